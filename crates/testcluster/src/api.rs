@@ -1,0 +1,901 @@
+//! The REST API: routing, authentication and authorization, discovery, namespaces, pods (list,
+//! get, watch, delete), apps/v1 workloads, and the upgrade into exec and attach sessions.
+//! Answers are shaped like the API server's, `metav1.Status` bodies and `Table` output included.
+
+use crate::auth::{self, Attrs, User};
+use crate::config::WorkloadKind;
+use crate::exec::{self, ExecParams};
+use crate::selector::Selector;
+use crate::store::{self, Pod, PodEvent};
+use crate::Shared;
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{json, Value};
+use std::convert::Infallible;
+use std::sync::Arc;
+
+pub type Body = BoxBody<Bytes, Infallible>;
+
+fn full(b: impl Into<Bytes>) -> Body {
+    Full::new(b.into()).boxed()
+}
+
+fn json_response(code: StatusCode, v: &Value) -> Response<Body> {
+    let mut r = Response::new(full(v.to_string()));
+    *r.status_mut() = code;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// A `metav1.Status` failure, as the API server sends it.
+pub fn status(code: u16, reason: &str, message: &str, details: Option<Value>) -> Value {
+    let mut v = json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    });
+    if let Some(d) = details {
+        v["details"] = d;
+    }
+    v
+}
+
+pub fn status_response(
+    code: u16,
+    reason: &str,
+    message: &str,
+    details: Option<Value>,
+) -> Response<Body> {
+    json_response(
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        &status(code, reason, message, details),
+    )
+}
+
+fn not_found(resource: &str, group: &str, name: &str) -> Response<Body> {
+    let qualified = if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    };
+    let mut details = json!({ "name": name, "kind": resource });
+    if !group.is_empty() {
+        details["group"] = json!(group);
+    }
+    status_response(
+        404,
+        "NotFound",
+        &format!("{qualified} {name:?} not found"),
+        Some(details),
+    )
+}
+
+fn bad_request(message: &str) -> Response<Body> {
+    status_response(400, "BadRequest", message, None)
+}
+
+fn no_route() -> Response<Body> {
+    status_response(
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+        Some(
+            json!({ "causes": [{ "reason": "UnexpectedServerResponse", "message": "404 page not found" }] }),
+        ),
+    )
+}
+
+/// Query parameters, repeated keys kept in order.
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(q: Option<&str>) -> Self {
+        Query(
+            form_urlencoded::parse(q.unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn all(&self, k: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+    pub fn flag(&self, k: &str) -> bool {
+        matches!(self.get(k), Some("true") | Some("1") | Some("True"))
+    }
+}
+
+/// Entry point for every request on the API port.
+pub async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    cert_cn: Option<Arc<str>>,
+) -> Result<Response<Body>, Infallible> {
+    shared.faults.delay().await;
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .map(str::to_owned);
+    let Some(user) = auth::authenticate(&shared.users, bearer.as_deref(), cert_cn.as_deref())
+    else {
+        return Ok(status_response(401, "Unauthorized", "Unauthorized", None));
+    };
+    let user = user.clone();
+    Ok(route(req, &shared, &user).await)
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn wants_table(req: &Request<Incoming>) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("as=Table"))
+}
+
+async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Response<Body> {
+    let segs = segments(req.uri().path());
+    let q = Query::parse(req.uri().query());
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let method = req.method().clone();
+    let table = wants_table(&req);
+    match (method.clone(), s.as_slice()) {
+        (Method::GET, ["version"]) => json_response(StatusCode::OK, &version()),
+        (Method::GET, ["healthz" | "livez" | "readyz"]) => Response::new(full("ok")),
+        (Method::GET, ["api"]) => json_response(StatusCode::OK, &api_versions(shared)),
+        (Method::GET, ["api", "v1"]) => json_response(StatusCode::OK, &core_resources()),
+        (Method::GET, ["apis"]) => json_response(StatusCode::OK, &api_groups()),
+        (Method::GET, ["apis", "apps"]) => json_response(StatusCode::OK, &apps_group()),
+        (Method::GET, ["apis", "apps", "v1"]) => json_response(StatusCode::OK, &apps_resources()),
+        (Method::GET, ["api", "v1", "namespaces"]) => {
+            let a = attrs(
+                if q.flag("watch") { "watch" } else { "list" },
+                "namespaces",
+                None,
+                "",
+                None,
+                None,
+            );
+            guard(user, &a).unwrap_or_else(|| namespaces_list(shared, table))
+        }
+        (Method::GET, ["api", "v1", "namespaces", ns]) => {
+            let a = attrs("get", "namespaces", None, "", None, Some(ns));
+            guard(user, &a).unwrap_or_else(|| match shared.store.namespace_json(ns) {
+                Some(v) if table => json_response(
+                    StatusCode::OK,
+                    &namespace_table(
+                        shared,
+                        &[(ns.to_string(), v, jiff::Timestamp::now())],
+                        q.get("includeObject"),
+                    ),
+                ),
+                Some(v) => json_response(StatusCode::OK, &v),
+                None => not_found("namespaces", "", ns),
+            })
+        }
+        (Method::GET, ["api", "v1", "pods"]) => {
+            pods_collection(shared, user, None, &q, table).await
+        }
+        (Method::GET, ["api", "v1", "namespaces", ns, "pods"]) => {
+            pods_collection(shared, user, Some(ns), &q, table).await
+        }
+        (Method::GET, ["api", "v1", "namespaces", ns, "pods", name]) => {
+            let a = attrs("get", "pods", None, "", Some(ns), Some(name));
+            guard(user, &a).unwrap_or_else(|| match shared.store.pod(ns, name) {
+                Some(p) if table => json_response(
+                    StatusCode::OK,
+                    &pod_table(shared, &[p], true, q.get("includeObject")),
+                ),
+                Some(p) => json_response(StatusCode::OK, &shared.store.pod_json(&p)),
+                None => not_found("pods", "", name),
+            })
+        }
+        (Method::DELETE, ["api", "v1", "namespaces", ns, "pods", name]) => {
+            let a = attrs("delete", "pods", None, "", Some(ns), Some(name));
+            if let Some(r) = guard(user, &a) {
+                return r;
+            }
+            match shared.store.pod(ns, name) {
+                None => not_found("pods", "", name),
+                Some(_) => {
+                    let gone = crate::runtime::delete_pod(shared, ns, name);
+                    match gone {
+                        Some(p) => json_response(StatusCode::OK, &shared.store.pod_json(&p)),
+                        None => not_found("pods", "", name),
+                    }
+                }
+            }
+        }
+        (
+            Method::GET | Method::POST,
+            ["api", "v1", "namespaces", ns, "pods", name, sub @ ("exec" | "attach")],
+        ) => {
+            let subresource: &'static str = if *sub == "exec" { "exec" } else { "attach" };
+            let a = attrs(
+                "create",
+                "pods",
+                Some(subresource),
+                "",
+                Some(ns),
+                Some(name),
+            );
+            if let Some(r) = guard(user, &a) {
+                return r;
+            }
+            let params = ExecParams {
+                namespace: ns.to_string(),
+                pod: name.to_string(),
+                container: q.get("container").map(str::to_owned),
+                command: q.all("command"),
+                stdin: q.flag("stdin"),
+                stdout: q.flag("stdout"),
+                stderr: q.flag("stderr"),
+                tty: q.flag("tty"),
+                attach: subresource == "attach",
+            };
+            exec::upgrade(req, shared.clone(), params)
+        }
+        (Method::GET, ["apis", "apps", "v1", resource]) => {
+            workloads(shared, user, resource, None, None, table, &q)
+        }
+        (Method::GET, ["apis", "apps", "v1", "namespaces", ns, resource]) => {
+            workloads(shared, user, resource, Some(ns), None, table, &q)
+        }
+        (Method::GET, ["apis", "apps", "v1", "namespaces", ns, resource, name]) => {
+            workloads(shared, user, resource, Some(ns), Some(name), table, &q)
+        }
+        (m, _) if m != Method::GET && is_known_path(&s) => status_response(
+            405,
+            "MethodNotAllowed",
+            &format!("the server does not allow this method on the requested resource ({m})"),
+            None,
+        ),
+        _ => no_route(),
+    }
+}
+
+fn is_known_path(s: &[&str]) -> bool {
+    matches!(s, ["api", "v1", ..] | ["apis", "apps", "v1", ..])
+}
+
+fn attrs(
+    verb: &'static str,
+    resource: &str,
+    sub: Option<&'static str>,
+    group: &'static str,
+    ns: Option<&str>,
+    name: Option<&str>,
+) -> Attrs {
+    Attrs {
+        verb,
+        resource: resource.to_string(),
+        subresource: sub,
+        group,
+        namespace: ns.map(str::to_owned),
+        name: name.map(str::to_owned),
+    }
+}
+
+/// `Some(403 response)` when the user may not.
+fn guard(user: &User, a: &Attrs) -> Option<Response<Body>> {
+    if auth::authorize(user, a) {
+        return None;
+    }
+    let mut details = json!({ "kind": a.resource });
+    if let Some(n) = &a.name {
+        details["name"] = json!(n);
+    }
+    if !a.group.is_empty() {
+        details["group"] = json!(a.group);
+    }
+    Some(status_response(
+        403,
+        "Forbidden",
+        &auth::forbidden_message(user, a),
+        Some(details),
+    ))
+}
+
+fn version() -> Value {
+    json!({
+        "major": "1",
+        "minor": "32",
+        "gitVersion": "v1.32.0-testcluster",
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2026-01-01T00:00:00Z",
+        "goVersion": "go1.23.0",
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    })
+}
+
+fn api_versions(shared: &Shared) -> Value {
+    json!({
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{ "clientCIDR": "0.0.0.0/0", "serverAddress": shared.address() }],
+    })
+}
+
+fn resource(name: &str, kind: &str, namespaced: bool, verbs: &[&str], short: &[&str]) -> Value {
+    let mut v = json!({
+        "name": name,
+        "singularName": if name.contains('/') { "".to_string() } else { kind.to_lowercase() },
+        "namespaced": namespaced,
+        "kind": kind,
+        "verbs": verbs,
+    });
+    if !short.is_empty() {
+        v["shortNames"] = json!(short);
+    }
+    if !name.contains('/') {
+        v["categories"] = json!(["all"]);
+    }
+    v
+}
+
+fn core_resources() -> Value {
+    json!({
+        "kind": "APIResourceList",
+        "groupVersion": "v1",
+        "resources": [
+            resource("namespaces", "Namespace", false, &["get", "list"], &["ns"]),
+            resource("pods", "Pod", true, &["delete", "get", "list", "watch"], &["po"]),
+            resource("pods/attach", "PodAttachOptions", true, &["create", "get"], &[]),
+            resource("pods/exec", "PodExecOptions", true, &["create", "get"], &[]),
+        ],
+    })
+}
+
+fn api_groups() -> Value {
+    json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [apps_group()] })
+}
+
+fn apps_group() -> Value {
+    json!({
+        "kind": "APIGroup",
+        "apiVersion": "v1",
+        "name": "apps",
+        "versions": [{ "groupVersion": "apps/v1", "version": "v1" }],
+        "preferredVersion": { "groupVersion": "apps/v1", "version": "v1" },
+    })
+}
+
+fn apps_resources() -> Value {
+    json!({
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": "apps/v1",
+        "resources": [
+            resource("daemonsets", "DaemonSet", true, &["get", "list"], &["ds"]),
+            resource("deployments", "Deployment", true, &["get", "list"], &["deploy"]),
+            resource("replicasets", "ReplicaSet", true, &["get", "list"], &["rs"]),
+            resource("statefulsets", "StatefulSet", true, &["get", "list"], &["sts"]),
+        ],
+    })
+}
+
+fn col(name: &str, ty: &str, priority: u8) -> Value {
+    json!({
+        "name": name,
+        "type": ty,
+        "format": if name == "Name" { "name" } else { "" },
+        "description": "",
+        "priority": priority,
+    })
+}
+
+fn partial(object: &Value, include: Option<&str>) -> Value {
+    match include {
+        Some("Object") => object.clone(),
+        Some("None") => Value::Null,
+        _ => json!({
+            "kind": "PartialObjectMetadata",
+            "apiVersion": "meta.k8s.io/v1",
+            "metadata": object["metadata"],
+        }),
+    }
+}
+
+fn table(shared: &Shared, columns: Vec<Value>, rows: Vec<Value>) -> Value {
+    json!({
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": { "resourceVersion": shared.store.resource_version().to_string() },
+        "columnDefinitions": columns,
+        "rows": rows,
+    })
+}
+
+fn pod_columns() -> Vec<Value> {
+    vec![
+        col("Name", "string", 0),
+        col("Ready", "string", 0),
+        col("Status", "string", 0),
+        col("Restarts", "string", 0),
+        col("Age", "string", 0),
+        col("IP", "string", 1),
+        col("Node", "string", 1),
+        col("Nominated Node", "string", 1),
+        col("Readiness Gates", "string", 1),
+    ]
+}
+
+fn pod_row(shared: &Shared, p: &Pod, include: Option<&str>) -> Value {
+    let total = p.spec.containers.len();
+    let running = p.spec.phase == crate::config::Phase::Running;
+    let ready = if running && p.spec.ready && p.deleting.is_none() {
+        total
+    } else {
+        0
+    };
+    let status = if p.deleting.is_some() {
+        "Terminating".to_string()
+    } else if p.spec.phase == crate::config::Phase::Succeeded {
+        "Completed".to_string()
+    } else if p.spec.phase == crate::config::Phase::Failed {
+        "Error".to_string()
+    } else {
+        p.spec.phase.as_str().to_string()
+    };
+    let restarts: u32 = p.restarts.iter().sum();
+    let object = shared.store.pod_json(p);
+    json!({
+        "cells": [
+            p.spec.name, format!("{ready}/{total}"), status, restarts.to_string(),
+            store::human_age(p.created), p.ip, "testnode", "<none>", "<none>",
+        ],
+        "object": partial(&object, include),
+    })
+}
+
+fn pod_table(shared: &Shared, pods: &[Pod], headers: bool, include: Option<&str>) -> Value {
+    let rows = pods.iter().map(|p| pod_row(shared, p, include)).collect();
+    table(shared, if headers { pod_columns() } else { vec![] }, rows)
+}
+
+fn namespace_table(
+    shared: &Shared,
+    items: &[(String, Value, jiff::Timestamp)],
+    include: Option<&str>,
+) -> Value {
+    let rows = items
+        .iter()
+        .map(|(name, v, _)| {
+            let created = v["metadata"]["creationTimestamp"]
+                .as_str()
+                .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                .unwrap_or_else(jiff::Timestamp::now);
+            json!({ "cells": [name, "Active", store::human_age(created)], "object": partial(v, include) })
+        })
+        .collect();
+    table(
+        shared,
+        vec![
+            col("Name", "string", 0),
+            col("Status", "string", 0),
+            col("Age", "string", 0),
+        ],
+        rows,
+    )
+}
+
+fn namespaces_list(shared: &Shared, as_table: bool) -> Response<Body> {
+    let items = shared.store.namespaces_json();
+    if as_table {
+        return json_response(StatusCode::OK, &namespace_table(shared, &items, None));
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "kind": "NamespaceList",
+            "apiVersion": "v1",
+            "metadata": { "resourceVersion": shared.store.resource_version().to_string() },
+            "items": items.into_iter().map(|(_, v, _)| v).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+async fn pods_collection(
+    shared: &Arc<Shared>,
+    user: &User,
+    ns: Option<&str>,
+    q: &Query,
+    as_table: bool,
+) -> Response<Body> {
+    let watch = q.flag("watch");
+    let a = attrs(
+        if watch { "watch" } else { "list" },
+        "pods",
+        None,
+        "",
+        ns,
+        None,
+    );
+    if let Some(r) = guard(user, &a) {
+        return r;
+    }
+    let labels = match Selector::parse(q.get("labelSelector").unwrap_or("")) {
+        Ok(s) => s,
+        Err(e) => return bad_request(&e.to_string()),
+    };
+    let fields = match Selector::parse(q.get("fieldSelector").unwrap_or("")) {
+        Ok(s) => s,
+        Err(e) => return bad_request(&e.to_string()),
+    };
+    const FIELDS: [&str; 6] = [
+        "metadata.name",
+        "metadata.namespace",
+        "status.phase",
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "status.podIP",
+    ];
+    if let Some(bad) = fields.keys().find(|k| !FIELDS.contains(k)) {
+        return bad_request(&format!("field label not supported: {bad}"));
+    }
+    if watch {
+        return pods_watch(shared, ns, labels, fields, q, as_table);
+    }
+    let pods: Vec<Pod> = shared
+        .store
+        .pods()
+        .into_iter()
+        .filter(|p| ns.is_none_or(|n| n == p.spec.namespace))
+        .filter(|p| store::pod_selected(p, &labels, &fields))
+        .collect();
+    if as_table {
+        json_response(
+            StatusCode::OK,
+            &pod_table(shared, &pods, true, q.get("includeObject")),
+        )
+    } else {
+        json_response(StatusCode::OK, &shared.store.pod_list_json(&pods))
+    }
+}
+
+fn pods_watch(
+    shared: &Arc<Shared>,
+    ns: Option<&str>,
+    labels: Selector,
+    fields: Selector,
+    q: &Query,
+    as_table: bool,
+) -> Response<Body> {
+    let rv: Option<u64> = q
+        .get("resourceVersion")
+        .filter(|s| !s.is_empty() && *s != "0")
+        .and_then(|s| s.parse().ok());
+    let timeout = q
+        .get("timeoutSeconds")
+        .and_then(|s| s.parse::<u64>().ok())
+        .map(std::time::Duration::from_secs);
+    let include = q.get("includeObject").map(str::to_owned);
+    let ns = ns.map(str::to_owned);
+    let matches = move |e: &PodEvent| {
+        ns.as_deref().is_none_or(|n| n == e.namespace)
+            && labels.matches(&e.labels)
+            && fields.matches(&e.fields)
+    };
+    // Without a resourceVersion, a watch starts with ADDED for every current pod.
+    let (initial, mut rx) = match rv {
+        Some(rv) => match shared.store.watch_from(rv) {
+            Ok((missed, rx)) => (missed, rx),
+            Err(_) => {
+                return status_response(
+                    410,
+                    "Expired",
+                    &format!("too old resource version: {rv}"),
+                    None,
+                )
+            }
+        },
+        None => {
+            let now = shared.store.resource_version();
+            let (_, rx) = match shared.store.watch_from(now) {
+                Ok(x) => x,
+                Err(_) => return status_response(500, "InternalError", "watch failed", None),
+            };
+            let adds = shared
+                .store
+                .pods()
+                .into_iter()
+                .map(|p| PodEvent {
+                    kind: store::EventType::Added,
+                    rv: p.rv,
+                    namespace: p.spec.namespace.clone(),
+                    labels: p.spec.labels.clone(),
+                    fields: store::pod_fields(&p),
+                    object: shared.store.pod_json(&p),
+                })
+                .collect();
+            (adds, rx)
+        }
+    };
+    let (tx, body_rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+    let shared2 = shared.clone();
+    let mut last_rv = rv.unwrap_or(0);
+    shared.tasks.spawn(async move {
+        let mut first = true;
+        let render = |e: &PodEvent, first: bool| -> Bytes {
+            let object = if as_table {
+                let obj = partial(&e.object, include.as_deref());
+                let cells = table_cells_from_json(&e.object);
+                json!({
+                    "kind": "Table",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": { "resourceVersion": e.rv.to_string() },
+                    "columnDefinitions": if first { pod_columns() } else { vec![] },
+                    "rows": [{ "cells": cells, "object": obj }],
+                })
+            } else {
+                e.object.clone()
+            };
+            let mut line = json!({ "type": e.kind.as_str(), "object": object }).to_string();
+            line.push('\n');
+            Bytes::from(line)
+        };
+        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+        for e in initial.iter().filter(|e| matches(e)) {
+            last_rv = last_rv.max(e.rv);
+            if tx.send(render(e, first)).await.is_err() {
+                return;
+            }
+            first = false;
+        }
+        loop {
+            let next = async {
+                match deadline {
+                    Some(d) => tokio::time::timeout_at(d, rx.recv()).await.ok(),
+                    None => Some(rx.recv().await),
+                }
+            };
+            match next.await {
+                None => return,
+                Some(Ok(e)) => {
+                    if e.rv <= last_rv || !matches(&e) {
+                        continue;
+                    }
+                    last_rv = e.rv;
+                    shared2.faults.delay().await;
+                    if tx.send(render(&e, first)).await.is_err() {
+                        return;
+                    }
+                    first = false;
+                }
+                Some(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
+                    let err = status(410, "Expired", "watch fell behind; start a new watch", None);
+                    let line = json!({ "type": "ERROR", "object": err }).to_string() + "\n";
+                    let _ = tx.send(Bytes::from(line)).await;
+                    return;
+                }
+                Some(Err(_)) => return,
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(body_rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+    });
+    let mut r = Response::new(StreamBody::new(stream).boxed());
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, private"),
+    );
+    r
+}
+
+/// Table cells for a pod event, from the pod's JSON (the event is a snapshot).
+fn table_cells_from_json(pod: &Value) -> Value {
+    let statuses = pod["status"]["containerStatuses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let ready = statuses
+        .iter()
+        .filter(|s| s["ready"] == json!(true))
+        .count();
+    let restarts: u64 = statuses
+        .iter()
+        .filter_map(|s| s["restartCount"].as_u64())
+        .sum();
+    let phase = pod["status"]["phase"].as_str().unwrap_or("Unknown");
+    let status = if pod["metadata"]["deletionTimestamp"].is_string() {
+        "Terminating"
+    } else {
+        match phase {
+            "Succeeded" => "Completed",
+            "Failed" => "Error",
+            p => p,
+        }
+    };
+    let created = pod["metadata"]["creationTimestamp"]
+        .as_str()
+        .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .unwrap_or_else(jiff::Timestamp::now);
+    json!([
+        pod["metadata"]["name"],
+        format!("{ready}/{}", statuses.len()),
+        status,
+        restarts.to_string(),
+        store::human_age(created),
+        pod["status"]["podIP"],
+        "testnode",
+        "<none>",
+        "<none>",
+    ])
+}
+
+fn workloads(
+    shared: &Shared,
+    user: &User,
+    resource: &str,
+    ns: Option<&str>,
+    name: Option<&str>,
+    as_table: bool,
+    q: &Query,
+) -> Response<Body> {
+    let Some(kind) = WorkloadKind::from_resource(resource) else {
+        return no_route();
+    };
+    let verb = match (name, q.flag("watch")) {
+        (Some(_), _) => "get",
+        (None, true) => "watch",
+        (None, false) => "list",
+    };
+    let a = attrs(verb, resource, None, "apps", ns, name);
+    if let Some(r) = guard(user, &a) {
+        return r;
+    }
+    if verb == "watch" {
+        return status_response(
+            405,
+            "MethodNotAllowed",
+            "testcluster serves watches for pods only",
+            None,
+        );
+    }
+    let mut items = shared.store.workloads_json(kind, ns);
+    if let Some(n) = name {
+        items.retain(|(iname, _, _)| iname == n);
+        if items.is_empty() {
+            return not_found(resource, "apps", n);
+        }
+    } else if let Some(sel) = q.get("labelSelector") {
+        match Selector::parse(sel) {
+            Ok(s) => items.retain(|(_, v, _)| {
+                let labels: std::collections::BTreeMap<String, String> =
+                    serde_json::from_value(v["metadata"]["labels"].clone()).unwrap_or_default();
+                s.matches(&labels)
+            }),
+            Err(e) => return bad_request(&e.to_string()),
+        }
+    }
+    if as_table {
+        let (cols, cells): (Vec<Value>, Box<dyn Fn(&Value) -> Vec<Value>>) = match kind {
+            WorkloadKind::Deployment => (
+                vec![
+                    col("Name", "string", 0),
+                    col("Ready", "string", 0),
+                    col("Up-to-date", "integer", 0),
+                    col("Available", "integer", 0),
+                    col("Age", "string", 0),
+                ],
+                Box::new(|v: &Value| {
+                    let s = &v["status"];
+                    vec![
+                        json!(format!("{}/{}", s["readyReplicas"], v["spec"]["replicas"])),
+                        s["updatedReplicas"].clone(),
+                        s["availableReplicas"].clone(),
+                    ]
+                }),
+            ),
+            WorkloadKind::ReplicaSet => (
+                vec![
+                    col("Name", "string", 0),
+                    col("Desired", "integer", 0),
+                    col("Current", "integer", 0),
+                    col("Ready", "integer", 0),
+                    col("Age", "string", 0),
+                ],
+                Box::new(|v: &Value| {
+                    vec![
+                        v["spec"]["replicas"].clone(),
+                        v["status"]["replicas"].clone(),
+                        v["status"]["readyReplicas"].clone(),
+                    ]
+                }),
+            ),
+            WorkloadKind::StatefulSet => (
+                vec![
+                    col("Name", "string", 0),
+                    col("Ready", "string", 0),
+                    col("Age", "string", 0),
+                ],
+                Box::new(|v: &Value| {
+                    vec![json!(format!(
+                        "{}/{}",
+                        v["status"]["readyReplicas"], v["spec"]["replicas"]
+                    ))]
+                }),
+            ),
+            WorkloadKind::DaemonSet => (
+                vec![
+                    col("Name", "string", 0),
+                    col("Desired", "integer", 0),
+                    col("Current", "integer", 0),
+                    col("Ready", "integer", 0),
+                    col("Age", "string", 0),
+                ],
+                Box::new(|v: &Value| {
+                    vec![
+                        v["status"]["desiredNumberScheduled"].clone(),
+                        v["status"]["currentNumberScheduled"].clone(),
+                        v["status"]["numberReady"].clone(),
+                    ]
+                }),
+            ),
+        };
+        let rows = items
+            .iter()
+            .map(|(n, v, created)| {
+                let mut c = vec![json!(n)];
+                c.extend(cells(v));
+                c.push(json!(store::human_age(*created)));
+                json!({ "cells": c, "object": partial(v, q.get("includeObject")) })
+            })
+            .collect();
+        return json_response(StatusCode::OK, &table(shared, cols, rows));
+    }
+    if name.is_some() {
+        return json_response(StatusCode::OK, &items[0].1);
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "kind": format!("{}List", kind.as_str()),
+            "apiVersion": "apps/v1",
+            "metadata": { "resourceVersion": shared.store.resource_version().to_string() },
+            "items": items.into_iter().map(|(_, v, _)| v).collect::<Vec<_>>(),
+        }),
+    )
+}

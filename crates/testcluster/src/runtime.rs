@@ -1,0 +1,303 @@
+//! The node side: containers' environments, their main processes (what `attach` joins, started
+//! with the pod and restarted when they exit), and pod deletion ending everything a pod runs.
+
+use crate::exec::ExecParams;
+use crate::process::{self, Input, ProcSpec, Resizer, SpawnError};
+use crate::store::Pod;
+use crate::Shared;
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, mpsc};
+
+static SESSIONS: AtomicU64 = AtomicU64::new(0);
+
+/// Why a container process could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+    #[error("{0}")]
+    Workdir(std::io::Error),
+}
+
+/// Binaries a shell-less ("distroless") image offers: no shell among them.
+const NO_SHELL_TOOLS: &[&str] = &[
+    "cat",
+    "echo",
+    "env",
+    "false",
+    "head",
+    "ls",
+    "printf",
+    "sha256sum",
+    "sleep",
+    "true",
+    "wc",
+    "yes",
+];
+
+/// Builds the directory of tools for shell-less images and returns its path.
+pub fn make_noshell_bin(root: &std::path::Path) -> std::io::Result<PathBuf> {
+    let dir = root.join("noshell-bin");
+    std::fs::create_dir_all(&dir)?;
+    for tool in NO_SHELL_TOOLS {
+        let found = ["/usr/bin", "/bin"]
+            .iter()
+            .map(|d| std::path::Path::new(d).join(tool))
+            .find(|p| p.exists());
+        if let Some(src) = found {
+            let dst = dir.join(tool);
+            if !dst.exists() {
+                std::os::unix::fs::symlink(src, dst)?;
+            }
+        }
+    }
+    Ok(dir)
+}
+
+/// How a process in `container` of `pod` starts: env, PATH, working directory.
+pub fn proc_spec(
+    shared: &Shared,
+    pod: &Pod,
+    container: &str,
+    p: &ExecParams,
+) -> Result<ProcSpec, StartError> {
+    let c = pod
+        .spec
+        .containers
+        .iter()
+        .find(|c| c.name == container)
+        .ok_or_else(|| StartError::Spawn(SpawnError::NotFound(container.to_string())))?;
+    let cwd = match &c.workdir {
+        Some(w) => w.clone(),
+        None => shared
+            .root
+            .join(&pod.spec.namespace)
+            .join(&pod.spec.name)
+            .join(&c.name),
+    };
+    std::fs::create_dir_all(&cwd).map_err(StartError::Workdir)?;
+    let mut env = vec![
+        ("HOSTNAME".to_string(), pod.spec.name.clone()),
+        ("HOME".to_string(), cwd.display().to_string()),
+        (
+            "KUBERNETES_SERVICE_HOST".to_string(),
+            "127.0.0.1".to_string(),
+        ),
+        (
+            "KUBERNETES_SERVICE_PORT".to_string(),
+            shared.port().to_string(),
+        ),
+        (process::CLUSTER_ENV.to_string(), shared.id.clone()),
+    ];
+    env.extend(c.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let path = if c.shell {
+        shared.host_path.clone()
+    } else {
+        shared.noshell_path.clone()
+    };
+    let n = SESSIONS.fetch_add(1, Ordering::Relaxed);
+    Ok(ProcSpec {
+        argv: p.command.clone(),
+        env,
+        cwd,
+        path,
+        shell: c.shell,
+        tty: p.tty,
+        stdin: p.stdin,
+        stdout: p.stdout,
+        stderr: p.stderr || p.tty,
+        size: (80, 24),
+        marker: format!("{}/{}", shared.id, n),
+    })
+}
+
+/// A container's main process: its output fans out to attached clients; input and resizes go
+/// to the current incarnation.
+pub struct MainProc {
+    pub command: Vec<String>,
+    pub output: broadcast::Sender<Bytes>,
+    pub exits: broadcast::Sender<i32>,
+    input: Mutex<Option<mpsc::Sender<Input>>>,
+    resizer: Mutex<Option<Resizer>>,
+}
+
+impl MainProc {
+    pub fn input(&self) -> Option<mpsc::Sender<Input>> {
+        self.input.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn resize(&self, cols: u16, rows: u16) {
+        if let Some(r) = self
+            .resizer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            r.resize(cols, rows);
+        }
+    }
+}
+
+/// Main processes by (pod uid, container).
+#[derive(Default)]
+pub struct Mains(Mutex<HashMap<(String, String), Arc<MainProc>>>);
+
+impl Mains {
+    pub fn get(&self, pod: &Pod, container: &str) -> Option<Arc<MainProc>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(pod.uid.clone(), container.to_string()))
+            .cloned()
+    }
+
+    fn insert(&self, pod: &Pod, container: &str, m: Arc<MainProc>) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((pod.uid.clone(), container.to_string()), m);
+    }
+
+    fn remove_pod(&self, uid: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(u, _), _| u != uid);
+    }
+}
+
+/// Starts a pod's main processes (for running pods with a main command).
+pub fn start_pod(shared: &Arc<Shared>, pod: &Pod) {
+    if pod.spec.phase != crate::config::Phase::Running {
+        return;
+    }
+    for (i, c) in pod.spec.containers.iter().enumerate() {
+        if c.command.is_empty() {
+            continue;
+        }
+        let (output, _) = broadcast::channel(256);
+        let (exits, _) = broadcast::channel(4);
+        let main = Arc::new(MainProc {
+            command: c.command.clone(),
+            output,
+            exits,
+            input: Mutex::new(None),
+            resizer: Mutex::new(None),
+        });
+        shared.mains.insert(pod, &c.name, main.clone());
+        let params = ExecParams {
+            namespace: pod.spec.namespace.clone(),
+            pod: pod.spec.name.clone(),
+            container: Some(c.name.clone()),
+            command: c.command.clone(),
+            stdin: true,
+            stdout: true,
+            stderr: true,
+            tty: c.tty,
+            attach: true,
+        };
+        let shared2 = shared.clone();
+        let pod = pod.clone();
+        let name = c.name.clone();
+        // Not registered with the connection tasks: dropping connections must not kill pods.
+        tokio::spawn(async move {
+            run_main(shared2, pod, name, i, params, main).await;
+        });
+    }
+}
+
+async fn run_main(
+    shared: Arc<Shared>,
+    pod: Pod,
+    container: String,
+    index: usize,
+    params: ExecParams,
+    main: Arc<MainProc>,
+) {
+    loop {
+        if pod.life.is_cancelled() {
+            break;
+        }
+        let spec = match proc_spec(&shared, &pod, &container, &params) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(
+                    "{}/{}: main process cannot start: {e}",
+                    pod.spec.name,
+                    container
+                );
+                break;
+            }
+        };
+        let mut proc = match process::spawn(&spec) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(
+                    "{}/{}: main process cannot start: {e}",
+                    pod.spec.name,
+                    container
+                );
+                break;
+            }
+        };
+        *main.input.lock().unwrap_or_else(|p| p.into_inner()) = proc.stdin.take();
+        *main.resizer.lock().unwrap_or_else(|p| p.into_inner()) = proc.resizer.clone();
+        let mut code = None;
+        loop {
+            tokio::select! {
+                chunk = proc.output.recv() => match chunk {
+                    Some((_, data)) => { let _ = main.output.send(data); }
+                    None => break,
+                },
+                c = &mut proc.exit, if code.is_none() => {
+                    code = Some(c.unwrap_or(1));
+                    proc.killer.kill();
+                }
+                _ = pod.life.cancelled() => {
+                    proc.killer.kill();
+                }
+            }
+        }
+        let code = match code {
+            Some(c) => c,
+            None => (&mut proc.exit).await.unwrap_or(1),
+        };
+        let _ = main.exits.send(code);
+        if pod.life.is_cancelled() {
+            break;
+        }
+        shared
+            .store
+            .update_pod(&pod.spec.namespace, &pod.spec.name, |p| {
+                if let Some(r) = p.restarts.get_mut(index) {
+                    *r += 1;
+                }
+            });
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+            _ = pod.life.cancelled() => break,
+        }
+    }
+    *main.input.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// Adds (or replaces) a pod and starts its main processes.
+pub fn apply_pod(shared: &Arc<Shared>, spec: crate::config::PodSpec) -> Pod {
+    let (pod, replaced) = shared.store.add_pod(spec);
+    if let Some(old) = replaced {
+        shared.mains.remove_pod(&old.uid);
+    }
+    start_pod(shared, &pod);
+    pod
+}
+
+/// Deletes a pod: sessions and processes end (they see the pod's life cancelled), then it goes.
+pub fn delete_pod(shared: &Shared, ns: &str, name: &str) -> Option<Pod> {
+    let pod = shared.store.remove_pod(ns, name)?;
+    shared.mains.remove_pod(&pod.uid);
+    Some(pod)
+}

@@ -1,0 +1,756 @@
+//! The real kubectl against testcluster: every scenario runs with each kubectl under test
+//! (`PODTERM_KUBECTLS`), and asserts output and exit code.
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use testcluster::TestCluster;
+use tokio::io::AsyncWriteExt;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    raw: Vec<u8>,
+}
+
+/// Runs kubectl against the cluster with an isolated HOME (discovery cache) and a time limit.
+async fn kubectl(k: &Path, c: &TestCluster, args: &[&str], stdin: Option<Vec<u8>>) -> Out {
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = tokio::process::Command::new(k);
+    cmd.args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("kubectl runs");
+    if let Some(data) = stdin {
+        let mut w = child.stdin.take().expect("stdin");
+        tokio::spawn(async move {
+            let _ = w.write_all(&data).await;
+            let _ = w.shutdown().await;
+        });
+    }
+    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("kubectl {args:?} hung"))
+        .expect("kubectl output");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        raw: out.stdout,
+    }
+}
+
+fn label(k: &Path) -> String {
+    k.display().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_pods_with_selectors_and_json() {
+    let c = common::demo().await;
+    for k in common::kubectls() {
+        let out = kubectl(&k, &c, &["get", "pods"], None).await;
+        assert_eq!(out.code, 0, "{}: {}", label(&k), out.stderr);
+        let header = out.stdout.lines().next().unwrap_or("");
+        for col in ["NAME", "READY", "STATUS", "RESTARTS", "AGE"] {
+            assert!(header.contains(col), "{}: header {header:?}", label(&k));
+        }
+        for pod in [
+            "shell",
+            "multi",
+            "distroless",
+            "pair",
+            "web-6b7f9c8d5-h2x4k",
+            "web-6b7f9c8d5-p9m7q",
+        ] {
+            assert!(
+                out.stdout.contains(pod),
+                "{}: {pod} missing in\n{}",
+                label(&k),
+                out.stdout
+            );
+        }
+        assert!(
+            out.stdout.contains("2/2"),
+            "multi shows 2/2 ready:\n{}",
+            out.stdout
+        );
+
+        let out = kubectl(
+            &k,
+            &c,
+            &["get", "pods", "-l", "app=web", "-o", "name"],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "{}: {}", label(&k), out.stderr);
+        let mut names: Vec<&str> = out.stdout.lines().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec!["pod/web-6b7f9c8d5-h2x4k", "pod/web-6b7f9c8d5-p9m7q"]
+        );
+
+        let out = kubectl(
+            &k,
+            &c,
+            &["get", "pods", "-l", "app notin (web,shell)", "-o", "name"],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "{}: {}", label(&k), out.stderr);
+        let mut names: Vec<&str> = out.stdout.lines().collect();
+        names.sort();
+        assert_eq!(names, vec!["pod/distroless", "pod/multi", "pod/pair"]);
+
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "get",
+                "pods",
+                "--field-selector",
+                "metadata.name=shell",
+                "-o",
+                "json",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "{}: {}", label(&k), out.stderr);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        assert_eq!(v["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(v["items"][0]["metadata"]["name"], "shell");
+        assert_eq!(v["items"][0]["spec"]["containers"][0]["name"], "main");
+        assert_eq!(v["items"][0]["status"]["phase"], "Running");
+
+        let out = kubectl(&k, &c, &["get", "pods", "-A", "-o", "name"], None).await;
+        assert!(
+            out.stdout.contains("pod/coredns-"),
+            "{}: {}",
+            label(&k),
+            out.stdout
+        );
+
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "get",
+                "pod",
+                "multi",
+                "-o",
+                "jsonpath={.metadata.annotations}",
+            ],
+            None,
+        )
+        .await;
+        assert!(
+            out.stdout
+                .contains("\"kubectl.kubernetes.io/default-container\":\"sidecar\""),
+            "{}",
+            out.stdout
+        );
+
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "get",
+                "deploy/web",
+                "-o",
+                "jsonpath={.spec.selector.matchLabels.app}",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "web"),
+            "{}",
+            out.stderr
+        );
+
+        let out = kubectl(&k, &c, &["get", "namespaces", "-o", "name"], None).await;
+        assert!(
+            out.stdout.contains("namespace/kube-system"),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_sees_a_pod_added_and_deleted() {
+    let c = common::demo().await;
+    for k in common::kubectls() {
+        let home = tempfile::tempdir().expect("home");
+        let mut child = tokio::process::Command::new(&k)
+            .args(["get", "pods", "-w", "--output-watch-events"])
+            .env("KUBECONFIG", c.kubeconfig())
+            .env("HOME", home.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("kubectl");
+        let stdout = child.stdout.take().expect("stdout");
+        let seen = Arc::new(Mutex::new(String::new()));
+        let seen2 = seen.clone();
+        tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let mut r = stdout;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = r.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                seen2
+                    .lock()
+                    .expect("lock")
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let wait_for = |needle: &'static str| {
+            let seen = seen.clone();
+            async move {
+                let start = Instant::now();
+                while start.elapsed() < Duration::from_secs(20) {
+                    if seen.lock().expect("lock").contains(needle) {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                panic!(
+                    "watch never printed {needle:?}:\n{}",
+                    seen.lock().expect("lock")
+                );
+            }
+        };
+        wait_for("web-6b7f9c8d5-p9m7q").await;
+        let mut spec = testcluster::ClusterSpec::demo().pods[3].clone();
+        spec.name = "watched".into();
+        c.apply_pod(spec);
+        wait_for("watched").await;
+        assert!(c.delete_pod("demo", "watched"));
+        let start = Instant::now();
+        loop {
+            let text = seen.lock().expect("lock").clone();
+            let events: Vec<&str> = text
+                .lines()
+                .filter(|l| l.split_whitespace().nth(1) == Some("watched"))
+                .map(|l| l.split_whitespace().next().unwrap_or(""))
+                .collect();
+            if events.contains(&"DELETED") {
+                assert_eq!(events.first(), Some(&"ADDED"), "{text}");
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no DELETED event:\n{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let _ = child.kill().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_output_exit_codes_and_stdin() {
+    let c = common::demo().await;
+    for k in common::kubectls() {
+        let out = kubectl(
+            &k,
+            &c,
+            &["exec", "shell", "--", "echo", "hello world"],
+            None,
+        )
+        .await;
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "hello world\n"),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "exec",
+                "shell",
+                "--",
+                "sh",
+                "-c",
+                "echo out; echo err >&2; exit 7",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 7, "{}: {}", label(&k), out.stderr);
+        assert_eq!(out.stdout, "out\n");
+        assert!(out.stderr.starts_with("err\n"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("command terminated with exit code 7"),
+            "{}",
+            out.stderr
+        );
+
+        let out = kubectl(
+            &k,
+            &c,
+            &["exec", "-i", "shell", "--", "cat"],
+            Some(b"abc".to_vec()),
+        )
+        .await;
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "abc"),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "exec",
+                "shell",
+                "--",
+                "sh",
+                "-c",
+                "echo $GREETING; echo $HOSTNAME",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.stdout, "hello from shell\nshell\n", "{}", out.stderr);
+
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "exec",
+                "deploy/web",
+                "--",
+                "sh",
+                "-c",
+                "echo $HOSTNAME $APP",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "{}: {}", label(&k), out.stderr);
+        assert!(
+            out.stdout.starts_with("web-6b7f9c8d5-") && out.stdout.ends_with(" web\n"),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_megabytes_through_stdin_hash_equal() {
+    use sha2::Digest;
+    let c = common::demo().await;
+    let mut data = vec![0u8; 50 * 1024 * 1024];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for chunk in data.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+    let want = format!("{:x}", sha2::Sha256::digest(&data));
+    for k in common::kubectls() {
+        let out = kubectl(
+            &k,
+            &c,
+            &["exec", "-i", "shell", "--", "sha256sum"],
+            Some(data.clone()),
+        )
+        .await;
+        assert_eq!(out.code, 0, "{}: {}", label(&k), out.stderr);
+        assert_eq!(out.stdout, format!("{want}  -\n"), "{}", label(&k));
+    }
+    let out = kubectl(
+        &common::kubectls()[0],
+        &c,
+        &["exec", "shell", "--", "head", "-c", "20000000", "/dev/zero"],
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.raw.len(), 20_000_000);
+    assert!(out.raw.iter().all(|b| *b == 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn container_choice_like_kubectl() {
+    let c = common::demo().await;
+    for k in common::kubectls() {
+        // The annotation picks sidecar, silently.
+        let out = kubectl(
+            &k,
+            &c,
+            &["exec", "multi", "--", "sh", "-c", "basename $PWD"],
+            None,
+        )
+        .await;
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "sidecar\n"),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+        assert!(!out.stderr.contains("Defaulted"), "{}", out.stderr);
+        // -c wins.
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "exec",
+                "multi",
+                "-c",
+                "app",
+                "--",
+                "sh",
+                "-c",
+                "basename $PWD",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.stdout, "app\n", "{}", out.stderr);
+        // No annotation: the first, with kubectl's note.
+        let out = kubectl(
+            &k,
+            &c,
+            &["exec", "pair", "--", "sh", "-c", "basename $PWD"],
+            None,
+        )
+        .await;
+        assert_eq!(out.stdout, "one\n", "{}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("Defaulted container \"one\" out of: one, two"),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_in_the_api_servers_words() {
+    let c = common::demo().await;
+    let mut completed = testcluster::ClusterSpec::demo().pods[3].clone();
+    completed.name = "finished".into();
+    completed.phase = testcluster::Phase::Succeeded;
+    c.apply_pod(completed);
+    for k in common::kubectls() {
+        let out = kubectl(
+            &k,
+            &c,
+            &["--context", "viewer", "exec", "shell", "--", "true"],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 1, "{}", label(&k));
+        assert!(
+            out.stderr.contains(r#"pods "shell" is forbidden: User "viewer" cannot create resource "pods/exec" in API group "" in the namespace "demo""#),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+        let out = kubectl(
+            &k,
+            &c,
+            &["--context", "viewer", "get", "pods", "-o", "name"],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "viewer may list pods: {}", out.stderr);
+        let out = kubectl(&k, &c, &["--context", "viewer", "get", "deploy"], None).await;
+        assert!(
+            out.stderr.contains("deployments.apps is forbidden"),
+            "{}",
+            out.stderr
+        );
+
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "--token",
+                "not-a-token",
+                "--context",
+                "demo-admin",
+                "get",
+                "pods",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stderr.contains("You must be logged in to the server"),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+
+        let out = kubectl(&k, &c, &["exec", "nope", "--", "true"], None).await;
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stderr.contains(r#"pods "nope" not found"#),
+            "{}",
+            out.stderr
+        );
+
+        let out = kubectl(&k, &c, &["exec", "shell", "-c", "nope", "--", "true"], None).await;
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stderr
+                .contains("container nope is not valid for pod shell"),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+
+        let out = kubectl(&k, &c, &["exec", "distroless", "--", "sh"], None).await;
+        assert_ne!(out.code, 0);
+        assert!(
+            out.stderr
+                .contains(r#"exec: "sh": executable file not found in $PATH"#),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+        // The distroless image still runs what it has.
+        let out = kubectl(
+            &k,
+            &c,
+            &["exec", "distroless", "--", "echo", "no shell needed"],
+            None,
+        )
+        .await;
+        assert_eq!(out.stdout, "no shell needed\n", "{}", out.stderr);
+
+        let out = kubectl(&k, &c, &["exec", "finished", "--", "true"], None).await;
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stderr.contains(
+                "cannot exec into a container in a completed pod; current phase is Succeeded"
+            ),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+    }
+}
+
+/// A process under a pseudo-terminal, read into a buffer by a thread.
+struct Pty {
+    master: Box<dyn portable_pty::MasterPty + Send>,
+    writer: Box<dyn std::io::Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Pty {
+    fn spawn(k: &Path, c: &TestCluster, home: &Path, args: &[&str]) -> Pty {
+        use portable_pty::{CommandBuilder, PtySize};
+        let pair = portable_pty::native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(k);
+        cmd.args(args);
+        cmd.env("KUBECONFIG", c.kubeconfig());
+        cmd.env("HOME", home);
+        cmd.env("TERM", "xterm");
+        let child = pair.slave.spawn_command(cmd).expect("spawn kubectl");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let writer = pair.master.take_writer().expect("writer");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        });
+        Pty {
+            master: pair.master,
+            writer,
+            child,
+            seen,
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.seen.lock().expect("lock")).into_owned()
+    }
+
+    async fn expect(&self, needle: &str) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if self.text().contains(needle) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("never saw {needle:?} in:\n{}", self.text());
+    }
+
+    fn send(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).expect("type");
+        self.writer.flush().expect("flush");
+    }
+
+    async fn exit_code(&mut self) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(s) = self.child.try_wait().expect("wait") {
+                return s.exit_code();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "kubectl did not exit:\n{}",
+                self.text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+use std::io::Write as _;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interactive_shell_follows_typing_and_resize() {
+    let c = common::demo().await;
+    for k in common::kubectls() {
+        let home = tempfile::tempdir().expect("home");
+        let mut pty = Pty::spawn(&k, &c, home.path(), &["exec", "-it", "shell", "--", "sh"]);
+        pty.send("echo typed-$((6*7))\r");
+        pty.expect("typed-42").await;
+        pty.send("stty size\r");
+        pty.expect("24 80").await;
+        pty.master
+            .resize(portable_pty::PtySize {
+                rows: 37,
+                cols: 111,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize");
+        // kubectl notices SIGWINCH and sends the size; poll until the shell sees it.
+        let start = Instant::now();
+        loop {
+            pty.send("stty size\r");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if pty.text().contains("37 111") {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{}: resize never arrived:\n{}",
+                label(&k),
+                pty.text()
+            );
+        }
+        pty.send("exit 5\r");
+        assert_eq!(pty.exit_code().await, 5, "{}", pty.text());
+        assert!(
+            pty.text().contains("command terminated with exit code 5"),
+            "{}",
+            pty.text()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attach_joins_the_main_process() {
+    let c = common::demo().await;
+    for k in common::kubectls() {
+        let home = tempfile::tempdir().expect("home");
+        let mut pty = Pty::spawn(&k, &c, home.path(), &["attach", "-it", "shell"]);
+        pty.expect("If you don't see a command prompt, try pressing enter.")
+            .await;
+        pty.send("echo attached-$((40+2))\r");
+        pty.expect("attached-42").await;
+        pty.send("echo $GREETING\r");
+        pty.expect("hello from shell").await;
+        // Leaving (kubectl killed) does not end the main process.
+        let _ = pty.child.kill();
+        std::mem::forget(pty.writer); // dropping it would type "\n^D" into the shell
+    }
+    // The main process survived the attachments.
+    let out = kubectl(
+        &common::kubectls()[0],
+        &c,
+        &[
+            "get",
+            "pod",
+            "shell",
+            "-o",
+            "jsonpath={.status.containerStatuses[0].restartCount}",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, "0", "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_the_pod_ends_a_kubectl_session() {
+    let c = common::demo().await;
+    for k in common::kubectls() {
+        let kc = k.clone();
+        let cluster = &c;
+        let run = kubectl(&kc, cluster, &["exec", "multi", "--", "sleep", "300"], None);
+        let deleter = async {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let t = Instant::now();
+            assert!(cluster.delete_pod("demo", "multi"));
+            t
+        };
+        let (out, deleted_at) = tokio::join!(run, deleter);
+        let took = deleted_at.elapsed();
+        assert!(
+            took < Duration::from_secs(2),
+            "session outlived its pod by {took:?}"
+        );
+        assert_eq!(out.code, 137, "{}: {}", label(&k), out.stderr);
+        assert!(
+            out.stderr.contains("command terminated with exit code 137"),
+            "{}",
+            out.stderr
+        );
+        // Bring the pod back for the next kubectl.
+        c.apply_pod(testcluster::ClusterSpec::demo().pods[1].clone());
+    }
+}

