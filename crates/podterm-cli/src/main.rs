@@ -1,6 +1,324 @@
-//! `podterm`: the command line over podterm-core. `podterm exec` arrives with the exec issue.
+//! `podterm`: the command line over podterm-core. `podterm exec` and `podterm attach` behave as
+//! `kubectl exec` and `kubectl attach` do: same flags, messages and exit codes.
 
-fn main() {
-    eprintln!("podterm: no commands yet; `podterm exec` arrives with the exec engine.");
-    std::process::exit(2);
+mod term;
+
+use bytes::Bytes;
+use clap::{Args, Parser, Subcommand};
+use podterm_core::cluster::Target;
+use podterm_core::exec::{ExecError, ExecSpec, Session, Tuning};
+use podterm_core::pods::{self, PodTarget};
+use podterm_core::protocol::Outcome;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Parser)]
+#[command(name = "podterm", version, about = "A fast `kubectl exec`")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a command in a container (as `kubectl exec`); a shell when no command is given.
+    Exec(ExecArgs),
+    /// Attach to a container's main process (as `kubectl attach`).
+    Attach(AttachArgs),
+}
+
+#[derive(Args)]
+struct Conn {
+    /// Namespace (default: the context's).
+    #[arg(short = 'n', long)]
+    namespace: Option<String>,
+    /// Kubeconfig context.
+    #[arg(long)]
+    context: Option<String>,
+    /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ExecArgs {
+    #[command(flatten)]
+    conn: Conn,
+    /// Container name (default: the default-container annotation, else the first).
+    #[arg(short = 'c', long)]
+    container: Option<String>,
+    /// Pass stdin to the container.
+    #[arg(short = 'i', long)]
+    stdin: bool,
+    /// Stdin is a TTY.
+    #[arg(short = 't', long)]
+    tty: bool,
+    /// Only print output from the remote session.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// Pick the newest Ready pod matching this label selector.
+    #[arg(short = 'l', long)]
+    selector: Option<String>,
+    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
+    target: Option<String>,
+    /// The command and its arguments (after `--`).
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+#[derive(Args)]
+struct AttachArgs {
+    #[command(flatten)]
+    conn: Conn,
+    #[arg(short = 'c', long)]
+    container: Option<String>,
+    #[arg(short = 'i', long)]
+    stdin: bool,
+    #[arg(short = 't', long)]
+    tty: bool,
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    target: String,
+}
+
+/// An error to print as kubectl would, and the exit code.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = rt.block_on(async {
+        let r = match cli.cmd {
+            Cmd::Exec(a) => exec(a).await,
+            Cmd::Attach(a) => attach(a).await,
+        };
+        match r {
+            Ok(code) => code,
+            Err(Failure(msg)) => {
+                term::restore();
+                if msg.starts_with("Error from server") {
+                    eprintln!("{msg}");
+                } else {
+                    eprintln!("error: {msg}");
+                }
+                1
+            }
+        }
+    });
+    // Leave at once: the stdin reader may be blocked in a read that never returns.
+    rt.shutdown_background();
+    std::process::exit(code);
+}
+
+fn target(conn: &Conn) -> Target {
+    Target {
+        kubeconfig: conn.kubeconfig.clone(),
+        context: conn.context.clone(),
+        namespace: conn.namespace.clone(),
+    }
+}
+
+/// kubectl's TTY rules: `-t` needs `-i`, and a terminal on stdin (else a warning and no TTY).
+fn decide_tty(tty: bool, stdin: bool, quiet: bool) -> bool {
+    if !tty || !stdin {
+        return false;
+    }
+    if !term::stdin_is_terminal() {
+        if !quiet {
+            eprintln!("Unable to use a TTY - input is not a terminal or the right kind of file");
+        }
+        return false;
+    }
+    true
+}
+
+async fn exec(a: ExecArgs) -> Result<i32, Failure> {
+    let cluster = target(&a.conn).connect().await?;
+    let pod_target = match (&a.selector, &a.target) {
+        (Some(sel), None) => PodTarget::Selector(sel.clone()),
+        (None, Some(t)) => PodTarget::parse(t)?,
+        (Some(_), Some(_)) => {
+            return Err(Failure("name a pod or give -l SELECTOR, not both".into()))
+        }
+        (None, None) => return Err(Failure("a pod name (or -l SELECTOR) is required".into())),
+    };
+    let pod = pods::resolve(&cluster.client, &cluster.namespace, &pod_target).await?;
+    pods::check_running(&pod)?;
+    let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
+    if let (Some(n), false) = (note, a.quiet) {
+        eprintln!("{n}");
+    }
+    let tty = decide_tty(a.tty, a.stdin, a.quiet);
+    let command = if a.command.is_empty() {
+        pods::shell_command()
+    } else {
+        a.command.clone()
+    };
+    let spec = ExecSpec {
+        namespace: cluster.namespace.clone(),
+        pod: pod.metadata.name.clone().unwrap_or_default(),
+        container,
+        command,
+        stdin: a.stdin,
+        stdout: true,
+        stderr: true,
+        tty,
+        size: if tty { term::size() } else { None },
+        attach: false,
+    };
+    run(&cluster.client, spec).await
+}
+
+async fn attach(a: AttachArgs) -> Result<i32, Failure> {
+    let cluster = target(&a.conn).connect().await?;
+    let pod = pods::resolve(
+        &cluster.client,
+        &cluster.namespace,
+        &PodTarget::parse(&a.target)?,
+    )
+    .await?;
+    pods::check_running(&pod)?;
+    let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
+    if let (Some(n), false) = (note, a.quiet) {
+        eprintln!("{n}");
+    }
+    let tty = decide_tty(a.tty, a.stdin, a.quiet);
+    if tty && !a.quiet {
+        eprintln!("If you don't see a command prompt, try pressing enter.");
+    }
+    let spec = ExecSpec {
+        namespace: cluster.namespace.clone(),
+        pod: pod.metadata.name.clone().unwrap_or_default(),
+        container,
+        command: vec![],
+        stdin: a.stdin,
+        stdout: true,
+        stderr: true,
+        tty,
+        size: if tty { term::size() } else { None },
+        attach: true,
+    };
+    run(&cluster.client, spec).await
+}
+
+/// Pumps a session between the local stdio and the pod; returns the exit code to end with.
+async fn run(client: &kube::Client, spec: ExecSpec) -> Result<i32, Failure> {
+    let mut session = Session::start(client, &spec, Tuning::default()).await?;
+    let raw = if spec.tty {
+        Some(term::RawMode::enable()?)
+    } else {
+        None
+    };
+
+    let mut out_rx = std::mem::replace(
+        &mut session.stdout,
+        tokio::sync::mpsc::unbounded_channel().1,
+    );
+    let mut err_rx = std::mem::replace(
+        &mut session.stderr,
+        tokio::sync::mpsc::unbounded_channel().1,
+    );
+    let stdout_task = tokio::spawn(async move {
+        let mut out = tokio::io::stdout();
+        while let Some(chunk) = out_rx.recv().await {
+            if out.write_all(&chunk).await.is_err() {
+                break;
+            }
+            if out_rx.is_empty() && out.flush().await.is_err() {
+                break;
+            }
+        }
+        let _ = out.flush().await;
+    });
+    let stderr_task = tokio::spawn(async move {
+        let mut err = tokio::io::stderr();
+        while let Some(chunk) = err_rx.recv().await {
+            if err.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+        let _ = err.flush().await;
+    });
+    if spec.stdin {
+        let input = session.input.clone();
+        tokio::spawn(async move {
+            let mut stdin = tokio::io::stdin();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match stdin.read(&mut buf).await {
+                    Ok(0) | Err(_) => {
+                        input.close_stdin().await;
+                        break;
+                    }
+                    Ok(n) => {
+                        if !input.send(Bytes::copy_from_slice(&buf[..n])).await {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+    if spec.tty {
+        let input = session.input.clone();
+        if let Ok(mut winch) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
+        {
+            tokio::spawn(async move {
+                while winch.recv().await.is_some() {
+                    if let Some((c, r)) = term::size() {
+                        if !input.resize(c, r).await {
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    }
+    let signals = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term_sig = signal(SignalKind::terminate()).ok();
+        let mut hup = signal(SignalKind::hangup()).ok();
+        tokio::select! {
+            _ = async { match term_sig.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => 143,
+            _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => 129,
+        }
+    };
+    let outcome = tokio::select! {
+        r = session.finish() => r,
+        code = signals => {
+            drop(raw);
+            return Ok(code);
+        }
+    };
+    let _ = stdout_task.await;
+    let _ = stderr_task.await;
+    drop(raw);
+    match outcome {
+        Ok(Outcome::Success) => Ok(0),
+        Ok(Outcome::Exit(code)) => {
+            eprintln!("command terminated with exit code {code}");
+            Ok(code)
+        }
+        Ok(Outcome::Failure { message, .. }) => Err(Failure(message)),
+        Err(e @ ExecError::Api { .. }) => Err(Failure(e.to_string())),
+        Err(e) => Err(Failure(e.to_string())),
+    }
 }

@@ -19,6 +19,9 @@ use std::sync::Arc;
 
 pub type Body = BoxBody<Bytes, Infallible>;
 
+/// Extra table cells of a workload row, from its JSON.
+type CellFn = Box<dyn Fn(&Value) -> Vec<Value>>;
+
 fn full(b: impl Into<Bytes>) -> Body {
     Full::new(b.into()).boxed()
 }
@@ -811,7 +814,7 @@ fn workloads(
         }
     }
     if as_table {
-        let (cols, cells): (Vec<Value>, Box<dyn Fn(&Value) -> Vec<Value>>) = match kind {
+        let (cols, cells): (Vec<Value>, CellFn) = match kind {
             WorkloadKind::Deployment => (
                 vec![
                     col("Name", "string", 0),

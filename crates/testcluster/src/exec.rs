@@ -249,11 +249,9 @@ async fn read_client(
                 }
                 Err(e) => tracing::debug!("ignoring malformed resize: {e}"),
             },
-            255 if proto == Proto::V5 => {
-                if rest.first() == Some(&0) {
-                    if let Some(tx) = stdin.take() {
-                        let _ = tx.send(Input::Eof).await;
-                    }
+            255 if proto == Proto::V5 && rest.first() == Some(&0) => {
+                if let Some(tx) = stdin.take() {
+                    let _ = tx.send(Input::Eof).await;
                 }
             }
             _ => {}

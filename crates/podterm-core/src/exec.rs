@@ -1,0 +1,414 @@
+//! Exec and attach sessions: the upgrade through `kube::Client::connect` (offering
+//! `v5.channel.k8s.io`, then `v4.channel.k8s.io`) and our own frame pump over the WebSocket.
+//!
+//! - Reading and writing are separate tasks: a consumer that is slow to take stdout never stalls
+//!   stdin, resizes or pings.
+//! - Output goes into a bounded read-ahead (bytes, not messages): the socket is drained promptly
+//!   into it and reading pauses only when the consumer holds more than the read-ahead. Each
+//!   [`Chunk`] carries its share of the budget back when dropped.
+//! - No ping is sent while reading is paused or data arrived recently: on real clusters a frame
+//!   sent after the API server closed draws a reset that discards unread bytes
+//!   (kubernetes/kubernetes#124571).
+//! - A stream that ends without a status frame is an error, never success.
+//! - Liveness: a ping when the link has been quiet for `ping_every`, and a read deadline.
+
+use crate::protocol::{self, Outcome, Protocol};
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio_tungstenite::tungstenite::Message;
+
+/// Why a session could not start or did not end with a status.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The API server refused (its own words: 403, 404, 400 ...).
+    #[error("Error from server ({reason}): {message}")]
+    Api {
+        code: u16,
+        reason: String,
+        message: String,
+    },
+    #[error("cannot reach the API server: {0}")]
+    Connect(String),
+    /// The connection closed before the command's status arrived.
+    #[error("the connection ended before the command's status: output may be incomplete")]
+    NoStatus,
+    #[error("the connection to the API server broke: {0} (output may be incomplete)")]
+    Transport(String),
+    #[error("no data from the API server for {0} s: the connection seems dead (check the network, then retry)")]
+    Deadline(u64),
+}
+
+/// What to run, and where.
+#[derive(Debug, Clone)]
+pub struct ExecSpec {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    /// Ignored for attach.
+    pub command: Vec<String>,
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+    pub tty: bool,
+    /// Terminal size (columns, rows), sent right after connecting when `tty`.
+    pub size: Option<(u16, u16)>,
+    /// Attach to the container's main process instead of starting a command.
+    pub attach: bool,
+}
+
+/// Buffer and timing knobs.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Bytes of output held for a slow consumer before the socket is paused.
+    pub read_ahead: usize,
+    pub ping_every: Duration,
+    pub read_deadline: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            read_ahead: 8 << 20,
+            ping_every: Duration::from_secs(10),
+            read_deadline: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A piece of output. Dropping it returns its bytes to the read-ahead budget.
+#[derive(Debug)]
+pub struct Chunk {
+    pub data: Bytes,
+    _credit: OwnedSemaphorePermit,
+}
+
+impl std::ops::Deref for Chunk {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+#[derive(Debug)]
+enum Control {
+    Stdin(Bytes),
+    Resize(u16, u16),
+    CloseStdin,
+}
+
+/// Sends input to a session; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Input {
+    tx: mpsc::Sender<Control>,
+}
+
+impl Input {
+    /// Sends stdin bytes; false once the session is over.
+    pub async fn send(&self, data: Bytes) -> bool {
+        self.tx.send(Control::Stdin(data)).await.is_ok()
+    }
+
+    /// Resizes the terminal (TTY sessions).
+    pub async fn resize(&self, cols: u16, rows: u16) -> bool {
+        self.tx.send(Control::Resize(cols, rows)).await.is_ok()
+    }
+
+    /// Closes stdin: the process sees EOF (v5; v4 cannot half-close, so this does nothing there).
+    pub async fn close_stdin(&self) -> bool {
+        self.tx.send(Control::CloseStdin).await.is_ok()
+    }
+}
+
+/// A running exec or attach session.
+pub struct Session {
+    pub protocol: Protocol,
+    pub stdout: mpsc::UnboundedReceiver<Chunk>,
+    pub stderr: mpsc::UnboundedReceiver<Chunk>,
+    pub input: Input,
+    done: oneshot::Receiver<Result<Outcome, ExecError>>,
+    tasks: Vec<tokio::task::AbortHandle>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn path_for(spec: &ExecSpec) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("container", &spec.container);
+    if !spec.attach {
+        for c in &spec.command {
+            q.append_pair("command", c);
+        }
+    }
+    let flag = |b: bool| if b { "true" } else { "false" };
+    q.append_pair("stdin", flag(spec.stdin));
+    q.append_pair("stdout", flag(spec.stdout));
+    q.append_pair("stderr", flag(spec.stderr && !spec.tty));
+    q.append_pair("tty", flag(spec.tty));
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    format!(
+        "/api/v1/namespaces/{}/pods/{}/{}?{}",
+        enc(&spec.namespace),
+        enc(&spec.pod),
+        if spec.attach { "attach" } else { "exec" },
+        q.finish()
+    )
+}
+
+impl Session {
+    /// Connects and starts the pump.
+    pub async fn start(
+        client: &kube::Client,
+        spec: &ExecSpec,
+        tuning: Tuning,
+    ) -> Result<Session, ExecError> {
+        let req = http::Request::get(path_for(spec))
+            .body(Vec::new())
+            .map_err(|e| ExecError::Connect(e.to_string()))?;
+        let conn = client.connect(req).await.map_err(|e| match e {
+            kube::Error::Api(s) => ExecError::Api {
+                code: s.code,
+                reason: if s.reason.is_empty() {
+                    "Unknown".into()
+                } else {
+                    s.reason.clone()
+                },
+                message: s.message.clone(),
+            },
+            other => ExecError::Connect(crate::cluster::describe(&other)),
+        })?;
+        let protocol = if conn.supports_stream_close() {
+            Protocol::V5
+        } else {
+            Protocol::V4
+        };
+        let (sink, stream) = conn.into_stream().split();
+        let (out_tx, stdout) = mpsc::unbounded_channel();
+        let (err_tx, stderr) = mpsc::unbounded_channel();
+        let (ctl_tx, ctl_rx) = mpsc::channel(64);
+        let (done_tx, done) = oneshot::channel();
+        let shared = Arc::new(Pump {
+            started: Instant::now(),
+            last_frame_ms: AtomicU64::new(0),
+            paused: AtomicBool::new(false),
+            reader_done: tokio::sync::Notify::new(),
+            finished: AtomicBool::new(false),
+        });
+        if spec.tty {
+            if let Some((cols, rows)) = spec.size {
+                // First frame out: the size, before any keystroke.
+                let _ = ctl_tx.try_send(Control::Resize(cols, rows));
+            }
+        }
+        let credit = Arc::new(Semaphore::new(tuning.read_ahead.max(1)));
+        let s2 = shared.clone();
+        let reader = tokio::spawn(async move {
+            let r = read_loop(stream, out_tx, err_tx, credit, &s2, tuning).await;
+            s2.finished.store(true, Ordering::SeqCst);
+            s2.reader_done.notify_one();
+            let _ = done_tx.send(r);
+        });
+        let writer = tokio::spawn(write_loop(sink, ctl_rx, protocol, shared, tuning));
+        Ok(Session {
+            protocol,
+            stdout,
+            stderr,
+            input: Input { tx: ctl_tx },
+            done,
+            tasks: vec![reader.abort_handle(), writer.abort_handle()],
+        })
+    }
+
+    /// Waits for the end: the command's outcome, or why there is none.
+    pub async fn finish(mut self) -> Result<Outcome, ExecError> {
+        (&mut self.done).await.unwrap_or(Err(ExecError::NoStatus))
+    }
+}
+
+struct Pump {
+    started: Instant,
+    last_frame_ms: AtomicU64,
+    paused: AtomicBool,
+    reader_done: tokio::sync::Notify,
+    finished: AtomicBool,
+}
+
+impl Pump {
+    fn touch(&self) {
+        self.last_frame_ms
+            .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn quiet_for(&self) -> Duration {
+        let now = self.started.elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last_frame_ms.load(Ordering::Relaxed)))
+    }
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>;
+type WsStream = futures_util::stream::SplitStream<Ws>;
+type WsSink = futures_util::stream::SplitSink<Ws, Message>;
+
+async fn read_loop(
+    mut stream: WsStream,
+    out: mpsc::UnboundedSender<Chunk>,
+    err: mpsc::UnboundedSender<Chunk>,
+    credit: Arc<Semaphore>,
+    pump: &Pump,
+    tuning: Tuning,
+) -> Result<Outcome, ExecError> {
+    let mut status: Option<Outcome> = None;
+    let cap = tuning.read_ahead.max(1);
+    loop {
+        let next = match tokio::time::timeout(tuning.read_deadline, stream.next()).await {
+            Ok(n) => n,
+            Err(_) => {
+                return match status {
+                    Some(s) => Ok(s),
+                    None => Err(ExecError::Deadline(tuning.read_deadline.as_secs())),
+                }
+            }
+        };
+        let msg = match next {
+            None => break,
+            Some(Ok(m)) => m,
+            Some(Err(e)) => {
+                if status.is_some() {
+                    break;
+                }
+                return Err(ExecError::Transport(e.to_string()));
+            }
+        };
+        pump.touch();
+        let data = match msg {
+            Message::Binary(d) => d,
+            Message::Close(_) => break,
+            _ => continue,
+        };
+        let Some(&channel) = data.first() else {
+            continue;
+        };
+        match channel {
+            protocol::STDOUT | protocol::STDERR if data.len() > 1 => {
+                let n = u32::try_from((data.len() - 1).min(cap)).unwrap_or(u32::MAX);
+                let permit = match credit.clone().try_acquire_many_owned(n) {
+                    Ok(p) => p,
+                    Err(_) => {
+                        // The consumer is behind by the whole read-ahead: pause the socket.
+                        pump.paused.store(true, Ordering::SeqCst);
+                        let p = credit.clone().acquire_many_owned(n).await;
+                        pump.paused.store(false, Ordering::SeqCst);
+                        pump.touch();
+                        match p {
+                            Ok(p) => p,
+                            Err(_) => return Err(ExecError::Transport("output closed".into())),
+                        }
+                    }
+                };
+                let chunk = Chunk {
+                    data: data.slice(1..),
+                    _credit: permit,
+                };
+                // A consumer that went away just drops the chunk (and its credit).
+                let _ = if channel == protocol::STDOUT {
+                    out.send(chunk)
+                } else {
+                    err.send(chunk)
+                };
+            }
+            protocol::STATUS => status = Some(protocol::parse_status(&data[1..])),
+            _ => {}
+        }
+    }
+    status.ok_or(ExecError::NoStatus)
+}
+
+async fn write_loop(
+    mut sink: WsSink,
+    mut ctl: mpsc::Receiver<Control>,
+    protocol: Protocol,
+    pump: Arc<Pump>,
+    tuning: Tuning,
+) {
+    let mut ping = tokio::time::interval(tuning.ping_every);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ping.tick().await;
+    let mut ctl_open = true;
+    loop {
+        let frame = tokio::select! {
+            biased;
+            _ = pump.reader_done.notified() => return,
+            c = ctl.recv(), if ctl_open => match c {
+                Some(Control::Stdin(d)) => protocol::stdin_frame(&d),
+                Some(Control::Resize(w, h)) => protocol::resize_frame(w, h),
+                Some(Control::CloseStdin) => match protocol {
+                    Protocol::V5 => protocol::close_stdin_frame(),
+                    Protocol::V4 => continue,
+                },
+                None => { ctl_open = false; continue; }
+            },
+            _ = ping.tick() => {
+                // Ping only a quiet, unpaused link: never while unread data may be waiting.
+                if pump.paused.load(Ordering::SeqCst) || pump.quiet_for() < tuning.ping_every {
+                    continue;
+                }
+                if pump.finished.load(Ordering::SeqCst) {
+                    return;
+                }
+                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        if pump.finished.load(Ordering::SeqCst) {
+            return;
+        }
+        if sink.send(Message::Binary(frame.into())).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_carry_every_argument_in_order() {
+        let spec = ExecSpec {
+            namespace: "demo".into(),
+            pod: "shell".into(),
+            container: "main".into(),
+            command: vec!["sh".into(), "-c".into(), "echo a&b".into()],
+            stdin: true,
+            stdout: true,
+            stderr: true,
+            tty: false,
+            size: None,
+            attach: false,
+        };
+        assert_eq!(
+            path_for(&spec),
+            "/api/v1/namespaces/demo/pods/shell/exec?container=main&command=sh&command=-c&command=echo+a%26b&stdin=true&stdout=true&stderr=true&tty=false"
+        );
+        let attach = ExecSpec {
+            attach: true,
+            tty: true,
+            ..spec
+        };
+        assert_eq!(
+            path_for(&attach),
+            "/api/v1/namespaces/demo/pods/shell/attach?container=main&stdin=true&stdout=true&stderr=false&tty=true"
+        );
+    }
+}

@@ -1,0 +1,417 @@
+//! Finding where to run: a pod by name, or the newest Ready pod of a workload or selector; the
+//! container as kubectl picks it; kubectl's refusal of completed pods.
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+use std::collections::BTreeMap;
+
+/// Why no pod or container could be chosen.
+#[derive(Debug, thiserror::Error)]
+pub enum PodError {
+    /// The API server refused or failed (its own words).
+    #[error("Error from server ({reason}): {message}")]
+    Api {
+        code: u16,
+        reason: String,
+        message: String,
+    },
+    /// The API server could not be reached or answered nonsense.
+    #[error("cannot reach the API server: {0}")]
+    Transport(String),
+    #[error("cannot exec into a container in a completed pod; current phase is {0}")]
+    Completed(String),
+    #[error("pod {0} has no containers")]
+    NoContainers(String),
+    /// A workload or selector matched pods, none of them Ready.
+    #[error("no Ready pod for {target} in namespace {namespace}: {detail}")]
+    NoneReady {
+        target: String,
+        namespace: String,
+        detail: String,
+    },
+    #[error("{0}")]
+    BadTarget(String),
+}
+
+impl From<kube::Error> for PodError {
+    fn from(e: kube::Error) -> Self {
+        match e {
+            kube::Error::Api(s) => PodError::Api {
+                code: s.code,
+                reason: if s.reason.is_empty() {
+                    "Unknown".into()
+                } else {
+                    s.reason.clone()
+                },
+                message: s.message.clone(),
+            },
+            other => PodError::Transport(crate::cluster::describe(&other)),
+        }
+    }
+}
+
+/// What the user named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PodTarget {
+    Pod(String),
+    Workload { kind: WorkloadKind, name: String },
+    Selector(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+}
+
+impl WorkloadKind {
+    fn short(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deployment",
+            WorkloadKind::StatefulSet => "statefulset",
+            WorkloadKind::DaemonSet => "daemonset",
+            WorkloadKind::ReplicaSet => "replicaset",
+        }
+    }
+}
+
+impl std::fmt::Display for PodTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PodTarget::Pod(n) => write!(f, "pod/{n}"),
+            PodTarget::Workload { kind, name } => write!(f, "{}/{name}", kind.short()),
+            PodTarget::Selector(s) => write!(f, "pods with labels {s}"),
+        }
+    }
+}
+
+impl PodTarget {
+    /// Parses `NAME`, `pod/NAME`, `deploy/NAME`, `sts/NAME`, `ds/NAME`, `rs/NAME` (and the long
+    /// and plural forms kubectl accepts).
+    pub fn parse(text: &str) -> Result<Self, PodError> {
+        let Some((kind, name)) = text.split_once('/') else {
+            return if text.is_empty() {
+                Err(PodError::BadTarget("a pod name is required".into()))
+            } else {
+                Ok(PodTarget::Pod(text.to_string()))
+            };
+        };
+        if name.is_empty() || name.contains('/') {
+            return Err(PodError::BadTarget(format!(
+                "invalid target {text:?}: use TYPE/NAME"
+            )));
+        }
+        let kind = match kind.to_ascii_lowercase().as_str() {
+            "po" | "pod" | "pods" => return Ok(PodTarget::Pod(name.to_string())),
+            "deploy" | "deployment" | "deployments" | "deployment.apps" => WorkloadKind::Deployment,
+            "sts" | "statefulset" | "statefulsets" | "statefulset.apps" => {
+                WorkloadKind::StatefulSet
+            }
+            "ds" | "daemonset" | "daemonsets" | "daemonset.apps" => WorkloadKind::DaemonSet,
+            "rs" | "replicaset" | "replicasets" | "replicaset.apps" => WorkloadKind::ReplicaSet,
+            other => return Err(PodError::BadTarget(format!(
+                "cannot exec into a {other}: name a pod, deploy/NAME, sts/NAME, ds/NAME or rs/NAME"
+            ))),
+        };
+        Ok(PodTarget::Workload {
+            kind,
+            name: name.to_string(),
+        })
+    }
+}
+
+fn selector_string(labels: &BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Finds the pod a target means now.
+pub async fn resolve(
+    client: &kube::Client,
+    namespace: &str,
+    target: &PodTarget,
+) -> Result<Pod, PodError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let selector = match target {
+        PodTarget::Pod(name) => return Ok(pods.get(name).await?),
+        PodTarget::Selector(s) => s.clone(),
+        PodTarget::Workload { kind, name } => {
+            let labels = match kind {
+                WorkloadKind::Deployment => {
+                    Api::<Deployment>::namespaced(client.clone(), namespace)
+                        .get(name)
+                        .await?
+                        .spec
+                        .and_then(|s| s.selector.match_labels)
+                }
+                WorkloadKind::StatefulSet => {
+                    Api::<StatefulSet>::namespaced(client.clone(), namespace)
+                        .get(name)
+                        .await?
+                        .spec
+                        .and_then(|s| s.selector.match_labels)
+                }
+                WorkloadKind::DaemonSet => Api::<DaemonSet>::namespaced(client.clone(), namespace)
+                    .get(name)
+                    .await?
+                    .spec
+                    .and_then(|s| s.selector.match_labels),
+                WorkloadKind::ReplicaSet => {
+                    Api::<ReplicaSet>::namespaced(client.clone(), namespace)
+                        .get(name)
+                        .await?
+                        .spec
+                        .and_then(|s| s.selector.match_labels)
+                }
+            };
+            match labels {
+                Some(l) if !l.is_empty() => selector_string(&l),
+                _ => {
+                    return Err(PodError::BadTarget(format!(
+                        "{target} has no matchLabels selector to find its pods by"
+                    )))
+                }
+            }
+        }
+    };
+    let list = pods.list(&ListParams::default().labels(&selector)).await?;
+    pick_newest_ready(list.items).map_err(|detail| PodError::NoneReady {
+        target: target.to_string(),
+        namespace: namespace.to_string(),
+        detail,
+    })
+}
+
+/// Whether a pod is Ready and not terminating.
+pub fn is_ready(p: &Pod) -> bool {
+    p.metadata.deletion_timestamp.is_none()
+        && p.status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// Why a pod is not Ready, in a few words.
+fn not_ready_reason(p: &Pod) -> String {
+    if p.metadata.deletion_timestamp.is_some() {
+        return "terminating".into();
+    }
+    let phase = p
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.clone())
+        .unwrap_or_else(|| "Unknown".into());
+    if phase != "Running" {
+        return format!("phase {phase}");
+    }
+    "not Ready".into()
+}
+
+/// The newest Ready, non-terminating pod; else a description of what exists and why not.
+pub fn pick_newest_ready(mut pods: Vec<Pod>) -> Result<Pod, String> {
+    if pods.is_empty() {
+        return Err("no pods match".into());
+    }
+    pods.sort_by(|a, b| {
+        b.metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0)
+            .cmp(&a.metadata.creation_timestamp.as_ref().map(|t| t.0))
+            .then_with(|| a.metadata.name.cmp(&b.metadata.name))
+    });
+    if let Some(i) = pods.iter().position(is_ready) {
+        return Ok(pods.swap_remove(i));
+    }
+    Err(pods
+        .iter()
+        .map(|p| {
+            format!(
+                "{} ({})",
+                p.metadata.name.as_deref().unwrap_or("?"),
+                not_ready_reason(p)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
+/// The container to use: the requested one (the server checks it), else the
+/// `kubectl.kubernetes.io/default-container` annotation, else the first with kubectl's note.
+/// Returns the name and the note to print, if any.
+pub fn choose_container(
+    pod: &Pod,
+    requested: Option<&str>,
+) -> Result<(String, Option<String>), PodError> {
+    if let Some(c) = requested {
+        return Ok((c.to_string(), None));
+    }
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let containers: Vec<&str> = pod
+        .spec
+        .as_ref()
+        .map(|s| s.containers.iter().map(|c| c.name.as_str()).collect())
+        .unwrap_or_default();
+    if let Some(annotated) = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("kubectl.kubernetes.io/default-container"))
+    {
+        if containers.contains(&annotated.as_str()) {
+            return Ok((annotated.clone(), None));
+        }
+    }
+    let first = containers
+        .first()
+        .ok_or_else(|| PodError::NoContainers(name.clone()))?
+        .to_string();
+    let note = (containers.len() > 1).then(|| {
+        format!(
+            "Defaulted container \"{first}\" out of: {}",
+            containers.join(", ")
+        )
+    });
+    Ok((first, note))
+}
+
+/// kubectl refuses to exec into pods that have finished.
+pub fn check_running(pod: &Pod) -> Result<(), PodError> {
+    let phase = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("");
+    if phase == "Succeeded" || phase == "Failed" {
+        return Err(PodError::Completed(phase.to_string()));
+    }
+    Ok(())
+}
+
+/// The shell fallback when the user gave no command.
+pub fn shell_command() -> Vec<String> {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        "command -v bash >/dev/null && exec bash || exec sh".into(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, containers: &[&str], annotation: Option<&str>) -> Pod {
+        let mut p: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": name },
+            "spec": { "containers": containers.iter().map(|c| serde_json::json!({"name": c})).collect::<Vec<_>>() },
+        }))
+        .expect("pod");
+        if let Some(a) = annotation {
+            p.metadata.annotations = Some(BTreeMap::from([(
+                "kubectl.kubernetes.io/default-container".to_string(),
+                a.to_string(),
+            )]));
+        }
+        p
+    }
+
+    #[test]
+    fn containers_chosen_as_kubectl_does() {
+        assert_eq!(
+            choose_container(&pod("p", &["a", "b"], Some("b")), None).expect("ok"),
+            ("b".into(), None)
+        );
+        assert_eq!(
+            choose_container(&pod("p", &["one", "two"], None), None).expect("ok"),
+            (
+                "one".into(),
+                Some("Defaulted container \"one\" out of: one, two".into())
+            )
+        );
+        assert_eq!(
+            choose_container(&pod("p", &["only"], None), None).expect("ok"),
+            ("only".into(), None)
+        );
+        assert_eq!(
+            choose_container(&pod("p", &["a", "b"], Some("gone")), None)
+                .expect("ok")
+                .0,
+            "a"
+        );
+        assert_eq!(
+            choose_container(&pod("p", &["a"], None), Some("x"))
+                .expect("ok")
+                .0,
+            "x"
+        );
+    }
+
+    #[test]
+    fn targets_parse_like_kubectl() {
+        assert_eq!(
+            PodTarget::parse("web").expect("pod"),
+            PodTarget::Pod("web".into())
+        );
+        assert_eq!(
+            PodTarget::parse("pod/web").expect("pod"),
+            PodTarget::Pod("web".into())
+        );
+        assert_eq!(
+            PodTarget::parse("deploy/web").expect("deploy"),
+            PodTarget::Workload {
+                kind: WorkloadKind::Deployment,
+                name: "web".into()
+            }
+        );
+        assert_eq!(
+            PodTarget::parse("sts/db").expect("sts"),
+            PodTarget::Workload {
+                kind: WorkloadKind::StatefulSet,
+                name: "db".into()
+            }
+        );
+        assert!(PodTarget::parse("svc/web").is_err());
+        assert!(PodTarget::parse("deploy/").is_err());
+        assert!(PodTarget::parse("").is_err());
+    }
+
+    fn timed(name: &str, created: &str, ready: bool, deleting: bool) -> Pod {
+        let mut v = serde_json::json!({
+            "metadata": { "name": name, "creationTimestamp": created },
+            "spec": { "containers": [{"name": "c"}] },
+            "status": { "phase": "Running", "conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}] },
+        });
+        if deleting {
+            v["metadata"]["deletionTimestamp"] = serde_json::json!("2026-01-01T00:00:00Z");
+        }
+        serde_json::from_value(v).expect("pod")
+    }
+
+    #[test]
+    fn newest_ready_non_terminating_pod_wins() {
+        let pods = vec![
+            timed("old", "2026-01-01T00:00:00Z", true, false),
+            timed("newest-terminating", "2026-01-03T00:00:00Z", true, true),
+            timed("new", "2026-01-02T00:00:00Z", true, false),
+            timed("newest-unready", "2026-01-04T00:00:00Z", false, false),
+        ];
+        assert_eq!(
+            pick_newest_ready(pods)
+                .expect("pick")
+                .metadata
+                .name
+                .as_deref(),
+            Some("new")
+        );
+        let err = pick_newest_ready(vec![timed("a", "2026-01-01T00:00:00Z", false, false)])
+            .expect_err("none");
+        assert_eq!(err, "a (not Ready)");
+    }
+}
