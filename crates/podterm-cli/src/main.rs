@@ -218,9 +218,27 @@ async fn attach(a: AttachArgs) -> Result<i32, Failure> {
     run(&cluster.client, spec).await
 }
 
+/// Liveness knobs, overridable for tests and odd networks: `PODTERM_PING_SECS`,
+/// `PODTERM_DEADLINE_SECS`.
+fn tuning_from_env() -> Tuning {
+    let secs = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|s| *s > 0.0)
+            .map(std::time::Duration::from_secs_f64)
+    };
+    let d = Tuning::default();
+    Tuning {
+        ping_every: secs("PODTERM_PING_SECS").unwrap_or(d.ping_every),
+        read_deadline: secs("PODTERM_DEADLINE_SECS").unwrap_or(d.read_deadline),
+        ..d
+    }
+}
+
 /// Pumps a session between the local stdio and the pod; returns the exit code to end with.
 async fn run(client: &kube::Client, spec: ExecSpec) -> Result<i32, Failure> {
-    let mut session = Session::start(client, &spec, Tuning::default()).await?;
+    let mut session = Session::start(client, &spec, tuning_from_env()).await?;
     let raw = if spec.tty {
         Some(term::RawMode::enable()?)
     } else {

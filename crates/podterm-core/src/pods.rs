@@ -21,6 +21,13 @@ pub enum PodError {
     Transport(String),
     #[error("cannot exec into a container in a completed pod; current phase is {0}")]
     Completed(String),
+    /// As kubectl words it (1.33 and later check before asking the server).
+    #[error("container {container} is not valid for pod {pod} out of: {containers}")]
+    NoSuchContainer {
+        container: String,
+        pod: String,
+        containers: String,
+    },
     #[error("pod {0} has no containers")]
     NoContainers(String),
     /// A workload or selector matched pods, none of them Ready.
@@ -112,9 +119,11 @@ impl PodTarget {
             }
             "ds" | "daemonset" | "daemonsets" | "daemonset.apps" => WorkloadKind::DaemonSet,
             "rs" | "replicaset" | "replicasets" | "replicaset.apps" => WorkloadKind::ReplicaSet,
-            other => return Err(PodError::BadTarget(format!(
+            other => {
+                return Err(PodError::BadTarget(format!(
                 "cannot exec into a {other}: name a pod, deploy/NAME, sts/NAME, ds/NAME or rs/NAME"
-            ))),
+            )))
+            }
         };
         Ok(PodTarget::Workload {
             kind,
@@ -242,22 +251,30 @@ pub fn pick_newest_ready(mut pods: Vec<Pod>) -> Result<Pod, String> {
         .join(", "))
 }
 
-/// The container to use: the requested one (the server checks it), else the
+/// The container to use: the requested one if the pod has it, else the
 /// `kubectl.kubernetes.io/default-container` annotation, else the first with kubectl's note.
 /// Returns the name and the note to print, if any.
 pub fn choose_container(
     pod: &Pod,
     requested: Option<&str>,
 ) -> Result<(String, Option<String>), PodError> {
-    if let Some(c) = requested {
-        return Ok((c.to_string(), None));
-    }
     let name = pod.metadata.name.clone().unwrap_or_default();
     let containers: Vec<&str> = pod
         .spec
         .as_ref()
         .map(|s| s.containers.iter().map(|c| c.name.as_str()).collect())
         .unwrap_or_default();
+    if let Some(c) = requested {
+        return if containers.contains(&c) {
+            Ok((c.to_string(), None))
+        } else {
+            Err(PodError::NoSuchContainer {
+                container: c.to_string(),
+                pod: name,
+                containers: containers.join(", "),
+            })
+        };
+    }
     if let Some(annotated) = pod
         .metadata
         .annotations

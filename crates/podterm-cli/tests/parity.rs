@@ -1,0 +1,529 @@
+//! `podterm exec` against `kubectl exec` on the same testcluster: the same stdout, stderr and exit
+//! code for every scenario, with each kubectl under test (`PODTERM_KUBECTLS`). And one scenario
+//! where podterm must do better than kubectl: a slow reader still gets every byte.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use testcluster::{Options, TestCluster};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn typed(w: &mut Box<dyn std::io::Write + Send>, s: &str) {
+    w.write_all(s.as_bytes()).expect("type");
+    w.flush().expect("flush");
+}
+
+fn podterm() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_podterm"))
+}
+
+/// kubectl binaries under test; none is a failure, not a skip.
+fn kubectls() -> Vec<PathBuf> {
+    let list: Vec<PathBuf> = match std::env::var("PODTERM_KUBECTLS") {
+        Ok(v) if !v.trim().is_empty() => v
+            .split(':')
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+            .collect(),
+        _ => {
+            let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+            [
+                PathBuf::from("/usr/bin/kubectl"),
+                repo.join(".venv/bin/kubectl"),
+            ]
+            .into_iter()
+            .filter(|p| p.exists())
+            .collect()
+        }
+    };
+    assert!(
+        !list.is_empty(),
+        "no kubectl found: run `make deps` or set PODTERM_KUBECTLS"
+    );
+    list
+}
+
+/// The kubectl under test with the highest client version.
+fn newest_kubectl() -> PathBuf {
+    kubectls()
+        .into_iter()
+        .max_by_key(|k| {
+            let out = std::process::Command::new(k)
+                .args(["version", "--client", "-o", "json"])
+                .output()
+                .expect("kubectl version");
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("version json");
+            let minor: u32 = v["clientVersion"]["minor"]
+                .as_str()
+                .unwrap_or("0")
+                .trim_end_matches('+')
+                .parse()
+                .unwrap_or(0);
+            minor
+        })
+        .expect("a kubectl")
+}
+
+#[derive(Debug, PartialEq)]
+struct Out {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+/// kubectl's own log lines (klog) are not part of the contract.
+fn clean_stderr(s: &str) -> String {
+    s.lines()
+        .filter(|l| {
+            let b = l.as_bytes();
+            !(b.len() > 5
+                && matches!(b[0], b'E' | b'W' | b'I')
+                && b[1..5].iter().all(u8::is_ascii_digit))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+async fn run(
+    bin: &Path,
+    c: &TestCluster,
+    args: &[&str],
+    stdin: Option<Vec<u8>>,
+    env: &[(&str, &str)],
+) -> Out {
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("client runs");
+    if let Some(data) = stdin {
+        let mut w = child.stdin.take().expect("stdin");
+        tokio::spawn(async move {
+            let _ = w.write_all(&data).await;
+            let _ = w.shutdown().await;
+        });
+    }
+    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("{} {args:?} hung", bin.display()))
+        .expect("output");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: clean_stderr(&String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+async fn cluster() -> TestCluster {
+    TestCluster::start(Options::demo())
+        .await
+        .expect("testcluster")
+}
+
+/// Runs the same arguments through podterm and every kubectl. Stdout and exit code must equal
+/// every kubectl's; stderr must equal at least one kubectl's word for word (kubectl versions
+/// word a few errors differently, e.g. a 403 on the exec upgrade).
+async fn same(c: &TestCluster, args: &[&str], stdin: Option<Vec<u8>>) -> Out {
+    let ours = run(&podterm(), c, args, stdin.clone(), &[]).await;
+    let mut stderrs = vec![];
+    for k in kubectls() {
+        let theirs = run(&k, c, args, stdin.clone(), &[]).await;
+        assert_eq!(
+            (theirs.code, String::from_utf8_lossy(&theirs.stdout)),
+            (ours.code, String::from_utf8_lossy(&ours.stdout)),
+            "{} vs podterm differ for {args:?} (stderr: {:?} vs {:?})",
+            k.display(),
+            theirs.stderr,
+            ours.stderr
+        );
+        stderrs.push(theirs.stderr);
+    }
+    assert!(
+        stderrs.contains(&ours.stderr),
+        "stderr for {args:?}: podterm {:?}, kubectl {stderrs:?}",
+        ours.stderr
+    );
+    ours
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_table_matches_kubectl() {
+    let c = cluster().await;
+    let table: &[(&[&str], Option<&[u8]>, i32)] = &[
+        (&["exec", "shell", "--", "echo", "hello"], None, 0),
+        (
+            &[
+                "exec",
+                "shell",
+                "--",
+                "sh",
+                "-c",
+                "echo to-out; echo to-err >&2",
+            ],
+            None,
+            0,
+        ),
+        (&["exec", "shell", "--", "sh", "-c", "exit 1"], None, 1),
+        (
+            &["exec", "shell", "--", "sh", "-c", "echo partial; exit 7"],
+            None,
+            7,
+        ),
+        (&["exec", "shell", "--", "sh", "-c", "exit 126"], None, 126),
+        (
+            &["exec", "shell", "--", "sh", "-c", "no-such-command-here"],
+            None,
+            127,
+        ),
+        (&["exec", "-i", "shell", "--", "cat"], Some(b"abc"), 0),
+        (&["exec", "-i", "shell", "--", "wc", "-c"], Some(b""), 0),
+        (
+            &["exec", "pair", "--", "sh", "-c", "basename $PWD"],
+            None,
+            0,
+        ),
+        (
+            &["exec", "multi", "--", "sh", "-c", "basename $PWD"],
+            None,
+            0,
+        ),
+        (&["exec", "-q", "pair", "--", "true"], None, 0),
+        (&["exec", "nope", "--", "true"], None, 1),
+        (
+            &["exec", "--context", "viewer", "shell", "--", "true"],
+            None,
+            1,
+        ),
+        (&["exec", "distroless", "--", "sh"], None, 1),
+        (&["exec", "shell", "-c", "nope", "--", "true"], None, 1),
+        (&["exec", "distroless", "--", "echo", "static"], None, 0),
+        (
+            &[
+                "exec",
+                "-n",
+                "kube-system",
+                "coredns-7db6d8ff4d-4xk2m",
+                "--",
+                "echo",
+                "ns",
+            ],
+            None,
+            0,
+        ),
+        (&["exec", "deploy/nope", "--", "true"], None, 1),
+    ];
+    for (args, stdin, want) in table {
+        let out = same(&c, args, stdin.map(<[u8]>::to_vec)).await;
+        assert_eq!(out.code, *want, "{args:?}: {out:?}");
+    }
+    // kubectl 1.32 leaves an unknown container to the server; newer kubectl checks it first and
+    // lists the containers. podterm does the latter: the newest kubectl is the reference here.
+    let args = ["exec", "shell", "-c", "nope", "--", "true"];
+    let ours = run(&podterm(), &c, &args, None, &[]).await;
+    assert_eq!(ours.code, 1);
+    assert_eq!(
+        ours.stderr,
+        "error: container nope is not valid for pod shell out of: main\n"
+    );
+    let newest = newest_kubectl();
+    let theirs = run(&newest, &c, &args, None, &[]).await;
+    assert_eq!(theirs, ours, "{}", newest.display());
+    // Spot checks of what "the same" was.
+    let out = same(
+        &c,
+        &["exec", "shell", "--", "sh", "-c", "echo partial; exit 7"],
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, b"partial\n");
+    assert_eq!(out.stderr, "command terminated with exit code 7\n");
+    let out = same(&c, &["exec", "pair", "--", "true"], None).await;
+    assert_eq!(out.stderr, "Defaulted container \"one\" out of: one, two\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_megabytes_round_trip_hash() {
+    use sha2::Digest;
+    let c = cluster().await;
+    let mut data = vec![0u8; 100 * 1024 * 1024];
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for chunk in data.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+    let want = sha2::Sha256::digest(&data);
+    let mut bins = vec![podterm()];
+    bins.extend(kubectls());
+    for bin in bins {
+        let out = run(
+            &bin,
+            &c,
+            &["exec", "-i", "shell", "--", "cat"],
+            Some(data.clone()),
+            &[],
+        )
+        .await;
+        assert_eq!(out.code, 0, "{}: {}", bin.display(), out.stderr);
+        assert_eq!(out.stdout.len(), data.len(), "{}", bin.display());
+        assert_eq!(sha2::Sha256::digest(&out.stdout), want, "{}", bin.display());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_deleted_mid_session_ends_within_two_seconds() {
+    let c = cluster().await;
+    let mut bins = vec![podterm()];
+    bins.extend(kubectls());
+    let mut results = vec![];
+    for bin in bins {
+        let runner = run(
+            &bin,
+            &c,
+            &["exec", "multi", "--", "sh", "-c", "echo started; sleep 300"],
+            None,
+            &[],
+        );
+        let killer = async {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            assert!(c.delete_pod("demo", "multi"));
+            Instant::now()
+        };
+        let (out, at) = tokio::join!(runner, killer);
+        assert!(
+            at.elapsed() < Duration::from_secs(2),
+            "{} took {:?}",
+            bin.display(),
+            at.elapsed()
+        );
+        c.apply_pod(testcluster::ClusterSpec::demo().pods[1].clone());
+        results.push(out);
+    }
+    for r in &results[1..] {
+        assert_eq!(r, &results[0]);
+    }
+    assert_eq!(results[0].code, 137);
+    assert_eq!(results[0].stdout, b"started\n");
+    assert_eq!(results[0].stderr, "command terminated with exit code 137\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_restart_breaks_sessions_and_serves_new_ones() {
+    let c = cluster().await;
+    let mut bins = vec![podterm()];
+    bins.extend(kubectls());
+    for bin in &bins {
+        let runner = run(
+            bin,
+            &c,
+            &["exec", "shell", "--", "sh", "-c", "echo before; sleep 300"],
+            None,
+            &[],
+        );
+        let restarter = async {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            c.restart().await.expect("restart");
+        };
+        let (out, ()) = tokio::join!(runner, restarter);
+        assert_ne!(
+            out.code,
+            0,
+            "{}: a broken session is not success: {out:?}",
+            bin.display()
+        );
+        assert_eq!(out.stdout, b"before\n", "{}", bin.display());
+        if bin == &podterm() {
+            assert!(
+                out.stderr.contains("output may be incomplete"),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+    // After the restart, both work again with the same credentials.
+    let out = same(&c, &["exec", "shell", "--", "echo", "after"], None).await;
+    assert_eq!(out.stdout, b"after\n");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_link_fails_with_a_deadline_error() {
+    let c = cluster().await;
+    let pt = podterm();
+    let runner = run(
+        &pt,
+        &c,
+        &["exec", "shell", "--", "sh", "-c", "echo up; sleep 300"],
+        None,
+        &[("PODTERM_PING_SECS", "0.5"), ("PODTERM_DEADLINE_SECS", "2")],
+    );
+    let staller = async {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        c.set_stalled(true);
+        Instant::now()
+    };
+    let (out, at) = tokio::join!(runner, staller);
+    c.set_stalled(false);
+    let took = at.elapsed();
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, b"up\n");
+    assert!(
+        out.stderr.contains("no data from the API server for 2 s"),
+        "{}",
+        out.stderr
+    );
+    assert!(took < Duration::from_secs(5), "deadline took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tty_session_follows_resize() {
+    use portable_pty::{CommandBuilder, PtySize};
+    let c = cluster().await;
+    let mut bins = vec![podterm()];
+    bins.extend(kubectls());
+    for bin in bins {
+        let home = tempfile::tempdir().expect("home");
+        let pair = portable_pty::native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(&bin);
+        cmd.args(["exec", "-it", "shell", "--", "sh"]);
+        cmd.env("KUBECONFIG", c.kubeconfig());
+        cmd.env("HOME", home.path());
+        let mut child = pair.slave.spawn_command(cmd).expect("spawn");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let mut writer = pair.master.take_writer().expect("writer");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        });
+        let text = || String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+        let wait_for = |needle: &str, typing: &mut dyn FnMut()| {
+            let start = Instant::now();
+            loop {
+                if text().contains(needle) {
+                    return;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(15),
+                    "{}: no {needle:?} in {}",
+                    bin.display(),
+                    text()
+                );
+                typing();
+                std::thread::sleep(Duration::from_millis(150));
+            }
+        };
+        typed(&mut writer, "stty size\r");
+        wait_for("24 80", &mut || {});
+        pair.master
+            .resize(PtySize {
+                rows: 33,
+                cols: 101,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize");
+        wait_for("33 101", &mut || typed(&mut writer, "stty size\r"));
+        typed(&mut writer, "exit 4\r");
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "{} did not exit",
+                bin.display()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.exit_code(), 4, "{}: {}", bin.display(), text());
+        std::mem::forget(writer); // dropping it would type "\n^D"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_reader_gets_every_byte() {
+    // 64 MiB of numbered lines into a reader that takes ~4 s; the server closes the way the API
+    // server does. podterm must deliver all of it, every time.
+    let c = cluster().await;
+    let lines = 8_500_000u64;
+    let want: Vec<u8> = {
+        let out = std::process::Command::new("seq")
+            .arg("1")
+            .arg(lines.to_string())
+            .output()
+            .expect("seq");
+        out.stdout
+    };
+    assert!(want.len() > 60 << 20);
+    let mut report = vec![];
+    let mut bins = vec![podterm()];
+    bins.extend(kubectls());
+    for bin in bins {
+        let home = tempfile::tempdir().expect("home");
+        let mut child = tokio::process::Command::new(&bin)
+            .args(["exec", "shell", "--", "seq", "1", &lines.to_string()])
+            .env("KUBECONFIG", c.kubeconfig())
+            .env("HOME", home.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn");
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut got = Vec::with_capacity(want.len());
+        let mut buf = vec![0u8; 64 * 1024];
+        let start = Instant::now();
+        loop {
+            let n = stdout.read(&mut buf).await.expect("read");
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            tokio::time::sleep(Duration::from_micros(3500)).await;
+        }
+        let status = child.wait().await.expect("wait");
+        let whole = got == want;
+        report.push(format!(
+            "{}: {} of {} bytes in {:.1}s, exit {:?}, whole={whole}",
+            bin.display(),
+            got.len(),
+            want.len(),
+            start.elapsed().as_secs_f64(),
+            status.code()
+        ));
+        if bin == podterm() {
+            assert!(whole, "podterm lost bytes: {report:?}");
+            assert_eq!(status.code(), Some(0));
+        }
+    }
+    println!("slow reader: {report:#?}");
+}
