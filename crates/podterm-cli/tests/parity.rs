@@ -162,7 +162,8 @@ async fn same(c: &TestCluster, args: &[&str], stdin: Option<Vec<u8>>) -> Out {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scenario_table_matches_kubectl() {
     let c = cluster().await;
-    let table: &[(&[&str], Option<&[u8]>, i32)] = &[
+    type Row<'a> = (&'a [&'a str], Option<&'a [u8]>, i32);
+    let table: &[Row] = &[
         (&["exec", "shell", "--", "echo", "hello"], None, 0),
         (
             &[

@@ -363,10 +363,15 @@ mod tests {
             "a"
         );
         assert_eq!(
-            choose_container(&pod("p", &["a"], None), Some("x"))
+            choose_container(&pod("p", &["a"], None), Some("a"))
                 .expect("ok")
                 .0,
-            "x"
+            "a"
+        );
+        let err = choose_container(&pod("p", &["a", "b"], None), Some("x")).expect_err("no x");
+        assert_eq!(
+            err.to_string(),
+            "container x is not valid for pod p out of: a, b"
         );
     }
 

@@ -26,8 +26,9 @@ pub struct Attrs {
     pub name: Option<String>,
 }
 
-/// Finds the user behind a bearer token or a client certificate subject. A token that matches no
-/// user is not anyone, even when a certificate is also presented (the API server's order).
+/// Finds the user behind a client certificate subject or a bearer token, in the API server's
+/// order: a certificate from our CA naming a certificate user wins; otherwise the token must
+/// match a token user.
 pub fn authenticate<'a>(
     users: &'a [User],
     bearer: Option<&str>,

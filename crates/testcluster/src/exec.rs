@@ -203,6 +203,15 @@ fn start_failure(err: &process::SpawnError, pod: &Pod, container: &str) -> Value
     })
 }
 
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// What the client's side of the connection sent.
 enum FromClient {
     Gone,
@@ -322,6 +331,9 @@ async fn exec(
             }
         },
     ));
+    // Dropped with the session (drop_connections aborts it): the reader owns the socket's read
+    // half, so it must go too or the connection stays open.
+    let _reader_guard = AbortOnDrop(reader.abort_handle());
     let mut code: Option<i32> = None;
     let mut killed = false;
     let latency = !shared.faults.latency().is_zero();
@@ -393,6 +405,7 @@ async fn attach(
             m.resize(w, h);
         }
     }));
+    let _reader_guard = AbortOnDrop(reader.abort_handle());
     let Some(main) = main else {
         // A silent main process: nothing to read until the pod goes.
         tokio::select! {

@@ -90,12 +90,13 @@ impl Pki {
         })
     }
 
-    /// A client certificate: CN = user, one O per group.
+    /// A client certificate: CN = user, O = the first group.
     pub fn client_cert(&self, user: &str, groups: &[String]) -> Result<CertKey, PkiError> {
         let mut params = CertificateParams::new(Vec::<String>::new())?;
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CommonName, user);
-        for g in groups {
+        // rcgen keeps one value per attribute type: the first group becomes O.
+        if let Some(g) = groups.first() {
             dn.push(DnType::OrganizationName, g.as_str());
         }
         params.distinguished_name = dn;
@@ -223,7 +224,7 @@ mod tests {
         let der = pem_to_der(&ck.cert_pem);
         let (cn, orgs) = subject_of(&der).expect("subject");
         assert_eq!(cn, "viewer");
-        assert_eq!(orgs, vec!["viewers".to_string(), "ops".to_string()]);
+        assert_eq!(orgs, vec!["viewers".to_string()]);
         assert!(pki.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
     }
 
