@@ -1,0 +1,166 @@
+//! The engine against testcluster: a flood into a UI that stops acknowledging stays bounded and
+//! still takes a Ctrl-C; output reaches the UI coalesced and whole.
+
+use bytes::Bytes;
+use podterm_core::cluster::Target;
+use podterm_core::exec::{ExecSpec, Session, Tuning};
+use podterm_core::flow::{self, Credit, FlowConfig};
+use podterm_core::protocol::Outcome;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use testcluster::{Options, TestCluster};
+
+async fn connect(c: &TestCluster) -> kube::Client {
+    Target {
+        kubeconfig: Some(c.kubeconfig().to_path_buf()),
+        ..Target::default()
+    }
+    .connect()
+    .await
+    .expect("client")
+    .client
+}
+
+fn spec(command: &[&str], tty: bool) -> ExecSpec {
+    ExecSpec {
+        namespace: "demo".into(),
+        pod: "shell".into(),
+        container: "main".into(),
+        command: command.iter().map(|s| s.to_string()).collect(),
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        tty,
+        size: Some((80, 24)),
+        attach: false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_without_acks_is_bounded_and_ctrl_c_lands() {
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let client = connect(&c).await;
+    let tuning = Tuning {
+        read_ahead: 1 << 20,
+        ..Tuning::default()
+    };
+    let mut s = Session::start(&client, &spec(&["yes"], true), tuning)
+        .await
+        .expect("session");
+    let cfg = FlowConfig::default();
+    let credit = Credit::new(&cfg);
+    let emitted = Arc::new(AtomicUsize::new(0));
+    let (out, err) = (
+        std::mem::replace(&mut s.stdout, tokio::sync::mpsc::unbounded_channel().1),
+        std::mem::replace(&mut s.stderr, tokio::sync::mpsc::unbounded_channel().1),
+    );
+    let e2 = emitted.clone();
+    let pump = tokio::spawn(flow::pump(out, err, credit.clone(), cfg, move |b| {
+        e2.fetch_add(b.len(), Ordering::SeqCst);
+        true
+    }));
+    // A UI that renders for a moment, then stops acknowledging.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(300) {
+        credit.ack(credit.unacked());
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stalled_at = emitted.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        emitted.load(Ordering::SeqCst),
+        stalled_at,
+        "output kept flowing without acknowledgements"
+    );
+    assert!(
+        credit.unacked() <= cfg.high + cfg.max_batch,
+        "unacknowledged {} exceeds the watermark",
+        credit.unacked()
+    );
+    assert!(
+        stalled_at > 100_000,
+        "the flood did flow at first: {stalled_at}"
+    );
+
+    // Ctrl-C goes through while output is paused; the UI catches up and the session ends.
+    assert!(s.input.send(Bytes::from_static(b"\x03")).await);
+    let acker = {
+        let credit = credit.clone();
+        tokio::spawn(async move {
+            loop {
+                credit.ack(credit.unacked());
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
+    let t = Instant::now();
+    let outcome = tokio::time::timeout(Duration::from_secs(5), s.finish())
+        .await
+        .expect("session ended after Ctrl-C")
+        .expect("outcome");
+    let took = t.elapsed();
+    tokio::time::timeout(Duration::from_secs(5), pump)
+        .await
+        .expect("pump ends with the session")
+        .expect("pump");
+    acker.abort();
+    assert_eq!(outcome, Outcome::Exit(130));
+    assert!(
+        took < Duration::from_secs(1),
+        "Ctrl-C took {took:?} to end the flood"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_arrives_coalesced_and_whole() {
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let client = connect(&c).await;
+    let mut s = Session::start(
+        &client,
+        &spec(&["sh", "-c", "seq 1 200000; echo done >&2"], false),
+        Tuning::default(),
+    )
+    .await
+    .expect("session");
+    let cfg = FlowConfig::default();
+    let credit = Credit::new(&cfg);
+    let got = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let batches = Arc::new(Mutex::new(Vec::<usize>::new()));
+    let (out, err) = (
+        std::mem::replace(&mut s.stdout, tokio::sync::mpsc::unbounded_channel().1),
+        std::mem::replace(&mut s.stderr, tokio::sync::mpsc::unbounded_channel().1),
+    );
+    let (g, b, cr) = (got.clone(), batches.clone(), credit.clone());
+    let pump = tokio::spawn(flow::pump(out, err, credit.clone(), cfg, move |bytes| {
+        g.lock().expect("lock").extend_from_slice(&bytes);
+        b.lock().expect("lock").push(bytes.len());
+        cr.ack(bytes.len());
+        true
+    }));
+    assert_eq!(s.finish().await.expect("outcome"), Outcome::Success);
+    pump.await.expect("pump");
+    let want = std::process::Command::new("seq")
+        .args(["1", "200000"])
+        .output()
+        .expect("seq")
+        .stdout;
+    // stdout and stderr have no order between them: take stderr's line out, then compare.
+    let mut got = got.lock().expect("lock").clone();
+    assert_eq!(got.len(), want.len() + 5, "byte count");
+    let at = got
+        .windows(5)
+        .rposition(|w| w == b"done\n")
+        .expect("stderr's line arrived");
+    got.drain(at..at + 5);
+    assert!(got == want, "stdout arrived changed");
+    let batches = batches.lock().expect("lock").clone();
+    assert!(batches.iter().all(|n| *n <= cfg.max_batch), "{batches:?}");
+    assert!(
+        batches.len() * 8 < want.len() / 1024,
+        "{} batches for {} bytes: not coalesced",
+        batches.len(),
+        want.len()
+    );
+}
