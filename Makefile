@@ -36,3 +36,11 @@ test: deps lint
 clean:
 	$(CARGO) clean
 	rm -rf .tmp
+
+# podterm against kubectl on one testcluster (crates/podterm-bench): prints a Markdown table and
+# writes bench/results/<UTC time>.json, latest.json and latest.md. PODTERM_KUBECTLS
+# (colon-separated paths) picks the kubectls; BENCH_ARGS passes options (see --help).
+.PHONY: bench
+bench: deps
+	$(CARGO) build --release -p testcluster -p podterm-cli -p podterm-bench
+	target/release/podterm-bench $(BENCH_ARGS)

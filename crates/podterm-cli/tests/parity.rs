@@ -225,6 +225,34 @@ async fn scenario_table_matches_kubectl() {
             0,
         ),
         (&["exec", "deploy/nope", "--", "true"], None, 1),
+        // -t with stdin that is not a terminal: kubectl's warning, no TTY.
+        (
+            &[
+                "exec",
+                "-ti",
+                "shell",
+                "--",
+                "sh",
+                "-c",
+                "test -t 0 || echo no-tty",
+            ],
+            Some(b""),
+            0,
+        ),
+        // -t without -i: no TTY, silently.
+        (
+            &[
+                "exec",
+                "-t",
+                "shell",
+                "--",
+                "sh",
+                "-c",
+                "test -t 1 || echo no-tty",
+            ],
+            None,
+            0,
+        ),
     ];
     for (args, stdin, want) in table {
         let out = same(&c, args, stdin.map(<[u8]>::to_vec)).await;
@@ -527,4 +555,210 @@ async fn slow_reader_gets_every_byte() {
         }
     }
     println!("slow reader: {report:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workloads_and_selectors_pick_the_newest_ready_pod() {
+    let c = cluster().await;
+    let pt = podterm();
+    let host = |args: &'static [&'static str]| {
+        let (pt, c) = (&pt, &c);
+        async move {
+            let out = run(pt, c, args, None, &[]).await;
+            (
+                out.code,
+                String::from_utf8_lossy(&out.stdout).trim().to_string(),
+                out.stderr,
+            )
+        }
+    };
+    // The demo's newest web pod is p9m7q (created 90 min ago; h2x4k 120 min ago).
+    let (code, name, err) = host(&["exec", "deploy/web", "--", "sh", "-c", "echo $HOSTNAME"]).await;
+    assert_eq!((code, name.as_str()), (0, "web-6b7f9c8d5-p9m7q"), "{err}");
+    let (_, name, _) = host(&["exec", "-l", "app=web", "--", "sh", "-c", "echo $HOSTNAME"]).await;
+    assert_eq!(name, "web-6b7f9c8d5-p9m7q");
+    let (_, name, _) = host(&[
+        "exec",
+        "rs/web-6b7f9c8d5",
+        "--",
+        "sh",
+        "-c",
+        "echo $HOSTNAME",
+    ])
+    .await;
+    assert_eq!(name, "web-6b7f9c8d5-p9m7q");
+
+    // A rollout: the old pods terminate, a new one comes up Ready.
+    let mut new = testcluster::ClusterSpec::demo()
+        .pods
+        .into_iter()
+        .find(|p| p.name.starts_with("web-"))
+        .expect("web pod");
+    new.name = "web-6b7f9c8d5-zz9new".into();
+    new.age_seconds = 5;
+    c.apply_pod(new);
+    assert!(c.mark_terminating("demo", "web-6b7f9c8d5-p9m7q"));
+    let (_, name, _) = host(&["exec", "deploy/web", "--", "sh", "-c", "echo $HOSTNAME"]).await;
+    assert_eq!(name, "web-6b7f9c8d5-zz9new");
+
+    // Nothing Ready: an error that says which pods exist and why.
+    assert!(c.set_ready("demo", "web-6b7f9c8d5-zz9new", false));
+    assert!(c.set_ready("demo", "web-6b7f9c8d5-h2x4k", false));
+    let (code, _, err) = host(&["exec", "deploy/web", "--", "true"]).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("error: no Ready pod for deployment/web in namespace demo:"),
+        "{err}"
+    );
+    assert!(err.contains("web-6b7f9c8d5-p9m7q (terminating)"), "{err}");
+    assert!(err.contains("web-6b7f9c8d5-zz9new (not Ready)"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attach_joins_the_main_process_like_kubectl() {
+    use portable_pty::{CommandBuilder, PtySize};
+    let c = cluster().await;
+    let mut bins = vec![podterm()];
+    bins.extend(kubectls());
+    for bin in bins {
+        let home = tempfile::tempdir().expect("home");
+        let pair = portable_pty::native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(&bin);
+        cmd.args(["attach", "-it", "shell"]);
+        cmd.env("KUBECONFIG", c.kubeconfig());
+        cmd.env("HOME", home.path());
+        let mut child = pair.slave.spawn_command(cmd).expect("spawn");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let mut writer = pair.master.take_writer().expect("writer");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        });
+        let text = || String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+        let start = Instant::now();
+        while !text().contains("If you don't see a command prompt, try pressing enter.") {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "{}: {}",
+                bin.display(),
+                text()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let start = Instant::now();
+        while !text().contains("attached-42") {
+            typed(&mut writer, "echo attached-$((40+2))\r");
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "{}: {}",
+                bin.display(),
+                text()
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let _ = child.kill();
+        std::mem::forget(writer); // dropping it would type "\n^D" into the shell
+    }
+}
+
+/// Children of a process, from /proc.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let rest = s.rsplit_once(')')?.1.split_whitespace().nth(1)?.to_string();
+                    rest.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_mode_is_restored_after_sigterm() {
+    use portable_pty::{CommandBuilder, PtySize};
+    let c = cluster().await;
+    let home = tempfile::tempdir().expect("home");
+    let pair = portable_pty::native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("pty");
+    let script = format!(
+        "{} exec -it shell -- sh; echo podterm-exit=$?; stty -a",
+        podterm().display()
+    );
+    let mut cmd = CommandBuilder::new("sh");
+    cmd.args(["-c", &script]);
+    cmd.env("KUBECONFIG", c.kubeconfig());
+    cmd.env("HOME", home.path());
+    let mut child = pair.slave.spawn_command(cmd).expect("spawn");
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().expect("reader");
+    let mut writer = pair.master.take_writer().expect("writer");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
+        }
+    });
+    let text = || String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+    let start = Instant::now();
+    while !text().contains("in-1session") {
+        typed(&mut writer, "echo in-$((1))session\r");
+        assert!(start.elapsed() < Duration::from_secs(15), "{}", text());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let sh = child.process_id().expect("pid");
+    let podterm_pid = children_of(sh)
+        .into_iter()
+        .next()
+        .expect("podterm runs under sh");
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &podterm_pid.to_string()])
+        .status();
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(15), "{}", text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = text();
+    assert!(out.contains("podterm-exit=143"), "{out}");
+    let settings = out.split("podterm-exit=143").nth(1).unwrap_or("");
+    let tokens: Vec<&str> = settings.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig", "opost"] {
+        assert!(
+            tokens.contains(&flag),
+            "terminal not restored, no {flag} in {settings}"
+        );
+    }
+    std::mem::forget(writer);
 }

@@ -206,6 +206,24 @@ fn spawn_pty(spec: &ProcSpec, program: &Path) -> Result<Proc, SpawnError> {
         .master
         .take_writer()
         .map_err(|e| SpawnError::Pty(e.to_string()))?;
+    // Dropping a PTY writer types "\n^D" into the terminal, which echoes it. Without stdin to
+    // forward, the reader keeps the writer until the terminal is gone, so nothing is typed.
+    let (parked, stdin) = if spec.stdin {
+        let (in_tx, mut in_rx) = mpsc::channel::<Input>(16);
+        std::thread::spawn(move || {
+            use std::io::Write as _;
+            while let Some(msg) = in_rx.blocking_recv() {
+                if let Input::Data(d) = msg {
+                    if writer.write_all(&d).and_then(|_| writer.flush()).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        (None, Some(in_tx))
+    } else {
+        (Some(writer), None)
+    };
     let (out_tx, out_rx) = mpsc::channel(4);
     std::thread::spawn(move || {
         use std::io::Read as _;
@@ -221,27 +239,8 @@ fn spawn_pty(spec: &ProcSpec, program: &Path) -> Result<Proc, SpawnError> {
                 }
             }
         }
+        drop(parked);
     });
-    // Dropping a PTY writer types "\n^D" into the terminal: keep it for the process's life
-    // when there is no stdin to forward.
-    let mut idle_writer = None;
-    let stdin = if spec.stdin {
-        let (in_tx, mut in_rx) = mpsc::channel::<Input>(16);
-        std::thread::spawn(move || {
-            use std::io::Write as _;
-            while let Some(msg) = in_rx.blocking_recv() {
-                if let Input::Data(d) = msg {
-                    if writer.write_all(&d).and_then(|_| writer.flush()).is_err() {
-                        break;
-                    }
-                }
-            }
-        });
-        Some(in_tx)
-    } else {
-        idle_writer = Some(writer);
-        None
-    };
     let (exit_tx, exit_rx) = oneshot::channel();
     std::thread::spawn(move || {
         // Reap it ourselves to learn about signals (portable-pty folds them into code 1).
@@ -250,7 +249,6 @@ fn spawn_pty(spec: &ProcSpec, program: &Path) -> Result<Proc, SpawnError> {
             None => child.wait().map(|s| s.exit_code() as i32).unwrap_or(1),
         };
         drop(child);
-        drop(idle_writer);
         let _ = exit_tx.send(code);
     });
     Ok(Proc {

@@ -1,0 +1,186 @@
+//! The raw ceiling: a bare WebSocket client in this process (TCP, tokio-rustls with the cluster's
+//! CA, tokio-tungstenite, `v5.channel.k8s.io`, the admin's bearer token) that only counts the
+//! stdout bytes of `head -c N /dev/zero` until the status frame. No client does less work, so
+//! this is what testcluster can send on this machine: without a TTY, and with `tty=true` (the
+//! remote PTY only; a client with `-t` adds a local PTY on top). The WebSocket stays open until
+//! the status frame, so a run's time includes connecting and the command's start.
+
+use crate::cluster::Access;
+use crate::stats::{mb_per_s, median};
+use crate::Ctx;
+use futures_util::StreamExt;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::header::{
+    HeaderValue, AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL,
+};
+use tokio_tungstenite::tungstenite::http::Uri;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+const V5: &str = "v5.channel.k8s.io";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CeilingRun {
+    pub bytes: u64,
+    pub wall_s: f64,
+    pub mb_per_s: f64,
+    pub frames: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ceiling {
+    pub tty: bool,
+    pub bytes_per_run: u64,
+    pub mb_per_s: f64,
+    pub runs: Vec<CeilingRun>,
+}
+
+fn tls(access: &Access) -> Result<tokio_rustls::TlsConnector, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(access.ca_pem.as_bytes()) {
+        roots
+            .add(cert.ctx("the cluster's CA PEM")?)
+            .ctx("the cluster's CA as a root")?;
+    }
+    if roots.is_empty() {
+        return Err("the kubeconfig's CA holds no certificate".into());
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ctx("TLS versions")?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(cfg)))
+}
+
+async fn once(
+    access: &Access,
+    connector: &tokio_rustls::TlsConnector,
+    bytes: u64,
+    tty: bool,
+) -> Result<CeilingRun, String> {
+    let uri: Uri = access.server.parse().ctx("the kubeconfig's server URL")?;
+    let host = uri.host().ctx("no host in the server URL")?.to_string();
+    let port = uri.port_u16().unwrap_or(443);
+    // With a TTY, ask for stdin too (never written), as `exec -i -t` does: testcluster types
+    // "\n" into a stdin-less PTY when the command ends (portable-pty's writer does that when
+    // dropped), and the remote echo of it would add "\r\n" to the output.
+    let streams = if tty {
+        "stdin=true&stdout=true&tty=true"
+    } else {
+        "stdout=true&stderr=true"
+    };
+    let path = format!(
+        "/api/v1/namespaces/demo/pods/shell/exec?command=head&command=-c&command={bytes}&command=/dev/zero&{streams}"
+    );
+    let start = Instant::now();
+    let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .ctx(format!("connecting to {host}:{port}"))?;
+    tcp.set_nodelay(true).ctx("TCP_NODELAY")?;
+    let name =
+        ServerName::try_from(host.trim_matches(['[', ']']).to_string()).ctx("the server's name")?;
+    let stream = connector.connect(name, tcp).await.ctx("TLS handshake")?;
+    let mut req = format!("wss://{host}:{port}{path}")
+        .into_client_request()
+        .ctx("the WebSocket request")?;
+    let auth = HeaderValue::from_str(&format!("Bearer {}", access.token)).ctx("the token")?;
+    req.headers_mut().insert(AUTHORIZATION, auth);
+    req.headers_mut()
+        .insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(V5));
+    let cfg = WebSocketConfig::default()
+        .max_message_size(Some(64 << 20))
+        .max_frame_size(Some(64 << 20));
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(cfg))
+        .await
+        .ctx("the WebSocket upgrade")?;
+    let mut got = 0u64;
+    let mut frames = 0u64;
+    let mut odd: Vec<(u64, u8)> = Vec::new();
+    let mut status = None;
+    while let Some(msg) = ws.next().await {
+        let data = match msg {
+            Ok(Message::Binary(d)) => d,
+            Ok(Message::Close(_)) => break,
+            Ok(_) => continue,
+            Err(e) => return Err(format!("the WebSocket broke after {got} bytes: {e}")),
+        };
+        match data.first() {
+            Some(1) => {
+                // Through a PTY, note any byte that is not the NUL `head` wrote (the scan is
+                // cheap at PTY speeds, and skipped without a TTY).
+                if tty && odd.len() < 16 {
+                    for (i, b) in data[1..].iter().enumerate().filter(|(_, b)| **b != 0) {
+                        if odd.len() < 16 {
+                            odd.push((got + i as u64, *b));
+                        }
+                    }
+                }
+                got += data.len() as u64 - 1;
+                frames += 1;
+            }
+            Some(3) => {
+                status = Some(String::from_utf8_lossy(&data[1..]).into_owned());
+                break;
+            }
+            _ => {}
+        }
+    }
+    let took = start.elapsed();
+    let status = status.ctx(format!("no status frame (after {got} bytes)"))?;
+    let v: serde_json::Value = serde_json::from_str(&status).ctx("the status frame")?;
+    if v["status"] != "Success" {
+        return Err(format!("the command failed: {status}"));
+    }
+    if got != bytes || !odd.is_empty() {
+        return Err(format!(
+            "{got} of {bytes} bytes; bytes other than NUL (offset, value): {odd:?}"
+        ));
+    }
+    Ok(CeilingRun {
+        bytes: got,
+        wall_s: took.as_secs_f64(),
+        mb_per_s: mb_per_s(got, took),
+        frames,
+    })
+}
+
+pub async fn measure(
+    access: &Access,
+    bytes: u64,
+    reps: usize,
+    tty: bool,
+) -> Result<Ceiling, String> {
+    let connector = tls(access)?;
+    let mut runs = Vec::with_capacity(reps);
+    for i in 0..reps {
+        let run = tokio::time::timeout(
+            Duration::from_secs(120),
+            once(access, &connector, bytes, tty),
+        )
+        .await
+        .ctx("a run took over 120 s")??;
+        eprintln!(
+            "  raw WebSocket{} run {}: {:.0} MB/s ({} frames)",
+            if tty { ", TTY," } else { "" },
+            i + 1,
+            run.mb_per_s,
+            run.frames
+        );
+        runs.push(run);
+    }
+    let rates: Vec<f64> = runs.iter().map(|r| r.mb_per_s).collect();
+    Ok(Ceiling {
+        tty,
+        bytes_per_run: bytes,
+        mb_per_s: median(&rates).ctx("no runs")?,
+        runs,
+    })
+}
