@@ -762,3 +762,17 @@ async fn raw_mode_is_restored_after_sigterm() {
     }
     std::mem::forget(writer);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_token_is_unauthorized_like_kubectl() {
+    let c = cluster().await;
+    assert!(c.set_token("demo-admin", Some("rotated-elsewhere")));
+    let out = same(&c, &["exec", "shell", "--", "true"], None).await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .starts_with("error: You must be logged in to the server"),
+        "{}",
+        out.stderr
+    );
+}

@@ -31,6 +31,9 @@ pub enum ExecError {
         reason: String,
         message: String,
     },
+    /// The credentials were refused (401); kubectl's words.
+    #[error("You must be logged in to the server (the server has asked for the client to provide credentials)")]
+    Unauthorized,
     #[error("cannot reach the API server: {0}")]
     Connect(String),
     /// The connection closed before the command's status arrived.
@@ -175,6 +178,7 @@ impl Session {
             .body(Vec::new())
             .map_err(|e| ExecError::Connect(e.to_string()))?;
         let conn = client.connect(req).await.map_err(|e| match e {
+            kube::Error::Api(s) if s.code == 401 => ExecError::Unauthorized,
             kube::Error::Api(s) => ExecError::Api {
                 code: s.code,
                 reason: if s.reason.is_empty() {

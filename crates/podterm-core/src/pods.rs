@@ -16,6 +16,9 @@ pub enum PodError {
         reason: String,
         message: String,
     },
+    /// The credentials were refused (401); kubectl's words.
+    #[error("You must be logged in to the server (the server has asked for the client to provide credentials)")]
+    Unauthorized,
     /// The API server could not be reached or answered nonsense.
     #[error("cannot reach the API server: {0}")]
     Transport(String),
@@ -44,6 +47,7 @@ pub enum PodError {
 impl From<kube::Error> for PodError {
     fn from(e: kube::Error) -> Self {
         match e {
+            kube::Error::Api(s) if s.code == 401 => PodError::Unauthorized,
             kube::Error::Api(s) => PodError::Api {
                 code: s.code,
                 reason: if s.reason.is_empty() {

@@ -141,11 +141,13 @@ pub async fn handle(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .map(str::to_owned);
-    let Some(user) = auth::authenticate(&shared.users, bearer.as_deref(), cert_cn.as_deref())
-    else {
+    let user = {
+        let users = shared.users.read().unwrap_or_else(|p| p.into_inner());
+        auth::authenticate(&users, bearer.as_deref(), cert_cn.as_deref()).cloned()
+    };
+    let Some(user) = user else {
         return Ok(status_response(401, "Unauthorized", "Unauthorized", None));
     };
-    let user = user.clone();
     Ok(route(req, &shared, &user).await)
 }
 

@@ -78,7 +78,7 @@ impl Options {
 pub(crate) struct Shared {
     pub(crate) id: String,
     pub(crate) store: store::Store,
-    pub(crate) users: Vec<auth::User>,
+    pub(crate) users: std::sync::RwLock<Vec<auth::User>>,
     pub(crate) faults: Arc<server::Faults>,
     pub(crate) tasks: Arc<server::Tasks>,
     pub(crate) mains: runtime::Mains,
@@ -198,7 +198,7 @@ impl TestCluster {
         let shared = Arc::new(Shared {
             id,
             store: store::Store::new(&opts.spec),
-            users,
+            users: std::sync::RwLock::new(users),
             faults: Arc::new(server::Faults::default()),
             tasks: Arc::new(server::Tasks::default()),
             mains: runtime::Mains::default(),
@@ -266,13 +266,34 @@ impl TestCluster {
         &self.inner.shared.id
     }
 
-    /// A token user's bearer token.
+    /// A token user's bearer token, as written into the kubeconfig at start.
     pub fn token(&self, user: &str) -> Option<&str> {
         self.inner
             .tokens
             .iter()
             .find(|(u, _)| u == user)
             .map(|(_, t)| t.as_str())
+    }
+
+    /// Gives a token user a new token (`None`: no token works for it any more), as when a
+    /// service-account token is revoked or rotated. False when there is no such token user.
+    pub fn set_token(&self, user: &str, token: Option<&str>) -> bool {
+        let mut users = self
+            .inner
+            .shared
+            .users
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        match users
+            .iter_mut()
+            .find(|u| u.name == user && u.kind == AuthKind::Token)
+        {
+            Some(u) => {
+                u.token = token.map(str::to_owned);
+                true
+            }
+            None => false,
+        }
     }
 
     /// `http://ADDR` of the admin port, when one was asked for.
