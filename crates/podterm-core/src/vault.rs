@@ -1,0 +1,480 @@
+//! Secrets of saved profiles: one entry per secret in the OS keyring (service `podterm`, account
+//! `<profile-id>/<field>`), or in memory for this run only ("don't remember"). Keyring calls are
+//! blocking D-Bus round trips on Linux: they run off the async runtime.
+//!
+//! The OS keyring is `keyring-core` with one store per OS: the Secret Service (gnome-keyring,
+//! KWallet, KeePassXC…) through `zbus-secret-service-keyring-store` on Linux and the BSDs, the
+//! Keychain on macOS, the Credential Manager on Windows. On the Secret Service an entry is an item
+//! in the default ("login") collection with the attributes `service` = `podterm` and
+//! `username` = `<profile-id>/<field>`, labelled `keyring:<profile-id>/<field>@podterm`.
+//!
+//! There is never a plain-text fallback: without a keyring the caller gets
+//! [`VaultError::NoService`] or [`VaultError::Locked`] and may offer [`Vault::memory`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use zeroize::Zeroize;
+
+/// The keyring service every entry is filed under.
+pub const SERVICE: &str = "podterm";
+
+/// How long one keyring call may take before the caller is told so. Long enough for a person to
+/// answer an unlock prompt of the desktop keyring; a headless keyring fails a prompt at once.
+const CALL_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Why a secret could not be stored or read. Never falls back to plain text.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    /// No keyring service answered (no D-Bus session, no Secret Service provider).
+    #[error("no OS keyring is available ({0}): install and start a Secret Service provider such as gnome-keyring (package gnome-keyring) in your desktop session, or choose \"don't remember\" to keep the secret for this run only")]
+    NoService(String),
+    /// The keyring is locked and could not be unlocked without a prompt.
+    #[error("the OS keyring is locked ({0}): unlock it (log in to the desktop session, or open Passwords and Keys) and try again")]
+    Locked(String),
+    /// The keyring refused or failed.
+    #[error("the OS keyring failed: {0}")]
+    Backend(String),
+}
+
+/// A secret value: redacted in Debug, wiped from memory when dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    /// The secret itself; keep the borrow short.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        // Overwrites the whole allocation (not only the length) before it is released.
+        self.0.zeroize();
+    }
+}
+
+/// The keyring account of one secret.
+pub fn account(profile_id: &str, field: &str) -> String {
+    format!("{profile_id}/{field}")
+}
+
+#[derive(Clone)]
+enum Backend {
+    Keyring,
+    Memory(Arc<Mutex<HashMap<String, Secret>>>),
+}
+
+/// Where secrets live.
+#[derive(Clone)]
+pub struct Vault {
+    backend: Backend,
+}
+
+impl Vault {
+    /// Secrets in memory for this run only.
+    pub fn memory() -> Self {
+        Vault {
+            backend: Backend::Memory(Arc::new(Mutex::new(HashMap::new()))),
+        }
+    }
+
+    /// The OS keyring. Connects to it (once per process, on the first success), so a missing
+    /// keyring service shows here as [`VaultError::NoService`]; a later call retries. The
+    /// connection is a short blocking call: inside a multi-threaded tokio runtime it is moved off
+    /// the worker with `block_in_place`.
+    pub fn os() -> Result<Vault, VaultError> {
+        os_store::blocking(os_store::ensure_default_store)?;
+        Ok(Vault {
+            backend: Backend::Keyring,
+        })
+    }
+
+    /// Whether secrets survive this run.
+    pub fn is_persistent(&self) -> bool {
+        matches!(self.backend, Backend::Keyring)
+    }
+
+    pub async fn set(
+        &self,
+        profile_id: &str,
+        field: &str,
+        secret: &Secret,
+    ) -> Result<(), VaultError> {
+        let acct = account(profile_id, field);
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(acct, secret.clone());
+                Ok(())
+            }
+            Backend::Keyring => {
+                let secret = secret.clone();
+                os_store::run(move || os_store::set(&acct, &secret)).await
+            }
+        }
+    }
+
+    /// The secret, or `None` when there is no such entry.
+    pub async fn get(&self, profile_id: &str, field: &str) -> Result<Option<Secret>, VaultError> {
+        let acct = account(profile_id, field);
+        match &self.backend {
+            Backend::Memory(m) => Ok(m
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&acct)
+                .cloned()),
+            Backend::Keyring => os_store::run(move || os_store::get(&acct)).await,
+        }
+    }
+
+    /// Removes an entry; a missing one is not an error.
+    pub async fn delete(&self, profile_id: &str, field: &str) -> Result<(), VaultError> {
+        let acct = account(profile_id, field);
+        match &self.backend {
+            Backend::Memory(m) => {
+                m.lock().unwrap_or_else(|p| p.into_inner()).remove(&acct);
+                Ok(())
+            }
+            Backend::Keyring => os_store::run(move || os_store::delete(&acct)).await,
+        }
+    }
+
+    /// Removes the entries of these fields of a profile (missing ones are fine). Tries every field
+    /// and returns the first error, so one failure does not leave the others behind.
+    pub async fn delete_profile(
+        &self,
+        profile_id: &str,
+        fields: &[&str],
+    ) -> Result<(), VaultError> {
+        let mut first_err = None;
+        for field in fields {
+            if let Err(e) = self.delete(profile_id, field).await {
+                first_err.get_or_insert(e);
+            }
+        }
+        match first_err {
+            None => Ok(()),
+            Some(e) => Err(e),
+        }
+    }
+}
+
+/// The OS keyring through `keyring-core`. Every function here blocks.
+mod os_store {
+    use std::sync::{Mutex, PoisonError};
+
+    use keyring_core::{Entry, Error};
+    use zeroize::Zeroize;
+
+    use super::{Secret, VaultError, CALL_TIMEOUT, SERVICE};
+
+    /// Whether `keyring_core`'s default store is set. A mutex rather than a `Once`: a failed
+    /// connection (no keyring yet) is retried by the next call, a good one is kept until the
+    /// service is found gone.
+    static STORE_READY: Mutex<bool> = Mutex::new(false);
+
+    pub(super) fn ensure_default_store() -> Result<(), VaultError> {
+        let mut ready = STORE_READY.lock().unwrap_or_else(PoisonError::into_inner);
+        if *ready {
+            return Ok(());
+        }
+        // Any failure to create the store is a failure to reach the keyring service.
+        let store = new_store().map_err(|e| match e {
+            Error::PlatformFailure(err) | Error::NoStorageAccess(err) => {
+                VaultError::NoService(no_service_reason(&*err))
+            }
+            Error::NoDefaultStore => VaultError::NoService(e.to_string()),
+            other => VaultError::NoService(describe(other)),
+        })?;
+        keyring_core::set_default_store(store);
+        *ready = true;
+        Ok(())
+    }
+
+    fn forget_store() {
+        let mut ready = STORE_READY.lock().unwrap_or_else(PoisonError::into_inner);
+        keyring_core::unset_default_store();
+        *ready = false;
+    }
+
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ))]
+    fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+        Ok(zbus_secret_service_keyring_store::Store::new()?)
+    }
+
+    #[cfg(target_os = "macos")]
+    fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+        Ok(apple_native_keyring_store::keychain::Store::new()?)
+    }
+
+    #[cfg(target_os = "windows")]
+    fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+        Ok(windows_native_keyring_store::Store::new()?)
+    }
+
+    #[cfg(not(any(
+        all(
+            unix,
+            not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+        ),
+        target_os = "macos",
+        target_os = "windows"
+    )))]
+    fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+        Err(Error::NotSupportedByStore(
+            "Podterm has no OS keyring store for this platform".into(),
+        ))
+    }
+
+    /// Runs a keyring call on the blocking pool, bounded by [`CALL_TIMEOUT`].
+    pub(super) async fn run<T, F>(f: F) -> Result<T, VaultError>
+    where
+        F: FnOnce() -> Result<T, VaultError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let task = tokio::task::spawn_blocking(move || {
+            ensure_default_store()?;
+            let result = f();
+            if let Err(VaultError::NoService(_)) = &result {
+                // The service went away (daemon restarted, session ended): reconnect next time.
+                forget_store();
+            }
+            result
+        });
+        match tokio::time::timeout(CALL_TIMEOUT, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(VaultError::Backend(format!(
+                "the keyring call did not finish: {join}"
+            ))),
+            Err(_) => Err(VaultError::Locked(format!(
+                "no answer from the keyring within {} s; an unlock prompt may be waiting",
+                CALL_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
+    /// Runs a blocking call from synchronous code, off the worker thread when that is a tokio
+    /// multi-threaded runtime's.
+    pub(super) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(f)
+            }
+            _ => f(),
+        }
+    }
+
+    fn entry(acct: &str) -> Result<Entry, VaultError> {
+        Entry::new(SERVICE, acct).map_err(map_error)
+    }
+
+    pub(super) fn set(acct: &str, secret: &Secret) -> Result<(), VaultError> {
+        let e = entry(acct)?;
+        match e.set_password(secret.expose()) {
+            Ok(()) => Ok(()),
+            Err(Error::Ambiguous(dups)) => {
+                // Several items match (made by another program?): keep exactly one.
+                for d in dups {
+                    d.delete_credential().map_err(map_error)?;
+                }
+                e.set_password(secret.expose()).map_err(map_error)
+            }
+            Err(err) => Err(map_error(err)),
+        }
+    }
+
+    pub(super) fn get(acct: &str) -> Result<Option<Secret>, VaultError> {
+        match entry(acct)?.get_password() {
+            Ok(s) => Ok(Some(Secret(s))),
+            Err(Error::NoEntry) => Ok(None),
+            Err(Error::Ambiguous(dups)) => Err(VaultError::Backend(format!(
+                "{} keyring entries match service {SERVICE} and account {acct}; remove the extra ones",
+                dups.len()
+            ))),
+            Err(err) => Err(map_error(err)),
+        }
+    }
+
+    pub(super) fn delete(acct: &str) -> Result<(), VaultError> {
+        match entry(acct)?.delete_credential() {
+            Ok(()) | Err(Error::NoEntry) => Ok(()),
+            Err(Error::Ambiguous(dups)) => {
+                for d in dups {
+                    match d.delete_credential() {
+                        Ok(()) | Err(Error::NoEntry) => {}
+                        Err(err) => return Err(map_error(err)),
+                    }
+                }
+                Ok(())
+            }
+            Err(err) => Err(map_error(err)),
+        }
+    }
+
+    /// A keyring error as a [`VaultError`]. Never formats secret bytes.
+    fn map_error(e: Error) -> VaultError {
+        match e {
+            Error::NoStorageAccess(err) => match classify(&*err) {
+                Class::NoService => VaultError::NoService(no_service_reason(&*err)),
+                _ => VaultError::Locked(locked_reason(&*err)),
+            },
+            Error::PlatformFailure(err) => match classify(&*err) {
+                Class::NoService => VaultError::NoService(no_service_reason(&*err)),
+                Class::Locked => VaultError::Locked(locked_reason(&*err)),
+                Class::Other => VaultError::Backend(err.to_string()),
+            },
+            Error::NoDefaultStore => VaultError::NoService(e.to_string()),
+            other => VaultError::Backend(describe(other)),
+        }
+    }
+
+    /// The text of an error that is neither "no service" nor "locked", without secret bytes.
+    fn describe(e: Error) -> String {
+        match e {
+            Error::BadEncoding(mut bytes) => {
+                bytes.zeroize();
+                "the stored secret is not valid UTF-8".into()
+            }
+            Error::BadDataFormat(mut bytes, err) => {
+                bytes.zeroize();
+                format!("the stored secret is malformed: {err}")
+            }
+            Error::Ambiguous(dups) => format!("{} keyring entries match", dups.len()),
+            other => other.to_string(),
+        }
+    }
+
+    /// Why the keyring could not be used although it answered.
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ))]
+    fn locked_reason(err: &(dyn std::error::Error + 'static)) -> String {
+        use secret_service::Error as Ss;
+        match err.downcast_ref::<Ss>() {
+            Some(Ss::NoResult) => "the Secret Service has no default keyring (login collection), \
+                or it is locked; creating or unlocking it needs a prompt"
+                .into(),
+            Some(Ss::Prompt) => "the unlock prompt was dismissed or could not be shown".into(),
+            Some(Ss::PromptDisconnected) => {
+                "the keyring service went away while an unlock prompt was open".into()
+            }
+            _ => err.to_string(),
+        }
+    }
+
+    #[cfg(not(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    )))]
+    fn locked_reason(err: &(dyn std::error::Error + 'static)) -> String {
+        err.to_string()
+    }
+
+    /// Why there is no service, with a hint when there is no session bus at all.
+    fn no_service_reason(err: &(dyn std::error::Error + 'static)) -> String {
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() && cfg!(target_os = "linux") {
+            format!("{err}; DBUS_SESSION_BUS_ADDRESS is not set, so there is no D-Bus session bus")
+        } else {
+            err.to_string()
+        }
+    }
+
+    #[derive(Debug, PartialEq, Eq)]
+    enum Class {
+        NoService,
+        Locked,
+        Other,
+    }
+
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ))]
+    fn classify(err: &(dyn std::error::Error + 'static)) -> Class {
+        use secret_service::Error as Ss;
+        match err.downcast_ref::<Ss>() {
+            Some(Ss::Unavailable) => Class::NoService,
+            Some(Ss::Locked | Ss::Prompt | Ss::PromptDisconnected | Ss::NoResult) => Class::Locked,
+            Some(Ss::Zbus(z)) => classify_zbus(z),
+            Some(Ss::ZbusFdo(f)) => classify_name(zbus::DBusError::name(f).as_str()),
+            _ => Class::Other,
+        }
+    }
+
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ))]
+    fn classify_zbus(z: &zbus::Error) -> Class {
+        match z {
+            zbus::Error::Address(_)
+            | zbus::Error::InputOutput(_)
+            | zbus::Error::InterfaceNotFound => Class::NoService,
+            zbus::Error::MethodError(name, _, _) => classify_name(name.as_str()),
+            zbus::Error::FDO(f) => classify_name(zbus::DBusError::name(&**f).as_str()),
+            _ => Class::Other,
+        }
+    }
+
+    /// By D-Bus error name: nobody owns `org.freedesktop.secrets` (or the bus is gone), or the
+    /// Secret Service says the collection or item is locked.
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ))]
+    fn classify_name(name: &str) -> Class {
+        match name {
+            "org.freedesktop.DBus.Error.ServiceUnknown"
+            | "org.freedesktop.DBus.Error.NameHasNoOwner"
+            | "org.freedesktop.DBus.Error.NoServer"
+            | "org.freedesktop.DBus.Error.Disconnected" => Class::NoService,
+            n if n.starts_with("org.freedesktop.DBus.Error.Spawn.") => Class::NoService,
+            "org.freedesktop.Secret.Error.IsLocked" => Class::Locked,
+            _ => Class::Other,
+        }
+    }
+
+    /// Other platforms: the store's own split between "no storage access" (locked) and failures.
+    #[cfg(not(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    )))]
+    fn classify(_err: &(dyn std::error::Error + 'static)) -> Class {
+        Class::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
+        assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn account_joins_profile_and_field() {
+        assert_eq!(account("p-1", "token"), "p-1/token");
+    }
+}

@@ -1,0 +1,584 @@
+//! The vault against a real Secret Service (gnome-keyring in a private D-Bus session).
+//!
+//! Run these through the harness: `make test`, or
+//! `bash scripts/with-keyring.sh cargo test -p podterm-core --test vault`. Without a session bus
+//! the keyring tests fail and say so; they never skip.
+//!
+//! Some tests re-run this test binary as a child process (filtered to `child_process_helper`,
+//! with `PODTERM_VAULT_TEST_CHILD` naming what to do) to see the vault from another process, with
+//! no session bus, or inside a second private session whose keyring is locked.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use podterm_core::vault::{account, Secret, Vault, VaultError, SERVICE};
+
+const CHILD_ENV: &str = "PODTERM_VAULT_TEST_CHILD";
+const CHILD_ACCT_ENV: &str = "PODTERM_VAULT_TEST_PROFILE";
+const CHILD_VALUE_ENV: &str = "PODTERM_VAULT_TEST_VALUE";
+const CHILD_PREFIX: &str = "CHILD-RESULT:";
+
+/// Fails (never skips) when there is no session bus to find a Secret Service on.
+fn require_secret_service() {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        panic!(
+            "these tests need a real Secret Service, and DBUS_SESSION_BUS_ADDRESS is not set: run them \
+             via `make test` or `bash scripts/with-keyring.sh cargo test -p podterm-core --test vault` \
+             (needs the Debian packages dbus, gnome-keyring and libsecret-tools: `make deps`)"
+        );
+    }
+}
+
+/// A profile id no other test (or earlier run) uses.
+fn unique_profile(tag: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("vault-test-{tag}-{}-{nanos}", std::process::id())
+}
+
+fn os_vault() -> Vault {
+    require_secret_service();
+    match Vault::os() {
+        Ok(v) => v,
+        Err(e) => panic!("Vault::os() failed under the keyring harness: {e}"),
+    }
+}
+
+fn repo_script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts")
+        .join(name)
+}
+
+/// `secret-tool ARGS...`: stdout and stderr together, and whether it succeeded.
+fn secret_tool(args: &[&str]) -> (bool, String) {
+    let out = Command::new("secret-tool")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run secret-tool (package libsecret-tools): {e}"));
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The `CHILD-RESULT:` lines a child printed.
+fn child_results(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        // The first line may follow libtest's "test child_process_helper ... ".
+        .filter_map(|l| l.find(CHILD_PREFIX).map(|i| &l[i + CHILD_PREFIX.len()..]))
+        .map(|l| l.trim().to_string())
+        .collect()
+}
+
+/// This test binary, filtered to the child helper, as a command to add env and run.
+fn child_args() -> Vec<String> {
+    [
+        "--exact",
+        "child_process_helper",
+        "--nocapture",
+        "--test-threads=1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn this_exe() -> PathBuf {
+    std::env::current_exe().unwrap_or_else(|e| panic!("cannot find the test binary: {e}"))
+}
+
+fn kind(e: &VaultError) -> &'static str {
+    match e {
+        VaultError::NoService(_) => "NoService",
+        VaultError::Locked(_) => "Locked",
+        VaultError::Backend(_) => "Backend",
+    }
+}
+
+#[tokio::test]
+async fn round_trip_set_get_delete() {
+    let vault = os_vault();
+    assert!(vault.is_persistent());
+    let id = unique_profile("roundtrip");
+
+    assert_eq!(vault.get(&id, "token").await.expect("get missing"), None);
+    vault
+        .set(&id, "token", &Secret::new("tok-123"))
+        .await
+        .expect("set");
+    let got = vault
+        .get(&id, "token")
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!(got.expose(), "tok-123");
+
+    // Overwrite: still one entry, new value.
+    vault
+        .set(&id, "token", &Secret::new("tok-456"))
+        .await
+        .expect("overwrite");
+    let got = vault
+        .get(&id, "token")
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!(got.expose(), "tok-456");
+    let (_, found) = secret_tool(&[
+        "search",
+        "--all",
+        "service",
+        SERVICE,
+        "username",
+        &account(&id, "token"),
+    ]);
+    assert_eq!(
+        found.matches("attribute.username = ").count(),
+        1,
+        "one item after overwrite:\n{found}"
+    );
+
+    // Another field of the same profile is another entry.
+    assert_eq!(vault.get(&id, "password").await.expect("get other"), None);
+
+    // A second Vault sees the value.
+    let second = os_vault();
+    let got = second
+        .get(&id, "token")
+        .await
+        .expect("get 2")
+        .expect("present 2");
+    assert_eq!(got.expose(), "tok-456");
+
+    vault.delete(&id, "token").await.expect("delete");
+    assert_eq!(
+        vault.get(&id, "token").await.expect("get after delete"),
+        None
+    );
+    vault
+        .delete(&id, "token")
+        .await
+        .expect("second delete is fine");
+    second
+        .delete(&id, "never-set")
+        .await
+        .expect("delete of a missing entry");
+}
+
+#[tokio::test]
+async fn unicode_and_long_secrets_survive() {
+    let vault = os_vault();
+    let id = unique_profile("unicode");
+    let unicode = "pässwört 🔐 秘密 — \"quotes\" 'single' \\ back\nnewline\ttab";
+    let mut long = String::new();
+    while long.len() < 8 * 1024 {
+        long.push_str("0123456789abcdef-ключ-");
+    }
+    assert!(long.len() >= 8 * 1024);
+
+    vault
+        .set(&id, "unicode", &Secret::new(unicode))
+        .await
+        .expect("set unicode");
+    vault
+        .set(&id, "long", &Secret::new(long.clone()))
+        .await
+        .expect("set long");
+    assert_eq!(
+        vault
+            .get(&id, "unicode")
+            .await
+            .expect("get unicode")
+            .expect("present")
+            .expose(),
+        unicode
+    );
+    assert_eq!(
+        vault
+            .get(&id, "long")
+            .await
+            .expect("get long")
+            .expect("present")
+            .expose(),
+        long
+    );
+    // Another client of the same Secret Service reads the same bytes.
+    let (ok, looked_up) = secret_tool(&[
+        "lookup",
+        "service",
+        SERVICE,
+        "username",
+        &account(&id, "unicode"),
+    ]);
+    assert!(ok, "secret-tool lookup failed: {looked_up}");
+    assert_eq!(looked_up, unicode);
+
+    vault
+        .delete_profile(&id, &["unicode", "long", "missing"])
+        .await
+        .expect("delete_profile");
+    assert_eq!(vault.get(&id, "unicode").await.expect("get"), None);
+    assert_eq!(vault.get(&id, "long").await.expect("get"), None);
+}
+
+#[tokio::test]
+async fn entries_have_service_and_account_attributes_and_no_secret() {
+    let vault = os_vault();
+    let id = unique_profile("attrs");
+    let acct = account(&id, "client-key");
+    let value = format!("very-secret-{}", unique_profile("value"));
+    vault
+        .set(&id, "client-key", &Secret::new(value.clone()))
+        .await
+        .expect("set");
+
+    let (ok, out) = secret_tool(&["search", "--all", "service", SERVICE, "username", &acct]);
+    assert!(ok, "secret-tool search failed: {out}");
+    let attrs: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("attribute.") || l.starts_with("label = "))
+        .collect();
+    assert!(
+        attrs.contains(&"attribute.service = podterm"),
+        "service attribute missing:\n{out}"
+    );
+    assert!(
+        attrs.contains(&format!("attribute.username = {acct}").as_str()),
+        "username attribute missing:\n{out}"
+    );
+    assert!(
+        attrs.contains(&format!("label = keyring:{acct}@podterm").as_str()),
+        "label missing:\n{out}"
+    );
+    for line in &attrs {
+        assert!(
+            !line.contains(&value),
+            "secret in an attribute or label: {line}"
+        );
+    }
+    // Also found by the service alone (how a person would look for Podterm's entries).
+    let (_, by_service) = secret_tool(&["search", "--all", "service", SERVICE]);
+    assert!(
+        by_service.contains(&format!("attribute.username = {acct}")),
+        "{by_service}"
+    );
+
+    vault.delete(&id, "client-key").await.expect("delete");
+    let (_, after) = secret_tool(&["search", "--all", "service", SERVICE, "username", &acct]);
+    assert!(
+        !after.contains("attribute.username"),
+        "entry still there after delete:\n{after}"
+    );
+}
+
+#[tokio::test]
+async fn another_process_sees_the_value() {
+    let vault = os_vault();
+    let id = unique_profile("xproc");
+    let value = "shared-across-processes-✓";
+    vault
+        .set(&id, "token", &Secret::new(value))
+        .await
+        .expect("set");
+
+    let out = Command::new(this_exe())
+        .args(child_args())
+        .env(CHILD_ENV, "get")
+        .env(CHILD_ACCT_ENV, &id)
+        .env(CHILD_VALUE_ENV, value)
+        .output()
+        .expect("run child");
+    let results = child_results(&out);
+    vault.delete(&id, "token").await.expect("delete");
+    assert_eq!(results, vec!["ok: match".to_string()], "{}", text(&out));
+}
+
+#[tokio::test]
+async fn concurrent_calls() {
+    let vault = os_vault();
+    let id = unique_profile("concurrent");
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (v, id) = (vault.clone(), id.clone());
+        tasks.push(tokio::spawn(async move {
+            let field = format!("f{i}");
+            v.set(&id, &field, &Secret::new(format!("value-{i}")))
+                .await?;
+            let got = v.get(&id, &field).await?;
+            v.delete(&id, &field).await?;
+            Ok::<_, VaultError>(got.map(|s| s.expose().to_string()))
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        let got = t.await.expect("join").expect("vault call");
+        assert_eq!(got, Some(format!("value-{i}")));
+    }
+}
+
+/// No session bus at the given address: `NoService`, with the reason and the gnome-keyring hint.
+fn assert_no_service(out: &Output, extra: &str) {
+    let results = child_results(out);
+    assert_eq!(results.len(), 1, "{}", text(out));
+    let r = &results[0];
+    assert!(
+        r.starts_with("NoService: "),
+        "expected NoService, got {r}\n{}",
+        text(out)
+    );
+    assert!(
+        r.contains("gnome-keyring"),
+        "message should name gnome-keyring: {r}"
+    );
+    assert!(
+        r.contains("don't remember"),
+        "message should offer \"don't remember\": {r}"
+    );
+    assert!(r.contains(extra), "message should contain {extra:?}: {r}");
+}
+
+#[test]
+fn no_session_bus_is_no_service() {
+    // A bus address whose socket does not exist.
+    let out = Command::new(this_exe())
+        .args(child_args())
+        .env(CHILD_ENV, "no-service")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/podterm-test-bus",
+        )
+        .output()
+        .expect("run child");
+    assert_no_service(&out, "no OS keyring is available");
+
+    // No bus address at all, and no bus socket in XDG_RUNTIME_DIR.
+    let empty = std::env::temp_dir().join(unique_profile("no-bus-runtime"));
+    std::fs::create_dir_all(&empty).expect("temp dir");
+    let out = Command::new(this_exe())
+        .args(child_args())
+        .env(CHILD_ENV, "no-service")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_RUNTIME_DIR", &empty)
+        .output()
+        .expect("run child");
+    let _ = std::fs::remove_dir_all(&empty);
+    assert_no_service(&out, "DBUS_SESSION_BUS_ADDRESS is not set");
+}
+
+#[test]
+fn session_bus_without_secret_service_is_no_service() {
+    // A private session bus that knows no services at all: nobody owns org.freedesktop.secrets.
+    let dir = std::env::temp_dir().join(unique_profile("bare-bus"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let conf = dir.join("bus.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir={}</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+            dir.display()
+        ),
+    )
+    .expect("write bus config");
+    let out = Command::new("dbus-run-session")
+        .arg(format!("--config-file={}", conf.display()))
+        .arg("--")
+        .arg(this_exe())
+        .args(child_args())
+        .env(CHILD_ENV, "no-service")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run dbus-run-session (package dbus): {e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_no_service(&out, "org.freedesktop.secrets");
+}
+
+#[test]
+fn locked_keyring_is_locked() {
+    // A second private session (the harness script again) whose login keyring holds one entry
+    // and is then locked; the child tries to read it and to write a new one. No display, so the
+    // keyring cannot prompt.
+    let id = unique_profile("locked");
+    let script = r#"
+        set -eu
+        acct="$1"; shift
+        printf %s locked-secret-value |
+            secret-tool store --label=podterm-locked-test service podterm username "$acct"
+        dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
+            org.freedesktop.Secret.Service.Lock \
+            array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
+        dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+            /org/freedesktop/secrets/collection/login org.freedesktop.DBus.Properties.Get \
+            string:org.freedesktop.Secret.Collection string:Locked | grep -q "boolean true" ||
+            { echo "could not lock the login keyring" >&2; exit 3; }
+        exec "$@"
+    "#;
+    let mut cmd = Command::new("bash");
+    cmd.arg(repo_script("with-keyring.sh"))
+        .args(["bash", "-c", script, "locked-test"])
+        .arg(account(&id, "token"))
+        .arg(this_exe())
+        .args(child_args())
+        .env(CHILD_ENV, "locked")
+        .env(CHILD_ACCT_ENV, &id)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY");
+    let out = cmd.output().expect("run the harness");
+    let results = child_results(&out);
+    assert_eq!(results.len(), 3, "{}", text(&out));
+    assert_eq!(results[0], "os: ok", "{}", text(&out));
+    assert!(results[1].starts_with("get: Locked: "), "{}", text(&out));
+    assert!(results[2].starts_with("set: Locked: "), "{}", text(&out));
+    assert!(results[1].contains("unlock it"), "{}", results[1]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("locked-secret-value"));
+}
+
+#[test]
+fn keyring_without_login_collection_is_locked() {
+    // A session bus where gnome-keyring is only started on demand (D-Bus activation) and has no
+    // login keyring yet: creating one needs a prompt, which cannot be shown headless.
+    let dir = std::env::temp_dir().join(unique_profile("no-login"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let out = Command::new("dbus-run-session")
+        .arg("--")
+        .arg(this_exe())
+        .args(child_args())
+        .env(CHILD_ENV, "no-service")
+        .env("XDG_DATA_HOME", &dir)
+        .env("XDG_CONFIG_HOME", &dir)
+        .env("XDG_RUNTIME_DIR", &dir)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run dbus-run-session (package dbus): {e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let results = child_results(&out);
+    assert_eq!(results.len(), 1, "{}", text(&out));
+    assert!(results[0].starts_with("Locked: "), "{}", text(&out));
+    assert!(results[0].contains("no default keyring"), "{}", results[0]);
+}
+
+#[tokio::test]
+async fn memory_vault_round_trip() {
+    let vault = Vault::memory();
+    assert!(!vault.is_persistent());
+    assert_eq!(vault.get("p", "token").await.expect("get"), None);
+    vault
+        .set("p", "token", &Secret::new("in-memory"))
+        .await
+        .expect("set");
+    let copy = vault.clone();
+    assert_eq!(
+        copy.get("p", "token")
+            .await
+            .expect("get")
+            .expect("present")
+            .expose(),
+        "in-memory"
+    );
+    // Another memory vault is another run's memory.
+    assert_eq!(Vault::memory().get("p", "token").await.expect("get"), None);
+    vault
+        .delete_profile("p", &["token", "missing"])
+        .await
+        .expect("delete");
+    assert_eq!(vault.get("p", "token").await.expect("get"), None);
+    vault.delete("p", "token").await.expect("delete twice");
+}
+
+#[test]
+fn error_messages_say_what_to_do() {
+    let e = VaultError::NoService("no bus".into()).to_string();
+    assert!(
+        e.contains("gnome-keyring") && e.contains("don't remember"),
+        "{e}"
+    );
+    let e = VaultError::Locked("prompt dismissed".into()).to_string();
+    assert!(e.contains("unlock"), "{e}");
+    assert_eq!(format!("{:?}", Secret::new("x")), "Secret(<redacted>)");
+}
+
+/// Not a test of its own: the body of the child processes above. Does nothing unless
+/// `PODTERM_VAULT_TEST_CHILD` is set.
+#[test]
+fn child_process_helper() {
+    let Ok(mode) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let profile = std::env::var(CHILD_ACCT_ENV).unwrap_or_default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        match mode.as_str() {
+            "get" => {
+                let expected = std::env::var(CHILD_VALUE_ENV).unwrap_or_default();
+                let result = match Vault::os() {
+                    Err(e) => format!("{}: {e}", kind(&e)),
+                    Ok(v) => match v.get(&profile, "token").await {
+                        Ok(Some(s)) if s.expose() == expected => "ok: match".to_string(),
+                        Ok(Some(_)) => "ok: different value".to_string(),
+                        Ok(None) => "ok: none".to_string(),
+                        Err(e) => format!("{}: {e}", kind(&e)),
+                    },
+                };
+                println!("{CHILD_PREFIX} {result}");
+            }
+            "no-service" => {
+                // Whether the failure shows at connect or at the first call, it must be NoService.
+                let result = match Vault::os() {
+                    Err(e) => Err(e),
+                    Ok(v) => v.set("no-service", "token", &Secret::new("x")).await,
+                };
+                match result {
+                    Ok(()) => println!("{CHILD_PREFIX} ok: stored without a session bus?!"),
+                    Err(e) => println!("{CHILD_PREFIX} {}: {e}", kind(&e)),
+                }
+            }
+            "locked" => {
+                let v = match Vault::os() {
+                    Ok(v) => {
+                        println!("{CHILD_PREFIX} os: ok");
+                        v
+                    }
+                    Err(e) => {
+                        println!("{CHILD_PREFIX} os: {}: {e}", kind(&e));
+                        return;
+                    }
+                };
+                match v.get(&profile, "token").await {
+                    Ok(Some(_)) => println!("{CHILD_PREFIX} get: ok: read a locked entry"),
+                    Ok(None) => println!("{CHILD_PREFIX} get: ok: none"),
+                    Err(e) => println!("{CHILD_PREFIX} get: {}: {e}", kind(&e)),
+                }
+                match v.set(&profile, "other", &Secret::new("new")).await {
+                    Ok(()) => println!("{CHILD_PREFIX} set: ok: wrote to a locked keyring"),
+                    Err(e) => println!("{CHILD_PREFIX} set: {}: {e}", kind(&e)),
+                }
+            }
+            other => println!("{CHILD_PREFIX} unknown child mode {other}"),
+        }
+    });
+}
