@@ -1,0 +1,810 @@
+//! Saved cluster profiles: a versioned JSON file (`profiles.json`) in Podterm's config directory.
+//!
+//! A profile holds how to reach a cluster and *references* to its secrets; the secrets themselves
+//! live in the [`vault`](crate::vault) under `<profile id>/<field>`. The file is written
+//! atomically (a temp file in the same directory, fsync, rename, mode 0600), and every
+//! read-modify-write holds an exclusive lock on `profiles.lock`, so two running instances never
+//! clobber each other.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The format version this Podterm writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The profile file's name inside the config directory.
+pub const FILE_NAME: &str = "profiles.json";
+/// The lock file's name inside the config directory.
+pub const LOCK_NAME: &str = "profiles.lock";
+/// Overrides the config directory (tests, portable installs).
+pub const CONFIG_DIR_ENV: &str = "PODTERM_CONFIG_DIR";
+
+/// The cluster's CA certificate. A CA certificate is public: it is kept inline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ca {
+    /// PEM text.
+    Pem(String),
+    /// A PEM file, read at connect time.
+    File(PathBuf),
+}
+
+/// A client certificate (public).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertSource {
+    /// PEM text.
+    Pem(String),
+    /// A PEM file, read at connect time.
+    File(PathBuf),
+}
+
+/// A client private key (secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeySource {
+    /// PEM text in the vault, under this field.
+    Vault { field: String },
+    /// A PEM file, read at connect time.
+    File(PathBuf),
+}
+
+/// One environment variable of an exec credential plugin. Exactly one of `value` and
+/// `secret_field` is set: a secret-looking variable's value lives in the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecEnv {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_field: Option<String>,
+}
+
+/// How a profile authenticates. Secret values are vault field names, never the secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Auth {
+    /// No credentials (an anonymous or proxy-authenticated cluster).
+    None,
+    /// A bearer token in the vault, under field `secret` (normally `"token"`).
+    Token { secret: String },
+    /// A bearer token read from a file at connect time.
+    TokenFile { path: PathBuf },
+    /// A TLS client certificate and its key.
+    ClientCertificate { cert: CertSource, key: KeySource },
+    /// HTTP basic auth; the password is in the vault under `password_field`.
+    Basic {
+        username: String,
+        password_field: String,
+    },
+    /// An exec credential plugin (`client.authentication.k8s.io`), as in kubeconfig.
+    ExecPlugin {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_version: Option<String>,
+        command: String,
+        #[serde(default)]
+        args: Vec<String>,
+        #[serde(default)]
+        env: Vec<ExecEnv>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        install_hint: Option<String>,
+        #[serde(default)]
+        provide_cluster_info: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        interactive_mode: Option<String>,
+    },
+    /// The `oidc` auth-provider.
+    Oidc {
+        /// Non-secret auth-provider config: `client-id`, `idp-issuer-url`, `extra-scopes`, ...
+        #[serde(default)]
+        config: BTreeMap<String, String>,
+        /// Config key (`id-token`, `refresh-token`, `client-secret`) → vault field.
+        #[serde(default)]
+        secret_fields: BTreeMap<String, String>,
+    },
+}
+
+impl Auth {
+    /// The kind as shown to the user.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Auth::None => "none",
+            Auth::Token { .. } => "token",
+            Auth::TokenFile { .. } => "token file",
+            Auth::ClientCertificate { .. } => "client certificate",
+            Auth::Basic { .. } => "basic",
+            Auth::ExecPlugin { .. } => "exec plugin",
+            Auth::Oidc { .. } => "OIDC",
+        }
+    }
+
+    /// Every vault field this auth refers to.
+    pub fn secret_fields(&self) -> Vec<String> {
+        let mut out: Vec<String> = match self {
+            Auth::None | Auth::TokenFile { .. } => Vec::new(),
+            Auth::Token { secret } => vec![secret.clone()],
+            Auth::ClientCertificate { key, .. } => match key {
+                KeySource::Vault { field } => vec![field.clone()],
+                KeySource::File(_) => Vec::new(),
+            },
+            Auth::Basic { password_field, .. } => vec![password_field.clone()],
+            Auth::ExecPlugin { env, .. } => {
+                env.iter().filter_map(|e| e.secret_field.clone()).collect()
+            }
+            // A refresh may write the tokens under their own names even when the import had
+            // none (see cluster::connect_profile): count those too.
+            Auth::Oidc { secret_fields, .. } => secret_fields
+                .values()
+                .cloned()
+                .chain(["id-token".to_string(), "refresh-token".to_string()])
+                .collect(),
+        };
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// A saved cluster: server, TLS settings, default namespace and how to authenticate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Stable, generated; the vault key prefix. Never shown as a name.
+    pub id: String,
+    /// Unique, user-facing (the kubeconfig context name on import).
+    pub name: String,
+    /// The API server URL.
+    pub server: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<Ca>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_server_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_url: Option<String>,
+    /// Skip TLS verification (shown as a warning).
+    #[serde(default)]
+    pub insecure: bool,
+    /// Default namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub auth: Auth,
+    /// Where the profile came from, e.g. `/home/u/.kube/config#kind-dev`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Profile {
+    /// A profile with a fresh id and nothing else set.
+    pub fn new(name: impl Into<String>, server: impl Into<String>, auth: Auth) -> Self {
+        Profile {
+            id: new_id(),
+            name: name.into(),
+            server: server.into(),
+            ca: None,
+            tls_server_name: None,
+            proxy_url: None,
+            insecure: false,
+            namespace: None,
+            auth,
+            source: None,
+        }
+    }
+
+    /// Every vault field this profile refers to (what `rm` must delete).
+    pub fn secret_fields(&self) -> Vec<String> {
+        self.auth.secret_fields()
+    }
+}
+
+/// A new profile id: 16 random hex digits.
+pub fn new_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+/// Why the profile store could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// A file operation failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not a profile file Podterm can read.
+    #[error("{} is not a valid Podterm profile file ({source}): fix it, or move it away to start with no profiles", path.display())]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The file was written by a newer Podterm.
+    #[error("{} was written by a newer Podterm (profile format version {found}; this Podterm reads version {supported} at most): upgrade Podterm", path.display())]
+    NewerVersion {
+        path: PathBuf,
+        found: u64,
+        supported: u32,
+    },
+    /// No config directory could be determined.
+    #[error("cannot find the OS config directory (no home directory?): set {CONFIG_DIR_ENV} to a directory for Podterm's settings")]
+    NoConfigDir,
+    /// A profile name that cannot be saved.
+    #[error("invalid profile name {name:?}: {reason}")]
+    InvalidName { name: String, reason: &'static str },
+    /// Two profiles would share a name or an id.
+    #[error("cannot save {}: two profiles would have the same {what} {value:?}", path.display())]
+    Duplicate {
+        path: PathBuf,
+        what: &'static str,
+        value: String,
+    },
+}
+
+/// The default config directory: `$PODTERM_CONFIG_DIR`, else the OS config dir + `podterm`
+/// (`~/.config/podterm` on Linux, `~/Library/Application Support/podterm` on macOS,
+/// `%APPDATA%\podterm` on Windows).
+pub fn default_dir() -> Result<PathBuf, ProfileError> {
+    dir_from(std::env::var_os(CONFIG_DIR_ENV), dirs::config_dir())
+}
+
+fn dir_from(
+    env: Option<std::ffi::OsString>,
+    os_config: Option<PathBuf>,
+) -> Result<PathBuf, ProfileError> {
+    match env {
+        Some(d) if !d.is_empty() => Ok(PathBuf::from(d)),
+        _ => os_config
+            .map(|d| d.join("podterm"))
+            .ok_or(ProfileError::NoConfigDir),
+    }
+}
+
+#[derive(Serialize)]
+struct FileOut<'a> {
+    version: u32,
+    profiles: &'a [Profile],
+}
+
+#[derive(Deserialize)]
+struct FileIn {
+    #[serde(default)]
+    profiles: Vec<Profile>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    version: u64,
+}
+
+/// The profile file of one config directory.
+#[derive(Debug, Clone)]
+pub struct ProfileStore {
+    dir: PathBuf,
+}
+
+impl ProfileStore {
+    /// The store in `dir` (created on first write; a missing file is an empty store).
+    pub fn open(dir: impl Into<PathBuf>) -> Self {
+        ProfileStore { dir: dir.into() }
+    }
+
+    /// The store in [`default_dir`].
+    pub fn open_default() -> Result<Self, ProfileError> {
+        Ok(Self::open(default_dir()?))
+    }
+
+    /// The config directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The profile file.
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    /// All profiles, in file order.
+    pub fn list(&self) -> Result<Vec<Profile>, ProfileError> {
+        // Writers replace the file by rename, so a reader sees the old or the new file whole.
+        self.read()
+    }
+
+    /// The profile called `name`.
+    pub fn get(&self, name: &str) -> Result<Option<Profile>, ProfileError> {
+        Ok(self.read()?.into_iter().find(|p| p.name == name))
+    }
+
+    /// Saves `profile`, replacing the one with the same name (returned).
+    pub fn upsert(&self, profile: Profile) -> Result<Option<Profile>, ProfileError> {
+        check_name(&profile.name)?;
+        self.update(
+            move |profiles| match profiles.iter_mut().find(|p| p.name == profile.name) {
+                Some(slot) => Some(std::mem::replace(slot, profile)),
+                None => {
+                    profiles.push(profile);
+                    None
+                }
+            },
+        )
+    }
+
+    /// Removes the profile called `name` and returns it. Its vault entries are the caller's to
+    /// delete ([`Profile::secret_fields`]).
+    pub fn remove(&self, name: &str) -> Result<Option<Profile>, ProfileError> {
+        self.update(|profiles| {
+            let i = profiles.iter().position(|p| p.name == name)?;
+            Some(profiles.remove(i))
+        })
+    }
+
+    /// Read-modify-write under the lock. The file is rewritten only when `f` changed something;
+    /// names and ids must stay unique and names valid.
+    pub fn update<R>(&self, f: impl FnOnce(&mut Vec<Profile>) -> R) -> Result<R, ProfileError> {
+        let _lock = self.lock()?;
+        let before = self.read()?;
+        let mut profiles = before.clone();
+        let out = f(&mut profiles);
+        if profiles != before {
+            self.validate(&profiles)?;
+            self.write(&profiles)?;
+        }
+        Ok(out)
+        // `_lock` is dropped here: closing the file releases the lock.
+    }
+
+    fn validate(&self, profiles: &[Profile]) -> Result<(), ProfileError> {
+        let mut names = std::collections::HashSet::new();
+        let mut ids = std::collections::HashSet::new();
+        for p in profiles {
+            check_name(&p.name)?;
+            if !names.insert(p.name.as_str()) {
+                return Err(ProfileError::Duplicate {
+                    path: self.path(),
+                    what: "name",
+                    value: p.name.clone(),
+                });
+            }
+            if !ids.insert(p.id.as_str()) {
+                return Err(ProfileError::Duplicate {
+                    path: self.path(),
+                    what: "id",
+                    value: p.id.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn read(&self) -> Result<Vec<Profile>, ProfileError> {
+        let path = self.path();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(ProfileError::Io {
+                    action: "read",
+                    path,
+                    source,
+                })
+            }
+        };
+        let header: Header =
+            serde_json::from_slice(&bytes).map_err(|source| ProfileError::Parse {
+                path: path.clone(),
+                source,
+            })?;
+        if header.version > u64::from(FORMAT_VERSION) {
+            return Err(ProfileError::NewerVersion {
+                path,
+                found: header.version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let file: FileIn = serde_json::from_slice(&bytes)
+            .map_err(|source| ProfileError::Parse { path, source })?;
+        Ok(file.profiles)
+    }
+
+    fn ensure_dir(&self) -> Result<(), ProfileError> {
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(&self.dir).map_err(|source| ProfileError::Io {
+            action: "create the config directory",
+            path: self.dir.clone(),
+            source,
+        })
+    }
+
+    /// Takes the exclusive lock; it is held until the returned file is dropped.
+    fn lock(&self) -> Result<File, ProfileError> {
+        self.ensure_dir()?;
+        let path = self.dir.join(LOCK_NAME);
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(&path).map_err(|source| ProfileError::Io {
+            action: "open the lock file",
+            path: path.clone(),
+            source,
+        })?;
+        fs4::FileExt::lock(&file).map_err(|source| ProfileError::Io {
+            action: "lock",
+            path,
+            source,
+        })?;
+        Ok(file)
+    }
+
+    /// Atomic replace: temp file in the same directory, fsync, rename, fsync the directory.
+    fn write(&self, profiles: &[Profile]) -> Result<(), ProfileError> {
+        let path = self.path();
+        let io_err = |action: &'static str, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ProfileError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        let mut data = serde_json::to_vec_pretty(&FileOut {
+            version: FORMAT_VERSION,
+            profiles,
+        })
+        .map_err(|source| ProfileError::Parse {
+            path: path.clone(),
+            source,
+        })?;
+        data.push(b'\n');
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".profiles.")
+            .suffix(".tmp")
+            .tempfile_in(&self.dir)
+            .map_err(io_err("create a temporary file in", &self.dir))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(io_err("set permissions of", tmp.path()))?;
+        }
+        tmp.write_all(&data).map_err(io_err("write", tmp.path()))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(io_err("sync", tmp.path()))?;
+        // On failure the temp file is removed when `PersistError` drops it.
+        tmp.persist(&path)
+            .map_err(|e| io_err("replace", &path)(e.error))?;
+        #[cfg(unix)]
+        {
+            // Make the rename itself durable.
+            File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io_err("sync", &self.dir))?;
+        }
+        Ok(())
+    }
+}
+
+fn check_name(name: &str) -> Result<(), ProfileError> {
+    let reason = if name.trim().is_empty() {
+        "a profile needs a name"
+    } else if name.chars().any(char::is_control) {
+        "control characters are not allowed"
+    } else {
+        return Ok(());
+    };
+    Err(ProfileError::InvalidName {
+        name: name.to_owned(),
+        reason,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> Profile {
+        let mut p = Profile::new(
+            name,
+            "https://127.0.0.1:6443",
+            Auth::ClientCertificate {
+                cert: CertSource::Pem(
+                    "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n".into(),
+                ),
+                key: KeySource::Vault {
+                    field: "client-key".into(),
+                },
+            },
+        );
+        p.ca = Some(Ca::File("/etc/ca.pem".into()));
+        p.namespace = Some("dev".into());
+        p.source = Some(format!("/tmp/kubeconfig#{name}"));
+        p
+    }
+
+    fn all_auths() -> Vec<Auth> {
+        vec![
+            Auth::None,
+            Auth::Token {
+                secret: "token".into(),
+            },
+            Auth::TokenFile {
+                path: "/var/run/token".into(),
+            },
+            Auth::ClientCertificate {
+                cert: CertSource::File("c.pem".into()),
+                key: KeySource::File("k.pem".into()),
+            },
+            Auth::Basic {
+                username: "admin".into(),
+                password_field: "password".into(),
+            },
+            Auth::ExecPlugin {
+                api_version: Some("client.authentication.k8s.io/v1".into()),
+                command: "aws".into(),
+                args: vec!["eks".into(), "get-token".into()],
+                env: vec![
+                    ExecEnv {
+                        name: "AWS_PROFILE".into(),
+                        value: Some("dev".into()),
+                        secret_field: None,
+                    },
+                    ExecEnv {
+                        name: "AWS_SECRET_ACCESS_KEY".into(),
+                        value: None,
+                        secret_field: Some("env-AWS_SECRET_ACCESS_KEY".into()),
+                    },
+                ],
+                install_hint: Some("install aws".into()),
+                provide_cluster_info: true,
+                interactive_mode: Some("Never".into()),
+            },
+            Auth::Oidc {
+                config: [("client-id".to_string(), "podterm".to_string())].into(),
+                secret_fields: [
+                    ("id-token".to_string(), "id-token".to_string()),
+                    ("refresh-token".to_string(), "refresh-token".to_string()),
+                ]
+                .into(),
+            },
+        ]
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn profiles_round_trip() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::open(tmp.path().join("cfg"));
+        assert!(
+            store.list().unwrap().is_empty(),
+            "a missing file is an empty store"
+        );
+        let mut saved = Vec::new();
+        for (i, auth) in all_auths().into_iter().enumerate() {
+            let mut p = sample(&format!("p{i}"));
+            p.auth = auth;
+            p.insecure = i % 2 == 0;
+            p.tls_server_name = Some("kubernetes".into());
+            p.proxy_url = Some("socks5://127.0.0.1:1080".into());
+            assert_eq!(store.upsert(p.clone()).unwrap(), None);
+            saved.push(p);
+        }
+        assert_eq!(store.list().unwrap(), saved);
+        assert_eq!(store.get("p3").unwrap().as_ref(), Some(&saved[3]));
+        assert_eq!(store.get("nope").unwrap(), None);
+
+        // Replace by name keeps the position.
+        let mut p1 = saved[1].clone();
+        p1.server = "https://other:443".into();
+        assert_eq!(store.upsert(p1.clone()).unwrap(), Some(saved[1].clone()));
+        saved[1] = p1;
+        assert_eq!(store.list().unwrap(), saved);
+
+        assert_eq!(store.remove("p2").unwrap(), Some(saved.remove(2)));
+        assert_eq!(store.remove("p2").unwrap(), None);
+        assert_eq!(ProfileStore::open(store.dir()).list().unwrap(), saved);
+
+        let text = fs::read_to_string(store.path()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["profiles"][0]["auth"]["kind"], "none");
+    }
+
+    #[test]
+    fn profiles_secret_fields_and_kinds() {
+        let kinds: Vec<_> = all_auths().iter().map(Auth::kind_name).collect();
+        assert_eq!(
+            kinds,
+            [
+                "none",
+                "token",
+                "token file",
+                "client certificate",
+                "basic",
+                "exec plugin",
+                "OIDC"
+            ]
+        );
+        let fields: Vec<_> = all_auths().iter().map(Auth::secret_fields).collect();
+        assert_eq!(fields[0], Vec::<String>::new());
+        assert_eq!(fields[1], ["token"]);
+        assert_eq!(fields[2], Vec::<String>::new());
+        assert_eq!(fields[3], Vec::<String>::new());
+        assert_eq!(fields[4], ["password"]);
+        assert_eq!(fields[5], ["env-AWS_SECRET_ACCESS_KEY"]);
+        assert_eq!(fields[6], ["id-token", "refresh-token"]);
+        assert_eq!(sample("x").secret_fields(), ["client-key"]);
+        let id = new_id();
+        assert_eq!(id.len(), 16);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(new_id(), new_id());
+    }
+
+    #[test]
+    fn profiles_writes_are_atomic_and_private() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::open(tmp.path());
+        for i in 0..10 {
+            store.upsert(sample(&format!("p{i}"))).unwrap();
+        }
+        store.remove("p0").unwrap();
+        assert_eq!(
+            entries(tmp.path()),
+            [FILE_NAME, LOCK_NAME],
+            "no temp file left"
+        );
+        // A temp file left by a crash is ignored and does not disturb the next write.
+        fs::write(tmp.path().join(".profiles.crash.tmp"), b"{garbage").unwrap();
+        assert_eq!(store.list().unwrap().len(), 9);
+        store.upsert(sample("again")).unwrap();
+        assert_eq!(store.list().unwrap().len(), 10);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(store.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn profiles_concurrent_writers_lose_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cfg");
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    // Each thread has its own store handle, as two app instances would.
+                    let store = ProfileStore::open(dir);
+                    for i in 0..20 {
+                        store.upsert(sample(&format!("t{t}-{i}"))).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let store = ProfileStore::open(&dir);
+        let names: std::collections::HashSet<String> =
+            store.list().unwrap().into_iter().map(|p| p.name).collect();
+        assert_eq!(names.len(), 160);
+        for t in 0..8 {
+            for i in 0..20 {
+                assert!(names.contains(&format!("t{t}-{i}")));
+            }
+        }
+        assert_eq!(entries(&dir), [FILE_NAME, LOCK_NAME]);
+    }
+
+    #[test]
+    fn profiles_newer_version_says_upgrade() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::open(tmp.path());
+        fs::write(
+            store.path(),
+            br#"{"version": 2, "profiles": [{"future": true}]}"#,
+        )
+        .unwrap();
+        let err = store.list().unwrap_err();
+        assert!(
+            matches!(err, ProfileError::NewerVersion { found: 2, .. }),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("upgrade Podterm"), "{msg}");
+        assert!(msg.contains(&store.path().display().to_string()), "{msg}");
+        // A write does not clobber a file it cannot read.
+        assert!(store.upsert(sample("x")).is_err());
+        assert!(fs::read_to_string(store.path()).unwrap().contains("future"));
+    }
+
+    #[test]
+    fn profiles_bad_file_names_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::open(tmp.path());
+        fs::write(store.path(), b"{not json").unwrap();
+        let msg = store.list().unwrap_err().to_string();
+        assert!(msg.contains(&store.path().display().to_string()), "{msg}");
+        fs::write(store.path(), br#"{"profiles": []}"#).unwrap();
+        assert!(
+            store.list().is_err(),
+            "a file without a version is not ours"
+        );
+        // Unknown fields from a same-version writer are tolerated.
+        fs::write(
+            store.path(),
+            br#"{"version": 1, "extra": 1, "profiles": [{"id": "0123456789abcdef", "name": "a",
+                "server": "https://x", "auth": {"kind": "token", "secret": "token"}, "color": "red"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(store.list().unwrap()[0].auth.kind_name(), "token");
+    }
+
+    #[test]
+    fn profiles_names_and_ids_stay_unique() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::open(tmp.path());
+        assert!(matches!(
+            store.upsert(sample(" ")),
+            Err(ProfileError::InvalidName { .. })
+        ));
+        let a = sample("a");
+        store.upsert(a.clone()).unwrap();
+        let mut b = sample("b");
+        b.id = a.id.clone();
+        assert!(matches!(
+            store.upsert(b),
+            Err(ProfileError::Duplicate { what: "id", .. })
+        ));
+        let r = store.update(|ps| {
+            let dup = ps[0].clone();
+            ps.push(Profile {
+                id: new_id(),
+                ..dup
+            });
+        });
+        assert!(matches!(
+            r,
+            Err(ProfileError::Duplicate { what: "name", .. })
+        ));
+        assert_eq!(store.list().unwrap(), [a]);
+    }
+
+    #[test]
+    fn profiles_default_dir() {
+        assert_eq!(
+            dir_from(Some("/x/y".into()), Some("/home/u/.config".into())).unwrap(),
+            PathBuf::from("/x/y")
+        );
+        assert_eq!(
+            dir_from(Some("".into()), Some("/home/u/.config".into())).unwrap(),
+            PathBuf::from("/home/u/.config/podterm")
+        );
+        assert!(matches!(
+            dir_from(None, None),
+            Err(ProfileError::NoConfigDir)
+        ));
+    }
+}
