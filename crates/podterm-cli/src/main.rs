@@ -5,10 +5,14 @@ mod term;
 
 use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
-use podterm_core::cluster::Target;
+use podterm_core::cluster::{self, Target};
 use podterm_core::exec::{ExecError, ExecSpec, Session, Tuning};
+use podterm_core::import::{self, ImportOptions};
 use podterm_core::pods::{self, PodTarget};
+use podterm_core::profiles::ProfileStore;
 use podterm_core::protocol::Outcome;
+use podterm_core::shellenv;
+use podterm_core::vault::Vault;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,6 +30,31 @@ enum Cmd {
     Exec(ExecArgs),
     /// Attach to a container's main process (as `kubectl attach`).
     Attach(AttachArgs),
+    /// Saved cluster profiles (secrets in the OS keyring).
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+}
+
+#[derive(Subcommand)]
+enum ProfileCmd {
+    /// Import kubeconfig contexts as profiles; their secrets go to the OS keyring.
+    Import {
+        /// Kubeconfig file (default: $KUBECONFIG merged, else ~/.kube/config).
+        #[arg(long)]
+        kubeconfig: Option<PathBuf>,
+        /// Import this context (default: the current one).
+        #[arg(long, conflicts_with = "all")]
+        context: Option<String>,
+        /// Import every context.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List profiles: name, server, auth kind.
+    List,
+    /// Show one profile (never its secrets).
+    Show { name: String },
+    /// Delete a profile and its keyring entries.
+    Rm { name: String },
 }
 
 #[derive(Args)]
@@ -37,8 +66,11 @@ struct Conn {
     #[arg(long)]
     context: Option<String>,
     /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "profile")]
     kubeconfig: Option<PathBuf>,
+    /// A saved profile (see `podterm profile`) instead of a kubeconfig.
+    #[arg(long, conflicts_with = "context")]
+    profile: Option<String>,
 }
 
 #[derive(Args)]
@@ -106,8 +138,14 @@ fn main() -> ExitCode {
     };
     let code = rt.block_on(async {
         let r = match cli.cmd {
-            Cmd::Exec(a) => exec(a).await,
+            Cmd::Exec(a) => {
+                let conn = a.conn.profile.clone();
+                exec(a)
+                    .await
+                    .map_err(|f| with_profile_hint(conn.as_deref(), f))
+            }
             Cmd::Attach(a) => attach(a).await,
+            Cmd::Profile(p) => profile(p).await,
         };
         match r {
             Ok(code) => code,
@@ -127,12 +165,135 @@ fn main() -> ExitCode {
     std::process::exit(code);
 }
 
-fn target(conn: &Conn) -> Target {
-    Target {
-        kubeconfig: conn.kubeconfig.clone(),
-        context: conn.context.clone(),
-        namespace: conn.namespace.clone(),
+/// A client from `--profile`, else from kubeconfig.
+async fn connect(conn: &Conn) -> Result<podterm_core::cluster::Cluster, Failure> {
+    let Some(name) = &conn.profile else {
+        let target = Target {
+            kubeconfig: conn.kubeconfig.clone(),
+            context: conn.context.clone(),
+            namespace: conn.namespace.clone(),
+        };
+        return Ok(target.connect().await?);
+    };
+    let store = ProfileStore::open_default()?;
+    let Some(profile) = store.get(name)? else {
+        let names: Vec<String> = store.list()?.into_iter().map(|p| p.name).collect();
+        return Err(Failure(format!(
+            "no profile named \"{name}\" (profiles: {}); import one with `podterm profile import`",
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        )));
+    };
+    let vault = Vault::os()?;
+    // Credential plugins get the login shell's PATH, as in a terminal.
+    let plugin_path = match profile.auth {
+        podterm_core::profiles::Auth::ExecPlugin { .. } => {
+            let login = shellenv::user_login_env().await.ok();
+            Some(shellenv::plugin_path(
+                login
+                    .as_ref()
+                    .and_then(|e| e.get("PATH"))
+                    .map(String::as_str),
+                std::env::var("PATH").ok().as_deref(),
+            ))
+        }
+        _ => None,
+    };
+    let mut cluster = cluster::connect_profile(&profile, &vault, plugin_path.as_deref()).await?;
+    if let Some(ns) = &conn.namespace {
+        cluster.namespace = ns.clone();
     }
+    Ok(cluster)
+}
+
+/// Adds what to do about refused credentials of a saved profile.
+fn with_profile_hint(profile: Option<&str>, f: Failure) -> Failure {
+    match profile {
+        Some(name) if f.0.starts_with("You must be logged in") => Failure(format!(
+            "{}: the cluster refused the credentials of profile \"{name}\" (401); the token may be revoked or expired: re-enter it (podterm profile import) and try again",
+            f.0
+        )),
+        _ => f,
+    }
+}
+
+async fn profile(cmd: ProfileCmd) -> Result<i32, Failure> {
+    let store = ProfileStore::open_default()?;
+    match cmd {
+        ProfileCmd::Import {
+            kubeconfig,
+            context,
+            all,
+        } => {
+            let vault = Vault::os()?;
+            let opts = ImportOptions {
+                kubeconfig,
+                context,
+                all,
+            };
+            let saved = import::import(&opts, &store, &vault).await?;
+            for p in saved {
+                println!("imported {} ({}, {})", p.name, p.server, p.auth.kind_name());
+            }
+        }
+        ProfileCmd::List => {
+            let profiles = store.list()?;
+            if profiles.is_empty() {
+                eprintln!("no profiles yet: import one with `podterm profile import`");
+            }
+            for p in profiles {
+                let warn = if p.insecure {
+                    "  (TLS not verified)"
+                } else {
+                    ""
+                };
+                println!("{}\t{}\t{}{warn}", p.name, p.server, p.auth.kind_name());
+            }
+        }
+        ProfileCmd::Show { name } => match store.get(&name)? {
+            Some(p) => {
+                println!("name:       {}", p.name);
+                println!("server:     {}", p.server);
+                println!("auth:       {}", p.auth.kind_name());
+                println!(
+                    "namespace:  {}",
+                    p.namespace.as_deref().unwrap_or("default")
+                );
+                if let Some(n) = &p.tls_server_name {
+                    println!("tls name:   {n}");
+                }
+                if let Some(x) = &p.proxy_url {
+                    println!("proxy:      {x}");
+                }
+                if p.insecure {
+                    println!("warning:    TLS certificates are not verified for this cluster");
+                }
+                let fields = p.secret_fields();
+                if !fields.is_empty() {
+                    println!("in keyring: {}", fields.join(", "));
+                }
+                if let Some(src) = &p.source {
+                    println!("source:     {src}");
+                }
+            }
+            None => return Err(Failure(format!("no profile named \"{name}\""))),
+        },
+        ProfileCmd::Rm { name } => {
+            let Some(p) = store.get(&name)? else {
+                return Err(Failure(format!("no profile named \"{name}\"")));
+            };
+            let vault = Vault::os()?;
+            for field in p.secret_fields() {
+                vault.delete(&p.id, &field).await?;
+            }
+            store.remove(&name)?;
+            println!("removed {name}");
+        }
+    }
+    Ok(0)
 }
 
 /// kubectl's TTY rules: `-t` needs `-i`, and a terminal on stdin (else a warning and no TTY).
@@ -150,7 +311,7 @@ fn decide_tty(tty: bool, stdin: bool, quiet: bool) -> bool {
 }
 
 async fn exec(a: ExecArgs) -> Result<i32, Failure> {
-    let cluster = target(&a.conn).connect().await?;
+    let cluster = connect(&a.conn).await?;
     let pod_target = match (&a.selector, &a.target) {
         (Some(sel), None) => PodTarget::Selector(sel.clone()),
         (None, Some(t)) => PodTarget::parse(t)?,
@@ -187,7 +348,7 @@ async fn exec(a: ExecArgs) -> Result<i32, Failure> {
 }
 
 async fn attach(a: AttachArgs) -> Result<i32, Failure> {
-    let cluster = target(&a.conn).connect().await?;
+    let cluster = connect(&a.conn).await?;
     let pod = pods::resolve(
         &cluster.client,
         &cluster.namespace,

@@ -88,3 +88,276 @@ pub fn describe(e: &dyn std::error::Error) -> String {
     }
     s
 }
+
+/// Why a saved profile could not be turned into a client.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileConnectError {
+    /// A secret the profile needs is not in the vault.
+    #[error("the {field} of profile \"{profile}\" is not in the keyring: import the profile again (podterm profile import) or re-enter it in Profile ▸ Credentials")]
+    MissingSecret { profile: String, field: String },
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
+    /// The exec credential plugin is not on the PATH.
+    #[error("the credential plugin \"{command}\" of profile \"{profile}\" was not found on the PATH ({path}){hint}")]
+    PluginMissing {
+        profile: String,
+        command: String,
+        path: String,
+        hint: String,
+    },
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error(transparent)]
+    Oidc(#[from] crate::oidc::OidcError),
+}
+
+/// Builds a client for a saved profile: its secrets come from the vault and go into an
+/// in-memory kubeconfig handed to `kube`; nothing is written anywhere. `plugin_path` is the PATH
+/// credential plugins run with (see [`crate::shellenv`]); `None` keeps the process's own.
+pub async fn connect_profile(
+    profile: &crate::profiles::Profile,
+    vault: &crate::vault::Vault,
+    plugin_path: Option<&str>,
+) -> Result<Cluster, ProfileConnectError> {
+    use crate::profiles::{Auth, Ca, CertSource, KeySource};
+    use base64::Engine as _;
+    use serde_json::{json, Value};
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+    let secret = |field: String| async move {
+        match vault.get(&profile.id, &field).await? {
+            Some(s) => Ok(s),
+            None => Err(ProfileConnectError::MissingSecret {
+                profile: profile.name.clone(),
+                field,
+            }),
+        }
+    };
+    let mut cluster = json!({ "server": profile.server });
+    match &profile.ca {
+        Some(Ca::Pem(pem)) => cluster["certificate-authority-data"] = json!(b64(pem)),
+        Some(Ca::File(f)) => cluster["certificate-authority"] = json!(f),
+        None => {}
+    }
+    if let Some(n) = &profile.tls_server_name {
+        cluster["tls-server-name"] = json!(n);
+    }
+    if let Some(p) = &profile.proxy_url {
+        cluster["proxy-url"] = json!(p);
+    }
+    if profile.insecure {
+        cluster["insecure-skip-tls-verify"] = json!(true);
+    }
+    let mut user = json!({});
+    match &profile.auth {
+        Auth::None => {}
+        Auth::Token { secret: field } => {
+            user["token"] = json!(secret(field.clone()).await?.expose());
+        }
+        Auth::TokenFile { path } => user["tokenFile"] = json!(path),
+        Auth::ClientCertificate { cert, key } => {
+            match cert {
+                CertSource::Pem(pem) => user["client-certificate-data"] = json!(b64(pem)),
+                CertSource::File(f) => user["client-certificate"] = json!(f),
+            }
+            match key {
+                KeySource::Vault { field } => {
+                    user["client-key-data"] = json!(b64(secret(field.clone()).await?.expose()));
+                }
+                KeySource::File(f) => user["client-key"] = json!(f),
+            }
+        }
+        Auth::Basic {
+            username,
+            password_field,
+        } => {
+            user["username"] = json!(username);
+            user["password"] = json!(secret(password_field.clone()).await?.expose());
+        }
+        Auth::ExecPlugin {
+            api_version,
+            command,
+            args,
+            env,
+            install_hint,
+            provide_cluster_info,
+            interactive_mode,
+        } => {
+            let mut vars: Vec<Value> = Vec::new();
+            for e in env {
+                let value = match (&e.value, &e.secret_field) {
+                    (_, Some(field)) => secret(field.clone()).await?.expose().to_string(),
+                    (Some(v), None) => v.clone(),
+                    (None, None) => String::new(),
+                };
+                vars.push(json!({ "name": e.name, "value": value }));
+            }
+            if let Some(path) = plugin_path {
+                if !env.iter().any(|e| e.name == "PATH") {
+                    vars.push(json!({ "name": "PATH", "value": path }));
+                }
+            }
+            let search = plugin_path
+                .map(str::to_owned)
+                .or_else(|| std::env::var("PATH").ok())
+                .unwrap_or_default();
+            if !plugin_exists(command, &search) {
+                return Err(ProfileConnectError::PluginMissing {
+                    profile: profile.name.clone(),
+                    command: command.clone(),
+                    path: search,
+                    hint: install_hint
+                        .as_deref()
+                        .map(|h| format!(": {}", h.trim()))
+                        .unwrap_or_default(),
+                });
+            }
+            let mut exec = json!({
+                "command": command,
+                "args": args,
+                "env": vars,
+                "provideClusterInfo": provide_cluster_info,
+                "apiVersion": api_version.clone().unwrap_or_else(|| "client.authentication.k8s.io/v1".into()),
+                "interactiveMode": interactive_mode.clone().unwrap_or_else(|| "Never".into()),
+            });
+            if let Some(h) = install_hint {
+                exec["installHint"] = json!(h);
+            }
+            user["exec"] = exec;
+        }
+        Auth::Oidc {
+            config,
+            secret_fields,
+        } => {
+            let values = oidc_values(profile, vault, config, secret_fields).await?;
+            user["auth-provider"] = json!({ "name": "oidc", "config": values });
+        }
+    }
+    let mut context = json!({ "cluster": "profile", "user": "profile" });
+    if let Some(ns) = &profile.namespace {
+        context["namespace"] = json!(ns);
+    }
+    let doc = json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{ "name": "profile", "cluster": cluster }],
+        "users": [{ "name": "profile", "user": user }],
+        "contexts": [{ "name": "profile", "context": context }],
+        "current-context": "profile",
+    });
+    let kubeconfig: kube::config::Kubeconfig = serde_json::from_value(doc).map_err(|e| {
+        ClusterError::Kubeconfig(format!("profile \"{}\" is not usable: {e}", profile.name))
+    })?;
+    let config = kube::config::Config::from_custom_kubeconfig(
+        kubeconfig,
+        &kube::config::KubeConfigOptions::default(),
+    )
+    .await
+    .map_err(|e| ClusterError::Context(describe(&e)))?;
+    let server = config.cluster_url.to_string();
+    let namespace = config.default_namespace.clone();
+    let client = kube::Client::try_from(config).map_err(|e| ClusterError::Client(describe(&e)))?;
+    Ok(Cluster {
+        client,
+        namespace,
+        server,
+    })
+}
+
+/// The oidc auth-provider config with its secrets; an expired id-token is refreshed first and
+/// the new tokens are written back to the vault.
+async fn oidc_values(
+    profile: &crate::profiles::Profile,
+    vault: &crate::vault::Vault,
+    config: &std::collections::BTreeMap<String, String>,
+    secret_fields: &std::collections::BTreeMap<String, String>,
+) -> Result<std::collections::BTreeMap<String, String>, ProfileConnectError> {
+    use crate::vault::Secret;
+    use base64::Engine as _;
+    let mut values = config.clone();
+    for (key, field) in secret_fields {
+        if let Some(s) = vault.get(&profile.id, field).await? {
+            values.insert(key.clone(), s.expose().to_string());
+        }
+    }
+    let stale = values
+        .get("id-token")
+        .is_none_or(|t| crate::oidc::expired(t, std::time::Duration::from_secs(30)));
+    if !stale {
+        return Ok(values);
+    }
+    let refresh_token = values
+        .get("refresh-token")
+        .ok_or(crate::oidc::OidcError::NoRefreshToken)?;
+    let issuer = values
+        .get("idp-issuer-url")
+        .ok_or(crate::oidc::OidcError::Missing("idp-issuer-url"))?;
+    let client_id = values
+        .get("client-id")
+        .ok_or(crate::oidc::OidcError::Missing("client-id"))?;
+    let ca = match (
+        values.get("idp-certificate-authority-data"),
+        values.get("idp-certificate-authority"),
+    ) {
+        (Some(data), _) => base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok()),
+        (None, Some(file)) => std::fs::read_to_string(file).ok(),
+        (None, None) => None,
+    };
+    let tokens = crate::oidc::refresh(
+        issuer,
+        client_id,
+        values.get("client-secret").map(String::as_str),
+        refresh_token,
+        ca.as_deref(),
+    )
+    .await?;
+    let field = |key: &str| {
+        secret_fields
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
+    };
+    vault
+        .set(
+            &profile.id,
+            &field("id-token"),
+            &Secret::new(tokens.id_token.clone()),
+        )
+        .await?;
+    values.insert("id-token".into(), tokens.id_token);
+    if let Some(r) = tokens.refresh_token {
+        vault
+            .set(
+                &profile.id,
+                &field("refresh-token"),
+                &Secret::new(r.clone()),
+            )
+            .await?;
+        values.insert("refresh-token".into(), r);
+    }
+    Ok(values)
+}
+
+fn plugin_exists(command: &str, path: &str) -> bool {
+    let runnable = |p: &std::path::Path| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::metadata(p)
+                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false)
+        }
+        #[cfg(not(unix))]
+        {
+            p.is_file() || p.with_extension("exe").is_file()
+        }
+    };
+    if command.contains('/') {
+        return runnable(std::path::Path::new(command));
+    }
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .any(|d| runnable(&std::path::Path::new(d).join(command)))
+}

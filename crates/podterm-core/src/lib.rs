@@ -6,9 +6,18 @@
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
 //! - [`exec`]: exec and attach sessions: the frame pump, read-ahead, liveness, outcomes.
 //! - [`flow`]: output for a UI terminal: coalescing and acknowledgement watermarks.
+//! - [`profiles`]: saved cluster profiles, a versioned file in the config directory.
+//! - [`import`]: kubeconfig contexts into profiles, their secrets into the vault.
+//! - [`vault`]: secrets of saved profiles in the OS keyring (or in memory for one run).
+//! - [`shellenv`]: the login-shell environment, for credential plugins.
 
 pub mod cluster;
 pub mod exec;
 pub mod flow;
+pub mod import;
+pub mod oidc;
 pub mod pods;
+pub mod profiles;
 pub mod protocol;
+pub mod shellenv;
+pub mod vault;

@@ -19,6 +19,13 @@ pub enum PodError {
     /// The credentials were refused (401); kubectl's words.
     #[error("You must be logged in to the server (the server has asked for the client to provide credentials)")]
     Unauthorized,
+    /// The exec credential plugin ran and failed; its stderr says why.
+    #[error("the credential plugin `{command}` failed ({status}): {stderr}")]
+    Plugin {
+        command: String,
+        status: String,
+        stderr: String,
+    },
     /// The API server could not be reached or answered nonsense.
     #[error("cannot reach the API server: {0}")]
     Transport(String),
@@ -57,6 +64,13 @@ impl From<kube::Error> for PodError {
                 },
                 message: s.message.clone(),
             },
+            kube::Error::Auth(kube::client::AuthError::AuthExecRun { cmd, out }) => {
+                PodError::Plugin {
+                    command: cmd,
+                    status: out.status.to_string(),
+                    stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                }
+            }
             other => PodError::Transport(crate::cluster::describe(&other)),
         }
     }

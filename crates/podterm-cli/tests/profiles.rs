@@ -1,0 +1,550 @@
+//! Saved profiles end to end, with a real Secret Service (run under scripts/with-keyring.sh, as
+//! `make test` does): import testcluster's kubeconfig, exec through each profile, no secret on
+//! disk, `rm` clears the keyring, exec credential plugins, a revoked token.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use testcluster::{Options, TestCluster};
+
+fn require_keyring() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "these tests need a Secret Service: run them with `make test` or `bash scripts/with-keyring.sh cargo test`"
+    );
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn podterm(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_podterm"));
+    cmd.args(args)
+        .env("PODTERM_CONFIG_DIR", config)
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("podterm {args:?} hung"))
+        .expect("podterm runs");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Every file under `dir`, recursively, as bytes.
+fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                out.push((p, bytes));
+            }
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// `secret-tool search --all service podterm`: what the keyring holds for us.
+fn keyring_listing() -> String {
+    let out = std::process::Command::new("secret-tool")
+        .args(["search", "--all", "service", "podterm"])
+        .output()
+        .expect("secret-tool (package libsecret-tools) runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The viewer's client key from testcluster's kubeconfig (PEM).
+fn viewer_key(kubeconfig: &Path) -> String {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(kubeconfig).expect("kubeconfig");
+    let v: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+    let users = v["users"].as_array().expect("users");
+    let viewer = users
+        .iter()
+        .find(|u| u["name"] == "viewer")
+        .expect("viewer");
+    let data = viewer["user"]["client-key-data"]
+        .as_str()
+        .expect("key data");
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .expect("base64");
+    String::from_utf8(pem).expect("pem")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_exec_and_remove_with_the_keyring() {
+    require_keyring();
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let config = tempfile::tempdir().expect("config dir");
+    let kc = c.kubeconfig().to_string_lossy().into_owned();
+
+    let out = podterm(
+        config.path(),
+        &["profile", "import", "--kubeconfig", &kc, "--all"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("imported demo-admin"), "{}", out.stdout);
+    assert!(out.stdout.contains("imported viewer"), "{}", out.stdout);
+
+    let out = podterm(config.path(), &["profile", "list"], &[]).await;
+    assert!(
+        out.stdout.contains(&format!("demo-admin\t{}", c.url())),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("viewer"), "{}", out.stdout);
+    assert!(out.stdout.contains("client certificate"), "{}", out.stdout);
+
+    let token = c.token("demo-admin").expect("token").to_string();
+    let key = viewer_key(c.kubeconfig());
+    let key_body: String = key.lines().filter(|l| !l.starts_with("-----")).collect();
+
+    let out = podterm(config.path(), &["profile", "show", "demo-admin"], &[]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("auth:       token"), "{}", out.stdout);
+    assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token));
+
+    // Through each profile: the token and the client key come from the keyring.
+    let out = podterm(
+        config.path(),
+        &[
+            "exec",
+            "--profile",
+            "demo-admin",
+            "shell",
+            "--",
+            "echo",
+            "via-profile",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "via-profile\n"),
+        "{}",
+        out.stderr
+    );
+    let out = podterm(
+        config.path(),
+        &["exec", "--profile", "viewer", "shell", "--", "true"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains(r#"User "viewer" cannot create resource "pods/exec""#),
+        "the certificate authenticated as viewer: {}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(&token));
+
+    // No byte of any secret under the config dir.
+    for (path, bytes) in all_files(config.path()) {
+        assert!(
+            !contains(&bytes, token.as_bytes()),
+            "token in {}",
+            path.display()
+        );
+        for line in key
+            .lines()
+            .filter(|l| !l.starts_with("-----") && l.len() > 16)
+        {
+            assert!(
+                !contains(&bytes, line.as_bytes()),
+                "client key in {}",
+                path.display()
+            );
+        }
+        assert!(!contains(&bytes, key_body.as_bytes()));
+    }
+
+    // The keyring holds them; rm takes them away.
+    let listing = keyring_listing();
+    let profiles: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(config.path().join("profiles.json")).expect("profiles.json"),
+    )
+    .expect("json");
+    let ids: Vec<String> = profiles["profiles"]
+        .as_array()
+        .expect("profiles")
+        .iter()
+        .map(|p| p["id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    for id in &ids {
+        assert!(
+            listing.contains(id.as_str()),
+            "no keyring entry for {id}: {listing}"
+        );
+    }
+    for name in ["demo-admin", "viewer"] {
+        let out = podterm(config.path(), &["profile", "rm", name], &[]).await;
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let listing = keyring_listing();
+    for id in &ids {
+        assert!(
+            !listing.contains(id.as_str()),
+            "entry left for {id}: {listing}"
+        );
+    }
+    let out = podterm(
+        config.path(),
+        &["exec", "--profile", "demo-admin", "shell", "--", "true"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("no profile named \"demo-admin\""),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_says_to_re_enter_it() {
+    require_keyring();
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let config = tempfile::tempdir().expect("config dir");
+    let kc = c.kubeconfig().to_string_lossy().into_owned();
+    let out = podterm(
+        config.path(),
+        &[
+            "profile",
+            "import",
+            "--kubeconfig",
+            &kc,
+            "--context",
+            "demo-admin",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(c.set_token("demo-admin", Some("rotated")));
+    let out = podterm(
+        config.path(),
+        &["exec", "--profile", "demo-admin", "shell", "--", "true"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("(401)") && out.stderr.contains("re-enter it"),
+        "{}",
+        out.stderr
+    );
+    let _ = podterm(config.path(), &["profile", "rm", "demo-admin"], &[]).await;
+}
+
+/// A kubeconfig whose users get their token from a credential plugin (a script here).
+fn plugin_kubeconfig(dir: &Path, c: &TestCluster, token: &str) -> PathBuf {
+    let script = |name: &str, api: &str| {
+        let p = dir.join(name);
+        std::fs::write(
+            &p,
+            format!(
+                "#!/bin/sh\n[ -n \"$TC_TOKEN\" ] || {{ echo 'login required: run tc-login' >&2; exit 1; }}\nprintf '{{\"apiVersion\":\"{api}\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\"}}}}' \"$TC_TOKEN\"\n"
+            ),
+        )
+        .expect("script");
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    };
+    script("plugin-v1.sh", "client.authentication.k8s.io/v1");
+    script("plugin-v1beta1.sh", "client.authentication.k8s.io/v1beta1");
+    use base64::Engine as _;
+    let ca = base64::engine::general_purpose::STANDARD.encode(c.ca_pem());
+    let user = |name: &str, api: &str, cmd: &str, env: &str| {
+        format!(
+            "- name: {name}\n  user:\n    exec:\n      apiVersion: {api}\n      command: {cmd}\n      interactiveMode: Never\n      installHint: \"install it with: apt install tc-login\"\n      env:{env}\n"
+        )
+    };
+    let with_token = format!("\n      - name: TC_TOKEN\n        value: {token}");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: tc\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n{}{}{}{}contexts:\n- {{name: v1, context: {{cluster: tc, user: v1, namespace: demo}}}}\n- {{name: v1beta1, context: {{cluster: tc, user: v1beta1, namespace: demo}}}}\n- {{name: failing, context: {{cluster: tc, user: failing, namespace: demo}}}}\n- {{name: missing, context: {{cluster: tc, user: missing, namespace: demo}}}}\ncurrent-context: v1\n",
+        c.url(),
+        user("v1", "client.authentication.k8s.io/v1", "./plugin-v1.sh", &with_token),
+        user("v1beta1", "client.authentication.k8s.io/v1beta1", "./plugin-v1beta1.sh", &with_token),
+        user("failing", "client.authentication.k8s.io/v1", "./plugin-v1.sh", " []"),
+        user("missing", "client.authentication.k8s.io/v1", "tc-login-not-installed", " []"),
+    );
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, text).expect("kubeconfig");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_credential_plugins_v1_and_v1beta1() {
+    require_keyring();
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let config = tempfile::tempdir().expect("config dir");
+    let work = tempfile::tempdir().expect("work dir");
+    let token = c.token("demo-admin").expect("token").to_string();
+    let kc = plugin_kubeconfig(work.path(), &c, &token);
+    let kc = kc.to_string_lossy().into_owned();
+    let out = podterm(
+        config.path(),
+        &["profile", "import", "--kubeconfig", &kc, "--all"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The plugin's secret-looking env value went to the keyring, not the profile file.
+    let stored = std::fs::read(config.path().join("profiles.json")).expect("profiles.json");
+    assert!(
+        !contains(&stored, token.as_bytes()),
+        "plugin env secret on disk"
+    );
+
+    for ctx in ["v1", "v1beta1"] {
+        let out = podterm(
+            config.path(),
+            &["exec", "--profile", ctx, "shell", "--", "echo", ctx],
+            &[],
+        )
+        .await;
+        assert_eq!(
+            (out.code, out.stdout.trim()),
+            (0, ctx),
+            "{ctx}: {}",
+            out.stderr
+        );
+    }
+    let out = podterm(
+        config.path(),
+        &["exec", "--profile", "failing", "shell", "--", "true"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("login required: run tc-login"),
+        "plugin stderr shown: {}",
+        out.stderr
+    );
+    let out = podterm(
+        config.path(),
+        &["exec", "--profile", "missing", "shell", "--", "true"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("tc-login-not-installed")
+            && out.stderr.contains("install it with: apt install tc-login"),
+        "install hint shown: {}",
+        out.stderr
+    );
+    for ctx in ["v1", "v1beta1", "failing", "missing"] {
+        let _ = podterm(config.path(), &["profile", "rm", ctx], &[]).await;
+    }
+}
+
+fn jwt(exp_from_now: i64) -> String {
+    use base64::Engine as _;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        enc(r#"{"alg":"RS256","typ":"JWT"}"#),
+        enc(&format!(
+            r#"{{"iss":"test","sub":"oidc-user","exp":{}}}"#,
+            now + exp_from_now
+        ))
+    )
+}
+
+/// A minimal OpenID provider on loopback: discovery and a token endpoint that trades refresh
+/// token `R1` for `id_token` (and rotates the refresh token to `R2`), while `open` is true.
+async fn fake_issuer(
+    id_token: String,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let base = url.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let (id_token, base, open) = (id_token.clone(), base.clone(), open.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = s.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    let Some(head_end) = text.find("\r\n\r\n") else {
+                        continue;
+                    };
+                    let len: usize = text[..head_end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if buf.len() < head_end + 4 + len {
+                        continue;
+                    }
+                    let body = &text[head_end + 4..];
+                    let (code, reply) = if text.starts_with("GET /.well-known/openid-configuration")
+                    {
+                        (
+                            200,
+                            format!(r#"{{"issuer":"{base}","token_endpoint":"{base}/token"}}"#),
+                        )
+                    } else if text.starts_with("POST /token")
+                        && open.load(std::sync::atomic::Ordering::SeqCst)
+                        && body.contains("grant_type=refresh_token")
+                        && body.contains("refresh_token=R1")
+                        && body.contains("client_id=podterm-test")
+                    {
+                        (
+                            200,
+                            format!(
+                                r#"{{"id_token":"{id_token}","refresh_token":"R2","token_type":"Bearer"}}"#
+                            ),
+                        )
+                    } else {
+                        (400, r#"{"error":"invalid_grant"}"#.to_string())
+                    };
+                    let resp = format!(
+                        "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                        reply.len()
+                    );
+                    let _ = s.write_all(resp.as_bytes()).await;
+                    return;
+                }
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidc_tokens_are_refreshed_and_written_back() {
+    require_keyring();
+    let fresh = jwt(3600);
+    let mut spec = testcluster::ClusterSpec::demo();
+    let mut user = spec.users[0].clone();
+    user.name = "oidc-user".into();
+    user.token = Some(fresh.clone());
+    spec.users.push(user);
+    let c = TestCluster::start(Options {
+        spec,
+        ..Options::demo()
+    })
+    .await
+    .expect("cluster");
+    let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let issuer = fake_issuer(fresh.clone(), open.clone()).await;
+    let work = tempfile::tempdir().expect("work");
+    let config = tempfile::tempdir().expect("config");
+    use base64::Engine as _;
+    let ca = base64::engine::general_purpose::STANDARD.encode(c.ca_pem());
+    let kc = work.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: tc\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n- name: oidc\n  user:\n    auth-provider:\n      name: oidc\n      config:\n        client-id: podterm-test\n        client-secret: client-s3cret-value\n        id-token: {}\n        refresh-token: R1\n        idp-issuer-url: {issuer}\ncontexts:\n- {{name: oidc, context: {{cluster: tc, user: oidc, namespace: demo}}}}\ncurrent-context: oidc\n",
+            c.url(),
+            jwt(-600),
+        ),
+    )
+    .expect("kubeconfig");
+    let kc = kc.to_string_lossy().into_owned();
+    let out = podterm(
+        config.path(),
+        &["profile", "import", "--kubeconfig", &kc],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = podterm(config.path(), &["profile", "show", "oidc"], &[]).await;
+    assert!(out.stdout.contains("auth:       OIDC"), "{}", out.stdout);
+    let stored = std::fs::read(config.path().join("profiles.json")).expect("profiles.json");
+    assert!(!contains(&stored, b"client-s3cret-value") && !contains(&stored, b"R1\""));
+
+    // The expired id-token is refreshed on connect...
+    let out = podterm(
+        config.path(),
+        &[
+            "exec",
+            "--profile",
+            "oidc",
+            "shell",
+            "--",
+            "echo",
+            "refreshed",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "refreshed\n"),
+        "{}",
+        out.stderr
+    );
+    // ...and written back: with the provider now refusing, the saved token still works.
+    open.store(false, std::sync::atomic::Ordering::SeqCst);
+    let out = podterm(
+        config.path(),
+        &["exec", "--profile", "oidc", "shell", "--", "echo", "saved"],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "saved\n"),
+        "{}",
+        out.stderr
+    );
+    let _ = podterm(config.path(), &["profile", "rm", "oidc"], &[]).await;
+}
