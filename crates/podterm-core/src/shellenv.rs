@@ -71,6 +71,24 @@ pub async fn user_login_env() -> Result<HashMap<String, String>, ShellEnvError> 
     login_env(Path::new(&shell), None, Duration::from_secs(5)).await
 }
 
+/// The PATH credential plugins run with: the login shell's (asked once per process, on first
+/// use) in front of this process's own. If the login shell cannot be asked, this process's PATH.
+pub async fn plugin_path_once() -> String {
+    static ONCE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    ONCE.get_or_init(|| async {
+        let login = match user_login_env().await {
+            Ok(env) => env.get("PATH").cloned(),
+            Err(e) => {
+                tracing::warn!("credential plugins get this process's PATH: {e}");
+                None
+            }
+        };
+        plugin_path(login.as_deref(), std::env::var("PATH").ok().as_deref())
+    })
+    .await
+    .clone()
+}
+
 fn parse_env0(bytes: &[u8]) -> HashMap<String, String> {
     bytes
         .split(|b| *b == 0)

@@ -77,10 +77,14 @@ enum Backend {
     Memory(Arc<Mutex<HashMap<String, Secret>>>),
 }
 
-/// Where secrets live.
+type Overlay = Arc<Mutex<HashMap<String, Secret>>>;
+
+/// Where secrets live: a backend, plus secrets the user chose not to remember (kept in memory
+/// for this run, in front of the backend).
 #[derive(Clone)]
 pub struct Vault {
     backend: Backend,
+    this_run: Overlay,
 }
 
 impl Vault {
@@ -88,6 +92,7 @@ impl Vault {
     pub fn memory() -> Self {
         Vault {
             backend: Backend::Memory(Arc::new(Mutex::new(HashMap::new()))),
+            this_run: Overlay::default(),
         }
     }
 
@@ -99,6 +104,7 @@ impl Vault {
         os_store::blocking(os_store::ensure_default_store)?;
         Ok(Vault {
             backend: Backend::Keyring,
+            this_run: Overlay::default(),
         })
     }
 
@@ -128,9 +134,33 @@ impl Vault {
         }
     }
 
+    /// "Don't remember": keeps a secret in memory for this run only, in front of the backend
+    /// (and removes any remembered copy, so the choice holds after the run).
+    pub async fn set_for_this_run(
+        &self,
+        profile_id: &str,
+        field: &str,
+        secret: &Secret,
+    ) -> Result<(), VaultError> {
+        self.delete(profile_id, field).await?;
+        self.this_run
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(account(profile_id, field), secret.clone());
+        Ok(())
+    }
+
     /// The secret, or `None` when there is no such entry.
     pub async fn get(&self, profile_id: &str, field: &str) -> Result<Option<Secret>, VaultError> {
         let acct = account(profile_id, field);
+        if let Some(s) = self
+            .this_run
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&acct)
+        {
+            return Ok(Some(s.clone()));
+        }
         match &self.backend {
             Backend::Memory(m) => Ok(m
                 .lock()
@@ -141,9 +171,13 @@ impl Vault {
         }
     }
 
-    /// Removes an entry; a missing one is not an error.
+    /// Removes an entry (remembered or for this run); a missing one is not an error.
     pub async fn delete(&self, profile_id: &str, field: &str) -> Result<(), VaultError> {
         let acct = account(profile_id, field);
+        self.this_run
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&acct);
         match &self.backend {
             Backend::Memory(m) => {
                 m.lock().unwrap_or_else(|p| p.into_inner()).remove(&acct);

@@ -582,3 +582,29 @@ fn child_process_helper() {
         }
     });
 }
+
+#[tokio::test]
+async fn dont_remember_keeps_a_secret_for_this_run_only() {
+    require_secret_service();
+    let vault = os_vault();
+    let id = unique_profile("this-run");
+    let remembered = Secret::new("remembered-value-123");
+    vault.set(&id, "token", &remembered).await.expect("set");
+    // The user now says "don't remember": the keyring copy goes, this run still has it.
+    let temporary = Secret::new("temporary-value-456");
+    vault
+        .set_for_this_run(&id, "token", &temporary)
+        .await
+        .expect("set for this run");
+    assert_eq!(vault.get(&id, "token").await.expect("get"), Some(temporary));
+    let (_, listing) = secret_tool(&["search", "--all", "service", "podterm"]);
+    assert!(
+        !listing.contains(&id),
+        "a don't-remember secret reached the keyring: {listing}"
+    );
+    // Another run (a fresh vault) does not see it.
+    let next_run = os_vault();
+    assert_eq!(next_run.get(&id, "token").await.expect("get"), None);
+    vault.delete(&id, "token").await.expect("delete");
+    assert_eq!(vault.get(&id, "token").await.expect("get"), None);
+}
