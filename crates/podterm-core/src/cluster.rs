@@ -64,14 +64,46 @@ impl Target {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
-        let client =
-            kube::Client::try_from(config).map_err(|e| ClusterError::Client(describe(&e)))?;
+        let client = build_client(config).map_err(|e| ClusterError::Client(describe(&e)))?;
         Ok(Cluster {
             client,
             namespace,
             server,
         })
     }
+}
+
+/// A client like `kube::Client::try_from(config)`, but with TCP_NODELAY on its connections, as
+/// kubectl has: without it Nagle's algorithm now and then holds a small write (a keystroke, the
+/// upgrade request) for a delayed ACK, ~40 ms. With a proxy configured, kube's own stack (which
+/// knows proxies) is used as it is.
+pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
+    use kube::client::ConfigExt as _;
+    if config.proxy_url.is_some() {
+        return kube::Client::try_from(config);
+    }
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    let https = config.rustls_https_connector_with_connector(http)?;
+    let mut connector = hyper_timeout::TimeoutConnector::new(https);
+    connector.set_connect_timeout(config.connect_timeout);
+    connector.set_read_timeout(config.read_timeout);
+    connector.set_write_timeout(config.write_timeout);
+    let client: hyper_util::client::legacy::Client<_, kube::client::Body> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(connector);
+    let service = tower::ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(config.auth_layer()?)
+        .layer(config.extra_headers_layer()?)
+        .map_err(
+            |e: hyper_util::client::legacy::Error| -> Box<dyn std::error::Error + Send + Sync> {
+                Box::new(e)
+            },
+        )
+        .service(client);
+    Ok(kube::Client::new(service, config.default_namespace))
 }
 
 /// An error with its causes, on one line.
@@ -255,7 +287,7 @@ pub async fn connect_profile(
     .map_err(|e| ClusterError::Context(describe(&e)))?;
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
-    let client = kube::Client::try_from(config).map_err(|e| ClusterError::Client(describe(&e)))?;
+    let client = build_client(config).map_err(|e| ClusterError::Client(describe(&e)))?;
     Ok(Cluster {
         client,
         namespace,
