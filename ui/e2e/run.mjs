@@ -1,0 +1,500 @@
+// End-to-end tests of the built UI (ui/dist) with the in-page mock backend, in Debian's Chromium
+// driven by playwright-core. No browser download: CHROMIUM (default /usr/bin/chromium) must exist.
+//
+//   npm run test:e2e          (builds, then runs this)
+//   node e2e/run.mjs          (uses the existing dist/)
+//
+// Screenshots of every stage go to ui/test-results/. The last line is "N passed, N failed".
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { preview } from "vite";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const results = path.join(root, "test-results");
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+/** The flood size: 200 MiB of `yes` output through the flow-controlled path. */
+const FLOOD_BYTES = Number(process.env.FLOOD_MB ?? 200) * 1024 * 1024;
+const FLOOD_TIMEOUT_MS = 300_000;
+/** Bounds checked during the flood (measured values are printed). */
+const MAX_ECHO_MS = 500;
+const MAX_EVAL_RTT_MS = 500;
+const MAX_CTRL_C_MS = 1000;
+
+if (!existsSync(path.join(root, "dist", "index.html"))) {
+  console.error("ui/dist is missing: run `npm run build` first (or `npm run test:e2e`, which builds).");
+  process.exit(2);
+}
+if (!existsSync(executablePath)) {
+  console.error(`${executablePath} is missing: install Debian's chromium (apt-get install -y chromium).`);
+  process.exit(2);
+}
+
+await mkdir(results, { recursive: true });
+const userDataDir = await mkdtemp(path.join(tmpdir(), "podterm-e2e-chromium-"));
+const server = await preview({
+  root,
+  logLevel: "warn",
+  preview: { host: "127.0.0.1", port: 4173, strictPort: false, open: false },
+});
+const baseUrl = server.resolvedUrls?.local[0] ?? "http://127.0.0.1:4173/";
+const origin = new URL(baseUrl).origin;
+
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath,
+  headless: true,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+  viewport: { width: 1280, height: 800 },
+  colorScheme: "light",
+});
+// PODTERM_E2E_FREEZE_PROTOTYPE=1 freezes Object.prototype as Tauri's "freezePrototype": true
+// does. xterm.js 6 cannot load under it (it assigns `toString` on a plain object at module load:
+// "Cannot assign to read only property 'toString'"), so the app must keep freezePrototype off.
+if (process.env.PODTERM_E2E_FREEZE_PROTOTYPE === "1") {
+  await context.addInitScript(() => Object.freeze(Object.prototype));
+}
+// The app's strict CSP (tauri.conf.json, less the IPC origins): a violation shows up as a console
+// error, which the last test reports.
+const CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'";
+await context.route(`${origin}/**`, async (route) => {
+  if (route.request().resourceType() !== "document") return route.continue();
+  const response = await route.fetch();
+  await route.fulfill({ response, headers: { ...response.headers(), "content-security-policy": CSP } });
+});
+await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+const page = context.pages()[0] ?? (await context.newPage());
+
+const pageErrors = [];
+const foreignRequests = [];
+page.on("pageerror", (err) => pageErrors.push(`pageerror: ${err.message}`));
+page.on("console", (msg) => {
+  if (msg.type() === "error") pageErrors.push(`console.error: ${msg.text()}`);
+});
+page.on("request", (req) => {
+  const u = req.url();
+  if (!u.startsWith(origin) && !u.startsWith("data:") && !u.startsWith("blob:")) foreignRequests.push(u);
+});
+
+// ------------------------------------------------------------------------------------ helpers
+
+let shot = 0;
+async function screenshot(name) {
+  shot += 1;
+  const file = path.join(results, `${String(shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The terminal buffer of a tab, line by line (trailing blanks trimmed). */
+async function bufferLines(tabId) {
+  return page.evaluate((id) => {
+    const term = window.__podterm.terminals.get(id);
+    const buf = term.buffer.active;
+    const lines = [];
+    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
+    return lines;
+  }, tabId);
+}
+
+async function waitForLine(tabId, predicate, what, timeout = 5000) {
+  const end = Date.now() + timeout;
+  let lines = [];
+  while (Date.now() < end) {
+    lines = await bufferLines(tabId);
+    if (lines.some(predicate)) return lines;
+    await sleep(25);
+  }
+  throw new Error(`terminal never showed ${what}; last lines:\n${lines.filter(Boolean).slice(-8).join("\n")}`);
+}
+
+async function activeTab() {
+  return page.evaluate(() => window.__podterm.tabs().find((t) => t.active));
+}
+
+async function waitTabState(tabId, state, timeout = 5000) {
+  await page.waitForSelector(`.tab[data-tab-id="${tabId}"][data-state="${state}"]`, { timeout });
+}
+
+async function typeLine(text) {
+  await page.keyboard.type(text);
+  await page.keyboard.press("Enter");
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+const fmt = (n) => (Number.isFinite(n) ? n.toFixed(1) : String(n));
+
+// ------------------------------------------------------------------------------------ tests
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+const state = {};
+
+test("first run offers Import ~/.kube/config and the Demo cluster", async () => {
+  await page.goto(baseUrl);
+  await page.waitForSelector("#demo-cluster");
+  await page.waitForSelector("#import-kubeconfig");
+  assert((await page.title()) === "Podterm", `title is "${await page.title()}"`);
+  assert((await page.getAttribute("body", "data-backend")) === "mock", "the mock backend is not in use");
+  // The CSP is in force: an inline script is refused (that one refusal is not a page error).
+  const inline = await page.evaluate(() => {
+    const el = document.createElement("script");
+    el.textContent = "window.__inlineRan = true";
+    document.head.appendChild(el);
+    el.remove();
+    return window.__inlineRan === true ? "ran" : "blocked";
+  });
+  assert(inline === "blocked", "the test CSP is not applied");
+  await sleep(100);
+  for (let i = pageErrors.length - 1; i >= 0; i--) if (/inline script violates/i.test(pageErrors[i])) pageErrors.splice(i, 1);
+  await screenshot("first-run");
+});
+
+test("a failed import is explained where the user looks", async () => {
+  await page.click("#import-kubeconfig");
+  const msg = await page.waitForSelector(".welcome .message.error", { timeout: 3000 });
+  const text = await msg.textContent();
+  assert(/Could not import ~\/\.kube\/config: .*no file access/.test(text ?? ""), `error text: ${text}`);
+  await screenshot("import-error");
+});
+
+test("the Demo cluster: the sidebar lists the demo pods with status, ready, restarts and age", async () => {
+  await page.click("#demo-cluster");
+  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: 5000 });
+  const rows = await page.$$eval(".pod", (els) =>
+    els.map((el) => ({
+      name: el.querySelector(".pod-name")?.textContent,
+      status: el.querySelector(".pod-status")?.textContent,
+      ready: el.querySelector(".pod-ready")?.textContent,
+      restarts: el.querySelector(".pod-restarts")?.textContent,
+      age: el.querySelector(".pod-age")?.textContent,
+    })),
+  );
+  const names = rows.map((r) => r.name);
+  for (const want of ["shell", "web-7c9d6b5f4-kx2lp", "db-0", "crashy", "migrate-28493115-x7kq2"]) {
+    assert(names.includes(want), `pod ${want} missing from ${names.join(", ")}`);
+  }
+  assert(JSON.stringify(names) === JSON.stringify([...names].sort()), "pods are not sorted by name");
+  const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
+  assert(byName.shell.status === "Running" && byName.shell.ready === "1/1 ready", JSON.stringify(byName.shell));
+  assert(/^5m(\d+s)?$/.test(byName.shell.age), `shell age ${byName.shell.age}`);
+  assert(/^3h12m$/.test(byName["web-7c9d6b5f4-kx2lp"].age), `web age ${byName["web-7c9d6b5f4-kx2lp"].age}`);
+  assert(byName["db-0"].age === "2d3h" && byName["db-0"].restarts === "1 restart", JSON.stringify(byName["db-0"]));
+  assert(byName.crashy.ready === "0/1 ready" && byName.crashy.restarts === "7 restarts", JSON.stringify(byName.crashy));
+  assert(byName["migrate-28493115-x7kq2"].status === "Succeeded", "the completed job shows Succeeded");
+  const ns = await page.$eval(".ns-select", (s) => s.value);
+  assert(ns === "demo", `namespace ${ns}`);
+  await screenshot("sidebar");
+});
+
+test("live pod updates and the filter box", async () => {
+  await page.evaluate(() => window.__podtermMock.addPod({ name: "worker-abc12", namespace: "demo", containers: ["worker"] }));
+  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { timeout: 3000 });
+  await page.evaluate(() => window.__podtermMock.modifyPod("demo", "worker-abc12", { restarts: 2, terminating: true }));
+  await page.waitForFunction(() => {
+    const el = document.querySelector('.pod[data-pod="worker-abc12"]');
+    return el?.querySelector(".pod-restarts")?.textContent === "2 restarts" && el.querySelector(".pod-status")?.textContent === "Terminating";
+  }, null, { timeout: 3000 });
+  await page.evaluate(() => window.__podtermMock.deletePod("demo", "worker-abc12"));
+  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { state: "detached", timeout: 3000 });
+  await page.fill(".filter", "web");
+  await page.waitForFunction(() => document.querySelectorAll(".pod").length === 2, null, { timeout: 3000 });
+  const filtered = await page.$$eval(".pod .pod-name", (els) => els.map((e) => e.textContent));
+  assert(filtered.length === 2 && filtered.every((n) => n.startsWith("web-")), `filtered: ${filtered}`);
+  await page.fill(".filter", "");
+  await page.waitForSelector('.pod[data-pod="shell"]');
+});
+
+test("a pod's container picker preselects the default container", async () => {
+  await page.click('.pod[data-pod="web-7c9d6b5f4-kx2lp"] .pod-line');
+  await page.waitForSelector('.pod[data-pod="web-7c9d6b5f4-kx2lp"] .picker');
+  const buttons = await page.$$eval('.pod[data-pod="web-7c9d6b5f4-kx2lp"] .container', (els) =>
+    els.map((e) => ({ name: e.getAttribute("data-container"), selected: e.classList.contains("selected") })),
+  );
+  assert(buttons.length === 2, JSON.stringify(buttons));
+  assert(buttons.find((b) => b.name === "nginx")?.selected === true, `nginx not preselected: ${JSON.stringify(buttons)}`);
+  await screenshot("picker");
+  await page.click('.pod[data-pod="web-7c9d6b5f4-kx2lp"] .pod-line'); // closes it
+});
+
+test("clicking a pod and its container opens a tab that connects", async () => {
+  await page.click('.pod[data-pod="shell"] .pod-line');
+  await page.click('.pod[data-pod="shell"] .container[data-container="shell"]');
+  await page.waitForSelector(".tab", { timeout: 3000 });
+  const tab = await activeTab();
+  assert(tab && tab.title === "shell/shell", `tab: ${JSON.stringify(tab)}`);
+  state.tabId = tab.id;
+  await waitTabState(tab.id, "connected");
+  await waitForLine(tab.id, (l) => l.startsWith("root@shell:/#"), "the prompt");
+  await screenshot("connected");
+});
+
+test("a slow connection shows connecting with progress; a second tab works alongside", async () => {
+  await page.evaluate(() => window.__podtermMock.setConnectDelay(1500));
+  await page.click('.pod[data-pod="db-0"] .pod-line');
+  await page.click('.pod[data-pod="db-0"] .container[data-container="postgres"]');
+  await page.waitForSelector('.tab[data-state="connecting"]');
+  const tab = await activeTab();
+  assert(tab.title === "db-0/postgres" && tab.id !== state.tabId, JSON.stringify(tab));
+  await page.keyboard.type("echo early"); // typed ahead while connecting
+  await page.keyboard.press("Enter");
+  const banner = await page.textContent(`.pane[data-tab-id="${tab.id}"] .banner-text`);
+  assert(/^Connecting to db-0\/postgres in demo \(demo\)…/.test(banner ?? ""), `banner "${banner}"`);
+  assert(await page.isVisible(`.pane[data-tab-id="${tab.id}"] .progress`), "no progress bar");
+  await screenshot("connecting");
+  await page.evaluate(() => window.__podtermMock.setConnectDelay(60));
+  await waitTabState(tab.id, "connected", 5000);
+  await waitForLine(tab.id, (l) => l === "early", "the typed-ahead command's output");
+  await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  await page.waitForSelector(`.tab[data-tab-id="${tab.id}"]`, { state: "detached" });
+  const active = await activeTab();
+  assert(active.id === state.tabId, "the first tab is not active again");
+});
+
+test("typing `echo hello` + Enter shows hello", async () => {
+  await typeLine("echo hello");
+  await waitForLine(state.tabId, (l) => l === "hello", "a line 'hello'");
+  // Search, zoom: the keyboard shortcuts do their job.
+  await page.keyboard.press("Control+Shift+F");
+  await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .search-bar:not([hidden])`);
+  await page.keyboard.type("hello");
+  await page.waitForFunction((id) => /\d/.test(document.querySelector(`.pane[data-tab-id="${id}"] .search-count`)?.textContent ?? ""), state.tabId);
+  await screenshot("echo-and-search");
+  await page.keyboard.press("Escape");
+  const size0 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
+  await page.keyboard.press("Control+=");
+  await page.keyboard.press("Control+=");
+  const size2 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
+  await page.keyboard.press("Control+0");
+  const size3 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
+  assert(size2 === size0 + 2 && size3 === 14, `font sizes ${size0} → ${size2} → ${size3}`);
+  // Copy with Ctrl+Shift+C: select everything, copy, and read the clipboard back.
+  await page.evaluate((id) => window.__podterm.terminals.get(id).selectAll(), state.tabId);
+  await page.keyboard.press("Control+Shift+C");
+  await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .toast:not([hidden])`, { timeout: 3000 });
+  const toast = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .toast`);
+  assert(/^Copied \d+ characters$/.test(toast ?? ""), `toast "${toast}"`);
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  assert(clip.includes("echo hello"), `clipboard: ${JSON.stringify(clip.slice(0, 80))}`);
+  await page.evaluate((id) => window.__podterm.terminals.get(id).clearSelection(), state.tabId);
+});
+
+test("`exit 3` shows exit code 3; Enter reopens", async () => {
+  await typeLine("exit 3");
+  await waitTabState(state.tabId, "exited");
+  const status = await page.textContent(`.tab[data-tab-id="${state.tabId}"] .tab-status`);
+  assert(status === "exited 3", `tab status "${status}"`);
+  const banner = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .banner`);
+  assert(/exited with code 3/.test(banner ?? ""), `banner "${banner}"`);
+  await waitForLine(state.tabId, (l) => l.includes("process exited with code 3"), "the exit notice");
+  await screenshot("exited");
+  await page.keyboard.press("Enter");
+  await waitTabState(state.tabId, "connected");
+  const tab = await activeTab();
+  assert(tab.attempt === 2, `attempt ${tab.attempt}`);
+});
+
+test("`lose` shows lost with a reason and a Reconnect button that works", async () => {
+  await waitForLine(state.tabId, (l) => l.startsWith("root@shell:/#") && l.length <= 15, "a fresh prompt");
+  await typeLine("lose");
+  await waitTabState(state.tabId, "lost");
+  const banner = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .banner-text`);
+  assert(/Connection lost: the connection to the cluster dropped/.test(banner ?? ""), `banner "${banner}"`);
+  const button = await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .banner-button:not([hidden])`);
+  assert((await button.textContent()) === "Reconnect", "no Reconnect button");
+  await waitForLine(state.tabId, (l) => l.includes("[connection lost: the connection to the cluster dropped"), "the lost notice");
+  await screenshot("lost");
+  await button.click();
+  await waitTabState(state.tabId, "connected");
+});
+
+test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys still echo, Ctrl-C stops it`, async () => {
+  const tabId = state.tabId;
+  const sid = (await activeTab()).sessionId;
+  const limits = await page.evaluate(() => ({
+    high: window.__podtermMock.HIGH_WATER,
+    chunk: window.__podtermMock.CHUNK_MAX,
+  }));
+  await page.evaluate(() => {
+    window.__keys = [];
+    document.addEventListener("keydown", () => window.__keys.push(performance.now()), true);
+  });
+  await page.click(`.pane[data-tab-id="${tabId}"] .term-host`);
+  await typeLine("yes");
+  const started = Date.now();
+  const rtts = [];
+  const echoes = [];
+  let lastShot = 0;
+  let round = 0;
+  for (;;) {
+    const s = await page.evaluate((id) => window.__podtermMock.session(id), sid);
+    assert(s.flooding, "the flood is not running");
+    if (s.sent >= FLOOD_BYTES) break;
+    if (Date.now() - started > FLOOD_TIMEOUT_MS) {
+      throw new Error(`only ${(s.sent / 1048576).toFixed(0)} MiB in ${FLOOD_TIMEOUT_MS / 1000} s`);
+    }
+    const t0 = performance.now();
+    await page.evaluate(() => 1);
+    rtts.push(performance.now() - t0);
+    if (++round % 3 === 0) {
+      // A keystroke: from keydown to its echo written into the terminal by xterm.
+      await page.keyboard.press("x");
+      const r = await page.evaluate(
+        async ({ id, sid }) => {
+          const keyAt = window.__keys.at(-1);
+          const deadline = performance.now() + 10_000;
+          for (;;) {
+            const m = window.__podtermMock.session(sid);
+            const e = m.echoes.filter((x) => x.data === "x" && x.at >= keyAt).at(-1);
+            const f = window.__podterm.flow(id);
+            if (e && f.written >= e.endOffset) return { input: e.at - keyAt, echo: performance.now() - keyAt };
+            if (performance.now() > deadline) return { input: NaN, echo: Infinity };
+            await new Promise((res) => setTimeout(res, 1));
+          }
+        },
+        { id: tabId, sid },
+      );
+      echoes.push(r.echo);
+    }
+    if (Date.now() - lastShot > 5000 && s.sent > FLOOD_BYTES / 3 && lastShot === 0) {
+      lastShot = Date.now();
+      await screenshot("flood");
+    }
+    await sleep(100);
+  }
+  const floodMs = Date.now() - started;
+  // Ctrl-C: the flood stops, everything sent is written, nothing more comes.
+  const stopT0 = performance.now();
+  await page.keyboard.press("Control+c");
+  await page.waitForFunction(
+    ({ id, sid }) => {
+      const m = window.__podtermMock.session(sid);
+      const f = window.__podterm.flow(id);
+      return !m.flooding && f.received === m.sent && f.inFlight === 0;
+    },
+    { id: tabId, sid },
+    { timeout: 5000, polling: 5 },
+  );
+  const stopMs = performance.now() - stopT0;
+  const before = await page.evaluate((id) => window.__podtermMock.session(id).sent, sid);
+  await sleep(300);
+  const s = await page.evaluate((id) => window.__podtermMock.session(id), sid);
+  const flow = await page.evaluate((id) => window.__podterm.flow(id), tabId);
+  assert(s.sent === before || s.sent - before < 200, `output went on after Ctrl-C: ${s.sent - before} bytes`);
+  const mib = s.sent / 1048576;
+  console.log(
+    `    flood: ${mib.toFixed(0)} MiB in ${(floodMs / 1000).toFixed(1)} s (${(mib / (floodMs / 1000)).toFixed(1)} MiB/s into xterm), ` +
+      `${s.pauses} watermark pauses, max unacknowledged ${(s.maxUnacked / 1024).toFixed(1)} KiB ` +
+      `(limit ${(limits.high / 1024).toFixed(0)} KiB + one ${(limits.chunk / 1024).toFixed(0)} KiB chunk), ` +
+      `max in xterm's queue ${(flow.maxInFlight / 1024).toFixed(1)} KiB, ${flow.acks} acks`,
+  );
+  console.log(
+    `    responsiveness during the flood: page.evaluate round trip p50 ${fmt(percentile(rtts, 50))} ms, ` +
+      `p99 ${fmt(percentile(rtts, 99))} ms, max ${fmt(Math.max(...rtts))} ms (${rtts.length} samples); ` +
+      `keystroke → echo written p50 ${fmt(percentile(echoes, 50))} ms, p99 ${fmt(percentile(echoes, 99))} ms, ` +
+      `max ${fmt(Math.max(...echoes))} ms (${echoes.length} keys); Ctrl-C → flood stopped and drained ${fmt(stopMs)} ms`,
+  );
+  await writeFile(
+    path.join(results, "flood.json"),
+    JSON.stringify({ bytes: s.sent, floodMs, pauses: s.pauses, maxUnacked: s.maxUnacked, maxInFlight: flow.maxInFlight, acks: flow.acks, rtts, echoes, stopMs }, null, 2),
+  );
+  assert(s.maxUnacked <= limits.high + limits.chunk, `unacknowledged bytes reached ${s.maxUnacked}`);
+  assert(s.pauses > 0, "the flood never hit the watermark");
+  assert(echoes.length >= 3, "too few keystrokes measured");
+  assert(Math.max(...echoes) <= MAX_ECHO_MS, `a keystroke took ${fmt(Math.max(...echoes))} ms to echo (bound ${MAX_ECHO_MS} ms)`);
+  assert(percentile(rtts, 99) <= MAX_EVAL_RTT_MS, `page.evaluate p99 ${fmt(percentile(rtts, 99))} ms (bound ${MAX_EVAL_RTT_MS} ms)`);
+  assert(stopMs <= MAX_CTRL_C_MS, `Ctrl-C took ${fmt(stopMs)} ms (bound ${MAX_CTRL_C_MS} ms)`);
+  assert(flow.acked + flow.pending === flow.written && flow.written === s.sent, `flow counters ${JSON.stringify(flow)} vs sent ${s.sent}`);
+  await waitForLine(tabId, (l) => l === "^C", "^C");
+  await typeLine("echo after-flood");
+  await waitForLine(tabId, (l) => l === "after-flood", "a line 'after-flood'");
+  await screenshot("after-flood");
+});
+
+test("the theme follows the OS (dark)", async () => {
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.waitForFunction((id) => window.__podterm.terminals.get(id).options.theme.background === "#1b1e24", state.tabId);
+  await screenshot("dark");
+  await page.emulateMedia({ colorScheme: "light" });
+});
+
+test("closing the tab ends its session", async () => {
+  const sid = (await activeTab()).sessionId;
+  await page.click(`.tab[data-tab-id="${state.tabId}"] .tab-close`);
+  await page.waitForSelector(".tab", { state: "detached" });
+  await page.waitForFunction((id) => window.__podtermMock.session(id) === null, sid);
+  assert(!(await page.evaluate((id) => window.__podterm.terminals.has(id), state.tabId)), "terminal still registered");
+  await page.waitForSelector(".welcome:not([hidden])");
+});
+
+test("a completed pod is refused in kubectl's words", async () => {
+  await page.dblclick('.pod[data-pod="migrate-28493115-x7kq2"] .pod-line');
+  const err = await page.waitForSelector(".sidebar .message.error", { timeout: 3000 });
+  const text = await err.textContent();
+  assert(/cannot exec into a container in a completed pod; current phase is Succeeded/.test(text ?? ""), `error "${text}"`);
+  assert((await page.$$(".tab")).length === 0, "a tab was opened");
+});
+
+test("no remote content, no CSP violation, no page errors", async () => {
+  assert(foreignRequests.length === 0, `requests outside ${origin}: ${foreignRequests.join(", ")}`);
+  assert(pageErrors.length === 0, pageErrors.join("\n"));
+});
+
+// ------------------------------------------------------------------------------------ runner
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+console.log(`e2e: ${baseUrl} in ${executablePath} (${await context.browser()?.version() ?? "chromium"})`);
+for (const t of tests) {
+  if (failed > 0) {
+    skipped++;
+    console.log(`  - ${t.name} (skipped)`);
+    continue;
+  }
+  const t0 = Date.now();
+  try {
+    await t.fn();
+    passed++;
+    console.log(`  ✓ ${t.name} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    failed++;
+    console.log(`  ✗ ${t.name}\n    ${String(err?.stack ?? err).split("\n").join("\n    ")}`);
+    try {
+      console.log(`    screenshot: ${await screenshot("failure")}`);
+    } catch {
+      /* the page may be gone */
+    }
+  }
+}
+
+await context.close();
+await new Promise((resolve) => server.httpServer.close(resolve));
+await rm(userDataDir, { recursive: true, force: true });
+console.log(`screenshots: ${results}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { ACK_SIZE, FlowController, type Timers, type WritableTerminal } from "./flow";
+
+/** A terminal that completes writes only when told to, like xterm's async parser. */
+class FakeTerminal implements WritableTerminal {
+  pending: { data: Uint8Array; cb?: () => void }[] = [];
+  written = 0;
+  write(data: Uint8Array, cb?: () => void): void {
+    this.pending.push({ data, cb });
+  }
+  /** Completes the oldest `n` writes. */
+  complete(n = this.pending.length): void {
+    for (const w of this.pending.splice(0, n)) {
+      this.written += w.data.length;
+      w.cb?.();
+    }
+  }
+}
+
+class FakeTimers implements Timers {
+  now = 0;
+  private seq = 0;
+  timers = new Map<number, { at: number; fn: () => void }>();
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.now + ms, fn });
+    return id;
+  }
+  clearTimeout(h: unknown): void {
+    this.timers.delete(h as number);
+  }
+  advance(ms: number): void {
+    this.now += ms;
+    for (const [id, t] of [...this.timers]) {
+      if (t.at <= this.now) {
+        this.timers.delete(id);
+        t.fn();
+      }
+    }
+  }
+}
+
+function setup(opts: { idleMs?: number } = {}) {
+  const term = new FakeTerminal();
+  const timers = new FakeTimers();
+  const acks: [number, number][] = [];
+  const flow = new FlowController(term, (id, n) => acks.push([id, n]), { timers, idleMs: opts.idleMs ?? 15 });
+  return { term, timers, acks, flow };
+}
+
+const bytes = (n: number) => new Uint8Array(n);
+
+describe("FlowController", () => {
+  it("acknowledges only after xterm has written the bytes", () => {
+    const { term, acks, flow } = setup();
+    flow.setSession(7);
+    flow.write(bytes(ACK_SIZE * 2));
+    expect(acks).toEqual([]);
+    expect(flow.stats().inFlight).toBe(ACK_SIZE * 2);
+    term.complete();
+    expect(acks).toEqual([[7, ACK_SIZE * 2]]);
+    expect(flow.stats()).toMatchObject({ written: ACK_SIZE * 2, acked: ACK_SIZE * 2, pending: 0, inFlight: 0, acks: 1 });
+  });
+
+  it("batches small writes until ACK_SIZE bytes are pending", () => {
+    const { term, acks, flow } = setup();
+    flow.setSession(1);
+    for (let i = 0; i < 10; i++) flow.write(bytes(1024));
+    term.complete(4);
+    expect(acks).toEqual([]); // 4 KiB < 5 KiB
+    term.complete(1);
+    expect(acks).toEqual([[1, 5 * 1024]]);
+    term.complete(5);
+    expect(acks).toEqual([[1, 5 * 1024], [1, 5 * 1024]]);
+    expect(flow.stats().acks).toBe(2);
+  });
+
+  it("acknowledges a small remainder once output goes idle", () => {
+    const { term, timers, acks, flow } = setup({ idleMs: 15 });
+    flow.setSession(3);
+    flow.write(bytes(100));
+    term.complete();
+    expect(acks).toEqual([]);
+    timers.advance(14);
+    expect(acks).toEqual([]);
+    timers.advance(1);
+    expect(acks).toEqual([[3, 100]]);
+    expect(flow.stats().pending).toBe(0);
+  });
+
+  it("an ACK_SIZE ack cancels the idle timer", () => {
+    const { term, timers, acks, flow } = setup();
+    flow.setSession(3);
+    flow.write(bytes(100));
+    term.complete();
+    flow.write(bytes(ACK_SIZE));
+    term.complete();
+    expect(acks).toEqual([[3, ACK_SIZE + 100]]);
+    expect(timers.timers.size).toBe(0);
+    timers.advance(100);
+    expect(acks.length).toBe(1);
+  });
+
+  it("holds acks until the session id is known", () => {
+    const { term, acks, flow } = setup();
+    flow.write(bytes(ACK_SIZE + 1));
+    term.complete();
+    expect(acks).toEqual([]);
+    expect(flow.stats().pending).toBe(ACK_SIZE + 1);
+    flow.setSession(9);
+    expect(acks).toEqual([[9, ACK_SIZE + 1]]);
+  });
+
+  it("never acknowledges more than was written, and everything in the end", () => {
+    const { term, timers, acks, flow } = setup();
+    flow.setSession(1);
+    let total = 0;
+    for (let i = 0; i < 200; i++) {
+      const n = 1 + ((i * 7919) % 9000);
+      total += n;
+      flow.write(bytes(n));
+      if (i % 3 === 0) term.complete(2);
+      const s = flow.stats();
+      expect(s.acked).toBeLessThanOrEqual(s.written);
+      expect(s.acked + s.pending).toBe(s.written);
+      expect(s.written + s.inFlight).toBe(s.received);
+    }
+    term.complete();
+    timers.advance(100);
+    expect(acks.reduce((a, [, n]) => a + n, 0)).toBe(total);
+    expect(flow.stats()).toMatchObject({ received: total, written: total, acked: total, pending: 0, inFlight: 0 });
+    expect(flow.stats().maxInFlight).toBeGreaterThan(0);
+  });
+
+  it("ignores empty chunks and everything after dispose", () => {
+    const { term, timers, acks, flow } = setup();
+    flow.setSession(1);
+    flow.write(bytes(0));
+    expect(term.pending.length).toBe(0);
+    flow.write(bytes(10));
+    flow.dispose();
+    term.complete();
+    timers.advance(100);
+    flow.write(bytes(10));
+    expect(acks).toEqual([]);
+    expect(term.pending.length).toBe(0);
+    expect(flow.isDisposed).toBe(true);
+  });
+});

@@ -1,0 +1,144 @@
+// The UI half of flow control (DESIGN.md, "How bytes flow"): output chunks go to xterm.write, and
+// the bytes are acknowledged to the engine only once xterm's write callback says it has parsed
+// them. The engine stops reading the pod's stream while too many bytes are unacknowledged, so a
+// flood (`yes`) can never pile up in the webview.
+//
+// Acks are batched: one `ack` per ACK_SIZE bytes written, and whatever is left is acknowledged
+// when output goes quiet for ACK_IDLE_MS, so a small prompt never waits.
+
+/** Acknowledge once this many written bytes are pending. */
+export const ACK_SIZE = 5 * 1024;
+/** …or when no ack was sent for this long after a write completed. */
+export const ACK_IDLE_MS = 15;
+
+/** What the controller needs of xterm's Terminal. */
+export interface WritableTerminal {
+  write(data: Uint8Array, callback?: () => void): void;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export interface FlowStats {
+  /** Bytes handed to the controller. */
+  received: number;
+  /** Bytes xterm has parsed (write callbacks run). */
+  written: number;
+  /** Bytes acknowledged to the engine. */
+  acked: number;
+  /** Number of ack calls. */
+  acks: number;
+  /** Written but not yet acknowledged. */
+  pending: number;
+  /** Handed to xterm, callback not yet run. */
+  inFlight: number;
+  /** Largest `inFlight` seen. */
+  maxInFlight: number;
+  chunks: number;
+}
+
+export interface FlowOptions {
+  ackSize?: number;
+  idleMs?: number;
+  timers?: Timers;
+}
+
+export class FlowController {
+  private readonly ackSize: number;
+  private readonly idleMs: number;
+  private readonly timers: Timers;
+  private sessionId: number | null = null;
+  private idleTimer: unknown = null;
+  private disposed = false;
+  private s: FlowStats = {
+    received: 0,
+    written: 0,
+    acked: 0,
+    acks: 0,
+    pending: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    chunks: 0,
+  };
+
+  constructor(
+    private readonly term: WritableTerminal,
+    private readonly sendAck: (id: number, bytes: number) => void,
+    opts: FlowOptions = {},
+  ) {
+    this.ackSize = opts.ackSize ?? ACK_SIZE;
+    this.idleMs = opts.idleMs ?? ACK_IDLE_MS;
+    this.timers = opts.timers ?? realTimers;
+  }
+
+  /**
+   * The session id, once `open_session` has returned it. Output can arrive before that; its acks
+   * are held until the id is known.
+   */
+  setSession(id: number): void {
+    this.sessionId = id;
+    if (this.s.pending > 0) this.flush();
+  }
+
+  /** Feeds one output chunk to the terminal. */
+  write(chunk: Uint8Array): void {
+    if (this.disposed || chunk.length === 0) return;
+    const n = chunk.length;
+    this.s.received += n;
+    this.s.chunks += 1;
+    this.s.inFlight += n;
+    if (this.s.inFlight > this.s.maxInFlight) this.s.maxInFlight = this.s.inFlight;
+    this.term.write(chunk, () => this.written(n));
+  }
+
+  private written(n: number): void {
+    if (this.disposed) return;
+    this.s.inFlight -= n;
+    this.s.written += n;
+    this.s.pending += n;
+    if (this.s.pending >= this.ackSize) {
+      this.flush();
+    } else if (this.idleTimer === null) {
+      this.idleTimer = this.timers.setTimeout(() => {
+        this.idleTimer = null;
+        this.flush();
+      }, this.idleMs);
+    }
+  }
+
+  /** Acknowledges every written byte now (if the session id is known). */
+  flush(): void {
+    if (this.idleTimer !== null) {
+      this.timers.clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+    if (this.disposed || this.sessionId === null || this.s.pending === 0) return;
+    const n = this.s.pending;
+    this.s.pending = 0;
+    this.s.acked += n;
+    this.s.acks += 1;
+    this.sendAck(this.sessionId, n);
+  }
+
+  /** Stops acknowledging: the session is over. Late write callbacks are ignored. */
+  dispose(): void {
+    if (this.idleTimer !== null) this.timers.clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.disposed = true;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  stats(): FlowStats {
+    return { ...this.s };
+  }
+}

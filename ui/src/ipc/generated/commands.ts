@@ -1,0 +1,73 @@
+// Generated from src-tauri (typescript.rs) by `cargo test -p podterm-desktop`: do not edit.
+// The app's IPC commands, typed. Output chunks arrive as ArrayBuffer (raw bytes):
+// acknowledge each one's byteLength with `ack` once xterm has written it.
+import { invoke } from "@tauri-apps/api/core";
+import type { Channel } from "@tauri-apps/api/core";
+import type { OpenSessionRequest } from "./OpenSessionRequest";
+import type { PodEvent } from "./PodEvent";
+import type { ProfileSummary } from "./ProfileSummary";
+import type { SessionState } from "./SessionState";
+
+/** Every command the app allows (capabilities/default.json). */
+export const COMMANDS = [
+  "list_profiles",
+  "import_kubeconfig",
+  "delete_profile",
+  "demo_profile",
+  "list_namespaces",
+  "watch_pods",
+  "stop_watch",
+  "open_session",
+  "send_input",
+  "resize",
+  "ack",
+  "close_session",
+] as const;
+
+export function listProfiles(): Promise<ProfileSummary[]> {
+  return invoke<ProfileSummary[]>("list_profiles");
+}
+
+export function importKubeconfig(path: string | null, context: string | null, all: boolean): Promise<ProfileSummary[]> {
+  return invoke<ProfileSummary[]>("import_kubeconfig", { path, context, all });
+}
+
+export function deleteProfile(name: string): Promise<void> {
+  return invoke<void>("delete_profile", { name });
+}
+
+export function demoProfile(): Promise<ProfileSummary> {
+  return invoke<ProfileSummary>("demo_profile");
+}
+
+export function listNamespaces(profile: string): Promise<string[]> {
+  return invoke<string[]>("list_namespaces", { profile });
+}
+
+export function watchPods(profile: string, namespace: string, onEvent: Channel<PodEvent>): Promise<number> {
+  return invoke<number>("watch_pods", { profile, namespace, onEvent });
+}
+
+export function stopWatch(id: number): Promise<void> {
+  return invoke<void>("stop_watch", { id });
+}
+
+export function openSession(req: OpenSessionRequest, onOutput: Channel<ArrayBuffer>, onState: Channel<SessionState>): Promise<number> {
+  return invoke<number>("open_session", { req, onOutput, onState });
+}
+
+export function sendInput(id: number, data: string): Promise<void> {
+  return invoke<void>("send_input", { id, data });
+}
+
+export function resize(id: number, cols: number, rows: number): Promise<void> {
+  return invoke<void>("resize", { id, cols, rows });
+}
+
+export function ack(id: number, bytes: number): Promise<void> {
+  return invoke<void>("ack", { id, bytes });
+}
+
+export function closeSession(id: number): Promise<void> {
+  return invoke<void>("close_session", { id });
+}

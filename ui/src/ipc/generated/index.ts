@@ -1,0 +1,8 @@
+// Generated from src-tauri (typescript.rs) by `cargo test -p podterm-desktop`: do not edit.
+export type { OpenSessionRequest } from "./OpenSessionRequest";
+export type { PodEvent } from "./PodEvent";
+export type { PodEventType } from "./PodEventType";
+export type { PodSummary } from "./PodSummary";
+export type { ProfileSummary } from "./ProfileSummary";
+export type { SessionState } from "./SessionState";
+export * from "./commands";

@@ -1,0 +1,109 @@
+// A thin typed layer over Tauri's `invoke` and `Channel`. The rest of the UI talks to a `Backend`,
+// never to Tauri directly, so tests can hand it a fake and the browser preview an in-page mock.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  OpenSessionRequest,
+  PodEvent,
+  ProfileSummary,
+  SessionState,
+} from "./types";
+
+export type * from "./types";
+
+export interface Backend {
+  /** "tauri" in the app, "mock" in a plain browser (vite preview, Playwright). */
+  readonly kind: "tauri" | "mock";
+  listProfiles(): Promise<ProfileSummary[]>;
+  importKubeconfig(path: string | null, context: string | null, all: boolean): Promise<ProfileSummary[]>;
+  deleteProfile(name: string): Promise<void>;
+  demoProfile(): Promise<ProfileSummary>;
+  listNamespaces(profile: string): Promise<string[]>;
+  /** Starts a pod watch; events arrive on `onEvent` (the current pods first, as Added). */
+  watchPods(profile: string, namespace: string, onEvent: (event: PodEvent) => void): Promise<number>;
+  stopWatch(id: number): Promise<void>;
+  /**
+   * Opens an exec session. Output may arrive on `onOutput` before the returned promise resolves.
+   * Every output byte must be acknowledged with `ack` once the terminal has consumed it.
+   */
+  openSession(
+    req: OpenSessionRequest,
+    onOutput: (bytes: Uint8Array) => void,
+    onState: (state: SessionState) => void,
+  ): Promise<number>;
+  sendInput(id: number, data: string): Promise<void>;
+  resize(id: number, cols: number, rows: number): Promise<void>;
+  ack(id: number, bytes: number): Promise<void>;
+  closeSession(id: number): Promise<void>;
+}
+
+/** Raw channel payloads arrive as an ArrayBuffer; accept the JSON forms too, to be lenient. */
+export function toBytes(message: unknown): Uint8Array {
+  if (message instanceof ArrayBuffer) return new Uint8Array(message);
+  if (message instanceof Uint8Array) return message;
+  if (ArrayBuffer.isView(message)) {
+    return new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+  }
+  if (Array.isArray(message)) return Uint8Array.from(message as number[]);
+  if (typeof message === "string") return new TextEncoder().encode(message);
+  return new Uint8Array(0);
+}
+
+/** The words to show for a failed command: the backend's message, never "[object Object]". */
+export function errorMessage(err: unknown): string {
+  if (typeof err === "string") return err;
+  if (err instanceof Error) return err.message;
+  if (err && typeof err === "object") {
+    const o = err as Record<string, unknown>;
+    if (typeof o.message === "string") return o.message;
+    if (typeof o.error === "string") return o.error;
+    try {
+      return JSON.stringify(err);
+    } catch {
+      /* fall through */
+    }
+  }
+  return String(err);
+}
+
+export function tauriBackend(): Backend {
+  return {
+    kind: "tauri",
+    listProfiles: () => invoke<ProfileSummary[]>("list_profiles"),
+    importKubeconfig: (path, context, all) =>
+      invoke<ProfileSummary[]>("import_kubeconfig", { path, context, all }),
+    deleteProfile: (name) => invoke<void>("delete_profile", { name }),
+    demoProfile: () => invoke<ProfileSummary>("demo_profile"),
+    listNamespaces: (profile) => invoke<string[]>("list_namespaces", { profile }),
+    watchPods: (profile, namespace, onEvent) => {
+      const channel = new Channel<PodEvent>(onEvent);
+      return invoke<number>("watch_pods", { profile, namespace, onEvent: channel });
+    },
+    stopWatch: (id) => invoke<void>("stop_watch", { id }),
+    openSession: (req, onOutput, onState) => {
+      const output = new Channel<unknown>((m) => onOutput(toBytes(m)));
+      const state = new Channel<SessionState>(onState);
+      return invoke<number>("open_session", { req, onOutput: output, onState: state });
+    },
+    sendInput: (id, data) => invoke<void>("send_input", { id, data }),
+    resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
+    ack: (id, bytes) => invoke<void>("ack", { id, bytes }),
+    closeSession: (id) => invoke<void>("close_session", { id }),
+  };
+}
+
+declare global {
+  interface Window {
+    __TAURI_INTERNALS__?: unknown;
+  }
+}
+
+export function inTauri(): boolean {
+  return typeof window !== "undefined" && window.__TAURI_INTERNALS__ !== undefined;
+}
+
+/** The real backend inside the app; the in-page mock in a plain browser. */
+export async function connectBackend(): Promise<Backend> {
+  if (inTauri()) return tauriBackend();
+  const { mockBackend } = await import("./mock");
+  return mockBackend();
+}

@@ -1,0 +1,708 @@
+// An in-page stand-in for the Rust backend, used when the page runs outside Tauri (`vite dev` or
+// `vite preview` in a browser, the Playwright tests). It has a Demo profile, a few namespaces and
+// pods with live updates, and a fake shell per session:
+//   echo …, exit [N], yes [WORD] (a flood until Ctrl-C), lose (the connection drops), seq N,
+//   clear, help, and a few harmless others.
+// Output obeys the same flow control as the engine: sending stops while more than HIGH_WATER
+// bytes are unacknowledged and resumes once fewer than LOW_WATER are.
+import type { Backend } from "./index";
+import type {
+  OpenSessionRequest,
+  PodEvent,
+  PodSummary,
+  ProfileSummary,
+  SessionState,
+} from "./types";
+
+export const HIGH_WATER = 100 * 1024;
+export const LOW_WATER = 5 * 1024;
+/** Largest output message, as the engine coalesces (64 KiB). */
+export const CHUNK_MAX = 64 * 1024;
+
+const enc = new TextEncoder();
+
+// ---------------------------------------------------------------------------------------------
+// Ordered asynchronous delivery, like IPC messages: a MessageChannel task per batch (no 4 ms
+// clamp as with nested setTimeout).
+
+type Task = () => void;
+const taskQueue: Task[] = [];
+let taskPort: MessagePort | null = null;
+let taskPosted = false;
+
+function runTasks(): void {
+  taskPosted = false;
+  const batch = taskQueue.splice(0, taskQueue.length);
+  for (const t of batch) {
+    try {
+      t();
+    } catch (err) {
+      console.error("mock backend task failed", err);
+    }
+  }
+}
+
+function later(task: Task): void {
+  taskQueue.push(task);
+  if (taskPosted) return;
+  taskPosted = true;
+  if (typeof MessageChannel === "undefined") {
+    setTimeout(runTasks, 0);
+    return;
+  }
+  if (!taskPort) {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = runTasks;
+    taskPort = ch.port2;
+  }
+  taskPort.postMessage(null);
+}
+
+const tick = (ms = 0) => new Promise<void>((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Demo cluster
+
+function ago(ms: number): string {
+  return new Date(Date.now() - ms).toISOString();
+}
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+
+function pod(
+  namespace: string,
+  name: string,
+  containers: string[],
+  extra: Partial<PodSummary> = {},
+): PodSummary {
+  return {
+    name,
+    namespace,
+    phase: "Running",
+    ready: `${containers.length}/${containers.length}`,
+    restarts: 0,
+    createdAt: ago(5 * MIN),
+    containers,
+    defaultContainer: containers[0]!,
+    terminating: false,
+    ...extra,
+  };
+}
+
+function demoPods(): PodSummary[] {
+  return [
+    pod("demo", "shell", ["shell"], { createdAt: ago(5 * MIN) }),
+    pod("demo", "web-7c9d6b5f4-kx2lp", ["log-shipper", "nginx"], {
+      defaultContainer: "nginx",
+      createdAt: ago(3 * HOUR + 12 * MIN),
+    }),
+    pod("demo", "web-7c9d6b5f4-q8z7m", ["log-shipper", "nginx"], {
+      defaultContainer: "nginx",
+      createdAt: ago(3 * HOUR + 11 * MIN),
+    }),
+    pod("demo", "db-0", ["postgres", "metrics"], { createdAt: ago(2 * DAY + 3 * HOUR), restarts: 1 }),
+    pod("demo", "crashy", ["app"], { ready: "0/1", restarts: 7, createdAt: ago(47 * MIN) }),
+    pod("demo", "distroless", ["app"], { createdAt: ago(26 * HOUR) }),
+    pod("demo", "migrate-28493115-x7kq2", ["migrate"], {
+      phase: "Succeeded",
+      ready: "0/1",
+      createdAt: ago(DAY + 2 * HOUR),
+    }),
+  ];
+}
+
+const NAMESPACES = ["default", "demo", "kube-system"];
+
+function otherPods(): PodSummary[] {
+  return [
+    pod("default", "hello", ["hello"], { createdAt: ago(9 * DAY) }),
+    pod("kube-system", "coredns-5d78c9869d-4vq2t", ["coredns"], { createdAt: ago(40 * DAY) }),
+  ];
+}
+
+const SHELLS = new Set(["sh", "bash", "ash", "zsh", "/bin/sh", "/bin/bash", "/bin/ash", "/bin/zsh"]);
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+export interface MockSessionStats {
+  id: number;
+  pod: string;
+  container: string;
+  /** Bytes handed to the output channel. */
+  sent: number;
+  acked: number;
+  unacked: number;
+  maxUnacked: number;
+  paused: boolean;
+  pauses: number;
+  flooding: boolean;
+  ended: boolean;
+  /** Inputs received (send_input calls). */
+  inputs: number;
+  /**
+   * For each input received: when it arrived (performance.now()) and the output offset after
+   * which its echo has been written: once the UI has written that many bytes, the echo is on screen.
+   */
+  echoes: { data: string; at: number; endOffset: number }[];
+}
+
+class MockSession {
+  sent = 0;
+  acked = 0;
+  maxUnacked = 0;
+  paused = false;
+  pauses = 0;
+  ended = false;
+  inputs = 0;
+  echoes: MockSessionStats["echoes"] = [];
+  private out: Uint8Array[] = [];
+  private outLen = 0;
+  private flushQueued = false;
+  private flood: Uint8Array | null = null;
+  private line = "";
+  private escape = false;
+  private readonly prompt: string;
+  private readonly interactive: boolean;
+
+  constructor(
+    readonly id: number,
+    readonly req: OpenSessionRequest,
+    private readonly onOutput: (bytes: Uint8Array) => void,
+    private readonly onState: (s: SessionState) => void,
+    private readonly onEnd: (s: MockSession) => void,
+    private readonly connectDelay = 60,
+  ) {
+    this.prompt = `root@${req.pod}:/# `;
+    const cmd = req.command;
+    this.interactive = cmd === null || (cmd.length === 1 && SHELLS.has(cmd[0]!));
+  }
+
+  get unacked(): number {
+    return this.sent - this.acked;
+  }
+
+  stats(): MockSessionStats {
+    return {
+      id: this.id,
+      pod: this.req.pod,
+      container: this.req.container,
+      sent: this.sent,
+      acked: this.acked,
+      unacked: this.unacked,
+      maxUnacked: this.maxUnacked,
+      paused: this.paused,
+      pauses: this.pauses,
+      flooding: this.flood !== null,
+      ended: this.ended,
+      inputs: this.inputs,
+      echoes: this.echoes.slice(-50),
+    };
+  }
+
+  start(): void {
+    this.state({ state: "connecting" });
+    setTimeout(() => {
+      if (this.ended) return;
+      if (this.req.pod === "distroless") {
+        this.state({ state: "connected" });
+        this.write(
+          'OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown\r\n',
+        );
+        this.exit(126);
+        return;
+      }
+      this.state({ state: "connected" });
+      if (this.interactive) this.write(this.prompt);
+      else this.run(this.req.command!, true);
+    }, this.connectDelay);
+  }
+
+  private state(s: SessionState): void {
+    later(() => this.onState(s));
+  }
+
+  /** Queues output; it goes out in chunks of at most CHUNK_MAX as flow control allows. */
+  write(text: string | Uint8Array): void {
+    if (this.ended) return;
+    const bytes = typeof text === "string" ? enc.encode(text) : text;
+    if (bytes.length === 0) return;
+    this.out.push(bytes);
+    this.outLen += bytes.length;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    later(() => {
+      this.flushQueued = false;
+      this.pump();
+    });
+  }
+
+  /** Sends queued output, then flood output, until the high watermark is crossed. */
+  private pump(): void {
+    if (this.ended) return;
+    while (!this.paused && (this.outLen > 0 || this.flood)) {
+      let chunk: Uint8Array;
+      if (this.outLen > 0) {
+        chunk = this.takeOut();
+      } else {
+        chunk = this.flood!;
+      }
+      this.sent += chunk.length;
+      const u = this.unacked;
+      if (u > this.maxUnacked) this.maxUnacked = u;
+      const c = chunk;
+      later(() => this.onOutput(c));
+      if (u > HIGH_WATER) {
+        this.paused = true;
+        this.pauses++;
+      }
+    }
+  }
+
+  private takeOut(): Uint8Array {
+    let size = 0;
+    const parts: Uint8Array[] = [];
+    while (this.out.length > 0 && size < CHUNK_MAX) {
+      const head = this.out[0]!;
+      const room = CHUNK_MAX - size;
+      if (head.length <= room) {
+        parts.push(head);
+        size += head.length;
+        this.out.shift();
+      } else {
+        parts.push(head.subarray(0, room));
+        this.out[0] = head.subarray(room);
+        size += room;
+      }
+    }
+    this.outLen -= size;
+    if (parts.length === 1) return parts[0]!.slice();
+    const chunk = new Uint8Array(size);
+    let off = 0;
+    for (const p of parts) {
+      chunk.set(p, off);
+      off += p.length;
+    }
+    return chunk;
+  }
+
+  ack(bytes: number): void {
+    this.acked += bytes;
+    if (this.acked > this.sent) {
+      console.warn(`mock session ${this.id}: acknowledged ${this.acked} bytes of ${this.sent} sent`);
+    }
+    if (this.paused && this.unacked < LOW_WATER) {
+      this.paused = false;
+      this.scheduleFlush();
+    }
+  }
+
+  resize(cols: number, rows: number): void {
+    this.req.cols = cols;
+    this.req.rows = rows;
+  }
+
+  /** Keystrokes, through a small line discipline (echo, backspace, ^C, ^D, ^U, ^L). */
+  input(data: string): void {
+    if (this.ended) return;
+    this.inputs++;
+    let echo = "";
+    const flushEcho = () => {
+      if (echo) this.write(echo);
+      echo = "";
+    };
+    for (const ch of data) {
+      if (this.escape) {
+        // Swallow escape sequences (arrows, function keys): ESC [ … final byte.
+        if (/[@-~]/.test(ch) && ch !== "[" && ch !== "O") this.escape = false;
+        continue;
+      }
+      switch (ch) {
+        case "\x1b":
+          this.escape = true;
+          break;
+        case "\r":
+        case "\n": {
+          echo += "\r\n";
+          flushEcho();
+          const line = this.line;
+          this.line = "";
+          if (this.flood) break; // a line typed during a flood is echoed, not run
+          this.execLine(line);
+          if (this.ended) return;
+          break;
+        }
+        case "\x7f":
+        case "\b":
+          if (this.line.length > 0) {
+            this.line = this.line.slice(0, -1);
+            echo += "\b \b";
+          }
+          break;
+        case "\x03":
+          echo += "^C\r\n";
+          flushEcho();
+          this.line = "";
+          if (this.flood) {
+            this.flood = null;
+            if (!this.interactive) {
+              this.exit(130);
+              return;
+            }
+          }
+          this.write(this.prompt);
+          break;
+        case "\x04":
+          if (this.line === "" && !this.flood) {
+            flushEcho();
+            this.write("exit\r\n");
+            this.exit(0);
+            return;
+          }
+          break;
+        case "\x15":
+          echo += "\b \b".repeat(this.line.length);
+          this.line = "";
+          break;
+        case "\x0c":
+          echo += `\x1b[H\x1b[2J${this.prompt}${this.line}`;
+          break;
+        default:
+          if (ch >= " ") {
+            this.line += ch;
+            echo += ch;
+          }
+      }
+    }
+    flushEcho();
+    this.echoes.push({ data, at: performance.now(), endOffset: this.sent + this.outLen });
+    if (this.echoes.length > 200) this.echoes.splice(0, 100);
+  }
+
+  private execLine(line: string): void {
+    const words = line.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) {
+      this.write(this.prompt);
+      return;
+    }
+    this.run(words, false);
+  }
+
+  /** Runs one command; `once`: the session's own command (the session ends with it). */
+  private run(words: string[], once: boolean): void {
+    const [cmd, ...args] = words as [string, ...string[]];
+    let code = 0;
+    switch (cmd) {
+      case "echo":
+        this.write(`${args.join(" ")}\r\n`);
+        break;
+      case "exit": {
+        const n = args.length > 0 ? Number.parseInt(args[0]!, 10) : 0;
+        if (!once) this.write("exit\r\n");
+        this.exit(Number.isNaN(n) ? 2 : ((n % 256) + 256) % 256);
+        return;
+      }
+      case "yes": {
+        const word = args.length > 0 ? args.join(" ") : "y";
+        const unit = enc.encode(`${word}\r\n`);
+        const reps = Math.max(1, Math.floor(CHUNK_MAX / unit.length));
+        const flood = new Uint8Array(unit.length * reps);
+        for (let i = 0; i < reps; i++) flood.set(unit, i * unit.length);
+        this.flood = flood;
+        this.scheduleFlush();
+        return;
+      }
+      case "lose":
+        this.end({
+          state: "lost",
+          reason: "the connection to the cluster dropped (no data for 61 s); the shell may still run in the pod",
+        });
+        return;
+      case "seq": {
+        const n = Math.min(Number.parseInt(args[0] ?? "10", 10) || 0, 100_000);
+        const lines: string[] = [];
+        for (let i = 1; i <= n; i++) lines.push(String(i));
+        if (lines.length) this.write(`${lines.join("\r\n")}\r\n`);
+        break;
+      }
+      case "clear":
+        this.write("\x1b[H\x1b[2J");
+        break;
+      case "help":
+        this.write(
+          "Podterm preview shell (mock backend). Commands:\r\n" +
+            "  echo TEXT   exit [N]   yes [WORD] (Ctrl-C stops it)   lose (drop the connection)\r\n" +
+            "  seq N   clear   hostname   whoami   pwd   ls   date   true   false\r\n",
+        );
+        break;
+      case "hostname":
+        this.write(`${this.req.pod}\r\n`);
+        break;
+      case "whoami":
+        this.write("root\r\n");
+        break;
+      case "pwd":
+        this.write("/\r\n");
+        break;
+      case "ls":
+        this.write("bin   dev  etc  home  lib  proc  root  run  sbin  sys  tmp  usr  var\r\n");
+        break;
+      case "date":
+        this.write(`${new Date().toUTCString()}\r\n`);
+        break;
+      case "true":
+        break;
+      case "false":
+        code = 1;
+        break;
+      default:
+        if (SHELLS.has(cmd) && once) {
+          this.write(this.prompt);
+          return;
+        }
+        this.write(`bash: ${cmd}: command not found\r\n`);
+        code = 127;
+    }
+    if (once) this.exit(code);
+    else this.write(this.prompt);
+  }
+
+  exit(code: number): void {
+    this.end({ state: "exited", code });
+  }
+
+  /** Ends the session after the output queued so far has been sent. */
+  end(state: SessionState): void {
+    if (this.ended) return;
+    this.flood = null;
+    const finish = () => {
+      if (this.ended) return;
+      if (this.outLen > 0 && !this.paused) {
+        this.pump();
+      }
+      if (this.outLen > 0) {
+        // Wait for acks to drain what is left.
+        setTimeout(finish, 10);
+        return;
+      }
+      this.ended = true;
+      this.state(state);
+      this.onEnd(this);
+    };
+    later(finish);
+  }
+
+  close(): void {
+    this.flood = null;
+    this.ended = true;
+    this.out = [];
+    this.outLen = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface MockControls {
+  sessions(): MockSessionStats[];
+  session(id: number): MockSessionStats | null;
+  addPod(p: Partial<PodSummary> & { name: string }): void;
+  deletePod(namespace: string, name: string): void;
+  modifyPod(namespace: string, name: string, change: Partial<PodSummary>): void;
+  /** How long new sessions take to connect (default 60 ms). */
+  setConnectDelay(ms: number): void;
+  HIGH_WATER: number;
+  LOW_WATER: number;
+  CHUNK_MAX: number;
+}
+
+declare global {
+  interface Window {
+    __podtermMock?: MockControls;
+  }
+}
+
+export interface MockOptions {
+  /** Start with the Demo profile already saved (default: none, the first-run screen). */
+  withDemo?: boolean;
+  /** Pods change on their own now and then (default true). */
+  liveUpdates?: boolean;
+}
+
+export function mockBackend(opts: MockOptions = {}): Backend {
+  return createMock(opts).backend;
+}
+
+/** The mock backend and its test controls (also on window.__podtermMock in a browser). */
+export function createMock(opts: MockOptions = {}): { backend: Backend; controls: MockControls } {
+  const params = typeof location !== "undefined" ? new URLSearchParams(location.search) : null;
+  const withDemo = opts.withDemo ?? params?.get("demo") === "1";
+  const liveUpdates = opts.liveUpdates ?? params?.get("live") !== "0";
+
+  const demo: ProfileSummary = {
+    name: "demo",
+    server: "https://127.0.0.1:6443",
+    authKind: "token",
+    insecure: false,
+    namespace: "demo",
+  };
+  let profiles: ProfileSummary[] = withDemo ? [demo] : [];
+  const pods: PodSummary[] = [...demoPods(), ...otherPods()];
+  const watches = new Map<number, { profile: string; namespace: string; emit: (e: PodEvent) => void }>();
+  const sessions = new Map<number, MockSession>();
+  let nextWatch = 1;
+  let nextSession = 1;
+  let connectDelay = 60;
+
+  function requireProfile(name: string): ProfileSummary {
+    const p = profiles.find((x) => x.name === name);
+    if (!p) throw `no saved cluster named "${name}"`;
+    return p;
+  }
+
+  function broadcast(type: PodEvent["type"], p: PodSummary): void {
+    for (const w of watches.values()) {
+      if (w.namespace === p.namespace) {
+        const ev: PodEvent = { type, pod: { ...p, containers: [...p.containers] } };
+        later(() => w.emit(ev));
+      }
+    }
+  }
+
+  function findPod(namespace: string, name: string): PodSummary | undefined {
+    return pods.find((p) => p.namespace === namespace && p.name === name);
+  }
+
+  const controls: MockControls = {
+    sessions: () => [...sessions.values()].map((s) => s.stats()),
+    session: (id) => sessions.get(id)?.stats() ?? null,
+    addPod: (partial) => {
+      const p = pod(partial.namespace ?? "demo", partial.name, partial.containers ?? ["main"], partial);
+      const i = pods.findIndex((x) => x.namespace === p.namespace && x.name === p.name);
+      if (i >= 0) pods[i] = p;
+      else pods.push(p);
+      broadcast(i >= 0 ? "Modified" : "Added", p);
+    },
+    deletePod: (namespace, name) => {
+      const i = pods.findIndex((x) => x.namespace === namespace && x.name === name);
+      if (i < 0) return;
+      const [p] = pods.splice(i, 1);
+      broadcast("Deleted", p!);
+      for (const s of sessions.values()) {
+        if (s.req.namespace === namespace && s.req.pod === name) {
+          s.end({ state: "lost", reason: `pod "${name}" was deleted` });
+        }
+      }
+    },
+    modifyPod: (namespace, name, change) => {
+      const p = findPod(namespace, name);
+      if (!p) return;
+      Object.assign(p, change);
+      broadcast("Modified", p);
+    },
+    setConnectDelay: (ms) => {
+      connectDelay = ms;
+    },
+    HIGH_WATER,
+    LOW_WATER,
+    CHUNK_MAX,
+  };
+  if (typeof window !== "undefined") window.__podtermMock = controls;
+
+  if (liveUpdates) {
+    // crashy keeps crashing: its restart count goes up now and then, like a real CrashLoopBackOff.
+    setInterval(() => {
+      const p = findPod("demo", "crashy");
+      if (p) {
+        p.restarts += 1;
+        broadcast("Modified", p);
+      }
+    }, 20_000);
+  }
+
+  const backend: Backend = {
+    kind: "mock",
+    async listProfiles() {
+      await tick();
+      return profiles.map((p) => ({ ...p }));
+    },
+    async importKubeconfig(path) {
+      await tick(30);
+      throw path
+        ? `cannot read ${path}: the browser preview has no file access (run the Podterm app to import a kubeconfig)`
+        : "no kubeconfig could be read: the browser preview has no file access (run the Podterm app, or use the Demo cluster)";
+    },
+    async deleteProfile(name) {
+      await tick();
+      requireProfile(name);
+      profiles = profiles.filter((p) => p.name !== name);
+    },
+    async demoProfile() {
+      await tick(120);
+      if (!profiles.some((p) => p.name === demo.name)) profiles.push(demo);
+      return { ...demo };
+    },
+    async listNamespaces(profile) {
+      await tick(10);
+      requireProfile(profile);
+      return [...NAMESPACES];
+    },
+    async watchPods(profile, namespace, onEvent) {
+      await tick(10);
+      requireProfile(profile);
+      const id = nextWatch++;
+      watches.set(id, { profile, namespace, emit: onEvent });
+      for (const p of pods) {
+        if (p.namespace === namespace) {
+          const ev: PodEvent = { type: "Added", pod: { ...p, containers: [...p.containers] } };
+          later(() => {
+            if (watches.has(id)) onEvent(ev);
+          });
+        }
+      }
+      return id;
+    },
+    async stopWatch(id) {
+      watches.delete(id);
+    },
+    async openSession(req, onOutput, onState) {
+      await tick(5);
+      requireProfile(req.profile);
+      const p = findPod(req.namespace, req.pod);
+      if (!p) throw `pods "${req.pod}" not found`;
+      if (p.phase === "Succeeded" || p.phase === "Failed") {
+        throw `cannot exec into a container in a completed pod; current phase is ${p.phase}`;
+      }
+      if (!p.containers.includes(req.container)) {
+        throw `container ${req.container} not found in pod ${req.pod}`;
+      }
+      const id = nextSession++;
+      const s = new MockSession(id, { ...req }, onOutput, onState, () => {}, connectDelay);
+      sessions.set(id, s);
+      s.start();
+      return id;
+    },
+    async sendInput(id, data) {
+      const s = sessions.get(id);
+      if (!s || s.ended) throw `session ${id} has ended`;
+      s.input(data);
+    },
+    async resize(id, cols, rows) {
+      sessions.get(id)?.resize(cols, rows);
+    },
+    async ack(id, bytes) {
+      sessions.get(id)?.ack(bytes);
+    },
+    async closeSession(id) {
+      const s = sessions.get(id);
+      if (s) s.close();
+      sessions.delete(id);
+    },
+  };
+  return { backend, controls };
+}

@@ -1,0 +1,96 @@
+// The app shell: sidebar on the left; tabs and terminals on the right; a first-run screen while
+// there is no saved cluster.
+import "@xterm/xterm/css/xterm.css";
+import "./style.css";
+import { clear, h } from "./dom";
+import { connectBackend, errorMessage } from "./ipc";
+import { SidebarModel, SidebarView } from "./sidebar";
+import { Workspace } from "./workspace";
+
+async function start(): Promise<void> {
+  const root = document.getElementById("app");
+  if (!root) throw new Error("#app is missing from index.html");
+  const backend = await connectBackend();
+  document.body.dataset.backend = backend.kind;
+
+  let workspace: Workspace | null = null;
+  const model = new SidebarModel(backend, (target) => workspace?.open(target));
+  new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
+  const main = h("main", { class: "workspace" });
+  root.appendChild(main);
+  const welcome = h("div", { class: "welcome" });
+  main.appendChild(welcome);
+  workspace = new Workspace(backend, main, { onTabsChanged: () => renderWelcome() });
+
+  function renderWelcome(): void {
+    const tabs = workspace?.model.list().length ?? 0;
+    welcome.hidden = tabs > 0;
+    if (tabs > 0) return;
+    clear(welcome);
+    const card = h("div", { class: "welcome-card" }, h("h1", {}, "Podterm"), h("p", { class: "lead" }, "A shell in any pod, in a terminal tab."));
+    if (!model.profilesLoaded) {
+      card.appendChild(h("p", {}, "Loading your clusters…"));
+    } else if (model.profiles.length === 0) {
+      const path = h("input", { type: "text", placeholder: "/path/to/kubeconfig", "aria-label": "Kubeconfig file to import", spellcheck: "false" });
+      card.append(
+        h("p", {}, "No cluster is saved yet. Import the clusters you use with kubectl, or try the built-in Demo cluster."),
+        h(
+          "div",
+          { class: "first-run-actions" },
+          h(
+            "button",
+            { class: "primary", id: "import-kubeconfig", disabled: model.busy !== null, onclick: () => void model.importKubeconfig(null) },
+            h("span", { class: "button-title" }, "Import ~/.kube/config"),
+            h("span", { class: "button-sub" }, "every context, and the files named in KUBECONFIG"),
+          ),
+          h(
+            "button",
+            { id: "demo-cluster", disabled: model.busy !== null, onclick: () => void model.addDemo() },
+            h("span", { class: "button-title" }, "Demo cluster"),
+            h("span", { class: "button-sub" }, "a small cluster that runs inside Podterm, on this computer only"),
+          ),
+        ),
+        h(
+          "form",
+          {
+            class: "import-file",
+            onsubmit: (e: Event) => {
+              e.preventDefault();
+              const p = path.value.trim();
+              if (p) void model.importKubeconfig(p);
+            },
+          },
+          h("label", {}, "Or a kubeconfig file: "),
+          path,
+          h("button", { type: "submit", disabled: model.busy !== null }, "Import"),
+        ),
+        "Tokens and keys go to the system keyring; Podterm never writes them to a file.",
+      );
+      if (model.busy) card.appendChild(h("div", { class: "message busy" }, h("span", { class: "spinner" }), model.busy));
+      if (model.error) card.appendChild(h("div", { class: "message error", role: "alert" }, model.error));
+    } else {
+      card.append(
+        h("p", {}, "Pick a pod on the left, then a container, to open a shell in it."),
+        h(
+          "ul",
+          { class: "hints" },
+          h("li", {}, h("kbd", {}, "Ctrl+Shift+C"), " / ", h("kbd", {}, "Ctrl+Shift+V"), " copy and paste"),
+          h("li", {}, h("kbd", {}, "Ctrl+Shift+F"), " find in the terminal"),
+          h("li", {}, h("kbd", {}, "Ctrl+="), " ", h("kbd", {}, "Ctrl+-"), " ", h("kbd", {}, "Ctrl+0"), " text size"),
+          h("li", {}, "Double-click a pod to open its default container directly"),
+        ),
+      );
+    }
+    welcome.appendChild(card);
+  }
+
+  model.onChange(renderWelcome);
+  renderWelcome();
+  await model.loadProfiles();
+}
+
+start().catch((err: unknown) => {
+  document.body.appendChild(
+    h("div", { class: "fatal", role: "alert" }, `Podterm could not start: ${errorMessage(err)}`),
+  );
+});

@@ -1,0 +1,260 @@
+import { describe, expect, it } from "vitest";
+import type { Backend } from "./ipc";
+import type { PodEvent, PodSummary, ProfileSummary } from "./ipc/types";
+import {
+  execRefusal,
+  matchesFilter,
+  parseCommand,
+  pickNamespace,
+  PodList,
+  podRow,
+  podStatus,
+  SidebarModel,
+  visiblePods,
+} from "./sidebar";
+import type { SessionTarget } from "./tabs";
+
+function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
+  return {
+    name,
+    namespace: "demo",
+    phase: "Running",
+    ready: "1/1",
+    restarts: 0,
+    createdAt: "2025-01-10T11:55:00Z",
+    containers: ["main"],
+    defaultContainer: "main",
+    terminating: false,
+    ...extra,
+  };
+}
+
+describe("PodList", () => {
+  it("follows Added, Modified and Deleted events, sorted by name", () => {
+    const list = new PodList();
+    expect(list.apply({ type: "Added", pod: pod("web-2") })).toBe(true);
+    list.apply({ type: "Added", pod: pod("db-0") });
+    list.apply({ type: "Added", pod: pod("web-1") });
+    expect(list.sorted().map((p) => p.name)).toEqual(["db-0", "web-1", "web-2"]);
+    list.apply({ type: "Modified", pod: pod("web-1", { restarts: 4, ready: "0/1" }) });
+    expect(list.get("web-1")).toMatchObject({ restarts: 4, ready: "0/1" });
+    expect(list.apply({ type: "Deleted", pod: pod("web-2") })).toBe(true);
+    expect(list.apply({ type: "Deleted", pod: pod("nope") })).toBe(false);
+    expect(list.size).toBe(2);
+    // A Modified for an unknown pod (missed Added) still shows it.
+    list.apply({ type: "Modified", pod: pod("late") });
+    expect(list.get("late")).toBeDefined();
+    list.clear();
+    expect(list.size).toBe(0);
+  });
+});
+
+describe("pod rows and filter", () => {
+  const now = Date.parse("2025-01-10T12:00:00Z");
+  it("shows status, ready, restarts and a kubectl age", () => {
+    expect(podRow(pod("a", { restarts: 3 }), now)).toEqual({ name: "a", status: "Running", ready: "1/1", restarts: "3", age: "5m" });
+    expect(podStatus(pod("a", { terminating: true }))).toBe("Terminating");
+  });
+  it("matches every word against name, status and containers, ignoring case", () => {
+    const p = pod("web-7c9d", { containers: ["nginx", "log-shipper"] });
+    expect(matchesFilter(p, "")).toBe(true);
+    expect(matchesFilter(p, "  ")).toBe(true);
+    expect(matchesFilter(p, "WEB")).toBe(true);
+    expect(matchesFilter(p, "web nginx")).toBe(true);
+    expect(matchesFilter(p, "running")).toBe(true);
+    expect(matchesFilter(p, "web db")).toBe(false);
+    const list = new PodList();
+    for (const n of ["web-1", "db-0", "web-0"]) list.apply({ type: "Added", pod: pod(n) });
+    expect(visiblePods(list, "web").map((x) => x.name)).toEqual(["web-0", "web-1"]);
+  });
+  it("refuses completed pods in kubectl's words", () => {
+    expect(execRefusal(pod("job", { phase: "Succeeded" }))).toBe(
+      "cannot exec into a container in a completed pod; current phase is Succeeded",
+    );
+    expect(execRefusal(pod("x"))).toBeNull();
+  });
+});
+
+describe("parseCommand", () => {
+  it.each([
+    ["", null],
+    ["   ", null],
+    ["ls", ["ls"]],
+    ["ls -la  /tmp", ["ls", "-la", "/tmp"]],
+    [`sh -c "echo hi; exit 3"`, ["sh", "-c", "echo hi; exit 3"]],
+    [`echo 'a  b' c\\ d`, ["echo", "a  b", "c d"]],
+    [`echo ""`, ["echo", ""]],
+    [`printf "%s\\"x"`, ["printf", '%s"x']],
+  ])("%j", (text, want) => {
+    expect(parseCommand(text)).toEqual(want);
+  });
+});
+
+describe("pickNamespace", () => {
+  it("prefers the profile's namespace, then default, then the first", () => {
+    expect(pickNamespace(["a", "default", "demo"], "demo")).toBe("demo");
+    expect(pickNamespace(["a", "default"], "gone")).toBe("default");
+    expect(pickNamespace(["b", "a"], null)).toBe("b");
+    expect(pickNamespace([], "mine")).toBe("mine");
+    expect(pickNamespace([], null)).toBeNull();
+  });
+});
+
+// A fake backend: answers at once, records calls, lets the test push pod events.
+function fakeBackend(opts: { profiles?: ProfileSummary[]; failNamespaces?: string; failImport?: string } = {}) {
+  let profiles = [...(opts.profiles ?? [])];
+  const calls: string[] = [];
+  const watches = new Map<number, (e: PodEvent) => void>();
+  let nextWatch = 1;
+  const backend: Backend = {
+    kind: "mock",
+    listProfiles: async () => (calls.push("listProfiles"), [...profiles]),
+    importKubeconfig: async (path) => {
+      calls.push(`import ${path}`);
+      if (opts.failImport) throw opts.failImport;
+      const p = { name: "kind-dev", server: "https://127.0.0.1:40000", authKind: "client-certificate", insecure: false, namespace: null };
+      profiles.push(p);
+      return [p];
+    },
+    deleteProfile: async (name) => {
+      calls.push(`delete ${name}`);
+      profiles = profiles.filter((p) => p.name !== name);
+    },
+    demoProfile: async () => {
+      const p = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo" };
+      profiles.push(p);
+      return p;
+    },
+    listNamespaces: async (profile) => {
+      calls.push(`ns ${profile}`);
+      if (opts.failNamespaces) throw { message: opts.failNamespaces };
+      return ["kube-system", "demo", "default"];
+    },
+    watchPods: async (profile, namespace, onEvent) => {
+      const id = nextWatch++;
+      calls.push(`watch ${profile}/${namespace} #${id}`);
+      watches.set(id, onEvent);
+      return id;
+    },
+    stopWatch: async (id) => {
+      calls.push(`stop #${id}`);
+      watches.delete(id);
+    },
+    openSession: async () => 1,
+    sendInput: async () => {},
+    resize: async () => {},
+    ack: async () => {},
+    closeSession: async () => {},
+  };
+  return { backend, calls, watches, emit: (id: number, e: PodEvent) => watches.get(id)?.(e) };
+}
+
+const demoProfile: ProfileSummary = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo" };
+
+describe("SidebarModel", () => {
+  it("first run: no profiles, then the Demo cluster selects its namespace and watches it", async () => {
+    const f = fakeBackend();
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    expect(m.profilesLoaded).toBe(true);
+    expect(m.profiles).toEqual([]);
+    expect(m.profile).toBeNull();
+    await m.addDemo();
+    expect(m.profile).toBe("demo");
+    expect(m.namespaces).toEqual(["default", "demo", "kube-system"]);
+    expect(m.namespace).toBe("demo");
+    expect(f.calls).toContain("watch demo/demo #1");
+  });
+
+  it("live updates come from the current watch only", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const m = new SidebarModel(f.backend, () => {});
+    let renders = 0;
+    m.onChange(() => renders++);
+    await m.loadProfiles();
+    f.emit(1, { type: "Added", pod: pod("shell") });
+    f.emit(1, { type: "Added", pod: pod("web") });
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["shell", "web"]);
+    const before = renders;
+    f.emit(1, { type: "Modified", pod: pod("web", { restarts: 2 }) });
+    expect(renders).toBe(before + 1);
+    expect(m.pods.get("web")?.restarts).toBe(2);
+    await m.selectNamespace("default");
+    expect(f.calls).toContain("stop #1");
+    expect(m.pods.size).toBe(0);
+    f.emit(1, { type: "Added", pod: pod("stale") }); // the old watch is stopped; nothing shows
+    expect(m.pods.size).toBe(0);
+    f.emit(2, { type: "Added", pod: pod("hello", { namespace: "default" }) });
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["hello"]);
+    m.setFilter("nothing-matches");
+    expect(m.visiblePods()).toEqual([]);
+  });
+
+  it("picker: default container preselected, command parsed, opens a tab", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const opened: SessionTarget[] = [];
+    const m = new SidebarModel(f.backend, (t) => opened.push(t));
+    await m.loadProfiles();
+    f.emit(1, { type: "Added", pod: pod("web", { containers: ["log-shipper", "nginx"], defaultContainer: "nginx" }) });
+    m.togglePicker("web");
+    expect(m.picker).toEqual({ pod: "web", container: "nginx", command: "" });
+    m.setCommand("ls -l /");
+    m.openPicked();
+    expect(opened).toEqual([{ profile: "demo", namespace: "demo", pod: "web", container: "nginx", command: ["ls", "-l", "/"] }]);
+    expect(m.picker).toBeNull();
+    m.togglePicker("web");
+    m.openPicked("log-shipper");
+    expect(opened[1]).toMatchObject({ container: "log-shipper", command: null });
+    // Clicking the same pod twice closes the picker.
+    m.togglePicker("web");
+    m.togglePicker("web");
+    expect(m.picker).toBeNull();
+    // A deleted pod closes its picker.
+    m.togglePicker("web");
+    f.emit(1, { type: "Deleted", pod: pod("web") });
+    expect(m.picker).toBeNull();
+  });
+
+  it("a completed pod is refused before any session", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const opened: SessionTarget[] = [];
+    const m = new SidebarModel(f.backend, (t) => opened.push(t));
+    await m.loadProfiles();
+    f.emit(1, { type: "Added", pod: pod("job", { phase: "Succeeded" }) });
+    expect(m.openDefault("job")).toBeNull();
+    expect(opened).toEqual([]);
+    expect(m.error).toContain("completed pod");
+  });
+
+  it("errors are put in plain words with what failed", async () => {
+    const f = fakeBackend({ profiles: [demoProfile], failNamespaces: 'namespaces is forbidden: User "viewer" cannot list resource "namespaces"' });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    expect(m.error).toBe('Could not list the namespaces of demo: namespaces is forbidden: User "viewer" cannot list resource "namespaces"');
+    // …and the profile's own namespace is still watched.
+    expect(m.namespace).toBe("demo");
+    expect(f.calls).toContain("watch demo/demo #1");
+
+    const g = fakeBackend({ failImport: "~/.kube/config: no such file" });
+    const m2 = new SidebarModel(g.backend, () => {});
+    await m2.loadProfiles();
+    await m2.importKubeconfig(null);
+    expect(m2.error).toBe("Could not import ~/.kube/config: ~/.kube/config: no such file");
+    expect(m2.busy).toBeNull();
+  });
+
+  it("import selects the first imported profile; delete falls back", async () => {
+    const f = fakeBackend();
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    await m.importKubeconfig(null);
+    expect(m.profile).toBe("kind-dev");
+    expect(m.notice).toBe("Import of ~/.kube/config: added kind-dev.");
+    expect(m.namespace).toBe("default"); // no namespace in the profile
+    await m.addDemo();
+    expect(m.profile).toBe("demo");
+    await m.deleteProfile("demo");
+    expect(m.profiles.map((p) => p.name)).toEqual(["kind-dev"]);
+    expect(m.profile).toBe("kind-dev");
+  });
+});

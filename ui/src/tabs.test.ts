@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { inputAction, nextStatus, statusText, TabModel, tabTitle, type SessionTarget } from "./tabs";
+
+const target: SessionTarget = { profile: "demo", namespace: "demo", pod: "shell", container: "shell", command: null };
+
+function model() {
+  let now = 1000;
+  const m = new TabModel(() => now);
+  let changes = 0;
+  m.onChange(() => changes++);
+  return { m, tick: (ms: number) => (now += ms), changes: () => changes };
+}
+
+describe("tab state machine", () => {
+  it("connecting → connected → exited(code)", () => {
+    const { m } = model();
+    const tab = m.open(target);
+    expect(tab.status).toEqual({ kind: "connecting", since: 1000 });
+    expect(m.active?.id).toBe(tab.id);
+    expect(m.sessionOpened(tab.id, 1, 42)).toBe(true);
+    expect(tab.sessionId).toBe(42);
+    expect(m.sessionState(tab.id, 1, { state: "connecting" })).toBeNull();
+    expect(m.sessionState(tab.id, 1, { state: "connected" })?.kind).toBe("connected");
+    expect(m.sessionState(tab.id, 1, { state: "connected" })).toBeNull();
+    expect(m.sessionState(tab.id, 1, { state: "exited", code: 3 })).toEqual({ kind: "exited", code: 3 });
+    expect(statusText(tab.status)).toBe("exited 3");
+    // Terminal: nothing moves an ended tab but a reopen.
+    expect(m.sessionState(tab.id, 1, { state: "lost", reason: "x" })).toBeNull();
+    expect(m.sessionState(tab.id, 1, { state: "connected" })).toBeNull();
+    expect(tab.status).toEqual({ kind: "exited", code: 3 });
+  });
+
+  it("connected → lost(reason), then Reconnect opens a new attempt", () => {
+    const { m } = model();
+    const tab = m.open(target);
+    m.sessionOpened(tab.id, 1, 5);
+    m.sessionState(tab.id, 1, { state: "connected" });
+    m.sessionState(tab.id, 1, { state: "lost", reason: "pod deleted" });
+    expect(tab.status).toEqual({ kind: "lost", reason: "pod deleted", beforeConnect: false });
+    expect(statusText(tab.status)).toBe("lost");
+    const r = m.reopen(tab.id);
+    expect(r).toEqual({ attempt: 2, oldSession: 5 });
+    expect(tab.status.kind).toBe("connecting");
+    expect(tab.sessionId).toBeNull();
+    // Late events of attempt 1 are ignored.
+    expect(m.sessionState(tab.id, 1, { state: "connected" })).toBeNull();
+    expect(m.sessionOpened(tab.id, 1, 99)).toBe(false);
+    expect(tab.sessionId).toBeNull();
+    expect(m.sessionOpened(tab.id, 2, 6)).toBe(true);
+    expect(m.sessionState(tab.id, 2, { state: "connected" })?.kind).toBe("connected");
+  });
+
+  it("a failed open is lost before connecting, with the backend's words", () => {
+    const { m } = model();
+    const tab = m.open(target);
+    m.openFailed(tab.id, 1, 'pods "shell" is forbidden: User "viewer" cannot create resource "pods/exec"');
+    expect(tab.status).toMatchObject({ kind: "lost", beforeConnect: true });
+    expect(statusText(tab.status)).toBe("failed");
+    expect(m.reopen(tab.id)?.attempt).toBe(2);
+  });
+
+  it("lost while connecting is marked beforeConnect", () => {
+    expect(nextStatus({ kind: "connecting", since: 0 }, { state: "lost", reason: "r" }, 1)).toEqual({
+      kind: "lost",
+      reason: "r",
+      beforeConnect: true,
+    });
+  });
+
+  it("an exit can beat open_session's reply and the id is still kept to release", () => {
+    const { m } = model();
+    const tab = m.open(target);
+    m.sessionState(tab.id, 1, { state: "connected" });
+    m.sessionState(tab.id, 1, { state: "exited", code: 0 });
+    expect(m.sessionOpened(tab.id, 1, 8)).toBe(true);
+    expect(m.close(tab.id)).toBe(8);
+  });
+
+  it("reopen only from an ended state", () => {
+    const { m } = model();
+    const tab = m.open(target);
+    expect(m.reopen(tab.id)).toBeNull();
+    m.sessionState(tab.id, 1, { state: "connected" });
+    expect(m.reopen(tab.id)).toBeNull();
+    m.sessionState(tab.id, 1, { state: "exited", code: 1 });
+    expect(m.reopen(tab.id)).not.toBeNull();
+  });
+
+  it("close returns the session to end and activates a neighbour", () => {
+    const { m } = model();
+    const a = m.open(target);
+    const b = m.open({ ...target, pod: "web" });
+    const c = m.open({ ...target, pod: "db" });
+    m.sessionOpened(b.id, 1, 20);
+    m.activate(b.id);
+    expect(m.close(b.id)).toBe(20);
+    expect(m.active?.id).toBe(c.id);
+    expect(m.close(c.id)).toBeNull(); // never got a session id
+    expect(m.active?.id).toBe(a.id);
+    expect(m.close(a.id)).toBeNull();
+    expect(m.active).toBeUndefined();
+    expect(m.close(a.id)).toBeUndefined();
+    // A reply for a closed tab must be closed by the caller.
+    expect(m.sessionOpened(a.id, 1, 30)).toBe(false);
+  });
+
+  it("notifies listeners on changes only", () => {
+    const { m, changes } = model();
+    const tab = m.open(target);
+    const n = changes();
+    m.sessionState(tab.id, 1, { state: "connecting" });
+    m.activate(tab.id);
+    expect(changes()).toBe(n);
+    m.sessionState(tab.id, 1, { state: "connected" });
+    expect(changes()).toBe(n + 1);
+  });
+});
+
+describe("input on a tab", () => {
+  it("is sent while connected, queued while connecting", () => {
+    expect(inputAction({ kind: "connected", since: 0 }, "ls\r")).toBe("send");
+    expect(inputAction({ kind: "connecting", since: 0 }, "l")).toBe("queue");
+  });
+  it("Enter reopens an exited tab; other keys do nothing", () => {
+    expect(inputAction({ kind: "exited", code: 0 }, "\r")).toBe("reopen");
+    expect(inputAction({ kind: "exited", code: 0 }, "x")).toBe("ignore");
+  });
+  it("a lost tab waits for its Reconnect button", () => {
+    expect(inputAction({ kind: "lost", reason: "r", beforeConnect: false }, "\r")).toBe("ignore");
+  });
+});
+
+describe("tab titles", () => {
+  it("name the pod, container and command", () => {
+    expect(tabTitle(target)).toBe("shell/shell");
+    expect(tabTitle({ ...target, container: "nginx", command: ["ls", "-l"] })).toBe("shell/nginx (ls -l)");
+  });
+});

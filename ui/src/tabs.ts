@@ -1,0 +1,215 @@
+// Terminal tabs: the model and its state machine, without DOM or IPC.
+//
+//   connecting ──▶ connected ──▶ exited(code)      Enter reopens (a new session, same target)
+//        │              │
+//        └──────────────┴──────▶ lost(reason)      the Reconnect button reopens
+//
+// Closing a tab ends its session. Every session a tab opens is numbered (`attempt`): events from an
+// older attempt (a session that was replaced or closed) are ignored.
+import type { SessionState } from "./ipc/types";
+
+export interface SessionTarget {
+  profile: string;
+  namespace: string;
+  pod: string;
+  container: string;
+  /** null: the shell fallback. */
+  command: string[] | null;
+}
+
+export type TabStatus =
+  | { kind: "connecting"; since: number }
+  | { kind: "connected"; since: number }
+  | { kind: "exited"; code: number }
+  /** `beforeConnect`: the session never connected (the open failed or was refused). */
+  | { kind: "lost"; reason: string; beforeConnect: boolean };
+
+export interface Tab {
+  readonly id: number;
+  readonly target: SessionTarget;
+  status: TabStatus;
+  /** The engine's session id for the current attempt, once open_session returned it. */
+  sessionId: number | null;
+  attempt: number;
+}
+
+/** What a keystroke on a tab should do. */
+export type InputAction = "send" | "queue" | "reopen" | "ignore";
+
+export function tabTitle(target: SessionTarget): string {
+  const cmd = target.command && target.command.length > 0 ? ` (${target.command.join(" ")})` : "";
+  return `${target.pod}/${target.container}${cmd}`;
+}
+
+export function statusText(status: TabStatus): string {
+  switch (status.kind) {
+    case "connecting":
+      return "connecting…";
+    case "connected":
+      return "connected";
+    case "exited":
+      return `exited ${status.code}`;
+    case "lost":
+      return status.beforeConnect ? "failed" : "lost";
+  }
+}
+
+export function isEnded(status: TabStatus): boolean {
+  return status.kind === "exited" || status.kind === "lost";
+}
+
+/** Pure decision for input typed into a tab. */
+export function inputAction(status: TabStatus, data: string): InputAction {
+  switch (status.kind) {
+    case "connected":
+      return "send";
+    case "connecting":
+      return "queue";
+    case "exited":
+      return data.includes("\r") ? "reopen" : "ignore";
+    case "lost":
+      return "ignore";
+  }
+}
+
+/**
+ * The next status after a SessionState from the engine, or null when the event changes nothing
+ * (a repeat, or an event after the session already ended).
+ */
+export function nextStatus(current: TabStatus, event: SessionState, now: number): TabStatus | null {
+  if (isEnded(current)) return null;
+  switch (event.state) {
+    case "connecting":
+      return null;
+    case "connected":
+      return current.kind === "connecting" ? { kind: "connected", since: now } : null;
+    case "exited":
+      return { kind: "exited", code: event.code };
+    case "lost":
+      return { kind: "lost", reason: event.reason, beforeConnect: current.kind === "connecting" };
+  }
+}
+
+export type TabsListener = () => void;
+
+export class TabModel {
+  private tabs: Tab[] = [];
+  private nextId = 1;
+  private activeId: number | null = null;
+  private listeners = new Set<TabsListener>();
+
+  constructor(private readonly clock: () => number = () => Date.now()) {}
+
+  onChange(fn: TabsListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) fn();
+  }
+
+  list(): readonly Tab[] {
+    return this.tabs;
+  }
+
+  get(id: number): Tab | undefined {
+    return this.tabs.find((t) => t.id === id);
+  }
+
+  get active(): Tab | undefined {
+    return this.activeId === null ? undefined : this.get(this.activeId);
+  }
+
+  /** A new tab, connecting, made active. The caller opens its session (attempt 1). */
+  open(target: SessionTarget): Tab {
+    const tab: Tab = {
+      id: this.nextId++,
+      target: { ...target, command: target.command ? [...target.command] : null },
+      status: { kind: "connecting", since: this.clock() },
+      sessionId: null,
+      attempt: 1,
+    };
+    this.tabs.push(tab);
+    this.activeId = tab.id;
+    this.changed();
+    return tab;
+  }
+
+  activate(id: number): void {
+    if (this.get(id) && this.activeId !== id) {
+      this.activeId = id;
+      this.changed();
+    }
+  }
+
+  /** Is this attempt still the tab's current one? */
+  isCurrent(id: number, attempt: number): boolean {
+    const tab = this.get(id);
+    return tab !== undefined && tab.attempt === attempt;
+  }
+
+  /**
+   * open_session returned. False when the tab was closed or reopened meanwhile: the caller must
+   * close that session.
+   */
+  sessionOpened(id: number, attempt: number, sessionId: number): boolean {
+    const tab = this.get(id);
+    if (!tab || tab.attempt !== attempt) return false;
+    // Kept even when the session already ended (its exit can beat open_session's reply), so that
+    // closing or reopening the tab releases it.
+    tab.sessionId = sessionId;
+    this.changed();
+    return true;
+  }
+
+  /** open_session failed: the tab shows the reason and offers Reconnect. */
+  openFailed(id: number, attempt: number, reason: string): void {
+    const tab = this.get(id);
+    if (!tab || tab.attempt !== attempt || isEnded(tab.status)) return;
+    tab.status = { kind: "lost", reason, beforeConnect: tab.status.kind === "connecting" };
+    this.changed();
+  }
+
+  /** A SessionState from the engine. Returns the new status, or null if nothing changed. */
+  sessionState(id: number, attempt: number, event: SessionState): TabStatus | null {
+    const tab = this.get(id);
+    if (!tab || tab.attempt !== attempt) return null;
+    const next = nextStatus(tab.status, event, this.clock());
+    if (!next) return null;
+    tab.status = next;
+    this.changed();
+    return next;
+  }
+
+  /**
+   * Reopens an ended tab (Enter on exited, Reconnect on lost): a new attempt, connecting.
+   * Returns the new attempt and the old session id to release, or null if the tab is not ended.
+   */
+  reopen(id: number): { attempt: number; oldSession: number | null } | null {
+    const tab = this.get(id);
+    if (!tab || !isEnded(tab.status)) return null;
+    const oldSession = tab.sessionId;
+    tab.attempt += 1;
+    tab.sessionId = null;
+    tab.status = { kind: "connecting", since: this.clock() };
+    this.changed();
+    return { attempt: tab.attempt, oldSession };
+  }
+
+  /**
+   * Removes the tab. Returns the session id to close (null if none was open), or undefined if no
+   * such tab. The neighbour becomes active.
+   */
+  close(id: number): number | null | undefined {
+    const i = this.tabs.findIndex((t) => t.id === id);
+    if (i < 0) return undefined;
+    const [tab] = this.tabs.splice(i, 1);
+    if (this.activeId === id) {
+      const next = this.tabs[i] ?? this.tabs[i - 1];
+      this.activeId = next ? next.id : null;
+    }
+    this.changed();
+    return tab!.sessionId;
+  }
+}

@@ -1,0 +1,374 @@
+// The right side: a tab bar and one terminal pane per tab, wired to exec sessions.
+import { FlowController, type FlowStats } from "./flow";
+import { clear, h, setText } from "./dom";
+import { errorMessage, type Backend } from "./ipc";
+import type { SessionState } from "./ipc/types";
+import {
+  inputAction,
+  isEnded,
+  statusText,
+  TabModel,
+  tabTitle,
+  type SessionTarget,
+  type Tab,
+} from "./tabs";
+import { podtermHook, TerminalView } from "./terminal";
+
+/** Type-ahead kept while a tab connects (bytes of text). */
+const MAX_QUEUED_INPUT = 64 * 1024;
+
+interface Runtime {
+  view: TerminalView;
+  pane: HTMLElement;
+  banner: HTMLElement;
+  bannerText: HTMLElement;
+  bannerButton: HTMLButtonElement;
+  progress: HTMLElement;
+  toast: HTMLElement;
+  toastTimer: ReturnType<typeof setTimeout> | null;
+  flow: FlowController | null;
+  /** Input typed before the session could take it. */
+  queued: string;
+  /** Input waiting for the previous send_input to return (keeps keystrokes in order). */
+  outbox: string;
+  sending: boolean;
+}
+
+export interface WorkspaceOptions {
+  /** Called when the set of tabs changes (the shell shows its welcome screen when empty). */
+  onTabsChanged?(count: number): void;
+}
+
+export class Workspace {
+  readonly model = new TabModel();
+  readonly root: HTMLElement;
+  private readonly tabBar: HTMLElement;
+  private readonly panes: HTMLElement;
+  private readonly runtimes = new Map<number, Runtime>();
+  private connectTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly backend: Backend,
+    parent: HTMLElement,
+    private readonly opts: WorkspaceOptions = {},
+  ) {
+    this.tabBar = h("div", { class: "tab-bar", role: "tablist", "aria-label": "Terminal tabs" });
+    this.panes = h("div", { class: "panes" });
+    this.root = h("div", { class: "workspace-tabs" }, this.tabBar, this.panes);
+    parent.appendChild(this.root);
+    this.model.onChange(() => this.render());
+
+    const hook = podtermHook();
+    hook.tabs = () =>
+      this.model.list().map((t) => ({
+        id: t.id,
+        title: tabTitle(t.target),
+        status: t.status,
+        sessionId: t.sessionId,
+        attempt: t.attempt,
+        active: this.model.active?.id === t.id,
+      }));
+    hook.flow = (tabId: number): FlowStats | null => this.runtimes.get(tabId)?.flow?.stats() ?? null;
+    hook.backend = backend.kind;
+  }
+
+  /** Opens a new tab on `target` and starts its session. */
+  open(target: SessionTarget): Tab {
+    const tab = this.model.open(target);
+    const bannerText = h("span", { class: "banner-text" });
+    const bannerButton = h("button", { class: "banner-button" });
+    const banner = h("div", { class: "banner", hidden: true, role: "status" }, bannerText, bannerButton);
+    const progress = h("div", { class: "progress", hidden: true }, h("div", { class: "progress-bar" }));
+    const toast = h("div", { class: "toast", hidden: true, "aria-live": "polite" });
+    const pane = h("div", {
+      class: "pane",
+      role: "tabpanel",
+      "data-tab-id": tab.id,
+      id: `pane-${tab.id}`,
+    }, progress, banner);
+    this.panes.appendChild(pane);
+    const view = new TerminalView(pane, {
+      onData: (data) => this.input(tab.id, data),
+      onResize: (cols, rows) => {
+        const t = this.model.get(tab.id);
+        if (t && t.sessionId !== null && !isEnded(t.status)) {
+          this.backend.resize(t.sessionId, cols, rows).catch(() => {});
+        }
+      },
+      onNotice: (text) => this.toast(tab.id, text),
+    });
+    pane.appendChild(toast);
+    const rt: Runtime = {
+      view,
+      pane,
+      banner,
+      bannerText,
+      bannerButton,
+      progress,
+      toast,
+      toastTimer: null,
+      flow: null,
+      queued: "",
+      outbox: "",
+      sending: false,
+    };
+    bannerButton.addEventListener("click", () => this.reopen(tab.id));
+    this.runtimes.set(tab.id, rt);
+    podtermHook().terminals.set(tab.id, view.term);
+    this.render(); // shows the pane so that the terminal can measure itself
+    view.fit();
+    view.focus();
+    this.startSession(tab, tab.attempt);
+    return tab;
+  }
+
+  private startSession(tab: Tab, attempt: number): void {
+    const rt = this.runtimes.get(tab.id);
+    if (!rt) return;
+    rt.flow?.dispose();
+    rt.queued = "";
+    rt.outbox = "";
+    const flow = new FlowController(rt.view.term, (id, bytes) => {
+      this.backend.ack(id, bytes).catch(() => {
+        /* the session is gone; its state channel says why */
+      });
+    });
+    rt.flow = flow;
+    rt.view.fit();
+    const { cols, rows } = rt.view.term;
+    this.backend
+      .openSession(
+        { ...tab.target, cols, rows },
+        (bytes) => flow.write(bytes),
+        (state) => this.sessionState(tab.id, attempt, state),
+      )
+      .then(
+        (sessionId) => {
+          if (!this.model.sessionOpened(tab.id, attempt, sessionId)) {
+            this.backend.closeSession(sessionId).catch(() => {});
+            return;
+          }
+          flow.setSession(sessionId);
+          const t = this.model.get(tab.id);
+          if (t && !isEnded(t.status)) {
+            const now = rt.view.term;
+            if (now.cols !== cols || now.rows !== rows) {
+              this.backend.resize(sessionId, now.cols, now.rows).catch(() => {});
+            }
+          }
+          this.flushQueued(tab.id);
+        },
+        (err) => this.model.openFailed(tab.id, attempt, errorMessage(err)),
+      );
+  }
+
+  private sessionState(tabId: number, attempt: number, state: SessionState): void {
+    const next = this.model.sessionState(tabId, attempt, state);
+    if (!next) return;
+    const rt = this.runtimes.get(tabId);
+    if (!rt) return;
+    if (next.kind === "connected") {
+      this.flushQueued(tabId);
+    } else if (next.kind === "exited" || next.kind === "lost") {
+      rt.queued = "";
+      // Output and state travel on separate channels: let the last output land first.
+      setTimeout(() => {
+        if (!this.model.isCurrent(tabId, attempt)) return;
+        if (next.kind === "exited") rt.view.notice(`process exited with code ${next.code}; press Enter to reopen`);
+        else rt.view.notice(`${next.beforeConnect ? "could not connect" : "connection lost"}: ${next.reason}`);
+        rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
+      }, 50);
+    }
+  }
+
+  /** Keystrokes from a tab's terminal. */
+  private input(tabId: number, data: string): void {
+    const tab = this.model.get(tabId);
+    const rt = this.runtimes.get(tabId);
+    if (!tab || !rt) return;
+    switch (inputAction(tab.status, data)) {
+      case "send":
+        if (tab.sessionId !== null) this.send(tab.sessionId, rt, data);
+        else this.queue(rt, data);
+        break;
+      case "queue":
+        this.queue(rt, data);
+        break;
+      case "reopen":
+        this.reopen(tabId);
+        break;
+      case "ignore":
+        break;
+    }
+  }
+
+  private queue(rt: Runtime, data: string): void {
+    if (rt.queued.length + data.length <= MAX_QUEUED_INPUT) rt.queued += data;
+  }
+
+  private flushQueued(tabId: number): void {
+    const tab = this.model.get(tabId);
+    const rt = this.runtimes.get(tabId);
+    if (!tab || !rt || !rt.queued || tab.sessionId === null || tab.status.kind !== "connected") return;
+    const data = rt.queued;
+    rt.queued = "";
+    this.send(tab.sessionId, rt, data);
+  }
+
+  /** send_input, one call at a time per tab so that keystrokes cannot overtake each other. */
+  private send(sessionId: number, rt: Runtime, data: string): void {
+    if (rt.sending) {
+      rt.outbox += data;
+      return;
+    }
+    rt.sending = true;
+    this.backend
+      .sendInput(sessionId, data)
+      .catch(() => {
+        /* the session ended; its state channel tells the user */
+      })
+      .finally(() => {
+        rt.sending = false;
+        if (rt.outbox) {
+          const next = rt.outbox;
+          rt.outbox = "";
+          this.send(sessionId, rt, next);
+        }
+      });
+  }
+
+  /** Enter on an exited tab, or Reconnect on a lost one: a new session with the same target. */
+  reopen(tabId: number): void {
+    const r = this.model.reopen(tabId);
+    const tab = this.model.get(tabId);
+    const rt = this.runtimes.get(tabId);
+    if (!r || !tab || !rt) return;
+    if (r.oldSession !== null) this.backend.closeSession(r.oldSession).catch(() => {});
+    rt.view.term.write("\x1b[?25h");
+    rt.view.notice("reconnecting");
+    rt.view.focus();
+    this.startSession(tab, r.attempt);
+  }
+
+  /** Closes a tab and ends its session. */
+  close(tabId: number): void {
+    const rt = this.runtimes.get(tabId);
+    const sessionId = this.model.close(tabId);
+    if (sessionId === undefined) return;
+    if (sessionId !== null) this.backend.closeSession(sessionId).catch(() => {});
+    if (rt) {
+      rt.flow?.dispose();
+      rt.view.dispose();
+      rt.pane.remove();
+      if (rt.toastTimer) clearTimeout(rt.toastTimer);
+    }
+    this.runtimes.delete(tabId);
+    podtermHook().terminals.delete(tabId);
+    this.model.active && this.runtimes.get(this.model.active.id)?.view.focus();
+  }
+
+  activate(tabId: number): void {
+    this.model.activate(tabId);
+    this.runtimes.get(tabId)?.view.focus();
+  }
+
+  private toast(tabId: number, text: string): void {
+    const rt = this.runtimes.get(tabId);
+    if (!rt) return;
+    setText(rt.toast, text);
+    rt.toast.hidden = false;
+    if (rt.toastTimer) clearTimeout(rt.toastTimer);
+    rt.toastTimer = setTimeout(() => {
+      rt.toast.hidden = true;
+    }, 2000);
+  }
+
+  private render(): void {
+    const tabs = this.model.list();
+    const active = this.model.active;
+    clear(this.tabBar);
+    for (const t of tabs) {
+      const selected = active?.id === t.id;
+      const button = h(
+        "div",
+        {
+          class: `tab state-${t.status.kind}${selected ? " active" : ""}`,
+          role: "tab",
+          tabindex: selected ? 0 : -1,
+          "aria-selected": selected ? "true" : "false",
+          "aria-controls": `pane-${t.id}`,
+          "data-tab-id": t.id,
+          "data-state": t.status.kind,
+          title: `${tabTitle(t.target)} in ${t.target.namespace} (${t.target.profile})`,
+          onclick: (e: Event) => {
+            if (!(e.target as HTMLElement).closest(".tab-close")) this.activate(t.id);
+          },
+          onauxclick: (e: Event) => {
+            if ((e as MouseEvent).button === 1) this.close(t.id);
+          },
+        },
+        h("span", { class: "tab-dot", "aria-hidden": "true" }),
+        h("span", { class: "tab-title" }, tabTitle(t.target)),
+        h("span", { class: "tab-status" }, statusText(t.status)),
+        h("button", { class: "tab-close icon-button", title: "Close tab (ends the session)", "aria-label": "Close tab", onclick: () => this.close(t.id) }, "×"),
+      );
+      this.tabBar.appendChild(button);
+    }
+    let connecting = false;
+    for (const t of tabs) {
+      const rt = this.runtimes.get(t.id);
+      if (!rt) continue;
+      const visible = active?.id === t.id;
+      if (rt.pane.hidden === visible) {
+        rt.pane.hidden = !visible;
+        if (visible) rt.view.fit();
+      }
+      rt.pane.dataset.state = t.status.kind;
+      this.renderBanner(t, rt);
+      if (t.status.kind === "connecting") connecting = true;
+    }
+    if (connecting && this.connectTimer === null) {
+      this.connectTimer = setInterval(() => this.render(), 500);
+    } else if (!connecting && this.connectTimer !== null) {
+      clearInterval(this.connectTimer);
+      this.connectTimer = null;
+    }
+    this.opts.onTabsChanged?.(tabs.length);
+  }
+
+  private renderBanner(t: Tab, rt: Runtime): void {
+    const where = `${t.target.pod}/${t.target.container}`;
+    const s = t.status;
+    rt.progress.hidden = s.kind !== "connecting";
+    switch (s.kind) {
+      case "connecting": {
+        const secs = Math.max(0, (Date.now() - s.since) / 1000);
+        rt.banner.hidden = false;
+        rt.banner.className = "banner connecting";
+        setText(rt.bannerText, `Connecting to ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`);
+        rt.bannerButton.hidden = true;
+        break;
+      }
+      case "connected":
+        rt.banner.hidden = true;
+        break;
+      case "exited":
+        rt.banner.hidden = false;
+        rt.banner.className = `banner exited${s.code === 0 ? " ok" : ""}`;
+        setText(rt.bannerText, `The process exited with code ${s.code}. Press Enter in the terminal to start a new session.`);
+        rt.bannerButton.hidden = false;
+        setText(rt.bannerButton, "Reopen");
+        break;
+      case "lost":
+        rt.banner.hidden = false;
+        rt.banner.className = "banner lost";
+        setText(
+          rt.bannerText,
+          s.beforeConnect ? `Could not open a shell in ${where}: ${s.reason}` : `Connection lost: ${s.reason}`,
+        );
+        rt.bannerButton.hidden = false;
+        setText(rt.bannerButton, "Reconnect");
+        break;
+    }
+  }
+}
