@@ -5,19 +5,32 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TC_KUBECONFIG ?= .tmp/testcluster.kubeconfig
 
-.PHONY: deps run lint test clean
+.PHONY: deps ui run app demo-cluster lint test test-ui clean
 
 deps:
 	bash scripts/deps.sh
 
-run: deps
-	@echo "Note: the Podterm desktop app arrives with the desktop issue; for now 'make run' starts"
-	@echo "testcluster, the demo Kubernetes API stand-in, in the foreground (Ctrl-C stops it)."
-	@echo "In another terminal: KUBECONFIG=$(TC_KUBECONFIG) kubectl get pods -n demo"
+# The desktop app, release build with the UI embedded (window title "Podterm"). With no saved
+# profile it offers to import ~/.kube/config or to start the in-app Demo cluster.
+run: app
+	target/release/podterm-desktop
+
+app: deps ui
+	$(CARGO) build --release -p podterm-desktop --features tauri/custom-protocol
+
+# The Kubernetes stand-in alone, in the foreground, for kubectl and `podterm exec`.
+demo-cluster: deps
 	@mkdir -p "$(dir $(TC_KUBECONFIG))"
+	@echo "In another terminal: KUBECONFIG=$(TC_KUBECONFIG) kubectl get pods"
 	$(CARGO) run --release -p testcluster -- serve --kubeconfig "$(TC_KUBECONFIG)"
 
-lint: deps
+# The frontend: installed from package-lock.json and built into ui/dist (the app embeds it, and
+# tauri's build checks it exists, so it comes before any cargo build of the app).
+ui: deps
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	cd ui && npm run build
+
+lint: deps ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
@@ -32,6 +45,12 @@ test: deps lint
 	echo "conformance kubectls: $$kubectls"; \
 	export PODTERM_KUBECTLS="$$kubectls"; \
 	bash scripts/with-keyring.sh $(CARGO) test --workspace --all-targets -- --test-threads=2
+	$(MAKE) --no-print-directory test-ui
+
+# The frontend's own checks: types, unit tests (Vitest), and the UI in Debian's Chromium with
+# the IPC mocked (playwright-core; never downloads a browser).
+test-ui: ui
+	cd ui && npm run typecheck && npm test && npm run test:e2e
 
 clean:
 	$(CARGO) clean

@@ -15,6 +15,15 @@ APT_PACKAGES=(build-essential pkg-config curl file libssl-dev python3-venv tmux 
 # A real Secret Service for the keyring tests (scripts/with-keyring.sh): D-Bus session bus,
 # gnome-keyring, secret-tool.
 APT_PACKAGES+=(dbus gnome-keyring libsecret-tools)
+# The desktop app (Tauri 2 on WebKitGTK 4.1); Debian 12 has no libappindicator3-dev, the
+# ayatana one serves the tray.
+APT_PACKAGES+=(libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev)
+# Running the app headless (tests, screenshots): a virtual X server, WebKit's WebDriver.
+APT_PACKAGES+=(xvfb xauth webkit2gtk-driver dbus-x11 imagemagick)
+# The UI tests: Debian's Chromium driven by playwright-core (no browser download), and a font.
+APT_PACKAGES+=(chromium fonts-dejavu-core)
+# Node.js and npm build the frontend; the build machines ship Node 20 (Vite 7 needs >= 20.19).
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
 say() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }

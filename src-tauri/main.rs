@@ -1,10 +1,8 @@
-//! Podterm desktop app. The Tauri shell arrives with the desktop issue; until then this binary
-//! tells the user where to go instead of pretending to be an app.
+//! Podterm's desktop app: the binary. Everything is in the library (src-tauri/lib.rs).
+
+// No console window next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    eprintln!(
-        "podterm-desktop: the desktop app is not built yet.\n\
-         Try the Kubernetes stand-in instead: `cargo run -p testcluster -- serve --kubeconfig /tmp/tc.kubeconfig`"
-    );
-    std::process::exit(2);
+    podterm_desktop_lib::run();
 }

@@ -2,6 +2,7 @@
 //! without a window.
 //!
 //! - [`cluster`]: a client from kubeconfig (several files merged, a context, a namespace).
+//! - [`browse`]: namespaces and a live, watched list of pod summaries (a cluster browser).
 //! - [`pods`]: finding the pod and container to run in, as kubectl does.
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
 //! - [`exec`]: exec and attach sessions: the frame pump, read-ahead, liveness, outcomes.
@@ -11,6 +12,7 @@
 //! - [`vault`]: secrets of saved profiles in the OS keyring (or in memory for one run).
 //! - [`shellenv`]: the login-shell environment, for credential plugins.
 
+pub mod browse;
 pub mod cluster;
 pub mod exec;
 pub mod flow;

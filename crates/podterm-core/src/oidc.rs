@@ -130,19 +130,23 @@ pub async fn refresh(
         })?
         .to_string();
     let (client, uri) = client_for(&token_url, ca_pem)?;
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    form.append_pair("grant_type", "refresh_token")
-        .append_pair("refresh_token", refresh_token)
-        .append_pair("client_id", client_id);
-    if let Some(s) = client_secret {
-        form.append_pair("client_secret", s);
-    }
+    // Built and dropped before any await: the serializer is not Send.
+    let body = {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "refresh_token")
+            .append_pair("refresh_token", refresh_token)
+            .append_pair("client_id", client_id);
+        if let Some(s) = client_secret {
+            form.append_pair("client_secret", s);
+        }
+        form.finish()
+    };
     let req = http::Request::post(path_and_query(&uri))
         .header(
             http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
         )
-        .body(form.finish().into_bytes())
+        .body(body.into_bytes())
         .map_err(|e| OidcError::Provider {
             url: token_url.clone(),
             message: e.to_string(),

@@ -1,0 +1,386 @@
+//! What a cluster browser shows: the namespaces, and a live list of pods in one namespace fed by
+//! a watch (kube-runtime's watcher: list, then watch from the list's resourceVersion, re-list
+//! with backoff when the watch breaks or expires).
+//!
+//! The pods come as [`PodChange`]s — added, modified, deleted — of [`PodSummary`]s, the few
+//! fields a pod list needs. A re-list is reconciled against what was shown before: pods that
+//! vanished while the watch was down are reported deleted, unchanged pods are not repeated.
+
+use futures_util::{Stream, StreamExt};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{Api, ListParams};
+use kube::runtime::{watcher, WatchStreamExt};
+use std::collections::{HashMap, HashSet};
+
+/// Why the browser could not list or watch.
+#[derive(Debug, thiserror::Error)]
+pub enum BrowseError {
+    /// The API server refused (its own words: 403, 404 ...).
+    #[error("Error from server ({reason}): {message}")]
+    Api {
+        code: u16,
+        reason: String,
+        message: String,
+    },
+    /// The credentials were refused (401); kubectl's words.
+    #[error("You must be logged in to the server (the server has asked for the client to provide credentials)")]
+    Unauthorized,
+    /// The API server could not be reached or answered nonsense.
+    #[error("cannot reach the API server: {0}")]
+    Transport(String),
+    /// The watch ended before its first list arrived.
+    #[error("the pod watch ended before listing the pods: retry")]
+    Ended,
+}
+
+impl From<kube::Error> for BrowseError {
+    fn from(e: kube::Error) -> Self {
+        match e {
+            kube::Error::Api(s) if s.code == 401 => BrowseError::Unauthorized,
+            kube::Error::Api(s) => BrowseError::Api {
+                code: s.code,
+                reason: if s.reason.is_empty() {
+                    "Unknown".into()
+                } else {
+                    s.reason.clone()
+                },
+                message: s.message.clone(),
+            },
+            other => BrowseError::Transport(crate::cluster::describe(&other)),
+        }
+    }
+}
+
+impl From<watcher::Error> for BrowseError {
+    fn from(e: watcher::Error) -> Self {
+        match e {
+            watcher::Error::InitialListFailed(e)
+            | watcher::Error::WatchStartFailed(e)
+            | watcher::Error::WatchFailed(e) => e.into(),
+            watcher::Error::WatchError(s) => kube::Error::Api(s).into(),
+            other => BrowseError::Transport(other.to_string()),
+        }
+    }
+}
+
+/// The namespaces, sorted. A user who may not list namespaces (RBAC limited to namespaces of
+/// their own, common on shared clusters) gets `fallback` alone instead of an error.
+pub async fn namespaces(client: &kube::Client, fallback: &str) -> Result<Vec<String>, BrowseError> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    match api.list(&ListParams::default()).await {
+        Ok(list) => {
+            let mut names: Vec<String> = list
+                .items
+                .into_iter()
+                .filter_map(|n| n.metadata.name)
+                .collect();
+            names.sort();
+            Ok(names)
+        }
+        Err(kube::Error::Api(s)) if s.code == 403 => {
+            tracing::info!(
+                "namespaces may not be listed ({}): showing {fallback}",
+                s.message
+            );
+            Ok(vec![fallback.to_string()])
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A pod as a pod list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSummary {
+    pub name: String,
+    pub namespace: String,
+    /// `status.phase` (`Pending`, `Running`, `Succeeded`, `Failed`, `Unknown`).
+    pub phase: String,
+    /// Ready containers out of all, as kubectl shows it: `1/2`.
+    pub ready: String,
+    /// Restarts of all containers together.
+    pub restarts: u32,
+    /// RFC 3339 (`2026-01-02T03:04:05Z`); empty when the pod has none.
+    pub created_at: String,
+    pub containers: Vec<String>,
+    /// The container kubectl would pick: the default-container annotation, else the first.
+    pub default_container: String,
+    /// Deletion has begun (`metadata.deletionTimestamp` is set).
+    pub terminating: bool,
+}
+
+impl PodSummary {
+    pub fn from_pod(pod: &Pod) -> Self {
+        let meta = &pod.metadata;
+        let containers: Vec<String> = pod
+            .spec
+            .as_ref()
+            .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
+            .unwrap_or_default();
+        let statuses = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_deref())
+            .unwrap_or_default();
+        let ready = statuses.iter().filter(|s| s.ready).count();
+        let restarts = statuses
+            .iter()
+            .map(|s| u32::try_from(s.restart_count).unwrap_or(0))
+            .fold(0u32, u32::saturating_add);
+        PodSummary {
+            name: meta.name.clone().unwrap_or_default(),
+            namespace: meta.namespace.clone().unwrap_or_default(),
+            phase: pod
+                .status
+                .as_ref()
+                .and_then(|s| s.phase.clone())
+                .unwrap_or_else(|| "Unknown".into()),
+            ready: format!("{ready}/{}", containers.len()),
+            restarts,
+            created_at: meta
+                .creation_timestamp
+                .as_ref()
+                .map(|t| t.0.to_string())
+                .unwrap_or_default(),
+            default_container: crate::pods::choose_container(pod, None)
+                .map(|(c, _)| c)
+                .unwrap_or_default(),
+            containers,
+            terminating: meta.deletion_timestamp.is_some(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// One change to the pod list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodChange {
+    pub kind: ChangeKind,
+    pub pod: PodSummary,
+}
+
+/// Turns watcher events into list changes. Pure: fed events, returns changes.
+#[derive(Debug, Default)]
+pub struct PodList {
+    shown: HashMap<String, PodSummary>,
+    /// Names seen since the last `Init`, while a (re-)list is in progress.
+    relisting: Option<HashSet<String>>,
+}
+
+impl PodList {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The changes one watcher event makes to the list.
+    pub fn apply(&mut self, event: watcher::Event<Pod>) -> Vec<PodChange> {
+        match event {
+            watcher::Event::Init => {
+                self.relisting = Some(HashSet::new());
+                Vec::new()
+            }
+            watcher::Event::InitApply(pod) => {
+                let s = PodSummary::from_pod(&pod);
+                if let Some(seen) = &mut self.relisting {
+                    seen.insert(key(&s));
+                }
+                self.upsert(s).into_iter().collect()
+            }
+            watcher::Event::InitDone => {
+                let Some(seen) = self.relisting.take() else {
+                    return Vec::new();
+                };
+                let gone: Vec<String> = self
+                    .shown
+                    .keys()
+                    .filter(|k| !seen.contains(*k))
+                    .cloned()
+                    .collect();
+                let mut changes: Vec<PodChange> = gone
+                    .into_iter()
+                    .filter_map(|k| self.shown.remove(&k))
+                    .map(|pod| PodChange {
+                        kind: ChangeKind::Deleted,
+                        pod,
+                    })
+                    .collect();
+                changes.sort_by(|a, b| a.pod.name.cmp(&b.pod.name));
+                changes
+            }
+            watcher::Event::Apply(pod) => self
+                .upsert(PodSummary::from_pod(&pod))
+                .into_iter()
+                .collect(),
+            watcher::Event::Delete(pod) => {
+                let s = PodSummary::from_pod(&pod);
+                self.shown.remove(&key(&s));
+                vec![PodChange {
+                    kind: ChangeKind::Deleted,
+                    pod: s,
+                }]
+            }
+        }
+    }
+
+    /// Added for a new pod, Modified for a changed one, nothing for an unchanged one.
+    fn upsert(&mut self, s: PodSummary) -> Option<PodChange> {
+        match self.shown.insert(key(&s), s.clone()) {
+            None => Some(PodChange {
+                kind: ChangeKind::Added,
+                pod: s,
+            }),
+            Some(old) if old != s => Some(PodChange {
+                kind: ChangeKind::Modified,
+                pod: s,
+            }),
+            Some(_) => None,
+        }
+    }
+}
+
+fn key(s: &PodSummary) -> String {
+    format!("{}/{}", s.namespace, s.name)
+}
+
+/// A live pod list of one namespace. The first list has succeeded when this returns: its
+/// failure (403, 401, unreachable) is the error. Later breaks are retried with backoff and
+/// reconciled by a re-list; the stream never ends on its own (drop it to stop watching).
+pub async fn watch_pods(
+    client: &kube::Client,
+    namespace: &str,
+) -> Result<impl Stream<Item = PodChange> + Send + 'static, BrowseError> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let mut events = watcher(api, watcher::Config::default())
+        .default_backoff()
+        .boxed();
+    let mut list = PodList::new();
+    let mut first = Vec::new();
+    loop {
+        match events.next().await {
+            Some(Ok(event)) => {
+                let done = matches!(event, watcher::Event::InitDone);
+                first.extend(list.apply(event));
+                if done {
+                    break;
+                }
+            }
+            Some(Err(e)) => return Err(e.into()),
+            None => return Err(BrowseError::Ended),
+        }
+    }
+    let ns = namespace.to_string();
+    let rest = events
+        .scan(list, move |list, event| {
+            let changes = match event {
+                Ok(event) => list.apply(event),
+                Err(e) => {
+                    tracing::warn!(namespace = %ns, "pod watch broke, retrying: {e}");
+                    Vec::new()
+                }
+            };
+            futures_util::future::ready(Some(futures_util::stream::iter(changes)))
+        })
+        .flatten();
+    Ok(futures_util::stream::iter(first).chain(rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(v: serde_json::Value) -> Pod {
+        serde_json::from_value(v).expect("pod")
+    }
+
+    fn web(name: &str, restarts: i32) -> Pod {
+        pod(serde_json::json!({
+            "metadata": { "name": name, "namespace": "demo", "creationTimestamp": "2026-01-02T03:04:05Z" },
+            "spec": { "containers": [{ "name": "web" }] },
+            "status": { "phase": "Running", "containerStatuses": [
+                { "name": "web", "ready": true, "restartCount": restarts, "image": "i", "imageID": "" }
+            ] },
+        }))
+    }
+
+    #[test]
+    fn summary_as_kubectl_get_pods_shows_it() {
+        let p = pod(serde_json::json!({
+            "metadata": {
+                "name": "multi", "namespace": "demo",
+                "creationTimestamp": "2026-01-02T03:04:05Z",
+                "deletionTimestamp": "2026-01-02T04:00:00Z",
+                "annotations": { "kubectl.kubernetes.io/default-container": "sidecar" },
+            },
+            "spec": { "containers": [{ "name": "app" }, { "name": "sidecar" }] },
+            "status": { "phase": "Running", "containerStatuses": [
+                { "name": "app", "ready": true, "restartCount": 2, "image": "i", "imageID": "" },
+                { "name": "sidecar", "ready": false, "restartCount": 1, "image": "i", "imageID": "" },
+            ] },
+        }));
+        assert_eq!(
+            PodSummary::from_pod(&p),
+            PodSummary {
+                name: "multi".into(),
+                namespace: "demo".into(),
+                phase: "Running".into(),
+                ready: "1/2".into(),
+                restarts: 3,
+                created_at: "2026-01-02T03:04:05Z".into(),
+                containers: vec!["app".into(), "sidecar".into()],
+                default_container: "sidecar".into(),
+                terminating: true,
+            }
+        );
+        let bare = PodSummary::from_pod(&pod(serde_json::json!({ "metadata": { "name": "x" } })));
+        assert_eq!(bare.phase, "Unknown");
+        assert_eq!(bare.ready, "0/0");
+        assert_eq!(bare.default_container, "");
+        assert_eq!(bare.created_at, "");
+    }
+
+    #[test]
+    fn relist_reports_vanished_pods_and_skips_unchanged_ones() {
+        let mut l = PodList::new();
+        let kinds = |c: Vec<PodChange>| -> Vec<(ChangeKind, String)> {
+            c.into_iter().map(|c| (c.kind, c.pod.name)).collect()
+        };
+        assert!(l.apply(watcher::Event::Init).is_empty());
+        assert_eq!(
+            kinds(l.apply(watcher::Event::InitApply(web("a", 0)))),
+            [(ChangeKind::Added, "a".into())]
+        );
+        assert_eq!(
+            kinds(l.apply(watcher::Event::InitApply(web("b", 0)))),
+            [(ChangeKind::Added, "b".into())]
+        );
+        assert!(l.apply(watcher::Event::InitDone).is_empty());
+        assert_eq!(
+            kinds(l.apply(watcher::Event::Apply(web("a", 1)))),
+            [(ChangeKind::Modified, "a".into())]
+        );
+        assert!(
+            l.apply(watcher::Event::Apply(web("a", 1))).is_empty(),
+            "an unchanged pod is not repeated"
+        );
+        // The watch broke; the re-list no longer has b, and c is new.
+        assert!(l.apply(watcher::Event::Init).is_empty());
+        assert!(l.apply(watcher::Event::InitApply(web("a", 1))).is_empty());
+        assert_eq!(
+            kinds(l.apply(watcher::Event::InitApply(web("c", 0)))),
+            [(ChangeKind::Added, "c".into())]
+        );
+        assert_eq!(
+            kinds(l.apply(watcher::Event::InitDone)),
+            [(ChangeKind::Deleted, "b".into())]
+        );
+        assert_eq!(
+            kinds(l.apply(watcher::Event::Delete(web("c", 0)))),
+            [(ChangeKind::Deleted, "c".into())]
+        );
+    }
+}

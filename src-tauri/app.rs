@@ -1,0 +1,530 @@
+//! The app's state behind the commands: profiles (saved ones and the in-memory Demo ones),
+//! a client per profile, and the registries of open sessions and pod watches, keyed by id.
+//!
+//! Nothing here knows about Tauri: outputs go to plain closures, so tests drive the same code
+//! the commands call, without a window. Nothing here speaks Kubernetes either: that is
+//! podterm-core's (clients, pods, exec sessions, flow control, the pod watch).
+
+use crate::demo::Demo;
+use crate::ipc::{OpenSessionRequest, PodEvent, ProfileSummary, SessionState};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use podterm_core::cluster::{self, Cluster};
+use podterm_core::exec::{ExecSpec, Session, Tuning};
+use podterm_core::flow::{self, Credit, FlowConfig};
+use podterm_core::import::{self, ImportOptions};
+use podterm_core::pods::{self, PodTarget};
+use podterm_core::profiles::{Auth, Profile, ProfileStore};
+use podterm_core::{browse, shellenv, vault::Vault};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+/// Where the app keeps things; from the environment in the real app, explicit in tests.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The profile store's directory; `None`: `PODTERM_CONFIG_DIR`, else the OS config dir.
+    pub profiles_dir: Option<PathBuf>,
+    /// Open the Demo cluster's fault-control port here (loopback; for end-to-end tests).
+    pub demo_admin: Option<SocketAddr>,
+}
+
+/// Output a session holds for a UI that is behind, before its socket pauses. A terminal renders
+/// some 20 MB/s at best, so this is what Ctrl-C waits behind in a flood: 1 MiB (~50 ms of
+/// rendering) rather than the engine's 8 MiB default made for pipes.
+const UI_READ_AHEAD: usize = 1 << 20;
+
+/// Environment variable: the Demo cluster's admin port (`127.0.0.1:PORT`), for e2e tests.
+pub const DEMO_ADMIN_ENV: &str = "PODTERM_DEMO_ADMIN";
+
+impl Config {
+    pub fn from_env() -> Self {
+        let demo_admin = std::env::var(DEMO_ADMIN_ENV).ok().and_then(|v| {
+            match v.parse::<SocketAddr>() {
+                Ok(a) if a.ip().is_loopback() => Some(a),
+                _ => {
+                    tracing::warn!("{DEMO_ADMIN_ENV}={v:?} ignored: give a loopback address such as 127.0.0.1:7443");
+                    None
+                }
+            }
+        });
+        Config {
+            profiles_dir: None,
+            demo_admin,
+        }
+    }
+}
+
+/// A session's input, in order: keystrokes and resizes share one queue.
+enum Control {
+    Input(Bytes),
+    Resize(u16, u16),
+}
+
+struct SessionEntry {
+    control: mpsc::UnboundedSender<Control>,
+    credit: Credit,
+    task: Option<AbortHandle>,
+}
+
+/// The app state. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    rt: Handle,
+    store: Result<ProfileStore, String>,
+    /// The OS keyring, opened on first need (a later call retries after a failure).
+    keyring: Mutex<Option<Vault>>,
+    demo: Demo,
+    clients: Mutex<HashMap<String, Cluster>>,
+    sessions: Mutex<HashMap<u32, SessionEntry>>,
+    watches: Mutex<HashMap<u32, AbortHandle>>,
+    next_id: AtomicU32,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Adds what to do when a saved profile's credentials were refused.
+pub fn explain(profile: &str, message: String) -> String {
+    if message.starts_with("You must be logged in") {
+        format!(
+            "{message}: the cluster refused the credentials of profile \"{profile}\" (401); the token may be revoked or expired: import the profile again"
+        )
+    } else {
+        message
+    }
+}
+
+impl App {
+    /// `rt` runs the sessions and watches (Tauri's runtime in the app).
+    pub fn new(rt: Handle, config: Config) -> Self {
+        let store = match &config.profiles_dir {
+            Some(dir) => Ok(ProfileStore::open(dir.clone())),
+            None => ProfileStore::open_default().map_err(|e| e.to_string()),
+        };
+        App {
+            inner: Arc::new(Inner {
+                rt,
+                store,
+                keyring: Mutex::new(None),
+                demo: Demo::new(config.demo_admin),
+                clients: Mutex::new(HashMap::new()),
+                sessions: Mutex::new(HashMap::new()),
+                watches: Mutex::new(HashMap::new()),
+                next_id: AtomicU32::new(1),
+            }),
+        }
+    }
+
+    fn store(&self) -> Result<&ProfileStore, String> {
+        self.inner.store.as_ref().map_err(Clone::clone)
+    }
+
+    fn keyring(&self) -> Result<Vault, String> {
+        let mut k = lock(&self.inner.keyring);
+        if let Some(v) = &*k {
+            return Ok(v.clone());
+        }
+        let v = Vault::os().map_err(|e| e.to_string())?;
+        *k = Some(v.clone());
+        Ok(v)
+    }
+
+    fn next_id(&self) -> u32 {
+        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn forget_client(&self, name: &str) {
+        lock(&self.inner.clients).remove(name);
+    }
+
+    // --- profiles ------------------------------------------------------------------------
+
+    /// The Demo profiles (once started), then the saved ones.
+    pub fn list_profiles(&self) -> Result<Vec<ProfileSummary>, String> {
+        let mut out: Vec<ProfileSummary> = self
+            .inner
+            .demo
+            .profiles()
+            .iter()
+            .map(ProfileSummary::from)
+            .collect();
+        let saved = self.store()?.list().map_err(|e| e.to_string())?;
+        out.extend(saved.iter().map(ProfileSummary::from));
+        Ok(out)
+    }
+
+    /// Imports kubeconfig contexts (the file given, else `KUBECONFIG`, else `~/.kube/config`;
+    /// the context given, every one, or the current one); secrets go to the OS keyring.
+    pub async fn import_kubeconfig(
+        &self,
+        path: Option<String>,
+        context: Option<String>,
+        all: bool,
+    ) -> Result<Vec<ProfileSummary>, String> {
+        let opts = ImportOptions {
+            kubeconfig: path.filter(|p| !p.is_empty()).map(PathBuf::from),
+            context: context.filter(|c| !c.is_empty()),
+            all,
+        };
+        let store = self.store()?;
+        let vault = self.keyring()?;
+        let saved = import::import(&opts, store, &vault)
+            .await
+            .map_err(|e| e.to_string())?;
+        for p in &saved {
+            self.forget_client(&p.name);
+        }
+        Ok(saved.iter().map(ProfileSummary::from).collect())
+    }
+
+    /// Deletes a profile and its keyring entries (a Demo profile is only forgotten).
+    pub async fn delete_profile(&self, name: &str) -> Result<(), String> {
+        self.forget_client(name);
+        if self.inner.demo.forget(name) {
+            return Ok(());
+        }
+        let store = self.store()?;
+        let Some(p) = store.get(name).map_err(|e| e.to_string())? else {
+            return Err(format!("no profile named \"{name}\""));
+        };
+        let fields = p.secret_fields();
+        if !fields.is_empty() {
+            let vault = self.keyring()?;
+            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+            vault
+                .delete_profile(&p.id, &fields)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        store.remove(name).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Starts the Demo cluster (once) and returns its profile.
+    pub async fn demo_profile(&self) -> Result<ProfileSummary, String> {
+        let p = self.inner.demo.start().await?;
+        Ok(ProfileSummary::from(&p))
+    }
+
+    /// The Demo cluster, when it runs (tests use its fault controls).
+    pub async fn with_demo_cluster<R>(
+        &self,
+        f: impl FnOnce(&testcluster::TestCluster) -> R,
+    ) -> Option<R> {
+        self.inner.demo.with_cluster(f).await
+    }
+
+    /// A client for a profile (made once, then reused).
+    async fn cluster(&self, name: &str) -> Result<Cluster, String> {
+        if let Some(c) = lock(&self.inner.clients).get(name) {
+            return Ok(c.clone());
+        }
+        let (profile, vault) = self.profile(name)?;
+        let plugin_path = match profile.auth {
+            Auth::ExecPlugin { .. } => Some(shellenv::plugin_path_once().await),
+            _ => None,
+        };
+        // connect_profile's future is not Send (oidc::refresh keeps a form_urlencoded
+        // Serializer across an await), so it runs to completion on a blocking thread.
+        let rt = self.inner.rt.clone();
+        let c = self
+            .inner
+            .rt
+            .spawn_blocking(move || {
+                rt.block_on(cluster::connect_profile(
+                    &profile,
+                    &vault,
+                    plugin_path.as_deref(),
+                ))
+            })
+            .await
+            .map_err(|e| format!("connecting to the cluster failed: {e}"))?
+            .map_err(|e| e.to_string())?;
+        lock(&self.inner.clients).insert(name.to_string(), c.clone());
+        Ok(c)
+    }
+
+    /// A profile by name and the vault holding its secrets.
+    fn profile(&self, name: &str) -> Result<(Profile, Vault), String> {
+        if let Some(found) = self.inner.demo.profile(name) {
+            return Ok(found);
+        }
+        let store = self.store()?;
+        let Some(p) = store.get(name).map_err(|e| e.to_string())? else {
+            return Err(format!(
+                "no profile named \"{name}\": it may have been deleted; pick another one or import it again"
+            ));
+        };
+        // A profile without stored secrets (token file, key file) needs no keyring.
+        let vault = if p.secret_fields().is_empty() {
+            Vault::memory()
+        } else {
+            self.keyring()?
+        };
+        Ok((p, vault))
+    }
+
+    // --- browsing ------------------------------------------------------------------------
+
+    /// The namespaces (the profile's own alone when it may not list them).
+    pub async fn list_namespaces(&self, profile: &str) -> Result<Vec<String>, String> {
+        let c = self.cluster(profile).await?;
+        browse::namespaces(&c.client, &c.namespace)
+            .await
+            .map_err(|e| explain(profile, e.to_string()))
+    }
+
+    /// Starts a live pod list; the first list's failure is the error. `sink` gets every change
+    /// and returns false once nobody listens.
+    pub async fn watch_pods(
+        &self,
+        profile: &str,
+        namespace: &str,
+        mut sink: impl FnMut(PodEvent) -> bool + Send + 'static,
+    ) -> Result<u32, String> {
+        let c = self.cluster(profile).await?;
+        let ns = if namespace.is_empty() {
+            c.namespace.as_str()
+        } else {
+            namespace
+        };
+        let changes = browse::watch_pods(&c.client, ns)
+            .await
+            .map_err(|e| explain(profile, e.to_string()))?;
+        let id = self.next_id();
+        let app = self.clone();
+        let mut watches = lock(&self.inner.watches);
+        let task = self.inner.rt.spawn(async move {
+            let mut changes = std::pin::pin!(changes);
+            while let Some(change) = changes.next().await {
+                if !sink(change.into()) {
+                    break;
+                }
+            }
+            lock(&app.inner.watches).remove(&id);
+        });
+        watches.insert(id, task.abort_handle());
+        Ok(id)
+    }
+
+    pub fn stop_watch(&self, id: u32) {
+        if let Some(t) = lock(&self.inner.watches).remove(&id) {
+            t.abort();
+        }
+    }
+
+    // --- sessions ------------------------------------------------------------------------
+
+    /// Opens a TTY exec session and returns its id at once. `state` gets `connecting`,
+    /// `connected`, then one final state; `output` gets the coalesced output while the UI's
+    /// acknowledgements ([`App::ack`]) allow, and returns false once nobody listens.
+    pub fn open_session(
+        &self,
+        req: OpenSessionRequest,
+        output: impl FnMut(Bytes) -> bool + Send + 'static,
+        state: impl Fn(SessionState) + Send + Sync + 'static,
+    ) -> u32 {
+        let id = self.next_id();
+        let flow_cfg = FlowConfig::default();
+        let credit = Credit::new(&flow_cfg);
+        let (tx, rx) = mpsc::unbounded_channel();
+        // Registered before the task starts, so it can always remove itself.
+        let mut sessions = lock(&self.inner.sessions);
+        sessions.insert(
+            id,
+            SessionEntry {
+                control: tx,
+                credit: credit.clone(),
+                task: None,
+            },
+        );
+        let app = self.clone();
+        let task = self.inner.rt.spawn(async move {
+            state(SessionState::Connecting);
+            let end = app
+                .run_session(req, rx, credit, flow_cfg, output, &state)
+                .await;
+            lock(&app.inner.sessions).remove(&id);
+            state(end);
+        });
+        if let Some(e) = sessions.get_mut(&id) {
+            e.task = Some(task.abort_handle());
+        }
+        id
+    }
+
+    async fn run_session(
+        &self,
+        req: OpenSessionRequest,
+        mut control: mpsc::UnboundedReceiver<Control>,
+        credit: Credit,
+        flow_cfg: FlowConfig,
+        mut output: impl FnMut(Bytes) -> bool + Send + 'static,
+        state: &(impl Fn(SessionState) + Send + Sync),
+    ) -> SessionState {
+        let lost = |reason: String| SessionState::Lost {
+            reason: explain(&req.profile, reason),
+        };
+        let c = match self.cluster(&req.profile).await {
+            Ok(c) => c,
+            Err(e) => return lost(e),
+        };
+        let namespace = if req.namespace.is_empty() {
+            c.namespace.clone()
+        } else {
+            req.namespace.clone()
+        };
+        // kubectl's checks and words: no such pod, a completed pod, no such container.
+        let container = async {
+            let pod =
+                pods::resolve(&c.client, &namespace, &PodTarget::Pod(req.pod.clone())).await?;
+            pods::check_running(&pod)?;
+            let wanted = Some(req.container.as_str()).filter(|s| !s.is_empty());
+            pods::choose_container(&pod, wanted).map(|(c, _)| c)
+        };
+        let container = match container.await {
+            Ok(name) => name,
+            Err(e) => return lost(e.to_string()),
+        };
+        let spec = ExecSpec {
+            namespace,
+            pod: req.pod.clone(),
+            container,
+            command: req.command.clone().unwrap_or_else(pods::shell_command),
+            stdin: true,
+            stdout: true,
+            stderr: true,
+            tty: true,
+            size: Some((req.cols.max(1), req.rows.max(1))),
+            attach: false,
+        };
+        let tuning = Tuning {
+            read_ahead: UI_READ_AHEAD,
+            ..Tuning::default()
+        };
+        let mut session = match Session::start(&c.client, &spec, tuning).await {
+            Ok(s) => s,
+            Err(e) => return lost(e.to_string()),
+        };
+        state(SessionState::Connected);
+        let (_, closed_out) = mpsc::unbounded_channel();
+        let (_, closed_err) = mpsc::unbounded_channel();
+        let stdout = std::mem::replace(&mut session.stdout, closed_out);
+        let stderr = std::mem::replace(&mut session.stderr, closed_err);
+        let input = session.input.clone();
+        let ui_gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let gone = ui_gone.clone();
+        let pump = flow::pump(stdout, stderr, credit, flow_cfg, move |b| {
+            let ok = output(b);
+            if !ok {
+                gone.store(true, Ordering::SeqCst);
+            }
+            ok
+        });
+        // Input in the order it was sent; ends with the session.
+        let forward = async move {
+            while let Some(c) = control.recv().await {
+                let open = match c {
+                    Control::Input(b) => input.send(b).await,
+                    Control::Resize(cols, rows) => input.resize(cols, rows).await,
+                };
+                if !open {
+                    break;
+                }
+            }
+            std::future::pending::<()>().await
+        };
+        let finish = session.finish();
+        let mut pump = std::pin::pin!(pump);
+        let mut finish = std::pin::pin!(finish);
+        let work = async {
+            tokio::select! {
+                // Deliver what is left before saying how it ended.
+                r = &mut finish => { (&mut pump).await; SessionState::ended(r) }
+                () = &mut pump => {
+                    if ui_gone.load(Ordering::SeqCst) {
+                        SessionState::Lost { reason: "the terminal was closed".into() }
+                    } else {
+                        SessionState::ended(finish.await)
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            s = work => match s {
+                SessionState::Lost { reason } => lost(reason),
+                other => other,
+            },
+            () = forward => unreachable!("input forwarding never ends on its own"),
+        }
+    }
+
+    /// Keystrokes (or pasted text) for a session.
+    pub fn send_input(&self, id: u32, data: Bytes) -> Result<(), String> {
+        self.control(id, Control::Input(data))
+    }
+
+    pub fn resize(&self, id: u32, cols: u16, rows: u16) -> Result<(), String> {
+        self.control(id, Control::Resize(cols.max(1), rows.max(1)))
+    }
+
+    fn control(&self, id: u32, c: Control) -> Result<(), String> {
+        let sessions = lock(&self.inner.sessions);
+        let sent = sessions.get(&id).map(|s| s.control.send(c).is_ok());
+        match sent {
+            Some(true) => Ok(()),
+            _ => Err(format!("session {id} has ended")),
+        }
+    }
+
+    /// The UI has rendered `bytes` more bytes of a session's output.
+    pub fn ack(&self, id: u32, bytes: usize) {
+        if let Some(s) = lock(&self.inner.sessions).get(&id) {
+            s.credit.ack(bytes);
+        }
+    }
+
+    /// Ends a session (its connection closes; the process in the pod ends with it).
+    pub fn close_session(&self, id: u32) {
+        if let Some(s) = lock(&self.inner.sessions).remove(&id) {
+            if let Some(t) = s.task {
+                t.abort();
+            }
+        }
+    }
+
+    /// Sessions open now.
+    pub fn session_count(&self) -> usize {
+        lock(&self.inner.sessions).len()
+    }
+
+    /// Ends every session and watch (the page was reloaded: nobody holds their ids any more).
+    pub fn close_all(&self) {
+        let sessions: Vec<SessionEntry> =
+            lock(&self.inner.sessions).drain().map(|(_, s)| s).collect();
+        for t in sessions.into_iter().filter_map(|s| s.task) {
+            t.abort();
+        }
+        let watches: Vec<AbortHandle> = lock(&self.inner.watches).drain().map(|(_, w)| w).collect();
+        for w in watches {
+            w.abort();
+        }
+    }
+
+    /// At exit: sessions, watches, and the Demo cluster with its processes.
+    pub fn shutdown(&self) {
+        self.close_all();
+        self.inner.demo.stop();
+    }
+}

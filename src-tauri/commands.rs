@@ -1,0 +1,102 @@
+//! The IPC commands: each parses, calls the app state, and gives errors as text the user can
+//! act on. The names and arguments are the UI's contract (see ui/src/ipc/generated/).
+//!
+//! Commands that only hand something to a running session or watch are synchronous: Tauri runs
+//! them one after another in the order the webview sent them, so keystrokes never overtake
+//! each other.
+
+use crate::app::App;
+use crate::ipc::{OpenSessionRequest, PodEvent, ProfileSummary, SessionState};
+use bytes::Bytes;
+use tauri::ipc::{Channel, InvokeResponseBody};
+use tauri::State;
+
+type Res<T> = Result<T, String>;
+
+#[tauri::command]
+pub async fn list_profiles(app: State<'_, App>) -> Res<Vec<ProfileSummary>> {
+    app.list_profiles()
+}
+
+#[tauri::command]
+pub async fn import_kubeconfig(
+    app: State<'_, App>,
+    path: Option<String>,
+    context: Option<String>,
+    all: bool,
+) -> Res<Vec<ProfileSummary>> {
+    app.import_kubeconfig(path, context, all).await
+}
+
+#[tauri::command]
+pub async fn delete_profile(app: State<'_, App>, name: String) -> Res<()> {
+    app.delete_profile(&name).await
+}
+
+#[tauri::command]
+pub async fn demo_profile(app: State<'_, App>) -> Res<ProfileSummary> {
+    app.demo_profile().await
+}
+
+#[tauri::command]
+pub async fn list_namespaces(app: State<'_, App>, profile: String) -> Res<Vec<String>> {
+    app.list_namespaces(&profile).await
+}
+
+#[tauri::command]
+pub async fn watch_pods(
+    app: State<'_, App>,
+    profile: String,
+    namespace: String,
+    on_event: Channel<PodEvent>,
+) -> Res<u32> {
+    app.watch_pods(&profile, &namespace, move |e| on_event.send(e).is_ok())
+        .await
+}
+
+#[tauri::command]
+pub fn stop_watch(app: State<'_, App>, id: u32) {
+    app.stop_watch(id)
+}
+
+/// Output goes out as raw bytes (`InvokeResponseBody::Raw`: an `ArrayBuffer` in the webview,
+/// never a JSON array of numbers).
+#[tauri::command]
+pub fn open_session(
+    app: State<'_, App>,
+    req: OpenSessionRequest,
+    on_output: Channel<InvokeResponseBody>,
+    on_state: Channel<SessionState>,
+) -> u32 {
+    app.open_session(
+        req,
+        move |bytes| {
+            on_output
+                .send(InvokeResponseBody::Raw(Vec::from(bytes)))
+                .is_ok()
+        },
+        move |s| {
+            let _ = on_state.send(s);
+        },
+    )
+}
+
+#[tauri::command]
+pub fn send_input(app: State<'_, App>, id: u32, data: String) -> Res<()> {
+    app.send_input(id, Bytes::from(data))
+}
+
+#[tauri::command]
+pub fn resize(app: State<'_, App>, id: u32, cols: u16, rows: u16) -> Res<()> {
+    app.resize(id, cols, rows)
+}
+
+#[tauri::command]
+pub fn ack(app: State<'_, App>, id: u32, bytes: usize) {
+    app.ack(id, bytes)
+}
+
+#[tauri::command]
+pub fn close_session(app: State<'_, App>, id: u32) {
+    app.close_session(id)
+}

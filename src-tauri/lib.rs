@@ -1,0 +1,104 @@
+//! Podterm's desktop app: the Tauri shell over podterm-core.
+//!
+//! - [`commands`]: the IPC commands, a few lines each.
+//! - [`ipc`]: their payloads (TypeScript twins generated into `ui/src/ipc/generated/`).
+//! - [`app`]: the state behind them: profiles, clients, sessions and watches by id.
+//! - [`demo`]: the in-app Demo cluster (testcluster on loopback).
+//!
+//! No Kubernetes logic lives here: that is podterm-core's.
+
+pub mod app;
+pub mod commands;
+pub mod demo;
+pub mod ipc;
+#[cfg(test)]
+mod typescript;
+
+#[path = "command_names.rs"]
+mod command_names;
+pub use command_names::COMMANDS;
+
+use tauri::webview::PageLoadEvent;
+use tauri::Manager;
+
+/// Runs the app until its window closes.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let tauri::async_runtime::RuntimeHandle::Tokio(rt) = tauri::async_runtime::handle();
+    let state = app::App::new(rt.clone(), app::Config::from_env());
+    // Credential plugins need the login shell's PATH: ask the shell once, now, not at the
+    // first connect.
+    rt.spawn(podterm_core::shellenv::plugin_path_once());
+    let built = tauri::Builder::default()
+        .manage(state.clone())
+        .invoke_handler(tauri::generate_handler![
+            commands::list_profiles,
+            commands::import_kubeconfig,
+            commands::delete_profile,
+            commands::demo_profile,
+            commands::list_namespaces,
+            commands::watch_pods,
+            commands::stop_watch,
+            commands::open_session,
+            commands::send_input,
+            commands::resize,
+            commands::ack,
+            commands::close_session,
+        ])
+        .setup({
+            let rt = rt.clone();
+            move |app| {
+                // SIGTERM, SIGINT, SIGHUP: leave as the window's close does (the Demo cluster's
+                // processes are ended on the way out).
+                #[cfg(unix)]
+                {
+                    let handle = app.handle().clone();
+                    rt.spawn(async move {
+                        use tokio::signal::unix::{signal, SignalKind};
+                        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+                            signal(SignalKind::terminate()),
+                            signal(SignalKind::interrupt()),
+                            signal(SignalKind::hangup()),
+                        ) else {
+                            return;
+                        };
+                        tokio::select! {
+                            _ = term.recv() => {}
+                            _ = int.recv() => {}
+                            _ = hup.recv() => {}
+                        }
+                        handle.exit(0);
+                    });
+                }
+                #[cfg(not(unix))]
+                let _ = (app, rt);
+                Ok(())
+            }
+        })
+        // A reloaded page holds no session or watch ids any more: end what it had open.
+        .on_page_load(|webview, payload| {
+            if payload.event() == PageLoadEvent::Started {
+                webview.state::<app::App>().close_all();
+            }
+        })
+        .build(tauri::generate_context!());
+    let tauri_app = match built {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("podterm-desktop: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    tauri_app.run(move |_, event| {
+        if let tauri::RunEvent::Exit = event {
+            state.shutdown();
+        }
+    });
+}

@@ -1,0 +1,412 @@
+//! The functions behind the IPC commands, without a window: the Demo cluster, namespaces, the
+//! pod watch and TTY sessions against testcluster, with the output and state channels
+//! replaced by plain sinks and the UI's acknowledgements sent by the test.
+
+use bytes::Bytes;
+use podterm_desktop_lib::app::{App, Config};
+use podterm_desktop_lib::demo::{DEMO_NAME, DEMO_VIEWER_NAME};
+use podterm_desktop_lib::ipc::{OpenSessionRequest, PodEvent, PodEventType, SessionState};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+struct Fixture {
+    app: App,
+    dir: tempfile::TempDir,
+}
+
+async fn app() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = App::new(
+        tokio::runtime::Handle::current(),
+        Config {
+            profiles_dir: Some(dir.path().to_path_buf()),
+            demo_admin: None,
+        },
+    );
+    let demo = app.demo_profile().await.expect("demo profile");
+    assert_eq!(demo.name, DEMO_NAME);
+    Fixture { app, dir }
+}
+
+/// A session as the UI sees it: its output and its states.
+struct Tab {
+    id: u32,
+    output: mpsc::UnboundedReceiver<Bytes>,
+    states: mpsc::UnboundedReceiver<SessionState>,
+    seen: Vec<u8>,
+}
+
+fn open(app: &App, profile: &str, pod: &str, command: Option<&[&str]>) -> Tab {
+    let (out_tx, output) = mpsc::unbounded_channel();
+    let (state_tx, states) = mpsc::unbounded_channel();
+    let id = app.open_session(
+        OpenSessionRequest {
+            profile: profile.into(),
+            namespace: "demo".into(),
+            pod: pod.into(),
+            container: String::new(),
+            command: command.map(|c| c.iter().map(|s| s.to_string()).collect()),
+            cols: 100,
+            rows: 30,
+        },
+        move |b| out_tx.send(b).is_ok(),
+        move |s| {
+            let _ = state_tx.send(s);
+        },
+    );
+    Tab {
+        id,
+        output,
+        states,
+        seen: Vec::new(),
+    }
+}
+
+impl Tab {
+    async fn state(&mut self) -> SessionState {
+        timeout(Duration::from_secs(10), self.states.recv())
+            .await
+            .expect("a state within 10 s")
+            .expect("state channel open")
+    }
+
+    /// Reads (and acknowledges, as xterm's write callback would) until `needle` shows.
+    async fn expect_output(&mut self, app: &App, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !String::from_utf8_lossy(&self.seen).contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let chunk = timeout(left, self.output.recv())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{needle:?} not seen within 10 s; got {:?}",
+                        String::from_utf8_lossy(&self.seen)
+                    )
+                })
+                .expect("output channel open");
+            app.ack(self.id, chunk.len());
+            self.seen.extend_from_slice(&chunk);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_profiles_live_in_memory_only() {
+    let f = app().await;
+    let names: Vec<String> = f
+        .app
+        .list_profiles()
+        .expect("list")
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    assert_eq!(names, [DEMO_NAME, DEMO_VIEWER_NAME]);
+    let profiles = f.app.list_profiles().expect("list");
+    assert_eq!(profiles[0].auth_kind, "token");
+    assert_eq!(profiles[1].auth_kind, "client certificate");
+    assert_eq!(profiles[0].namespace.as_deref(), Some("demo"));
+    assert!(
+        !f.dir.path().join("profiles.json").exists(),
+        "the Demo profiles were written to profiles.json"
+    );
+    // Asking again starts no second cluster and gives the same profile.
+    assert_eq!(
+        f.app.demo_profile().await.expect("again").server,
+        profiles[0].server
+    );
+    f.app
+        .delete_profile(DEMO_VIEWER_NAME)
+        .await
+        .expect("delete");
+    assert_eq!(f.app.list_profiles().expect("list").len(), 1);
+    assert!(f.app.delete_profile("nope").await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn namespaces_and_the_viewer_s_fallback() {
+    let f = app().await;
+    assert_eq!(
+        f.app.list_namespaces(DEMO_NAME).await.expect("namespaces"),
+        ["default", "demo", "kube-system"]
+    );
+    // The viewer may list pods, not namespaces: its own namespace is offered.
+    assert_eq!(
+        f.app
+            .list_namespaces(DEMO_VIEWER_NAME)
+            .await
+            .expect("viewer"),
+        ["demo"]
+    );
+    let err = f.app.list_namespaces("missing").await.expect_err("no such");
+    assert!(err.contains("no profile named \"missing\""), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_watch_lists_then_follows_a_deletion() {
+    let f = app().await;
+    let (tx, mut events) = mpsc::unbounded_channel::<PodEvent>();
+    let id = f
+        .app
+        .watch_pods(DEMO_NAME, "demo", move |e| tx.send(e).is_ok())
+        .await
+        .expect("watch");
+    let mut names = Vec::new();
+    while names.len() < 6 {
+        let e = timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("initial list")
+            .expect("open");
+        assert_eq!(e.kind, PodEventType::Added);
+        names.push(e.pod.name.clone());
+        if e.pod.name == "multi" {
+            assert_eq!(e.pod.default_container, "sidecar");
+            assert_eq!(e.pod.containers, ["app", "sidecar"]);
+            assert_eq!(e.pod.ready, "2/2");
+            assert_eq!(e.pod.phase, "Running");
+            assert!(e.pod.created_at.ends_with('Z'), "{}", e.pod.created_at);
+        }
+    }
+    names.sort();
+    assert_eq!(&names[..4], ["distroless", "multi", "pair", "shell"]);
+    assert!(f
+        .app
+        .with_demo_cluster(|c| c.delete_pod("demo", "pair"))
+        .await
+        .expect("demo running"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let e = timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            events.recv(),
+        )
+        .await
+        .expect("the deletion within 5 s")
+        .expect("open");
+        assert_eq!(e.pod.name, "pair");
+        if e.kind == PodEventType::Deleted {
+            break;
+        }
+        assert_eq!(e.kind, PodEventType::Modified);
+    }
+    f.app.stop_watch(id);
+
+    // The viewer may watch pods too.
+    let id = f
+        .app
+        .watch_pods(DEMO_VIEWER_NAME, "demo", |_| true)
+        .await
+        .expect("the viewer may watch pods");
+    f.app.stop_watch(id);
+    // A first list that fails is the command's error, with what to do about it.
+    assert!(f
+        .app
+        .with_demo_cluster(|c| c.set_token("demo-admin", None))
+        .await
+        .expect("demo"));
+    let err = f
+        .app
+        .watch_pods(DEMO_NAME, "demo", |_| true)
+        .await
+        .expect_err("a revoked token");
+    assert!(
+        err.starts_with("You must be logged in to the server")
+            && err
+                .contains("the cluster refused the credentials of profile \"Demo cluster\" (401)"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shell_echoes_and_exit_code_arrives() {
+    let f = app().await;
+    let mut tab = open(&f.app, DEMO_NAME, "shell", None);
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    f.app
+        .send_input(tab.id, Bytes::from_static(b"echo hel''lo\r"))
+        .expect("input");
+    tab.expect_output(&f.app, "hello").await;
+    f.app.resize(tab.id, 120, 40).expect("resize");
+    f.app
+        .send_input(tab.id, Bytes::from_static(b"stty size\r"))
+        .expect("input");
+    tab.expect_output(&f.app, "40 120").await;
+    f.app
+        .send_input(tab.id, Bytes::from_static(b"exit 3\r"))
+        .expect("input");
+    // Output keeps flowing (and being acknowledged) until the end.
+    let end = loop {
+        tokio::select! {
+            Some(chunk) = tab.output.recv() => f.app.ack(tab.id, chunk.len()),
+            s = tab.states.recv() => break s.expect("final state"),
+        }
+    };
+    assert_eq!(end, SessionState::Exited { code: 3 });
+    assert!(f.app.send_input(tab.id, Bytes::from_static(b"x")).is_err());
+    assert_eq!(f.app.session_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_pod_ends_the_session_with_137() {
+    let f = app().await;
+    let mut tab = open(&f.app, DEMO_NAME, "shell", None);
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    f.app
+        .send_input(tab.id, Bytes::from_static(b"echo rea''dy\r"))
+        .expect("input");
+    tab.expect_output(&f.app, "ready").await;
+    let t = Instant::now();
+    assert!(f
+        .app
+        .with_demo_cluster(|c| c.delete_pod("demo", "shell"))
+        .await
+        .expect("demo"));
+    let end = loop {
+        tokio::select! {
+            Some(chunk) = tab.output.recv() => f.app.ack(tab.id, chunk.len()),
+            s = tab.states.recv() => break s.expect("final state"),
+        }
+    };
+    assert_eq!(end, SessionState::Exited { code: 137 });
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        t.elapsed()
+    );
+    // The pod is gone now: a new session says so in kubectl's words.
+    let mut again = open(&f.app, DEMO_NAME, "shell", None);
+    assert_eq!(again.state().await, SessionState::Connecting);
+    assert_eq!(
+        again.state().await,
+        SessionState::Lost {
+            reason: "Error from server (NotFound): pods \"shell\" not found".into()
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn viewer_exec_is_lost_with_the_forbidden_message() {
+    let f = app().await;
+    let mut tab = open(&f.app, DEMO_VIEWER_NAME, "shell", None);
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(
+        tab.state().await,
+        SessionState::Lost {
+            reason: "Error from server (Forbidden): pods \"shell\" is forbidden: User \"viewer\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"demo\"".into()
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_its_exit_code_and_a_missing_container() {
+    let f = app().await;
+    let mut tab = open(
+        &f.app,
+        DEMO_NAME,
+        "pair",
+        Some(&["sh", "-c", "echo $0; exit 7"]),
+    );
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    tab.expect_output(&f.app, "sh").await;
+    assert_eq!(tab.state().await, SessionState::Exited { code: 7 });
+
+    let (out, _o) = mpsc::unbounded_channel::<Bytes>();
+    let (st, mut states) = mpsc::unbounded_channel();
+    f.app.open_session(
+        OpenSessionRequest {
+            profile: DEMO_NAME.into(),
+            namespace: String::new(),
+            pod: "pair".into(),
+            container: "three".into(),
+            command: None,
+            cols: 80,
+            rows: 24,
+        },
+        move |b| out.send(b).is_ok(),
+        move |s| {
+            let _ = st.send(s);
+        },
+    );
+    assert_eq!(states.recv().await, Some(SessionState::Connecting));
+    assert_eq!(
+        states.recv().await,
+        Some(SessionState::Lost {
+            reason: "container three is not valid for pod pair out of: one, two".into()
+        })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unacknowledged_flood_pauses_and_ctrl_c_lands() {
+    let f = app().await;
+    let mut tab = open(&f.app, DEMO_NAME, "shell", Some(&["yes"]));
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    // A UI that never acknowledges: output stops near the high watermark (100 KB + a batch).
+    let mut received = 0usize;
+    let quiet_for = Duration::from_millis(700);
+    while let Ok(Some(chunk)) = timeout(quiet_for, tab.output.recv()).await {
+        received += chunk.len();
+        assert!(
+            received <= 100 * 1024 + 64 * 1024 + 64 * 1024,
+            "{received} bytes without an acknowledgement"
+        );
+    }
+    assert!(
+        received > 50 * 1024,
+        "the flood flowed at first: {received}"
+    );
+    // Ctrl-C goes through while output is paused; the UI then catches up.
+    f.app
+        .send_input(tab.id, Bytes::from_static(b"\x03"))
+        .expect("input");
+    f.app.ack(tab.id, received);
+    let t = Instant::now();
+    let mut backlog = 0usize;
+    let end = loop {
+        tokio::select! {
+            Some(chunk) = tab.output.recv() => {
+                backlog += chunk.len();
+                f.app.ack(tab.id, chunk.len());
+            }
+            s = tab.states.recv() => break s.expect("final state"),
+        }
+    };
+    eprintln!("backlog after Ctrl-C: {backlog} bytes in {:?}", t.elapsed());
+    assert_eq!(end, SessionState::Exited { code: 130 });
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_session_ends_its_process() {
+    let f = app().await;
+    let mut tab = open(
+        &f.app,
+        DEMO_NAME,
+        "shell",
+        Some(&["sh", "-c", "echo up; sleep 600"]),
+    );
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    tab.expect_output(&f.app, "up").await;
+    assert_eq!(f.app.with_demo_cluster(|c| c.sessions()).await, Some(1));
+    f.app.close_session(tab.id);
+    f.app.close_session(tab.id); // twice is fine
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while f.app.with_demo_cluster(|c| c.sessions()).await != Some(0) {
+        assert!(
+            Instant::now() < deadline,
+            "the server still holds the session"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(f.app.session_count(), 0);
+    assert!(f.app.resize(tab.id, 80, 24).is_err());
+}
