@@ -35,18 +35,24 @@ pub enum BrowseError {
 
 impl From<kube::Error> for BrowseError {
     fn from(e: kube::Error) -> Self {
-        match e {
-            kube::Error::Api(s) if s.code == 401 => BrowseError::Unauthorized,
-            kube::Error::Api(s) => BrowseError::Api {
-                code: s.code,
-                reason: if s.reason.is_empty() {
-                    "Unknown".into()
-                } else {
-                    s.reason.clone()
-                },
-                message: s.message.clone(),
+        use crate::cluster::{plugin_failure, ApiFailure};
+        match ApiFailure::from(e) {
+            ApiFailure::Unauthorized => BrowseError::Unauthorized,
+            ApiFailure::Refused {
+                code,
+                reason,
+                message,
+            } => BrowseError::Api {
+                code,
+                reason,
+                message,
             },
-            other => BrowseError::Transport(crate::cluster::describe(&other)),
+            ApiFailure::Plugin {
+                command,
+                status,
+                stderr,
+            } => BrowseError::Transport(plugin_failure(&command, &status, &stderr)),
+            ApiFailure::Transport(t) => BrowseError::Transport(t),
         }
     }
 }

@@ -106,6 +106,58 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
     Ok(kube::Client::new(service, config.default_namespace))
 }
 
+/// What a failed call to the API server means to a user; every module that calls the API maps
+/// this into its own error enum.
+#[derive(Debug)]
+pub enum ApiFailure {
+    /// 401: the credentials were refused.
+    Unauthorized,
+    /// The API server answered with a `Status` (403, 404, 400, ...).
+    Refused {
+        code: u16,
+        reason: String,
+        message: String,
+    },
+    /// The exec credential plugin ran and failed.
+    Plugin {
+        command: String,
+        status: String,
+        stderr: String,
+    },
+    /// No answer: connection, TLS, or a client-side failure (causes on one line).
+    Transport(String),
+}
+
+impl From<kube::Error> for ApiFailure {
+    fn from(e: kube::Error) -> Self {
+        match e {
+            kube::Error::Api(s) if s.code == 401 => ApiFailure::Unauthorized,
+            kube::Error::Api(s) => ApiFailure::Refused {
+                code: s.code,
+                reason: if s.reason.is_empty() {
+                    "Unknown".into()
+                } else {
+                    s.reason.clone()
+                },
+                message: s.message.clone(),
+            },
+            kube::Error::Auth(kube::client::AuthError::AuthExecRun { cmd, out }) => {
+                ApiFailure::Plugin {
+                    command: cmd,
+                    status: out.status.to_string(),
+                    stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                }
+            }
+            other => ApiFailure::Transport(describe(&other)),
+        }
+    }
+}
+
+/// The words kubectl uses for a failed credential plugin, for the modules' error texts.
+pub fn plugin_failure(command: &str, status: &str, stderr: &str) -> String {
+    format!("the credential plugin `{command}` failed ({status}): {stderr}")
+}
+
 /// An error with its causes, on one line.
 pub fn describe(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();

@@ -177,18 +177,26 @@ impl Session {
         let req = http::Request::get(path_for(spec))
             .body(Vec::new())
             .map_err(|e| ExecError::Connect(e.to_string()))?;
-        let conn = client.connect(req).await.map_err(|e| match e {
-            kube::Error::Api(s) if s.code == 401 => ExecError::Unauthorized,
-            kube::Error::Api(s) => ExecError::Api {
-                code: s.code,
-                reason: if s.reason.is_empty() {
-                    "Unknown".into()
-                } else {
-                    s.reason.clone()
+        let conn = client.connect(req).await.map_err(|e| {
+            use crate::cluster::{plugin_failure, ApiFailure};
+            match ApiFailure::from(e) {
+                ApiFailure::Unauthorized => ExecError::Unauthorized,
+                ApiFailure::Refused {
+                    code,
+                    reason,
+                    message,
+                } => ExecError::Api {
+                    code,
+                    reason,
+                    message,
                 },
-                message: s.message.clone(),
-            },
-            other => ExecError::Connect(crate::cluster::describe(&other)),
+                ApiFailure::Plugin {
+                    command,
+                    status,
+                    stderr,
+                } => ExecError::Connect(plugin_failure(&command, &status, &stderr)),
+                ApiFailure::Transport(t) => ExecError::Connect(t),
+            }
         })?;
         let protocol = if conn.supports_stream_close() {
             Protocol::V5

@@ -53,25 +53,28 @@ pub enum PodError {
 
 impl From<kube::Error> for PodError {
     fn from(e: kube::Error) -> Self {
-        match e {
-            kube::Error::Api(s) if s.code == 401 => PodError::Unauthorized,
-            kube::Error::Api(s) => PodError::Api {
-                code: s.code,
-                reason: if s.reason.is_empty() {
-                    "Unknown".into()
-                } else {
-                    s.reason.clone()
-                },
-                message: s.message.clone(),
+        use crate::cluster::ApiFailure;
+        match ApiFailure::from(e) {
+            ApiFailure::Unauthorized => PodError::Unauthorized,
+            ApiFailure::Refused {
+                code,
+                reason,
+                message,
+            } => PodError::Api {
+                code,
+                reason,
+                message,
             },
-            kube::Error::Auth(kube::client::AuthError::AuthExecRun { cmd, out }) => {
-                PodError::Plugin {
-                    command: cmd,
-                    status: out.status.to_string(),
-                    stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-                }
-            }
-            other => PodError::Transport(crate::cluster::describe(&other)),
+            ApiFailure::Plugin {
+                command,
+                status,
+                stderr,
+            } => PodError::Plugin {
+                command,
+                status,
+                stderr,
+            },
+            ApiFailure::Transport(t) => PodError::Transport(t),
         }
     }
 }
