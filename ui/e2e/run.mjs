@@ -278,6 +278,22 @@ test("a slow connection shows connecting with progress; a second tab works along
 test("typing `echo hello` + Enter shows hello", async () => {
   await typeLine("echo hello");
   await waitForLine(state.tabId, (l) => l === "hello", "a line 'hello'");
+  // Copy with Ctrl+Shift+C: select everything, copy, and read the clipboard back (before the
+  // search below, whose match highlighting can replace a selection).
+  // Focus the terminal and wait for the selection to exist before the key press.
+  await page.evaluate((id) => {
+    const t = window.__podterm.terminals.get(id);
+    t.focus();
+    t.selectAll();
+  }, state.tabId);
+  await page.waitForFunction((id) => window.__podterm.terminals.get(id).hasSelection(), state.tabId);
+  await page.keyboard.press("Control+Shift+C");
+  await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .toast:not([hidden])`, { timeout: 3000 });
+  const toast = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .toast`);
+  assert(/^Copied \d+ characters$/.test(toast ?? ""), `toast "${toast}"`);
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  assert(clip.includes("echo hello"), `clipboard: ${JSON.stringify(clip.slice(0, 80))}`);
+  await page.evaluate((id) => window.__podterm.terminals.get(id).clearSelection(), state.tabId);
   // Search, zoom: the keyboard shortcuts do their job.
   await page.keyboard.press("Control+Shift+F");
   await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .search-bar:not([hidden])`);
@@ -292,15 +308,6 @@ test("typing `echo hello` + Enter shows hello", async () => {
   await page.keyboard.press("Control+0");
   const size3 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
   assert(size2 === size0 + 2 && size3 === 14, `font sizes ${size0} → ${size2} → ${size3}`);
-  // Copy with Ctrl+Shift+C: select everything, copy, and read the clipboard back.
-  await page.evaluate((id) => window.__podterm.terminals.get(id).selectAll(), state.tabId);
-  await page.keyboard.press("Control+Shift+C");
-  await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .toast:not([hidden])`, { timeout: 3000 });
-  const toast = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .toast`);
-  assert(/^Copied \d+ characters$/.test(toast ?? ""), `toast "${toast}"`);
-  const clip = await page.evaluate(() => navigator.clipboard.readText());
-  assert(clip.includes("echo hello"), `clipboard: ${JSON.stringify(clip.slice(0, 80))}`);
-  await page.evaluate((id) => window.__podterm.terminals.get(id).clearSelection(), state.tabId);
 });
 
 test("`exit 3` shows exit code 3; Enter reopens", async () => {
