@@ -10,11 +10,10 @@ use crate::ipc::{OpenSessionRequest, PodEvent, ProfileSummary, SessionState};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use podterm_core::cluster::{self, Cluster};
-use podterm_core::exec::{ExecSpec, Session, Tuning};
-use podterm_core::flow::{self, Credit, FlowConfig};
+use podterm_core::flow::{Credit, FlowConfig};
 use podterm_core::import::{self, ImportOptions};
-use podterm_core::pods::{self, PodTarget};
 use podterm_core::profiles::{Auth, Profile, ProfileStore};
+use podterm_core::terminal::{self, Control, TerminalEnd, TerminalRequest};
 use podterm_core::{browse, shellenv, vault::Vault};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -33,11 +32,6 @@ pub struct Config {
     /// Open the Demo cluster's fault-control port here (loopback; for end-to-end tests).
     pub demo_admin: Option<SocketAddr>,
 }
-
-/// Output a session holds for a UI that is behind, before its socket pauses. A terminal renders
-/// some 20 MB/s at best, so this is what Ctrl-C waits behind in a flood: 1 MiB (~50 ms of
-/// rendering) rather than the engine's 8 MiB default made for pipes.
-const UI_READ_AHEAD: usize = 1 << 20;
 
 /// Environment variable: the Demo cluster's admin port (`127.0.0.1:PORT`), for e2e tests.
 pub const DEMO_ADMIN_ENV: &str = "PODTERM_DEMO_ADMIN";
@@ -58,12 +52,6 @@ impl Config {
             demo_admin,
         }
     }
-}
-
-/// A session's input, in order: keystrokes and resizes share one queue.
-enum Control {
-    Input(Bytes),
-    Resize(u16, u16),
 }
 
 struct SessionEntry {
@@ -367,10 +355,10 @@ impl App {
     async fn run_session(
         &self,
         req: OpenSessionRequest,
-        mut control: mpsc::UnboundedReceiver<Control>,
+        control: mpsc::UnboundedReceiver<Control>,
         credit: Credit,
         flow_cfg: FlowConfig,
-        mut output: impl FnMut(Bytes) -> bool + Send + 'static,
+        output: impl FnMut(Bytes) -> bool + Send + 'static,
         state: &(impl Fn(SessionState) + Send + Sync),
     ) -> SessionState {
         let lost = |reason: String| SessionState::Lost {
@@ -380,93 +368,22 @@ impl App {
             Ok(c) => c,
             Err(e) => return lost(e),
         };
-        let namespace = if req.namespace.is_empty() {
-            c.namespace.clone()
-        } else {
-            req.namespace.clone()
-        };
-        // kubectl's checks and words: no such pod, a completed pod, no such container.
-        let container = async {
-            let pod =
-                pods::resolve(&c.client, &namespace, &PodTarget::Pod(req.pod.clone())).await?;
-            pods::check_running(&pod)?;
-            let wanted = Some(req.container.as_str()).filter(|s| !s.is_empty());
-            pods::choose_container(&pod, wanted).map(|(c, _)| c)
-        };
-        let container = match container.await {
-            Ok(name) => name,
-            Err(e) => return lost(e.to_string()),
-        };
-        let spec = ExecSpec {
-            namespace,
+        let terminal = TerminalRequest {
+            namespace: req.namespace.clone(),
             pod: req.pod.clone(),
-            container,
-            command: req.command.clone().unwrap_or_else(pods::shell_command),
-            stdin: true,
-            stdout: true,
-            stderr: true,
-            tty: true,
-            size: Some((req.cols.max(1), req.rows.max(1))),
-            attach: false,
+            container: req.container.clone(),
+            command: req.command.clone(),
+            cols: req.cols,
+            rows: req.rows,
         };
-        let tuning = Tuning {
-            read_ahead: UI_READ_AHEAD,
-            ..Tuning::default()
-        };
-        let mut session = match Session::start(&c.client, &spec, tuning).await {
-            Ok(s) => s,
-            Err(e) => return lost(e.to_string()),
-        };
-        state(SessionState::Connected);
-        let (_, closed_out) = mpsc::unbounded_channel();
-        let (_, closed_err) = mpsc::unbounded_channel();
-        let stdout = std::mem::replace(&mut session.stdout, closed_out);
-        let stderr = std::mem::replace(&mut session.stderr, closed_err);
-        let input = session.input.clone();
-        let ui_gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let gone = ui_gone.clone();
-        let pump = flow::pump(stdout, stderr, credit, flow_cfg, move |b| {
-            let ok = output(b);
-            if !ok {
-                gone.store(true, Ordering::SeqCst);
-            }
-            ok
-        });
-        // Input in the order it was sent; ends with the session.
-        let forward = async move {
-            while let Some(c) = control.recv().await {
-                let open = match c {
-                    Control::Input(b) => input.send(b).await,
-                    Control::Resize(cols, rows) => input.resize(cols, rows).await,
-                };
-                if !open {
-                    break;
-                }
-            }
-            std::future::pending::<()>().await
-        };
-        let finish = session.finish();
-        let mut pump = std::pin::pin!(pump);
-        let mut finish = std::pin::pin!(finish);
-        let work = async {
-            tokio::select! {
-                // Deliver what is left before saying how it ended.
-                r = &mut finish => { (&mut pump).await; SessionState::ended(r) }
-                () = &mut pump => {
-                    if ui_gone.load(Ordering::SeqCst) {
-                        SessionState::Lost { reason: "the terminal was closed".into() }
-                    } else {
-                        SessionState::ended(finish.await)
-                    }
-                }
-            }
-        };
-        tokio::select! {
-            s = work => match s {
+        let connected = || state(SessionState::Connected);
+        match terminal::run(&c, &terminal, control, credit, flow_cfg, output, connected).await {
+            TerminalEnd::Ended(r) => match SessionState::ended(r) {
                 SessionState::Lost { reason } => lost(reason),
                 other => other,
             },
-            () = forward => unreachable!("input forwarding never ends on its own"),
+            TerminalEnd::NotStarted(reason) => lost(reason),
+            TerminalEnd::UiGone => lost("the terminal was closed".into()),
         }
     }
 

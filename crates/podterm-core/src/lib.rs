@@ -11,6 +11,7 @@
 //! - [`import`]: kubeconfig contexts into profiles, their secrets into the vault.
 //! - [`vault`]: secrets of saved profiles in the OS keyring (or in memory for one run).
 //! - [`shellenv`]: the login-shell environment, for credential plugins.
+//! - [`terminal`]: an interactive shell for a UI: pod and container choice, TTY exec, flow control.
 
 pub mod browse;
 pub mod cluster;
@@ -22,4 +23,5 @@ pub mod pods;
 pub mod profiles;
 pub mod protocol;
 pub mod shellenv;
+pub mod terminal;
 pub mod vault;
