@@ -417,14 +417,20 @@ async fn stalled_link_fails_with_a_deadline_error() {
     assert!(took < Duration::from_secs(5), "deadline took {took:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tty_session_follows_resize() {
-    use portable_pty::{CommandBuilder, PtySize};
-    let c = cluster().await;
-    let mut bins = vec![podterm()];
-    bins.extend(kubectls());
-    for bin in bins {
-        let home = tempfile::tempdir().expect("home");
+/// A client under a pseudo-terminal, its output collected by a thread.
+struct Pty {
+    master: Box<dyn portable_pty::MasterPty + Send>,
+    // Never dropped: portable-pty's writer types "\n^D" into the terminal when dropped.
+    writer: std::mem::ManuallyDrop<Box<dyn std::io::Write + Send>>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    seen: Arc<Mutex<Vec<u8>>>,
+    label: String,
+}
+
+impl Pty {
+    /// Runs `program args` on an 80x24 terminal with the cluster's kubeconfig.
+    fn spawn(program: &Path, args: &[&str], c: &TestCluster, home: &Path) -> Pty {
+        use portable_pty::{CommandBuilder, PtySize};
         let pair = portable_pty::native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -433,14 +439,14 @@ async fn tty_session_follows_resize() {
                 pixel_height: 0,
             })
             .expect("pty");
-        let mut cmd = CommandBuilder::new(&bin);
-        cmd.args(["exec", "-it", "shell", "--", "sh"]);
+        let mut cmd = CommandBuilder::new(program);
+        cmd.args(args);
         cmd.env("KUBECONFIG", c.kubeconfig());
-        cmd.env("HOME", home.path());
-        let mut child = pair.slave.spawn_command(cmd).expect("spawn");
+        cmd.env("HOME", home);
+        let child = pair.slave.spawn_command(cmd).expect("spawn");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
-        let mut writer = pair.master.take_writer().expect("writer");
+        let writer = pair.master.take_writer().expect("writer");
         let seen = Arc::new(Mutex::new(Vec::new()));
         let seen2 = seen.clone();
         std::thread::spawn(move || {
@@ -452,49 +458,83 @@ async fn tty_session_follows_resize() {
                 seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
             }
         });
-        let text = || String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
-        let wait_for = |needle: &str, typing: &mut dyn FnMut()| {
-            let start = Instant::now();
-            loop {
-                if text().contains(needle) {
-                    return;
-                }
-                assert!(
-                    start.elapsed() < Duration::from_secs(15),
-                    "{}: no {needle:?} in {}",
-                    bin.display(),
-                    text()
-                );
-                typing();
-                std::thread::sleep(Duration::from_millis(150));
+        Pty {
+            master: pair.master,
+            writer: std::mem::ManuallyDrop::new(writer),
+            child,
+            seen,
+            label: program.display().to_string(),
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.seen.lock().expect("lock")).into_owned()
+    }
+
+    fn type_str(&mut self, s: &str) {
+        typed(&mut self.writer, s);
+    }
+
+    /// Waits up to 15 s for `needle`, typing `retype` (if any) every `every` until it shows.
+    fn wait_for(&mut self, needle: &str, retype: Option<&str>, every: Duration) {
+        let start = Instant::now();
+        while !self.text().contains(needle) {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "{}: no {needle:?} in {}",
+                self.label,
+                self.text()
+            );
+            if let Some(t) = retype {
+                self.type_str(t);
             }
-        };
-        typed(&mut writer, "stty size\r");
-        wait_for("24 80", &mut || {});
-        pair.master
-            .resize(PtySize {
-                rows: 33,
-                cols: 101,
+            std::thread::sleep(every);
+        }
+    }
+
+    fn resize(&self, cols: u16, rows: u16) {
+        self.master
+            .resize(portable_pty::PtySize {
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
             .expect("resize");
-        wait_for("33 101", &mut || typed(&mut writer, "stty size\r"));
-        typed(&mut writer, "exit 4\r");
+    }
+
+    /// The exit code, waiting up to 15 s.
+    fn exit_code(&mut self) -> u32 {
         let start = Instant::now();
-        let status = loop {
-            if let Some(s) = child.try_wait().expect("wait") {
-                break s;
+        loop {
+            if let Some(s) = self.child.try_wait().expect("wait") {
+                return s.exit_code();
             }
             assert!(
                 start.elapsed() < Duration::from_secs(15),
-                "{} did not exit",
-                bin.display()
+                "{} did not exit: {}",
+                self.label,
+                self.text()
             );
             std::thread::sleep(Duration::from_millis(20));
-        };
-        assert_eq!(status.exit_code(), 4, "{}: {}", bin.display(), text());
-        std::mem::forget(writer); // dropping it would type "\n^D"
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tty_session_follows_resize() {
+    let c = cluster().await;
+    let mut bins = vec![podterm()];
+    bins.extend(kubectls());
+    for bin in bins {
+        let home = tempfile::tempdir().expect("home");
+        let mut pty = Pty::spawn(&bin, &["exec", "-it", "shell", "--", "sh"], &c, home.path());
+        pty.type_str("stty size\r");
+        pty.wait_for("24 80", None, Duration::from_millis(20));
+        pty.resize(101, 33);
+        pty.wait_for("33 101", Some("stty size\r"), Duration::from_millis(150));
+        pty.type_str("exit 4\r");
+        assert_eq!(pty.exit_code(), 4, "{}: {}", bin.display(), pty.text());
     }
 }
 
@@ -616,63 +656,23 @@ async fn workloads_and_selectors_pick_the_newest_ready_pod() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attach_joins_the_main_process_like_kubectl() {
-    use portable_pty::{CommandBuilder, PtySize};
     let c = cluster().await;
     let mut bins = vec![podterm()];
     bins.extend(kubectls());
     for bin in bins {
         let home = tempfile::tempdir().expect("home");
-        let pair = portable_pty::native_pty_system()
-            .openpty(PtySize {
-                rows: 24,
-                cols: 80,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("pty");
-        let mut cmd = CommandBuilder::new(&bin);
-        cmd.args(["attach", "-it", "shell"]);
-        cmd.env("KUBECONFIG", c.kubeconfig());
-        cmd.env("HOME", home.path());
-        let mut child = pair.slave.spawn_command(cmd).expect("spawn");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
-        let mut writer = pair.master.take_writer().expect("writer");
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let seen2 = seen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
-            }
-        });
-        let text = || String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
-        let start = Instant::now();
-        while !text().contains("If you don't see a command prompt, try pressing enter.") {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "{}: {}",
-                bin.display(),
-                text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let start = Instant::now();
-        while !text().contains("attached-42") {
-            typed(&mut writer, "echo attached-$((40+2))\r");
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "{}: {}",
-                bin.display(),
-                text()
-            );
-            std::thread::sleep(Duration::from_millis(300));
-        }
-        let _ = child.kill();
-        std::mem::forget(writer); // dropping it would type "\n^D" into the shell
+        let mut pty = Pty::spawn(&bin, &["attach", "-it", "shell"], &c, home.path());
+        pty.wait_for(
+            "If you don't see a command prompt, try pressing enter.",
+            None,
+            Duration::from_millis(20),
+        );
+        pty.wait_for(
+            "attached-42",
+            Some("echo attached-$((40+2))\r"),
+            Duration::from_millis(300),
+        );
+        let _ = pty.child.kill();
     }
 }
 
@@ -696,48 +696,19 @@ fn children_of(pid: u32) -> Vec<u32> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_mode_is_restored_after_sigterm() {
-    use portable_pty::{CommandBuilder, PtySize};
     let c = cluster().await;
     let home = tempfile::tempdir().expect("home");
-    let pair = portable_pty::native_pty_system()
-        .openpty(PtySize {
-            rows: 24,
-            cols: 80,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("pty");
     let script = format!(
         "{} exec -it shell -- sh; echo podterm-exit=$?; stty -a",
         podterm().display()
     );
-    let mut cmd = CommandBuilder::new("sh");
-    cmd.args(["-c", &script]);
-    cmd.env("KUBECONFIG", c.kubeconfig());
-    cmd.env("HOME", home.path());
-    let mut child = pair.slave.spawn_command(cmd).expect("spawn");
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().expect("reader");
-    let mut writer = pair.master.take_writer().expect("writer");
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let seen2 = seen.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
-            if n == 0 {
-                break;
-            }
-            seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
-        }
-    });
-    let text = || String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
-    let start = Instant::now();
-    while !text().contains("in-1session") {
-        typed(&mut writer, "echo in-$((1))session\r");
-        assert!(start.elapsed() < Duration::from_secs(15), "{}", text());
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    let sh = child.process_id().expect("pid");
+    let mut pty = Pty::spawn(Path::new("sh"), &["-c", &script], &c, home.path());
+    pty.wait_for(
+        "in-1session",
+        Some("echo in-$((1))session\r"),
+        Duration::from_millis(300),
+    );
+    let sh = pty.child.process_id().expect("pid");
     let podterm_pid = children_of(sh)
         .into_iter()
         .next()
@@ -745,12 +716,8 @@ async fn raw_mode_is_restored_after_sigterm() {
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &podterm_pid.to_string()])
         .status();
-    let start = Instant::now();
-    while child.try_wait().expect("wait").is_none() {
-        assert!(start.elapsed() < Duration::from_secs(15), "{}", text());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = text();
+    let _ = pty.exit_code();
+    let out = pty.text();
     assert!(out.contains("podterm-exit=143"), "{out}");
     let settings = out.split("podterm-exit=143").nth(1).unwrap_or("");
     let tokens: Vec<&str> = settings.split_whitespace().collect();
@@ -760,7 +727,6 @@ async fn raw_mode_is_restored_after_sigterm() {
             "terminal not restored, no {flag} in {settings}"
         );
     }
-    std::mem::forget(writer);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
