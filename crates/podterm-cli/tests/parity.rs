@@ -651,7 +651,10 @@ async fn workloads_and_selectors_pick_the_newest_ready_pod() {
         "{err}"
     );
     assert!(err.contains("web-6b7f9c8d5-p9m7q (terminating)"), "{err}");
-    assert!(err.contains("web-6b7f9c8d5-zz9new (not Ready)"), "{err}");
+    assert!(
+        err.contains("web-6b7f9c8d5-zz9new (not Ready: container web not ready)"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,9 +2,9 @@
 //! container as kubectl picks it; kubectl's refusal of completed pods.
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, ListParams};
-use std::collections::BTreeMap;
 
 /// Why no pod or container could be chosen.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +96,16 @@ pub enum WorkloadKind {
 }
 
 impl WorkloadKind {
-    fn short(self) -> &'static str {
+    /// Every kind, in the order kubectl's help lists them.
+    pub const ALL: [WorkloadKind; 4] = [
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+        WorkloadKind::ReplicaSet,
+    ];
+
+    /// The lower-case resource name kubectl prints (`deployment`, `statefulset`, ...).
+    pub fn as_str(self) -> &'static str {
         match self {
             WorkloadKind::Deployment => "deployment",
             WorkloadKind::StatefulSet => "statefulset",
@@ -104,13 +113,28 @@ impl WorkloadKind {
             WorkloadKind::ReplicaSet => "replicaset",
         }
     }
+
+    /// The object kind as in `ownerReferences` (`Deployment`, `StatefulSet`, ...).
+    pub fn kind(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+        }
+    }
+
+    /// The kind named by an owner reference of group `apps` (`kind` as in [`WorkloadKind::kind`]).
+    pub fn from_kind(kind: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.kind() == kind)
+    }
 }
 
 impl std::fmt::Display for PodTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PodTarget::Pod(n) => write!(f, "pod/{n}"),
-            PodTarget::Workload { kind, name } => write!(f, "{}/{name}", kind.short()),
+            PodTarget::Workload { kind, name } => write!(f, "{}/{name}", kind.as_str()),
             PodTarget::Selector(s) => write!(f, "pods with labels {s}"),
         }
     }
@@ -153,12 +177,65 @@ impl PodTarget {
     }
 }
 
-fn selector_string(labels: &BTreeMap<String, String>) -> String {
-    labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(",")
+/// The `spec.selector` of a workload as a label selector string (`matchLabels` and
+/// `matchExpressions`), to list its pods by.
+pub async fn workload_selector(
+    client: &kube::Client,
+    namespace: &str,
+    kind: WorkloadKind,
+    name: &str,
+) -> Result<String, PodError> {
+    async fn get<K>(
+        client: &kube::Client,
+        namespace: &str,
+        name: &str,
+        selector: impl FnOnce(K) -> Option<LabelSelector>,
+    ) -> Result<Option<LabelSelector>, PodError>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+        K::DynamicType: Default,
+    {
+        let object = Api::<K>::namespaced(client.clone(), namespace)
+            .get(name)
+            .await?;
+        Ok(selector(object))
+    }
+    let selector = match kind {
+        WorkloadKind::Deployment => {
+            get::<Deployment>(client, namespace, name, |o| o.spec.map(|s| s.selector)).await?
+        }
+        WorkloadKind::StatefulSet => {
+            get::<StatefulSet>(client, namespace, name, |o| o.spec.map(|s| s.selector)).await?
+        }
+        WorkloadKind::DaemonSet => {
+            get::<DaemonSet>(client, namespace, name, |o| o.spec.map(|s| s.selector)).await?
+        }
+        WorkloadKind::ReplicaSet => {
+            get::<ReplicaSet>(client, namespace, name, |o| o.spec.map(|s| s.selector)).await?
+        }
+    };
+    let target = PodTarget::Workload {
+        kind,
+        name: name.to_string(),
+    };
+    let text = match selector.map(kube::core::Selector::try_from) {
+        Some(Ok(s)) => s.to_string(),
+        Some(Err(e)) => {
+            return Err(PodError::BadTarget(format!(
+                "{target} has a selector podterm cannot read: {e}"
+            )))
+        }
+        None => String::new(),
+    };
+    if text.is_empty() {
+        return Err(PodError::BadTarget(format!(
+            "{target} has no selector to find its pods by"
+        )));
+    }
+    Ok(text)
 }
 
 /// Finds the pod a target means now.
@@ -172,42 +249,7 @@ pub async fn resolve(
         PodTarget::Pod(name) => return Ok(pods.get(name).await?),
         PodTarget::Selector(s) => s.clone(),
         PodTarget::Workload { kind, name } => {
-            let labels = match kind {
-                WorkloadKind::Deployment => {
-                    Api::<Deployment>::namespaced(client.clone(), namespace)
-                        .get(name)
-                        .await?
-                        .spec
-                        .and_then(|s| s.selector.match_labels)
-                }
-                WorkloadKind::StatefulSet => {
-                    Api::<StatefulSet>::namespaced(client.clone(), namespace)
-                        .get(name)
-                        .await?
-                        .spec
-                        .and_then(|s| s.selector.match_labels)
-                }
-                WorkloadKind::DaemonSet => Api::<DaemonSet>::namespaced(client.clone(), namespace)
-                    .get(name)
-                    .await?
-                    .spec
-                    .and_then(|s| s.selector.match_labels),
-                WorkloadKind::ReplicaSet => {
-                    Api::<ReplicaSet>::namespaced(client.clone(), namespace)
-                        .get(name)
-                        .await?
-                        .spec
-                        .and_then(|s| s.selector.match_labels)
-                }
-            };
-            match labels {
-                Some(l) if !l.is_empty() => selector_string(&l),
-                _ => {
-                    return Err(PodError::BadTarget(format!(
-                        "{target} has no matchLabels selector to find its pods by"
-                    )))
-                }
-            }
+            workload_selector(client, namespace, *kind, name).await?
         }
     };
     let list = pods.list(&ListParams::default().labels(&selector)).await?;
@@ -227,20 +269,59 @@ pub fn is_ready(p: &Pod) -> bool {
             .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-/// Why a pod is not Ready, in a few words.
-fn not_ready_reason(p: &Pod) -> String {
+/// Why a pod is not Ready, in a few words: `terminating`, `Pending: ContainerCreating`,
+/// `Failed: Error`, `not Ready: container web not ready`,
+/// `not Ready: container web waiting: CrashLoopBackOff`.
+pub fn not_ready_reason(p: &Pod) -> String {
     if p.metadata.deletion_timestamp.is_some() {
         return "terminating".into();
     }
-    let phase = p
-        .status
-        .as_ref()
-        .and_then(|s| s.phase.clone())
-        .unwrap_or_else(|| "Unknown".into());
+    let status = p.status.as_ref();
+    let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown");
+    let init = status
+        .and_then(|s| s.init_container_statuses.as_deref())
+        .unwrap_or_default();
+    let main = status
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default();
     if phase != "Running" {
-        return format!("phase {phase}");
+        // What kubectl's STATUS column would show: an init container's state first.
+        return match init.iter().chain(main).find_map(state_reason) {
+            Some(reason) => format!("{phase}: {reason}"),
+            None => phase.to_string(),
+        };
     }
-    "not Ready".into()
+    let why: Vec<String> = main
+        .iter()
+        .filter(|c| !c.ready)
+        .map(|c| match state_reason(c) {
+            Some(reason) => {
+                let state = if c.state.as_ref().is_some_and(|s| s.waiting.is_some()) {
+                    "waiting"
+                } else {
+                    "terminated"
+                };
+                format!("container {} {state}: {reason}", c.name)
+            }
+            None => format!("container {} not ready", c.name),
+        })
+        .collect();
+    if why.is_empty() {
+        "not Ready".into()
+    } else {
+        format!("not Ready: {}", why.join("; "))
+    }
+}
+
+/// The reason of a container that is waiting or has terminated.
+fn state_reason(c: &ContainerStatus) -> Option<String> {
+    let state = c.state.as_ref()?;
+    state
+        .waiting
+        .as_ref()
+        .and_then(|w| w.reason.clone())
+        .or_else(|| state.terminated.as_ref().and_then(|t| t.reason.clone()))
+        .filter(|r| !r.is_empty())
 }
 
 /// The newest Ready, non-terminating pod; else a description of what exists and why not.
@@ -344,6 +425,7 @@ pub fn shell_command() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn pod(name: &str, containers: &[&str], annotation: Option<&str>) -> Pod {
         let mut p: Pod = serde_json::from_value(serde_json::json!({
@@ -456,5 +538,77 @@ mod tests {
         let err = pick_newest_ready(vec![timed("a", "2026-01-01T00:00:00Z", false, false)])
             .expect_err("none");
         assert_eq!(err, "a (not Ready)");
+    }
+
+    fn with_status(name: &str, status: serde_json::Value) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": { "name": name },
+            "spec": { "containers": [{"name": "app"}, {"name": "side"}] },
+            "status": status,
+        }))
+        .expect("pod")
+    }
+
+    #[test]
+    fn not_ready_reasons_say_what_kubectl_shows() {
+        let creating = with_status(
+            "a",
+            serde_json::json!({"phase": "Pending", "containerStatuses": [
+                {"name": "app", "ready": false, "restartCount": 0, "image": "i", "imageID": "",
+                 "state": {"waiting": {"reason": "ContainerCreating"}}}]}),
+        );
+        assert_eq!(not_ready_reason(&creating), "Pending: ContainerCreating");
+        let init = with_status(
+            "b",
+            serde_json::json!({"phase": "Pending",
+                "initContainerStatuses": [{"name": "init", "ready": false, "restartCount": 0,
+                    "image": "i", "imageID": "", "state": {"waiting": {"reason": "PodInitializing"}}}],
+                "containerStatuses": [{"name": "app", "ready": false, "restartCount": 0,
+                    "image": "i", "imageID": "", "state": {"waiting": {"reason": "ContainerCreating"}}}]}),
+        );
+        assert_eq!(not_ready_reason(&init), "Pending: PodInitializing");
+        assert_eq!(
+            not_ready_reason(&with_status("c", serde_json::json!({"phase": "Pending"}))),
+            "Pending"
+        );
+        let crashing = with_status(
+            "d",
+            serde_json::json!({"phase": "Running", "containerStatuses": [
+                {"name": "app", "ready": false, "restartCount": 3, "image": "i", "imageID": "",
+                 "state": {"waiting": {"reason": "CrashLoopBackOff"}}},
+                {"name": "side", "ready": false, "restartCount": 0, "image": "i", "imageID": "",
+                 "state": {"running": {}}}]}),
+        );
+        assert_eq!(
+            not_ready_reason(&crashing),
+            "not Ready: container app waiting: CrashLoopBackOff; container side not ready"
+        );
+        let failed = with_status(
+            "e",
+            serde_json::json!({"phase": "Failed", "containerStatuses": [
+                {"name": "app", "ready": false, "restartCount": 0, "image": "i", "imageID": "",
+                 "state": {"terminated": {"exitCode": 1, "reason": "Error"}}}]}),
+        );
+        assert_eq!(not_ready_reason(&failed), "Failed: Error");
+        let mut terminating = crashing.clone();
+        terminating.metadata.deletion_timestamp = timed("x", "2026-01-01T00:00:00Z", true, true)
+            .metadata
+            .deletion_timestamp;
+        assert_eq!(not_ready_reason(&terminating), "terminating");
+    }
+
+    #[test]
+    fn workload_kinds_name_themselves() {
+        for k in WorkloadKind::ALL {
+            assert_eq!(WorkloadKind::from_kind(k.kind()), Some(k));
+            assert_eq!(
+                PodTarget::parse(&format!("{}/x", k.as_str())).expect("parse"),
+                PodTarget::Workload {
+                    kind: k,
+                    name: "x".into()
+                }
+            );
+        }
+        assert_eq!(WorkloadKind::from_kind("Job"), None);
     }
 }
