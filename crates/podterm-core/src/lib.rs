@@ -8,6 +8,8 @@
 //! - [`exec`]: exec and attach sessions: the frame pump, read-ahead, liveness, outcomes.
 //! - [`flow`]: output for a UI terminal: coalescing and acknowledgement watermarks.
 //! - [`profiles`]: saved cluster profiles, a versioned file in the config directory.
+//! - [`favourites`]: saved quick-connects (profile, namespace, workload or pod, container,
+//!   command), resolved to the newest Ready pod when connecting.
 //! - [`import`]: kubeconfig contexts into profiles, their secrets into the vault.
 //! - [`vault`]: secrets of saved profiles in the OS keyring (or in memory for one run).
 //! - [`shellenv`]: the login-shell environment, for credential plugins.
@@ -16,6 +18,7 @@
 pub mod browse;
 pub mod cluster;
 pub mod exec;
+pub mod favourites;
 pub mod flow;
 pub mod import;
 pub mod oidc;

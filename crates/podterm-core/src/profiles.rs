@@ -247,19 +247,128 @@ pub enum ProfileError {
 /// (`~/.config/podterm` on Linux, `~/Library/Application Support/podterm` on macOS,
 /// `%APPDATA%\podterm` on Windows).
 pub fn default_dir() -> Result<PathBuf, ProfileError> {
+    config_dir().ok_or(ProfileError::NoConfigDir)
+}
+
+/// [`default_dir`], for every store kept there (profiles, favourites); `None` when there is no
+/// home directory and no `PODTERM_CONFIG_DIR`.
+pub(crate) fn config_dir() -> Option<PathBuf> {
     dir_from(std::env::var_os(CONFIG_DIR_ENV), dirs::config_dir())
 }
 
-fn dir_from(
-    env: Option<std::ffi::OsString>,
-    os_config: Option<PathBuf>,
-) -> Result<PathBuf, ProfileError> {
+fn dir_from(env: Option<std::ffi::OsString>, os_config: Option<PathBuf>) -> Option<PathBuf> {
     match env {
-        Some(d) if !d.is_empty() => Ok(PathBuf::from(d)),
-        _ => os_config
-            .map(|d| d.join("podterm"))
-            .ok_or(ProfileError::NoConfigDir),
+        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
+        _ => os_config.map(|d| d.join("podterm")),
     }
+}
+
+/// A file operation that failed: what was being done, to which path. Each store turns it into
+/// its own error enum.
+#[derive(Debug)]
+pub(crate) struct IoFailure {
+    pub(crate) action: &'static str,
+    pub(crate) path: PathBuf,
+    pub(crate) source: io::Error,
+}
+
+impl From<IoFailure> for ProfileError {
+    fn from(f: IoFailure) -> Self {
+        ProfileError::Io {
+            action: f.action,
+            path: f.path,
+            source: f.source,
+        }
+    }
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> IoFailure {
+    let path = path.to_path_buf();
+    move |source| IoFailure {
+        action,
+        path,
+        source,
+    }
+}
+
+/// The bytes of `path`; `None` when there is no such file.
+pub(crate) fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, IoFailure> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(io_err("read", path)(source)),
+    }
+}
+
+/// The `version` field of a store file (required: a file without one is not ours).
+pub(crate) fn file_version(bytes: &[u8]) -> Result<u64, serde_json::Error> {
+    serde_json::from_slice::<Header>(bytes).map(|h| h.version)
+}
+
+/// Creates `dir` (mode 0700) if needed.
+pub(crate) fn ensure_dir(dir: &Path) -> Result<(), IoFailure> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+        .map_err(io_err("create the config directory", dir))
+}
+
+/// Takes the exclusive lock `dir/lock_name` (creating `dir`); it is held until the returned
+/// file is dropped.
+pub(crate) fn lock_dir(dir: &Path, lock_name: &str) -> Result<File, IoFailure> {
+    ensure_dir(dir)?;
+    let path = dir.join(lock_name);
+    let mut opts = OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts
+        .open(&path)
+        .map_err(io_err("open the lock file", &path))?;
+    fs4::FileExt::lock(&file).map_err(io_err("lock", &path))?;
+    Ok(file)
+}
+
+/// Atomic replace of `dir/file_name` with `data`: temp file in the same directory, mode 0600,
+/// fsync, rename, fsync the directory.
+pub(crate) fn write_atomic(dir: &Path, file_name: &str, data: &[u8]) -> Result<(), IoFailure> {
+    let path = dir.join(file_name);
+    let stem = file_name.split('.').next().unwrap_or(file_name);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{stem}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err("create a temporary file in", dir))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o600))
+            .map_err(io_err("set permissions of", tmp.path()))?;
+    }
+    tmp.write_all(data).map_err(io_err("write", tmp.path()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(io_err("sync", tmp.path()))?;
+    // On failure the temp file is removed when `PersistError` drops it.
+    tmp.persist(&path)
+        .map_err(|e| io_err("replace", &path)(e.error))?;
+    #[cfg(unix)]
+    {
+        // Make the rename itself durable.
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err("sync", dir))?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -380,26 +489,17 @@ impl ProfileStore {
 
     fn read(&self) -> Result<Vec<Profile>, ProfileError> {
         let path = self.path();
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
-                return Err(ProfileError::Io {
-                    action: "read",
-                    path,
-                    source,
-                })
-            }
+        let Some(bytes) = read_if_exists(&path)? else {
+            return Ok(Vec::new());
         };
-        let header: Header =
-            serde_json::from_slice(&bytes).map_err(|source| ProfileError::Parse {
-                path: path.clone(),
-                source,
-            })?;
-        if header.version > u64::from(FORMAT_VERSION) {
+        let version = file_version(&bytes).map_err(|source| ProfileError::Parse {
+            path: path.clone(),
+            source,
+        })?;
+        if version > u64::from(FORMAT_VERSION) {
             return Err(ProfileError::NewerVersion {
                 path,
-                found: header.version,
+                found: version,
                 supported: FORMAT_VERSION,
             });
         }
@@ -408,92 +508,23 @@ impl ProfileStore {
         Ok(file.profiles)
     }
 
-    fn ensure_dir(&self) -> Result<(), ProfileError> {
-        let mut b = fs::DirBuilder::new();
-        b.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            b.mode(0o700);
-        }
-        b.create(&self.dir).map_err(|source| ProfileError::Io {
-            action: "create the config directory",
-            path: self.dir.clone(),
-            source,
-        })
-    }
-
     /// Takes the exclusive lock; it is held until the returned file is dropped.
     fn lock(&self) -> Result<File, ProfileError> {
-        self.ensure_dir()?;
-        let path = self.dir.join(LOCK_NAME);
-        let mut opts = OpenOptions::new();
-        opts.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let file = opts.open(&path).map_err(|source| ProfileError::Io {
-            action: "open the lock file",
-            path: path.clone(),
-            source,
-        })?;
-        fs4::FileExt::lock(&file).map_err(|source| ProfileError::Io {
-            action: "lock",
-            path,
-            source,
-        })?;
-        Ok(file)
+        Ok(lock_dir(&self.dir, LOCK_NAME)?)
     }
 
     /// Atomic replace: temp file in the same directory, fsync, rename, fsync the directory.
     fn write(&self, profiles: &[Profile]) -> Result<(), ProfileError> {
-        let path = self.path();
-        let io_err = |action: &'static str, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| ProfileError::Io {
-                action,
-                path,
-                source,
-            }
-        };
         let mut data = serde_json::to_vec_pretty(&FileOut {
             version: FORMAT_VERSION,
             profiles,
         })
         .map_err(|source| ProfileError::Parse {
-            path: path.clone(),
+            path: self.path(),
             source,
         })?;
         data.push(b'\n');
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".profiles.")
-            .suffix(".tmp")
-            .tempfile_in(&self.dir)
-            .map_err(io_err("create a temporary file in", &self.dir))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(fs::Permissions::from_mode(0o600))
-                .map_err(io_err("set permissions of", tmp.path()))?;
-        }
-        tmp.write_all(&data).map_err(io_err("write", tmp.path()))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(io_err("sync", tmp.path()))?;
-        // On failure the temp file is removed when `PersistError` drops it.
-        tmp.persist(&path)
-            .map_err(|e| io_err("replace", &path)(e.error))?;
-        #[cfg(unix)]
-        {
-            // Make the rename itself durable.
-            File::open(&self.dir)
-                .and_then(|d| d.sync_all())
-                .map_err(io_err("sync", &self.dir))?;
-        }
-        Ok(())
+        Ok(write_atomic(&self.dir, FILE_NAME, &data)?)
     }
 }
 
@@ -802,9 +833,6 @@ mod tests {
             dir_from(Some("".into()), Some("/home/u/.config".into())).unwrap(),
             PathBuf::from("/home/u/.config/podterm")
         );
-        assert!(matches!(
-            dir_from(None, None),
-            Err(ProfileError::NoConfigDir)
-        ));
+        assert_eq!(dir_from(None, None), None);
     }
 }
