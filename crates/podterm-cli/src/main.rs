@@ -1,5 +1,6 @@
 //! `podterm`: the command line over podterm-core. `podterm exec` and `podterm attach` behave as
-//! `kubectl exec` and `kubectl attach` do: same flags, messages and exit codes.
+//! `kubectl exec` and `kubectl attach` do: same flags, messages and exit codes. `podterm
+//! favourite` keeps quick-connects and `podterm connect NAME` opens one.
 
 mod term;
 
@@ -7,6 +8,7 @@ use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
 use podterm_core::cluster::{self, Target};
 use podterm_core::exec::{ExecError, ExecSpec, Session, Tuning};
+use podterm_core::favourites::{self, Favourite, FavouriteStore};
 use podterm_core::import::{self, ImportOptions};
 use podterm_core::pods::{self, PodTarget};
 use podterm_core::profiles::ProfileStore;
@@ -33,6 +35,54 @@ enum Cmd {
     /// Saved cluster profiles (secrets in the OS keyring).
     #[command(subcommand)]
     Profile(ProfileCmd),
+    /// Favourites: a profile, namespace, workload or pod, container and command, saved by name.
+    #[command(subcommand)]
+    Favourite(FavouriteCmd),
+    /// Open a favourite: a shell (or its command) in the newest Ready pod of its workload now.
+    Connect(ConnectArgs),
+}
+
+#[derive(Subcommand)]
+enum FavouriteCmd {
+    /// Save a favourite. A workload (deploy/NAME, sts/NAME, ds/NAME, rs/NAME) is resolved to its
+    /// newest Ready pod at each connect; pod/NAME or NAME is that fixed pod.
+    Add {
+        /// The favourite's name (what `podterm connect` takes).
+        name: String,
+        /// The saved profile to connect through (see `podterm profile list`).
+        #[arg(long)]
+        profile: String,
+        /// Namespace (default: the profile's, else "default").
+        #[arg(short = 'n', long)]
+        namespace: Option<String>,
+        /// deploy/NAME, sts/NAME, ds/NAME, rs/NAME, pod/NAME or a pod NAME.
+        target: String,
+        /// Container (default: the pod's default container).
+        #[arg(short = 'c', long)]
+        container: Option<String>,
+        /// The command and its arguments, after `--` (default: a shell).
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// List favourites: name, profile, namespace, target, container, command.
+    List,
+    /// Remove a favourite.
+    Rm { name: String },
+}
+
+#[derive(Args)]
+struct ConnectArgs {
+    /// The favourite (see `podterm favourite list`).
+    name: String,
+    /// Only print output from the remote session.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// No TTY, even when stdin is a terminal.
+    #[arg(short = 'T', long = "no-tty")]
+    no_tty: bool,
+    /// A command to run instead of the favourite's (after `--`).
+    #[arg(last = true)]
+    command: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -146,6 +196,8 @@ fn main() -> ExitCode {
             }
             Cmd::Attach(a) => attach(a).await,
             Cmd::Profile(p) => profile(p).await,
+            Cmd::Favourite(f) => favourite(f),
+            Cmd::Connect(a) => connect_favourite(a).await,
         };
         match r {
             Ok(code) => code,
@@ -177,16 +229,37 @@ async fn connect(conn: &Conn) -> Result<podterm_core::cluster::Cluster, Failure>
     };
     let store = ProfileStore::open_default()?;
     let Some(profile) = store.get(name)? else {
-        let names: Vec<String> = store.list()?.into_iter().map(|p| p.name).collect();
-        return Err(Failure(format!(
-            "no profile named \"{name}\" (profiles: {}); import one with `podterm profile import`",
-            if names.is_empty() {
-                "none".to_string()
-            } else {
-                names.join(", ")
-            }
-        )));
+        return Err(no_profile(&store, name, None));
     };
+    connect_profile(&profile, conn.namespace.as_deref()).await
+}
+
+/// The profile `name` does not exist: say which do, and how to add one.
+fn no_profile(store: &ProfileStore, name: &str, favourite: Option<&str>) -> Failure {
+    let names: Vec<String> = match store.list() {
+        Ok(list) => list.into_iter().map(|p| p.name).collect(),
+        Err(e) => return Failure(e.to_string()),
+    };
+    let known = if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    };
+    Failure(match favourite {
+        None => format!(
+            "no profile named \"{name}\" (profiles: {known}); import one with `podterm profile import`"
+        ),
+        Some(fav) => format!(
+            "favourite \"{fav}\" connects through profile \"{name}\", which does not exist (profiles: {known}): import it with `podterm profile import`, or remove the favourite (`podterm favourite rm {fav}`) and add it again with another profile"
+        ),
+    })
+}
+
+/// A client for a saved profile; its secrets come from the OS keyring.
+async fn connect_profile(
+    profile: &podterm_core::profiles::Profile,
+    namespace: Option<&str>,
+) -> Result<podterm_core::cluster::Cluster, Failure> {
     let vault = Vault::os()?;
     // Credential plugins get the login shell's PATH, as in a terminal.
     let plugin_path = match profile.auth {
@@ -202,9 +275,9 @@ async fn connect(conn: &Conn) -> Result<podterm_core::cluster::Cluster, Failure>
         }
         _ => None,
     };
-    let mut cluster = cluster::connect_profile(&profile, &vault, plugin_path.as_deref()).await?;
-    if let Some(ns) = &conn.namespace {
-        cluster.namespace = ns.clone();
+    let mut cluster = cluster::connect_profile(profile, &vault, plugin_path.as_deref()).await?;
+    if let Some(ns) = namespace {
+        cluster.namespace = ns.to_string();
     }
     Ok(cluster)
 }
@@ -291,9 +364,172 @@ async fn profile(cmd: ProfileCmd) -> Result<i32, Failure> {
             }
             store.remove(&name)?;
             println!("removed {name}");
+            let users: Vec<String> = FavouriteStore::open(store.dir())
+                .list()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|f| f.profile == name)
+                .map(|f| f.name)
+                .collect();
+            if !users.is_empty() {
+                eprintln!(
+                    "note: favourites still naming profile \"{name}\": {} (`podterm favourite rm NAME` removes one)",
+                    users.join(", ")
+                );
+            }
         }
     }
     Ok(0)
+}
+
+fn favourite(cmd: FavouriteCmd) -> Result<i32, Failure> {
+    let store = FavouriteStore::open_default()?;
+    match cmd {
+        FavouriteCmd::Add {
+            name,
+            profile,
+            namespace,
+            target,
+            container,
+            command,
+        } => {
+            let target = favourites::Target::parse(&target)?;
+            // The profile must exist now; its namespace is the default one.
+            let profiles = ProfileStore::open(store.dir());
+            let Some(p) = profiles.get(&profile)? else {
+                return Err(no_profile(&profiles, &profile, None));
+            };
+            let namespace = namespace
+                .or(p.namespace)
+                .unwrap_or_else(|| "default".into());
+            let fav = Favourite {
+                container,
+                command,
+                ..Favourite::new(&name, &profile, &namespace, target)
+            };
+            store.add(fav.clone())?;
+            println!(
+                "added favourite {name}: {} in namespace {namespace} through profile {profile}",
+                fav.target
+            );
+        }
+        FavouriteCmd::List => {
+            let all = store.list()?;
+            if all.is_empty() {
+                eprintln!("no favourites yet: add one with `podterm favourite add`");
+                return Ok(0);
+            }
+            let mut rows = vec![[
+                "NAME".to_string(),
+                "PROFILE".into(),
+                "NAMESPACE".into(),
+                "TARGET".into(),
+                "CONTAINER".into(),
+                "COMMAND".into(),
+            ]];
+            for f in all {
+                let command = if f.command.is_empty() {
+                    "<shell>".to_string()
+                } else {
+                    f.command
+                        .iter()
+                        .map(|a| shell_quote(a))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                rows.push([
+                    f.name.clone(),
+                    f.profile.clone(),
+                    f.namespace.clone(),
+                    f.target.to_string(),
+                    f.container.clone().unwrap_or_else(|| "<default>".into()),
+                    command,
+                ]);
+            }
+            print!("{}", table(&rows));
+        }
+        FavouriteCmd::Rm { name } => {
+            let f = store.remove(&name)?;
+            println!("removed favourite {} ({})", f.name, f.target);
+        }
+    }
+    Ok(0)
+}
+
+/// Columns padded as kubectl pads them (three spaces apart); the last one is not padded.
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<width$}   ", width = widths[i]));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// An argument as a shell would need it typed.
+fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+/// `podterm connect NAME [-- CMD]`: the favourite's profile, then its newest Ready pod now, then
+/// the same session as `podterm exec -i [-t]`.
+async fn connect_favourite(a: ConnectArgs) -> Result<i32, Failure> {
+    let store = FavouriteStore::open_default()?;
+    let fav = store.get(&a.name)?;
+    let profiles = ProfileStore::open(store.dir());
+    let Some(profile) = profiles.get(&fav.profile)? else {
+        return Err(no_profile(&profiles, &fav.profile, Some(&fav.name)));
+    };
+    let hint = |f: Failure| with_profile_hint(Some(&fav.profile), f);
+    let cluster = connect_profile(&profile, Some(&fav.namespace))
+        .await
+        .map_err(hint)?;
+    let found = favourites::resolve(&cluster.client, &fav)
+        .await
+        .map_err(|e| hint(e.into()))?;
+    if let (Some(n), false) = (&found.note, a.quiet) {
+        eprintln!("{n}");
+    }
+    // As `exec -i -t` where there is a terminal to be raw; as `exec -i` elsewhere (pipes,
+    // scripts), without kubectl's warning.
+    let tty = !a.no_tty && term::stdin_is_terminal();
+    let spec = ExecSpec {
+        namespace: found.namespace,
+        pod: found.pod_name,
+        container: found.container,
+        command: if a.command.is_empty() {
+            found.command
+        } else {
+            a.command
+        },
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        tty,
+        size: if tty { term::size() } else { None },
+        attach: false,
+    };
+    run(&cluster.client, spec).await.map_err(hint)
 }
 
 /// kubectl's TTY rules: `-t` needs `-i`, and a terminal on stdin (else a warning and no TTY).

@@ -1,0 +1,518 @@
+//! `podterm favourite add|list|rm` and `podterm connect NAME` end to end: a temporary config
+//! directory, a profile imported from testcluster's kubeconfig with its token in a real Secret
+//! Service (run under scripts/with-keyring.sh, as `make test` does), and the demo cluster.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use testcluster::{Options, Phase, TestCluster};
+
+fn require_keyring() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "these tests need a Secret Service: run them with `make test` or `bash scripts/with-keyring.sh cargo test`"
+    );
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn podterm(config: &Path, args: &[&str]) -> Out {
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_podterm"))
+            .args(args)
+            .env("PODTERM_CONFIG_DIR", config)
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("podterm {args:?} hung"))
+    .expect("podterm runs");
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `podterm ARGS` must succeed; its stdout.
+async fn ok(config: &Path, args: &[&str]) -> String {
+    let out = podterm(config, args).await;
+    assert_eq!(out.code, 0, "podterm {args:?}: {}", out.stderr);
+    out.stdout
+}
+
+/// `podterm ARGS` must fail with exit code 1; its stderr.
+async fn fails(config: &Path, args: &[&str]) -> String {
+    let out = podterm(config, args).await;
+    assert_eq!(
+        out.code, 1,
+        "podterm {args:?}: {}{}",
+        out.stdout, out.stderr
+    );
+    out.stderr
+}
+
+/// The demo cluster and a config directory holding its two contexts as profiles.
+async fn setup() -> (TestCluster, tempfile::TempDir) {
+    require_keyring();
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let config = tempfile::tempdir().expect("config dir");
+    let kc = c.kubeconfig().to_string_lossy().into_owned();
+    ok(
+        config.path(),
+        &["profile", "import", "--kubeconfig", &kc, "--all"],
+    )
+    .await;
+    (c, config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn favourite_add_list_and_rm() {
+    let (_c, config) = setup().await;
+    let cfg = config.path();
+
+    let out = podterm(cfg, &["favourite", "list"]).await;
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    assert!(out.stderr.contains("no favourites yet"), "{}", out.stderr);
+
+    assert_eq!(
+        ok(
+            cfg,
+            &[
+                "favourite",
+                "add",
+                "web",
+                "--profile",
+                "demo-admin",
+                "-n",
+                "demo",
+                "deploy/web"
+            ]
+        )
+        .await,
+        "added favourite web: deployment/web in namespace demo through profile demo-admin\n"
+    );
+    // No -n: the profile's namespace (the demo context's, "demo").
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "sh",
+            "--profile",
+            "demo-admin",
+            "shell",
+            "-c",
+            "main",
+            "--",
+            "sh",
+            "-c",
+            "echo from-$HOSTNAME",
+        ],
+    )
+    .await;
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "db",
+            "--profile",
+            "viewer",
+            "-n",
+            "data",
+            "sts/db",
+        ],
+    )
+    .await;
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "pair",
+            "--profile",
+            "demo-admin",
+            "pod/pair",
+        ],
+    )
+    .await;
+
+    assert_eq!(
+        ok(cfg, &["favourite", "list"]).await,
+        "NAME   PROFILE      NAMESPACE   TARGET           CONTAINER   COMMAND\n\
+         web    demo-admin   demo        deployment/web   <default>   <shell>\n\
+         sh     demo-admin   demo        pod/shell        main        sh -c 'echo from-$HOSTNAME'\n\
+         db     viewer       data        statefulset/db   <default>   <shell>\n\
+         pair   demo-admin   demo        pod/pair         <default>   <shell>\n"
+    );
+    // Beside the profiles, in the order added.
+    let file: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(cfg.join("favourites.json")).expect("favourites.json beside profiles.json"),
+    )
+    .expect("json");
+    assert!(cfg.join("profiles.json").exists());
+    assert_eq!(file["version"], 1);
+    assert_eq!(file["favourites"][1]["command"][2], "echo from-$HOSTNAME");
+
+    // Refusals, each saying what to do; the file is unchanged by them.
+    let err = fails(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "web",
+            "--profile",
+            "demo-admin",
+            "shell",
+        ],
+    )
+    .await;
+    assert_eq!(
+        err,
+        "error: a favourite named \"web\" already exists: pick another name, or remove it first\n"
+    );
+    let err = fails(
+        cfg,
+        &["favourite", "add", "x", "--profile", "nope", "deploy/web"],
+    )
+    .await;
+    assert_eq!(
+        err,
+        "error: no profile named \"nope\" (profiles: demo-admin, viewer); import one with `podterm profile import`\n"
+    );
+    let err = fails(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "x",
+            "--profile",
+            "demo-admin",
+            "svc/web",
+        ],
+    )
+    .await;
+    assert!(err.contains("cannot exec into a svc"), "{err}");
+    let err = fails(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "x",
+            "--profile",
+            "demo-admin",
+            "-c",
+            "",
+            "shell",
+        ],
+    )
+    .await;
+    assert!(err.contains("the container name is empty"), "{err}");
+
+    assert_eq!(
+        ok(cfg, &["favourite", "rm", "sh"]).await,
+        "removed favourite sh (pod/shell)\n"
+    );
+    let err = fails(cfg, &["favourite", "rm", "sh"]).await;
+    assert_eq!(
+        err,
+        "error: no favourite named \"sh\"; the favourites are: web, db, pair\n"
+    );
+    let listed = ok(cfg, &["favourite", "list"]).await;
+    let names: Vec<&str> = listed
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(names, ["web", "db", "pair"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_runs_in_the_newest_ready_pod() {
+    let (c, config) = setup().await;
+    let cfg = config.path();
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "web",
+            "--profile",
+            "demo-admin",
+            "-n",
+            "demo",
+            "deploy/web",
+        ],
+    )
+    .await;
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "sh",
+            "--profile",
+            "demo-admin",
+            "shell",
+            "--",
+            "sh",
+            "-c",
+            "echo from-$HOSTNAME",
+        ],
+    )
+    .await;
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "pair",
+            "--profile",
+            "demo-admin",
+            "pair",
+        ],
+    )
+    .await;
+
+    let out = podterm(cfg, &["connect", "web", "--", "echo", "hi"]).await;
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "hi\n", "")
+    );
+    // The favourite's own command, and a command that overrides it.
+    assert_eq!(ok(cfg, &["connect", "sh"]).await, "from-shell\n");
+    assert_eq!(
+        ok(cfg, &["connect", "sh", "--", "echo", "instead"]).await,
+        "instead\n"
+    );
+    // No command at all: the shell fallback, reading stdin (empty here) and exiting.
+    let out = podterm(cfg, &["connect", "web"]).await;
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    // kubectl's note on the defaulted container, and its words on an exit code.
+    let out = podterm(cfg, &["connect", "pair", "--", "true"]).await;
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (0, "Defaulted container \"one\" out of: one, two\n")
+    );
+    let out = podterm(cfg, &["connect", "-q", "pair", "--", "true"]).await;
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    let out = podterm(cfg, &["connect", "web", "--", "sh", "-c", "exit 7"]).await;
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (7, "command terminated with exit code 7\n")
+    );
+
+    let hostname = |args: &'static [&'static str]| podterm(cfg, args);
+    let web_host: &[&str] = &["connect", "web", "--", "sh", "-c", "echo $HOSTNAME"];
+    assert_eq!(hostname(web_host).await.stdout, "web-6b7f9c8d5-p9m7q\n");
+
+    // A rollout: a new pod comes up Ready, the old ones terminate.
+    let mut new = testcluster::ClusterSpec::demo()
+        .pods
+        .into_iter()
+        .find(|p| p.name.starts_with("web-"))
+        .expect("web pod");
+    new.name = "web-6b7f9c8d5-n3w01".into();
+    new.age_seconds = 2;
+    c.apply_pod(new.clone());
+    assert!(c.mark_terminating("demo", "web-6b7f9c8d5-p9m7q"));
+    assert!(c.mark_terminating("demo", "web-6b7f9c8d5-h2x4k"));
+    assert_eq!(hostname(web_host).await.stdout, "web-6b7f9c8d5-n3w01\n");
+
+    // None Ready: which pods there are, and why each is not Ready.
+    assert!(c.set_ready("demo", "web-6b7f9c8d5-n3w01", false));
+    new.name = "web-6b7f9c8d5-n3w02".into();
+    new.age_seconds = 1;
+    new.phase = Phase::Pending;
+    c.apply_pod(new);
+    let err = fails(cfg, &["connect", "web", "--", "true"]).await;
+    assert_eq!(
+        err,
+        "error: no Ready pod for deployment/web in namespace demo: \
+         web-6b7f9c8d5-n3w02 (Pending: ContainerCreating), \
+         web-6b7f9c8d5-n3w01 (not Ready: container web not ready), \
+         web-6b7f9c8d5-p9m7q (terminating), web-6b7f9c8d5-h2x4k (terminating)\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_errors_say_what_to_do() {
+    let (c, config) = setup().await;
+    let cfg = config.path();
+
+    let err = fails(cfg, &["connect", "web"]).await;
+    assert_eq!(
+        err,
+        "error: no favourite named \"web\"; there are no favourites yet\n"
+    );
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "web",
+            "--profile",
+            "demo-admin",
+            "deploy/web",
+        ],
+    )
+    .await;
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "as-viewer",
+            "--profile",
+            "viewer",
+            "shell",
+        ],
+    )
+    .await;
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "gone",
+            "--profile",
+            "demo-admin",
+            "deploy/gone",
+        ],
+    )
+    .await;
+    let err = fails(cfg, &["connect", "wbe"]).await;
+    assert_eq!(
+        err,
+        "error: no favourite named \"wbe\"; the favourites are: web, as-viewer, gone\n"
+    );
+    // The cluster's own words: no such workload, not allowed.
+    let err = fails(cfg, &["connect", "gone", "--", "true"]).await;
+    assert_eq!(
+        err,
+        "Error from server (NotFound): deployments.apps \"gone\" not found\n"
+    );
+    let err = fails(cfg, &["connect", "as-viewer", "--", "true"]).await;
+    assert!(
+        err.contains(r#"User "viewer" cannot create resource "pods/exec""#),
+        "{err}"
+    );
+
+    // Its profile removed: `profile rm` says which favourites still name it, and connect says
+    // what to do.
+    let out = podterm(cfg, &["profile", "rm", "viewer"]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("favourites still naming profile \"viewer\": as-viewer"),
+        "{}",
+        out.stderr
+    );
+    let err = fails(cfg, &["connect", "as-viewer", "--", "true"]).await;
+    assert_eq!(
+        err,
+        "error: favourite \"as-viewer\" connects through profile \"viewer\", which does not exist \
+         (profiles: demo-admin): import it with `podterm profile import`, or remove the favourite \
+         (`podterm favourite rm as-viewer`) and add it again with another profile\n"
+    );
+
+    // A revoked token: the profile's hint.
+    assert!(c.set_token("demo-admin", Some("rotated")));
+    let err = fails(cfg, &["connect", "web", "--", "true"]).await;
+    assert!(
+        err.contains("the cluster refused the credentials of profile \"demo-admin\" (401)"),
+        "{err}"
+    );
+}
+
+/// On a terminal `connect` runs as `exec -i -t` (the remote side sees a TTY of the local size);
+/// `-T` turns the TTY off.
+#[test]
+fn connect_gets_a_tty_on_a_terminal() {
+    require_keyring();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (c, config) = rt.block_on(setup());
+    let cfg = config.path();
+    rt.block_on(ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "tty",
+            "--profile",
+            "demo-admin",
+            "shell",
+            "--",
+            "sh",
+            "-c",
+            "if [ -t 0 ]; then echo tty-$(stty size | tr ' ' x); else echo no-tty; fi",
+        ],
+    ));
+    for (args, want) in [
+        (&["connect", "tty"][..], "tty-24x80"),
+        (&["connect", "-T", "tty"][..], "no-tty"),
+    ] {
+        use portable_pty::{CommandBuilder, PtySize};
+        let pair = portable_pty::native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_podterm"));
+        cmd.args(args);
+        cmd.env("PODTERM_CONFIG_DIR", cfg);
+        cmd.env_remove("KUBECONFIG");
+        let mut child = pair.slave.spawn_command(cmd).expect("spawn");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        // Kept alive to the end: portable-pty's writer types "\n^D" when dropped.
+        let _writer = pair.master.take_writer().expect("writer");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        });
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "podterm {args:?} did not finish"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // Let the reader drain what is left.
+        let text = loop {
+            let text = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+            if text.contains(want) || start.elapsed() > Duration::from_secs(30) {
+                break text;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "podterm {args:?}: {text}");
+        assert!(text.contains(want), "podterm {args:?}: {text:?}");
+    }
+    drop(c);
+}
