@@ -65,13 +65,14 @@ describe("FlowController", () => {
   it("batches small writes until ACK_SIZE bytes are pending", () => {
     const { term, acks, flow } = setup();
     flow.setSession(1);
-    for (let i = 0; i < 10; i++) flow.write(bytes(1024));
-    term.complete(4);
-    expect(acks).toEqual([]); // 4 KiB < 5 KiB
+    const kib = ACK_SIZE / 1024;
+    for (let i = 0; i < 2 * kib; i++) flow.write(bytes(1024));
+    term.complete(kib - 1);
+    expect(acks).toEqual([]); // one KiB short of ACK_SIZE
     term.complete(1);
-    expect(acks).toEqual([[1, 5 * 1024]]);
-    term.complete(5);
-    expect(acks).toEqual([[1, 5 * 1024], [1, 5 * 1024]]);
+    expect(acks).toEqual([[1, ACK_SIZE]]);
+    term.complete(kib);
+    expect(acks).toEqual([[1, ACK_SIZE], [1, ACK_SIZE]]);
     expect(flow.stats().acks).toBe(2);
   });
 

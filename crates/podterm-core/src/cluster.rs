@@ -73,10 +73,16 @@ impl Target {
     }
 }
 
+/// The receive buffer of a connection to the API server. Linux grows an untouched one up to
+/// 6 MiB, and in an output flood all of it fills: a keystroke's echo or a Ctrl-C then waits
+/// behind megabytes a terminal must still draw. 256 KiB (the kernel doubles it) still carries
+/// more than a terminal can draw at a 20 ms round trip.
+pub const RECV_BUFFER: usize = 256 * 1024;
+
 /// A client like `kube::Client::try_from(config)`, but with TCP_NODELAY on its connections, as
 /// kubectl has: without it Nagle's algorithm now and then holds a small write (a keystroke, the
-/// upgrade request) for a delayed ACK, ~40 ms. With a proxy configured, kube's own stack (which
-/// knows proxies) is used as it is.
+/// upgrade request) for a delayed ACK, ~40 ms. Its receive buffer is [`RECV_BUFFER`]. With a
+/// proxy configured, kube's own stack (which knows proxies) is used as it is.
 pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
     use kube::client::ConfigExt as _;
     if config.proxy_url.is_some() {
@@ -85,6 +91,7 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
     let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
+    http.set_recv_buffer_size(Some(RECV_BUFFER));
     let https = config.rustls_https_connector_with_connector(http)?;
     let mut connector = hyper_timeout::TimeoutConnector::new(https);
     connector.set_connect_timeout(config.connect_timeout);

@@ -12,6 +12,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 
+/// Unacknowledged bytes at which output pauses. VS Code uses 100 KB, but a webview's write →
+/// ack round trip is a few milliseconds, and 100 KB per round trip held a tab at ~8 MB/s, a
+/// sixth of what xterm.js can draw; behind that, a flood's backlog took seconds to drain
+/// before a keystroke's echo or a Ctrl-C showed. 512 KiB is ~10 ms of xterm's drawing.
+pub const HIGH_WATER: usize = 512 * 1024;
+/// Output resumes below this: xterm still has ~128 KiB to draw while the next batch travels.
+pub const LOW_WATER: usize = 128 * 1024;
+
 /// Coalescing and watermark settings.
 #[derive(Debug, Clone, Copy)]
 pub struct FlowConfig {
@@ -30,8 +38,8 @@ impl Default for FlowConfig {
         FlowConfig {
             max_batch: 64 * 1024,
             max_delay: Duration::from_millis(16),
-            high: 100 * 1024,
-            low: 5 * 1024,
+            high: HIGH_WATER,
+            low: LOW_WATER,
         }
     }
 }

@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Output held for a slow UI before the socket pauses: small, so a Ctrl-C does not wait behind
-/// megabytes of a flood.
-pub const UI_READ_AHEAD: usize = 1 << 20;
+/// Output held for a slow UI before the socket pauses: small, so a keystroke's echo or a Ctrl-C
+/// does not wait behind megabytes of a flood.
+pub const UI_READ_AHEAD: usize = 256 * 1024;
 
 /// Which shell to open.
 #[derive(Debug, Clone)]
@@ -44,6 +44,9 @@ pub enum TerminalEnd {
     Ended(Result<Outcome, ExecError>),
     /// It could not start (no such pod, a completed pod, 403 ...), in words to show.
     NotStarted(String),
+    /// The session ended because its pod went away (deleted, being deleted, or replaced by a
+    /// new pod of the same name); the words say which, and how the session itself ended.
+    PodGone(String),
     /// The UI stopped taking output.
     UiGone,
 }
@@ -65,7 +68,7 @@ pub async fn run(
         req.namespace.clone()
     };
     // kubectl's checks and words: no such pod, a completed pod, no such container.
-    let container = async {
+    let started = async {
         let pod = pods::resolve(
             &cluster.client,
             &namespace,
@@ -74,14 +77,15 @@ pub async fn run(
         .await?;
         pods::check_running(&pod)?;
         let wanted = Some(req.container.as_str()).filter(|s| !s.is_empty());
-        pods::choose_container(&pod, wanted).map(|(c, _)| c)
+        let uid = pod.metadata.uid.clone();
+        pods::choose_container(&pod, wanted).map(|(c, _)| (c, uid))
     };
-    let container = match container.await {
-        Ok(name) => name,
+    let (container, uid) = match started.await {
+        Ok(found) => found,
         Err(e) => return TerminalEnd::NotStarted(e.to_string()),
     };
     let spec = ExecSpec {
-        namespace,
+        namespace: namespace.clone(),
         pod: req.pod.clone(),
         container,
         command: req.command.clone().unwrap_or_else(pods::shell_command),
@@ -143,9 +147,68 @@ pub async fn run(
         }
     };
     let mut forward = std::pin::pin!(forward);
-    tokio::select! {
+    let end = tokio::select! {
         end = work => end,
         // `forward` never completes: it parks once the session stops taking input.
         () = &mut forward => TerminalEnd::UiGone,
+    };
+    match end {
+        TerminalEnd::Ended(r) if ended_abnormally(&r) => {
+            match pod_gone(cluster, &namespace, &req.pod, uid.as_deref()).await {
+                Some(why) => TerminalEnd::PodGone(format!("{why} ({})", how_it_ended(&r))),
+                None => TerminalEnd::Ended(r),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Killed by a signal (exit code above 128), refused mid-way, or cut off: worth asking whether
+/// the pod is still there. A plain exit (0..=128) is the command's own doing.
+fn ended_abnormally(r: &Result<Outcome, ExecError>) -> bool {
+    match r {
+        Ok(Outcome::Success) => false,
+        Ok(Outcome::Exit(code)) => *code > 128,
+        Ok(Outcome::Failure { .. }) | Err(_) => true,
+    }
+}
+
+fn how_it_ended(r: &Result<Outcome, ExecError>) -> String {
+    match r {
+        Ok(Outcome::Success) => "the shell exited".into(),
+        Ok(Outcome::Exit(code)) if *code > 128 => {
+            format!("the shell was killed, exit code {code}")
+        }
+        Ok(Outcome::Exit(code)) => format!("exit code {code}"),
+        Ok(Outcome::Failure { message, .. }) => message.clone(),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Why the pod is no longer the one the session ran in, if it is not: deleted, being deleted,
+/// or replaced. `None` when it is still there or the server cannot say (within two seconds).
+async fn pod_gone(
+    cluster: &Cluster,
+    namespace: &str,
+    pod: &str,
+    uid: Option<&str>,
+) -> Option<String> {
+    let api: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(cluster.client.clone(), namespace);
+    let looked = tokio::time::timeout(std::time::Duration::from_secs(2), api.get_opt(pod)).await;
+    match looked {
+        Ok(Ok(None)) => Some(format!("the pod {namespace}/{pod} was deleted")),
+        Ok(Ok(Some(p))) => {
+            if p.metadata.deletion_timestamp.is_some() {
+                Some(format!("the pod {namespace}/{pod} is being deleted"))
+            } else if uid.is_some() && p.metadata.uid.as_deref() != uid {
+                Some(format!(
+                    "the pod {namespace}/{pod} was deleted and a new pod of that name replaced it"
+                ))
+            } else {
+                None
+            }
+        }
+        Ok(Err(_)) | Err(_) => None,
     }
 }

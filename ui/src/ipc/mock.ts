@@ -14,7 +14,7 @@ import type {
   SessionState,
 } from "./types";
 
-export const HIGH_WATER = 100 * 1024;
+export const HIGH_WATER = 512 * 1024;
 export const LOW_WATER = 5 * 1024;
 /** Largest output message, as the engine coalesces (64 KiB). */
 export const CHUNK_MAX = 64 * 1024;
