@@ -111,4 +111,19 @@ else
     say "pinned kubectl installed: .venv/bin/kubectl"
 fi
 say "$("$VENV/bin/kubectl" version --client 2>/dev/null | head -n1) at .venv/bin/kubectl"
+
+# tauri-driver: the WebDriver bridge the desktop app's end-to-end tests use (with Debian's
+# WebKitWebDriver from webkit2gtk-driver). Pinned; built from crates.io once.
+TAURI_DRIVER_VERSION=2.1.0
+tauri_driver_bin() {
+    command -v tauri-driver 2>/dev/null || { [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ] && echo "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver"; } || true
+}
+if [ -n "$(tauri_driver_bin)" ] && [ -f "${CARGO_HOME:-$HOME/.cargo}/.crates.toml" ] &&
+    grep -q "^\"tauri-driver $TAURI_DRIVER_VERSION " "${CARGO_HOME:-$HOME/.cargo}/.crates.toml"; then
+    say "tauri-driver $TAURI_DRIVER_VERSION present: $(tauri_driver_bin)"
+else
+    say "installing tauri-driver $TAURI_DRIVER_VERSION (cargo install --locked)"
+    cargo install tauri-driver --locked --version "$TAURI_DRIVER_VERSION" --quiet ||
+        die "could not install tauri-driver $TAURI_DRIVER_VERSION"
+fi
 say "done"

@@ -1,0 +1,231 @@
+// The real desktop app under a virtual X display, driven through tauri-driver and WebKitWebDriver
+// with the W3C WebDriver protocol (plain HTTP + JSON, no client library). Used by the app's
+// end-to-end tests (app.mjs) and its benchmarks (app-bench.mjs).
+//
+//   const app = await launchApp({ binary, env });   // Xvfb, tauri-driver, a WebDriver session
+//   await app.click(".pod-line"); await app.exec(() => document.title); await app.close();
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** WebDriver key codes. */
+export const Keys = { ENTER: "\uE007", CONTROL: "\uE009", SHIFT: "\uE008" };
+
+/** A free loopback TCP port. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function which(cmd) {
+  for (const dir of (process.env.PATH ?? "").split(":")) {
+    const p = path.join(dir, cmd);
+    if (dir && existsSync(p)) return p;
+  }
+  const cargoBin = path.join(process.env.HOME ?? "/root", ".cargo", "bin", cmd);
+  return existsSync(cargoBin) ? cargoBin : null;
+}
+
+async function waitFor(what, fn, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+/** Starts Xvfb on a free display number; returns { display, stop }. */
+async function startXvfb(log) {
+  const xvfb = which("Xvfb");
+  if (!xvfb) throw new Error("Xvfb is missing: run `make deps` (apt package xvfb)");
+  for (let n = 90 + Math.floor(Math.random() * 100); n < 400; n++) {
+    if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
+    const proc = spawn(xvfb, [`:${n}`, "-screen", "0", "1280x860x24", "-nolisten", "tcp"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    proc.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise((r) => proc.once("exit", () => r(true)));
+    const up = await Promise.race([
+      waitFor(`Xvfb :${n}`, () => existsSync(`/tmp/.X11-unix/X${n}`), 10_000).then(() => true),
+      exited.then(() => false),
+    ]);
+    if (up) {
+      log(`Xvfb on :${n}`);
+      return { display: `:${n}`, stop: () => proc.kill("SIGTERM") };
+    }
+    log(`Xvfb :${n} failed: ${stderr.trim().split("\n").at(-1)}`);
+  }
+  throw new Error("no free X display for Xvfb");
+}
+
+/** One WebDriver session over HTTP. */
+export class WebDriver {
+  constructor(base, sessionId) {
+    this.base = base;
+    this.sid = sessionId;
+  }
+
+  static async request(base, method, route, body) {
+    const res = await fetch(`${base}${route}`, {
+      method,
+      headers: { "content-type": "application/json; charset=utf-8" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`${method} ${route}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+    }
+    if (!res.ok || (json.value && json.value.error)) {
+      const v = json.value ?? {};
+      throw new Error(`${method} ${route}: ${v.error ?? res.status}: ${v.message ?? text.slice(0, 300)}`);
+    }
+    return json.value;
+  }
+
+  cmd(method, route, body) {
+    return WebDriver.request(this.base, method, `/session/${this.sid}${route}`, body);
+  }
+
+  /** Runs `fn(...args)` in the page; returns its (JSON) result. Promises are awaited. */
+  async exec(fn, ...args) {
+    const script = `const f = ${fn.toString()}; return Promise.resolve(f(...arguments));`;
+    return this.cmd("POST", "/execute/async", {
+      script: `const done = arguments[arguments.length - 1]; const args = Array.prototype.slice.call(arguments, 0, -1);
+        (function () { ${script} }).apply(null, args).then((v) => done({ ok: v }), (e) => done({ err: String(e && e.stack || e) }));`,
+      args,
+    }).then((r) => {
+      if (r && "err" in r) throw new Error(`in page: ${r.err}`);
+      return r?.ok;
+    });
+  }
+
+  async find(css) {
+    const v = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    return Object.values(v)[0];
+  }
+
+  /** Waits until `css` matches an element; returns its id. */
+  waitFor(css, timeoutMs = 10_000) {
+    return waitFor(`"${css}"`, () => this.find(css), timeoutMs);
+  }
+
+  /** Waits until `fn(...args)` in the page returns something truthy; returns it. */
+  waitUntil(what, timeoutMs, fn, ...args) {
+    return waitFor(what, () => this.exec(fn, ...args), timeoutMs);
+  }
+
+  async click(css, timeoutMs = 10_000) {
+    const el = await this.waitFor(css, timeoutMs);
+    await this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  async type(css, text) {
+    const el = await this.waitFor(css);
+    await this.cmd("POST", `/element/${el}/value`, { text });
+  }
+
+  async screenshot(file) {
+    const b64 = await this.cmd("GET", "/screenshot");
+    await writeFile(file, Buffer.from(b64, "base64"));
+    return file;
+  }
+}
+
+/**
+ * Starts Xvfb, tauri-driver and the app at `binary` with `env` added to its environment (and a
+ * fresh PODTERM_CONFIG_DIR unless given). Returns the WebDriver session plus `pid()` (the app's
+ * process id) and `close()`.
+ */
+export async function launchApp({ binary, env = {}, log = () => {} }) {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`make app\` first`);
+  const driver = which("tauri-driver");
+  if (!driver) throw new Error("tauri-driver is missing: run `make deps` (cargo install tauri-driver --locked)");
+  if (!which("WebKitWebDriver")) throw new Error("WebKitWebDriver is missing: run `make deps` (apt package webkit2gtk-driver)");
+  const cleanups = [];
+  const close = async () => {
+    for (const f of cleanups.reverse()) {
+      try {
+        await f();
+      } catch {
+        /* best effort */
+      }
+    }
+  };
+  try {
+    const xvfb = await startXvfb(log);
+    cleanups.push(() => xvfb.stop());
+    const configDir = env.PODTERM_CONFIG_DIR ?? (await mkdtemp(path.join(tmpdir(), "podterm-app-config-")));
+    if (!env.PODTERM_CONFIG_DIR) cleanups.push(() => rm(configDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const nativePort = await freePort();
+    const child = spawn(driver, ["--port", String(port), "--native-port", String(nativePort)], {
+      env: { ...process.env, DISPLAY: xvfb.display, PODTERM_CONFIG_DIR: configDir, NO_AT_BRIDGE: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let driverLog = "";
+    child.stdout.on("data", (d) => (driverLog += d));
+    child.stderr.on("data", (d) => (driverLog += d));
+    cleanups.push(async () => {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+      await sleep(200);
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor("tauri-driver", async () => {
+      if (child.exitCode !== null) throw new Error(`tauri-driver exited: ${driverLog.slice(-500)}`);
+      const r = await fetch(`${base}/status`);
+      return r.ok;
+    }, 20_000);
+    const created = await WebDriver.request(base, "POST", "/session", {
+      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: binary } } },
+    });
+    const wd = new WebDriver(base, created.sessionId);
+    cleanups.push(() => wd.cmd("DELETE", "").catch(() => {}));
+    const appPid = () => findPid(binary, configDir);
+    return Object.assign(wd, { close, pid: appPid, configDir, driverLog: () => driverLog });
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** The pid of the app started with this config dir (read from /proc). */
+async function findPid(binary, configDir) {
+  const { readdir, readFile, readlink } = await import("node:fs/promises");
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const exe = await readlink(`/proc/${name}/exe`);
+      if (exe !== binary) continue;
+      const environ = await readFile(`/proc/${name}/environ`, "utf8");
+      if (environ.split("\0").includes(`PODTERM_CONFIG_DIR=${configDir}`)) return Number(name);
+    } catch {
+      /* not ours, or gone */
+    }
+  }
+  return null;
+}
