@@ -114,7 +114,12 @@ impl App {
         }
     }
 
-    fn store(&self) -> Result<&ProfileStore, String> {
+    /// The config directory (profiles, favourites, settings), if there is one.
+    pub fn config_dir(&self) -> Option<PathBuf> {
+        self.store().ok().map(|s| s.dir().to_path_buf())
+    }
+
+    pub(crate) fn store(&self) -> Result<&ProfileStore, String> {
         self.inner.store.as_ref().map_err(Clone::clone)
     }
 
@@ -214,7 +219,7 @@ impl App {
     }
 
     /// A client for a profile (made once, then reused).
-    async fn cluster(&self, name: &str) -> Result<Cluster, String> {
+    pub(crate) async fn cluster(&self, name: &str) -> Result<Cluster, String> {
         if let Some(c) = lock(&self.inner.clients).get(name) {
             return Ok(c.clone());
         }
@@ -382,7 +387,7 @@ impl App {
                 SessionState::Lost { reason } => lost(reason),
                 other => other,
             },
-            TerminalEnd::NotStarted(reason) => lost(reason),
+            TerminalEnd::NotStarted(reason) | TerminalEnd::PodGone(reason) => lost(reason),
             TerminalEnd::UiGone => lost("the terminal was closed".into()),
         }
     }

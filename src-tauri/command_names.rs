@@ -16,4 +16,11 @@ pub const COMMANDS: &[&str] = &[
     "resize",
     "ack",
     "close_session",
+    "list_favourites",
+    "add_favourite",
+    "rename_favourite",
+    "delete_favourite",
+    "reorder_favourites",
+    "resolve_favourite",
+    "watch_requests",
 ];

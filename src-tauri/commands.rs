@@ -6,10 +6,15 @@
 //! each other.
 
 use crate::app::App;
-use crate::ipc::{OpenSessionRequest, PodEvent, ProfileSummary, SessionState};
+use crate::desktop::Desktop;
+use crate::ipc::{
+    AppRequest, FavouriteSummary, OpenSessionRequest, PodEvent, ProfileSummary, ResolvedFavourite,
+    SessionState,
+};
+use crate::tray;
 use bytes::Bytes;
 use tauri::ipc::{Channel, InvokeResponseBody};
-use tauri::State;
+use tauri::{AppHandle, State};
 
 type Res<T> = Result<T, String>;
 
@@ -99,4 +104,63 @@ pub fn ack(app: State<'_, App>, id: u32, bytes: usize) {
 #[tauri::command]
 pub fn close_session(app: State<'_, App>, id: u32) {
     app.close_session(id)
+}
+
+#[tauri::command]
+pub fn list_favourites(app: State<'_, App>) -> Res<Vec<FavouriteSummary>> {
+    app.list_favourites()
+}
+
+/// Stars a pod: favourites the workload that owns it.
+#[tauri::command]
+pub async fn add_favourite(
+    handle: AppHandle,
+    app: State<'_, App>,
+    profile: String,
+    namespace: String,
+    pod: String,
+    container: Option<String>,
+) -> Res<FavouriteSummary> {
+    let f = app
+        .add_favourite(&profile, &namespace, &pod, container)
+        .await?;
+    tray::refresh(&handle);
+    Ok(f)
+}
+
+#[tauri::command]
+pub fn rename_favourite(
+    handle: AppHandle,
+    app: State<'_, App>,
+    name: String,
+    new_name: String,
+) -> Res<()> {
+    app.rename_favourite(&name, &new_name)?;
+    tray::refresh(&handle);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn delete_favourite(handle: AppHandle, app: State<'_, App>, name: String) -> Res<()> {
+    app.delete_favourite(&name)?;
+    tray::refresh(&handle);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn reorder_favourites(handle: AppHandle, app: State<'_, App>, names: Vec<String>) -> Res<()> {
+    app.reorder_favourites(&names)?;
+    tray::refresh(&handle);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn resolve_favourite(app: State<'_, App>, name: String) -> Res<ResolvedFavourite> {
+    app.resolve_favourite(&name).await
+}
+
+/// Requests from the tray, a second launch or a link arrive on this channel (held ones first).
+#[tauri::command]
+pub fn watch_requests(desktop: State<'_, Desktop>, on_request: Channel<AppRequest>) {
+    desktop.requests.listen(move |r| on_request.send(r).is_ok());
 }

@@ -6,6 +6,7 @@
 
 use podterm_core::browse::{self, ChangeKind, PodChange};
 use podterm_core::exec::ExecError;
+use podterm_core::favourites::{Favourite, Target};
 use podterm_core::profiles::Profile;
 use podterm_core::protocol::Outcome;
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,70 @@ impl From<PodChange> for PodEvent {
             pod: c.pod.into(),
         }
     }
+}
+
+/// A favourite as the sidebar and the tray list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct FavouriteSummary {
+    pub name: String,
+    pub profile: String,
+    pub namespace: String,
+    /// `deployment`, `statefulset`, `daemonset`, `replicaset` or `pod`.
+    pub kind: String,
+    /// The workload's (or the fixed pod's) name.
+    pub target: String,
+    /// `null`: the pod's default container.
+    pub container: Option<String>,
+    /// Empty: the shell fallback.
+    pub command: Vec<String>,
+}
+
+impl From<&Favourite> for FavouriteSummary {
+    fn from(f: &Favourite) -> Self {
+        let kind = match &f.target {
+            Target::Workload { kind, .. } => kind.as_str(),
+            Target::Pod(_) => "pod",
+        };
+        FavouriteSummary {
+            name: f.name.clone(),
+            profile: f.profile.clone(),
+            namespace: f.namespace.clone(),
+            kind: kind.to_string(),
+            target: f.target.name().to_string(),
+            container: f.container.clone(),
+            command: f.command.clone(),
+        }
+    }
+}
+
+/// Where a favourite leads now (`resolve_favourite`): open it with `open_session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedFavourite {
+    /// The favourite's name.
+    pub name: String,
+    pub profile: String,
+    pub namespace: String,
+    /// The newest Ready pod of the workload at this moment (or the fixed pod).
+    pub pod: String,
+    pub container: String,
+    /// `null`: the shell fallback.
+    pub command: Option<Vec<String>>,
+}
+
+/// Something asked from outside the window (the tray, a second launch with `--connect`, a
+/// `podterm://connect/NAME` link), sent on `watch_requests`' channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum AppRequest {
+    /// Open a tab connected to this favourite.
+    OpenFavourite { name: String },
+    /// The favourites changed (re-read the list).
+    FavouritesChanged,
 }
 
 /// What `open_session` is asked to open: a TTY exec session.

@@ -4,13 +4,21 @@
 //! - [`ipc`]: their payloads (TypeScript twins generated into `ui/src/ipc/generated/`).
 //! - [`app`]: the state behind them: profiles, clients, sessions and watches by id.
 //! - [`demo`]: the in-app Demo cluster (testcluster on loopback).
+//! - [`favourites`]: favourites for the sidebar and the tray.
+//! - [`desktop`], [`tray`], [`requests`], [`launch`]: one window shown or made again, the tray
+//!   menu, requests from outside the window, `--connect NAME` and `podterm://connect/NAME`.
 //!
 //! No Kubernetes logic lives here: that is podterm-core's.
 
 pub mod app;
 pub mod commands;
 pub mod demo;
+pub mod desktop;
+pub mod favourites;
 pub mod ipc;
+pub mod launch;
+pub mod requests;
+pub mod tray;
 #[cfg(test)]
 mod typescript;
 
@@ -19,7 +27,7 @@ mod command_names;
 pub use command_names::COMMANDS;
 
 use tauri::webview::PageLoadEvent;
-use tauri::Manager;
+use tauri::{Manager, WindowEvent};
 
 /// Runs the app until its window closes.
 pub fn run() {
@@ -33,11 +41,20 @@ pub fn run() {
         .init();
     let tauri::async_runtime::RuntimeHandle::Tokio(rt) = tauri::async_runtime::handle();
     let state = app::App::new(rt.clone(), app::Config::from_env());
+    let desktop_state = desktop::Desktop::new(state.config_dir());
     // Credential plugins need the login shell's PATH: ask the shell once, now, not at the
     // first connect.
     rt.spawn(podterm_core::shellenv::plugin_path_once());
     let built = tauri::Builder::default()
+        // First: a second launch hands its command line (`--connect NAME`, a podterm:// link)
+        // to this one and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            desktop::show_window(app);
+            desktop::serve_args(app, &args);
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(state.clone())
+        .manage(desktop_state)
         .invoke_handler(tauri::generate_handler![
             commands::list_profiles,
             commands::import_kubeconfig,
@@ -51,10 +68,22 @@ pub fn run() {
             commands::resize,
             commands::ack,
             commands::close_session,
+            commands::list_favourites,
+            commands::add_favourite,
+            commands::rename_favourite,
+            commands::delete_favourite,
+            commands::reorder_favourites,
+            commands::resolve_favourite,
+            commands::watch_requests,
         ])
         .setup({
             let rt = rt.clone();
             move |app| {
+                let handle = app.handle().clone();
+                let tray = tray::create(&handle);
+                app.state::<desktop::Desktop>().set_tray(tray);
+                let args: Vec<String> = std::env::args().collect();
+                desktop::serve_args(&handle, &args);
                 // SIGTERM, SIGINT, SIGHUP: leave as the window's close does (the Demo cluster's
                 // processes are ended on the way out).
                 #[cfg(unix)]
@@ -86,6 +115,20 @@ pub fn run() {
         .on_page_load(|webview, payload| {
             if payload.event() == PageLoadEvent::Started {
                 webview.state::<app::App>().close_all();
+                webview
+                    .state::<desktop::Desktop>()
+                    .requests
+                    .stop_listening();
+            }
+        })
+        // Closing the window keeps Podterm in the tray when there is one and the user wants it
+        // (its tabs keep running, hidden).
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.state::<desktop::Desktop>().hides_on_close() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
             }
         })
         .build(tauri::generate_context!());

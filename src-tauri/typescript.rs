@@ -5,7 +5,8 @@
 //! Also checks that capabilities/default.json allows exactly the app's commands.
 
 use crate::ipc::{
-    OpenSessionRequest, PodEvent, PodEventType, PodSummary, ProfileSummary, SessionState,
+    AppRequest, FavouriteSummary, OpenSessionRequest, PodEvent, PodEventType, PodSummary,
+    ProfileSummary, ResolvedFavourite, SessionState,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -73,9 +74,40 @@ const SIGNATURES: &[CommandSig] = &[
     ),
     ("ack", &[("id", "number"), ("bytes", "number")], "void"),
     ("close_session", &[("id", "number")], "void"),
+    ("list_favourites", &[], "FavouriteSummary[]"),
+    (
+        "add_favourite",
+        &[
+            ("profile", "string"),
+            ("namespace", "string"),
+            ("pod", "string"),
+            ("container", "string | null"),
+        ],
+        "FavouriteSummary",
+    ),
+    (
+        "rename_favourite",
+        &[("name", "string"), ("newName", "string")],
+        "void",
+    ),
+    ("delete_favourite", &[("name", "string")], "void"),
+    ("reorder_favourites", &[("names", "string[]")], "void"),
+    (
+        "resolve_favourite",
+        &[("name", "string")],
+        "ResolvedFavourite",
+    ),
+    (
+        "watch_requests",
+        &[("onRequest", "Channel<AppRequest>")],
+        "void",
+    ),
 ];
 
 const TYPES: &[&str] = &[
+    "AppRequest",
+    "FavouriteSummary",
+    "ResolvedFavourite",
     "OpenSessionRequest",
     "PodEvent",
     "PodEventType",
@@ -109,9 +141,12 @@ fn commands_ts() -> String {
          import type { Channel } from \"@tauri-apps/api/core\";\n",
     );
     for t in [
+        "AppRequest",
+        "FavouriteSummary",
         "OpenSessionRequest",
         "PodEvent",
         "ProfileSummary",
+        "ResolvedFavourite",
         "SessionState",
     ] {
         s.push_str(&format!("import type {{ {t} }} from \"./{t}\";\n"));
@@ -161,6 +196,12 @@ fn files() -> BTreeMap<String, String> {
         OpenSessionRequest::export_to_string(&cfg),
     );
     add("PodEvent", PodEvent::export_to_string(&cfg));
+    add("AppRequest", AppRequest::export_to_string(&cfg));
+    add("FavouriteSummary", FavouriteSummary::export_to_string(&cfg));
+    add(
+        "ResolvedFavourite",
+        ResolvedFavourite::export_to_string(&cfg),
+    );
     add("PodEventType", PodEventType::export_to_string(&cfg));
     add("PodSummary", PodSummary::export_to_string(&cfg));
     add("ProfileSummary", ProfileSummary::export_to_string(&cfg));

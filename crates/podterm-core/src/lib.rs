@@ -12,6 +12,7 @@
 //!   command), resolved to the newest Ready pod when connecting.
 //! - [`import`]: kubeconfig contexts into profiles, their secrets into the vault.
 //! - [`vault`]: secrets of saved profiles in the OS keyring (or in memory for one run).
+//! - [`settings`]: app settings (close to the tray), a small file beside the profiles.
 //! - [`shellenv`]: the login-shell environment, for credential plugins.
 //! - [`terminal`]: an interactive shell for a UI: pod and container choice, TTY exec, flow control.
 
@@ -25,6 +26,7 @@ pub mod oidc;
 pub mod pods;
 pub mod profiles;
 pub mod protocol;
+pub mod settings;
 pub mod shellenv;
 pub mod terminal;
 pub mod vault;

@@ -3,9 +3,12 @@
 // acknowledge each one's byteLength with `ack` once xterm has written it.
 import { invoke } from "@tauri-apps/api/core";
 import type { Channel } from "@tauri-apps/api/core";
+import type { AppRequest } from "./AppRequest";
+import type { FavouriteSummary } from "./FavouriteSummary";
 import type { OpenSessionRequest } from "./OpenSessionRequest";
 import type { PodEvent } from "./PodEvent";
 import type { ProfileSummary } from "./ProfileSummary";
+import type { ResolvedFavourite } from "./ResolvedFavourite";
 import type { SessionState } from "./SessionState";
 
 /** Every command the app allows (capabilities/default.json). */
@@ -22,6 +25,13 @@ export const COMMANDS = [
   "resize",
   "ack",
   "close_session",
+  "list_favourites",
+  "add_favourite",
+  "rename_favourite",
+  "delete_favourite",
+  "reorder_favourites",
+  "resolve_favourite",
+  "watch_requests",
 ] as const;
 
 export function listProfiles(): Promise<ProfileSummary[]> {
@@ -70,4 +80,32 @@ export function ack(id: number, bytes: number): Promise<void> {
 
 export function closeSession(id: number): Promise<void> {
   return invoke<void>("close_session", { id });
+}
+
+export function listFavourites(): Promise<FavouriteSummary[]> {
+  return invoke<FavouriteSummary[]>("list_favourites");
+}
+
+export function addFavourite(profile: string, namespace: string, pod: string, container: string | null): Promise<FavouriteSummary> {
+  return invoke<FavouriteSummary>("add_favourite", { profile, namespace, pod, container });
+}
+
+export function renameFavourite(name: string, newName: string): Promise<void> {
+  return invoke<void>("rename_favourite", { name, newName });
+}
+
+export function deleteFavourite(name: string): Promise<void> {
+  return invoke<void>("delete_favourite", { name });
+}
+
+export function reorderFavourites(names: string[]): Promise<void> {
+  return invoke<void>("reorder_favourites", { names });
+}
+
+export function resolveFavourite(name: string): Promise<ResolvedFavourite> {
+  return invoke<ResolvedFavourite>("resolve_favourite", { name });
+}
+
+export function watchRequests(onRequest: Channel<AppRequest>): Promise<void> {
+  return invoke<void>("watch_requests", { onRequest });
 }

@@ -1,4 +1,7 @@
 // Generated from src-tauri (typescript.rs) by `cargo test -p podterm-desktop`: do not edit.
+export type { AppRequest } from "./AppRequest";
+export type { FavouriteSummary } from "./FavouriteSummary";
+export type { ResolvedFavourite } from "./ResolvedFavourite";
 export type { OpenSessionRequest } from "./OpenSessionRequest";
 export type { PodEvent } from "./PodEvent";
 export type { PodEventType } from "./PodEventType";

@@ -1,0 +1,109 @@
+//! The app as a desktop citizen: its one window (shown, or made again), requests from outside
+//! it (tray, second launch, links) and the close-to-tray setting.
+
+use crate::ipc::AppRequest;
+use crate::launch;
+use crate::requests::Requests;
+use podterm_core::settings::{self, Settings};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tauri::{AppHandle, Manager, Runtime, WebviewWindowBuilder};
+
+pub const MAIN_WINDOW: &str = "main";
+
+/// Desktop state beside [`crate::app::App`].
+pub struct Desktop {
+    pub requests: Requests,
+    /// Where settings.json lives (`None`: no config directory; the setting is not saved).
+    settings_dir: Option<PathBuf>,
+    close_to_tray: AtomicBool,
+    tray: AtomicBool,
+}
+
+impl Desktop {
+    pub fn new(settings_dir: Option<PathBuf>) -> Self {
+        let s = match &settings_dir {
+            Some(d) => settings::load(d).unwrap_or_else(|e| {
+                tracing::warn!("{e}; using the default settings");
+                Settings::default()
+            }),
+            None => Settings::default(),
+        };
+        Desktop {
+            requests: Requests::default(),
+            settings_dir,
+            close_to_tray: AtomicBool::new(s.close_to_tray),
+            tray: AtomicBool::new(false),
+        }
+    }
+
+    pub fn close_to_tray(&self) -> bool {
+        self.close_to_tray.load(Ordering::SeqCst)
+    }
+
+    pub fn set_close_to_tray(&self, on: bool) {
+        self.close_to_tray.store(on, Ordering::SeqCst);
+        if let Some(dir) = &self.settings_dir {
+            if let Err(e) = settings::save(dir, &Settings { close_to_tray: on }) {
+                tracing::warn!("the setting was not saved: {e}");
+            }
+        }
+    }
+
+    pub fn set_tray(&self, present: bool) {
+        self.tray.store(present, Ordering::SeqCst);
+    }
+
+    /// Closing the window hides it: a tray icon exists to bring it back, and the user wants that.
+    pub fn hides_on_close(&self) -> bool {
+        self.tray.load(Ordering::SeqCst) && self.close_to_tray()
+    }
+}
+
+/// Shows and focuses the window, making it again if it is gone.
+pub fn show_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+        return;
+    }
+    let Some(cfg) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)
+    else {
+        tracing::error!("tauri.conf.json has no \"{MAIN_WINDOW}\" window");
+        return;
+    };
+    match WebviewWindowBuilder::from_config(app, cfg).and_then(|b| b.build()) {
+        Ok(w) => {
+            let _ = w.set_focus();
+        }
+        Err(e) => tracing::error!("the window could not be made again: {e}"),
+    }
+}
+
+/// Brings up the window and asks it to open a tab connected to favourite `name` (what a tray
+/// item, `--connect NAME` and `podterm://connect/NAME` do).
+pub fn open_favourite<R: Runtime>(app: &AppHandle<R>, name: &str) {
+    show_window(app);
+    app.state::<Desktop>()
+        .requests
+        .push(AppRequest::OpenFavourite {
+            name: name.to_string(),
+        });
+}
+
+/// Serves a launch's command line (this one's, or a second launch's handed over).
+pub fn serve_args<R: Runtime>(app: &AppHandle<R>, args: &[String]) {
+    let (names, errors) = launch::connect_requests(args);
+    for e in errors {
+        tracing::warn!("ignored on the command line: {e}");
+    }
+    for n in names {
+        open_favourite(app, &n);
+    }
+}

@@ -1,0 +1,217 @@
+//! The tray icon (libayatana-appindicator on Linux): favourites grouped by profile, a setting to
+//! keep running in the tray when the window closes, "Open Podterm" and "Quit". A favourite's
+//! item calls [`crate::desktop::open_favourite`], the handler a second launch with `--connect`
+//! also uses. Where no tray host runs (no StatusNotifierWatcher on the session bus) there is no
+//! icon: that is logged, and closing the window quits.
+
+use crate::app::App;
+use crate::desktop::{self, Desktop};
+use podterm_core::favourites::Favourite;
+use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Runtime};
+
+const TRAY_ID: &str = "podterm";
+const OPEN: &str = "open";
+const QUIT: &str = "quit";
+const CLOSE_TO_TRAY: &str = "close-to-tray";
+const FAVOURITE: &str = "favourite:";
+
+/// One line of the menu, before it is made into Tauri menu items (kept apart to be tested).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// A profile's name above its favourites (not clickable).
+    Heading(String),
+    /// A favourite: its item id and label.
+    Favourite { id: String, label: String },
+    /// When there are none.
+    Empty,
+}
+
+/// The favourite lines: grouped by profile (profiles in the order of their first favourite),
+/// favourites in the user's order within each.
+pub fn favourite_lines(favs: &[Favourite]) -> Vec<Line> {
+    if favs.is_empty() {
+        return vec![Line::Empty];
+    }
+    let mut profiles: Vec<&str> = Vec::new();
+    for f in favs {
+        if !profiles.contains(&f.profile.as_str()) {
+            profiles.push(&f.profile);
+        }
+    }
+    let mut lines = Vec::new();
+    for p in profiles {
+        lines.push(Line::Heading(p.to_string()));
+        for f in favs.iter().filter(|f| f.profile == p) {
+            lines.push(Line::Favourite {
+                id: format!("{FAVOURITE}{}", f.name),
+                label: format!("{}  ·  {}/{}", f.name, f.namespace, f.target),
+            });
+        }
+    }
+    lines
+}
+
+/// Whether a tray host listens on the session bus.
+pub fn host_present() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let has = || -> zbus::Result<bool> {
+            let conn = zbus::blocking::Connection::session()?;
+            let dbus = zbus::blocking::fdo::DBusProxy::new(&conn)?;
+            Ok(dbus.name_has_owner("org.kde.StatusNotifierWatcher".try_into()?)?)
+        };
+        match has() {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::info!("no session bus to look for a tray host on: {e}");
+                false
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    true
+}
+
+fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
+    let menu = Menu::new(app)?;
+    let favs = match app.state::<App>().favourite_list() {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!("the tray lists no favourites: {e}");
+            Vec::new()
+        }
+    };
+    for line in favourite_lines(&favs) {
+        match line {
+            Line::Heading(p) => menu.append(&MenuItem::new(app, p, false, None::<&str>)?)?,
+            Line::Favourite { id, label } => {
+                menu.append(&MenuItem::with_id(app, id, label, true, None::<&str>)?)?
+            }
+            Line::Empty => menu.append(&MenuItem::new(
+                app,
+                "No favourites yet: star a pod in Podterm",
+                false,
+                None::<&str>,
+            )?)?,
+        }
+    }
+    let close_to_tray = app.state::<Desktop>().close_to_tray();
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&CheckMenuItem::with_id(
+        app,
+        CLOSE_TO_TRAY,
+        "Keep running in the tray when the window closes",
+        true,
+        close_to_tray,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        OPEN,
+        "Open Podterm",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?)?;
+    Ok(menu)
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
+    let id = event.id().as_ref();
+    if let Some(name) = id.strip_prefix(FAVOURITE) {
+        desktop::open_favourite(app, name);
+    } else if id == OPEN {
+        desktop::show_window(app);
+    } else if id == QUIT {
+        app.exit(0);
+    } else if id == CLOSE_TO_TRAY {
+        let d = app.state::<Desktop>();
+        d.set_close_to_tray(!d.close_to_tray());
+        refresh(app);
+    }
+}
+
+/// Creates the tray icon; false (logged) where there is no tray host or it failed.
+pub fn create<R: Runtime>(app: &AppHandle<R>) -> bool {
+    if !host_present() {
+        tracing::info!(
+            "no system tray host on this desktop (no StatusNotifierWatcher): no tray icon; closing the window quits Podterm"
+        );
+        return false;
+    }
+    let built = menu(app).and_then(|m| {
+        let mut b = TrayIconBuilder::with_id(TRAY_ID)
+            .tooltip("Podterm")
+            .menu(&m)
+            .show_menu_on_left_click(true)
+            .on_menu_event(on_menu);
+        if let Some(icon) = app.default_window_icon() {
+            b = b.icon(icon.clone());
+        }
+        b.build(app)
+    });
+    match built {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(
+                "the tray icon could not be created ({e}); closing the window quits Podterm"
+            );
+            false
+        }
+    }
+}
+
+/// Rebuilds the menu (favourites or the setting changed).
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    match menu(app) {
+        Ok(m) => {
+            if let Err(e) = tray.set_menu(Some(m)) {
+                tracing::warn!("the tray menu could not be updated: {e}");
+            }
+        }
+        Err(e) => tracing::warn!("the tray menu could not be built: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use podterm_core::favourites::Target;
+
+    fn fav(name: &str, profile: &str) -> Favourite {
+        Favourite::new(name, profile, "demo", Target::Pod(name.into()))
+    }
+
+    #[test]
+    fn grouped_by_profile_in_order() {
+        let lines = favourite_lines(&[fav("a", "prod"), fav("b", "dev"), fav("c", "prod")]);
+        let ids: Vec<String> = lines
+            .iter()
+            .map(|l| match l {
+                Line::Heading(p) => format!("# {p}"),
+                Line::Favourite { id, .. } => id.clone(),
+                Line::Empty => "-".into(),
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "# prod",
+                "favourite:a",
+                "favourite:c",
+                "# dev",
+                "favourite:b"
+            ]
+        );
+        assert_eq!(favourite_lines(&[]), vec![Line::Empty]);
+        let Line::Favourite { label, .. } = &lines[1] else {
+            panic!("not a favourite line: {:?}", lines[1]);
+        };
+        assert_eq!(label, "a  ·  demo/pod/a");
+    }
+}
