@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TC_KUBECONFIG ?= .tmp/testcluster.kubeconfig
 
-.PHONY: deps ui run app demo-cluster lint test test-ui clean
+.PHONY: deps ui run app demo-cluster lint test test-ui test-app clean
 
 deps:
 	bash scripts/deps.sh
@@ -46,20 +46,28 @@ test: deps lint
 	export PODTERM_KUBECTLS="$$kubectls"; \
 	bash scripts/with-keyring.sh $(CARGO) test --workspace --all-targets -- --test-threads=2
 	$(MAKE) --no-print-directory test-ui
+	$(MAKE) --no-print-directory test-app
 
 # The frontend's own checks: types, unit tests (Vitest), and the UI in Debian's Chromium with
 # the IPC mocked (playwright-core; never downloads a browser).
 test-ui: ui
 	cd ui && npm run typecheck && npm test && npm run test:e2e
 
+# The real app end to end: the release binary under Xvfb through tauri-driver + WebKitWebDriver,
+# against its in-app Demo cluster. Screenshots of each stage: ui/test-results/app/.
+test-app: app
+	bash scripts/with-keyring.sh node ui/e2e/app.mjs
+
 clean:
 	$(CARGO) clean
 	rm -rf .tmp
 
 # podterm against kubectl on one testcluster (crates/podterm-bench): prints a Markdown table and
-# writes bench/results/<UTC time>.json, latest.json and latest.md. PODTERM_KUBECTLS
+# writes bench/results/<UTC time>.json, latest.json and latest.md. Then the desktop app under Xvfb
+# (ui/e2e/app-bench.mjs): app-<UTC time>.json, app-latest.json, app-latest.md. PODTERM_KUBECTLS
 # (colon-separated paths) picks the kubectls; BENCH_ARGS passes options (see --help).
 .PHONY: bench
-bench: deps
+bench: deps app
 	$(CARGO) build --release -p testcluster -p podterm-cli -p podterm-bench
 	target/release/podterm-bench $(BENCH_ARGS)
+	bash scripts/with-keyring.sh node ui/e2e/app-bench.mjs

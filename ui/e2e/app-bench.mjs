@@ -1,0 +1,337 @@
+// Benchmarks of the real desktop app (release binary, UI embedded) under Xvfb, driven through
+// tauri-driver, against a testcluster it imports from a kubeconfig, with kubectl timed on the
+// same testcluster in the same run. Part of `make bench`.
+//
+//   node e2e/app-bench.mjs     (PODTERM_APP, TESTCLUSTER, KUBECTL, FLOOD_MB, TABS may be given)
+//
+// Measures: idle memory (RSS and PSS of the app and its WebKit processes), memory with TABS open
+// tabs, click → first prompt byte (against kubectl exec start → first byte), flood throughput
+// into xterm (against the same bytes written into the same xterm with no IPC), keystroke echo
+// during a flood, and Ctrl-C → quiet. Prints a Markdown table; writes bench/results/app-<UTC>.json,
+// app-latest.json and app-latest.md. Figures only: no target turns into a failure.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Keys, launchApp, sleep } from "./tauri.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "..", "..");
+const binary = path.resolve(process.env.PODTERM_APP ?? path.join(repo, "target", "release", "podterm-desktop"));
+const testcluster = path.resolve(process.env.TESTCLUSTER ?? path.join(repo, "target", "release", "testcluster"));
+const kubectl = process.env.KUBECTL ?? "/usr/bin/kubectl";
+const FLOOD_MB = Number(process.env.FLOOD_MB ?? 1024);
+const TABS = Number(process.env.TABS ?? 20);
+const OPENS = 10;
+const KEYS = 20;
+const out = path.join(repo, "bench", "results");
+const log = (m) => process.stderr.write(`  · ${m}\n`);
+
+for (const [what, p] of [["the app", binary], ["testcluster", testcluster], ["kubectl", kubectl]]) {
+  if (!existsSync(p)) {
+    console.error(`${what} is missing at ${p} (make app; cargo build --release -p testcluster; make deps)`);
+    process.exit(2);
+  }
+}
+
+// ------------------------------------------------------------------------------- helpers
+
+const median = (xs) => percentile(xs, 50);
+function percentile(xs, p) {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+const r1 = (x) => Math.round(x * 10) / 10;
+
+/** RSS and PSS (MB, 10^6) of a process and all its descendants, and per process name. */
+async function memory(pid) {
+  const children = new Map();
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {
+      /* gone */
+    }
+  }
+  const all = [];
+  const walk = (p) => {
+    all.push(p);
+    for (const c of children.get(p) ?? []) walk(c);
+  };
+  walk(pid);
+  let rss = 0;
+  let pss = 0;
+  const parts = {};
+  for (const p of all) {
+    try {
+      const roll = await readFile(`/proc/${p}/smaps_rollup`, "utf8");
+      const comm = (await readFile(`/proc/${p}/comm`, "utf8")).trim();
+      const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(roll)?.[1] ?? 0);
+      rss += kb("Rss");
+      pss += kb("Pss");
+      parts[comm] = r1(((parts[comm] ?? 0) * 1000 + kb("Pss") * 1.024) / 1000);
+    } catch {
+      /* gone */
+    }
+  }
+  return { rss: r1((rss * 1024) / 1e6), pss: r1((pss * 1024) / 1e6), processes: all.length, pssBy: parts };
+}
+
+/** kubectl exec, start → first stdout byte (ms), and start → exit. */
+function kubectlFirstByte(kubeconfig) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let first = NaN;
+    const p = spawn(kubectl, ["--kubeconfig", kubeconfig, "-n", "demo", "exec", "shell", "--", "sh", "-c", "printf '$ '"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    p.stdout.once("data", () => (first = performance.now() - t0));
+    let err = "";
+    p.stderr.on("data", (d) => (err += d));
+    p.once("exit", (code) => (code === 0 ? resolve(first) : reject(new Error(`kubectl exited ${code}: ${err}`))));
+  });
+}
+
+// ------------------------------------------------------------------------------- setup
+
+const work = await mkdtemp(path.join(tmpdir(), "podterm-app-bench-"));
+const kubeconfig = path.join(work, "kubeconfig");
+const cluster = spawn(testcluster, ["serve", "--kubeconfig", kubeconfig], { stdio: ["ignore", "pipe", "pipe"] });
+let clusterErr = "";
+cluster.stderr.on("data", (d) => (clusterErr += d));
+for (let i = 0; !existsSync(kubeconfig); i++) {
+  if (i > 200 || cluster.exitCode !== null) throw new Error(`testcluster did not start: ${clusterErr}`);
+  await sleep(50);
+}
+await sleep(100);
+const kubectlVersion = await new Promise((resolve) => {
+  const p = spawn(kubectl, ["version", "--client", "-o", "json"], { stdio: ["ignore", "pipe", "ignore"] });
+  let s = "";
+  p.stdout.on("data", (d) => (s += d));
+  p.once("exit", () => {
+    try {
+      resolve(JSON.parse(s).clientVersion.gitVersion);
+    } catch {
+      resolve("unknown");
+    }
+  });
+});
+
+const app = await launchApp({ binary, env: { KUBECONFIG: kubeconfig, RUST_LOG: "warn" }, log });
+const results = { when: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, kubectl: kubectlVersion, floodMB: FLOOD_MB, tabs: TABS };
+
+try {
+  const pid = await app.pid();
+  if (!pid) throw new Error("the app's process was not found");
+  // Import the testcluster's kubeconfig (KUBECONFIG) as a user would on first run.
+  await app.click("#import-kubeconfig", 20_000);
+  await app.waitFor('.pod[data-pod="shell"]', 30_000);
+  log("profile imported; pods listed");
+
+  // Idle: the pod list shown, nothing open, after things settle.
+  await sleep(5000);
+  results.idle = await memory(pid);
+  log(`idle: ${JSON.stringify(results.idle)}`);
+
+  // Click → first prompt byte, against kubectl exec → first byte.
+  const installProbe = () =>
+    app.exec(() => {
+      const w = window;
+      w.__bench = { opened: [] };
+      return true;
+    });
+  await installProbe();
+  const opens = [];
+  for (let i = 0; i < OPENS; i++) {
+    await app.click('.pod[data-pod="shell"] .pod-line');
+    await app.waitFor('.pod[data-pod="shell"] .container[data-container="main"]');
+    const ms = await app.exec(async () => {
+      const before = new Set(window.__podterm.tabs().map((t) => t.id));
+      const t0 = performance.now();
+      document.querySelector('.pod[data-pod="shell"] .container[data-container="main"]').click();
+      for (;;) {
+        const tab = window.__podterm.tabs().find((t) => !before.has(t.id));
+        const f = tab && window.__podterm.flow(tab.id);
+        if (f && f.written > 0) return { ms: performance.now() - t0, id: tab.id };
+        if (performance.now() - t0 > 10_000) throw new Error("no prompt byte in 10 s");
+        await new Promise((r) => setTimeout(r, 0));
+      }
+    });
+    opens.push(ms.ms);
+    if (i < OPENS - 1) await app.click(`.tab[data-tab-id="${ms.id}"] .tab-close`);
+    else results.floodTab = ms.id;
+  }
+  const kubectlOpens = [];
+  for (let i = 0; i < OPENS; i++) kubectlOpens.push(await kubectlFirstByte(kubeconfig));
+  results.open = { podtermMs: opens.map(r1), kubectlMs: kubectlOpens.map(r1), podtermMedian: r1(median(opens)), kubectlMedian: r1(median(kubectlOpens)) };
+  log(`open: ${results.open.podtermMedian} ms vs kubectl ${results.open.kubectlMedian} ms`);
+
+  // Flood throughput into xterm through the app, then the same bytes into the same xterm in JS.
+  const tab = results.floodTab;
+  const textarea = `.pane[data-tab-id="${tab}"] .xterm-helper-textarea`;
+  await app.exec((id) => {
+    const term = window.__podterm.terminals.get(id);
+    const orig = term.write.bind(term);
+    const b = (window.__bench = { bytes: 0, first: 0, last: 0, marks: [], keys: [] });
+    document.addEventListener("keydown", (e) => b.keys.push({ key: e.key, at: performance.now() }), true);
+    term.write = (data, cb) => {
+      const now = performance.now();
+      if (b.first === 0) b.first = now;
+      const n = typeof data === "string" ? data.length : data.byteLength;
+      const hasZ = typeof data === "string" ? data.includes("Z") : data.includes(0x5a);
+      orig(data, () => {
+        b.bytes += n;
+        b.last = performance.now();
+        if (hasZ) b.marks.push(b.last);
+        cb?.();
+      });
+    };
+    return true;
+  }, tab);
+  const waitQuiet = (quietMs, timeoutMs) =>
+    app.waitUntil("output to go quiet", timeoutMs, (q) => window.__bench.last > 0 && performance.now() - window.__bench.last > q, quietMs);
+  await sleep(300);
+  await app.exec(() => Object.assign(window.__bench, { bytes: 0, first: 0, last: 0 }));
+  const floodBytes = FLOOD_MB * 1024 * 1024;
+  await app.type(textarea, `head -c ${floodBytes} /dev/zero | tr '\\0' y | fold -w 79`);
+  await app.type(textarea, Keys.ENTER);
+  const rssDuring = [];
+  const t0 = Date.now();
+  await app.waitUntil("the flood to start", 10_000, () => window.__bench.bytes > 1_000_000);
+  rssDuring.push((await memory(pid)).rss);
+  for (;;) {
+    await sleep(2000);
+    const done = await app.exec(() => window.__bench.last > 0 && performance.now() - window.__bench.last > 1500);
+    rssDuring.push((await memory(pid)).rss);
+    if (done) break;
+    if (Date.now() - t0 > 900_000) throw new Error("the flood took over 15 minutes");
+  }
+  const flood = await app.exec(() => ({ bytes: window.__bench.bytes, ms: window.__bench.last - window.__bench.first }));
+  const cap = await app.exec(async (id, total) => {
+    const term = window.__podterm.terminals.get(id);
+    const line = "y".repeat(79) + "\r\n";
+    const chunkText = line.repeat(Math.floor(65536 / line.length));
+    const chunk = new TextEncoder().encode(chunkText);
+    const write = term.write.bind(term);
+    const t0 = performance.now();
+    let sent = 0;
+    let done = 0;
+    await new Promise((resolve) => {
+      const pump = () => {
+        // Keep ~100 KB in xterm's queue, as the app's flow control does.
+        while (sent - done < 100_000 && sent < total) {
+          sent += chunk.length;
+          write(chunk, () => {
+            done += chunk.length;
+            if (done >= total) resolve();
+            else pump();
+          });
+        }
+      };
+      pump();
+    });
+    return { bytes: done, ms: performance.now() - t0 };
+  }, tab, flood.bytes);
+  results.flood = {
+    bytes: flood.bytes,
+    appMBps: r1(flood.bytes / 1e6 / (flood.ms / 1000)),
+    xtermCapMBps: r1(cap.bytes / 1e6 / (cap.ms / 1000)),
+    rssMB: { first: rssDuring[0], max: Math.max(...rssDuring), last: rssDuring.at(-1), samples: rssDuring },
+  };
+  log(`flood: ${JSON.stringify(results.flood)}`);
+
+  // Keystrokes during an endless flood: keydown → the echoed byte written by xterm. Then Ctrl-C.
+  await app.type(textarea, "yes");
+  await app.type(textarea, Keys.ENTER);
+  await app.waitUntil("yes to flow", 10_000, () => window.__bench.bytes > 10_000_000);
+  await app.exec(() => {
+    window.__bench.marks = [];
+    window.__bench.keys = [];
+    return true;
+  });
+  const echoes = [];
+  for (let i = 0; i < KEYS; i++) {
+    await app.type(textarea, "Z");
+    const ms = await app.exec(async () => {
+      const b = window.__bench;
+      const k = b.keys.filter((x) => x.key === "Z").at(-1);
+      const start = performance.now();
+      for (;;) {
+        const m = k && b.marks.find((t) => t >= k.at);
+        if (m) return m - k.at;
+        if (performance.now() - start > 10_000) return Infinity;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    });
+    echoes.push(ms);
+    await sleep(150);
+  }
+  await app.type(textarea, `${Keys.CONTROL}c${"\uE000"}`);
+  const ctrlC = await app.exec(async () => {
+    const b = window.__bench;
+    const k = b.keys.filter((x) => x.key === "c" || x.key === "C").at(-1);
+    const before = b.bytes;
+    for (;;) {
+      if (performance.now() - b.last > 1500) return { ms: b.last - k.at, bytes: b.bytes - before };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+  results.echo = { ms: echoes.map(r1), p50: r1(median(echoes)), p99: r1(percentile(echoes, 99)) };
+  results.ctrlC = { ms: r1(ctrlC.ms), bytesAfter: ctrlC.bytes };
+  log(`echo during flood: ${JSON.stringify(results.echo)}; Ctrl-C → quiet ${results.ctrlC.ms} ms`);
+  await waitQuiet(500, 20_000);
+
+  // TABS open tabs (each a shell at its prompt).
+  for (let i = 0; i < TABS - 1; i++) {
+    await app.click('.pod[data-pod="shell"] .pod-line');
+    await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
+  }
+  await app.waitUntil(`${TABS} connected tabs`, 60_000, (n) =>
+    document.querySelectorAll('.tab[data-state="connected"]').length >= n, TABS);
+  await sleep(5000);
+  results.tabsMemory = await memory(pid);
+  log(`${TABS} tabs: ${JSON.stringify(results.tabsMemory)}`);
+  await app.screenshot(path.join(work, "tabs.png"));
+} finally {
+  await app.close();
+  cluster.kill("SIGTERM");
+}
+
+// ------------------------------------------------------------------------------- report
+
+const R = results;
+const rows = [
+  ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, "—", "< 200 MB PSS", R.idle.pss < 200],
+  ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "—", "", null],
+  [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, "—", "for information", null],
+  ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
+  [`flood of ${R.floodMB} MiB into xterm (MB/s)`, `${R.flood.appMBps}`, `xterm alone: ${R.flood.xtermCapMBps}`, "for information (share of xterm's cap: " + Math.round((100 * R.flood.appMBps) / R.flood.xtermCapMBps) + "%)", null],
+  ["  ↳ RSS during the flood: first / max / last (MB)", `${R.flood.rssMB.first} / ${R.flood.rssMB.max} / ${R.flood.rssMB.last}`, "—", "flat", R.flood.rssMB.max - R.flood.rssMB.first < 100],
+  ["keystroke echo during a flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", "p99 < 100 ms", R.echo.p99 < 100],
+  ["Ctrl-C during a flood → output stops (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", "< 1000 ms", R.ctrlC.ms < 1000],
+];
+const verdict = (ok) => (ok === null ? "" : ok ? ": **met**" : ": **not met**");
+const md = [
+  "# The desktop app on testcluster",
+  "",
+  `${R.when} · ${R.cores} cores (${R.cpu}) · kubectl ${R.kubectl} · release build under Xvfb, WebKitGTK, DOM renderer`,
+  "",
+  "| what | podterm app | reference | target |",
+  "| --- | --- | --- | --- |",
+  ...rows.map(([what, ours, ref, target, ok]) => `| ${what} | ${ours} | ${ref} | ${target}${verdict(ok)} |`),
+  "",
+].join("\n");
+console.log(md);
+await mkdir(out, { recursive: true });
+const stamp = R.when.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+await writeFile(path.join(out, `app-${stamp}.json`), JSON.stringify(R, null, 2) + "\n");
+await writeFile(path.join(out, "app-latest.json"), JSON.stringify(R, null, 2) + "\n");
+await writeFile(path.join(out, "app-latest.md"), md);
+await rm(work, { recursive: true, force: true });
