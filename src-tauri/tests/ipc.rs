@@ -410,3 +410,75 @@ async fn closing_a_session_ends_its_process() {
     assert_eq!(f.app.session_count(), 0);
     assert!(f.app.resize(tab.id, 80, 24).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn favourites_follow_the_workload_and_keep_their_order() {
+    let f = app().await;
+    let a = &f.app;
+    assert!(a.list_favourites().expect("list").is_empty());
+    // A star on a Deployment's pod saves the Deployment; a second star gets a fresh name.
+    let web = a
+        .add_favourite(DEMO_NAME, "demo", "web-6b7f9c8d5-h2x4k", None)
+        .await
+        .expect("star web");
+    assert_eq!(
+        (web.name.as_str(), web.kind.as_str(), web.target.as_str()),
+        ("web", "deployment", "web")
+    );
+    let again = a
+        .add_favourite(DEMO_NAME, "demo", "web-6b7f9c8d5-p9m7q", None)
+        .await
+        .expect("star web again");
+    assert_eq!(again.name, "web (2)");
+    let shell = a
+        .add_favourite(DEMO_NAME, "demo", "shell", Some("main".into()))
+        .await
+        .expect("star shell");
+    assert_eq!(
+        (shell.kind.as_str(), shell.container.as_deref()),
+        ("pod", Some("main"))
+    );
+    // Stored beside the profiles.
+    assert!(f.dir.path().join("favourites.json").exists());
+    let names = |a: &App| -> Vec<String> {
+        a.list_favourites()
+            .expect("list")
+            .into_iter()
+            .map(|f| f.name)
+            .collect()
+    };
+    assert_eq!(names(a), ["web", "web (2)", "shell"]);
+    a.rename_favourite("web (2)", "  web-b ").expect("rename");
+    a.reorder_favourites(&["shell".into(), "web".into(), "web-b".into()])
+        .expect("reorder");
+    assert_eq!(names(a), ["shell", "web", "web-b"]);
+    let bad = a
+        .reorder_favourites(&["shell".into()])
+        .expect_err("a partial order");
+    assert!(bad.contains("every favourite exactly once"), "{bad}");
+    a.delete_favourite("web-b").expect("delete");
+    assert_eq!(names(a), ["shell", "web"]);
+
+    // Resolution: the newest Ready pod of the Deployment, then its successor once it is gone.
+    let r = a.resolve_favourite("web").await.expect("resolve");
+    assert_eq!((r.pod.as_str(), r.command), ("web-6b7f9c8d5-p9m7q", None));
+    assert!(a
+        .with_demo_cluster(|c| c.delete_pod("demo", "web-6b7f9c8d5-p9m7q"))
+        .await
+        .expect("demo"));
+    let r = a.resolve_favourite("web").await.expect("resolve again");
+    assert_eq!(r.pod, "web-6b7f9c8d5-h2x4k");
+    assert!(a
+        .with_demo_cluster(|c| c.set_ready("demo", "web-6b7f9c8d5-h2x4k", false))
+        .await
+        .expect("demo"));
+    let e = a.resolve_favourite("web").await.expect_err("none Ready");
+    assert!(
+        e.contains("web-6b7f9c8d5-h2x4k") && e.contains("Ready"),
+        "{e}"
+    );
+    let e = a.resolve_favourite("nope").await.expect_err("unknown");
+    assert!(e.contains("no favourite named \"nope\""), "{e}");
+    let r = a.resolve_favourite("shell").await.expect("shell");
+    assert_eq!((r.pod.as_str(), r.container.as_str()), ("shell", "main"));
+}
