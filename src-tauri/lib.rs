@@ -29,8 +29,20 @@ pub use command_names::COMMANDS;
 use tauri::webview::PageLoadEvent;
 use tauri::{Manager, WindowEvent};
 
+/// WebKitGTK's compositing mode (GPU layers, even when rendering in software) costs the web
+/// process ~90 MB PSS and a terminal of DOM rows gains nothing from it (make bench: idle app
+/// 314 → 221 MB PSS). Off unless the user set the variable either way. Before any thread starts:
+/// WebKit reads it when it spawns its web process.
+fn webkit_environment() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+}
+
 /// Runs the app until its window closes.
 pub fn run() {
+    webkit_environment();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -351,7 +351,7 @@ async fn unacknowledged_flood_pauses_and_ctrl_c_lands() {
     while let Ok(Some(chunk)) = timeout(quiet_for, tab.output.recv()).await {
         received += chunk.len();
         assert!(
-            received <= podterm_core::flow::HIGH_WATER + 2 * 64 * 1024,
+            received <= podterm_core::flow::HIGH_WATER + 2 * podterm_core::flow::MAX_BATCH,
             "{received} bytes without an acknowledgement"
         );
     }

@@ -7,7 +7,7 @@
 // when output goes quiet for ACK_IDLE_MS, so a small prompt never waits.
 
 /** Acknowledge once this many written bytes are pending. */
-export const ACK_SIZE = 32 * 1024;
+export const ACK_SIZE = 64 * 1024;
 /** …or when no ack was sent for this long after a write completed. */
 export const ACK_IDLE_MS = 15;
 

@@ -12,13 +12,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 
-/// Unacknowledged bytes at which output pauses. VS Code uses 100 KB, but a webview's write →
-/// ack round trip is a few milliseconds, and 100 KB per round trip held a tab at ~8 MB/s, a
-/// sixth of what xterm.js can draw; behind that, a flood's backlog took seconds to drain
-/// before a keystroke's echo or a Ctrl-C showed. 512 KiB is ~10 ms of xterm's drawing.
-pub const HIGH_WATER: usize = 512 * 1024;
-/// Output resumes below this: xterm still has ~128 KiB to draw while the next batch travels.
-pub const LOW_WATER: usize = 128 * 1024;
+/// Unacknowledged bytes at which output pauses. VS Code uses 100 KB for a local PTY; measured in
+/// the real window (make bench), 100 KB held a tab at ~8 MB/s behind each write-to-ack round trip
+/// through the webview, and a flood's backlog then took seconds to drain before a Ctrl-C showed.
+/// 1 MiB with 256 KiB batches: ~13 MB/s (the webview's IPC and xterm.js share one thread), and
+/// at most ~20 ms of xterm's drawing queued ahead of a keystroke's echo.
+pub const HIGH_WATER: usize = 1024 * 1024;
+/// Output resumes below this: xterm still has ~256 KiB to draw while the next batch travels.
+pub const LOW_WATER: usize = 256 * 1024;
+/// Largest batch in one IPC message (fewer, larger messages cost less per byte).
+pub const MAX_BATCH: usize = 256 * 1024;
 
 /// Coalescing and watermark settings.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +39,7 @@ pub struct FlowConfig {
 impl Default for FlowConfig {
     fn default() -> Self {
         FlowConfig {
-            max_batch: 64 * 1024,
+            max_batch: MAX_BATCH,
             max_delay: Duration::from_millis(16),
             high: HIGH_WATER,
             low: LOW_WATER,
