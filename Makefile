@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TC_KUBECONFIG ?= .tmp/testcluster.kubeconfig
 
-.PHONY: deps ui run app demo-cluster lint test test-ui test-app clean
+.PHONY: deps ui run app package demo-cluster lint test test-ui test-app test-package clean
 
 deps:
 	bash scripts/deps.sh
@@ -15,8 +15,15 @@ deps:
 run: app
 	target/release/podterm-desktop
 
+# The Tauri CLI's release build (the same cargo invocation as `make package`, so one reuses the
+# other's artifacts).
 app: deps ui
-	$(CARGO) build --release -p podterm-desktop --features tauri/custom-protocol
+	ui/node_modules/.bin/tauri build --no-bundle
+
+# The Debian package (Tauri bundler): target/release/bundle/deb/Podterm_<version>_amd64.deb, with a
+# desktop entry that also opens podterm://connect/NAME links.
+package: deps ui
+	ui/node_modules/.bin/tauri build --bundles deb
 
 # The Kubernetes stand-in alone, in the foreground, for kubectl and `podterm exec`.
 demo-cluster: deps
@@ -47,6 +54,7 @@ test: deps lint
 	bash scripts/with-keyring.sh $(CARGO) test --workspace --all-targets -- --test-threads=2
 	$(MAKE) --no-print-directory test-ui
 	$(MAKE) --no-print-directory test-app
+	$(MAKE) --no-print-directory test-package
 
 # The frontend's own checks: types, unit tests (Vitest), and the UI in Debian's Chromium with
 # the IPC mocked (playwright-core; never downloads a browser).
@@ -57,6 +65,10 @@ test-ui: ui
 # against its in-app Demo cluster. Screenshots of each stage: ui/test-results/app/.
 test-app: app
 	bash scripts/with-keyring.sh node ui/e2e/app.mjs
+
+# The .deb installed with dpkg -i (needs root) and the installed binary started under Xvfb.
+test-package: package
+	bash scripts/with-keyring.sh bash scripts/test-package.sh
 
 clean:
 	$(CARGO) clean

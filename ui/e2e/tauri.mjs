@@ -178,8 +178,9 @@ export async function launchApp({ binary, env = {}, log = () => {} }) {
     if (!env.PODTERM_CONFIG_DIR) cleanups.push(() => rm(configDir, { recursive: true, force: true }));
     const port = await freePort();
     const nativePort = await freePort();
+    const appEnv = { ...process.env, DISPLAY: xvfb.display, PODTERM_CONFIG_DIR: configDir, NO_AT_BRIDGE: "1", ...env };
     const child = spawn(driver, ["--port", String(port), "--native-port", String(nativePort)], {
-      env: { ...process.env, DISPLAY: xvfb.display, PODTERM_CONFIG_DIR: configDir, NO_AT_BRIDGE: "1", ...env },
+      env: appEnv,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
@@ -206,7 +207,7 @@ export async function launchApp({ binary, env = {}, log = () => {} }) {
     const wd = new WebDriver(base, created.sessionId);
     cleanups.push(() => wd.cmd("DELETE", "").catch(() => {}));
     const appPid = () => findPid(binary, configDir);
-    return Object.assign(wd, { close, pid: appPid, configDir, driverLog: () => driverLog });
+    return Object.assign(wd, { close, pid: appPid, configDir, env: appEnv, binary, driverLog: () => driverLog });
   } catch (e) {
     await close();
     throw e;
