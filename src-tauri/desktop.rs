@@ -107,3 +107,22 @@ pub fn serve_args<R: Runtime>(app: &AppHandle<R>, args: &[String]) {
         open_favourite(app, &n);
     }
 }
+
+/// Follows favourites.json for changes made elsewhere (`podterm favourite add` in a terminal, a
+/// second Podterm): the tray menu is rebuilt and the UI told to re-read its list. A cheap check
+/// of the file's modification time every two seconds.
+pub async fn follow_favourites<R: Runtime>(app: AppHandle<R>, file: PathBuf) {
+    let stamp = |f: &PathBuf| std::fs::metadata(f).and_then(|m| m.modified()).ok();
+    let mut last = stamp(&file);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let now = stamp(&file);
+        if now != last {
+            last = now;
+            crate::tray::refresh(&app);
+            app.state::<Desktop>()
+                .requests
+                .push(AppRequest::FavouritesChanged);
+        }
+    }
+}

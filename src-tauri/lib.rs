@@ -96,6 +96,10 @@ pub fn run() {
                 app.state::<desktop::Desktop>().set_tray(tray);
                 let args: Vec<String> = std::env::args().collect();
                 desktop::serve_args(&handle, &args);
+                if let Some(dir) = app.state::<app::App>().config_dir() {
+                    let file = dir.join(podterm_core::favourites::FILE_NAME);
+                    rt.spawn(desktop::follow_favourites(handle.clone(), file));
+                }
                 // SIGTERM, SIGINT, SIGHUP: leave as the window's close does (the Demo cluster's
                 // processes are ended on the way out).
                 #[cfg(unix)]
