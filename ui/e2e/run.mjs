@@ -466,6 +466,248 @@ test("a completed pod is refused in kubectl's words", async () => {
   assert((await page.$$(".tab")).length === 0, "a tab was opened");
 });
 
+// ------------------------------------------------------------------------------ favourites
+
+/** The favourites as the sidebar lists them: [name, dim line]. */
+async function favouriteRows() {
+  return page.$$eval(".favourite", (els) =>
+    els.map((el) => [el.getAttribute("data-favourite"), el.querySelector(".favourite-where")?.textContent ?? ""]),
+  );
+}
+
+const mockFavouriteNames = () => page.evaluate(() => window.__podtermMock.favourites().map((f) => f.name));
+
+async function waitFavouriteOrder(names) {
+  await page.waitForFunction(
+    (want) => JSON.stringify([...document.querySelectorAll(".favourite")].map((e) => e.getAttribute("data-favourite"))) === JSON.stringify(want),
+    names,
+    { timeout: 3000 },
+  );
+  const stored = await mockFavouriteNames();
+  assert(JSON.stringify(stored) === JSON.stringify(names), `stored order ${JSON.stringify(stored)}, wanted ${JSON.stringify(names)}`);
+}
+
+/** Waits for a new tab (not in `before`) and returns it once it is in `state`. */
+async function newTab(before, state, timeout = 5000) {
+  const handle = await page.waitForFunction(
+    (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)) ?? null,
+    before,
+    { timeout },
+  );
+  const tab = await handle.jsonValue();
+  await waitTabState(tab.id, state, timeout);
+  return page.evaluate((id) => window.__podterm.tabs().find((t) => t.id === id), tab.id);
+}
+
+const tabIds = () => page.evaluate(() => window.__podterm.tabs().map((t) => t.id));
+
+async function closeAllTabs() {
+  for (const id of await tabIds()) {
+    await page.click(`.tab[data-tab-id="${id}"] .tab-close`);
+    await page.waitForSelector(`.tab[data-tab-id="${id}"]`, { state: "detached" });
+  }
+}
+
+test("the star on a pod saves the workload that runs it as a favourite", async () => {
+  await page.waitForSelector(".favourites .favourite-empty");
+  const title = await page.getAttribute('.pod[data-pod="shell"] .star', "title");
+  assert(title === "Favourite the workload that runs this pod", `star title "${title}"`);
+  const star = async (pod, name, where, notice) => {
+    await page.click(`.pod[data-pod="${pod}"] .star`);
+    await page.waitForSelector(`.favourite[data-favourite="${name}"]`, { timeout: 3000 });
+    const got = await page.textContent(`.favourite[data-favourite="${name}"] .favourite-where`);
+    assert(got === where, `${name}: "${got}", wanted "${where}"`);
+    await page.waitForFunction((text) => document.querySelector(".sidebar .messages .message.notice .message-text")?.textContent === text, notice, { timeout: 3000 });
+  };
+  await star("web-7c9d6b5f4-kx2lp", "web", "demo · demo · deployment/web", "Saved favourite web (deployment/web in demo)");
+  await star("db-0", "db", "demo · demo · statefulset/db", "Saved favourite db (statefulset/db in demo)");
+  await star("shell", "shell", "demo · demo · pod/shell", "Saved favourite shell (pod/shell in demo)");
+  await star("web-7c9d6b5f4-q8z7m", "web (2)", "demo · demo · deployment/web", "Saved favourite web (2) (deployment/web in demo)");
+  const rows = await favouriteRows();
+  assert(JSON.stringify(rows.map((r) => r[0])) === JSON.stringify(["web", "db", "shell", "web (2)"]), JSON.stringify(rows));
+  const hook = await page.evaluate(() => window.__podterm.favourites());
+  assert(hook.length === 4 && hook[0].kind === "deployment" && hook[0].target === "web" && hook[0].container === null, JSON.stringify(hook[0]));
+  // A pod of a saved workload shows a filled star; others an empty one.
+  assert((await page.textContent('.pod[data-pod="web-7c9d6b5f4-q8z7m"] .star')) === "★", "web's pod star is not filled");
+  assert((await page.textContent('.pod[data-pod="crashy"] .star')) === "☆", "crashy's star is filled");
+  // The favourites sit above the clusters, all in view without scrolling.
+  const boxes = await page.evaluate(() => {
+    const last = [...document.querySelectorAll(".favourite")].at(-1).getBoundingClientRect();
+    const clusters = document.querySelector(".profiles").getBoundingClientRect();
+    return { lastBottom: last.bottom, clustersTop: clusters.top, height: window.innerHeight };
+  });
+  assert(boxes.lastBottom <= boxes.clustersTop && boxes.lastBottom < boxes.height, JSON.stringify(boxes));
+  await screenshot("favourites");
+});
+
+test("renaming a favourite: Escape cancels, a clash is explained, Enter saves", async () => {
+  const row = '.favourite[data-favourite="web (2)"]';
+  await page.click(`${row} .favourite-rename`);
+  await page.waitForSelector(`${row} .favourite-rename-input`);
+  assert(await page.evaluate(() => document.activeElement?.classList.contains("favourite-rename-input")), "the rename box has no focus");
+  await page.keyboard.press("Control+a");
+  await page.keyboard.type("nope");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector(`${row} .favourite-name`);
+  assert((await mockFavouriteNames()).includes("web (2)"), "Escape renamed it");
+  await page.click(`${row} .favourite-rename`);
+  await page.fill(`${row} .favourite-rename-input`, "db");
+  await page.keyboard.press("Enter");
+  const err = await page.waitForSelector(".favourites .message.error", { timeout: 3000 });
+  const text = await err.textContent();
+  assert(/^Could not rename web \(2\): a favourite named "db" already exists/.test(text ?? ""), `error "${text}"`);
+  assert(await page.isVisible(`${row} .favourite-rename-input`), "the rename box closed after an error");
+  await screenshot("favourite-rename-error");
+  await page.fill(`${row} .favourite-rename-input`, "frontend");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('.favourite[data-favourite="frontend"] .favourite-name', { timeout: 3000 });
+  await page.waitForSelector(".favourites .message.error", { state: "detached" });
+  await waitFavouriteOrder(["web", "db", "shell", "frontend"]);
+});
+
+test("reordering favourites: move up and down buttons, and Alt+Arrow keys", async () => {
+  assert(await page.isDisabled('.favourite[data-favourite="web"] .favourite-up'), "the first favourite can move up");
+  assert(await page.isDisabled('.favourite[data-favourite="frontend"] .favourite-down'), "the last favourite can move down");
+  await page.click('.favourite[data-favourite="frontend"] .favourite-up');
+  await waitFavouriteOrder(["web", "db", "frontend", "shell"]);
+  await page.click('.favourite[data-favourite="web"] .favourite-down');
+  await waitFavouriteOrder(["db", "web", "frontend", "shell"]);
+  await page.focus('.favourite[data-favourite="shell"]');
+  await page.keyboard.press("Alt+ArrowUp");
+  await waitFavouriteOrder(["db", "web", "shell", "frontend"]);
+  await page.keyboard.press("Alt+ArrowUp");
+  await waitFavouriteOrder(["db", "shell", "web", "frontend"]);
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute("data-favourite"));
+  assert(focused === "shell", `focus went to ${focused}`);
+  await page.click('.favourite[data-favourite="shell"] .favourite-down');
+  await page.click('.favourite[data-favourite="db"] .favourite-down');
+  await waitFavouriteOrder(["web", "db", "shell", "frontend"]);
+});
+
+test("deleting a favourite asks first", async () => {
+  const row = '.favourite[data-favourite="frontend"]';
+  await page.click(`${row} .favourite-delete`);
+  await page.waitForSelector(`${row} .favourite-confirm-delete`);
+  await screenshot("favourite-delete-confirm");
+  await page.click(`${row} .favourite-keep`);
+  await page.waitForSelector(`${row} .favourite-delete`);
+  assert((await mockFavouriteNames()).includes("frontend"), "Keep deleted it");
+  await page.click(`${row} .favourite-delete`);
+  await page.click(`${row} .favourite-confirm-delete`);
+  await page.waitForSelector(row, { state: "detached", timeout: 3000 });
+  await waitFavouriteOrder(["web", "db", "shell"]);
+});
+
+test("a click on a favourite opens a tab on the newest Ready pod of its workload", async () => {
+  const before = await tabIds();
+  await page.click('.favourite[data-favourite="web"] .favourite-name');
+  const tab = await newTab(before, "connected");
+  assert(tab.title === "★ web" && tab.favourite === "web" && tab.active, JSON.stringify(tab));
+  assert(tab.pod === "web-7c9d6b5f4-q8z7m" && tab.container === "nginx" && tab.namespace === "demo", JSON.stringify(tab));
+  assert((await page.getAttribute(`.tab[data-tab-id="${tab.id}"]`, "data-pod")) === "web-7c9d6b5f4-q8z7m", "data-pod");
+  await waitForLine(tab.id, (l) => l.startsWith("root@web-7c9d6b5f4-q8z7m:/#"), "the prompt in the newest web pod");
+  state.favTab = tab.id;
+  await screenshot("favourite-tab");
+});
+
+test("after a rollout, Enter on the exited tab reconnects to the new pod", async () => {
+  const id = state.favTab;
+  await typeLine("exit 0");
+  await waitTabState(id, "exited");
+  const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
+  await page.waitForSelector('.pod[data-pod="web-7c9d6b5f4-q8z7m"]', { state: "detached", timeout: 3000 });
+  await page.keyboard.press("Enter");
+  await waitTabState(id, "connected");
+  const tab = await activeTab();
+  assert(tab.id === id && tab.attempt === 2 && tab.pod === fresh[0], `tab ${JSON.stringify(tab)}, new pods ${fresh}`);
+  await waitForLine(id, (l) => l.startsWith(`root@${fresh[0]}:/#`), "the prompt in the new pod");
+});
+
+test("Reconnect on a lost favourite's tab resolves it again", async () => {
+  const id = state.favTab;
+  const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
+  await waitTabState(id, "lost"); // its pod was deleted by the rollout
+  await page.evaluate(() => window.__podtermMock.setResolveDelay(800));
+  await page.click(`.pane[data-tab-id="${id}"] .banner-button`);
+  await page.waitForFunction(
+    (tabId) => /^Finding the pod for web \(deployment\/web in demo\)… \d+ s$/.test(document.querySelector(`.pane[data-tab-id="${tabId}"] .banner-text`)?.textContent ?? ""),
+    id,
+    { timeout: 3000 },
+  );
+  await page.evaluate(() => window.__podtermMock.setResolveDelay(20));
+  await waitTabState(id, "connected");
+  const tab = await activeTab();
+  assert(tab.attempt === 3 && tab.pod === fresh[0], `tab ${JSON.stringify(tab)}, new pods ${fresh}`);
+});
+
+test("a favourite with no Ready pod says why, in its tab", async () => {
+  const webPods = await page.$$eval(".pod", (els) => els.map((e) => e.getAttribute("data-pod")).filter((n) => n.startsWith("web-")));
+  assert(webPods.length === 2, `web pods ${webPods}`);
+  for (const p of webPods) {
+    await page.evaluate((name) => window.__podtermMock.modifyPod("demo", name, { phase: "Pending", ready: "0/2", reason: "ContainerCreating" }), p);
+  }
+  const before = await tabIds();
+  await page.focus('.favourite[data-favourite="web"]');
+  await page.keyboard.press("Enter"); // Enter on a favourite opens it, as a click does
+  const tab = await newTab(before, "lost");
+  const status = await page.textContent(`.tab[data-tab-id="${tab.id}"] .tab-status`);
+  assert(status === "failed", `tab status "${status}"`);
+  const banner = await page.textContent(`.pane[data-tab-id="${tab.id}"] .banner-text`);
+  const want = /^Could not open web: no Ready pod for deployment\/web in namespace demo: web-\S+ \(Pending: ContainerCreating\), web-\S+ \(Pending: ContainerCreating\)$/;
+  assert(want.test(banner ?? ""), `banner "${banner}"`);
+  await screenshot("favourite-no-ready-pod");
+  // One is Ready again: Reconnect finds it.
+  await page.evaluate((name) => window.__podtermMock.modifyPod("demo", name, { phase: "Running", ready: "2/2", reason: "" }), webPods[0]);
+  await page.click(`.pane[data-tab-id="${tab.id}"] .banner-button`);
+  await waitTabState(tab.id, "connected");
+  const again = await activeTab();
+  assert(again.pod === webPods[0], `connected to ${again.pod}, wanted ${webPods[0]}`);
+  await page.evaluate((name) => window.__podtermMock.modifyPod("demo", name, { phase: "Running", ready: "2/2", reason: "" }), webPods[1]);
+});
+
+test("the tray's request (--connect NAME) opens a favourite's tab and focuses it", async () => {
+  await closeAllTabs();
+  assert(await page.evaluate(() => window.__podtermMock.listening()), "the UI does not listen for requests");
+  let before = await tabIds();
+  await page.evaluate(() => window.__podtermMock.requestOpen("db"));
+  const tab = await newTab(before, "connected");
+  assert(tab.favourite === "db" && tab.active && tab.pod === "db-0" && tab.container === "postgres", JSON.stringify(tab));
+  const focused = await page.evaluate((id) => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id"), tab.id);
+  assert(focused === String(tab.id), `focus is in pane ${focused}`);
+  await typeLine("hostname");
+  await waitForLine(tab.id, (l) => l === "db-0", "hostname db-0");
+  // Favourites changed elsewhere (the CLI, another window): the list is read again; one in
+  // another namespace opens without touching the sidebar's namespace.
+  await page.evaluate(() => {
+    const list = window.__podtermMock.favourites();
+    list.push({ name: "proxy", profile: "demo", namespace: "kube-system", kind: "daemonset", target: "kube-proxy", container: null, command: [] });
+    window.__podtermMock.setFavourites(list);
+  });
+  await page.waitForSelector('.favourite[data-favourite="proxy"]', { timeout: 3000 });
+  before = await tabIds();
+  await page.evaluate(() => window.__podtermMock.requestOpen("proxy"));
+  const proxy = await newTab(before, "connected");
+  assert(proxy.pod === "kube-proxy-7xk2p" && proxy.namespace === "kube-system", JSON.stringify(proxy));
+  assert((await page.$eval(".ns-select", (s) => s.value)) === "demo", "the sidebar's namespace changed");
+  // An unknown name: the tab says which favourites there are.
+  before = await tabIds();
+  await page.evaluate(() => window.__podtermMock.requestOpen("nope"));
+  const nope = await newTab(before, "lost");
+  const banner = await page.textContent(`.pane[data-tab-id="${nope.id}"] .banner-text`);
+  assert(banner === 'Could not open nope: no favourite named "nope"; the favourites are: web, db, shell, proxy', `banner "${banner}"`);
+  await screenshot("favourite-tray-request");
+  await closeAllTabs();
+});
+
+test("favourites in the dark theme", async () => {
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.hover('.favourite[data-favourite="db"]');
+  await sleep(100);
+  await screenshot("favourites-dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.mouse.move(900, 400);
+});
+
 test("no remote content, no CSP violation, no page errors", async () => {
   assert(foreignRequests.length === 0, `requests outside ${origin}: ${foreignRequests.join(", ")}`);
   assert(pageErrors.length === 0, pageErrors.join("\n"));

@@ -3,8 +3,10 @@
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { clear, h } from "./dom";
+import { FavouritesModel } from "./favourites";
 import { connectBackend, errorMessage } from "./ipc";
 import { SidebarModel, SidebarView } from "./sidebar";
+import { podtermHook } from "./terminal";
 import { Workspace } from "./workspace";
 
 async function start(): Promise<void> {
@@ -14,13 +16,19 @@ async function start(): Promise<void> {
   document.body.dataset.backend = backend.kind;
 
   let workspace: Workspace | null = null;
-  const model = new SidebarModel(backend, (target) => workspace?.open(target));
+  const favourites = new FavouritesModel(backend, {
+    open: (name, summary) => workspace?.openFavourite(name, summary),
+    renamed: (from, to) => workspace?.renameFavourite(from, to),
+  });
+  const model = new SidebarModel(backend, (target) => workspace?.open(target), favourites);
   new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
   const main = h("main", { class: "workspace" });
   root.appendChild(main);
   const welcome = h("div", { class: "welcome" });
   main.appendChild(welcome);
   workspace = new Workspace(backend, main, { onTabsChanged: () => renderWelcome() });
+  const hook = podtermHook();
+  hook.favourites = () => favourites.list.map((f) => ({ ...f, command: [...f.command] }));
 
   function renderWelcome(): void {
     const tabs = workspace?.model.list().length ?? 0;
@@ -78,6 +86,7 @@ async function start(): Promise<void> {
           h("li", {}, h("kbd", {}, "Ctrl+Shift+F"), " find in the terminal"),
           h("li", {}, h("kbd", {}, "Ctrl+="), " ", h("kbd", {}, "Ctrl+-"), " ", h("kbd", {}, "Ctrl+0"), " text size"),
           h("li", {}, "Double-click a pod to open its default container directly"),
+          h("li", {}, "☆ on a pod keeps the workload that runs it in Favourites, one click from a shell"),
         ),
       );
     }
@@ -86,7 +95,14 @@ async function start(): Promise<void> {
 
   model.onChange(renderWelcome);
   renderWelcome();
-  await model.loadProfiles();
+  // Requests from the tray, a second launch (--connect NAME) or a podterm:// link; those made
+  // before this page listened arrive now.
+  backend
+    .watchRequests((request) => favourites.handleRequest(request))
+    .catch((err: unknown) => {
+      favourites.report(`Requests from the tray cannot reach this window: ${errorMessage(err)}`);
+    });
+  await Promise.all([favourites.load(), model.loadProfiles()]);
 }
 
 start().catch((err: unknown) => {

@@ -145,6 +145,17 @@ function fakeBackend(opts: { profiles?: ProfileSummary[]; failNamespaces?: strin
     resize: async () => {},
     ack: async () => {},
     closeSession: async () => {},
+    listFavourites: async () => [],
+    addFavourite: async () => {
+      throw "not in this test";
+    },
+    renameFavourite: async () => {},
+    deleteFavourite: async () => {},
+    reorderFavourites: async () => {},
+    resolveFavourite: async () => {
+      throw "not in this test";
+    },
+    watchRequests: async () => {},
   };
   return { backend, calls, watches, emit: (id: number, e: PodEvent) => watches.get(id)?.(e) };
 }

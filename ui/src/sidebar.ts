@@ -1,9 +1,11 @@
-// The sidebar: profiles → namespaces → pods (live), and the container picker that opens a tab.
+// The sidebar: favourites, profiles → namespaces → pods (live), and the container picker that
+// opens a tab. A star on a pod saves the workload that runs it as a favourite (favourites.ts).
 //
 // `SidebarModel` holds the state and talks to the backend (testable with a fake backend, no DOM);
 // `SidebarView` renders it and turns clicks and keys into model calls.
 import { formatAge } from "./age";
 import { clear, h, setText } from "./dom";
+import { FavouritesView, podLooksLike, savedNotice, type FavouritesModel } from "./favourites";
 import { errorMessage, type Backend } from "./ipc";
 import type { PodEvent, PodSummary, ProfileSummary } from "./ipc/types";
 import type { SessionTarget } from "./tabs";
@@ -148,6 +150,8 @@ export interface Picker {
 export type SidebarListener = () => void;
 
 const LAST_PROFILE_KEY = "podterm.profile";
+/** How long a short notice (a star's "Saved favourite …") stays (ms). */
+const SHORT_NOTICE_MS = 6000;
 
 function storage(): Storage | null {
   try {
@@ -173,15 +177,20 @@ export class SidebarModel {
   notice: string | null = null;
   /** A long operation under way ("Importing ~/.kube/config…"). */
   busy: string | null = null;
+  /** Pods whose star was clicked and whose favourite is being saved. */
+  readonly starring = new Set<string>();
 
   private watchId: number | null = null;
   /** Bumped on every profile or namespace switch: answers for an older one are dropped. */
   private generation = 0;
   private listeners = new Set<SidebarListener>();
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly backend: Backend,
     private readonly openTab: (target: SessionTarget) => void,
+    /** The favourites the pods' stars save to (none: no stars). */
+    readonly favourites: FavouritesModel | null = null,
   ) {}
 
   onChange(fn: SidebarListener): () => void {
@@ -206,6 +215,49 @@ export class SidebarModel {
   private fail(what: string, err: unknown): void {
     this.error = `${what}: ${errorMessage(err)}`;
     this.notice = null;
+  }
+
+  /** A notice that goes away by itself after a few seconds. */
+  private shortNotice(text: string): void {
+    this.notice = text;
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      this.noticeTimer = null;
+      if (this.notice === text) {
+        this.notice = null;
+        this.changed();
+      }
+    }, SHORT_NOTICE_MS);
+  }
+
+  /**
+   * The star on a pod: saves the workload that runs it as a favourite (the backend finds the
+   * owner and names it) and says what was saved.
+   */
+  async starPod(podName: string): Promise<void> {
+    const favourites = this.favourites;
+    const profile = this.profile;
+    const namespace = this.namespace;
+    if (!favourites || profile === null || namespace === null || this.starring.has(podName)) return;
+    this.starring.add(podName);
+    this.changed();
+    try {
+      const f = await favourites.add(profile, namespace, podName, null);
+      this.error = null;
+      this.shortNotice(savedNotice(f));
+    } catch (err) {
+      this.fail(`Could not favourite ${podName}`, err);
+    } finally {
+      this.starring.delete(podName);
+    }
+    this.changed();
+  }
+
+  /** The favourites that this pod looks like one of (a hint for its star). */
+  starredAs(podName: string): string[] {
+    const { favourites, profile, namespace } = this;
+    if (!favourites || profile === null || namespace === null) return [];
+    return favourites.list.filter((f) => podLooksLike(f, profile, namespace, podName)).map((f) => f.name);
   }
 
   /** Loads the saved profiles and opens the last used (or first) one. */
@@ -448,6 +500,7 @@ export class SidebarModel {
   dispose(): void {
     this.generation++;
     this.stopWatch();
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
     this.listeners.clear();
   }
 }
@@ -458,6 +511,7 @@ export class SidebarModel {
 interface RowEls {
   li: HTMLLIElement;
   line: HTMLElement;
+  star: HTMLButtonElement | null;
   name: HTMLElement;
   age: HTMLElement;
   status: HTMLElement;
@@ -481,6 +535,7 @@ export class SidebarView {
   private confirmDelete: string | null = null;
   private renderQueued = false;
   private ageTimer: ReturnType<typeof setInterval>;
+  private favouritesView: FavouritesView | null = null;
 
   constructor(
     private readonly model: SidebarModel,
@@ -537,6 +592,11 @@ export class SidebarView {
     this.podList = h("ul", { class: "pod-list", "aria-label": "Pods" });
     this.podEmpty = h("div", { class: "pod-empty" });
     this.podSection = h("section", { class: "pods" }, this.podList, this.podEmpty);
+    if (model.favourites) {
+      this.favouritesView = new FavouritesView(model.favourites);
+      // A star's look follows the favourites.
+      model.favourites.onChange(() => this.scheduleRender());
+    }
 
     this.root = h(
       "aside",
@@ -547,6 +607,7 @@ export class SidebarView {
         h("span", { class: "brand-name" }, "Podterm"),
         opts.badge ? h("span", { class: "badge", title: "No Tauri backend: an in-page mock answers" }, opts.badge) : null,
       ),
+      this.favouritesView?.root ?? null,
       h(
         "section",
         { class: "profiles" },
@@ -746,8 +807,16 @@ export class SidebarView {
       h("div", { class: "pod-first" }, nameEl, age),
       h("div", { class: "pod-second" }, status, ready, restarts),
     );
-    const li = h("li", { class: "pod", "data-pod": name }, line);
-    return { li, line, name: nameEl, age, status, ready, restarts, picker: null, pickerKey: null };
+    const star = this.model.favourites
+      ? h("button", {
+          class: "icon-button star",
+          title: "Favourite the workload that runs this pod",
+          "aria-label": `Favourite the workload that runs ${name}`,
+          onclick: () => void this.model.starPod(name),
+        }, "☆")
+      : null;
+    const li = h("li", { class: "pod", "data-pod": name }, h("div", { class: "pod-head" }, line, star));
+    return { li, line, star, name: nameEl, age, status, ready, restarts, picker: null, pickerKey: null };
   }
 
   private updateRow(row: RowEls, p: PodSummary, now: number): void {
@@ -759,6 +828,16 @@ export class SidebarView {
     setText(row.restarts, p.restarts === 1 ? "1 restart" : `${r.restarts} restarts`);
     row.restarts.classList.toggle("has-restarts", p.restarts > 0);
     row.li.classList.toggle("terminating", p.terminating);
+    if (row.star) {
+      const as = this.model.starredAs(p.name);
+      const starred = as.length > 0;
+      setText(row.star, starred ? "★" : "☆");
+      row.star.classList.toggle("starred", starred);
+      row.star.title = starred
+        ? `Favourite the workload that runs this pod (saved as ${as.join(", ")}; a star saves another)`
+        : "Favourite the workload that runs this pod";
+      row.star.disabled = this.model.starring.has(p.name);
+    }
     const picker = this.model.picker;
     const open = picker !== null && picker.pod === p.name;
     row.li.classList.toggle("picking", open);
@@ -847,6 +926,7 @@ export class SidebarView {
 
   dispose(): void {
     clearInterval(this.ageTimer);
+    this.favouritesView?.dispose();
     this.root.remove();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inputAction, nextStatus, statusText, TabModel, tabTitle, type SessionTarget } from "./tabs";
+import { inputAction, nextStatus, statusText, TabModel, tabLabel, tabTitle, type SessionTarget } from "./tabs";
 
 const target: SessionTarget = { profile: "demo", namespace: "demo", pod: "shell", container: "shell", command: null };
 
@@ -134,5 +134,33 @@ describe("tab titles", () => {
   it("name the pod, container and command", () => {
     expect(tabTitle(target)).toBe("shell/shell");
     expect(tabTitle({ ...target, container: "nginx", command: ["ls", "-l"] })).toBe("shell/nginx (ls -l)");
+  });
+});
+
+describe("a favourite's tab", () => {
+  it("is titled after the favourite and resolves on every attempt", () => {
+    const { m } = model();
+    const tab = m.open({ ...target, pod: "" }, { name: "web", target: "deployment/web" });
+    expect(tabLabel(tab)).toBe("★ web");
+    expect(tabLabel({ target, favourite: null })).toBe("shell/shell");
+    expect(tab.status).toEqual({ kind: "connecting", since: 1000, resolving: true });
+    // Only the current attempt may move it on.
+    expect(m.resolved(tab.id, 2, { ...target, pod: "web-1" })).toBe(false);
+    expect(m.resolved(tab.id, 1, { ...target, pod: "web-1" })).toBe(true);
+    expect(tab.target.pod).toBe("web-1");
+    expect(tab.status).toEqual({ kind: "connecting", since: 1000 });
+    expect(m.resolved(tab.id, 1, { ...target, pod: "web-2" })).toBe(false); // no longer resolving
+    m.openFailed(tab.id, 1, "refused");
+    expect(m.reopen(tab.id)?.attempt).toBe(2);
+    expect(tab.status).toMatchObject({ kind: "connecting", resolving: true });
+    m.resolveFailed(tab.id, 2, "no Ready pod for deployment/web in namespace demo: no pods match");
+    expect(tab.status).toEqual({
+      kind: "lost",
+      reason: "no Ready pod for deployment/web in namespace demo: no pods match",
+      beforeConnect: true,
+      unresolved: true,
+    });
+    expect(statusText(tab.status)).toBe("failed");
+    expect(inputAction(tab.status, "\r")).toBe("ignore"); // Reconnect, not Enter, retries a failure
   });
 });

@@ -6,6 +6,10 @@
 //
 // Closing a tab ends its session. Every session a tab opens is numbered (`attempt`): events from an
 // older attempt (a session that was replaced or closed) are ignored.
+//
+// A tab opened from a favourite remembers it: each attempt first resolves the favourite to the pod
+// it means now (a rollout may have replaced the pod), then opens the session there; a resolve that
+// fails ends the attempt as lost before connecting (`unresolved`), with the backend's words.
 import type { SessionState } from "./ipc/types";
 
 export interface SessionTarget {
@@ -18,15 +22,29 @@ export interface SessionTarget {
 }
 
 export type TabStatus =
-  | { kind: "connecting"; since: number }
+  /** `resolving`: finding the favourite's pod, before the session is opened. */
+  | { kind: "connecting"; since: number; resolving?: boolean }
   | { kind: "connected"; since: number }
   | { kind: "exited"; code: number }
-  /** `beforeConnect`: the session never connected (the open failed or was refused). */
-  | { kind: "lost"; reason: string; beforeConnect: boolean };
+  /**
+   * `beforeConnect`: the session never connected (the open failed or was refused);
+   * `unresolved`: the favourite could not be resolved to a pod.
+   */
+  | { kind: "lost"; reason: string; beforeConnect: boolean; unresolved?: boolean };
+
+/** The favourite a tab was opened from. */
+export interface FavouriteRef {
+  name: string;
+  /** What it points at, when known: `deployment/web`. */
+  target?: string;
+}
 
 export interface Tab {
   readonly id: number;
-  readonly target: SessionTarget;
+  /** For a favourite's tab: where the last resolve led (empty pod before the first). */
+  target: SessionTarget;
+  /** Set for a tab opened from a favourite: every attempt resolves it again. */
+  favourite: FavouriteRef | null;
   status: TabStatus;
   /** The engine's session id for the current attempt, once open_session returned it. */
   sessionId: number | null;
@@ -39,6 +57,11 @@ export type InputAction = "send" | "queue" | "reopen" | "ignore";
 export function tabTitle(target: SessionTarget): string {
   const cmd = target.command && target.command.length > 0 ? ` (${target.command.join(" ")})` : "";
   return `${target.pod}/${target.container}${cmd}`;
+}
+
+/** A tab's title: `★ NAME` for a favourite's tab, else `pod/container (command)`. */
+export function tabLabel(tab: Pick<Tab, "target" | "favourite">): string {
+  return tab.favourite ? `★ ${tab.favourite.name}` : tabTitle(tab.target);
 }
 
 export function statusText(status: TabStatus): string {
@@ -92,6 +115,10 @@ export function nextStatus(current: TabStatus, event: SessionState, now: number)
 
 export type TabsListener = () => void;
 
+function copyTarget(target: SessionTarget): SessionTarget {
+  return { ...target, command: target.command ? [...target.command] : null };
+}
+
 export class TabModel {
   private tabs: Tab[] = [];
   private nextId = 1;
@@ -121,12 +148,18 @@ export class TabModel {
     return this.activeId === null ? undefined : this.get(this.activeId);
   }
 
-  /** A new tab, connecting, made active. The caller opens its session (attempt 1). */
-  open(target: SessionTarget): Tab {
+  /**
+   * A new tab, connecting, made active. The caller opens its session (attempt 1); for a
+   * favourite's tab (`favourite` set) it resolves the favourite first.
+   */
+  open(target: SessionTarget, favourite: FavouriteRef | null = null): Tab {
     const tab: Tab = {
       id: this.nextId++,
-      target: { ...target, command: target.command ? [...target.command] : null },
-      status: { kind: "connecting", since: this.clock() },
+      target: copyTarget(target),
+      favourite: favourite ? { ...favourite } : null,
+      status: favourite
+        ? { kind: "connecting", since: this.clock(), resolving: true }
+        : { kind: "connecting", since: this.clock() },
       sessionId: null,
       attempt: 1,
     };
@@ -163,6 +196,39 @@ export class TabModel {
     return true;
   }
 
+  /**
+   * The favourite resolved: the attempt goes on to `target`. False when the tab was closed or
+   * reopened meanwhile (then nothing is to be opened).
+   */
+  resolved(id: number, attempt: number, target: SessionTarget): boolean {
+    const tab = this.get(id);
+    if (!tab || tab.attempt !== attempt || tab.status.kind !== "connecting" || !tab.status.resolving) return false;
+    tab.target = copyTarget(target);
+    tab.status = { kind: "connecting", since: tab.status.since };
+    this.changed();
+    return true;
+  }
+
+  /** The favourite could not be resolved: lost before connecting, with the reason. */
+  resolveFailed(id: number, attempt: number, reason: string): void {
+    const tab = this.get(id);
+    if (!tab || tab.attempt !== attempt || isEnded(tab.status)) return;
+    tab.status = { kind: "lost", reason, beforeConnect: true, unresolved: true };
+    this.changed();
+  }
+
+  /** A favourite was renamed: its tabs follow the new name. */
+  renameFavourite(from: string, to: string): void {
+    let changed = false;
+    for (const t of this.tabs) {
+      if (t.favourite?.name === from) {
+        t.favourite = { ...t.favourite, name: to };
+        changed = true;
+      }
+    }
+    if (changed) this.changed();
+  }
+
   /** open_session failed: the tab shows the reason and offers Reconnect. */
   openFailed(id: number, attempt: number, reason: string): void {
     const tab = this.get(id);
@@ -192,7 +258,9 @@ export class TabModel {
     const oldSession = tab.sessionId;
     tab.attempt += 1;
     tab.sessionId = null;
-    tab.status = { kind: "connecting", since: this.clock() };
+    tab.status = tab.favourite
+      ? { kind: "connecting", since: this.clock(), resolving: true }
+      : { kind: "connecting", since: this.clock() };
     this.changed();
     return { attempt: tab.attempt, oldSession };
   }

@@ -1,14 +1,18 @@
-// The right side: a tab bar and one terminal pane per tab, wired to exec sessions.
+// The right side: a tab bar and one terminal pane per tab, wired to exec sessions. A tab opened
+// from a favourite resolves it before each session (the first, and every reopen).
 import { FlowController, type FlowStats } from "./flow";
 import { clear, h, setText } from "./dom";
+import { favouriteTarget, placeholderTarget, resolveForTab } from "./favourites";
 import { errorMessage, type Backend } from "./ipc";
-import type { SessionState } from "./ipc/types";
+import type { FavouriteSummary, SessionState } from "./ipc/types";
 import {
   inputAction,
   isEnded,
   statusText,
   TabModel,
+  tabLabel,
   tabTitle,
+  type FavouriteRef,
   type SessionTarget,
   type Tab,
 } from "./tabs";
@@ -62,19 +66,39 @@ export class Workspace {
     hook.tabs = () =>
       this.model.list().map((t) => ({
         id: t.id,
-        title: tabTitle(t.target),
+        title: tabLabel(t),
         status: t.status,
         sessionId: t.sessionId,
         attempt: t.attempt,
         active: this.model.active?.id === t.id,
+        /** The favourite the tab was opened from, else null. */
+        favourite: t.favourite?.name ?? null,
+        profile: t.target.profile,
+        namespace: t.target.namespace,
+        /** Where the session is (for a favourite: where the last resolve led; "" before). */
+        pod: t.target.pod,
+        container: t.target.container,
       }));
     hook.flow = (tabId: number): FlowStats | null => this.runtimes.get(tabId)?.flow?.stats() ?? null;
     hook.backend = backend.kind;
   }
 
-  /** Opens a new tab on `target` and starts its session. */
-  open(target: SessionTarget): Tab {
-    const tab = this.model.open(target);
+  /**
+   * Opens a tab for the favourite `name` and starts its session (the favourite is resolved first,
+   * and again on every reopen). `summary`: the favourite as listed, if known.
+   */
+  openFavourite(name: string, summary?: FavouriteSummary): Tab {
+    return this.open(placeholderTarget(summary), { name, target: summary ? favouriteTarget(summary) : undefined });
+  }
+
+  /** A favourite was renamed: its tabs follow. */
+  renameFavourite(from: string, to: string): void {
+    this.model.renameFavourite(from, to);
+  }
+
+  /** Opens a new tab on `target` (or on a favourite) and starts its session. */
+  open(target: SessionTarget, favourite: FavouriteRef | null = null): Tab {
+    const tab = this.model.open(target, favourite);
     const bannerText = h("span", { class: "banner-text" });
     const bannerButton = h("button", { class: "banner-button" });
     const banner = h("div", { class: "banner", hidden: true, role: "status" }, bannerText, bannerButton);
@@ -122,12 +146,34 @@ export class Workspace {
     return tab;
   }
 
+  /** An attempt: resolve the favourite first (a favourite's tab), then open the session. */
   private startSession(tab: Tab, attempt: number): void {
     const rt = this.runtimes.get(tab.id);
     if (!rt) return;
     rt.flow?.dispose();
+    rt.flow = null;
     rt.queued = "";
     rt.outbox = "";
+    if (!tab.favourite) {
+      this.openSession(tab, attempt);
+      return;
+    }
+    void resolveForTab(this.backend, this.model, tab.id, attempt).then((target) => {
+      if (target) {
+        this.openSession(tab, attempt);
+        return;
+      }
+      const t = this.model.get(tab.id);
+      if (t && t.attempt === attempt && t.status.kind === "lost" && t.status.unresolved) {
+        rt.view.notice(`could not open ${t.favourite?.name ?? "the favourite"}: ${t.status.reason}`);
+        rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
+      }
+    });
+  }
+
+  private openSession(tab: Tab, attempt: number): void {
+    const rt = this.runtimes.get(tab.id);
+    if (!rt || !this.model.isCurrent(tab.id, attempt)) return;
     const flow = new FlowController(rt.view.term, (id, bytes) => {
       this.backend.ack(id, bytes).catch(() => {
         /* the session is gone; its state channel says why */
@@ -299,7 +345,9 @@ export class Workspace {
           "aria-controls": `pane-${t.id}`,
           "data-tab-id": t.id,
           "data-state": t.status.kind,
-          title: `${tabTitle(t.target)} in ${t.target.namespace} (${t.target.profile})`,
+          "data-favourite": t.favourite?.name ?? null,
+          "data-pod": t.target.pod || null,
+          title: tabTooltip(t),
           onclick: (e: Event) => {
             if (!(e.target as HTMLElement).closest(".tab-close")) this.activate(t.id);
           },
@@ -308,7 +356,7 @@ export class Workspace {
           },
         },
         h("span", { class: "tab-dot", "aria-hidden": "true" }),
-        h("span", { class: "tab-title" }, tabTitle(t.target)),
+        h("span", { class: "tab-title" }, tabLabel(t)),
         h("span", { class: "tab-status" }, statusText(t.status)),
         h("button", { class: "tab-close icon-button", title: "Close tab (ends the session)", "aria-label": "Close tab", onclick: () => this.close(t.id) }, "×"),
       );
@@ -324,6 +372,7 @@ export class Workspace {
         if (visible) rt.view.fit();
       }
       rt.pane.dataset.state = t.status.kind;
+      if (t.favourite) rt.pane.dataset.favourite = t.favourite.name;
       this.renderBanner(t, rt);
       if (t.status.kind === "connecting") connecting = true;
     }
@@ -345,7 +394,12 @@ export class Workspace {
         const secs = Math.max(0, (Date.now() - s.since) / 1000);
         rt.banner.hidden = false;
         rt.banner.className = "banner connecting";
-        setText(rt.bannerText, `Connecting to ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`);
+        if (s.resolving && t.favourite) {
+          const about = [t.favourite.target, t.target.namespace ? `in ${t.target.namespace}` : ""].filter(Boolean).join(" ");
+          setText(rt.bannerText, `Finding the pod for ${t.favourite.name}${about ? ` (${about})` : ""}… ${secs.toFixed(0)} s`);
+        } else {
+          setText(rt.bannerText, `Connecting to ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`);
+        }
         rt.bannerButton.hidden = true;
         break;
       }
@@ -364,11 +418,23 @@ export class Workspace {
         rt.banner.className = "banner lost";
         setText(
           rt.bannerText,
-          s.beforeConnect ? `Could not open a shell in ${where}: ${s.reason}` : `Connection lost: ${s.reason}`,
+          s.unresolved && t.favourite
+            ? `Could not open ${t.favourite.name}: ${s.reason}`
+            : s.beforeConnect
+              ? `Could not open a shell in ${where}: ${s.reason}`
+              : `Connection lost: ${s.reason}`,
         );
         rt.bannerButton.hidden = false;
         setText(rt.bannerButton, "Reconnect");
         break;
     }
   }
+}
+
+/** A tab's tooltip: what it runs and where. */
+function tabTooltip(t: Tab): string {
+  const where = t.target.pod ? `${tabTitle(t.target)} in ${t.target.namespace} (${t.target.profile})` : "";
+  if (!t.favourite) return where;
+  const fav = `★ ${t.favourite.name}${t.favourite.target ? ` (${t.favourite.target})` : ""}`;
+  return where ? `${fav}: ${where}` : fav;
 }

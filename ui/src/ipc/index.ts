@@ -2,9 +2,12 @@
 // never to Tauri directly, so tests can hand it a fake and the browser preview an in-page mock.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
+  AppRequest,
+  FavouriteSummary,
   OpenSessionRequest,
   PodEvent,
   ProfileSummary,
+  ResolvedFavourite,
   SessionState,
 } from "./types";
 
@@ -34,6 +37,27 @@ export interface Backend {
   resize(id: number, cols: number, rows: number): Promise<void>;
   ack(id: number, bytes: number): Promise<void>;
   closeSession(id: number): Promise<void>;
+  /** Every favourite, in the user's order. */
+  listFavourites(): Promise<FavouriteSummary[]>;
+  /**
+   * Stars a pod: saves the workload that owns it (the pod itself when it has none), named after
+   * the workload (`web`, then `web (2)`...). `container` null: the pod's default container.
+   */
+  addFavourite(profile: string, namespace: string, pod: string, container: string | null): Promise<FavouriteSummary>;
+  renameFavourite(name: string, newName: string): Promise<void>;
+  deleteFavourite(name: string): Promise<void>;
+  /** `names`: every favourite once, in the new order. */
+  reorderFavourites(names: string[]): Promise<void>;
+  /**
+   * Where a favourite leads now: the newest Ready pod of its workload (or its fixed pod). Rejects
+   * with words for the user, e.g. "no Ready pod for deployment/web in namespace demo: …".
+   */
+  resolveFavourite(name: string): Promise<ResolvedFavourite>;
+  /**
+   * Requests from outside the window (tray, a second launch with --connect, a podterm:// link)
+   * arrive on `onRequest`; those made before the UI listened come first.
+   */
+  watchRequests(onRequest: (request: AppRequest) => void): Promise<void>;
 }
 
 /** Raw channel payloads arrive as an ArrayBuffer; accept the JSON forms too, to be lenient. */
@@ -88,6 +112,17 @@ export function tauriBackend(): Backend {
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
     ack: (id, bytes) => invoke<void>("ack", { id, bytes }),
     closeSession: (id) => invoke<void>("close_session", { id }),
+    listFavourites: () => invoke<FavouriteSummary[]>("list_favourites"),
+    addFavourite: (profile, namespace, pod, container) =>
+      invoke<FavouriteSummary>("add_favourite", { profile, namespace, pod, container }),
+    renameFavourite: (name, newName) => invoke<void>("rename_favourite", { name, newName }),
+    deleteFavourite: (name) => invoke<void>("delete_favourite", { name }),
+    reorderFavourites: (names) => invoke<void>("reorder_favourites", { names }),
+    resolveFavourite: (name) => invoke<ResolvedFavourite>("resolve_favourite", { name }),
+    watchRequests: (onRequest) => {
+      const channel = new Channel<AppRequest>(onRequest);
+      return invoke<void>("watch_requests", { onRequest: channel });
+    },
   };
 }
 

@@ -83,7 +83,8 @@ describe("mock backend", () => {
     expect(flow.stats().acked + flow.stats().pending).toBe(flow.stats().written);
     const stats = controls.session(id)!;
     expect(stats.flooding).toBe(false);
-    expect(stats.pauses).toBeGreaterThan(10); // the watermark did pause the flood
+    // The watermark did pause the flood, again and again (about once per HIGH_WATER written).
+    expect(stats.pauses).toBeGreaterThanOrEqual(5);
     expect(stats.maxUnacked).toBeLessThanOrEqual(HIGH_WATER + CHUNK_MAX);
     expect(stats.sent).toBe(flow.stats().received);
   }, 30_000);

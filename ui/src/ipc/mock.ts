@@ -5,12 +5,22 @@
 //   clear, help, and a few harmless others.
 // Output obeys the same flow control as the engine: sending stops while more than HIGH_WATER
 // bytes are unacknowledged and resumes once fewer than LOW_WATER are.
+//
+// Favourites behave as the Rust side's (src-tauri/favourites.rs over podterm_core::favourites):
+// a star saves the pod's owning workload (ReplicaSet → its Deployment, StatefulSet, DaemonSet; a
+// bare pod or a Job's pod stays a fixed pod), named after it ("web", then "web (2)"...); resolving
+// picks the newest Ready pod that is not terminating, or says which pods exist and why none is
+// Ready, in the engine's words. Requests (the tray, `--connect NAME`) come from
+// window.__podtermMock.requestOpen(NAME) and are held until the UI listens, as the app holds them.
 import type { Backend } from "./index";
 import type {
+  AppRequest,
+  FavouriteSummary,
   OpenSessionRequest,
   PodEvent,
   PodSummary,
   ProfileSummary,
+  ResolvedFavourite,
   SessionState,
 } from "./types";
 
@@ -119,7 +129,49 @@ function otherPods(): PodSummary[] {
   return [
     pod("default", "hello", ["hello"], { createdAt: ago(9 * DAY) }),
     pod("kube-system", "coredns-5d78c9869d-4vq2t", ["coredns"], { createdAt: ago(40 * DAY) }),
+    pod("kube-system", "kube-proxy-7xk2p", ["kube-proxy"], { createdAt: ago(40 * DAY) }),
   ];
+}
+
+/**
+ * Who runs a pod, as a mock control names it: `deployment/NAME` (through a ReplicaSet named
+ * after the pod less its last segment), `replicaset/NAME`, `statefulset/NAME`, `daemonset/NAME`
+ * or `job/NAME`; none: a bare pod.
+ */
+const DEMO_OWNERS: Record<string, string> = {
+  "demo/web-7c9d6b5f4-kx2lp": "deployment/web",
+  "demo/web-7c9d6b5f4-q8z7m": "deployment/web",
+  "demo/db-0": "statefulset/db",
+  "demo/migrate-28493115-x7kq2": "job/migrate-28493115",
+  "kube-system/coredns-5d78c9869d-4vq2t": "deployment/coredns",
+  "kube-system/kube-proxy-7xk2p": "daemonset/kube-proxy",
+};
+
+/** Why a demo pod is not Ready (the engine's not_ready_reason, less the phase part). */
+const DEMO_REASONS: Record<string, string> = {
+  "demo/crashy": "container app waiting: CrashLoopBackOff",
+};
+
+/** The pod's owner reference, as the API server would have it. */
+interface OwnerRef {
+  kind: "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job";
+  name: string;
+}
+
+const WORKLOAD_KINDS = ["deployment", "statefulset", "daemonset", "replicaset"] as const;
+
+/** Ready as the engine reads it: Running, every container ready, not terminating. */
+export function mockPodReady(p: PodSummary): boolean {
+  if (p.terminating || p.phase !== "Running") return false;
+  const m = /^(\d+)\/(\d+)$/.exec(p.ready);
+  return m !== null && Number(m[2]) > 0 && m[1] === m[2];
+}
+
+/** The engine's not_ready_reason: `terminating`, `Pending: ContainerCreating`, `not Ready: …`. */
+export function mockNotReadyReason(p: PodSummary, reason: string | undefined): string {
+  if (p.terminating) return "terminating";
+  if (p.phase !== "Running") return reason ? `${p.phase}: ${reason}` : p.phase;
+  return reason ? `not Ready: ${reason}` : "not Ready";
 }
 
 const SHELLS = new Set(["sh", "bash", "ash", "zsh", "/bin/sh", "/bin/bash", "/bin/ash", "/bin/zsh"]);
@@ -508,14 +560,40 @@ class MockSession {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Mock-only pod details: who runs it (see DEMO_OWNERS) and why it is not Ready. */
+export interface MockPodExtra {
+  /** `deployment/NAME`, `replicaset/NAME`, `statefulset/NAME`, `daemonset/NAME`, `job/NAME`. */
+  owner?: string;
+  /** Why it is not Ready: `ContainerCreating` (Pending), `container app waiting: CrashLoopBackOff`. */
+  reason?: string;
+}
+
 export interface MockControls {
   sessions(): MockSessionStats[];
   session(id: number): MockSessionStats | null;
-  addPod(p: Partial<PodSummary> & { name: string }): void;
+  addPod(p: Partial<PodSummary> & { name: string } & MockPodExtra): void;
   deletePod(namespace: string, name: string): void;
-  modifyPod(namespace: string, name: string, change: Partial<PodSummary>): void;
+  modifyPod(namespace: string, name: string, change: Partial<PodSummary> & { reason?: string }): void;
+  /**
+   * A rollout of Deployment `name`: as many new pods (a new ReplicaSet, Ready, created now) as it
+   * has, then the old ones are deleted (their sessions end: the pod was deleted). Returns the new
+   * pods' names, newest first.
+   */
+  rollout(namespace: string, name: string): string[];
   /** How long new sessions take to connect (default 60 ms). */
   setConnectDelay(ms: number): void;
+  /** How long resolve_favourite takes (default 20 ms). */
+  setResolveDelay(ms: number): void;
+  /** The saved favourites, in order. */
+  favourites(): FavouriteSummary[];
+  /** Replaces the favourites (as another Podterm or the CLI would) and says they changed. */
+  setFavourites(list: FavouriteSummary[]): void;
+  /** As the tray, `podterm-desktop --connect NAME` or a podterm://connect/NAME link: open it. */
+  requestOpen(name: string): void;
+  /** Sends a favouritesChanged request. */
+  requestFavouritesChanged(): void;
+  /** Whether the UI listens for requests (watch_requests was called). */
+  listening(): boolean;
   HIGH_WATER: number;
   LOW_WATER: number;
   CHUNK_MAX: number;
@@ -558,6 +636,142 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let nextWatch = 1;
   let nextSession = 1;
   let connectDelay = 60;
+  let resolveDelay = 20;
+
+  // Owners: pod → its owner reference; ReplicaSet → its Deployment; the workloads that exist.
+  const owners = new Map<string, OwnerRef>();
+  const rsDeployment = new Map<string, string>();
+  const workloads = new Set<string>();
+  const reasons = new Map<string, string>();
+  const key = (namespace: string, name: string) => `${namespace}/${name}`;
+
+  function setOwner(namespace: string, podName: string, owner: string | undefined): void {
+    const k = key(namespace, podName);
+    owners.delete(k);
+    if (!owner) return;
+    const slash = owner.indexOf("/");
+    const kind = owner.slice(0, slash).toLowerCase();
+    const name = owner.slice(slash + 1);
+    switch (kind) {
+      case "deployment": {
+        const rs = podName.includes("-") ? podName.slice(0, podName.lastIndexOf("-")) : `${name}-rs`;
+        owners.set(k, { kind: "ReplicaSet", name: rs });
+        rsDeployment.set(key(namespace, rs), name);
+        workloads.add(`${namespace}/deployment/${name}`);
+        workloads.add(`${namespace}/replicaset/${rs}`);
+        break;
+      }
+      case "replicaset":
+        owners.set(k, { kind: "ReplicaSet", name });
+        workloads.add(`${namespace}/replicaset/${name}`);
+        break;
+      case "statefulset":
+        owners.set(k, { kind: "StatefulSet", name });
+        workloads.add(`${namespace}/statefulset/${name}`);
+        break;
+      case "daemonset":
+        owners.set(k, { kind: "DaemonSet", name });
+        workloads.add(`${namespace}/daemonset/${name}`);
+        break;
+      case "job":
+        owners.set(k, { kind: "Job", name });
+        break;
+      default:
+        throw new Error(`mock: unknown owner kind in ${owner}`);
+    }
+  }
+  for (const p of pods) setOwner(p.namespace, p.name, DEMO_OWNERS[key(p.namespace, p.name)]);
+  for (const [k, r] of Object.entries(DEMO_REASONS)) reasons.set(k, r);
+
+  /** favourite_for_pod: the owning workload, else the pod itself. */
+  function targetForPod(p: PodSummary): { kind: string; target: string } {
+    const o = owners.get(key(p.namespace, p.name));
+    switch (o?.kind) {
+      case "ReplicaSet": {
+        const d = rsDeployment.get(key(p.namespace, o.name));
+        return d ? { kind: "deployment", target: d } : { kind: "replicaset", target: o.name };
+      }
+      case "StatefulSet":
+        return { kind: "statefulset", target: o.name };
+      case "DaemonSet":
+        return { kind: "daemonset", target: o.name };
+      default:
+        return { kind: "pod", target: p.name };
+    }
+  }
+
+  /** The pods a workload's selector matches now. */
+  function workloadPods(namespace: string, kind: string, name: string): PodSummary[] {
+    return pods.filter((p) => {
+      if (p.namespace !== namespace) return false;
+      const o = owners.get(key(p.namespace, p.name));
+      if (!o) return false;
+      switch (kind) {
+        case "deployment":
+          return o.kind === "ReplicaSet" && rsDeployment.get(key(namespace, o.name)) === name;
+        case "replicaset":
+          return o.kind === "ReplicaSet" && o.name === name;
+        case "statefulset":
+          return o.kind === "StatefulSet" && o.name === name;
+        case "daemonset":
+          return o.kind === "DaemonSet" && o.name === name;
+        default:
+          return false;
+      }
+    });
+  }
+
+  let favourites: FavouriteSummary[] = [];
+  let requestSink: ((r: AppRequest) => void) | null = null;
+  const heldRequests: AppRequest[] = [];
+
+  function pushRequest(r: AppRequest): void {
+    const sink = requestSink;
+    if (sink) later(() => sink(r));
+    else if (r.kind === "openFavourite") heldRequests.push(r);
+  }
+
+  function copyFavourite(f: FavouriteSummary): FavouriteSummary {
+    return { ...f, command: [...f.command] };
+  }
+
+  function notFound(name: string): string {
+    const known = favourites.map((f) => f.name);
+    return `no favourite named "${name}"; ${known.length === 0 ? "there are no favourites yet" : `the favourites are: ${known.join(", ")}`}`;
+  }
+
+  function requireFavourite(name: string): FavouriteSummary {
+    const f = favourites.find((x) => x.name === name);
+    if (!f) throw notFound(name);
+    return f;
+  }
+
+  function checkName(name: string): void {
+    let reason: string | null = null;
+    if (name.trim() === "") reason = "a favourite needs a name";
+    else if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) reason = "control characters are not allowed in its name";
+    if (reason) throw `invalid favourite ${JSON.stringify(name)}: ${reason}`;
+  }
+
+  /** `base`, else `base (2)`, `base (3)`... whichever is free. */
+  function uniqueName(base: string): string {
+    const taken = new Set(favourites.map((f) => f.name));
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n++) if (!taken.has(`${base} (${n})`)) return `${base} (${n})`;
+  }
+
+  let nextHash = 0;
+  function newHash(): string {
+    nextHash += 1;
+    const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+    let x = 0x5f3759 + nextHash * 7919;
+    let out = "";
+    for (let i = 0; i < 9; i++) {
+      out += alphabet[x % alphabet.length];
+      x = Math.floor(x / alphabet.length) + i * 31 + nextHash;
+    }
+    return out;
+  }
 
   function requireProfile(name: string): ProfileSummary {
     const p = profiles.find((x) => x.name === name);
@@ -578,36 +792,79 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     return pods.find((p) => p.namespace === namespace && p.name === name);
   }
 
+  function deletePod(namespace: string, name: string): void {
+    const i = pods.findIndex((x) => x.namespace === namespace && x.name === name);
+    if (i < 0) return;
+    const [p] = pods.splice(i, 1);
+    owners.delete(key(namespace, name));
+    reasons.delete(key(namespace, name));
+    broadcast("Deleted", p!);
+    for (const s of sessions.values()) {
+      if (s.req.namespace === namespace && s.req.pod === name) {
+        s.end({ state: "lost", reason: `pod "${name}" was deleted` });
+      }
+    }
+  }
+
   const controls: MockControls = {
     sessions: () => [...sessions.values()].map((s) => s.stats()),
     session: (id) => sessions.get(id)?.stats() ?? null,
     addPod: (partial) => {
-      const p = pod(partial.namespace ?? "demo", partial.name, partial.containers ?? ["main"], partial);
+      const { owner, reason, ...summary } = partial;
+      const p = pod(summary.namespace ?? "demo", summary.name, summary.containers ?? ["main"], summary);
       const i = pods.findIndex((x) => x.namespace === p.namespace && x.name === p.name);
       if (i >= 0) pods[i] = p;
       else pods.push(p);
+      setOwner(p.namespace, p.name, owner);
+      if (reason) reasons.set(key(p.namespace, p.name), reason);
+      else reasons.delete(key(p.namespace, p.name));
       broadcast(i >= 0 ? "Modified" : "Added", p);
     },
-    deletePod: (namespace, name) => {
-      const i = pods.findIndex((x) => x.namespace === namespace && x.name === name);
-      if (i < 0) return;
-      const [p] = pods.splice(i, 1);
-      broadcast("Deleted", p!);
-      for (const s of sessions.values()) {
-        if (s.req.namespace === namespace && s.req.pod === name) {
-          s.end({ state: "lost", reason: `pod "${name}" was deleted` });
-        }
-      }
-    },
+    deletePod,
     modifyPod: (namespace, name, change) => {
       const p = findPod(namespace, name);
       if (!p) return;
-      Object.assign(p, change);
+      const { reason, ...summary } = change;
+      if (reason !== undefined) {
+        if (reason) reasons.set(key(namespace, name), reason);
+        else reasons.delete(key(namespace, name));
+      }
+      Object.assign(p, summary);
       broadcast("Modified", p);
+    },
+    rollout: (namespace, name) => {
+      const old = workloadPods(namespace, "deployment", name).sort((a, b) => (a.name < b.name ? -1 : 1));
+      if (old.length === 0) throw new Error(`mock: deployment ${name} has no pods in ${namespace}`);
+      const hash = newHash();
+      const fresh: string[] = [];
+      old.forEach((o, i) => {
+        const suffix = newHash().slice(0, 5);
+        const p = pod(namespace, `${name}-${hash}-${suffix}`, [...o.containers], {
+          defaultContainer: o.defaultContainer,
+          createdAt: new Date(Date.now() - (old.length - 1 - i) * 1000).toISOString(),
+        });
+        pods.push(p);
+        setOwner(namespace, p.name, `deployment/${name}`);
+        broadcast("Added", p);
+        fresh.unshift(p.name);
+      });
+      for (const o of old) deletePod(namespace, o.name);
+      return fresh;
     },
     setConnectDelay: (ms) => {
       connectDelay = ms;
     },
+    setResolveDelay: (ms) => {
+      resolveDelay = ms;
+    },
+    favourites: () => favourites.map(copyFavourite),
+    setFavourites: (list) => {
+      favourites = list.map(copyFavourite);
+      pushRequest({ kind: "favouritesChanged" });
+    },
+    requestOpen: (name) => pushRequest({ kind: "openFavourite", name }),
+    requestFavouritesChanged: () => pushRequest({ kind: "favouritesChanged" }),
+    listening: () => requestSink !== null,
     HIGH_WATER,
     LOW_WATER,
     CHUNK_MAX,
@@ -702,6 +959,107 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       const s = sessions.get(id);
       if (s) s.close();
       sessions.delete(id);
+    },
+    async listFavourites() {
+      await tick();
+      return favourites.map(copyFavourite);
+    },
+    async addFavourite(profile, namespace, podName, container) {
+      await tick(30);
+      requireProfile(profile);
+      const p = findPod(namespace, podName);
+      if (!p) throw `pods "${podName}" not found`;
+      const { kind, target } = targetForPod(p);
+      const fav: FavouriteSummary = {
+        name: uniqueName(target),
+        profile,
+        namespace,
+        kind,
+        target,
+        container: container ? container : null,
+        command: [],
+      };
+      favourites.push(fav);
+      return copyFavourite(fav);
+    },
+    async renameFavourite(name, newName) {
+      await tick();
+      const wanted = newName.trim();
+      const f = requireFavourite(name);
+      if (wanted === name) return;
+      if (favourites.some((x) => x.name === wanted)) {
+        throw `a favourite named "${wanted}" already exists: pick another name, or remove it first`;
+      }
+      checkName(wanted);
+      f.name = wanted;
+    },
+    async deleteFavourite(name) {
+      await tick();
+      requireFavourite(name);
+      favourites = favourites.filter((f) => f.name !== name);
+    },
+    async reorderFavourites(names) {
+      await tick();
+      const problems: string[] = [];
+      const missing = favourites.map((f) => f.name).filter((n) => !names.includes(n));
+      if (missing.length) problems.push(`missing ${missing.join(", ")}`);
+      const unknown = names.filter((n) => !favourites.some((f) => f.name === n));
+      if (unknown.length) problems.push(`no favourite named ${unknown.join(", ")}`);
+      const twice = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+      if (twice.length) problems.push(`named more than once: ${twice.join(", ")}`);
+      if (problems.length) throw `the new order must name every favourite exactly once: ${problems.join("; ")}`;
+      favourites = names.map((n) => favourites.find((f) => f.name === n)!);
+    },
+    async resolveFavourite(name) {
+      await tick(resolveDelay);
+      const f = requireFavourite(name);
+      requireProfile(f.profile);
+      let chosen: PodSummary;
+      if (f.kind === "pod") {
+        const p = findPod(f.namespace, f.target);
+        if (!p) throw `pods "${f.target}" not found`;
+        chosen = p;
+      } else {
+        if (!(WORKLOAD_KINDS as readonly string[]).includes(f.kind) || !workloads.has(`${f.namespace}/${f.kind}/${f.target}`)) {
+          throw `${f.kind}s.apps "${f.target}" not found`;
+        }
+        const matching = workloadPods(f.namespace, f.kind, f.target).sort((a, b) =>
+          a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : a.name < b.name ? -1 : 1,
+        );
+        const ready = matching.find(mockPodReady);
+        if (!ready) {
+          const detail =
+            matching.length === 0
+              ? "no pods match"
+              : matching.map((p) => `${p.name} (${mockNotReadyReason(p, reasons.get(key(p.namespace, p.name)))})`).join(", ");
+          throw `no Ready pod for ${f.kind}/${f.target} in namespace ${f.namespace}: ${detail}`;
+        }
+        chosen = ready;
+      }
+      if (chosen.phase === "Succeeded" || chosen.phase === "Failed") {
+        throw `cannot exec into a container in a completed pod; current phase is ${chosen.phase}`;
+      }
+      let container = chosen.defaultContainer;
+      if (f.container !== null) {
+        if (!chosen.containers.includes(f.container)) {
+          throw `container ${f.container} is not valid for pod ${chosen.name} out of: ${chosen.containers.join(", ")}`;
+        }
+        container = f.container;
+      }
+      const resolved: ResolvedFavourite = {
+        name: f.name,
+        profile: f.profile,
+        namespace: f.namespace,
+        pod: chosen.name,
+        container,
+        command: f.command.length > 0 ? [...f.command] : null,
+      };
+      return resolved;
+    },
+    async watchRequests(onRequest) {
+      await tick();
+      requestSink = onRequest;
+      for (const r of heldRequests.splice(0, heldRequests.length)) later(() => onRequest(r));
     },
   };
   return { backend, controls };

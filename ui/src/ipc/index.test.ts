@@ -1,0 +1,84 @@
+// The Tauri backend calls exactly the app's commands, with the argument names the generated
+// bindings (src/ipc/generated/commands.ts, from the Rust side) use.
+import { describe, expect, it, vi } from "vitest";
+
+const invoked: { cmd: string; args: Record<string, unknown> | undefined }[] = [];
+
+vi.mock("@tauri-apps/api/core", () => {
+  class Channel<T> {
+    onmessage: ((m: T) => void) | undefined;
+    constructor(onmessage?: (m: T) => void) {
+      this.onmessage = onmessage;
+    }
+  }
+  return {
+    Channel,
+    invoke: async (cmd: string, args?: Record<string, unknown>) => {
+      invoked.push({ cmd, args });
+      return undefined;
+    },
+  };
+});
+
+const { Channel } = await import("@tauri-apps/api/core");
+const generated = (await import("./generated/commands")) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+const { COMMANDS } = await import("./generated/commands");
+const { tauriBackend } = await import("./index");
+
+const camel = (cmd: string) => cmd.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+describe("tauriBackend", () => {
+  it("invokes every command the app allows, with the generated bindings' argument names", async () => {
+    const b = tauriBackend();
+    const noop = () => {};
+    const calls: [string, unknown[]][] = [
+      ["listProfiles", []],
+      ["importKubeconfig", ["/k", "ctx", true]],
+      ["deleteProfile", ["p"]],
+      ["demoProfile", []],
+      ["listNamespaces", ["p"]],
+      ["watchPods", ["p", "ns", noop]],
+      ["stopWatch", [1]],
+      ["openSession", [{ profile: "p", namespace: "n", pod: "x", container: "c", command: null, cols: 80, rows: 24 }, noop, noop]],
+      ["sendInput", [1, "a"]],
+      ["resize", [1, 80, 24]],
+      ["ack", [1, 10]],
+      ["closeSession", [1]],
+      ["listFavourites", []],
+      ["addFavourite", ["p", "ns", "web-1", null]],
+      ["renameFavourite", ["web", "front"]],
+      ["deleteFavourite", ["web"]],
+      ["reorderFavourites", [["a", "b"]]],
+      ["resolveFavourite", ["web"]],
+      ["watchRequests", [noop]],
+    ];
+    const seen = new Set<string>();
+    for (const [method, args] of calls) {
+      invoked.length = 0;
+      await (b as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args);
+      expect(invoked, method).toHaveLength(1);
+      const { cmd, args: sent } = invoked[0]!;
+      expect(camel(cmd), method).toBe(method);
+      seen.add(cmd);
+      // The generated binding, given the same values, sends the same argument names.
+      const values = Object.values(sent ?? {});
+      for (const v of values) if (typeof v === "function") throw new Error(`${method}: a function was sent`);
+      invoked.length = 0;
+      await generated[method]!(...values);
+      expect(invoked[0]?.cmd).toBe(cmd);
+      expect(Object.keys(invoked[0]?.args ?? {}), method).toEqual(Object.keys(sent ?? {}));
+      // Callbacks travel as Channels.
+      for (const v of values) if (v && typeof v === "object" && "onmessage" in v) expect(v).toBeInstanceOf(Channel);
+    }
+    expect([...seen].sort()).toEqual([...COMMANDS].sort());
+  });
+
+  it("watchRequests hands each request to the callback", async () => {
+    const got: unknown[] = [];
+    invoked.length = 0;
+    await tauriBackend().watchRequests((r) => got.push(r));
+    const channel = invoked[0]?.args?.onRequest as { onmessage: (m: unknown) => void };
+    channel.onmessage({ kind: "openFavourite", name: "web" });
+    expect(got).toEqual([{ kind: "openFavourite", name: "web" }]);
+  });
+});
