@@ -223,6 +223,12 @@ impl App {
         if let Some(c) = lock(&self.inner.clients).get(name) {
             return Ok(c.clone());
         }
+        // A favourite of the Demo cluster, opened after a restart: the Demo starts on request.
+        if (name == crate::demo::DEMO_NAME || name == crate::demo::DEMO_VIEWER_NAME)
+            && self.inner.demo.profile(name).is_none()
+        {
+            self.inner.demo.start().await?;
+        }
         let (profile, vault) = self.profile(name)?;
         let plugin_path = match profile.auth {
             Auth::ExecPlugin { .. } => Some(shellenv::plugin_path_once().await),

@@ -4,7 +4,9 @@
 //   node e2e/app.mjs            (PODTERM_APP: the binary; default target/release/podterm-desktop)
 //
 // Screenshots of every stage go to ui/test-results/app/. The last line is "N passed, N failed".
-import { mkdir } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, Keys, launchApp, sleep } from "./tauri.mjs";
@@ -18,7 +20,11 @@ await mkdir(results, { recursive: true });
 const adminPort = await freePort();
 const admin = `http://127.0.0.1:${adminPort}`;
 const log = (m) => console.log(`  · ${m}`);
-const app = await launchApp({ binary, env: { PODTERM_DEMO_ADMIN: `127.0.0.1:${adminPort}`, RUST_LOG: "warn" }, log });
+// Its own config directories: profiles and favourites (PODTERM_CONFIG_DIR), window state (XDG).
+const configDir = await mkdtemp(path.join(tmpdir(), "podterm-e2e-config-"));
+const xdgConfig = await mkdtemp(path.join(tmpdir(), "podterm-e2e-xdg-"));
+const appEnv = { PODTERM_DEMO_ADMIN: `127.0.0.1:${adminPort}`, RUST_LOG: "warn", PODTERM_CONFIG_DIR: configDir, XDG_CONFIG_HOME: xdgConfig };
+let app = await launchApp({ binary, env: appEnv, log });
 
 let shot = 0;
 async function screenshot(name) {
@@ -146,6 +152,58 @@ test("the viewer profile's exec shows the 403 message", async () => {
   await app.waitFor('.pod[data-pod="shell"]', 20_000);
 });
 
+test("a star on a Deployment's pod saves the Deployment as a favourite", async () => {
+  await app.click('.pod[data-pod="web-6b7f9c8d5-h2x4k"] .star');
+  await app.waitFor('.favourite[data-favourite="web"]', 10_000);
+  const row = await text('.favourite[data-favourite="web"]');
+  assert(/deployment\/web/.test(row ?? "") && /demo/.test(row ?? ""), `favourite row "${row}"`);
+  await screenshot("favourite");
+});
+
+/** Runs a second podterm-desktop with `args` in the app's environment; resolves to its exit code. */
+function secondLaunch(args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(app.binary, args, { env: app.env, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    p.stderr.on("data", (d) => (err += d));
+    const timer = setTimeout(() => {
+      p.kill("SIGKILL");
+      reject(new Error(`the second launch did not exit within 20 s (it should hand over and leave): ${err.slice(-400)}`));
+    }, 20_000);
+    p.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, err });
+    });
+  });
+}
+
+async function expectFavouriteTab(before, what) {
+  const tab = await app.waitUntil(`a tab from ${what}`, 15_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), before);
+  await waitTabState(tab.id, "connected");
+  await waitForLine(tab.id, isPrompt, "a prompt");
+  await typeLine(tab.id, "echo \"pod=$HOSTNAME\"");
+  // The newest Ready pod of deployment/web.
+  await waitForLine(tab.id, (l) => l === "pod=web-6b7f9c8d5-p9m7q", "the name of the newest web pod");
+  return tab;
+}
+
+test("a second launch with --connect web is served by the running app (the tray's handler)", async () => {
+  const pid = await app.pid();
+  const before = (await tabs()).map((t) => t.id);
+  const { code, err } = await secondLaunch(["--connect", "web"]);
+  assert(code === 0, `second launch exited ${code}: ${err.slice(-400)}`);
+  await expectFavouriteTab(before, "--connect web");
+  assert((await app.pid()) === pid, "the first instance is not the one running");
+  await screenshot("connect-from-second-launch");
+});
+
+test("a podterm://connect/web link is served the same way", async () => {
+  const before = (await tabs()).map((t) => t.id);
+  const { code, err } = await secondLaunch(["podterm://connect/web"]);
+  assert(code === 0, `link launch exited ${code}: ${err.slice(-400)}`);
+  await expectFavouriteTab(before, "podterm://connect/web");
+});
+
 test("the pod deleted mid-session: the tab ends with a reason", async () => {
   await app.click(`.tab[data-tab-id="${state.tabId}"]`);
   await waitTabState(state.tabId, "connected");
@@ -160,6 +218,32 @@ test("the pod deleted mid-session: the tab ends with a reason", async () => {
   log(`pod deleted: ${banner}`);
   await app.waitUntil("the pod to leave the sidebar", 10_000, () => !document.querySelector('.pod[data-pod="shell"]'));
   await screenshot("pod-deleted");
+});
+
+test("the window's size is restored after a restart", async () => {
+  await app.cmd("POST", "/window/rect", { width: 1010, height: 690 });
+  const set = await app.cmd("GET", "/window/rect");
+  assert(set.width === 1010 && set.height === 690, `window rect after set: ${JSON.stringify(set)}`);
+  // SIGTERM: the app leaves as a window close does, saving the window's state.
+  const pid = await app.pid();
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 100 && (await app.pid()) === pid; i++) await sleep(100);
+  assert((await app.pid()) !== pid, "the app did not exit on SIGTERM");
+  await app.close();
+  app = await launchApp({ binary, env: appEnv, log });
+  await app.waitFor("#demo-cluster", 20_000);
+  const rect = await app.cmd("GET", "/window/rect");
+  assert(rect.width === 1010 && rect.height === 690, `window rect after restart: ${JSON.stringify(rect)}`);
+});
+
+test("after a restart the favourite is still there and opens (starting the Demo cluster)", async () => {
+  await app.click('.favourite[data-favourite="web"]', 20_000);
+  const tab = await app.waitUntil("the favourite's tab", 15_000, () => window.__podterm.tabs().find((t) => t.favourite === "web"));
+  await waitTabState(tab.id, "connected", 30_000);
+  await waitForLine(tab.id, isPrompt, "a prompt");
+  await typeLine(tab.id, 'echo "pod=$HOSTNAME"');
+  await waitForLine(tab.id, (l) => l === "pod=web-6b7f9c8d5-p9m7q", "the name of the newest web pod");
+  await screenshot("restarted-favourite");
 });
 
 // ------------------------------------------------------------------------------------ run
@@ -185,6 +269,8 @@ try {
   }
 } finally {
   await app.close();
+  await rm(configDir, { recursive: true, force: true });
+  await rm(xdgConfig, { recursive: true, force: true });
 }
 console.log(`screenshots: ${results}`);
 console.log(`${passed} passed, ${failed} failed`);

@@ -207,11 +207,26 @@ export async function launchApp({ binary, env = {}, log = () => {} }) {
     const wd = new WebDriver(base, created.sessionId);
     cleanups.push(() => wd.cmd("DELETE", "").catch(() => {}));
     const appPid = () => findPid(binary, configDir);
-    return Object.assign(wd, { close, pid: appPid, configDir, env: appEnv, binary, driverLog: () => driverLog });
+    // Screenshots of the X display, as a person would see the window. (WebKitWebDriver's own
+    // screenshot waits forever for a composited frame when WebKit's compositing mode is off,
+    // as the app turns it off.)
+    const screenshot = (file) => captureDisplay(xvfb.display, file);
+    return Object.assign(wd, { close, pid: appPid, configDir, env: appEnv, binary, screenshot, driverLog: () => driverLog });
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/** Writes a PNG of the whole X display (ImageMagick's `import`). */
+function captureDisplay(display, file) {
+  return new Promise((resolve, reject) => {
+    const p = spawn("import", ["-display", display, "-window", "root", file], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    p.stderr.on("data", (d) => (err += d));
+    p.once("error", (e) => reject(new Error(`import (ImageMagick) did not run: ${e.message}; run \`make deps\``)));
+    p.once("exit", (code) => (code === 0 ? resolve(file) : reject(new Error(`import exited ${code}: ${err.trim()}`))));
+  });
 }
 
 /** The pid of the app started with this config dir (read from /proc). */

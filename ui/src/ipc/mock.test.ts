@@ -71,7 +71,7 @@ describe("mock backend", () => {
     const { backend, controls, term, flow, id } = await open();
     term.keep = false;
     await backend.sendInput(id, "yes\r");
-    await until(() => flow.stats().written > 5 * 1024 * 1024, 20_000);
+    await until(() => flow.stats().written > 12 * HIGH_WATER, 20_000);
     await backend.sendInput(id, "\x03");
     const at = flow.stats().received;
     await wait(100);

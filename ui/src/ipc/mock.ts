@@ -24,10 +24,11 @@ import type {
   SessionState,
 } from "./types";
 
-export const HIGH_WATER = 512 * 1024;
-export const LOW_WATER = 5 * 1024;
-/** Largest output message, as the engine coalesces (64 KiB). */
-export const CHUNK_MAX = 64 * 1024;
+/** The engine's watermarks and batch size (podterm_core::flow). */
+export const HIGH_WATER = 1024 * 1024;
+export const LOW_WATER = 256 * 1024;
+/** Largest output message, as the engine coalesces (256 KiB). */
+export const CHUNK_MAX = 256 * 1024;
 
 const enc = new TextEncoder();
 
