@@ -2,10 +2,11 @@
 //! directory, a profile imported from testcluster's kubeconfig with its token in a real Secret
 //! Service (run under scripts/with-keyring.sh, as `make test` does), and the demo cluster.
 
+mod common;
+use common::pty::Pty;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use testcluster::{Options, Phase, TestCluster};
 
 fn require_keyring() {
@@ -463,55 +464,18 @@ fn connect_gets_a_tty_on_a_terminal() {
         (&["connect", "tty"][..], "tty-24x80"),
         (&["connect", "-T", "tty"][..], "no-tty"),
     ] {
-        use portable_pty::{CommandBuilder, PtySize};
-        let pair = portable_pty::native_pty_system()
-            .openpty(PtySize {
-                rows: 24,
-                cols: 80,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_podterm"));
-        cmd.args(args);
-        cmd.env("PODTERM_CONFIG_DIR", cfg);
-        cmd.env_remove("KUBECONFIG");
-        let mut child = pair.slave.spawn_command(cmd).expect("spawn");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
-        // Kept alive to the end: portable-pty's writer types "\n^D" when dropped.
-        let _writer = pair.master.take_writer().expect("writer");
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let seen2 = seen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
-            }
-        });
-        let start = Instant::now();
-        let status = loop {
-            if let Some(s) = child.try_wait().expect("wait") {
-                break s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "podterm {args:?} did not finish"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let mut pty = Pty::spawn(
+            Path::new(env!("CARGO_BIN_EXE_podterm")),
+            args,
+            &[
+                ("PODTERM_CONFIG_DIR".into(), Some(cfg.into())),
+                ("KUBECONFIG".into(), None),
+            ],
+        );
+        let code = pty.exit_code();
         // Let the reader drain what is left.
-        let text = loop {
-            let text = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
-            if text.contains(want) || start.elapsed() > Duration::from_secs(30) {
-                break text;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(status.success(), "podterm {args:?}: {text}");
+        let text = pty.drained_until(want);
+        assert_eq!(code, 0, "podterm {args:?}: {text}");
         assert!(text.contains(want), "podterm {args:?}: {text:?}");
     }
     drop(c);

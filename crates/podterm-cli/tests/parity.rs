@@ -4,14 +4,19 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use testcluster::{Options, TestCluster};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn typed(w: &mut Box<dyn std::io::Write + Send>, s: &str) {
-    w.write_all(s.as_bytes()).expect("type");
-    w.flush().expect("flush");
+mod common;
+use common::pty::Pty;
+
+/// The environment of a client under test: the cluster's kubeconfig and its own HOME.
+fn cluster_env(c: &TestCluster, home: &Path) -> Vec<(String, Option<std::ffi::OsString>)> {
+    vec![
+        ("KUBECONFIG".into(), Some(c.kubeconfig().into())),
+        ("HOME".into(), Some(home.into())),
+    ]
 }
 
 fn podterm() -> PathBuf {
@@ -417,110 +422,6 @@ async fn stalled_link_fails_with_a_deadline_error() {
     assert!(took < Duration::from_secs(5), "deadline took {took:?}");
 }
 
-/// A client under a pseudo-terminal, its output collected by a thread.
-struct Pty {
-    master: Box<dyn portable_pty::MasterPty + Send>,
-    // Never dropped: portable-pty's writer types "\n^D" into the terminal when dropped.
-    writer: std::mem::ManuallyDrop<Box<dyn std::io::Write + Send>>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    seen: Arc<Mutex<Vec<u8>>>,
-    label: String,
-}
-
-impl Pty {
-    /// Runs `program args` on an 80x24 terminal with the cluster's kubeconfig.
-    fn spawn(program: &Path, args: &[&str], c: &TestCluster, home: &Path) -> Pty {
-        use portable_pty::{CommandBuilder, PtySize};
-        let pair = portable_pty::native_pty_system()
-            .openpty(PtySize {
-                rows: 24,
-                cols: 80,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("pty");
-        let mut cmd = CommandBuilder::new(program);
-        cmd.args(args);
-        cmd.env("KUBECONFIG", c.kubeconfig());
-        cmd.env("HOME", home);
-        let child = pair.slave.spawn_command(cmd).expect("spawn");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
-        let writer = pair.master.take_writer().expect("writer");
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let seen2 = seen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
-            }
-        });
-        Pty {
-            master: pair.master,
-            writer: std::mem::ManuallyDrop::new(writer),
-            child,
-            seen,
-            label: program.display().to_string(),
-        }
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.seen.lock().expect("lock")).into_owned()
-    }
-
-    fn type_str(&mut self, s: &str) {
-        typed(&mut self.writer, s);
-    }
-
-    /// Waits up to 15 s for `needle`, typing `retype` (if any) every `every` until it shows.
-    fn wait_for(&mut self, needle: &str, retype: Option<&str>, every: Duration) {
-        let start = Instant::now();
-        while !self.text().contains(needle) {
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "{}: no {needle:?} in {}",
-                self.label,
-                self.text()
-            );
-            if let Some(t) = retype {
-                self.type_str(t);
-            }
-            std::thread::sleep(every);
-        }
-    }
-
-    fn resize(&self, cols: u16, rows: u16) {
-        self.master
-            .resize(portable_pty::PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("resize");
-    }
-
-    /// The exit code, waiting up to 15 s.
-    fn exit_code(&mut self) -> u32 {
-        let start = Instant::now();
-        loop {
-            if let Some(s) = self.child.try_wait().expect("wait") {
-                return s.exit_code();
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "{} did not exit: {}",
-                self.label,
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tty_session_follows_resize() {
     let c = cluster().await;
@@ -528,7 +429,11 @@ async fn tty_session_follows_resize() {
     bins.extend(kubectls());
     for bin in bins {
         let home = tempfile::tempdir().expect("home");
-        let mut pty = Pty::spawn(&bin, &["exec", "-it", "shell", "--", "sh"], &c, home.path());
+        let mut pty = Pty::spawn(
+            &bin,
+            &["exec", "-it", "shell", "--", "sh"],
+            &cluster_env(&c, home.path()),
+        );
         pty.type_str("stty size\r");
         pty.wait_for("24 80", None, Duration::from_millis(20));
         pty.resize(101, 33);
@@ -664,7 +569,11 @@ async fn attach_joins_the_main_process_like_kubectl() {
     bins.extend(kubectls());
     for bin in bins {
         let home = tempfile::tempdir().expect("home");
-        let mut pty = Pty::spawn(&bin, &["attach", "-it", "shell"], &c, home.path());
+        let mut pty = Pty::spawn(
+            &bin,
+            &["attach", "-it", "shell"],
+            &cluster_env(&c, home.path()),
+        );
         pty.wait_for(
             "If you don't see a command prompt, try pressing enter.",
             None,
@@ -705,7 +614,11 @@ async fn raw_mode_is_restored_after_sigterm() {
         "{} exec -it shell -- sh; echo podterm-exit=$?; stty -a",
         podterm().display()
     );
-    let mut pty = Pty::spawn(Path::new("sh"), &["-c", &script], &c, home.path());
+    let mut pty = Pty::spawn(
+        Path::new("sh"),
+        &["-c", &script],
+        &cluster_env(&c, home.path()),
+    );
     pty.wait_for(
         "in-1session",
         Some("echo in-$((1))session\r"),

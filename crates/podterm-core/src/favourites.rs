@@ -22,7 +22,7 @@ use kube::api::Api;
 use serde::{Deserialize, Serialize};
 
 use crate::pods::{self, PodError, PodTarget, WorkloadKind};
-use crate::profiles::{self, IoFailure};
+use crate::profiles::{self, IoFailure, ReadFailure};
 
 /// The format version this Podterm writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -445,23 +445,16 @@ impl FavouriteStore {
 
     fn read(&self) -> Result<Vec<Favourite>, FavouriteError> {
         let path = self.path();
-        let Some(bytes) = profiles::read_if_exists(&path)? else {
-            return Ok(Vec::new());
-        };
-        let version = profiles::file_version(&bytes).map_err(|source| FavouriteError::Parse {
-            path: path.clone(),
-            source,
-        })?;
-        if version > u64::from(FORMAT_VERSION) {
-            return Err(FavouriteError::NewerVersion {
+        match profiles::read_versioned::<FileIn>(&path, FORMAT_VERSION) {
+            Ok(file) => Ok(file.map(|f| f.favourites).unwrap_or_default()),
+            Err(ReadFailure::Io(f)) => Err(f.into()),
+            Err(ReadFailure::Parse(source)) => Err(FavouriteError::Parse { path, source }),
+            Err(ReadFailure::Newer(found)) => Err(FavouriteError::NewerVersion {
                 path,
-                found: version,
+                found,
                 supported: FORMAT_VERSION,
-            });
+            }),
         }
-        let file: FileIn = serde_json::from_slice(&bytes)
-            .map_err(|source| FavouriteError::Parse { path, source })?;
-        Ok(file.favourites)
     }
 
     fn lock(&self) -> Result<File, FavouriteError> {

@@ -305,6 +305,33 @@ pub(crate) fn file_version(bytes: &[u8]) -> Result<u64, serde_json::Error> {
     serde_json::from_slice::<Header>(bytes).map(|h| h.version)
 }
 
+/// Why a versioned store file (profiles, favourites, settings) could not be read; each store
+/// words it in its own error enum.
+pub(crate) enum ReadFailure {
+    Io(IoFailure),
+    /// Not JSON of the expected shape, or no `version` field.
+    Parse(serde_json::Error),
+    /// A newer format than this Podterm reads (the version found).
+    Newer(u64),
+}
+
+/// Reads a versioned store file as `T`; `None` when there is no such file.
+pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    supported: u32,
+) -> Result<Option<T>, ReadFailure> {
+    let Some(bytes) = read_if_exists(path).map_err(ReadFailure::Io)? else {
+        return Ok(None);
+    };
+    let version = file_version(&bytes).map_err(ReadFailure::Parse)?;
+    if version > u64::from(supported) {
+        return Err(ReadFailure::Newer(version));
+    }
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(ReadFailure::Parse)
+}
+
 /// Creates `dir` (mode 0700) if needed.
 pub(crate) fn ensure_dir(dir: &Path) -> Result<(), IoFailure> {
     let mut b = fs::DirBuilder::new();
@@ -489,23 +516,16 @@ impl ProfileStore {
 
     fn read(&self) -> Result<Vec<Profile>, ProfileError> {
         let path = self.path();
-        let Some(bytes) = read_if_exists(&path)? else {
-            return Ok(Vec::new());
-        };
-        let version = file_version(&bytes).map_err(|source| ProfileError::Parse {
-            path: path.clone(),
-            source,
-        })?;
-        if version > u64::from(FORMAT_VERSION) {
-            return Err(ProfileError::NewerVersion {
+        match read_versioned::<FileIn>(&path, FORMAT_VERSION) {
+            Ok(file) => Ok(file.map(|f| f.profiles).unwrap_or_default()),
+            Err(ReadFailure::Io(f)) => Err(f.into()),
+            Err(ReadFailure::Parse(source)) => Err(ProfileError::Parse { path, source }),
+            Err(ReadFailure::Newer(found)) => Err(ProfileError::NewerVersion {
                 path,
-                found: version,
+                found,
                 supported: FORMAT_VERSION,
-            });
+            }),
         }
-        let file: FileIn = serde_json::from_slice(&bytes)
-            .map_err(|source| ProfileError::Parse { path, source })?;
-        Ok(file.profiles)
     }
 
     /// Takes the exclusive lock; it is held until the returned file is dropped.

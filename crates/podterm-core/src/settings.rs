@@ -1,7 +1,7 @@
 //! App settings that are not cluster profiles: `settings.json` beside the profiles, versioned,
 //! replaced atomically. A missing file means the defaults.
 
-use crate::profiles::{self, file_version, read_if_exists, write_atomic, IoFailure};
+use crate::profiles::{self, write_atomic, IoFailure, ReadFailure};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -69,21 +69,12 @@ struct FileOut<'a> {
 /// Reads `dir/settings.json`; the defaults when there is none.
 pub fn load(dir: &Path) -> Result<Settings, SettingsError> {
     let path = dir.join(FILE_NAME);
-    let Some(bytes) = read_if_exists(&path)? else {
-        return Ok(Settings::default());
-    };
-    let parse = |source| SettingsError::Parse {
-        path: path.clone(),
-        source,
-    };
-    let version = file_version(&bytes).map_err(parse)?;
-    if version > u64::from(FORMAT_VERSION) {
-        return Err(SettingsError::NewerVersion {
-            path,
-            found: version,
-        });
+    match profiles::read_versioned::<Settings>(&path, FORMAT_VERSION) {
+        Ok(s) => Ok(s.unwrap_or_default()),
+        Err(ReadFailure::Io(f)) => Err(f.into()),
+        Err(ReadFailure::Parse(source)) => Err(SettingsError::Parse { path, source }),
+        Err(ReadFailure::Newer(found)) => Err(SettingsError::NewerVersion { path, found }),
     }
-    serde_json::from_slice(&bytes).map_err(parse)
 }
 
 /// Writes `settings` to `dir/settings.json` (creating `dir`).
