@@ -29,6 +29,13 @@ const KEYS = 20;
 const out = path.join(repo, "bench", "results");
 const log = (m) => process.stderr.write(`  · ${m}\n`);
 
+// `--report FILE`: render a recorded run's table again (app-latest.md) without measuring.
+if (process.argv[2] === "--report") {
+  const R = JSON.parse(await readFile(process.argv[3], "utf8"));
+  await writeReport(R, false);
+  process.exit(0);
+}
+
 for (const [what, p] of [["the app", binary], ["testcluster", testcluster], ["kubectl", kubectl]]) {
   if (!existsSync(p)) {
     console.error(`${what} is missing at ${p} (make app; cargo build --release -p testcluster; make deps)`);
@@ -44,7 +51,9 @@ function percentile(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
-const r1 = (x) => Math.round(x * 10) / 10;
+function r1(x) {
+  return Math.round(x * 10) / 10;
+}
 
 /** RSS and PSS (MB, 10^6) of a process and all its descendants, and per process name. */
 async function memory(pid) {
@@ -304,34 +313,47 @@ try {
   cluster.kill("SIGTERM");
 }
 
+await writeReport(results, true);
+await rm(work, { recursive: true, force: true });
+
 // ------------------------------------------------------------------------------- report
 
-const R = results;
-const rows = [
-  ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, "—", "< 200 MB PSS", R.idle.pss < 200],
-  ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "—", "", null],
-  [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, "—", "for information", null],
-  ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
-  [`flood of ${R.floodMB} MiB into xterm (MB/s)`, `${R.flood.appMBps}`, `xterm alone: ${R.flood.xtermCapMBps}`, "for information (share of xterm's cap: " + Math.round((100 * R.flood.appMBps) / R.flood.xtermCapMBps) + "%)", null],
-  ["  ↳ RSS during the flood: first / max / last (MB)", `${R.flood.rssMB.first} / ${R.flood.rssMB.max} / ${R.flood.rssMB.last}`, "—", "flat", R.flood.rssMB.max - R.flood.rssMB.first < 100],
-  ["keystroke echo during a flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", "p99 < 100 ms", R.echo.p99 < 100],
-  ["Ctrl-C during a flood → output stops (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", "< 1000 ms", R.ctrlC.ms < 1000],
-];
-const verdict = (ok) => (ok === null ? "" : ok ? ": **met**" : ": **not met**");
-const md = [
-  "# The desktop app on testcluster",
-  "",
-  `${R.when} · ${R.cores} cores (${R.cpu}) · kubectl ${R.kubectl} · release build under Xvfb, WebKitGTK, DOM renderer`,
-  "",
-  "| what | podterm app | reference | target |",
-  "| --- | --- | --- | --- |",
-  ...rows.map(([what, ours, ref, target, ok]) => `| ${what} | ${ours} | ${ref} | ${target}${verdict(ok)} |`),
-  "",
-].join("\n");
-console.log(md);
-await mkdir(out, { recursive: true });
-const stamp = R.when.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-await writeFile(path.join(out, `app-${stamp}.json`), JSON.stringify(R, null, 2) + "\n");
-await writeFile(path.join(out, "app-latest.json"), JSON.stringify(R, null, 2) + "\n");
-await writeFile(path.join(out, "app-latest.md"), md);
-await rm(work, { recursive: true, force: true });
+/** Mean of the last third of the samples minus the mean of the first third (MB). */
+function trend(xs) {
+  const n = Math.max(1, Math.floor(xs.length / 3));
+  const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+  return r1(mean(xs.slice(-n)) - mean(xs.slice(0, n)));
+}
+
+/** Prints the table; writes app-latest.md (and, for a new run, the JSON files). */
+async function writeReport(R, record) {
+  const rows = [
+    ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, "—", "< 200 MB PSS", R.idle.pss < 200],
+    ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "—", "", null],
+    [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, "—", "for information", null],
+    ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
+    [`flood of ${R.floodMB} MiB into xterm (MB/s)`, `${R.flood.appMBps}`, `xterm alone: ${R.flood.xtermCapMBps}`, "for information (share of xterm's cap: " + Math.round((100 * R.flood.appMBps) / R.flood.xtermCapMBps) + "%)", null],
+    ["  ↳ RSS during the flood: first / max / last (MB); trend: last third − first third", `${R.flood.rssMB.first} / ${R.flood.rssMB.max} / ${R.flood.rssMB.last}; ${trend(R.flood.rssMB.samples) >= 0 ? "+" : ""}${trend(R.flood.rssMB.samples)}`, "—", "flat: no growth over the flood (trend < 50 MB)", trend(R.flood.rssMB.samples) < 50],
+    ["keystroke echo during a flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", "p99 < 100 ms", R.echo.p99 < 100],
+    ["Ctrl-C during a flood → output stops (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", "< 1000 ms", R.ctrlC.ms < 1000],
+  ];
+  const verdict = (ok) => (ok === null ? "" : ok ? ": **met**" : ": **not met**");
+  const md = [
+    "# The desktop app on testcluster",
+    "",
+    `${R.when} · ${R.cores} cores (${R.cpu}) · kubectl ${R.kubectl} · release build under Xvfb, WebKitGTK, DOM renderer`,
+    "",
+    "| what | podterm app | reference | target |",
+    "| --- | --- | --- | --- |",
+    ...rows.map(([what, ours, ref, target, ok]) => `| ${what} | ${ours} | ${ref} | ${target}${verdict(ok)} |`),
+    "",
+  ].join("\n");
+  console.log(md);
+  await mkdir(out, { recursive: true });
+  if (record) {
+    const stamp = R.when.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+    await writeFile(path.join(out, `app-${stamp}.json`), JSON.stringify(R, null, 2) + "\n");
+    await writeFile(path.join(out, "app-latest.json"), JSON.stringify(R, null, 2) + "\n");
+  }
+  await writeFile(path.join(out, "app-latest.md"), md);
+}
