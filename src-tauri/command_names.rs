@@ -23,4 +23,5 @@ pub const COMMANDS: &[&str] = &[
     "reorder_favourites",
     "resolve_favourite",
     "watch_requests",
+    "open_url",
 ];

@@ -159,6 +159,12 @@ pub async fn resolve_favourite(app: State<'_, App>, name: String) -> Res<Resolve
     app.resolve_favourite(&name).await
 }
 
+/// A link the user Ctrl+clicked in a terminal: http(s) only, into the default browser.
+#[tauri::command]
+pub fn open_url(url: String) -> Res<()> {
+    crate::links::open(&url)
+}
+
 /// Requests from the tray, a second launch or a link arrive on this channel (held ones first).
 #[tauri::command]
 pub fn watch_requests(desktop: State<'_, Desktop>, on_request: Channel<AppRequest>) {

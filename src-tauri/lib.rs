@@ -17,6 +17,7 @@ pub mod desktop;
 pub mod favourites;
 pub mod ipc;
 pub mod launch;
+pub mod links;
 pub mod requests;
 pub mod tray;
 #[cfg(test)]
@@ -87,6 +88,7 @@ pub fn run() {
             commands::reorder_favourites,
             commands::resolve_favourite,
             commands::watch_requests,
+            commands::open_url,
         ])
         .setup({
             let rt = rt.clone();

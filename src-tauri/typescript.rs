@@ -102,6 +102,7 @@ const SIGNATURES: &[CommandSig] = &[
         &[("onRequest", "Channel<AppRequest>")],
         "void",
     ),
+    ("open_url", &[("url", "string")], "void"),
 ];
 
 const TYPES: &[&str] = &[

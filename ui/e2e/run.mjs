@@ -310,6 +310,36 @@ test("typing `echo hello` + Enter shows hello", async () => {
   assert(size2 === size0 + 2 && size3 === 14, `font sizes ${size0} → ${size2} → ${size3}`);
 });
 
+test("Ctrl+click on a link in the terminal asks the backend to open it in the browser", async () => {
+  const url = "https://kubernetes.io/docs/home/";
+  await typeLine(`echo ${url}`);
+  const lines = await waitForLine(state.tabId, (l) => l === url, "the link");
+  const where = await page.evaluate(
+    ({ id, url, lineIndex }) => {
+      const term = window.__podterm.terminals.get(id);
+      const row = lineIndex - term.buffer.active.viewportY;
+      const screen = document.querySelector(`.pane[data-tab-id="${id}"] .xterm-screen`).getBoundingClientRect();
+      const cellW = screen.width / term.cols;
+      const cellH = screen.height / term.rows;
+      return { x: screen.left + cellW * (url.length / 2), y: screen.top + cellH * (row + 0.5) };
+    },
+    { id: state.tabId, url, lineIndex: lines.lastIndexOf(url) },
+  );
+  // A plain click only says how to follow it.
+  await page.mouse.move(where.x, where.y);
+  await page.mouse.move(where.x + 2, where.y);
+  await page.mouse.click(where.x + 2, where.y);
+  await page.waitForFunction((id) => /Ctrl\+click opens the link/.test(document.querySelector(`.pane[data-tab-id="${id}"] .toast`)?.textContent ?? ""), state.tabId, { timeout: 3000 });
+  assert((await page.evaluate(() => window.__podtermMock.openedUrls.length)) === 0, "a plain click opened the link");
+  await page.keyboard.down("Control");
+  await page.mouse.move(where.x, where.y);
+  await page.mouse.click(where.x, where.y);
+  await page.keyboard.up("Control");
+  await page.waitForFunction((u) => window.__podtermMock.openedUrls.includes(u), url, { timeout: 3000 });
+  const opened = await page.evaluate(() => window.__podtermMock.openedUrls);
+  assert(JSON.stringify(opened) === JSON.stringify([url]), `opened: ${JSON.stringify(opened)}`);
+});
+
 test("`exit 3` shows exit code 3; Enter reopens", async () => {
   await typeLine("exit 3");
   await waitTabState(state.tabId, "exited");

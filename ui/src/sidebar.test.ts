@@ -156,6 +156,7 @@ function fakeBackend(opts: { profiles?: ProfileSummary[]; failNamespaces?: strin
       throw "not in this test";
     },
     watchRequests: async () => {},
+    openUrl: async () => {},
   };
   return { backend, calls, watches, emit: (id: number, e: PodEvent) => watches.get(id)?.(e) };
 }

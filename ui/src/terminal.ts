@@ -148,6 +148,8 @@ export interface TerminalHandlers {
   onResize(cols: number, rows: number): void;
   /** A short message for the user (e.g. "Copied 12 characters"). */
   onNotice?(text: string): void;
+  /** A link was Ctrl+clicked: open it in the browser. */
+  onOpenLink?(uri: string): void;
 }
 
 const views = new Set<TerminalView>();
@@ -232,7 +234,7 @@ export class TerminalView {
     this.term.loadAddon(
       new WebLinksAddon((event, uri) => {
         // Ctrl+click (Cmd+click) follows a link; a plain click stays a click in the terminal.
-        if (event.ctrlKey || event.metaKey) window.open(uri, "_blank", "noopener,noreferrer");
+        if (event.ctrlKey || event.metaKey) handlers.onOpenLink?.(uri);
         else handlers.onNotice?.("Ctrl+click opens the link");
       }),
     );

@@ -120,6 +120,12 @@ export class Workspace {
         }
       },
       onNotice: (text) => this.toast(tab.id, text),
+      onOpenLink: (uri) => {
+        this.backend.openUrl(uri).then(
+          () => this.toast(tab.id, "Opened in your browser"),
+          (e: unknown) => this.toast(tab.id, errorMessage(e)),
+        );
+      },
     });
     pane.appendChild(toast);
     const rt: Runtime = {

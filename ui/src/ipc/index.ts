@@ -58,6 +58,8 @@ export interface Backend {
    * arrive on `onRequest`; those made before the UI listened come first.
    */
   watchRequests(onRequest: (request: AppRequest) => void): Promise<void>;
+  /** Opens an http(s) link in the user's browser (a Ctrl+click in a terminal). */
+  openUrl(url: string): Promise<void>;
 }
 
 /** Raw channel payloads arrive as an ArrayBuffer; accept the JSON forms too, to be lenient. */
@@ -123,6 +125,7 @@ export function tauriBackend(): Backend {
       const channel = new Channel<AppRequest>(onRequest);
       return invoke<void>("watch_requests", { onRequest: channel });
     },
+    openUrl: (url) => invoke<void>("open_url", { url }),
   };
 }
 

@@ -570,6 +570,8 @@ export interface MockPodExtra {
 }
 
 export interface MockControls {
+  /** The links `openUrl` was asked to open, in order. */
+  openedUrls: string[];
   sessions(): MockSessionStats[];
   session(id: number): MockSessionStats | null;
   addPod(p: Partial<PodSummary> & { name: string } & MockPodExtra): void;
@@ -725,6 +727,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let favourites: FavouriteSummary[] = [];
   let requestSink: ((r: AppRequest) => void) | null = null;
   const heldRequests: AppRequest[] = [];
+  const openedUrls: string[] = [];
 
   function pushRequest(r: AppRequest): void {
     const sink = requestSink;
@@ -808,6 +811,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   }
 
   const controls: MockControls = {
+    openedUrls,
     sessions: () => [...sessions.values()].map((s) => s.stats()),
     session: (id) => sessions.get(id)?.stats() ?? null,
     addPod: (partial) => {
@@ -1061,6 +1065,12 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       await tick();
       requestSink = onRequest;
       for (const r of heldRequests.splice(0, heldRequests.length)) later(() => onRequest(r));
+    },
+    async openUrl(url) {
+      await tick();
+      // As the app does: http(s) only.
+      if (!/^https?:\/\/\S+$/i.test(url.trim())) throw `not opened: only http and https links open from a terminal (${url})`;
+      openedUrls.push(url.trim());
     },
   };
   return { backend, controls };

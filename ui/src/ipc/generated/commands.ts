@@ -32,6 +32,7 @@ export const COMMANDS = [
   "reorder_favourites",
   "resolve_favourite",
   "watch_requests",
+  "open_url",
 ] as const;
 
 export function listProfiles(): Promise<ProfileSummary[]> {
@@ -108,4 +109,8 @@ export function resolveFavourite(name: string): Promise<ResolvedFavourite> {
 
 export function watchRequests(onRequest: Channel<AppRequest>): Promise<void> {
   return invoke<void>("watch_requests", { onRequest });
+}
+
+export function openUrl(url: string): Promise<void> {
+  return invoke<void>("open_url", { url });
 }
