@@ -6,15 +6,16 @@
 //! podterm-core's (clients, pods, exec sessions, flow control, the pod watch).
 
 use crate::demo::Demo;
-use crate::ipc::{OpenSessionRequest, PodEvent, ProfileSummary, SessionState};
+use crate::ipc::{OpenSessionRequest, PodEvent, ProfileSummary, SessionState, WatchStatus};
 use bytes::Bytes;
 use futures_util::StreamExt;
+use podterm_core::browse::{self, WatchEvent};
 use podterm_core::cluster::{self, Cluster};
 use podterm_core::flow::{Credit, FlowConfig};
 use podterm_core::import::{self, ImportOptions};
 use podterm_core::profiles::{Auth, Profile, ProfileStore};
 use podterm_core::terminal::{self, Control, TerminalEnd, TerminalRequest};
-use podterm_core::{browse, shellenv, vault::Vault};
+use podterm_core::{shellenv, vault::Vault};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -291,6 +292,7 @@ impl App {
         profile: &str,
         namespace: &str,
         mut sink: impl FnMut(PodEvent) -> bool + Send + 'static,
+        status: impl Fn(WatchStatus) + Send + 'static,
     ) -> Result<u32, String> {
         let c = self.cluster(profile).await?;
         let ns = if namespace.is_empty() {
@@ -303,12 +305,21 @@ impl App {
             .map_err(|e| explain(profile, e.to_string()))?;
         let id = self.next_id();
         let app = self.clone();
+        let profile = profile.to_string();
         let mut watches = lock(&self.inner.watches);
         let task = self.inner.rt.spawn(async move {
             let mut changes = std::pin::pin!(changes);
-            while let Some(change) = changes.next().await {
-                if !sink(change.into()) {
-                    break;
+            while let Some(event) = changes.next().await {
+                match event {
+                    WatchEvent::Change(change) => {
+                        if !sink(change.into()) {
+                            break;
+                        }
+                    }
+                    WatchEvent::Broken(reason) => status(WatchStatus::Broken {
+                        reason: explain(&profile, reason),
+                    }),
+                    WatchEvent::Resumed => status(WatchStatus::Live),
                 }
             }
             lock(&app.inner.watches).remove(&id);

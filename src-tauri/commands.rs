@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::desktop::Desktop;
 use crate::ipc::{
     AppRequest, FavouriteSummary, OpenSessionRequest, PodEvent, ProfileSummary, ResolvedFavourite,
-    SessionState,
+    SessionState, WatchStatus,
 };
 use crate::tray;
 use bytes::Bytes;
@@ -54,9 +54,17 @@ pub async fn watch_pods(
     profile: String,
     namespace: String,
     on_event: Channel<PodEvent>,
+    on_status: Channel<WatchStatus>,
 ) -> Res<u32> {
-    app.watch_pods(&profile, &namespace, move |e| on_event.send(e).is_ok())
-        .await
+    app.watch_pods(
+        &profile,
+        &namespace,
+        move |e| on_event.send(e).is_ok(),
+        move |s| {
+            let _ = on_status.send(s);
+        },
+    )
+    .await
 }
 
 #[tauri::command]

@@ -107,6 +107,16 @@ impl From<PodChange> for PodEvent {
     }
 }
 
+/// Whether a pod list is live (sent on `watch_pods`' status channel): `broken` when its watch
+/// broke (the list may be stale; it retries by itself), `live` once it is back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum WatchStatus {
+    Broken { reason: String },
+    Live,
+}
+
 /// A favourite as the sidebar and the tray list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

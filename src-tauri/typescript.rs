@@ -6,7 +6,7 @@
 
 use crate::ipc::{
     AppRequest, FavouriteSummary, OpenSessionRequest, PodEvent, PodEventType, PodSummary,
-    ProfileSummary, ResolvedFavourite, SessionState,
+    ProfileSummary, ResolvedFavourite, SessionState, WatchStatus,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,6 +49,7 @@ const SIGNATURES: &[CommandSig] = &[
             ("profile", "string"),
             ("namespace", "string"),
             ("onEvent", "Channel<PodEvent>"),
+            ("onStatus", "Channel<WatchStatus>"),
         ],
         "number",
     ),
@@ -115,6 +116,7 @@ const TYPES: &[&str] = &[
     "PodSummary",
     "ProfileSummary",
     "SessionState",
+    "WatchStatus",
 ];
 
 fn camel(snake: &str) -> String {
@@ -149,6 +151,7 @@ fn commands_ts() -> String {
         "ProfileSummary",
         "ResolvedFavourite",
         "SessionState",
+        "WatchStatus",
     ] {
         s.push_str(&format!("import type {{ {t} }} from \"./{t}\";\n"));
     }
@@ -197,6 +200,7 @@ fn files() -> BTreeMap<String, String> {
         OpenSessionRequest::export_to_string(&cfg),
     );
     add("PodEvent", PodEvent::export_to_string(&cfg));
+    add("WatchStatus", WatchStatus::export_to_string(&cfg));
     add("AppRequest", AppRequest::export_to_string(&cfg));
     add("FavouriteSummary", FavouriteSummary::export_to_string(&cfg));
     add(

@@ -5,7 +5,9 @@
 use bytes::Bytes;
 use podterm_desktop_lib::app::{App, Config};
 use podterm_desktop_lib::demo::{DEMO_NAME, DEMO_VIEWER_NAME};
-use podterm_desktop_lib::ipc::{OpenSessionRequest, PodEvent, PodEventType, SessionState};
+use podterm_desktop_lib::ipc::{
+    OpenSessionRequest, PodEvent, PodEventType, SessionState, WatchStatus,
+};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -148,7 +150,7 @@ async fn pod_watch_lists_then_follows_a_deletion() {
     let (tx, mut events) = mpsc::unbounded_channel::<PodEvent>();
     let id = f
         .app
-        .watch_pods(DEMO_NAME, "demo", move |e| tx.send(e).is_ok())
+        .watch_pods(DEMO_NAME, "demo", move |e| tx.send(e).is_ok(), |_| {})
         .await
         .expect("watch");
     let mut names = Vec::new();
@@ -194,7 +196,7 @@ async fn pod_watch_lists_then_follows_a_deletion() {
     // The viewer may watch pods too.
     let id = f
         .app
-        .watch_pods(DEMO_VIEWER_NAME, "demo", |_| true)
+        .watch_pods(DEMO_VIEWER_NAME, "demo", |_| true, |_| {})
         .await
         .expect("the viewer may watch pods");
     f.app.stop_watch(id);
@@ -206,7 +208,7 @@ async fn pod_watch_lists_then_follows_a_deletion() {
         .expect("demo"));
     let err = f
         .app
-        .watch_pods(DEMO_NAME, "demo", |_| true)
+        .watch_pods(DEMO_NAME, "demo", |_| true, |_| {})
         .await
         .expect_err("a revoked token");
     assert!(
@@ -481,4 +483,71 @@ async fn favourites_follow_the_workload_and_keep_their_order() {
     assert!(e.contains("no favourite named \"nope\""), "{e}");
     let r = a.resolve_favourite("shell").await.expect("shell");
     assert_eq!((r.pod.as_str(), r.container.as_str()), ("shell", "main"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_pod_watch_says_so_and_says_when_it_is_back() {
+    let f = app().await;
+    let (tx, mut statuses) = mpsc::unbounded_channel::<WatchStatus>();
+    let id = f
+        .app
+        .watch_pods(
+            DEMO_NAME,
+            "demo",
+            |_| true,
+            move |s| {
+                let _ = tx.send(s);
+            },
+        )
+        .await
+        .expect("watch");
+    let token = f
+        .app
+        .with_demo_cluster(|c| c.token("demo-admin").map(str::to_string))
+        .await
+        .expect("demo")
+        .expect("a token");
+    // The credentials are refused from now on, and every connection drops: the watch breaks.
+    f.app
+        .with_demo_cluster(|c| {
+            c.set_token("demo-admin", None);
+            c.drop_connections();
+        })
+        .await
+        .expect("demo");
+    // First the dropped connection, then what the retries meet: the refused credentials, with
+    // what to do about them. Each reason once, however often the watch retries.
+    let mut reasons = Vec::new();
+    loop {
+        let s = timeout(Duration::from_secs(30), statuses.recv())
+            .await
+            .expect("the break reported")
+            .expect("open");
+        let WatchStatus::Broken { reason } = s else {
+            panic!("expected broken, got {s:?} after {reasons:?}");
+        };
+        let refused = reason
+            .contains("the cluster refused the credentials of profile \"Demo cluster\" (401)");
+        reasons.push(reason);
+        if refused {
+            break;
+        }
+    }
+    assert!(reasons.len() <= 2, "{reasons:?}");
+    assert!(
+        timeout(Duration::from_secs(3), statuses.recv())
+            .await
+            .is_err(),
+        "the same reason again"
+    );
+    f.app
+        .with_demo_cluster(|c| c.set_token("demo-admin", Some(&token)))
+        .await
+        .expect("demo");
+    let back = timeout(Duration::from_secs(60), statuses.recv())
+        .await
+        .expect("the watch back")
+        .expect("open");
+    assert_eq!(back, WatchStatus::Live);
+    f.app.stop_watch(id);
 }

@@ -229,6 +229,16 @@ test("live pod updates and the filter box", async () => {
   await page.waitForSelector('.pod[data-pod="shell"]');
 });
 
+test("a broken pod watch shows that the list is not live, until it is back", async () => {
+  await page.evaluate(() => window.__podtermMock.setWatchBroken("cannot reach the API server: connection refused"));
+  const el = await page.waitForSelector(".watch-status:not([hidden])", { timeout: 3000 });
+  const t = await el.textContent();
+  assert(t === "Not live: cannot reach the API server: connection refused. Retrying…", `watch status "${t}"`);
+  await screenshot("watch-broken");
+  await page.evaluate(() => window.__podtermMock.setWatchBroken(null));
+  await page.waitForSelector(".watch-status", { state: "hidden", timeout: 3000 });
+});
+
 test("a pod's container picker preselects the default container", async () => {
   await page.click('.pod[data-pod="web-7c9d6b5f4-kx2lp"] .pod-line');
   await page.waitForSelector('.pod[data-pod="web-7c9d6b5f4-kx2lp"] .picker');

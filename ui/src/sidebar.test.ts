@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Backend } from "./ipc";
-import type { PodEvent, PodSummary, ProfileSummary } from "./ipc/types";
+import type { PodEvent, PodSummary, ProfileSummary, WatchStatus } from "./ipc/types";
 import {
   execRefusal,
   matchesFilter,
@@ -105,6 +105,7 @@ function fakeBackend(opts: { profiles?: ProfileSummary[]; failNamespaces?: strin
   let profiles = [...(opts.profiles ?? [])];
   const calls: string[] = [];
   const watches = new Map<number, (e: PodEvent) => void>();
+  const statuses = new Map<number, (s: WatchStatus) => void>();
   let nextWatch = 1;
   const backend: Backend = {
     kind: "mock",
@@ -130,10 +131,11 @@ function fakeBackend(opts: { profiles?: ProfileSummary[]; failNamespaces?: strin
       if (opts.failNamespaces) throw { message: opts.failNamespaces };
       return ["kube-system", "demo", "default"];
     },
-    watchPods: async (profile, namespace, onEvent) => {
+    watchPods: async (profile, namespace, onEvent, onStatus) => {
       const id = nextWatch++;
       calls.push(`watch ${profile}/${namespace} #${id}`);
       watches.set(id, onEvent);
+      if (onStatus) statuses.set(id, onStatus);
       return id;
     },
     stopWatch: async (id) => {
@@ -158,7 +160,13 @@ function fakeBackend(opts: { profiles?: ProfileSummary[]; failNamespaces?: strin
     watchRequests: async () => {},
     openUrl: async () => {},
   };
-  return { backend, calls, watches, emit: (id: number, e: PodEvent) => watches.get(id)?.(e) };
+  return {
+    backend,
+    calls,
+    watches,
+    emit: (id: number, e: PodEvent) => watches.get(id)?.(e),
+    status: (id: number, s: WatchStatus) => statuses.get(id)?.(s),
+  };
 }
 
 const demoProfile: ProfileSummary = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo" };
@@ -200,6 +208,22 @@ describe("SidebarModel", () => {
     expect(m.visiblePods().map((p) => p.name)).toEqual(["hello"]);
     m.setFilter("nothing-matches");
     expect(m.visiblePods()).toEqual([]);
+  });
+
+  it("a broken watch says why until it is back; a new watch starts live", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    expect(m.watchProblem).toBeNull();
+    f.status(1, { kind: "broken", reason: "cannot reach the API server: connection refused" });
+    expect(m.watchProblem).toBe("cannot reach the API server: connection refused");
+    f.status(1, { kind: "live" });
+    expect(m.watchProblem).toBeNull();
+    f.status(1, { kind: "broken", reason: "gone" });
+    await m.selectNamespace("default");
+    expect(m.watchProblem).toBeNull(); // the new namespace's watch is live
+    f.status(1, { kind: "broken", reason: "stale" }); // the old watch: ignored
+    expect(m.watchProblem).toBeNull();
   });
 
   it("picker: default container preselected, command parsed, opens a tab", async () => {

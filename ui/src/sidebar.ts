@@ -170,6 +170,8 @@ export class SidebarModel {
   readonly pods = new PodList();
   /** A watch is being started and has not answered yet. */
   podsLoading = false;
+  /** Why the pod list is not live now (its watch broke and retries); null while it is. */
+  watchProblem: string | null = null;
   filter = "";
   picker: Picker | null = null;
   /** Shown in the sidebar (and the first-run screen) until dismissed or replaced. */
@@ -328,6 +330,7 @@ export class SidebarModel {
     this.pods.clear();
     this.picker = null;
     this.podsLoading = true;
+    this.watchProblem = null;
     this.changed();
     try {
       const id = await this.backend.watchPods(profile, namespace, (event) => {
@@ -336,6 +339,10 @@ export class SidebarModel {
           if (event.type === "Deleted" && this.picker?.pod === event.pod.name) this.picker = null;
           this.changed();
         }
+      }, (status) => {
+        if (gen !== this.generation) return;
+        this.watchProblem = status.kind === "broken" ? status.reason : null;
+        this.changed();
       });
       if (gen !== this.generation) {
         this.backend.stopWatch(id).catch(() => {});
@@ -354,6 +361,7 @@ export class SidebarModel {
     const id = this.watchId;
     this.watchId = null;
     this.podsLoading = false;
+    this.watchProblem = null;
     if (id !== null) this.backend.stopWatch(id).catch(() => {});
   }
 
@@ -530,6 +538,7 @@ export class SidebarView {
   private messages: HTMLElement;
   private podList: HTMLUListElement;
   private podEmpty: HTMLElement;
+  private watchStatus: HTMLElement;
   private podSection: HTMLElement;
   private rows = new Map<string, RowEls>();
   private confirmDelete: string | null = null;
@@ -591,7 +600,8 @@ export class SidebarView {
     this.messages = h("div", { class: "messages", "aria-live": "polite" });
     this.podList = h("ul", { class: "pod-list", "aria-label": "Pods" });
     this.podEmpty = h("div", { class: "pod-empty" });
-    this.podSection = h("section", { class: "pods" }, this.podList, this.podEmpty);
+    this.watchStatus = h("div", { class: "watch-status", role: "status", hidden: true });
+    this.podSection = h("section", { class: "pods" }, this.watchStatus, this.podList, this.podEmpty);
     if (model.favourites) {
       this.favouritesView = new FavouritesView(model.favourites);
       // A star's look follows the favourites.
@@ -780,6 +790,10 @@ export class SidebarView {
     else if (pods.length === 0) empty = `No pod matches "${m.filter}".`;
     setText(this.podEmpty, empty);
     this.podEmpty.hidden = empty === "";
+    const problem = m.watchProblem;
+    setText(this.watchStatus, problem === null ? "" : `Not live: ${problem}. Retrying…`);
+    this.watchStatus.title = problem === null ? "" : "The list may be out of date until the cluster answers again";
+    this.watchStatus.hidden = problem === null;
   }
 
   private createRow(name: string): RowEls {

@@ -11,6 +11,8 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, ListParams};
 use kube::runtime::{watcher, WatchStreamExt};
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Why the browser could not list or watch.
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +172,17 @@ pub struct PodChange {
     pub pod: PodSummary,
 }
 
+/// What a live pod list reports: a change, or that it stopped or started being live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchEvent {
+    Change(PodChange),
+    /// The watch broke (network gone, server restarting, credentials refused); the list shown
+    /// may be stale while it retries with backoff. Said again only when the reason changes.
+    Broken(String),
+    /// The watch is back and the list reconciled by a re-list.
+    Resumed,
+}
+
 /// Turns watcher events into list changes. Pure: fed events, returns changes.
 #[derive(Debug, Default)]
 pub struct PodList {
@@ -253,15 +266,25 @@ fn key(s: &PodSummary) -> String {
     format!("{}/{}", s.namespace, s.name)
 }
 
+/// How often a broken watch checks whether the API server answers again.
+const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+enum Step {
+    Watch(Box<Result<watcher::Event<Pod>, watcher::Error>>),
+    /// The probe's list succeeded.
+    Answered,
+}
+
 /// A live pod list of one namespace. The first list has succeeded when this returns: its
-/// failure (403, 401, unreachable) is the error. Later breaks are retried with backoff and
-/// reconciled by a re-list; the stream never ends on its own (drop it to stop watching).
+/// failure (403, 401, unreachable) is the error. Later breaks are reported
+/// ([`WatchEvent::Broken`]), retried with backoff and reconciled by a re-list
+/// ([`WatchEvent::Resumed`]); the stream never ends on its own (drop it to stop watching).
 pub async fn watch_pods(
     client: &kube::Client,
     namespace: &str,
-) -> Result<impl Stream<Item = PodChange> + Send + 'static, BrowseError> {
+) -> Result<impl Stream<Item = WatchEvent> + Send + 'static, BrowseError> {
     let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let mut events = watcher(api, watcher::Config::default())
+    let mut events = watcher(api.clone(), watcher::Config::default())
         .default_backoff()
         .boxed();
     let mut list = PodList::new();
@@ -279,19 +302,55 @@ pub async fn watch_pods(
             None => return Err(BrowseError::Ended),
         }
     }
-    let ns = namespace.to_string();
-    let rest = events
-        .scan(list, move |list, event| {
-            let changes = match event {
-                Ok(event) => list.apply(event),
-                Err(e) => {
-                    tracing::warn!(namespace = %ns, "pod watch broke, retrying: {e}");
-                    Vec::new()
+    // While the watch is broken, a small list every few seconds tells when the server answers
+    // again: a resumed watch says nothing until a pod changes.
+    let broken_now = Arc::new(AtomicBool::new(false));
+    let probe =
+        futures_util::stream::unfold((api, broken_now.clone()), |(api, broken)| async move {
+            loop {
+                tokio::time::sleep(PROBE_EVERY).await;
+                if broken.load(Ordering::SeqCst)
+                    && api.list(&ListParams::default().limit(1)).await.is_ok()
+                {
+                    return Some((Step::Answered, (api, broken)));
                 }
-            };
-            futures_util::future::ready(Some(futures_util::stream::iter(changes)))
+            }
+        });
+    let ns = namespace.to_string();
+    let steps = futures_util::stream::select(events.map(|e| Step::Watch(Box::new(e))), probe);
+    let rest = steps
+        .scan((list, None::<String>), move |(list, broken), step| {
+            let mut out = Vec::new();
+            match step {
+                Step::Watch(e) => match *e {
+                    Ok(event) => {
+                        if broken.take().is_some() {
+                            tracing::info!(namespace = %ns, "pod watch is back");
+                            out.push(WatchEvent::Resumed);
+                        }
+                        out.extend(list.apply(event).into_iter().map(WatchEvent::Change));
+                    }
+                    Err(e) => {
+                        let reason = BrowseError::from(e).to_string();
+                        tracing::warn!(namespace = %ns, "pod watch broke, retrying: {reason}");
+                        if broken.as_deref() != Some(reason.as_str()) {
+                            *broken = Some(reason.clone());
+                            out.push(WatchEvent::Broken(reason));
+                        }
+                    }
+                },
+                Step::Answered => {
+                    if broken.take().is_some() {
+                        tracing::info!(namespace = %ns, "the API server answers again");
+                        out.push(WatchEvent::Resumed);
+                    }
+                }
+            }
+            broken_now.store(broken.is_some(), Ordering::SeqCst);
+            futures_util::future::ready(Some(futures_util::stream::iter(out)))
         })
         .flatten();
+    let first = first.into_iter().map(WatchEvent::Change);
     Ok(futures_util::stream::iter(first).chain(rest))
 }
 

@@ -37,7 +37,7 @@ describe("tauriBackend", () => {
       ["deleteProfile", ["p"]],
       ["demoProfile", []],
       ["listNamespaces", ["p"]],
-      ["watchPods", ["p", "ns", noop]],
+      ["watchPods", ["p", "ns", noop, noop]],
       ["stopWatch", [1]],
       ["openSession", [{ profile: "p", namespace: "n", pod: "x", container: "c", command: null, cols: 80, rows: 24 }, noop, noop]],
       ["sendInput", [1, "a"]],
@@ -51,6 +51,7 @@ describe("tauriBackend", () => {
       ["reorderFavourites", [["a", "b"]]],
       ["resolveFavourite", ["web"]],
       ["watchRequests", [noop]],
+      ["openUrl", ["https://x.test/"]],
     ];
     const seen = new Set<string>();
     for (const [method, args] of calls) {

@@ -9,6 +9,7 @@ import type {
   ProfileSummary,
   ResolvedFavourite,
   SessionState,
+  WatchStatus,
 } from "./types";
 
 export type * from "./types";
@@ -21,8 +22,16 @@ export interface Backend {
   deleteProfile(name: string): Promise<void>;
   demoProfile(): Promise<ProfileSummary>;
   listNamespaces(profile: string): Promise<string[]>;
-  /** Starts a pod watch; events arrive on `onEvent` (the current pods first, as Added). */
-  watchPods(profile: string, namespace: string, onEvent: (event: PodEvent) => void): Promise<number>;
+  /**
+   * Starts a pod watch; events arrive on `onEvent` (the current pods first, as Added), and
+   * `onStatus` says when the watch broke (the list may be stale; it retries) and when it is back.
+   */
+  watchPods(
+    profile: string,
+    namespace: string,
+    onEvent: (event: PodEvent) => void,
+    onStatus?: (status: WatchStatus) => void,
+  ): Promise<number>;
   stopWatch(id: number): Promise<void>;
   /**
    * Opens an exec session. Output may arrive on `onOutput` before the returned promise resolves.
@@ -100,9 +109,10 @@ export function tauriBackend(): Backend {
     deleteProfile: (name) => invoke<void>("delete_profile", { name }),
     demoProfile: () => invoke<ProfileSummary>("demo_profile"),
     listNamespaces: (profile) => invoke<string[]>("list_namespaces", { profile }),
-    watchPods: (profile, namespace, onEvent) => {
+    watchPods: (profile, namespace, onEvent, onStatus) => {
       const channel = new Channel<PodEvent>(onEvent);
-      return invoke<number>("watch_pods", { profile, namespace, onEvent: channel });
+      const status = new Channel<WatchStatus>((s) => onStatus?.(s));
+      return invoke<number>("watch_pods", { profile, namespace, onEvent: channel, onStatus: status });
     },
     stopWatch: (id) => invoke<void>("stop_watch", { id }),
     openSession: (req, onOutput, onState) => {

@@ -22,6 +22,7 @@ import type {
   ProfileSummary,
   ResolvedFavourite,
   SessionState,
+  WatchStatus,
 } from "./types";
 
 /** The engine's watermarks and batch size (podterm_core::flow). */
@@ -583,6 +584,8 @@ export interface MockControls {
    * pods' names, newest first.
    */
   rollout(namespace: string, name: string): string[];
+  /** Every pod watch reports it broke (`reason`), or, with null, that it is back. */
+  setWatchBroken(reason: string | null): void;
   /** How long new sessions take to connect (default 60 ms). */
   setConnectDelay(ms: number): void;
   /** How long resolve_favourite takes (default 20 ms). */
@@ -634,7 +637,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   };
   let profiles: ProfileSummary[] = withDemo ? [demo] : [];
   const pods: PodSummary[] = [...demoPods(), ...otherPods()];
-  const watches = new Map<number, { profile: string; namespace: string; emit: (e: PodEvent) => void }>();
+  const watches = new Map<
+    number,
+    { profile: string; namespace: string; emit: (e: PodEvent) => void; status?: (s: WatchStatus) => void }
+  >();
   const sessions = new Map<number, MockSession>();
   let nextWatch = 1;
   let nextSession = 1;
@@ -812,6 +818,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
 
   const controls: MockControls = {
     openedUrls,
+    setWatchBroken: (reason) => {
+      const s: WatchStatus = reason === null ? { kind: "live" } : { kind: "broken", reason };
+      for (const w of watches.values()) later(() => w.status?.(s));
+    },
     sessions: () => [...sessions.values()].map((s) => s.stats()),
     session: (id) => sessions.get(id)?.stats() ?? null,
     addPod: (partial) => {
@@ -914,11 +924,11 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       requireProfile(profile);
       return [...NAMESPACES];
     },
-    async watchPods(profile, namespace, onEvent) {
+    async watchPods(profile, namespace, onEvent, onStatus) {
       await tick(10);
       requireProfile(profile);
       const id = nextWatch++;
-      watches.set(id, { profile, namespace, emit: onEvent });
+      watches.set(id, { profile, namespace, emit: onEvent, status: onStatus });
       for (const p of pods) {
         if (p.namespace === namespace) {
           const ev: PodEvent = { type: "Added", pod: { ...p, containers: [...p.containers] } };

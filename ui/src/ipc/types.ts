@@ -10,7 +10,8 @@
 //   delete_profile({ name })                                 -> void
 //   demo_profile()                                           -> ProfileSummary
 //   list_namespaces({ profile })                             -> string[]
-//   watch_pods({ profile, namespace, onEvent: Channel<PodEvent> })          -> number (watch id)
+//   watch_pods({ profile, namespace, onEvent: Channel<PodEvent>,
+//                onStatus: Channel<WatchStatus> })           -> number (watch id)
 //   stop_watch({ id })                                       -> void
 //   open_session({ req: OpenSessionRequest, onOutput: Channel<ArrayBuffer>,
 //                  onState: Channel<SessionState> })         -> number (session id)
@@ -20,6 +21,7 @@
 //   rename_favourite({ name, newName })  delete_favourite({ name })  reorder_favourites({ names })
 //   resolve_favourite({ name })                              -> ResolvedFavourite
 //   watch_requests({ onRequest: Channel<AppRequest> })       -> void
+//   open_url({ url })                                        -> void (http/https only)
 // Errors: a command that fails rejects with a string (or an object with a `message`) meant for
 // the user.
 
@@ -33,4 +35,5 @@ export type {
   ProfileSummary,
   ResolvedFavourite,
   SessionState,
+  WatchStatus,
 } from "./generated";

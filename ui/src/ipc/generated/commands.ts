@@ -10,6 +10,7 @@ import type { PodEvent } from "./PodEvent";
 import type { ProfileSummary } from "./ProfileSummary";
 import type { ResolvedFavourite } from "./ResolvedFavourite";
 import type { SessionState } from "./SessionState";
+import type { WatchStatus } from "./WatchStatus";
 
 /** Every command the app allows (capabilities/default.json). */
 export const COMMANDS = [
@@ -55,8 +56,8 @@ export function listNamespaces(profile: string): Promise<string[]> {
   return invoke<string[]>("list_namespaces", { profile });
 }
 
-export function watchPods(profile: string, namespace: string, onEvent: Channel<PodEvent>): Promise<number> {
-  return invoke<number>("watch_pods", { profile, namespace, onEvent });
+export function watchPods(profile: string, namespace: string, onEvent: Channel<PodEvent>, onStatus: Channel<WatchStatus>): Promise<number> {
+  return invoke<number>("watch_pods", { profile, namespace, onEvent, onStatus });
 }
 
 export function stopWatch(id: number): Promise<void> {

@@ -8,4 +8,5 @@ export type { PodEventType } from "./PodEventType";
 export type { PodSummary } from "./PodSummary";
 export type { ProfileSummary } from "./ProfileSummary";
 export type { SessionState } from "./SessionState";
+export type { WatchStatus } from "./WatchStatus";
 export * from "./commands";
