@@ -6,15 +6,20 @@
 //! podterm-core's (clients, pods, exec sessions, flow control, the pod watch).
 
 use crate::demo::Demo;
-use crate::ipc::{OpenSessionRequest, PodEvent, ProfileSummary, SessionState, WatchStatus};
+use crate::ipc::{
+    OpenSessionRequest, PodEvent, ProfileDetails, ProfileInput, ProfileSummary, SessionState,
+    WatchStatus,
+};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use podterm_core::browse::{self, WatchEvent};
 use podterm_core::cluster::{self, Cluster};
 use podterm_core::flow::{Credit, FlowConfig};
 use podterm_core::import::{self, ImportOptions};
+use podterm_core::manual::{self, ManualProfile};
 use podterm_core::profiles::{Auth, Profile, ProfileStore};
 use podterm_core::terminal::{self, Control, TerminalEnd, TerminalRequest};
+use podterm_core::vault::Secret;
 use podterm_core::{shellenv, vault::Vault};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -180,6 +185,52 @@ impl App {
             self.forget_client(&p.name);
         }
         Ok(saved.iter().map(ProfileSummary::from).collect())
+    }
+
+    /// A saved profile's settings for the edit form (no secret).
+    pub fn profile_details(&self, name: &str) -> Result<ProfileDetails, String> {
+        match self.store()?.get(name).map_err(|e| e.to_string())? {
+            Some(p) => Ok(ProfileDetails::from(&p)),
+            None if self.inner.demo.profile(name).is_some() => Err(format!(
+                "\"{name}\" is the built-in Demo cluster: it cannot be edited"
+            )),
+            None => Err(format!(
+                "no profile named \"{name}\": it may have been deleted"
+            )),
+        }
+    }
+
+    /// Adds or edits a profile typed by hand; a token goes to the OS keyring.
+    pub async fn save_profile(&self, input: ProfileInput) -> Result<ProfileSummary, String> {
+        let manual = ManualProfile {
+            original: input.original,
+            name: input.name,
+            server: input.server,
+            namespace: input.namespace,
+            ca_pem: input.ca_pem,
+            insecure: input.insecure,
+            token: input.token.map(Secret::new),
+        };
+        if self.inner.demo.profile(manual.name.trim()).is_some() {
+            return Err(format!(
+                "\"{}\" is the built-in Demo cluster's name: pick another",
+                manual.name.trim()
+            ));
+        }
+        let store = self.store()?;
+        let vault = if manual.token.is_some() {
+            self.keyring()?
+        } else {
+            Vault::memory()
+        };
+        let saved = manual::save(&manual, store, &vault)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(o) = &manual.original {
+            self.forget_client(o);
+        }
+        self.forget_client(&saved.name);
+        Ok(ProfileSummary::from(&saved))
     }
 
     /// Deletes a profile and its keyring entries (a Demo profile is only forgotten).

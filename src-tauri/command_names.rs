@@ -6,6 +6,9 @@
 pub const COMMANDS: &[&str] = &[
     "list_profiles",
     "import_kubeconfig",
+    "profile_details",
+    "save_profile",
+    "pick_kubeconfig",
     "delete_profile",
     "demo_profile",
     "list_namespaces",

@@ -8,8 +8,8 @@
 use crate::app::App;
 use crate::desktop::Desktop;
 use crate::ipc::{
-    AppRequest, FavouriteSummary, OpenSessionRequest, PodEvent, ProfileSummary, ResolvedFavourite,
-    SessionState, WatchStatus,
+    AppRequest, FavouriteSummary, OpenSessionRequest, PodEvent, ProfileDetails, ProfileInput,
+    ProfileSummary, ResolvedFavourite, SessionState, WatchStatus,
 };
 use crate::tray;
 use bytes::Bytes;
@@ -31,6 +31,32 @@ pub async fn import_kubeconfig(
     all: bool,
 ) -> Res<Vec<ProfileSummary>> {
     app.import_kubeconfig(path, context, all).await
+}
+
+#[tauri::command]
+pub fn profile_details(app: State<'_, App>, name: String) -> Res<ProfileDetails> {
+    app.profile_details(&name)
+}
+
+#[tauri::command]
+pub async fn save_profile(app: State<'_, App>, input: ProfileInput) -> Res<ProfileSummary> {
+    app.save_profile(input).await
+}
+
+/// The native file dialog for a kubeconfig to import; `None` when the user cancels.
+#[tauri::command]
+pub async fn pick_kubeconfig(handle: AppHandle) -> Res<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let picked = handle
+        .dialog()
+        .file()
+        .set_title("Import a kubeconfig")
+        .blocking_pick_file();
+    match picked.map(|p| p.into_path()) {
+        None => Ok(None),
+        Some(Ok(path)) => Ok(Some(path.display().to_string())),
+        Some(Err(e)) => Err(format!("the chosen file has no local path: {e}")),
+    }
 }
 
 #[tauri::command]

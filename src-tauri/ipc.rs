@@ -7,7 +7,7 @@
 use podterm_core::browse::{self, ChangeKind, PodChange};
 use podterm_core::exec::ExecError;
 use podterm_core::favourites::{Favourite, Target};
-use podterm_core::profiles::Profile;
+use podterm_core::profiles::{Auth, Ca, Profile};
 use podterm_core::protocol::Outcome;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,56 @@ impl From<&Profile> for ProfileSummary {
             namespace: p.namespace.clone(),
         }
     }
+}
+
+/// A profile's settings for the edit form: never a secret, only whether a token is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileDetails {
+    pub name: String,
+    pub server: String,
+    pub namespace: Option<String>,
+    /// The CA certificate when the profile holds it as PEM (not a file reference).
+    pub ca_pem: Option<String>,
+    pub insecure: bool,
+    pub auth_kind: String,
+    /// The profile authenticates with a stored bearer token.
+    pub has_token: bool,
+}
+
+impl From<&Profile> for ProfileDetails {
+    fn from(p: &Profile) -> Self {
+        ProfileDetails {
+            name: p.name.clone(),
+            server: p.server.clone(),
+            namespace: p.namespace.clone(),
+            ca_pem: match &p.ca {
+                Some(Ca::Pem(pem)) => Some(pem.clone()),
+                _ => None,
+            },
+            insecure: p.insecure,
+            auth_kind: p.auth.kind_name().to_string(),
+            has_token: matches!(p.auth, Auth::Token { .. }),
+        }
+    }
+}
+
+/// A profile typed by hand (`save_profile`). The token goes to the keyring and never back.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS, Serialize))]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileInput {
+    /// The profile being edited (it may be renamed); `null`: a new one.
+    pub original: Option<String>,
+    pub name: String,
+    /// `https://host:port`.
+    pub server: String,
+    pub namespace: Option<String>,
+    pub ca_pem: Option<String>,
+    pub insecure: bool,
+    /// `null`: keep the stored token (editing), or none (new).
+    pub token: Option<String>,
 }
 
 /// A pod as the pod list shows it.

@@ -66,11 +66,17 @@ pub fn run() {
             desktop::serve_args(app, &args);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        // Only for pick_kubeconfig's native file dialog (the webview is allowed none of its
+        // own commands).
+        .plugin(tauri_plugin_dialog::init())
         .manage(state.clone())
         .manage(desktop_state)
         .invoke_handler(tauri::generate_handler![
             commands::list_profiles,
             commands::import_kubeconfig,
+            commands::profile_details,
+            commands::save_profile,
+            commands::pick_kubeconfig,
             commands::delete_profile,
             commands::demo_profile,
             commands::list_namespaces,

@@ -6,7 +6,7 @@
 
 use crate::ipc::{
     AppRequest, FavouriteSummary, OpenSessionRequest, PodEvent, PodEventType, PodSummary,
-    ProfileSummary, ResolvedFavourite, SessionState, WatchStatus,
+    ProfileDetails, ProfileInput, ProfileSummary, ResolvedFavourite, SessionState, WatchStatus,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,6 +40,13 @@ const SIGNATURES: &[CommandSig] = &[
         ],
         "ProfileSummary[]",
     ),
+    ("profile_details", &[("name", "string")], "ProfileDetails"),
+    (
+        "save_profile",
+        &[("input", "ProfileInput")],
+        "ProfileSummary",
+    ),
+    ("pick_kubeconfig", &[], "string | null"),
     ("delete_profile", &[("name", "string")], "void"),
     ("demo_profile", &[], "ProfileSummary"),
     ("list_namespaces", &[("profile", "string")], "string[]"),
@@ -117,6 +124,8 @@ const TYPES: &[&str] = &[
     "ProfileSummary",
     "SessionState",
     "WatchStatus",
+    "ProfileDetails",
+    "ProfileInput",
 ];
 
 fn camel(snake: &str) -> String {
@@ -152,6 +161,8 @@ fn commands_ts() -> String {
         "ResolvedFavourite",
         "SessionState",
         "WatchStatus",
+        "ProfileDetails",
+        "ProfileInput",
     ] {
         s.push_str(&format!("import type {{ {t} }} from \"./{t}\";\n"));
     }
@@ -201,6 +212,8 @@ fn files() -> BTreeMap<String, String> {
     );
     add("PodEvent", PodEvent::export_to_string(&cfg));
     add("WatchStatus", WatchStatus::export_to_string(&cfg));
+    add("ProfileDetails", ProfileDetails::export_to_string(&cfg));
+    add("ProfileInput", ProfileInput::export_to_string(&cfg));
     add("AppRequest", AppRequest::export_to_string(&cfg));
     add("FavouriteSummary", FavouriteSummary::export_to_string(&cfg));
     add(

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use podterm_desktop_lib::app::{App, Config};
 use podterm_desktop_lib::demo::{DEMO_NAME, DEMO_VIEWER_NAME};
 use podterm_desktop_lib::ipc::{
-    OpenSessionRequest, PodEvent, PodEventType, SessionState, WatchStatus,
+    OpenSessionRequest, PodEvent, PodEventType, ProfileInput, SessionState, WatchStatus,
 };
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -550,4 +550,77 @@ async fn a_broken_pod_watch_says_so_and_says_when_it_is_back() {
         .expect("open");
     assert_eq!(back, WatchStatus::Live);
     f.app.stop_watch(id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
+    let f = app().await;
+    let (url, ca, token) = f
+        .app
+        .with_demo_cluster(|c| {
+            (
+                c.url(),
+                c.ca_pem().to_string(),
+                c.token("demo-admin").map(str::to_string),
+            )
+        })
+        .await
+        .expect("demo");
+    let token = token.expect("a token");
+    let input = |original: Option<&str>, name: &str, token: Option<String>| ProfileInput {
+        original: original.map(str::to_string),
+        name: name.into(),
+        server: url.clone(),
+        namespace: Some("demo".into()),
+        ca_pem: Some(ca.clone()),
+        insecure: false,
+        token,
+    };
+    let saved = f
+        .app
+        .save_profile(input(None, "by hand", Some(token.clone())))
+        .await
+        .expect("save");
+    assert_eq!(
+        (saved.name.as_str(), saved.auth_kind.as_str()),
+        ("by hand", "token")
+    );
+    let ns = f.app.list_namespaces("by hand").await.expect("namespaces");
+    assert!(ns.contains(&"demo".to_string()), "{ns:?}");
+    // The token is in the keyring, not in the file, and never comes back.
+    let file = std::fs::read_to_string(f.dir.path().join("profiles.json")).expect("file");
+    assert!(!file.contains(&token), "the token is in profiles.json");
+    let d = f.app.profile_details("by hand").expect("details");
+    assert!(d.has_token && d.ca_pem.is_some(), "{d:?}");
+    assert!(!format!("{d:?}").contains(&token));
+    // Renamed, token left as it was: it still connects.
+    f.app
+        .save_profile(input(Some("by hand"), "renamed", None))
+        .await
+        .expect("edit");
+    let ns = f
+        .app
+        .list_namespaces("renamed")
+        .await
+        .expect("namespaces after edit");
+    assert!(ns.contains(&"demo".to_string()), "{ns:?}");
+    let e = f
+        .app
+        .list_namespaces("by hand")
+        .await
+        .expect_err("old name");
+    assert!(e.contains("no profile named \"by hand\""), "{e}");
+    // Bad input and the Demo's names are refused in words.
+    let mut bad = input(None, "x", None);
+    bad.server = "http://a:1".into();
+    let e = f.app.save_profile(bad).await.expect_err("http");
+    assert!(e.contains("must be an https:// URL"), "{e}");
+    let e = f
+        .app
+        .save_profile(input(None, DEMO_NAME, None))
+        .await
+        .expect_err("demo name");
+    assert!(e.contains("built-in Demo cluster"), "{e}");
+    let e = f.app.profile_details(DEMO_NAME).expect_err("demo details");
+    assert!(e.contains("cannot be edited"), "{e}");
 }

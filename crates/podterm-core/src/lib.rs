@@ -10,6 +10,7 @@
 //! - [`profiles`]: saved cluster profiles, a versioned file in the config directory.
 //! - [`favourites`]: saved quick-connects (profile, namespace, workload or pod, container,
 //!   command), resolved to the newest Ready pod when connecting.
+//! - [`manual`]: profiles added or edited by hand (server, CA, namespace, token).
 //! - [`import`]: kubeconfig contexts into profiles, their secrets into the vault.
 //! - [`vault`]: secrets of saved profiles in the OS keyring (or in memory for one run).
 //! - [`settings`]: app settings (close to the tray), a small file beside the profiles.
@@ -22,6 +23,7 @@ pub mod exec;
 pub mod favourites;
 pub mod flow;
 pub mod import;
+pub mod manual;
 pub mod oidc;
 pub mod pods;
 pub mod profiles;

@@ -11,11 +11,16 @@ import type { ProfileSummary } from "./ProfileSummary";
 import type { ResolvedFavourite } from "./ResolvedFavourite";
 import type { SessionState } from "./SessionState";
 import type { WatchStatus } from "./WatchStatus";
+import type { ProfileDetails } from "./ProfileDetails";
+import type { ProfileInput } from "./ProfileInput";
 
 /** Every command the app allows (capabilities/default.json). */
 export const COMMANDS = [
   "list_profiles",
   "import_kubeconfig",
+  "profile_details",
+  "save_profile",
+  "pick_kubeconfig",
   "delete_profile",
   "demo_profile",
   "list_namespaces",
@@ -42,6 +47,18 @@ export function listProfiles(): Promise<ProfileSummary[]> {
 
 export function importKubeconfig(path: string | null, context: string | null, all: boolean): Promise<ProfileSummary[]> {
   return invoke<ProfileSummary[]>("import_kubeconfig", { path, context, all });
+}
+
+export function profileDetails(name: string): Promise<ProfileDetails> {
+  return invoke<ProfileDetails>("profile_details", { name });
+}
+
+export function saveProfile(input: ProfileInput): Promise<ProfileSummary> {
+  return invoke<ProfileSummary>("save_profile", { input });
+}
+
+export function pickKubeconfig(): Promise<string | null> {
+  return invoke<string | null>("pick_kubeconfig");
 }
 
 export function deleteProfile(name: string): Promise<void> {

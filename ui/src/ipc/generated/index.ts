@@ -9,4 +9,6 @@ export type { PodSummary } from "./PodSummary";
 export type { ProfileSummary } from "./ProfileSummary";
 export type { SessionState } from "./SessionState";
 export type { WatchStatus } from "./WatchStatus";
+export type { ProfileDetails } from "./ProfileDetails";
+export type { ProfileInput } from "./ProfileInput";
 export * from "./commands";

@@ -1,0 +1,272 @@
+//! Profiles added or edited by hand (no kubeconfig): a name, the API server, an optional CA
+//! certificate and namespace, and a bearer token that goes to the vault. Editing keeps what is
+//! not given again: the token, and the auth of a profile that was imported with another kind.
+
+use crate::profiles::{Auth, Ca, Profile, ProfileError, ProfileStore};
+use crate::vault::{Secret, Vault, VaultError};
+
+/// The vault field of a hand-entered token (the same name an import uses).
+const TOKEN_FIELD: &str = "token";
+
+/// What the user typed.
+#[derive(Debug, Clone, Default)]
+pub struct ManualProfile {
+    /// The profile being edited (it may be renamed); `None`: a new profile.
+    pub original: Option<String>,
+    pub name: String,
+    pub server: String,
+    pub namespace: Option<String>,
+    /// PEM of the cluster's CA; `None` or empty: the system's roots.
+    pub ca_pem: Option<String>,
+    pub insecure: bool,
+    /// `None`: keep the stored token (editing), or no token (a new profile).
+    pub token: Option<Secret>,
+}
+
+/// Why a hand-entered profile was not saved. Nothing is half-saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ManualError {
+    /// A field the user can fix.
+    #[error("{0}")]
+    Invalid(String),
+    /// Editing a profile that is gone.
+    #[error("no profile named \"{0}\": it may have been deleted; add it again")]
+    NotFound(String),
+    /// The new name is another profile's.
+    #[error("a profile named \"{0}\" already exists: pick another name")]
+    Taken(String),
+    #[error(transparent)]
+    Store(#[from] ProfileError),
+    /// The token could not be stored in the keyring.
+    #[error("the token was not saved: {0}")]
+    Vault(#[from] VaultError),
+}
+
+fn invalid(s: impl Into<String>) -> ManualError {
+    ManualError::Invalid(s.into())
+}
+
+/// Checks and tidies what the user typed.
+fn checked(
+    input: &ManualProfile,
+) -> Result<(String, String, Option<String>, Option<Ca>), ManualError> {
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(invalid("give the profile a name"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(invalid("the name has control characters in it"));
+    }
+    let rest = input
+        .server
+        .trim()
+        .strip_prefix("https://")
+        .ok_or_else(|| invalid("the server must be an https:// URL, e.g. https://10.0.0.1:6443"))?
+        .trim_end_matches('/');
+    let server = format!("https://{rest}");
+    if rest.is_empty() || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("the server URL names no host, or has spaces in it"));
+    }
+    let namespace = input
+        .namespace
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    let ca = match input.ca_pem.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => Some(Ca::Pem(format!("{pem}\n"))),
+        Some(_) => {
+            return Err(invalid(
+                "the CA certificate must be PEM (-----BEGIN CERTIFICATE----- …), as in a kubeconfig's certificate-authority-data decoded",
+            ))
+        }
+    };
+    Ok((name.to_string(), server, namespace, ca))
+}
+
+/// Saves a hand-entered profile: the token (if given) to `vault` first, then the profile.
+pub async fn save(
+    input: &ManualProfile,
+    store: &ProfileStore,
+    vault: &Vault,
+) -> Result<Profile, ManualError> {
+    let (name, server, namespace, ca) = checked(input)?;
+    let existing = match &input.original {
+        Some(orig) => Some(
+            store
+                .get(orig)?
+                .ok_or_else(|| ManualError::NotFound(orig.clone()))?,
+        ),
+        None => None,
+    };
+    let renamed = existing.as_ref().is_none_or(|e| e.name != name);
+    if renamed && store.get(&name)?.is_some() {
+        return Err(ManualError::Taken(name));
+    }
+    let mut profile = existing
+        .clone()
+        .unwrap_or_else(|| Profile::new(name.clone(), server.clone(), Auth::None));
+    profile.name = name;
+    profile.server = server;
+    profile.namespace = namespace;
+    profile.ca = ca;
+    profile.insecure = input.insecure;
+    let mut stale = Vec::new();
+    if let Some(token) = &input.token {
+        if token.expose().trim().is_empty() {
+            return Err(invalid(
+                "the token is empty: leave the field blank to keep the current one",
+            ));
+        }
+        vault.set(&profile.id, TOKEN_FIELD, token).await?;
+        // The old credentials' entries go once the profile no longer names them.
+        stale = profile
+            .secret_fields()
+            .into_iter()
+            .filter(|f| f != TOKEN_FIELD)
+            .collect();
+        profile.auth = Auth::Token {
+            secret: TOKEN_FIELD.into(),
+        };
+    }
+    let original = input.original.clone();
+    let saved = profile.clone();
+    store.update(|list| {
+        match original
+            .as_deref()
+            .and_then(|o| list.iter().position(|p| p.name == o))
+        {
+            Some(i) => list[i] = saved,
+            None => list.push(saved),
+        }
+    })?;
+    for field in stale {
+        if let Err(e) = vault.delete(&profile.id, &field).await {
+            tracing::warn!(
+                "an old keyring entry of profile {} stays: {e}",
+                profile.name
+            );
+        }
+    }
+    Ok(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(name: &str, server: &str) -> ManualProfile {
+        ManualProfile {
+            name: name.into(),
+            server: server.into(),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn add_then_edit_keeps_what_is_not_given_again() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        let mut new = input(" prod ", " https://10.0.0.1:6443/ ");
+        new.namespace = Some(" web ".into());
+        new.token = Some(Secret::new("s3cret"));
+        let p = save(&new, &store, &vault).await.expect("add");
+        assert_eq!(
+            (p.name.as_str(), p.server.as_str()),
+            ("prod", "https://10.0.0.1:6443")
+        );
+        assert_eq!(p.namespace.as_deref(), Some("web"));
+        assert_eq!(
+            p.auth,
+            Auth::Token {
+                secret: "token".into()
+            }
+        );
+        let got = vault
+            .get(&p.id, "token")
+            .await
+            .expect("get")
+            .expect("stored");
+        assert_eq!(got.expose(), "s3cret");
+        let on_disk = std::fs::read_to_string(store.path()).expect("read");
+        assert!(!on_disk.contains("s3cret"), "{on_disk}");
+
+        // Rename, drop the namespace, keep the token.
+        let mut edit = input("production", "https://10.0.0.2:6443");
+        edit.original = Some("prod".into());
+        let e = save(&edit, &store, &vault).await.expect("edit");
+        assert_eq!(e.id, p.id);
+        assert_eq!(e.namespace, None);
+        assert_eq!(
+            e.auth,
+            Auth::Token {
+                secret: "token".into()
+            }
+        );
+        let names: Vec<String> = store
+            .list()
+            .expect("list")
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, ["production"]);
+        assert_eq!(
+            vault
+                .get(&p.id, "token")
+                .await
+                .expect("get")
+                .expect("kept")
+                .expose(),
+            "s3cret"
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_input_is_refused_in_words_and_nothing_is_saved() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        for (i, want) in [
+            (input("", "https://a:1"), "give the profile a name"),
+            (input("a", "http://a:1"), "must be an https:// URL"),
+            (input("a", "https://"), "names no host"),
+            (
+                ManualProfile {
+                    ca_pem: Some("not a cert".into()),
+                    ..input("a", "https://a:1")
+                },
+                "must be PEM",
+            ),
+            (
+                ManualProfile {
+                    token: Some(Secret::new("  ")),
+                    ..input("a", "https://a:1")
+                },
+                "the token is empty",
+            ),
+            (
+                ManualProfile {
+                    original: Some("gone".into()),
+                    ..input("a", "https://a:1")
+                },
+                "no profile named \"gone\"",
+            ),
+        ] {
+            let e = save(&i, &store, &vault).await.expect_err(want);
+            assert!(e.to_string().contains(want), "{e}");
+        }
+        assert!(store.list().expect("list").is_empty());
+        save(&input("a", "https://a:1"), &store, &vault)
+            .await
+            .expect("a");
+        let e = save(&input("a", "https://b:1"), &store, &vault)
+            .await
+            .expect_err("taken");
+        assert_eq!(
+            e.to_string(),
+            "a profile named \"a\" already exists: pick another name"
+        );
+    }
+}
