@@ -182,6 +182,23 @@ test("a failed import is explained where the user looks", async () => {
   await screenshot("import-error");
 });
 
+test("first run: Choose a file… imports the file picked in the native dialog; cancelling does nothing", async () => {
+  await page.evaluate(() => window.__podtermMock.setPickedFile(null));
+  await page.click("#choose-kubeconfig");
+  await sleep(200);
+  const before = await page.textContent(".welcome .message.error");
+  assert(/~\/\.kube\/config/.test(before ?? ""), `a cancelled dialog changed the message: ${before}`);
+  await page.evaluate(() => window.__podtermMock.setPickedFile("/home/me/dev.yaml"));
+  await page.click("#choose-kubeconfig");
+  // The mock has no file access: the import of that path fails, as a typed path's does.
+  await page.waitForFunction(
+    () => /Could not import \/home\/me\/dev\.yaml: cannot read \/home\/me\/dev\.yaml/.test(document.querySelector(".welcome .message.error")?.textContent ?? ""),
+    null,
+    { timeout: 3000 },
+  );
+  await screenshot("first-run-choose-file");
+});
+
 test("the Demo cluster: the sidebar lists the demo pods with status, ready, restarts and age", async () => {
   await page.click("#demo-cluster");
   await page.waitForSelector('.pod[data-pod="shell"]', { timeout: 5000 });
@@ -746,6 +763,84 @@ test("favourites in the dark theme", async () => {
   await screenshot("favourites-dark");
   await page.emulateMedia({ colorScheme: "light" });
   await page.mouse.move(900, 400);
+});
+
+// ------------------------------------------------------------------------- profiles by hand
+
+const formError = () => page.textContent(".profile-form .form-error");
+
+test("adding a cluster by hand: Escape cancels, a bad server is explained in the form, Save lists and selects it", async () => {
+  await page.click(".add-profile");
+  await page.click('.add-menu [data-action="add-manual"]');
+  await page.waitForSelector("dialog.profile-form[open]");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
+
+  await page.click(".add-profile");
+  await page.click('.add-menu [data-action="add-manual"]');
+  await page.waitForSelector("dialog.profile-form[open]");
+  await page.fill('.profile-form input[name="name"]', "staging");
+  await page.fill('.profile-form input[name="server"]', "http://10.0.0.1:6443");
+  await page.fill('.profile-form input[name="token"]', "s3cret");
+  await page.check('.profile-form input[name="insecure"]');
+  await page.waitForSelector(".profile-form .form-warning", { state: "visible" });
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector(".profile-form .form-error", { state: "visible", timeout: 3000 });
+  const text = await formError();
+  assert(/the server must be an https:\/\/ URL/.test(text ?? ""), `form error "${text}"`);
+  await screenshot("profile-form-error");
+
+  await page.fill('.profile-form input[name="server"]', "https://10.0.0.1:6443");
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
+  await page.waitForSelector('.profile.selected[data-profile="staging"]', { timeout: 3000 });
+  const server = await page.textContent('.profile[data-profile="staging"] .profile-server');
+  assert(server === "10.0.0.1:6443 · token", `server line "${server}"`);
+  assert(await page.$('.profile[data-profile="staging"] .profile-insecure'), "not marked insecure");
+  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "default", null, { timeout: 3000 });
+});
+
+test("editing a cluster: the form is filled, the token unchanged; rename and namespace are saved", async () => {
+  await page.hover('.profile[data-profile="staging"]');
+  await page.click('.profile[data-profile="staging"] .edit-profile');
+  await page.waitForSelector("dialog.profile-form[open]");
+  const values = await page.$eval(".profile-form", (d) => ({
+    name: d.querySelector('[name="name"]').value,
+    server: d.querySelector('[name="server"]').value,
+    namespace: d.querySelector('[name="namespace"]').value,
+    insecure: d.querySelector('[name="insecure"]').checked,
+    token: d.querySelector('[name="token"]').value,
+    placeholder: d.querySelector('[name="token"]').placeholder,
+  }));
+  assert(
+    JSON.stringify(values) ===
+      JSON.stringify({ name: "staging", server: "https://10.0.0.1:6443", namespace: "", insecure: true, token: "", placeholder: "unchanged" }),
+    `form values ${JSON.stringify(values)}`,
+  );
+  await page.fill('.profile-form input[name="name"]', "prod");
+  await page.fill('.profile-form input[name="namespace"]', "kube-system");
+  await page.uncheck('.profile-form input[name="insecure"]');
+  await screenshot("profile-form");
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
+  await page.waitForSelector('.profile.selected[data-profile="prod"]', { timeout: 3000 });
+  assert(!(await page.$('.profile[data-profile="staging"]')), "the old name is still listed");
+  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "kube-system", null, { timeout: 3000 });
+  assert(!(await page.$('.profile[data-profile="prod"] .profile-insecure')), "still marked insecure");
+  await screenshot("profile-edited");
+});
+
+test("the add menu's Choose a kubeconfig file… imports the file picked", async () => {
+  await page.evaluate(() => window.__podtermMock.setPickedFile("/home/me/other.yaml"));
+  await page.click(".add-profile");
+  await page.click('.add-menu [data-action="choose-file"]');
+  await page.waitForFunction(
+    () => /Could not import \/home\/me\/other\.yaml: cannot read/.test(document.querySelector(".sidebar .message.error")?.textContent ?? ""),
+    null,
+    { timeout: 3000 },
+  );
+  assert(await page.isHidden(".add-menu"), "the add menu stayed open");
+  await page.click('.sidebar .message.error [aria-label="Dismiss"]');
 });
 
 test("no remote content, no CSP violation, no page errors", async () => {

@@ -71,6 +71,11 @@ async function start(): Promise<void> {
           h("label", {}, "Or a kubeconfig file: "),
           path,
           h("button", { type: "submit", disabled: model.busy !== null }, "Import"),
+          h(
+            "button",
+            { type: "button", id: "choose-kubeconfig", disabled: model.busy !== null, onclick: () => void model.chooseKubeconfig() },
+            "Choose a file…",
+          ),
         ),
         "Tokens and keys go to the system keyring; Podterm never writes them to a file.",
       );

@@ -101,7 +101,9 @@ describe("pickNamespace", () => {
 });
 
 // A fake backend: answers at once, records calls, lets the test push pod events.
-function fakeBackend(opts: { profiles?: ProfileSummary[]; failNamespaces?: string; failImport?: string } = {}) {
+function fakeBackend(
+  opts: { profiles?: ProfileSummary[]; failNamespaces?: string; failImport?: string; picked?: string | null } = {},
+) {
   let profiles = [...(opts.profiles ?? [])];
   const calls: string[] = [];
   const watches = new Map<number, (e: PodEvent) => void>();
@@ -117,6 +119,19 @@ function fakeBackend(opts: { profiles?: ProfileSummary[]; failNamespaces?: strin
       profiles.push(p);
       return [p];
     },
+    profileDetails: async (name) => {
+      calls.push(`details ${name}`);
+      const p = profiles.find((x) => x.name === name)!;
+      return { ...p, caPem: null, hasToken: true };
+    },
+    saveProfile: async (input) => {
+      calls.push(`save ${input.original} → ${input.name}`);
+      if (!input.server.startsWith("https://")) throw "the server must be an https:// URL";
+      const p = { name: input.name, server: input.server, authKind: "token", insecure: input.insecure, namespace: input.namespace };
+      profiles = [...profiles.filter((x) => x.name !== input.original), p];
+      return p;
+    },
+    pickKubeconfig: async () => (calls.push("pick"), opts.picked ?? null),
     deleteProfile: async (name) => {
       calls.push(`delete ${name}`);
       profiles = profiles.filter((p) => p.name !== name);
@@ -291,6 +306,47 @@ describe("SidebarModel", () => {
     expect(m.profile).toBe("demo");
     await m.deleteProfile("demo");
     expect(m.profiles.map((p) => p.name)).toEqual(["kind-dev"]);
+    expect(m.profile).toBe("kind-dev");
+  });
+
+  it("saving a profile typed by hand lists the profiles again and selects it", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    const input = { original: null, name: "staging", server: "https://10.0.0.1:6443", namespace: "kube-system", caPem: null, insecure: false, token: "t0k" };
+    await m.saveProfile(input);
+    expect(m.profiles.map((p) => p.name)).toEqual(["demo", "staging"]);
+    expect(m.profile).toBe("staging");
+    expect(m.namespace).toBe("kube-system");
+    expect(m.notice).toBe("Added staging.");
+    // A rename: the old name is gone, the new one selected.
+    expect(await m.profileDetails("staging")).toMatchObject({ name: "staging", hasToken: true });
+    await m.saveProfile({ ...input, original: "staging", name: "prod", token: null });
+    expect(m.profiles.map((p) => p.name)).toEqual(["demo", "prod"]);
+    expect(m.profile).toBe("prod");
+    expect(m.notice).toBe("Saved prod.");
+    expect(f.calls).toContain("save staging → prod");
+    // Bad input: the rejection is the caller's (the form's) to show; nothing changes.
+    await expect(m.saveProfile({ ...input, server: "http://x" })).rejects.toBe("the server must be an https:// URL");
+    expect(m.profile).toBe("prod");
+    expect(m.error).toBeNull();
+  });
+
+  it("choosing a kubeconfig file imports it; a cancelled dialog does nothing", async () => {
+    const cancelled = fakeBackend();
+    const m1 = new SidebarModel(cancelled.backend, () => {});
+    await m1.loadProfiles();
+    await m1.chooseKubeconfig();
+    expect(cancelled.calls.filter((c) => c.startsWith("pick") || c.startsWith("import"))).toEqual(["pick"]);
+    expect(m1.busy).toBeNull();
+    expect(m1.notice).toBeNull();
+
+    const f = fakeBackend({ picked: "/home/me/dev.yaml" });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    await m.chooseKubeconfig();
+    expect(f.calls).toContain("import /home/me/dev.yaml");
+    expect(m.notice).toBe("Import of /home/me/dev.yaml: added kind-dev.");
     expect(m.profile).toBe("kind-dev");
   });
 });

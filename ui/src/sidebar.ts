@@ -7,7 +7,8 @@ import { formatAge } from "./age";
 import { clear, h, setText } from "./dom";
 import { FavouritesView, podLooksLike, savedNotice, type FavouritesModel } from "./favourites";
 import { errorMessage, type Backend } from "./ipc";
-import type { PodEvent, PodSummary, ProfileSummary } from "./ipc/types";
+import type { PodEvent, PodSummary, ProfileDetails, ProfileInput, ProfileSummary } from "./ipc/types";
+import { openProfileForm } from "./profileform";
 import type { SessionTarget } from "./tabs";
 
 // ---------------------------------------------------------------------------------------------
@@ -473,6 +474,43 @@ export class SidebarModel {
     }
   }
 
+  /** The native file dialog; a chosen file is imported as `importKubeconfig(path)` does. */
+  async chooseKubeconfig(): Promise<void> {
+    let path: string | null;
+    try {
+      path = await this.backend.pickKubeconfig();
+    } catch (err) {
+      this.fail("Could not open the file dialog", err);
+      this.changed();
+      return;
+    }
+    if (path) await this.importKubeconfig(path);
+  }
+
+  /** A profile's settings for the edit form. */
+  profileDetails(name: string): Promise<ProfileDetails> {
+    return this.backend.profileDetails(name);
+  }
+
+  /**
+   * Saves a profile typed by hand, then lists the profiles again and selects it. A rejection
+   * (bad input, in words for the user) is left to the caller: the form shows it.
+   */
+  async saveProfile(input: ProfileInput): Promise<ProfileSummary> {
+    const saved = await this.backend.saveProfile(input);
+    this.error = null;
+    this.shortNotice(input.original === null ? `Added ${saved.name}.` : `Saved ${saved.name}.`);
+    try {
+      this.profiles = await this.backend.listProfiles();
+    } catch (err) {
+      this.fail("Could not read the saved clusters", err);
+    }
+    if (!this.profiles.some((p) => p.name === saved.name)) this.profiles.push(saved);
+    this.profilesLoaded = true;
+    await this.selectProfile(saved.name);
+    return saved;
+  }
+
   /** Starts the in-app Demo cluster and selects its profile. */
   async addDemo(): Promise<void> {
     this.busy = "Starting the Demo cluster…";
@@ -576,6 +614,8 @@ export class SidebarView {
         importPath,
         h("button", { type: "submit" }, "Import file"),
       ),
+      h("button", { class: "menu-item", "data-action": "choose-file", onclick: () => this.run(() => model.chooseKubeconfig()) }, "Choose a kubeconfig file…"),
+      h("button", { class: "menu-item", "data-action": "add-manual", onclick: () => this.run(() => this.openForm(null)) }, "Add by hand…"),
       h("button", { class: "menu-item", "data-action": "demo", onclick: () => this.run(() => model.addDemo()) }, "Demo cluster"),
     );
     this.nsSelect = h("select", {
@@ -658,6 +698,22 @@ export class SidebarView {
     void fn();
   }
 
+  /** The add/edit form: `name` null adds a profile, else edits that one. */
+  private async openForm(name: string | null): Promise<void> {
+    const m = this.model;
+    let details: ProfileDetails | null = null;
+    if (name !== null) {
+      try {
+        details = await m.profileDetails(name);
+      } catch (err) {
+        m.error = `Could not read ${name}: ${errorMessage(err)}`;
+        this.render();
+        return;
+      }
+    }
+    openProfileForm({ details, save: (input) => m.saveProfile(input) });
+  }
+
   private scheduleRender(): void {
     if (this.renderQueued) return;
     this.renderQueued = true;
@@ -714,12 +770,22 @@ export class SidebarView {
               h("button", { class: "danger", onclick: () => { this.confirmDelete = null; void m.deleteProfile(p.name); } }, "Delete"),
               h("button", { onclick: () => { this.confirmDelete = null; this.render(); } }, "Keep"),
             )
-          : h("button", {
-              class: "icon-button delete-profile",
-              title: `Remove ${p.name} (and its saved credentials)`,
-              "aria-label": `Remove ${p.name}`,
-              onclick: () => { this.confirmDelete = p.name; this.render(); },
-            }, "×"),
+          : h(
+              "span",
+              { class: "profile-actions" },
+              h("button", {
+                class: "icon-button edit-profile",
+                title: `Edit ${p.name}`,
+                "aria-label": `Edit ${p.name}`,
+                onclick: () => void this.openForm(p.name),
+              }, "✎"),
+              h("button", {
+                class: "icon-button delete-profile",
+                title: `Remove ${p.name} (and its saved credentials)`,
+                "aria-label": `Remove ${p.name}`,
+                onclick: () => { this.confirmDelete = p.name; this.render(); },
+              }, "×"),
+            ),
       );
       this.profileList.appendChild(li);
     }

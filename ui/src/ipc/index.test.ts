@@ -34,6 +34,9 @@ describe("tauriBackend", () => {
     const calls: [string, unknown[]][] = [
       ["listProfiles", []],
       ["importKubeconfig", ["/k", "ctx", true]],
+      ["profileDetails", ["p"]],
+      ["saveProfile", [{ original: null, name: "p", server: "https://x:6443", namespace: null, caPem: null, insecure: false, token: null }]],
+      ["pickKubeconfig", []],
       ["deleteProfile", ["p"]],
       ["demoProfile", []],
       ["listNamespaces", ["p"]],

@@ -6,6 +6,8 @@ import type {
   FavouriteSummary,
   OpenSessionRequest,
   PodEvent,
+  ProfileDetails,
+  ProfileInput,
   ProfileSummary,
   ResolvedFavourite,
   SessionState,
@@ -19,6 +21,15 @@ export interface Backend {
   readonly kind: "tauri" | "mock";
   listProfiles(): Promise<ProfileSummary[]>;
   importKubeconfig(path: string | null, context: string | null, all: boolean): Promise<ProfileSummary[]>;
+  /** A profile's settings for the edit form (never a secret: only whether a token is stored). */
+  profileDetails(name: string): Promise<ProfileDetails>;
+  /**
+   * Adds (`original` null) or updates a profile typed by hand; rejects with words for the user
+   * ("the server must be an https:// URL, …") on bad input.
+   */
+  saveProfile(input: ProfileInput): Promise<ProfileSummary>;
+  /** The native file dialog: the kubeconfig file chosen, or null when cancelled. */
+  pickKubeconfig(): Promise<string | null>;
   deleteProfile(name: string): Promise<void>;
   demoProfile(): Promise<ProfileSummary>;
   listNamespaces(profile: string): Promise<string[]>;
@@ -106,6 +117,9 @@ export function tauriBackend(): Backend {
     listProfiles: () => invoke<ProfileSummary[]>("list_profiles"),
     importKubeconfig: (path, context, all) =>
       invoke<ProfileSummary[]>("import_kubeconfig", { path, context, all }),
+    profileDetails: (name) => invoke<ProfileDetails>("profile_details", { name }),
+    saveProfile: (input) => invoke<ProfileSummary>("save_profile", { input }),
+    pickKubeconfig: () => invoke<string | null>("pick_kubeconfig"),
     deleteProfile: (name) => invoke<void>("delete_profile", { name }),
     demoProfile: () => invoke<ProfileSummary>("demo_profile"),
     listNamespaces: (profile) => invoke<string[]>("list_namespaces", { profile }),

@@ -12,6 +12,8 @@
 // picks the newest Ready pod that is not terminating, or says which pods exist and why none is
 // Ready, in the engine's words. Requests (the tray, `--connect NAME`) come from
 // window.__podtermMock.requestOpen(NAME) and are held until the UI listens, as the app holds them.
+// Profiles typed by hand are kept in memory; the "native file dialog" answers the path set with
+// window.__podtermMock.setPickedFile(PATH | null).
 import type { Backend } from "./index";
 import type {
   AppRequest,
@@ -19,6 +21,7 @@ import type {
   OpenSessionRequest,
   PodEvent,
   PodSummary,
+  ProfileDetails,
   ProfileSummary,
   ResolvedFavourite,
   SessionState,
@@ -600,6 +603,8 @@ export interface MockControls {
   requestFavouritesChanged(): void;
   /** Whether the UI listens for requests (watch_requests was called). */
   listening(): boolean;
+  /** What pick_kubeconfig (the native file dialog) answers next: a path, or null (cancelled). */
+  setPickedFile(path: string | null): void;
   HIGH_WATER: number;
   LOW_WATER: number;
   CHUNK_MAX: number;
@@ -636,6 +641,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     namespace: "demo",
   };
   let profiles: ProfileSummary[] = withDemo ? [demo] : [];
+  /** What profile_details adds to a summary: a CA as PEM, whether a token is stored. */
+  const profileExtras = new Map<string, { caPem: string | null; hasToken: boolean }>();
+  let pickedFile: string | null = null;
   const pods: PodSummary[] = [...demoPods(), ...otherPods()];
   const watches = new Map<
     number,
@@ -880,6 +888,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     requestOpen: (name) => pushRequest({ kind: "openFavourite", name }),
     requestFavouritesChanged: () => pushRequest({ kind: "favouritesChanged" }),
     listening: () => requestSink !== null,
+    setPickedFile: (path) => {
+      pickedFile = path;
+    },
     HIGH_WATER,
     LOW_WATER,
     CHUNK_MAX,
@@ -909,10 +920,64 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
         ? `cannot read ${path}: the browser preview has no file access (run the Podterm app to import a kubeconfig)`
         : "no kubeconfig could be read: the browser preview has no file access (run the Podterm app, or use the Demo cluster)";
     },
+    async profileDetails(name) {
+      await tick();
+      const p = requireProfile(name);
+      const extra = profileExtras.get(name);
+      const details: ProfileDetails = {
+        name: p.name,
+        server: p.server,
+        namespace: p.namespace,
+        caPem: extra?.caPem ?? null,
+        insecure: p.insecure,
+        authKind: p.authKind,
+        hasToken: extra?.hasToken ?? false,
+      };
+      return details;
+    },
+    async saveProfile(input) {
+      await tick(20);
+      // As podterm_core::manual validates.
+      const name = input.name.trim();
+      if (!name) throw "give the profile a name";
+      const rest = input.server.trim().match(/^https:\/\/(.*)$/i)?.[1];
+      if (rest === undefined) throw "the server must be an https:// URL, e.g. https://10.0.0.1:6443";
+      if (!rest || /\s/.test(rest)) throw "the server URL names no host, or has spaces in it";
+      const caPem = input.caPem?.trim() || null;
+      if (caPem && !caPem.includes("-----BEGIN CERTIFICATE-----")) {
+        throw "the CA certificate must be PEM (-----BEGIN CERTIFICATE----- …), as in a kubeconfig's certificate-authority-data decoded";
+      }
+      const old = input.original === null ? undefined : requireProfile(input.original);
+      if (name !== input.original && profiles.some((p) => p.name === name)) {
+        throw `a profile named "${name}" already exists: pick another name`;
+      }
+      const hadToken = input.original === null ? false : (profileExtras.get(input.original)?.hasToken ?? false);
+      const hasToken = input.token !== null || hadToken;
+      const saved: ProfileSummary = {
+        name,
+        server: `https://${rest}`,
+        authKind: input.token !== null ? "token" : (old?.authKind ?? "none"),
+        insecure: input.insecure,
+        namespace: input.namespace?.trim() || null,
+      };
+      if (old) {
+        profiles = profiles.map((p) => (p === old ? saved : p));
+        profileExtras.delete(old.name);
+      } else {
+        profiles.push(saved);
+      }
+      profileExtras.set(name, { caPem, hasToken });
+      return { ...saved };
+    },
+    async pickKubeconfig() {
+      await tick();
+      return pickedFile;
+    },
     async deleteProfile(name) {
       await tick();
       requireProfile(name);
       profiles = profiles.filter((p) => p.name !== name);
+      profileExtras.delete(name);
     },
     async demoProfile() {
       await tick(120);

@@ -7,6 +7,9 @@
 // argument `on_event` into the JavaScript key `onEvent`); `./generated/commands.ts` has them typed:
 //   list_profiles()                                          -> ProfileSummary[]
 //   import_kubeconfig({ path, context, all })                -> ProfileSummary[]
+//   profile_details({ name })                                -> ProfileDetails (no secret)
+//   save_profile({ input: ProfileInput })                    -> ProfileSummary
+//   pick_kubeconfig()                                        -> string | null (null: cancelled)
 //   delete_profile({ name })                                 -> void
 //   demo_profile()                                           -> ProfileSummary
 //   list_namespaces({ profile })                             -> string[]
@@ -32,6 +35,8 @@ export type {
   PodEvent,
   PodEventType,
   PodSummary,
+  ProfileDetails,
+  ProfileInput,
   ProfileSummary,
   ResolvedFavourite,
   SessionState,
