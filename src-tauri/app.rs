@@ -17,10 +17,10 @@ use podterm_core::cluster::{self, Cluster};
 use podterm_core::flow::{Credit, FlowConfig};
 use podterm_core::import::{self, ImportOptions};
 use podterm_core::manual::{self, ManualProfile};
-use podterm_core::profiles::{Auth, Profile, ProfileStore};
+use podterm_core::profiles::{Profile, ProfileStore};
 use podterm_core::terminal::{self, Control, TerminalEnd, TerminalRequest};
 use podterm_core::vault::Secret;
-use podterm_core::{shellenv, vault::Vault};
+use podterm_core::vault::Vault;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -282,23 +282,13 @@ impl App {
             self.inner.demo.start().await?;
         }
         let (profile, vault) = self.profile(name)?;
-        let plugin_path = match profile.auth {
-            Auth::ExecPlugin { .. } => Some(shellenv::plugin_path_once().await),
-            _ => None,
-        };
         // connect_profile's future is not Send (oidc::refresh keeps a form_urlencoded
         // Serializer across an await), so it runs to completion on a blocking thread.
         let rt = self.inner.rt.clone();
         let c = self
             .inner
             .rt
-            .spawn_blocking(move || {
-                rt.block_on(cluster::connect_profile(
-                    &profile,
-                    &vault,
-                    plugin_path.as_deref(),
-                ))
-            })
+            .spawn_blocking(move || rt.block_on(cluster::connect_saved(&profile, &vault)))
             .await
             .map_err(|e| format!("connecting to the cluster failed: {e}"))?
             .map_err(|e| e.to_string())?;

@@ -47,11 +47,16 @@ pub async fn save_profile(app: State<'_, App>, input: ProfileInput) -> Res<Profi
 #[tauri::command]
 pub async fn pick_kubeconfig(handle: AppHandle) -> Res<Option<String>> {
     use tauri_plugin_dialog::DialogExt;
-    let picked = handle
-        .dialog()
-        .file()
-        .set_title("Import a kubeconfig")
-        .blocking_pick_file();
+    // The dialog waits for the user: not on a worker of the runtime that runs the sessions.
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        handle
+            .dialog()
+            .file()
+            .set_title("Import a kubeconfig")
+            .blocking_pick_file()
+    })
+    .await
+    .map_err(|e| format!("the file dialog failed: {e}"))?;
     match picked.map(|p| p.into_path()) {
         None => Ok(None),
         Some(Ok(path)) => Ok(Some(path.display().to_string())),

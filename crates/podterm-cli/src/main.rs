@@ -13,7 +13,6 @@ use podterm_core::import::{self, ImportOptions};
 use podterm_core::pods::{self, PodTarget};
 use podterm_core::profiles::ProfileStore;
 use podterm_core::protocol::Outcome;
-use podterm_core::shellenv;
 use podterm_core::vault::Vault;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -255,27 +254,13 @@ fn no_profile(store: &ProfileStore, name: &str, favourite: Option<&str>) -> Fail
     })
 }
 
-/// A client for a saved profile; its secrets come from the OS keyring.
+/// A client for a saved profile; its secrets come from the OS keyring (only when it has any).
 async fn connect_profile(
     profile: &podterm_core::profiles::Profile,
     namespace: Option<&str>,
 ) -> Result<podterm_core::cluster::Cluster, Failure> {
-    let vault = Vault::os()?;
-    // Credential plugins get the login shell's PATH, as in a terminal.
-    let plugin_path = match profile.auth {
-        podterm_core::profiles::Auth::ExecPlugin { .. } => {
-            let login = shellenv::user_login_env().await.ok();
-            Some(shellenv::plugin_path(
-                login
-                    .as_ref()
-                    .and_then(|e| e.get("PATH"))
-                    .map(String::as_str),
-                std::env::var("PATH").ok().as_deref(),
-            ))
-        }
-        _ => None,
-    };
-    let mut cluster = cluster::connect_profile(profile, &vault, plugin_path.as_deref()).await?;
+    let vault = Vault::for_profile(profile)?;
+    let mut cluster = cluster::connect_saved(profile, &vault).await?;
     if let Some(ns) = namespace {
         cluster.namespace = ns.to_string();
     }
@@ -358,9 +343,10 @@ async fn profile(cmd: ProfileCmd) -> Result<i32, Failure> {
             let Some(p) = store.get(&name)? else {
                 return Err(Failure(format!("no profile named \"{name}\"")));
             };
-            let vault = Vault::os()?;
-            for field in p.secret_fields() {
-                vault.delete(&p.id, &field).await?;
+            let fields = p.secret_fields();
+            if !fields.is_empty() {
+                let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                Vault::os()?.delete_profile(&p.id, &fields).await?;
             }
             store.remove(&name)?;
             println!("removed {name}");

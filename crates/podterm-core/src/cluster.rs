@@ -184,7 +184,7 @@ pub fn describe(e: &dyn std::error::Error) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileConnectError {
     /// A secret the profile needs is not in the vault.
-    #[error("the {field} of profile \"{profile}\" is not in the keyring: import the profile again (podterm profile import) or re-enter it in Profile ▸ Credentials")]
+    #[error("the {field} of profile \"{profile}\" is not in the keyring: edit the profile and enter it again, or import it again (podterm profile import)")]
     MissingSecret { profile: String, field: String },
     #[error(transparent)]
     Vault(#[from] crate::vault::VaultError),
@@ -200,6 +200,19 @@ pub enum ProfileConnectError {
     Cluster(#[from] ClusterError),
     #[error(transparent)]
     Oidc(#[from] crate::oidc::OidcError),
+}
+
+/// A client for a saved profile as an app or the CLI connects: a credential plugin gets the
+/// login shell's PATH (read once per process), as it would in a terminal.
+pub async fn connect_saved(
+    profile: &crate::profiles::Profile,
+    vault: &crate::vault::Vault,
+) -> Result<Cluster, ProfileConnectError> {
+    let plugin_path = match profile.auth {
+        crate::profiles::Auth::ExecPlugin { .. } => Some(crate::shellenv::plugin_path_once().await),
+        _ => None,
+    };
+    connect_profile(profile, vault, plugin_path.as_deref()).await
 }
 
 /// Builds a client for a saved profile: its secrets come from the vault and go into an

@@ -161,7 +161,8 @@ pub async fn pump(
                 break;
             }
             let buf = batch.get_or_insert_with(|| {
-                let mut b = BytesMut::with_capacity(cfg.max_batch);
+                // Sized for what is here; a flood grows it (a keystroke's echo stays small).
+                let mut b = BytesMut::with_capacity(size + next.len());
                 if let Some(s) = single.take() {
                     b.extend_from_slice(&s);
                 }

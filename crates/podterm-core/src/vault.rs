@@ -109,6 +109,16 @@ impl Vault {
     }
 
     /// Whether secrets survive this run.
+    /// The vault a saved profile needs: the OS keyring when it has secrets there, else an empty
+    /// in-memory one (a token-file or key-file profile works where no keyring runs).
+    pub fn for_profile(profile: &crate::profiles::Profile) -> Result<Vault, VaultError> {
+        if profile.secret_fields().is_empty() {
+            Ok(Vault::memory())
+        } else {
+            Vault::os()
+        }
+    }
+
     pub fn is_persistent(&self) -> bool {
         matches!(self.backend, Backend::Keyring)
     }
@@ -499,6 +509,14 @@ mod os_store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profile_without_secrets_needs_no_keyring() {
+        use crate::profiles::{Auth, Profile};
+        let p = Profile::new("a", "https://x.test", Auth::TokenFile { path: "/t".into() });
+        let v = Vault::for_profile(&p).expect("no keyring needed");
+        assert!(!v.is_persistent());
+    }
 
     #[test]
     fn secret_debug_is_redacted() {
