@@ -150,13 +150,6 @@ try {
   log(`idle: ${JSON.stringify(results.idle)}`);
 
   // Click → first prompt byte, against kubectl exec → first byte.
-  const installProbe = () =>
-    app.exec(() => {
-      const w = window;
-      w.__bench = { opened: [] };
-      return true;
-    });
-  await installProbe();
   const opens = [];
   for (let i = 0; i < OPENS; i++) {
     await app.click('.pod[data-pod="shell"] .pod-line');

@@ -159,7 +159,6 @@ describe("FavouritesModel", () => {
       "rename web → front",
       "list",
       "reorder front,db",
-      "list",
       "delete db",
       "list",
     ]);
@@ -213,6 +212,27 @@ describe("FavouritesModel", () => {
     const second = m.move("c", -1);
     expect(m.list.map((x) => x.name)).toEqual(["c", "a", "b"]);
     await Promise.all([first, second]);
+    expect(f.list().map((x) => x.name)).toEqual(["c", "a", "b"]);
+    expect(m.list.map((x) => x.name)).toEqual(["c", "a", "b"]);
+    m.dispose();
+  });
+
+  it("a move made while an earlier one is still being saved is kept (slow backend)", async () => {
+    const f = fakeBackend([fav("a"), fav("b"), fav("c")]);
+    const reorder = f.backend.reorderFavourites.bind(f.backend);
+    f.backend.reorderFavourites = async (names: string[]) => {
+      await new Promise((r) => setTimeout(r, 20));
+      return reorder(names);
+    };
+    const m = new FavouritesModel(f.backend, { open: () => {} });
+    await m.load();
+    const first = m.move("c", -1);
+    expect(m.list.map((x) => x.name)).toEqual(["a", "c", "b"]);
+    await flush(); // the first reorder is on its way
+    const second = m.move("c", -1);
+    expect(m.list.map((x) => x.name)).toEqual(["c", "a", "b"]);
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(f.calls.filter((c) => c.startsWith("reorder"))).toEqual(["reorder a,c,b", "reorder c,a,b"]);
     expect(f.list().map((x) => x.name)).toEqual(["c", "a", "b"]);
     expect(m.list.map((x) => x.name)).toEqual(["c", "a", "b"]);
     m.dispose();

@@ -272,15 +272,19 @@ export class FavouritesModel {
     this.changed();
     return this.serial(async () => {
       try {
-        // The order as the list shows it when this call runs (later moves included).
-        await this.backend.reorderFavourites(this.list.map((f) => f.name));
+        // The order this move made; a later move sends its own, so nothing is lost.
+        await this.backend.reorderFavourites(order);
       } catch (err) {
         this.error = `Could not reorder the favourites: ${errorMessage(err)}`;
         await this.reload();
         return false;
       }
-      this.error = null;
-      await this.reload();
+      // No reload: the list already shows this order, and reading it back while a later
+      // move waits would show the older order over it.
+      if (this.error !== null) {
+        this.error = null;
+        this.changed();
+      }
       return true;
     });
   }

@@ -26,20 +26,28 @@ async function start(): Promise<void> {
   root.appendChild(main);
   const welcome = h("div", { class: "welcome" });
   main.appendChild(welcome);
-  workspace = new Workspace(backend, main, { onTabsChanged: () => renderWelcome() });
+  workspace = new Workspace(backend, main, { onTabsChanged: renderWelcome });
   const hook = podtermHook();
   hook.favourites = () => favourites.list.map((f) => ({ ...f, command: [...f.command] }));
 
+  // Built once: what is typed here survives re-renders (a failed import keeps the path).
+  const path = h("input", { type: "text", placeholder: "/path/to/kubeconfig", "aria-label": "Kubeconfig file to import", spellcheck: "false" });
+  let shown: string | null = null;
+
   function renderWelcome(): void {
     const tabs = workspace?.model.list().length ?? 0;
+    // Only what the card shows; pod events and the like change none of it.
+    const key = JSON.stringify([tabs, model.profilesLoaded, model.profiles.length, model.busy, model.error]);
+    if (key === shown) return;
+    shown = key;
     welcome.hidden = tabs > 0;
     if (tabs > 0) return;
+    const typing = document.activeElement === path;
     clear(welcome);
     const card = h("div", { class: "welcome-card" }, h("h1", {}, "Podterm"), h("p", { class: "lead" }, "A shell in any pod, in a terminal tab."));
     if (!model.profilesLoaded) {
       card.appendChild(h("p", {}, "Loading your clusters…"));
     } else if (model.profiles.length === 0) {
-      const path = h("input", { type: "text", placeholder: "/path/to/kubeconfig", "aria-label": "Kubeconfig file to import", spellcheck: "false" });
       card.append(
         h("p", {}, "No cluster is saved yet. Import the clusters you use with kubectl, or try the built-in Demo cluster."),
         h(
@@ -96,6 +104,7 @@ async function start(): Promise<void> {
       );
     }
     welcome.appendChild(card);
+    if (typing && path.isConnected) path.focus();
   }
 
   model.onChange(renderWelcome);
@@ -105,7 +114,7 @@ async function start(): Promise<void> {
   backend
     .watchRequests((request) => favourites.handleRequest(request))
     .catch((err: unknown) => {
-      favourites.report(`Requests from the tray cannot reach this window: ${errorMessage(err)}`);
+      favourites.report(`Requests from the tray cannot reach this window: ${errorMessage(err)}; restart Podterm to use the tray and --connect.`);
     });
   await Promise.all([favourites.load(), model.loadProfiles()]);
 }

@@ -294,6 +294,46 @@ describe("SidebarModel", () => {
     expect(m2.busy).toBeNull();
   });
 
+  it("'Connecting to …' goes when a newer selection or a reset supersedes it", async () => {
+    const f = fakeBackend({ profiles: [demoProfile, { ...demoProfile, name: "slow" }] });
+    const gates: Array<() => void> = [];
+    const listNamespaces = f.backend.listNamespaces;
+    f.backend.listNamespaces = async (profile) => {
+      if (profile === "slow") await new Promise<void>((r) => gates.push(r));
+      return listNamespaces(profile);
+    };
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    expect(m.profile).toBe("demo");
+    // A slow connect superseded by a namespace picked meanwhile: busy goes at once.
+    const slow = m.selectProfile("slow");
+    expect(m.busy).toBe("Connecting to slow…");
+    await m.selectNamespace("default");
+    expect(m.busy).toBeNull();
+    gates.shift()!();
+    await slow;
+    expect(m.busy).toBeNull();
+    // Superseded by a quick selection: the newer answer clears it; the stale answer leaves it be.
+    const slow2 = m.selectProfile("slow");
+    await m.selectProfile("demo");
+    expect(m.busy).toBeNull();
+    const slow3 = m.selectProfile("slow");
+    gates.shift()!();
+    await slow2;
+    expect(m.busy).toBe("Connecting to slow…"); // slow3's own, still waiting
+    gates.shift()!();
+    await slow3;
+    expect(m.busy).toBeNull();
+    expect(m.profile).toBe("slow");
+    // A reset (the profile deleted) while connecting: busy goes, first-run buttons work again.
+    const slow4 = m.selectProfile("slow");
+    await m.deleteProfile("slow");
+    expect(m.busy).toBeNull();
+    gates.shift()!();
+    await slow4;
+    expect(m.busy).toBeNull();
+  });
+
   it("import selects the first imported profile; delete falls back", async () => {
     const f = fakeBackend();
     const m = new SidebarModel(f.backend, () => {});

@@ -186,6 +186,8 @@ export class SidebarModel {
   private watchId: number | null = null;
   /** Bumped on every profile or namespace switch: answers for an older one are dropped. */
   private generation = 0;
+  /** The generation of the selectProfile whose "Connecting to …" is in `busy`, if any. */
+  private connectingGen: number | null = null;
   private listeners = new Set<SidebarListener>();
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -281,8 +283,17 @@ export class SidebarModel {
     }
   }
 
+  /** Clears a "Connecting to …" message (not an import's or the Demo's); true if it did. */
+  private endConnecting(): boolean {
+    if (this.connectingGen === null) return false;
+    this.connectingGen = null;
+    this.busy = null;
+    return true;
+  }
+
   private resetSelection(): void {
     this.generation++;
+    this.endConnecting();
     this.stopWatch();
     this.profile = null;
     this.namespaces = [];
@@ -303,29 +314,36 @@ export class SidebarModel {
     this.pods.clear();
     this.picker = null;
     this.busy = `Connecting to ${name}…`;
+    this.connectingGen = gen;
     storage()?.setItem(LAST_PROFILE_KEY, name);
     this.changed();
     let namespaces: string[];
     try {
       namespaces = await this.backend.listNamespaces(name);
     } catch (err) {
-      if (gen !== this.generation) return;
+      if (gen !== this.generation) return this.staleConnect(gen);
       // Without the right to list namespaces, the profile's own namespace may still be usable.
       this.fail(`Could not list the namespaces of ${name}`, err);
       namespaces = [profile.namespace ?? "default"];
     }
-    if (gen !== this.generation) return;
-    this.busy = null;
+    if (gen !== this.generation) return this.staleConnect(gen);
+    this.endConnecting();
     this.namespaces = [...namespaces].sort();
     const ns = pickNamespace(this.namespaces, profile.namespace);
     if (ns) await this.selectNamespace(ns);
     else this.changed();
   }
 
+  /** A superseded selectProfile's answer: its "Connecting to …" goes unless a newer one set it. */
+  private staleConnect(gen: number): void {
+    if (this.connectingGen === gen && this.endConnecting()) this.changed();
+  }
+
   async selectNamespace(namespace: string): Promise<void> {
     const profile = this.profile;
     if (profile === null) return;
     const gen = ++this.generation;
+    this.endConnecting(); // a namespace chosen while connecting supersedes the connect
     this.stopWatch();
     this.namespace = namespace;
     this.pods.clear();
@@ -460,6 +478,7 @@ export class SidebarModel {
   async importKubeconfig(path: string | null): Promise<void> {
     const what = path ? `Import of ${path}` : "Import of ~/.kube/config";
     this.busy = path ? `Importing ${path}…` : "Importing ~/.kube/config…";
+    this.connectingGen = null; // this message replaces a "Connecting to …"
     this.error = null;
     this.notice = null;
     this.changed();
@@ -514,6 +533,7 @@ export class SidebarModel {
   /** Starts the in-app Demo cluster and selects its profile. */
   async addDemo(): Promise<void> {
     this.busy = "Starting the Demo cluster…";
+    this.connectingGen = null; // this message replaces a "Connecting to …"
     this.error = null;
     this.notice = null;
     this.changed();

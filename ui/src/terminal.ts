@@ -176,10 +176,6 @@ export function setFontSize(size: number): number {
   return fontSize;
 }
 
-export function getFontSize(): number {
-  return fontSize;
-}
-
 export class TerminalView {
   readonly term: Terminal;
   readonly element: HTMLElement;
@@ -359,10 +355,6 @@ export class TerminalView {
     this.searchAddon.clearDecorations();
     setText(this.searchCount, "");
     this.term.focus();
-  }
-
-  get searchOpen(): boolean {
-    return !this.searchBar.hidden;
   }
 
   private searchOptions(incremental: boolean): ISearchOptions {

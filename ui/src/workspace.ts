@@ -40,7 +40,7 @@ interface Runtime {
 
 export interface WorkspaceOptions {
   /** Called when the set of tabs changes (the shell shows its welcome screen when empty). */
-  onTabsChanged?(count: number): void;
+  onTabsChanged?(): void;
 }
 
 export class Workspace {
@@ -123,7 +123,7 @@ export class Workspace {
       onOpenLink: (uri) => {
         this.backend.openUrl(uri).then(
           () => this.toast(tab.id, "Opened in your browser"),
-          (e: unknown) => this.toast(tab.id, errorMessage(e)),
+          (e: unknown) => this.toast(tab.id, `Could not open ${uri} in your browser: ${errorMessage(e)}`),
         );
       },
     });
@@ -240,7 +240,7 @@ export class Workspace {
     if (!tab || !rt) return;
     switch (inputAction(tab.status, data)) {
       case "send":
-        if (tab.sessionId !== null) this.send(tab.sessionId, rt, data);
+        if (tab.sessionId !== null) this.send(tabId, rt, data);
         else this.queue(rt, data);
         break;
       case "queue":
@@ -264,13 +264,24 @@ export class Workspace {
     if (!tab || !rt || !rt.queued || tab.sessionId === null || tab.status.kind !== "connected") return;
     const data = rt.queued;
     rt.queued = "";
-    this.send(tab.sessionId, rt, data);
+    this.send(tabId, rt, data);
   }
 
-  /** send_input, one call at a time per tab so that keystrokes cannot overtake each other. */
-  private send(sessionId: number, rt: Runtime, data: string): void {
+  /**
+   * send_input to the tab's current session, one call at a time per tab so that keystrokes
+   * cannot overtake each other. The session is read again for every call: input that waited
+   * behind a call to a session since replaced (a reopen) goes to the new one, never the old.
+   */
+  private send(tabId: number, rt: Runtime, data: string): void {
     if (rt.sending) {
       rt.outbox += data;
+      return;
+    }
+    if (this.runtimes.get(tabId) !== rt) return; // the tab is closed
+    const sessionId = this.model.get(tabId)?.sessionId ?? null;
+    if (sessionId === null) {
+      // Between sessions (a reopen is connecting): the new session takes it once connected.
+      this.queue(rt, data);
       return;
     }
     rt.sending = true;
@@ -284,7 +295,7 @@ export class Workspace {
         if (rt.outbox) {
           const next = rt.outbox;
           rt.outbox = "";
-          this.send(sessionId, rt, next);
+          this.send(tabId, rt, next);
         }
       });
   }
@@ -383,12 +394,20 @@ export class Workspace {
       if (t.status.kind === "connecting") connecting = true;
     }
     if (connecting && this.connectTimer === null) {
-      this.connectTimer = setInterval(() => this.render(), 500);
+      this.connectTimer = setInterval(() => this.tickConnecting(), 500);
     } else if (!connecting && this.connectTimer !== null) {
       clearInterval(this.connectTimer);
       this.connectTimer = null;
     }
-    this.opts.onTabsChanged?.(tabs.length);
+    this.opts.onTabsChanged?.();
+  }
+
+  /** The seconds in the banners of connecting tabs; the tab bar stays as it is (clicks land). */
+  private tickConnecting(): void {
+    for (const t of this.model.list()) {
+      const rt = this.runtimes.get(t.id);
+      if (rt && t.status.kind === "connecting") this.renderBanner(t, rt);
+    }
   }
 
   private renderBanner(t: Tab, rt: Runtime): void {
