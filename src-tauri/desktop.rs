@@ -11,7 +11,7 @@ use tauri::{AppHandle, Manager, Runtime, WebviewWindowBuilder};
 
 pub const MAIN_WINDOW: &str = "main";
 
-/// Desktop state beside [`crate::app::App`].
+/// Desktop state beside the registries of [`crate::state`].
 pub struct Desktop {
     pub requests: Requests,
     /// Where settings.json lives (`None`: no config directory; the setting is not saved).

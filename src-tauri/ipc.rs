@@ -5,7 +5,6 @@
 //! Secrets never appear here: a profile crosses as name, server and auth *kind*.
 
 use podterm_core::browse::{self, ChangeKind, PodChange};
-use podterm_core::exec::ExecError;
 use podterm_core::favourites::{Favourite, Target};
 use podterm_core::profiles::{Auth, Ca, Profile};
 use podterm_core::protocol::Outcome;
@@ -252,42 +251,72 @@ pub struct OpenSessionRequest {
 /// A session's state (sent on `open_session`'s state channel): `connecting`, then `connected`,
 /// then `exited` (the command's exit code; 137 when the pod was deleted) or `lost` (no exit
 /// code: refused at open, connection broken or dead, stream ended without a status; `reason`
-/// says why in words the user can act on).
+/// says why in words the user can act on). A final state counts the output bytes sent before
+/// it (`outputBytes`): the UI shows it once its terminal has written that many, so the state
+/// never overtakes the last output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum SessionState {
     Connecting,
     Connected,
-    Exited { code: i32 },
-    Lost { reason: String },
+    Exited {
+        code: i32,
+        #[serde(rename = "outputBytes")]
+        #[cfg_attr(test, ts(type = "number"))]
+        output_bytes: u64,
+    },
+    Lost {
+        reason: String,
+        #[serde(rename = "outputBytes")]
+        #[cfg_attr(test, ts(type = "number"))]
+        output_bytes: u64,
+    },
 }
 
 impl SessionState {
-    /// The state a session ends in, from the engine's result.
-    pub fn ended(result: Result<Outcome, ExecError>) -> Self {
-        match result {
-            Ok(Outcome::Success) => SessionState::Exited { code: 0 },
-            Ok(Outcome::Exit(code)) => SessionState::Exited { code },
-            // The command did not run (or the server gave up on it): its words.
-            Ok(Outcome::Failure { reason, message }) => SessionState::Lost {
-                reason: if message.is_empty() {
-                    format!("the command failed ({reason})")
-                } else {
-                    message
-                },
-            },
-            Err(e) => SessionState::Lost {
-                reason: e.to_string(),
-            },
-        }
-    }
-
     pub fn is_final(&self) -> bool {
         matches!(
             self,
             SessionState::Exited { .. } | SessionState::Lost { .. }
         )
+    }
+}
+
+/// How a session ended, before its output is counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// The command's status arrived.
+    Finished(Outcome),
+    /// No exit code: why, in words the user can act on.
+    Lost(String),
+}
+
+impl SessionEnd {
+    /// The final state, after `output_bytes` bytes of output.
+    pub fn into_state(self, output_bytes: u64) -> SessionState {
+        match self {
+            SessionEnd::Finished(Outcome::Success) => SessionState::Exited {
+                code: 0,
+                output_bytes,
+            },
+            SessionEnd::Finished(Outcome::Exit(code)) => {
+                SessionState::Exited { code, output_bytes }
+            }
+            // The command did not run (or the server gave up on it): its words.
+            SessionEnd::Finished(Outcome::Failure { reason, message }) => SessionState::Lost {
+                reason: if message.is_empty() {
+                    format!("the command failed ({reason})")
+                } else {
+                    message
+                },
+                output_bytes,
+            },
+            SessionEnd::Lost(reason) => SessionState::Lost {
+                reason,
+                output_bytes,
+            },
+        }
     }
 }
 
@@ -338,67 +367,61 @@ mod tests {
         assert_eq!(j(SessionState::Connecting), json!({"state": "connecting"}));
         assert_eq!(j(SessionState::Connected), json!({"state": "connected"}));
         assert_eq!(
-            j(SessionState::Exited { code: 3 }),
-            json!({"state": "exited", "code": 3})
+            j(SessionState::Exited {
+                code: 3,
+                output_bytes: 12
+            }),
+            json!({"state": "exited", "code": 3, "outputBytes": 12})
         );
         assert_eq!(
-            j(SessionState::Lost { reason: "x".into() }),
-            json!({"state": "lost", "reason": "x"})
+            j(SessionState::Lost {
+                reason: "x".into(),
+                output_bytes: 0
+            }),
+            json!({"state": "lost", "reason": "x", "outputBytes": 0})
         );
     }
 
     #[test]
     fn engine_outcomes_map_to_states() {
         use SessionState::*;
+        let end = |o: Outcome| SessionEnd::Finished(o).into_state(5);
         assert_eq!(
-            SessionState::ended(Ok(Outcome::Success)),
-            Exited { code: 0 }
-        );
-        assert_eq!(
-            SessionState::ended(Ok(Outcome::Exit(3))),
-            Exited { code: 3 }
+            end(Outcome::Success),
+            Exited {
+                code: 0,
+                output_bytes: 5
+            }
         );
         // The pod was deleted: the kubelet's status says 137.
         assert_eq!(
-            SessionState::ended(Ok(Outcome::Exit(137))),
-            Exited { code: 137 }
+            end(Outcome::Exit(137)),
+            Exited {
+                code: 137,
+                output_bytes: 5
+            }
         );
         assert_eq!(
-            SessionState::ended(Ok(Outcome::Failure {
+            end(Outcome::Failure {
                 reason: "InternalError".into(),
                 message: "exec: \"bash\": executable file not found in $PATH".into(),
-            })),
+            }),
             Lost {
-                reason: "exec: \"bash\": executable file not found in $PATH".into()
+                reason: "exec: \"bash\": executable file not found in $PATH".into(),
+                output_bytes: 5
             }
         );
         assert_eq!(
-            SessionState::ended(Err(ExecError::NoStatus)),
+            end(Outcome::Failure {
+                reason: "InternalError".into(),
+                message: String::new(),
+            }),
             Lost {
-                reason:
-                    "the connection ended before the command's status: output may be incomplete"
-                        .into()
+                reason: "the command failed (InternalError)".into(),
+                output_bytes: 5
             }
         );
-        let Lost { reason } = SessionState::ended(Err(ExecError::Deadline(30))) else {
-            panic!("a dead link is lost");
-        };
-        assert!(
-            reason.starts_with("no data from the API server for 30 s"),
-            "{reason}"
-        );
-        let forbidden = ExecError::Api {
-            code: 403,
-            reason: "Forbidden".into(),
-            message: "pods \"shell\" is forbidden: User \"viewer\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"demo\"".into(),
-        };
-        assert_eq!(
-            SessionState::ended(Err(forbidden)),
-            Lost {
-                reason: "Error from server (Forbidden): pods \"shell\" is forbidden: User \"viewer\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"demo\"".into()
-            }
-        );
-        assert!(!Connected.is_final() && Exited { code: 0 }.is_final());
+        assert!(!Connected.is_final() && end(Outcome::Success).is_final());
     }
 
     #[test]

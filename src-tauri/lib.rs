@@ -1,31 +1,35 @@
-//! Podterm's desktop app: the Tauri shell over podterm-core.
+//! Podterm's desktop app: the Tauri shell over podterm-core. docs/architecture.md has the map.
 //!
-//! - [`commands`]: the IPC commands, a few lines each.
-//! - [`ipc`]: their payloads (TypeScript twins generated into `ui/src/ipc/generated/`).
-//! - [`app`]: the state behind them: profiles, clients, sessions and watches by id.
+//! - `contract.rs`: every IPC command declared once; [`commands`] holds their handlers, one
+//!   module per area, and the Tauri commands generated from the contract.
+//! - [`error`]: the one error every command fails with (`{ kind, message, hint }`).
+//! - [`ipc`]: the payloads (TypeScript twins generated into `ui/src/ipc/generated/`).
+//! - [`state`]: the registries behind the commands: profiles, sessions, watches; favourites.
 //! - [`demo`]: the in-app Demo cluster (testcluster on loopback).
-//! - [`favourites`]: favourites for the sidebar and the tray.
-//! - [`desktop`], [`tray`], [`requests`], [`launch`]: one window shown or made again, the tray
-//!   menu, requests from outside the window, `--connect NAME` and `podterm://connect/NAME`.
+//! - [`desktop`], [`tray`], [`requests`], [`launch`], [`links`]: one window shown or made
+//!   again, the tray menu, requests from outside the window, `--connect NAME` and
+//!   `podterm://connect/NAME`, links opened in the browser.
 //!
 //! No Kubernetes logic lives here: that is podterm-core's.
 
-pub mod app;
+#[macro_use]
+#[path = "contract.rs"]
+mod contract;
+
 pub mod commands;
 pub mod demo;
 pub mod desktop;
-pub mod favourites;
+pub mod error;
 pub mod ipc;
 pub mod launch;
 pub mod links;
 pub mod requests;
+pub mod state;
 pub mod tray;
 #[cfg(test)]
 mod typescript;
 
-#[path = "command_names.rs"]
-mod command_names;
-pub use command_names::COMMANDS;
+pub use commands::COMMANDS;
 
 use tauri::webview::PageLoadEvent;
 use tauri::{Manager, WindowEvent};
@@ -53,8 +57,10 @@ pub fn run() {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let tauri::async_runtime::RuntimeHandle::Tokio(rt) = tauri::async_runtime::handle();
-    let state = app::App::new(rt.clone(), app::Config::from_env());
-    let desktop_state = desktop::Desktop::new(state.config_dir());
+    let profiles = state::Profiles::new(rt.clone(), state::Config::from_env());
+    let sessions = state::Sessions::new();
+    let watches = state::Watches::new();
+    let desktop_state = desktop::Desktop::new(profiles.config_dir());
     // Credential plugins need the login shell's PATH: ask the shell once, now, not at the
     // first connect.
     rt.spawn(podterm_core::shellenv::plugin_path_once());
@@ -69,33 +75,11 @@ pub fn run() {
         // Only for pick_kubeconfig's native file dialog (the webview is allowed none of its
         // own commands).
         .plugin(tauri_plugin_dialog::init())
-        .manage(state.clone())
+        .manage(profiles.clone())
+        .manage(sessions.clone())
+        .manage(watches.clone())
         .manage(desktop_state)
-        .invoke_handler(tauri::generate_handler![
-            commands::list_profiles,
-            commands::import_kubeconfig,
-            commands::profile_details,
-            commands::save_profile,
-            commands::pick_kubeconfig,
-            commands::delete_profile,
-            commands::demo_profile,
-            commands::list_namespaces,
-            commands::watch_pods,
-            commands::stop_watch,
-            commands::open_session,
-            commands::send_input,
-            commands::resize,
-            commands::ack,
-            commands::close_session,
-            commands::list_favourites,
-            commands::add_favourite,
-            commands::rename_favourite,
-            commands::delete_favourite,
-            commands::reorder_favourites,
-            commands::resolve_favourite,
-            commands::watch_requests,
-            commands::open_url,
-        ])
+        .invoke_handler(commands::handler())
         .setup({
             let rt = rt.clone();
             move |app| {
@@ -104,7 +88,7 @@ pub fn run() {
                 app.state::<desktop::Desktop>().set_tray(tray);
                 let args: Vec<String> = std::env::args().collect();
                 desktop::serve_args(&handle, &args);
-                if let Some(dir) = app.state::<app::App>().config_dir() {
+                if let Some(dir) = app.state::<state::Profiles>().config_dir() {
                     let file = dir.join(podterm_core::favourites::FILE_NAME);
                     rt.spawn(desktop::follow_favourites(handle.clone(), file));
                 }
@@ -138,7 +122,8 @@ pub fn run() {
         // A reloaded page holds no session or watch ids any more: end what it had open.
         .on_page_load(|webview, payload| {
             if payload.event() == PageLoadEvent::Started {
-                webview.state::<app::App>().close_all();
+                webview.state::<state::Sessions>().close_all();
+                webview.state::<state::Watches>().close_all();
                 webview
                     .state::<desktop::Desktop>()
                     .requests
@@ -165,7 +150,9 @@ pub fn run() {
     };
     tauri_app.run(move |_, event| {
         if let tauri::RunEvent::Exit = event {
-            state.shutdown();
+            sessions.close_all();
+            watches.close_all();
+            profiles.shutdown();
         }
     });
 }

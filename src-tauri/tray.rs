@@ -4,8 +4,8 @@
 //! also uses. Where no tray host runs (no StatusNotifierWatcher on the session bus) there is no
 //! icon: that is logged, and closing the window quits.
 
-use crate::app::App;
 use crate::desktop::{self, Desktop};
+use crate::state::{favourites, Profiles};
 use podterm_core::favourites::Favourite;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -76,7 +76,7 @@ pub fn host_present() -> bool {
 
 fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
-    let favs = match app.state::<App>().favourite_list() {
+    let favs = match favourites::all(&app.state::<Profiles>()) {
         Ok(f) => f,
         Err(e) => {
             tracing::warn!("the tray lists no favourites: {e}");

@@ -3,11 +3,13 @@
 //! replaced by plain sinks and the UI's acknowledgements sent by the test.
 
 use bytes::Bytes;
-use podterm_desktop_lib::app::{App, Config};
 use podterm_desktop_lib::demo::{DEMO_NAME, DEMO_VIEWER_NAME};
+use podterm_desktop_lib::error::{Error, ErrorKind};
 use podterm_desktop_lib::ipc::{
-    OpenSessionRequest, PodEvent, PodEventType, ProfileInput, SessionState, WatchStatus,
+    FavouriteSummary, OpenSessionRequest, PodEvent, PodEventType, ProfileDetails, ProfileInput,
+    ProfileSummary, ResolvedFavourite, SessionState, WatchStatus,
 };
+use podterm_desktop_lib::state::{favourites, Config, Profiles, Sessions, Watches};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -15,6 +17,111 @@ use tokio::time::timeout;
 struct Fixture {
     app: App,
     dir: tempfile::TempDir,
+}
+
+type Res<T> = Result<T, Error>;
+
+/// The registries as the commands use them (each call here is one command's handler body).
+#[derive(Clone)]
+struct App {
+    profiles: Profiles,
+    sessions: Sessions,
+    watches: Watches,
+}
+
+impl App {
+    fn new(rt: tokio::runtime::Handle, config: Config) -> Self {
+        App {
+            profiles: Profiles::new(rt, config),
+            sessions: Sessions::new(),
+            watches: Watches::new(),
+        }
+    }
+    fn list_profiles(&self) -> Res<Vec<ProfileSummary>> {
+        self.profiles.list()
+    }
+    async fn demo_profile(&self) -> Res<ProfileSummary> {
+        self.profiles.demo().await
+    }
+    async fn delete_profile(&self, name: &str) -> Res<()> {
+        self.profiles.delete(name).await
+    }
+    async fn save_profile(&self, input: ProfileInput) -> Res<ProfileSummary> {
+        self.profiles.save(input).await
+    }
+    fn profile_details(&self, name: &str) -> Res<ProfileDetails> {
+        self.profiles.details(name)
+    }
+    async fn list_namespaces(&self, profile: &str) -> Res<Vec<String>> {
+        self.profiles.namespaces(profile).await
+    }
+    async fn with_demo_cluster<R>(
+        &self,
+        f: impl FnOnce(&testcluster::TestCluster) -> R,
+    ) -> Option<R> {
+        self.profiles.with_demo_cluster(f).await
+    }
+    async fn watch_pods(
+        &self,
+        profile: &str,
+        namespace: &str,
+        sink: impl FnMut(PodEvent) -> bool + Send + 'static,
+        status: impl Fn(WatchStatus) + Send + 'static,
+    ) -> Res<u32> {
+        self.watches
+            .watch_pods(&self.profiles, profile, namespace, sink, status)
+            .await
+    }
+    fn stop_watch(&self, id: u32) {
+        self.watches.stop(id)
+    }
+    fn open_session(
+        &self,
+        req: OpenSessionRequest,
+        output: impl FnMut(Bytes) -> bool + Send + 'static,
+        state: impl Fn(SessionState) + Send + Sync + 'static,
+    ) -> u32 {
+        self.sessions.open(&self.profiles, req, output, state)
+    }
+    fn send_input(&self, id: u32, data: Bytes) -> Res<()> {
+        self.sessions.send_input(id, data)
+    }
+    fn resize(&self, id: u32, cols: u16, rows: u16) -> Res<()> {
+        self.sessions.resize(id, cols, rows)
+    }
+    fn ack(&self, id: u32, bytes: usize) {
+        self.sessions.ack(id, bytes)
+    }
+    fn close_session(&self, id: u32) {
+        self.sessions.close(id)
+    }
+    fn session_count(&self) -> usize {
+        self.sessions.count()
+    }
+    fn list_favourites(&self) -> Res<Vec<FavouriteSummary>> {
+        favourites::list(&self.profiles)
+    }
+    async fn add_favourite(
+        &self,
+        profile: &str,
+        namespace: &str,
+        pod: &str,
+        container: Option<String>,
+    ) -> Res<FavouriteSummary> {
+        favourites::add(&self.profiles, profile, namespace, pod, container).await
+    }
+    fn rename_favourite(&self, name: &str, new_name: &str) -> Res<()> {
+        favourites::rename(&self.profiles, name, new_name)
+    }
+    fn delete_favourite(&self, name: &str) -> Res<()> {
+        favourites::delete(&self.profiles, name)
+    }
+    fn reorder_favourites(&self, names: &[String]) -> Res<()> {
+        favourites::reorder(&self.profiles, names)
+    }
+    async fn resolve_favourite(&self, name: &str) -> Res<ResolvedFavourite> {
+        favourites::resolve(&self.profiles, name).await
+    }
 }
 
 async fn app() -> Fixture {
@@ -65,7 +172,64 @@ fn open(app: &App, profile: &str, pod: &str, command: Option<&[&str]>) -> Tab {
     }
 }
 
+/// A final state as compared in these tests (its output count checked apart, by [`Tab::end`]).
+fn exited(code: i32) -> SessionState {
+    SessionState::Exited {
+        code,
+        output_bytes: 0,
+    }
+}
+
+fn lost(reason: &str) -> SessionState {
+    SessionState::Lost {
+        reason: reason.into(),
+        output_bytes: 0,
+    }
+}
+
+/// The final state with its output count set aside.
+fn uncounted(s: SessionState) -> (SessionState, u64) {
+    match s {
+        SessionState::Exited { code, output_bytes } => (exited(code), output_bytes),
+        SessionState::Lost {
+            reason,
+            output_bytes,
+        } => (lost(&reason), output_bytes),
+        other => panic!("not a final state: {other:?}"),
+    }
+}
+
 impl Tab {
+    /// Reads and acknowledges output until the final state, then until as many bytes as the
+    /// state counts have arrived (the state may overtake output on its way, as it may in the
+    /// webview); checks the count is exactly what arrived.
+    async fn end(&mut self, app: &App) -> SessionState {
+        let end = loop {
+            tokio::select! {
+                Some(chunk) = self.output.recv() => {
+                    app.ack(self.id, chunk.len());
+                    self.seen.extend_from_slice(&chunk);
+                }
+                s = self.states.recv() => break s.expect("final state"),
+            }
+        };
+        let (end, count) = uncounted(end);
+        while (self.seen.len() as u64) < count {
+            let chunk = timeout(Duration::from_secs(10), self.output.recv())
+                .await
+                .expect("the output the final state counts")
+                .expect("output channel open");
+            app.ack(self.id, chunk.len());
+            self.seen.extend_from_slice(&chunk);
+        }
+        assert_eq!(
+            self.seen.len() as u64,
+            count,
+            "output bytes counted by the final state"
+        );
+        end
+    }
+
     async fn state(&mut self) -> SessionState {
         timeout(Duration::from_secs(10), self.states.recv())
             .await
@@ -141,7 +305,11 @@ async fn namespaces_and_the_viewer_s_fallback() {
         ["demo"]
     );
     let err = f.app.list_namespaces("missing").await.expect_err("no such");
-    assert!(err.contains("no profile named \"missing\""), "{err}");
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(
+        err.to_string().contains("no profile named \"missing\""),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,11 +379,17 @@ async fn pod_watch_lists_then_follows_a_deletion() {
         .watch_pods(DEMO_NAME, "demo", |_| true, |_| {})
         .await
         .expect_err("a revoked token");
+    assert_eq!(err.kind(), ErrorKind::CredentialsRefused);
     assert!(
-        err.starts_with("You must be logged in to the server")
-            && err
-                .contains("the cluster refused the credentials of profile \"Demo cluster\" (401)"),
+        err.to_string()
+            .starts_with("You must be logged in to the server"),
         "{err}"
+    );
+    assert!(
+        err.hint()
+            .unwrap_or_default()
+            .contains("the cluster refused the credentials of profile \"Demo cluster\" (401)"),
+        "{err:?}"
     );
 }
 
@@ -237,14 +411,9 @@ async fn shell_echoes_and_exit_code_arrives() {
     f.app
         .send_input(tab.id, Bytes::from_static(b"exit 3\r"))
         .expect("input");
-    // Output keeps flowing (and being acknowledged) until the end.
-    let end = loop {
-        tokio::select! {
-            Some(chunk) = tab.output.recv() => f.app.ack(tab.id, chunk.len()),
-            s = tab.states.recv() => break s.expect("final state"),
-        }
-    };
-    assert_eq!(end, SessionState::Exited { code: 3 });
+    // Output keeps flowing (and being acknowledged) until the end, and the end counts it all.
+    assert_eq!(tab.end(&f.app).await, exited(3));
+    assert!(tab.seen.len() > "hello40 120".len());
     assert!(f.app.send_input(tab.id, Bytes::from_static(b"x")).is_err());
     assert_eq!(f.app.session_count(), 0);
 }
@@ -264,27 +433,17 @@ async fn deleted_pod_ends_the_session_saying_so() {
         .with_demo_cluster(|c| c.delete_pod("demo", "shell"))
         .await
         .expect("demo"));
-    let end = loop {
-        tokio::select! {
-            Some(chunk) = tab.output.recv() => f.app.ack(tab.id, chunk.len()),
-            s = tab.states.recv() => break s.expect("final state"),
-        }
-    };
     // The shell died of SIGKILL (137) because its pod went: the tab says the latter.
     assert_eq!(
-        end,
-        SessionState::Lost {
-            reason: "the pod demo/shell was deleted (the shell was killed, exit code 137)".into()
-        }
+        tab.end(&f.app).await,
+        lost("the pod demo/shell was deleted (the shell was killed, exit code 137)")
     );
     // The pod is gone now: a new session says so in kubectl's words.
     let mut again = open(&f.app, DEMO_NAME, "shell", None);
     assert_eq!(again.state().await, SessionState::Connecting);
     assert_eq!(
-        again.state().await,
-        SessionState::Lost {
-            reason: "Error from server (NotFound): pods \"shell\" not found".into()
-        }
+        again.end(&f.app).await,
+        lost("Error from server (NotFound): pods \"shell\" not found")
     );
 }
 
@@ -294,10 +453,8 @@ async fn viewer_exec_is_lost_with_the_forbidden_message() {
     let mut tab = open(&f.app, DEMO_VIEWER_NAME, "shell", None);
     assert_eq!(tab.state().await, SessionState::Connecting);
     assert_eq!(
-        tab.state().await,
-        SessionState::Lost {
-            reason: "Error from server (Forbidden): pods \"shell\" is forbidden: User \"viewer\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"demo\"".into()
-        }
+        tab.end(&f.app).await,
+        lost("Error from server (Forbidden): pods \"shell\" is forbidden: User \"viewer\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"demo\"")
     );
 }
 
@@ -313,7 +470,7 @@ async fn a_command_its_exit_code_and_a_missing_container() {
     assert_eq!(tab.state().await, SessionState::Connecting);
     assert_eq!(tab.state().await, SessionState::Connected);
     tab.expect_output(&f.app, "sh").await;
-    assert_eq!(tab.state().await, SessionState::Exited { code: 7 });
+    assert_eq!(tab.end(&f.app).await, exited(7));
 
     let (out, _o) = mpsc::unbounded_channel::<Bytes>();
     let (st, mut states) = mpsc::unbounded_channel();
@@ -336,7 +493,8 @@ async fn a_command_its_exit_code_and_a_missing_container() {
     assert_eq!(
         states.recv().await,
         Some(SessionState::Lost {
-            reason: "container three is not valid for pod pair out of: one, two".into()
+            reason: "container three is not valid for pod pair out of: one, two".into(),
+            output_bytes: 0,
         })
     );
 }
@@ -378,12 +536,17 @@ async fn unacknowledged_flood_pauses_and_ctrl_c_lands() {
         }
     };
     eprintln!("backlog after Ctrl-C: {backlog} bytes in {:?}", t.elapsed());
-    assert_eq!(end, SessionState::Exited { code: 130 });
-    assert!(
-        t.elapsed() < Duration::from_secs(2),
-        "took {:?}",
-        t.elapsed()
-    );
+    let (end, count) = uncounted(end);
+    assert_eq!(end, exited(130));
+    // What arrived after the state (it may overtake output) and what the state counts agree.
+    while ((received + backlog) as u64) < count {
+        let chunk = timeout(Duration::from_secs(10), tab.output.recv())
+            .await
+            .expect("the output the final state counts")
+            .expect("output channel open");
+        backlog += chunk.len();
+    }
+    assert_eq!((received + backlog) as u64, count);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -457,7 +620,11 @@ async fn favourites_follow_the_workload_and_keep_their_order() {
     let bad = a
         .reorder_favourites(&["shell".into()])
         .expect_err("a partial order");
-    assert!(bad.contains("every favourite exactly once"), "{bad}");
+    assert_eq!(bad.kind(), ErrorKind::InvalidInput);
+    assert!(
+        bad.to_string().contains("every favourite exactly once"),
+        "{bad}"
+    );
     a.delete_favourite("web-b").expect("delete");
     assert_eq!(names(a), ["shell", "web"]);
 
@@ -476,11 +643,12 @@ async fn favourites_follow_the_workload_and_keep_their_order() {
         .expect("demo"));
     let e = a.resolve_favourite("web").await.expect_err("none Ready");
     assert!(
-        e.contains("web-6b7f9c8d5-h2x4k") && e.contains("Ready"),
+        e.to_string().contains("web-6b7f9c8d5-h2x4k") && e.to_string().contains("Ready"),
         "{e}"
     );
     let e = a.resolve_favourite("nope").await.expect_err("unknown");
-    assert!(e.contains("no favourite named \"nope\""), "{e}");
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(e.to_string().contains("no favourite named \"nope\""), "{e}");
     let r = a.resolve_favourite("shell").await.expect("shell");
     assert_eq!((r.pod.as_str(), r.container.as_str()), ("shell", "main"));
 }
@@ -609,18 +777,25 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         .list_namespaces("by hand")
         .await
         .expect_err("old name");
-    assert!(e.contains("no profile named \"by hand\""), "{e}");
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(
+        e.to_string().contains("no profile named \"by hand\""),
+        "{e}"
+    );
     // Bad input and the Demo's names are refused in words.
     let mut bad = input(None, "x", None);
     bad.server = "http://a:1".into();
     let e = f.app.save_profile(bad).await.expect_err("http");
-    assert!(e.contains("must be an https:// URL"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("must be an https:// URL"), "{e}");
     let e = f
         .app
         .save_profile(input(None, DEMO_NAME, None))
         .await
         .expect_err("demo name");
-    assert!(e.contains("built-in Demo cluster"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::DemoReadOnly);
+    assert!(e.to_string().contains("built-in Demo cluster"), "{e}");
     let e = f.app.profile_details(DEMO_NAME).expect_err("demo details");
-    assert!(e.contains("cannot be edited"), "{e}");
+    assert_eq!(e.kind(), ErrorKind::DemoReadOnly);
+    assert!(e.to_string().contains("cannot be edited"), "{e}");
 }

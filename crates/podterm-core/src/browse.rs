@@ -178,7 +178,12 @@ pub enum WatchEvent {
     Change(PodChange),
     /// The watch broke (network gone, server restarting, credentials refused); the list shown
     /// may be stale while it retries with backoff. Said again only when the reason changes.
-    Broken(String),
+    Broken {
+        /// Why, in the API server's or kubectl's words.
+        reason: String,
+        /// The cluster refused the credentials (401): retrying will not help by itself.
+        credentials_refused: bool,
+    },
     /// The watch is back and the list reconciled by a re-list.
     Resumed,
 }
@@ -331,11 +336,16 @@ pub async fn watch_pods(
                         out.extend(list.apply(event).into_iter().map(WatchEvent::Change));
                     }
                     Err(e) => {
-                        let reason = BrowseError::from(e).to_string();
+                        let e = BrowseError::from(e);
+                        let credentials_refused = matches!(e, BrowseError::Unauthorized);
+                        let reason = e.to_string();
                         tracing::warn!(namespace = %ns, "pod watch broke, retrying: {reason}");
                         if broken.as_deref() != Some(reason.as_str()) {
                             *broken = Some(reason.clone());
-                            out.push(WatchEvent::Broken(reason));
+                            out.push(WatchEvent::Broken {
+                                reason,
+                                credentials_refused,
+                            });
                         }
                     }
                 },

@@ -22,6 +22,14 @@ pub const HIGH_WATER: usize = 1024 * 1024;
 pub const LOW_WATER: usize = 256 * 1024;
 /// Largest batch in one IPC message (fewer, larger messages cost less per byte).
 pub const MAX_BATCH: usize = 256 * 1024;
+/// The UI acknowledges written output in steps of this many bytes (one `ack` per step, not per
+/// message). VS Code's rule: at most the low watermark, or the pump could wait for room that
+/// acknowledgements held back by the UI never bring.
+pub const ACK_SIZE: usize = 64 * 1024;
+/// ...and acknowledges whatever is left once output has been quiet this long, so a prompt's
+/// few bytes never wait for a full step.
+pub const ACK_IDLE: Duration = Duration::from_millis(15);
+const _: () = assert!(ACK_SIZE <= LOW_WATER && LOW_WATER < HIGH_WATER && MAX_BATCH <= HIGH_WATER);
 
 /// Coalescing and watermark settings.
 #[derive(Debug, Clone, Copy)]

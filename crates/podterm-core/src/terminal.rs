@@ -37,13 +37,24 @@ pub enum Control {
     Resize(u16, u16),
 }
 
+/// Why a terminal session did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The pod or container is not there, not running, or may not be read.
+    #[error(transparent)]
+    Pod(#[from] crate::pods::PodError),
+    /// The exec itself was refused or could not connect.
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+}
+
 /// How a terminal ended.
 #[derive(Debug)]
 pub enum TerminalEnd {
     /// The session ran; its outcome, or why there is none.
     Ended(Result<Outcome, ExecError>),
-    /// It could not start (no such pod, a completed pod, 403 ...), in words to show.
-    NotStarted(String),
+    /// It could not start (no such pod, a completed pod, 403 ...).
+    NotStarted(StartError),
     /// The session ended because its pod went away (deleted, being deleted, or replaced by a
     /// new pod of the same name); the words say which, and how the session itself ended.
     PodGone(String),
@@ -82,7 +93,7 @@ pub async fn run(
     };
     let (container, uid) = match started.await {
         Ok(found) => found,
-        Err(e) => return TerminalEnd::NotStarted(e.to_string()),
+        Err(e) => return TerminalEnd::NotStarted(e.into()),
     };
     let spec = ExecSpec {
         namespace: namespace.clone(),
@@ -102,7 +113,7 @@ pub async fn run(
     };
     let mut session = match Session::start(&cluster.client, &spec, tuning).await {
         Ok(s) => s,
-        Err(e) => return TerminalEnd::NotStarted(e.to_string()),
+        Err(e) => return TerminalEnd::NotStarted(e.into()),
     };
     connected();
     let stdout = std::mem::replace(&mut session.stdout, mpsc::unbounded_channel().1);

@@ -4,6 +4,8 @@
  * A session's state (sent on `open_session`'s state channel): `connecting`, then `connected`,
  * then `exited` (the command's exit code; 137 when the pod was deleted) or `lost` (no exit
  * code: refused at open, connection broken or dead, stream ended without a status; `reason`
- * says why in words the user can act on).
+ * says why in words the user can act on). A final state counts the output bytes sent before
+ * it (`outputBytes`): the UI shows it once its terminal has written that many, so the state
+ * never overtakes the last output.
  */
-export type SessionState = { "state": "connecting" } | { "state": "connected" } | { "state": "exited", code: number, } | { "state": "lost", reason: string, };
+export type SessionState = { "state": "connecting" } | { "state": "connected" } | { "state": "exited", code: number, outputBytes: number, } | { "state": "lost", reason: string, outputBytes: number, };

@@ -1,18 +1,18 @@
-// Generated from src-tauri (typescript.rs) by `cargo test -p podterm-desktop`: do not edit.
-// The app's IPC commands, typed. Output chunks arrive as ArrayBuffer (raw bytes):
-// acknowledge each one's byteLength with `ack` once xterm has written it.
-import { invoke } from "@tauri-apps/api/core";
-import type { Channel } from "@tauri-apps/api/core";
+// Generated from src-tauri/contract.rs by `cargo test -p podterm-desktop`: do not edit.
+// The app's IPC commands, typed. A command that fails rejects with a CommandError
+// ({ kind, message, hint }): branch on `kind`, show `message` and `hint`.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { toBytes } from "../bytes";
 import type { AppRequest } from "./AppRequest";
 import type { FavouriteSummary } from "./FavouriteSummary";
 import type { OpenSessionRequest } from "./OpenSessionRequest";
 import type { PodEvent } from "./PodEvent";
+import type { ProfileDetails } from "./ProfileDetails";
+import type { ProfileInput } from "./ProfileInput";
 import type { ProfileSummary } from "./ProfileSummary";
 import type { ResolvedFavourite } from "./ResolvedFavourite";
 import type { SessionState } from "./SessionState";
 import type { WatchStatus } from "./WatchStatus";
-import type { ProfileDetails } from "./ProfileDetails";
-import type { ProfileInput } from "./ProfileInput";
 
 /** Every command the app allows (capabilities/default.json). */
 export const COMMANDS = [
@@ -41,94 +41,120 @@ export const COMMANDS = [
   "open_url",
 ] as const;
 
-export function listProfiles(): Promise<ProfileSummary[]> {
-  return invoke<ProfileSummary[]>("list_profiles");
+/** The app's commands as the UI calls them (the in-page mock implements them too). */
+export interface Commands {
+  /**
+   * The Demo profiles (once started), then the saved ones.
+   */
+  listProfiles(): Promise<ProfileSummary[]>;
+  /**
+   * Imports kubeconfig contexts (the file given, else `KUBECONFIG`, else
+   * `~/.kube/config`; the context given, every one, or the current one).
+   */
+  importKubeconfig(path: string | null, context: string | null, all: boolean): Promise<ProfileSummary[]>;
+  /**
+   * A saved profile's settings for the edit form (never a secret).
+   */
+  profileDetails(name: string): Promise<ProfileDetails>;
+  /**
+   * Adds (`original` null) or edits a profile typed by hand; the token goes to the
+   * OS keyring.
+   */
+  saveProfile(input: ProfileInput): Promise<ProfileSummary>;
+  /**
+   * The native file dialog for a kubeconfig; `null` when the user cancels.
+   */
+  pickKubeconfig(): Promise<string | null>;
+  /**
+   * Deletes a profile and its keyring entries (a Demo profile is only forgotten).
+   */
+  deleteProfile(name: string): Promise<void>;
+  /**
+   * Starts the in-app Demo cluster (once) and returns its profile.
+   */
+  demoProfile(): Promise<ProfileSummary>;
+  /**
+   * The namespaces (the profile's own alone when it may not list them).
+   */
+  listNamespaces(profile: string): Promise<string[]>;
+  /**
+   * A live pod list: the current pods first (as `Added`), then every change; the
+   * status says when the watch broke and when it is live again. Returns its id.
+   */
+  watchPods(profile: string, namespace: string, onEvent: (message: PodEvent) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
+  stopWatch(id: number): Promise<void>;
+  /**
+   * Opens a TTY exec session and returns its id at once. Output may arrive before
+   * the id: acknowledge every byte with `ack` once the terminal has written it.
+   */
+  openSession(req: OpenSessionRequest, onOutput: (message: Uint8Array) => void, onState: (message: SessionState) => void): Promise<number>;
+  /**
+   * Keystrokes or pasted text for a session.
+   */
+  sendInput(id: number, data: string): Promise<void>;
+  resize(id: number, cols: number, rows: number): Promise<void>;
+  /**
+   * The terminal has written `bytes` more bytes of the session's output.
+   */
+  ack(id: number, bytes: number): Promise<void>;
+  /**
+   * Ends a session (its connection closes; the process in the pod ends with it).
+   */
+  closeSession(id: number): Promise<void>;
+  /**
+   * Every favourite, in the user's order.
+   */
+  listFavourites(): Promise<FavouriteSummary[]>;
+  /**
+   * Stars a pod: saves the workload that owns it (the pod itself when it has none).
+   * `container` null: the pod's default container.
+   */
+  addFavourite(profile: string, namespace: string, pod: string, container: string | null): Promise<FavouriteSummary>;
+  renameFavourite(name: string, newName: string): Promise<void>;
+  deleteFavourite(name: string): Promise<void>;
+  /**
+   * `names`: every favourite once, in the new order.
+   */
+  reorderFavourites(names: string[]): Promise<void>;
+  /**
+   * Where a favourite leads now: the newest Ready pod of its workload.
+   */
+  resolveFavourite(name: string): Promise<ResolvedFavourite>;
+  /**
+   * Requests from the tray, a second launch or a link (held ones first).
+   */
+  watchRequests(onRequest: (message: AppRequest) => void): Promise<void>;
+  /**
+   * Opens an http(s) link in the user's browser (a Ctrl+click in a terminal).
+   */
+  openUrl(url: string): Promise<void>;
 }
 
-export function importKubeconfig(path: string | null, context: string | null, all: boolean): Promise<ProfileSummary[]> {
-  return invoke<ProfileSummary[]>("import_kubeconfig", { path, context, all });
-}
-
-export function profileDetails(name: string): Promise<ProfileDetails> {
-  return invoke<ProfileDetails>("profile_details", { name });
-}
-
-export function saveProfile(input: ProfileInput): Promise<ProfileSummary> {
-  return invoke<ProfileSummary>("save_profile", { input });
-}
-
-export function pickKubeconfig(): Promise<string | null> {
-  return invoke<string | null>("pick_kubeconfig");
-}
-
-export function deleteProfile(name: string): Promise<void> {
-  return invoke<void>("delete_profile", { name });
-}
-
-export function demoProfile(): Promise<ProfileSummary> {
-  return invoke<ProfileSummary>("demo_profile");
-}
-
-export function listNamespaces(profile: string): Promise<string[]> {
-  return invoke<string[]>("list_namespaces", { profile });
-}
-
-export function watchPods(profile: string, namespace: string, onEvent: Channel<PodEvent>, onStatus: Channel<WatchStatus>): Promise<number> {
-  return invoke<number>("watch_pods", { profile, namespace, onEvent, onStatus });
-}
-
-export function stopWatch(id: number): Promise<void> {
-  return invoke<void>("stop_watch", { id });
-}
-
-export function openSession(req: OpenSessionRequest, onOutput: Channel<ArrayBuffer>, onState: Channel<SessionState>): Promise<number> {
-  return invoke<number>("open_session", { req, onOutput, onState });
-}
-
-export function sendInput(id: number, data: string): Promise<void> {
-  return invoke<void>("send_input", { id, data });
-}
-
-export function resize(id: number, cols: number, rows: number): Promise<void> {
-  return invoke<void>("resize", { id, cols, rows });
-}
-
-export function ack(id: number, bytes: number): Promise<void> {
-  return invoke<void>("ack", { id, bytes });
-}
-
-export function closeSession(id: number): Promise<void> {
-  return invoke<void>("close_session", { id });
-}
-
-export function listFavourites(): Promise<FavouriteSummary[]> {
-  return invoke<FavouriteSummary[]>("list_favourites");
-}
-
-export function addFavourite(profile: string, namespace: string, pod: string, container: string | null): Promise<FavouriteSummary> {
-  return invoke<FavouriteSummary>("add_favourite", { profile, namespace, pod, container });
-}
-
-export function renameFavourite(name: string, newName: string): Promise<void> {
-  return invoke<void>("rename_favourite", { name, newName });
-}
-
-export function deleteFavourite(name: string): Promise<void> {
-  return invoke<void>("delete_favourite", { name });
-}
-
-export function reorderFavourites(names: string[]): Promise<void> {
-  return invoke<void>("reorder_favourites", { names });
-}
-
-export function resolveFavourite(name: string): Promise<ResolvedFavourite> {
-  return invoke<ResolvedFavourite>("resolve_favourite", { name });
-}
-
-export function watchRequests(onRequest: Channel<AppRequest>): Promise<void> {
-  return invoke<void>("watch_requests", { onRequest });
-}
-
-export function openUrl(url: string): Promise<void> {
-  return invoke<void>("open_url", { url });
+/** The commands over Tauri's IPC. */
+export function tauriCommands(): Commands {
+  return {
+    listProfiles: () => invoke<ProfileSummary[]>("list_profiles"),
+    importKubeconfig: (path, context, all) => invoke<ProfileSummary[]>("import_kubeconfig", { path, context, all }),
+    profileDetails: (name) => invoke<ProfileDetails>("profile_details", { name }),
+    saveProfile: (input) => invoke<ProfileSummary>("save_profile", { input }),
+    pickKubeconfig: () => invoke<string | null>("pick_kubeconfig"),
+    deleteProfile: (name) => invoke<void>("delete_profile", { name }),
+    demoProfile: () => invoke<ProfileSummary>("demo_profile"),
+    listNamespaces: (profile) => invoke<string[]>("list_namespaces", { profile }),
+    watchPods: (profile, namespace, onEvent, onStatus) => invoke<number>("watch_pods", { profile, namespace, onEvent: new Channel<PodEvent>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
+    stopWatch: (id) => invoke<void>("stop_watch", { id }),
+    openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
+    sendInput: (id, data) => invoke<void>("send_input", { id, data }),
+    resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
+    ack: (id, bytes) => invoke<void>("ack", { id, bytes }),
+    closeSession: (id) => invoke<void>("close_session", { id }),
+    listFavourites: () => invoke<FavouriteSummary[]>("list_favourites"),
+    addFavourite: (profile, namespace, pod, container) => invoke<FavouriteSummary>("add_favourite", { profile, namespace, pod, container }),
+    renameFavourite: (name, newName) => invoke<void>("rename_favourite", { name, newName }),
+    deleteFavourite: (name) => invoke<void>("delete_favourite", { name }),
+    reorderFavourites: (names) => invoke<void>("reorder_favourites", { names }),
+    resolveFavourite: (name) => invoke<ResolvedFavourite>("resolve_favourite", { name }),
+    watchRequests: (onRequest) => invoke<void>("watch_requests", { onRequest: new Channel<AppRequest>(onRequest) }),
+    openUrl: (url) => invoke<void>("open_url", { url }),
+  };
 }

@@ -1,14 +1,17 @@
-// Generated from src-tauri (typescript.rs) by `cargo test -p podterm-desktop`: do not edit.
+// Generated from src-tauri/contract.rs by `cargo test -p podterm-desktop`: do not edit.
 export type { AppRequest } from "./AppRequest";
 export type { FavouriteSummary } from "./FavouriteSummary";
-export type { ResolvedFavourite } from "./ResolvedFavourite";
 export type { OpenSessionRequest } from "./OpenSessionRequest";
 export type { PodEvent } from "./PodEvent";
 export type { PodEventType } from "./PodEventType";
 export type { PodSummary } from "./PodSummary";
-export type { ProfileSummary } from "./ProfileSummary";
-export type { SessionState } from "./SessionState";
-export type { WatchStatus } from "./WatchStatus";
 export type { ProfileDetails } from "./ProfileDetails";
 export type { ProfileInput } from "./ProfileInput";
+export type { ProfileSummary } from "./ProfileSummary";
+export type { ResolvedFavourite } from "./ResolvedFavourite";
+export type { SessionState } from "./SessionState";
+export type { WatchStatus } from "./WatchStatus";
+export type { ErrorKind } from "./ErrorKind";
+export type { CommandError } from "./CommandError";
 export * from "./commands";
+export * from "./flow";

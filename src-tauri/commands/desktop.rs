@@ -1,0 +1,19 @@
+//! The app on the desktop: requests from outside the window, links into the browser.
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::ipc::AppRequest;
+use tauri::ipc::Channel;
+
+/// Requests from the tray, a second launch or a link arrive on this channel (held ones first).
+pub fn watch_requests(ctx: &Ctx<'_>, on_request: Channel<AppRequest>) -> Result<()> {
+    ctx.desktop
+        .requests
+        .listen(move |r| on_request.send(r).is_ok());
+    Ok(())
+}
+
+/// A link the user Ctrl+clicked in a terminal: http(s) only, into the default browser.
+pub fn open_url(_ctx: &Ctx<'_>, url: String) -> Result<()> {
+    crate::links::open(&url).map_err(Error::Link)
+}

@@ -1,0 +1,44 @@
+//! Exec sessions: open, keystrokes, resize, acknowledgements, close. All but `open_session`
+//! only hand something to a running session; they are `sync` in the contract, so Tauri runs
+//! them in the order the webview sent them and keystrokes never overtake each other.
+
+use super::{Ctx, Raw};
+use crate::error::Result;
+use crate::ipc::{OpenSessionRequest, SessionState};
+use bytes::Bytes;
+use tauri::ipc::Channel;
+
+/// Output goes out as raw bytes (an `ArrayBuffer` in the webview).
+pub fn open_session(
+    ctx: &Ctx<'_>,
+    req: OpenSessionRequest,
+    on_output: Channel<Raw>,
+    on_state: Channel<SessionState>,
+) -> Result<u32> {
+    Ok(ctx.sessions.open(
+        &ctx.profiles,
+        req,
+        move |bytes| on_output.send(Raw::Raw(Vec::from(bytes))).is_ok(),
+        move |s| {
+            let _ = on_state.send(s);
+        },
+    ))
+}
+
+pub fn send_input(ctx: &Ctx<'_>, id: u32, data: String) -> Result<()> {
+    ctx.sessions.send_input(id, Bytes::from(data))
+}
+
+pub fn resize(ctx: &Ctx<'_>, id: u32, cols: u16, rows: u16) -> Result<()> {
+    ctx.sessions.resize(id, cols, rows)
+}
+
+pub fn ack(ctx: &Ctx<'_>, id: u32, bytes: u32) -> Result<()> {
+    ctx.sessions.ack(id, bytes as usize);
+    Ok(())
+}
+
+pub fn close_session(ctx: &Ctx<'_>, id: u32) -> Result<()> {
+    ctx.sessions.close(id);
+    Ok(())
+}

@@ -1,0 +1,68 @@
+// The IPC contract: every command the webview may call, declared once. Included by build.rs
+// (an `allow-<command>` permission each) and by lib.rs, where `with_commands!` feeds the Tauri
+// handlers and their list (commands/mod.rs) and, in tests, the TypeScript client and the
+// `Commands` interface the UI and its in-page mock implement (typescript.rs →
+// ui/src/ipc/generated/). See docs/architecture.md, "Adding an IPC command".
+//
+// One line a command: `sync|async name(argument: Type, ...) -> Response;`
+// - `sync` commands run one after another in the order the webview sent them (keystrokes,
+//   resizes, acks: nothing may overtake them); `async` ones run concurrently.
+// - Every command fails with the shell's `Error` (`{ kind, message, hint }` in the webview).
+// - `Channel<T>` arguments stream `T`s to a callback in the webview; `Channel<Raw>` streams
+//   bytes (an `ArrayBuffer`, never a JSON array of numbers).
+// - The Rust handler is `commands::<name>(&Ctx, arguments...) -> Result<Response, E>` with
+//   `Error: From<E>`; the compiler checks it against this list.
+
+macro_rules! with_commands {
+    ($callback:ident) => {
+        $callback! {
+            /// The Demo profiles (once started), then the saved ones.
+            async list_profiles() -> Vec<ProfileSummary>;
+            /// Imports kubeconfig contexts (the file given, else `KUBECONFIG`, else
+            /// `~/.kube/config`; the context given, every one, or the current one).
+            async import_kubeconfig(path: Option<String>, context: Option<String>, all: bool) -> Vec<ProfileSummary>;
+            /// A saved profile's settings for the edit form (never a secret).
+            sync profile_details(name: String) -> ProfileDetails;
+            /// Adds (`original` null) or edits a profile typed by hand; the token goes to the
+            /// OS keyring.
+            async save_profile(input: ProfileInput) -> ProfileSummary;
+            /// The native file dialog for a kubeconfig; `null` when the user cancels.
+            async pick_kubeconfig() -> Option<String>;
+            /// Deletes a profile and its keyring entries (a Demo profile is only forgotten).
+            async delete_profile(name: String) -> ();
+            /// Starts the in-app Demo cluster (once) and returns its profile.
+            async demo_profile() -> ProfileSummary;
+            /// The namespaces (the profile's own alone when it may not list them).
+            async list_namespaces(profile: String) -> Vec<String>;
+            /// A live pod list: the current pods first (as `Added`), then every change; the
+            /// status says when the watch broke and when it is live again. Returns its id.
+            async watch_pods(profile: String, namespace: String, on_event: Channel<PodEvent>, on_status: Channel<WatchStatus>) -> u32;
+            sync stop_watch(id: u32) -> ();
+            /// Opens a TTY exec session and returns its id at once. Output may arrive before
+            /// the id: acknowledge every byte with `ack` once the terminal has written it.
+            sync open_session(req: OpenSessionRequest, on_output: Channel<Raw>, on_state: Channel<SessionState>) -> u32;
+            /// Keystrokes or pasted text for a session.
+            sync send_input(id: u32, data: String) -> ();
+            sync resize(id: u32, cols: u16, rows: u16) -> ();
+            /// The terminal has written `bytes` more bytes of the session's output.
+            sync ack(id: u32, bytes: u32) -> ();
+            /// Ends a session (its connection closes; the process in the pod ends with it).
+            sync close_session(id: u32) -> ();
+            /// Every favourite, in the user's order.
+            sync list_favourites() -> Vec<FavouriteSummary>;
+            /// Stars a pod: saves the workload that owns it (the pod itself when it has none).
+            /// `container` null: the pod's default container.
+            async add_favourite(profile: String, namespace: String, pod: String, container: Option<String>) -> FavouriteSummary;
+            sync rename_favourite(name: String, new_name: String) -> ();
+            sync delete_favourite(name: String) -> ();
+            /// `names`: every favourite once, in the new order.
+            sync reorder_favourites(names: Vec<String>) -> ();
+            /// Where a favourite leads now: the newest Ready pod of its workload.
+            async resolve_favourite(name: String) -> ResolvedFavourite;
+            /// Requests from the tray, a second launch or a link (held ones first).
+            sync watch_requests(on_request: Channel<AppRequest>) -> ();
+            /// Opens an http(s) link in the user's browser (a Ctrl+click in a terminal).
+            sync open_url(url: String) -> ();
+        }
+    };
+}

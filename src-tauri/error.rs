@@ -1,0 +1,329 @@
+//! The shell's one error: every IPC command fails with it. In the webview it is
+//! `{ kind, message, hint }`: the UI branches on `kind` and shows `message` (and `hint`, what to
+//! do), never parsing the text. Engine errors are kept whole as sources.
+
+use podterm_core::browse::BrowseError;
+use podterm_core::cluster::ProfileConnectError;
+use podterm_core::exec::ExecError;
+use podterm_core::favourites::FavouriteError;
+use podterm_core::import::ImportError;
+use podterm_core::manual::ManualError;
+use podterm_core::pods::PodError;
+use podterm_core::profiles::ProfileError;
+use podterm_core::terminal::StartError;
+use podterm_core::vault::VaultError;
+use serde::ser::SerializeStruct;
+use serde::Serialize;
+
+/// What kind of failure it is: what the UI may act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum ErrorKind {
+    /// The cluster refused a saved profile's credentials (401).
+    CredentialsRefused,
+    /// The API server answered with a refusal of its own (403, 404, ...).
+    Refused,
+    /// The API server or a credential plugin could not be reached or failed.
+    Unreachable,
+    /// A profile, favourite or pod named in the request does not exist (any more).
+    NotFound,
+    /// The request itself is wrong (a bad URL, name, kubeconfig or order).
+    InvalidInput,
+    /// The built-in Demo cluster's profiles cannot be edited or shadowed.
+    DemoReadOnly,
+    /// The OS keyring is missing, locked or failed.
+    Keyring,
+    /// A Podterm file (profiles, favourites, settings) cannot be read or written.
+    Store,
+    /// The session was closed or has ended.
+    SessionEnded,
+    /// Something on this machine failed (the file dialog, the browser, the Demo cluster).
+    Local,
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The cluster refused the credentials of a saved profile (401).
+    #[error("{source}")]
+    CredentialsRefused {
+        profile: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// No profile of this name (saved or Demo).
+    #[error("no profile named \"{0}\": it may have been deleted")]
+    NoProfile(String),
+    /// A Demo profile cannot be edited.
+    #[error("\"{0}\" is the built-in Demo cluster: it cannot be edited")]
+    DemoReadOnly(String),
+    /// A profile typed by hand may not take a Demo profile's name.
+    #[error("\"{0}\" is the built-in Demo cluster's name: pick another")]
+    DemoName(String),
+    /// The session is not open (closed, or ended).
+    #[error("session {0} has ended")]
+    SessionEnded(u32),
+    /// The in-app Demo cluster could not start.
+    #[error("{0}")]
+    Demo(String),
+    /// A link that is not opened (only http and https are).
+    #[error("{0}")]
+    Link(String),
+    /// The native file dialog failed.
+    #[error("the file dialog failed: {0}")]
+    Dialog(String),
+    /// No config directory, so no saved profiles or favourites.
+    #[error(transparent)]
+    NoConfigDir(std::sync::Arc<ProfileError>),
+    /// A task of the app's own failed (a bug: it panicked or was cancelled).
+    #[error("an internal task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Profiles(#[from] ProfileError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Manual(#[from] ManualError),
+    #[error(transparent)]
+    Keyring(#[from] VaultError),
+    #[error(transparent)]
+    Connect(#[from] ProfileConnectError),
+    #[error(transparent)]
+    Browse(#[from] BrowseError),
+    #[error(transparent)]
+    Favourites(#[from] FavouriteError),
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Engine errors that may say the cluster refused the credentials.
+pub trait RefusesCredentials: std::error::Error + Send + Sync + 'static {
+    fn credentials_refused(&self) -> bool;
+}
+
+impl RefusesCredentials for BrowseError {
+    fn credentials_refused(&self) -> bool {
+        matches!(self, BrowseError::Unauthorized)
+    }
+}
+
+impl RefusesCredentials for PodError {
+    fn credentials_refused(&self) -> bool {
+        matches!(self, PodError::Unauthorized)
+    }
+}
+
+impl RefusesCredentials for FavouriteError {
+    fn credentials_refused(&self) -> bool {
+        matches!(self, FavouriteError::Pod(PodError::Unauthorized))
+    }
+}
+
+impl RefusesCredentials for ExecError {
+    fn credentials_refused(&self) -> bool {
+        matches!(self, ExecError::Unauthorized)
+    }
+}
+
+impl RefusesCredentials for StartError {
+    fn credentials_refused(&self) -> bool {
+        match self {
+            StartError::Pod(e) => e.credentials_refused(),
+            StartError::Exec(e) => e.credentials_refused(),
+        }
+    }
+}
+
+impl Error {
+    /// An engine error from a call made with `profile`'s credentials: a refusal of the
+    /// credentials becomes [`Error::CredentialsRefused`].
+    pub fn from_call<E>(profile: &str, e: E) -> Error
+    where
+        E: RefusesCredentials,
+        Error: From<E>,
+    {
+        if e.credentials_refused() {
+            Error::CredentialsRefused {
+                profile: profile.to_string(),
+                source: Box::new(e),
+            }
+        } else {
+            Error::from(e)
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            Error::CredentialsRefused { .. } => K::CredentialsRefused,
+            Error::NoProfile(_) => K::NotFound,
+            Error::DemoReadOnly(_) | Error::DemoName(_) => K::DemoReadOnly,
+            Error::SessionEnded(_) => K::SessionEnded,
+            Error::Demo(_) | Error::Dialog(_) | Error::Task(_) => K::Local,
+            Error::NoConfigDir(_) => K::Store,
+            Error::Link(_) => K::InvalidInput,
+            Error::Profiles(e) => profile_kind(e),
+            Error::Import(e) => match e {
+                ImportError::Vault(_) => K::Keyring,
+                ImportError::Store(e) => profile_kind(e),
+                _ => K::InvalidInput,
+            },
+            Error::Manual(e) => match e {
+                ManualError::Invalid(_) | ManualError::Taken(_) => K::InvalidInput,
+                ManualError::NotFound(_) => K::NotFound,
+                ManualError::Store(e) => profile_kind(e),
+                ManualError::Vault(_) => K::Keyring,
+            },
+            Error::Keyring(_) => K::Keyring,
+            Error::Connect(e) => match e {
+                ProfileConnectError::MissingSecret { .. } | ProfileConnectError::Vault(_) => {
+                    K::Keyring
+                }
+                ProfileConnectError::PluginMissing { .. }
+                | ProfileConnectError::Cluster(_)
+                | ProfileConnectError::Oidc(_) => K::Unreachable,
+            },
+            Error::Browse(e) => match e {
+                BrowseError::Api { code: 404, .. } => K::NotFound,
+                BrowseError::Api { .. } => K::Refused,
+                BrowseError::Unauthorized => K::CredentialsRefused,
+                BrowseError::Transport(_) | BrowseError::Ended => K::Unreachable,
+            },
+            Error::Favourites(e) => match e {
+                FavouriteError::NotFound { .. } => K::NotFound,
+                FavouriteError::Invalid { .. }
+                | FavouriteError::Duplicate(_)
+                | FavouriteError::BadOrder(_) => K::InvalidInput,
+                FavouriteError::Pod(p) => pod_kind(p),
+                FavouriteError::Io { .. }
+                | FavouriteError::Parse { .. }
+                | FavouriteError::NewerVersion { .. }
+                | FavouriteError::NoConfigDir => K::Store,
+            },
+            Error::Exec(e) => exec_kind(e),
+            Error::Start(StartError::Pod(e)) => pod_kind(e),
+            Error::Start(StartError::Exec(e)) => exec_kind(e),
+        }
+    }
+
+    /// What the user can do about it, when the message does not say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::CredentialsRefused { profile, .. } => Some(format!(
+                "the cluster refused the credentials of profile \"{profile}\" (401); the token may be revoked or expired: import the profile again"
+            )),
+            Error::NoProfile(_) => Some("pick another one, or import it again".into()),
+            _ => None,
+        }
+    }
+
+    /// The message and the hint, for places that show one line (a tab's "lost" reason).
+    pub fn sentence(&self) -> String {
+        match self.hint() {
+            Some(h) => format!("{self}: {h}"),
+            None => self.to_string(),
+        }
+    }
+}
+
+fn profile_kind(e: &ProfileError) -> ErrorKind {
+    match e {
+        ProfileError::InvalidName { .. } | ProfileError::Duplicate { .. } => {
+            ErrorKind::InvalidInput
+        }
+        _ => ErrorKind::Store,
+    }
+}
+
+fn exec_kind(e: &ExecError) -> ErrorKind {
+    match e {
+        ExecError::Api { code: 404, .. } => ErrorKind::NotFound,
+        ExecError::Api { .. } => ErrorKind::Refused,
+        ExecError::Unauthorized => ErrorKind::CredentialsRefused,
+        ExecError::Connect(_)
+        | ExecError::NoStatus
+        | ExecError::Transport(_)
+        | ExecError::Deadline(_) => ErrorKind::Unreachable,
+    }
+}
+
+fn pod_kind(e: &PodError) -> ErrorKind {
+    match e {
+        PodError::Unauthorized => ErrorKind::CredentialsRefused,
+        PodError::Api { code: 404, .. } | PodError::NoSuchContainer { .. } => ErrorKind::NotFound,
+        PodError::Api { .. }
+        | PodError::Completed(_)
+        | PodError::NoContainers(_)
+        | PodError::NoneReady { .. } => ErrorKind::Refused,
+        PodError::BadTarget(_) => ErrorKind::InvalidInput,
+        PodError::Plugin { .. } | PodError::Transport(_) => ErrorKind::Unreachable,
+    }
+}
+
+/// `{ kind, message, hint }`, as the webview receives it.
+impl Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Error", 3)?;
+        st.serialize_field("kind", &self.kind())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.serialize_field("hint", &self.hint())?;
+        st.end()
+    }
+}
+
+/// The TypeScript form of [`Error`] (what a rejected command's promise carries).
+#[cfg(test)]
+#[derive(ts_rs::TS)]
+#[ts(rename = "CommandError")]
+#[allow(dead_code)]
+pub struct CommandError {
+    pub kind: ErrorKind,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_refused_credential_is_its_own_kind_with_a_hint() {
+        let e = Error::from_call("prod", BrowseError::Unauthorized);
+        assert_eq!(e.kind(), ErrorKind::CredentialsRefused);
+        let j = serde_json::to_value(&e).expect("json");
+        assert_eq!(j["kind"], json!("credentialsRefused"));
+        assert_eq!(
+            j["message"],
+            json!("You must be logged in to the server (the server has asked for the client to provide credentials)")
+        );
+        let hint = j["hint"].as_str().expect("a hint");
+        assert!(hint.contains("profile \"prod\" (401)"), "{hint}");
+        // The engine's error is kept as the source.
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
+    fn other_errors_keep_their_words_and_kinds() {
+        let e = Error::from_call(
+            "prod",
+            BrowseError::Api {
+                code: 403,
+                reason: "Forbidden".into(),
+                message: "pods is forbidden".into(),
+            },
+        );
+        assert_eq!(e.kind(), ErrorKind::Refused);
+        assert_eq!(
+            serde_json::to_value(&e).expect("json"),
+            json!({"kind": "refused", "message": "Error from server (Forbidden): pods is forbidden", "hint": null})
+        );
+        assert_eq!(Error::SessionEnded(4).kind(), ErrorKind::SessionEnded);
+        assert_eq!(Error::NoProfile("x".into()).kind(), ErrorKind::NotFound);
+    }
+}

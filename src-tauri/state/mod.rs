@@ -1,0 +1,30 @@
+//! The state behind the commands, one registry a concern: [`Profiles`] (saved and Demo
+//! profiles, the keyring, a client per profile), [`Sessions`] (open exec sessions by id),
+//! [`Watches`] (live pod lists by id), and [`favourites`] over the profiles.
+//!
+//! Nothing here knows about Tauri: outputs go to plain closures, so tests drive the same code
+//! the commands call, without a window. Nothing here speaks Kubernetes either: that is
+//! podterm-core's.
+
+pub mod favourites;
+pub mod profiles;
+pub mod sessions;
+pub mod watches;
+
+pub use profiles::{Config, Profiles};
+pub use sessions::Sessions;
+pub use watches::Watches;
+
+use std::sync::{Mutex, MutexGuard};
+
+/// A lock that survives a panic elsewhere (the data is plain maps of handles).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The ids of sessions and watches handed to the webview, unique in the process.
+pub(crate) fn next_id() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}

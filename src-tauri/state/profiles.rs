@@ -1,0 +1,276 @@
+//! Profiles: the saved ones (profiles.json, secrets in the OS keyring) and the in-memory Demo
+//! ones, and a client per profile, made on first use and reused.
+
+use super::lock;
+use crate::demo::Demo;
+use crate::error::{Error, Result};
+use crate::ipc::{ProfileDetails, ProfileInput, ProfileSummary};
+use podterm_core::browse;
+use podterm_core::cluster::{self, Cluster};
+use podterm_core::import::{self, ImportOptions};
+use podterm_core::manual::{self, ManualProfile};
+use podterm_core::profiles::{Profile, ProfileError, ProfileStore};
+use podterm_core::vault::{Secret, Vault};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::runtime::Handle;
+
+/// Where the app keeps things; from the environment in the real app, explicit in tests.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The profile store's directory; `None`: `PODTERM_CONFIG_DIR`, else the OS config dir.
+    pub profiles_dir: Option<PathBuf>,
+    /// Open the Demo cluster's fault-control port here (loopback; for end-to-end tests).
+    pub demo_admin: Option<SocketAddr>,
+}
+
+/// Environment variable: the Demo cluster's admin port (`127.0.0.1:PORT`), for e2e tests.
+pub const DEMO_ADMIN_ENV: &str = "PODTERM_DEMO_ADMIN";
+
+impl Config {
+    pub fn from_env() -> Self {
+        let demo_admin = std::env::var(DEMO_ADMIN_ENV).ok().and_then(|v| {
+            match v.parse::<SocketAddr>() {
+                Ok(a) if a.ip().is_loopback() => Some(a),
+                _ => {
+                    tracing::warn!("{DEMO_ADMIN_ENV}={v:?} ignored: give a loopback address such as 127.0.0.1:7443");
+                    None
+                }
+            }
+        });
+        Config {
+            profiles_dir: None,
+            demo_admin,
+        }
+    }
+}
+
+/// The profile registry. Cheap to clone.
+#[derive(Clone)]
+pub struct Profiles {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    rt: Handle,
+    store: std::result::Result<ProfileStore, Arc<ProfileError>>,
+    /// The OS keyring, opened on first need (a later call retries after a failure).
+    keyring: Mutex<Option<Vault>>,
+    demo: Demo,
+    clients: Mutex<HashMap<String, Cluster>>,
+}
+
+impl Profiles {
+    /// `rt` runs what must not block the caller (credential plugins, OIDC refresh).
+    pub fn new(rt: Handle, config: Config) -> Self {
+        let store = match &config.profiles_dir {
+            Some(dir) => Ok(ProfileStore::open(dir.clone())),
+            None => ProfileStore::open_default().map_err(Arc::new),
+        };
+        Profiles {
+            inner: Arc::new(Inner {
+                rt,
+                store,
+                keyring: Mutex::new(None),
+                demo: Demo::new(config.demo_admin),
+                clients: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The runtime sessions and watches run on.
+    pub fn runtime(&self) -> &Handle {
+        &self.inner.rt
+    }
+
+    /// The config directory (profiles, favourites, settings), if there is one.
+    pub fn config_dir(&self) -> Option<PathBuf> {
+        self.store().ok().map(|s| s.dir().to_path_buf())
+    }
+
+    pub(crate) fn store(&self) -> Result<&ProfileStore> {
+        match &self.inner.store {
+            Ok(s) => Ok(s),
+            Err(e) => Err(Error::NoConfigDir(e.clone())),
+        }
+    }
+
+    fn keyring(&self) -> Result<Vault> {
+        let mut k = lock(&self.inner.keyring);
+        if let Some(v) = &*k {
+            return Ok(v.clone());
+        }
+        let v = Vault::os()?;
+        *k = Some(v.clone());
+        Ok(v)
+    }
+
+    fn forget_client(&self, name: &str) {
+        lock(&self.inner.clients).remove(name);
+    }
+
+    /// The Demo profiles (once started), then the saved ones.
+    pub fn list(&self) -> Result<Vec<ProfileSummary>> {
+        let mut out: Vec<ProfileSummary> = self
+            .inner
+            .demo
+            .profiles()
+            .iter()
+            .map(ProfileSummary::from)
+            .collect();
+        let saved = self.store()?.list()?;
+        out.extend(saved.iter().map(ProfileSummary::from));
+        Ok(out)
+    }
+
+    /// Imports kubeconfig contexts (the file given, else `KUBECONFIG`, else `~/.kube/config`;
+    /// the context given, every one, or the current one); secrets go to the OS keyring.
+    pub async fn import(
+        &self,
+        path: Option<String>,
+        context: Option<String>,
+        all: bool,
+    ) -> Result<Vec<ProfileSummary>> {
+        let opts = ImportOptions {
+            kubeconfig: path.filter(|p| !p.is_empty()).map(PathBuf::from),
+            context: context.filter(|c| !c.is_empty()),
+            all,
+        };
+        let store = self.store()?;
+        let vault = self.keyring()?;
+        let saved = import::import(&opts, store, &vault).await?;
+        for p in &saved {
+            self.forget_client(&p.name);
+        }
+        Ok(saved.iter().map(ProfileSummary::from).collect())
+    }
+
+    /// A saved profile's settings for the edit form (no secret).
+    pub fn details(&self, name: &str) -> Result<ProfileDetails> {
+        match self.store()?.get(name)? {
+            Some(p) => Ok(ProfileDetails::from(&p)),
+            None if self.inner.demo.profile(name).is_some() => {
+                Err(Error::DemoReadOnly(name.to_string()))
+            }
+            None => Err(Error::NoProfile(name.to_string())),
+        }
+    }
+
+    /// Adds or edits a profile typed by hand; a token goes to the OS keyring.
+    pub async fn save(&self, input: ProfileInput) -> Result<ProfileSummary> {
+        let manual = ManualProfile {
+            original: input.original,
+            name: input.name,
+            server: input.server,
+            namespace: input.namespace,
+            ca_pem: input.ca_pem,
+            insecure: input.insecure,
+            token: input.token.map(Secret::new),
+        };
+        if self.inner.demo.profile(manual.name.trim()).is_some() {
+            return Err(Error::DemoName(manual.name.trim().to_string()));
+        }
+        let store = self.store()?;
+        let vault = if manual.token.is_some() {
+            self.keyring()?
+        } else {
+            Vault::memory()
+        };
+        let saved = manual::save(&manual, store, &vault).await?;
+        if let Some(o) = &manual.original {
+            self.forget_client(o);
+        }
+        self.forget_client(&saved.name);
+        Ok(ProfileSummary::from(&saved))
+    }
+
+    /// Deletes a profile and its keyring entries (a Demo profile is only forgotten).
+    pub async fn delete(&self, name: &str) -> Result<()> {
+        self.forget_client(name);
+        if self.inner.demo.forget(name) {
+            return Ok(());
+        }
+        let store = self.store()?;
+        let Some(p) = store.get(name)? else {
+            return Err(Error::NoProfile(name.to_string()));
+        };
+        let fields = p.secret_fields();
+        if !fields.is_empty() {
+            let vault = self.keyring()?;
+            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+            vault.delete_profile(&p.id, &fields).await?;
+        }
+        store.remove(name)?;
+        Ok(())
+    }
+
+    /// Starts the Demo cluster (once) and returns its profile.
+    pub async fn demo(&self) -> Result<ProfileSummary> {
+        let p = self.inner.demo.start().await.map_err(Error::Demo)?;
+        Ok(ProfileSummary::from(&p))
+    }
+
+    /// The Demo cluster, when it runs (tests use its fault controls).
+    pub async fn with_demo_cluster<R>(
+        &self,
+        f: impl FnOnce(&testcluster::TestCluster) -> R,
+    ) -> Option<R> {
+        self.inner.demo.with_cluster(f).await
+    }
+
+    /// A client for a profile (made once, then reused).
+    pub(crate) async fn cluster(&self, name: &str) -> Result<Cluster> {
+        if let Some(c) = lock(&self.inner.clients).get(name) {
+            return Ok(c.clone());
+        }
+        // A favourite of the Demo cluster, opened after a restart: the Demo starts on request.
+        if (name == crate::demo::DEMO_NAME || name == crate::demo::DEMO_VIEWER_NAME)
+            && self.inner.demo.profile(name).is_none()
+        {
+            self.inner.demo.start().await.map_err(Error::Demo)?;
+        }
+        let (profile, vault) = self.profile(name)?;
+        // connect_saved's future is not Send (OIDC refresh keeps a form_urlencoded Serializer
+        // across an await), so it runs to completion on a blocking thread.
+        let rt = self.inner.rt.clone();
+        let c = self
+            .inner
+            .rt
+            .spawn_blocking(move || rt.block_on(cluster::connect_saved(&profile, &vault)))
+            .await??;
+        lock(&self.inner.clients).insert(name.to_string(), c.clone());
+        Ok(c)
+    }
+
+    /// A profile by name and the vault holding its secrets.
+    fn profile(&self, name: &str) -> Result<(Profile, Vault)> {
+        if let Some(found) = self.inner.demo.profile(name) {
+            return Ok(found);
+        }
+        let Some(p) = self.store()?.get(name)? else {
+            return Err(Error::NoProfile(name.to_string()));
+        };
+        // A profile without stored secrets (token file, key file) needs no keyring.
+        let vault = if p.secret_fields().is_empty() {
+            Vault::memory()
+        } else {
+            self.keyring()?
+        };
+        Ok((p, vault))
+    }
+
+    /// The namespaces (the profile's own alone when it may not list them).
+    pub async fn namespaces(&self, profile: &str) -> Result<Vec<String>> {
+        let c = self.cluster(profile).await?;
+        browse::namespaces(&c.client, &c.namespace)
+            .await
+            .map_err(|e| Error::from_call(profile, e))
+    }
+
+    /// Forgets the Demo profiles and stops the Demo cluster with its processes (at exit).
+    pub fn shutdown(&self) {
+        self.inner.demo.stop();
+    }
+}

@@ -1,0 +1,165 @@
+//! Open exec sessions by id: each a task running podterm_core::terminal, its keystroke queue,
+//! and its flow-control credit.
+
+use super::{lock, next_id, Profiles};
+use crate::error::{Error, Result};
+use crate::ipc::{OpenSessionRequest, SessionEnd, SessionState};
+use bytes::Bytes;
+use podterm_core::flow::{Credit, FlowConfig};
+use podterm_core::terminal::{self, Control, TerminalEnd, TerminalRequest};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+struct Entry {
+    /// The session's one ordered queue of keystrokes and resizes.
+    control: mpsc::UnboundedSender<Control>,
+    credit: Credit,
+    task: Option<AbortHandle>,
+}
+
+/// The session registry. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Sessions {
+    open: Arc<Mutex<HashMap<u32, Entry>>>,
+}
+
+impl Sessions {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Opens a TTY exec session with `profiles`' client and returns its id at once. `state`
+    /// gets `connecting`, `connected`, then one final state that counts the output bytes sent
+    /// before it; `output` gets the coalesced output while the UI's acknowledgements
+    /// ([`Sessions::ack`]) allow, and returns false once nobody listens.
+    pub fn open(
+        &self,
+        profiles: &Profiles,
+        req: OpenSessionRequest,
+        mut output: impl FnMut(Bytes) -> bool + Send + 'static,
+        state: impl Fn(SessionState) + Send + Sync + 'static,
+    ) -> u32 {
+        let id = next_id();
+        let flow_cfg = FlowConfig::default();
+        let credit = Credit::new(&flow_cfg);
+        let (tx, rx) = mpsc::unbounded_channel();
+        // Registered before the task starts, so it can always remove itself.
+        let mut open = lock(&self.open);
+        open.insert(
+            id,
+            Entry {
+                control: tx,
+                credit: credit.clone(),
+                task: None,
+            },
+        );
+        let registry = self.clone();
+        let rt = profiles.runtime().clone();
+        let profiles = profiles.clone();
+        let task = rt.spawn(async move {
+            state(SessionState::Connecting);
+            let sent = Arc::new(AtomicU64::new(0));
+            let counter = sent.clone();
+            let output = move |b: Bytes| {
+                let n = b.len() as u64;
+                let ok = output(b);
+                if ok {
+                    counter.fetch_add(n, Ordering::SeqCst);
+                }
+                ok
+            };
+            let end = run(&profiles, req, rx, credit, flow_cfg, output, &state).await;
+            lock(&registry.open).remove(&id);
+            state(end.into_state(sent.load(Ordering::SeqCst)));
+        });
+        if let Some(e) = open.get_mut(&id) {
+            e.task = Some(task.abort_handle());
+        }
+        id
+    }
+
+    /// Keystrokes (or pasted text) for a session, queued in the order they came.
+    pub fn send_input(&self, id: u32, data: Bytes) -> Result<()> {
+        self.control(id, Control::Input(data))
+    }
+
+    pub fn resize(&self, id: u32, cols: u16, rows: u16) -> Result<()> {
+        self.control(id, Control::Resize(cols.max(1), rows.max(1)))
+    }
+
+    fn control(&self, id: u32, c: Control) -> Result<()> {
+        let open = lock(&self.open);
+        match open.get(&id).map(|s| s.control.send(c).is_ok()) {
+            Some(true) => Ok(()),
+            _ => Err(Error::SessionEnded(id)),
+        }
+    }
+
+    /// The UI has written `bytes` more bytes of a session's output.
+    pub fn ack(&self, id: u32, bytes: usize) {
+        if let Some(s) = lock(&self.open).get(&id) {
+            s.credit.ack(bytes);
+        }
+    }
+
+    /// Ends a session (its connection closes; the process in the pod ends with it).
+    pub fn close(&self, id: u32) {
+        if let Some(s) = lock(&self.open).remove(&id) {
+            if let Some(t) = s.task {
+                t.abort();
+            }
+        }
+    }
+
+    /// Sessions open now.
+    pub fn count(&self) -> usize {
+        lock(&self.open).len()
+    }
+
+    /// Ends every session (the page was reloaded, or the app exits).
+    pub fn close_all(&self) {
+        let open: Vec<Entry> = lock(&self.open).drain().map(|(_, s)| s).collect();
+        for t in open.into_iter().filter_map(|s| s.task) {
+            t.abort();
+        }
+    }
+}
+
+/// Runs one session to its end.
+async fn run(
+    profiles: &Profiles,
+    req: OpenSessionRequest,
+    control: mpsc::UnboundedReceiver<Control>,
+    credit: Credit,
+    flow_cfg: FlowConfig,
+    output: impl FnMut(Bytes) -> bool + Send + 'static,
+    state: &(impl Fn(SessionState) + Send + Sync),
+) -> SessionEnd {
+    let c = match profiles.cluster(&req.profile).await {
+        Ok(c) => c,
+        Err(e) => return SessionEnd::Lost(e.sentence()),
+    };
+    let terminal = TerminalRequest {
+        namespace: req.namespace.clone(),
+        pod: req.pod.clone(),
+        container: req.container.clone(),
+        command: req.command.clone(),
+        cols: req.cols,
+        rows: req.rows,
+    };
+    let connected = || state(SessionState::Connected);
+    match terminal::run(&c, &terminal, control, credit, flow_cfg, output, connected).await {
+        TerminalEnd::Ended(Ok(outcome)) => SessionEnd::Finished(outcome),
+        TerminalEnd::Ended(Err(e)) => {
+            SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())
+        }
+        TerminalEnd::NotStarted(e) => {
+            SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())
+        }
+        TerminalEnd::PodGone(reason) => SessionEnd::Lost(reason),
+        TerminalEnd::UiGone => SessionEnd::Lost("the terminal was closed".into()),
+    }
+}

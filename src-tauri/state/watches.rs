@@ -1,0 +1,91 @@
+//! Live pod lists by id: each a task following podterm_core::browse's watch.
+
+use super::{lock, next_id, Profiles};
+use crate::error::{Error, Result};
+use crate::ipc::{PodEvent, WatchStatus};
+use futures_util::StreamExt;
+use podterm_core::browse::{self, WatchEvent};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::task::AbortHandle;
+
+/// The watch registry. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Watches {
+    open: Arc<Mutex<HashMap<u32, AbortHandle>>>,
+}
+
+impl Watches {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a live pod list; the first list's failure is the error. `sink` gets every change
+    /// and returns false once nobody listens; `status` hears when the watch breaks and heals.
+    pub async fn watch_pods(
+        &self,
+        profiles: &Profiles,
+        profile: &str,
+        namespace: &str,
+        mut sink: impl FnMut(PodEvent) -> bool + Send + 'static,
+        status: impl Fn(WatchStatus) + Send + 'static,
+    ) -> Result<u32> {
+        let c = profiles.cluster(profile).await?;
+        let ns = if namespace.is_empty() {
+            c.namespace.as_str()
+        } else {
+            namespace
+        };
+        let changes = browse::watch_pods(&c.client, ns)
+            .await
+            .map_err(|e| Error::from_call(profile, e))?;
+        let id = next_id();
+        let registry = self.clone();
+        let profile = profile.to_string();
+        let mut open = lock(&self.open);
+        let task = profiles.runtime().spawn(async move {
+            let mut changes = std::pin::pin!(changes);
+            while let Some(event) = changes.next().await {
+                match event {
+                    WatchEvent::Change(change) => {
+                        if !sink(change.into()) {
+                            break;
+                        }
+                    }
+                    WatchEvent::Broken {
+                        reason,
+                        credentials_refused,
+                    } => status(WatchStatus::Broken {
+                        reason: if credentials_refused {
+                            Error::CredentialsRefused {
+                                profile: profile.clone(),
+                                source: reason.into(),
+                            }
+                            .sentence()
+                        } else {
+                            reason
+                        },
+                    }),
+                    WatchEvent::Resumed => status(WatchStatus::Live),
+                }
+            }
+            lock(&registry.open).remove(&id);
+        });
+        open.insert(id, task.abort_handle());
+        Ok(id)
+    }
+
+    pub fn stop(&self, id: u32) {
+        if let Some(t) = lock(&self.open).remove(&id) {
+            t.abort();
+        }
+    }
+
+    /// Ends every watch (the page was reloaded: nobody holds their ids any more).
+    pub fn close_all(&self) {
+        let open: Vec<AbortHandle> = lock(&self.open).drain().map(|(_, w)| w).collect();
+        for w in open {
+            w.abort();
+        }
+    }
+}

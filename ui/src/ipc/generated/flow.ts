@@ -1,0 +1,12 @@
+// Generated from podterm_core::flow by `cargo test -p podterm-desktop`: do not edit.
+/** Unacknowledged output bytes at which the engine stops sending. */
+export const HIGH_WATER = 1048576;
+/** Sending resumes once acknowledgements bring the unacknowledged bytes below this. */
+export const LOW_WATER = 262144;
+/** The largest output message the engine sends. */
+export const MAX_BATCH = 262144;
+/** The terminal acknowledges once this many written bytes are pending (at most LOW_WATER,
+ * or output could stall with acknowledgements held back). */
+export const ACK_SIZE = 65536;
+/** …or once output has been quiet this long (ms), so a prompt never waits. */
+export const ACK_IDLE_MS = 15;
