@@ -792,17 +792,20 @@ impl Summary {
     }
 }
 
+/// The desktop app's benchmark, which writes `app-latest.md` beside this program's results.
+pub const APP_BENCH: &str = "ui/e2e/app-bench.mjs";
+
 /// `bench/README.md`: how to run the benchmarks and the latest figures, from the engine's
 /// summary (`latest.json`) and, when there is one, the desktop app's report (`app-latest.md`,
-/// written by `ui/e2e/app-bench.mjs`).
+/// written by [`APP_BENCH`]).
 pub fn readme(summary: Option<&Summary>, app_md: Option<&str>) -> String {
-    let mut s = String::from(README_HEAD);
+    let mut s = README_HEAD.replace("{APP_BENCH}", APP_BENCH);
     s.push_str("\n## The engine and the CLI (`podterm-bench`)\n\n");
     match summary {
         Some(r) => s.push_str(&r.body()),
         None => s.push_str("No results yet: run `make bench`.\n"),
     }
-    s.push_str("\n## The desktop app (`ui/e2e/app-bench.mjs`)\n\n");
+    s.push_str(&format!("\n## The desktop app (`{APP_BENCH}`)\n\n"));
     match app_md {
         Some(md) => {
             // Its own heading goes: this section is its heading.
@@ -839,7 +842,7 @@ say which of the project's targets are met. MB = 10^6 bytes, MiB = 2^20 bytes.
   each kubectl side by side: stdout and stdin throughput, keystroke echo, `exec -- true`, then, in
   its own process, echo through an engine session, 500 concurrent sessions and the raw WebSocket
   ceiling. `BENCH_ARGS` passes its options (`podterm-bench --help`).
-- `ui/e2e/app-bench.mjs` drives the release app under Xvfb through tauri-driver, with a
+- `{APP_BENCH}` drives the release app under Xvfb through tauri-driver, with a
   testcluster it imports from a kubeconfig: memory, opening a shell, a flood into xterm.js,
   keystroke echo and Ctrl-C during the flood. `FLOOD_MB` and `TABS` set the flood size and the
   number of tabs.
@@ -1229,10 +1232,13 @@ mod tests {
         assert!(md.contains("· commit 5fea4e6de745\n"), "{md}");
         // The app's report, under this README's own section heading.
         assert!(
-            md.contains("## The desktop app (`ui/e2e/app-bench.mjs`)\n\n2026-11-28 · 2 cores"),
+            md.contains(&format!(
+                "## The desktop app (`{APP_BENCH}`)\n\n2026-11-28 · 2 cores"
+            )),
             "{md}"
         );
         assert!(md.contains("| idle app: PSS (MB) | 248.3 |"), "{md}");
+        assert!(!md.contains("{APP_BENCH}"), "{md}");
 
         // Without app results it says how to get them; without any, how to run the bench.
         let md = readme(Some(&summary), None);
