@@ -822,8 +822,29 @@ pub fn readme(summary: Option<&Summary>, app_md: Option<&str>) -> String {
             s.push_str("No results yet: run `make bench` (it runs this after `podterm-bench`).\n")
         }
     }
-    s.push_str(README_TAIL);
+    s.push_str(
+        &README_TAIL
+            .replace("{RECV_BUFFER}", &size(podterm_core::cluster::RECV_BUFFER))
+            .replace(
+                "{UI_READ_AHEAD}",
+                &size(podterm_core::terminal::UI_READ_AHEAD),
+            )
+            .replace("{HIGH_WATER}", &size(podterm_core::flow::HIGH_WATER)),
+    );
     s
+}
+
+/// A buffer size as the docs write it: `1 MiB`, `256 KiB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    const KIB: usize = 1 << 10;
+    const MIB: usize = 1 << 20;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 const README_HEAD: &str = "\
@@ -858,8 +879,9 @@ const README_TAIL: &str = "
   pod's); the `tty=true` ceiling row is the remote PTY alone.
 - In the app, output travels through the webview's IPC and xterm.js, which share the page's one
   thread, so a flood is drawn far slower than the engine reads it. Keystroke echo during a flood
-  waits behind the bytes already in flight: the server's socket buffer, the client's (256 KiB),
-  the session's read-ahead (256 KiB) and the unacknowledged window (output pauses above 1 MiB).
+  waits behind the bytes already in flight: the server's socket buffer, the client's
+  ({RECV_BUFFER}), the session's read-ahead ({UI_READ_AHEAD}) and the unacknowledged window
+  (output pauses above {HIGH_WATER}).
 - App memory is PSS (shared pages divided among their users) summed over the app and its WebKit
   processes; most of the web process is WebKit's, JavaScriptCore's and Mesa's code, which other
   WebKitGTK programs on a desktop share.
@@ -1239,6 +1261,23 @@ mod tests {
         );
         assert!(md.contains("| idle app: PSS (MB) | 248.3 |"), "{md}");
         assert!(!md.contains("{APP_BENCH}"), "{md}");
+        // The engine's buffer sizes come from the engine's constants.
+        let in_flight = format!(
+            "the client's\n  ({}), the session's read-ahead ({}) and the unacknowledged window\n  \
+             (output pauses above {})",
+            size(podterm_core::cluster::RECV_BUFFER),
+            size(podterm_core::terminal::UI_READ_AHEAD),
+            size(podterm_core::flow::HIGH_WATER)
+        );
+        assert!(md.contains(&in_flight), "{md}");
+        assert!(
+            !md.contains("{RECV_BUFFER}") && !md.contains("{HIGH_WATER}"),
+            "{md}"
+        );
+        assert_eq!(
+            (size(1 << 20), size(256 << 10), size(100)),
+            ("1 MiB".into(), "256 KiB".into(), "100 bytes".into())
+        );
 
         // Without app results it says how to get them; without any, how to run the bench.
         let md = readme(Some(&summary), None);
