@@ -1,4 +1,4 @@
-// The UI half of flow control (DESIGN.md, "How bytes flow"): output chunks go to xterm.write, and
+// The UI half of flow control (docs/architecture.md, "Flow control"): output goes to xterm.write;
 // the bytes are acknowledged to the engine only once xterm's write callback says it has parsed
 // them. The engine stops reading the pod's stream while too many bytes are unacknowledged, so a
 // flood (`yes`) can never pile up in the webview.

@@ -5,8 +5,9 @@
 //! stdout throughput over a pipe and through a PTY, stdin→stdout throughput, keystroke echo
 //! through the client on a PTY and `exec -- true` start-to-exit; then, in this process,
 //! keystroke echo through a podterm-core session, many concurrent sessions in one engine, and
-//! the raw WebSocket ceiling. It prints a Markdown table against DESIGN.md's targets and writes
-//! `bench/results/<UTC time>.json`, `latest.json` and `latest.md`.
+//! the raw WebSocket ceiling. It prints a Markdown table against the project's targets, writes a
+//! summary of the run (no raw samples) to `bench/results/<UTC time>.json` and `latest.json`, the
+//! table to `latest.md`, and `bench/README.md` from them and the app bench's `app-latest.md`.
 //!
 //! Progress goes to stderr; the table to stdout. Exit code 1 when a measurement failed (a
 //! client that did not move every byte, a session that lost one); unmet targets are reported,
@@ -26,7 +27,7 @@ mod throughput;
 
 use clap::Parser;
 use clients::{Client, RunEnv};
-use report::{ClientResults, Parameters, Results, Versions};
+use report::{ClientResults, Parameters, Results, Summary, Versions};
 use stats::Figure;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,7 +40,7 @@ const MIB: u64 = 1 << 20;
 #[command(
     name = "podterm-bench",
     version,
-    about = "Benchmarks podterm against kubectl on one testcluster (see DESIGN.md's targets)"
+    about = "Benchmarks podterm against kubectl on one testcluster, against the project's targets"
 )]
 struct Args {
     /// Repetitions of each throughput run without a TTY (the median is reported).
@@ -75,6 +76,13 @@ struct Args {
     /// Where to write the results (default: <repo>/bench/results).
     #[arg(long)]
     results_dir: Option<PathBuf>,
+    /// Where to write the generated README (default: the results directory's parent).
+    #[arg(long)]
+    readme: Option<PathBuf>,
+    /// Measure nothing: rewrite the README from the results already written (latest.json and
+    /// the app bench's app-latest.md).
+    #[arg(long)]
+    readme_only: bool,
 }
 
 /// Error context for `Result` and `Option`, as one-line messages.
@@ -201,6 +209,43 @@ fn transfers(
         .collect()
 }
 
+/// Reads a results file that may not exist yet: `None` when it does not.
+fn read_if_present(path: &Path) -> Result<Option<String>, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("reading {}: {e}", path.display())),
+    }
+}
+
+/// Writes the README from `summary` (else `latest.json`, when there is one) and the app bench's
+/// `app-latest.md`.
+fn write_readme(
+    results_dir: &Path,
+    readme: &Path,
+    summary: Option<&Summary>,
+) -> Result<(), String> {
+    let read;
+    let summary = match summary {
+        Some(s) => Some(s),
+        None => {
+            let path = results_dir.join("latest.json");
+            read = read_if_present(&path)?
+                .map(|text| {
+                    serde_json::from_str::<Summary>(&text)
+                        .ctx(format!("{} is not a summary", path.display()))
+                })
+                .transpose()?;
+            read.as_ref()
+        }
+    };
+    let app = read_if_present(&results_dir.join("app-latest.md"))?;
+    let text = report::readme(summary, app.as_deref());
+    std::fs::write(readme, text).ctx(format!("writing {}", readme.display()))?;
+    eprintln!("wrote {}", readme.display());
+    Ok(())
+}
+
 fn run(args: Args) -> Result<bool, String> {
     let started = Instant::now();
     let started_at = jiff::Timestamp::now();
@@ -217,6 +262,16 @@ fn run(args: Args) -> Result<bool, String> {
         .results_dir
         .clone()
         .unwrap_or_else(|| repo.join("bench/results"));
+    let readme = args.readme.clone().unwrap_or_else(|| {
+        results_dir
+            .parent()
+            .unwrap_or(&results_dir)
+            .join("README.md")
+    });
+    if args.readme_only {
+        write_readme(&results_dir, &readme, None)?;
+        return Ok(true);
+    }
     let nofile = procstat::raise_nofile();
     if let Err(e) = &nofile {
         eprintln!("warning: cannot raise the open-file limit: {e}");
@@ -276,7 +331,7 @@ fn run(args: Args) -> Result<bool, String> {
         exec_true_runs: args.exec_runs,
         sessions: args.sessions,
         sessions_limit_s: args.sessions_limit,
-        mb: "10^6 bytes",
+        mb: "10^6 bytes".into(),
     };
     let alive = |tc: &mut cluster::TestclusterProc| -> Result<(), String> {
         if tc.alive() {
@@ -430,8 +485,7 @@ fn run(args: Args) -> Result<bool, String> {
         })
         .collect();
     let finished_at = jiff::Timestamp::now();
-    let mut results = Results {
-        schema: 1,
+    let results = Results {
         started_at: started_at
             .round(jiff::Unit::Second)
             .map(|t| t.to_string())
@@ -441,7 +495,6 @@ fn run(args: Args) -> Result<bool, String> {
             .map(|t| t.to_string())
             .unwrap_or_else(|_| finished_at.to_string()),
         duration_s: started.elapsed().as_secs_f64(),
-        testcluster_url: access.server.clone(),
         parameters: params,
         machine,
         versions: versions(&repo, &podterm, &kubectls, &bin_dir, &env),
@@ -451,26 +504,14 @@ fn run(args: Args) -> Result<bool, String> {
         clients: clients_results,
         engine_echo,
         sessions,
-        targets: Vec::new(),
     };
-    results.check_targets();
-    let md = results.markdown();
+    let summary = results.summary();
+    let md = summary.markdown();
     println!("{md}");
-
-    let all_ok = results.ceiling.ok().is_some()
-        && results.ceiling_tty.ok().is_some()
-        && results.engine_echo.ok().is_some()
-        && results.sessions.ok().is_some_and(|s| s.ok == s.sessions)
-        && results.clients.iter().all(|c| {
-            c.stdout_pipe.ok().is_some()
-                && c.stdout_tty.ok().is_some()
-                && c.stdin_pipe.ok().is_some()
-                && c.echo.ok().is_some()
-                && c.exec_true.ok().is_some()
-        });
+    let all_ok = results.all_ok();
 
     std::fs::create_dir_all(&results_dir).ctx(format!("creating {}", results_dir.display()))?;
-    let json = serde_json::to_string_pretty(&results).ctx("encoding the results")?;
+    let json = summary.to_json().ctx("encoding the results")?;
     let stamp = started_at.strftime("%Y-%m-%dT%H%M%SZ").to_string();
     let files = [
         (results_dir.join(format!("{stamp}.json")), json.clone()),
@@ -481,5 +522,6 @@ fn run(args: Args) -> Result<bool, String> {
         std::fs::write(path, text).ctx(format!("writing {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
+    write_readme(&results_dir, &readme, Some(&summary))?;
     Ok(all_ok)
 }

@@ -1,5 +1,8 @@
-//! Everything measured, as JSON (raw figures, versions, machine facts) and as a Markdown table
-//! against DESIGN.md's targets. Ratios are always podterm ÷ kubectl.
+//! What a run measured, kept small: [`Results`] holds every sample while the bench runs;
+//! [`Summary`] is what is written (per scenario: medians, percentiles, throughput, plus tool
+//! versions and the machine), a few hundred bytes per figure and no raw samples. From a summary
+//! come the Markdown table against the project's targets and `bench/README.md`. Ratios are
+//! always podterm ÷ kubectl.
 
 use crate::ceiling::Ceiling;
 use crate::clients::Client;
@@ -8,9 +11,15 @@ use crate::sessions::Sessions;
 use crate::startup::Startup;
 use crate::stats::{Figure, Latency};
 use crate::throughput::Throughput;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize)]
+/// The summary format written to `bench/results/*.json`. 1 was a full dump with every sample.
+pub const SCHEMA: u32 = 2;
+
+/// Error messages kept in a summary for the concurrent-sessions test.
+const SESSION_ERRORS_KEPT: usize = 3;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Parameters {
     pub reps: usize,
     pub tty_reps: usize,
@@ -23,10 +32,10 @@ pub struct Parameters {
     pub sessions: usize,
     pub sessions_limit_s: u64,
     /// MB in every figure is 10^6 bytes.
-    pub mb: &'static str,
+    pub mb: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Versions {
     pub podterm: String,
     pub testcluster: String,
@@ -37,8 +46,8 @@ pub struct Versions {
     pub time_bin: Option<String>,
 }
 
-/// One client's figures; `clients[0]` is podterm.
-#[derive(Debug, Clone, Serialize)]
+/// One client's figures, every sample included; `clients[0]` is podterm.
+#[derive(Debug, Clone)]
 pub struct ClientResults {
     pub client: Client,
     pub stdout_pipe: Figure<Throughput>,
@@ -48,7 +57,7 @@ pub struct ClientResults {
     pub exec_true: Figure<Startup>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetCheck {
     pub what: String,
     pub target: String,
@@ -57,13 +66,12 @@ pub struct TargetCheck {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Everything a run measured, in memory. Only its [`Summary`] is written.
+#[derive(Debug, Clone)]
 pub struct Results {
-    pub schema: u32,
     pub started_at: String,
     pub finished_at: String,
     pub duration_s: f64,
-    pub testcluster_url: String,
     pub parameters: Parameters,
     pub machine: Machine,
     pub versions: Versions,
@@ -73,20 +81,382 @@ pub struct Results {
     pub clients: Vec<ClientResults>,
     pub engine_echo: Figure<Latency>,
     pub sessions: Figure<Sessions>,
+}
+
+/// A summarised figure, or why it could not be taken: the figures themselves, or
+/// `{"error": "..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Measured<T> {
+    Ok(T),
+    Failed { error: String },
+}
+
+impl<T> Measured<T> {
+    pub fn ok(&self) -> Option<&T> {
+        match self {
+            Measured::Ok(v) => Some(v),
+            Measured::Failed { .. } => None,
+        }
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Measured::Ok(_) => None,
+            Measured::Failed { error } => Some(error),
+        }
+    }
+
+    fn of<U>(f: &Figure<U>, summarise: impl FnOnce(&U) -> T) -> Self {
+        match f {
+            Figure::Ok(v) => Measured::Ok(summarise(v)),
+            Figure::Failed { error } => Measured::Failed {
+                error: error.clone(),
+            },
+        }
+    }
+}
+
+/// The machine the run took place on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MachineInfo {
+    pub cores: usize,
+    pub cpu_model: Option<String>,
+    pub kernel: Option<String>,
+    pub os: Option<String>,
+    pub mem_total_mb: Option<f64>,
+}
+
+/// Throughput over `runs` runs: the median and the spread, with the client's CPU and RSS
+/// (medians, from `/usr/bin/time`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    pub runs: usize,
+    pub mb_per_s: f64,
+    pub min_mb_per_s: f64,
+    pub max_mb_per_s: f64,
+    pub wall_s: f64,
+    pub cpu_s: Option<f64>,
+    pub max_rss_mb: Option<f64>,
+}
+
+/// Round trips over a sample, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub samples: usize,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
+
+/// `exec -- true`, start to exit, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartTimes {
+    pub runs: usize,
+    pub median_ms: f64,
+    pub p90_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+}
+
+/// The raw WebSocket reader: the most a client could move.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CeilingRate {
+    pub runs: usize,
+    pub mb_per_s: f64,
+    pub min_mb_per_s: f64,
+    pub max_mb_per_s: f64,
+}
+
+/// Many concurrent echoing sessions in one engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionCounts {
+    pub sessions: usize,
+    pub bytes_per_session: usize,
+    pub ok: usize,
+    pub bytes_wrong: usize,
+    pub failed: usize,
+    pub unfinished: usize,
+    pub wall_s: f64,
+    pub connect_p50_ms: Option<f64>,
+    pub connect_p99_ms: Option<f64>,
+    pub session_p50_ms: Option<f64>,
+    pub session_p99_ms: Option<f64>,
+    pub rss_peak_mb: Option<f64>,
+    pub cpu_s: Option<f64>,
+    /// The first few error messages, if any.
+    pub errors: Vec<String>,
+}
+
+/// One client's summarised figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientSummary {
+    /// `podterm` or `kubectl`.
+    pub kind: String,
+    /// The table's column heading.
+    pub label: String,
+    pub version: String,
+    pub stdout_pipe: Measured<Rate>,
+    pub stdout_tty: Measured<Rate>,
+    pub stdin_pipe: Measured<Rate>,
+    pub echo: Measured<Percentiles>,
+    pub exec_true: Measured<StartTimes>,
+}
+
+impl ClientSummary {
+    fn is_podterm(&self) -> bool {
+        self.kind == "podterm"
+    }
+}
+
+/// What a run writes: `bench/results/<UTC time>.json` and `latest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub schema: u32,
+    pub started_at: String,
+    pub finished_at: String,
+    pub duration_s: f64,
+    pub parameters: Parameters,
+    pub machine: MachineInfo,
+    pub versions: Versions,
+    pub kubectl_notes: Vec<String>,
+    pub ceiling: Measured<CeilingRate>,
+    pub ceiling_tty: Measured<CeilingRate>,
+    pub clients: Vec<ClientSummary>,
+    pub engine_echo: Measured<Percentiles>,
+    pub sessions: Measured<SessionCounts>,
     pub targets: Vec<TargetCheck>,
 }
 
+fn spread(rates: impl Iterator<Item = f64>) -> (f64, f64) {
+    rates.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+        (lo.min(r), hi.max(r))
+    })
+}
+
+fn rate(t: &Throughput) -> Rate {
+    let (lo, hi) = spread(t.runs.iter().map(|r| r.mb_per_s));
+    Rate {
+        runs: t.runs.len(),
+        mb_per_s: t.mb_per_s,
+        min_mb_per_s: if t.runs.is_empty() { t.mb_per_s } else { lo },
+        max_mb_per_s: if t.runs.is_empty() { t.mb_per_s } else { hi },
+        wall_s: t.wall_s,
+        cpu_s: t.cpu_s,
+        max_rss_mb: t.max_rss_mb,
+    }
+}
+
+fn percentiles(l: &Latency) -> Percentiles {
+    Percentiles {
+        samples: l.samples,
+        p50_ms: l.p50_ms,
+        p90_ms: l.p90_ms,
+        p99_ms: l.p99_ms,
+        max_ms: l.max_ms,
+        mean_ms: l.mean_ms,
+    }
+}
+
+fn ceiling_rate(c: &Ceiling) -> CeilingRate {
+    let (lo, hi) = spread(c.runs.iter().map(|r| r.mb_per_s));
+    CeilingRate {
+        runs: c.runs.len(),
+        mb_per_s: c.mb_per_s,
+        min_mb_per_s: if c.runs.is_empty() { c.mb_per_s } else { lo },
+        max_mb_per_s: if c.runs.is_empty() { c.mb_per_s } else { hi },
+    }
+}
+
 impl Results {
-    fn podterm(&self) -> Option<&ClientResults> {
-        self.clients.iter().find(|c| c.client.is_podterm())
+    /// The figures without their samples, with the targets checked.
+    pub fn summary(&self) -> Summary {
+        let m = &self.machine;
+        let mut s = Summary {
+            schema: SCHEMA,
+            started_at: self.started_at.clone(),
+            finished_at: self.finished_at.clone(),
+            duration_s: self.duration_s,
+            parameters: self.parameters.clone(),
+            machine: MachineInfo {
+                cores: m.nproc,
+                cpu_model: m.cpu_model.clone(),
+                kernel: m.kernel.clone(),
+                os: m.os.clone(),
+                mem_total_mb: m.mem_total_mb,
+            },
+            versions: self.versions.clone(),
+            kubectl_notes: self.kubectl_notes.clone(),
+            ceiling: Measured::of(&self.ceiling, ceiling_rate),
+            ceiling_tty: Measured::of(&self.ceiling_tty, ceiling_rate),
+            // podterm first, then the kubectls in the order they ran.
+            clients: self
+                .clients
+                .iter()
+                .filter(|c| c.client.is_podterm())
+                .chain(self.clients.iter().filter(|c| !c.client.is_podterm()))
+                .map(|c| ClientSummary {
+                    kind: c.client.kind.to_string(),
+                    label: c.client.label(),
+                    version: c.client.version.clone(),
+                    stdout_pipe: Measured::of(&c.stdout_pipe, rate),
+                    stdout_tty: Measured::of(&c.stdout_tty, rate),
+                    stdin_pipe: Measured::of(&c.stdin_pipe, rate),
+                    echo: Measured::of(&c.echo, percentiles),
+                    exec_true: Measured::of(&c.exec_true, |s| StartTimes {
+                        runs: s.runs,
+                        median_ms: s.median_ms,
+                        p90_ms: s.p90_ms,
+                        min_ms: s.min_ms,
+                        max_ms: s.max_ms,
+                    }),
+                })
+                .collect(),
+            engine_echo: Measured::of(&self.engine_echo, percentiles),
+            sessions: Measured::of(&self.sessions, |s| SessionCounts {
+                sessions: s.sessions,
+                bytes_per_session: s.bytes_per_session,
+                ok: s.ok,
+                bytes_wrong: s.bytes_wrong,
+                failed: s.failed,
+                unfinished: s.unfinished,
+                wall_s: s.wall_s,
+                connect_p50_ms: s.connect_p50_ms,
+                connect_p99_ms: s.connect_p99_ms,
+                session_p50_ms: s.session_p50_ms,
+                session_p99_ms: s.session_p99_ms,
+                rss_peak_mb: s.rss_peak_mb,
+                cpu_s: s.cpu_s,
+                errors: s.errors.iter().take(SESSION_ERRORS_KEPT).cloned().collect(),
+            }),
+            targets: Vec::new(),
+        };
+        s.check_targets();
+        s
     }
 
-    fn kubectls(&self) -> impl Iterator<Item = &ClientResults> {
-        self.clients.iter().filter(|c| !c.client.is_podterm())
+    /// Whether every measurement was taken (unmet targets are not failures).
+    pub fn all_ok(&self) -> bool {
+        self.ceiling.ok().is_some()
+            && self.ceiling_tty.ok().is_some()
+            && self.engine_echo.ok().is_some()
+            && self.sessions.ok().is_some_and(|s| s.ok == s.sessions)
+            && self.clients.iter().all(|c| {
+                c.stdout_pipe.ok().is_some()
+                    && c.stdout_tty.ok().is_some()
+                    && c.stdin_pipe.ok().is_some()
+                    && c.echo.ok().is_some()
+                    && c.exec_true.ok().is_some()
+            })
+    }
+}
+
+/// JSON with two-space indents, where an object or array holding only plain values (numbers,
+/// strings, booleans, null) stays on one line: one line per figure keeps a summary short to
+/// read and to diff. Fractions are rounded to [`DECIMALS`] places, so a file reads back as the
+/// same numbers.
+pub fn compact_json(v: &serde_json::Value) -> String {
+    let mut v = v.clone();
+    round_floats(&mut v);
+    let mut out = String::new();
+    write_json(&v, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+/// Decimal places kept in a summary: 0.1 µs for times in ms, 100 B/s for MB/s.
+pub const DECIMALS: i32 = 4;
+
+fn round_floats(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                let scale = 10f64.powi(DECIMALS);
+                if let Some(r) = serde_json::Number::from_f64((f * scale).round() / scale) {
+                    *n = r;
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(round_floats),
+        Value::Object(o) => o.values_mut().for_each(round_floats),
+        _ => {}
+    }
+}
+
+fn is_flat(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    let plain = |v: &Value| !matches!(v, Value::Array(_) | Value::Object(_));
+    match v {
+        Value::Array(a) => a.iter().all(plain),
+        Value::Object(o) => o.values().all(plain),
+        _ => true,
+    }
+}
+
+fn write_json(v: &serde_json::Value, depth: usize, out: &mut String) {
+    use serde_json::Value;
+    let pad = |d: usize| "  ".repeat(d);
+    if is_flat(v) {
+        let sep = |items: Vec<String>| items.join(", ");
+        match v {
+            Value::Array(a) => {
+                out.push('[');
+                out.push_str(&sep(a.iter().map(Value::to_string).collect()));
+                out.push(']');
+            }
+            Value::Object(o) if !o.is_empty() => {
+                out.push_str("{ ");
+                out.push_str(&sep(o
+                    .iter()
+                    .map(|(k, x)| format!("{}: {x}", Value::String(k.clone())))
+                    .collect()));
+                out.push_str(" }");
+            }
+            _ => out.push_str(&v.to_string()),
+        }
+        return;
+    }
+    match v {
+        Value::Array(a) => {
+            out.push_str("[\n");
+            for (i, x) in a.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                write_json(x, depth + 1, out);
+                out.push_str(if i + 1 < a.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push(']');
+        }
+        Value::Object(o) => {
+            out.push_str("{\n");
+            for (i, (k, x)) in o.iter().enumerate() {
+                out.push_str(&pad(depth + 1));
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push_str(": ");
+                write_json(x, depth + 1, out);
+                out.push_str(if i + 1 < o.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(depth));
+            out.push('}');
+        }
+        _ => out.push_str(&v.to_string()),
+    }
+}
+
+impl Summary {
+    fn podterm(&self) -> Option<&ClientSummary> {
+        self.clients.iter().find(|c| c.is_podterm())
+    }
+
+    fn kubectls(&self) -> impl Iterator<Item = &ClientSummary> {
+        self.clients.iter().filter(|c| !c.is_podterm())
     }
 
     /// podterm ÷ each kubectl for a figure.
-    fn ratios(&self, f: impl Fn(&ClientResults) -> Option<f64>) -> Vec<Option<f64>> {
+    fn ratios(&self, f: impl Fn(&ClientSummary) -> Option<f64>) -> Vec<Option<f64>> {
         let p = self.podterm().and_then(&f);
         self.kubectls()
             .map(|k| match (p, f(k)) {
@@ -96,7 +466,7 @@ impl Results {
             .collect()
     }
 
-    /// Checks DESIGN.md's targets against the figures.
+    /// Checks the project's performance targets against the figures.
     pub fn check_targets(&mut self) {
         let mut out = Vec::new();
         let ceiling = self.ceiling.ok().map(|c| c.mb_per_s);
@@ -211,8 +581,40 @@ impl Results {
         }
     }
 
-    /// The Markdown report: heading, facts, the table, notes.
-    pub fn markdown(&self) -> String {
+    /// The summary as the JSON file a run writes.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        Ok(compact_json(&serde_json::to_value(self)?))
+    }
+
+    /// The run's facts in one line: when, podterm, the machine, the commit.
+    fn facts(&self) -> String {
+        let m = &self.machine;
+        format!(
+            "{} · {} · {} cores ({}) · kernel {}{}",
+            self.started_at,
+            self.versions.podterm,
+            m.cores,
+            m.cpu_model.as_deref().unwrap_or("?"),
+            m.kernel.as_deref().unwrap_or("?"),
+            self.versions
+                .git_commit
+                .as_deref()
+                .map(|c| format!(
+                    " · commit {}{}",
+                    &c[..c.len().min(12)],
+                    if self.versions.git_dirty == Some(true) {
+                        " (uncommitted changes)"
+                    } else {
+                        ""
+                    }
+                ))
+                .unwrap_or_default()
+        )
+    }
+
+    /// The table and what goes with it (the facts line, units, skipped kubectls, failures),
+    /// without a heading.
+    fn body(&self) -> String {
         let mut t = Table::new(self);
         let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
 
@@ -273,8 +675,8 @@ impl Results {
         t.engine_row(
             "echo in the engine (in-process session): p50 / p99 (ms)",
             match &self.engine_echo {
-                Figure::Ok(e) => format!("{:.3} / {:.3}", e.p50_ms, e.p99_ms),
-                Figure::Failed { .. } => "FAILED".into(),
+                Measured::Ok(e) => format!("{:.3} / {:.3}", e.p50_ms, e.p99_ms),
+                Measured::Failed { .. } => "FAILED".into(),
             },
             self.target("keystroke echo in the engine"),
         );
@@ -287,7 +689,7 @@ impl Results {
         );
         let n = self.parameters.sessions;
         match &self.sessions {
-            Figure::Ok(s) => {
+            Measured::Ok(s) => {
                 t.engine_row(
                     &format!("{n} concurrent sessions: ok / wrong bytes / failed / unfinished"),
                     format!(
@@ -311,7 +713,7 @@ impl Results {
                     String::new(),
                 );
             }
-            Figure::Failed { error } => {
+            Measured::Failed { error } => {
                 t.engine_row(
                     &format!("{n} concurrent sessions"),
                     "FAILED".into(),
@@ -320,7 +722,7 @@ impl Results {
                 t.notes.push(format!("{n} sessions: {error}"));
             }
         }
-        let ceilings: [(&str, &Figure<Ceiling>, u64, Pick); 2] = [
+        let ceilings: [(&str, &Measured<CeilingRate>, u64, Pick); 2] = [
             ("no TTY", &self.ceiling, self.parameters.stdout_bytes, |c| {
                 &c.stdout_pipe
             }),
@@ -333,7 +735,7 @@ impl Results {
         ];
         for (name, fig, bytes, get) in ceilings {
             let (cell, shares) = match fig {
-                Figure::Ok(c) => {
+                Measured::Ok(c) => {
                     let shares = self
                         .clients
                         .iter()
@@ -341,13 +743,13 @@ impl Results {
                             let share = get(k)
                                 .ok()
                                 .map(|x| format!("{:.0}%", 100.0 * x.mb_per_s / c.mb_per_s));
-                            format!("{} {}", k.client.label(), share.as_deref().unwrap_or("?"))
+                            format!("{} {}", k.label, share.as_deref().unwrap_or("?"))
                         })
                         .collect::<Vec<_>>()
                         .join(", ");
                     (format!("{:.0}", c.mb_per_s), shares)
                 }
-                Figure::Failed { error } => {
+                Measured::Failed { error } => {
                     t.notes.push(format!("raw ceiling, {name}: {error}"));
                     ("FAILED".into(), String::new())
                 }
@@ -359,30 +761,9 @@ impl Results {
             );
         }
 
-        let m = &self.machine;
         let mut s = String::new();
-        s.push_str("# podterm vs kubectl on testcluster\n\n");
-        s.push_str(&format!(
-            "{} · {} · {} cores ({}) · kernel {} · {}\n\n",
-            self.started_at,
-            self.versions.podterm,
-            m.nproc,
-            m.cpu_model.as_deref().unwrap_or("?"),
-            m.kernel.as_deref().unwrap_or("?"),
-            self.versions
-                .git_commit
-                .as_deref()
-                .map(|c| format!(
-                    "commit {}{}",
-                    &c[..c.len().min(12)],
-                    if self.versions.git_dirty == Some(true) {
-                        " (uncommitted changes)"
-                    } else {
-                        ""
-                    }
-                ))
-                .unwrap_or_default()
-        ));
+        s.push_str(&self.facts());
+        s.push_str("\n\n");
         s.push_str(&format!(
             "MB = 10^6 bytes; throughput figures are medians of {} runs ({} with a TTY); \
              ratio = podterm ÷ kubectl, one per kubectl column. CPU and RSS of a client come \
@@ -403,14 +784,122 @@ impl Results {
         }
         s
     }
+
+    /// The Markdown report (`latest.md`, and what the run prints): heading, facts, the table,
+    /// notes.
+    pub fn markdown(&self) -> String {
+        format!("# podterm vs kubectl on testcluster\n\n{}", self.body())
+    }
 }
 
-/// Picks one kind of throughput figure from a client's results.
-type Pick = fn(&ClientResults) -> &Figure<Throughput>;
+/// The desktop app's benchmark, which writes `app-latest.md` beside this program's results.
+pub const APP_BENCH: &str = "ui/e2e/app-bench.mjs";
+
+/// `bench/README.md`: how to run the benchmarks and the latest figures, from the engine's
+/// summary (`latest.json`) and, when there is one, the desktop app's report (`app-latest.md`,
+/// written by [`APP_BENCH`]).
+pub fn readme(summary: Option<&Summary>, app_md: Option<&str>) -> String {
+    let mut s = README_HEAD.replace("{APP_BENCH}", APP_BENCH);
+    s.push_str("\n## The engine and the CLI (`podterm-bench`)\n\n");
+    match summary {
+        Some(r) => s.push_str(&r.body()),
+        None => s.push_str("No results yet: run `make bench`.\n"),
+    }
+    s.push_str(&format!("\n## The desktop app (`{APP_BENCH}`)\n\n"));
+    match app_md {
+        Some(md) => {
+            // Its own heading goes: this section is its heading.
+            let body = match md.strip_prefix("# ") {
+                Some(rest) => rest.split_once('\n').map_or("", |(_, b)| b),
+                None => md,
+            };
+            s.push_str(body.trim_start_matches('\n'));
+            if !body.ends_with('\n') {
+                s.push('\n');
+            }
+        }
+        None => {
+            s.push_str("No results yet: run `make bench` (it runs this after `podterm-bench`).\n")
+        }
+    }
+    s.push_str(
+        &README_TAIL
+            .replace("{RECV_BUFFER}", &size(podterm_core::cluster::RECV_BUFFER))
+            .replace(
+                "{UI_READ_AHEAD}",
+                &size(podterm_core::terminal::UI_READ_AHEAD),
+            )
+            .replace("{HIGH_WATER}", &size(podterm_core::flow::HIGH_WATER)),
+    );
+    s
+}
+
+/// A buffer size as the docs write it: `1 MiB`, `256 KiB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    const KIB: usize = 1 << 10;
+    const MIB: usize = 1 << 20;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+const README_HEAD: &str = "\
+# Benchmarks
+
+<!-- Generated by podterm-bench (crates/podterm-bench/src/report.rs) from bench/results/latest.json
+     and bench/results/app-latest.md. Do not edit: run `make bench`, or
+     `target/release/podterm-bench --readme-only` to rewrite it from the results already there. -->
+
+`make bench` builds release binaries and runs two programs. Neither is a test and nothing in them
+is a timed assertion; they measure, compare with kubectl on the same machine in the same run, and
+say which of the project's targets are met. MB = 10^6 bytes, MiB = 2^20 bytes.
+
+- `podterm-bench` (`crates/podterm-bench`) starts one testcluster, finds the kubectls as the tests
+  do (`PODTERM_KUBECTLS`, else `/usr/bin/kubectl` and `.venv/bin/kubectl`) and measures podterm and
+  each kubectl side by side: stdout and stdin throughput, keystroke echo, `exec -- true`, then, in
+  its own process, echo through an engine session, 500 concurrent sessions and the raw WebSocket
+  ceiling. `BENCH_ARGS` passes its options (`podterm-bench --help`).
+- `{APP_BENCH}` drives the release app under Xvfb through tauri-driver, with a
+  testcluster it imports from a kubeconfig: memory, opening a shell, a flood into xterm.js,
+  keystroke echo and Ctrl-C during the flood. `FLOOD_MB` and `TABS` set the flood size and the
+  number of tabs.
+";
+
+const README_TAIL: &str = "
+## Reading the tables
+
+- The raw WebSocket ceiling is a bare reader of the exec stream in the bench process: what a
+  client could move if it did nothing else. podterm can pass it without a TTY because its stdout
+  writer has a thread of its own.
+- With a TTY every client is bound by the two pseudo-terminals in the path (the local one and the
+  pod's); the `tty=true` ceiling row is the remote PTY alone.
+- In the app, output travels through the webview's IPC and xterm.js, which share the page's one
+  thread, so a flood is drawn far slower than the engine reads it. Keystroke echo during a flood
+  waits behind the bytes already in flight: the server's socket buffer, the client's
+  ({RECV_BUFFER}), the session's read-ahead ({UI_READ_AHEAD}) and the unacknowledged window
+  (output pauses above {HIGH_WATER}).
+- App memory is PSS (shared pages divided among their users) summed over the app and its WebKit
+  processes; most of the web process is WebKit's, JavaScriptCore's and Mesa's code, which other
+  WebKitGTK programs on a desktop share.
+
+## Files
+
+`bench/results/` holds one summary per run (`<UTC time>.json`, schema 2: per scenario the
+medians, percentiles and throughput, the tool versions and the machine; no raw samples) and
+`latest.json` / `latest.md` for the newest; the app bench writes `app-<UTC time>.json`,
+`app-latest.json` and `app-latest.md`.
+";
+
+/// Picks one kind of throughput figure from a client's summary.
+type Pick = fn(&ClientSummary) -> &Measured<Rate>;
 
 /// The Markdown table under construction.
 struct Table<'a> {
-    r: &'a Results,
+    r: &'a Summary,
     header: Vec<String>,
     rows: Vec<Vec<String>>,
     notes: Vec<String>,
@@ -427,9 +916,9 @@ fn ratio_cell(rs: &[Option<f64>]) -> String {
 }
 
 impl<'a> Table<'a> {
-    fn new(r: &'a Results) -> Self {
+    fn new(r: &'a Summary) -> Self {
         let mut header = vec!["what".to_string(), "podterm".to_string()];
-        header.extend(r.kubectls().map(|k| k.client.label()));
+        header.extend(r.kubectls().map(|k| k.label.clone()));
         header.push("ratio".into());
         header.push("target".into());
         Table {
@@ -440,25 +929,30 @@ impl<'a> Table<'a> {
         }
     }
 
+    /// podterm first, then each kubectl.
+    fn clients(&self) -> Vec<&'a ClientSummary> {
+        let mut clients: Vec<&ClientSummary> = self.r.podterm().into_iter().collect();
+        clients.extend(self.r.kubectls());
+        clients
+    }
+
     /// A row with one number per client.
     fn row(
         &mut self,
         what: &str,
-        value: impl Fn(&ClientResults) -> Option<f64>,
+        value: impl Fn(&ClientSummary) -> Option<f64>,
         fmt: impl Fn(f64) -> String,
         with_ratio: bool,
         target: String,
-        error: impl Fn(&ClientResults) -> Option<String>,
+        error: impl Fn(&ClientSummary) -> Option<String>,
     ) {
         let mut cells = vec![what.to_string()];
-        let mut clients: Vec<&ClientResults> = self.r.podterm().into_iter().collect();
-        clients.extend(self.r.kubectls());
-        for c in clients {
+        for c in self.clients() {
             cells.push(match (value(c), error(c)) {
                 (Some(v), _) => fmt(v),
                 (None, Some(e)) => {
                     self.notes
-                        .push(format!("{} / {}: {e}", what.trim(), c.client.label()));
+                        .push(format!("{} / {}: {e}", what.trim(), c.label));
                     "FAILED".into()
                 }
                 (None, None) => "—".into(),
@@ -477,21 +971,18 @@ impl<'a> Table<'a> {
     fn row2(
         &mut self,
         what: &str,
-        value: impl Fn(&ClientResults) -> Option<(f64, f64)>,
+        value: impl Fn(&ClientSummary) -> Option<(f64, f64)>,
         fmt: impl Fn((f64, f64)) -> String,
         target: String,
-        error: impl Fn(&ClientResults) -> Option<String>,
+        error: impl Fn(&ClientSummary) -> Option<String>,
     ) {
-        let first = |c: &ClientResults| value(c).map(|v| v.0);
+        let first = |c: &ClientSummary| value(c).map(|v| v.0);
         let mut cells = vec![what.to_string()];
-        let mut clients: Vec<&ClientResults> = self.r.podterm().into_iter().collect();
-        clients.extend(self.r.kubectls());
-        for c in clients {
+        for c in self.clients() {
             cells.push(match (value(c), error(c)) {
                 (Some(v), _) => fmt(v),
                 (None, Some(e)) => {
-                    self.notes
-                        .push(format!("{what} / {}: {e}", c.client.label()));
+                    self.notes.push(format!("{what} / {}: {e}", c.label));
                     "FAILED".into()
                 }
                 (None, None) => "—".into(),
@@ -534,5 +1025,302 @@ impl<'a> Table<'a> {
             s.push_str(&line(r));
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ceiling::CeilingRun;
+    use crate::clients::TimeUsage;
+    use crate::throughput::TransferRun;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    fn throughput(bytes: u64, rates: &[f64]) -> Figure<Throughput> {
+        let runs = rates
+            .iter()
+            .map(|r| TransferRun {
+                bytes,
+                wall_s: bytes as f64 / 1e6 / r,
+                mb_per_s: *r,
+                time: Some(TimeUsage {
+                    elapsed_s: 1.0,
+                    user_s: 0.1,
+                    sys_s: 0.2,
+                    max_rss_kib: 25_000,
+                }),
+            })
+            .collect();
+        Figure::from_result(Throughput::from_runs(bytes, runs))
+    }
+
+    fn latency(base_ms: f64, n: usize) -> Figure<Latency> {
+        let raw = (0..n)
+            .map(|i| Duration::from_secs_f64((base_ms + i as f64 * 0.001) / 1e3))
+            .collect();
+        Figure::from_result(Latency::from_samples(raw, 20))
+    }
+
+    fn client(kind: &'static str, version: &str, rate: f64, start_ms: f64) -> ClientResults {
+        ClientResults {
+            client: Client {
+                kind,
+                path: PathBuf::from(format!("/usr/bin/{kind}")),
+                version: version.into(),
+            },
+            stdout_pipe: throughput(512 << 20, &[rate, rate * 1.1, rate * 0.9, rate, rate]),
+            stdout_tty: throughput(512 << 20, &[rate / 10.0; 3]),
+            stdin_pipe: throughput(256 << 20, &[rate / 2.0; 5]),
+            echo: latency(0.2, 1020),
+            exec_true: Figure::Ok(Startup {
+                runs: 15,
+                median_ms: start_ms,
+                p90_ms: start_ms + 1.0,
+                min_ms: start_ms - 1.0,
+                max_ms: start_ms + 2.0,
+                raw_ms: vec![start_ms; 15],
+            }),
+        }
+    }
+
+    fn ceiling(tty: bool, rate: f64, runs: usize) -> Figure<Ceiling> {
+        Figure::Ok(Ceiling {
+            tty,
+            bytes_per_run: 512 << 20,
+            mb_per_s: rate,
+            runs: (0..runs)
+                .map(|i| CeilingRun {
+                    bytes: 512 << 20,
+                    wall_s: 0.6,
+                    mb_per_s: rate + i as f64,
+                    frames: 18_000,
+                })
+                .collect(),
+        })
+    }
+
+    /// A full run's results with as many samples as a default `make bench` takes.
+    fn results() -> Results {
+        Results {
+            started_at: "2026-11-28T01:33:03Z".into(),
+            finished_at: "2026-11-28T01:34:48Z".into(),
+            duration_s: 104.7,
+            parameters: Parameters {
+                reps: 5,
+                tty_reps: 3,
+                stdout_bytes: 512 << 20,
+                tty_bytes: 512 << 20,
+                stdin_bytes: 256 << 20,
+                echo_keys: 1000,
+                echo_warmup: 20,
+                exec_true_runs: 15,
+                sessions: 500,
+                sessions_limit_s: 180,
+                mb: "10^6 bytes".into(),
+            },
+            machine: Machine {
+                nproc: 2,
+                cpu_model: Some("AMD EPYC".into()),
+                kernel: Some("6.18".into()),
+                os: Some("Debian GNU/Linux 12 (bookworm)".into()),
+                mem_total_mb: Some(25_000.0),
+                nofile_limit_before: Some(20_000),
+                nofile_limit: Some(20_000),
+            },
+            versions: Versions {
+                podterm: "podterm 0.1.0".into(),
+                testcluster: "testcluster 0.1.0".into(),
+                kubectls: vec!["v1.37.1 (/usr/bin/kubectl)".into()],
+                git_commit: Some("5fea4e6de7452a631e957eb56beb3c9a6e7ecd73".into()),
+                git_dirty: Some(false),
+                rustc: Some("rustc 1.95.0".into()),
+                time_bin: Some("/usr/bin/time".into()),
+            },
+            kubectl_notes: Vec::new(),
+            ceiling: ceiling(false, 818.0, 5),
+            ceiling_tty: ceiling(true, 113.0, 3),
+            clients: vec![
+                client("podterm", "podterm 0.1.0", 939.0, 9.0),
+                client("kubectl", "v1.37.1", 680.0, 45.0),
+                ClientResults {
+                    exec_true: Figure::Failed {
+                        error: "run 3: exited 1".into(),
+                    },
+                    ..client("kubectl", "v1.32.4", 684.0, 49.0)
+                },
+            ],
+            engine_echo: latency(0.1, 1020),
+            sessions: Figure::Ok(Sessions {
+                sessions: 500,
+                bytes_per_session: 16 << 10,
+                frames_per_session: 4,
+                wall_s: 2.97,
+                limit_s: 180,
+                ok: 500,
+                bytes_wrong: 0,
+                failed: 0,
+                unfinished: 0,
+                connect_p50_ms: Some(300.0),
+                connect_p99_ms: Some(960.0),
+                session_p50_ms: Some(2267.0),
+                session_p99_ms: Some(2932.0),
+                rss_peak_mb: Some(104.3),
+                rss_peak_reset: true,
+                rss_before_mb: Some(11.9),
+                cpu_s: Some(0.34),
+                cpu_user_s: Some(0.18),
+                cpu_sys_s: Some(0.16),
+                errors: (0..10).map(|i| format!("session {i}: reset")).collect(),
+            }),
+        }
+    }
+
+    #[test]
+    fn the_summary_stays_small_and_keeps_every_figure() {
+        let r = results();
+        let summary = r.summary();
+        let json = summary.to_json().expect("a summary encodes");
+        let lines = json.lines().count();
+        assert!(lines < 150, "the summary is {lines} lines:\n{json}");
+        assert!(json.len() < 12_000, "the summary is {} bytes", json.len());
+        // No sample lists: 1000 echo samples per client went in, none came out.
+        assert!(!json.contains("raw_ms"), "{json}");
+        let longest_list = json
+            .lines()
+            .filter_map(|l| l.split_once('[').map(|(_, rest)| rest.matches(',').count()))
+            .max()
+            .unwrap_or(0);
+        assert!(longest_list < 10, "a list of {longest_list} items:\n{json}");
+
+        // It reads back as what was written, figures and failures alike.
+        let back: Summary = serde_json::from_str(&json).expect("a summary decodes");
+        assert_eq!(back.to_json().expect("encodes again"), json);
+        assert_eq!(back.schema, SCHEMA);
+        assert_eq!(back.clients.len(), 3);
+        let podterm = &back.clients[0];
+        let rate = podterm.stdout_pipe.ok().expect("podterm's stdout figure");
+        assert_eq!((rate.runs, rate.mb_per_s), (5, 939.0));
+        assert_eq!((rate.min_mb_per_s, rate.max_mb_per_s), (845.1, 1032.9));
+        let echo = back.engine_echo.ok().expect("the engine's echo");
+        assert_eq!(
+            (echo.samples, echo.p50_ms, echo.p99_ms),
+            (1000, 0.619, 1.109)
+        );
+        assert_eq!(podterm.echo.ok().map(|e| e.samples), Some(1000));
+        assert_eq!(back.clients[2].exec_true.error(), Some("run 3: exited 1"));
+        let errors = back.sessions.ok().map(|s| s.errors.len());
+        assert_eq!(errors, Some(SESSION_ERRORS_KEPT));
+        assert_eq!(back.targets.len(), 6);
+    }
+
+    #[test]
+    fn the_readme_renders_from_a_summary_read_back() {
+        let json = results().summary().to_json().expect("a summary encodes");
+        let summary: Summary = serde_json::from_str(&json).expect("a summary decodes");
+        let app = "# The desktop app on testcluster\n\n2026-11-28 · 2 cores\n\n\
+                   | what | podterm app |\n| --- | --- |\n| idle app: PSS (MB) | 248.3 |\n";
+        let md = readme(Some(&summary), Some(app));
+        assert!(md.starts_with("# Benchmarks\n"), "{md}");
+        assert_eq!(md.matches("\n# ").count(), 0, "one top heading only:\n{md}");
+        assert!(
+            md.contains("| what | podterm | kubectl v1.37.1 | kubectl v1.32.4 | ratio | target |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| stdout, no TTY, 512 MiB: MB/s | 939 | 680 | 684 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("within 10% of the raw ceiling: **met**"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| ≥ 1.5× kubectl (aim 1.7×): **not met** |"),
+            "{md}"
+        );
+        assert!(md.contains("≤ ¼ of kubectl's: **unknown**"), "{md}");
+        assert!(md.contains("echo in the engine"), "{md}");
+        assert!(
+            md.contains("exec shell -- true`: median / p90 (ms) | 9 / 10 | 45 / 46 | FAILED"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "- `exec shell -- true`: median / p90 (ms) / kubectl v1.32.4: run 3: exited 1"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("· commit 5fea4e6de745\n"), "{md}");
+        // The app's report, under this README's own section heading.
+        assert!(
+            md.contains(&format!(
+                "## The desktop app (`{APP_BENCH}`)\n\n2026-11-28 · 2 cores"
+            )),
+            "{md}"
+        );
+        assert!(md.contains("| idle app: PSS (MB) | 248.3 |"), "{md}");
+        assert!(!md.contains("{APP_BENCH}"), "{md}");
+        // The engine's buffer sizes come from the engine's constants.
+        let in_flight = format!(
+            "the client's\n  ({}), the session's read-ahead ({}) and the unacknowledged window\n  \
+             (output pauses above {})",
+            size(podterm_core::cluster::RECV_BUFFER),
+            size(podterm_core::terminal::UI_READ_AHEAD),
+            size(podterm_core::flow::HIGH_WATER)
+        );
+        assert!(md.contains(&in_flight), "{md}");
+        assert!(
+            !md.contains("{RECV_BUFFER}") && !md.contains("{HIGH_WATER}"),
+            "{md}"
+        );
+        assert_eq!(
+            (size(1 << 20), size(256 << 10), size(100)),
+            ("1 MiB".into(), "256 KiB".into(), "100 bytes".into())
+        );
+
+        // Without app results it says how to get them; without any, how to run the bench.
+        let md = readme(Some(&summary), None);
+        assert!(
+            md.contains("No results yet: run `make bench` (it runs this"),
+            "{md}"
+        );
+        let md = readme(None, None);
+        assert!(md.contains("No results yet: run `make bench`.\n"), "{md}");
+    }
+
+    #[test]
+    fn the_committed_latest_results_are_a_small_summary() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../bench/results/latest.json");
+        let text = std::fs::read_to_string(&path).expect("bench/results/latest.json is committed");
+        let summary: Summary = serde_json::from_str(&text).expect("latest.json is a summary");
+        assert_eq!(summary.schema, SCHEMA);
+        assert!(
+            text.lines().count() < 300,
+            "{} is {} lines",
+            path.display(),
+            text.lines().count()
+        );
+        // Written by this code, it reads back to the same text.
+        assert_eq!(summary.to_json().expect("encodes"), text);
+        assert!(readme(Some(&summary), None).contains("| stdout, no TTY, 512 MiB: MB/s |"));
+    }
+
+    #[test]
+    fn compact_json_puts_each_flat_object_on_one_line() {
+        let v = serde_json::json!({
+            "a": { "x": 1, "y": "two" },
+            "b": [1, 2, 3],
+            "c": [{ "z": null }, { "z": true }],
+            "d": {},
+        });
+        let text = compact_json(&v);
+        assert_eq!(
+            text,
+            "{\n  \"a\": { \"x\": 1, \"y\": \"two\" },\n  \"b\": [1, 2, 3],\n  \"c\": [\n    { \"z\": null },\n    { \"z\": true }\n  ],\n  \"d\": {}\n}\n"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(back, v);
     }
 }
