@@ -132,11 +132,34 @@ pub struct Session {
     pub stdout: mpsc::UnboundedReceiver<Chunk>,
     pub stderr: mpsc::UnboundedReceiver<Chunk>,
     pub input: Input,
+    end: End,
+}
+
+/// A session taken apart ([`Session::into_parts`]), for a consumer that drives its streams,
+/// its input and its end from different places.
+pub struct Parts {
+    pub protocol: Protocol,
+    pub stdout: mpsc::UnboundedReceiver<Chunk>,
+    pub stderr: mpsc::UnboundedReceiver<Chunk>,
+    pub input: Input,
+    /// The session's end; dropping it ends the session.
+    pub end: End,
+}
+
+/// The end of a session: its outcome, once. Dropping it stops the session's tasks.
+pub struct End {
     done: oneshot::Receiver<Result<Outcome, ExecError>>,
     tasks: Vec<tokio::task::AbortHandle>,
 }
 
-impl Drop for Session {
+impl End {
+    /// Waits for the end: the command's outcome, or why there is none.
+    pub async fn wait(mut self) -> Result<Outcome, ExecError> {
+        (&mut self.done).await.unwrap_or(Err(ExecError::NoStatus))
+    }
+}
+
+impl Drop for End {
     fn drop(&mut self) {
         for t in &self.tasks {
             t.abort();
@@ -235,14 +258,27 @@ impl Session {
             stdout,
             stderr,
             input: Input { tx: ctl_tx },
-            done,
-            tasks: vec![reader.abort_handle(), writer.abort_handle()],
+            end: End {
+                done,
+                tasks: vec![reader.abort_handle(), writer.abort_handle()],
+            },
         })
     }
 
     /// Waits for the end: the command's outcome, or why there is none.
-    pub async fn finish(mut self) -> Result<Outcome, ExecError> {
-        (&mut self.done).await.unwrap_or(Err(ExecError::NoStatus))
+    pub async fn finish(self) -> Result<Outcome, ExecError> {
+        self.end.wait().await
+    }
+
+    /// The streams, the input and the end, each to its own owner.
+    pub fn into_parts(self) -> Parts {
+        Parts {
+            protocol: self.protocol,
+            stdout: self.stdout,
+            stderr: self.stderr,
+            input: self.input,
+            end: self.end,
+        }
     }
 }
 

@@ -122,16 +122,25 @@ impl Credit {
     }
 }
 
+/// Why [`pump`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PumpEnd {
+    /// Both streams ended and every byte was handed on.
+    Drained,
+    /// `emit` refused a batch: nobody takes the output any more.
+    UiGone,
+}
+
 /// Merges a session's stdout and stderr (in arrival order, as a terminal shows them), batches
 /// them, and hands each batch to `emit` while credit allows. Returns when both streams end or
-/// `emit` returns false (the UI is gone).
+/// `emit` returns false (the UI is gone), saying which.
 pub async fn pump(
     mut stdout: mpsc::UnboundedReceiver<Chunk>,
     mut stderr: mpsc::UnboundedReceiver<Chunk>,
     credit: Credit,
     cfg: FlowConfig,
     mut emit: impl FnMut(Bytes) -> bool,
-) {
+) -> PumpEnd {
     let (mut out_open, mut err_open) = (true, true);
     // A chunk that would have overflowed the previous batch starts the next one.
     let mut carry: Option<Chunk> = None;
@@ -143,7 +152,7 @@ pub async fn pump(
             None => tokio::select! {
                 c = stdout.recv(), if out_open => match c { Some(c) => c, None => { out_open = false; continue; } },
                 c = stderr.recv(), if err_open => match c { Some(c) => c, None => { err_open = false; continue; } },
-                else => return,
+                else => return PumpEnd::Drained,
             },
         };
         let deadline = tokio::time::Instant::now() + cfg.max_delay;
@@ -186,7 +195,7 @@ pub async fn pump(
         };
         credit.sent(bytes.len());
         if !emit(bytes) {
-            return;
+            return PumpEnd::UiGone;
         }
     }
 }

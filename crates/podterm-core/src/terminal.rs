@@ -4,12 +4,10 @@
 
 use crate::cluster::Cluster;
 use crate::exec::{ExecError, ExecSpec, Session, Tuning};
-use crate::flow::{self, Credit, FlowConfig};
+use crate::flow::{self, Credit, FlowConfig, PumpEnd};
 use crate::pods::{self, PodTarget};
 use crate::protocol::Outcome;
 use bytes::Bytes;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Output held for a slow UI before the socket pauses: small, so a keystroke's echo or a Ctrl-C
@@ -70,7 +68,7 @@ pub async fn run(
     mut control: mpsc::UnboundedReceiver<Control>,
     credit: Credit,
     cfg: FlowConfig,
-    mut output: impl FnMut(Bytes) -> bool + Send,
+    output: impl FnMut(Bytes) -> bool + Send,
     connected: impl FnOnce(),
 ) -> TerminalEnd {
     let namespace = if req.namespace.is_empty() {
@@ -111,23 +109,14 @@ pub async fn run(
         read_ahead: UI_READ_AHEAD,
         ..Tuning::default()
     };
-    let mut session = match Session::start(&cluster.client, &spec, tuning).await {
+    let session = match Session::start(&cluster.client, &spec, tuning).await {
         Ok(s) => s,
         Err(e) => return TerminalEnd::NotStarted(e.into()),
     };
     connected();
-    let stdout = std::mem::replace(&mut session.stdout, mpsc::unbounded_channel().1);
-    let stderr = std::mem::replace(&mut session.stderr, mpsc::unbounded_channel().1);
-    let input = session.input.clone();
-    let ui_gone = Arc::new(AtomicBool::new(false));
-    let gone = ui_gone.clone();
-    let pump = flow::pump(stdout, stderr, credit, cfg, move |b| {
-        let ok = output(b);
-        if !ok {
-            gone.store(true, Ordering::SeqCst);
-        }
-        ok
-    });
+    let parts = session.into_parts();
+    let input = parts.input;
+    let pump = flow::pump(parts.stdout, parts.stderr, credit, cfg, output);
     // Input in the order it was sent, for as long as the session takes it.
     let forward = async move {
         while let Some(c) = control.recv().await {
@@ -141,20 +130,17 @@ pub async fn run(
         }
         std::future::pending::<()>().await
     };
-    let finish = session.finish();
+    let finish = parts.end.wait();
     let mut pump = std::pin::pin!(pump);
     let mut finish = std::pin::pin!(finish);
     let work = async {
         tokio::select! {
             // Deliver what is left before saying how it ended.
             r = &mut finish => { (&mut pump).await; TerminalEnd::Ended(r) }
-            () = &mut pump => {
-                if ui_gone.load(Ordering::SeqCst) {
-                    TerminalEnd::UiGone
-                } else {
-                    TerminalEnd::Ended(finish.await)
-                }
-            }
+            end = &mut pump => match end {
+                PumpEnd::UiGone => TerminalEnd::UiGone,
+                PumpEnd::Drained => TerminalEnd::Ended(finish.await),
+            },
         }
     };
     let mut forward = std::pin::pin!(forward);

@@ -45,16 +45,14 @@ async fn flood_without_acks_is_bounded_and_ctrl_c_lands() {
         read_ahead: 1 << 20,
         ..Tuning::default()
     };
-    let mut s = Session::start(&client, &spec(&["yes"], true), tuning)
+    let s = Session::start(&client, &spec(&["yes"], true), tuning)
         .await
         .expect("session");
     let cfg = FlowConfig::default();
     let credit = Credit::new(&cfg);
     let emitted = Arc::new(AtomicUsize::new(0));
-    let (out, err) = (
-        std::mem::replace(&mut s.stdout, tokio::sync::mpsc::unbounded_channel().1),
-        std::mem::replace(&mut s.stderr, tokio::sync::mpsc::unbounded_channel().1),
-    );
+    let s = s.into_parts();
+    let (out, err) = (s.stdout, s.stderr);
     let e2 = emitted.clone();
     let pump = tokio::spawn(flow::pump(out, err, credit.clone(), cfg, move |b| {
         e2.fetch_add(b.len(), Ordering::SeqCst);
@@ -95,14 +93,15 @@ async fn flood_without_acks_is_bounded_and_ctrl_c_lands() {
             }
         })
     };
-    let outcome = tokio::time::timeout(Duration::from_secs(5), s.finish())
+    let outcome = tokio::time::timeout(Duration::from_secs(5), s.end.wait())
         .await
         .expect("session ended after Ctrl-C")
         .expect("outcome");
-    tokio::time::timeout(Duration::from_secs(5), pump)
+    let pumped = tokio::time::timeout(Duration::from_secs(5), pump)
         .await
         .expect("pump ends with the session")
         .expect("pump");
+    assert_eq!(pumped, flow::PumpEnd::Drained, "both streams ended");
     acker.abort();
     // How long that takes is a benchmark's business (make bench), not this test's.
     assert_eq!(outcome, Outcome::Exit(130));
@@ -112,7 +111,7 @@ async fn flood_without_acks_is_bounded_and_ctrl_c_lands() {
 async fn output_arrives_coalesced_and_whole() {
     let c = TestCluster::start(Options::demo()).await.expect("cluster");
     let client = connect(&c).await;
-    let mut s = Session::start(
+    let s = Session::start(
         &client,
         &spec(&["sh", "-c", "seq 1 200000; echo done >&2"], false),
         Tuning::default(),
@@ -123,10 +122,8 @@ async fn output_arrives_coalesced_and_whole() {
     let credit = Credit::new(&cfg);
     let got = Arc::new(Mutex::new(Vec::<u8>::new()));
     let batches = Arc::new(Mutex::new(Vec::<usize>::new()));
-    let (out, err) = (
-        std::mem::replace(&mut s.stdout, tokio::sync::mpsc::unbounded_channel().1),
-        std::mem::replace(&mut s.stderr, tokio::sync::mpsc::unbounded_channel().1),
-    );
+    let s = s.into_parts();
+    let (out, err) = (s.stdout, s.stderr);
     let (g, b, cr) = (got.clone(), batches.clone(), credit.clone());
     let pump = tokio::spawn(flow::pump(out, err, credit.clone(), cfg, move |bytes| {
         g.lock().expect("lock").extend_from_slice(&bytes);
@@ -134,8 +131,8 @@ async fn output_arrives_coalesced_and_whole() {
         cr.ack(bytes.len());
         true
     }));
-    assert_eq!(s.finish().await.expect("outcome"), Outcome::Success);
-    pump.await.expect("pump");
+    assert_eq!(s.end.wait().await.expect("outcome"), Outcome::Success);
+    assert_eq!(pump.await.expect("pump"), flow::PumpEnd::Drained);
     let want = std::process::Command::new("seq")
         .args(["1", "200000"])
         .output()
