@@ -105,6 +105,49 @@ function assert(cond, message) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Polls `probe` (in Node) until it returns a truthy value, which it returns; throws after
+ * `timeout` with `what` and the last value. For state that lives outside the page.
+ */
+async function until(probe, what, timeout = 5000) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Waits until the text of `selector` equals `want` (a string) or matches it (a RegExp), and
+ * returns it: every check of a text waits for that text, not just for the element.
+ */
+async function waitText(selector, want, timeout = 3000) {
+  try {
+    const handle = await page.waitForFunction(
+      ({ selector, source, flags, exact }) => {
+        const text = document.querySelector(selector)?.textContent;
+        if (text === undefined || text === null) return false;
+        const ok = exact !== null ? text === exact : new RegExp(source, flags).test(text);
+        return ok ? text : false;
+      },
+      {
+        selector,
+        source: want instanceof RegExp ? want.source : "",
+        flags: want instanceof RegExp ? want.flags : "",
+        exact: want instanceof RegExp ? null : want,
+      },
+      { timeout },
+    );
+    return await handle.jsonValue();
+  } catch (err) {
+    const text = await page.evaluate((sel) => document.querySelector(sel)?.textContent ?? null, selector).catch(() => null);
+    throw new Error(`${selector} never showed ${want}; it shows ${JSON.stringify(text)} (${String(err?.message ?? err).split("\n")[0]})`);
+  }
+}
+
 /** The terminal buffer of a tab, line by line (trailing blanks trimmed). */
 async function bufferLines(tabId) {
   return page.evaluate((id) => {
@@ -169,23 +212,23 @@ test("first run offers Import ~/.kube/config and the Demo cluster", async () => 
     return window.__inlineRan === true ? "ran" : "blocked";
   });
   assert(inline === "blocked", "the test CSP is not applied");
-  await sleep(100);
+  // Wait for the refusal's console error itself, then drop it.
+  await until(() => pageErrors.some((e) => /inline script violates/i.test(e)), "the CSP refusal on the console", 3000);
   for (let i = pageErrors.length - 1; i >= 0; i--) if (/inline script violates/i.test(pageErrors[i])) pageErrors.splice(i, 1);
   await screenshot("first-run");
 });
 
 test("a failed import is explained where the user looks", async () => {
   await page.click("#import-kubeconfig");
-  const msg = await page.waitForSelector(".welcome .message.error", { timeout: 3000 });
-  const text = await msg.textContent();
-  assert(/Could not import ~\/\.kube\/config: .*no file access/.test(text ?? ""), `error text: ${text}`);
+  await waitText(".welcome .message.error", /Could not import ~\/\.kube\/config: .*no file access/);
   await screenshot("import-error");
 });
 
 test("first run: Choose a file… imports the file picked in the native dialog; cancelling does nothing", async () => {
   await page.evaluate(() => window.__podtermMock.setPickedFile(null));
   await page.click("#choose-kubeconfig");
-  await sleep(200);
+  // The dialog answered (cancelled) and the UI has taken that answer: nothing changed.
+  await page.waitForFunction(() => window.__podtermMock.dialogsAnswered() === 1, null, { timeout: 3000 });
   const before = await page.textContent(".welcome .message.error");
   assert(/~\/\.kube\/config/.test(before ?? ""), `a cancelled dialog changed the message: ${before}`);
   await page.evaluate(() => window.__podtermMock.setPickedFile("/home/me/dev.yaml"));
@@ -201,7 +244,15 @@ test("first run: Choose a file… imports the file picked in the native dialog; 
 
 test("the Demo cluster: the sidebar lists the demo pods with status, ready, restarts and age", async () => {
   await page.click("#demo-cluster");
-  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: 5000 });
+  const wanted = ["shell", "web-7c9d6b5f4-kx2lp", "db-0", "crashy", "migrate-28493115-x7kq2"];
+  await page.waitForFunction(
+    (want) => {
+      const listed = [...document.querySelectorAll(".pod")].map((e) => e.getAttribute("data-pod"));
+      return want.every((n) => listed.includes(n)) && document.querySelector(".ns-select")?.value === "demo";
+    },
+    wanted,
+    { timeout: 5000 },
+  );
   const rows = await page.$$eval(".pod", (els) =>
     els.map((el) => ({
       name: el.querySelector(".pod-name")?.textContent,
@@ -212,7 +263,7 @@ test("the Demo cluster: the sidebar lists the demo pods with status, ready, rest
     })),
   );
   const names = rows.map((r) => r.name);
-  for (const want of ["shell", "web-7c9d6b5f4-kx2lp", "db-0", "crashy", "migrate-28493115-x7kq2"]) {
+  for (const want of wanted) {
     assert(names.includes(want), `pod ${want} missing from ${names.join(", ")}`);
   }
   assert(JSON.stringify(names) === JSON.stringify([...names].sort()), "pods are not sorted by name");
@@ -248,9 +299,8 @@ test("live pod updates and the filter box", async () => {
 
 test("a broken pod watch shows that the list is not live, until it is back", async () => {
   await page.evaluate(() => window.__podtermMock.setWatchBroken("cannot reach the API server: connection refused"));
-  const el = await page.waitForSelector(".watch-status:not([hidden])", { timeout: 3000 });
-  const t = await el.textContent();
-  assert(t === "Not live: cannot reach the API server: connection refused. Retrying…", `watch status "${t}"`);
+  await page.waitForSelector(".watch-status:not([hidden])", { timeout: 3000 });
+  await waitText(".watch-status", "Not live: cannot reach the API server: connection refused. Retrying…");
   await screenshot("watch-broken");
   await page.evaluate(() => window.__podtermMock.setWatchBroken(null));
   await page.waitForSelector(".watch-status", { state: "hidden", timeout: 3000 });
@@ -289,9 +339,8 @@ test("a slow connection shows connecting with progress; a second tab works along
   assert(tab.title === "db-0/postgres" && tab.id !== state.tabId, JSON.stringify(tab));
   await page.keyboard.type("echo early"); // typed ahead while connecting
   await page.keyboard.press("Enter");
-  const banner = await page.textContent(`.pane[data-tab-id="${tab.id}"] .banner-text`);
-  assert(/^Connecting to db-0\/postgres in demo \(demo\)…/.test(banner ?? ""), `banner "${banner}"`);
-  assert(await page.isVisible(`.pane[data-tab-id="${tab.id}"] .progress`), "no progress bar");
+  await waitText(`.pane[data-tab-id="${tab.id}"] .banner-text`, /^Connecting to db-0\/postgres in demo \(demo\)…/);
+  await page.waitForSelector(`.pane[data-tab-id="${tab.id}"] .progress`, { state: "visible", timeout: 3000 });
   await screenshot("connecting");
   await page.evaluate(() => window.__podtermMock.setConnectDelay(60));
   await waitTabState(tab.id, "connected", 5000);
@@ -316,8 +365,7 @@ test("typing `echo hello` + Enter shows hello", async () => {
   await page.waitForFunction((id) => window.__podterm.terminals.get(id).hasSelection(), state.tabId);
   await page.keyboard.press("Control+Shift+C");
   await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .toast:not([hidden])`, { timeout: 3000 });
-  const toast = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .toast`);
-  assert(/^Copied \d+ characters$/.test(toast ?? ""), `toast "${toast}"`);
+  await waitText(`.pane[data-tab-id="${state.tabId}"] .toast`, /^Copied \d+ characters$/);
   const clip = await page.evaluate(() => navigator.clipboard.readText());
   assert(clip.includes("echo hello"), `clipboard: ${JSON.stringify(clip.slice(0, 80))}`);
   await page.evaluate((id) => window.__podterm.terminals.get(id).clearSelection(), state.tabId);
@@ -328,13 +376,19 @@ test("typing `echo hello` + Enter shows hello", async () => {
   await page.waitForFunction((id) => /\d/.test(document.querySelector(`.pane[data-tab-id="${id}"] .search-count`)?.textContent ?? ""), state.tabId);
   await screenshot("echo-and-search");
   await page.keyboard.press("Escape");
+  const fontSize = (want) =>
+    page.waitForFunction(
+      ({ id, want }) => window.__podterm.terminals.get(id).options.fontSize === want,
+      { id: state.tabId, want },
+      { timeout: 3000 },
+    );
   const size0 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
   await page.keyboard.press("Control+=");
+  await fontSize(size0 + 1);
   await page.keyboard.press("Control+=");
-  const size2 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
+  await fontSize(size0 + 2);
   await page.keyboard.press("Control+0");
-  const size3 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
-  assert(size2 === size0 + 2 && size3 === 14, `font sizes ${size0} → ${size2} → ${size3}`);
+  await fontSize(14);
 });
 
 test("Ctrl+click on a link in the terminal asks the backend to open it in the browser", async () => {
@@ -370,10 +424,8 @@ test("Ctrl+click on a link in the terminal asks the backend to open it in the br
 test("`exit 3` shows exit code 3; Enter reopens", async () => {
   await typeLine("exit 3");
   await waitTabState(state.tabId, "exited");
-  const status = await page.textContent(`.tab[data-tab-id="${state.tabId}"] .tab-status`);
-  assert(status === "exited 3", `tab status "${status}"`);
-  const banner = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .banner`);
-  assert(/exited with code 3/.test(banner ?? ""), `banner "${banner}"`);
+  await waitText(`.tab[data-tab-id="${state.tabId}"] .tab-status`, "exited 3");
+  await waitText(`.pane[data-tab-id="${state.tabId}"] .banner`, /exited with code 3/);
   await waitForLine(state.tabId, (l) => l.includes("process exited with code 3"), "the exit notice");
   await screenshot("exited");
   await page.keyboard.press("Enter");
@@ -386,10 +438,9 @@ test("`lose` shows lost with a reason and a Reconnect button that works", async 
   await waitForLine(state.tabId, (l) => l.startsWith("root@shell:/#") && l.length <= 15, "a fresh prompt");
   await typeLine("lose");
   await waitTabState(state.tabId, "lost");
-  const banner = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .banner-text`);
-  assert(/Connection lost: the connection to the cluster dropped/.test(banner ?? ""), `banner "${banner}"`);
+  await waitText(`.pane[data-tab-id="${state.tabId}"] .banner-text`, /Connection lost: the connection to the cluster dropped/);
   const button = await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .banner-button:not([hidden])`);
-  assert((await button.textContent()) === "Reconnect", "no Reconnect button");
+  await waitText(`.pane[data-tab-id="${state.tabId}"] .banner-button`, "Reconnect");
   await waitForLine(state.tabId, (l) => l.includes("[connection lost: the connection to the cluster dropped"), "the lost notice");
   await screenshot("lost");
   await button.click();
@@ -458,17 +509,17 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
     ({ id, sid }) => {
       const m = window.__podtermMock.session(sid);
       const f = window.__podterm.flow(id);
-      return !m.flooding && f.received === m.sent && f.inFlight === 0;
+      return !m.flooding && m.queued === 0 && f.received === m.sent && f.inFlight === 0;
     },
     { id: tabId, sid },
     { timeout: 5000, polling: 5 },
   );
   const stopMs = performance.now() - stopT0;
-  const before = await page.evaluate((id) => window.__podtermMock.session(id).sent, sid);
-  await sleep(300);
+  // Nothing more can come: the flood is off and the mock holds no output back (so the counts
+  // compared below are final).
   const s = await page.evaluate((id) => window.__podtermMock.session(id), sid);
   const flow = await page.evaluate((id) => window.__podterm.flow(id), tabId);
-  assert(s.sent === before || s.sent - before < 200, `output went on after Ctrl-C: ${s.sent - before} bytes`);
+  assert(!s.flooding && s.queued === 0 && s.sent === flow.received, `output went on after Ctrl-C: ${JSON.stringify({ ...s, echoes: undefined })}, UI received ${flow.received}`);
   const mib = s.sent / 1048576;
   console.log(
     `    flood: ${mib.toFixed(0)} MiB in ${(floodMs / 1000).toFixed(1)} s (${(mib / (floodMs / 1000)).toFixed(1)} MiB/s into xterm), ` +
@@ -517,9 +568,7 @@ test("closing the tab ends its session", async () => {
 
 test("a completed pod is refused in kubectl's words", async () => {
   await page.dblclick('.pod[data-pod="migrate-28493115-x7kq2"] .pod-line');
-  const err = await page.waitForSelector(".sidebar .message.error", { timeout: 3000 });
-  const text = await err.textContent();
-  assert(/cannot exec into a container in a completed pod; current phase is Succeeded/.test(text ?? ""), `error "${text}"`);
+  await waitText(".sidebar .message.error", /cannot exec into a container in a completed pod; current phase is Succeeded/);
   assert((await page.$$(".tab")).length === 0, "a tab was opened");
 });
 
@@ -534,14 +583,26 @@ async function favouriteRows() {
 
 const mockFavouriteNames = () => page.evaluate(() => window.__podtermMock.favourites().map((f) => f.name));
 
-async function waitFavouriteOrder(names) {
-  await page.waitForFunction(
-    (want) => JSON.stringify([...document.querySelectorAll(".favourite")].map((e) => e.getAttribute("data-favourite"))) === JSON.stringify(want),
-    names,
-    { timeout: 3000 },
-  );
-  const stored = await mockFavouriteNames();
-  assert(JSON.stringify(stored) === JSON.stringify(names), `stored order ${JSON.stringify(stored)}, wanted ${JSON.stringify(names)}`);
+/**
+ * Waits until the sidebar lists `names` in that order AND the backend has stored that order:
+ * the list shows a move at once, the write lands later.
+ */
+async function waitFavouriteOrder(names, timeout = 3000) {
+  try {
+    await page.waitForFunction(
+      (want) => {
+        const shown = [...document.querySelectorAll(".favourite")].map((e) => e.getAttribute("data-favourite"));
+        const stored = window.__podtermMock.favourites().map((f) => f.name);
+        return JSON.stringify(shown) === JSON.stringify(want) && JSON.stringify(stored) === JSON.stringify(want);
+      },
+      names,
+      { timeout },
+    );
+  } catch (err) {
+    const shown = (await favouriteRows()).map((r) => r[0]);
+    const stored = await mockFavouriteNames();
+    throw new Error(`favourites shown ${JSON.stringify(shown)}, stored ${JSON.stringify(stored)}, wanted ${JSON.stringify(names)} (${String(err?.message ?? err).split("\n")[0]})`);
+  }
 }
 
 /** Waits for a new tab (not in `before`) and returns it once it is in `state`. */
@@ -571,22 +632,19 @@ test("the star on a pod saves the workload that runs it as a favourite", async (
   assert(title === "Favourite the workload that runs this pod", `star title "${title}"`);
   const star = async (pod, name, where, notice) => {
     await page.click(`.pod[data-pod="${pod}"] .star`);
-    await page.waitForSelector(`.favourite[data-favourite="${name}"]`, { timeout: 3000 });
-    const got = await page.textContent(`.favourite[data-favourite="${name}"] .favourite-where`);
-    assert(got === where, `${name}: "${got}", wanted "${where}"`);
+    await waitText(`.favourite[data-favourite="${name}"] .favourite-where`, where);
     await page.waitForFunction((text) => document.querySelector(".sidebar .messages .message.notice .message-text")?.textContent === text, notice, { timeout: 3000 });
   };
   await star("web-7c9d6b5f4-kx2lp", "web", "demo · demo · deployment/web", "Saved favourite web (deployment/web in demo)");
   await star("db-0", "db", "demo · demo · statefulset/db", "Saved favourite db (statefulset/db in demo)");
   await star("shell", "shell", "demo · demo · pod/shell", "Saved favourite shell (pod/shell in demo)");
   await star("web-7c9d6b5f4-q8z7m", "web (2)", "demo · demo · deployment/web", "Saved favourite web (2) (deployment/web in demo)");
-  const rows = await favouriteRows();
-  assert(JSON.stringify(rows.map((r) => r[0])) === JSON.stringify(["web", "db", "shell", "web (2)"]), JSON.stringify(rows));
+  await waitFavouriteOrder(["web", "db", "shell", "web (2)"]);
   const hook = await page.evaluate(() => window.__podterm.favourites());
   assert(hook.length === 4 && hook[0].kind === "deployment" && hook[0].target === "web" && hook[0].container === null, JSON.stringify(hook[0]));
   // A pod of a saved workload shows a filled star; others an empty one.
-  assert((await page.textContent('.pod[data-pod="web-7c9d6b5f4-q8z7m"] .star')) === "★", "web's pod star is not filled");
-  assert((await page.textContent('.pod[data-pod="crashy"] .star')) === "☆", "crashy's star is filled");
+  await waitText('.pod[data-pod="web-7c9d6b5f4-q8z7m"] .star', "★");
+  await waitText('.pod[data-pod="crashy"] .star', "☆");
   // The favourites sit above the clusters, all in view without scrolling.
   const boxes = await page.evaluate(() => {
     const last = [...document.querySelectorAll(".favourite")].at(-1).getBoundingClientRect();
@@ -610,9 +668,7 @@ test("renaming a favourite: Escape cancels, a clash is explained, Enter saves", 
   await page.click(`${row} .favourite-rename`);
   await page.fill(`${row} .favourite-rename-input`, "db");
   await page.keyboard.press("Enter");
-  const err = await page.waitForSelector(".favourites .message.error", { timeout: 3000 });
-  const text = await err.textContent();
-  assert(/^Could not rename web \(2\): a favourite named "db" already exists/.test(text ?? ""), `error "${text}"`);
+  await waitText(".favourites .message.error", /^Could not rename web \(2\): a favourite named "db" already exists/);
   assert(await page.isVisible(`${row} .favourite-rename-input`), "the rename box closed after an error");
   await screenshot("favourite-rename-error");
   await page.fill(`${row} .favourite-rename-input`, "frontend");
@@ -707,11 +763,11 @@ test("a favourite with no Ready pod says why, in its tab", async () => {
   await page.focus('.favourite[data-favourite="web"]');
   await page.keyboard.press("Enter"); // Enter on a favourite opens it, as a click does
   const tab = await newTab(before, "lost");
-  const status = await page.textContent(`.tab[data-tab-id="${tab.id}"] .tab-status`);
-  assert(status === "failed", `tab status "${status}"`);
-  const banner = await page.textContent(`.pane[data-tab-id="${tab.id}"] .banner-text`);
-  const want = /^Could not open web: no Ready pod for deployment\/web in namespace demo: web-\S+ \(Pending: ContainerCreating\), web-\S+ \(Pending: ContainerCreating\)$/;
-  assert(want.test(banner ?? ""), `banner "${banner}"`);
+  await waitText(`.tab[data-tab-id="${tab.id}"] .tab-status`, "failed");
+  await waitText(
+    `.pane[data-tab-id="${tab.id}"] .banner-text`,
+    /^Could not open web: no Ready pod for deployment\/web in namespace demo: web-\S+ \(Pending: ContainerCreating\), web-\S+ \(Pending: ContainerCreating\)$/,
+  );
   await screenshot("favourite-no-ready-pod");
   // One is Ready again: Reconnect finds it.
   await page.evaluate((name) => window.__podtermMock.modifyPod("demo", name, { phase: "Running", ready: "2/2", reason: "" }), webPods[0]);
@@ -729,8 +785,12 @@ test("the tray's request (--connect NAME) opens a favourite's tab and focuses it
   await page.evaluate(() => window.__podtermMock.requestOpen("db"));
   const tab = await newTab(before, "connected");
   assert(tab.favourite === "db" && tab.active && tab.pod === "db-0" && tab.container === "postgres", JSON.stringify(tab));
-  const focused = await page.evaluate((id) => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id"), tab.id);
-  assert(focused === String(tab.id), `focus is in pane ${focused}`);
+  await page
+    .waitForFunction((id) => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id") === String(id), tab.id, { timeout: 3000 })
+    .catch(async () => {
+      const focused = await page.evaluate(() => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id"));
+      throw new Error(`focus is in pane ${focused}, not ${tab.id}`);
+    });
   await typeLine("hostname");
   await waitForLine(tab.id, (l) => l === "db-0", "hostname db-0");
   // Favourites changed elsewhere (the CLI, another window): the list is read again; one in
@@ -750,8 +810,7 @@ test("the tray's request (--connect NAME) opens a favourite's tab and focuses it
   before = await tabIds();
   await page.evaluate(() => window.__podtermMock.requestOpen("nope"));
   const nope = await newTab(before, "lost");
-  const banner = await page.textContent(`.pane[data-tab-id="${nope.id}"] .banner-text`);
-  assert(banner === 'Could not open nope: no favourite named "nope"; the favourites are: web, db, shell, proxy', `banner "${banner}"`);
+  await waitText(`.pane[data-tab-id="${nope.id}"] .banner-text`, 'Could not open nope: no favourite named "nope"; the favourites are: web, db, shell, proxy');
   await screenshot("favourite-tray-request");
   await closeAllTabs();
 });
@@ -759,15 +818,25 @@ test("the tray's request (--connect NAME) opens a favourite's tab and focuses it
 test("favourites in the dark theme", async () => {
   await page.emulateMedia({ colorScheme: "dark" });
   await page.hover('.favourite[data-favourite="db"]');
-  await sleep(100);
+  // The screenshot shows the hovered row in the dark theme once its transitions are over.
+  await page.waitForFunction(
+    () => {
+      const row = document.querySelector('.favourite[data-favourite="db"]');
+      return (
+        matchMedia("(prefers-color-scheme: dark)").matches &&
+        row?.matches(":hover") &&
+        row.getAnimations({ subtree: true }).every((a) => a.playState !== "running")
+      );
+    },
+    null,
+    { timeout: 3000 },
+  );
   await screenshot("favourites-dark");
   await page.emulateMedia({ colorScheme: "light" });
   await page.mouse.move(900, 400);
 });
 
 // ------------------------------------------------------------------------- profiles by hand
-
-const formError = () => page.textContent(".profile-form .form-error");
 
 test("adding a cluster by hand: Escape cancels, a bad server is explained in the form, Save lists and selects it", async () => {
   await page.click(".add-profile");
@@ -786,16 +855,14 @@ test("adding a cluster by hand: Escape cancels, a bad server is explained in the
   await page.waitForSelector(".profile-form .form-warning", { state: "visible" });
   await page.click('.profile-form button[type="submit"]');
   await page.waitForSelector(".profile-form .form-error", { state: "visible", timeout: 3000 });
-  const text = await formError();
-  assert(/the server must be an https:\/\/ URL/.test(text ?? ""), `form error "${text}"`);
+  await waitText(".profile-form .form-error", /the server must be an https:\/\/ URL/);
   await screenshot("profile-form-error");
 
   await page.fill('.profile-form input[name="server"]', "https://10.0.0.1:6443");
   await page.click('.profile-form button[type="submit"]');
   await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
   await page.waitForSelector('.profile.selected[data-profile="staging"]', { timeout: 3000 });
-  const server = await page.textContent('.profile[data-profile="staging"] .profile-server');
-  assert(server === "10.0.0.1:6443 · token", `server line "${server}"`);
+  await waitText('.profile[data-profile="staging"] .profile-server', "10.0.0.1:6443 · token");
   assert(await page.$('.profile[data-profile="staging"] .profile-insecure'), "not marked insecure");
   await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "default", null, { timeout: 3000 });
 });

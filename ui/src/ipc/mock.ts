@@ -197,6 +197,8 @@ export interface MockSessionStats {
   pauses: number;
   flooding: boolean;
   ended: boolean;
+  /** Output queued and not yet sent (held back by flow control, or not yet flushed). */
+  queued: number;
   /** Inputs received (send_input calls). */
   inputs: number;
   /**
@@ -254,6 +256,7 @@ class MockSession {
       pauses: this.pauses,
       flooding: this.flood !== null,
       ended: this.ended,
+      queued: this.outLen,
       inputs: this.inputs,
       echoes: this.echoes.slice(-50),
     };
@@ -605,6 +608,8 @@ export interface MockControls {
   listening(): boolean;
   /** What pick_kubeconfig (the native file dialog) answers next: a path, or null (cancelled). */
   setPickedFile(path: string | null): void;
+  /** How many times pick_kubeconfig (the native file dialog) has answered. */
+  dialogsAnswered(): number;
   HIGH_WATER: number;
   LOW_WATER: number;
   CHUNK_MAX: number;
@@ -644,6 +649,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   /** What profile_details adds to a summary: a CA as PEM, whether a token is stored. */
   const profileExtras = new Map<string, { caPem: string | null; hasToken: boolean }>();
   let pickedFile: string | null = null;
+  let dialogsAnswered = 0;
   const pods: PodSummary[] = [...demoPods(), ...otherPods()];
   const watches = new Map<
     number,
@@ -891,6 +897,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     setPickedFile: (path) => {
       pickedFile = path;
     },
+    dialogsAnswered: () => dialogsAnswered,
     HIGH_WATER,
     LOW_WATER,
     CHUNK_MAX,
@@ -971,6 +978,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async pickKubeconfig() {
       await tick();
+      dialogsAnswered += 1;
       return pickedFile;
     },
     async deleteProfile(name) {
