@@ -21,9 +21,18 @@ const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLOOD_BYTES = Number(process.env.FLOOD_MB ?? 200) * 1024 * 1024;
 const FLOOD_TIMEOUT_MS = 300_000;
 /** Bounds checked during the flood (measured values are printed). */
+// They are asserted with PODTERM_E2E_TIMING=strict only: wall-clock bounds fail on a loaded
+// machine (another build, a CPU hog). Always asserted: what they stand for in bytes (a key's
+// echo and Ctrl-C wait behind at most one watermark's worth of output).
 const MAX_ECHO_MS = 500;
 const MAX_EVAL_RTT_MS = 500;
 const MAX_CTRL_C_MS = 1000;
+const STRICT_TIMING = process.env.PODTERM_E2E_TIMING === "strict";
+/**
+ * How long a wait for a state may take before the test fails. Every wait ends as soon as the
+ * state is there, so a long limit costs nothing on a fast run and absorbs a loaded machine.
+ */
+const WAIT_MS = Number(process.env.PODTERM_E2E_WAIT_MS ?? 20_000);
 
 if (!existsSync(path.join(root, "dist", "index.html"))) {
   console.error("ui/dist is missing: run `npm run build` first (or `npm run test:e2e`, which builds).");
@@ -109,7 +118,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Polls `probe` (in Node) until it returns a truthy value, which it returns; throws after
  * `timeout` with `what` and the last value. For state that lives outside the page.
  */
-async function until(probe, what, timeout = 5000) {
+async function until(probe, what, timeout = WAIT_MS) {
   const end = Date.now() + timeout;
   let last;
   for (;;) {
@@ -124,7 +133,7 @@ async function until(probe, what, timeout = 5000) {
  * Waits until the text of `selector` equals `want` (a string) or matches it (a RegExp), and
  * returns it: every check of a text waits for that text, not just for the element.
  */
-async function waitText(selector, want, timeout = 3000) {
+async function waitText(selector, want, timeout = WAIT_MS) {
   try {
     const handle = await page.waitForFunction(
       ({ selector, source, flags, exact }) => {
@@ -159,7 +168,7 @@ async function bufferLines(tabId) {
   }, tabId);
 }
 
-async function waitForLine(tabId, predicate, what, timeout = 5000) {
+async function waitForLine(tabId, predicate, what, timeout = WAIT_MS) {
   const end = Date.now() + timeout;
   let lines = [];
   while (Date.now() < end) {
@@ -174,7 +183,7 @@ async function activeTab() {
   return page.evaluate(() => window.__podterm.tabs().find((t) => t.active));
 }
 
-async function waitTabState(tabId, state, timeout = 5000) {
+async function waitTabState(tabId, state, timeout = WAIT_MS) {
   await page.waitForSelector(`.tab[data-tab-id="${tabId}"][data-state="${state}"]`, { timeout });
 }
 
@@ -228,7 +237,7 @@ test("first run: Choose a file… imports the file picked in the native dialog; 
   await page.evaluate(() => window.__podtermMock.setPickedFile(null));
   await page.click("#choose-kubeconfig");
   // The dialog answered (cancelled) and the UI has taken that answer: nothing changed.
-  await page.waitForFunction(() => window.__podtermMock.dialogsAnswered() === 1, null, { timeout: 3000 });
+  await page.waitForFunction(() => window.__podtermMock.dialogsAnswered() === 1, null, { timeout: WAIT_MS });
   const before = await page.textContent(".welcome .message.error");
   assert(/~\/\.kube\/config/.test(before ?? ""), `a cancelled dialog changed the message: ${before}`);
   await page.evaluate(() => window.__podtermMock.setPickedFile("/home/me/dev.yaml"));
@@ -237,7 +246,7 @@ test("first run: Choose a file… imports the file picked in the native dialog; 
   await page.waitForFunction(
     () => /Could not import \/home\/me\/dev\.yaml: cannot read \/home\/me\/dev\.yaml/.test(document.querySelector(".welcome .message.error")?.textContent ?? ""),
     null,
-    { timeout: 3000 },
+    { timeout: WAIT_MS },
   );
   await screenshot("first-run-choose-file");
 });
@@ -251,7 +260,7 @@ test("the Demo cluster: the sidebar lists the demo pods with status, ready, rest
       return want.every((n) => listed.includes(n)) && document.querySelector(".ns-select")?.value === "demo";
     },
     wanted,
-    { timeout: 5000 },
+    { timeout: WAIT_MS },
   );
   const rows = await page.$$eval(".pod", (els) =>
     els.map((el) => ({
@@ -281,16 +290,16 @@ test("the Demo cluster: the sidebar lists the demo pods with status, ready, rest
 
 test("live pod updates and the filter box", async () => {
   await page.evaluate(() => window.__podtermMock.addPod({ name: "worker-abc12", namespace: "demo", containers: ["worker"] }));
-  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { timeout: 3000 });
+  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { timeout: WAIT_MS });
   await page.evaluate(() => window.__podtermMock.modifyPod("demo", "worker-abc12", { restarts: 2, terminating: true }));
   await page.waitForFunction(() => {
     const el = document.querySelector('.pod[data-pod="worker-abc12"]');
     return el?.querySelector(".pod-restarts")?.textContent === "2 restarts" && el.querySelector(".pod-status")?.textContent === "Terminating";
-  }, null, { timeout: 3000 });
+  }, null, { timeout: WAIT_MS });
   await page.evaluate(() => window.__podtermMock.deletePod("demo", "worker-abc12"));
-  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { state: "detached", timeout: 3000 });
+  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { state: "detached", timeout: WAIT_MS });
   await page.fill(".filter", "web");
-  await page.waitForFunction(() => document.querySelectorAll(".pod").length === 2, null, { timeout: 3000 });
+  await page.waitForFunction(() => document.querySelectorAll(".pod").length === 2, null, { timeout: WAIT_MS });
   const filtered = await page.$$eval(".pod .pod-name", (els) => els.map((e) => e.textContent));
   assert(filtered.length === 2 && filtered.every((n) => n.startsWith("web-")), `filtered: ${filtered}`);
   await page.fill(".filter", "");
@@ -299,11 +308,11 @@ test("live pod updates and the filter box", async () => {
 
 test("a broken pod watch shows that the list is not live, until it is back", async () => {
   await page.evaluate(() => window.__podtermMock.setWatchBroken("cannot reach the API server: connection refused"));
-  await page.waitForSelector(".watch-status:not([hidden])", { timeout: 3000 });
+  await page.waitForSelector(".watch-status:not([hidden])", { timeout: WAIT_MS });
   await waitText(".watch-status", "Not live: cannot reach the API server: connection refused. Retrying…");
   await screenshot("watch-broken");
   await page.evaluate(() => window.__podtermMock.setWatchBroken(null));
-  await page.waitForSelector(".watch-status", { state: "hidden", timeout: 3000 });
+  await page.waitForSelector(".watch-status", { state: "hidden", timeout: WAIT_MS });
 });
 
 test("a pod's container picker preselects the default container", async () => {
@@ -321,7 +330,7 @@ test("a pod's container picker preselects the default container", async () => {
 test("clicking a pod and its container opens a tab that connects", async () => {
   await page.click('.pod[data-pod="shell"] .pod-line');
   await page.click('.pod[data-pod="shell"] .container[data-container="shell"]');
-  await page.waitForSelector(".tab", { timeout: 3000 });
+  await page.waitForSelector(".tab", { timeout: WAIT_MS });
   const tab = await activeTab();
   assert(tab && tab.title === "shell/shell", `tab: ${JSON.stringify(tab)}`);
   state.tabId = tab.id;
@@ -331,7 +340,8 @@ test("clicking a pod and its container opens a tab that connects", async () => {
 });
 
 test("a slow connection shows connecting with progress; a second tab works alongside", async () => {
-  await page.evaluate(() => window.__podtermMock.setConnectDelay(1500));
+  // Held in "connecting" until released: the checks below cannot race the connection.
+  await page.evaluate(() => window.__podtermMock.holdConnect(true));
   await page.click('.pod[data-pod="db-0"] .pod-line');
   await page.click('.pod[data-pod="db-0"] .container[data-container="postgres"]');
   await page.waitForSelector('.tab[data-state="connecting"]');
@@ -340,10 +350,10 @@ test("a slow connection shows connecting with progress; a second tab works along
   await page.keyboard.type("echo early"); // typed ahead while connecting
   await page.keyboard.press("Enter");
   await waitText(`.pane[data-tab-id="${tab.id}"] .banner-text`, /^Connecting to db-0\/postgres in demo \(demo\)…/);
-  await page.waitForSelector(`.pane[data-tab-id="${tab.id}"] .progress`, { state: "visible", timeout: 3000 });
+  await page.waitForSelector(`.pane[data-tab-id="${tab.id}"] .progress`, { state: "visible", timeout: WAIT_MS });
   await screenshot("connecting");
-  await page.evaluate(() => window.__podtermMock.setConnectDelay(60));
-  await waitTabState(tab.id, "connected", 5000);
+  await page.evaluate(() => window.__podtermMock.holdConnect(false));
+  await waitTabState(tab.id, "connected");
   await waitForLine(tab.id, (l) => l === "early", "the typed-ahead command's output");
   await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
   await page.waitForSelector(`.tab[data-tab-id="${tab.id}"]`, { state: "detached" });
@@ -364,7 +374,7 @@ test("typing `echo hello` + Enter shows hello", async () => {
   }, state.tabId);
   await page.waitForFunction((id) => window.__podterm.terminals.get(id).hasSelection(), state.tabId);
   await page.keyboard.press("Control+Shift+C");
-  await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .toast:not([hidden])`, { timeout: 3000 });
+  await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .toast:not([hidden])`, { timeout: WAIT_MS });
   await waitText(`.pane[data-tab-id="${state.tabId}"] .toast`, /^Copied \d+ characters$/);
   const clip = await page.evaluate(() => navigator.clipboard.readText());
   assert(clip.includes("echo hello"), `clipboard: ${JSON.stringify(clip.slice(0, 80))}`);
@@ -380,7 +390,7 @@ test("typing `echo hello` + Enter shows hello", async () => {
     page.waitForFunction(
       ({ id, want }) => window.__podterm.terminals.get(id).options.fontSize === want,
       { id: state.tabId, want },
-      { timeout: 3000 },
+      { timeout: WAIT_MS },
     );
   const size0 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
   await page.keyboard.press("Control+=");
@@ -410,13 +420,13 @@ test("Ctrl+click on a link in the terminal asks the backend to open it in the br
   await page.mouse.move(where.x, where.y);
   await page.mouse.move(where.x + 2, where.y);
   await page.mouse.click(where.x + 2, where.y);
-  await page.waitForFunction((id) => /Ctrl\+click opens the link/.test(document.querySelector(`.pane[data-tab-id="${id}"] .toast`)?.textContent ?? ""), state.tabId, { timeout: 3000 });
+  await page.waitForFunction((id) => /Ctrl\+click opens the link/.test(document.querySelector(`.pane[data-tab-id="${id}"] .toast`)?.textContent ?? ""), state.tabId, { timeout: WAIT_MS });
   assert((await page.evaluate(() => window.__podtermMock.openedUrls.length)) === 0, "a plain click opened the link");
   await page.keyboard.down("Control");
   await page.mouse.move(where.x, where.y);
   await page.mouse.click(where.x, where.y);
   await page.keyboard.up("Control");
-  await page.waitForFunction((u) => window.__podtermMock.openedUrls.includes(u), url, { timeout: 3000 });
+  await page.waitForFunction((u) => window.__podtermMock.openedUrls.includes(u), url, { timeout: WAIT_MS });
   const opened = await page.evaluate(() => window.__podtermMock.openedUrls);
   assert(JSON.stringify(opened) === JSON.stringify([url]), `opened: ${JSON.stringify(opened)}`);
 });
@@ -463,6 +473,8 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
   const started = Date.now();
   const rtts = [];
   const echoes = [];
+  /** For each key: the output bytes its echo waited behind (unacknowledged or queued when it arrived). */
+  const behind = [];
   let lastShot = 0;
   let round = 0;
   for (;;) {
@@ -479,27 +491,28 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
       // A keystroke: from keydown to its echo written into the terminal by xterm.
       await page.keyboard.press("x");
       const r = await page.evaluate(
-        async ({ id, sid }) => {
+        async ({ id, sid, waitMs }) => {
           const keyAt = window.__keys.at(-1);
-          const deadline = performance.now() + 10_000;
+          const deadline = performance.now() + waitMs;
           for (;;) {
             const m = window.__podtermMock.session(sid);
             const e = m.echoes.filter((x) => x.data === "x" && x.at >= keyAt).at(-1);
             const f = window.__podterm.flow(id);
-            if (e && f.written >= e.endOffset) return { input: e.at - keyAt, echo: performance.now() - keyAt };
-            if (performance.now() > deadline) return { input: NaN, echo: Infinity };
+            if (e && f.written >= e.endOffset) return { input: e.at - keyAt, echo: performance.now() - keyAt, behind: e.endOffset - e.ackedAt };
+            if (performance.now() > deadline) return { input: NaN, echo: Infinity, behind: Infinity };
             await new Promise((res) => setTimeout(res, 1));
           }
         },
-        { id: tabId, sid },
+        { id: tabId, sid, waitMs: WAIT_MS },
       );
       echoes.push(r.echo);
+      behind.push(r.behind);
     }
     if (Date.now() - lastShot > 5000 && s.sent > FLOOD_BYTES / 3 && lastShot === 0) {
       lastShot = Date.now();
       await screenshot("flood");
     }
-    await sleep(100);
+    await sleep(100); // the sampling interval: the loop ends on the state above
   }
   const floodMs = Date.now() - started;
   // Ctrl-C: the flood stops, everything sent is written, nothing more comes.
@@ -512,13 +525,17 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
       return !m.flooding && m.queued === 0 && f.received === m.sent && f.inFlight === 0;
     },
     { id: tabId, sid },
-    { timeout: 5000, polling: 5 },
+    { timeout: WAIT_MS, polling: 5 },
   );
   const stopMs = performance.now() - stopT0;
   // Nothing more can come: the flood is off and the mock holds no output back (so the counts
   // compared below are final).
   const s = await page.evaluate((id) => window.__podtermMock.session(id), sid);
   const flow = await page.evaluate((id) => window.__podterm.flow(id), tabId);
+  // What was sent after the Ctrl-C reached the mock, counted from what was acknowledged then.
+  const ctrlC = s.echoes.filter((e) => e.data === "\x03").at(-1);
+  assert(ctrlC, "the mock never received the Ctrl-C");
+  const afterStop = s.sent - ctrlC.ackedAt;
   assert(!s.flooding && s.queued === 0 && s.sent === flow.received, `output went on after Ctrl-C: ${JSON.stringify({ ...s, echoes: undefined })}, UI received ${flow.received}`);
   const mib = s.sent / 1048576;
   console.log(
@@ -531,7 +548,9 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
     `    responsiveness during the flood: page.evaluate round trip p50 ${fmt(percentile(rtts, 50))} ms, ` +
       `p99 ${fmt(percentile(rtts, 99))} ms, max ${fmt(Math.max(...rtts))} ms (${rtts.length} samples); ` +
       `keystroke → echo written p50 ${fmt(percentile(echoes, 50))} ms, p99 ${fmt(percentile(echoes, 99))} ms, ` +
-      `max ${fmt(Math.max(...echoes))} ms (${echoes.length} keys); Ctrl-C → flood stopped and drained ${fmt(stopMs)} ms`,
+      `max ${fmt(Math.max(...echoes))} ms (${echoes.length} keys), each behind at most ${(Math.max(...behind) / 1024).toFixed(0)} KiB; ` +
+      `Ctrl-C → flood stopped and drained ${fmt(stopMs)} ms, ${(afterStop / 1024).toFixed(0)} KiB after it` +
+      (STRICT_TIMING ? "" : " (times reported, bounded with PODTERM_E2E_TIMING=strict)"),
   );
   await writeFile(
     path.join(results, "flood.json"),
@@ -540,9 +559,17 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
   assert(s.maxUnacked <= limits.high + limits.chunk, `unacknowledged bytes reached ${s.maxUnacked}`);
   assert(s.pauses > 0, "the flood never hit the watermark");
   assert(echoes.length >= 3, "too few keystrokes measured");
-  assert(Math.max(...echoes) <= MAX_ECHO_MS, `a keystroke took ${fmt(Math.max(...echoes))} ms to echo (bound ${MAX_ECHO_MS} ms)`);
-  assert(percentile(rtts, 99) <= MAX_EVAL_RTT_MS, `page.evaluate p99 ${fmt(percentile(rtts, 99))} ms (bound ${MAX_EVAL_RTT_MS} ms)`);
-  assert(stopMs <= MAX_CTRL_C_MS, `Ctrl-C took ${fmt(stopMs)} ms (bound ${MAX_CTRL_C_MS} ms)`);
+  // Every key echoed while the flood ran, behind at most the unacknowledged output (the
+  // watermark plus one chunk) and what the mock had queued; Ctrl-C likewise.
+  const backlog = limits.high + limits.chunk + 1024; // + the echo and the prompt themselves
+  assert(echoes.every(Number.isFinite), `a keystroke never echoed during the flood: ${echoes.map(fmt).join(", ")}`);
+  assert(Math.max(...behind) <= backlog, `a keystroke's echo waited behind ${Math.max(...behind)} bytes (bound ${backlog})`);
+  assert(afterStop <= backlog, `${afterStop} bytes came after Ctrl-C (bound ${backlog})`);
+  if (STRICT_TIMING) {
+    assert(Math.max(...echoes) <= MAX_ECHO_MS, `a keystroke took ${fmt(Math.max(...echoes))} ms to echo (bound ${MAX_ECHO_MS} ms)`);
+    assert(percentile(rtts, 99) <= MAX_EVAL_RTT_MS, `page.evaluate p99 ${fmt(percentile(rtts, 99))} ms (bound ${MAX_EVAL_RTT_MS} ms)`);
+    assert(stopMs <= MAX_CTRL_C_MS, `Ctrl-C took ${fmt(stopMs)} ms (bound ${MAX_CTRL_C_MS} ms)`);
+  }
   assert(flow.acked + flow.pending === flow.written && flow.written === s.sent, `flow counters ${JSON.stringify(flow)} vs sent ${s.sent}`);
   await waitForLine(tabId, (l) => l === "^C", "^C");
   await typeLine("echo after-flood");
@@ -587,7 +614,7 @@ const mockFavouriteNames = () => page.evaluate(() => window.__podtermMock.favour
  * Waits until the sidebar lists `names` in that order AND the backend has stored that order:
  * the list shows a move at once, the write lands later.
  */
-async function waitFavouriteOrder(names, timeout = 3000) {
+async function waitFavouriteOrder(names, timeout = WAIT_MS) {
   try {
     await page.waitForFunction(
       (want) => {
@@ -606,7 +633,7 @@ async function waitFavouriteOrder(names, timeout = 3000) {
 }
 
 /** Waits for a new tab (not in `before`) and returns it once it is in `state`. */
-async function newTab(before, state, timeout = 5000) {
+async function newTab(before, state, timeout = WAIT_MS) {
   const handle = await page.waitForFunction(
     (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)) ?? null,
     before,
@@ -633,7 +660,7 @@ test("the star on a pod saves the workload that runs it as a favourite", async (
   const star = async (pod, name, where, notice) => {
     await page.click(`.pod[data-pod="${pod}"] .star`);
     await waitText(`.favourite[data-favourite="${name}"] .favourite-where`, where);
-    await page.waitForFunction((text) => document.querySelector(".sidebar .messages .message.notice .message-text")?.textContent === text, notice, { timeout: 3000 });
+    await page.waitForFunction((text) => document.querySelector(".sidebar .messages .message.notice .message-text")?.textContent === text, notice, { timeout: WAIT_MS });
   };
   await star("web-7c9d6b5f4-kx2lp", "web", "demo · demo · deployment/web", "Saved favourite web (deployment/web in demo)");
   await star("db-0", "db", "demo · demo · statefulset/db", "Saved favourite db (statefulset/db in demo)");
@@ -673,7 +700,7 @@ test("renaming a favourite: Escape cancels, a clash is explained, Enter saves", 
   await screenshot("favourite-rename-error");
   await page.fill(`${row} .favourite-rename-input`, "frontend");
   await page.keyboard.press("Enter");
-  await page.waitForSelector('.favourite[data-favourite="frontend"] .favourite-name', { timeout: 3000 });
+  await page.waitForSelector('.favourite[data-favourite="frontend"] .favourite-name', { timeout: WAIT_MS });
   await page.waitForSelector(".favourites .message.error", { state: "detached" });
   await waitFavouriteOrder(["web", "db", "shell", "frontend"]);
 });
@@ -707,7 +734,7 @@ test("deleting a favourite asks first", async () => {
   assert((await mockFavouriteNames()).includes("frontend"), "Keep deleted it");
   await page.click(`${row} .favourite-delete`);
   await page.click(`${row} .favourite-confirm-delete`);
-  await page.waitForSelector(row, { state: "detached", timeout: 3000 });
+  await page.waitForSelector(row, { state: "detached", timeout: WAIT_MS });
   await waitFavouriteOrder(["web", "db", "shell"]);
 });
 
@@ -728,7 +755,7 @@ test("after a rollout, Enter on the exited tab reconnects to the new pod", async
   await typeLine("exit 0");
   await waitTabState(id, "exited");
   const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
-  await page.waitForSelector('.pod[data-pod="web-7c9d6b5f4-q8z7m"]', { state: "detached", timeout: 3000 });
+  await page.waitForSelector('.pod[data-pod="web-7c9d6b5f4-q8z7m"]', { state: "detached", timeout: WAIT_MS });
   await page.keyboard.press("Enter");
   await waitTabState(id, "connected");
   const tab = await activeTab();
@@ -740,14 +767,15 @@ test("Reconnect on a lost favourite's tab resolves it again", async () => {
   const id = state.favTab;
   const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
   await waitTabState(id, "lost"); // its pod was deleted by the rollout
-  await page.evaluate(() => window.__podtermMock.setResolveDelay(800));
+  // Held until released: the "Finding the pod" banner cannot be missed.
+  await page.evaluate(() => window.__podtermMock.holdResolve(true));
   await page.click(`.pane[data-tab-id="${id}"] .banner-button`);
   await page.waitForFunction(
     (tabId) => /^Finding the pod for web \(deployment\/web in demo\)… \d+ s$/.test(document.querySelector(`.pane[data-tab-id="${tabId}"] .banner-text`)?.textContent ?? ""),
     id,
-    { timeout: 3000 },
+    { timeout: WAIT_MS },
   );
-  await page.evaluate(() => window.__podtermMock.setResolveDelay(20));
+  await page.evaluate(() => window.__podtermMock.holdResolve(false));
   await waitTabState(id, "connected");
   const tab = await activeTab();
   assert(tab.attempt === 3 && tab.pod === fresh[0], `tab ${JSON.stringify(tab)}, new pods ${fresh}`);
@@ -786,7 +814,7 @@ test("the tray's request (--connect NAME) opens a favourite's tab and focuses it
   const tab = await newTab(before, "connected");
   assert(tab.favourite === "db" && tab.active && tab.pod === "db-0" && tab.container === "postgres", JSON.stringify(tab));
   await page
-    .waitForFunction((id) => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id") === String(id), tab.id, { timeout: 3000 })
+    .waitForFunction((id) => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id") === String(id), tab.id, { timeout: WAIT_MS })
     .catch(async () => {
       const focused = await page.evaluate(() => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id"));
       throw new Error(`focus is in pane ${focused}, not ${tab.id}`);
@@ -800,7 +828,7 @@ test("the tray's request (--connect NAME) opens a favourite's tab and focuses it
     list.push({ name: "proxy", profile: "demo", namespace: "kube-system", kind: "daemonset", target: "kube-proxy", container: null, command: [] });
     window.__podtermMock.setFavourites(list);
   });
-  await page.waitForSelector('.favourite[data-favourite="proxy"]', { timeout: 3000 });
+  await page.waitForSelector('.favourite[data-favourite="proxy"]', { timeout: WAIT_MS });
   before = await tabIds();
   await page.evaluate(() => window.__podtermMock.requestOpen("proxy"));
   const proxy = await newTab(before, "connected");
@@ -829,7 +857,7 @@ test("favourites in the dark theme", async () => {
       );
     },
     null,
-    { timeout: 3000 },
+    { timeout: WAIT_MS },
   );
   await screenshot("favourites-dark");
   await page.emulateMedia({ colorScheme: "light" });
@@ -843,7 +871,7 @@ test("adding a cluster by hand: Escape cancels, a bad server is explained in the
   await page.click('.add-menu [data-action="add-manual"]');
   await page.waitForSelector("dialog.profile-form[open]");
   await page.keyboard.press("Escape");
-  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
 
   await page.click(".add-profile");
   await page.click('.add-menu [data-action="add-manual"]');
@@ -854,17 +882,17 @@ test("adding a cluster by hand: Escape cancels, a bad server is explained in the
   await page.check('.profile-form input[name="insecure"]');
   await page.waitForSelector(".profile-form .form-warning", { state: "visible" });
   await page.click('.profile-form button[type="submit"]');
-  await page.waitForSelector(".profile-form .form-error", { state: "visible", timeout: 3000 });
+  await page.waitForSelector(".profile-form .form-error", { state: "visible", timeout: WAIT_MS });
   await waitText(".profile-form .form-error", /the server must be an https:\/\/ URL/);
   await screenshot("profile-form-error");
 
   await page.fill('.profile-form input[name="server"]', "https://10.0.0.1:6443");
   await page.click('.profile-form button[type="submit"]');
-  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
-  await page.waitForSelector('.profile.selected[data-profile="staging"]', { timeout: 3000 });
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await page.waitForSelector('.profile.selected[data-profile="staging"]', { timeout: WAIT_MS });
   await waitText('.profile[data-profile="staging"] .profile-server', "10.0.0.1:6443 · token");
   assert(await page.$('.profile[data-profile="staging"] .profile-insecure'), "not marked insecure");
-  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "default", null, { timeout: 3000 });
+  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "default", null, { timeout: WAIT_MS });
 });
 
 test("editing a cluster: the form is filled, the token unchanged; rename and namespace are saved", async () => {
@@ -889,10 +917,10 @@ test("editing a cluster: the form is filled, the token unchanged; rename and nam
   await page.uncheck('.profile-form input[name="insecure"]');
   await screenshot("profile-form");
   await page.click('.profile-form button[type="submit"]');
-  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
-  await page.waitForSelector('.profile.selected[data-profile="prod"]', { timeout: 3000 });
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await page.waitForSelector('.profile.selected[data-profile="prod"]', { timeout: WAIT_MS });
   assert(!(await page.$('.profile[data-profile="staging"]')), "the old name is still listed");
-  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "kube-system", null, { timeout: 3000 });
+  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "kube-system", null, { timeout: WAIT_MS });
   assert(!(await page.$('.profile[data-profile="prod"] .profile-insecure')), "still marked insecure");
   await screenshot("profile-edited");
 });
@@ -904,7 +932,7 @@ test("the add menu's Choose a kubeconfig file… imports the file picked", async
   await page.waitForFunction(
     () => /Could not import \/home\/me\/other\.yaml: cannot read/.test(document.querySelector(".sidebar .message.error")?.textContent ?? ""),
     null,
-    { timeout: 3000 },
+    { timeout: WAIT_MS },
   );
   assert(await page.isHidden(".add-menu"), "the add menu stayed open");
   await page.click('.sidebar .message.error [aria-label="Dismiss"]');

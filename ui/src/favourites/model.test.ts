@@ -1,21 +1,37 @@
 import { describe, expect, it, vi } from "vitest";
-import {
-  favouriteWhere,
-  FavouritesModel,
-  movedOrder,
-  placeholderTarget,
-  podLooksLike,
-  resolveForTab,
-  savedNotice,
-} from "./favourites";
-import type { Backend } from "./ipc";
-import type { AppRequest, FavouriteSummary, ResolvedFavourite } from "./ipc/types";
-import { createMock } from "./ipc/mock";
-import { SidebarModel } from "./sidebar";
-import { TabModel } from "./tabs";
+import type { Backend } from "../ipc";
+import { createMock } from "../ipc/mock";
+import type { AppRequest, FavouriteSummary, PodSummary, ResolvedFavourite } from "../ipc/types";
+import { SidebarModel } from "../sidebar/model";
+import { TabModel } from "../terminal/tabs";
+import { favouriteWhere, movedOrder, placeholderTarget, podOwnedBy, savedNotice } from "./favourite";
+import { FavouritesModel, resolveForTab } from "./model";
 
 function fav(name: string, extra: Partial<FavouriteSummary> = {}): FavouriteSummary {
   return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [], ...extra };
+}
+
+/** The error a command rejects with (no hint). */
+const appError = (kind: string, message: string) => ({ kind, message, hint: null });
+
+/** Who runs the fake backend's pods (as the backend would find from their owners). */
+const FAKE_WORKLOADS: Record<string, string> = { "web-7c9d6b5f4-kx2lp": "web", "web-1-2": "web" };
+
+/** A pod as the watch reports it, with its owner (`null`: a bare pod). */
+function podOf(name: string, owner: { kind: string; name: string } | null): PodSummary {
+  const p = {
+    name,
+    namespace: "demo",
+    phase: "Running",
+    ready: "1/1",
+    restarts: 0,
+    createdAt: "",
+    containers: ["main"],
+    defaultContainer: "main",
+    terminating: false,
+    owner,
+  };
+  return p;
 }
 
 /** A fake backend for favourites: records calls, answers from a list, fails on demand. */
@@ -34,7 +50,7 @@ function fakeBackend(initial: FavouriteSummary[] = []) {
     addFavourite: async (profile: string, namespace: string, pod: string, container: string | null) => {
       calls.push(`add ${profile}/${namespace}/${pod} ${container}`);
       check("add");
-      const f = fav(pod.split("-")[0]!, { profile, namespace, container });
+      const f = fav(FAKE_WORKLOADS[pod] ?? pod, { profile, namespace, container });
       list.push(f);
       return { ...f };
     },
@@ -111,17 +127,30 @@ describe("favourite helpers", () => {
     expect(movedOrder(["a", "b", "c"], "nope", 1)).toBeNull();
   });
 
-  it("podLooksLike knows the names Kubernetes gives a workload's pods", () => {
-    expect(podLooksLike(fav("web"), "demo", "demo", "web-7c9d6b5f4-kx2lp")).toBe(true);
-    expect(podLooksLike(fav("web"), "demo", "demo", "web-api-7c9d6b5f4-kx2lp")).toBe(false);
-    expect(podLooksLike(fav("web"), "other", "demo", "web-7c9d6b5f4-kx2lp")).toBe(false);
-    expect(podLooksLike(fav("web"), "demo", "default", "web-7c9d6b5f4-kx2lp")).toBe(false);
-    expect(podLooksLike(fav("db", { kind: "statefulset" }), "demo", "demo", "db-0")).toBe(true);
-    expect(podLooksLike(fav("db", { kind: "statefulset" }), "demo", "demo", "db-x")).toBe(false);
-    expect(podLooksLike(fav("shell", { kind: "pod" }), "demo", "demo", "shell")).toBe(true);
-    expect(podLooksLike(fav("shell", { kind: "pod" }), "demo", "demo", "shell-2")).toBe(false);
-    expect(podLooksLike(fav("kp", { kind: "daemonset", target: "kube-proxy" }), "demo", "demo", "kube-proxy-7xk2p")).toBe(true);
-    expect(podLooksLike(fav("a.b", { target: "a.b" }), "demo", "demo", "axb-7c9d6b5f4-kx2lp")).toBe(false);
+  it("podOwnedBy follows the pod's owner, never its name", () => {
+    const rs = (name: string) => ({ kind: "ReplicaSet", name });
+    const webPod = podOf("web-7c9d6b5f4-kx2lp", rs("web-7c9d6b5f4"));
+    expect(podOwnedBy(fav("web"), "demo", "demo", webPod)).toBe(true);
+    expect(podOwnedBy(fav("web"), "other", "demo", webPod)).toBe(false);
+    expect(podOwnedBy(fav("web"), "demo", "default", webPod)).toBe(false);
+    // Named like web's pods, but run by another Deployment's ReplicaSet, or by none.
+    expect(podOwnedBy(fav("web"), "demo", "demo", podOf("web-7c9d6b5f4-kx2lp", rs("web-api-7c9d6b5f4")))).toBe(false);
+    expect(podOwnedBy(fav("web"), "demo", "demo", podOf("web-7c9d6b5f4-kx2lp", null))).toBe(false);
+    // Named unlike web's pods, but run by web's ReplicaSet.
+    expect(podOwnedBy(fav("web"), "demo", "demo", podOf("frontend-x", rs("web-5d78c9869d")))).toBe(true);
+    expect(podOwnedBy(fav("web-api"), "demo", "demo", podOf("web-api-1", rs("web-7c9d6b5f4")))).toBe(false);
+    const sts = { kind: "statefulset" };
+    expect(podOwnedBy(fav("db", sts), "demo", "demo", podOf("db-0", { kind: "StatefulSet", name: "db" }))).toBe(true);
+    expect(podOwnedBy(fav("db", sts), "demo", "demo", podOf("db-0", { kind: "StatefulSet", name: "db2" }))).toBe(false);
+    expect(podOwnedBy(fav("db", sts), "demo", "demo", podOf("db-0", null))).toBe(false);
+    expect(podOwnedBy(fav("shell", { kind: "pod" }), "demo", "demo", podOf("shell", null))).toBe(true);
+    expect(podOwnedBy(fav("shell", { kind: "pod" }), "demo", "demo", podOf("shell-2", null))).toBe(false);
+    const ds = fav("kp", { kind: "daemonset", target: "kube-proxy" });
+    expect(podOwnedBy(ds, "demo", "demo", podOf("kube-proxy-7xk2p", { kind: "DaemonSet", name: "kube-proxy" }))).toBe(true);
+    expect(podOwnedBy(ds, "demo", "demo", podOf("kube-proxy-7xk2p", rs("kube-proxy-7xk2p")))).toBe(false);
+    const bareRs = fav("x", { kind: "replicaset", target: "web-7c9d6b5f4" });
+    expect(podOwnedBy(bareRs, "demo", "demo", webPod)).toBe(true);
+    expect(podOwnedBy(fav("a.b", { target: "a.b" }), "demo", "demo", podOf("axb-7c9d6b5f4-kx2lp", rs("axb-7c9d6b5f4")))).toBe(false);
   });
 });
 
@@ -374,8 +403,8 @@ describe("mock favourites (as the Rust side answers)", () => {
     expect((await backend.resolveFavourite("web")).pod).toBe(fresh[0]);
     controls.modifyPod("demo", fresh[0]!, { phase: "Pending", ready: "0/2", reason: "ContainerCreating" });
     controls.modifyPod("demo", fresh[1]!, { terminating: true });
-    await expect(backend.resolveFavourite("web")).rejects.toBe(
-      `no Ready pod for deployment/web in namespace demo: ${fresh[0]} (Pending: ContainerCreating), ${fresh[1]} (terminating)`,
+    await expect(backend.resolveFavourite("web")).rejects.toEqual(
+      appError("notFound", `no Ready pod for deployment/web in namespace demo: ${fresh[0]} (Pending: ContainerCreating), ${fresh[1]} (terminating)`),
     );
     // A bare pod is itself; a Job's pod too; a chosen container must exist.
     const crashy = await backend.addFavourite("demo", "demo", "crashy", "app");
@@ -383,36 +412,42 @@ describe("mock favourites (as the Rust side answers)", () => {
     expect((await backend.resolveFavourite("crashy")).pod).toBe("crashy");
     const job = await backend.addFavourite("demo", "demo", "migrate-28493115-x7kq2", null);
     expect(job).toMatchObject({ kind: "pod", target: "migrate-28493115-x7kq2" });
-    await expect(backend.resolveFavourite(job.name)).rejects.toBe(
-      "cannot exec into a container in a completed pod; current phase is Succeeded",
+    await expect(backend.resolveFavourite(job.name)).rejects.toEqual(
+      appError("cluster", "cannot exec into a container in a completed pod; current phase is Succeeded"),
     );
-    controls.addPod({ name: "api-5c8f7d9b4-m2x9p", owner: "deployment/api", phase: "Pending", ready: "0/1", reason: "ContainerCreating" });
+    controls.addPod({ name: "api-5c8f7d9b4-m2x9p", owner: { kind: "ReplicaSet", name: "api-5c8f7d9b4" }, deployment: "api", phase: "Pending", ready: "0/1", reason: "ContainerCreating" });
     await backend.addFavourite("demo", "demo", "api-5c8f7d9b4-m2x9p", null);
-    await expect(backend.resolveFavourite("api")).rejects.toBe(
-      "no Ready pod for deployment/api in namespace demo: api-5c8f7d9b4-m2x9p (Pending: ContainerCreating)",
+    await expect(backend.resolveFavourite("api")).rejects.toEqual(
+      appError("notFound", "no Ready pod for deployment/api in namespace demo: api-5c8f7d9b4-m2x9p (Pending: ContainerCreating)"),
     );
     controls.deletePod("demo", "api-5c8f7d9b4-m2x9p");
-    await expect(backend.resolveFavourite("api")).rejects.toBe("no Ready pod for deployment/api in namespace demo: no pods match");
-    await expect(backend.resolveFavourite("nope")).rejects.toBe(
-      'no favourite named "nope"; the favourites are: web, crashy, migrate-28493115-x7kq2, api',
+    await expect(backend.resolveFavourite("api")).rejects.toEqual(
+      appError("notFound", "no Ready pod for deployment/api in namespace demo: no pods match"),
+    );
+    await expect(backend.resolveFavourite("nope")).rejects.toEqual(
+      appError("notFound", 'no favourite named "nope"; the favourites are: web, crashy, migrate-28493115-x7kq2, api'),
     );
   });
 
   it("renames, deletes and reorders with the store's checks", async () => {
     const { backend } = createMock({ withDemo: true, liveUpdates: false });
-    await expect(backend.deleteFavourite("x")).rejects.toBe('no favourite named "x"; there are no favourites yet');
+    await expect(backend.deleteFavourite("x")).rejects.toEqual(
+      appError("notFound", 'no favourite named "x"; there are no favourites yet'),
+    );
     await backend.addFavourite("demo", "demo", "db-0", null);
     await backend.addFavourite("demo", "demo", "shell", null);
-    await expect(backend.renameFavourite("db", "shell")).rejects.toBe(
-      'a favourite named "shell" already exists: pick another name, or remove it first',
+    await expect(backend.renameFavourite("db", "shell")).rejects.toEqual(
+      appError("invalidInput", 'a favourite named "shell" already exists: pick another name, or remove it first'),
     );
-    await expect(backend.renameFavourite("db", "  ")).rejects.toBe('invalid favourite "": a favourite needs a name');
+    await expect(backend.renameFavourite("db", "  ")).rejects.toEqual(
+      appError("invalidInput", 'invalid favourite "": a favourite needs a name'),
+    );
     await backend.renameFavourite("db", " postgres ");
-    await expect(backend.reorderFavourites(["shell"])).rejects.toBe(
-      "the new order must name every favourite exactly once: missing postgres",
+    await expect(backend.reorderFavourites(["shell"])).rejects.toEqual(
+      appError("invalidInput", "the new order must name every favourite exactly once: missing postgres"),
     );
-    await expect(backend.reorderFavourites(["shell", "shell", "x"])).rejects.toBe(
-      "the new order must name every favourite exactly once: missing postgres; no favourite named x; named more than once: shell",
+    await expect(backend.reorderFavourites(["shell", "shell", "x"])).rejects.toEqual(
+      appError("invalidInput", "the new order must name every favourite exactly once: missing postgres; no favourite named x; named more than once: shell"),
     );
     await backend.reorderFavourites(["shell", "postgres"]);
     expect((await backend.listFavourites()).map((f) => f.name)).toEqual(["shell", "postgres"]);

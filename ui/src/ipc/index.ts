@@ -15,6 +15,8 @@ import type {
 } from "./types";
 
 export type * from "./types";
+export { podOwner } from "./types";
+export { errorKind, errorMessage, isAppError, type AppError, type ErrorKind } from "./errors";
 
 export interface Backend {
   /** "tauri" in the app, "mock" in a plain browser (vite preview, Playwright). */
@@ -24,7 +26,7 @@ export interface Backend {
   /** A profile's settings for the edit form (never a secret: only whether a token is stored). */
   profileDetails(name: string): Promise<ProfileDetails>;
   /**
-   * Adds (`original` null) or updates a profile typed by hand; rejects with words for the user
+   * Adds (`original` null) or updates a profile typed by hand; rejects with an `invalidInput` error
    * ("the server must be an https:// URL, …") on bad input.
    */
   saveProfile(input: ProfileInput): Promise<ProfileSummary>;
@@ -92,23 +94,6 @@ export function toBytes(message: unknown): Uint8Array {
   if (Array.isArray(message)) return Uint8Array.from(message as number[]);
   if (typeof message === "string") return new TextEncoder().encode(message);
   return new Uint8Array(0);
-}
-
-/** The words to show for a failed command: the backend's message, never "[object Object]". */
-export function errorMessage(err: unknown): string {
-  if (typeof err === "string") return err;
-  if (err instanceof Error) return err.message;
-  if (err && typeof err === "object") {
-    const o = err as Record<string, unknown>;
-    if (typeof o.message === "string") return o.message;
-    if (typeof o.error === "string") return o.error;
-    try {
-      return JSON.stringify(err);
-    } catch {
-      /* fall through */
-    }
-  }
-  return String(err);
 }
 
 export function tauriBackend(): Backend {

@@ -25,8 +25,8 @@
 //   resolve_favourite({ name })                              -> ResolvedFavourite
 //   watch_requests({ onRequest: Channel<AppRequest> })       -> void
 //   open_url({ url })                                        -> void (http/https only)
-// Errors: a command that fails rejects with a string (or an object with a `message`) meant for
-// the user.
+// Errors: a command that fails rejects with `{ kind, message, hint }` (`AppError`, errors.ts);
+// the UI branches on `kind`, never on the words. A plain string is still accepted.
 
 export type {
   AppRequest,
@@ -42,3 +42,22 @@ export type {
   SessionState,
   WatchStatus,
 } from "./generated";
+
+import type { PodSummary } from "./generated";
+
+/**
+ * A pod's controller, from its ownerReferences: `{ kind: "ReplicaSet", name: "web-6b7f9c8d5" }`.
+ * `PodSummary.owner` carries it (null: a bare pod).
+ */
+export interface PodOwner {
+  kind: string;
+  name: string;
+}
+
+/**
+ * The owner of `pod`. Until the generated `PodSummary` has its `owner` field this reads it
+ * through a narrow type (absent: no owner); once it has, this is `pod.owner`.
+ */
+export function podOwner(pod: PodSummary): PodOwner | null {
+  return (pod as PodSummary & { owner?: PodOwner | null }).owner ?? null;
+}

@@ -1,8 +1,9 @@
 // The form that adds a cluster by hand or edits a saved one: name, API server, namespace, CA
 // certificate, TLS verification and a bearer token. A token is never shown back: when editing,
 // an empty token box keeps the stored one.
-import { h } from "./dom";
-import { errorMessage, type ProfileDetails, type ProfileInput } from "./ipc";
+//
+// The fields and their conversion (pure); the dialog is `profile-form-view.ts`.
+import type { ProfileDetails, ProfileInput } from "../ipc";
 
 /** The form's boxes, as typed. */
 export interface ProfileFields {
@@ -46,98 +47,4 @@ export function profileInput(f: ProfileFields, original: string | null): Profile
     insecure: f.insecure,
     token: optional(f.token),
   };
-}
-
-export interface ProfileFormOptions {
-  /** The profile being edited; null: a new one. */
-  details: ProfileDetails | null;
-  /** Saves; a rejection's message is shown in the form, which stays open. */
-  save: (input: ProfileInput) => Promise<unknown>;
-}
-
-/** Opens the form as a modal dialog; it closes on a successful save, Cancel or Escape. */
-export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
-  const { details } = opts;
-  const f = details ? fieldsFromDetails(details) : emptyFields();
-  const original = details?.name ?? null;
-
-  const input = (name: string, value: string, extra: Record<string, string> = {}) => {
-    const el = h("input", { type: "text", name, spellcheck: "false", autocomplete: "off", ...extra });
-    el.value = value;
-    return el;
-  };
-  const name = input("name", f.name, { placeholder: "e.g. staging" });
-  const server = input("server", f.server, { placeholder: "https://10.0.0.1:6443" });
-  const namespace = input("namespace", f.namespace, { placeholder: "default" });
-  const caPem = h("textarea", { name: "caPem", rows: 4, spellcheck: "false", placeholder: "-----BEGIN CERTIFICATE-----" });
-  caPem.value = f.caPem;
-  const insecure = h("input", { type: "checkbox", name: "insecure" });
-  insecure.checked = f.insecure;
-  const warning = h("div", { class: "form-warning" }, "Anyone between you and the server can read and change this connection, token included. Prefer the server's CA certificate.");
-  const showWarning = () => (warning.hidden = !insecure.checked);
-  insecure.addEventListener("change", showWarning);
-  showWarning();
-  const token = input("token", "", {
-    type: "password",
-    placeholder: details ? "unchanged" : "none",
-  });
-  const error = h("div", { class: "message error form-error", role: "alert", hidden: true });
-  const saveButton = h("button", { type: "submit", class: "primary" }, "Save");
-
-  const field = (label: string, control: HTMLElement, hint?: string) =>
-    h("label", { class: "field" }, h("span", { class: "field-label" }, label), control, hint ? h("span", { class: "field-hint" }, hint) : null);
-
-  const dialog = h("dialog", { class: "profile-form", "aria-label": details ? `Edit ${details.name}` : "Add a cluster" });
-  const form = h(
-    "form",
-    {
-      onsubmit: (e: Event) => {
-        e.preventDefault();
-        const fields: ProfileFields = {
-          name: name.value,
-          server: server.value,
-          namespace: namespace.value,
-          caPem: caPem.value,
-          insecure: insecure.checked,
-          token: token.value,
-        };
-        saveButton.disabled = true;
-        error.hidden = true;
-        opts.save(profileInput(fields, original)).then(
-          () => dialog.close(),
-          (err: unknown) => {
-            saveButton.disabled = false;
-            error.textContent = errorMessage(err);
-            error.hidden = false;
-          },
-        );
-      },
-    },
-    h("h2", {}, details ? `Edit ${details.name}` : "Add a cluster"),
-    field("Name", name),
-    field("API server URL", server),
-    field("Namespace (optional)", namespace),
-    field("CA certificate, PEM (optional)", caPem, "Empty: the system's trusted certificates."),
-    h("label", { class: "field-check" }, insecure, h("span", {}, "Skip TLS verification")),
-    warning,
-    field(
-      "Bearer token (optional)",
-      token,
-      details ? "Leave empty to keep the current credentials." : "Kept in the system keyring, never in a file.",
-    ),
-    error,
-    h(
-      "div",
-      { class: "form-actions" },
-      h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, "Cancel"),
-      saveButton,
-    ),
-  );
-  dialog.appendChild(form);
-  // Escape closes the dialog by itself ("cancel", then "close").
-  dialog.addEventListener("close", () => dialog.remove());
-  document.body.appendChild(dialog);
-  dialog.showModal();
-  name.focus();
-  return dialog;
 }

@@ -1,10 +1,11 @@
 // The right side: a tab bar and one terminal pane per tab, wired to exec sessions. A tab opened
 // from a favourite resolves it before each session (the first, and every reopen).
 import { FlowController, type FlowStats } from "./flow";
-import { clear, h, setText } from "./dom";
-import { favouriteTarget, placeholderTarget, resolveForTab } from "./favourites";
-import { errorMessage, type Backend } from "./ipc";
-import type { FavouriteSummary, SessionState } from "./ipc/types";
+import { clear, h, setText } from "../dom";
+import { favouriteTarget, placeholderTarget } from "../favourites/favourite";
+import { resolveForTab } from "../favourites/model";
+import { errorMessage, type Backend } from "../ipc";
+import type { FavouriteSummary, SessionState } from "../ipc/types";
 import {
   inputAction,
   isEnded,
@@ -16,7 +17,7 @@ import {
   type SessionTarget,
   type Tab,
 } from "./tabs";
-import { podtermHook, TerminalView } from "./terminal";
+import { podtermHook, TerminalView } from "./view";
 
 /** Type-ahead kept while a tab connects (bytes of text). */
 const MAX_QUEUED_INPUT = 64 * 1024;
