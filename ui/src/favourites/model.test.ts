@@ -1,38 +1,18 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Backend } from "../ipc";
 import { createMock } from "../ipc/mock";
-import type { AppRequest, FavouriteSummary, PodSummary, ResolvedFavourite } from "../ipc/types";
+import type { AppRequest, FavouriteSummary, ResolvedFavourite } from "../ipc/types";
 import { SidebarModel } from "../sidebar/model";
 import { TabModel } from "../terminal/tabs";
-import { favouriteWhere, movedOrder, placeholderTarget, podOwnedBy, savedNotice } from "./favourite";
+import { placeholderTarget } from "./favourite";
 import { FavouritesModel, resolveForTab } from "./model";
 
 function fav(name: string, extra: Partial<FavouriteSummary> = {}): FavouriteSummary {
   return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [], ...extra };
 }
 
-/** The error a command rejects with (no hint). */
-const appError = (kind: string, message: string) => ({ kind, message, hint: null });
-
 /** Who runs the fake backend's pods (as the backend would find from their owners). */
 const FAKE_WORKLOADS: Record<string, string> = { "web-7c9d6b5f4-kx2lp": "web", "web-1-2": "web" };
-
-/** A pod as the watch reports it, with its owner (`null`: a bare pod). */
-function podOf(name: string, owner: { kind: string; name: string } | null): PodSummary {
-  const p = {
-    name,
-    namespace: "demo",
-    phase: "Running",
-    ready: "1/1",
-    restarts: 0,
-    createdAt: "",
-    containers: ["main"],
-    defaultContainer: "main",
-    terminating: false,
-    owner,
-  };
-  return p;
-}
 
 /** A fake backend for favourites: records calls, answers from a list, fails on demand. */
 function fakeBackend(initial: FavouriteSummary[] = []) {
@@ -103,56 +83,6 @@ const resolved = (pod: string, extra: Partial<ResolvedFavourite> = {}): Resolved
 });
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
-
-describe("favourite helpers", () => {
-  it("describe a favourite as the sidebar and the notice do", () => {
-    const f = fav("web");
-    expect(favouriteWhere(f)).toBe("demo · demo · deployment/web");
-    expect(savedNotice(f)).toBe("Saved favourite web (deployment/web in demo)");
-    expect(placeholderTarget(fav("x", { container: "c", command: ["top"] }))).toEqual({
-      profile: "demo",
-      namespace: "demo",
-      pod: "",
-      container: "c",
-      command: ["top"],
-    });
-    expect(placeholderTarget(undefined)).toEqual({ profile: "", namespace: "", pod: "", container: "", command: null });
-  });
-
-  it("movedOrder moves one name, clamped, null when it stays", () => {
-    expect(movedOrder(["a", "b", "c"], "c", -1)).toEqual(["a", "c", "b"]);
-    expect(movedOrder(["a", "b", "c"], "a", 1)).toEqual(["b", "a", "c"]);
-    expect(movedOrder(["a", "b", "c"], "a", -1)).toBeNull();
-    expect(movedOrder(["a", "b", "c"], "c", 5)).toBeNull();
-    expect(movedOrder(["a", "b", "c"], "nope", 1)).toBeNull();
-  });
-
-  it("podOwnedBy follows the pod's owner, never its name", () => {
-    const rs = (name: string) => ({ kind: "ReplicaSet", name });
-    const webPod = podOf("web-7c9d6b5f4-kx2lp", rs("web-7c9d6b5f4"));
-    expect(podOwnedBy(fav("web"), "demo", "demo", webPod)).toBe(true);
-    expect(podOwnedBy(fav("web"), "other", "demo", webPod)).toBe(false);
-    expect(podOwnedBy(fav("web"), "demo", "default", webPod)).toBe(false);
-    // Named like web's pods, but run by another Deployment's ReplicaSet, or by none.
-    expect(podOwnedBy(fav("web"), "demo", "demo", podOf("web-7c9d6b5f4-kx2lp", rs("web-api-7c9d6b5f4")))).toBe(false);
-    expect(podOwnedBy(fav("web"), "demo", "demo", podOf("web-7c9d6b5f4-kx2lp", null))).toBe(false);
-    // Named unlike web's pods, but run by web's ReplicaSet.
-    expect(podOwnedBy(fav("web"), "demo", "demo", podOf("frontend-x", rs("web-5d78c9869d")))).toBe(true);
-    expect(podOwnedBy(fav("web-api"), "demo", "demo", podOf("web-api-1", rs("web-7c9d6b5f4")))).toBe(false);
-    const sts = { kind: "statefulset" };
-    expect(podOwnedBy(fav("db", sts), "demo", "demo", podOf("db-0", { kind: "StatefulSet", name: "db" }))).toBe(true);
-    expect(podOwnedBy(fav("db", sts), "demo", "demo", podOf("db-0", { kind: "StatefulSet", name: "db2" }))).toBe(false);
-    expect(podOwnedBy(fav("db", sts), "demo", "demo", podOf("db-0", null))).toBe(false);
-    expect(podOwnedBy(fav("shell", { kind: "pod" }), "demo", "demo", podOf("shell", null))).toBe(true);
-    expect(podOwnedBy(fav("shell", { kind: "pod" }), "demo", "demo", podOf("shell-2", null))).toBe(false);
-    const ds = fav("kp", { kind: "daemonset", target: "kube-proxy" });
-    expect(podOwnedBy(ds, "demo", "demo", podOf("kube-proxy-7xk2p", { kind: "DaemonSet", name: "kube-proxy" }))).toBe(true);
-    expect(podOwnedBy(ds, "demo", "demo", podOf("kube-proxy-7xk2p", rs("kube-proxy-7xk2p")))).toBe(false);
-    const bareRs = fav("x", { kind: "replicaset", target: "web-7c9d6b5f4" });
-    expect(podOwnedBy(bareRs, "demo", "demo", webPod)).toBe(true);
-    expect(podOwnedBy(fav("a.b", { target: "a.b" }), "demo", "demo", podOf("axb-7c9d6b5f4-kx2lp", rs("axb-7c9d6b5f4")))).toBe(false);
-  });
-});
 
 describe("FavouritesModel", () => {
   it("add, rename, reorder and delete call the backend and read the list again", async () => {
@@ -384,95 +314,3 @@ describe("the star on a pod", () => {
   });
 });
 
-describe("mock favourites (as the Rust side answers)", () => {
-  it("resolves to the newest Ready pod, follows a rollout, and says why none is Ready", async () => {
-    const { backend, controls } = createMock({ withDemo: true, liveUpdates: false });
-    const web = await backend.addFavourite("demo", "demo", "web-7c9d6b5f4-kx2lp", null);
-    expect(web).toMatchObject({ name: "web", kind: "deployment", target: "web", container: null, command: [] });
-    // The newest of the two web pods.
-    expect(await backend.resolveFavourite("web")).toEqual({
-      name: "web",
-      profile: "demo",
-      namespace: "demo",
-      pod: "web-7c9d6b5f4-q8z7m",
-      container: "nginx",
-      command: null,
-    });
-    const fresh = controls.rollout("demo", "web");
-    expect(fresh).toHaveLength(2);
-    expect((await backend.resolveFavourite("web")).pod).toBe(fresh[0]);
-    controls.modifyPod("demo", fresh[0]!, { phase: "Pending", ready: "0/2", reason: "ContainerCreating" });
-    controls.modifyPod("demo", fresh[1]!, { terminating: true });
-    await expect(backend.resolveFavourite("web")).rejects.toEqual(
-      appError("notFound", `no Ready pod for deployment/web in namespace demo: ${fresh[0]} (Pending: ContainerCreating), ${fresh[1]} (terminating)`),
-    );
-    // A bare pod is itself; a Job's pod too; a chosen container must exist.
-    const crashy = await backend.addFavourite("demo", "demo", "crashy", "app");
-    expect(crashy).toMatchObject({ kind: "pod", target: "crashy", container: "app" });
-    expect((await backend.resolveFavourite("crashy")).pod).toBe("crashy");
-    const job = await backend.addFavourite("demo", "demo", "migrate-28493115-x7kq2", null);
-    expect(job).toMatchObject({ kind: "pod", target: "migrate-28493115-x7kq2" });
-    await expect(backend.resolveFavourite(job.name)).rejects.toEqual(
-      appError("cluster", "cannot exec into a container in a completed pod; current phase is Succeeded"),
-    );
-    controls.addPod({ name: "api-5c8f7d9b4-m2x9p", owner: { kind: "ReplicaSet", name: "api-5c8f7d9b4" }, deployment: "api", phase: "Pending", ready: "0/1", reason: "ContainerCreating" });
-    await backend.addFavourite("demo", "demo", "api-5c8f7d9b4-m2x9p", null);
-    await expect(backend.resolveFavourite("api")).rejects.toEqual(
-      appError("notFound", "no Ready pod for deployment/api in namespace demo: api-5c8f7d9b4-m2x9p (Pending: ContainerCreating)"),
-    );
-    controls.deletePod("demo", "api-5c8f7d9b4-m2x9p");
-    await expect(backend.resolveFavourite("api")).rejects.toEqual(
-      appError("notFound", "no Ready pod for deployment/api in namespace demo: no pods match"),
-    );
-    await expect(backend.resolveFavourite("nope")).rejects.toEqual(
-      appError("notFound", 'no favourite named "nope"; the favourites are: web, crashy, migrate-28493115-x7kq2, api'),
-    );
-  });
-
-  it("renames, deletes and reorders with the store's checks", async () => {
-    const { backend } = createMock({ withDemo: true, liveUpdates: false });
-    await expect(backend.deleteFavourite("x")).rejects.toEqual(
-      appError("notFound", 'no favourite named "x"; there are no favourites yet'),
-    );
-    await backend.addFavourite("demo", "demo", "db-0", null);
-    await backend.addFavourite("demo", "demo", "shell", null);
-    await expect(backend.renameFavourite("db", "shell")).rejects.toEqual(
-      appError("invalidInput", 'a favourite named "shell" already exists: pick another name, or remove it first'),
-    );
-    await expect(backend.renameFavourite("db", "  ")).rejects.toEqual(
-      appError("invalidInput", 'invalid favourite "": a favourite needs a name'),
-    );
-    await backend.renameFavourite("db", " postgres ");
-    await expect(backend.reorderFavourites(["shell"])).rejects.toEqual(
-      appError("invalidInput", "the new order must name every favourite exactly once: missing postgres"),
-    );
-    await expect(backend.reorderFavourites(["shell", "shell", "x"])).rejects.toEqual(
-      appError("invalidInput", "the new order must name every favourite exactly once: missing postgres; no favourite named x; named more than once: shell"),
-    );
-    await backend.reorderFavourites(["shell", "postgres"]);
-    expect((await backend.listFavourites()).map((f) => f.name)).toEqual(["shell", "postgres"]);
-    await backend.deleteFavourite("shell");
-    expect((await backend.listFavourites()).map((f) => f.name)).toEqual(["postgres"]);
-  });
-
-  it("holds open requests until the UI listens, then sends them in order", async () => {
-    const { backend, controls } = createMock({ withDemo: true, liveUpdates: false });
-    controls.requestOpen("a");
-    controls.requestFavouritesChanged(); // not held: a UI that starts listening reads the list anyway
-    controls.requestOpen("b");
-    expect(controls.listening()).toBe(false);
-    const got: AppRequest[] = [];
-    await backend.watchRequests((r) => got.push(r));
-    controls.requestOpen("c");
-    await flush();
-    expect(got).toEqual([
-      { kind: "openFavourite", name: "a" },
-      { kind: "openFavourite", name: "b" },
-      { kind: "openFavourite", name: "c" },
-    ]);
-    controls.setFavourites([fav("x")]);
-    await flush();
-    expect(got.at(-1)).toEqual({ kind: "favouritesChanged" });
-    expect((await backend.listFavourites()).map((f) => f.name)).toEqual(["x"]);
-  });
-});
