@@ -706,6 +706,9 @@ test("renaming a favourite: Escape cancels, a clash is explained, Enter saves", 
 });
 
 test("reordering favourites: move up and down buttons, and Alt+Arrow keys", async () => {
+  // Every write lands 300 ms after the list shows it: the order must be waited for where it is
+  // stored, not only where it is shown (the race that failed on a loaded machine).
+  await page.evaluate(() => window.__podtermMock.setFavouritesWriteDelay(300));
   assert(await page.isDisabled('.favourite[data-favourite="web"] .favourite-up'), "the first favourite can move up");
   assert(await page.isDisabled('.favourite[data-favourite="frontend"] .favourite-down'), "the last favourite can move down");
   await page.click('.favourite[data-favourite="frontend"] .favourite-up');
@@ -722,6 +725,7 @@ test("reordering favourites: move up and down buttons, and Alt+Arrow keys", asyn
   await page.click('.favourite[data-favourite="shell"] .favourite-down');
   await page.click('.favourite[data-favourite="db"] .favourite-down');
   await waitFavouriteOrder(["web", "db", "shell", "frontend"]);
+  await page.evaluate(() => window.__podtermMock.setFavouritesWriteDelay(0));
 });
 
 test("deleting a favourite asks first", async () => {

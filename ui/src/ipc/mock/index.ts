@@ -50,6 +50,8 @@ export interface MockControls {
   setConnectDelay(ms: number): void;
   /** How long resolve_favourite takes (default 20 ms). */
   setResolveDelay(ms: number): void;
+  /** How long favourites' writes (add, rename, delete, reorder) take to land (default 0 ms). */
+  setFavouritesWriteDelay(ms: number): void;
   /** true: new sessions stay "connecting" (after their connect delay) until this is called with false. */
   holdConnect(on: boolean): void;
   /** true: resolve_favourite does not answer until this is called with false. */
@@ -104,6 +106,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   cluster.onPodDeleted = (namespace, name) => sessions.podDeleted(namespace, name);
   const openedUrls: string[] = [];
   let resolveDelay = 20;
+  let writeDelay = 0;
   const resolveHold = new Gate();
 
   const controls: MockControls = {
@@ -132,6 +135,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     setResolveDelay: (ms) => {
       resolveDelay = ms;
+    },
+    setFavouritesWriteDelay: (ms) => {
+      writeDelay = ms;
     },
     holdConnect: (on) => sessions.holdConnect(on),
     holdResolve: (on) => resolveHold.set(on),
@@ -234,19 +240,19 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       return favourites.list();
     },
     async addFavourite(profile, namespace, podName, container) {
-      await tick(30);
+      await tick(30 + writeDelay);
       return favourites.add(profile, namespace, podName, container);
     },
     async renameFavourite(name, newName) {
-      await tick();
+      await tick(writeDelay);
       favourites.rename(name, newName);
     },
     async deleteFavourite(name) {
-      await tick();
+      await tick(writeDelay);
       favourites.delete(name);
     },
     async reorderFavourites(names) {
-      await tick();
+      await tick(writeDelay);
       favourites.reorder(names);
     },
     async resolveFavourite(name) {
