@@ -3,7 +3,6 @@
 import { podOwner, type FavouriteSummary, type PodSummary } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 
-
 /** What a favourite points at: `deployment/web`, `pod/shell`. */
 export function favouriteTarget(f: Pick<FavouriteSummary, "kind" | "target">): string {
   return `${f.kind}/${f.target}`;

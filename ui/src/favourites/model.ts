@@ -38,7 +38,6 @@ export async function resolveForTab(
   return tabs.resolved(tabId, attempt, target) ? target : null;
 }
 
-
 export interface FavouritesHooks {
   /** Open a tab for the favourite `name` (`summary`: the list's entry, when it is known). */
   open(name: string, summary: FavouriteSummary | undefined): void;

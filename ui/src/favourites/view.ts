@@ -5,7 +5,6 @@ import type { FavouriteSummary } from "../ipc/types";
 import { favouriteDetails, favouriteWhere } from "./favourite";
 import type { FavouritesModel } from "./model";
 
-
 interface Editing {
   name: string;
   input: HTMLInputElement;

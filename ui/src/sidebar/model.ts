@@ -7,7 +7,6 @@ import type { PodSummary, ProfileDetails, ProfileInput, ProfileSummary } from ".
 import type { SessionTarget } from "../terminal/tabs";
 import { execRefusal, parseCommand, pickNamespace, PodList, visiblePods } from "./pods";
 
-
 export interface Picker {
   pod: string;
   container: string;

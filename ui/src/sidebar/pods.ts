@@ -3,7 +3,6 @@
 import { formatAge } from "./age";
 import type { PodEvent, PodSummary } from "../ipc/types";
 
-
 /** The pods of one namespace, kept current from watch events. */
 export class PodList {
   private byName = new Map<string, PodSummary>();

@@ -8,7 +8,6 @@ import type { SidebarModel } from "./model";
 import { execRefusal, podRow } from "./pods";
 import { openProfileForm } from "./profile-form-view";
 
-
 interface RowEls {
   li: HTMLLIElement;
   line: HTMLElement;

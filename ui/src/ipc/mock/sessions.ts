@@ -16,9 +16,6 @@ const enc = new TextEncoder();
 
 const SHELLS = new Set(["sh", "bash", "ash", "zsh", "/bin/sh", "/bin/bash", "/bin/ash", "/bin/zsh"]);
 
-// ---------------------------------------------------------------------------------------------
-// Sessions
-
 export interface MockSessionStats {
   id: number;
   pod: string;
@@ -404,7 +401,6 @@ export class MockSession {
     this.outLen = 0;
   }
 }
-
 
 /** The open sessions, by id: what open_session, send_input, resize, ack and close_session reach. */
 export class MockSessions {

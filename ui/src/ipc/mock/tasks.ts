@@ -38,7 +38,6 @@ export function later(task: Task): void {
 
 export const tick = (ms = 0) => new Promise<void>((r) => setTimeout(r, ms));
 
-
 /** A gate that operations wait at while it is closed (a test holds them, then lets them go). */
 export class Gate {
   private closed: { promise: Promise<void>; open: () => void } | null = null;
