@@ -21,9 +21,18 @@ const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLOOD_BYTES = Number(process.env.FLOOD_MB ?? 200) * 1024 * 1024;
 const FLOOD_TIMEOUT_MS = 300_000;
 /** Bounds checked during the flood (measured values are printed). */
+// They are asserted with PODTERM_E2E_TIMING=strict only: wall-clock bounds fail on a loaded
+// machine (another build, a CPU hog). Always asserted: what they stand for in bytes (a key's
+// echo and Ctrl-C wait behind at most one watermark's worth of output).
 const MAX_ECHO_MS = 500;
 const MAX_EVAL_RTT_MS = 500;
 const MAX_CTRL_C_MS = 1000;
+const STRICT_TIMING = process.env.PODTERM_E2E_TIMING === "strict";
+/**
+ * How long a wait for a state may take before the test fails. Every wait ends as soon as the
+ * state is there, so a long limit costs nothing on a fast run and absorbs a loaded machine.
+ */
+const WAIT_MS = Number(process.env.PODTERM_E2E_WAIT_MS ?? 20_000);
 
 if (!existsSync(path.join(root, "dist", "index.html"))) {
   console.error("ui/dist is missing: run `npm run build` first (or `npm run test:e2e`, which builds).");
@@ -105,6 +114,49 @@ function assert(cond, message) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Polls `probe` (in Node) until it returns a truthy value, which it returns; throws after
+ * `timeout` with `what` and the last value. For state that lives outside the page.
+ */
+async function until(probe, what, timeout = WAIT_MS) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await probe();
+    if (last) return last;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await sleep(20);
+  }
+}
+
+/**
+ * Waits until the text of `selector` equals `want` (a string) or matches it (a RegExp), and
+ * returns it: every check of a text waits for that text, not just for the element.
+ */
+async function waitText(selector, want, timeout = WAIT_MS) {
+  try {
+    const handle = await page.waitForFunction(
+      ({ selector, source, flags, exact }) => {
+        const text = document.querySelector(selector)?.textContent;
+        if (text === undefined || text === null) return false;
+        const ok = exact !== null ? text === exact : new RegExp(source, flags).test(text);
+        return ok ? text : false;
+      },
+      {
+        selector,
+        source: want instanceof RegExp ? want.source : "",
+        flags: want instanceof RegExp ? want.flags : "",
+        exact: want instanceof RegExp ? null : want,
+      },
+      { timeout },
+    );
+    return await handle.jsonValue();
+  } catch (err) {
+    const text = await page.evaluate((sel) => document.querySelector(sel)?.textContent ?? null, selector).catch(() => null);
+    throw new Error(`${selector} never showed ${want}; it shows ${JSON.stringify(text)} (${String(err?.message ?? err).split("\n")[0]})`);
+  }
+}
+
 /** The terminal buffer of a tab, line by line (trailing blanks trimmed). */
 async function bufferLines(tabId) {
   return page.evaluate((id) => {
@@ -116,7 +168,7 @@ async function bufferLines(tabId) {
   }, tabId);
 }
 
-async function waitForLine(tabId, predicate, what, timeout = 5000) {
+async function waitForLine(tabId, predicate, what, timeout = WAIT_MS) {
   const end = Date.now() + timeout;
   let lines = [];
   while (Date.now() < end) {
@@ -131,7 +183,7 @@ async function activeTab() {
   return page.evaluate(() => window.__podterm.tabs().find((t) => t.active));
 }
 
-async function waitTabState(tabId, state, timeout = 5000) {
+async function waitTabState(tabId, state, timeout = WAIT_MS) {
   await page.waitForSelector(`.tab[data-tab-id="${tabId}"][data-state="${state}"]`, { timeout });
 }
 
@@ -169,23 +221,23 @@ test("first run offers Import ~/.kube/config and the Demo cluster", async () => 
     return window.__inlineRan === true ? "ran" : "blocked";
   });
   assert(inline === "blocked", "the test CSP is not applied");
-  await sleep(100);
+  // Wait for the refusal's console error itself, then drop it.
+  await until(() => pageErrors.some((e) => /inline script violates/i.test(e)), "the CSP refusal on the console", 3000);
   for (let i = pageErrors.length - 1; i >= 0; i--) if (/inline script violates/i.test(pageErrors[i])) pageErrors.splice(i, 1);
   await screenshot("first-run");
 });
 
 test("a failed import is explained where the user looks", async () => {
   await page.click("#import-kubeconfig");
-  const msg = await page.waitForSelector(".welcome .message.error", { timeout: 3000 });
-  const text = await msg.textContent();
-  assert(/Could not import ~\/\.kube\/config: .*no file access/.test(text ?? ""), `error text: ${text}`);
+  await waitText(".welcome .message.error", /Could not import ~\/\.kube\/config: .*no file access/);
   await screenshot("import-error");
 });
 
 test("first run: Choose a file… imports the file picked in the native dialog; cancelling does nothing", async () => {
   await page.evaluate(() => window.__podtermMock.setPickedFile(null));
   await page.click("#choose-kubeconfig");
-  await sleep(200);
+  // The dialog answered (cancelled) and the UI has taken that answer: nothing changed.
+  await page.waitForFunction(() => window.__podtermMock.dialogsAnswered() === 1, null, { timeout: WAIT_MS });
   const before = await page.textContent(".welcome .message.error");
   assert(/~\/\.kube\/config/.test(before ?? ""), `a cancelled dialog changed the message: ${before}`);
   await page.evaluate(() => window.__podtermMock.setPickedFile("/home/me/dev.yaml"));
@@ -194,14 +246,22 @@ test("first run: Choose a file… imports the file picked in the native dialog; 
   await page.waitForFunction(
     () => /Could not import \/home\/me\/dev\.yaml: cannot read \/home\/me\/dev\.yaml/.test(document.querySelector(".welcome .message.error")?.textContent ?? ""),
     null,
-    { timeout: 3000 },
+    { timeout: WAIT_MS },
   );
   await screenshot("first-run-choose-file");
 });
 
 test("the Demo cluster: the sidebar lists the demo pods with status, ready, restarts and age", async () => {
   await page.click("#demo-cluster");
-  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: 5000 });
+  const wanted = ["shell", "web-7c9d6b5f4-kx2lp", "db-0", "crashy", "migrate-28493115-x7kq2"];
+  await page.waitForFunction(
+    (want) => {
+      const listed = [...document.querySelectorAll(".pod")].map((e) => e.getAttribute("data-pod"));
+      return want.every((n) => listed.includes(n)) && document.querySelector(".ns-select")?.value === "demo";
+    },
+    wanted,
+    { timeout: WAIT_MS },
+  );
   const rows = await page.$$eval(".pod", (els) =>
     els.map((el) => ({
       name: el.querySelector(".pod-name")?.textContent,
@@ -212,7 +272,7 @@ test("the Demo cluster: the sidebar lists the demo pods with status, ready, rest
     })),
   );
   const names = rows.map((r) => r.name);
-  for (const want of ["shell", "web-7c9d6b5f4-kx2lp", "db-0", "crashy", "migrate-28493115-x7kq2"]) {
+  for (const want of wanted) {
     assert(names.includes(want), `pod ${want} missing from ${names.join(", ")}`);
   }
   assert(JSON.stringify(names) === JSON.stringify([...names].sort()), "pods are not sorted by name");
@@ -230,16 +290,16 @@ test("the Demo cluster: the sidebar lists the demo pods with status, ready, rest
 
 test("live pod updates and the filter box", async () => {
   await page.evaluate(() => window.__podtermMock.addPod({ name: "worker-abc12", namespace: "demo", containers: ["worker"] }));
-  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { timeout: 3000 });
+  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { timeout: WAIT_MS });
   await page.evaluate(() => window.__podtermMock.modifyPod("demo", "worker-abc12", { restarts: 2, terminating: true }));
   await page.waitForFunction(() => {
     const el = document.querySelector('.pod[data-pod="worker-abc12"]');
     return el?.querySelector(".pod-restarts")?.textContent === "2 restarts" && el.querySelector(".pod-status")?.textContent === "Terminating";
-  }, null, { timeout: 3000 });
+  }, null, { timeout: WAIT_MS });
   await page.evaluate(() => window.__podtermMock.deletePod("demo", "worker-abc12"));
-  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { state: "detached", timeout: 3000 });
+  await page.waitForSelector('.pod[data-pod="worker-abc12"]', { state: "detached", timeout: WAIT_MS });
   await page.fill(".filter", "web");
-  await page.waitForFunction(() => document.querySelectorAll(".pod").length === 2, null, { timeout: 3000 });
+  await page.waitForFunction(() => document.querySelectorAll(".pod").length === 2, null, { timeout: WAIT_MS });
   const filtered = await page.$$eval(".pod .pod-name", (els) => els.map((e) => e.textContent));
   assert(filtered.length === 2 && filtered.every((n) => n.startsWith("web-")), `filtered: ${filtered}`);
   await page.fill(".filter", "");
@@ -248,12 +308,11 @@ test("live pod updates and the filter box", async () => {
 
 test("a broken pod watch shows that the list is not live, until it is back", async () => {
   await page.evaluate(() => window.__podtermMock.setWatchBroken("cannot reach the API server: connection refused"));
-  const el = await page.waitForSelector(".watch-status:not([hidden])", { timeout: 3000 });
-  const t = await el.textContent();
-  assert(t === "Not live: cannot reach the API server: connection refused. Retrying…", `watch status "${t}"`);
+  await page.waitForSelector(".watch-status:not([hidden])", { timeout: WAIT_MS });
+  await waitText(".watch-status", "Not live: cannot reach the API server: connection refused. Retrying…");
   await screenshot("watch-broken");
   await page.evaluate(() => window.__podtermMock.setWatchBroken(null));
-  await page.waitForSelector(".watch-status", { state: "hidden", timeout: 3000 });
+  await page.waitForSelector(".watch-status", { state: "hidden", timeout: WAIT_MS });
 });
 
 test("a pod's container picker preselects the default container", async () => {
@@ -271,7 +330,7 @@ test("a pod's container picker preselects the default container", async () => {
 test("clicking a pod and its container opens a tab that connects", async () => {
   await page.click('.pod[data-pod="shell"] .pod-line');
   await page.click('.pod[data-pod="shell"] .container[data-container="shell"]');
-  await page.waitForSelector(".tab", { timeout: 3000 });
+  await page.waitForSelector(".tab", { timeout: WAIT_MS });
   const tab = await activeTab();
   assert(tab && tab.title === "shell/shell", `tab: ${JSON.stringify(tab)}`);
   state.tabId = tab.id;
@@ -281,7 +340,8 @@ test("clicking a pod and its container opens a tab that connects", async () => {
 });
 
 test("a slow connection shows connecting with progress; a second tab works alongside", async () => {
-  await page.evaluate(() => window.__podtermMock.setConnectDelay(1500));
+  // Held in "connecting" until released: the checks below cannot race the connection.
+  await page.evaluate(() => window.__podtermMock.holdConnect(true));
   await page.click('.pod[data-pod="db-0"] .pod-line');
   await page.click('.pod[data-pod="db-0"] .container[data-container="postgres"]');
   await page.waitForSelector('.tab[data-state="connecting"]');
@@ -289,12 +349,11 @@ test("a slow connection shows connecting with progress; a second tab works along
   assert(tab.title === "db-0/postgres" && tab.id !== state.tabId, JSON.stringify(tab));
   await page.keyboard.type("echo early"); // typed ahead while connecting
   await page.keyboard.press("Enter");
-  const banner = await page.textContent(`.pane[data-tab-id="${tab.id}"] .banner-text`);
-  assert(/^Connecting to db-0\/postgres in demo \(demo\)…/.test(banner ?? ""), `banner "${banner}"`);
-  assert(await page.isVisible(`.pane[data-tab-id="${tab.id}"] .progress`), "no progress bar");
+  await waitText(`.pane[data-tab-id="${tab.id}"] .banner-text`, /^Connecting to db-0\/postgres in demo \(demo\)…/);
+  await page.waitForSelector(`.pane[data-tab-id="${tab.id}"] .progress`, { state: "visible", timeout: WAIT_MS });
   await screenshot("connecting");
-  await page.evaluate(() => window.__podtermMock.setConnectDelay(60));
-  await waitTabState(tab.id, "connected", 5000);
+  await page.evaluate(() => window.__podtermMock.holdConnect(false));
+  await waitTabState(tab.id, "connected");
   await waitForLine(tab.id, (l) => l === "early", "the typed-ahead command's output");
   await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
   await page.waitForSelector(`.tab[data-tab-id="${tab.id}"]`, { state: "detached" });
@@ -315,9 +374,8 @@ test("typing `echo hello` + Enter shows hello", async () => {
   }, state.tabId);
   await page.waitForFunction((id) => window.__podterm.terminals.get(id).hasSelection(), state.tabId);
   await page.keyboard.press("Control+Shift+C");
-  await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .toast:not([hidden])`, { timeout: 3000 });
-  const toast = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .toast`);
-  assert(/^Copied \d+ characters$/.test(toast ?? ""), `toast "${toast}"`);
+  await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .toast:not([hidden])`, { timeout: WAIT_MS });
+  await waitText(`.pane[data-tab-id="${state.tabId}"] .toast`, /^Copied \d+ characters$/);
   const clip = await page.evaluate(() => navigator.clipboard.readText());
   assert(clip.includes("echo hello"), `clipboard: ${JSON.stringify(clip.slice(0, 80))}`);
   await page.evaluate((id) => window.__podterm.terminals.get(id).clearSelection(), state.tabId);
@@ -328,13 +386,19 @@ test("typing `echo hello` + Enter shows hello", async () => {
   await page.waitForFunction((id) => /\d/.test(document.querySelector(`.pane[data-tab-id="${id}"] .search-count`)?.textContent ?? ""), state.tabId);
   await screenshot("echo-and-search");
   await page.keyboard.press("Escape");
+  const fontSize = (want) =>
+    page.waitForFunction(
+      ({ id, want }) => window.__podterm.terminals.get(id).options.fontSize === want,
+      { id: state.tabId, want },
+      { timeout: WAIT_MS },
+    );
   const size0 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
   await page.keyboard.press("Control+=");
+  await fontSize(size0 + 1);
   await page.keyboard.press("Control+=");
-  const size2 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
+  await fontSize(size0 + 2);
   await page.keyboard.press("Control+0");
-  const size3 = await page.evaluate((id) => window.__podterm.terminals.get(id).options.fontSize, state.tabId);
-  assert(size2 === size0 + 2 && size3 === 14, `font sizes ${size0} → ${size2} → ${size3}`);
+  await fontSize(14);
 });
 
 test("Ctrl+click on a link in the terminal asks the backend to open it in the browser", async () => {
@@ -356,13 +420,13 @@ test("Ctrl+click on a link in the terminal asks the backend to open it in the br
   await page.mouse.move(where.x, where.y);
   await page.mouse.move(where.x + 2, where.y);
   await page.mouse.click(where.x + 2, where.y);
-  await page.waitForFunction((id) => /Ctrl\+click opens the link/.test(document.querySelector(`.pane[data-tab-id="${id}"] .toast`)?.textContent ?? ""), state.tabId, { timeout: 3000 });
+  await page.waitForFunction((id) => /Ctrl\+click opens the link/.test(document.querySelector(`.pane[data-tab-id="${id}"] .toast`)?.textContent ?? ""), state.tabId, { timeout: WAIT_MS });
   assert((await page.evaluate(() => window.__podtermMock.openedUrls.length)) === 0, "a plain click opened the link");
   await page.keyboard.down("Control");
   await page.mouse.move(where.x, where.y);
   await page.mouse.click(where.x, where.y);
   await page.keyboard.up("Control");
-  await page.waitForFunction((u) => window.__podtermMock.openedUrls.includes(u), url, { timeout: 3000 });
+  await page.waitForFunction((u) => window.__podtermMock.openedUrls.includes(u), url, { timeout: WAIT_MS });
   const opened = await page.evaluate(() => window.__podtermMock.openedUrls);
   assert(JSON.stringify(opened) === JSON.stringify([url]), `opened: ${JSON.stringify(opened)}`);
 });
@@ -370,10 +434,8 @@ test("Ctrl+click on a link in the terminal asks the backend to open it in the br
 test("`exit 3` shows exit code 3; Enter reopens", async () => {
   await typeLine("exit 3");
   await waitTabState(state.tabId, "exited");
-  const status = await page.textContent(`.tab[data-tab-id="${state.tabId}"] .tab-status`);
-  assert(status === "exited 3", `tab status "${status}"`);
-  const banner = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .banner`);
-  assert(/exited with code 3/.test(banner ?? ""), `banner "${banner}"`);
+  await waitText(`.tab[data-tab-id="${state.tabId}"] .tab-status`, "exited 3");
+  await waitText(`.pane[data-tab-id="${state.tabId}"] .banner`, /exited with code 3/);
   await waitForLine(state.tabId, (l) => l.includes("process exited with code 3"), "the exit notice");
   await screenshot("exited");
   await page.keyboard.press("Enter");
@@ -386,10 +448,9 @@ test("`lose` shows lost with a reason and a Reconnect button that works", async 
   await waitForLine(state.tabId, (l) => l.startsWith("root@shell:/#") && l.length <= 15, "a fresh prompt");
   await typeLine("lose");
   await waitTabState(state.tabId, "lost");
-  const banner = await page.textContent(`.pane[data-tab-id="${state.tabId}"] .banner-text`);
-  assert(/Connection lost: the connection to the cluster dropped/.test(banner ?? ""), `banner "${banner}"`);
+  await waitText(`.pane[data-tab-id="${state.tabId}"] .banner-text`, /Connection lost: the connection to the cluster dropped/);
   const button = await page.waitForSelector(`.pane[data-tab-id="${state.tabId}"] .banner-button:not([hidden])`);
-  assert((await button.textContent()) === "Reconnect", "no Reconnect button");
+  await waitText(`.pane[data-tab-id="${state.tabId}"] .banner-button`, "Reconnect");
   await waitForLine(state.tabId, (l) => l.includes("[connection lost: the connection to the cluster dropped"), "the lost notice");
   await screenshot("lost");
   await button.click();
@@ -412,6 +473,8 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
   const started = Date.now();
   const rtts = [];
   const echoes = [];
+  /** For each key: the output bytes its echo waited behind (unacknowledged or queued when it arrived). */
+  const behind = [];
   let lastShot = 0;
   let round = 0;
   for (;;) {
@@ -428,27 +491,28 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
       // A keystroke: from keydown to its echo written into the terminal by xterm.
       await page.keyboard.press("x");
       const r = await page.evaluate(
-        async ({ id, sid }) => {
+        async ({ id, sid, waitMs }) => {
           const keyAt = window.__keys.at(-1);
-          const deadline = performance.now() + 10_000;
+          const deadline = performance.now() + waitMs;
           for (;;) {
             const m = window.__podtermMock.session(sid);
             const e = m.echoes.filter((x) => x.data === "x" && x.at >= keyAt).at(-1);
             const f = window.__podterm.flow(id);
-            if (e && f.written >= e.endOffset) return { input: e.at - keyAt, echo: performance.now() - keyAt };
-            if (performance.now() > deadline) return { input: NaN, echo: Infinity };
+            if (e && f.written >= e.endOffset) return { input: e.at - keyAt, echo: performance.now() - keyAt, behind: e.endOffset - e.ackedAt };
+            if (performance.now() > deadline) return { input: NaN, echo: Infinity, behind: Infinity };
             await new Promise((res) => setTimeout(res, 1));
           }
         },
-        { id: tabId, sid },
+        { id: tabId, sid, waitMs: WAIT_MS },
       );
       echoes.push(r.echo);
+      behind.push(r.behind);
     }
     if (Date.now() - lastShot > 5000 && s.sent > FLOOD_BYTES / 3 && lastShot === 0) {
       lastShot = Date.now();
       await screenshot("flood");
     }
-    await sleep(100);
+    await sleep(100); // the sampling interval: the loop ends on the state above
   }
   const floodMs = Date.now() - started;
   // Ctrl-C: the flood stops, everything sent is written, nothing more comes.
@@ -458,17 +522,21 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
     ({ id, sid }) => {
       const m = window.__podtermMock.session(sid);
       const f = window.__podterm.flow(id);
-      return !m.flooding && f.received === m.sent && f.inFlight === 0;
+      return !m.flooding && m.queued === 0 && f.received === m.sent && f.inFlight === 0;
     },
     { id: tabId, sid },
-    { timeout: 5000, polling: 5 },
+    { timeout: WAIT_MS, polling: 5 },
   );
   const stopMs = performance.now() - stopT0;
-  const before = await page.evaluate((id) => window.__podtermMock.session(id).sent, sid);
-  await sleep(300);
+  // Nothing more can come: the flood is off and the mock holds no output back (so the counts
+  // compared below are final).
   const s = await page.evaluate((id) => window.__podtermMock.session(id), sid);
   const flow = await page.evaluate((id) => window.__podterm.flow(id), tabId);
-  assert(s.sent === before || s.sent - before < 200, `output went on after Ctrl-C: ${s.sent - before} bytes`);
+  // What was sent after the Ctrl-C reached the mock, counted from what was acknowledged then.
+  const ctrlC = s.echoes.filter((e) => e.data === "\x03").at(-1);
+  assert(ctrlC, "the mock never received the Ctrl-C");
+  const afterStop = s.sent - ctrlC.ackedAt;
+  assert(!s.flooding && s.queued === 0 && s.sent === flow.received, `output went on after Ctrl-C: ${JSON.stringify({ ...s, echoes: undefined })}, UI received ${flow.received}`);
   const mib = s.sent / 1048576;
   console.log(
     `    flood: ${mib.toFixed(0)} MiB in ${(floodMs / 1000).toFixed(1)} s (${(mib / (floodMs / 1000)).toFixed(1)} MiB/s into xterm), ` +
@@ -480,7 +548,9 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
     `    responsiveness during the flood: page.evaluate round trip p50 ${fmt(percentile(rtts, 50))} ms, ` +
       `p99 ${fmt(percentile(rtts, 99))} ms, max ${fmt(Math.max(...rtts))} ms (${rtts.length} samples); ` +
       `keystroke → echo written p50 ${fmt(percentile(echoes, 50))} ms, p99 ${fmt(percentile(echoes, 99))} ms, ` +
-      `max ${fmt(Math.max(...echoes))} ms (${echoes.length} keys); Ctrl-C → flood stopped and drained ${fmt(stopMs)} ms`,
+      `max ${fmt(Math.max(...echoes))} ms (${echoes.length} keys), each behind at most ${(Math.max(...behind) / 1024).toFixed(0)} KiB; ` +
+      `Ctrl-C → flood stopped and drained ${fmt(stopMs)} ms, ${(afterStop / 1024).toFixed(0)} KiB after it` +
+      (STRICT_TIMING ? "" : " (times reported, bounded with PODTERM_E2E_TIMING=strict)"),
   );
   await writeFile(
     path.join(results, "flood.json"),
@@ -489,9 +559,17 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
   assert(s.maxUnacked <= limits.high + limits.chunk, `unacknowledged bytes reached ${s.maxUnacked}`);
   assert(s.pauses > 0, "the flood never hit the watermark");
   assert(echoes.length >= 3, "too few keystrokes measured");
-  assert(Math.max(...echoes) <= MAX_ECHO_MS, `a keystroke took ${fmt(Math.max(...echoes))} ms to echo (bound ${MAX_ECHO_MS} ms)`);
-  assert(percentile(rtts, 99) <= MAX_EVAL_RTT_MS, `page.evaluate p99 ${fmt(percentile(rtts, 99))} ms (bound ${MAX_EVAL_RTT_MS} ms)`);
-  assert(stopMs <= MAX_CTRL_C_MS, `Ctrl-C took ${fmt(stopMs)} ms (bound ${MAX_CTRL_C_MS} ms)`);
+  // Every key echoed while the flood ran, behind at most the unacknowledged output (the
+  // watermark plus one chunk) and what the mock had queued; Ctrl-C likewise.
+  const backlog = limits.high + limits.chunk + 1024; // + the echo and the prompt themselves
+  assert(echoes.every(Number.isFinite), `a keystroke never echoed during the flood: ${echoes.map(fmt).join(", ")}`);
+  assert(Math.max(...behind) <= backlog, `a keystroke's echo waited behind ${Math.max(...behind)} bytes (bound ${backlog})`);
+  assert(afterStop <= backlog, `${afterStop} bytes came after Ctrl-C (bound ${backlog})`);
+  if (STRICT_TIMING) {
+    assert(Math.max(...echoes) <= MAX_ECHO_MS, `a keystroke took ${fmt(Math.max(...echoes))} ms to echo (bound ${MAX_ECHO_MS} ms)`);
+    assert(percentile(rtts, 99) <= MAX_EVAL_RTT_MS, `page.evaluate p99 ${fmt(percentile(rtts, 99))} ms (bound ${MAX_EVAL_RTT_MS} ms)`);
+    assert(stopMs <= MAX_CTRL_C_MS, `Ctrl-C took ${fmt(stopMs)} ms (bound ${MAX_CTRL_C_MS} ms)`);
+  }
   assert(flow.acked + flow.pending === flow.written && flow.written === s.sent, `flow counters ${JSON.stringify(flow)} vs sent ${s.sent}`);
   await waitForLine(tabId, (l) => l === "^C", "^C");
   await typeLine("echo after-flood");
@@ -517,9 +595,7 @@ test("closing the tab ends its session", async () => {
 
 test("a completed pod is refused in kubectl's words", async () => {
   await page.dblclick('.pod[data-pod="migrate-28493115-x7kq2"] .pod-line');
-  const err = await page.waitForSelector(".sidebar .message.error", { timeout: 3000 });
-  const text = await err.textContent();
-  assert(/cannot exec into a container in a completed pod; current phase is Succeeded/.test(text ?? ""), `error "${text}"`);
+  await waitText(".sidebar .message.error", /cannot exec into a container in a completed pod; current phase is Succeeded/);
   assert((await page.$$(".tab")).length === 0, "a tab was opened");
 });
 
@@ -534,18 +610,30 @@ async function favouriteRows() {
 
 const mockFavouriteNames = () => page.evaluate(() => window.__podtermMock.favourites().map((f) => f.name));
 
-async function waitFavouriteOrder(names) {
-  await page.waitForFunction(
-    (want) => JSON.stringify([...document.querySelectorAll(".favourite")].map((e) => e.getAttribute("data-favourite"))) === JSON.stringify(want),
-    names,
-    { timeout: 3000 },
-  );
-  const stored = await mockFavouriteNames();
-  assert(JSON.stringify(stored) === JSON.stringify(names), `stored order ${JSON.stringify(stored)}, wanted ${JSON.stringify(names)}`);
+/**
+ * Waits until the sidebar lists `names` in that order AND the backend has stored that order:
+ * the list shows a move at once, the write lands later.
+ */
+async function waitFavouriteOrder(names, timeout = WAIT_MS) {
+  try {
+    await page.waitForFunction(
+      (want) => {
+        const shown = [...document.querySelectorAll(".favourite")].map((e) => e.getAttribute("data-favourite"));
+        const stored = window.__podtermMock.favourites().map((f) => f.name);
+        return JSON.stringify(shown) === JSON.stringify(want) && JSON.stringify(stored) === JSON.stringify(want);
+      },
+      names,
+      { timeout },
+    );
+  } catch (err) {
+    const shown = (await favouriteRows()).map((r) => r[0]);
+    const stored = await mockFavouriteNames();
+    throw new Error(`favourites shown ${JSON.stringify(shown)}, stored ${JSON.stringify(stored)}, wanted ${JSON.stringify(names)} (${String(err?.message ?? err).split("\n")[0]})`);
+  }
 }
 
 /** Waits for a new tab (not in `before`) and returns it once it is in `state`. */
-async function newTab(before, state, timeout = 5000) {
+async function newTab(before, state, timeout = WAIT_MS) {
   const handle = await page.waitForFunction(
     (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)) ?? null,
     before,
@@ -571,22 +659,19 @@ test("the star on a pod saves the workload that runs it as a favourite", async (
   assert(title === "Favourite the workload that runs this pod", `star title "${title}"`);
   const star = async (pod, name, where, notice) => {
     await page.click(`.pod[data-pod="${pod}"] .star`);
-    await page.waitForSelector(`.favourite[data-favourite="${name}"]`, { timeout: 3000 });
-    const got = await page.textContent(`.favourite[data-favourite="${name}"] .favourite-where`);
-    assert(got === where, `${name}: "${got}", wanted "${where}"`);
-    await page.waitForFunction((text) => document.querySelector(".sidebar .messages .message.notice .message-text")?.textContent === text, notice, { timeout: 3000 });
+    await waitText(`.favourite[data-favourite="${name}"] .favourite-where`, where);
+    await page.waitForFunction((text) => document.querySelector(".sidebar .messages .message.notice .message-text")?.textContent === text, notice, { timeout: WAIT_MS });
   };
   await star("web-7c9d6b5f4-kx2lp", "web", "demo · demo · deployment/web", "Saved favourite web (deployment/web in demo)");
   await star("db-0", "db", "demo · demo · statefulset/db", "Saved favourite db (statefulset/db in demo)");
   await star("shell", "shell", "demo · demo · pod/shell", "Saved favourite shell (pod/shell in demo)");
   await star("web-7c9d6b5f4-q8z7m", "web (2)", "demo · demo · deployment/web", "Saved favourite web (2) (deployment/web in demo)");
-  const rows = await favouriteRows();
-  assert(JSON.stringify(rows.map((r) => r[0])) === JSON.stringify(["web", "db", "shell", "web (2)"]), JSON.stringify(rows));
+  await waitFavouriteOrder(["web", "db", "shell", "web (2)"]);
   const hook = await page.evaluate(() => window.__podterm.favourites());
   assert(hook.length === 4 && hook[0].kind === "deployment" && hook[0].target === "web" && hook[0].container === null, JSON.stringify(hook[0]));
   // A pod of a saved workload shows a filled star; others an empty one.
-  assert((await page.textContent('.pod[data-pod="web-7c9d6b5f4-q8z7m"] .star')) === "★", "web's pod star is not filled");
-  assert((await page.textContent('.pod[data-pod="crashy"] .star')) === "☆", "crashy's star is filled");
+  await waitText('.pod[data-pod="web-7c9d6b5f4-q8z7m"] .star', "★");
+  await waitText('.pod[data-pod="crashy"] .star', "☆");
   // The favourites sit above the clusters, all in view without scrolling.
   const boxes = await page.evaluate(() => {
     const last = [...document.querySelectorAll(".favourite")].at(-1).getBoundingClientRect();
@@ -610,19 +695,20 @@ test("renaming a favourite: Escape cancels, a clash is explained, Enter saves", 
   await page.click(`${row} .favourite-rename`);
   await page.fill(`${row} .favourite-rename-input`, "db");
   await page.keyboard.press("Enter");
-  const err = await page.waitForSelector(".favourites .message.error", { timeout: 3000 });
-  const text = await err.textContent();
-  assert(/^Could not rename web \(2\): a favourite named "db" already exists/.test(text ?? ""), `error "${text}"`);
+  await waitText(".favourites .message.error", /^Could not rename web \(2\): a favourite named "db" already exists/);
   assert(await page.isVisible(`${row} .favourite-rename-input`), "the rename box closed after an error");
   await screenshot("favourite-rename-error");
   await page.fill(`${row} .favourite-rename-input`, "frontend");
   await page.keyboard.press("Enter");
-  await page.waitForSelector('.favourite[data-favourite="frontend"] .favourite-name', { timeout: 3000 });
+  await page.waitForSelector('.favourite[data-favourite="frontend"] .favourite-name', { timeout: WAIT_MS });
   await page.waitForSelector(".favourites .message.error", { state: "detached" });
   await waitFavouriteOrder(["web", "db", "shell", "frontend"]);
 });
 
 test("reordering favourites: move up and down buttons, and Alt+Arrow keys", async () => {
+  // Every write lands 300 ms after the list shows it: the order must be waited for where it is
+  // stored, not only where it is shown (the race that failed on a loaded machine).
+  await page.evaluate(() => window.__podtermMock.setFavouritesWriteDelay(300));
   assert(await page.isDisabled('.favourite[data-favourite="web"] .favourite-up'), "the first favourite can move up");
   assert(await page.isDisabled('.favourite[data-favourite="frontend"] .favourite-down'), "the last favourite can move down");
   await page.click('.favourite[data-favourite="frontend"] .favourite-up');
@@ -639,6 +725,7 @@ test("reordering favourites: move up and down buttons, and Alt+Arrow keys", asyn
   await page.click('.favourite[data-favourite="shell"] .favourite-down');
   await page.click('.favourite[data-favourite="db"] .favourite-down');
   await waitFavouriteOrder(["web", "db", "shell", "frontend"]);
+  await page.evaluate(() => window.__podtermMock.setFavouritesWriteDelay(0));
 });
 
 test("deleting a favourite asks first", async () => {
@@ -651,7 +738,7 @@ test("deleting a favourite asks first", async () => {
   assert((await mockFavouriteNames()).includes("frontend"), "Keep deleted it");
   await page.click(`${row} .favourite-delete`);
   await page.click(`${row} .favourite-confirm-delete`);
-  await page.waitForSelector(row, { state: "detached", timeout: 3000 });
+  await page.waitForSelector(row, { state: "detached", timeout: WAIT_MS });
   await waitFavouriteOrder(["web", "db", "shell"]);
 });
 
@@ -672,7 +759,7 @@ test("after a rollout, Enter on the exited tab reconnects to the new pod", async
   await typeLine("exit 0");
   await waitTabState(id, "exited");
   const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
-  await page.waitForSelector('.pod[data-pod="web-7c9d6b5f4-q8z7m"]', { state: "detached", timeout: 3000 });
+  await page.waitForSelector('.pod[data-pod="web-7c9d6b5f4-q8z7m"]', { state: "detached", timeout: WAIT_MS });
   await page.keyboard.press("Enter");
   await waitTabState(id, "connected");
   const tab = await activeTab();
@@ -684,14 +771,15 @@ test("Reconnect on a lost favourite's tab resolves it again", async () => {
   const id = state.favTab;
   const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
   await waitTabState(id, "lost"); // its pod was deleted by the rollout
-  await page.evaluate(() => window.__podtermMock.setResolveDelay(800));
+  // Held until released: the "Finding the pod" banner cannot be missed.
+  await page.evaluate(() => window.__podtermMock.holdResolve(true));
   await page.click(`.pane[data-tab-id="${id}"] .banner-button`);
   await page.waitForFunction(
     (tabId) => /^Finding the pod for web \(deployment\/web in demo\)… \d+ s$/.test(document.querySelector(`.pane[data-tab-id="${tabId}"] .banner-text`)?.textContent ?? ""),
     id,
-    { timeout: 3000 },
+    { timeout: WAIT_MS },
   );
-  await page.evaluate(() => window.__podtermMock.setResolveDelay(20));
+  await page.evaluate(() => window.__podtermMock.holdResolve(false));
   await waitTabState(id, "connected");
   const tab = await activeTab();
   assert(tab.attempt === 3 && tab.pod === fresh[0], `tab ${JSON.stringify(tab)}, new pods ${fresh}`);
@@ -707,11 +795,11 @@ test("a favourite with no Ready pod says why, in its tab", async () => {
   await page.focus('.favourite[data-favourite="web"]');
   await page.keyboard.press("Enter"); // Enter on a favourite opens it, as a click does
   const tab = await newTab(before, "lost");
-  const status = await page.textContent(`.tab[data-tab-id="${tab.id}"] .tab-status`);
-  assert(status === "failed", `tab status "${status}"`);
-  const banner = await page.textContent(`.pane[data-tab-id="${tab.id}"] .banner-text`);
-  const want = /^Could not open web: no Ready pod for deployment\/web in namespace demo: web-\S+ \(Pending: ContainerCreating\), web-\S+ \(Pending: ContainerCreating\)$/;
-  assert(want.test(banner ?? ""), `banner "${banner}"`);
+  await waitText(`.tab[data-tab-id="${tab.id}"] .tab-status`, "failed");
+  await waitText(
+    `.pane[data-tab-id="${tab.id}"] .banner-text`,
+    /^Could not open web: no Ready pod for deployment\/web in namespace demo: web-\S+ \(Pending: ContainerCreating\), web-\S+ \(Pending: ContainerCreating\)$/,
+  );
   await screenshot("favourite-no-ready-pod");
   // One is Ready again: Reconnect finds it.
   await page.evaluate((name) => window.__podtermMock.modifyPod("demo", name, { phase: "Running", ready: "2/2", reason: "" }), webPods[0]);
@@ -729,8 +817,12 @@ test("the tray's request (--connect NAME) opens a favourite's tab and focuses it
   await page.evaluate(() => window.__podtermMock.requestOpen("db"));
   const tab = await newTab(before, "connected");
   assert(tab.favourite === "db" && tab.active && tab.pod === "db-0" && tab.container === "postgres", JSON.stringify(tab));
-  const focused = await page.evaluate((id) => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id"), tab.id);
-  assert(focused === String(tab.id), `focus is in pane ${focused}`);
+  await page
+    .waitForFunction((id) => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id") === String(id), tab.id, { timeout: WAIT_MS })
+    .catch(async () => {
+      const focused = await page.evaluate(() => document.activeElement?.closest(".pane")?.getAttribute("data-tab-id"));
+      throw new Error(`focus is in pane ${focused}, not ${tab.id}`);
+    });
   await typeLine("hostname");
   await waitForLine(tab.id, (l) => l === "db-0", "hostname db-0");
   // Favourites changed elsewhere (the CLI, another window): the list is read again; one in
@@ -740,7 +832,7 @@ test("the tray's request (--connect NAME) opens a favourite's tab and focuses it
     list.push({ name: "proxy", profile: "demo", namespace: "kube-system", kind: "daemonset", target: "kube-proxy", container: null, command: [] });
     window.__podtermMock.setFavourites(list);
   });
-  await page.waitForSelector('.favourite[data-favourite="proxy"]', { timeout: 3000 });
+  await page.waitForSelector('.favourite[data-favourite="proxy"]', { timeout: WAIT_MS });
   before = await tabIds();
   await page.evaluate(() => window.__podtermMock.requestOpen("proxy"));
   const proxy = await newTab(before, "connected");
@@ -750,8 +842,7 @@ test("the tray's request (--connect NAME) opens a favourite's tab and focuses it
   before = await tabIds();
   await page.evaluate(() => window.__podtermMock.requestOpen("nope"));
   const nope = await newTab(before, "lost");
-  const banner = await page.textContent(`.pane[data-tab-id="${nope.id}"] .banner-text`);
-  assert(banner === 'Could not open nope: no favourite named "nope"; the favourites are: web, db, shell, proxy', `banner "${banner}"`);
+  await waitText(`.pane[data-tab-id="${nope.id}"] .banner-text`, 'Could not open nope: no favourite named "nope"; the favourites are: web, db, shell, proxy');
   await screenshot("favourite-tray-request");
   await closeAllTabs();
 });
@@ -759,7 +850,19 @@ test("the tray's request (--connect NAME) opens a favourite's tab and focuses it
 test("favourites in the dark theme", async () => {
   await page.emulateMedia({ colorScheme: "dark" });
   await page.hover('.favourite[data-favourite="db"]');
-  await sleep(100);
+  // The screenshot shows the hovered row in the dark theme once its transitions are over.
+  await page.waitForFunction(
+    () => {
+      const row = document.querySelector('.favourite[data-favourite="db"]');
+      return (
+        matchMedia("(prefers-color-scheme: dark)").matches &&
+        row?.matches(":hover") &&
+        row.getAnimations({ subtree: true }).every((a) => a.playState !== "running")
+      );
+    },
+    null,
+    { timeout: WAIT_MS },
+  );
   await screenshot("favourites-dark");
   await page.emulateMedia({ colorScheme: "light" });
   await page.mouse.move(900, 400);
@@ -767,14 +870,12 @@ test("favourites in the dark theme", async () => {
 
 // ------------------------------------------------------------------------- profiles by hand
 
-const formError = () => page.textContent(".profile-form .form-error");
-
 test("adding a cluster by hand: Escape cancels, a bad server is explained in the form, Save lists and selects it", async () => {
   await page.click(".add-profile");
   await page.click('.add-menu [data-action="add-manual"]');
   await page.waitForSelector("dialog.profile-form[open]");
   await page.keyboard.press("Escape");
-  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
 
   await page.click(".add-profile");
   await page.click('.add-menu [data-action="add-manual"]');
@@ -785,19 +886,17 @@ test("adding a cluster by hand: Escape cancels, a bad server is explained in the
   await page.check('.profile-form input[name="insecure"]');
   await page.waitForSelector(".profile-form .form-warning", { state: "visible" });
   await page.click('.profile-form button[type="submit"]');
-  await page.waitForSelector(".profile-form .form-error", { state: "visible", timeout: 3000 });
-  const text = await formError();
-  assert(/the server must be an https:\/\/ URL/.test(text ?? ""), `form error "${text}"`);
+  await page.waitForSelector(".profile-form .form-error", { state: "visible", timeout: WAIT_MS });
+  await waitText(".profile-form .form-error", /the server must be an https:\/\/ URL/);
   await screenshot("profile-form-error");
 
   await page.fill('.profile-form input[name="server"]', "https://10.0.0.1:6443");
   await page.click('.profile-form button[type="submit"]');
-  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
-  await page.waitForSelector('.profile.selected[data-profile="staging"]', { timeout: 3000 });
-  const server = await page.textContent('.profile[data-profile="staging"] .profile-server');
-  assert(server === "10.0.0.1:6443 · token", `server line "${server}"`);
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await page.waitForSelector('.profile.selected[data-profile="staging"]', { timeout: WAIT_MS });
+  await waitText('.profile[data-profile="staging"] .profile-server', "10.0.0.1:6443 · token");
   assert(await page.$('.profile[data-profile="staging"] .profile-insecure'), "not marked insecure");
-  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "default", null, { timeout: 3000 });
+  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "default", null, { timeout: WAIT_MS });
 });
 
 test("editing a cluster: the form is filled, the token unchanged; rename and namespace are saved", async () => {
@@ -822,10 +921,10 @@ test("editing a cluster: the form is filled, the token unchanged; rename and nam
   await page.uncheck('.profile-form input[name="insecure"]');
   await screenshot("profile-form");
   await page.click('.profile-form button[type="submit"]');
-  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: 3000 });
-  await page.waitForSelector('.profile.selected[data-profile="prod"]', { timeout: 3000 });
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await page.waitForSelector('.profile.selected[data-profile="prod"]', { timeout: WAIT_MS });
   assert(!(await page.$('.profile[data-profile="staging"]')), "the old name is still listed");
-  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "kube-system", null, { timeout: 3000 });
+  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "kube-system", null, { timeout: WAIT_MS });
   assert(!(await page.$('.profile[data-profile="prod"] .profile-insecure')), "still marked insecure");
   await screenshot("profile-edited");
 });
@@ -837,7 +936,7 @@ test("the add menu's Choose a kubeconfig file… imports the file picked", async
   await page.waitForFunction(
     () => /Could not import \/home\/me\/other\.yaml: cannot read/.test(document.querySelector(".sidebar .message.error")?.textContent ?? ""),
     null,
-    { timeout: 3000 },
+    { timeout: WAIT_MS },
   );
   assert(await page.isHidden(".add-menu"), "the add menu stayed open");
   await page.click('.sidebar .message.error [aria-label="Dismiss"]');

@@ -3,11 +3,12 @@
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { clear, h } from "./dom";
-import { FavouritesModel } from "./favourites";
+import { FavouritesModel } from "./favourites/model";
 import { connectBackend, errorMessage } from "./ipc";
-import { SidebarModel, SidebarView } from "./sidebar";
-import { podtermHook } from "./terminal";
-import { Workspace } from "./workspace";
+import { SidebarModel } from "./sidebar/model";
+import { SidebarView } from "./sidebar/view";
+import { podtermHook } from "./terminal/view";
+import { Workspace } from "./terminal/workspace";
 
 async function start(): Promise<void> {
   const root = document.getElementById("app");

@@ -1,10 +1,11 @@
 // A thin typed layer over Tauri's `invoke` and `Channel`. The rest of the UI talks to a `Backend`,
 // never to Tauri directly, so tests can hand it a fake and the browser preview an in-page mock.
 import { tauriCommands, type Commands } from "./generated/commands";
-import type { CommandError, ErrorKind } from "./types";
 
 export type * from "./types";
 export { toBytes } from "./bytes";
+export { podOwner } from "./types";
+export { commandError, errorKind, errorMessage } from "./errors";
 
 /**
  * What the UI talks to: the app's commands, declared once in src-tauri/contract.rs and generated
@@ -13,38 +14,6 @@ export { toBytes } from "./bytes";
 export interface Backend extends Commands {
   /** "tauri" in the app, "mock" in a plain browser (vite preview, Playwright). */
   readonly kind: "tauri" | "mock";
-}
-
-/** A failed command's error: `{ kind, message, hint }` (see CommandError), else null. */
-export function commandError(err: unknown): CommandError | null {
-  if (!err || typeof err !== "object") return null;
-  const o = err as Record<string, unknown>;
-  if (typeof o.kind !== "string" || typeof o.message !== "string") return null;
-  return { kind: o.kind as ErrorKind, message: o.message, hint: typeof o.hint === "string" ? o.hint : null };
-}
-
-/** Whether a failed command failed for this reason. */
-export function errorKind(err: unknown): ErrorKind | null {
-  return commandError(err)?.kind ?? null;
-}
-
-/** The words to show for a failed command: its message and what to do, never "[object Object]". */
-export function errorMessage(err: unknown): string {
-  const e = commandError(err);
-  if (e) return e.hint ? `${e.message}: ${e.hint}` : e.message;
-  if (typeof err === "string") return err;
-  if (err instanceof Error) return err.message;
-  if (err && typeof err === "object") {
-    const o = err as Record<string, unknown>;
-    if (typeof o.message === "string") return o.message;
-    if (typeof o.error === "string") return o.error;
-    try {
-      return JSON.stringify(err);
-    } catch {
-      /* fall through */
-    }
-  }
-  return String(err);
 }
 
 export function tauriBackend(): Backend {

@@ -1,22 +1,18 @@
 import { describe, expect, it, vi } from "vitest";
-import {
-  favouriteWhere,
-  FavouritesModel,
-  movedOrder,
-  placeholderTarget,
-  podLooksLike,
-  resolveForTab,
-  savedNotice,
-} from "./favourites";
-import type { Backend } from "./ipc";
-import type { AppRequest, FavouriteSummary, ResolvedFavourite } from "./ipc/types";
-import { createMock } from "./ipc/mock";
-import { SidebarModel } from "./sidebar";
-import { TabModel } from "./tabs";
+import type { Backend } from "../ipc";
+import { createMock } from "../ipc/mock";
+import type { AppRequest, FavouriteSummary, ResolvedFavourite } from "../ipc/types";
+import { SidebarModel } from "../sidebar/model";
+import { TabModel } from "../terminal/tabs";
+import { placeholderTarget } from "./favourite";
+import { FavouritesModel, resolveForTab } from "./model";
 
 function fav(name: string, extra: Partial<FavouriteSummary> = {}): FavouriteSummary {
   return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [], ...extra };
 }
+
+/** Who runs the fake backend's pods (as the backend would find from their owners). */
+const FAKE_WORKLOADS: Record<string, string> = { "web-7c9d6b5f4-kx2lp": "web", "web-1-2": "web" };
 
 /** A fake backend for favourites: records calls, answers from a list, fails on demand. */
 function fakeBackend(initial: FavouriteSummary[] = []) {
@@ -34,7 +30,7 @@ function fakeBackend(initial: FavouriteSummary[] = []) {
     addFavourite: async (profile: string, namespace: string, pod: string, container: string | null) => {
       calls.push(`add ${profile}/${namespace}/${pod} ${container}`);
       check("add");
-      const f = fav(pod.split("-")[0]!, { profile, namespace, container });
+      const f = fav(FAKE_WORKLOADS[pod] ?? pod, { profile, namespace, container });
       list.push(f);
       return { ...f };
     },
@@ -87,43 +83,6 @@ const resolved = (pod: string, extra: Partial<ResolvedFavourite> = {}): Resolved
 });
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
-
-describe("favourite helpers", () => {
-  it("describe a favourite as the sidebar and the notice do", () => {
-    const f = fav("web");
-    expect(favouriteWhere(f)).toBe("demo · demo · deployment/web");
-    expect(savedNotice(f)).toBe("Saved favourite web (deployment/web in demo)");
-    expect(placeholderTarget(fav("x", { container: "c", command: ["top"] }))).toEqual({
-      profile: "demo",
-      namespace: "demo",
-      pod: "",
-      container: "c",
-      command: ["top"],
-    });
-    expect(placeholderTarget(undefined)).toEqual({ profile: "", namespace: "", pod: "", container: "", command: null });
-  });
-
-  it("movedOrder moves one name, clamped, null when it stays", () => {
-    expect(movedOrder(["a", "b", "c"], "c", -1)).toEqual(["a", "c", "b"]);
-    expect(movedOrder(["a", "b", "c"], "a", 1)).toEqual(["b", "a", "c"]);
-    expect(movedOrder(["a", "b", "c"], "a", -1)).toBeNull();
-    expect(movedOrder(["a", "b", "c"], "c", 5)).toBeNull();
-    expect(movedOrder(["a", "b", "c"], "nope", 1)).toBeNull();
-  });
-
-  it("podLooksLike knows the names Kubernetes gives a workload's pods", () => {
-    expect(podLooksLike(fav("web"), "demo", "demo", "web-7c9d6b5f4-kx2lp")).toBe(true);
-    expect(podLooksLike(fav("web"), "demo", "demo", "web-api-7c9d6b5f4-kx2lp")).toBe(false);
-    expect(podLooksLike(fav("web"), "other", "demo", "web-7c9d6b5f4-kx2lp")).toBe(false);
-    expect(podLooksLike(fav("web"), "demo", "default", "web-7c9d6b5f4-kx2lp")).toBe(false);
-    expect(podLooksLike(fav("db", { kind: "statefulset" }), "demo", "demo", "db-0")).toBe(true);
-    expect(podLooksLike(fav("db", { kind: "statefulset" }), "demo", "demo", "db-x")).toBe(false);
-    expect(podLooksLike(fav("shell", { kind: "pod" }), "demo", "demo", "shell")).toBe(true);
-    expect(podLooksLike(fav("shell", { kind: "pod" }), "demo", "demo", "shell-2")).toBe(false);
-    expect(podLooksLike(fav("kp", { kind: "daemonset", target: "kube-proxy" }), "demo", "demo", "kube-proxy-7xk2p")).toBe(true);
-    expect(podLooksLike(fav("a.b", { target: "a.b" }), "demo", "demo", "axb-7c9d6b5f4-kx2lp")).toBe(false);
-  });
-});
 
 describe("FavouritesModel", () => {
   it("add, rename, reorder and delete call the backend and read the list again", async () => {
@@ -269,7 +228,7 @@ describe("a favourite's tab", () => {
     expect(tab.status).toEqual({ kind: "connecting", since: 0 });
     tabs.sessionOpened(tab.id, 1, 7);
     tabs.sessionState(tab.id, 1, { state: "connected" });
-    tabs.sessionState(tab.id, 1, { state: "exited", code: 0 });
+    tabs.sessionState(tab.id, 1, { state: "exited", code: 0, outputBytes: 0 });
 
     // A rollout replaced the pod; Enter reopens: resolved again.
     expect(tabs.reopen(tab.id)).toEqual({ attempt: 2, oldSession: 7 });
@@ -355,89 +314,3 @@ describe("the star on a pod", () => {
   });
 });
 
-describe("mock favourites (as the Rust side answers)", () => {
-  it("resolves to the newest Ready pod, follows a rollout, and says why none is Ready", async () => {
-    const { backend, controls } = createMock({ withDemo: true, liveUpdates: false });
-    const web = await backend.addFavourite("demo", "demo", "web-7c9d6b5f4-kx2lp", null);
-    expect(web).toMatchObject({ name: "web", kind: "deployment", target: "web", container: null, command: [] });
-    // The newest of the two web pods.
-    expect(await backend.resolveFavourite("web")).toEqual({
-      name: "web",
-      profile: "demo",
-      namespace: "demo",
-      pod: "web-7c9d6b5f4-q8z7m",
-      container: "nginx",
-      command: null,
-    });
-    const fresh = controls.rollout("demo", "web");
-    expect(fresh).toHaveLength(2);
-    expect((await backend.resolveFavourite("web")).pod).toBe(fresh[0]);
-    controls.modifyPod("demo", fresh[0]!, { phase: "Pending", ready: "0/2", reason: "ContainerCreating" });
-    controls.modifyPod("demo", fresh[1]!, { terminating: true });
-    await expect(backend.resolveFavourite("web")).rejects.toBe(
-      `no Ready pod for deployment/web in namespace demo: ${fresh[0]} (Pending: ContainerCreating), ${fresh[1]} (terminating)`,
-    );
-    // A bare pod is itself; a Job's pod too; a chosen container must exist.
-    const crashy = await backend.addFavourite("demo", "demo", "crashy", "app");
-    expect(crashy).toMatchObject({ kind: "pod", target: "crashy", container: "app" });
-    expect((await backend.resolveFavourite("crashy")).pod).toBe("crashy");
-    const job = await backend.addFavourite("demo", "demo", "migrate-28493115-x7kq2", null);
-    expect(job).toMatchObject({ kind: "pod", target: "migrate-28493115-x7kq2" });
-    await expect(backend.resolveFavourite(job.name)).rejects.toBe(
-      "cannot exec into a container in a completed pod; current phase is Succeeded",
-    );
-    controls.addPod({ name: "api-5c8f7d9b4-m2x9p", owner: "deployment/api", phase: "Pending", ready: "0/1", reason: "ContainerCreating" });
-    await backend.addFavourite("demo", "demo", "api-5c8f7d9b4-m2x9p", null);
-    await expect(backend.resolveFavourite("api")).rejects.toBe(
-      "no Ready pod for deployment/api in namespace demo: api-5c8f7d9b4-m2x9p (Pending: ContainerCreating)",
-    );
-    controls.deletePod("demo", "api-5c8f7d9b4-m2x9p");
-    await expect(backend.resolveFavourite("api")).rejects.toBe("no Ready pod for deployment/api in namespace demo: no pods match");
-    await expect(backend.resolveFavourite("nope")).rejects.toBe(
-      'no favourite named "nope"; the favourites are: web, crashy, migrate-28493115-x7kq2, api',
-    );
-  });
-
-  it("renames, deletes and reorders with the store's checks", async () => {
-    const { backend } = createMock({ withDemo: true, liveUpdates: false });
-    await expect(backend.deleteFavourite("x")).rejects.toBe('no favourite named "x"; there are no favourites yet');
-    await backend.addFavourite("demo", "demo", "db-0", null);
-    await backend.addFavourite("demo", "demo", "shell", null);
-    await expect(backend.renameFavourite("db", "shell")).rejects.toBe(
-      'a favourite named "shell" already exists: pick another name, or remove it first',
-    );
-    await expect(backend.renameFavourite("db", "  ")).rejects.toBe('invalid favourite "": a favourite needs a name');
-    await backend.renameFavourite("db", " postgres ");
-    await expect(backend.reorderFavourites(["shell"])).rejects.toBe(
-      "the new order must name every favourite exactly once: missing postgres",
-    );
-    await expect(backend.reorderFavourites(["shell", "shell", "x"])).rejects.toBe(
-      "the new order must name every favourite exactly once: missing postgres; no favourite named x; named more than once: shell",
-    );
-    await backend.reorderFavourites(["shell", "postgres"]);
-    expect((await backend.listFavourites()).map((f) => f.name)).toEqual(["shell", "postgres"]);
-    await backend.deleteFavourite("shell");
-    expect((await backend.listFavourites()).map((f) => f.name)).toEqual(["postgres"]);
-  });
-
-  it("holds open requests until the UI listens, then sends them in order", async () => {
-    const { backend, controls } = createMock({ withDemo: true, liveUpdates: false });
-    controls.requestOpen("a");
-    controls.requestFavouritesChanged(); // not held: a UI that starts listening reads the list anyway
-    controls.requestOpen("b");
-    expect(controls.listening()).toBe(false);
-    const got: AppRequest[] = [];
-    await backend.watchRequests((r) => got.push(r));
-    controls.requestOpen("c");
-    await flush();
-    expect(got).toEqual([
-      { kind: "openFavourite", name: "a" },
-      { kind: "openFavourite", name: "b" },
-      { kind: "openFavourite", name: "c" },
-    ]);
-    controls.setFavourites([fav("x")]);
-    await flush();
-    expect(got.at(-1)).toEqual({ kind: "favouritesChanged" });
-    expect((await backend.listFavourites()).map((f) => f.name)).toEqual(["x"]);
-  });
-});

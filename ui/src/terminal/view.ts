@@ -8,7 +8,7 @@ import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { Terminal, type ITheme } from "@xterm/xterm";
-import { h, setText } from "./dom";
+import { h, setText } from "../dom";
 
 // ---------------------------------------------------------------------------------------------
 // Themes

@@ -22,10 +22,10 @@ describe("tab state machine", () => {
     expect(m.sessionState(tab.id, 1, { state: "connecting" })).toBeNull();
     expect(m.sessionState(tab.id, 1, { state: "connected" })?.kind).toBe("connected");
     expect(m.sessionState(tab.id, 1, { state: "connected" })).toBeNull();
-    expect(m.sessionState(tab.id, 1, { state: "exited", code: 3 })).toEqual({ kind: "exited", code: 3 });
+    expect(m.sessionState(tab.id, 1, { state: "exited", code: 3, outputBytes: 0 })).toEqual({ kind: "exited", code: 3 });
     expect(statusText(tab.status)).toBe("exited 3");
     // Terminal: nothing moves an ended tab but a reopen.
-    expect(m.sessionState(tab.id, 1, { state: "lost", reason: "x" })).toBeNull();
+    expect(m.sessionState(tab.id, 1, { state: "lost", reason: "x", outputBytes: 0 })).toBeNull();
     expect(m.sessionState(tab.id, 1, { state: "connected" })).toBeNull();
     expect(tab.status).toEqual({ kind: "exited", code: 3 });
   });
@@ -35,7 +35,7 @@ describe("tab state machine", () => {
     const tab = m.open(target);
     m.sessionOpened(tab.id, 1, 5);
     m.sessionState(tab.id, 1, { state: "connected" });
-    m.sessionState(tab.id, 1, { state: "lost", reason: "pod deleted" });
+    m.sessionState(tab.id, 1, { state: "lost", reason: "pod deleted", outputBytes: 0 });
     expect(tab.status).toEqual({ kind: "lost", reason: "pod deleted", beforeConnect: false });
     expect(statusText(tab.status)).toBe("lost");
     const r = m.reopen(tab.id);
@@ -60,7 +60,7 @@ describe("tab state machine", () => {
   });
 
   it("lost while connecting is marked beforeConnect", () => {
-    expect(nextStatus({ kind: "connecting", since: 0 }, { state: "lost", reason: "r" }, 1)).toEqual({
+    expect(nextStatus({ kind: "connecting", since: 0 }, { state: "lost", reason: "r", outputBytes: 0 }, 1)).toEqual({
       kind: "lost",
       reason: "r",
       beforeConnect: true,
@@ -71,7 +71,7 @@ describe("tab state machine", () => {
     const { m } = model();
     const tab = m.open(target);
     m.sessionState(tab.id, 1, { state: "connected" });
-    m.sessionState(tab.id, 1, { state: "exited", code: 0 });
+    m.sessionState(tab.id, 1, { state: "exited", code: 0, outputBytes: 0 });
     expect(m.sessionOpened(tab.id, 1, 8)).toBe(true);
     expect(m.close(tab.id)).toBe(8);
   });
@@ -82,7 +82,7 @@ describe("tab state machine", () => {
     expect(m.reopen(tab.id)).toBeNull();
     m.sessionState(tab.id, 1, { state: "connected" });
     expect(m.reopen(tab.id)).toBeNull();
-    m.sessionState(tab.id, 1, { state: "exited", code: 1 });
+    m.sessionState(tab.id, 1, { state: "exited", code: 1, outputBytes: 0 });
     expect(m.reopen(tab.id)).not.toBeNull();
   });
 

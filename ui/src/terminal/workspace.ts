@@ -1,10 +1,11 @@
 // The right side: a tab bar and one terminal pane per tab, wired to exec sessions. A tab opened
 // from a favourite resolves it before each session (the first, and every reopen).
 import { FlowController, type FlowStats } from "./flow";
-import { clear, h, setText } from "./dom";
-import { favouriteTarget, placeholderTarget, resolveForTab } from "./favourites";
-import { errorMessage, type Backend } from "./ipc";
-import type { FavouriteSummary, SessionState } from "./ipc/types";
+import { clear, h, setText } from "../dom";
+import { favouriteTarget, placeholderTarget } from "../favourites/favourite";
+import { resolveForTab } from "../favourites/model";
+import { errorMessage, type Backend } from "../ipc";
+import type { FavouriteSummary, SessionState } from "../ipc/types";
 import {
   inputAction,
   isEnded,
@@ -16,7 +17,7 @@ import {
   type SessionTarget,
   type Tab,
 } from "./tabs";
-import { podtermHook, TerminalView } from "./terminal";
+import { podtermHook, TerminalView } from "./view";
 
 /** Type-ahead kept while a tab connects (bytes of text). */
 const MAX_QUEUED_INPUT = 64 * 1024;
@@ -215,6 +216,19 @@ export class Workspace {
   }
 
   private sessionState(tabId: number, attempt: number, state: SessionState): void {
+    if (state.state === "exited" || state.state === "lost") {
+      // The end counts the output sent before it, which may still be on its way (output and
+      // state travel on separate channels): it is shown once xterm has written all of that.
+      const flow = this.runtimes.get(tabId)?.flow;
+      if (flow && !flow.isDisposed) {
+        flow.whenWritten(state.outputBytes, () => this.applyState(tabId, attempt, state));
+        return;
+      }
+    }
+    this.applyState(tabId, attempt, state);
+  }
+
+  private applyState(tabId: number, attempt: number, state: SessionState): void {
     const next = this.model.sessionState(tabId, attempt, state);
     if (!next) return;
     const rt = this.runtimes.get(tabId);
@@ -223,13 +237,9 @@ export class Workspace {
       this.flushQueued(tabId);
     } else if (next.kind === "exited" || next.kind === "lost") {
       rt.queued = "";
-      // Output and state travel on separate channels: let the last output land first.
-      setTimeout(() => {
-        if (!this.model.isCurrent(tabId, attempt)) return;
-        if (next.kind === "exited") rt.view.notice(`process exited with code ${next.code}; press Enter to reopen`);
-        else rt.view.notice(`${next.beforeConnect ? "could not connect" : "connection lost"}: ${next.reason}`);
-        rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
-      }, 50);
+      if (next.kind === "exited") rt.view.notice(`process exited with code ${next.code}; press Enter to reopen`);
+      else rt.view.notice(`${next.beforeConnect ? "could not connect" : "connection lost"}: ${next.reason}`);
+      rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
     }
   }
 

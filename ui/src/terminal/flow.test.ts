@@ -51,6 +51,24 @@ function setup(opts: { idleMs?: number } = {}) {
 const bytes = (n: number) => new Uint8Array(n);
 
 describe("FlowController", () => {
+  it("runs a session's end once the bytes it counts are written, however early it came", () => {
+    const { term, flow } = setup();
+    flow.setSession(1);
+    flow.write(bytes(100));
+    const shown: string[] = [];
+    // The end arrives before its last 50 bytes (output and state travel apart).
+    flow.whenWritten(150, () => shown.push("exited"));
+    term.complete();
+    expect(shown).toEqual([]);
+    flow.write(bytes(50));
+    expect(shown).toEqual([]);
+    term.complete();
+    expect(shown).toEqual(["exited"]);
+    // An end whose bytes are already written shows at once.
+    flow.whenWritten(150, () => shown.push("again"));
+    expect(shown).toEqual(["exited", "again"]);
+  });
+
   it("acknowledges only after xterm has written the bytes", () => {
     const { term, acks, flow } = setup();
     flow.setSession(7);

@@ -6,10 +6,10 @@
 // Acks are batched: one `ack` per ACK_SIZE bytes written, and whatever is left is acknowledged
 // when output goes quiet for ACK_IDLE_MS, so a small prompt never waits.
 
-/** Acknowledge once this many written bytes are pending. */
-export const ACK_SIZE = 64 * 1024;
-/** …or when no ack was sent for this long after a write completed. */
-export const ACK_IDLE_MS = 15;
+import { ACK_IDLE_MS, ACK_SIZE } from "../ipc/generated/flow";
+
+// The constants are the engine's (podterm_core::flow), generated into ipc/generated/flow.ts.
+export { ACK_IDLE_MS, ACK_SIZE };
 
 /** What the controller needs of xterm's Terminal. */
 export interface WritableTerminal {
@@ -56,6 +56,8 @@ export class FlowController {
   private readonly timers: Timers;
   private sessionId: number | null = null;
   private idleTimer: unknown = null;
+  /** Callbacks waiting for a count of written bytes ([`whenWritten`]), in the order asked. */
+  private waiters: { count: number; fn: () => void }[] = [];
   private disposed = false;
   private s: FlowStats = {
     received: 0,
@@ -98,10 +100,28 @@ export class FlowController {
     this.term.write(chunk, () => this.written(n));
   }
 
+  /**
+   * Runs `fn` once xterm has written `count` bytes of this session's output: a session's end
+   * counts the bytes sent before it, and may arrive before the last of them (output and state
+   * travel on separate channels), so the end is shown only after them.
+   */
+  whenWritten(count: number, fn: () => void): void {
+    if (this.s.written >= count) {
+      fn();
+      return;
+    }
+    this.waiters.push({ count, fn });
+  }
+
   private written(n: number): void {
     if (this.disposed) return;
     this.s.inFlight -= n;
     this.s.written += n;
+    if (this.waiters.length > 0) {
+      const ready = this.waiters.filter((w) => w.count <= this.s.written);
+      this.waiters = this.waiters.filter((w) => w.count > this.s.written);
+      for (const w of ready) w.fn();
+    }
     this.s.pending += n;
     if (this.s.pending >= this.ackSize) {
       this.flush();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptyFields, fieldsFromDetails, profileInput } from "./profileform";
+import { emptyFields, fieldsFromDetails, profileInput } from "./profile-form";
 
 describe("profile form", () => {
   it("a new profile: trimmed fields; an empty namespace, CA or token is null", () => {

@@ -10,7 +10,7 @@
 // A tab opened from a favourite remembers it: each attempt first resolves the favourite to the pod
 // it means now (a rollout may have replaced the pod), then opens the session there; a resolve that
 // fails ends the attempt as lost before connecting (`unresolved`), with the backend's words.
-import type { SessionState } from "./ipc/types";
+import type { SessionState } from "../ipc/types";
 
 export interface SessionTarget {
   profile: string;

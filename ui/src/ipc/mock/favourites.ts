@@ -1,0 +1,155 @@
+// The mock's favourites, as the Rust side keeps them: a star saves the pod's owning workload (a
+// ReplicaSet's Deployment, a StatefulSet, a DaemonSet; a bare pod or a Job's pod stays a fixed
+// pod), named after it ("web", then "web (2)"...); resolving picks the newest Ready pod that is
+// not terminating, or says which pods exist and why none is Ready, in the engine's words.
+import type { FavouriteSummary, ResolvedFavourite } from "../types";
+import { mockError } from "./errors";
+import { mockNotReadyReason, mockPodReady, type MockCluster, type MockPod } from "./pods";
+import type { MockProfiles } from "./profiles";
+
+const WORKLOAD_KINDS = ["deployment", "statefulset", "daemonset", "replicaset"] as const;
+
+export function copyFavourite(f: FavouriteSummary): FavouriteSummary {
+  return { ...f, command: [...f.command] };
+}
+
+export class MockFavourites {
+  private favourites: FavouriteSummary[] = [];
+
+  constructor(
+    private readonly cluster: MockCluster,
+    private readonly profiles: MockProfiles,
+  ) {}
+
+  list(): FavouriteSummary[] {
+    return this.favourites.map(copyFavourite);
+  }
+
+  /** Replaces the list (as another Podterm or the CLI would). */
+  set(list: FavouriteSummary[]): void {
+    this.favourites = list.map(copyFavourite);
+  }
+
+  private require(name: string): FavouriteSummary {
+    const f = this.favourites.find((x) => x.name === name);
+    if (!f) {
+      const known = this.favourites.map((x) => x.name);
+      throw mockError(
+        "notFound",
+        `no favourite named "${name}"; ${known.length === 0 ? "there are no favourites yet" : `the favourites are: ${known.join(", ")}`}`,
+      );
+    }
+    return f;
+  }
+
+  private checkName(name: string): void {
+    let reason: string | null = null;
+    if (name.trim() === "") reason = "a favourite needs a name";
+    else if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) reason = "control characters are not allowed in its name";
+    if (reason) throw mockError("invalidInput", `invalid favourite ${JSON.stringify(name)}: ${reason}`);
+  }
+
+  /** `base`, else `base (2)`, `base (3)`... whichever is free. */
+  private uniqueName(base: string): string {
+    const taken = new Set(this.favourites.map((f) => f.name));
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n++) if (!taken.has(`${base} (${n})`)) return `${base} (${n})`;
+  }
+
+  add(profile: string, namespace: string, podName: string, container: string | null): FavouriteSummary {
+    this.profiles.require(profile);
+    const p = this.cluster.find(namespace, podName);
+    if (!p) throw mockError("notFound", `pods "${podName}" not found`);
+    const { kind, target } = this.cluster.targetForPod(p);
+    const fav: FavouriteSummary = {
+      name: this.uniqueName(target),
+      profile,
+      namespace,
+      kind,
+      target,
+      container: container ? container : null,
+      command: [],
+    };
+    this.favourites.push(fav);
+    return copyFavourite(fav);
+  }
+
+  rename(name: string, newName: string): void {
+    const wanted = newName.trim();
+    const f = this.require(name);
+    if (wanted === name) return;
+    if (this.favourites.some((x) => x.name === wanted)) {
+      throw mockError("invalidInput", `a favourite named "${wanted}" already exists: pick another name, or remove it first`);
+    }
+    this.checkName(wanted);
+    f.name = wanted;
+  }
+
+  delete(name: string): void {
+    this.require(name);
+    this.favourites = this.favourites.filter((f) => f.name !== name);
+  }
+
+  reorder(names: string[]): void {
+    const problems: string[] = [];
+    const missing = this.favourites.map((f) => f.name).filter((n) => !names.includes(n));
+    if (missing.length) problems.push(`missing ${missing.join(", ")}`);
+    const unknown = names.filter((n) => !this.favourites.some((f) => f.name === n));
+    if (unknown.length) problems.push(`no favourite named ${unknown.join(", ")}`);
+    const twice = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+    if (twice.length) problems.push(`named more than once: ${twice.join(", ")}`);
+    if (problems.length) {
+      throw mockError("invalidInput", `the new order must name every favourite exactly once: ${problems.join("; ")}`);
+    }
+    this.favourites = names.map((n) => this.favourites.find((f) => f.name === n)!);
+  }
+
+  resolve(name: string): ResolvedFavourite {
+    const f = this.require(name);
+    this.profiles.require(f.profile);
+    const cluster = this.cluster;
+    let chosen: MockPod;
+    if (f.kind === "pod") {
+      const p = cluster.find(f.namespace, f.target);
+      if (!p) throw mockError("notFound", `pods "${f.target}" not found`);
+      chosen = p;
+    } else {
+      if (!(WORKLOAD_KINDS as readonly string[]).includes(f.kind) || !cluster.workloadExists(f.namespace, f.kind, f.target)) {
+        throw mockError("notFound", `${f.kind}s.apps "${f.target}" not found`);
+      }
+      const matching = cluster.workloadPods(f.namespace, f.kind, f.target).sort((a, b) =>
+        a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : a.name < b.name ? -1 : 1,
+      );
+      const ready = matching.find(mockPodReady);
+      if (!ready) {
+        const detail =
+          matching.length === 0
+            ? "no pods match"
+            : matching.map((p) => `${p.name} (${mockNotReadyReason(p, cluster.reason(p))})`).join(", ");
+        throw mockError("notFound", `no Ready pod for ${f.kind}/${f.target} in namespace ${f.namespace}: ${detail}`);
+      }
+      chosen = ready;
+    }
+    if (chosen.phase === "Succeeded" || chosen.phase === "Failed") {
+      throw mockError("refused", `cannot exec into a container in a completed pod; current phase is ${chosen.phase}`);
+    }
+    let container = chosen.defaultContainer;
+    if (f.container !== null) {
+      if (!chosen.containers.includes(f.container)) {
+        throw mockError(
+          "notFound",
+          `container ${f.container} is not valid for pod ${chosen.name} out of: ${chosen.containers.join(", ")}`,
+        );
+      }
+      container = f.container;
+    }
+    return {
+      name: f.name,
+      profile: f.profile,
+      namespace: f.namespace,
+      pod: chosen.name,
+      container,
+      command: f.command.length > 0 ? [...f.command] : null,
+    };
+  }
+}

@@ -1,0 +1,277 @@
+// An in-page stand-in for the Rust backend, used when the page runs outside Tauri (`vite dev` or
+// `vite preview` in a browser, the Playwright tests): a Demo profile, a few namespaces and pods
+// with live updates, and a fake shell per session. Each area has its module:
+//   profiles.ts    saved clusters, imports, the file dialog
+//   pods.ts        the cluster: pods with their owners, ReplicaSets, watches, rollouts
+//   sessions.ts    exec sessions: the fake shell and flow control (acks, watermarks)
+//   favourites.ts  favourites: stars, order, resolving to the newest Ready pod
+//   requests.ts    requests from outside the window (tray, --connect NAME)
+// This file puts them together as a `Backend` and gives tests their controls
+// (window.__podtermMock). Commands fail as the app's do: with `{ kind, message, hint }`.
+import type { Backend } from "../index";
+import type { FavouriteSummary, PodOwner, PodSummary } from "../types";
+import { mockError } from "./errors";
+import { MockFavourites } from "./favourites";
+import { MockCluster, mockPod, NAMESPACES } from "./pods";
+import { MockProfiles } from "./profiles";
+import { MockRequests } from "./requests";
+import { CHUNK_MAX, HIGH_WATER, LOW_WATER, MockSessions, type MockSessionStats } from "./sessions";
+import { Gate, tick } from "./tasks";
+
+export { CHUNK_MAX, HIGH_WATER, LOW_WATER, type MockSessionStats } from "./sessions";
+
+/** Mock-only pod details: who runs it and why it is not Ready. */
+export interface MockPodExtra {
+  /** The pod's controller: `{ kind: "ReplicaSet", name: "api-5c8f7d9b4" }`; none: a bare pod. */
+  owner?: PodOwner | null;
+  /** For a ReplicaSet owner: the Deployment that owns that ReplicaSet. */
+  deployment?: string;
+  /** Why it is not Ready: `ContainerCreating` (Pending), `container app waiting: CrashLoopBackOff`. */
+  reason?: string;
+}
+
+export interface MockControls {
+  /** The links `openUrl` was asked to open, in order. */
+  openedUrls: string[];
+  sessions(): MockSessionStats[];
+  session(id: number): MockSessionStats | null;
+  addPod(p: Partial<PodSummary> & { name: string } & MockPodExtra): void;
+  deletePod(namespace: string, name: string): void;
+  modifyPod(namespace: string, name: string, change: Partial<PodSummary> & { reason?: string }): void;
+  /**
+   * A rollout of Deployment `name`: as many new pods (a new ReplicaSet, Ready, created now) as it
+   * has, then the old ones are deleted (their sessions end: the pod was deleted). Returns the new
+   * pods' names, newest first.
+   */
+  rollout(namespace: string, name: string): string[];
+  /** Every pod watch reports it broke (`reason`), or, with null, that it is back. */
+  setWatchBroken(reason: string | null): void;
+  /** How long new sessions take to connect (default 60 ms). */
+  setConnectDelay(ms: number): void;
+  /** How long resolve_favourite takes (default 20 ms). */
+  setResolveDelay(ms: number): void;
+  /** How long favourites' writes (add, rename, delete, reorder) take to land (default 0 ms). */
+  setFavouritesWriteDelay(ms: number): void;
+  /** true: new sessions stay "connecting" (after their connect delay) until this is called with false. */
+  holdConnect(on: boolean): void;
+  /** true: resolve_favourite does not answer until this is called with false. */
+  holdResolve(on: boolean): void;
+  /** The saved favourites, in order. */
+  favourites(): FavouriteSummary[];
+  /** Replaces the favourites (as another Podterm or the CLI would) and says they changed. */
+  setFavourites(list: FavouriteSummary[]): void;
+  /** As the tray, `podterm-desktop --connect NAME` or a podterm://connect/NAME link: open it. */
+  requestOpen(name: string): void;
+  /** Sends a favouritesChanged request. */
+  requestFavouritesChanged(): void;
+  /** Whether the UI listens for requests (watch_requests was called). */
+  listening(): boolean;
+  /** What pick_kubeconfig (the native file dialog) answers next: a path, or null (cancelled). */
+  setPickedFile(path: string | null): void;
+  /** How many times pick_kubeconfig (the native file dialog) has answered. */
+  dialogsAnswered(): number;
+  HIGH_WATER: number;
+  LOW_WATER: number;
+  CHUNK_MAX: number;
+}
+
+declare global {
+  interface Window {
+    __podtermMock?: MockControls;
+  }
+}
+
+export interface MockOptions {
+  /** Start with the Demo profile already saved (default: none, the first-run screen). */
+  withDemo?: boolean;
+  /** Pods change on their own now and then (default true). */
+  liveUpdates?: boolean;
+}
+
+export function mockBackend(opts: MockOptions = {}): Backend {
+  return createMock(opts).backend;
+}
+
+/** The mock backend and its test controls (also on window.__podtermMock in a browser). */
+export function createMock(opts: MockOptions = {}): { backend: Backend; controls: MockControls } {
+  const params = typeof location !== "undefined" ? new URLSearchParams(location.search) : null;
+  const withDemo = opts.withDemo ?? params?.get("demo") === "1";
+  const liveUpdates = opts.liveUpdates ?? params?.get("live") !== "0";
+
+  const profiles = new MockProfiles(withDemo);
+  const cluster = new MockCluster();
+  const sessions = new MockSessions();
+  const favourites = new MockFavourites(cluster, profiles);
+  const requests = new MockRequests();
+  cluster.onPodDeleted = (namespace, name) => sessions.podDeleted(namespace, name);
+  const openedUrls: string[] = [];
+  let resolveDelay = 20;
+  let writeDelay = 0;
+  const resolveHold = new Gate();
+
+  const controls: MockControls = {
+    openedUrls,
+    setWatchBroken: (reason) => cluster.setWatchBroken(reason),
+    sessions: () => sessions.stats(),
+    session: (id) => sessions.statsOf(id),
+    addPod: (partial) => {
+      const { owner, deployment, reason, ...summary } = partial;
+      const namespace = summary.namespace ?? "demo";
+      if (owner?.kind === "ReplicaSet" && deployment) cluster.addReplicaSet(namespace, owner.name, deployment);
+      const p = mockPod(namespace, summary.name, summary.containers ?? ["main"], { ...summary, owner: owner ?? null });
+      cluster.setReason(namespace, p.name, reason);
+      cluster.put(p);
+    },
+    deletePod: (namespace, name) => cluster.delete(namespace, name),
+    modifyPod: (namespace, name, change) => {
+      const { reason, ...summary } = change;
+      if (!cluster.find(namespace, name)) return;
+      if (reason !== undefined) cluster.setReason(namespace, name, reason);
+      cluster.modify(namespace, name, summary);
+    },
+    rollout: (namespace, name) => cluster.rollout(namespace, name),
+    setConnectDelay: (ms) => {
+      sessions.connectDelay = ms;
+    },
+    setResolveDelay: (ms) => {
+      resolveDelay = ms;
+    },
+    setFavouritesWriteDelay: (ms) => {
+      writeDelay = ms;
+    },
+    holdConnect: (on) => sessions.holdConnect(on),
+    holdResolve: (on) => resolveHold.set(on),
+    favourites: () => favourites.list(),
+    setFavourites: (list) => {
+      favourites.set(list);
+      requests.push({ kind: "favouritesChanged" });
+    },
+    requestOpen: (name) => requests.push({ kind: "openFavourite", name }),
+    requestFavouritesChanged: () => requests.push({ kind: "favouritesChanged" }),
+    listening: () => requests.listening,
+    setPickedFile: (path) => {
+      profiles.pickedFile = path;
+    },
+    dialogsAnswered: () => profiles.dialogsAnswered,
+    HIGH_WATER,
+    LOW_WATER,
+    CHUNK_MAX,
+  };
+  if (typeof window !== "undefined") window.__podtermMock = controls;
+
+  if (liveUpdates) {
+    // crashy keeps crashing: its restart count goes up now and then, like a real CrashLoopBackOff.
+    setInterval(() => {
+      const p = cluster.find("demo", "crashy");
+      if (p) cluster.modify("demo", "crashy", { restarts: p.restarts + 1 });
+    }, 20_000);
+  }
+
+  const backend: Backend = {
+    kind: "mock",
+    async listProfiles() {
+      await tick();
+      return profiles.list();
+    },
+    async importKubeconfig(path) {
+      await tick(30);
+      return profiles.importKubeconfig(path);
+    },
+    async profileDetails(name) {
+      await tick();
+      return profiles.details(name);
+    },
+    async saveProfile(input) {
+      await tick(20);
+      return profiles.save(input);
+    },
+    async pickKubeconfig() {
+      await tick();
+      return profiles.pick();
+    },
+    async deleteProfile(name) {
+      await tick();
+      profiles.delete(name);
+    },
+    async demoProfile() {
+      await tick(120);
+      return profiles.demo();
+    },
+    async listNamespaces(profile) {
+      await tick(10);
+      profiles.require(profile);
+      return [...NAMESPACES];
+    },
+    async watchPods(profile, namespace, onEvent, onStatus) {
+      await tick(10);
+      profiles.require(profile);
+      return cluster.watch(namespace, onEvent, onStatus);
+    },
+    async stopWatch(id) {
+      cluster.stopWatch(id);
+    },
+    async openSession(req, onOutput, onState) {
+      await tick(5);
+      profiles.require(req.profile);
+      const p = cluster.find(req.namespace, req.pod);
+      if (!p) throw mockError("notFound", `pods "${req.pod}" not found`);
+      if (p.phase === "Succeeded" || p.phase === "Failed") {
+        throw mockError("refused", `cannot exec into a container in a completed pod; current phase is ${p.phase}`);
+      }
+      if (!p.containers.includes(req.container)) {
+        throw mockError("notFound", `container ${req.container} not found in pod ${req.pod}`);
+      }
+      return sessions.open(req, onOutput, onState);
+    },
+    async sendInput(id, data) {
+      sessions.input(id, data);
+    },
+    async resize(id, cols, rows) {
+      sessions.resize(id, cols, rows);
+    },
+    async ack(id, bytes) {
+      sessions.ack(id, bytes);
+    },
+    async closeSession(id) {
+      sessions.close(id);
+    },
+    async listFavourites() {
+      await tick();
+      return favourites.list();
+    },
+    async addFavourite(profile, namespace, podName, container) {
+      await tick(30 + writeDelay);
+      return favourites.add(profile, namespace, podName, container);
+    },
+    async renameFavourite(name, newName) {
+      await tick(writeDelay);
+      favourites.rename(name, newName);
+    },
+    async deleteFavourite(name) {
+      await tick(writeDelay);
+      favourites.delete(name);
+    },
+    async reorderFavourites(names) {
+      await tick(writeDelay);
+      favourites.reorder(names);
+    },
+    async resolveFavourite(name) {
+      await tick(resolveDelay);
+      await resolveHold.wait();
+      return favourites.resolve(name);
+    },
+    async watchRequests(onRequest) {
+      await tick();
+      requests.listen(onRequest);
+    },
+    async openUrl(url) {
+      await tick();
+      // As the app does: http(s) only.
+      if (!/^https?:\/\/\S+$/i.test(url.trim())) {
+        throw mockError("invalidInput", `not opened: only http and https links open from a terminal (${url})`);
+      }
+      openedUrls.push(url.trim());
+    },
+  };
+  return { backend, controls };
+}

@@ -1,0 +1,111 @@
+// The mock's saved clusters: the Demo profile, profiles typed by hand (kept in memory, validated
+// as podterm_core::manual does), imports (the browser has no file access: they fail) and the
+// "native file dialog", which answers the path set with setPickedFile.
+import type { ProfileDetails, ProfileInput, ProfileSummary } from "../types";
+import { mockError } from "./errors";
+
+export const DEMO_PROFILE: ProfileSummary = {
+  name: "demo",
+  server: "https://127.0.0.1:6443",
+  authKind: "token",
+  insecure: false,
+  namespace: "demo",
+};
+
+export class MockProfiles {
+  private profiles: ProfileSummary[];
+  /** What profile_details adds to a summary: a CA as PEM, whether a token is stored. */
+  private readonly extras = new Map<string, { caPem: string | null; hasToken: boolean }>();
+  /** What the file dialog answers next. */
+  pickedFile: string | null = null;
+  /** How many times the file dialog has answered. */
+  dialogsAnswered = 0;
+
+  constructor(withDemo: boolean) {
+    this.profiles = withDemo ? [{ ...DEMO_PROFILE }] : [];
+  }
+
+  list(): ProfileSummary[] {
+    return this.profiles.map((p) => ({ ...p }));
+  }
+
+  require(name: string): ProfileSummary {
+    const p = this.profiles.find((x) => x.name === name);
+    if (!p) throw mockError("notFound", `no saved cluster named "${name}"`);
+    return p;
+  }
+
+  importKubeconfig(path: string | null): never {
+    throw path
+      ? mockError("local", `cannot read ${path}: the browser preview has no file access`, "run the Podterm app to import a kubeconfig")
+      : mockError("local", "no kubeconfig could be read: the browser preview has no file access", "run the Podterm app, or use the Demo cluster");
+  }
+
+  pick(): string | null {
+    this.dialogsAnswered += 1;
+    return this.pickedFile;
+  }
+
+  details(name: string): ProfileDetails {
+    const p = this.require(name);
+    const extra = this.extras.get(name);
+    return {
+      name: p.name,
+      server: p.server,
+      namespace: p.namespace,
+      caPem: extra?.caPem ?? null,
+      insecure: p.insecure,
+      authKind: p.authKind,
+      hasToken: extra?.hasToken ?? false,
+    };
+  }
+
+  /** Adds or updates a profile typed by hand, as podterm_core::manual validates. */
+  save(input: ProfileInput): ProfileSummary {
+    const invalid = (message: string) => mockError("invalidInput", message);
+    const name = input.name.trim();
+    if (!name) throw invalid("give the profile a name");
+    const rest = input.server.trim().match(/^https:\/\/(.*)$/i)?.[1];
+    if (rest === undefined) throw invalid("the server must be an https:// URL, e.g. https://10.0.0.1:6443");
+    if (!rest || /\s/.test(rest)) throw invalid("the server URL names no host, or has spaces in it");
+    const caPem = input.caPem?.trim() || null;
+    if (caPem && !caPem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw invalid(
+        "the CA certificate must be PEM (-----BEGIN CERTIFICATE----- …), as in a kubeconfig's certificate-authority-data decoded",
+      );
+    }
+    const old = input.original === null ? undefined : this.require(input.original);
+    if (name !== input.original && this.profiles.some((p) => p.name === name)) {
+      throw invalid(`a profile named "${name}" already exists: pick another name`);
+    }
+    const hadToken = input.original === null ? false : (this.extras.get(input.original)?.hasToken ?? false);
+    const hasToken = input.token !== null || hadToken;
+    const saved: ProfileSummary = {
+      name,
+      server: `https://${rest}`,
+      authKind: input.token !== null ? "token" : (old?.authKind ?? "none"),
+      insecure: input.insecure,
+      namespace: input.namespace?.trim() || null,
+    };
+    if (old) {
+      this.profiles = this.profiles.map((p) => (p === old ? saved : p));
+      this.extras.delete(old.name);
+    } else {
+      this.profiles.push(saved);
+    }
+    this.extras.set(name, { caPem, hasToken });
+    return { ...saved };
+  }
+
+  delete(name: string): void {
+    this.require(name);
+    this.profiles = this.profiles.filter((p) => p.name !== name);
+    this.extras.delete(name);
+  }
+
+  /** The Demo profile, saved if it was not. */
+  demo(): ProfileSummary {
+    if (!this.profiles.some((p) => p.name === DEMO_PROFILE.name)) this.profiles.push({ ...DEMO_PROFILE });
+    return { ...DEMO_PROFILE };
+  }
+}

@@ -1,0 +1,438 @@
+// The sidebar's state: profiles → namespaces → pods (live), the container picker, messages. It
+// talks to the backend and is testable with a fake backend, without DOM; `view.ts` renders it.
+import { podOwnedBy, savedNotice } from "../favourites/favourite";
+import type { FavouritesModel } from "../favourites/model";
+import { errorMessage, type Backend } from "../ipc";
+import type { PodSummary, ProfileDetails, ProfileInput, ProfileSummary } from "../ipc/types";
+import type { SessionTarget } from "../terminal/tabs";
+import { execRefusal, parseCommand, pickNamespace, PodList, visiblePods } from "./pods";
+
+export interface Picker {
+  pod: string;
+  container: string;
+  command: string;
+}
+
+export type SidebarListener = () => void;
+
+const LAST_PROFILE_KEY = "podterm.profile";
+/** How long a short notice (a star's "Saved favourite …") stays (ms). */
+const SHORT_NOTICE_MS = 6000;
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+export class SidebarModel {
+  profiles: ProfileSummary[] = [];
+  profilesLoaded = false;
+  profile: string | null = null;
+  namespaces: string[] = [];
+  namespace: string | null = null;
+  readonly pods = new PodList();
+  /** A watch is being started and has not answered yet. */
+  podsLoading = false;
+  /** Why the pod list is not live now (its watch broke and retries); null while it is. */
+  watchProblem: string | null = null;
+  filter = "";
+  picker: Picker | null = null;
+  /** Shown in the sidebar (and the first-run screen) until dismissed or replaced. */
+  error: string | null = null;
+  notice: string | null = null;
+  /** A long operation under way ("Importing ~/.kube/config…"). */
+  busy: string | null = null;
+  /** Pods whose star was clicked and whose favourite is being saved. */
+  readonly starring = new Set<string>();
+
+  private watchId: number | null = null;
+  /** Bumped on every profile or namespace switch: answers for an older one are dropped. */
+  private generation = 0;
+  /** The generation of the selectProfile whose "Connecting to …" is in `busy`, if any. */
+  private connectingGen: number | null = null;
+  private listeners = new Set<SidebarListener>();
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly openTab: (target: SessionTarget) => void,
+    /** The favourites the pods' stars save to (none: no stars). */
+    readonly favourites: FavouritesModel | null = null,
+  ) {}
+
+  onChange(fn: SidebarListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) fn();
+  }
+
+  get selectedProfile(): ProfileSummary | undefined {
+    return this.profiles.find((p) => p.name === this.profile);
+  }
+
+  dismissMessages(): void {
+    this.error = null;
+    this.notice = null;
+    this.changed();
+  }
+
+  private fail(what: string, err: unknown): void {
+    this.error = `${what}: ${errorMessage(err)}`;
+    this.notice = null;
+  }
+
+  /** A notice that goes away by itself after a few seconds. */
+  private shortNotice(text: string): void {
+    this.notice = text;
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      this.noticeTimer = null;
+      if (this.notice === text) {
+        this.notice = null;
+        this.changed();
+      }
+    }, SHORT_NOTICE_MS);
+  }
+
+  /**
+   * The star on a pod: saves the workload that runs it as a favourite (the backend finds the
+   * owner and names it) and says what was saved.
+   */
+  async starPod(podName: string): Promise<void> {
+    const favourites = this.favourites;
+    const profile = this.profile;
+    const namespace = this.namespace;
+    if (!favourites || profile === null || namespace === null || this.starring.has(podName)) return;
+    this.starring.add(podName);
+    this.changed();
+    try {
+      const f = await favourites.add(profile, namespace, podName, null);
+      this.error = null;
+      this.shortNotice(savedNotice(f));
+    } catch (err) {
+      this.fail(`Could not favourite ${podName}`, err);
+    } finally {
+      this.starring.delete(podName);
+    }
+    this.changed();
+  }
+
+  /** The favourites this pod is one of, by its owner (a hint for its star). */
+  starredAs(podName: string): string[] {
+    const { favourites, profile, namespace } = this;
+    const pod = this.pods.get(podName);
+    if (!favourites || profile === null || namespace === null || !pod) return [];
+    return favourites.list.filter((f) => podOwnedBy(f, profile, namespace, pod)).map((f) => f.name);
+  }
+
+  /** Loads the saved profiles and opens the last used (or first) one. */
+  async loadProfiles(): Promise<void> {
+    try {
+      this.profiles = await this.backend.listProfiles();
+    } catch (err) {
+      this.fail("Could not read the saved clusters", err);
+      this.profiles = [];
+    }
+    this.profilesLoaded = true;
+    this.changed();
+    if (this.profile === null || !this.selectedProfile) {
+      const last = storage()?.getItem(LAST_PROFILE_KEY) ?? null;
+      const first = this.profiles.find((p) => p.name === last) ?? this.profiles[0];
+      if (first) await this.selectProfile(first.name);
+      else this.resetSelection();
+    }
+  }
+
+  /** Clears a "Connecting to …" message (not an import's or the Demo's); true if it did. */
+  private endConnecting(): boolean {
+    if (this.connectingGen === null) return false;
+    this.connectingGen = null;
+    this.busy = null;
+    return true;
+  }
+
+  private resetSelection(): void {
+    this.generation++;
+    this.endConnecting();
+    this.stopWatch();
+    this.profile = null;
+    this.namespaces = [];
+    this.namespace = null;
+    this.pods.clear();
+    this.picker = null;
+    this.changed();
+  }
+
+  async selectProfile(name: string): Promise<void> {
+    const profile = this.profiles.find((p) => p.name === name);
+    if (!profile) return;
+    const gen = ++this.generation;
+    this.stopWatch();
+    this.profile = name;
+    this.namespaces = [];
+    this.namespace = null;
+    this.pods.clear();
+    this.picker = null;
+    this.busy = `Connecting to ${name}…`;
+    this.connectingGen = gen;
+    storage()?.setItem(LAST_PROFILE_KEY, name);
+    this.changed();
+    let namespaces: string[];
+    try {
+      namespaces = await this.backend.listNamespaces(name);
+    } catch (err) {
+      if (gen !== this.generation) return this.staleConnect(gen);
+      // Without the right to list namespaces, the profile's own namespace may still be usable.
+      this.fail(`Could not list the namespaces of ${name}`, err);
+      namespaces = [profile.namespace ?? "default"];
+    }
+    if (gen !== this.generation) return this.staleConnect(gen);
+    this.endConnecting();
+    this.namespaces = [...namespaces].sort();
+    const ns = pickNamespace(this.namespaces, profile.namespace);
+    if (ns) await this.selectNamespace(ns);
+    else this.changed();
+  }
+
+  /** A superseded selectProfile's answer: its "Connecting to …" goes unless a newer one set it. */
+  private staleConnect(gen: number): void {
+    if (this.connectingGen === gen && this.endConnecting()) this.changed();
+  }
+
+  async selectNamespace(namespace: string): Promise<void> {
+    const profile = this.profile;
+    if (profile === null) return;
+    const gen = ++this.generation;
+    this.endConnecting(); // a namespace chosen while connecting supersedes the connect
+    this.stopWatch();
+    this.namespace = namespace;
+    this.pods.clear();
+    this.picker = null;
+    this.podsLoading = true;
+    this.watchProblem = null;
+    this.changed();
+    try {
+      const id = await this.backend.watchPods(profile, namespace, (event) => {
+        if (gen !== this.generation) return;
+        if (this.pods.apply(event)) {
+          if (event.type === "Deleted" && this.picker?.pod === event.pod.name) this.picker = null;
+          this.changed();
+        }
+      }, (status) => {
+        if (gen !== this.generation) return;
+        this.watchProblem = status.kind === "broken" ? status.reason : null;
+        this.changed();
+      });
+      if (gen !== this.generation) {
+        this.backend.stopWatch(id).catch(() => {});
+        return;
+      }
+      this.watchId = id;
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.fail(`Could not list the pods in ${namespace}`, err);
+    }
+    this.podsLoading = false;
+    this.changed();
+  }
+
+  private stopWatch(): void {
+    const id = this.watchId;
+    this.watchId = null;
+    this.podsLoading = false;
+    this.watchProblem = null;
+    if (id !== null) this.backend.stopWatch(id).catch(() => {});
+  }
+
+  setFilter(query: string): void {
+    if (this.filter === query) return;
+    this.filter = query;
+    this.changed();
+  }
+
+  visiblePods(): PodSummary[] {
+    return visiblePods(this.pods, this.filter);
+  }
+
+  /** Clicking a pod opens (or closes) its container picker, the default container preselected. */
+  togglePicker(podName: string): void {
+    const pod = this.pods.get(podName);
+    if (!pod || this.picker?.pod === podName) {
+      this.picker = null;
+    } else {
+      const container = pod.containers.includes(pod.defaultContainer)
+        ? pod.defaultContainer
+        : (pod.containers[0] ?? pod.defaultContainer);
+      this.picker = { pod: podName, container, command: "" };
+    }
+    this.changed();
+  }
+
+  closePicker(): void {
+    if (this.picker) {
+      this.picker = null;
+      this.changed();
+    }
+  }
+
+  selectContainer(container: string): void {
+    if (this.picker && this.picker.container !== container) {
+      this.picker.container = container;
+      this.changed();
+    }
+  }
+
+  /** The command box; no re-render needed. */
+  setCommand(text: string): void {
+    if (this.picker) this.picker.command = text;
+  }
+
+  /** Opens a tab for the picked pod (in `container`, else the preselected one). */
+  openPicked(container?: string): SessionTarget | null {
+    const picker = this.picker;
+    if (!picker || this.profile === null || this.namespace === null) return null;
+    const pod = this.pods.get(picker.pod);
+    if (!pod) return null;
+    const refusal = execRefusal(pod);
+    if (refusal) {
+      this.error = refusal;
+      this.changed();
+      return null;
+    }
+    const target: SessionTarget = {
+      profile: this.profile,
+      namespace: this.namespace,
+      pod: pod.name,
+      container: container ?? picker.container,
+      command: parseCommand(picker.command),
+    };
+    this.picker = null;
+    this.error = null;
+    this.changed();
+    this.openTab(target);
+    return target;
+  }
+
+  /** Opens the default container's shell directly (double click). */
+  openDefault(podName: string): SessionTarget | null {
+    const pod = this.pods.get(podName);
+    if (!pod) return null;
+    this.picker = { pod: podName, container: pod.defaultContainer, command: "" };
+    return this.openPicked();
+  }
+
+  private async afterImport(imported: ProfileSummary[], what: string): Promise<void> {
+    const names = imported.map((p) => p.name);
+    this.notice =
+      names.length === 0
+        ? `${what}: no new cluster found.`
+        : `${what}: added ${names.join(", ")}.`;
+    this.error = null;
+    const current = this.profile;
+    await this.loadProfiles();
+    const target = current && this.selectedProfile ? null : names[0];
+    if (target) await this.selectProfile(target);
+  }
+
+  /** Imports kubeconfig contexts: `path` null means ~/.kube/config and KUBECONFIG. */
+  async importKubeconfig(path: string | null): Promise<void> {
+    const what = path ? `Import of ${path}` : "Import of ~/.kube/config";
+    this.busy = path ? `Importing ${path}…` : "Importing ~/.kube/config…";
+    this.connectingGen = null; // this message replaces a "Connecting to …"
+    this.error = null;
+    this.notice = null;
+    this.changed();
+    try {
+      const imported = await this.backend.importKubeconfig(path, null, true);
+      this.busy = null;
+      await this.afterImport(imported, what);
+    } catch (err) {
+      this.busy = null;
+      this.fail(path ? `Could not import ${path}` : "Could not import ~/.kube/config", err);
+      this.changed();
+    }
+  }
+
+  /** The native file dialog; a chosen file is imported as `importKubeconfig(path)` does. */
+  async chooseKubeconfig(): Promise<void> {
+    let path: string | null;
+    try {
+      path = await this.backend.pickKubeconfig();
+    } catch (err) {
+      this.fail("Could not open the file dialog", err);
+      this.changed();
+      return;
+    }
+    if (path) await this.importKubeconfig(path);
+  }
+
+  /** A profile's settings for the edit form. */
+  profileDetails(name: string): Promise<ProfileDetails> {
+    return this.backend.profileDetails(name);
+  }
+
+  /**
+   * Saves a profile typed by hand, then lists the profiles again and selects it. A rejection
+   * (bad input, in words for the user) is left to the caller: the form shows it.
+   */
+  async saveProfile(input: ProfileInput): Promise<ProfileSummary> {
+    const saved = await this.backend.saveProfile(input);
+    this.error = null;
+    this.shortNotice(input.original === null ? `Added ${saved.name}.` : `Saved ${saved.name}.`);
+    try {
+      this.profiles = await this.backend.listProfiles();
+    } catch (err) {
+      this.fail("Could not read the saved clusters", err);
+    }
+    if (!this.profiles.some((p) => p.name === saved.name)) this.profiles.push(saved);
+    this.profilesLoaded = true;
+    await this.selectProfile(saved.name);
+    return saved;
+  }
+
+  /** Starts the in-app Demo cluster and selects its profile. */
+  async addDemo(): Promise<void> {
+    this.busy = "Starting the Demo cluster…";
+    this.connectingGen = null; // this message replaces a "Connecting to …"
+    this.error = null;
+    this.notice = null;
+    this.changed();
+    try {
+      const demo = await this.backend.demoProfile();
+      this.busy = null;
+      this.profiles = await this.backend.listProfiles();
+      if (!this.profiles.some((p) => p.name === demo.name)) this.profiles.push(demo);
+      await this.selectProfile(demo.name);
+    } catch (err) {
+      this.busy = null;
+      this.fail("Could not start the Demo cluster", err);
+      this.changed();
+    }
+  }
+
+  async deleteProfile(name: string): Promise<void> {
+    try {
+      await this.backend.deleteProfile(name);
+    } catch (err) {
+      this.fail(`Could not delete ${name}`, err);
+      this.changed();
+      return;
+    }
+    this.notice = `Removed ${name}.`;
+    if (this.profile === name) this.resetSelection();
+    await this.loadProfiles();
+  }
+
+  dispose(): void {
+    this.generation++;
+    this.stopWatch();
+    if (this.noticeTimer) clearTimeout(this.noticeTimer);
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,466 @@
+// The sidebar: favourites, profiles → namespaces → pods (live), and the container picker that
+// opens a tab. It renders a `SidebarModel` and turns clicks and keys into model calls.
+import { clear, h, setText } from "../dom";
+import { FavouritesView } from "../favourites/view";
+import { errorMessage } from "../ipc";
+import type { PodSummary, ProfileDetails } from "../ipc/types";
+import type { SidebarModel } from "./model";
+import { execRefusal, podRow } from "./pods";
+import { openProfileForm } from "./profile-form-view";
+
+interface RowEls {
+  li: HTMLLIElement;
+  line: HTMLElement;
+  star: HTMLButtonElement | null;
+  name: HTMLElement;
+  age: HTMLElement;
+  status: HTMLElement;
+  ready: HTMLElement;
+  restarts: HTMLElement;
+  picker: HTMLElement | null;
+  pickerKey: string | null;
+}
+
+export class SidebarView {
+  readonly root: HTMLElement;
+  private profileList: HTMLUListElement;
+  private addMenu: HTMLElement;
+  private nsSelect: HTMLSelectElement;
+  private filterInput: HTMLInputElement;
+  private messages: HTMLElement;
+  private podList: HTMLUListElement;
+  private podEmpty: HTMLElement;
+  private watchStatus: HTMLElement;
+  private podSection: HTMLElement;
+  private rows = new Map<string, RowEls>();
+  private confirmDelete: string | null = null;
+  private renderQueued = false;
+  private ageTimer: ReturnType<typeof setInterval>;
+  private favouritesView: FavouritesView | null = null;
+
+  constructor(
+    private readonly model: SidebarModel,
+    parent: HTMLElement,
+    opts: { badge?: string } = {},
+  ) {
+    this.profileList = h("ul", { class: "profile-list", "aria-label": "Clusters" });
+    const importPath = h("input", {
+      type: "text",
+      class: "import-path",
+      placeholder: "/path/to/kubeconfig",
+      "aria-label": "Kubeconfig file to import",
+      spellcheck: "false",
+    });
+    this.addMenu = h(
+      "div",
+      { class: "add-menu", hidden: true },
+      h("button", { class: "menu-item", "data-action": "import-default", onclick: () => this.run(() => model.importKubeconfig(null)) }, "Import ~/.kube/config"),
+      h(
+        "form",
+        {
+          class: "import-form",
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            const path = importPath.value.trim();
+            if (path) this.run(() => model.importKubeconfig(path));
+          },
+        },
+        importPath,
+        h("button", { type: "submit" }, "Import file"),
+      ),
+      h("button", { class: "menu-item", "data-action": "choose-file", onclick: () => this.run(() => model.chooseKubeconfig()) }, "Choose a kubeconfig file…"),
+      h("button", { class: "menu-item", "data-action": "add-manual", onclick: () => this.run(() => this.openForm(null)) }, "Add by hand…"),
+      h("button", { class: "menu-item", "data-action": "demo", onclick: () => this.run(() => model.addDemo()) }, "Demo cluster"),
+    );
+    this.nsSelect = h("select", {
+      class: "ns-select",
+      "aria-label": "Namespace",
+      onchange: () => void model.selectNamespace(this.nsSelect.value),
+    });
+    this.filterInput = h("input", {
+      type: "search",
+      class: "filter",
+      placeholder: "Filter pods",
+      "aria-label": "Filter pods",
+      spellcheck: "false",
+      oninput: () => model.setFilter(this.filterInput.value),
+      onkeydown: (e: Event) => {
+        if ((e as KeyboardEvent).key === "Enter") {
+          const first = model.visiblePods()[0];
+          if (first) model.togglePicker(first.name);
+        }
+      },
+    });
+    this.messages = h("div", { class: "messages", "aria-live": "polite" });
+    this.podList = h("ul", { class: "pod-list", "aria-label": "Pods" });
+    this.podEmpty = h("div", { class: "pod-empty" });
+    this.watchStatus = h("div", { class: "watch-status", role: "status", hidden: true });
+    this.podSection = h("section", { class: "pods" }, this.watchStatus, this.podList, this.podEmpty);
+    if (model.favourites) {
+      this.favouritesView = new FavouritesView(model.favourites);
+      // A star's look follows the favourites.
+      model.favourites.onChange(() => this.scheduleRender());
+    }
+
+    this.root = h(
+      "aside",
+      { class: "sidebar" },
+      h(
+        "header",
+        { class: "brand" },
+        h("span", { class: "brand-name" }, "Podterm"),
+        opts.badge ? h("span", { class: "badge", title: "No Tauri backend: an in-page mock answers" }, opts.badge) : null,
+      ),
+      this.favouritesView?.root ?? null,
+      h(
+        "section",
+        { class: "profiles" },
+        h(
+          "div",
+          { class: "section-title" },
+          h("span", {}, "Clusters"),
+          h("button", {
+            class: "icon-button add-profile",
+            title: "Add a cluster",
+            "aria-label": "Add a cluster",
+            onclick: () => {
+              this.addMenu.hidden = !this.addMenu.hidden;
+            },
+          }, "+"),
+        ),
+        this.addMenu,
+        this.profileList,
+      ),
+      h(
+        "section",
+        { class: "ns" },
+        h("label", { class: "ns-label" }, h("span", {}, "Namespace"), this.nsSelect),
+        this.filterInput,
+      ),
+      this.messages,
+      this.podSection,
+    );
+    parent.appendChild(this.root);
+    // A burst of watch events renders once per frame.
+    model.onChange(() => this.scheduleRender());
+    this.ageTimer = setInterval(() => this.renderPods(), 1000);
+    this.render();
+  }
+
+  private run(fn: () => Promise<void>): void {
+    this.addMenu.hidden = true;
+    void fn();
+  }
+
+  /** The add/edit form: `name` null adds a profile, else edits that one. */
+  private async openForm(name: string | null): Promise<void> {
+    const m = this.model;
+    let details: ProfileDetails | null = null;
+    if (name !== null) {
+      try {
+        details = await m.profileDetails(name);
+      } catch (err) {
+        m.error = `Could not read ${name}: ${errorMessage(err)}`;
+        this.render();
+        return;
+      }
+    }
+    openProfileForm({ details, save: (input) => m.saveProfile(input) });
+  }
+
+  private scheduleRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  render(): void {
+    this.renderProfiles();
+    this.renderNamespaces();
+    this.renderMessages();
+    this.renderPods();
+  }
+
+  private renderProfiles(): void {
+    const m = this.model;
+    clear(this.profileList);
+    if (m.profilesLoaded && m.profiles.length === 0) {
+      this.profileList.appendChild(h("li", { class: "profile-empty" }, "No clusters yet. Use + to add one."));
+    }
+    for (const p of m.profiles) {
+      const selected = p.name === m.profile;
+      const confirming = this.confirmDelete === p.name;
+      const li = h(
+        "li",
+        {
+          class: `profile${selected ? " selected" : ""}`,
+          "data-profile": p.name,
+          tabindex: 0,
+          role: "button",
+          "aria-pressed": selected ? "true" : "false",
+          title: `${p.server} · ${p.authKind}${p.insecure ? " · TLS not verified" : ""}`,
+          onclick: (e: Event) => {
+            if ((e.target as HTMLElement).closest("button")) return;
+            if (!selected) void m.selectProfile(p.name);
+          },
+          onkeydown: (e: Event) => {
+            if ((e as KeyboardEvent).key === "Enter" && !selected) void m.selectProfile(p.name);
+          },
+        },
+        h(
+          "div",
+          { class: "profile-main" },
+          h("span", { class: "profile-name" }, p.name),
+          h("span", { class: "profile-server" }, `${p.server.replace(/^https?:\/\//, "")} · ${p.authKind}`),
+          p.insecure ? h("span", { class: "profile-insecure", title: "The server's certificate is not verified" }, "insecure") : null,
+        ),
+        confirming
+          ? h(
+              "span",
+              { class: "confirm" },
+              h("button", { class: "danger", onclick: () => { this.confirmDelete = null; void m.deleteProfile(p.name); } }, "Delete"),
+              h("button", { onclick: () => { this.confirmDelete = null; this.render(); } }, "Keep"),
+            )
+          : h(
+              "span",
+              { class: "profile-actions" },
+              h("button", {
+                class: "icon-button edit-profile",
+                title: `Edit ${p.name}`,
+                "aria-label": `Edit ${p.name}`,
+                onclick: () => void this.openForm(p.name),
+              }, "✎"),
+              h("button", {
+                class: "icon-button delete-profile",
+                title: `Remove ${p.name} (and its saved credentials)`,
+                "aria-label": `Remove ${p.name}`,
+                onclick: () => { this.confirmDelete = p.name; this.render(); },
+              }, "×"),
+            ),
+      );
+      this.profileList.appendChild(li);
+    }
+  }
+
+  private renderNamespaces(): void {
+    const m = this.model;
+    const wanted = m.namespaces.join("\n");
+    if (this.nsSelect.dataset.options !== wanted) {
+      clear(this.nsSelect);
+      for (const ns of m.namespaces) this.nsSelect.appendChild(h("option", { value: ns }, ns));
+      this.nsSelect.dataset.options = wanted;
+    }
+    if (m.namespace !== null && this.nsSelect.value !== m.namespace) this.nsSelect.value = m.namespace;
+    this.nsSelect.disabled = m.namespaces.length === 0;
+    this.filterInput.disabled = m.namespace === null;
+  }
+
+  private renderMessages(): void {
+    const m = this.model;
+    clear(this.messages);
+    if (m.busy) this.messages.appendChild(h("div", { class: "message busy" }, h("span", { class: "spinner" }), m.busy));
+    if (m.error) {
+      this.messages.appendChild(
+        h("div", { class: "message error", role: "alert" },
+          h("span", { class: "message-text" }, m.error),
+          h("button", { class: "icon-button", "aria-label": "Dismiss", onclick: () => m.dismissMessages() }, "×")),
+      );
+    }
+    if (m.notice) {
+      this.messages.appendChild(
+        h("div", { class: "message notice" },
+          h("span", { class: "message-text" }, m.notice),
+          h("button", { class: "icon-button", "aria-label": "Dismiss", onclick: () => m.dismissMessages() }, "×")),
+      );
+    }
+  }
+
+  private renderPods(): void {
+    const m = this.model;
+    const pods = m.namespace === null ? [] : m.visiblePods();
+    const now = Date.now();
+    const seen = new Set<string>();
+    let prev: Element | null = null;
+    for (const p of pods) {
+      seen.add(p.name);
+      let row = this.rows.get(p.name);
+      if (!row) {
+        row = this.createRow(p.name);
+        this.rows.set(p.name, row);
+      }
+      this.updateRow(row, p, now);
+      const expected: ChildNode | null = prev ? prev.nextSibling : this.podList.firstChild;
+      if (expected !== row.li) this.podList.insertBefore(row.li, expected);
+      prev = row.li;
+    }
+    for (const [name, row] of this.rows) {
+      if (!seen.has(name)) {
+        row.li.remove();
+        this.rows.delete(name);
+      }
+    }
+    let empty = "";
+    if (m.profile === null) empty = m.profilesLoaded ? "Add a cluster to see its pods." : "Loading…";
+    else if (m.namespace === null) empty = m.busy ? "" : "No namespace to show.";
+    else if (m.podsLoading && m.pods.size === 0) empty = "Loading pods…";
+    else if (m.pods.size === 0) empty = `No pods in ${m.namespace}.`;
+    else if (pods.length === 0) empty = `No pod matches "${m.filter}".`;
+    setText(this.podEmpty, empty);
+    this.podEmpty.hidden = empty === "";
+    const problem = m.watchProblem;
+    setText(this.watchStatus, problem === null ? "" : `Not live: ${problem}. Retrying…`);
+    this.watchStatus.title = problem === null ? "" : "The list may be out of date until the cluster answers again";
+    this.watchStatus.hidden = problem === null;
+  }
+
+  private createRow(name: string): RowEls {
+    const nameEl = h("span", { class: "pod-name" }, name);
+    const age = h("span", { class: "pod-age", title: "Age" });
+    const status = h("span", { class: "pod-status" });
+    const ready = h("span", { class: "pod-ready", title: "Ready containers" });
+    const restarts = h("span", { class: "pod-restarts", title: "Restarts" });
+    const line = h(
+      "div",
+      {
+        class: "pod-line",
+        role: "button",
+        tabindex: 0,
+        onclick: () => this.model.togglePicker(name),
+        ondblclick: () => this.model.openDefault(name),
+        onkeydown: (e: Event) => {
+          const k = (e as KeyboardEvent).key;
+          if (k === "Enter" || k === " ") {
+            e.preventDefault();
+            this.model.togglePicker(name);
+          }
+        },
+      },
+      h("div", { class: "pod-first" }, nameEl, age),
+      h("div", { class: "pod-second" }, status, ready, restarts),
+    );
+    const star = this.model.favourites
+      ? h("button", {
+          class: "icon-button star",
+          title: "Favourite the workload that runs this pod",
+          "aria-label": `Favourite the workload that runs ${name}`,
+          onclick: () => void this.model.starPod(name),
+        }, "☆")
+      : null;
+    const li = h("li", { class: "pod", "data-pod": name }, h("div", { class: "pod-head" }, line, star));
+    return { li, line, star, name: nameEl, age, status, ready, restarts, picker: null, pickerKey: null };
+  }
+
+  private updateRow(row: RowEls, p: PodSummary, now: number): void {
+    const r = podRow(p, now);
+    setText(row.age, r.age);
+    setText(row.status, r.status);
+    row.status.className = `pod-status status-${r.status.toLowerCase()}`;
+    setText(row.ready, `${r.ready} ready`);
+    setText(row.restarts, p.restarts === 1 ? "1 restart" : `${r.restarts} restarts`);
+    row.restarts.classList.toggle("has-restarts", p.restarts > 0);
+    row.li.classList.toggle("terminating", p.terminating);
+    if (row.star) {
+      const as = this.model.starredAs(p.name);
+      const starred = as.length > 0;
+      setText(row.star, starred ? "★" : "☆");
+      row.star.classList.toggle("starred", starred);
+      row.star.title = starred
+        ? `Favourite the workload that runs this pod (saved as ${as.join(", ")}; a star saves another)`
+        : "Favourite the workload that runs this pod";
+      row.star.disabled = this.model.starring.has(p.name);
+    }
+    const picker = this.model.picker;
+    const open = picker !== null && picker.pod === p.name;
+    row.li.classList.toggle("picking", open);
+    row.line.setAttribute("aria-expanded", open ? "true" : "false");
+    const key = open ? `${p.containers.join("\n")}|${p.defaultContainer}|${execRefusal(p) ?? ""}` : null;
+    if (key !== row.pickerKey) {
+      row.picker?.remove();
+      row.picker = open ? this.createPicker(p) : null;
+      if (row.picker) {
+        row.li.appendChild(row.picker);
+        // The command box takes the keyboard: Enter opens the preselected container's shell,
+        // or the command typed.
+        row.picker.querySelector<HTMLElement>("input.command")?.focus();
+      }
+      row.pickerKey = key;
+    }
+    if (open && row.picker) {
+      for (const b of row.picker.querySelectorAll<HTMLButtonElement>(".container")) {
+        const sel = b.dataset.container === picker.container;
+        b.classList.toggle("selected", sel);
+        b.setAttribute("aria-checked", sel ? "true" : "false");
+      }
+    }
+  }
+
+  private createPicker(p: PodSummary): HTMLElement {
+    const m = this.model;
+    const refusal = execRefusal(p);
+    if (refusal) {
+      return h("div", { class: "picker" }, h("div", { class: "picker-refusal" }, `Cannot open a shell: ${refusal}.`));
+    }
+    const command = h("input", {
+      type: "text",
+      class: "command",
+      placeholder: "Command (empty: bash, else sh)",
+      title: "Enter opens the selected container; empty runs bash, else sh",
+      "aria-label": "Command to run instead of a shell",
+      spellcheck: "false",
+      oninput: () => m.setCommand(command.value),
+      onkeydown: (e: Event) => {
+        const k = (e as KeyboardEvent).key;
+        if (k === "Enter") {
+          e.preventDefault();
+          m.openPicked();
+        } else if (k === "Escape") {
+          m.closePicker();
+        }
+      },
+    });
+    const buttons = p.containers.map((c) =>
+      h(
+        "button",
+        {
+          class: "container",
+          role: "radio",
+          "data-container": c,
+          title: `Open ${c}`,
+          onclick: () => m.openPicked(c),
+          onfocus: () => m.selectContainer(c),
+          onkeydown: (e: Event) => {
+            const k = (e as KeyboardEvent).key;
+            const i = p.containers.indexOf(c);
+            const go = (j: number) => {
+              const name = p.containers[(j + p.containers.length) % p.containers.length]!;
+              (e.currentTarget as HTMLElement).parentElement
+                ?.querySelector<HTMLElement>(`[data-container="${CSS.escape(name)}"]`)
+                ?.focus();
+            };
+            if (k === "ArrowDown" || k === "ArrowRight") { e.preventDefault(); go(i + 1); }
+            else if (k === "ArrowUp" || k === "ArrowLeft") { e.preventDefault(); go(i - 1); }
+            else if (k === "Escape") m.closePicker();
+          },
+        },
+        h("span", { class: "container-name" }, c),
+        c === p.defaultContainer ? h("span", { class: "container-default" }, "default") : null,
+      ),
+    );
+    return h(
+      "div",
+      { class: "picker", role: "group", "aria-label": `Open a shell in ${p.name}` },
+      h("div", { class: "picker-title" }, "Container"),
+      h("div", { class: "containers", role: "radiogroup" }, ...buttons),
+      command,
+    );
+  }
+
+  dispose(): void {
+    clearInterval(this.ageTimer);
+    this.favouritesView?.dispose();
+    this.root.remove();
+  }
+}
