@@ -117,9 +117,9 @@ describe("tab state machine", () => {
 });
 
 describe("input on a tab", () => {
-  it("is sent while connected, queued while connecting", () => {
+  it("is sent while connected and while connecting (the session holds it until it has connected)", () => {
     expect(inputAction({ kind: "connected", since: 0 }, "ls\r")).toBe("send");
-    expect(inputAction({ kind: "connecting", since: 0 }, "l")).toBe("queue");
+    expect(inputAction({ kind: "connecting", since: 0 }, "l")).toBe("send");
   });
   it("Enter reopens an exited tab; other keys do nothing", () => {
     expect(inputAction({ kind: "exited", code: 0 }, "\r")).toBe("reopen");

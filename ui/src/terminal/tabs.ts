@@ -52,7 +52,7 @@ export interface Tab {
 }
 
 /** What a keystroke on a tab should do. */
-export type InputAction = "send" | "queue" | "reopen" | "ignore";
+export type InputAction = "send" | "reopen" | "ignore";
 
 export function tabTitle(target: SessionTarget): string {
   const cmd = target.command && target.command.length > 0 ? ` (${target.command.join(" ")})` : "";
@@ -84,10 +84,10 @@ export function isEnded(status: TabStatus): boolean {
 /** Pure decision for input typed into a tab. */
 export function inputAction(status: TabStatus, data: string): InputAction {
   switch (status.kind) {
+    // While connecting too: the session's queue holds keystrokes until it has connected.
     case "connected":
-      return "send";
     case "connecting":
-      return "queue";
+      return "send";
     case "exited":
       return data.includes("\r") ? "reopen" : "ignore";
     case "lost":

@@ -17,10 +17,8 @@ import {
   type SessionTarget,
   type Tab,
 } from "./tabs";
+import { InputQueue } from "./input";
 import { podtermHook, TerminalView } from "./view";
-
-/** Type-ahead kept while a tab connects (bytes of text). */
-const MAX_QUEUED_INPUT = 64 * 1024;
 
 interface Runtime {
   view: TerminalView;
@@ -32,11 +30,8 @@ interface Runtime {
   toast: HTMLElement;
   toastTimer: ReturnType<typeof setTimeout> | null;
   flow: FlowController | null;
-  /** Input typed before the session could take it. */
-  queued: string;
-  /** Input waiting for the previous send_input to return (keeps keystrokes in order). */
-  outbox: string;
-  sending: boolean;
+  /** The tab's keystrokes, in order, until its session takes them. */
+  input: InputQueue;
 }
 
 export interface WorkspaceOptions {
@@ -139,9 +134,10 @@ export class Workspace {
       toast,
       toastTimer: null,
       flow: null,
-      queued: "",
-      outbox: "",
-      sending: false,
+      input: new InputQueue(
+        () => (this.runtimes.has(tab.id) ? (this.model.get(tab.id)?.sessionId ?? null) : null),
+        (sessionId, data) => this.backend.sendInput(sessionId, data),
+      ),
     };
     bannerButton.addEventListener("click", () => this.reopen(tab.id));
     this.runtimes.set(tab.id, rt);
@@ -159,8 +155,7 @@ export class Workspace {
     if (!rt) return;
     rt.flow?.dispose();
     rt.flow = null;
-    rt.queued = "";
-    rt.outbox = "";
+    rt.input.clear();
     if (!tab.favourite) {
       this.openSession(tab, attempt);
       return;
@@ -209,7 +204,7 @@ export class Workspace {
               this.backend.resize(sessionId, now.cols, now.rows).catch(() => {});
             }
           }
-          this.flushQueued(tab.id);
+          rt.input.pump();
         },
         (err) => this.model.openFailed(tab.id, attempt, errorMessage(err)),
       );
@@ -233,10 +228,8 @@ export class Workspace {
     if (!next) return;
     const rt = this.runtimes.get(tabId);
     if (!rt) return;
-    if (next.kind === "connected") {
-      this.flushQueued(tabId);
-    } else if (next.kind === "exited" || next.kind === "lost") {
-      rt.queued = "";
+    if (next.kind === "exited" || next.kind === "lost") {
+      rt.input.clear();
       if (next.kind === "exited") rt.view.notice(`process exited with code ${next.code}; press Enter to reopen`);
       else rt.view.notice(`${next.beforeConnect ? "could not connect" : "connection lost"}: ${next.reason}`);
       rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
@@ -250,11 +243,7 @@ export class Workspace {
     if (!tab || !rt) return;
     switch (inputAction(tab.status, data)) {
       case "send":
-        if (tab.sessionId !== null) this.send(tabId, rt, data);
-        else this.queue(rt, data);
-        break;
-      case "queue":
-        this.queue(rt, data);
+        rt.input.push(data);
         break;
       case "reopen":
         this.reopen(tabId);
@@ -262,52 +251,6 @@ export class Workspace {
       case "ignore":
         break;
     }
-  }
-
-  private queue(rt: Runtime, data: string): void {
-    if (rt.queued.length + data.length <= MAX_QUEUED_INPUT) rt.queued += data;
-  }
-
-  private flushQueued(tabId: number): void {
-    const tab = this.model.get(tabId);
-    const rt = this.runtimes.get(tabId);
-    if (!tab || !rt || !rt.queued || tab.sessionId === null || tab.status.kind !== "connected") return;
-    const data = rt.queued;
-    rt.queued = "";
-    this.send(tabId, rt, data);
-  }
-
-  /**
-   * send_input to the tab's current session, one call at a time per tab so that keystrokes
-   * cannot overtake each other. The session is read again for every call: input that waited
-   * behind a call to a session since replaced (a reopen) goes to the new one, never the old.
-   */
-  private send(tabId: number, rt: Runtime, data: string): void {
-    if (rt.sending) {
-      rt.outbox += data;
-      return;
-    }
-    if (this.runtimes.get(tabId) !== rt) return; // the tab is closed
-    const sessionId = this.model.get(tabId)?.sessionId ?? null;
-    if (sessionId === null) {
-      // Between sessions (a reopen is connecting): the new session takes it once connected.
-      this.queue(rt, data);
-      return;
-    }
-    rt.sending = true;
-    this.backend
-      .sendInput(sessionId, data)
-      .catch(() => {
-        /* the session ended; its state channel tells the user */
-      })
-      .finally(() => {
-        rt.sending = false;
-        if (rt.outbox) {
-          const next = rt.outbox;
-          rt.outbox = "";
-          this.send(tabId, rt, next);
-        }
-      });
   }
 
   /** Enter on an exited tab, or Reconnect on a lost one: a new session with the same target. */

@@ -113,6 +113,9 @@ export class MockSession {
       this.state({ state: "connected" });
       if (this.interactive) this.write(this.prompt);
       else this.run(this.req.command!, true);
+      const early = this.early ?? "";
+      this.early = null;
+      if (early) this.input(early);
     };
     setTimeout(() => void this.connectGate().then(connect), this.connectDelay);
   }
@@ -206,8 +209,15 @@ export class MockSession {
   }
 
   /** Keystrokes, through a small line discipline (echo, backspace, ^C, ^D, ^U, ^L). */
+  /** Keystrokes that came before the session connected: the shell's queue holds them too. */
+  private early: string | null = "";
+
   input(data: string): void {
     if (this.ended) return;
+    if (this.early !== null) {
+      this.early += data;
+      return;
+    }
     this.inputs++;
     let echo = "";
     const flushEcho = () => {
