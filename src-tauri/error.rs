@@ -76,9 +76,6 @@ pub enum Error {
     /// No config directory, so no saved profiles or favourites.
     #[error(transparent)]
     NoConfigDir(std::sync::Arc<ProfileError>),
-    /// A task of the app's own failed (a bug: it panicked or was cancelled).
-    #[error("an internal task failed: {0}")]
-    Task(#[from] tokio::task::JoinError),
     #[error(transparent)]
     Profiles(#[from] ProfileError),
     #[error(transparent)]
@@ -164,7 +161,7 @@ impl Error {
             Error::NoProfile(_) => K::NotFound,
             Error::DemoReadOnly(_) | Error::DemoName(_) => K::DemoReadOnly,
             Error::SessionEnded(_) => K::SessionEnded,
-            Error::Demo(_) | Error::Dialog(_) | Error::Task(_) => K::Local,
+            Error::Demo(_) | Error::Dialog(_) => K::Local,
             Error::NoConfigDir(_) => K::Store,
             Error::Link(_) => K::InvalidInput,
             Error::Profiles(e) => profile_kind(e),

@@ -232,14 +232,7 @@ impl Profiles {
             self.inner.demo.start().await.map_err(Error::Demo)?;
         }
         let (profile, vault) = self.profile(name)?;
-        // connect_saved's future is not Send (OIDC refresh keeps a form_urlencoded Serializer
-        // across an await), so it runs to completion on a blocking thread.
-        let rt = self.inner.rt.clone();
-        let c = self
-            .inner
-            .rt
-            .spawn_blocking(move || rt.block_on(cluster::connect_saved(&profile, &vault)))
-            .await??;
+        let c = cluster::connect_saved(&profile, &vault).await?;
         lock(&self.inner.clients).insert(name.to_string(), c.clone());
         Ok(c)
     }
