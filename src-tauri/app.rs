@@ -357,7 +357,7 @@ impl App {
                             break;
                         }
                     }
-                    WatchEvent::Broken(reason) => status(WatchStatus::Broken {
+                    WatchEvent::Broken { reason, .. } => status(WatchStatus::Broken {
                         reason: explain(&profile, reason),
                     }),
                     WatchEvent::Resumed => status(WatchStatus::Live),
@@ -445,7 +445,8 @@ impl App {
                 SessionState::Lost { reason } => lost(reason),
                 other => other,
             },
-            TerminalEnd::NotStarted(reason) | TerminalEnd::PodGone(reason) => lost(reason),
+            TerminalEnd::NotStarted(e) => lost(e.to_string()),
+            TerminalEnd::PodGone(reason) => lost(reason),
             TerminalEnd::UiGone => lost("the terminal was closed".into()),
         }
     }

@@ -387,11 +387,11 @@ mod tests {
             reason.starts_with("no data from the API server for 30 s"),
             "{reason}"
         );
-        let forbidden = ExecError::Api {
+        let forbidden = ExecError::Api(podterm_core::cluster::ApiError::Refused {
             code: 403,
             reason: "Forbidden".into(),
             message: "pods \"shell\" is forbidden: User \"viewer\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"demo\"".into(),
-        };
+        });
         assert_eq!(
             SessionState::ended(Err(forbidden)),
             Lost {

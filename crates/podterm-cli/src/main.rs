@@ -7,7 +7,7 @@ mod term;
 use bytes::Bytes;
 use clap::{Args, Parser, Subcommand};
 use podterm_core::cluster::{self, Target};
-use podterm_core::exec::{ExecError, ExecSpec, Session, Tuning};
+use podterm_core::exec::{ExecSpec, Session, Tuning};
 use podterm_core::favourites::{self, Favourite, FavouriteStore};
 use podterm_core::import::{self, ImportOptions};
 use podterm_core::pods::{self, PodTarget};
@@ -724,7 +724,6 @@ async fn run(client: &kube::Client, spec: ExecSpec) -> Result<i32, Failure> {
             Ok(code)
         }
         Ok(Outcome::Failure { message, .. }) => Err(Failure(message)),
-        Err(e @ ExecError::Api { .. }) => Err(Failure(e.to_string())),
         Err(e) => Err(Failure(e.to_string())),
     }
 }

@@ -14,48 +14,35 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use crate::cluster::ApiError;
+
 /// Why the browser could not list or watch.
 #[derive(Debug, thiserror::Error)]
 pub enum BrowseError {
-    /// The API server refused (its own words: 403, 404 ...).
-    #[error("Error from server ({reason}): {message}")]
-    Api {
-        code: u16,
-        reason: String,
-        message: String,
+    /// The API server refused, failed or could not be reached (kubectl's words for each).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The watch itself failed without an API error (no `resourceVersion` in its answers).
+    #[error("cannot reach the API server: {source}")]
+    Watch {
+        #[source]
+        source: watcher::Error,
     },
-    /// The credentials were refused (401); kubectl's words.
-    #[error("You must be logged in to the server (the server has asked for the client to provide credentials)")]
-    Unauthorized,
-    /// The API server could not be reached or answered nonsense.
-    #[error("cannot reach the API server: {0}")]
-    Transport(String),
     /// The watch ended before its first list arrived.
     #[error("the pod watch ended before listing the pods: retry")]
     Ended,
 }
 
+impl BrowseError {
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        matches!(self, BrowseError::Api(e) if e.credentials_refused())
+    }
+}
+
 impl From<kube::Error> for BrowseError {
     fn from(e: kube::Error) -> Self {
-        use crate::cluster::{plugin_failure, ApiFailure};
-        match ApiFailure::from(e) {
-            ApiFailure::Unauthorized => BrowseError::Unauthorized,
-            ApiFailure::Refused {
-                code,
-                reason,
-                message,
-            } => BrowseError::Api {
-                code,
-                reason,
-                message,
-            },
-            ApiFailure::Plugin {
-                command,
-                status,
-                stderr,
-            } => BrowseError::Transport(plugin_failure(&command, &status, &stderr)),
-            ApiFailure::Transport(t) => BrowseError::Transport(t),
-        }
+        BrowseError::Api(e.into())
     }
 }
 
@@ -66,7 +53,7 @@ impl From<watcher::Error> for BrowseError {
             | watcher::Error::WatchStartFailed(e)
             | watcher::Error::WatchFailed(e) => e.into(),
             watcher::Error::WatchError(s) => kube::Error::Api(s).into(),
-            other => BrowseError::Transport(other.to_string()),
+            source => BrowseError::Watch { source },
         }
     }
 }
@@ -178,7 +165,13 @@ pub enum WatchEvent {
     Change(PodChange),
     /// The watch broke (network gone, server restarting, credentials refused); the list shown
     /// may be stale while it retries with backoff. Said again only when the reason changes.
-    Broken(String),
+    Broken {
+        /// Why, in words to show ([`BrowseError`]'s text).
+        reason: String,
+        /// The API server refused the credentials (401): retrying will not help until they
+        /// are renewed.
+        credentials_refused: bool,
+    },
     /// The watch is back and the list reconciled by a re-list.
     Resumed,
 }
@@ -331,11 +324,15 @@ pub async fn watch_pods(
                         out.extend(list.apply(event).into_iter().map(WatchEvent::Change));
                     }
                     Err(e) => {
-                        let reason = BrowseError::from(e).to_string();
+                        let e = BrowseError::from(e);
+                        let reason = e.to_string();
                         tracing::warn!(namespace = %ns, "pod watch broke, retrying: {reason}");
                         if broken.as_deref() != Some(reason.as_str()) {
                             *broken = Some(reason.clone());
-                            out.push(WatchEvent::Broken(reason));
+                            out.push(WatchEvent::Broken {
+                                reason,
+                                credentials_refused: e.credentials_refused(),
+                            });
                         }
                     }
                 },

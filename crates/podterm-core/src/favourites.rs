@@ -77,6 +77,13 @@ pub enum FavouriteError {
     Pod(#[from] PodError),
 }
 
+impl FavouriteError {
+    /// The API server refused the credentials (401) while finding the pod.
+    pub fn credentials_refused(&self) -> bool {
+        matches!(self, FavouriteError::Pod(e) if e.credentials_refused())
+    }
+}
+
 fn known_list(known: &[String]) -> String {
     if known.is_empty() {
         "there are no favourites yet".into()

@@ -5,7 +5,7 @@
 use crate::cluster::Cluster;
 use crate::exec::{ExecError, ExecSpec, Session, Tuning};
 use crate::flow::{self, Credit, FlowConfig};
-use crate::pods::{self, PodTarget};
+use crate::pods::{self, PodError, PodTarget};
 use crate::protocol::Outcome;
 use bytes::Bytes;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,13 +42,34 @@ pub enum Control {
 pub enum TerminalEnd {
     /// The session ran; its outcome, or why there is none.
     Ended(Result<Outcome, ExecError>),
-    /// It could not start (no such pod, a completed pod, 403 ...), in words to show.
-    NotStarted(String),
+    /// It could not start (no such pod, a completed pod, 403, 401 ...).
+    NotStarted(StartError),
     /// The session ended because its pod went away (deleted, being deleted, or replaced by a
     /// new pod of the same name); the words say which, and how the session itself ended.
     PodGone(String),
     /// The UI stopped taking output.
     UiGone,
+}
+
+/// Why a terminal could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Finding the pod or container failed (kubectl's checks and words).
+    #[error(transparent)]
+    Pod(#[from] PodError),
+    /// The exec session could not be opened.
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+}
+
+impl StartError {
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        match self {
+            StartError::Pod(e) => e.credentials_refused(),
+            StartError::Exec(e) => e.credentials_refused(),
+        }
+    }
 }
 
 /// Runs a terminal to its end. `connected` is called once the session is up; `output` gets the
@@ -82,7 +103,7 @@ pub async fn run(
     };
     let (container, uid) = match started.await {
         Ok(found) => found,
-        Err(e) => return TerminalEnd::NotStarted(e.to_string()),
+        Err(e) => return TerminalEnd::NotStarted(e.into()),
     };
     let spec = ExecSpec {
         namespace: namespace.clone(),
@@ -102,7 +123,7 @@ pub async fn run(
     };
     let mut session = match Session::start(&cluster.client, &spec, tuning).await {
         Ok(s) => s,
-        Err(e) => return TerminalEnd::NotStarted(e.to_string()),
+        Err(e) => return TerminalEnd::NotStarted(e.into()),
     };
     connected();
     let stdout = std::mem::replace(&mut session.stdout, mpsc::unbounded_channel().1);
