@@ -7,12 +7,11 @@
 //! `podterm exec deploy/NAME` picks ([`crate::pods::resolve`]).
 //!
 //! They are kept beside the profiles, in `favourites.json` in the same config directory
-//! ([`crate::profiles::default_dir`]): a versioned file written atomically (temp file, fsync,
-//! rename, mode 0600) under the lock `favourites.lock`, in the order the user gave them.
+//! ([`crate::store::default_dir`]), in the order the user gave them: a
+//! [`crate::store::VersionedFile`] (atomic writes under the lock `favourites.lock`, a newer or
+//! unreadable file never written over, unknown fields kept).
 
 use std::fmt;
-use std::fs::File;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
@@ -22,7 +21,7 @@ use kube::api::Api;
 use serde::{Deserialize, Serialize};
 
 use crate::pods::{self, PodError, PodTarget, WorkloadKind};
-use crate::profiles::{self, IoFailure, ReadFailure};
+use crate::store::{self, Extra, FileSpec, StoreError, VersionedFile};
 
 /// The format version this Podterm writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -30,35 +29,22 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const FILE_NAME: &str = "favourites.json";
 /// The lock file's name inside the config directory.
 pub const LOCK_NAME: &str = "favourites.lock";
+/// The favourites file, for [`VersionedFile`].
+pub const SPEC: FileSpec = FileSpec {
+    file_name: FILE_NAME,
+    lock_name: LOCK_NAME,
+    version: FORMAT_VERSION,
+    noun: "favourites",
+    fresh: "start with no favourites",
+};
 
 /// Why a favourite could not be stored, found or resolved to a pod.
 #[derive(Debug, thiserror::Error)]
 pub enum FavouriteError {
-    /// A file operation on the favourites file failed.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    /// The file is not a favourites file Podterm can read. Nothing is written over it.
-    #[error("{} is not a valid Podterm favourites file ({source}): fix it, or move it away to start with no favourites", path.display())]
-    Parse {
-        path: PathBuf,
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The file was written by a newer Podterm.
-    #[error("{} was written by a newer Podterm (favourites format version {found}; this Podterm reads version {supported} at most): upgrade Podterm", path.display())]
-    NewerVersion {
-        path: PathBuf,
-        found: u64,
-        supported: u32,
-    },
-    /// No config directory could be determined.
-    #[error("cannot find the OS config directory (no home directory?): set {} to a directory for Podterm's settings", profiles::CONFIG_DIR_ENV)]
-    NoConfigDir,
+    /// The file could not be read or written (unreadable, newer, no config directory ...).
+    /// Nothing is written over a file that cannot be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// A favourite that cannot be saved (empty name, empty namespace, ...).
     #[error("invalid favourite {name:?}: {reason}")]
     Invalid { name: String, reason: String },
@@ -89,16 +75,6 @@ fn known_list(known: &[String]) -> String {
         "there are no favourites yet".into()
     } else {
         format!("the favourites are: {}", known.join(", "))
-    }
-}
-
-impl From<IoFailure> for FavouriteError {
-    fn from(f: IoFailure) -> Self {
-        FavouriteError::Io {
-            action: f.action,
-            path: f.path,
-            source: f.source,
-        }
     }
 }
 
@@ -214,6 +190,9 @@ pub struct Favourite {
     /// Empty: the shell fallback ([`crate::pods::shell_command`]).
     #[serde(default)]
     pub command: Vec<String>,
+    /// Fields a newer Podterm wrote, kept on rewrite.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl Favourite {
@@ -231,6 +210,7 @@ impl Favourite {
             target,
             container: None,
             command: Vec::new(),
+            extra: Extra::new(),
         }
     }
 
@@ -270,45 +250,42 @@ impl Favourite {
     }
 }
 
-#[derive(Serialize)]
-struct FileOut<'a> {
-    version: u32,
-    favourites: &'a [Favourite],
-}
-
-#[derive(Deserialize)]
-struct FileIn {
+/// The favourites file's document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct FavouritesDoc {
     #[serde(default)]
     favourites: Vec<Favourite>,
+    #[serde(flatten)]
+    extra: Extra,
 }
 
 /// The favourites file of one config directory.
 #[derive(Debug, Clone)]
 pub struct FavouriteStore {
-    dir: PathBuf,
+    file: VersionedFile<FavouritesDoc>,
 }
 
 impl FavouriteStore {
     /// The store in `dir` (created on first write; a missing file is an empty store).
     pub fn open(dir: impl Into<PathBuf>) -> Self {
-        FavouriteStore { dir: dir.into() }
+        FavouriteStore {
+            file: VersionedFile::new(dir, SPEC),
+        }
     }
 
-    /// The store in the profiles' directory ([`crate::profiles::default_dir`]).
+    /// The store in the profiles' directory ([`crate::store::default_dir`]).
     pub fn open_default() -> Result<Self, FavouriteError> {
-        profiles::config_dir()
-            .map(Self::open)
-            .ok_or(FavouriteError::NoConfigDir)
+        Ok(Self::open(store::default_dir()?))
     }
 
     /// The config directory.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.file.dir()
     }
 
     /// The favourites file.
     pub fn path(&self) -> PathBuf {
-        self.dir.join(FILE_NAME)
+        self.file.path()
     }
 
     /// All favourites, in the user's order.
@@ -433,52 +410,24 @@ impl FavouriteStore {
         &self,
         f: impl FnOnce(&mut Vec<Favourite>) -> Result<R, FavouriteError>,
     ) -> Result<R, FavouriteError> {
-        let _lock = self.lock()?;
-        let before = self.read()?;
-        let mut all = before.clone();
-        let out = f(&mut all)?;
-        if all != before {
-            for (i, fav) in all.iter().enumerate() {
-                fav.check()?;
-                if all[..i].iter().any(|other| other.name == fav.name) {
-                    return Err(FavouriteError::Duplicate(fav.name.clone()));
+        self.file.update(|doc| {
+            let before = doc.favourites.clone();
+            let all = &mut doc.favourites;
+            let out = f(all)?;
+            if *all != before {
+                for (i, fav) in all.iter().enumerate() {
+                    fav.check()?;
+                    if all[..i].iter().any(|other| other.name == fav.name) {
+                        return Err(FavouriteError::Duplicate(fav.name.clone()));
+                    }
                 }
             }
-            self.write(&all)?;
-        }
-        Ok(out)
-        // `_lock` is dropped here: closing the file releases the lock.
+            Ok(out)
+        })
     }
 
     fn read(&self) -> Result<Vec<Favourite>, FavouriteError> {
-        let path = self.path();
-        match profiles::read_versioned::<FileIn>(&path, FORMAT_VERSION) {
-            Ok(file) => Ok(file.map(|f| f.favourites).unwrap_or_default()),
-            Err(ReadFailure::Io(f)) => Err(f.into()),
-            Err(ReadFailure::Parse(source)) => Err(FavouriteError::Parse { path, source }),
-            Err(ReadFailure::Newer(found)) => Err(FavouriteError::NewerVersion {
-                path,
-                found,
-                supported: FORMAT_VERSION,
-            }),
-        }
-    }
-
-    fn lock(&self) -> Result<File, FavouriteError> {
-        Ok(profiles::lock_dir(&self.dir, LOCK_NAME)?)
-    }
-
-    fn write(&self, favourites: &[Favourite]) -> Result<(), FavouriteError> {
-        let mut data = serde_json::to_vec_pretty(&FileOut {
-            version: FORMAT_VERSION,
-            favourites,
-        })
-        .map_err(|source| FavouriteError::Parse {
-            path: self.path(),
-            source,
-        })?;
-        data.push(b'\n');
-        Ok(profiles::write_atomic(&self.dir, FILE_NAME, &data)?)
+        Ok(self.file.read()?.favourites)
     }
 }
 

@@ -14,6 +14,8 @@
 //! - [`import`]: kubeconfig contexts into profiles, their secrets into the vault.
 //! - [`vault`]: secrets of saved profiles in the OS keyring (or in memory for one run).
 //! - [`settings`]: app settings (close to the tray), a small file beside the profiles.
+//! - [`store`]: the versioned files in the config directory (atomic writes, a lock, the format
+//!   version check, unknown fields kept), used by profiles, favourites and settings.
 //! - [`shellenv`]: the login-shell environment, for credential plugins.
 //! - [`terminal`]: an interactive shell for a UI: pod and container choice, TTY exec, flow control.
 
@@ -30,5 +32,6 @@ pub mod profiles;
 pub mod protocol;
 pub mod settings;
 pub mod shellenv;
+pub mod store;
 pub mod terminal;
 pub mod vault;
