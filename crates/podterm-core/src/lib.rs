@@ -35,3 +35,43 @@ pub mod shellenv;
 pub mod store;
 pub mod terminal;
 pub mod vault;
+
+/// The TypeScript forms the `ts` feature derives: the field names the app's UI reads.
+#[cfg(all(test, feature = "ts"))]
+mod ts_forms {
+    use ts_rs::{Config, TS};
+
+    #[test]
+    fn ipc_types_have_their_json_names() {
+        let cfg = Config::new();
+        let pod = crate::browse::PodSummary::decl(&cfg);
+        for field in [
+            "name: string",
+            "createdAt: string",
+            "defaultContainer: string",
+            "terminating: boolean",
+            "owner: PodOwner | null",
+        ] {
+            assert!(pod.contains(field), "{field} in {pod}");
+        }
+        let change = crate::browse::PodChange::decl(&cfg);
+        assert!(change.contains("type: ChangeKind"), "{change}");
+        let kind = crate::browse::ChangeKind::decl(&cfg);
+        assert!(
+            kind.contains("\"Added\" | \"Modified\" | \"Deleted\""),
+            "{kind}"
+        );
+        let manual = crate::manual::ManualProfile::decl(&cfg);
+        for field in [
+            "caPem: string | null",
+            "token?: string | null",
+            "insecure: boolean",
+        ] {
+            assert!(manual.contains(field), "{field} in {manual}");
+        }
+        let req = crate::terminal::TerminalRequest::decl(&cfg);
+        for field in ["command: Array<string> | null", "cols: number"] {
+            assert!(req.contains(field), "{field} in {req}");
+        }
+    }
+}

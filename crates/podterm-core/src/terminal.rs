@@ -16,8 +16,10 @@ use tokio::sync::mpsc;
 /// does not wait behind megabytes of a flood.
 pub const UI_READ_AHEAD: usize = 256 * 1024;
 
-/// Which shell to open.
-#[derive(Debug, Clone)]
+/// Which shell to open. JSON (camelCase): `{namespace, pod, container, command, cols, rows}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TerminalRequest {
     /// Empty: the cluster's default namespace.
     pub namespace: String,
@@ -231,5 +233,31 @@ async fn pod_gone(
             }
         }
         Ok(Err(_)) | Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_read_the_app_s_json() {
+        let json = serde_json::json!({
+            "namespace": "demo", "pod": "shell", "container": "", "command": null,
+            "cols": 120, "rows": 40,
+        });
+        let req: TerminalRequest = serde_json::from_value(json.clone()).expect("request");
+        assert_eq!(
+            req,
+            TerminalRequest {
+                namespace: "demo".into(),
+                pod: "shell".into(),
+                container: String::new(),
+                command: None,
+                cols: 120,
+                rows: 40,
+            }
+        );
+        assert_eq!(serde_json::to_value(&req).expect("json"), json);
     }
 }
