@@ -25,7 +25,7 @@ macro_rules! with_commands {
             sync profile_details(name: String) -> ProfileDetails;
             /// Adds (`original` null) or edits a profile typed by hand; the token goes to the
             /// OS keyring.
-            async save_profile(input: ProfileInput) -> ProfileSummary;
+            async save_profile(input: ManualProfile) -> ProfileSummary;
             /// The native file dialog for a kubeconfig; `null` when the user cancels.
             async pick_kubeconfig() -> Option<String>;
             /// Deletes a profile and its keyring entries (a Demo profile is only forgotten).
@@ -36,7 +36,7 @@ macro_rules! with_commands {
             async list_namespaces(profile: String) -> Vec<String>;
             /// A live pod list: the current pods first (as `Added`), then every change; the
             /// status says when the watch broke and when it is live again. Returns its id.
-            async watch_pods(profile: String, namespace: String, on_event: Channel<PodEvent>, on_status: Channel<WatchStatus>) -> u32;
+            async watch_pods(profile: String, namespace: String, on_event: Channel<PodChange>, on_status: Channel<WatchStatus>) -> u32;
             sync stop_watch(id: u32) -> ();
             /// Opens a TTY exec session and returns its id at once. Output may arrive before
             /// the id: acknowledge every byte with `ack` once the terminal has written it.

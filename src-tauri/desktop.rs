@@ -44,7 +44,13 @@ impl Desktop {
     pub fn set_close_to_tray(&self, on: bool) {
         self.close_to_tray.store(on, Ordering::SeqCst);
         if let Some(dir) = &self.settings_dir {
-            if let Err(e) = settings::save(dir, &Settings { close_to_tray: on }) {
+            if let Err(e) = settings::save(
+                dir,
+                &Settings {
+                    close_to_tray: on,
+                    ..Settings::default()
+                },
+            ) {
                 tracing::warn!("the setting was not saved: {e}");
             }
         }

@@ -3,6 +3,7 @@
 //! do), never parsing the text. Engine errors are kept whole as sources.
 
 use podterm_core::browse::BrowseError;
+use podterm_core::cluster::ApiError;
 use podterm_core::cluster::ProfileConnectError;
 use podterm_core::exec::ExecError;
 use podterm_core::favourites::FavouriteError;
@@ -103,38 +104,17 @@ pub trait RefusesCredentials: std::error::Error + Send + Sync + 'static {
     fn credentials_refused(&self) -> bool;
 }
 
-impl RefusesCredentials for BrowseError {
-    fn credentials_refused(&self) -> bool {
-        matches!(self, BrowseError::Unauthorized)
-    }
+macro_rules! refuses_credentials {
+    ($($t:ty),*) => {
+        $(impl RefusesCredentials for $t {
+            fn credentials_refused(&self) -> bool {
+                <$t>::credentials_refused(self)
+            }
+        })*
+    };
 }
 
-impl RefusesCredentials for PodError {
-    fn credentials_refused(&self) -> bool {
-        matches!(self, PodError::Unauthorized)
-    }
-}
-
-impl RefusesCredentials for FavouriteError {
-    fn credentials_refused(&self) -> bool {
-        matches!(self, FavouriteError::Pod(PodError::Unauthorized))
-    }
-}
-
-impl RefusesCredentials for ExecError {
-    fn credentials_refused(&self) -> bool {
-        matches!(self, ExecError::Unauthorized)
-    }
-}
-
-impl RefusesCredentials for StartError {
-    fn credentials_refused(&self) -> bool {
-        match self {
-            StartError::Pod(e) => e.credentials_refused(),
-            StartError::Exec(e) => e.credentials_refused(),
-        }
-    }
-}
+refuses_credentials!(BrowseError, PodError, FavouriteError, ExecError, StartError);
 
 impl Error {
     /// An engine error from a call made with `profile`'s credentials: a refusal of the
@@ -186,10 +166,8 @@ impl Error {
                 | ProfileConnectError::Oidc(_) => K::Unreachable,
             },
             Error::Browse(e) => match e {
-                BrowseError::Api { code: 404, .. } => K::NotFound,
-                BrowseError::Api { .. } => K::Refused,
-                BrowseError::Unauthorized => K::CredentialsRefused,
-                BrowseError::Transport(_) | BrowseError::Ended => K::Unreachable,
+                BrowseError::Api(e) => api_kind(e),
+                BrowseError::Watch { .. } | BrowseError::Ended => K::Unreachable,
             },
             Error::Favourites(e) => match e {
                 FavouriteError::NotFound { .. } => K::NotFound,
@@ -197,10 +175,7 @@ impl Error {
                 | FavouriteError::Duplicate(_)
                 | FavouriteError::BadOrder(_) => K::InvalidInput,
                 FavouriteError::Pod(p) => pod_kind(p),
-                FavouriteError::Io { .. }
-                | FavouriteError::Parse { .. }
-                | FavouriteError::NewerVersion { .. }
-                | FavouriteError::NoConfigDir => K::Store,
+                FavouriteError::Store(_) => K::Store,
             },
             Error::Exec(e) => exec_kind(e),
             Error::Start(StartError::Pod(e)) => pod_kind(e),
@@ -237,28 +212,33 @@ fn profile_kind(e: &ProfileError) -> ErrorKind {
     }
 }
 
+fn api_kind(e: &ApiError) -> ErrorKind {
+    match e {
+        ApiError::Unauthorized => ErrorKind::CredentialsRefused,
+        ApiError::Refused { code: 404, .. } => ErrorKind::NotFound,
+        ApiError::Refused { .. } => ErrorKind::Refused,
+        ApiError::Plugin { .. } | ApiError::Transport { .. } => ErrorKind::Unreachable,
+    }
+}
+
 fn exec_kind(e: &ExecError) -> ErrorKind {
     match e {
-        ExecError::Api { code: 404, .. } => ErrorKind::NotFound,
-        ExecError::Api { .. } => ErrorKind::Refused,
-        ExecError::Unauthorized => ErrorKind::CredentialsRefused,
-        ExecError::Connect(_)
-        | ExecError::NoStatus
-        | ExecError::Transport(_)
+        ExecError::Api(e) => api_kind(e),
+        ExecError::NoStatus
+        | ExecError::Transport { .. }
+        | ExecError::OutputClosed
         | ExecError::Deadline(_) => ErrorKind::Unreachable,
     }
 }
 
 fn pod_kind(e: &PodError) -> ErrorKind {
     match e {
-        PodError::Unauthorized => ErrorKind::CredentialsRefused,
-        PodError::Api { code: 404, .. } | PodError::NoSuchContainer { .. } => ErrorKind::NotFound,
-        PodError::Api { .. }
-        | PodError::Completed(_)
-        | PodError::NoContainers(_)
-        | PodError::NoneReady { .. } => ErrorKind::Refused,
+        PodError::Api(e) => api_kind(e),
+        PodError::NoSuchContainer { .. } => ErrorKind::NotFound,
+        PodError::Completed(_) | PodError::NoContainers(_) | PodError::NoneReady { .. } => {
+            ErrorKind::Refused
+        }
         PodError::BadTarget(_) => ErrorKind::InvalidInput,
-        PodError::Plugin { .. } | PodError::Transport(_) => ErrorKind::Unreachable,
     }
 }
 
@@ -291,7 +271,7 @@ mod tests {
 
     #[test]
     fn a_refused_credential_is_its_own_kind_with_a_hint() {
-        let e = Error::from_call("prod", BrowseError::Unauthorized);
+        let e = Error::from_call("prod", BrowseError::Api(ApiError::Unauthorized));
         assert_eq!(e.kind(), ErrorKind::CredentialsRefused);
         let j = serde_json::to_value(&e).expect("json");
         assert_eq!(j["kind"], json!("credentialsRefused"));
@@ -309,11 +289,11 @@ mod tests {
     fn other_errors_keep_their_words_and_kinds() {
         let e = Error::from_call(
             "prod",
-            BrowseError::Api {
+            BrowseError::Api(ApiError::Refused {
                 code: 403,
                 reason: "Forbidden".into(),
                 message: "pods is forbidden".into(),
-            },
+            }),
         );
         assert_eq!(e.kind(), ErrorKind::Refused);
         assert_eq!(
@@ -321,6 +301,37 @@ mod tests {
             json!({"kind": "refused", "message": "Error from server (Forbidden): pods is forbidden", "hint": null})
         );
         assert_eq!(Error::SessionEnded(4).kind(), ErrorKind::SessionEnded);
+        // A session's end in words: the engine's, with nothing added.
+        let dead = Error::from_call("prod", ExecError::Deadline(30));
+        assert_eq!(dead.kind(), ErrorKind::Unreachable);
+        assert!(
+            dead.sentence()
+                .starts_with("no data from the API server for 30 s"),
+            "{dead}"
+        );
+        let forbidden = Error::from_call(
+            "viewer",
+            StartError::Exec(ExecError::Api(ApiError::Refused {
+                code: 403,
+                reason: "Forbidden".into(),
+                message: "pods \"shell\" is forbidden".into(),
+            })),
+        );
+        assert_eq!(forbidden.kind(), ErrorKind::Refused);
+        assert_eq!(
+            forbidden.sentence(),
+            "Error from server (Forbidden): pods \"shell\" is forbidden"
+        );
+        let refused = Error::from_call(
+            "prod",
+            StartError::Pod(PodError::Api(ApiError::Unauthorized)),
+        );
+        assert_eq!(refused.kind(), ErrorKind::CredentialsRefused);
+        assert!(
+            refused.sentence().ends_with("import the profile again"),
+            "{}",
+            refused.sentence()
+        );
         assert_eq!(Error::NoProfile("x".into()).kind(), ErrorKind::NotFound);
     }
 }

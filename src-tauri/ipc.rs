@@ -4,10 +4,12 @@
 //!
 //! Secrets never appear here: a profile crosses as name, server and auth *kind*.
 
-use podterm_core::browse::{self, ChangeKind, PodChange};
+pub use podterm_core::browse::{ChangeKind, PodChange, PodOwner, PodSummary};
 use podterm_core::favourites::{Favourite, Target};
+pub use podterm_core::manual::ManualProfile;
 use podterm_core::profiles::{Auth, Ca, Profile};
 use podterm_core::protocol::Outcome;
+pub use podterm_core::terminal::TerminalRequest;
 use serde::{Deserialize, Serialize};
 
 /// A profile as the UI lists it.
@@ -67,91 +69,6 @@ impl From<&Profile> for ProfileDetails {
             insecure: p.insecure,
             auth_kind: p.auth.kind_name().to_string(),
             has_token: matches!(p.auth, Auth::Token { .. }),
-        }
-    }
-}
-
-/// A profile typed by hand (`save_profile`). The token goes to the keyring and never back.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS, Serialize))]
-#[serde(rename_all = "camelCase")]
-pub struct ProfileInput {
-    /// The profile being edited (it may be renamed); `null`: a new one.
-    pub original: Option<String>,
-    pub name: String,
-    /// `https://host:port`.
-    pub server: String,
-    pub namespace: Option<String>,
-    pub ca_pem: Option<String>,
-    pub insecure: bool,
-    /// `null`: keep the stored token (editing), or none (new).
-    pub token: Option<String>,
-}
-
-/// A pod as the pod list shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct PodSummary {
-    pub name: String,
-    pub namespace: String,
-    /// `Pending`, `Running`, `Succeeded`, `Failed` or `Unknown`.
-    pub phase: String,
-    /// Ready containers out of all: `"1/1"`.
-    pub ready: String,
-    pub restarts: u32,
-    /// RFC 3339; empty when the server gave none.
-    pub created_at: String,
-    pub containers: Vec<String>,
-    /// The container to preselect (annotation `kubectl.kubernetes.io/default-container`, else
-    /// the first); empty for a pod without containers.
-    pub default_container: String,
-    /// Deletion has begun.
-    pub terminating: bool,
-}
-
-impl From<browse::PodSummary> for PodSummary {
-    fn from(s: browse::PodSummary) -> Self {
-        PodSummary {
-            name: s.name,
-            namespace: s.namespace,
-            phase: s.phase,
-            ready: s.ready,
-            restarts: s.restarts,
-            created_at: s.created_at,
-            containers: s.containers,
-            default_container: s.default_container,
-            terminating: s.terminating,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub enum PodEventType {
-    Added,
-    Modified,
-    Deleted,
-}
-
-/// One change to a watched pod list (sent on `watch_pods`' channel).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-pub struct PodEvent {
-    #[serde(rename = "type")]
-    pub kind: PodEventType,
-    pub pod: PodSummary,
-}
-
-impl From<PodChange> for PodEvent {
-    fn from(c: PodChange) -> Self {
-        PodEvent {
-            kind: match c.kind {
-                ChangeKind::Added => PodEventType::Added,
-                ChangeKind::Modified => PodEventType::Modified,
-                ChangeKind::Deleted => PodEventType::Deleted,
-            },
-            pod: c.pod.into(),
         }
     }
 }
@@ -230,22 +147,17 @@ pub enum AppRequest {
     FavouritesChanged,
 }
 
-/// What `open_session` is asked to open: a TTY exec session.
+/// What `open_session` is asked to open: a TTY exec session with a profile's client.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS, Serialize))]
 #[serde(rename_all = "camelCase")]
 pub struct OpenSessionRequest {
     /// A profile name (as `list_profiles` gives it).
     pub profile: String,
-    /// Empty: the profile's default namespace.
-    pub namespace: String,
-    pub pod: String,
-    /// Empty: the pod's default container, as kubectl picks it.
-    pub container: String,
-    /// `null`: the shell fallback (`bash` if the container has it, else `sh`).
-    pub command: Option<Vec<String>>,
-    pub cols: u16,
-    pub rows: u16,
+    /// Where and what: namespace, pod, container, command, size.
+    #[serde(flatten)]
+    #[cfg_attr(test, ts(flatten))]
+    pub terminal: TerminalRequest,
 }
 
 /// A session's state (sent on `open_session`'s state channel): `connecting`, then `connected`,
@@ -331,6 +243,10 @@ mod tests {
             "metadata": {
                 "name": "web-6b7f9c8d5-h2x4k", "namespace": "demo",
                 "creationTimestamp": "2026-01-02T03:04:05Z",
+                "ownerReferences": [{
+                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6b7f9c8d5",
+                    "uid": "u1", "controller": true,
+                }],
             },
             "spec": { "containers": [{ "name": "web" }] },
             "status": { "phase": "Running", "containerStatuses": [
@@ -338,10 +254,10 @@ mod tests {
             ] },
         }))
         .expect("pod");
-        let event = PodEvent::from(PodChange {
+        let event = PodChange {
             kind: ChangeKind::Added,
-            pod: browse::PodSummary::from_pod(&pod),
-        });
+            pod: PodSummary::from_pod(&pod),
+        };
         assert_eq!(
             serde_json::to_value(&event).expect("json"),
             json!({
@@ -356,6 +272,7 @@ mod tests {
                     "containers": ["web"],
                     "defaultContainer": "web",
                     "terminating": false,
+                    "owner": { "kind": "ReplicaSet", "name": "web-6b7f9c8d5" },
                 }
             })
         );
@@ -431,8 +348,9 @@ mod tests {
             "container": "main", "command": null, "cols": 120, "rows": 40,
         }))
         .expect("request");
-        assert_eq!(r.command, None);
-        assert_eq!((r.cols, r.rows), (120, 40));
+        assert_eq!(r.profile, "Demo cluster");
+        assert_eq!(r.terminal.command, None);
+        assert_eq!((r.terminal.cols, r.terminal.rows), (120, 40));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::error::Result;
-use crate::ipc::{PodEvent, WatchStatus};
+use crate::ipc::{PodChange, WatchStatus};
 use tauri::ipc::Channel;
 
 pub async fn list_namespaces(ctx: &Ctx<'_>, profile: String) -> Result<Vec<String>> {
@@ -13,7 +13,7 @@ pub async fn watch_pods(
     ctx: &Ctx<'_>,
     profile: String,
     namespace: String,
-    on_event: Channel<PodEvent>,
+    on_event: Channel<PodChange>,
     on_status: Channel<WatchStatus>,
 ) -> Result<u32> {
     ctx.watches

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::ipc::{ProfileDetails, ProfileInput, ProfileSummary};
+use crate::ipc::{ManualProfile, ProfileDetails, ProfileSummary};
 
 pub async fn list_profiles(ctx: &Ctx<'_>) -> Result<Vec<ProfileSummary>> {
     ctx.profiles.list()
@@ -21,7 +21,7 @@ pub fn profile_details(ctx: &Ctx<'_>, name: String) -> Result<ProfileDetails> {
     ctx.profiles.details(&name)
 }
 
-pub async fn save_profile(ctx: &Ctx<'_>, input: ProfileInput) -> Result<ProfileSummary> {
+pub async fn save_profile(ctx: &Ctx<'_>, input: ManualProfile) -> Result<ProfileSummary> {
     ctx.profiles.save(input).await
 }
 

@@ -4,13 +4,13 @@
 use super::lock;
 use crate::demo::Demo;
 use crate::error::{Error, Result};
-use crate::ipc::{ProfileDetails, ProfileInput, ProfileSummary};
+use crate::ipc::{ProfileDetails, ProfileSummary};
 use podterm_core::browse;
 use podterm_core::cluster::{self, Cluster};
 use podterm_core::import::{self, ImportOptions};
 use podterm_core::manual::{self, ManualProfile};
 use podterm_core::profiles::{Profile, ProfileError, ProfileStore};
-use podterm_core::vault::{Secret, Vault};
+use podterm_core::vault::Vault;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -159,16 +159,7 @@ impl Profiles {
     }
 
     /// Adds or edits a profile typed by hand; a token goes to the OS keyring.
-    pub async fn save(&self, input: ProfileInput) -> Result<ProfileSummary> {
-        let manual = ManualProfile {
-            original: input.original,
-            name: input.name,
-            server: input.server,
-            namespace: input.namespace,
-            ca_pem: input.ca_pem,
-            insecure: input.insecure,
-            token: input.token.map(Secret::new),
-        };
+    pub async fn save(&self, manual: ManualProfile) -> Result<ProfileSummary> {
         if self.inner.demo.profile(manual.name.trim()).is_some() {
             return Err(Error::DemoName(manual.name.trim().to_string()));
         }

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::ipc::{OpenSessionRequest, SessionEnd, SessionState};
 use bytes::Bytes;
 use podterm_core::flow::{Credit, FlowConfig};
-use podterm_core::terminal::{self, Control, TerminalEnd, TerminalRequest};
+use podterm_core::terminal::{self, Control, TerminalEnd};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -142,16 +142,18 @@ async fn run(
         Ok(c) => c,
         Err(e) => return SessionEnd::Lost(e.sentence()),
     };
-    let terminal = TerminalRequest {
-        namespace: req.namespace.clone(),
-        pod: req.pod.clone(),
-        container: req.container.clone(),
-        command: req.command.clone(),
-        cols: req.cols,
-        rows: req.rows,
-    };
     let connected = || state(SessionState::Connected);
-    match terminal::run(&c, &terminal, control, credit, flow_cfg, output, connected).await {
+    match terminal::run(
+        &c,
+        &req.terminal,
+        control,
+        credit,
+        flow_cfg,
+        output,
+        connected,
+    )
+    .await
+    {
         TerminalEnd::Ended(Ok(outcome)) => SessionEnd::Finished(outcome),
         TerminalEnd::Ended(Err(e)) => {
             SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())

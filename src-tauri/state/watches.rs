@@ -2,7 +2,7 @@
 
 use super::{lock, next_id, Profiles};
 use crate::error::{Error, Result};
-use crate::ipc::{PodEvent, WatchStatus};
+use crate::ipc::{PodChange, WatchStatus};
 use futures_util::StreamExt;
 use podterm_core::browse::{self, WatchEvent};
 use std::collections::HashMap;
@@ -27,7 +27,7 @@ impl Watches {
         profiles: &Profiles,
         profile: &str,
         namespace: &str,
-        mut sink: impl FnMut(PodEvent) -> bool + Send + 'static,
+        mut sink: impl FnMut(PodChange) -> bool + Send + 'static,
         status: impl Fn(WatchStatus) + Send + 'static,
     ) -> Result<u32> {
         let c = profiles.cluster(profile).await?;
@@ -48,7 +48,7 @@ impl Watches {
             while let Some(event) = changes.next().await {
                 match event {
                     WatchEvent::Change(change) => {
-                        if !sink(change.into()) {
+                        if !sink(change) {
                             break;
                         }
                     }

@@ -6,8 +6,8 @@ use bytes::Bytes;
 use podterm_desktop_lib::demo::{DEMO_NAME, DEMO_VIEWER_NAME};
 use podterm_desktop_lib::error::{Error, ErrorKind};
 use podterm_desktop_lib::ipc::{
-    FavouriteSummary, OpenSessionRequest, PodEvent, PodEventType, ProfileDetails, ProfileInput,
-    ProfileSummary, ResolvedFavourite, SessionState, WatchStatus,
+    ChangeKind, FavouriteSummary, ManualProfile, OpenSessionRequest, PodChange, ProfileDetails,
+    ProfileSummary, ResolvedFavourite, SessionState, TerminalRequest, WatchStatus,
 };
 use podterm_desktop_lib::state::{favourites, Config, Profiles, Sessions, Watches};
 use std::time::{Duration, Instant};
@@ -46,7 +46,7 @@ impl App {
     async fn delete_profile(&self, name: &str) -> Res<()> {
         self.profiles.delete(name).await
     }
-    async fn save_profile(&self, input: ProfileInput) -> Res<ProfileSummary> {
+    async fn save_profile(&self, input: ManualProfile) -> Res<ProfileSummary> {
         self.profiles.save(input).await
     }
     fn profile_details(&self, name: &str) -> Res<ProfileDetails> {
@@ -65,7 +65,7 @@ impl App {
         &self,
         profile: &str,
         namespace: &str,
-        sink: impl FnMut(PodEvent) -> bool + Send + 'static,
+        sink: impl FnMut(PodChange) -> bool + Send + 'static,
         status: impl Fn(WatchStatus) + Send + 'static,
     ) -> Res<u32> {
         self.watches
@@ -152,12 +152,14 @@ fn open(app: &App, profile: &str, pod: &str, command: Option<&[&str]>) -> Tab {
     let id = app.open_session(
         OpenSessionRequest {
             profile: profile.into(),
-            namespace: "demo".into(),
-            pod: pod.into(),
-            container: String::new(),
-            command: command.map(|c| c.iter().map(|s| s.to_string()).collect()),
-            cols: 100,
-            rows: 30,
+            terminal: TerminalRequest {
+                namespace: "demo".into(),
+                pod: pod.into(),
+                container: String::new(),
+                command: command.map(|c| c.iter().map(|s| s.to_string()).collect()),
+                cols: 100,
+                rows: 30,
+            },
         },
         move |b| out_tx.send(b).is_ok(),
         move |s| {
@@ -315,7 +317,7 @@ async fn namespaces_and_the_viewer_s_fallback() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_watch_lists_then_follows_a_deletion() {
     let f = app().await;
-    let (tx, mut events) = mpsc::unbounded_channel::<PodEvent>();
+    let (tx, mut events) = mpsc::unbounded_channel::<PodChange>();
     let id = f
         .app
         .watch_pods(DEMO_NAME, "demo", move |e| tx.send(e).is_ok(), |_| {})
@@ -327,7 +329,7 @@ async fn pod_watch_lists_then_follows_a_deletion() {
             .await
             .expect("initial list")
             .expect("open");
-        assert_eq!(e.kind, PodEventType::Added);
+        assert_eq!(e.kind, ChangeKind::Added);
         names.push(e.pod.name.clone());
         if e.pod.name == "multi" {
             assert_eq!(e.pod.default_container, "sidecar");
@@ -354,10 +356,10 @@ async fn pod_watch_lists_then_follows_a_deletion() {
         .expect("the deletion within 5 s")
         .expect("open");
         assert_eq!(e.pod.name, "pair");
-        if e.kind == PodEventType::Deleted {
+        if e.kind == ChangeKind::Deleted {
             break;
         }
-        assert_eq!(e.kind, PodEventType::Modified);
+        assert_eq!(e.kind, ChangeKind::Modified);
     }
     f.app.stop_watch(id);
 
@@ -477,12 +479,14 @@ async fn a_command_its_exit_code_and_a_missing_container() {
     f.app.open_session(
         OpenSessionRequest {
             profile: DEMO_NAME.into(),
-            namespace: String::new(),
-            pod: "pair".into(),
-            container: "three".into(),
-            command: None,
-            cols: 80,
-            rows: 24,
+            terminal: TerminalRequest {
+                namespace: String::new(),
+                pod: "pair".into(),
+                container: "three".into(),
+                command: None,
+                cols: 80,
+                rows: 24,
+            },
         },
         move |b| out.send(b).is_ok(),
         move |s| {
@@ -735,14 +739,14 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         .await
         .expect("demo");
     let token = token.expect("a token");
-    let input = |original: Option<&str>, name: &str, token: Option<String>| ProfileInput {
+    let input = |original: Option<&str>, name: &str, token: Option<String>| ManualProfile {
         original: original.map(str::to_string),
         name: name.into(),
         server: url.clone(),
         namespace: Some("demo".into()),
         ca_pem: Some(ca.clone()),
         insecure: false,
-        token,
+        token: token.map(podterm_core::vault::Secret::new),
     };
     let saved = f
         .app

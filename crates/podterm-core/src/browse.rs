@@ -14,48 +14,37 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::ApiError;
+
 /// Why the browser could not list or watch.
 #[derive(Debug, thiserror::Error)]
 pub enum BrowseError {
-    /// The API server refused (its own words: 403, 404 ...).
-    #[error("Error from server ({reason}): {message}")]
-    Api {
-        code: u16,
-        reason: String,
-        message: String,
+    /// The API server refused, failed or could not be reached (kubectl's words for each).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The watch itself failed without an API error (no `resourceVersion` in its answers).
+    #[error("cannot reach the API server: {source}")]
+    Watch {
+        #[source]
+        source: watcher::Error,
     },
-    /// The credentials were refused (401); kubectl's words.
-    #[error("You must be logged in to the server (the server has asked for the client to provide credentials)")]
-    Unauthorized,
-    /// The API server could not be reached or answered nonsense.
-    #[error("cannot reach the API server: {0}")]
-    Transport(String),
     /// The watch ended before its first list arrived.
     #[error("the pod watch ended before listing the pods: retry")]
     Ended,
 }
 
+impl BrowseError {
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        matches!(self, BrowseError::Api(e) if e.credentials_refused())
+    }
+}
+
 impl From<kube::Error> for BrowseError {
     fn from(e: kube::Error) -> Self {
-        use crate::cluster::{plugin_failure, ApiFailure};
-        match ApiFailure::from(e) {
-            ApiFailure::Unauthorized => BrowseError::Unauthorized,
-            ApiFailure::Refused {
-                code,
-                reason,
-                message,
-            } => BrowseError::Api {
-                code,
-                reason,
-                message,
-            },
-            ApiFailure::Plugin {
-                command,
-                status,
-                stderr,
-            } => BrowseError::Transport(plugin_failure(&command, &status, &stderr)),
-            ApiFailure::Transport(t) => BrowseError::Transport(t),
-        }
+        BrowseError::Api(e.into())
     }
 }
 
@@ -66,7 +55,7 @@ impl From<watcher::Error> for BrowseError {
             | watcher::Error::WatchStartFailed(e)
             | watcher::Error::WatchFailed(e) => e.into(),
             watcher::Error::WatchError(s) => kube::Error::Api(s).into(),
-            other => BrowseError::Transport(other.to_string()),
+            source => BrowseError::Watch { source },
         }
     }
 }
@@ -96,8 +85,38 @@ pub async fn namespaces(client: &kube::Client, fallback: &str) -> Result<Vec<Str
     }
 }
 
-/// A pod as a pod list shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The controller that owns a pod: its `ownerReference` with `controller: true`. A pod of a
+/// Deployment is owned by a ReplicaSet, and says so here; following it to the Deployment is
+/// [`crate::favourites::target_for_pod`]'s job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct PodOwner {
+    /// The owner's kind: `ReplicaSet`, `StatefulSet`, `DaemonSet`, `Job`, `Node`, ...
+    pub kind: String,
+    pub name: String,
+}
+
+impl PodOwner {
+    /// The controller among a pod's owner references, if it has one.
+    pub fn of(pod: &Pod) -> Option<Self> {
+        pod.metadata
+            .owner_references
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .find(|r| r.controller == Some(true))
+            .map(|r| PodOwner {
+                kind: r.kind.clone(),
+                name: r.name.clone(),
+            })
+    }
+}
+
+/// A pod as a pod list shows it. Its JSON (camelCase) is what the app's pod list reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct PodSummary {
     pub name: String,
     pub namespace: String,
@@ -114,6 +133,8 @@ pub struct PodSummary {
     pub default_container: String,
     /// Deletion has begun (`metadata.deletionTimestamp` is set).
     pub terminating: bool,
+    /// The controller that owns the pod; `None` for a bare pod.
+    pub owner: Option<PodOwner>,
 }
 
 impl PodSummary {
@@ -154,34 +175,43 @@ impl PodSummary {
                 .unwrap_or_default(),
             containers,
             terminating: meta.deletion_timestamp.is_some(),
+            owner: PodOwner::of(pod),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What happened to a pod in the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub enum ChangeKind {
     Added,
     Modified,
     Deleted,
 }
 
-/// One change to the pod list.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One change to the pod list. JSON: `{"type": "Added", "pod": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PodChange {
+    #[serde(rename = "type")]
     pub kind: ChangeKind,
     pub pod: PodSummary,
 }
 
 /// What a live pod list reports: a change, or that it stopped or started being live.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Nearly every event is a change: boxing it would cost an allocation per change to save a few
+// bytes on the rare Broken/Resumed.
+#[allow(clippy::large_enum_variant)]
 pub enum WatchEvent {
     Change(PodChange),
     /// The watch broke (network gone, server restarting, credentials refused); the list shown
     /// may be stale while it retries with backoff. Said again only when the reason changes.
     Broken {
-        /// Why, in the API server's or kubectl's words.
+        /// Why, in words to show ([`BrowseError`]'s text).
         reason: String,
-        /// The cluster refused the credentials (401): retrying will not help by itself.
+        /// The API server refused the credentials (401): retrying will not help until they
+        /// are renewed.
         credentials_refused: bool,
     },
     /// The watch is back and the list reconciled by a re-list.
@@ -337,14 +367,13 @@ pub async fn watch_pods(
                     }
                     Err(e) => {
                         let e = BrowseError::from(e);
-                        let credentials_refused = matches!(e, BrowseError::Unauthorized);
                         let reason = e.to_string();
                         tracing::warn!(namespace = %ns, "pod watch broke, retrying: {reason}");
                         if broken.as_deref() != Some(reason.as_str()) {
                             *broken = Some(reason.clone());
                             out.push(WatchEvent::Broken {
                                 reason,
-                                credentials_refused,
+                                credentials_refused: e.credentials_refused(),
                             });
                         }
                     }
@@ -409,6 +438,7 @@ mod tests {
                 containers: vec!["app".into(), "sidecar".into()],
                 default_container: "sidecar".into(),
                 terminating: true,
+                owner: None,
             }
         );
         let bare = PodSummary::from_pod(&pod(serde_json::json!({ "metadata": { "name": "x" } })));
@@ -416,6 +446,83 @@ mod tests {
         assert_eq!(bare.ready, "0/0");
         assert_eq!(bare.default_container, "");
         assert_eq!(bare.created_at, "");
+    }
+
+    #[test]
+    fn the_owner_is_the_controller_reference() {
+        let owned = |refs: serde_json::Value| {
+            PodSummary::from_pod(&pod(serde_json::json!({
+                "metadata": { "name": "web-abc-1", "ownerReferences": refs },
+            })))
+            .owner
+        };
+        let r = |kind: &str, name: &str, controller: Option<bool>| {
+            let mut v = serde_json::json!({
+                "apiVersion": "apps/v1", "kind": kind, "name": name, "uid": "u",
+            });
+            if let Some(c) = controller {
+                v["controller"] = serde_json::json!(c);
+            }
+            v
+        };
+        // A Deployment's pod names its ReplicaSet, not the Deployment.
+        assert_eq!(
+            owned(serde_json::json!([r("ReplicaSet", "web-abc", Some(true))])),
+            Some(PodOwner {
+                kind: "ReplicaSet".into(),
+                name: "web-abc".into()
+            })
+        );
+        assert_eq!(
+            owned(serde_json::json!([
+                r("DaemonSet", "not-the-controller", None),
+                r("StatefulSet", "db", Some(true)),
+            ])),
+            Some(PodOwner {
+                kind: "StatefulSet".into(),
+                name: "db".into()
+            })
+        );
+        assert_eq!(
+            owned(serde_json::json!([r("ReplicaSet", "x", Some(false))])),
+            None,
+            "only a controller reference counts"
+        );
+        assert_eq!(owned(serde_json::json!([])), None);
+        assert_eq!(web("bare", 0).metadata.owner_references, None);
+        assert_eq!(PodSummary::from_pod(&web("bare", 0)).owner, None);
+    }
+
+    #[test]
+    fn summaries_and_changes_keep_the_app_s_json_shape() {
+        let mut s = PodSummary::from_pod(&web("a", 2));
+        s.owner = Some(PodOwner {
+            kind: "ReplicaSet".into(),
+            name: "a-1".into(),
+        });
+        let change = PodChange {
+            kind: ChangeKind::Modified,
+            pod: s,
+        };
+        let json = serde_json::to_value(&change).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "type": "Modified",
+                "pod": {
+                    "name": "a", "namespace": "demo", "phase": "Running", "ready": "1/1",
+                    "restarts": 2, "createdAt": "2026-01-02T03:04:05Z", "containers": ["web"],
+                    "defaultContainer": "web", "terminating": false,
+                    "owner": { "kind": "ReplicaSet", "name": "a-1" },
+                },
+            })
+        );
+        assert_eq!(
+            serde_json::from_value::<PodChange>(json).expect("back"),
+            change
+        );
+        let bare = serde_json::to_value(PodSummary::from_pod(&web("b", 0))).expect("json");
+        assert_eq!(bare["owner"], serde_json::Value::Null);
     }
 
     #[test]

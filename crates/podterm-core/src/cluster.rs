@@ -6,15 +6,43 @@ use std::path::PathBuf;
 /// Why no client could be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
-    /// The kubeconfig could not be read or parsed.
-    #[error("cannot load kubeconfig: {0}")]
-    Kubeconfig(String),
-    /// The context, cluster or user named is not in the kubeconfig.
-    #[error("{0}")]
-    Context(String),
+    /// The kubeconfig could not be read or parsed (`path`: the file named with `--kubeconfig`;
+    /// `None`: `KUBECONFIG` or `~/.kube/config`).
+    #[error("cannot load kubeconfig: {}", kubeconfig_failure(path.as_deref(), source))]
+    Kubeconfig {
+        path: Option<PathBuf>,
+        #[source]
+        source: kube::config::KubeconfigError,
+    },
+    /// A saved profile made a kubeconfig kube cannot read.
+    #[error("cannot load kubeconfig: profile \"{profile}\" is not usable: {source}")]
+    Profile {
+        profile: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The context named is not in the kubeconfig.
+    #[error("context \"{0}\" does not exist")]
+    NoContext(String),
+    /// The context's cluster or user is missing or unusable (kube's words, with their causes).
+    #[error("{}", describe(source))]
+    Context {
+        #[source]
+        source: kube::config::KubeconfigError,
+    },
     /// The client could not be built (TLS material, proxy, auth plugin).
-    #[error("cannot set up a client for the cluster: {0}")]
-    Client(String),
+    #[error("cannot set up a client for the cluster: {}", describe(source))]
+    Client {
+        #[source]
+        source: kube::Error,
+    },
+}
+
+fn kubeconfig_failure(path: Option<&std::path::Path>, e: &kube::config::KubeconfigError) -> String {
+    match path {
+        Some(p) => format!("{}: {}", p.display(), describe(e)),
+        None => describe(e),
+    }
 }
 
 /// Which cluster to talk to.
@@ -39,16 +67,18 @@ impl Target {
     pub async fn connect(&self) -> Result<Cluster, ClusterError> {
         use kube::config::{Config, KubeConfigOptions, Kubeconfig};
         let kubeconfig = match &self.kubeconfig {
-            Some(path) => Kubeconfig::read_from(path).map_err(|e| {
-                ClusterError::Kubeconfig(format!("{}: {}", path.display(), describe(&e)))
-            })?,
-            None => Kubeconfig::read().map_err(|e| ClusterError::Kubeconfig(describe(&e)))?,
+            Some(path) => {
+                Kubeconfig::read_from(path).map_err(|source| ClusterError::Kubeconfig {
+                    path: Some(path.clone()),
+                    source,
+                })?
+            }
+            None => Kubeconfig::read()
+                .map_err(|source| ClusterError::Kubeconfig { path: None, source })?,
         };
         if let Some(ctx) = &self.context {
             if !kubeconfig.contexts.iter().any(|c| &c.name == ctx) {
-                return Err(ClusterError::Context(format!(
-                    "context \"{ctx}\" does not exist"
-                )));
+                return Err(ClusterError::NoContext(ctx.clone()));
             }
         }
         let opts = KubeConfigOptions {
@@ -58,13 +88,13 @@ impl Target {
         };
         let config = Config::from_custom_kubeconfig(kubeconfig, &opts)
             .await
-            .map_err(|e| ClusterError::Context(describe(&e)))?;
+            .map_err(|source| ClusterError::Context { source })?;
         let server = config.cluster_url.to_string();
         let namespace = self
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
-        let client = build_client(config).map_err(|e| ClusterError::Client(describe(&e)))?;
+        let client = build_client(config).map_err(|source| ClusterError::Client { source })?;
         Ok(Cluster {
             client,
             namespace,
@@ -113,33 +143,66 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
     Ok(kube::Client::new(service, config.default_namespace))
 }
 
-/// What a failed call to the API server means to a user; every module that calls the API maps
-/// this into its own error enum.
-#[derive(Debug)]
-pub enum ApiFailure {
-    /// 401: the credentials were refused.
+/// A failed call to the Kubernetes API server, in the words a user should read. Every module
+/// that calls the API embeds it in its own error enum (`Api(ApiError)`), so a caller tells a
+/// refused credential from a refusal or an unreachable server by the variant, never by text.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 401: the API server refused the credentials (expired, revoked or wrong); kubectl's words.
+    #[error("You must be logged in to the server (the server has asked for the client to provide credentials)")]
     Unauthorized,
-    /// The API server answered with a `Status` (403, 404, 400, ...).
+    /// The API server answered with a `Status` other than 401 (403, 404, 400, 500 ...); kubectl
+    /// prints it in these words. `reason` is `Unknown` when the server gave none.
+    #[error("Error from server ({reason}): {message}")]
     Refused {
+        /// The HTTP status code.
         code: u16,
+        /// The `Status` reason (`Forbidden`, `NotFound`, ...).
         reason: String,
+        /// The `Status` message.
         message: String,
     },
-    /// The exec credential plugin ran and failed.
+    /// The exec credential plugin ran and failed; its stderr says why (often "log in first").
+    #[error("the credential plugin `{command}` failed ({status}): {stderr}")]
     Plugin {
+        /// The plugin's command.
         command: String,
+        /// How it exited (`exit status: 1`).
         status: String,
+        /// What it wrote to stderr, trimmed.
         stderr: String,
     },
-    /// No answer: connection, TLS, or a client-side failure (causes on one line).
-    Transport(String),
+    /// No answer: connection refused, TLS, a timeout, or a client-side failure. The text gives
+    /// the causes on one line.
+    #[error("cannot reach the API server: {}", describe(source))]
+    Transport {
+        /// What kube reported.
+        #[source]
+        source: kube::Error,
+    },
 }
 
-impl From<kube::Error> for ApiFailure {
+impl ApiError {
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        matches!(self, ApiError::Unauthorized)
+    }
+
+    /// The HTTP status code the API server answered with, if it answered.
+    pub fn status_code(&self) -> Option<u16> {
+        match self {
+            ApiError::Unauthorized => Some(401),
+            ApiError::Refused { code, .. } => Some(*code),
+            ApiError::Plugin { .. } | ApiError::Transport { .. } => None,
+        }
+    }
+}
+
+impl From<kube::Error> for ApiError {
     fn from(e: kube::Error) -> Self {
         match e {
-            kube::Error::Api(s) if s.code == 401 => ApiFailure::Unauthorized,
-            kube::Error::Api(s) => ApiFailure::Refused {
+            kube::Error::Api(s) if s.code == 401 => ApiError::Unauthorized,
+            kube::Error::Api(s) => ApiError::Refused {
                 code: s.code,
                 reason: if s.reason.is_empty() {
                     "Unknown".into()
@@ -149,20 +212,15 @@ impl From<kube::Error> for ApiFailure {
                 message: s.message.clone(),
             },
             kube::Error::Auth(kube::client::AuthError::AuthExecRun { cmd, out }) => {
-                ApiFailure::Plugin {
+                ApiError::Plugin {
                     command: cmd,
                     status: out.status.to_string(),
                     stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
                 }
             }
-            other => ApiFailure::Transport(describe(&other)),
+            source => ApiError::Transport { source },
         }
     }
-}
-
-/// The words kubectl uses for a failed credential plugin, for the modules' error texts.
-pub fn plugin_failure(command: &str, status: &str, stderr: &str) -> String {
-    format!("the credential plugin `{command}` failed ({status}): {stderr}")
 }
 
 /// An error with its causes, on one line.
@@ -186,9 +244,10 @@ pub enum ProfileConnectError {
     /// A secret the profile needs is not in the vault.
     #[error("the {field} of profile \"{profile}\" is not in the keyring: edit the profile and enter it again, or import it again (podterm profile import)")]
     MissingSecret { profile: String, field: String },
+    /// The OS keyring could not be read.
     #[error(transparent)]
     Vault(#[from] crate::vault::VaultError),
-    /// The exec credential plugin is not on the PATH.
+    /// The exec credential plugin is not on the PATH (`hint`: its install hint, `: ...`).
     #[error("the credential plugin \"{command}\" of profile \"{profile}\" was not found on the PATH ({path}){hint}")]
     PluginMissing {
         profile: String,
@@ -196,10 +255,22 @@ pub enum ProfileConnectError {
         path: String,
         hint: String,
     },
+    /// The profile made no client.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
+    /// The OIDC id-token could not be refreshed.
     #[error(transparent)]
     Oidc(#[from] crate::oidc::OidcError),
+}
+
+impl ProfileConnectError {
+    /// Whether the API server refused the credentials (401). Always false here: making a client
+    /// asks the API server nothing, so a 401 comes later, from the first call
+    /// ([`ApiError::Unauthorized`] inside that call's error). An OIDC provider refusing the
+    /// refresh token is [`crate::oidc::OidcError::Refused`], which has its own advice.
+    pub fn credentials_refused(&self) -> bool {
+        false
+    }
 }
 
 /// A client for a saved profile as an app or the CLI connects: a credential plugin gets the
@@ -348,18 +419,20 @@ pub async fn connect_profile(
         "contexts": [{ "name": "profile", "context": context }],
         "current-context": "profile",
     });
-    let kubeconfig: kube::config::Kubeconfig = serde_json::from_value(doc).map_err(|e| {
-        ClusterError::Kubeconfig(format!("profile \"{}\" is not usable: {e}", profile.name))
-    })?;
+    let kubeconfig: kube::config::Kubeconfig =
+        serde_json::from_value(doc).map_err(|source| ClusterError::Profile {
+            profile: profile.name.clone(),
+            source,
+        })?;
     let config = kube::config::Config::from_custom_kubeconfig(
         kubeconfig,
         &kube::config::KubeConfigOptions::default(),
     )
     .await
-    .map_err(|e| ClusterError::Context(describe(&e)))?;
+    .map_err(|source| ClusterError::Context { source })?;
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
-    let client = build_client(config).map_err(|e| ClusterError::Client(describe(&e)))?;
+    let client = build_client(config).map_err(|source| ClusterError::Client { source })?;
     Ok(Cluster {
         client,
         namespace,

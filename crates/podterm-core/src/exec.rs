@@ -12,6 +12,7 @@
 //! - A stream that ends without a status frame is an error, never success.
 //! - Liveness: a ping when the link has been quiet for `ping_every`, and a read deadline.
 
+use crate::cluster::ApiError;
 use crate::protocol::{self, Outcome, Protocol};
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
@@ -24,25 +25,32 @@ use tokio_tungstenite::tungstenite::Message;
 /// Why a session could not start or did not end with a status.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
-    /// The API server refused (its own words: 403, 404, 400 ...).
-    #[error("Error from server ({reason}): {message}")]
-    Api {
-        code: u16,
-        reason: String,
-        message: String,
-    },
-    /// The credentials were refused (401); kubectl's words.
-    #[error("You must be logged in to the server (the server has asked for the client to provide credentials)")]
-    Unauthorized,
-    #[error("cannot reach the API server: {0}")]
-    Connect(String),
+    /// Connecting failed: the API server refused (403, 404, 400 ...), refused the credentials
+    /// (401), or could not be reached (kubectl's words for each).
+    #[error(transparent)]
+    Api(#[from] ApiError),
     /// The connection closed before the command's status arrived.
     #[error("the connection ended before the command's status: output may be incomplete")]
     NoStatus,
-    #[error("the connection to the API server broke: {0} (output may be incomplete)")]
-    Transport(String),
+    /// The WebSocket broke mid-session.
+    #[error("the connection to the API server broke: {source} (output may be incomplete)")]
+    Transport {
+        #[source]
+        source: tokio_tungstenite::tungstenite::Error,
+    },
+    /// The session's output was closed under the reader (the session is being torn down).
+    #[error("the connection to the API server broke: output closed (output may be incomplete)")]
+    OutputClosed,
+    /// Nothing arrived for the read deadline (seconds).
     #[error("no data from the API server for {0} s: the connection seems dead (check the network, then retry)")]
     Deadline(u64),
+}
+
+impl ExecError {
+    /// The API server refused the credentials (401) when connecting.
+    pub fn credentials_refused(&self) -> bool {
+        matches!(self, ExecError::Api(e) if e.credentials_refused())
+    }
 }
 
 /// What to run, and where.
@@ -199,28 +207,8 @@ impl Session {
     ) -> Result<Session, ExecError> {
         let req = http::Request::get(path_for(spec))
             .body(Vec::new())
-            .map_err(|e| ExecError::Connect(e.to_string()))?;
-        let conn = client.connect(req).await.map_err(|e| {
-            use crate::cluster::{plugin_failure, ApiFailure};
-            match ApiFailure::from(e) {
-                ApiFailure::Unauthorized => ExecError::Unauthorized,
-                ApiFailure::Refused {
-                    code,
-                    reason,
-                    message,
-                } => ExecError::Api {
-                    code,
-                    reason,
-                    message,
-                },
-                ApiFailure::Plugin {
-                    command,
-                    status,
-                    stderr,
-                } => ExecError::Connect(plugin_failure(&command, &status, &stderr)),
-                ApiFailure::Transport(t) => ExecError::Connect(t),
-            }
-        })?;
+            .map_err(|e| ApiError::from(kube::Error::HttpError(e)))?;
+        let conn = client.connect(req).await.map_err(ApiError::from)?;
         let protocol = if conn.supports_stream_close() {
             Protocol::V5
         } else {
@@ -333,7 +321,7 @@ async fn read_loop(
                 if status.is_some() {
                     break;
                 }
-                return Err(ExecError::Transport(e.to_string()));
+                return Err(ExecError::Transport { source: e });
             }
         };
         pump.touch();
@@ -358,7 +346,7 @@ async fn read_loop(
                         pump.touch();
                         match p {
                             Ok(p) => p,
-                            Err(_) => return Err(ExecError::Transport("output closed".into())),
+                            Err(_) => return Err(ExecError::OutputClosed),
                         }
                     }
                 };

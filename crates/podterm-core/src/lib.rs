@@ -14,6 +14,8 @@
 //! - [`import`]: kubeconfig contexts into profiles, their secrets into the vault.
 //! - [`vault`]: secrets of saved profiles in the OS keyring (or in memory for one run).
 //! - [`settings`]: app settings (close to the tray), a small file beside the profiles.
+//! - [`store`]: the versioned files in the config directory (atomic writes, a lock, the format
+//!   version check, unknown fields kept), used by profiles, favourites and settings.
 //! - [`shellenv`]: the login-shell environment, for credential plugins.
 //! - [`terminal`]: an interactive shell for a UI: pod and container choice, TTY exec, flow control.
 
@@ -30,5 +32,46 @@ pub mod profiles;
 pub mod protocol;
 pub mod settings;
 pub mod shellenv;
+pub mod store;
 pub mod terminal;
 pub mod vault;
+
+/// The TypeScript forms the `ts` feature derives: the field names the app's UI reads.
+#[cfg(all(test, feature = "ts"))]
+mod ts_forms {
+    use ts_rs::{Config, TS};
+
+    #[test]
+    fn ipc_types_have_their_json_names() {
+        let cfg = Config::new();
+        let pod = crate::browse::PodSummary::decl(&cfg);
+        for field in [
+            "name: string",
+            "createdAt: string",
+            "defaultContainer: string",
+            "terminating: boolean",
+            "owner: PodOwner | null",
+        ] {
+            assert!(pod.contains(field), "{field} in {pod}");
+        }
+        let change = crate::browse::PodChange::decl(&cfg);
+        assert!(change.contains("type: ChangeKind"), "{change}");
+        let kind = crate::browse::ChangeKind::decl(&cfg);
+        assert!(
+            kind.contains("\"Added\" | \"Modified\" | \"Deleted\""),
+            "{kind}"
+        );
+        let manual = crate::manual::ManualProfile::decl(&cfg);
+        for field in [
+            "caPem: string | null",
+            "token?: string | null",
+            "insecure: boolean",
+        ] {
+            assert!(manual.contains(field), "{field} in {manual}");
+        }
+        let req = crate::terminal::TerminalRequest::decl(&cfg);
+        for field in ["command: Array<string> | null", "cols: number"] {
+            assert!(req.contains(field), "{field} in {req}");
+        }
+    }
+}

@@ -2,14 +2,19 @@
 //! certificate and namespace, and a bearer token that goes to the vault. Editing keeps what is
 //! not given again: the token, and the auth of a profile that was imported with another kind.
 
+use serde::{Deserialize, Serialize};
+
 use crate::profiles::{Auth, Ca, Profile, ProfileError, ProfileStore};
 use crate::vault::{Secret, Vault, VaultError};
 
 /// The vault field of a hand-entered token (the same name an import uses).
 const TOKEN_FIELD: &str = "token";
 
-/// What the user typed.
-#[derive(Debug, Clone, Default)]
+/// What the user typed. JSON (camelCase) is the app's form: the token comes in as a plain string
+/// (or `null`) and is never serialized back.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct ManualProfile {
     /// The profile being edited (it may be renamed); `None`: a new profile.
     pub original: Option<String>,
@@ -20,7 +25,20 @@ pub struct ManualProfile {
     pub ca_pem: Option<String>,
     pub insecure: bool,
     /// `None`: keep the stored token (editing), or no token (a new profile).
+    #[serde(default, skip_serializing, with = "token_form")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub token: Option<Secret>,
+}
+
+/// The token as the form sends it: a string (kept as typed, even empty: [`save`] refuses an
+/// empty one in words) or `null`. It is never serialized (the field is `skip_serializing`).
+mod token_form {
+    use super::Secret;
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Secret>, D::Error> {
+        Ok(Option::<String>::deserialize(d)?.map(Secret::new))
+    }
 }
 
 /// Why a hand-entered profile was not saved. Nothing is half-saved.
@@ -162,6 +180,35 @@ mod tests {
             server: server.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_form_s_json_brings_a_token_in_and_never_takes_it_out() {
+        let m: ManualProfile = serde_json::from_value(serde_json::json!({
+            "original": null, "name": "prod", "server": "https://a:1", "namespace": "web",
+            "caPem": null, "insecure": true, "token": "s3cret",
+        }))
+        .expect("form");
+        assert_eq!(m.token.as_ref().map(Secret::expose), Some("s3cret"));
+        assert_eq!(m.namespace.as_deref(), Some("web"));
+        assert!(m.insecure);
+        let out = serde_json::to_value(&m).expect("json");
+        assert_eq!(
+            out,
+            serde_json::json!({
+                "original": null, "name": "prod", "server": "https://a:1", "namespace": "web",
+                "caPem": null, "insecure": true,
+            })
+        );
+        let kept: ManualProfile = serde_json::from_value(serde_json::json!({
+            "original": "prod", "name": "prod", "server": "https://a:1", "namespace": null,
+            "caPem": null, "insecure": false, "token": null,
+        }))
+        .expect("form");
+        assert!(kept.token.is_none());
+        let missing: ManualProfile =
+            serde_json::from_value(out).expect("no token field: keep the stored one");
+        assert!(missing.token.is_none());
     }
 
     #[tokio::test]

@@ -6,29 +6,15 @@ use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, ListParams};
 
+use crate::cluster::ApiError;
+
 /// Why no pod or container could be chosen.
 #[derive(Debug, thiserror::Error)]
 pub enum PodError {
-    /// The API server refused or failed (its own words).
-    #[error("Error from server ({reason}): {message}")]
-    Api {
-        code: u16,
-        reason: String,
-        message: String,
-    },
-    /// The credentials were refused (401); kubectl's words.
-    #[error("You must be logged in to the server (the server has asked for the client to provide credentials)")]
-    Unauthorized,
-    /// The exec credential plugin ran and failed; its stderr says why.
-    #[error("the credential plugin `{command}` failed ({status}): {stderr}")]
-    Plugin {
-        command: String,
-        status: String,
-        stderr: String,
-    },
-    /// The API server could not be reached or answered nonsense.
-    #[error("cannot reach the API server: {0}")]
-    Transport(String),
+    /// The API server refused, failed or could not be reached (kubectl's words for each).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The pod has finished (`Succeeded` or `Failed`); kubectl refuses it in these words.
     #[error("cannot exec into a container in a completed pod; current phase is {0}")]
     Completed(String),
     /// As kubectl words it (1.33 and later check before asking the server).
@@ -36,8 +22,10 @@ pub enum PodError {
     NoSuchContainer {
         container: String,
         pod: String,
+        /// The pod's containers, comma-separated.
         containers: String,
     },
+    /// The pod's spec lists no containers.
     #[error("pod {0} has no containers")]
     NoContainers(String),
     /// A workload or selector matched pods, none of them Ready.
@@ -45,37 +33,24 @@ pub enum PodError {
     NoneReady {
         target: String,
         namespace: String,
+        /// Each pod and why it is not Ready.
         detail: String,
     },
+    /// The target text cannot be used (not `TYPE/NAME`, a kind that has no pods, no selector).
     #[error("{0}")]
     BadTarget(String),
 }
 
+impl PodError {
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        matches!(self, PodError::Api(e) if e.credentials_refused())
+    }
+}
+
 impl From<kube::Error> for PodError {
     fn from(e: kube::Error) -> Self {
-        use crate::cluster::ApiFailure;
-        match ApiFailure::from(e) {
-            ApiFailure::Unauthorized => PodError::Unauthorized,
-            ApiFailure::Refused {
-                code,
-                reason,
-                message,
-            } => PodError::Api {
-                code,
-                reason,
-                message,
-            },
-            ApiFailure::Plugin {
-                command,
-                status,
-                stderr,
-            } => PodError::Plugin {
-                command,
-                status,
-                stderr,
-            },
-            ApiFailure::Transport(t) => PodError::Transport(t),
-        }
+        PodError::Api(e.into())
     }
 }
 

@@ -1,17 +1,17 @@
 //! Saved cluster profiles: a versioned JSON file (`profiles.json`) in Podterm's config directory.
 //!
 //! A profile holds how to reach a cluster and *references* to its secrets; the secrets themselves
-//! live in the [`vault`](crate::vault) under `<profile id>/<field>`. The file is written
-//! atomically (a temp file in the same directory, fsync, rename, mode 0600), and every
-//! read-modify-write holds an exclusive lock on `profiles.lock`, so two running instances never
-//! clobber each other.
+//! live in the [`vault`](crate::vault) under `<profile id>/<field>`. The file is a
+//! [`VersionedFile`]: written atomically, every read-modify-write under the lock
+//! `profiles.lock`, a newer or unreadable file never written over, unknown fields kept.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub use crate::store::{default_dir, CONFIG_DIR_ENV};
+use crate::store::{Extra, FileSpec, StoreError, VersionedFile};
 
 /// The format version this Podterm writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -19,8 +19,14 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const FILE_NAME: &str = "profiles.json";
 /// The lock file's name inside the config directory.
 pub const LOCK_NAME: &str = "profiles.lock";
-/// Overrides the config directory (tests, portable installs).
-pub const CONFIG_DIR_ENV: &str = "PODTERM_CONFIG_DIR";
+/// The profile file, for [`VersionedFile`].
+pub const SPEC: FileSpec = FileSpec {
+    file_name: FILE_NAME,
+    lock_name: LOCK_NAME,
+    version: FORMAT_VERSION,
+    noun: "profile",
+    fresh: "start with no profiles",
+};
 
 /// The cluster's CA certificate. A CA certificate is public: it is kept inline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +179,9 @@ pub struct Profile {
     /// Where the profile came from, e.g. `/home/u/.kube/config#kind-dev`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Fields a newer Podterm wrote, kept on rewrite.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl Profile {
@@ -189,6 +198,7 @@ impl Profile {
             namespace: None,
             auth,
             source: None,
+            extra: Extra::new(),
         }
     }
 
@@ -206,31 +216,9 @@ pub fn new_id() -> String {
 /// Why the profile store could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    /// A file operation failed.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-    /// The file is not a profile file Podterm can read.
-    #[error("{} is not a valid Podterm profile file ({source}): fix it, or move it away to start with no profiles", path.display())]
-    Parse {
-        path: PathBuf,
-        #[source]
-        source: serde_json::Error,
-    },
-    /// The file was written by a newer Podterm.
-    #[error("{} was written by a newer Podterm (profile format version {found}; this Podterm reads version {supported} at most): upgrade Podterm", path.display())]
-    NewerVersion {
-        path: PathBuf,
-        found: u64,
-        supported: u32,
-    },
-    /// No config directory could be determined.
-    #[error("cannot find the OS config directory (no home directory?): set {CONFIG_DIR_ENV} to a directory for Podterm's settings")]
-    NoConfigDir,
+    /// The file could not be read or written (unreadable, newer, no config directory ...).
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// A profile name that cannot be saved.
     #[error("invalid profile name {name:?}: {reason}")]
     InvalidName { name: String, reason: &'static str },
@@ -243,188 +231,27 @@ pub enum ProfileError {
     },
 }
 
-/// The default config directory: `$PODTERM_CONFIG_DIR`, else the OS config dir + `podterm`
-/// (`~/.config/podterm` on Linux, `~/Library/Application Support/podterm` on macOS,
-/// `%APPDATA%\podterm` on Windows).
-pub fn default_dir() -> Result<PathBuf, ProfileError> {
-    config_dir().ok_or(ProfileError::NoConfigDir)
-}
-
-/// [`default_dir`], for every store kept there (profiles, favourites); `None` when there is no
-/// home directory and no `PODTERM_CONFIG_DIR`.
-pub(crate) fn config_dir() -> Option<PathBuf> {
-    dir_from(std::env::var_os(CONFIG_DIR_ENV), dirs::config_dir())
-}
-
-fn dir_from(env: Option<std::ffi::OsString>, os_config: Option<PathBuf>) -> Option<PathBuf> {
-    match env {
-        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
-        _ => os_config.map(|d| d.join("podterm")),
-    }
-}
-
-/// A file operation that failed: what was being done, to which path. Each store turns it into
-/// its own error enum.
-#[derive(Debug)]
-pub(crate) struct IoFailure {
-    pub(crate) action: &'static str,
-    pub(crate) path: PathBuf,
-    pub(crate) source: io::Error,
-}
-
-impl From<IoFailure> for ProfileError {
-    fn from(f: IoFailure) -> Self {
-        ProfileError::Io {
-            action: f.action,
-            path: f.path,
-            source: f.source,
-        }
-    }
-}
-
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> IoFailure {
-    let path = path.to_path_buf();
-    move |source| IoFailure {
-        action,
-        path,
-        source,
-    }
-}
-
-/// The bytes of `path`; `None` when there is no such file.
-pub(crate) fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, IoFailure> {
-    match fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(io_err("read", path)(source)),
-    }
-}
-
-/// The `version` field of a store file (required: a file without one is not ours).
-pub(crate) fn file_version(bytes: &[u8]) -> Result<u64, serde_json::Error> {
-    serde_json::from_slice::<Header>(bytes).map(|h| h.version)
-}
-
-/// Why a versioned store file (profiles, favourites, settings) could not be read; each store
-/// words it in its own error enum.
-pub(crate) enum ReadFailure {
-    Io(IoFailure),
-    /// Not JSON of the expected shape, or no `version` field.
-    Parse(serde_json::Error),
-    /// A newer format than this Podterm reads (the version found).
-    Newer(u64),
-}
-
-/// Reads a versioned store file as `T`; `None` when there is no such file.
-pub(crate) fn read_versioned<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    supported: u32,
-) -> Result<Option<T>, ReadFailure> {
-    let Some(bytes) = read_if_exists(path).map_err(ReadFailure::Io)? else {
-        return Ok(None);
-    };
-    let version = file_version(&bytes).map_err(ReadFailure::Parse)?;
-    if version > u64::from(supported) {
-        return Err(ReadFailure::Newer(version));
-    }
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(ReadFailure::Parse)
-}
-
-/// Creates `dir` (mode 0700) if needed.
-pub(crate) fn ensure_dir(dir: &Path) -> Result<(), IoFailure> {
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
-        .map_err(io_err("create the config directory", dir))
-}
-
-/// Takes the exclusive lock `dir/lock_name` (creating `dir`); it is held until the returned
-/// file is dropped.
-pub(crate) fn lock_dir(dir: &Path, lock_name: &str) -> Result<File, IoFailure> {
-    ensure_dir(dir)?;
-    let path = dir.join(lock_name);
-    let mut opts = OpenOptions::new();
-    opts.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let file = opts
-        .open(&path)
-        .map_err(io_err("open the lock file", &path))?;
-    fs4::FileExt::lock(&file).map_err(io_err("lock", &path))?;
-    Ok(file)
-}
-
-/// Atomic replace of `dir/file_name` with `data`: temp file in the same directory, mode 0600,
-/// fsync, rename, fsync the directory.
-pub(crate) fn write_atomic(dir: &Path, file_name: &str, data: &[u8]) -> Result<(), IoFailure> {
-    let path = dir.join(file_name);
-    let stem = file_name.split('.').next().unwrap_or(file_name);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{stem}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err("create a temporary file in", dir))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(io_err("set permissions of", tmp.path()))?;
-    }
-    tmp.write_all(data).map_err(io_err("write", tmp.path()))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(io_err("sync", tmp.path()))?;
-    // On failure the temp file is removed when `PersistError` drops it.
-    tmp.persist(&path)
-        .map_err(|e| io_err("replace", &path)(e.error))?;
-    #[cfg(unix)]
-    {
-        // Make the rename itself durable.
-        File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io_err("sync", dir))?;
-    }
-    Ok(())
-}
-
-#[derive(Serialize)]
-struct FileOut<'a> {
-    version: u32,
-    profiles: &'a [Profile],
-}
-
-#[derive(Deserialize)]
-struct FileIn {
+/// The profile file's document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct ProfilesDoc {
     #[serde(default)]
     profiles: Vec<Profile>,
-}
-
-#[derive(Deserialize)]
-struct Header {
-    version: u64,
+    #[serde(flatten)]
+    extra: Extra,
 }
 
 /// The profile file of one config directory.
 #[derive(Debug, Clone)]
 pub struct ProfileStore {
-    dir: PathBuf,
+    file: VersionedFile<ProfilesDoc>,
 }
 
 impl ProfileStore {
     /// The store in `dir` (created on first write; a missing file is an empty store).
     pub fn open(dir: impl Into<PathBuf>) -> Self {
-        ProfileStore { dir: dir.into() }
+        ProfileStore {
+            file: VersionedFile::new(dir, SPEC),
+        }
     }
 
     /// The store in [`default_dir`].
@@ -434,12 +261,12 @@ impl ProfileStore {
 
     /// The config directory.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.file.dir()
     }
 
     /// The profile file.
     pub fn path(&self) -> PathBuf {
-        self.dir.join(FILE_NAME)
+        self.file.path()
     }
 
     /// All profiles, in file order.
@@ -479,16 +306,14 @@ impl ProfileStore {
     /// Read-modify-write under the lock. The file is rewritten only when `f` changed something;
     /// names and ids must stay unique and names valid.
     pub fn update<R>(&self, f: impl FnOnce(&mut Vec<Profile>) -> R) -> Result<R, ProfileError> {
-        let _lock = self.lock()?;
-        let before = self.read()?;
-        let mut profiles = before.clone();
-        let out = f(&mut profiles);
-        if profiles != before {
-            self.validate(&profiles)?;
-            self.write(&profiles)?;
-        }
-        Ok(out)
-        // `_lock` is dropped here: closing the file releases the lock.
+        self.file.update(|doc| {
+            let before = doc.profiles.clone();
+            let out = f(&mut doc.profiles);
+            if doc.profiles != before {
+                self.validate(&doc.profiles)?;
+            }
+            Ok(out)
+        })
     }
 
     fn validate(&self, profiles: &[Profile]) -> Result<(), ProfileError> {
@@ -515,36 +340,7 @@ impl ProfileStore {
     }
 
     fn read(&self) -> Result<Vec<Profile>, ProfileError> {
-        let path = self.path();
-        match read_versioned::<FileIn>(&path, FORMAT_VERSION) {
-            Ok(file) => Ok(file.map(|f| f.profiles).unwrap_or_default()),
-            Err(ReadFailure::Io(f)) => Err(f.into()),
-            Err(ReadFailure::Parse(source)) => Err(ProfileError::Parse { path, source }),
-            Err(ReadFailure::Newer(found)) => Err(ProfileError::NewerVersion {
-                path,
-                found,
-                supported: FORMAT_VERSION,
-            }),
-        }
-    }
-
-    /// Takes the exclusive lock; it is held until the returned file is dropped.
-    fn lock(&self) -> Result<File, ProfileError> {
-        Ok(lock_dir(&self.dir, LOCK_NAME)?)
-    }
-
-    /// Atomic replace: temp file in the same directory, fsync, rename, fsync the directory.
-    fn write(&self, profiles: &[Profile]) -> Result<(), ProfileError> {
-        let mut data = serde_json::to_vec_pretty(&FileOut {
-            version: FORMAT_VERSION,
-            profiles,
-        })
-        .map_err(|source| ProfileError::Parse {
-            path: self.path(),
-            source,
-        })?;
-        data.push(b'\n');
-        Ok(write_atomic(&self.dir, FILE_NAME, &data)?)
+        Ok(self.file.read()?.profiles)
     }
 }
 
@@ -566,6 +362,7 @@ fn check_name(name: &str) -> Result<(), ProfileError> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn sample(name: &str) -> Profile {
         let mut p = Profile::new(
@@ -780,7 +577,10 @@ mod tests {
         .unwrap();
         let err = store.list().unwrap_err();
         assert!(
-            matches!(err, ProfileError::NewerVersion { found: 2, .. }),
+            matches!(
+                err,
+                ProfileError::Store(StoreError::NewerVersion { found: 2, .. })
+            ),
             "{err:?}"
         );
         let msg = err.to_string();
@@ -811,6 +611,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(store.list().unwrap()[0].auth.kind_name(), "token");
+        // ... and kept when the file is rewritten.
+        store.upsert(sample("b")).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(store.path()).unwrap()).unwrap();
+        assert_eq!(v["extra"], 1, "{v}");
+        assert_eq!(v["profiles"][0]["color"], "red", "{v}");
+        assert_eq!(v["profiles"][1]["name"], "b", "{v}");
     }
 
     #[test]
@@ -841,18 +648,5 @@ mod tests {
             Err(ProfileError::Duplicate { what: "name", .. })
         ));
         assert_eq!(store.list().unwrap(), [a]);
-    }
-
-    #[test]
-    fn profiles_default_dir() {
-        assert_eq!(
-            dir_from(Some("/x/y".into()), Some("/home/u/.config".into())).unwrap(),
-            PathBuf::from("/x/y")
-        );
-        assert_eq!(
-            dir_from(Some("".into()), Some("/home/u/.config".into())).unwrap(),
-            PathBuf::from("/home/u/.config/podterm")
-        );
-        assert_eq!(dir_from(None, None), None);
     }
 }

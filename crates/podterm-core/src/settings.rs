@@ -1,95 +1,70 @@
-//! App settings that are not cluster profiles: `settings.json` beside the profiles, versioned,
-//! replaced atomically. A missing file means the defaults.
+//! App settings that are not cluster profiles: `settings.json` beside the profiles, a
+//! [`VersionedFile`] (atomic writes under the lock `settings.lock`, a newer or unreadable file
+//! never written over, unknown fields kept). A missing file means the defaults.
 
-use crate::profiles::{self, write_atomic, IoFailure, ReadFailure};
+use crate::store::{Extra, FileSpec, StoreError, VersionedFile};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The version this Podterm writes.
 pub const FORMAT_VERSION: u32 = 1;
 /// The settings file's name inside the config directory.
 pub const FILE_NAME: &str = "settings.json";
+/// The lock file's name inside the config directory.
+pub const LOCK_NAME: &str = "settings.lock";
+/// The settings file, for [`VersionedFile`].
+pub const SPEC: FileSpec = FileSpec {
+    file_name: FILE_NAME,
+    lock_name: LOCK_NAME,
+    version: FORMAT_VERSION,
+    noun: "settings",
+    fresh: "use the defaults",
+};
 
-/// Why the settings could not be read or saved.
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    /// A file operation failed.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The file is not a settings file Podterm can read; nothing is written over it.
-    #[error("{} is not a valid Podterm settings file ({source}): fix it, or move it away to use the defaults", path.display())]
-    Parse {
-        path: PathBuf,
-        #[source]
-        source: serde_json::Error,
-    },
-    /// Written by a newer Podterm.
-    #[error("{} was written by a newer Podterm (settings format version {found}; this Podterm reads version {FORMAT_VERSION} at most): upgrade Podterm", path.display())]
-    NewerVersion { path: PathBuf, found: u64 },
-}
+/// Why the settings could not be read or saved: the settings have no errors of their own.
+pub type SettingsError = StoreError;
 
-impl From<IoFailure> for SettingsError {
-    fn from(f: IoFailure) -> Self {
-        SettingsError::Io {
-            action: f.action,
-            path: f.path,
-            source: f.source,
-        }
-    }
-}
-
-/// The settings. Unknown fields in the file are ignored; missing ones take their defaults.
+/// The settings. Missing fields take their defaults; unknown ones are kept on save.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// Closing the window keeps Podterm running in the tray (where a tray exists).
     pub close_to_tray: bool,
+    /// Fields a newer Podterm wrote, kept on save.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             close_to_tray: true,
+            extra: Extra::new(),
         }
     }
 }
 
-#[derive(Serialize)]
-struct FileOut<'a> {
-    version: u32,
-    #[serde(flatten)]
-    settings: &'a Settings,
+fn file(dir: &Path) -> VersionedFile<Settings> {
+    VersionedFile::new(dir, SPEC)
 }
 
 /// Reads `dir/settings.json`; the defaults when there is none.
-pub fn load(dir: &Path) -> Result<Settings, SettingsError> {
-    let path = dir.join(FILE_NAME);
-    match profiles::read_versioned::<Settings>(&path, FORMAT_VERSION) {
-        Ok(s) => Ok(s.unwrap_or_default()),
-        Err(ReadFailure::Io(f)) => Err(f.into()),
-        Err(ReadFailure::Parse(source)) => Err(SettingsError::Parse { path, source }),
-        Err(ReadFailure::Newer(found)) => Err(SettingsError::NewerVersion { path, found }),
-    }
+pub fn load(dir: &Path) -> Result<Settings, StoreError> {
+    file(dir).read()
 }
 
-/// Writes `settings` to `dir/settings.json` (creating `dir`).
-pub fn save(dir: &Path, settings: &Settings) -> Result<(), SettingsError> {
-    profiles::ensure_dir(dir)?;
-    let data = serde_json::to_vec_pretty(&FileOut {
-        version: FORMAT_VERSION,
-        settings,
+/// Writes `settings` to `dir/settings.json` (creating `dir`). Fields of the file this Podterm
+/// does not know are kept; a file that cannot be read is an error and stays as it is.
+pub fn save(dir: &Path, settings: &Settings) -> Result<(), StoreError> {
+    file(dir).update(|current| {
+        let mut extra = std::mem::take(&mut current.extra);
+        extra.extend(settings.extra.clone());
+        *current = Settings {
+            extra,
+            ..settings.clone()
+        };
+        Ok(())
     })
-    .map_err(|source| SettingsError::Parse {
-        path: dir.join(FILE_NAME),
-        source,
-    })?;
-    write_atomic(dir, FILE_NAME, &data)?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -104,6 +79,7 @@ mod tests {
             dir.path(),
             &Settings {
                 close_to_tray: false,
+                ..Settings::default()
             },
         )
         .expect("save");
@@ -117,7 +93,13 @@ mod tests {
                 .contains("is not a valid Podterm settings file"),
             "{e}"
         );
-        // The bad file is left as it was.
+        assert!(
+            e.to_string()
+                .ends_with("fix it, or move it away to use the defaults"),
+            "{e}"
+        );
+        // The bad file is left as it was, even by a save.
+        assert!(save(dir.path(), &Settings::default()).is_err());
         assert_eq!(
             std::fs::read(dir.path().join(FILE_NAME)).expect("read"),
             b"{not json"
@@ -127,5 +109,28 @@ mod tests {
             load(dir.path()),
             Err(SettingsError::NewerVersion { found: 9, .. })
         ));
+    }
+
+    #[test]
+    fn unknown_settings_survive_a_save() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            br#"{"version": 1, "closeToTray": true, "theme": "dark"}"#,
+        )
+        .expect("write");
+        save(
+            dir.path(),
+            &Settings {
+                close_to_tray: false,
+                ..Settings::default()
+            },
+        )
+        .expect("save");
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(FILE_NAME)).expect("read"))
+                .expect("json");
+        assert_eq!(v["theme"], "dark", "{v}");
+        assert_eq!(v["closeToTray"], false, "{v}");
     }
 }

@@ -5,7 +5,7 @@
 use crate::cluster::Cluster;
 use crate::exec::{ExecError, ExecSpec, Session, Tuning};
 use crate::flow::{self, Credit, FlowConfig, PumpEnd};
-use crate::pods::{self, PodTarget};
+use crate::pods::{self, PodError, PodTarget};
 use crate::protocol::Outcome;
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -14,8 +14,10 @@ use tokio::sync::mpsc;
 /// does not wait behind megabytes of a flood.
 pub const UI_READ_AHEAD: usize = 256 * 1024;
 
-/// Which shell to open.
-#[derive(Debug, Clone)]
+/// Which shell to open. JSON (camelCase): `{namespace, pod, container, command, cols, rows}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct TerminalRequest {
     /// Empty: the cluster's default namespace.
     pub namespace: String,
@@ -35,29 +37,39 @@ pub enum Control {
     Resize(u16, u16),
 }
 
-/// Why a terminal session did not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The pod or container is not there, not running, or may not be read.
-    #[error(transparent)]
-    Pod(#[from] crate::pods::PodError),
-    /// The exec itself was refused or could not connect.
-    #[error(transparent)]
-    Exec(#[from] ExecError),
-}
-
 /// How a terminal ended.
 #[derive(Debug)]
 pub enum TerminalEnd {
     /// The session ran; its outcome, or why there is none.
     Ended(Result<Outcome, ExecError>),
-    /// It could not start (no such pod, a completed pod, 403 ...).
+    /// It could not start (no such pod, a completed pod, 403, 401 ...).
     NotStarted(StartError),
     /// The session ended because its pod went away (deleted, being deleted, or replaced by a
     /// new pod of the same name); the words say which, and how the session itself ended.
     PodGone(String),
     /// The UI stopped taking output.
     UiGone,
+}
+
+/// Why a terminal could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Finding the pod or container failed (kubectl's checks and words).
+    #[error(transparent)]
+    Pod(#[from] PodError),
+    /// The exec session could not be opened.
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+}
+
+impl StartError {
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        match self {
+            StartError::Pod(e) => e.credentials_refused(),
+            StartError::Exec(e) => e.credentials_refused(),
+        }
+    }
 }
 
 /// Runs a terminal to its end. `connected` is called once the session is up; `output` gets the
@@ -207,5 +219,31 @@ async fn pod_gone(
             }
         }
         Ok(Err(_)) | Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_read_the_app_s_json() {
+        let json = serde_json::json!({
+            "namespace": "demo", "pod": "shell", "container": "", "command": null,
+            "cols": 120, "rows": 40,
+        });
+        let req: TerminalRequest = serde_json::from_value(json.clone()).expect("request");
+        assert_eq!(
+            req,
+            TerminalRequest {
+                namespace: "demo".into(),
+                pod: "shell".into(),
+                container: String::new(),
+                command: None,
+                cols: 120,
+                rows: 40,
+            }
+        );
+        assert_eq!(serde_json::to_value(&req).expect("json"), json);
     }
 }

@@ -10,6 +10,7 @@ use podterm_core::favourites::{
     self, Favourite, FavouriteError, FavouriteStore, Target, FILE_NAME, LOCK_NAME,
 };
 use podterm_core::pods::{PodError, WorkloadKind};
+use podterm_core::store::StoreError;
 use testcluster::{ClusterSpec, Options, OwnerRef, Phase, PodSpec, TestCluster, WorkloadSpec};
 
 fn deploy(name: &str) -> Target {
@@ -278,7 +279,10 @@ fn a_corrupt_file_is_reported_and_kept() {
     std::fs::write(store.path(), garbage).expect("write");
 
     let err = store.list().expect_err("corrupt");
-    assert!(matches!(err, FavouriteError::Parse { .. }), "{err:?}");
+    assert!(
+        matches!(err, FavouriteError::Store(StoreError::Invalid { .. })),
+        "{err:?}"
+    );
     let msg = err.to_string();
     assert!(msg.contains(&store.path().display().to_string()), "{msg}");
     assert!(msg.contains("not a valid Podterm favourites file"), "{msg}");
@@ -286,7 +290,7 @@ fn a_corrupt_file_is_reported_and_kept() {
     // Nothing overwrites a file it cannot read.
     assert!(matches!(
         store.add(fav("new", deploy("web"))),
-        Err(FavouriteError::Parse { .. })
+        Err(FavouriteError::Store(StoreError::Invalid { .. }))
     ));
     assert!(store.remove("web").is_err());
     assert!(store.set_order::<&str>(&[]).is_err());
@@ -307,7 +311,10 @@ fn a_corrupt_file_is_reported_and_kept() {
     std::fs::write(store.path(), future).expect("write");
     let err = store.list().expect_err("newer");
     assert!(
-        matches!(err, FavouriteError::NewerVersion { found: 2, .. }),
+        matches!(
+            err,
+            FavouriteError::Store(StoreError::NewerVersion { found: 2, .. })
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("upgrade Podterm"), "{err}");
@@ -316,7 +323,10 @@ fn a_corrupt_file_is_reported_and_kept() {
 
     // No version: not ours.
     std::fs::write(store.path(), br#"{"favourites": []}"#).expect("write");
-    assert!(matches!(store.list(), Err(FavouriteError::Parse { .. })));
+    assert!(matches!(
+        store.list(),
+        Err(FavouriteError::Store(StoreError::Invalid { .. }))
+    ));
 }
 
 #[test]

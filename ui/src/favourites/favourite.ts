@@ -1,6 +1,6 @@
 // What the sidebar and the tabs say about a favourite, its order, and which pods are its
 // (pure: no DOM, no IPC).
-import { podOwner, type FavouriteSummary, type PodSummary } from "../ipc/types";
+import type { FavouriteSummary, PodSummary } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 
 /** What a favourite points at: `deployment/web`, `pod/shell`. */
@@ -47,7 +47,7 @@ export function movedOrder(names: readonly string[], name: string, delta: number
 export function podOwnedBy(f: FavouriteSummary, profile: string, namespace: string, pod: PodSummary): boolean {
   if (f.profile !== profile || f.namespace !== namespace) return false;
   if (f.kind === "pod") return pod.name === f.target;
-  const owner = podOwner(pod);
+  const owner = pod.owner;
   if (owner === null) return false;
   switch (f.kind) {
     case "statefulset":

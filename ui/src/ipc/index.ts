@@ -4,7 +4,6 @@ import { tauriCommands, type Commands } from "./generated/commands";
 
 export type * from "./types";
 export { toBytes } from "./bytes";
-export { podOwner } from "./types";
 export { commandError, errorKind, errorMessage } from "./errors";
 
 /**

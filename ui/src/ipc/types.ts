@@ -9,32 +9,14 @@ export type {
   ErrorKind,
   FavouriteSummary,
   OpenSessionRequest,
-  PodEvent,
-  PodEventType,
+  PodChange,
+  ChangeKind,
+  PodOwner,
   PodSummary,
   ProfileDetails,
-  ProfileInput,
+  ManualProfile,
   ProfileSummary,
   ResolvedFavourite,
   SessionState,
   WatchStatus,
 } from "./generated";
-
-import type { PodSummary } from "./generated";
-
-/**
- * A pod's controller, from its ownerReferences: `{ kind: "ReplicaSet", name: "web-6b7f9c8d5" }`.
- * `PodSummary.owner` carries it (null: a bare pod).
- */
-export interface PodOwner {
-  kind: string;
-  name: string;
-}
-
-/**
- * The owner of `pod`. Until the generated `PodSummary` has its `owner` field this reads it
- * through a narrow type (absent: no owner); once it has, this is `pod.owner`.
- */
-export function podOwner(pod: PodSummary): PodOwner | null {
-  return (pod as PodSummary & { owner?: PodOwner | null }).owner ?? null;
-}

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Backend } from "../ipc";
-import type { PodEvent, PodSummary, ProfileSummary, WatchStatus } from "../ipc/types";
+import type { PodChange, PodSummary, ProfileSummary, WatchStatus } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 import { SidebarModel } from "./model";
 
 function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
   return {
+    owner: null,
     name,
     namespace: "demo",
     phase: "Running",
@@ -24,7 +25,7 @@ function fakeBackend(
 ) {
   let profiles = [...(opts.profiles ?? [])];
   const calls: string[] = [];
-  const watches = new Map<number, (e: PodEvent) => void>();
+  const watches = new Map<number, (e: PodChange) => void>();
   const statuses = new Map<number, (s: WatchStatus) => void>();
   let nextWatch = 1;
   const backend: Backend = {
@@ -97,7 +98,7 @@ function fakeBackend(
     backend,
     calls,
     watches,
-    emit: (id: number, e: PodEvent) => watches.get(id)?.(e),
+    emit: (id: number, e: PodChange) => watches.get(id)?.(e),
     status: (id: number, s: WatchStatus) => statuses.get(id)?.(s),
   };
 }

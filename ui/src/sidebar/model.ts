@@ -3,7 +3,7 @@
 import { podOwnedBy, savedNotice } from "../favourites/favourite";
 import type { FavouritesModel } from "../favourites/model";
 import { errorMessage, type Backend } from "../ipc";
-import type { PodSummary, ProfileDetails, ProfileInput, ProfileSummary } from "../ipc/types";
+import type { PodSummary, ProfileDetails, ManualProfile, ProfileSummary } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 import { execRefusal, parseCommand, pickNamespace, PodList, visiblePods } from "./pods";
 
@@ -381,7 +381,7 @@ export class SidebarModel {
    * Saves a profile typed by hand, then lists the profiles again and selects it. A rejection
    * (bad input, in words for the user) is left to the caller: the form shows it.
    */
-  async saveProfile(input: ProfileInput): Promise<ProfileSummary> {
+  async saveProfile(input: ManualProfile): Promise<ProfileSummary> {
     const saved = await this.backend.saveProfile(input);
     this.error = null;
     this.shortNotice(input.original === null ? `Added ${saved.name}.` : `Saved ${saved.name}.`);

@@ -4,6 +4,7 @@ import { execRefusal, matchesFilter, parseCommand, pickNamespace, PodList, podRo
 
 function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
   return {
+    owner: null,
     name,
     namespace: "demo",
     phase: "Running",

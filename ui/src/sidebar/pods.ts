@@ -1,14 +1,14 @@
 // The pod list: the pods of one namespace kept current from watch events, and what the sidebar
 // shows of each (pure: no DOM, no IPC).
 import { formatAge } from "./age";
-import type { PodEvent, PodSummary } from "../ipc/types";
+import type { PodChange, PodSummary } from "../ipc/types";
 
 /** The pods of one namespace, kept current from watch events. */
 export class PodList {
   private byName = new Map<string, PodSummary>();
 
   /** Applies a watch event; false when it changed nothing. */
-  apply(event: PodEvent): boolean {
+  apply(event: PodChange): boolean {
     const { pod } = event;
     switch (event.type) {
       case "Added":

@@ -1,13 +1,13 @@
 // The add/edit cluster dialog: a form over `ProfileFields` (profile-form.ts).
 import { h } from "../dom";
-import { errorMessage, type ProfileDetails, type ProfileInput } from "../ipc";
+import { errorMessage, type ProfileDetails, type ManualProfile } from "../ipc";
 import { emptyFields, fieldsFromDetails, profileInput, type ProfileFields } from "./profile-form";
 
 export interface ProfileFormOptions {
   /** The profile being edited; null: a new one. */
   details: ProfileDetails | null;
   /** Saves; a rejection's message is shown in the form, which stays open. */
-  save: (input: ProfileInput) => Promise<unknown>;
+  save: (input: ManualProfile) => Promise<unknown>;
 }
 
 /** Opens the form as a modal dialog; it closes on a successful save, Cancel or Escape. */

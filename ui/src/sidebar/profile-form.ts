@@ -3,7 +3,7 @@
 // an empty token box keeps the stored one.
 //
 // The fields and their conversion (pure); the dialog is `profile-form-view.ts`.
-import type { ProfileDetails, ProfileInput } from "../ipc";
+import type { ProfileDetails, ManualProfile } from "../ipc";
 
 /** The form's boxes, as typed. */
 export interface ProfileFields {
@@ -37,7 +37,7 @@ const optional = (s: string): string | null => (s.trim() === "" ? null : s.trim(
  * What save_profile gets: `original` is the name being edited (null: a new profile); an empty
  * namespace, CA or token is null (a null token keeps the stored one).
  */
-export function profileInput(f: ProfileFields, original: string | null): ProfileInput {
+export function profileInput(f: ProfileFields, original: string | null): ManualProfile {
   return {
     original,
     name: f.name.trim(),

@@ -6,9 +6,9 @@ import { toBytes } from "../bytes";
 import type { AppRequest } from "./AppRequest";
 import type { FavouriteSummary } from "./FavouriteSummary";
 import type { OpenSessionRequest } from "./OpenSessionRequest";
-import type { PodEvent } from "./PodEvent";
+import type { PodChange } from "./PodChange";
 import type { ProfileDetails } from "./ProfileDetails";
-import type { ProfileInput } from "./ProfileInput";
+import type { ManualProfile } from "./ManualProfile";
 import type { ProfileSummary } from "./ProfileSummary";
 import type { ResolvedFavourite } from "./ResolvedFavourite";
 import type { SessionState } from "./SessionState";
@@ -60,7 +60,7 @@ export interface Commands {
    * Adds (`original` null) or edits a profile typed by hand; the token goes to the
    * OS keyring.
    */
-  saveProfile(input: ProfileInput): Promise<ProfileSummary>;
+  saveProfile(input: ManualProfile): Promise<ProfileSummary>;
   /**
    * The native file dialog for a kubeconfig; `null` when the user cancels.
    */
@@ -81,7 +81,7 @@ export interface Commands {
    * A live pod list: the current pods first (as `Added`), then every change; the
    * status says when the watch broke and when it is live again. Returns its id.
    */
-  watchPods(profile: string, namespace: string, onEvent: (message: PodEvent) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
+  watchPods(profile: string, namespace: string, onEvent: (message: PodChange) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
   stopWatch(id: number): Promise<void>;
   /**
    * Opens a TTY exec session and returns its id at once. Output may arrive before
@@ -141,7 +141,7 @@ export function tauriCommands(): Commands {
     deleteProfile: (name) => invoke<void>("delete_profile", { name }),
     demoProfile: () => invoke<ProfileSummary>("demo_profile"),
     listNamespaces: (profile) => invoke<string[]>("list_namespaces", { profile }),
-    watchPods: (profile, namespace, onEvent, onStatus) => invoke<number>("watch_pods", { profile, namespace, onEvent: new Channel<PodEvent>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
+    watchPods: (profile, namespace, onEvent, onStatus) => invoke<number>("watch_pods", { profile, namespace, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
     stopWatch: (id) => invoke<void>("stop_watch", { id }),
     openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),

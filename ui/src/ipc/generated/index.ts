@@ -2,11 +2,13 @@
 export type { AppRequest } from "./AppRequest";
 export type { FavouriteSummary } from "./FavouriteSummary";
 export type { OpenSessionRequest } from "./OpenSessionRequest";
-export type { PodEvent } from "./PodEvent";
-export type { PodEventType } from "./PodEventType";
+export type { TerminalRequest } from "./TerminalRequest";
+export type { PodChange } from "./PodChange";
+export type { ChangeKind } from "./ChangeKind";
 export type { PodSummary } from "./PodSummary";
+export type { PodOwner } from "./PodOwner";
 export type { ProfileDetails } from "./ProfileDetails";
-export type { ProfileInput } from "./ProfileInput";
+export type { ManualProfile } from "./ManualProfile";
 export type { ProfileSummary } from "./ProfileSummary";
 export type { ResolvedFavourite } from "./ResolvedFavourite";
 export type { SessionState } from "./SessionState";

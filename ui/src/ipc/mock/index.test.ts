@@ -96,7 +96,7 @@ describe("mock backend", () => {
 describe("mock cluster", () => {
   it("pods carry their owner; a rollout's pods are owned by the new ReplicaSet", async () => {
     const { backend, controls } = createMock({ withDemo: true, liveUpdates: false });
-    const pods = new Map<string, PodSummary & { owner?: unknown }>();
+    const pods = new Map<string, PodSummary>();
     await backend.watchPods("demo", "demo", (e) => pods.set(e.pod.name, e.pod), () => {});
     await until(() => pods.size >= 7);
     expect(pods.get("web-7c9d6b5f4-kx2lp")?.owner).toEqual({ kind: "ReplicaSet", name: "web-7c9d6b5f4" });

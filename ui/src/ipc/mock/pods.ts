@@ -3,15 +3,15 @@
 //
 // Which workload runs a pod comes from its owner (a ReplicaSet's pod belongs to the Deployment
 // that owns the ReplicaSet), never from the pod's name.
-import type { PodEvent, PodOwner, PodSummary, WatchStatus } from "../types";
-import { podOwner } from "../types";
+import type { PodChange, PodOwner, PodSummary, WatchStatus } from "../types";
 import { later } from "./tasks";
 
 /**
  * A pod as the mock holds it: the summary with its owner. `PodSummary` is to carry `owner`
  * itself; until the generated type has it, this narrow type adds it.
  */
-export type MockPod = PodSummary & { owner: PodOwner | null };
+/** A pod of the mock cluster (the app's own PodSummary, owner included). */
+export type MockPod = PodSummary;
 
 function ago(ms: number): string {
   return new Date(Date.now() - ms).toISOString();
@@ -118,7 +118,7 @@ const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
 interface Watch {
   namespace: string;
-  emit: (e: PodEvent) => void;
+  emit: (e: PodChange) => void;
   status?: (s: WatchStatus) => void;
 }
 
@@ -166,7 +166,7 @@ export class MockCluster {
 
   /** favourite_for_pod: the owning workload (a ReplicaSet's Deployment), else the pod itself. */
   targetForPod(p: PodSummary): { kind: string; target: string } {
-    const o = podOwner(p);
+    const o = p.owner;
     switch (o?.kind) {
       case "ReplicaSet": {
         const d = this.replicaSets.get(key(p.namespace, o.name));
@@ -225,10 +225,10 @@ export class MockCluster {
     }
   }
 
-  private broadcast(type: PodEvent["type"], p: MockPod): void {
+  private broadcast(type: PodChange["type"], p: MockPod): void {
     for (const w of this.watches.values()) {
       if (w.namespace === p.namespace) {
-        const ev: PodEvent = { type, pod: copyPod(p) };
+        const ev: PodChange = { type, pod: copyPod(p) };
         later(() => w.emit(ev));
       }
     }
@@ -286,12 +286,12 @@ export class MockCluster {
   }
 
   /** Starts a watch: the namespace's pods first, as Added, then every change. */
-  watch(namespace: string, emit: (e: PodEvent) => void, status?: (s: WatchStatus) => void): number {
+  watch(namespace: string, emit: (e: PodChange) => void, status?: (s: WatchStatus) => void): number {
     const id = this.nextWatch++;
     this.watches.set(id, { namespace, emit, status });
     for (const p of this.pods) {
       if (p.namespace === namespace) {
-        const ev: PodEvent = { type: "Added", pod: copyPod(p) };
+        const ev: PodChange = { type: "Added", pod: copyPod(p) };
         later(() => {
           if (this.watches.has(id)) emit(ev);
         });

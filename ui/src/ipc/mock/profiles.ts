@@ -1,7 +1,7 @@
 // The mock's saved clusters: the Demo profile, profiles typed by hand (kept in memory, validated
 // as podterm_core::manual does), imports (the browser has no file access: they fail) and the
 // "native file dialog", which answers the path set with setPickedFile.
-import type { ProfileDetails, ProfileInput, ProfileSummary } from "../types";
+import type { ProfileDetails, ManualProfile, ProfileSummary } from "../types";
 import { mockError } from "./errors";
 
 export const DEMO_PROFILE: ProfileSummary = {
@@ -61,7 +61,7 @@ export class MockProfiles {
   }
 
   /** Adds or updates a profile typed by hand, as podterm_core::manual validates. */
-  save(input: ProfileInput): ProfileSummary {
+  save(input: ManualProfile): ProfileSummary {
     const invalid = (message: string) => mockError("invalidInput", message);
     const name = input.name.trim();
     if (!name) throw invalid("give the profile a name");

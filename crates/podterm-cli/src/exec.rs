@@ -1,0 +1,118 @@
+//! `podterm exec` and `podterm attach`, as `kubectl exec` and `kubectl attach`: same flags,
+//! messages and exit codes.
+
+use crate::conn::{connect, Conn};
+use crate::failure::Failure;
+use crate::session::{decide_tty, run};
+use crate::term;
+use clap::Args;
+use podterm_core::exec::ExecSpec;
+use podterm_core::pods::{self, PodTarget};
+
+#[derive(Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub conn: Conn,
+    /// Container name (default: the default-container annotation, else the first).
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
+    /// Pass stdin to the container.
+    #[arg(short = 'i', long)]
+    pub stdin: bool,
+    /// Stdin is a TTY.
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Only print output from the remote session.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Pick the newest Ready pod matching this label selector.
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
+    pub target: Option<String>,
+    /// The command and its arguments (after `--`).
+    #[arg(last = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct AttachArgs {
+    #[command(flatten)]
+    pub conn: Conn,
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
+    #[arg(short = 'i', long)]
+    pub stdin: bool,
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    pub target: String,
+}
+
+pub async fn exec(a: ExecArgs) -> Result<i32, Failure> {
+    let cluster = connect(&a.conn).await?;
+    let pod_target = match (&a.selector, &a.target) {
+        (Some(sel), None) => PodTarget::Selector(sel.clone()),
+        (None, Some(t)) => PodTarget::parse(t)?,
+        (Some(_), Some(_)) => return Err(Failure::new("name a pod or give -l SELECTOR, not both")),
+        (None, None) => return Err(Failure::new("a pod name (or -l SELECTOR) is required")),
+    };
+    let pod = pods::resolve(&cluster.client, &cluster.namespace, &pod_target).await?;
+    pods::check_running(&pod)?;
+    let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
+    if let (Some(n), false) = (note, a.quiet) {
+        eprintln!("{n}");
+    }
+    let tty = decide_tty(a.tty, a.stdin, a.quiet);
+    let command = if a.command.is_empty() {
+        pods::shell_command()
+    } else {
+        a.command.clone()
+    };
+    let spec = ExecSpec {
+        namespace: cluster.namespace.clone(),
+        pod: pod.metadata.name.clone().unwrap_or_default(),
+        container,
+        command,
+        stdin: a.stdin,
+        stdout: true,
+        stderr: true,
+        tty,
+        size: if tty { term::size() } else { None },
+        attach: false,
+    };
+    run(&cluster.client, spec).await
+}
+
+pub async fn attach(a: AttachArgs) -> Result<i32, Failure> {
+    let cluster = connect(&a.conn).await?;
+    let pod = pods::resolve(
+        &cluster.client,
+        &cluster.namespace,
+        &PodTarget::parse(&a.target)?,
+    )
+    .await?;
+    pods::check_running(&pod)?;
+    let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
+    if let (Some(n), false) = (note, a.quiet) {
+        eprintln!("{n}");
+    }
+    let tty = decide_tty(a.tty, a.stdin, a.quiet);
+    if tty && !a.quiet {
+        eprintln!("If you don't see a command prompt, try pressing enter.");
+    }
+    let spec = ExecSpec {
+        namespace: cluster.namespace.clone(),
+        pod: pod.metadata.name.clone().unwrap_or_default(),
+        container,
+        command: vec![],
+        stdin: a.stdin,
+        stdout: true,
+        stderr: true,
+        tty,
+        size: if tty { term::size() } else { None },
+        attach: true,
+    };
+    run(&cluster.client, spec).await
+}

@@ -1,0 +1,122 @@
+//! How a subcommand fails: the message printed as kubectl prints it, and the exit code. Errors
+//! are told apart by their variants (the API server's own refusal, a refused credential), never
+//! by their text.
+
+use podterm_core::cluster::{ApiError, ClusterError, ProfileConnectError};
+use podterm_core::exec::ExecError;
+use podterm_core::favourites::FavouriteError;
+use podterm_core::import::ImportError;
+use podterm_core::pods::PodError;
+use podterm_core::profiles::ProfileError;
+use podterm_core::vault::VaultError;
+
+/// An error to print as kubectl would; the process then exits with 1.
+#[derive(Debug)]
+pub struct Failure {
+    message: String,
+    /// The API server's own words (`Error from server (...): ...`): printed without `error: `.
+    from_server: bool,
+    /// The API server refused the credentials (401).
+    credentials_refused: bool,
+}
+
+impl Failure {
+    /// A failure in Podterm's own words.
+    pub fn new(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            from_server: false,
+            credentials_refused: false,
+        }
+    }
+
+    /// Adds what to do about refused credentials of the saved profile `profile`.
+    pub fn with_profile_hint(self, profile: Option<&str>) -> Self {
+        match profile {
+            Some(name) if self.credentials_refused => Failure {
+                message: format!(
+                    "{}: the cluster refused the credentials of profile \"{name}\" (401); the token may be revoked or expired: re-enter it (podterm profile import) and try again",
+                    self.message
+                ),
+                ..self
+            },
+            _ => self,
+        }
+    }
+
+    /// Prints the failure to stderr (restoring the terminal first) and returns the exit code.
+    pub fn report(self) -> i32 {
+        crate::term::restore();
+        if self.from_server {
+            eprintln!("{}", self.message);
+        } else {
+            eprintln!("error: {}", self.message);
+        }
+        1
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure {
+            from_server: matches!(e, ApiError::Refused { .. }),
+            credentials_refused: e.credentials_refused(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<PodError> for Failure {
+    fn from(e: PodError) -> Self {
+        match e {
+            PodError::Api(e) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<ExecError> for Failure {
+    fn from(e: ExecError) -> Self {
+        match e {
+            ExecError::Api(e) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<FavouriteError> for Failure {
+    fn from(e: FavouriteError) -> Self {
+        match e {
+            FavouriteError::Pod(e) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<ProfileConnectError> for Failure {
+    fn from(e: ProfileConnectError) -> Self {
+        Failure {
+            credentials_refused: e.credentials_refused(),
+            ..Failure::new(e.to_string())
+        }
+    }
+}
+
+/// Errors that are never the API server's words: printed after `error: `.
+macro_rules! in_our_words {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for Failure {
+            fn from(e: $t) -> Self {
+                Failure::new(e.to_string())
+            }
+        }
+    )*};
+}
+
+in_our_words!(
+    ClusterError,
+    ProfileError,
+    ImportError,
+    VaultError,
+    std::io::Error,
+);

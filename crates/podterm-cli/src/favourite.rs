@@ -1,0 +1,144 @@
+//! `podterm favourite add|list|rm`: quick-connects saved by name.
+
+use crate::conn::no_profile;
+use crate::failure::Failure;
+use clap::Subcommand;
+use podterm_core::favourites::{self, Favourite, FavouriteStore};
+use podterm_core::profiles::ProfileStore;
+
+#[derive(Subcommand)]
+pub enum FavouriteCmd {
+    /// Save a favourite. A workload (deploy/NAME, sts/NAME, ds/NAME, rs/NAME) is resolved to its
+    /// newest Ready pod at each connect; pod/NAME or NAME is that fixed pod.
+    Add {
+        /// The favourite's name (what `podterm connect` takes).
+        name: String,
+        /// The saved profile to connect through (see `podterm profile list`).
+        #[arg(long)]
+        profile: String,
+        /// Namespace (default: the profile's, else "default").
+        #[arg(short = 'n', long)]
+        namespace: Option<String>,
+        /// deploy/NAME, sts/NAME, ds/NAME, rs/NAME, pod/NAME or a pod NAME.
+        target: String,
+        /// Container (default: the pod's default container).
+        #[arg(short = 'c', long)]
+        container: Option<String>,
+        /// The command and its arguments, after `--` (default: a shell).
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// List favourites: name, profile, namespace, target, container, command.
+    List,
+    /// Remove a favourite.
+    Rm { name: String },
+}
+
+pub fn favourite(cmd: FavouriteCmd) -> Result<i32, Failure> {
+    let store = FavouriteStore::open_default()?;
+    match cmd {
+        FavouriteCmd::Add {
+            name,
+            profile,
+            namespace,
+            target,
+            container,
+            command,
+        } => {
+            let target = favourites::Target::parse(&target)?;
+            // The profile must exist now; its namespace is the default one.
+            let profiles = ProfileStore::open(store.dir());
+            let Some(p) = profiles.get(&profile)? else {
+                return Err(no_profile(&profiles, &profile, None));
+            };
+            let namespace = namespace
+                .or(p.namespace)
+                .unwrap_or_else(|| "default".into());
+            let fav = Favourite {
+                container,
+                command,
+                ..Favourite::new(&name, &profile, &namespace, target)
+            };
+            store.add(fav.clone())?;
+            println!(
+                "added favourite {name}: {} in namespace {namespace} through profile {profile}",
+                fav.target
+            );
+        }
+        FavouriteCmd::List => {
+            let all = store.list()?;
+            if all.is_empty() {
+                eprintln!("no favourites yet: add one with `podterm favourite add`");
+                return Ok(0);
+            }
+            let mut rows = vec![[
+                "NAME".to_string(),
+                "PROFILE".into(),
+                "NAMESPACE".into(),
+                "TARGET".into(),
+                "CONTAINER".into(),
+                "COMMAND".into(),
+            ]];
+            for f in all {
+                let command = if f.command.is_empty() {
+                    "<shell>".to_string()
+                } else {
+                    f.command
+                        .iter()
+                        .map(|a| shell_quote(a))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                rows.push([
+                    f.name.clone(),
+                    f.profile.clone(),
+                    f.namespace.clone(),
+                    f.target.to_string(),
+                    f.container.clone().unwrap_or_else(|| "<default>".into()),
+                    command,
+                ]);
+            }
+            print!("{}", table(&rows));
+        }
+        FavouriteCmd::Rm { name } => {
+            let f = store.remove(&name)?;
+            println!("removed favourite {} ({})", f.name, f.target);
+        }
+    }
+    Ok(0)
+}
+
+/// Columns padded as kubectl pads them (three spaces apart); the last one is not padded.
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<width$}   ", width = widths[i]));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// An argument as a shell would need it typed.
+fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}

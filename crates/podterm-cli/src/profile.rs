@@ -1,0 +1,121 @@
+//! `podterm profile import|list|show|rm`: saved cluster profiles, secrets in the OS keyring.
+
+use crate::failure::Failure;
+use clap::Subcommand;
+use podterm_core::favourites::FavouriteStore;
+use podterm_core::import::{self, ImportOptions};
+use podterm_core::profiles::ProfileStore;
+use podterm_core::vault::Vault;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum ProfileCmd {
+    /// Import kubeconfig contexts as profiles; their secrets go to the OS keyring.
+    Import {
+        /// Kubeconfig file (default: $KUBECONFIG merged, else ~/.kube/config).
+        #[arg(long)]
+        kubeconfig: Option<PathBuf>,
+        /// Import this context (default: the current one).
+        #[arg(long, conflicts_with = "all")]
+        context: Option<String>,
+        /// Import every context.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List profiles: name, server, auth kind.
+    List,
+    /// Show one profile (never its secrets).
+    Show { name: String },
+    /// Delete a profile and its keyring entries.
+    Rm { name: String },
+}
+
+pub async fn profile(cmd: ProfileCmd) -> Result<i32, Failure> {
+    let store = ProfileStore::open_default()?;
+    match cmd {
+        ProfileCmd::Import {
+            kubeconfig,
+            context,
+            all,
+        } => {
+            let vault = Vault::os()?;
+            let opts = ImportOptions {
+                kubeconfig,
+                context,
+                all,
+            };
+            let saved = import::import(&opts, &store, &vault).await?;
+            for p in saved {
+                println!("imported {} ({}, {})", p.name, p.server, p.auth.kind_name());
+            }
+        }
+        ProfileCmd::List => {
+            let profiles = store.list()?;
+            if profiles.is_empty() {
+                eprintln!("no profiles yet: import one with `podterm profile import`");
+            }
+            for p in profiles {
+                let warn = if p.insecure {
+                    "  (TLS not verified)"
+                } else {
+                    ""
+                };
+                println!("{}\t{}\t{}{warn}", p.name, p.server, p.auth.kind_name());
+            }
+        }
+        ProfileCmd::Show { name } => match store.get(&name)? {
+            Some(p) => {
+                println!("name:       {}", p.name);
+                println!("server:     {}", p.server);
+                println!("auth:       {}", p.auth.kind_name());
+                println!(
+                    "namespace:  {}",
+                    p.namespace.as_deref().unwrap_or("default")
+                );
+                if let Some(n) = &p.tls_server_name {
+                    println!("tls name:   {n}");
+                }
+                if let Some(x) = &p.proxy_url {
+                    println!("proxy:      {x}");
+                }
+                if p.insecure {
+                    println!("warning:    TLS certificates are not verified for this cluster");
+                }
+                let fields = p.secret_fields();
+                if !fields.is_empty() {
+                    println!("in keyring: {}", fields.join(", "));
+                }
+                if let Some(src) = &p.source {
+                    println!("source:     {src}");
+                }
+            }
+            None => return Err(Failure::new(format!("no profile named \"{name}\""))),
+        },
+        ProfileCmd::Rm { name } => {
+            let Some(p) = store.get(&name)? else {
+                return Err(Failure::new(format!("no profile named \"{name}\"")));
+            };
+            let fields = p.secret_fields();
+            if !fields.is_empty() {
+                let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+                Vault::os()?.delete_profile(&p.id, &fields).await?;
+            }
+            store.remove(&name)?;
+            println!("removed {name}");
+            let users: Vec<String> = FavouriteStore::open(store.dir())
+                .list()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|f| f.profile == name)
+                .map(|f| f.name)
+                .collect();
+            if !users.is_empty() {
+                eprintln!(
+                    "note: favourites still naming profile \"{name}\": {} (`podterm favourite rm NAME` removes one)",
+                    users.join(", ")
+                );
+            }
+        }
+    }
+    Ok(0)
+}
