@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TC_KUBECONFIG ?= .tmp/testcluster.kubeconfig
 
-.PHONY: deps ui run app package demo-cluster lint test test-ui test-app test-package clean
+.PHONY: deps ui run app package demo-cluster lint lint-rust check test test-ui test-app test-stress test-package clean
 
 deps:
 	bash scripts/deps.sh
@@ -16,7 +16,7 @@ run: app
 	target/release/podterm-desktop
 
 # The Tauri CLI's release build (the same cargo invocation as `make package`, so one reuses the
-# other's artifacts).
+# other's artifacts). Without the test-fixtures feature: no fault-control port in the app.
 app: deps ui
 	ui/node_modules/.bin/tauri build --no-bundle
 
@@ -38,11 +38,25 @@ ui: deps
 	cd ui && npm run build
 
 lint: deps ui
+	$(MAKE) --no-print-directory lint-rust
+
+# fmt and clippy, also over the desktop's test-fixtures code (a workspace build leaves it out).
+lint-rust:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p podterm-desktop --all-targets --features test-fixtures -- -D warnings
 
-# PODTERM_KUBECTLS (colon-separated kubectl paths) may be given; by default scripts/kubectls.sh
-# finds /usr/bin/kubectl and the pinned .venv/bin/kubectl.
+# The inner loop: fmt, clippy and the unit tests (no suites, no UI, no installs). Builds the UI
+# only if ui/dist is missing (the desktop's build needs it).
+check:
+	@[ -d ui/dist ] || $(MAKE) --no-print-directory ui
+	$(MAKE) --no-print-directory lint-rust
+	bash scripts/with-keyring.sh $(CARGO) test --workspace --lib --bins -- --test-threads=2
+
+# Everything. The Rust tests include the cross-crate suites in tests/ (package podterm-tests:
+# kubectl conformance, CLI parity, profiles, favourites, desktop IPC). PODTERM_KUBECTLS
+# (colon-separated kubectl paths) may be given; by default scripts/kubectls.sh finds
+# /usr/bin/kubectl and the pinned .venv/bin/kubectl.
 test: deps lint
 	@kubectls="$${PODTERM_KUBECTLS:-$$(bash scripts/kubectls.sh | paste -sd: -)}"; \
 	if [ -z "$$kubectls" ]; then \
@@ -61,12 +75,21 @@ test: deps lint
 test-ui: ui
 	cd ui && npm run typecheck && npm test && npm run test:e2e
 
-# The real app end to end: the release binary under Xvfb through tauri-driver + WebKitWebDriver,
-# against its in-app Demo cluster. Screenshots of each stage: ui/test-results/app/.
-test-app: app
-	bash scripts/with-keyring.sh node ui/e2e/app.mjs
+# The mocked-UI e2e suite 5 times in a row (STRESS_RUNS) while a CPU hog spins on every core;
+# stops at the first failing run and says which.
+test-stress: ui
+	bash scripts/test-stress.sh
 
-# The .deb installed with dpkg -i (needs root) and the installed binary started under Xvfb.
+# The real app end to end (tests/app/app.mjs): the release binary built with the test-fixtures
+# feature (the Demo cluster's fault-control port, which the tests use to delete a pod) under Xvfb
+# through tauri-driver + WebKitWebDriver, against its in-app Demo cluster. Screenshots of each
+# stage: ui/test-results/app/. `make app`, `run` and `package` build the same binary without it.
+test-app: deps ui
+	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
+	bash scripts/with-keyring.sh node tests/app/app.mjs
+
+# The .deb installed with dpkg -i (needs root), checked to carry no test fixtures, and the
+# installed binary started under Xvfb.
 test-package: package
 	bash scripts/with-keyring.sh bash scripts/test-package.sh
 
@@ -76,10 +99,10 @@ clean:
 
 # podterm against kubectl on one testcluster (crates/podterm-bench): prints a Markdown table and
 # writes bench/results/<UTC time>.json, latest.json and latest.md. Then the desktop app under Xvfb
-# (ui/e2e/app-bench.mjs): app-<UTC time>.json, app-latest.json, app-latest.md. PODTERM_KUBECTLS
+# (bench/app-bench.mjs): app-<UTC time>.json, app-latest.json, app-latest.md. PODTERM_KUBECTLS
 # (colon-separated paths) picks the kubectls; BENCH_ARGS passes options (see --help).
 .PHONY: bench
 bench: deps app
 	$(CARGO) build --release -p testcluster -p podterm-cli -p podterm-bench
 	target/release/podterm-bench $(BENCH_ARGS)
-	bash scripts/with-keyring.sh node ui/e2e/app-bench.mjs
+	bash scripts/with-keyring.sh node bench/app-bench.mjs

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the .deb `make package` built (dpkg -i, as root), checks what it put on the system,
-# and starts the installed binary under Xvfb (ui/e2e/installed.mjs). The package stays installed
+# Installs the .deb `make package` built (dpkg -i, as root), checks what it put on the system
+# (and that its binary carries no test fixtures: the Demo cluster's fault-control port exists
+# only with the desktop's test-fixtures feature), and starts the installed binary under Xvfb
+# (tests/app/installed.mjs). The package stays installed
 # (installing it again is idempotent); `dpkg -r podterm` removes it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,4 +28,11 @@ dpkg -L "$pkg" | grep -qE '^/usr/share/icons/hicolor/.*/apps/podterm-desktop\.pn
     fail "the package installs no icon"
 echo "test-package: $bin, $desktop and the icons are installed"
 
-PODTERM_APP="$bin" node ui/e2e/installed.mjs
+# The release binary knows neither the variable that opens the fault port nor the port's replies.
+for marker in PODTERM_DEMO_ADMIN "unknown admin request"; do
+    count="$(grep -a -c -F "$marker" "$bin" || true)"
+    [ "$count" = 0 ] || fail "$bin carries test fixtures ('$marker' found): built with --features test-fixtures?"
+done
+echo "test-package: $bin carries no test fixtures"
+
+PODTERM_APP="$bin" node tests/app/installed.mjs

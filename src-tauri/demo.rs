@@ -8,7 +8,6 @@
 use podterm_core::import::{self, ImportOptions, KubeconfigSource};
 use podterm_core::profiles::{Profile, ProfileStore};
 use podterm_core::vault::Vault;
-use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
 use testcluster::{Options, TestCluster};
 
@@ -22,7 +21,9 @@ struct Running {
 }
 
 pub struct Demo {
-    admin: Option<SocketAddr>,
+    /// The fault-control port to open (the `test-fixtures` feature only).
+    #[cfg(feature = "test-fixtures")]
+    admin: Option<std::net::SocketAddr>,
     vault: Vault,
     running: tokio::sync::Mutex<Option<Running>>,
     /// The Demo profiles shown now.
@@ -33,14 +34,27 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+impl Default for Demo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Demo {
-    pub fn new(admin: Option<SocketAddr>) -> Self {
+    pub fn new() -> Self {
         Demo {
-            admin,
+            #[cfg(feature = "test-fixtures")]
+            admin: None,
             vault: Vault::memory(),
             running: tokio::sync::Mutex::new(None),
             profiles: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Opens the cluster's fault-control port at `admin` when it starts (end-to-end tests).
+    #[cfg(feature = "test-fixtures")]
+    pub fn with_admin(self, admin: Option<std::net::SocketAddr>) -> Self {
+        Demo { admin, ..self }
     }
 
     pub fn profiles(&self) -> Vec<Profile> {
@@ -84,6 +98,7 @@ impl Demo {
     async fn launch(&self) -> Result<Running, String> {
         let fail = |e: String| format!("cannot start the Demo cluster: {e}");
         let opts = Options {
+            #[cfg(feature = "test-fixtures")]
             admin: self.admin,
             ..Options::demo()
         };
@@ -118,7 +133,9 @@ impl Demo {
             p.source = Some(format!("built-in demo ({})", cluster.url()));
             made.push(p);
         }
-        tracing::info!(url = %cluster.url(), admin = ?cluster.admin_url(), "Demo cluster started");
+        tracing::info!(url = %cluster.url(), "Demo cluster started");
+        #[cfg(feature = "test-fixtures")]
+        tracing::info!(admin = ?cluster.admin_url(), "Demo cluster fault controls");
         Ok(Running { cluster, made })
     }
 

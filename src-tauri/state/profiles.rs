@@ -12,7 +12,6 @@ use podterm_core::manual::{self, ManualProfile};
 use podterm_core::profiles::{Profile, ProfileError, ProfileStore};
 use podterm_core::vault::Vault;
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::runtime::Handle;
@@ -22,29 +21,37 @@ use tokio::runtime::Handle;
 pub struct Config {
     /// The profile store's directory; `None`: `PODTERM_CONFIG_DIR`, else the OS config dir.
     pub profiles_dir: Option<PathBuf>,
-    /// Open the Demo cluster's fault-control port here (loopback; for end-to-end tests).
-    pub demo_admin: Option<SocketAddr>,
+    /// Open the Demo cluster's fault-control port here (loopback; for end-to-end tests). Only
+    /// with the `test-fixtures` feature: a release app has no fault controls.
+    #[cfg(feature = "test-fixtures")]
+    pub demo_admin: Option<std::net::SocketAddr>,
 }
 
 /// Environment variable: the Demo cluster's admin port (`127.0.0.1:PORT`), for e2e tests.
+#[cfg(feature = "test-fixtures")]
 pub const DEMO_ADMIN_ENV: &str = "PODTERM_DEMO_ADMIN";
 
 impl Config {
     pub fn from_env() -> Self {
-        let demo_admin = std::env::var(DEMO_ADMIN_ENV).ok().and_then(|v| {
-            match v.parse::<SocketAddr>() {
-                Ok(a) if a.ip().is_loopback() => Some(a),
-                _ => {
-                    tracing::warn!("{DEMO_ADMIN_ENV}={v:?} ignored: give a loopback address such as 127.0.0.1:7443");
-                    None
-                }
-            }
-        });
         Config {
             profiles_dir: None,
-            demo_admin,
+            #[cfg(feature = "test-fixtures")]
+            demo_admin: demo_admin_from_env(),
         }
     }
+}
+
+#[cfg(feature = "test-fixtures")]
+fn demo_admin_from_env() -> Option<std::net::SocketAddr> {
+    std::env::var(DEMO_ADMIN_ENV).ok().and_then(|v| {
+        match v.parse::<std::net::SocketAddr>() {
+            Ok(a) if a.ip().is_loopback() => Some(a),
+            _ => {
+                tracing::warn!("{DEMO_ADMIN_ENV}={v:?} ignored: give a loopback address such as 127.0.0.1:7443");
+                None
+            }
+        }
+    })
 }
 
 /// The profile registry. Cheap to clone.
@@ -69,12 +76,15 @@ impl Profiles {
             Some(dir) => Ok(ProfileStore::open(dir.clone())),
             None => ProfileStore::open_default().map_err(Arc::new),
         };
+        let demo = Demo::new();
+        #[cfg(feature = "test-fixtures")]
+        let demo = demo.with_admin(config.demo_admin);
         Profiles {
             inner: Arc::new(Inner {
                 rt,
                 store,
                 keyring: Mutex::new(None),
-                demo: Demo::new(config.demo_admin),
+                demo,
                 clients: Mutex::new(HashMap::new()),
             }),
         }

@@ -59,68 +59,21 @@ pub fn podterm(bin_dir: &Path) -> Result<Client, String> {
     })
 }
 
-/// `kubectl version --client`'s gitVersion.
-fn kubectl_version(path: &Path) -> Option<String> {
-    let out = Command::new(path)
-        .args(["version", "--client", "-o", "json"])
-        .output()
-        .ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-    v["clientVersion"]["gitVersion"]
-        .as_str()
-        .map(str::to_string)
-}
-
-/// The kubectls to compare with: `PODTERM_KUBECTLS` (colon-separated) if set, else
-/// `/usr/bin/kubectl` and `<repo>/.venv/bin/kubectl` where present. Each binary once, by
-/// resolved path and by version. Returns the clients and notes about skipped candidates.
+/// The kubectls to compare with (podterm-test-support's finder: `PODTERM_KUBECTLS`, else
+/// `/usr/bin/kubectl` and `<repo>/.venv/bin/kubectl`, each binary once by resolved path and by
+/// version). Returns the clients and notes about skipped candidates.
 pub fn kubectls(repo: &Path) -> (Vec<Client>, Vec<String>) {
-    let candidates: Vec<PathBuf> = match std::env::var("PODTERM_KUBECTLS") {
-        Ok(v) if !v.trim().is_empty() => v
-            .split(':')
-            .filter(|s| !s.is_empty())
-            .map(PathBuf::from)
-            .collect(),
-        _ => vec![
-            PathBuf::from("/usr/bin/kubectl"),
-            repo.join(".venv/bin/kubectl"),
-        ],
-    };
-    let mut found: Vec<Client> = Vec::new();
-    let mut seen_paths = Vec::new();
-    let mut notes = Vec::new();
-    for path in candidates {
-        if !path.is_file() {
-            notes.push(format!("{}: not present", path.display()));
-            continue;
-        }
-        let resolved = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if seen_paths.contains(&resolved) {
-            notes.push(format!("{}: same binary as an earlier one", path.display()));
-            continue;
-        }
-        let Some(version) = kubectl_version(&path) else {
-            notes.push(format!(
-                "{}: 'kubectl version --client' failed",
-                path.display()
-            ));
-            continue;
-        };
-        if found.iter().any(|c| c.version == version) {
-            notes.push(format!(
-                "{}: version {version} already listed",
-                path.display()
-            ));
-            continue;
-        }
-        seen_paths.push(resolved);
-        found.push(Client {
+    let found = podterm_test_support::kubectl::find(repo);
+    let clients = found
+        .kubectls
+        .into_iter()
+        .map(|k| Client {
             kind: "kubectl",
-            path,
-            version,
-        });
-    }
-    (found, notes)
+            path: k.path,
+            version: k.version,
+        })
+        .collect();
+    (clients, found.notes.iter().map(|n| n.to_string()).collect())
 }
 
 /// Where and how clients run: the cluster's kubeconfig, a private HOME, and scratch space.

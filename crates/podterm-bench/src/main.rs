@@ -27,6 +27,7 @@ mod throughput;
 
 use clap::Parser;
 use clients::{Client, RunEnv};
+use podterm_test_support::cluster::Served;
 use report::{ClientResults, Parameters, Results, Summary, Versions};
 use stats::Figure;
 use std::path::{Path, PathBuf};
@@ -297,7 +298,7 @@ fn run(args: Args) -> Result<bool, String> {
     let mut clients_all = vec![podterm.clone()];
     clients_all.extend(kubectls.iter().cloned());
 
-    let mut tc = cluster::TestclusterProc::start(&bin_dir.join("testcluster"), tmp.path())?;
+    let mut tc = Served::start(&bin_dir.join("testcluster"), tmp.path()).ctx("testcluster")?;
     eprintln!(
         "testcluster: {} (kubeconfig {})",
         tc.url,
@@ -333,7 +334,7 @@ fn run(args: Args) -> Result<bool, String> {
         sessions_limit_s: args.sessions_limit,
         mb: "10^6 bytes".into(),
     };
-    let alive = |tc: &mut cluster::TestclusterProc| -> Result<(), String> {
+    let alive = |tc: &mut Served| -> Result<(), String> {
         if tc.alive() {
             Ok(())
         } else {

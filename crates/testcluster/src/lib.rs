@@ -10,7 +10,8 @@
 //! # Ok(()) }
 //! ```
 
-pub mod admin;
+#[cfg(feature = "admin")]
+mod admin;
 mod api;
 mod auth;
 pub mod config;
@@ -58,7 +59,9 @@ pub struct Options {
     pub listen: SocketAddr,
     /// Where to write the kubeconfig; inside the state directory when `None`.
     pub kubeconfig: Option<PathBuf>,
-    /// Where the plain-HTTP admin (fault control) port listens, if anywhere.
+    /// Where the plain-HTTP admin (fault control) port listens, if anywhere. Only with the
+    /// `admin` feature (tests and `make demo-cluster`): a release app never carries it.
+    #[cfg(feature = "admin")]
     pub admin: Option<SocketAddr>,
 }
 
@@ -69,6 +72,7 @@ impl Options {
             spec: ClusterSpec::demo(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             kubeconfig: None,
+            #[cfg(feature = "admin")]
             admin: None,
         }
     }
@@ -126,6 +130,7 @@ pub(crate) struct Inner {
     tokens: Vec<(String, String)>,
     acceptor: tokio_rustls::TlsAcceptor,
     accept: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    #[cfg(feature = "admin")]
     admin: Mutex<Option<(SocketAddr, tokio::task::JoinHandle<()>)>>,
     _state: tempfile::TempDir,
 }
@@ -224,9 +229,11 @@ impl TestCluster {
             tokens,
             acceptor,
             accept: Mutex::new(Some(accept)),
+            #[cfg(feature = "admin")]
             admin: Mutex::new(None),
             _state: state,
         });
+        #[cfg(feature = "admin")]
         if let Some(admin_addr) = opts.admin {
             let listener = tokio::net::TcpListener::bind(admin_addr)
                 .await
@@ -297,6 +304,7 @@ impl TestCluster {
     }
 
     /// `http://ADDR` of the admin port, when one was asked for.
+    #[cfg(feature = "admin")]
     pub fn admin_url(&self) -> Option<String> {
         self.inner
             .admin
@@ -393,10 +401,12 @@ impl Inner {
         self.shared.tasks.abort_all();
     }
 
+    #[cfg(feature = "admin")]
     pub(crate) fn faults(&self) -> &server::Faults {
         &self.shared.faults
     }
 
+    #[cfg(feature = "admin")]
     pub(crate) fn status_json(&self) -> serde_json::Value {
         serde_json::json!({
             "url": format!("https://{}", self.addr),
@@ -458,6 +468,7 @@ impl Drop for Inner {
         if let Some(t) = self.accept.lock().unwrap_or_else(|p| p.into_inner()).take() {
             t.abort();
         }
+        #[cfg(feature = "admin")]
         if let Some((_, t)) = self.admin.lock().unwrap_or_else(|p| p.into_inner()).take() {
             t.abort();
         }

@@ -30,6 +30,7 @@ enum Cmd {
         #[arg(long)]
         kubeconfig: PathBuf,
         /// Address of the plain-HTTP admin port for fault control (see the README).
+        #[cfg(feature = "admin")]
         #[arg(long)]
         admin: Option<SocketAddr>,
     },
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
             config,
             listen,
             kubeconfig,
+            #[cfg(feature = "admin")]
             admin,
         } => {
             let spec = match config {
@@ -80,23 +82,19 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            rt.block_on(serve(spec, listen, kubeconfig, admin))
+            let opts = testcluster::Options {
+                spec,
+                listen,
+                kubeconfig: Some(kubeconfig),
+                #[cfg(feature = "admin")]
+                admin,
+            };
+            rt.block_on(serve(opts))
         }
     }
 }
 
-async fn serve(
-    spec: testcluster::ClusterSpec,
-    listen: SocketAddr,
-    kubeconfig: PathBuf,
-    admin: Option<SocketAddr>,
-) -> ExitCode {
-    let opts = testcluster::Options {
-        spec,
-        listen,
-        kubeconfig: Some(kubeconfig),
-        admin,
-    };
+async fn serve(opts: testcluster::Options) -> ExitCode {
     let cluster = match testcluster::TestCluster::start(opts).await {
         Ok(c) => c,
         Err(e) => {
@@ -106,6 +104,7 @@ async fn serve(
     };
     println!("testcluster serving at {}", cluster.url());
     println!("kubeconfig: {}", cluster.kubeconfig().display());
+    #[cfg(feature = "admin")]
     if let Some(a) = cluster.admin_url() {
         println!("admin: {a}");
     }

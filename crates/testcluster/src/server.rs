@@ -52,6 +52,8 @@ impl Faults {
         }
     }
 
+    /// For the admin port's status.
+    #[cfg(feature = "admin")]
     pub fn stalled(&self) -> bool {
         self.stalled.load(Ordering::SeqCst)
     }
@@ -162,6 +164,8 @@ impl Tasks {
         }
     }
 
+    /// For the admin port's status.
+    #[cfg(feature = "admin")]
     pub fn count(&self) -> usize {
         self.live.lock().unwrap_or_else(|p| p.into_inner()).len()
     }

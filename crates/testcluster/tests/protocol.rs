@@ -3,7 +3,7 @@
 //! sends requests the API server refuses, injects faults and runs many sessions at once.
 //! Every test starts its own cluster and checks that no session or process outlives it.
 
-mod common;
+use podterm_test_support::cluster;
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -490,8 +490,8 @@ async fn assert_serves(cl: &Client) {
 
 /// No session and no process beyond the pods' own outlives the test.
 async fn assert_clean(c: &TestCluster, base: usize) {
-    common::wait_sessions(c, 0).await;
-    common::wait_processes(c, base).await;
+    cluster::wait_sessions(c, 0).await;
+    cluster::wait_processes(c, base).await;
 }
 
 /// Awaits the end of a connection: `None`/error/close frame within `limit`; returns the outcome.
@@ -506,7 +506,7 @@ async fn expect_end(rx: &mut WsRx, limit: Duration, what: &str) -> Outcome {
 // ---------------------------------------------------------------------------------------------
 
 async fn exec_basics(proto: &str) {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
 
@@ -597,7 +597,7 @@ async fn exec_basics_v4() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subprotocol_negotiation_prefers_v5() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let cl = Client::new(&c);
     let path = exec_path("shell", None, &["true"], OUT_ERR);
     for (offer, want) in [
@@ -611,12 +611,12 @@ async fn subprotocol_negotiation_prefers_v5() {
         let out = expect_end(&mut rx, Duration::from_secs(10), "true").await;
         out.assert_success();
     }
-    common::wait_sessions(&c, 0).await;
+    cluster::wait_sessions(&c, 0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stdin_half_close_ends_cat_on_v5() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let out = cl
@@ -634,7 +634,7 @@ async fn stdin_half_close_ends_cat_on_v5() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v4_has_no_half_close() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let ws = cl
@@ -655,7 +655,7 @@ async fn v4_has_no_half_close() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tty_sessions_resize() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let path = exec_path(
@@ -698,7 +698,7 @@ fn upgrade_headers(protocol: &str) -> Vec<(&str, &str)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upgrade_refusals() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let path = exec_path("shell", None, &["cat"], STDIO);
@@ -783,7 +783,7 @@ async fn upgrade_refusals() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lookup_and_auth_errors() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let up = upgrade_headers(V5);
@@ -867,7 +867,7 @@ async fn lookup_and_auth_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_and_zero_resizes_are_ignored() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     for (tty, argv) in [
@@ -912,7 +912,7 @@ async fn malformed_and_zero_resizes_are_ignored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_stdin_frame_closes_the_connection() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let ws = cl
@@ -944,7 +944,7 @@ async fn oversized_stdin_frame_closes_the_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn vanishing_client_ends_the_session() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     for argv in [
@@ -968,8 +968,8 @@ async fn vanishing_client_ends_the_session() {
         // Vanish: the TCP connection goes without a close frame or TLS close_notify.
         let ws = tx.reunite(rx).expect("reunite");
         drop(ws);
-        common::wait_sessions(&c, 0).await;
-        common::wait_processes(&c, base).await;
+        cluster::wait_sessions(&c, 0).await;
+        cluster::wait_processes(&c, base).await;
     }
     assert_serves(&cl).await;
     assert_clean(&c, base).await;
@@ -977,7 +977,7 @@ async fn vanishing_client_ends_the_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_close_frame_ends_the_session() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let ws = cl
@@ -1010,7 +1010,7 @@ async fn sleeping_session(c: &TestCluster, cl: &Client, base: usize) -> (WsTx, W
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_the_pod_ends_its_sessions_with_137() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let (_tx, mut rx) = sleeping_session(&c, &cl, base).await;
@@ -1032,7 +1032,7 @@ async fn deleting_the_pod_ends_its_sessions_with_137() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_connections_ends_sessions_and_kills_processes() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let ws = cl
@@ -1059,7 +1059,7 @@ async fn dropping_connections_ends_sessions_and_kills_processes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_connections_ends_attach_but_not_the_pod() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let path =
@@ -1074,7 +1074,7 @@ async fn dropping_connections_ends_attach_but_not_the_pod() {
     c.drop_connections();
     let out = expect_end(&mut rx, Duration::from_secs(2), "drop_connections (attach)").await;
     assert!(out.status.is_none(), "{out:?}");
-    common::wait_sessions(&c, 0).await;
+    cluster::wait_sessions(&c, 0).await;
     // The pod's main process is not the session's: it keeps running.
     assert_eq!(c.processes().len(), base);
     assert_serves(&cl).await;
@@ -1082,7 +1082,7 @@ async fn dropping_connections_ends_attach_but_not_the_pod() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_server_answers_after_unstall() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let cl = Client::new(&c);
     assert_eq!(cl.get("/version").await.status, 200);
     c.set_stalled(true);
@@ -1102,7 +1102,7 @@ async fn stalled_server_answers_after_unstall() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latency_delays_requests() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let cl = Client::new(&c);
     let t = Instant::now();
     assert_eq!(cl.get("/version").await.status, 200);
@@ -1125,7 +1125,7 @@ async fn latency_delays_requests() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_serves_the_same_url() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     assert_serves(&cl).await;
@@ -1236,7 +1236,7 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 async fn two_hundred_concurrent_cat_sessions() {
     const SESSIONS: usize = 200;
     const SIZE: usize = 64 * 1024;
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let path = exec_path("shell", None, &["cat"], STDIO);

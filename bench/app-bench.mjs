@@ -2,7 +2,7 @@
 // tauri-driver, against a testcluster it imports from a kubeconfig, with kubectl timed on the
 // same testcluster in the same run. Part of `make bench`.
 //
-//   node e2e/app-bench.mjs     (PODTERM_APP, TESTCLUSTER, KUBECTL, FLOOD_MB, TABS may be given)
+//   node bench/app-bench.mjs   (PODTERM_APP, TESTCLUSTER, KUBECTL, FLOOD_MB, TABS may be given)
 //
 // Measures: idle memory (RSS and PSS of the app and its WebKit processes), memory with TABS open
 // tabs, click → first prompt byte (against kubectl exec start → first byte), flood throughput
@@ -15,10 +15,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Keys, launchApp, sleep } from "./tauri.mjs";
+import { Keys, launchApp, sleep } from "../tests/app/tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "..", "..");
+const repo = path.resolve(here, "..");
 const binary = path.resolve(process.env.PODTERM_APP ?? path.join(repo, "target", "release", "podterm-desktop"));
 const testcluster = path.resolve(process.env.TESTCLUSTER ?? path.join(repo, "target", "release", "testcluster"));
 const kubectl = process.env.KUBECTL ?? "/usr/bin/kubectl";

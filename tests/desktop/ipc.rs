@@ -126,13 +126,13 @@ impl App {
 
 async fn app() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = App::new(
-        tokio::runtime::Handle::current(),
-        Config {
-            profiles_dir: Some(dir.path().to_path_buf()),
-            demo_admin: None,
-        },
-    );
+    // The rest as by default: no Demo fault port (a field only with the test-fixtures feature).
+    #[allow(clippy::needless_update)]
+    let config = Config {
+        profiles_dir: Some(dir.path().to_path_buf()),
+        ..Config::default()
+    };
+    let app = App::new(tokio::runtime::Handle::current(), config);
     let demo = app.demo_profile().await.expect("demo profile");
     assert_eq!(demo.name, DEMO_NAME);
     Fixture { app, dir }

@@ -2,17 +2,10 @@
 //! `make test` does): import testcluster's kubeconfig, exec through each profile, no secret on
 //! disk, `rm` clears the keyring, exec credential plugins, a revoked token.
 
+use podterm_test_support::{bin, client, require_keyring};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 use testcluster::{Options, TestCluster};
-
-fn require_keyring() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "these tests need a Secret Service: run them with `make test` or `bash scripts/with-keyring.sh cargo test`"
-    );
-}
 
 struct Out {
     code: i32,
@@ -21,25 +14,18 @@ struct Out {
 }
 
 async fn podterm(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_podterm"));
+    let mut cmd = tokio::process::Command::new(bin::podterm());
     cmd.args(args)
         .env("PODTERM_CONFIG_DIR", config)
-        .env_remove("KUBECONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+        .env_remove("KUBECONFIG");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("podterm {args:?} hung"))
-        .expect("podterm runs");
+    let out = client::run(cmd, None, Duration::from_secs(60)).await;
     Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.code,
+        stdout: out.stdout_text(),
+        stderr: out.stderr_text(),
     }
 }
 

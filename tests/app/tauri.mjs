@@ -1,6 +1,6 @@
 // The real desktop app under a virtual X display, driven through tauri-driver and WebKitWebDriver
 // with the W3C WebDriver protocol (plain HTTP + JSON, no client library). Used by the app's
-// end-to-end tests (app.mjs) and its benchmarks (app-bench.mjs).
+// end-to-end tests (tests/app/app.mjs, installed.mjs) and its benchmark (bench/app-bench.mjs).
 //
 //   const app = await launchApp({ binary, env });   // Xvfb, tauri-driver, a WebDriver session
 //   await app.click(".pod-line"); await app.exec(() => document.title); await app.close();

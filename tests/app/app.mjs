@@ -1,7 +1,8 @@
 // End-to-end tests of the real desktop app (the release binary, UI embedded) under Xvfb, driven
 // by tauri-driver + WebKitWebDriver, against the in-app Demo cluster (testcluster on loopback).
 //
-//   node e2e/app.mjs            (PODTERM_APP: the binary; default target/release/podterm-desktop)
+//   node tests/app/app.mjs      (PODTERM_APP: the binary; default target/release/podterm-desktop,
+//                               built with the test-fixtures feature: `make test-app` does both)
 //
 // Screenshots of every stage go to ui/test-results/app/. The last line is "N passed, N failed".
 import { spawn } from "node:child_process";

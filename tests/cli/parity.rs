@@ -2,14 +2,14 @@
 //! code for every scenario, with each kubectl under test (`PODTERM_KUBECTLS`). And one scenario
 //! where podterm must do better than kubectl: a slow reader still gets every byte.
 
+use podterm_test_support::kubectl::{kubectls, newest as newest_kubectl};
+use podterm_test_support::pty::Pty;
+use podterm_test_support::{bin, client, cluster};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use testcluster::{Options, TestCluster};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-mod common;
-use common::pty::Pty;
+use testcluster::TestCluster;
+use tokio::io::AsyncReadExt;
 
 /// The environment of a client under test: the cluster's kubeconfig and its own HOME.
 fn cluster_env(c: &TestCluster, home: &Path) -> Vec<(String, Option<std::ffi::OsString>)> {
@@ -20,54 +20,7 @@ fn cluster_env(c: &TestCluster, home: &Path) -> Vec<(String, Option<std::ffi::Os
 }
 
 fn podterm() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_podterm"))
-}
-
-/// kubectl binaries under test; none is a failure, not a skip.
-fn kubectls() -> Vec<PathBuf> {
-    let list: Vec<PathBuf> = match std::env::var("PODTERM_KUBECTLS") {
-        Ok(v) if !v.trim().is_empty() => v
-            .split(':')
-            .filter(|s| !s.is_empty())
-            .map(PathBuf::from)
-            .collect(),
-        _ => {
-            let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-            [
-                PathBuf::from("/usr/bin/kubectl"),
-                repo.join(".venv/bin/kubectl"),
-            ]
-            .into_iter()
-            .filter(|p| p.exists())
-            .collect()
-        }
-    };
-    assert!(
-        !list.is_empty(),
-        "no kubectl found: run `make deps` or set PODTERM_KUBECTLS"
-    );
-    list
-}
-
-/// The kubectl under test with the highest client version.
-fn newest_kubectl() -> PathBuf {
-    kubectls()
-        .into_iter()
-        .max_by_key(|k| {
-            let out = std::process::Command::new(k)
-                .args(["version", "--client", "-o", "json"])
-                .output()
-                .expect("kubectl version");
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("version json");
-            let minor: u32 = v["clientVersion"]["minor"]
-                .as_str()
-                .unwrap_or("0")
-                .trim_end_matches('+')
-                .parse()
-                .unwrap_or(0);
-            minor
-        })
-        .expect("a kubectl")
+    bin::podterm()
 }
 
 #[derive(Debug, PartialEq)]
@@ -101,41 +54,16 @@ async fn run(
     let mut cmd = tokio::process::Command::new(bin);
     cmd.args(args)
         .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home.path())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+        .env("HOME", home.path());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("client runs");
-    if let Some(data) = stdin {
-        let mut w = child.stdin.take().expect("stdin");
-        tokio::spawn(async move {
-            let _ = w.write_all(&data).await;
-            let _ = w.shutdown().await;
-        });
-    }
-    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("{} {args:?} hung", bin.display()))
-        .expect("output");
+    let out = client::run(cmd, stdin, Duration::from_secs(120)).await;
     Out {
-        code: out.status.code().unwrap_or(-1),
+        code: out.code,
+        stderr: clean_stderr(&out.stderr_text()),
         stdout: out.stdout,
-        stderr: clean_stderr(&String::from_utf8_lossy(&out.stderr)),
     }
-}
-
-async fn cluster() -> TestCluster {
-    TestCluster::start(Options::demo())
-        .await
-        .expect("testcluster")
 }
 
 /// Runs the same arguments through podterm and every kubectl. Stdout and exit code must equal
@@ -166,7 +94,7 @@ async fn same(c: &TestCluster, args: &[&str], stdin: Option<Vec<u8>>) -> Out {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scenario_table_matches_kubectl() {
-    let c = cluster().await;
+    let c = cluster::demo().await;
     type Row<'a> = (&'a [&'a str], Option<&'a [u8]>, i32);
     let table: &[Row] = &[
         (&["exec", "shell", "--", "echo", "hello"], None, 0),
@@ -291,15 +219,8 @@ async fn scenario_table_matches_kubectl() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_megabytes_round_trip_hash() {
     use sha2::Digest;
-    let c = cluster().await;
-    let mut data = vec![0u8; 100 * 1024 * 1024];
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    for chunk in data.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
+    let c = cluster::demo().await;
+    let data = podterm_test_support::noise(100 * 1024 * 1024, 0x2545_f491_4f6c_dd1d);
     let want = sha2::Sha256::digest(&data);
     let mut bins = vec![podterm()];
     bins.extend(kubectls());
@@ -320,7 +241,7 @@ async fn hundred_megabytes_round_trip_hash() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_deleted_mid_session_ends_within_two_seconds() {
-    let c = cluster().await;
+    let c = cluster::demo().await;
     let mut bins = vec![podterm()];
     bins.extend(kubectls());
     let mut results = vec![];
@@ -357,7 +278,7 @@ async fn pod_deleted_mid_session_ends_within_two_seconds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_restart_breaks_sessions_and_serves_new_ones() {
-    let c = cluster().await;
+    let c = cluster::demo().await;
     let mut bins = vec![podterm()];
     bins.extend(kubectls());
     for bin in &bins {
@@ -395,7 +316,7 @@ async fn server_restart_breaks_sessions_and_serves_new_ones() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_link_fails_with_a_deadline_error() {
-    let c = cluster().await;
+    let c = cluster::demo().await;
     let pt = podterm();
     let runner = run(
         &pt,
@@ -424,7 +345,7 @@ async fn stalled_link_fails_with_a_deadline_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tty_session_follows_resize() {
-    let c = cluster().await;
+    let c = cluster::demo().await;
     let mut bins = vec![podterm()];
     bins.extend(kubectls());
     for bin in bins {
@@ -447,7 +368,7 @@ async fn tty_session_follows_resize() {
 async fn slow_reader_gets_every_byte() {
     // 64 MiB of numbered lines into a reader that takes ~4 s; the server closes the way the API
     // server does. podterm must deliver all of it, every time.
-    let c = cluster().await;
+    let c = cluster::demo().await;
     let lines = 8_500_000u64;
     let want: Vec<u8> = {
         let out = std::process::Command::new("seq")
@@ -504,7 +425,7 @@ async fn slow_reader_gets_every_byte() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workloads_and_selectors_pick_the_newest_ready_pod() {
-    let c = cluster().await;
+    let c = cluster::demo().await;
     let pt = podterm();
     let host = |args: &'static [&'static str]| {
         let (pt, c) = (&pt, &c);
@@ -564,7 +485,7 @@ async fn workloads_and_selectors_pick_the_newest_ready_pod() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attach_joins_the_main_process_like_kubectl() {
-    let c = cluster().await;
+    let c = cluster::demo().await;
     let mut bins = vec![podterm()];
     bins.extend(kubectls());
     for bin in bins {
@@ -608,7 +529,7 @@ fn children_of(pid: u32) -> Vec<u32> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_mode_is_restored_after_sigterm() {
-    let c = cluster().await;
+    let c = cluster::demo().await;
     let home = tempfile::tempdir().expect("home");
     let script = format!(
         "{} exec -it shell -- sh; echo podterm-exit=$?; stty -a",
@@ -633,7 +554,7 @@ async fn raw_mode_is_restored_after_sigterm() {
         .args(["-TERM", &podterm_pid.to_string()])
         .status();
     let _ = pty.exit_code();
-    let out = pty.text();
+    let out = pty.all_output();
     assert!(out.contains("podterm-exit=143"), "{out}");
     let settings = out.split("podterm-exit=143").nth(1).unwrap_or("");
     let tokens: Vec<&str> = settings.split_whitespace().collect();
@@ -647,7 +568,7 @@ async fn raw_mode_is_restored_after_sigterm() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoked_token_is_unauthorized_like_kubectl() {
-    let c = cluster().await;
+    let c = cluster::demo().await;
     assert!(c.set_token("demo-admin", Some("rotated-elsewhere")));
     let out = same(&c, &["exec", "shell", "--", "true"], None).await;
     assert_eq!(out.code, 1);

@@ -2,19 +2,11 @@
 //! directory, a profile imported from testcluster's kubeconfig with its token in a real Secret
 //! Service (run under scripts/with-keyring.sh, as `make test` does), and the demo cluster.
 
-mod common;
-use common::pty::Pty;
+use podterm_test_support::pty::Pty;
+use podterm_test_support::{bin, client, require_keyring};
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 use testcluster::{Options, Phase, TestCluster};
-
-fn require_keyring() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "these tests need a Secret Service: run them with `make test` or `bash scripts/with-keyring.sh cargo test`"
-    );
-}
 
 struct Out {
     code: i32,
@@ -23,25 +15,15 @@ struct Out {
 }
 
 async fn podterm(config: &Path, args: &[&str]) -> Out {
-    let out = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::process::Command::new(env!("CARGO_BIN_EXE_podterm"))
-            .args(args)
-            .env("PODTERM_CONFIG_DIR", config)
-            .env_remove("KUBECONFIG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .unwrap_or_else(|_| panic!("podterm {args:?} hung"))
-    .expect("podterm runs");
+    let mut cmd = tokio::process::Command::new(bin::podterm());
+    cmd.args(args)
+        .env("PODTERM_CONFIG_DIR", config)
+        .env_remove("KUBECONFIG");
+    let out = client::run(cmd, None, Duration::from_secs(60)).await;
     Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.code,
+        stdout: out.stdout_text(),
+        stderr: out.stderr_text(),
     }
 }
 
@@ -465,7 +447,7 @@ fn connect_gets_a_tty_on_a_terminal() {
         (&["connect", "-T", "tty"][..], "no-tty"),
     ] {
         let mut pty = Pty::spawn(
-            Path::new(env!("CARGO_BIN_EXE_podterm")),
+            &bin::podterm(),
             args,
             &[
                 ("PODTERM_CONFIG_DIR".into(), Some(cfg.into())),

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { launchApp } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const results = path.join(here, "..", "test-results", "package");
+const results = path.join(here, "..", "..", "ui", "test-results", "package");
 await mkdir(results, { recursive: true });
 const binary = process.env.PODTERM_APP ?? "/usr/bin/podterm-desktop";
 const app = await launchApp({ binary, env: { RUST_LOG: "warn" } });

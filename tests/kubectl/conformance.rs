@@ -1,14 +1,14 @@
 //! The real kubectl against testcluster: every scenario runs with each kubectl under test
 //! (`PODTERM_KUBECTLS`), and asserts output and exit code.
 
-mod common;
-
+use podterm_test_support::pty::Pty;
+use podterm_test_support::{client, cluster, kubectl::kubectls};
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use testcluster::TestCluster;
-use tokio::io::AsyncWriteExt;
 
 struct Out {
     code: i32,
@@ -23,31 +23,12 @@ async fn kubectl(k: &Path, c: &TestCluster, args: &[&str], stdin: Option<Vec<u8>
     let mut cmd = tokio::process::Command::new(k);
     cmd.args(args)
         .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home.path())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = cmd.spawn().expect("kubectl runs");
-    if let Some(data) = stdin {
-        let mut w = child.stdin.take().expect("stdin");
-        tokio::spawn(async move {
-            let _ = w.write_all(&data).await;
-            let _ = w.shutdown().await;
-        });
-    }
-    let out = tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("kubectl {args:?} hung"))
-        .expect("kubectl output");
+        .env("HOME", home.path());
+    let out = client::run(cmd, stdin, Duration::from_secs(90)).await;
     Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.code,
+        stdout: out.stdout_text(),
+        stderr: out.stderr_text(),
         raw: out.stdout,
     }
 }
@@ -58,8 +39,8 @@ fn label(k: &Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_pods_with_selectors_and_json() {
-    let c = common::demo().await;
-    for k in common::kubectls() {
+    let c = cluster::demo().await;
+    for k in kubectls() {
         let out = kubectl(&k, &c, &["get", "pods"], None).await;
         assert_eq!(out.code, 0, "{}: {}", label(&k), out.stderr);
         let header = out.stdout.lines().next().unwrap_or("");
@@ -193,8 +174,8 @@ async fn get_pods_with_selectors_and_json() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_sees_a_pod_added_and_deleted() {
-    let c = common::demo().await;
-    for k in common::kubectls() {
+    let c = cluster::demo().await;
+    for k in kubectls() {
         let home = tempfile::tempdir().expect("home");
         let mut child = tokio::process::Command::new(&k)
             .args(["get", "pods", "-w", "--output-watch-events"])
@@ -268,8 +249,8 @@ async fn watch_sees_a_pod_added_and_deleted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_output_exit_codes_and_stdin() {
-    let c = common::demo().await;
-    for k in common::kubectls() {
+    let c = cluster::demo().await;
+    for k in kubectls() {
         let out = kubectl(
             &k,
             &c,
@@ -365,17 +346,10 @@ async fn exec_output_exit_codes_and_stdin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_megabytes_through_stdin_hash_equal() {
     use sha2::Digest;
-    let c = common::demo().await;
-    let mut data = vec![0u8; 50 * 1024 * 1024];
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for chunk in data.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
+    let c = cluster::demo().await;
+    let data = podterm_test_support::noise(50 * 1024 * 1024, 0x9e37_79b9_7f4a_7c15);
     let want = format!("{:x}", sha2::Sha256::digest(&data));
-    for k in common::kubectls() {
+    for k in kubectls() {
         let out = kubectl(
             &k,
             &c,
@@ -387,7 +361,7 @@ async fn fifty_megabytes_through_stdin_hash_equal() {
         assert_eq!(out.stdout, format!("{want}  -\n"), "{}", label(&k));
     }
     let out = kubectl(
-        &common::kubectls()[0],
+        &kubectls()[0],
         &c,
         &["exec", "shell", "--", "head", "-c", "20000000", "/dev/zero"],
         None,
@@ -400,8 +374,8 @@ async fn fifty_megabytes_through_stdin_hash_equal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn container_choice_like_kubectl() {
-    let c = common::demo().await;
-    for k in common::kubectls() {
+    let c = cluster::demo().await;
+    for k in kubectls() {
         // The annotation picks sidecar, silently.
         let out = kubectl(
             &k,
@@ -457,12 +431,12 @@ async fn container_choice_like_kubectl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_in_the_api_servers_words() {
-    let c = common::demo().await;
+    let c = cluster::demo().await;
     let mut completed = testcluster::ClusterSpec::demo().pods[3].clone();
     completed.name = "finished".into();
     completed.phase = testcluster::Phase::Succeeded;
     c.apply_pod(completed);
-    for k in common::kubectls() {
+    for k in kubectls() {
         let out = kubectl(
             &k,
             &c,
@@ -564,126 +538,31 @@ async fn errors_in_the_api_servers_words() {
     }
 }
 
-/// A process under a pseudo-terminal, read into a buffer by a thread.
-struct Pty {
-    master: Box<dyn portable_pty::MasterPty + Send>,
-    writer: Box<dyn std::io::Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    seen: Arc<Mutex<Vec<u8>>>,
+/// kubectl on an 80x24 terminal, with the cluster's kubeconfig and its own HOME.
+fn on_pty(k: &Path, c: &TestCluster, home: &Path, args: &[&str]) -> Pty {
+    let env: Vec<(String, Option<OsString>)> = vec![
+        ("KUBECONFIG".into(), Some(c.kubeconfig().into())),
+        ("HOME".into(), Some(home.into())),
+        ("TERM".into(), Some("xterm".into())),
+    ];
+    Pty::spawn(k, args, &env)
 }
-
-impl Pty {
-    fn spawn(k: &Path, c: &TestCluster, home: &Path, args: &[&str]) -> Pty {
-        use portable_pty::{CommandBuilder, PtySize};
-        let pair = portable_pty::native_pty_system()
-            .openpty(PtySize {
-                rows: 24,
-                cols: 80,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("pty");
-        let mut cmd = CommandBuilder::new(k);
-        cmd.args(args);
-        cmd.env("KUBECONFIG", c.kubeconfig());
-        cmd.env("HOME", home);
-        cmd.env("TERM", "xterm");
-        let child = pair.slave.spawn_command(cmd).expect("spawn kubectl");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
-        let writer = pair.master.take_writer().expect("writer");
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let seen2 = seen.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = std::io::Read::read(&mut reader, &mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen2.lock().expect("lock").extend_from_slice(&buf[..n]);
-            }
-        });
-        Pty {
-            master: pair.master,
-            writer,
-            child,
-            seen,
-        }
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.seen.lock().expect("lock")).into_owned()
-    }
-
-    async fn expect(&self, needle: &str) {
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(20) {
-            if self.text().contains(needle) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("never saw {needle:?} in:\n{}", self.text());
-    }
-
-    fn send(&mut self, s: &str) {
-        self.writer.write_all(s.as_bytes()).expect("type");
-        self.writer.flush().expect("flush");
-    }
-
-    async fn exit_code(&mut self) -> u32 {
-        let start = Instant::now();
-        loop {
-            if let Some(s) = self.child.try_wait().expect("wait") {
-                return s.exit_code();
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "kubectl did not exit:\n{}",
-                self.text()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-use std::io::Write as _;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interactive_shell_follows_typing_and_resize() {
-    let c = common::demo().await;
-    for k in common::kubectls() {
+    let c = cluster::demo().await;
+    for k in kubectls() {
         let home = tempfile::tempdir().expect("home");
-        let mut pty = Pty::spawn(&k, &c, home.path(), &["exec", "-it", "shell", "--", "sh"]);
-        pty.send("echo typed-$((6*7))\r");
-        pty.expect("typed-42").await;
-        pty.send("stty size\r");
-        pty.expect("24 80").await;
-        pty.master
-            .resize(portable_pty::PtySize {
-                rows: 37,
-                cols: 111,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("resize");
-        // kubectl notices SIGWINCH and sends the size; poll until the shell sees it.
-        let start = Instant::now();
-        loop {
-            pty.send("stty size\r");
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            if pty.text().contains("37 111") {
-                break;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "{}: resize never arrived:\n{}",
-                label(&k),
-                pty.text()
-            );
-        }
-        pty.send("exit 5\r");
-        assert_eq!(pty.exit_code().await, 5, "{}", pty.text());
+        let mut pty = on_pty(&k, &c, home.path(), &["exec", "-it", "shell", "--", "sh"]);
+        pty.type_str("echo typed-$((6*7))\r");
+        pty.expect("typed-42");
+        pty.type_str("stty size\r");
+        pty.expect("24 80");
+        pty.resize(111, 37);
+        // kubectl notices SIGWINCH and sends the size; ask until the shell sees it.
+        pty.wait_for("37 111", Some("stty size\r"), Duration::from_millis(200));
+        pty.type_str("exit 5\r");
+        assert_eq!(pty.exit_code(), 5, "{}", pty.text());
         assert!(
             pty.text().contains("command terminated with exit code 5"),
             "{}",
@@ -694,23 +573,22 @@ async fn interactive_shell_follows_typing_and_resize() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attach_joins_the_main_process() {
-    let c = common::demo().await;
-    for k in common::kubectls() {
+    let c = cluster::demo().await;
+    for k in kubectls() {
         let home = tempfile::tempdir().expect("home");
-        let mut pty = Pty::spawn(&k, &c, home.path(), &["attach", "-it", "shell"]);
-        pty.expect("If you don't see a command prompt, try pressing enter.")
-            .await;
-        pty.send("echo attached-$((40+2))\r");
-        pty.expect("attached-42").await;
-        pty.send("echo $GREETING\r");
-        pty.expect("hello from shell").await;
+        let mut pty = on_pty(&k, &c, home.path(), &["attach", "-it", "shell"]);
+        pty.expect("If you don't see a command prompt, try pressing enter.");
+        pty.type_str("echo attached-$((40+2))\r");
+        pty.expect("attached-42");
+        pty.type_str("echo $GREETING\r");
+        pty.expect("hello from shell");
         // Leaving (kubectl killed) does not end the main process.
+        // (The harness never drops its writer, which would type "\n^D" into the shell.)
         let _ = pty.child.kill();
-        std::mem::forget(pty.writer); // dropping it would type "\n^D" into the shell
     }
     // The main process survived the attachments.
     let out = kubectl(
-        &common::kubectls()[0],
+        &kubectls()[0],
         &c,
         &[
             "get",
@@ -727,8 +605,8 @@ async fn attach_joins_the_main_process() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_the_pod_ends_a_kubectl_session() {
-    let c = common::demo().await;
-    for k in common::kubectls() {
+    let c = cluster::demo().await;
+    for k in kubectls() {
         let kc = k.clone();
         let cluster = &c;
         let run = kubectl(&kc, cluster, &["exec", "multi", "--", "sleep", "300"], None);

@@ -1,0 +1,90 @@
+//! Helpers shared by Podterm's test suites (the `podterm-tests` package in `tests/`, and the
+//! single-crate tests beside their code) and by `podterm-bench`:
+//!
+//! - [`kubectl`]: the kubectl binaries under test (`PODTERM_KUBECTLS`, else `/usr/bin/kubectl`
+//!   and the pinned `.venv/bin/kubectl`, as `scripts/kubectls.sh` lists them);
+//! - [`pty`]: a client under a pseudo-terminal;
+//! - [`cluster`]: testcluster in this process or as a `testcluster serve` child, and waits on
+//!   its sessions and processes;
+//! - [`client`]: a command-line client run to completion with a time limit;
+//! - [`bin`]: binaries of other workspace packages (the `podterm` CLI), built by cargo on demand;
+//! - [`require_keyring`]: the check that a Secret Service is there.
+
+pub mod bin;
+pub mod client;
+pub mod cluster;
+pub mod kubectl;
+pub mod pty;
+
+use std::path::{Path, PathBuf};
+
+/// What went wrong in a helper that reports instead of panicking (the bench's side).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A pseudo-terminal call failed.
+    #[error("{what}: {source}")]
+    Pty {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A file or process call failed.
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `testcluster serve` did not say where it serves.
+    #[error(
+        "testcluster printed no 'testcluster serving at URL' line within 30 s; its log:\n{log}"
+    )]
+    NoUrl { log: String },
+    /// `testcluster serve` started but wrote no kubeconfig.
+    #[error("testcluster did not write {0}")]
+    NoKubeconfig(PathBuf),
+}
+
+impl Error {
+    pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+        let what = what.into();
+        move |source| Error::Io { what, source }
+    }
+
+    pub(crate) fn pty<E: Into<Box<dyn std::error::Error + Send + Sync>>>(
+        what: impl Into<String>,
+    ) -> impl FnOnce(E) -> Error {
+        let what = what.into();
+        move |e| Error::Pty {
+            what,
+            source: e.into(),
+        }
+    }
+}
+
+/// The repository's root (this crate lives in `tests/support`).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Fails unless a Secret Service is reachable (tests that store credentials in the keyring).
+pub fn require_keyring() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "these tests need a Secret Service: run them with `make test` or `bash scripts/with-keyring.sh cargo test`"
+    );
+}
+
+/// `len` bytes of reproducible noise (xorshift64 from `seed`, which must not be 0): data that
+/// no transport compresses or mangles unnoticed.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut data = vec![0u8; len];
+    let mut x = seed;
+    for chunk in data.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+    data
+}
