@@ -99,10 +99,12 @@ clean:
 
 # podterm against kubectl on one testcluster (crates/podterm-bench): prints a Markdown table and
 # writes bench/results/<UTC time>.json, latest.json and latest.md. Then the desktop app under Xvfb
-# (bench/app-bench.mjs): app-<UTC time>.json, app-latest.json, app-latest.md. PODTERM_KUBECTLS
+# (bench/app-bench.mjs): app-<UTC time>.json, app-latest.json, app-latest.md; then bench/README.md
+# from both. PODTERM_KUBECTLS
 # (colon-separated paths) picks the kubectls; BENCH_ARGS passes options (see --help).
 .PHONY: bench
 bench: deps app
 	$(CARGO) build --release -p testcluster -p podterm-cli -p podterm-bench
 	target/release/podterm-bench $(BENCH_ARGS)
 	bash scripts/with-keyring.sh node bench/app-bench.mjs
+	target/release/podterm-bench --readme-only

@@ -793,7 +793,7 @@ impl Summary {
 }
 
 /// The desktop app's benchmark, which writes `app-latest.md` beside this program's results.
-pub const APP_BENCH: &str = "ui/e2e/app-bench.mjs";
+pub const APP_BENCH: &str = "bench/app-bench.mjs";
 
 /// `bench/README.md`: how to run the benchmarks and the latest figures, from the engine's
 /// summary (`latest.json`) and, when there is one, the desktop app's report (`app-latest.md`,
