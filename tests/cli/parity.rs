@@ -23,6 +23,13 @@ fn podterm() -> PathBuf {
     bin::podterm()
 }
 
+/// podterm, then every kubectl under test.
+fn clients() -> Vec<PathBuf> {
+    let mut bins = vec![podterm()];
+    bins.extend(kubectls());
+    bins
+}
+
 #[derive(Debug, PartialEq)]
 struct Out {
     code: i32,
@@ -222,8 +229,7 @@ async fn hundred_megabytes_round_trip_hash() {
     let c = cluster::demo().await;
     let data = podterm_test_support::noise(100 * 1024 * 1024, 0x2545_f491_4f6c_dd1d);
     let want = sha2::Sha256::digest(&data);
-    let mut bins = vec![podterm()];
-    bins.extend(kubectls());
+    let bins = clients();
     for bin in bins {
         let out = run(
             &bin,
@@ -242,8 +248,7 @@ async fn hundred_megabytes_round_trip_hash() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_deleted_mid_session_ends_within_two_seconds() {
     let c = cluster::demo().await;
-    let mut bins = vec![podterm()];
-    bins.extend(kubectls());
+    let bins = clients();
     let mut results = vec![];
     for bin in bins {
         let runner = run(
@@ -279,8 +284,7 @@ async fn pod_deleted_mid_session_ends_within_two_seconds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_restart_breaks_sessions_and_serves_new_ones() {
     let c = cluster::demo().await;
-    let mut bins = vec![podterm()];
-    bins.extend(kubectls());
+    let bins = clients();
     for bin in &bins {
         let runner = run(
             bin,
@@ -346,8 +350,7 @@ async fn stalled_link_fails_with_a_deadline_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tty_session_follows_resize() {
     let c = cluster::demo().await;
-    let mut bins = vec![podterm()];
-    bins.extend(kubectls());
+    let bins = clients();
     for bin in bins {
         let home = tempfile::tempdir().expect("home");
         let mut pty = Pty::spawn(
@@ -380,8 +383,7 @@ async fn slow_reader_gets_every_byte() {
     };
     assert!(want.len() > 60 << 20);
     let mut report = vec![];
-    let mut bins = vec![podterm()];
-    bins.extend(kubectls());
+    let bins = clients();
     for bin in bins {
         let home = tempfile::tempdir().expect("home");
         let mut child = tokio::process::Command::new(&bin)
@@ -486,8 +488,7 @@ async fn workloads_and_selectors_pick_the_newest_ready_pod() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attach_joins_the_main_process_like_kubectl() {
     let c = cluster::demo().await;
-    let mut bins = vec![podterm()];
-    bins.extend(kubectls());
+    let bins = clients();
     for bin in bins {
         let home = tempfile::tempdir().expect("home");
         let mut pty = Pty::spawn(
