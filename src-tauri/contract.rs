@@ -63,6 +63,9 @@ macro_rules! with_commands {
             sync watch_requests(on_request: Channel<AppRequest>) -> ();
             /// Opens an http(s) link in the user's browser (a Ctrl+click in a terminal).
             sync open_url(url: String) -> ();
+            /// Where Podterm keeps its files (profiles, favourites, settings; never a secret);
+            /// `null` when there is no config directory.
+            sync config_dir() -> Option<String>;
         }
     };
 }

@@ -17,3 +17,7 @@ pub fn watch_requests(ctx: &Ctx<'_>, on_request: Channel<AppRequest>) -> Result<
 pub fn open_url(_ctx: &Ctx<'_>, url: String) -> Result<()> {
     crate::links::open(&url).map_err(Error::Link)
 }
+
+pub fn config_dir(ctx: &Ctx<'_>) -> Result<Option<String>> {
+    Ok(ctx.profiles.config_dir().map(|d| d.display().to_string()))
+}

@@ -99,6 +99,10 @@ test("the window is Podterm and the first run offers the Demo cluster", async ()
   assert(title === "Podterm", `title is "${title}"`);
   const backend = await app.exec(() => document.body.dataset.backend);
   assert(backend === "tauri", `backend is ${backend}, not the real Tauri IPC`);
+  // config_dir through the real IPC: the directory this app was given.
+  await app.waitFor(".welcome .config-dir", 20_000);
+  const where = await text(".welcome .config-dir code");
+  assert(where === configDir, `the card says ${where}, not ${configDir}`);
   await screenshot("first-run");
 });
 

@@ -31,6 +31,19 @@ async function start(): Promise<void> {
   const hook = podtermHook();
   hook.favourites = () => favourites.list.map((f) => ({ ...f, command: [...f.command] }));
 
+  // Where Podterm keeps its files, said under the welcome card (asked once; null: unknown).
+  let configDir: string | null = null;
+  backend
+    .configDir()
+    .then((dir) => {
+      configDir = dir;
+      shown = null;
+      renderWelcome();
+    })
+    .catch(() => {
+      /* the card simply does not say it */
+    });
+
   // Built once: what is typed here survives re-renders (a failed import keeps the path).
   const path = h("input", { type: "text", placeholder: "/path/to/kubeconfig", "aria-label": "Kubeconfig file to import", spellcheck: "false" });
   let shown: string | null = null;
@@ -101,6 +114,17 @@ async function start(): Promise<void> {
           h("li", {}, h("kbd", {}, "Ctrl+="), " ", h("kbd", {}, "Ctrl+-"), " ", h("kbd", {}, "Ctrl+0"), " text size"),
           h("li", {}, "Double-click a pod to open its default container directly"),
           h("li", {}, "☆ on a pod keeps the workload that runs it in Favourites, one click from a shell"),
+        ),
+      );
+    }
+    if (configDir) {
+      card.appendChild(
+        h(
+          "p",
+          { class: "config-dir" },
+          "Your clusters and favourites are kept in ",
+          h("code", {}, configDir),
+          "; tokens and keys only in the system keyring.",
         ),
       );
     }

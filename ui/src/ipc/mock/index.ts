@@ -18,6 +18,9 @@ import { MockRequests } from "./requests";
 import { CHUNK_MAX, HIGH_WATER, LOW_WATER, MockSessions, type MockSessionStats } from "./sessions";
 import { Gate, tick } from "./tasks";
 
+
+/** Where the mock says Podterm keeps its files (nothing is written: it is a browser page). */
+export const MOCK_CONFIG_DIR = "/home/you/.config/podterm";
 export { CHUNK_MAX, HIGH_WATER, LOW_WATER, type MockSessionStats } from "./sessions";
 
 /** Mock-only pod details: who runs it and why it is not Ready. */
@@ -271,6 +274,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
         throw mockError("invalidInput", `not opened: only http and https links open from a terminal (${url})`);
       }
       openedUrls.push(url.trim());
+    },
+    async configDir() {
+      await tick();
+      return MOCK_CONFIG_DIR;
     },
   };
   return { backend, controls };
