@@ -39,6 +39,7 @@ export const COMMANDS = [
   "resolve_favourite",
   "watch_requests",
   "open_url",
+  "config_dir",
 ] as const;
 
 /** The app's commands as the UI calls them (the in-page mock implements them too). */
@@ -128,6 +129,11 @@ export interface Commands {
    * Opens an http(s) link in the user's browser (a Ctrl+click in a terminal).
    */
   openUrl(url: string): Promise<void>;
+  /**
+   * Where Podterm keeps its files (profiles, favourites, settings; never a secret);
+   * `null` when there is no config directory.
+   */
+  configDir(): Promise<string | null>;
 }
 
 /** The commands over Tauri's IPC. */
@@ -156,5 +162,6 @@ export function tauriCommands(): Commands {
     resolveFavourite: (name) => invoke<ResolvedFavourite>("resolve_favourite", { name }),
     watchRequests: (onRequest) => invoke<void>("watch_requests", { onRequest: new Channel<AppRequest>(onRequest) }),
     openUrl: (url) => invoke<void>("open_url", { url }),
+    configDir: () => invoke<string | null>("config_dir"),
   };
 }
