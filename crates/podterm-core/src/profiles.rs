@@ -431,14 +431,7 @@ mod tests {
         ]
     }
 
-    fn entries(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
+    use crate::store::tests::entries;
 
     #[test]
     fn profiles_round_trip() {

@@ -307,7 +307,7 @@ fn ensure_dir(dir: &Path) -> Result<(), StoreError> {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     const SPEC: FileSpec = FileSpec {
@@ -348,7 +348,8 @@ mod tests {
         .unwrap();
     }
 
-    fn entries(dir: &Path) -> Vec<String> {
+    /// The names in `dir`, sorted: what a write left behind (tests of every store use it).
+    pub(crate) fn entries(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

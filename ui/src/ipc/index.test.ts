@@ -54,6 +54,7 @@ describe("tauriBackend", () => {
       ["resolveFavourite", ["web"]],
       ["watchRequests", [noop]],
       ["openUrl", ["https://x.test/"]],
+      ["configDir", []],
     ];
     const seen = new Set<string>();
     for (const [method, args] of calls) {

@@ -1,24 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { Backend } from "../ipc";
-import type { PodChange, PodSummary, ProfileSummary, WatchStatus } from "../ipc/types";
+import { pod } from "./fixtures";
+import { fakeBackend as fakeCommands } from "../ipc/fake";
+import type { PodChange, ProfileSummary, WatchStatus } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 import { SidebarModel } from "./model";
-
-function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
-  return {
-    owner: null,
-    name,
-    namespace: "demo",
-    phase: "Running",
-    ready: "1/1",
-    restarts: 0,
-    createdAt: "2025-01-10T11:55:00Z",
-    containers: ["main"],
-    defaultContainer: "main",
-    terminating: false,
-    ...extra,
-  };
-}
 
 function fakeBackend(
   opts: { profiles?: ProfileSummary[]; failNamespaces?: string; failImport?: string; picked?: string | null } = {},
@@ -28,8 +13,7 @@ function fakeBackend(
   const watches = new Map<number, (e: PodChange) => void>();
   const statuses = new Map<number, (s: WatchStatus) => void>();
   let nextWatch = 1;
-  const backend: Backend = {
-    kind: "mock",
+  const backend = fakeCommands({
     listProfiles: async () => (calls.push("listProfiles"), [...profiles]),
     importKubeconfig: async (path) => {
       calls.push(`import ${path}`);
@@ -82,18 +66,12 @@ function fakeBackend(
     ack: async () => {},
     closeSession: async () => {},
     listFavourites: async () => [],
-    addFavourite: async () => {
-      throw "not in this test";
-    },
     renameFavourite: async () => {},
     deleteFavourite: async () => {},
     reorderFavourites: async () => {},
-    resolveFavourite: async () => {
-      throw "not in this test";
-    },
     watchRequests: async () => {},
     openUrl: async () => {},
-  };
+  });
   return {
     backend,
     calls,

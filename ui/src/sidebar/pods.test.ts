@@ -1,22 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PodSummary } from "../ipc/types";
+import { pod } from "./fixtures";
 import { execRefusal, matchesFilter, parseCommand, pickNamespace, PodList, podRow, podStatus, visiblePods } from "./pods";
-
-function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
-  return {
-    owner: null,
-    name,
-    namespace: "demo",
-    phase: "Running",
-    ready: "1/1",
-    restarts: 0,
-    createdAt: "2025-01-10T11:55:00Z",
-    containers: ["main"],
-    defaultContainer: "main",
-    terminating: false,
-    ...extra,
-  };
-}
 
 describe("PodList", () => {
   it("follows Added, Modified and Deleted events, sorted by name", () => {

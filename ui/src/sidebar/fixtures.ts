@@ -1,0 +1,19 @@
+// Pods for the sidebar's unit tests.
+import type { PodSummary } from "../ipc/types";
+
+/** A running, ready, bare pod in namespace demo with one container `main`, changed by `extra`. */
+export function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
+  return {
+    owner: null,
+    name,
+    namespace: "demo",
+    phase: "Running",
+    ready: "1/1",
+    restarts: 0,
+    createdAt: "2025-01-10T11:55:00Z",
+    containers: ["main"],
+    defaultContainer: "main",
+    terminating: false,
+    ...extra,
+  };
+}
