@@ -213,7 +213,7 @@ test("first run offers Import ~/.kube/config and the Demo cluster", async () => 
   assert((await page.title()) === "Podterm", `title is "${await page.title()}"`);
   assert((await page.getAttribute("body", "data-backend")) === "mock", "the mock backend is not in use");
   // The card says where Podterm keeps its files (config_dir).
-  await waitText(".welcome .config-dir", /kept in \/home\/you\/\.config\/podterm; tokens and keys only in the system keyring/);
+  await waitText(".welcome .config-dir", /Podterm keeps your clusters and favourites in \/home\/you\/\.config\/podterm\./);
   // The CSP is in force: an inline script is refused (that one refusal is not a page error).
   const inline = await page.evaluate(() => {
     const el = document.createElement("script");

@@ -122,9 +122,9 @@ async function start(): Promise<void> {
         h(
           "p",
           { class: "config-dir" },
-          "Your clusters and favourites are kept in ",
+          "Podterm keeps your clusters and favourites in ",
           h("code", {}, configDir),
-          "; tokens and keys only in the system keyring.",
+          ".",
         ),
       );
     }
