@@ -3,12 +3,13 @@
 //! do), never parsing the text. Engine errors are kept whole as sources.
 
 use podterm_core::browse::BrowseError;
-use podterm_core::cluster::ApiError;
 use podterm_core::cluster::ProfileConnectError;
+use podterm_core::cluster::{ApiError, ClusterError};
 use podterm_core::exec::ExecError;
 use podterm_core::favourites::FavouriteError;
 use podterm_core::import::ImportError;
 use podterm_core::manual::ManualError;
+use podterm_core::oidc::OidcError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
 use podterm_core::terminal::StartError;
@@ -71,6 +72,9 @@ pub enum Error {
     /// A link that is not opened (only http and https are).
     #[error("{0}")]
     Link(String),
+    /// The desktop's browser could not be started for a link.
+    #[error("{0}")]
+    Browser(String),
     /// The native file dialog failed.
     #[error("the file dialog failed: {0}")]
     Dialog(String),
@@ -141,7 +145,7 @@ impl Error {
             Error::NoProfile(_) => K::NotFound,
             Error::DemoReadOnly(_) | Error::DemoName(_) => K::DemoReadOnly,
             Error::SessionEnded(_) => K::SessionEnded,
-            Error::Demo(_) | Error::Dialog(_) => K::Local,
+            Error::Demo(_) | Error::Dialog(_) | Error::Browser(_) => K::Local,
             Error::NoConfigDir(_) => K::Store,
             Error::Link(_) => K::InvalidInput,
             Error::Profiles(e) => profile_kind(e),
@@ -161,9 +165,22 @@ impl Error {
                 ProfileConnectError::MissingSecret { .. } | ProfileConnectError::Vault(_) => {
                     K::Keyring
                 }
-                ProfileConnectError::PluginMissing { .. }
-                | ProfileConnectError::Cluster(_)
-                | ProfileConnectError::Oidc(_) => K::Unreachable,
+                ProfileConnectError::PluginMissing { .. } => K::Unreachable,
+                ProfileConnectError::Cluster(c) => match c {
+                    ClusterError::Kubeconfig { .. }
+                    | ClusterError::Profile { .. }
+                    | ClusterError::NoContext(_)
+                    | ClusterError::Context { .. } => K::InvalidInput,
+                    ClusterError::Client { .. } | ClusterError::Interrupted { .. } => {
+                        K::Unreachable
+                    }
+                },
+                ProfileConnectError::Oidc(o) => match o {
+                    // Only a new login helps: the credentials are refused, in effect.
+                    OidcError::NoRefreshToken | OidcError::Refused(_) => K::CredentialsRefused,
+                    OidcError::Missing(_) => K::InvalidInput,
+                    OidcError::Provider { .. } => K::Unreachable,
+                },
             },
             Error::Browse(e) => match e {
                 BrowseError::Api(e) => api_kind(e),
@@ -301,6 +318,28 @@ mod tests {
             json!({"kind": "refused", "message": "Error from server (Forbidden): pods is forbidden", "hint": null})
         );
         assert_eq!(Error::SessionEnded(4).kind(), ErrorKind::SessionEnded);
+        // Connecting: only a new login helps a refused refresh; a broken profile is input.
+        let oidc = |e| Error::Connect(ProfileConnectError::Oidc(e)).kind();
+        assert_eq!(
+            oidc(OidcError::Refused("400 invalid_grant".into())),
+            ErrorKind::CredentialsRefused
+        );
+        assert_eq!(
+            oidc(OidcError::Missing("client-id")),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            Error::Connect(ProfileConnectError::Cluster(ClusterError::NoContext(
+                "x".into()
+            )))
+            .kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            Error::Link("not opened".into()).kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(Error::Browser("no browser".into()).kind(), ErrorKind::Local);
         // A session's end in words: the engine's, with nothing added.
         let dead = Error::from_call("prod", ExecError::Deadline(30));
         assert_eq!(dead.kind(), ErrorKind::Unreachable);

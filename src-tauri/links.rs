@@ -22,9 +22,11 @@ pub fn checked(url: &str) -> Result<&str, String> {
 }
 
 /// Opens `url` in the default browser (xdg-open on Linux), without waiting for it.
-pub fn open(url: &str) -> Result<(), String> {
-    let u = checked(url)?;
-    open::that_detached(u).map_err(|e| format!("could not start the browser for {u}: {e}"))
+pub fn open(url: &str) -> Result<(), crate::error::Error> {
+    use crate::error::Error;
+    let u = checked(url).map_err(Error::Link)?;
+    open::that_detached(u)
+        .map_err(|e| Error::Browser(format!("could not start the browser for {u}: {e}")))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The app on the desktop: requests from outside the window, links into the browser.
 
 use super::Ctx;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ipc::AppRequest;
 use tauri::ipc::Channel;
 
@@ -15,7 +15,7 @@ pub fn watch_requests(ctx: &Ctx<'_>, on_request: Channel<AppRequest>) -> Result<
 
 /// A link the user Ctrl+clicked in a terminal: http(s) only, into the default browser.
 pub fn open_url(_ctx: &Ctx<'_>, url: String) -> Result<()> {
-    crate::links::open(&url).map_err(Error::Link)
+    crate::links::open(&url)
 }
 
 pub fn config_dir(ctx: &Ctx<'_>) -> Result<Option<String>> {

@@ -36,6 +36,13 @@ pub enum ClusterError {
         #[source]
         source: kube::Error,
     },
+    /// Building the client off the async workers failed (it panicked, or the runtime is
+    /// shutting down).
+    #[error("setting up a client for the cluster was interrupted: {source}")]
+    Interrupted {
+        #[source]
+        source: tokio::task::JoinError,
+    },
 }
 
 fn kubeconfig_failure(path: Option<&std::path::Path>, e: &kube::config::KubeconfigError) -> String {
@@ -432,7 +439,13 @@ pub async fn connect_profile(
     .map_err(|source| ClusterError::Context { source })?;
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
-    let client = build_client(config).map_err(|source| ClusterError::Client { source })?;
+    // An exec credential plugin runs while the client is built (kube's first token is a
+    // blocking `Command::output()`, and a plugin may wait on a browser login): on the blocking
+    // pool, so it never holds an async worker that sessions and watches need.
+    let client = tokio::task::spawn_blocking(move || build_client(config))
+        .await
+        .map_err(|source| ClusterError::Interrupted { source })?
+        .map_err(|source| ClusterError::Client { source })?;
     Ok(Cluster {
         client,
         namespace,

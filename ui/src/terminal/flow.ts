@@ -151,6 +151,7 @@ export class FlowController {
   dispose(): void {
     if (this.idleTimer !== null) this.timers.clearTimeout(this.idleTimer);
     this.idleTimer = null;
+    this.waiters = [];
     this.disposed = true;
   }
 

@@ -52,6 +52,20 @@ describe("InputQueue", () => {
     ]);
   });
 
+  it("bounds only what is held for a session without an id; a large paste to a live session goes whole", async () => {
+    let session: number | null = 3;
+    const b = backend();
+    const q = new InputQueue(() => session, b.send, 4);
+    q.push("a");
+    q.push("a long paste"); // waits behind the first call, and is not cut
+    b.calls[0]!.done();
+    await settle();
+    expect(b.calls.map((c) => c.data)).toEqual(["a", "a long paste"]);
+    session = null;
+    q.push("toolong");
+    expect(q.held).toBe(0);
+  });
+
   it("keeps at most its limit while held, and forgets on clear", () => {
     const b = backend();
     const q = new InputQueue(() => null, b.send, 4);

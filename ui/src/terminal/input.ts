@@ -20,9 +20,12 @@ export class InputQueue {
     private readonly max = MAX_HELD_INPUT,
   ) {}
 
-  /** Queues what was typed and sends it as soon as it may go. */
+  /**
+   * Queues what was typed and sends it as soon as it may go. Only input held for a session
+   * that has no id yet is bounded; once there is a session, everything goes (a large paste too).
+   */
   push(data: string): void {
-    if (this.pending.length + data.length > this.max) return;
+    if (this.target() === null && this.pending.length + data.length > this.max) return;
     this.pending += data;
     this.pump();
   }
