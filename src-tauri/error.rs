@@ -203,9 +203,7 @@ impl Error {
     /// What the user can do about it, when the message does not say.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::CredentialsRefused { profile, .. } => Some(format!(
-                "the cluster refused the credentials of profile \"{profile}\" (401); the token may be revoked or expired: import the profile again"
-            )),
+            Error::CredentialsRefused { profile, .. } => Some(credentials_refused_hint(profile)),
             Error::NoProfile(_) => Some("pick another one, or import it again".into()),
             _ => None,
         }
@@ -227,6 +225,13 @@ fn profile_kind(e: &ProfileError) -> ErrorKind {
         }
         _ => ErrorKind::Store,
     }
+}
+
+/// What to do when the cluster refused a saved profile's credentials.
+pub fn credentials_refused_hint(profile: &str) -> String {
+    format!(
+        "the cluster refused the credentials of profile \"{profile}\" (401); the token may be revoked or expired: import the profile again"
+    )
 }
 
 fn api_kind(e: &ApiError) -> ErrorKind {

@@ -1,7 +1,7 @@
 //! Live pod lists by id: each a task following podterm_core::browse's watch.
 
 use super::{lock, next_id, Profiles};
-use crate::error::{Error, Result};
+use crate::error::{credentials_refused_hint, Error, Result};
 use crate::ipc::{PodChange, WatchStatus};
 use futures_util::StreamExt;
 use podterm_core::browse::{self, WatchEvent};
@@ -57,11 +57,7 @@ impl Watches {
                         credentials_refused,
                     } => status(WatchStatus::Broken {
                         reason: if credentials_refused {
-                            Error::CredentialsRefused {
-                                profile: profile.clone(),
-                                source: reason.into(),
-                            }
-                            .sentence()
+                            format!("{reason}: {}", credentials_refused_hint(&profile))
                         } else {
                             reason
                         },
