@@ -50,17 +50,43 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
-/// `secret-tool search --all service podterm`: what the keyring holds for us.
-fn keyring_listing() -> String {
+/// Whether the Secret Service holds the item Podterm stores under `account` (`<id>/<field>`).
+/// One exact lookup, not a listing: the tests running beside this one add and remove their own
+/// items, and a listing that meets an item deleted mid-read fails as a whole. The secret goes to
+/// a pipe that is dropped, never into a message.
+fn keyring_has(account: &str) -> bool {
     let out = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", "podterm"])
+        .args([
+            "lookup",
+            "service",
+            podterm_core::vault::SERVICE,
+            "username",
+            account,
+        ])
         .output()
         .expect("secret-tool (package libsecret-tools) runs");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    out.status.success() && !out.stdout.is_empty()
+}
+
+/// Every keyring account the profiles in `profiles.json` refer to.
+fn profile_accounts(config: &Path) -> Vec<String> {
+    let profiles: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(config.join("profiles.json")).expect("profiles.json"),
     )
+    .expect("json");
+    let mut out = Vec::new();
+    for p in profiles["profiles"].as_array().expect("profiles") {
+        let profile: podterm_core::profiles::Profile =
+            serde_json::from_value(p.clone()).expect("a profile");
+        let fields = profile.auth.secret_fields();
+        assert!(!fields.is_empty(), "{} keeps no secret", profile.name);
+        out.extend(
+            fields
+                .iter()
+                .map(|f| podterm_core::vault::account(&profile.id, f)),
+        );
+    }
+    out
 }
 
 /// The viewer's client key from testcluster's kubeconfig (PEM).
@@ -174,34 +200,17 @@ async fn import_exec_and_remove_with_the_keyring() {
     }
 
     // The keyring holds them; rm takes them away.
-    let listing = keyring_listing();
-    let profiles: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(config.path().join("profiles.json")).expect("profiles.json"),
-    )
-    .expect("json");
-    let ids: Vec<String> = profiles["profiles"]
-        .as_array()
-        .expect("profiles")
-        .iter()
-        .map(|p| p["id"].as_str().expect("id").to_string())
-        .collect();
-    assert_eq!(ids.len(), 2);
-    for id in &ids {
-        assert!(
-            listing.contains(id.as_str()),
-            "no keyring entry for {id}: {listing}"
-        );
+    let accounts = profile_accounts(config.path());
+    assert_eq!(accounts.len(), 2, "{accounts:?}");
+    for acct in &accounts {
+        assert!(keyring_has(acct), "no keyring entry for {acct}");
     }
     for name in ["demo-admin", "viewer"] {
         let out = podterm(config.path(), &["profile", "rm", name], &[]).await;
         assert_eq!(out.code, 0, "{}", out.stderr);
     }
-    let listing = keyring_listing();
-    for id in &ids {
-        assert!(
-            !listing.contains(id.as_str()),
-            "entry left for {id}: {listing}"
-        );
+    for acct in &accounts {
+        assert!(!keyring_has(acct), "entry left for {acct}");
     }
     let out = podterm(
         config.path(),
