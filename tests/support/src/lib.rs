@@ -8,11 +8,13 @@
 //!   its sessions and processes;
 //! - [`client`]: a command-line client run to completion with a time limit;
 //! - [`bin`]: binaries of other workspace packages (the `podterm` CLI), built by cargo on demand;
+//! - [`hostile`]: a scriptable API server that misbehaves on purpose (hardening tests);
 //! - [`require_keyring`]: the check that a Secret Service is there.
 
 pub mod bin;
 pub mod client;
 pub mod cluster;
+pub mod hostile;
 pub mod kubectl;
 pub mod pty;
 
