@@ -18,6 +18,7 @@
 //!   version check, unknown fields kept), used by profiles, favourites and settings.
 //! - [`shellenv`]: the login-shell environment, for credential plugins.
 //! - [`terminal`]: an interactive shell for a UI: pod and container choice, TTY exec, flow control.
+//! - [`text`]: outside text (servers, plugins, pods) escaped and cut before it is shown.
 
 pub mod browse;
 pub mod cluster;
@@ -34,6 +35,7 @@ pub mod settings;
 pub mod shellenv;
 pub mod store;
 pub mod terminal;
+pub mod text;
 pub mod vault;
 
 /// The TypeScript forms the `ts` feature derives: the field names the app's UI reads.
