@@ -1317,11 +1317,75 @@ fn seeds() -> Vec<String> {
     ]
 }
 
+/// Hostile values for a key: huge strings, deep nesting, invalid base64, control characters.
+fn hostile_value(rng: &mut XorShift) -> String {
+    match rng.below(6) {
+        // A huge scalar (up to 2 MiB).
+        0 => "x".repeat(1 << (10 + rng.below(12))),
+        // Deep flow nesting, past any sane depth.
+        1 => {
+            let depth = 1 + rng.below(5000);
+            format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+        }
+        // Deep block nesting.
+        2 => {
+            let mut s = String::new();
+            for d in 0..1 + rng.below(300) {
+                s.push_str(&format!("\n{}k{d}:", " ".repeat(d + 1)));
+            }
+            s
+        }
+        // Invalid base64, or base64 of bytes that are not text.
+        3 => rng
+            .pick(&[
+                "!!!not-base64!!!",
+                "QUJD=====",
+                "////",
+                "AA",
+                "gICA",
+                "Zm9v\u{0}",
+            ])
+            .to_string(),
+        // Control characters and escapes inside a quoted string.
+        4 => format!(
+            "\"{}\"",
+            rng.pick(&[
+                "\\x1b]0;title\\x07",
+                "\\0\\r\\n",
+                "\\u202e",
+                "\\t\\x7f",
+                "\\x1b[2J"
+            ])
+        ),
+        // A big sequence of aliases (a "billion laughs" attempt).
+        _ => {
+            let mut s = String::from("&l0 [x, x, x, x, x, x, x, x, x]");
+            for i in 1..8 {
+                s = format!(
+                    "{s}\nl{i}: &l{i} [{}]",
+                    vec![format!("*l{}", i - 1); 9].join(", ")
+                );
+            }
+            s
+        }
+    }
+}
+
 fn mutate(rng: &mut XorShift, base: &str) -> Vec<u8> {
     let mut b = base.as_bytes().to_vec();
     for _ in 0..rng.below(4) + 1 {
         let len = b.len().max(1);
-        match rng.below(7) {
+        match rng.below(9) {
+            7 | 8 => {
+                // A known key with a hostile value, at the start of a line.
+                let at = rng.below(len).min(b.len());
+                let line_start = b[..at]
+                    .iter()
+                    .rposition(|c| *c == b'\n')
+                    .map_or(0, |i| i + 1);
+                let s = format!("{}: {}\n", rng.pick(KEYS), hostile_value(rng));
+                b.splice(line_start..line_start, s.into_bytes());
+            }
             0 => {
                 let i = rng.below(len);
                 if let Some(x) = b.get_mut(i) {
@@ -1412,4 +1476,20 @@ async fn mutated_kubeconfigs_never_panic() {
         ok > 0 && failed > 0,
         "the mutator exercises both paths: {ok} ok, {failed} errors"
     );
+    // Memory stays bounded: the largest input is a few MiB; no input may blow it up (aliases,
+    // nesting). A generous bound on the whole test process's peak.
+    if let Some(peak) = peak_rss_kib() {
+        eprintln!("fuzz: peak RSS {} MiB", peak / 1024);
+        assert!(
+            peak < 1024 * 1024,
+            "peak RSS {peak} KiB: an input blew memory up (seed {seed0:#x})"
+        );
+    }
+}
+
+/// The process's peak resident set (VmHWM), in KiB; `None` where /proc is not there.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
