@@ -808,4 +808,93 @@ mod tests {
         ));
         assert_eq!(store.list().unwrap(), [a]);
     }
+
+    #[test]
+    fn proxy_userinfo_is_split_off_and_masked() {
+        for (url, without, userinfo) in [
+            ("http://u:p@proxy:3128", "http://proxy:3128", Some("u:p")),
+            (
+                "http://u:p%40x@proxy:3128/a@b",
+                "http://proxy:3128/a@b",
+                Some("u:p%40x"),
+            ),
+            (
+                "socks5://user@127.0.0.1:1080",
+                "socks5://127.0.0.1:1080",
+                Some("user"),
+            ),
+            ("http://@proxy", "http://proxy", None),
+            ("http://proxy:3128/path@x", "http://proxy:3128/path@x", None),
+            ("http://proxy:3128?q=a@b", "http://proxy:3128?q=a@b", None),
+            ("proxy:3128", "proxy:3128", None),
+        ] {
+            let (w, u) = split_userinfo(url);
+            assert_eq!((w.as_str(), u.as_deref()), (without, userinfo), "{url}");
+        }
+        let mut p = sample("x");
+        p.proxy_url = Some("http://proxy:3128".into());
+        assert_eq!(p.proxy_url_masked().as_deref(), Some("http://proxy:3128"));
+        p.proxy_credentials = Some(PROXY_CREDENTIALS_FIELD.into());
+        assert_eq!(
+            p.proxy_url_masked().as_deref(),
+            Some("http://***@proxy:3128")
+        );
+        assert_eq!(p.secret_fields(), ["client-key", PROXY_CREDENTIALS_FIELD]);
+    }
+
+    #[test]
+    fn placeholders_are_found_masked_and_replaced() {
+        let arg = format!("--a={}-{}", placeholder("arg-1"), placeholder("arg-2"));
+        assert_eq!(placeholder_fields(&arg), ["arg-1", "arg-2"]);
+        assert_eq!(mask_arg(&arg), "--a=***-***");
+        assert_eq!(
+            replace_placeholders(&arg, |f| f.to_uppercase()),
+            "--a=ARG-1-ARG-2"
+        );
+        assert!(has_placeholder(&arg) && !has_placeholder("--a=${other}"));
+        // An unterminated placeholder is left as it is.
+        assert_eq!(mask_arg("${podterm-secret:x"), "${podterm-secret:x");
+        assert!(placeholder_fields("${podterm-secret:x").is_empty());
+    }
+
+    #[tokio::test]
+    async fn restore_secrets_puts_back_proxy_credentials_and_arguments() {
+        let vault = crate::vault::Vault::memory();
+        let mut p = Profile::new(
+            "p",
+            "https://x",
+            Auth::ExecPlugin {
+                api_version: None,
+                command: "plugin".into(),
+                args: vec!["--secret".into(), placeholder("arg-1"), "plain".into()],
+                env: Vec::new(),
+                install_hint: None,
+                provide_cluster_info: false,
+                interactive_mode: None,
+            },
+        );
+        p.proxy_url = Some("http://proxy:3128".into());
+        p.proxy_credentials = Some(PROXY_CREDENTIALS_FIELD.into());
+        let missing = restore_secrets(&p, &vault).await.unwrap_err();
+        assert!(
+            matches!(
+                &missing,
+                crate::cluster::ProfileConnectError::MissingSecret { field, .. } if field == PROXY_CREDENTIALS_FIELD
+            ),
+            "{missing:?}"
+        );
+        use crate::vault::Secret;
+        vault
+            .set(&p.id, PROXY_CREDENTIALS_FIELD, &Secret::new("u:p"))
+            .await
+            .unwrap();
+        vault.set(&p.id, "arg-1", &Secret::new("s3")).await.unwrap();
+        let r = restore_secrets(&p, &vault).await.unwrap();
+        assert_eq!(r.proxy_url.as_deref(), Some("http://u:p@proxy:3128"));
+        let Auth::ExecPlugin { args, .. } = &r.auth else {
+            panic!("not a plugin")
+        };
+        assert_eq!(args, &["--secret", "s3", "plain"]);
+        assert_eq!(p.secret_fields(), ["arg-1", PROXY_CREDENTIALS_FIELD]);
+    }
 }
