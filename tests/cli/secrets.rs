@@ -295,13 +295,13 @@ async fn no_secret_of_an_imported_kubeconfig_leaves_the_keyring() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     let app_config = tmp.path().join("app-config");
-    let profiles = Profiles::new(
-        tokio::runtime::Handle::current(),
-        Config {
-            profiles_dir: Some(app_config.clone()),
-            ..Config::default()
-        },
-    );
+    // The rest as by default (a field only with the test-fixtures feature).
+    #[allow(clippy::needless_update)]
+    let config = Config {
+        profiles_dir: Some(app_config.clone()),
+        ..Config::default()
+    };
+    let profiles = Profiles::new(tokio::runtime::Handle::current(), config);
     let imported = profiles
         .import(Some(kc.clone()), None, true)
         .await
