@@ -4,9 +4,10 @@
 use crate::ipc::AppRequest;
 use crate::launch;
 use crate::requests::Requests;
-use podterm_core::settings::{self, Settings};
+use podterm_core::settings::{self, Settings, SettingsError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use tauri::{AppHandle, Manager, Runtime, WebviewWindowBuilder};
 
 pub const MAIN_WINDOW: &str = "main";
@@ -17,6 +18,8 @@ pub struct Desktop {
     /// Where settings.json lives (`None`: no config directory; the setting is not saved).
     settings_dir: Option<PathBuf>,
     close_to_tray: AtomicBool,
+    /// Why the last settings change was refused (see [`Desktop::set_close_to_tray`]).
+    settings_error: Mutex<Option<String>>,
     tray: AtomicBool,
 }
 
@@ -33,6 +36,7 @@ impl Desktop {
             requests: Requests::default(),
             settings_dir,
             close_to_tray: AtomicBool::new(s.close_to_tray),
+            settings_error: Mutex::new(None),
             tray: AtomicBool::new(false),
         }
     }
@@ -41,19 +45,44 @@ impl Desktop {
         self.close_to_tray.load(Ordering::SeqCst)
     }
 
-    pub fn set_close_to_tray(&self, on: bool) {
-        self.close_to_tray.store(on, Ordering::SeqCst);
-        if let Some(dir) = &self.settings_dir {
-            if let Err(e) = settings::save(
+    /// Changes the setting and saves it. A settings.json that cannot be read (corrupt, or of a
+    /// newer Podterm) is never written over: the error names the file and what to do, and the
+    /// setting stays as it was, so what the tray shows is what is saved.
+    pub fn set_close_to_tray(&self, on: bool) -> Result<(), SettingsError> {
+        let saved = match &self.settings_dir {
+            Some(dir) => settings::save(
                 dir,
                 &Settings {
                     close_to_tray: on,
                     ..Settings::default()
                 },
-            ) {
-                tracing::warn!("the setting was not saved: {e}");
+            ),
+            None => Ok(()),
+        };
+        let mut last = self
+            .settings_error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match saved {
+            Ok(()) => {
+                self.close_to_tray.store(on, Ordering::SeqCst);
+                *last = None;
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!("the setting was not changed: {e}");
+                *last = Some(format!("Setting not changed: {e}"));
+                Err(e)
             }
         }
+    }
+
+    /// Why the last change of a setting was refused (shown in the tray menu), if it was.
+    pub fn settings_error(&self) -> Option<String> {
+        self.settings_error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     pub fn set_tray(&self, present: bool) {
@@ -130,5 +159,47 @@ pub async fn follow_favourites<R: Runtime>(app: AppHandle<R>, file: PathBuf) {
                 .requests
                 .push(AppRequest::FavouritesChanged);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toggling_close_to_tray_never_writes_over_an_unreadable_or_newer_settings_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join(settings::FILE_NAME);
+        for (bad, newer) in [
+            (&b"{not json"[..], false),
+            (&br#"{"version": 9, "closeToTray": true}"#[..], true),
+        ] {
+            std::fs::write(&path, bad).expect("write");
+            let d = Desktop::new(Some(dir.path().to_path_buf()));
+            let before = d.close_to_tray();
+            let e = d.set_close_to_tray(!before).expect_err("refused");
+            assert_eq!(
+                matches!(e, SettingsError::NewerVersion { .. }),
+                newer,
+                "{e:?}"
+            );
+            let msg = e.to_string();
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+            assert!(
+                msg.contains("upgrade Podterm") || msg.contains("fix it, or move it away"),
+                "{msg}"
+            );
+            assert_eq!(std::fs::read(&path).expect("read"), bad, "left as it was");
+            assert_eq!(d.close_to_tray(), before, "the setting did not change");
+            let shown = d.settings_error().expect("shown in the tray menu");
+            assert!(shown.contains(&path.display().to_string()), "{shown}");
+        }
+        // A good file: the change is saved, and the notice goes.
+        std::fs::remove_file(&path).expect("rm");
+        let d = Desktop::new(Some(dir.path().to_path_buf()));
+        d.set_close_to_tray(false).expect("saved");
+        assert!(!d.close_to_tray());
+        assert!(!settings::load(dir.path()).expect("load").close_to_tray);
+        assert_eq!(d.settings_error(), None);
     }
 }

@@ -50,6 +50,9 @@ pub struct ProfileDetails {
     pub namespace: Option<String>,
     /// The CA certificate when the profile holds it as PEM (not a file reference).
     pub ca_pem: Option<String>,
+    /// The CA certificate's file when the profile refers to one (an imported
+    /// `certificate-authority`); the form sends it back to keep it.
+    pub ca_file: Option<String>,
     pub insecure: bool,
     pub auth_kind: String,
     /// The profile authenticates with a stored bearer token.
@@ -64,6 +67,10 @@ impl From<&Profile> for ProfileDetails {
             namespace: p.namespace.clone(),
             ca_pem: match &p.ca {
                 Some(Ca::Pem(pem)) => Some(pem.clone()),
+                _ => None,
+            },
+            ca_file: match &p.ca {
+                Some(Ca::File(f)) => Some(f.to_string_lossy().into_owned()),
                 _ => None,
             },
             insecure: p.insecure,

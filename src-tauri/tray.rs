@@ -107,6 +107,9 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         close_to_tray,
         None::<&str>,
     )?)?;
+    if let Some(e) = app.state::<Desktop>().settings_error() {
+        menu.append(&MenuItem::new(app, cut_label(&e), false, None::<&str>)?)?;
+    }
     menu.append(&MenuItem::with_id(
         app,
         OPEN,
@@ -128,7 +131,8 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         app.exit(0);
     } else if id == CLOSE_TO_TRAY {
         let d = app.state::<Desktop>();
-        d.set_close_to_tray(!d.close_to_tray());
+        // A refusal (an unreadable or newer settings.json) is logged and shown in the menu.
+        let _ = d.set_close_to_tray(!d.close_to_tray());
         refresh(app);
     }
 }
@@ -175,6 +179,18 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
             }
         }
         Err(e) => tracing::warn!("the tray menu could not be built: {e}"),
+    }
+}
+
+/// A menu label from a message: one line, at most 200 characters.
+fn cut_label(s: &str) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match one_line.char_indices().nth(200) {
+        Some((i, _)) => format!("{}…", &one_line[..i]),
+        None => one_line,
     }
 }
 

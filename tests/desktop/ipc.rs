@@ -745,6 +745,7 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         server: url.clone(),
         namespace: Some("demo".into()),
         ca_pem: Some(ca.clone()),
+        ca_file: None,
         insecure: false,
         token: token.map(podterm_core::vault::Secret::new),
     };

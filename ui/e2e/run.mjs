@@ -931,6 +931,37 @@ test("editing a cluster: the form is filled, the token unchanged; rename and nam
   await screenshot("profile-edited");
 });
 
+test("a CA given as a file path is kept when other fields are edited, and can become PEM", async () => {
+  const openEdit = async () => {
+    await page.hover('.profile[data-profile="prod"]');
+    await page.click('.profile[data-profile="prod"] .edit-profile');
+    await page.waitForSelector("dialog.profile-form[open]");
+  };
+  const save = async () => {
+    await page.click('.profile-form button[type="submit"]');
+    await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  };
+  await openEdit();
+  await page.fill('.profile-form textarea[name="ca"]', "/etc/kubernetes/pki/ca.crt");
+  await save();
+  await openEdit();
+  const shown = await page.$eval('.profile-form textarea[name="ca"]', (t) => t.value);
+  assert(shown === "/etc/kubernetes/pki/ca.crt", `the CA box shows ${JSON.stringify(shown)}`);
+  await screenshot("profile-form-ca-file");
+  await page.fill('.profile-form input[name="namespace"]', "apps");
+  await save();
+  await openEdit();
+  const kept = await page.$eval('.profile-form textarea[name="ca"]', (t) => t.value);
+  assert(kept === "/etc/kubernetes/pki/ca.crt", `after editing the namespace the CA box shows ${JSON.stringify(kept)}`);
+  await page.fill('.profile-form textarea[name="ca"]', "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----");
+  await save();
+  await openEdit();
+  const pem = await page.$eval('.profile-form textarea[name="ca"]', (t) => t.value);
+  assert(pem.startsWith("-----BEGIN CERTIFICATE-----"), `PEM replaced the file: ${JSON.stringify(pem)}`);
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+});
+
 test("the add menu's Choose a kubeconfig file… imports the file picked", async () => {
   await page.evaluate(() => window.__podtermMock.setPickedFile("/home/me/other.yaml"));
   await page.click(".add-profile");

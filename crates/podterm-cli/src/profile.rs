@@ -4,7 +4,7 @@ use crate::failure::Failure;
 use clap::Subcommand;
 use podterm_core::favourites::FavouriteStore;
 use podterm_core::import::{self, ImportOptions};
-use podterm_core::profiles::ProfileStore;
+use podterm_core::profiles::{mask_arg, Auth, ProfileStore, MASK};
 use podterm_core::vault::Vault;
 use std::path::PathBuf;
 
@@ -75,11 +75,31 @@ pub async fn profile(cmd: ProfileCmd) -> Result<i32, Failure> {
                 if let Some(n) = &p.tls_server_name {
                     println!("tls name:   {n}");
                 }
-                if let Some(x) = &p.proxy_url {
-                    println!("proxy:      {x}");
+                if let Some(x) = p.proxy_url_masked() {
+                    println!("proxy:      {}", shown(&x));
                 }
                 if p.insecure {
                     println!("warning:    TLS certificates are not verified for this cluster");
+                }
+                if let Auth::ExecPlugin {
+                    command, args, env, ..
+                } = &p.auth
+                {
+                    // What an imported profile runs, for review; its secrets masked.
+                    let mut line = shown(command);
+                    for a in args {
+                        line.push(' ');
+                        line.push_str(&shown(&mask_arg(a)));
+                    }
+                    println!("runs:       {line}");
+                    for e in env {
+                        let value = match (&e.value, &e.secret_field) {
+                            (_, Some(_)) => MASK.to_owned(),
+                            (Some(v), None) => shown(v),
+                            (None, None) => String::new(),
+                        };
+                        println!("env:        {}={value}", shown(&e.name));
+                    }
                 }
                 let fields = p.secret_fields();
                 if !fields.is_empty() {
@@ -118,4 +138,18 @@ pub async fn profile(cmd: ProfileCmd) -> Result<i32, Failure> {
         }
     }
     Ok(0)
+}
+
+/// A stored string as `profile show` prints it: quoted (shell style) when it has spaces, quotes
+/// or control characters, which are shown escaped, never sent to the terminal.
+fn shown(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| {
+            !c.is_control() && !c.is_whitespace() && !matches!(c, '\'' | '"' | '\\' | '`' | '$')
+        });
+    if plain {
+        s.to_owned()
+    } else {
+        format!("{s:?}")
+    }
 }

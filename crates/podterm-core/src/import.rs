@@ -22,7 +22,8 @@ use base64::Engine as _;
 use serde::{Deserialize, Deserializer};
 
 use crate::profiles::{
-    new_id, Auth, Ca, CertSource, ExecEnv, KeySource, Profile, ProfileError, ProfileStore,
+    has_placeholder, new_id, placeholder, split_userinfo, Auth, Ca, CertSource, ExecEnv, KeySource,
+    Profile, ProfileError, ProfileStore, PROXY_CREDENTIALS_FIELD,
 };
 use crate::vault::{Secret, Vault, VaultError};
 
@@ -615,23 +616,43 @@ fn yaml_error(path: &Path, e: &serde_yaml::Error) -> ImportError {
         path: path.to_path_buf(),
         line,
         column,
-        message: redact_strings(&message),
+        message: redact_values(&message),
     }
 }
 
-/// serde quotes a string it did not expect (`invalid type: string "…", expected …`); that
-/// string may be a token pasted in the wrong place, so it is left out.
-fn redact_strings(message: &str) -> String {
-    const OPEN: &str = "invalid type: string \"";
-    const CLOSE: &str = "\", expected";
-    match (message.find(OPEN), message.rfind(CLOSE)) {
-        (Some(start), Some(end)) if start + OPEN.len() <= end => format!(
-            "{}invalid type: a string{}",
+/// serde quotes the value it did not expect (`invalid type: string "…", expected …`,
+/// `invalid type: integer `…``, `invalid value: …`); that value may be a token or password pasted
+/// in the wrong place (a numeric one reads as an integer), so only its kind is kept: "invalid
+/// type: a string, expected …". The path (`users[0].user`) and the expectation stay.
+fn redact_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        let Some(start) = message.find(prefix) else {
+            continue;
+        };
+        let value_at = start + prefix.len();
+        let end = message[value_at..]
+            .rfind(", expected")
+            .map_or(message.len(), |i| value_at + i);
+        let value = &message[value_at..end];
+        // The kind is the text before the quoted value: `string`, `integer`, `floating point`,
+        // `boolean`, `unit value`, `sequence`, `map`, ...
+        let kind = value
+            .find(['"', '`', '\''])
+            .map_or(value, |i| &value[..i])
+            .trim();
+        let kind = if kind.is_empty() { "value" } else { kind };
+        let article = if kind.starts_with(['a', 'e', 'i', 'o']) {
+            "an"
+        } else {
+            "a"
+        };
+        return format!(
+            "{}{prefix}{article} {kind}{}",
             &message[..start],
-            &message[end + 1..]
-        ),
-        _ => message.to_owned(),
+            &message[end..]
+        );
     }
+    message.to_owned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -643,12 +664,118 @@ struct Planned {
     secrets: Vec<(String, Secret)>,
 }
 
-/// Whether an environment variable's (or config key's) value should be treated as a secret.
+/// Name parts that mark a secret wherever they appear in a name (`GITHUB_TOKEN`, `MYTOKEN`,
+/// `--client-secret`, `db_password`).
+const SECRET_SUBSTRINGS: [&str; 9] = [
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "CREDENTIAL",
+    "PRIVATE",
+    "APIKEY",
+    "COOKIE",
+];
+
+/// Words (between `_`, `-` and `.`) that mark a secret only as a whole word: `VAULT_AUTH`,
+/// `--api-key`, `SESSION`, but not `idp-certificate-authority` or `KEYRING_BACKEND`.
+const SECRET_WORDS: [&str; 5] = ["KEY", "AUTH", "SESSION", "PASS", "PIN"];
+
+/// A last word that makes a name a *reference* to a secret, not one: `--token-file`,
+/// `AWS_SHARED_CREDENTIALS_FILE`, `KEY_PATH`.
+const REFERENCE_WORDS: [&str; 4] = ["FILE", "FILENAME", "PATH", "DIR"];
+
+/// Whether a name (an exec-plugin environment variable, an exec-plugin flag without its dashes,
+/// an OIDC config key) says its value is secret: it contains one of [`SECRET_SUBSTRINGS`] or has
+/// one of [`SECRET_WORDS`] as a word, and its last word is not one of [`REFERENCE_WORDS`].
+/// `AWS_PROFILE`, `KUBECONFIG`, `HOME`, `PATH`, `AWS_REGION` are not secret.
 pub fn looks_secret(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL"]
-        .iter()
-        .any(|w| n.contains(w))
+    let n = name.trim_start_matches('-').to_ascii_uppercase();
+    let words: Vec<&str> = n.split(['_', '-', '.']).filter(|w| !w.is_empty()).collect();
+    if words.last().is_some_and(|w| REFERENCE_WORDS.contains(w)) {
+        return false;
+    }
+    SECRET_SUBSTRINGS.iter().any(|w| n.contains(w))
+        || words.iter().any(|w| SECRET_WORDS.contains(w))
+}
+
+/// Whether a value looks like a credential whatever its name: a JWT (`eyJ….….…`), or a
+/// 32+ character run of token characters (letters, digits, `+/=_-.~`) that is hex digits only
+/// or mixes upper case, lower case and digits. Paths (`/…`, `./…`, `~/…`), URLs, ARNs and
+/// other text with `:` or spaces are not.
+pub fn looks_like_token(value: &str) -> bool {
+    let v = value.trim();
+    let b64url = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+    };
+    let parts: Vec<&str> = v.split('.').collect();
+    if v.starts_with("eyJ") && v.len() >= 20 && parts.len() == 3 && parts.iter().all(|p| b64url(p))
+    {
+        return true;
+    }
+    if v.len() < 32
+        || v.starts_with(['/', '.', '~'])
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=_-.~".contains(&b))
+    {
+        return false;
+    }
+    // A relative path has slashes but no base64 padding or '+'.
+    if v.contains('/') && !v.contains('+') && !v.ends_with('=') {
+        return false;
+    }
+    let hex = v.bytes().all(|b| b.is_ascii_hexdigit());
+    let upper = v.bytes().any(|b| b.is_ascii_uppercase());
+    let lower = v.bytes().any(|b| b.is_ascii_lowercase());
+    let digit = v.bytes().any(|b| b.is_ascii_digit());
+    hex || (upper && lower && digit)
+}
+
+/// Exec plugin arguments with their secrets moved out: the value of a flag whose name
+/// [`looks_secret`] (`--client-secret VALUE`, `--client-secret=VALUE`) and any argument (or
+/// `--flag=` value) that [`looks_like_token`] go to `secrets` under `arg-N` (N: the argument's
+/// index); the stored argument holds a [`placeholder`] instead, put back when connecting.
+fn vault_args(args: &[String], secrets: &mut Vec<(String, Secret)>) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut value_follows = false;
+    for (i, arg) in args.iter().enumerate() {
+        let field = format!("arg-{i}");
+        if std::mem::take(&mut value_follows) && !arg.starts_with("--") && !arg.is_empty() {
+            secrets.push((field.clone(), Secret::new(arg.clone())));
+            out.push(placeholder(&field));
+            continue;
+        }
+        if arg.starts_with('-') {
+            let (flag, value) = match arg.split_once('=') {
+                Some((f, v)) => (f, Some(v)),
+                None => (arg.as_str(), None),
+            };
+            let secret_flag = looks_secret(flag);
+            match value {
+                Some(v) if !v.is_empty() && (secret_flag || looks_like_token(v)) => {
+                    secrets.push((field.clone(), Secret::new(v)));
+                    out.push(format!("{flag}={}", placeholder(&field)));
+                }
+                None if secret_flag => {
+                    value_follows = true;
+                    out.push(arg.clone());
+                }
+                _ => out.push(arg.clone()),
+            }
+            continue;
+        }
+        if looks_like_token(arg) {
+            secrets.push((field.clone(), Secret::new(arg.clone())));
+            out.push(placeholder(&field));
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    out
 }
 
 /// OIDC auth-provider config keys that are always secret.
@@ -726,7 +853,7 @@ impl Kubeconfig {
             (None, None) => None,
         };
 
-        let (auth, secrets) = match set(&ctx.value.user) {
+        let (auth, mut secrets) = match set(&ctx.value.user) {
             None => (Auth::None, Vec::new()),
             Some(user_name) => {
                 let user = self
@@ -746,7 +873,20 @@ impl Kubeconfig {
         let mut profile = Profile::new(name, server, auth);
         profile.ca = ca;
         profile.tls_server_name = set(&c.tls_server_name).map(str::to_owned);
-        profile.proxy_url = set(&c.proxy_url).map(str::to_owned);
+        if let Some(url) = set(&c.proxy_url) {
+            if has_placeholder(url) {
+                return Err(unsupported(format!(
+                    "the proxy-url of cluster \"{cluster_name}\" contains \"${{podterm-secret:\", which Podterm uses for secrets it moved to the keyring"
+                )));
+            }
+            // `http://user:password@proxy:3128`: the credentials go to the vault.
+            let (without, userinfo) = split_userinfo(url);
+            profile.proxy_url = Some(without);
+            if let Some(userinfo) = userinfo {
+                profile.proxy_credentials = Some(PROXY_CREDENTIALS_FIELD.into());
+                secrets.push((PROXY_CREDENTIALS_FIELD.into(), Secret::new(userinfo)));
+            }
+        }
         profile.insecure = c.insecure_skip_tls_verify.unwrap_or(false);
         profile.namespace = set(&ctx.value.namespace).map(str::to_owned);
         profile.source = Some(format!("{}#{}", source_file.display(), name));
@@ -881,14 +1021,21 @@ fn user_auth(
                 "no apiVersion is given (kubectl requires one, e.g. client.authentication.k8s.io/v1)",
             )
         })?;
+        if exec.args.iter().any(|a| has_placeholder(a)) {
+            return Err(bad(
+                "exec plugin args",
+                "an argument contains \"${podterm-secret:\", which Podterm uses for secrets it moved to the keyring",
+            ));
+        }
         let mut secrets = Vec::new();
+        let args = vault_args(&exec.args, &mut secrets);
         let mut env = Vec::new();
         for e in &exec.env {
             if e.name.is_empty() {
                 return Err(bad("exec plugin env", "a variable has no name"));
             }
             let value = e.value.clone().unwrap_or_default();
-            if looks_secret(&e.name) && !value.is_empty() {
+            if !value.is_empty() && (looks_secret(&e.name) || looks_like_token(&value)) {
                 let field = format!("env-{}", e.name);
                 secrets.push((field.clone(), Secret::new(value)));
                 env.push(ExecEnv {
@@ -908,7 +1055,7 @@ fn user_auth(
             Auth::ExecPlugin {
                 api_version: Some(api_version.to_owned()),
                 command: command.to_owned(),
-                args: exec.args.clone(),
+                args,
                 env,
                 install_hint: set(&exec.install_hint).map(str::to_owned),
                 provide_cluster_info: exec.provide_cluster_info.unwrap_or(false),
@@ -928,7 +1075,11 @@ fn user_auth(
         let mut secret_fields = BTreeMap::new();
         let mut secrets = Vec::new();
         for (k, v) in &provider.config {
-            if OIDC_SECRET_KEYS.contains(&k.as_str()) || looks_secret(k) {
+            let public_data = k.ends_with("-data");
+            if OIDC_SECRET_KEYS.contains(&k.as_str())
+                || looks_secret(k)
+                || (!public_data && looks_like_token(v))
+            {
                 if !v.is_empty() {
                     secret_fields.insert(k.clone(), k.clone());
                     secrets.push((k.clone(), Secret::new(v.clone())));
@@ -965,68 +1116,104 @@ pub async fn import(
 ///
 /// Every selected context is converted before anything is written, so a bad context fails the
 /// import without a partial result. Re-importing a name keeps its profile id, overwrites its
-/// secrets and deletes the vault fields the new profile no longer uses.
+/// secrets and deletes the vault fields the new profile no longer uses. The secrets go to the
+/// vault first, then the profile file is read, changed and written once, under its lock, however
+/// many contexts there are.
 pub async fn import_from(
     kubeconfig: &Kubeconfig,
     opts: &ImportOptions,
     store: &ProfileStore,
     vault: &Vault,
 ) -> Result<Vec<Profile>, ImportError> {
-    let planned = kubeconfig
+    let mut planned = kubeconfig
         .selected(opts)?
         .into_iter()
         .map(|ctx| kubeconfig.plan(ctx))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut saved = Vec::with_capacity(planned.len());
-    for Planned {
-        mut profile,
-        secrets,
-    } in planned
-    {
-        let existing = store.get(&profile.name)?;
-        let is_new = existing.is_none();
-        profile.id = existing.map(|p| p.id).unwrap_or_else(new_id);
-        let mut written: Result<(), ImportError> = Ok(());
-        for (field, secret) in &secrets {
-            if let Err(e) = vault.set(&profile.id, field, secret).await {
-                written = Err(e.into());
-                break;
+    // A profile keeps its id across imports: its vault entries are filed under it.
+    let ids: std::collections::HashMap<String, String> =
+        store.list()?.into_iter().map(|p| (p.name, p.id)).collect();
+    let mut new_ids = HashSet::new();
+    for p in &mut planned {
+        match ids.get(&p.profile.name) {
+            Some(id) => p.profile.id = id.clone(),
+            None => {
+                p.profile.id = new_id();
+                new_ids.insert(p.profile.id.clone());
             }
         }
-        let saved_profile = match written {
-            Ok(()) => store.upsert(profile.clone()).map_err(ImportError::from),
-            Err(e) => Err(e),
-        };
-        let replaced = match saved_profile {
-            Ok(replaced) => replaced,
-            Err(e) => {
-                if is_new {
-                    // Leave no orphaned vault entries behind for a profile that was not saved.
-                    for (field, _) in &secrets {
-                        if let Err(del) = vault.delete(&profile.id, field).await {
-                            tracing::warn!(profile = %profile.name, %field, error = %del, "cannot clean up a vault entry");
-                        }
+    }
+    // Leaves no orphaned vault entries behind for new profiles that were not saved.
+    let clean_up = |upto: usize| {
+        let planned = &planned;
+        let new_ids = &new_ids;
+        async move {
+            for p in planned.iter().take(upto) {
+                if !new_ids.contains(&p.profile.id) {
+                    continue;
+                }
+                for (field, _) in &p.secrets {
+                    if let Err(del) = vault.delete(&p.profile.id, field).await {
+                        tracing::warn!(profile = %p.profile.name, %field, error = %del, "cannot clean up a vault entry");
                     }
                 }
-                return Err(e);
             }
-        };
-        if let Some(old) = replaced {
-            let keep: HashSet<String> = if old.id == profile.id {
-                profile.secret_fields().into_iter().collect()
-            } else {
-                HashSet::new()
-            };
-            for field in old.secret_fields() {
-                if !keep.contains(&field) {
-                    vault.delete(&old.id, &field).await?;
+        }
+    };
+    for (i, p) in planned.iter().enumerate() {
+        for (field, secret) in &p.secrets {
+            if let Err(e) = vault.set(&p.profile.id, field, secret).await {
+                clean_up(i + 1).await;
+                return Err(e.into());
+            }
+        }
+    }
+    let profiles: Vec<Profile> = planned.iter().map(|p| p.profile.clone()).collect();
+    let incoming = profiles.clone();
+    let replaced = store.update(move |list| {
+        let mut at: std::collections::HashMap<String, usize> = list
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
+        let mut replaced = Vec::new();
+        for profile in incoming {
+            match at.get(&profile.name) {
+                Some(&i) => replaced.push(std::mem::replace(&mut list[i], profile)),
+                None => {
+                    at.insert(profile.name.clone(), list.len());
+                    list.push(profile);
                 }
             }
         }
-        tracing::info!(profile = %profile.name, auth = profile.auth.kind_name(), "imported profile");
-        saved.push(profile);
+        replaced
+    });
+    let replaced = match replaced {
+        Ok(r) => r,
+        Err(e) => {
+            clean_up(planned.len()).await;
+            return Err(e.into());
+        }
+    };
+    let by_name: std::collections::HashMap<&str, &Profile> =
+        profiles.iter().map(|p| (p.name.as_str(), p)).collect();
+    for old in replaced {
+        // Another writer may have replaced the profile since it was read: then none of the old
+        // entries is ours to keep.
+        let keep: HashSet<String> = match by_name.get(old.name.as_str()) {
+            Some(p) if p.id == old.id => p.secret_fields().into_iter().collect(),
+            _ => HashSet::new(),
+        };
+        for field in old.secret_fields() {
+            if !keep.contains(&field) {
+                vault.delete(&old.id, &field).await?;
+            }
+        }
     }
-    Ok(saved)
+    for p in &profiles {
+        tracing::info!(profile = %p.name, auth = p.auth.kind_name(), "imported profile");
+    }
+    Ok(profiles)
 }
 
 impl fmt::Display for KubeconfigSource {

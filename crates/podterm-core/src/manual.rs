@@ -21,8 +21,12 @@ pub struct ManualProfile {
     pub name: String,
     pub server: String,
     pub namespace: Option<String>,
-    /// PEM of the cluster's CA; `None` or empty: the system's roots.
+    /// PEM of the cluster's CA; `None` or empty (and no `ca_file`): the system's roots.
     pub ca_pem: Option<String>,
+    /// The path of a PEM file holding the cluster's CA, read at connect time (an imported
+    /// profile's `certificate-authority`); kept as a reference. Not with `ca_pem`.
+    #[serde(default)]
+    pub ca_file: Option<String>,
     pub insecure: bool,
     /// `None`: keep the stored token (editing), or no token (a new profile).
     #[serde(default, skip_serializing, with = "token_form")]
@@ -64,10 +68,8 @@ fn invalid(s: impl Into<String>) -> ManualError {
     ManualError::Invalid(s.into())
 }
 
-/// Checks and tidies what the user typed.
-fn checked(
-    input: &ManualProfile,
-) -> Result<(String, String, Option<String>, Option<Ca>), ManualError> {
+/// Checks and tidies what the user typed (the CA is checked by [`checked_ca`]).
+fn checked(input: &ManualProfile) -> Result<(String, String, Option<String>), ManualError> {
     let name = input.name.trim();
     if name.is_empty() {
         return Err(invalid("give the profile a name"));
@@ -91,16 +93,59 @@ fn checked(
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(str::to_string);
-    let ca = match input.ca_pem.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(pem) if pem.contains("-----BEGIN CERTIFICATE-----") => Some(Ca::Pem(format!("{pem}\n"))),
-        Some(_) => {
-            return Err(invalid(
-                "the CA certificate must be PEM (-----BEGIN CERTIFICATE----- …), as in a kubeconfig's certificate-authority-data decoded",
-            ))
+    Ok((name.to_string(), server, namespace))
+}
+
+/// The CA the form asks for: PEM text, a file reference, or none. A file reference the profile
+/// already has is kept as it is (it may live on another machine's path until used); a new one
+/// must be an absolute path to a readable PEM certificate.
+fn checked_ca(input: &ManualProfile, existing: Option<&Ca>) -> Result<Option<Ca>, ManualError> {
+    let pem = input
+        .ca_pem
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let file = input
+        .ca_file
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    match (pem, file) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(invalid(
+            "give the CA certificate either as PEM or as a file path, not both",
+        )),
+        (Some(pem), None) if pem.contains("-----BEGIN CERTIFICATE-----") => {
+            Ok(Some(Ca::Pem(format!("{pem}\n"))))
         }
-    };
-    Ok((name.to_string(), server, namespace, ca))
+        (Some(_), None) => Err(invalid(
+            "the CA certificate must be PEM (-----BEGIN CERTIFICATE----- …), as in a kubeconfig's certificate-authority-data decoded, or the path of a PEM file",
+        )),
+        (None, Some(file)) => {
+            let path = std::path::PathBuf::from(file);
+            if existing == Some(&Ca::File(path.clone())) {
+                return Ok(Some(Ca::File(path)));
+            }
+            if file.chars().any(char::is_control) || !path.is_absolute() {
+                return Err(invalid(
+                    "the CA certificate file must be an absolute path, e.g. /etc/kubernetes/pki/ca.crt",
+                ));
+            }
+            let text = std::fs::read(&path).map_err(|e| {
+                invalid(format!(
+                    "cannot read the CA certificate file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            if !String::from_utf8_lossy(&text).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(invalid(format!(
+                    "{} holds no PEM certificate (-----BEGIN CERTIFICATE----- …)",
+                    path.display()
+                )));
+            }
+            Ok(Some(Ca::File(path)))
+        }
+    }
 }
 
 /// Saves a hand-entered profile: the token (if given) to `vault` first, then the profile.
@@ -109,7 +154,7 @@ pub async fn save(
     store: &ProfileStore,
     vault: &Vault,
 ) -> Result<Profile, ManualError> {
-    let (name, server, namespace, ca) = checked(input)?;
+    let (name, server, namespace) = checked(input)?;
     let existing = match &input.original {
         Some(orig) => Some(
             store
@@ -118,6 +163,7 @@ pub async fn save(
         ),
         None => None,
     };
+    let ca = checked_ca(input, existing.as_ref().and_then(|e| e.ca.as_ref()))?;
     let renamed = existing.as_ref().is_none_or(|e| e.name != name);
     if renamed && store.get(&name)?.is_some() {
         return Err(ManualError::Taken(name));
@@ -140,6 +186,7 @@ pub async fn save(
         vault.set(&profile.id, TOKEN_FIELD, token).await?;
         // The old credentials' entries go once the profile no longer names them.
         stale = profile
+            .auth
             .secret_fields()
             .into_iter()
             .filter(|f| f != TOKEN_FIELD)
@@ -197,7 +244,7 @@ mod tests {
             out,
             serde_json::json!({
                 "original": null, "name": "prod", "server": "https://a:1", "namespace": "web",
-                "caPem": null, "insecure": true,
+                "caPem": null, "caFile": null, "insecure": true,
             })
         );
         let kept: ManualProfile = serde_json::from_value(serde_json::json!({
@@ -315,5 +362,90 @@ mod tests {
             e.to_string(),
             "a profile named \"a\" already exists: pick another name"
         );
+    }
+
+    #[tokio::test]
+    async fn a_file_reference_ca_is_kept_on_edit_and_can_be_replaced_by_a_file_or_pem() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path().join("cfg"));
+        let vault = Vault::memory();
+        let pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
+        // An imported profile whose CA is a file that is not on this machine (yet).
+        let gone = dir.path().join("elsewhere/ca.crt");
+        let mut imported = Profile::new("imported", "https://10.0.0.1:6443", Auth::None);
+        imported.ca = Some(Ca::File(gone.clone()));
+        store.upsert(imported).expect("upsert");
+
+        // The form sends back the path it was shown and changes only the namespace.
+        let mut edit = input("imported", "https://10.0.0.1:6443");
+        edit.original = Some("imported".into());
+        edit.namespace = Some("apps".into());
+        edit.ca_file = Some(gone.display().to_string());
+        let p = save(&edit, &store, &vault).await.expect("edit");
+        assert_eq!(p.ca, Some(Ca::File(gone.clone())), "the reference is kept");
+        assert_eq!(p.namespace.as_deref(), Some("apps"));
+
+        // Another file: it must exist and hold a certificate.
+        let other = dir.path().join("other-ca.crt");
+        edit.ca_file = Some(other.display().to_string());
+        let e = save(&edit, &store, &vault).await.expect_err("missing file");
+        assert!(
+            e.to_string()
+                .contains("cannot read the CA certificate file"),
+            "{e}"
+        );
+        std::fs::write(&other, "not a cert").expect("write");
+        let e = save(&edit, &store, &vault).await.expect_err("not PEM");
+        assert!(e.to_string().contains("holds no PEM certificate"), "{e}");
+        std::fs::write(&other, pem).expect("write");
+        let p = save(&edit, &store, &vault).await.expect("another file");
+        assert_eq!(p.ca, Some(Ca::File(other.clone())));
+        edit.ca_file = Some("relative/ca.crt".into());
+        let e = save(&edit, &store, &vault).await.expect_err("relative");
+        assert!(e.to_string().contains("absolute path"), "{e}");
+
+        // Both at once is refused; PEM alone replaces the file.
+        edit.ca_file = Some(other.display().to_string());
+        edit.ca_pem = Some(pem.into());
+        let e = save(&edit, &store, &vault).await.expect_err("both");
+        assert!(e.to_string().contains("not both"), "{e}");
+        edit.ca_file = None;
+        let p = save(&edit, &store, &vault).await.expect("pem");
+        assert_eq!(p.ca, Some(Ca::Pem(format!("{pem}\n"))));
+        assert_eq!(store.get("imported").expect("get").expect("there").ca, p.ca);
+
+        // Neither: the system's roots.
+        edit.ca_pem = None;
+        let p = save(&edit, &store, &vault).await.expect("none");
+        assert_eq!(p.ca, None);
+    }
+
+    #[tokio::test]
+    async fn a_new_token_keeps_the_proxy_credentials() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        let mut p = Profile::new("p", "https://a:1", Auth::None);
+        p.proxy_url = Some("http://proxy:3128".into());
+        p.proxy_credentials = Some(crate::profiles::PROXY_CREDENTIALS_FIELD.into());
+        vault
+            .set(
+                &p.id,
+                crate::profiles::PROXY_CREDENTIALS_FIELD,
+                &Secret::new("u:pw"),
+            )
+            .await
+            .expect("set");
+        store.upsert(p.clone()).expect("upsert");
+        let mut edit = input("p", "https://a:1");
+        edit.original = Some("p".into());
+        edit.token = Some(Secret::new("t0k"));
+        let saved = save(&edit, &store, &vault).await.expect("edit");
+        assert_eq!(saved.proxy_credentials, p.proxy_credentials);
+        let kept = vault
+            .get(&p.id, crate::profiles::PROXY_CREDENTIALS_FIELD)
+            .await
+            .expect("get");
+        assert_eq!(kept.as_ref().map(Secret::expose), Some("u:pw"));
     }
 }

@@ -137,9 +137,15 @@ impl Auth {
                 KeySource::File(_) => Vec::new(),
             },
             Auth::Basic { password_field, .. } => vec![password_field.clone()],
-            Auth::ExecPlugin { env, .. } => {
-                env.iter().filter_map(|e| e.secret_field.clone()).collect()
-            }
+            Auth::ExecPlugin { env, args, .. } => env
+                .iter()
+                .filter_map(|e| e.secret_field.clone())
+                .chain(
+                    args.iter()
+                        .flat_map(|a| placeholder_fields(a))
+                        .map(str::to_owned),
+                )
+                .collect(),
             // A refresh may write the tokens under their own names even when the import had
             // none (see cluster::connect_profile): count those too.
             Auth::Oidc { secret_fields, .. } => secret_fields
@@ -167,8 +173,13 @@ pub struct Profile {
     pub ca: Option<Ca>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_server_name: Option<String>,
+    /// The proxy URL without credentials: a `user:password@` of the kubeconfig's `proxy-url` is
+    /// in the vault (see `proxy_credentials`) and put back only when connecting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
+    /// The vault field holding the proxy URL's `user:password` ([`PROXY_CREDENTIALS_FIELD`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_credentials: Option<String>,
     /// Skip TLS verification (shown as a warning).
     #[serde(default)]
     pub insecure: bool,
@@ -194,6 +205,7 @@ impl Profile {
             ca: None,
             tls_server_name: None,
             proxy_url: None,
+            proxy_credentials: None,
             insecure: false,
             namespace: None,
             auth,
@@ -204,8 +216,157 @@ impl Profile {
 
     /// Every vault field this profile refers to (what `rm` must delete).
     pub fn secret_fields(&self) -> Vec<String> {
-        self.auth.secret_fields()
+        let mut out = self.auth.secret_fields();
+        out.extend(self.proxy_credentials.iter().cloned());
+        out.sort();
+        out.dedup();
+        out
     }
+
+    /// The proxy URL as shown to the user: `http://***@proxy:3128` when it has credentials.
+    pub fn proxy_url_masked(&self) -> Option<String> {
+        let url = self.proxy_url.as_deref()?;
+        Some(match &self.proxy_credentials {
+            Some(_) => with_userinfo(url, MASK),
+            None => url.to_owned(),
+        })
+    }
+}
+
+/// The vault field of a proxy URL's `user:password`.
+pub const PROXY_CREDENTIALS_FIELD: &str = "proxy-credentials";
+
+/// What a secret is shown as (`profile show`, the exec plugin's arguments).
+pub const MASK: &str = "***";
+
+const PLACEHOLDER_OPEN: &str = "${podterm-secret:";
+const PLACEHOLDER_CLOSE: &str = "}";
+
+/// The text stored in place of a secret inside a longer value (an exec plugin argument such as
+/// `--client-secret=…`): `${podterm-secret:FIELD}`, replaced by the vault's `FIELD` when
+/// connecting ([`restore_secrets`]).
+pub fn placeholder(field: &str) -> String {
+    format!("{PLACEHOLDER_OPEN}{field}{PLACEHOLDER_CLOSE}")
+}
+
+/// Whether `s` holds a secret placeholder (an import refuses such a kubeconfig value, so a
+/// stored placeholder is always one Podterm wrote).
+pub fn has_placeholder(s: &str) -> bool {
+    s.contains(PLACEHOLDER_OPEN)
+}
+
+/// The vault fields named by placeholders in `s`, in order.
+fn placeholder_fields(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(PLACEHOLDER_OPEN) {
+        let after = &rest[i + PLACEHOLDER_OPEN.len()..];
+        match after.find(PLACEHOLDER_CLOSE) {
+            Some(j) => {
+                out.push(&after[..j]);
+                rest = &after[j + PLACEHOLDER_CLOSE.len()..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// `s` with every placeholder replaced by `value(field)`.
+fn replace_placeholders(s: &str, mut value: impl FnMut(&str) -> String) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(PLACEHOLDER_OPEN) {
+        let after = &rest[i + PLACEHOLDER_OPEN.len()..];
+        let Some(j) = after.find(PLACEHOLDER_CLOSE) else {
+            break;
+        };
+        out.push_str(&rest[..i]);
+        out.push_str(&value(&after[..j]));
+        rest = &after[j + PLACEHOLDER_CLOSE.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An exec plugin argument as shown to the user: its secret part as [`MASK`].
+pub fn mask_arg(arg: &str) -> String {
+    replace_placeholders(arg, |_| MASK.to_owned())
+}
+
+/// Splits `scheme://user:password@host…` into the URL without its userinfo and the userinfo
+/// (`None` when it has none). Only the authority is looked at: an `@` in the path stays.
+pub fn split_userinfo(url: &str) -> (String, Option<String>) {
+    let Some(start) = url.find("://").map(|i| i + 3) else {
+        return (url.to_owned(), None);
+    };
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => {
+            let at = start + at;
+            let userinfo = &url[start..at];
+            let without = format!("{}{}", &url[..start], &url[at + 1..]);
+            (without, (!userinfo.is_empty()).then(|| userinfo.to_owned()))
+        }
+        None => (url.to_owned(), None),
+    }
+}
+
+/// `url` with `userinfo@` after its `scheme://`.
+fn with_userinfo(url: &str, userinfo: &str) -> String {
+    match url.find("://") {
+        Some(i) => format!("{}{userinfo}@{}", &url[..i + 3], &url[i + 3..]),
+        None => url.to_owned(),
+    }
+}
+
+/// The profile as connecting needs it: the proxy URL with its `user:password` and the exec
+/// plugin's arguments with their secrets, read from `vault`. The result holds secrets in plain
+/// strings: hand it to the client being built and drop it; never store or show it.
+pub async fn restore_secrets(
+    profile: &Profile,
+    vault: &crate::vault::Vault,
+) -> Result<Profile, crate::cluster::ProfileConnectError> {
+    use crate::cluster::ProfileConnectError;
+    let get = |field: String| async move {
+        match vault.get(&profile.id, &field).await? {
+            Some(s) => Ok(s),
+            None => Err(ProfileConnectError::MissingSecret {
+                profile: profile.name.clone(),
+                field,
+            }),
+        }
+    };
+    let mut out = profile.clone();
+    if let (Some(url), Some(field)) = (&profile.proxy_url, &profile.proxy_credentials) {
+        let userinfo = get(field.clone()).await?;
+        out.proxy_url = Some(with_userinfo(url, userinfo.expose()));
+    }
+    if let Auth::ExecPlugin { args, .. } = &mut out.auth {
+        for arg in args.iter_mut() {
+            let fields: Vec<String> = placeholder_fields(arg)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            if fields.is_empty() {
+                continue;
+            }
+            let mut values = BTreeMap::new();
+            for field in fields {
+                let secret = get(field.clone()).await?;
+                values.insert(field, secret);
+            }
+            *arg = replace_placeholders(arg, |f| {
+                values
+                    .get(f)
+                    .map(|s| s.expose().to_owned())
+                    .unwrap_or_default()
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// A new profile id: 16 random hex digits.
@@ -267,6 +428,11 @@ impl ProfileStore {
     /// The profile file.
     pub fn path(&self) -> PathBuf {
         self.file.path()
+    }
+
+    /// How many times this store (and its clones) wrote the file.
+    pub fn writes(&self) -> u64 {
+        self.file.writes()
     }
 
     /// All profiles, in file order.
@@ -641,5 +807,94 @@ mod tests {
             Err(ProfileError::Duplicate { what: "name", .. })
         ));
         assert_eq!(store.list().unwrap(), [a]);
+    }
+
+    #[test]
+    fn proxy_userinfo_is_split_off_and_masked() {
+        for (url, without, userinfo) in [
+            ("http://u:p@proxy:3128", "http://proxy:3128", Some("u:p")),
+            (
+                "http://u:p%40x@proxy:3128/a@b",
+                "http://proxy:3128/a@b",
+                Some("u:p%40x"),
+            ),
+            (
+                "socks5://user@127.0.0.1:1080",
+                "socks5://127.0.0.1:1080",
+                Some("user"),
+            ),
+            ("http://@proxy", "http://proxy", None),
+            ("http://proxy:3128/path@x", "http://proxy:3128/path@x", None),
+            ("http://proxy:3128?q=a@b", "http://proxy:3128?q=a@b", None),
+            ("proxy:3128", "proxy:3128", None),
+        ] {
+            let (w, u) = split_userinfo(url);
+            assert_eq!((w.as_str(), u.as_deref()), (without, userinfo), "{url}");
+        }
+        let mut p = sample("x");
+        p.proxy_url = Some("http://proxy:3128".into());
+        assert_eq!(p.proxy_url_masked().as_deref(), Some("http://proxy:3128"));
+        p.proxy_credentials = Some(PROXY_CREDENTIALS_FIELD.into());
+        assert_eq!(
+            p.proxy_url_masked().as_deref(),
+            Some("http://***@proxy:3128")
+        );
+        assert_eq!(p.secret_fields(), ["client-key", PROXY_CREDENTIALS_FIELD]);
+    }
+
+    #[test]
+    fn placeholders_are_found_masked_and_replaced() {
+        let arg = format!("--a={}-{}", placeholder("arg-1"), placeholder("arg-2"));
+        assert_eq!(placeholder_fields(&arg), ["arg-1", "arg-2"]);
+        assert_eq!(mask_arg(&arg), "--a=***-***");
+        assert_eq!(
+            replace_placeholders(&arg, |f| f.to_uppercase()),
+            "--a=ARG-1-ARG-2"
+        );
+        assert!(has_placeholder(&arg) && !has_placeholder("--a=${other}"));
+        // An unterminated placeholder is left as it is.
+        assert_eq!(mask_arg("${podterm-secret:x"), "${podterm-secret:x");
+        assert!(placeholder_fields("${podterm-secret:x").is_empty());
+    }
+
+    #[tokio::test]
+    async fn restore_secrets_puts_back_proxy_credentials_and_arguments() {
+        let vault = crate::vault::Vault::memory();
+        let mut p = Profile::new(
+            "p",
+            "https://x",
+            Auth::ExecPlugin {
+                api_version: None,
+                command: "plugin".into(),
+                args: vec!["--secret".into(), placeholder("arg-1"), "plain".into()],
+                env: Vec::new(),
+                install_hint: None,
+                provide_cluster_info: false,
+                interactive_mode: None,
+            },
+        );
+        p.proxy_url = Some("http://proxy:3128".into());
+        p.proxy_credentials = Some(PROXY_CREDENTIALS_FIELD.into());
+        let missing = restore_secrets(&p, &vault).await.unwrap_err();
+        assert!(
+            matches!(
+                &missing,
+                crate::cluster::ProfileConnectError::MissingSecret { field, .. } if field == PROXY_CREDENTIALS_FIELD
+            ),
+            "{missing:?}"
+        );
+        use crate::vault::Secret;
+        vault
+            .set(&p.id, PROXY_CREDENTIALS_FIELD, &Secret::new("u:p"))
+            .await
+            .unwrap();
+        vault.set(&p.id, "arg-1", &Secret::new("s3")).await.unwrap();
+        let r = restore_secrets(&p, &vault).await.unwrap();
+        assert_eq!(r.proxy_url.as_deref(), Some("http://u:p@proxy:3128"));
+        let Auth::ExecPlugin { args, .. } = &r.auth else {
+            panic!("not a plugin")
+        };
+        assert_eq!(args, &["--secret", "s3", "plain"]);
+        assert_eq!(p.secret_fields(), ["arg-1", PROXY_CREDENTIALS_FIELD]);
     }
 }

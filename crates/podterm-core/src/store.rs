@@ -17,6 +17,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -125,6 +127,8 @@ struct DocOut<'a, T> {
 pub struct VersionedFile<T> {
     dir: PathBuf,
     spec: FileSpec,
+    /// Files written through this handle and its clones ([`VersionedFile::writes`]).
+    writes: Arc<AtomicU64>,
     _doc: PhantomData<fn() -> T>,
 }
 
@@ -133,6 +137,7 @@ impl<T> Clone for VersionedFile<T> {
         VersionedFile {
             dir: self.dir.clone(),
             spec: self.spec,
+            writes: Arc::clone(&self.writes),
             _doc: PhantomData,
         }
     }
@@ -147,8 +152,15 @@ where
         VersionedFile {
             dir: dir.into(),
             spec,
+            writes: Arc::default(),
             _doc: PhantomData,
         }
+    }
+
+    /// How many times this handle (and its clones) replaced the file: a batch that must write
+    /// once can be checked without timing it.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
     }
 
     /// The directory it lives in.
@@ -288,6 +300,7 @@ where
                 .and_then(|d| d.sync_all())
                 .map_err(io_err("sync", dir))?;
         }
+        self.writes.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -741,3 +741,25 @@ async fn a_pod_is_favourited_as_its_owning_workload() {
     }
     assert_eq!(resolved_pod(&client, &web).await, "web-5d4c3b2a1-n3w01");
 }
+
+#[test]
+fn unknown_fields_of_a_same_version_file_survive_every_change() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = FavouriteStore::open(dir.path());
+    std::fs::write(
+        store.path(),
+        br#"{"version": 1, "sync": {"peer": "laptop"}, "favourites": [
+            {"name": "web", "profile": "p", "namespace": "n",
+             "target": {"kind": "deployment", "name": "web"}, "colour": "green"}]}"#,
+    )
+    .expect("write");
+    store.add(fav("db", deploy("db"))).expect("add");
+    store.rename("web", "site").expect("rename");
+    store.move_to("db", 0).expect("move");
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.path()).expect("read")).expect("json");
+    assert_eq!(v["sync"]["peer"], "laptop", "{v}");
+    assert_eq!(v["favourites"][1]["name"], "site", "{v}");
+    assert_eq!(v["favourites"][1]["colour"], "green", "{v}");
+    assert!(v["favourites"][0].get("colour").is_none(), "{v}");
+}

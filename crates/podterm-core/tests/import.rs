@@ -6,9 +6,13 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use podterm_core::import::{
-    import, import_from, ImportError, ImportOptions, Kubeconfig, KubeconfigSource,
+    import, import_from, looks_like_token, looks_secret, ImportError, ImportOptions, Kubeconfig,
+    KubeconfigSource,
 };
-use podterm_core::profiles::{new_id, Auth, Ca, CertSource, KeySource, Profile, ProfileStore};
+use podterm_core::profiles::{
+    mask_arg, new_id, placeholder, restore_secrets, Auth, Ca, CertSource, KeySource, Profile,
+    ProfileStore, PROXY_CREDENTIALS_FIELD,
+};
 use podterm_core::vault::Vault;
 
 fn b64(s: &str) -> String {
@@ -872,6 +876,308 @@ async fn reimport_replaces_and_drops_old_secrets() {
     env.assert_no_secrets(&[&token, &token2, &password]);
 }
 
+#[tokio::test]
+async fn proxy_credentials_go_to_the_vault_and_come_back_when_connecting() {
+    let env = Env::new();
+    let user = fake("proxyuser");
+    let pass = fake("proxypass");
+    let cfg = format!(
+        "current-context: x\nclusters:\n{}users:\n- name: u\n  user: {{tokenFile: /t}}\ncontexts:\n- {{name: x, context: {{cluster: c, user: u}}}}\n- {{name: plain, context: {{cluster: p, user: u}}}}\n",
+        cluster_yaml(
+            "c",
+            "https://c",
+            &format!("    proxy-url: http://{user}:{pass}@proxy.example:3128/path@x\n")
+        ) + &cluster_yaml("p", "https://p", "    proxy-url: socks5://127.0.0.1:1080\n")
+    );
+    let file = env.write("config", &cfg);
+    let got = env.import(&file, None, true).await.unwrap();
+    let p = &got[0];
+    assert_eq!(
+        p.proxy_url.as_deref(),
+        Some("http://proxy.example:3128/path@x")
+    );
+    assert_eq!(
+        p.proxy_credentials.as_deref(),
+        Some(PROXY_CREDENTIALS_FIELD)
+    );
+    assert_eq!(p.secret_fields(), [PROXY_CREDENTIALS_FIELD]);
+    assert_eq!(
+        env.secret(p, PROXY_CREDENTIALS_FIELD).await,
+        Some(format!("{user}:{pass}"))
+    );
+    assert_eq!(
+        p.proxy_url_masked().as_deref(),
+        Some("http://***@proxy.example:3128/path@x")
+    );
+    let restored = restore_secrets(p, &env.vault).await.unwrap();
+    assert_eq!(
+        restored.proxy_url,
+        Some(format!("http://{user}:{pass}@proxy.example:3128/path@x"))
+    );
+    // A proxy without credentials is kept as it is and needs no keyring.
+    assert_eq!(got[1].proxy_url.as_deref(), Some("socks5://127.0.0.1:1080"));
+    assert_eq!(got[1].proxy_credentials, None);
+    assert!(got[1].secret_fields().is_empty());
+    env.assert_no_secrets(&[&user, &pass]);
+    // Removing the profile's entries removes the proxy credentials too.
+    env.vault
+        .delete(&p.id, PROXY_CREDENTIALS_FIELD)
+        .await
+        .unwrap();
+    let e = restore_secrets(p, &env.vault).await.unwrap_err();
+    assert!(e.to_string().contains("proxy-credentials"), "{e}");
+}
+
+#[tokio::test]
+async fn exec_plugin_secret_arguments_and_env_go_to_the_vault() {
+    let env = Env::new();
+    let (s1, s2, s3, s4) = (fake("cs"), fake("pw"), fake("tok"), fake("vault-auth"));
+    let jwt = format!("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ{}.c2lnbmF0dXJl", new_id());
+    let random = format!("AbC{}xYz{}", new_id(), new_id());
+    let cfg = format!(
+        r#"current-context: x
+clusters:
+- name: c
+  cluster: {{server: "https://c"}}
+users:
+- name: u
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: kubelogin
+      args: [get-token, --client-secret, {s1}, "--password={s2}", --token, {s3}, --server-id, 6dae42f8-4368-4678-94ff-3960e28e3630, --token-cache-dir, /tmp/cache, {jwt}, --login, azurecli]
+      env:
+      - {{name: VAULT_AUTH, value: {s4}}}
+      - {{name: RANDOM_THING, value: {random}}}
+      - {{name: AWS_PROFILE, value: prod}}
+      - {{name: KUBECONFIG, value: /home/me/.kube/config}}
+      - {{name: HOME, value: /home/me}}
+      - {{name: AWS_SHARED_CREDENTIALS_FILE, value: /home/me/.aws/credentials}}
+contexts:
+- {{name: x, context: {{cluster: c, user: u}}}}
+"#
+    );
+    let file = env.write("config", &cfg);
+    let got = env.import(&file, None, false).await.unwrap();
+    let p = &got[0];
+    let Auth::ExecPlugin {
+        args, env: vars, ..
+    } = &p.auth
+    else {
+        panic!("not an exec plugin: {:?}", p.auth)
+    };
+    assert_eq!(
+        args,
+        &[
+            "get-token",
+            "--client-secret",
+            &placeholder("arg-2"),
+            &format!("--password={}", placeholder("arg-3")),
+            "--token",
+            &placeholder("arg-5"),
+            "--server-id",
+            "6dae42f8-4368-4678-94ff-3960e28e3630",
+            "--token-cache-dir",
+            "/tmp/cache",
+            &placeholder("arg-10"),
+            "--login",
+            "azurecli",
+        ]
+    );
+    let shown: Vec<String> = args.iter().map(|a| mask_arg(a)).collect();
+    assert_eq!(
+        shown[1..6],
+        ["--client-secret", "***", "--password=***", "--token", "***"]
+    );
+    assert_eq!(shown[10], "***");
+    let secret_env: Vec<&str> = vars
+        .iter()
+        .filter(|v| v.secret_field.is_some())
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(secret_env, ["VAULT_AUTH", "RANDOM_THING"]);
+    assert_eq!(
+        p.secret_fields(),
+        [
+            "arg-10",
+            "arg-2",
+            "arg-3",
+            "arg-5",
+            "env-RANDOM_THING",
+            "env-VAULT_AUTH"
+        ]
+    );
+    for (field, want) in [
+        ("arg-2", &s1),
+        ("arg-3", &s2),
+        ("arg-5", &s3),
+        ("arg-10", &jwt),
+        ("env-VAULT_AUTH", &s4),
+        ("env-RANDOM_THING", &random),
+    ] {
+        assert_eq!(env.secret(p, field).await.as_ref(), Some(want), "{field}");
+    }
+    // Connecting puts the arguments back as they were written.
+    let restored = restore_secrets(p, &env.vault).await.unwrap();
+    let Auth::ExecPlugin { args, .. } = &restored.auth else {
+        panic!("not an exec plugin")
+    };
+    assert_eq!(args[2], s1);
+    assert_eq!(args[3], format!("--password={s2}"));
+    assert_eq!(args[5], s3);
+    assert_eq!(args[10], jwt);
+    env.assert_no_secrets(&[&s1, &s2, &s3, &s4, &jwt, &random]);
+
+    // A kubeconfig that already holds the placeholder text is refused, not misread.
+    let file = env.write(
+        "sneaky",
+        &cfg.replace("--login, azurecli", "--x, \"${podterm-secret:arg-2}\""),
+    );
+    let e = env.import(&file, None, false).await.unwrap_err();
+    assert!(e.to_string().contains("podterm-secret"), "{e}");
+}
+
+#[test]
+fn the_secret_heuristics() {
+    for name in [
+        "TOKEN",
+        "GITHUB_TOKEN",
+        "mytoken",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "DB_PASSWORD",
+        "PGPASSWD",
+        "VAULT_AUTH",
+        "API_KEY",
+        "x-api-key",
+        "--client-secret",
+        "--password",
+        "--api-key",
+        "--secret",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "SSH_PRIVATE",
+        "SESSION",
+        "DB_PASS",
+    ] {
+        assert!(looks_secret(name), "{name} is secret");
+    }
+    for name in [
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "KUBECONFIG",
+        "HOME",
+        "PATH",
+        "PWD",
+        "USER",
+        "--cluster-name",
+        "--server-id",
+        "--login",
+        "--token-cache-dir",
+        "--password-file",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "idp-certificate-authority",
+        "idp-issuer-url",
+        "client-id",
+        "KEYRING_BACKEND",
+        "BYPASS_PROXY",
+    ] {
+        assert!(!looks_secret(name), "{name} is not secret");
+    }
+    for v in [
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtZSJ9.c2ln",
+        "0123456789abcdef0123456789abcdef",
+        "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8",
+        "AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI/K7MDENG+bPxRfiCY",
+    ] {
+        assert!(looks_like_token(v), "{v} looks like a token");
+    }
+    for v in [
+        "prod",
+        "us-east-1",
+        "6dae42f8-4368-4678-94ff-3960e28e3630",
+        "arn:aws:iam::123456789012:role/KubernetesAdmin",
+        "/home/me/.kube/Config2024-backup-Production-Cluster",
+        "home/me/Projects/Cluster2Config/ca-Bundle.crt",
+        "my-very-long-cluster-name-production-eu-west-1",
+        "https://login.example.com/Tenant1234/oauth2/v2.0",
+        "a value with Spaces and Digits 0123456789 in it",
+    ] {
+        assert!(!looks_like_token(v), "{v} does not look like a token");
+    }
+}
+
+#[tokio::test]
+async fn ten_thousand_contexts_import_with_one_write() {
+    let env = Env::new();
+    let n = 10_000;
+    let mut cfg = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    for i in 0..n {
+        cfg.push_str(&format!(
+            "- name: c{i}\n  cluster:\n    server: https://10.0.{}.{}:6443\n",
+            i / 250,
+            i % 250
+        ));
+    }
+    cfg.push_str("users:\n");
+    for i in 0..n {
+        cfg.push_str(&format!(
+            "- name: u{i}\n  user:\n    tokenFile: /var/run/t{i}\n"
+        ));
+    }
+    cfg.push_str("contexts:\n");
+    for i in 0..n {
+        cfg.push_str(&format!(
+            "- name: ctx{i}\n  context: {{cluster: c{i}, user: u{i}}}\n"
+        ));
+    }
+    let file = env.write("big", &cfg);
+    // One profile already there, to be replaced in place.
+    let earlier = Profile::new("ctx5", "https://old", Auth::None);
+    env.store.upsert(earlier.clone()).unwrap();
+    let writes = env.store.writes();
+    let got = env.import(&file, None, true).await.unwrap();
+    assert_eq!(got.len(), n);
+    assert_eq!(env.store.writes() - writes, 1, "the file is written once");
+    let listed = env.store.list().unwrap();
+    assert_eq!(listed.len(), n);
+    assert_eq!(
+        listed[0].name, "ctx5",
+        "a re-imported profile keeps its place"
+    );
+    assert_eq!(listed[0].id, earlier.id, "and its id");
+    assert_eq!(listed[0].server, "https://10.0.0.5:6443");
+    let names: std::collections::HashSet<&str> = listed.iter().map(|p| p.name.as_str()).collect();
+    assert!((0..n).all(|i| names.contains(format!("ctx{i}").as_str())));
+    // Again: nothing changed, so nothing is written, and nothing is doubled.
+    env.import(&file, None, true).await.unwrap();
+    assert_eq!(env.store.writes() - writes, 1);
+    assert_eq!(env.store.list().unwrap().len(), n);
+}
+
+#[tokio::test]
+async fn a_yaml_error_never_echoes_a_value() {
+    let env = Env::new();
+    let numeric = "98765432123456789";
+    for (i, text) in [
+        format!("clusters:\n- name: c\n  cluster:\n    server: https://x\n    insecure-skip-tls-verify: {numeric}\n"),
+        format!("users:\n- name: u\n  user: {numeric}\n"),
+        format!("users:\n- name: u\n  user:\n    as-groups: {numeric}\n"),
+        format!("users:\n- name: u\n  user:\n    exec: \"{numeric}\"\n"),
+        format!("users:\n- name: u\n  user:\n    exec:\n      provideClusterInfo: {numeric}.5\n"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = env.write(&format!("y{i}"), text);
+        let err = env.import(&file, None, false).await.unwrap_err();
+        assert!(matches!(err, ImportError::Yaml { line: Some(_), .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(!msg.contains(numeric), "{msg}");
+        assert!(msg.contains("invalid type: a"), "{msg}");
+        assert!(msg.contains("expected"), "{msg}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Property test: mutated kubeconfigs never panic the parser or the importer.
 
@@ -1011,11 +1317,75 @@ fn seeds() -> Vec<String> {
     ]
 }
 
+/// Hostile values for a key: huge strings, deep nesting, invalid base64, control characters.
+fn hostile_value(rng: &mut XorShift) -> String {
+    match rng.below(6) {
+        // A huge scalar (up to 2 MiB).
+        0 => "x".repeat(1 << (10 + rng.below(12))),
+        // Deep flow nesting, past any sane depth.
+        1 => {
+            let depth = 1 + rng.below(5000);
+            format!("{}{}", "[".repeat(depth), "]".repeat(depth))
+        }
+        // Deep block nesting.
+        2 => {
+            let mut s = String::new();
+            for d in 0..1 + rng.below(300) {
+                s.push_str(&format!("\n{}k{d}:", " ".repeat(d + 1)));
+            }
+            s
+        }
+        // Invalid base64, or base64 of bytes that are not text.
+        3 => rng
+            .pick(&[
+                "!!!not-base64!!!",
+                "QUJD=====",
+                "////",
+                "AA",
+                "gICA",
+                "Zm9v\u{0}",
+            ])
+            .to_string(),
+        // Control characters and escapes inside a quoted string.
+        4 => format!(
+            "\"{}\"",
+            rng.pick(&[
+                "\\x1b]0;title\\x07",
+                "\\0\\r\\n",
+                "\\u202e",
+                "\\t\\x7f",
+                "\\x1b[2J"
+            ])
+        ),
+        // A big sequence of aliases (a "billion laughs" attempt).
+        _ => {
+            let mut s = String::from("&l0 [x, x, x, x, x, x, x, x, x]");
+            for i in 1..8 {
+                s = format!(
+                    "{s}\nl{i}: &l{i} [{}]",
+                    vec![format!("*l{}", i - 1); 9].join(", ")
+                );
+            }
+            s
+        }
+    }
+}
+
 fn mutate(rng: &mut XorShift, base: &str) -> Vec<u8> {
     let mut b = base.as_bytes().to_vec();
     for _ in 0..rng.below(4) + 1 {
         let len = b.len().max(1);
-        match rng.below(7) {
+        match rng.below(9) {
+            7 | 8 => {
+                // A known key with a hostile value, at the start of a line.
+                let at = rng.below(len).min(b.len());
+                let line_start = b[..at]
+                    .iter()
+                    .rposition(|c| *c == b'\n')
+                    .map_or(0, |i| i + 1);
+                let s = format!("{}: {}\n", rng.pick(KEYS), hostile_value(rng));
+                b.splice(line_start..line_start, s.into_bytes());
+            }
             0 => {
                 let i = rng.below(len);
                 if let Some(x) = b.get_mut(i) {
@@ -1106,4 +1476,20 @@ async fn mutated_kubeconfigs_never_panic() {
         ok > 0 && failed > 0,
         "the mutator exercises both paths: {ok} ok, {failed} errors"
     );
+    // Memory stays bounded: the largest input is a few MiB; no input may blow it up (aliases,
+    // nesting). A generous bound on the whole test process's peak.
+    if let Some(peak) = peak_rss_kib() {
+        eprintln!("fuzz: peak RSS {} MiB", peak / 1024);
+        assert!(
+            peak < 1024 * 1024,
+            "peak RSS {peak} KiB: an input blew memory up (seed {seed0:#x})"
+        );
+    }
+}
+
+/// The process's peak resident set (VmHWM), in KiB; `None` where /proc is not there.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -34,7 +34,7 @@ describe("tauriBackend", () => {
       ["listProfiles", []],
       ["importKubeconfig", ["/k", "ctx", true]],
       ["profileDetails", ["p"]],
-      ["saveProfile", [{ original: null, name: "p", server: "https://x:6443", namespace: null, caPem: null, insecure: false, token: null }]],
+      ["saveProfile", [{ original: null, name: "p", server: "https://x:6443", namespace: null, caPem: null, caFile: null, insecure: false, token: null }]],
       ["pickKubeconfig", []],
       ["deleteProfile", ["p"]],
       ["demoProfile", []],

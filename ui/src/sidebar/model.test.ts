@@ -25,7 +25,7 @@ function fakeBackend(
     profileDetails: async (name) => {
       calls.push(`details ${name}`);
       const p = profiles.find((x) => x.name === name)!;
-      return { ...p, caPem: null, hasToken: true };
+      return { ...p, caPem: null, caFile: null, hasToken: true };
     },
     saveProfile: async (input) => {
       calls.push(`save ${input.original} → ${input.name}`);
@@ -250,7 +250,7 @@ describe("SidebarModel", () => {
     const f = fakeBackend({ profiles: [demoProfile] });
     const m = new SidebarModel(f.backend, () => {});
     await m.loadProfiles();
-    const input = { original: null, name: "staging", server: "https://10.0.0.1:6443", namespace: "kube-system", caPem: null, insecure: false, token: "t0k" };
+    const input = { original: null, name: "staging", server: "https://10.0.0.1:6443", namespace: "kube-system", caPem: null, caFile: null, insecure: false, token: "t0k" };
     await m.saveProfile(input);
     expect(m.profiles.map((p) => p.name)).toEqual(["demo", "staging"]);
     expect(m.profile).toBe("staging");

@@ -24,8 +24,8 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
   const name = input("name", f.name, { placeholder: "e.g. staging" });
   const server = input("server", f.server, { placeholder: "https://10.0.0.1:6443" });
   const namespace = input("namespace", f.namespace, { placeholder: "default" });
-  const caPem = h("textarea", { name: "caPem", rows: 4, spellcheck: "false", placeholder: "-----BEGIN CERTIFICATE-----" });
-  caPem.value = f.caPem;
+  const ca = h("textarea", { name: "ca", rows: 4, spellcheck: "false", placeholder: "-----BEGIN CERTIFICATE-----  or  /path/to/ca.crt" });
+  ca.value = f.ca;
   const insecure = h("input", { type: "checkbox", name: "insecure" });
   insecure.checked = f.insecure;
   const warning = h("div", { class: "form-warning" }, "Anyone between you and the server can read and change this connection, token included. Prefer the server's CA certificate.");
@@ -52,7 +52,7 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
           name: name.value,
           server: server.value,
           namespace: namespace.value,
-          caPem: caPem.value,
+          ca: ca.value,
           insecure: insecure.checked,
           token: token.value,
         };
@@ -72,7 +72,11 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
     field("Name", name),
     field("API server URL", server),
     field("Namespace (optional)", namespace),
-    field("CA certificate, PEM (optional)", caPem, "Empty: the system's trusted certificates."),
+    field(
+      "CA certificate: PEM, or a PEM file's path (optional)",
+      ca,
+      "A path is read each time you connect. Empty: the system's trusted certificates.",
+    ),
     h("label", { class: "field-check" }, insecure, h("span", {}, "Skip TLS verification")),
     warning,
     field(

@@ -1,15 +1,33 @@
 import { describe, expect, it } from "vitest";
 import { emptyFields, fieldsFromDetails, profileInput } from "./profile-form";
+import type { ProfileDetails } from "../ipc";
+
+const PEM = "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----";
+
+function details(over: Partial<ProfileDetails> = {}): ProfileDetails {
+  return {
+    name: "staging",
+    server: "https://10.0.0.1:6443",
+    namespace: null,
+    caPem: `${PEM}\n`,
+    caFile: null,
+    insecure: true,
+    authKind: "token",
+    hasToken: true,
+    ...over,
+  };
+}
 
 describe("profile form", () => {
   it("a new profile: trimmed fields; an empty namespace, CA or token is null", () => {
-    const f = { ...emptyFields(), name: " staging ", server: " https://10.0.0.1:6443 ", namespace: "  ", caPem: "\n", token: "" };
+    const f = { ...emptyFields(), name: " staging ", server: " https://10.0.0.1:6443 ", namespace: "  ", ca: "\n", token: "" };
     expect(profileInput(f, null)).toEqual({
       original: null,
       name: "staging",
       server: "https://10.0.0.1:6443",
       namespace: null,
       caPem: null,
+      caFile: null,
       insecure: false,
       token: null,
     });
@@ -17,27 +35,32 @@ describe("profile form", () => {
   });
 
   it("editing keeps the original name (a rename), and the token box starts empty: unchanged", () => {
-    const details = {
-      name: "staging",
-      server: "https://10.0.0.1:6443",
-      namespace: null,
-      caPem: "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n",
-      insecure: true,
-      authKind: "token",
-      hasToken: true,
-    };
-    const f = fieldsFromDetails(details);
+    const d = details();
+    const f = fieldsFromDetails(d);
     expect(f).toMatchObject({ name: "staging", namespace: "", insecure: true, token: "" });
-    const input = profileInput({ ...f, name: "prod", namespace: "apps" }, details.name);
+    const input = profileInput({ ...f, name: "prod", namespace: "apps" }, d.name);
     expect(input).toEqual({
       original: "staging",
       name: "prod",
       server: "https://10.0.0.1:6443",
       namespace: "apps",
-      caPem: "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----",
+      caPem: PEM,
+      caFile: null,
       insecure: true,
       token: null,
     });
     expect(profileInput({ ...f, token: " abc " }, "staging").token).toBe("abc");
+  });
+
+  it("a CA that is a file reference is shown as its path and kept when other fields change", () => {
+    const d = details({ caPem: null, caFile: "/home/me/.kube/ca.crt", authKind: "exec plugin", hasToken: false });
+    const f = fieldsFromDetails(d);
+    expect(f.ca).toBe("/home/me/.kube/ca.crt");
+    const input = profileInput({ ...f, namespace: "apps" }, d.name);
+    expect(input).toMatchObject({ caPem: null, caFile: "/home/me/.kube/ca.crt", namespace: "apps", token: null });
+    // Replaced by another file, or by PEM, or removed.
+    expect(profileInput({ ...f, ca: " /etc/ca.pem " }, d.name)).toMatchObject({ caPem: null, caFile: "/etc/ca.pem" });
+    expect(profileInput({ ...f, ca: PEM }, d.name)).toMatchObject({ caPem: PEM, caFile: null });
+    expect(profileInput({ ...f, ca: "" }, d.name)).toMatchObject({ caPem: null, caFile: null });
   });
 });

@@ -1,6 +1,7 @@
 // The form that adds a cluster by hand or edits a saved one: name, API server, namespace, CA
 // certificate, TLS verification and a bearer token. A token is never shown back: when editing,
-// an empty token box keeps the stored one.
+// an empty token box keeps the stored one. The CA box takes PEM text or the path of a PEM file:
+// an imported profile's file reference is shown as its path and kept unless the box changes.
 //
 // The fields and their conversion (pure); the dialog is `profile-form-view.ts`.
 import type { ProfileDetails, ManualProfile } from "../ipc";
@@ -10,13 +11,14 @@ export interface ProfileFields {
   name: string;
   server: string;
   namespace: string;
-  caPem: string;
+  /** PEM text, or the path of a PEM file. */
+  ca: string;
   insecure: boolean;
   token: string;
 }
 
 export function emptyFields(): ProfileFields {
-  return { name: "", server: "https://", namespace: "", caPem: "", insecure: false, token: "" };
+  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "" };
 }
 
 /** The boxes filled from a saved profile (the token box stays empty: "unchanged"). */
@@ -25,7 +27,7 @@ export function fieldsFromDetails(d: ProfileDetails): ProfileFields {
     name: d.name,
     server: d.server,
     namespace: d.namespace ?? "",
-    caPem: d.caPem ?? "",
+    ca: d.caPem ?? d.caFile ?? "",
     insecure: d.insecure,
     token: "",
   };
@@ -33,9 +35,13 @@ export function fieldsFromDetails(d: ProfileDetails): ProfileFields {
 
 const optional = (s: string): string | null => (s.trim() === "" ? null : s.trim());
 
+/** Whether the CA box holds PEM text (else it is a file path). */
+export const isPem = (s: string): boolean => s.includes("-----BEGIN");
+
 /**
  * What save_profile gets: `original` is the name being edited (null: a new profile); an empty
- * namespace, CA or token is null (a null token keeps the stored one).
+ * namespace, CA or token is null (a null token keeps the stored one); the CA box goes as `caPem`
+ * when it holds PEM, else as `caFile`.
  */
 export function profileInput(f: ProfileFields, original: string | null): ManualProfile {
   return {
@@ -43,7 +49,8 @@ export function profileInput(f: ProfileFields, original: string | null): ManualP
     name: f.name.trim(),
     server: f.server.trim(),
     namespace: optional(f.namespace),
-    caPem: optional(f.caPem),
+    caPem: isPem(f.ca) ? optional(f.ca) : null,
+    caFile: isPem(f.ca) ? null : optional(f.ca),
     insecure: f.insecure,
     token: optional(f.token),
   };

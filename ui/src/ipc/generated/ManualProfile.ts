@@ -10,9 +10,14 @@ export type ManualProfile = {
  */
 original: string | null, name: string, server: string, namespace: string | null, 
 /**
- * PEM of the cluster's CA; `None` or empty: the system's roots.
+ * PEM of the cluster's CA; `None` or empty (and no `ca_file`): the system's roots.
  */
-caPem: string | null, insecure: boolean, 
+caPem: string | null, 
+/**
+ * The path of a PEM file holding the cluster's CA, read at connect time (an imported
+ * profile's `certificate-authority`); kept as a reference. Not with `ca_pem`.
+ */
+caFile: string | null, insecure: boolean, 
 /**
  * `None`: keep the stored token (editing), or no token (a new profile).
  */

@@ -7,7 +7,12 @@ export type ProfileDetails = { name: string, server: string, namespace: string |
 /**
  * The CA certificate when the profile holds it as PEM (not a file reference).
  */
-caPem: string | null, insecure: boolean, authKind: string, 
+caPem: string | null, 
+/**
+ * The CA certificate's file when the profile refers to one (an imported
+ * `certificate-authority`); the form sends it back to keep it.
+ */
+caFile: string | null, insecure: boolean, authKind: string, 
 /**
  * The profile authenticates with a stored bearer token.
  */

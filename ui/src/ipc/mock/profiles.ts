@@ -14,8 +14,8 @@ export const DEMO_PROFILE: ProfileSummary = {
 
 export class MockProfiles {
   private profiles: ProfileSummary[];
-  /** What profile_details adds to a summary: a CA as PEM, whether a token is stored. */
-  private readonly extras = new Map<string, { caPem: string | null; hasToken: boolean }>();
+  /** What profile_details adds to a summary: a CA as PEM or a file, whether a token is stored. */
+  private readonly extras = new Map<string, { caPem: string | null; caFile: string | null; hasToken: boolean }>();
   /** What the file dialog answers next. */
   pickedFile: string | null = null;
   /** How many times the file dialog has answered. */
@@ -54,6 +54,7 @@ export class MockProfiles {
       server: p.server,
       namespace: p.namespace,
       caPem: extra?.caPem ?? null,
+      caFile: extra?.caFile ?? null,
       insecure: p.insecure,
       authKind: p.authKind,
       hasToken: extra?.hasToken ?? false,
@@ -74,6 +75,12 @@ export class MockProfiles {
         "the CA certificate must be PEM (-----BEGIN CERTIFICATE----- …), as in a kubeconfig's certificate-authority-data decoded",
       );
     }
+    const caFile = input.caFile?.trim() || null;
+    if (caPem && caFile) throw invalid("give the CA certificate either as PEM or as a file path, not both");
+    const oldFile = input.original === null ? null : (this.extras.get(input.original)?.caFile ?? null);
+    if (caFile && caFile !== oldFile && !caFile.startsWith("/")) {
+      throw invalid("the CA certificate file must be an absolute path, e.g. /etc/kubernetes/pki/ca.crt");
+    }
     const old = input.original === null ? undefined : this.require(input.original);
     if (name !== input.original && this.profiles.some((p) => p.name === name)) {
       throw invalid(`a profile named "${name}" already exists: pick another name`);
@@ -93,7 +100,7 @@ export class MockProfiles {
     } else {
       this.profiles.push(saved);
     }
-    this.extras.set(name, { caPem, hasToken });
+    this.extras.set(name, { caPem, caFile, hasToken });
     return { ...saved };
   }
 
