@@ -139,6 +139,9 @@ fn client_for(url: &str, ca_pem: Option<&str>) -> Result<(kube::Client, http::Ur
     .parse()
     .map_err(|e: http::uri::InvalidUri| provider(e.to_string()))?;
     let mut config = kube::Config::new(base);
+    // kube retries a 503 or 429 up to 15 times with backoff (minutes): a refresh that the
+    // provider cannot serve should say so now, not hang the connect.
+    config.default_retry = false;
     if let Some(pem) = ca_pem {
         let ders: Vec<Vec<u8>> = pem
             .split("-----BEGIN CERTIFICATE-----")
