@@ -180,6 +180,8 @@ impl Error {
                     OidcError::NoRefreshToken | OidcError::Refused(_) => K::CredentialsRefused,
                     OidcError::Missing(_) => K::InvalidInput,
                     OidcError::Provider { .. } => K::Unreachable,
+                    // The profile (or the provider's configuration) must change.
+                    OidcError::NotHttps { .. } | OidcError::ForeignHost { .. } => K::InvalidInput,
                 },
             },
             Error::Browse(e) => match e {
@@ -209,12 +211,13 @@ impl Error {
         }
     }
 
-    /// The message and the hint, for places that show one line (a tab's "lost" reason).
+    /// The message and the hint, for places that show one line (a tab's "lost" reason);
+    /// escaped and capped like [`Error`]'s serialized message.
     pub fn sentence(&self) -> String {
-        match self.hint() {
+        podterm_core::text::message(&match self.hint() {
             Some(h) => format!("{self}: {h}"),
             None => self.to_string(),
-        }
+        })
     }
 }
 
@@ -239,7 +242,9 @@ fn api_kind(e: &ApiError) -> ErrorKind {
         ApiError::Unauthorized => ErrorKind::CredentialsRefused,
         ApiError::Refused { code: 404, .. } => ErrorKind::NotFound,
         ApiError::Refused { .. } => ErrorKind::Refused,
-        ApiError::Plugin { .. } | ApiError::Transport { .. } => ErrorKind::Unreachable,
+        ApiError::Plugin { .. } | ApiError::Garbled { .. } | ApiError::Transport { .. } => {
+            ErrorKind::Unreachable
+        }
     }
 }
 
@@ -264,12 +269,14 @@ fn pod_kind(e: &PodError) -> ErrorKind {
     }
 }
 
-/// `{ kind, message, hint }`, as the webview receives it.
+/// `{ kind, message, hint }`, as the webview receives it. The message is passed through
+/// [`podterm_core::text::message`] on its way out: a belt behind the escaping and cutting done
+/// where a server's words enter the engine's errors.
 impl Serialize for Error {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Error", 3)?;
         st.serialize_field("kind", &self.kind())?;
-        st.serialize_field("message", &self.to_string())?;
+        st.serialize_field("message", &podterm_core::text::message(&self.to_string()))?;
         st.serialize_field("hint", &self.hint())?;
         st.end()
     }

@@ -212,7 +212,8 @@ pub enum SessionEnd {
 }
 
 impl SessionEnd {
-    /// The final state, after `output_bytes` bytes of output.
+    /// The final state, after `output_bytes` bytes of output. A `lost` reason leaves escaped
+    /// and capped ([`podterm_core::text::message`]): it is often the server's own words.
     pub fn into_state(self, output_bytes: u64) -> SessionState {
         match self {
             SessionEnd::Finished(Outcome::Success) => SessionState::Exited {
@@ -224,15 +225,15 @@ impl SessionEnd {
             }
             // The command did not run (or the server gave up on it): its words.
             SessionEnd::Finished(Outcome::Failure { reason, message }) => SessionState::Lost {
-                reason: if message.is_empty() {
+                reason: podterm_core::text::message(&if message.is_empty() {
                     format!("the command failed ({reason})")
                 } else {
                     message
-                },
+                }),
                 output_bytes,
             },
             SessionEnd::Lost(reason) => SessionState::Lost {
-                reason,
+                reason: podterm_core::text::message(&reason),
                 output_bytes,
             },
         }

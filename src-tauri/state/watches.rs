@@ -56,11 +56,12 @@ impl Watches {
                         reason,
                         credentials_refused,
                     } => status(WatchStatus::Broken {
-                        reason: if credentials_refused {
+                        // Often the server's words: escaped and capped on the way out.
+                        reason: podterm_core::text::message(&if credentials_refused {
                             format!("{reason}: {}", credentials_refused_hint(&profile))
                         } else {
                             reason
-                        },
+                        }),
                     }),
                     WatchEvent::Resumed => status(WatchStatus::Live),
                 }

@@ -52,6 +52,11 @@ impl App {
     fn profile_details(&self, name: &str) -> Res<ProfileDetails> {
         self.profiles.details(name)
     }
+    async fn import_profiles(&self, path: &std::path::Path) -> Res<Vec<ProfileSummary>> {
+        self.profiles
+            .import(Some(path.display().to_string()), None, true)
+            .await
+    }
     async fn list_namespaces(&self, profile: &str) -> Res<Vec<String>> {
         self.profiles.namespaces(profile).await
     }
@@ -803,4 +808,72 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
     let e = f.app.profile_details(DEMO_NAME).expect_err("demo details");
     assert_eq!(e.kind(), ErrorKind::DemoReadOnly);
     assert!(e.to_string().contains("cannot be edited"), "{e}");
+}
+
+/// A server's words reach the webview escaped and cut: a 403 whose message would retitle the
+/// terminal and runs to 50 MB arrives as a command error and as a tab's "lost" reason with the
+/// escape visible, no raw control character, a few KiB long with "(N more bytes)".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_server_s_words_reach_the_ui_escaped_and_cut() {
+    use podterm_test_support::hostile::{self, Hostile, Reply};
+    let hostile_words = |code, reason| {
+        let mut message = String::from("forbidden \x1b]0;pwned\x07\u{9b}31m");
+        message.push_str(&"A".repeat(50 * 1024 * 1024));
+        Reply::status(code, reason, &message)
+    };
+    let server = Hostile::start(move |req| match req.path.as_str() {
+        // (A 403 here would be answered with the profile's namespace alone, by design.)
+        "/api/v1/namespaces" => hostile_words(500, "InternalError\x1b[2J"),
+        _ if req.method == "GET" && req.pod().is_some() => hostile_words(403, "Forbidden"),
+        _ => hostile::default_reply(req),
+    })
+    .await
+    .expect("hostile server");
+    let f = app().await;
+    let saved = f
+        .app
+        .import_profiles(&server.kubeconfig())
+        .await
+        .expect("import");
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let check = |what: &str, text: &str| {
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{what}: a raw control character: {text:.200}"
+        );
+        assert!(
+            text.contains("forbidden \\x1b]0;pwned\\x07\\u{9b}31mAAA"),
+            "{what}: {text:.200}"
+        );
+        assert!(text.len() < 16 * 1024, "{what}: {} bytes", text.len());
+        assert!(
+            text.ends_with("more bytes)"),
+            "{what}: …{}",
+            &text[text.len() - 60..]
+        );
+    };
+    // A command's error, as serialized for the webview.
+    let e = f
+        .app
+        .list_namespaces("hostile")
+        .await
+        .expect_err("forbidden");
+    assert_eq!(e.kind(), ErrorKind::Refused);
+    let payload = serde_json::to_value(&e).expect("json");
+    let message = payload["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("Error from server (InternalError\\x1b[2J): "),
+        "{message:.100}"
+    );
+    check("error message", message);
+    // A tab's "lost" reason.
+    let mut tab = open(&f.app, "hostile", "shell", Some(&["true"]));
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    let SessionState::Lost { reason, .. } = tab.end(&f.app).await else {
+        panic!("the session should be lost");
+    };
+    check("lost reason", &reason);
+    let _ = f.app.delete_profile("hostile").await;
 }

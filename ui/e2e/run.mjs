@@ -433,6 +433,26 @@ test("Ctrl+click on a link in the terminal asks the backend to open it in the br
   assert(JSON.stringify(opened) === JSON.stringify([url]), `opened: ${JSON.stringify(opened)}`);
 });
 
+test("OSC 52: a pod may set the clipboard (a notice says so) but never read it", async () => {
+  const sid = (await activeTab()).sessionId;
+  await page.evaluate(() => navigator.clipboard.writeText("user-secret-on-the-clipboard"));
+  await typeLine("clip-read");
+  // A line typed after it comes back: an answer would have reached the pod before it.
+  await typeLine("echo after-clip-read");
+  await waitForLine(state.tabId, (l) => l === "after-clip-read", "the echo after clip-read");
+  const s = await page.evaluate((id) => window.__podtermMock.session(id), sid);
+  const typed = s.echoes.map((e) => e.data).join("");
+  assert(!typed.includes("\x1b]52") && !typed.includes("user-secret"), `the clipboard was typed into the pod: ${JSON.stringify(typed)}`);
+  assert(typed.endsWith("clip-read\recho after-clip-read\r"), `typed: ${JSON.stringify(typed.slice(-80))}`);
+  const toast = `.pane[data-tab-id="${state.tabId}"] .toast`;
+  await waitText(toast, "The pod asked to read your clipboard: refused");
+  await typeLine("clip-write hello from the pod");
+  await waitText(toast, 'The pod set your clipboard: "hello from the pod" (18 characters)');
+  await screenshot("osc52-clipboard-write-notice");
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  assert(clip === "hello from the pod", `clipboard: ${JSON.stringify(clip)}`);
+});
+
 test("`exit 3` shows exit code 3; Enter reopens", async () => {
   await typeLine("exit 3");
   await waitTabState(state.tabId, "exited");

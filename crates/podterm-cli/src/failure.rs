@@ -8,6 +8,7 @@ use podterm_core::favourites::FavouriteError;
 use podterm_core::import::ImportError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
+use podterm_core::text;
 use podterm_core::vault::VaultError;
 
 /// An error to print as kubectl would; the process then exits with 1.
@@ -45,12 +46,15 @@ impl Failure {
     }
 
     /// Prints the failure to stderr (restoring the terminal first) and returns the exit code.
+    /// Outside text in it was escaped and cut where it entered; [`text::message`] is the belt
+    /// that keeps anything which slipped through from reaching the user's terminal raw.
     pub fn report(self) -> i32 {
         crate::term::restore();
+        let message = text::message(&self.message);
         if self.from_server {
-            eprintln!("{}", self.message);
+            eprintln!("{message}");
         } else {
-            eprintln!("error: {}", self.message);
+            eprintln!("error: {message}");
         }
         1
     }

@@ -179,6 +179,16 @@ pub enum ApiError {
         /// What it wrote to stderr, trimmed.
         stderr: String,
     },
+    /// The server answered with something no Kubernetes API server sends: bytes that are not
+    /// HTTP, or a body that is not UTF-8. `what` says which; most often the kubeconfig's server
+    /// address points at another service (or a proxy mangles the answer).
+    #[error("the API server answered with {what} ({}): check that the kubeconfig's server address and port are those of a Kubernetes API server (not a proxy or another service), then retry", crate::text::shown(&describe(source)))]
+    Garbled {
+        /// "something that is not HTTP", "a response that is not UTF-8 text".
+        what: &'static str,
+        #[source]
+        source: kube::Error,
+    },
     /// No answer: connection refused, TLS, a timeout, or a client-side failure. The text gives
     /// the causes on one line.
     #[error("cannot reach the API server: {}", describe(source))]
@@ -200,34 +210,127 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => Some(401),
             ApiError::Refused { code, .. } => Some(*code),
-            ApiError::Plugin { .. } | ApiError::Transport { .. } => None,
+            ApiError::Plugin { .. } | ApiError::Garbled { .. } | ApiError::Transport { .. } => None,
         }
     }
 }
 
 impl From<kube::Error> for ApiError {
+    /// Where the server's words enter Podterm: its reason, message and a plugin's stderr are
+    /// escaped and cut here ([`crate::text::shown`]), once, for every place that shows them.
     fn from(e: kube::Error) -> Self {
+        use crate::text::shown;
         match e {
             kube::Error::Api(s) if s.code == 401 => ApiError::Unauthorized,
-            kube::Error::Api(s) => ApiError::Refused {
-                code: s.code,
-                reason: if s.reason.is_empty() {
-                    "Unknown".into()
+            kube::Error::Api(s) => {
+                // kube's reason when the body was not a `Status` (a proxy's page, an empty body).
+                let not_a_status = s.reason == NOT_A_STATUS;
+                let reason = if s.reason.is_empty() || not_a_status {
+                    status_reason(s.code)
                 } else {
-                    s.reason.clone()
-                },
-                message: s.message.clone(),
-            },
-            kube::Error::Auth(kube::client::AuthError::AuthExecRun { cmd, out }) => {
-                ApiError::Plugin {
-                    command: cmd,
-                    status: out.status.to_string(),
-                    stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                    shown(&s.reason)
+                };
+                let body = s.message.trim();
+                let message = match (not_a_status, body.is_empty()) {
+                    (false, false) => shown(body),
+                    (false, true) => generic_message(s.code).to_string(),
+                    (true, true) => format!(
+                        "{} (HTTP {} with an empty body, not a Kubernetes Status: {NOT_AN_API_SERVER})",
+                        generic_message(s.code),
+                        s.code
+                    ),
+                    (true, false) => format!(
+                        "{} (HTTP {}, not a Kubernetes Status: {NOT_AN_API_SERVER}): {}",
+                        generic_message(s.code),
+                        s.code,
+                        shown(body)
+                    ),
+                };
+                ApiError::Refused {
+                    code: s.code,
+                    reason,
+                    message,
                 }
             }
+            kube::Error::Auth(kube::client::AuthError::AuthExecRun { cmd, out }) => {
+                ApiError::Plugin {
+                    command: shown(&cmd),
+                    status: out.status.to_string(),
+                    stderr: shown(String::from_utf8_lossy(&out.stderr).trim()),
+                }
+            }
+            source @ kube::Error::FromUtf8(_) => ApiError::Garbled {
+                what: "a response that is not UTF-8 text",
+                source,
+            },
+            source if is_http_parse_error(&source) => ApiError::Garbled {
+                what: "something that is not HTTP",
+                source,
+            },
             source => ApiError::Transport { source },
         }
     }
+}
+
+/// The reason kube gives a failure whose body is not a `metav1.Status` (its own constant).
+const NOT_A_STATUS: &str = "Failed to parse error data";
+
+/// What to check when a server answers in a way no Kubernetes API server does.
+const NOT_AN_API_SERVER: &str =
+    "check that the kubeconfig's server address is that of a Kubernetes API server";
+
+/// The `Status` reason kubectl (client-go) gives an HTTP status code when the body has none.
+fn status_reason(code: u16) -> String {
+    match code {
+        400 => "BadRequest",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        409 => "Conflict",
+        410 => "Gone",
+        415 => "UnsupportedMediaType",
+        422 => "Invalid",
+        429 => "TooManyRequests",
+        500 => "InternalError",
+        503 => "ServiceUnavailable",
+        504 => "Timeout",
+        _ => "Unknown",
+    }
+    .to_string()
+}
+
+/// client-go's words for an HTTP status code whose body says nothing.
+fn generic_message(code: u16) -> &'static str {
+    match code {
+        400 => "the server rejected our request for an unknown reason",
+        403 => "the server does not allow access to the requested resource",
+        404 => "the server could not find the requested resource",
+        405 => "the server does not allow this method on the requested resource",
+        406 => "the server was unable to respond with a content type that the client supports",
+        409 => "the server reported a conflict",
+        410 => "the server no longer has the requested resource",
+        415 => "the server does not support the content type of the request",
+        422 => "the server rejected our request due to an error in our request",
+        429 => "the server has received too many requests and has asked us to try again later",
+        503 => "the server is currently unable to handle the request",
+        504 => "the server was unable to return a response in the time allotted, but may still be processing the request",
+        _ => "an error on the server has prevented the request from succeeding",
+    }
+}
+
+/// Whether `e` (or a cause of it) is hyper failing to parse what came back as HTTP.
+fn is_http_parse_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if c.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_parse)
+        {
+            return true;
+        }
+        cur = c.source();
+    }
+    false
 }
 
 /// An error with its causes, on one line.

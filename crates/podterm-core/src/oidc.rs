@@ -14,10 +14,82 @@ pub enum OidcError {
     Missing(&'static str),
     #[error("cannot reach the OIDC provider {url}: {message}")]
     Provider { url: String, message: String },
+    /// The provider answered the refresh with an error (`detail`: the HTTP status and the
+    /// OAuth `error` and `error_description`, escaped and cut).
     #[error(
-        "the OIDC provider refused the refresh token ({0}): log in again and re-import the profile"
+        "the OIDC provider refused the refresh token ({0}): the refresh token has expired or was revoked; log in again with the tool that wrote the profile's id-token and refresh-token, then re-import the profile (podterm profile import)"
     )]
     Refused(String),
+    /// The issuer or its token endpoint is plain http to another machine: the refresh token
+    /// and client secret would cross the network readable by anyone on the way.
+    #[error("the OIDC {what} {url} is not https: Podterm sends the refresh token and client secret only over https (plain http only to this machine): fix the profile's idp-issuer-url, or the provider's configuration")]
+    NotHttps { what: &'static str, url: String },
+    /// The discovery document names a token endpoint on a host other than the issuer's, and
+    /// the user did not allow that host.
+    #[error("the OIDC provider {issuer_host} names a token endpoint on another host, {endpoint_host}: Podterm does not send the refresh token and client secret there unless told to; if {endpoint_host} is the provider's own, allow it with {TOKEN_HOSTS_ENV}={endpoint_host} (comma-separated hosts) and retry")]
+    ForeignHost {
+        issuer_host: String,
+        endpoint_host: String,
+    },
+}
+
+/// Hosts (comma-separated) other than the issuer's that a token endpoint may be on: for
+/// providers whose discovery names a token endpoint on a host of their own (Google's issuer
+/// `accounts.google.com` names `oauth2.googleapis.com`).
+pub const TOKEN_HOSTS_ENV: &str = "PODTERM_OIDC_TOKEN_HOSTS";
+
+/// The host of `url` (lower-case, IPv6 without brackets), if it has one.
+fn host_of(url: &str) -> Option<String> {
+    let uri: http::Uri = url.parse().ok()?;
+    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+    Some(host.to_ascii_lowercase())
+}
+
+/// `localhost` or a loopback address: plain http there never leaves this machine.
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Refuses `url` unless it is https, or http to this machine. `what`: "issuer", "token endpoint".
+fn require_https(what: &'static str, url: &str) -> Result<(), OidcError> {
+    let not_https = || OidcError::NotHttps {
+        what,
+        url: crate::text::shown(url),
+    };
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") {
+        return Ok(());
+    }
+    if lower.starts_with("http://") && host_of(url).is_some_and(|h| is_loopback(&h)) {
+        return Ok(());
+    }
+    Err(not_https())
+}
+
+/// Refuses a token endpoint on a host other than the issuer's, unless `allowed` (the value of
+/// [`TOKEN_HOSTS_ENV`]) names it.
+fn require_issuer_host(
+    issuer: &str,
+    token_url: &str,
+    allowed: Option<&str>,
+) -> Result<(), OidcError> {
+    let issuer_host = host_of(issuer).unwrap_or_default();
+    let endpoint_host = host_of(token_url).unwrap_or_default();
+    let allowed_here = allowed.is_some_and(|list| {
+        list.split(',')
+            .any(|h| !h.trim().is_empty() && h.trim().eq_ignore_ascii_case(&endpoint_host))
+    });
+    if endpoint_host == issuer_host || allowed_here {
+        Ok(())
+    } else {
+        Err(OidcError::ForeignHost {
+            issuer_host: crate::text::shown(&issuer_host),
+            endpoint_host: crate::text::shown(&endpoint_host),
+        })
+    }
 }
 
 /// New tokens from a refresh.
@@ -67,6 +139,9 @@ fn client_for(url: &str, ca_pem: Option<&str>) -> Result<(kube::Client, http::Ur
     .parse()
     .map_err(|e: http::uri::InvalidUri| provider(e.to_string()))?;
     let mut config = kube::Config::new(base);
+    // kube retries a 503 or 429 up to 15 times with backoff (minutes): a refresh that the
+    // provider cannot serve should say so now, not hang the connect.
+    config.default_retry = false;
     if let Some(pem) = ca_pem {
         let ders: Vec<Vec<u8>> = pem
             .split("-----BEGIN CERTIFICATE-----")
@@ -100,6 +175,7 @@ pub async fn refresh(
     refresh_token: &str,
     ca_pem: Option<&str>,
 ) -> Result<Tokens, OidcError> {
+    require_https("issuer", issuer)?;
     let discovery_url = format!(
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
@@ -129,6 +205,13 @@ pub async fn refresh(
             message: "no token_endpoint in the OpenID configuration".into(),
         })?
         .to_string();
+    // The secrets go only over https, and only to the issuer's host (or one the user allowed).
+    require_https("token endpoint", &token_url)?;
+    require_issuer_host(
+        issuer,
+        &token_url,
+        std::env::var(TOKEN_HOSTS_ENV).ok().as_deref(),
+    )?;
     let (client, uri) = client_for(&token_url, ca_pem)?;
     // Built and dropped before any await: the serializer is not Send.
     let body = {
@@ -151,19 +234,34 @@ pub async fn refresh(
             url: token_url.clone(),
             message: e.to_string(),
         })?;
-    let text = client.request_text(req).await.map_err(|e| match e {
-        kube::Error::Api(s) => OidcError::Refused(format!("{} {}", s.code, s.message)),
-        other => OidcError::Provider {
-            url: token_url.clone(),
-            message: crate::cluster::describe(&other),
-        },
-    })?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| OidcError::Provider {
-        url: token_url.clone(),
-        message: format!("not a token response: {e}"),
-    })?;
-    if let Some(err) = v["error"].as_str() {
-        return Err(OidcError::Refused(err.to_string()));
+    let provider = |message: String| OidcError::Provider {
+        url: crate::text::shown(&token_url),
+        message,
+    };
+    // Read by hand, not with kube's `request_text`: an OAuth error body is not a `Status`.
+    let res = client
+        .send(req.map(kube::client::Body::from))
+        .await
+        .map_err(|e| provider(crate::cluster::describe(&e)))?;
+    let status = res.status();
+    let bytes = res
+        .into_body()
+        .collect_bytes()
+        .await
+        .map_err(|e| provider(crate::cluster::describe(&e)))?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    // An OAuth error or a 4xx refuses the token; a 5xx is the provider failing, not a refusal.
+    if status.is_client_error() || v.get("error").is_some() {
+        return Err(OidcError::Refused(refusal(status, &v, &bytes)));
+    }
+    if !status.is_success() {
+        return Err(provider(refusal(status, &v, &bytes)));
+    }
+    if v.is_null() {
+        return Err(provider(format!(
+            "not a token response: {}",
+            crate::text::shown_bytes(&bytes)
+        )));
     }
     let id_token = v["id_token"]
         .as_str()
@@ -173,6 +271,22 @@ pub async fn refresh(
         id_token,
         refresh_token: v["refresh_token"].as_str().map(str::to_owned),
     })
+}
+
+/// What a refusal said: the HTTP status and the OAuth `error` (`error_description`), else the
+/// body; the provider's words escaped and cut.
+fn refusal(status: http::StatusCode, v: &serde_json::Value, body: &[u8]) -> String {
+    let code = match status.canonical_reason() {
+        Some(r) => format!("HTTP {} {r}", status.as_u16()),
+        None => format!("HTTP {}", status.as_u16()),
+    };
+    let said = match (v["error"].as_str(), v["error_description"].as_str()) {
+        (Some(e), Some(d)) if !d.is_empty() => format!("{e}: {d}"),
+        (Some(e), _) => e.to_string(),
+        _ if body.iter().all(u8::is_ascii_whitespace) => return format!("{code}, no details"),
+        _ => return format!("{code}: {}", crate::text::shown_bytes(body)),
+    };
+    format!("{code}, {}", crate::text::shown(&said))
 }
 
 #[cfg(test)]
@@ -198,5 +312,197 @@ mod tests {
         assert!(!expired(&jwt(now + 3600), Duration::from_secs(30)));
         assert!(expired(&jwt(now + 10), Duration::from_secs(30)));
         assert!(expired("not-a-jwt", Duration::ZERO));
+    }
+
+    /// A fake OpenID provider on 127.0.0.1 that records every request (head and body) and
+    /// answers discovery with `token_endpoint(base)` and the token endpoint with `token`.
+    struct FakeIdp {
+        url: String,
+        seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    }
+
+    async fn fake_idp(
+        token_endpoint: impl Fn(&str) -> String + Send + Sync + 'static,
+        token: (u16, &'static str),
+    ) -> FakeIdp {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (base, record) = (url.clone(), seen.clone());
+        let token_endpoint = std::sync::Arc::new(token_endpoint);
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let (base, record, token_endpoint) =
+                    (base.clone(), record.clone(), token_endpoint.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    let text = loop {
+                        let n = s.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf).to_string();
+                        let Some(end) = text.find("\r\n\r\n") else {
+                            continue;
+                        };
+                        let len: usize = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .and_then(|v| v.trim().parse().ok())
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break text;
+                        }
+                    };
+                    record.lock().expect("lock").push(text.clone());
+                    let (code, body) = if text.starts_with("GET /.well-known/openid-configuration")
+                    {
+                        (
+                            200,
+                            format!(
+                                r#"{{"issuer":"{base}","token_endpoint":"{}"}}"#,
+                                token_endpoint(&base)
+                            ),
+                        )
+                    } else {
+                        (token.0, token.1.to_string())
+                    };
+                    let resp = format!(
+                        "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = s.write_all(resp.as_bytes()).await;
+                });
+            }
+        });
+        FakeIdp { url, seen }
+    }
+
+    impl FakeIdp {
+        /// Every request so far, joined: where a secret would show if it had been sent.
+        fn requests(&self) -> String {
+            self.seen.lock().expect("lock").join("\n")
+        }
+    }
+
+    const SECRET: &str = "client-s3cret-value";
+    const REFRESH: &str = "refresh-R1-value";
+
+    async fn refresh_at(idp: &FakeIdp) -> Result<Tokens, OidcError> {
+        refresh(&idp.url, "podterm-test", Some(SECRET), REFRESH, None).await
+    }
+
+    #[tokio::test]
+    async fn a_refresh_goes_to_the_issuer_s_token_endpoint() {
+        let idp = fake_idp(
+            |base| format!("{base}/token"),
+            (200, r#"{"id_token":"new-id","refresh_token":"R2"}"#),
+        )
+        .await;
+        let t = refresh_at(&idp).await.expect("refreshed");
+        assert_eq!(
+            (t.id_token.as_str(), t.refresh_token.as_deref()),
+            ("new-id", Some("R2"))
+        );
+        assert!(idp.requests().contains(REFRESH), "the refresh was sent");
+    }
+
+    #[tokio::test]
+    async fn a_plain_http_token_endpoint_elsewhere_is_refused_before_sending() {
+        let idp = fake_idp(
+            |_| "http://idp.example.com/token".into(),
+            (200, r#"{"id_token":"x"}"#),
+        )
+        .await;
+        let e = refresh_at(&idp).await.expect_err("refused");
+        assert!(
+            matches!(
+                e,
+                OidcError::NotHttps {
+                    what: "token endpoint",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "the OIDC token endpoint http://idp.example.com/token is not https: Podterm sends the refresh token and client secret only over https (plain http only to this machine): fix the profile's idp-issuer-url, or the provider's configuration"
+        );
+        let seen = idp.requests();
+        assert!(!seen.contains(SECRET) && !seen.contains(REFRESH), "{seen}");
+        // And an http issuer elsewhere is refused before discovery.
+        let e = refresh("http://idp.example.com", "c", Some(SECRET), REFRESH, None)
+            .await
+            .expect_err("refused");
+        assert!(
+            matches!(e, OidcError::NotHttps { what: "issuer", .. }),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_endpoint_on_another_host_is_refused_naming_both() {
+        // The same fake server under another name: had the secrets been sent, it would have
+        // recorded them.
+        let idp = fake_idp(
+            |base| format!("{}/token", base.replace("127.0.0.1", "localhost")),
+            (200, r#"{"id_token":"x"}"#),
+        )
+        .await;
+        let e = refresh_at(&idp).await.expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            "the OIDC provider 127.0.0.1 names a token endpoint on another host, localhost: Podterm does not send the refresh token and client secret there unless told to; if localhost is the provider's own, allow it with PODTERM_OIDC_TOKEN_HOSTS=localhost (comma-separated hosts) and retry"
+        );
+        let seen = idp.requests();
+        assert!(!seen.contains(SECRET) && !seen.contains(REFRESH), "{seen}");
+        assert!(!seen.contains("POST"), "{seen}");
+        // Allowed by the user, it is used.
+        require_issuer_host(
+            &idp.url,
+            "https://localhost/token",
+            Some("a.example, localhost"),
+        )
+        .expect("allowed");
+    }
+
+    #[tokio::test]
+    async fn a_refused_refresh_says_what_the_provider_said_and_what_to_do() {
+        let idp = fake_idp(
+            |base| format!("{base}/token"),
+            (
+                400,
+                r#"{"error":"invalid_grant","error_description":"Token is not active\u001b[2J"}"#,
+            ),
+        )
+        .await;
+        let e = refresh_at(&idp).await.expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            "the OIDC provider refused the refresh token (HTTP 400 Bad Request, invalid_grant: Token is not active\\x1b[2J): the refresh token has expired or was revoked; log in again with the tool that wrote the profile's id-token and refresh-token, then re-import the profile (podterm profile import)"
+        );
+        let idp = fake_idp(|base| format!("{base}/token"), (503, "down")).await;
+        let e = refresh_at(&idp).await.expect_err("failed");
+        assert!(
+            matches!(&e, OidcError::Provider { message, .. } if message == "HTTP 503 Service Unavailable: down"),
+            "{e:?}"
+        );
+        let idp = fake_idp(|base| format!("{base}/token"), (401, "")).await;
+        let e = refresh_at(&idp).await.expect_err("refused");
+        assert!(
+            e.to_string().starts_with(
+                "the OIDC provider refused the refresh token (HTTP 401 Unauthorized, no details): "
+            ),
+            "{e}"
+        );
     }
 }

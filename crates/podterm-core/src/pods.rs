@@ -231,7 +231,8 @@ pub async fn resolve(
     pick_newest_ready(list.items).map_err(|detail| PodError::NoneReady {
         target: target.to_string(),
         namespace: namespace.to_string(),
-        detail,
+        // Pod names and the reasons their statuses give: the server's words.
+        detail: crate::text::shown(&detail),
     })
 }
 
@@ -347,8 +348,8 @@ pub fn choose_container(
         } else {
             Err(PodError::NoSuchContainer {
                 container: c.to_string(),
-                pod: name,
-                containers: containers.join(", "),
+                pod: crate::text::shown(&name),
+                containers: crate::text::shown(&containers.join(", ")),
             })
         };
     }
@@ -364,13 +365,14 @@ pub fn choose_container(
     }
     let first = containers
         .first()
-        .ok_or_else(|| PodError::NoContainers(name.clone()))?
+        .ok_or_else(|| PodError::NoContainers(crate::text::shown(&name)))?
         .to_string();
+    // The names are the server's words: shown escaped and cut, like its messages.
     let note = (containers.len() > 1).then(|| {
-        format!(
+        crate::text::shown(&format!(
             "Defaulted container \"{first}\" out of: {}",
             containers.join(", ")
-        )
+        ))
     });
     Ok((first, note))
 }
@@ -383,7 +385,7 @@ pub fn check_running(pod: &Pod) -> Result<(), PodError> {
         .and_then(|s| s.phase.as_deref())
         .unwrap_or("");
     if phase == "Succeeded" || phase == "Failed" {
-        return Err(PodError::Completed(phase.to_string()));
+        return Err(PodError::Completed(crate::text::shown(phase)));
     }
     Ok(())
 }

@@ -72,6 +72,10 @@ pub enum StoreError {
         spec: FileSpec,
         found: u64,
     },
+    /// The config directory is writable by other users: anyone on the machine could change a
+    /// profile's server, CA or credential plugin there. Refused, as ssh refuses such a `~/.ssh`.
+    #[error("{} is writable by other users (mode {mode:03o}): anyone on this machine could change your profiles there; fix it with `chmod go-w {}`, or set {CONFIG_DIR_ENV} to a directory of your own", path.display(), path.display())]
+    UnsafeDir { path: PathBuf, mode: u32 },
     /// No config directory could be determined.
     #[error("cannot find the OS config directory (no home directory?): set {CONFIG_DIR_ENV} to a directory for Podterm's settings")]
     NoConfigDir,
@@ -80,8 +84,59 @@ pub enum StoreError {
 /// The default config directory: `$PODTERM_CONFIG_DIR`, else the OS config dir + `podterm`
 /// (`~/.config/podterm` on Linux, `~/Library/Application Support/podterm` on macOS,
 /// `%APPDATA%\podterm` on Windows).
+/// An existing directory writable by other users is refused ([`StoreError::UnsafeDir`]).
 pub fn default_dir() -> Result<PathBuf, StoreError> {
-    dir_from(std::env::var_os(CONFIG_DIR_ENV), dirs::config_dir()).ok_or(StoreError::NoConfigDir)
+    let dir = dir_from(std::env::var_os(CONFIG_DIR_ENV), dirs::config_dir())
+        .ok_or(StoreError::NoConfigDir)?;
+    check_private(&dir)?;
+    Ok(dir)
+}
+
+/// Refuses `dir` if it exists and others may write to it (world-writable). A missing
+/// directory is fine: Podterm creates it with mode 0700.
+pub fn check_private(dir: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match fs::metadata(dir) {
+            Ok(m) if m.permissions().mode() & 0o002 != 0 => Err(StoreError::UnsafeDir {
+                path: dir.to_path_buf(),
+                mode: m.permissions().mode() & 0o7777,
+            }),
+            _ => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod private_dir_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_world_writable_config_dir_is_refused_with_the_fix() {
+        let d = tempfile::tempdir().expect("tempdir");
+        check_private(d.path()).expect("0700 is fine");
+        check_private(&d.path().join("missing")).expect("missing is fine");
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o777)).expect("chmod");
+        let e = check_private(d.path()).expect_err("world-writable");
+        assert!(
+            matches!(e, StoreError::UnsafeDir { mode: 0o777, .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().contains(&format!(
+                "is writable by other users (mode 777): anyone on this machine could change your profiles there; fix it with `chmod go-w {}`",
+                d.path().display()
+            )),
+            "{e}"
+        );
+    }
 }
 
 fn dir_from(env: Option<std::ffi::OsString>, os_config: Option<PathBuf>) -> Option<PathBuf> {

@@ -13,6 +13,18 @@ pub fn shown(raw: &str) -> String {
     shown_within(raw, SHOW_LIMIT)
 }
 
+/// A whole message on its way out (CLI stderr, an IPC payload), the belt after [`shown`]: outside
+/// text in it was escaped and cut where it entered, and escaping it again changes nothing (an
+/// escape is plain text); this catches what slipped in unescaped, and caps the whole at
+/// [`MESSAGE_LIMIT`].
+pub fn message(whole: &str) -> String {
+    shown_within(whole, MESSAGE_LIMIT)
+}
+
+/// The most a whole message may be: room for our own words around one [`SHOW_LIMIT`] of
+/// outside text.
+pub const MESSAGE_LIMIT: usize = 2 * SHOW_LIMIT;
+
 /// Bytes from outside (lossy UTF-8), escaped and cut to [`SHOW_LIMIT`].
 pub fn shown_bytes(raw: &[u8]) -> String {
     let cut = raw.len().min(SHOW_LIMIT);
@@ -89,6 +101,19 @@ mod tests {
         // A limit inside a character backs off to its start.
         assert_eq!(shown_within("aé", 2), "a… (2 more bytes)");
         assert_eq!(shown_within("short", 100), "short");
+    }
+
+    #[test]
+    fn the_belt_changes_nothing_already_shown_and_catches_the_rest() {
+        let once = shown("\x1b]0;t\x07 ok");
+        assert_eq!(message(&once), once);
+        assert_eq!(message("raw \x1b[2J"), "raw \\x1b[2J");
+        let long = format!("ours: {}", shown(&"x".repeat(3 * SHOW_LIMIT)));
+        assert_eq!(message(&long), long, "one cut piece of outside text fits");
+        assert!(message(&"y".repeat(5 * SHOW_LIMIT)).ends_with(&format!(
+            "… ({} more bytes)",
+            5 * SHOW_LIMIT - MESSAGE_LIMIT
+        )));
     }
 
     #[test]

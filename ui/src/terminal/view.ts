@@ -1,14 +1,14 @@
 // One xterm.js terminal per tab: DOM renderer (no WebGL addon: WebKitGTK's WebGL is not trusted
 // here), fit + ResizeObserver, search (Ctrl+Shift+F), web links (Ctrl+click), unicode 11 widths,
-// OSC 52 clipboard, Ctrl+Shift+C / Ctrl+Shift+V, font zoom (Ctrl+= / Ctrl+- / Ctrl+0), and a light
+// OSC 52 clipboard writes (never reads: see osc52.ts), Ctrl+Shift+C / Ctrl+Shift+V, font zoom (Ctrl+= / Ctrl+- / Ctrl+0), and a light
 // or dark theme following the OS.
-import { ClipboardAddon } from "@xterm/addon-clipboard";
 import { FitAddon } from "@xterm/addon-fit";
 import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { Terminal, type ITheme } from "@xterm/xterm";
 import { h, setText } from "../dom";
+import { handleOsc52 } from "./osc52";
 
 // ---------------------------------------------------------------------------------------------
 // Themes
@@ -236,7 +236,13 @@ export class TerminalView {
     );
     this.term.loadAddon(new Unicode11Addon());
     this.term.unicode.activeVersion = "11";
-    this.term.loadAddon(new ClipboardAddon());
+    // A pod may write the clipboard (the tab says so) but never read it.
+    this.term.parser.registerOscHandler(52, (data) =>
+      handleOsc52(data, {
+        writeClipboard,
+        notice: (text) => handlers.onNotice?.(text),
+      }),
+    );
     this.term.open(this.host);
 
     this.term.onData((d) => handlers.onData(d));

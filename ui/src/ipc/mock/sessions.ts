@@ -342,11 +342,19 @@ export class MockSession {
       case "clear":
         this.write("\x1b[H\x1b[2J");
         break;
+      // OSC 52 as a hostile pod sends it: ask for the user's clipboard, or set it.
+      case "clip-read":
+        this.write("\x1b]52;c;?\x07");
+        break;
+      case "clip-write":
+        this.write(`\x1b]52;c;${btoa(String.fromCharCode(...enc.encode(args.join(" "))))}\x07`);
+        break;
       case "help":
         this.write(
           "Podterm preview shell (mock backend). Commands:\r\n" +
             "  echo TEXT   exit [N]   yes [WORD] (Ctrl-C stops it)   lose (drop the connection)\r\n" +
-            "  seq N   clear   hostname   whoami   pwd   ls   date   true   false\r\n",
+            "  seq N   clear   hostname   whoami   pwd   ls   date   true   false\r\n" +
+            "  clip-read   clip-write TEXT (the OSC 52 clipboard escape)\r\n",
         );
         break;
       case "hostname":

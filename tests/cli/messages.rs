@@ -1,0 +1,163 @@
+//! What `podterm` prints when an API server says something hostile or strange: control
+//! characters shown, not executed; huge messages cut with a count; garbage and empty answers
+//! described in words that say what happened and what to do. Each server is the hostile test
+//! server (`podterm_test_support::hostile`).
+
+use podterm_test_support::hostile::{self, Hostile, Reply};
+use podterm_test_support::{bin, client};
+use std::time::Duration;
+
+/// `podterm exec shell -- true` against the server, with its own HOME and config dir.
+async fn exec_against(server: &Hostile) -> client::Output {
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = tokio::process::Command::new(bin::podterm());
+    cmd.args(["exec", "shell", "--", "true"])
+        .env("KUBECONFIG", server.kubeconfig())
+        .env("HOME", home.path())
+        .env("PODTERM_CONFIG_DIR", home.path().join("config"));
+    client::run(cmd, None, Duration::from_secs(60)).await
+}
+
+/// A server whose pod GET gets `reply` (discovery and the rest as a normal server).
+async fn pod_get_answers(reply: impl Fn() -> Reply + Send + Sync + 'static) -> Hostile {
+    Hostile::start(move |req| match req.pod() {
+        Some(_) if req.method == "GET" => reply(),
+        _ => hostile::default_reply(req),
+    })
+    .await
+    .expect("hostile server")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_message_is_escaped_and_cut() {
+    let server = pod_get_answers(|| {
+        let mut message = String::from("pods \"shell\" is forbidden \x1b]0;pwned\x07\x1b[31m");
+        message.push_str(&"A".repeat(50 * 1024 * 1024));
+        Reply::status(403, "Forbidden", &message)
+    })
+    .await;
+    let out = exec_against(&server).await;
+    let err = out.stderr_text();
+    assert_eq!(out.code, 1, "{err:.300}");
+    assert!(
+        !out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07),
+        "a raw control character reached stderr: {err:.300}"
+    );
+    assert!(
+        err.starts_with("Error from server (Forbidden): pods \"shell\" is forbidden \\x1b]0;pwned\\x07\\x1b[31mAAA"),
+        "{err:.300}"
+    );
+    assert!(out.stderr.len() < 8 * 1024, "{} bytes", out.stderr.len());
+    assert!(
+        err.trim_end().ends_with("more bytes)"),
+        "{}",
+        &err[err.len() - 100..]
+    );
+}
+
+/// Bytes that are not HTTP: not "UTF-8 Error" or a bare parser complaint, but what it means.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_from_the_server_is_named_as_such() {
+    let server = pod_get_answers(|| {
+        Reply::Raw(b"\xff\xfe\x1b]0;pwned\x07 not http at all\r\n\r\n".to_vec())
+    })
+    .await;
+    let out = exec_against(&server).await;
+    let err = out.stderr_text();
+    assert_eq!(out.code, 1, "{err}");
+    assert!(!out.stderr.contains(&0x1b), "{err}");
+    assert!(
+        err.starts_with("error: the API server answered with something that is not HTTP ("),
+        "{err}"
+    );
+    assert!(
+        err.trim_end().ends_with("check that the kubeconfig's server address and port are those of a Kubernetes API server (not a proxy or another service), then retry"),
+        "{err}"
+    );
+}
+
+/// A body that is not UTF-8: said so, with what to check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_utf8_from_the_server_is_named_as_such() {
+    let server = pod_get_answers(|| Reply::Http {
+        status: 200,
+        content_type: "application/json".into(),
+        body: b"{\"kind\":\"Pod\",\"metadata\":{\"name\":\"\xff\xfe\"}}".to_vec(),
+    })
+    .await;
+    let out = exec_against(&server).await;
+    let err = out.stderr_text();
+    assert_eq!(out.code, 1, "{err}");
+    assert!(
+        err.starts_with("error: the API server answered with a response that is not UTF-8 text ("),
+        "{err}"
+    );
+    assert!(
+        err.contains("check that the kubeconfig's server address"),
+        "{err}"
+    );
+}
+
+/// An empty 404 (no `Status`): kubectl's reason and words for the code, and what it suggests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_404_says_not_found() {
+    let server = pod_get_answers(|| Reply::Http {
+        status: 404,
+        content_type: "text/plain".into(),
+        body: Vec::new(),
+    })
+    .await;
+    let out = exec_against(&server).await;
+    let err = out.stderr_text();
+    assert_eq!(out.code, 1, "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "Error from server (NotFound): the server could not find the requested resource (HTTP 404 with an empty body, not a Kubernetes Status: check that the kubeconfig's server address is that of a Kubernetes API server)"
+    );
+}
+
+/// A proxy's page instead of a `Status`: its words, escaped, after kubectl's for the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_is_not_a_status_is_shown_escaped() {
+    let server = pod_get_answers(|| Reply::Http {
+        status: 502,
+        content_type: "text/html".into(),
+        body: b"<html>Bad \x1b[5mGateway</html>".to_vec(),
+    })
+    .await;
+    let out = exec_against(&server).await;
+    let err = out.stderr_text();
+    assert_eq!(out.code, 1, "{err}");
+    assert_eq!(
+        err.trim_end(),
+        "Error from server (Unknown): an error on the server has prevented the request from succeeding (HTTP 502, not a Kubernetes Status: check that the kubeconfig's server address is that of a Kubernetes API server): <html>Bad \\x1b[5mGateway</html>"
+    );
+}
+
+/// A config directory others may write to is refused, with the fix, before anything is read
+/// from it or written to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_world_writable_config_dir_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().expect("home");
+    let config = home.path().join("config");
+    std::fs::create_dir(&config).expect("config dir");
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    for args in [&["profile", "list"][..], &["favourite", "list"][..]] {
+        let mut cmd = tokio::process::Command::new(bin::podterm());
+        cmd.args(args)
+            .env("HOME", home.path())
+            .env("PODTERM_CONFIG_DIR", &config);
+        let out = client::run(cmd, None, Duration::from_secs(60)).await;
+        let err = out.stderr_text();
+        assert_eq!(out.code, 1, "{args:?}: {err}");
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "error: {0} is writable by other users (mode 777): anyone on this machine could change your profiles there; fix it with `chmod go-w {0}`, or set PODTERM_CONFIG_DIR to a directory of your own",
+                config.display()
+            ),
+            "{args:?}"
+        );
+    }
+}
