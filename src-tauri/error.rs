@@ -239,7 +239,9 @@ fn api_kind(e: &ApiError) -> ErrorKind {
         ApiError::Unauthorized => ErrorKind::CredentialsRefused,
         ApiError::Refused { code: 404, .. } => ErrorKind::NotFound,
         ApiError::Refused { .. } => ErrorKind::Refused,
-        ApiError::Plugin { .. } | ApiError::Transport { .. } => ErrorKind::Unreachable,
+        ApiError::Plugin { .. } | ApiError::Transport { .. } | ApiError::Timeout(_) => {
+            ErrorKind::Unreachable
+        }
     }
 }
 
