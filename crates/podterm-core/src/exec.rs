@@ -106,7 +106,6 @@ pub const CHUNK_OVERHEAD: usize = 128;
 /// client hold 64 MiB while collecting one fragmented message.
 pub const MAX_MESSAGE: usize = 16 << 20;
 
-
 impl Default for Tuning {
     fn default() -> Self {
         Tuning {
@@ -252,7 +251,10 @@ impl Session {
             .max_message_size(Some(MAX_MESSAGE))
             .max_frame_size(Some(MAX_MESSAGE));
         let ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
-            ws,
+            DeafWrites {
+                inner: ws,
+                dead: false,
+            },
             tokio_tungstenite::tungstenite::protocol::Role::Client,
             Some(config),
         )
@@ -333,7 +335,91 @@ impl Pump {
     }
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>;
+type Ws = tokio_tungstenite::WebSocketStream<
+    DeafWrites<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>,
+>;
+
+/// The connection, with writes that stop failing once the peer has gone: tungstenite answers a
+/// ping on the next read, and a pong that hits a closed connection fails that read, losing the
+/// status frame already received behind it. Once a write finds the peer gone, writes are
+/// discarded, and reading goes on to what the server sent before it went (the status, then the
+/// end of the stream).
+struct DeafWrites<T> {
+    inner: T,
+    dead: bool,
+}
+
+fn peer_gone(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        BrokenPipe | ConnectionReset | ConnectionAborted | NotConnected
+    )
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for DeafWrites<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for DeafWrites<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        use std::task::Poll;
+        if self.dead {
+            return Poll::Ready(Ok(buf.len()));
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_write(cx, buf) {
+            Poll::Ready(Err(e)) if peer_gone(&e) => {
+                self.dead = true;
+                Poll::Ready(Ok(buf.len()))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        if self.dead {
+            return Poll::Ready(Ok(()));
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_flush(cx) {
+            Poll::Ready(Err(e)) if peer_gone(&e) => {
+                self.dead = true;
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        if self.dead {
+            return Poll::Ready(Ok(()));
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_shutdown(cx) {
+            Poll::Ready(Err(e)) if peer_gone(&e) => {
+                self.dead = true;
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
 type WsStream = futures_util::stream::SplitStream<Ws>;
 type WsSink = futures_util::stream::SplitSink<Ws, Message>;
 

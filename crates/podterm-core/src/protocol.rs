@@ -185,13 +185,23 @@ mod tests {
         assert!(message(parse_status(b"")).contains("an empty status"));
         assert!(message(parse_status(b"  \n")).contains("an empty status"));
         let m = message(parse_status(b"{\"status\":\x1b[31m"));
-        assert!(m.contains("not a JSON object: {\"status\":\\x1b[31m"), "{m}");
+        assert!(
+            m.contains("not a JSON object: {\"status\":\\x1b[31m"),
+            "{m}"
+        );
         assert!(message(parse_status(b"[1,2]")).contains("not a JSON object: [1,2]"));
         let big = vec![b'x'; 1 << 20];
         let m = message(parse_status(&big));
-        assert!(m.len() < 8 * 1024 && m.contains("more bytes)"), "{}", m.len());
+        assert!(
+            m.len() < 8 * 1024 && m.contains("more bytes)"),
+            "{}",
+            m.len()
+        );
         let m = message(parse_status(br#"{"status":"Failure"}"#));
-        assert!(m.contains(r#"said no more than: {"status":"Failure"}"#), "{m}");
+        assert!(
+            m.contains(r#"said no more than: {"status":"Failure"}"#),
+            "{m}"
+        );
     }
 
     #[test]

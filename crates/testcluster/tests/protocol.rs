@@ -646,7 +646,9 @@ async fn stdin_in_text_and_binary_messages() {
             .await;
         let (mut tx, mut rx) = ws.split();
         tx.send(stdin_frame(b"binary-one\n")).await.expect("send");
-        tx.send(Message::text("\u{0}text-two\n")).await.expect("send");
+        tx.send(Message::text("\u{0}text-two\n"))
+            .await
+            .expect("send");
         tx.send(stdin_frame(b"binary-three\n")).await.expect("send");
         tx.send(Message::text("\u{0}text-four \u{e9}\n"))
             .await

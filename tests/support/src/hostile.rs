@@ -44,6 +44,9 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::Error;
 
+/// The message type [`Ws::send_message`] takes (text frames, pings, closes).
+pub use tokio_tungstenite::tungstenite::Message as WsMessage;
+
 /// The bearer token the written kubeconfig carries (the server accepts anything).
 pub const TOKEN: &str = "hostile-token";
 
@@ -217,6 +220,17 @@ impl Ws {
     /// Sends any message (text frames, pings, a close, ...); false once the client is gone.
     pub async fn send_message(&mut self, m: Message) -> bool {
         self.inner.send(m).await.is_ok()
+    }
+
+    /// Queues one binary message without flushing (a flood of tiny frames, one syscall per
+    /// batch); false once the client is gone. [`Ws::flush`] sends what is queued.
+    pub async fn feed(&mut self, data: Vec<u8>) -> bool {
+        self.inner.feed(Message::binary(data)).await.is_ok()
+    }
+
+    /// Sends everything queued by [`Ws::feed`]; false once the client is gone.
+    pub async fn flush(&mut self) -> bool {
+        self.inner.flush().await.is_ok()
     }
 
     /// `{"status":"Success"}` on the status channel.
