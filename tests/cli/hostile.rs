@@ -86,6 +86,18 @@ async fn peak_rss_with_stdout_unread(server: &Hostile, done: impl Fn() -> bool) 
     peak
 }
 
+/// 1 MiB of stdout in 32 KiB frames: more than the unread pipe (64 KiB) takes, so that every
+/// chunk after it stays in podterm. Without it the first 64 Ki 1-byte chunks would go into the
+/// pipe and be freed.
+async fn fill_the_pipe(ws: &mut hostile::Ws) -> bool {
+    for _ in 0..32 {
+        if !ws.send(hostile::frame(1, &[b'f'; 32 * 1024])).await {
+            return false;
+        }
+    }
+    true
+}
+
 /// The server's answer to everything but the exec: discovery and a running pod.
 fn serve_exec(
     script: impl Fn(hostile::Ws) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
@@ -115,6 +127,9 @@ async fn one_byte_frames_between_big_unknown_frames_keep_memory_bounded() {
     let server = Hostile::start(serve_exec(move |mut ws| {
         let count = count.clone();
         Box::pin(async move {
+            if !fill_the_pipe(&mut ws).await {
+                return;
+            }
             let junk = hostile::frame(9, &vec![b'j'; 64 * 1024]);
             loop {
                 if !ws.send(hostile::frame(1, b"x")).await || !ws.send(junk.clone()).await {
@@ -147,6 +162,9 @@ async fn millions_of_tiny_frames_keep_memory_bounded() {
     let server = Hostile::start(serve_exec(move |mut ws| {
         let (count, stall) = (count.clone(), stall.clone());
         Box::pin(async move {
+            if !fill_the_pipe(&mut ws).await {
+                return;
+            }
             while count.load(Ordering::SeqCst) < FRAMES {
                 for _ in 0..4096 {
                     if !ws.feed(hostile::frame(1, b"x")).await {
@@ -296,17 +314,17 @@ async fn the_status_ends_the_session_whatever_the_server_does_next() {
 
 /// Row 3: no failure exits 0, and a status podterm cannot read says what arrived (escaped, cut).
 ///
-/// kubectl (v1.32 and v1.37, run against this server) on the same statuses:
-/// - exit code `256`: kubectl prints "command terminated with exit code 256" and exits 0 (the
-///   shell truncates 256); podterm exits 1 and names the code: stricter on purpose.
-/// - exit code `99999999999` (does not parse): kubectl reports the status message as an error
-///   and exits 1; podterm too, quoting the code.
-/// - an empty status: kubectl exits 1 ("error: unexpected end of JSON input" style); podterm
-///   exits 1 and says the status was empty.
-/// - malformed JSON (with an escape sequence in it): kubectl exits 1 with the JSON error;
-///   podterm exits 1 and quotes what arrived with the escape shown, not executed.
-/// - `{"status":"Failure"}` with no message: kubectl prints `error: ` and exits 1; podterm
-///   exits 1 and quotes the status.
+/// kubectl v1.32.4 and v1.37.1, run by hand against a server playing the same statuses:
+/// - exit code `256`, `99999999999`: kubectl exits 1 (`error stream protocol error: invalid exit
+///   code value "256"`); podterm too, naming the code. Same.
+/// - exit code `0` in a NonZeroExitCode status: kubectl prints `command terminated with exit code
+///   0` and exits 0; podterm exits 1. Stricter on purpose: the server said the command failed.
+/// - an empty status: kubectl exits 0 and prints nothing; podterm exits 1 and says the status was
+///   empty. Stricter on purpose: nothing said success.
+/// - malformed JSON with an escape in it: kubectl exits 1 and quotes it Go-escaped; podterm exits
+///   1 and quotes it escaped and cut. Same.
+/// - `{"status":"Failure"}` without a message: kubectl exits 1 printing only `error: `; podterm
+///   exits 1 and quotes the status. Same code, more words.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn odd_statuses_exit_1_and_say_what_arrived() {
     let exit = |code: &str| {

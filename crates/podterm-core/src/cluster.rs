@@ -181,7 +181,7 @@ pub enum ApiError {
     },
     /// The API server accepted the connection but did not answer within the request timeout
     /// (see [`within`]).
-    #[error("the API server did not answer within {}: giving up (check the server and the network; --request-timeout sets how long to wait, 0 for no limit)", duration_words(*.0))]
+    #[error("the API server did not answer within {}: gave up (check that it is up and reachable, then try again)", duration_words(*.0))]
     Timeout(std::time::Duration),
     /// No answer: connection refused, TLS, a timeout, or a client-side failure. The text gives
     /// the causes on one line.
