@@ -242,9 +242,10 @@ fn api_kind(e: &ApiError) -> ErrorKind {
         ApiError::Unauthorized => ErrorKind::CredentialsRefused,
         ApiError::Refused { code: 404, .. } => ErrorKind::NotFound,
         ApiError::Refused { .. } => ErrorKind::Refused,
-        ApiError::Plugin { .. } | ApiError::Garbled { .. } | ApiError::Transport { .. } => {
-            ErrorKind::Unreachable
-        }
+        ApiError::Plugin { .. }
+        | ApiError::Garbled { .. }
+        | ApiError::Timeout(_)
+        | ApiError::Transport { .. } => ErrorKind::Unreachable,
     }
 }
 

@@ -877,3 +877,68 @@ async fn a_hostile_server_s_words_reach_the_ui_escaped_and_cut() {
     check("lost reason", &reason);
     let _ = f.app.delete_profile("hostile").await;
 }
+
+/// A tab's "Connecting…" is bounded: against a server that never answers the pod lookup, the
+/// session ends lost after the request timeout (podterm_core::exec::REQUEST_TIMEOUT, 30 s), in
+/// words; and closing a connecting session (the tab's Cancel) drops its connection at once.
+/// Before, the first tab stayed connecting forever. Needs the keyring (the import stores the
+/// kubeconfig's token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connecting_tab_gives_up_in_time_and_cancel_drops_the_connection() {
+    use podterm_test_support::hostile::{self, Hostile, Reply};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let f = app().await;
+    let asked = Arc::new(AtomicUsize::new(0));
+    let seen = asked.clone();
+    let server = Hostile::start(move |req| {
+        if req.method == "GET" && req.pod().is_some() {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Reply::Silence
+        } else {
+            hostile::default_reply(req)
+        }
+    })
+    .await
+    .expect("server");
+    let imported = f
+        .app
+        .profiles
+        .import(
+            Some(server.kubeconfig().to_string_lossy().into_owned()),
+            None,
+            false,
+        )
+        .await
+        .expect("import the hostile kubeconfig");
+    let profile = imported[0].name.clone();
+    // Cancel: the session is closed while the server is silent; its connection goes.
+    let mut tab = open(&f.app, &profile, "shell", Some(&["true"]));
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while asked.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "the pod lookup never came");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    f.app.close_session(tab.id);
+    assert_eq!(f.app.session_count(), 0);
+    while server.silent_closed() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled session's connection is still open"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Left alone, a connecting tab gives up after the request timeout.
+    let mut tab = open(&f.app, &profile, "shell", Some(&["true"]));
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    let end = timeout(Duration::from_secs(90), tab.end(&f.app))
+        .await
+        .expect("a final state within 90 s (a liveness bound)");
+    match end {
+        SessionState::Lost { reason, .. } => {
+            assert!(reason.contains("did not answer within 30 s"), "{reason}")
+        }
+        other => panic!("expected lost, got {other:?}"),
+    }
+}

@@ -363,6 +363,32 @@ test("a slow connection shows connecting with progress; a second tab works along
   assert(active.id === state.tabId, "the first tab is not active again");
 });
 
+test("Cancel on a connecting tab closes its session; Reconnect connects", async () => {
+  // Held in "connecting" until released, as a server that never answers would keep it.
+  await page.evaluate(() => window.__podtermMock.holdConnect(true));
+  await page.click('.pod[data-pod="db-0"] .pod-line');
+  await page.click('.pod[data-pod="db-0"] .container[data-container="postgres"]');
+  await page.waitForSelector('.tab[data-state="connecting"]');
+  const tab = await activeTab();
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await waitText(`${pane} .banner-button`, /^Cancel$/);
+  const sessionId = await page.waitForFunction((id) => window.__podterm.tabs().find((t) => t.id === id)?.sessionId, tab.id);
+  const id = await sessionId.jsonValue();
+  await screenshot("connecting-cancel");
+  await page.click(`${pane} .banner-button`);
+  await waitTabState(tab.id, "lost");
+  await waitText(`${pane} .banner-text`, /^Cancelled while connecting to db-0\/postgres\.$/);
+  await waitText(`${pane} .banner-button`, /^Reconnect$/);
+  // The backend was told: the mock's session is closed.
+  await page.waitForFunction((sid) => !window.__podtermMock.sessions().some((s) => s.id === sid && !s.ended), id);
+  await screenshot("cancelled");
+  await page.evaluate(() => window.__podtermMock.holdConnect(false));
+  await page.click(`${pane} .banner-button`);
+  await waitTabState(tab.id, "connected");
+  await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  await page.waitForSelector(`.tab[data-tab-id="${tab.id}"]`, { state: "detached" });
+});
+
 test("typing `echo hello` + Enter shows hello", async () => {
   await typeLine("echo hello");
   await waitForLine(state.tabId, (l) => l === "hello", "a line 'hello'");

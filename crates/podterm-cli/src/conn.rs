@@ -7,6 +7,7 @@ use podterm_core::cluster::{self, Cluster, Target};
 use podterm_core::profiles::{Profile, ProfileStore};
 use podterm_core::vault::Vault;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Args)]
 pub struct Conn {
@@ -22,6 +23,79 @@ pub struct Conn {
     /// A saved profile (see `podterm profile`) instead of a kubeconfig.
     #[arg(long, conflicts_with = "context")]
     pub profile: Option<String>,
+    /// How long each request before the session is up (the pod lookup, the exec upgrade) waits
+    /// for the API server: seconds, or a number with a unit (1s, 2m, 3h); 0 waits forever.
+    /// Default: 30s.
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub request_timeout: Option<RequestTimeout>,
+}
+
+/// `--request-timeout`, as kubectl reads it: `0` is no limit.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTimeout(pub Option<Duration>);
+
+impl Conn {
+    /// The bound on each request before the session is up.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        match self.request_timeout {
+            Some(RequestTimeout(t)) => t,
+            None => Some(podterm_core::exec::REQUEST_TIMEOUT),
+        }
+    }
+}
+
+/// kubectl's rule: a whole number is seconds, else a Go duration (`1m30s`, `1.5h`, `500ms`);
+/// zero means no timeout. Negative durations are refused.
+pub fn parse_timeout(text: &str) -> Result<RequestTimeout, String> {
+    let invalid = || {
+        "Invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)".to_string()
+    };
+    let d = if let Ok(secs) = text.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        go_duration(text).ok_or_else(invalid)?
+    };
+    Ok(RequestTimeout(if d.is_zero() { None } else { Some(d) }))
+}
+
+/// Go's `time.ParseDuration` for non-negative values: `0`, or numbers (decimals allowed) each
+/// followed by a unit (ns, us, µs, ms, s, m, h).
+fn go_duration(text: &str) -> Option<Duration> {
+    let rest = text.strip_prefix('+').unwrap_or(text);
+    if rest == "0" {
+        return Some(Duration::ZERO);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0f64;
+    let mut s = rest;
+    while !s.is_empty() {
+        let num_end = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
+        let (num, tail) = s.split_at(num_end);
+        if num.is_empty() || num == "." {
+            return None;
+        }
+        let value: f64 = num.parse().ok()?;
+        let unit_end = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_end);
+        let scale = match unit {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        total += value * scale;
+        s = tail;
+    }
+    Duration::try_from_secs_f64(total).ok()
 }
 
 /// A client from `--profile`, else from kubeconfig.
@@ -73,4 +147,25 @@ pub async fn connect_profile(
         cluster.namespace = ns.to_string();
     }
     Ok(cluster)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_timeouts_read_as_kubectl_reads_them() {
+        let t = |s: &str| parse_timeout(s).map(|t| t.0);
+        assert_eq!(t("0"), Ok(None));
+        assert_eq!(t("0s"), Ok(None));
+        assert_eq!(t("5"), Ok(Some(Duration::from_secs(5))));
+        assert_eq!(t("30s"), Ok(Some(Duration::from_secs(30))));
+        assert_eq!(t("1m"), Ok(Some(Duration::from_secs(60))));
+        assert_eq!(t("1m30s"), Ok(Some(Duration::from_secs(90))));
+        assert_eq!(t("1.5h"), Ok(Some(Duration::from_secs(5400))));
+        assert_eq!(t("250ms"), Ok(Some(Duration::from_millis(250))));
+        for bad in ["", "-1", "-1s", "5x", "s", "1.2.3s", "abc", "1 s"] {
+            assert!(t(bad).is_err(), "{bad:?}");
+        }
+    }
 }

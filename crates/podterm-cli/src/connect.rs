@@ -5,7 +5,8 @@ use crate::failure::Failure;
 use crate::session::run;
 use crate::term;
 use clap::Args;
-use podterm_core::exec::ExecSpec;
+use podterm_core::cluster::within;
+use podterm_core::exec::{ExecSpec, REQUEST_TIMEOUT};
 use podterm_core::favourites::{self, FavouriteStore};
 use podterm_core::profiles::ProfileStore;
 
@@ -37,9 +38,15 @@ pub async fn connect_favourite(a: ConnectArgs) -> Result<i32, Failure> {
     let cluster = connect_profile(&profile, Some(&fav.namespace))
         .await
         .map_err(hint)?;
-    let found = favourites::resolve(&cluster.client, &fav)
-        .await
-        .map_err(|e| hint(e.into()))?;
+    // The default bound of `podterm exec` (`--request-timeout`) on the lookup and the upgrade.
+    let limit = Some(REQUEST_TIMEOUT);
+    let found = within(limit, async {
+        favourites::resolve(&cluster.client, &fav)
+            .await
+            .map_err(Failure::from)
+    })
+    .await
+    .map_err(hint)?;
     if let (Some(n), false) = (&found.note, a.quiet) {
         eprintln!("{n}");
     }
@@ -62,5 +69,5 @@ pub async fn connect_favourite(a: ConnectArgs) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: false,
     };
-    run(&cluster.client, spec).await.map_err(hint)
+    run(&cluster.client, spec, limit).await.map_err(hint)
 }

@@ -6,6 +6,7 @@ use crate::failure::Failure;
 use crate::session::{decide_tty, run};
 use crate::term;
 use clap::Args;
+use podterm_core::cluster::within;
 use podterm_core::exec::ExecSpec;
 use podterm_core::pods::{self, PodTarget};
 
@@ -58,7 +59,12 @@ pub async fn exec(a: ExecArgs) -> Result<i32, Failure> {
         (Some(_), Some(_)) => return Err(Failure::new("name a pod or give -l SELECTOR, not both")),
         (None, None) => return Err(Failure::new("a pod name (or -l SELECTOR) is required")),
     };
-    let pod = pods::resolve(&cluster.client, &cluster.namespace, &pod_target).await?;
+    let limit = a.conn.request_timeout();
+    let pod = within(
+        limit,
+        pods::resolve(&cluster.client, &cluster.namespace, &pod_target),
+    )
+    .await?;
     pods::check_running(&pod)?;
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {
@@ -82,15 +88,16 @@ pub async fn exec(a: ExecArgs) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: false,
     };
-    run(&cluster.client, spec).await
+    run(&cluster.client, spec, limit).await
 }
 
 pub async fn attach(a: AttachArgs) -> Result<i32, Failure> {
     let cluster = connect(&a.conn).await?;
-    let pod = pods::resolve(
-        &cluster.client,
-        &cluster.namespace,
-        &PodTarget::parse(&a.target)?,
+    let limit = a.conn.request_timeout();
+    let target = PodTarget::parse(&a.target)?;
+    let pod = within(
+        limit,
+        pods::resolve(&cluster.client, &cluster.namespace, &target),
     )
     .await?;
     pods::check_running(&pod)?;
@@ -114,5 +121,5 @@ pub async fn attach(a: AttachArgs) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: true,
     };
-    run(&cluster.client, spec).await
+    run(&cluster.client, spec, limit).await
 }

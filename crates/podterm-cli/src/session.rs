@@ -41,8 +41,17 @@ fn tuning_from_env() -> Tuning {
 }
 
 /// Pumps a session between the local stdio and the pod; returns the exit code to end with.
-pub async fn run(client: &kube::Client, spec: ExecSpec) -> Result<i32, Failure> {
-    let mut session = Session::start(client, &spec, tuning_from_env()).await?;
+/// `request_timeout` bounds the upgrade request (`--request-timeout`).
+pub async fn run(
+    client: &kube::Client,
+    spec: ExecSpec,
+    request_timeout: Option<std::time::Duration>,
+) -> Result<i32, Failure> {
+    let tuning = Tuning {
+        request_timeout,
+        ..tuning_from_env()
+    };
+    let mut session = Session::start(client, &spec, tuning).await?;
     let raw = if spec.tty {
         Some(term::RawMode::enable()?)
     } else {
@@ -140,10 +149,14 @@ pub async fn run(client: &kube::Client, spec: ExecSpec) -> Result<i32, Failure> 
     drop(raw);
     match outcome {
         Ok(Outcome::Success) => Ok(0),
-        Ok(Outcome::Exit(code)) => {
+        Ok(Outcome::Exit(code)) if (1..=255).contains(&code) => {
             eprintln!("command terminated with exit code {code}");
             Ok(code)
         }
+        // Never exit 0 (or a code the shell would truncate) for a failed command.
+        Ok(Outcome::Exit(code)) => Err(Failure::new(format!(
+            "command terminated with exit code {code}, which is not an exit status a process can end with"
+        ))),
         Ok(Outcome::Failure { message, .. }) => Err(Failure::new(message)),
         Err(e) => Err(e.into()),
     }

@@ -189,6 +189,10 @@ pub enum ApiError {
         #[source]
         source: kube::Error,
     },
+    /// The API server accepted the connection but did not answer within the request timeout
+    /// (see [`within`]).
+    #[error("the API server did not answer within {}: gave up (check that it is up and reachable, then try again)", duration_words(*.0))]
+    Timeout(std::time::Duration),
     /// No answer: connection refused, TLS, a timeout, or a client-side failure. The text gives
     /// the causes on one line.
     #[error("cannot reach the API server: {}", describe(source))]
@@ -210,7 +214,10 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => Some(401),
             ApiError::Refused { code, .. } => Some(*code),
-            ApiError::Plugin { .. } | ApiError::Garbled { .. } | ApiError::Transport { .. } => None,
+            ApiError::Plugin { .. }
+            | ApiError::Garbled { .. }
+            | ApiError::Timeout(_)
+            | ApiError::Transport { .. } => None,
         }
     }
 }
@@ -331,6 +338,32 @@ fn is_http_parse_error(e: &(dyn std::error::Error + 'static)) -> bool {
         cur = c.source();
     }
     false
+}
+
+/// Runs a request to the API server (or several, as one step) within `limit` (`None`: no
+/// limit); past it, [`ApiError::Timeout`]. The bound of kubectl's `--request-timeout`.
+pub async fn within<T, E: From<ApiError>>(
+    limit: Option<std::time::Duration>,
+    request: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    match limit {
+        None => request.await,
+        Some(d) => match tokio::time::timeout(d, request).await {
+            Ok(r) => r,
+            Err(_) => Err(ApiError::Timeout(d).into()),
+        },
+    }
+}
+
+/// A duration as a person reads it: `30 s`, `1.5 s`, `250 ms`.
+pub fn duration_words(d: std::time::Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{} s", d.as_secs())
+    } else if d.as_secs() == 0 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
 }
 
 /// An error with its causes, on one line.

@@ -5,12 +5,21 @@
 //!   stdin, resizes or pings.
 //! - Output goes into a bounded read-ahead (bytes, not messages): the socket is drained promptly
 //!   into it and reading pauses only when the consumer holds more than the read-ahead. Each
-//!   [`Chunk`] carries its share of the budget back when dropped.
+//!   [`Chunk`] carries its share of the budget back when dropped. The budget counts the memory a
+//!   chunk really holds: its payload is copied out of the WebSocket's read buffer (a slice would
+//!   pin the whole buffer, 128 KiB or a 16 MiB frame, for one byte) and each chunk is charged
+//!   [`CHUNK_OVERHEAD`] on top (a flood of 1-byte frames costs more than a byte each).
+//! - Messages are limited to [`MAX_MESSAGE`]: no API server sends bigger ones, and a fragmented
+//!   message is collected whole before it is looked at.
 //! - No ping is sent while reading is paused or data arrived recently: on real clusters a frame
 //!   sent after the API server closed draws a reset that discards unread bytes
 //!   (kubernetes/kubernetes#124571).
-//! - A stream that ends without a status frame is an error, never success.
+//! - A stream that ends without a status frame is an error, never success. The status frame ends
+//!   the session at once: whatever the server does with the socket afterwards (keeps it open,
+//!   keeps sending) is not waited for.
 //! - Liveness: a ping when the link has been quiet for `ping_every`, and a read deadline.
+//! - Before the WebSocket is up, the upgrade request is bounded by `Tuning::request_timeout`
+//!   ([`REQUEST_TIMEOUT`] by default; kubectl's `--request-timeout`).
 
 use crate::cluster::ApiError;
 use crate::protocol::{self, Outcome, Protocol};
@@ -78,7 +87,24 @@ pub struct Tuning {
     pub read_ahead: usize,
     pub ping_every: Duration,
     pub read_deadline: Duration,
+    /// How long the upgrade request may wait for the API server's answer; `None`: no limit.
+    pub request_timeout: Option<Duration>,
 }
+
+/// How long a request made before a session is up (the pod lookup, the upgrade) waits for the
+/// API server by default. kubectl waits forever for an answer (its `--request-timeout` is 0) and
+/// gives up connecting after 30 s; a client that hangs forever on a server that accepted the
+/// connection and said nothing helps nobody, so Podterm gives up after the same 30 s.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What each output chunk is charged beyond its payload: the chunk, its credit and its queue
+/// slot, rounded up (about 100 bytes on x86-64).
+pub const CHUNK_OVERHEAD: usize = 128;
+
+/// The largest WebSocket message taken from the API server. The API server sends output in
+/// messages of at most 32 KiB; tungstenite's default (64 MiB) would let a hostile one make the
+/// client hold 64 MiB while collecting one fragmented message.
+pub const MAX_MESSAGE: usize = 16 << 20;
 
 impl Default for Tuning {
     fn default() -> Self {
@@ -86,6 +112,7 @@ impl Default for Tuning {
             read_ahead: 8 << 20,
             ping_every: Duration::from_secs(10),
             read_deadline: Duration::from_secs(30),
+            request_timeout: Some(REQUEST_TIMEOUT),
         }
     }
 }
@@ -208,13 +235,31 @@ impl Session {
         let req = http::Request::get(path_for(spec))
             .body(Vec::new())
             .map_err(|e| ApiError::from(kube::Error::HttpError(e)))?;
-        let conn = client.connect(req).await.map_err(ApiError::from)?;
+        let conn = crate::cluster::within(tuning.request_timeout, async {
+            client.connect(req).await.map_err(ApiError::from)
+        })
+        .await?;
         let protocol = if conn.supports_stream_close() {
             Protocol::V5
         } else {
             Protocol::V4
         };
-        let (sink, stream) = conn.into_stream().split();
+        // kube wraps the upgraded connection with tungstenite's defaults and has read nothing
+        // from it yet: wrap it again with our message limit.
+        let ws = conn.into_stream().into_inner();
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .max_message_size(Some(MAX_MESSAGE))
+            .max_frame_size(Some(MAX_MESSAGE));
+        let ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+            DeafWrites {
+                inner: ws,
+                dead: false,
+            },
+            tokio_tungstenite::tungstenite::protocol::Role::Client,
+            Some(config),
+        )
+        .await;
+        let (sink, stream) = ws.split();
         let (out_tx, stdout) = mpsc::unbounded_channel();
         let (err_tx, stderr) = mpsc::unbounded_channel();
         let (ctl_tx, ctl_rx) = mpsc::channel(64);
@@ -290,7 +335,91 @@ impl Pump {
     }
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>;
+type Ws = tokio_tungstenite::WebSocketStream<
+    DeafWrites<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>,
+>;
+
+/// The connection, with writes that stop failing once the peer has gone: tungstenite answers a
+/// ping on the next read, and a pong that hits a closed connection fails that read, losing the
+/// status frame already received behind it. Once a write finds the peer gone, writes are
+/// discarded, and reading goes on to what the server sent before it went (the status, then the
+/// end of the stream).
+struct DeafWrites<T> {
+    inner: T,
+    dead: bool,
+}
+
+fn peer_gone(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        BrokenPipe | ConnectionReset | ConnectionAborted | NotConnected
+    )
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for DeafWrites<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for DeafWrites<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        use std::task::Poll;
+        if self.dead {
+            return Poll::Ready(Ok(buf.len()));
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_write(cx, buf) {
+            Poll::Ready(Err(e)) if peer_gone(&e) => {
+                self.dead = true;
+                Poll::Ready(Ok(buf.len()))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        if self.dead {
+            return Poll::Ready(Ok(()));
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_flush(cx) {
+            Poll::Ready(Err(e)) if peer_gone(&e) => {
+                self.dead = true;
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        if self.dead {
+            return Poll::Ready(Ok(()));
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_shutdown(cx) {
+            Poll::Ready(Err(e)) if peer_gone(&e) => {
+                self.dead = true;
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
 type WsStream = futures_util::stream::SplitStream<Ws>;
 type WsSink = futures_util::stream::SplitSink<Ws, Message>;
 
@@ -302,27 +431,16 @@ async fn read_loop(
     pump: &Pump,
     tuning: Tuning,
 ) -> Result<Outcome, ExecError> {
-    let mut status: Option<Outcome> = None;
     let cap = tuning.read_ahead.max(1);
     loop {
         let next = match tokio::time::timeout(tuning.read_deadline, stream.next()).await {
             Ok(n) => n,
-            Err(_) => {
-                return match status {
-                    Some(s) => Ok(s),
-                    None => Err(ExecError::Deadline(tuning.read_deadline.as_secs())),
-                }
-            }
+            Err(_) => return Err(ExecError::Deadline(tuning.read_deadline.as_secs())),
         };
         let msg = match next {
             None => break,
             Some(Ok(m)) => m,
-            Some(Err(e)) => {
-                if status.is_some() {
-                    break;
-                }
-                return Err(ExecError::Transport { source: e });
-            }
+            Some(Err(e)) => return Err(ExecError::Transport { source: e }),
         };
         pump.touch();
         let data = match msg {
@@ -335,7 +453,11 @@ async fn read_loop(
         };
         match channel {
             protocol::STDOUT | protocol::STDERR if data.len() > 1 => {
-                let n = u32::try_from((data.len() - 1).min(cap)).unwrap_or(u32::MAX);
+                let payload = &data[1..];
+                // The payload's bytes plus what the chunk itself costs, never more than the
+                // whole read-ahead (a bigger payload waits until everything before it is taken).
+                let cost = payload.len().saturating_add(CHUNK_OVERHEAD).min(cap);
+                let n = u32::try_from(cost).unwrap_or(u32::MAX);
                 let permit = match credit.clone().try_acquire_many_owned(n) {
                     Ok(p) => p,
                     Err(_) => {
@@ -350,10 +472,12 @@ async fn read_loop(
                         }
                     }
                 };
+                // A copy, not a slice: a slice keeps the whole buffer it came from alive.
                 let chunk = Chunk {
-                    data: data.slice(1..),
+                    data: Bytes::copy_from_slice(payload),
                     _credit: permit,
                 };
+                drop(data);
                 // A consumer that went away just drops the chunk (and its credit).
                 let _ = if channel == protocol::STDOUT {
                     out.send(chunk)
@@ -361,11 +485,13 @@ async fn read_loop(
                     err.send(chunk)
                 };
             }
-            protocol::STATUS => status = Some(protocol::parse_status(&data[1..])),
+            // The status is the server's last word: the session ends here, whatever the server
+            // does with the socket afterwards.
+            protocol::STATUS => return Ok(protocol::parse_status(&data[1..])),
             _ => {}
         }
     }
-    status.ok_or(ExecError::NoStatus)
+    Err(ExecError::NoStatus)
 }
 
 async fn write_loop(
@@ -382,7 +508,12 @@ async fn write_loop(
     loop {
         let frame = tokio::select! {
             biased;
-            _ = pump.reader_done.notified() => return,
+            _ = pump.reader_done.notified() => {
+                // Say goodbye, briefly: a server that does not read is not waited for.
+                let bye = sink.send(Message::Close(None));
+                let _ = tokio::time::timeout(Duration::from_secs(1), bye).await;
+                return;
+            }
             c = ctl.recv(), if ctl_open => match c {
                 Some(Control::Stdin(d)) => protocol::stdin_frame(&d),
                 Some(Control::Resize(w, h)) => protocol::resize_frame(w, h),

@@ -88,12 +88,17 @@ pub async fn run(
     } else {
         req.namespace.clone()
     };
-    // kubectl's checks and words: no such pod, a completed pod, no such container.
+    let tuning = Tuning {
+        read_ahead: UI_READ_AHEAD,
+        ..Tuning::default()
+    };
+    // kubectl's checks and words: no such pod, a completed pod, no such container. The lookup
+    // and the upgrade each wait `request_timeout` at most for the API server.
     let started = async {
-        let pod = pods::resolve(
-            &cluster.client,
-            &namespace,
-            &PodTarget::Pod(req.pod.clone()),
+        let target = PodTarget::Pod(req.pod.clone());
+        let pod = crate::cluster::within(
+            tuning.request_timeout,
+            pods::resolve(&cluster.client, &namespace, &target),
         )
         .await?;
         pods::check_running(&pod)?;
@@ -116,10 +121,6 @@ pub async fn run(
         tty: true,
         size: Some((req.cols.max(1), req.rows.max(1))),
         attach: false,
-    };
-    let tuning = Tuning {
-        read_ahead: UI_READ_AHEAD,
-        ..Tuning::default()
     };
     let session = match Session::start(&cluster.client, &spec, tuning).await {
         Ok(s) => s,

@@ -228,6 +228,9 @@ async fn read_client(
     while let Some(msg) = stream.next().await {
         let data = match msg {
             Ok(Message::Binary(d)) => d,
+            // The API server reads a text message as it reads a binary one (channel byte first);
+            // the official Python client sends stdin that way.
+            Ok(Message::Text(t)) => Bytes::from(t),
             Ok(Message::Close(_)) | Err(_) => break,
             Ok(_) => continue,
         };

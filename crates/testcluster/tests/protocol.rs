@@ -632,6 +632,36 @@ async fn stdin_half_close_ends_cat_on_v5() {
     assert_clean(&c, base).await;
 }
 
+/// The API server reads a text message as it reads a binary one (channel byte first), and the
+/// official Python client sends stdin in text messages: both kinds reach the process, in order,
+/// on v5 and v4.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stdin_in_text_and_binary_messages() {
+    let c = cluster::demo().await;
+    let base = baseline(&c).await;
+    let cl = Client::new(&c);
+    for proto in [V5, V4] {
+        let ws = cl
+            .exec(&exec_path("shell", None, &["cat"], STDIO), proto, proto)
+            .await;
+        let (mut tx, mut rx) = ws.split();
+        tx.send(stdin_frame(b"binary-one\n")).await.expect("send");
+        tx.send(Message::text("\u{0}text-two\n"))
+            .await
+            .expect("send");
+        tx.send(stdin_frame(b"binary-three\n")).await.expect("send");
+        tx.send(Message::text("\u{0}text-four \u{e9}\n"))
+            .await
+            .expect("send");
+        let want = "binary-one\ntext-two\nbinary-three\ntext-four \u{e9}\n";
+        let got = read_stdout_until(&mut rx, want.as_bytes(), Duration::from_secs(10)).await;
+        assert_eq!(String::from_utf8_lossy(&got), want, "{proto}");
+        tx.send(Message::Close(None)).await.expect("close");
+        let _ = expect_end(&mut rx, Duration::from_secs(10), "cat after close").await;
+    }
+    assert_clean(&c, base).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v4_has_no_half_close() {
     let c = cluster::demo().await;

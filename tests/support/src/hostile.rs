@@ -44,6 +44,9 @@ use tokio_tungstenite::WebSocketStream;
 
 use crate::Error;
 
+/// The message type [`Ws::send_message`] takes (text frames, pings, closes).
+pub use tokio_tungstenite::tungstenite::Message as WsMessage;
+
 /// The bearer token the written kubeconfig carries (the server accepts anything).
 pub const TOKEN: &str = "hostile-token";
 
@@ -219,6 +222,17 @@ impl Ws {
         self.inner.send(m).await.is_ok()
     }
 
+    /// Queues one binary message without flushing (a flood of tiny frames, one syscall per
+    /// batch); false once the client is gone. [`Ws::flush`] sends what is queued.
+    pub async fn feed(&mut self, data: Vec<u8>) -> bool {
+        self.inner.feed(Message::binary(data)).await.is_ok()
+    }
+
+    /// Sends everything queued by [`Ws::feed`]; false once the client is gone.
+    pub async fn flush(&mut self) -> bool {
+        self.inner.flush().await.is_ok()
+    }
+
     /// `{"status":"Success"}` on the status channel.
     pub async fn send_status_success(&mut self) -> bool {
         self.send(frame(3, br#"{"metadata":{},"status":"Success"}"#))
@@ -258,6 +272,8 @@ impl Ws {
 /// The running server. Dropping it stops accepting and ends every connection's task.
 pub struct Hostile {
     addr: SocketAddr,
+    /// Connections the server was silent on that the client closed.
+    silent_closed: Arc<std::sync::atomic::AtomicUsize>,
     dir: PathBuf,
     tasks: Arc<std::sync::Mutex<tokio::task::JoinSet<()>>>,
     accept: tokio::task::JoinHandle<()>,
@@ -286,19 +302,28 @@ impl Hostile {
             .map_err(Error::io("write the hostile server's kubeconfig"))?;
         let tasks = Arc::new(std::sync::Mutex::new(tokio::task::JoinSet::new()));
         let spawn_into = tasks.clone();
+        let silent_closed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let closed = silent_closed.clone();
         let accept = tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
                 let handler = handler.clone();
                 let mut set = spawn_into.lock().unwrap_or_else(|p| p.into_inner());
-                set.spawn(connection(tcp, handler));
+                set.spawn(connection(tcp, handler, closed.clone()));
             }
         });
         Ok(Hostile {
             addr,
+            silent_closed,
             dir,
             tasks,
             accept,
         })
+    }
+
+    /// How many connections answered with [`Reply::Silence`] the client has closed (gave up
+    /// on, or cancelled).
+    pub fn silent_closed(&self) -> usize {
+        self.silent_closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -338,7 +363,11 @@ fn kubeconfig(addr: SocketAddr) -> String {
 }
 
 /// Serves requests on one connection until a reply ends it.
-async fn connection(mut tcp: TcpStream, handler: Handler) {
+async fn connection(
+    mut tcp: TcpStream,
+    handler: Handler,
+    silent_closed: Arc<std::sync::atomic::AtomicUsize>,
+) {
     let mut buf = Vec::new();
     loop {
         let Some((head, body_len)) = read_head(&mut tcp, &mut buf).await else {
@@ -386,10 +415,14 @@ async fn connection(mut tcp: TcpStream, handler: Handler) {
                 let mut sink = [0u8; 8192];
                 while let Ok(n) = tcp.read(&mut sink).await {
                     if n == 0 {
-                        // The client half-closed; stay silent until the server is dropped.
+                        // The client closed (or half-closed); stay silent until the server is
+                        // dropped.
+                        silent_closed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         std::future::pending::<()>().await;
                     }
                 }
+                // A reset.
+                silent_closed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 return;
             }
             Reply::Exec(script) => {

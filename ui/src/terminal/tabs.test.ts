@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inputAction, nextStatus, statusText, TabModel, tabLabel, tabTitle, type SessionTarget } from "./tabs";
+import { CANCELLED, inputAction, nextStatus, statusText, TabModel, tabLabel, tabTitle, type SessionTarget } from "./tabs";
 
 const target: SessionTarget = { profile: "demo", namespace: "demo", pod: "shell", container: "shell", command: null };
 
@@ -12,6 +12,29 @@ function model() {
 }
 
 describe("tab state machine", () => {
+  it("Cancel while connecting: lost before connecting, the session to close, late events ignored", () => {
+    const { m } = model();
+    const tab = m.open(target);
+    expect(m.sessionOpened(tab.id, 1, 42)).toBe(true);
+    expect(m.cancel(tab.id)).toBe(42);
+    expect(tab.status).toEqual({ kind: "lost", reason: CANCELLED, beforeConnect: true, cancelled: true });
+    expect(statusText(tab.status)).toBe("cancelled");
+    // The cancelled attempt's session may still report: ignored.
+    expect(m.sessionState(tab.id, 1, { state: "connected" })).toBeNull();
+    expect(m.cancel(tab.id)).toBeUndefined(); // only a connecting tab cancels
+    // Reconnect starts a new attempt.
+    expect(m.reopen(tab.id)).toEqual({ attempt: 3, oldSession: null });
+    expect(tab.status.kind).toBe("connecting");
+  });
+
+  it("Cancel before open_session answered: the id that comes later is to be closed", () => {
+    const { m } = model();
+    const tab = m.open(target);
+    expect(m.cancel(tab.id)).toBeNull();
+    expect(m.sessionOpened(tab.id, 1, 7)).toBe(false);
+    expect(tab.sessionId).toBeNull();
+  });
+
   it("connecting → connected → exited(code)", () => {
     const { m } = model();
     const tab = m.open(target);

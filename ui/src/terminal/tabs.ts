@@ -4,6 +4,9 @@
 //        │              │
 //        └──────────────┴──────▶ lost(reason)      the Reconnect button reopens
 //
+// A connecting tab offers Cancel: lost before connecting (`cancelled`), its session closed. The
+// engine gives up on its own after the request timeout (podterm_core::exec::REQUEST_TIMEOUT).
+//
 // Closing a tab ends its session. Every session a tab opens is numbered (`attempt`): events from an
 // older attempt (a session that was replaced or closed) are ignored.
 //
@@ -30,7 +33,10 @@ export type TabStatus =
    * `beforeConnect`: the session never connected (the open failed or was refused);
    * `unresolved`: the favourite could not be resolved to a pod.
    */
-  | { kind: "lost"; reason: string; beforeConnect: boolean; unresolved?: boolean };
+  | { kind: "lost"; reason: string; beforeConnect: boolean; unresolved?: boolean; cancelled?: boolean };
+
+/** The reason a tab cancelled while connecting shows. */
+export const CANCELLED = "cancelled while connecting";
 
 /** The favourite a tab was opened from. */
 export interface FavouriteRef {
@@ -73,7 +79,7 @@ export function statusText(status: TabStatus): string {
     case "exited":
       return `exited ${status.code}`;
     case "lost":
-      return status.beforeConnect ? "failed" : "lost";
+      return status.cancelled ? "cancelled" : status.beforeConnect ? "failed" : "lost";
   }
 }
 
@@ -263,6 +269,23 @@ export class TabModel {
       : { kind: "connecting", since: this.clock() };
     this.changed();
     return { attempt: tab.attempt, oldSession };
+  }
+
+  /**
+   * Cancel on a connecting tab: lost before connecting, and the attempt is over (its late events
+   * are ignored; a session id that arrives after this is to be closed). Returns the session id to
+   * close (null when open_session has not answered yet), or undefined when the tab is not
+   * connecting.
+   */
+  cancel(id: number): number | null | undefined {
+    const tab = this.get(id);
+    if (!tab || tab.status.kind !== "connecting") return undefined;
+    const sessionId = tab.sessionId;
+    tab.attempt += 1;
+    tab.sessionId = null;
+    tab.status = { kind: "lost", reason: CANCELLED, beforeConnect: true, cancelled: true };
+    this.changed();
+    return sessionId;
   }
 
   /**

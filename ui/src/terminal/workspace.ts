@@ -139,7 +139,11 @@ export class Workspace {
         (sessionId, data) => this.backend.sendInput(sessionId, data),
       ),
     };
-    bannerButton.addEventListener("click", () => this.reopen(tab.id));
+    // Cancel while connecting, Reopen or Reconnect once ended.
+    bannerButton.addEventListener("click", () => {
+      if (this.model.get(tab.id)?.status.kind === "connecting") this.cancel(tab.id);
+      else this.reopen(tab.id);
+    });
     this.runtimes.set(tab.id, rt);
     podtermHook().terminals.set(tab.id, view.term);
     this.render(); // shows the pane so that the terminal can measure itself
@@ -266,6 +270,20 @@ export class Workspace {
     this.startSession(tab, r.attempt);
   }
 
+  /** Cancel on a connecting tab: its session (if open yet) is closed; the tab offers Reconnect. */
+  cancel(tabId: number): void {
+    const sessionId = this.model.cancel(tabId);
+    if (sessionId === undefined) return;
+    if (sessionId !== null) this.backend.closeSession(sessionId).catch(() => {});
+    const rt = this.runtimes.get(tabId);
+    if (!rt) return;
+    rt.flow?.dispose();
+    rt.flow = null;
+    rt.input.clear();
+    rt.view.notice("cancelled");
+    rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
+  }
+
   /** Closes a tab and ends its session. */
   close(tabId: number): void {
     const rt = this.runtimes.get(tabId);
@@ -378,7 +396,8 @@ export class Workspace {
         } else {
           setText(rt.bannerText, `Connecting to ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`);
         }
-        rt.bannerButton.hidden = true;
+        rt.bannerButton.hidden = false;
+        setText(rt.bannerButton, "Cancel");
         break;
       }
       case "connected":
@@ -396,7 +415,9 @@ export class Workspace {
         rt.banner.className = "banner lost";
         setText(
           rt.bannerText,
-          s.unresolved && t.favourite
+          s.cancelled
+            ? `Cancelled while connecting to ${where}.`
+            : s.unresolved && t.favourite
             ? `Could not open ${t.favourite.name}: ${s.reason}`
             : s.beforeConnect
               ? `Could not open a shell in ${where}: ${s.reason}`
