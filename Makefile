@@ -80,13 +80,15 @@ test-ui: ui
 test-stress: ui
 	bash scripts/test-stress.sh
 
-# The real app end to end (tests/app/app.mjs): the release binary built with the test-fixtures
+# The real app end to end (tests/app/app.mjs, then tests/app/memory.mjs: background tabs' output
+# keeps the web process's memory flat): the release binary built with the test-fixtures
 # feature (the Demo cluster's fault-control port, which the tests use to delete a pod) under Xvfb
 # through tauri-driver + WebKitWebDriver, against its in-app Demo cluster. Screenshots of each
 # stage: ui/test-results/app/. `make app`, `run` and `package` build the same binary without it.
 test-app: deps ui
 	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
 	bash scripts/with-keyring.sh node tests/app/app.mjs
+	bash scripts/with-keyring.sh node tests/app/memory.mjs
 
 # The .deb installed with dpkg -i (needs root), checked to carry no test fixtures, and the
 # installed binary started under Xvfb.
