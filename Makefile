@@ -110,3 +110,13 @@ bench: deps app
 	target/release/podterm-bench $(BENCH_ARGS)
 	bash scripts/with-keyring.sh node bench/app-bench.mjs
 	target/release/podterm-bench --readme-only
+
+# The soak (bench/soak.mjs): the release app (test-fixtures build, for the Demo cluster's admin
+# port) under Xvfb for SOAK_MINUTES (default 30) with SOAK_TABS (default 5) tabs printing, one
+# idle, a pod created and one deleted every 2 s; PSS, CPU, fds and threads per process every
+# SOAK_SAMPLE_S (30) s; the trend after the warm-up in MB/hour. Writes bench/results/soak-<UTC>.json.
+# A benchmark: not part of `make test`.
+.PHONY: soak
+soak: deps ui
+	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
+	bash scripts/with-keyring.sh node bench/soak.mjs
