@@ -11,7 +11,8 @@
 //   measured); laid out out of view, 44;
 // - the peak growth of the WebKit web process's private memory (USS: unaffected by other
 //   instances sharing its libraries, unlike PSS): +418 MB before, +47 MB after.
-// Both bounds are generous; nothing is timed (the loop runs until the count is reached).
+// Both bounds are generous; nothing is timed (the loop runs until the count is reached). Then,
+// the tabs idle, every cursor stops blinking (an idle tab draws nothing).
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -124,6 +125,10 @@ try {
     for (const t of window.__podterm.tabs()) if (ids.includes(t.id)) await window.__TAURI_INTERNALS__.invoke("send_input", { id: t.sessionId, data: "\x03" });
     return true;
   }, busy);
+  // Idle tabs draw nothing: the cursor stops blinking 10 s after the last key or focus
+  // (view.ts, CURSOR_BLINK_MS; a blinking cursor redrew a row twice a second in every tab).
+  await app.waitUntil("every cursor to stop blinking", 30_000, () =>
+    [...window.__podterm.terminals.values()].every((t) => t.options.cursorBlink === false));
   assert(perMessage < MAX_NODES_PER_MESSAGE, `hidden tabs add ${perMessage.toFixed(0)} DOM nodes per output message (bound ${MAX_NODES_PER_MESSAGE}): a background tab is redrawn cell by cell`);
   assert(growth < MAX_GROWTH_MB, `the web process grew by ${growth.toFixed(0)} MB over ${sent} messages (bound ${MAX_GROWTH_MB} MB)`);
   ok = true;
