@@ -80,13 +80,15 @@ test-ui: ui
 test-stress: ui
 	bash scripts/test-stress.sh
 
-# The real app end to end (tests/app/app.mjs): the release binary built with the test-fixtures
+# The real app end to end (tests/app/app.mjs, then tests/app/memory.mjs: background tabs' output
+# keeps the web process's memory flat): the release binary built with the test-fixtures
 # feature (the Demo cluster's fault-control port, which the tests use to delete a pod) under Xvfb
 # through tauri-driver + WebKitWebDriver, against its in-app Demo cluster. Screenshots of each
 # stage: ui/test-results/app/. `make app`, `run` and `package` build the same binary without it.
 test-app: deps ui
 	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
 	bash scripts/with-keyring.sh node tests/app/app.mjs
+	bash scripts/with-keyring.sh node tests/app/memory.mjs
 
 # The .deb installed with dpkg -i (needs root), checked to carry no test fixtures, and the
 # installed binary started under Xvfb.
@@ -108,3 +110,13 @@ bench: deps app
 	target/release/podterm-bench $(BENCH_ARGS)
 	bash scripts/with-keyring.sh node bench/app-bench.mjs
 	target/release/podterm-bench --readme-only
+
+# The soak (bench/soak.mjs): the release app (test-fixtures build, for the Demo cluster's admin
+# port) under Xvfb for SOAK_MINUTES (default 30) with SOAK_TABS (default 5) tabs printing, one
+# idle, a pod created and one deleted every 2 s; PSS, CPU, fds and threads per process every
+# SOAK_SAMPLE_S (30) s; the trend after the warm-up in MB/hour. Writes bench/results/soak-<UTC>.json.
+# A benchmark: not part of `make test`.
+.PHONY: soak
+soak: deps ui
+	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
+	bash scripts/with-keyring.sh node bench/soak.mjs

@@ -10,8 +10,14 @@ use std::sync::Mutex;
 use tokio::sync::broadcast;
 use tokio_util_lite::CancelToken;
 
-/// How many pod events a watch can replay from.
-const HISTORY: usize = 10_000;
+/// How many pod events a watch can replay from. Each holds its pod's JSON (~9 KB in memory), and
+/// the in-app Demo cluster runs for days: with 10,000 here and 4,096 in the live channel, pod
+/// churn grew testcluster to ~130 MB before the bounds held (docs/architecture.md, "Memory over
+/// long sessions"). A watch older than this gets 410 Gone and lists again, as from an API server.
+const HISTORY: usize = 1024;
+/// Events kept for live watchers that fall behind (the broadcast channel holds this many, read
+/// or not); one further behind gets 410 Expired and starts again.
+const LIVE_BUFFER: usize = 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
@@ -122,7 +128,7 @@ pub fn ts(t: Timestamp) -> String {
 
 impl Store {
     pub fn new(spec: &ClusterSpec) -> Self {
-        let (events, _) = broadcast::channel(4096);
+        let (events, _) = broadcast::channel(LIVE_BUFFER);
         let store = Store {
             inner: Mutex::new(Inner {
                 rv: 100,

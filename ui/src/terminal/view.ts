@@ -95,6 +95,11 @@ function loadFontSize(): number {
 
 let fontSize = typeof window === "undefined" ? DEFAULT_FONT_SIZE : loadFontSize();
 
+/** The cursor stops blinking this long after the last key or focus, as GTK's default
+ *  gtk-cursor-blink-timeout: an idle tab then draws nothing (six idle tabs: 1.7% of a core with
+ *  the blink, 0.85% without; docs/architecture.md, "Memory over long sessions"). */
+export const CURSOR_BLINK_MS = 10_000;
+
 export const FONT_FAMILY =
   '"DejaVu Sans Mono", "Liberation Mono", "Ubuntu Mono", "Noto Sans Mono", Menlo, Consolas, monospace';
 
@@ -189,6 +194,7 @@ export class TerminalView {
   private fitScheduled = false;
   private pasteSeen = false;
   private disposed = false;
+  private blinkTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     parent: HTMLElement,
@@ -245,7 +251,12 @@ export class TerminalView {
     );
     this.term.open(this.host);
 
-    this.term.onData((d) => handlers.onData(d));
+    this.term.onData((d) => {
+      this.wakeCursor();
+      handlers.onData(d);
+    });
+    this.term.textarea?.addEventListener("focus", () => this.wakeCursor());
+    this.wakeCursor();
     this.term.onResize(({ cols, rows }) => handlers.onResize(cols, rows));
     this.term.attachCustomKeyEventHandler((e) => this.onKey(e));
     this.term.textarea?.addEventListener("paste", () => {
@@ -401,7 +412,18 @@ export class TerminalView {
     });
   }
 
-  /** Fits the grid to the element now (no-op while hidden). */
+  /** The cursor blinks again, for CURSOR_BLINK_MS. */
+  private wakeCursor(): void {
+    if (this.disposed) return;
+    if (!this.term.options.cursorBlink) this.term.options.cursorBlink = true;
+    if (this.blinkTimer !== null) clearTimeout(this.blinkTimer);
+    this.blinkTimer = setTimeout(() => {
+      this.blinkTimer = null;
+      if (!this.disposed) this.term.options.cursorBlink = false;
+    }, CURSOR_BLINK_MS);
+  }
+
+  /** Fits the grid to the element now (no-op before it is laid out). */
   fit(): void {
     if (this.disposed || this.host.offsetWidth === 0 || this.host.offsetHeight === 0) return;
     try {
@@ -428,6 +450,7 @@ export class TerminalView {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.blinkTimer !== null) clearTimeout(this.blinkTimer);
     views.delete(this);
     this.resizeObserver.disconnect();
     this.term.dispose();

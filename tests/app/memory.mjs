@@ -1,0 +1,142 @@
+// Memory of the real app while background tabs write (issue 20; docs/architecture.md, "Memory
+// over long sessions"): the release binary under Xvfb, its in-app Demo cluster, three tabs
+// printing in a loop while a fourth, idle, is shown. Part of `make test-app`.
+//
+//   node tests/app/memory.mjs     (PODTERM_APP: the binary; default target/release/podterm-desktop)
+//
+// Two checks over MESSAGES output messages (each tab's scrollback set small, so what is measured
+// is the cost per message, not lines kept):
+// - the DOM nodes xterm.js adds in the hidden panes, per message: with background panes hidden by
+//   `display: none`, each cell was a span of its own on every scroll (2,021 nodes a message
+//   measured); laid out out of view, 44;
+// - the peak growth of the WebKit web process's private memory (USS: unaffected by other
+//   instances sharing its libraries, unlike PSS): +418 MB before, +47 MB after.
+// Both bounds are generous; nothing is timed (the loop runs until the count is reached). Then,
+// the tabs idle, every cursor stops blinking (an idle tab draws nothing).
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { launchApp, sleep } from "./tauri.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "..", "..");
+const binary = path.resolve(process.env.PODTERM_APP ?? path.join(repo, "target", "release", "podterm-desktop"));
+const BUSY = 3;
+const MESSAGES = 3000;
+const MAX_NODES_PER_MESSAGE = 300;
+const MAX_GROWTH_MB = 150;
+const SCROLLBACK = 200;
+const log = (m) => console.log(`  · ${m}`);
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/** The pid of the first WebKitWebProcess under `root`. */
+async function webProcess(root) {
+  const children = new Map();
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {
+      /* gone */
+    }
+  }
+  const queue = [root];
+  while (queue.length) {
+    const p = queue.shift();
+    try {
+      if ((await readFile(`/proc/${p}/comm`, "utf8")).trim() === "WebKitWebProces") return p;
+    } catch {
+      /* gone */
+    }
+    queue.push(...(children.get(p) ?? []));
+  }
+  return null;
+}
+
+/** Private memory (USS) of a process, MB. */
+async function uss(pid) {
+  const roll = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(roll)?.[1] ?? 0);
+  return (kb("Private_Clean") + kb("Private_Dirty")) / 1024;
+}
+
+const app = await launchApp({ binary, env: { RUST_LOG: "warn" }, log });
+let ok = false;
+try {
+  const root = await app.pid();
+  assert(root, "the app's process was not found");
+  await app.click("#demo-cluster", 20_000);
+  await app.waitFor('.pod[data-pod="shell"]', 30_000);
+  const open = async () => {
+    const before = await app.exec(() => window.__podterm.tabs().map((t) => t.id));
+    await app.click('.pod[data-pod="shell"] .pod-line');
+    await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
+    return app.waitUntil("a connected tab", 20_000, (b) => {
+      const t = window.__podterm.tabs().find((x) => !b.includes(x.id));
+      return t && t.sessionId !== null && document.querySelector(`.tab[data-tab-id="${t.id}"][data-state="connected"]`) ? t : null;
+    }, before);
+  };
+  const busy = [];
+  for (let i = 0; i < BUSY; i++) busy.push((await open()).id);
+  const idle = await open();
+  const web = await webProcess(root);
+  assert(web, "no WebKitWebProcess under the app");
+
+  // Nodes added under each busy (hidden) pane, and the messages each received.
+  await app.exec((ids, scrollback) => {
+    const counts = (window.__memtest = { nodes: 0 });
+    for (const id of ids) window.__podterm.terminals.get(id).options.scrollback = scrollback;
+    new MutationObserver((records) => {
+      for (const r of records) if (r.target.closest?.(".pane")?.dataset.tabId !== undefined && ids.includes(Number(r.target.closest(".pane").dataset.tabId))) counts.nodes += r.addedNodes.length;
+    }).observe(document.querySelector(".panes"), { subtree: true, childList: true });
+    return true;
+  }, busy, SCROLLBACK);
+  const chunks = () => app.exec((ids) => ids.reduce((a, id) => a + window.__podterm.flow(id).chunks, 0), busy);
+  const base = await uss(web);
+  const chunks0 = await chunks();
+  const nodes0 = await app.exec(() => window.__memtest.nodes);
+  log(`web process ${web}: ${base.toFixed(1)} MB private before; ${BUSY} hidden tabs start printing, tab ${idle.id} shown`);
+  await app.exec(async (ids) => {
+    for (const t of window.__podterm.tabs()) {
+      if (ids.includes(t.id)) await window.__TAURI_INTERNALS__.invoke("send_input", { id: t.sessionId, data: "while true; do date; ls /; sleep 0.05; done\r" });
+    }
+    return true;
+  }, busy);
+  let peak = base;
+  let sent = 0;
+  const deadline = Date.now() + 10 * 60_000;
+  while (sent < MESSAGES) {
+    assert(Date.now() < deadline, `only ${sent} of ${MESSAGES} messages in 10 minutes`);
+    await sleep(1000);
+    peak = Math.max(peak, await uss(web));
+    sent = (await chunks()) - chunks0;
+  }
+  const nodes = (await app.exec(() => window.__memtest.nodes)) - nodes0;
+  const perMessage = nodes / sent;
+  const growth = peak - base;
+  log(`${sent} messages: ${nodes} nodes added in the hidden panes (${perMessage.toFixed(1)} a message); web process peak +${growth.toFixed(1)} MB private`);
+  await app.exec(async (ids) => {
+    for (const t of window.__podterm.tabs()) if (ids.includes(t.id)) await window.__TAURI_INTERNALS__.invoke("send_input", { id: t.sessionId, data: "\x03" });
+    return true;
+  }, busy);
+  // Idle tabs draw nothing: the cursor stops blinking 10 s after the last key or focus
+  // (view.ts, CURSOR_BLINK_MS; a blinking cursor redrew a row twice a second in every tab).
+  await app.waitUntil("every cursor to stop blinking", 30_000, () =>
+    [...window.__podterm.terminals.values()].every((t) => t.options.cursorBlink === false));
+  assert(perMessage < MAX_NODES_PER_MESSAGE, `hidden tabs add ${perMessage.toFixed(0)} DOM nodes per output message (bound ${MAX_NODES_PER_MESSAGE}): a background tab is redrawn cell by cell`);
+  assert(growth < MAX_GROWTH_MB, `the web process grew by ${growth.toFixed(0)} MB over ${sent} messages (bound ${MAX_GROWTH_MB} MB)`);
+  ok = true;
+} catch (e) {
+  console.log(`FAIL background tabs' output keeps the web process's memory flat\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);
+} finally {
+  await app.close();
+}
+if (ok) console.log("ok   background tabs' output keeps the web process's memory flat");
+console.log(`${ok ? 1 : 0} passed, ${ok ? 0 : 1} failed`);
+process.exit(ok ? 0 : 1);
