@@ -239,7 +239,7 @@ async fn random_frame_sequences_end_cleanly() {
     let seed: u64 = std::env::var("PODTERM_FRAMES_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_11);
+        .unwrap_or(0x005e_ed11);
     let cases: u64 = std::env::var("PODTERM_FRAMES_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
