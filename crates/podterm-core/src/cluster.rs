@@ -220,7 +220,9 @@ impl From<kube::Error> for ApiError {
             },
             kube::Error::Auth(kube::client::AuthError::AuthExecRun { cmd, out }) => {
                 ApiError::Plugin {
-                    command: cmd,
+                    // kube's text holds the plugin's env values and arguments: secrets.
+                    command: crate::profiles::plugin_program(&cmd)
+                        .unwrap_or_else(|| "(its command)".into()),
                     status: out.status.to_string(),
                     stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
                 }
@@ -301,6 +303,9 @@ pub async fn connect_profile(
     vault: &crate::vault::Vault,
     plugin_path: Option<&str>,
 ) -> Result<Cluster, ProfileConnectError> {
+    // The proxy credentials and the plugin's secret arguments come back from the vault.
+    let restored = crate::profiles::restore_secrets(profile, vault).await?;
+    let profile = &restored;
     use crate::profiles::{Auth, Ca, CertSource, KeySource};
     use base64::Engine as _;
     use serde_json::{json, Value};
