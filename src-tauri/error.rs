@@ -171,9 +171,9 @@ impl Error {
                     | ClusterError::Profile { .. }
                     | ClusterError::NoContext(_)
                     | ClusterError::Context { .. } => K::InvalidInput,
-                    ClusterError::Client { .. } | ClusterError::Interrupted { .. } => {
-                        K::Unreachable
-                    }
+                    ClusterError::Client { .. }
+                    | ClusterError::Plugin(_)
+                    | ClusterError::Interrupted { .. } => K::Unreachable,
                 },
                 ProfileConnectError::Oidc(o) => match o {
                     // Only a new login helps: the credentials are refused, in effect.

@@ -263,6 +263,10 @@ async fn a_revoked_token_says_to_re_enter_it() {
 }
 
 /// A kubeconfig whose users get their token from a credential plugin (a script here).
+/// Secrets of the `failing-secret` plugin: never on disk, never in its failure's message.
+const FAILING_ARG: &str = "failing-arg-5e5e7c1f9a";
+const FAILING_ENV: &str = "failing-env-0b9d2e4c71";
+
 fn plugin_kubeconfig(dir: &Path, c: &TestCluster, token: &str) -> PathBuf {
     let script = |name: &str, api: &str| {
         let p = dir.join(name);
@@ -278,6 +282,18 @@ fn plugin_kubeconfig(dir: &Path, c: &TestCluster, token: &str) -> PathBuf {
     };
     script("plugin-v1.sh", "client.authentication.k8s.io/v1");
     script("plugin-v1beta1.sh", "client.authentication.k8s.io/v1beta1");
+    // A plugin given its secret as an argument (kubelogin's --client-secret): the import moves it
+    // to the keyring, and connecting must hand the plugin the real value.
+    let by_arg = dir.join("plugin-arg.sh");
+    std::fs::write(
+        &by_arg,
+        "#!/bin/sh\n[ \"$1\" = --client-secret ] || exit 2\nprintf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"}}' \"$2\"\n",
+    )
+    .expect("script");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&by_arg, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
     use base64::Engine as _;
     let ca = base64::engine::general_purpose::STANDARD.encode(c.ca_pem());
     let user = |name: &str, api: &str, cmd: &str, env: &str| {
@@ -285,14 +301,64 @@ fn plugin_kubeconfig(dir: &Path, c: &TestCluster, token: &str) -> PathBuf {
             "- name: {name}\n  user:\n    exec:\n      apiVersion: {api}\n      command: {cmd}\n      interactiveMode: Never\n      installHint: \"install it with: apt install tc-login\"\n      env:{env}\n"
         )
     };
+    let with_args = |name: &str, cmd: &str, args: &str, env: &str| {
+        user(name, "client.authentication.k8s.io/v1", cmd, env)
+            .replace("      env:", &format!("      args: {args}\n      env:"))
+    };
     let with_token = format!("\n      - name: TC_TOKEN\n        value: {token}");
+    let users = [
+        user(
+            "v1",
+            "client.authentication.k8s.io/v1",
+            "./plugin-v1.sh",
+            &with_token,
+        ),
+        user(
+            "v1beta1",
+            "client.authentication.k8s.io/v1beta1",
+            "./plugin-v1beta1.sh",
+            &with_token,
+        ),
+        user(
+            "failing",
+            "client.authentication.k8s.io/v1",
+            "./plugin-v1.sh",
+            " []",
+        ),
+        user(
+            "missing",
+            "client.authentication.k8s.io/v1",
+            "tc-login-not-installed",
+            " []",
+        ),
+        with_args(
+            "by-arg",
+            "./plugin-arg.sh",
+            &format!("[--client-secret, {token}]"),
+            " []",
+        ),
+        with_args(
+            "failing-secret",
+            "./plugin-v1.sh",
+            &format!("[--password, {FAILING_ARG}]"),
+            &format!("\n      - name: VAULT_AUTH\n        value: {FAILING_ENV}"),
+        ),
+    ]
+    .concat();
+    let contexts: String = [
+        "v1",
+        "v1beta1",
+        "failing",
+        "missing",
+        "by-arg",
+        "failing-secret",
+    ]
+    .iter()
+    .map(|n| format!("- {{name: {n}, context: {{cluster: tc, user: {n}, namespace: demo}}}}\n"))
+    .collect();
     let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: tc\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n{}{}{}{}contexts:\n- {{name: v1, context: {{cluster: tc, user: v1, namespace: demo}}}}\n- {{name: v1beta1, context: {{cluster: tc, user: v1beta1, namespace: demo}}}}\n- {{name: failing, context: {{cluster: tc, user: failing, namespace: demo}}}}\n- {{name: missing, context: {{cluster: tc, user: missing, namespace: demo}}}}\ncurrent-context: v1\n",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: tc\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n{users}contexts:\n{contexts}current-context: v1\n",
         c.url(),
-        user("v1", "client.authentication.k8s.io/v1", "./plugin-v1.sh", &with_token),
-        user("v1beta1", "client.authentication.k8s.io/v1beta1", "./plugin-v1beta1.sh", &with_token),
-        user("failing", "client.authentication.k8s.io/v1", "./plugin-v1.sh", " []"),
-        user("missing", "client.authentication.k8s.io/v1", "tc-login-not-installed", " []"),
     );
     let path = dir.join("kubeconfig");
     std::fs::write(&path, text).expect("kubeconfig");
@@ -322,7 +388,11 @@ async fn exec_credential_plugins_v1_and_v1beta1() {
         "plugin env secret on disk"
     );
 
-    for ctx in ["v1", "v1beta1"] {
+    // The argument after --client-secret is in the keyring, not the file, and comes back.
+    assert!(
+        !contains(&stored, FAILING_ARG.as_bytes()) && !contains(&stored, FAILING_ENV.as_bytes())
+    );
+    for ctx in ["v1", "v1beta1", "by-arg"] {
         let out = podterm(
             config.path(),
             &["exec", "--profile", ctx, "shell", "--", "echo", ctx],
@@ -348,6 +418,24 @@ async fn exec_credential_plugins_v1_and_v1beta1() {
         "plugin stderr shown: {}",
         out.stderr
     );
+    // A plugin that fails with secrets put back in its arguments and env: its words, not them.
+    let out = podterm(
+        config.path(),
+        &["exec", "--profile", "failing-secret", "shell", "--", "true"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("login required: run tc-login") && out.stderr.contains("plugin-v1.sh"),
+        "the plugin named, its stderr shown: {}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains(FAILING_ARG) && !out.stderr.contains(FAILING_ENV),
+        "a secret in the failure's message: {}",
+        out.stderr
+    );
     let out = podterm(
         config.path(),
         &["exec", "--profile", "missing", "shell", "--", "true"],
@@ -361,7 +449,14 @@ async fn exec_credential_plugins_v1_and_v1beta1() {
         "install hint shown: {}",
         out.stderr
     );
-    for ctx in ["v1", "v1beta1", "failing", "missing"] {
+    for ctx in [
+        "v1",
+        "v1beta1",
+        "failing",
+        "missing",
+        "by-arg",
+        "failing-secret",
+    ] {
         let _ = podterm(config.path(), &["profile", "rm", ctx], &[]).await;
     }
 }

@@ -36,6 +36,11 @@ pub enum ClusterError {
         #[source]
         source: kube::Error,
     },
+    /// The exec credential plugin failed while the client was built. Its program, status and
+    /// stderr only: kube's own error quotes the whole command line with its environment and
+    /// arguments, which hold secrets put back from the keyring, so it is not kept.
+    #[error("cannot set up a client for the cluster: {0}")]
+    Plugin(ApiError),
     /// Building the client off the async workers failed (it panicked, or the runtime is
     /// shutting down).
     #[error("setting up a client for the cluster was interrupted: {source}")]
@@ -43,6 +48,19 @@ pub enum ClusterError {
         #[source]
         source: tokio::task::JoinError,
     },
+}
+
+impl ClusterError {
+    /// A failed client build: a credential plugin's failure in its own words (see
+    /// [`ClusterError::Plugin`]), anything else with kube's causes.
+    fn client(source: kube::Error) -> ClusterError {
+        match source {
+            kube::Error::Auth(kube::client::AuthError::AuthExecRun { .. }) => {
+                ClusterError::Plugin(ApiError::from(source))
+            }
+            source => ClusterError::Client { source },
+        }
+    }
 }
 
 fn kubeconfig_failure(path: Option<&std::path::Path>, e: &kube::config::KubeconfigError) -> String {
@@ -101,7 +119,7 @@ impl Target {
             .namespace
             .clone()
             .unwrap_or_else(|| config.default_namespace.clone());
-        let client = build_client(config).map_err(|source| ClusterError::Client { source })?;
+        let client = build_client(config).map_err(ClusterError::client)?;
         Ok(Cluster {
             client,
             namespace,
@@ -261,7 +279,11 @@ impl From<kube::Error> for ApiError {
             }
             kube::Error::Auth(kube::client::AuthError::AuthExecRun { cmd, out }) => {
                 ApiError::Plugin {
-                    command: shown(&cmd),
+                    // kube's text holds the plugin's env values and arguments: secrets.
+                    command: shown(
+                        &crate::profiles::plugin_program(&cmd)
+                            .unwrap_or_else(|| "(its command)".into()),
+                    ),
                     status: out.status.to_string(),
                     stderr: shown(String::from_utf8_lossy(&out.stderr).trim()),
                 }
@@ -437,6 +459,9 @@ pub async fn connect_profile(
     vault: &crate::vault::Vault,
     plugin_path: Option<&str>,
 ) -> Result<Cluster, ProfileConnectError> {
+    // The proxy credentials and the plugin's secret arguments come back from the vault.
+    let restored = crate::profiles::restore_secrets(profile, vault).await?;
+    let profile = &restored;
     use crate::profiles::{Auth, Ca, CertSource, KeySource};
     use base64::Engine as _;
     use serde_json::{json, Value};
@@ -581,7 +606,7 @@ pub async fn connect_profile(
     let client = tokio::task::spawn_blocking(move || build_client(config))
         .await
         .map_err(|source| ClusterError::Interrupted { source })?
-        .map_err(|source| ClusterError::Client { source })?;
+        .map_err(ClusterError::client)?;
     Ok(Cluster {
         client,
         namespace,

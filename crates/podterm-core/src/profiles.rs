@@ -322,6 +322,56 @@ fn with_userinfo(url: &str, userinfo: &str) -> String {
     }
 }
 
+/// The program of a failed credential plugin, from kube's description of the command (Rust's
+/// `Debug` of a `Command`: `cd "DIR" && NAME="VALUE" … "program" "arg" …`), without the
+/// environment values and arguments, which may be secrets put back from the vault. `None` when
+/// the text has no quoted program.
+pub fn plugin_program(cmd: &str) -> Option<String> {
+    let mut rest = cmd.trim_start();
+    let mut skip_quoted = false;
+    loop {
+        if rest.starts_with("cd ") {
+            // `cd "DIR"`: the directory is a quoted token too.
+            skip_quoted = true;
+        } else if let Some(after) = rest.strip_prefix('"').filter(|_| !skip_quoted) {
+            // The first token that is only a quoted string is the program.
+            let mut out = String::new();
+            let mut chars = after.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => out.push(chars.next()?),
+                    '"' => return Some(out),
+                    c => out.push(c),
+                }
+            }
+            return None;
+        }
+        // Skip one token (`cd`, `&&`, `env`, `-i`, or `NAME="VALUE"` with its quoted value).
+        let mut in_quotes = false;
+        let mut escaped = false;
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if in_quotes => escaped = true,
+                '"' => in_quotes = !in_quotes,
+                ' ' if !in_quotes => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        if end >= rest.len() {
+            return None;
+        }
+        if rest.starts_with('"') {
+            skip_quoted = false;
+        }
+        rest = rest[end..].trim_start();
+    }
+}
+
 /// The profile as connecting needs it: the proxy URL with its `user:password` and the exec
 /// plugin's arguments with their secrets, read from `vault`. The result holds secrets in plain
 /// strings: hand it to the client being built and drop it; never store or show it.
@@ -896,5 +946,24 @@ mod tests {
         };
         assert_eq!(args, &["--secret", "s3", "plain"]);
         assert_eq!(p.secret_fields(), ["arg-1", PROXY_CREDENTIALS_FIELD]);
+    }
+
+    #[test]
+    fn a_plugin_command_is_shown_without_its_environment_and_arguments() {
+        for (cmd, want) in [
+            (
+                r#"VAULT_AUTH="s3 \"x\"" "aws" "--client-secret" "s3""#,
+                Some("aws"),
+            ),
+            (
+                r#""/opt/bin/get token" "--token=abc""#,
+                Some("/opt/bin/get token"),
+            ),
+            (r#"cd "/tmp" && A="1" B="2" "plugin""#, Some("plugin")),
+            ("no quotes at all", None),
+            (r#"A="unterminated"#, None),
+        ] {
+            assert_eq!(plugin_program(cmd).as_deref(), want, "{cmd}");
+        }
     }
 }
