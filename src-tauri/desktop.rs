@@ -248,6 +248,10 @@ mod tests {
         std::fs::write(&path, newer).expect("write");
         let e = d.set_scrollback_lines(1_000).expect_err("refused");
         assert!(matches!(e, SettingsError::NewerVersion { .. }), "{e:?}");
+        // The webview gets it as a `store` error naming the file (set_scrollback_lines).
+        let shown = crate::error::Error::from(e);
+        assert_eq!(shown.kind(), crate::error::ErrorKind::Store);
+        assert!(shown.sentence().contains("newer Podterm"), "{shown}");
         assert_eq!(std::fs::read(&path).expect("read"), newer, "left as it was");
         assert_eq!(d.scrollback_lines(), settings::MAX_SCROLLBACK_LINES);
         assert!(d.settings_error().is_some());
