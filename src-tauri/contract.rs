@@ -66,6 +66,11 @@ macro_rules! with_commands {
             /// Where Podterm keeps its files (profiles, favourites, settings; never a secret);
             /// `null` when there is no config directory.
             sync config_dir() -> Option<String>;
+            /// The app settings the UI uses (scrollback lines per tab).
+            sync app_settings() -> AppSettings;
+            /// Saves how many lines of scrollback each tab keeps (cut to 100,000) and returns
+            /// the value saved. An unreadable or newer settings.json is an error and stays as it is.
+            sync set_scrollback_lines(lines: u32) -> u32;
         }
     };
 }

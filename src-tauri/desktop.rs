@@ -1,12 +1,12 @@
 //! The app as a desktop citizen: its one window (shown, or made again), requests from outside
-//! it (tray, second launch, links) and the close-to-tray setting.
+//! it (tray, second launch, links) and the app settings (close to tray, scrollback lines).
 
 use crate::ipc::AppRequest;
 use crate::launch;
 use crate::requests::Requests;
 use podterm_core::settings::{self, Settings, SettingsError};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager, Runtime, WebviewWindowBuilder};
 
@@ -18,6 +18,8 @@ pub struct Desktop {
     /// Where settings.json lives (`None`: no config directory; the setting is not saved).
     settings_dir: Option<PathBuf>,
     close_to_tray: AtomicBool,
+    /// Lines of scrollback each terminal tab keeps.
+    scrollback_lines: AtomicU32,
     /// Why the last settings change was refused (see [`Desktop::set_close_to_tray`]).
     settings_error: Mutex<Option<String>>,
     tray: AtomicBool,
@@ -36,6 +38,7 @@ impl Desktop {
             requests: Requests::default(),
             settings_dir,
             close_to_tray: AtomicBool::new(s.close_to_tray),
+            scrollback_lines: AtomicU32::new(settings::bound_scrollback(s.scrollback_lines)),
             settings_error: Mutex::new(None),
             tray: AtomicBool::new(false),
         }
@@ -49,14 +52,30 @@ impl Desktop {
     /// newer Podterm) is never written over: the error names the file and what to do, and the
     /// setting stays as it was, so what the tray shows is what is saved.
     pub fn set_close_to_tray(&self, on: bool) -> Result<(), SettingsError> {
+        self.change(|s| s.close_to_tray = on)?;
+        self.close_to_tray.store(on, Ordering::SeqCst);
+        Ok(())
+    }
+
+    pub fn scrollback_lines(&self) -> u32 {
+        self.scrollback_lines.load(Ordering::SeqCst)
+    }
+
+    /// Changes how many lines of scrollback each tab keeps (cut to
+    /// [`settings::MAX_SCROLLBACK_LINES`]) and saves it; returns the value saved. Refused like
+    /// [`Desktop::set_close_to_tray`]: nothing written over, the setting as it was.
+    pub fn set_scrollback_lines(&self, lines: u32) -> Result<u32, SettingsError> {
+        let lines = settings::bound_scrollback(lines);
+        self.change(|s| s.scrollback_lines = lines)?;
+        self.scrollback_lines.store(lines, Ordering::SeqCst);
+        Ok(lines)
+    }
+
+    /// Saves one change of the settings (every other field as the file has it) and records
+    /// whether it was refused.
+    fn change(&self, f: impl FnOnce(&mut Settings)) -> Result<(), SettingsError> {
         let saved = match &self.settings_dir {
-            Some(dir) => settings::save(
-                dir,
-                &Settings {
-                    close_to_tray: on,
-                    ..Settings::default()
-                },
-            ),
+            Some(dir) => settings::update(dir, f).map(drop),
             None => Ok(()),
         };
         let mut last = self
@@ -65,7 +84,6 @@ impl Desktop {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match saved {
             Ok(()) => {
-                self.close_to_tray.store(on, Ordering::SeqCst);
                 *last = None;
                 Ok(())
             }
@@ -201,5 +219,45 @@ mod tests {
         assert!(!d.close_to_tray());
         assert!(!settings::load(dir.path()).expect("load").close_to_tray);
         assert_eq!(d.settings_error(), None);
+    }
+
+    #[test]
+    fn scrollback_lines_are_saved_bounded_and_never_write_over_a_newer_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(settings::FILE_NAME);
+        let d = Desktop::new(Some(dir.path().to_path_buf()));
+        assert_eq!(d.scrollback_lines(), settings::DEFAULT_SCROLLBACK_LINES);
+        assert_eq!(d.set_scrollback_lines(50_000).expect("saved"), 50_000);
+        assert_eq!(d.scrollback_lines(), 50_000);
+        // Toggling close-to-tray keeps the scrollback (it used to save the defaults beside it).
+        d.set_close_to_tray(false).expect("saved");
+        let saved = settings::load(dir.path()).expect("load");
+        assert_eq!(
+            (saved.scrollback_lines, saved.close_to_tray),
+            (50_000, false)
+        );
+        assert_eq!(
+            Desktop::new(Some(dir.path().to_path_buf())).scrollback_lines(),
+            50_000
+        );
+        assert_eq!(
+            d.set_scrollback_lines(u32::MAX).expect("saved"),
+            settings::MAX_SCROLLBACK_LINES
+        );
+        let newer = br#"{"version": 9, "scrollbackLines": 7}"#;
+        std::fs::write(&path, newer).expect("write");
+        let e = d.set_scrollback_lines(1_000).expect_err("refused");
+        assert!(matches!(e, SettingsError::NewerVersion { .. }), "{e:?}");
+        // The webview gets it as a `store` error naming the file (set_scrollback_lines).
+        let shown = crate::error::Error::from(e);
+        assert_eq!(shown.kind(), crate::error::ErrorKind::Store);
+        assert!(shown.sentence().contains("newer Podterm"), "{shown}");
+        assert_eq!(std::fs::read(&path).expect("read"), newer, "left as it was");
+        assert_eq!(d.scrollback_lines(), settings::MAX_SCROLLBACK_LINES);
+        assert!(d.settings_error().is_some());
+        // No config directory: the setting holds for this run.
+        let d = Desktop::new(None);
+        assert_eq!(d.set_scrollback_lines(1_000).expect("kept"), 1_000);
+        assert_eq!(d.scrollback_lines(), 1_000);
     }
 }

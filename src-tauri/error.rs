@@ -12,6 +12,7 @@ use podterm_core::manual::ManualError;
 use podterm_core::oidc::OidcError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
+use podterm_core::settings::SettingsError;
 use podterm_core::terminal::StartError;
 use podterm_core::vault::VaultError;
 use serde::ser::SerializeStruct;
@@ -99,6 +100,9 @@ pub enum Error {
     Exec(#[from] ExecError),
     #[error(transparent)]
     Start(#[from] StartError),
+    /// settings.json could not be read or written (nothing was written over).
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -199,6 +203,7 @@ impl Error {
             Error::Exec(e) => exec_kind(e),
             Error::Start(StartError::Pod(e)) => pod_kind(e),
             Error::Start(StartError::Exec(e)) => exec_kind(e),
+            Error::Settings(_) => K::Store,
         }
     }
 

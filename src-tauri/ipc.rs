@@ -40,6 +40,15 @@ impl From<&Profile> for ProfileSummary {
     }
 }
 
+/// The app settings the UI uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AppSettings {
+    /// Lines of scrollback each terminal tab keeps.
+    pub scrollback_lines: u32,
+}
+
 /// A profile's settings for the edit form: never a secret, only whether a token is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]

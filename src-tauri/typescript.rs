@@ -57,6 +57,7 @@ macro_rules! payloads {
 
 payloads!(
     AppRequest,
+    AppSettings,
     FavouriteSummary,
     OpenSessionRequest,
     TerminalRequest,

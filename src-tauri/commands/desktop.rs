@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::error::Result;
-use crate::ipc::AppRequest;
+use crate::ipc::{AppRequest, AppSettings};
 use tauri::ipc::Channel;
 
 /// Requests from the tray, a second launch or a link arrive on this channel (held ones first).
@@ -20,4 +20,14 @@ pub fn open_url(_ctx: &Ctx<'_>, url: String) -> Result<()> {
 
 pub fn config_dir(ctx: &Ctx<'_>) -> Result<Option<String>> {
     Ok(ctx.profiles.config_dir().map(|d| d.display().to_string()))
+}
+
+pub fn app_settings(ctx: &Ctx<'_>) -> Result<AppSettings> {
+    Ok(AppSettings {
+        scrollback_lines: ctx.desktop.scrollback_lines(),
+    })
+}
+
+pub fn set_scrollback_lines(ctx: &Ctx<'_>, lines: u32) -> Result<u32> {
+    Ok(ctx.desktop.set_scrollback_lines(lines)?)
 }

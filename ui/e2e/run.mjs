@@ -1021,6 +1021,41 @@ test("the add menu's Choose a kubeconfig file… imports the file picked", async
   await page.click('.sidebar .message.error [aria-label="Dismiss"]');
 });
 
+test("the scrollback setting shows its cost and applies to open and new tabs; a refused save is shown", async () => {
+  const openShell = async () => {
+    const before = await tabIds();
+    await page.click('.favourite[data-favourite="shell"] .favourite-name');
+    return newTab(before, "connected");
+  };
+  const scrollbackOf = (id) => page.evaluate((i) => window.__podterm.terminals.get(i).options.scrollback, id);
+  await waitText(".app-settings .scrollback-cost", "≈ 25 MB per tab");
+  assert((await page.$eval("#scrollback-lines", (s) => s.value)) === "10000", "the default is not 10,000 lines");
+  const open = await openShell();
+  assert((await scrollbackOf(open.id)) === 10_000, `an open tab keeps ${await scrollbackOf(open.id)} lines`);
+  await page.selectOption("#scrollback-lines", "1000");
+  await waitText(".app-settings .scrollback-cost", "≈ 2.5 MB per tab");
+  await until(() => page.evaluate(() => window.__podtermMock.scrollbackLines() === 1000), "the setting saved");
+  await page.waitForFunction((id) => window.__podterm.terminals.get(id).options.scrollback === 1000, open.id, { timeout: WAIT_MS });
+  const fresh = await openShell();
+  assert((await scrollbackOf(fresh.id)) === 1000, `a new tab keeps ${await scrollbackOf(fresh.id)} lines`);
+  // A settings.json the app may not write (newer, unreadable): the error is shown, nothing changes.
+  await page.evaluate(() => window.__podtermMock.refuseSettings(true));
+  await page.selectOption("#scrollback-lines", "50000");
+  await waitText(".app-settings .settings-error", /^Scrollback not changed: .*settings\.json was written by a newer Podterm/);
+  await page.waitForFunction(() => document.querySelector("#scrollback-lines").value === "1000", null, { timeout: WAIT_MS });
+  await waitText(".app-settings .scrollback-cost", "≈ 2.5 MB per tab");
+  assert((await page.evaluate(() => window.__podtermMock.scrollbackLines())) === 1000, "a refused save changed the setting");
+  assert((await scrollbackOf(fresh.id)) === 1000, "a refused save changed a tab");
+  await screenshot("scrollback-refused");
+  await page.evaluate(() => window.__podtermMock.refuseSettings(false));
+  await page.selectOption("#scrollback-lines", "5000");
+  await waitText(".app-settings .scrollback-cost", "≈ 13 MB per tab");
+  await page.waitForSelector(".app-settings .settings-error", { state: "hidden", timeout: WAIT_MS });
+  await page.waitForFunction((id) => window.__podterm.terminals.get(id).options.scrollback === 5000, fresh.id, { timeout: WAIT_MS });
+  await screenshot("scrollback");
+  await closeAllTabs();
+});
+
 test("no remote content, no CSP violation, no page errors", async () => {
   assert(foreignRequests.length === 0, `requests outside ${origin}: ${foreignRequests.join(", ")}`);
   assert(pageErrors.length === 0, pageErrors.join("\n"));

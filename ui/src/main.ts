@@ -6,6 +6,7 @@ import { clear, h } from "./dom";
 import { FavouritesModel } from "./favourites/model";
 import { connectBackend, errorMessage } from "./ipc";
 import { SidebarModel } from "./sidebar/model";
+import { scrollbackControl } from "./settings/view";
 import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
 import { Workspace } from "./terminal/workspace";
@@ -22,7 +23,8 @@ async function start(): Promise<void> {
     renamed: (from, to) => workspace?.renameFavourite(from, to),
   });
   const model = new SidebarModel(backend, (target) => workspace?.open(target), favourites);
-  new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
+  const sidebar = new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
+  sidebar.root.appendChild(scrollbackControl(backend));
   const main = h("main", { class: "workspace" });
   root.appendChild(main);
   const welcome = h("div", { class: "welcome" });

@@ -24,12 +24,28 @@ pub const SPEC: FileSpec = FileSpec {
 /// Why the settings could not be read or saved: the settings have no errors of their own.
 pub type SettingsError = StoreError;
 
+/// Lines of scrollback a terminal tab keeps unless the user chose otherwise.
+pub const DEFAULT_SCROLLBACK_LINES: u32 = 10_000;
+/// The most scrollback lines a tab may keep: at about 2.5 KB a line in the web process
+/// (docs/architecture.md, "Memory over long sessions") that is about 250 MB a tab.
+pub const MAX_SCROLLBACK_LINES: u32 = 100_000;
+
+/// `lines` within `0..=MAX_SCROLLBACK_LINES`: more is cut to the maximum.
+pub fn bound_scrollback(lines: u32) -> u32 {
+    lines.min(MAX_SCROLLBACK_LINES)
+}
+
 /// The settings. Missing fields take their defaults; unknown ones are kept on save.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Settings {
     /// Closing the window keeps Podterm running in the tray (where a tray exists).
     pub close_to_tray: bool,
+    /// Lines of scrollback each terminal tab keeps, within `0..=MAX_SCROLLBACK_LINES`: a value
+    /// out of range in the file (negative, too large, a fraction) is brought into it on load and
+    /// on save rather than refusing the whole file.
+    #[serde(deserialize_with = "scrollback_in_range")]
+    pub scrollback_lines: u32,
     /// Fields a newer Podterm wrote, kept on save.
     #[serde(flatten)]
     pub extra: Extra,
@@ -39,9 +55,21 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             close_to_tray: true,
+            scrollback_lines: DEFAULT_SCROLLBACK_LINES,
             extra: Extra::new(),
         }
     }
+}
+
+/// Any JSON number, brought into `0..=MAX_SCROLLBACK_LINES` (rounded).
+fn scrollback_in_range<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = f64::deserialize(d)?;
+    Ok(if n.is_nan() {
+        DEFAULT_SCROLLBACK_LINES
+    } else {
+        // In range after the clamp, so the cast neither wraps nor saturates.
+        n.round().clamp(0.0, f64::from(MAX_SCROLLBACK_LINES)) as u32
+    })
 }
 
 fn file(dir: &Path) -> VersionedFile<Settings> {
@@ -61,9 +89,21 @@ pub fn save(dir: &Path, settings: &Settings) -> Result<(), StoreError> {
         extra.extend(settings.extra.clone());
         *current = Settings {
             extra,
+            scrollback_lines: bound_scrollback(settings.scrollback_lines),
             ..settings.clone()
         };
         Ok(())
+    })
+}
+
+/// Changes the saved settings with `change` under the lock, keeping every field it does not
+/// touch (a change of one setting never resets another). A file that cannot be read is an error
+/// and stays as it is. Returns the settings as saved.
+pub fn update(dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<Settings, StoreError> {
+    file(dir).update(|current| {
+        change(current);
+        current.scrollback_lines = bound_scrollback(current.scrollback_lines);
+        Ok(current.clone())
     })
 }
 
@@ -132,5 +172,84 @@ mod tests {
                 .expect("json");
         assert_eq!(v["theme"], "dark", "{v}");
         assert_eq!(v["closeToTray"], false, "{v}");
+        assert_eq!(v["scrollbackLines"], 10_000, "{v}");
+    }
+
+    #[test]
+    fn scrollback_defaults_round_trips_and_is_bounded() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(FILE_NAME);
+        assert_eq!(
+            load(dir.path()).expect("defaults").scrollback_lines,
+            DEFAULT_SCROLLBACK_LINES
+        );
+        // A file of an older Podterm, without the field: the default.
+        std::fs::write(&path, br#"{"version": 1, "closeToTray": false}"#).expect("write");
+        assert_eq!(load(dir.path()).expect("load").scrollback_lines, 10_000);
+        let saved = update(dir.path(), |s| s.scrollback_lines = 50_000).expect("update");
+        assert_eq!(saved.scrollback_lines, 50_000);
+        let back = load(dir.path()).expect("load");
+        assert_eq!(back.scrollback_lines, 50_000);
+        assert!(!back.close_to_tray, "the other setting is kept");
+        // Out of range on save: cut to the maximum.
+        update(dir.path(), |s| s.scrollback_lines = u32::MAX).expect("update");
+        assert_eq!(
+            load(dir.path()).expect("load").scrollback_lines,
+            MAX_SCROLLBACK_LINES
+        );
+        save(
+            dir.path(),
+            &Settings {
+                scrollback_lines: 1_000_000,
+                ..Settings::default()
+            },
+        )
+        .expect("save");
+        assert_eq!(
+            load(dir.path()).expect("load").scrollback_lines,
+            MAX_SCROLLBACK_LINES
+        );
+        // Out of range in the file (edited by hand): brought into range, the file still read.
+        for (text, lines) in [
+            (
+                r#"{"version": 1, "scrollbackLines": 5000000}"#,
+                MAX_SCROLLBACK_LINES,
+            ),
+            (r#"{"version": 1, "scrollbackLines": -3}"#, 0),
+            (r#"{"version": 1, "scrollbackLines": 1234.6}"#, 1235),
+            (r#"{"version": 1, "scrollbackLines": 0}"#, 0),
+        ] {
+            std::fs::write(&path, text).expect("write");
+            assert_eq!(
+                load(dir.path()).expect(text).scrollback_lines,
+                lines,
+                "{text}"
+            );
+        }
+        // Not a number at all: the file is not valid, and a change leaves it as it is.
+        std::fs::write(&path, br#"{"version": 1, "scrollbackLines": "lots"}"#).expect("write");
+        assert!(load(dir.path()).is_err());
+        assert!(update(dir.path(), |s| s.scrollback_lines = 1_000).is_err());
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            br#"{"version": 1, "scrollbackLines": "lots"}"#
+        );
+    }
+
+    #[test]
+    fn a_change_of_one_setting_keeps_the_others_and_unknown_fields() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            br#"{"version": 1, "scrollbackLines": 1000, "theme": "dark"}"#,
+        )
+        .expect("write");
+        update(dir.path(), |s| s.close_to_tray = false).expect("update");
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(FILE_NAME)).expect("read"))
+                .expect("json");
+        assert_eq!(v["scrollbackLines"], 1000, "{v}");
+        assert_eq!(v["closeToTray"], false, "{v}");
+        assert_eq!(v["theme"], "dark", "{v}");
     }
 }

@@ -55,6 +55,8 @@ describe("tauriBackend", () => {
       ["watchRequests", [noop]],
       ["openUrl", ["https://x.test/"]],
       ["configDir", []],
+      ["appSettings", []],
+      ["setScrollbackLines", [5000]],
     ];
     const seen = new Set<string>();
     for (const [method, args] of calls) {

@@ -170,6 +170,17 @@ darkQuery?.addEventListener("change", () => {
   });
 });
 
+/** Lines of scrollback a terminal keeps: the app setting (src/settings), 10,000 until it is read. */
+let scrollback = 10_000;
+
+/** Every terminal, open and new, keeps `lines` lines of scrollback (xterm applies it live). */
+export function setScrollback(lines: number): void {
+  scrollback = lines;
+  applyToAll((v) => {
+    v.term.options.scrollback = lines;
+  });
+}
+
 export function setFontSize(size: number): number {
   fontSize = clampFontSize(size);
   try {
@@ -225,7 +236,7 @@ export class TerminalView {
       allowProposedApi: true, // unicode 11 widths and search decorations
       fontFamily: FONT_FAMILY,
       fontSize,
-      scrollback: 10_000,
+      scrollback,
       cursorBlink: true,
       theme: currentTheme(),
       macOptionIsMeta: true,

@@ -4,6 +4,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { toBytes } from "../bytes";
 import type { AppRequest } from "./AppRequest";
+import type { AppSettings } from "./AppSettings";
 import type { FavouriteSummary } from "./FavouriteSummary";
 import type { OpenSessionRequest } from "./OpenSessionRequest";
 import type { PodChange } from "./PodChange";
@@ -40,6 +41,8 @@ export const COMMANDS = [
   "watch_requests",
   "open_url",
   "config_dir",
+  "app_settings",
+  "set_scrollback_lines",
 ] as const;
 
 /** The app's commands as the UI calls them (the in-page mock implements them too). */
@@ -134,6 +137,15 @@ export interface Commands {
    * `null` when there is no config directory.
    */
   configDir(): Promise<string | null>;
+  /**
+   * The app settings the UI uses (scrollback lines per tab).
+   */
+  appSettings(): Promise<AppSettings>;
+  /**
+   * Saves how many lines of scrollback each tab keeps (cut to 100,000) and returns
+   * the value saved. An unreadable or newer settings.json is an error and stays as it is.
+   */
+  setScrollbackLines(lines: number): Promise<number>;
 }
 
 /** The commands over Tauri's IPC. */
@@ -163,5 +175,7 @@ export function tauriCommands(): Commands {
     watchRequests: (onRequest) => invoke<void>("watch_requests", { onRequest: new Channel<AppRequest>(onRequest) }),
     openUrl: (url) => invoke<void>("open_url", { url }),
     configDir: () => invoke<string | null>("config_dir"),
+    appSettings: () => invoke<AppSettings>("app_settings"),
+    setScrollbackLines: (lines) => invoke<number>("set_scrollback_lines", { lines }),
   };
 }

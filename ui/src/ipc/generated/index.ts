@@ -1,5 +1,6 @@
 // Generated from src-tauri/contract.rs by `cargo test -p podterm-desktop`: do not edit.
 export type { AppRequest } from "./AppRequest";
+export type { AppSettings } from "./AppSettings";
 export type { FavouriteSummary } from "./FavouriteSummary";
 export type { OpenSessionRequest } from "./OpenSessionRequest";
 export type { TerminalRequest } from "./TerminalRequest";

@@ -17,6 +17,7 @@ import { MockProfiles } from "./profiles";
 import { MockRequests } from "./requests";
 import { CHUNK_MAX, HIGH_WATER, LOW_WATER, MockSessions, type MockSessionStats } from "./sessions";
 import { Gate, tick } from "./tasks";
+import { MAX_SCROLLBACK_LINES } from "../../settings/scrollback";
 
 
 /** Where the mock says Podterm keeps its files (nothing is written: it is a browser page). */
@@ -73,6 +74,13 @@ export interface MockControls {
   setPickedFile(path: string | null): void;
   /** How many times pick_kubeconfig (the native file dialog) has answered. */
   dialogsAnswered(): number;
+  /** The scrollback lines saved (settings.json's `scrollbackLines`; default 10,000). */
+  scrollbackLines(): number;
+  /**
+   * true: saving a setting fails as the app's does when settings.json is unreadable or newer
+   * (nothing saved), until this is called with false.
+   */
+  refuseSettings(on: boolean): void;
   HIGH_WATER: number;
   LOW_WATER: number;
   CHUNK_MAX: number;
@@ -111,6 +119,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let resolveDelay = 20;
   let writeDelay = 0;
   const resolveHold = new Gate();
+  let scrollbackLines = 10_000;
+  let settingsRefused = false;
 
   const controls: MockControls = {
     openedUrls,
@@ -156,6 +166,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       profiles.pickedFile = path;
     },
     dialogsAnswered: () => profiles.dialogsAnswered,
+    scrollbackLines: () => scrollbackLines,
+    refuseSettings: (on) => {
+      settingsRefused = on;
+    },
     HIGH_WATER,
     LOW_WATER,
     CHUNK_MAX,
@@ -278,6 +292,21 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async configDir() {
       await tick();
       return MOCK_CONFIG_DIR;
+    },
+    async appSettings() {
+      await tick();
+      return { scrollbackLines };
+    },
+    async setScrollbackLines(lines) {
+      await tick();
+      if (settingsRefused) {
+        throw mockError(
+          "store",
+          `${MOCK_CONFIG_DIR}/settings.json was written by a newer Podterm (version 9; this one reads up to 1): upgrade Podterm`,
+        );
+      }
+      scrollbackLines = Math.min(lines, MAX_SCROLLBACK_LINES);
+      return scrollbackLines;
     },
   };
   return { backend, controls };

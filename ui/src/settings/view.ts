@@ -1,0 +1,65 @@
+// The app settings the sidebar's footer shows: the scrollback per tab, with its memory cost.
+import { clear, h } from "../dom";
+import { errorMessage, type Backend } from "../ipc";
+import { setScrollback } from "../terminal/view";
+import { DEFAULT_SCROLLBACK_LINES, linesLabel, scrollbackChoices, scrollbackCost } from "./scrollback";
+
+/**
+ * A "Scrollback" select and its cost ("≈ 25 MB per tab"). The saved value applies to every
+ * terminal, open and new; a refused save (an unreadable or newer settings.json) is shown, and
+ * the select goes back to what is saved.
+ */
+export function scrollbackControl(backend: Pick<Backend, "appSettings" | "setScrollbackLines">): HTMLElement {
+  let saved = DEFAULT_SCROLLBACK_LINES;
+  const select = h("select", { id: "scrollback-lines", "aria-label": "Scrollback lines per tab" });
+  const cost = h("span", { class: "scrollback-cost" });
+  const error = h("div", { class: "message error settings-error", role: "alert", hidden: true });
+
+  function render(lines: number): void {
+    clear(select);
+    for (const n of scrollbackChoices(lines)) {
+      select.appendChild(h("option", { value: String(n) }, linesLabel(n)));
+    }
+    select.value = String(lines);
+    cost.textContent = scrollbackCost(lines);
+    cost.title = "Memory a tab's full scrollback takes at about 108 columns (about 2.5 KB a line)";
+  }
+
+  function apply(lines: number): void {
+    saved = lines;
+    setScrollback(lines);
+    render(lines);
+  }
+
+  select.addEventListener("change", () => {
+    const wanted = Number(select.value);
+    cost.textContent = scrollbackCost(wanted);
+    backend.setScrollbackLines(wanted).then(
+      (lines) => {
+        error.hidden = true;
+        apply(lines);
+      },
+      (err: unknown) => {
+        error.textContent = `Scrollback not changed: ${errorMessage(err)}`;
+        error.hidden = false;
+        render(saved);
+      },
+    );
+  });
+
+  render(saved);
+  backend.appSettings().then(
+    (s) => apply(s.scrollbackLines),
+    (err: unknown) => {
+      error.textContent = `Settings not read: ${errorMessage(err)}`;
+      error.hidden = false;
+    },
+  );
+
+  return h(
+    "footer",
+    { class: "app-settings" },
+    h("label", { class: "scrollback" }, h("span", {}, "Scrollback"), select, cost),
+    error,
+  );
+}
