@@ -113,6 +113,13 @@ try {
   if (!root) throw new Error("the app's process was not found");
   await app.click("#demo-cluster", 20_000);
   await app.waitFor('.pod[data-pod="shell"]', 30_000);
+  // Pod churn needs the Demo cluster's admin port, which only a test-fixtures build opens
+  // (`make test-package` leaves the package build, without it, at the same path): say so at once
+  // instead of measuring without churn.
+  const status = await fetch(`${admin}/status`).catch(() => null);
+  if (!status?.ok) {
+    throw new Error(`no Demo cluster admin port at ${admin}: ${binary} is not a test-fixtures build (make soak builds one)`);
+  }
 
   // The busy tabs, then the idle one (left active, as a user leaves the window).
   const open = async () => {
