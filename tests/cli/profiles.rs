@@ -2,7 +2,7 @@
 //! `make test` does): import testcluster's kubeconfig, exec through each profile, no secret on
 //! disk, `rm` clears the keyring, exec credential plugins, a revoked token.
 
-use podterm_test_support::{bin, client, require_keyring};
+use podterm_test_support::{all_files, bin, client, keyring_has, require_keyring};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use testcluster::{Options, TestCluster};
@@ -29,43 +29,8 @@ async fn podterm(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Out {
     }
 }
 
-/// Every file under `dir`, recursively, as bytes.
-fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = vec![];
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(bytes) = std::fs::read(&p) {
-                out.push((p, bytes));
-            }
-        }
-    }
-    out
-}
-
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Whether the Secret Service holds the item Podterm stores under `account` (`<id>/<field>`).
-/// One exact lookup, not a listing: the tests running beside this one add and remove their own
-/// items, and a listing that meets an item deleted mid-read fails as a whole. The secret goes to
-/// a pipe that is dropped, never into a message.
-fn keyring_has(account: &str) -> bool {
-    let out = std::process::Command::new("secret-tool")
-        .args([
-            "lookup",
-            "service",
-            podterm_core::vault::SERVICE,
-            "username",
-            account,
-        ])
-        .output()
-        .expect("secret-tool (package libsecret-tools) runs");
-    out.status.success() && !out.stdout.is_empty()
 }
 
 /// Every keyring account the profiles in `profiles.json` refer to.
@@ -203,14 +168,20 @@ async fn import_exec_and_remove_with_the_keyring() {
     let accounts = profile_accounts(config.path());
     assert_eq!(accounts.len(), 2, "{accounts:?}");
     for acct in &accounts {
-        assert!(keyring_has(acct), "no keyring entry for {acct}");
+        assert!(
+            keyring_has(podterm_core::vault::SERVICE, acct),
+            "no keyring entry for {acct}"
+        );
     }
     for name in ["demo-admin", "viewer"] {
         let out = podterm(config.path(), &["profile", "rm", name], &[]).await;
         assert_eq!(out.code, 0, "{}", out.stderr);
     }
     for acct in &accounts {
-        assert!(!keyring_has(acct), "entry left for {acct}");
+        assert!(
+            !keyring_has(podterm_core::vault::SERVICE, acct),
+            "entry left for {acct}"
+        );
     }
     let out = podterm(
         config.path(),

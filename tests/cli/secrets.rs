@@ -9,9 +9,9 @@
 use base64::Engine as _;
 use podterm_core::profiles::{new_id, Profile};
 use podterm_desktop_lib::state::{Config, Profiles};
-use podterm_test_support::{bin, client, require_keyring};
+use podterm_test_support::{all_files, bin, client, keyring_has, require_keyring};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -154,39 +154,6 @@ async fn podterm(config: &Path, args: &[&str]) -> (i32, String, String) {
     (out.code, out.stdout_text(), out.stderr_text())
 }
 
-/// Every file under `dir`, recursively.
-fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = vec![];
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.clone(), std::fs::read(&p).expect("read a config file")));
-            }
-        }
-    }
-    out
-}
-
-/// Whether the Secret Service holds the item stored under `account`; the secret goes to a pipe
-/// that is dropped.
-fn keyring_has(account: &str) -> bool {
-    let out = std::process::Command::new("secret-tool")
-        .args([
-            "lookup",
-            "service",
-            podterm_core::vault::SERVICE,
-            "username",
-            account,
-        ])
-        .output()
-        .expect("secret-tool (package libsecret-tools) runs");
-    out.status.success() && !out.stdout.is_empty()
-}
-
 /// Every file of `config` holds no secret, and every secret field its profiles name is in the
 /// keyring.
 fn assert_files_clean_and_keyring_full(secrets: &Secrets, config: &Path) {
@@ -205,7 +172,7 @@ fn assert_files_clean_and_keyring_full(secrets: &Secrets, config: &Path) {
         for f in p.secret_fields() {
             // OIDC names the tokens a refresh may write even when the import had none.
             let account = podterm_core::vault::account(&p.id, &f);
-            if keyring_has(&account) {
+            if keyring_has(podterm_core::vault::SERVICE, &account) {
                 fields += 1;
             }
         }

@@ -77,6 +77,37 @@ pub fn require_keyring() {
     );
 }
 
+/// Whether the Secret Service holds an item with these `service` and `username` attributes
+/// (`secret-tool lookup`). One exact lookup, not a listing: tests running beside each other add
+/// and remove their own items, and a listing that meets an item deleted mid-read fails as a
+/// whole. The secret goes to a pipe that is dropped, never into a message.
+pub fn keyring_has(service: &str, account: &str) -> bool {
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", account])
+        .output()
+        .expect("secret-tool (package libsecret-tools) runs");
+    out.status.success() && !out.stdout.is_empty()
+}
+
+/// Every file under `dir`, recursively, with its bytes (a test that looks for secrets reads
+/// them all: an unreadable file fails it).
+pub fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).expect("read a file under the dir");
+                out.push((p, bytes));
+            }
+        }
+    }
+    out
+}
+
 /// `len` bytes of reproducible noise (xorshift64 from `seed`, which must not be 0): data that
 /// no transport compresses or mangles unnoticed.
 pub fn noise(len: usize, seed: u64) -> Vec<u8> {
