@@ -11,11 +11,11 @@
 // app-latest.json and app-latest.md. Figures only: no target turns into a failure.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Keys, launchApp, sleep } from "../tests/app/tauri.mjs";
+import { Keys, launchApp, processTree, sleep } from "../tests/app/tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -57,24 +57,7 @@ function r1(x) {
 
 /** RSS and PSS (MB, 10^6) of a process and all its descendants, and per process name. */
 async function memory(pid) {
-  const children = new Map();
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = await readFile(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(name));
-    } catch {
-      /* gone */
-    }
-  }
-  const all = [];
-  const walk = (p) => {
-    all.push(p);
-    for (const c of children.get(p) ?? []) walk(c);
-  };
-  walk(pid);
+  const all = (await processTree(pid)).map((p) => p.pid);
   let rss = 0;
   let pss = 0;
   const parts = {};

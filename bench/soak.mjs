@@ -19,7 +19,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, launchApp, sleep } from "../tests/app/tauri.mjs";
+import { TICKS_PER_SECOND, freePort, launchApp, processTree, sleep } from "../tests/app/tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -34,36 +34,18 @@ const LOOP = "while true; do date; ls /; sleep 0.2; done";
 const out = path.join(repo, "bench", "results");
 const log = (m) => process.stderr.write(`  · ${m}\n`);
 const r1 = (x) => Math.round(x * 10) / 10;
-const TICK = 100; // clock ticks per second (Linux USER_HZ)
+const TICK = TICKS_PER_SECOND;
 
 /** The processes we report, by their /proc comm (15 characters at most). */
 const KINDS = { "podterm-desktop": "app", WebKitWebProces: "webkit-web", WebKitNetworkPr: "webkit-network" };
 
 /** The app's process and its WebKit descendants: { kind: pid }. */
 async function processes(root) {
-  const children = new Map();
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = await readFile(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(name));
-    } catch {
-      /* gone */
-    }
-  }
   const found = {};
-  const walk = async (p) => {
-    try {
-      const kind = KINDS[(await readFile(`/proc/${p}/comm`, "utf8")).trim()];
-      if (kind && !found[kind]) found[kind] = p;
-    } catch {
-      /* gone */
-    }
-    for (const c of children.get(p) ?? []) await walk(c);
-  };
-  await walk(root);
+  for (const { pid, comm } of await processTree(root)) {
+    const kind = KINDS[comm];
+    if (kind && !found[kind]) found[kind] = pid;
+  }
   return found;
 }
 

@@ -45,6 +45,29 @@ fn webkit_environment() {
     }
 }
 
+/// How long one blink of a text caret takes, for this process's GTK settings: a day, which is a
+/// caret that stays still. WebKitGTK repaints and re-sends the whole page to the window for each
+/// blink of the caret of the focused text field, and while a terminal tab is open that field is
+/// always there (xterm.js's hidden input). At GTK's default 1.2 s that costs ~0.5% of a core
+/// with nothing happening (the web process, the app's VBlankMonitor and IPC threads); and with
+/// blinking switched off (`gtk-cursor-blink=false`, GNOME's "cursor blink" off) WebKit 2.50
+/// repaints on every frame instead: ~3.5%. Measured in docs/architecture.md ("Idle CPU").
+/// Terminal cursors are xterm's own (their blink stops after ten seconds, view.ts).
+#[cfg(target_os = "linux")]
+const CARET_BLINK_MS: i32 = 24 * 60 * 60 * 1000;
+
+/// This process's GTK settings, which WebKit forwards to its web process: a still caret (see
+/// [`CARET_BLINK_MS`]). Application-set values win over the desktop's XSETTINGS. On the main
+/// thread, with GTK initialised (the setup hook).
+fn steady_caret() {
+    #[cfg(target_os = "linux")]
+    if let Some(settings) = gtk::Settings::default() {
+        use gtk::prelude::GtkSettingsExt;
+        settings.set_gtk_cursor_blink(true);
+        settings.set_gtk_cursor_blink_time(CARET_BLINK_MS);
+    }
+}
+
 /// Runs the app until its window closes.
 pub fn run() {
     webkit_environment();
@@ -83,6 +106,7 @@ pub fn run() {
         .setup({
             let rt = rt.clone();
             move |app| {
+                steady_caret();
                 let handle = app.handle().clone();
                 let tray = tray::create(&handle);
                 app.state::<desktop::Desktop>().set_tray(tray);

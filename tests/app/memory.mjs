@@ -12,11 +12,15 @@
 // - the peak growth of the WebKit web process's private memory (USS: unaffected by other
 //   instances sharing its libraries, unlike PSS): +418 MB before, +47 MB after.
 // Both bounds are generous; nothing is timed (the loop runs until the count is reached). Then,
-// the tabs idle, every cursor stops blinking (an idle tab draws nothing).
-import { readdir, readFile } from "node:fs/promises";
+// the tabs idle, every cursor stops blinking (an idle tab draws nothing), and the app with its
+// WebKit processes uses little CPU with the shown terminal focused, for a user who switched
+// cursor blinking off in GTK (WebKit then repaints on every frame, 3.5% of a core measured,
+// unless the app keeps its caret still: lib.rs, steady_caret; 0.1% with it).
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchApp, sleep } from "./tauri.mjs";
+import { TICKS_PER_SECOND, cpuTicks, launchApp, processTree, sleep } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -26,6 +30,8 @@ const MESSAGES = 3000;
 const MAX_NODES_PER_MESSAGE = 300;
 const MAX_GROWTH_MB = 150;
 const SCROLLBACK = 200;
+const IDLE_S = 30;
+const MAX_IDLE_CPU_PERCENT = 1.5;
 const log = (m) => console.log(`  · ${m}`);
 
 function assert(cond, message) {
@@ -34,29 +40,16 @@ function assert(cond, message) {
 
 /** The pid of the first WebKitWebProcess under `root`. */
 async function webProcess(root) {
-  const children = new Map();
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = await readFile(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(name));
-    } catch {
-      /* gone */
-    }
-  }
-  const queue = [root];
-  while (queue.length) {
-    const p = queue.shift();
-    try {
-      if ((await readFile(`/proc/${p}/comm`, "utf8")).trim() === "WebKitWebProces") return p;
-    } catch {
-      /* gone */
-    }
-    queue.push(...(children.get(p) ?? []));
-  }
-  return null;
+  return (await processTree(root)).find((p) => p.comm === "WebKitWebProces")?.pid ?? null;
+}
+
+/** CPU the app and its WebKit processes use over `seconds`, % of one core. */
+async function cpuPercent(root, seconds) {
+  const pids = (await processTree(root)).map((p) => p.pid);
+  const ticks = async () => (await Promise.all(pids.map(cpuTicks))).reduce((a, b) => a + b, 0);
+  const before = await ticks();
+  await sleep(seconds * 1000);
+  return (100 * (await ticks() - before)) / TICKS_PER_SECOND / seconds;
 }
 
 /** Private memory (USS) of a process, MB. */
@@ -66,7 +59,11 @@ async function uss(pid) {
   return (kb("Private_Clean") + kb("Private_Dirty")) / 1024;
 }
 
-const app = await launchApp({ binary, env: { RUST_LOG: "warn" }, log });
+// The user's GTK settings, as GNOME's "cursor blink: off" writes them.
+const xdg = await mkdtemp(path.join(tmpdir(), "podterm-memory-xdg-"));
+await mkdir(path.join(xdg, "gtk-3.0"));
+await writeFile(path.join(xdg, "gtk-3.0", "settings.ini"), "[Settings]\ngtk-cursor-blink=false\n");
+const app = await launchApp({ binary, env: { RUST_LOG: "warn", XDG_CONFIG_HOME: xdg }, log });
 let ok = false;
 try {
   const root = await app.pid();
@@ -129,13 +126,19 @@ try {
   // (view.ts, CURSOR_BLINK_MS; a blinking cursor redrew a row twice a second in every tab).
   await app.waitUntil("every cursor to stop blinking", 30_000, () =>
     [...window.__podterm.terminals.values()].every((t) => t.options.cursorBlink === false));
+  const focused = await app.exec(() => document.activeElement?.classList.contains("xterm-helper-textarea") ?? false);
+  assert(focused, "the shown terminal does not have the focus: the idle CPU below would not measure a focused tab");
+  const idleCpu = await cpuPercent(root, IDLE_S);
+  log(`idle, the shown terminal focused: ${idleCpu.toFixed(2)}% of a core over ${IDLE_S} s (app and WebKit processes)`);
   assert(perMessage < MAX_NODES_PER_MESSAGE, `hidden tabs add ${perMessage.toFixed(0)} DOM nodes per output message (bound ${MAX_NODES_PER_MESSAGE}): a background tab is redrawn cell by cell`);
   assert(growth < MAX_GROWTH_MB, `the web process grew by ${growth.toFixed(0)} MB over ${sent} messages (bound ${MAX_GROWTH_MB} MB)`);
+  assert(idleCpu < MAX_IDLE_CPU_PERCENT, `idle with a focused terminal, the app used ${idleCpu.toFixed(2)}% of a core (bound ${MAX_IDLE_CPU_PERCENT}%): something repaints or polls while nothing happens`);
   ok = true;
 } catch (e) {
   console.log(`FAIL background tabs' output keeps the web process's memory flat\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);
 } finally {
   await app.close();
+  await rm(xdg, { recursive: true, force: true });
 }
 if (ok) console.log("ok   background tabs' output keeps the web process's memory flat");
 console.log(`${ok ? 1 : 0} passed, ${ok ? 0 : 1} failed`);

@@ -1,12 +1,13 @@
 // The real desktop app under a virtual X display, driven through tauri-driver and WebKitWebDriver
 // with the W3C WebDriver protocol (plain HTTP + JSON, no client library). Used by the app's
-// end-to-end tests (tests/app/app.mjs, installed.mjs) and its benchmark (bench/app-bench.mjs).
+// end-to-end tests (tests/app/*.mjs) and its benchmarks (bench/app-bench.mjs, bench/soak.mjs),
+// with the process-tree and CPU readers they share.
 //
 //   const app = await launchApp({ binary, env });   // Xvfb, tauri-driver, a WebDriver session
 //   await app.click(".pod-line"); await app.exec(() => document.title); await app.close();
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -76,6 +77,52 @@ async function startXvfb(log) {
 }
 
 /** One WebDriver session over HTTP. */
+/**
+ * The process `root` and all its descendants, parents before children: [{ pid, comm }] (comm as
+ * /proc has it, 15 characters at most: "podterm-desktop", "WebKitWebProces", …). Processes that
+ * end while they are read are left out.
+ */
+export async function processTree(root) {
+  const children = new Map();
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {
+      /* gone */
+    }
+  }
+  const out = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift();
+    try {
+      out.push({ pid, comm: (await readFile(`/proc/${pid}/comm`, "utf8")).trim() });
+    } catch {
+      continue; /* gone */
+    }
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** Clock ticks per second of /proc's CPU times (Linux USER_HZ). */
+export const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system, in clock ticks) one process has used so far; 0 once it is gone. */
+export async function cpuTicks(pid) {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return 0;
+  }
+}
+
 export class WebDriver {
   constructor(base, sessionId) {
     this.base = base;
