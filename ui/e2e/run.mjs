@@ -647,6 +647,68 @@ test("a completed pod is refused in kubectl's words", async () => {
   assert((await page.$$(".tab")).length === 0, "a tab was opened");
 });
 
+// --------------------------------------------------------------------- honest pod states
+
+/** The top of a pod's row in the sidebar (px). */
+const rowTop = (name) => page.$eval(`.pod[data-pod="${name}"]`, (el) => el.getBoundingClientRect().top);
+
+test("a Pending pod says why in its row and is refused in words; the notice does not move the list", async () => {
+  await page.evaluate(() =>
+    window.__podtermMock.addPod({ name: "pending-1", namespace: "demo", phase: "Pending", ready: "0/1", reason: "ContainerCreating" }),
+  );
+  await waitText('.pod[data-pod="pending-1"] .pod-status', "ContainerCreating");
+  const title = await page.getAttribute('.pod[data-pod="pending-1"] .pod-status', "title");
+  assert(title === "Pending: ContainerCreating", `status tooltip ${title}`);
+  // The completed pod's refusal from the test before goes first.
+  await page.evaluate(() => document.querySelector('.sidebar .messages .message.error [aria-label="Dismiss"]')?.click());
+  await page.waitForSelector(".sidebar .messages .message.error", { state: "detached", timeout: WAIT_MS });
+  const before = await rowTop("shell");
+  await page.dblclick('.pod[data-pod="pending-1"] .pod-line');
+  await waitText(".sidebar .message.error", /pending-1 is Pending \(ContainerCreating\): its containers are not running yet/);
+  assert((await page.$$(".tab")).length === 0, "a tab was opened");
+  // The error is shown over the list, not in its flow: the row under the pointer stays put.
+  const after = await rowTop("shell");
+  assert(after === before, `the pod list moved by ${after - before} px when the error came`);
+  await screenshot("pending-refused");
+  await page.click('.sidebar .messages .message.error [aria-label="Dismiss"]');
+  await page.evaluate(() => window.__podtermMock.deletePod("demo", "pending-1"));
+});
+
+test("a container without a shell fails with one clear message, and offers to run a command", async () => {
+  await page.dblclick('.pod[data-pod="distroless"] .pod-line');
+  const tab = await newTab([], "lost");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await waitText(`.tab[data-tab-id="${tab.id}"] .tab-status`, "failed");
+  await waitText(`${pane} .banner-text`, /^This container has no shell: neither bash nor sh is in its image\./);
+  await waitText(`${pane} .banner-button`, "Run a command…");
+  const lines = await waitForLine(tab.id, (l) => l.includes("this container has no shell"), "the no-shell notice");
+  const raw = lines.filter((l) => l.includes("executable file not found")).length;
+  assert(raw <= 1, `the runtime's message shows ${raw} times`);
+  assert(!lines.some((l) => /connection lost|could not connect/.test(l)), `a lost notice: ${lines.filter(Boolean).join(" | ")}`);
+  await screenshot("no-shell");
+  await page.click(`${pane} .banner-button`);
+  await page.waitForSelector('.pod[data-pod="distroless"] .picker input.command', { timeout: WAIT_MS });
+  await page.waitForFunction(() => document.activeElement?.matches('.pod[data-pod="distroless"] input.command'), null, { timeout: WAIT_MS });
+  await page.keyboard.press("Escape");
+  await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  await page.waitForSelector(".tab", { state: "detached", timeout: WAIT_MS });
+});
+
+test("a tab whose pod was deleted ends as soon as the pod list learns it", async () => {
+  await page.evaluate(() => window.__podtermMock.addPod({ name: "victim", namespace: "demo", containers: ["main"] }));
+  await page.dblclick('.pod[data-pod="victim"] .pod-line');
+  const tab = await newTab([], "connected");
+  const sid = (await activeTab()).sessionId;
+  // Its node is gone: the stream does not end by itself; only the pod list knows.
+  await page.evaluate(() => window.__podtermMock.deletePodQuietly("demo", "victim"));
+  await waitTabState(tab.id, "lost");
+  await waitText(`.pane[data-tab-id="${tab.id}"] .banner-text`, "The pod victim was deleted; this session has ended.");
+  await waitForLine(tab.id, (l) => l.includes("[ended: the pod victim was deleted]"), "the ended notice");
+  await page.waitForFunction((id) => window.__podtermMock.session(id) === null, sid, { timeout: WAIT_MS });
+  await screenshot("pod-deleted");
+  await closeAllTabs();
+});
+
 // ------------------------------------------------------------------------------ favourites
 
 /** The favourites as the sidebar lists them: [name, dim line]. */

@@ -41,6 +41,13 @@ export interface MockControls {
   session(id: number): MockSessionStats | null;
   addPod(p: Partial<PodSummary> & { name: string } & MockPodExtra): void;
   deletePod(namespace: string, name: string): void;
+  /**
+   * Deletes a pod whose exec sessions do not notice (its node is gone: the streams hang): only
+   * the pod list learns it.
+   */
+  deletePodQuietly(namespace: string, name: string): void;
+  /** The cluster refuses (403) to list pods for this profile; null: for none. */
+  refusePods(profile: string | null): void;
   modifyPod(namespace: string, name: string, change: Partial<PodSummary> & { reason?: string }): void;
   /**
    * A rollout of Deployment `name`: as many new pods (a new ReplicaSet, Ready, created now) as it
@@ -121,6 +128,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const resolveHold = new Gate();
   let scrollbackLines = 10_000;
   let settingsRefused = false;
+  let podsRefusedFor: string | null = null;
 
   const controls: MockControls = {
     openedUrls,
@@ -136,6 +144,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       cluster.put(p);
     },
     deletePod: (namespace, name) => cluster.delete(namespace, name),
+    deletePodQuietly: (namespace, name) => cluster.delete(namespace, name, false),
+    refusePods: (profile) => {
+      podsRefusedFor = profile;
+    },
     modifyPod: (namespace, name, change) => {
       const { reason, ...summary } = change;
       if (!cluster.find(namespace, name)) return;
@@ -222,6 +234,12 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async watchPods(profile, namespace, onEvent, onStatus) {
       await tick(10);
       profiles.require(profile);
+      if (profile === podsRefusedFor) {
+        throw mockError(
+          "refused",
+          `Error from server (Forbidden): pods is forbidden: User "you" cannot list resource "pods" in API group "" in the namespace "${namespace}"`,
+        );
+      }
       return cluster.watch(namespace, onEvent, onStatus);
     },
     async stopWatch(id) {
