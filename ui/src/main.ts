@@ -4,6 +4,7 @@ import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { clear, h } from "./dom";
 import { FavouritesModel } from "./favourites/model";
+import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { SidebarModel } from "./sidebar/model";
 import { scrollbackControl } from "./settings/view";
@@ -153,7 +154,18 @@ async function start(): Promise<void> {
   // Requests from the tray, a second launch (--connect NAME) or a podterm:// link; those made
   // before this page listened arrive now.
   backend
-    .watchRequests((request) => favourites.handleRequest(request))
+    .watchRequests((request) => {
+      if (request.kind === "confirmClose") {
+        const live = workspace?.liveCount() ?? 0;
+        confirmClose(live > 0 ? live : request.sessions, () => {
+          backend.closeWindow().catch((err: unknown) => {
+            favourites.report(`The window could not be closed: ${errorMessage(err)}`);
+          });
+        });
+        return;
+      }
+      favourites.handleRequest(request);
+    })
     .catch((err: unknown) => {
       favourites.report(`Requests from the tray cannot reach this window: ${errorMessage(err)}; restart Podterm to use the tray and --connect.`);
     });

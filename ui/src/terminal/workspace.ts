@@ -43,8 +43,8 @@ export interface WorkspaceOptions {
   onTabsChanged?(): void;
   /**
    * "Run a command…" on a tab whose container has no shell: lets the user pick a command for
-   * that pod (the sidebar's picker). Absent: the banner offers no button. The place for other
-   * offers to such a tab (a debug container) is `noShellOffer` below.
+   * that pod (the sidebar's picker). Absent: the banner offers no button. Other offers to such
+   * a tab (a debug container) belong beside it: `renderBanner`'s `noShell` case.
    */
   runCommand?(target: SessionTarget): void;
 }
@@ -99,7 +99,8 @@ export class Workspace {
       "keydown",
       (e) => {
         const key = appKey(e);
-        if (!key || this.model.list().length === 0) return;
+        // Not behind a modal dialog (the profile form, the close question).
+        if (!key || this.model.list().length === 0 || document.querySelector("dialog[open]")) return;
         e.preventDefault();
         e.stopPropagation();
         this.appKey(key);

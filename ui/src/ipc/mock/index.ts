@@ -46,6 +46,12 @@ export interface MockControls {
    * the pod list learns it.
    */
   deletePodQuietly(namespace: string, name: string): void;
+  /**
+   * The window's close button, as the app handles it: with sessions open the page is asked
+   * (`confirmClose`), else it closes at once. `windowClosed()` says whether it closed.
+   */
+  pressClose(): void;
+  windowClosed(): boolean;
   /** The cluster refuses (403) to list pods for this profile; null: for none. */
   refusePods(profile: string | null): void;
   modifyPod(namespace: string, name: string, change: Partial<PodSummary> & { reason?: string }): void;
@@ -129,6 +135,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let scrollbackLines = 10_000;
   let settingsRefused = false;
   let podsRefusedFor: string | null = null;
+  let windowClosed = false;
 
   const controls: MockControls = {
     openedUrls,
@@ -148,6 +155,12 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     refusePods: (profile) => {
       podsRefusedFor = profile;
     },
+    pressClose: () => {
+      const open = sessions.stats().filter((s) => !s.ended).length;
+      if (open > 0 && requests.listening) requests.push({ kind: "confirmClose", sessions: open });
+      else windowClosed = true;
+    },
+    windowClosed: () => windowClosed,
     modifyPod: (namespace, name, change) => {
       const { reason, ...summary } = change;
       if (!cluster.find(namespace, name)) return;
@@ -306,6 +319,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
         throw mockError("invalidInput", `not opened: only http and https links open from a terminal (${url})`);
       }
       openedUrls.push(url.trim());
+    },
+    async closeWindow() {
+      await tick();
+      windowClosed = true;
     },
     async configDir() {
       await tick();
