@@ -214,6 +214,9 @@ test("first run offers Import ~/.kube/config and the Demo cluster", async () => 
   assert((await page.getAttribute("body", "data-backend")) === "mock", "the mock backend is not in use");
   // The card says where Podterm keeps its files (config_dir).
   await waitText(".welcome .config-dir", /Podterm keeps your clusters and favourites in \/home\/you\/\.config\/podterm\./);
+  // The Demo cluster says plainly where its shells run.
+  await waitText("#demo-cluster .button-sub", "runs inside Podterm: its \u201cpods\u201d are shells on this computer, as you");
+  await waitText(".welcome .demo-note", /^The Demo cluster is not a real cluster: a shell opened in one of its pods runs on this computer, as your user/);
   // The CSP is in force: an inline script is refused (that one refusal is not a page error).
   const inline = await page.evaluate(() => {
     const el = document.createElement("script");
@@ -1136,14 +1139,33 @@ async function selectProfile(name, namespace) {
   await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
 }
 
+/** A click opens the picker without scrolling the list under the pointer. */
+async function clickKeepsList() {
+  // A click opens the picker without scrolling the list: the second click of a double-click
+  // lands on the same pod even when the machine is slow.
+  await page.waitForSelector('.pod[data-pod="worker-3"]', { timeout: WAIT_MS });
+  const scrolls = await page.$eval(".pods", (el) => el.scrollHeight > el.clientHeight);
+  // The last pod at the bottom edge: a picker opened below it is out of sight.
+  await page.$eval('.pod[data-pod="worker-3"]', (el) => el.scrollIntoView({ block: "end" }));
+  const top = await rowTop("worker-3");
+  await page.click('.pod[data-pod="worker-3"] .pod-line');
+  await page.waitForSelector('.pod[data-pod="worker-3"] .picker input.command', { timeout: WAIT_MS });
+  await page.waitForFunction(() => document.activeElement?.matches('.pod[data-pod="worker-3"] input.command'), null, { timeout: WAIT_MS });
+  assert(scrolls, "the pod list does not scroll: the check proves nothing");
+  assert((await rowTop("worker-3")) === top, `the list moved by ${(await rowTop("worker-3")) - top} px under the pointer`);
+  await page.keyboard.press("Escape");
+}
+
 test("twelve tabs from two clusters: the active tab is in view, labels distinct, no scrollbar over them; tab keys", async () => {
   await page.evaluate(() => {
     for (const name of ["worker-1", "worker-2", "worker-3"]) window.__podtermMock.addPod({ name, namespace: "demo", containers: ["worker"] });
   });
   const pods = ["shell", "db-0", "crashy", "worker-1", "worker-2", "worker-3"];
   const opened = [];
+
   for (const profile of ["demo", "prod"]) {
     await selectProfile(profile, "demo");
+    if (profile === "demo") await clickKeepsList();
     for (const pod of pods) {
       const before = await tabIds();
       await page.dblclick(`.pod[data-pod="${pod}"] .pod-line`);

@@ -331,11 +331,11 @@ export class SidebarView {
 
   private renderNamespaces(): void {
     const m = this.model;
-    const wanted = m.namespaces.join("\n");
+    const wanted = `${m.profile === null ? "" : "+"}${m.namespaces.join("\n")}`;
     if (this.nsSelect.dataset.options !== wanted) {
       clear(this.nsSelect);
       for (const ns of m.namespaces) this.nsSelect.appendChild(h("option", { value: ns }, ns));
-      this.nsSelect.appendChild(h("option", { value: OTHER_NAMESPACE, class: "ns-other" }, "Type a namespace…"));
+      if (m.profile !== null) this.nsSelect.appendChild(h("option", { value: OTHER_NAMESPACE, class: "ns-other" }, "Type a namespace…"));
       this.nsSelect.dataset.options = wanted;
       if (m.namespace !== null) this.nsSelect.value = m.namespace;
     }
@@ -477,7 +477,8 @@ export class SidebarView {
         row.li.appendChild(row.picker);
         // The command box takes the keyboard: Enter opens the preselected container's shell,
         // or the command typed.
-        row.picker.querySelector<HTMLElement>("input.command")?.focus();
+        // Without scrolling the list: the second click of a double-click must land on the same pod.
+        row.picker.querySelector<HTMLElement>("input.command")?.focus({ preventScroll: true });
       }
       row.pickerKey = key;
     }
