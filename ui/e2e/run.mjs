@@ -705,8 +705,8 @@ test("a tab whose pod was deleted ends as soon as the pod list learns it", async
   // Its node is gone: the stream does not end by itself; only the pod list knows.
   await page.evaluate(() => window.__podtermMock.deletePodQuietly("demo", "victim"));
   await waitTabState(tab.id, "lost");
-  await waitText(`.pane[data-tab-id="${tab.id}"] .banner-text`, "The pod victim was deleted; this session has ended.");
-  await waitForLine(tab.id, (l) => l.includes("[ended: the pod victim was deleted]"), "the ended notice");
+  await waitText(`.pane[data-tab-id="${tab.id}"] .banner-text`, "Session ended: the pod demo/victim was deleted.");
+  await waitForLine(tab.id, (l) => l.includes("[ended: the pod demo/victim was deleted]"), "the ended notice");
   await page.waitForFunction((id) => window.__podtermMock.session(id) === null, sid, { timeout: WAIT_MS });
   await screenshot("pod-deleted");
   await closeAllTabs();

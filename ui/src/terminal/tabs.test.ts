@@ -275,7 +275,7 @@ describe("a working day of tabs", () => {
     const before = changes();
     expect(m.podGone("a", "demo", "web-1")).toEqual([11]);
     expect(changes()).toBe(before + 1);
-    expect(live.status).toEqual({ kind: "lost", reason: "the pod web-1 was deleted", beforeConnect: false, podGone: true });
+    expect(live.status).toEqual({ kind: "lost", reason: "the pod demo/web-1 was deleted", beforeConnect: false, podGone: true });
     expect(statusText(live.status)).toBe("lost");
     expect(other.status.kind).toBe("connecting");
     expect(elsewhere.status.kind).toBe("connecting");

@@ -298,7 +298,8 @@ export class TabModel {
       // Its session's late events change nothing (an ended status stays); an id open_session
       // returns later is kept, for closing or reopening the tab to release.
       t.sessionId = null;
-      t.status = { kind: "lost", reason: `the pod ${pod} was deleted`, beforeConnect: false, podGone: true };
+      // The engine's words for the same end, when its stream notices first.
+      t.status = { kind: "lost", reason: `the pod ${namespace}/${pod} was deleted`, beforeConnect: false, podGone: true };
       changed = true;
     }
     if (changed) this.changed();

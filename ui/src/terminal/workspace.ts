@@ -599,7 +599,7 @@ export class Workspace {
         setText(
           rt.bannerText,
           s.podGone
-            ? `The pod ${t.target.pod} was deleted; this session has ended.`
+            ? `Session ended: ${s.reason}.`
             : s.cancelled
             ? `Cancelled while connecting to ${where}.`
             : s.unresolved && t.favourite
