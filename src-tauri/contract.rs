@@ -71,6 +71,9 @@ macro_rules! with_commands {
             /// Saves how many lines of scrollback each tab keeps (cut to 100,000) and returns
             /// the value saved. An unreadable or newer settings.json is an error and stays as it is.
             sync set_scrollback_lines(lines: u32) -> u32;
+            /// Closes the window after the page asked the user (a close with sessions open sends
+            /// `AppRequest::ConfirmClose` instead of closing); its sessions end.
+            sync close_window() -> ();
         }
     };
 }

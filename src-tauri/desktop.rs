@@ -23,6 +23,9 @@ pub struct Desktop {
     /// Why the last settings change was refused (see [`Desktop::set_close_to_tray`]).
     settings_error: Mutex<Option<String>>,
     tray: AtomicBool,
+    /// The user confirmed closing the window with sessions open (`close_window`): the next
+    /// close request goes through.
+    close_confirmed: AtomicBool,
 }
 
 impl Desktop {
@@ -41,6 +44,7 @@ impl Desktop {
             scrollback_lines: AtomicU32::new(settings::bound_scrollback(s.scrollback_lines)),
             settings_error: Mutex::new(None),
             tray: AtomicBool::new(false),
+            close_confirmed: AtomicBool::new(false),
         }
     }
 
@@ -107,10 +111,47 @@ impl Desktop {
         self.tray.store(present, Ordering::SeqCst);
     }
 
+    /// The page asked the user, who chose to close the window with its sessions.
+    pub fn confirm_close(&self) {
+        self.close_confirmed.store(true, Ordering::SeqCst);
+    }
+
+    /// What a press of the window's close button does: hide it (to the tray), ask the page
+    /// first (sessions are open and the page listens), or close it. A confirmation counts once.
+    pub fn on_close_request(&self, open_sessions: usize) -> CloseAction {
+        if self.hides_on_close() {
+            return CloseAction::Hide;
+        }
+        if open_sessions == 0 || self.close_confirmed.swap(false, Ordering::SeqCst) {
+            return CloseAction::Close;
+        }
+        let sessions = u32::try_from(open_sessions).unwrap_or(u32::MAX);
+        // A page that does not listen (broken, loading) cannot ask: the window closes.
+        if self
+            .requests
+            .send_now(AppRequest::ConfirmClose { sessions })
+        {
+            CloseAction::Ask
+        } else {
+            CloseAction::Close
+        }
+    }
+
     /// Closing the window hides it: a tray icon exists to bring it back, and the user wants that.
     pub fn hides_on_close(&self) -> bool {
         self.tray.load(Ordering::SeqCst) && self.close_to_tray()
     }
+}
+
+/// What the window's close button does (see [`Desktop::on_close_request`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseAction {
+    /// Hide it: Podterm keeps running in the tray, tabs and all.
+    Hide,
+    /// The page asks the user first; it calls `close_window` if they agree.
+    Ask,
+    /// Close it (its sessions end).
+    Close,
 }
 
 /// Shows and focuses the window, making it again if it is gone.
@@ -183,6 +224,35 @@ pub async fn follow_favourites<R: Runtime>(app: AppHandle<R>, file: PathBuf) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closing_with_live_sessions_asks_the_page_first_once() {
+        let d = Desktop::new(None);
+        // Nothing open: it closes.
+        assert_eq!(d.on_close_request(0), CloseAction::Close);
+        // Open sessions but no page listening (loading, broken): it closes rather than hang.
+        assert_eq!(d.on_close_request(3), CloseAction::Close);
+        let asked = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let sink = asked.clone();
+        d.requests.listen(move |r| {
+            sink.lock().expect("lock").push(r);
+            true
+        });
+        assert_eq!(d.on_close_request(3), CloseAction::Ask);
+        assert_eq!(
+            *asked.lock().expect("lock"),
+            vec![AppRequest::ConfirmClose { sessions: 3 }]
+        );
+        // The user agreed (close_window): that close goes through, the next one asks again.
+        d.confirm_close();
+        assert_eq!(d.on_close_request(3), CloseAction::Close);
+        assert_eq!(d.on_close_request(3), CloseAction::Ask);
+        // With a tray and the setting on, it hides; nothing ends, nothing to ask.
+        d.set_tray(true);
+        d.close_to_tray.store(true, Ordering::SeqCst);
+        assert_eq!(d.on_close_request(3), CloseAction::Hide);
+        assert_eq!(asked.lock().expect("lock").len(), 2);
+    }
 
     #[test]
     fn toggling_close_to_tray_never_writes_over_an_unreadable_or_newer_settings_file() {

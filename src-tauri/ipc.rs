@@ -161,6 +161,9 @@ pub enum AppRequest {
     OpenFavourite { name: String },
     /// The favourites changed (re-read the list).
     FavouritesChanged,
+    /// The window's close button was pressed while `sessions` exec sessions are open (and the
+    /// window does not just hide to the tray): ask the user, then call `close_window` to close.
+    ConfirmClose { sessions: u32 },
 }
 
 /// What `open_session` is asked to open: a TTY exec session with a profile's client.
@@ -290,6 +293,7 @@ mod tests {
                     "defaultContainer": "web",
                     "terminating": false,
                     "owner": { "kind": "ReplicaSet", "name": "web-6b7f9c8d5" },
+                    "reason": null,
                 }
             })
         );

@@ -155,12 +155,18 @@ pub fn run() {
             }
         })
         // Closing the window keeps Podterm in the tray when there is one and the user wants it
-        // (its tabs keep running, hidden).
+        // (its tabs keep running, hidden); else, with sessions open, the page asks first.
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.state::<desktop::Desktop>().hides_on_close() {
-                    api.prevent_close();
-                    let _ = window.hide();
+                let open = window.state::<state::Sessions>().count();
+                match window.state::<desktop::Desktop>().on_close_request(open) {
+                    desktop::CloseAction::Hide => {
+                        api.prevent_close();
+                        let _ = window.hide();
+                    }
+                    // Live sessions: the page asks first (and calls close_window).
+                    desktop::CloseAction::Ask => api.prevent_close(),
+                    desktop::CloseAction::Close => {}
                 }
             }
         })

@@ -54,6 +54,19 @@ impl Requests {
         inner.sink = Some(Box::new(sink));
     }
 
+    /// Sends `r` only if the UI listens now (never held); false when it did not get it.
+    pub fn send_now(&self, r: AppRequest) -> bool {
+        let mut inner = lock(&self.inner);
+        let Some(sink) = &inner.sink else {
+            return false;
+        };
+        if sink(r) {
+            return true;
+        }
+        inner.sink = None;
+        false
+    }
+
     /// The page went away: hold requests until a new one listens.
     pub fn stop_listening(&self) {
         lock(&self.inner).sink = None;

@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::error::Result;
 use crate::ipc::{AppRequest, AppSettings};
 use tauri::ipc::Channel;
+use tauri::Manager;
 
 /// Requests from the tray, a second launch or a link arrive on this channel (held ones first).
 pub fn watch_requests(ctx: &Ctx<'_>, on_request: Channel<AppRequest>) -> Result<()> {
@@ -30,4 +31,13 @@ pub fn app_settings(ctx: &Ctx<'_>) -> Result<AppSettings> {
 
 pub fn set_scrollback_lines(ctx: &Ctx<'_>, lines: u32) -> Result<u32> {
     Ok(ctx.desktop.set_scrollback_lines(lines)?)
+}
+
+/// The user agreed to close the window with its sessions (after `AppRequest::ConfirmClose`).
+pub fn close_window(ctx: &Ctx<'_>) -> Result<()> {
+    ctx.desktop.confirm_close();
+    if let Some(w) = ctx.handle.get_webview_window(crate::desktop::MAIN_WINDOW) {
+        let _ = w.close();
+    }
+    Ok(())
 }

@@ -214,6 +214,9 @@ test("first run offers Import ~/.kube/config and the Demo cluster", async () => 
   assert((await page.getAttribute("body", "data-backend")) === "mock", "the mock backend is not in use");
   // The card says where Podterm keeps its files (config_dir).
   await waitText(".welcome .config-dir", /Podterm keeps your clusters and favourites in \/home\/you\/\.config\/podterm\./);
+  // The Demo cluster says plainly where its shells run.
+  await waitText("#demo-cluster .button-sub", "runs inside Podterm: its \u201cpods\u201d are shells on this computer, as you");
+  await waitText(".welcome .demo-note", /^The Demo cluster is not a real cluster: a shell opened in one of its pods runs on this computer, as your user/);
   // The CSP is in force: an inline script is refused (that one refusal is not a page error).
   const inline = await page.evaluate(() => {
     const el = document.createElement("script");
@@ -647,6 +650,68 @@ test("a completed pod is refused in kubectl's words", async () => {
   assert((await page.$$(".tab")).length === 0, "a tab was opened");
 });
 
+// --------------------------------------------------------------------- honest pod states
+
+/** The top of a pod's row in the sidebar (px). */
+const rowTop = (name) => page.$eval(`.pod[data-pod="${name}"]`, (el) => el.getBoundingClientRect().top);
+
+test("a Pending pod says why in its row and is refused in words; the notice does not move the list", async () => {
+  await page.evaluate(() =>
+    window.__podtermMock.addPod({ name: "pending-1", namespace: "demo", phase: "Pending", ready: "0/1", reason: "ContainerCreating" }),
+  );
+  await waitText('.pod[data-pod="pending-1"] .pod-status', "ContainerCreating");
+  const title = await page.getAttribute('.pod[data-pod="pending-1"] .pod-status', "title");
+  assert(title === "Pending: ContainerCreating", `status tooltip ${title}`);
+  // The completed pod's refusal from the test before goes first.
+  await page.evaluate(() => document.querySelector('.sidebar .messages .message.error [aria-label="Dismiss"]')?.click());
+  await page.waitForSelector(".sidebar .messages .message.error", { state: "detached", timeout: WAIT_MS });
+  const before = await rowTop("shell");
+  await page.dblclick('.pod[data-pod="pending-1"] .pod-line');
+  await waitText(".sidebar .message.error", /pending-1 is Pending \(ContainerCreating\): its containers are not running yet/);
+  assert((await page.$$(".tab")).length === 0, "a tab was opened");
+  // The error is shown over the list, not in its flow: the row under the pointer stays put.
+  const after = await rowTop("shell");
+  assert(after === before, `the pod list moved by ${after - before} px when the error came`);
+  await screenshot("pending-refused");
+  await page.click('.sidebar .messages .message.error [aria-label="Dismiss"]');
+  await page.evaluate(() => window.__podtermMock.deletePod("demo", "pending-1"));
+});
+
+test("a container without a shell fails with one clear message, and offers to run a command", async () => {
+  await page.dblclick('.pod[data-pod="distroless"] .pod-line');
+  const tab = await newTab([], "lost");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await waitText(`.tab[data-tab-id="${tab.id}"] .tab-status`, "failed");
+  await waitText(`${pane} .banner-text`, /^This container has no shell: neither bash nor sh is in its image\./);
+  await waitText(`${pane} .banner-button`, "Run a command…");
+  const lines = await waitForLine(tab.id, (l) => l.includes("this container has no shell"), "the no-shell notice");
+  const raw = lines.filter((l) => l.includes("executable file not found")).length;
+  assert(raw <= 1, `the runtime's message shows ${raw} times`);
+  assert(!lines.some((l) => /connection lost|could not connect/.test(l)), `a lost notice: ${lines.filter(Boolean).join(" | ")}`);
+  await screenshot("no-shell");
+  await page.click(`${pane} .banner-button`);
+  await page.waitForSelector('.pod[data-pod="distroless"] .picker input.command', { timeout: WAIT_MS });
+  await page.waitForFunction(() => document.activeElement?.matches('.pod[data-pod="distroless"] input.command'), null, { timeout: WAIT_MS });
+  await page.keyboard.press("Escape");
+  await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  await page.waitForSelector(".tab", { state: "detached", timeout: WAIT_MS });
+});
+
+test("a tab whose pod was deleted ends as soon as the pod list learns it", async () => {
+  await page.evaluate(() => window.__podtermMock.addPod({ name: "victim", namespace: "demo", containers: ["main"] }));
+  await page.dblclick('.pod[data-pod="victim"] .pod-line');
+  const tab = await newTab([], "connected");
+  const sid = (await activeTab()).sessionId;
+  // Its node is gone: the stream does not end by itself; only the pod list knows.
+  await page.evaluate(() => window.__podtermMock.deletePodQuietly("demo", "victim"));
+  await waitTabState(tab.id, "lost");
+  await waitText(`.pane[data-tab-id="${tab.id}"] .banner-text`, "Session ended: the pod demo/victim was deleted.");
+  await waitForLine(tab.id, (l) => l.includes("[ended: the pod demo/victim was deleted]"), "the ended notice");
+  await page.waitForFunction((id) => window.__podtermMock.session(id) === null, sid, { timeout: WAIT_MS });
+  await screenshot("pod-deleted");
+  await closeAllTabs();
+});
+
 // ------------------------------------------------------------------------------ favourites
 
 /** The favourites as the sidebar lists them: [name, dim line]. */
@@ -1053,6 +1118,200 @@ test("the scrollback setting shows its cost and applies to open and new tabs; a 
   await page.waitForSelector(".app-settings .settings-error", { state: "hidden", timeout: WAIT_MS });
   await page.waitForFunction((id) => window.__podterm.terminals.get(id).options.scrollback === 5000, fresh.id, { timeout: WAIT_MS });
   await screenshot("scrollback");
+  await closeAllTabs();
+});
+
+// ------------------------------------------------------------------------ a working day
+
+/** Is the tab fully inside the tab bar's visible part? */
+const tabInView = (id) =>
+  page.evaluate((tabId) => {
+    const bar = document.querySelector(".tab-bar").getBoundingClientRect();
+    const t = document.querySelector(`.tab[data-tab-id="${tabId}"]`)?.getBoundingClientRect();
+    return !!t && t.left >= bar.left - 0.5 && t.right <= bar.right + 0.5;
+  }, id);
+
+async function selectProfile(name, namespace) {
+  await page.click(`.profile[data-profile="${name}"] .profile-name`);
+  await page.waitForSelector(`.profile.selected[data-profile="${name}"]`, { timeout: WAIT_MS });
+  await page.waitForFunction(() => document.querySelector(".ns-select")?.value, null, { timeout: WAIT_MS });
+  if ((await page.$eval(".ns-select", (s) => s.value)) !== namespace) await page.selectOption(".ns-select", namespace);
+  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
+}
+
+/** A click opens the picker without scrolling the list under the pointer. */
+async function clickKeepsList() {
+  // A click opens the picker without scrolling the list: the second click of a double-click
+  // lands on the same pod even when the machine is slow.
+  await page.waitForSelector('.pod[data-pod="worker-3"]', { timeout: WAIT_MS });
+  const scrolls = await page.$eval(".pods", (el) => el.scrollHeight > el.clientHeight);
+  // The last pod at the bottom edge: a picker opened below it is out of sight.
+  await page.$eval('.pod[data-pod="worker-3"]', (el) => el.scrollIntoView({ block: "end" }));
+  const top = await rowTop("worker-3");
+  await page.click('.pod[data-pod="worker-3"] .pod-line');
+  await page.waitForSelector('.pod[data-pod="worker-3"] .picker input.command', { timeout: WAIT_MS });
+  await page.waitForFunction(() => document.activeElement?.matches('.pod[data-pod="worker-3"] input.command'), null, { timeout: WAIT_MS });
+  assert(scrolls, "the pod list does not scroll: the check proves nothing");
+  assert((await rowTop("worker-3")) === top, `the list moved by ${(await rowTop("worker-3")) - top} px under the pointer`);
+  await page.keyboard.press("Escape");
+}
+
+test("twelve tabs from two clusters: the active tab is in view, labels distinct, no scrollbar over them; tab keys", async () => {
+  await page.evaluate(() => {
+    for (const name of ["worker-1", "worker-2", "worker-3"]) window.__podtermMock.addPod({ name, namespace: "demo", containers: ["worker"] });
+  });
+  const pods = ["shell", "db-0", "crashy", "worker-1", "worker-2", "worker-3"];
+  const opened = [];
+
+  for (const profile of ["demo", "prod"]) {
+    await selectProfile(profile, "demo");
+    if (profile === "demo") await clickKeepsList();
+    for (const pod of pods) {
+      const before = await tabIds();
+      await page.dblclick(`.pod[data-pod="${pod}"] .pod-line`);
+      const tab = await newTab(before, "connected");
+      opened.push(tab.id);
+      // A newly active tab is scrolled into view.
+      await until(() => tabInView(tab.id), `tab ${opened.length} (${profile} ${pod}) in view`);
+    }
+  }
+  const labels = await page.$$eval(".tab .tab-label", (els) => els.map((e) => e.textContent));
+  assert(labels.length === 12 && new Set(labels).size === 12, `labels: ${labels.join(" | ")}`);
+  assert(labels[0] === "demo · shell/shell" && labels[6] === "prod · shell/shell", `labels: ${labels.join(" | ")}`);
+  const title = await page.getAttribute(`.tab[data-tab-id="${opened[6]}"]`, "title");
+  assert(title === "shell/shell in demo (prod)", `tooltip ${title}`);
+  const bar = await page.$eval(".tab-bar", (b) => ({ over: b.scrollWidth > b.clientWidth, scrollbar: b.offsetHeight - b.clientHeight }));
+  assert(bar.over, "12 tabs do not overflow the bar: the test proves nothing");
+  assert(bar.scrollbar === 0, `a ${bar.scrollbar} px scrollbar covers the tab labels`);
+  await screenshot("twelve-tabs");
+
+  // The keys switch tabs and never reach the shell.
+  const last = opened[11];
+  const sid = (await activeTab()).sessionId;
+  const inputs = (await page.evaluate((id) => window.__podtermMock.session(id), sid)).inputs;
+  const activeIs = (id) => page.waitForFunction((t) => window.__podterm.tabs().find((x) => x.active)?.id === t, id, { timeout: WAIT_MS });
+  await page.keyboard.press("Control+Tab");
+  await activeIs(opened[0]);
+  await until(() => tabInView(opened[0]), "the first tab in view after Ctrl+Tab");
+  await page.keyboard.press("Control+Shift+Tab");
+  await activeIs(last);
+  await page.keyboard.press("Control+PageUp");
+  await activeIs(opened[10]);
+  await page.keyboard.press("Control+PageDown");
+  await activeIs(last);
+  const after = (await page.evaluate((id) => window.__podtermMock.session(id), sid)).inputs;
+  assert(after === inputs, `the tab keys reached the shell (${after - inputs} inputs)`);
+  // Ctrl+Shift+W closes the active tab; Ctrl+Shift+T opens it again.
+  await page.keyboard.press("Control+Shift+W");
+  await page.waitForSelector(`.tab[data-tab-id="${last}"]`, { state: "detached", timeout: WAIT_MS });
+  const before = await tabIds();
+  await page.keyboard.press("Control+Shift+T");
+  const back = await newTab(before, "connected");
+  assert(back.profile === "prod" && back.pod === "worker-3", `reopened ${JSON.stringify(back)}`);
+  // ⌄ lists every tab; a click there activates it.
+  await page.click(".tab-overflow");
+  const items = await page.$$eval(".tab-menu .tab-menu-item", (els) => els.map((e) => e.textContent));
+  assert(items.length === 12 && items[0].startsWith("demo · demo · shell/shell"), `menu: ${items.join(" | ")}`);
+  await screenshot("tab-menu");
+  await page.click(`.tab-menu .tab-menu-item[data-tab-id="${opened[0]}"]`);
+  await activeIs(opened[0]);
+  await until(() => tabInView(opened[0]), "the first tab in view after the menu");
+});
+
+test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear, Find), not the webview's", async () => {
+  const tab = await activeTab();
+  await page.evaluate(() => {
+    window.__contextDefault = null;
+    window.addEventListener("contextmenu", (e) => (window.__contextDefault = e.defaultPrevented), { once: true });
+  });
+  const host = await page.$(`.pane[data-tab-id="${tab.id}"] .term-host`);
+  const box = await host.boundingBox();
+  await page.mouse.click(box.x + 200, box.y + 100, { button: "right" });
+  await page.waitForSelector(".context-menu", { timeout: WAIT_MS });
+  assert((await page.evaluate(() => window.__contextDefault)) === true, "the webview's own menu was not suppressed");
+  const labels = await page.$$eval(".context-menu .context-label", (els) => els.map((e) => e.textContent));
+  assert(
+    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Close tab"]),
+    `menu: ${labels.join(", ")}`,
+  );
+  await screenshot("context-menu");
+  await page.click('.context-menu .context-item:has-text("Select all")');
+  await page.waitForSelector(".context-menu", { state: "detached" });
+  await page.waitForFunction((id) => window.__podterm.terminals.get(id).hasSelection(), tab.id);
+  await page.mouse.click(box.x + 200, box.y + 100, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Copy")');
+  await waitText(`.pane[data-tab-id="${tab.id}"] .toast`, /^Copied \d+ characters$/);
+  await page.mouse.click(box.x + 200, box.y + 100, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Find")');
+  await page.waitForSelector(`.pane[data-tab-id="${tab.id}"] .search-bar:not([hidden])`);
+  await page.keyboard.press("Escape");
+  await page.mouse.click(box.x + 200, box.y + 100, { button: "right" });
+  await page.keyboard.press("Escape");
+  await page.waitForSelector(".context-menu", { state: "detached" });
+});
+
+test("the sidebar: one cluster's refusal never stands over another's list; forbidden is not 'No pods'; typed namespace; open by name", async () => {
+  await page.evaluate(() => window.__podtermMock.refusePods("prod"));
+  await selectProfile("demo", "demo");
+  await page.click('.profile[data-profile="prod"] .profile-name');
+  await waitText(".pod-empty", /^Listing the pods in \S+ is forbidden for this cluster's credentials: the pods are unknown\./);
+  await waitText(".sidebar .messages .message.error", /Could not list the pods in \S+: Error from server \(Forbidden\)/);
+  await screenshot("pods-forbidden");
+  await page.click('.profile[data-profile="demo"] .profile-name');
+  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
+  await page.waitForSelector(".sidebar .messages .message.error", { state: "detached", timeout: WAIT_MS });
+  await page.evaluate(() => window.__podtermMock.refusePods(null));
+  // A namespace typed by hand (listing namespaces may be forbidden).
+  await page.selectOption(".ns-select", "\u0000other");
+  await page.waitForSelector(".ns-input:not([hidden])");
+  await page.keyboard.type("team-a");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "team-a", null, { timeout: WAIT_MS });
+  await waitText(".pod-empty", "No pods in team-a.");
+  await page.selectOption(".ns-select", "demo");
+  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
+  // Open a pod by name.
+  const before = await tabIds();
+  await page.fill(".open-by-name", "db-0/metrics");
+  await page.press(".open-by-name", "Enter");
+  const tab = await newTab(before, "connected");
+  assert(tab.pod === "db-0" && tab.container === "metrics" && tab.profile === "demo", JSON.stringify(tab));
+  assert((await page.$eval(".open-by-name", (i) => i.value)) === "", "the box kept the name");
+});
+
+test("closing the window with live sessions asks first", async () => {
+  const live = (await page.evaluate(() => window.__podterm.tabs())).filter((t) => t.status.kind === "connected").length;
+  assert(live > 1, `only ${live} live tabs`);
+  await page.evaluate(() => window.__podtermMock.pressClose());
+  await page.waitForSelector("dialog.confirm-close[open]", { timeout: WAIT_MS });
+  await waitText("dialog.confirm-close p", `${live} tabs have live sessions. Closing the window ends them.`);
+  await screenshot("confirm-close");
+  await page.click("dialog.confirm-close .cancel");
+  await page.waitForSelector("dialog.confirm-close", { state: "detached", timeout: WAIT_MS });
+  assert(!(await page.evaluate(() => window.__podtermMock.windowClosed())), "Keep working closed the window");
+  await page.evaluate(() => window.__podtermMock.pressClose());
+  await page.click("dialog.confirm-close .close-window");
+  await until(() => page.evaluate(() => window.__podtermMock.windowClosed()), "the window closed after the confirmation");
+});
+
+test("the sidebar is resized by dragging its edge, and remembers it", async () => {
+  const handle = await (await page.$(".sidebar-resizer")).boundingBox();
+  const x = handle.x + handle.width / 2;
+  const y = handle.y + 300;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + 60, y, { steps: 4 });
+  await page.mouse.move(x + 100, y, { steps: 4 });
+  await page.mouse.up();
+  const width = await page.$eval(".sidebar", (s) => s.getBoundingClientRect().width);
+  assert(Math.abs(width - 420) <= 2, `sidebar width ${width}`);
+  const saved = await page.evaluate(() => localStorage.getItem("podterm.sidebarWidth"));
+  assert(Math.abs(Number(saved) - 420) <= 2, `saved ${saved}`);
+  await screenshot("sidebar-wide");
+  await page.mouse.move(x + 100, y);
+  await page.mouse.down();
+  await page.mouse.move(x, y, { steps: 4 });
+  await page.mouse.up();
   await closeAllTabs();
 });
 

@@ -4,6 +4,7 @@ import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { clear, h } from "./dom";
 import { FavouritesModel } from "./favourites/model";
+import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { SidebarModel } from "./sidebar/model";
 import { scrollbackControl } from "./settings/view";
@@ -22,14 +23,22 @@ async function start(): Promise<void> {
     open: (name, summary) => workspace?.openFavourite(name, summary),
     renamed: (from, to) => workspace?.renameFavourite(from, to),
   });
-  const model = new SidebarModel(backend, (target) => workspace?.open(target), favourites);
+  const model = new SidebarModel(backend, (target) => workspace?.open(target), favourites, {
+    podDeleted: (profile, namespace, pod) => workspace?.podGone(profile, namespace, pod),
+  });
   const sidebar = new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
   sidebar.root.appendChild(scrollbackControl(backend));
   const main = h("main", { class: "workspace" });
   root.appendChild(main);
   const welcome = h("div", { class: "welcome" });
   main.appendChild(welcome);
-  workspace = new Workspace(backend, main, { onTabsChanged: renderWelcome });
+  workspace = new Workspace(backend, main, {
+    onTabsChanged: renderWelcome,
+    // A container without a shell: its pod's picker, to type one of its own programs.
+    runCommand: (target) => {
+      if (model.pickFor(target)) sidebar.root.querySelector<HTMLInputElement>(".picker input.command")?.focus();
+    },
+  });
   const hook = podtermHook();
   hook.favourites = () => favourites.list.map((f) => ({ ...f, command: [...f.command] }));
 
@@ -79,7 +88,7 @@ async function start(): Promise<void> {
             "button",
             { id: "demo-cluster", disabled: model.busy !== null, onclick: () => void model.addDemo() },
             h("span", { class: "button-title" }, "Demo cluster"),
-            h("span", { class: "button-sub" }, "a small cluster that runs inside Podterm, on this computer only"),
+            h("span", { class: "button-sub" }, "runs inside Podterm: its \u201cpods\u201d are shells on this computer, as you"),
           ),
         ),
         h(
@@ -101,6 +110,11 @@ async function start(): Promise<void> {
             "Choose a file…",
           ),
         ),
+        h(
+          "p",
+          { class: "demo-note" },
+          "The Demo cluster is not a real cluster: a shell opened in one of its pods runs on this computer, as your user, with your files.",
+        ),
         "Tokens and keys go to the system keyring; Podterm never writes them to a file.",
       );
       if (model.busy) card.appendChild(h("div", { class: "message busy" }, h("span", { class: "spinner" }), model.busy));
@@ -112,7 +126,8 @@ async function start(): Promise<void> {
           "ul",
           { class: "hints" },
           h("li", {}, h("kbd", {}, "Ctrl+Shift+C"), " / ", h("kbd", {}, "Ctrl+Shift+V"), " copy and paste"),
-          h("li", {}, h("kbd", {}, "Ctrl+Shift+F"), " find in the terminal"),
+          h("li", {}, h("kbd", {}, "Ctrl+Shift+F"), " find in the terminal; right-click for copy, paste, clear"),
+          h("li", {}, h("kbd", {}, "Ctrl+Tab"), " / ", h("kbd", {}, "Ctrl+PgDn"), " next tab, ", h("kbd", {}, "Ctrl+Shift+W"), " close, ", h("kbd", {}, "Ctrl+Shift+T"), " reopen"),
           h("li", {}, h("kbd", {}, "Ctrl+="), " ", h("kbd", {}, "Ctrl+-"), " ", h("kbd", {}, "Ctrl+0"), " text size"),
           h("li", {}, "Double-click a pod to open its default container directly"),
           h("li", {}, "☆ on a pod keeps the workload that runs it in Favourites, one click from a shell"),
@@ -139,7 +154,18 @@ async function start(): Promise<void> {
   // Requests from the tray, a second launch (--connect NAME) or a podterm:// link; those made
   // before this page listened arrive now.
   backend
-    .watchRequests((request) => favourites.handleRequest(request))
+    .watchRequests((request) => {
+      if (request.kind === "confirmClose") {
+        const live = workspace?.liveCount() ?? 0;
+        confirmClose(live > 0 ? live : request.sessions, () => {
+          backend.closeWindow().catch((err: unknown) => {
+            favourites.report(`The window could not be closed: ${errorMessage(err)}`);
+          });
+        });
+        return;
+      }
+      favourites.handleRequest(request);
+    })
     .catch((err: unknown) => {
       favourites.report(`Requests from the tray cannot reach this window: ${errorMessage(err)}; restart Podterm to use the tray and --connect.`);
     });

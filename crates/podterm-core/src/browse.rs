@@ -135,6 +135,11 @@ pub struct PodSummary {
     pub terminating: bool,
     /// The controller that owns the pod; `None` for a bare pod.
     pub owner: Option<PodOwner>,
+    /// Why the pod is not Ready, in kubectl's words ([`crate::pods::not_ready_reason`]:
+    /// `Pending: ContainerCreating`, `not Ready: container app waiting: CrashLoopBackOff`);
+    /// `None` when it is Ready.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 impl PodSummary {
@@ -151,6 +156,14 @@ impl PodSummary {
             .and_then(|s| s.container_statuses.as_deref())
             .unwrap_or_default();
         let ready = statuses.iter().filter(|s| s.ready).count();
+        // Ready as the READY column shows it (every container), or the Ready condition.
+        let phase_running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+        let all_ready = phase_running
+            && meta.deletion_timestamp.is_none()
+            && !containers.is_empty()
+            && ready == containers.len();
+        let reason =
+            (!all_ready && !crate::pods::is_ready(pod)).then(|| crate::pods::not_ready_reason(pod));
         let restarts = statuses
             .iter()
             .map(|s| u32::try_from(s.restart_count).unwrap_or(0))
@@ -176,6 +189,7 @@ impl PodSummary {
             containers,
             terminating: meta.deletion_timestamp.is_some(),
             owner: PodOwner::of(pod),
+            reason,
         }
     }
 }
@@ -439,8 +453,25 @@ mod tests {
                 default_container: "sidecar".into(),
                 terminating: true,
                 owner: None,
+                reason: Some("terminating".into()),
             }
         );
+        // A Pending pod says why, as kubectl's STATUS column would.
+        let pending = PodSummary::from_pod(&pod(serde_json::json!({
+            "metadata": { "name": "p", "namespace": "demo" },
+            "spec": { "containers": [{ "name": "app" }] },
+            "status": { "phase": "Pending", "containerStatuses": [
+                { "name": "app", "ready": false, "restartCount": 0, "image": "i", "imageID": "",
+                  "state": { "waiting": { "reason": "ImagePullBackOff" } } },
+            ] },
+        })));
+        assert_eq!(pending.reason.as_deref(), Some("Pending: ImagePullBackOff"));
+        let running = PodSummary::from_pod(&pod(serde_json::json!({
+            "metadata": { "name": "r", "namespace": "demo" },
+            "spec": { "containers": [{ "name": "app" }] },
+            "status": { "phase": "Running", "conditions": [{ "type": "Ready", "status": "True" }] },
+        })));
+        assert_eq!(running.reason, None);
         let bare = PodSummary::from_pod(&pod(serde_json::json!({ "metadata": { "name": "x" } })));
         assert_eq!(bare.phase, "Unknown");
         assert_eq!(bare.ready, "0/0");
@@ -513,7 +544,7 @@ mod tests {
                     "name": "a", "namespace": "demo", "phase": "Running", "ready": "1/1",
                     "restarts": 2, "createdAt": "2026-01-02T03:04:05Z", "containers": ["web"],
                     "defaultContainer": "web", "terminating": false,
-                    "owner": { "kind": "ReplicaSet", "name": "a-1" },
+                    "owner": { "kind": "ReplicaSet", "name": "a-1" }, "reason": null,
                 },
             })
         );

@@ -403,11 +403,24 @@ pub fn describe(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// What brings a lost secret back: the edit form takes a bearer token only; every other secret
+/// (a client key, a plugin's argument, proxy credentials) comes back with a new import.
+fn missing_secret_fix(field: &str) -> &'static str {
+    if field == "token" {
+        "edit the cluster and enter the token again, or import its kubeconfig again (podterm profile import)"
+    } else {
+        "import its kubeconfig again (+ → Import in the app, or podterm profile import); the edit form takes only a bearer token"
+    }
+}
+
 /// Why a saved profile could not be turned into a client.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileConnectError {
     /// A secret the profile needs is not in the vault.
-    #[error("the {field} of profile \"{profile}\" is not in the keyring: edit the profile and enter it again, or import it again (podterm profile import)")]
+    #[error(
+        "the {field} of profile \"{profile}\" is not in the keyring: {}",
+        missing_secret_fix(field)
+    )]
     MissingSecret { profile: String, field: String },
     /// The OS keyring could not be read.
     #[error(transparent)]
@@ -711,4 +724,30 @@ fn plugin_exists(command: &str, path: &str) -> bool {
     path.split(':')
         .filter(|d| !d.is_empty())
         .any(|d| runnable(&std::path::Path::new(d).join(command)))
+}
+
+#[cfg(test)]
+mod missing_secret_tests {
+    use super::ProfileConnectError;
+
+    #[test]
+    fn a_lost_secret_says_what_brings_it_back() {
+        let missing = |field: &str| {
+            ProfileConnectError::MissingSecret {
+                profile: "prod".into(),
+                field: field.into(),
+            }
+            .to_string()
+        };
+        // The edit form takes a token: editing works for that one.
+        assert!(
+            missing("token").contains("edit the cluster and enter the token again"),
+            "{}",
+            missing("token")
+        );
+        // It takes no client key: only an import brings one back, and the message says so.
+        let key = missing("client-key");
+        assert!(key.starts_with("the client-key of profile \"prod\" is not in the keyring: import its kubeconfig again"), "{key}");
+        assert!(!key.contains("edit the cluster and enter"), "{key}");
+    }
 }

@@ -19,6 +19,7 @@ function podOf(name: string, owner: { kind: string; name: string } | null): PodS
     defaultContainer: "main",
     terminating: false,
     owner,
+    reason: null,
   };
   return p;
 }

@@ -57,6 +57,7 @@ describe("tauriBackend", () => {
       ["configDir", []],
       ["appSettings", []],
       ["setScrollbackLines", [5000]],
+      ["closeWindow", []],
     ];
     const seen = new Set<string>();
     for (const [method, args] of calls) {

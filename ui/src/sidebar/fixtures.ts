@@ -14,6 +14,7 @@ export function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
     containers: ["main"],
     defaultContainer: "main",
     terminating: false,
+    reason: null,
     ...extra,
   };
 }

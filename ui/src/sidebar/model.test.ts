@@ -6,7 +6,14 @@ import type { SessionTarget } from "../terminal/tabs";
 import { SidebarModel } from "./model";
 
 function fakeBackend(
-  opts: { profiles?: ProfileSummary[]; failNamespaces?: string; failImport?: string; picked?: string | null } = {},
+  opts: {
+    profiles?: ProfileSummary[];
+    failNamespaces?: string;
+    failImport?: string;
+    picked?: string | null;
+    /** Profiles whose pod lists the cluster refuses (403), as the engine reports it. */
+    refusePods?: Set<string>;
+  } = {},
 ) {
   let profiles = [...(opts.profiles ?? [])];
   const calls: string[] = [];
@@ -50,6 +57,10 @@ function fakeBackend(
       return ["kube-system", "demo", "default"];
     },
     watchPods: async (profile, namespace, onEvent, onStatus) => {
+      if (opts.refusePods?.has(profile)) {
+        calls.push(`watch ${profile}/${namespace} refused`);
+        throw { kind: "refused", message: `Error from server (Forbidden): pods is forbidden: User "me" cannot list resource "pods" in the namespace "${namespace}"`, hint: null };
+      }
       const id = nextWatch++;
       calls.push(`watch ${profile}/${namespace} #${id}`);
       watches.set(id, onEvent);
@@ -285,5 +296,82 @@ describe("SidebarModel", () => {
     expect(f.calls).toContain("import /home/me/dev.yaml");
     expect(m.notice).toBe("Import of /home/me/dev.yaml: added kind-dev.");
     expect(m.profile).toBe("kind-dev");
+  });
+});
+
+describe("a sidebar for a whole working day", () => {
+  const prod: ProfileSummary = { name: "prod", server: "https://prod:6443", authKind: "token", insecure: false, namespace: "default" };
+
+  it("one profile's refusal goes when another is chosen, and the list says it is unknown, not empty", async () => {
+    const refusePods = new Set(["prod"]);
+    const f = fakeBackend({ profiles: [prod, demoProfile], refusePods });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    expect(m.profile).toBe("prod");
+    expect(m.error).toMatch(/^Could not list the pods in default: Error from server \(Forbidden\)/);
+    expect(m.podsUnlisted).toBe("forbidden");
+    await m.selectProfile("demo");
+    expect(m.error).toBeNull();
+    expect(m.podsUnlisted).toBeNull();
+    // An error about no one profile (an import's) stays across a switch.
+    const g = fakeBackend({ profiles: [prod, demoProfile], failImport: "no such file" });
+    const n = new SidebarModel(g.backend, () => {});
+    await n.loadProfiles();
+    await n.importKubeconfig("/nope");
+    await n.selectProfile("demo");
+    expect(n.error).toMatch(/^Could not import \/nope/);
+  });
+
+  it("re-importing the credentials of the profile shown lists its pods again", async () => {
+    const refusePods = new Set(["kind-dev"]);
+    const f = fakeBackend({ profiles: [], refusePods });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    await m.importKubeconfig(null);
+    expect(m.podsUnlisted).toBe("forbidden");
+    refusePods.clear(); // the new credentials may list pods
+    await m.importKubeconfig(null);
+    expect(m.profile).toBe("kind-dev");
+    expect(m.podsUnlisted).toBeNull();
+    expect(f.calls.filter((c) => c.startsWith("watch kind-dev/"))).toEqual(["watch kind-dev/default refused", "watch kind-dev/default #1"]);
+  });
+
+  it("a typed namespace is listed and joins the choices", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    await m.selectNamespace("team-a");
+    expect(m.namespace).toBe("team-a");
+    expect(m.namespaces).toContain("team-a");
+    expect(f.calls).toContain("watch demo/team-a #2");
+  });
+
+  it("open by name: a listed pod with its default container, an unlisted one as typed, a bad name explained", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const opened: SessionTarget[] = [];
+    const m = new SidebarModel(f.backend, (t) => opened.push(t));
+    await m.loadProfiles();
+    f.emit(1, { type: "Added", pod: pod("web", { containers: ["sidecar", "nginx"], defaultContainer: "nginx" }) });
+    f.emit(1, { type: "Added", pod: pod("stuck", { phase: "Pending", ready: "0/1", reason: "Pending: ContainerCreating" }) });
+    expect(m.openByName(" web ")).toEqual({ profile: "demo", namespace: "demo", pod: "web", container: "nginx", command: null });
+    expect(m.openByName("secret-pod/app")?.container).toBe("app");
+    expect(m.openByName("secret-pod")?.container).toBe("");
+    expect(opened.length).toBe(3);
+    expect(m.openByName("Not A Pod")).toBeNull();
+    expect(m.error).toMatch(/is not a pod name/);
+    expect(m.openByName("stuck")).toBeNull();
+    expect(m.error).toMatch(/stuck is Pending \(ContainerCreating\): its containers are not running yet/);
+    expect(opened.length).toBe(3);
+  });
+
+  it("a pod deleted from the list is reported (its tabs end)", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const gone: string[] = [];
+    const m = new SidebarModel(f.backend, () => {}, null, { podDeleted: (p, ns, name) => gone.push(`${p}/${ns}/${name}`) });
+    await m.loadProfiles();
+    f.emit(1, { type: "Added", pod: pod("web") });
+    f.emit(1, { type: "Deleted", pod: pod("web") });
+    f.emit(1, { type: "Deleted", pod: pod("never-listed") });
+    expect(gone).toEqual(["demo/demo/web"]);
   });
 });

@@ -2,7 +2,7 @@
 // talks to the backend and is testable with a fake backend, without DOM; `view.ts` renders it.
 import { podOwnedBy, savedNotice } from "../favourites/favourite";
 import type { FavouritesModel } from "../favourites/model";
-import { errorMessage, type Backend } from "../ipc";
+import { errorKind, errorMessage, type Backend } from "../ipc";
 import type { PodSummary, ProfileDetails, ManualProfile, ProfileSummary } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 import { execRefusal, parseCommand, pickNamespace, PodList, visiblePods } from "./pods";
@@ -14,6 +14,11 @@ export interface Picker {
 }
 
 export type SidebarListener = () => void;
+
+export interface SidebarHooks {
+  /** The pod list saw a pod deleted (its tabs end). */
+  podDeleted?(profile: string, namespace: string, pod: string): void;
+}
 
 const LAST_PROFILE_KEY = "podterm.profile";
 /** How long a short notice (a star's "Saved favourite …") stays (ms). */
@@ -38,6 +43,11 @@ export class SidebarModel {
   podsLoading = false;
   /** Why the pod list is not live now (its watch broke and retries); null while it is. */
   watchProblem: string | null = null;
+  /**
+   * The pods of this namespace could not be listed: `forbidden` (the cluster refused: RBAC),
+   * else `failed`. Null while they are listed (or being).
+   */
+  podsUnlisted: "forbidden" | "failed" | null = null;
   filter = "";
   picker: Picker | null = null;
   /** Shown in the sidebar (and the first-run screen) until dismissed or replaced. */
@@ -53,6 +63,11 @@ export class SidebarModel {
   private generation = 0;
   /** The generation of the selectProfile whose "Connecting to …" is in `busy`, if any. */
   private connectingGen: number | null = null;
+  /**
+   * What `error` concerns: a profile (and namespace) it goes away with when another is chosen;
+   * null for an error about no one profile (an import's, the Demo's).
+   */
+  private errorScope: { profile: string; namespace: string | null } | null = null;
   private listeners = new Set<SidebarListener>();
   private noticeTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -61,6 +76,7 @@ export class SidebarModel {
     private readonly openTab: (target: SessionTarget) => void,
     /** The favourites the pods' stars save to (none: no stars). */
     readonly favourites: FavouritesModel | null = null,
+    private readonly hooks: SidebarHooks = {},
   ) {}
 
   onChange(fn: SidebarListener): () => void {
@@ -78,13 +94,29 @@ export class SidebarModel {
 
   dismissMessages(): void {
     this.error = null;
+    this.errorScope = null;
     this.notice = null;
     this.changed();
   }
 
-  private fail(what: string, err: unknown): void {
+  /**
+   * Shows an error. `scope`: the profile (and namespace) it concerns; it disappears when another
+   * is chosen, so that one cluster's refusal never stands above another's pod list.
+   */
+  private fail(what: string, err: unknown, scope: { profile: string; namespace?: string | null } | null = null): void {
     this.error = `${what}: ${errorMessage(err)}`;
+    this.errorScope = scope ? { profile: scope.profile, namespace: scope.namespace ?? null } : null;
     this.notice = null;
+  }
+
+  /** A scoped error that does not concern `profile` / `namespace` goes. */
+  private dropErrorsOutside(profile: string | null, namespace: string | null): void {
+    const s = this.errorScope;
+    if (!s || this.error === null) return;
+    if (s.profile !== profile || (s.namespace !== null && namespace !== null && s.namespace !== namespace)) {
+      this.error = null;
+      this.errorScope = null;
+    }
   }
 
   /** A notice that goes away by itself after a few seconds. */
@@ -161,6 +193,7 @@ export class SidebarModel {
     this.generation++;
     this.endConnecting();
     this.stopWatch();
+    this.dropErrorsOutside(null, null);
     this.profile = null;
     this.namespaces = [];
     this.namespace = null;
@@ -174,6 +207,7 @@ export class SidebarModel {
     if (!profile) return;
     const gen = ++this.generation;
     this.stopWatch();
+    this.dropErrorsOutside(name, null);
     this.profile = name;
     this.namespaces = [];
     this.namespace = null;
@@ -189,7 +223,7 @@ export class SidebarModel {
     } catch (err) {
       if (gen !== this.generation) return this.staleConnect(gen);
       // Without the right to list namespaces, the profile's own namespace may still be usable.
-      this.fail(`Could not list the namespaces of ${name}`, err);
+      this.fail(`Could not list the namespaces of ${name}`, err, { profile: name });
       namespaces = [profile.namespace ?? "default"];
     }
     if (gen !== this.generation) return this.staleConnect(gen);
@@ -211,6 +245,9 @@ export class SidebarModel {
     const gen = ++this.generation;
     this.endConnecting(); // a namespace chosen while connecting supersedes the connect
     this.stopWatch();
+    this.dropErrorsOutside(profile, namespace);
+    // A namespace typed by hand (namespaces may not be listed) joins the choices.
+    if (!this.namespaces.includes(namespace)) this.namespaces = [...this.namespaces, namespace].sort();
     this.namespace = namespace;
     this.pods.clear();
     this.picker = null;
@@ -221,7 +258,10 @@ export class SidebarModel {
       const id = await this.backend.watchPods(profile, namespace, (event) => {
         if (gen !== this.generation) return;
         if (this.pods.apply(event)) {
-          if (event.type === "Deleted" && this.picker?.pod === event.pod.name) this.picker = null;
+          if (event.type === "Deleted") {
+            if (this.picker?.pod === event.pod.name) this.picker = null;
+            this.hooks.podDeleted?.(profile, namespace, event.pod.name);
+          }
           this.changed();
         }
       }, (status) => {
@@ -236,7 +276,8 @@ export class SidebarModel {
       this.watchId = id;
     } catch (err) {
       if (gen !== this.generation) return;
-      this.fail(`Could not list the pods in ${namespace}`, err);
+      this.podsUnlisted = errorKind(err) === "refused" ? "forbidden" : "failed";
+      this.fail(`Could not list the pods in ${namespace}`, err, { profile, namespace });
     }
     this.podsLoading = false;
     this.changed();
@@ -247,6 +288,7 @@ export class SidebarModel {
     this.watchId = null;
     this.podsLoading = false;
     this.watchProblem = null;
+    this.podsUnlisted = null;
     if (id !== null) this.backend.stopWatch(id).catch(() => {});
   }
 
@@ -302,6 +344,9 @@ export class SidebarModel {
     const refusal = execRefusal(pod);
     if (refusal) {
       this.error = refusal;
+      this.errorScope = { profile: this.profile, namespace: this.namespace };
+      // The error says it; an open picker would push the pods below down under the pointer.
+      this.picker = null;
       this.changed();
       return null;
     }
@@ -327,6 +372,54 @@ export class SidebarModel {
     return this.openPicked();
   }
 
+  /**
+   * "Open by name": `pod` or `pod/container` in the namespace shown, listed or not (a pod one may
+   * exec into without the right to list pods). A listed pod is refused as a click would be; an
+   * unlisted one without a container gets the server's default (the only container, if one).
+   * Returns the target opened, or null (with `error` set when the name is not usable).
+   */
+  openByName(text: string): SessionTarget | null {
+    const trimmed = text.trim();
+    if (this.profile === null || this.namespace === null || trimmed === "") return null;
+    const [podName = "", container = "", ...rest] = trimmed.split("/");
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(podName) || rest.length > 0 || (trimmed.includes("/") && container === "")) {
+      this.fail("Cannot open that", `"${trimmed}" is not a pod name (or pod/container); pod names are lower case letters, digits, '-' and '.'`, {
+        profile: this.profile,
+        namespace: this.namespace,
+      });
+      this.changed();
+      return null;
+    }
+    const listed = this.pods.get(podName);
+    if (listed) {
+      const refusal = execRefusal(listed);
+      if (refusal) {
+        this.fail("Cannot open a shell", refusal, { profile: this.profile, namespace: this.namespace });
+        this.changed();
+        return null;
+      }
+    }
+    const target: SessionTarget = {
+      profile: this.profile,
+      namespace: this.namespace,
+      pod: podName,
+      container: container || listed?.defaultContainer || "",
+      command: null,
+    };
+    this.error = null;
+    this.changed();
+    this.openTab(target);
+    return target;
+  }
+
+  /** "Run a command…" on a tab with no shell: its pod's picker, when that pod is listed here. */
+  pickFor(target: SessionTarget): boolean {
+    if (target.profile !== this.profile || target.namespace !== this.namespace || !this.pods.get(target.pod)) return false;
+    this.picker = { pod: target.pod, container: target.container, command: "" };
+    this.changed();
+    return true;
+  }
+
   private async afterImport(imported: ProfileSummary[], what: string): Promise<void> {
     const names = imported.map((p) => p.name);
     this.notice =
@@ -335,9 +428,13 @@ export class SidebarModel {
         : `${what}: added ${names.join(", ")}.`;
     this.error = null;
     const current = this.profile;
+    const gen = this.generation;
     await this.loadProfiles();
-    const target = current && this.selectedProfile ? null : names[0];
-    if (target) await this.selectProfile(target);
+    // The profile shown stays, listed again: its credentials may be the ones just imported
+    // (unless loading the profiles has just selected and listed it).
+    const target = current && this.selectedProfile ? current : names[0];
+    const justListed = this.generation !== gen && this.profile === target;
+    if (target && !justListed) await this.selectProfile(target);
   }
 
   /** Imports kubeconfig contexts: `path` null means ~/.kube/config and KUBECONFIG. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pod } from "./fixtures";
-import { execRefusal, matchesFilter, parseCommand, pickNamespace, PodList, podRow, podStatus, visiblePods } from "./pods";
+import { execRefusal, matchesFilter, parseCommand, pickNamespace, PodList, podListEmptyText, podRow, podStatus, visiblePods } from "./pods";
 
 describe("PodList", () => {
   it("follows Added, Modified and Deleted events, sorted by name", () => {
@@ -74,3 +74,33 @@ describe("pickNamespace", () => {
 });
 
 // A fake backend: answers at once, records calls, lets the test push pod events.
+
+describe("honest pod states", () => {
+  it("the status column says why a pod is not Ready, in kubectl's word", () => {
+    expect(podStatus(pod("a", { phase: "Pending", ready: "0/1", reason: "Pending: ContainerCreating" }))).toBe("ContainerCreating");
+    expect(podStatus(pod("b", { ready: "0/1", reason: "not Ready: container app waiting: CrashLoopBackOff" }))).toBe("CrashLoopBackOff");
+    expect(podStatus(pod("c", { ready: "0/1", reason: "not Ready: container app not ready" }))).toBe("Running");
+    expect(podStatus(pod("d", { phase: "Pending", reason: "Pending" }))).toBe("Pending");
+    expect(podStatus(pod("e", { terminating: true, reason: "terminating" }))).toBe("Terminating");
+    expect(podStatus(pod("f"))).toBe("Running");
+  });
+
+  it("a Pending pod is refused with why, before the API server's BadRequest", () => {
+    expect(execRefusal(pod("web-1", { phase: "Pending", ready: "0/1", reason: "Pending: ImagePullBackOff" }))).toBe(
+      "web-1 is Pending (ImagePullBackOff): its containers are not running yet; a shell can be opened once it is Running",
+    );
+    expect(execRefusal(pod("web-2", { phase: "Pending", reason: "Pending" }))).toBe(
+      "web-2 is Pending: its containers are not running yet; a shell can be opened once it is Running",
+    );
+    expect(execRefusal(pod("ok"))).toBeNull();
+  });
+
+  it("after a refused list the pods are unknown, not 'No pods in default.'", () => {
+    const base = { profile: "prod", profilesLoaded: true, namespace: "default", busy: false, loading: false, total: 0, shown: 0, filter: "" };
+    expect(podListEmptyText({ ...base, unlisted: "forbidden" })).toMatch(/^Listing the pods in default is forbidden/);
+    expect(podListEmptyText({ ...base, unlisted: "failed" })).toBe("The pods in default could not be listed: they are unknown.");
+    expect(podListEmptyText({ ...base, unlisted: null })).toBe("No pods in default.");
+    expect(podListEmptyText({ ...base, unlisted: null, total: 3, shown: 0, filter: "x" })).toBe('No pod matches "x".');
+    expect(podListEmptyText({ ...base, unlisted: null, total: 3, shown: 3 })).toBe("");
+  });
+});

@@ -40,9 +40,15 @@ export class PodList {
   }
 }
 
-/** kubectl's STATUS column, as far as a summary can tell. */
+/**
+ * kubectl's STATUS column: Terminating, else the reason the pod is not Ready when there is a word
+ * for it (ContainerCreating, CrashLoopBackOff, ImagePullBackOff, OOMKilled), else the phase.
+ */
 export function podStatus(p: PodSummary): string {
-  return p.terminating ? "Terminating" : p.phase;
+  if (p.terminating) return "Terminating";
+  const last = p.reason?.split(": ").at(-1)?.trim() ?? "";
+  // One word (`CrashLoopBackOff`), not a sentence (`container app not ready`).
+  return /^[A-Za-z]+$/.test(last) && last !== "Ready" ? last : p.phase;
 }
 
 /**
@@ -78,12 +84,43 @@ export function podRow(p: PodSummary, now: number): PodRow {
   };
 }
 
-/** kubectl refuses to exec into a completed pod; say so before trying. */
+/**
+ * kubectl refuses to exec into a completed pod; say so before trying. A Pending pod's containers
+ * are not running yet: say why, rather than let the API server answer with a bare BadRequest.
+ */
 export function execRefusal(p: PodSummary): string | null {
   if (p.phase === "Succeeded" || p.phase === "Failed") {
     return `cannot exec into a container in a completed pod; current phase is ${p.phase}`;
   }
+  if (p.phase === "Pending") {
+    const why = p.reason && p.reason !== "Pending" ? ` (${p.reason.replace(/^Pending: /, "")})` : "";
+    return `${p.name} is Pending${why}: its containers are not running yet; a shell can be opened once it is Running`;
+  }
   return null;
+}
+
+/** What the pod list says when it shows no pod (empty: it shows pods, or nothing to say). */
+export function podListEmptyText(s: {
+  profile: string | null;
+  profilesLoaded: boolean;
+  namespace: string | null;
+  busy: boolean;
+  loading: boolean;
+  unlisted: "forbidden" | "failed" | null;
+  total: number;
+  shown: number;
+  filter: string;
+}): string {
+  if (s.profile === null) return s.profilesLoaded ? "Add a cluster to see its pods." : "Loading…";
+  if (s.namespace === null) return s.busy ? "" : "No namespace to show.";
+  if (s.unlisted === "forbidden") {
+    return `Listing the pods in ${s.namespace} is forbidden for this cluster's credentials: the pods are unknown. Open one by name above if you know it.`;
+  }
+  if (s.unlisted === "failed") return `The pods in ${s.namespace} could not be listed: they are unknown.`;
+  if (s.loading && s.total === 0) return "Loading pods…";
+  if (s.total === 0) return `No pods in ${s.namespace}.`;
+  if (s.shown === 0) return `No pod matches "${s.filter}".`;
+  return "";
 }
 
 /**

@@ -1,7 +1,7 @@
 // The add/edit cluster dialog: a form over `ProfileFields` (profile-form.ts).
 import { h } from "../dom";
 import { errorMessage, type ProfileDetails, type ManualProfile } from "../ipc";
-import { emptyFields, fieldsFromDetails, profileInput, type ProfileFields } from "./profile-form";
+import { credentialsNote, emptyFields, fieldsFromDetails, profileInput, type ProfileFields } from "./profile-form";
 
 export interface ProfileFormOptions {
   /** The profile being edited; null: a new one. */
@@ -79,6 +79,9 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
     ),
     h("label", { class: "field-check" }, insecure, h("span", {}, "Skip TLS verification")),
     warning,
+    details && credentialsNote(details.authKind)
+      ? h("p", { class: "form-note credentials-note" }, credentialsNote(details.authKind))
+      : null,
     field(
       "Bearer token (optional)",
       token,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emptyFields, fieldsFromDetails, profileInput } from "./profile-form";
+import { credentialsNote, emptyFields, fieldsFromDetails, profileInput } from "./profile-form";
 import type { ProfileDetails } from "../ipc";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----";
@@ -62,5 +62,14 @@ describe("profile form", () => {
     expect(profileInput({ ...f, ca: " /etc/ca.pem " }, d.name)).toMatchObject({ caPem: null, caFile: "/etc/ca.pem" });
     expect(profileInput({ ...f, ca: PEM }, d.name)).toMatchObject({ caPem: PEM, caFile: null });
     expect(profileInput({ ...f, ca: "" }, d.name)).toMatchObject({ caPem: null, caFile: null });
+  });
+});
+
+describe("the edit form's word on credentials it cannot edit", () => {
+  it("a client-certificate profile is told to import again (or give a token); a token profile needs no note", () => {
+    expect(credentialsNote("client certificate")).toMatch(/^This cluster signs in with a client certificate, kept as imported\. To renew it .* import its kubeconfig again/);
+    expect(credentialsNote("exec plugin")).toMatch(/^This cluster signs in with an exec plugin,/);
+    expect(credentialsNote("token")).toBeNull();
+    expect(credentialsNote("none")).toBeNull();
   });
 });

@@ -55,3 +55,13 @@ export function profileInput(f: ProfileFields, original: string | null): ManualP
     token: optional(f.token),
   };
 }
+
+/**
+ * What the edit form says about a profile's credentials when it cannot edit them itself (it
+ * takes a bearer token only): how to renew them. Null for a token or no credentials.
+ */
+export function credentialsNote(authKind: string): string | null {
+  if (authKind === "token" || authKind === "none") return null;
+  const what = authKind === "OIDC" ? "OIDC" : `${/^[aeiou]/i.test(authKind) ? "an" : "a"} ${authKind}`;
+  return `This cluster signs in with ${what}, kept as imported. To renew it (a new certificate and key, say), import its kubeconfig again with + → Import; a token entered below replaces it.`;
+}

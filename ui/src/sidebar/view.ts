@@ -5,7 +5,8 @@ import { FavouritesView } from "../favourites/view";
 import { errorMessage } from "../ipc";
 import type { PodSummary, ProfileDetails } from "../ipc/types";
 import type { SidebarModel } from "./model";
-import { execRefusal, podRow } from "./pods";
+import { execRefusal, podListEmptyText, podRow } from "./pods";
+import { clampSidebarWidth, loadSidebarWidth, saveSidebarWidth } from "./width";
 import { openProfileForm } from "./profile-form-view";
 
 interface RowEls {
@@ -21,12 +22,17 @@ interface RowEls {
   pickerKey: string | null;
 }
 
+/** The namespace menu's last entry: type one. */
+const OTHER_NAMESPACE = "\u0000other";
+
 export class SidebarView {
   readonly root: HTMLElement;
   private profileList: HTMLUListElement;
   private addMenu: HTMLElement;
   private nsSelect: HTMLSelectElement;
+  private nsInput: HTMLInputElement;
   private filterInput: HTMLInputElement;
+  private openInput: HTMLInputElement;
   private messages: HTMLElement;
   private podList: HTMLUListElement;
   private podEmpty: HTMLElement;
@@ -75,7 +81,51 @@ export class SidebarView {
     this.nsSelect = h("select", {
       class: "ns-select",
       "aria-label": "Namespace",
-      onchange: () => void model.selectNamespace(this.nsSelect.value),
+      onchange: () => {
+        if (this.nsSelect.value === OTHER_NAMESPACE) {
+          this.nsInput.hidden = false;
+          this.nsInput.focus();
+          return;
+        }
+        void model.selectNamespace(this.nsSelect.value);
+      },
+    });
+    // A namespace typed by hand: one may have rights in a namespace without the right to list
+    // namespaces (the list then holds only the profile's own).
+    this.nsInput = h("input", {
+      type: "text",
+      class: "ns-input",
+      placeholder: "namespace, then Enter",
+      "aria-label": "Namespace to show",
+      spellcheck: "false",
+      hidden: true,
+      onkeydown: (e: Event) => {
+        const k = (e as KeyboardEvent).key;
+        if (k === "Enter") {
+          const ns = this.nsInput.value.trim();
+          if (!ns) return;
+          this.nsInput.value = "";
+          this.nsInput.hidden = true;
+          void model.selectNamespace(ns);
+        } else if (k === "Escape") {
+          this.nsInput.hidden = true;
+          this.nsSelect.dataset.options = ""; // re-render puts the current namespace back
+          this.render();
+        }
+      },
+    });
+    this.openInput = h("input", {
+      type: "text",
+      class: "open-by-name",
+      placeholder: "Open pod by name (pod or pod/container)",
+      title: "A shell in this pod of the namespace shown, listed or not; Enter opens it",
+      "aria-label": "Open a pod by name",
+      spellcheck: "false",
+      onkeydown: (e: Event) => {
+        if ((e as KeyboardEvent).key !== "Enter") return;
+        e.preventDefault();
+        if (model.openByName(this.openInput.value)) this.openInput.value = "";
+      },
     });
     this.filterInput = h("input", {
       type: "search",
@@ -91,6 +141,7 @@ export class SidebarView {
         }
       },
     });
+    // Over the bottom of the list, not in its flow: a notice never moves the pods under the pointer.
     this.messages = h("div", { class: "messages", "aria-live": "polite" });
     this.podList = h("ul", { class: "pod-list", "aria-label": "Pods" });
     this.podEmpty = h("div", { class: "pod-empty" });
@@ -135,16 +186,49 @@ export class SidebarView {
         "section",
         { class: "ns" },
         h("label", { class: "ns-label" }, h("span", {}, "Namespace"), this.nsSelect),
+        this.nsInput,
         this.filterInput,
+        this.openInput,
       ),
-      this.messages,
       this.podSection,
+      this.messages,
+      this.resizer(parent),
     );
     parent.appendChild(this.root);
     // A burst of watch events renders once per frame.
     model.onChange(() => this.scheduleRender());
     this.ageTimer = setInterval(() => this.renderPods(), 1000);
     this.render();
+  }
+
+  /** The drag handle on the sidebar's right edge; the width is remembered. */
+  private resizer(app: HTMLElement): HTMLElement {
+    const apply = (w: number) => app.style.setProperty("--sidebar-width", `${w}px`);
+    apply(loadSidebarWidth());
+    const handle = h("div", {
+      class: "sidebar-resizer",
+      role: "separator",
+      "aria-orientation": "vertical",
+      "aria-label": "Resize the sidebar",
+      title: "Drag to resize the sidebar",
+    });
+    handle.addEventListener("pointerdown", (e) => {
+      e.preventDefault();
+      const left = this.root.getBoundingClientRect().left;
+      handle.setPointerCapture(e.pointerId);
+      handle.classList.add("dragging");
+      const move = (ev: PointerEvent) => apply(clampSidebarWidth(ev.clientX - left, window.innerWidth));
+      const up = (ev: PointerEvent) => {
+        handle.releasePointerCapture(ev.pointerId);
+        handle.classList.remove("dragging");
+        handle.removeEventListener("pointermove", move);
+        handle.removeEventListener("pointerup", up);
+        saveSidebarWidth(clampSidebarWidth(ev.clientX - left, window.innerWidth));
+      };
+      handle.addEventListener("pointermove", move);
+      handle.addEventListener("pointerup", up);
+    });
+    return handle;
   }
 
   private run(fn: () => Promise<void>): void {
@@ -247,15 +331,18 @@ export class SidebarView {
 
   private renderNamespaces(): void {
     const m = this.model;
-    const wanted = m.namespaces.join("\n");
+    const wanted = `${m.profile === null ? "" : "+"}${m.namespaces.join("\n")}`;
     if (this.nsSelect.dataset.options !== wanted) {
       clear(this.nsSelect);
       for (const ns of m.namespaces) this.nsSelect.appendChild(h("option", { value: ns }, ns));
+      if (m.profile !== null) this.nsSelect.appendChild(h("option", { value: OTHER_NAMESPACE, class: "ns-other" }, "Type a namespace…"));
       this.nsSelect.dataset.options = wanted;
+      if (m.namespace !== null) this.nsSelect.value = m.namespace;
     }
-    if (m.namespace !== null && this.nsSelect.value !== m.namespace) this.nsSelect.value = m.namespace;
-    this.nsSelect.disabled = m.namespaces.length === 0;
+    if (m.namespace !== null && this.nsSelect.value !== m.namespace && this.nsInput.hidden) this.nsSelect.value = m.namespace;
+    this.nsSelect.disabled = m.profile === null || (m.namespaces.length === 0 && m.busy !== null);
     this.filterInput.disabled = m.namespace === null;
+    this.openInput.disabled = m.namespace === null;
   }
 
   private renderMessages(): void {
@@ -302,12 +389,17 @@ export class SidebarView {
         this.rows.delete(name);
       }
     }
-    let empty = "";
-    if (m.profile === null) empty = m.profilesLoaded ? "Add a cluster to see its pods." : "Loading…";
-    else if (m.namespace === null) empty = m.busy ? "" : "No namespace to show.";
-    else if (m.podsLoading && m.pods.size === 0) empty = "Loading pods…";
-    else if (m.pods.size === 0) empty = `No pods in ${m.namespace}.`;
-    else if (pods.length === 0) empty = `No pod matches "${m.filter}".`;
+    const empty = podListEmptyText({
+      profile: m.profile,
+      profilesLoaded: m.profilesLoaded,
+      namespace: m.namespace,
+      busy: m.busy !== null,
+      loading: m.podsLoading,
+      unlisted: m.podsUnlisted,
+      total: m.pods.size,
+      shown: pods.length,
+      filter: m.filter,
+    });
     setText(this.podEmpty, empty);
     this.podEmpty.hidden = empty === "";
     const problem = m.watchProblem;
@@ -358,6 +450,7 @@ export class SidebarView {
     setText(row.age, r.age);
     setText(row.status, r.status);
     row.status.className = `pod-status status-${r.status.toLowerCase()}`;
+    row.status.title = p.reason ?? "";
     setText(row.ready, `${r.ready} ready`);
     setText(row.restarts, p.restarts === 1 ? "1 restart" : `${r.restarts} restarts`);
     row.restarts.classList.toggle("has-restarts", p.restarts > 0);
@@ -384,7 +477,8 @@ export class SidebarView {
         row.li.appendChild(row.picker);
         // The command box takes the keyboard: Enter opens the preselected container's shell,
         // or the command typed.
-        row.picker.querySelector<HTMLElement>("input.command")?.focus();
+        // Without scrolling the list: the second click of a double-click must land on the same pod.
+        row.picker.querySelector<HTMLElement>("input.command")?.focus({ preventScroll: true });
       }
       row.pickerKey = key;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CANCELLED, inputAction, nextStatus, statusText, TabModel, tabLabel, tabTitle, type SessionTarget } from "./tabs";
+import { CANCELLED, inputAction, nextStatus, NO_SHELL, noShellEnd, profileHue, statusText, TabModel, tabLabel, tabLabels, tabTitle, type SessionTarget } from "./tabs";
 
 const target: SessionTarget = { profile: "demo", namespace: "demo", pod: "shell", container: "shell", command: null };
 
@@ -185,5 +185,103 @@ describe("a favourite's tab", () => {
     });
     expect(statusText(tab.status)).toBe("failed");
     expect(inputAction(tab.status, "\r")).toBe("ignore"); // Reconnect, not Enter, retries a failure
+  });
+});
+
+describe("a working day of tabs", () => {
+  const at = (profile: string, namespace = "demo", pod = "shell", container = "main"): SessionTarget => ({
+    profile,
+    namespace,
+    pod,
+    container,
+    command: null,
+  });
+
+  it("Ctrl+Tab order: step goes to the next and previous tab, round the ends", () => {
+    const { m } = model();
+    const a = m.open(at("a"));
+    const b = m.open(at("b"));
+    const c = m.open(at("c"));
+    expect(m.active?.id).toBe(c.id);
+    expect(m.step(1)?.id).toBe(a.id);
+    expect(m.step(1)?.id).toBe(b.id);
+    expect(m.step(-1)?.id).toBe(a.id);
+    expect(m.step(-1)?.id).toBe(c.id);
+  });
+
+  it("three shell/main tabs from two clusters get distinct labels; one cluster needs no prefix", () => {
+    const tabs = [at("prod"), at("staging"), at("prod", "web")].map((target) => ({ target, favourite: null }));
+    const labels = tabLabels(tabs);
+    const shown = labels.map((l) => [l.profile, l.namespace, l.title].filter(Boolean).join(" · "));
+    expect(shown).toEqual(["prod · demo · shell/main", "staging · shell/main", "prod · web · shell/main"]);
+    expect(new Set(shown).size).toBe(3);
+    expect(tabLabels([{ target: at("prod"), favourite: null }])[0]).toEqual({ title: "shell/main", profile: null, namespace: null });
+    // A profile's colour is stable and differs between these names.
+    expect(profileHue("prod")).toBe(profileHue("prod"));
+    expect(profileHue("prod")).not.toBe(profileHue("staging"));
+  });
+
+  it("at 12 tabs every label is distinct", () => {
+    const tabs = Array.from({ length: 12 }, (_, i) => ({ target: at(`c${i % 3}`, `ns${i % 2}`, `pod-${Math.floor(i / 6)}`), favourite: null }));
+    const shown = tabLabels(tabs).map((l) => [l.profile, l.namespace, l.title].filter(Boolean).join(" · "));
+    // Same profile, namespace and pod twice is the same place: the others all differ.
+    expect(new Set(shown).size).toBe(new Set(tabs.map((t) => JSON.stringify(t.target))).size);
+  });
+
+  it("Ctrl+Shift+T: the last closed tab's target comes back, last closed first", () => {
+    const { m } = model();
+    const a = m.open(at("a"));
+    const b = m.open({ ...at("b"), command: ["top"] });
+    m.close(a.id);
+    m.close(b.id);
+    expect(m.takeClosed()).toEqual({ target: { ...at("b"), command: ["top"] }, favourite: null });
+    expect(m.takeClosed()?.target.profile).toBe("a");
+    expect(m.takeClosed()).toBeNull();
+  });
+
+  it("a container without a shell ends failed with one clear reason, not lost with the runtime's words", () => {
+    const { m } = model();
+    const tab = m.open(at("a"));
+    m.sessionState(tab.id, 1, { state: "connected" });
+    const raw = 'OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown';
+    const next = m.sessionState(tab.id, 1, { state: "lost", reason: raw, outputBytes: 0 });
+    expect(next).toEqual({ kind: "lost", reason: NO_SHELL, beforeConnect: true, noShell: true });
+    expect(statusText(tab.status)).toBe("failed");
+  });
+
+  it("exit 126/127 means no shell only for the shell fallback before anything was typed", () => {
+    const exit127 = { state: "exited", code: 127, outputBytes: 0 } as const;
+    expect(noShellEnd(exit127, null, false)).toBe(true);
+    expect(noShellEnd({ ...exit127, code: 126 }, null, false)).toBe(true);
+    // The user's last command was not found, then they left the shell: theirs.
+    expect(noShellEnd(exit127, null, true)).toBe(false);
+    expect(noShellEnd(exit127, ["python3"], false)).toBe(false);
+    expect(noShellEnd({ ...exit127, code: 1 }, null, false)).toBe(false);
+    expect(noShellEnd({ state: "lost", reason: "the connection to the cluster dropped", outputBytes: 0 }, null, false)).toBe(false);
+    const { m } = model();
+    const tab = m.open(at("a"));
+    m.sessionState(tab.id, 1, { state: "connected" });
+    m.typed(tab.id);
+    expect(m.sessionState(tab.id, 1, exit127)).toEqual({ kind: "exited", code: 127 });
+  });
+
+  it("a deleted pod ends its open tabs (their sessions to close), not others", () => {
+    const { m, changes } = model();
+    const live = m.open(at("a", "demo", "web-1"));
+    m.sessionOpened(live.id, 1, 11);
+    m.sessionState(live.id, 1, { state: "connected" });
+    const other = m.open(at("a", "demo", "web-2"));
+    const elsewhere = m.open(at("b", "demo", "web-1"));
+    const before = changes();
+    expect(m.podGone("a", "demo", "web-1")).toEqual([11]);
+    expect(changes()).toBe(before + 1);
+    expect(live.status).toEqual({ kind: "lost", reason: "the pod demo/web-1 was deleted", beforeConnect: false, podGone: true });
+    expect(statusText(live.status)).toBe("lost");
+    expect(other.status.kind).toBe("connecting");
+    expect(elsewhere.status.kind).toBe("connecting");
+    // The ended session's late exit changes nothing; a second delete neither.
+    expect(m.sessionState(live.id, 1, { state: "exited", code: 137, outputBytes: 0 })).toBeNull();
+    expect(m.podGone("a", "demo", "web-1")).toEqual([]);
+    expect(changes()).toBe(before + 1);
   });
 });

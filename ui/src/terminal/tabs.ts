@@ -33,10 +33,39 @@ export type TabStatus =
    * `beforeConnect`: the session never connected (the open failed or was refused);
    * `unresolved`: the favourite could not be resolved to a pod.
    */
-  | { kind: "lost"; reason: string; beforeConnect: boolean; unresolved?: boolean; cancelled?: boolean };
+  | {
+      kind: "lost";
+      reason: string;
+      beforeConnect: boolean;
+      unresolved?: boolean;
+      cancelled?: boolean;
+      /** The container has no shell (see `noShellEnd`): `reason` is NO_SHELL. */
+      noShell?: boolean;
+      /** The pod list saw the pod deleted. */
+      podGone?: boolean;
+    };
 
 /** The reason a tab cancelled while connecting shows. */
 export const CANCELLED = "cancelled while connecting";
+
+/** The reason a tab whose container has no shell shows. */
+export const NO_SHELL =
+  "this container has no shell (neither bash nor sh is in its image, as in distroless or scratch images)";
+
+/**
+ * Did this end mean "the container has no shell"? The container runtime says so only in words
+ * ("exec: \"sh\": executable file not found in $PATH") or with the shells' own exit codes for
+ * "cannot execute" / "not found" (126, 127): there is nothing typed to go by. An exit 126/127
+ * counts only for the shell fallback (no command) before anything was typed (else it is the
+ * status of the last command the user ran in a working shell).
+ */
+export function noShellEnd(event: SessionState, command: string[] | null, typed: boolean): boolean {
+  const shell = command === null || (command.length === 1 && /^(\/bin\/|\/usr\/bin\/)?(ba|a|z)?sh$/.test(command[0]!));
+  if (!shell) return false;
+  if (event.state === "lost") return /executable file not found|no such file or directory/i.test(event.reason);
+  if (event.state === "exited") return command === null && !typed && (event.code === 126 || event.code === 127);
+  return false;
+}
 
 /** The favourite a tab was opened from. */
 export interface FavouriteRef {
@@ -55,6 +84,8 @@ export interface Tab {
   /** The engine's session id for the current attempt, once open_session returned it. */
   sessionId: number | null;
   attempt: number;
+  /** Something was typed into the current attempt's session. */
+  typed: boolean;
 }
 
 /** What a keystroke on a tab should do. */
@@ -62,12 +93,51 @@ export type InputAction = "send" | "reopen" | "ignore";
 
 export function tabTitle(target: SessionTarget): string {
   const cmd = target.command && target.command.length > 0 ? ` (${target.command.join(" ")})` : "";
-  return `${target.pod}/${target.container}${cmd}`;
+  return `${target.container ? `${target.pod}/${target.container}` : target.pod}${cmd}`;
 }
 
 /** A tab's title: `★ NAME` for a favourite's tab, else `pod/container (command)`. */
 export function tabLabel(tab: Pick<Tab, "target" | "favourite">): string {
   return tab.favourite ? `★ ${tab.favourite.name}` : tabTitle(tab.target);
+}
+
+/** What tells a tab apart from others with the same title: shown before its title. */
+export interface TabLabel {
+  title: string;
+  /** The profile (cluster) when tabs of more than one are open, else null. */
+  profile: string | null;
+  /** The namespace when another tab of the same profile has the same title elsewhere. */
+  namespace: string | null;
+}
+
+/**
+ * Labels for all tabs at once: `title` is `tabLabel`; the profile is added as soon as tabs of two
+ * profiles are open (three `shell/main` from two clusters must be told apart at a glance), the
+ * namespace where the same title is open in two namespaces of one profile.
+ */
+export function tabLabels(tabs: readonly Pick<Tab, "target" | "favourite">[]): TabLabel[] {
+  const profiles = new Set(tabs.map((t) => t.target.profile));
+  const titles = tabs.map((t) => tabLabel(t));
+  return tabs.map((t, i) => {
+    const clash = tabs.some(
+      (o, j) => j !== i && titles[j] === titles[i] && o.target.profile === t.target.profile && o.target.namespace !== t.target.namespace,
+    );
+    return {
+      title: titles[i]!,
+      profile: profiles.size > 1 ? t.target.profile : null,
+      namespace: clash && t.target.namespace ? t.target.namespace : null,
+    };
+  });
+}
+
+/** A profile's colour (a hue, 0–359), the same every time for a name. */
+export function profileHue(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 16777619) >>> 0;
+  }
+  return h % 360;
 }
 
 export function statusText(status: TabStatus): string {
@@ -105,8 +175,16 @@ export function inputAction(status: TabStatus, data: string): InputAction {
  * The next status after a SessionState from the engine, or null when the event changes nothing
  * (a repeat, or an event after the session already ended).
  */
-export function nextStatus(current: TabStatus, event: SessionState, now: number): TabStatus | null {
+export function nextStatus(
+  current: TabStatus,
+  event: SessionState,
+  now: number,
+  tab: { command: string[] | null; typed: boolean } = { command: null, typed: true },
+): TabStatus | null {
   if (isEnded(current)) return null;
+  if (noShellEnd(event, tab.command, tab.typed)) {
+    return { kind: "lost", reason: NO_SHELL, beforeConnect: true, noShell: true };
+  }
   switch (event.state) {
     case "connecting":
       return null;
@@ -129,6 +207,8 @@ export class TabModel {
   private tabs: Tab[] = [];
   private nextId = 1;
   private activeId: number | null = null;
+  /** What closed tabs were opened on, the last closed last (Ctrl+Shift+T reopens it). */
+  private closed: { target: SessionTarget; favourite: FavouriteRef | null }[] = [];
   private listeners = new Set<TabsListener>();
 
   constructor(private readonly clock: () => number = () => Date.now()) {}
@@ -168,6 +248,7 @@ export class TabModel {
         : { kind: "connecting", since: this.clock() },
       sessionId: null,
       attempt: 1,
+      typed: false,
     };
     this.tabs.push(tab);
     this.activeId = tab.id;
@@ -180,6 +261,49 @@ export class TabModel {
       this.activeId = id;
       this.changed();
     }
+  }
+
+  /** The next (`delta` 1) or previous (-1) tab becomes active, round the ends. */
+  step(delta: number): Tab | undefined {
+    const n = this.tabs.length;
+    if (n === 0) return undefined;
+    const i = this.tabs.findIndex((t) => t.id === this.activeId);
+    const next = this.tabs[(((i < 0 ? 0 : i + delta) % n) + n) % n]!;
+    this.activate(next.id);
+    return next;
+  }
+
+  /** Something was typed into the tab's session (an exit 126/127 is then the user's). */
+  typed(id: number): void {
+    const tab = this.get(id);
+    if (tab) tab.typed = true;
+  }
+
+  /** The target of the last closed tab, taken off the list (null: none). */
+  takeClosed(): { target: SessionTarget; favourite: FavouriteRef | null } | null {
+    return this.closed.pop() ?? null;
+  }
+
+  /**
+   * The pod list saw `pod` deleted: its tabs that are not ended yet end (lost, `podGone`).
+   * Returns the session ids to close.
+   */
+  podGone(profile: string, namespace: string, pod: string): number[] {
+    const ids: number[] = [];
+    let changed = false;
+    for (const t of this.tabs) {
+      const { target } = t;
+      if (target.profile !== profile || target.namespace !== namespace || target.pod !== pod || isEnded(t.status)) continue;
+      if (t.sessionId !== null) ids.push(t.sessionId);
+      // Its session's late events change nothing (an ended status stays); an id open_session
+      // returns later is kept, for closing or reopening the tab to release.
+      t.sessionId = null;
+      // The engine's words for the same end, when its stream notices first.
+      t.status = { kind: "lost", reason: `the pod ${namespace}/${pod} was deleted`, beforeConnect: false, podGone: true };
+      changed = true;
+    }
+    if (changed) this.changed();
+    return ids;
   }
 
   /** Is this attempt still the tab's current one? */
@@ -247,7 +371,7 @@ export class TabModel {
   sessionState(id: number, attempt: number, event: SessionState): TabStatus | null {
     const tab = this.get(id);
     if (!tab || tab.attempt !== attempt) return null;
-    const next = nextStatus(tab.status, event, this.clock());
+    const next = nextStatus(tab.status, event, this.clock(), { command: tab.target.command, typed: tab.typed });
     if (!next) return null;
     tab.status = next;
     this.changed();
@@ -264,6 +388,7 @@ export class TabModel {
     const oldSession = tab.sessionId;
     tab.attempt += 1;
     tab.sessionId = null;
+    tab.typed = false;
     tab.status = tab.favourite
       ? { kind: "connecting", since: this.clock(), resolving: true }
       : { kind: "connecting", since: this.clock() };
@@ -296,6 +421,8 @@ export class TabModel {
     const i = this.tabs.findIndex((t) => t.id === id);
     if (i < 0) return undefined;
     const [tab] = this.tabs.splice(i, 1);
+    this.closed.push({ target: copyTarget(tab!.target), favourite: tab!.favourite ? { ...tab!.favourite } : null });
+    if (this.closed.length > 20) this.closed.shift();
     if (this.activeId === id) {
       const next = this.tabs[i] ?? this.tabs[i - 1];
       this.activeId = next ? next.id : null;

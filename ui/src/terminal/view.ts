@@ -8,6 +8,7 @@ import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { Terminal, type ITheme } from "@xterm/xterm";
 import { h, setText } from "../dom";
+import { closeMenu, showMenu, SEPARATOR, type MenuItem } from "../menu";
 import { handleOsc52 } from "./osc52";
 
 // ---------------------------------------------------------------------------------------------
@@ -155,6 +156,8 @@ export interface TerminalHandlers {
   onNotice?(text: string): void;
   /** A link was Ctrl+clicked: open it in the browser. */
   onOpenLink?(uri: string): void;
+  /** The tab's own items for the right-click menu (after the terminal's). */
+  menuItems?(): MenuItem[];
 }
 
 const views = new Set<TerminalView>();
@@ -261,6 +264,11 @@ export class TerminalView {
       }),
     );
     this.term.open(this.host);
+    // Right-click: our menu, not the webview's text-box one (Cut, Delete, Insert Emoji…).
+    this.host.addEventListener("contextmenu", (e) => {
+      e.preventDefault();
+      this.showMenu(e.clientX, e.clientY);
+    });
 
     this.term.onData((d) => {
       this.wakeCursor();
@@ -346,6 +354,20 @@ export class TerminalView {
       return false;
     }
     return true;
+  }
+
+  /** The right-click menu: Copy, Paste, Select all, Clear, Find, then the tab's actions. */
+  showMenu(x: number, y: number): HTMLElement {
+    const items: (MenuItem | null)[] = [
+      { label: "Copy", keys: "Ctrl+Shift+C", disabled: !this.term.hasSelection(), run: () => this.copy() },
+      { label: "Paste", keys: "Ctrl+Shift+V", run: () => { this.term.focus(); void this.pasteFromClipboard(); } },
+      { label: "Select all", run: () => { this.term.selectAll(); this.term.focus(); } },
+      { label: "Clear", run: () => { this.term.clear(); this.term.focus(); } },
+      { label: "Find…", keys: "Ctrl+Shift+F", run: () => this.openSearch() },
+    ];
+    const own = this.handlers.menuItems?.() ?? [];
+    if (own.length > 0) items.push(SEPARATOR, ...own);
+    return showMenu(x, y, items, "Terminal");
   }
 
   copy(): void {
@@ -461,6 +483,7 @@ export class TerminalView {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    closeMenu();
     if (this.blinkTimer !== null) clearTimeout(this.blinkTimer);
     views.delete(this);
     this.resizeObserver.disconnect();

@@ -6,12 +6,16 @@ import { favouriteTarget, placeholderTarget } from "../favourites/favourite";
 import { resolveForTab } from "../favourites/model";
 import { errorMessage, type Backend } from "../ipc";
 import type { FavouriteSummary, SessionState } from "../ipc/types";
+import { appKey, type AppKey } from "./keys";
+import type { MenuItem } from "../menu";
 import {
   inputAction,
   isEnded,
+  profileHue,
   statusText,
   TabModel,
   tabLabel,
+  tabLabels,
   tabTitle,
   type FavouriteRef,
   type SessionTarget,
@@ -37,13 +41,24 @@ interface Runtime {
 export interface WorkspaceOptions {
   /** Called when the set of tabs changes (the shell shows its welcome screen when empty). */
   onTabsChanged?(): void;
+  /**
+   * "Run a command…" on a tab whose container has no shell: lets the user pick a command for
+   * that pod (the sidebar's picker). Absent: the banner offers no button. Other offers to such
+   * a tab (a debug container) belong beside it: `renderBanner`'s `noShell` case.
+   */
+  runCommand?(target: SessionTarget): void;
 }
 
 export class Workspace {
   readonly model = new TabModel();
   readonly root: HTMLElement;
   private readonly tabBar: HTMLElement;
+  private readonly tabStrip: HTMLElement;
+  private readonly overflowButton: HTMLButtonElement;
+  private readonly overflowMenu: HTMLElement;
   private readonly panes: HTMLElement;
+  /** The active tab the last render scrolled into view. */
+  private scrolledTo: number | null = null;
   private readonly runtimes = new Map<number, Runtime>();
   private connectTimer: ReturnType<typeof setInterval> | null = null;
 
@@ -52,11 +67,50 @@ export class Workspace {
     parent: HTMLElement,
     private readonly opts: WorkspaceOptions = {},
   ) {
-    this.tabBar = h("div", { class: "tab-bar", role: "tablist", "aria-label": "Terminal tabs" });
+    this.tabBar = h("div", {
+      class: "tab-bar",
+      role: "tablist",
+      "aria-label": "Terminal tabs",
+      // No scrollbar to cover the labels: the wheel scrolls the tabs sideways.
+      onwheel: (e: Event) => {
+        const w = e as WheelEvent;
+        if (w.deltaY !== 0 && w.deltaX === 0) {
+          this.tabBar.scrollLeft += w.deltaY;
+          w.preventDefault();
+        }
+      },
+      onscroll: () => this.updateOverflow(),
+    });
+    this.overflowMenu = h("div", { class: "tab-menu", role: "menu", hidden: true });
+    this.overflowButton = h("button", {
+      class: "icon-button tab-overflow",
+      title: "All tabs",
+      "aria-label": "All tabs",
+      "aria-haspopup": "menu",
+      onclick: () => this.toggleOverflowMenu(),
+    }, "⌄");
+    this.tabStrip = h("div", { class: "tab-strip", hidden: true }, this.tabBar, this.overflowButton, this.overflowMenu);
     this.panes = h("div", { class: "panes" });
-    this.root = h("div", { class: "workspace-tabs" }, this.tabBar, this.panes);
+    this.root = h("div", { class: "workspace-tabs" }, this.tabStrip, this.panes);
     parent.appendChild(this.root);
     this.model.onChange(() => this.render());
+    // The app's keys (keys.ts), before the terminal or a text box sees them.
+    window.addEventListener(
+      "keydown",
+      (e) => {
+        const key = appKey(e);
+        // Not behind a modal dialog (the profile form, the close question).
+        if (!key || this.model.list().length === 0 || document.querySelector("dialog[open]")) return;
+        e.preventDefault();
+        e.stopPropagation();
+        this.appKey(key);
+      },
+      true,
+    );
+    document.addEventListener("mousedown", (e) => {
+      if (!this.overflowMenu.hidden && !(e.target as HTMLElement).closest(".tab-menu, .tab-overflow")) this.overflowMenu.hidden = true;
+    });
+    new ResizeObserver(() => this.updateOverflow()).observe(this.tabBar);
 
     const hook = podtermHook();
     hook.tabs = () =>
@@ -67,6 +121,8 @@ export class Workspace {
         sessionId: t.sessionId,
         attempt: t.attempt,
         active: this.model.active?.id === t.id,
+        /** The label as the tab bar shows it (profile and namespace when needed to tell apart). */
+        label: this.tabBar.querySelector(`.tab[data-tab-id="${t.id}"] .tab-label`)?.textContent ?? "",
         /** The favourite the tab was opened from, else null. */
         favourite: t.favourite?.name ?? null,
         profile: t.target.profile,
@@ -116,6 +172,7 @@ export class Workspace {
         }
       },
       onNotice: (text) => this.toast(tab.id, text),
+      menuItems: () => this.tabMenuItems(tab.id),
       onOpenLink: (uri) => {
         this.backend.openUrl(uri).then(
           () => this.toast(tab.id, "Opened in your browser"),
@@ -141,7 +198,9 @@ export class Workspace {
     };
     // Cancel while connecting, Reopen or Reconnect once ended.
     bannerButton.addEventListener("click", () => {
-      if (this.model.get(tab.id)?.status.kind === "connecting") this.cancel(tab.id);
+      const t = this.model.get(tab.id);
+      if (t?.status.kind === "connecting") this.cancel(tab.id);
+      else if (t?.status.kind === "lost" && t.status.noShell) this.opts.runCommand?.(t.target);
       else this.reopen(tab.id);
     });
     this.runtimes.set(tab.id, rt);
@@ -235,6 +294,7 @@ export class Workspace {
     if (next.kind === "exited" || next.kind === "lost") {
       rt.input.clear();
       if (next.kind === "exited") rt.view.notice(`process exited with code ${next.code}; press Enter to reopen`);
+      else if (next.noShell) rt.view.notice(`${next.reason}; run one of its own programs as a command instead`);
       else rt.view.notice(`${next.beforeConnect ? "could not connect" : "connection lost"}: ${next.reason}`);
       rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
     }
@@ -247,6 +307,7 @@ export class Workspace {
     if (!tab || !rt) return;
     switch (inputAction(tab.status, data)) {
       case "send":
+        this.model.typed(tabId);
         rt.input.push(data);
         break;
       case "reopen":
@@ -306,6 +367,102 @@ export class Workspace {
     this.runtimes.get(tabId)?.view.focus();
   }
 
+  /** The tab's actions in its terminal's right-click menu. */
+  private tabMenuItems(tabId: number): MenuItem[] {
+    const t = this.model.get(tabId);
+    if (!t) return [];
+    const items: MenuItem[] = [];
+    if (t.status.kind === "connecting") items.push({ label: "Cancel connecting", run: () => this.cancel(tabId) });
+    else if (isEnded(t.status) && !(t.status.kind === "lost" && t.status.noShell)) {
+      items.push({ label: t.status.kind === "exited" ? "Reopen" : "Reconnect", run: () => this.reopen(tabId) });
+    }
+    items.push({ label: "Close tab", keys: "Ctrl+Shift+W", run: () => this.close(tabId) });
+    return items;
+  }
+
+  /** A key of the app's (keys.ts). */
+  private appKey(key: AppKey): void {
+    const active = this.model.active;
+    switch (key.kind) {
+      case "next":
+      case "previous": {
+        const t = this.model.step(key.kind === "next" ? 1 : -1);
+        if (t) this.runtimes.get(t.id)?.view.focus();
+        break;
+      }
+      case "close":
+        if (active) this.close(active.id);
+        break;
+      case "reopenClosed": {
+        const last = this.model.takeClosed();
+        if (last) this.open(last.target, last.favourite);
+        break;
+      }
+    }
+  }
+
+  /**
+   * The pod list saw a pod deleted: its tabs end now (their sessions closed), saying so, rather
+   * than look connected until the stream notices.
+   */
+  podGone(profile: string, namespace: string, pod: string): void {
+    const before = new Set(this.model.list().filter((t) => t.status.kind === "lost" && t.status.podGone).map((t) => t.id));
+    for (const id of this.model.podGone(profile, namespace, pod)) this.backend.closeSession(id).catch(() => {});
+    for (const t of this.model.list()) {
+      if (t.status.kind !== "lost" || !t.status.podGone || before.has(t.id)) continue;
+      const rt = this.runtimes.get(t.id);
+      if (!rt) continue;
+      rt.flow?.dispose();
+      rt.flow = null;
+      rt.input.clear();
+      rt.view.notice(`ended: ${t.status.reason}`);
+      rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
+    }
+  }
+
+  /** Tabs whose session is open or opening (closing the window ends them). */
+  liveCount(): number {
+    return this.model.list().filter((t) => !isEnded(t.status)).length;
+  }
+
+  private toggleOverflowMenu(): void {
+    if (!this.overflowMenu.hidden) {
+      this.overflowMenu.hidden = true;
+      return;
+    }
+    clear(this.overflowMenu);
+    const labels = tabLabels(this.model.list());
+    this.model.list().forEach((t, i) => {
+      const l = labels[i]!;
+      this.overflowMenu.appendChild(
+        h(
+          "button",
+          {
+            class: `menu-item tab-menu-item${this.model.active?.id === t.id ? " active" : ""}`,
+            role: "menuitem",
+            "data-tab-id": t.id,
+            title: tabTooltip(t),
+            onclick: () => {
+              this.overflowMenu.hidden = true;
+              this.activate(t.id);
+            },
+          },
+          h("span", { class: "tab-profile-dot", "aria-hidden": "true", style: `--profile-hue: ${profileHue(t.target.profile)}` }),
+          `${[t.target.profile, t.target.namespace, l.title].filter(Boolean).join(" · ")} — ${statusText(t.status)}`,
+        ),
+      );
+    });
+    this.overflowMenu.hidden = false;
+  }
+
+  /** The overflow button shows when some tab is out of sight. */
+  private updateOverflow(): void {
+    const bar = this.tabBar;
+    const over = bar.scrollWidth > bar.clientWidth + 1;
+    this.overflowButton.hidden = !over && this.model.list().length < 2;
+    this.tabStrip.classList.toggle("overflowing", over);
+  }
+
   private toast(tabId: number, text: string): void {
     const rt = this.runtimes.get(tabId);
     if (!rt) return;
@@ -320,8 +477,13 @@ export class Workspace {
   private render(): void {
     const tabs = this.model.list();
     const active = this.model.active;
+    const labels = tabLabels(tabs);
+    const scrollLeft = this.tabBar.scrollLeft;
     clear(this.tabBar);
-    for (const t of tabs) {
+    this.tabStrip.hidden = tabs.length === 0;
+    if (tabs.length === 0) this.overflowMenu.hidden = true;
+    tabs.forEach((t, i) => {
+      const label = labels[i]!;
       const selected = active?.id === t.id;
       const button = h(
         "div",
@@ -335,6 +497,8 @@ export class Workspace {
           "data-state": t.status.kind,
           "data-favourite": t.favourite?.name ?? null,
           "data-pod": t.target.pod || null,
+          "data-profile": t.target.profile,
+          style: `--profile-hue: ${profileHue(t.target.profile)}`,
           title: tabTooltip(t),
           onclick: (e: Event) => {
             if (!(e.target as HTMLElement).closest(".tab-close")) this.activate(t.id);
@@ -344,12 +508,25 @@ export class Workspace {
           },
         },
         h("span", { class: "tab-dot", "aria-hidden": "true" }),
-        h("span", { class: "tab-title" }, tabLabel(t)),
+        h(
+          "span",
+          { class: "tab-label" },
+          label.profile ? h("span", { class: "tab-profile" }, `${label.profile} · `) : null,
+          label.namespace ? h("span", { class: "tab-namespace" }, `${label.namespace} · `) : null,
+          h("span", { class: "tab-title" }, label.title),
+        ),
         h("span", { class: "tab-status" }, statusText(t.status)),
-        h("button", { class: "tab-close icon-button", title: "Close tab (ends the session)", "aria-label": "Close tab", onclick: () => this.close(t.id) }, "×"),
+        h("button", { class: "tab-close icon-button", title: "Close tab (ends the session) · Ctrl+Shift+W", "aria-label": "Close tab", onclick: () => this.close(t.id) }, "×"),
       );
       this.tabBar.appendChild(button);
+    });
+    this.tabBar.scrollLeft = scrollLeft;
+    // A newly active tab is brought into sight (only then: the user may scroll away).
+    if (active && active.id !== this.scrolledTo) {
+      this.tabBar.querySelector<HTMLElement>(`.tab[data-tab-id="${active.id}"]`)?.scrollIntoView({ block: "nearest", inline: "nearest" });
     }
+    this.scrolledTo = active?.id ?? null;
+    this.updateOverflow();
     let connecting = false;
     for (const t of tabs) {
       const rt = this.runtimes.get(t.id);
@@ -413,9 +590,17 @@ export class Workspace {
       case "lost":
         rt.banner.hidden = false;
         rt.banner.className = "banner lost";
+        if (s.noShell) {
+          setText(rt.bannerText, `This container has no shell: neither bash nor sh is in its image. Run one of its own programs as a command instead.`);
+          rt.bannerButton.hidden = !this.opts.runCommand;
+          setText(rt.bannerButton, "Run a command…");
+          break;
+        }
         setText(
           rt.bannerText,
-          s.cancelled
+          s.podGone
+            ? `Session ended: ${s.reason}.`
+            : s.cancelled
             ? `Cancelled while connecting to ${where}.`
             : s.unresolved && t.favourite
             ? `Could not open ${t.favourite.name}: ${s.reason}`

@@ -32,4 +32,10 @@ terminating: boolean,
 /**
  * The controller that owns the pod; `None` for a bare pod.
  */
-owner: PodOwner | null, };
+owner: PodOwner | null, 
+/**
+ * Why the pod is not Ready, in kubectl's words ([`crate::pods::not_ready_reason`]:
+ * `Pending: ContainerCreating`, `not Ready: container app waiting: CrashLoopBackOff`);
+ * `None` when it is Ready.
+ */
+reason: string | null, };

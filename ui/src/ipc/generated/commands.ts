@@ -43,6 +43,7 @@ export const COMMANDS = [
   "config_dir",
   "app_settings",
   "set_scrollback_lines",
+  "close_window",
 ] as const;
 
 /** The app's commands as the UI calls them (the in-page mock implements them too). */
@@ -146,6 +147,11 @@ export interface Commands {
    * the value saved. An unreadable or newer settings.json is an error and stays as it is.
    */
   setScrollbackLines(lines: number): Promise<number>;
+  /**
+   * Closes the window after the page asked the user (a close with sessions open sends
+   * `AppRequest::ConfirmClose` instead of closing); its sessions end.
+   */
+  closeWindow(): Promise<void>;
 }
 
 /** The commands over Tauri's IPC. */
@@ -177,5 +183,6 @@ export function tauriCommands(): Commands {
     configDir: () => invoke<string | null>("config_dir"),
     appSettings: () => invoke<AppSettings>("app_settings"),
     setScrollbackLines: (lines) => invoke<number>("set_scrollback_lines", { lines }),
+    closeWindow: () => invoke<void>("close_window"),
   };
 }

@@ -41,6 +41,19 @@ export interface MockControls {
   session(id: number): MockSessionStats | null;
   addPod(p: Partial<PodSummary> & { name: string } & MockPodExtra): void;
   deletePod(namespace: string, name: string): void;
+  /**
+   * Deletes a pod whose exec sessions do not notice (its node is gone: the streams hang): only
+   * the pod list learns it.
+   */
+  deletePodQuietly(namespace: string, name: string): void;
+  /**
+   * The window's close button, as the app handles it: with sessions open the page is asked
+   * (`confirmClose`), else it closes at once. `windowClosed()` says whether it closed.
+   */
+  pressClose(): void;
+  windowClosed(): boolean;
+  /** The cluster refuses (403) to list pods for this profile; null: for none. */
+  refusePods(profile: string | null): void;
   modifyPod(namespace: string, name: string, change: Partial<PodSummary> & { reason?: string }): void;
   /**
    * A rollout of Deployment `name`: as many new pods (a new ReplicaSet, Ready, created now) as it
@@ -121,6 +134,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const resolveHold = new Gate();
   let scrollbackLines = 10_000;
   let settingsRefused = false;
+  let podsRefusedFor: string | null = null;
+  let windowClosed = false;
 
   const controls: MockControls = {
     openedUrls,
@@ -136,6 +151,16 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       cluster.put(p);
     },
     deletePod: (namespace, name) => cluster.delete(namespace, name),
+    deletePodQuietly: (namespace, name) => cluster.delete(namespace, name, false),
+    refusePods: (profile) => {
+      podsRefusedFor = profile;
+    },
+    pressClose: () => {
+      const open = sessions.stats().filter((s) => !s.ended).length;
+      if (open > 0 && requests.listening) requests.push({ kind: "confirmClose", sessions: open });
+      else windowClosed = true;
+    },
+    windowClosed: () => windowClosed,
     modifyPod: (namespace, name, change) => {
       const { reason, ...summary } = change;
       if (!cluster.find(namespace, name)) return;
@@ -222,6 +247,12 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async watchPods(profile, namespace, onEvent, onStatus) {
       await tick(10);
       profiles.require(profile);
+      if (profile === podsRefusedFor) {
+        throw mockError(
+          "refused",
+          `Error from server (Forbidden): pods is forbidden: User "you" cannot list resource "pods" in API group "" in the namespace "${namespace}"`,
+        );
+      }
       return cluster.watch(namespace, onEvent, onStatus);
     },
     async stopWatch(id) {
@@ -288,6 +319,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
         throw mockError("invalidInput", `not opened: only http and https links open from a terminal (${url})`);
       }
       openedUrls.push(url.trim());
+    },
+    async closeWindow() {
+      await tick();
+      windowClosed = true;
     },
     async configDir() {
       await tick();

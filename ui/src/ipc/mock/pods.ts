@@ -40,6 +40,7 @@ export function mockPod(
     defaultContainer: containers[0]!,
     terminating: false,
     owner: null,
+    reason: null,
     ...extra,
   };
 }
@@ -228,10 +229,15 @@ export class MockCluster {
   private broadcast(type: PodChange["type"], p: MockPod): void {
     for (const w of this.watches.values()) {
       if (w.namespace === p.namespace) {
-        const ev: PodChange = { type, pod: copyPod(p) };
+        const ev: PodChange = { type, pod: this.summary(p) };
         later(() => w.emit(ev));
       }
     }
+  }
+
+  /** A pod as the engine sends it: with why it is not Ready (PodSummary.reason). */
+  private summary(p: MockPod): PodSummary {
+    return { ...copyPod(p), reason: mockPodReady(p) ? null : mockNotReadyReason(p, this.reason(p)) };
   }
 
   /** Adds a pod, or replaces the one of that name. */
@@ -250,13 +256,14 @@ export class MockCluster {
     this.broadcast("Modified", p);
   }
 
-  delete(namespace: string, name: string): void {
+  /** Deletes a pod; its sessions end too unless `endSessions` is false (a node gone). */
+  delete(namespace: string, name: string, endSessions = true): void {
     const i = this.pods.findIndex((x) => x.namespace === namespace && x.name === name);
     if (i < 0) return;
     const [p] = this.pods.splice(i, 1);
     this.reasons.delete(key(namespace, name));
     this.broadcast("Deleted", p!);
-    this.onPodDeleted(namespace, name);
+    if (endSessions) this.onPodDeleted(namespace, name);
   }
 
   /**
@@ -291,7 +298,7 @@ export class MockCluster {
     this.watches.set(id, { namespace, emit, status });
     for (const p of this.pods) {
       if (p.namespace === namespace) {
-        const ev: PodChange = { type: "Added", pod: copyPod(p) };
+        const ev: PodChange = { type: "Added", pod: this.summary(p) };
         later(() => {
           if (this.watches.has(id)) emit(ev);
         });

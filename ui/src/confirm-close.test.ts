@@ -1,0 +1,24 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { asksBeforeClose, closeQuestion, setAsksBeforeClose } from "./confirm-close";
+
+describe("closing the window with live sessions", () => {
+  beforeEach(() => {
+    const items = new Map<string, string>();
+    vi.stubGlobal("localStorage", {
+      getItem: (k: string) => items.get(k) ?? null,
+      setItem: (k: string, v: string) => void items.set(k, v),
+      removeItem: (k: string) => void items.delete(k),
+    });
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("asks until told not to, and says how many sessions end", () => {
+    expect(asksBeforeClose()).toBe(true);
+    setAsksBeforeClose(false);
+    expect(asksBeforeClose()).toBe(false);
+    setAsksBeforeClose(true);
+    expect(asksBeforeClose()).toBe(true);
+    expect(closeQuestion(1)).toBe("1 tab has a live session. Closing the window ends it.");
+    expect(closeQuestion(8)).toBe("8 tabs have live sessions. Closing the window ends them.");
+  });
+});

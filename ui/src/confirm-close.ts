@@ -1,0 +1,80 @@
+// Closing the window with live sessions asks first. The app's side (src-tauri, CloseAction)
+// holds the close and sends `confirmClose` when sessions are open and the window does not just
+// hide to the tray; this asks the user and calls close_window if they agree. "Don't ask again"
+// is remembered in localStorage.
+import { h } from "./dom";
+
+const KEY = "podterm.confirmClose";
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether to ask before closing (false once the user said "don't ask again"). */
+export function asksBeforeClose(): boolean {
+  return storage()?.getItem(KEY) !== "never";
+}
+
+export function setAsksBeforeClose(ask: boolean): void {
+  try {
+    if (ask) storage()?.removeItem(KEY);
+    else storage()?.setItem(KEY, "never");
+  } catch {
+    /* not remembered */
+  }
+}
+
+/** The question, in words: how many sessions end. */
+export function closeQuestion(sessions: number): string {
+  return sessions === 1
+    ? "1 tab has a live session. Closing the window ends it."
+    : `${sessions} tabs have live sessions. Closing the window ends them.`;
+}
+
+/**
+ * The app asked whether to close with `sessions` open: closes at once when the user said not to
+ * ask again, else asks in a dialog. `close` closes the window for good.
+ */
+export function confirmClose(sessions: number, close: () => void): HTMLDialogElement | null {
+  if (!asksBeforeClose()) {
+    close();
+    return null;
+  }
+  document.querySelector("dialog.confirm-close")?.remove();
+  const never = h("input", { type: "checkbox", name: "never" });
+  const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, "Keep working");
+  const dialog = h(
+    "dialog",
+    { class: "confirm-close", "aria-label": "Close Podterm?" },
+    h("h2", {}, "Close Podterm?"),
+    h("p", {}, closeQuestion(sessions)),
+    h("label", { class: "field-check" }, never, h("span", {}, "Don't ask again")),
+    h(
+      "div",
+      { class: "form-actions" },
+      cancel,
+      h(
+        "button",
+        {
+          type: "button",
+          class: "danger close-window",
+          onclick: () => {
+            if (never.checked) setAsksBeforeClose(false);
+            dialog.close();
+            close();
+          },
+        },
+        "Close and end them",
+      ),
+    ),
+  );
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.appendChild(dialog);
+  dialog.showModal();
+  cancel.focus();
+  return dialog;
+}

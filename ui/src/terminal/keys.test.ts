@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { appKey, type KeyLike } from "./keys";
+
+function key(k: Partial<KeyLike>): KeyLike {
+  return { type: "keydown", key: "", code: "", ctrlKey: false, shiftKey: false, altKey: false, metaKey: false, ...k };
+}
+
+describe("the app's keys", () => {
+  it("Ctrl+Tab / Ctrl+Shift+Tab and Ctrl+PgDn / Ctrl+PgUp switch tabs", () => {
+    expect(appKey(key({ key: "Tab", code: "Tab", ctrlKey: true }))).toEqual({ kind: "next" });
+    expect(appKey(key({ key: "Tab", code: "Tab", ctrlKey: true, shiftKey: true }))).toEqual({ kind: "previous" });
+    expect(appKey(key({ key: "PageDown", code: "PageDown", ctrlKey: true }))).toEqual({ kind: "next" });
+    expect(appKey(key({ key: "PageUp", code: "PageUp", ctrlKey: true }))).toEqual({ kind: "previous" });
+  });
+
+  it("Ctrl+Shift+W closes, Ctrl+Shift+T reopens the last closed (by key position, any layout)", () => {
+    expect(appKey(key({ key: "W", code: "KeyW", ctrlKey: true, shiftKey: true }))).toEqual({ kind: "close" });
+    expect(appKey(key({ key: "T", code: "KeyT", ctrlKey: true, shiftKey: true }))).toEqual({ kind: "reopenClosed" });
+  });
+
+  it("leaves the shell its keys: Tab, Ctrl+W, Ctrl+T, PgDn, Shift+PgUp, Alt+1, key-up events", () => {
+    expect(appKey(key({ key: "Tab", code: "Tab" }))).toBeNull();
+    expect(appKey(key({ key: "w", code: "KeyW", ctrlKey: true }))).toBeNull();
+    expect(appKey(key({ key: "t", code: "KeyT", ctrlKey: true }))).toBeNull();
+    expect(appKey(key({ key: "PageDown", code: "PageDown" }))).toBeNull();
+    expect(appKey(key({ key: "PageUp", code: "PageUp", shiftKey: true }))).toBeNull();
+    expect(appKey(key({ key: "1", code: "Digit1", altKey: true }))).toBeNull();
+    expect(appKey(key({ key: "Tab", code: "Tab", ctrlKey: true, altKey: true }))).toBeNull();
+    expect(appKey(key({ type: "keyup", key: "Tab", code: "Tab", ctrlKey: true }))).toBeNull();
+    // Ctrl+Shift+C / V / F stay the terminal's copy, paste, find.
+    expect(appKey(key({ key: "C", code: "KeyC", ctrlKey: true, shiftKey: true }))).toBeNull();
+  });
+});
