@@ -843,6 +843,14 @@ test("reordering favourites: move up and down buttons, and Alt+Arrow keys", asyn
 
 test("deleting a favourite asks first", async () => {
   const row = '.favourite[data-favourite="frontend"]';
+  // A reload that changes nothing keeps the rows: rebuilt between the press and the release of
+  // the mouse, the click below was lost (seen under CPU load after the file-follow reload).
+  await page.evaluate((r) => (window.__favRow = document.querySelector(r)), row);
+  const reads = await page.evaluate(() => window.__podtermMock.favouritesRead());
+  await page.evaluate(() => window.__podtermMock.requestFavouritesChanged());
+  await page.waitForFunction((n) => window.__podtermMock.favouritesRead() > n, reads);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert(await page.evaluate((r) => window.__favRow === document.querySelector(r), row), "a reload with nothing new rebuilt the favourite rows");
   await page.click(`${row} .favourite-delete`);
   await page.waitForSelector(`${row} .favourite-confirm-delete`);
   await screenshot("favourite-delete-confirm");

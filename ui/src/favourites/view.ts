@@ -20,6 +20,8 @@ export class FavouritesView {
   private confirmDelete: string | null = null;
   private rendering = false;
   private renderQueued = false;
+  /** What the list last showed; a render that would show the same keeps the rows. */
+  private shown: string | null = null;
   private lastHighlight: string | null = null;
 
   constructor(private readonly model: FavouritesModel) {
@@ -47,6 +49,14 @@ export class FavouritesView {
 
   render(): void {
     const m = this.model;
+    if (this.editing && !m.get(this.editing.name)) this.editing = null;
+    if (this.confirmDelete !== null && !m.get(this.confirmDelete)) this.confirmDelete = null;
+    // A reload that changed nothing (another Podterm or the CLI wrote the file, a list read
+    // again) leaves the rows alone: rebuilding them between a button's press and release
+    // loses the click.
+    const shown = JSON.stringify([m.loaded, m.error, m.list, m.highlight, this.confirmDelete, this.editing?.name ?? null]);
+    if (shown === this.shown) return;
+    this.shown = shown;
     this.rendering = true;
     try {
       // Keep the keyboard where it was across the rebuild.
@@ -69,9 +79,6 @@ export class FavouritesView {
             h("button", { class: "icon-button", "aria-label": "Dismiss", onclick: () => m.dismissError() }, "×")),
         );
       }
-
-      if (this.editing && !m.get(this.editing.name)) this.editing = null;
-      if (this.confirmDelete !== null && !m.get(this.confirmDelete)) this.confirmDelete = null;
 
       clear(this.list);
       if (m.loaded && m.list.length === 0) {

@@ -81,6 +81,8 @@ export interface MockControls {
   requestOpen(name: string): void;
   /** Sends a favouritesChanged request. */
   requestFavouritesChanged(): void;
+  /** How many times list_favourites has answered. */
+  favouritesRead(): number;
   /** Whether the UI listens for requests (watch_requests was called). */
   listening(): boolean;
   /** What pick_kubeconfig (the native file dialog) answers next: a path, or null (cancelled). */
@@ -131,6 +133,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const openedUrls: string[] = [];
   let resolveDelay = 20;
   let writeDelay = 0;
+  let favouriteReads = 0;
   const resolveHold = new Gate();
   let scrollbackLines = 10_000;
   let settingsRefused = false;
@@ -186,6 +189,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     requestOpen: (name) => requests.push({ kind: "openFavourite", name }),
     requestFavouritesChanged: () => requests.push({ kind: "favouritesChanged" }),
+    favouritesRead: () => favouriteReads,
     listening: () => requests.listening,
     setPickedFile: (path) => {
       profiles.pickedFile = path;
@@ -285,6 +289,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async listFavourites() {
       await tick();
+      favouriteReads += 1;
       return favourites.list();
     },
     async addFavourite(profile, namespace, podName, container) {
