@@ -1058,3 +1058,98 @@ fn plugin_exists(command: &str, path: &str) -> bool {
         .filter(|d| !d.is_empty())
         .any(|d| runnable(&std::path::Path::new(d).join(command)))
 }
+
+#[cfg(test)]
+mod proxy_tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    fn uri(s: &str) -> http::Uri {
+        s.parse().expect("uri")
+    }
+
+    #[test]
+    fn the_kubeconfig_proxy_wins_and_the_environment_follows_kubectl_s_rules() {
+        let api = uri("https://api.example.com:6443");
+        let proxy = [("HTTPS_PROXY", "proxy:3128")];
+        assert_eq!(
+            proxy_for(Some("socks5://s:1080"), &api, env(&proxy)).as_deref(),
+            Some("socks5://s:1080")
+        );
+        assert_eq!(
+            proxy_for(None, &api, env(&proxy)).as_deref(),
+            Some("http://proxy:3128")
+        );
+        assert_eq!(
+            proxy_for(None, &api, env(&[("https_proxy", "http://p:1")])).as_deref(),
+            Some("http://p:1")
+        );
+        // An http:// server takes HTTP_PROXY, not HTTPS_PROXY.
+        assert_eq!(
+            proxy_for(None, &uri("http://api.example.com"), env(&proxy)),
+            None
+        );
+        // Loopback and localhost never go through the environment's proxy.
+        for local in [
+            "https://127.0.0.1:6443",
+            "https://localhost:6443",
+            "https://[::1]:6443",
+        ] {
+            assert_eq!(proxy_for(None, &uri(local), env(&proxy)), None, "{local}");
+        }
+        let with_no = |no: &str| {
+            proxy_for(
+                None,
+                &api,
+                env(&[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", no)]),
+            )
+        };
+        for direct in [
+            "*",
+            "example.com",
+            ".example.com",
+            "api.example.com",
+            "other, api.example.com:6443",
+            "API.EXAMPLE.COM",
+        ] {
+            assert_eq!(with_no(direct), None, "NO_PROXY={direct}");
+        }
+        for proxied in [
+            "ample.com",
+            "api.example.com:443",
+            ".api.example.com",
+            "10.0.0.0/8",
+        ] {
+            assert!(with_no(proxied).is_some(), "NO_PROXY={proxied}");
+        }
+        let ip = uri("https://10.1.2.3:6443");
+        let ip_with = |no: &str| {
+            proxy_for(
+                None,
+                &ip,
+                env(&[("HTTPS_PROXY", "http://p:1"), ("no_proxy", no)]),
+            )
+        };
+        assert_eq!(ip_with("10.0.0.0/8"), None);
+        assert_eq!(ip_with("10.1.2.3"), None);
+        assert!(ip_with("10.1.2.4,192.168.0.0/16").is_some());
+    }
+
+    #[test]
+    fn proxy_credentials_are_decoded_and_never_shown() {
+        let p = uri("http://us%40er:p%3Ass%25@proxy.example:3128");
+        assert_eq!(
+            proxy_credentials(&p),
+            Some(("us@er".to_string(), "p:ss%".to_string()))
+        );
+        assert_eq!(proxy_shown(&p), "http://proxy.example:3128");
+        assert_eq!(proxy_credentials(&uri("socks5://proxy:1080")), None);
+    }
+}
