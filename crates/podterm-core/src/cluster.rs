@@ -522,13 +522,9 @@ pub enum ApiError {
     #[error("the API server did not answer within {}: gave up (check that it is up and reachable, then try again)", duration_words(*.0))]
     Timeout(std::time::Duration),
     /// The proxy between here and the API server could not be reached or refused the tunnel
-    /// ([`ProxyFailure`]'s words, which name the proxy).
-    #[error("cannot reach the API server: {words}")]
+    /// ([`ProxyFailure`]'s words, which name the proxy; see [`ApiError::proxy`]).
+    #[error("cannot reach the API server: {}", proxy_words(source))]
     Proxy {
-        /// The proxy, without credentials.
-        proxy: String,
-        /// What failed, in words.
-        words: String,
         #[source]
         source: kube::Error,
     },
@@ -546,6 +542,14 @@ impl ApiError {
     /// The API server refused the credentials (401).
     pub fn credentials_refused(&self) -> bool {
         matches!(self, ApiError::Unauthorized)
+    }
+
+    /// The proxy (without credentials) that failed, for [`ApiError::Proxy`].
+    pub fn proxy(&self) -> Option<&str> {
+        match self {
+            ApiError::Proxy { source } => proxy_failure(source).map(|p| p.proxy.as_str()),
+            _ => None,
+        }
     }
 
     /// The HTTP status code the API server answered with, if it answered.
@@ -614,16 +618,7 @@ impl From<kube::Error> for ApiError {
                 what: "a response that is not UTF-8 text",
                 source,
             },
-            source if proxy_failure(&source).is_some() => {
-                let (proxy, words) = proxy_failure(&source)
-                    .map(|p| (p.proxy.clone(), p.to_string()))
-                    .unwrap_or_default();
-                ApiError::Proxy {
-                    proxy,
-                    words,
-                    source,
-                }
-            }
+            source if proxy_failure(&source).is_some() => ApiError::Proxy { source },
             source if is_http_parse_error(&source) => ApiError::Garbled {
                 what: "something that is not HTTP",
                 source,
@@ -631,6 +626,11 @@ impl From<kube::Error> for ApiError {
             source => ApiError::Transport { source },
         }
     }
+}
+
+/// What a failing proxy hop says ([`ProxyFailure`]'s words).
+fn proxy_words(e: &kube::Error) -> String {
+    proxy_failure(e).map_or_else(|| describe(e), |p| p.to_string())
 }
 
 /// The [`ProxyFailure`] somewhere in `e`'s causes.
