@@ -22,6 +22,10 @@ APT_PACKAGES+=(libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev lib
 APT_PACKAGES+=(xvfb xauth webkit2gtk-driver dbus-x11 imagemagick)
 # The UI tests: Debian's Chromium driven by playwright-core (no browser download), and a font.
 APT_PACKAGES+=(chromium fonts-dejavu-core)
+# Real load balancers and proxies for the network suite (tests/cli/network.rs): haproxy (idle
+# timeouts), tinyproxy (HTTP CONNECT), microsocks (SOCKS5). Their services are not used: the tests
+# start their own on loopback.
+APT_PACKAGES+=(haproxy tinyproxy microsocks)
 # Node.js and npm build the frontend; the build machines ship Node 20 (Vite 7 needs >= 20.19).
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 

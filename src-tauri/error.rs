@@ -174,7 +174,8 @@ impl Error {
                     ClusterError::Kubeconfig { .. }
                     | ClusterError::Profile { .. }
                     | ClusterError::NoContext(_)
-                    | ClusterError::Context { .. } => K::InvalidInput,
+                    | ClusterError::Context { .. }
+                    | ClusterError::ProxyUrl { .. } => K::InvalidInput,
                     ClusterError::Client { .. }
                     | ClusterError::Plugin(_)
                     | ClusterError::Interrupted { .. } => K::Unreachable,
@@ -250,6 +251,7 @@ fn api_kind(e: &ApiError) -> ErrorKind {
         ApiError::Plugin { .. }
         | ApiError::Garbled { .. }
         | ApiError::Timeout(_)
+        | ApiError::Proxy { .. }
         | ApiError::Transport { .. } => ErrorKind::Unreachable,
     }
 }

@@ -66,6 +66,10 @@ pub struct ProfileDetails {
     pub auth_kind: String,
     /// The profile authenticates with a stored bearer token.
     pub has_token: bool,
+    /// The keepalive interval in seconds; `None`: the default.
+    pub keepalive_secs: Option<u32>,
+    /// The dead-link deadline in seconds; `None`: the default.
+    pub dead_link_secs: Option<u32>,
 }
 
 impl From<&Profile> for ProfileDetails {
@@ -85,6 +89,8 @@ impl From<&Profile> for ProfileDetails {
             insecure: p.insecure,
             auth_kind: p.auth.kind_name().to_string(),
             has_token: matches!(p.auth, Auth::Token { .. }),
+            keepalive_secs: p.keepalive_secs,
+            dead_link_secs: p.dead_link_secs,
         }
     }
 }

@@ -36,7 +36,7 @@ impl Watches {
         } else {
             namespace
         };
-        let changes = browse::watch_pods(&c.client, ns)
+        let changes = browse::watch_pods(&c.client, ns, c.liveness)
             .await
             .map_err(|e| Error::from_call(profile, e))?;
         let id = next_id();

@@ -753,6 +753,8 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         ca_file: None,
         insecure: false,
         token: token.map(podterm_core::vault::Secret::new),
+        keepalive_secs: None,
+        dead_link_secs: None,
     };
     let saved = f
         .app

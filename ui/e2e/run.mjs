@@ -1040,6 +1040,7 @@ test("editing a cluster: the form is filled, the token unchanged; rename and nam
   await page.fill('.profile-form input[name="name"]', "prod");
   await page.fill('.profile-form input[name="namespace"]', "kube-system");
   await page.uncheck('.profile-form input[name="insecure"]');
+  await page.fill('.profile-form input[name="keepalive"]', "4");
   await screenshot("profile-form");
   await page.click('.profile-form button[type="submit"]');
   await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
@@ -1048,6 +1049,27 @@ test("editing a cluster: the form is filled, the token unchanged; rename and nam
   await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "kube-system", null, { timeout: WAIT_MS });
   assert(!(await page.$('.profile[data-profile="prod"] .profile-insecure')), "still marked insecure");
   await screenshot("profile-edited");
+});
+
+test("the network settings: saved, shown again, and a deadline that is not a number refused in the form", async () => {
+  await page.hover('.profile[data-profile="prod"]');
+  await page.click('.profile[data-profile="prod"] .edit-profile');
+  await page.waitForSelector("dialog.profile-form[open]");
+  const net = await page.$eval(".profile-form", (d) => ({
+    keepalive: d.querySelector('[name="keepalive"]').value,
+    deadLink: d.querySelector('[name="deadLink"]').value,
+    deadLinkPlaceholder: d.querySelector('[name="deadLink"]').placeholder,
+  }));
+  assert(
+    JSON.stringify(net) === JSON.stringify({ keepalive: "4", deadLink: "", deadLinkPlaceholder: "30" }),
+    `network values ${JSON.stringify(net)}`,
+  );
+  await page.fill('.profile-form input[name="deadLink"]', "soon");
+  await page.click('.profile-form button[type="submit"]');
+  await waitText(".profile-form .form-error", /dead-link deadline is a whole number of seconds/);
+  await screenshot("profile-form-network");
+  await page.click(".profile-form button.cancel");
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
 });
 
 test("a CA given as a file path is kept when other fields are edited, and can become PEM", async () => {

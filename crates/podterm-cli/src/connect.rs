@@ -69,5 +69,5 @@ pub async fn connect_favourite(a: ConnectArgs) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: false,
     };
-    run(&cluster.client, spec, limit).await.map_err(hint)
+    run(&cluster, spec, limit).await.map_err(hint)
 }

@@ -88,7 +88,7 @@ pub async fn exec(a: ExecArgs) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: false,
     };
-    run(&cluster.client, spec, limit).await
+    run(&cluster, spec, limit).await
 }
 
 pub async fn attach(a: AttachArgs) -> Result<i32, Failure> {
@@ -121,5 +121,5 @@ pub async fn attach(a: AttachArgs) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: true,
     };
-    run(&cluster.client, spec, limit).await
+    run(&cluster, spec, limit).await
 }

@@ -4,7 +4,8 @@
 use crate::failure::Failure;
 use crate::term;
 use bytes::Bytes;
-use podterm_core::exec::{ExecSpec, Session, Tuning};
+use podterm_core::cluster::Cluster;
+use podterm_core::exec::{ExecSpec, Liveness, Session, Tuning};
 use podterm_core::protocol::Outcome;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -22,9 +23,10 @@ pub fn decide_tty(tty: bool, stdin: bool, quiet: bool) -> bool {
     true
 }
 
-/// Liveness knobs, overridable for tests and odd networks: `PODTERM_PING_SECS`,
+/// Liveness knobs: the profile's keepalive interval and dead-link deadline (the defaults for a
+/// kubeconfig context), overridable for tests and odd networks: `PODTERM_PING_SECS`,
 /// `PODTERM_DEADLINE_SECS`.
-fn tuning_from_env() -> Tuning {
+fn tuning_from_env(liveness: Liveness) -> Tuning {
     let secs = |k: &str| {
         std::env::var(k)
             .ok()
@@ -32,7 +34,7 @@ fn tuning_from_env() -> Tuning {
             .filter(|s| *s > 0.0)
             .map(std::time::Duration::from_secs_f64)
     };
-    let d = Tuning::default();
+    let d = Tuning::with(liveness);
     Tuning {
         ping_every: secs("PODTERM_PING_SECS").unwrap_or(d.ping_every),
         read_deadline: secs("PODTERM_DEADLINE_SECS").unwrap_or(d.read_deadline),
@@ -43,13 +45,14 @@ fn tuning_from_env() -> Tuning {
 /// Pumps a session between the local stdio and the pod; returns the exit code to end with.
 /// `request_timeout` bounds the upgrade request (`--request-timeout`).
 pub async fn run(
-    client: &kube::Client,
+    cluster: &Cluster,
     spec: ExecSpec,
     request_timeout: Option<std::time::Duration>,
 ) -> Result<i32, Failure> {
+    let client = &cluster.client;
     let tuning = Tuning {
         request_timeout,
-        ..tuning_from_env()
+        ..tuning_from_env(cluster.liveness)
     };
     let mut session = Session::start(client, &spec, tuning).await?;
     let raw = if spec.tty {

@@ -315,6 +315,15 @@ fn key(s: &PodSummary) -> String {
     format!("{}/{}", s.namespace, s.name)
 }
 
+/// The `timeoutSeconds` of each watch request: the keepalive interval (whole seconds, at least
+/// 1). A watch has no pings of its own; a request that ends and is renewed this often is what a
+/// load balancer sees as traffic.
+pub fn watch_timeout(l: crate::exec::Liveness) -> u32 {
+    u32::try_from(l.keepalive.as_secs())
+        .unwrap_or(u32::MAX)
+        .max(1)
+}
+
 /// How often a broken watch checks whether the API server answers again.
 const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -328,14 +337,19 @@ enum Step {
 /// failure (403, 401, unreachable) is the error. Later breaks are reported
 /// ([`WatchEvent::Broken`]), retried with backoff and reconciled by a re-list
 /// ([`WatchEvent::Resumed`]); the stream never ends on its own (drop it to stop watching).
+///
+/// Behind a load balancer that drops idle connections, a watch on a quiet namespace would be
+/// cut and reported broken: each watch request asks the API server to end it after
+/// [`watch_timeout`] of the keepalive interval, and the watcher resumes it at once from where it
+/// was (no re-list, no [`WatchEvent::Broken`]).
 pub async fn watch_pods(
     client: &kube::Client,
     namespace: &str,
+    liveness: crate::exec::Liveness,
 ) -> Result<impl Stream<Item = WatchEvent> + Send + 'static, BrowseError> {
     let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let mut events = watcher(api.clone(), watcher::Config::default())
-        .default_backoff()
-        .boxed();
+    let config = watcher::Config::default().timeout(watch_timeout(liveness));
+    let mut events = watcher(api.clone(), config).default_backoff().boxed();
     let mut list = PodList::new();
     let mut first = Vec::new();
     loop {

@@ -41,6 +41,14 @@ pub enum ClusterError {
     /// arguments, which hold secrets put back from the keyring, so it is not kept.
     #[error("cannot set up a client for the cluster: {0}")]
     Plugin(ApiError),
+    /// The proxy URL (the kubeconfig's `proxy-url` or `HTTPS_PROXY`) is not a URL; `shown` is it
+    /// without credentials.
+    #[error("the proxy URL \"{shown}\" is not a valid URL: {source}")]
+    ProxyUrl {
+        shown: String,
+        #[source]
+        source: http::uri::InvalidUri,
+    },
     /// Building the client off the async workers failed (it panicked, or the runtime is
     /// shutting down).
     #[error("setting up a client for the cluster was interrupted: {source}")]
@@ -85,6 +93,9 @@ pub struct Cluster {
     pub namespace: String,
     /// The API server URL, for messages.
     pub server: String,
+    /// The keepalive interval and dead-link deadline for sessions and watches on this cluster
+    /// (a profile's settings; the defaults for a kubeconfig context).
+    pub liveness: crate::exec::Liveness,
 }
 
 impl Target {
@@ -106,14 +117,26 @@ impl Target {
                 return Err(ClusterError::NoContext(ctx.clone()));
             }
         }
+        let kubeconfig_proxy = {
+            let ctx = self
+                .context
+                .as_ref()
+                .or(kubeconfig.current_context.as_ref());
+            ctx.and_then(|n| kubeconfig.contexts.iter().find(|c| &c.name == n))
+                .and_then(|c| c.context.as_ref())
+                .and_then(|c| kubeconfig.clusters.iter().find(|cl| cl.name == c.cluster))
+                .and_then(|cl| cl.cluster.as_ref())
+                .and_then(|cl| cl.proxy_url.clone())
+        };
         let opts = KubeConfigOptions {
             context: self.context.clone(),
             cluster: None,
             user: None,
         };
-        let config = Config::from_custom_kubeconfig(kubeconfig, &opts)
+        let mut config = Config::from_custom_kubeconfig(kubeconfig, &opts)
             .await
             .map_err(|source| ClusterError::Context { source })?;
+        choose_proxy(&mut config, kubeconfig_proxy.as_deref())?;
         let server = config.cluster_url.to_string();
         let namespace = self
             .namespace
@@ -124,6 +147,7 @@ impl Target {
             client,
             namespace,
             server,
+            liveness: crate::exec::Liveness::default(),
         })
     }
 }
@@ -136,18 +160,75 @@ pub const RECV_BUFFER: usize = 256 * 1024;
 
 /// A client like `kube::Client::try_from(config)`, but with TCP_NODELAY on its connections, as
 /// kubectl has: without it Nagle's algorithm now and then holds a small write (a keystroke, the
-/// upgrade request) for a delayed ACK, ~40 ms. Its receive buffer is [`RECV_BUFFER`]. With a
-/// proxy configured, kube's own stack (which knows proxies) is used as it is.
+/// upgrade request) for a delayed ACK, ~40 ms. Its receive buffer is [`RECV_BUFFER`].
+///
+/// With a proxy (`config.proxy_url`: `http://`, `https://` or `socks5://`, see [`proxy_for`]) the
+/// connections go through it, with the proxy URL's `user:password` (percent-decoded) as its basic
+/// credentials (HTTP CONNECT) or its user name and password (SOCKS5); a proxy that cannot be
+/// reached or refuses the tunnel fails with [`ProxyFailure`], which names it.
 pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
+    use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
     use kube::client::ConfigExt as _;
-    if config.proxy_url.is_some() {
-        return kube::Client::try_from(config);
-    }
     let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_recv_buffer_size(Some(RECV_BUFFER));
-    let https = config.rustls_https_connector_with_connector(http)?;
+    let Some(proxy) = config.proxy_url.clone() else {
+        return client_over(config, http);
+    };
+    let named: std::sync::Arc<str> = proxy_shown(&proxy).into();
+    let creds = proxy_credentials(&proxy);
+    let basic = |(user, pass): (String, String)| {
+        use base64::Engine as _;
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+        http::HeaderValue::from_str(&format!("Basic {token}")).ok()
+    };
+    match proxy.scheme_str() {
+        Some("socks5") => {
+            let mut socks = SocksV5::new(proxy.clone(), http);
+            if let Some((user, pass)) = creds {
+                socks = socks.with_auth(user, pass);
+            }
+            client_over(config, ViaProxy::new(socks, named))
+        }
+        Some("http") => {
+            let mut tunnel = Tunnel::new(proxy.clone(), http);
+            if let Some(h) = creds.and_then(basic) {
+                tunnel = tunnel.with_auth(h);
+            }
+            client_over(config, ViaProxy::new(tunnel, named))
+        }
+        Some("https") => {
+            // TLS to the proxy itself, with the cluster's trust settings (as kube does).
+            let tls = config.rustls_https_connector_with_connector(http)?;
+            let mut tunnel = Tunnel::new(proxy.clone(), tls);
+            if let Some(h) = creds.and_then(basic) {
+                tunnel = tunnel.with_auth(h);
+            }
+            client_over(config, ViaProxy::new(tunnel, named))
+        }
+        // kube's own error for a scheme no proxy support covers.
+        _ => kube::Client::try_from(config),
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The client stack over `connector`: TLS to the API server, timeouts, base URI, auth, headers.
+fn client_over<C>(config: kube::Config, connector: C) -> Result<kube::Client, kube::Error>
+where
+    C: tower::Service<http::Uri> + Clone + Send + Sync + 'static,
+    C::Response: hyper_util::client::legacy::connect::Connection
+        + hyper::rt::Read
+        + hyper::rt::Write
+        + Send
+        + Unpin
+        + 'static,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    use kube::client::ConfigExt as _;
+    let https = config.rustls_https_connector_with_connector(connector)?;
     let mut connector = hyper_timeout::TimeoutConnector::new(https);
     connector.set_connect_timeout(config.connect_timeout);
     connector.set_read_timeout(config.read_timeout);
@@ -166,6 +247,235 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
         )
         .service(client);
     Ok(kube::Client::new(service, config.default_namespace))
+}
+
+/// A connection through a proxy failed: the proxy could not be reached, asked for credentials,
+/// or refused to open a tunnel to the API server. `proxy` is its URL without credentials.
+#[derive(Debug, thiserror::Error)]
+#[error("the proxy {proxy} did not open a connection to the API server ({}): check the proxy's address and credentials, and that it allows tunnels (CONNECT) to the API server's host and port", crate::text::shown(&describe(&**source)))]
+pub struct ProxyFailure {
+    pub proxy: String,
+    #[source]
+    source: BoxError,
+}
+
+/// A proxy connector whose failures say which proxy failed ([`ProxyFailure`]).
+#[derive(Clone)]
+struct ViaProxy<C> {
+    inner: C,
+    proxy: std::sync::Arc<str>,
+}
+
+impl<C> ViaProxy<C> {
+    fn new(inner: C, proxy: std::sync::Arc<str>) -> Self {
+        ViaProxy { inner, proxy }
+    }
+}
+
+/// A proxy URL as messages show it: without its `user:password@`.
+pub fn proxy_shown(proxy: &http::Uri) -> String {
+    let host = proxy.host().unwrap_or("");
+    let port = proxy
+        .port_u16()
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    format!("{}://{host}{port}", proxy.scheme_str().unwrap_or("http"))
+}
+
+impl<C> tower::Service<http::Uri> for ViaProxy<C>
+where
+    C: tower::Service<http::Uri>,
+    C::Future: Send + 'static,
+    C::Error: Into<BoxError>,
+{
+    type Response = C::Response;
+    type Error = ProxyFailure;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<C::Response, ProxyFailure>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), ProxyFailure>> {
+        let proxy = &self.proxy;
+        self.inner.poll_ready(cx).map_err(|e| ProxyFailure {
+            proxy: proxy.to_string(),
+            source: e.into(),
+        })
+    }
+
+    fn call(&mut self, dst: http::Uri) -> Self::Future {
+        let proxy = self.proxy.clone();
+        let f = self.inner.call(dst);
+        Box::pin(async move {
+            f.await.map_err(|e| ProxyFailure {
+                proxy: proxy.to_string(),
+                source: e.into(),
+            })
+        })
+    }
+}
+
+/// The `user:password` of a proxy URL, percent-decoded.
+fn proxy_credentials(proxy: &http::Uri) -> Option<(String, String)> {
+    let authority = proxy.authority()?.as_str();
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    Some((percent_decoded(user), percent_decoded(pass)))
+}
+
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The proxy for a connection to `server`, as kubectl chooses it: the kubeconfig cluster's
+/// `proxy-url` if it has one; else `HTTPS_PROXY`/`https_proxy` (`HTTP_PROXY`/`http_proxy` for an
+/// `http://` server), unless `NO_PROXY`/`no_proxy` names the server (`*`, a host or domain
+/// suffix, an IP, a CIDR, optionally with `:port`) or the server is `localhost` or a loopback
+/// address. A value without a scheme is `http://`. `env` reads a variable.
+pub fn proxy_for(
+    kubeconfig_proxy: Option<&str>,
+    server: &http::Uri,
+    env: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    if let Some(p) = kubeconfig_proxy.filter(|p| !p.trim().is_empty()) {
+        return Some(p.trim().to_string());
+    }
+    let var = |a: &str, b: &str| env(a).or_else(|| env(b)).filter(|v| !v.trim().is_empty());
+    let value = if server.scheme_str() == Some("http") {
+        var("HTTP_PROXY", "http_proxy")
+    } else {
+        var("HTTPS_PROXY", "https_proxy")
+    }?;
+    let host = server.host()?.trim_start_matches('[').trim_end_matches(']');
+    let ip = host.parse::<std::net::IpAddr>().ok();
+    if host.eq_ignore_ascii_case("localhost") || ip.is_some_and(|ip| ip.is_loopback()) {
+        return None;
+    }
+    let port = server
+        .port_u16()
+        .unwrap_or(if server.scheme_str() == Some("http") {
+            80
+        } else {
+            443
+        });
+    if let Some(no) = var("NO_PROXY", "no_proxy") {
+        if no
+            .split(',')
+            .any(|e| no_proxy_matches(e.trim(), host, ip, port))
+        {
+            return None;
+        }
+    }
+    let value = value.trim();
+    Some(if value.contains("://") {
+        value.to_string()
+    } else {
+        format!("http://{value}")
+    })
+}
+
+/// Whether one `NO_PROXY` entry names the host (Go's rules, which kubectl follows).
+fn no_proxy_matches(entry: &str, host: &str, ip: Option<std::net::IpAddr>, port: u16) -> bool {
+    if entry.is_empty() {
+        return false;
+    }
+    if entry == "*" {
+        return true;
+    }
+    if let Some((net, bits)) = entry.split_once('/') {
+        let (Ok(net), Ok(bits), Some(ip)) =
+            (net.parse::<std::net::IpAddr>(), bits.parse::<u32>(), ip)
+        else {
+            return false;
+        };
+        return in_cidr(ip, net, bits);
+    }
+    // An entry may carry a port: `host:port`, `[v6]:port`.
+    let (name, want_port) = match entry.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') || h.ends_with(']') => match p.parse::<u16>() {
+            Ok(p) => (h, Some(p)),
+            Err(_) => (entry, None),
+        },
+        _ => (entry, None),
+    };
+    if want_port.is_some_and(|p| p != port) {
+        return false;
+    }
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    if let (Ok(e), Some(ip)) = (name.parse::<std::net::IpAddr>(), ip) {
+        return e == ip;
+    }
+    let name = name.trim_start_matches('*').to_ascii_lowercase();
+    let host = host.to_ascii_lowercase();
+    match name.strip_prefix('.') {
+        Some(suffix) => host.ends_with(&format!(".{suffix}")),
+        None => host == name || host.ends_with(&format!(".{name}")),
+    }
+}
+
+fn in_cidr(ip: std::net::IpAddr, net: std::net::IpAddr, bits: u32) -> bool {
+    use std::net::IpAddr::{V4, V6};
+    match (ip, net) {
+        (V4(a), V4(n)) if bits <= 32 => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (V6(a), V6(n)) if bits <= 128 => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+/// Sets `config.proxy_url` the kubectl way ([`proxy_for`] with the process's environment).
+/// kube's own choice is replaced: it matches `NO_PROXY` against the proxy's address rather than
+/// the API server's.
+fn choose_proxy(
+    config: &mut kube::Config,
+    kubeconfig_proxy: Option<&str>,
+) -> Result<(), ClusterError> {
+    let chosen = proxy_for(kubeconfig_proxy, &config.cluster_url, |k| {
+        std::env::var(k).ok()
+    });
+    config.proxy_url = match chosen {
+        None => None,
+        Some(p) => Some(p.parse::<http::Uri>().map_err(|source| {
+            ClusterError::ProxyUrl {
+                shown: p
+                    .rsplit_once('@')
+                    .map(|(_, rest)| rest.to_string())
+                    .unwrap_or_else(|| p.clone()),
+                source,
+            }
+        })?),
+    };
+    Ok(())
 }
 
 /// A failed call to the Kubernetes API server, in the words a user should read. Every module
@@ -211,6 +521,13 @@ pub enum ApiError {
     /// (see [`within`]).
     #[error("the API server did not answer within {}: gave up (check that it is up and reachable, then try again)", duration_words(*.0))]
     Timeout(std::time::Duration),
+    /// The proxy between here and the API server could not be reached or refused the tunnel
+    /// ([`ProxyFailure`]'s words, which name the proxy; see [`ApiError::proxy`]).
+    #[error("cannot reach the API server: {}", proxy_words(source))]
+    Proxy {
+        #[source]
+        source: kube::Error,
+    },
     /// No answer: connection refused, TLS, a timeout, or a client-side failure. The text gives
     /// the causes on one line.
     #[error("cannot reach the API server: {}", describe(source))]
@@ -227,6 +544,14 @@ impl ApiError {
         matches!(self, ApiError::Unauthorized)
     }
 
+    /// The proxy (without credentials) that failed, for [`ApiError::Proxy`].
+    pub fn proxy(&self) -> Option<&str> {
+        match self {
+            ApiError::Proxy { source } => proxy_failure(source).map(|p| p.proxy.as_str()),
+            _ => None,
+        }
+    }
+
     /// The HTTP status code the API server answered with, if it answered.
     pub fn status_code(&self) -> Option<u16> {
         match self {
@@ -235,6 +560,7 @@ impl ApiError {
             ApiError::Plugin { .. }
             | ApiError::Garbled { .. }
             | ApiError::Timeout(_)
+            | ApiError::Proxy { .. }
             | ApiError::Transport { .. } => None,
         }
     }
@@ -292,6 +618,7 @@ impl From<kube::Error> for ApiError {
                 what: "a response that is not UTF-8 text",
                 source,
             },
+            source if proxy_failure(&source).is_some() => ApiError::Proxy { source },
             source if is_http_parse_error(&source) => ApiError::Garbled {
                 what: "something that is not HTTP",
                 source,
@@ -299,6 +626,23 @@ impl From<kube::Error> for ApiError {
             source => ApiError::Transport { source },
         }
     }
+}
+
+/// What a failing proxy hop says ([`ProxyFailure`]'s words).
+fn proxy_words(e: &kube::Error) -> String {
+    proxy_failure(e).map_or_else(|| describe(e), |p| p.to_string())
+}
+
+/// The [`ProxyFailure`] somewhere in `e`'s causes.
+fn proxy_failure<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a ProxyFailure> {
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        if let Some(p) = c.downcast_ref::<ProxyFailure>() {
+            return Some(p);
+        }
+        cur = c.source();
+    }
+    None
 }
 
 /// The reason kube gives a failure whose body is not a `metav1.Status` (its own constant).
@@ -605,12 +949,13 @@ pub async fn connect_profile(
             profile: profile.name.clone(),
             source,
         })?;
-    let config = kube::config::Config::from_custom_kubeconfig(
+    let mut config = kube::config::Config::from_custom_kubeconfig(
         kubeconfig,
         &kube::config::KubeConfigOptions::default(),
     )
     .await
     .map_err(|source| ClusterError::Context { source })?;
+    choose_proxy(&mut config, profile.proxy_url.as_deref())?;
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
     // An exec credential plugin runs while the client is built (kube's first token is a
@@ -624,6 +969,7 @@ pub async fn connect_profile(
         client,
         namespace,
         server,
+        liveness: crate::exec::Liveness::from_secs(profile.keepalive_secs, profile.dead_link_secs),
     })
 }
 
@@ -749,5 +1095,100 @@ mod missing_secret_tests {
         let key = missing("client-key");
         assert!(key.starts_with("the client-key of profile \"prod\" is not in the keyring: import its kubeconfig again"), "{key}");
         assert!(!key.contains("edit the cluster and enter"), "{key}");
+    }
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    fn uri(s: &str) -> http::Uri {
+        s.parse().expect("uri")
+    }
+
+    #[test]
+    fn the_kubeconfig_proxy_wins_and_the_environment_follows_kubectl_s_rules() {
+        let api = uri("https://api.example.com:6443");
+        let proxy = [("HTTPS_PROXY", "proxy:3128")];
+        assert_eq!(
+            proxy_for(Some("socks5://s:1080"), &api, env(&proxy)).as_deref(),
+            Some("socks5://s:1080")
+        );
+        assert_eq!(
+            proxy_for(None, &api, env(&proxy)).as_deref(),
+            Some("http://proxy:3128")
+        );
+        assert_eq!(
+            proxy_for(None, &api, env(&[("https_proxy", "http://p:1")])).as_deref(),
+            Some("http://p:1")
+        );
+        // An http:// server takes HTTP_PROXY, not HTTPS_PROXY.
+        assert_eq!(
+            proxy_for(None, &uri("http://api.example.com"), env(&proxy)),
+            None
+        );
+        // Loopback and localhost never go through the environment's proxy.
+        for local in [
+            "https://127.0.0.1:6443",
+            "https://localhost:6443",
+            "https://[::1]:6443",
+        ] {
+            assert_eq!(proxy_for(None, &uri(local), env(&proxy)), None, "{local}");
+        }
+        let with_no = |no: &str| {
+            proxy_for(
+                None,
+                &api,
+                env(&[("HTTPS_PROXY", "http://p:1"), ("NO_PROXY", no)]),
+            )
+        };
+        for direct in [
+            "*",
+            "example.com",
+            ".example.com",
+            "api.example.com",
+            "other, api.example.com:6443",
+            "API.EXAMPLE.COM",
+        ] {
+            assert_eq!(with_no(direct), None, "NO_PROXY={direct}");
+        }
+        for proxied in [
+            "ample.com",
+            "api.example.com:443",
+            ".api.example.com",
+            "10.0.0.0/8",
+        ] {
+            assert!(with_no(proxied).is_some(), "NO_PROXY={proxied}");
+        }
+        let ip = uri("https://10.1.2.3:6443");
+        let ip_with = |no: &str| {
+            proxy_for(
+                None,
+                &ip,
+                env(&[("HTTPS_PROXY", "http://p:1"), ("no_proxy", no)]),
+            )
+        };
+        assert_eq!(ip_with("10.0.0.0/8"), None);
+        assert_eq!(ip_with("10.1.2.3"), None);
+        assert!(ip_with("10.1.2.4,192.168.0.0/16").is_some());
+    }
+
+    #[test]
+    fn proxy_credentials_are_decoded_and_never_shown() {
+        let p = uri("http://us%40er:p%3Ass%25@proxy.example:3128");
+        assert_eq!(
+            proxy_credentials(&p),
+            Some(("us@er".to_string(), "p:ss%".to_string()))
+        );
+        assert_eq!(proxy_shown(&p), "http://proxy.example:3128");
+        assert_eq!(proxy_credentials(&uri("socks5://proxy:1080")), None);
     }
 }

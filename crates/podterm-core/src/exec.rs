@@ -41,18 +41,63 @@ pub enum ExecError {
     /// The connection closed before the command's status arrived.
     #[error("the connection ended before the command's status: output may be incomplete")]
     NoStatus,
-    /// The WebSocket broke mid-session.
-    #[error("the connection to the API server broke: {source} (output may be incomplete)")]
+    /// The WebSocket broke mid-session. Shown in plain words that say which hop ended it
+    /// ([`Break`]); the library's own error stays the source, for logs.
+    #[error("{} (output may be incomplete)", break_words(*.cause))]
     Transport {
+        cause: Break,
         #[source]
         source: tokio_tungstenite::tungstenite::Error,
     },
     /// The session's output was closed under the reader (the session is being torn down).
     #[error("the connection to the API server broke: output closed (output may be incomplete)")]
     OutputClosed,
-    /// Nothing arrived for the read deadline (seconds).
-    #[error("no data from the API server for {0} s: the connection seems dead (check the network, then retry)")]
+    /// Nothing arrived for the dead-link deadline (seconds), not even the answer to a keepalive
+    /// ping.
+    #[error("no data from the API server for {0} s, not even an answer to a keepalive ping: the connection seems dead (check the network, then retry)")]
     Deadline(u64),
+}
+
+/// How a connection broke, as far as the client can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Break {
+    /// The TCP connection ended without the API server ending its TLS session: something on the
+    /// way (a load balancer, proxy, NAT or firewall) closed it, most often for being idle.
+    CutOnTheWay,
+    /// The connection was reset (by the API server's host or something on the way).
+    Reset,
+    /// The WebSocket ended without its closing handshake.
+    Abrupt,
+    /// Anything else (a protocol violation, a TLS failure, an I/O error).
+    Other,
+}
+
+impl Break {
+    /// What the error says about how the connection broke.
+    pub fn of(e: &tokio_tungstenite::tungstenite::Error) -> Break {
+        use tokio_tungstenite::tungstenite::error::{Error as WsError, ProtocolError};
+        match e {
+            WsError::Io(io) => match io.kind() {
+                std::io::ErrorKind::UnexpectedEof => Break::CutOnTheWay,
+                std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe => Break::Reset,
+                _ => Break::Other,
+            },
+            WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => Break::Abrupt,
+            WsError::ConnectionClosed | WsError::AlreadyClosed => Break::Abrupt,
+            _ => Break::Other,
+        }
+    }
+}
+
+fn break_words(cause: Break) -> &'static str {
+    match cause {
+        Break::CutOnTheWay => "the connection to the API server was closed on the way, not by the API server: a load balancer, proxy or firewall between here and the cluster dropped it (often for being idle). Reconnect; if it happens to idle sessions, set the profile's keepalive interval below that hop's idle timeout",
+        Break::Reset => "the connection to the API server was reset, by the API server's host or by a load balancer, proxy or firewall on the way: check the network, then reconnect",
+        Break::Abrupt => "the connection to the API server ended without a goodbye, by the API server or by a load balancer or proxy on the way: reconnect",
+        Break::Other => "the connection to the API server broke (a protocol or TLS failure on the way): check the network and any proxy, then reconnect",
+    }
 }
 
 impl ExecError {
@@ -85,7 +130,11 @@ pub struct ExecSpec {
 pub struct Tuning {
     /// Bytes of output held for a slow consumer before the socket is paused.
     pub read_ahead: usize,
+    /// The keepalive interval: a WebSocket ping once the link has been quiet this long, so that
+    /// load balancers and proxies that drop idle connections see traffic.
     pub ping_every: Duration,
+    /// The dead-link deadline: nothing at all (no output, no answer to a ping) for this long
+    /// ends the session with [`ExecError::Deadline`].
     pub read_deadline: Duration,
     /// How long the upgrade request may wait for the API server's answer; `None`: no limit.
     pub request_timeout: Option<Duration>,
@@ -106,12 +155,54 @@ pub const CHUNK_OVERHEAD: usize = 128;
 /// client hold 64 MiB while collecting one fragmented message.
 pub const MAX_MESSAGE: usize = 16 << 20;
 
+/// The default keepalive interval: kubectl pings every 5 s, and with it a session lives behind a
+/// load balancer that drops connections idle for 10 s (haproxy's `timeout client 10s`).
+pub const KEEPALIVE: Duration = Duration::from_secs(5);
+
+/// The default dead-link deadline: six unanswered keepalive pings.
+pub const DEAD_LINK: Duration = Duration::from_secs(30);
+
+/// A link's liveness settings (a profile's keepalive interval and dead-link deadline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Liveness {
+    pub keepalive: Duration,
+    pub dead_link: Duration,
+}
+
+impl Default for Liveness {
+    fn default() -> Self {
+        Liveness {
+            keepalive: KEEPALIVE,
+            dead_link: DEAD_LINK,
+        }
+    }
+}
+
+impl Liveness {
+    /// From a profile's settings in whole seconds; absent or zero: the default.
+    pub fn from_secs(keepalive: Option<u32>, dead_link: Option<u32>) -> Liveness {
+        let d = Liveness::default();
+        let secs = |v: Option<u32>| v.filter(|s| *s > 0).map(|s| Duration::from_secs(s.into()));
+        Liveness {
+            keepalive: secs(keepalive).unwrap_or(d.keepalive),
+            dead_link: secs(dead_link).unwrap_or(d.dead_link),
+        }
+    }
+}
+
 impl Default for Tuning {
     fn default() -> Self {
+        Tuning::with(Liveness::default())
+    }
+}
+
+impl Tuning {
+    /// The default knobs with these liveness settings.
+    pub fn with(l: Liveness) -> Tuning {
         Tuning {
             read_ahead: 8 << 20,
-            ping_every: Duration::from_secs(10),
-            read_deadline: Duration::from_secs(30),
+            ping_every: l.keepalive,
+            read_deadline: l.dead_link,
             request_timeout: Some(REQUEST_TIMEOUT),
         }
     }
@@ -440,7 +531,12 @@ async fn read_loop(
         let msg = match next {
             None => break,
             Some(Ok(m)) => m,
-            Some(Err(e)) => return Err(ExecError::Transport { source: e }),
+            Some(Err(e)) => {
+                return Err(ExecError::Transport {
+                    cause: Break::of(&e),
+                    source: e,
+                })
+            }
         };
         pump.touch();
         let data = match msg {
@@ -501,9 +597,18 @@ async fn write_loop(
     pump: Arc<Pump>,
     tuning: Tuning,
 ) {
-    let mut ping = tokio::time::interval(tuning.ping_every);
-    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ping.tick().await;
+    // The next keepalive is due `ping_every` after the last frame in or the last ping out,
+    // whichever came later: a quiet link sees a ping at least that often (a fixed ticker that
+    // skips a link heard from just before the tick lets it sit quiet for almost twice as long).
+    let ping_every = tuning.ping_every.max(Duration::from_millis(10));
+    let mut last_ping: Option<Instant> = None;
+    let next_ping = |last_ping: Option<Instant>| {
+        let quiet = pump.quiet_for();
+        let since_ping = last_ping.map_or(Duration::MAX, |t| t.elapsed());
+        tokio::time::Instant::now() + ping_every.saturating_sub(quiet.min(since_ping))
+    };
+    let ping = tokio::time::sleep_until(next_ping(None));
+    tokio::pin!(ping);
     let mut ctl_open = true;
     loop {
         let frame = tokio::select! {
@@ -523,9 +628,15 @@ async fn write_loop(
                 },
                 None => { ctl_open = false; continue; }
             },
-            _ = ping.tick() => {
+            _ = &mut ping => {
+                let since_ping = last_ping.map_or(Duration::MAX, |t| t.elapsed());
                 // Ping only a quiet, unpaused link: never while unread data may be waiting.
-                if pump.paused.load(Ordering::SeqCst) || pump.quiet_for() < tuning.ping_every {
+                if pump.paused.load(Ordering::SeqCst) {
+                    ping.as_mut().reset(tokio::time::Instant::now() + ping_every);
+                    continue;
+                }
+                if pump.quiet_for().min(since_ping) < ping_every {
+                    ping.as_mut().reset(next_ping(last_ping));
                     continue;
                 }
                 if pump.finished.load(Ordering::SeqCst) {
@@ -534,6 +645,8 @@ async fn write_loop(
                 if sink.send(Message::Ping(Bytes::new())).await.is_err() {
                     return;
                 }
+                last_ping = Some(Instant::now());
+                ping.as_mut().reset(next_ping(last_ping));
                 continue;
             }
         };

@@ -32,6 +32,54 @@ pub struct ManualProfile {
     #[serde(default, skip_serializing, with = "token_form")]
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub token: Option<Secret>,
+    /// The keepalive interval in seconds; `None`: the default (see [`crate::exec::Liveness`]).
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub keepalive_secs: Option<u32>,
+    /// The dead-link deadline in seconds; `None`: the default.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub dead_link_secs: Option<u32>,
+}
+
+/// The keepalive interval the form takes, in seconds.
+pub const KEEPALIVE_RANGE: std::ops::RangeInclusive<u32> = 1..=3600;
+/// The dead-link deadline the form takes, in seconds.
+pub const DEAD_LINK_RANGE: std::ops::RangeInclusive<u32> = 2..=86400;
+
+/// The network settings as typed, checked: each within its range, and the deadline longer than
+/// the keepalive interval (else a quiet healthy link would be declared dead before its ping).
+fn checked_liveness(input: &ManualProfile) -> Result<(Option<u32>, Option<u32>), ManualError> {
+    let d = crate::exec::Liveness::default();
+    if let Some(k) = input.keepalive_secs {
+        if !KEEPALIVE_RANGE.contains(&k) {
+            return Err(invalid(format!(
+                "the keepalive interval must be {} to {} seconds (empty: {})",
+                KEEPALIVE_RANGE.start(),
+                KEEPALIVE_RANGE.end(),
+                d.keepalive.as_secs()
+            )));
+        }
+    }
+    if let Some(t) = input.dead_link_secs {
+        if !DEAD_LINK_RANGE.contains(&t) {
+            return Err(invalid(format!(
+                "the dead-link deadline must be {} to {} seconds (empty: {})",
+                DEAD_LINK_RANGE.start(),
+                DEAD_LINK_RANGE.end(),
+                d.dead_link.as_secs()
+            )));
+        }
+    }
+    let l = crate::exec::Liveness::from_secs(input.keepalive_secs, input.dead_link_secs);
+    if l.dead_link <= l.keepalive {
+        return Err(invalid(format!(
+            "the dead-link deadline ({} s) must be longer than the keepalive interval ({} s): a quiet, healthy connection answers a ping only after it is sent",
+            l.dead_link.as_secs(),
+            l.keepalive.as_secs()
+        )));
+    }
+    Ok((input.keepalive_secs, input.dead_link_secs))
 }
 
 /// The token as the form sends it: a string (kept as typed, even empty: [`save`] refuses an
@@ -164,6 +212,7 @@ pub async fn save(
         None => None,
     };
     let ca = checked_ca(input, existing.as_ref().and_then(|e| e.ca.as_ref()))?;
+    let (keepalive_secs, dead_link_secs) = checked_liveness(input)?;
     let renamed = existing.as_ref().is_none_or(|e| e.name != name);
     if renamed && store.get(&name)?.is_some() {
         return Err(ManualError::Taken(name));
@@ -176,6 +225,8 @@ pub async fn save(
     profile.namespace = namespace;
     profile.ca = ca;
     profile.insecure = input.insecure;
+    profile.keepalive_secs = keepalive_secs;
+    profile.dead_link_secs = dead_link_secs;
     let mut stale = Vec::new();
     if let Some(token) = &input.token {
         if token.expose().trim().is_empty() {
@@ -245,6 +296,7 @@ mod tests {
             serde_json::json!({
                 "original": null, "name": "prod", "server": "https://a:1", "namespace": "web",
                 "caPem": null, "caFile": null, "insecure": true,
+                "keepaliveSecs": null, "deadLinkSecs": null,
             })
         );
         let kept: ManualProfile = serde_json::from_value(serde_json::json!({
@@ -256,6 +308,24 @@ mod tests {
         let missing: ManualProfile =
             serde_json::from_value(out).expect("no token field: keep the stored one");
         assert!(missing.token.is_none());
+    }
+
+    #[tokio::test]
+    async fn the_network_settings_are_saved_on_the_profile_and_cleared_by_empty_boxes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        let mut new = input("lb", "https://10.0.0.1:6443");
+        new.keepalive_secs = Some(4);
+        new.dead_link_secs = Some(20);
+        let p = save(&new, &store, &vault).await.expect("add");
+        assert_eq!((p.keepalive_secs, p.dead_link_secs), (Some(4), Some(20)));
+        let on_disk = std::fs::read_to_string(store.path()).expect("read");
+        assert!(on_disk.contains("\"keepalive_secs\": 4"), "{on_disk}");
+        let mut edit = input("lb", "https://10.0.0.1:6443");
+        edit.original = Some("lb".into());
+        let p = save(&edit, &store, &vault).await.expect("edit");
+        assert_eq!((p.keepalive_secs, p.dead_link_secs), (None, None));
     }
 
     #[tokio::test]
@@ -339,6 +409,27 @@ mod tests {
                     ..input("a", "https://a:1")
                 },
                 "the token is empty",
+            ),
+            (
+                ManualProfile {
+                    keepalive_secs: Some(0),
+                    ..input("a", "https://a:1")
+                },
+                "the keepalive interval must be 1 to 3600 seconds",
+            ),
+            (
+                ManualProfile {
+                    keepalive_secs: Some(40),
+                    ..input("a", "https://a:1")
+                },
+                "the dead-link deadline (30 s) must be longer than the keepalive interval (40 s)",
+            ),
+            (
+                ManualProfile {
+                    dead_link_secs: Some(100_000),
+                    ..input("a", "https://a:1")
+                },
+                "the dead-link deadline must be 2 to 86400 seconds",
             ),
             (
                 ManualProfile {

@@ -190,6 +190,14 @@ pub struct Profile {
     /// Where the profile came from, e.g. `/home/u/.kube/config#kind-dev`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Seconds a session's link may be quiet before a keepalive ping; absent: the default
+    /// ([`crate::exec::KEEPALIVE`]). Below a load balancer's idle timeout keeps idle sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalive_secs: Option<u32>,
+    /// Seconds without any data or ping answer after which a link is declared dead; absent: the
+    /// default ([`crate::exec::DEAD_LINK`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_link_secs: Option<u32>,
     /// Fields a newer Podterm wrote, kept on rewrite.
     #[serde(flatten)]
     pub extra: Extra,
@@ -210,6 +218,8 @@ impl Profile {
             namespace: None,
             auth,
             source: None,
+            keepalive_secs: None,
+            dead_link_secs: None,
             extra: Extra::new(),
         }
     }

@@ -90,7 +90,7 @@ pub async fn run(
     };
     let tuning = Tuning {
         read_ahead: UI_READ_AHEAD,
-        ..Tuning::default()
+        ..Tuning::with(cluster.liveness)
     };
     // kubectl's checks and words: no such pod, a completed pod, no such container. The lookup
     // and the upgrade each wait `request_timeout` at most for the API server.

@@ -8,6 +8,7 @@
 //!   its sessions and processes;
 //! - [`client`]: a command-line client run to completion with a time limit;
 //! - [`bin`]: binaries of other workspace packages (the `podterm` CLI), built by cargo on demand;
+//! - [`proxy`]: real proxies and load balancers (haproxy, tinyproxy, microsocks) on loopback;
 //! - [`hostile`]: a scriptable API server that misbehaves on purpose (hardening tests);
 //! - [`require_keyring`]: the check that a Secret Service is there.
 
@@ -16,6 +17,7 @@ pub mod client;
 pub mod cluster;
 pub mod hostile;
 pub mod kubectl;
+pub mod proxy;
 pub mod pty;
 
 use std::path::{Path, PathBuf};

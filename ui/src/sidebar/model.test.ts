@@ -32,7 +32,7 @@ function fakeBackend(
     profileDetails: async (name) => {
       calls.push(`details ${name}`);
       const p = profiles.find((x) => x.name === name)!;
-      return { ...p, caPem: null, caFile: null, hasToken: true };
+      return { ...p, caPem: null, caFile: null, hasToken: true, keepaliveSecs: null, deadLinkSecs: null };
     },
     saveProfile: async (input) => {
       calls.push(`save ${input.original} → ${input.name}`);

@@ -1,7 +1,16 @@
 // The add/edit cluster dialog: a form over `ProfileFields` (profile-form.ts).
 import { h } from "../dom";
 import { errorMessage, type ProfileDetails, type ManualProfile } from "../ipc";
-import { credentialsNote, emptyFields, fieldsFromDetails, profileInput, type ProfileFields } from "./profile-form";
+import {
+  DEFAULT_DEAD_LINK_SECS,
+  DEFAULT_KEEPALIVE_SECS,
+  credentialsNote,
+  emptyFields,
+  fieldsFromDetails,
+  networkProblem,
+  profileInput,
+  type ProfileFields,
+} from "./profile-form";
 
 export interface ProfileFormOptions {
   /** The profile being edited; null: a new one. */
@@ -36,6 +45,9 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
     type: "password",
     placeholder: details ? "unchanged" : "none",
   });
+  const seconds = { inputmode: "numeric", class: "field-seconds" };
+  const keepalive = input("keepalive", f.keepalive, { ...seconds, placeholder: String(DEFAULT_KEEPALIVE_SECS) });
+  const deadLink = input("deadLink", f.deadLink, { ...seconds, placeholder: String(DEFAULT_DEAD_LINK_SECS) });
   const error = h("div", { class: "message error form-error", role: "alert", hidden: true });
   const saveButton = h("button", { type: "submit", class: "primary" }, "Save");
 
@@ -55,7 +67,15 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
           ca: ca.value,
           insecure: insecure.checked,
           token: token.value,
+          keepalive: keepalive.value,
+          deadLink: deadLink.value,
         };
+        const problem = networkProblem(fields);
+        if (problem) {
+          error.textContent = problem;
+          error.hidden = false;
+          return;
+        }
         saveButton.disabled = true;
         error.hidden = true;
         opts.save(profileInput(fields, original)).then(
@@ -86,6 +106,21 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
       "Bearer token (optional)",
       token,
       details ? "Leave empty to keep the current credentials." : "Kept in the system keyring, never in a file.",
+    ),
+    h(
+      "fieldset",
+      { class: "form-network" },
+      h("legend", {}, "Network"),
+      field(
+        "Keepalive interval, seconds (optional)",
+        keepalive,
+        `A ping when the connection has been quiet this long; keep it below the idle timeout of any load balancer or proxy on the way. Empty: ${DEFAULT_KEEPALIVE_SECS}.`,
+      ),
+      field(
+        "Dead-link deadline, seconds (optional)",
+        deadLink,
+        `Nothing from the cluster for this long, not even a ping's answer: the session ends and says so. Empty: ${DEFAULT_DEAD_LINK_SECS}.`,
+      ),
     ),
     error,
     h(

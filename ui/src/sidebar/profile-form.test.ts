@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { credentialsNote, emptyFields, fieldsFromDetails, profileInput } from "./profile-form";
+import { credentialsNote, emptyFields, fieldsFromDetails, networkProblem, profileInput } from "./profile-form";
 import type { ProfileDetails } from "../ipc";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----";
@@ -14,6 +14,8 @@ function details(over: Partial<ProfileDetails> = {}): ProfileDetails {
     insecure: true,
     authKind: "token",
     hasToken: true,
+    keepaliveSecs: null,
+    deadLinkSecs: null,
     ...over,
   };
 }
@@ -30,6 +32,8 @@ describe("profile form", () => {
       caFile: null,
       insecure: false,
       token: null,
+      keepaliveSecs: null,
+      deadLinkSecs: null,
     });
     expect(emptyFields().server).toBe("https://");
   });
@@ -48,6 +52,8 @@ describe("profile form", () => {
       caFile: null,
       insecure: true,
       token: null,
+      keepaliveSecs: null,
+      deadLinkSecs: null,
     });
     expect(profileInput({ ...f, token: " abc " }, "staging").token).toBe("abc");
   });
@@ -62,6 +68,19 @@ describe("profile form", () => {
     expect(profileInput({ ...f, ca: " /etc/ca.pem " }, d.name)).toMatchObject({ caPem: null, caFile: "/etc/ca.pem" });
     expect(profileInput({ ...f, ca: PEM }, d.name)).toMatchObject({ caPem: PEM, caFile: null });
     expect(profileInput({ ...f, ca: "" }, d.name)).toMatchObject({ caPem: null, caFile: null });
+  });
+
+  it("the network settings: shown from the profile, empty is the default, only whole seconds go", () => {
+    const f = fieldsFromDetails(details({ keepaliveSecs: 4, deadLinkSecs: null }));
+    expect(f).toMatchObject({ keepalive: "4", deadLink: "" });
+    expect(profileInput(f, "staging")).toMatchObject({ keepaliveSecs: 4, deadLinkSecs: null });
+    expect(profileInput({ ...f, keepalive: " ", deadLink: " 45 " }, "staging")).toMatchObject({
+      keepaliveSecs: null,
+      deadLinkSecs: 45,
+    });
+    expect(networkProblem(f)).toBeNull();
+    expect(networkProblem({ ...f, keepalive: "2.5" })).toMatch(/keepalive interval is a whole number/);
+    expect(networkProblem({ ...f, deadLink: "soon" })).toMatch(/dead-link deadline is a whole number/);
   });
 });
 

@@ -1,5 +1,6 @@
 // The form that adds a cluster by hand or edits a saved one: name, API server, namespace, CA
-// certificate, TLS verification and a bearer token. A token is never shown back: when editing,
+// certificate, TLS verification, a bearer token, and the network settings (keepalive interval,
+// dead-link deadline; empty: the defaults). A token is never shown back: when editing,
 // an empty token box keeps the stored one. The CA box takes PEM text or the path of a PEM file:
 // an imported profile's file reference is shown as its path and kept unless the box changes.
 //
@@ -15,10 +16,18 @@ export interface ProfileFields {
   ca: string;
   insecure: boolean;
   token: string;
+  /** Seconds; empty: the default (5). */
+  keepalive: string;
+  /** Seconds; empty: the default (30). */
+  deadLink: string;
 }
 
+/** The defaults the two network boxes show as placeholders (the engine's own). */
+export const DEFAULT_KEEPALIVE_SECS = 5;
+export const DEFAULT_DEAD_LINK_SECS = 30;
+
 export function emptyFields(): ProfileFields {
-  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "" };
+  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "" };
 }
 
 /** The boxes filled from a saved profile (the token box stays empty: "unchanged"). */
@@ -30,10 +39,27 @@ export function fieldsFromDetails(d: ProfileDetails): ProfileFields {
     ca: d.caPem ?? d.caFile ?? "",
     insecure: d.insecure,
     token: "",
+    keepalive: d.keepaliveSecs == null ? "" : String(d.keepaliveSecs),
+    deadLink: d.deadLinkSecs == null ? "" : String(d.deadLinkSecs),
   };
 }
 
 const optional = (s: string): string | null => (s.trim() === "" ? null : s.trim());
+
+const wholeSeconds = (s: string): boolean => s.trim() === "" || /^\d+$/.test(s.trim());
+
+/** A seconds box: empty is null (the default), else its whole number (see `networkProblem`). */
+const seconds = (s: string): number | null => (s.trim() === "" ? null : Number(s.trim()));
+
+/**
+ * What is wrong with the network boxes, in words, before anything is sent (save_profile checks
+ * the ranges): null when both are empty or whole numbers.
+ */
+export function networkProblem(f: ProfileFields): string | null {
+  if (!wholeSeconds(f.keepalive)) return "The keepalive interval is a whole number of seconds (empty: 5).";
+  if (!wholeSeconds(f.deadLink)) return "The dead-link deadline is a whole number of seconds (empty: 30).";
+  return null;
+}
 
 /** Whether the CA box holds PEM text (else it is a file path). */
 export const isPem = (s: string): boolean => s.includes("-----BEGIN");
@@ -53,6 +79,8 @@ export function profileInput(f: ProfileFields, original: string | null): ManualP
     caFile: isPem(f.ca) ? null : optional(f.ca),
     insecure: f.insecure,
     token: optional(f.token),
+    keepaliveSecs: seconds(f.keepalive),
+    deadLinkSecs: seconds(f.deadLink),
   };
 }
 

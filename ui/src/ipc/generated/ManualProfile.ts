@@ -21,4 +21,12 @@ caFile: string | null, insecure: boolean,
 /**
  * `None`: keep the stored token (editing), or no token (a new profile).
  */
-token?: string | null, };
+token?: string | null, 
+/**
+ * The keepalive interval in seconds; `None`: the default (see [`crate::exec::Liveness`]).
+ */
+keepaliveSecs?: number | null, 
+/**
+ * The dead-link deadline in seconds; `None`: the default.
+ */
+deadLinkSecs?: number | null, };

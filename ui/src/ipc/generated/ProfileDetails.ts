@@ -16,4 +16,12 @@ caFile: string | null, insecure: boolean, authKind: string,
 /**
  * The profile authenticates with a stored bearer token.
  */
-hasToken: boolean, };
+hasToken: boolean, 
+/**
+ * The keepalive interval in seconds; `None`: the default.
+ */
+keepaliveSecs: number | null, 
+/**
+ * The dead-link deadline in seconds; `None`: the default.
+ */
+deadLinkSecs: number | null, };

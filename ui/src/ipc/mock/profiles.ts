@@ -15,7 +15,10 @@ export const DEMO_PROFILE: ProfileSummary = {
 export class MockProfiles {
   private profiles: ProfileSummary[];
   /** What profile_details adds to a summary: a CA as PEM or a file, whether a token is stored. */
-  private readonly extras = new Map<string, { caPem: string | null; caFile: string | null; hasToken: boolean }>();
+  private readonly extras = new Map<
+    string,
+    { caPem: string | null; caFile: string | null; hasToken: boolean; keepaliveSecs: number | null; deadLinkSecs: number | null }
+  >();
   /** What the file dialog answers next. */
   pickedFile: string | null = null;
   /** How many times the file dialog has answered. */
@@ -58,6 +61,8 @@ export class MockProfiles {
       insecure: p.insecure,
       authKind: p.authKind,
       hasToken: extra?.hasToken ?? false,
+      keepaliveSecs: extra?.keepaliveSecs ?? null,
+      deadLinkSecs: extra?.deadLinkSecs ?? null,
     };
   }
 
@@ -100,7 +105,13 @@ export class MockProfiles {
     } else {
       this.profiles.push(saved);
     }
-    this.extras.set(name, { caPem, caFile, hasToken });
+    this.extras.set(name, {
+      caPem,
+      caFile,
+      hasToken,
+      keepaliveSecs: input.keepaliveSecs ?? null,
+      deadLinkSecs: input.deadLinkSecs ?? null,
+    });
     return { ...saved };
   }
 
