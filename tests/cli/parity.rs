@@ -580,3 +580,300 @@ async fn revoked_token_is_unauthorized_like_kubectl() {
         out.stderr
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// podterm debug against kubectl debug (the ephemeral-container form)
+// ---------------------------------------------------------------------------------------------
+
+/// Debug container names end in five random characters: the same placeholder for every client.
+fn unrandom(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(podterm_core::debug::NAME_PREFIX) {
+        let start = i + podterm_core::debug::NAME_PREFIX.len();
+        out.push_str(&rest[..start]);
+        let suffix = rest[start..].chars().take(5).collect::<String>();
+        if suffix.len() == 5 && suffix.chars().all(|c| c.is_ascii_alphanumeric()) {
+            out.push_str("XXXXX");
+            rest = &rest[start + 5..];
+        } else {
+            rest = &rest[start..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// As [`same`], with debug container names made equal.
+async fn same_debug(c: &TestCluster, args: &[&str], stdin: Option<Vec<u8>>) -> Out {
+    let ours = run(&podterm(), c, args, stdin.clone(), &[]).await;
+    let (our_out, our_err) = (
+        unrandom(&String::from_utf8_lossy(&ours.stdout)),
+        unrandom(&ours.stderr),
+    );
+    let mut stderrs = vec![];
+    for k in kubectls() {
+        let theirs = run(&k, c, args, stdin.clone(), &[]).await;
+        assert_eq!(
+            (
+                theirs.code,
+                unrandom(&String::from_utf8_lossy(&theirs.stdout))
+            ),
+            (ours.code, our_out.clone()),
+            "{} vs podterm differ for {args:?} (stderr: {:?} vs {:?})",
+            k.display(),
+            theirs.stderr,
+            ours.stderr
+        );
+        stderrs.push(unrandom(&theirs.stderr));
+    }
+    assert!(
+        stderrs.contains(&our_err),
+        "stderr for {args:?}: podterm {our_err:?}, kubectl {stderrs:?}"
+    );
+    ours
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_matches_kubectl_debug() {
+    let c = cluster::demo().await;
+    type Row<'a> = (&'a [&'a str], Option<&'a [u8]>, i32);
+    let table: &[Row] = &[
+        (
+            &[
+                "debug",
+                "distroless",
+                "--image=busybox",
+                "--target=app",
+                "--",
+                "true",
+            ],
+            None,
+            0,
+        ),
+        (
+            &["debug", "distroless", "--image=busybox", "-q", "--", "true"],
+            None,
+            0,
+        ),
+        (
+            &[
+                "debug",
+                "-i",
+                "distroless",
+                "--image=busybox",
+                "--",
+                "sh",
+                "-c",
+                "read x; echo got-$x",
+            ],
+            Some(b"abc\n"),
+            0,
+        ),
+        // Errors: kubectl's checks, the API server's refusals.
+        (&["debug", "distroless", "--", "true"], None, 1),
+        (
+            &[
+                "debug",
+                "-t",
+                "distroless",
+                "--image=busybox",
+                "--target=app",
+            ],
+            None,
+            1,
+        ),
+        (&["debug", "--image=busybox"], None, 1),
+        (&["debug", "nope", "--image=busybox"], None, 1),
+        (
+            &["debug", "distroless", "--image=busybox", "--profile=nosuch"],
+            None,
+            1,
+        ),
+        (
+            &[
+                "debug",
+                "--context",
+                "viewer",
+                "distroless",
+                "--image=busybox",
+                "--",
+                "true",
+            ],
+            None,
+            1,
+        ),
+    ];
+    for (args, stdin, code) in table {
+        let out = same_debug(&c, args, stdin.map(<[u8]>::to_vec)).await;
+        assert_eq!(out.code, *code, "{args:?}: {out:?}");
+    }
+    let viewer = run(
+        &podterm(),
+        &c,
+        &[
+            "debug",
+            "--context",
+            "viewer",
+            "distroless",
+            "--image=busybox",
+            "--",
+            "true",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        viewer.stderr,
+        "Error from server (Forbidden): pods \"distroless\" is forbidden: User \"viewer\" cannot patch resource \"pods/ephemeralcontainers\" in API group \"\" in the namespace \"demo\"\n"
+    );
+
+    // A cluster without ephemeral containers.
+    let mut opts = testcluster::Options::demo();
+    opts.spec.ephemeral_containers = false;
+    let off = TestCluster::start(opts).await.expect("cluster");
+    let out = same_debug(
+        &off,
+        &["debug", "distroless", "--image=busybox", "--", "true"],
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.ends_with("error: ephemeral containers are disabled for this cluster (error from server: \"the server could not find the requested resource\")\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_says_what_kubectl_waits_for_ever_on() {
+    // kubectl debug -i waits for ever for a container whose image cannot be pulled, or in a
+    // pod that has finished; podterm says why and exits 1.
+    let c = cluster::demo().await;
+    let out = run(
+        &podterm(),
+        &c,
+        &[
+            "debug",
+            "-i",
+            "-q",
+            "distroless",
+            "--image=registry.invalid/tools:1",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.starts_with("error: debug container debugger-")
+            && out.stderr.contains(
+                "cannot start: image \"registry.invalid/tools:1\" cannot be pulled (ErrImagePull: "
+            )
+            && out
+                .stderr
+                .contains("failed to pull and unpack image \"registry.invalid/tools:1\""),
+        "{}",
+        out.stderr
+    );
+    let mut finished = testcluster::ClusterSpec::demo().pods[2].clone();
+    finished.name = "finished".into();
+    finished.phase = testcluster::Phase::Succeeded;
+    c.apply_pod(finished);
+    let out = run(
+        &podterm(),
+        &c,
+        &["debug", "-it", "finished", "--image=busybox"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: pod finished is not running (phase Succeeded): a debug container would never start in it; debug a running pod of the same workload instead\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_reuse_attaches_to_our_running_container() {
+    let c = cluster::demo().await;
+    let home = tempfile::tempdir().expect("home");
+    let args = [
+        "debug",
+        "-it",
+        "distroless",
+        "--image=busybox",
+        "--target=app",
+        "--reuse",
+    ];
+    let mut first = Pty::spawn(&podterm(), &args, &cluster_env(&c, home.path()));
+    first.wait_for(
+        "If you don't see a command prompt",
+        None,
+        Duration::from_millis(20),
+    );
+    let text = first.text();
+    let name = text
+        .split("Defaulting debug container name to ")
+        .nth(1)
+        .and_then(|r| r.split('.').next())
+        .unwrap_or_else(|| panic!("no name in {text:?}"))
+        .to_string();
+    first.wait_for(
+        "first-42",
+        Some("export MARK=first-$((40+2)); echo $MARK\r"),
+        Duration::from_millis(300),
+    );
+    let _ = first.child.kill();
+
+    // Again with --reuse: the same container and shell, nothing added.
+    let mut second = Pty::spawn(&podterm(), &args, &cluster_env(&c, home.path()));
+    second.wait_for(
+        &format!("Reusing debug container {name}."),
+        None,
+        Duration::from_millis(20),
+    );
+    second.wait_for(
+        "again-first-42",
+        Some("echo again-$MARK\r"),
+        Duration::from_millis(300),
+    );
+    let _ = second.child.kill();
+
+    // podterm attach names the ephemeral container as kubectl attach does.
+    let mut third = Pty::spawn(
+        &podterm(),
+        &["attach", "-it", "distroless", "-c", &name],
+        &cluster_env(&c, home.path()),
+    );
+    third.wait_for(
+        "third-first-42",
+        Some("echo third-$MARK\r"),
+        Duration::from_millis(300),
+    );
+    third.type_str("exit\r");
+    assert_eq!(third.exit_code(), 0, "{}", third.text());
+
+    let out = run(
+        &newest_kubectl(),
+        &c,
+        &[
+            "get",
+            "pod",
+            "distroless",
+            "-o",
+            "jsonpath={.spec.ephemeralContainers[*].name}",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        name,
+        "one debug container"
+    );
+}

@@ -632,3 +632,174 @@ async fn deleting_the_pod_ends_a_kubectl_session() {
         c.apply_pod(testcluster::ClusterSpec::demo().pods[1].clone());
     }
 }
+
+/// The debug container's name from kubectl's "Defaulting debug container name to NAME." line.
+fn debug_container_name(text: &str) -> String {
+    text.split("Defaulting debug container name to ")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no debug container name in {text:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_distroless_with_an_ephemeral_container_then_attach_again() {
+    let c = cluster::demo().await;
+    for (i, k) in kubectls().into_iter().enumerate() {
+        let home = tempfile::tempdir().expect("home");
+        let mut pty = on_pty(
+            &k,
+            &c,
+            home.path(),
+            &[
+                "debug",
+                "-it",
+                "distroless",
+                "--image=busybox",
+                "--target=app",
+            ],
+        );
+        pty.expect("If you don't see a command prompt, try pressing enter.");
+        let name = debug_container_name(&pty.text());
+        assert!(
+            pty.text().contains(r#"Targeting container "app"."#),
+            "{}",
+            pty.text()
+        );
+        pty.type_str("echo debug-$((6*7))\r");
+        pty.expect("debug-42");
+        // The target's files: the shell starts in the target's working directory, so what it
+        // writes there the target reads, and the other way round.
+        pty.type_str(&format!(
+            "echo from-debug > marker-{i}; export KEPT=kept-{i}\r"
+        ));
+        let read = async {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let out = kubectl(
+                    &k,
+                    &c,
+                    &[
+                        "exec",
+                        "distroless",
+                        "-c",
+                        "app",
+                        "--",
+                        "cat",
+                        &format!("marker-{i}"),
+                    ],
+                    None,
+                )
+                .await;
+                if out.code == 0 {
+                    return out.stdout;
+                }
+                assert!(Instant::now() < deadline, "{}", out.stderr);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        };
+        assert_eq!(read.await, "from-debug\n", "{}", label(&k));
+        // Detach: kubectl goes, the debug container's shell stays.
+        let _ = pty.child.kill();
+        let status = kubectl(
+            &k,
+            &c,
+            &[
+                "get",
+                "pod",
+                "distroless",
+                "-o",
+                &format!("jsonpath={{.status.ephemeralContainerStatuses[?(@.name==\"{name}\")].state.running.startedAt}}"),
+            ],
+            None,
+        )
+        .await;
+        assert!(
+            !status.stdout.is_empty(),
+            "{name} not running: {}",
+            status.stderr
+        );
+
+        // Attach again: the same shell, with what was set before.
+        let home2 = tempfile::tempdir().expect("home");
+        let mut again = on_pty(
+            &k,
+            &c,
+            home2.path(),
+            &["attach", "-it", "distroless", "-c", &name],
+        );
+        again.expect("If you don't see a command prompt, try pressing enter.");
+        again.type_str("echo again-$KEPT\r");
+        again.expect(&format!("again-kept-{i}"));
+        again.type_str("exit 3\r");
+        assert_eq!(again.exit_code(), 0, "{}", again.text());
+        let ended = kubectl(
+            &k,
+            &c,
+            &[
+                "get",
+                "pod",
+                "distroless",
+                "-o",
+                &format!("jsonpath={{.status.ephemeralContainerStatuses[?(@.name==\"{name}\")].state.terminated.exitCode}}"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(ended.stdout, "3", "{}: {}", label(&k), ended.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_refusals_in_the_api_servers_words() {
+    let c = cluster::demo().await;
+    let mut opts = testcluster::Options::demo();
+    opts.spec.ephemeral_containers = false;
+    let off = TestCluster::start(opts).await.expect("cluster");
+    for k in kubectls() {
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "--context",
+                "viewer",
+                "debug",
+                "distroless",
+                "--image=busybox",
+                "--",
+                "true",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 1, "{}", label(&k));
+        assert!(
+            out.stderr.contains(r#"pods "distroless" is forbidden: User "viewer" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "demo""#),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+        let out = kubectl(
+            &k,
+            &off,
+            &["debug", "distroless", "--image=busybox", "--", "true"],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 1, "{}", label(&k));
+        assert!(
+            out.stderr.contains("error: ephemeral containers are disabled for this cluster (error from server: \"the server could not find the requested resource\")"),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+        let out = kubectl(&k, &c, &["debug", "nope", "--image=busybox"], None).await;
+        assert_eq!(out.code, 1, "{}", label(&k));
+        assert!(
+            out.stderr.contains(r#"pods "nope" not found"#),
+            "{}: {}",
+            label(&k),
+            out.stderr
+        );
+    }
+}

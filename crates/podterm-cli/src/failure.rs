@@ -3,6 +3,7 @@
 //! by their text.
 
 use podterm_core::cluster::{ApiError, ClusterError, ProfileConnectError};
+use podterm_core::debug::DebugError;
 use podterm_core::exec::ExecError;
 use podterm_core::favourites::FavouriteError;
 use podterm_core::import::ImportError;
@@ -83,6 +84,15 @@ impl From<ExecError> for Failure {
     fn from(e: ExecError) -> Self {
         match e {
             ExecError::Api(e) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<DebugError> for Failure {
+    fn from(e: DebugError) -> Self {
+        match e {
+            DebugError::Api(e) | DebugError::Forbidden(e) => e.into(),
             other => Failure::new(other.to_string()),
         }
     }

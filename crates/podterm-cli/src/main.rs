@@ -1,5 +1,6 @@
 //! `podterm`: the command line over podterm-core. `podterm exec` and `podterm attach` behave as
 //! `kubectl exec` and `kubectl attach` do: same flags, messages and exit codes. `podterm
+//! debug` adds an ephemeral container as `kubectl debug` does. `podterm
 //! favourite` keeps quick-connects and `podterm connect NAME` opens one.
 //!
 //! One module per subcommand ([`exec`] for exec and attach, [`profile`], [`favourite`],
@@ -8,6 +9,7 @@
 
 mod conn;
 mod connect;
+mod debug;
 mod exec;
 mod failure;
 mod favourite;
@@ -31,6 +33,8 @@ enum Cmd {
     Exec(exec::ExecArgs),
     /// Attach to a container's main process (as `kubectl attach`).
     Attach(exec::AttachArgs),
+    /// Add a debug (ephemeral) container to a running pod and attach to it (as `kubectl debug`).
+    Debug(debug::DebugArgs),
     /// Saved cluster profiles (secrets in the OS keyring).
     #[command(subcommand)]
     Profile(profile::ProfileCmd),
@@ -63,6 +67,12 @@ fn main() -> ExitCode {
                     .map_err(|f| f.with_profile_hint(profile.as_deref()))
             }
             Cmd::Attach(a) => exec::attach(a).await,
+            Cmd::Debug(a) => {
+                let profile = a.cluster_profile.clone();
+                debug::debug(a)
+                    .await
+                    .map_err(|f| f.with_profile_hint(profile.as_deref()))
+            }
             Cmd::Profile(p) => profile::profile(p).await,
             Cmd::Favourite(f) => favourite::favourite(f),
             Cmd::Connect(a) => connect::connect_favourite(a).await,

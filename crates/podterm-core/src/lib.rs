@@ -5,6 +5,7 @@
 //! - [`browse`]: namespaces and a live, watched list of pod summaries (a cluster browser).
 //! - [`pods`]: finding the pod and container to run in, as kubectl does.
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
+//! - [`debug`]: debug containers: an ephemeral container added to a pod, waited for, reused.
 //! - [`exec`]: exec and attach sessions: the frame pump, read-ahead, liveness, outcomes.
 //! - [`flow`]: output for a UI terminal: coalescing and acknowledgement watermarks.
 //! - [`profiles`]: saved cluster profiles, a versioned file in the config directory.
@@ -22,6 +23,7 @@
 
 pub mod browse;
 pub mod cluster;
+pub mod debug;
 pub mod exec;
 pub mod favourites;
 pub mod flow;

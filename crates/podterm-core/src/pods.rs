@@ -343,7 +343,13 @@ pub fn choose_container(
         .map(|s| s.containers.iter().map(|c| c.name.as_str()).collect())
         .unwrap_or_default();
     if let Some(c) = requested {
-        return if containers.contains(&c) {
+        // An ephemeral container (a debug container) may be named too, as kubectl allows.
+        let ephemeral = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.ephemeral_containers.as_ref())
+            .is_some_and(|l| l.iter().any(|e| e.name == c));
+        return if containers.contains(&c) || ephemeral {
             Ok((c.to_string(), None))
         } else {
             Err(PodError::NoSuchContainer {

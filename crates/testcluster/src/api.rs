@@ -181,7 +181,9 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
         (Method::GET, ["version"]) => json_response(StatusCode::OK, &version()),
         (Method::GET, ["healthz" | "livez" | "readyz"]) => Response::new(full("ok")),
         (Method::GET, ["api"]) => json_response(StatusCode::OK, &api_versions(shared)),
-        (Method::GET, ["api", "v1"]) => json_response(StatusCode::OK, &core_resources()),
+        (Method::GET, ["api", "v1"]) => {
+            json_response(StatusCode::OK, &core_resources(shared.ephemeral_containers))
+        }
         (Method::GET, ["apis"]) => json_response(StatusCode::OK, &api_groups()),
         (Method::GET, ["apis", "apps"]) => json_response(StatusCode::OK, &apps_group()),
         (Method::GET, ["apis", "apps", "v1"]) => json_response(StatusCode::OK, &apps_resources()),
@@ -273,6 +275,30 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
             };
             exec::upgrade(req, shared.clone(), params)
         }
+        (
+            Method::GET | Method::PATCH | Method::PUT,
+            ["api", "v1", "namespaces", ns, "pods", name, "ephemeralcontainers"],
+        ) if shared.ephemeral_containers => {
+            let verb = match method {
+                Method::GET => "get",
+                Method::PATCH => "patch",
+                _ => "update",
+            };
+            let a = attrs(
+                verb,
+                "pods",
+                Some("ephemeralcontainers"),
+                "",
+                Some(ns),
+                Some(name),
+            );
+            if let Some(r) = guard(user, &a) {
+                return r;
+            }
+            crate::ephemeral::handle(req, shared, ns, name).await
+        }
+        // The feature off: the subresource does not exist, whatever the method.
+        (_, ["api", "v1", "namespaces", _, "pods", _, "ephemeralcontainers"]) => no_route(),
         (Method::GET, ["apis", "apps", "v1", resource]) => {
             workloads(shared, user, resource, None, None, table, &q)
         }
@@ -373,16 +399,44 @@ fn resource(name: &str, kind: &str, namespaced: bool, verbs: &[&str], short: &[&
     v
 }
 
-fn core_resources() -> Value {
+fn core_resources(ephemeral: bool) -> Value {
+    let mut resources = vec![
+        resource("namespaces", "Namespace", false, &["get", "list"], &["ns"]),
+        resource(
+            "pods",
+            "Pod",
+            true,
+            &["delete", "get", "list", "watch"],
+            &["po"],
+        ),
+        resource(
+            "pods/attach",
+            "PodAttachOptions",
+            true,
+            &["create", "get"],
+            &[],
+        ),
+    ];
+    if ephemeral {
+        resources.push(resource(
+            "pods/ephemeralcontainers",
+            "Pod",
+            true,
+            &["get", "patch", "update"],
+            &[],
+        ));
+    }
+    resources.push(resource(
+        "pods/exec",
+        "PodExecOptions",
+        true,
+        &["create", "get"],
+        &[],
+    ));
     json!({
         "kind": "APIResourceList",
         "groupVersion": "v1",
-        "resources": [
-            resource("namespaces", "Namespace", false, &["get", "list"], &["ns"]),
-            resource("pods", "Pod", true, &["delete", "get", "list", "watch"], &["po"]),
-            resource("pods/attach", "PodAttachOptions", true, &["create", "get"], &[]),
-            resource("pods/exec", "PodExecOptions", true, &["create", "get"], &[]),
-        ],
+        "resources": resources,
     })
 }
 
@@ -601,9 +655,13 @@ fn pods_watch(
     q: &Query,
     as_table: bool,
 ) -> Response<Body> {
+    // A watch list (`sendInitialEvents=true`, client-go's WatchListClient, on by default in
+    // kubectl 1.37): the current pods as ADDED, then a BOOKMARK marking the end of them.
+    let initial_events = q.flag("sendInitialEvents");
+    let bookmark = initial_events && q.flag("allowWatchBookmarks");
     let rv: Option<u64> = q
         .get("resourceVersion")
-        .filter(|s| !s.is_empty() && *s != "0")
+        .filter(|s| !s.is_empty() && *s != "0" && !initial_events)
         .and_then(|s| s.parse().ok());
     let timeout = q
         .get("timeoutSeconds")
@@ -617,6 +675,7 @@ fn pods_watch(
             && fields.matches(&e.fields)
     };
     // Without a resourceVersion, a watch starts with ADDED for every current pod.
+    let mut start_rv = rv.unwrap_or(0);
     let (initial, mut rx) = match rv {
         Some(rv) => match shared.store.watch_from(rv) {
             Ok((missed, rx)) => (missed, rx),
@@ -631,6 +690,7 @@ fn pods_watch(
         },
         None => {
             let now = shared.store.resource_version();
+            start_rv = now;
             let (_, rx) = match shared.store.watch_from(now) {
                 Ok(x) => x,
                 Err(_) => return status_response(500, "InternalError", "watch failed", None),
@@ -681,6 +741,24 @@ fn pods_watch(
                 return;
             }
             first = false;
+        }
+        if bookmark {
+            let line = json!({
+                "type": "BOOKMARK",
+                "object": {
+                    "kind": "Pod",
+                    "apiVersion": "v1",
+                    "metadata": {
+                        "resourceVersion": start_rv.to_string(),
+                        "annotations": { "k8s.io/initial-events-end": "true" },
+                    },
+                },
+            })
+            .to_string()
+                + "\n";
+            if tx.send(Bytes::from(line)).await.is_err() {
+                return;
+            }
         }
         loop {
             let next = async {

@@ -42,6 +42,10 @@ pub struct ClusterSpec {
     pub pods: Vec<PodSpec>,
     #[serde(default)]
     pub workloads: Vec<WorkloadSpec>,
+    /// Whether the API serves `pods/{name}/ephemeralcontainers` (false: a cluster with the
+    /// feature off, where the subresource is a 404 with no details).
+    #[serde(default = "yes")]
+    pub ephemeral_containers: bool,
 }
 
 fn default_namespace() -> String {
@@ -432,6 +436,7 @@ impl ClusterSpec {
                     age_seconds: 7200,
                 },
             ],
+            ephemeral_containers: true,
         }
     }
 }

@@ -72,8 +72,12 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
         .iter()
         .map(|c| c.name.as_str())
         .collect();
+    let ephemeral = pod
+        .ephemeral
+        .iter()
+        .any(|e| Some(&e.name) == p.container.as_ref());
     let container = match &p.container {
-        Some(c) if names.contains(&c.as_str()) => c.clone(),
+        Some(c) if names.contains(&c.as_str()) || ephemeral => c.clone(),
         Some(c) => return bad(&format!("container {c} is not valid for pod {}", p.pod)),
         None if names.len() == 1 => names[0].to_string(),
         None => {
@@ -90,6 +94,17 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
             if p.attach { "attach" } else { "exec" },
             pod.spec.phase.as_str()
         ));
+    }
+    let exited = pod.ephemeral.iter().any(|e| {
+        e.name == container && matches!(e.state, crate::store::EphemeralState::Terminated { .. })
+    });
+    if p.attach && exited {
+        return status_response(
+            500,
+            "InternalError",
+            "Internal error occurred: error attaching to container: container is in CONTAINER_EXITED state",
+            None,
+        );
     }
     if !p.stdin && !p.stdout && !p.stderr {
         return bad("you must specify at least one of stdin, stdout, stderr");
@@ -441,7 +456,15 @@ async fn attach(
                         return;
                     }
                 }
-                finish(&mut sink, &exit_status(code.unwrap_or(137), &command)).await;
+                // An ephemeral container's end is reported as the container runtime's attach
+                // reports it: the stream ends, with no exit code (kubectl then prints
+                // "Session ended, the ephemeral container will not be restarted…").
+                let status = if pod.ephemeral.iter().any(|e| e.name == container) {
+                    exit_status(0, &command)
+                } else {
+                    exit_status(code.unwrap_or(137), &command)
+                };
+                finish(&mut sink, &status).await;
                 reader.abort();
                 return;
             }

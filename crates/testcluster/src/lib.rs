@@ -15,6 +15,7 @@ mod admin;
 mod api;
 mod auth;
 pub mod config;
+mod ephemeral;
 mod exec;
 pub mod pki;
 pub mod process;
@@ -89,6 +90,8 @@ pub(crate) struct Shared {
     pub(crate) root: PathBuf,
     pub(crate) host_path: String,
     pub(crate) noshell_path: String,
+    /// Whether `pods/{name}/ephemeralcontainers` is served.
+    pub(crate) ephemeral_containers: bool,
     port: AtomicU16,
     sessions: Arc<AtomicUsize>,
 }
@@ -210,6 +213,7 @@ impl TestCluster {
             root,
             host_path: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
             noshell_path: noshell.display().to_string(),
+            ephemeral_containers: opts.spec.ephemeral_containers,
             port: AtomicU16::new(addr.port()),
             sessions: Arc::new(AtomicUsize::new(0)),
         });

@@ -1,9 +1,10 @@
 //! The node side: containers' environments, their main processes (what `attach` joins, started
 //! with the pod and restarted when they exit), and pod deletion ending everything a pod runs.
 
+use crate::ephemeral::Toolset;
 use crate::exec::ExecParams;
 use crate::process::{self, Input, ProcSpec, Resizer, SpawnError};
-use crate::store::Pod;
+use crate::store::{EphemeralState, Pod};
 use crate::Shared;
 use bytes::Bytes;
 use std::collections::HashMap;
@@ -58,26 +59,67 @@ pub fn make_noshell_bin(root: &std::path::Path) -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
-/// How a process in `container` of `pod` starts: env, PATH, working directory.
+/// A container's working directory: its own `workingDir`, or a directory per container.
+fn container_dir(shared: &Shared, pod: &Pod, name: &str) -> PathBuf {
+    let own = pod
+        .spec
+        .containers
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.workdir.clone());
+    own.unwrap_or_else(|| {
+        shared
+            .root
+            .join(&pod.spec.namespace)
+            .join(&pod.spec.name)
+            .join(name)
+    })
+}
+
+/// How a process in `container` of `pod` starts: env, PATH, working directory. An ephemeral
+/// container with a target starts in the target's working directory and so sees its files.
 pub fn proc_spec(
     shared: &Shared,
     pod: &Pod,
     container: &str,
     p: &ExecParams,
 ) -> Result<ProcSpec, StartError> {
-    let c = pod
-        .spec
-        .containers
-        .iter()
-        .find(|c| c.name == container)
-        .ok_or_else(|| StartError::Spawn(SpawnError::NotFound(container.to_string())))?;
-    let cwd = match &c.workdir {
-        Some(w) => w.clone(),
-        None => shared
-            .root
-            .join(&pod.spec.namespace)
-            .join(&pod.spec.name)
-            .join(&c.name),
+    let (cwd, extra_env, shell) = match pod.spec.containers.iter().find(|c| c.name == container) {
+        Some(c) => (
+            container_dir(shared, pod, &c.name),
+            c.env
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>(),
+            c.shell,
+        ),
+        None => {
+            let e = pod
+                .ephemeral
+                .iter()
+                .find(|e| e.name == container)
+                .ok_or_else(|| StartError::Spawn(SpawnError::NotFound(container.to_string())))?;
+            let cwd = match e.spec["targetContainerName"].as_str() {
+                Some(t) if !t.is_empty() => container_dir(shared, pod, t),
+                _ => container_dir(shared, pod, &e.name),
+            };
+            let env = e.spec["env"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| {
+                            Some((
+                                v["name"].as_str()?.to_string(),
+                                v["value"].as_str().unwrap_or("").to_string(),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let image = e.spec["image"].as_str().unwrap_or("");
+            let shell = crate::ephemeral::toolset(image) == Toolset::Shell;
+            (cwd, env, shell)
+        }
     };
     std::fs::create_dir_all(&cwd).map_err(StartError::Workdir)?;
     let mut env = vec![
@@ -93,8 +135,8 @@ pub fn proc_spec(
         ),
         (process::CLUSTER_ENV.to_string(), shared.id.clone()),
     ];
-    env.extend(c.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let path = if c.shell {
+    env.extend(extra_env);
+    let path = if shell {
         shared.host_path.clone()
     } else {
         shared.noshell_path.clone()
@@ -105,7 +147,7 @@ pub fn proc_spec(
         env,
         cwd,
         path,
-        shell: c.shell,
+        shell,
         tty: p.tty,
         stdin: p.stdin,
         stdout: p.stdout,
@@ -222,8 +264,8 @@ async fn run_main(
         if pod.life.is_cancelled() {
             break;
         }
-        let spec = match proc_spec(&shared, &pod, &container, &params) {
-            Ok(s) => s,
+        let code = match run_once(&shared, &pod, &container, &params, &main, || {}).await {
+            Ok(code) => code,
             Err(e) => {
                 tracing::warn!(
                     "{}/{}: main process cannot start: {e}",
@@ -232,39 +274,6 @@ async fn run_main(
                 );
                 break;
             }
-        };
-        let mut proc = match process::spawn(&spec) {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(
-                    "{}/{}: main process cannot start: {e}",
-                    pod.spec.name,
-                    container
-                );
-                break;
-            }
-        };
-        *main.input.lock().unwrap_or_else(|p| p.into_inner()) = proc.stdin.take();
-        *main.resizer.lock().unwrap_or_else(|p| p.into_inner()) = proc.resizer.clone();
-        let mut code = None;
-        loop {
-            tokio::select! {
-                chunk = proc.output.recv() => match chunk {
-                    Some((_, data)) => { let _ = main.output.send(data); }
-                    None => break,
-                },
-                c = &mut proc.exit, if code.is_none() => {
-                    code = Some(c.unwrap_or(1));
-                    proc.killer.kill();
-                }
-                _ = pod.life.cancelled() => {
-                    proc.killer.kill();
-                }
-            }
-        }
-        let code = match code {
-            Some(c) => c,
-            None => (&mut proc.exit).await.unwrap_or(1),
         };
         let _ = main.exits.send(code);
         if pod.life.is_cancelled() {
@@ -283,6 +292,161 @@ async fn run_main(
         }
     }
     *main.input.lock().unwrap_or_else(|p| p.into_inner()) = None;
+}
+
+/// Runs one incarnation of a container's main process, its output fanned out to attached
+/// clients, until it exits or the pod goes. Returns its exit code.
+async fn run_once(
+    shared: &Shared,
+    pod: &Pod,
+    container: &str,
+    params: &ExecParams,
+    main: &MainProc,
+    on_start: impl FnOnce(),
+) -> Result<i32, StartError> {
+    let spec = proc_spec(shared, pod, container, params)?;
+    let mut proc = process::spawn(&spec)?;
+    *main.input.lock().unwrap_or_else(|p| p.into_inner()) = proc.stdin.take();
+    *main.resizer.lock().unwrap_or_else(|p| p.into_inner()) = proc.resizer.clone();
+    on_start();
+    let mut code = None;
+    loop {
+        tokio::select! {
+            chunk = proc.output.recv() => match chunk {
+                Some((_, data)) => { let _ = main.output.send(data); }
+                None => break,
+            },
+            c = &mut proc.exit, if code.is_none() => {
+                code = Some(c.unwrap_or(1));
+                proc.killer.kill();
+            }
+            _ = pod.life.cancelled() => {
+                proc.killer.kill();
+            }
+        }
+    }
+    Ok(match code {
+        Some(c) => c,
+        None => (&mut proc.exit).await.unwrap_or(1),
+    })
+}
+
+/// Starts an ephemeral container that was just added, as the kubelet does: only in a running
+/// pod; an image that cannot be pulled stays waiting (`ErrImagePull`, then
+/// `ImagePullBackOff`); otherwise Running until its process exits (Terminated, never
+/// restarted). Its process is what `attach` joins.
+pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
+    if pod.spec.phase != crate::config::Phase::Running || pod.deleting.is_some() {
+        return;
+    }
+    let Some(e) = pod.ephemeral.iter().find(|e| e.name == name).cloned() else {
+        return;
+    };
+    let image = e.spec["image"].as_str().unwrap_or_default().to_string();
+    let (ns, pod_name) = (pod.spec.namespace.clone(), pod.spec.name.clone());
+    let set = {
+        let shared = shared.clone();
+        let (ns, pod_name, name) = (ns.clone(), pod_name.clone(), name.to_string());
+        move |state: EphemeralState| {
+            shared.store.update_pod(&ns, &pod_name, |p| {
+                if let Some(e) = p.ephemeral.iter_mut().find(|e| e.name == name) {
+                    e.state = state;
+                }
+            })
+        }
+    };
+    let toolset = crate::ephemeral::toolset(&image);
+    if toolset == Toolset::Unpullable {
+        let life = pod.life.clone();
+        tokio::spawn(async move {
+            set(EphemeralState::Waiting {
+                reason: "ErrImagePull".into(),
+                message: Some(crate::ephemeral::pull_error(&image)),
+            });
+            // The kubelet's first back-off.
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                _ = life.cancelled() => return,
+            }
+            set(EphemeralState::Waiting {
+                reason: "ImagePullBackOff".into(),
+                message: Some(format!("Back-off pulling image {image:?}")),
+            });
+        });
+        return;
+    }
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut command = strings(&e.spec["command"]);
+    command.extend(strings(&e.spec["args"]));
+    if command.is_empty() {
+        // The image's entrypoint: a shell for a busybox-like image, nothing for distroless.
+        command = vec!["sh".into()];
+    }
+    let tty = e.spec["tty"].as_bool().unwrap_or(false);
+    let (output, _) = broadcast::channel(256);
+    let (exits, _) = broadcast::channel(4);
+    let main = Arc::new(MainProc {
+        command: command.clone(),
+        output,
+        exits,
+        input: Mutex::new(None),
+        resizer: Mutex::new(None),
+    });
+    shared.mains.insert(pod, name, main.clone());
+    let params = ExecParams {
+        namespace: ns,
+        pod: pod_name,
+        container: Some(name.to_string()),
+        command,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        tty,
+        attach: true,
+    };
+    let shared2 = shared.clone();
+    let pod = pod.clone();
+    let name = name.to_string();
+    tokio::spawn(async move {
+        let started = jiff::Timestamp::now();
+        // Running once the process takes input, so an attach that follows the status reaches it.
+        let outcome = run_once(&shared2, &pod, &name, &params, &main, || {
+            set(EphemeralState::Running { started });
+        })
+        .await;
+        let finished = jiff::Timestamp::now();
+        let state = match &outcome {
+            Ok(code) => EphemeralState::Terminated {
+                code: *code,
+                reason: if *code == 0 { "Completed" } else { "Error" }.into(),
+                message: None,
+                started,
+                finished,
+            },
+            Err(e) => EphemeralState::Terminated {
+                code: 128,
+                reason: "StartError".into(),
+                message: Some(format!(
+                    "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: {e}: unknown"
+                )),
+                started,
+                finished,
+            },
+        };
+        *main.input.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        if !pod.life.is_cancelled() {
+            set(state);
+        }
+        let _ = main.exits.send(*outcome.as_ref().unwrap_or(&128));
+    });
 }
 
 /// Adds (or replaces) a pod and starts its main processes.

@@ -59,6 +59,71 @@ pub struct Pod {
     pub ip: String,
     /// Cancelled when the pod is deleted: its sessions and processes end.
     pub life: CancelToken,
+    /// Ephemeral containers added through `pods/{name}/ephemeralcontainers`, in order.
+    pub ephemeral: Vec<Ephemeral>,
+}
+
+/// An ephemeral container: its spec as the API server stores it (defaults applied) and the state
+/// the kubelet reports for it.
+#[derive(Debug, Clone)]
+pub struct Ephemeral {
+    pub name: String,
+    pub spec: Value,
+    pub state: EphemeralState,
+}
+
+/// What `status.ephemeralContainerStatuses[].state` says. Ephemeral containers never restart.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EphemeralState {
+    Waiting {
+        reason: String,
+        message: Option<String>,
+    },
+    Running {
+        started: Timestamp,
+    },
+    Terminated {
+        code: i32,
+        reason: String,
+        message: Option<String>,
+        started: Timestamp,
+        finished: Timestamp,
+    },
+}
+
+impl EphemeralState {
+    fn json(&self) -> Value {
+        match self {
+            EphemeralState::Waiting { reason, message } => {
+                let mut w = json!({ "reason": reason });
+                if let Some(m) = message {
+                    w["message"] = json!(m);
+                }
+                json!({ "waiting": w })
+            }
+            EphemeralState::Running { started } => {
+                json!({ "running": { "startedAt": ts(*started) } })
+            }
+            EphemeralState::Terminated {
+                code,
+                reason,
+                message,
+                started,
+                finished,
+            } => {
+                let mut t = json!({
+                    "exitCode": code,
+                    "reason": reason,
+                    "startedAt": ts(*started),
+                    "finishedAt": ts(*finished),
+                });
+                if let Some(m) = message {
+                    t["message"] = json!(m);
+                }
+                json!({ "terminated": t })
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -222,6 +287,7 @@ impl Store {
             restarts: vec![0; spec.containers.len()],
             ip: format!("10.244.{}.{}", n / 250, n % 250 + 2),
             life: CancelToken::new(),
+            ephemeral: Vec::new(),
             spec,
         };
         g.pods.insert(
@@ -471,6 +537,26 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
             })
         })
         .collect();
+    let ephemeral_statuses: Vec<Value> = p
+        .ephemeral
+        .iter()
+        .map(|e| {
+            let image = e.spec["image"].as_str().unwrap_or_default();
+            let mut v = json!({
+                "name": e.name,
+                "ready": false,
+                "restartCount": 0,
+                "image": image,
+                "imageID": "",
+                "state": e.state.json(),
+            });
+            if !matches!(e.state, EphemeralState::Waiting { .. }) {
+                v["imageID"] = json!(format!("{image}@sha256:{}", "0".repeat(64)));
+                v["containerID"] = json!(format!("testcluster://{}-{}", &p.uid[..8], e.name));
+            }
+            v
+        })
+        .collect();
     let mut meta = json!({
         "name": s.name,
         "namespace": s.namespace,
@@ -492,7 +578,7 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
         meta["deletionTimestamp"] = json!(ts(d));
         meta["deletionGracePeriodSeconds"] = json!(30);
     }
-    json!({
+    let mut v = json!({
         "kind": "Pod",
         "apiVersion": "v1",
         "metadata": meta,
@@ -504,6 +590,8 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
             "serviceAccountName": "default",
             "nodeName": "testnode",
             "schedulerName": "default-scheduler",
+            // Defaulted by the API server; kubectl debug 1.37 dereferences it.
+            "securityContext": {},
         },
         "status": {
             "phase": s.phase.as_str(),
@@ -520,7 +608,13 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
             "containerStatuses": statuses,
             "qosClass": "BestEffort",
         },
-    })
+    });
+    if !p.ephemeral.is_empty() {
+        v["spec"]["ephemeralContainers"] =
+            Value::Array(p.ephemeral.iter().map(|e| e.spec.clone()).collect());
+        v["status"]["ephemeralContainerStatuses"] = Value::Array(ephemeral_statuses);
+    }
+    v
 }
 
 fn workload_json(w: &Workload, g: &Inner) -> Value {

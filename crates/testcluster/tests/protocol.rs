@@ -122,6 +122,21 @@ impl Client {
         self.request("GET", path, Auth::Admin, &[]).await
     }
 
+    /// A request with a body, as the admin.
+    async fn send(&self, method: &str, path: &str, content_type: &str, body: &Value) -> HttpResp {
+        let body = body.to_string();
+        let mut tls = self.connect().await.expect("TLS connection to the cluster");
+        let msg = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nAuthorization: Bearer {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            self.token,
+            body.len()
+        );
+        http_exchange(&mut tls, &msg)
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
     /// Opens a WebSocket offering `protocols` (comma-separated) with the admin's token.
     async fn ws(
         &self,
@@ -1343,4 +1358,205 @@ async fn two_hundred_concurrent_cat_sessions() {
     );
     assert_clean(&c, base).await;
     assert_serves(&cl).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ephemeral containers
+// ---------------------------------------------------------------------------------------------
+
+const EPHEMERAL: &str = "/api/v1/namespaces/demo/pods/distroless/ephemeralcontainers";
+const SMP: &str = "application/strategic-merge-patch+json";
+const JSON_PATCH: &str = "application/json-patch+json";
+
+/// Polls the pod until the named ephemeral container's status satisfies `want`.
+async fn wait_ephemeral(cl: &Client, name: &str, want: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let pod = cl
+            .get("/api/v1/namespaces/demo/pods/distroless")
+            .await
+            .json();
+        let status = pod["status"]["ephemeralContainerStatuses"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["name"] == name).cloned())
+            .unwrap_or(Value::Null);
+        if want(&status) {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name}: status never arrived; last {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ephemeral_containers_are_added_run_and_refused_like_the_api_server() {
+    let c = cluster::demo().await;
+    let base = baseline(&c).await;
+    let cl = Client::new(&c);
+
+    // GET serves the pod; discovery lists the subresource with its verbs.
+    let r = cl.get(EPHEMERAL).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["kind"], "Pod");
+    assert!(r.json()["spec"]["ephemeralContainers"].is_null());
+    let disco = cl.get("/api/v1").await.json();
+    let sub = disco["resources"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|x| x["name"] == "pods/ephemeralcontainers")
+                .cloned()
+        })
+        .expect("pods/ephemeralcontainers in discovery");
+    assert_eq!(sub["verbs"], serde_json::json!(["get", "patch", "update"]));
+    let rv_before: u64 = r.json()["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .expect("resourceVersion");
+
+    // A strategic merge patch as kubectl debug 1.37 sends it.
+    let patch = serde_json::json!({ "spec": {
+        "$setElementOrder/ephemeralContainers": [{ "name": "dbg" }],
+        "ephemeralContainers": [{
+            "name": "dbg", "image": "busybox", "command": ["sh", "-c", "pwd; exit 4"],
+            "targetContainerName": "app", "resources": {}, "terminationMessagePolicy": "File",
+            "securityContext": { "capabilities": { "add": ["SYS_PTRACE"] } },
+        }],
+    } });
+    let r = cl.send("PATCH", EPHEMERAL, SMP, &patch).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let ec = &r.json()["spec"]["ephemeralContainers"][0];
+    assert_eq!(ec["imagePullPolicy"], "Always");
+    assert_eq!(ec["terminationMessagePath"], "/dev/termination-log");
+    assert_eq!(ec["targetContainerName"], "app");
+    let done = wait_ephemeral(&cl, "dbg", |s| s["state"]["terminated"].is_object()).await;
+    assert_eq!(done["state"]["terminated"]["exitCode"], 4, "{done}");
+    assert_eq!(done["state"]["terminated"]["reason"], "Error", "{done}");
+    assert_eq!(done["restartCount"], 0);
+
+    // Watchers saw it wait, run and end, in that order, on MODIFIED events.
+    let w = cl
+        .get(&format!(
+            "/api/v1/namespaces/demo/pods?watch=true&fieldSelector=metadata.name%3Ddistroless&resourceVersion={rv_before}&timeoutSeconds=1"
+        ))
+        .await;
+    let states: Vec<String> = String::from_utf8_lossy(&w.body)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["type"] == "MODIFIED")
+        .filter_map(|e| {
+            let s = &e["object"]["status"]["ephemeralContainerStatuses"][0]["state"];
+            s.as_object().and_then(|m| m.keys().next().cloned())
+        })
+        .collect();
+    let mut phases = states.clone();
+    phases.dedup();
+    assert_eq!(phases, ["waiting", "running", "terminated"], "{states:?}");
+
+    // Changing, duplicating and removing are refused in the API server's words.
+    let change = serde_json::json!({ "spec": { "ephemeralContainers": [{ "name": "dbg", "image": "alpine" }] } });
+    let r = cl.send("PATCH", EPHEMERAL, SMP, &change).await;
+    assert_eq!(r.status, 422);
+    let m = r.json()["message"].as_str().unwrap_or_default().to_string();
+    assert!(
+        m.starts_with(r#"Pod "distroless" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be changed"#),
+        "{m}"
+    );
+    assert_eq!(r.json()["reason"], "Invalid");
+    assert_eq!(
+        r.json()["details"]["causes"][0]["reason"],
+        "FieldValueForbidden"
+    );
+    for (name, at) in [("dbg", 1), ("app", 1)] {
+        let dup = serde_json::json!([{ "op": "add", "path": "/spec/ephemeralContainers/-",
+            "value": { "name": name, "image": "busybox" } }]);
+        let r = cl.send("PATCH", EPHEMERAL, JSON_PATCH, &dup).await;
+        r.assert_status(
+            422,
+            "Invalid",
+            &format!(r#"Pod "distroless" is invalid: spec.ephemeralContainers[{at}].name: Duplicate value: "{name}""#),
+        );
+        assert_eq!(
+            r.json()["details"]["causes"][0]["field"],
+            format!("spec.ephemeralContainers[{at}].name")
+        );
+    }
+    let remove = serde_json::json!([{ "op": "remove", "path": "/spec/ephemeralContainers/0" }]);
+    let r = cl.send("PATCH", EPHEMERAL, JSON_PATCH, &remove).await;
+    r.assert_status(
+        422,
+        "Invalid",
+        "Pod \"distroless\" is invalid: spec.ephemeralContainers: Forbidden: existing ephemeral containers \"dbg\" may not be removed\n",
+    );
+    let bad_target = serde_json::json!([{ "op": "add", "path": "/spec/ephemeralContainers/-",
+        "value": { "name": "t", "image": "busybox", "targetContainerName": "nope" } }]);
+    let r = cl.send("PATCH", EPHEMERAL, JSON_PATCH, &bad_target).await;
+    r.assert_status(
+        422,
+        "Invalid",
+        r#"Pod "distroless" is invalid: spec.ephemeralContainers[1].targetContainerName: Not found: "nope""#,
+    );
+    let r = cl
+        .send("PATCH", EPHEMERAL, "text/plain", &serde_json::json!({}))
+        .await;
+    assert_eq!(r.status, 415);
+
+    // PUT with the whole pod adds one; it runs, and exec reaches it.
+    let mut pod = cl.get(EPHEMERAL).await.json();
+    pod["spec"]["ephemeralContainers"]
+        .as_array_mut()
+        .expect("list")
+        .push(
+            serde_json::json!({ "name": "put", "image": "busybox", "command": ["sleep", "300"] }),
+        );
+    let r = cl.send("PUT", EPHEMERAL, "application/json", &pod).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // The same body again is stale now.
+    let r = cl.send("PUT", EPHEMERAL, "application/json", &pod).await;
+    assert_eq!(r.status, 409, "{}", String::from_utf8_lossy(&r.body));
+    wait_ephemeral(&cl, "put", |s| s["state"]["running"].is_object()).await;
+    let out = cl
+        .run(
+            &exec_path(
+                "distroless",
+                Some("put"),
+                &["sh", "-c", "echo in-ephemeral"],
+                OUT_ERR,
+            ),
+            V5,
+            vec![],
+            false,
+        )
+        .await;
+    assert_eq!(out.stdout, b"in-ephemeral\n", "{out:?}");
+
+    // An image no registry has: ErrImagePull, then ImagePullBackOff, with the kubelet's words.
+    let unpullable = serde_json::json!({ "spec": { "ephemeralContainers": [{ "name": "nopull", "image": "registry.invalid/tools:1" }] } });
+    let r = cl.send("PATCH", EPHEMERAL, SMP, &unpullable).await;
+    assert_eq!(r.status, 200);
+    let s = wait_ephemeral(&cl, "nopull", |s| {
+        s["state"]["waiting"]["reason"] == "ImagePullBackOff"
+    })
+    .await;
+    assert_eq!(
+        s["state"]["waiting"]["message"],
+        "Back-off pulling image \"registry.invalid/tools:1\""
+    );
+
+    assert!(c.delete_pod("demo", "distroless"));
+    assert_clean(&c, base).await;
+
+    // A cluster with the feature off: a 404 with no details name (what kubectl debug checks).
+    let mut opts = Options::demo();
+    opts.spec.ephemeral_containers = false;
+    let off = TestCluster::start(opts).await.expect("cluster");
+    let r = Client::new(&off)
+        .send("PATCH", EPHEMERAL, SMP, &patch)
+        .await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["reason"], "NotFound");
+    assert!(r.json()["details"]["name"].is_null(), "{}", r.json());
 }

@@ -1,0 +1,201 @@
+//! `podterm debug`, as `kubectl debug`'s ephemeral-container form: same flags, messages and exit
+//! codes; plus `--reuse` (attach to a running debug container of ours instead of adding one)
+//! and words, not an endless wait, for an image that cannot be pulled or a finished pod.
+
+use crate::conn::{connect, Conn};
+use crate::failure::Failure;
+use crate::session::{decide_tty, run};
+use crate::term;
+use clap::Args;
+use podterm_core::cluster::within;
+use podterm_core::debug::{self, DebugProfile, DebugSpec, Ready};
+use podterm_core::exec::ExecSpec;
+use podterm_core::pods::{self, PodTarget};
+
+/// The connection flags of the other subcommands, except that `--profile` is kubectl debug's
+/// (the security profile): a saved cluster profile is `--cluster-profile NAME` here.
+#[derive(Args)]
+pub struct DebugArgs {
+    /// Namespace (default: the context's).
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Kubeconfig context.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, conflicts_with = "cluster_profile")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// A saved cluster profile (see `podterm profile`) instead of a kubeconfig.
+    #[arg(long, conflicts_with = "context")]
+    pub cluster_profile: Option<String>,
+    /// As for `podterm exec`: how long each request before the session is up may take.
+    #[arg(long, value_name = "DURATION", value_parser = crate::conn::parse_timeout)]
+    pub request_timeout: Option<crate::conn::RequestTimeout>,
+    /// Container image to use for the debug container.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Target processes (and, on testcluster, files) of this container.
+    #[arg(long = "target", value_name = "CONTAINER")]
+    pub target_container: Option<String>,
+    /// Container name to use for the debug container (default: debugger-xxxxx).
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
+    /// general, baseline, restricted, netadmin or sysadmin.
+    #[arg(long, default_value = "general")]
+    pub profile: String,
+    /// Keep stdin open on the container and attach to it.
+    #[arg(short = 'i', long)]
+    pub stdin: bool,
+    /// Allocate a TTY for the debug container.
+    #[arg(short = 't', long)]
+    pub tty: bool,
+    /// Suppress informational messages.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Attach to a running debug container of ours with the same image (and target) in the pod
+    /// instead of adding another; ephemeral containers cannot be removed.
+    #[arg(long)]
+    pub reuse: bool,
+    /// The pod (POD or pod/POD).
+    pub pod: Option<String>,
+    /// The command and its arguments (after `--`); default: the image's entrypoint.
+    #[arg(last = true)]
+    pub command: Vec<String>,
+}
+
+impl DebugArgs {
+    /// The connection, as the other subcommands take it.
+    pub fn conn(&self) -> Conn {
+        Conn {
+            namespace: self.namespace.clone(),
+            context: self.context.clone(),
+            kubeconfig: self.kubeconfig.clone(),
+            profile: self.cluster_profile.clone(),
+            request_timeout: self.request_timeout,
+        }
+    }
+}
+
+pub async fn debug(a: DebugArgs) -> Result<i32, Failure> {
+    // kubectl's checks, in kubectl's order.
+    let Some(profile) = DebugProfile::parse(&a.profile) else {
+        return Err(Failure::new(format!("unknown profile: {}", a.profile)));
+    };
+    let Some(image) = a.image.clone().filter(|i| !i.is_empty()) else {
+        return Err(Failure::new(
+            "you must specify --image when not using --copy-to.",
+        ));
+    };
+    let Some(pod_name) = a.pod.clone() else {
+        return Err(Failure::new("NAME or filename is required for debug"));
+    };
+    if let (Some(t), false) = (&a.target_container, a.quiet) {
+        println!("Targeting container {t:?}. If you don't see processes from this container it may be because the container runtime doesn't support this feature.");
+    }
+    if a.tty && !a.stdin {
+        return Err(Failure::new(
+            "-i/--stdin is required for containers with -t/--tty=true",
+        ));
+    }
+    let PodTarget::Pod(pod_name) = PodTarget::parse(&pod_name)? else {
+        return Err(Failure::new(format!(
+            "{pod_name}: podterm debug takes a pod (POD or pod/POD)"
+        )));
+    };
+    let conn = a.conn();
+    let cluster = connect(&conn).await?;
+    let limit = conn.request_timeout();
+    let pod = within(
+        limit,
+        pods::resolve(
+            &cluster.client,
+            &cluster.namespace,
+            &PodTarget::Pod(pod_name),
+        ),
+    )
+    .await?;
+    let pod_name = pod.metadata.name.clone().unwrap_or_default();
+    let namespace = cluster.namespace.clone();
+    debug::check_running(&pod)?;
+    let spec = DebugSpec {
+        image: image.clone(),
+        target: a.target_container.clone(),
+        profile,
+        stdin: a.stdin,
+        tty: a.tty,
+        command: a.command.clone(),
+    };
+    let reused = if a.reuse {
+        debug::find_reusable(&pod, &spec)
+    } else {
+        None
+    };
+    let name = match reused {
+        Some(name) => {
+            if !a.quiet {
+                println!("Reusing debug container {name}.");
+            }
+            name
+        }
+        None => {
+            let name = match &a.container {
+                Some(c) => c.clone(),
+                None => {
+                    let n = debug::fresh_name(&pod);
+                    if !a.quiet {
+                        println!("Defaulting debug container name to {n}.");
+                    }
+                    n
+                }
+            };
+            within(
+                limit,
+                debug::add(&cluster.client, &namespace, &pod_name, &spec, &name),
+            )
+            .await?;
+            name
+        }
+    };
+    if !a.stdin {
+        return Ok(0);
+    }
+    let quiet = a.quiet;
+    let ready = debug::wait_running(
+        &cluster.client,
+        &namespace,
+        &pod_name,
+        &name,
+        &image,
+        |message| {
+            if !quiet {
+                eprintln!("Warning: container {name}: {message}");
+            }
+        },
+    )
+    .await?;
+    if let Ready::Ended(_, e) = ready {
+        return Err(e.into());
+    }
+    let tty = decide_tty(a.tty, a.stdin, a.quiet);
+    if !a.quiet {
+        eprintln!("All commands and output from this session will be recorded in container logs, including credentials and sensitive information passed through the command prompt.");
+        eprintln!("If you don't see a command prompt, try pressing enter.");
+    }
+    let exec = ExecSpec {
+        namespace: namespace.clone(),
+        pod: pod_name.clone(),
+        container: name.clone(),
+        command: vec![],
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        tty,
+        size: if tty { term::size() } else { None },
+        attach: true,
+    };
+    let code = run(&cluster.client, exec, limit).await?;
+    if tty && !a.quiet {
+        println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running");
+    }
+    Ok(code)
+}

@@ -1,0 +1,559 @@
+//! Debug containers: an ephemeral container added to a running pod (`kubectl debug`'s
+//! ephemeral-container form), waited for until it runs, and found again to reuse it.
+//!
+//! - The container is added with a strategic merge patch on `pods/{name}/ephemeralcontainers`
+//!   (as kubectl sends it), with kubectl's debug profiles applied to its security context.
+//! - Ours carry the environment variable [`MARKER_ENV`], so a later session can find and reuse
+//!   a running one (ephemeral containers cannot be removed: each one added stays in the pod).
+//! - Waiting follows the pod with a watch; an image that cannot be pulled ends the wait with the
+//!   kubelet's reason instead of waiting for ever, as does a pod that has finished.
+
+use crate::cluster::ApiError;
+use futures_util::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::{ContainerStatus, EphemeralContainer, Pod};
+use kube::api::{Api, Patch, PatchParams, WatchEvent, WatchParams};
+use serde_json::json;
+
+/// In the environment of every debug container Podterm adds (value `1`): how it tells its own
+/// from others' when reusing one.
+pub const MARKER_ENV: &str = "PODTERM_DEBUG";
+
+/// kubectl's prefix for debug container names (`debugger-` and five characters).
+pub const NAME_PREFIX: &str = "debugger-";
+
+/// Waiting reasons after which the container will not start without a change elsewhere.
+const PULL_FAILURES: &[&str] = &[
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "ErrImageNeverPull",
+];
+
+/// Why a debug container could not be added or reached.
+#[derive(Debug, thiserror::Error)]
+pub enum DebugError {
+    /// The API server refused, failed or could not be reached (kubectl's words for each).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The cluster does not serve `pods/{name}/ephemeralcontainers` (404): the feature is off
+    /// or the cluster is older than Kubernetes 1.23. kubectl's words.
+    #[error("ephemeral containers are disabled for this cluster (error from server: {message:?})")]
+    Disabled {
+        /// The API server's message.
+        message: String,
+    },
+    /// RBAC refused the change (403): the user lacks `verb` on `pods/ephemeralcontainers`.
+    /// Printed as the API server words it, which names the verb and the subresource.
+    #[error(transparent)]
+    Forbidden(ApiError),
+    /// The pod has finished: the kubelet would never start a container in it.
+    #[error("pod {pod} is not running (phase {phase}): a debug container would never start in it; debug a running pod of the same workload instead")]
+    NotRunning {
+        /// The pod's name.
+        pod: String,
+        /// Its phase (`Succeeded`, `Failed`).
+        phase: String,
+    },
+    /// The image cannot be pulled: the container waits with one of the kubelet's pull reasons.
+    #[error("debug container {container} cannot start: image {image:?} cannot be pulled ({reason}: {message}); check the image name and that the cluster may pull it (the container stays in the pod, waiting)")]
+    ImagePull {
+        container: String,
+        image: String,
+        /// `ErrImagePull`, `ImagePullBackOff`, ...
+        reason: String,
+        /// The kubelet's message.
+        message: String,
+    },
+    /// The container ended before it could be attached to.
+    #[error("debug container {container} ended before it could be attached to ({reason}, exit code {code}){}", message.as_ref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Ended {
+        container: String,
+        reason: String,
+        code: i32,
+        message: Option<String>,
+    },
+    /// The pod was deleted while waiting for the container.
+    #[error("pod {0} was deleted while waiting for the debug container")]
+    PodDeleted(String),
+}
+
+impl DebugError {
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        matches!(self, DebugError::Api(e) if e.credentials_refused())
+    }
+}
+
+impl From<kube::Error> for DebugError {
+    fn from(e: kube::Error) -> Self {
+        DebugError::Api(e.into())
+    }
+}
+
+/// kubectl debug's profiles, as they shape an ephemeral container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DebugProfile {
+    /// Adds `SYS_PTRACE` (kubectl's default since 1.31).
+    #[default]
+    General,
+    /// No extra privileges.
+    Baseline,
+    /// Non-root, every capability dropped, no privilege escalation, the runtime's seccomp.
+    Restricted,
+    /// Adds `NET_ADMIN` and `NET_RAW`.
+    Netadmin,
+    /// Privileged.
+    Sysadmin,
+}
+
+impl DebugProfile {
+    /// The profile named as on kubectl's command line.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "general" => DebugProfile::General,
+            "baseline" => DebugProfile::Baseline,
+            "restricted" => DebugProfile::Restricted,
+            "netadmin" => DebugProfile::Netadmin,
+            "sysadmin" => DebugProfile::Sysadmin,
+            _ => return None,
+        })
+    }
+
+    /// The container's `securityContext` under this profile, if it sets one.
+    fn security_context(self) -> Option<serde_json::Value> {
+        match self {
+            DebugProfile::General => Some(json!({ "capabilities": { "add": ["SYS_PTRACE"] } })),
+            DebugProfile::Baseline => None,
+            DebugProfile::Restricted => Some(json!({
+                "runAsNonRoot": true,
+                "capabilities": { "drop": ["ALL"] },
+                "allowPrivilegeEscalation": false,
+                "seccompProfile": { "type": "RuntimeDefault" },
+            })),
+            DebugProfile::Netadmin => {
+                Some(json!({ "capabilities": { "add": ["NET_ADMIN", "NET_RAW"] } }))
+            }
+            DebugProfile::Sysadmin => Some(json!({ "privileged": true })),
+        }
+    }
+}
+
+/// The debug container to add.
+#[derive(Debug, Clone)]
+pub struct DebugSpec {
+    pub image: String,
+    /// The container whose processes (and, on testcluster, files) the debug container shares.
+    pub target: Option<String>,
+    pub profile: DebugProfile,
+    /// Keep stdin open (for attaching).
+    pub stdin: bool,
+    pub tty: bool,
+    /// The command; empty: the image's entrypoint.
+    pub command: Vec<String>,
+}
+
+/// The ephemeral container a spec makes, under `name`.
+pub fn ephemeral_container(spec: &DebugSpec, name: &str) -> serde_json::Value {
+    let mut c = json!({
+        "name": name,
+        "image": spec.image,
+        "env": [{ "name": MARKER_ENV, "value": "1" }],
+        "resources": {},
+        "terminationMessagePolicy": "File",
+    });
+    if !spec.command.is_empty() {
+        c["command"] = json!(spec.command);
+    }
+    if spec.stdin {
+        c["stdin"] = json!(true);
+    }
+    if spec.tty {
+        c["tty"] = json!(true);
+    }
+    if let Some(t) = spec.target.as_deref().filter(|t| !t.is_empty()) {
+        c["targetContainerName"] = json!(t);
+    }
+    if let Some(sc) = spec.profile.security_context() {
+        c["securityContext"] = sc;
+    }
+    c
+}
+
+/// Every container name in the pod: containers, init containers and ephemeral containers.
+fn names_in(pod: &Pod) -> Vec<String> {
+    let Some(spec) = pod.spec.as_ref() else {
+        return vec![];
+    };
+    let mut names: Vec<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
+    names.extend(
+        spec.init_containers
+            .iter()
+            .flatten()
+            .map(|c| c.name.clone()),
+    );
+    names.extend(
+        spec.ephemeral_containers
+            .iter()
+            .flatten()
+            .map(|c| c.name.clone()),
+    );
+    names
+}
+
+/// A fresh `debugger-xxxxx` name the pod does not use (kubectl's pattern).
+pub fn fresh_name(pod: &Pod) -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let taken = names_in(pod);
+    let mut rng = rand::rng();
+    loop {
+        let suffix: String = (0..5)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect();
+        let name = format!("{NAME_PREFIX}{suffix}");
+        if !taken.contains(&name) {
+            return name;
+        }
+    }
+}
+
+/// The pod's phase, empty when it reports none.
+fn phase(pod: &Pod) -> &str {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("")
+}
+
+/// Refuses a pod that has finished: no container would ever start in it.
+pub fn check_running(pod: &Pod) -> Result<(), DebugError> {
+    let p = phase(pod);
+    if p == "Succeeded" || p == "Failed" {
+        return Err(DebugError::NotRunning {
+            pod: crate::text::shown(pod.metadata.name.as_deref().unwrap_or("")),
+            phase: crate::text::shown(p),
+        });
+    }
+    Ok(())
+}
+
+fn status_of<'a>(pod: &'a Pod, name: &str) -> Option<&'a ContainerStatus> {
+    pod.status
+        .as_ref()?
+        .ephemeral_container_statuses
+        .as_ref()?
+        .iter()
+        .find(|s| s.name == name)
+}
+
+fn is_ours(c: &EphemeralContainer) -> bool {
+    c.env
+        .iter()
+        .flatten()
+        .any(|e| e.name == MARKER_ENV && e.value.as_deref() == Some("1"))
+}
+
+/// A running debug container of ours in the pod that a new session can attach to instead of
+/// adding another: same image and target, stdin open, the same TTY choice.
+pub fn find_reusable(pod: &Pod, spec: &DebugSpec) -> Option<String> {
+    let list = pod.spec.as_ref()?.ephemeral_containers.as_ref()?;
+    let target = spec.target.as_deref().filter(|t| !t.is_empty());
+    list.iter()
+        .filter(|c| is_ours(c))
+        .filter(|c| c.image.as_deref() == Some(spec.image.as_str()))
+        .filter(|c| c.target_container_name.as_deref().filter(|t| !t.is_empty()) == target)
+        .filter(|c| c.stdin == Some(true) && c.tty.unwrap_or(false) == spec.tty)
+        .filter(|c| {
+            status_of(pod, &c.name)
+                .and_then(|s| s.state.as_ref())
+                .is_some_and(|s| s.running.is_some())
+        })
+        .map(|c| c.name.clone())
+        .next_back()
+}
+
+/// Adds the debug container `name` to the pod; returns the pod as the API server answered.
+pub async fn add(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    spec: &DebugSpec,
+    name: &str,
+) -> Result<Pod, DebugError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let patch = json!({ "spec": { "ephemeralContainers": [ephemeral_container(spec, name)] } });
+    match pods
+        .patch_ephemeral_containers(pod, &PatchParams::default(), &Patch::Strategic(patch))
+        .await
+    {
+        Ok(p) => Ok(p),
+        Err(e) => Err(match ApiError::from(e) {
+            // The pod was there a moment ago: the subresource is what is missing.
+            ApiError::Refused {
+                code: 404, message, ..
+            } => DebugError::Disabled { message },
+            e @ ApiError::Refused { code: 403, .. } => DebugError::Forbidden(e),
+            e => DebugError::Api(e),
+        }),
+    }
+}
+
+/// What the container's status says about waiting on.
+enum Progress {
+    Running,
+    Terminated(DebugError),
+    Failed(DebugError),
+    Waiting(Option<String>),
+}
+
+fn progress(pod: &Pod, name: &str, image: &str) -> Progress {
+    let Some(state) = status_of(pod, name).and_then(|s| s.state.as_ref()) else {
+        return Progress::Waiting(None);
+    };
+    if state.running.is_some() {
+        return Progress::Running;
+    }
+    if let Some(t) = &state.terminated {
+        return Progress::Terminated(DebugError::Ended {
+            container: name.to_string(),
+            reason: crate::text::shown(t.reason.as_deref().unwrap_or("Terminated")),
+            code: t.exit_code,
+            message: t.message.as_deref().map(crate::text::shown),
+        });
+    }
+    let waiting = state.waiting.as_ref();
+    let reason = waiting.and_then(|w| w.reason.as_deref()).unwrap_or("");
+    let message = waiting.and_then(|w| w.message.clone());
+    if PULL_FAILURES.contains(&reason) {
+        return Progress::Failed(DebugError::ImagePull {
+            container: name.to_string(),
+            image: crate::text::shown(image),
+            reason: crate::text::shown(reason),
+            message: crate::text::shown(message.as_deref().unwrap_or("")),
+        });
+    }
+    Progress::Waiting(message.map(|m| crate::text::shown(&m)))
+}
+
+/// How the wait ended when the container runs or has run.
+#[derive(Debug)]
+pub enum Ready {
+    /// Running: attach to it.
+    Running(Pod),
+    /// It ran and ended (a short command): nothing to attach to.
+    Ended(Pod, DebugError),
+}
+
+/// Waits until the debug container runs (or has ended), following the pod with a watch.
+/// `on_waiting` gets each new waiting message (kubectl prints them as warnings). Ends with an
+/// error for an image that cannot be pulled, a finished or deleted pod.
+pub async fn wait_running(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    name: &str,
+    image: &str,
+    mut on_waiting: impl FnMut(&str),
+) -> Result<Ready, DebugError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let params = WatchParams::default()
+        .fields(&format!("metadata.name={pod}"))
+        .timeout(290);
+    let mut last_message: Option<String> = None;
+    let mut check = |p: Pod| -> Result<Option<Ready>, DebugError> {
+        check_running(&p)?;
+        match progress(&p, name, image) {
+            Progress::Running => Ok(Some(Ready::Running(p))),
+            Progress::Terminated(e) => Ok(Some(Ready::Ended(p, e))),
+            Progress::Failed(e) => Err(e),
+            Progress::Waiting(m) => {
+                if let Some(m) = m {
+                    if last_message.as_deref() != Some(m.as_str()) {
+                        on_waiting(&m);
+                        last_message = Some(m);
+                    }
+                }
+                Ok(None)
+            }
+        }
+    };
+    loop {
+        let current = match pods.get(pod).await {
+            Ok(p) => p,
+            Err(kube::Error::Api(s)) if s.code == 404 => {
+                return Err(DebugError::PodDeleted(crate::text::shown(pod)))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let rv = current
+            .metadata
+            .resource_version
+            .clone()
+            .unwrap_or_default();
+        if let Some(done) = check(current)? {
+            return Ok(done);
+        }
+        let mut events = pods.watch(&params, &rv).await?.boxed();
+        while let Some(ev) = events.try_next().await? {
+            match ev {
+                WatchEvent::Added(p) | WatchEvent::Modified(p) => {
+                    if let Some(done) = check(p)? {
+                        return Ok(done);
+                    }
+                }
+                WatchEvent::Deleted(_) => {
+                    return Err(DebugError::PodDeleted(crate::text::shown(pod)))
+                }
+                WatchEvent::Bookmark(_) => {}
+                // Expired or any other watch error: look again and watch anew.
+                WatchEvent::Error(_) => break,
+            }
+        }
+    }
+}
+
+/// What [`ensure`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ensured {
+    /// The debug container's name.
+    pub name: String,
+    /// Whether it was added now (false: a running one of ours was reused).
+    pub added: bool,
+}
+
+/// A running debug container of ours for `spec` in the pod: a running one reused, else one
+/// added and waited for. For the app: one debug container per pod and image, shared by tabs.
+pub async fn ensure(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    spec: &DebugSpec,
+) -> Result<Ensured, DebugError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let current = pods.get(pod).await?;
+    check_running(&current)?;
+    if let Some(name) = find_reusable(&current, spec) {
+        return Ok(Ensured { name, added: false });
+    }
+    let name = fresh_name(&current);
+    add(client, namespace, pod, spec, &name).await?;
+    match wait_running(client, namespace, pod, &name, &spec.image, |_| {}).await? {
+        Ready::Running(_) => Ok(Ensured { name, added: true }),
+        Ready::Ended(_, e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> DebugSpec {
+        DebugSpec {
+            image: "busybox".into(),
+            target: Some("app".into()),
+            profile: DebugProfile::General,
+            stdin: true,
+            tty: true,
+            command: vec![],
+        }
+    }
+
+    fn pod_with(ephemeral: serde_json::Value, statuses: serde_json::Value) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": { "name": "distroless" },
+            "spec": { "containers": [{ "name": "app" }], "ephemeralContainers": ephemeral },
+            "status": { "phase": "Running", "ephemeralContainerStatuses": statuses },
+        }))
+        .expect("pod")
+    }
+
+    #[test]
+    fn profiles_shape_the_security_context_as_kubectl_does() {
+        let c = ephemeral_container(&spec(), "debugger-abcde");
+        assert_eq!(
+            c["securityContext"]["capabilities"]["add"],
+            json!(["SYS_PTRACE"])
+        );
+        assert_eq!(c["targetContainerName"], "app");
+        assert_eq!(c["env"][0]["name"], MARKER_ENV);
+        let r = ephemeral_container(
+            &DebugSpec {
+                profile: DebugProfile::Restricted,
+                ..spec()
+            },
+            "x",
+        );
+        assert_eq!(r["securityContext"]["runAsNonRoot"], true);
+        assert_eq!(r["securityContext"]["capabilities"]["drop"], json!(["ALL"]));
+        let b = ephemeral_container(
+            &DebugSpec {
+                profile: DebugProfile::Baseline,
+                ..spec()
+            },
+            "x",
+        );
+        assert!(b.get("securityContext").is_none());
+        assert_eq!(
+            DebugProfile::parse("sysadmin"),
+            Some(DebugProfile::Sysadmin)
+        );
+        assert_eq!(DebugProfile::parse("legacy"), None);
+    }
+
+    #[test]
+    fn only_a_running_one_of_ours_with_the_same_image_is_reused() {
+        let ours = ephemeral_container(&spec(), "debugger-aaaaa");
+        let mut theirs = ours.clone();
+        theirs["name"] = json!("debugger-bbbbb");
+        theirs["env"] = json!([]);
+        let running = |n: &str| json!({ "name": n, "image": "busybox", "imageID": "", "ready": false, "restartCount": 0, "state": { "running": {} } });
+        let pod = pod_with(
+            json!([ours, theirs]),
+            json!([running("debugger-aaaaa"), running("debugger-bbbbb")]),
+        );
+        assert_eq!(
+            find_reusable(&pod, &spec()).as_deref(),
+            Some("debugger-aaaaa")
+        );
+        let other_image = DebugSpec {
+            image: "alpine".into(),
+            ..spec()
+        };
+        assert_eq!(find_reusable(&pod, &other_image), None);
+        let ended = pod_with(
+            json!([ephemeral_container(&spec(), "debugger-aaaaa")]),
+            json!([{ "name": "debugger-aaaaa", "image": "busybox", "imageID": "", "ready": false, "restartCount": 0, "state": { "terminated": { "exitCode": 0 } } }]),
+        );
+        assert_eq!(find_reusable(&ended, &spec()), None);
+    }
+
+    #[test]
+    fn fresh_names_follow_kubectls_pattern_and_avoid_taken_ones() {
+        let pod = pod_with(json!([]), json!([]));
+        let n = fresh_name(&pod);
+        assert!(
+            n.starts_with(NAME_PREFIX) && n.len() == NAME_PREFIX.len() + 5,
+            "{n}"
+        );
+    }
+
+    #[test]
+    fn pull_failures_end_the_wait_with_the_kubelets_words() {
+        let pod = pod_with(
+            json!([ephemeral_container(&spec(), "debugger-aaaaa")]),
+            json!([{ "name": "debugger-aaaaa", "image": "busybox", "imageID": "", "ready": false, "restartCount": 0,
+                     "state": { "waiting": { "reason": "ImagePullBackOff", "message": "Back-off pulling image \"busybox\"" } } }]),
+        );
+        match progress(&pod, "debugger-aaaaa", "busybox") {
+            Progress::Failed(e) => assert!(
+                e.to_string()
+                    .contains("(ImagePullBackOff: Back-off pulling image \"busybox\")"),
+                "{e}"
+            ),
+            _ => panic!("not a failure"),
+        }
+    }
+}
