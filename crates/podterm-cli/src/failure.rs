@@ -6,6 +6,7 @@ use podterm_core::cluster::{ApiError, ClusterError, ProfileConnectError};
 use podterm_core::exec::ExecError;
 use podterm_core::favourites::FavouriteError;
 use podterm_core::import::ImportError;
+use podterm_core::logs::LogsError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
 use podterm_core::text;
@@ -83,6 +84,15 @@ impl From<ExecError> for Failure {
     fn from(e: ExecError) -> Self {
         match e {
             ExecError::Api(e) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<LogsError> for Failure {
+    fn from(e: LogsError) -> Self {
+        match e {
+            LogsError::Api(e) => e.into(),
             other => Failure::new(other.to_string()),
         }
     }

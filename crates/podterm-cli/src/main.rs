@@ -2,7 +2,7 @@
 //! `kubectl exec` and `kubectl attach` do: same flags, messages and exit codes. `podterm
 //! favourite` keeps quick-connects and `podterm connect NAME` opens one.
 //!
-//! One module per subcommand ([`exec`] for exec and attach, [`profile`], [`favourite`],
+//! One module per subcommand ([`exec`] for exec and attach, [`logs`], [`profile`], [`favourite`],
 //! [`connect`]); [`conn`] chooses the cluster, [`session`] runs a session against the local
 //! terminal, [`failure`] prints what went wrong. This file parses and dispatches.
 
@@ -11,6 +11,7 @@ mod connect;
 mod exec;
 mod failure;
 mod favourite;
+mod logs;
 mod profile;
 mod session;
 mod term;
@@ -31,6 +32,8 @@ enum Cmd {
     Exec(exec::ExecArgs),
     /// Attach to a container's main process (as `kubectl attach`).
     Attach(exec::AttachArgs),
+    /// Print a container's logs (as `kubectl logs`); a follow resumes after a dropped connection.
+    Logs(logs::LogsArgs),
     /// Saved cluster profiles (secrets in the OS keyring).
     #[command(subcommand)]
     Profile(profile::ProfileCmd),
@@ -63,6 +66,12 @@ fn main() -> ExitCode {
                     .map_err(|f| f.with_profile_hint(profile.as_deref()))
             }
             Cmd::Attach(a) => exec::attach(a).await,
+            Cmd::Logs(a) => {
+                let profile = a.conn.profile.clone();
+                logs::logs(a)
+                    .await
+                    .map_err(|f| f.with_profile_hint(profile.as_deref()))
+            }
             Cmd::Profile(p) => profile::profile(p).await,
             Cmd::Favourite(f) => favourite::favourite(f),
             Cmd::Connect(a) => connect::connect_favourite(a).await,
