@@ -330,9 +330,9 @@ async fn a_follow_survives_dropped_connections_without_a_line_twice_or_lost() {
     }
     let got =
         String::from_utf8(buf.lock().unwrap_or_else(|p| p.into_inner()).clone()).expect("utf8");
-    assert!(drops >= 3, "only {drops} drops happened");
     assert!(status.success(), "{status}: {err}");
-    assert_eq!(got.len(), want.len(), "{err}");
+    assert_eq!(got.len(), want.len(), "after {drops} drops: {err}");
+    assert!(drops >= 3, "only {drops} drops happened: {err}");
     assert!(got == want, "lines twice or lost after {drops} drops");
 }
 

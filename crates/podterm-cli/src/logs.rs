@@ -133,11 +133,20 @@ async fn pods_of(
     };
     match target {
         PodTarget::Pod(name) => {
-            let pod = within(limit, async {
+            match within(limit, async {
                 api.get(&name).await.map_err(ApiError::from)
             })
-            .await?;
-            Ok(vec![pod])
+            .await
+            {
+                Ok(pod) => Ok(vec![pod]),
+                // kubectl's resource builder words a missing pod with its namespace.
+                Err(ApiError::Refused { code: 404, .. }) => Err(Failure::new(format!(
+                    "error from server (NotFound): pods \"{}\" not found in namespace \"{}\"",
+                    podterm_core::text::shown(&name),
+                    podterm_core::text::shown(namespace)
+                ))),
+                Err(e) => Err(e.into()),
+            }
         }
         PodTarget::Selector(sel) => {
             let pods = within(limit, list(sel)).await?;
