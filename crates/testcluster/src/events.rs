@@ -217,7 +217,7 @@ fn change(kind: EventType, e: &Event) -> Change {
 }
 
 fn event_fields(e: &Event) -> BTreeMap<String, String> {
-    let f = BTreeMap::from([
+    BTreeMap::from([
         ("metadata.name".to_string(), e.name.clone()),
         (
             "metadata.namespace".to_string(),
@@ -243,8 +243,7 @@ fn event_fields(e: &Event) -> BTreeMap<String, String> {
             "type".to_string(),
             if e.warning { "Warning" } else { "Normal" }.to_string(),
         ),
-    ]);
-    f
+    ])
 }
 
 fn event_json(e: &Event) -> Value {
