@@ -803,3 +803,315 @@ async fn debug_refusals_in_the_api_servers_words() {
         );
     }
 }
+
+// ---- logs and events ----
+
+/// A pod in `demo` whose one container `main` runs `script` under sh.
+fn script_pod(name: &str, script: &str) -> testcluster::PodSpec {
+    let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
+    p.name = name.into();
+    p.labels = [("app".to_string(), name.to_string())].into();
+    p.containers[0].command = vec!["sh".into(), "-c".into(), script.into()];
+    p.containers[0].tty = false;
+    p
+}
+
+/// Polls `kubectl ARGS` until its stdout passes `done`; returns that stdout.
+async fn kubectl_until(
+    k: &Path,
+    c: &TestCluster,
+    args: &[&str],
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = kubectl(k, c, args, None).await;
+        if out.code == 0 && done(&out.stdout) {
+            return out.stdout;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: kubectl {args:?} never got there: {}{}",
+            label(k),
+            out.stdout,
+            out.stderr
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_with_tail_timestamps_limits_and_since() {
+    let c = cluster::demo().await;
+    let all = "start\noops\nline 1\nline 2\nline 3\nline 4\nline 5\n";
+    c.apply_pod(script_pod(
+        "logger",
+        "echo start; sleep 0.2; echo oops >&2; sleep 0.2; for i in 1 2 3 4 5; do echo line $i; done; exec sleep 300",
+    ));
+    for k in kubectls() {
+        let k = &k;
+        let out = kubectl_until(k, &c, &["logs", "logger"], |s| s.ends_with("line 5\n")).await;
+        // stdout and stderr, merged in the order they were written.
+        assert_eq!(out, all, "{}", label(k));
+        let out = kubectl(k, &c, &["logs", "logger", "--tail", "2"], None).await;
+        assert_eq!(
+            out.stdout,
+            "line 4\nline 5\n",
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+        let out = kubectl(k, &c, &["logs", "pod/logger", "--tail=0"], None).await;
+        assert_eq!(out.stdout, "", "{}: {}", label(k), out.stderr);
+        let out = kubectl(k, &c, &["logs", "logger", "--limit-bytes", "8"], None).await;
+        assert_eq!(out.stdout, "start\noo", "{}: {}", label(k), out.stderr);
+        // RFC 3339 with nine fraction digits, as the kubelet writes it.
+        let out = kubectl(
+            k,
+            &c,
+            &["logs", "logger", "--timestamps", "--tail", "2"],
+            None,
+        )
+        .await;
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "{}: {}", label(k), out.stdout);
+        for (line, want) in lines.iter().zip(["line 4", "line 5"]) {
+            let (stamp, text) = line.split_once(' ').expect("a timestamp, a space");
+            assert_eq!(text, want);
+            assert_eq!(stamp.len(), 30, "{stamp}");
+            assert!(
+                stamp.ends_with('Z') && stamp.as_bytes()[19] == b'.',
+                "{stamp}"
+            );
+        }
+        let out = kubectl(k, &c, &["logs", "logger", "--since", "1h"], None).await;
+        assert_eq!(out.stdout, all, "{}: {}", label(k), out.stderr);
+        let later = "2099-01-01T00:00:00Z";
+        let out = kubectl(k, &c, &["logs", "logger", "--since-time", later], None).await;
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, ""),
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+        // Containers chosen as for exec: the annotation, else the first with a note.
+        let out = kubectl(k, &c, &["logs", "multi"], None).await;
+        assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{}", label(k));
+        let out = kubectl(k, &c, &["logs", "pair"], None).await;
+        assert_eq!(out.code, 0, "{}: {}", label(k), out.stderr);
+        assert!(
+            out.stderr
+                .contains("Defaulted container \"one\" out of: one, two"),
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+        let out = kubectl(
+            k,
+            &c,
+            &["logs", "pair", "--all-containers", "--prefix"],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "{}: {}", label(k), out.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_errors_in_the_api_servers_words() {
+    let c = cluster::demo().await;
+    c.apply_pod(script_pod("logger", "echo hi; exec sleep 300"));
+    let mut pending = script_pod("pending", "true");
+    pending.phase = testcluster::Phase::Pending;
+    c.apply_pod(pending);
+    for k in kubectls() {
+        let k = &k;
+        let cases: [(&[&str], &str); 4] = [
+            (
+                &["logs", "logger", "-p"],
+                r#"Error from server (BadRequest): previous terminated container "main" in pod "logger" not found"#,
+            ),
+            (
+                &["logs", "logger", "-c", "nope"],
+                "container nope is not valid for pod logger",
+            ),
+            (
+                &["logs", "pending"],
+                r#"Error from server (BadRequest): container "main" in pod "pending" is waiting to start: ContainerCreating"#,
+            ),
+            (&["logs", "nope"], r#"pods "nope" not found"#),
+        ];
+        for (args, want) in cases {
+            let out = kubectl(k, &c, args, None).await;
+            assert_eq!(out.code, 1, "{}: {args:?}: {}", label(k), out.stderr);
+            assert!(
+                out.stderr.contains(want),
+                "{}: {args:?}: {}",
+                label(k),
+                out.stderr
+            );
+        }
+        let out = kubectl(k, &c, &["--context", "viewer", "logs", "logger"], None).await;
+        assert!(
+            out.stderr
+                .contains(r#"User "viewer" cannot get resource "pods/log""#),
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_previous_and_follow_across_restarts() {
+    let c = cluster::demo().await;
+    for (n, k) in kubectls().iter().enumerate() {
+        // Exits twice, then stays: the previous container said "run 2", this one "run 3".
+        let crasher = format!("crasher{n}");
+        c.apply_pod(script_pod(
+            &crasher,
+            "n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; \
+             echo run $n; if [ $n -ge 3 ]; then exec sleep 300; fi; exit 3",
+        ));
+        kubectl_until(k, &c, &["logs", &crasher], |s| s == "run 3\n").await;
+        let out = kubectl(k, &c, &["logs", &crasher, "--previous"], None).await;
+        assert_eq!(out.stdout, "run 2\n", "{}: {}", label(k), out.stderr);
+        let out = kubectl(
+            k,
+            &c,
+            &[
+                "get",
+                "pod",
+                &crasher,
+                "-o",
+                "jsonpath={.status.containerStatuses[0].restartCount}",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.stdout, "2", "{}: {}", label(k), out.stderr);
+
+        // A follow ends when its container does: each run prints three ticks and exits.
+        c.apply_pod(script_pod(
+            "ticker",
+            "for i in 1 2 3; do echo tick $i; sleep 0.2; done; exit 0",
+        ));
+        let out = kubectl(k, &c, &["logs", "-f", "ticker"], None).await;
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "tick 1\ntick 2\ntick 3\n"),
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+
+        // A follow sees lines written after it started, up to --limit-bytes.
+        c.apply_pod(script_pod(
+            "slow",
+            "for i in 1 2 3 4 5 6 7 8 9; do echo tick $i; sleep 0.3; done; exec sleep 300",
+        ));
+        let out = kubectl(k, &c, &["logs", "-f", "slow", "--limit-bytes", "63"], None).await;
+        let want: String = (1..=9).map(|i| format!("tick {i}\n")).collect();
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, want.as_str()),
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_of_a_pods_life() {
+    let c = cluster::demo().await;
+    c.apply_pod(script_pod("evented", "echo hi; exec sleep 300"));
+    for k in kubectls() {
+        let k = &k;
+        let sel = "involvedObject.name=evented";
+        let out = kubectl_until(k, &c, &["get", "events", "--field-selector", sel], |s| {
+            s.contains("Started")
+        })
+        .await;
+        let header = out.lines().next().unwrap_or("");
+        for col in ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"] {
+            assert!(header.contains(col), "{}: {header:?}", label(k));
+        }
+        for want in [
+            "Successfully assigned demo/evented to testnode",
+            "Created container: main",
+            "Started container main",
+            "pod/evented",
+        ] {
+            assert!(out.contains(want), "{}: {want} missing in\n{out}", label(k));
+        }
+        assert!(
+            !out.contains("pod/shell"),
+            "{}: selector ignored\n{out}",
+            label(k)
+        );
+
+        let out = kubectl(k, &c, &["events", "--for", "pod/evented"], None).await;
+        assert_eq!(out.code, 0, "{}: {}", label(k), out.stderr);
+        assert!(
+            out.stdout.contains("Scheduled"),
+            "{}: {}",
+            label(k),
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("Pod/evented"),
+            "{}: {}",
+            label(k),
+            out.stdout
+        );
+
+        let out = kubectl(
+            k,
+            &c,
+            &["get", "events", "-o", "json", "--field-selector", sel],
+            None,
+        )
+        .await;
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+        let reasons: Vec<&str> = v["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|e| e["reason"].as_str()).collect())
+            .unwrap_or_default();
+        for r in ["Scheduled", "Pulled", "Created", "Started"] {
+            assert!(reasons.contains(&r), "{}: {reasons:?}", label(k));
+        }
+        assert_eq!(v["items"][0]["involvedObject"]["kind"], "Pod");
+        // Events are not in `kubectl get all`.
+        let out = kubectl(k, &c, &["get", "all", "-o", "name"], None).await;
+        assert!(
+            !out.stdout.lines().any(|l| l.starts_with("event")),
+            "{}: {}",
+            label(k),
+            out.stdout
+        );
+    }
+    assert!(c.delete_pod("demo", "evented"));
+    for k in kubectls() {
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.name=evented,reason=Killing",
+            ],
+            None,
+        )
+        .await;
+        assert!(
+            out.stdout.contains("Stopping container main"),
+            "{}: {}{}",
+            label(&k),
+            out.stdout,
+            out.stderr
+        );
+    }
+}

@@ -60,7 +60,7 @@ pub fn parse_timeout(text: &str) -> Result<RequestTimeout, String> {
 
 /// Go's `time.ParseDuration` for non-negative values: `0`, or numbers (decimals allowed) each
 /// followed by a unit (ns, us, µs, ms, s, m, h).
-fn go_duration(text: &str) -> Option<Duration> {
+pub fn go_duration(text: &str) -> Option<Duration> {
     let rest = text.strip_prefix('+').unwrap_or(text);
     if rest == "0" {
         return Some(Duration::ZERO);

@@ -7,6 +7,7 @@ use podterm_core::debug::DebugError;
 use podterm_core::exec::ExecError;
 use podterm_core::favourites::FavouriteError;
 use podterm_core::import::ImportError;
+use podterm_core::logs::LogsError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
 use podterm_core::text;
@@ -93,6 +94,15 @@ impl From<DebugError> for Failure {
     fn from(e: DebugError) -> Self {
         match e {
             DebugError::Api(e) | DebugError::Forbidden(e) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<LogsError> for Failure {
+    fn from(e: LogsError) -> Self {
+        match e {
+            LogsError::Api(e) => e.into(),
             other => Failure::new(other.to_string()),
         }
     }

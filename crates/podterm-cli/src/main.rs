@@ -3,7 +3,7 @@
 //! debug` adds an ephemeral container as `kubectl debug` does. `podterm
 //! favourite` keeps quick-connects and `podterm connect NAME` opens one.
 //!
-//! One module per subcommand ([`exec`] for exec and attach, [`profile`], [`favourite`],
+//! One module per subcommand ([`exec`] for exec and attach, [`logs`], [`profile`], [`favourite`],
 //! [`connect`]); [`conn`] chooses the cluster, [`session`] runs a session against the local
 //! terminal, [`failure`] prints what went wrong. This file parses and dispatches.
 
@@ -13,6 +13,7 @@ mod debug;
 mod exec;
 mod failure;
 mod favourite;
+mod logs;
 mod profile;
 mod session;
 mod term;
@@ -35,6 +36,8 @@ enum Cmd {
     Attach(exec::AttachArgs),
     /// Add a debug (ephemeral) container to a running pod and attach to it (as `kubectl debug`).
     Debug(debug::DebugArgs),
+    /// Print a container's logs (as `kubectl logs`); a follow resumes after a dropped connection.
+    Logs(logs::LogsArgs),
     /// Saved cluster profiles (secrets in the OS keyring).
     #[command(subcommand)]
     Profile(profile::ProfileCmd),
@@ -70,6 +73,12 @@ fn main() -> ExitCode {
             Cmd::Debug(a) => {
                 let profile = a.cluster_profile.clone();
                 debug::debug(a)
+                    .await
+                    .map_err(|f| f.with_profile_hint(profile.as_deref()))
+            }
+            Cmd::Logs(a) => {
+                let profile = a.conn.profile.clone();
+                logs::logs(a)
                     .await
                     .map_err(|f| f.with_profile_hint(profile.as_deref()))
             }

@@ -3,6 +3,7 @@
 //!
 //! - [`cluster`]: a client from kubeconfig (several files merged, a context, a namespace).
 //! - [`browse`]: namespaces and a live, watched list of pod summaries (a cluster browser).
+//! - [`logs`]: container logs as `kubectl logs` reads them; a follow that resumes.
 //! - [`pods`]: finding the pod and container to run in, as kubectl does.
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
 //! - [`debug`]: debug containers: an ephemeral container added to a pod, waited for, reused.
@@ -28,6 +29,7 @@ pub mod exec;
 pub mod favourites;
 pub mod flow;
 pub mod import;
+pub mod logs;
 pub mod manual;
 pub mod oidc;
 pub mod pods;

@@ -1,5 +1,6 @@
 //! The REST API: routing, authentication and authorization, discovery, namespaces, pods (list,
-//! get, watch, delete), apps/v1 workloads, and the upgrade into exec and attach sessions.
+//! get, watch, delete), apps/v1 workloads, the upgrade into exec and attach sessions, and the
+//! routes to logs and events (`logapi.rs`).
 //! Answers are shaped like the API server's, `metav1.Status` bodies and `Table` output included.
 
 use crate::auth::{self, Attrs, User};
@@ -246,6 +247,26 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
                 }
             }
         }
+        (Method::GET, ["api", "v1", "namespaces", ns, "pods", name, "log"]) => {
+            let a = attrs("get", "pods", Some("log"), "", Some(ns), Some(name));
+            guard(user, &a).unwrap_or_else(|| crate::logapi::pod_log(shared, ns, name, &q))
+        }
+        (Method::GET, ["api", "v1", "events"]) => {
+            let verb = if q.flag("watch") { "watch" } else { "list" };
+            let a = attrs(verb, "events", None, "", None, None);
+            guard(user, &a).unwrap_or_else(|| crate::logapi::events(shared, None, None, &q, table))
+        }
+        (Method::GET, ["api", "v1", "namespaces", ns, "events"]) => {
+            let verb = if q.flag("watch") { "watch" } else { "list" };
+            let a = attrs(verb, "events", None, "", Some(ns), None);
+            guard(user, &a)
+                .unwrap_or_else(|| crate::logapi::events(shared, Some(ns), None, &q, table))
+        }
+        (Method::GET, ["api", "v1", "namespaces", ns, "events", name]) => {
+            let a = attrs("get", "events", None, "", Some(ns), Some(name));
+            guard(user, &a)
+                .unwrap_or_else(|| crate::logapi::events(shared, Some(ns), Some(name), &q, table))
+        }
         (
             Method::GET | Method::POST,
             ["api", "v1", "namespaces", ns, "pods", name, sub @ ("exec" | "attach")],
@@ -399,8 +420,23 @@ fn resource(name: &str, kind: &str, namespaced: bool, verbs: &[&str], short: &[&
     v
 }
 
+/// A resource outside the `all` category (`kubectl get all` does not list it).
+fn uncategorized(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("categories");
+    }
+    v
+}
+
 fn core_resources(ephemeral: bool) -> Value {
     let mut resources = vec![
+        uncategorized(resource(
+            "events",
+            "Event",
+            true,
+            &["get", "list", "watch"],
+            &["ev"],
+        )),
         resource("namespaces", "Namespace", false, &["get", "list"], &["ns"]),
         resource(
             "pods",
@@ -433,6 +469,7 @@ fn core_resources(ephemeral: bool) -> Value {
         &["create", "get"],
         &[],
     ));
+    resources.push(resource("pods/log", "Pod", true, &["get"], &[]));
     json!({
         "kind": "APIResourceList",
         "groupVersion": "v1",

@@ -16,7 +16,10 @@ mod api;
 mod auth;
 pub mod config;
 mod ephemeral;
+mod events;
 mod exec;
+mod logapi;
+mod logs;
 pub mod pki;
 pub mod process;
 mod runtime;
@@ -87,6 +90,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Arc<server::Faults>,
     pub(crate) tasks: Arc<server::Tasks>,
     pub(crate) mains: runtime::Mains,
+    pub(crate) logs: logs::Logs,
+    pub(crate) events: events::Events,
     pub(crate) root: PathBuf,
     pub(crate) host_path: String,
     pub(crate) noshell_path: String,
@@ -210,6 +215,8 @@ impl TestCluster {
             faults: Arc::new(server::Faults::default()),
             tasks: Arc::new(server::Tasks::default()),
             mains: runtime::Mains::default(),
+            logs: logs::Logs::default(),
+            events: events::Events::default(),
             root,
             host_path: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
             noshell_path: noshell.display().to_string(),

@@ -2,6 +2,7 @@
 //! with the pod and restarted when they exit), and pod deletion ending everything a pod runs.
 
 use crate::ephemeral::Toolset;
+use crate::events::Involved;
 use crate::exec::ExecParams;
 use crate::process::{self, Input, ProcSpec, Resizer, SpawnError};
 use crate::store::{EphemeralState, Pod};
@@ -212,6 +213,43 @@ impl Mains {
     }
 }
 
+/// What a pod's events are about: the pod, or one of its containers.
+fn involved(pod: &Pod, container: Option<&str>) -> Involved {
+    Involved {
+        namespace: pod.spec.namespace.clone(),
+        name: pod.spec.name.clone(),
+        uid: pod.uid.clone(),
+        field_path: container.map(|c| format!("spec.containers{{{c}}}")),
+    }
+}
+
+/// The kubelet's events for a container that starts: its image, created, started.
+fn container_started(shared: &Shared, pod: &Pod, container: &str) {
+    let Some(c) = pod.spec.containers.iter().find(|c| c.name == container) else {
+        return;
+    };
+    let about = involved(pod, Some(container));
+    let ev = &shared.events;
+    ev.normal(
+        "kubelet",
+        about.clone(),
+        "Pulled",
+        &format!("Container image {:?} already present on machine", c.image),
+    );
+    ev.normal(
+        "kubelet",
+        about.clone(),
+        "Created",
+        &format!("Created container: {container}"),
+    );
+    ev.normal(
+        "kubelet",
+        about,
+        "Started",
+        &format!("Started container {container}"),
+    );
+}
+
 /// Starts a pod's main processes (for running pods with a main command).
 pub fn start_pod(shared: &Arc<Shared>, pod: &Pod) {
     if pod.spec.phase != crate::config::Phase::Running {
@@ -219,6 +257,8 @@ pub fn start_pod(shared: &Arc<Shared>, pod: &Pod) {
     }
     for (i, c) in pod.spec.containers.iter().enumerate() {
         if c.command.is_empty() {
+            // No main process to run: the container is up at once, with an empty log.
+            container_started(shared, pod, &c.name);
             continue;
         }
         let (output, _) = broadcast::channel(256);
@@ -260,11 +300,28 @@ async fn run_main(
     params: ExecParams,
     main: Arc<MainProc>,
 ) {
+    let log = shared.logs.container(&pod.uid, &container);
+    let mut first = true;
     loop {
         if pod.life.is_cancelled() {
             break;
         }
-        let code = match run_once(&shared, &pod, &container, &params, &main, || {}).await {
+        if !first {
+            log.restart();
+        }
+        first = false;
+        let started = || container_started(&shared, &pod, &container);
+        let code = match run_once(
+            &shared,
+            &pod,
+            &container,
+            &params,
+            &main,
+            Some(&log),
+            started,
+        )
+        .await
+        {
             Ok(code) => code,
             Err(e) => {
                 tracing::warn!(
@@ -275,10 +332,20 @@ async fn run_main(
                 break;
             }
         };
+        log.end();
         let _ = main.exits.send(code);
         if pod.life.is_cancelled() {
             break;
         }
+        shared.events.warning(
+            "kubelet",
+            involved(&pod, Some(&container)),
+            "BackOff",
+            &format!(
+                "Back-off restarting failed container {container} in pod {}_{}({})",
+                pod.spec.name, pod.spec.namespace, pod.uid
+            ),
+        );
         shared
             .store
             .update_pod(&pod.spec.namespace, &pod.spec.name, |p| {
@@ -295,13 +362,15 @@ async fn run_main(
 }
 
 /// Runs one incarnation of a container's main process, its output fanned out to attached
-/// clients, until it exits or the pod goes. Returns its exit code.
+/// clients (and kept in `log`, the container's log, when it has one), until it exits or the
+/// pod goes. Returns its exit code.
 async fn run_once(
     shared: &Shared,
     pod: &Pod,
     container: &str,
     params: &ExecParams,
     main: &MainProc,
+    log: Option<&crate::logs::ContainerLog>,
     on_start: impl FnOnce(),
 ) -> Result<i32, StartError> {
     let spec = proc_spec(shared, pod, container, params)?;
@@ -313,7 +382,12 @@ async fn run_once(
     loop {
         tokio::select! {
             chunk = proc.output.recv() => match chunk {
-                Some((_, data)) => { let _ = main.output.send(data); }
+                Some((_, data)) => {
+                    if let Some(log) = log {
+                        log.append(data.clone());
+                    }
+                    let _ = main.output.send(data);
+                }
                 None => break,
             },
             c = &mut proc.exit, if code.is_none() => {
@@ -418,7 +492,7 @@ pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
     tokio::spawn(async move {
         let started = jiff::Timestamp::now();
         // Running once the process takes input, so an attach that follows the status reaches it.
-        let outcome = run_once(&shared2, &pod, &name, &params, &main, || {
+        let outcome = run_once(&shared2, &pod, &name, &params, &main, None, || {
             set(EphemeralState::Running { started });
         })
         .await;
@@ -453,8 +527,17 @@ pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
 pub fn apply_pod(shared: &Arc<Shared>, spec: crate::config::PodSpec) -> Pod {
     let (pod, replaced) = shared.store.add_pod(spec);
     if let Some(old) = replaced {
-        shared.mains.remove_pod(&old.uid);
+        pod_gone(shared, &old);
     }
+    shared.events.normal(
+        "default-scheduler",
+        involved(&pod, None),
+        "Scheduled",
+        &format!(
+            "Successfully assigned {}/{} to testnode",
+            pod.spec.namespace, pod.spec.name
+        ),
+    );
     start_pod(shared, &pod);
     pod
 }
@@ -462,6 +545,22 @@ pub fn apply_pod(shared: &Arc<Shared>, spec: crate::config::PodSpec) -> Pod {
 /// Deletes a pod: sessions and processes end (they see the pod's life cancelled), then it goes.
 pub fn delete_pod(shared: &Shared, ns: &str, name: &str) -> Option<Pod> {
     let pod = shared.store.remove_pod(ns, name)?;
-    shared.mains.remove_pod(&pod.uid);
+    pod_gone(shared, &pod);
     Some(pod)
+}
+
+/// A pod was deleted or replaced: the kubelet stops its containers; their logs go.
+fn pod_gone(shared: &Shared, pod: &Pod) {
+    if pod.spec.phase == crate::config::Phase::Running {
+        for c in &pod.spec.containers {
+            shared.events.normal(
+                "kubelet",
+                involved(pod, Some(&c.name)),
+                "Killing",
+                &format!("Stopping container {}", c.name),
+            );
+        }
+    }
+    shared.mains.remove_pod(&pod.uid);
+    shared.logs.remove_pod(&pod.uid);
 }

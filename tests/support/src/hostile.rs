@@ -107,11 +107,16 @@ pub enum Reply {
     Silence,
     /// Upgrade to a WebSocket and run the script on it; the connection closes when it returns.
     Exec(ExecScript),
+    /// Hand the socket to the script as it is (to write a response of any length or shape);
+    /// the connection closes when it returns.
+    Stream(StreamScript),
 }
 
 type BoxFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// The body of an exec session, given the upgraded socket.
 pub type ExecScript = Box<dyn FnOnce(Ws) -> BoxFuture + Send>;
+/// A script that writes a response by hand on the socket.
+pub type StreamScript = Box<dyn FnOnce(TcpStream) -> BoxFuture + Send>;
 /// The server's whole behaviour: one reply per request.
 pub type Handler = Arc<dyn Fn(&RequestHead) -> Reply + Send + Sync>;
 
@@ -122,6 +127,14 @@ impl Reply {
         Fut: Future<Output = ()> + Send + 'static,
     {
         Reply::Exec(Box::new(move |ws| Box::pin(script(ws))))
+    }
+
+    pub fn stream<F, Fut>(script: F) -> Reply
+    where
+        F: FnOnce(TcpStream) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Reply::Stream(Box::new(move |tcp| Box::pin(script(tcp))))
     }
 
     pub fn json(status: u16, body: impl Into<Vec<u8>>) -> Reply {
@@ -423,6 +436,10 @@ async fn connection(
                 }
                 // A reset.
                 silent_closed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                return;
+            }
+            Reply::Stream(script) => {
+                script(tcp).await;
                 return;
             }
             Reply::Exec(script) => {

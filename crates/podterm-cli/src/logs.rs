@@ -1,0 +1,266 @@
+//! `podterm logs`, as `kubectl logs`: same flags, output and messages. A follow resumes after a
+//! dropped connection (podterm_core::logs).
+
+use crate::conn::{connect, go_duration, Conn};
+use crate::failure::Failure;
+use clap::Args;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+use podterm_core::cluster::{within, ApiError};
+use podterm_core::logs::{self, LogOptions, LogSource, LogsError, Output};
+use podterm_core::pods::{self, PodTarget};
+use std::sync::Arc;
+
+#[derive(Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub conn: Conn,
+    /// Container name (default: the default-container annotation, else the first).
+    #[arg(short = 'c', long)]
+    pub container: Option<String>,
+    /// Every container of the pod(s): init, then the others, then ephemeral ones.
+    #[arg(long)]
+    pub all_containers: bool,
+    /// Keep streaming as the container writes; resumes after a dropped connection.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// The container's previous run (before its last restart).
+    #[arg(short = 'p', long)]
+    pub previous: bool,
+    /// Only lines newer than this (5s, 2m, 3h).
+    #[arg(long, value_name = "DURATION")]
+    pub since: Option<String>,
+    /// Only lines after this time (RFC3339).
+    #[arg(long, value_name = "TIME")]
+    pub since_time: Option<String>,
+    /// The last N lines (-1: all; 10 with a selector).
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub tail: i64,
+    /// Start each line with its timestamp (RFC3339 with nanoseconds).
+    #[arg(long)]
+    pub timestamps: bool,
+    /// At most this many bytes of each log (0: no limit).
+    #[arg(long, default_value_t = 0)]
+    pub limit_bytes: i64,
+    /// Logs of every pod matching this label selector.
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// Start each line with [pod/NAME/CONTAINER].
+    #[arg(long)]
+    pub prefix: bool,
+    /// How many logs may be followed at once.
+    #[arg(long, default_value_t = 5)]
+    pub max_log_requests: usize,
+    /// Following several logs, a failing one does not stop the others.
+    #[arg(long)]
+    pub ignore_errors: bool,
+    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
+    pub target: Option<String>,
+}
+
+fn options(a: &LogsArgs) -> Result<LogOptions, Failure> {
+    if a.since.is_some() && a.since_time.is_some() {
+        return Err(Failure::new(
+            "at most one of `sinceTime` or `sinceSeconds` may be specified",
+        ));
+    }
+    let since_seconds = match &a.since {
+        None => None,
+        Some(text) => {
+            let d = go_duration(text).ok_or_else(|| {
+                Failure::new(format!(
+                    "invalid argument {:?} for \"--since\" flag: use a duration such as 5s, 2m or 3h",
+                    podterm_core::text::shown(text)
+                ))
+            })?;
+            // kubectl rounds up to whole seconds; 0 is no limit.
+            let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+            (secs > 0).then_some(secs as i64)
+        }
+    };
+    let since_time = match &a.since_time {
+        None => None,
+        Some(text) => Some(text.parse::<jiff::Timestamp>().map_err(|e| {
+            Failure::new(format!(
+                "--since-time must be an RFC3339 time such as 2026-01-02T15:04:05Z: {e}"
+            ))
+        })?),
+    };
+    let tail = if a.tail < 0 && a.selector.is_some() {
+        10
+    } else {
+        a.tail
+    };
+    Ok(LogOptions {
+        follow: a.follow,
+        previous: a.previous,
+        timestamps: a.timestamps,
+        since_seconds,
+        since_time,
+        tail_lines: (tail >= 0).then_some(tail),
+        limit_bytes: (a.limit_bytes > 0).then_some(a.limit_bytes),
+    })
+}
+
+/// The pods to read, as kubectl chooses them.
+async fn pods_of(
+    client: &kube::Client,
+    namespace: &str,
+    a: &LogsArgs,
+    limit: Option<std::time::Duration>,
+) -> Result<Vec<Pod>, Failure> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let target = match (&a.selector, &a.target) {
+        (Some(sel), None) => PodTarget::Selector(sel.clone()),
+        (None, Some(t)) => PodTarget::parse(t)?,
+        (Some(_), Some(_)) => {
+            return Err(Failure::new(
+                "only one of a selector or a pod or workload may be given",
+            ))
+        }
+        (None, None) => {
+            return Err(Failure::new(
+                "a pod name, TYPE/NAME or -l SELECTOR is required",
+            ))
+        }
+    };
+    let list = |selector: String| {
+        let api = api.clone();
+        async move {
+            let lp = ListParams::default().labels(&selector);
+            Ok::<_, ApiError>(api.list(&lp).await.map_err(ApiError::from)?.items)
+        }
+    };
+    match target {
+        PodTarget::Pod(name) => {
+            match within(limit, async {
+                api.get(&name).await.map_err(ApiError::from)
+            })
+            .await
+            {
+                Ok(pod) => Ok(vec![pod]),
+                // kubectl's resource builder words a missing pod with its namespace.
+                Err(ApiError::Refused { code: 404, .. }) => Err(Failure::new(format!(
+                    "error from server (NotFound): pods \"{}\" not found in namespace \"{}\"",
+                    podterm_core::text::shown(&name),
+                    podterm_core::text::shown(namespace)
+                ))),
+                Err(e) => Err(e.into()),
+            }
+        }
+        PodTarget::Selector(sel) => {
+            let pods = within(limit, list(sel)).await?;
+            if pods.is_empty() {
+                eprintln!(
+                    "No resources found in {} namespace.",
+                    podterm_core::text::shown(namespace)
+                );
+            }
+            Ok(pods)
+        }
+        PodTarget::Workload { kind, name } => {
+            let sel = within(
+                limit,
+                pods::workload_selector(client, namespace, kind, &name),
+            )
+            .await?;
+            let found = within(limit, list(sel)).await?;
+            let n = found.len();
+            let Some(pod) = logs::pick_for_logs(found) else {
+                return Err(Failure::new(format!(
+                    "{}/{} has no pods in namespace {}",
+                    kind.as_str(),
+                    podterm_core::text::shown(&name),
+                    podterm_core::text::shown(namespace)
+                )));
+            };
+            if n > 1 {
+                eprintln!(
+                    "Found {n} pods, using pod/{}",
+                    podterm_core::text::shown(pod.metadata.name.as_deref().unwrap_or(""))
+                );
+            }
+            Ok(vec![pod])
+        }
+    }
+}
+
+pub async fn logs(a: LogsArgs) -> Result<i32, Failure> {
+    let opts = options(&a)?;
+    let cluster = connect(&a.conn).await?;
+    let limit = a.conn.request_timeout();
+    let pods = pods_of(&cluster.client, &cluster.namespace, &a, limit).await?;
+    let mut sources = Vec::new();
+    for pod in &pods {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let containers = if a.all_containers {
+            logs::all_containers(pod)
+        } else {
+            let (c, note) = pods::choose_container(pod, a.container.as_deref())?;
+            if let Some(n) = note {
+                eprintln!("{n}");
+            }
+            vec![c]
+        };
+        for container in containers {
+            let mut s = LogSource {
+                namespace: cluster.namespace.clone(),
+                pod: name.clone(),
+                container,
+                prefix: None,
+            };
+            if a.prefix {
+                s.prefix = Some(s.kubectl_prefix());
+            }
+            sources.push(s);
+        }
+    }
+    if a.follow && sources.len() > a.max_log_requests {
+        return Err(Failure::new(format!(
+            "you are attempting to follow {} log streams, but maximum allowed concurrency is {}, use --max-log-requests to increase the limit",
+            sources.len(),
+            a.max_log_requests
+        )));
+    }
+    let out: Output = Arc::new(tokio::sync::Mutex::new(Box::new(tokio::io::stdout())));
+    let report = |e: LogsError| -> Result<(), Failure> {
+        match e {
+            // `podterm logs | head`: the reader is gone, which is not a failure.
+            LogsError::Write(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            // kubectl writes the errors it ignores into the output, where the log would be.
+            // The server's refusal in its own words, without kubectl's `Error from server`.
+            e if a.ignore_errors => {
+                let text = match e {
+                    LogsError::Api(ApiError::Refused { message, .. }) => message,
+                    other => other.to_string(),
+                };
+                println!("error: {}", podterm_core::text::message(&text));
+                Ok(())
+            }
+            e => Err(e.into()),
+        }
+    };
+    if a.follow {
+        let mut set = tokio::task::JoinSet::new();
+        for s in sources {
+            let client = cluster.client.clone();
+            let opts = opts.clone();
+            let out = out.clone();
+            set.spawn(async move { logs::stream(&client, &s, &opts, &out).await });
+        }
+        while let Some(done) = set.join_next().await {
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => report(e)?,
+                Err(e) => return Err(Failure::new(format!("a log stream failed: {e}"))),
+            }
+        }
+    } else {
+        for s in sources {
+            if let Err(e) = logs::stream(&cluster.client, &s, &opts, &out).await {
+                report(e)?;
+            }
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,427 @@
+//! `podterm logs` against `kubectl logs` on the same testcluster: the same stdout and exit code,
+//! stderr word for word as one kubectl has it, for every scenario and each kubectl under test
+//! (`PODTERM_KUBECTLS`). And what kubectl does not do: a follow that survives dropped
+//! connections without a line twice or one lost, and a 1 GiB line streamed in bounded memory.
+
+use podterm_test_support::hostile::{self, Hostile, Reply};
+use podterm_test_support::kubectl::kubectls;
+use podterm_test_support::{bin, client, cluster};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use testcluster::TestCluster;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Debug, PartialEq)]
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// kubectl's own log lines (klog) are not part of the contract.
+fn clean_stderr(s: &str) -> String {
+    s.lines()
+        .filter(|l| {
+            let b = l.as_bytes();
+            !(b.len() > 5
+                && matches!(b[0], b'E' | b'W' | b'I')
+                && b[1..5].iter().all(u8::is_ascii_digit))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+async fn run(bin: &Path, c: &TestCluster, args: &[&str]) -> Out {
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path());
+    let out = client::run(cmd, None, Duration::from_secs(120)).await;
+    Out {
+        code: out.code,
+        stdout: out.stdout_text(),
+        stderr: clean_stderr(&out.stderr_text()),
+    }
+}
+
+fn sorted(s: &str) -> Vec<&str> {
+    let mut l: Vec<&str> = s.lines().collect();
+    l.sort();
+    l
+}
+
+/// The same arguments through podterm and every kubectl: stdout (as sorted lines when
+/// `any_order`: kubectl reads several containers in a map's order) and exit code equal to
+/// every kubectl's, stderr equal to at least one kubectl's.
+async fn same(c: &TestCluster, args: &[&str], any_order: bool) -> Out {
+    let ours = run(&bin::podterm(), c, args).await;
+    let mut theirs = Vec::new();
+    for k in kubectls() {
+        let out = run(&k, c, args).await;
+        let equal = if any_order {
+            sorted(&out.stdout) == sorted(&ours.stdout)
+        } else {
+            out.stdout == ours.stdout
+        };
+        assert!(
+            equal,
+            "{args:?}: stdout differs from {}:\n  kubectl: {:?}\n  podterm: {:?}",
+            k.display(),
+            out.stdout,
+            ours.stdout
+        );
+        assert_eq!(
+            out.code,
+            ours.code,
+            "{args:?}: exit code differs from {}; podterm's stderr: {}",
+            k.display(),
+            ours.stderr
+        );
+        theirs.push((k, out.stderr));
+    }
+    assert!(
+        theirs.iter().any(|(_, e)| *e == ours.stderr),
+        "{args:?}: stderr differs from every kubectl's:\n  podterm: {:?}\n{}",
+        ours.stderr,
+        theirs
+            .iter()
+            .map(|(k, e)| format!("  {}: {e:?}\n", k.display()))
+            .collect::<String>()
+    );
+    ours
+}
+
+/// A pod in `demo` whose container `main` runs `script` under sh.
+fn script_pod(name: &str, script: &str) -> testcluster::PodSpec {
+    let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
+    p.name = name.into();
+    p.labels = [("app".to_string(), name.to_string())].into();
+    p.containers[0].command = vec!["sh".into(), "-c".into(), script.into()];
+    p.containers[0].tty = false;
+    p
+}
+
+/// Polls `podterm ARGS` until its stdout passes `done`.
+async fn until(c: &TestCluster, args: &[&str], done: impl Fn(&str) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = run(&bin::podterm(), c, args).await;
+        if out.code == 0 && done(&out.stdout) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{args:?} never got there: {out:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenarios_match_kubectl() {
+    let c = cluster::demo().await;
+    c.apply_pod(script_pod(
+        "logger",
+        "echo start; sleep 0.2; echo oops >&2; sleep 0.2; \
+         for i in $(seq 1 30); do echo line $i; done; exec sleep 300",
+    ));
+    let mut twin = script_pod("twin", "echo main says hi; exec sleep 300");
+    let mut side = twin.containers[0].clone();
+    side.name = "side".into();
+    side.command = vec![
+        "sh".into(),
+        "-c".into(),
+        "echo side says hi; exec sleep 300".into(),
+    ];
+    twin.containers.push(side);
+    c.apply_pod(twin);
+    let mut web = script_pod("web-6b7f9c8d5-zz9zz", "echo web here; exec sleep 300");
+    web.labels = [("app".to_string(), "web".to_string())].into();
+    c.apply_pod(web);
+    c.apply_pod(script_pod(
+        "crasher",
+        "n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; \
+         echo run $n; if [ $n -ge 3 ]; then exec sleep 300; fi; exit 3",
+    ));
+    c.apply_pod(script_pod(
+        "ticker",
+        "for i in 1 2 3; do echo tick $i; sleep 0.2; done; exit 0",
+    ));
+    let mut pending = script_pod("pending", "true");
+    pending.phase = testcluster::Phase::Pending;
+    c.apply_pod(pending);
+    until(&c, &["logs", "logger"], |s| s.ends_with("line 30\n")).await;
+    until(&c, &["logs", "crasher"], |s| s == "run 3\n").await;
+    until(&c, &["logs", "twin", "-c", "side"], |s| !s.is_empty()).await;
+    until(&c, &["logs", "web-6b7f9c8d5-zz9zz"], |s| !s.is_empty()).await;
+
+    let out = same(&c, &["logs", "logger"], false).await;
+    assert!(out.stdout.starts_with("start\noops\nline 1\n"), "{out:?}");
+    let out = same(&c, &["logs", "logger", "--tail", "3"], false).await;
+    assert_eq!(out.stdout, "line 28\nline 29\nline 30\n");
+    same(&c, &["logs", "pod/logger", "--tail=0"], false).await;
+    let out = same(&c, &["logs", "logger", "--limit-bytes", "20"], false).await;
+    assert_eq!(out.stdout, "start\noops\nline 1\nli");
+    same(
+        &c,
+        &["logs", "logger", "--since", "1h", "--tail", "2"],
+        false,
+    )
+    .await;
+    let out = same(
+        &c,
+        &["logs", "logger", "--since-time", "2099-01-01T00:00:00Z"],
+        false,
+    )
+    .await;
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    let out = same(
+        &c,
+        &["logs", "logger", "--timestamps", "--tail", "2"],
+        false,
+    )
+    .await;
+    assert_eq!(out.stdout.lines().count(), 2);
+    let out = same(&c, &["logs", "twin"], false).await;
+    assert_eq!(out.stdout, "main says hi\n");
+    same(&c, &["logs", "twin", "-c", "side"], false).await;
+    let out = same(&c, &["logs", "twin", "--all-containers", "--prefix"], true).await;
+    assert_eq!(
+        sorted(&out.stdout),
+        vec![
+            "[pod/twin/main] main says hi",
+            "[pod/twin/side] side says hi"
+        ]
+    );
+    same(&c, &["logs", "twin", "-c", "nope"], false).await;
+    let out = same(&c, &["logs", "crasher", "-p"], false).await;
+    assert_eq!(out.stdout, "run 2\n");
+    let out = same(&c, &["logs", "logger", "-p"], false).await;
+    assert_eq!(out.code, 1);
+    let out = same(
+        &c,
+        &["logs", "twin", "-p", "--all-containers", "--ignore-errors"],
+        true,
+    )
+    .await;
+    assert_eq!(out.stdout.lines().count(), 2, "{out:?}");
+    same(&c, &["logs", "pending"], false).await;
+    same(&c, &["logs", "nope"], false).await;
+    let out = same(&c, &["logs", "deploy/web"], false).await;
+    assert!(
+        out.stderr.starts_with("Found 3 pods, using pod/"),
+        "{out:?}"
+    );
+    let out = same(&c, &["logs", "-l", "app=web", "--prefix"], true).await;
+    assert_eq!(out.stdout, "[pod/web-6b7f9c8d5-zz9zz/main] web here\n");
+    let out = same(&c, &["logs", "-l", "app=none"], false).await;
+    assert_eq!(out.stderr, "No resources found in demo namespace.\n");
+    same(
+        &c,
+        &["logs", "-l", "app=web", "-f", "--max-log-requests", "2"],
+        false,
+    )
+    .await;
+    // A follow ends with its container: each run of ticker prints three ticks and exits.
+    let out = same(&c, &["logs", "-f", "ticker"], false).await;
+    assert_eq!(out.stdout, "tick 1\ntick 2\ntick 3\n");
+}
+
+/// Reads a child's stdout as it comes, into a shared buffer.
+fn collect(
+    mut stdout: tokio::process::ChildStdout,
+) -> (
+    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let b = buf.clone();
+    let task = tokio::spawn(async move {
+        let mut chunk = vec![0u8; 64 * 1024];
+        while let Ok(n) = stdout.read(&mut chunk).await {
+            if n == 0 {
+                break;
+            }
+            b.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(&chunk[..n]);
+        }
+    });
+    (buf, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_survives_dropped_connections_without_a_line_twice_or_lost() {
+    let c = cluster::demo().await;
+    // Once told to (a file `go`), 300 numbered lines over several seconds, some of them 100 kB
+    // long (so a drop may cut one), then nothing more.
+    c.apply_pod(script_pod(
+        "chatty",
+        "echo ready; while [ ! -e go ]; do sleep 0.05; done; \
+         for i in $(seq 1 300); do \
+           if [ $((i % 50)) -eq 0 ]; then printf 'long %d ' $i; head -c 100000 /dev/zero | tr '\\0' x; echo; \
+           else echo line $i; fi; sleep 0.03; done; exec sleep 300",
+    ));
+    let mut want = String::from("ready\n");
+    for i in 1..=300 {
+        if i % 50 == 0 {
+            want.push_str(&format!("long {i} {}\n", "x".repeat(100_000)));
+        } else {
+            want.push_str(&format!("line {i}\n"));
+        }
+    }
+    let home = tempfile::tempdir().expect("home");
+    let mut child = tokio::process::Command::new(bin::podterm())
+        .args([
+            "logs",
+            "-f",
+            "chatty",
+            "--limit-bytes",
+            &want.len().to_string(),
+        ])
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podterm starts");
+    let (buf, reader) = collect(child.stdout.take().expect("stdout"));
+    // podterm follows: let the writer go.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while buf.lock().unwrap_or_else(|p| p.into_inner()).len() < "ready\n".len() {
+        assert!(
+            Instant::now() < deadline,
+            "podterm never printed the first line"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let go = run(
+        &bin::podterm(),
+        &c,
+        &["exec", "chatty", "--", "touch", "go"],
+    )
+    .await;
+    assert_eq!(go.code, 0, "{go:?}");
+    // Drop every connection each time more output arrived, until the writer is done.
+    let mut drops = 0;
+    let mut seen = 0;
+    while child.try_wait().expect("wait").is_none() {
+        let now = buf.lock().unwrap_or_else(|p| p.into_inner()).len();
+        if now > seen && drops < 8 {
+            seen = now;
+            c.drop_connections();
+            drops += 1;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "podterm did not finish; {seen} bytes so far"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let status = child.wait().await.expect("exit");
+    reader.await.expect("reader");
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err).await;
+    }
+    let got =
+        String::from_utf8(buf.lock().unwrap_or_else(|p| p.into_inner()).clone()).expect("utf8");
+    assert!(status.success(), "{status}: {err}");
+    assert_eq!(got.len(), want.len(), "after {drops} drops: {err}");
+    assert!(drops >= 3, "only {drops} drops happened: {err}");
+    assert!(got == want, "lines twice or lost after {drops} drops");
+}
+
+/// What podterm's RSS (VmHWM) may reach while 1 GiB passes through it.
+const RSS_LIMIT_KB: u64 = 100 * 1024;
+
+fn peak_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_gibibyte_line_streams_in_bounded_memory() {
+    const TOTAL: u64 = 1 << 30;
+    let server = Hostile::start(|req| {
+        if !req.path.ends_with("/log") {
+            return hostile::default_reply(req);
+        }
+        // Following, the client asks for timestamps: one, then a line that never ends.
+        let stamped = req.query.contains("timestamps=true");
+        Reply::stream(move |mut tcp| async move {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n";
+            if tcp.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            if stamped
+                && tcp
+                    .write_all(b"2026-01-01T00:00:00.000000001Z ")
+                    .await
+                    .is_err()
+            {
+                return;
+            }
+            let chunk = vec![b'x'; 1 << 20];
+            for _ in 0..(TOTAL >> 20) {
+                if tcp.write_all(&chunk).await.is_err() {
+                    return;
+                }
+            }
+        })
+    })
+    .await
+    .expect("server");
+    for follow in [false, true] {
+        let mut args = vec!["logs", "shell"];
+        if follow {
+            args.push("-f");
+        }
+        let mut child = tokio::process::Command::new(bin::podterm())
+            .args(&args)
+            .arg("--kubeconfig")
+            .arg(server.kubeconfig())
+            .env_remove("KUBECONFIG")
+            .env("HOME", server.dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("podterm starts");
+        let pid = child.id().expect("pid");
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut count = 0u64;
+        let mut peak = 0;
+        let mut chunk = vec![0u8; 1 << 20];
+        loop {
+            let n = stdout.read(&mut chunk).await.expect("read");
+            if n == 0 {
+                break;
+            }
+            assert!(
+                chunk[..n].iter().all(|b| *b == b'x'),
+                "only the line's bytes"
+            );
+            count += n as u64;
+            if let Some(p) = peak_kb(pid) {
+                peak = p.max(peak);
+            }
+        }
+        let status = child.wait().await.expect("exit");
+        assert_eq!(count, TOTAL, "follow {follow}: {status}");
+        assert!(
+            peak < RSS_LIMIT_KB,
+            "follow {follow}: podterm's peak RSS was {} MB for a 1 GiB line",
+            peak / 1024
+        );
+        eprintln!("follow {follow}: peak RSS {} MB", peak / 1024);
+    }
+}
