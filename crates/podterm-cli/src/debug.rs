@@ -193,7 +193,7 @@ pub async fn debug(a: DebugArgs) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: true,
     };
-    let code = run(&cluster.client, exec, limit).await?;
+    let code = run(&cluster, exec, limit).await?;
     if tty && !a.quiet {
         println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running");
     }
