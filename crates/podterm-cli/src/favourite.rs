@@ -1,6 +1,6 @@
 //! `podterm favourite add|list|rm`: quick-connects saved by name.
 
-use crate::conn::no_profile;
+use crate::conn::{no_profile, Conn};
 use crate::failure::Failure;
 use clap::Subcommand;
 use podterm_core::favourites::{self, Favourite, FavouriteStore};
@@ -9,16 +9,11 @@ use podterm_core::profiles::ProfileStore;
 #[derive(Subcommand)]
 pub enum FavouriteCmd {
     /// Save a favourite. A workload (deploy/NAME, sts/NAME, ds/NAME, rs/NAME) is resolved to its
-    /// newest Ready pod at each connect; pod/NAME or NAME is that fixed pod.
+    /// newest Ready pod at each connect; pod/NAME or NAME is that fixed pod. Its profile is
+    /// `--profile NAME` (required), its namespace `-n` (default: the profile's, else "default").
     Add {
         /// The favourite's name (what `podterm connect` takes).
         name: String,
-        /// The saved profile to connect through (see `podterm profile list`).
-        #[arg(long)]
-        profile: String,
-        /// Namespace (default: the profile's, else "default").
-        #[arg(short = 'n', long)]
-        namespace: Option<String>,
         /// deploy/NAME, sts/NAME, ds/NAME, rs/NAME, pod/NAME or a pod NAME.
         target: String,
         /// Container (default: the pod's default container).
@@ -34,17 +29,21 @@ pub enum FavouriteCmd {
     Rm { name: String },
 }
 
-pub fn favourite(cmd: FavouriteCmd) -> Result<i32, Failure> {
+pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {
     let store = FavouriteStore::open_default()?;
     match cmd {
         FavouriteCmd::Add {
             name,
-            profile,
-            namespace,
             target,
             container,
             command,
         } => {
+            let Some(profile) = conn.profile.clone() else {
+                return Err(Failure::new(
+                    "a favourite connects through a saved profile: give --profile NAME (see `podterm profile list`)",
+                ));
+            };
+            let namespace = conn.namespace.clone();
             let target = favourites::Target::parse(&target)?;
             // The profile must exist now; its namespace is the default one.
             let profiles = ProfileStore::open(store.dir());

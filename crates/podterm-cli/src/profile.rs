@@ -1,23 +1,19 @@
 //! `podterm profile import|list|show|rm`: saved cluster profiles, secrets in the OS keyring.
 
+use crate::conn::Conn;
 use crate::failure::Failure;
 use clap::Subcommand;
 use podterm_core::favourites::FavouriteStore;
 use podterm_core::import::{self, ImportOptions};
 use podterm_core::profiles::{mask_arg, Auth, ProfileStore, MASK};
 use podterm_core::vault::Vault;
-use std::path::PathBuf;
 
 #[derive(Subcommand)]
 pub enum ProfileCmd {
-    /// Import kubeconfig contexts as profiles; their secrets go to the OS keyring.
+    /// Import kubeconfig contexts as profiles; their secrets go to the OS keyring. The
+    /// kubeconfig is `--kubeconfig` (default: $KUBECONFIG merged, else ~/.kube/config); the
+    /// context `--context` (default: the current one).
     Import {
-        /// Kubeconfig file (default: $KUBECONFIG merged, else ~/.kube/config).
-        #[arg(long)]
-        kubeconfig: Option<PathBuf>,
-        /// Import this context (default: the current one).
-        #[arg(long, conflicts_with = "all")]
-        context: Option<String>,
         /// Import every context.
         #[arg(long)]
         all: bool,
@@ -30,18 +26,19 @@ pub enum ProfileCmd {
     Rm { name: String },
 }
 
-pub async fn profile(cmd: ProfileCmd) -> Result<i32, Failure> {
+pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
     let store = ProfileStore::open_default()?;
     match cmd {
-        ProfileCmd::Import {
-            kubeconfig,
-            context,
-            all,
-        } => {
+        ProfileCmd::Import { all } => {
+            if all && conn.context.is_some() {
+                return Err(Failure::new(
+                    "--all imports every context: give it or --context NAME, not both",
+                ));
+            }
             let vault = Vault::os()?;
             let opts = ImportOptions {
-                kubeconfig,
-                context,
+                kubeconfig: conn.kubeconfig.clone(),
+                context: conn.context.clone(),
                 all,
             };
             let saved = import::import(&opts, &store, &vault).await?;

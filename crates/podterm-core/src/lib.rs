@@ -2,6 +2,8 @@
 //! without a window.
 //!
 //! - [`cluster`]: a client from kubeconfig (several files merged, a context, a namespace).
+//! - [`overrides`]: kubectl's connection flags (`--server`, `--token`, `--user` ...) over a
+//!   kubeconfig, with kubectl's precedence.
 //! - [`browse`]: namespaces and a live, watched list of pod summaries (a cluster browser).
 //! - [`pods`]: finding the pod and container to run in, as kubectl does.
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
@@ -28,6 +30,7 @@ pub mod flow;
 pub mod import;
 pub mod manual;
 pub mod oidc;
+pub mod overrides;
 pub mod pods;
 pub mod profiles;
 pub mod protocol;
