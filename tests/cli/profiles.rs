@@ -91,13 +91,17 @@ async fn import_exec_and_remove_with_the_keyring() {
     assert!(out.stdout.contains("imported viewer"), "{}", out.stdout);
 
     let out = podterm(config.path(), &["profile", "list"], &[]).await;
-    assert!(
-        out.stdout.contains(&format!("demo-admin\t{}", c.url())),
-        "{}",
-        out.stdout
+    // Columns under a header, as `kubectl config get-contexts`.
+    let url = c.url();
+    let w = " ".repeat(url.len().saturating_sub("SERVER".len()));
+    assert_eq!(
+        out.stdout,
+        format!(
+            "NAME         SERVER{w}   AUTH                 NAMESPACE   TLS\n\
+             demo-admin   {url}   token                demo        verified\n\
+             viewer       {url}   client certificate   demo        verified\n"
+        )
     );
-    assert!(out.stdout.contains("viewer"), "{}", out.stdout);
-    assert!(out.stdout.contains("client certificate"), "{}", out.stdout);
 
     let token = c.token("demo-admin").expect("token").to_string();
     let key = viewer_key(c.kubeconfig());

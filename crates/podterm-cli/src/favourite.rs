@@ -2,6 +2,7 @@
 
 use crate::conn::{no_profile, Conn};
 use crate::failure::Failure;
+use crate::table::{cell, render};
 use clap::Subcommand;
 use podterm_core::favourites::{self, Favourite, FavouriteStore};
 use podterm_core::profiles::ProfileStore;
@@ -89,15 +90,17 @@ pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {
                         .join(" ")
                 };
                 rows.push([
-                    f.name.clone(),
-                    f.profile.clone(),
-                    f.namespace.clone(),
-                    f.target.to_string(),
-                    f.container.clone().unwrap_or_else(|| "<default>".into()),
-                    command,
+                    cell(&f.name),
+                    cell(&f.profile),
+                    cell(&f.namespace),
+                    cell(&f.target.to_string()),
+                    f.container
+                        .as_deref()
+                        .map_or_else(|| "<default>".into(), cell),
+                    cell(&command),
                 ]);
             }
-            print!("{}", table(&rows));
+            print!("{}", render(&rows));
         }
         FavouriteCmd::Rm { name } => {
             let f = store.remove(&name)?;
@@ -105,28 +108,6 @@ pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {
         }
     }
     Ok(0)
-}
-
-/// Columns padded as kubectl pads them (three spaces apart); the last one is not padded.
-fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let mut widths = [0usize; N];
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == N {
-                out.push_str(cell);
-            } else {
-                out.push_str(&format!("{cell:<width$}   ", width = widths[i]));
-            }
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// An argument as a shell would need it typed.

@@ -4,7 +4,7 @@
 //!
 //! One module per subcommand ([`exec`] for exec and attach, [`profile`], [`favourite`],
 //! [`connect`]); [`conn`] chooses the cluster, [`session`] runs a session against the local
-//! terminal, [`failure`] prints what went wrong. This file parses and dispatches.
+//! terminal, [`failure`] prints what went wrong, [`table`] prints lists. This file parses and dispatches.
 
 mod conn;
 mod connect;
@@ -13,6 +13,7 @@ mod failure;
 mod favourite;
 mod profile;
 mod session;
+mod table;
 mod term;
 
 use clap::{Parser, Subcommand};

@@ -2,6 +2,7 @@
 
 use crate::conn::Conn;
 use crate::failure::Failure;
+use crate::table::{cell, render};
 use clap::Subcommand;
 use podterm_core::favourites::FavouriteStore;
 use podterm_core::import::{self, ImportOptions};
@@ -18,7 +19,7 @@ pub enum ProfileCmd {
         #[arg(long)]
         all: bool,
     },
-    /// List profiles: name, server, auth kind.
+    /// List profiles: name, server, auth kind, namespace, whether TLS is verified.
     List,
     /// Show one profile (never its secrets).
     Show { name: String },
@@ -50,15 +51,33 @@ pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
             let profiles = store.list()?;
             if profiles.is_empty() {
                 eprintln!("no profiles yet: import one with `podterm profile import`");
+                return Ok(0);
             }
+            // As `kubectl config get-contexts`, without its CURRENT column: no profile is
+            // the current one (each command and each tab names its own).
+            let mut rows = vec![[
+                "NAME".to_string(),
+                "SERVER".into(),
+                "AUTH".into(),
+                "NAMESPACE".into(),
+                "TLS".into(),
+            ]];
             for p in profiles {
-                let warn = if p.insecure {
-                    "  (TLS not verified)"
-                } else {
-                    ""
-                };
-                println!("{}\t{}\t{}{warn}", p.name, p.server, p.auth.kind_name());
+                rows.push([
+                    cell(&p.name),
+                    cell(&p.server),
+                    cell(p.auth.kind_name()),
+                    p.namespace
+                        .as_deref()
+                        .map_or_else(|| "default".into(), cell),
+                    if p.insecure {
+                        "NOT VERIFIED".into()
+                    } else {
+                        "verified".into()
+                    },
+                ]);
             }
+            print!("{}", render(&rows));
         }
         ProfileCmd::Show { name } => match store.get(&name)? {
             Some(p) => {
