@@ -172,11 +172,12 @@ async fn lists_escape_and_cut_what_files_hold() {
     let home = tempfile::tempdir().expect("home");
     let config = home.path().join("config");
     std::fs::create_dir(&config).expect("config dir");
-    let long = format!("https://{}.example", "a".repeat(5000));
+    // Names may not hold control characters; a bidi override is not one.
+    let server = format!("https://x\x1b]0;pwned\x07\n\t{}.example", "a".repeat(5000));
     ProfileStore::open(&config)
         .upsert(Profile {
-            namespace: Some("ns\u{202e}x".into()),
-            ..Profile::new("e\x1b]0;pwned\x07vil\nname\tx", long, Auth::None)
+            namespace: Some("ns\u{202e}x\ny".into()),
+            ..Profile::new("e\u{202e}vil", server, Auth::None)
         })
         .expect("profile saved");
     FavouriteStore::open(&config)
