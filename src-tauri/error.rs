@@ -173,7 +173,7 @@ impl Error {
                 ProfileConnectError::Cluster(c) => match c {
                     ClusterError::Kubeconfig { .. }
                     | ClusterError::Profile { .. }
-                    | ClusterError::NoContext(_)
+                    | ClusterError::Flags(_)
                     | ClusterError::Context { .. }
                     | ClusterError::ProxyUrl { .. } => K::InvalidInput,
                     ClusterError::Client { .. }
@@ -349,8 +349,8 @@ mod tests {
             ErrorKind::InvalidInput
         );
         assert_eq!(
-            Error::Connect(ProfileConnectError::Cluster(ClusterError::NoContext(
-                "x".into()
+            Error::Connect(ProfileConnectError::Cluster(ClusterError::Flags(
+                podterm_core::overrides::OverrideError::NoContext("x".into())
             )))
             .kind(),
             ErrorKind::InvalidInput

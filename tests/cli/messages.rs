@@ -161,3 +161,57 @@ async fn a_world_writable_config_dir_is_refused() {
         );
     }
 }
+
+/// `profile list` and `favourite list` print what files hold (written by hand, another program
+/// or a newer Podterm): each cell escaped (no control character, newline or tab reaches the
+/// terminal or breaks a row; no bidi override) and cut, under the header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_escape_and_cut_what_files_hold() {
+    use podterm_core::favourites::{Favourite, FavouriteStore, Target};
+    use podterm_core::profiles::{Auth, Profile, ProfileStore};
+    let home = tempfile::tempdir().expect("home");
+    let config = home.path().join("config");
+    std::fs::create_dir(&config).expect("config dir");
+    // Names may not hold control characters; a bidi override is not one.
+    let server = format!("https://x\x1b]0;pwned\x07\n\t{}.example", "a".repeat(5000));
+    ProfileStore::open(&config)
+        .upsert(Profile {
+            namespace: Some("ns\u{202e}x\ny".into()),
+            ..Profile::new("e\u{202e}vil", server, Auth::None)
+        })
+        .expect("profile saved");
+    FavouriteStore::open(&config)
+        .add(Favourite {
+            container: Some("c\tx".into()),
+            command: vec!["echo".into(), "\x1b[2J\u{2066}".into()],
+            ..Favourite::new(
+                "fav",
+                "p\x1b]0;x\x07",
+                "ns\nEVIL",
+                Target::parse("deploy/web").expect("target"),
+            )
+        })
+        .expect("favourite saved");
+    for (args, header) in [
+        (&["profile", "list"][..], "NAME "),
+        (&["favourite", "list"][..], "NAME "),
+    ] {
+        let mut cmd = tokio::process::Command::new(bin::podterm());
+        cmd.args(args)
+            .env("HOME", home.path())
+            .env("PODTERM_CONFIG_DIR", &config);
+        let out = client::run(cmd, None, Duration::from_secs(60)).await;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr_text());
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: one header, one row: {text:?}");
+        assert!(lines[0].starts_with(header), "{text:?}");
+        assert!(
+            !text.chars().any(|c| (c.is_control() && c != '\n')
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+                || c == '\u{202e}'),
+            "{args:?}: a control character printed: {text:?}"
+        );
+        assert!(text.len() < 1024, "{args:?}: not cut: {} bytes", text.len());
+    }
+}

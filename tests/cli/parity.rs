@@ -877,3 +877,287 @@ async fn debug_reuse_attaches_to_our_running_container() {
         "one debug container"
     );
 }
+
+/// The demo cluster plus `reader`, a token user who may read pods but not exec into them.
+async fn with_reader() -> TestCluster {
+    use testcluster::config::{Rule, UserSpec};
+    let mut spec = testcluster::ClusterSpec::demo();
+    spec.users.push(UserSpec {
+        name: "reader".into(),
+        auth: testcluster::AuthKind::Token,
+        token: None,
+        groups: vec!["readers".into()],
+        rules: vec![Rule {
+            namespaces: vec!["*".into()],
+            verbs: vec!["get".into(), "list".into()],
+            resources: vec!["pods".into()],
+        }],
+    });
+    TestCluster::start(testcluster::Options {
+        spec,
+        ..testcluster::Options::demo()
+    })
+    .await
+    .expect("testcluster starts")
+}
+
+/// `cmd` (a subcommand and its arguments) with the connection `flags` before the subcommand,
+/// then after it (before any `--`).
+fn both_positions(flags: &[String], cmd: &[&str]) -> [Vec<String>; 2] {
+    let before: Vec<String> = flags
+        .iter()
+        .cloned()
+        .chain(cmd.iter().map(|s| s.to_string()))
+        .collect();
+    let after: Vec<String> = cmd[..1]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(flags.iter().cloned())
+        .chain(cmd[1..].iter().map(|s| s.to_string()))
+        .collect();
+    [before, after]
+}
+
+/// How closely podterm must match each kubectl in a flag scenario.
+#[derive(Clone, Copy, PartialEq)]
+enum Match {
+    /// Stdout, exit code and stderr word for word (one kubectl's).
+    All,
+    /// Stdout and exit code; the stderr wording differs (noted where used).
+    Outcome,
+}
+
+/// Runs a flag scenario in both flag positions through podterm and every kubectl, with `env`
+/// over the cluster's; returns podterm's result (the same in both positions).
+async fn same_both_ways(
+    c: &TestCluster,
+    flags: &[String],
+    cmd: &[&str],
+    env: &[(&str, &str)],
+    how: Match,
+) -> Out {
+    let mut first: Option<Out> = None;
+    for args in both_positions(flags, cmd) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let ours = run(&podterm(), c, &args, None, env).await;
+        let mut stderrs = vec![];
+        for k in kubectls() {
+            let theirs = run(&k, c, &args, None, env).await;
+            assert_eq!(
+                (theirs.code, String::from_utf8_lossy(&theirs.stdout)),
+                (ours.code, String::from_utf8_lossy(&ours.stdout)),
+                "{} vs podterm differ for {args:?} (stderr: {:?} vs {:?})",
+                k.display(),
+                theirs.stderr,
+                ours.stderr
+            );
+            stderrs.push(theirs.stderr);
+        }
+        if how == Match::All {
+            assert!(
+                stderrs.contains(&ours.stderr),
+                "stderr for {args:?}: podterm {:?}, kubectl {stderrs:?}",
+                ours.stderr
+            );
+        }
+        match &first {
+            None => first = Some(ours),
+            Some(f) => assert_eq!(f, &ours, "podterm differs by flag position: {args:?}"),
+        }
+    }
+    first.expect("two runs")
+}
+
+fn strings(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+/// kubectl's global flags before and after the subcommand, each with kubectl's meaning: the
+/// same stdout, exit code and (mostly) stderr as every kubectl, in both positions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_flags_match_kubectl_in_both_positions() {
+    let c = with_reader().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, c.ca_pem()).expect("ca file");
+    let ca = ca.display().to_string();
+    let (cert, key) = viewer_cert_files(c.kubeconfig(), dir.path());
+    let url = c.url();
+    let reader = c.token("reader").expect("reader's token").to_string();
+    let admin = c.token("demo-admin").expect("admin's token").to_string();
+    let nowhere = dir.path().join("no-kubeconfig").display().to_string();
+    let no_kubeconfig: &[(&str, &str)] = &[("KUBECONFIG", &nowhere)];
+    let echo = ["exec", "shell", "--", "echo", "ok"];
+    let ok = |out: &Out| out.code == 0 && out.stdout == b"ok\n";
+    type Case<'a> = (Vec<String>, &'a [(&'a str, &'a str)], Match, bool);
+    let cases: Vec<Case> = vec![
+        // --namespace over the context's.
+        (strings(&["-n", "kube-system"]), &[], Match::All, true),
+        (strings(&["--namespace=demo"]), &[], Match::All, true),
+        // --context picks the viewer (403), --user then picks another kubeconfig user.
+        (strings(&["--context", "viewer"]), &[], Match::All, false),
+        (
+            strings(&["--context", "viewer", "--user", "demo-admin"]),
+            &[],
+            Match::All,
+            true,
+        ),
+        (strings(&["--context", "reader"]), &[], Match::All, false),
+        // Entries that are not there, in kubectl's words.
+        (strings(&["--context", "nope"]), &[], Match::All, false),
+        (strings(&["--cluster", "nope"]), &[], Match::All, false),
+        (strings(&["--user", "nope"]), &[], Match::All, false),
+        (
+            strings(&["--cluster", "testcluster"]),
+            &[],
+            Match::All,
+            true,
+        ),
+        // --token beats the context's token: another user's token gets that user's answer.
+        (strings(&["--token", &reader]), &[], Match::All, false),
+        (
+            strings(&["--context", "reader", "--token", &admin]),
+            &[],
+            Match::All,
+            true,
+        ),
+        // A refused token: the same exit code; podterm words the 401 its own way.
+        (
+            strings(&["--token", "not-a-token"]),
+            &[],
+            Match::Outcome,
+            false,
+        ),
+        // --server with --token, and no kubeconfig at all: TLS from --certificate-authority
+        // or --insecure-skip-tls-verify.
+        (
+            strings(&[
+                "-s",
+                &url,
+                "--certificate-authority",
+                &ca,
+                "--token",
+                &admin,
+                "-n",
+                "demo",
+            ]),
+            no_kubeconfig,
+            Match::All,
+            true,
+        ),
+        (
+            strings(&[
+                "--server",
+                &url,
+                "--insecure-skip-tls-verify",
+                "--token",
+                &reader,
+                "-n",
+                "demo",
+            ]),
+            no_kubeconfig,
+            Match::All,
+            false,
+        ),
+        // --server over the kubeconfig's keeps its CA.
+        (strings(&["--server", &url]), &[], Match::All, true),
+        // --tls-server-name: a name the certificate has, and one it has not (the TLS error is
+        // worded by each TLS library).
+        (
+            strings(&["--tls-server-name", "testcluster"]),
+            &[],
+            Match::All,
+            true,
+        ),
+        (
+            strings(&["--tls-server-name", "elsewhere"]),
+            &[],
+            Match::Outcome,
+            false,
+        ),
+        // --client-certificate and --client-key: the viewer's certificate beside the admin's
+        // token is the viewer, as with a real API server (certificates are checked first).
+        (
+            strings(&["--client-certificate", &cert, "--client-key", &key]),
+            &[],
+            Match::All,
+            false,
+        ),
+        // --request-timeout is taken (and the server answers in time).
+        (
+            strings(&["--request-timeout", "20s"]),
+            &[],
+            Match::All,
+            true,
+        ),
+    ];
+    for (flags, env, how, succeeds) in cases {
+        let cmd: &[&str] = if flags.iter().any(|f| f == "kube-system") {
+            &["exec", "coredns-7db6d8ff4d-4xk2m", "--", "echo", "ok"]
+        } else {
+            &echo
+        };
+        let out = same_both_ways(&c, &flags, cmd, env, how).await;
+        assert_eq!(ok(&out), succeeds, "{flags:?}: {out:?}");
+        if flags.iter().any(|f| f == &reader) {
+            assert!(
+                out.stderr
+                    .contains("User \"reader\" cannot create resource \"pods/exec\""),
+                "{flags:?}: {out:?}"
+            );
+        }
+    }
+}
+
+/// Flags after `--` are the command's, not podterm's (nor kubectl's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flags_after_the_double_dash_are_the_commands() {
+    let c = cluster::demo().await;
+    let out = same(
+        &c,
+        &[
+            "exec",
+            "shell",
+            "--",
+            "sh",
+            "-c",
+            "printf '%s|' \"$@\"",
+            "sh",
+            "-n",
+            "x",
+            "--context",
+            "nope",
+            "-s",
+            "--profile",
+            "p",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(out.stdout, b"-n|x|--context|nope|-s|--profile|p|");
+}
+
+/// The viewer's client certificate and key from the cluster's kubeconfig, written to files.
+fn viewer_cert_files(kubeconfig: &Path, dir: &Path) -> (String, String) {
+    use base64::Engine as _;
+    let kc: serde_yaml::Value =
+        serde_yaml::from_slice(&std::fs::read(kubeconfig).expect("kubeconfig")).expect("yaml");
+    let users = kc["users"].as_sequence().expect("users");
+    let viewer = users
+        .iter()
+        .find(|u| u["name"].as_str() == Some("viewer"))
+        .expect("viewer");
+    let file = |field: &str, name: &str| {
+        let b64 = viewer["user"][field].as_str().expect(field);
+        let pem = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64");
+        let path = dir.join(name);
+        std::fs::write(&path, pem).expect("write");
+        path.display().to_string()
+    };
+    (
+        file("client-certificate-data", "viewer.crt"),
+        file("client-key-data", "viewer.key"),
+    )
+}

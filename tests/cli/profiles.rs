@@ -91,13 +91,17 @@ async fn import_exec_and_remove_with_the_keyring() {
     assert!(out.stdout.contains("imported viewer"), "{}", out.stdout);
 
     let out = podterm(config.path(), &["profile", "list"], &[]).await;
-    assert!(
-        out.stdout.contains(&format!("demo-admin\t{}", c.url())),
-        "{}",
-        out.stdout
+    // Columns under a header, as `kubectl config get-contexts`.
+    let url = c.url();
+    let w = " ".repeat(url.len().saturating_sub("SERVER".len()));
+    assert_eq!(
+        out.stdout,
+        format!(
+            "NAME         SERVER{w}   AUTH                 NAMESPACE   TLS\n\
+             demo-admin   {url}   token                demo        verified\n\
+             viewer       {url}   client certificate   demo        verified\n"
+        )
     );
-    assert!(out.stdout.contains("viewer"), "{}", out.stdout);
-    assert!(out.stdout.contains("client certificate"), "{}", out.stdout);
 
     let token = c.token("demo-admin").expect("token").to_string();
     let key = viewer_key(c.kubeconfig());
@@ -608,4 +612,94 @@ async fn oidc_tokens_are_refreshed_and_written_back() {
         out.stderr
     );
     let _ = podterm(config.path(), &["profile", "rm", "oidc"], &[]).await;
+}
+
+/// A desktop launcher's environment: nothing but HOME, DISPLAY and the D-Bus address (`env -i`
+/// as macOS and some Linux launchers start apps). An exec-plugin profile whose plugin is only on
+/// the PATH the login shell's start-up file sets still connects: the plugin gets the login
+/// shell's PATH. Without that line in the start-up file it is not found, and the message says
+/// which PATH was searched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_on_the_login_shells_path_works_from_a_bare_launcher_environment() {
+    use std::os::unix::fs::PermissionsExt as _;
+    require_keyring();
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let home = tempfile::tempdir().expect("home");
+    let bin_dir = home.path().join("opt/tc/bin");
+    std::fs::create_dir_all(&bin_dir).expect("bin dir");
+    let token = c.token("demo-admin").expect("token");
+    let plugin = bin_dir.join("tc-login");
+    std::fs::write(
+        &plugin,
+        format!("#!/bin/sh\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'\n"),
+    )
+    .expect("plugin");
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    use base64::Engine as _;
+    let ca = base64::engine::general_purpose::STANDARD.encode(c.ca_pem());
+    let kc = home.path().join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: tc\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n- name: sso\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: tc-login\n      interactiveMode: Never\ncontexts:\n- {{name: sso, context: {{cluster: tc, user: sso, namespace: demo}}}}\ncurrent-context: sso\n",
+            c.url()
+        ),
+    )
+    .expect("kubeconfig");
+    let config = home.path().join(".config/podterm");
+    let kc = kc.to_string_lossy().into_owned();
+    let out = podterm(&config, &["profile", "import", "--kubeconfig", &kc], &[]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // What a launcher gives: HOME, DISPLAY, the session bus; no PATH, no SHELL.
+    let launched = |args: &[&str]| {
+        let mut cmd = tokio::process::Command::new(bin::podterm());
+        cmd.env_clear()
+            .args(args)
+            .env("HOME", home.path())
+            .env("DISPLAY", ":0");
+        if let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
+        client::run(cmd, None, Duration::from_secs(60))
+    };
+    let args = [
+        "exec",
+        "--profile",
+        "sso",
+        "shell",
+        "--",
+        "echo",
+        "via-login-path",
+    ];
+    // The login shell's start-up file does not know the plugin's directory yet.
+    std::fs::write(home.path().join(".profile"), "umask 022\n").expect(".profile");
+    let out = launched(&args).await;
+    assert_eq!(
+        out.code,
+        1,
+        "found without the login PATH: {}",
+        out.stdout_text()
+    );
+    assert!(
+        out.stderr_text().contains(
+            "the credential plugin \"tc-login\" of profile \"sso\" was not found on the PATH"
+        ),
+        "{}",
+        out.stderr_text()
+    );
+    // Now it does, as a user's ~/.profile does after installing a cloud SDK.
+    std::fs::write(
+        home.path().join(".profile"),
+        "export PATH=\"$HOME/opt/tc/bin:$PATH\"\n",
+    )
+    .expect(".profile");
+    let out = launched(&args).await;
+    assert_eq!(
+        (out.code, out.stdout_text().trim()),
+        (0, "via-login-path"),
+        "{}",
+        out.stderr_text()
+    );
+    let _ = podterm(&config, &["profile", "rm", "sso"], &[]).await;
 }

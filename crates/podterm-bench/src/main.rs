@@ -318,6 +318,7 @@ fn run(args: Args) -> Result<bool, String> {
         kubeconfig: Some(tc.kubeconfig.clone()),
         context: None,
         namespace: Some("demo".into()),
+        ..Default::default()
     };
     let engine_cluster = rt.block_on(target.connect()).ctx("a podterm-core client")?;
 

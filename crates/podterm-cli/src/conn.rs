@@ -1,32 +1,63 @@
-//! Which cluster a subcommand talks to: `--profile NAME` (a saved profile, secrets from the OS
-//! keyring) or kubeconfig (`--kubeconfig`, `--context`), and `-n`.
+//! Which cluster a subcommand talks to: kubectl's connection flags (`--kubeconfig`,
+//! `--context`, `--cluster`, `--user`, `--server`, `--token`, the TLS files, `-n`,
+//! `--request-timeout`) or `--profile NAME` (a saved profile, secrets from the OS keyring).
+//! They are global: accepted before or after the subcommand, as kubectl accepts them.
 
 use crate::failure::Failure;
 use clap::Args;
 use podterm_core::cluster::{self, Cluster, Target};
+use podterm_core::overrides::Overrides;
 use podterm_core::profiles::{Profile, ProfileStore};
-use podterm_core::vault::Vault;
+use podterm_core::vault::{Secret, Vault};
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Args)]
+#[derive(Args, Default, Clone)]
+#[command(next_help_heading = "Connection (kubectl's flags; before or after the subcommand)")]
 pub struct Conn {
-    /// Namespace (default: the context's).
-    #[arg(short = 'n', long)]
+    /// Namespace (default: the context's, or the profile's).
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
     /// Kubeconfig context.
-    #[arg(long)]
+    #[arg(long, global = true, value_name = "CONTEXT")]
     pub context: Option<String>,
     /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
-    #[arg(long, conflicts_with = "profile")]
+    #[arg(long, global = true, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig cluster to use (default: the context's).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// The kubeconfig user to use (default: the context's).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// The address and port of the API server.
+    #[arg(short = 's', long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+    /// Bearer token for authentication to the API server.
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// A certificate authority file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub certificate_authority: Option<PathBuf>,
+    /// A client certificate file for TLS.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub client_certificate: Option<PathBuf>,
+    /// A client key file for TLS.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
+    /// Do not check the server's certificate (insecure).
+    #[arg(long, global = true)]
+    pub insecure_skip_tls_verify: bool,
+    /// Server name to check the server's certificate against (default: the server's host).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
     /// A saved profile (see `podterm profile`) instead of a kubeconfig.
-    #[arg(long, conflicts_with = "context")]
+    #[arg(long, global = true, value_name = "PROFILE")]
     pub profile: Option<String>,
     /// How long each request before the session is up (the pod lookup, the exec upgrade) waits
     /// for the API server: seconds, or a number with a unit (1s, 2m, 3h); 0 waits forever.
     /// Default: 30s.
-    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
     pub request_timeout: Option<RequestTimeout>,
 }
 
@@ -35,6 +66,54 @@ pub struct Conn {
 pub struct RequestTimeout(pub Option<Duration>);
 
 impl Conn {
+    /// The first kubeconfig flag given, as typed (`--context`): for subcommands that connect
+    /// through a saved profile only.
+    pub fn kubeconfig_flag(&self) -> Option<&'static str> {
+        let given = [
+            ("--kubeconfig", self.kubeconfig.is_some()),
+            ("--context", self.context.is_some()),
+            ("--cluster", self.cluster.is_some()),
+            ("--user", self.user.is_some()),
+            ("--server", self.server.is_some()),
+            ("--token", self.token.is_some()),
+            (
+                "--certificate-authority",
+                self.certificate_authority.is_some(),
+            ),
+            ("--client-certificate", self.client_certificate.is_some()),
+            ("--client-key", self.client_key.is_some()),
+            ("--insecure-skip-tls-verify", self.insecure_skip_tls_verify),
+            ("--tls-server-name", self.tls_server_name.is_some()),
+        ];
+        given.into_iter().find(|(_, on)| *on).map(|(flag, _)| flag)
+    }
+
+    /// `--profile` with a flag that chooses a kubeconfig's cluster or credentials (which a
+    /// saved profile has of its own) is refused, in whichever positions they were given.
+    pub fn check(&self) -> Result<(), Failure> {
+        match (&self.profile, self.kubeconfig_flag()) {
+            (Some(name), Some(flag)) => Err(Failure::new(format!(
+                "--profile {name} connects with the cluster and credentials saved in that profile; {flag} chooses a kubeconfig's: give one or the other"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// kubectl's flags over the kubeconfig.
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            cluster: self.cluster.clone(),
+            user: self.user.clone(),
+            server: self.server.clone(),
+            token: self.token.clone().map(Secret::new),
+            certificate_authority: self.certificate_authority.clone(),
+            client_certificate: self.client_certificate.clone(),
+            client_key: self.client_key.clone(),
+            insecure_skip_tls_verify: self.insecure_skip_tls_verify,
+            tls_server_name: self.tls_server_name.clone(),
+        }
+    }
+
     /// The bound on each request before the session is up.
     pub fn request_timeout(&self) -> Option<Duration> {
         match self.request_timeout {
@@ -105,6 +184,7 @@ pub async fn connect(conn: &Conn) -> Result<Cluster, Failure> {
             kubeconfig: conn.kubeconfig.clone(),
             context: conn.context.clone(),
             namespace: conn.namespace.clone(),
+            overrides: conn.overrides(),
         };
         return Ok(target.connect().await?);
     };

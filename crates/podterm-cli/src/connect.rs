@@ -1,12 +1,12 @@
 //! `podterm connect NAME`: open a favourite in the newest Ready pod of its workload now.
 
-use crate::conn::{connect_profile, no_profile};
+use crate::conn::{connect_profile, no_profile, Conn};
 use crate::failure::Failure;
 use crate::session::run;
 use crate::term;
 use clap::Args;
 use podterm_core::cluster::within;
-use podterm_core::exec::{ExecSpec, REQUEST_TIMEOUT};
+use podterm_core::exec::ExecSpec;
 use podterm_core::favourites::{self, FavouriteStore};
 use podterm_core::profiles::ProfileStore;
 
@@ -27,19 +27,35 @@ pub struct ConnectArgs {
 
 /// `podterm connect NAME [-- CMD]`: the favourite's profile, then its newest Ready pod now, then
 /// the same session as `podterm exec -i [-t]`.
-pub async fn connect_favourite(a: ConnectArgs) -> Result<i32, Failure> {
+///
+/// Of the connection flags, `--profile` and `-n` replace the favourite's profile and namespace
+/// for this once, and `--request-timeout` applies; kubeconfig flags are refused (a favourite
+/// connects through a saved profile).
+pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failure> {
+    if let Some(flag) = conn.kubeconfig_flag() {
+        return Err(Failure::new(format!(
+            "{flag} chooses a kubeconfig's cluster or credentials, but `podterm connect` opens a favourite through its saved profile: leave {flag} out, or use `podterm exec`"
+        )));
+    }
     let store = FavouriteStore::open_default()?;
-    let fav = store.get(&a.name)?;
+    let mut fav = store.get(&a.name)?;
+    if let Some(p) = &conn.profile {
+        fav.profile = p.clone();
+    }
+    if let Some(ns) = &conn.namespace {
+        fav.namespace = ns.clone();
+    }
     let profiles = ProfileStore::open(store.dir());
     let Some(profile) = profiles.get(&fav.profile)? else {
-        return Err(no_profile(&profiles, &fav.profile, Some(&fav.name)));
+        let of_favourite = conn.profile.is_none().then_some(fav.name.as_str());
+        return Err(no_profile(&profiles, &fav.profile, of_favourite));
     };
     let hint = |f: Failure| f.with_profile_hint(Some(&fav.profile));
     let cluster = connect_profile(&profile, Some(&fav.namespace))
         .await
         .map_err(hint)?;
-    // The default bound of `podterm exec` (`--request-timeout`) on the lookup and the upgrade.
-    let limit = Some(REQUEST_TIMEOUT);
+    // `--request-timeout` (as `podterm exec`) on the lookup and the upgrade.
+    let limit = conn.request_timeout();
     let found = within(limit, async {
         favourites::resolve(&cluster.client, &fav)
             .await

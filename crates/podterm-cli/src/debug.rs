@@ -12,25 +12,15 @@ use podterm_core::debug::{self, DebugProfile, DebugSpec, Ready};
 use podterm_core::exec::ExecSpec;
 use podterm_core::pods::{self, PodTarget};
 
-/// The connection flags of the other subcommands, except that `--profile` is kubectl debug's
-/// (the security profile): a saved cluster profile is `--cluster-profile NAME` here.
+/// kubectl debug's flags. The connection flags are the global ones (before or after `debug`),
+/// except that `--profile` is kubectl debug's (the security profile) in either position: a
+/// saved cluster profile is `--cluster-profile NAME` here.
 #[derive(Args)]
 pub struct DebugArgs {
-    /// Namespace (default: the context's).
-    #[arg(short = 'n', long)]
-    pub namespace: Option<String>,
-    /// Kubeconfig context.
+    /// A saved cluster profile (see `podterm profile`) instead of a kubeconfig: `--profile` is
+    /// kubectl debug's security profile here, before or after `debug`, as in kubectl.
     #[arg(long)]
-    pub context: Option<String>,
-    /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
-    #[arg(long, conflicts_with = "cluster_profile")]
-    pub kubeconfig: Option<std::path::PathBuf>,
-    /// A saved cluster profile (see `podterm profile`) instead of a kubeconfig.
-    #[arg(long, conflicts_with = "context")]
     pub cluster_profile: Option<String>,
-    /// As for `podterm exec`: how long each request before the session is up may take.
-    #[arg(long, value_name = "DURATION", value_parser = crate::conn::parse_timeout)]
-    pub request_timeout: Option<crate::conn::RequestTimeout>,
     /// Container image to use for the debug container.
     #[arg(long)]
     pub image: Option<String>,
@@ -64,19 +54,16 @@ pub struct DebugArgs {
 }
 
 impl DebugArgs {
-    /// The connection, as the other subcommands take it.
-    pub fn conn(&self) -> Conn {
+    /// The connection: the global flags, with `--cluster-profile` as the saved profile.
+    pub fn conn(&self, global: &Conn) -> Conn {
         Conn {
-            namespace: self.namespace.clone(),
-            context: self.context.clone(),
-            kubeconfig: self.kubeconfig.clone(),
             profile: self.cluster_profile.clone(),
-            request_timeout: self.request_timeout,
+            ..global.clone()
         }
     }
 }
 
-pub async fn debug(a: DebugArgs) -> Result<i32, Failure> {
+pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     // kubectl's checks, in kubectl's order.
     let Some(profile) = DebugProfile::parse(&a.profile) else {
         return Err(Failure::new(format!("unknown profile: {}", a.profile)));
@@ -102,7 +89,8 @@ pub async fn debug(a: DebugArgs) -> Result<i32, Failure> {
             "{pod_name}: podterm debug takes a pod (POD or pod/POD)"
         )));
     };
-    let conn = a.conn();
+    let conn = a.conn(global);
+    conn.check()?;
     let cluster = connect(&conn).await?;
     let limit = conn.request_timeout();
     let pod = within(

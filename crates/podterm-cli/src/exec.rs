@@ -12,8 +12,6 @@ use podterm_core::pods::{self, PodTarget};
 
 #[derive(Args)]
 pub struct ExecArgs {
-    #[command(flatten)]
-    pub conn: Conn,
     /// Container name (default: the default-container annotation, else the first).
     #[arg(short = 'c', long)]
     pub container: Option<String>,
@@ -38,8 +36,6 @@ pub struct ExecArgs {
 
 #[derive(Args)]
 pub struct AttachArgs {
-    #[command(flatten)]
-    pub conn: Conn,
     #[arg(short = 'c', long)]
     pub container: Option<String>,
     #[arg(short = 'i', long)]
@@ -51,15 +47,15 @@ pub struct AttachArgs {
     pub target: String,
 }
 
-pub async fn exec(a: ExecArgs) -> Result<i32, Failure> {
-    let cluster = connect(&a.conn).await?;
+pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
+    let cluster = connect(conn).await?;
     let pod_target = match (&a.selector, &a.target) {
         (Some(sel), None) => PodTarget::Selector(sel.clone()),
         (None, Some(t)) => PodTarget::parse(t)?,
         (Some(_), Some(_)) => return Err(Failure::new("name a pod or give -l SELECTOR, not both")),
         (None, None) => return Err(Failure::new("a pod name (or -l SELECTOR) is required")),
     };
-    let limit = a.conn.request_timeout();
+    let limit = conn.request_timeout();
     let pod = within(
         limit,
         pods::resolve(&cluster.client, &cluster.namespace, &pod_target),
@@ -91,9 +87,9 @@ pub async fn exec(a: ExecArgs) -> Result<i32, Failure> {
     run(&cluster, spec, limit).await
 }
 
-pub async fn attach(a: AttachArgs) -> Result<i32, Failure> {
-    let cluster = connect(&a.conn).await?;
-    let limit = a.conn.request_timeout();
+pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
+    let cluster = connect(conn).await?;
+    let limit = conn.request_timeout();
     let target = PodTarget::parse(&a.target)?;
     let pod = within(
         limit,

@@ -8,6 +8,7 @@ use podterm_core::exec::ExecError;
 use podterm_core::favourites::FavouriteError;
 use podterm_core::import::ImportError;
 use podterm_core::logs::LogsError;
+use podterm_core::overrides::OverrideError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
 use podterm_core::text;
@@ -17,7 +18,8 @@ use podterm_core::vault::VaultError;
 #[derive(Debug)]
 pub struct Failure {
     message: String,
-    /// The API server's own words (`Error from server (...): ...`): printed without `error: `.
+    /// The API server's own words (`Error from server (...): ...`), or kubectl's own words
+    /// that it prints bare (`Error in configuration: ...`): printed without `error: `.
     from_server: bool,
     /// The API server refused the credentials (401).
     credentials_refused: bool,
@@ -137,10 +139,17 @@ macro_rules! in_our_words {
     )*};
 }
 
-in_our_words!(
-    ClusterError,
-    ProfileError,
-    ImportError,
-    VaultError,
-    std::io::Error,
-);
+impl From<ClusterError> for Failure {
+    fn from(e: ClusterError) -> Self {
+        match e {
+            // kubectl's words, without `error: `.
+            ClusterError::Flags(e @ OverrideError::NoContext(_)) => Failure {
+                from_server: true,
+                ..Failure::new(format!("Error in configuration: {e}"))
+            },
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+in_our_words!(ProfileError, ImportError, VaultError, std::io::Error,);

@@ -1,7 +1,8 @@
 //! `podterm favourite add|list|rm`: quick-connects saved by name.
 
-use crate::conn::no_profile;
+use crate::conn::{no_profile, Conn};
 use crate::failure::Failure;
+use crate::table::{cell, render};
 use clap::Subcommand;
 use podterm_core::favourites::{self, Favourite, FavouriteStore};
 use podterm_core::profiles::ProfileStore;
@@ -9,16 +10,11 @@ use podterm_core::profiles::ProfileStore;
 #[derive(Subcommand)]
 pub enum FavouriteCmd {
     /// Save a favourite. A workload (deploy/NAME, sts/NAME, ds/NAME, rs/NAME) is resolved to its
-    /// newest Ready pod at each connect; pod/NAME or NAME is that fixed pod.
+    /// newest Ready pod at each connect; pod/NAME or NAME is that fixed pod. Its profile is
+    /// `--profile NAME` (required), its namespace `-n` (default: the profile's, else "default").
     Add {
         /// The favourite's name (what `podterm connect` takes).
         name: String,
-        /// The saved profile to connect through (see `podterm profile list`).
-        #[arg(long)]
-        profile: String,
-        /// Namespace (default: the profile's, else "default").
-        #[arg(short = 'n', long)]
-        namespace: Option<String>,
         /// deploy/NAME, sts/NAME, ds/NAME, rs/NAME, pod/NAME or a pod NAME.
         target: String,
         /// Container (default: the pod's default container).
@@ -34,17 +30,21 @@ pub enum FavouriteCmd {
     Rm { name: String },
 }
 
-pub fn favourite(cmd: FavouriteCmd) -> Result<i32, Failure> {
+pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {
     let store = FavouriteStore::open_default()?;
     match cmd {
         FavouriteCmd::Add {
             name,
-            profile,
-            namespace,
             target,
             container,
             command,
         } => {
+            let Some(profile) = conn.profile.clone() else {
+                return Err(Failure::new(
+                    "a favourite connects through a saved profile: give --profile NAME (see `podterm profile list`)",
+                ));
+            };
+            let namespace = conn.namespace.clone();
             let target = favourites::Target::parse(&target)?;
             // The profile must exist now; its namespace is the default one.
             let profiles = ProfileStore::open(store.dir());
@@ -90,15 +90,17 @@ pub fn favourite(cmd: FavouriteCmd) -> Result<i32, Failure> {
                         .join(" ")
                 };
                 rows.push([
-                    f.name.clone(),
-                    f.profile.clone(),
-                    f.namespace.clone(),
-                    f.target.to_string(),
-                    f.container.clone().unwrap_or_else(|| "<default>".into()),
-                    command,
+                    cell(&f.name),
+                    cell(&f.profile),
+                    cell(&f.namespace),
+                    cell(&f.target.to_string()),
+                    f.container
+                        .as_deref()
+                        .map_or_else(|| "<default>".into(), cell),
+                    cell(&command),
                 ]);
             }
-            print!("{}", table(&rows));
+            print!("{}", render(&rows));
         }
         FavouriteCmd::Rm { name } => {
             let f = store.remove(&name)?;
@@ -106,28 +108,6 @@ pub fn favourite(cmd: FavouriteCmd) -> Result<i32, Failure> {
         }
     }
     Ok(0)
-}
-
-/// Columns padded as kubectl pads them (three spaces apart); the last one is not padded.
-fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let mut widths = [0usize; N];
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == N {
-                out.push_str(cell);
-            } else {
-                out.push_str(&format!("{cell:<width$}   ", width = widths[i]));
-            }
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// An argument as a shell would need it typed.

@@ -13,8 +13,6 @@ use std::sync::Arc;
 
 #[derive(Args)]
 pub struct LogsArgs {
-    #[command(flatten)]
-    pub conn: Conn,
     /// Container name (default: the default-container annotation, else the first).
     #[arg(short = 'c', long)]
     pub container: Option<String>,
@@ -185,10 +183,10 @@ async fn pods_of(
     }
 }
 
-pub async fn logs(a: LogsArgs) -> Result<i32, Failure> {
+pub async fn logs(a: LogsArgs, conn: &Conn) -> Result<i32, Failure> {
     let opts = options(&a)?;
-    let cluster = connect(&a.conn).await?;
-    let limit = a.conn.request_timeout();
+    let cluster = connect(conn).await?;
+    let limit = conn.request_timeout();
     let pods = pods_of(&cluster.client, &cluster.namespace, &a, limit).await?;
     let mut sources = Vec::new();
     for pod in &pods {

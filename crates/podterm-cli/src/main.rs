@@ -5,7 +5,7 @@
 //!
 //! One module per subcommand ([`exec`] for exec and attach, [`logs`], [`profile`], [`favourite`],
 //! [`connect`]); [`conn`] chooses the cluster, [`session`] runs a session against the local
-//! terminal, [`failure`] prints what went wrong. This file parses and dispatches.
+//! terminal, [`failure`] prints what went wrong, [`table`] prints lists. This file parses and dispatches.
 
 mod conn;
 mod connect;
@@ -16,6 +16,7 @@ mod favourite;
 mod logs;
 mod profile;
 mod session;
+mod table;
 mod term;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,10 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "podterm", version, about = "A fast `kubectl exec`")]
 struct Cli {
+    /// kubectl's connection flags and `--profile`: global, so accepted before or after the
+    /// subcommand (never after `--`, where the command's own arguments are).
+    #[command(flatten)]
+    conn: conn::Conn,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -62,33 +67,160 @@ fn main() -> ExitCode {
         }
     };
     let code = rt.block_on(async {
+        let conn = &cli.conn;
+        if let Err(f) = conn.check() {
+            return f.report();
+        }
         let r = match cli.cmd {
-            Cmd::Exec(a) => {
-                let profile = a.conn.profile.clone();
-                exec::exec(a)
-                    .await
-                    .map_err(|f| f.with_profile_hint(profile.as_deref()))
-            }
-            Cmd::Attach(a) => exec::attach(a).await,
+            Cmd::Exec(a) => exec::exec(a, conn)
+                .await
+                .map_err(|f| f.with_profile_hint(conn.profile.as_deref())),
+            Cmd::Attach(a) => exec::attach(a, conn)
+                .await
+                .map_err(|f| f.with_profile_hint(conn.profile.as_deref())),
             Cmd::Debug(a) => {
                 let profile = a.cluster_profile.clone();
-                debug::debug(a)
+                debug::debug(a, conn)
                     .await
                     .map_err(|f| f.with_profile_hint(profile.as_deref()))
             }
-            Cmd::Logs(a) => {
-                let profile = a.conn.profile.clone();
-                logs::logs(a)
-                    .await
-                    .map_err(|f| f.with_profile_hint(profile.as_deref()))
-            }
-            Cmd::Profile(p) => profile::profile(p).await,
-            Cmd::Favourite(f) => favourite::favourite(f),
-            Cmd::Connect(a) => connect::connect_favourite(a).await,
+            Cmd::Logs(a) => logs::logs(a, conn)
+                .await
+                .map_err(|f| f.with_profile_hint(conn.profile.as_deref())),
+            Cmd::Profile(p) => profile::profile(p, conn).await,
+            Cmd::Favourite(f) => favourite::favourite(f, conn),
+            Cmd::Connect(a) => connect::connect_favourite(a, conn).await,
         };
         r.unwrap_or_else(failure::Failure::report)
     });
     // Leave at once: the stdin reader may be blocked in a read that never returns.
     rt.shutdown_background();
     std::process::exit(code);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, FromArgMatches};
+
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("podterm").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    #[test]
+    fn connection_flags_are_taken_before_and_after_the_subcommand() {
+        let flags = [
+            "--kubeconfig=/k",
+            "--context=c",
+            "-n=ns",
+            "--cluster=cl",
+            "--user=u",
+            "--token=t",
+            "-s=https://s",
+            "--certificate-authority=/ca",
+            "--client-certificate=/cc",
+            "--client-key=/ck",
+            "--insecure-skip-tls-verify",
+            "--tls-server-name=tn",
+            "--request-timeout=5",
+        ];
+        let before: Vec<&str> = flags.iter().copied().chain(["exec", "pod"]).collect();
+        let after: Vec<&str> = ["exec", "pod"].into_iter().chain(flags).collect();
+        for args in [before, after] {
+            let c = parse(&args).conn;
+            assert_eq!(c.kubeconfig.as_deref(), Some(std::path::Path::new("/k")));
+            assert_eq!(c.context.as_deref(), Some("c"));
+            assert_eq!(c.namespace.as_deref(), Some("ns"));
+            assert_eq!(c.cluster.as_deref(), Some("cl"));
+            assert_eq!(c.user.as_deref(), Some("u"));
+            assert_eq!(c.token.as_deref(), Some("t"));
+            assert_eq!(c.server.as_deref(), Some("https://s"));
+            assert!(c.certificate_authority.is_some());
+            assert!(c.client_certificate.is_some() && c.client_key.is_some());
+            assert!(c.insecure_skip_tls_verify);
+            assert_eq!(c.tls_server_name.as_deref(), Some("tn"));
+            assert_eq!(c.request_timeout(), Some(std::time::Duration::from_secs(5)));
+        }
+        // Every subcommand takes them in both places.
+        for args in [
+            &["--profile", "p", "attach", "pod"][..],
+            &["attach", "pod", "--profile", "p"],
+            &["--profile", "p", "connect", "fav"],
+            &["connect", "fav", "--profile", "p"],
+            &["--profile", "p", "favourite", "add", "f", "deploy/web"],
+            &["favourite", "add", "f", "deploy/web", "--profile", "p"],
+            &["favourite", "--profile", "p", "list"],
+            &["--profile", "p", "profile", "list"],
+            &["profile", "show", "x", "--profile", "p"],
+        ] {
+            assert_eq!(parse(args).conn.profile.as_deref(), Some("p"), "{args:?}");
+        }
+        let c = parse(&["--context", "c", "profile", "import", "--kubeconfig", "/k"]).conn;
+        assert_eq!(c.context.as_deref(), Some("c"));
+        assert!(c.kubeconfig.is_some());
+    }
+
+    #[test]
+    fn after_the_double_dash_everything_is_the_commands() {
+        let cli = parse(&["exec", "pod", "--", "ls", "-n", "x", "--context", "y", "-s"]);
+        assert_eq!(cli.conn.namespace, None);
+        assert_eq!(cli.conn.context, None);
+        let Cmd::Exec(a) = cli.cmd else {
+            panic!("not exec")
+        };
+        assert_eq!(a.command, ["ls", "-n", "x", "--context", "y", "-s"]);
+    }
+
+    #[test]
+    fn a_profile_with_kubeconfig_flags_is_refused() {
+        for flag in ["--context=c", "--token=t", "--server=https://s", "--user=u"] {
+            for args in [
+                ["--profile", "p", "exec", "pod", flag],
+                ["exec", "--profile", "p", "pod", flag],
+                [flag, "exec", "pod", "--profile", "p"],
+            ] {
+                assert!(parse(&args).conn.check().is_err(), "{args:?}");
+            }
+        }
+        assert!(parse(&["--profile", "p", "-n", "x", "exec", "pod"])
+            .conn
+            .check()
+            .is_ok());
+    }
+
+    /// kubectl's `debug` has a `--profile` of its own (a debugging profile); kubectl's global
+    /// `--profile` (profiling) is shadowed by it in either position: `kubectl --profile=bogus
+    /// debug ...` and `kubectl debug --profile=bogus ...` both answer "unknown profile: bogus",
+    /// debug's error. A subcommand of ours with its own `--profile` gets the same: clap does not
+    /// give it the global one, and a value before the subcommand reaches the subcommand's.
+    #[test]
+    fn a_subcommands_own_profile_shadows_the_global_one_in_both_positions() {
+        let debug = clap::Command::new("debug")
+            .arg(clap::Arg::new("profile").long("profile"))
+            .arg(clap::Arg::new("target"));
+        let cmd = Cli::command().subcommand(debug);
+        for args in [
+            &["podterm", "debug", "pod", "--profile", "general"][..],
+            &["podterm", "--profile", "general", "debug", "pod"],
+        ] {
+            let m = cmd
+                .clone()
+                .try_get_matches_from(args)
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let (name, sub) = m.subcommand().expect("a subcommand");
+            assert_eq!(name, "debug");
+            assert_eq!(
+                sub.get_one::<String>("profile").map(String::as_str),
+                Some("general"),
+                "{args:?}"
+            );
+        }
+        // And the kubeconfig flags still mean kubectl's there.
+        let m = cmd
+            .try_get_matches_from(["podterm", "debug", "pod", "--context", "c"])
+            .expect("parses");
+        let conn = conn::Conn::from_arg_matches(m.subcommand().expect("sub").1).expect("conn");
+        assert_eq!(conn.context.as_deref(), Some("c"));
+    }
 }

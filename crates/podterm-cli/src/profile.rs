@@ -1,28 +1,25 @@
 //! `podterm profile import|list|show|rm`: saved cluster profiles, secrets in the OS keyring.
 
+use crate::conn::Conn;
 use crate::failure::Failure;
+use crate::table::{cell, render};
 use clap::Subcommand;
 use podterm_core::favourites::FavouriteStore;
 use podterm_core::import::{self, ImportOptions};
 use podterm_core::profiles::{mask_arg, Auth, ProfileStore, MASK};
 use podterm_core::vault::Vault;
-use std::path::PathBuf;
 
 #[derive(Subcommand)]
 pub enum ProfileCmd {
-    /// Import kubeconfig contexts as profiles; their secrets go to the OS keyring.
+    /// Import kubeconfig contexts as profiles; their secrets go to the OS keyring. The
+    /// kubeconfig is `--kubeconfig` (default: $KUBECONFIG merged, else ~/.kube/config); the
+    /// context `--context` (default: the current one).
     Import {
-        /// Kubeconfig file (default: $KUBECONFIG merged, else ~/.kube/config).
-        #[arg(long)]
-        kubeconfig: Option<PathBuf>,
-        /// Import this context (default: the current one).
-        #[arg(long, conflicts_with = "all")]
-        context: Option<String>,
         /// Import every context.
         #[arg(long)]
         all: bool,
     },
-    /// List profiles: name, server, auth kind.
+    /// List profiles: name, server, auth kind, namespace, whether TLS is verified.
     List,
     /// Show one profile (never its secrets).
     Show { name: String },
@@ -30,18 +27,19 @@ pub enum ProfileCmd {
     Rm { name: String },
 }
 
-pub async fn profile(cmd: ProfileCmd) -> Result<i32, Failure> {
+pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
     let store = ProfileStore::open_default()?;
     match cmd {
-        ProfileCmd::Import {
-            kubeconfig,
-            context,
-            all,
-        } => {
+        ProfileCmd::Import { all } => {
+            if all && conn.context.is_some() {
+                return Err(Failure::new(
+                    "--all imports every context: give it or --context NAME, not both",
+                ));
+            }
             let vault = Vault::os()?;
             let opts = ImportOptions {
-                kubeconfig,
-                context,
+                kubeconfig: conn.kubeconfig.clone(),
+                context: conn.context.clone(),
                 all,
             };
             let saved = import::import(&opts, &store, &vault).await?;
@@ -53,15 +51,33 @@ pub async fn profile(cmd: ProfileCmd) -> Result<i32, Failure> {
             let profiles = store.list()?;
             if profiles.is_empty() {
                 eprintln!("no profiles yet: import one with `podterm profile import`");
+                return Ok(0);
             }
+            // As `kubectl config get-contexts`, without its CURRENT column: no profile is
+            // the current one (each command and each tab names its own).
+            let mut rows = vec![[
+                "NAME".to_string(),
+                "SERVER".into(),
+                "AUTH".into(),
+                "NAMESPACE".into(),
+                "TLS".into(),
+            ]];
             for p in profiles {
-                let warn = if p.insecure {
-                    "  (TLS not verified)"
-                } else {
-                    ""
-                };
-                println!("{}\t{}\t{}{warn}", p.name, p.server, p.auth.kind_name());
+                rows.push([
+                    cell(&p.name),
+                    cell(&p.server),
+                    cell(p.auth.kind_name()),
+                    p.namespace
+                        .as_deref()
+                        .map_or_else(|| "default".into(), cell),
+                    if p.insecure {
+                        "NOT VERIFIED".into()
+                    } else {
+                        "verified".into()
+                    },
+                ]);
             }
+            print!("{}", render(&rows));
         }
         ProfileCmd::Show { name } => match store.get(&name)? {
             Some(p) => {

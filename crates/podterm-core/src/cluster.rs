@@ -21,9 +21,10 @@ pub enum ClusterError {
         #[source]
         source: serde_json::Error,
     },
-    /// The context named is not in the kubeconfig.
-    #[error("context \"{0}\" does not exist")]
-    NoContext(String),
+    /// A connection flag (`--context`, `--cluster`, `--user`) names an entry the kubeconfig
+    /// lacks.
+    #[error(transparent)]
+    Flags(#[from] crate::overrides::OverrideError),
     /// The context's cluster or user is missing or unusable (kube's words, with their causes).
     #[error("{}", describe(source))]
     Context {
@@ -78,12 +79,14 @@ fn kubeconfig_failure(path: Option<&std::path::Path>, e: &kube::config::Kubeconf
     }
 }
 
-/// Which cluster to talk to.
+/// Which cluster to talk to: a kubeconfig, a context, a namespace, and kubectl's other
+/// connection flags over them ([`crate::overrides`]).
 #[derive(Debug, Clone, Default)]
 pub struct Target {
     pub kubeconfig: Option<PathBuf>,
     pub context: Option<String>,
     pub namespace: Option<String>,
+    pub overrides: crate::overrides::Overrides,
 }
 
 /// A client and the namespace to use by default.
@@ -99,9 +102,9 @@ pub struct Cluster {
 }
 
 impl Target {
-    /// Reads the kubeconfig and builds a client.
+    /// Reads the kubeconfig, lays the flags over it and builds a client.
     pub async fn connect(&self) -> Result<Cluster, ClusterError> {
-        use kube::config::{Config, KubeConfigOptions, Kubeconfig};
+        use kube::config::{Config, KubeConfigOptions, Kubeconfig, KubeconfigError};
         let kubeconfig = match &self.kubeconfig {
             Some(path) => {
                 Kubeconfig::read_from(path).map_err(|source| ClusterError::Kubeconfig {
@@ -109,39 +112,40 @@ impl Target {
                     source,
                 })?
             }
-            None => Kubeconfig::read()
-                .map_err(|source| ClusterError::Kubeconfig { path: None, source })?,
+            None => match Kubeconfig::read() {
+                Ok(k) => k,
+                // As kubectl: with `--server`, a missing ~/.kube/config is no kubeconfig.
+                Err(KubeconfigError::ReadConfig(e, _))
+                    if e.kind() == std::io::ErrorKind::NotFound
+                        && self.overrides.names_a_server() =>
+                {
+                    Kubeconfig::default()
+                }
+                Err(source) => return Err(ClusterError::Kubeconfig { path: None, source }),
+            },
         };
-        if let Some(ctx) = &self.context {
-            if !kubeconfig.contexts.iter().any(|c| &c.name == ctx) {
-                return Err(ClusterError::NoContext(ctx.clone()));
-            }
-        }
-        let kubeconfig_proxy = {
-            let ctx = self
-                .context
-                .as_ref()
-                .or(kubeconfig.current_context.as_ref());
-            ctx.and_then(|n| kubeconfig.contexts.iter().find(|c| &c.name == n))
-                .and_then(|c| c.context.as_ref())
-                .and_then(|c| kubeconfig.clusters.iter().find(|cl| cl.name == c.cluster))
-                .and_then(|cl| cl.cluster.as_ref())
-                .and_then(|cl| cl.proxy_url.clone())
-        };
-        let opts = KubeConfigOptions {
-            context: self.context.clone(),
-            cluster: None,
-            user: None,
-        };
-        let mut config = Config::from_custom_kubeconfig(kubeconfig, &opts)
+        let kubeconfig = crate::overrides::resolve(
+            kubeconfig,
+            self.context.as_deref(),
+            self.namespace.as_deref(),
+            &self.overrides,
+        )?;
+        // The resolved kubeconfig has one context, the current one: its cluster's proxy-url.
+        let kubeconfig_proxy = kubeconfig
+            .current_context
+            .as_ref()
+            .and_then(|n| kubeconfig.contexts.iter().find(|c| &c.name == n))
+            .and_then(|c| c.context.as_ref())
+            .and_then(|c| kubeconfig.clusters.iter().find(|cl| cl.name == c.cluster))
+            .and_then(|cl| cl.cluster.as_ref())
+            .and_then(|cl| cl.proxy_url.clone());
+        let mut config =
+            Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
             .await
             .map_err(|source| ClusterError::Context { source })?;
         choose_proxy(&mut config, kubeconfig_proxy.as_deref())?;
         let server = config.cluster_url.to_string();
-        let namespace = self
-            .namespace
-            .clone()
-            .unwrap_or_else(|| config.default_namespace.clone());
+        let namespace = config.default_namespace.clone();
         let client = build_client(config).map_err(ClusterError::client)?;
         Ok(Cluster {
             client,

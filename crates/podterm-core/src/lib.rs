@@ -2,6 +2,8 @@
 //! without a window.
 //!
 //! - [`cluster`]: a client from kubeconfig (several files merged, a context, a namespace).
+//! - [`overrides`]: kubectl's connection flags (`--server`, `--token`, `--user` ...) over a
+//!   kubeconfig, with kubectl's precedence.
 //! - [`browse`]: namespaces and a live, watched list of pod summaries (a cluster browser).
 //! - [`logs`]: container logs as `kubectl logs` reads them; a follow that resumes.
 //! - [`pods`]: finding the pod and container to run in, as kubectl does.
@@ -32,6 +34,7 @@ pub mod import;
 pub mod logs;
 pub mod manual;
 pub mod oidc;
+pub mod overrides;
 pub mod pods;
 pub mod profiles;
 pub mod protocol;
