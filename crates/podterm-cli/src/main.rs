@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     };
     let code = rt.block_on(async {
         let conn = &cli.conn;
-        if let Err(f) = conn.check() {
+        if let Err(f) = global_check(&cli) {
             return f.report();
         }
         let r = match cli.cmd {
@@ -98,10 +98,19 @@ fn main() -> ExitCode {
     std::process::exit(code);
 }
 
+/// `--profile` with kubeconfig flags is refused, in any position. Not for `debug`, whose
+/// `--profile` is kubectl debug's security profile (clap copies it to the global one too): it
+/// checks its own connection.
+fn global_check(cli: &Cli) -> Result<(), failure::Failure> {
+    match cli.cmd {
+        Cmd::Debug(_) => Ok(()),
+        _ => cli.conn.check(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::{CommandFactory, FromArgMatches};
 
     fn parse(args: &[&str]) -> Cli {
         Cli::try_parse_from(std::iter::once("podterm").chain(args.iter().copied()))
@@ -196,31 +205,39 @@ mod tests {
     /// give it the global one, and a value before the subcommand reaches the subcommand's.
     #[test]
     fn a_subcommands_own_profile_shadows_the_global_one_in_both_positions() {
-        let debug = clap::Command::new("debug")
-            .arg(clap::Arg::new("profile").long("profile"))
-            .arg(clap::Arg::new("target"));
-        let cmd = Cli::command().subcommand(debug);
+        // As kubectl: `debug`'s own --profile (the security profile) wins in either position.
         for args in [
-            &["podterm", "debug", "pod", "--profile", "general"][..],
-            &["podterm", "--profile", "general", "debug", "pod"],
+            &["debug", "pod", "--profile", "general"][..],
+            &["--profile", "general", "debug", "pod"],
         ] {
-            let m = cmd
-                .clone()
-                .try_get_matches_from(args)
-                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-            let (name, sub) = m.subcommand().expect("a subcommand");
-            assert_eq!(name, "debug");
-            assert_eq!(
-                sub.get_one::<String>("profile").map(String::as_str),
-                Some("general"),
-                "{args:?}"
-            );
+            let cli = parse(args);
+            let Cmd::Debug(d) = &cli.cmd else {
+                panic!("{args:?}: not debug");
+            };
+            assert_eq!(d.profile, "general", "{args:?}");
+            // clap copies it to the global --profile too; debug's connection never reads that.
+            assert_eq!(d.conn(&cli.conn).profile, None, "{args:?}");
         }
-        // And the kubeconfig flags still mean kubectl's there.
-        let m = cmd
-            .try_get_matches_from(["podterm", "debug", "pod", "--context", "c"])
-            .expect("parses");
-        let conn = conn::Conn::from_arg_matches(m.subcommand().expect("sub").1).expect("conn");
-        assert_eq!(conn.context.as_deref(), Some("c"));
+        // So a kubeconfig flag beside it is not "--profile with --context".
+        for args in [
+            &["debug", "pod", "--profile", "general", "--context", "c"][..],
+            &["--context", "c", "--profile", "general", "debug", "pod"],
+        ] {
+            let cli = parse(args);
+            let Cmd::Debug(d) = &cli.cmd else {
+                panic!("{args:?}: not debug");
+            };
+            assert!(global_check(&cli).is_ok(), "{args:?}");
+            assert!(d.conn(&cli.conn).check().is_ok(), "{args:?}");
+        }
+        // And the kubeconfig flags still mean kubectl's there, in both positions.
+        for args in [
+            &["debug", "pod", "--context", "c"][..],
+            &["--context", "c", "debug", "pod"],
+        ] {
+            let cli = parse(args);
+            assert!(matches!(cli.cmd, Cmd::Debug(_)), "{args:?}");
+            assert_eq!(cli.conn.context.as_deref(), Some("c"), "{args:?}");
+        }
     }
 }

@@ -139,8 +139,7 @@ impl Target {
             .and_then(|c| kubeconfig.clusters.iter().find(|cl| cl.name == c.cluster))
             .and_then(|cl| cl.cluster.as_ref())
             .and_then(|cl| cl.proxy_url.clone());
-        let mut config =
-            Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
             .await
             .map_err(|source| ClusterError::Context { source })?;
         choose_proxy(&mut config, kubeconfig_proxy.as_deref())?;
