@@ -185,8 +185,7 @@ type Seen = std::sync::Arc<std::sync::Mutex<Vec<WatchEvent>>>;
 async fn watch_events(kubeconfig: &Path) -> Seen {
     let target = Target {
         kubeconfig: Some(kubeconfig.to_path_buf()),
-        context: None,
-        namespace: None,
+        ..Target::default()
     };
     let cl = target.connect().await.expect("client");
     let stream = browse::watch_pods(&cl.client, "demo", cl.liveness)
