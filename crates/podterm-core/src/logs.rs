@@ -332,12 +332,6 @@ pub async fn stream(
     });
     let mut failures = 0u32;
     let mut buf = vec![0u8; READ_CHUNK];
-    // The run a follow reads (see the end of a stream below).
-    let followed = if opts.follow && !opts.previous {
-        running_run(&pods, source).await
-    } else {
-        None
-    };
     loop {
         let resuming = failures > 0;
         let mut lp = LogParams {
@@ -384,16 +378,6 @@ pub async fn stream(
         let broke = loop {
             match reader.read(&mut buf).await {
                 Ok(0) => {
-                    // A follow ends with its container's run. A stream that ends while the same
-                    // run still goes on was cut (a proxy, an API server or kubelet going away, a
-                    // dropped connection closed cleanly): resume, as for a broken one. A
-                    // restarted container is a new run: the follow is over, as kubectl's.
-                    if followed.is_some() && running_run(&pods, source).await == followed {
-                        break std::io::Error::new(
-                            std::io::ErrorKind::UnexpectedEof,
-                            "the log stream ended while the container still runs",
-                        );
-                    }
                     return Ok(());
                 }
                 Ok(n) => {
@@ -421,27 +405,6 @@ pub async fn stream(
         tracing::debug!("the log of {} broke ({broke}); resuming", source.what());
         tokio::time::sleep(backoff(failures)).await;
     }
-}
-
-/// Which run of the source's container is running now: its restart count and start time;
-/// `None` if the pod cannot be read, is being deleted, or the container is not running.
-async fn running_run(pods: &Api<Pod>, source: &LogSource) -> Option<(i32, Option<Timestamp>)> {
-    let pod = pods.get(&source.pod).await.ok()?;
-    if pod.metadata.deletion_timestamp.is_some() {
-        return None;
-    }
-    let status = pod.status?;
-    let c = [
-        status.container_statuses,
-        status.init_container_statuses,
-        status.ephemeral_container_statuses,
-    ]
-    .into_iter()
-    .flatten()
-    .flatten()
-    .find(|c| c.name == source.container)?;
-    let running = c.state?.running?;
-    Some((c.restart_count, running.started_at.map(|t| t.0)))
 }
 
 fn backoff(failures: u32) -> Duration {

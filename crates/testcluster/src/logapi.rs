@@ -19,11 +19,30 @@ fn bad(message: &str) -> Response<Body> {
     status_response(400, "BadRequest", message, None)
 }
 
-fn streamed(rx: tokio::sync::mpsc::Receiver<Bytes>, content_type: &'static str) -> Response<Body> {
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv()
-            .await
-            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+/// A streamed response whose body `produce` writes, run as a connection task. The body ends
+/// cleanly when `produce` returns. When the task is aborted instead (the cluster drops every
+/// connection), it never ends: the connection is cut in the middle of the body, as a network
+/// drop cuts it, and a client sees a broken stream, not a finished one.
+fn streamed<F>(shared: &Shared, content_type: &'static str, produce: F) -> Response<Body>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Bytes>) -> BoxFuture + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    shared.tasks.spawn(async move {
+        produce(tx).await;
+        let _ = done_tx.send(());
+    });
+    let stream = futures_util::stream::unfold((rx, Some(done_rx)), |(mut rx, done)| async move {
+        if let Some(b) = rx.recv().await {
+            return Some((Ok::<_, Infallible>(Frame::data(b)), (rx, done)));
+        }
+        if let Some(done) = done {
+            if done.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None
     });
     let mut r = Response::new(StreamBody::new(stream).boxed());
     r.headers_mut()
@@ -34,6 +53,8 @@ fn streamed(rx: tokio::sync::mpsc::Receiver<Bytes>, content_type: &'static str) 
     );
     r
 }
+
+type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// The options of a log request, checked as the API server checks `PodLogOptions`.
 fn log_query(q: &Query) -> Result<LogQuery, String> {
@@ -131,23 +152,23 @@ pub fn pod_log(shared: &Arc<Shared>, ns: &str, name: &str, q: &Query) -> Respons
             "previous terminated container {container:?} in pod {name:?} not found"
         ));
     };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
     let life = pod.life.clone();
     let faults = shared.faults.clone();
-    shared.tasks.spawn(async move {
-        loop {
-            let next = tokio::select! {
-                n = reader.next() => n,
-                _ = life.cancelled() => None,
-            };
-            let Some(b) = next else { return };
-            faults.delay().await;
-            if tx.send(b).await.is_err() {
-                return;
+    streamed(shared, "text/plain", move |tx| {
+        Box::pin(async move {
+            loop {
+                let next = tokio::select! {
+                    n = reader.next() => n,
+                    _ = life.cancelled() => None,
+                };
+                let Some(b) = next else { return };
+                faults.delay().await;
+                if tx.send(b).await.is_err() {
+                    return;
+                }
             }
-        }
-    });
-    streamed(rx, "text/plain")
+        })
+    })
 }
 
 fn col(name: &str, priority: u8) -> Value {
@@ -292,61 +313,62 @@ fn watch(
             )
         }
     };
-    let (tx, body_rx) = tokio::sync::mpsc::channel::<Bytes>(64);
     let faults = shared.faults.clone();
-    shared.tasks.spawn(async move {
-        let mut first = true;
-        let mut last_rv = rv.unwrap_or(0);
-        let render = |c: &events::Change, first: bool| -> Bytes {
-            let object = if as_table {
-                table(
-                    &c.rv.to_string(),
-                    first,
-                    std::slice::from_ref(&c.object),
-                    include.as_deref(),
-                )
-            } else {
-                c.object.clone()
+    streamed(shared, "application/json", move |tx| {
+        Box::pin(async move {
+            let mut first = true;
+            let mut last_rv = rv.unwrap_or(0);
+            let render = |c: &events::Change, first: bool| -> Bytes {
+                let object = if as_table {
+                    table(
+                        &c.rv.to_string(),
+                        first,
+                        std::slice::from_ref(&c.object),
+                        include.as_deref(),
+                    )
+                } else {
+                    c.object.clone()
+                };
+                Bytes::from(json!({ "type": c.kind.as_str(), "object": object }).to_string() + "\n")
             };
-            Bytes::from(json!({ "type": c.kind.as_str(), "object": object }).to_string() + "\n")
-        };
-        let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
-        for c in initial.iter().filter(|c| matches(c)) {
-            last_rv = last_rv.max(c.rv);
-            if tx.send(render(c, first)).await.is_err() {
-                return;
-            }
-            first = false;
-        }
-        loop {
-            let next = async {
-                match deadline {
-                    Some(d) => tokio::time::timeout_at(d, rx.recv()).await.ok(),
-                    None => Some(rx.recv().await),
-                }
-            };
-            match next.await {
-                None => return,
-                Some(Ok(c)) => {
-                    if c.rv <= last_rv || !matches(&c) {
-                        continue;
-                    }
-                    last_rv = c.rv;
-                    faults.delay().await;
-                    if tx.send(render(&c, first)).await.is_err() {
-                        return;
-                    }
-                    first = false;
-                }
-                Some(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
-                    let err = status(410, "Expired", "watch fell behind; start a new watch", None);
-                    let line = json!({ "type": "ERROR", "object": err }).to_string() + "\n";
-                    let _ = tx.send(Bytes::from(line)).await;
+            let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+            for c in initial.iter().filter(|c| matches(c)) {
+                last_rv = last_rv.max(c.rv);
+                if tx.send(render(c, first)).await.is_err() {
                     return;
                 }
-                Some(Err(_)) => return,
+                first = false;
             }
-        }
-    });
-    streamed(body_rx, "application/json")
+            loop {
+                let next = async {
+                    match deadline {
+                        Some(d) => tokio::time::timeout_at(d, rx.recv()).await.ok(),
+                        None => Some(rx.recv().await),
+                    }
+                };
+                match next.await {
+                    None => return,
+                    Some(Ok(c)) => {
+                        if c.rv <= last_rv || !matches(&c) {
+                            continue;
+                        }
+                        last_rv = c.rv;
+                        faults.delay().await;
+                        if tx.send(render(&c, first)).await.is_err() {
+                            return;
+                        }
+                        first = false;
+                    }
+                    Some(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
+                        let err =
+                            status(410, "Expired", "watch fell behind; start a new watch", None);
+                        let line = json!({ "type": "ERROR", "object": err }).to_string() + "\n";
+                        let _ = tx.send(Bytes::from(line)).await;
+                        return;
+                    }
+                    Some(Err(_)) => return,
+                }
+            }
+        })
+    })
 }
