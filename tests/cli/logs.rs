@@ -4,7 +4,7 @@
 //! connections without a line twice or one lost, and a 1 GiB line streamed in bounded memory.
 
 use podterm_test_support::hostile::{self, Hostile, Reply};
-use podterm_test_support::kubectl::kubectls;
+use podterm_test_support::kubectl::{clean_stderr, kubectls};
 use podterm_test_support::{bin, client, cluster};
 use std::path::Path;
 use std::process::Stdio;
@@ -17,19 +17,6 @@ struct Out {
     code: i32,
     stdout: String,
     stderr: String,
-}
-
-/// kubectl's own log lines (klog) are not part of the contract.
-fn clean_stderr(s: &str) -> String {
-    s.lines()
-        .filter(|l| {
-            let b = l.as_bytes();
-            !(b.len() > 5
-                && matches!(b[0], b'E' | b'W' | b'I')
-                && b[1..5].iter().all(u8::is_ascii_digit))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect()
 }
 
 async fn run(bin: &Path, c: &TestCluster, args: &[&str]) -> Out {

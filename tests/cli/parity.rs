@@ -2,7 +2,7 @@
 //! code for every scenario, with each kubectl under test (`PODTERM_KUBECTLS`). And one scenario
 //! where podterm must do better than kubectl: a slow reader still gets every byte.
 
-use podterm_test_support::kubectl::{kubectls, newest as newest_kubectl};
+use podterm_test_support::kubectl::{clean_stderr, kubectls, newest as newest_kubectl};
 use podterm_test_support::pty::Pty;
 use podterm_test_support::{bin, client, cluster};
 use std::path::{Path, PathBuf};
@@ -35,19 +35,6 @@ struct Out {
     code: i32,
     stdout: Vec<u8>,
     stderr: String,
-}
-
-/// kubectl's own log lines (klog) are not part of the contract.
-fn clean_stderr(s: &str) -> String {
-    s.lines()
-        .filter(|l| {
-            let b = l.as_bytes();
-            !(b.len() > 5
-                && matches!(b[0], b'E' | b'W' | b'I')
-                && b[1..5].iter().all(u8::is_ascii_digit))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect()
 }
 
 async fn run(

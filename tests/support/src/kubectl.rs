@@ -166,6 +166,21 @@ pub fn newest() -> PathBuf {
         .expect("a kubectl")
 }
 
+/// `stderr` without kubectl's own log lines (klog: `E0101 …`, `W…`, `I…`), which are not part of
+/// the contract the parity suites compare.
+pub fn clean_stderr(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| {
+            let b = l.as_bytes();
+            !(b.len() > 5
+                && matches!(b[0], b'E' | b'W' | b'I')
+                && b[1..5].iter().all(u8::is_ascii_digit))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
