@@ -57,8 +57,12 @@ async function sample(pid) {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   return {
     pss: Number(/^Pss:\s+(\d+) kB/m.exec(roll)?.[1] ?? 0) / 1024,
-    // Private memory: unlike PSS, not moved by other processes mapping the same libraries.
+    // Private memory: pages no other process maps now. A library page turns from private to
+    // shared when another process (another WebKit app) maps the same file, so USS moves too.
     uss: (Number(/^Private_Clean:\s+(\d+) kB/m.exec(roll)?.[1] ?? 0) + Number(/^Private_Dirty:\s+(\d+) kB/m.exec(roll)?.[1] ?? 0)) / 1024,
+    // Anonymous memory (heaps, JavaScript, caches): what a leak grows, and not moved by other
+    // processes, so its trend holds on a busy machine where PSS and USS drift.
+    anon: Number(/^Anonymous:\s+(\d+) kB/m.exec(roll)?.[1] ?? 0) / 1024,
     ticks: Number(f[11]) + Number(f[12]), // utime + stime
     fds: (await readdir(`/proc/${pid}/fd`)).length,
     threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 0),
@@ -184,7 +188,7 @@ try {
     for (const [k, pid] of Object.entries(kinds)) s[k] = await sample(pid);
     s.full = await full();
     series.push(s);
-    log(`${t.toFixed(1)} min: ${Object.keys(kinds).map((k) => `${k} ${r1(s[k].pss)} MB (USS ${r1(s[k].uss)})`).join(", ")}${s.full ? "" : " (scrollback not full)"}`);
+    log(`${t.toFixed(1)} min: ${Object.keys(kinds).map((k) => `${k} ${r1(s[k].pss)} MB (USS ${r1(s[k].uss)}, anon ${r1(s[k].anon)})`).join(", ")}${s.full ? "" : " (scrollback not full)"}`);
     if (Date.now() - t0 >= MINUTES * 60_000) break;
     await sleep(Math.min(SAMPLE_S * 1000, Math.max(0, MINUTES * 60_000 - (Date.now() - t0))));
   }
@@ -238,22 +242,30 @@ try {
       trendMBperHour: r1(60 * slope(fit.map((s) => s.t), fit.map((s) => s[k].pss))),
       robustTrendMBperHour: r1(60 * robustSlope(fit.map((s) => s.t), fit.map((s) => s[k].pss))),
       ussTrendMBperHour: r1(60 * slope(fit.map((s) => s.t), fit.map((s) => s[k].uss))),
+      anonFirstMB: r1(first.anon),
+      anonLastMB: r1(last.anon),
+      anonTrendMBperHour: r1(60 * slope(fit.map((s) => s.t), fit.map((s) => s[k].anon))),
+      anonRobustTrendMBperHour: r1(60 * robustSlope(fit.map((s) => s.t), fit.map((s) => s[k].anon))),
       cpuPercent: r1((100 * (last.ticks - first.ticks)) / TICK / (min * 60)),
       fds: [first.fds, last.fds],
       threads: [first.threads, last.threads],
     };
   }
   const total = (s) => Object.keys(kinds).reduce((a, k) => a + s[k].pss, 0);
+  const anonTotal = (s) => Object.keys(kinds).reduce((a, k) => a + s[k].anon, 0);
   R.total = {
     pssFirstMB: r1(total(series[0])),
     pssLastMB: r1(total(series.at(-1))),
     trendMBperHour: r1(60 * slope(fit.map((s) => s.t), fit.map(total))),
     robustTrendMBperHour: r1(60 * robustSlope(fit.map((s) => s.t), fit.map(total))),
     ussTrendMBperHour: r1(60 * slope(fit.map((s) => s.t), fit.map((s) => Object.keys(kinds).reduce((a, k) => a + s[k].uss, 0)))),
+    anonTrendMBperHour: r1(60 * slope(fit.map((s) => s.t), fit.map(anonTotal))),
+    anonRobustTrendMBperHour: r1(60 * robustSlope(fit.map((s) => s.t), fit.map(anonTotal))),
     fitFromMinute: r1(fit[0].t),
     samples: series.length,
   };
   R.totalPssSeries = series.map((s) => [r1(s.t), r1(total(s))]);
+  R.totalAnonSeries = series.map((s) => [r1(s.t), r1(anonTotal(s))]);
 } finally {
   if (churn) clearInterval(churn);
   await app.close();
@@ -262,18 +274,18 @@ try {
 
 const sign = (x) => `${x >= 0 ? "+" : ""}${x}`;
 const rows = Object.entries(R.process).map(([k, p]) =>
-  `| ${k} | ${p.pssFirstMB} | ${p.pssLastMB} | ${p.pssMaxMB} | ${sign(p.trendMBperHour)}, ${sign(p.robustTrendMBperHour)} (USS ${sign(p.ussTrendMBperHour)}) | ${p.cpuPercent} | ${R.idleCpuPercent[k]} | ${p.fds.join(" → ")} | ${p.threads.join(" → ")} |`);
+  `| ${k} | ${p.pssFirstMB} | ${p.pssLastMB} | ${p.pssMaxMB} | ${sign(p.trendMBperHour)}, ${sign(p.robustTrendMBperHour)} (USS ${sign(p.ussTrendMBperHour)}) | ${p.anonFirstMB} → ${p.anonLastMB}: ${sign(p.anonRobustTrendMBperHour)} | ${p.cpuPercent} | ${R.idleCpuPercent[k]} | ${p.fds.join(" → ")} | ${p.threads.join(" → ")} |`);
 console.log([
   `# Soak: ${MINUTES} min, ${TABS} busy tabs + 1 idle, pod churn every ${CHURN_MS / 1000} s`,
   "",
   `${R.when} · ${R.cores} cores · scrollback ${R.scrollback} lines × ${R.cols} columns, filled first · output ${R.output.bytesPerS} B/s in ${R.output.messagesPerS} messages/s, ${R.output.acksPerS} acks/s · ${R.churn.podsCreated} pods churned (${R.churn.errors} errors)`,
   "",
-  "| process | PSS first (MB) | PSS last | PSS max | trend after warm-up (MB/hour; least squares, Theil–Sen, USS) | CPU under load (% of a core) | CPU, all tabs idle | fds | threads |",
-  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  "| process | PSS first (MB) | PSS last | PSS max | trend after warm-up (MB/hour; least squares, Theil–Sen, USS) | anonymous MB first → last: Theil–Sen MB/hour | CPU under load (% of a core) | CPU, all tabs idle | fds | threads |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows,
-  `| total | ${R.total.pssFirstMB} | ${R.total.pssLastMB} | | ${sign(R.total.trendMBperHour)}, ${sign(R.total.robustTrendMBperHour)} (USS ${sign(R.total.ussTrendMBperHour)}; from minute ${R.total.fitFromMinute}${R.warmupEnded ? "" : ", warm-up not over: last half"}) | | ${R.idleCpuPercent.total} | | |`,
+  `| total | ${R.total.pssFirstMB} | ${R.total.pssLastMB} | | ${sign(R.total.trendMBperHour)}, ${sign(R.total.robustTrendMBperHour)} (USS ${sign(R.total.ussTrendMBperHour)}; from minute ${R.total.fitFromMinute}${R.warmupEnded ? "" : ", warm-up not over: last half"}) | ${sign(R.total.anonRobustTrendMBperHour)} | | ${R.idleCpuPercent.total} | | |`,
   "",
-  `Goal (issue 20): total trend < 10 MB/hour after warm-up (Theil–Sen): ${R.total.robustTrendMBperHour < 10 ? "met" : "not met"}; CPU with every tab idle < 1% of a core: ${R.idleCpuPercent.total < 1 ? "met" : "not met"}.`,
+  `Goal (issue 20): total trend < 10 MB/hour after warm-up (Theil–Sen): PSS ${R.total.robustTrendMBperHour < 10 ? "met" : "not met"}, anonymous memory ${R.total.anonRobustTrendMBperHour < 10 ? "met" : "not met"}; CPU with every tab idle < 1% of a core: ${R.idleCpuPercent.total < 1 ? "met" : "not met"}.`,
 ].join("\n"));
 await mkdir(out, { recursive: true });
 const stamp = R.when.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
