@@ -7,6 +7,7 @@
 pub use podterm_core::browse::{ChangeKind, PodChange, PodOwner, PodSummary};
 use podterm_core::favourites::{Favourite, Target};
 pub use podterm_core::manual::ManualProfile;
+pub use podterm_core::profiles::ProfileColour;
 use podterm_core::profiles::{Auth, Ca, Profile};
 use podterm_core::protocol::Outcome;
 pub use podterm_core::terminal::TerminalRequest;
@@ -26,6 +27,10 @@ pub struct ProfileSummary {
     pub insecure: bool,
     /// The profile's default namespace, if it has one.
     pub namespace: Option<String>,
+    /// The colour chosen for its tabs; `None`: one derived from the name.
+    pub colour: Option<ProfileColour>,
+    /// A production cluster: its tabs and panes are marked.
+    pub production: bool,
 }
 
 impl From<&Profile> for ProfileSummary {
@@ -36,6 +41,8 @@ impl From<&Profile> for ProfileSummary {
             auth_kind: p.auth.kind_name().to_string(),
             insecure: p.insecure,
             namespace: p.namespace.clone(),
+            colour: p.colour,
+            production: p.production,
         }
     }
 }
@@ -70,6 +77,8 @@ pub struct ProfileDetails {
     pub keepalive_secs: Option<u32>,
     /// The dead-link deadline in seconds; `None`: the default.
     pub dead_link_secs: Option<u32>,
+    pub colour: Option<ProfileColour>,
+    pub production: bool,
 }
 
 impl From<&Profile> for ProfileDetails {
@@ -91,6 +100,8 @@ impl From<&Profile> for ProfileDetails {
             has_token: matches!(p.auth, Auth::Token { .. }),
             keepalive_secs: p.keepalive_secs,
             dead_link_secs: p.dead_link_secs,
+            colour: p.colour,
+            production: p.production,
         }
     }
 }
@@ -395,7 +406,7 @@ mod tests {
             serde_json::to_value(ProfileSummary::from(&p)).expect("json"),
             json!({
                 "name": "prod", "server": "https://k8s.example:6443", "authKind": "token",
-                "insecure": false, "namespace": "apps",
+                "insecure": false, "namespace": "apps", "colour": null, "production": false,
             })
         );
     }

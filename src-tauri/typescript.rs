@@ -68,6 +68,7 @@ payloads!(
     ProfileDetails,
     ManualProfile,
     ProfileSummary,
+    ProfileColour,
     ResolvedFavourite,
     SessionState,
     WatchStatus,

@@ -1186,6 +1186,30 @@ async function clickKeepsList() {
   await page.keyboard.press("Escape");
 }
 
+test("a production cluster: its colour and PROD mark chosen in the form show in the sidebar", async () => {
+  await page.hover('.profile[data-profile="prod"]');
+  await page.click('.profile[data-profile="prod"] .edit-profile');
+  await page.waitForSelector("dialog.profile-form[open]");
+  assert((await page.$eval('.profile-form [name="colour"]', (s) => s.value)) === "", "a colour was chosen before");
+  await page.selectOption('.profile-form select[name="colour"]', "purple");
+  await page.check('.profile-form input[name="production"]');
+  await screenshot("profile-form-production");
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await page.waitForSelector('.profile.production[data-profile="prod"] .prod-badge', { timeout: WAIT_MS });
+  assert(!(await page.$('.profile[data-profile="demo"] .prod-badge')), "demo is marked production");
+  const swatch = await page.$eval('.profile[data-profile="prod"] .profile-swatch', (el) => el.style.getPropertyValue("--profile-hue").trim());
+  assert(swatch === "275", `prod's swatch hue ${swatch}`);
+  // Saved: the form shows it again.
+  await page.hover('.profile[data-profile="prod"]');
+  await page.click('.profile[data-profile="prod"] .edit-profile');
+  await page.waitForSelector("dialog.profile-form[open]");
+  const again = await page.$eval(".profile-form", (d) => [d.querySelector('[name="colour"]').value, d.querySelector('[name="production"]').checked]);
+  assert(JSON.stringify(again) === '["purple",true]', `the form shows ${JSON.stringify(again)}`);
+  await page.click(".profile-form button.cancel");
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+});
+
 test("twelve tabs from two clusters: the active tab is in view, labels distinct, no scrollbar over them; tab keys", async () => {
   await page.evaluate(() => {
     for (const name of ["worker-1", "worker-2", "worker-3"]) window.__podtermMock.addPod({ name, namespace: "demo", containers: ["worker"] });
@@ -1209,7 +1233,15 @@ test("twelve tabs from two clusters: the active tab is in view, labels distinct,
   assert(labels.length === 12 && new Set(labels).size === 12, `labels: ${labels.join(" | ")}`);
   assert(labels[0] === "demo · shell/shell" && labels[6] === "prod · shell/shell", `labels: ${labels.join(" | ")}`);
   const title = await page.getAttribute(`.tab[data-tab-id="${opened[6]}"]`, "title");
-  assert(title === "shell/shell in demo (prod)", `tooltip ${title}`);
+  assert(title === "shell/shell in demo (prod) · PRODUCTION", `tooltip ${title}`);
+  // prod's tabs wear its colour and the production mark (tab and terminal); demo's do not.
+  const marks = await page.$$eval(".tab", (els) => els.map((e) => [e.classList.contains("production"), !!e.querySelector(".prod-badge"), e.style.getPropertyValue("--profile-hue").trim()]));
+  assert(
+    marks.slice(6).every(([p, b, hue]) => p && b && hue === "275") && marks.slice(0, 6).every(([p, b]) => !p && !b),
+    `tab marks ${JSON.stringify(marks)}`,
+  );
+  const paneBorder = await page.$eval(`.pane[data-tab-id="${opened[6]}"]`, (el) => [el.classList.contains("production"), getComputedStyle(el).borderTopWidth]);
+  assert(paneBorder[0] && paneBorder[1] === "3px", `prod's pane ${JSON.stringify(paneBorder)}`);
   const bar = await page.$eval(".tab-bar", (b) => ({ over: b.scrollWidth > b.clientWidth, scrollbar: b.offsetHeight - b.clientHeight }));
   assert(bar.over, "12 tabs do not overflow the bar: the test proves nothing");
   assert(bar.scrollbar === 0, `a ${bar.scrollbar} px scrollbar covers the tab labels`);

@@ -10,6 +10,7 @@ import { SidebarModel } from "./sidebar/model";
 import { scrollbackControl } from "./settings/view";
 import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
+import { profileLook } from "./profile-look";
 import { Workspace } from "./terminal/workspace";
 
 async function start(): Promise<void> {
@@ -38,6 +39,16 @@ async function start(): Promise<void> {
     runCommand: (target) => {
       if (model.pickFor(target)) sidebar.root.querySelector<HTMLInputElement>(".picker input.command")?.focus();
     },
+    profileLook: (name) => profileLook(name, model.profiles.find((p) => p.name === name)),
+  });
+  // A profile's colour or production mark changed (an edit): the tabs follow.
+  let looks = "";
+  model.onChange(() => {
+    const now = JSON.stringify(model.profiles.map((p) => [p.name, p.colour, p.production]));
+    if (now !== looks) {
+      looks = now;
+      workspace?.looksChanged();
+    }
   });
   const hook = podtermHook();
   hook.favourites = () => favourites.list.map((f) => ({ ...f, command: [...f.command] }));

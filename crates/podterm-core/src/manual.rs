@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profiles::{Auth, Ca, Profile, ProfileError, ProfileStore};
+use crate::profiles::{Auth, Ca, Profile, ProfileColour, ProfileError, ProfileStore};
 use crate::vault::{Secret, Vault, VaultError};
 
 /// The vault field of a hand-entered token (the same name an import uses).
@@ -40,6 +40,13 @@ pub struct ManualProfile {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub dead_link_secs: Option<u32>,
+    /// The colour of the profile's tabs; `None`: one derived from its name.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub colour: Option<ProfileColour>,
+    /// A production cluster (its tabs are marked).
+    #[serde(default)]
+    pub production: bool,
 }
 
 /// The keepalive interval the form takes, in seconds.
@@ -227,6 +234,8 @@ pub async fn save(
     profile.insecure = input.insecure;
     profile.keepalive_secs = keepalive_secs;
     profile.dead_link_secs = dead_link_secs;
+    profile.colour = input.colour;
+    profile.production = input.production;
     let mut stale = Vec::new();
     if let Some(token) = &input.token {
         if token.expose().trim().is_empty() {
@@ -297,6 +306,7 @@ mod tests {
                 "original": null, "name": "prod", "server": "https://a:1", "namespace": "web",
                 "caPem": null, "caFile": null, "insecure": true,
                 "keepaliveSecs": null, "deadLinkSecs": null,
+                "colour": null, "production": false,
             })
         );
         let kept: ManualProfile = serde_json::from_value(serde_json::json!({
@@ -326,6 +336,27 @@ mod tests {
         edit.original = Some("lb".into());
         let p = save(&edit, &store, &vault).await.expect("edit");
         assert_eq!((p.keepalive_secs, p.dead_link_secs), (None, None));
+    }
+
+    #[tokio::test]
+    async fn colour_and_production_are_saved_and_changed_by_the_form() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        let new: ManualProfile = serde_json::from_value(serde_json::json!({
+            "original": null, "name": "prod", "server": "https://10.0.0.1:6443",
+            "namespace": null, "caPem": null, "insecure": false,
+            "colour": "red", "production": true,
+        }))
+        .expect("form");
+        let p = save(&new, &store, &vault).await.expect("add");
+        assert_eq!((p.colour, p.production), (Some(ProfileColour::Red), true));
+        assert_eq!(store.get("prod").expect("read"), Some(p));
+        // A form without the fields (an older UI) clears them, as every other box.
+        let mut edit = input("prod", "https://10.0.0.1:6443");
+        edit.original = Some("prod".into());
+        let p = save(&edit, &store, &vault).await.expect("edit");
+        assert_eq!((p.colour, p.production), (None, false));
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@ export type {
   ProfileDetails,
   ManualProfile,
   ProfileSummary,
+  ProfileColour,
   ResolvedFavourite,
   SessionState,
   WatchStatus,

@@ -1,5 +1,7 @@
 // The add/edit cluster dialog: a form over `ProfileFields` (profile-form.ts).
 import { h } from "../dom";
+import { COLOURS, COLOUR_HUES } from "../profile-look";
+import type { ProfileColour } from "../ipc/types";
 import { errorMessage, type ProfileDetails, type ManualProfile } from "../ipc";
 import {
   DEFAULT_DEAD_LINK_SECS,
@@ -48,6 +50,16 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
   const seconds = { inputmode: "numeric", class: "field-seconds" };
   const keepalive = input("keepalive", f.keepalive, { ...seconds, placeholder: String(DEFAULT_KEEPALIVE_SECS) });
   const deadLink = input("deadLink", f.deadLink, { ...seconds, placeholder: String(DEFAULT_DEAD_LINK_SECS) });
+  // The tabs' colour: a small palette, or the one derived from the name.
+  const colour = h(
+    "select",
+    { name: "colour" },
+    h("option", { value: "" }, "Automatic (from the name)"),
+    ...COLOURS.map((c) => h("option", { value: c, style: `color: hsl(${COLOUR_HUES[c]} 65% 45%)` }, `\u25a0 ${c[0]!.toUpperCase()}${c.slice(1)}`)),
+  );
+  colour.value = f.colour;
+  const production = h("input", { type: "checkbox", name: "production" });
+  production.checked = f.production;
   const error = h("div", { class: "message error form-error", role: "alert", hidden: true });
   const saveButton = h("button", { type: "submit", class: "primary" }, "Save");
 
@@ -69,6 +81,8 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
           token: token.value,
           keepalive: keepalive.value,
           deadLink: deadLink.value,
+          colour: colour.value as ProfileColour | "",
+          production: production.checked,
         };
         const problem = networkProblem(fields);
         if (problem) {
@@ -99,6 +113,13 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
     ),
     h("label", { class: "field-check" }, insecure, h("span", {}, "Skip TLS verification")),
     warning,
+    field("Colour of its tabs", colour),
+    h(
+      "label",
+      { class: "field-check" },
+      production,
+      h("span", {}, "Production cluster: its tabs and terminals carry a red PROD mark"),
+    ),
     details && credentialsNote(details.authKind)
       ? h("p", { class: "form-note credentials-note" }, credentialsNote(details.authKind))
       : null,

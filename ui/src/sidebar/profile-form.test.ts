@@ -16,6 +16,8 @@ function details(over: Partial<ProfileDetails> = {}): ProfileDetails {
     hasToken: true,
     keepaliveSecs: null,
     deadLinkSecs: null,
+    colour: null,
+    production: false,
     ...over,
   };
 }
@@ -34,6 +36,8 @@ describe("profile form", () => {
       token: null,
       keepaliveSecs: null,
       deadLinkSecs: null,
+      colour: null,
+      production: false,
     });
     expect(emptyFields().server).toBe("https://");
   });
@@ -54,6 +58,8 @@ describe("profile form", () => {
       token: null,
       keepaliveSecs: null,
       deadLinkSecs: null,
+      colour: null,
+      production: false,
     });
     expect(profileInput({ ...f, token: " abc " }, "staging").token).toBe("abc");
   });
@@ -90,5 +96,13 @@ describe("the edit form's word on credentials it cannot edit", () => {
     expect(credentialsNote("exec plugin")).toMatch(/^This cluster signs in with an exec plugin,/);
     expect(credentialsNote("token")).toBeNull();
     expect(credentialsNote("none")).toBeNull();
+  });
+
+  it("the colour and the production mark go both ways; no colour is null", () => {
+    const f = fieldsFromDetails(details({ colour: "orange", production: true }));
+    expect(f).toMatchObject({ colour: "orange", production: true });
+    expect(profileInput(f, "staging")).toMatchObject({ colour: "orange", production: true });
+    expect(profileInput({ ...f, colour: "", production: false }, "staging")).toMatchObject({ colour: null, production: false });
+    expect(emptyFields()).toMatchObject({ colour: "", production: false });
   });
 });

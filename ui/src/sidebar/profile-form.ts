@@ -6,6 +6,7 @@
 //
 // The fields and their conversion (pure); the dialog is `profile-form-view.ts`.
 import type { ProfileDetails, ManualProfile } from "../ipc";
+import type { ProfileColour } from "../ipc/types";
 
 /** The form's boxes, as typed. */
 export interface ProfileFields {
@@ -20,6 +21,10 @@ export interface ProfileFields {
   keepalive: string;
   /** Seconds; empty: the default (30). */
   deadLink: string;
+  /** The tabs' colour; "": derived from the name. */
+  colour: ProfileColour | "";
+  /** A production cluster: its tabs are marked. */
+  production: boolean;
 }
 
 /** The defaults the two network boxes show as placeholders (the engine's own). */
@@ -27,7 +32,7 @@ export const DEFAULT_KEEPALIVE_SECS = 5;
 export const DEFAULT_DEAD_LINK_SECS = 30;
 
 export function emptyFields(): ProfileFields {
-  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "" };
+  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "", colour: "", production: false };
 }
 
 /** The boxes filled from a saved profile (the token box stays empty: "unchanged"). */
@@ -41,6 +46,8 @@ export function fieldsFromDetails(d: ProfileDetails): ProfileFields {
     token: "",
     keepalive: d.keepaliveSecs == null ? "" : String(d.keepaliveSecs),
     deadLink: d.deadLinkSecs == null ? "" : String(d.deadLinkSecs),
+    colour: d.colour ?? "",
+    production: d.production,
   };
 }
 
@@ -81,6 +88,8 @@ export function profileInput(f: ProfileFields, original: string | null): ManualP
     token: optional(f.token),
     keepaliveSecs: seconds(f.keepalive),
     deadLinkSecs: seconds(f.deadLink),
+    colour: f.colour === "" ? null : f.colour,
+    production: f.production,
   };
 }
 

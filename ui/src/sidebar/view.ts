@@ -8,6 +8,7 @@ import type { SidebarModel } from "./model";
 import { execRefusal, podListEmptyText, podRow } from "./pods";
 import { clampSidebarWidth, loadSidebarWidth, saveSidebarWidth } from "./width";
 import { openProfileForm } from "./profile-form-view";
+import { profileLook } from "../profile-look";
 
 interface RowEls {
   li: HTMLLIElement;
@@ -280,7 +281,7 @@ export class SidebarView {
       const li = h(
         "li",
         {
-          class: `profile${selected ? " selected" : ""}`,
+          class: `profile${selected ? " selected" : ""}${p.production ? " production" : ""}`,
           "data-profile": p.name,
           tabindex: 0,
           role: "button",
@@ -297,7 +298,13 @@ export class SidebarView {
         h(
           "div",
           { class: "profile-main" },
-          h("span", { class: "profile-name" }, p.name),
+          h(
+            "span",
+            { class: "profile-name" },
+            h("span", { class: "profile-swatch", "aria-hidden": "true", style: `--profile-hue: ${profileLook(p.name, p).hue}` }),
+            p.name,
+            p.production ? h("span", { class: "prod-badge", title: "A production cluster" }, "PROD") : null,
+          ),
           h("span", { class: "profile-server" }, `${p.server.replace(/^https?:\/\//, "")} · ${p.authKind}`),
           p.insecure ? h("span", { class: "profile-insecure", title: "The server's certificate is not verified" }, "insecure") : null,
         ),

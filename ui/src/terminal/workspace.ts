@@ -11,7 +11,6 @@ import type { MenuItem } from "../menu";
 import {
   inputAction,
   isEnded,
-  profileHue,
   statusText,
   TabModel,
   tabLabel,
@@ -23,6 +22,7 @@ import {
 } from "./tabs";
 import { InputQueue } from "./input";
 import { podtermHook, TerminalView } from "./view";
+import { profileLook, type ProfileLook } from "../profile-look";
 
 interface Runtime {
   view: TerminalView;
@@ -47,6 +47,8 @@ export interface WorkspaceOptions {
    * a tab (a debug container) belong beside it: `renderBanner`'s `noShell` case.
    */
   runCommand?(target: SessionTarget): void;
+  /** A profile's colour and production mark (absent: the colour derived from its name). */
+  profileLook?(profile: string): ProfileLook;
 }
 
 export class Workspace {
@@ -420,6 +422,16 @@ export class Workspace {
     }
   }
 
+  /** A profile's look (its colour, production or not). */
+  private look(profile: string): ProfileLook {
+    return this.opts.profileLook?.(profile) ?? profileLook(profile);
+  }
+
+  /** The profiles' colours or production marks changed: the tabs show them anew. */
+  looksChanged(): void {
+    this.render();
+  }
+
   /** Tabs whose session is open or opening (closing the window ends them). */
   liveCount(): number {
     return this.model.list().filter((t) => !isEnded(t.status)).length;
@@ -447,7 +459,8 @@ export class Workspace {
               this.activate(t.id);
             },
           },
-          h("span", { class: "tab-profile-dot", "aria-hidden": "true", style: `--profile-hue: ${profileHue(t.target.profile)}` }),
+          h("span", { class: "tab-profile-dot", "aria-hidden": "true", style: `--profile-hue: ${this.look(t.target.profile).hue}` }),
+          this.look(t.target.profile).production ? h("span", { class: "prod-badge" }, "PROD") : null,
           `${[t.target.profile, t.target.namespace, l.title].filter(Boolean).join(" · ")} — ${statusText(t.status)}`,
         ),
       );
@@ -485,10 +498,11 @@ export class Workspace {
     tabs.forEach((t, i) => {
       const label = labels[i]!;
       const selected = active?.id === t.id;
+      const look = this.look(t.target.profile);
       const button = h(
         "div",
         {
-          class: `tab state-${t.status.kind}${selected ? " active" : ""}`,
+          class: `tab state-${t.status.kind}${selected ? " active" : ""}${look.production ? " production" : ""}`,
           role: "tab",
           tabindex: selected ? 0 : -1,
           "aria-selected": selected ? "true" : "false",
@@ -498,8 +512,8 @@ export class Workspace {
           "data-favourite": t.favourite?.name ?? null,
           "data-pod": t.target.pod || null,
           "data-profile": t.target.profile,
-          style: `--profile-hue: ${profileHue(t.target.profile)}`,
-          title: tabTooltip(t),
+          style: `--profile-hue: ${look.hue}`,
+          title: `${tabTooltip(t)}${look.production ? " · PRODUCTION" : ""}`,
           onclick: (e: Event) => {
             if (!(e.target as HTMLElement).closest(".tab-close")) this.activate(t.id);
           },
@@ -508,6 +522,7 @@ export class Workspace {
           },
         },
         h("span", { class: "tab-dot", "aria-hidden": "true" }),
+        look.production ? h("span", { class: "prod-badge", title: "A production cluster" }, "PROD") : null,
         h(
           "span",
           { class: "tab-label" },
@@ -528,6 +543,7 @@ export class Workspace {
     this.scrolledTo = active?.id ?? null;
     this.updateOverflow();
     let connecting = false;
+    const look = (profile: string) => this.look(profile);
     for (const t of tabs) {
       const rt = this.runtimes.get(t.id);
       if (!rt) continue;
@@ -537,6 +553,7 @@ export class Workspace {
         if (visible) rt.view.fit();
       }
       rt.pane.dataset.state = t.status.kind;
+      rt.pane.classList.toggle("production", look(t.target.profile).production);
       if (t.favourite) rt.pane.dataset.favourite = t.favourite.name;
       this.renderBanner(t, rt);
       if (t.status.kind === "connecting") connecting = true;

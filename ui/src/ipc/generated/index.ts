@@ -11,6 +11,7 @@ export type { PodOwner } from "./PodOwner";
 export type { ProfileDetails } from "./ProfileDetails";
 export type { ManualProfile } from "./ManualProfile";
 export type { ProfileSummary } from "./ProfileSummary";
+export type { ProfileColour } from "./ProfileColour";
 export type { ResolvedFavourite } from "./ResolvedFavourite";
 export type { SessionState } from "./SessionState";
 export type { WatchStatus } from "./WatchStatus";

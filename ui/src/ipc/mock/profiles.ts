@@ -10,6 +10,8 @@ export const DEMO_PROFILE: ProfileSummary = {
   authKind: "token",
   insecure: false,
   namespace: "demo",
+  colour: null,
+  production: false,
 };
 
 export class MockProfiles {
@@ -63,6 +65,8 @@ export class MockProfiles {
       hasToken: extra?.hasToken ?? false,
       keepaliveSecs: extra?.keepaliveSecs ?? null,
       deadLinkSecs: extra?.deadLinkSecs ?? null,
+      colour: p.colour,
+      production: p.production,
     };
   }
 
@@ -98,6 +102,8 @@ export class MockProfiles {
       authKind: input.token !== null ? "token" : (old?.authKind ?? "none"),
       insecure: input.insecure,
       namespace: input.namespace?.trim() || null,
+      colour: input.colour ?? null,
+      production: input.production,
     };
     if (old) {
       this.profiles = this.profiles.map((p) => (p === old ? saved : p));
