@@ -1278,6 +1278,40 @@ test("twelve tabs from two clusters: the active tab is in view, labels distinct,
   await page.click(`.tab-menu .tab-menu-item[data-tab-id="${opened[0]}"]`);
   await activeIs(opened[0]);
   await until(() => tabInView(opened[0]), "the first tab in view after the menu");
+
+  // Alt+N selects the Nth tab (9: the last), and never reaches the shell either.
+  const order = () => page.evaluate(() => window.__podterm.tabs().map((t) => t.id));
+  const ids = await order();
+  const firstSid = (await activeTab()).sessionId;
+  const firstInputs = (await page.evaluate((id) => window.__podtermMock.session(id), firstSid)).inputs;
+  await page.keyboard.press("Alt+3");
+  await activeIs(ids[2]);
+  await page.keyboard.press("Alt+9");
+  await activeIs(ids[11]);
+  await until(() => tabInView(ids[11]), "the last tab in view after Alt+9");
+  await page.keyboard.press("Alt+1");
+  await activeIs(ids[0]);
+  const firstAfter = (await page.evaluate((id) => window.__podtermMock.session(id), firstSid)).inputs;
+  assert(firstAfter === firstInputs, `Alt+N reached the shell (${firstAfter - firstInputs} inputs)`);
+  // Ctrl+Shift+PgDn / PgUp move the active tab.
+  await page.keyboard.press("Control+Shift+PageDown");
+  await until(async () => JSON.stringify(await order()) === JSON.stringify([ids[1], ids[0], ...ids.slice(2)]), "the first tab moved right");
+  await page.keyboard.press("Control+Shift+PageUp");
+  await until(async () => JSON.stringify(await order()) === JSON.stringify(ids), "the tab moved back");
+  await activeIs(ids[0]);
+  // Drag the first tab past the third: it lands between the third and the fourth.
+  const box = async (id) => (await page.$(`.tab[data-tab-id="${id}"] .tab-title`)).boundingBox();
+  const from = await box(ids[0]);
+  const third = await page.$eval(`.tab[data-tab-id="${ids[2]}"]`, (el) => el.getBoundingClientRect().right - 4);
+  await page.mouse.move(from.x + 5, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 40, from.y + from.height / 2, { steps: 4 });
+  await page.mouse.move(third, from.y + from.height / 2, { steps: 6 });
+  await page.waitForSelector(".tab-bar.dragging .tab.drop-before", { timeout: WAIT_MS });
+  await screenshot("tab-drag");
+  await page.mouse.up();
+  await until(async () => JSON.stringify(await order()) === JSON.stringify([ids[1], ids[2], ids[0], ...ids.slice(3)]), "the dragged tab is third");
+  assert(!(await page.$(".tab-bar.dragging, .tab.drop-before, .tab.drag-source")), "drag marks left behind");
 });
 
 test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear, Find), not the webview's", async () => {

@@ -63,6 +63,8 @@ export class Workspace {
   private scrolledTo: number | null = null;
   private readonly runtimes = new Map<number, Runtime>();
   private connectTimer: ReturnType<typeof setInterval> | null = null;
+  /** A tab being dragged to a new place (pointer events; see `dragStart`). */
+  private drag: { id: number; pointer: number; startX: number; moved: boolean; to: number } | null = null;
 
   constructor(
     private readonly backend: Backend,
@@ -400,6 +402,14 @@ export class Workspace {
         if (last) this.open(last.target, last.favourite);
         break;
       }
+      case "select": {
+        const t = this.model.select(key.n);
+        if (t) this.runtimes.get(t.id)?.view.focus();
+        break;
+      }
+      case "move":
+        this.model.moveActive(key.delta);
+        break;
     }
   }
 
@@ -420,6 +430,64 @@ export class Workspace {
       rt.view.notice(`ended: ${t.status.reason}`);
       rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
     }
+  }
+
+  /**
+   * Drag to reorder: a press on a tab (not its × button) that moves more than a few pixels
+   * drags it; on release it goes where the pointer is (before the first tab whose middle is to
+   * the right of the pointer). Window listeners, not the tab's: the tab bar may be rebuilt
+   * while dragging. As in browsers, the dragged tab also becomes active (its click).
+   */
+  private dragStart(id: number, e: PointerEvent): void {
+    if (e.button !== 0 || (e.target as HTMLElement).closest(".tab-close")) return;
+    this.drag = { id, pointer: e.pointerId, startX: e.clientX, moved: false, to: -1 };
+    const move = (ev: PointerEvent) => {
+      const d = this.drag;
+      if (!d || ev.pointerId !== d.pointer) return;
+      if (!d.moved && Math.abs(ev.clientX - d.startX) < 6) return;
+      d.moved = true;
+      d.to = this.dropIndex(ev.clientX);
+      this.showDrop();
+    };
+    const end = (ev: PointerEvent) => {
+      const d = this.drag;
+      if (!d || ev.pointerId !== d.pointer) return;
+      window.removeEventListener("pointermove", move, true);
+      window.removeEventListener("pointerup", end, true);
+      window.removeEventListener("pointercancel", end, true);
+      this.drag = null;
+      this.tabBar.classList.remove("dragging");
+      if (!d.moved) return;
+      if (ev.type === "pointerup") {
+        const from = this.model.list().findIndex((t) => t.id === d.id);
+        this.model.move(d.id, d.to > from ? d.to - 1 : d.to);
+      }
+      this.render();
+    };
+    window.addEventListener("pointermove", move, true);
+    window.addEventListener("pointerup", end, true);
+    window.addEventListener("pointercancel", end, true);
+  }
+
+  /** Where a tab dropped at `x` goes: the index of the first tab whose middle is right of it. */
+  private dropIndex(x: number): number {
+    const tabs = [...this.tabBar.querySelectorAll<HTMLElement>(".tab")];
+    const i = tabs.findIndex((el) => {
+      const r = el.getBoundingClientRect();
+      return x < r.left + r.width / 2;
+    });
+    return i < 0 ? tabs.length : i;
+  }
+
+  /** The dragged tab and the place it would go, marked in the tab bar. */
+  private showDrop(): void {
+    const d = this.drag;
+    this.tabBar.classList.toggle("dragging", d !== null && d.moved);
+    this.tabBar.querySelectorAll<HTMLElement>(".tab").forEach((el, i, all) => {
+      el.classList.toggle("drag-source", d !== null && el.dataset.tabId === String(d.id));
+      el.classList.toggle("drop-before", d !== null && d.moved && i === d.to);
+      el.classList.toggle("drop-after", d !== null && d.moved && d.to === all.length && i === all.length - 1);
+    });
   }
 
   /** A profile's look (its colour, production or not). */
@@ -520,6 +588,7 @@ export class Workspace {
           onauxclick: (e: Event) => {
             if ((e as MouseEvent).button === 1) this.close(t.id);
           },
+          onpointerdown: (e: Event) => this.dragStart(t.id, e as PointerEvent),
         },
         h("span", { class: "tab-dot", "aria-hidden": "true" }),
         look.production ? h("span", { class: "prod-badge", title: "A production cluster" }, "PROD") : null,
@@ -536,6 +605,7 @@ export class Workspace {
       this.tabBar.appendChild(button);
     });
     this.tabBar.scrollLeft = scrollLeft;
+    if (this.drag?.moved) this.showDrop();
     // A newly active tab is brought into sight (only then: the user may scroll away).
     if (active && active.id !== this.scrolledTo) {
       this.tabBar.querySelector<HTMLElement>(`.tab[data-tab-id="${active.id}"]`)?.scrollIntoView({ block: "nearest", inline: "nearest" });
