@@ -1311,7 +1311,73 @@ test("twelve tabs from two clusters: the active tab is in view, labels distinct,
   await screenshot("tab-drag");
   await page.mouse.up();
   await until(async () => JSON.stringify(await order()) === JSON.stringify([ids[1], ids[2], ids[0], ...ids.slice(3)]), "the dragged tab is third");
+  await activeIs(ids[0]);
   assert(!(await page.$(".tab-bar.dragging, .tab.drop-before, .tab.drag-source")), "drag marks left behind");
+});
+
+test("quick open (Ctrl+K): a few letters find a pod, a favourite or a recent session; namespace/pod opens by name; Escape closes", async () => {
+  const activeIs = (id) => page.waitForFunction((t) => window.__podterm.tabs().find((x) => x.active)?.id === t, id, { timeout: WAIT_MS });
+  const box = async () => page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
+  // In a terminal plain Ctrl+K stays the shell's (kill to the end of the line).
+  const term = await activeTab();
+  await page.click(`.pane[data-tab-id="${term.id}"] .term-host`);
+  const inputs = (await page.evaluate((id) => window.__podtermMock.session(id), term.sessionId)).inputs;
+  await page.keyboard.press("Control+k");
+  await until(async () => (await page.evaluate((id) => window.__podtermMock.session(id), term.sessionId)).inputs > inputs, "Ctrl+K reached the shell");
+  assert(!(await page.$("dialog.quick-open")), "plain Ctrl+K in a terminal opened quick open");
+  const opened = [];
+
+  // A listed pod of the current cluster, by a few of its letters.
+  await page.keyboard.press("Control+Shift+K");
+  await box();
+  await page.keyboard.type("wk2");
+  await waitText(".quick-item.selected .quick-label", "demo/worker-2");
+  await screenshot("quick-open");
+  let before = await tabIds();
+  await page.keyboard.press("Enter");
+  let tab = await newTab(before, "connected");
+  opened.push(tab.id);
+  assert(tab.profile === "prod" && tab.namespace === "demo" && tab.pod === "worker-2" && tab.container === "worker", JSON.stringify(tab));
+  await page.waitForSelector("dialog.quick-open", { state: "detached", timeout: WAIT_MS });
+
+  // A favourite (outside a terminal plain Ctrl+K does it).
+  await page.focus(".filter");
+  await page.keyboard.press("Control+k");
+  await box();
+  await page.keyboard.type("web");
+  await waitText(".quick-item.selected .quick-label", "web");
+  assert((await page.getAttribute(".quick-item.selected", "data-kind")) === "favourite", "the favourite is not first");
+  before = await tabIds();
+  await page.keyboard.press("Enter");
+  tab = await newTab(before, "connected");
+  opened.push(tab.id);
+  assert(tab.favourite === "web", JSON.stringify(tab));
+
+  // A recent session: a closed tab of the other cluster is found again.
+  await page.keyboard.press("Control+Shift+K");
+  await box();
+  await page.keyboard.type("crashy");
+  await page.waitForSelector('.quick-item[data-kind="recent"]', { timeout: WAIT_MS });
+  const labels = await page.$$eval(".quick-item", (els) => els.map((e) => `${e.dataset.kind}:${e.dataset.label}`));
+  assert(labels.includes("recent:demo/crashy/app"), `items: ${labels.join(" | ")}`);
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.quick-open", { state: "detached", timeout: WAIT_MS });
+
+  // namespace/pod typed whole: that pod in the current cluster, by name.
+  await page.keyboard.press("Control+Shift+K");
+  await box();
+  await page.keyboard.type("kube-system/coredns-x");
+  await page.waitForSelector('.quick-item.selected[data-kind="typed"]', { timeout: WAIT_MS });
+  before = await tabIds();
+  await page.keyboard.press("Enter");
+  tab = await (await page.waitForFunction((ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)) ?? null, before, { timeout: WAIT_MS })).jsonValue();
+  opened.push(tab.id);
+  assert(tab.profile === "prod" && tab.namespace === "kube-system" && tab.pod === "coredns-x", JSON.stringify(tab));
+  for (const id of opened) {
+    await page.click(`.tab[data-tab-id="${id}"] .tab-close`);
+    await page.waitForSelector(`.tab[data-tab-id="${id}"]`, { state: "detached", timeout: WAIT_MS });
+  }
+  await activeIs((await activeTab()).id);
 });
 
 test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear, Find), not the webview's", async () => {

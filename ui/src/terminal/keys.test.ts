@@ -41,4 +41,11 @@ describe("the app's keys", () => {
     // Ctrl+Shift+C / V / F stay the terminal's copy, paste, find.
     expect(appKey(key({ key: "C", code: "KeyC", ctrlKey: true, shiftKey: true }))).toBeNull();
   });
+
+  it("quick open: Ctrl+K outside a terminal, Ctrl+Shift+K anywhere; plain Ctrl+K in a terminal is the shell's", () => {
+    expect(appKey(key({ key: "k", code: "KeyK", ctrlKey: true }))).toEqual({ kind: "quickOpen" });
+    expect(appKey(key({ key: "K", code: "KeyK", ctrlKey: true, shiftKey: true, inTerminal: true }))).toEqual({ kind: "quickOpen" });
+    expect(appKey(key({ key: "k", code: "KeyK", ctrlKey: true, inTerminal: true }))).toBeNull();
+    expect(appKey(key({ key: "k", code: "KeyK", altKey: true }))).toBeNull();
+  });
 });

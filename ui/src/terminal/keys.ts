@@ -4,6 +4,8 @@
 // and Ctrl+Shift+W / Ctrl+Shift+T (the shifted forms; plain Ctrl+W, Ctrl+T still reach the
 // shell). Alt+1…9 select a tab, as in browsers and GNOME Terminal: readline's digit argument
 // (Alt+digit) is given up for it; Alt+0 and Alt with other keys still reach the shell.
+// Quick open is Ctrl+K outside a terminal and Ctrl+Shift+K anywhere: in a terminal plain Ctrl+K
+// stays the shell's (readline's kill to the end of the line).
 
 export type AppKey =
   | { kind: "next" }
@@ -13,7 +15,9 @@ export type AppKey =
   /** Alt+N: the Nth tab (1-based); 9: the last. */
   | { kind: "select"; n: number }
   /** Ctrl+Shift+PgUp / PgDn: the active tab moves one place left (-1) or right (1). */
-  | { kind: "move"; delta: number };
+  | { kind: "move"; delta: number }
+  /** Ctrl+K (outside a terminal), Ctrl+Shift+K: the quick-open box. */
+  | { kind: "quickOpen" };
 
 /** The subset of a KeyboardEvent this reads (a plain object in tests). */
 export interface KeyLike {
@@ -24,6 +28,8 @@ export interface KeyLike {
   shiftKey: boolean;
   altKey: boolean;
   metaKey: boolean;
+  /** The key went to a terminal (plain Ctrl+K is then the shell's). */
+  inTerminal?: boolean;
 }
 
 /** What a keydown means to the app, or null when it belongs to the terminal. */
@@ -36,6 +42,7 @@ export function appKey(e: KeyLike): AppKey | null {
   }
   if (!e.ctrlKey || e.altKey) return null;
   if (e.key === "Tab") return e.shiftKey ? { kind: "previous" } : { kind: "next" };
+  if (e.code === "KeyK" && (e.shiftKey || !e.inTerminal)) return { kind: "quickOpen" };
   if (e.shiftKey) {
     if (e.code === "KeyW") return { kind: "close" };
     if (e.code === "KeyT") return { kind: "reopenClosed" };

@@ -260,6 +260,7 @@ describe("a working day of tabs", () => {
     const b = m.open({ ...at("b"), command: ["top"] });
     m.close(a.id);
     m.close(b.id);
+    expect(m.closedTargets().map((t) => t.profile)).toEqual(["b", "a"]);
     expect(m.takeClosed()).toEqual({ target: { ...at("b"), command: ["top"] }, favourite: null });
     expect(m.takeClosed()?.target.profile).toBe("a");
     expect(m.takeClosed()).toBeNull();

@@ -308,6 +308,11 @@ export class TabModel {
     if (tab) tab.typed = true;
   }
 
+  /** What closed tabs (not favourites') were opened on, the last closed first. */
+  closedTargets(): SessionTarget[] {
+    return this.closed.filter((c) => !c.favourite).map((c) => copyTarget(c.target)).reverse();
+  }
+
   /** The target of the last closed tab, taken off the list (null: none). */
   takeClosed(): { target: SessionTarget; favourite: FavouriteRef | null } | null {
     return this.closed.pop() ?? null;

@@ -47,6 +47,8 @@ export interface WorkspaceOptions {
    * a tab (a debug container) belong beside it: `renderBanner`'s `noShell` case.
    */
   runCommand?(target: SessionTarget): void;
+  /** Ctrl+K: the quick-open box (absent: the key does nothing). */
+  quickOpen?(): void;
   /** A profile's colour and production mark (absent: the colour derived from its name). */
   profileLook?(profile: string): ProfileLook;
 }
@@ -102,9 +104,12 @@ export class Workspace {
     window.addEventListener(
       "keydown",
       (e) => {
-        const key = appKey(e);
-        // Not behind a modal dialog (the profile form, the close question).
-        if (!key || this.model.list().length === 0 || document.querySelector("dialog[open]")) return;
+        const inTerminal = e.target instanceof Element && e.target.closest(".xterm") !== null;
+        const key = appKey({ type: e.type, key: e.key, code: e.code, ctrlKey: e.ctrlKey, shiftKey: e.shiftKey, altKey: e.altKey, metaKey: e.metaKey, inTerminal });
+        // Not behind a modal dialog (the profile form, the close question); quick open works
+        // with no tab open too.
+        if (!key || document.querySelector("dialog[open]")) return;
+        if (key.kind === "quickOpen" ? !this.opts.quickOpen : this.model.list().length === 0) return;
         e.preventDefault();
         e.stopPropagation();
         this.appKey(key);
@@ -410,6 +415,9 @@ export class Workspace {
       case "move":
         this.model.moveActive(key.delta);
         break;
+      case "quickOpen":
+        this.opts.quickOpen?.();
+        break;
     }
   }
 
@@ -463,6 +471,9 @@ export class Workspace {
         this.model.move(d.id, d.to > from ? d.to - 1 : d.to);
       }
       this.render();
+      // The dragged tab is the active one, its terminal focused (no click follows a drag that
+      // ends over another tab).
+      this.activate(d.id);
     };
     window.addEventListener("pointermove", move, true);
     window.addEventListener("pointerup", end, true);
@@ -498,6 +509,12 @@ export class Workspace {
   /** The profiles' colours or production marks changed: the tabs show them anew. */
   looksChanged(): void {
     this.render();
+  }
+
+  /** Sessions of this run for quick open: the open tabs (newest first), then closed ones. */
+  recentTargets(): SessionTarget[] {
+    const open = [...this.model.list()].sort((a, b) => b.id - a.id).filter((t) => !t.favourite).map((t) => t.target);
+    return [...open, ...this.model.closedTargets()];
   }
 
   /** Tabs whose session is open or opening (closing the window ends them). */
