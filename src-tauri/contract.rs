@@ -37,6 +37,9 @@ macro_rules! with_commands {
             /// A live pod list: the current pods first (as `Added`), then every change; the
             /// status says when the watch broke and when it is live again. Returns its id.
             async watch_pods(profile: String, namespace: String, on_event: Channel<PodChange>, on_status: Channel<WatchStatus>) -> u32;
+            /// `watch_pods` across every namespace (`kubectl get pods -A`): each pod carries its
+            /// namespace. Needs the right to list pods cluster-wide (a 403 is the error).
+            async watch_all_pods(profile: String, on_event: Channel<PodChange>, on_status: Channel<WatchStatus>) -> u32;
             sync stop_watch(id: u32) -> ();
             /// Opens a TTY exec session and returns its id at once. Output may arrive before
             /// the id: acknowledge every byte with `ack` once the terminal has written it.

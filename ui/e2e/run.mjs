@@ -1441,6 +1441,37 @@ test("the sidebar: one cluster's refusal never stands over another's list; forbi
   assert((await page.$eval(".open-by-name", (i) => i.value)) === "", "the box kept the name");
 });
 
+test("the sidebar: all namespaces in one list, sorted by name, age or status; node and IPs on hover", async () => {
+  await selectProfile("demo", "demo");
+  await page.selectOption(".ns-select", "\u0000all");
+  await page.waitForSelector('.pod[data-namespace="kube-system"][data-pod^="coredns"]', { timeout: WAIT_MS });
+  await page.waitForSelector('.pod[data-namespace="default"][data-pod="hello"]', { timeout: WAIT_MS });
+  const names = await page.$$eval(".pod", (els) => els.map((e) => `${e.querySelector(".pod-ns").textContent}${e.querySelector(".pod-name").textContent}`));
+  assert(names.includes("demo/shell") && names.includes("default/hello"), `rows: ${names.join(" | ")}`);
+  const tip = await page.getAttribute('.pod[data-namespace="default"][data-pod="hello"] .pod-line', "title");
+  assert(/^default\/hello\nnode: \S+\nIP: \d+\.\d+\.\d+\.\d+/.test(tip ?? ""), `tooltip ${JSON.stringify(tip)}`);
+  assert(await page.$eval(".open-by-name", (i) => i.disabled), "open by name is enabled without a namespace");
+  // Newest first: the order follows the pods' creation times.
+  await page.selectOption(".pod-sort", "age");
+  const ages = await page.evaluate(() => [...document.querySelectorAll(".pod")].map((li) => `${li.dataset.namespace}/${li.dataset.pod}`));
+  const created = await page.evaluate(() => window.__podtermMock.pods());
+  const want = [...created].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.namespace < b.namespace ? -1 : 1)).map((p) => `${p.namespace}/${p.name}`);
+  assert(JSON.stringify(ages) === JSON.stringify(want), `age order ${ages.join(" | ")}; want ${want.join(" | ")}`);
+  await page.selectOption(".pod-sort", "status");
+  const first = await page.$eval(".pod .pod-status", (el) => el.textContent);
+  assert(first !== "Running", `problems first, but the first row is ${first}`);
+  await screenshot("all-namespaces");
+  // A double-click opens the pod in its own namespace.
+  const before = await tabIds();
+  await page.dblclick('.pod[data-namespace="default"][data-pod="hello"] .pod-line');
+  const tab = await newTab(before, "connected");
+  assert(tab.namespace === "default" && tab.pod === "hello", JSON.stringify(tab));
+  assert((await page.evaluate(() => localStorage.getItem("podterm.podSort"))) === "status", "the order is not remembered");
+  await page.selectOption(".pod-sort", "name");
+  await page.selectOption(".ns-select", "demo");
+  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
+});
+
 test("closing the window with live sessions asks first", async () => {
   const live = (await page.evaluate(() => window.__podterm.tabs())).filter((t) => t.status.kind === "connected").length;
   assert(live > 1, `only ${live} live tabs`);

@@ -15,6 +15,8 @@ function pod(name: string, over: Partial<PodSummary> = {}): PodSummary {
     terminating: false,
     owner: null,
     reason: null,
+    node: null,
+    ips: [],
     ...over,
   };
 }

@@ -4,6 +4,7 @@ import { fakeBackend as fakeCommands } from "../ipc/fake";
 import type { PodChange, ProfileSummary, WatchStatus } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 import { SidebarModel } from "./model";
+import { ALL_NAMESPACES } from "./pods";
 
 function fakeBackend(
   opts: {
@@ -67,6 +68,13 @@ function fakeBackend(
       if (onStatus) statuses.set(id, onStatus);
       return id;
     },
+    watchAllPods: async (profile, onEvent, onStatus) => {
+      const id = nextWatch++;
+      calls.push(`watch ${profile}/* #${id}`);
+      watches.set(id, onEvent);
+      if (onStatus) statuses.set(id, onStatus);
+      return id;
+    },
     stopWatch: async (id) => {
       calls.push(`stop #${id}`);
       watches.delete(id);
@@ -107,6 +115,47 @@ describe("SidebarModel", () => {
     expect(m.namespaces).toEqual(["default", "demo", "kube-system"]);
     expect(m.namespace).toBe("demo");
     expect(f.calls).toContain("watch demo/demo #1");
+  });
+
+  it("all namespaces: one watch across them; rows keep their namespace; a tab opens in the pod's own", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const opened: SessionTarget[] = [];
+    const deleted: string[] = [];
+    const m = new SidebarModel(f.backend, (t) => opened.push(t), null, { podDeleted: (p, ns, pod) => deleted.push(`${p}/${ns}/${pod}`) });
+    await m.loadProfiles();
+    await m.selectNamespace(ALL_NAMESPACES);
+    expect(f.calls).toContain("watch demo/* #2");
+    expect(m.allNamespaces).toBe(true);
+    expect(m.namespaces).not.toContain(ALL_NAMESPACES);
+    f.emit(2, { type: "Added", pod: pod("app", { namespace: "team-a" }) });
+    f.emit(2, { type: "Added", pod: pod("app", { namespace: "team-b" }) });
+    expect(m.visiblePods().map((p) => m.podRef(p))).toEqual(["team-a/app", "team-b/app"]);
+    m.togglePicker("team-b/app");
+    expect(m.picker?.pod).toBe("team-b/app");
+    m.openPicked();
+    expect(opened).toEqual([{ profile: "demo", namespace: "team-b", pod: "app", container: "main", command: null }]);
+    m.openDefault("team-a/app");
+    expect(opened[1]).toMatchObject({ namespace: "team-a", pod: "app" });
+    // Open by name needs a namespace.
+    expect(m.openByName("app")).toBeNull();
+    expect(m.error).toMatch(/choose a namespace first/);
+    f.emit(2, { type: "Deleted", pod: pod("app", { namespace: "team-a" }) });
+    expect(deleted).toEqual(["demo/team-a/app"]);
+    expect(m.visiblePods().map((p) => m.podRef(p))).toEqual(["team-b/app"]);
+  });
+
+  it("the pod list's order is chosen and remembered", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    f.emit(1, { type: "Added", pod: pod("b-old", { createdAt: "2025-01-01T00:00:00Z" }) });
+    f.emit(1, { type: "Added", pod: pod("a-new", { createdAt: "2025-01-09T00:00:00Z" }) });
+    f.emit(1, { type: "Added", pod: pod("c-crash", { reason: "not Ready: container main waiting: CrashLoopBackOff" }) });
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["a-new", "b-old", "c-crash"]);
+    m.setSort("age");
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["c-crash", "a-new", "b-old"]);
+    m.setSort("status");
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["c-crash", "a-new", "b-old"]);
   });
 
   it("live updates come from the current watch only", async () => {

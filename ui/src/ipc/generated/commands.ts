@@ -26,6 +26,7 @@ export const COMMANDS = [
   "demo_profile",
   "list_namespaces",
   "watch_pods",
+  "watch_all_pods",
   "stop_watch",
   "open_session",
   "send_input",
@@ -87,6 +88,11 @@ export interface Commands {
    * status says when the watch broke and when it is live again. Returns its id.
    */
   watchPods(profile: string, namespace: string, onEvent: (message: PodChange) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
+  /**
+   * `watch_pods` across every namespace (`kubectl get pods -A`): each pod carries its
+   * namespace. Needs the right to list pods cluster-wide (a 403 is the error).
+   */
+  watchAllPods(profile: string, onEvent: (message: PodChange) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
   stopWatch(id: number): Promise<void>;
   /**
    * Opens a TTY exec session and returns its id at once. Output may arrive before
@@ -166,6 +172,7 @@ export function tauriCommands(): Commands {
     demoProfile: () => invoke<ProfileSummary>("demo_profile"),
     listNamespaces: (profile) => invoke<string[]>("list_namespaces", { profile }),
     watchPods: (profile, namespace, onEvent, onStatus) => invoke<number>("watch_pods", { profile, namespace, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
+    watchAllPods: (profile, onEvent, onStatus) => invoke<number>("watch_all_pods", { profile, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
     stopWatch: (id) => invoke<void>("stop_watch", { id }),
     openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),

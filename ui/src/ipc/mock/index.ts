@@ -75,6 +75,8 @@ export interface MockControls {
   holdResolve(on: boolean): void;
   /** The saved favourites, in order. */
   favourites(): FavouriteSummary[];
+  /** Every pod of the mock cluster (copies). */
+  pods(): { namespace: string; name: string; createdAt: string }[];
   /** Replaces the favourites (as another Podterm or the CLI would) and says they changed. */
   setFavourites(list: FavouriteSummary[]): void;
   /** As the tray, `podterm-desktop --connect NAME` or a podterm://connect/NAME link: open it. */
@@ -183,6 +185,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     holdConnect: (on) => sessions.holdConnect(on),
     holdResolve: (on) => resolveHold.set(on),
     favourites: () => favourites.list(),
+    pods: () => cluster.pods.map((p) => ({ namespace: p.namespace, name: p.name, createdAt: p.createdAt })),
     setFavourites: (list) => {
       favourites.set(list);
       requests.push({ kind: "favouritesChanged" });
@@ -258,6 +261,17 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
         );
       }
       return cluster.watch(namespace, onEvent, onStatus);
+    },
+    async watchAllPods(profile, onEvent, onStatus) {
+      await tick(10);
+      profiles.require(profile);
+      if (profile === podsRefusedFor) {
+        throw mockError(
+          "refused",
+          'Error from server (Forbidden): pods is forbidden: User "you" cannot list resource "pods" in API group "" at the cluster scope',
+        );
+      }
+      return cluster.watch(null, onEvent, onStatus);
     },
     async stopWatch(id) {
       cluster.stopWatch(id);
