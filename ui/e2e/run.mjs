@@ -1453,13 +1453,12 @@ test("the sidebar: all namespaces in one list, sorted by name, age or status; no
   assert(await page.$eval(".open-by-name", (i) => i.disabled), "open by name is enabled without a namespace");
   // Newest first: the order follows the pods' creation times.
   await page.selectOption(".pod-sort", "age");
-  const ages = await page.evaluate(() => [...document.querySelectorAll(".pod")].map((li) => `${li.dataset.namespace}/${li.dataset.pod}`));
   const created = await page.evaluate(() => window.__podtermMock.pods());
   const want = [...created].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.namespace < b.namespace ? -1 : 1)).map((p) => `${p.namespace}/${p.name}`);
-  assert(JSON.stringify(ages) === JSON.stringify(want), `age order ${ages.join(" | ")}; want ${want.join(" | ")}`);
+  const order = () => page.evaluate(() => [...document.querySelectorAll(".pod")].map((li) => `${li.dataset.namespace}/${li.dataset.pod}`));
+  await until(async () => JSON.stringify(await order()) === JSON.stringify(want), `age order ${want.join(" | ")}`);
   await page.selectOption(".pod-sort", "status");
-  const first = await page.$eval(".pod .pod-status", (el) => el.textContent);
-  assert(first !== "Running", `problems first, but the first row is ${first}`);
+  await until(async () => (await page.$eval(".pod .pod-status", (el) => el.textContent)) !== "Running", "a pod with a problem first");
   await screenshot("all-namespaces");
   // A double-click opens the pod in its own namespace.
   const before = await tabIds();
@@ -1506,6 +1505,57 @@ test("the sidebar is resized by dragging its edge, and remembers it", async () =
   await page.mouse.move(x, y, { steps: 4 });
   await page.mouse.up();
   await closeAllTabs();
+});
+
+test("tabs survive a restart: reopened where they were, the active one active, a deleted pod's tab says so; the setting turns it off", async () => {
+  await selectProfile("demo", "demo");
+  await page.evaluate(() => window.__podtermMock.addPod({ name: "tmp-1", namespace: "demo", containers: ["main"] }));
+  await page.waitForSelector('.pod[data-pod="tmp-1"]', { timeout: WAIT_MS });
+  const open = async (pod) => {
+    const before = await tabIds();
+    await page.dblclick(`.pod[data-pod="${pod}"] .pod-line`);
+    return newTab(before, "connected");
+  };
+  const shell = await open("shell");
+  await open("tmp-1");
+  const before = await tabIds();
+  await page.fill(".open-by-name", "db-0/metrics");
+  await page.press(".open-by-name", "Enter");
+  await newTab(before, "connected");
+  await page.click(`.tab[data-tab-id="${shell.id}"]`);
+  const saved = () => page.evaluate(() => window.__podtermMock.savedTabs());
+  await until(async () => {
+    const s = await saved();
+    return s?.tabs.length === 3 && s.active === 0;
+  }, "three tabs saved, the first active");
+  const s = await saved();
+  assert(
+    JSON.stringify(s.tabs.map((t) => [t.namespace, t.pod, t.container])) === JSON.stringify([["demo", "shell", "shell"], ["demo", "tmp-1", "main"], ["demo", "db-0", "metrics"]]),
+    `saved ${JSON.stringify(s)}`,
+  );
+
+  // A restart (the mock's cluster starts again without tmp-1).
+  await page.reload();
+  const back = await page.waitForFunction(() => (window.__podterm?.tabs?.().length === 3 ? window.__podterm.tabs() : null), null, { timeout: WAIT_MS });
+  const tabs = await back.jsonValue();
+  assert(JSON.stringify(tabs.map((t) => `${t.pod}/${t.container}`)) === JSON.stringify(["shell/shell", "tmp-1/main", "db-0/metrics"]), JSON.stringify(tabs));
+  assert(tabs[0].active, "the active tab is not the one that was");
+  await waitTabState(tabs[0].id, "connected");
+  await waitTabState(tabs[2].id, "connected");
+  await waitTabState(tabs[1].id, "lost");
+  await waitText(`.pane[data-tab-id="${tabs[1].id}"] .banner-text`, "Session ended: the pod demo/tmp-1 was deleted.");
+  await page.click(`.tab[data-tab-id="${tabs[1].id}"]`);
+  await screenshot("restored-tabs");
+
+  // Off: nothing is kept, and the next start opens no tab.
+  await page.uncheck("#restore-tabs");
+  await until(async () => (await saved()) === null, "the saved tabs forgotten");
+  await page.reload();
+  // The start is over once it has saved what it reopened (nothing).
+  await page.waitForFunction(() => window.__podtermMock?.tabsSaved() > 0, null, { timeout: WAIT_MS });
+  assert((await page.evaluate(() => window.__podterm.tabs().length)) === 0, "tabs reopened with the setting off");
+  assert(!(await page.isChecked("#restore-tabs")), "the setting did not stay off");
+  await page.check("#restore-tabs");
 });
 
 test("no remote content, no CSP violation, no page errors", async () => {

@@ -7,7 +7,8 @@ import { FavouritesModel } from "./favourites/model";
 import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { SidebarModel } from "./sidebar/model";
-import { scrollbackControl } from "./settings/view";
+import { restoreTabsControl, scrollbackControl } from "./settings/view";
+import { keepTabsAcrossRestarts } from "./restore/session";
 import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
 import { profileLook } from "./profile-look";
@@ -29,6 +30,7 @@ async function start(): Promise<void> {
     podDeleted: (profile, namespace, pod) => workspace?.podGone(profile, namespace, pod),
   });
   const sidebar = new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
+  sidebar.root.appendChild(restoreTabsControl(backend));
   sidebar.root.appendChild(scrollbackControl(backend));
   const main = h("main", { class: "workspace" });
   root.appendChild(main);
@@ -68,6 +70,9 @@ async function start(): Promise<void> {
       workspace?.looksChanged();
     }
   });
+  // Tabs that survive a restart (restore/session.ts).
+  const restoreTabs = keepTabsAcrossRestarts(backend, workspace, model, favourites);
+
   const hook = podtermHook();
   hook.favourites = () => favourites.list.map((f) => ({ ...f, command: [...f.command] }));
 
@@ -201,6 +206,7 @@ async function start(): Promise<void> {
       favourites.report(`Requests from the tray cannot reach this window: ${errorMessage(err)}; restart Podterm to use the tray and --connect.`);
     });
   await Promise.all([favourites.load(), model.loadProfiles()]);
+  await restoreTabs();
 }
 
 start().catch((err: unknown) => {

@@ -58,6 +58,9 @@ describe("tauriBackend", () => {
       ["configDir", []],
       ["appSettings", []],
       ["setScrollbackLines", [5000]],
+      ["setRestoreTabs", [false]],
+      ["saveOpenTabs", [{ tabs: [], active: null }]],
+      ["restoreTabs", []],
       ["closeWindow", []],
     ];
     const seen = new Set<string>();

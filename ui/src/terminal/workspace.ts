@@ -501,6 +501,11 @@ export class Workspace {
     });
   }
 
+  /** A line of Podterm's own in a tab's terminal (a restored tab whose pod moved, say). */
+  notice(tabId: number, text: string): void {
+    this.runtimes.get(tabId)?.view.notice(text);
+  }
+
   /** A profile's look (its colour, production or not). */
   private look(profile: string): ProfileLook {
     return this.opts.profileLook?.(profile) ?? profileLook(profile);

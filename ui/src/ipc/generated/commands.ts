@@ -11,6 +11,8 @@ import type { PodChange } from "./PodChange";
 import type { ProfileDetails } from "./ProfileDetails";
 import type { ManualProfile } from "./ManualProfile";
 import type { ProfileSummary } from "./ProfileSummary";
+import type { SavedTabs } from "./SavedTabs";
+import type { RestoredTabs } from "./RestoredTabs";
 import type { ResolvedFavourite } from "./ResolvedFavourite";
 import type { SessionState } from "./SessionState";
 import type { WatchStatus } from "./WatchStatus";
@@ -44,6 +46,9 @@ export const COMMANDS = [
   "config_dir",
   "app_settings",
   "set_scrollback_lines",
+  "set_restore_tabs",
+  "save_open_tabs",
+  "restore_tabs",
   "close_window",
 ] as const;
 
@@ -154,6 +159,19 @@ export interface Commands {
    */
   setScrollbackLines(lines: number): Promise<number>;
   /**
+   * Reopening the last run's tabs at start on or off (off also forgets them).
+   */
+  setRestoreTabs(on: boolean): Promise<void>;
+  /**
+   * The open tabs, saved (in tabs.json, never a secret) so that they reopen after a
+   * restart; nothing is saved while reopening is off.
+   */
+  saveOpenTabs(tabs: SavedTabs): Promise<void>;
+  /**
+   * The last run's tabs to reopen, each pod looked for again (none when off).
+   */
+  restoreTabs(): Promise<RestoredTabs>;
+  /**
    * Closes the window after the page asked the user (a close with sessions open sends
    * `AppRequest::ConfirmClose` instead of closing); its sessions end.
    */
@@ -190,6 +208,9 @@ export function tauriCommands(): Commands {
     configDir: () => invoke<string | null>("config_dir"),
     appSettings: () => invoke<AppSettings>("app_settings"),
     setScrollbackLines: (lines) => invoke<number>("set_scrollback_lines", { lines }),
+    setRestoreTabs: (on) => invoke<void>("set_restore_tabs", { on }),
+    saveOpenTabs: (tabs) => invoke<void>("save_open_tabs", { tabs }),
+    restoreTabs: () => invoke<RestoredTabs>("restore_tabs"),
     closeWindow: () => invoke<void>("close_window"),
   };
 }
