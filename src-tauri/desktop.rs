@@ -326,6 +326,44 @@ mod tests {
     }
 
     #[test]
+    fn open_tabs_are_saved_while_reopening_is_on_and_forgotten_when_it_is_turned_off() {
+        use podterm_core::opentabs::{SavedTab, SavedTabs};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = Desktop::new(Some(dir.path().to_path_buf()));
+        assert!(d.restore_tabs(), "on by default");
+        let tabs = SavedTabs {
+            tabs: vec![SavedTab {
+                profile: "p".into(),
+                namespace: "n".into(),
+                pod: "x".into(),
+                container: "c".into(),
+                command: None,
+                favourite: None,
+                owner: None,
+            }],
+            active: Some(0),
+            ..SavedTabs::default()
+        };
+        d.save_tabs(&tabs).expect("saved");
+        assert_eq!(
+            Desktop::new(Some(dir.path().to_path_buf()))
+                .saved_tabs()
+                .expect("read"),
+            tabs
+        );
+        d.set_restore_tabs(false).expect("off");
+        let again = Desktop::new(Some(dir.path().to_path_buf()));
+        assert!(!again.restore_tabs(), "off is remembered");
+        assert_eq!(again.saved_tabs().expect("read"), SavedTabs::default());
+        // While off, nothing is written.
+        again.save_tabs(&tabs).expect("nothing to do");
+        assert_eq!(
+            podterm_core::opentabs::load(dir.path()).expect("read"),
+            SavedTabs::default()
+        );
+    }
+
+    #[test]
     fn scrollback_lines_are_saved_bounded_and_never_write_over_a_newer_file() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join(settings::FILE_NAME);

@@ -8,7 +8,7 @@ pub use podterm_core::browse::{ChangeKind, PodChange, PodOwner, PodSummary};
 use podterm_core::favourites::{Favourite, Target};
 pub use podterm_core::manual::ManualProfile;
 pub use podterm_core::profiles::ProfileColour;
-use podterm_core::profiles::{Auth, Ca, Profile};
+use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
 pub use podterm_core::terminal::TerminalRequest;
 use serde::{Deserialize, Serialize};
@@ -106,6 +106,16 @@ pub struct ProfileDetails {
     pub dead_link_secs: Option<u32>,
     pub colour: Option<ProfileColour>,
     pub production: bool,
+    /// A client certificate profile's certificate: its PEM, or its file's path (public).
+    pub client_cert: Option<String>,
+    /// The client key is in the keyring (never sent: the form says "stored").
+    pub has_client_key: bool,
+    /// The client key's file, when the profile refers to one.
+    pub client_key_file: Option<String>,
+    /// An exec plugin's command and arguments, secret parts as `***` (read-only in the form).
+    pub exec_command: Option<String>,
+    /// An OIDC profile's issuer and client id (read-only in the form).
+    pub oidc: Option<String>,
 }
 
 impl From<&Profile> for ProfileDetails {
@@ -129,6 +139,46 @@ impl From<&Profile> for ProfileDetails {
             dead_link_secs: p.dead_link_secs,
             colour: p.colour,
             production: p.production,
+            client_cert: match &p.auth {
+                Auth::ClientCertificate { cert, .. } => Some(match cert {
+                    CertSource::Pem(pem) => pem.clone(),
+                    CertSource::File(f) => f.to_string_lossy().into_owned(),
+                }),
+                _ => None,
+            },
+            has_client_key: matches!(
+                p.auth,
+                Auth::ClientCertificate {
+                    key: KeySource::Vault { .. },
+                    ..
+                }
+            ),
+            client_key_file: match &p.auth {
+                Auth::ClientCertificate {
+                    key: KeySource::File(f),
+                    ..
+                } => Some(f.to_string_lossy().into_owned()),
+                _ => None,
+            },
+            exec_command: match &p.auth {
+                Auth::ExecPlugin { command, args, .. } => Some(
+                    std::iter::once(command.clone())
+                        .chain(args.iter().map(|a| podterm_core::profiles::mask_arg(a)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                _ => None,
+            },
+            oidc: match &p.auth {
+                Auth::Oidc { config, .. } => Some(
+                    ["idp-issuer-url", "client-id"]
+                        .iter()
+                        .filter_map(|k| config.get(*k).map(|v| format!("{k}: {v}")))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                _ => None,
+            },
         }
     }
 }

@@ -1210,6 +1210,45 @@ test("a production cluster: its colour and PROD mark chosen in the form show in 
   await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
 });
 
+test("the edit form takes a client certificate and its key (the key to the keyring, never shown back); a bad key is explained", async () => {
+  const openEdit = async () => {
+    await page.hover('.profile[data-profile="prod"]');
+    await page.click('.profile[data-profile="prod"] .edit-profile');
+    await page.waitForSelector("dialog.profile-form[open]");
+  };
+  const CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----";
+  const KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIK3y\n-----END EC PRIVATE KEY-----";
+  await openEdit();
+  assert(await page.isHidden('.profile-form textarea[name="clientCert"]'), "the certificate box shows for a token profile");
+  await page.selectOption('.profile-form select[name="signIn"]', "certificate");
+  await page.fill('.profile-form textarea[name="clientCert"]', CERT);
+  await page.fill('.profile-form textarea[name="clientKey"]', "not a key");
+  await page.click('.profile-form button[type="submit"]');
+  await waitText(".profile-form .form-error", /the private key must be PEM/);
+  await page.fill('.profile-form textarea[name="clientKey"]', KEY);
+  await screenshot("profile-form-certificate");
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · client certificate");
+  await openEdit();
+  const shown = await page.$eval(".profile-form", (d) => ({
+    signIn: d.querySelector('[name="signIn"]').value,
+    cert: d.querySelector('[name="clientCert"]').value,
+    key: d.querySelector('[name="clientKey"]').value,
+    keyPlaceholder: d.querySelector('[name="clientKey"]').placeholder,
+  }));
+  assert(
+    JSON.stringify(shown) === JSON.stringify({ signIn: "certificate", cert: CERT, key: "", keyPlaceholder: "stored in the keyring (unchanged)" }),
+    `the form shows ${JSON.stringify(shown)}`,
+  );
+  // Back to a token, as it was, for the tests that follow.
+  await page.selectOption('.profile-form select[name="signIn"]', "token");
+  await page.fill('.profile-form input[name="token"]', "t0ken");
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · token");
+});
+
 test("twelve tabs from two clusters: the active tab is in view, labels distinct, no scrollbar over them; tab keys", async () => {
   await page.evaluate(() => {
     for (const name of ["worker-1", "worker-2", "worker-3"]) window.__podtermMock.addPod({ name, namespace: "demo", containers: ["worker"] });

@@ -33,7 +33,7 @@ function fakeBackend(
     profileDetails: async (name) => {
       calls.push(`details ${name}`);
       const p = profiles.find((x) => x.name === name)!;
-      return { ...p, caPem: null, caFile: null, hasToken: true, keepaliveSecs: null, deadLinkSecs: null };
+      return { ...p, caPem: null, caFile: null, hasToken: true, keepaliveSecs: null, deadLinkSecs: null, clientCert: null, hasClientKey: false, clientKeyFile: null, execCommand: null, oidc: null };
     },
     saveProfile: async (input) => {
       calls.push(`save ${input.original} → ${input.name}`);

@@ -18,6 +18,11 @@ function details(over: Partial<ProfileDetails> = {}): ProfileDetails {
     deadLinkSecs: null,
     colour: null,
     production: false,
+    clientCert: null,
+    hasClientKey: false,
+    clientKeyFile: null,
+    execCommand: null,
+    oidc: null,
     ...over,
   };
 }
@@ -38,6 +43,9 @@ describe("profile form", () => {
       deadLinkSecs: null,
       colour: null,
       production: false,
+      clientCert: null,
+      clientKey: null,
+      clientKeyFile: null,
     });
     expect(emptyFields().server).toBe("https://");
   });
@@ -60,6 +68,9 @@ describe("profile form", () => {
       deadLinkSecs: null,
       colour: null,
       production: false,
+      clientCert: null,
+      clientKey: null,
+      clientKeyFile: null,
     });
     expect(profileInput({ ...f, token: " abc " }, "staging").token).toBe("abc");
   });
@@ -92,7 +103,8 @@ describe("profile form", () => {
 
 describe("the edit form's word on credentials it cannot edit", () => {
   it("a client-certificate profile is told to import again (or give a token); a token profile needs no note", () => {
-    expect(credentialsNote("client certificate")).toMatch(/^This cluster signs in with a client certificate, kept as imported\. To renew it .* import its kubeconfig again/);
+    expect(credentialsNote("client certificate")).toBeNull();
+    expect(credentialsNote("OIDC")).toMatch(/^This cluster signs in with OIDC, kept as imported\. To change it, import its kubeconfig again/);
     expect(credentialsNote("exec plugin")).toMatch(/^This cluster signs in with an exec plugin,/);
     expect(credentialsNote("token")).toBeNull();
     expect(credentialsNote("none")).toBeNull();
@@ -104,5 +116,26 @@ describe("the edit form's word on credentials it cannot edit", () => {
     expect(profileInput(f, "staging")).toMatchObject({ colour: "orange", production: true });
     expect(profileInput({ ...f, colour: "", production: false }, "staging")).toMatchObject({ colour: null, production: false });
     expect(emptyFields()).toMatchObject({ colour: "", production: false });
+  });
+
+  it("a client-certificate profile: the certificate is shown, the key never; only what changed is sent", () => {
+    const d = details({ authKind: "client certificate", hasToken: false, clientCert: PEM, hasClientKey: true });
+    const f = fieldsFromDetails(d);
+    expect(f).toMatchObject({ signIn: "certificate", clientCert: PEM, clientKey: "", clientKeyFile: "" });
+    // Nothing changed: the stored certificate and key are kept.
+    expect(profileInput(f, "staging", d)).toMatchObject({ clientCert: null, clientKey: null, clientKeyFile: null, token: null });
+    // A new key (the "missing key" case) and a certificate file.
+    const key = "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----";
+    expect(profileInput({ ...f, clientKey: key, clientCert: "/etc/k8s/me.crt" }, "staging", d)).toMatchObject({ clientCert: "/etc/k8s/me.crt", clientKey: key });
+    // Switching to a token sends the token and no certificate.
+    expect(profileInput({ ...f, signIn: "token", token: "t", clientKey: key }, "staging", d)).toMatchObject({ token: "t", clientCert: null, clientKey: null });
+    // A token profile switched to a certificate sends both boxes, and no token.
+    const t = fieldsFromDetails(details());
+    expect(t.signIn).toBe("token");
+    expect(profileInput({ ...t, signIn: "certificate", clientCert: PEM, clientKeyFile: "/k.pem", token: "x" }, "staging", details())).toMatchObject({
+      clientCert: PEM,
+      clientKeyFile: "/k.pem",
+      token: null,
+    });
   });
 });

@@ -38,4 +38,18 @@ colour?: ProfileColour | null,
 /**
  * A production cluster (its tabs are marked).
  */
-production: boolean, };
+production: boolean, 
+/**
+ * A client certificate: PEM, or the absolute path of a PEM file. `None`: keep the stored
+ * one (or none). With it (or a new key) the profile signs in with a client certificate.
+ */
+clientCert?: string | null, 
+/**
+ * The client certificate's private key as PEM: it goes to the keyring and is never sent
+ * back. `None`: keep the stored key.
+ */
+clientKey?: string | null, 
+/**
+ * The private key's file (an absolute path, read at connect time) instead of `client_key`.
+ */
+clientKeyFile?: string | null, };

@@ -25,4 +25,24 @@ keepaliveSecs: number | null,
 /**
  * The dead-link deadline in seconds; `None`: the default.
  */
-deadLinkSecs: number | null, colour: ProfileColour | null, production: boolean, };
+deadLinkSecs: number | null, colour: ProfileColour | null, production: boolean, 
+/**
+ * A client certificate profile's certificate: its PEM, or its file's path (public).
+ */
+clientCert: string | null, 
+/**
+ * The client key is in the keyring (never sent: the form says "stored").
+ */
+hasClientKey: boolean, 
+/**
+ * The client key's file, when the profile refers to one.
+ */
+clientKeyFile: string | null, 
+/**
+ * An exec plugin's command and arguments, secret parts as `***` (read-only in the form).
+ */
+execCommand: string | null, 
+/**
+ * An OIDC profile's issuer and client id (read-only in the form).
+ */
+oidc: string | null, };
