@@ -388,6 +388,8 @@ mod tests {
                     "terminating": false,
                     "owner": { "kind": "ReplicaSet", "name": "web-6b7f9c8d5" },
                     "reason": null,
+                    "node": null,
+                    "ips": [],
                 }
             })
         );
