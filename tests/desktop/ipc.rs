@@ -806,6 +806,9 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         dead_link_secs: None,
         colour: None,
         production: false,
+        client_cert: None,
+        client_key: None,
+        client_key_file: None,
     };
     let saved = f
         .app
