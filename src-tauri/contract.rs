@@ -37,6 +37,9 @@ macro_rules! with_commands {
             /// A live pod list: the current pods first (as `Added`), then every change; the
             /// status says when the watch broke and when it is live again. Returns its id.
             async watch_pods(profile: String, namespace: String, on_event: Channel<PodChange>, on_status: Channel<WatchStatus>) -> u32;
+            /// `watch_pods` across every namespace (`kubectl get pods -A`): each pod carries its
+            /// namespace. Needs the right to list pods cluster-wide (a 403 is the error).
+            async watch_all_pods(profile: String, on_event: Channel<PodChange>, on_status: Channel<WatchStatus>) -> u32;
             sync stop_watch(id: u32) -> ();
             /// Opens a TTY exec session and returns its id at once. Output may arrive before
             /// the id: acknowledge every byte with `ack` once the terminal has written it.
@@ -71,6 +74,13 @@ macro_rules! with_commands {
             /// Saves how many lines of scrollback each tab keeps (cut to 100,000) and returns
             /// the value saved. An unreadable or newer settings.json is an error and stays as it is.
             sync set_scrollback_lines(lines: u32) -> u32;
+            /// Reopening the last run's tabs at start on or off (off also forgets them).
+            sync set_restore_tabs(on: bool) -> ();
+            /// The open tabs, saved (in tabs.json, never a secret) so that they reopen after a
+            /// restart; nothing is saved while reopening is off.
+            sync save_open_tabs(tabs: SavedTabs) -> ();
+            /// The last run's tabs to reopen, each pod looked for again (none when off).
+            async restore_tabs() -> RestoredTabs;
             /// Closes the window after the page asked the user (a close with sessions open sends
             /// `AppRequest::ConfirmClose` instead of closing); its sessions end.
             sync close_window() -> ();

@@ -4,6 +4,7 @@
 use crate::ipc::AppRequest;
 use crate::launch;
 use crate::requests::Requests;
+use podterm_core::opentabs;
 use podterm_core::settings::{self, Settings, SettingsError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -20,6 +21,8 @@ pub struct Desktop {
     close_to_tray: AtomicBool,
     /// Lines of scrollback each terminal tab keeps.
     scrollback_lines: AtomicU32,
+    /// Reopen the last run's tabs at start (they are saved in tabs.json only while this is on).
+    restore_tabs: AtomicBool,
     /// Why the last settings change was refused (see [`Desktop::set_close_to_tray`]).
     settings_error: Mutex<Option<String>>,
     tray: AtomicBool,
@@ -42,6 +45,7 @@ impl Desktop {
             settings_dir,
             close_to_tray: AtomicBool::new(s.close_to_tray),
             scrollback_lines: AtomicU32::new(settings::bound_scrollback(s.scrollback_lines)),
+            restore_tabs: AtomicBool::new(s.restore_tabs),
             settings_error: Mutex::new(None),
             tray: AtomicBool::new(false),
             close_confirmed: AtomicBool::new(false),
@@ -73,6 +77,36 @@ impl Desktop {
         self.change(|s| s.scrollback_lines = lines)?;
         self.scrollback_lines.store(lines, Ordering::SeqCst);
         Ok(lines)
+    }
+
+    pub fn restore_tabs(&self) -> bool {
+        self.restore_tabs.load(Ordering::SeqCst)
+    }
+
+    /// Turns reopening the tabs at start on or off (saved); off also forgets the saved tabs.
+    pub fn set_restore_tabs(&self, on: bool) -> Result<(), SettingsError> {
+        self.change(|s| s.restore_tabs = on)?;
+        self.restore_tabs.store(on, Ordering::SeqCst);
+        if !on {
+            self.save_tabs(&opentabs::SavedTabs::default())?;
+        }
+        Ok(())
+    }
+
+    /// Saves the open tabs (while reopening them is on; no config directory: nothing).
+    pub fn save_tabs(&self, tabs: &opentabs::SavedTabs) -> Result<(), SettingsError> {
+        match &self.settings_dir {
+            Some(dir) if self.restore_tabs() || tabs.tabs.is_empty() => opentabs::save(dir, tabs),
+            _ => Ok(()),
+        }
+    }
+
+    /// The tabs saved by the last run (none when reopening them is off).
+    pub fn saved_tabs(&self) -> Result<opentabs::SavedTabs, SettingsError> {
+        match &self.settings_dir {
+            Some(dir) if self.restore_tabs() => opentabs::load(dir),
+            _ => Ok(opentabs::SavedTabs::default()),
+        }
     }
 
     /// Saves one change of the settings (every other field as the file has it) and records
@@ -289,6 +323,44 @@ mod tests {
         assert!(!d.close_to_tray());
         assert!(!settings::load(dir.path()).expect("load").close_to_tray);
         assert_eq!(d.settings_error(), None);
+    }
+
+    #[test]
+    fn open_tabs_are_saved_while_reopening_is_on_and_forgotten_when_it_is_turned_off() {
+        use podterm_core::opentabs::{SavedTab, SavedTabs};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = Desktop::new(Some(dir.path().to_path_buf()));
+        assert!(d.restore_tabs(), "on by default");
+        let tabs = SavedTabs {
+            tabs: vec![SavedTab {
+                profile: "p".into(),
+                namespace: "n".into(),
+                pod: "x".into(),
+                container: "c".into(),
+                command: None,
+                favourite: None,
+                owner: None,
+            }],
+            active: Some(0),
+            ..SavedTabs::default()
+        };
+        d.save_tabs(&tabs).expect("saved");
+        assert_eq!(
+            Desktop::new(Some(dir.path().to_path_buf()))
+                .saved_tabs()
+                .expect("read"),
+            tabs
+        );
+        d.set_restore_tabs(false).expect("off");
+        let again = Desktop::new(Some(dir.path().to_path_buf()));
+        assert!(!again.restore_tabs(), "off is remembered");
+        assert_eq!(again.saved_tabs().expect("read"), SavedTabs::default());
+        // While off, nothing is written.
+        again.save_tabs(&tabs).expect("nothing to do");
+        assert_eq!(
+            podterm_core::opentabs::load(dir.path()).expect("read"),
+            SavedTabs::default()
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@
 pub use podterm_core::browse::{ChangeKind, PodChange, PodOwner, PodSummary};
 use podterm_core::favourites::{Favourite, Target};
 pub use podterm_core::manual::ManualProfile;
-use podterm_core::profiles::{Auth, Ca, Profile};
+pub use podterm_core::profiles::ProfileColour;
+use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
 pub use podterm_core::terminal::TerminalRequest;
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,10 @@ pub struct ProfileSummary {
     pub insecure: bool,
     /// The profile's default namespace, if it has one.
     pub namespace: Option<String>,
+    /// The colour chosen for its tabs; `None`: one derived from the name.
+    pub colour: Option<ProfileColour>,
+    /// A production cluster: its tabs and panes are marked.
+    pub production: bool,
 }
 
 impl From<&Profile> for ProfileSummary {
@@ -36,6 +41,8 @@ impl From<&Profile> for ProfileSummary {
             auth_kind: p.auth.kind_name().to_string(),
             insecure: p.insecure,
             namespace: p.namespace.clone(),
+            colour: p.colour,
+            production: p.production,
         }
     }
 }
@@ -47,6 +54,33 @@ impl From<&Profile> for ProfileSummary {
 pub struct AppSettings {
     /// Lines of scrollback each terminal tab keeps.
     pub scrollback_lines: u32,
+    /// Reopen the last run's tabs at start.
+    pub restore_tabs: bool,
+}
+
+pub use podterm_core::opentabs::{SavedTab, SavedTabs};
+
+/// A saved tab as it reopens: its pod looked for again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RestoredTab {
+    /// Where it ran (`pod` already the new pod when it moved).
+    pub tab: SavedTab,
+    /// The pod it ran in, when that pod is gone and its workload's newest Ready pod is `pod`.
+    pub moved_from: Option<String>,
+    /// The pod is gone and nothing podterm can follow owned it: the tab shows it deleted.
+    pub gone: bool,
+}
+
+/// The last run's tabs, to reopen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RestoredTabs {
+    pub tabs: Vec<RestoredTab>,
+    /// The index of the tab that was active.
+    pub active: Option<u32>,
 }
 
 /// A profile's settings for the edit form: never a secret, only whether a token is stored.
@@ -70,6 +104,18 @@ pub struct ProfileDetails {
     pub keepalive_secs: Option<u32>,
     /// The dead-link deadline in seconds; `None`: the default.
     pub dead_link_secs: Option<u32>,
+    pub colour: Option<ProfileColour>,
+    pub production: bool,
+    /// A client certificate profile's certificate: its PEM, or its file's path (public).
+    pub client_cert: Option<String>,
+    /// The client key is in the keyring (never sent: the form says "stored").
+    pub has_client_key: bool,
+    /// The client key's file, when the profile refers to one.
+    pub client_key_file: Option<String>,
+    /// An exec plugin's command and arguments, secret parts as `***` (read-only in the form).
+    pub exec_command: Option<String>,
+    /// An OIDC profile's issuer and client id (read-only in the form).
+    pub oidc: Option<String>,
 }
 
 impl From<&Profile> for ProfileDetails {
@@ -91,6 +137,48 @@ impl From<&Profile> for ProfileDetails {
             has_token: matches!(p.auth, Auth::Token { .. }),
             keepalive_secs: p.keepalive_secs,
             dead_link_secs: p.dead_link_secs,
+            colour: p.colour,
+            production: p.production,
+            client_cert: match &p.auth {
+                Auth::ClientCertificate { cert, .. } => Some(match cert {
+                    CertSource::Pem(pem) => pem.clone(),
+                    CertSource::File(f) => f.to_string_lossy().into_owned(),
+                }),
+                _ => None,
+            },
+            has_client_key: matches!(
+                p.auth,
+                Auth::ClientCertificate {
+                    key: KeySource::Vault { .. },
+                    ..
+                }
+            ),
+            client_key_file: match &p.auth {
+                Auth::ClientCertificate {
+                    key: KeySource::File(f),
+                    ..
+                } => Some(f.to_string_lossy().into_owned()),
+                _ => None,
+            },
+            exec_command: match &p.auth {
+                Auth::ExecPlugin { command, args, .. } => Some(
+                    std::iter::once(command.clone())
+                        .chain(args.iter().map(|a| podterm_core::profiles::mask_arg(a)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                _ => None,
+            },
+            oidc: match &p.auth {
+                Auth::Oidc { config, .. } => Some(
+                    ["idp-issuer-url", "client-id"]
+                        .iter()
+                        .filter_map(|k| config.get(*k).map(|v| format!("{k}: {v}")))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                _ => None,
+            },
         }
     }
 }
@@ -300,6 +388,8 @@ mod tests {
                     "terminating": false,
                     "owner": { "kind": "ReplicaSet", "name": "web-6b7f9c8d5" },
                     "reason": null,
+                    "node": null,
+                    "ips": [],
                 }
             })
         );
@@ -395,7 +485,7 @@ mod tests {
             serde_json::to_value(ProfileSummary::from(&p)).expect("json"),
             json!({
                 "name": "prod", "server": "https://k8s.example:6443", "authKind": "token",
-                "insecure": false, "namespace": "apps",
+                "insecure": false, "namespace": "apps", "colour": null, "production": false,
             })
         );
     }

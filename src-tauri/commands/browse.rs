@@ -29,6 +29,24 @@ pub async fn watch_pods(
         .await
 }
 
+pub async fn watch_all_pods(
+    ctx: &Ctx<'_>,
+    profile: String,
+    on_event: Channel<PodChange>,
+    on_status: Channel<WatchStatus>,
+) -> Result<u32> {
+    ctx.watches
+        .watch_all_pods(
+            &ctx.profiles,
+            &profile,
+            move |e| on_event.send(e).is_ok(),
+            move |s| {
+                let _ = on_status.send(s);
+            },
+        )
+        .await
+}
+
 pub fn stop_watch(ctx: &Ctx<'_>, id: u32) -> Result<()> {
     ctx.watches.stop(id);
     Ok(())

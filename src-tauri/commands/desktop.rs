@@ -2,7 +2,8 @@
 
 use super::Ctx;
 use crate::error::Result;
-use crate::ipc::{AppRequest, AppSettings};
+use crate::ipc::{AppRequest, AppSettings, RestoredTab, RestoredTabs, SavedTabs};
+use podterm_core::opentabs::{self, Whereabouts};
 use tauri::ipc::Channel;
 use tauri::Manager;
 
@@ -26,6 +27,55 @@ pub fn config_dir(ctx: &Ctx<'_>) -> Result<Option<String>> {
 pub fn app_settings(ctx: &Ctx<'_>) -> Result<AppSettings> {
     Ok(AppSettings {
         scrollback_lines: ctx.desktop.scrollback_lines(),
+        restore_tabs: ctx.desktop.restore_tabs(),
+    })
+}
+
+pub fn set_restore_tabs(ctx: &Ctx<'_>, on: bool) -> Result<()> {
+    Ok(ctx.desktop.set_restore_tabs(on)?)
+}
+
+pub fn save_open_tabs(ctx: &Ctx<'_>, tabs: SavedTabs) -> Result<()> {
+    Ok(ctx.desktop.save_tabs(&tabs)?)
+}
+
+/// The last run's tabs, each pod looked for again (a pod replaced by a rollout: its workload's
+/// newest Ready pod). A cluster that cannot be asked leaves the tab as saved: opening it says why.
+pub async fn restore_tabs(ctx: &Ctx<'_>) -> Result<RestoredTabs> {
+    let saved = ctx.desktop.saved_tabs()?;
+    let mut tabs = Vec::with_capacity(saved.tabs.len());
+    for tab in saved.tabs {
+        let mut out = RestoredTab {
+            tab,
+            moved_from: None,
+            gone: false,
+        };
+        if out.tab.favourite.is_none() {
+            let found = match ctx.profiles.cluster(&out.tab.profile).await {
+                Ok(c) => opentabs::relocate(
+                    &c.client,
+                    &out.tab.namespace,
+                    &out.tab.pod,
+                    out.tab.owner.as_ref(),
+                )
+                .await
+                .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match found {
+                Ok(Whereabouts::Same) => {}
+                Ok(Whereabouts::Moved(pod)) => {
+                    out.moved_from = Some(std::mem::replace(&mut out.tab.pod, pod));
+                }
+                Ok(Whereabouts::Gone) => out.gone = true,
+                Err(e) => tracing::info!("a saved tab's pod could not be looked for: {e}"),
+            }
+        }
+        tabs.push(out);
+    }
+    Ok(RestoredTabs {
+        tabs,
+        active: saved.active,
     })
 }
 

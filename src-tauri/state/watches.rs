@@ -27,7 +27,7 @@ impl Watches {
         profiles: &Profiles,
         profile: &str,
         namespace: &str,
-        mut sink: impl FnMut(PodChange) -> bool + Send + 'static,
+        sink: impl FnMut(PodChange) -> bool + Send + 'static,
         status: impl Fn(WatchStatus) + Send + 'static,
     ) -> Result<u32> {
         let c = profiles.cluster(profile).await?;
@@ -39,6 +39,33 @@ impl Watches {
         let changes = browse::watch_pods(&c.client, ns, c.liveness)
             .await
             .map_err(|e| Error::from_call(profile, e))?;
+        Ok(self.follow(profiles, profile, changes, sink, status))
+    }
+
+    /// [`Watches::watch_pods`] across every namespace of the cluster.
+    pub async fn watch_all_pods(
+        &self,
+        profiles: &Profiles,
+        profile: &str,
+        sink: impl FnMut(PodChange) -> bool + Send + 'static,
+        status: impl Fn(WatchStatus) + Send + 'static,
+    ) -> Result<u32> {
+        let c = profiles.cluster(profile).await?;
+        let changes = browse::watch_all_pods(&c.client, c.liveness)
+            .await
+            .map_err(|e| Error::from_call(profile, e))?;
+        Ok(self.follow(profiles, profile, changes, sink, status))
+    }
+
+    /// A task that hands a watch's changes to `sink` and its breaks to `status`; its id.
+    fn follow(
+        &self,
+        profiles: &Profiles,
+        profile: &str,
+        changes: impl futures_util::Stream<Item = WatchEvent> + Send + 'static,
+        mut sink: impl FnMut(PodChange) -> bool + Send + 'static,
+        status: impl Fn(WatchStatus) + Send + 'static,
+    ) -> u32 {
         let id = next_id();
         let registry = self.clone();
         let profile = profile.to_string();
@@ -69,7 +96,7 @@ impl Watches {
             lock(&registry.open).remove(&id);
         });
         open.insert(id, task.abort_handle());
-        Ok(id)
+        id
     }
 
     pub fn stop(&self, id: u32) {

@@ -6,7 +6,7 @@
 //
 // Screenshots of every stage go to ui/test-results/app/. The last line is "N passed, N failed".
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -209,6 +209,34 @@ test("a podterm://connect/web link is served the same way", async () => {
   await expectFavouriteTab(before, "podterm://connect/web");
 });
 
+test("Ctrl+Tab and Alt+N switch tabs, and none of them reaches the shell", async () => {
+  const all = await tabs();
+  assert(all.length >= 3, `only ${all.length} tabs`);
+  const ids = all.map((t) => t.id);
+  const activeIs = (id, what) => app.waitUntil(what, 10_000, (want) => window.__podterm.tabs().find((t) => t.active)?.id === want, id);
+  // Keys go to the active terminal, as a person's would.
+  const keys = async (text) => {
+    const active = await activeTab();
+    await app.type(`.pane[data-tab-id="${active.id}"] .xterm-helper-textarea`, text);
+  };
+  await app.click(`.tab[data-tab-id="${ids[0]}"]`);
+  await activeIs(ids[0], "the first tab active");
+  await keys(Keys.CONTROL + Keys.TAB + Keys.NULL);
+  await activeIs(ids[1], "Ctrl+Tab: the second tab");
+  await keys(Keys.ALT + "9" + Keys.NULL);
+  await activeIs(ids.at(-1), "Alt+9: the last tab");
+  await keys(Keys.ALT + "2" + Keys.NULL);
+  await activeIs(ids[1], "Alt+2: the second tab");
+  await keys(Keys.ALT + "1" + Keys.NULL);
+  await activeIs(ids[0], "Alt+1: the first tab");
+  // The first tab's shell got none of it: a line typed now arrives alone.
+  await typeLine(ids[0], "echo keys-$((6*7))");
+  const lines = await waitForLine(ids[0], (l) => l === "keys-42", "keys-42");
+  const typed = lines.filter((l) => l.includes("echo keys-"));
+  assert(typed.every((l) => /[$#] echo keys-\$\(\(6\*7\)\)$/.test(l)), `the shell saw more than the line: ${JSON.stringify(typed)}`);
+  await screenshot("tab-keys");
+});
+
 test("the pod deleted mid-session: the tab ends with a reason", async () => {
   await app.click(`.tab[data-tab-id="${state.tabId}"]`);
   await waitTabState(state.tabId, "connected");
@@ -226,6 +254,26 @@ test("the pod deleted mid-session: the tab ends with a reason", async () => {
 });
 
 test("the window's size is restored after a restart", async () => {
+  // What the tabs were, to find them again after the restart.
+  await app.click(`.tab[data-tab-id="${state.tabId}"]`);
+  state.tabsBefore = (await tabs()).map((t) => (t.favourite ? `★${t.favourite}` : `${t.namespace}/${t.pod}/${t.container}`));
+  const activeIndex = (await tabs()).findIndex((t) => t.active);
+  // The engine keeps them in tabs.json: wait for the file to say these tabs, this one active.
+  const saved = async () => {
+    try {
+      return JSON.parse(await readFile(path.join(configDir, "tabs.json"), "utf8"));
+    } catch {
+      return null;
+    }
+  };
+  for (let i = 0; ; i++) {
+    const s = await saved();
+    if (s?.tabs?.length === state.tabsBefore.length && s.active === activeIndex) break;
+    if (i > 100) throw new Error(`tabs.json never listed the ${state.tabsBefore.length} tabs: ${JSON.stringify(s)}`);
+    await sleep(100);
+  }
+  const file = JSON.stringify(await saved());
+  assert(!/token|password|BEGIN/i.test(file), `tabs.json holds something secret-looking: ${file}`);
   await app.cmd("POST", "/window/rect", { width: 1010, height: 690 });
   const set = await app.cmd("GET", "/window/rect");
   assert(set.width === 1010 && set.height === 690, `window rect after set: ${JSON.stringify(set)}`);
@@ -241,9 +289,25 @@ test("the window's size is restored after a restart", async () => {
   assert(rect.width === 1010 && rect.height === 690, `window rect after restart: ${JSON.stringify(rect)}`);
 });
 
+test("after a restart the tabs are back: the same places, live again, the active one active", async () => {
+  const back = await app.waitUntil("the last run's tabs", 30_000, (n) => (window.__podterm.tabs().length === n ? window.__podterm.tabs() : null), state.tabsBefore.length);
+  const places = back.map((t) => (t.favourite ? `★${t.favourite}` : `${t.namespace}/${t.pod}/${t.container}`));
+  assert(JSON.stringify(places) === JSON.stringify(state.tabsBefore), `after the restart ${JSON.stringify(places)}; before ${JSON.stringify(state.tabsBefore)}`);
+  const shell = back.find((t) => t.pod === "shell" && !t.favourite);
+  assert(shell?.active, `the active tab is not shell: ${JSON.stringify(back.find((t) => t.active))}`);
+  await waitTabState(shell.id, "connected", 30_000);
+  await waitForLine(shell.id, isPrompt, "a prompt in the restored tab");
+  await typeLine(shell.id, "echo restored-$((40+2))");
+  await waitForLine(shell.id, (l) => l === "restored-42", "restored-42");
+  await screenshot("restored-tabs");
+});
+
 test("after a restart the favourite is still there and opens (starting the Demo cluster)", async () => {
+  // A new tab (the restored ones include the favourite's tabs of the last run).
+  await app.waitFor('.favourite[data-favourite="web"]', 20_000);
+  const before = (await tabs()).map((t) => t.id);
   await app.click('.favourite[data-favourite="web"]', 20_000);
-  const tab = await app.waitUntil("the favourite's tab", 15_000, () => window.__podterm.tabs().find((t) => t.favourite === "web"));
+  const tab = await app.waitUntil("the favourite's tab", 15_000, (ids) => window.__podterm.tabs().find((t) => t.favourite === "web" && !ids.includes(t.id)), before);
   await waitTabState(tab.id, "connected", 30_000);
   await waitForLine(tab.id, isPrompt, "a prompt");
   await typeLine(tab.id, 'echo "pod=$HOSTNAME"');

@@ -15,7 +15,7 @@ import path from "node:path";
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** WebDriver key codes. */
-export const Keys = { ENTER: "\uE007", CONTROL: "\uE009", SHIFT: "\uE008" };
+export const Keys = { NULL: "\uE000", TAB: "\uE004", ENTER: "\uE007", SHIFT: "\uE008", CONTROL: "\uE009", ALT: "\uE00A" };
 
 /** A free loopback TCP port. */
 export function freePort() {

@@ -77,6 +77,16 @@ impl App {
             .watch_pods(&self.profiles, profile, namespace, sink, status)
             .await
     }
+    async fn watch_all_pods(
+        &self,
+        profile: &str,
+        sink: impl FnMut(PodChange) -> bool + Send + 'static,
+        status: impl Fn(WatchStatus) + Send + 'static,
+    ) -> Res<u32> {
+        self.watches
+            .watch_all_pods(&self.profiles, profile, sink, status)
+            .await
+    }
     fn stop_watch(&self, id: u32) {
         self.watches.stop(id)
     }
@@ -317,6 +327,45 @@ async fn namespaces_and_the_viewer_s_fallback() {
         err.to_string().contains("no profile named \"missing\""),
         "{err}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_namespaces_watch_lists_every_namespace_with_node_and_ips() {
+    let f = app().await;
+    let (tx, mut events) = mpsc::unbounded_channel::<PodChange>();
+    let id = f
+        .app
+        .watch_all_pods(DEMO_NAME, move |e| tx.send(e).is_ok(), |_| {})
+        .await
+        .expect("watch across namespaces");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut shell = None;
+    while !(seen.contains("demo") && seen.contains("kube-system") && shell.is_some()) {
+        let e = timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            events.recv(),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("pods of demo and kube-system within 10 s; seen {seen:?}"))
+        .expect("open");
+        seen.insert(e.pod.namespace.clone());
+        if e.pod.namespace == "demo" && e.pod.name == "shell" {
+            shell = Some(e.pod);
+        }
+    }
+    let shell = shell.expect("shell");
+    assert_eq!(shell.node.as_deref(), Some("testnode"));
+    assert!(
+        !shell.ips.is_empty()
+            && shell
+                .ips
+                .iter()
+                .all(|ip| ip.parse::<std::net::IpAddr>().is_ok()),
+        "{:?}",
+        shell.ips
+    );
+    f.app.stop_watch(id);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -755,6 +804,11 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         token: token.map(podterm_core::vault::Secret::new),
         keepalive_secs: None,
         dead_link_secs: None,
+        colour: None,
+        production: false,
+        client_cert: None,
+        client_key: None,
+        client_key_file: None,
     };
     let saved = f
         .app

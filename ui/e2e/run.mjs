@@ -1186,6 +1186,69 @@ async function clickKeepsList() {
   await page.keyboard.press("Escape");
 }
 
+test("a production cluster: its colour and PROD mark chosen in the form show in the sidebar", async () => {
+  await page.hover('.profile[data-profile="prod"]');
+  await page.click('.profile[data-profile="prod"] .edit-profile');
+  await page.waitForSelector("dialog.profile-form[open]");
+  assert((await page.$eval('.profile-form [name="colour"]', (s) => s.value)) === "", "a colour was chosen before");
+  await page.selectOption('.profile-form select[name="colour"]', "purple");
+  await page.check('.profile-form input[name="production"]');
+  await screenshot("profile-form-production");
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await page.waitForSelector('.profile.production[data-profile="prod"] .prod-badge', { timeout: WAIT_MS });
+  assert(!(await page.$('.profile[data-profile="demo"] .prod-badge')), "demo is marked production");
+  const swatch = await page.$eval('.profile[data-profile="prod"] .profile-swatch', (el) => el.style.getPropertyValue("--profile-hue").trim());
+  assert(swatch === "275", `prod's swatch hue ${swatch}`);
+  // Saved: the form shows it again.
+  await page.hover('.profile[data-profile="prod"]');
+  await page.click('.profile[data-profile="prod"] .edit-profile');
+  await page.waitForSelector("dialog.profile-form[open]");
+  const again = await page.$eval(".profile-form", (d) => [d.querySelector('[name="colour"]').value, d.querySelector('[name="production"]').checked]);
+  assert(JSON.stringify(again) === '["purple",true]', `the form shows ${JSON.stringify(again)}`);
+  await page.click(".profile-form button.cancel");
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+});
+
+test("the edit form takes a client certificate and its key (the key to the keyring, never shown back); a bad key is explained", async () => {
+  const openEdit = async () => {
+    await page.hover('.profile[data-profile="prod"]');
+    await page.click('.profile[data-profile="prod"] .edit-profile');
+    await page.waitForSelector("dialog.profile-form[open]");
+  };
+  const CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----";
+  const KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIK3y\n-----END EC PRIVATE KEY-----";
+  await openEdit();
+  assert(await page.isHidden('.profile-form textarea[name="clientCert"]'), "the certificate box shows for a token profile");
+  await page.selectOption('.profile-form select[name="signIn"]', "certificate");
+  await page.fill('.profile-form textarea[name="clientCert"]', CERT);
+  await page.fill('.profile-form textarea[name="clientKey"]', "not a key");
+  await page.click('.profile-form button[type="submit"]');
+  await waitText(".profile-form .form-error", /the private key must be PEM/);
+  await page.fill('.profile-form textarea[name="clientKey"]', KEY);
+  await screenshot("profile-form-certificate");
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · client certificate");
+  await openEdit();
+  const shown = await page.$eval(".profile-form", (d) => ({
+    signIn: d.querySelector('[name="signIn"]').value,
+    cert: d.querySelector('[name="clientCert"]').value,
+    key: d.querySelector('[name="clientKey"]').value,
+    keyPlaceholder: d.querySelector('[name="clientKey"]').placeholder,
+  }));
+  assert(
+    JSON.stringify(shown) === JSON.stringify({ signIn: "certificate", cert: CERT, key: "", keyPlaceholder: "stored in the keyring (unchanged)" }),
+    `the form shows ${JSON.stringify(shown)}`,
+  );
+  // Back to a token, as it was, for the tests that follow.
+  await page.selectOption('.profile-form select[name="signIn"]', "token");
+  await page.fill('.profile-form input[name="token"]', "t0ken");
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · token");
+});
+
 test("twelve tabs from two clusters: the active tab is in view, labels distinct, no scrollbar over them; tab keys", async () => {
   await page.evaluate(() => {
     for (const name of ["worker-1", "worker-2", "worker-3"]) window.__podtermMock.addPod({ name, namespace: "demo", containers: ["worker"] });
@@ -1209,7 +1272,15 @@ test("twelve tabs from two clusters: the active tab is in view, labels distinct,
   assert(labels.length === 12 && new Set(labels).size === 12, `labels: ${labels.join(" | ")}`);
   assert(labels[0] === "demo · shell/shell" && labels[6] === "prod · shell/shell", `labels: ${labels.join(" | ")}`);
   const title = await page.getAttribute(`.tab[data-tab-id="${opened[6]}"]`, "title");
-  assert(title === "shell/shell in demo (prod)", `tooltip ${title}`);
+  assert(title === "shell/shell in demo (prod) · PRODUCTION", `tooltip ${title}`);
+  // prod's tabs wear its colour and the production mark (tab and terminal); demo's do not.
+  const marks = await page.$$eval(".tab", (els) => els.map((e) => [e.classList.contains("production"), !!e.querySelector(".prod-badge"), e.style.getPropertyValue("--profile-hue").trim()]));
+  assert(
+    marks.slice(6).every(([p, b, hue]) => p && b && hue === "275") && marks.slice(0, 6).every(([p, b]) => !p && !b),
+    `tab marks ${JSON.stringify(marks)}`,
+  );
+  const paneBorder = await page.$eval(`.pane[data-tab-id="${opened[6]}"]`, (el) => [el.classList.contains("production"), getComputedStyle(el).borderTopWidth]);
+  assert(paneBorder[0] && paneBorder[1] === "3px", `prod's pane ${JSON.stringify(paneBorder)}`);
   const bar = await page.$eval(".tab-bar", (b) => ({ over: b.scrollWidth > b.clientWidth, scrollbar: b.offsetHeight - b.clientHeight }));
   assert(bar.over, "12 tabs do not overflow the bar: the test proves nothing");
   assert(bar.scrollbar === 0, `a ${bar.scrollbar} px scrollbar covers the tab labels`);
@@ -1246,6 +1317,106 @@ test("twelve tabs from two clusters: the active tab is in view, labels distinct,
   await page.click(`.tab-menu .tab-menu-item[data-tab-id="${opened[0]}"]`);
   await activeIs(opened[0]);
   await until(() => tabInView(opened[0]), "the first tab in view after the menu");
+
+  // Alt+N selects the Nth tab (9: the last), and never reaches the shell either.
+  const order = () => page.evaluate(() => window.__podterm.tabs().map((t) => t.id));
+  const ids = await order();
+  const firstSid = (await activeTab()).sessionId;
+  const firstInputs = (await page.evaluate((id) => window.__podtermMock.session(id), firstSid)).inputs;
+  await page.keyboard.press("Alt+3");
+  await activeIs(ids[2]);
+  await page.keyboard.press("Alt+9");
+  await activeIs(ids[11]);
+  await until(() => tabInView(ids[11]), "the last tab in view after Alt+9");
+  await page.keyboard.press("Alt+1");
+  await activeIs(ids[0]);
+  const firstAfter = (await page.evaluate((id) => window.__podtermMock.session(id), firstSid)).inputs;
+  assert(firstAfter === firstInputs, `Alt+N reached the shell (${firstAfter - firstInputs} inputs)`);
+  // Ctrl+Shift+PgDn / PgUp move the active tab.
+  await page.keyboard.press("Control+Shift+PageDown");
+  await until(async () => JSON.stringify(await order()) === JSON.stringify([ids[1], ids[0], ...ids.slice(2)]), "the first tab moved right");
+  await page.keyboard.press("Control+Shift+PageUp");
+  await until(async () => JSON.stringify(await order()) === JSON.stringify(ids), "the tab moved back");
+  await activeIs(ids[0]);
+  // Drag the first tab past the third: it lands between the third and the fourth.
+  const box = async (id) => (await page.$(`.tab[data-tab-id="${id}"] .tab-title`)).boundingBox();
+  const from = await box(ids[0]);
+  const third = await page.$eval(`.tab[data-tab-id="${ids[2]}"]`, (el) => el.getBoundingClientRect().right - 4);
+  await page.mouse.move(from.x + 5, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 40, from.y + from.height / 2, { steps: 4 });
+  await page.mouse.move(third, from.y + from.height / 2, { steps: 6 });
+  await page.waitForSelector(".tab-bar.dragging .tab.drop-before", { timeout: WAIT_MS });
+  await screenshot("tab-drag");
+  await page.mouse.up();
+  await until(async () => JSON.stringify(await order()) === JSON.stringify([ids[1], ids[2], ids[0], ...ids.slice(3)]), "the dragged tab is third");
+  await activeIs(ids[0]);
+  assert(!(await page.$(".tab-bar.dragging, .tab.drop-before, .tab.drag-source")), "drag marks left behind");
+});
+
+test("quick open (Ctrl+K): a few letters find a pod, a favourite or a recent session; namespace/pod opens by name; Escape closes", async () => {
+  const activeIs = (id) => page.waitForFunction((t) => window.__podterm.tabs().find((x) => x.active)?.id === t, id, { timeout: WAIT_MS });
+  const box = async () => page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
+  // In a terminal plain Ctrl+K stays the shell's (kill to the end of the line).
+  const term = await activeTab();
+  await page.click(`.pane[data-tab-id="${term.id}"] .term-host`);
+  const inputs = (await page.evaluate((id) => window.__podtermMock.session(id), term.sessionId)).inputs;
+  await page.keyboard.press("Control+k");
+  await until(async () => (await page.evaluate((id) => window.__podtermMock.session(id), term.sessionId)).inputs > inputs, "Ctrl+K reached the shell");
+  assert(!(await page.$("dialog.quick-open")), "plain Ctrl+K in a terminal opened quick open");
+  const opened = [];
+
+  // A listed pod of the current cluster, by a few of its letters.
+  await page.keyboard.press("Control+Shift+K");
+  await box();
+  await page.keyboard.type("wk2");
+  await waitText(".quick-item.selected .quick-label", "demo/worker-2");
+  await screenshot("quick-open");
+  let before = await tabIds();
+  await page.keyboard.press("Enter");
+  let tab = await newTab(before, "connected");
+  opened.push(tab.id);
+  assert(tab.profile === "prod" && tab.namespace === "demo" && tab.pod === "worker-2" && tab.container === "worker", JSON.stringify(tab));
+  await page.waitForSelector("dialog.quick-open", { state: "detached", timeout: WAIT_MS });
+
+  // A favourite (outside a terminal plain Ctrl+K does it).
+  await page.focus(".filter");
+  await page.keyboard.press("Control+k");
+  await box();
+  await page.keyboard.type("web");
+  await waitText(".quick-item.selected .quick-label", "web");
+  assert((await page.getAttribute(".quick-item.selected", "data-kind")) === "favourite", "the favourite is not first");
+  before = await tabIds();
+  await page.keyboard.press("Enter");
+  tab = await newTab(before, "connected");
+  opened.push(tab.id);
+  assert(tab.favourite === "web", JSON.stringify(tab));
+
+  // A recent session: a closed tab of the other cluster is found again.
+  await page.keyboard.press("Control+Shift+K");
+  await box();
+  await page.keyboard.type("crashy");
+  await page.waitForSelector('.quick-item[data-kind="recent"]', { timeout: WAIT_MS });
+  const labels = await page.$$eval(".quick-item", (els) => els.map((e) => `${e.dataset.kind}:${e.dataset.label}`));
+  assert(labels.includes("recent:demo/crashy/app"), `items: ${labels.join(" | ")}`);
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.quick-open", { state: "detached", timeout: WAIT_MS });
+
+  // namespace/pod typed whole: that pod in the current cluster, by name.
+  await page.keyboard.press("Control+Shift+K");
+  await box();
+  await page.keyboard.type("kube-system/coredns-x");
+  await page.waitForSelector('.quick-item.selected[data-kind="typed"]', { timeout: WAIT_MS });
+  before = await tabIds();
+  await page.keyboard.press("Enter");
+  tab = await (await page.waitForFunction((ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)) ?? null, before, { timeout: WAIT_MS })).jsonValue();
+  opened.push(tab.id);
+  assert(tab.profile === "prod" && tab.namespace === "kube-system" && tab.pod === "coredns-x", JSON.stringify(tab));
+  for (const id of opened) {
+    await page.click(`.tab[data-tab-id="${id}"] .tab-close`);
+    await page.waitForSelector(`.tab[data-tab-id="${id}"]`, { state: "detached", timeout: WAIT_MS });
+  }
+  await activeIs((await activeTab()).id);
 });
 
 test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear, Find), not the webview's", async () => {
@@ -1309,6 +1480,36 @@ test("the sidebar: one cluster's refusal never stands over another's list; forbi
   assert((await page.$eval(".open-by-name", (i) => i.value)) === "", "the box kept the name");
 });
 
+test("the sidebar: all namespaces in one list, sorted by name, age or status; node and IPs on hover", async () => {
+  await selectProfile("demo", "demo");
+  await page.selectOption(".ns-select", "\u0000all");
+  await page.waitForSelector('.pod[data-namespace="kube-system"][data-pod^="coredns"]', { timeout: WAIT_MS });
+  await page.waitForSelector('.pod[data-namespace="default"][data-pod="hello"]', { timeout: WAIT_MS });
+  const names = await page.$$eval(".pod", (els) => els.map((e) => `${e.querySelector(".pod-ns").textContent}${e.querySelector(".pod-name").textContent}`));
+  assert(names.includes("demo/shell") && names.includes("default/hello"), `rows: ${names.join(" | ")}`);
+  const tip = await page.getAttribute('.pod[data-namespace="default"][data-pod="hello"] .pod-line', "title");
+  assert(/^default\/hello\nnode: \S+\nIP: \d+\.\d+\.\d+\.\d+/.test(tip ?? ""), `tooltip ${JSON.stringify(tip)}`);
+  assert(await page.$eval(".open-by-name", (i) => i.disabled), "open by name is enabled without a namespace");
+  // Newest first: the order follows the pods' creation times.
+  await page.selectOption(".pod-sort", "age");
+  const created = await page.evaluate(() => window.__podtermMock.pods());
+  const want = [...created].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.name < b.name ? -1 : a.name > b.name ? 1 : a.namespace < b.namespace ? -1 : 1)).map((p) => `${p.namespace}/${p.name}`);
+  const order = () => page.evaluate(() => [...document.querySelectorAll(".pod")].map((li) => `${li.dataset.namespace}/${li.dataset.pod}`));
+  await until(async () => JSON.stringify(await order()) === JSON.stringify(want), `age order ${want.join(" | ")}`);
+  await page.selectOption(".pod-sort", "status");
+  await until(async () => (await page.$eval(".pod .pod-status", (el) => el.textContent)) !== "Running", "a pod with a problem first");
+  await screenshot("all-namespaces");
+  // A double-click opens the pod in its own namespace.
+  const before = await tabIds();
+  await page.dblclick('.pod[data-namespace="default"][data-pod="hello"] .pod-line');
+  const tab = await newTab(before, "connected");
+  assert(tab.namespace === "default" && tab.pod === "hello", JSON.stringify(tab));
+  assert((await page.evaluate(() => localStorage.getItem("podterm.podSort"))) === "status", "the order is not remembered");
+  await page.selectOption(".pod-sort", "name");
+  await page.selectOption(".ns-select", "demo");
+  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
+});
+
 test("closing the window with live sessions asks first", async () => {
   const live = (await page.evaluate(() => window.__podterm.tabs())).filter((t) => t.status.kind === "connected").length;
   assert(live > 1, `only ${live} live tabs`);
@@ -1343,6 +1544,57 @@ test("the sidebar is resized by dragging its edge, and remembers it", async () =
   await page.mouse.move(x, y, { steps: 4 });
   await page.mouse.up();
   await closeAllTabs();
+});
+
+test("tabs survive a restart: reopened where they were, the active one active, a deleted pod's tab says so; the setting turns it off", async () => {
+  await selectProfile("demo", "demo");
+  await page.evaluate(() => window.__podtermMock.addPod({ name: "tmp-1", namespace: "demo", containers: ["main"] }));
+  await page.waitForSelector('.pod[data-pod="tmp-1"]', { timeout: WAIT_MS });
+  const open = async (pod) => {
+    const before = await tabIds();
+    await page.dblclick(`.pod[data-pod="${pod}"] .pod-line`);
+    return newTab(before, "connected");
+  };
+  const shell = await open("shell");
+  await open("tmp-1");
+  const before = await tabIds();
+  await page.fill(".open-by-name", "db-0/metrics");
+  await page.press(".open-by-name", "Enter");
+  await newTab(before, "connected");
+  await page.click(`.tab[data-tab-id="${shell.id}"]`);
+  const saved = () => page.evaluate(() => window.__podtermMock.savedTabs());
+  await until(async () => {
+    const s = await saved();
+    return s?.tabs.length === 3 && s.active === 0;
+  }, "three tabs saved, the first active");
+  const s = await saved();
+  assert(
+    JSON.stringify(s.tabs.map((t) => [t.namespace, t.pod, t.container])) === JSON.stringify([["demo", "shell", "shell"], ["demo", "tmp-1", "main"], ["demo", "db-0", "metrics"]]),
+    `saved ${JSON.stringify(s)}`,
+  );
+
+  // A restart (the mock's cluster starts again without tmp-1).
+  await page.reload();
+  const back = await page.waitForFunction(() => (window.__podterm?.tabs?.().length === 3 ? window.__podterm.tabs() : null), null, { timeout: WAIT_MS });
+  const tabs = await back.jsonValue();
+  assert(JSON.stringify(tabs.map((t) => `${t.pod}/${t.container}`)) === JSON.stringify(["shell/shell", "tmp-1/main", "db-0/metrics"]), JSON.stringify(tabs));
+  assert(tabs[0].active, "the active tab is not the one that was");
+  await waitTabState(tabs[0].id, "connected");
+  await waitTabState(tabs[2].id, "connected");
+  await waitTabState(tabs[1].id, "lost");
+  await waitText(`.pane[data-tab-id="${tabs[1].id}"] .banner-text`, "Session ended: the pod demo/tmp-1 was deleted.");
+  await page.click(`.tab[data-tab-id="${tabs[1].id}"]`);
+  await screenshot("restored-tabs");
+
+  // Off: nothing is kept, and the next start opens no tab.
+  await page.uncheck("#restore-tabs");
+  await until(async () => (await saved()) === null, "the saved tabs forgotten");
+  await page.reload();
+  // The start is over once it has saved what it reopened (nothing).
+  await page.waitForFunction(() => window.__podtermMock?.tabsSaved() > 0, null, { timeout: WAIT_MS });
+  assert((await page.evaluate(() => window.__podterm.tabs().length)) === 0, "tabs reopened with the setting off");
+  assert(!(await page.isChecked("#restore-tabs")), "the setting did not stay off");
+  await page.check("#restore-tabs");
 });
 
 test("no remote content, no CSP violation, no page errors", async () => {

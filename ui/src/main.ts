@@ -7,9 +7,12 @@ import { FavouritesModel } from "./favourites/model";
 import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { SidebarModel } from "./sidebar/model";
-import { scrollbackControl } from "./settings/view";
+import { restoreTabsControl, scrollbackControl } from "./settings/view";
+import { keepTabsAcrossRestarts } from "./restore/session";
 import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
+import { profileLook } from "./profile-look";
+import { openQuickOpen } from "./quickopen/view";
 import { Workspace } from "./terminal/workspace";
 
 async function start(): Promise<void> {
@@ -27,6 +30,7 @@ async function start(): Promise<void> {
     podDeleted: (profile, namespace, pod) => workspace?.podGone(profile, namespace, pod),
   });
   const sidebar = new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
+  sidebar.root.appendChild(restoreTabsControl(backend));
   sidebar.root.appendChild(scrollbackControl(backend));
   const main = h("main", { class: "workspace" });
   root.appendChild(main);
@@ -38,7 +42,37 @@ async function start(): Promise<void> {
     runCommand: (target) => {
       if (model.pickFor(target)) sidebar.root.querySelector<HTMLInputElement>(".picker input.command")?.focus();
     },
+    profileLook: (name) => profileLook(name, model.profiles.find((p) => p.name === name)),
+    quickOpen: () => {
+      openQuickOpen({
+        sources: () => ({
+          favourites: favourites.list,
+          recent: workspace?.recentTargets() ?? [],
+          profile: model.profile,
+          namespace: model.namespace,
+          pods: model.pods.sorted(),
+        }),
+        open: (item) => {
+          if (item.kind === "favourite") favourites.open(item.name);
+          else if (item.kind === "pod" && item.refusal) return item.refusal;
+          else workspace?.open(item.target);
+          return null;
+        },
+      });
+    },
   });
+  // A profile's colour or production mark changed (an edit): the tabs follow.
+  let looks = "";
+  model.onChange(() => {
+    const now = JSON.stringify(model.profiles.map((p) => [p.name, p.colour, p.production]));
+    if (now !== looks) {
+      looks = now;
+      workspace?.looksChanged();
+    }
+  });
+  // Tabs that survive a restart (restore/session.ts).
+  const restoreTabs = keepTabsAcrossRestarts(backend, workspace, model, favourites);
+
   const hook = podtermHook();
   hook.favourites = () => favourites.list.map((f) => ({ ...f, command: [...f.command] }));
 
@@ -128,6 +162,8 @@ async function start(): Promise<void> {
           h("li", {}, h("kbd", {}, "Ctrl+Shift+C"), " / ", h("kbd", {}, "Ctrl+Shift+V"), " copy and paste"),
           h("li", {}, h("kbd", {}, "Ctrl+Shift+F"), " find in the terminal; right-click for copy, paste, clear"),
           h("li", {}, h("kbd", {}, "Ctrl+Tab"), " / ", h("kbd", {}, "Ctrl+PgDn"), " next tab, ", h("kbd", {}, "Ctrl+Shift+W"), " close, ", h("kbd", {}, "Ctrl+Shift+T"), " reopen"),
+          h("li", {}, h("kbd", {}, "Ctrl+K"), " quick open: a favourite, a recent session or a pod by a few letters (", h("kbd", {}, "Ctrl+Shift+K"), " in a terminal)"),
+          h("li", {}, h("kbd", {}, "Alt+1"), "…", h("kbd", {}, "Alt+9"), " go to a tab; drag a tab or ", h("kbd", {}, "Ctrl+Shift+PgUp/PgDn"), " to move it"),
           h("li", {}, h("kbd", {}, "Ctrl+="), " ", h("kbd", {}, "Ctrl+-"), " ", h("kbd", {}, "Ctrl+0"), " text size"),
           h("li", {}, "Double-click a pod to open its default container directly"),
           h("li", {}, "☆ on a pod keeps the workload that runs it in Favourites, one click from a shell"),
@@ -170,6 +206,7 @@ async function start(): Promise<void> {
       favourites.report(`Requests from the tray cannot reach this window: ${errorMessage(err)}; restart Podterm to use the tray and --connect.`);
     });
   await Promise.all([favourites.load(), model.loadProfiles()]);
+  await restoreTabs();
 }
 
 start().catch((err: unknown) => {

@@ -140,6 +140,12 @@ pub struct PodSummary {
     /// `None` when it is Ready.
     #[serde(default)]
     pub reason: Option<String>,
+    /// The node it runs on (`spec.nodeName`); `None` before it is scheduled.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Its IP addresses (`status.podIPs`, else `status.podIP`); empty before it has one.
+    #[serde(default)]
+    pub ips: Vec<String>,
 }
 
 impl PodSummary {
@@ -190,7 +196,29 @@ impl PodSummary {
             terminating: meta.deletion_timestamp.is_some(),
             owner: PodOwner::of(pod),
             reason,
+            node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+            ips: pod_ips(pod),
         }
+    }
+}
+
+/// A pod's IPs: `status.podIPs` (dual stack), else `status.podIP`.
+fn pod_ips(pod: &Pod) -> Vec<String> {
+    let Some(status) = pod.status.as_ref() else {
+        return Vec::new();
+    };
+    let ips: Vec<String> = status
+        .pod_ips
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .map(|ip| ip.ip.clone())
+        .filter(|ip| !ip.is_empty())
+        .collect();
+    if ips.is_empty() {
+        status.pod_ip.iter().cloned().collect()
+    } else {
+        ips
     }
 }
 
@@ -347,7 +375,28 @@ pub async fn watch_pods(
     namespace: &str,
     liveness: crate::exec::Liveness,
 ) -> Result<impl Stream<Item = WatchEvent> + Send + 'static, BrowseError> {
-    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    watch_in(
+        Api::namespaced(client.clone(), namespace),
+        namespace,
+        liveness,
+    )
+    .await
+}
+
+/// [`watch_pods`] across every namespace (`GET /api/v1/pods`, as `kubectl get pods -A`): each
+/// summary carries its namespace. Needs the right to list pods cluster-wide; a 403 is the error.
+pub async fn watch_all_pods(
+    client: &kube::Client,
+    liveness: crate::exec::Liveness,
+) -> Result<impl Stream<Item = WatchEvent> + Send + 'static, BrowseError> {
+    watch_in(Api::all(client.clone()), "(all namespaces)", liveness).await
+}
+
+async fn watch_in(
+    api: Api<Pod>,
+    namespace: &str,
+    liveness: crate::exec::Liveness,
+) -> Result<impl Stream<Item = WatchEvent> + Send + 'static, BrowseError> {
     let config = watcher::Config::default().timeout(watch_timeout(liveness));
     let mut events = watcher(api.clone(), config).default_backoff().boxed();
     let mut list = PodList::new();
@@ -448,8 +497,9 @@ mod tests {
                 "deletionTimestamp": "2026-01-02T04:00:00Z",
                 "annotations": { "kubectl.kubernetes.io/default-container": "sidecar" },
             },
-            "spec": { "containers": [{ "name": "app" }, { "name": "sidecar" }] },
-            "status": { "phase": "Running", "containerStatuses": [
+            "spec": { "containers": [{ "name": "app" }, { "name": "sidecar" }], "nodeName": "node-7" },
+            "status": { "phase": "Running", "podIP": "10.1.2.3",
+                "podIPs": [{ "ip": "10.1.2.3" }, { "ip": "fd00::3" }], "containerStatuses": [
                 { "name": "app", "ready": true, "restartCount": 2, "image": "i", "imageID": "" },
                 { "name": "sidecar", "ready": false, "restartCount": 1, "image": "i", "imageID": "" },
             ] },
@@ -468,8 +518,15 @@ mod tests {
                 terminating: true,
                 owner: None,
                 reason: Some("terminating".into()),
+                node: Some("node-7".into()),
+                ips: vec!["10.1.2.3".into(), "fd00::3".into()],
             }
         );
+        // Only the single podIP (an older API server): that one.
+        let single = PodSummary::from_pod(&pod(serde_json::json!({
+            "metadata": { "name": "s" }, "status": { "podIP": "10.9.9.9" },
+        })));
+        assert_eq!(single.ips, ["10.9.9.9"]);
         // A Pending pod says why, as kubectl's STATUS column would.
         let pending = PodSummary::from_pod(&pod(serde_json::json!({
             "metadata": { "name": "p", "namespace": "demo" },
@@ -491,6 +548,7 @@ mod tests {
         assert_eq!(bare.ready, "0/0");
         assert_eq!(bare.default_container, "");
         assert_eq!(bare.created_at, "");
+        assert_eq!((bare.node, bare.ips), (None, Vec::<String>::new()));
     }
 
     #[test]
@@ -559,6 +617,7 @@ mod tests {
                     "restarts": 2, "createdAt": "2026-01-02T03:04:05Z", "containers": ["web"],
                     "defaultContainer": "web", "terminating": false,
                     "owner": { "kind": "ReplicaSet", "name": "a-1" }, "reason": null,
+                    "node": null, "ips": [],
                 },
             })
         );

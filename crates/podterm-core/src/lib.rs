@@ -34,6 +34,7 @@ pub mod import;
 pub mod logs;
 pub mod manual;
 pub mod oidc;
+pub mod opentabs;
 pub mod overrides;
 pub mod pods;
 pub mod profiles;

@@ -4,11 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profiles::{Auth, Ca, Profile, ProfileError, ProfileStore};
+use crate::profiles::{
+    Auth, Ca, CertSource, KeySource, Profile, ProfileColour, ProfileError, ProfileStore,
+};
 use crate::vault::{Secret, Vault, VaultError};
 
 /// The vault field of a hand-entered token (the same name an import uses).
 const TOKEN_FIELD: &str = "token";
+/// The vault field of a client key pasted into the form (the same name an import uses).
+const CLIENT_KEY_FIELD: &str = "client-key";
 
 /// What the user typed. JSON (camelCase) is the app's form: the token comes in as a plain string
 /// (or `null`) and is never serialized back.
@@ -40,6 +44,27 @@ pub struct ManualProfile {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub dead_link_secs: Option<u32>,
+    /// The colour of the profile's tabs; `None`: one derived from its name.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub colour: Option<ProfileColour>,
+    /// A production cluster (its tabs are marked).
+    #[serde(default)]
+    pub production: bool,
+    /// A client certificate: PEM, or the absolute path of a PEM file. `None`: keep the stored
+    /// one (or none). With it (or a new key) the profile signs in with a client certificate.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub client_cert: Option<String>,
+    /// The client certificate's private key as PEM: it goes to the keyring and is never sent
+    /// back. `None`: keep the stored key.
+    #[serde(default, skip_serializing, with = "token_form")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "string | null"))]
+    pub client_key: Option<Secret>,
+    /// The private key's file (an absolute path, read at connect time) instead of `client_key`.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub client_key_file: Option<String>,
 }
 
 /// The keepalive interval the form takes, in seconds.
@@ -196,6 +221,109 @@ fn checked_ca(input: &ManualProfile, existing: Option<&Ca>) -> Result<Option<Ca>
     }
 }
 
+/// A PEM text or an absolute path, as a certificate or key box takes it.
+enum PemOrPath {
+    Pem(String),
+    Path(std::path::PathBuf),
+}
+
+fn pem_or_path(text: &str, what: &str, marker: &str) -> Result<PemOrPath, ManualError> {
+    let t = text.trim();
+    if t.contains("-----BEGIN") {
+        if !t.contains(marker) {
+            return Err(invalid(format!(
+                "the {what} must be PEM with {marker} …, or the absolute path of such a file"
+            )));
+        }
+        return Ok(PemOrPath::Pem(format!("{t}\n")));
+    }
+    let p = std::path::Path::new(t);
+    if !p.is_absolute() {
+        return Err(invalid(format!(
+            "the {what} must be PEM ({marker} …) or an absolute path, e.g. /home/you/.kube/{}",
+            if what.contains("key") {
+                "client.key"
+            } else {
+                "client.crt"
+            }
+        )));
+    }
+    Ok(PemOrPath::Path(p.to_path_buf()))
+}
+
+/// The client certificate and key the form gives, over what the profile has: `None` when the
+/// form gives neither (the credentials stay as they are). The third part is a key to store in
+/// the vault.
+#[allow(clippy::type_complexity)]
+fn checked_certificate(
+    input: &ManualProfile,
+    current: &Auth,
+) -> Result<Option<(CertSource, KeySource, Option<Secret>)>, ManualError> {
+    let given = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let cert_text = given(&input.client_cert);
+    let key_file = given(&input.client_key_file);
+    let key_pem = input
+        .client_key
+        .as_ref()
+        .filter(|k| !k.expose().trim().is_empty());
+    if cert_text.is_none() && key_file.is_none() && key_pem.is_none() {
+        return Ok(None);
+    }
+    if key_file.is_some() && key_pem.is_some() {
+        return Err(invalid(
+            "give the private key either as PEM or as a file path, not both",
+        ));
+    }
+    let (old_cert, old_key) = match current {
+        Auth::ClientCertificate { cert, key } => (Some(cert.clone()), Some(key.clone())),
+        _ => (None, None),
+    };
+    let cert = match cert_text {
+        Some(t) => match pem_or_path(&t, "client certificate", "-----BEGIN CERTIFICATE-----")? {
+            PemOrPath::Pem(p) => CertSource::Pem(p),
+            PemOrPath::Path(p) => CertSource::File(p),
+        },
+        None => old_cert.ok_or_else(|| {
+            invalid(
+                "a client key needs its certificate: paste the certificate (PEM) or give its file",
+            )
+        })?,
+    };
+    let mut to_vault = None;
+    let key = if let Some(pem) = key_pem {
+        if !(pem.expose().contains("-----BEGIN") && pem.expose().contains("PRIVATE KEY-----")) {
+            return Err(invalid(
+                "the private key must be PEM (-----BEGIN … PRIVATE KEY-----), or give its file's path instead",
+            ));
+        }
+        to_vault = Some(pem.clone());
+        KeySource::Vault {
+            field: CLIENT_KEY_FIELD.into(),
+        }
+    } else if let Some(f) = key_file {
+        match pem_or_path(&f, "client key file", "PRIVATE KEY-----")? {
+            PemOrPath::Path(p) => KeySource::File(p),
+            PemOrPath::Pem(_) => {
+                return Err(invalid(
+                    "the key file box takes a path: paste PEM into the private key box",
+                ))
+            }
+        }
+    } else {
+        old_key.ok_or_else(|| {
+            invalid(
+                "a client certificate needs its private key: paste the key (PEM) or give its file",
+            )
+        })?
+    };
+    Ok(Some((cert, key, to_vault)))
+}
+
 /// Saves a hand-entered profile: the token (if given) to `vault` first, then the profile.
 pub async fn save(
     input: &ManualProfile,
@@ -227,7 +355,31 @@ pub async fn save(
     profile.insecure = input.insecure;
     profile.keepalive_secs = keepalive_secs;
     profile.dead_link_secs = dead_link_secs;
+    profile.colour = input.colour;
+    profile.production = input.production;
     let mut stale = Vec::new();
+    let certificate = checked_certificate(input, &profile.auth)?;
+    if certificate.is_some() && input.token.is_some() {
+        return Err(invalid(
+            "give either a bearer token or a client certificate and key, not both",
+        ));
+    }
+    if let Some((cert, key, key_pem)) = certificate {
+        if let Some(pem) = key_pem {
+            vault.set(&profile.id, CLIENT_KEY_FIELD, &pem).await?;
+        }
+        let keep = match &key {
+            KeySource::Vault { field } => Some(field.clone()),
+            KeySource::File(_) => None,
+        };
+        stale = profile
+            .auth
+            .secret_fields()
+            .into_iter()
+            .filter(|f| Some(f) != keep.as_ref())
+            .collect();
+        profile.auth = Auth::ClientCertificate { cert, key };
+    }
     if let Some(token) = &input.token {
         if token.expose().trim().is_empty() {
             return Err(invalid(
@@ -297,6 +449,8 @@ mod tests {
                 "original": null, "name": "prod", "server": "https://a:1", "namespace": "web",
                 "caPem": null, "caFile": null, "insecure": true,
                 "keepaliveSecs": null, "deadLinkSecs": null,
+                "colour": null, "production": false,
+                "clientCert": null, "clientKeyFile": null,
             })
         );
         let kept: ManualProfile = serde_json::from_value(serde_json::json!({
@@ -326,6 +480,107 @@ mod tests {
         edit.original = Some("lb".into());
         let p = save(&edit, &store, &vault).await.expect("edit");
         assert_eq!((p.keepalive_secs, p.dead_link_secs), (None, None));
+    }
+
+    #[tokio::test]
+    async fn colour_and_production_are_saved_and_changed_by_the_form() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        let new: ManualProfile = serde_json::from_value(serde_json::json!({
+            "original": null, "name": "prod", "server": "https://10.0.0.1:6443",
+            "namespace": null, "caPem": null, "insecure": false,
+            "colour": "red", "production": true,
+        }))
+        .expect("form");
+        let p = save(&new, &store, &vault).await.expect("add");
+        assert_eq!((p.colour, p.production), (Some(ProfileColour::Red), true));
+        assert_eq!(store.get("prod").expect("read"), Some(p));
+        // A form without the fields (an older UI) clears them, as every other box.
+        let mut edit = input("prod", "https://10.0.0.1:6443");
+        edit.original = Some("prod".into());
+        let p = save(&edit, &store, &vault).await.expect("edit");
+        assert_eq!((p.colour, p.production), (None, false));
+    }
+
+    #[tokio::test]
+    async fn a_client_certificate_and_key_are_set_in_the_form_the_key_in_the_keyring() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        let cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
+        let key = "-----BEGIN EC PRIVATE KEY-----\nS3CR3T\n-----END EC PRIVATE KEY-----";
+        let mut new = input("certs", "https://10.0.0.1:6443");
+        new.token = Some(Secret::new("t0k"));
+        let p = save(&new, &store, &vault).await.expect("a token profile");
+        // The edit the "missing key" advice asks for: a certificate and its key replace the token.
+        let mut edit = input("certs", "https://10.0.0.1:6443");
+        edit.original = Some("certs".into());
+        edit.client_cert = Some(cert.into());
+        edit.client_key = Some(Secret::new(key));
+        let p2 = save(&edit, &store, &vault).await.expect("certificate");
+        assert_eq!(
+            p2.auth,
+            Auth::ClientCertificate {
+                cert: CertSource::Pem(format!("{cert}\n")),
+                key: KeySource::Vault {
+                    field: CLIENT_KEY_FIELD.into()
+                },
+            }
+        );
+        assert_eq!(
+            vault
+                .get(&p.id, CLIENT_KEY_FIELD)
+                .await
+                .expect("vault")
+                .expect("key stored")
+                .expose(),
+            key
+        );
+        assert!(
+            vault
+                .get(&p.id, TOKEN_FIELD)
+                .await
+                .expect("vault")
+                .is_none(),
+            "the old token stays in the keyring"
+        );
+        let on_disk = std::fs::read_to_string(store.path()).expect("read");
+        assert!(!on_disk.contains("S3CR3T"), "{on_disk}");
+        // Only a new certificate file: the stored key is kept.
+        let mut only_cert = edit.clone();
+        only_cert.client_key = None;
+        only_cert.client_cert = Some("/etc/k8s/client.crt".into());
+        let p3 = save(&only_cert, &store, &vault).await.expect("cert file");
+        assert!(matches!(
+            p3.auth,
+            Auth::ClientCertificate {
+                cert: CertSource::File(_),
+                key: KeySource::Vault { .. }
+            }
+        ));
+        // Mistakes are explained; nothing changes.
+        for (cert, key, key_file, token, want) in [
+            (Some("relative.crt"), None, None, None, "absolute path"),
+            (Some(cert), Some("not a key"), None, None, "PRIVATE KEY"),
+            (Some(cert), Some(key), Some("/k.pem"), None, "not both"),
+            (Some(cert), None, None, Some("t"), "not both"),
+        ] {
+            let mut bad = input("certs", "https://10.0.0.1:6443");
+            bad.original = Some("certs".into());
+            bad.client_cert = cert.map(str::to_owned);
+            bad.client_key = key.map(Secret::new);
+            bad.client_key_file = key_file.map(str::to_owned);
+            bad.token = token.map(Secret::new);
+            let err = save(&bad, &store, &vault).await.expect_err("refused");
+            assert!(err.to_string().contains(want), "{err}");
+        }
+        assert_eq!(store.get("certs").expect("read"), Some(p3));
+        // A certificate on a profile without one needs its key.
+        let mut half = input("fresh", "https://10.0.0.1:6443");
+        half.client_cert = Some(cert.into());
+        let err = save(&half, &store, &vault).await.expect_err("no key");
+        assert!(err.to_string().contains("needs its private key"), "{err}");
     }
 
     #[tokio::test]

@@ -160,6 +160,32 @@ impl Auth {
     }
 }
 
+/// The colour a profile's tabs and sidebar entry wear, from a small palette (the UI picks the
+/// shade for each). Stored by name in `profiles.json`; a name this Podterm does not know (one a
+/// newer Podterm wrote) reads as no colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileColour {
+    Red,
+    Orange,
+    Yellow,
+    Green,
+    Teal,
+    Blue,
+    Purple,
+    Pink,
+}
+
+/// Reads a stored colour leniently: an unknown name or type is no colour, never a broken file.
+fn lenient_colour<'de, D>(d: D) -> Result<Option<ProfileColour>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
 /// A saved cluster: server, TLS settings, default namespace and how to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -198,6 +224,16 @@ pub struct Profile {
     /// default ([`crate::exec::DEAD_LINK`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_link_secs: Option<u32>,
+    /// The colour of its tabs and sidebar entry; absent: one derived from the name.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_colour"
+    )]
+    pub colour: Option<ProfileColour>,
+    /// A production cluster: its tabs and panes carry an unmistakable marker.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub production: bool,
     /// Fields a newer Podterm wrote, kept on rewrite.
     #[serde(flatten)]
     pub extra: Extra,
@@ -220,6 +256,8 @@ impl Profile {
             source: None,
             keepalive_secs: None,
             dead_link_secs: None,
+            colour: None,
+            production: false,
             extra: Extra::new(),
         }
     }
@@ -696,6 +734,40 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["version"], 1);
         assert_eq!(v["profiles"][0]["auth"]["kind"], "none");
+    }
+
+    #[test]
+    fn profiles_colour_and_production_default_and_round_trip() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ProfileStore::open(tmp.path());
+        // A file from before the setting: no colour, not production.
+        fs::write(
+            store.path(),
+            r#"{"version":1,"profiles":[
+                {"id":"a1","name":"old","server":"https://a","auth":{"kind":"none"}},
+                {"id":"a2","name":"newer","server":"https://b","auth":{"kind":"none"},"colour":"ultraviolet","production":true},
+                {"id":"a3","name":"odd","server":"https://c","auth":{"kind":"none"},"colour":7}
+            ]}"#,
+        )
+        .unwrap();
+        let got = store.list().unwrap();
+        assert_eq!((got[0].colour, got[0].production), (None, false));
+        // A colour a newer Podterm knows is no colour here, and the file still reads.
+        assert_eq!((got[1].colour, got[1].production), (None, true));
+        assert_eq!(got[2].colour, None);
+
+        let mut p = sample("prod");
+        p.colour = Some(ProfileColour::Purple);
+        p.production = true;
+        store.upsert(p.clone()).unwrap();
+        assert_eq!(store.get("prod").unwrap(), Some(p));
+        let v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(store.path()).unwrap()).unwrap();
+        assert_eq!(v["profiles"][3]["colour"], "purple");
+        assert_eq!(v["profiles"][3]["production"], true);
+        // Unset ones are not written at all (an older Podterm's file stays as it was).
+        assert!(v["profiles"][0].get("colour").is_none());
+        assert!(v["profiles"][0].get("production").is_none());
     }
 
     #[test]

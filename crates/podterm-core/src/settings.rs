@@ -46,6 +46,8 @@ pub struct Settings {
     /// on save rather than refusing the whole file.
     #[serde(deserialize_with = "scrollback_in_range")]
     pub scrollback_lines: u32,
+    /// Reopen the last run's tabs at start (`tabs.json`, see [`crate::opentabs`]).
+    pub restore_tabs: bool,
     /// Fields a newer Podterm wrote, kept on save.
     #[serde(flatten)]
     pub extra: Extra,
@@ -56,6 +58,7 @@ impl Default for Settings {
         Settings {
             close_to_tray: true,
             scrollback_lines: DEFAULT_SCROLLBACK_LINES,
+            restore_tabs: true,
             extra: Extra::new(),
         }
     }

@@ -763,3 +763,52 @@ fn unknown_fields_of_a_same_version_file_survive_every_change() {
     assert_eq!(v["favourites"][1]["colour"], "green", "{v}");
     assert!(v["favourites"][0].get("colour").is_none(), "{v}");
 }
+
+/// A tab saved before a restart (podterm_core::opentabs): its pod is looked for again through
+/// the controller that owned it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_tab_s_pod_replaced_by_a_rollout_is_found_in_its_deployment() {
+    use podterm_core::browse::PodOwner;
+    use podterm_core::opentabs::{relocate, Whereabouts};
+    let (c, client) = cluster().await;
+    let rs = PodOwner {
+        kind: "ReplicaSet".into(),
+        name: "web-6b7f9c8d5".into(),
+    };
+    let old = "web-6b7f9c8d5-p9m7q";
+    assert_eq!(
+        relocate(&client, "demo", old, Some(&rs))
+            .await
+            .expect("same"),
+        Whereabouts::Same
+    );
+    // A rollout: the new ReplicaSet's pod is Ready, the old pods are gone.
+    c.apply_pod(new_web_pod("n3w01", 3, Phase::Running, true));
+    assert!(c.delete_pod("demo", "web-6b7f9c8d5-p9m7q"));
+    assert!(c.delete_pod("demo", "web-6b7f9c8d5-h2x4k"));
+    assert_eq!(
+        relocate(&client, "demo", old, Some(&rs))
+            .await
+            .expect("moved"),
+        Whereabouts::Moved(format!("{NEW_RS}-n3w01"))
+    );
+    // A bare pod deleted, or an owner podterm cannot follow: gone.
+    assert!(c.delete_pod("demo", "shell"));
+    assert_eq!(
+        relocate(&client, "demo", "shell", None)
+            .await
+            .expect("gone"),
+        Whereabouts::Gone
+    );
+    let job = PodOwner {
+        kind: "Job".into(),
+        name: "migrate".into(),
+    };
+    assert!(c.delete_pod("demo", "migrate-x9z8y"));
+    assert_eq!(
+        relocate(&client, "demo", "migrate-x9z8y", Some(&job))
+            .await
+            .expect("gone"),
+        Whereabouts::Gone
+    );
+}

@@ -20,6 +20,8 @@ function podOf(name: string, owner: { kind: string; name: string } | null): PodS
     terminating: false,
     owner,
     reason: null,
+    node: null,
+    ips: [],
   };
   return p;
 }

@@ -63,3 +63,40 @@ export function scrollbackControl(backend: Pick<Backend, "appSettings" | "setScr
     error,
   );
 }
+
+/**
+ * "Reopen tabs at start": the last run's tabs come back after a restart (on by default; off
+ * also forgets the saved ones). A refused save is shown and the box goes back.
+ */
+export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRestoreTabs">): HTMLElement {
+  const box = h("input", { type: "checkbox", id: "restore-tabs" });
+  box.checked = true;
+  const error = h("div", { class: "message error restore-tabs-error", role: "alert", hidden: true });
+  box.addEventListener("change", () => {
+    const wanted = box.checked;
+    backend.setRestoreTabs(wanted).then(
+      () => {
+        error.hidden = true;
+      },
+      (err: unknown) => {
+        box.checked = !wanted;
+        error.textContent = `Not changed: ${errorMessage(err)}`;
+        error.hidden = false;
+      },
+    );
+  });
+  backend.appSettings().then(
+    (s) => {
+      box.checked = s.restoreTabs;
+    },
+    () => {
+      /* the scrollback control says the settings could not be read */
+    },
+  );
+  return h(
+    "div",
+    { class: "restore-tabs-setting" },
+    h("label", { class: "field-check", title: "The open tabs are saved (never a secret) and opened again, as new sessions, at the next start" }, box, h("span", {}, "Reopen tabs at start")),
+    error,
+  );
+}

@@ -15,6 +15,8 @@ export function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
     defaultContainer: "main",
     terminating: false,
     reason: null,
+    node: "node-1",
+    ips: ["10.0.0.1"],
     ...extra,
   };
 }

@@ -4,6 +4,7 @@ import { fakeBackend as fakeCommands } from "../ipc/fake";
 import type { PodChange, ProfileSummary, WatchStatus } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 import { SidebarModel } from "./model";
+import { ALL_NAMESPACES } from "./pods";
 
 function fakeBackend(
   opts: {
@@ -25,19 +26,19 @@ function fakeBackend(
     importKubeconfig: async (path) => {
       calls.push(`import ${path}`);
       if (opts.failImport) throw opts.failImport;
-      const p = { name: "kind-dev", server: "https://127.0.0.1:40000", authKind: "client-certificate", insecure: false, namespace: null };
+      const p = { name: "kind-dev", server: "https://127.0.0.1:40000", authKind: "client-certificate", insecure: false, namespace: null, colour: null, production: false };
       profiles.push(p);
       return [p];
     },
     profileDetails: async (name) => {
       calls.push(`details ${name}`);
       const p = profiles.find((x) => x.name === name)!;
-      return { ...p, caPem: null, caFile: null, hasToken: true, keepaliveSecs: null, deadLinkSecs: null };
+      return { ...p, caPem: null, caFile: null, hasToken: true, keepaliveSecs: null, deadLinkSecs: null, clientCert: null, hasClientKey: false, clientKeyFile: null, execCommand: null, oidc: null };
     },
     saveProfile: async (input) => {
       calls.push(`save ${input.original} → ${input.name}`);
       if (!input.server.startsWith("https://")) throw "the server must be an https:// URL";
-      const p = { name: input.name, server: input.server, authKind: "token", insecure: input.insecure, namespace: input.namespace };
+      const p = { name: input.name, server: input.server, authKind: "token", insecure: input.insecure, namespace: input.namespace, colour: input.colour ?? null, production: input.production };
       profiles = [...profiles.filter((x) => x.name !== input.original), p];
       return p;
     },
@@ -47,7 +48,7 @@ function fakeBackend(
       profiles = profiles.filter((p) => p.name !== name);
     },
     demoProfile: async () => {
-      const p = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo" };
+      const p = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false };
       profiles.push(p);
       return p;
     },
@@ -63,6 +64,13 @@ function fakeBackend(
       }
       const id = nextWatch++;
       calls.push(`watch ${profile}/${namespace} #${id}`);
+      watches.set(id, onEvent);
+      if (onStatus) statuses.set(id, onStatus);
+      return id;
+    },
+    watchAllPods: async (profile, onEvent, onStatus) => {
+      const id = nextWatch++;
+      calls.push(`watch ${profile}/* #${id}`);
       watches.set(id, onEvent);
       if (onStatus) statuses.set(id, onStatus);
       return id;
@@ -92,7 +100,7 @@ function fakeBackend(
   };
 }
 
-const demoProfile: ProfileSummary = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo" };
+const demoProfile: ProfileSummary = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false };
 
 describe("SidebarModel", () => {
   it("first run: no profiles, then the Demo cluster selects its namespace and watches it", async () => {
@@ -107,6 +115,47 @@ describe("SidebarModel", () => {
     expect(m.namespaces).toEqual(["default", "demo", "kube-system"]);
     expect(m.namespace).toBe("demo");
     expect(f.calls).toContain("watch demo/demo #1");
+  });
+
+  it("all namespaces: one watch across them; rows keep their namespace; a tab opens in the pod's own", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const opened: SessionTarget[] = [];
+    const deleted: string[] = [];
+    const m = new SidebarModel(f.backend, (t) => opened.push(t), null, { podDeleted: (p, ns, pod) => deleted.push(`${p}/${ns}/${pod}`) });
+    await m.loadProfiles();
+    await m.selectNamespace(ALL_NAMESPACES);
+    expect(f.calls).toContain("watch demo/* #2");
+    expect(m.allNamespaces).toBe(true);
+    expect(m.namespaces).not.toContain(ALL_NAMESPACES);
+    f.emit(2, { type: "Added", pod: pod("app", { namespace: "team-a" }) });
+    f.emit(2, { type: "Added", pod: pod("app", { namespace: "team-b" }) });
+    expect(m.visiblePods().map((p) => m.podRef(p))).toEqual(["team-a/app", "team-b/app"]);
+    m.togglePicker("team-b/app");
+    expect(m.picker?.pod).toBe("team-b/app");
+    m.openPicked();
+    expect(opened).toEqual([{ profile: "demo", namespace: "team-b", pod: "app", container: "main", command: null }]);
+    m.openDefault("team-a/app");
+    expect(opened[1]).toMatchObject({ namespace: "team-a", pod: "app" });
+    // Open by name needs a namespace.
+    expect(m.openByName("app")).toBeNull();
+    expect(m.error).toMatch(/choose a namespace first/);
+    f.emit(2, { type: "Deleted", pod: pod("app", { namespace: "team-a" }) });
+    expect(deleted).toEqual(["demo/team-a/app"]);
+    expect(m.visiblePods().map((p) => m.podRef(p))).toEqual(["team-b/app"]);
+  });
+
+  it("the pod list's order is chosen and remembered", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    f.emit(1, { type: "Added", pod: pod("b-old", { createdAt: "2025-01-01T00:00:00Z" }) });
+    f.emit(1, { type: "Added", pod: pod("a-new", { createdAt: "2025-01-09T00:00:00Z" }) });
+    f.emit(1, { type: "Added", pod: pod("c-crash", { reason: "not Ready: container main waiting: CrashLoopBackOff" }) });
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["a-new", "b-old", "c-crash"]);
+    m.setSort("age");
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["c-crash", "a-new", "b-old"]);
+    m.setSort("status");
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["c-crash", "a-new", "b-old"]);
   });
 
   it("live updates come from the current watch only", async () => {
@@ -261,7 +310,7 @@ describe("SidebarModel", () => {
     const f = fakeBackend({ profiles: [demoProfile] });
     const m = new SidebarModel(f.backend, () => {});
     await m.loadProfiles();
-    const input = { original: null, name: "staging", server: "https://10.0.0.1:6443", namespace: "kube-system", caPem: null, caFile: null, insecure: false, token: "t0k" };
+    const input = { original: null, name: "staging", server: "https://10.0.0.1:6443", namespace: "kube-system", caPem: null, caFile: null, insecure: false, token: "t0k", production: false };
     await m.saveProfile(input);
     expect(m.profiles.map((p) => p.name)).toEqual(["demo", "staging"]);
     expect(m.profile).toBe("staging");
@@ -300,7 +349,7 @@ describe("SidebarModel", () => {
 });
 
 describe("a sidebar for a whole working day", () => {
-  const prod: ProfileSummary = { name: "prod", server: "https://prod:6443", authKind: "token", insecure: false, namespace: "default" };
+  const prod: ProfileSummary = { name: "prod", server: "https://prod:6443", authKind: "token", insecure: false, namespace: "default", colour: null, production: false };
 
   it("one profile's refusal goes when another is chosen, and the list says it is unknown, not empty", async () => {
     const refusePods = new Set(["prod"]);

@@ -3,9 +3,9 @@
 import { podOwnedBy, savedNotice } from "../favourites/favourite";
 import type { FavouritesModel } from "../favourites/model";
 import { errorKind, errorMessage, type Backend } from "../ipc";
-import type { PodSummary, ProfileDetails, ManualProfile, ProfileSummary } from "../ipc/types";
+import type { PodChange, PodSummary, ProfileDetails, ManualProfile, ProfileSummary, WatchStatus } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
-import { execRefusal, parseCommand, pickNamespace, PodList, visiblePods } from "./pods";
+import { ALL_NAMESPACES, execRefusal, parseCommand, pickNamespace, PodList, visiblePods, type PodSort } from "./pods";
 
 export interface Picker {
   pod: string;
@@ -21,6 +21,7 @@ export interface SidebarHooks {
 }
 
 const LAST_PROFILE_KEY = "podterm.profile";
+const POD_SORT_KEY = "podterm.podSort";
 /** How long a short notice (a star's "Saved favourite …") stays (ms). */
 const SHORT_NOTICE_MS = 6000;
 
@@ -29,6 +30,15 @@ function storage(): Storage | null {
     return typeof localStorage === "undefined" ? null : localStorage;
   } catch {
     return null;
+  }
+}
+
+function readSort(): PodSort {
+  try {
+    const v = storage()?.getItem(POD_SORT_KEY);
+    return v === "age" || v === "status" ? v : "name";
+  } catch {
+    return "name";
   }
 }
 
@@ -49,6 +59,8 @@ export class SidebarModel {
    */
   podsUnlisted: "forbidden" | "failed" | null = null;
   filter = "";
+  /** The pod list's order (remembered). */
+  sort: PodSort = readSort();
   picker: Picker | null = null;
   /** Shown in the sidebar (and the first-run screen) until dismissed or replaced. */
   error: string | null = null;
@@ -136,12 +148,14 @@ export class SidebarModel {
    * The star on a pod: saves the workload that runs it as a favourite (the backend finds the
    * owner and names it) and says what was saved.
    */
-  async starPod(podName: string): Promise<void> {
+  async starPod(ref: string): Promise<void> {
     const favourites = this.favourites;
     const profile = this.profile;
-    const namespace = this.namespace;
-    if (!favourites || profile === null || namespace === null || this.starring.has(podName)) return;
-    this.starring.add(podName);
+    const pod = this.pods.get(ref);
+    const namespace = pod?.namespace || this.namespace;
+    const podName = pod?.name ?? ref;
+    if (!favourites || profile === null || namespace === null || namespace === ALL_NAMESPACES || this.starring.has(ref)) return;
+    this.starring.add(ref);
     this.changed();
     try {
       const f = await favourites.add(profile, namespace, podName, null);
@@ -150,15 +164,16 @@ export class SidebarModel {
     } catch (err) {
       this.fail(`Could not favourite ${podName}`, err);
     } finally {
-      this.starring.delete(podName);
+      this.starring.delete(ref);
     }
     this.changed();
   }
 
   /** The favourites this pod is one of, by its owner (a hint for its star). */
-  starredAs(podName: string): string[] {
-    const { favourites, profile, namespace } = this;
-    const pod = this.pods.get(podName);
+  starredAs(ref: string): string[] {
+    const { favourites, profile } = this;
+    const pod = this.pods.get(ref);
+    const namespace = pod?.namespace || this.namespace;
     if (!favourites || profile === null || namespace === null || !pod) return [];
     return favourites.list.filter((f) => podOwnedBy(f, profile, namespace, pod)).map((f) => f.name);
   }
@@ -247,7 +262,8 @@ export class SidebarModel {
     this.stopWatch();
     this.dropErrorsOutside(profile, namespace);
     // A namespace typed by hand (namespaces may not be listed) joins the choices.
-    if (!this.namespaces.includes(namespace)) this.namespaces = [...this.namespaces, namespace].sort();
+    const all = namespace === ALL_NAMESPACES;
+    if (!all && !this.namespaces.includes(namespace)) this.namespaces = [...this.namespaces, namespace].sort();
     this.namespace = namespace;
     this.pods.clear();
     this.picker = null;
@@ -255,20 +271,24 @@ export class SidebarModel {
     this.watchProblem = null;
     this.changed();
     try {
-      const id = await this.backend.watchPods(profile, namespace, (event) => {
+      const onEvent = (event: PodChange) => {
         if (gen !== this.generation) return;
         if (this.pods.apply(event)) {
           if (event.type === "Deleted") {
-            if (this.picker?.pod === event.pod.name) this.picker = null;
-            this.hooks.podDeleted?.(profile, namespace, event.pod.name);
+            if (this.picker !== null && this.pods.get(this.picker.pod) === undefined) this.picker = null;
+            this.hooks.podDeleted?.(profile, event.pod.namespace || namespace, event.pod.name);
           }
           this.changed();
         }
-      }, (status) => {
+      };
+      const onStatus = (status: WatchStatus) => {
         if (gen !== this.generation) return;
         this.watchProblem = status.kind === "broken" ? status.reason : null;
         this.changed();
-      });
+      };
+      const id = all
+        ? await this.backend.watchAllPods(profile, onEvent, onStatus)
+        : await this.backend.watchPods(profile, namespace, onEvent, onStatus);
       if (gen !== this.generation) {
         this.backend.stopWatch(id).catch(() => {});
         return;
@@ -277,7 +297,7 @@ export class SidebarModel {
     } catch (err) {
       if (gen !== this.generation) return;
       this.podsUnlisted = errorKind(err) === "refused" ? "forbidden" : "failed";
-      this.fail(`Could not list the pods in ${namespace}`, err, { profile, namespace });
+      this.fail(`Could not list the pods in ${all ? "all namespaces" : namespace}`, err, { profile, namespace });
     }
     this.podsLoading = false;
     this.changed();
@@ -299,7 +319,28 @@ export class SidebarModel {
   }
 
   visiblePods(): PodSummary[] {
-    return visiblePods(this.pods, this.filter);
+    return visiblePods(this.pods, this.filter, this.sort);
+  }
+
+  /** Whether the list shows every namespace (its rows then say their namespace). */
+  get allNamespaces(): boolean {
+    return this.namespace === ALL_NAMESPACES;
+  }
+
+  /** How a pod is named to this model's methods: `namespace/name` in all namespaces, else its name. */
+  podRef(p: Pick<PodSummary, "namespace" | "name">): string {
+    return this.allNamespaces ? `${p.namespace}/${p.name}` : p.name;
+  }
+
+  setSort(sort: PodSort): void {
+    if (this.sort === sort) return;
+    this.sort = sort;
+    try {
+      storage()?.setItem(POD_SORT_KEY, sort);
+    } catch {
+      /* not remembered */
+    }
+    this.changed();
   }
 
   /** Clicking a pod opens (or closes) its container picker, the default container preselected. */
@@ -352,7 +393,7 @@ export class SidebarModel {
     }
     const target: SessionTarget = {
       profile: this.profile,
-      namespace: this.namespace,
+      namespace: pod.namespace || this.namespace,
       pod: pod.name,
       container: container ?? picker.container,
       command: parseCommand(picker.command),
@@ -381,6 +422,11 @@ export class SidebarModel {
   openByName(text: string): SessionTarget | null {
     const trimmed = text.trim();
     if (this.profile === null || this.namespace === null || trimmed === "") return null;
+    if (this.allNamespaces) {
+      this.fail("Cannot open that", "choose a namespace first, or type namespace/pod in quick open (Ctrl+K)", { profile: this.profile, namespace: this.namespace });
+      this.changed();
+      return null;
+    }
     const [podName = "", container = "", ...rest] = trimmed.split("/");
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(podName) || rest.length > 0 || (trimmed.includes("/") && container === "")) {
       this.fail("Cannot open that", `"${trimmed}" is not a pod name (or pod/container); pod names are lower case letters, digits, '-' and '.'`, {
@@ -414,8 +460,10 @@ export class SidebarModel {
 
   /** "Run a command…" on a tab with no shell: its pod's picker, when that pod is listed here. */
   pickFor(target: SessionTarget): boolean {
-    if (target.profile !== this.profile || target.namespace !== this.namespace || !this.pods.get(target.pod)) return false;
-    this.picker = { pod: target.pod, container: target.container, command: "" };
+    const ref = this.podRef({ namespace: target.namespace, name: target.pod });
+    const pod = this.pods.get(ref);
+    if (target.profile !== this.profile || !pod || pod.namespace !== target.namespace) return false;
+    this.picker = { pod: ref, container: target.container, command: "" };
     this.changed();
     return true;
   }

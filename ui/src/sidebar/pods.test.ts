@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pod } from "./fixtures";
-import { execRefusal, matchesFilter, parseCommand, pickNamespace, PodList, podListEmptyText, podRow, podStatus, visiblePods } from "./pods";
+import { execRefusal, matchesFilter, parseCommand, pickNamespace, PodList, podListEmptyText, podRow, podStatus, podTooltip, sortPods, visiblePods } from "./pods";
 
 describe("PodList", () => {
   it("follows Added, Modified and Deleted events, sorted by name", () => {
@@ -19,6 +19,34 @@ describe("PodList", () => {
     expect(list.get("late")).toBeDefined();
     list.clear();
     expect(list.size).toBe(0);
+  });
+});
+
+describe("PodList across namespaces", () => {
+  it("keeps pods of the same name in two namespaces apart; a bare name finds the first", () => {
+    const list = new PodList();
+    list.apply({ type: "Added", pod: pod("app", { namespace: "b" }) });
+    list.apply({ type: "Added", pod: pod("app", { namespace: "a" }) });
+    expect(list.size).toBe(2);
+    expect(list.sorted().map((p) => p.namespace)).toEqual(["a", "b"]);
+    expect(list.get("b/app")?.namespace).toBe("b");
+    expect(list.get("app")).toBeDefined();
+    list.apply({ type: "Deleted", pod: pod("app", { namespace: "a" }) });
+    expect(list.get("a/app")).toBeUndefined();
+    expect(list.get("app")?.namespace).toBe("b");
+  });
+
+  it("sorts by name, newest first, or problems first; the tooltip says node and IPs", () => {
+    const pods = [
+      pod("b", { createdAt: "2025-01-02T00:00:00Z" }),
+      pod("a", { createdAt: "2025-01-01T00:00:00Z" }),
+      pod("c", { createdAt: "", phase: "Pending", reason: "Pending: ContainerCreating" }),
+    ];
+    expect(sortPods(pods, "name").map((p) => p.name)).toEqual(["a", "b", "c"]);
+    expect(sortPods(pods, "age").map((p) => p.name)).toEqual(["b", "a", "c"]);
+    expect(sortPods(pods, "status").map((p) => p.name)).toEqual(["c", "a", "b"]);
+    expect(podTooltip(pod("a", { node: "n1", ips: ["10.0.0.9", "fd00::9"] }))).toBe("demo/a\nnode: n1\nIP: 10.0.0.9, fd00::9");
+    expect(podTooltip(pod("p", { node: null, ips: [], reason: "Pending: Unschedulable" }))).toBe("demo/p\nnode: (not scheduled)\nIP: (none yet)\nPending: Unschedulable");
   });
 });
 

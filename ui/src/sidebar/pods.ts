@@ -3,9 +3,15 @@
 import { formatAge } from "./age";
 import type { PodChange, PodSummary } from "../ipc/types";
 
-/** The pods of one namespace, kept current from watch events. */
+/** The value of the namespace menu's "All namespaces" (never a namespace's name). */
+export const ALL_NAMESPACES = "\u0000all";
+
+/** A pod's key in a list that may hold several namespaces. */
+export const podKey = (p: Pick<PodSummary, "namespace" | "name">): string => `${p.namespace}/${p.name}`;
+
+/** The pods of one namespace (or of all), kept current from watch events. */
 export class PodList {
-  private byName = new Map<string, PodSummary>();
+  private byKey = new Map<string, PodSummary>();
 
   /** Applies a watch event; false when it changed nothing. */
   apply(event: PodChange): boolean {
@@ -13,31 +19,74 @@ export class PodList {
     switch (event.type) {
       case "Added":
       case "Modified":
-        this.byName.set(pod.name, pod);
+        this.byKey.set(podKey(pod), pod);
         return true;
       case "Deleted":
-        return this.byName.delete(pod.name);
+        return this.byKey.delete(podKey(pod));
       default:
         return false;
     }
   }
 
   clear(): void {
-    this.byName.clear();
+    this.byKey.clear();
   }
 
   get size(): number {
-    return this.byName.size;
+    return this.byKey.size;
   }
 
-  get(name: string): PodSummary | undefined {
-    return this.byName.get(name);
+  /** A pod by `namespace/name`, or by its bare name (the first of that name). */
+  get(ref: string): PodSummary | undefined {
+    const exact = this.byKey.get(ref);
+    if (exact) return exact;
+    for (const p of this.byKey.values()) if (p.name === ref) return p;
+    return undefined;
   }
 
-  /** All pods by name, as kubectl lists them. */
+  /** All pods by name (then namespace), as kubectl lists them. */
   sorted(): PodSummary[] {
-    return [...this.byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.byKey.values()].sort((a, b) => cmp(a.name, b.name) || cmp(a.namespace, b.namespace));
   }
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** How the pod list is ordered. */
+export type PodSort = "name" | "age" | "status";
+
+export const POD_SORTS: readonly { value: PodSort; label: string }[] = [
+  { value: "name", label: "Name" },
+  { value: "age", label: "Newest" },
+  { value: "status", label: "Status" },
+];
+
+/**
+ * Pods in `sort` order: by name; by age (newest first); by status (pods that are not Ready
+ * first, grouped by their status word, then the rest), each by name within.
+ */
+export function sortPods(pods: PodSummary[], sort: PodSort): PodSummary[] {
+  const byName = (a: PodSummary, b: PodSummary) => cmp(a.name, b.name) || cmp(a.namespace, b.namespace);
+  const out = [...pods];
+  switch (sort) {
+    case "name":
+      return out.sort(byName);
+    case "age": {
+      const t = (p: PodSummary) => (p.createdAt ? Date.parse(p.createdAt) : Number.NEGATIVE_INFINITY);
+      return out.sort((a, b) => t(b) - t(a) || byName(a, b));
+    }
+    case "status": {
+      const ok = (p: PodSummary) => (p.reason === null && p.phase === "Running" ? 1 : 0);
+      return out.sort((a, b) => ok(a) - ok(b) || cmp(podStatus(a), podStatus(b)) || byName(a, b));
+    }
+  }
+}
+
+/** What a pod row's tooltip says: where it is and runs (node, IPs), and why it is not Ready. */
+export function podTooltip(p: PodSummary): string {
+  const lines = [`${p.namespace}/${p.name}`, `node: ${p.node ?? "(not scheduled)"}`, `IP: ${p.ips.length > 0 ? p.ips.join(", ") : "(none yet)"}`];
+  if (p.reason) lines.push(p.reason);
+  return lines.join("\n");
 }
 
 /**
@@ -58,12 +107,12 @@ export function podStatus(p: PodSummary): string {
 export function matchesFilter(p: PodSummary, query: string): boolean {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const hay = [p.name, podStatus(p), ...p.containers].join(" ").toLowerCase();
+  const hay = [p.name, podStatus(p), ...p.containers, p.namespace].join(" ").toLowerCase();
   return words.every((w) => hay.includes(w));
 }
 
-export function visiblePods(pods: PodList, query: string): PodSummary[] {
-  return pods.sorted().filter((p) => matchesFilter(p, query));
+export function visiblePods(pods: PodList, query: string, sort: PodSort = "name"): PodSummary[] {
+  return sortPods(pods.sorted().filter((p) => matchesFilter(p, query)), sort);
 }
 
 export interface PodRow {

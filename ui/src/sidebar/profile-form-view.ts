@@ -1,5 +1,7 @@
 // The add/edit cluster dialog: a form over `ProfileFields` (profile-form.ts).
 import { h } from "../dom";
+import { COLOURS, COLOUR_HUES } from "../profile-look";
+import type { ProfileColour } from "../ipc/types";
 import { errorMessage, type ProfileDetails, type ManualProfile } from "../ipc";
 import {
   DEFAULT_DEAD_LINK_SECS,
@@ -43,11 +45,46 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
   showWarning();
   const token = input("token", "", {
     type: "password",
-    placeholder: details ? "unchanged" : "none",
+    placeholder: details?.hasToken ? "unchanged" : "none",
   });
+  // How it signs in: a bearer token, or a client certificate and its key.
+  const signIn = h(
+    "select",
+    { name: "signIn" },
+    h("option", { value: "token" }, "Bearer token"),
+    h("option", { value: "certificate" }, "Client certificate and key"),
+  );
+  signIn.value = f.signIn;
+  const clientCert = h("textarea", { name: "clientCert", rows: 3, spellcheck: "false", placeholder: "-----BEGIN CERTIFICATE-----  or  /path/to/client.crt" });
+  clientCert.value = f.clientCert;
+  const clientKey = h("textarea", {
+    name: "clientKey",
+    rows: 3,
+    spellcheck: "false",
+    autocomplete: "off",
+    placeholder: details?.hasClientKey ? "stored in the keyring (unchanged)" : "-----BEGIN PRIVATE KEY----- …",
+  });
+  const clientKeyFile = input("clientKeyFile", f.clientKeyFile, { placeholder: "or the key file's path: /path/to/client.key" });
+  const tokenPart = h("div", { class: "signin-token" });
+  const certPart = h("div", { class: "signin-certificate" });
+  const showSignIn = () => {
+    tokenPart.hidden = signIn.value !== "token";
+    certPart.hidden = signIn.value !== "certificate";
+  };
+  signIn.addEventListener("change", showSignIn);
   const seconds = { inputmode: "numeric", class: "field-seconds" };
   const keepalive = input("keepalive", f.keepalive, { ...seconds, placeholder: String(DEFAULT_KEEPALIVE_SECS) });
   const deadLink = input("deadLink", f.deadLink, { ...seconds, placeholder: String(DEFAULT_DEAD_LINK_SECS) });
+  // The tabs' colour: a small palette, or the one derived from the name.
+  const colour = h(
+    "select",
+    { name: "colour" },
+    h("option", { value: "" }, "Automatic (from the name)"),
+    ...COLOURS.map((c) => h("option", { value: c, style: `color: hsl(${COLOUR_HUES[c]} 65% 45%)` }, `\u25a0 ${c[0]!.toUpperCase()}${c.slice(1)}`)),
+  );
+  colour.value = f.colour;
+  const production = h("input", { type: "checkbox", name: "production" });
+  production.checked = f.production;
   const error = h("div", { class: "message error form-error", role: "alert", hidden: true });
   const saveButton = h("button", { type: "submit", class: "primary" }, "Save");
 
@@ -69,6 +106,12 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
           token: token.value,
           keepalive: keepalive.value,
           deadLink: deadLink.value,
+          colour: colour.value as ProfileColour | "",
+          production: production.checked,
+          signIn: signIn.value === "certificate" ? "certificate" : "token",
+          clientCert: clientCert.value,
+          clientKey: clientKey.value,
+          clientKeyFile: clientKeyFile.value,
         };
         const problem = networkProblem(fields);
         if (problem) {
@@ -78,7 +121,7 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
         }
         saveButton.disabled = true;
         error.hidden = true;
-        opts.save(profileInput(fields, original)).then(
+        opts.save(profileInput(fields, original, details)).then(
           () => dialog.close(),
           (err: unknown) => {
             saveButton.disabled = false;
@@ -99,14 +142,23 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
     ),
     h("label", { class: "field-check" }, insecure, h("span", {}, "Skip TLS verification")),
     warning,
+    field("Colour of its tabs", colour),
+    h(
+      "label",
+      { class: "field-check" },
+      production,
+      h("span", {}, "Production cluster: its tabs and terminals carry a red PROD mark"),
+    ),
     details && credentialsNote(details.authKind)
       ? h("p", { class: "form-note credentials-note" }, credentialsNote(details.authKind))
       : null,
-    field(
-      "Bearer token (optional)",
-      token,
-      details ? "Leave empty to keep the current credentials." : "Kept in the system keyring, never in a file.",
-    ),
+    details?.execCommand
+      ? field("Exec plugin (as imported)", h("code", { class: "readonly-value exec-command" }, details.execCommand), "Runs when Podterm connects; its secret arguments are in the keyring (shown as ***).")
+      : null,
+    details?.oidc ? field("OIDC (as imported)", h("code", { class: "readonly-value oidc" }, details.oidc)) : null,
+    field("Sign in with", signIn),
+    tokenPart,
+    certPart,
     h(
       "fieldset",
       { class: "form-network" },
@@ -130,6 +182,23 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
       saveButton,
     ),
   );
+  tokenPart.append(
+    field(
+      "Bearer token (optional)",
+      token,
+      details ? "Leave empty to keep the current credentials." : "Kept in the system keyring, never in a file.",
+    ),
+  );
+  certPart.append(
+    field("Client certificate: PEM, or a PEM file's path", clientCert, details?.clientCert ? "Leave as it is to keep it." : "Public: kept in Podterm's profile file."),
+    field(
+      "Private key: PEM",
+      clientKey,
+      details?.hasClientKey ? "Empty: keep the key stored in the system keyring." : "Kept in the system keyring, never in a file.",
+    ),
+    field("…or the private key's file", clientKeyFile, "Read each time you connect."),
+  );
+  showSignIn();
   dialog.appendChild(form);
   // Escape closes the dialog by itself ("cancel", then "close").
   dialog.addEventListener("close", () => dialog.remove());

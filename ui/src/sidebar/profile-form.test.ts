@@ -16,6 +16,13 @@ function details(over: Partial<ProfileDetails> = {}): ProfileDetails {
     hasToken: true,
     keepaliveSecs: null,
     deadLinkSecs: null,
+    colour: null,
+    production: false,
+    clientCert: null,
+    hasClientKey: false,
+    clientKeyFile: null,
+    execCommand: null,
+    oidc: null,
     ...over,
   };
 }
@@ -34,6 +41,11 @@ describe("profile form", () => {
       token: null,
       keepaliveSecs: null,
       deadLinkSecs: null,
+      colour: null,
+      production: false,
+      clientCert: null,
+      clientKey: null,
+      clientKeyFile: null,
     });
     expect(emptyFields().server).toBe("https://");
   });
@@ -54,6 +66,11 @@ describe("profile form", () => {
       token: null,
       keepaliveSecs: null,
       deadLinkSecs: null,
+      colour: null,
+      production: false,
+      clientCert: null,
+      clientKey: null,
+      clientKeyFile: null,
     });
     expect(profileInput({ ...f, token: " abc " }, "staging").token).toBe("abc");
   });
@@ -86,9 +103,39 @@ describe("profile form", () => {
 
 describe("the edit form's word on credentials it cannot edit", () => {
   it("a client-certificate profile is told to import again (or give a token); a token profile needs no note", () => {
-    expect(credentialsNote("client certificate")).toMatch(/^This cluster signs in with a client certificate, kept as imported\. To renew it .* import its kubeconfig again/);
+    expect(credentialsNote("client certificate")).toBeNull();
+    expect(credentialsNote("OIDC")).toMatch(/^This cluster signs in with OIDC, kept as imported\. To change it, import its kubeconfig again/);
     expect(credentialsNote("exec plugin")).toMatch(/^This cluster signs in with an exec plugin,/);
     expect(credentialsNote("token")).toBeNull();
     expect(credentialsNote("none")).toBeNull();
+  });
+
+  it("the colour and the production mark go both ways; no colour is null", () => {
+    const f = fieldsFromDetails(details({ colour: "orange", production: true }));
+    expect(f).toMatchObject({ colour: "orange", production: true });
+    expect(profileInput(f, "staging")).toMatchObject({ colour: "orange", production: true });
+    expect(profileInput({ ...f, colour: "", production: false }, "staging")).toMatchObject({ colour: null, production: false });
+    expect(emptyFields()).toMatchObject({ colour: "", production: false });
+  });
+
+  it("a client-certificate profile: the certificate is shown, the key never; only what changed is sent", () => {
+    const d = details({ authKind: "client certificate", hasToken: false, clientCert: PEM, hasClientKey: true });
+    const f = fieldsFromDetails(d);
+    expect(f).toMatchObject({ signIn: "certificate", clientCert: PEM, clientKey: "", clientKeyFile: "" });
+    // Nothing changed: the stored certificate and key are kept.
+    expect(profileInput(f, "staging", d)).toMatchObject({ clientCert: null, clientKey: null, clientKeyFile: null, token: null });
+    // A new key (the "missing key" case) and a certificate file.
+    const key = "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----";
+    expect(profileInput({ ...f, clientKey: key, clientCert: "/etc/k8s/me.crt" }, "staging", d)).toMatchObject({ clientCert: "/etc/k8s/me.crt", clientKey: key });
+    // Switching to a token sends the token and no certificate.
+    expect(profileInput({ ...f, signIn: "token", token: "t", clientKey: key }, "staging", d)).toMatchObject({ token: "t", clientCert: null, clientKey: null });
+    // A token profile switched to a certificate sends both boxes, and no token.
+    const t = fieldsFromDetails(details());
+    expect(t.signIn).toBe("token");
+    expect(profileInput({ ...t, signIn: "certificate", clientCert: PEM, clientKeyFile: "/k.pem", token: "x" }, "staging", details())).toMatchObject({
+      clientCert: PEM,
+      clientKeyFile: "/k.pem",
+      token: null,
+    });
   });
 });

@@ -6,6 +6,7 @@
 //
 // The fields and their conversion (pure); the dialog is `profile-form-view.ts`.
 import type { ProfileDetails, ManualProfile } from "../ipc";
+import type { ProfileColour } from "../ipc/types";
 
 /** The form's boxes, as typed. */
 export interface ProfileFields {
@@ -20,6 +21,18 @@ export interface ProfileFields {
   keepalive: string;
   /** Seconds; empty: the default (30). */
   deadLink: string;
+  /** How it signs in, as the form edits it: a bearer token, or a client certificate and key. */
+  signIn: "token" | "certificate";
+  /** The client certificate: PEM or a file's path. */
+  clientCert: string;
+  /** A new private key (PEM, to the keyring); empty: keep the stored one. */
+  clientKey: string;
+  /** The private key's file path instead. */
+  clientKeyFile: string;
+  /** The tabs' colour; "": derived from the name. */
+  colour: ProfileColour | "";
+  /** A production cluster: its tabs are marked. */
+  production: boolean;
 }
 
 /** The defaults the two network boxes show as placeholders (the engine's own). */
@@ -27,7 +40,7 @@ export const DEFAULT_KEEPALIVE_SECS = 5;
 export const DEFAULT_DEAD_LINK_SECS = 30;
 
 export function emptyFields(): ProfileFields {
-  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "" };
+  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "", colour: "", production: false, signIn: "token", clientCert: "", clientKey: "", clientKeyFile: "" };
 }
 
 /** The boxes filled from a saved profile (the token box stays empty: "unchanged"). */
@@ -41,6 +54,12 @@ export function fieldsFromDetails(d: ProfileDetails): ProfileFields {
     token: "",
     keepalive: d.keepaliveSecs == null ? "" : String(d.keepaliveSecs),
     deadLink: d.deadLinkSecs == null ? "" : String(d.deadLinkSecs),
+    colour: d.colour ?? "",
+    production: d.production,
+    signIn: d.authKind === "client certificate" ? "certificate" : "token",
+    clientCert: d.clientCert ?? "",
+    clientKey: "",
+    clientKeyFile: d.clientKeyFile ?? "",
   };
 }
 
@@ -69,7 +88,10 @@ export const isPem = (s: string): boolean => s.includes("-----BEGIN");
  * namespace, CA or token is null (a null token keeps the stored one); the CA box goes as `caPem`
  * when it holds PEM, else as `caFile`.
  */
-export function profileInput(f: ProfileFields, original: string | null): ManualProfile {
+export function profileInput(f: ProfileFields, original: string | null, saved: ProfileDetails | null = null): ManualProfile {
+  const cert = f.signIn === "certificate";
+  // Unchanged boxes are not sent: the engine keeps what the profile has.
+  const changed = (now: string, before: string | null | undefined) => (now.trim() !== "" && now.trim() !== (before ?? "").trim() ? now.trim() : null);
   return {
     original,
     name: f.name.trim(),
@@ -78,18 +100,24 @@ export function profileInput(f: ProfileFields, original: string | null): ManualP
     caPem: isPem(f.ca) ? optional(f.ca) : null,
     caFile: isPem(f.ca) ? null : optional(f.ca),
     insecure: f.insecure,
-    token: optional(f.token),
+    token: cert ? null : optional(f.token),
+    clientCert: cert ? changed(f.clientCert, saved?.clientCert) : null,
+    clientKey: cert ? optional(f.clientKey) : null,
+    clientKeyFile: cert ? changed(f.clientKeyFile, saved?.clientKeyFile) : null,
     keepaliveSecs: seconds(f.keepalive),
     deadLinkSecs: seconds(f.deadLink),
+    colour: f.colour === "" ? null : f.colour,
+    production: f.production,
   };
 }
 
 /**
- * What the edit form says about a profile's credentials when it cannot edit them itself (it
- * takes a bearer token only): how to renew them. Null for a token or no credentials.
+ * What the edit form says about credentials it shows but cannot edit (an exec plugin, OIDC, a
+ * token file, basic auth): kept as imported, how to renew them, and that a token or a
+ * certificate entered in the form replaces them. Null for a token, a certificate or none.
  */
 export function credentialsNote(authKind: string): string | null {
-  if (authKind === "token" || authKind === "none") return null;
+  if (authKind === "token" || authKind === "none" || authKind === "client certificate") return null;
   const what = authKind === "OIDC" ? "OIDC" : `${/^[aeiou]/i.test(authKind) ? "an" : "a"} ${authKind}`;
-  return `This cluster signs in with ${what}, kept as imported. To renew it (a new certificate and key, say), import its kubeconfig again with + → Import; a token entered below replaces it.`;
+  return `This cluster signs in with ${what}, kept as imported. To change it, import its kubeconfig again with + → Import; a token or a client certificate entered below replaces it.`;
 }

@@ -5,12 +5,15 @@ import { FavouritesView } from "../favourites/view";
 import { errorMessage } from "../ipc";
 import type { PodSummary, ProfileDetails } from "../ipc/types";
 import type { SidebarModel } from "./model";
-import { execRefusal, podListEmptyText, podRow } from "./pods";
+import { ALL_NAMESPACES, execRefusal, podListEmptyText, podRow, podTooltip, POD_SORTS, type PodSort } from "./pods";
 import { clampSidebarWidth, loadSidebarWidth, saveSidebarWidth } from "./width";
 import { openProfileForm } from "./profile-form-view";
+import { profileLook } from "../profile-look";
 
 interface RowEls {
   li: HTMLLIElement;
+  /** The namespace before the name (all namespaces shown). */
+  ns: HTMLElement;
   line: HTMLElement;
   star: HTMLButtonElement | null;
   name: HTMLElement;
@@ -33,6 +36,7 @@ export class SidebarView {
   private nsInput: HTMLInputElement;
   private filterInput: HTMLInputElement;
   private openInput: HTMLInputElement;
+  private sortSelect: HTMLSelectElement;
   private messages: HTMLElement;
   private podList: HTMLUListElement;
   private podEmpty: HTMLElement;
@@ -137,10 +141,16 @@ export class SidebarView {
       onkeydown: (e: Event) => {
         if ((e as KeyboardEvent).key === "Enter") {
           const first = model.visiblePods()[0];
-          if (first) model.togglePicker(first.name);
+          if (first) model.togglePicker(model.podRef(first));
         }
       },
     });
+    this.sortSelect = h(
+      "select",
+      { class: "pod-sort", "aria-label": "Sort pods", title: "Sort pods: by name, newest first, or problems first", onchange: () => model.setSort(this.sortSelect.value as PodSort) },
+      ...POD_SORTS.map((o) => h("option", { value: o.value }, o.label)),
+    );
+    this.sortSelect.value = model.sort;
     // Over the bottom of the list, not in its flow: a notice never moves the pods under the pointer.
     this.messages = h("div", { class: "messages", "aria-live": "polite" });
     this.podList = h("ul", { class: "pod-list", "aria-label": "Pods" });
@@ -187,7 +197,7 @@ export class SidebarView {
         { class: "ns" },
         h("label", { class: "ns-label" }, h("span", {}, "Namespace"), this.nsSelect),
         this.nsInput,
-        this.filterInput,
+        h("div", { class: "filter-row" }, this.filterInput, this.sortSelect),
         this.openInput,
       ),
       this.podSection,
@@ -280,7 +290,7 @@ export class SidebarView {
       const li = h(
         "li",
         {
-          class: `profile${selected ? " selected" : ""}`,
+          class: `profile${selected ? " selected" : ""}${p.production ? " production" : ""}`,
           "data-profile": p.name,
           tabindex: 0,
           role: "button",
@@ -297,7 +307,13 @@ export class SidebarView {
         h(
           "div",
           { class: "profile-main" },
-          h("span", { class: "profile-name" }, p.name),
+          h(
+            "span",
+            { class: "profile-name" },
+            h("span", { class: "profile-swatch", "aria-hidden": "true", style: `--profile-hue: ${profileLook(p.name, p).hue}` }),
+            p.name,
+            p.production ? h("span", { class: "prod-badge", title: "A production cluster" }, "PROD") : null,
+          ),
           h("span", { class: "profile-server" }, `${p.server.replace(/^https?:\/\//, "")} · ${p.authKind}`),
           p.insecure ? h("span", { class: "profile-insecure", title: "The server's certificate is not verified" }, "insecure") : null,
         ),
@@ -334,6 +350,7 @@ export class SidebarView {
     const wanted = `${m.profile === null ? "" : "+"}${m.namespaces.join("\n")}`;
     if (this.nsSelect.dataset.options !== wanted) {
       clear(this.nsSelect);
+      if (m.profile !== null) this.nsSelect.appendChild(h("option", { value: ALL_NAMESPACES, class: "ns-all" }, "All namespaces"));
       for (const ns of m.namespaces) this.nsSelect.appendChild(h("option", { value: ns }, ns));
       if (m.profile !== null) this.nsSelect.appendChild(h("option", { value: OTHER_NAMESPACE, class: "ns-other" }, "Type a namespace…"));
       this.nsSelect.dataset.options = wanted;
@@ -342,7 +359,9 @@ export class SidebarView {
     if (m.namespace !== null && this.nsSelect.value !== m.namespace && this.nsInput.hidden) this.nsSelect.value = m.namespace;
     this.nsSelect.disabled = m.profile === null || (m.namespaces.length === 0 && m.busy !== null);
     this.filterInput.disabled = m.namespace === null;
-    this.openInput.disabled = m.namespace === null;
+    this.openInput.disabled = m.namespace === null || m.allNamespaces;
+    this.openInput.placeholder = m.allNamespaces ? "Open by name: pick a namespace" : "Open pod by name (pod or pod/container)";
+    if (this.sortSelect.value !== m.sort) this.sortSelect.value = m.sort;
   }
 
   private renderMessages(): void {
@@ -372,11 +391,12 @@ export class SidebarView {
     const seen = new Set<string>();
     let prev: Element | null = null;
     for (const p of pods) {
-      seen.add(p.name);
-      let row = this.rows.get(p.name);
+      const ref = m.podRef(p);
+      seen.add(ref);
+      let row = this.rows.get(ref);
       if (!row) {
-        row = this.createRow(p.name);
-        this.rows.set(p.name, row);
+        row = this.createRow(ref, p);
+        this.rows.set(ref, row);
       }
       this.updateRow(row, p, now);
       const expected: ChildNode | null = prev ? prev.nextSibling : this.podList.firstChild;
@@ -392,7 +412,7 @@ export class SidebarView {
     const empty = podListEmptyText({
       profile: m.profile,
       profilesLoaded: m.profilesLoaded,
-      namespace: m.namespace,
+      namespace: m.allNamespaces ? "any namespace" : m.namespace,
       busy: m.busy !== null,
       loading: m.podsLoading,
       unlisted: m.podsUnlisted,
@@ -408,8 +428,10 @@ export class SidebarView {
     this.watchStatus.hidden = problem === null;
   }
 
-  private createRow(name: string): RowEls {
-    const nameEl = h("span", { class: "pod-name" }, name);
+  private createRow(ref: string, p: PodSummary): RowEls {
+    const name = ref;
+    const ns = h("span", { class: "pod-ns", hidden: !this.model.allNamespaces }, `${p.namespace}/`);
+    const nameEl = h("span", { class: "pod-name" }, p.name);
     const age = h("span", { class: "pod-age", title: "Age" });
     const status = h("span", { class: "pod-status" });
     const ready = h("span", { class: "pod-ready", title: "Ready containers" });
@@ -430,7 +452,7 @@ export class SidebarView {
           }
         },
       },
-      h("div", { class: "pod-first" }, nameEl, age),
+      h("div", { class: "pod-first" }, ns, nameEl, age),
       h("div", { class: "pod-second" }, status, ready, restarts),
     );
     const star = this.model.favourites
@@ -441,12 +463,14 @@ export class SidebarView {
           onclick: () => void this.model.starPod(name),
         }, "☆")
       : null;
-    const li = h("li", { class: "pod", "data-pod": name }, h("div", { class: "pod-head" }, line, star));
-    return { li, line, star, name: nameEl, age, status, ready, restarts, picker: null, pickerKey: null };
+    const li = h("li", { class: "pod", "data-pod": p.name, "data-namespace": p.namespace }, h("div", { class: "pod-head" }, line, star));
+    return { li, ns, line, star, name: nameEl, age, status, ready, restarts, picker: null, pickerKey: null };
   }
 
   private updateRow(row: RowEls, p: PodSummary, now: number): void {
     const r = podRow(p, now);
+    const ref = this.model.podRef(p);
+    row.line.title = podTooltip(p);
     setText(row.age, r.age);
     setText(row.status, r.status);
     row.status.className = `pod-status status-${r.status.toLowerCase()}`;
@@ -456,17 +480,17 @@ export class SidebarView {
     row.restarts.classList.toggle("has-restarts", p.restarts > 0);
     row.li.classList.toggle("terminating", p.terminating);
     if (row.star) {
-      const as = this.model.starredAs(p.name);
+      const as = this.model.starredAs(ref);
       const starred = as.length > 0;
       setText(row.star, starred ? "★" : "☆");
       row.star.classList.toggle("starred", starred);
       row.star.title = starred
         ? `Favourite the workload that runs this pod (saved as ${as.join(", ")}; a star saves another)`
         : "Favourite the workload that runs this pod";
-      row.star.disabled = this.model.starring.has(p.name);
+      row.star.disabled = this.model.starring.has(ref);
     }
     const picker = this.model.picker;
-    const open = picker !== null && picker.pod === p.name;
+    const open = picker !== null && picker.pod === ref;
     row.li.classList.toggle("picking", open);
     row.line.setAttribute("aria-expanded", open ? "true" : "false");
     const key = open ? `${p.containers.join("\n")}|${p.defaultContainer}|${execRefusal(p) ?? ""}` : null;

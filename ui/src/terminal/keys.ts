@@ -1,13 +1,23 @@
-// The app's own keys: those that switch and close tabs, taken before the terminal sees them.
-// Chosen not to steal what shells and full-screen programs need: Ctrl+Tab and Ctrl+PgUp/PgDn
-// (what a shell would get from them is useless there), and Ctrl+Shift+W / Ctrl+Shift+T (the
-// shifted forms; plain Ctrl+W, Ctrl+T still reach the shell). Alt+digit is left to readline.
+// The app's own keys: those that switch, move and close tabs, taken before the terminal sees
+// them. Chosen not to steal what shells and full-screen programs need: Ctrl+Tab and
+// Ctrl+PgUp/PgDn (what a shell would get from them is useless there), Ctrl+Shift+PgUp/PgDn,
+// and Ctrl+Shift+W / Ctrl+Shift+T (the shifted forms; plain Ctrl+W, Ctrl+T still reach the
+// shell). Alt+1…9 select a tab, as in browsers and GNOME Terminal: readline's digit argument
+// (Alt+digit) is given up for it; Alt+0 and Alt with other keys still reach the shell.
+// Quick open is Ctrl+K outside a terminal and Ctrl+Shift+K anywhere: in a terminal plain Ctrl+K
+// stays the shell's (readline's kill to the end of the line).
 
 export type AppKey =
   | { kind: "next" }
   | { kind: "previous" }
   | { kind: "close" }
-  | { kind: "reopenClosed" };
+  | { kind: "reopenClosed" }
+  /** Alt+N: the Nth tab (1-based); 9: the last. */
+  | { kind: "select"; n: number }
+  /** Ctrl+Shift+PgUp / PgDn: the active tab moves one place left (-1) or right (1). */
+  | { kind: "move"; delta: number }
+  /** Ctrl+K (outside a terminal), Ctrl+Shift+K: the quick-open box. */
+  | { kind: "quickOpen" };
 
 /** The subset of a KeyboardEvent this reads (a plain object in tests). */
 export interface KeyLike {
@@ -18,15 +28,26 @@ export interface KeyLike {
   shiftKey: boolean;
   altKey: boolean;
   metaKey: boolean;
+  /** The key went to a terminal (plain Ctrl+K is then the shell's). */
+  inTerminal?: boolean;
 }
 
 /** What a keydown means to the app, or null when it belongs to the terminal. */
 export function appKey(e: KeyLike): AppKey | null {
-  if (e.type !== "keydown" || !e.ctrlKey || e.altKey || e.metaKey) return null;
+  if (e.type !== "keydown" || e.metaKey) return null;
+  if (e.altKey && !e.ctrlKey && !e.shiftKey) {
+    // By key position (`code`), so that it works whatever the layout puts on the digit keys.
+    const digit = /^Digit([1-9])$/.exec(e.code);
+    return digit ? { kind: "select", n: Number(digit[1]) } : null;
+  }
+  if (!e.ctrlKey || e.altKey) return null;
   if (e.key === "Tab") return e.shiftKey ? { kind: "previous" } : { kind: "next" };
+  if (e.code === "KeyK" && (e.shiftKey || !e.inTerminal)) return { kind: "quickOpen" };
   if (e.shiftKey) {
     if (e.code === "KeyW") return { kind: "close" };
     if (e.code === "KeyT") return { kind: "reopenClosed" };
+    if (e.key === "PageUp") return { kind: "move", delta: -1 };
+    if (e.key === "PageDown") return { kind: "move", delta: 1 };
     return null;
   }
   if (e.key === "PageDown") return { kind: "next" };

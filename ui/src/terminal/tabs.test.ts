@@ -209,6 +209,32 @@ describe("a working day of tabs", () => {
     expect(m.step(-1)?.id).toBe(c.id);
   });
 
+  it("Alt+N selects the Nth tab, 9 the last; moving a tab keeps the others' order and the active tab", () => {
+    const { m } = model();
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((p) => m.open(at(p)));
+    expect(m.select(2)?.id).toBe(b!.id);
+    expect(m.active?.id).toBe(b!.id);
+    expect(m.select(9)?.id).toBe(d!.id);
+    expect(m.select(5)).toBeUndefined();
+    expect(m.active?.id).toBe(d!.id);
+    const order = () => m.list().map((t) => t.target.profile).join("");
+    expect(m.move(a!.id, 2)).toBe(true);
+    expect(order()).toBe("bcad");
+    expect(m.move(a!.id, 99)).toBe(true);
+    expect(order()).toBe("bcda");
+    expect(m.move(a!.id, 3)).toBe(false);
+    expect(m.active?.id).toBe(d!.id);
+    // Ctrl+Shift+PgUp/PgDn move the active tab one place, not round the ends.
+    m.activate(c!.id);
+    expect(m.moveActive(-1)).toBe(true);
+    expect(order()).toBe("cbda");
+    expect(m.moveActive(-1)).toBe(false);
+    expect(m.moveActive(1)).toBe(true);
+    expect(order()).toBe("bcda");
+    expect(m.active?.id).toBe(c!.id);
+    expect(m.select(1)?.id).toBe(b!.id);
+  });
+
   it("three shell/main tabs from two clusters get distinct labels; one cluster needs no prefix", () => {
     const tabs = [at("prod"), at("staging"), at("prod", "web")].map((target) => ({ target, favourite: null }));
     const labels = tabLabels(tabs);
@@ -234,6 +260,7 @@ describe("a working day of tabs", () => {
     const b = m.open({ ...at("b"), command: ["top"] });
     m.close(a.id);
     m.close(b.id);
+    expect(m.closedTargets().map((t) => t.profile)).toEqual(["b", "a"]);
     expect(m.takeClosed()).toEqual({ target: { ...at("b"), command: ["top"] }, favourite: null });
     expect(m.takeClosed()?.target.profile).toBe("a");
     expect(m.takeClosed()).toBeNull();

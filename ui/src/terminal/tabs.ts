@@ -273,10 +273,44 @@ export class TabModel {
     return next;
   }
 
+  /** Alt+N: the Nth tab (1-based) becomes active; 9 (or more) is the last, as in browsers. */
+  select(n: number): Tab | undefined {
+    if (this.tabs.length === 0 || n < 1) return undefined;
+    const tab = n >= 9 ? this.tabs[this.tabs.length - 1] : this.tabs[n - 1];
+    if (tab) this.activate(tab.id);
+    return tab;
+  }
+
+  /**
+   * Moves tab `id` to position `index` (0-based, clamped; the others keep their order). Returns
+   * whether anything moved.
+   */
+  move(id: number, index: number): boolean {
+    const from = this.tabs.findIndex((t) => t.id === id);
+    if (from < 0) return false;
+    const to = Math.max(0, Math.min(this.tabs.length - 1, index));
+    if (to === from) return false;
+    const [tab] = this.tabs.splice(from, 1);
+    this.tabs.splice(to, 0, tab!);
+    this.changed();
+    return true;
+  }
+
+  /** Ctrl+Shift+PgUp/PgDn: the active tab moves one place (no wrap at the ends). */
+  moveActive(delta: number): boolean {
+    const i = this.tabs.findIndex((t) => t.id === this.activeId);
+    return i >= 0 && this.move(this.tabs[i]!.id, i + delta);
+  }
+
   /** Something was typed into the tab's session (an exit 126/127 is then the user's). */
   typed(id: number): void {
     const tab = this.get(id);
     if (tab) tab.typed = true;
+  }
+
+  /** What closed tabs (not favourites') were opened on, the last closed first. */
+  closedTargets(): SessionTarget[] {
+    return this.closed.filter((c) => !c.favourite).map((c) => copyTarget(c.target)).reverse();
   }
 
   /** The target of the last closed tab, taken off the list (null: none). */

@@ -11,7 +11,6 @@ import type { MenuItem } from "../menu";
 import {
   inputAction,
   isEnded,
-  profileHue,
   statusText,
   TabModel,
   tabLabel,
@@ -23,6 +22,7 @@ import {
 } from "./tabs";
 import { InputQueue } from "./input";
 import { podtermHook, TerminalView } from "./view";
+import { profileLook, type ProfileLook } from "../profile-look";
 
 interface Runtime {
   view: TerminalView;
@@ -47,6 +47,10 @@ export interface WorkspaceOptions {
    * a tab (a debug container) belong beside it: `renderBanner`'s `noShell` case.
    */
   runCommand?(target: SessionTarget): void;
+  /** Ctrl+K: the quick-open box (absent: the key does nothing). */
+  quickOpen?(): void;
+  /** A profile's colour and production mark (absent: the colour derived from its name). */
+  profileLook?(profile: string): ProfileLook;
 }
 
 export class Workspace {
@@ -61,6 +65,8 @@ export class Workspace {
   private scrolledTo: number | null = null;
   private readonly runtimes = new Map<number, Runtime>();
   private connectTimer: ReturnType<typeof setInterval> | null = null;
+  /** A tab being dragged to a new place (pointer events; see `dragStart`). */
+  private drag: { id: number; pointer: number; startX: number; moved: boolean; to: number } | null = null;
 
   constructor(
     private readonly backend: Backend,
@@ -98,9 +104,12 @@ export class Workspace {
     window.addEventListener(
       "keydown",
       (e) => {
-        const key = appKey(e);
-        // Not behind a modal dialog (the profile form, the close question).
-        if (!key || this.model.list().length === 0 || document.querySelector("dialog[open]")) return;
+        const inTerminal = e.target instanceof Element && e.target.closest(".xterm") !== null;
+        const key = appKey({ type: e.type, key: e.key, code: e.code, ctrlKey: e.ctrlKey, shiftKey: e.shiftKey, altKey: e.altKey, metaKey: e.metaKey, inTerminal });
+        // Not behind a modal dialog (the profile form, the close question); quick open works
+        // with no tab open too.
+        if (!key || document.querySelector("dialog[open]")) return;
+        if (key.kind === "quickOpen" ? !this.opts.quickOpen : this.model.list().length === 0) return;
         e.preventDefault();
         e.stopPropagation();
         this.appKey(key);
@@ -398,6 +407,17 @@ export class Workspace {
         if (last) this.open(last.target, last.favourite);
         break;
       }
+      case "select": {
+        const t = this.model.select(key.n);
+        if (t) this.runtimes.get(t.id)?.view.focus();
+        break;
+      }
+      case "move":
+        this.model.moveActive(key.delta);
+        break;
+      case "quickOpen":
+        this.opts.quickOpen?.();
+        break;
     }
   }
 
@@ -418,6 +438,88 @@ export class Workspace {
       rt.view.notice(`ended: ${t.status.reason}`);
       rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
     }
+  }
+
+  /**
+   * Drag to reorder: a press on a tab (not its × button) that moves more than a few pixels
+   * drags it; on release it goes where the pointer is (before the first tab whose middle is to
+   * the right of the pointer). Window listeners, not the tab's: the tab bar may be rebuilt
+   * while dragging. As in browsers, the dragged tab also becomes active (its click).
+   */
+  private dragStart(id: number, e: PointerEvent): void {
+    if (e.button !== 0 || (e.target as HTMLElement).closest(".tab-close")) return;
+    this.drag = { id, pointer: e.pointerId, startX: e.clientX, moved: false, to: -1 };
+    const move = (ev: PointerEvent) => {
+      const d = this.drag;
+      if (!d || ev.pointerId !== d.pointer) return;
+      if (!d.moved && Math.abs(ev.clientX - d.startX) < 6) return;
+      d.moved = true;
+      d.to = this.dropIndex(ev.clientX);
+      this.showDrop();
+    };
+    const end = (ev: PointerEvent) => {
+      const d = this.drag;
+      if (!d || ev.pointerId !== d.pointer) return;
+      window.removeEventListener("pointermove", move, true);
+      window.removeEventListener("pointerup", end, true);
+      window.removeEventListener("pointercancel", end, true);
+      this.drag = null;
+      this.tabBar.classList.remove("dragging");
+      if (!d.moved) return;
+      if (ev.type === "pointerup") {
+        const from = this.model.list().findIndex((t) => t.id === d.id);
+        this.model.move(d.id, d.to > from ? d.to - 1 : d.to);
+      }
+      this.render();
+      // The dragged tab is the active one, its terminal focused (no click follows a drag that
+      // ends over another tab).
+      this.activate(d.id);
+    };
+    window.addEventListener("pointermove", move, true);
+    window.addEventListener("pointerup", end, true);
+    window.addEventListener("pointercancel", end, true);
+  }
+
+  /** Where a tab dropped at `x` goes: the index of the first tab whose middle is right of it. */
+  private dropIndex(x: number): number {
+    const tabs = [...this.tabBar.querySelectorAll<HTMLElement>(".tab")];
+    const i = tabs.findIndex((el) => {
+      const r = el.getBoundingClientRect();
+      return x < r.left + r.width / 2;
+    });
+    return i < 0 ? tabs.length : i;
+  }
+
+  /** The dragged tab and the place it would go, marked in the tab bar. */
+  private showDrop(): void {
+    const d = this.drag;
+    this.tabBar.classList.toggle("dragging", d !== null && d.moved);
+    this.tabBar.querySelectorAll<HTMLElement>(".tab").forEach((el, i, all) => {
+      el.classList.toggle("drag-source", d !== null && el.dataset.tabId === String(d.id));
+      el.classList.toggle("drop-before", d !== null && d.moved && i === d.to);
+      el.classList.toggle("drop-after", d !== null && d.moved && d.to === all.length && i === all.length - 1);
+    });
+  }
+
+  /** A line of Podterm's own in a tab's terminal (a restored tab whose pod moved, say). */
+  notice(tabId: number, text: string): void {
+    this.runtimes.get(tabId)?.view.notice(text);
+  }
+
+  /** A profile's look (its colour, production or not). */
+  private look(profile: string): ProfileLook {
+    return this.opts.profileLook?.(profile) ?? profileLook(profile);
+  }
+
+  /** The profiles' colours or production marks changed: the tabs show them anew. */
+  looksChanged(): void {
+    this.render();
+  }
+
+  /** Sessions of this run for quick open: the open tabs (newest first), then closed ones. */
+  recentTargets(): SessionTarget[] {
+    const open = [...this.model.list()].sort((a, b) => b.id - a.id).filter((t) => !t.favourite).map((t) => t.target);
+    return [...open, ...this.model.closedTargets()];
   }
 
   /** Tabs whose session is open or opening (closing the window ends them). */
@@ -447,7 +549,8 @@ export class Workspace {
               this.activate(t.id);
             },
           },
-          h("span", { class: "tab-profile-dot", "aria-hidden": "true", style: `--profile-hue: ${profileHue(t.target.profile)}` }),
+          h("span", { class: "tab-profile-dot", "aria-hidden": "true", style: `--profile-hue: ${this.look(t.target.profile).hue}` }),
+          this.look(t.target.profile).production ? h("span", { class: "prod-badge" }, "PROD") : null,
           `${[t.target.profile, t.target.namespace, l.title].filter(Boolean).join(" · ")} — ${statusText(t.status)}`,
         ),
       );
@@ -485,10 +588,11 @@ export class Workspace {
     tabs.forEach((t, i) => {
       const label = labels[i]!;
       const selected = active?.id === t.id;
+      const look = this.look(t.target.profile);
       const button = h(
         "div",
         {
-          class: `tab state-${t.status.kind}${selected ? " active" : ""}`,
+          class: `tab state-${t.status.kind}${selected ? " active" : ""}${look.production ? " production" : ""}`,
           role: "tab",
           tabindex: selected ? 0 : -1,
           "aria-selected": selected ? "true" : "false",
@@ -498,16 +602,18 @@ export class Workspace {
           "data-favourite": t.favourite?.name ?? null,
           "data-pod": t.target.pod || null,
           "data-profile": t.target.profile,
-          style: `--profile-hue: ${profileHue(t.target.profile)}`,
-          title: tabTooltip(t),
+          style: `--profile-hue: ${look.hue}`,
+          title: `${tabTooltip(t)}${look.production ? " · PRODUCTION" : ""}`,
           onclick: (e: Event) => {
             if (!(e.target as HTMLElement).closest(".tab-close")) this.activate(t.id);
           },
           onauxclick: (e: Event) => {
             if ((e as MouseEvent).button === 1) this.close(t.id);
           },
+          onpointerdown: (e: Event) => this.dragStart(t.id, e as PointerEvent),
         },
         h("span", { class: "tab-dot", "aria-hidden": "true" }),
+        look.production ? h("span", { class: "prod-badge", title: "A production cluster" }, "PROD") : null,
         h(
           "span",
           { class: "tab-label" },
@@ -521,6 +627,7 @@ export class Workspace {
       this.tabBar.appendChild(button);
     });
     this.tabBar.scrollLeft = scrollLeft;
+    if (this.drag?.moved) this.showDrop();
     // A newly active tab is brought into sight (only then: the user may scroll away).
     if (active && active.id !== this.scrolledTo) {
       this.tabBar.querySelector<HTMLElement>(`.tab[data-tab-id="${active.id}"]`)?.scrollIntoView({ block: "nearest", inline: "nearest" });
@@ -528,6 +635,7 @@ export class Workspace {
     this.scrolledTo = active?.id ?? null;
     this.updateOverflow();
     let connecting = false;
+    const look = (profile: string) => this.look(profile);
     for (const t of tabs) {
       const rt = this.runtimes.get(t.id);
       if (!rt) continue;
@@ -537,6 +645,7 @@ export class Workspace {
         if (visible) rt.view.fit();
       }
       rt.pane.dataset.state = t.status.kind;
+      rt.pane.classList.toggle("production", look(t.target.profile).production);
       if (t.favourite) rt.pane.dataset.favourite = t.favourite.name;
       this.renderBanner(t, rt);
       if (t.status.kind === "connecting") connecting = true;

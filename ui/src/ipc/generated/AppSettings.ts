@@ -7,4 +7,8 @@ export type AppSettings = {
 /**
  * Lines of scrollback each terminal tab keeps.
  */
-scrollbackLines: number, };
+scrollbackLines: number, 
+/**
+ * Reopen the last run's tabs at start.
+ */
+restoreTabs: boolean, };

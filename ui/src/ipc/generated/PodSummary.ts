@@ -38,4 +38,12 @@ owner: PodOwner | null,
  * `Pending: ContainerCreating`, `not Ready: container app waiting: CrashLoopBackOff`);
  * `None` when it is Ready.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * The node it runs on (`spec.nodeName`); `None` before it is scheduled.
+ */
+node: string | null, 
+/**
+ * Its IP addresses (`status.podIPs`, else `status.podIP`); empty before it has one.
+ */
+ips: Array<string>, };

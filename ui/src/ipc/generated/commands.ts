@@ -11,6 +11,8 @@ import type { PodChange } from "./PodChange";
 import type { ProfileDetails } from "./ProfileDetails";
 import type { ManualProfile } from "./ManualProfile";
 import type { ProfileSummary } from "./ProfileSummary";
+import type { SavedTabs } from "./SavedTabs";
+import type { RestoredTabs } from "./RestoredTabs";
 import type { ResolvedFavourite } from "./ResolvedFavourite";
 import type { SessionState } from "./SessionState";
 import type { WatchStatus } from "./WatchStatus";
@@ -26,6 +28,7 @@ export const COMMANDS = [
   "demo_profile",
   "list_namespaces",
   "watch_pods",
+  "watch_all_pods",
   "stop_watch",
   "open_session",
   "send_input",
@@ -43,6 +46,9 @@ export const COMMANDS = [
   "config_dir",
   "app_settings",
   "set_scrollback_lines",
+  "set_restore_tabs",
+  "save_open_tabs",
+  "restore_tabs",
   "close_window",
 ] as const;
 
@@ -87,6 +93,11 @@ export interface Commands {
    * status says when the watch broke and when it is live again. Returns its id.
    */
   watchPods(profile: string, namespace: string, onEvent: (message: PodChange) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
+  /**
+   * `watch_pods` across every namespace (`kubectl get pods -A`): each pod carries its
+   * namespace. Needs the right to list pods cluster-wide (a 403 is the error).
+   */
+  watchAllPods(profile: string, onEvent: (message: PodChange) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
   stopWatch(id: number): Promise<void>;
   /**
    * Opens a TTY exec session and returns its id at once. Output may arrive before
@@ -148,6 +159,19 @@ export interface Commands {
    */
   setScrollbackLines(lines: number): Promise<number>;
   /**
+   * Reopening the last run's tabs at start on or off (off also forgets them).
+   */
+  setRestoreTabs(on: boolean): Promise<void>;
+  /**
+   * The open tabs, saved (in tabs.json, never a secret) so that they reopen after a
+   * restart; nothing is saved while reopening is off.
+   */
+  saveOpenTabs(tabs: SavedTabs): Promise<void>;
+  /**
+   * The last run's tabs to reopen, each pod looked for again (none when off).
+   */
+  restoreTabs(): Promise<RestoredTabs>;
+  /**
    * Closes the window after the page asked the user (a close with sessions open sends
    * `AppRequest::ConfirmClose` instead of closing); its sessions end.
    */
@@ -166,6 +190,7 @@ export function tauriCommands(): Commands {
     demoProfile: () => invoke<ProfileSummary>("demo_profile"),
     listNamespaces: (profile) => invoke<string[]>("list_namespaces", { profile }),
     watchPods: (profile, namespace, onEvent, onStatus) => invoke<number>("watch_pods", { profile, namespace, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
+    watchAllPods: (profile, onEvent, onStatus) => invoke<number>("watch_all_pods", { profile, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
     stopWatch: (id) => invoke<void>("stop_watch", { id }),
     openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),
@@ -183,6 +208,9 @@ export function tauriCommands(): Commands {
     configDir: () => invoke<string | null>("config_dir"),
     appSettings: () => invoke<AppSettings>("app_settings"),
     setScrollbackLines: (lines) => invoke<number>("set_scrollback_lines", { lines }),
+    setRestoreTabs: (on) => invoke<void>("set_restore_tabs", { on }),
+    saveOpenTabs: (tabs) => invoke<void>("save_open_tabs", { tabs }),
+    restoreTabs: () => invoke<RestoredTabs>("restore_tabs"),
     closeWindow: () => invoke<void>("close_window"),
   };
 }

@@ -9,16 +9,30 @@
 // This file puts them together as a `Backend` and gives tests their controls
 // (window.__podtermMock). Commands fail as the app's do: with `{ kind, message, hint }`.
 import type { Backend } from "../index";
-import type { FavouriteSummary, PodOwner, PodSummary } from "../types";
+import type { FavouriteSummary, PodOwner, PodSummary, SavedTabs } from "../types";
 import { mockError } from "./errors";
 import { MockFavourites } from "./favourites";
 import { MockCluster, mockPod, NAMESPACES } from "./pods";
-import { MockProfiles } from "./profiles";
+import { DEMO_PROFILE, MockProfiles } from "./profiles";
 import { MockRequests } from "./requests";
 import { CHUNK_MAX, HIGH_WATER, LOW_WATER, MockSessions, type MockSessionStats } from "./sessions";
 import { Gate, tick } from "./tasks";
 import { MAX_SCROLLBACK_LINES } from "../../settings/scrollback";
 
+
+/** The mock keeps the saved tabs and their setting in localStorage: a page reload is a restart. */
+const MOCK_TABS_KEY = "podterm.mock.tabs";
+const MOCK_RESTORE_KEY = "podterm.mock.restoreTabs";
+
+function mockStore(): Storage | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+const mockRestoreTabs = (): boolean => mockStore()?.getItem(MOCK_RESTORE_KEY) !== "off";
 
 /** Where the mock says Podterm keeps its files (nothing is written: it is a browser page). */
 export const MOCK_CONFIG_DIR = "/home/you/.config/podterm";
@@ -75,6 +89,8 @@ export interface MockControls {
   holdResolve(on: boolean): void;
   /** The saved favourites, in order. */
   favourites(): FavouriteSummary[];
+  /** Every pod of the mock cluster (copies). */
+  pods(): { namespace: string; name: string; createdAt: string }[];
   /** Replaces the favourites (as another Podterm or the CLI would) and says they changed. */
   setFavourites(list: FavouriteSummary[]): void;
   /** As the tray, `podterm-desktop --connect NAME` or a podterm://connect/NAME link: open it. */
@@ -91,6 +107,10 @@ export interface MockControls {
   dialogsAnswered(): number;
   /** The scrollback lines saved (settings.json's `scrollbackLines`; default 10,000). */
   scrollbackLines(): number;
+  /** How many times save_open_tabs was called (since the page loaded). */
+  tabsSaved(): number;
+  /** The open tabs as saved (kept in localStorage, so that a reload is a restart). */
+  savedTabs(): SavedTabs | null;
   /**
    * true: saving a setting fails as the app's does when settings.json is unreadable or newer
    * (nothing saved), until this is called with false.
@@ -136,6 +156,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let favouriteReads = 0;
   const resolveHold = new Gate();
   let scrollbackLines = 10_000;
+  let tabsSaved = 0;
   let settingsRefused = false;
   let podsRefusedFor: string | null = null;
   let windowClosed = false;
@@ -183,6 +204,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     holdConnect: (on) => sessions.holdConnect(on),
     holdResolve: (on) => resolveHold.set(on),
     favourites: () => favourites.list(),
+    pods: () => cluster.pods.map((p) => ({ namespace: p.namespace, name: p.name, createdAt: p.createdAt })),
     setFavourites: (list) => {
       favourites.set(list);
       requests.push({ kind: "favouritesChanged" });
@@ -196,6 +218,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     dialogsAnswered: () => profiles.dialogsAnswered,
     scrollbackLines: () => scrollbackLines,
+    tabsSaved: () => tabsSaved,
+    savedTabs: () => JSON.parse(mockStore()?.getItem(MOCK_TABS_KEY) ?? "null") as SavedTabs | null,
     refuseSettings: (on) => {
       settingsRefused = on;
     },
@@ -258,6 +282,17 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
         );
       }
       return cluster.watch(namespace, onEvent, onStatus);
+    },
+    async watchAllPods(profile, onEvent, onStatus) {
+      await tick(10);
+      profiles.require(profile);
+      if (profile === podsRefusedFor) {
+        throw mockError(
+          "refused",
+          'Error from server (Forbidden): pods is forbidden: User "you" cannot list resource "pods" in API group "" at the cluster scope',
+        );
+      }
+      return cluster.watch(null, onEvent, onStatus);
     },
     async stopWatch(id) {
       cluster.stopWatch(id);
@@ -335,7 +370,33 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async appSettings() {
       await tick();
-      return { scrollbackLines };
+      return { scrollbackLines, restoreTabs: mockRestoreTabs() };
+    },
+    async setRestoreTabs(on) {
+      await tick();
+      mockStore()?.setItem(MOCK_RESTORE_KEY, on ? "on" : "off");
+      if (!on) mockStore()?.removeItem(MOCK_TABS_KEY);
+    },
+    async saveOpenTabs(tabs) {
+      tabsSaved += 1;
+      if (!mockRestoreTabs()) return;
+      mockStore()?.setItem(MOCK_TABS_KEY, JSON.stringify(tabs));
+    },
+    async restoreTabs() {
+      await tick();
+      if (!mockRestoreTabs()) return { tabs: [], active: null };
+      let saved: SavedTabs = { tabs: [], active: null };
+      try {
+        saved = JSON.parse(mockStore()?.getItem(MOCK_TABS_KEY) ?? "null") ?? saved;
+      } catch {
+        /* a broken entry: none */
+      }
+      // As the app starts the Demo cluster for a tab of it (or a favourite's) after a restart.
+      if (saved.tabs.some((t) => t.profile === DEMO_PROFILE.name)) profiles.demo();
+      return {
+        tabs: saved.tabs.map((tab) => ({ tab, movedFrom: null, gone: tab.favourite === null && !cluster.find(tab.namespace, tab.pod) })),
+        active: saved.active,
+      };
     },
     async setScrollbackLines(lines) {
       await tick();

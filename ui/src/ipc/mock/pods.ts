@@ -41,8 +41,17 @@ export function mockPod(
     terminating: false,
     owner: null,
     reason: null,
+    node: "mock-node-1",
+    ips: [mockIp(namespace, name)],
     ...extra,
   };
+}
+
+/** A stable made-up pod IP for a name. */
+function mockIp(namespace: string, name: string): string {
+  let h = 7;
+  for (const c of `${namespace}/${name}`) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return `10.244.${(h >> 8) & 0xff}.${h & 0xff}`;
 }
 
 function demoPods(): MockPod[] {
@@ -118,14 +127,15 @@ export function mockNotReadyReason(p: PodSummary, reason: string | undefined): s
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
 interface Watch {
-  namespace: string;
+  /** null: every namespace. */
+  namespace: string | null;
   emit: (e: PodChange) => void;
   status?: (s: WatchStatus) => void;
 }
 
 /** A copy of a pod for an event or an answer (the UI must not share the mock's objects). */
 function copyPod(p: MockPod): MockPod {
-  return { ...p, containers: [...p.containers], owner: p.owner ? { ...p.owner } : null };
+  return { ...p, containers: [...p.containers], owner: p.owner ? { ...p.owner } : null, ips: [...p.ips] };
 }
 
 export class MockCluster {
@@ -228,7 +238,7 @@ export class MockCluster {
 
   private broadcast(type: PodChange["type"], p: MockPod): void {
     for (const w of this.watches.values()) {
-      if (w.namespace === p.namespace) {
+      if (w.namespace === null || w.namespace === p.namespace) {
         const ev: PodChange = { type, pod: this.summary(p) };
         later(() => w.emit(ev));
       }
@@ -292,12 +302,12 @@ export class MockCluster {
     return fresh;
   }
 
-  /** Starts a watch: the namespace's pods first, as Added, then every change. */
-  watch(namespace: string, emit: (e: PodChange) => void, status?: (s: WatchStatus) => void): number {
+  /** Starts a watch: the namespace's pods (null: every pod) first, as Added, then every change. */
+  watch(namespace: string | null, emit: (e: PodChange) => void, status?: (s: WatchStatus) => void): number {
     const id = this.nextWatch++;
     this.watches.set(id, { namespace, emit, status });
     for (const p of this.pods) {
-      if (p.namespace === namespace) {
+      if (namespace === null || p.namespace === namespace) {
         const ev: PodChange = { type: "Added", pod: this.summary(p) };
         later(() => {
           if (this.watches.has(id)) emit(ev);

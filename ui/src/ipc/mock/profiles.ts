@@ -10,6 +10,8 @@ export const DEMO_PROFILE: ProfileSummary = {
   authKind: "token",
   insecure: false,
   namespace: "demo",
+  colour: null,
+  production: false,
 };
 
 export class MockProfiles {
@@ -17,7 +19,16 @@ export class MockProfiles {
   /** What profile_details adds to a summary: a CA as PEM or a file, whether a token is stored. */
   private readonly extras = new Map<
     string,
-    { caPem: string | null; caFile: string | null; hasToken: boolean; keepaliveSecs: number | null; deadLinkSecs: number | null }
+    {
+      caPem: string | null;
+      caFile: string | null;
+      hasToken: boolean;
+      keepaliveSecs: number | null;
+      deadLinkSecs: number | null;
+      clientCert?: string | null;
+      hasClientKey?: boolean;
+      clientKeyFile?: string | null;
+    }
   >();
   /** What the file dialog answers next. */
   pickedFile: string | null = null;
@@ -63,6 +74,13 @@ export class MockProfiles {
       hasToken: extra?.hasToken ?? false,
       keepaliveSecs: extra?.keepaliveSecs ?? null,
       deadLinkSecs: extra?.deadLinkSecs ?? null,
+      colour: p.colour,
+      production: p.production,
+      clientCert: extra?.clientCert ?? null,
+      hasClientKey: extra?.hasClientKey ?? false,
+      clientKeyFile: extra?.clientKeyFile ?? null,
+      execCommand: p.authKind === "exec plugin" ? "aws eks get-token --cluster-name prod --role-arn ***" : null,
+      oidc: null,
     };
   }
 
@@ -90,14 +108,26 @@ export class MockProfiles {
     if (name !== input.original && this.profiles.some((p) => p.name === name)) {
       throw invalid(`a profile named "${name}" already exists: pick another name`);
     }
-    const hadToken = input.original === null ? false : (this.extras.get(input.original)?.hasToken ?? false);
-    const hasToken = input.token !== null || hadToken;
+    const before = input.original === null ? undefined : this.extras.get(input.original);
+    const certGiven = Boolean(input.clientCert || input.clientKey || input.clientKeyFile);
+    if (certGiven && input.token) throw invalid("give either a bearer token or a client certificate and key, not both");
+    const clientCert = input.clientCert ?? before?.clientCert ?? null;
+    const hasKey = Boolean(input.clientKey) || Boolean(input.clientKeyFile) || Boolean(before?.hasClientKey || before?.clientKeyFile);
+    if (certGiven && !clientCert) throw invalid("a client key needs its certificate: paste the certificate (PEM) or give its file");
+    if (certGiven && !hasKey) throw invalid("a client certificate needs its private key: paste the key (PEM) or give its file");
+    if (input.clientKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(input.clientKey)) {
+      throw invalid("the private key must be PEM (-----BEGIN … PRIVATE KEY-----), or give its file's path instead");
+    }
+    const hadToken = before?.hasToken ?? false;
+    const hasToken = !certGiven && (input.token !== null || hadToken);
     const saved: ProfileSummary = {
       name,
       server: `https://${rest}`,
-      authKind: input.token !== null ? "token" : (old?.authKind ?? "none"),
+      authKind: certGiven ? "client certificate" : input.token !== null ? "token" : (old?.authKind ?? "none"),
       insecure: input.insecure,
       namespace: input.namespace?.trim() || null,
+      colour: input.colour ?? null,
+      production: input.production,
     };
     if (old) {
       this.profiles = this.profiles.map((p) => (p === old ? saved : p));
@@ -111,6 +141,9 @@ export class MockProfiles {
       hasToken,
       keepaliveSecs: input.keepaliveSecs ?? null,
       deadLinkSecs: input.deadLinkSecs ?? null,
+      clientCert: certGiven ? clientCert : input.token !== null ? null : (before?.clientCert ?? null),
+      hasClientKey: certGiven ? Boolean(input.clientKey) || (!input.clientKeyFile && Boolean(before?.hasClientKey)) : input.token !== null ? false : (before?.hasClientKey ?? false),
+      clientKeyFile: certGiven ? (input.clientKeyFile ?? (input.clientKey ? null : (before?.clientKeyFile ?? null))) : input.token !== null ? null : (before?.clientKeyFile ?? null),
     });
     return { ...saved };
   }

@@ -1,0 +1,284 @@
+//! The app's open tabs, kept so that they reopen after a restart: `tabs.json` beside the
+//! profiles, a [`VersionedFile`] (atomic writes under `tabs.lock`, a newer or unreadable file
+//! never written over, unknown fields kept). A tab is where it ran (profile, namespace, pod or
+//! favourite, container, command), never a secret: a tab whose command holds something that
+//! looks like one (`--password=…`, a token) is not saved.
+//!
+//! At start a pod that no longer exists is looked for again through the workload that owned it
+//! ([`relocate`]): a Deployment's pod replaced by a rollout reopens in the newest Ready pod.
+
+use crate::browse::PodOwner;
+use crate::pods::{PodError, PodTarget, WorkloadKind};
+use crate::store::{Extra, FileSpec, StoreError, VersionedFile};
+use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::core::v1::Pod;
+use kube::Api;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The version this Podterm writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// The file's name inside the config directory.
+pub const FILE_NAME: &str = "tabs.json";
+/// The lock file's name inside the config directory.
+pub const LOCK_NAME: &str = "tabs.lock";
+/// The tabs file, for [`VersionedFile`].
+pub const SPEC: FileSpec = FileSpec {
+    file_name: FILE_NAME,
+    lock_name: LOCK_NAME,
+    version: FORMAT_VERSION,
+    noun: "open tabs",
+    fresh: "start with no tabs",
+};
+/// The most tabs kept (more are not saved: a runaway loop must not grow the file).
+pub const MAX_TABS: usize = 100;
+
+/// One open tab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SavedTab {
+    pub profile: String,
+    pub namespace: String,
+    /// The pod it ran in (for a favourite's tab: where it last led; it is resolved again).
+    pub pod: String,
+    /// Empty: the pod's default container.
+    pub container: String,
+    /// `None`: the shell.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    /// The favourite it was opened from, if any (reopened through the favourite).
+    #[serde(default)]
+    pub favourite: Option<String>,
+    /// The controller that owned the pod when the tab was saved, if known: where to look when
+    /// the pod is gone.
+    #[serde(default)]
+    pub owner: Option<PodOwner>,
+}
+
+/// The saved tabs, in the tab bar's order, and which was active.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", default)]
+pub struct SavedTabs {
+    pub tabs: Vec<SavedTab>,
+    /// The index of the active tab.
+    pub active: Option<u32>,
+    /// Fields a newer Podterm wrote, kept on save.
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub extra: Extra,
+}
+
+fn file(dir: &Path) -> VersionedFile<SavedTabs> {
+    VersionedFile::new(dir, SPEC)
+}
+
+/// Whether a command word looks like (or carries) a secret: a secret-named flag with its value
+/// (`--password=x`, `-ptoken…` is caught as a token), or a token-like value.
+fn secret_word(word: &str) -> bool {
+    let (name, value) = word.split_once('=').unwrap_or((word, ""));
+    (name.starts_with('-') && crate::import::looks_secret(name) && !value.is_empty())
+        || crate::import::looks_like_token(word)
+        || crate::import::looks_like_token(value)
+}
+
+/// The tabs that may be written: at most [`MAX_TABS`], none whose command looks secret (the
+/// active index follows the tabs kept; a dropped active tab leaves none active).
+pub fn saveable(tabs: &SavedTabs) -> SavedTabs {
+    let mut out = SavedTabs {
+        extra: tabs.extra.clone(),
+        ..SavedTabs::default()
+    };
+    for (i, t) in tabs.tabs.iter().enumerate() {
+        if out.tabs.len() >= MAX_TABS {
+            break;
+        }
+        if t.command.iter().flatten().any(|w| secret_word(w)) {
+            tracing::info!("a tab's command looks like it holds a secret: not saved");
+            continue;
+        }
+        if tabs.active == u32::try_from(i).ok() {
+            out.active = u32::try_from(out.tabs.len()).ok();
+        }
+        out.tabs.push(t.clone());
+    }
+    out
+}
+
+/// Reads `dir/tabs.json`; none when there is no file.
+pub fn load(dir: &Path) -> Result<SavedTabs, StoreError> {
+    file(dir).read()
+}
+
+/// Writes the tabs (what [`saveable`] keeps) to `dir/tabs.json`, keeping fields of the file this
+/// Podterm does not know; a file that cannot be read is an error and stays as it is.
+pub fn save(dir: &Path, tabs: &SavedTabs) -> Result<(), StoreError> {
+    let keep = saveable(tabs);
+    file(dir).update(|current| {
+        let mut extra = std::mem::take(&mut current.extra);
+        extra.extend(keep.extra.clone());
+        *current = SavedTabs { extra, ..keep };
+        Ok::<(), StoreError>(())
+    })
+}
+
+/// Where a saved tab's pod is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Whereabouts {
+    /// The pod is there.
+    Same,
+    /// The pod is gone; its workload's newest Ready pod is this one.
+    Moved(String),
+    /// The pod is gone and nothing owned it that podterm can follow (or its owner is gone too).
+    Gone,
+}
+
+/// The workload to look in for a pod owned by `owner`: a ReplicaSet's Deployment (the
+/// ReplicaSet is read; a rollout replaces it, not the Deployment), else the owner itself.
+async fn owner_target(
+    client: &kube::Client,
+    namespace: &str,
+    owner: &PodOwner,
+) -> Result<Option<PodTarget>, PodError> {
+    let Some(kind) = WorkloadKind::from_kind(&owner.kind) else {
+        return Ok(None);
+    };
+    if kind != WorkloadKind::ReplicaSet {
+        return Ok(Some(PodTarget::Workload {
+            kind,
+            name: owner.name.clone(),
+        }));
+    }
+    let rs = match Api::<ReplicaSet>::namespaced(client.clone(), namespace)
+        .get_opt(&owner.name)
+        .await
+    {
+        Ok(Some(rs)) => rs,
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(PodError::Api(e.into())),
+    };
+    let deployment = rs
+        .metadata
+        .owner_references
+        .unwrap_or_default()
+        .into_iter()
+        .find(|r| r.controller == Some(true) && r.kind == "Deployment");
+    Ok(Some(PodTarget::Workload {
+        kind: deployment
+            .as_ref()
+            .map_or(WorkloadKind::ReplicaSet, |_| WorkloadKind::Deployment),
+        name: deployment.map_or(owner.name.clone(), |d| d.name),
+    }))
+}
+
+/// Where the pod of a saved tab is now: the same pod, its owner's newest Ready pod, or gone.
+/// Errors are the cluster's (unreachable, forbidden, no Ready pod in the workload).
+pub async fn relocate(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    owner: Option<&PodOwner>,
+) -> Result<Whereabouts, PodError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    match pods.get_opt(pod).await {
+        Ok(Some(_)) => return Ok(Whereabouts::Same),
+        Ok(None) => {}
+        Err(e) => return Err(PodError::Api(e.into())),
+    }
+    let Some(owner) = owner else {
+        return Ok(Whereabouts::Gone);
+    };
+    let Some(target) = owner_target(client, namespace, owner).await? else {
+        return Ok(Whereabouts::Gone);
+    };
+    let now = crate::pods::resolve(client, namespace, &target).await?;
+    Ok(Whereabouts::Moved(now.metadata.name.unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tab(pod: &str, command: Option<&[&str]>) -> SavedTab {
+        SavedTab {
+            profile: "p".into(),
+            namespace: "demo".into(),
+            pod: pod.into(),
+            container: String::new(),
+            command: command.map(|c| c.iter().map(|s| s.to_string()).collect()),
+            favourite: None,
+            owner: None,
+        }
+    }
+
+    #[test]
+    fn tabs_round_trip_and_a_missing_file_is_none() {
+        let dir = tempfile::tempdir().expect("dir");
+        assert_eq!(load(dir.path()).expect("none"), SavedTabs::default());
+        let tabs = SavedTabs {
+            tabs: vec![
+                tab("a", None),
+                SavedTab {
+                    owner: Some(PodOwner {
+                        kind: "ReplicaSet".into(),
+                        name: "web-1".into(),
+                    }),
+                    favourite: Some("web".into()),
+                    ..tab("b", Some(&["top", "-d", "1"]))
+                },
+            ],
+            active: Some(1),
+            extra: Extra::new(),
+        };
+        save(dir.path(), &tabs).expect("save");
+        assert_eq!(load(dir.path()).expect("load"), tabs);
+    }
+
+    #[test]
+    fn a_command_that_looks_secret_is_not_saved_and_the_active_index_follows() {
+        let dir = tempfile::tempdir().expect("dir");
+        let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlc2lnbmF0dXJl";
+        let tabs = SavedTabs {
+            tabs: vec![
+                tab("a", Some(&["mysql", "--password=hunter2"])),
+                tab("b", Some(&["curl", "-H", token])),
+                tab("c", Some(&["psql", "--password-file", "/run/pw"])),
+                tab("d", None),
+            ],
+            active: Some(3),
+            extra: Extra::new(),
+        };
+        save(dir.path(), &tabs).expect("save");
+        let saved = load(dir.path()).expect("load");
+        let pods: Vec<&str> = saved.tabs.iter().map(|t| t.pod.as_str()).collect();
+        assert_eq!(pods, ["c", "d"]);
+        assert_eq!(saved.active, Some(1));
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).expect("read");
+        assert!(!text.contains("hunter2") && !text.contains(token), "{text}");
+    }
+
+    #[test]
+    fn at_most_max_tabs_and_a_newer_file_is_left_alone() {
+        let dir = tempfile::tempdir().expect("dir");
+        let many = SavedTabs {
+            tabs: (0..MAX_TABS + 5)
+                .map(|i| tab(&format!("p{i}"), None))
+                .collect(),
+            active: None,
+            extra: Extra::new(),
+        };
+        save(dir.path(), &many).expect("save");
+        assert_eq!(load(dir.path()).expect("load").tabs.len(), MAX_TABS);
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, r#"{"version": 99, "tabs": []}"#).expect("write");
+        assert!(matches!(
+            save(dir.path(), &SavedTabs::default()),
+            Err(StoreError::NewerVersion { .. })
+        ));
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            r#"{"version": 99, "tabs": []}"#
+        );
+    }
+}

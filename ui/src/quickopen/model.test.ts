@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { fuzzy, quickItems, rank, itemLabel, type QuickSources } from "./model";
+import type { PodSummary } from "../ipc/types";
+
+function pod(name: string, over: Partial<PodSummary> = {}): PodSummary {
+  return {
+    name,
+    namespace: "demo",
+    phase: "Running",
+    ready: "1/1",
+    restarts: 0,
+    createdAt: "2026-01-01T00:00:00Z",
+    containers: ["main"],
+    defaultContainer: "main",
+    terminating: false,
+    owner: null,
+    reason: null,
+    node: null,
+    ips: [],
+    ...over,
+  };
+}
+
+const sources = (over: Partial<QuickSources> = {}): QuickSources => ({
+  favourites: [{ name: "web", profile: "prod", namespace: "apps", kind: "deployment", target: "deployment/web", container: null, command: [] }],
+  recent: [{ profile: "staging", namespace: "db", pod: "postgres-0", container: "pg", command: null }],
+  profile: "demo",
+  namespace: "demo",
+  pods: [pod("web-7d9f-abcde"), pod("worker-1"), pod("pending-1", { phase: "Pending" })],
+  ...over,
+});
+
+describe("quick open", () => {
+  it("fuzzy: letters in order, case-insensitive; consecutive and word starts score higher", () => {
+    expect(fuzzy("wk1", "worker-1")?.matched).toEqual([0, 3, 7]);
+    expect(fuzzy("xyz", "worker-1")).toBeNull();
+    expect(fuzzy("1w", "worker-1")).toBeNull();
+    expect(fuzzy("WEB", "web-7d9f")).not.toBeNull();
+    expect(fuzzy("web", "web")!.score).toBeGreaterThan(fuzzy("web", "web-7d9f")!.score);
+    expect(fuzzy("web", "web-7d9f")!.score).toBeGreaterThan(fuzzy("web", "w-e-b")!.score);
+    // The second letter is taken at a word start when the next letter does not follow.
+    expect(fuzzy("dp", "demo/pending-1")?.matched).toEqual([0, 5]);
+  });
+
+  it("offers favourites, recent sessions and the listed pods; the best match first", () => {
+    const items = quickItems(sources(), "web");
+    const ranked = rank("web", items);
+    expect(ranked.map((r) => itemLabel(r.item))).toEqual(["web", "demo/web-7d9f-abcde"]);
+    expect(ranked[0]!.item.kind).toBe("favourite");
+    const pg = rank("pg0", quickItems(sources(), "pg0"));
+    expect(pg.map((r) => r.item.kind)).toEqual(["recent"]);
+    expect(pg[0]!.item).toMatchObject({ target: { profile: "staging", pod: "postgres-0", container: "pg" } });
+    // An empty box lists everything.
+    expect(rank("", quickItems(sources(), "")).length).toBe(5);
+  });
+
+  it("a pod's item opens its default container; a Pending pod carries its refusal", () => {
+    const items = quickItems(sources(), "");
+    const worker = items.find((i) => i.kind === "pod" && i.target.pod === "worker-1");
+    expect(worker).toMatchObject({ target: { profile: "demo", namespace: "demo", pod: "worker-1", container: "main", command: null }, refusal: null });
+    const pending = items.find((i) => i.kind === "pod" && i.target.pod === "pending-1");
+    expect(pending && pending.kind === "pod" && pending.refusal).toBeTruthy();
+  });
+
+  it("namespace/pod typed whole opens that pod in the current cluster, listed or not", () => {
+    const ranked = rank("kube-system/coredns-1", quickItems(sources(), "kube-system/coredns-1"));
+    expect(ranked.at(-1)!.item).toMatchObject({
+      kind: "typed",
+      target: { profile: "demo", namespace: "kube-system", pod: "coredns-1", container: "", command: null },
+    });
+    // A listed pod typed so is the pod's own item, not a second one.
+    expect(quickItems(sources(), "demo/worker-1").some((i) => i.kind === "typed")).toBe(false);
+    // No cluster chosen, or not a name: nothing typed is offered.
+    expect(quickItems(sources({ profile: null }), "a/b").some((i) => i.kind === "typed")).toBe(false);
+    expect(quickItems(sources(), "a/B!").some((i) => i.kind === "typed")).toBe(false);
+  });
+
+  it("the same recent session twice is listed once", () => {
+    const t = { profile: "p", namespace: "n", pod: "x", container: "c", command: null };
+    const items = quickItems(sources({ recent: [t, { ...t }], favourites: [], pods: [] }), "");
+    expect(items.filter((i) => i.kind === "recent").length).toBe(1);
+  });
+});

@@ -1,0 +1,125 @@
+// The quick-open box (Ctrl+K): a modal dialog at the top of the window with a text box and the
+// matches (quickopen/model.ts). ↑/↓ choose, Enter opens, Escape (or a click outside) closes.
+import { clear, h } from "../dom";
+import { itemLabel, quickItems, rank, type QuickItem, type QuickSources, type Ranked } from "./model";
+
+export interface QuickOpenOptions {
+  sources(): QuickSources;
+  /** Opens the item; a string is why it cannot be opened (shown, the box stays open). */
+  open(item: QuickItem): string | null;
+}
+
+/** The label with its matched letters marked. */
+function highlighted(label: string, matched: readonly number[]): HTMLElement {
+  const out = h("span", { class: "quick-label" });
+  const set = new Set(matched);
+  let run = "";
+  let inMatch = false;
+  const flush = () => {
+    if (run) out.appendChild(inMatch ? h("b", {}, run) : document.createTextNode(run));
+    run = "";
+  };
+  [...label].forEach((ch, i) => {
+    const m = set.has(i);
+    if (m !== inMatch) {
+      flush();
+      inMatch = m;
+    }
+    run += ch;
+  });
+  flush();
+  return out;
+}
+
+const KIND_WORD: Record<QuickItem["kind"], string> = { favourite: "favourite", recent: "recent", pod: "pod", typed: "by name" };
+
+/** Opens the box (or focuses the one open). */
+export function openQuickOpen(opts: QuickOpenOptions): HTMLDialogElement {
+  const existing = document.querySelector<HTMLDialogElement>("dialog.quick-open");
+  if (existing) {
+    existing.querySelector("input")?.focus();
+    return existing;
+  }
+  const input = h("input", {
+    type: "text",
+    class: "quick-input",
+    placeholder: "Favourite, recent session, pod, or namespace/pod",
+    "aria-label": "Quick open",
+    spellcheck: "false",
+    autocomplete: "off",
+  });
+  const list = h("ul", { class: "quick-list", role: "listbox", "aria-label": "Matches" });
+  const problem = h("div", { class: "message error quick-problem", role: "alert", hidden: true });
+  const dialog = h("dialog", { class: "quick-open", "aria-label": "Quick open" }, input, problem, list);
+  let shown: Ranked[] = [];
+  let selected = 0;
+
+  const render = () => {
+    shown = rank(input.value, quickItems(opts.sources(), input.value));
+    selected = Math.min(selected, Math.max(0, shown.length - 1));
+    clear(list);
+    if (shown.length === 0) list.appendChild(h("li", { class: "quick-empty" }, input.value.trim() ? "Nothing matches. Type namespace/pod to open a pod by name." : "No favourites, sessions or pods yet."));
+    shown.forEach((r, i) => {
+      list.appendChild(
+        h(
+          "li",
+          {
+            class: `quick-item kind-${r.item.kind}${i === selected ? " selected" : ""}`,
+            role: "option",
+            "aria-selected": i === selected ? "true" : "false",
+            "data-kind": r.item.kind,
+            "data-label": itemLabel(r.item),
+            onmousedown: (e: Event) => e.preventDefault(), // keep the focus in the box
+            onclick: () => choose(i),
+          },
+          h("span", { class: "quick-kind" }, KIND_WORD[r.item.kind]),
+          highlighted(itemLabel(r.item), r.matched),
+          h("span", { class: "quick-detail" }, r.item.detail),
+        ),
+      );
+    });
+    list.querySelector(".quick-item.selected")?.scrollIntoView({ block: "nearest" });
+  };
+
+  const choose = (i: number) => {
+    const r = shown[i];
+    if (!r) return;
+    const why = opts.open(r.item);
+    if (why === null) {
+      dialog.close();
+      return;
+    }
+    problem.textContent = why;
+    problem.hidden = false;
+  };
+
+  input.addEventListener("input", () => {
+    selected = 0;
+    problem.hidden = true;
+    render();
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      if (shown.length > 0) selected = (selected + (e.key === "ArrowDown" ? 1 : shown.length - 1)) % shown.length;
+      render();
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      choose(selected);
+    }
+  });
+  // A click on the backdrop (outside the box) closes it.
+  dialog.addEventListener("mousedown", (e) => {
+    if (e.target === dialog) {
+      const r = dialog.getBoundingClientRect();
+      const me = e as MouseEvent;
+      if (me.clientX < r.left || me.clientX > r.right || me.clientY < r.top || me.clientY > r.bottom) dialog.close();
+    }
+  });
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.appendChild(dialog);
+  dialog.showModal();
+  render();
+  input.focus();
+  return dialog;
+}

@@ -1,0 +1,66 @@
+// Tabs that survive a restart, wired: the open tabs are saved (by the engine, in tabs.json) a
+// moment after each change once the last run's tabs are back; at start those are reopened (a
+// pod replaced by a rollout in its workload's newest Ready pod, saying so; a pod gone for good
+// as deleted). Each pod's owner is remembered from the pod list, for the engine to follow.
+import type { FavouritesModel } from "../favourites/model";
+import { errorMessage, type Backend } from "../ipc";
+import type { PodOwner } from "../ipc/types";
+import type { SidebarModel } from "../sidebar/model";
+import type { Workspace } from "../terminal/workspace";
+import { reopenOf, tabsToSave } from "./model";
+
+/** How long after a change the tabs are saved (a burst of changes saves once). */
+const SAVE_DELAY_MS = 300;
+
+/** Starts saving the tabs; returns what reopens the last run's (call it once, at start). */
+export function keepTabsAcrossRestarts(
+  backend: Pick<Backend, "saveOpenTabs" | "restoreTabs">,
+  workspace: Workspace,
+  sidebar: SidebarModel,
+  favourites: FavouritesModel,
+): () => Promise<void> {
+  const owners = new Map<string, PodOwner>();
+  const ownerKey = (t: { profile: string; namespace: string; pod: string }) => `${t.profile}\n${t.namespace}\n${t.pod}`;
+  let restored = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const save = () => {
+    timer = null;
+    const tabs = workspace.model.list();
+    for (const t of tabs) {
+      const listed = sidebar.profile === t.target.profile ? sidebar.pods.get(`${t.target.namespace}/${t.target.pod}`) : undefined;
+      if (listed?.owner) owners.set(ownerKey(t.target), listed.owner);
+    }
+    const saved = tabsToSave(tabs, workspace.model.active?.id ?? null, (t) => owners.get(ownerKey(t)) ?? null);
+    backend.saveOpenTabs(saved).catch((err: unknown) => favourites.report(`The open tabs could not be saved: ${errorMessage(err)}`));
+  };
+  workspace.model.onChange(() => {
+    // Not before the last run's tabs are back: that would save an empty list over them.
+    if (restored && timer === null) timer = setTimeout(save, SAVE_DELAY_MS);
+  });
+
+  return async () => {
+    try {
+      const last = await backend.restoreTabs();
+      const opened: number[] = [];
+      for (const r of last.tabs) {
+        const again = reopenOf(r);
+        const tab = again.favourite
+          ? workspace.openFavourite(again.favourite.name, favourites.get(again.favourite.name))
+          : workspace.open(again.target);
+        opened.push(tab.id);
+        if (again.gone) workspace.podGone(again.target.profile, again.target.namespace, again.target.pod);
+        if (again.note) workspace.notice(tab.id, again.note);
+      }
+      const active = last.active === null ? undefined : opened[last.active];
+      if (active !== undefined) workspace.activate(active);
+      // A tab of the Demo cluster starts it: its profiles are listed from then on.
+      if (last.tabs.some((r) => !sidebar.profiles.some((p) => p.name === r.tab.profile))) await sidebar.loadProfiles();
+    } catch (err) {
+      favourites.report(`The last run's tabs could not be reopened: ${errorMessage(err)}`);
+    } finally {
+      restored = true;
+      save();
+    }
+  };
+}
