@@ -7,7 +7,6 @@ use super::{Meter, TransferError};
 use bytes::Bytes;
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::ffi::OsStringExt as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use tokio::sync::mpsc;
@@ -120,8 +119,8 @@ fn walk<W: Write>(
             .map(|e| e.map(|e| e.file_name()))
             .collect::<Result<_, _>>()
             .map_err(|e| TransferError::local(path, e))?;
-        // Go's os.ReadDir: sorted by name.
-        kids.sort_by(|a, b| a.clone().into_vec().cmp(&b.clone().into_vec()));
+        // Go's os.ReadDir: sorted by name (OsString orders by bytes on Unix).
+        kids.sort();
         if kids.is_empty() {
             let mut h = header(&md, tar::EntryType::Directory);
             b.append_data(&mut h, &name, std::io::empty())

@@ -148,14 +148,14 @@ mod tests {
 
     #[test]
     fn specs_parse_as_kubectls() {
-        let s = FileSpec::parse("ns/pod:/tmp/x/").unwrap();
+        let s = FileSpec::parse("ns/pod:/tmp/x/").expect("valid");
         assert_eq!(
             (s.namespace.as_deref(), s.pod.as_deref(), s.path.as_str()),
             (Some("ns"), Some("pod"), "/tmp/x")
         );
-        let s = FileSpec::parse("pod:a").unwrap();
+        let s = FileSpec::parse("pod:a").expect("valid");
         assert_eq!((s.namespace, s.pod.as_deref()), (None, Some("pod")));
-        let l = FileSpec::parse("./local/").unwrap();
+        let l = FileSpec::parse("./local/").expect("valid");
         assert!(!l.is_remote());
         assert_eq!(l.path, "./local");
         assert!(matches!(
@@ -166,7 +166,7 @@ mod tests {
             FileSpec::parse("a/b/c:x"),
             Err(TransferError::SpecFormat)
         ));
-        assert_eq!(FileSpec::parse("pod:").unwrap().path, "");
+        assert_eq!(FileSpec::parse("pod:").expect("valid").path, "");
     }
 
     #[test]
