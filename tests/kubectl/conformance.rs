@@ -1115,3 +1115,67 @@ async fn events_of_a_pods_life() {
         );
     }
 }
+
+/// The real `kubectl cp` against testcluster, both ways: exec with stdin closed at the end of
+/// the tar stream (`tar -xmf -`), `test -d` answering by exit code, `tar cf -` read to the end,
+/// and `--retries` through `sh -c "tar cf - … | tail -c+N"`. (A missing path is left out: kubectl
+/// reports it from a goroutine that races its own exit, and under load prints nothing.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cp_both_ways() {
+    let c = cluster::demo().await;
+    let work = tempfile::tempdir().expect("tmp");
+    let src = work.path().join("src");
+    std::fs::create_dir_all(src.join("sub")).expect("mkdir");
+    std::fs::write(src.join("a.txt"), b"alpha\n").expect("write");
+    let blob: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(src.join("sub/blob.bin"), &blob).expect("write");
+    let p = |x: &Path| x.to_string_lossy().into_owned();
+    for (i, k) in kubectls().iter().enumerate() {
+        let up = work.path().join(format!("up{i}"));
+        let out = kubectl(
+            k,
+            &c,
+            &["cp", &p(&src), &format!("demo/shell:{}", p(&up))],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "{}: {}", label(k), out.stderr);
+        assert_eq!(std::fs::read(up.join("sub/blob.bin")).expect("up"), blob);
+        // Into an existing directory: under the source's name (`test -d` said yes).
+        let out = kubectl(
+            k,
+            &c,
+            &[
+                "cp",
+                &p(&src.join("a.txt")),
+                &format!("demo/shell:{}", p(&up)),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 0, "{}: {}", label(k), out.stderr);
+        assert_eq!(std::fs::read(up.join("a.txt")).expect("a"), b"alpha\n");
+        for retries in ["0", "2"] {
+            let down = work.path().join(format!("down{i}-{retries}"));
+            let out = kubectl(
+                k,
+                &c,
+                &[
+                    "cp",
+                    "--retries",
+                    retries,
+                    &format!("demo/shell:{}", p(&up)),
+                    &p(&down),
+                ],
+                None,
+            )
+            .await;
+            assert_eq!(out.code, 0, "{}: {}", label(k), out.stderr);
+            assert_eq!(
+                std::fs::read(down.join("sub/blob.bin")).expect("down"),
+                blob
+            );
+            assert_eq!(std::fs::read(down.join("a.txt")).expect("down"), b"alpha\n");
+        }
+    }
+}

@@ -12,6 +12,7 @@ use podterm_core::overrides::OverrideError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
 use podterm_core::text;
+use podterm_core::transfer::TransferError;
 use podterm_core::vault::VaultError;
 
 /// An error to print as kubectl would; the process then exits with 1.
@@ -105,6 +106,15 @@ impl From<LogsError> for Failure {
     fn from(e: LogsError) -> Self {
         match e {
             LogsError::Api(e) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<TransferError> for Failure {
+    fn from(e: TransferError) -> Self {
+        match e {
+            TransferError::Exec(e) => e.into(),
             other => Failure::new(other.to_string()),
         }
     }

@@ -1,6 +1,7 @@
 //! `podterm`: the command line over podterm-core. `podterm exec` and `podterm attach` behave as
 //! `kubectl exec` and `kubectl attach` do: same flags, messages and exit codes. `podterm
-//! debug` adds an ephemeral container as `kubectl debug` does. `podterm
+//! debug` adds an ephemeral container as `kubectl debug` does, `podterm cp` copies files as
+//! `kubectl cp` does. `podterm
 //! favourite` keeps quick-connects and `podterm connect NAME` opens one.
 //!
 //! One module per subcommand ([`exec`] for exec and attach, [`logs`], [`profile`], [`favourite`],
@@ -9,6 +10,7 @@
 
 mod conn;
 mod connect;
+mod cp;
 mod debug;
 mod exec;
 mod failure;
@@ -41,6 +43,8 @@ enum Cmd {
     Attach(exec::AttachArgs),
     /// Add a debug (ephemeral) container to a running pod and attach to it (as `kubectl debug`).
     Debug(debug::DebugArgs),
+    /// Copy files and directories to and from containers (as `kubectl cp`, and with it).
+    Cp(cp::CpArgs),
     /// Print a container's logs (as `kubectl logs`); a follow resumes after a dropped connection.
     Logs(logs::LogsArgs),
     /// Saved cluster profiles (secrets in the OS keyring).
@@ -84,6 +88,9 @@ fn main() -> ExitCode {
                     .await
                     .map_err(|f| f.with_profile_hint(profile.as_deref()))
             }
+            Cmd::Cp(a) => cp::cp(a, conn)
+                .await
+                .map_err(|f| f.with_profile_hint(conn.profile.as_deref())),
             Cmd::Logs(a) => logs::logs(a, conn)
                 .await
                 .map_err(|f| f.with_profile_hint(conn.profile.as_deref())),
@@ -154,6 +161,8 @@ mod tests {
         // Every subcommand takes them in both places.
         for args in [
             &["--profile", "p", "attach", "pod"][..],
+            &["cp", "a", "pod:/b", "--profile", "p"],
+            &["--profile", "p", "cp", "a", "pod:/b"],
             &["attach", "pod", "--profile", "p"],
             &["--profile", "p", "connect", "fav"],
             &["connect", "fav", "--profile", "p"],

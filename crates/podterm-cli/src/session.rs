@@ -26,7 +26,7 @@ pub fn decide_tty(tty: bool, stdin: bool, quiet: bool) -> bool {
 /// Liveness knobs: the profile's keepalive interval and dead-link deadline (the defaults for a
 /// kubeconfig context), overridable for tests and odd networks: `PODTERM_PING_SECS`,
 /// `PODTERM_DEADLINE_SECS`.
-fn tuning_from_env(liveness: Liveness) -> Tuning {
+pub fn tuning_from_env(liveness: Liveness) -> Tuning {
     let secs = |k: &str| {
         std::env::var(k)
             .ok()

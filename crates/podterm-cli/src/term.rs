@@ -11,6 +11,11 @@ pub fn stdin_is_terminal() -> bool {
     termios::isatty(std::io::stdin())
 }
 
+/// Whether stderr is a terminal (progress is shown there, and only there).
+pub fn stderr_is_terminal() -> bool {
+    termios::isatty(std::io::stderr())
+}
+
 /// The size of the terminal on stdout (or stdin), as (columns, rows).
 pub fn size() -> Option<(u16, u16)> {
     termios::tcgetwinsize(std::io::stdout())

@@ -22,6 +22,8 @@
 //!   version check, unknown fields kept), used by profiles, favourites and settings.
 //! - [`shellenv`]: the login-shell environment, for credential plugins.
 //! - [`terminal`]: an interactive shell for a UI: pod and container choice, TTY exec, flow control.
+//! - [`transfer`]: copying files to and from containers as `kubectl cp` does (its tar streams),
+//!   with a pod's stream kept inside the destination.
 //! - [`text`]: outside text (servers, plugins, pods) escaped and cut before it is shown.
 
 pub mod browse;
@@ -44,6 +46,7 @@ pub mod shellenv;
 pub mod store;
 pub mod terminal;
 pub mod text;
+pub mod transfer;
 pub mod vault;
 
 /// The TypeScript forms the `ts` feature derives: the field names the app's UI reads.

@@ -164,6 +164,10 @@ pub struct ContainerSpec {
     /// Working directory; a fresh directory per container when absent.
     #[serde(default)]
     pub workdir: Option<PathBuf>,
+    /// The image's tools: the container's PATH (default: the host's with a shell, a few tools
+    /// without). Tests give a container an image without tar, or with a tar of their own.
+    #[serde(default)]
+    pub path: Option<String>,
 }
 
 fn default_image() -> String {
@@ -305,6 +309,7 @@ impl ClusterSpec {
             shell: true,
             env: BTreeMap::new(),
             workdir: None,
+            path: None,
         };
         let pod = |ns: &str, name: &str, containers: Vec<ContainerSpec>| PodSpec {
             namespace: ns.into(),

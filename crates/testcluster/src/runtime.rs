@@ -85,15 +85,19 @@ pub fn proc_spec(
     container: &str,
     p: &ExecParams,
 ) -> Result<ProcSpec, StartError> {
+    let mut own_path = None;
     let (cwd, extra_env, shell) = match pod.spec.containers.iter().find(|c| c.name == container) {
-        Some(c) => (
-            container_dir(shared, pod, &c.name),
-            c.env
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect::<Vec<_>>(),
-            c.shell,
-        ),
+        Some(c) => {
+            own_path = c.path.clone();
+            (
+                container_dir(shared, pod, &c.name),
+                c.env
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<Vec<_>>(),
+                c.shell,
+            )
+        }
         None => {
             let e = pod
                 .ephemeral
@@ -137,10 +141,10 @@ pub fn proc_spec(
         (process::CLUSTER_ENV.to_string(), shared.id.clone()),
     ];
     env.extend(extra_env);
-    let path = if shell {
-        shared.host_path.clone()
-    } else {
-        shared.noshell_path.clone()
+    let path = match own_path {
+        Some(p) => p,
+        None if shell => shared.host_path.clone(),
+        None => shared.noshell_path.clone(),
     };
     let n = SESSIONS.fetch_add(1, Ordering::Relaxed);
     Ok(ProcSpec {

@@ -1,0 +1,623 @@
+//! Copying files and directories to and from a container, as `kubectl cp` does and
+//! interoperating with it: the same commands in the pod (`tar -xmf - -C DIR` fed by stdin for an
+//! upload, `tar cf - PATH` read from stdout for a download; `tar cf - PATH | tail -c+N` to resume
+//! a broken download where it stopped, with `--retries`), the same tar layout
+//! ([`pack`]) and the same placement of what comes back ([`unpack`]), with what kubectl lets
+//! through refused: a pod's stream never writes outside the destination.
+//!
+//! Before the copy one `sh` probe in the container asks what kubectl learns only from a failed
+//! tar: is there a tar, does the path exist, is the destination a directory (kubectl's
+//! `test -d`), how big is the source (for progress). A container without `sh` skips the probe
+//! and gets kubectl's exact commands. Bytes never cross into a UI: progress is a [`Meter`] of
+//! counters, and a [`Cancel`] stops a transfer cleanly.
+
+pub mod pack;
+pub mod paths;
+pub mod unpack;
+
+use crate::cluster::ApiError;
+use crate::exec::{Chunk, ExecError, ExecSpec, Session, Tuning};
+use crate::protocol::Outcome;
+use crate::text;
+use bytes::Bytes;
+pub use paths::FileSpec;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, Notify};
+use unpack::Feed;
+
+/// Why a copy failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// An argument is not `[[NAMESPACE/]POD:]PATH` (kubectl's words).
+    #[error("filespec must match the canonical format: [[namespace/]pod:]file/path")]
+    SpecFormat,
+    /// Both sides name a pod (kubectl's words).
+    #[error("one of src or dest must be a local file specification")]
+    BothRemote,
+    /// Neither side names a pod (kubectl's words).
+    #[error("one of src or dest must be a remote file specification")]
+    NeitherRemote,
+    /// A side's path is empty (kubectl's words).
+    #[error("filepath can not be empty")]
+    EmptyPath,
+    /// The local source is not there (kubectl's words).
+    #[error("{} doesn't exist in local filesystem", text::shown(&.0.to_string_lossy()))]
+    LocalMissing(PathBuf),
+    /// The local source holds a device file, socket or fifo, which tar would not copy as data.
+    #[error("{}: not a regular file, directory or symlink: copy it some other way", text::shown(&.0.to_string_lossy()))]
+    SpecialLocal(PathBuf),
+    /// A local file could not be read or written (permission, disk full ...).
+    #[error("{}: {}", text::shown(&path.to_string_lossy()), io_words(source))]
+    Local {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A download would overwrite a local directory with a file.
+    #[error("{}: is a directory: name a file there (for example {}/NAME) or another path", text::shown(&.0.to_string_lossy()), text::shown(&.0.to_string_lossy()))]
+    IsDirectory(PathBuf),
+    /// The container has no `tar`.
+    #[error("there is no tar in container \"{container}\" of pod \"{pod}\": podterm cp (like kubectl cp) needs tar in the image")]
+    NoTar { pod: String, container: String },
+    /// The source path is not in the container.
+    #[error("\"{path}\": no such file or directory in container \"{container}\" of pod \"{pod}\"")]
+    NoSuchPath {
+        path: String,
+        pod: String,
+        container: String,
+    },
+    /// The container's user may not read the source or write the destination directory.
+    #[error("\"{path}\": permission denied in container \"{container}\" of pod \"{pod}\"")]
+    PermissionDenied {
+        path: String,
+        pod: String,
+        container: String,
+    },
+    /// The command in the container failed; its own words (escaped, cut) follow.
+    #[error("{command} in container \"{container}\" failed with exit code {code}{}", stderr_words(.stderr))]
+    Remote {
+        command: &'static str,
+        container: String,
+        code: i32,
+        stderr: String,
+    },
+    /// The command did not run in the container (the server's words).
+    #[error("cannot run {command} in container \"{container}\": {message}")]
+    NotRun {
+        command: &'static str,
+        container: String,
+        message: String,
+    },
+    /// The pod's stream named something that would land outside the destination, or a kind of
+    /// file that is never written: nothing of it was written.
+    #[error("refused \"{entry}\" from the pod's tar stream: {why}; nothing was written outside the destination")]
+    Refused { entry: String, why: Refusal },
+    /// The pod's stream is not a valid tar stream.
+    #[error("the pod's tar stream is corrupt: {0}")]
+    Corrupt(#[source] std::io::Error),
+    /// The exec session failed (connecting, or the connection broke with no retries left).
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    /// The copy was cancelled (Ctrl-C); no partial file was left under a final name.
+    #[error("cancelled; no partial file was left under its final name")]
+    Cancelled,
+}
+
+/// What in a pod's stream was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("an absolute path")]
+    Absolute,
+    #[error("a path with \"..\" in it")]
+    Traversal,
+    #[error("not under the source path")]
+    NotUnderSource,
+    #[error("a link to \"{0}\", outside the destination")]
+    LinkOutside(String),
+    #[error("a device file or fifo")]
+    Device,
+    #[error("an entry of tar type {0:#04x}")]
+    Unsupported(u8),
+}
+
+fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::StorageFull => "disk full (no space left on device): free some space and retry".into(),
+        K::PermissionDenied => "permission denied".into(),
+        K::NotFound => "no such file or directory".into(),
+        K::ReadOnlyFilesystem => "read-only file system".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn stderr_words(stderr: &str) -> String {
+    if stderr.is_empty() {
+        String::new()
+    } else {
+        format!(": {stderr}")
+    }
+}
+
+impl TransferError {
+    fn local(path: &Path, source: std::io::Error) -> TransferError {
+        TransferError::Local {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// An error reading the pod's stream: stopped under the reader, or not tar.
+    fn stream(e: std::io::Error) -> TransferError {
+        let stopped = e
+            .get_ref()
+            .is_some_and(|i| i.downcast_ref::<unpack::Stopped>().is_some());
+        if stopped {
+            TransferError::Cancelled
+        } else {
+            TransferError::Corrupt(e)
+        }
+    }
+
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        matches!(self, TransferError::Exec(e) if e.credentials_refused())
+    }
+}
+
+/// Where in the cluster: the pod and container, already chosen.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+}
+
+/// kubectl cp's options.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// `--no-preserve`: the container's tar does not keep owners and permissions.
+    pub no_preserve: bool,
+    /// `--retries`: how often a broken download resumes (negative: for ever).
+    pub retries: i32,
+    pub tuning: Tuning,
+}
+
+/// Progress: bytes of the tar stream moved, and the expected total (0 when unknown).
+#[derive(Debug, Clone, Default)]
+pub struct Meter(Arc<(AtomicU64, AtomicU64)>);
+
+impl Meter {
+    pub fn done(&self) -> u64 {
+        self.0 .0.load(Ordering::Relaxed)
+    }
+    pub fn total(&self) -> u64 {
+        self.0 .1.load(Ordering::Relaxed)
+    }
+    fn add(&self, n: u64) {
+        self.0 .0.fetch_add(n, Ordering::Relaxed);
+    }
+    fn set_total(&self, n: u64) {
+        self.0 .1.store(n, Ordering::Relaxed);
+    }
+}
+
+/// Stops a transfer: the session ends, the file being written is removed.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<(AtomicBool, Notify)>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0 .0.store(true, Ordering::SeqCst);
+        self.0 .1.notify_waiters();
+    }
+
+    async fn cancelled(&self) {
+        loop {
+            let n = self.0 .1.notified();
+            tokio::pin!(n);
+            n.as_mut().enable();
+            if self.0 .0.load(Ordering::SeqCst) {
+                return;
+            }
+            n.await;
+        }
+    }
+}
+
+/// What a copy did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Bytes of the tar stream moved.
+    pub bytes: u64,
+    /// Files written (downloads).
+    pub files: u64,
+    /// Warnings to show (kubectl's, for skipped symlinks), escaped.
+    pub warnings: Vec<String>,
+    /// Notes to show as they happened ("Resuming copy at N bytes"), escaped.
+    pub notes: Vec<String>,
+}
+
+/// How much of a command's stdout (when not fed on) and stderr is kept.
+const KEEP: usize = 64 * 1024;
+
+struct Ran {
+    outcome: Result<Outcome, ExecError>,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    /// Stdout bytes handed to the feed.
+    fed: u64,
+}
+
+/// Runs one command: stdin from `stdin`, stdout to `feed` (else kept), stderr kept.
+async fn exec_once(
+    client: &kube::Client,
+    t: &Target,
+    command: Vec<String>,
+    tuning: Tuning,
+    stdin: Option<mpsc::Receiver<Bytes>>,
+    feed: Option<&mpsc::Sender<Feed>>,
+    cancel: &Cancel,
+) -> Result<Ran, TransferError> {
+    let spec = ExecSpec {
+        namespace: t.namespace.clone(),
+        pod: t.pod.clone(),
+        container: t.container.clone(),
+        command,
+        stdin: stdin.is_some(),
+        stdout: true,
+        stderr: true,
+        tty: false,
+        size: None,
+        attach: false,
+    };
+    let session = tokio::select! {
+        s = Session::start(client, &spec, tuning) => s?,
+        _ = cancel.cancelled() => return Err(TransferError::Cancelled),
+    };
+    let parts = session.into_parts();
+    let (mut out, mut err, input, end) = (parts.stdout, parts.stderr, parts.input, parts.end);
+    let forward = stdin.map(|mut rx| {
+        tokio::spawn(async move {
+            while let Some(b) = rx.recv().await {
+                if !input.send(b).await {
+                    return;
+                }
+            }
+            input.close_stdin().await;
+        })
+    });
+    let mut ran = Ran {
+        outcome: Ok(Outcome::Success),
+        stdout: Vec::new(),
+        stderr: Vec::new(),
+        fed: 0,
+    };
+    let mut feed = feed;
+    let (mut out_open, mut err_open) = (true, true);
+    while out_open || err_open {
+        tokio::select! {
+            c = out.recv(), if out_open => match c {
+                Some(c) => take_stdout(&mut ran, &mut feed, c).await,
+                None => out_open = false,
+            },
+            c = err.recv(), if err_open => match c {
+                Some(c) => keep(&mut ran.stderr, &c),
+                None => err_open = false,
+            },
+            _ = cancel.cancelled() => {
+                if let Some(f) = forward { f.abort(); }
+                return Err(TransferError::Cancelled);
+            }
+        }
+    }
+    ran.outcome = end.wait().await;
+    if let Some(f) = forward {
+        f.abort();
+    }
+    Ok(ran)
+}
+
+async fn take_stdout(ran: &mut Ran, feed: &mut Option<&mpsc::Sender<Feed>>, c: Chunk) {
+    match feed {
+        Some(f) => {
+            let n = c.len() as u64;
+            if f.send(Feed::Data(c)).await.is_ok() {
+                ran.fed += n;
+            } else {
+                // The unpacker is done (the archive ended) or failed: the rest is discarded.
+                *feed = None;
+            }
+        }
+        None => keep(&mut ran.stdout, &c),
+    }
+}
+
+fn keep(into: &mut Vec<u8>, c: &[u8]) {
+    let room = KEEP.saturating_sub(into.len());
+    into.extend_from_slice(&c[..room.min(c.len())]);
+}
+
+fn shown_stderr(b: &[u8]) -> String {
+    text::shown_bytes(String::from_utf8_lossy(b).trim_end().as_bytes())
+}
+
+/// What the probe learned. `None` when the container has no `sh` to probe with.
+#[derive(Debug)]
+struct Probe {
+    code: i32,
+    stdout: String,
+}
+
+async fn probe(
+    client: &kube::Client,
+    t: &Target,
+    script: &str,
+    args: &[&str],
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> Result<Option<Probe>, TransferError> {
+    let mut command = vec!["sh".to_string(), "-c".into(), script.into(), "sh".into()];
+    command.extend(args.iter().map(|a| a.to_string()));
+    let ran = exec_once(client, t, command, tuning, None, None, cancel).await?;
+    match ran.outcome? {
+        Outcome::Success => Ok(Some(Probe {
+            code: 0,
+            stdout: String::from_utf8_lossy(&ran.stdout).into_owned(),
+        })),
+        // 126/127: the shell itself is missing or unusable.
+        Outcome::Exit(126 | 127) | Outcome::Failure { .. } => Ok(None),
+        Outcome::Exit(code) => Ok(Some(Probe {
+            code,
+            stdout: String::from_utf8_lossy(&ran.stdout).into_owned(),
+        })),
+    }
+}
+
+const NO_TAR: i32 = 10;
+const NO_PATH: i32 = 11;
+const DENIED: i32 = 12;
+
+/// A download's probe: tar there, the source there and readable; prints its size in bytes
+/// (a directory's from `du -sk`, so about).
+const PROBE_DOWNLOAD: &str = r#"command -v tar >/dev/null 2>&1 || exit 10
+[ -e "$1" ] || [ -L "$1" ] || exit 11
+[ -r "$1" ] || exit 12
+if [ -d "$1" ]; then [ -x "$1" ] || exit 12; du -sk "$1" 2>/dev/null | { read k _; echo $((k * 1024)); }; else wc -c < "$1" 2>/dev/null; fi
+exit 0"#;
+
+/// An upload's probe: tar there; exit 0 when the destination is a directory (kubectl's
+/// `test -d`), else 1; the directory the file lands in must exist and be writable.
+const PROBE_UPLOAD: &str = r#"command -v tar >/dev/null 2>&1 || exit 10
+if [ -d "$1" ]; then d=$1; else case $1 in */*) d=${1%/*}; d=${d:-/};; *) d=.;; esac; fi
+[ -d "$d" ] || exit 11
+[ -w "$d" ] || exit 12
+[ -d "$1" ]"#;
+
+fn probe_error(code: i32, t: &Target, path: &str) -> Option<TransferError> {
+    let (pod, container, path) = (t.pod.clone(), t.container.clone(), text::shown(path));
+    match code {
+        NO_TAR => Some(TransferError::NoTar { pod, container }),
+        NO_PATH => Some(TransferError::NoSuchPath {
+            path,
+            pod,
+            container,
+        }),
+        DENIED => Some(TransferError::PermissionDenied {
+            path,
+            pod,
+            container,
+        }),
+        _ => None,
+    }
+}
+
+fn failed(command: &'static str, t: &Target, outcome: Outcome, stderr: &[u8]) -> TransferError {
+    match outcome {
+        Outcome::Failure { message, .. } => TransferError::NotRun {
+            command,
+            container: t.container.clone(),
+            message: text::shown(&message),
+        },
+        other => TransferError::Remote {
+            command,
+            container: t.container.clone(),
+            code: other.exit_code(),
+            stderr: shown_stderr(stderr),
+        },
+    }
+}
+
+/// Copies local `src` into `dest` in the container, as `kubectl cp SRC POD:DEST`: into `dest`
+/// when it is a directory there, else as `dest`.
+pub async fn upload(
+    client: &kube::Client,
+    t: &Target,
+    src: &Path,
+    dest: &str,
+    opts: &Options,
+    meter: &Meter,
+    cancel: &Cancel,
+) -> Result<Report, TransferError> {
+    if std::fs::metadata(src).is_err() {
+        return Err(TransferError::LocalMissing(src.to_path_buf()));
+    }
+    let src_clean: PathBuf = src.components().collect();
+    let is_dir = match probe(client, t, PROBE_UPLOAD, &[dest], opts.tuning, cancel).await? {
+        Some(p) => match probe_error(p.code, t, dest) {
+            Some(e) => return Err(e),
+            None => p.code == 0,
+        },
+        None => {
+            let ran = exec_once(
+                client,
+                t,
+                vec!["test".into(), "-d".into(), dest.into()],
+                opts.tuning,
+                None,
+                None,
+                cancel,
+            )
+            .await?;
+            matches!(ran.outcome, Ok(Outcome::Success))
+        }
+    };
+    let base = src_clean
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".".into());
+    let target = if is_dir {
+        paths::join(dest, &base)
+    } else {
+        dest.to_string()
+    };
+    let name = paths::base(&paths::clean(&target));
+    let mut command: Vec<String> = if opts.no_preserve {
+        [
+            "tar",
+            "--no-same-permissions",
+            "--no-same-owner",
+            "-xmf",
+            "-",
+        ]
+        .map(String::from)
+        .to_vec()
+    } else {
+        ["tar", "-xmf", "-"].map(String::from).to_vec()
+    };
+    let dir = paths::dir(&target);
+    if !dir.is_empty() {
+        command.extend(["-C".to_string(), dir]);
+    }
+    meter.set_total(pack::stream_size(&src_clean));
+    let (tx, rx) = mpsc::channel::<Bytes>(8);
+    let pipe = pack::Pipe::new(tx, meter.clone());
+    let from = src_clean.clone();
+    let packer = tokio::task::spawn_blocking(move || pack::pack(&from, &name, pipe));
+    let ran = exec_once(client, t, command, opts.tuning, Some(rx), None, cancel).await;
+    let packed = packer.await;
+    let ran = ran?;
+    let outcome = ran.outcome?;
+    if let Ok(Err(e)) = packed {
+        // A local failure (unreadable file, special file) explains a tar that saw a short
+        // stream; a broken pipe only means the container's tar stopped reading first.
+        let broken_pipe = matches!(&e, TransferError::Local { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe);
+        if !broken_pipe || outcome == Outcome::Success {
+            return Err(e);
+        }
+    }
+    match outcome {
+        Outcome::Success => Ok(Report {
+            bytes: meter.done(),
+            ..Report::default()
+        }),
+        other => Err(failed("tar", t, other, &ran.stderr)),
+    }
+}
+
+/// Copies `src` from the container to local `dest`, as `kubectl cp POD:SRC DEST`.
+pub async fn download(
+    client: &kube::Client,
+    t: &Target,
+    src: &str,
+    dest: &Path,
+    opts: &Options,
+    meter: &Meter,
+    cancel: &Cancel,
+) -> Result<Report, TransferError> {
+    if let Some(p) = probe(client, t, PROBE_DOWNLOAD, &[src], opts.tuning, cancel).await? {
+        if let Some(e) = probe_error(p.code, t, src) {
+            return Err(e);
+        }
+        if let Ok(n) = p.stdout.trim().parse::<u64>() {
+            meter.set_total(n);
+        }
+    }
+    let prefix = paths::download_prefix(src);
+    let hint = format!(
+        "podterm exec -n \"{}\" \"{}\" -- tar cf - \"{}\" | tar xf -",
+        text::shown(&t.namespace),
+        text::shown(&t.pod),
+        text::shown(src)
+    );
+    let (tx, rx) = mpsc::channel::<Feed>(16);
+    let reader = unpack::FeedReader::new(rx, meter.clone());
+    let to = dest.to_path_buf();
+    let unpacker = tokio::task::spawn_blocking(move || unpack::unpack(reader, &prefix, &to, &hint));
+    let mut report = Report::default();
+    let mut offset: u64 = 0;
+    let mut tries: i32 = 0;
+    let pumped = loop {
+        let command = if opts.retries != 0 {
+            vec![
+                "sh".to_string(),
+                "-c".into(),
+                format!("tar cf - {} | tail -c+{}", paths::sh_quote(src), offset + 1),
+            ]
+        } else {
+            vec!["tar".to_string(), "cf".into(), "-".into(), src.to_string()]
+        };
+        let ran = exec_once(client, t, command, opts.tuning, None, Some(&tx), cancel).await;
+        let retry = |e: TransferError, tries: &mut i32, report: &mut Report, offset: u64| {
+            if opts.retries < 0 || *tries < opts.retries {
+                *tries += 1;
+                report.notes.push(format!(
+                    "Resuming copy at {offset} bytes, retry {tries}/{}",
+                    opts.retries
+                ));
+                Ok(())
+            } else {
+                Err(e)
+            }
+        };
+        match ran {
+            Err(TransferError::Cancelled) => break Err(TransferError::Cancelled),
+            // Connecting again failed: retry while retries are left.
+            Err(e) if offset > 0 || tries > 0 => match retry(e, &mut tries, &mut report, offset) {
+                Ok(()) => continue,
+                Err(e) => break Err(e),
+            },
+            Err(e) => break Err(e),
+            Ok(ran) => {
+                offset += ran.fed;
+                match ran.outcome {
+                    Ok(Outcome::Success) => break Ok(()),
+                    Ok(other) => break Err(failed("tar", t, other, &ran.stderr)),
+                    Err(e) => match retry(e.into(), &mut tries, &mut report, offset) {
+                        Ok(()) => continue,
+                        Err(e) => break Err(e),
+                    },
+                }
+            }
+        }
+    };
+    match pumped {
+        Ok(()) => {
+            let _ = tx.send(Feed::End).await;
+            drop(tx);
+            let done = unpacker.await.map_err(|_| TransferError::Cancelled)??;
+            report.bytes = meter.done();
+            report.files = done.files;
+            report.warnings = done.warnings;
+            Ok(report)
+        }
+        Err(e) => {
+            // The unpacker sees the stream stop and removes the file it was writing.
+            drop(tx);
+            let unpacked = unpacker.await;
+            // Its own refusal explains why the stream was cut short.
+            if let Ok(Err(refused @ TransferError::Refused { .. })) = unpacked {
+                return Err(refused);
+            }
+            Err(e)
+        }
+    }
+}
+
+impl From<ApiError> for TransferError {
+    fn from(e: ApiError) -> Self {
+        TransferError::Exec(ExecError::Api(e))
+    }
+}

@@ -1,0 +1,709 @@
+//! `podterm cp` against testcluster and every kubectl (`PODTERM_KUBECTLS`): trees copied with one
+//! and read back with the other are byte-identical, both ways; kubectl's placement (into an
+//! existing directory, or as the named path); errors in words (no such path, no tar, permission
+//! denied, disk full, bad specs); a hostile container whose `tar` emits crafted streams
+//! (`..`, absolute names, links out, devices) writes nothing outside the destination; a broken
+//! download resumes where it stopped (`--retries`); Ctrl-C leaves no partial file; progress only
+//! on a terminal; a 1 GiB round trip with sha256 equal both ways.
+
+use podterm_test_support::kubectl::kubectls;
+use podterm_test_support::{bin, client, cluster};
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use testcluster::config::{ContainerSpec, PodSpec};
+use testcluster::TestCluster;
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn run(exe: &Path, c: &TestCluster, args: &[&str]) -> Out {
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = tokio::process::Command::new(exe);
+    cmd.args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path());
+    let out = client::run(cmd, None, Duration::from_secs(300)).await;
+    Out {
+        code: out.code,
+        stdout: out.stdout_text(),
+        stderr: out.stderr_text(),
+    }
+}
+
+async fn ok(exe: &Path, c: &TestCluster, args: &[&str]) -> Out {
+    let out = run(exe, c, args).await;
+    assert_eq!(
+        out.code,
+        0,
+        "{} {args:?}: {}{}",
+        exe.display(),
+        out.stdout,
+        out.stderr
+    );
+    out
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// `demo/shell:PATH`: the demo pod whose container is a process on this machine.
+fn remote(p: &Path) -> String {
+    format!("demo/shell:{}", s(p))
+}
+
+/// Every file under `root`: relative path → (kind, bytes or link target, permission bits).
+fn tree(root: &Path) -> BTreeMap<String, (char, Vec<u8>, u32)> {
+    fn walk(root: &Path, p: &Path, out: &mut BTreeMap<String, (char, Vec<u8>, u32)>) {
+        let md = std::fs::symlink_metadata(p).expect("stat");
+        let rel = p
+            .strip_prefix(root)
+            .expect("under root")
+            .to_string_lossy()
+            .into_owned();
+        let mode = md.permissions().mode() & 0o7777;
+        if md.is_dir() {
+            out.insert(rel, ('d', vec![], 0));
+            for e in std::fs::read_dir(p).expect("read_dir") {
+                walk(root, &e.expect("entry").path(), out);
+            }
+        } else if md.file_type().is_symlink() {
+            let t = std::fs::read_link(p).expect("readlink");
+            out.insert(rel, ('l', t.to_string_lossy().as_bytes().to_vec(), 0));
+        } else {
+            out.insert(rel, ('f', std::fs::read(p).expect("read"), mode));
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// Without modes (a download makes files as `os.Create` does) or symlinks (kubectl skips them).
+fn contents(t: &BTreeMap<String, (char, Vec<u8>, u32)>) -> BTreeMap<String, (char, Vec<u8>)> {
+    t.iter()
+        .filter(|(_, v)| v.0 != 'l')
+        .map(|(k, v)| (k.clone(), (v.0, v.1.clone())))
+        .collect()
+}
+
+/// A tree with what a copy must carry: nesting, an empty directory, modes, names with spaces,
+/// an empty file, a file over a tar record, a symlink.
+fn sample(root: &Path) {
+    std::fs::create_dir_all(root.join("sub/deeper")).expect("mkdir");
+    std::fs::create_dir_all(root.join("empty")).expect("mkdir");
+    std::fs::write(root.join("a.txt"), b"hello\n").expect("write");
+    std::fs::write(root.join("with space.txt"), b"spaced\n").expect("write");
+    std::fs::write(root.join("sub/zero"), b"").expect("write");
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(root.join("sub/deeper/big.bin"), &big).expect("write");
+    std::fs::write(root.join("run.sh"), b"#!/bin/sh\necho run\n").expect("write");
+    std::fs::set_permissions(root.join("run.sh"), std::fs::Permissions::from_mode(0o750))
+        .expect("chmod");
+    std::fs::write(
+        root.join(format!("long-{}", "n".repeat(150))),
+        b"a name over 100 bytes\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink("a.txt", root.join("link")).expect("symlink");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trees_copied_with_either_read_back_identical_with_the_other() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let src = work.path().join("src");
+    sample(&src);
+    let want = tree(&src);
+    for (i, k) in kubectls().iter().enumerate() {
+        let base = work.path().join(format!("k{i}"));
+        std::fs::create_dir_all(&base).expect("mkdir");
+        // Up with podterm, down with kubectl.
+        let up_ours = base.join("up-podterm");
+        ok(&podterm, &c, &["cp", s(&src), &remote(&up_ours)]).await;
+        let down_theirs = base.join("down-kubectl");
+        ok(k, &c, &["cp", &remote(&up_ours), s(&down_theirs)]).await;
+        // Up with kubectl, down with podterm.
+        let up_theirs = base.join("up-kubectl");
+        ok(k, &c, &["cp", s(&src), &remote(&up_theirs)]).await;
+        let down_ours = base.join("down-podterm");
+        let out = ok(&podterm, &c, &["cp", &remote(&up_theirs), s(&down_ours)]).await;
+        // In the pod, both uploads are the source, modes and symlink included.
+        assert_eq!(tree(&up_ours), want, "{}: podterm's upload", k.display());
+        assert_eq!(tree(&up_theirs), want, "{}: kubectl's upload", k.display());
+        // Back here, both downloads hold the same bytes (symlinks skipped, as kubectl does).
+        assert_eq!(
+            contents(&tree(&down_ours)),
+            contents(&want),
+            "{}",
+            k.display()
+        );
+        assert_eq!(
+            tree(&down_ours),
+            tree(&down_theirs),
+            "{}: podterm's download differs from kubectl's",
+            k.display()
+        );
+        assert!(
+            out.stderr.contains("warning: skipping symlink:"),
+            "{}",
+            out.stderr
+        );
+        // --no-preserve: the container's tar does not keep the modes.
+        let plain = base.join("plain");
+        ok(
+            &podterm,
+            &c,
+            &["cp", "--no-preserve", s(&src), &remote(&plain)],
+        )
+        .await;
+        assert_eq!(contents(&tree(&plain)), contents(&want));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_files_land_where_kubectl_puts_them() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let file = work.path().join("note.txt");
+    std::fs::write(&file, b"a note\n").expect("write");
+    for exe in std::iter::once(podterm.clone()).chain(kubectls()) {
+        let name = exe
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = work
+            .path()
+            .join(format!("into-{name}-{}", exe.as_os_str().len()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        // Into an existing directory: under its own name.
+        ok(&exe, &c, &["cp", s(&file), &remote(&dir)]).await;
+        assert_eq!(
+            std::fs::read(dir.join("note.txt")).expect("in dir"),
+            b"a note\n"
+        );
+        // To a path that is not a directory: as that path.
+        let named = dir.join("renamed");
+        ok(
+            &exe,
+            &c,
+            &[
+                "-n",
+                "demo",
+                "cp",
+                s(&file),
+                &format!("shell:{}", s(&named)),
+            ],
+        )
+        .await;
+        assert_eq!(std::fs::read(&named).expect("named"), b"a note\n");
+        // Down as a named file, overwriting an existing one and keeping its mode (os.Create).
+        let back = dir.join("back.txt");
+        std::fs::write(&back, b"old content that is longer\n").expect("write");
+        std::fs::set_permissions(&back, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        ok(&exe, &c, &["cp", &remote(&named), s(&back)]).await;
+        assert_eq!(std::fs::read(&back).expect("back"), b"a note\n");
+        let mode = std::fs::metadata(&back).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+    // The namespace flag anywhere, as every subcommand takes it.
+    let after = work.path().join("after");
+    ok(
+        &podterm,
+        &c,
+        &[
+            "cp",
+            s(&file),
+            &format!("shell:{}", s(&after)),
+            "-n",
+            "demo",
+        ],
+    )
+    .await;
+    assert!(after.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_said_in_words() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let nope = work.path().join("nope");
+    let check = |out: Out, words: &str| {
+        assert_eq!(out.code, 1, "{words}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains(words),
+            "want {words:?} in {:?}",
+            out.stderr
+        );
+    };
+    check(
+        run(
+            &podterm,
+            &c,
+            &["cp", &remote(&nope), s(&work.path().join("x"))],
+        )
+        .await,
+        &format!(
+            "\"{}\": no such file or directory in container \"main\" of pod \"shell\"",
+            s(&nope)
+        ),
+    );
+    check(
+        run(
+            &podterm,
+            &c,
+            &["cp", s(&nope), &remote(&work.path().join("x"))],
+        )
+        .await,
+        &format!("{} doesn't exist in local filesystem", s(&nope)),
+    );
+    check(
+        run(&podterm, &c, &["cp", "a:/x", "b:/y"]).await,
+        "one of src or dest must be a local file specification",
+    );
+    check(
+        run(&podterm, &c, &["cp", "/x", "/y"]).await,
+        "one of src or dest must be a remote file specification",
+    );
+    check(
+        run(&podterm, &c, &["cp", "a/b/c:/x", "/y"]).await,
+        "filespec must match the canonical format",
+    );
+    check(
+        run(&podterm, &c, &["cp", "-n", "demo", "ghost:/x", "/y"]).await,
+        "pods \"ghost\" not found",
+    );
+    // Permission denied in the container (root cannot create files in sysfs).
+    let f = work.path().join("f");
+    std::fs::write(&f, b"x").expect("write");
+    check(
+        run(
+            &podterm,
+            &c,
+            &["cp", s(&f), "demo/shell:/sys/podterm-cp-test"],
+        )
+        .await,
+        "Permission denied",
+    );
+    // No tar in the image: a shell and a few tools only.
+    let tools = work.path().join("no-tar-bin");
+    std::fs::create_dir_all(&tools).expect("mkdir");
+    for t in ["sh", "cat", "ls", "wc", "du", "test"] {
+        for d in ["/usr/bin", "/bin"] {
+            let p = Path::new(d).join(t);
+            if p.exists() && !tools.join(t).exists() {
+                std::os::unix::fs::symlink(&p, tools.join(t)).expect("symlink");
+            }
+        }
+    }
+    c.apply_pod(pod("notar", s(&tools)));
+    check(
+        run(&podterm, &c, &["cp", s(&f), "demo/notar:/tmp"]).await,
+        "there is no tar in container \"main\" of pod \"notar\"",
+    );
+    check(
+        run(
+            &podterm,
+            &c,
+            &["cp", "demo/notar:/etc/hostname", s(&work.path().join("h"))],
+        )
+        .await,
+        "there is no tar in container \"main\" of pod \"notar\"",
+    );
+}
+
+/// Disk full here: a download into a 1 MiB tmpfs says so and leaves no partial file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_is_said_and_leaves_nothing_behind() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let small = work.path().join("small");
+    std::fs::create_dir_all(&small).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs", s(&small)])
+        .status()
+        .expect("mount runs");
+    assert!(
+        mounted.success(),
+        "mounting a tmpfs needs root (the tests run as root)"
+    );
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(small.clone());
+    let big = work.path().join("big.bin");
+    std::fs::write(&big, vec![7u8; 3 << 20]).expect("write");
+    let out = run(
+        &podterm,
+        &c,
+        &["cp", &remote(&big), s(&small.join("big.bin"))],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("disk full"), "{}", out.stderr);
+    let left: Vec<_> = std::fs::read_dir(&small).expect("ls").collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+fn pod(name: &str, path: &str) -> PodSpec {
+    let mut spec: PodSpec = serde_yaml::from_str(&format!(
+        "namespace: demo\nname: {name}\ncontainers:\n- name: main\n"
+    ))
+    .expect("pod yaml");
+    let c: &mut ContainerSpec = &mut spec.containers[0];
+    c.path = Some(path.to_string());
+    spec
+}
+
+/// One 512-byte ustar header.
+fn header(name: &[u8], kind: u8, size: usize, link: &[u8]) -> Vec<u8> {
+    let mut h = vec![0u8; 512];
+    h[..name.len()].copy_from_slice(name);
+    h[100..107].copy_from_slice(b"0000644");
+    h[108..115].copy_from_slice(b"0000000");
+    h[116..123].copy_from_slice(b"0000000");
+    h[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+    h[136..147].copy_from_slice(b"00000000000");
+    h[156] = kind;
+    h[157..157 + link.len()].copy_from_slice(link);
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|b| u32::from(*b)).sum();
+    h[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    h
+}
+
+/// A crafted entry: name, tar type flag, data, link target.
+type Entry<'a> = (Vec<u8>, u8, &'a [u8], Vec<u8>);
+
+fn stream(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, kind, data, link) in entries {
+        out.extend(header(name, *kind, data.len(), link));
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_containers_tar_writes_nothing_outside_the_destination() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    // The container's image: its own `tar`, which writes whatever stream.tar holds.
+    let tools = work.path().join("hostile-bin");
+    std::fs::create_dir_all(&tools).expect("mkdir");
+    let crafted = work.path().join("stream.tar");
+    let tar = tools.join("tar");
+    std::fs::write(&tar, format!("#!/bin/sh\nexec cat '{}'\n", s(&crafted))).expect("write");
+    std::fs::set_permissions(&tar, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    c.apply_pod(pod("hostile", &format!("{}:/usr/bin:/bin", s(&tools))));
+    // The source exists in the pod; its tar names start with this prefix.
+    let source = work.path().join("source");
+    std::fs::create_dir_all(&source).expect("mkdir");
+    let prefix = s(&source).trim_start_matches('/').to_string();
+    let p = |rest: &str| format!("{prefix}/{rest}").into_bytes();
+    let outside = work.path().join("outside");
+    let cases: Vec<(&str, Vec<Entry>, &str)> = vec![
+        (
+            "dot-dot",
+            vec![(p("../outside/escaped"), b'0', b"pwned", vec![])],
+            "a path with \"..\" in it",
+        ),
+        (
+            "absolute",
+            vec![(
+                format!("{}/abs", s(&outside)).into_bytes(),
+                b'0',
+                b"pwned",
+                vec![],
+            )],
+            "an absolute path",
+        ),
+        (
+            "not-under-source",
+            vec![(b"etc/elsewhere".to_vec(), b'0', b"pwned", vec![])],
+            "not under the source path",
+        ),
+        (
+            "symlink-out",
+            vec![
+                (
+                    p("l"),
+                    b'2',
+                    b"",
+                    outside.to_string_lossy().as_bytes().to_vec(),
+                ),
+                (p("l/through"), b'0', b"pwned", vec![]),
+            ],
+            "outside the destination",
+        ),
+        (
+            "symlink-up",
+            vec![(p("l"), b'2', b"", b"../../outside".to_vec())],
+            "outside the destination",
+        ),
+        (
+            "hardlink-out",
+            vec![(p("h"), b'1', b"", b"etc/passwd".to_vec())],
+            "outside the destination",
+        ),
+        (
+            "char-device",
+            vec![(p("null"), b'3', b"", vec![])],
+            "a device file or fifo",
+        ),
+        (
+            "block-device",
+            vec![(p("disk"), b'4', b"", vec![])],
+            "a device file or fifo",
+        ),
+        (
+            "fifo",
+            vec![(p("pipe"), b'6', b"", vec![])],
+            "a device file or fifo",
+        ),
+    ];
+    for (label, entries, words) in cases {
+        std::fs::write(&crafted, stream(&entries)).expect("write stream");
+        let dest = work.path().join(format!("dest-{label}"));
+        let out = run(
+            &podterm,
+            &c,
+            &["cp", &remote_in("hostile", &source), s(&dest)],
+        )
+        .await;
+        assert_eq!(out.code, 1, "{label}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("refused") && out.stderr.contains(words),
+            "{label}: {}",
+            out.stderr
+        );
+        assert!(!outside.exists(), "{label}: wrote {}", s(&outside));
+        let stray: Vec<_> = std::fs::read_dir(work.path())
+            .expect("ls")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                !(n.starts_with("dest-")
+                    || ["hostile-bin", "stream.tar", "source"].contains(&n.as_str()))
+            })
+            .collect();
+        assert!(stray.is_empty(), "{label}: {stray:?}");
+    }
+    // A hard link inside the destination is a second copy of its file, not a refusal.
+    std::fs::write(
+        &crafted,
+        stream(&[(p("f"), b'0', b"data", vec![]), (p("g"), b'1', b"", p("f"))]),
+    )
+    .expect("write stream");
+    let dest = work.path().join("dest-hardlink-in");
+    ok(
+        &podterm,
+        &c,
+        &["cp", &remote_in("hostile", &source), s(&dest)],
+    )
+    .await;
+    assert_eq!(std::fs::read(dest.join("g")).expect("g"), b"data");
+}
+
+fn remote_in(pod: &str, p: &Path) -> String {
+    format!("demo/{pod}:{}", s(p))
+}
+
+/// `.podterm-cp-*.part` files in `dir` and their sizes.
+fn parts(dir: &Path) -> Vec<u64> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(".podterm-cp-"))
+                .filter_map(|e| e.metadata().ok().map(|m| m.len()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn until(what: &str, deadline: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+fn sha256(p: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(p)
+        .output()
+        .expect("sha256sum runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn random_file(p: &Path, mib: usize) {
+    let status = std::process::Command::new("head")
+        .args(["-c", &format!("{}", mib << 20), "/dev/urandom"])
+        .stdout(std::fs::File::create(p).expect("create"))
+        .status()
+        .expect("head runs");
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_download_resumes_where_it_stopped() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let big = work.path().join("big.bin");
+    random_file(&big, 128);
+    let down = work.path().join("down");
+    std::fs::create_dir_all(&down).expect("mkdir");
+    let child = tokio::process::Command::new(&podterm)
+        .args([
+            "cp",
+            "--retries",
+            "3",
+            &remote(&big),
+            s(&down.join("big.bin")),
+        ])
+        .env("KUBECONFIG", c.kubeconfig())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podterm starts");
+    // Break the connection once a part of the file has arrived.
+    until("8 MiB to arrive", Duration::from_secs(120), || {
+        parts(&down).iter().any(|n| *n > 8 << 20)
+    })
+    .await;
+    c.drop_connections();
+    let out = tokio::time::timeout(Duration::from_secs(300), child.wait_with_output())
+        .await
+        .expect("podterm ends")
+        .expect("podterm output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let at: u64 = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("Resuming copy at "))
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no resume note in {stderr}"));
+    assert!(at >= 8 << 20, "resumed at {at}, not where it stopped");
+    assert_eq!(sha256(&down.join("big.bin")), sha256(&big));
+    assert!(parts(&down).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_leaves_no_partial_file() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let big = work.path().join("big.bin");
+    random_file(&big, 256);
+    let down = work.path().join("down");
+    std::fs::create_dir_all(&down).expect("mkdir");
+    let child = tokio::process::Command::new(&podterm)
+        .args(["cp", &remote(&big), s(&down.join("big.bin"))])
+        .env("KUBECONFIG", c.kubeconfig())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podterm starts");
+    until("a partial file", Duration::from_secs(120), || {
+        parts(&down).iter().any(|n| *n > 1 << 20)
+    })
+    .await;
+    let pid = child.id().expect("pid") as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .expect("SIGINT");
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("podterm ends")
+        .expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(&down).expect("ls").flatten().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_shows_on_a_terminal_only() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let big = work.path().join("big.bin");
+    random_file(&big, 64);
+    let kc = c.kubeconfig().as_os_str().to_owned();
+    let to = work.path().join("tty.bin");
+    let mut pty = podterm_test_support::pty::Pty::spawn(
+        &podterm,
+        &["cp", &remote(&big), s(&to)],
+        &[("KUBECONFIG".into(), Some(kc))],
+    );
+    assert_eq!(pty.exit_code(), 0, "{}", pty.all_output());
+    let seen = pty.all_output();
+    assert!(seen.contains("MiB/s") && seen.contains(" of "), "{seen:?}");
+    // Not a terminal: nothing but the outcome.
+    let out = ok(
+        &podterm,
+        &c,
+        &["cp", &remote(&big), s(&work.path().join("pipe.bin"))],
+    )
+    .await;
+    assert!(!out.stderr.contains("/s"), "{:?}", out.stderr);
+}
+
+/// 1 GiB up and down again with sha256 equal both ways (about 40 s in a debug build; at most
+/// 2 GiB on disk at a time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_gib_round_trip_is_identical_both_ways() {
+    round_trip(1024).await;
+}
+
+async fn round_trip(mib: usize) {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let src = work.path().join("src.bin");
+    random_file(&src, mib);
+    let want = sha256(&src);
+    let up = work.path().join("in-pod.bin");
+    let t = Instant::now();
+    ok(&podterm, &c, &["cp", s(&src), &remote(&up)]).await;
+    let up_s = t.elapsed();
+    assert_eq!(sha256(&up), want, "upload");
+    std::fs::remove_file(&src).expect("rm");
+    let down = work.path().join("back.bin");
+    let t = Instant::now();
+    ok(&podterm, &c, &["cp", &remote(&up), s(&down)]).await;
+    let down_s = t.elapsed();
+    assert_eq!(sha256(&down), want, "download");
+    eprintln!("{mib} MiB: up {up_s:?}, down {down_s:?}");
+}
