@@ -6,6 +6,7 @@
 //!   kubeconfig, with kubectl's precedence.
 //! - [`browse`]: namespaces and a live, watched list of pod summaries (a cluster browser).
 //! - [`logs`]: container logs as `kubectl logs` reads them; a follow that resumes.
+//! - [`follow`]: a workload's logs followed across rollouts (new pods picked up, stern-like).
 //! - [`pods`]: finding the pod and container to run in, as kubectl does.
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
 //! - [`debug`]: debug containers: an ephemeral container added to a pod, waited for, reused.
@@ -30,6 +31,7 @@ pub mod debug;
 pub mod exec;
 pub mod favourites;
 pub mod flow;
+pub mod follow;
 pub mod import;
 pub mod logs;
 pub mod manual;
