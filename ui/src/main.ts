@@ -6,6 +6,7 @@ import { clear, h } from "./dom";
 import { FavouritesModel } from "./favourites/model";
 import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
+import { logsTarget, podMenuItems } from "./logs/pod-menu";
 import { SidebarModel } from "./sidebar/model";
 import { scrollbackControl } from "./settings/view";
 import { SidebarView } from "./sidebar/view";
@@ -26,7 +27,14 @@ async function start(): Promise<void> {
   const model = new SidebarModel(backend, (target) => workspace?.open(target), favourites, {
     podDeleted: (profile, namespace, pod) => workspace?.podGone(profile, namespace, pod),
   });
-  const sidebar = new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
+  const openLogs = (pod: string) => {
+    const t = logsTarget(model, pod);
+    if (t) workspace?.openLogs(t);
+  };
+  const sidebar = new SidebarView(model, root, {
+    badge: backend.kind === "mock" ? "preview" : undefined,
+    podMenu: { items: (pod) => podMenuItems(model, pod, (t, workload) => workspace?.openLogs(t, workload)), logs: openLogs },
+  });
   sidebar.root.appendChild(scrollbackControl(backend));
   const main = h("main", { class: "workspace" });
   root.appendChild(main);
@@ -130,6 +138,7 @@ async function start(): Promise<void> {
           h("li", {}, h("kbd", {}, "Ctrl+Tab"), " / ", h("kbd", {}, "Ctrl+PgDn"), " next tab, ", h("kbd", {}, "Ctrl+Shift+W"), " close, ", h("kbd", {}, "Ctrl+Shift+T"), " reopen"),
           h("li", {}, h("kbd", {}, "Ctrl+="), " ", h("kbd", {}, "Ctrl+-"), " ", h("kbd", {}, "Ctrl+0"), " text size"),
           h("li", {}, "Double-click a pod to open its default container directly"),
+          h("li", {}, "Right-click a pod (or ", h("kbd", {}, "L"), " on it) for its logs and events"),
           h("li", {}, "☆ on a pod keeps the workload that runs it in Favourites, one click from a shell"),
         ),
       );

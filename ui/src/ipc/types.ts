@@ -19,4 +19,11 @@ export type {
   ResolvedFavourite,
   SessionState,
   WatchStatus,
+  OpenLogsRequest,
+  LogsRequest,
+  LogsState,
+  PodDetails,
+  PodCondition,
+  ContainerInfo,
+  PodEvent,
 } from "./generated";

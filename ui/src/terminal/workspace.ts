@@ -23,6 +23,7 @@ import {
 } from "./tabs";
 import { InputQueue } from "./input";
 import { podtermHook, TerminalView } from "./view";
+import { LogsView } from "../logs/view";
 
 interface Runtime {
   view: TerminalView;
@@ -60,6 +61,8 @@ export class Workspace {
   /** The active tab the last render scrolled into view. */
   private scrolledTo: number | null = null;
   private readonly runtimes = new Map<number, Runtime>();
+  /** The Logs views, by tab id (their tabs have no runtime of a terminal). */
+  private readonly logViews = new Map<number, { view: LogsView; pane: HTMLElement }>();
   private connectTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -117,6 +120,8 @@ export class Workspace {
       this.model.list().map((t) => ({
         id: t.id,
         title: tabLabel(t),
+        kind: t.kind,
+        workload: t.workload === true,
         status: t.status,
         sessionId: t.sessionId,
         attempt: t.attempt,
@@ -146,6 +151,28 @@ export class Workspace {
   /** A favourite was renamed: its tabs follow. */
   renameFavourite(from: string, to: string): void {
     this.model.renameFavourite(from, to);
+  }
+
+  /**
+   * Opens a Logs view tab for a pod's container (`container` empty: its default): the log
+   * followed, the pod's status and events beside it.
+   */
+  openLogs(target: SessionTarget, workload = false): Tab {
+    const tab = this.model.openLogs(target, workload);
+    const view = new LogsView(this.backend, {
+      profile: target.profile,
+      namespace: target.namespace,
+      pod: target.pod,
+      container: target.container,
+      workload,
+    });
+    const pane = h("div", { class: "pane logs-pane", role: "tabpanel", "data-tab-id": tab.id, "data-kind": "logs", id: `pane-${tab.id}` }, view.root);
+    this.panes.appendChild(pane);
+    this.logViews.set(tab.id, { view, pane });
+    podtermHook().logs.set(tab.id, view);
+    this.render();
+    view.focus();
+    return tab;
   }
 
   /** Opens a new tab on `target` (or on a favourite) and starts its session. */
@@ -347,6 +374,16 @@ export class Workspace {
 
   /** Closes a tab and ends its session. */
   close(tabId: number): void {
+    const lv = this.logViews.get(tabId);
+    if (lv) {
+      this.model.close(tabId);
+      lv.view.dispose();
+      lv.pane.remove();
+      this.logViews.delete(tabId);
+      podtermHook().logs.delete(tabId);
+      this.focusActive();
+      return;
+    }
     const rt = this.runtimes.get(tabId);
     const sessionId = this.model.close(tabId);
     if (sessionId === undefined) return;
@@ -359,12 +396,19 @@ export class Workspace {
     }
     this.runtimes.delete(tabId);
     podtermHook().terminals.delete(tabId);
-    this.model.active && this.runtimes.get(this.model.active.id)?.view.focus();
+    this.focusActive();
+  }
+
+  private focusActive(): void {
+    const id = this.model.active?.id;
+    if (id === undefined) return;
+    this.runtimes.get(id)?.view.focus();
+    this.logViews.get(id)?.view.focus();
   }
 
   activate(tabId: number): void {
     this.model.activate(tabId);
-    this.runtimes.get(tabId)?.view.focus();
+    this.focusActive();
   }
 
   /** The tab's actions in its terminal's right-click menu. */
@@ -386,8 +430,7 @@ export class Workspace {
     switch (key.kind) {
       case "next":
       case "previous": {
-        const t = this.model.step(key.kind === "next" ? 1 : -1);
-        if (t) this.runtimes.get(t.id)?.view.focus();
+        if (this.model.step(key.kind === "next" ? 1 : -1)) this.focusActive();
         break;
       }
       case "close":
@@ -422,7 +465,7 @@ export class Workspace {
 
   /** Tabs whose session is open or opening (closing the window ends them). */
   liveCount(): number {
-    return this.model.list().filter((t) => !isEnded(t.status)).length;
+    return this.model.list().filter((t) => t.kind === "terminal" && !isEnded(t.status)).length;
   }
 
   private toggleOverflowMenu(): void {
@@ -488,7 +531,8 @@ export class Workspace {
       const button = h(
         "div",
         {
-          class: `tab state-${t.status.kind}${selected ? " active" : ""}`,
+          class: `tab state-${t.status.kind}${t.kind === "logs" ? " kind-logs" : ""}${selected ? " active" : ""}`,
+          "data-kind": t.kind,
           role: "tab",
           tabindex: selected ? 0 : -1,
           "aria-selected": selected ? "true" : "false",
@@ -515,7 +559,7 @@ export class Workspace {
           label.namespace ? h("span", { class: "tab-namespace" }, `${label.namespace} · `) : null,
           h("span", { class: "tab-title" }, label.title),
         ),
-        h("span", { class: "tab-status" }, statusText(t.status)),
+        h("span", { class: "tab-status" }, t.kind === "logs" ? "logs" : statusText(t.status)),
         h("button", { class: "tab-close icon-button", title: "Close tab (ends the session) · Ctrl+Shift+W", "aria-label": "Close tab", onclick: () => this.close(t.id) }, "×"),
       );
       this.tabBar.appendChild(button);
@@ -529,6 +573,8 @@ export class Workspace {
     this.updateOverflow();
     let connecting = false;
     for (const t of tabs) {
+      const lv = this.logViews.get(t.id);
+      if (lv) lv.pane.hidden = active?.id !== t.id;
       const rt = this.runtimes.get(t.id);
       if (!rt) continue;
       const visible = active?.id === t.id;
