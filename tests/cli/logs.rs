@@ -413,15 +413,17 @@ async fn a_one_gibibyte_line_streams_in_bounded_memory() {
     }
 }
 
+/// What a running `podterm` has written to stdout so far.
+type Collected = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+/// A follower under test: what it is, its process, its output.
+type Follower<'a> = (&'a str, tokio::process::Child, Collected);
+
 /// Starts `podterm ARGS` with its stdout collected as it comes.
 fn spawn_collecting(
     c: &TestCluster,
     home: &Path,
     args: &[&str],
-) -> (
-    tokio::process::Child,
-    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-) {
+) -> (tokio::process::Child, Collected) {
     let mut child = tokio::process::Command::new(bin::podterm())
         .args(args)
         .env("KUBECONFIG", c.kubeconfig())
@@ -437,14 +439,7 @@ fn spawn_collecting(
 }
 
 /// Waits until every `(child, buffer)`'s output has each of `lines` (whole lines).
-async fn until_lines(
-    followers: &mut [(
-        &str,
-        tokio::process::Child,
-        std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    )],
-    lines: &[&str],
-) {
+async fn until_lines(followers: &mut [Follower<'_>], lines: &[&str]) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let mut missing = Vec::new();

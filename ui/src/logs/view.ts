@@ -172,8 +172,12 @@ export class LogsView {
   }
 
   private togglePause(): void {
-    if (this.model.paused) this.model.resume();
-    else this.model.pause();
+    if (this.model.paused) {
+      // Following again: back to the newest line.
+      this.currentMatch = -1;
+      this.lines.querySelector(".log-line.current")?.classList.remove("current");
+      this.model.resume();
+    } else this.model.pause();
     setText(this.pauseButton, this.model.paused ? "Follow" : "Pause");
     this.pauseButton.classList.toggle("paused", this.model.paused);
     this.pauseButton.title = this.model.paused ? "Show the held lines and follow again" : "Pause following (new lines are held)";
