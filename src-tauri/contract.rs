@@ -51,6 +51,19 @@ macro_rules! with_commands {
             sync ack(id: u32, bytes: u32) -> ();
             /// Ends a session (its connection closes; the process in the pod ends with it).
             sync close_session(id: u32) -> ();
+            /// Opens a Logs view's stream (the container's log followed, with timestamps; the
+            /// previous run read whole) and returns its id at once. Acknowledge every byte with
+            /// `ack_logs` once shown.
+            sync open_logs(req: OpenLogsRequest, on_output: Channel<Raw>, on_state: Channel<LogsState>) -> u32;
+            /// The Logs view has taken `bytes` more bytes of the log's output.
+            sync ack_logs(id: u32, bytes: u32) -> ();
+            /// Stops a Logs view's stream.
+            sync close_logs(id: u32) -> ();
+            /// The native save dialog (`file_name` suggested), then `text` written to the file
+            /// chosen; its path, or `null` when the user cancels (a Logs view's Download).
+            async save_log(file_name: String, text: String) -> Option<String>;
+            /// A pod's status details (phase, node, IPs, conditions, containers) and its events.
+            async pod_details(profile: String, namespace: String, pod: String) -> PodDetails;
             /// Every favourite, in the user's order.
             sync list_favourites() -> Vec<FavouriteSummary>;
             /// Stars a pod: saves the workload that owns it (the pod itself when it has none).

@@ -7,9 +7,13 @@ use podterm_core::cluster::ProfileConnectError;
 use podterm_core::cluster::{ApiError, ClusterError};
 use podterm_core::exec::ExecError;
 use podterm_core::favourites::FavouriteError;
+use podterm_core::follow::FollowError;
 use podterm_core::import::ImportError;
+use podterm_core::logs::LogsError;
+use podterm_core::logview::LogViewError;
 use podterm_core::manual::ManualError;
 use podterm_core::oidc::OidcError;
+use podterm_core::podinfo::PodInfoError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
 use podterm_core::settings::SettingsError;
@@ -79,6 +83,13 @@ pub enum Error {
     /// The native file dialog failed.
     #[error("the file dialog failed: {0}")]
     Dialog(String),
+    /// A file the user chose could not be written (a saved log).
+    #[error("could not write {path}: {source}")]
+    WriteFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// No config directory, so no saved profiles or favourites.
     #[error(transparent)]
     NoConfigDir(std::sync::Arc<ProfileError>),
@@ -103,6 +114,12 @@ pub enum Error {
     /// settings.json could not be read or written (nothing was written over).
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    /// A Logs view's log could not be read.
+    #[error(transparent)]
+    LogView(#[from] LogViewError),
+    /// A pod's details or events could not be read.
+    #[error(transparent)]
+    PodInfo(#[from] PodInfoError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -122,7 +139,15 @@ macro_rules! refuses_credentials {
     };
 }
 
-refuses_credentials!(BrowseError, PodError, FavouriteError, ExecError, StartError);
+refuses_credentials!(
+    BrowseError,
+    PodError,
+    FavouriteError,
+    ExecError,
+    StartError,
+    LogViewError,
+    PodInfoError
+);
 
 impl Error {
     /// An engine error from a call made with `profile`'s credentials: a refusal of the
@@ -149,7 +174,9 @@ impl Error {
             Error::NoProfile(_) => K::NotFound,
             Error::DemoReadOnly(_) | Error::DemoName(_) => K::DemoReadOnly,
             Error::SessionEnded(_) => K::SessionEnded,
-            Error::Demo(_) | Error::Dialog(_) | Error::Browser(_) => K::Local,
+            Error::Demo(_) | Error::Dialog(_) | Error::Browser(_) | Error::WriteFile { .. } => {
+                K::Local
+            }
             Error::NoConfigDir(_) => K::Store,
             Error::Link(_) => K::InvalidInput,
             Error::Profiles(e) => profile_kind(e),
@@ -189,22 +216,18 @@ impl Error {
                     OidcError::NotHttps { .. } | OidcError::ForeignHost { .. } => K::InvalidInput,
                 },
             },
-            Error::Browse(e) => match e {
-                BrowseError::Api(e) => api_kind(e),
-                BrowseError::Watch { .. } | BrowseError::Ended => K::Unreachable,
-            },
-            Error::Favourites(e) => match e {
-                FavouriteError::NotFound { .. } => K::NotFound,
-                FavouriteError::Invalid { .. }
-                | FavouriteError::Duplicate(_)
-                | FavouriteError::BadOrder(_) => K::InvalidInput,
-                FavouriteError::Pod(p) => pod_kind(p),
-                FavouriteError::Store(_) => K::Store,
-            },
+            Error::Browse(e) => browse_kind(e),
+            Error::Favourites(e) => favourite_kind(e),
             Error::Exec(e) => exec_kind(e),
             Error::Start(StartError::Pod(e)) => pod_kind(e),
             Error::Start(StartError::Exec(e)) => exec_kind(e),
             Error::Settings(_) => K::Store,
+            Error::LogView(LogViewError::Pod(e)) => pod_kind(e),
+            Error::LogView(LogViewError::Logs(LogsError::Api(e))) => api_kind(e),
+            Error::LogView(LogViewError::Logs(_)) => K::Unreachable,
+            Error::LogView(LogViewError::Workload(e)) => favourite_kind(e),
+            Error::LogView(LogViewError::Follow(FollowError::Pods(e))) => browse_kind(e),
+            Error::PodInfo(PodInfoError::Api(e)) => api_kind(e),
         }
     }
 
@@ -241,6 +264,24 @@ pub fn credentials_refused_hint(profile: &str) -> String {
     format!(
         "the cluster refused the credentials of profile \"{profile}\" (401); the token may be revoked or expired: import the profile again"
     )
+}
+
+fn favourite_kind(e: &FavouriteError) -> ErrorKind {
+    match e {
+        FavouriteError::NotFound { .. } => ErrorKind::NotFound,
+        FavouriteError::Invalid { .. }
+        | FavouriteError::Duplicate(_)
+        | FavouriteError::BadOrder(_) => ErrorKind::InvalidInput,
+        FavouriteError::Pod(p) => pod_kind(p),
+        FavouriteError::Store(_) => ErrorKind::Store,
+    }
+}
+
+fn browse_kind(e: &BrowseError) -> ErrorKind {
+    match e {
+        BrowseError::Api(e) => api_kind(e),
+        BrowseError::Watch { .. } | BrowseError::Ended => ErrorKind::Unreachable,
+    }
 }
 
 fn api_kind(e: &ApiError) -> ErrorKind {

@@ -6,7 +6,9 @@
 
 pub use podterm_core::browse::{ChangeKind, PodChange, PodOwner, PodSummary};
 use podterm_core::favourites::{Favourite, Target};
+pub use podterm_core::logview::LogsRequest;
 pub use podterm_core::manual::ManualProfile;
+pub use podterm_core::podinfo::{ContainerInfo, PodCondition, PodDetails, PodEvent};
 pub use podterm_core::profiles::ProfileColour;
 use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
@@ -306,6 +308,43 @@ impl SessionState {
             SessionState::Exited { .. } | SessionState::Lost { .. }
         )
     }
+}
+
+/// What `open_logs` is asked to show: a container's log with a profile's client.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS, Serialize))]
+#[serde(rename_all = "camelCase")]
+pub struct OpenLogsRequest {
+    /// A profile name (as `list_profiles` gives it).
+    pub profile: String,
+    /// Namespace, pod, container, previous run, tail.
+    #[serde(flatten)]
+    #[cfg_attr(test, ts(flatten))]
+    pub logs: LogsRequest,
+}
+
+/// A Logs view's stream (sent on `open_logs`'s state channel): `streaming` (with the container
+/// read), then `ended` (the container stopped, or the previous run was read whole) or `failed`
+/// (`reason` in words the user can act on). A final state counts the output bytes sent before
+/// it, so the UI shows it after the last line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum LogsState {
+    Streaming {
+        container: String,
+    },
+    Ended {
+        #[serde(rename = "outputBytes")]
+        #[cfg_attr(test, ts(type = "number"))]
+        output_bytes: u64,
+    },
+    Failed {
+        reason: String,
+        #[serde(rename = "outputBytes")]
+        #[cfg_attr(test, ts(type = "number"))]
+        output_bytes: u64,
+    },
 }
 
 /// How a session ended, before its output is counted.

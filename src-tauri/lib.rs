@@ -83,6 +83,7 @@ pub fn run() {
     let profiles = state::Profiles::new(rt.clone(), state::Config::from_env());
     let sessions = state::Sessions::new();
     let watches = state::Watches::new();
+    let log_views = state::LogViews::new();
     let desktop_state = desktop::Desktop::new(profiles.config_dir());
     // Credential plugins need the login shell's PATH: ask the shell once, now, not at the
     // first connect.
@@ -101,6 +102,7 @@ pub fn run() {
         .manage(profiles.clone())
         .manage(sessions.clone())
         .manage(watches.clone())
+        .manage(log_views.clone())
         .manage(desktop_state)
         .invoke_handler(commands::handler())
         .setup({
@@ -148,6 +150,7 @@ pub fn run() {
             if payload.event() == PageLoadEvent::Started {
                 webview.state::<state::Sessions>().close_all();
                 webview.state::<state::Watches>().close_all();
+                webview.state::<state::LogViews>().close_all();
                 webview
                     .state::<desktop::Desktop>()
                     .requests
@@ -182,6 +185,7 @@ pub fn run() {
         if let tauri::RunEvent::Exit = event {
             sessions.close_all();
             watches.close_all();
+            log_views.close_all();
             profiles.shutdown();
         }
     });

@@ -6,17 +6,19 @@
 mod browse;
 mod desktop;
 mod favourites;
+mod logs;
 mod profiles;
 mod sessions;
 
 pub use browse::*;
 pub use desktop::*;
 pub use favourites::*;
+pub use logs::*;
 pub use profiles::*;
 pub use sessions::*;
 
 use crate::desktop::Desktop;
-use crate::state::{Profiles, Sessions, Watches};
+use crate::state::{LogViews, Profiles, Sessions, Watches};
 use tauri::{AppHandle, Manager, State};
 
 /// Bytes streamed to the webview as an `ArrayBuffer` (`Channel<Raw>` in the contract).
@@ -29,6 +31,7 @@ pub struct Ctx<'a> {
     pub profiles: State<'a, Profiles>,
     pub sessions: State<'a, Sessions>,
     pub watches: State<'a, Watches>,
+    pub logs: State<'a, LogViews>,
     pub desktop: State<'a, Desktop>,
 }
 
@@ -39,6 +42,7 @@ impl<'a> Ctx<'a> {
             profiles: handle.state(),
             sessions: handle.state(),
             watches: handle.state(),
+            logs: handle.state(),
             desktop: handle.state(),
         }
     }

@@ -157,6 +157,37 @@ test("the viewer profile's exec shows the 403 message", async () => {
   await app.waitFor('.pod[data-pod="shell"]', 20_000);
 });
 
+test("a pod's Logs view (the L key) shows its log and its events", async () => {
+  // A pod whose main process writes a known line, added through the Demo cluster's admin port.
+  const pod = {
+    namespace: "demo",
+    name: "logger",
+    labels: { app: "logger" },
+    containers: [{ name: "main", command: ["sh", "-c", "echo hello from the log; printf '\\033[31mred words\\033[0m\\n'; exec sleep 3600"] }],
+  };
+  const res = await fetch(`${admin}/pods`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(pod) });
+  assert(res.ok, `admin PUT: HTTP ${res.status} ${await res.text()}`);
+  await app.waitFor('.pod[data-pod="logger"]', 20_000);
+  await app.type('.pod[data-pod="logger"] .pod-line', "l");
+  const tab = await app.waitUntil("a Logs tab", 10_000, () => window.__podterm.tabs().find((t) => t.kind === "logs" && t.pod === "logger"));
+  const lines = await app.waitUntil("the known line", 15_000, (id) => {
+    const texts = window.__podterm.logs.get(id)?.model.all().map((l) => l.text) ?? [];
+    return texts.includes("hello from the log") ? texts : false;
+  }, tab.id);
+  log(`logs: ${JSON.stringify(lines)}`);
+  await app.waitUntil("the red line in colour", 10_000, (id) =>
+    [...document.querySelectorAll(`.pane[data-tab-id="${id}"] .log-line .fg-1`)].some((e) => e.textContent === "red words"), tab.id);
+  const events = await app.waitUntil("the Started event", 15_000, (id) => {
+    const t = document.querySelector(`.pane[data-tab-id="${id}"] .logs-events`)?.textContent ?? "";
+    return /Started/.test(t) ? t : false;
+  }, tab.id);
+  log(`events: ${events.slice(0, 200)}`);
+  const details = await text(`.pane[data-tab-id="${tab.id}"] .logs-details`);
+  assert(/Running/.test(details ?? "") && /main Running/.test(details ?? ""), `details "${details}"`);
+  await screenshot("logs-view");
+  await app.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+});
+
 test("a star on a Deployment's pod saves the Deployment as a favourite", async () => {
   await app.click('.pod[data-pod="web-6b7f9c8d5-h2x4k"] .star');
   await app.waitFor('.favourite[data-favourite="web"]', 10_000);

@@ -412,3 +412,125 @@ async fn a_one_gibibyte_line_streams_in_bounded_memory() {
         eprintln!("follow {follow}: peak RSS {} MB", peak / 1024);
     }
 }
+
+/// What a running `podterm` has written to stdout so far.
+type Collected = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+/// A follower under test: what it is, its process, its output.
+type Follower<'a> = (&'a str, tokio::process::Child, Collected);
+
+/// Starts `podterm ARGS` with its stdout collected as it comes.
+fn spawn_collecting(
+    c: &TestCluster,
+    home: &Path,
+    args: &[&str],
+) -> (tokio::process::Child, Collected) {
+    let mut child = tokio::process::Command::new(bin::podterm())
+        .args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podterm starts");
+    let (buf, _task) = collect(child.stdout.take().expect("stdout"));
+    (child, buf)
+}
+
+/// Waits until every `(child, buffer)`'s output has each of `lines` (whole lines).
+async fn until_lines(followers: &mut [Follower<'_>], lines: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let mut missing = Vec::new();
+        for (what, child, buf) in followers.iter_mut() {
+            let text = String::from_utf8_lossy(&buf.lock().unwrap_or_else(|p| p.into_inner()))
+                .into_owned();
+            for l in lines {
+                if !text.lines().any(|t| t == *l) {
+                    missing.push(format!("{what}: {l:?} (has {text:?})"));
+                }
+            }
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "{what} ended; it had {text:?}"
+            );
+        }
+        if missing.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never seen:\n{}",
+            missing.join("\n")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// `podterm logs -f deploy/web` and `-f -l app=web` follow the pods a rollout brings (kubectl's
+/// follow one pod of them and end with it): a pod replaced by one of a new ReplicaSet, whose
+/// lines come prefixed, each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_followed_workload_picks_up_the_pods_of_a_rollout() {
+    let c = cluster::demo().await;
+    let web = |name: &str, hash: &str, script: &str| {
+        let mut p = script_pod(name, script);
+        p.labels = [
+            ("app".to_string(), "web".to_string()),
+            ("pod-template-hash".to_string(), hash.to_string()),
+        ]
+        .into();
+        p.owner = Some(testcluster::OwnerRef {
+            kind: "ReplicaSet".into(),
+            name: format!("web-{hash}"),
+        });
+        p
+    };
+    let old = "web-6b7f9c8d5-old01";
+    c.apply_pod(web(old, "6b7f9c8d5", "echo old says hi; exec sleep 300"));
+    until(&c, &["logs", old], |s| s == "old says hi\n").await;
+    let home = tempfile::tempdir().expect("home");
+    let (a, abuf) = spawn_collecting(&c, home.path(), &["logs", "-f", "deploy/web"]);
+    let (b, bbuf) = spawn_collecting(&c, home.path(), &["logs", "-f", "-l", "app=web"]);
+    let mut followers = [("deploy/web", a, abuf), ("-l app=web", b, bbuf)];
+    until_lines(
+        &mut followers,
+        &["[pod/web-6b7f9c8d5-old01/main] old says hi"],
+    )
+    .await;
+
+    // The rollout: a pod of the new ReplicaSet comes, the old one goes.
+    let new = "web-7d8e9f0a1-new01";
+    c.apply_pod(web(
+        new,
+        "7d8e9f0a1",
+        "for i in 1 2 3; do echo new line $i; sleep 0.1; done; exec sleep 300",
+    ));
+    assert!(c.delete_pod("demo", old), "the old pod is deleted");
+    let want: Vec<String> = (1..=3)
+        .map(|i| format!("[pod/{new}/main] new line {i}"))
+        .collect();
+    let want: Vec<&str> = want.iter().map(String::as_str).collect();
+    until_lines(&mut followers, &want).await;
+    for (what, mut child, buf) in followers {
+        let _ = child.start_kill();
+        let _ = child.wait().await;
+        let text =
+            String::from_utf8_lossy(&buf.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+        for l in want
+            .iter()
+            .chain(["[pod/web-6b7f9c8d5-old01/main] old says hi"].iter())
+        {
+            assert_eq!(
+                text.lines().filter(|t| t == l).count(),
+                1,
+                "{what}: {l:?} once in {text:?}"
+            );
+        }
+        assert!(
+            text.lines().all(|l| l.starts_with("[pod/web-")),
+            "{what}: every line prefixed: {text:?}"
+        );
+    }
+}

@@ -6,10 +6,11 @@ use bytes::Bytes;
 use podterm_desktop_lib::demo::{DEMO_NAME, DEMO_VIEWER_NAME};
 use podterm_desktop_lib::error::{Error, ErrorKind};
 use podterm_desktop_lib::ipc::{
-    ChangeKind, FavouriteSummary, ManualProfile, OpenSessionRequest, PodChange, ProfileDetails,
-    ProfileSummary, ResolvedFavourite, SessionState, TerminalRequest, WatchStatus,
+    ChangeKind, FavouriteSummary, LogsRequest, LogsState, ManualProfile, OpenLogsRequest,
+    OpenSessionRequest, PodChange, ProfileDetails, ProfileSummary, ResolvedFavourite, SessionState,
+    TerminalRequest, WatchStatus,
 };
-use podterm_desktop_lib::state::{favourites, Config, Profiles, Sessions, Watches};
+use podterm_desktop_lib::state::{favourites, Config, LogViews, Profiles, Sessions, Watches};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -997,4 +998,210 @@ async fn a_connecting_tab_gives_up_in_time_and_cancel_drops_the_connection() {
         }
         other => panic!("expected lost, got {other:?}"),
     }
+}
+
+/// A pod in the Demo cluster whose container `main` runs `script` under sh.
+fn script_pod(name: &str, script: &str) -> testcluster::PodSpec {
+    let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
+    p.name = name.into();
+    p.labels = [("app".to_string(), name.to_string())].into();
+    p.containers[0].command = vec!["sh".into(), "-c".into(), script.into()];
+    p.containers[0].tty = false;
+    p
+}
+
+/// A Logs view as the UI sees it: its output batches and its states.
+struct LogsTab {
+    id: u32,
+    output: mpsc::UnboundedReceiver<Bytes>,
+    states: mpsc::UnboundedReceiver<LogsState>,
+}
+
+fn open_logs(
+    logs: &LogViews,
+    profiles: &Profiles,
+    pod: &str,
+    tail: Option<u32>,
+    workload: bool,
+) -> LogsTab {
+    let (out_tx, output) = mpsc::unbounded_channel();
+    let (state_tx, states) = mpsc::unbounded_channel();
+    let id = logs.open(
+        profiles,
+        OpenLogsRequest {
+            profile: DEMO_NAME.into(),
+            logs: LogsRequest {
+                namespace: "demo".into(),
+                pod: pod.into(),
+                container: String::new(),
+                previous: false,
+                tail_lines: tail,
+                workload,
+            },
+        },
+        move |b| out_tx.send(b).is_ok(),
+        move |s| {
+            let _ = state_tx.send(s);
+        },
+    );
+    LogsTab { id, output, states }
+}
+
+/// The Logs view's stream: the log in batches (never a message a line), every line once with its
+/// timestamp, held at the high watermark while the view does not acknowledge, and the pod's
+/// status and events beside it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logs_view_streams_in_acknowledged_batches_beside_the_pod_s_events() {
+    let f = app().await;
+    let logs = LogViews::new();
+    f.app
+        .with_demo_cluster(|c| {
+            c.apply_pod(script_pod(
+                "counter",
+                "seq 1 5000 | sed 's/^/line /'; exec sleep 300",
+            ));
+            c.apply_pod(script_pod("flood", "exec yes flooding"));
+            let mut talky = script_pod("web-6b7f9c8d5-talky", "echo talky says hi; exec sleep 300");
+            talky.labels = [
+                ("app".to_string(), "web".to_string()),
+                ("pod-template-hash".to_string(), "6b7f9c8d5".to_string()),
+            ]
+            .into();
+            talky.owner = Some(testcluster::OwnerRef {
+                kind: "ReplicaSet".into(),
+                name: "web-6b7f9c8d5".into(),
+            });
+            c.apply_pod(talky);
+        })
+        .await
+        .expect("the Demo cluster runs");
+
+    // Every line once, in order, with its timestamp, in a few batches.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (text, messages) = loop {
+        let mut tab = open_logs(&logs, &f.app.profiles, "counter", None, false);
+        let mut text = Vec::new();
+        let mut messages = 0;
+        let state = timeout(Duration::from_secs(30), tab.states.recv())
+            .await
+            .expect("a state")
+            .expect("states open");
+        if let LogsState::Failed { reason, .. } = &state {
+            // The container may not have started yet: the API server's words, then again.
+            assert!(Instant::now() < deadline, "never streamed: {reason}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
+        assert_eq!(
+            state,
+            LogsState::Streaming {
+                container: "main".into()
+            }
+        );
+        while !text.ends_with(b"line 5000\n") {
+            let chunk = timeout(Duration::from_secs(30), tab.output.recv())
+                .await
+                .expect("the log's lines")
+                .expect("output open");
+            messages += 1;
+            logs.ack(tab.id, chunk.len());
+            text.extend_from_slice(&chunk);
+        }
+        logs.close(tab.id);
+        break (String::from_utf8(text).expect("utf8"), messages);
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5000, "{messages} messages");
+    for (i, l) in lines.iter().enumerate() {
+        let (stamp, rest) = l.split_once(' ').expect("a timestamp first");
+        assert!(
+            stamp.len() >= 20 && stamp.as_bytes()[10] == b'T' && stamp.ends_with('Z'),
+            "an RFC 3339 timestamp first: {l:?}"
+        );
+        assert_eq!(rest, format!("line {}", i + 1));
+    }
+    assert!(
+        messages * 10 <= lines.len(),
+        "{messages} messages for {} lines: not batched",
+        lines.len()
+    );
+
+    // A view that does not acknowledge holds the stream at the high watermark.
+    let mut tab = open_logs(&logs, &f.app.profiles, "flood", Some(10), false);
+    let mut received = 0usize;
+    let bound = podterm_core::flow::HIGH_WATER + 2 * podterm_core::flow::MAX_BATCH;
+    while received <= podterm_core::flow::HIGH_WATER {
+        let chunk = timeout(Duration::from_secs(30), tab.output.recv())
+            .await
+            .expect("the flood flows")
+            .expect("output open");
+        received += chunk.len();
+    }
+    // Nothing more comes without an acknowledgement (the pump waits on its credit).
+    while let Ok(Some(chunk)) = timeout(Duration::from_millis(700), tab.output.recv()).await {
+        received += chunk.len();
+        assert!(
+            received <= bound,
+            "{received} bytes without an acknowledgement"
+        );
+    }
+    logs.ack(tab.id, received);
+    let more = timeout(Duration::from_secs(30), tab.output.recv())
+        .await
+        .expect("output resumes after an acknowledgement")
+        .expect("output open");
+    assert!(!more.is_empty());
+    logs.close(tab.id);
+    assert_eq!(logs.count(), 0, "closed streams leave the registry");
+
+    // The workload's log: every pod of the Deployment, each line prefixed.
+    let mut tab = open_logs(&logs, &f.app.profiles, "web-6b7f9c8d5-talky", None, true);
+    let state = timeout(Duration::from_secs(30), tab.states.recv())
+        .await
+        .expect("a state")
+        .expect("states open");
+    assert_eq!(
+        state,
+        LogsState::Streaming {
+            container: "deployment/web".into()
+        }
+    );
+    let mut text = String::new();
+    while !text.contains(" talky says hi\n") {
+        let chunk = timeout(Duration::from_secs(30), tab.output.recv())
+            .await
+            .expect("the workload's lines")
+            .expect("output open");
+        logs.ack(tab.id, chunk.len());
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let line = text
+        .lines()
+        .find(|l| l.ends_with(" talky says hi"))
+        .expect("the line");
+    assert!(
+        line.starts_with("[pod/web-6b7f9c8d5-talky/main] 20"),
+        "prefixed, then its timestamp: {line:?}"
+    );
+    logs.close(tab.id);
+
+    // The pod's details and events.
+    let d = podterm_desktop_lib::state::logs::pod_details(
+        &f.app.profiles,
+        DEMO_NAME,
+        "demo",
+        "counter",
+    )
+    .await
+    .expect("details");
+    assert_eq!(d.phase, "Running");
+    assert_eq!(d.containers[0].name, "main");
+    assert_eq!(d.containers[0].state, "Running");
+    let reasons: Vec<&str> = d.events.iter().map(|e| e.reason.as_str()).collect();
+    assert!(reasons.contains(&"Started"), "events: {reasons:?}");
+    let e =
+        podterm_desktop_lib::state::logs::pod_details(&f.app.profiles, DEMO_NAME, "demo", "nope")
+            .await
+            .expect_err("a missing pod");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
 }

@@ -1597,6 +1597,108 @@ test("tabs survive a restart: reopened where they were, the active one active, a
   await page.check("#restore-tabs");
 });
 
+/** The lines a Logs tab's model holds (text without timestamps). */
+async function logLines(tabId) {
+  return page.evaluate((id) => window.__podterm.logs.get(id).model.all().map((l) => l.text), tabId);
+}
+
+test("a pod's Logs view: right-click opens it; lines, colours, search, pause, timestamps, wrap, limit, events and status", async () => {
+  await selectProfile("demo", "demo");
+  await page.evaluate(() => window.__podtermMock.setLogTick(0));
+  // The pod's right-click menu: its shell and its logs.
+  await page.click('.pod[data-pod="shell"] .pod-line', { button: "right" });
+  await page.waitForSelector('.context-menu[aria-label="Pod shell"]', { timeout: WAIT_MS });
+  const items = await page.$$eval(".context-menu .context-label", (els) => els.map((e) => e.textContent));
+  assert(items.includes("Logs and events") && items.includes("Open shell"), `menu: ${items.join(", ")}`);
+  await page.click('.context-menu .context-item:has-text("Logs and events")');
+  const tab = await until(() => page.evaluate(() => window.__podterm.tabs().find((t) => t.active && t.kind === "logs")), "a Logs tab");
+  assert(tab.title === "Logs · shell/shell", `tab title ${tab.title}`);
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await waitText(`${pane} .logs-state`, /^Following shell$/);
+  await until(async () => (await logLines(tab.id)).includes("ready to serve requests"), "the known line");
+  // Colours kept as styles; markup from the pod shown as text, never as HTML.
+  await page.waitForSelector(`${pane} .log-line .fg-1`, { timeout: WAIT_MS });
+  const html = await page.$eval(`${pane} .logs-lines`, (el) => ({ bold: el.querySelectorAll("b").length, text: el.textContent }));
+  assert(html.bold === 0 && html.text.includes("<b>not bold</b>"), `pod markup: ${JSON.stringify(html)}`);
+  // Events and status beside the log.
+  await waitText(`${pane} .logs-events`, /Scheduled.*Successfully assigned demo\/shell to node-1/);
+  await waitText(`${pane} .logs-details`, /Node\s*node-1/);
+  await waitText(`${pane} .logs-details .logs-containers`, /shell Running, ready, 0 restarts/);
+  await screenshot("logs-view");
+
+  // Search highlights the matching lines and counts them.
+  await page.fill(`${pane} .logs-search`, "error");
+  await waitText(`${pane} .logs-matches`, "1 line");
+  const marked = await page.$$eval(`${pane} mark.log-match`, (els) => els.map((e) => e.textContent));
+  assert(marked.length === 1 && marked[0] === "ERROR", `marks: ${marked.join(", ")}`);
+  await screenshot("logs-search");
+  await page.fill(`${pane} .logs-search`, "");
+
+  // Pause holds new lines (unacknowledged), Follow shows them.
+  await page.click(`${pane} .logs-pause`);
+  await page.evaluate(() => window.__podtermMock.writeLog("shell", ["held while paused"]));
+  await until(() => page.evaluate(() => window.__podtermMock.logStreams().some((s) => s.pod === "shell" && s.unacked > 0)), "held bytes unacknowledged");
+  assert(!(await logLines(tab.id)).includes("held while paused"), "a paused view showed a new line");
+  await page.click(`${pane} .logs-pause`);
+  await until(async () => (await logLines(tab.id)).includes("held while paused"), "the held line after Follow");
+  await until(() => page.evaluate(() => window.__podtermMock.logStreams().every((s) => s.unacked === 0)), "everything acknowledged");
+
+  // Timestamps and wrap.
+  await page.check(`${pane} .logs-timestamps`);
+  await page.waitForSelector(`${pane} .log-stamp`, { timeout: WAIT_MS });
+  await page.check(`${pane} .logs-wrap`);
+  await page.waitForSelector(`${pane} .logs-lines.wrap`, { timeout: WAIT_MS });
+  await screenshot("logs-timestamps-wrap");
+
+  // The line limit bounds what the view holds, lines and DOM alike.
+  await page.selectOption(`${pane} .logs-limit`, "1000");
+  const many = Array.from({ length: 3000 }, (_, i) => `flood line ${i + 1}`);
+  await page.evaluate((lines) => window.__podtermMock.writeLog("shell", lines), many);
+  await until(async () => (await logLines(tab.id)).at(-1) === "flood line 3000", "the flood's last line");
+  const held = await page.evaluate((id) => ({ model: window.__podterm.logs.get(id).model.all().length, dom: document.querySelectorAll(`.pane[data-tab-id="${id}"] .log-line:not(.pending)`).length }), tab.id);
+  assert(held.model === 1000 && held.dom === 1000, `held ${JSON.stringify(held)}`);
+
+  // Download saves the lines kept (here the last 1,000), timestamps as shown, colours left out.
+  await page.click(`${pane} .logs-download`);
+  await waitText(`${pane} .logs-state`, /^Saved 1000 lines to \/home\/you\/shell-shell\.log$/);
+  const saved = await page.evaluate(() => window.__podtermMock.savedLogs().at(-1));
+  const savedLines = saved.text.trimEnd().split("\n");
+  assert(saved.fileName === "shell-shell.log" && savedLines.length === 1000, `saved ${saved.fileName}: ${savedLines.length} lines`);
+  assert(/^\d{4}-\d\d-\d\dT[\d:.]+Z flood line 3000$/.test(savedLines.at(-1)), `last saved line ${savedLines.at(-1)}`);
+
+  // The previous run: another stream; a container that never restarted says so.
+  await page.check(`${pane} .logs-previous`);
+  await waitText(`${pane} .logs-state`, /previous terminated container "shell" in pod "shell" not found/);
+  await page.uncheck(`${pane} .logs-previous`);
+  await waitText(`${pane} .logs-state`, /^Following shell$/);
+
+  // The workload's logs: every pod of the Deployment, each line saying which pod wrote it.
+  // (Earlier tests rolled the Deployment out: its pods have new names.)
+  const webPod = await page.$eval('.pod[data-pod^="web-"]', (el) => el.getAttribute("data-pod"));
+  await page.click(`.pod[data-pod="${webPod}"] .pod-line`, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Logs of the workload")');
+  const wl = await until(() => page.evaluate(() => window.__podterm.tabs().find((t) => t.active && t.kind === "logs" && t.workload)), "the workload's Logs tab");
+  assert(wl.title === `Logs · workload of ${webPod}`, `workload tab ${wl.title}`);
+  await waitText(`.pane[data-tab-id="${wl.id}"] .logs-state`, /^Following every pod of deployment\/web$/);
+  const sources = await until(async () => {
+    const s = await page.evaluate((id) => [...new Set(window.__podterm.logs.get(id).model.all().map((l) => l.source))], wl.id);
+    return s.length >= 2 ? s : null;
+  }, "lines of two pods");
+  assert(sources.every((x) => /^pod\/web-[a-z0-9]+-[a-z0-9]+\/nginx$/.test(x)), `sources ${sources.join(", ")}`);
+  await page.waitForSelector(`.pane[data-tab-id="${wl.id}"] .log-source`, { timeout: WAIT_MS });
+  await screenshot("logs-workload");
+
+  // The `L` key on a pod opens its Logs view too; closing a tab stops its stream.
+  await page.focus('.pod[data-pod="crashy"] .pod-line');
+  await page.keyboard.press("l");
+  const crashy = await until(() => page.evaluate(() => window.__podterm.tabs().find((t) => t.active && t.kind === "logs" && t.pod === "crashy")), "crashy's Logs tab");
+  await waitText(`.pane[data-tab-id="${crashy.id}"] .logs-events`, /BackOff/);
+  await screenshot("logs-crashy-events");
+  await closeAllTabs();
+  await until(() => page.evaluate(() => window.__podtermMock.logStreams().length === 0), "every log stream closed");
+  await page.evaluate(() => window.__podtermMock.setLogTick(1000));
+});
+
 test("no remote content, no CSP violation, no page errors", async () => {
   assert(foreignRequests.length === 0, `requests outside ${origin}: ${foreignRequests.join(", ")}`);
   assert(pageErrors.length === 0, pageErrors.join("\n"));

@@ -6,6 +6,7 @@ import { clear, h } from "./dom";
 import { FavouritesModel } from "./favourites/model";
 import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
+import { logsTarget, podMenuItems } from "./logs/pod-menu";
 import { SidebarModel } from "./sidebar/model";
 import { restoreTabsControl, scrollbackControl } from "./settings/view";
 import { keepTabsAcrossRestarts } from "./restore/session";
@@ -29,7 +30,14 @@ async function start(): Promise<void> {
   const model = new SidebarModel(backend, (target) => workspace?.open(target), favourites, {
     podDeleted: (profile, namespace, pod) => workspace?.podGone(profile, namespace, pod),
   });
-  const sidebar = new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
+  const openLogs = (pod: string) => {
+    const t = logsTarget(model, pod);
+    if (t) workspace?.openLogs(t);
+  };
+  const sidebar = new SidebarView(model, root, {
+    badge: backend.kind === "mock" ? "preview" : undefined,
+    podMenu: { items: (pod) => podMenuItems(model, pod, (t, workload) => workspace?.openLogs(t, workload)), logs: openLogs },
+  });
   sidebar.root.appendChild(restoreTabsControl(backend));
   sidebar.root.appendChild(scrollbackControl(backend));
   const main = h("main", { class: "workspace" });
@@ -166,6 +174,7 @@ async function start(): Promise<void> {
           h("li", {}, h("kbd", {}, "Alt+1"), "…", h("kbd", {}, "Alt+9"), " go to a tab; drag a tab or ", h("kbd", {}, "Ctrl+Shift+PgUp/PgDn"), " to move it"),
           h("li", {}, h("kbd", {}, "Ctrl+="), " ", h("kbd", {}, "Ctrl+-"), " ", h("kbd", {}, "Ctrl+0"), " text size"),
           h("li", {}, "Double-click a pod to open its default container directly"),
+          h("li", {}, "Right-click a pod (or ", h("kbd", {}, "L"), " on it) for its logs and events"),
           h("li", {}, "☆ on a pod keeps the workload that runs it in Favourites, one click from a shell"),
         ),
       );

@@ -2,10 +2,12 @@
 //! are told apart by their variants (the API server's own refusal, a refused credential), never
 //! by their text.
 
+use podterm_core::browse::BrowseError;
 use podterm_core::cluster::{ApiError, ClusterError, ProfileConnectError};
 use podterm_core::debug::DebugError;
 use podterm_core::exec::ExecError;
 use podterm_core::favourites::FavouriteError;
+use podterm_core::follow::FollowError;
 use podterm_core::import::ImportError;
 use podterm_core::logs::LogsError;
 use podterm_core::overrides::OverrideError;
@@ -115,6 +117,15 @@ impl From<TransferError> for Failure {
     fn from(e: TransferError) -> Self {
         match e {
             TransferError::Exec(e) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<FollowError> for Failure {
+    fn from(e: FollowError) -> Self {
+        match e {
+            FollowError::Pods(BrowseError::Api(e)) => e.into(),
             other => Failure::new(other.to_string()),
         }
     }

@@ -7,6 +7,7 @@ use clap::Args;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use podterm_core::cluster::{within, ApiError};
+use podterm_core::follow;
 use podterm_core::logs::{self, LogOptions, LogSource, LogsError, Output};
 use podterm_core::pods::{self, PodTarget};
 use std::sync::Arc;
@@ -183,10 +184,99 @@ async fn pods_of(
     }
 }
 
+/// `-f` with `-l` or a workload: the selector whose pods are followed as they come (stern-like).
+async fn followed_selector(
+    client: &kube::Client,
+    namespace: &str,
+    a: &LogsArgs,
+    limit: Option<std::time::Duration>,
+) -> Result<Option<String>, Failure> {
+    if !a.follow {
+        return Ok(None);
+    }
+    match (&a.selector, &a.target) {
+        (Some(sel), None) => Ok(Some(sel.clone())),
+        (None, Some(t)) => match PodTarget::parse(t)? {
+            PodTarget::Workload { kind, name } => Ok(Some(
+                within(
+                    limit,
+                    pods::workload_selector(client, namespace, kind, &name),
+                )
+                .await?,
+            )),
+            _ => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// Follows every pod of `selector`, those a rollout brings included, each line prefixed.
+async fn follow_workload(
+    client: &kube::Client,
+    namespace: &str,
+    selector: String,
+    a: &LogsArgs,
+    opts: LogOptions,
+    limit: Option<std::time::Duration>,
+) -> Result<i32, Failure> {
+    // kubectl's refusal to follow more logs than --max-log-requests, for the pods of now.
+    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let lp = ListParams::default().labels(&selector);
+    let now = within(limit, async { api.list(&lp).await.map_err(ApiError::from) }).await?;
+    let streams: usize = now
+        .items
+        .iter()
+        .map(|p| {
+            if a.all_containers {
+                logs::all_containers(p).len()
+            } else {
+                1
+            }
+        })
+        .sum();
+    if streams > a.max_log_requests {
+        return Err(too_many(streams, a.max_log_requests));
+    }
+    let w = follow::Workload {
+        namespace: namespace.to_string(),
+        selector,
+        container: a.container.clone(),
+        all_containers: a.all_containers,
+        opts,
+    };
+    let out: Output = Arc::new(tokio::sync::Mutex::new(Box::new(tokio::io::stdout())));
+    let reader_gone = Arc::new(tokio::sync::Notify::new());
+    let gone = reader_gone.clone();
+    let on_error = move |s: &LogSource, e: LogsError| match e {
+        LogsError::Write(e) if e.kind() == std::io::ErrorKind::BrokenPipe => gone.notify_one(),
+        e => eprintln!(
+            "error: {}: {}",
+            s.kubectl_prefix().trim_end(),
+            podterm_core::text::message(&e.to_string())
+        ),
+    };
+    let run = follow::workload(client, &w, &out, on_error);
+    // `podterm logs -f deploy/web | head`: the reader is gone, which ends the follow quietly.
+    tokio::select! {
+        r = run => r?,
+        () = reader_gone.notified() => {}
+    }
+    Ok(0)
+}
+
+fn too_many(n: usize, max: usize) -> Failure {
+    Failure::new(format!(
+        "you are attempting to follow {n} log streams, but maximum allowed concurrency is {max}, use --max-log-requests to increase the limit"
+    ))
+}
+
 pub async fn logs(a: LogsArgs, conn: &Conn) -> Result<i32, Failure> {
     let opts = options(&a)?;
     let cluster = connect(conn).await?;
     let limit = conn.request_timeout();
+    if let Some(sel) = followed_selector(&cluster.client, &cluster.namespace, &a, limit).await? {
+        return follow_workload(&cluster.client, &cluster.namespace, sel, &a, opts, limit).await;
+    }
     let pods = pods_of(&cluster.client, &cluster.namespace, &a, limit).await?;
     let mut sources = Vec::new();
     for pod in &pods {
@@ -214,11 +304,7 @@ pub async fn logs(a: LogsArgs, conn: &Conn) -> Result<i32, Failure> {
         }
     }
     if a.follow && sources.len() > a.max_log_requests {
-        return Err(Failure::new(format!(
-            "you are attempting to follow {} log streams, but maximum allowed concurrency is {}, use --max-log-requests to increase the limit",
-            sources.len(),
-            a.max_log_requests
-        )));
+        return Err(too_many(sources.len(), a.max_log_requests));
     }
     let out: Output = Arc::new(tokio::sync::Mutex::new(Box::new(tokio::io::stdout())));
     let report = |e: LogsError| -> Result<(), Failure> {

@@ -215,6 +215,17 @@ pub struct Chunk {
     _credit: OwnedSemaphorePermit,
 }
 
+impl Chunk {
+    /// Bytes that hold `credit` (a permit of their owner's read-ahead) until dropped: another
+    /// producer than a session (a log for a UI) bounds what it holds the same way.
+    pub fn new(data: Bytes, credit: OwnedSemaphorePermit) -> Chunk {
+        Chunk {
+            data,
+            _credit: credit,
+        }
+    }
+}
+
 impl std::ops::Deref for Chunk {
     type Target = [u8];
     fn deref(&self) -> &[u8] {

@@ -6,6 +6,9 @@
 //!   kubeconfig, with kubectl's precedence.
 //! - [`browse`]: namespaces and a live, watched list of pod summaries (a cluster browser).
 //! - [`logs`]: container logs as `kubectl logs` reads them; a follow that resumes.
+//! - [`follow`]: a workload's logs followed across rollouts (new pods picked up, stern-like).
+//! - [`logview`]: a container's log for a UI, batched and acknowledged like terminal output.
+//! - [`podinfo`]: a pod's status details and events, for a UI.
 //! - [`pods`]: finding the pod and container to run in, as kubectl does.
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
 //! - [`debug`]: debug containers: an ephemeral container added to a pod, waited for, reused.
@@ -32,12 +35,15 @@ pub mod debug;
 pub mod exec;
 pub mod favourites;
 pub mod flow;
+pub mod follow;
 pub mod import;
 pub mod logs;
+pub mod logview;
 pub mod manual;
 pub mod oidc;
 pub mod opentabs;
 pub mod overrides;
+pub mod podinfo;
 pub mod pods;
 pub mod profiles;
 pub mod protocol;

@@ -24,4 +24,11 @@ export type {
   ResolvedFavourite,
   SessionState,
   WatchStatus,
+  OpenLogsRequest,
+  LogsRequest,
+  LogsState,
+  PodDetails,
+  PodCondition,
+  ContainerInfo,
+  PodEvent,
 } from "./generated";

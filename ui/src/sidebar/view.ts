@@ -1,6 +1,7 @@
 // The sidebar: favourites, profiles → namespaces → pods (live), and the container picker that
 // opens a tab. It renders a `SidebarModel` and turns clicks and keys into model calls.
 import { clear, h, setText } from "../dom";
+import { showMenu, type MenuItem } from "../menu";
 import { FavouritesView } from "../favourites/view";
 import { errorMessage } from "../ipc";
 import type { PodSummary, ProfileDetails } from "../ipc/types";
@@ -51,7 +52,11 @@ export class SidebarView {
   constructor(
     private readonly model: SidebarModel,
     parent: HTMLElement,
-    opts: { badge?: string } = {},
+    private readonly opts: {
+      badge?: string;
+      /** The pod's right-click menu (and `L` on a pod: `logs`). */
+      podMenu?: { items(pod: string): MenuItem[]; logs(pod: string): void };
+    } = {},
   ) {
     this.profileList = h("ul", { class: "profile-list", "aria-label": "Clusters" });
     const importPath = h("input", {
@@ -444,8 +449,20 @@ export class SidebarView {
         tabindex: 0,
         onclick: () => this.model.togglePicker(name),
         ondblclick: () => this.model.openDefault(name),
+        oncontextmenu: (e: Event) => {
+          const menu = this.opts.podMenu;
+          if (!menu) return;
+          e.preventDefault();
+          const m = e as MouseEvent;
+          showMenu(m.clientX, m.clientY, menu.items(name), `Pod ${name}`);
+        },
         onkeydown: (e: Event) => {
           const k = (e as KeyboardEvent).key;
+          if ((k === "l" || k === "L") && this.opts.podMenu && !(e as KeyboardEvent).ctrlKey && !(e as KeyboardEvent).altKey) {
+            e.preventDefault();
+            this.opts.podMenu.logs(name);
+            return;
+          }
           if (k === "Enter" || k === " ") {
             e.preventDefault();
             this.model.togglePicker(name);

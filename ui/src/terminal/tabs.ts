@@ -76,6 +76,10 @@ export interface FavouriteRef {
 
 export interface Tab {
   readonly id: number;
+  /** A shell (an exec session), or a pod's Logs view (no session: its stream is the view's). */
+  readonly kind: "terminal" | "logs";
+  /** A Logs view of the workload that runs the pod (every pod of it). */
+  readonly workload?: boolean;
   /** For a favourite's tab: where the last resolve led (empty pod before the first). */
   target: SessionTarget;
   /** Set for a tab opened from a favourite: every attempt resolves it again. */
@@ -96,8 +100,10 @@ export function tabTitle(target: SessionTarget): string {
   return `${target.container ? `${target.pod}/${target.container}` : target.pod}${cmd}`;
 }
 
-/** A tab's title: `★ NAME` for a favourite's tab, else `pod/container (command)`. */
-export function tabLabel(tab: Pick<Tab, "target" | "favourite">): string {
+/** A tab's title: `★ NAME` for a favourite's tab, `Logs · pod/container` for a Logs view, else `pod/container (command)`. */
+export function tabLabel(tab: Pick<Tab, "target" | "favourite"> & { kind?: Tab["kind"]; workload?: boolean }): string {
+  if (tab.kind === "logs" && tab.workload) return `Logs · workload of ${tab.target.pod}`;
+  if (tab.kind === "logs") return `Logs · ${tabTitle({ ...tab.target, command: null })}`;
   return tab.favourite ? `★ ${tab.favourite.name}` : tabTitle(tab.target);
 }
 
@@ -115,7 +121,7 @@ export interface TabLabel {
  * profiles are open (three `shell/main` from two clusters must be told apart at a glance), the
  * namespace where the same title is open in two namespaces of one profile.
  */
-export function tabLabels(tabs: readonly Pick<Tab, "target" | "favourite">[]): TabLabel[] {
+export function tabLabels(tabs: readonly (Pick<Tab, "target" | "favourite"> & { kind?: Tab["kind"]; workload?: boolean })[]): TabLabel[] {
   const profiles = new Set(tabs.map((t) => t.target.profile));
   const titles = tabs.map((t) => tabLabel(t));
   return tabs.map((t, i) => {
@@ -241,11 +247,31 @@ export class TabModel {
   open(target: SessionTarget, favourite: FavouriteRef | null = null): Tab {
     const tab: Tab = {
       id: this.nextId++,
+      kind: "terminal",
       target: copyTarget(target),
       favourite: favourite ? { ...favourite } : null,
       status: favourite
         ? { kind: "connecting", since: this.clock(), resolving: true }
         : { kind: "connecting", since: this.clock() },
+      sessionId: null,
+      attempt: 1,
+      typed: false,
+    };
+    this.tabs.push(tab);
+    this.activeId = tab.id;
+    this.changed();
+    return tab;
+  }
+
+  /** A new Logs view tab for a pod's container, made active. It has no session of its own. */
+  openLogs(target: SessionTarget, workload = false): Tab {
+    const tab: Tab = {
+      id: this.nextId++,
+      kind: "logs",
+      workload,
+      target: copyTarget({ ...target, command: null }),
+      favourite: null,
+      status: { kind: "connected", since: this.clock() },
       sessionId: null,
       attempt: 1,
       typed: false,
@@ -327,7 +353,8 @@ export class TabModel {
     let changed = false;
     for (const t of this.tabs) {
       const { target } = t;
-      if (target.profile !== profile || target.namespace !== namespace || target.pod !== pod || isEnded(t.status)) continue;
+      // A Logs view stays: the log of a deleted pod is still worth reading.
+      if (t.kind === "logs" || target.profile !== profile || target.namespace !== namespace || target.pod !== pod || isEnded(t.status)) continue;
       if (t.sessionId !== null) ids.push(t.sessionId);
       // Its session's late events change nothing (an ended status stays); an id open_session
       // returns later is kept, for closing or reopening the tab to release.
@@ -455,7 +482,7 @@ export class TabModel {
     const i = this.tabs.findIndex((t) => t.id === id);
     if (i < 0) return undefined;
     const [tab] = this.tabs.splice(i, 1);
-    this.closed.push({ target: copyTarget(tab!.target), favourite: tab!.favourite ? { ...tab!.favourite } : null });
+    if (tab!.kind === "terminal") this.closed.push({ target: copyTarget(tab!.target), favourite: tab!.favourite ? { ...tab!.favourite } : null });
     if (this.closed.length > 20) this.closed.shift();
     if (this.activeId === id) {
       const next = this.tabs[i] ?? this.tabs[i - 1];

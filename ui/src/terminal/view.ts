@@ -110,6 +110,8 @@ export const FONT_FAMILY =
 export interface PodtermHook {
   /** The terminal of each open tab, by tab id. */
   terminals: Map<number, Terminal>;
+  /** The Logs view of each Logs tab, by tab id (its `model` holds the lines). */
+  logs: Map<number, unknown>;
   [extra: string]: unknown;
 }
 
@@ -120,7 +122,7 @@ declare global {
 }
 
 export function podtermHook(): PodtermHook {
-  if (!window.__podterm) window.__podterm = { terminals: new Map() };
+  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map() };
   return window.__podterm;
 }
 

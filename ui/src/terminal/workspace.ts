@@ -23,6 +23,7 @@ import {
 import { InputQueue } from "./input";
 import { podtermHook, TerminalView } from "./view";
 import { profileLook, type ProfileLook } from "../profile-look";
+import { LogsView } from "../logs/view";
 
 interface Runtime {
   view: TerminalView;
@@ -64,6 +65,8 @@ export class Workspace {
   /** The active tab the last render scrolled into view. */
   private scrolledTo: number | null = null;
   private readonly runtimes = new Map<number, Runtime>();
+  /** The Logs views, by tab id (their tabs have no runtime of a terminal). */
+  private readonly logViews = new Map<number, { view: LogsView; pane: HTMLElement }>();
   private connectTimer: ReturnType<typeof setInterval> | null = null;
   /** A tab being dragged to a new place (pointer events; see `dragStart`). */
   private drag: { id: number; pointer: number; startX: number; moved: boolean; to: number } | null = null;
@@ -126,6 +129,8 @@ export class Workspace {
       this.model.list().map((t) => ({
         id: t.id,
         title: tabLabel(t),
+        kind: t.kind,
+        workload: t.workload === true,
         status: t.status,
         sessionId: t.sessionId,
         attempt: t.attempt,
@@ -155,6 +160,28 @@ export class Workspace {
   /** A favourite was renamed: its tabs follow. */
   renameFavourite(from: string, to: string): void {
     this.model.renameFavourite(from, to);
+  }
+
+  /**
+   * Opens a Logs view tab for a pod's container (`container` empty: its default): the log
+   * followed, the pod's status and events beside it.
+   */
+  openLogs(target: SessionTarget, workload = false): Tab {
+    const tab = this.model.openLogs(target, workload);
+    const view = new LogsView(this.backend, {
+      profile: target.profile,
+      namespace: target.namespace,
+      pod: target.pod,
+      container: target.container,
+      workload,
+    });
+    const pane = h("div", { class: "pane logs-pane", role: "tabpanel", "data-tab-id": tab.id, "data-kind": "logs", id: `pane-${tab.id}` }, view.root);
+    this.panes.appendChild(pane);
+    this.logViews.set(tab.id, { view, pane });
+    podtermHook().logs.set(tab.id, view);
+    this.render();
+    view.focus();
+    return tab;
   }
 
   /** Opens a new tab on `target` (or on a favourite) and starts its session. */
@@ -356,6 +383,16 @@ export class Workspace {
 
   /** Closes a tab and ends its session. */
   close(tabId: number): void {
+    const lv = this.logViews.get(tabId);
+    if (lv) {
+      this.model.close(tabId);
+      lv.view.dispose();
+      lv.pane.remove();
+      this.logViews.delete(tabId);
+      podtermHook().logs.delete(tabId);
+      this.focusActive();
+      return;
+    }
     const rt = this.runtimes.get(tabId);
     const sessionId = this.model.close(tabId);
     if (sessionId === undefined) return;
@@ -368,12 +405,19 @@ export class Workspace {
     }
     this.runtimes.delete(tabId);
     podtermHook().terminals.delete(tabId);
-    this.model.active && this.runtimes.get(this.model.active.id)?.view.focus();
+    this.focusActive();
+  }
+
+  private focusActive(): void {
+    const id = this.model.active?.id;
+    if (id === undefined) return;
+    this.runtimes.get(id)?.view.focus();
+    this.logViews.get(id)?.view.focus();
   }
 
   activate(tabId: number): void {
     this.model.activate(tabId);
-    this.runtimes.get(tabId)?.view.focus();
+    this.focusActive();
   }
 
   /** The tab's actions in its terminal's right-click menu. */
@@ -395,8 +439,7 @@ export class Workspace {
     switch (key.kind) {
       case "next":
       case "previous": {
-        const t = this.model.step(key.kind === "next" ? 1 : -1);
-        if (t) this.runtimes.get(t.id)?.view.focus();
+        if (this.model.step(key.kind === "next" ? 1 : -1)) this.focusActive();
         break;
       }
       case "close":
@@ -524,7 +567,7 @@ export class Workspace {
 
   /** Tabs whose session is open or opening (closing the window ends them). */
   liveCount(): number {
-    return this.model.list().filter((t) => !isEnded(t.status)).length;
+    return this.model.list().filter((t) => t.kind === "terminal" && !isEnded(t.status)).length;
   }
 
   private toggleOverflowMenu(): void {
@@ -592,7 +635,8 @@ export class Workspace {
       const button = h(
         "div",
         {
-          class: `tab state-${t.status.kind}${selected ? " active" : ""}${look.production ? " production" : ""}`,
+          class: `tab state-${t.status.kind}${t.kind === "logs" ? " kind-logs" : ""}${selected ? " active" : ""}${look.production ? " production" : ""}`,
+          "data-kind": t.kind,
           role: "tab",
           tabindex: selected ? 0 : -1,
           "aria-selected": selected ? "true" : "false",
@@ -621,7 +665,7 @@ export class Workspace {
           label.namespace ? h("span", { class: "tab-namespace" }, `${label.namespace} · `) : null,
           h("span", { class: "tab-title" }, label.title),
         ),
-        h("span", { class: "tab-status" }, statusText(t.status)),
+        h("span", { class: "tab-status" }, t.kind === "logs" ? "logs" : statusText(t.status)),
         h("button", { class: "tab-close icon-button", title: "Close tab (ends the session) · Ctrl+Shift+W", "aria-label": "Close tab", onclick: () => this.close(t.id) }, "×"),
       );
       this.tabBar.appendChild(button);
@@ -637,6 +681,8 @@ export class Workspace {
     let connecting = false;
     const look = (profile: string) => this.look(profile);
     for (const t of tabs) {
+      const lv = this.logViews.get(t.id);
+      if (lv) lv.pane.hidden = active?.id !== t.id;
       const rt = this.runtimes.get(t.id);
       if (!rt) continue;
       const visible = active?.id === t.id;

@@ -15,6 +15,9 @@ import type { SavedTabs } from "./SavedTabs";
 import type { RestoredTabs } from "./RestoredTabs";
 import type { ResolvedFavourite } from "./ResolvedFavourite";
 import type { SessionState } from "./SessionState";
+import type { OpenLogsRequest } from "./OpenLogsRequest";
+import type { LogsState } from "./LogsState";
+import type { PodDetails } from "./PodDetails";
 import type { WatchStatus } from "./WatchStatus";
 
 /** Every command the app allows (capabilities/default.json). */
@@ -35,6 +38,11 @@ export const COMMANDS = [
   "resize",
   "ack",
   "close_session",
+  "open_logs",
+  "ack_logs",
+  "close_logs",
+  "save_log",
+  "pod_details",
   "list_favourites",
   "add_favourite",
   "rename_favourite",
@@ -118,6 +126,29 @@ export interface Commands {
    */
   closeSession(id: number): Promise<void>;
   /**
+   * Opens a Logs view's stream (the container's log followed, with timestamps; the
+   * previous run read whole) and returns its id at once. Acknowledge every byte with
+   * `ack_logs` once shown.
+   */
+  openLogs(req: OpenLogsRequest, onOutput: (message: Uint8Array) => void, onState: (message: LogsState) => void): Promise<number>;
+  /**
+   * The Logs view has taken `bytes` more bytes of the log's output.
+   */
+  ackLogs(id: number, bytes: number): Promise<void>;
+  /**
+   * Stops a Logs view's stream.
+   */
+  closeLogs(id: number): Promise<void>;
+  /**
+   * The native save dialog (`file_name` suggested), then `text` written to the file
+   * chosen; its path, or `null` when the user cancels (a Logs view's Download).
+   */
+  saveLog(fileName: string, text: string): Promise<string | null>;
+  /**
+   * A pod's status details (phase, node, IPs, conditions, containers) and its events.
+   */
+  podDetails(profile: string, namespace: string, pod: string): Promise<PodDetails>;
+  /**
    * Every favourite, in the user's order.
    */
   listFavourites(): Promise<FavouriteSummary[]>;
@@ -197,6 +228,11 @@ export function tauriCommands(): Commands {
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
     ack: (id, bytes) => invoke<void>("ack", { id, bytes }),
     closeSession: (id) => invoke<void>("close_session", { id }),
+    openLogs: (req, onOutput, onState) => invoke<number>("open_logs", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<LogsState>(onState) }),
+    ackLogs: (id, bytes) => invoke<void>("ack_logs", { id, bytes }),
+    closeLogs: (id) => invoke<void>("close_logs", { id }),
+    saveLog: (fileName, text) => invoke<string | null>("save_log", { fileName, text }),
+    podDetails: (profile, namespace, pod) => invoke<PodDetails>("pod_details", { profile, namespace, pod }),
     listFavourites: () => invoke<FavouriteSummary[]>("list_favourites"),
     addFavourite: (profile, namespace, pod, container) => invoke<FavouriteSummary>("add_favourite", { profile, namespace, pod, container }),
     renameFavourite: (name, newName) => invoke<void>("rename_favourite", { name, newName }),

@@ -12,6 +12,7 @@ import type { Backend } from "../index";
 import type { FavouriteSummary, PodOwner, PodSummary, SavedTabs } from "../types";
 import { mockError } from "./errors";
 import { MockFavourites } from "./favourites";
+import { MockLogs, type MockLogStats } from "./logs";
 import { MockCluster, mockPod, NAMESPACES } from "./pods";
 import { DEMO_PROFILE, MockProfiles } from "./profiles";
 import { MockRequests } from "./requests";
@@ -116,6 +117,16 @@ export interface MockControls {
    * (nothing saved), until this is called with false.
    */
   refuseSettings(on: boolean): void;
+  /** The Logs views' streams, open ones and closed ones not yet forgotten. */
+  logStreams(): MockLogStats[];
+  /** Appends lines (a timestamp each) to the open log streams of `pod`. */
+  writeLog(pod: string, lines: string[]): void;
+  /** Ends the log streams of `pod`, as a container that stopped. */
+  endLog(pod: string): void;
+  /** The logs saved through save_log (the native save dialog), in order. */
+  savedLogs(): { fileName: string; text: string }[];
+  /** How often a followed log ticks (ms; 0: never). */
+  setLogTick(ms: number): void;
   HIGH_WATER: number;
   LOW_WATER: number;
   CHUNK_MAX: number;
@@ -148,6 +159,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const cluster = new MockCluster();
   const sessions = new MockSessions();
   const favourites = new MockFavourites(cluster, profiles);
+  const logs = new MockLogs(cluster);
+  const savedLogs: { fileName: string; text: string }[] = [];
   const requests = new MockRequests();
   cluster.onPodDeleted = (namespace, name) => sessions.podDeleted(namespace, name);
   const openedUrls: string[] = [];
@@ -222,6 +235,13 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     savedTabs: () => JSON.parse(mockStore()?.getItem(MOCK_TABS_KEY) ?? "null") as SavedTabs | null,
     refuseSettings: (on) => {
       settingsRefused = on;
+    },
+    logStreams: () => logs.stats(),
+    writeLog: (pod, lines) => logs.write(pod, lines),
+    endLog: (pod) => logs.end(pod),
+    savedLogs: () => [...savedLogs],
+    setLogTick: (ms) => {
+      logs.tickMs = ms;
     },
     HIGH_WATER,
     LOW_WATER,
@@ -321,6 +341,27 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async closeSession(id) {
       sessions.close(id);
+    },
+    async openLogs(req, onOutput, onState) {
+      await tick(5);
+      profiles.require(req.profile);
+      return logs.open(req, onOutput, onState);
+    },
+    async ackLogs(id, bytes) {
+      logs.ack(id, bytes);
+    },
+    async closeLogs(id) {
+      logs.close(id);
+    },
+    async saveLog(fileName, text) {
+      await tick();
+      savedLogs.push({ fileName, text });
+      return `/home/you/${fileName}`;
+    },
+    async podDetails(profile, namespace, pod) {
+      await tick(10);
+      profiles.require(profile);
+      return logs.details(namespace, pod);
     },
     async listFavourites() {
       await tick();
