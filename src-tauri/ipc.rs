@@ -26,6 +26,8 @@ pub struct ProfileSummary {
     pub insecure: bool,
     /// The profile's default namespace, if it has one.
     pub namespace: Option<String>,
+    /// Tabs reconnect on their own when their session is lost (the profile's setting).
+    pub reconnect: bool,
 }
 
 impl From<&Profile> for ProfileSummary {
@@ -36,6 +38,7 @@ impl From<&Profile> for ProfileSummary {
             auth_kind: p.auth.kind_name().to_string(),
             insecure: p.insecure,
             namespace: p.namespace.clone(),
+            reconnect: p.reconnect,
         }
     }
 }
@@ -70,6 +73,8 @@ pub struct ProfileDetails {
     pub keepalive_secs: Option<u32>,
     /// The dead-link deadline in seconds; `None`: the default.
     pub dead_link_secs: Option<u32>,
+    /// Reconnect a lost session automatically.
+    pub reconnect: bool,
 }
 
 impl From<&Profile> for ProfileDetails {
@@ -91,6 +96,7 @@ impl From<&Profile> for ProfileDetails {
             has_token: matches!(p.auth, Auth::Token { .. }),
             keepalive_secs: p.keepalive_secs,
             dead_link_secs: p.dead_link_secs,
+            reconnect: p.reconnect,
         }
     }
 }
@@ -395,7 +401,7 @@ mod tests {
             serde_json::to_value(ProfileSummary::from(&p)).expect("json"),
             json!({
                 "name": "prod", "server": "https://k8s.example:6443", "authKind": "token",
-                "insecure": false, "namespace": "apps",
+                "insecure": false, "namespace": "apps", "reconnect": false,
             })
         );
     }

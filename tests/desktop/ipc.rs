@@ -755,6 +755,7 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         token: token.map(podterm_core::vault::Secret::new),
         keepalive_secs: None,
         dead_link_secs: None,
+        reconnect: false,
     };
     let saved = f
         .app

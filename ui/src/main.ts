@@ -38,6 +38,7 @@ async function start(): Promise<void> {
     runCommand: (target) => {
       if (model.pickFor(target)) sidebar.root.querySelector<HTMLInputElement>(".picker input.command")?.focus();
     },
+    autoReconnect: (profile) => model.profiles.some((p) => p.name === profile && p.reconnect),
   });
   const hook = podtermHook();
   hook.favourites = () => favourites.list.map((f) => ({ ...f, command: [...f.command] }));

@@ -40,6 +40,9 @@ pub struct ManualProfile {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub dead_link_secs: Option<u32>,
+    /// Reopen a lost session on its own (see [`Profile::reconnect`]).
+    #[serde(default)]
+    pub reconnect: bool,
 }
 
 /// The keepalive interval the form takes, in seconds.
@@ -227,6 +230,7 @@ pub async fn save(
     profile.insecure = input.insecure;
     profile.keepalive_secs = keepalive_secs;
     profile.dead_link_secs = dead_link_secs;
+    profile.reconnect = input.reconnect;
     let mut stale = Vec::new();
     if let Some(token) = &input.token {
         if token.expose().trim().is_empty() {
@@ -296,7 +300,7 @@ mod tests {
             serde_json::json!({
                 "original": null, "name": "prod", "server": "https://a:1", "namespace": "web",
                 "caPem": null, "caFile": null, "insecure": true,
-                "keepaliveSecs": null, "deadLinkSecs": null,
+                "keepaliveSecs": null, "deadLinkSecs": null, "reconnect": false,
             })
         );
         let kept: ManualProfile = serde_json::from_value(serde_json::json!({
@@ -326,6 +330,27 @@ mod tests {
         edit.original = Some("lb".into());
         let p = save(&edit, &store, &vault).await.expect("edit");
         assert_eq!((p.keepalive_secs, p.dead_link_secs), (None, None));
+    }
+
+    #[tokio::test]
+    async fn reconnect_automatically_is_saved_on_the_profile_and_cleared_when_unticked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        let mut new = input("laptop", "https://10.0.0.1:6443");
+        new.reconnect = true;
+        assert!(save(&new, &store, &vault).await.expect("add").reconnect);
+        let on_disk = std::fs::read_to_string(store.path()).expect("read");
+        assert!(on_disk.contains("\"reconnect\": true"), "{on_disk}");
+        assert!(store.get("laptop").expect("get").expect("saved").reconnect);
+        let mut edit = input("laptop", "https://10.0.0.1:6443");
+        edit.original = Some("laptop".into());
+        assert!(!save(&edit, &store, &vault).await.expect("edit").reconnect);
+        let on_disk = std::fs::read_to_string(store.path()).expect("read");
+        assert!(
+            !on_disk.contains("reconnect"),
+            "off is the default, not written: {on_disk}"
+        );
     }
 
     #[tokio::test]

@@ -198,6 +198,10 @@ pub struct Profile {
     /// default ([`crate::exec::DEAD_LINK`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_link_secs: Option<u32>,
+    /// The app reopens a tab whose session was lost (a dead link, a dropped connection, a
+    /// laptop waking up) on its own, with a backoff, once the cluster answers again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reconnect: bool,
     /// Fields a newer Podterm wrote, kept on rewrite.
     #[serde(flatten)]
     pub extra: Extra,
@@ -220,6 +224,7 @@ impl Profile {
             source: None,
             keepalive_secs: None,
             dead_link_secs: None,
+            reconnect: false,
             extra: Extra::new(),
         }
     }

@@ -1,6 +1,6 @@
 // The form that adds a cluster by hand or edits a saved one: name, API server, namespace, CA
 // certificate, TLS verification, a bearer token, and the network settings (keepalive interval,
-// dead-link deadline; empty: the defaults). A token is never shown back: when editing,
+// dead-link deadline, empty: the defaults; reconnecting lost tabs automatically). A token is never shown back: when editing,
 // an empty token box keeps the stored one. The CA box takes PEM text or the path of a PEM file:
 // an imported profile's file reference is shown as its path and kept unless the box changes.
 //
@@ -20,6 +20,8 @@ export interface ProfileFields {
   keepalive: string;
   /** Seconds; empty: the default (30). */
   deadLink: string;
+  /** Tabs reconnect on their own when their session is lost. */
+  reconnect: boolean;
 }
 
 /** The defaults the two network boxes show as placeholders (the engine's own). */
@@ -27,7 +29,7 @@ export const DEFAULT_KEEPALIVE_SECS = 5;
 export const DEFAULT_DEAD_LINK_SECS = 30;
 
 export function emptyFields(): ProfileFields {
-  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "" };
+  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "", reconnect: false };
 }
 
 /** The boxes filled from a saved profile (the token box stays empty: "unchanged"). */
@@ -41,6 +43,7 @@ export function fieldsFromDetails(d: ProfileDetails): ProfileFields {
     token: "",
     keepalive: d.keepaliveSecs == null ? "" : String(d.keepaliveSecs),
     deadLink: d.deadLinkSecs == null ? "" : String(d.deadLinkSecs),
+    reconnect: d.reconnect,
   };
 }
 
@@ -81,6 +84,7 @@ export function profileInput(f: ProfileFields, original: string | null): ManualP
     token: optional(f.token),
     keepaliveSecs: seconds(f.keepalive),
     deadLinkSecs: seconds(f.deadLink),
+    reconnect: f.reconnect,
   };
 }
 

@@ -29,4 +29,8 @@ keepaliveSecs?: number | null,
 /**
  * The dead-link deadline in seconds; `None`: the default.
  */
-deadLinkSecs?: number | null, };
+deadLinkSecs?: number | null, 
+/**
+ * Reopen a lost session on its own (see [`Profile::reconnect`]).
+ */
+reconnect: boolean, };

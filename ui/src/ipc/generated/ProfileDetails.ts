@@ -24,4 +24,8 @@ keepaliveSecs: number | null,
 /**
  * The dead-link deadline in seconds; `None`: the default.
  */
-deadLinkSecs: number | null, };
+deadLinkSecs: number | null, 
+/**
+ * Reconnect a lost session automatically.
+ */
+reconnect: boolean, };

@@ -19,4 +19,8 @@ insecure: boolean,
 /**
  * The profile's default namespace, if it has one.
  */
-namespace: string | null, };
+namespace: string | null, 
+/**
+ * Tabs reconnect on their own when their session is lost (the profile's setting).
+ */
+reconnect: boolean, };

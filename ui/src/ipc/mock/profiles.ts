@@ -10,6 +10,7 @@ export const DEMO_PROFILE: ProfileSummary = {
   authKind: "token",
   insecure: false,
   namespace: "demo",
+  reconnect: false,
 };
 
 export class MockProfiles {
@@ -63,6 +64,7 @@ export class MockProfiles {
       hasToken: extra?.hasToken ?? false,
       keepaliveSecs: extra?.keepaliveSecs ?? null,
       deadLinkSecs: extra?.deadLinkSecs ?? null,
+      reconnect: p.reconnect,
     };
   }
 
@@ -98,6 +100,7 @@ export class MockProfiles {
       authKind: input.token !== null ? "token" : (old?.authKind ?? "none"),
       insecure: input.insecure,
       namespace: input.namespace?.trim() || null,
+      reconnect: input.reconnect,
     };
     if (old) {
       this.profiles = this.profiles.map((p) => (p === old ? saved : p));
