@@ -500,6 +500,18 @@ export class Workspace {
   podGone(profile: string, namespace: string, pod: string): void {
     const before = new Set(this.model.list().filter((t) => t.status.kind === "lost" && t.status.podGone).map((t) => t.id));
     for (const id of this.model.podGone(profile, namespace, pod)) this.backend.closeSession(id).catch(() => {});
+    // A pod's tab already waiting to reconnect (its stream noticed first) stops: the pod is gone.
+    for (const t of this.model.list()) {
+      const rt = this.runtimes.get(t.id);
+      const { target } = t;
+      if (!rt?.waiting || t.favourite || target.profile !== profile || target.namespace !== namespace || target.pod !== pod) continue;
+      if (rt.retryTimer) clearTimeout(rt.retryTimer);
+      rt.retryTimer = null;
+      rt.waiting = null;
+      rt.retry = null;
+      rt.view.notice(`not reconnecting: the pod ${namespace}/${pod} was deleted`);
+      this.render();
+    }
     for (const t of this.model.list()) {
       if (t.status.kind !== "lost" || !t.status.podGone || before.has(t.id)) continue;
       const rt = this.runtimes.get(t.id);
