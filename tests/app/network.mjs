@@ -344,9 +344,12 @@ test("a tab through an HTTP proxy (kubeconfig proxy-url, tinyproxy): the shell a
   });
   await app.type(".import-path", proxied);
   await app.click(".import-form button[type=submit]");
-  await app.waitFor('.profile[data-profile="via-proxy"]', 20_000);
-  await app.click('.profile[data-profile="via-proxy"]');
-  await app.waitUntil("via-proxy selected", 10_000, () => document.querySelector(".profile.selected")?.getAttribute("data-profile") === "via-proxy");
+  // The list re-renders while the import settles: each try clicks the row found afresh.
+  await app.waitUntil("via-proxy selected", 20_000, () => {
+    const row = document.querySelector('.profile[data-profile="via-proxy"]');
+    if (row && !row.classList.contains("selected")) row.click();
+    return row?.classList.contains("selected");
+  });
   try {
     await app.waitFor('.pod[data-pod="shell"]', 30_000);
   } catch (e) {
