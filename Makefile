@@ -81,7 +81,9 @@ test-stress: ui
 	bash scripts/test-stress.sh
 
 # The real app end to end (tests/app/app.mjs, then tests/app/memory.mjs: background tabs' output
-# keeps the web process's memory flat): the release binary built with the test-fixtures
+# keeps the web process's memory flat; then tests/app/network.mjs: a testcluster of its own
+# dropped, stopped and restarted, the app stopped as a closed lid stops it, a tab through
+# tinyproxy): the release binary built with the test-fixtures
 # feature (the Demo cluster's fault-control port, which the tests use to delete a pod) under Xvfb
 # through tauri-driver + WebKitWebDriver, against its in-app Demo cluster. Screenshots of each
 # stage: ui/test-results/app/. `make app`, `run` and `package` build the same binary without it.
@@ -89,6 +91,8 @@ test-app: deps ui
 	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
 	bash scripts/with-keyring.sh node tests/app/app.mjs
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
+	$(CARGO) build -p testcluster --features admin
+	bash scripts/with-keyring.sh node tests/app/network.mjs
 
 # The .deb installed with dpkg -i (needs root), checked to carry no test fixtures, and the
 # installed binary started under Xvfb.

@@ -23,9 +23,9 @@ APT_PACKAGES+=(xvfb xauth webkit2gtk-driver dbus-x11 imagemagick)
 # The UI tests: Debian's Chromium driven by playwright-core (no browser download), and a font.
 APT_PACKAGES+=(chromium fonts-dejavu-core)
 # Real load balancers and proxies for the network suite (tests/cli/network.rs): haproxy (idle
-# timeouts), tinyproxy (HTTP CONNECT), microsocks (SOCKS5). Their services are not used: the tests
-# start their own on loopback.
-APT_PACKAGES+=(haproxy tinyproxy microsocks)
+# timeouts), tinyproxy (HTTP CONNECT), microsocks (SOCKS5), stunnel4 (TLS in front of tinyproxy:
+# an https:// proxy). Their services are not used: the tests start their own on loopback.
+APT_PACKAGES+=(haproxy tinyproxy microsocks stunnel4)
 # Node.js and npm build the frontend; the build machines ship Node 20 (Vite 7 needs >= 20.19).
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 

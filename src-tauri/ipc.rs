@@ -33,6 +33,8 @@ pub struct ProfileSummary {
     pub colour: Option<ProfileColour>,
     /// A production cluster: its tabs and panes are marked.
     pub production: bool,
+    /// Tabs reconnect on their own when their session is lost (the profile's setting).
+    pub reconnect: bool,
 }
 
 impl From<&Profile> for ProfileSummary {
@@ -45,6 +47,7 @@ impl From<&Profile> for ProfileSummary {
             namespace: p.namespace.clone(),
             colour: p.colour,
             production: p.production,
+            reconnect: p.reconnect,
         }
     }
 }
@@ -118,6 +121,8 @@ pub struct ProfileDetails {
     pub exec_command: Option<String>,
     /// An OIDC profile's issuer and client id (read-only in the form).
     pub oidc: Option<String>,
+    /// Reconnect a lost session automatically.
+    pub reconnect: bool,
 }
 
 impl From<&Profile> for ProfileDetails {
@@ -181,6 +186,7 @@ impl From<&Profile> for ProfileDetails {
                 ),
                 _ => None,
             },
+            reconnect: p.reconnect,
         }
     }
 }
@@ -525,6 +531,7 @@ mod tests {
             json!({
                 "name": "prod", "server": "https://k8s.example:6443", "authKind": "token",
                 "insecure": false, "namespace": "apps", "colour": null, "production": false,
+                "reconnect": false,
             })
         );
     }

@@ -462,3 +462,98 @@ fn connect_gets_a_tty_on_a_terminal() {
     }
     drop(c);
 }
+
+/// `podterm connect` with `--profile` and `-n`/`--namespace` overriding the favourite's for this
+/// once, each before the subcommand, after it, and after the favourite's name (kubectl's global
+/// flags go anywhere; issue 12).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_takes_profile_and_namespace_before_or_after_the_subcommand() {
+    let (c, config) = setup().await;
+    let cfg = config.path();
+    // The same pod name in another namespace, telling which one answered.
+    let mut other = testcluster::ClusterSpec::demo()
+        .pods
+        .into_iter()
+        .find(|p| p.name == "shell")
+        .expect("shell pod");
+    other.namespace = "other".into();
+    for ct in &mut other.containers {
+        ct.env.insert("WHERE".into(), "other-ns".into());
+    }
+    c.apply_pod(other);
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "sh",
+            "--profile",
+            "demo-admin",
+            "-n",
+            "demo",
+            "shell",
+        ],
+    )
+    .await;
+    let cmd = ["--", "sh", "-c", "echo ns=${WHERE:-demo}"];
+    let with = |args: &[&'static str]| -> Vec<&'static str> {
+        let mut v = args.to_vec();
+        v.extend(cmd);
+        v
+    };
+    // The favourite's own namespace.
+    assert_eq!(ok(cfg, &with(&["connect", "sh"])).await, "ns=demo\n");
+    for args in [
+        &["-n", "other", "connect", "sh"][..],
+        &["--namespace", "other", "connect", "sh"],
+        &["--namespace=other", "connect", "sh"],
+        &["connect", "-n", "other", "sh"],
+        &["connect", "sh", "-n", "other"],
+        &["connect", "sh", "--namespace=other"],
+        &["--profile", "demo-admin", "connect", "sh", "-n", "other"],
+        &["-n", "other", "connect", "sh", "--profile", "demo-admin"],
+    ] {
+        let out = podterm(cfg, &with(args)).await;
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "ns=other-ns\n"),
+            "podterm {args:?}: {}",
+            out.stderr
+        );
+    }
+    // --profile: the viewer's credentials, whose RBAC refuses exec, in every position.
+    for args in [
+        &["--profile", "viewer", "connect", "sh"][..],
+        &["--profile=viewer", "connect", "sh"],
+        &["connect", "--profile", "viewer", "sh"],
+        &["connect", "sh", "--profile", "viewer"],
+        &["-n", "demo", "connect", "sh", "--profile=viewer"],
+    ] {
+        let err = fails(cfg, &with(args)).await;
+        assert!(
+            err.contains(r#"User "viewer" cannot create resource "pods/exec""#),
+            "podterm {args:?}: {err}"
+        );
+    }
+    // After `--` they are the command's, not podterm's.
+    let out = podterm(
+        cfg,
+        &[
+            "connect",
+            "sh",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$0 $1\"",
+            "-n",
+            "other",
+        ],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "-n other\n"),
+        "{}",
+        out.stderr
+    );
+}

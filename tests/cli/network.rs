@@ -1,6 +1,6 @@
 //! `podterm` on real networks: behind a load balancer that drops idle connections (haproxy with
-//! `timeout client`/`timeout server`), and through HTTP CONNECT and SOCKS5 proxies (tinyproxy,
-//! microsocks). Every proxy is a real process on a free loopback port, killed when its test ends
+//! `timeout client`/`timeout server`), and through HTTP CONNECT, HTTPS and SOCKS5 proxies
+//! (tinyproxy, stunnel4 terminating TLS in front of tinyproxy, microsocks). Every proxy is a real process on a free loopback port, killed when its test ends
 //! (`podterm_test_support::proxy`). kubectl goes through the same hops as referee where it can.
 
 use podterm_core::browse::{self, WatchEvent};
@@ -475,6 +475,121 @@ async fn pod_watch_through_every_proxy_url() {
         assert_watch_live(&c, &events, &format!("watched-{i}")).await;
         assert_used(&route, &c);
     }
+}
+
+/// A copy of the cluster's kubeconfig through `proxy_url` whose CA file is `ca_pem` (replacing
+/// the inline CA).
+fn kubeconfig_with_ca(c: &TestCluster, dir: &Path, proxy_url: &str, ca_pem: &str) -> PathBuf {
+    let kc = kubeconfig_via(c, dir, &c.url(), Some(proxy_url));
+    let ca = dir.join("ca-bundle.pem");
+    std::fs::write(&ca, ca_pem).expect("write CA bundle");
+    let text = std::fs::read_to_string(&kc).expect("read kubeconfig");
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
+    for entry in doc["clusters"].as_sequence_mut().expect("clusters") {
+        let cl = entry["cluster"].as_mapping_mut().expect("cluster");
+        cl.remove("certificate-authority-data");
+        cl.insert(
+            "certificate-authority".into(),
+            ca.to_string_lossy().into_owned().into(),
+        );
+    }
+    std::fs::write(&kc, serde_yaml::to_string(&doc).expect("yaml")).expect("write");
+    kc
+}
+
+/// `proxy-url: https://…`: TLS to the proxy itself (stunnel4, with a certificate from a CA of
+/// its own that the kubeconfig's CA bundle also trusts), then HTTP CONNECT (tinyproxy, with and
+/// without credentials) to the API server, then TLS to the API server inside the tunnel. Exec
+/// without and with a TTY, and the pod watch, go through it; a proxy whose certificate the CA
+/// settings do not trust is named. Only podterm: kubectl's own https:// proxy support is what
+/// kubernetes/kubernetes#126134 is about.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_and_watch_through_an_https_proxy() {
+    let c = cluster::demo().await;
+    for auth in [None, Some((USER, PASS))] {
+        let inner = proxy::tinyproxy(auth, &[]);
+        let (tls, proxy_ca) = proxy::stunnel(inner.port);
+        let userinfo = auth.map_or(String::new(), |(u, p)| format!("{u}:{p}@"));
+        let url = format!("https://{userinfo}{}", tls.addr());
+        let label = if auth.is_some() {
+            "https with credentials"
+        } else {
+            "https"
+        };
+        let dir = tempfile::tempdir().expect("dir");
+        let kc = kubeconfig_with_ca(&c, dir.path(), &url, &format!("{}{proxy_ca}", c.ca_pem()));
+        let home = tempfile::tempdir().expect("home");
+        let mut cmd = tokio::process::Command::new(bin::podterm());
+        for (k, _) in env_for(&kc, home.path()) {
+            cmd.env_remove(k);
+        }
+        cmd.env("KUBECONFIG", &kc).env("HOME", home.path()).args([
+            "exec",
+            "shell",
+            "--",
+            "sh",
+            "-c",
+            "echo via-$((6*7)); echo err >&2; exit 5",
+        ]);
+        let out = client::run(cmd, None, Duration::from_secs(60)).await;
+        assert_eq!(
+            (out.code, out.stdout_text()),
+            (5, "via-42\n".to_string()),
+            "{label}: {}\nstunnel: {}",
+            out.stderr_text(),
+            tls.log_text()
+        );
+        assert!(out.stderr_text().contains("err"), "{}", out.stderr_text());
+        let mut pty = Pty::spawn(
+            &bin::podterm(),
+            &["exec", "-it", "shell", "--", "sh"],
+            &env_for(&kc, home.path()),
+        );
+        pty.type_str("echo tty-$((2*21))\r");
+        pty.expect("tty-42");
+        pty.type_str("exit 2\r");
+        assert_eq!(pty.exit_code(), 2, "{label}: {}", pty.text());
+        let events = watch_events(&kc).await;
+        assert_watch_live(&c, &events, &format!("via-{}", tls.port)).await;
+        // Both hops carried it: TLS accepted by stunnel, CONNECT to the API server by tinyproxy.
+        let port = port_of(&c);
+        let inner_log = format!("{}{}", inner.log_text(), inner.stdio_text());
+        assert!(
+            inner_log.contains(&format!(":{port}")),
+            "{label}: tinyproxy shows no CONNECT to port {port}: {inner_log}"
+        );
+        assert!(
+            tls.log_text().contains("accepted connection"),
+            "{label}: stunnel accepted nothing: {}",
+            tls.log_text()
+        );
+    }
+    // A proxy whose certificate the cluster's CA settings do not trust: refused, and named.
+    let inner = proxy::tinyproxy(None, &[]);
+    let (tls, _) = proxy::stunnel(inner.port);
+    let url = format!("https://{}", tls.addr());
+    let dir = tempfile::tempdir().expect("dir");
+    let kc = kubeconfig_with_ca(&c, dir.path(), &url, c.ca_pem());
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = tokio::process::Command::new(bin::podterm());
+    for (k, _) in env_for(&kc, home.path()) {
+        cmd.env_remove(k);
+    }
+    cmd.env("KUBECONFIG", &kc)
+        .env("HOME", home.path())
+        .args(["exec", "shell", "--", "true"]);
+    let out = client::run(cmd, None, Duration::from_secs(60)).await;
+    let err = out.stderr_text();
+    assert_eq!(out.code, 1, "{err}");
+    assert!(
+        err.contains(&format!("the proxy {url} did not open a connection")),
+        "the untrusted proxy is not named: {err}"
+    );
+    assert!(
+        !inner.log_text().contains(&format!(":{}", port_of(&c))),
+        "the tunnel went on past an untrusted proxy: {}",
+        inner.log_text()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -810,6 +810,7 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         client_cert: None,
         client_key: None,
         client_key_file: None,
+        reconnect: false,
     };
     let saved = f
         .app

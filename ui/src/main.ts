@@ -68,6 +68,7 @@ async function start(): Promise<void> {
         },
       });
     },
+    autoReconnect: (profile) => model.profiles.some((p) => p.name === profile && p.reconnect),
   });
   // A profile's colour or production mark changed (an edit): the tabs follow.
   let looks = "";

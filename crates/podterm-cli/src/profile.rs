@@ -94,6 +94,9 @@ pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
                 if let Some(x) = p.proxy_url_masked() {
                     println!("proxy:      {}", shown(&x));
                 }
+                if p.reconnect {
+                    println!("reconnect:  automatically (in the app)");
+                }
                 if p.insecure {
                     println!("warning:    TLS certificates are not verified for this cluster");
                 }

@@ -65,6 +65,9 @@ pub struct ManualProfile {
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(optional = nullable))]
     pub client_key_file: Option<String>,
+    /// Reopen a lost session on its own (see [`Profile::reconnect`]).
+    #[serde(default)]
+    pub reconnect: bool,
 }
 
 /// The keepalive interval the form takes, in seconds.
@@ -357,6 +360,7 @@ pub async fn save(
     profile.dead_link_secs = dead_link_secs;
     profile.colour = input.colour;
     profile.production = input.production;
+    profile.reconnect = input.reconnect;
     let mut stale = Vec::new();
     let certificate = checked_certificate(input, &profile.auth)?;
     if certificate.is_some() && input.token.is_some() {
@@ -448,7 +452,7 @@ mod tests {
             serde_json::json!({
                 "original": null, "name": "prod", "server": "https://a:1", "namespace": "web",
                 "caPem": null, "caFile": null, "insecure": true,
-                "keepaliveSecs": null, "deadLinkSecs": null,
+                "keepaliveSecs": null, "deadLinkSecs": null, "reconnect": false,
                 "colour": null, "production": false,
                 "clientCert": null, "clientKeyFile": null,
             })
@@ -581,6 +585,27 @@ mod tests {
         half.client_cert = Some(cert.into());
         let err = save(&half, &store, &vault).await.expect_err("no key");
         assert!(err.to_string().contains("needs its private key"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn reconnect_automatically_is_saved_on_the_profile_and_cleared_when_unticked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        let mut new = input("laptop", "https://10.0.0.1:6443");
+        new.reconnect = true;
+        assert!(save(&new, &store, &vault).await.expect("add").reconnect);
+        let on_disk = std::fs::read_to_string(store.path()).expect("read");
+        assert!(on_disk.contains("\"reconnect\": true"), "{on_disk}");
+        assert!(store.get("laptop").expect("get").expect("saved").reconnect);
+        let mut edit = input("laptop", "https://10.0.0.1:6443");
+        edit.original = Some("laptop".into());
+        assert!(!save(&edit, &store, &vault).await.expect("edit").reconnect);
+        let on_disk = std::fs::read_to_string(store.path()).expect("read");
+        assert!(
+            !on_disk.contains("reconnect"),
+            "off is the default, not written: {on_disk}"
+        );
     }
 
     #[tokio::test]

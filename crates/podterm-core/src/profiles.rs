@@ -234,6 +234,10 @@ pub struct Profile {
     /// A production cluster: its tabs and panes carry an unmistakable marker.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub production: bool,
+    /// The app reopens a tab whose session was lost (a dead link, a dropped connection, a
+    /// laptop waking up) on its own, with a backoff, once the cluster answers again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reconnect: bool,
     /// Fields a newer Podterm wrote, kept on rewrite.
     #[serde(flatten)]
     pub extra: Extra,
@@ -258,6 +262,7 @@ impl Profile {
             dead_link_secs: None,
             colour: None,
             production: false,
+            reconnect: false,
             extra: Extra::new(),
         }
     }

@@ -1,7 +1,8 @@
 //! Real proxies and load balancers between a client and testcluster, each a child process on a
 //! free loopback port, killed when dropped: `haproxy` as a TCP load balancer with an idle
-//! timeout, `tinyproxy` as an HTTP CONNECT proxy, `microsocks` as a SOCKS5 proxy (Debian
-//! packages, installed by `scripts/deps.sh`).
+//! timeout, `tinyproxy` as an HTTP CONNECT proxy, `microsocks` as a SOCKS5 proxy, `stunnel4`
+//! terminating TLS in front of a proxy (an `https://` proxy) (Debian packages, installed by
+//! `scripts/deps.sh`).
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -170,6 +171,34 @@ pub fn microsocks(auth: Option<(&str, &str)>) -> Proxy {
         args.extend(["-u", user, "-P", pass]);
     }
     Proxy::spawn("microsocks", &args, dir, port, log)
+}
+
+/// An HTTPS proxy: `stunnel4` on its own port, terminating TLS with a serving certificate for
+/// `localhost`, `127.0.0.1` and `::1` from a CA of its own (not the cluster's), and passing the
+/// plain bytes on to `inner` (an HTTP CONNECT proxy on `inner_port`). Returns the proxy and its
+/// CA's PEM, which a client must trust to talk to it.
+pub fn stunnel(inner_port: u16) -> (Proxy, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let pki = testcluster::pki::Pki::generate().expect("a CA and a certificate for the proxy");
+    let cert = write(dir.path(), "proxy.crt", &pki.server.cert_pem);
+    let key = write(dir.path(), "proxy.key", &pki.server.key_pem);
+    let log = dir.path().join("stunnel.log");
+    let cfg = format!(
+        "foreground = yes\npid =\ndebug = info\noutput = {}\n\n[https-proxy]\n\
+         accept = 127.0.0.1:{port}\nconnect = 127.0.0.1:{inner_port}\ncert = {}\nkey = {}\n",
+        log.display(),
+        cert.display(),
+        key.display()
+    );
+    let path = write(dir.path(), "stunnel.conf", &cfg);
+    let path = path.to_string_lossy().into_owned();
+    let program = if Path::new("/usr/bin/stunnel4").exists() {
+        "stunnel4"
+    } else {
+        "stunnel"
+    };
+    (Proxy::spawn(program, &[&path], dir, port, log), pki.ca_pem)
 }
 
 fn running_as_root() -> bool {

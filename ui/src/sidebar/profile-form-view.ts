@@ -85,6 +85,8 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
   colour.value = f.colour;
   const production = h("input", { type: "checkbox", name: "production" });
   production.checked = f.production;
+  const reconnect = h("input", { type: "checkbox", name: "reconnect" });
+  reconnect.checked = f.reconnect;
   const error = h("div", { class: "message error form-error", role: "alert", hidden: true });
   const saveButton = h("button", { type: "submit", class: "primary" }, "Save");
 
@@ -112,6 +114,7 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
           clientCert: clientCert.value,
           clientKey: clientKey.value,
           clientKeyFile: clientKeyFile.value,
+          reconnect: reconnect.checked,
         };
         const problem = networkProblem(fields);
         if (problem) {
@@ -172,6 +175,12 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
         "Dead-link deadline, seconds (optional)",
         deadLink,
         `Nothing from the cluster for this long, not even a ping's answer: the session ends and says so. Empty: ${DEFAULT_DEAD_LINK_SECS}.`,
+      ),
+      h("label", { class: "field-check" }, reconnect, h("span", {}, "Reconnect automatically")),
+      h(
+        "span",
+        { class: "field-hint" },
+        "A tab whose connection is lost (a dead link, the laptop waking up) opens a new session on its own once the cluster answers, and marks it in the terminal. A favourite's tab finds its workload's current pod.",
       ),
     ),
     error,

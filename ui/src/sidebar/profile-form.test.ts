@@ -23,6 +23,7 @@ function details(over: Partial<ProfileDetails> = {}): ProfileDetails {
     clientKeyFile: null,
     execCommand: null,
     oidc: null,
+    reconnect: false,
     ...over,
   };
 }
@@ -46,6 +47,7 @@ describe("profile form", () => {
       clientCert: null,
       clientKey: null,
       clientKeyFile: null,
+      reconnect: false,
     });
     expect(emptyFields().server).toBe("https://");
   });
@@ -71,6 +73,7 @@ describe("profile form", () => {
       clientCert: null,
       clientKey: null,
       clientKeyFile: null,
+      reconnect: false,
     });
     expect(profileInput({ ...f, token: " abc " }, "staging").token).toBe("abc");
   });
@@ -98,6 +101,15 @@ describe("profile form", () => {
     expect(networkProblem(f)).toBeNull();
     expect(networkProblem({ ...f, keepalive: "2.5" })).toMatch(/keepalive interval is a whole number/);
     expect(networkProblem({ ...f, deadLink: "soon" })).toMatch(/dead-link deadline is a whole number/);
+  });
+
+  it("reconnect automatically: off for a new profile, shown from the profile, sent as ticked", () => {
+    expect(emptyFields().reconnect).toBe(false);
+    expect(profileInput(emptyFields(), null).reconnect).toBe(false);
+    const f = fieldsFromDetails(details({ reconnect: true }));
+    expect(f.reconnect).toBe(true);
+    expect(profileInput(f, "staging").reconnect).toBe(true);
+    expect(profileInput({ ...f, reconnect: false }, "staging").reconnect).toBe(false);
   });
 });
 

@@ -1,6 +1,6 @@
 // The form that adds a cluster by hand or edits a saved one: name, API server, namespace, CA
 // certificate, TLS verification, a bearer token, and the network settings (keepalive interval,
-// dead-link deadline; empty: the defaults). A token is never shown back: when editing,
+// dead-link deadline, empty: the defaults; reconnecting lost tabs automatically). A token is never shown back: when editing,
 // an empty token box keeps the stored one. The CA box takes PEM text or the path of a PEM file:
 // an imported profile's file reference is shown as its path and kept unless the box changes.
 //
@@ -33,6 +33,8 @@ export interface ProfileFields {
   colour: ProfileColour | "";
   /** A production cluster: its tabs are marked. */
   production: boolean;
+  /** Tabs reconnect on their own when their session is lost. */
+  reconnect: boolean;
 }
 
 /** The defaults the two network boxes show as placeholders (the engine's own). */
@@ -40,7 +42,7 @@ export const DEFAULT_KEEPALIVE_SECS = 5;
 export const DEFAULT_DEAD_LINK_SECS = 30;
 
 export function emptyFields(): ProfileFields {
-  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "", colour: "", production: false, signIn: "token", clientCert: "", clientKey: "", clientKeyFile: "" };
+  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "", colour: "", production: false, signIn: "token", clientCert: "", clientKey: "", clientKeyFile: "", reconnect: false };
 }
 
 /** The boxes filled from a saved profile (the token box stays empty: "unchanged"). */
@@ -60,6 +62,7 @@ export function fieldsFromDetails(d: ProfileDetails): ProfileFields {
     clientCert: d.clientCert ?? "",
     clientKey: "",
     clientKeyFile: d.clientKeyFile ?? "",
+    reconnect: d.reconnect,
   };
 }
 
@@ -108,6 +111,7 @@ export function profileInput(f: ProfileFields, original: string | null, saved: P
     deadLinkSecs: seconds(f.deadLink),
     colour: f.colour === "" ? null : f.colour,
     production: f.production,
+    reconnect: f.reconnect,
   };
 }
 

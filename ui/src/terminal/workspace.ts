@@ -21,6 +21,7 @@ import {
   type Tab,
 } from "./tabs";
 import { InputQueue } from "./input";
+import { afterEnd, MAX_RECONNECT_ATTEMPTS, sessionMarker, type ReconnectRun } from "./reconnect";
 import { podtermHook, TerminalView } from "./view";
 import { profileLook, type ProfileLook } from "../profile-look";
 import { LogsView } from "../logs/view";
@@ -37,6 +38,15 @@ interface Runtime {
   flow: FlowController | null;
   /** The tab's keystrokes, in order, until its session takes them. */
   input: InputQueue;
+  /** A run of automatic reconnects in progress (reconnect.ts), else null. */
+  retry: ReconnectRun | null;
+  /** The next automatic attempt, while waiting for it. */
+  retryTimer: ReturnType<typeof setTimeout> | null;
+  waiting: { attempt: number; delayMs: number } | null;
+  /** The last run gave up after this many attempts (until the next session or Reconnect). */
+  gaveUp: number | null;
+  /** The current attempt reopened a tab that had ended so: its first output is marked. */
+  markAfter: "lost" | "exited" | null;
 }
 
 export interface WorkspaceOptions {
@@ -52,6 +62,8 @@ export interface WorkspaceOptions {
   quickOpen?(): void;
   /** A profile's colour and production mark (absent: the colour derived from its name). */
   profileLook?(profile: string): ProfileLook;
+  /** Does this profile reconnect lost sessions on its own (its "reconnect automatically")? */
+  autoReconnect?(profile: string): boolean;
 }
 
 export class Workspace {
@@ -144,6 +156,8 @@ export class Workspace {
         /** Where the session is (for a favourite: where the last resolve led; "" before). */
         pod: t.target.pod,
         container: t.target.container,
+        /** The automatic attempt being waited for (null: none). */
+        reconnectAttempt: this.runtimes.get(t.id)?.waiting?.attempt ?? null,
       }));
     hook.flow = (tabId: number): FlowStats | null => this.runtimes.get(tabId)?.flow?.stats() ?? null;
     hook.backend = backend.kind;
@@ -227,6 +241,11 @@ export class Workspace {
       toast,
       toastTimer: null,
       flow: null,
+      retry: null,
+      retryTimer: null,
+      waiting: null,
+      gaveUp: null,
+      markAfter: null,
       input: new InputQueue(
         () => (this.runtimes.has(tab.id) ? (this.model.get(tab.id)?.sessionId ?? null) : null),
         (sessionId, data) => this.backend.sendInput(sessionId, data),
@@ -268,6 +287,7 @@ export class Workspace {
       if (t && t.attempt === attempt && t.status.kind === "lost" && t.status.unresolved) {
         rt.view.notice(`could not open ${t.favourite?.name ?? "the favourite"}: ${t.status.reason}`);
         rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
+        this.ended(tab.id, attempt);
       }
     });
   }
@@ -286,7 +306,10 @@ export class Workspace {
     this.backend
       .openSession(
         { ...tab.target, cols, rows },
-        (bytes) => flow.write(bytes),
+        (bytes) => {
+          this.markNewSession(tab.id, attempt);
+          flow.write(bytes);
+        },
         (state) => this.sessionState(tab.id, attempt, state),
       )
       .then(
@@ -305,7 +328,10 @@ export class Workspace {
           }
           rt.input.pump();
         },
-        (err) => this.model.openFailed(tab.id, attempt, errorMessage(err)),
+        (err) => {
+          this.model.openFailed(tab.id, attempt, errorMessage(err));
+          this.ended(tab.id, attempt);
+        },
       );
   }
 
@@ -327,12 +353,65 @@ export class Workspace {
     if (!next) return;
     const rt = this.runtimes.get(tabId);
     if (!rt) return;
+    if (next.kind === "connected") this.markNewSession(tabId, attempt);
     if (next.kind === "exited" || next.kind === "lost") {
       rt.input.clear();
       if (next.kind === "exited") rt.view.notice(`process exited with code ${next.code}; press Enter to reopen`);
       else if (next.noShell) rt.view.notice(`${next.reason}; run one of its own programs as a command instead`);
       else rt.view.notice(`${next.beforeConnect ? "could not connect" : "connection lost"}: ${next.reason}`);
       rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
+      this.ended(tabId, attempt);
+    }
+  }
+
+  /**
+   * The tab's attempt has ended: with its profile's "reconnect automatically", a lost session is
+   * reopened after a wait (reconnect.ts), and the tab says when.
+   */
+  private ended(tabId: number, attempt: number): void {
+    const t = this.model.get(tabId);
+    const rt = this.runtimes.get(tabId);
+    if (!t || !rt || t.attempt !== attempt || !isEnded(t.status)) return;
+    const enabled = this.opts.autoReconnect?.(t.target.profile) ?? false;
+    const { run, decision } = afterEnd(rt.retry, t.status, { enabled, favourite: t.favourite !== null });
+    rt.retry = run;
+    rt.markAfter = null;
+    if (rt.retryTimer) clearTimeout(rt.retryTimer);
+    rt.retryTimer = null;
+    rt.waiting = null;
+    if (decision.kind === "wait") {
+      rt.waiting = { attempt: decision.attempt, delayMs: decision.delayMs };
+      rt.retryTimer = setTimeout(() => {
+        rt.retryTimer = null;
+        const now = this.model.get(tabId);
+        if (!now || now.attempt !== attempt || !isEnded(now.status)) return;
+        this.reopen(tabId, true);
+      }, decision.delayMs);
+      rt.view.notice(`reconnecting automatically in ${Math.round(decision.delayMs / 1000)} s (attempt ${decision.attempt} of ${MAX_RECONNECT_ATTEMPTS})`);
+    } else if (decision.kind === "giveUp") {
+      rt.gaveUp = decision.attempts;
+      rt.view.notice(`gave up reconnecting after ${decision.attempts} attempts; Reconnect tries again`);
+    }
+    this.render();
+  }
+
+  /** The first sign of a reopened tab's new session: the line that marks it, once. */
+  private markNewSession(tabId: number, attempt: number): void {
+    const t = this.model.get(tabId);
+    const rt = this.runtimes.get(tabId);
+    if (!t || !rt || t.attempt !== attempt) return;
+    if (t.status.kind === "connected" || t.status.kind === "connecting") {
+      if (t.status.kind === "connected") {
+        // The session is up: a run of automatic attempts is over.
+        rt.retry = null;
+        rt.gaveUp = null;
+      }
+      if (rt.markAfter) {
+        // Straight into xterm's queue, ahead of the session's first bytes (a notice would wait
+        // for the queue and land after them).
+        rt.view.term.write(`\x1b[2m${sessionMarker(rt.markAfter, t.target.pod, new Date())}\x1b[0m\r\n`);
+        rt.markAfter = null;
+      }
     }
   }
 
@@ -354,12 +433,23 @@ export class Workspace {
     }
   }
 
-  /** Enter on an exited tab, or Reconnect on a lost one: a new session with the same target. */
-  reopen(tabId: number): void {
+  /**
+   * Enter on an exited tab, or Reconnect on a lost one: a new session with the same target.
+   * `auto`: an attempt of a run of automatic reconnects (else the user's, which ends the wait).
+   */
+  reopen(tabId: number, auto = false): void {
+    const before = this.model.get(tabId)?.status.kind;
     const r = this.model.reopen(tabId);
     const tab = this.model.get(tabId);
     const rt = this.runtimes.get(tabId);
     if (!r || !tab || !rt) return;
+    if (rt.retryTimer) clearTimeout(rt.retryTimer);
+    rt.retryTimer = null;
+    rt.waiting = null;
+    rt.gaveUp = null;
+    // The user's Reconnect during a run starts its count again.
+    if (!auto && rt.retry) rt.retry = { attempts: 0 };
+    rt.markAfter = before === "exited" ? "exited" : "lost";
     if (r.oldSession !== null) this.backend.closeSession(r.oldSession).catch(() => {});
     rt.view.term.write("\x1b[?25h");
     rt.view.notice("reconnecting");
@@ -398,6 +488,8 @@ export class Workspace {
     if (sessionId === undefined) return;
     if (sessionId !== null) this.backend.closeSession(sessionId).catch(() => {});
     if (rt) {
+      if (rt.retryTimer) clearTimeout(rt.retryTimer);
+      rt.retryTimer = null;
       rt.flow?.dispose();
       rt.view.dispose();
       rt.pane.remove();
@@ -471,6 +563,18 @@ export class Workspace {
   podGone(profile: string, namespace: string, pod: string): void {
     const before = new Set(this.model.list().filter((t) => t.status.kind === "lost" && t.status.podGone).map((t) => t.id));
     for (const id of this.model.podGone(profile, namespace, pod)) this.backend.closeSession(id).catch(() => {});
+    // A pod's tab already waiting to reconnect (its stream noticed first) stops: the pod is gone.
+    for (const t of this.model.list()) {
+      const rt = this.runtimes.get(t.id);
+      const { target } = t;
+      if (!rt?.waiting || t.favourite || target.profile !== profile || target.namespace !== namespace || target.pod !== pod) continue;
+      if (rt.retryTimer) clearTimeout(rt.retryTimer);
+      rt.retryTimer = null;
+      rt.waiting = null;
+      rt.retry = null;
+      rt.view.notice(`not reconnecting: the pod ${namespace}/${pod} was deleted`);
+      this.render();
+    }
     for (const t of this.model.list()) {
       if (t.status.kind !== "lost" || !t.status.podGone || before.has(t.id)) continue;
       const rt = this.runtimes.get(t.id);
@@ -480,6 +584,7 @@ export class Workspace {
       rt.input.clear();
       rt.view.notice(`ended: ${t.status.reason}`);
       rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
+      this.ended(t.id, t.attempt);
     }
   }
 
@@ -763,8 +868,16 @@ export class Workspace {
               ? `Could not open a shell in ${where}: ${s.reason}`
               : `Connection lost: ${s.reason}`,
         );
+        if (rt.waiting) {
+          rt.bannerText.append(
+            ` Reconnecting automatically in ${Math.round(rt.waiting.delayMs / 1000)} s (attempt ${rt.waiting.attempt} of ${MAX_RECONNECT_ATTEMPTS})…`,
+          );
+        } else if (rt.gaveUp !== null) {
+          rt.bannerText.append(` Gave up reconnecting after ${rt.gaveUp} attempts.`);
+        }
+        rt.banner.dataset.reconnect = rt.waiting ? "waiting" : rt.gaveUp !== null ? "gave-up" : "";
         rt.bannerButton.hidden = false;
-        setText(rt.bannerButton, "Reconnect");
+        setText(rt.bannerButton, rt.waiting ? "Reconnect now" : "Reconnect");
         break;
     }
   }

@@ -52,4 +52,8 @@ clientKey?: string | null,
 /**
  * The private key's file (an absolute path, read at connect time) instead of `client_key`.
  */
-clientKeyFile?: string | null, };
+clientKeyFile?: string | null, 
+/**
+ * Reopen a lost session on its own (see [`Profile::reconnect`]).
+ */
+reconnect: boolean, };

@@ -45,4 +45,8 @@ execCommand: string | null,
 /**
  * An OIDC profile's issuer and client id (read-only in the form).
  */
-oidc: string | null, };
+oidc: string | null, 
+/**
+ * Reconnect a lost session automatically.
+ */
+reconnect: boolean, };

@@ -28,4 +28,8 @@ colour: ProfileColour | null,
 /**
  * A production cluster: its tabs and panes are marked.
  */
-production: boolean, };
+production: boolean, 
+/**
+ * Tabs reconnect on their own when their session is lost (the profile's setting).
+ */
+reconnect: boolean, };

@@ -134,7 +134,7 @@ describe("mock cluster", () => {
     });
     await expect(backend.sendInput(99, "x")).rejects.toMatchObject({ kind: "sessionEnded" });
     await expect(
-      backend.saveProfile({ original: null, name: "x", server: "http://h", namespace: null, caPem: null, caFile: null, insecure: false, token: null, production: false }),
+      backend.saveProfile({ original: null, name: "x", server: "http://h", namespace: null, caPem: null, caFile: null, insecure: false, token: null, production: false, reconnect: false }),
     ).rejects.toMatchObject({ kind: "invalidInput" });
   });
 });

@@ -12,6 +12,7 @@ export const DEMO_PROFILE: ProfileSummary = {
   namespace: "demo",
   colour: null,
   production: false,
+  reconnect: false,
 };
 
 export class MockProfiles {
@@ -81,6 +82,7 @@ export class MockProfiles {
       clientKeyFile: extra?.clientKeyFile ?? null,
       execCommand: p.authKind === "exec plugin" ? "aws eks get-token --cluster-name prod --role-arn ***" : null,
       oidc: null,
+      reconnect: p.reconnect,
     };
   }
 
@@ -128,6 +130,7 @@ export class MockProfiles {
       namespace: input.namespace?.trim() || null,
       colour: input.colour ?? null,
       production: input.production,
+      reconnect: input.reconnect,
     };
     if (old) {
       this.profiles = this.profiles.map((p) => (p === old ? saved : p));
