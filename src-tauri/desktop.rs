@@ -20,6 +20,8 @@ pub struct Desktop {
     close_to_tray: AtomicBool,
     /// Lines of scrollback each terminal tab keeps.
     scrollback_lines: AtomicU32,
+    /// The image of the debug containers the app adds.
+    debug_image: Mutex<String>,
     /// Why the last settings change was refused (see [`Desktop::set_close_to_tray`]).
     settings_error: Mutex<Option<String>>,
     tray: AtomicBool,
@@ -42,6 +44,7 @@ impl Desktop {
             settings_dir,
             close_to_tray: AtomicBool::new(s.close_to_tray),
             scrollback_lines: AtomicU32::new(settings::bound_scrollback(s.scrollback_lines)),
+            debug_image: Mutex::new(settings::debug_image_or_default(&s.debug_image)),
             settings_error: Mutex::new(None),
             tray: AtomicBool::new(false),
             close_confirmed: AtomicBool::new(false),
@@ -73,6 +76,19 @@ impl Desktop {
         self.change(|s| s.scrollback_lines = lines)?;
         self.scrollback_lines.store(lines, Ordering::SeqCst);
         Ok(lines)
+    }
+
+    pub fn debug_image(&self) -> String {
+        crate::state::lock(&self.debug_image).clone()
+    }
+
+    /// Changes the debug containers' image (blank: the default) and saves it; returns the
+    /// image saved. Refused like [`Desktop::set_close_to_tray`].
+    pub fn set_debug_image(&self, image: &str) -> Result<String, SettingsError> {
+        let image = settings::debug_image_or_default(image);
+        self.change(|s| s.debug_image = image.clone())?;
+        *crate::state::lock(&self.debug_image) = image.clone();
+        Ok(image)
     }
 
     /// Saves one change of the settings (every other field as the file has it) and records

@@ -5,11 +5,12 @@
 //! Secrets never appear here: a profile crosses as name, server and auth *kind*.
 
 pub use podterm_core::browse::{ChangeKind, PodChange, PodOwner, PodSummary};
+pub use podterm_core::debug::DebugPlan;
 use podterm_core::favourites::{Favourite, Target};
 pub use podterm_core::manual::ManualProfile;
 use podterm_core::profiles::{Auth, Ca, Profile};
 use podterm_core::protocol::Outcome;
-pub use podterm_core::terminal::TerminalRequest;
+pub use podterm_core::terminal::{DebugRequest, TerminalRequest};
 use serde::{Deserialize, Serialize};
 
 /// A profile as the UI lists it.
@@ -47,6 +48,8 @@ impl From<&Profile> for ProfileSummary {
 pub struct AppSettings {
     /// Lines of scrollback each terminal tab keeps.
     pub scrollback_lines: u32,
+    /// The image of the debug containers the app adds to pods (a container without a shell).
+    pub debug_image: String,
 }
 
 /// A profile's settings for the edit form: never a secret, only whether a token is stored.
@@ -296,6 +299,7 @@ mod tests {
                     "restarts": 4,
                     "createdAt": "2026-01-02T03:04:05Z",
                     "containers": ["web"],
+                    "ephemeralContainers": [],
                     "defaultContainer": "web",
                     "terminating": false,
                     "owner": { "kind": "ReplicaSet", "name": "web-6b7f9c8d5" },

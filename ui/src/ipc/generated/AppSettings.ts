@@ -7,4 +7,8 @@ export type AppSettings = {
 /**
  * Lines of scrollback each terminal tab keeps.
  */
-scrollbackLines: number, };
+scrollbackLines: number, 
+/**
+ * The image of the debug containers the app adds to pods (a container without a shell).
+ */
+debugImage: string, };

@@ -7,6 +7,7 @@ import type { AppRequest } from "./AppRequest";
 import type { AppSettings } from "./AppSettings";
 import type { FavouriteSummary } from "./FavouriteSummary";
 import type { OpenSessionRequest } from "./OpenSessionRequest";
+import type { DebugPlan } from "./DebugPlan";
 import type { PodChange } from "./PodChange";
 import type { ProfileDetails } from "./ProfileDetails";
 import type { ManualProfile } from "./ManualProfile";
@@ -28,6 +29,7 @@ export const COMMANDS = [
   "watch_pods",
   "stop_watch",
   "open_session",
+  "plan_debug",
   "send_input",
   "resize",
   "ack",
@@ -43,6 +45,7 @@ export const COMMANDS = [
   "config_dir",
   "app_settings",
   "set_scrollback_lines",
+  "set_debug_image",
   "close_window",
 ] as const;
 
@@ -93,6 +96,12 @@ export interface Commands {
    * the id: acknowledge every byte with `ack` once the terminal has written it.
    */
   openSession(req: OpenSessionRequest, onOutput: (message: Uint8Array) => void, onState: (message: SessionState) => void): Promise<number>;
+  /**
+   * What debugging `container` (empty: the default one) of a pod with `image` would
+   * do: reuse a running debug container of ours, or add one under the name given.
+   * Changes nothing; `open_session` with `debug` set then does it.
+   */
+  planDebug(profile: string, namespace: string, pod: string, container: string, image: string): Promise<DebugPlan>;
   /**
    * Keystrokes or pasted text for a session.
    */
@@ -148,6 +157,11 @@ export interface Commands {
    */
   setScrollbackLines(lines: number): Promise<number>;
   /**
+   * Saves the image of the debug containers the app adds (blank: the default) and
+   * returns the image saved.
+   */
+  setDebugImage(image: string): Promise<string>;
+  /**
    * Closes the window after the page asked the user (a close with sessions open sends
    * `AppRequest::ConfirmClose` instead of closing); its sessions end.
    */
@@ -168,6 +182,7 @@ export function tauriCommands(): Commands {
     watchPods: (profile, namespace, onEvent, onStatus) => invoke<number>("watch_pods", { profile, namespace, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
     stopWatch: (id) => invoke<void>("stop_watch", { id }),
     openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
+    planDebug: (profile, namespace, pod, container, image) => invoke<DebugPlan>("plan_debug", { profile, namespace, pod, container, image }),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
     ack: (id, bytes) => invoke<void>("ack", { id, bytes }),
@@ -183,6 +198,7 @@ export function tauriCommands(): Commands {
     configDir: () => invoke<string | null>("config_dir"),
     appSettings: () => invoke<AppSettings>("app_settings"),
     setScrollbackLines: (lines) => invoke<number>("set_scrollback_lines", { lines }),
+    setDebugImage: (image) => invoke<string>("set_debug_image", { image }),
     closeWindow: () => invoke<void>("close_window"),
   };
 }
