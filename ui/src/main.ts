@@ -7,7 +7,7 @@ import { FavouritesModel } from "./favourites/model";
 import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { SidebarModel } from "./sidebar/model";
-import { scrollbackControl } from "./settings/view";
+import { debugImageControl, scrollbackControl } from "./settings/view";
 import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
 import { Workspace } from "./terminal/workspace";
@@ -28,6 +28,7 @@ async function start(): Promise<void> {
   });
   const sidebar = new SidebarView(model, root, { badge: backend.kind === "mock" ? "preview" : undefined });
   sidebar.root.appendChild(scrollbackControl(backend));
+  sidebar.root.appendChild(debugImageControl(backend));
   const main = h("main", { class: "workspace" });
   root.appendChild(main);
   const welcome = h("div", { class: "welcome" });

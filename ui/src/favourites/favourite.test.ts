@@ -16,6 +16,7 @@ function podOf(name: string, owner: { kind: string; name: string } | null): PodS
     restarts: 0,
     createdAt: "",
     containers: ["main"],
+    ephemeralContainers: [],
     defaultContainer: "main",
     terminating: false,
     owner,

@@ -42,6 +42,7 @@ describe("tauriBackend", () => {
       ["watchPods", ["p", "ns", noop, noop]],
       ["stopWatch", [1]],
       ["openSession", [{ profile: "p", namespace: "n", pod: "x", container: "c", command: null, cols: 80, rows: 24 }, noop, noop]],
+      ["planDebug", ["p", "n", "x", "c", "busybox:1.36"]],
       ["sendInput", [1, "a"]],
       ["resize", [1, 80, 24]],
       ["ack", [1, 10]],
@@ -57,6 +58,7 @@ describe("tauriBackend", () => {
       ["configDir", []],
       ["appSettings", []],
       ["setScrollbackLines", [5000]],
+      ["setDebugImage", ["busybox:1.36"]],
       ["closeWindow", []],
     ];
     const seen = new Set<string>();
