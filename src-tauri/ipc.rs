@@ -124,6 +124,8 @@ pub struct FavouriteSummary {
     pub container: Option<String>,
     /// Empty: the shell fallback.
     pub command: Vec<String>,
+    /// Opened in a debug container beside the container (its image has no shell).
+    pub debug: bool,
 }
 
 impl From<&Favourite> for FavouriteSummary {
@@ -140,6 +142,7 @@ impl From<&Favourite> for FavouriteSummary {
             target: f.target.name().to_string(),
             container: f.container.clone(),
             command: f.command.clone(),
+            debug: f.debug,
         }
     }
 }
@@ -158,6 +161,8 @@ pub struct ResolvedFavourite {
     pub container: String,
     /// `null`: the shell fallback.
     pub command: Option<Vec<String>>,
+    /// Open it in a debug container beside `container` (with the debug image setting).
+    pub debug: bool,
 }
 
 /// Something asked from outside the window (the tray, a second launch with `--connect`, a

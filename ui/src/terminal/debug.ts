@@ -66,9 +66,14 @@ export function debugTarget(from: SessionTarget, plan: DebugPlan): SessionTarget
   };
 }
 
+/** "debug container NAME", or words for the one the engine will pick (a debug favourite). */
+export function debugContainerName(d: { name: string }): string {
+  return d.name ? `debug container ${d.name}` : "a debug container";
+}
+
 /** A debug tab's tooltip line: which container the shell runs in, beside which. */
 export function debugDescription(target: SessionTarget): string | null {
-  if (target.debug) return `debug container ${target.debug.name} (${target.debug.image}) beside ${target.container}`;
+  if (target.debug) return `${debugContainerName(target.debug)} (${target.debug.image}) beside ${target.container || "the default container"}`;
   if (target.ephemeral) return `ephemeral container ${target.container}`;
   return null;
 }

@@ -8,7 +8,7 @@ import { errorMessage, type Backend } from "../ipc";
 import type { FavouriteSummary, SessionState } from "../ipc/types";
 import { appKey, type AppKey } from "./keys";
 import type { MenuItem } from "../menu";
-import { askDebug, currentDebugImage, debugDescription, debugTarget } from "./debug";
+import { askDebug, currentDebugImage, debugContainerName, debugDescription, debugTarget } from "./debug";
 import {
   inputAction,
   isDebugTarget,
@@ -161,7 +161,7 @@ export class Workspace {
     const bannerButton = h("button", { class: "banner-button" });
     const bannerDebug = h(
       "button",
-      { class: "banner-button banner-debug", hidden: true, onclick: () => this.offerDebug(tab.id) },
+      { class: "banner-debug", hidden: true, onclick: () => this.offerDebug(tab.id) },
       "Debug with an ephemeral container…",
     );
     const banner = h("div", { class: "banner", hidden: true, role: "status" }, bannerText, bannerDebug, bannerButton);
@@ -609,7 +609,7 @@ export class Workspace {
         } else if (t.target.debug) {
           setText(
             rt.bannerText,
-            `Starting the debug container ${t.target.debug.name} (${t.target.debug.image}) beside ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`,
+            `Starting ${debugContainerName(t.target.debug).replace(/^debug/, "the debug")} (${t.target.debug.image}) beside ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`,
           );
         } else {
           setText(rt.bannerText, `Connecting to ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`);

@@ -294,8 +294,12 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       if (req.debug) {
         if (debugRefused) throw mockError("refused", debugRefused);
         // As the engine: our running one is reused, else one is added (and stays in the pod).
-        if (!p.ephemeralContainers.includes(req.debug.name)) {
-          cluster.modify(req.namespace, req.pod, { ephemeralContainers: [...p.ephemeralContainers, req.debug.name] });
+        const key = `${req.namespace}/${req.pod}/${req.debug.image}/${req.container}`;
+        const running = debugContainers.get(key);
+        const name = running && p.ephemeralContainers.includes(running) ? running : req.debug.name || `debugger-${Math.random().toString(36).slice(2, 7)}`;
+        debugContainers.set(key, name);
+        if (!p.ephemeralContainers.includes(name)) {
+          cluster.modify(req.namespace, req.pod, { ephemeralContainers: [...p.ephemeralContainers, name] });
         }
       }
       return sessions.open(req, onOutput, onState);
