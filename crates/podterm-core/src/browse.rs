@@ -568,7 +568,7 @@ mod tests {
                 "type": "Modified",
                 "pod": {
                     "name": "a", "namespace": "demo", "phase": "Running", "ready": "1/1",
-                    "restarts": 2, "createdAt": "2026-01-02T03:04:05Z", "containers": ["web"],
+                    "restarts": 2, "createdAt": "2026-01-02T03:04:05Z", "containers": ["web"], "ephemeralContainers": [],
                     "defaultContainer": "web", "terminating": false,
                     "owner": { "kind": "ReplicaSet", "name": "a-1" }, "reason": null,
                 },
