@@ -548,7 +548,7 @@ async fn a_debug_tab_adds_one_container_per_pod_and_image_and_sees_the_target() 
     tab.expect_output(&f.app, "/demo/distroless/app\r\n").await;
     assert_eq!(
         ephemeral_of(&f.app, "distroless").await,
-        [plan.name.clone()],
+        std::slice::from_ref(&plan.name),
         "added under the name shown"
     );
     // A second tab: the same container, reused (one per pod, image and target).
@@ -576,7 +576,7 @@ async fn a_debug_tab_adds_one_container_per_pod_and_image_and_sees_the_target() 
     tab.expect_output(&f.app, "still-42").await;
     assert_eq!(
         ephemeral_of(&f.app, "distroless").await,
-        [plan.name.clone()],
+        std::slice::from_ref(&plan.name),
         "still one debug container"
     );
 }
