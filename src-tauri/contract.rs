@@ -44,6 +44,10 @@ macro_rules! with_commands {
             /// Opens a TTY exec session and returns its id at once. Output may arrive before
             /// the id: acknowledge every byte with `ack` once the terminal has written it.
             sync open_session(req: OpenSessionRequest, on_output: Channel<Raw>, on_state: Channel<SessionState>) -> u32;
+            /// What debugging `container` (empty: the default one) of a pod with `image` would
+            /// do: reuse a running debug container of ours, or add one under the name given.
+            /// Changes nothing; `open_session` with `debug` set then does it.
+            async plan_debug(profile: String, namespace: String, pod: String, container: String, image: String) -> DebugPlan;
             /// Keystrokes or pasted text for a session.
             sync send_input(id: u32, data: String) -> ();
             sync resize(id: u32, cols: u16, rows: u16) -> ();
@@ -94,6 +98,9 @@ macro_rules! with_commands {
             sync save_open_tabs(tabs: SavedTabs) -> ();
             /// The last run's tabs to reopen, each pod looked for again (none when off).
             async restore_tabs() -> RestoredTabs;
+            /// Saves the image of the debug containers the app adds (blank: the default) and
+            /// returns the image saved.
+            sync set_debug_image(image: String) -> String;
             /// Closes the window after the page asked the user (a close with sessions open sends
             /// `AppRequest::ConfirmClose` instead of closing); its sessions end.
             sync close_window() -> ();

@@ -23,6 +23,8 @@ pub struct Desktop {
     scrollback_lines: AtomicU32,
     /// Reopen the last run's tabs at start (they are saved in tabs.json only while this is on).
     restore_tabs: AtomicBool,
+    /// The image of the debug containers the app adds.
+    debug_image: Mutex<String>,
     /// Why the last settings change was refused (see [`Desktop::set_close_to_tray`]).
     settings_error: Mutex<Option<String>>,
     tray: AtomicBool,
@@ -46,6 +48,7 @@ impl Desktop {
             close_to_tray: AtomicBool::new(s.close_to_tray),
             scrollback_lines: AtomicU32::new(settings::bound_scrollback(s.scrollback_lines)),
             restore_tabs: AtomicBool::new(s.restore_tabs),
+            debug_image: Mutex::new(settings::debug_image_or_default(&s.debug_image)),
             settings_error: Mutex::new(None),
             tray: AtomicBool::new(false),
             close_confirmed: AtomicBool::new(false),
@@ -77,6 +80,19 @@ impl Desktop {
         self.change(|s| s.scrollback_lines = lines)?;
         self.scrollback_lines.store(lines, Ordering::SeqCst);
         Ok(lines)
+    }
+
+    pub fn debug_image(&self) -> String {
+        crate::state::lock(&self.debug_image).clone()
+    }
+
+    /// Changes the debug containers' image (blank: the default) and saves it; returns the
+    /// image saved. Refused like [`Desktop::set_close_to_tray`].
+    pub fn set_debug_image(&self, image: &str) -> Result<String, SettingsError> {
+        let image = settings::debug_image_or_default(image);
+        self.change(|s| s.debug_image = image.clone())?;
+        *crate::state::lock(&self.debug_image) = image.clone();
+        Ok(image)
     }
 
     pub fn restore_tabs(&self) -> bool {

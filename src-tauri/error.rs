@@ -5,6 +5,7 @@
 use podterm_core::browse::BrowseError;
 use podterm_core::cluster::ProfileConnectError;
 use podterm_core::cluster::{ApiError, ClusterError};
+use podterm_core::debug::DebugError;
 use podterm_core::exec::ExecError;
 use podterm_core::favourites::FavouriteError;
 use podterm_core::follow::FollowError;
@@ -111,6 +112,9 @@ pub enum Error {
     Exec(#[from] ExecError),
     #[error(transparent)]
     Start(#[from] StartError),
+    /// A debug container could not be planned, added or reached.
+    #[error(transparent)]
+    Debug(#[from] DebugError),
     /// settings.json could not be read or written (nothing was written over).
     #[error(transparent)]
     Settings(#[from] SettingsError),
@@ -146,7 +150,8 @@ refuses_credentials!(
     ExecError,
     StartError,
     LogViewError,
-    PodInfoError
+    PodInfoError,
+    DebugError
 );
 
 impl Error {
@@ -221,6 +226,7 @@ impl Error {
             Error::Exec(e) => exec_kind(e),
             Error::Start(StartError::Pod(e)) => pod_kind(e),
             Error::Start(StartError::Exec(e)) => exec_kind(e),
+            Error::Start(StartError::Debug(e)) | Error::Debug(e) => debug_kind(e),
             Error::Settings(_) => K::Store,
             Error::LogView(LogViewError::Pod(e)) => pod_kind(e),
             Error::LogView(LogViewError::Logs(LogsError::Api(e))) => api_kind(e),
@@ -304,6 +310,20 @@ fn exec_kind(e: &ExecError) -> ErrorKind {
         | ExecError::Transport { .. }
         | ExecError::OutputClosed
         | ExecError::Deadline(_) => ErrorKind::Unreachable,
+    }
+}
+
+fn debug_kind(e: &DebugError) -> ErrorKind {
+    match e {
+        DebugError::Api(e) => api_kind(e),
+        DebugError::Target(e) => pod_kind(e),
+        // The cluster, RBAC, the image or the pod's phase refuse it: words to act on.
+        DebugError::Disabled { .. }
+        | DebugError::Forbidden(_)
+        | DebugError::NotRunning { .. }
+        | DebugError::ImagePull { .. }
+        | DebugError::Ended { .. } => ErrorKind::Refused,
+        DebugError::PodDeleted(_) => ErrorKind::NotFound,
     }
 }
 

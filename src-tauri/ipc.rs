@@ -5,6 +5,7 @@
 //! Secrets never appear here: a profile crosses as name, server and auth *kind*.
 
 pub use podterm_core::browse::{ChangeKind, PodChange, PodOwner, PodSummary};
+pub use podterm_core::debug::DebugPlan;
 use podterm_core::favourites::{Favourite, Target};
 pub use podterm_core::logview::LogsRequest;
 pub use podterm_core::manual::ManualProfile;
@@ -12,7 +13,7 @@ pub use podterm_core::podinfo::{ContainerInfo, PodCondition, PodDetails, PodEven
 pub use podterm_core::profiles::ProfileColour;
 use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
-pub use podterm_core::terminal::TerminalRequest;
+pub use podterm_core::terminal::{DebugRequest, TerminalRequest};
 use serde::{Deserialize, Serialize};
 
 /// A profile as the UI lists it.
@@ -59,6 +60,8 @@ impl From<&Profile> for ProfileSummary {
 pub struct AppSettings {
     /// Lines of scrollback each terminal tab keeps.
     pub scrollback_lines: u32,
+    /// The image of the debug containers the app adds to pods (a container without a shell).
+    pub debug_image: String,
     /// Reopen the last run's tabs at start.
     pub restore_tabs: bool,
 }
@@ -217,6 +220,8 @@ pub struct FavouriteSummary {
     pub container: Option<String>,
     /// Empty: the shell fallback.
     pub command: Vec<String>,
+    /// Opened in a debug container beside the container (its image has no shell).
+    pub debug: bool,
 }
 
 impl From<&Favourite> for FavouriteSummary {
@@ -233,6 +238,7 @@ impl From<&Favourite> for FavouriteSummary {
             target: f.target.name().to_string(),
             container: f.container.clone(),
             command: f.command.clone(),
+            debug: f.debug,
         }
     }
 }
@@ -251,6 +257,8 @@ pub struct ResolvedFavourite {
     pub container: String,
     /// `null`: the shell fallback.
     pub command: Option<Vec<String>>,
+    /// Open it in a debug container beside `container` (with the debug image setting).
+    pub debug: bool,
 }
 
 /// Something asked from outside the window (the tray, a second launch with `--connect`, a
@@ -429,6 +437,7 @@ mod tests {
                     "restarts": 4,
                     "createdAt": "2026-01-02T03:04:05Z",
                     "containers": ["web"],
+                    "ephemeralContainers": [],
                     "defaultContainer": "web",
                     "terminating": false,
                     "owner": { "kind": "ReplicaSet", "name": "web-6b7f9c8d5" },

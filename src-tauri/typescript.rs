@@ -61,6 +61,8 @@ payloads!(
     FavouriteSummary,
     OpenSessionRequest,
     TerminalRequest,
+    DebugRequest,
+    DebugPlan,
     PodChange,
     ChangeKind,
     PodSummary,

@@ -27,6 +27,7 @@ pub fn config_dir(ctx: &Ctx<'_>) -> Result<Option<String>> {
 pub fn app_settings(ctx: &Ctx<'_>) -> Result<AppSettings> {
     Ok(AppSettings {
         scrollback_lines: ctx.desktop.scrollback_lines(),
+        debug_image: ctx.desktop.debug_image(),
         restore_tabs: ctx.desktop.restore_tabs(),
     })
 }
@@ -81,6 +82,10 @@ pub async fn restore_tabs(ctx: &Ctx<'_>) -> Result<RestoredTabs> {
 
 pub fn set_scrollback_lines(ctx: &Ctx<'_>, lines: u32) -> Result<u32> {
     Ok(ctx.desktop.set_scrollback_lines(lines)?)
+}
+
+pub fn set_debug_image(ctx: &Ctx<'_>, image: String) -> Result<String> {
+    Ok(ctx.desktop.set_debug_image(&image)?)
 }
 
 /// The user agreed to close the window with its sessions (after `AppRequest::ConfirmClose`).

@@ -4,7 +4,7 @@
 
 use super::{Ctx, Raw};
 use crate::error::Result;
-use crate::ipc::{OpenSessionRequest, SessionState};
+use crate::ipc::{DebugPlan, OpenSessionRequest, SessionState};
 use bytes::Bytes;
 use tauri::ipc::Channel;
 
@@ -23,6 +23,20 @@ pub fn open_session(
             let _ = on_state.send(s);
         },
     ))
+}
+
+/// What a debug tab would add (or reuse) in the pod, for the user to agree to first.
+pub async fn plan_debug(
+    ctx: &Ctx<'_>,
+    profile: String,
+    namespace: String,
+    pod: String,
+    container: String,
+    image: String,
+) -> Result<DebugPlan> {
+    ctx.profiles
+        .plan_debug(&profile, &namespace, &pod, &container, &image)
+        .await
 }
 
 pub fn send_input(ctx: &Ctx<'_>, id: u32, data: String) -> Result<()> {

@@ -71,6 +71,7 @@ pub async fn resolve(profiles: &Profiles, name: &str) -> Result<ResolvedFavourit
         pod: r.pod_name,
         container: r.container,
         command: (!fav.command.is_empty()).then(|| fav.command.clone()),
+        debug: fav.debug,
     })
 }
 

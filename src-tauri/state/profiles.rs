@@ -4,9 +4,10 @@
 use super::lock;
 use crate::demo::Demo;
 use crate::error::{Error, Result};
-use crate::ipc::{ProfileDetails, ProfileSummary};
+use crate::ipc::{DebugPlan, ProfileDetails, ProfileSummary};
 use podterm_core::browse;
 use podterm_core::cluster::{self, Cluster};
+use podterm_core::debug;
 use podterm_core::import::{self, ImportOptions};
 use podterm_core::manual::{self, ManualProfile};
 use podterm_core::profiles::{Profile, ProfileError, ProfileStore};
@@ -259,6 +260,27 @@ impl Profiles {
     pub async fn namespaces(&self, profile: &str) -> Result<Vec<String>> {
         let c = self.cluster(profile).await?;
         browse::namespaces(&c.client, &c.namespace)
+            .await
+            .map_err(|e| Error::from_call(profile, e))
+    }
+
+    /// What debugging `container` (empty: the default) of `pod` with `image` would do (see
+    /// [`podterm_core::debug::plan`]); `namespace` empty: the profile's.
+    pub async fn plan_debug(
+        &self,
+        profile: &str,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        image: &str,
+    ) -> Result<DebugPlan> {
+        let c = self.cluster(profile).await?;
+        let ns = if namespace.is_empty() {
+            c.namespace.as_str()
+        } else {
+            namespace
+        };
+        debug::plan(&c.client, ns, pod, container, image)
             .await
             .map_err(|e| Error::from_call(profile, e))
     }

@@ -188,6 +188,58 @@ test("a pod's Logs view (the L key) shows its log and its events", async () => {
   await app.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
 });
 
+test("distroless: one click on the offer, one on the question, and a debug shell sees the target's files", async () => {
+  const tab = await openPod("distroless", "app");
+  await waitTabState(tab.id, "lost");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await app.waitFor(`${pane} .banner-debug:not([hidden])`, 10_000);
+  await screenshot("no-shell-debug-offer");
+  await app.click(`${pane} .banner-debug`);
+  await app.waitFor("dialog.debug-offer[open] .debug-confirm", 15_000);
+  const fact = (k) => text(`dialog.debug-offer dd[data-fact="${k}"]`);
+  const [image, target, name] = [await fact("image"), await fact("target"), await fact("name")];
+  assert(image === "busybox:1.36", `image ${image}`);
+  assert(/^app /.test(target ?? ""), `target ${target}`);
+  assert(/^debugger-[a-z0-9]{5}$/.test(name ?? ""), `name ${name}`);
+  const warning = await text("dialog.debug-offer .debug-warning");
+  assert(/cannot be removed/.test(warning ?? ""), `warning ${warning}`);
+  await screenshot("debug-offer");
+  const before = (await tabs()).map((t) => t.id);
+  await app.click("dialog.debug-offer .debug-confirm");
+  const dbg = await app.waitUntil("the debug tab", 15_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), before);
+  await waitTabState(dbg.id, "connected", 30_000);
+  await waitForLine(dbg.id, isPrompt, "the debug shell's prompt");
+  const badge = await text(`.tab[data-tab-id="${dbg.id}"] .tab-debug`);
+  assert(badge === "debug", `tab badge ${badge}`);
+  // The shell starts in the target's working directory: it sees (and shares) the target's files.
+  await typeLine(dbg.id, 'echo "cwd=$PWD"; echo from-debug > seen-by-target');
+  await waitForLine(dbg.id, (l) => /^cwd=.*\/demo\/distroless\/app$/.test(l), "the target's working directory");
+  await screenshot("debug-tab");
+  // The target itself reads the file (its own `cat`: no shell there).
+  const picked = (await tabs()).map((t) => t.id);
+  await app.click('.pod[data-pod="distroless"] .pod-line');
+  await app.waitFor(`.pod[data-pod="distroless"] .container[data-container="${name}"] .container-debug`, 15_000);
+  await screenshot("debug-in-picker");
+  await app.type('.pod[data-pod="distroless"] .picker input.command', "cat seen-by-target");
+  await app.type('.pod[data-pod="distroless"] .picker input.command', Keys.ENTER);
+  const cat = await app.waitUntil("the cat tab", 15_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), picked);
+  await waitForLine(cat.id, (l) => l === "from-debug", "the target reading the debug shell's file");
+  // The offer again: the running debug container is reused, nothing added.
+  await app.click(`.tab[data-tab-id="${tab.id}"]`);
+  await app.click(`${pane} .banner-debug`);
+  await app.waitFor("dialog.debug-offer[open] .debug-confirm", 15_000);
+  const title = await text("dialog.debug-offer h2");
+  assert(title === `Open a shell in the debug container ${name}`, `second offer "${title}"`);
+  const before2 = (await tabs()).map((t) => t.id);
+  await app.click("dialog.debug-offer .debug-confirm");
+  const dbg2 = await app.waitUntil("the second debug tab", 15_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), before2);
+  await waitTabState(dbg2.id, "connected", 30_000);
+  assert(dbg2.debug?.name === name, `second debug tab ${JSON.stringify(dbg2)}`);
+  await typeLine(dbg2.id, "cat seen-by-target");
+  await waitForLine(dbg2.id, (l) => l === "from-debug", "the file from the second debug tab");
+  for (const id of [dbg2.id, cat.id, dbg.id, tab.id]) await app.click(`.tab[data-tab-id="${id}"] .tab-close`);
+});
+
 test("a star on a Deployment's pod saves the Deployment as a favourite", async () => {
   await app.click('.pod[data-pod="web-6b7f9c8d5-h2x4k"] .star');
   await app.waitFor('.favourite[data-favourite="web"]', 10_000);

@@ -330,6 +330,64 @@ async fn connect_runs_in_the_newest_ready_pod() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debug_favourite_connects_in_one_shared_debug_container_beside_its_container() {
+    let (_c, config) = setup().await;
+    let cfg = config.path();
+    assert_eq!(
+        ok(
+            cfg,
+            &[
+                "favourite",
+                "add",
+                "dl",
+                "--profile",
+                "demo-admin",
+                "-n",
+                "demo",
+                "distroless",
+                "--debug",
+            ],
+        )
+        .await,
+        "added favourite dl: pod/distroless in namespace demo through profile demo-admin, in a debug container\n"
+    );
+    let list = ok(cfg, &["favourite", "list"]).await;
+    assert!(list.contains("<default> (debug)"), "{list}");
+    // The settings' debug image (the default: busybox:1.36) beside the default container; the
+    // shell starts in the target's working directory.
+    let first = podterm(
+        cfg,
+        &["connect", "dl", "--", "sh", "-c", "echo \"cwd=$PWD\""],
+    )
+    .await;
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stdout.trim_end().ends_with("/demo/distroless/app"),
+        "{}",
+        first.stdout
+    );
+    let name = first
+        .stderr
+        .strip_prefix("Added debug container ")
+        .and_then(|r| r.strip_suffix(" (busybox:1.36) beside container app.\n"))
+        .unwrap_or_else(|| panic!("{:?}", first.stderr))
+        .to_string();
+    assert!(name.starts_with("debugger-"), "{name}");
+    // Again: the same container, reused; -q says nothing.
+    let again = podterm(cfg, &["connect", "dl", "--", "true"]).await;
+    assert_eq!(
+        (again.code, again.stderr.as_str()),
+        (
+            0,
+            format!("Reusing debug container {name} (busybox:1.36) beside container app.\n")
+                .as_str()
+        )
+    );
+    let quiet = podterm(cfg, &["connect", "dl", "-q", "--", "true"]).await;
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_errors_say_what_to_do() {
     let (c, config) = setup().await;
     let cfg = config.path();

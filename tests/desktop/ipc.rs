@@ -6,9 +6,9 @@ use bytes::Bytes;
 use podterm_desktop_lib::demo::{DEMO_NAME, DEMO_VIEWER_NAME};
 use podterm_desktop_lib::error::{Error, ErrorKind};
 use podterm_desktop_lib::ipc::{
-    ChangeKind, FavouriteSummary, LogsRequest, LogsState, ManualProfile, OpenLogsRequest,
-    OpenSessionRequest, PodChange, ProfileDetails, ProfileSummary, ResolvedFavourite, SessionState,
-    TerminalRequest, WatchStatus,
+    ChangeKind, DebugPlan, DebugRequest, FavouriteSummary, LogsRequest, LogsState, ManualProfile,
+    OpenLogsRequest, OpenSessionRequest, PodChange, ProfileDetails, ProfileSummary,
+    ResolvedFavourite, SessionState, TerminalRequest, WatchStatus,
 };
 use podterm_desktop_lib::state::{favourites, Config, LogViews, Profiles, Sessions, Watches};
 use std::time::{Duration, Instant};
@@ -138,6 +138,18 @@ impl App {
     async fn resolve_favourite(&self, name: &str) -> Res<ResolvedFavourite> {
         favourites::resolve(&self.profiles, name).await
     }
+    async fn plan_debug(
+        &self,
+        profile: &str,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        image: &str,
+    ) -> Res<DebugPlan> {
+        self.profiles
+            .plan_debug(profile, namespace, pod, container, image)
+            .await
+    }
 }
 
 async fn app() -> Fixture {
@@ -163,6 +175,22 @@ struct Tab {
 }
 
 fn open(app: &App, profile: &str, pod: &str, command: Option<&[&str]>) -> Tab {
+    open_in(app, profile, pod, "", command, None)
+}
+
+/// A debug tab: a shell in our debug container beside `container` of `pod`.
+fn open_debug(app: &App, profile: &str, pod: &str, container: &str, debug: DebugRequest) -> Tab {
+    open_in(app, profile, pod, container, None, Some(debug))
+}
+
+fn open_in(
+    app: &App,
+    profile: &str,
+    pod: &str,
+    container: &str,
+    command: Option<&[&str]>,
+    debug: Option<DebugRequest>,
+) -> Tab {
     let (out_tx, output) = mpsc::unbounded_channel();
     let (state_tx, states) = mpsc::unbounded_channel();
     let id = app.open_session(
@@ -171,10 +199,11 @@ fn open(app: &App, profile: &str, pod: &str, command: Option<&[&str]>) -> Tab {
             terminal: TerminalRequest {
                 namespace: "demo".into(),
                 pod: pod.into(),
-                container: String::new(),
+                container: container.into(),
                 command: command.map(|c| c.iter().map(|s| s.to_string()).collect()),
                 cols: 100,
                 rows: 30,
+                debug,
             },
         },
         move |b| out_tx.send(b).is_ok(),
@@ -515,6 +544,141 @@ async fn viewer_exec_is_lost_with_the_forbidden_message() {
     );
 }
 
+/// The ephemeral containers of a Demo pod, from the pod list's summary.
+async fn ephemeral_of(app: &App, pod: &str) -> Vec<String> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let id = app
+        .watch_pods(DEMO_NAME, "demo", move |c| tx.send(c).is_ok(), |_| {})
+        .await
+        .expect("watch");
+    let found = loop {
+        let c = timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("the pod in the list within 10 s")
+            .expect("watch open");
+        if c.pod.name == pod {
+            break c.pod.ephemeral_containers;
+        }
+    };
+    app.stop_watch(id);
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debug_tab_adds_one_container_per_pod_and_image_and_sees_the_target() {
+    let f = app().await;
+    let image = "busybox:1.36";
+    // The plan: the default container is the target, a fresh name, nothing added yet.
+    let plan = f
+        .app
+        .plan_debug(DEMO_NAME, "demo", "distroless", "", image)
+        .await
+        .expect("plan");
+    assert_eq!(
+        (plan.target.as_str(), plan.image.as_str(), plan.reuse),
+        ("app", image, false)
+    );
+    assert!(plan.name.starts_with("debugger-"), "{plan:?}");
+    assert!(ephemeral_of(&f.app, "distroless").await.is_empty());
+    let request = DebugRequest {
+        image: image.into(),
+        name: plan.name.clone(),
+    };
+    let mut tab = open_debug(&f.app, DEMO_NAME, "distroless", "app", request.clone());
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    // The shell starts in the target's working directory: the target's files.
+    f.app
+        .send_input(
+            tab.id,
+            Bytes::from_static(b"echo \"cwd=$PWD\"; echo ok > from-debug\r"),
+        )
+        .expect("input");
+    tab.expect_output(&f.app, "/demo/distroless/app\r\n").await;
+    assert_eq!(
+        ephemeral_of(&f.app, "distroless").await,
+        std::slice::from_ref(&plan.name),
+        "added under the name shown"
+    );
+    // A second tab: the same container, reused (one per pod, image and target).
+    let again = f
+        .app
+        .plan_debug(DEMO_NAME, "demo", "distroless", "app", image)
+        .await
+        .expect("plan");
+    assert!(again.reuse && again.name == plan.name, "{again:?}");
+    let mut second = open_debug(&f.app, DEMO_NAME, "distroless", "app", request);
+    assert_eq!(second.state().await, SessionState::Connecting);
+    assert_eq!(second.state().await, SessionState::Connected);
+    f.app
+        .send_input(second.id, Bytes::from_static(b"cat from-debug\r"))
+        .expect("input");
+    second.expect_output(&f.app, "ok\r\n").await;
+    f.app
+        .send_input(second.id, Bytes::from_static(b"exit 4\r"))
+        .expect("input");
+    assert_eq!(second.end(&f.app).await, exited(4));
+    // Its exit ended its own shell, not the container: the first tab goes on.
+    f.app
+        .send_input(tab.id, Bytes::from_static(b"echo still-$((6*7))\r"))
+        .expect("input");
+    tab.expect_output(&f.app, "still-42").await;
+    assert_eq!(
+        ephemeral_of(&f.app, "distroless").await,
+        std::slice::from_ref(&plan.name),
+        "still one debug container"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_refusals_in_words_rbac_an_unpullable_image_a_missing_container() {
+    let f = app().await;
+    // The viewer may not patch pods/ephemeralcontainers: the API server's words name both.
+    let mut viewer = open_debug(
+        &f.app,
+        DEMO_VIEWER_NAME,
+        "distroless",
+        "app",
+        DebugRequest {
+            image: "busybox:1.36".into(),
+            name: String::new(),
+        },
+    );
+    assert_eq!(viewer.state().await, SessionState::Connecting);
+    assert_eq!(
+        viewer.end(&f.app).await,
+        lost("Error from server (Forbidden): pods \"distroless\" is forbidden: User \"viewer\" cannot patch resource \"pods/ephemeralcontainers\" in API group \"\" in the namespace \"demo\"")
+    );
+    // An image that cannot be pulled: the kubelet's reason, from the container's status.
+    let mut unpullable = open_debug(
+        &f.app,
+        DEMO_NAME,
+        "distroless",
+        "app",
+        DebugRequest {
+            image: "testcluster.local/nope:1".into(),
+            name: String::new(),
+        },
+    );
+    assert_eq!(unpullable.state().await, SessionState::Connecting);
+    match unpullable.end(&f.app).await {
+        SessionState::Lost { reason, .. } => assert!(
+            reason.starts_with("debug container debugger-")
+                && reason.contains("cannot start: image \"testcluster.local/nope:1\" cannot be pulled (ErrImagePull"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // The plan refuses a container the pod lacks, as kubectl would, and says which it has.
+    let e = f
+        .app
+        .plan_debug(DEMO_NAME, "demo", "distroless", "nope", "busybox:1.36")
+        .await
+        .expect_err("no such container");
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(e.to_string().contains("nope"), "{e}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_its_exit_code_and_a_missing_container() {
     let f = app().await;
@@ -541,6 +705,7 @@ async fn a_command_its_exit_code_and_a_missing_container() {
                 command: None,
                 cols: 80,
                 rows: 24,
+                debug: None,
             },
         },
         move |b| out.send(b).is_ok(),

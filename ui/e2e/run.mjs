@@ -697,6 +697,64 @@ test("a container without a shell fails with one clear message, and offers to ru
   await page.waitForSelector(".tab", { state: "detached", timeout: WAIT_MS });
 });
 
+test("a container without a shell: a debug container, shown and asked once, opens a marked debug tab; a second one reuses it", async () => {
+  await page.dblclick('.pod[data-pod="distroless"] .pod-line');
+  const tab = await newTab([], "lost");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await waitText(`${pane} .banner-debug`, "Debug with an ephemeral container…");
+  await waitText(`${pane} .banner-text`, /Debug it with an ephemeral container \(a shell beside it, from busybox:1\.36\)/);
+  await page.click(`${pane} .banner-debug`);
+  await page.waitForSelector("dialog.debug-offer[open]", { timeout: WAIT_MS });
+  await waitText("dialog.debug-offer h2", "Add a debug container to distroless?");
+  await waitText('dialog.debug-offer dd[data-fact="image"]', "busybox:1.36");
+  await waitText('dialog.debug-offer dd[data-fact="target"]', /^app /);
+  await waitText("dialog.debug-offer .debug-warning", /^Ephemeral containers cannot be removed/);
+  const name = await page.textContent('dialog.debug-offer dd[data-fact="name"]');
+  assert(/^debugger-[a-z0-9]{5}$/.test(name ?? ""), `debug container name ${name}`);
+  await screenshot("debug-offer");
+  // Cancel adds nothing.
+  await page.click("dialog.debug-offer .cancel");
+  await page.waitForSelector("dialog.debug-offer", { state: "detached", timeout: WAIT_MS });
+  assert((await page.$$(".tab")).length === 1, "cancel opened a tab");
+  await page.click(`${pane} .banner-debug`);
+  await page.waitForSelector("dialog.debug-offer[open]", { timeout: WAIT_MS });
+  const planned = await page.textContent('dialog.debug-offer dd[data-fact="name"]');
+  await page.click("dialog.debug-offer .debug-confirm");
+  const debugTab = await newTab([tab.id], "connected");
+  await waitForLine(debugTab.id, (l) => l.includes("root@distroless"), "the debug shell's prompt");
+  await waitText(`.tab[data-tab-id="${debugTab.id}"] .tab-debug`, "debug");
+  const t = (await page.evaluate(() => window.__podterm.tabs())).find((x) => x.id === debugTab.id);
+  assert(t.debug?.name === planned && t.debug?.image === "busybox:1.36" && t.container === "app", `debug tab ${JSON.stringify(t)}`);
+  await screenshot("debug-tab");
+  // The pod list shows the ephemeral container, marked debug.
+  await page.click('.pod[data-pod="distroless"] .pod-line');
+  await waitText(`.pod[data-pod="distroless"] .container[data-container="${planned}"] .container-debug`, "debug");
+  await screenshot("debug-in-picker");
+  await page.keyboard.press("Escape");
+  // The offer again: the running one is reused, nothing added.
+  await page.click(`.tab[data-tab-id="${tab.id}"]`);
+  await page.click(`${pane} .banner-debug`);
+  await waitText("dialog.debug-offer h2", `Open a shell in the debug container ${planned}`);
+  await page.click("dialog.debug-offer .debug-confirm");
+  const second = await newTab([tab.id, debugTab.id], "connected");
+  const t2 = (await page.evaluate(() => window.__podterm.tabs())).find((x) => x.id === second.id);
+  assert(t2.debug?.name === planned, `second debug tab ${JSON.stringify(t2)}`);
+  // Refused (RBAC): the tab says so in the API server's words.
+  await page.evaluate(() =>
+    window.__podtermMock.refuseDebug(
+      'Error from server (Forbidden): pods "distroless" is forbidden: User "viewer" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "demo"',
+    ),
+  );
+  await page.click(`.tab[data-tab-id="${tab.id}"]`);
+  await page.click(`${pane} .banner-debug`);
+  await page.click("dialog.debug-offer .debug-confirm");
+  const refused = await newTab([tab.id, debugTab.id, second.id], "lost");
+  await waitText(`.pane[data-tab-id="${refused.id}"] .banner-text`, /cannot patch resource "pods\/ephemeralcontainers"/);
+  await screenshot("debug-refused");
+  await page.evaluate(() => window.__podtermMock.refuseDebug(null));
+  await closeAllTabs();
+});
+
 test("a tab whose pod was deleted ends as soon as the pod list learns it", async () => {
   await page.evaluate(() => window.__podtermMock.addPod({ name: "victim", namespace: "demo", containers: ["main"] }));
   await page.dblclick('.pod[data-pod="victim"] .pod-line');

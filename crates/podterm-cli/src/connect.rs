@@ -6,9 +6,11 @@ use crate::session::run;
 use crate::term;
 use clap::Args;
 use podterm_core::cluster::within;
+use podterm_core::debug::{self, DebugSpec};
 use podterm_core::exec::ExecSpec;
 use podterm_core::favourites::{self, FavouriteStore};
 use podterm_core::profiles::ProfileStore;
+use podterm_core::settings;
 
 #[derive(Args)]
 pub struct ConnectArgs {
@@ -66,13 +68,33 @@ pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failu
     if let (Some(n), false) = (&found.note, a.quiet) {
         eprintln!("{n}");
     }
+    // A debug favourite: the session runs in our debug container beside the container (one per
+    // pod, image and target, added now when the pod has none running).
+    let mut container = found.container;
+    if fav.debug {
+        let image = settings::load(store.dir())
+            .map_err(|e| Failure::new(e.to_string()))?
+            .debug_image;
+        let spec = DebugSpec::shared_shell(&image, &container);
+        let ensured = debug::ensure(&cluster.client, &found.namespace, &found.pod_name, &spec)
+            .await
+            .map_err(|e| hint(e.into()))?;
+        if !a.quiet {
+            eprintln!(
+                "{} debug container {} ({image}) beside container {container}.",
+                if ensured.added { "Added" } else { "Reusing" },
+                ensured.name
+            );
+        }
+        container = ensured.name;
+    }
     // As `exec -i -t` where there is a terminal to be raw; as `exec -i` elsewhere (pipes,
     // scripts), without kubectl's warning.
     let tty = !a.no_tty && term::stdin_is_terminal();
     let spec = ExecSpec {
         namespace: found.namespace,
         pod: found.pod_name,
-        container: found.container,
+        container,
         command: if a.command.is_empty() {
             found.command
         } else {

@@ -99,6 +99,7 @@ impl From<DebugError> for Failure {
     fn from(e: DebugError) -> Self {
         match e {
             DebugError::Api(e) | DebugError::Forbidden(e) => e.into(),
+            DebugError::Target(e) => e.into(),
             other => Failure::new(other.to_string()),
         }
     }

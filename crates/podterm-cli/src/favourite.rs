@@ -20,11 +20,17 @@ pub enum FavouriteCmd {
         /// Container (default: the pod's default container).
         #[arg(short = 'c', long)]
         container: Option<String>,
+        /// Open it in a debug container beside the container, for an image without a shell:
+        /// an ephemeral container from the settings' debug image (`debugImage` in
+        /// settings.json), added once per pod and reused (it cannot be removed).
+        #[arg(long)]
+        debug: bool,
         /// The command and its arguments, after `--` (default: a shell).
         #[arg(last = true)]
         command: Vec<String>,
     },
-    /// List favourites: name, profile, namespace, target, container, command.
+    /// List favourites: name, profile, namespace, target, container (`(debug)`: opened in a
+    /// debug container beside it), command.
     List,
     /// Remove a favourite.
     Rm { name: String },
@@ -37,6 +43,7 @@ pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {
             name,
             target,
             container,
+            debug,
             command,
         } => {
             let Some(profile) = conn.profile.clone() else {
@@ -57,12 +64,14 @@ pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {
             let fav = Favourite {
                 container,
                 command,
+                debug,
                 ..Favourite::new(&name, &profile, &namespace, target)
             };
             store.add(fav.clone())?;
             println!(
-                "added favourite {name}: {} in namespace {namespace} through profile {profile}",
-                fav.target
+                "added favourite {name}: {} in namespace {namespace} through profile {profile}{}",
+                fav.target,
+                if debug { ", in a debug container" } else { "" }
             );
         }
         FavouriteCmd::List => {
@@ -94,9 +103,17 @@ pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {
                     cell(&f.profile),
                     cell(&f.namespace),
                     cell(&f.target.to_string()),
-                    f.container
-                        .as_deref()
-                        .map_or_else(|| "<default>".into(), cell),
+                    {
+                        let c = f
+                            .container
+                            .as_deref()
+                            .map_or_else(|| "<default>".into(), cell);
+                        if f.debug {
+                            format!("{c} (debug)")
+                        } else {
+                            c
+                        }
+                    },
                     cell(&command),
                 ]);
             }

@@ -129,6 +129,10 @@ pub struct PodSummary {
     /// RFC 3339 (`2026-01-02T03:04:05Z`); empty when the pod has none.
     pub created_at: String,
     pub containers: Vec<String>,
+    /// The pod's ephemeral (debug) containers, in the order they were added: they stay in the
+    /// pod until it is deleted, running or not.
+    #[serde(default)]
+    pub ephemeral_containers: Vec<String>,
     /// The container kubectl would pick: the default-container annotation, else the first.
     pub default_container: String,
     /// Deletion has begun (`metadata.deletionTimestamp` is set).
@@ -193,6 +197,12 @@ impl PodSummary {
                 .map(|(c, _)| c)
                 .unwrap_or_default(),
             containers,
+            ephemeral_containers: pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.ephemeral_containers.as_ref())
+                .map(|l| l.iter().map(|c| c.name.clone()).collect())
+                .unwrap_or_default(),
             terminating: meta.deletion_timestamp.is_some(),
             owner: PodOwner::of(pod),
             reason,
@@ -497,7 +507,8 @@ mod tests {
                 "deletionTimestamp": "2026-01-02T04:00:00Z",
                 "annotations": { "kubectl.kubernetes.io/default-container": "sidecar" },
             },
-            "spec": { "containers": [{ "name": "app" }, { "name": "sidecar" }], "nodeName": "node-7" },
+            "spec": { "containers": [{ "name": "app" }, { "name": "sidecar" }], "nodeName": "node-7",
+                      "ephemeralContainers": [{ "name": "debugger-x2k9p", "image": "busybox" }] },
             "status": { "phase": "Running", "podIP": "10.1.2.3",
                 "podIPs": [{ "ip": "10.1.2.3" }, { "ip": "fd00::3" }], "containerStatuses": [
                 { "name": "app", "ready": true, "restartCount": 2, "image": "i", "imageID": "" },
@@ -514,6 +525,7 @@ mod tests {
                 restarts: 3,
                 created_at: "2026-01-02T03:04:05Z".into(),
                 containers: vec!["app".into(), "sidecar".into()],
+                ephemeral_containers: vec!["debugger-x2k9p".into()],
                 default_container: "sidecar".into(),
                 terminating: true,
                 owner: None,
@@ -614,7 +626,7 @@ mod tests {
                 "type": "Modified",
                 "pod": {
                     "name": "a", "namespace": "demo", "phase": "Running", "ready": "1/1",
-                    "restarts": 2, "createdAt": "2026-01-02T03:04:05Z", "containers": ["web"],
+                    "restarts": 2, "createdAt": "2026-01-02T03:04:05Z", "containers": ["web"], "ephemeralContainers": [],
                     "defaultContainer": "web", "terminating": false,
                     "owner": { "kind": "ReplicaSet", "name": "a-1" }, "reason": null,
                     "node": null, "ips": [],

@@ -75,12 +75,19 @@ pub enum DebugError {
     /// The pod was deleted while waiting for the container.
     #[error("pod {0} was deleted while waiting for the debug container")]
     PodDeleted(String),
+    /// The target container could not be chosen (kubectl's words: no such container ...).
+    #[error(transparent)]
+    Target(#[from] crate::pods::PodError),
 }
 
 impl DebugError {
     /// The API server refused the credentials (401).
     pub fn credentials_refused(&self) -> bool {
-        matches!(self, DebugError::Api(e) if e.credentials_refused())
+        match self {
+            DebugError::Api(e) => e.credentials_refused(),
+            DebugError::Target(e) => e.credentials_refused(),
+            _ => false,
+        }
     }
 }
 
@@ -153,6 +160,22 @@ pub struct DebugSpec {
     pub tty: bool,
     /// The command; empty: the image's entrypoint.
     pub command: Vec<String>,
+}
+
+impl DebugSpec {
+    /// The app's debug container: `image` beside `target`, kubectl's default profile, with
+    /// stdin and a TTY kept open by its own shell, so that it keeps running while tabs exec
+    /// shells into it (one per pod, image and target, shared by every tab).
+    pub fn shared_shell(image: &str, target: &str) -> Self {
+        DebugSpec {
+            image: image.to_string(),
+            target: Some(target.to_string()),
+            profile: DebugProfile::General,
+            stdin: true,
+            tty: true,
+            command: vec![],
+        }
+    }
 }
 
 /// The ephemeral container a spec makes, under `name`.
@@ -415,6 +438,52 @@ pub async fn wait_running(
     }
 }
 
+/// What debugging a container would do, for the app to show before it asks (`plan`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DebugPlan {
+    pub namespace: String,
+    pub pod: String,
+    /// The container debugged (the requested one, else the pod's default).
+    pub target: String,
+    pub image: String,
+    /// The debug container's name: the running one to reuse, or the one to add.
+    pub name: String,
+    /// A running debug container of ours is reused: nothing is added to the pod.
+    pub reuse: bool,
+}
+
+/// What debugging `container` (empty: the default one) of the pod with `image` would do: reuse
+/// a running debug container of ours with that image and target, or add one under a fresh
+/// name. Refuses a pod that has finished and a container the pod lacks. Changes nothing.
+pub async fn plan(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+    image: &str,
+) -> Result<DebugPlan, DebugError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let current = pods.get(pod).await?;
+    check_running(&current)?;
+    let wanted = Some(container).filter(|c| !c.is_empty());
+    let (target, _) = crate::pods::choose_container(&current, wanted)?;
+    let spec = DebugSpec::shared_shell(image, &target);
+    let (name, reuse) = match find_reusable(&current, &spec) {
+        Some(name) => (name, true),
+        None => (fresh_name(&current), false),
+    };
+    Ok(DebugPlan {
+        namespace: namespace.to_string(),
+        pod: pod.to_string(),
+        target,
+        image: image.to_string(),
+        name,
+        reuse,
+    })
+}
+
 /// What [`ensure`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ensured {
@@ -432,13 +501,28 @@ pub async fn ensure(
     pod: &str,
     spec: &DebugSpec,
 ) -> Result<Ensured, DebugError> {
+    ensure_named(client, namespace, pod, spec, None).await
+}
+
+/// As [`ensure`], adding the container as `name` (the one [`plan`] showed the user) when it is
+/// still free, else under a fresh name.
+pub async fn ensure_named(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    spec: &DebugSpec,
+    name: Option<&str>,
+) -> Result<Ensured, DebugError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let current = pods.get(pod).await?;
     check_running(&current)?;
     if let Some(name) = find_reusable(&current, spec) {
         return Ok(Ensured { name, added: false });
     }
-    let name = fresh_name(&current);
+    let name = match name.filter(|n| !n.is_empty() && !names_in(&current).iter().any(|t| t == n)) {
+        Some(n) => n.to_string(),
+        None => fresh_name(&current),
+    };
     add(client, namespace, pod, spec, &name).await?;
     match wait_running(client, namespace, pod, &name, &spec.image, |_| {}).await? {
         Ready::Running(_) => Ok(Ensured { name, added: true }),

@@ -30,6 +30,10 @@ pub const DEFAULT_SCROLLBACK_LINES: u32 = 10_000;
 /// (docs/architecture.md, "Memory over long sessions") that is about 250 MB a tab.
 pub const MAX_SCROLLBACK_LINES: u32 = 100_000;
 
+/// The image of the app's debug containers unless the user chose another: a small public
+/// image with a shell and the usual tools.
+pub const DEFAULT_DEBUG_IMAGE: &str = "busybox:1.36";
+
 /// `lines` within `0..=MAX_SCROLLBACK_LINES`: more is cut to the maximum.
 pub fn bound_scrollback(lines: u32) -> u32 {
     lines.min(MAX_SCROLLBACK_LINES)
@@ -48,6 +52,10 @@ pub struct Settings {
     pub scrollback_lines: u32,
     /// Reopen the last run's tabs at start (`tabs.json`, see [`crate::opentabs`]).
     pub restore_tabs: bool,
+    /// The image of the debug containers the app adds to pods whose container has no shell;
+    /// blank in the file means the default.
+    #[serde(deserialize_with = "image_or_default")]
+    pub debug_image: String,
     /// Fields a newer Podterm wrote, kept on save.
     #[serde(flatten)]
     pub extra: Extra,
@@ -59,6 +67,7 @@ impl Default for Settings {
             close_to_tray: true,
             scrollback_lines: DEFAULT_SCROLLBACK_LINES,
             restore_tabs: true,
+            debug_image: DEFAULT_DEBUG_IMAGE.to_string(),
             extra: Extra::new(),
         }
     }
@@ -73,6 +82,20 @@ fn scrollback_in_range<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D:
         // In range after the clamp, so the cast neither wraps nor saturates.
         n.round().clamp(0.0, f64::from(MAX_SCROLLBACK_LINES)) as u32
     })
+}
+
+/// A string, blank meaning [`DEFAULT_DEBUG_IMAGE`]; surrounding white space dropped.
+fn image_or_default<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    Ok(debug_image_or_default(&s))
+}
+
+/// `image` trimmed, or [`DEFAULT_DEBUG_IMAGE`] when blank.
+pub fn debug_image_or_default(image: &str) -> String {
+    match image.trim() {
+        "" => DEFAULT_DEBUG_IMAGE.to_string(),
+        i => i.to_string(),
+    }
 }
 
 fn file(dir: &Path) -> VersionedFile<Settings> {
@@ -106,6 +129,7 @@ pub fn update(dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<Settings
     file(dir).update(|current| {
         change(current);
         current.scrollback_lines = bound_scrollback(current.scrollback_lines);
+        current.debug_image = debug_image_or_default(&current.debug_image);
         Ok(current.clone())
     })
 }
@@ -152,6 +176,33 @@ mod tests {
             load(dir.path()),
             Err(SettingsError::NewerVersion { found: 9, .. })
         ));
+    }
+
+    #[test]
+    fn the_debug_image_defaults_when_missing_or_blank_and_keeps_a_choice() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert_eq!(
+            load(dir.path()).expect("defaults").debug_image,
+            DEFAULT_DEBUG_IMAGE
+        );
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            br#"{"version": 1, "debugImage": "   "}"#,
+        )
+        .expect("write");
+        assert_eq!(
+            load(dir.path()).expect("blank").debug_image,
+            DEFAULT_DEBUG_IMAGE
+        );
+        let saved =
+            update(dir.path(), |s| s.debug_image = " nicolaka/netshoot ".into()).expect("update");
+        assert_eq!(saved.debug_image, "nicolaka/netshoot");
+        assert_eq!(
+            load(dir.path()).expect("load").debug_image,
+            "nicolaka/netshoot"
+        );
+        let cleared = update(dir.path(), |s| s.debug_image = String::new()).expect("update");
+        assert_eq!(cleared.debug_image, DEFAULT_DEBUG_IMAGE);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! resizes in the order they were sent. The UI shell only wires channels to it.
 
 use crate::cluster::Cluster;
+use crate::debug::{self, DebugError, DebugSpec};
 use crate::exec::{ExecError, ExecSpec, Session, Tuning};
 use crate::flow::{self, Credit, FlowConfig, PumpEnd};
 use crate::pods::{self, PodError, PodTarget};
@@ -28,6 +29,23 @@ pub struct TerminalRequest {
     pub command: Option<Vec<String>>,
     pub cols: u16,
     pub rows: u16,
+    /// Set: the shell runs in a debug container of ours beside `container` (the target),
+    /// added first when the pod has no running one for this image and target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub debug: Option<DebugRequest>,
+}
+
+/// A terminal in a debug container (an ephemeral container that cannot be removed): see
+/// [`crate::debug::ensure_named`]. JSON: `{image, name}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DebugRequest {
+    pub image: String,
+    /// The name to add it under (the one shown to the user); a running one of ours with the
+    /// same image and target is reused whatever its name.
+    pub name: String,
 }
 
 /// What the UI sends while the terminal runs.
@@ -60,6 +78,9 @@ pub enum StartError {
     /// The exec session could not be opened.
     #[error(transparent)]
     Exec(#[from] ExecError),
+    /// The debug container could not be added or reached.
+    #[error(transparent)]
+    Debug(#[from] DebugError),
 }
 
 impl StartError {
@@ -68,6 +89,7 @@ impl StartError {
         match self {
             StartError::Pod(e) => e.credentials_refused(),
             StartError::Exec(e) => e.credentials_refused(),
+            StartError::Debug(e) => e.credentials_refused(),
         }
     }
 }
@@ -101,15 +123,31 @@ pub async fn run(
             pods::resolve(&cluster.client, &namespace, &target),
         )
         .await?;
-        pods::check_running(&pod)?;
+        if req.debug.is_some() {
+            debug::check_running(&pod)?;
+        } else {
+            pods::check_running(&pod)?;
+        }
         let wanted = Some(req.container.as_str()).filter(|s| !s.is_empty());
         let uid = pod.metadata.uid.clone();
-        pods::choose_container(&pod, wanted).map(|(c, _)| (c, uid))
+        let (container, _) = pods::choose_container(&pod, wanted)?;
+        Ok::<_, StartError>((container, uid))
     };
-    let (container, uid) = match started.await {
+    let (mut container, uid) = match started.await {
         Ok(found) => found,
-        Err(e) => return TerminalEnd::NotStarted(e.into()),
+        Err(e) => return TerminalEnd::NotStarted(e),
     };
+    // A debug terminal: the shell runs in our debug container beside `container`, added now
+    // when the pod has no running one (the wait for it is bounded by the image pull's failure,
+    // the pod's end or the user's Cancel).
+    if let Some(d) = &req.debug {
+        let spec = DebugSpec::shared_shell(&d.image, &container);
+        let name = Some(d.name.as_str()).filter(|n| !n.is_empty());
+        match debug::ensure_named(&cluster.client, &namespace, &req.pod, &spec, name).await {
+            Ok(ensured) => container = ensured.name,
+            Err(e) => return TerminalEnd::NotStarted(e.into()),
+        }
+    }
     let spec = ExecSpec {
         namespace: namespace.clone(),
         pod: req.pod.clone(),
@@ -243,8 +281,19 @@ mod tests {
                 command: None,
                 cols: 120,
                 rows: 40,
+                debug: None,
             }
         );
         assert_eq!(serde_json::to_value(&req).expect("json"), json);
+        let mut with = json.clone();
+        with["debug"] = serde_json::json!({ "image": "busybox:1.36", "name": "debugger-abcde" });
+        let req: TerminalRequest = serde_json::from_value(with).expect("debug request");
+        assert_eq!(
+            req.debug,
+            Some(DebugRequest {
+                image: "busybox:1.36".into(),
+                name: "debugger-abcde".into()
+            })
+        );
     }
 }

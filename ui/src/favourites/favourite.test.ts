@@ -3,7 +3,7 @@ import type { FavouriteSummary, PodSummary } from "../ipc/types";
 import { favouriteWhere, movedOrder, placeholderTarget, podOwnedBy, savedNotice } from "./favourite";
 
 function fav(name: string, extra: Partial<FavouriteSummary> = {}): FavouriteSummary {
-  return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [], ...extra };
+  return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [], debug: false, ...extra };
 }
 
 /** A pod as the watch reports it, with its owner (`null`: a bare pod). */
@@ -16,6 +16,7 @@ function podOf(name: string, owner: { kind: string; name: string } | null): PodS
     restarts: 0,
     createdAt: "",
     containers: ["main"],
+    ephemeralContainers: [],
     defaultContainer: "main",
     terminating: false,
     owner,

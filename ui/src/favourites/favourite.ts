@@ -10,7 +10,7 @@ export function favouriteTarget(f: Pick<FavouriteSummary, "kind" | "target">): s
 
 /** The dim line under a favourite's name: `profile · namespace · deployment/web`. */
 export function favouriteWhere(f: FavouriteSummary): string {
-  return `${f.profile} · ${f.namespace} · ${favouriteTarget(f)}`;
+  return `${f.profile} · ${f.namespace} · ${favouriteTarget(f)}${f.debug ? " · debug" : ""}`;
 }
 
 /** Everything about a favourite, for its tooltip. */
@@ -18,6 +18,7 @@ export function favouriteDetails(f: FavouriteSummary): string {
   const parts = [`${favouriteTarget(f)} in ${f.namespace} (${f.profile})`];
   parts.push(f.container ? `container ${f.container}` : "the default container");
   if (f.command.length > 0) parts.push(`runs ${f.command.join(" ")}`);
+  if (f.debug) parts.push("opens in a debug container beside it (its image has no shell)");
   return parts.join(", ");
 }
 

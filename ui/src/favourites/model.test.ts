@@ -3,12 +3,13 @@ import type { Backend } from "../ipc";
 import { createMock } from "../ipc/mock";
 import type { AppRequest, FavouriteSummary, ResolvedFavourite } from "../ipc/types";
 import { SidebarModel } from "../sidebar/model";
-import { TabModel } from "../terminal/tabs";
+import { setDebugImage } from "../terminal/debug";
+import { isDebugTarget, TabModel } from "../terminal/tabs";
 import { placeholderTarget } from "./favourite";
 import { FavouritesModel, resolveForTab } from "./model";
 
 function fav(name: string, extra: Partial<FavouriteSummary> = {}): FavouriteSummary {
-  return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [], ...extra };
+  return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [], debug: false, ...extra };
 }
 
 /** Who runs the fake backend's pods (as the backend would find from their owners). */
@@ -79,6 +80,7 @@ const resolved = (pod: string, extra: Partial<ResolvedFavourite> = {}): Resolved
   pod,
   container: "nginx",
   command: null,
+  debug: false,
   ...extra,
 });
 
@@ -237,6 +239,21 @@ describe("a favourite's tab", () => {
     expect(await resolveForTab(f.backend, tabs, tab.id, 2)).toMatchObject({ pod: "web-bbb-22222" });
     expect(tab.target.pod).toBe("web-bbb-22222");
     expect(f.calls).toEqual(["resolve web", "resolve web"]);
+  });
+
+  it("a debug favourite opens in a debug container beside its container, with the debug image setting", async () => {
+    setDebugImage("busybox:1.36");
+    const f = fakeBackend();
+    const tabs = new TabModel(() => 0);
+    const tab = tabs.open(placeholderTarget(fav("distroless", { debug: true })), { name: "distroless" });
+    f.resolveTo.push(resolved("distroless", { container: "app", debug: true }));
+    const target = await resolveForTab(f.backend, tabs, tab.id, 1);
+    expect(target).toMatchObject({ pod: "distroless", container: "app", command: null, debug: { image: "busybox:1.36", name: "" } });
+    expect(isDebugTarget(tab.target)).toBe(true);
+    // Not a debug favourite: no debug container.
+    const plain = tabs.open(placeholderTarget(fav("web")), { name: "web" });
+    f.resolveTo.push(resolved("web-aaa-11111"));
+    expect((await resolveForTab(f.backend, tabs, plain.id, 1))?.debug).toBeUndefined();
   });
 
   it("a failed resolve is a failed attempt with the backend's words; Reconnect tries again", async () => {

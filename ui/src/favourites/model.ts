@@ -9,6 +9,7 @@
 // DOM); `FavouritesView` (`view.ts`) is the sidebar's Favourites section.
 import { errorMessage, type Backend } from "../ipc";
 import type { AppRequest, FavouriteSummary } from "../ipc/types";
+import { currentDebugImage } from "../terminal/debug";
 import type { SessionTarget, TabModel } from "../terminal/tabs";
 import { movedOrder } from "./favourite";
 
@@ -31,6 +32,8 @@ export async function resolveForTab(
   try {
     const r = await backend.resolveFavourite(tab.favourite.name);
     target = { profile: r.profile, namespace: r.namespace, pod: r.pod, container: r.container, command: r.command };
+    // A debug favourite: our debug container beside the container (the name is the engine's).
+    if (r.debug) target.debug = { image: currentDebugImage(), name: "" };
   } catch (err) {
     tabs.resolveFailed(tabId, attempt, errorMessage(err));
     return null;

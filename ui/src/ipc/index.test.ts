@@ -43,6 +43,7 @@ describe("tauriBackend", () => {
       ["watchAllPods", ["p", noop, noop]],
       ["stopWatch", [1]],
       ["openSession", [{ profile: "p", namespace: "n", pod: "x", container: "c", command: null, cols: 80, rows: 24 }, noop, noop]],
+      ["planDebug", ["p", "n", "x", "c", "busybox:1.36"]],
       ["sendInput", [1, "a"]],
       ["resize", [1, 80, 24]],
       ["ack", [1, 10]],
@@ -66,6 +67,7 @@ describe("tauriBackend", () => {
       ["setRestoreTabs", [false]],
       ["saveOpenTabs", [{ tabs: [], active: null }]],
       ["restoreTabs", []],
+      ["setDebugImage", ["busybox:1.36"]],
       ["closeWindow", []],
     ];
     const seen = new Set<string>();

@@ -6,6 +6,8 @@
 export type {
   AppRequest,
   CommandError,
+  DebugPlan,
+  DebugRequest,
   ErrorKind,
   FavouriteSummary,
   OpenSessionRequest,

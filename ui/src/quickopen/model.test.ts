@@ -11,6 +11,7 @@ function pod(name: string, over: Partial<PodSummary> = {}): PodSummary {
     restarts: 0,
     createdAt: "2026-01-01T00:00:00Z",
     containers: ["main"],
+    ephemeralContainers: [],
     defaultContainer: "main",
     terminating: false,
     owner: null,
@@ -22,7 +23,7 @@ function pod(name: string, over: Partial<PodSummary> = {}): PodSummary {
 }
 
 const sources = (over: Partial<QuickSources> = {}): QuickSources => ({
-  favourites: [{ name: "web", profile: "prod", namespace: "apps", kind: "deployment", target: "deployment/web", container: null, command: [] }],
+  favourites: [{ name: "web", profile: "prod", namespace: "apps", kind: "deployment", target: "deployment/web", container: null, command: [], debug: false }],
   recent: [{ profile: "staging", namespace: "db", pod: "postgres-0", container: "pg", command: null }],
   profile: "demo",
   namespace: "demo",

@@ -1,6 +1,7 @@
 // The app settings the sidebar's footer shows: the scrollback per tab, with its memory cost.
 import { clear, h } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
+import { setDebugImage } from "../terminal/debug";
 import { setScrollback } from "../terminal/view";
 import { DEFAULT_SCROLLBACK_LINES, linesLabel, scrollbackChoices, scrollbackCost } from "./scrollback";
 
@@ -99,4 +100,63 @@ export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRe
     h("label", { class: "field-check", title: "The open tabs are saved (never a secret) and opened again, as new sessions, at the next start" }, box, h("span", {}, "Reopen tabs at start")),
     error,
   );
+}
+
+/**
+ * The image of the debug containers the app adds to pods whose container has no shell (the
+ * `debugImage` setting). Saved on Enter or when the box loses focus; blank means the default.
+ * A refused save is shown and the box goes back to what is saved.
+ */
+export function debugImageControl(backend: Pick<Backend, "appSettings" | "setDebugImage">): HTMLElement {
+  let saved = "";
+  const input = h("input", {
+    type: "text",
+    id: "debug-image",
+    class: "debug-image",
+    spellcheck: "false",
+    "aria-label": "Debug container image",
+    title: "The image of the ephemeral container added to debug a container without a shell (blank: the default)",
+  });
+  const error = h("div", { class: "message error settings-error", role: "alert", hidden: true });
+
+  function apply(image: string): void {
+    saved = image;
+    setDebugImage(image);
+    input.value = image;
+  }
+
+  function save(): void {
+    const wanted = input.value.trim();
+    if (wanted === saved) return;
+    backend.setDebugImage(wanted).then(
+      (image) => {
+        error.hidden = true;
+        apply(image);
+      },
+      (err: unknown) => {
+        error.textContent = `Debug image not changed: ${errorMessage(err)}`;
+        error.hidden = false;
+        input.value = saved;
+      },
+    );
+  }
+
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      save();
+    } else if (e.key === "Escape") {
+      input.value = saved;
+    }
+  });
+  input.addEventListener("change", save);
+
+  backend.appSettings().then(
+    (s) => apply(s.debugImage),
+    () => {
+      /* the scrollback control says the settings could not be read */
+    },
+  );
+
+  return h("div", { class: "app-settings debug-image-setting" }, h("label", { class: "scrollback" }, h("span", {}, "Debug image"), input), error);
 }

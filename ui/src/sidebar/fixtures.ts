@@ -12,6 +12,7 @@ export function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
     restarts: 0,
     createdAt: "2025-01-10T11:55:00Z",
     containers: ["main"],
+    ephemeralContainers: [],
     defaultContainer: "main",
     terminating: false,
     reason: null,

@@ -391,13 +391,16 @@ export class SidebarModel {
       this.changed();
       return null;
     }
+    const chosen = container ?? picker.container;
     const target: SessionTarget = {
       profile: this.profile,
       namespace: pod.namespace || this.namespace,
       pod: pod.name,
-      container: container ?? picker.container,
+      container: chosen,
       command: parseCommand(picker.command),
     };
+    // One of the pod's ephemeral (debug) containers: its tab is marked as a debug tab.
+    if ((pod.ephemeralContainers ?? []).includes(chosen)) target.ephemeral = true;
     this.picker = null;
     this.error = null;
     this.changed();

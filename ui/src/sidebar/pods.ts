@@ -133,6 +133,12 @@ export function podRow(p: PodSummary, now: number): PodRow {
   };
 }
 
+/** The picker's containers: the pod's own, then its ephemeral (debug) ones, each once. */
+export function pickerContainers(p: Pick<PodSummary, "containers" | "ephemeralContainers">): string[] {
+  const extra = (p.ephemeralContainers ?? []).filter((c) => !p.containers.includes(c));
+  return [...p.containers, ...extra];
+}
+
 /**
  * kubectl refuses to exec into a completed pod; say so before trying. A Pending pod's containers
  * are not running yet: say why, rather than let the API server answer with a bare BadRequest.

@@ -6,7 +6,7 @@ import { FavouritesView } from "../favourites/view";
 import { errorMessage } from "../ipc";
 import type { PodSummary, ProfileDetails } from "../ipc/types";
 import type { SidebarModel } from "./model";
-import { ALL_NAMESPACES, execRefusal, podListEmptyText, podRow, podTooltip, POD_SORTS, type PodSort } from "./pods";
+import { ALL_NAMESPACES, execRefusal, pickerContainers, podListEmptyText, podRow, podTooltip, POD_SORTS, type PodSort } from "./pods";
 import { clampSidebarWidth, loadSidebarWidth, saveSidebarWidth } from "./width";
 import { openProfileForm } from "./profile-form-view";
 import { profileLook } from "../profile-look";
@@ -510,7 +510,7 @@ export class SidebarView {
     const open = picker !== null && picker.pod === ref;
     row.li.classList.toggle("picking", open);
     row.line.setAttribute("aria-expanded", open ? "true" : "false");
-    const key = open ? `${p.containers.join("\n")}|${p.defaultContainer}|${execRefusal(p) ?? ""}` : null;
+    const key = open ? `${p.containers.join("\n")}|${(p.ephemeralContainers ?? []).join("\n")}|${p.defaultContainer}|${execRefusal(p) ?? ""}` : null;
     if (key !== row.pickerKey) {
       row.picker?.remove();
       row.picker = open ? this.createPicker(p) : null;
@@ -556,7 +556,10 @@ export class SidebarView {
         }
       },
     });
-    const buttons = p.containers.map((c) =>
+    // The pod's ephemeral (debug) containers after its own, marked "debug".
+    const all = pickerContainers(p);
+    const debug = new Set(p.ephemeralContainers ?? []);
+    const buttons = all.map((c) =>
       h(
         "button",
         {
@@ -568,9 +571,9 @@ export class SidebarView {
           onfocus: () => m.selectContainer(c),
           onkeydown: (e: Event) => {
             const k = (e as KeyboardEvent).key;
-            const i = p.containers.indexOf(c);
+            const i = all.indexOf(c);
             const go = (j: number) => {
-              const name = p.containers[(j + p.containers.length) % p.containers.length]!;
+              const name = all[(j + all.length) % all.length]!;
               (e.currentTarget as HTMLElement).parentElement
                 ?.querySelector<HTMLElement>(`[data-container="${CSS.escape(name)}"]`)
                 ?.focus();
@@ -582,6 +585,7 @@ export class SidebarView {
         },
         h("span", { class: "container-name" }, c),
         c === p.defaultContainer ? h("span", { class: "container-default" }, "default") : null,
+        debug.has(c) ? h("span", { class: "container-debug", title: "An ephemeral (debug) container: it stays in the pod until the pod is deleted" }, "debug") : null,
       ),
     );
     return h(

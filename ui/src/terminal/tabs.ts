@@ -13,7 +13,7 @@
 // A tab opened from a favourite remembers it: each attempt first resolves the favourite to the pod
 // it means now (a rollout may have replaced the pod), then opens the session there; a resolve that
 // fails ends the attempt as lost before connecting (`unresolved`), with the backend's words.
-import type { SessionState } from "../ipc/types";
+import type { DebugRequest, SessionState } from "../ipc/types";
 
 export interface SessionTarget {
   profile: string;
@@ -22,6 +22,18 @@ export interface SessionTarget {
   container: string;
   /** null: the shell fallback. */
   command: string[] | null;
+  /**
+   * A debug tab: the shell runs in our debug container beside `container` (added by the engine
+   * when the pod has no running one for this image). See terminal/debug.ts.
+   */
+  debug?: DebugRequest;
+  /** `container` is one of the pod's ephemeral (debug) containers, opened from the picker. */
+  ephemeral?: boolean;
+}
+
+/** A tab in a debug container: ours beside a target, or an ephemeral one picked in the list. */
+export function isDebugTarget(target: SessionTarget): boolean {
+  return target.debug !== undefined || target.ephemeral === true;
 }
 
 export type TabStatus =
@@ -206,7 +218,9 @@ export function nextStatus(
 export type TabsListener = () => void;
 
 function copyTarget(target: SessionTarget): SessionTarget {
-  return { ...target, command: target.command ? [...target.command] : null };
+  const copy: SessionTarget = { ...target, command: target.command ? [...target.command] : null };
+  if (target.debug) copy.debug = { ...target.debug };
+  return copy;
 }
 
 export class TabModel {

@@ -8,8 +8,10 @@ import { errorMessage, type Backend } from "../ipc";
 import type { FavouriteSummary, SessionState } from "../ipc/types";
 import { appKey, type AppKey } from "./keys";
 import type { MenuItem } from "../menu";
+import { askDebug, currentDebugImage, debugContainerName, debugDescription, debugTarget } from "./debug";
 import {
   inputAction,
+  isDebugTarget,
   isEnded,
   statusText,
   TabModel,
@@ -32,6 +34,8 @@ interface Runtime {
   banner: HTMLElement;
   bannerText: HTMLElement;
   bannerButton: HTMLButtonElement;
+  /** "Debug with an ephemeral container…", on a tab whose container has no shell. */
+  bannerDebug: HTMLButtonElement;
   progress: HTMLElement;
   toast: HTMLElement;
   toastTimer: ReturnType<typeof setTimeout> | null;
@@ -158,6 +162,8 @@ export class Workspace {
         container: t.target.container,
         /** The automatic attempt being waited for (null: none). */
         reconnectAttempt: this.runtimes.get(t.id)?.waiting?.attempt ?? null,
+        /** A debug tab's container request (image, name), else null. */
+        debug: t.target.debug ?? null,
       }));
     hook.flow = (tabId: number): FlowStats | null => this.runtimes.get(tabId)?.flow?.stats() ?? null;
     hook.backend = backend.kind;
@@ -203,7 +209,12 @@ export class Workspace {
     const tab = this.model.open(target, favourite);
     const bannerText = h("span", { class: "banner-text" });
     const bannerButton = h("button", { class: "banner-button" });
-    const banner = h("div", { class: "banner", hidden: true, role: "status" }, bannerText, bannerButton);
+    const bannerDebug = h(
+      "button",
+      { class: "banner-debug", hidden: true, onclick: () => this.offerDebug(tab.id) },
+      "Debug with an ephemeral container…",
+    );
+    const banner = h("div", { class: "banner", hidden: true, role: "status" }, bannerText, bannerDebug, bannerButton);
     const progress = h("div", { class: "progress", hidden: true }, h("div", { class: "progress-bar" }));
     const toast = h("div", { class: "toast", hidden: true, "aria-live": "polite" });
     const pane = h("div", {
@@ -237,6 +248,7 @@ export class Workspace {
       banner,
       bannerText,
       bannerButton,
+      bannerDebug,
       progress,
       toast,
       toastTimer: null,
@@ -303,9 +315,10 @@ export class Workspace {
     rt.flow = flow;
     rt.view.fit();
     const { cols, rows } = rt.view.term;
+    const { ephemeral: _picked, ...target } = tab.target;
     this.backend
       .openSession(
-        { ...tab.target, cols, rows },
+        { ...target, cols, rows },
         (bytes) => {
           this.markNewSession(tab.id, attempt);
           flow.write(bytes);
@@ -457,6 +470,24 @@ export class Workspace {
     this.startSession(tab, r.attempt);
   }
 
+  /**
+   * "Debug with an ephemeral container…" on a tab whose container has no shell: asks the backend
+   * what it would add (or reuse), asks the user once, then opens a debug tab beside this one.
+   */
+  offerDebug(tabId: number): void {
+    const t = this.model.get(tabId);
+    if (!t) return;
+    const { profile, namespace, pod, container } = t.target;
+    this.backend.planDebug(profile, namespace, pod, container, currentDebugImage()).then(
+      (plan) => {
+        askDebug(plan, () => this.open(debugTarget(t.target, plan)));
+      },
+      (err: unknown) => {
+        askDebug(null, () => {}, errorMessage(err));
+      },
+    );
+  }
+
   /** Cancel on a connecting tab: its session (if open yet) is closed; the tab offers Reconnect. */
   cancel(tabId: number): void {
     const sessionId = this.model.cancel(tabId);
@@ -520,6 +551,8 @@ export class Workspace {
     if (t.status.kind === "connecting") items.push({ label: "Cancel connecting", run: () => this.cancel(tabId) });
     else if (isEnded(t.status) && !(t.status.kind === "lost" && t.status.noShell)) {
       items.push({ label: t.status.kind === "exited" ? "Reopen" : "Reconnect", run: () => this.reopen(tabId) });
+    } else if (t.status.kind === "lost" && t.status.noShell) {
+      items.push({ label: "Debug with an ephemeral container…", run: () => this.offerDebug(tabId) });
     }
     items.push({ label: "Close tab", keys: "Ctrl+Shift+W", run: () => this.close(tabId) });
     return items;
@@ -750,6 +783,7 @@ export class Workspace {
           "data-state": t.status.kind,
           "data-favourite": t.favourite?.name ?? null,
           "data-pod": t.target.pod || null,
+          "data-debug": isDebugTarget(t.target) ? "true" : null,
           "data-profile": t.target.profile,
           style: `--profile-hue: ${look.hue}`,
           title: `${tabTooltip(t)}${look.production ? " · PRODUCTION" : ""}`,
@@ -770,6 +804,7 @@ export class Workspace {
           label.namespace ? h("span", { class: "tab-namespace" }, `${label.namespace} · `) : null,
           h("span", { class: "tab-title" }, label.title),
         ),
+        isDebugTarget(t.target) ? h("span", { class: "tab-debug", title: debugDescription(t.target) ?? "" }, "debug") : null,
         h("span", { class: "tab-status" }, t.kind === "logs" ? "logs" : statusText(t.status)),
         h("button", { class: "tab-close icon-button", title: "Close tab (ends the session) · Ctrl+Shift+W", "aria-label": "Close tab", onclick: () => this.close(t.id) }, "×"),
       );
@@ -822,6 +857,7 @@ export class Workspace {
     const where = `${t.target.pod}/${t.target.container}`;
     const s = t.status;
     rt.progress.hidden = s.kind !== "connecting";
+    rt.bannerDebug.hidden = !(s.kind === "lost" && s.noShell);
     switch (s.kind) {
       case "connecting": {
         const secs = Math.max(0, (Date.now() - s.since) / 1000);
@@ -830,6 +866,11 @@ export class Workspace {
         if (s.resolving && t.favourite) {
           const about = [t.favourite.target, t.target.namespace ? `in ${t.target.namespace}` : ""].filter(Boolean).join(" ");
           setText(rt.bannerText, `Finding the pod for ${t.favourite.name}${about ? ` (${about})` : ""}… ${secs.toFixed(0)} s`);
+        } else if (t.target.debug) {
+          setText(
+            rt.bannerText,
+            `Starting ${debugContainerName(t.target.debug).replace(/^debug/, "the debug")} (${t.target.debug.image}) beside ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`,
+          );
         } else {
           setText(rt.bannerText, `Connecting to ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`);
         }
@@ -851,7 +892,10 @@ export class Workspace {
         rt.banner.hidden = false;
         rt.banner.className = "banner lost";
         if (s.noShell) {
-          setText(rt.bannerText, `This container has no shell: neither bash nor sh is in its image. Run one of its own programs as a command instead.`);
+          setText(
+            rt.bannerText,
+            `This container has no shell: neither bash nor sh is in its image. Debug it with an ephemeral container (a shell beside it, from ${currentDebugImage() || "the debug image"}), or run one of its own programs as a command.`,
+          );
           rt.bannerButton.hidden = !this.opts.runCommand;
           setText(rt.bannerButton, "Run a command…");
           break;
@@ -885,7 +929,8 @@ export class Workspace {
 
 /** A tab's tooltip: what it runs and where. */
 function tabTooltip(t: Tab): string {
-  const where = t.target.pod ? `${tabTitle(t.target)} in ${t.target.namespace} (${t.target.profile})` : "";
+  const debug = debugDescription(t.target);
+  const where = t.target.pod ? `${tabTitle(t.target)} in ${t.target.namespace} (${t.target.profile})${debug ? `: ${debug}` : ""}` : "";
   if (!t.favourite) return where;
   const fav = `★ ${t.favourite.name}${t.favourite.target ? ` (${t.favourite.target})` : ""}`;
   return where ? `${fav}: ${where}` : fav;

@@ -195,6 +195,10 @@ pub struct Favourite {
     /// Empty: the shell fallback ([`crate::pods::shell_command`]).
     #[serde(default)]
     pub command: Vec<String>,
+    /// Open it in a debug container beside the container (its image has no shell): our shared
+    /// one for the settings' debug image, added when the pod has none running.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub debug: bool,
     /// Fields a newer Podterm wrote, kept on rewrite.
     #[serde(flatten)]
     pub extra: Extra,
@@ -215,6 +219,7 @@ impl Favourite {
             target,
             container: None,
             command: Vec::new(),
+            debug: false,
             extra: Extra::new(),
         }
     }

@@ -9,6 +9,10 @@ export type AppSettings = {
  */
 scrollbackLines: number, 
 /**
+ * The image of the debug containers the app adds to pods (a container without a shell).
+ */
+debugImage: string, 
+/**
  * Reopen the last run's tabs at start.
  */
 restoreTabs: boolean, };

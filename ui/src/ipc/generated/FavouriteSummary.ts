@@ -19,4 +19,8 @@ container: string | null,
 /**
  * Empty: the shell fallback.
  */
-command: Array<string>, };
+command: Array<string>, 
+/**
+ * Opened in a debug container beside the container (its image has no shell).
+ */
+debug: boolean, };

@@ -22,6 +22,11 @@ restarts: number,
  */
 createdAt: string, containers: Array<string>, 
 /**
+ * The pod's ephemeral (debug) containers, in the order they were added: they stay in the
+ * pod until it is deleted, running or not.
+ */
+ephemeralContainers: Array<string>, 
+/**
  * The container kubectl would pick: the default-container annotation, else the first.
  */
 defaultContainer: string, 

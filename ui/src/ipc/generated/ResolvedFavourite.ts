@@ -15,4 +15,8 @@ pod: string, container: string,
 /**
  * `null`: the shell fallback.
  */
-command: Array<string> | null, };
+command: Array<string> | null, 
+/**
+ * Open it in a debug container beside `container` (with the debug image setting).
+ */
+debug: boolean, };

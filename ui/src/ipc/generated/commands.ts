@@ -7,6 +7,7 @@ import type { AppRequest } from "./AppRequest";
 import type { AppSettings } from "./AppSettings";
 import type { FavouriteSummary } from "./FavouriteSummary";
 import type { OpenSessionRequest } from "./OpenSessionRequest";
+import type { DebugPlan } from "./DebugPlan";
 import type { PodChange } from "./PodChange";
 import type { ProfileDetails } from "./ProfileDetails";
 import type { ManualProfile } from "./ManualProfile";
@@ -34,6 +35,7 @@ export const COMMANDS = [
   "watch_all_pods",
   "stop_watch",
   "open_session",
+  "plan_debug",
   "send_input",
   "resize",
   "ack",
@@ -57,6 +59,7 @@ export const COMMANDS = [
   "set_restore_tabs",
   "save_open_tabs",
   "restore_tabs",
+  "set_debug_image",
   "close_window",
 ] as const;
 
@@ -112,6 +115,12 @@ export interface Commands {
    * the id: acknowledge every byte with `ack` once the terminal has written it.
    */
   openSession(req: OpenSessionRequest, onOutput: (message: Uint8Array) => void, onState: (message: SessionState) => void): Promise<number>;
+  /**
+   * What debugging `container` (empty: the default one) of a pod with `image` would
+   * do: reuse a running debug container of ours, or add one under the name given.
+   * Changes nothing; `open_session` with `debug` set then does it.
+   */
+  planDebug(profile: string, namespace: string, pod: string, container: string, image: string): Promise<DebugPlan>;
   /**
    * Keystrokes or pasted text for a session.
    */
@@ -203,6 +212,11 @@ export interface Commands {
    */
   restoreTabs(): Promise<RestoredTabs>;
   /**
+   * Saves the image of the debug containers the app adds (blank: the default) and
+   * returns the image saved.
+   */
+  setDebugImage(image: string): Promise<string>;
+  /**
    * Closes the window after the page asked the user (a close with sessions open sends
    * `AppRequest::ConfirmClose` instead of closing); its sessions end.
    */
@@ -224,6 +238,7 @@ export function tauriCommands(): Commands {
     watchAllPods: (profile, onEvent, onStatus) => invoke<number>("watch_all_pods", { profile, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
     stopWatch: (id) => invoke<void>("stop_watch", { id }),
     openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
+    planDebug: (profile, namespace, pod, container, image) => invoke<DebugPlan>("plan_debug", { profile, namespace, pod, container, image }),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
     ack: (id, bytes) => invoke<void>("ack", { id, bytes }),
@@ -247,6 +262,7 @@ export function tauriCommands(): Commands {
     setRestoreTabs: (on) => invoke<void>("set_restore_tabs", { on }),
     saveOpenTabs: (tabs) => invoke<void>("save_open_tabs", { tabs }),
     restoreTabs: () => invoke<RestoredTabs>("restore_tabs"),
+    setDebugImage: (image) => invoke<string>("set_debug_image", { image }),
     closeWindow: () => invoke<void>("close_window"),
   };
 }

@@ -4,6 +4,8 @@ export type { AppSettings } from "./AppSettings";
 export type { FavouriteSummary } from "./FavouriteSummary";
 export type { OpenSessionRequest } from "./OpenSessionRequest";
 export type { TerminalRequest } from "./TerminalRequest";
+export type { DebugRequest } from "./DebugRequest";
+export type { DebugPlan } from "./DebugPlan";
 export type { PodChange } from "./PodChange";
 export type { ChangeKind } from "./ChangeKind";
 export type { PodSummary } from "./PodSummary";

@@ -7,7 +7,7 @@ import { createMock } from ".";
 const appError = (kind: string, message: string) => ({ kind, message, hint: null });
 
 function fav(name: string): FavouriteSummary {
-  return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [] };
+  return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [], debug: false };
 }
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -25,6 +25,7 @@ describe("mock favourites (as the Rust side answers)", () => {
       pod: "web-7c9d6b5f4-q8z7m",
       container: "nginx",
       command: null,
+      debug: false,
     });
     const fresh = controls.rollout("demo", "web");
     expect(fresh).toHaveLength(2);

@@ -68,6 +68,7 @@ export class MockFavourites {
       kind,
       target,
       container: container ? container : null,
+      debug: false,
       command: [],
     };
     this.favourites.push(fav);
@@ -150,6 +151,7 @@ export class MockFavourites {
       pod: chosen.name,
       container,
       command: f.command.length > 0 ? [...f.command] : null,
+      debug: f.debug,
     };
   }
 }

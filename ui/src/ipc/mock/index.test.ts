@@ -138,3 +138,26 @@ describe("mock cluster", () => {
     ).rejects.toMatchObject({ kind: "invalidInput" });
   });
 });
+
+describe("the mock's debug containers", () => {
+  it("plans one, adds it on the first debug session, then plans to reuse it", async () => {
+    const { backend } = createMock({ withDemo: true, liveUpdates: false });
+    const profile = (await backend.listProfiles())[0]!.name;
+    const first = await backend.planDebug(profile, "demo", "distroless", "", "busybox:1.36");
+    expect(first).toMatchObject({ pod: "distroless", target: "app", image: "busybox:1.36", reuse: false });
+    expect(first.name).toMatch(/^debugger-/);
+    const pods: PodSummary[] = [];
+    await backend.watchPods(profile, "demo", (e) => void pods.push(e.pod), () => {});
+    const states: SessionState[] = [];
+    const text: string[] = [];
+    await backend.openSession(
+      { profile, namespace: "demo", pod: "distroless", container: "app", command: null, cols: 80, rows: 24, debug: { image: first.image, name: first.name } },
+      (b) => void text.push(dec.decode(b)),
+      (s) => states.push(s),
+    );
+    await until(() => states.some((s) => s.state === "connected") && text.join("").includes("# "));
+    await until(() => pods.some((p) => p.name === "distroless" && p.ephemeralContainers.includes(first.name)));
+    const again = await backend.planDebug(profile, "demo", "distroless", "app", "busybox:1.36");
+    expect(again).toMatchObject({ name: first.name, reuse: true });
+  });
+});

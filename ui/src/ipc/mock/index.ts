@@ -34,6 +34,8 @@ function mockStore(): Storage | null {
 }
 
 const mockRestoreTabs = (): boolean => mockStore()?.getItem(MOCK_RESTORE_KEY) !== "off";
+/** The mock's default debug image (the app's comes from podterm_core::settings). */
+export const MOCK_DEBUG_IMAGE = "busybox:1.36";
 
 /** Where the mock says Podterm keeps its files (nothing is written: it is a browser page). */
 export const MOCK_CONFIG_DIR = "/home/you/.config/podterm";
@@ -127,6 +129,13 @@ export interface MockControls {
   savedLogs(): { fileName: string; text: string }[];
   /** How often a followed log ticks (ms; 0: never). */
   setLogTick(ms: number): void;
+  /** The debug image saved (settings.json's `debugImage`). */
+  debugImage(): string;
+  /**
+   * Adding a debug container is refused with these words (as for a user without `patch` on
+   * `pods/ephemeralcontainers`), until this is called with null.
+   */
+  refuseDebug(message: string | null): void;
   HIGH_WATER: number;
   LOW_WATER: number;
   CHUNK_MAX: number;
@@ -171,8 +180,12 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let scrollbackLines = 10_000;
   let tabsSaved = 0;
   let settingsRefused = false;
+  let debugImage = MOCK_DEBUG_IMAGE;
+  let debugRefused: string | null = null;
   let podsRefusedFor: string | null = null;
   let windowClosed = false;
+  /** Our debug containers by namespace/pod/image/target (the engine finds them by a marker). */
+  const debugContainers = new Map<string, string>();
 
   const controls: MockControls = {
     openedUrls,
@@ -242,6 +255,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     savedLogs: () => [...savedLogs],
     setLogTick: (ms) => {
       logs.tickMs = ms;
+    },
+    debugImage: () => debugImage,
+    refuseDebug: (message) => {
+      debugRefused = message;
     },
     HIGH_WATER,
     LOW_WATER,
@@ -325,10 +342,36 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       if (p.phase === "Succeeded" || p.phase === "Failed") {
         throw mockError("refused", `cannot exec into a container in a completed pod; current phase is ${p.phase}`);
       }
-      if (!p.containers.includes(req.container)) {
+      if (!p.containers.includes(req.container) && !p.ephemeralContainers.includes(req.container)) {
         throw mockError("notFound", `container ${req.container} not found in pod ${req.pod}`);
       }
+      if (req.debug) {
+        if (debugRefused) throw mockError("refused", debugRefused);
+        // As the engine: our running one is reused, else one is added (and stays in the pod).
+        const key = `${req.namespace}/${req.pod}/${req.debug.image}/${req.container}`;
+        const running = debugContainers.get(key);
+        const name = running && p.ephemeralContainers.includes(running) ? running : req.debug.name || `debugger-${Math.random().toString(36).slice(2, 7)}`;
+        debugContainers.set(key, name);
+        if (!p.ephemeralContainers.includes(name)) {
+          cluster.modify(req.namespace, req.pod, { ephemeralContainers: [...p.ephemeralContainers, name] });
+        }
+      }
       return sessions.open(req, onOutput, onState);
+    },
+    async planDebug(profile, namespace, pod, container, image) {
+      await tick(10);
+      profiles.require(profile);
+      const p = cluster.find(namespace, pod);
+      if (!p) throw mockError("notFound", `pods "${pod}" not found`);
+      if (p.phase === "Succeeded" || p.phase === "Failed") {
+        throw mockError("refused", `pod ${pod} is not running (phase ${p.phase}): a debug container would never start in it; debug a running pod of the same workload instead`);
+      }
+      const target = container || p.defaultContainer;
+      const ours = debugContainers.get(`${namespace}/${pod}/${image}/${target}`);
+      const reuse = ours !== undefined && p.ephemeralContainers.includes(ours);
+      const name = reuse ? ours : `debugger-${Math.random().toString(36).slice(2, 7)}`;
+      debugContainers.set(`${namespace}/${pod}/${image}/${target}`, name);
+      return { namespace, pod, target, image, name, reuse };
     },
     async sendInput(id, data) {
       sessions.input(id, data);
@@ -411,7 +454,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async appSettings() {
       await tick();
-      return { scrollbackLines, restoreTabs: mockRestoreTabs() };
+      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage };
     },
     async setRestoreTabs(on) {
       await tick();
@@ -438,6 +481,17 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
         tabs: saved.tabs.map((tab) => ({ tab, movedFrom: null, gone: tab.favourite === null && !cluster.find(tab.namespace, tab.pod) })),
         active: saved.active,
       };
+    },
+    async setDebugImage(image) {
+      await tick();
+      if (settingsRefused) {
+        throw mockError(
+          "store",
+          `${MOCK_CONFIG_DIR}/settings.json was written by a newer Podterm (version 9; this one reads up to 1): upgrade Podterm`,
+        );
+      }
+      debugImage = image.trim() || MOCK_DEBUG_IMAGE;
+      return debugImage;
     },
     async setScrollbackLines(lines) {
       await tick();

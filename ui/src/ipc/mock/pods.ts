@@ -37,6 +37,7 @@ export function mockPod(
     restarts: 0,
     createdAt: ago(5 * MIN),
     containers,
+    ephemeralContainers: [],
     defaultContainer: containers[0]!,
     terminating: false,
     owner: null,

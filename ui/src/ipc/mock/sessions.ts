@@ -102,7 +102,7 @@ export class MockSession {
     this.state({ state: "connecting" });
     const connect = () => {
       if (this.ended) return;
-      if (this.req.pod === "distroless") {
+      if (this.req.pod === "distroless" && !this.req.debug) {
         this.state({ state: "connected" });
         this.write(
           'OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown\r\n',

@@ -1,0 +1,122 @@
+// Debugging a container without a shell (distroless, scratch): the offer on its tab adds an
+// ephemeral container with a shell beside it, after asking once. What the dialog says comes from
+// the backend's plan (plan_debug): the image, the target container, the name, and whether a
+// running debug container of ours is reused instead (one per pod, image and target, shared by
+// tabs: ephemeral containers cannot be removed).
+import { h } from "../dom";
+import type { DebugPlan } from "../ipc/types";
+import type { SessionTarget } from "./tabs";
+
+/** The image the offer uses (the `debugImage` setting; the backend's default until read). */
+let debugImage = "";
+
+export function currentDebugImage(): string {
+  return debugImage;
+}
+
+export function setDebugImage(image: string): void {
+  debugImage = image.trim();
+}
+
+/** What the dialog says before anything is added (or reused). */
+export interface DebugOffer {
+  title: string;
+  /** Label and value, in order. */
+  facts: [string, string][];
+  /** What cannot be undone; null when nothing is added. */
+  warning: string | null;
+  /** The confirm button's words. */
+  confirm: string;
+}
+
+export function debugOffer(plan: DebugPlan): DebugOffer {
+  const facts: [string, string][] = [
+    ["Pod", `${plan.namespace}/${plan.pod}`],
+    ["Image", plan.image],
+    ["Target", `${plan.target} (its processes and files are visible from the shell)`],
+    ["Name", plan.name],
+  ];
+  if (plan.reuse) {
+    return {
+      title: `Open a shell in the debug container ${plan.name}`,
+      facts,
+      warning: null,
+      confirm: "Open a shell",
+    };
+  }
+  return {
+    title: `Add a debug container to ${plan.pod}?`,
+    facts,
+    warning:
+      "Ephemeral containers cannot be removed: this one stays in the pod until the pod is deleted. " +
+      "Podterm keeps it running and reuses it for every debug tab on this pod and image.",
+    confirm: "Add it and open a shell",
+  };
+}
+
+/** The debug tab's target: a shell in the planned debug container beside the target container. */
+export function debugTarget(from: SessionTarget, plan: DebugPlan): SessionTarget {
+  return {
+    profile: from.profile,
+    namespace: plan.namespace,
+    pod: plan.pod,
+    container: plan.target,
+    command: null,
+    debug: { image: plan.image, name: plan.name },
+  };
+}
+
+/** "debug container NAME", or words for the one the engine will pick (a debug favourite). */
+export function debugContainerName(d: { name: string }): string {
+  return d.name ? `debug container ${d.name}` : "a debug container";
+}
+
+/** A debug tab's tooltip line: which container the shell runs in, beside which. */
+export function debugDescription(target: SessionTarget): string | null {
+  if (target.debug) return `${debugContainerName(target.debug)} (${target.debug.image}) beside ${target.container || "the default container"}`;
+  if (target.ephemeral) return `ephemeral container ${target.container}`;
+  return null;
+}
+
+/**
+ * Asks once, in a modal dialog: `onConfirm` runs when the user agrees. `plan` null with `error`:
+ * says why debugging is not possible (no question).
+ */
+export function askDebug(plan: DebugPlan | null, onConfirm: () => void, error?: string): HTMLDialogElement {
+  document.querySelector("dialog.debug-offer")?.remove();
+  const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, plan ? "Cancel" : "Close");
+  let body: HTMLElement[];
+  if (plan) {
+    const offer = debugOffer(plan);
+    body = [
+      h("h2", {}, offer.title),
+      h("dl", { class: "debug-facts" }, ...offer.facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k.toLowerCase() }, v)])),
+      offer.warning ? h("p", { class: "debug-warning" }, offer.warning) : h("p", {}, "Nothing is added to the pod."),
+      h(
+        "div",
+        { class: "form-actions" },
+        cancel,
+        h(
+          "button",
+          {
+            type: "button",
+            class: "primary debug-confirm",
+            onclick: () => {
+              dialog.close();
+              onConfirm();
+            },
+          },
+          offer.confirm,
+        ),
+      ),
+    ];
+  } else {
+    body = [h("h2", {}, "Cannot debug this container"), h("p", { class: "debug-error", role: "alert" }, error ?? ""), h("div", { class: "form-actions" }, cancel)];
+  }
+  const dialog = h("dialog", { class: "debug-offer", "aria-label": "Debug with an ephemeral container" }, ...body);
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.appendChild(dialog);
+  dialog.showModal();
+  cancel.focus();
+  return dialog;
+}
