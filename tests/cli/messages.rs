@@ -215,3 +215,48 @@ async fn lists_escape_and_cut_what_files_hold() {
         assert!(text.len() < 1024, "{args:?}: not cut: {} bytes", text.len());
     }
 }
+
+/// A server that cannot be reached is said in plain words with what to check, never through
+/// the HTTP client's layers ("ServiceError: client error (Connect): tcp connect error: …").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_is_said_in_plain_words() {
+    // A loopback port nobody listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let home = tempfile::tempdir().expect("home");
+    for (server, want) in [
+        (
+            format!("https://127.0.0.1:{port}"),
+            "error: cannot reach the API server: the connection was refused (is the API server running",
+        ),
+        (
+            "https://no-such-host.invalid:6443".to_owned(),
+            "error: cannot reach the API server: dns error:",
+        ),
+    ] {
+        let kubeconfig = home.path().join("kubeconfig");
+        std::fs::write(
+            &kubeconfig,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"{server}\"}}\n\
+                 users:\n- name: u\n  user: {{token: t}}\ncontexts:\n- name: c\n  context: {{cluster: c, user: u}}\n\
+                 current-context: c\n"
+            ),
+        )
+        .expect("kubeconfig");
+        let mut cmd = tokio::process::Command::new(bin::podterm());
+        cmd.args(["exec", "shell", "--", "true"])
+            .env("KUBECONFIG", &kubeconfig)
+            .env("HOME", home.path())
+            .env("PODTERM_CONFIG_DIR", home.path().join("config"));
+        let out = client::run(cmd, None, Duration::from_secs(60)).await;
+        let err = out.stderr_text();
+        assert_eq!(out.code, 1, "{err}");
+        assert!(err.starts_with(want), "{server}: {err}");
+        for layer in ["ServiceError", "client error (Connect)", "tcp connect error"] {
+            assert!(!err.contains(layer), "{server}: {err}");
+        }
+    }
+}

@@ -25,7 +25,10 @@ pub enum BrowseError {
     #[error(transparent)]
     Api(#[from] ApiError),
     /// The watch itself failed without an API error (no `resourceVersion` in its answers).
-    #[error("cannot reach the API server: {source}")]
+    #[error(
+        "cannot reach the API server: {}",
+        crate::cluster::transport_words(source)
+    )]
     Watch {
         #[source]
         source: watcher::Error,

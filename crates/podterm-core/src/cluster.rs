@@ -533,7 +533,7 @@ pub enum ApiError {
     },
     /// No answer: connection refused, TLS, a timeout, or a client-side failure. The text gives
     /// the causes on one line.
-    #[error("cannot reach the API server: {}", describe(source))]
+    #[error("cannot reach the API server: {}", transport_words(source))]
     Transport {
         /// What kube reported.
         #[source]
@@ -629,6 +629,53 @@ impl From<kube::Error> for ApiError {
             source => ApiError::Transport { source },
         }
     }
+}
+
+/// Why a server could not be reached, in plain words: the operating system's reason for a
+/// refused, reset or timed-out connection, with what to check; otherwise the causes on one line
+/// without the HTTP client's own layers (kube's "ServiceError", hyper's "client error
+/// (Connect)"), which say nothing to a user: a name that does not resolve, a TLS failure.
+pub fn transport_words(e: &(dyn std::error::Error + 'static)) -> String {
+    use std::io::ErrorKind as K;
+    let mut cur = Some(e);
+    let mut from = e;
+    while let Some(c) = cur {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            let words = match io.kind() {
+                K::ConnectionRefused => Some(
+                    "the connection was refused (is the API server running, and is the server \
+                     address in the kubeconfig right?)",
+                ),
+                K::TimedOut => Some(
+                    "the connection timed out (is the server address right, and is a firewall or \
+                     a VPN in the way?)",
+                ),
+                K::ConnectionReset | K::ConnectionAborted => Some(
+                    "the connection was reset by the server or by something on the way (a proxy, \
+                     a firewall); try again",
+                ),
+                K::HostUnreachable | K::NetworkUnreachable => Some(
+                    "no route to the server (is the network up, and is a VPN needed to reach it?)",
+                ),
+                _ => None,
+            };
+            if let Some(w) = words {
+                return w.to_owned();
+            }
+        }
+        // The layers of the HTTP client: start the words below them.
+        let layer = matches!(
+            c.downcast_ref::<kube::Error>(),
+            Some(kube::Error::Service(_))
+        ) || c
+            .downcast_ref::<hyper_util::client::legacy::Error>()
+            .is_some();
+        if let (true, Some(below)) = (layer, c.source()) {
+            from = below;
+        }
+        cur = c.source();
+    }
+    describe(from)
 }
 
 /// What a failing proxy hop says ([`ProxyFailure`]'s words).
