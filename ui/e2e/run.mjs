@@ -1653,6 +1653,10 @@ test("tabs survive a restart: reopened where they were, the active one active, a
   assert((await page.evaluate(() => window.__podterm.tabs().length)) === 0, "tabs reopened with the setting off");
   assert(!(await page.isChecked("#restore-tabs")), "the setting did not stay off");
   await page.check("#restore-tabs");
+  // The reloads started a fresh mock with no cluster: leave the Demo cluster listed, as the
+  // tests after this one expect it.
+  await page.click("#demo-cluster");
+  await page.waitForSelector('.profile[data-profile="demo"]', { timeout: WAIT_MS });
 });
 
 /** The lines a Logs tab's model holds (text without timestamps). */
