@@ -106,7 +106,9 @@ pub async fn cp(a: CpArgs, conn: &Conn) -> Result<i32, Failure> {
             cancel.cancel();
         })
     };
-    let progress = term::stderr_is_terminal().then(|| tokio::spawn(show_progress(meter.clone())));
+    let started = Instant::now();
+    let progress =
+        term::stderr_is_terminal().then(|| tokio::spawn(show_progress(meter.clone(), started)));
     let client = &cluster.client;
     let result = if src.is_remote() {
         transfer::download(
@@ -134,7 +136,14 @@ pub async fn cp(a: CpArgs, conn: &Conn) -> Result<i32, Failure> {
     signals.abort();
     if let Some(p) = progress {
         p.abort();
-        eprint!("\r\x1b[K");
+        // A finished copy leaves its last line (how much, how fast), as scp and curl do, however
+        // short it was; a cancelled or failed one leaves none.
+        if result.is_ok() {
+            let line = progress_line(meter.done(), meter.total(), started.elapsed());
+            eprintln!("\r\x1b[K{line}");
+        } else {
+            eprint!("\r\x1b[K");
+        }
     }
     match result {
         Ok(report) => {
@@ -183,8 +192,7 @@ fn progress_line(done: u64, total: u64, elapsed: Duration) -> String {
     line
 }
 
-async fn show_progress(meter: Meter) {
-    let started = Instant::now();
+async fn show_progress(meter: Meter, started: Instant) {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tick.tick().await;
