@@ -17,16 +17,27 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** WebDriver key codes. */
 export const Keys = { NULL: "\uE000", TAB: "\uE004", ENTER: "\uE007", SHIFT: "\uE008", CONTROL: "\uE009", ALT: "\uE00A" };
 
-/** A free loopback TCP port. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
+/** The ports handed out so far: the kernel may offer a port again once it is closed, and a
+ * port chosen for a server that starts later (the Demo cluster's admin port) must not also go to
+ * tauri-driver (a run failed with the admin port answered by WebKitWebDriver). */
+const handedOut = new Set();
+
+/** A free loopback TCP port, never one this process was given before. */
+export async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const s = net.createServer();
+      s.once("error", reject);
+      s.listen(0, "127.0.0.1", () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 function which(cmd) {
