@@ -212,12 +212,25 @@ const watchStatus = () =>
 
 // ------------------------------------------------------------------ tests
 
+/** Opens the sidebar's add menu and waits until its import box shows. A click while the app
+ * is still starting (its first profile list, the reopened tabs) can be undone by that start, so
+ * this clicks again until the menu is open. */
+async function openAddMenu() {
+  await app.waitFor(".add-profile", 20_000);
+  await app.waitUntil("the add menu open", 20_000, () => {
+    const menu = document.querySelector(".add-menu");
+    if (menu && !menu.hidden) return true;
+    document.querySelector(".add-profile")?.click();
+    return false;
+  });
+}
+
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 const state = {};
 
 test("the testcluster's kubeconfig is imported and its profile set to reconnect automatically", async () => {
-  await app.click(".add-profile", 20_000);
+  await openAddMenu();
   await app.type(".import-path", kubeconfig);
   await app.click(".import-form button[type=submit]");
   await app.waitFor('.profile[data-profile="demo-admin"]', 20_000);
@@ -337,7 +350,7 @@ test("the lid closed (the app stopped for longer than the deadline), then opened
 
 test("a tab through an HTTP proxy (kubeconfig proxy-url, tinyproxy): the shell and the pod list", async () => {
   const before = await proxyCount();
-  await app.click(".add-profile");
+  await openAddMenu();
   await app.exec(() => {
     const i = document.querySelector(".import-path");
     i.value = "";
