@@ -290,5 +290,12 @@ console.log([
 await mkdir(out, { recursive: true });
 const stamp = R.when.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
 const file = path.join(out, `soak-${stamp}.json`);
-await writeFile(file, JSON.stringify(R, null, 1) + "\n");
+// A summary: the fields one to a line, each per-sample series on one line of its own.
+const { totalPssSeries, totalAnonSeries, ...fields } = R;
+const series = { totalPssSeries, totalAnonSeries };
+const text = JSON.stringify(fields, null, 1).replace(
+  /\n}$/,
+  Object.entries(series).map(([k, v]) => `,\n "${k}": ${JSON.stringify(v)}`).join("") + "\n}",
+);
+await writeFile(file, text + "\n");
 log(`written ${path.relative(repo, file)}`);
