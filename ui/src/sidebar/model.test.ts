@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { pod } from "./fixtures";
 import { fakeBackend as fakeCommands } from "../ipc/fake";
 import type { PodChange, ProfileSummary, WatchStatus } from "../ipc/types";
@@ -145,6 +145,15 @@ describe("SidebarModel", () => {
   });
 
   it("the pod list's order is chosen and remembered", async () => {
+    const items = new Map<string, string>();
+    vi.stubGlobal("localStorage", {
+      getItem: (k: string) => items.get(k) ?? null,
+      setItem: (k: string, v: string) => void items.set(k, v),
+      removeItem: (k: string) => void items.delete(k),
+    });
+    onTestFinished(() => {
+      vi.unstubAllGlobals();
+    });
     const f = fakeBackend({ profiles: [demoProfile] });
     const m = new SidebarModel(f.backend, () => {});
     await m.loadProfiles();
@@ -156,6 +165,11 @@ describe("SidebarModel", () => {
     expect(m.visiblePods().map((p) => p.name)).toEqual(["c-crash", "a-new", "b-old"]);
     m.setSort("status");
     expect(m.visiblePods().map((p) => p.name)).toEqual(["c-crash", "a-new", "b-old"]);
+    f.emit(1, { type: "Modified", pod: pod("b-old", { createdAt: "2025-01-01T00:00:00Z", restarts: 4 }) });
+    m.setSort("restarts");
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["b-old", "a-new", "c-crash"]);
+    // Remembered: a new sidebar (the next start) lists by restarts too.
+    expect(new SidebarModel(f.backend, () => {}).sort).toBe("restarts");
   });
 
   it("live updates come from the current watch only", async () => {

@@ -5,7 +5,7 @@ import type { FavouritesModel } from "../favourites/model";
 import { errorKind, errorMessage, type Backend } from "../ipc";
 import type { PodChange, PodSummary, ProfileDetails, ManualProfile, ProfileSummary, WatchStatus } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
-import { ALL_NAMESPACES, execRefusal, parseCommand, pickNamespace, PodList, visiblePods, type PodSort } from "./pods";
+import { ALL_NAMESPACES, execRefusal, parseCommand, pickNamespace, PodList, POD_SORTS, visiblePods, type PodSort } from "./pods";
 
 export interface Picker {
   pod: string;
@@ -36,7 +36,7 @@ function storage(): Storage | null {
 function readSort(): PodSort {
   try {
     const v = storage()?.getItem(POD_SORT_KEY);
-    return v === "age" || v === "status" ? v : "name";
+    return POD_SORTS.find((o) => o.value === v)?.value ?? "name";
   } catch {
     return "name";
   }

@@ -36,7 +36,7 @@ describe("PodList across namespaces", () => {
     expect(list.get("app")?.namespace).toBe("b");
   });
 
-  it("sorts by name, newest first, or problems first; the tooltip says node and IPs", () => {
+  it("sorts by name, newest first, problems first or most restarts first; the tooltip says node and IPs", () => {
     const pods = [
       pod("b", { createdAt: "2025-01-02T00:00:00Z" }),
       pod("a", { createdAt: "2025-01-01T00:00:00Z" }),
@@ -45,6 +45,8 @@ describe("PodList across namespaces", () => {
     expect(sortPods(pods, "name").map((p) => p.name)).toEqual(["a", "b", "c"]);
     expect(sortPods(pods, "age").map((p) => p.name)).toEqual(["b", "a", "c"]);
     expect(sortPods(pods, "status").map((p) => p.name)).toEqual(["c", "a", "b"]);
+    const restarted = [pod("a", { restarts: 2 }), pod("b", { restarts: 17 }), pod("c", { restarts: 0 }), pod("d", { restarts: 2 })];
+    expect(sortPods(restarted, "restarts").map((p) => p.name)).toEqual(["b", "a", "d", "c"]);
     expect(podTooltip(pod("a", { node: "n1", ips: ["10.0.0.9", "fd00::9"] }))).toBe("demo/a\nnode: n1\nIP: 10.0.0.9, fd00::9");
     expect(podTooltip(pod("p", { node: null, ips: [], reason: "Pending: Unschedulable" }))).toBe("demo/p\nnode: (not scheduled)\nIP: (none yet)\nPending: Unschedulable");
   });

@@ -53,17 +53,19 @@ export class PodList {
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** How the pod list is ordered. */
-export type PodSort = "name" | "age" | "status";
+export type PodSort = "name" | "age" | "status" | "restarts";
 
 export const POD_SORTS: readonly { value: PodSort; label: string }[] = [
   { value: "name", label: "Name" },
   { value: "age", label: "Newest" },
   { value: "status", label: "Status" },
+  { value: "restarts", label: "Restarts" },
 ];
 
 /**
  * Pods in `sort` order: by name; by age (newest first); by status (pods that are not Ready
- * first, grouped by their status word, then the rest), each by name within.
+ * first, grouped by their status word, then the rest); by restarts (most first), each by name
+ * within.
  */
 export function sortPods(pods: PodSummary[], sort: PodSort): PodSummary[] {
   const byName = (a: PodSummary, b: PodSummary) => cmp(a.name, b.name) || cmp(a.namespace, b.namespace);
@@ -79,6 +81,8 @@ export function sortPods(pods: PodSummary[], sort: PodSort): PodSummary[] {
       const ok = (p: PodSummary) => (p.reason === null && p.phase === "Running" ? 1 : 0);
       return out.sort((a, b) => ok(a) - ok(b) || cmp(podStatus(a), podStatus(b)) || byName(a, b));
     }
+    case "restarts":
+      return out.sort((a, b) => b.restarts - a.restarts || byName(a, b));
   }
 }
 

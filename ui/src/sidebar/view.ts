@@ -152,7 +152,7 @@ export class SidebarView {
     });
     this.sortSelect = h(
       "select",
-      { class: "pod-sort", "aria-label": "Sort pods", title: "Sort pods: by name, newest first, or problems first", onchange: () => model.setSort(this.sortSelect.value as PodSort) },
+      { class: "pod-sort", "aria-label": "Sort pods", title: "Sort pods: by name, newest first, problems first, or most restarts first", onchange: () => model.setSort(this.sortSelect.value as PodSort) },
       ...POD_SORTS.map((o) => h("option", { value: o.value }, o.label)),
     );
     this.sortSelect.value = model.sort;
