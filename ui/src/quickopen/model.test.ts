@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fuzzy, quickItems, rank, itemLabel, type QuickSources } from "./model";
+import { fuzzy, quickItems, rank, itemLabel, workloadOf, type QuickSources } from "./model";
 import type { PodSummary } from "../ipc/types";
 
 function pod(name: string, over: Partial<PodSummary> = {}): PodSummary {
@@ -80,5 +80,38 @@ describe("quick open", () => {
     const t = { profile: "p", namespace: "n", pod: "x", container: "c", command: null };
     const items = quickItems(sources({ recent: [t, { ...t }], favourites: [], pods: [] }), "");
     expect(items.filter((i) => i.kind === "recent").length).toBe(1);
+  });
+
+  it("finds pods and workloads in every namespace listed; a workload opens its newest Ready pod", () => {
+    const rs = { kind: "ReplicaSet", name: "web-6b7f9c8d5" };
+    const pods = [
+      pod("web-6b7f9c8d5-a1", { owner: rs, createdAt: "2026-01-01T00:00:00Z" }),
+      pod("web-6b7f9c8d5-b2", { owner: rs, createdAt: "2026-01-02T00:00:00Z", containers: ["web", "sidecar"], defaultContainer: "web" }),
+      pod("web-6b7f9c8d5-c3", { owner: rs, createdAt: "2026-01-03T00:00:00Z", phase: "Pending", reason: "Pending: ContainerCreating" }),
+      pod("db-0", { namespace: "data", owner: { kind: "StatefulSet", name: "db" }, phase: "Pending", reason: "Pending: Unschedulable" }),
+      pod("coredns-x", { namespace: "kube-system" }),
+    ];
+    const items = quickItems(sources({ pods }), "");
+    // Pods of other namespaces than the current one are offered with their namespace.
+    expect(rank("coredns", items).map((r) => itemLabel(r.item))).toEqual(["kube-system/coredns-x"]);
+    const web = rank("deployment/web", items)[0]!.item;
+    expect(web).toMatchObject({
+      kind: "workload",
+      label: "demo/deployment/web",
+      refusal: null,
+      target: { profile: "demo", namespace: "demo", pod: "web-6b7f9c8d5-b2", container: "web" },
+    });
+    // None Ready: the workload says so rather than opening a pod that cannot take a shell.
+    const db = items.find((i) => i.kind === "workload" && i.label === "data/statefulset/db");
+    expect(db).toMatchObject({ target: null, refusal: "No pod of statefulset/db in data is Ready: open one of its pods by name to see why." });
+    expect(items.filter((i) => i.kind === "workload")).toHaveLength(2);
+  });
+
+  it("names a pod's workload in kubectl's words", () => {
+    expect(workloadOf({ owner: { kind: "ReplicaSet", name: "web-7c9d6b5f4" } })).toBe("deployment/web");
+    expect(workloadOf({ owner: { kind: "ReplicaSet", name: "lonely" } })).toBe("replicaset/lonely");
+    expect(workloadOf({ owner: { kind: "DaemonSet", name: "kube-proxy" } })).toBe("daemonset/kube-proxy");
+    expect(workloadOf({ owner: { kind: "Node", name: "n1" } })).toBeNull();
+    expect(workloadOf({ owner: null })).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
-// Quick open (Ctrl+K): one box over the window that finds a favourite, a recent session or a
-// listed pod of the current cluster by a few letters of its name, and opens it on Enter. Typed
-// `namespace/pod` opens that pod in the current cluster, listed or not (as "Open pod by name",
-// for a namespace one may only exec into). The matching and ranking, without DOM.
+// Quick open (Ctrl+K): one box over the window that finds a favourite, a recent session, a pod
+// or a workload of the current cluster (in any namespace it may list) by a few letters of its
+// name, and opens it on Enter. Typed `namespace/pod` opens that pod in the current cluster,
+// listed or not (as "Open pod by name", for a namespace one may only exec into). The matching
+// and ranking, without DOM.
 import type { FavouriteSummary, PodSummary } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 import { execRefusal } from "../sidebar/pods";
@@ -11,6 +12,11 @@ export type QuickItem =
   | { kind: "favourite"; name: string; detail: string }
   | { kind: "recent"; target: SessionTarget; label: string; detail: string }
   | { kind: "pod"; target: SessionTarget; label: string; detail: string; refusal: string | null }
+  /**
+   * A workload (`deployment/web`) of the listed pods: its newest Ready pod opens (`target` null
+   * with `refusal` when none is Ready).
+   */
+  | { kind: "workload"; target: SessionTarget | null; label: string; detail: string; refusal: string | null }
   /** `namespace/pod` as typed, in the current cluster. */
   | { kind: "typed"; target: SessionTarget; label: string; detail: string };
 
@@ -18,7 +24,10 @@ export interface QuickSources {
   favourites: readonly FavouriteSummary[];
   /** Sessions opened in this run, the latest first (open tabs and closed ones). */
   recent: readonly SessionTarget[];
-  /** The current cluster and namespace, and its listed pods; null profile: none chosen. */
+  /**
+   * The current cluster and namespace, and its listed pods (those of every namespace when they
+   * can be listed, else the current namespace's); null profile: none chosen.
+   */
   profile: string | null;
   namespace: string | null;
   pods: readonly PodSummary[];
@@ -81,7 +90,39 @@ const sameTarget = (a: SessionTarget, b: SessionTarget): boolean =>
 
 const POD_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
-/** Every candidate, before matching: favourites, then recent sessions, then the listed pods. */
+/** kube's alphabet for generated name suffixes (a ReplicaSet's pod-template-hash). */
+const HASH = /-[bcdfghjklmnpqrstvwxz2456789]{1,10}$/;
+
+/**
+ * The workload that runs a pod, as `kind/name` (kubectl's resource words): a ReplicaSet named
+ * `NAME-HASH` is a Deployment's (the Deployment is NAME); null for a bare pod or a Node's.
+ */
+export function workloadOf(p: Pick<PodSummary, "owner">): string | null {
+  const o = p.owner;
+  if (!o) return null;
+  switch (o.kind) {
+    case "ReplicaSet":
+      return HASH.test(o.name) ? `deployment/${o.name.replace(HASH, "")}` : `replicaset/${o.name}`;
+    case "StatefulSet":
+    case "DaemonSet":
+    case "Job":
+      return `${o.kind.toLowerCase()}/${o.name}`;
+    default:
+      return null;
+  }
+}
+
+/** A workload's pod to open: the newest Ready one not terminating (as `podterm exec deploy/x`). */
+export function workloadPod(pods: readonly PodSummary[]): PodSummary | null {
+  const ready = pods.filter((p) => p.reason === null && p.phase === "Running" && !p.terminating);
+  ready.sort((a, b) => (b.createdAt < a.createdAt ? -1 : b.createdAt > a.createdAt ? 1 : 0));
+  return ready[0] ?? null;
+}
+
+/**
+ * Every candidate, before matching: favourites, recent sessions, the listed pods, then their
+ * workloads.
+ */
 export function quickItems(s: QuickSources, query: string): QuickItem[] {
   const items: QuickItem[] = [];
   for (const f of s.favourites) {
@@ -109,6 +150,27 @@ export function quickItems(s: QuickSources, query: string): QuickItem[] {
         refusal: execRefusal(p),
       });
     }
+    const workloads = new Map<string, { namespace: string; workload: string; pods: PodSummary[] }>();
+    for (const p of s.pods) {
+      const workload = workloadOf(p);
+      if (!workload) continue;
+      const namespace = p.namespace || s.namespace;
+      const key = `${namespace}/${workload}`;
+      const w = workloads.get(key) ?? { namespace, workload, pods: [] };
+      w.pods.push(p);
+      workloads.set(key, w);
+    }
+    for (const [label, w] of workloads) {
+      const pod = workloadPod(w.pods);
+      const n = w.pods.length;
+      items.push({
+        kind: "workload",
+        target: pod ? { profile: s.profile, namespace: w.namespace, pod: pod.name, container: pod.defaultContainer, command: null } : null,
+        label,
+        detail: `${s.profile} · ${n} pod${n === 1 ? "" : "s"}${pod ? ` · opens ${pod.name}` : ""}`,
+        refusal: pod ? null : `No pod of ${w.workload} in ${w.namespace} is Ready: open one of its pods by name to see why.`,
+      });
+    }
   }
   // `namespace/pod` typed whole: that pod in the current cluster, listed or not.
   const typed = /^\s*([a-z0-9][-a-z0-9.]*)\/([a-z0-9][-a-z0-9.]*)\s*$/.exec(query);
@@ -127,8 +189,8 @@ export function quickItems(s: QuickSources, query: string): QuickItem[] {
   return items;
 }
 
-/** The kinds' order among equal scores: favourites, recent, pods, a typed name. */
-const KIND_ORDER: Record<QuickItem["kind"], number> = { favourite: 0, recent: 1, pod: 2, typed: 3 };
+/** The kinds' order among equal scores: favourites, recent, workloads, pods, a typed name. */
+const KIND_ORDER: Record<QuickItem["kind"], number> = { favourite: 0, recent: 1, workload: 2, pod: 3, typed: 4 };
 
 /** The items matching `query`, best first (at most `limit`). */
 export function rank(query: string, items: readonly QuickItem[], limit = 50): Ranked[] {

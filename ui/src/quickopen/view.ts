@@ -5,6 +5,11 @@ import { itemLabel, quickItems, rank, type QuickItem, type QuickSources, type Ra
 
 export interface QuickOpenOptions {
   sources(): QuickSources;
+  /**
+   * Called once the box is shown with what re-renders it when the sources change (pods arriving);
+   * returns what to do when it closes. `note()`: a line under the box (why some pods are missing).
+   */
+  live?(refresh: () => void): { note(): string | null; close(): void };
   /** Opens the item; a string is why it cannot be opened (shown, the box stays open). */
   open(item: QuickItem): string | null;
 }
@@ -31,7 +36,7 @@ function highlighted(label: string, matched: readonly number[]): HTMLElement {
   return out;
 }
 
-const KIND_WORD: Record<QuickItem["kind"], string> = { favourite: "favourite", recent: "recent", pod: "pod", typed: "by name" };
+const KIND_WORD: Record<QuickItem["kind"], string> = { favourite: "favourite", recent: "recent", workload: "workload", pod: "pod", typed: "by name" };
 
 /** Opens the box (or focuses the one open). */
 export function openQuickOpen(opts: QuickOpenOptions): HTMLDialogElement {
@@ -43,18 +48,23 @@ export function openQuickOpen(opts: QuickOpenOptions): HTMLDialogElement {
   const input = h("input", {
     type: "text",
     class: "quick-input",
-    placeholder: "Favourite, recent session, pod, or namespace/pod",
+    placeholder: "Favourite, recent session, pod or workload, or namespace/pod",
     "aria-label": "Quick open",
     spellcheck: "false",
     autocomplete: "off",
   });
   const list = h("ul", { class: "quick-list", role: "listbox", "aria-label": "Matches" });
   const problem = h("div", { class: "message error quick-problem", role: "alert", hidden: true });
-  const dialog = h("dialog", { class: "quick-open", "aria-label": "Quick open" }, input, problem, list);
+  const note = h("div", { class: "quick-note", hidden: true });
+  const dialog = h("dialog", { class: "quick-open", "aria-label": "Quick open" }, input, problem, list, note);
   let shown: Ranked[] = [];
   let selected = 0;
+  let live: { note(): string | null; close(): void } | null = null;
 
   const render = () => {
+    const why = live?.note() ?? null;
+    note.hidden = why === null;
+    note.textContent = why ?? "";
     shown = rank(input.value, quickItems(opts.sources(), input.value));
     selected = Math.min(selected, Math.max(0, shown.length - 1));
     clear(list);
@@ -116,9 +126,24 @@ export function openQuickOpen(opts: QuickOpenOptions): HTMLDialogElement {
       if (me.clientX < r.left || me.clientX > r.right || me.clientY < r.top || me.clientY > r.bottom) dialog.close();
     }
   });
-  dialog.addEventListener("close", () => dialog.remove());
+  dialog.addEventListener("close", () => {
+    live?.close();
+    live = null;
+    dialog.remove();
+  });
   document.body.appendChild(dialog);
   dialog.showModal();
+  // Pods arriving re-render once a frame at most, the selection kept by its place.
+  let queued = false;
+  live =
+    opts.live?.(() => {
+      if (queued || !dialog.isConnected) return;
+      queued = true;
+      requestAnimationFrame(() => {
+        queued = false;
+        if (dialog.isConnected) render();
+      });
+    }) ?? null;
   render();
   input.focus();
   return dialog;
