@@ -14,6 +14,8 @@ import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
 import { profileLook } from "./profile-look";
 import { openQuickOpen } from "./quickopen/view";
+import { ClusterPods } from "./quickopen/everywhere";
+import { askProduction, ProductionGate } from "./terminal/production";
 import { Workspace } from "./terminal/workspace";
 
 async function start(): Promise<void> {
@@ -53,23 +55,31 @@ async function start(): Promise<void> {
     },
     profileLook: (name) => profileLook(name, model.profiles.find((p) => p.name === name)),
     quickOpen: () => {
+      // Beyond the sidebar's namespace: the current cluster's pods in every namespace.
+      let everywhere: ClusterPods | null = null;
       openQuickOpen({
         sources: () => ({
           favourites: favourites.list,
           recent: workspace?.recentTargets() ?? [],
           profile: model.profile,
           namespace: model.namespace,
-          pods: model.pods.sorted(),
+          pods: everywhere ? everywhere.pods(model.pods.sorted()) : model.pods.sorted(),
         }),
+        live: (refresh) => {
+          const profile = model.profile;
+          if (profile !== null && !model.allNamespaces) everywhere = new ClusterPods(backend, profile, refresh);
+          return { note: () => everywhere?.note ?? null, close: () => everywhere?.stop() };
+        },
         open: (item) => {
           if (item.kind === "favourite") favourites.open(item.name);
-          else if (item.kind === "pod" && item.refusal) return item.refusal;
-          else workspace?.open(item.target);
+          else if ((item.kind === "pod" || item.kind === "workload") && item.refusal) return item.refusal;
+          else if (item.target) workspace?.open(item.target);
           return null;
         },
       });
     },
     autoReconnect: (profile) => model.profiles.some((p) => p.name === profile && p.reconnect),
+    production: new ProductionGate((name) => model.profiles.some((p) => p.name === name && p.production), askProduction),
   });
   // A profile's colour or production mark changed (an edit): the tabs follow.
   let looks = "";

@@ -490,13 +490,13 @@ export class TabModel {
 
   /**
    * Removes the tab. Returns the session id to close (null if none was open), or undefined if no
-   * such tab. The neighbour becomes active.
+   * such tab. The neighbour becomes active. `reopenable` false: not kept for Ctrl+Shift+T.
    */
-  close(id: number): number | null | undefined {
+  close(id: number, reopenable = true): number | null | undefined {
     const i = this.tabs.findIndex((t) => t.id === id);
     if (i < 0) return undefined;
     const [tab] = this.tabs.splice(i, 1);
-    if (tab!.kind === "terminal") this.closed.push({ target: copyTarget(tab!.target), favourite: tab!.favourite ? { ...tab!.favourite } : null });
+    if (tab!.kind === "terminal" && reopenable) this.closed.push({ target: copyTarget(tab!.target), favourite: tab!.favourite ? { ...tab!.favourite } : null });
     if (this.closed.length > 20) this.closed.shift();
     if (this.activeId === id) {
       const next = this.tabs[i] ?? this.tabs[i - 1];

@@ -26,6 +26,7 @@ import { InputQueue } from "./input";
 import { afterEnd, MAX_RECONNECT_ATTEMPTS, sessionMarker, type ReconnectRun } from "./reconnect";
 import { podtermHook, TerminalView } from "./view";
 import { profileLook, type ProfileLook } from "../profile-look";
+import type { ProductionGate } from "./production";
 import { LogsView } from "../logs/view";
 
 interface Runtime {
@@ -68,6 +69,11 @@ export interface WorkspaceOptions {
   profileLook?(profile: string): ProfileLook;
   /** Does this profile reconnect lost sessions on its own (its "reconnect automatically")? */
   autoReconnect?(profile: string): boolean;
+  /**
+   * Asks before the first session of a run in a production profile (production.ts); absent:
+   * sessions open without asking.
+   */
+  production?: ProductionGate;
 }
 
 export class Workspace {
@@ -307,6 +313,17 @@ export class Workspace {
   private openSession(tab: Tab, attempt: number): void {
     const rt = this.runtimes.get(tab.id);
     if (!rt || !this.model.isCurrent(tab.id, attempt)) return;
+    // A production profile: no session before the user said yes in this run (a favourite's
+    // profile is known once it is resolved, hence here and not when the tab opens).
+    const gate = this.opts.production;
+    if (gate && !gate.allows(tab.target.profile)) {
+      void gate.check(tab.target.profile).then((yes) => {
+        if (!this.model.isCurrent(tab.id, attempt)) return;
+        if (yes) this.openSession(tab, attempt);
+        else this.declined(tab.id, attempt);
+      });
+      return;
+    }
     const flow = new FlowController(rt.view.term, (id, bytes) => {
       this.backend.ack(id, bytes).catch(() => {
         /* the session is gone; its state channel says why */
@@ -488,6 +505,15 @@ export class Workspace {
     );
   }
 
+  /**
+   * The user said no to a production profile: a new tab goes away (nothing was opened in it); a
+   * tab that had sessions before stays, cancelled, with its Reconnect.
+   */
+  private declined(tabId: number, attempt: number): void {
+    if (attempt === 1) this.close(tabId, false);
+    else this.cancel(tabId);
+  }
+
   /** Cancel on a connecting tab: its session (if open yet) is closed; the tab offers Reconnect. */
   cancel(tabId: number): void {
     const sessionId = this.model.cancel(tabId);
@@ -502,8 +528,11 @@ export class Workspace {
     rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
   }
 
-  /** Closes a tab and ends its session. */
-  close(tabId: number): void {
+  /**
+   * Closes a tab and ends its session. `reopenable`: Ctrl+Shift+T may open it again (not a tab
+   * the user declined to open).
+   */
+  close(tabId: number, reopenable = true): void {
     const lv = this.logViews.get(tabId);
     if (lv) {
       this.model.close(tabId);
@@ -515,7 +544,7 @@ export class Workspace {
       return;
     }
     const rt = this.runtimes.get(tabId);
-    const sessionId = this.model.close(tabId);
+    const sessionId = this.model.close(tabId, reopenable);
     if (sessionId === undefined) return;
     if (sessionId !== null) this.backend.closeSession(sessionId).catch(() => {});
     if (rt) {
