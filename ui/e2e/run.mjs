@@ -1307,6 +1307,36 @@ test("the edit form takes a client certificate and its key (the key to the keyri
   await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · token");
 });
 
+test("a production cluster asks once per run before its first shell; Cancel opens nothing", async () => {
+  await selectProfile("prod", "demo");
+  const sessions = () => page.evaluate(() => window.__podtermMock.sessions().length);
+  const started = await sessions();
+  const tabsBefore = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  const ask = await page.waitForSelector('dialog.production-ask[open][data-profile="prod"]', { timeout: WAIT_MS });
+  assert((await ask.$eval("h2", (e) => e.textContent)) === "PROD Open a shell in production cluster prod?", "the question's words");
+  await screenshot("production-ask");
+  await page.click("dialog.production-ask button.cancel");
+  await page.waitForSelector("dialog.production-ask", { state: "detached", timeout: WAIT_MS });
+  // Cancel: no tab left, no session opened (the tab that waited for the answer is gone).
+  await until(async () => JSON.stringify(await tabIds()) === JSON.stringify(tabsBefore), "no tab after Cancel");
+  assert((await sessions()) === started, "Cancel opened a session");
+  // Asked again, yes: the shell opens.
+  let before = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  await page.waitForSelector("dialog.production-ask[open]", { timeout: WAIT_MS });
+  await page.click("dialog.production-ask button.production-confirm");
+  const first = await newTab(before, "connected");
+  assert(first.profile === "prod" && first.pod === "shell", JSON.stringify(first));
+  // Never again for prod in this run: the next shell opens without a question.
+  before = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  const second = await newTab(before, "connected");
+  assert(!(await page.$("dialog.production-ask")), "asked a second time");
+  assert(second.profile === "prod", JSON.stringify(second));
+  await closeAllTabs();
+});
+
 test("twelve tabs from two clusters: the active tab is in view, labels distinct, no scrollbar over them; tab keys", async () => {
   await page.evaluate(() => {
     for (const name of ["worker-1", "worker-2", "worker-3"]) window.__podtermMock.addPod({ name, namespace: "demo", containers: ["worker"] });
@@ -1412,7 +1442,7 @@ test("twelve tabs from two clusters: the active tab is in view, labels distinct,
   assert(!(await page.$(".tab-bar.dragging, .tab.drop-before, .tab.drag-source")), "drag marks left behind");
 });
 
-test("quick open (Ctrl+K): a few letters find a pod, a favourite or a recent session; namespace/pod opens by name; Escape closes", async () => {
+test("quick open (Ctrl+K): a few letters find a pod of any namespace, a workload, a favourite or a recent session; namespace/pod opens by name; Escape closes", async () => {
   const activeIs = (id) => page.waitForFunction((t) => window.__podterm.tabs().find((x) => x.active)?.id === t, id, { timeout: WAIT_MS });
   const box = async () => page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
   // In a terminal plain Ctrl+K stays the shell's (kill to the end of the line).
@@ -1459,6 +1489,30 @@ test("quick open (Ctrl+K): a few letters find a pod, a favourite or a recent ses
   assert(labels.includes("recent:demo/crashy/app"), `items: ${labels.join(" | ")}`);
   await page.keyboard.press("Escape");
   await page.waitForSelector("dialog.quick-open", { state: "detached", timeout: WAIT_MS });
+
+  // Pods of other namespaces of the current cluster (the sidebar lists demo only).
+  await page.keyboard.press("Control+Shift+K");
+  await box();
+  await page.keyboard.type("hello");
+  await waitText(".quick-item.selected .quick-label", "default/hello");
+  before = await tabIds();
+  await page.keyboard.press("Enter");
+  tab = await newTab(before, "connected");
+  opened.push(tab.id);
+  assert(tab.profile === "prod" && tab.namespace === "default" && tab.pod === "hello", JSON.stringify(tab));
+
+  // A workload: its newest Ready pod opens.
+  await page.keyboard.press("Control+Shift+K");
+  await box();
+  await page.keyboard.type("deployment/web");
+  await waitText(".quick-item.selected .quick-label", "demo/deployment/web");
+  assert((await page.getAttribute(".quick-item.selected", "data-kind")) === "workload", "the workload is not first");
+  await screenshot("quick-open-workload");
+  before = await tabIds();
+  await page.keyboard.press("Enter");
+  tab = await newTab(before, "connected");
+  opened.push(tab.id);
+  assert(tab.profile === "prod" && tab.namespace === "demo" && tab.pod.startsWith("web-"), JSON.stringify(tab));
 
   // namespace/pod typed whole: that pod in the current cluster, by name.
   await page.keyboard.press("Control+Shift+K");
@@ -1538,7 +1592,7 @@ test("the sidebar: one cluster's refusal never stands over another's list; forbi
   assert((await page.$eval(".open-by-name", (i) => i.value)) === "", "the box kept the name");
 });
 
-test("the sidebar: all namespaces in one list, sorted by name, age or status; node and IPs on hover", async () => {
+test("the sidebar: all namespaces in one list, sorted by name, age, status or restarts; node and IPs on hover", async () => {
   await selectProfile("demo", "demo");
   await page.selectOption(".ns-select", "\u0000all");
   await page.waitForSelector('.pod[data-namespace="kube-system"][data-pod^="coredns"]', { timeout: WAIT_MS });
@@ -1557,6 +1611,17 @@ test("the sidebar: all namespaces in one list, sorted by name, age or status; no
   await page.selectOption(".pod-sort", "status");
   await until(async () => (await page.$eval(".pod .pod-status", (el) => el.textContent)) !== "Running", "a pod with a problem first");
   await screenshot("all-namespaces");
+  // Most restarts first: crashy (restarting all the time), then the pods that restarted less.
+  await page.selectOption(".pod-sort", "restarts");
+  const restarts = () =>
+    page.evaluate(() => [...document.querySelectorAll(".pod")].map((li) => [li.dataset.pod, parseInt(li.querySelector(".pod-restarts")?.textContent ?? "", 10)]));
+  await until(async () => {
+    const r = await restarts();
+    return r[0][0] === "crashy" && r.every(([, n], i) => i === 0 || r[i - 1][1] >= n) && r.at(-1)[1] === 0;
+  }, "pods ordered by restarts, most first");
+  assert((await page.evaluate(() => localStorage.getItem("podterm.podSort"))) === "restarts", "the restarts order is not remembered");
+  await screenshot("sort-restarts");
+  await page.selectOption(".pod-sort", "status");
   // A double-click opens the pod in its own namespace.
   const before = await tabIds();
   await page.dblclick('.pod[data-namespace="default"][data-pod="hello"] .pod-line');
