@@ -66,30 +66,7 @@ pub struct AppSettings {
     pub restore_tabs: bool,
 }
 
-pub use podterm_core::opentabs::{SavedTab, SavedTabs};
-
-/// A saved tab as it reopens: its pod looked for again.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct RestoredTab {
-    /// Where it ran (`pod` already the new pod when it moved).
-    pub tab: SavedTab,
-    /// The pod it ran in, when that pod is gone and its workload's newest Ready pod is `pod`.
-    pub moved_from: Option<String>,
-    /// The pod is gone and nothing podterm can follow owned it: the tab shows it deleted.
-    pub gone: bool,
-}
-
-/// The last run's tabs, to reopen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct RestoredTabs {
-    pub tabs: Vec<RestoredTab>,
-    /// The index of the tab that was active.
-    pub active: Option<u32>,
-}
+pub use podterm_core::opentabs::{RestoredTab, RestoredTabs, SavedTab, SavedTabs};
 
 /// A profile's settings for the edit form: never a secret, only whether a token is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

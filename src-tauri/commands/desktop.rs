@@ -2,8 +2,8 @@
 
 use super::Ctx;
 use crate::error::Result;
-use crate::ipc::{AppRequest, AppSettings, RestoredTab, RestoredTabs, SavedTabs};
-use podterm_core::opentabs::{self, Whereabouts};
+use crate::ipc::{AppRequest, AppSettings, RestoredTabs, SavedTabs};
+use podterm_core::opentabs;
 use tauri::ipc::Channel;
 use tauri::Manager;
 
@@ -41,43 +41,33 @@ pub fn save_open_tabs(ctx: &Ctx<'_>, tabs: SavedTabs) -> Result<()> {
 }
 
 /// The last run's tabs, each pod looked for again (a pod replaced by a rollout: its workload's
-/// newest Ready pod). A cluster that cannot be asked leaves the tab as saved: opening it says why.
+/// newest Ready pod; `opentabs::restore`). A cluster that cannot be asked leaves the tab as
+/// saved: opening it says why.
 pub async fn restore_tabs(ctx: &Ctx<'_>) -> Result<RestoredTabs> {
     let saved = ctx.desktop.saved_tabs()?;
-    let mut tabs = Vec::with_capacity(saved.tabs.len());
-    for tab in saved.tabs {
-        let mut out = RestoredTab {
-            tab,
-            moved_from: None,
-            gone: false,
-        };
-        if out.tab.favourite.is_none() {
-            let found = match ctx.profiles.cluster(&out.tab.profile).await {
-                Ok(c) => opentabs::relocate(
-                    &c.client,
-                    &out.tab.namespace,
-                    &out.tab.pod,
-                    out.tab.owner.as_ref(),
-                )
-                .await
-                .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            match found {
-                Ok(Whereabouts::Same) => {}
-                Ok(Whereabouts::Moved(pod)) => {
-                    out.moved_from = Some(std::mem::replace(&mut out.tab.pod, pod));
-                }
-                Ok(Whereabouts::Gone) => out.gone = true,
-                Err(e) => tracing::info!("a saved tab's pod could not be looked for: {e}"),
-            }
-        }
-        tabs.push(out);
-    }
-    Ok(RestoredTabs {
-        tabs,
-        active: saved.active,
+    Ok(opentabs::restore(saved, |tab| async move {
+        let cluster = ctx.profiles.cluster(&tab.profile).await?;
+        let found = opentabs::relocate(
+            &cluster.client,
+            &tab.namespace,
+            &tab.pod,
+            tab.owner.as_ref(),
+        )
+        .await?;
+        Ok::<_, LookFor>(found)
     })
+    .await)
+}
+
+/// Why a saved tab's pod could not be looked for (logged; the tab reopens as saved).
+#[derive(Debug, thiserror::Error)]
+enum LookFor {
+    /// The profile is gone, or its cluster could not be reached.
+    #[error(transparent)]
+    Profile(#[from] crate::error::Error),
+    /// The cluster's answer about the pod or its owner.
+    #[error(transparent)]
+    Pod(#[from] podterm_core::pods::PodError),
 }
 
 pub fn set_scrollback_lines(ctx: &Ctx<'_>, lines: u32) -> Result<u32> {

@@ -134,6 +134,65 @@ pub enum Whereabouts {
     Gone,
 }
 
+/// A saved tab as it reopens: its pod looked for again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RestoredTab {
+    /// Where it ran (`pod` already the new pod when it moved).
+    pub tab: SavedTab,
+    /// The pod it ran in, when that pod is gone and its workload's newest Ready pod is `pod`.
+    pub moved_from: Option<String>,
+    /// The pod is gone and nothing podterm can follow owned it: the tab shows it deleted.
+    pub gone: bool,
+}
+
+/// The last run's tabs, to reopen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RestoredTabs {
+    pub tabs: Vec<RestoredTab>,
+    /// The index of the tab that was active.
+    pub active: Option<u32>,
+}
+
+/// The saved tabs as they reopen, in order, the active one kept: each pod tab's pod looked for
+/// with `locate` (for the app, [`relocate`] through the tab's profile), one tab after another.
+/// A favourite's tab is not looked for (it is resolved again when it opens). A tab whose pod
+/// cannot be looked for (the cluster unreachable, the profile gone) stays as saved: opening it
+/// says why.
+pub async fn restore<F, Fut, E>(saved: SavedTabs, mut locate: F) -> RestoredTabs
+where
+    F: FnMut(SavedTab) -> Fut,
+    Fut: std::future::Future<Output = Result<Whereabouts, E>>,
+    E: std::fmt::Display,
+{
+    let mut tabs = Vec::with_capacity(saved.tabs.len());
+    for tab in saved.tabs {
+        let mut out = RestoredTab {
+            tab,
+            moved_from: None,
+            gone: false,
+        };
+        if out.tab.favourite.is_none() {
+            match locate(out.tab.clone()).await {
+                Ok(Whereabouts::Same) => {}
+                Ok(Whereabouts::Moved(pod)) => {
+                    out.moved_from = Some(std::mem::replace(&mut out.tab.pod, pod));
+                }
+                Ok(Whereabouts::Gone) => out.gone = true,
+                Err(e) => tracing::info!("a saved tab's pod could not be looked for: {e}"),
+            }
+        }
+        tabs.push(out);
+    }
+    RestoredTabs {
+        tabs,
+        active: saved.active,
+    }
+}
+
 /// The workload to look in for a pod owned by `owner`: a ReplicaSet's Deployment (the
 /// ReplicaSet is read; a rollout replaces it, not the Deployment), else the owner itself.
 async fn owner_target(
@@ -256,6 +315,59 @@ mod tests {
         assert_eq!(saved.active, Some(1));
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).expect("read");
         assert!(!text.contains("hunter2") && !text.contains(token), "{text}");
+    }
+
+    #[tokio::test]
+    async fn restore_follows_moved_pods_marks_gone_ones_and_keeps_the_rest() {
+        let saved = SavedTabs {
+            tabs: vec![
+                tab("same", None),
+                tab("web-old", None),
+                tab("deleted", None),
+                SavedTab {
+                    favourite: Some("db".into()),
+                    ..tab("db-0", None)
+                },
+                tab("unreachable", Some(&["top"])),
+            ],
+            active: Some(3),
+            extra: Extra::new(),
+        };
+        let mut asked = Vec::new();
+        let restored = restore(saved, |t| {
+            asked.push(t.pod.clone());
+            async move {
+                match t.pod.as_str() {
+                    "same" => Ok(Whereabouts::Same),
+                    "web-old" => Ok(Whereabouts::Moved("web-new".into())),
+                    "deleted" => Ok(Whereabouts::Gone),
+                    _ => Err("connection refused"),
+                }
+            }
+        })
+        .await;
+        // A favourite's tab is not looked for: it resolves again when it opens.
+        assert_eq!(asked, ["same", "web-old", "deleted", "unreachable"]);
+        let got: Vec<(&str, Option<&str>, bool)> = restored
+            .tabs
+            .iter()
+            .map(|r| (r.tab.pod.as_str(), r.moved_from.as_deref(), r.gone))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("same", None, false),
+                ("web-new", Some("web-old"), false),
+                ("deleted", None, true),
+                ("db-0", None, false),
+                ("unreachable", None, false),
+            ]
+        );
+        assert_eq!(restored.active, Some(3));
+        assert_eq!(
+            restored.tabs[4].tab.command.as_deref(),
+            Some(&["top".to_string()][..])
+        );
     }
 
     #[test]
