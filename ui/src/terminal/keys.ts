@@ -41,7 +41,8 @@ export function appKey(e: KeyLike): AppKey | null {
     return digit ? { kind: "select", n: Number(digit[1]) } : null;
   }
   if (!e.ctrlKey || e.altKey) return null;
-  if (e.key === "Tab") return e.shiftKey ? { kind: "previous" } : { kind: "next" };
+  // WebKitGTK names Shift+Tab's key (ISO_Left_Tab) "Unidentified": the key's position says Tab.
+  if (e.key === "Tab" || e.code === "Tab") return e.shiftKey ? { kind: "previous" } : { kind: "next" };
   if (e.code === "KeyK" && (e.shiftKey || !e.inTerminal)) return { kind: "quickOpen" };
   if (e.shiftKey) {
     if (e.code === "KeyW") return { kind: "close" };
