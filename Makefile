@@ -80,7 +80,8 @@ test-ui: ui
 test-stress: ui
 	bash scripts/test-stress.sh
 
-# The real app end to end (tests/app/app.mjs, then tests/app/memory.mjs: background tabs' output
+# The real app end to end (tests/app/app.mjs, with a second testcluster of its own and a
+# WM_DELETE_WINDOW helper compiled with cc and libX11 (tests/app/wm-close.c); then tests/app/memory.mjs: background tabs' output
 # keeps the web process's memory flat; then tests/app/network.mjs: a testcluster of its own
 # dropped, stopped and restarted, the app stopped as a closed lid stops it, a tab through
 # tinyproxy): the release binary built with the test-fixtures
@@ -89,9 +90,9 @@ test-stress: ui
 # stage: ui/test-results/app/. `make app`, `run` and `package` build the same binary without it.
 test-app: deps ui
 	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
+	$(CARGO) build -p testcluster --features admin
 	bash scripts/with-keyring.sh node tests/app/app.mjs
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
-	$(CARGO) build -p testcluster --features admin
 	bash scripts/with-keyring.sh node tests/app/network.mjs
 
 # The .deb installed with dpkg -i (needs root), checked to carry no test fixtures, and the

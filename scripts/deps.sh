@@ -17,7 +17,7 @@ APT_PACKAGES=(build-essential pkg-config curl file libssl-dev python3-venv tmux 
 APT_PACKAGES+=(dbus gnome-keyring libsecret-tools)
 # The desktop app (Tauri 2 on WebKitGTK 4.1); Debian 12 has no libappindicator3-dev, the
 # ayatana one serves the tray.
-APT_PACKAGES+=(libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev)
+APT_PACKAGES+=(libwebkit2gtk-4.1-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev libx11-dev)
 # Running the app headless (tests, screenshots): a virtual X server, WebKit's WebDriver.
 APT_PACKAGES+=(xvfb xauth webkit2gtk-driver dbus-x11 imagemagick)
 # The UI tests: Debian's Chromium driven by playwright-core (no browser download), and a font.

@@ -6,7 +6,8 @@
 //
 // Screenshots of every stage go to ui/test-results/app/. The last line is "N passed, N failed".
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -193,6 +194,15 @@ test("distroless: one click on the offer, one on the question, and a debug shell
   await waitTabState(tab.id, "lost");
   const pane = `.pane[data-tab-id="${tab.id}"]`;
   await app.waitFor(`${pane} .banner-debug:not([hidden])`, 10_000);
+  // Failed in plain words, not "Connection lost" with the runtime's message.
+  const why = await text(`${pane} .banner-text`);
+  assert(/^This container has no shell: neither bash nor sh is in its image\./.test(why ?? ""), `banner "${why}"`);
+  const run = await app.exec((sel) => {
+    const b = document.querySelector(`${sel} .banner-button`);
+    return b && !b.hidden ? b.textContent : null;
+  }, pane);
+  assert(run === "Run a command…", `the banner offers "${run}"`);
+  assert((await text(`.tab[data-tab-id="${tab.id}"] .tab-status`)) !== "lost", "the tab calls a failed start lost");
   await screenshot("no-shell-debug-offer");
   await app.click(`${pane} .banner-debug`);
   await app.waitFor("dialog.debug-offer[open] .debug-confirm", 15_000);
@@ -320,7 +330,312 @@ test("Ctrl+Tab and Alt+N switch tabs, and none of them reaches the shell", async
   await screenshot("tab-keys");
 });
 
+// ------------------------------------------------------------ a working day (issue 14)
+// A second cluster beside the Demo: a testcluster process of its own (tests/app/workday-cluster.yaml)
+// whose kubeconfig the app imports: `ops` (marked production below) and `exec-only` (may list
+// nothing, only exec into a pod it names).
+
+const testclusterBin = path.resolve(process.env.PODTERM_TESTCLUSTER ?? path.join(repo, "target", "debug", "testcluster"));
+const workday = { proc: null, kubeconfig: "" };
+
+async function startWorkdayCluster() {
+  if (!existsSync(testclusterBin)) throw new Error(`${testclusterBin} is missing: cargo build -p testcluster`);
+  const dir = await mkdtemp(path.join(tmpdir(), "podterm-e2e-workday-"));
+  workday.dir = dir;
+  workday.kubeconfig = path.join(dir, "kubeconfig");
+  const p = spawn(testclusterBin, ["serve", "--config", path.join(here, "workday-cluster.yaml"), "--kubeconfig", workday.kubeconfig], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  p.stdout.on("data", (d) => (out += d));
+  p.stderr.on("data", (d) => (out += d));
+  workday.proc = p;
+  for (let i = 0; !/kubeconfig: /.test(out); i++) {
+    if (p.exitCode !== null || i > 300) throw new Error(`testcluster did not start: ${out.slice(-500)}`);
+    await sleep(100);
+  }
+}
+
+/** A click on `css` that tries again while the list re-renders under it (a stale element). */
+async function clickFresh(css, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await app.click(css, timeoutMs);
+    } catch (e) {
+      if (!/stale element/.test(String(e.message)) || Date.now() > end) throw e;
+    }
+  }
+}
+
+async function selectProfile(name) {
+  await clickFresh(`.profile[data-profile="${name}"] .profile-name`);
+  await app.waitUntil(`${name} selected`, 10_000, (n) => document.querySelector(".profile.selected")?.getAttribute("data-profile") === n, name);
+}
+
+/** A failed test may leave a dialog open over the window: the next one starts without it. */
+const closeDialogs = () => app.exec(() => document.querySelectorAll("dialog[open]").forEach((d) => d.close()));
+
+/** Sets a <select> as a person picking an option does (its change event). */
+const choose = (css, value) =>
+  app.exec((sel, v) => {
+    const el = document.querySelector(sel);
+    el.value = v;
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  }, css, value);
+
+const newTab = (before, what) => app.waitUntil(what, 15_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), before);
+const tabIds = async () => (await tabs()).map((t) => t.id);
+
+async function closeTab(id) {
+  // In the middle of the tab bar, clear of the ⌄ button at its end.
+  await app.exec((i) => document.querySelector(`.tab[data-tab-id="${i}"]`)?.scrollIntoView({ block: "nearest", inline: "center" }), id);
+  await app.click(`.tab[data-tab-id="${id}"] .tab-close`);
+  await app.waitUntil(`tab ${id} closed`, 10_000, (i) => !document.querySelector(`.tab[data-tab-id="${i}"]`), id);
+}
+
+/** Keys to the active terminal, as a person's would go. */
+async function keysToActive(text) {
+  const active = await activeTab();
+  await app.type(`.pane[data-tab-id="${active.id}"] .xterm-helper-textarea`, text);
+}
+
+async function quickOpen(query) {
+  await keysToActive(Keys.CONTROL + Keys.SHIFT + "k" + Keys.NULL);
+  await app.waitFor("dialog.quick-open[open] .quick-input");
+  await app.type("dialog.quick-open .quick-input", query);
+}
+
+test("a second cluster's kubeconfig is imported; a pod list it may not read says unknown (forbidden); a namespace is typed", async () => {
+  await startWorkdayCluster();
+  await app.waitFor(".add-profile", 20_000);
+  await app.waitUntil("the add menu open", 20_000, () => {
+    const menu = document.querySelector(".add-menu");
+    if (menu && !menu.hidden) return true;
+    document.querySelector(".add-profile")?.click();
+    return false;
+  });
+  await app.type(".import-path", workday.kubeconfig);
+  await app.click(".import-form button[type=submit]");
+  await app.waitFor('.profile[data-profile="exec-only"]', 20_000);
+  await app.waitFor('.profile[data-profile="ops"]', 20_000);
+  await selectProfile("exec-only");
+  const empty = await app.waitUntil("the pod list's words", 20_000, () => {
+    const t = document.querySelector(".pod-empty")?.textContent ?? "";
+    return /forbidden/.test(t) ? t : false;
+  });
+  assert(/^Listing the pods in demo is forbidden for this cluster's credentials: the pods are unknown\./.test(empty), `pod list says "${empty}"`);
+  assert(!/No pods/.test(empty), `"${empty}"`);
+  await screenshot("pods-forbidden");
+  // Listing namespaces is forbidden too: one is typed.
+  await choose(".ns-select", "\u0000other");
+  await app.waitFor(".ns-input:not([hidden])");
+  await app.type(".ns-input", "apps" + Keys.ENTER);
+  await app.waitUntil("the typed namespace chosen", 10_000, () => document.querySelector(".ns-select")?.value === "apps");
+  await app.waitUntil("apps's pod list forbidden", 20_000, () => /Listing the pods in apps is forbidden/.test(document.querySelector(".pod-empty")?.textContent ?? ""));
+  await screenshot("namespace-typed");
+});
+
+test("quick open: a pod one may only exec into opens by its exact namespace/pod", async () => {
+  await closeDialogs();
+  await quickOpen("demo/shell");
+  // The Demo cluster's shell, a recent session, matches too: the pod by name is clicked.
+  await app.waitFor('.quick-item[data-kind="typed"]');
+  const label = await text('.quick-item[data-kind="typed"] .quick-detail');
+  assert(label === "open by name in exec-only", `the typed item says "${label}"`);
+  const before = await tabIds();
+  await app.click('.quick-item[data-kind="typed"]');
+  const tab = await newTab(before, "the exec-only tab");
+  assert(tab.profile === "exec-only" && tab.namespace === "demo" && tab.pod === "shell", JSON.stringify(tab));
+  await waitTabState(tab.id, "connected");
+  await waitForLine(tab.id, isPrompt, "a prompt");
+  await typeLine(tab.id, "echo exec-only-$((20+1))");
+  await waitForLine(tab.id, (l) => l === "exec-only-21", "exec-only-21");
+  await screenshot("quick-open-by-name");
+  await closeTab(tab.id);
+});
+
+test("a production profile asks once per run before its first shell; Cancel opens nothing", async () => {
+  await closeDialogs();
+  await app.exec(() => document.querySelector('.profile[data-profile="ops"] .edit-profile').click());
+  await app.waitFor("dialog.profile-form[open] input[name=production]");
+  await app.click("dialog.profile-form label.field-check:has(input[name=production]) span");
+  assert(await app.exec(() => document.querySelector("dialog.profile-form input[name=production]").checked), "the box is not ticked");
+  await app.click("dialog.profile-form button[type=submit]");
+  await app.waitUntil("the form to close", 10_000, () => !document.querySelector("dialog.profile-form"));
+  await app.waitFor('.profile.production[data-profile="ops"] .prod-badge');
+  await selectProfile("ops");
+  await app.waitFor('.pod[data-pod="shell"]', 20_000);
+  const before = await tabIds();
+  await app.click('.pod[data-pod="shell"] .pod-line');
+  await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
+  await app.waitFor('dialog.production-ask[open][data-profile="ops"]');
+  const question = await text("dialog.production-ask h2");
+  assert(question === "PROD Open a shell in production cluster ops?", `the question "${question}"`);
+  await screenshot("production-ask");
+  await app.click("dialog.production-ask button.cancel");
+  await app.waitUntil("the question gone, no new tab", 10_000, (ids) =>
+    !document.querySelector("dialog.production-ask") && window.__podterm.tabs().every((t) => ids.includes(t.id)), before);
+  // Asked again, yes: the shell opens; the next one in ops opens without a question.
+  await app.click('.pod[data-pod="shell"] .pod-line');
+  await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
+  await app.click("dialog.production-ask[open] button.production-confirm");
+  const tab = await newTab(before, "the ops tab");
+  await waitTabState(tab.id, "connected");
+  await waitForLine(tab.id, isPrompt, "a prompt in production");
+  const paneProd = await app.exec((id) => document.querySelector(`.pane[data-tab-id="${id}"]`).classList.contains("production"), tab.id);
+  assert(paneProd, "the production tab's pane is not marked");
+  const before2 = await tabIds();
+  await app.click('.pod[data-pod="multi"] .pod-line');
+  await app.click('.pod[data-pod="multi"] .container[data-container="app"]');
+  const second = await newTab(before2, "a second ops tab");
+  await waitTabState(second.id, "connected");
+  assert(!(await app.exec(() => !!document.querySelector("dialog.production-ask"))), "asked a second time");
+  await screenshot("production-tab");
+  for (const id of [second.id, tab.id]) await closeTab(id);
+});
+
+test("quick open: a pod of another namespace of the current cluster, and a workload, open a shell", async () => {
+  await closeDialogs();
+  // The sidebar lists ops's demo namespace; api-0 lives in apps.
+  await app.click(`.tab[data-tab-id="${state.tabId}"]`);
+  await quickOpen("api");
+  await app.waitUntil("apps/api-0 offered", 15_000, () => document.querySelector(".quick-item.selected")?.getAttribute("data-label") === "apps/api-0");
+  let before = await tabIds();
+  await app.type("dialog.quick-open .quick-input", Keys.ENTER);
+  const api = await newTab(before, "the api-0 tab");
+  assert(api.profile === "ops" && api.namespace === "apps" && api.pod === "api-0", JSON.stringify(api));
+  await waitTabState(api.id, "connected");
+  await closeTab(api.id);
+  // The Demo cluster's Deployment web: its newest Ready pod.
+  await selectProfile("Demo cluster");
+  await app.waitFor('.pod[data-pod="multi"]', 20_000);
+  await quickOpen("deployment/web");
+  await app.waitUntil("the workload offered", 15_000, () => document.querySelector(".quick-item.selected")?.getAttribute("data-kind") === "workload");
+  await screenshot("quick-open-workload");
+  before = await tabIds();
+  await app.type("dialog.quick-open .quick-input", Keys.ENTER);
+  const web = await newTab(before, "the workload's tab");
+  await waitTabState(web.id, "connected");
+  await waitForLine(web.id, isPrompt, "a prompt");
+  await typeLine(web.id, 'echo "pod=$HOSTNAME"');
+  await waitForLine(web.id, (l) => l === "pod=web-6b7f9c8d5-p9m7q", "the newest web pod");
+  await closeTab(web.id);
+});
+
+test("the sidebar sorts by restarts and age (remembered) and lists all namespaces", async () => {
+  await closeDialogs();
+  // A pod whose main process exits at once: it restarts again and again; created just now.
+  const pod = { namespace: "demo", name: "restarter", ageSeconds: 0, containers: [{ name: "main", command: ["sh", "-c", "exit 1"] }] };
+  const res = await fetch(`${admin}/pods`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(pod) });
+  assert(res.ok, `admin PUT: HTTP ${res.status} ${await res.text()}`);
+  await choose(".pod-sort", "restarts");
+  const order = await app.waitUntil("restarter first, most restarts first", 20_000, () => {
+    const r = [...document.querySelectorAll(".pod")].map((li) => [li.dataset.pod, parseInt(li.querySelector(".pod-restarts")?.textContent ?? "", 10)]);
+    return r[0]?.[0] === "restarter" && r[0][1] > 0 && r.every((x, i) => i === 0 || r[i - 1][1] >= x[1]) ? r : false;
+  });
+  log(`by restarts: ${order.map(([p, n]) => `${p} ${n}`).join(", ")}`);
+  await screenshot("sort-restarts");
+  await choose(".pod-sort", "age");
+  await app.waitUntil("the new pod first by age", 10_000, () => document.querySelector(".pod")?.dataset.pod === "restarter");
+  assert((await app.exec(() => localStorage.getItem("podterm.podSort"))) === "age", "the order is not remembered");
+  // All namespaces: kube-system's pod beside demo's, each row with its namespace.
+  await choose(".ns-select", "\u0000all");
+  await app.waitUntil("kube-system in the list", 20_000, () => !!document.querySelector('.pod[data-namespace="kube-system"]'));
+  const ns = await app.exec(() => [...new Set([...document.querySelectorAll(".pod .pod-ns")].map((e) => e.textContent))]);
+  assert(ns.some((n) => n.startsWith("kube-system")) && ns.some((n) => n.startsWith("demo")), `namespaces shown: ${JSON.stringify(ns)}`);
+  await screenshot("all-namespaces");
+  await choose(".pod-sort", "name");
+  await choose(".ns-select", "demo");
+  await app.waitFor('.pod[data-namespace="demo"][data-pod="multi"], .pod[data-pod="multi"]', 10_000);
+  await fetch(`${admin}/pods/demo/restarter`, { method: "DELETE" });
+});
+
+test("twelve tabs from two clusters: the active one in view, labels distinct; Ctrl+Shift+Tab, Ctrl+Shift+W, Ctrl+Shift+T; the terminal's menu", async () => {
+  await closeDialogs();
+  // Two tabs of one favourite are one label twice: one goes (the link's).
+  const favs = (await tabs()).filter((t) => t.favourite === "web");
+  for (const t of favs.slice(1)) await closeTab(t.id);
+  const kept = await tabIds();
+  const opened = [];
+  const open = async (pod, container) => {
+    // The row in the middle of the list, not under its header (a long list scrolls).
+    await app.exec((p) => document.querySelector(`.pod[data-pod="${p}"]`)?.scrollIntoView({ block: "center" }), pod);
+    const t = await openPod(pod, container);
+    opened.push(t.id);
+    await app.waitUntil(`tab ${opened.length + kept.length} in view`, 10_000, (id) => {
+      const bar = document.querySelector(".tab-bar").getBoundingClientRect();
+      const r = document.querySelector(`.tab[data-tab-id="${id}"]`)?.getBoundingClientRect();
+      return !!r && r.left >= bar.left - 0.5 && r.right <= bar.right + 0.5;
+    }, t.id);
+  };
+  try {
+    await twelveTabs(kept, opened, open);
+  } finally {
+    // Whatever happened, none of these tabs is left for the restart (an ops tab would ask).
+    await closeDialogs();
+    for (const id of opened) if ((await tabIds()).includes(id)) await closeTab(id);
+    await selectProfile("Demo cluster");
+  }
+});
+
+async function twelveTabs(kept, opened, open) {
+  await app.waitFor('.pod[data-pod="pair"]', 20_000);
+  for (const [pod, c] of [["multi", "app"], ["multi", "sidecar"], ["pair", "one"], ["pair", "two"], ["web-6b7f9c8d5-h2x4k", "web"], ["logger", "main"]]) await open(pod, c);
+  await selectProfile("ops");
+  await app.waitFor('.pod[data-pod="shell"]', 20_000);
+  for (const [pod, c] of [["shell", "main"], ["multi", "app"], ["multi", "sidecar"]]) await open(pod, c);
+  await choose(".ns-select", "apps");
+  await app.waitFor('.pod[data-pod="api-0"]', 20_000);
+  await open("api-0", "api");
+  const all = await tabs();
+  assert(all.length === 12, `${all.length} tabs`);
+  const labels = await app.exec(() => [...document.querySelectorAll(".tab .tab-label")].map((e) => e.textContent));
+  assert(new Set(labels).size === 12, `labels: ${labels.join(" | ")}`);
+  const bar = await app.exec(() => {
+    const b = document.querySelector(".tab-bar");
+    return { over: b.scrollWidth > b.clientWidth, scrollbar: b.offsetHeight - b.clientHeight };
+  });
+  assert(bar.over && bar.scrollbar === 0, `tab bar ${JSON.stringify(bar)}`);
+  log(`labels: ${labels.join(" | ")}`);
+  await screenshot("twelve-tabs");
+  // Ctrl+Shift+Tab: the tab before; Ctrl+Shift+W closes it; Ctrl+Shift+T opens it again.
+  const ids = all.map((t) => t.id);
+  const activeIs = (id, what) => app.waitUntil(what, 10_000, (want) => window.__podterm.tabs().find((t) => t.active)?.id === want, id);
+  await activeIs(ids[11], "the last tab active");
+  await app.exec(() => {
+    window.__keysSeen = [];
+    window.addEventListener("keydown", (e) => window.__keysSeen.push(`${e.ctrlKey ? "C-" : ""}${e.shiftKey ? "S-" : ""}${e.key}/${e.code}`), true);
+  });
+  await keysToActive(Keys.CONTROL + Keys.SHIFT + Keys.TAB + Keys.NULL);
+  await activeIs(ids[10], "Ctrl+Shift+Tab: the tab before").catch(async (e) => {
+    throw new Error(`${e.message}; keys seen: ${JSON.stringify(await app.exec(() => window.__keysSeen))}`);
+  });
+  const closing = all[10];
+  await keysToActive(Keys.CONTROL + Keys.SHIFT + "w" + Keys.NULL);
+  await app.waitUntil("Ctrl+Shift+W closed it", 10_000, (id) => !document.querySelector(`.tab[data-tab-id="${id}"]`), closing.id);
+  const before = await tabIds();
+  await keysToActive(Keys.CONTROL + Keys.SHIFT + "t" + Keys.NULL);
+  const back = await newTab(before, "Ctrl+Shift+T's tab");
+  assert(back.profile === closing.profile && back.pod === closing.pod && back.container === closing.container, `reopened ${JSON.stringify(back)} for ${JSON.stringify(closing)}`);
+  await waitTabState(back.id, "connected");
+  opened.splice(opened.indexOf(closing.id), 1, back.id);
+  // Right-click in the terminal: our menu, not WebKit's text-box menu.
+  await waitForLine(back.id, isPrompt, "a prompt in the reopened tab");
+  const host = await app.find(`.pane[data-tab-id="${back.id}"] .term-host`);
+  const origin = { "element-6066-11e4-a52e-4f735466cecf": host };
+  await app.cmd("POST", "/actions", {
+    actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", origin, x: 0, y: 0 }, { type: "pointerDown", button: 2 }, { type: "pointerUp", button: 2 }] }],
+  });
+  await app.cmd("DELETE", "/actions");
+  await app.waitFor(".context-menu", 10_000);
+  const items = await app.exec(() => [...document.querySelectorAll(".context-menu .context-label")].map((e) => e.textContent));
+  assert(JSON.stringify(items) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Close tab"]), `menu: ${items.join(", ")}`);
+  await screenshot("terminal-menu");
+  await app.exec(() => [...document.querySelectorAll(".context-menu .context-item")].find((e) => /Select all/.test(e.textContent)).click());
+  await app.waitUntil("the terminal's text selected", 10_000, (id) => window.__podterm.terminals.get(id).hasSelection(), back.id);
+}
+
 test("the pod deleted mid-session: the tab ends with a reason", async () => {
+  await closeDialogs();
   await app.click(`.tab[data-tab-id="${state.tabId}"]`);
   await waitTabState(state.tabId, "connected");
   const res = await fetch(`${admin}/pods/demo/shell`, { method: "DELETE" });
@@ -365,9 +680,20 @@ test("the window's size is restored after a restart", async () => {
   process.kill(pid, "SIGTERM");
   for (let i = 0; i < 100 && (await app.pid()) === pid; i++) await sleep(100);
   assert((await app.pid()) !== pid, "the app did not exit on SIGTERM");
+  // From now on closing the window does not hide it to the tray (as the tray's "Keep running in
+  // the tray" unticked): the last test closes it with live sessions.
+  const settingsFile = path.join(configDir, "settings.json");
+  let settings = { version: 1 };
+  try {
+    settings = JSON.parse(await readFile(settingsFile, "utf8"));
+  } catch {
+    /* none written yet: the defaults */
+  }
+  await writeFile(settingsFile, JSON.stringify({ ...settings, closeToTray: false }));
   await app.close();
   app = await launchApp({ binary, env: appEnv, log });
-  await app.waitFor("#demo-cluster", 20_000);
+  // The first-run card (Demo only) or, with the second cluster saved, the cluster list.
+  await app.waitFor("#demo-cluster, .profile", 20_000);
   const rect = await app.cmd("GET", "/window/rect");
   assert(rect.width === 1010 && rect.height === 690, `window rect after restart: ${JSON.stringify(rect)}`);
 });
@@ -398,6 +724,42 @@ test("after a restart the favourite is still there and opens (starting the Demo 
   await screenshot("restarted-favourite");
 });
 
+test("closing the window as the window manager does asks first with live sessions; Keep working keeps it, Close ends the app", async () => {
+  const live = (await tabs()).filter((t) => t.status.kind === "connected").length;
+  assert(live >= 1, "no live session to ask about");
+  // A WM_DELETE_WINDOW client message, as a window manager sends for the close button or
+  // Alt+F4 (tests/app/wm-close.c); WebDriver's own close bypasses the question.
+  const helper = path.join(workday.dir ?? tmpdir(), "wm-close");
+  await run("cc", ["-o", helper, path.join(here, "wm-close.c"), "-lX11"]);
+  const pid = await app.pid();
+  const wmClose = () => run(helper, [String(pid)], { DISPLAY: app.env.DISPLAY });
+  await wmClose();
+  await app.waitFor("dialog.confirm-close[open]", 10_000);
+  const words = await text("dialog.confirm-close p");
+  assert(/tabs? ha(s|ve) (a )?live sessions?/.test(words ?? ""), `the question says "${words}"`);
+  await screenshot("close-question");
+  await app.click("dialog.confirm-close button.cancel");
+  await app.waitUntil("the question gone", 10_000, () => !document.querySelector("dialog.confirm-close"));
+  assert((await app.pid()) === pid && (await tabs()).length > 0, "Keep working did not keep the window");
+  await wmClose();
+  // The window may be gone before WebDriver answers the click.
+  await app.click("dialog.confirm-close[open] button.close-window").catch((e) => log(`the click's answer: ${String(e.message).slice(0, 120)}`));
+  for (let i = 0; i < 100 && (await app.pid()) === pid; i++) await sleep(100);
+  assert((await app.pid()) !== pid, "the app did not end after Close and end them");
+});
+
+/** Runs a program to its end; rejects with its output when it fails. */
+function run(cmd, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.once("error", (e) => reject(new Error(`${cmd}: ${e.message}`)));
+    p.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${out.slice(-400)}`))));
+  });
+}
+
 // ------------------------------------------------------------------------------------ run
 
 let passed = 0;
@@ -421,6 +783,8 @@ try {
   }
 } finally {
   await app.close();
+  workday.proc?.kill();
+  if (workday.dir) await rm(workday.dir, { recursive: true, force: true });
   await rm(configDir, { recursive: true, force: true });
   await rm(xdgConfig, { recursive: true, force: true });
 }
