@@ -91,6 +91,107 @@ function kubectlFirstByte(kubeconfig) {
   });
 }
 
+/**
+ * Installs the page profile (issue 13, item 1) on tab `id`'s terminal: where the page's one
+ * thread spends a flood. Counters only (performance.now() around xterm's parser and renderer,
+ * the IPC fetches Tauri makes, a 10 ms timer's lateness), read and reset with `profileTake`.
+ * xterm's private members are reached by name: a bench, not the app.
+ */
+function profileInstall(id) {
+  const term = window.__podterm.terminals.get(id);
+  const core = term._core;
+  const P = (window.__profile = { t0: performance.now(), parseMs: 0, parses: 0, renderMs: 0, renders: 0, msgs: 0, msgBytes: 0, queueMs: [], fetch: {}, lag: [] });
+  const ih = core._inputHandler;
+  const parse = ih.parse.bind(ih);
+  ih.parse = (data, promiseResult) => {
+    const t = performance.now();
+    try {
+      return parse(data, promiseResult);
+    } finally {
+      window.__profile.parseMs += performance.now() - t;
+      window.__profile.parses += 1;
+    }
+  };
+  const rs = core._renderService;
+  if (rs && typeof rs._renderRows === "function") {
+    const render = rs._renderRows.bind(rs);
+    rs._renderRows = (a, b) => {
+      const t = performance.now();
+      try {
+        return render(a, b);
+      } finally {
+        window.__profile.renderMs += performance.now() - t;
+        window.__profile.renders += 1;
+      }
+    };
+  }
+  // Every message reaches xterm through term.write (FlowController): count, size, and the wait
+  // from arrival to xterm's callback (queued behind earlier output).
+  const write = term.write.bind(term);
+  term.write = (data, cb) => {
+    const t = performance.now();
+    const n = typeof data === "string" ? data.length : data.byteLength;
+    window.__profile.msgs += 1;
+    window.__profile.msgBytes += n;
+    write(data, () => {
+      window.__profile.queueMs.push(performance.now() - t);
+      cb?.();
+    });
+  };
+  // Tauri's IPC: each channel message over 1 KiB is a fetch; each command (ack, send_input) too.
+  const fetch0 = window.fetch.bind(window);
+  window.fetch = (url, init) => {
+    const name = decodeURIComponent(String(url)).split("/").pop().replace(/^plugin:__TAURI_CHANNEL__\|/, "channel:");
+    const t = performance.now();
+    const f = (window.__profile.fetch[name] ??= { n: 0, ms: 0, max: 0 });
+    return fetch0(url, init).then((r) => {
+      const ms = performance.now() - t;
+      f.n += 1;
+      f.ms += ms;
+      f.max = Math.max(f.max, ms);
+      return r;
+    });
+  };
+  // Lateness of a 10 ms timer: how long a keystroke's event would wait for the thread.
+  let due = performance.now() + 10;
+  const tick = () => {
+    const now = performance.now();
+    window.__profile.lag.push(now - due);
+    due = now + 10;
+    setTimeout(tick, 10);
+  };
+  setTimeout(tick, 10);
+  return true;
+}
+
+/** The profile since the last take, summarised; the counters start again. */
+function profileTake() {
+  const P = window.__profile;
+  const pct = (xs, p) => {
+    if (xs.length === 0) return 0;
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+  };
+  const r = (x) => Math.round(x * 10) / 10;
+  const secs = (performance.now() - P.t0) / 1000;
+  const fetch = {};
+  for (const [k, v] of Object.entries(P.fetch)) fetch[k] = { perS: r(v.n / secs), avgMs: r(v.ms / Math.max(1, v.n)), maxMs: r(v.max) };
+  const out = {
+    seconds: r(secs),
+    msgsPerS: r(P.msgs / secs),
+    kbPerMsg: r(P.msgBytes / Math.max(1, P.msgs) / 1024),
+    parseShare: r((100 * P.parseMs) / 1000 / secs),
+    parseMsPerMB: r(P.parseMs / Math.max(1e-9, P.msgBytes / 1e6)),
+    renderShare: r((100 * P.renderMs) / 1000 / secs),
+    rendersPerS: r(P.renders / secs),
+    queueMs: { p50: r(pct(P.queueMs, 50)), p99: r(pct(P.queueMs, 99)) },
+    timerLagMs: { p50: r(pct(P.lag, 50)), p99: r(pct(P.lag, 99)), max: r(pct(P.lag, 100)) },
+    fetch,
+  };
+  Object.assign(P, { t0: performance.now(), parseMs: 0, parses: 0, renderMs: 0, renders: 0, msgs: 0, msgBytes: 0, queueMs: [], fetch: {}, lag: [] });
+  return out;
+}
+
 // ------------------------------------------------------------------------------- setup
 
 const work = await mkdtemp(path.join(tmpdir(), "podterm-app-bench-"));
@@ -161,6 +262,8 @@ try {
   // Flood throughput into xterm through the app, then the same bytes into the same xterm in JS.
   const tab = results.floodTab;
   const textarea = `.pane[data-tab-id="${tab}"] .xterm-helper-textarea`;
+  await app.exec(profileInstall, tab);
+  results.profile = {};
   await app.exec((id) => {
     const term = window.__podterm.terminals.get(id);
     const orig = term.write.bind(term);
@@ -184,6 +287,7 @@ try {
     app.waitUntil("output to go quiet", timeoutMs, (q) => window.__bench.last > 0 && performance.now() - window.__bench.last > q, quietMs);
   await sleep(300);
   await app.exec(() => Object.assign(window.__bench, { bytes: 0, first: 0, last: 0 }));
+  await app.exec(profileTake);
   const floodBytes = FLOOD_MB * 1024 * 1024;
   await app.type(textarea, `head -c ${floodBytes} /dev/zero | tr '\\0' y | fold -w 79`);
   await app.type(textarea, Keys.ENTER);
@@ -199,6 +303,8 @@ try {
     if (Date.now() - t0 > 900_000) throw new Error("the flood took over 15 minutes");
   }
   const flood = await app.exec(() => ({ bytes: window.__bench.bytes, ms: window.__bench.last - window.__bench.first }));
+  results.profile.flood = await app.exec(profileTake);
+  log(`profile, flood: ${JSON.stringify(results.profile.flood)}`);
   const cap = await app.exec(async (id, total) => {
     const term = window.__podterm.terminals.get(id);
     const line = "y".repeat(79) + "\r\n";
@@ -224,6 +330,8 @@ try {
     });
     return { bytes: done, ms: performance.now() - t0 };
   }, tab, flood.bytes);
+  results.profile.xtermAlone = await app.exec(profileTake);
+  log(`profile, xterm alone: ${JSON.stringify(results.profile.xtermAlone)}`);
   results.flood = {
     bytes: flood.bytes,
     appMBps: r1(flood.bytes / 1e6 / (flood.ms / 1000)),
@@ -241,6 +349,7 @@ try {
     window.__bench.keys = [];
     return true;
   });
+  await app.exec(profileTake);
   const echoes = [];
   for (let i = 0; i < KEYS; i++) {
     await app.type(textarea, "Z");
@@ -258,6 +367,8 @@ try {
     echoes.push(ms);
     await sleep(150);
   }
+  results.profile.yes = await app.exec(profileTake);
+  log(`profile, yes with keystrokes: ${JSON.stringify(results.profile.yes)}`);
   await app.type(textarea, `${Keys.CONTROL}c${"\uE000"}`);
   const ctrlC = await app.exec(async () => {
     const b = window.__bench;
