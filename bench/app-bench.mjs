@@ -267,17 +267,20 @@ try {
   await app.exec((id) => {
     const term = window.__podterm.terminals.get(id);
     const orig = term.write.bind(term);
-    const b = (window.__bench = { bytes: 0, first: 0, last: 0, marks: [], keys: [] });
+    const b = (window.__bench = { bytes: 0, first: 0, last: 0, marks: [], keys: [], painted: [] });
     document.addEventListener("keydown", (e) => b.keys.push({ key: e.key, at: performance.now() }), true);
     term.write = (data, cb) => {
       const now = performance.now();
       if (b.first === 0) b.first = now;
       const n = typeof data === "string" ? data.length : data.byteLength;
       const hasZ = typeof data === "string" ? data.includes("Z") : data.includes(0x5a);
+      const hasX = typeof data === "string" ? data.includes("x") : data.includes(0x78);
       orig(data, () => {
         b.bytes += n;
         b.last = performance.now();
         if (hasZ) b.marks.push(b.last);
+        // Painted: the frame after xterm wrote it (its renderer draws in that frame).
+        if (hasX) requestAnimationFrame(() => requestAnimationFrame(() => b.painted.push(performance.now())));
         cb?.();
       });
     };
@@ -285,6 +288,29 @@ try {
   }, tab);
   const waitQuiet = (quietMs, timeoutMs) =>
     app.waitUntil("output to go quiet", timeoutMs, (q) => window.__bench.last > 0 && performance.now() - window.__bench.last > q, quietMs);
+  await sleep(300);
+  // Keystroke → echo painted in an idle tab: keydown → the frame after xterm wrote the echo.
+  const idleEchoes = [];
+  for (let i = 0; i < KEYS; i++) {
+    await app.exec(() => (window.__bench.painted = []));
+    await app.type(textarea, "x");
+    const ms = await app.exec(async () => {
+      const b = window.__bench;
+      const k = b.keys.filter((x) => x.key === "x").at(-1);
+      const start = performance.now();
+      for (;;) {
+        const m = k && b.painted.find((t) => t >= k.at);
+        if (m) return m - k.at;
+        if (performance.now() - start > 10_000) return Infinity;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    });
+    idleEchoes.push(ms);
+    await sleep(50);
+  }
+  await app.type(textarea, `${Keys.CONTROL}u${"\uE000"}`);
+  results.idleEcho = { ms: idleEchoes.map(r1), p50: r1(median(idleEchoes)), p99: r1(percentile(idleEchoes, 99)) };
+  log(`idle echo painted: ${JSON.stringify(results.idleEcho)}`);
   await sleep(300);
   await app.exec(() => Object.assign(window.__bench, { bytes: 0, first: 0, last: 0 }));
   await app.exec(profileTake);
@@ -297,7 +323,8 @@ try {
   rssDuring.push((await memory(pid)).rss);
   for (;;) {
     await sleep(2000);
-    const done = await app.exec(() => window.__bench.last > 0 && performance.now() - window.__bench.last > 1500);
+    // 3 s quiet: on a loaded machine the page itself stalled for 1.7 s mid-flood.
+    const done = await app.exec(() => window.__bench.last > 0 && performance.now() - window.__bench.last > 3000);
     rssDuring.push((await memory(pid)).rss);
     if (done) break;
     if (Date.now() - t0 > 900_000) throw new Error("the flood took over 15 minutes");
@@ -315,13 +342,16 @@ try {
     let sent = 0;
     let done = 0;
     await new Promise((resolve) => {
+      // At most 15 s of writing: WebDriver gives a script 30 s (a slow machine's flood was
+      // longer, and the run failed here).
       const pump = () => {
+        const more = () => sent < total && performance.now() - t0 < 15_000;
         // Keep ~100 KB in xterm's queue, as the app's flow control does.
-        while (sent - done < 100_000 && sent < total) {
+        while (sent - done < 100_000 && more()) {
           sent += chunk.length;
           write(chunk, () => {
             done += chunk.length;
-            if (done >= total) resolve();
+            if (done >= sent && !more()) resolve();
             else pump();
           });
         }
@@ -414,16 +444,28 @@ function trend(xs) {
 
 /** Prints the table; writes app-latest.md (and, for a new run, the JSON files). */
 async function writeReport(R, record) {
+  // Each row of issue 13's table: the figure, the reference measured in the same run, the goal,
+  // and the figure as a share of the goal (≤ 1× meets a "less than" goal).
+  const x = (v, goal) => `${r1(v / goal)}× the goal`;
+  const flood = R.flood.appMBps / R.flood.xtermCapMBps;
   const rows = [
-    ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, "—", "< 200 MB PSS", R.idle.pss < 200],
-    ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "—", "", null],
-    [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, "—", "for information", null],
-    ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
-    [`flood of ${R.floodMB} MiB into xterm (MB/s)`, `${R.flood.appMBps}`, `xterm alone: ${R.flood.xtermCapMBps}`, "for information (share of xterm's cap: " + Math.round((100 * R.flood.appMBps) / R.flood.xtermCapMBps) + "%)", null],
+    [`flood of ${R.floodMB} MiB into a tab (MB/s)`, `${R.flood.appMBps}`, `xterm alone, same page: ${R.flood.xtermCapMBps}`, `≥ 80% of xterm alone: ${Math.round(100 * flood)}%`, flood >= 0.8],
     ["  ↳ RSS during the flood: first / max / last (MB); trend: last third − first third", `${R.flood.rssMB.first} / ${R.flood.rssMB.max} / ${R.flood.rssMB.last}; ${trend(R.flood.rssMB.samples) >= 0 ? "+" : ""}${trend(R.flood.rssMB.samples)}`, "—", "flat: no growth over the flood (trend < 50 MB)", trend(R.flood.rssMB.samples) < 50],
-    ["keystroke echo during a flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", "p99 < 100 ms", R.echo.p99 < 100],
-    ["Ctrl-C during a flood → output stops (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", "< 1000 ms", R.ctrlC.ms < 1000],
+    ["keystroke echo during a `yes` flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", `p99 < 100 ms: ${x(R.echo.p99, 100)}`, R.echo.p99 < 100],
+    ["`yes`, Ctrl-C → output stops, prompt shown (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", `< 300 ms: ${x(R.ctrlC.ms, 300)}`, R.ctrlC.ms < 300],
+    ...(R.idleEcho
+      ? [["keystroke → echo painted, idle tab: p50 / p99 (ms)", `${R.idleEcho.p50} / ${R.idleEcho.p99}`, "—", `p99 < 16 ms (one frame): ${x(R.idleEcho.p99, 16)}`, R.idleEcho.p99 < 16]]
+      : []),
+    ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, "—", `< 200 MB PSS: ${x(R.idle.pss, 200)}`, R.idle.pss < 200],
+    ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "—", "", null],
+    [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, "—", `< 300 MB PSS: ${x(R.tabsMemory.pss, 300)}`, R.tabsMemory.pss < 300],
+    ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
   ];
+  // The page profile (item 1): where the page's one thread went in each phase.
+  const prof = Object.entries(R.profile ?? {}).map(([phase, p]) => {
+    const ipc = Object.entries(p.fetch).map(([k, f]) => `${k} ${f.perS}/s ${f.avgMs} ms`).join(", ");
+    return `| ${phase} | ${p.msgsPerS} × ${p.kbPerMsg} KB | ${p.parseShare}% (${p.parseMsPerMB} ms/MB) | ${p.renderShare}% (${p.rendersPerS}/s) | ${p.queueMs.p50} / ${p.queueMs.p99} | ${p.timerLagMs.p50} / ${p.timerLagMs.p99} / ${p.timerLagMs.max} | ${ipc || "—"} |`;
+  });
   const verdict = (ok) => (ok === null ? "" : ok ? ": **met**" : ": **not met**");
   const md = [
     "# The desktop app on testcluster",
@@ -434,6 +476,16 @@ async function writeReport(R, record) {
     "| --- | --- | --- | --- |",
     ...rows.map(([what, ours, ref, target, ok]) => `| ${what} | ${ours} | ${ref} | ${target}${verdict(ok)} |`),
     "",
+    ...(prof.length
+      ? [
+          "Where the page's time goes (the CLI rows are in latest.md):",
+          "",
+          "| phase | messages/s × size | xterm parse | xterm render | arrival → written p50 / p99 (ms) | 10 ms timer late p50 / p99 / max (ms) | IPC fetches |",
+          "| --- | --- | --- | --- | --- | --- | --- |",
+          ...prof,
+          "",
+        ]
+      : []),
   ].join("\n");
   console.log(md);
   await mkdir(out, { recursive: true });
