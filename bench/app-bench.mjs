@@ -91,6 +91,107 @@ function kubectlFirstByte(kubeconfig) {
   });
 }
 
+/**
+ * Installs the page profile (issue 13, item 1) on tab `id`'s terminal: where the page's one
+ * thread spends a flood. Counters only (performance.now() around xterm's parser and renderer,
+ * the IPC fetches Tauri makes, a 10 ms timer's lateness), read and reset with `profileTake`.
+ * xterm's private members are reached by name: a bench, not the app.
+ */
+function profileInstall(id) {
+  const term = window.__podterm.terminals.get(id);
+  const core = term._core;
+  const P = (window.__profile = { t0: performance.now(), parseMs: 0, parses: 0, renderMs: 0, renders: 0, msgs: 0, msgBytes: 0, queueMs: [], fetch: {}, lag: [] });
+  const ih = core._inputHandler;
+  const parse = ih.parse.bind(ih);
+  ih.parse = (data, promiseResult) => {
+    const t = performance.now();
+    try {
+      return parse(data, promiseResult);
+    } finally {
+      window.__profile.parseMs += performance.now() - t;
+      window.__profile.parses += 1;
+    }
+  };
+  const rs = core._renderService;
+  if (rs && typeof rs._renderRows === "function") {
+    const render = rs._renderRows.bind(rs);
+    rs._renderRows = (a, b) => {
+      const t = performance.now();
+      try {
+        return render(a, b);
+      } finally {
+        window.__profile.renderMs += performance.now() - t;
+        window.__profile.renders += 1;
+      }
+    };
+  }
+  // Every message reaches xterm through term.write (FlowController): count, size, and the wait
+  // from arrival to xterm's callback (queued behind earlier output).
+  const write = term.write.bind(term);
+  term.write = (data, cb) => {
+    const t = performance.now();
+    const n = typeof data === "string" ? data.length : data.byteLength;
+    window.__profile.msgs += 1;
+    window.__profile.msgBytes += n;
+    write(data, () => {
+      window.__profile.queueMs.push(performance.now() - t);
+      cb?.();
+    });
+  };
+  // Tauri's IPC: each channel message over 1 KiB is a fetch; each command (ack, send_input) too.
+  const fetch0 = window.fetch.bind(window);
+  window.fetch = (url, init) => {
+    const name = decodeURIComponent(String(url)).split("/").pop().replace(/^plugin:__TAURI_CHANNEL__\|/, "channel:");
+    const t = performance.now();
+    const f = (window.__profile.fetch[name] ??= { n: 0, ms: 0, max: 0 });
+    return fetch0(url, init).then((r) => {
+      const ms = performance.now() - t;
+      f.n += 1;
+      f.ms += ms;
+      f.max = Math.max(f.max, ms);
+      return r;
+    });
+  };
+  // Lateness of a 10 ms timer: how long a keystroke's event would wait for the thread.
+  let due = performance.now() + 10;
+  const tick = () => {
+    const now = performance.now();
+    window.__profile.lag.push(now - due);
+    due = now + 10;
+    setTimeout(tick, 10);
+  };
+  setTimeout(tick, 10);
+  return true;
+}
+
+/** The profile since the last take, summarised; the counters start again. */
+function profileTake() {
+  const P = window.__profile;
+  const pct = (xs, p) => {
+    if (xs.length === 0) return 0;
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+  };
+  const r = (x) => Math.round(x * 10) / 10;
+  const secs = (performance.now() - P.t0) / 1000;
+  const fetch = {};
+  for (const [k, v] of Object.entries(P.fetch)) fetch[k] = { perS: r(v.n / secs), avgMs: r(v.ms / Math.max(1, v.n)), maxMs: r(v.max) };
+  const out = {
+    seconds: r(secs),
+    msgsPerS: r(P.msgs / secs),
+    kbPerMsg: r(P.msgBytes / Math.max(1, P.msgs) / 1024),
+    parseShare: r((100 * P.parseMs) / 1000 / secs),
+    parseMsPerMB: r(P.parseMs / Math.max(1e-9, P.msgBytes / 1e6)),
+    renderShare: r((100 * P.renderMs) / 1000 / secs),
+    rendersPerS: r(P.renders / secs),
+    queueMs: { p50: r(pct(P.queueMs, 50)), p99: r(pct(P.queueMs, 99)) },
+    timerLagMs: { p50: r(pct(P.lag, 50)), p99: r(pct(P.lag, 99)), max: r(pct(P.lag, 100)) },
+    fetch,
+  };
+  Object.assign(P, { t0: performance.now(), parseMs: 0, parses: 0, renderMs: 0, renders: 0, msgs: 0, msgBytes: 0, queueMs: [], fetch: {}, lag: [] });
+  return out;
+}
+
 // ------------------------------------------------------------------------------- setup
 
 const work = await mkdtemp(path.join(tmpdir(), "podterm-app-bench-"));
@@ -161,20 +262,25 @@ try {
   // Flood throughput into xterm through the app, then the same bytes into the same xterm in JS.
   const tab = results.floodTab;
   const textarea = `.pane[data-tab-id="${tab}"] .xterm-helper-textarea`;
+  await app.exec(profileInstall, tab);
+  results.profile = {};
   await app.exec((id) => {
     const term = window.__podterm.terminals.get(id);
     const orig = term.write.bind(term);
-    const b = (window.__bench = { bytes: 0, first: 0, last: 0, marks: [], keys: [] });
+    const b = (window.__bench = { bytes: 0, first: 0, last: 0, marks: [], keys: [], painted: [] });
     document.addEventListener("keydown", (e) => b.keys.push({ key: e.key, at: performance.now() }), true);
     term.write = (data, cb) => {
       const now = performance.now();
       if (b.first === 0) b.first = now;
       const n = typeof data === "string" ? data.length : data.byteLength;
       const hasZ = typeof data === "string" ? data.includes("Z") : data.includes(0x5a);
+      const hasX = typeof data === "string" ? data.includes("x") : data.includes(0x78);
       orig(data, () => {
         b.bytes += n;
         b.last = performance.now();
         if (hasZ) b.marks.push(b.last);
+        // Painted: the frame after xterm wrote it (its renderer draws in that frame).
+        if (hasX) requestAnimationFrame(() => requestAnimationFrame(() => b.painted.push(performance.now())));
         cb?.();
       });
     };
@@ -183,7 +289,31 @@ try {
   const waitQuiet = (quietMs, timeoutMs) =>
     app.waitUntil("output to go quiet", timeoutMs, (q) => window.__bench.last > 0 && performance.now() - window.__bench.last > q, quietMs);
   await sleep(300);
+  // Keystroke → echo painted in an idle tab: keydown → the frame after xterm wrote the echo.
+  const idleEchoes = [];
+  for (let i = 0; i < KEYS; i++) {
+    await app.exec(() => (window.__bench.painted = []));
+    await app.type(textarea, "x");
+    const ms = await app.exec(async () => {
+      const b = window.__bench;
+      const k = b.keys.filter((x) => x.key === "x").at(-1);
+      const start = performance.now();
+      for (;;) {
+        const m = k && b.painted.find((t) => t >= k.at);
+        if (m) return m - k.at;
+        if (performance.now() - start > 10_000) return Infinity;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    });
+    idleEchoes.push(ms);
+    await sleep(50);
+  }
+  await app.type(textarea, `${Keys.CONTROL}u${"\uE000"}`);
+  results.idleEcho = { ms: idleEchoes.map(r1), p50: r1(median(idleEchoes)), p99: r1(percentile(idleEchoes, 99)) };
+  log(`idle echo painted: ${JSON.stringify(results.idleEcho)}`);
+  await sleep(300);
   await app.exec(() => Object.assign(window.__bench, { bytes: 0, first: 0, last: 0 }));
+  await app.exec(profileTake);
   const floodBytes = FLOOD_MB * 1024 * 1024;
   await app.type(textarea, `head -c ${floodBytes} /dev/zero | tr '\\0' y | fold -w 79`);
   await app.type(textarea, Keys.ENTER);
@@ -193,12 +323,15 @@ try {
   rssDuring.push((await memory(pid)).rss);
   for (;;) {
     await sleep(2000);
-    const done = await app.exec(() => window.__bench.last > 0 && performance.now() - window.__bench.last > 1500);
+    // 3 s quiet: on a loaded machine the page itself stalled for 1.7 s mid-flood.
+    const done = await app.exec(() => window.__bench.last > 0 && performance.now() - window.__bench.last > 3000);
     rssDuring.push((await memory(pid)).rss);
     if (done) break;
     if (Date.now() - t0 > 900_000) throw new Error("the flood took over 15 minutes");
   }
   const flood = await app.exec(() => ({ bytes: window.__bench.bytes, ms: window.__bench.last - window.__bench.first }));
+  results.profile.flood = await app.exec(profileTake);
+  log(`profile, flood: ${JSON.stringify(results.profile.flood)}`);
   const cap = await app.exec(async (id, total) => {
     const term = window.__podterm.terminals.get(id);
     const line = "y".repeat(79) + "\r\n";
@@ -209,13 +342,16 @@ try {
     let sent = 0;
     let done = 0;
     await new Promise((resolve) => {
+      // At most 15 s of writing: WebDriver gives a script 30 s (a slow machine's flood was
+      // longer, and the run failed here).
       const pump = () => {
+        const more = () => sent < total && performance.now() - t0 < 15_000;
         // Keep ~100 KB in xterm's queue, as the app's flow control does.
-        while (sent - done < 100_000 && sent < total) {
+        while (sent - done < 100_000 && more()) {
           sent += chunk.length;
           write(chunk, () => {
             done += chunk.length;
-            if (done >= total) resolve();
+            if (done >= sent && !more()) resolve();
             else pump();
           });
         }
@@ -224,6 +360,8 @@ try {
     });
     return { bytes: done, ms: performance.now() - t0 };
   }, tab, flood.bytes);
+  results.profile.xtermAlone = await app.exec(profileTake);
+  log(`profile, xterm alone: ${JSON.stringify(results.profile.xtermAlone)}`);
   results.flood = {
     bytes: flood.bytes,
     appMBps: r1(flood.bytes / 1e6 / (flood.ms / 1000)),
@@ -241,6 +379,7 @@ try {
     window.__bench.keys = [];
     return true;
   });
+  await app.exec(profileTake);
   const echoes = [];
   for (let i = 0; i < KEYS; i++) {
     await app.type(textarea, "Z");
@@ -258,6 +397,8 @@ try {
     echoes.push(ms);
     await sleep(150);
   }
+  results.profile.yes = await app.exec(profileTake);
+  log(`profile, yes with keystrokes: ${JSON.stringify(results.profile.yes)}`);
   await app.type(textarea, `${Keys.CONTROL}c${"\uE000"}`);
   const ctrlC = await app.exec(async () => {
     const b = window.__bench;
@@ -303,16 +444,28 @@ function trend(xs) {
 
 /** Prints the table; writes app-latest.md (and, for a new run, the JSON files). */
 async function writeReport(R, record) {
+  // Each row of issue 13's table: the figure, the reference measured in the same run, the goal,
+  // and the figure as a share of the goal (≤ 1× meets a "less than" goal).
+  const x = (v, goal) => `${r1(v / goal)}× the goal`;
+  const flood = R.flood.appMBps / R.flood.xtermCapMBps;
   const rows = [
-    ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, "—", "< 200 MB PSS", R.idle.pss < 200],
-    ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "—", "", null],
-    [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, "—", "for information", null],
-    ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
-    [`flood of ${R.floodMB} MiB into xterm (MB/s)`, `${R.flood.appMBps}`, `xterm alone: ${R.flood.xtermCapMBps}`, "for information (share of xterm's cap: " + Math.round((100 * R.flood.appMBps) / R.flood.xtermCapMBps) + "%)", null],
+    [`flood of ${R.floodMB} MiB into a tab (MB/s)`, `${R.flood.appMBps}`, `xterm alone, same page: ${R.flood.xtermCapMBps}`, `≥ 80% of xterm alone: ${Math.round(100 * flood)}%`, flood >= 0.8],
     ["  ↳ RSS during the flood: first / max / last (MB); trend: last third − first third", `${R.flood.rssMB.first} / ${R.flood.rssMB.max} / ${R.flood.rssMB.last}; ${trend(R.flood.rssMB.samples) >= 0 ? "+" : ""}${trend(R.flood.rssMB.samples)}`, "—", "flat: no growth over the flood (trend < 50 MB)", trend(R.flood.rssMB.samples) < 50],
-    ["keystroke echo during a flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", "p99 < 100 ms", R.echo.p99 < 100],
-    ["Ctrl-C during a flood → output stops (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", "< 1000 ms", R.ctrlC.ms < 1000],
+    ["keystroke echo during a `yes` flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", `p99 < 100 ms: ${x(R.echo.p99, 100)}`, R.echo.p99 < 100],
+    ["`yes`, Ctrl-C → output stops, prompt shown (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", `< 300 ms: ${x(R.ctrlC.ms, 300)}`, R.ctrlC.ms < 300],
+    ...(R.idleEcho
+      ? [["keystroke → echo painted, idle tab: p50 / p99 (ms)", `${R.idleEcho.p50} / ${R.idleEcho.p99}`, "—", `p99 < 16 ms (one frame): ${x(R.idleEcho.p99, 16)}`, R.idleEcho.p99 < 16]]
+      : []),
+    ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, "—", `< 200 MB PSS: ${x(R.idle.pss, 200)}`, R.idle.pss < 200],
+    ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "—", "", null],
+    [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, "—", `< 300 MB PSS: ${x(R.tabsMemory.pss, 300)}`, R.tabsMemory.pss < 300],
+    ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
   ];
+  // The page profile (item 1): where the page's one thread went in each phase.
+  const prof = Object.entries(R.profile ?? {}).map(([phase, p]) => {
+    const ipc = Object.entries(p.fetch).map(([k, f]) => `${k} ${f.perS}/s ${f.avgMs} ms`).join(", ");
+    return `| ${phase} | ${p.msgsPerS} × ${p.kbPerMsg} KB | ${p.parseShare}% (${p.parseMsPerMB} ms/MB) | ${p.renderShare}% (${p.rendersPerS}/s) | ${p.queueMs.p50} / ${p.queueMs.p99} | ${p.timerLagMs.p50} / ${p.timerLagMs.p99} / ${p.timerLagMs.max} | ${ipc || "—"} |`;
+  });
   const verdict = (ok) => (ok === null ? "" : ok ? ": **met**" : ": **not met**");
   const md = [
     "# The desktop app on testcluster",
@@ -323,6 +476,16 @@ async function writeReport(R, record) {
     "| --- | --- | --- | --- |",
     ...rows.map(([what, ours, ref, target, ok]) => `| ${what} | ${ours} | ${ref} | ${target}${verdict(ok)} |`),
     "",
+    ...(prof.length
+      ? [
+          "Where the page's time goes (the CLI rows are in latest.md):",
+          "",
+          "| phase | messages/s × size | xterm parse | xterm render | arrival → written p50 / p99 (ms) | 10 ms timer late p50 / p99 / max (ms) | IPC fetches |",
+          "| --- | --- | --- | --- | --- | --- | --- |",
+          ...prof,
+          "",
+        ]
+      : []),
   ].join("\n");
   console.log(md);
   await mkdir(out, { recursive: true });

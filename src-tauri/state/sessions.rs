@@ -43,7 +43,7 @@ impl Sessions {
         state: impl Fn(SessionState) + Send + Sync + 'static,
     ) -> u32 {
         let id = next_id();
-        let flow_cfg = FlowConfig::default();
+        let flow_cfg = FlowConfig::terminal();
         let credit = Credit::new(&flow_cfg);
         let (tx, rx) = mpsc::unbounded_channel();
         // Registered before the task starts, so it can always remove itself.

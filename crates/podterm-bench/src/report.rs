@@ -827,8 +827,13 @@ pub fn readme(summary: Option<&Summary>, app_md: Option<&str>) -> String {
             .replace("{RECV_BUFFER}", &size(podterm_core::cluster::RECV_BUFFER))
             .replace(
                 "{UI_READ_AHEAD}",
-                &size(podterm_core::terminal::UI_READ_AHEAD),
+                &size(podterm_core::terminal::TERMINAL_READ_AHEAD),
             )
+            .replace(
+                "{DRAIN_WINDOW}",
+                &format!("{} ms", podterm_core::flow::DRAIN_WINDOW.as_millis()),
+            )
+            .replace("{MIN_WINDOW}", &size(podterm_core::flow::MIN_WINDOW))
             .replace("{HIGH_WATER}", &size(podterm_core::flow::HIGH_WATER)),
     );
     s
@@ -881,7 +886,8 @@ const README_TAIL: &str = "
   thread, so a flood is drawn far slower than the engine reads it. Keystroke echo during a flood
   waits behind the bytes already in flight: the server's socket buffer, the client's
   ({RECV_BUFFER}), the session's read-ahead ({UI_READ_AHEAD}) and the unacknowledged window
-  (output pauses above {HIGH_WATER}).
+  (what the tab draws in {DRAIN_WINDOW}, {MIN_WINDOW} to {HIGH_WATER}, from its measured drain
+  rate). The server's buffer is the one part the client cannot size.
 - App memory is PSS (shared pages divided among their users) summed over the app and its WebKit
   processes; most of the web process is WebKit's, JavaScriptCore's and Mesa's code, which other
   WebKitGTK programs on a desktop share.
@@ -1264,14 +1270,19 @@ mod tests {
         // The engine's buffer sizes come from the engine's constants.
         let in_flight = format!(
             "the client's\n  ({}), the session's read-ahead ({}) and the unacknowledged window\n  \
-             (output pauses above {})",
+             (what the tab draws in {} ms, {} to {}, from its measured drain",
             size(podterm_core::cluster::RECV_BUFFER),
-            size(podterm_core::terminal::UI_READ_AHEAD),
+            size(podterm_core::terminal::TERMINAL_READ_AHEAD),
+            podterm_core::flow::DRAIN_WINDOW.as_millis(),
+            size(podterm_core::flow::MIN_WINDOW),
             size(podterm_core::flow::HIGH_WATER)
         );
         assert!(md.contains(&in_flight), "{md}");
         assert!(
-            !md.contains("{RECV_BUFFER}") && !md.contains("{HIGH_WATER}"),
+            !md.contains("{RECV_BUFFER}")
+                && !md.contains("{HIGH_WATER}")
+                && !md.contains("{MIN_WINDOW}")
+                && !md.contains("{DRAIN_WINDOW}"),
             "{md}"
         );
         assert_eq!(

@@ -9,19 +9,36 @@
 use crate::exec::Chunk;
 use bytes::{Bytes, BytesMut};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Notify};
 
-/// Unacknowledged bytes at which output pauses. VS Code uses 100 KB for a local PTY; measured in
-/// the real window (make bench), 100 KB held a tab at ~8 MB/s behind each write-to-ack round trip
-/// through the webview, and a flood's backlog then took seconds to drain before a Ctrl-C showed.
-/// 1 MiB with 256 KiB batches: ~13 MB/s (the webview's IPC and xterm.js share one thread), and
-/// at most ~20 ms of xterm's drawing queued ahead of a keystroke's echo.
+/// Unacknowledged bytes at which output pauses, at most. VS Code uses 100 KB for a local PTY;
+/// measured in the real window (make bench), 100 KB held a tab at ~8 MB/s behind each
+/// write-to-ack round trip through the webview. A terminal's window is sized from its tab's
+/// drain rate ([`DRAIN_WINDOW`]) between [`MIN_WINDOW`] and this; other streams (logs) use it
+/// as a fixed window.
 pub const HIGH_WATER: usize = 1024 * 1024;
-/// Output resumes below this: xterm still has ~256 KiB to draw while the next batch travels.
+/// Output resumes below this (a fixed window's low watermark; an adaptive one resumes below
+/// half its window).
 pub const LOW_WATER: usize = 256 * 1024;
-/// Largest batch in one IPC message (fewer, larger messages cost less per byte).
+/// Largest batch in one IPC message (fewer, larger messages cost less per byte). An adaptive
+/// window's batches are at most a quarter of the window, so several are in flight at once and
+/// a slow tab's page never parses one message for longer than a few frames.
 pub const MAX_BATCH: usize = 256 * 1024;
+/// A terminal keeps in flight what its tab drew in this long: a keystroke's echo waits behind
+/// at most about this much of our own queued output (make bench: keystroke echo during a
+/// flood). It must be longer than the write-to-ack round trip through the webview (~10 ms on
+/// an idle machine, 25-60 ms measured on two cores shared with four builds), so that a window
+/// limited by it (not by the tab) measures a rate that makes it grow.
+pub const DRAIN_WINDOW: Duration = Duration::from_millis(50);
+/// The smallest adaptive window: four ack steps. An adaptive window resumes below three
+/// quarters of itself, so one ack step (VS Code's rule, below) always resumes a paused session
+/// while the tab still has three to draw: at two steps (measured), the tab drew everything
+/// before each resume and a `yes` flood crawled at the window per round trip.
+pub const MIN_WINDOW: usize = 4 * ACK_SIZE;
+/// The drain rate is sampled over at least this long while the tab has a backlog (shorter
+/// intervals between acks are too noisy to size a window from).
+pub const DRAIN_SAMPLE: Duration = Duration::from_millis(25);
 /// The UI acknowledges written output in steps of this many bytes (one `ack` per step, not per
 /// message). VS Code's rule: at most the low watermark, or the pump could wait for room that
 /// acknowledgements held back by the UI never bring.
@@ -29,7 +46,19 @@ pub const ACK_SIZE: usize = 64 * 1024;
 /// ...and acknowledges whatever is left once output has been quiet this long, so a prompt's
 /// few bytes never wait for a full step.
 pub const ACK_IDLE: Duration = Duration::from_millis(15);
-const _: () = assert!(ACK_SIZE <= LOW_WATER && LOW_WATER < HIGH_WATER && MAX_BATCH <= HIGH_WATER);
+const _: () = assert!(
+    ACK_SIZE <= LOW_WATER
+        && LOW_WATER < HIGH_WATER
+        && MAX_BATCH <= HIGH_WATER
+        && ACK_SIZE <= MIN_WINDOW - MIN_WINDOW / 4
+        && MIN_WINDOW <= HIGH_WATER
+);
+
+/// An adaptive window's low watermark: three quarters of it, so the tab keeps most of its
+/// window to draw while the output that an ack step lets go travels.
+fn resume_below(window: usize) -> usize {
+    window - window / 4
+}
 
 /// Coalescing and watermark settings.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +71,19 @@ pub struct FlowConfig {
     pub high: usize,
     /// ...until acknowledgements bring it below this.
     pub low: usize,
+    /// Set: the window follows the UI's measured drain rate (what it drew in this long), between
+    /// [`MIN_WINDOW`] and `high`, starting at `high`; `low` is then three quarters of it.
+    pub drain_window: Option<Duration>,
+}
+
+impl FlowConfig {
+    /// A terminal's: the window sized from the tab's drain rate ([`DRAIN_WINDOW`]).
+    pub fn terminal() -> Self {
+        FlowConfig {
+            drain_window: Some(DRAIN_WINDOW),
+            ..FlowConfig::default()
+        }
+    }
 }
 
 impl Default for FlowConfig {
@@ -51,6 +93,7 @@ impl Default for FlowConfig {
             max_delay: Duration::from_millis(16),
             high: HIGH_WATER,
             low: LOW_WATER,
+            drain_window: None,
         }
     }
 }
@@ -59,6 +102,21 @@ impl Default for FlowConfig {
 struct CreditState {
     unacked: usize,
     paused: bool,
+    /// The window now: pause above `high`, resume below `low`.
+    high: usize,
+    low: usize,
+    drain: Drain,
+}
+
+/// The UI's drain rate, measured from acknowledgements that came while it had a backlog.
+#[derive(Debug, Default)]
+struct Drain {
+    /// Start of the current sample: an ack that came with at least `low` unacknowledged.
+    since: Option<Instant>,
+    /// Bytes acknowledged since then.
+    bytes: usize,
+    /// Bytes per second (moving average of the samples); 0 until the first sample.
+    rate: f64,
 }
 
 /// Unacknowledged bytes between the pump and the UI. Cheap to clone.
@@ -66,21 +124,40 @@ struct CreditState {
 pub struct Credit {
     state: Arc<Mutex<CreditState>>,
     room: Arc<Notify>,
-    high: usize,
-    low: usize,
+    drain_window: Option<Duration>,
+    max_high: usize,
 }
 
 impl Credit {
     pub fn new(cfg: &FlowConfig) -> Self {
+        let high = cfg.high;
+        let low = match cfg.drain_window {
+            Some(_) => resume_below(high),
+            None => cfg.low.min(high),
+        };
         Credit {
             state: Arc::new(Mutex::new(CreditState {
                 unacked: 0,
                 paused: false,
+                high,
+                low,
+                drain: Drain::default(),
             })),
             room: Arc::new(Notify::new()),
-            high: cfg.high,
-            low: cfg.low.min(cfg.high),
+            drain_window: cfg.drain_window,
+            max_high: cfg.high,
         }
+    }
+
+    /// The window now (bytes that may be unacknowledged before output pauses).
+    pub fn window(&self) -> usize {
+        self.lock().high
+    }
+
+    /// The UI's measured drain rate in bytes per second (0 until measured, or for a fixed
+    /// window).
+    pub fn drain_rate(&self) -> f64 {
+        self.lock().drain.rate
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, CreditState> {
@@ -89,11 +166,59 @@ impl Credit {
 
     /// The UI has rendered `n` more bytes.
     pub fn ack(&self, n: usize) {
+        self.ack_at(n, Instant::now());
+    }
+
+    fn ack_at(&self, n: usize, now: Instant) {
         let mut s = self.lock();
+        if let Some(span) = self.drain_window {
+            Self::measure(&mut s, n, now, span, self.max_high);
+        }
         s.unacked = s.unacked.saturating_sub(n);
-        if s.paused && s.unacked < self.low {
+        if s.paused && s.unacked < s.low {
             s.paused = false;
             self.room.notify_waiters();
+        }
+    }
+
+    /// Sizes the window from the drain rate. Only acks that come while the UI has a backlog (at
+    /// least the low watermark unacknowledged) measure it: the time between them is time spent
+    /// drawing, not waiting for output. A window too small for the tab still measures a rate
+    /// above its size per `span` (the round trip is shorter than `span`), so it grows.
+    fn measure(s: &mut CreditState, n: usize, now: Instant, span: Duration, max: usize) {
+        if s.unacked < s.low {
+            s.drain.since = None;
+            return;
+        }
+        let Some(since) = s.drain.since else {
+            s.drain.since = Some(now);
+            s.drain.bytes = 0;
+            return;
+        };
+        s.drain.bytes += n;
+        let elapsed = now.saturating_duration_since(since);
+        if elapsed < DRAIN_SAMPLE {
+            return;
+        }
+        let sample = s.drain.bytes as f64 / elapsed.as_secs_f64();
+        s.drain.rate = if s.drain.rate == 0.0 {
+            sample
+        } else {
+            0.7 * s.drain.rate + 0.3 * sample
+        };
+        s.drain.since = Some(now);
+        s.drain.bytes = 0;
+        let window = (s.drain.rate * span.as_secs_f64()) as usize;
+        s.high = window.clamp(MIN_WINDOW.min(max), max);
+        s.low = resume_below(s.high);
+    }
+
+    /// Largest batch to send now: a quarter of an adaptive window (several in flight), else
+    /// `max`.
+    fn batch_limit(&self, max: usize) -> usize {
+        match self.drain_window {
+            Some(_) => (self.lock().high / 4).clamp(1, max),
+            None => max,
         }
     }
 
@@ -105,7 +230,7 @@ impl Credit {
     fn sent(&self, n: usize) {
         let mut s = self.lock();
         s.unacked += n;
-        if s.unacked > self.high {
+        if s.unacked > s.high {
             s.paused = true;
         }
     }
@@ -155,12 +280,21 @@ pub async fn pump(
                 else => return PumpEnd::Drained,
             },
         };
-        let deadline = tokio::time::Instant::now() + cfg.max_delay;
+        // Nothing in flight: the UI is idle and this is most likely a keystroke's echo or a
+        // prompt, so it goes at once with whatever is already here (Nagle's rule). With output
+        // in flight, a byte waits up to `max_delay` for more to join its batch.
+        let wait = if credit.unacked() == 0 {
+            Duration::ZERO
+        } else {
+            cfg.max_delay
+        };
+        let deadline = tokio::time::Instant::now() + wait;
+        let max_batch = credit.batch_limit(cfg.max_batch);
         let mut batch: Option<BytesMut> = None;
         let mut single = Some(first);
         let mut size = single.as_ref().map_or(0, |c| c.len());
         // Join whatever arrives before the deadline, up to the batch size.
-        while size < cfg.max_batch {
+        while size < max_batch {
             let next = tokio::select! {
                 c = stdout.recv(), if out_open => c.or_else(|| { out_open = false; None }),
                 c = stderr.recv(), if err_open => c.or_else(|| { err_open = false; None }),
@@ -173,7 +307,7 @@ pub async fn pump(
                 }
                 continue;
             };
-            if size + next.len() > cfg.max_batch {
+            if size + next.len() > max_batch {
                 carry = Some(next);
                 break;
             }
@@ -231,5 +365,123 @@ mod tests {
             .expect("resumed below the low watermark")
             .expect("task");
         assert_eq!(credit.unacked(), 5);
+    }
+
+    /// A UI drawing `rate` bytes/s with a backlog: acks of `step` bytes, each after the time
+    /// that drawing them takes, while the pump keeps the window full. Synthetic clock.
+    fn drain(credit: &Credit, rate: f64, step: usize, acks: usize, start: Instant) -> Instant {
+        let mut now = start;
+        for _ in 0..acks {
+            let room = credit.window().saturating_sub(credit.unacked());
+            credit.sent(room.max(step));
+            now += Duration::from_secs_f64(step as f64 / rate);
+            credit.ack_at(step, now);
+        }
+        now
+    }
+
+    #[test]
+    fn a_slow_tab_gets_a_window_of_what_it_draws_in_the_drain_window() {
+        let credit = Credit::new(&FlowConfig::terminal());
+        assert_eq!(credit.window(), HIGH_WATER, "starts at the most");
+        // 8 MB/s: DRAIN_WINDOW (50 ms) of it is 400 KB.
+        drain(&credit, 8e6, 16 * 1024, 400, Instant::now());
+        let want = 8e6 * DRAIN_WINDOW.as_secs_f64();
+        let w = credit.window() as f64;
+        assert!(
+            (w - want).abs() < want * 0.05,
+            "window {w} for an 8 MB/s tab, want ~{want}"
+        );
+        let low = credit.lock().low;
+        assert_eq!(low, credit.window() - credit.window() / 4);
+        assert!(credit.batch_limit(MAX_BATCH) <= credit.window() / 4);
+    }
+
+    #[test]
+    fn a_very_slow_tab_keeps_the_floor_and_a_fast_one_the_most() {
+        let slow = Credit::new(&FlowConfig::terminal());
+        drain(&slow, 200e3, 16 * 1024, 100, Instant::now());
+        assert_eq!(slow.window(), MIN_WINDOW);
+        assert!(
+            slow.lock().low >= ACK_SIZE,
+            "an ack step always fits below the low watermark"
+        );
+        let fast = Credit::new(&FlowConfig::terminal());
+        drain(&fast, 500e6, 64 * 1024, 100, Instant::now());
+        assert_eq!(fast.window(), HIGH_WATER);
+    }
+
+    #[test]
+    fn a_window_too_small_for_its_tab_grows() {
+        // Limited by the window: each window's worth comes back one round trip (10 ms, shorter
+        // than DRAIN_WINDOW) after it was sent, however fast the tab could draw.
+        let credit = Credit::new(&FlowConfig::terminal());
+        let mut now = drain(&credit, 200e3, 16 * 1024, 100, Instant::now());
+        assert_eq!(credit.window(), MIN_WINDOW);
+        for _ in 0..400 {
+            // A quarter of the window acknowledged every quarter round trip, refilled at once.
+            let w = credit.window();
+            credit.sent(w.saturating_sub(credit.unacked()));
+            now += Duration::from_micros(2500);
+            credit.ack_at(w / 4, now);
+        }
+        assert_eq!(credit.window(), HIGH_WATER, "grown back to the most");
+    }
+
+    #[test]
+    fn idle_time_is_not_drain_time() {
+        // Acks that come with less than the low watermark outstanding (the tab had nothing to
+        // draw) never size the window, however long the gaps between them.
+        let credit = Credit::new(&FlowConfig::terminal());
+        let mut now = Instant::now();
+        for _ in 0..50 {
+            credit.sent(100);
+            now += Duration::from_secs(1);
+            credit.ack_at(100, now);
+        }
+        assert_eq!(credit.window(), HIGH_WATER);
+        assert_eq!(credit.drain_rate(), 0.0);
+    }
+
+    #[test]
+    fn a_fixed_window_stays_fixed() {
+        let credit = Credit::new(&FlowConfig::default());
+        drain(&credit, 200e3, 16 * 1024, 100, Instant::now());
+        assert_eq!(credit.window(), HIGH_WATER);
+        assert_eq!(credit.lock().low, LOW_WATER);
+        assert_eq!(credit.batch_limit(MAX_BATCH), MAX_BATCH);
+    }
+
+    fn chunk(data: &'static [u8]) -> Chunk {
+        let permits = Arc::new(tokio::sync::Semaphore::new(1));
+        let permit = permits.try_acquire_owned().expect("a permit");
+        Chunk::new(Bytes::from_static(data), permit)
+    }
+
+    #[tokio::test]
+    async fn an_idle_tab_gets_an_echo_at_once() {
+        // A batch delay no test would wait out: an echo that arrives with nothing in flight
+        // must not wait for it (before: every echo waited `max_delay`, 16 ms).
+        let cfg = FlowConfig {
+            max_delay: Duration::from_secs(3600),
+            ..FlowConfig::terminal()
+        };
+        let credit = Credit::new(&cfg);
+        let (out, out_rx) = mpsc::unbounded_channel();
+        let (_err, err_rx) = mpsc::unbounded_channel();
+        let (ui, mut shown) = mpsc::unbounded_channel();
+        let pump = tokio::spawn(pump(out_rx, err_rx, credit.clone(), cfg, move |b| {
+            ui.send(b).is_ok()
+        }));
+        for key in [&b"a"[..], b"b"] {
+            out.send(chunk(key)).expect("pump");
+            let got = tokio::time::timeout(Duration::from_secs(30), shown.recv())
+                .await
+                .expect("the echo went without waiting for a batch")
+                .expect("pump");
+            assert_eq!(&got[..], key);
+            credit.ack(got.len());
+        }
+        pump.abort();
     }
 }

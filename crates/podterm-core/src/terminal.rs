@@ -12,8 +12,12 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 /// Output held for a slow UI before the socket pauses: small, so a keystroke's echo or a Ctrl-C
-/// does not wait behind megabytes of a flood.
+/// does not wait behind megabytes of a flood. (A log view's; a terminal holds less, below.)
 pub const UI_READ_AHEAD: usize = 256 * 1024;
+/// A terminal's read-ahead: one batch of a slow tab's window. The socket's own receive buffer
+/// ([`crate::cluster::RECV_BUFFER`]) already holds more than that while the pump waits, so a
+/// fast tab loses nothing, and a `yes` flood's echo waits behind ~15 ms less of it.
+pub const TERMINAL_READ_AHEAD: usize = 64 * 1024;
 
 /// Which shell to open. JSON (camelCase): `{namespace, pod, container, command, cols, rows}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -111,7 +115,7 @@ pub async fn run(
         req.namespace.clone()
     };
     let tuning = Tuning {
-        read_ahead: UI_READ_AHEAD,
+        read_ahead: TERMINAL_READ_AHEAD,
         ..Tuning::with(cluster.liveness)
     };
     // kubectl's checks and words: no such pod, a completed pod, no such container. The lookup

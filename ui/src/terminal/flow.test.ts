@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ACK_SIZE, FlowController, type Timers, type WritableTerminal } from "./flow";
+import { ACK_SIZE, FlowController, type Timers, type WritableTerminal, WRITE_PIECE } from "./flow";
 
 /** A terminal that completes writes only when told to, like xterm's async parser. */
 class FakeTerminal implements WritableTerminal {
@@ -76,8 +76,12 @@ describe("FlowController", () => {
     expect(acks).toEqual([]);
     expect(flow.stats().inFlight).toBe(ACK_SIZE * 2);
     term.complete();
-    expect(acks).toEqual([[7, ACK_SIZE * 2]]);
-    expect(flow.stats()).toMatchObject({ written: ACK_SIZE * 2, acked: ACK_SIZE * 2, pending: 0, inFlight: 0, acks: 1 });
+    // One ack per ACK_SIZE step (the message reached xterm in pieces of WRITE_PIECE).
+    expect(acks).toEqual([
+      [7, ACK_SIZE],
+      [7, ACK_SIZE],
+    ]);
+    expect(flow.stats()).toMatchObject({ written: ACK_SIZE * 2, acked: ACK_SIZE * 2, pending: 0, inFlight: 0, acks: 2 });
   });
 
   it("batches small writes until ACK_SIZE bytes are pending", () => {
@@ -164,5 +168,23 @@ describe("FlowController", () => {
     expect(acks).toEqual([]);
     expect(term.pending.length).toBe(0);
     expect(flow.isDisposed).toBe(true);
+  });
+  it("hands a large message to xterm in pieces, in order, without copying", () => {
+    const { term, timers, acks, flow } = setup();
+    flow.setSession(1);
+    const n = 2 * WRITE_PIECE + 100;
+    const msg = new Uint8Array(n).map((_, i) => i % 251);
+    flow.write(msg);
+    expect(term.pending.map((w) => w.data.length)).toEqual([WRITE_PIECE, WRITE_PIECE, 100]);
+    expect(term.pending.every((w) => w.data.buffer === msg.buffer)).toBe(true);
+    const joined = new Uint8Array(term.pending.flatMap((w) => [...w.data]));
+    expect(joined).toEqual(msg);
+    term.complete(1);
+    expect(flow.stats().written).toBe(WRITE_PIECE);
+    term.complete();
+    expect(flow.stats().written).toBe(n);
+    expect(flow.stats().inFlight).toBe(0);
+    timers.advance(15);
+    expect(acks.reduce((a, [, b]) => a + b, 0)).toBe(n);
   });
 });

@@ -5,6 +5,10 @@
 //
 // Acks are batched: one `ack` per ACK_SIZE bytes written, and whatever is left is acknowledged
 // when output goes quiet for ACK_IDLE_MS, so a small prompt never waits.
+//
+// A message is handed to xterm in pieces of at most WRITE_PIECE bytes (views, no copy): xterm
+// parses one write whole before it looks at the clock, and yields the page's one thread only
+// between writes, so a 256 KiB message of `yes` held a keystroke for tens of milliseconds.
 
 import { ACK_IDLE_MS, ACK_SIZE } from "../ipc/generated/flow";
 
@@ -15,6 +19,9 @@ export { ACK_IDLE_MS, ACK_SIZE };
 export interface WritableTerminal {
   write(data: Uint8Array, callback?: () => void): void;
 }
+
+/** Largest piece handed to xterm in one write: ~3 ms of parsing at a `yes` flood's rate. */
+export const WRITE_PIECE = 32 * 1024;
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -97,7 +104,10 @@ export class FlowController {
     this.s.chunks += 1;
     this.s.inFlight += n;
     if (this.s.inFlight > this.s.maxInFlight) this.s.maxInFlight = this.s.inFlight;
-    this.term.write(chunk, () => this.written(n));
+    for (let at = 0; at < n; at += WRITE_PIECE) {
+      const piece = n <= WRITE_PIECE ? chunk : chunk.subarray(at, Math.min(n, at + WRITE_PIECE));
+      this.term.write(piece, () => this.written(piece.length));
+    }
   }
 
   /**
