@@ -60,11 +60,27 @@ async fn flood_without_acks_is_bounded_and_ctrl_c_lands() {
     }));
     // A UI that renders for a moment, then stops acknowledging.
     let start = Instant::now();
+    let mut acked = 0;
     while start.elapsed() < Duration::from_millis(300) {
-        credit.ack(credit.unacked());
+        let n = credit.unacked();
+        credit.ack(n);
+        acked += n;
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Wait for the pause itself (more than the window unacknowledged), not for a guess at how
+    // long filling the window takes on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    // The pump counts a batch as sent just before handing it over: paused, and every byte
+    // sent has reached the UI.
+    while credit.unacked() <= cfg.high || emitted.load(Ordering::SeqCst) != acked + credit.unacked()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the window never filled: {} unacknowledged",
+            credit.unacked()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let stalled_at = emitted.load(Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(
@@ -93,11 +109,11 @@ async fn flood_without_acks_is_bounded_and_ctrl_c_lands() {
             }
         })
     };
-    let outcome = tokio::time::timeout(Duration::from_secs(5), s.end.wait())
+    let outcome = tokio::time::timeout(Duration::from_secs(60), s.end.wait())
         .await
         .expect("session ended after Ctrl-C")
         .expect("outcome");
-    let pumped = tokio::time::timeout(Duration::from_secs(5), pump)
+    let pumped = tokio::time::timeout(Duration::from_secs(60), pump)
         .await
         .expect("pump ends with the session")
         .expect("pump");
