@@ -1,12 +1,13 @@
 // A Logs view in a tab: a toolbar (follow/pause, search, timestamps, wrap, previous run,
 // container, line limit, download), the log, and beside it the pod's status and events. The log
 // streams through the engine (open_logs) in acknowledged batches; the model keeps at most the
-// line limit. Everything from the pod is set as text (textContent), never as HTML.
+// line limit (the app setting `logLines` in settings.json, the same for every Logs view). Everything
+// from the pod is set as text (textContent), never as HTML.
 import { clear, h, setText } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
 import type { LogsState, PodDetails } from "../ipc/types";
 import { formatAge } from "../sidebar/age";
-import { DEFAULT_LINE_LIMIT, LINE_LIMITS, LogModel, plain, ranges, spans, type LogLine } from "./model";
+import { DEFAULT_LINE_LIMIT, LogModel, boundLineLimit, lineLimitChoices, plain, ranges, spans, type LogLine } from "./model";
 
 export interface LogsTarget {
   profile: string;
@@ -18,14 +19,22 @@ export interface LogsTarget {
   workload?: boolean;
 }
 
-const LIMIT_KEY = "podterm.logLines";
 /** How often the status and events are read again while the view is shown. */
 const DETAILS_EVERY_MS = 5_000;
 
-/** The line limit the user chose last (a setting of this window's storage). */
-export function savedLineLimit(): number {
-  const v = Number(globalThis.localStorage?.getItem(LIMIT_KEY));
-  return (LINE_LIMITS as readonly number[]).includes(v) ? v : DEFAULT_LINE_LIMIT;
+/** Lines every Logs view keeps: the app setting (read at start), the default until then. */
+let lineLimit = DEFAULT_LINE_LIMIT;
+const openViews = new Set<LogsView>();
+
+/** The line limit every Logs view keeps now. */
+export function logLineLimit(): number {
+  return lineLimit;
+}
+
+/** Every Logs view, open and new, keeps `lines` lines (the setting as saved). */
+export function setLogLineLimit(lines: number): void {
+  lineLimit = boundLineLimit(lines);
+  for (const v of openViews) v.applyLimit(lineLimit);
 }
 
 export class LogsView {
@@ -42,6 +51,7 @@ export class LogsView {
   private readonly pauseButton: HTMLButtonElement;
   private readonly containerSelect: HTMLSelectElement;
   private readonly previousBox: HTMLInputElement;
+  private readonly limitSelect: HTMLSelectElement;
   private timestamps = false;
   private streamId: number | null = null;
   /** Bumped for every stream opened: output of an older one is ignored. */
@@ -60,7 +70,8 @@ export class LogsView {
     readonly target: LogsTarget,
   ) {
     this.container = target.container;
-    this.model = new LogModel(savedLineLimit(), (n) => {
+    openViews.add(this);
+    this.model = new LogModel(lineLimit, (n) => {
       if (this.streamId !== null) this.backend.ackLogs(this.streamId, n).catch(() => {});
     });
     this.model.onChange(() => this.schedule());
@@ -108,17 +119,20 @@ export class LogsView {
     const limit = h("select", {
       class: "logs-limit",
       "aria-label": "Lines kept",
-      title: "The most lines this view keeps (the oldest go first)",
+      title: "The most lines a Logs view keeps (the oldest go first); saved for every Logs view",
       onchange: () => {
-        const n = Number(limit.value);
-        globalThis.localStorage?.setItem(LIMIT_KEY, String(n));
-        this.model.setLimit(n);
-        this.fullRender = true;
+        const wanted = Number(limit.value);
+        this.backend.setLogLines(wanted).then(
+          (saved) => setLogLineLimit(saved),
+          (e: unknown) => {
+            this.notice(`Line limit not changed: ${errorMessage(e)}`);
+            this.renderLimits();
+          },
+        );
       },
     });
-    for (const n of LINE_LIMITS) {
-      limit.appendChild(h("option", { value: n, selected: n === this.model.limit }, `${n.toLocaleString("en")} lines`));
-    }
+    this.limitSelect = limit;
+    this.renderLimits();
     const toolbar = h(
       "div",
       { class: "logs-toolbar", role: "toolbar", "aria-label": "Log" },
@@ -163,6 +177,22 @@ export class LogsView {
 
   focus(): void {
     this.searchInput.focus();
+  }
+
+  /** The line limit changed (this view's select or another's): keep that many lines. */
+  applyLimit(lines: number): void {
+    if (lines === this.model.limit) return;
+    this.model.setLimit(lines);
+    this.fullRender = true;
+    this.renderLimits();
+  }
+
+  private renderLimits(): void {
+    clear(this.limitSelect);
+    for (const n of lineLimitChoices(this.model.limit)) {
+      this.limitSelect.appendChild(h("option", { value: n, selected: n === this.model.limit }, `${n.toLocaleString("en")} lines`));
+    }
+    this.limitSelect.value = String(this.model.limit);
   }
 
   /** Ctrl+F in the view. */
@@ -445,6 +475,7 @@ export class LogsView {
 
   dispose(): void {
     this.disposed = true;
+    openViews.delete(this);
     this.generation++;
     if (this.streamId !== null) this.backend.closeLogs(this.streamId).catch(() => {});
     this.streamId = null;
