@@ -54,6 +54,12 @@ export class LogsView {
   private readonly limitSelect: HTMLSelectElement;
   private timestamps = false;
   private streamId: number | null = null;
+  /**
+   * Bytes the model has taken but the engine has not been told of: acknowledged once the lines
+   * are on screen (render), so a view that cannot draw as fast as the log comes pauses the
+   * stream instead of parsing what it will never show. Held while the stream's id is unknown.
+   */
+  private unacked = 0;
   /** Bumped for every stream opened: output of an older one is ignored. */
   private generation = 0;
   /** The last line number in the DOM (lines arrive in order). */
@@ -72,7 +78,8 @@ export class LogsView {
     this.container = target.container;
     openViews.add(this);
     this.model = new LogModel(lineLimit, (n) => {
-      if (this.streamId !== null) this.backend.ackLogs(this.streamId, n).catch(() => {});
+      this.unacked += n;
+      this.schedule();
     });
     this.model.onChange(() => this.schedule());
     this.pauseButton = h("button", { class: "logs-pause", title: "Pause following (new lines are held)", onclick: () => this.togglePause() }, "Pause");
@@ -216,6 +223,8 @@ export class LogsView {
   /** Opens the stream: the container's log followed, or its previous run read whole. */
   private start(): void {
     const gen = ++this.generation;
+    // Bytes of an earlier stream are not this one's to acknowledge.
+    this.unacked = 0;
     this.setState("Connecting…", "connecting");
     this.backend
       .openLogs(
@@ -242,8 +251,8 @@ export class LogsView {
             return;
           }
           this.streamId = id;
-          // What arrived before the id was not acknowledged yet.
-          this.backend.ackLogs(id, 0).catch(() => {});
+          // What arrived before the id is acknowledged now.
+          this.flushAcks();
         },
         (e: unknown) => {
           if (gen === this.generation) this.setState(`Could not read the log: ${errorMessage(e)}`, "failed");
@@ -356,6 +365,15 @@ export class LogsView {
     }
     this.root.dataset.lines = String(all.length);
     if (!this.model.paused && this.currentMatch < 0) this.body.scrollTop = this.body.scrollHeight;
+    this.flushAcks();
+  }
+
+  /** Tells the engine of the bytes taken and drawn since the last time. */
+  private flushAcks(): void {
+    if (this.streamId === null || this.unacked === 0) return;
+    const n = this.unacked;
+    this.unacked = 0;
+    this.backend.ackLogs(this.streamId, n).catch(() => {});
   }
 
   /** The next (1) or previous (-1) matching line, scrolled to. */
