@@ -34,6 +34,8 @@ pub struct LogsArgs {
     pub log_mib: u64,
     pub reps: usize,
     pub follow_secs: u64,
+    /// Said of the machine in the summary (`--log-note`: "shared with other builds" …).
+    pub note: Option<String>,
 }
 
 /// One client's figures for one measurement (medians over its runs).
@@ -301,8 +303,12 @@ pub fn run(
         schema: 1,
         started_at: started_at.to_string(),
         note: format!(
-            "{} cores; the machine was shared with other builds and tests while this ran",
-            std::thread::available_parallelism().map_or(0, |n| n.get())
+            "{} cores{}",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            args.note
+                .as_deref()
+                .map(|n| format!("; {n}"))
+                .unwrap_or_default()
         ),
         log_bytes: expected,
         line_bytes: LINE_BYTES,

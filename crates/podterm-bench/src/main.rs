@@ -98,6 +98,9 @@ struct Args {
     /// Seconds each client follows the fast writer (`--logs`).
     #[arg(long, default_value_t = 10)]
     follow_secs: u64,
+    /// A word on the machine for the logs summary (`--logs`), e.g. that it was shared.
+    #[arg(long)]
+    log_note: Option<String>,
 }
 
 /// Error context for `Result` and `Option`, as one-line messages.
@@ -299,6 +302,7 @@ fn run(args: Args) -> Result<bool, String> {
                 log_mib: args.log_mib,
                 reps: args.log_reps.max(1),
                 follow_secs: args.follow_secs.max(1),
+                note: args.log_note.clone(),
             },
         )?;
         write_readme(&results_dir, &readme, None)?;
