@@ -19,6 +19,12 @@ export interface LogsTarget {
   workload?: boolean;
 }
 
+/**
+ * Lines in the DOM while the view follows (the model keeps up to the limit): a flood then costs
+ * at most this many new rows a frame, however much arrived. Pausing (or stepping through
+ * matches) draws every kept line, to scroll and search through.
+ */
+const FOLLOW_ROWS = 1_000;
 /** How often the status and events are read again while the view is shown. */
 const DETAILS_EVERY_MS = 5_000;
 
@@ -214,7 +220,12 @@ export class LogsView {
       this.currentMatch = -1;
       this.lines.querySelector(".log-line.current")?.classList.remove("current");
       this.model.resume();
-    } else this.model.pause();
+    } else {
+      this.model.pause();
+      // Every kept line, not only the newest rows drawn while following.
+      this.fullRender = true;
+      this.render();
+    }
     setText(this.pauseButton, this.model.paused ? "Follow" : "Pause");
     this.pauseButton.classList.toggle("paused", this.model.paused);
     this.pauseButton.title = this.model.paused ? "Show the held lines and follow again" : "Pause following (new lines are held)";
@@ -344,13 +355,16 @@ export class LogsView {
       this.lastShown = 0;
       this.fullRender = false;
     }
-    const first = all[0]?.n ?? this.lastShown + 1;
+    // While following, only the newest FOLLOW_ROWS lines are drawn.
+    const following = !this.model.paused && this.currentMatch < 0;
+    const from = following ? Math.max(0, all.length - FOLLOW_ROWS) : 0;
+    const first = all[from]?.n ?? this.lastShown + 1;
     // Lines dropped by the limit leave the DOM too.
     while (this.lines.firstElementChild && Number((this.lines.firstElementChild as HTMLElement).dataset.n) < first) {
       this.lines.firstElementChild.remove();
     }
     const frag = document.createDocumentFragment();
-    for (let i = all.length - 1; i >= 0 && all[i]!.n > this.lastShown; i--) {
+    for (let i = all.length - 1; i >= from && all[i]!.n > this.lastShown; i--) {
       frag.prepend(this.lineEl(all[i]!, q));
     }
     this.lines.appendChild(frag);
