@@ -93,6 +93,7 @@ test-app: deps ui
 	$(CARGO) build -p testcluster --features admin
 	bash scripts/with-keyring.sh node tests/app/app.mjs
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
+	bash scripts/with-keyring.sh node tests/app/logs.mjs
 	bash scripts/with-keyring.sh node tests/app/network.mjs
 
 # The .deb installed with dpkg -i (needs root), checked to carry no test fixtures, and the
@@ -113,7 +114,10 @@ clean:
 bench: deps app
 	$(CARGO) build --release -p testcluster -p podterm-cli -p podterm-bench
 	target/release/podterm-bench $(BENCH_ARGS)
+	target/release/podterm-bench --logs
 	bash scripts/with-keyring.sh node bench/app-bench.mjs
+	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
+	PODTERM_FLOOD_RESULT=bench/results/logs-app-latest.json bash scripts/with-keyring.sh node tests/app/logs.mjs
 	target/release/podterm-bench --readme-only
 
 # The soak (bench/soak.mjs): the release app (test-fixtures build, for the Demo cluster's admin

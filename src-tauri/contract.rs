@@ -86,11 +86,14 @@ macro_rules! with_commands {
             /// Where Podterm keeps its files (profiles, favourites, settings; never a secret);
             /// `null` when there is no config directory.
             sync config_dir() -> Option<String>;
-            /// The app settings the UI uses (scrollback lines per tab).
+            /// The app settings the UI uses (scrollback lines per tab, lines per Logs view).
             sync app_settings() -> AppSettings;
             /// Saves how many lines of scrollback each tab keeps (cut to 100,000) and returns
             /// the value saved. An unreadable or newer settings.json is an error and stays as it is.
             sync set_scrollback_lines(lines: u32) -> u32;
+            /// Saves how many lines each Logs view keeps (brought within 100..=100,000) and
+            /// returns the value saved; refused like `set_scrollback_lines`.
+            sync set_log_lines(lines: u32) -> u32;
             /// Reopening the last run's tabs at start on or off (off also forgets them).
             sync set_restore_tabs(on: bool) -> ();
             /// The open tabs, saved (in tabs.json, never a secret) so that they reopen after a

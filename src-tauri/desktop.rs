@@ -21,6 +21,8 @@ pub struct Desktop {
     close_to_tray: AtomicBool,
     /// Lines of scrollback each terminal tab keeps.
     scrollback_lines: AtomicU32,
+    /// Lines each Logs view keeps.
+    log_lines: AtomicU32,
     /// Reopen the last run's tabs at start (they are saved in tabs.json only while this is on).
     restore_tabs: AtomicBool,
     /// The image of the debug containers the app adds.
@@ -47,6 +49,7 @@ impl Desktop {
             settings_dir,
             close_to_tray: AtomicBool::new(s.close_to_tray),
             scrollback_lines: AtomicU32::new(settings::bound_scrollback(s.scrollback_lines)),
+            log_lines: AtomicU32::new(settings::bound_log_lines(s.log_lines)),
             restore_tabs: AtomicBool::new(s.restore_tabs),
             debug_image: Mutex::new(settings::debug_image_or_default(&s.debug_image)),
             settings_error: Mutex::new(None),
@@ -79,6 +82,20 @@ impl Desktop {
         let lines = settings::bound_scrollback(lines);
         self.change(|s| s.scrollback_lines = lines)?;
         self.scrollback_lines.store(lines, Ordering::SeqCst);
+        Ok(lines)
+    }
+
+    pub fn log_lines(&self) -> u32 {
+        self.log_lines.load(Ordering::SeqCst)
+    }
+
+    /// Changes how many lines each Logs view keeps (brought within
+    /// [`settings::MIN_LOG_LINES`]..=[`settings::MAX_LOG_LINES`]) and saves it; returns the value
+    /// saved. Refused like [`Desktop::set_close_to_tray`].
+    pub fn set_log_lines(&self, lines: u32) -> Result<u32, SettingsError> {
+        let lines = settings::bound_log_lines(lines);
+        self.change(|s| s.log_lines = lines)?;
+        self.log_lines.store(lines, Ordering::SeqCst);
         Ok(lines)
     }
 

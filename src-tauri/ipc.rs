@@ -64,6 +64,8 @@ pub struct AppSettings {
     pub debug_image: String,
     /// Reopen the last run's tabs at start.
     pub restore_tabs: bool,
+    /// Lines each Logs view keeps (the oldest go first).
+    pub log_lines: u32,
 }
 
 pub use podterm_core::opentabs::{RestoredTab, RestoredTabs, SavedTab, SavedTabs};

@@ -262,7 +262,9 @@ fn index_ts(types: &[&str]) -> String {
     for t in types {
         s.push_str(&format!("export type {{ {t} }} from \"./{t}\";\n"));
     }
-    s.push_str("export * from \"./commands\";\nexport * from \"./flow\";\n");
+    s.push_str(
+        "export * from \"./commands\";\nexport * from \"./flow\";\nexport * from \"./limits\";\n",
+    );
     s
 }
 
@@ -287,6 +289,22 @@ fn flow_ts() -> String {
         flow::MAX_BATCH,
         flow::ACK_SIZE,
         flow::ACK_IDLE.as_millis(),
+    )
+}
+
+/// The bounds of settings the UI offers (podterm_core::settings), so its choices never leave them.
+fn limits_ts() -> String {
+    use podterm_core::settings;
+    format!(
+        "// Generated from podterm_core::settings by `cargo test -p podterm-desktop`: do not edit.\n\
+         /** Lines a Logs view keeps until the user chooses (settings.json's `logLines`). */\n\
+         export const DEFAULT_LOG_LINES = {};\n\
+         /** The fewest and the most lines a Logs view may keep. */\n\
+         export const MIN_LOG_LINES = {};\n\
+         export const MAX_LOG_LINES = {};\n",
+        settings::DEFAULT_LOG_LINES,
+        settings::MIN_LOG_LINES,
+        settings::MAX_LOG_LINES,
     )
 }
 
@@ -320,6 +338,7 @@ fn files() -> BTreeMap<PathBuf, String> {
     files.insert(dir.join("commands.ts"), commands_ts(&commands, &types));
     files.insert(dir.join("index.ts"), index_ts(&types));
     files.insert(dir.join("flow.ts"), flow_ts());
+    files.insert(dir.join("limits.ts"), limits_ts());
     files.insert(
         root().join("capabilities/default.json"),
         capabilities_json(&commands),

@@ -29,6 +29,7 @@ pub fn app_settings(ctx: &Ctx<'_>) -> Result<AppSettings> {
         scrollback_lines: ctx.desktop.scrollback_lines(),
         debug_image: ctx.desktop.debug_image(),
         restore_tabs: ctx.desktop.restore_tabs(),
+        log_lines: ctx.desktop.log_lines(),
     })
 }
 
@@ -72,6 +73,10 @@ enum LookFor {
 
 pub fn set_scrollback_lines(ctx: &Ctx<'_>, lines: u32) -> Result<u32> {
     Ok(ctx.desktop.set_scrollback_lines(lines)?)
+}
+
+pub fn set_log_lines(ctx: &Ctx<'_>, lines: u32) -> Result<u32> {
+    Ok(ctx.desktop.set_log_lines(lines)?)
 }
 
 pub fn set_debug_image(ctx: &Ctx<'_>, image: String) -> Result<String> {

@@ -1067,6 +1067,24 @@ async fn events_of_a_pods_life() {
             out.stdout
         );
 
+        // `describe pod` reads the pod's events from core/v1 too (both kubectls; neither asks
+        // for events.k8s.io/v1, which testcluster does not serve).
+        let out = kubectl(k, &c, &["describe", "pod", "evented"], None).await;
+        assert_eq!(out.code, 0, "{}: {}", label(k), out.stderr);
+        let events = out.stdout.split("\nEvents:").nth(1).unwrap_or("");
+        for want in [
+            "default-scheduler",
+            "Successfully assigned demo/evented to testnode",
+            "Started container main",
+        ] {
+            assert!(
+                events.contains(want),
+                "{}: {want} missing in the Events of\n{}",
+                label(k),
+                out.stdout
+            );
+        }
+
         let out = kubectl(
             k,
             &c,

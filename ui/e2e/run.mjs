@@ -1544,7 +1544,7 @@ test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear
   assert((await page.evaluate(() => window.__contextDefault)) === true, "the webview's own menu was not suppressed");
   const labels = await page.$$eval(".context-menu .context-label", (els) => els.map((e) => e.textContent));
   assert(
-    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Close tab"]),
+    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Logs beside the terminal", "Close tab"]),
     `menu: ${labels.join(", ")}`,
   );
   await screenshot("context-menu");
@@ -1778,7 +1778,9 @@ test("a pod's Logs view: right-click opens it; lines, colours, search, pause, ti
   await screenshot("logs-timestamps-wrap");
 
   // The line limit bounds what the view holds, lines and DOM alike.
+  // It is an app setting (settings.json's `logLines`), saved through the engine.
   await page.selectOption(`${pane} .logs-limit`, "1000");
+  await until(() => page.evaluate(() => window.__podtermMock.logLines() === 1000), "the line limit saved");
   const many = Array.from({ length: 3000 }, (_, i) => `flood line ${i + 1}`);
   await page.evaluate((lines) => window.__podtermMock.writeLog("shell", lines), many);
   await until(async () => (await logLines(tab.id)).at(-1) === "flood line 3000", "the flood's last line");
@@ -1820,7 +1822,68 @@ test("a pod's Logs view: right-click opens it; lines, colours, search, pause, ti
   await page.keyboard.press("l");
   const crashy = await until(() => page.evaluate(() => window.__podterm.tabs().find((t) => t.active && t.kind === "logs" && t.pod === "crashy")), "crashy's Logs tab");
   await waitText(`.pane[data-tab-id="${crashy.id}"] .logs-events`, /BackOff/);
+  // A Logs view opened later keeps the saved limit.
+  const crashyLimit = await page.$eval(`.pane[data-tab-id="${crashy.id}"] .logs-limit`, (el) => el.value);
+  assert(crashyLimit === "1000", `a new view's limit ${crashyLimit}`);
   await screenshot("logs-crashy-events");
+  await closeAllTabs();
+  await until(() => page.evaluate(() => window.__podtermMock.logStreams().length === 0), "every log stream closed");
+  await page.evaluate(() => window.__podtermMock.setLogTick(1000));
+});
+
+test("the pod's log beside its terminal: Ctrl+Shift+L and the tab menu open it, the divider resizes it, × closes it", async () => {
+  await selectProfile("demo", "demo");
+  await page.evaluate(() => window.__podtermMock.setLogTick(0));
+  const before = await tabIds();
+  await page.click('.pod[data-pod="shell"] .pod-line');
+  await page.click('.pod[data-pod="shell"] .container[data-container="shell"]');
+  const tab = await newTab(before, "connected");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await waitForLine(tab.id, (l) => l.startsWith("root@shell:/#"), "the prompt");
+  const cols = () => page.evaluate((id) => window.__podterm.terminals.get(id).cols, tab.id);
+  const wide = await cols();
+  await page.keyboard.press("Control+Shift+L");
+  await page.waitForSelector(`${pane} .logs-split .logs-view`, { timeout: WAIT_MS });
+  await waitText(`${pane} .logs-split .logs-state`, /^Following shell$/);
+  await until(
+    () => page.evaluate((id) => window.__podterm.splits.get(id)?.view.model.all().some((l) => l.text === "ready to serve requests"), tab.id),
+    "the pod's known line beside the terminal",
+  );
+  const narrow = await until(async () => ((await cols()) < wide - 10 ? cols() : null), "the terminal narrowed beside the log");
+  assert((await tabIds()).length === before.length + 1, "the log opened a tab of its own");
+  await screenshot("logs-split");
+
+  // The divider drags: the log takes 70% of the pane, the terminal narrows again.
+  const divider = await (await page.$(`${pane} .logs-split-divider`)).boundingBox();
+  const paneBox = await (await page.$(pane)).boundingBox();
+  const y = divider.y + divider.height / 2;
+  await page.mouse.move(divider.x + 2, y);
+  await page.mouse.down();
+  await page.mouse.move(paneBox.x + paneBox.width * 0.3, y, { steps: 5 });
+  await page.mouse.up();
+  await until(async () => ((await cols()) < narrow - 10 ? true : null), "the terminal narrowed by the drag");
+  const share = await page.evaluate((id) => window.__podterm.splits.get(id).width, tab.id);
+  assert(Math.abs(share - 0.7) < 0.03, `the log's share after the drag: ${share}`);
+  // The shell beside it still takes keys.
+  await page.click(`${pane} .term-host`);
+  await typeLine("echo beside");
+  await waitForLine(tab.id, (l) => l === "beside", "the echo beside the log");
+  await screenshot("logs-split-resized");
+
+  // × closes it: its stream stops and the terminal has its width back.
+  await page.click(`${pane} .logs-split-close`);
+  await page.waitForSelector(`${pane} .logs-split`, { state: "detached" });
+  await until(() => page.evaluate(() => window.__podtermMock.logStreams().length === 0), "the log's stream closed");
+  await until(async () => ((await cols()) === wide ? true : null), "the terminal's width back");
+
+  // The tab's menu opens it too, and says it closes it once open; closing the tab ends it.
+  const host = await (await page.$(`${pane} .term-host`)).boundingBox();
+  await page.mouse.click(host.x + 100, host.y + 60, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Logs beside the terminal")');
+  await page.waitForSelector(`${pane} .logs-split .logs-view`, { timeout: WAIT_MS });
+  await page.mouse.click(host.x + 100, host.y + 60, { button: "right" });
+  await page.waitForSelector('.context-menu .context-item:has-text("Close the log beside")', { timeout: WAIT_MS });
+  await page.keyboard.press("Escape");
   await closeAllTabs();
   await until(() => page.evaluate(() => window.__podtermMock.logStreams().length === 0), "every log stream closed");
   await page.evaluate(() => window.__podtermMock.setLogTick(1000));

@@ -9,6 +9,7 @@ import { connectBackend, errorMessage } from "./ipc";
 import { logsTarget, podMenuItems } from "./logs/pod-menu";
 import { SidebarModel } from "./sidebar/model";
 import { debugImageControl, restoreTabsControl, scrollbackControl } from "./settings/view";
+import { setLogLineLimit } from "./logs/view";
 import { keepTabsAcrossRestarts } from "./restore/session";
 import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
@@ -40,6 +41,13 @@ async function start(): Promise<void> {
     badge: backend.kind === "mock" ? "preview" : undefined,
     podMenu: { items: (pod) => podMenuItems(model, pod, (t, workload) => workspace?.openLogs(t, workload)), logs: openLogs },
   });
+  // Every Logs view keeps the saved line limit (settings.json's `logLines`).
+  backend.appSettings().then(
+    (s) => setLogLineLimit(s.logLines),
+    () => {
+      /* the scrollback control says the settings could not be read */
+    },
+  );
   sidebar.root.appendChild(restoreTabsControl(backend));
   sidebar.root.appendChild(scrollbackControl(backend));
   sidebar.root.appendChild(debugImageControl(backend));

@@ -17,6 +17,7 @@ mod ceiling;
 mod clients;
 mod cluster;
 mod echo;
+mod logsbench;
 mod procstat;
 mod pty;
 mod report;
@@ -35,7 +36,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use throughput::{Kind, Throughput, TransferRun};
 
-const MIB: u64 = 1 << 20;
+pub(crate) const MIB: u64 = 1 << 20;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -84,6 +85,22 @@ struct Args {
     /// the app bench's app-latest.md).
     #[arg(long)]
     readme_only: bool,
+    /// Measure only `podterm logs` against `kubectl logs` (a long log read whole, a fast writer
+    /// followed): bench/results/logs-latest.json and .md, then the README.
+    #[arg(long)]
+    logs: bool,
+    /// MiB of the long log (`--logs`).
+    #[arg(long, default_value_t = 500)]
+    log_mib: u64,
+    /// Runs of each client reading the long log (`--logs`; the median is reported).
+    #[arg(long, default_value_t = 3)]
+    log_reps: usize,
+    /// Seconds each client follows the fast writer (`--logs`).
+    #[arg(long, default_value_t = 10)]
+    follow_secs: u64,
+    /// A word on the machine for the logs summary (`--logs`), e.g. that it was shared.
+    #[arg(long)]
+    log_note: Option<String>,
 }
 
 /// Error context for `Result` and `Option`, as one-line messages.
@@ -241,7 +258,10 @@ fn write_readme(
         }
     };
     let app = read_if_present(&results_dir.join("app-latest.md"))?;
-    let text = report::readme(summary, app.as_deref());
+    let logs = read_if_present(&results_dir.join("logs-latest.md"))?;
+    let logs_app = read_if_present(&results_dir.join("logs-app-latest.json"))?;
+    let logs = logsbench::with_app(logs, logs_app.as_deref());
+    let text = report::readme(summary, app.as_deref(), logs.as_deref());
     std::fs::write(readme, text).ctx(format!("writing {}", readme.display()))?;
     eprintln!("wrote {}", readme.display());
     Ok(())
@@ -272,6 +292,21 @@ fn run(args: Args) -> Result<bool, String> {
     if args.readme_only {
         write_readme(&results_dir, &readme, None)?;
         return Ok(true);
+    }
+    if args.logs {
+        let ok = logsbench::run(
+            &bin_dir,
+            &repo,
+            &results_dir,
+            &logsbench::LogsArgs {
+                log_mib: args.log_mib,
+                reps: args.log_reps.max(1),
+                follow_secs: args.follow_secs.max(1),
+                note: args.log_note.clone(),
+            },
+        )?;
+        write_readme(&results_dir, &readme, None)?;
+        return Ok(ok);
     }
     let nofile = procstat::raise_nofile();
     if let Err(e) = &nofile {

@@ -126,12 +126,23 @@ fn finish_run(
 
 fn stdout_pipe(env: &RunEnv, client: &Client, bytes: u64) -> Result<TransferRun, String> {
     let n = bytes.to_string();
-    let time_file = env.time_file();
-    let argv = env.argv(
+    read_stdout(
+        env,
         client,
         &["exec", "shell", "--", "head", "-c", &n, "/dev/zero"],
-        Some(&time_file),
-    );
+        bytes,
+    )
+}
+
+/// Runs `client ARGS` with stdout a pipe read as fast as it comes; exactly `bytes` must arrive.
+pub fn read_stdout(
+    env: &RunEnv,
+    client: &Client,
+    args: &[&str],
+    bytes: u64,
+) -> Result<TransferRun, String> {
+    let time_file = env.time_file();
+    let argv = env.argv(client, args, Some(&time_file));
     let mut cmd = env.command(&argv);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())

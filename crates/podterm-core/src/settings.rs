@@ -30,6 +30,19 @@ pub const DEFAULT_SCROLLBACK_LINES: u32 = 10_000;
 /// (docs/architecture.md, "Memory over long sessions") that is about 250 MB a tab.
 pub const MAX_SCROLLBACK_LINES: u32 = 100_000;
 
+/// Lines a Logs view keeps unless the user chose otherwise (the oldest go first).
+pub const DEFAULT_LOG_LINES: u32 = 10_000;
+/// The fewest lines a Logs view may keep.
+pub const MIN_LOG_LINES: u32 = 100;
+/// The most lines a Logs view may keep: its memory in the web process (the lines and their
+/// DOM rows) is bounded by this, however long the follow.
+pub const MAX_LOG_LINES: u32 = 100_000;
+
+/// `lines` within `MIN_LOG_LINES..=MAX_LOG_LINES`.
+pub fn bound_log_lines(lines: u32) -> u32 {
+    lines.clamp(MIN_LOG_LINES, MAX_LOG_LINES)
+}
+
 /// The image of the app's debug containers unless the user chose another: a small public
 /// image with a shell and the usual tools.
 pub const DEFAULT_DEBUG_IMAGE: &str = "busybox:1.36";
@@ -56,6 +69,10 @@ pub struct Settings {
     /// blank in the file means the default.
     #[serde(deserialize_with = "image_or_default")]
     pub debug_image: String,
+    /// Lines each Logs view keeps, within `MIN_LOG_LINES..=MAX_LOG_LINES` (out of range in the
+    /// file: brought into it, as the scrollback is).
+    #[serde(deserialize_with = "log_lines_in_range")]
+    pub log_lines: u32,
     /// Fields a newer Podterm wrote, kept on save.
     #[serde(flatten)]
     pub extra: Extra,
@@ -68,6 +85,7 @@ impl Default for Settings {
             scrollback_lines: DEFAULT_SCROLLBACK_LINES,
             restore_tabs: true,
             debug_image: DEFAULT_DEBUG_IMAGE.to_string(),
+            log_lines: DEFAULT_LOG_LINES,
             extra: Extra::new(),
         }
     }
@@ -81,6 +99,18 @@ fn scrollback_in_range<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D:
     } else {
         // In range after the clamp, so the cast neither wraps nor saturates.
         n.round().clamp(0.0, f64::from(MAX_SCROLLBACK_LINES)) as u32
+    })
+}
+
+/// Any JSON number, brought into `MIN_LOG_LINES..=MAX_LOG_LINES` (rounded).
+fn log_lines_in_range<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = f64::deserialize(d)?;
+    Ok(if n.is_nan() {
+        DEFAULT_LOG_LINES
+    } else {
+        // In range after the clamp, so the cast neither wraps nor saturates.
+        n.round()
+            .clamp(f64::from(MIN_LOG_LINES), f64::from(MAX_LOG_LINES)) as u32
     })
 }
 
@@ -116,6 +146,7 @@ pub fn save(dir: &Path, settings: &Settings) -> Result<(), StoreError> {
         *current = Settings {
             extra,
             scrollback_lines: bound_scrollback(settings.scrollback_lines),
+            log_lines: bound_log_lines(settings.log_lines),
             ..settings.clone()
         };
         Ok(())
@@ -130,6 +161,7 @@ pub fn update(dir: &Path, change: impl FnOnce(&mut Settings)) -> Result<Settings
         change(current);
         current.scrollback_lines = bound_scrollback(current.scrollback_lines);
         current.debug_image = debug_image_or_default(&current.debug_image);
+        current.log_lines = bound_log_lines(current.log_lines);
         Ok(current.clone())
     })
 }
@@ -288,6 +320,37 @@ mod tests {
             std::fs::read(&path).expect("read"),
             br#"{"version": 1, "scrollbackLines": "lots"}"#
         );
+    }
+
+    #[test]
+    fn log_lines_default_round_trip_and_are_bounded() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(FILE_NAME);
+        assert_eq!(
+            load(dir.path()).expect("defaults").log_lines,
+            DEFAULT_LOG_LINES
+        );
+        std::fs::write(&path, br#"{"version": 1, "scrollbackLines": 2000}"#).expect("write");
+        assert_eq!(load(dir.path()).expect("load").log_lines, DEFAULT_LOG_LINES);
+        let saved = update(dir.path(), |s| s.log_lines = 1_000).expect("update");
+        assert_eq!(saved.log_lines, 1_000);
+        let back = load(dir.path()).expect("load");
+        assert_eq!(back.log_lines, 1_000);
+        assert_eq!(back.scrollback_lines, 2_000, "the other setting is kept");
+        update(dir.path(), |s| s.log_lines = u32::MAX).expect("update");
+        assert_eq!(load(dir.path()).expect("load").log_lines, MAX_LOG_LINES);
+        update(dir.path(), |s| s.log_lines = 0).expect("update");
+        assert_eq!(load(dir.path()).expect("load").log_lines, MIN_LOG_LINES);
+        for (text, lines) in [
+            (r#"{"version": 1, "logLines": 9000000}"#, MAX_LOG_LINES),
+            (r#"{"version": 1, "logLines": -3}"#, MIN_LOG_LINES),
+            (r#"{"version": 1, "logLines": 5000.4}"#, 5_000),
+        ] {
+            std::fs::write(&path, text).expect("write");
+            assert_eq!(load(dir.path()).expect(text).log_lines, lines, "{text}");
+        }
+        std::fs::write(&path, br#"{"version": 1, "logLines": "many"}"#).expect("write");
+        assert!(load(dir.path()).is_err());
     }
 
     #[test]

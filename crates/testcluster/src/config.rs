@@ -46,6 +46,10 @@ pub struct ClusterSpec {
     /// feature off, where the subresource is a 404 with no details).
     #[serde(default = "yes")]
     pub ephemeral_containers: bool,
+    /// Bytes of output each container incarnation keeps (default `logs::LOG_CAP`): a benchmark
+    /// sets more to read a long log whole, as a kubelet with a larger `containerLogMaxSize`.
+    #[serde(default)]
+    pub log_cap_bytes: Option<usize>,
 }
 
 fn default_namespace() -> String {
@@ -442,6 +446,7 @@ impl ClusterSpec {
                 },
             ],
             ephemeral_containers: true,
+            log_cap_bytes: None,
         }
     }
 }

@@ -215,7 +215,7 @@ impl TestCluster {
             faults: Arc::new(server::Faults::default()),
             tasks: Arc::new(server::Tasks::default()),
             mains: runtime::Mains::default(),
-            logs: logs::Logs::default(),
+            logs: logs::Logs::with_cap(opts.spec.log_cap_bytes.unwrap_or(logs::LOG_CAP)),
             events: events::Events::default(),
             root,
             host_path: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),

@@ -17,6 +17,8 @@ pub const LOG_CAP: usize = 4 * 1024 * 1024;
 /// The longest record: a longer line is kept as several pieces (CRI's partial lines), the
 /// timestamp on its first.
 const RECORD_MAX: usize = 16 * 1024;
+/// The most bytes of records a reader renders at once (at least one record).
+const BATCH_BYTES: usize = 64 * 1024;
 
 /// One piece of output: a whole line, or part of one.
 #[derive(Debug, Clone)]
@@ -52,7 +54,7 @@ impl Incarnation {
         }
     }
 
-    fn push(&mut self, at: Timestamp, data: Bytes) {
+    fn push(&mut self, at: Timestamp, data: Bytes, cap: usize) {
         let mut rest = data;
         while !rest.is_empty() {
             let cut = rest
@@ -73,7 +75,7 @@ impl Incarnation {
             self.next_seq += 1;
             self.at_line_start = ends;
         }
-        while self.bytes > LOG_CAP {
+        while self.bytes > cap {
             match self.records.pop_front() {
                 Some(r) => self.bytes -= r.data.len(),
                 None => break,
@@ -93,13 +95,23 @@ struct State {
 #[derive(Debug)]
 pub struct ContainerLog {
     state: Mutex<State>,
+    /// Bytes each incarnation keeps.
+    cap: usize,
     /// Bumped on every change, so followers wake.
     changed: watch::Sender<u64>,
 }
 
 impl Default for ContainerLog {
     fn default() -> Self {
+        ContainerLog::with_cap(LOG_CAP)
+    }
+}
+
+impl ContainerLog {
+    /// A log whose incarnations keep `cap` bytes each.
+    pub fn with_cap(cap: usize) -> Self {
         ContainerLog {
+            cap,
             state: Mutex::new(State {
                 current: Incarnation::new(0),
                 previous: None,
@@ -134,7 +146,8 @@ impl ContainerLog {
 
     /// Output of the current incarnation.
     pub fn append(&self, data: Bytes) {
-        self.lock().current.push(Timestamp::now(), data);
+        let cap = self.cap;
+        self.lock().current.push(Timestamp::now(), data, cap);
         self.bump();
     }
 
@@ -145,25 +158,41 @@ impl ContainerLog {
     }
 }
 
-/// Logs by (pod uid, container).
-#[derive(Default)]
-pub struct Logs(Mutex<HashMap<(String, String), Arc<ContainerLog>>>);
+/// Logs by (pod uid, container), each keeping `cap` bytes an incarnation.
+pub struct Logs {
+    map: Mutex<HashMap<(String, String), Arc<ContainerLog>>>,
+    cap: usize,
+}
+
+impl Default for Logs {
+    fn default() -> Self {
+        Logs::with_cap(LOG_CAP)
+    }
+}
 
 impl Logs {
+    pub fn with_cap(cap: usize) -> Self {
+        Logs {
+            map: Mutex::new(HashMap::new()),
+            cap,
+        }
+    }
+
     /// The container's log, made when first asked for.
     pub fn container(&self, uid: &str, container: &str) -> Arc<ContainerLog> {
-        self.0
+        let cap = self.cap;
+        self.map
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .entry((uid.to_string(), container.to_string()))
-            .or_default()
+            .or_insert_with(|| Arc::new(ContainerLog::with_cap(cap)))
             .clone()
     }
 
     /// A pod is gone: its logs go with it; followers end.
     pub fn remove_pod(&self, uid: &str) {
         let gone: Vec<Arc<ContainerLog>> = {
-            let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            let mut g = self.map.lock().unwrap_or_else(|p| p.into_inner());
             let keys: Vec<_> = g.keys().filter(|(u, _)| u == uid).cloned().collect();
             keys.into_iter().filter_map(|k| g.remove(&k)).collect()
         };
@@ -257,7 +286,19 @@ impl Reader {
                 };
                 let from = inc.records.front().map(|r| r.seq).unwrap_or(inc.next_seq);
                 let skip = self.next_seq.saturating_sub(from) as usize;
-                let batch: Vec<Record> = inc.records.iter().skip(skip).take(64).cloned().collect();
+                // Up to 64 KiB a batch, so a log of short lines is not sent a few at a time.
+                let mut size = 0;
+                // `range` finds the first record at once, however long the log.
+                let batch: Vec<Record> = inc
+                    .records
+                    .range(skip.min(inc.records.len())..)
+                    .take_while(|r| {
+                        let more = size < BATCH_BYTES;
+                        size += r.data.len();
+                        more
+                    })
+                    .cloned()
+                    .collect();
                 (batch, inc.ended)
             };
             if let Some(last) = batch.last() {
@@ -374,6 +415,34 @@ mod tests {
         )
         .await;
         assert_eq!(limited, b"one\ntw");
+    }
+
+    #[tokio::test]
+    async fn a_larger_cap_keeps_a_long_log_of_short_lines_whole_read_in_large_batches() {
+        let log = Arc::new(ContainerLog::with_cap(3 * LOG_CAP));
+        let line = b"a short line of the log\n";
+        let lines = 2 * LOG_CAP / line.len();
+        for _ in 0..lines / 1000 {
+            log.append(Bytes::from(line.repeat(1000)));
+        }
+        log.end();
+        let mut r = Reader::new(log.clone(), LogQuery::default()).expect("reader");
+        let (mut total, mut reads, mut largest) = (0, 0, 0);
+        while let Some(b) = r.next().await {
+            total += b.len();
+            reads += 1;
+            largest = largest.max(b.len());
+        }
+        // All of it (twice the default cap), and not a few lines a read.
+        assert_eq!(total, lines / 1000 * 1000 * line.len());
+        assert!(
+            (BATCH_BYTES..BATCH_BYTES + RECORD_MAX).contains(&largest),
+            "{largest}"
+        );
+        assert!(
+            reads <= total / BATCH_BYTES + 1,
+            "{reads} reads for {total} bytes"
+        );
     }
 
     #[tokio::test]

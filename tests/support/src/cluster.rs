@@ -62,6 +62,11 @@ pub struct Served {
 impl Served {
     /// Starts `BIN serve --kubeconfig DIR/kubeconfig` and waits for its "serving at URL" line.
     pub fn start(bin: &Path, dir: &Path) -> Result<Self, Error> {
+        Self::start_with(bin, dir, None)
+    }
+
+    /// As [`Served::start`], serving the cluster file `config` (`--config`) when given.
+    pub fn start_with(bin: &Path, dir: &Path, config: Option<&Path>) -> Result<Self, Error> {
         let kubeconfig = dir.join("kubeconfig");
         let log = dir.join("testcluster.log");
         let log_file =
@@ -70,6 +75,12 @@ impl Served {
             .arg("serve")
             .arg("--kubeconfig")
             .arg(&kubeconfig)
+            .args(
+                config
+                    .map(|c| [std::ffi::OsStr::new("--config"), c.as_os_str()])
+                    .into_iter()
+                    .flatten(),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_file)

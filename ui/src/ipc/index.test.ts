@@ -64,6 +64,7 @@ describe("tauriBackend", () => {
       ["configDir", []],
       ["appSettings", []],
       ["setScrollbackLines", [5000]],
+      ["setLogLines", [1000]],
       ["setRestoreTabs", [false]],
       ["saveOpenTabs", [{ tabs: [], active: null }]],
       ["restoreTabs", []],

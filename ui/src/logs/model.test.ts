@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LogModel, plain, ranges, spans } from "./model";
+import { MAX_LOG_LINES, MIN_LOG_LINES } from "../ipc/generated/limits";
+import { LogModel, boundLineLimit, lineLimitChoices, plain, ranges, spans } from "./model";
 
 const enc = new TextEncoder();
 const T = "2026-01-02T03:04:05.123456789Z";
@@ -35,6 +36,35 @@ describe("LogModel", () => {
     expect(m.dropped).toBe(4000);
     m.setLimit(10);
     expect(m.all().map((l) => l.text)).toEqual(Array.from({ length: 10 }, (_, i) => `line ${4991 + i}`));
+  });
+
+  it("a long follow past the limit keeps only the newest lines and acknowledges every byte", () => {
+    // 200,000 lines in 64 KiB batches, as the engine sends a fast writer's log.
+    let acked = 0;
+    const m = new LogModel(1000, (n) => (acked += n));
+    let text = "";
+    for (let i = 1; i <= 200_000; i++) text += `${T} fast line ${i} ${"x".repeat(40)}\n`;
+    const bytes = enc.encode(text);
+    let most = 0;
+    for (let at = 0; at < bytes.length; at += 65536) {
+      m.write(bytes.subarray(at, at + 65536));
+      most = Math.max(most, m.all().length);
+    }
+    expect(most).toBe(1000);
+    expect(m.all().length).toBe(1000);
+    expect(m.all()[0]!.text).toBe(`fast line 199001 ${"x".repeat(40)}`);
+    expect(m.all()[999]!.text).toBe(`fast line 200000 ${"x".repeat(40)}`);
+    expect(m.dropped).toBe(199_000);
+    expect(acked).toBe(bytes.length);
+  });
+
+  it("the line limit setting: bounded as the engine saves it, its choices include the saved one", () => {
+    expect(boundLineLimit(5)).toBe(MIN_LOG_LINES);
+    expect(boundLineLimit(10_000_000)).toBe(MAX_LOG_LINES);
+    expect(boundLineLimit(2500.4)).toBe(2500);
+    expect(boundLineLimit(Number.NaN)).toBe(10_000);
+    expect(lineLimitChoices(10_000)).toEqual([1_000, 5_000, 10_000, 50_000, 100_000]);
+    expect(lineLimitChoices(2_500)).toEqual([1_000, 2_500, 5_000, 10_000, 50_000, 100_000]);
   });
 
   it("acknowledges every byte it takes, and none while paused until it resumes", () => {

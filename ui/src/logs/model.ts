@@ -4,9 +4,23 @@
 // and unacknowledged, so the engine's flow control pauses the stream itself (memory stays bounded
 // by its window) and resuming shows it all. Search finds lines by their text without colours.
 
-/** The line limits the view offers; the default keeps the webview's memory small. */
+import { DEFAULT_LOG_LINES, MAX_LOG_LINES, MIN_LOG_LINES } from "../ipc/generated/limits";
+
+/** The line limits the view offers (the app setting `logLines`, podterm_core::settings). */
 export const LINE_LIMITS = [1_000, 5_000, 10_000, 50_000, 100_000] as const;
-export const DEFAULT_LINE_LIMIT = 10_000;
+export const DEFAULT_LINE_LIMIT = DEFAULT_LOG_LINES;
+
+/** `n` brought within the setting's bounds, as the engine saves it. */
+export function boundLineLimit(n: number): number {
+  if (!Number.isFinite(n)) return DEFAULT_LOG_LINES;
+  return Math.min(MAX_LOG_LINES, Math.max(MIN_LOG_LINES, Math.round(n)));
+}
+
+/** The choices offered: the usual ones and the one saved (a hand-edited settings.json's). */
+export function lineLimitChoices(current: number): number[] {
+  const all = new Set<number>([...LINE_LIMITS, current]);
+  return [...all].sort((a, b) => a - b);
+}
 
 export interface LogLine {
   /** Numbered from 1 in the order received (survives the oldest lines being dropped). */

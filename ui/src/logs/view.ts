@@ -1,12 +1,13 @@
 // A Logs view in a tab: a toolbar (follow/pause, search, timestamps, wrap, previous run,
 // container, line limit, download), the log, and beside it the pod's status and events. The log
 // streams through the engine (open_logs) in acknowledged batches; the model keeps at most the
-// line limit. Everything from the pod is set as text (textContent), never as HTML.
+// line limit (the app setting `logLines` in settings.json, the same for every Logs view). Everything
+// from the pod is set as text (textContent), never as HTML.
 import { clear, h, setText } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
 import type { LogsState, PodDetails } from "../ipc/types";
 import { formatAge } from "../sidebar/age";
-import { DEFAULT_LINE_LIMIT, LINE_LIMITS, LogModel, plain, ranges, spans, type LogLine } from "./model";
+import { DEFAULT_LINE_LIMIT, LogModel, boundLineLimit, lineLimitChoices, plain, ranges, spans, type LogLine } from "./model";
 
 export interface LogsTarget {
   profile: string;
@@ -18,14 +19,28 @@ export interface LogsTarget {
   workload?: boolean;
 }
 
-const LIMIT_KEY = "podterm.logLines";
+/**
+ * Lines in the DOM while the view follows (the model keeps up to the limit): a flood then costs
+ * at most this many new rows a frame, however much arrived. Pausing (or stepping through
+ * matches) draws every kept line, to scroll and search through.
+ */
+const FOLLOW_ROWS = 1_000;
 /** How often the status and events are read again while the view is shown. */
 const DETAILS_EVERY_MS = 5_000;
 
-/** The line limit the user chose last (a setting of this window's storage). */
-export function savedLineLimit(): number {
-  const v = Number(globalThis.localStorage?.getItem(LIMIT_KEY));
-  return (LINE_LIMITS as readonly number[]).includes(v) ? v : DEFAULT_LINE_LIMIT;
+/** Lines every Logs view keeps: the app setting (read at start), the default until then. */
+let lineLimit = DEFAULT_LINE_LIMIT;
+const openViews = new Set<LogsView>();
+
+/** The line limit every Logs view keeps now. */
+export function logLineLimit(): number {
+  return lineLimit;
+}
+
+/** Every Logs view, open and new, keeps `lines` lines (the setting as saved). */
+export function setLogLineLimit(lines: number): void {
+  lineLimit = boundLineLimit(lines);
+  for (const v of openViews) v.applyLimit(lineLimit);
 }
 
 export class LogsView {
@@ -42,8 +57,15 @@ export class LogsView {
   private readonly pauseButton: HTMLButtonElement;
   private readonly containerSelect: HTMLSelectElement;
   private readonly previousBox: HTMLInputElement;
+  private readonly limitSelect: HTMLSelectElement;
   private timestamps = false;
   private streamId: number | null = null;
+  /**
+   * Bytes the model has taken but the engine has not been told of: acknowledged once the lines
+   * are on screen (render), so a view that cannot draw as fast as the log comes pauses the
+   * stream instead of parsing what it will never show. Held while the stream's id is unknown.
+   */
+  private unacked = 0;
   /** Bumped for every stream opened: output of an older one is ignored. */
   private generation = 0;
   /** The last line number in the DOM (lines arrive in order). */
@@ -60,8 +82,10 @@ export class LogsView {
     readonly target: LogsTarget,
   ) {
     this.container = target.container;
-    this.model = new LogModel(savedLineLimit(), (n) => {
-      if (this.streamId !== null) this.backend.ackLogs(this.streamId, n).catch(() => {});
+    openViews.add(this);
+    this.model = new LogModel(lineLimit, (n) => {
+      this.unacked += n;
+      this.schedule();
     });
     this.model.onChange(() => this.schedule());
     this.pauseButton = h("button", { class: "logs-pause", title: "Pause following (new lines are held)", onclick: () => this.togglePause() }, "Pause");
@@ -108,17 +132,20 @@ export class LogsView {
     const limit = h("select", {
       class: "logs-limit",
       "aria-label": "Lines kept",
-      title: "The most lines this view keeps (the oldest go first)",
+      title: "The most lines a Logs view keeps (the oldest go first); saved for every Logs view",
       onchange: () => {
-        const n = Number(limit.value);
-        globalThis.localStorage?.setItem(LIMIT_KEY, String(n));
-        this.model.setLimit(n);
-        this.fullRender = true;
+        const wanted = Number(limit.value);
+        this.backend.setLogLines(wanted).then(
+          (saved) => setLogLineLimit(saved),
+          (e: unknown) => {
+            this.notice(`Line limit not changed: ${errorMessage(e)}`);
+            this.renderLimits();
+          },
+        );
       },
     });
-    for (const n of LINE_LIMITS) {
-      limit.appendChild(h("option", { value: n, selected: n === this.model.limit }, `${n.toLocaleString("en")} lines`));
-    }
+    this.limitSelect = limit;
+    this.renderLimits();
     const toolbar = h(
       "div",
       { class: "logs-toolbar", role: "toolbar", "aria-label": "Log" },
@@ -165,6 +192,22 @@ export class LogsView {
     this.searchInput.focus();
   }
 
+  /** The line limit changed (this view's select or another's): keep that many lines. */
+  applyLimit(lines: number): void {
+    if (lines === this.model.limit) return;
+    this.model.setLimit(lines);
+    this.fullRender = true;
+    this.renderLimits();
+  }
+
+  private renderLimits(): void {
+    clear(this.limitSelect);
+    for (const n of lineLimitChoices(this.model.limit)) {
+      this.limitSelect.appendChild(h("option", { value: n, selected: n === this.model.limit }, `${n.toLocaleString("en")} lines`));
+    }
+    this.limitSelect.value = String(this.model.limit);
+  }
+
   /** Ctrl+F in the view. */
   find(): void {
     this.searchInput.focus();
@@ -177,7 +220,12 @@ export class LogsView {
       this.currentMatch = -1;
       this.lines.querySelector(".log-line.current")?.classList.remove("current");
       this.model.resume();
-    } else this.model.pause();
+    } else {
+      this.model.pause();
+      // Every kept line, not only the newest rows drawn while following.
+      this.fullRender = true;
+      this.render();
+    }
     setText(this.pauseButton, this.model.paused ? "Follow" : "Pause");
     this.pauseButton.classList.toggle("paused", this.model.paused);
     this.pauseButton.title = this.model.paused ? "Show the held lines and follow again" : "Pause following (new lines are held)";
@@ -186,6 +234,8 @@ export class LogsView {
   /** Opens the stream: the container's log followed, or its previous run read whole. */
   private start(): void {
     const gen = ++this.generation;
+    // Bytes of an earlier stream are not this one's to acknowledge.
+    this.unacked = 0;
     this.setState("Connecting…", "connecting");
     this.backend
       .openLogs(
@@ -212,8 +262,8 @@ export class LogsView {
             return;
           }
           this.streamId = id;
-          // What arrived before the id was not acknowledged yet.
-          this.backend.ackLogs(id, 0).catch(() => {});
+          // What arrived before the id is acknowledged now.
+          this.flushAcks();
         },
         (e: unknown) => {
           if (gen === this.generation) this.setState(`Could not read the log: ${errorMessage(e)}`, "failed");
@@ -305,13 +355,16 @@ export class LogsView {
       this.lastShown = 0;
       this.fullRender = false;
     }
-    const first = all[0]?.n ?? this.lastShown + 1;
+    // While following, only the newest FOLLOW_ROWS lines are drawn.
+    const following = !this.model.paused && this.currentMatch < 0;
+    const from = following ? Math.max(0, all.length - FOLLOW_ROWS) : 0;
+    const first = all[from]?.n ?? this.lastShown + 1;
     // Lines dropped by the limit leave the DOM too.
     while (this.lines.firstElementChild && Number((this.lines.firstElementChild as HTMLElement).dataset.n) < first) {
       this.lines.firstElementChild.remove();
     }
     const frag = document.createDocumentFragment();
-    for (let i = all.length - 1; i >= 0 && all[i]!.n > this.lastShown; i--) {
+    for (let i = all.length - 1; i >= from && all[i]!.n > this.lastShown; i--) {
       frag.prepend(this.lineEl(all[i]!, q));
     }
     this.lines.appendChild(frag);
@@ -326,6 +379,15 @@ export class LogsView {
     }
     this.root.dataset.lines = String(all.length);
     if (!this.model.paused && this.currentMatch < 0) this.body.scrollTop = this.body.scrollHeight;
+    this.flushAcks();
+  }
+
+  /** Tells the engine of the bytes taken and drawn since the last time. */
+  private flushAcks(): void {
+    if (this.streamId === null || this.unacked === 0) return;
+    const n = this.unacked;
+    this.unacked = 0;
+    this.backend.ackLogs(this.streamId, n).catch(() => {});
   }
 
   /** The next (1) or previous (-1) matching line, scrolled to. */
@@ -445,6 +507,7 @@ export class LogsView {
 
   dispose(): void {
     this.disposed = true;
+    openViews.delete(this);
     this.generation++;
     if (this.streamId !== null) this.backend.closeLogs(this.streamId).catch(() => {});
     this.streamId = null;

@@ -20,6 +20,12 @@ describe("the app's keys", () => {
     expect(appKey(key({ key: "T", code: "KeyT", ctrlKey: true, shiftKey: true }))).toEqual({ kind: "reopenClosed" });
   });
 
+  it("Ctrl+Shift+L opens or closes the pod's log beside the terminal; plain Ctrl+L stays the shell's", () => {
+    expect(appKey(key({ key: "L", code: "KeyL", ctrlKey: true, shiftKey: true }))).toEqual({ kind: "logsSplit" });
+    expect(appKey(key({ key: "L", code: "KeyL", ctrlKey: true, shiftKey: true, inTerminal: true }))).toEqual({ kind: "logsSplit" });
+    expect(appKey(key({ key: "l", code: "KeyL", ctrlKey: true, inTerminal: true }))).toBeNull();
+  });
+
   it("Alt+1…9 select a tab (by key position); Ctrl+Shift+PgUp/PgDn move the active one", () => {
     expect(appKey(key({ key: "1", code: "Digit1", altKey: true }))).toEqual({ kind: "select", n: 1 });
     expect(appKey(key({ key: "&", code: "Digit1", altKey: true }))).toEqual({ kind: "select", n: 1 });

@@ -5,7 +5,8 @@
 // shell). Alt+1…9 select a tab, as in browsers and GNOME Terminal: readline's digit argument
 // (Alt+digit) is given up for it; Alt+0 and Alt with other keys still reach the shell.
 // Quick open is Ctrl+K outside a terminal and Ctrl+Shift+K anywhere: in a terminal plain Ctrl+K
-// stays the shell's (readline's kill to the end of the line).
+// stays the shell's (readline's kill to the end of the line). Ctrl+Shift+L opens or closes the
+// pod's log beside a terminal (plain Ctrl+L still clears the shell's screen).
 
 export type AppKey =
   | { kind: "next" }
@@ -17,7 +18,9 @@ export type AppKey =
   /** Ctrl+Shift+PgUp / PgDn: the active tab moves one place left (-1) or right (1). */
   | { kind: "move"; delta: number }
   /** Ctrl+K (outside a terminal), Ctrl+Shift+K: the quick-open box. */
-  | { kind: "quickOpen" };
+  | { kind: "quickOpen" }
+  /** Ctrl+Shift+L: the pod's log beside the active terminal, or closed. */
+  | { kind: "logsSplit" };
 
 /** The subset of a KeyboardEvent this reads (a plain object in tests). */
 export interface KeyLike {
@@ -47,6 +50,7 @@ export function appKey(e: KeyLike): AppKey | null {
   if (e.shiftKey) {
     if (e.code === "KeyW") return { kind: "close" };
     if (e.code === "KeyT") return { kind: "reopenClosed" };
+    if (e.code === "KeyL") return { kind: "logsSplit" };
     if (e.key === "PageUp") return { kind: "move", delta: -1 };
     if (e.key === "PageDown") return { kind: "move", delta: 1 };
     return null;

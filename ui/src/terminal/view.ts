@@ -112,6 +112,8 @@ export interface PodtermHook {
   terminals: Map<number, Terminal>;
   /** The Logs view of each Logs tab, by tab id (its `model` holds the lines). */
   logs: Map<number, unknown>;
+  /** The log beside a terminal (logs/split.ts), by its terminal tab's id. */
+  splits: Map<number, unknown>;
   [extra: string]: unknown;
 }
 
@@ -122,7 +124,7 @@ declare global {
 }
 
 export function podtermHook(): PodtermHook {
-  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map() };
+  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map(), splits: new Map() };
   return window.__podterm;
 }
 

@@ -28,6 +28,7 @@ import { podtermHook, TerminalView } from "./view";
 import { profileLook, type ProfileLook } from "../profile-look";
 import type { ProductionGate } from "./production";
 import { LogsView } from "../logs/view";
+import { LogsSplit } from "../logs/split";
 
 interface Runtime {
   view: TerminalView;
@@ -52,6 +53,8 @@ interface Runtime {
   gaveUp: number | null;
   /** The current attempt reopened a tab that had ended so: its first output is marked. */
   markAfter: "lost" | "exited" | null;
+  /** The pod's log beside the terminal (Ctrl+Shift+L, the tab menu), else null. */
+  split: LogsSplit | null;
 }
 
 export interface WorkspaceOptions {
@@ -264,6 +267,7 @@ export class Workspace {
       waiting: null,
       gaveUp: null,
       markAfter: null,
+      split: null,
       input: new InputQueue(
         () => (this.runtimes.has(tab.id) ? (this.model.get(tab.id)?.sessionId ?? null) : null),
         (sessionId, data) => this.backend.sendInput(sessionId, data),
@@ -551,6 +555,7 @@ export class Workspace {
       if (rt.retryTimer) clearTimeout(rt.retryTimer);
       rt.retryTimer = null;
       rt.flow?.dispose();
+      this.closeSplit(tabId);
       rt.view.dispose();
       rt.pane.remove();
       if (rt.toastTimer) clearTimeout(rt.toastTimer);
@@ -572,6 +577,42 @@ export class Workspace {
     this.focusActive();
   }
 
+  /**
+   * The pod's log beside the terminal of tab `tabId` (its container's), or closed when it is
+   * there. A Logs tab has none (it is a log already).
+   */
+  toggleLogsSplit(tabId: number): void {
+    const rt = this.runtimes.get(tabId);
+    const t = this.model.get(tabId);
+    if (!rt || !t) return;
+    if (rt.split) {
+      this.closeSplit(tabId);
+      rt.view.focus();
+      return;
+    }
+    // A debug tab's log is its target's: the debug container's shell writes no log of its own.
+    const split = new LogsSplit(
+      this.backend,
+      { profile: t.target.profile, namespace: t.target.namespace, pod: t.target.pod, container: t.target.container },
+      rt.pane,
+      () => {
+        this.closeSplit(tabId);
+        rt.view.focus();
+      },
+    );
+    rt.split = split;
+    podtermHook().splits.set(tabId, split);
+    split.focus();
+  }
+
+  private closeSplit(tabId: number): void {
+    const rt = this.runtimes.get(tabId);
+    if (!rt?.split) return;
+    rt.split.dispose();
+    rt.split = null;
+    podtermHook().splits.delete(tabId);
+  }
+
   /** The tab's actions in its terminal's right-click menu. */
   private tabMenuItems(tabId: number): MenuItem[] {
     const t = this.model.get(tabId);
@@ -583,6 +624,8 @@ export class Workspace {
     } else if (t.status.kind === "lost" && t.status.noShell) {
       items.push({ label: "Debug with an ephemeral container…", run: () => this.offerDebug(tabId) });
     }
+    const split = this.runtimes.get(tabId)?.split;
+    items.push({ label: split ? "Close the log beside" : "Logs beside the terminal", keys: "Ctrl+Shift+L", run: () => this.toggleLogsSplit(tabId) });
     items.push({ label: "Close tab", keys: "Ctrl+Shift+W", run: () => this.close(tabId) });
     return items;
   }
@@ -614,6 +657,9 @@ export class Workspace {
         break;
       case "quickOpen":
         this.opts.quickOpen?.();
+        break;
+      case "logsSplit":
+        if (active) this.toggleLogsSplit(active.id);
         break;
     }
   }

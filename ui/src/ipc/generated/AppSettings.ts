@@ -15,4 +15,8 @@ debugImage: string,
 /**
  * Reopen the last run's tabs at start.
  */
-restoreTabs: boolean, };
+restoreTabs: boolean, 
+/**
+ * Lines each Logs view keeps (the oldest go first).
+ */
+logLines: number, };

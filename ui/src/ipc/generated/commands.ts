@@ -56,6 +56,7 @@ export const COMMANDS = [
   "config_dir",
   "app_settings",
   "set_scrollback_lines",
+  "set_log_lines",
   "set_restore_tabs",
   "save_open_tabs",
   "restore_tabs",
@@ -190,7 +191,7 @@ export interface Commands {
    */
   configDir(): Promise<string | null>;
   /**
-   * The app settings the UI uses (scrollback lines per tab).
+   * The app settings the UI uses (scrollback lines per tab, lines per Logs view).
    */
   appSettings(): Promise<AppSettings>;
   /**
@@ -198,6 +199,11 @@ export interface Commands {
    * the value saved. An unreadable or newer settings.json is an error and stays as it is.
    */
   setScrollbackLines(lines: number): Promise<number>;
+  /**
+   * Saves how many lines each Logs view keeps (brought within 100..=100,000) and
+   * returns the value saved; refused like `set_scrollback_lines`.
+   */
+  setLogLines(lines: number): Promise<number>;
   /**
    * Reopening the last run's tabs at start on or off (off also forgets them).
    */
@@ -259,6 +265,7 @@ export function tauriCommands(): Commands {
     configDir: () => invoke<string | null>("config_dir"),
     appSettings: () => invoke<AppSettings>("app_settings"),
     setScrollbackLines: (lines) => invoke<number>("set_scrollback_lines", { lines }),
+    setLogLines: (lines) => invoke<number>("set_log_lines", { lines }),
     setRestoreTabs: (on) => invoke<void>("set_restore_tabs", { on }),
     saveOpenTabs: (tabs) => invoke<void>("save_open_tabs", { tabs }),
     restoreTabs: () => invoke<RestoredTabs>("restore_tabs"),

@@ -32,3 +32,4 @@ export type { ErrorKind } from "./ErrorKind";
 export type { CommandError } from "./CommandError";
 export * from "./commands";
 export * from "./flow";
+export * from "./limits";

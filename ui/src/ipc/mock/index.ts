@@ -19,6 +19,7 @@ import { MockRequests } from "./requests";
 import { CHUNK_MAX, HIGH_WATER, LOW_WATER, MockSessions, type MockSessionStats } from "./sessions";
 import { Gate, tick } from "./tasks";
 import { MAX_SCROLLBACK_LINES } from "../../settings/scrollback";
+import { DEFAULT_LOG_LINES, MAX_LOG_LINES, MIN_LOG_LINES } from "../generated/limits";
 
 
 /** The mock keeps the saved tabs and their setting in localStorage: a page reload is a restart. */
@@ -110,6 +111,8 @@ export interface MockControls {
   dialogsAnswered(): number;
   /** The scrollback lines saved (settings.json's `scrollbackLines`; default 10,000). */
   scrollbackLines(): number;
+  /** The Logs views' line limit saved (settings.json's `logLines`; default 10,000). */
+  logLines(): number;
   /** How many times save_open_tabs was called (since the page loaded). */
   tabsSaved(): number;
   /** The open tabs as saved (kept in localStorage, so that a reload is a restart). */
@@ -178,6 +181,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let favouriteReads = 0;
   const resolveHold = new Gate();
   let scrollbackLines = 10_000;
+  let logLines = DEFAULT_LOG_LINES;
   let tabsSaved = 0;
   let settingsRefused = false;
   let debugImage = MOCK_DEBUG_IMAGE;
@@ -244,6 +248,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     dialogsAnswered: () => profiles.dialogsAnswered,
     scrollbackLines: () => scrollbackLines,
+    logLines: () => logLines,
     tabsSaved: () => tabsSaved,
     savedTabs: () => JSON.parse(mockStore()?.getItem(MOCK_TABS_KEY) ?? "null") as SavedTabs | null,
     refuseSettings: (on) => {
@@ -454,7 +459,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async appSettings() {
       await tick();
-      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage };
+      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, logLines };
     },
     async setRestoreTabs(on) {
       await tick();
@@ -492,6 +497,17 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       }
       debugImage = image.trim() || MOCK_DEBUG_IMAGE;
       return debugImage;
+    },
+    async setLogLines(lines) {
+      await tick();
+      if (settingsRefused) {
+        throw mockError(
+          "store",
+          `${MOCK_CONFIG_DIR}/settings.json was written by a newer Podterm (version 9; this one reads up to 1): upgrade Podterm`,
+        );
+      }
+      logLines = Math.min(MAX_LOG_LINES, Math.max(MIN_LOG_LINES, Math.round(lines)));
+      return logLines;
     },
     async setScrollbackLines(lines) {
       await tick();
