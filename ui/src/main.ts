@@ -15,6 +15,7 @@ import { podtermHook } from "./terminal/view";
 import { profileLook } from "./profile-look";
 import { openQuickOpen } from "./quickopen/view";
 import { Workspace } from "./terminal/workspace";
+import { TransfersView } from "./transfers/view";
 
 async function start(): Promise<void> {
   const root = document.getElementById("app");
@@ -23,6 +24,7 @@ async function start(): Promise<void> {
   document.body.dataset.backend = backend.kind;
 
   let workspace: Workspace | null = null;
+  let transfers: TransfersView | null = null;
   const favourites = new FavouritesModel(backend, {
     open: (name, summary) => workspace?.openFavourite(name, summary),
     renamed: (from, to) => workspace?.renameFavourite(from, to),
@@ -70,6 +72,12 @@ async function start(): Promise<void> {
       });
     },
     autoReconnect: (profile) => model.profiles.some((p) => p.name === profile && p.reconnect),
+    tabMenuExtra: (tabId) => transfers?.menuItems(tabId) ?? [],
+  });
+  // Files: a drop on a tab uploads into its pod, Download… copies out, the transfers panel.
+  transfers = new TransfersView(backend, workspace);
+  transfers.start().catch((err: unknown) => {
+    favourites.report(`File transfers cannot report here: ${errorMessage(err)}`);
   });
   // A profile's colour or production mark changed (an edit): the tabs follow.
   let looks = "";
@@ -202,6 +210,10 @@ async function start(): Promise<void> {
   // before this page listened arrive now.
   backend
     .watchRequests((request) => {
+      if (request.kind === "filesDropped") {
+        transfers?.filesDropped(request.paths, request.x, request.y);
+        return;
+      }
       if (request.kind === "confirmClose") {
         const live = workspace?.liveCount() ?? 0;
         confirmClose(live > 0 ? live : request.sessions, () => {

@@ -68,6 +68,8 @@ export interface WorkspaceOptions {
   profileLook?(profile: string): ProfileLook;
   /** Does this profile reconnect lost sessions on its own (its "reconnect automatically")? */
   autoReconnect?(profile: string): boolean;
+  /** More items for a terminal tab's menu, before "Close tab" (files: Download…). */
+  tabMenuExtra?(tabId: number): MenuItem[];
 }
 
 export class Workspace {
@@ -554,6 +556,7 @@ export class Workspace {
     } else if (t.status.kind === "lost" && t.status.noShell) {
       items.push({ label: "Debug with an ephemeral container…", run: () => this.offerDebug(tabId) });
     }
+    items.push(...(this.opts.tabMenuExtra?.(tabId) ?? []));
     items.push({ label: "Close tab", keys: "Ctrl+Shift+W", run: () => this.close(tabId) });
     return items;
   }
