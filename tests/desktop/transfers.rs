@@ -315,3 +315,79 @@ async fn unusable_paths_are_refused_in_words() {
         "{seen:?}"
     );
 }
+
+/// `sha256sum FILE`'s hash (faster than hashing in a debug build).
+fn sha256sum(p: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(p)
+        .output()
+        .expect("sha256sum runs");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_survives_a_dropped_connection_by_resuming() {
+    let mut f = app().await;
+    let pwd = working_dir(&f).await;
+    let big = Path::new(&pwd).join("resume.bin");
+    let status = std::process::Command::new("head")
+        .args(["-c", &format!("{}", 128 << 20), "/dev/urandom"])
+        .stdout(std::fs::File::create(&big).expect("create"))
+        .status()
+        .expect("head runs");
+    assert!(status.success());
+    let into = tempfile::tempdir().expect("tempdir");
+    let down = f
+        .transfers
+        .download(
+            &f.profiles,
+            shell(),
+            big.display().to_string(),
+            into.path().display().to_string(),
+        )
+        .expect("download starts");
+    // Once 8 MiB have arrived, every connection to the API server is cut.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let u = tokio::time::timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            f.updates.recv(),
+        )
+        .await
+        .expect("8 MiB within 120 s")
+        .expect("listener");
+        assert_eq!(
+            u.state,
+            TransferState::Running,
+            "ended before the cut: {u:?}"
+        );
+        if u.bytes > 8 << 20 {
+            break;
+        }
+    }
+    f.profiles
+        .with_demo_cluster(|c| c.drop_connections())
+        .await
+        .expect("the Demo cluster");
+    let seen = until_final(&mut f, down.id, Duration::from_secs(300)).await;
+    let done = seen.last().expect("final");
+    assert_eq!(done.state, TransferState::Done, "{done:?}");
+    let resumed = done
+        .notes
+        .iter()
+        .find_map(|n| n.strip_prefix("Resuming copy at "))
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no resume note in {:?}", done.notes));
+    assert!(
+        resumed >= 8 << 20,
+        "resumed at {resumed}, not where it stopped"
+    );
+    assert_eq!(sha256sum(&into.path().join("resume.bin")), sha256sum(&big));
+    std::fs::remove_file(&big).expect("rm");
+}
