@@ -90,6 +90,7 @@ test-stress: ui
 test-app: deps ui
 	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
 	bash scripts/with-keyring.sh node tests/app/app.mjs
+	bash scripts/with-keyring.sh node tests/app/files.mjs
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
 	$(CARGO) build -p testcluster --features admin
 	bash scripts/with-keyring.sh node tests/app/network.mjs
