@@ -131,12 +131,27 @@ impl Transfers {
                 );
                 let id = info.id;
                 let dest = dir.clone();
+                let profile = target.profile.clone();
                 self.spawn(profiles, id, target.clone(), move |c, t, meter, cancel| {
                     Box::pin(async move {
                         let opts = options(&c);
+                        // Into a directory only: into any other path every file of a drop
+                        // would land as that path, the last one winning.
+                        let is_dir = podterm_core::podfs::is_dir(&c.client, &t, &dest, opts.tuning)
+                            .await
+                            .map_err(|e| Failure::Said(Error::from_call(&profile, e).sentence()))?;
+                        if is_dir == Some(false) {
+                            return Err(Failure::Said(format!(
+                                "\"{}\" is not a directory in container \"{}\" of pod \"{}\": create it first, or pick another",
+                                podterm_core::text::shown(&dest),
+                                podterm_core::text::shown(&t.container),
+                                podterm_core::text::shown(&t.pod),
+                            )));
+                        }
                         transfer::upload(&c.client, &t, &local, &dest, &opts, &meter, &cancel)
                             .await
                             .map(|r| r.notes)
+                            .map_err(Failure::Transfer)
                     })
                 });
                 info
@@ -182,6 +197,7 @@ impl Transfers {
                 transfer::download(&c.client, &t, &src, &dest, &opts, &meter, &cancel)
                     .await
                     .map(|r| r.notes.into_iter().chain(r.warnings).collect())
+                    .map_err(Failure::Transfer)
             })
         });
         Ok(info)
@@ -267,9 +283,7 @@ impl Transfers {
             let profile = target.profile.clone();
             let result = match resolve(&profiles, &target).await {
                 Err(words) => Err(Failure::Said(words)),
-                Ok((c, t)) => work(c, t, meter.clone(), cancel)
-                    .await
-                    .map_err(Failure::Transfer),
+                Ok((c, t)) => work(c, t, meter.clone(), cancel).await,
             };
             ticker.abort();
             let secs = started.elapsed().as_secs_f64().max(0.001);
@@ -360,12 +374,9 @@ enum Failure {
     Said(String),
 }
 
-/// A transfer's work: the engine's report's notes, or its error.
+/// A transfer's work: the engine's report's notes, or why it failed.
 type Work = std::pin::Pin<
-    Box<
-        dyn std::future::Future<Output = std::result::Result<Vec<String>, transfer::TransferError>>
-            + Send,
-    >,
+    Box<dyn std::future::Future<Output = std::result::Result<Vec<String>, Failure>> + Send>,
 >;
 
 fn options(c: &Cluster) -> Options {

@@ -391,3 +391,37 @@ async fn a_download_survives_a_dropped_connection_by_resuming() {
     assert_eq!(sha256sum(&into.path().join("resume.bin")), sha256sum(&big));
     std::fs::remove_file(&big).expect("rm");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drop_into_a_path_that_is_not_a_directory_is_refused() {
+    let mut f = app().await;
+    let pwd = working_dir(&f).await;
+    let local = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (local.path().join("a.txt"), local.path().join("b.txt"));
+    std::fs::write(&a, b"first").expect("write");
+    std::fs::write(&b, b"second").expect("write");
+    // Into a path not there yet: each file would land *as* it, the second over the first.
+    let dest = format!("{pwd}/not-a-dir");
+    let ups = f
+        .transfers
+        .upload(
+            &f.profiles,
+            shell(),
+            vec![a.display().to_string(), b.display().to_string()],
+            dest.clone(),
+        )
+        .expect("starts");
+    for up in &ups {
+        let seen = until_final(&mut f, up.id, Duration::from_secs(60)).await;
+        match &seen.last().expect("final").state {
+            TransferState::Failed { reason } => {
+                assert!(reason.contains("is not a directory"), "{reason}")
+            }
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+    assert!(
+        !Path::new(&dest).exists(),
+        "something was written as {dest}"
+    );
+}

@@ -58,6 +58,25 @@ async fn run(
     command: Vec<String>,
     tuning: Tuning,
 ) -> Result<String, PodFsError> {
+    let (outcome, stdout, stderr) = run_raw(client, t, command, tuning).await?;
+    match outcome {
+        Outcome::Success => Ok(stdout),
+        _ => Err(PodFsError::Failed {
+            command: what,
+            container: text::shown(&t.container),
+            stderr: text::shown(stderr.trim_end()),
+        }),
+    }
+}
+
+/// Runs `command` in the target, without stdin: its outcome, stdout and stderr (each kept up to
+/// [`KEEP`] bytes).
+async fn run_raw(
+    client: &kube::Client,
+    t: &Target,
+    command: Vec<String>,
+    tuning: Tuning,
+) -> Result<(Outcome, String, String), PodFsError> {
     let spec = ExecSpec {
         namespace: t.namespace.clone(),
         pod: t.pod.clone(),
@@ -86,14 +105,32 @@ async fn run(
             },
         }
     }
-    match parts.end.wait().await? {
-        Outcome::Success => Ok(String::from_utf8_lossy(&stdout).into_owned()),
-        _ => Err(PodFsError::Failed {
-            command: what,
-            container: text::shown(&t.container),
-            stderr: text::shown(String::from_utf8_lossy(&stderr).trim_end()),
-        }),
-    }
+    let outcome = parts.end.wait().await?;
+    Ok((
+        outcome,
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    ))
+}
+
+/// Whether `dir` is a directory in the container (`sh -c 'test -d "$1"'`); `None` when the
+/// image cannot say (no `sh`). An upload of several files checks its destination first: into a
+/// path that is not a directory, each file would land *as* that path, the last one winning.
+pub async fn is_dir(
+    client: &kube::Client,
+    t: &Target,
+    dir: &str,
+    tuning: Tuning,
+) -> Result<Option<bool>, PodFsError> {
+    let command = ["sh", "-c", "test -d \"$1\"", "sh", dir]
+        .map(String::from)
+        .to_vec();
+    let (outcome, _, _) = run_raw(client, t, command, tuning).await?;
+    Ok(match outcome {
+        Outcome::Success => Some(true),
+        Outcome::Exit(1) => Some(false),
+        _ => None,
+    })
 }
 
 fn keep(into: &mut Vec<u8>, c: &[u8]) {
