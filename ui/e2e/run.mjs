@@ -1490,7 +1490,7 @@ test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear
   assert((await page.evaluate(() => window.__contextDefault)) === true, "the webview's own menu was not suppressed");
   const labels = await page.$$eval(".context-menu .context-label", (els) => els.map((e) => e.textContent));
   assert(
-    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Close tab"]),
+    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Download from the pod…", "Close tab"]),
     `menu: ${labels.join(", ")}`,
   );
   await screenshot("context-menu");

@@ -6,6 +6,7 @@ import {
   completeOnce,
   completionParts,
   completions,
+  downloadPathStart,
   dropDestination,
   droppedNames,
   endNotice,
@@ -86,6 +87,9 @@ describe("transfers model", () => {
     expect(dropDestination("/data", "/home/app")).toBe("/data");
     expect(dropDestination(undefined, "/home/app")).toBe("/home/app");
     expect(dropDestination(undefined, null)).toBe("/tmp");
+    expect(downloadPathStart("/home/app/data")).toBe("/home/app/data/");
+    expect(downloadPathStart("/")).toBe("/");
+    expect(downloadPathStart(undefined)).toBe("");
     expect(droppedNames(["/a/x.txt"])).toBe("x.txt");
     expect(droppedNames(["/a/x.txt", "/a/dir/"])).toBe("x.txt and dir");
     expect(droppedNames(["/a/1", "/a/2", "/a/3", "/a/4"])).toBe("1 and 3 more");

@@ -152,6 +152,12 @@ export function dropDestination(remembered: string | undefined, workingDir: stri
   return remembered ?? workingDir ?? "/tmp";
 }
 
+/** What Download…'s path field starts with: the directory used last for the pod, to go on typing. */
+export function downloadPathStart(remembered: string | undefined): string {
+  if (!remembered) return "";
+  return remembered.endsWith("/") ? remembered : `${remembered}/`;
+}
+
 /** The names a drop carries, for its bar: `a.txt`, `a.txt and b.txt`, `a.txt and 4 more`. */
 export function droppedNames(paths: string[]): string {
   const names = paths.map((p) => p.replace(/\/+$/, "").split("/").pop() || p);

@@ -14,6 +14,7 @@ import {
   completeOnce,
   completionParts,
   completions,
+  downloadPathStart,
   dropDestination,
   droppedNames,
   endNotice,
@@ -97,10 +98,7 @@ export class TransfersView {
   menuItems(tabId: number): MenuItem[] {
     const target = tabTransferTarget(this.workspace.model.get(tabId));
     if (!target) return [];
-    return [
-      { label: "Download from the pod…", run: () => this.openDownload(tabId) },
-      { label: "File transfers", run: () => this.togglePanel(true) },
-    ];
+    return [{ label: "Download from the pod…", run: () => this.openDownload(tabId) }];
   }
 
   /**
@@ -214,7 +212,7 @@ export class TransfersView {
       placeholder: "/path/in/the/container",
       spellcheck: "false",
       autocomplete: "off",
-      value: `${this.dirs[podKey(target)] ?? ""}${(this.dirs[podKey(target)] ?? "").endsWith("/") ? "" : this.dirs[podKey(target)] ? "/" : ""}`,
+      value: downloadPathStart(this.dirs[podKey(target)]),
     });
     const suggestions = h("ul", { class: "transfer-suggestions", role: "listbox", hidden: true });
     const folder = h("span", { class: "transfer-folder" }, store()?.getItem(FOLDER_KEY) ?? "");
