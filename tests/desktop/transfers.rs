@@ -60,23 +60,25 @@ fn sha256(p: &Path) -> String {
         .collect()
 }
 
-/// Waits for transfer `id`'s final update on the listener; every update before it is returned.
+/// Waits for transfer `id` to end; its updates seen on the way (the last one final) are
+/// returned. Updates of other transfers are passed over, and one of this transfer's that an
+/// earlier wait passed over is found in the registry, which holds the final state before the
+/// update goes out.
 async fn until_final(f: &mut Fixture, id: u32, limit: Duration) -> Vec<TransferInfo> {
     let deadline = Instant::now() + limit;
     let mut seen = Vec::new();
     loop {
+        if let Some(now) = f.transfers.get(id).filter(|t| t.state.is_final()) {
+            seen.push(now);
+            return seen;
+        }
         let left = deadline.saturating_duration_since(Instant::now());
         let u = tokio::time::timeout(left, f.updates.recv())
             .await
             .unwrap_or_else(|_| panic!("transfer {id} did not end within {limit:?}: {seen:?}"))
             .expect("listener open");
-        if u.id != id {
-            continue;
-        }
-        let last = u.state.is_final();
-        seen.push(u);
-        if last {
-            return seen;
+        if u.id == id && !u.state.is_final() {
+            seen.push(u);
         }
     }
 }
