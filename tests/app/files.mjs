@@ -164,10 +164,13 @@ test("Download… brings it back identical, and the sha256 button agrees", async
   await app.click(".transfers-panel .transfers-download");
   await app.waitFor(`${pane} .download-bar`);
   await fill(`${pane} .download-bar .transfer-path`, `${state.podDir}/pay`);
-  // Completion from the container's listing.
-  await app.waitFor(`${pane} .transfer-suggestions:not([hidden]) .transfer-suggestion`, 15_000);
-  const offered = await app.exec((sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent), `${pane} .transfer-suggestion`);
-  assert(offered.includes(`${state.podDir}/payload.bin`), `suggestions ${JSON.stringify(offered)}`);
+  // Completion from the container's listing (of the directory typed last: each directory on
+  // the way was listed as it was typed).
+  const offered = await app.waitUntil("payload.bin offered", 15_000, (sel, want) => {
+    const shown = [...document.querySelectorAll(sel)].map((e) => e.textContent);
+    return shown.includes(want) ? shown : null;
+  }, `${pane} .transfer-suggestions:not([hidden]) .transfer-suggestion`, `${state.podDir}/payload.bin`);
+  assert(offered.every((o) => o.startsWith(`${state.podDir}/pay`)), `suggestions ${JSON.stringify(offered)}`);
   await app.type(`${pane} .download-bar .transfer-path`, Keys.TAB);
   await app.waitUntil("the completed path", 10_000, (sel, want) => document.querySelector(sel)?.value === want, `${pane} .download-bar .transfer-path`, `${state.podDir}/payload.bin`);
   // The native folder dialog (test-fixtures: its answer preset).

@@ -218,34 +218,24 @@ export class TransfersView {
     const folder = h("span", { class: "transfer-folder" }, store()?.getItem(FOLDER_KEY) ?? "");
     const error = h("span", { class: "transfer-error", role: "alert" });
     const go = h("button", { class: "primary transfer-go", type: "submit" }, "Download");
-    let listed: { dir: string; entries: string[] } | null = null;
-    let asking = "";
+    // Each directory's entries, listed once as its path is typed ("pending" while asked).
+    const listings = new Map<string, string[] | "pending">();
     let shown: string[] = [];
     const suggest = () => {
       const typed = path.value;
       const { dir } = completionParts(typed);
-      if (!dir.startsWith("/")) {
-        suggestions.hidden = true;
-        return;
-      }
-      if (listed?.dir !== dir) {
-        if (asking === dir) return;
-        asking = dir;
+      const entries = dir.startsWith("/") ? listings.get(dir) : undefined;
+      if (entries === undefined && dir.startsWith("/")) {
+        listings.set(dir, "pending");
         this.backend.listPodDir(target, dir).then(
-          (entries) => {
-            listed = { dir, entries };
-            asking = "";
-            if (completionParts(path.value).dir === dir) suggest();
-          },
-          () => {
-            listed = { dir, entries: [] };
-            asking = "";
-            suggestions.hidden = true;
-          },
-        );
-        return;
+          (e) => listings.set(dir, e),
+          () => listings.set(dir, []),
+        ).finally(() => {
+          if (completionParts(path.value).dir === dir && document.activeElement === path) suggest();
+        });
       }
-      shown = completions(typed, listed.entries);
+      // Nothing stale: only the entries of the directory typed now.
+      shown = Array.isArray(entries) ? completions(typed, entries) : [];
       clear(suggestions);
       for (const s of shown.slice(0, MAX_SUGGESTIONS)) {
         suggestions.appendChild(
