@@ -92,6 +92,7 @@ test-app: deps ui
 	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
 	$(CARGO) build -p testcluster --features admin
 	bash scripts/with-keyring.sh node tests/app/app.mjs
+	bash scripts/with-keyring.sh node tests/app/files.mjs
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
 	bash scripts/with-keyring.sh node tests/app/logs.mjs
 	bash scripts/with-keyring.sh node tests/app/network.mjs

@@ -66,6 +66,31 @@ macro_rules! with_commands {
             /// The native save dialog (`file_name` suggested), then `text` written to the file
             /// chosen; its path, or `null` when the user cancels (a Logs view's Download).
             async save_log(file_name: String, text: String) -> Option<String>;
+            /// Uploads local files or folders (absolute paths, as a drop gives them) into
+            /// directory `dir` of a tab's container, one transfer each, and returns them at once.
+            /// Nothing starts when a path is unusable. Progress comes on `watch_transfers`.
+            async start_upload(target: TransferTarget, paths: Vec<String>, dir: String) -> Vec<TransferInfo>;
+            /// Downloads `pod_path` of a tab's container into local folder `folder` (absolute,
+            /// existing) under its own name, refused when that name is taken there.
+            async start_download(target: TransferTarget, pod_path: String, folder: String) -> TransferInfo;
+            /// Stops a running transfer: no partial file is left under its final name.
+            sync cancel_transfer(id: u32) -> ();
+            /// Every transfer of this run, oldest first.
+            sync list_transfers() -> Vec<TransferInfo>;
+            /// Transfers as they change (a few times a second while running, once at the end),
+            /// replacing an earlier listener.
+            sync watch_transfers(on_change: Channel<TransferInfo>) -> ();
+            /// Forgets the finished transfers.
+            sync clear_transfers() -> ();
+            /// The sha256 (hex) of a finished transfer's local file, computed on request.
+            async transfer_sha256(id: u32) -> String;
+            /// A tab's container's working directory (a drop's default destination).
+            async pod_working_dir(target: TransferTarget) -> String;
+            /// The entries of directory `dir` in a tab's container (directories end with `/`),
+            /// for completing a path; at most 1,000.
+            async list_pod_dir(target: TransferTarget, dir: String) -> Vec<String>;
+            /// The native folder dialog for a download's destination; `null` when cancelled.
+            async pick_folder() -> Option<String>;
             /// A pod's status details (phase, node, IPs, conditions, containers) and its events.
             async pod_details(profile: String, namespace: String, pod: String) -> PodDetails;
             /// Every favourite, in the user's order.

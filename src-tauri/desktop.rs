@@ -260,12 +260,54 @@ pub fn open_favourite<R: Runtime>(app: &AppHandle<R>, name: &str) {
 
 /// Serves a launch's command line (this one's, or a second launch's handed over).
 pub fn serve_args<R: Runtime>(app: &AppHandle<R>, args: &[String]) {
+    // A test-fixtures build only: `--test-drop PATH...` is served as the window's native drop of
+    // those paths at the window's centre would be (WebDriver cannot make a native drop). A
+    // release build has no such argument.
+    #[cfg(feature = "test-fixtures")]
+    if let Some(i) = args.iter().position(|a| a == "--test-drop") {
+        let paths = args[i + 1..].iter().map(PathBuf::from).collect();
+        files_dropped(app, paths, None);
+        return;
+    }
     let (names, errors) = launch::connect_requests(args);
     for e in errors {
         tracing::warn!("ignored on the command line: {e}");
     }
     for n in names {
         open_favourite(app, &n);
+    }
+}
+
+/// Files or folders dropped on the window at `at` (CSS pixels; `None`: the window's centre)
+/// go to the page as [`AppRequest::FilesDropped`], only while it listens (a drop is not held
+/// for a page that is not there to show it).
+pub fn files_dropped<R: Runtime>(app: &AppHandle<R>, paths: Vec<PathBuf>, at: Option<(f64, f64)>) {
+    if paths.is_empty() {
+        return;
+    }
+    let (x, y) = at.unwrap_or_else(|| {
+        app.get_webview_window(MAIN_WINDOW)
+            .and_then(|w| {
+                let scale = w.scale_factor().ok()?;
+                let size = w.inner_size().ok()?.to_logical::<f64>(scale);
+                Some((size.width / 2.0, size.height / 2.0))
+            })
+            .unwrap_or((0.0, 0.0))
+    });
+    let paths = paths
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let sent = app
+        .state::<Desktop>()
+        .requests
+        .send_now(AppRequest::FilesDropped {
+            paths,
+            x: x.round() as i32,
+            y: y.round() as i32,
+        });
+    if !sent {
+        tracing::warn!("files dropped while no page listens: ignored");
     }
 }
 

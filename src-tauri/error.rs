@@ -14,11 +14,13 @@ use podterm_core::logs::LogsError;
 use podterm_core::logview::LogViewError;
 use podterm_core::manual::ManualError;
 use podterm_core::oidc::OidcError;
+use podterm_core::podfs::PodFsError;
 use podterm_core::podinfo::PodInfoError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
 use podterm_core::settings::SettingsError;
 use podterm_core::terminal::StartError;
+use podterm_core::transfer::TransferError;
 use podterm_core::vault::VaultError;
 use serde::ser::SerializeStruct;
 use serde::Serialize;
@@ -124,6 +126,28 @@ pub enum Error {
     /// A pod's details or events could not be read.
     #[error(transparent)]
     PodInfo(#[from] PodInfoError),
+    /// The pod or container of a transfer could not be found or used.
+    #[error(transparent)]
+    Pod(#[from] PodError),
+    /// A copy to or from a container failed.
+    #[error(transparent)]
+    Transfer(#[from] TransferError),
+    /// A container's working directory or a directory's listing could not be read.
+    #[error(transparent)]
+    PodFs(#[from] PodFsError),
+    /// A local path from the webview that a transfer cannot use (relative, missing, taken).
+    #[error("{path}: {why}")]
+    LocalPath { path: String, why: &'static str },
+    /// No transfer of this id (the list was cleared, or the app restarted).
+    #[error("transfer {0} is not listed any more")]
+    NoTransfer(u32),
+    /// A local file could not be read (a checksum asked for).
+    #[error("could not read {path}: {source}")]
+    ReadFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -151,7 +175,9 @@ refuses_credentials!(
     StartError,
     LogViewError,
     PodInfoError,
-    DebugError
+    DebugError,
+    TransferError,
+    PodFsError
 );
 
 impl Error {
@@ -234,6 +260,13 @@ impl Error {
             Error::LogView(LogViewError::Workload(e)) => favourite_kind(e),
             Error::LogView(LogViewError::Follow(FollowError::Pods(e))) => browse_kind(e),
             Error::PodInfo(PodInfoError::Api(e)) => api_kind(e),
+            Error::Pod(e) => pod_kind(e),
+            Error::Transfer(e) => transfer_kind(e),
+            Error::PodFs(PodFsError::Exec(e)) => exec_kind(e),
+            Error::PodFs(PodFsError::Failed { .. }) => K::Refused,
+            Error::LocalPath { .. } => K::InvalidInput,
+            Error::NoTransfer(_) => K::NotFound,
+            Error::ReadFile { .. } => K::Local,
         }
     }
 
@@ -324,6 +357,25 @@ fn debug_kind(e: &DebugError) -> ErrorKind {
         | DebugError::ImagePull { .. }
         | DebugError::Ended { .. } => ErrorKind::Refused,
         DebugError::PodDeleted(_) => ErrorKind::NotFound,
+    }
+}
+
+fn transfer_kind(e: &TransferError) -> ErrorKind {
+    use TransferError as T;
+    match e {
+        T::SpecFormat
+        | T::BothRemote
+        | T::NeitherRemote
+        | T::EmptyPath
+        | T::LocalMissing(_)
+        | T::SpecialLocal(_)
+        | T::IsDirectory(_) => ErrorKind::InvalidInput,
+        T::Local { .. } | T::Cancelled => ErrorKind::Local,
+        T::NoSuchPath { .. } => ErrorKind::NotFound,
+        T::Exec(e) => exec_kind(e),
+        // The container refused or failed it (no tar, permission denied, a hostile or corrupt
+        // stream): words to act on.
+        _ => ErrorKind::Refused,
     }
 }
 

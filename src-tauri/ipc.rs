@@ -253,6 +253,9 @@ pub enum AppRequest {
     /// The window's close button was pressed while `sessions` exec sessions are open (and the
     /// window does not just hide to the tray): ask the user, then call `close_window` to close.
     ConfirmClose { sessions: u32 },
+    /// Files or folders were dropped on the window (the native drop: absolute local paths),
+    /// at `x`, `y` in CSS pixels of the page: the UI uploads them into the tab there.
+    FilesDropped { paths: Vec<String>, x: i32, y: i32 },
 }
 
 /// What `open_session` is asked to open: a TTY exec session with a profile's client.
@@ -338,6 +341,78 @@ pub enum LogsState {
         #[cfg_attr(test, ts(type = "number"))]
         output_bytes: u64,
     },
+}
+
+/// Where a transfer goes to or comes from: a tab's pod and container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct TransferTarget {
+    /// A profile name (as `list_profiles` gives it).
+    pub profile: String,
+    /// Empty: the profile's namespace.
+    pub namespace: String,
+    pub pod: String,
+    /// Empty: the pod's default container.
+    pub container: String,
+}
+
+/// Which way a transfer goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum TransferDirection {
+    /// Local files into the container.
+    Upload,
+    /// A path of the container into a local folder.
+    Download,
+}
+
+/// Where a transfer is: `running`, then `done`, `failed` (`reason` in words to act on) or
+/// `cancelled` (no partial file was left under its final name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum TransferState {
+    Running,
+    Done,
+    Failed { reason: String },
+    Cancelled,
+}
+
+impl TransferState {
+    pub fn is_final(&self) -> bool {
+        !matches!(self, TransferState::Running)
+    }
+}
+
+/// A transfer as the UI lists it (sent again on `watch_transfers` at most a few times a second
+/// while it runs, and once when it ends). Bytes are the tar stream's, as `kubectl cp` moves them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct TransferInfo {
+    pub id: u32,
+    pub direction: TransferDirection,
+    /// The file or folder's name (escaped).
+    pub name: String,
+    pub target: TransferTarget,
+    /// The container's side: the destination directory of an upload, the source of a download.
+    pub pod_path: String,
+    /// This machine's side: the source of an upload, the file or folder a download makes.
+    pub local_path: String,
+    /// Bytes moved so far.
+    #[cfg_attr(test, ts(type = "number"))]
+    pub bytes: u64,
+    /// Bytes expected (0: unknown).
+    #[cfg_attr(test, ts(type = "number"))]
+    pub total: u64,
+    /// Bytes a second lately (the average over the whole once it ended).
+    #[cfg_attr(test, ts(type = "number"))]
+    pub rate: u64,
+    pub state: TransferState,
+    /// What happened on the way ("Resuming copy at N bytes"), escaped.
+    pub notes: Vec<String>,
 }
 
 /// How a session ended, before its output is counted.

@@ -84,6 +84,7 @@ pub fn run() {
     let sessions = state::Sessions::new();
     let watches = state::Watches::new();
     let log_views = state::LogViews::new();
+    let transfers = state::Transfers::new();
     let desktop_state = desktop::Desktop::new(profiles.config_dir());
     // Credential plugins need the login shell's PATH: ask the shell once, now, not at the
     // first connect.
@@ -103,6 +104,7 @@ pub fn run() {
         .manage(sessions.clone())
         .manage(watches.clone())
         .manage(log_views.clone())
+        .manage(transfers.clone())
         .manage(desktop_state)
         .invoke_handler(commands::handler())
         .setup({
@@ -160,6 +162,12 @@ pub fn run() {
         // Closing the window keeps Podterm in the tray when there is one and the user wants it
         // (its tabs keep running, hidden); else, with sessions open, the page asks first.
         .on_window_event(|window, event| {
+            // Files dropped on the window: their paths go to the page, which uploads them into
+            // the tab under the drop (the webview never reads the files).
+            if let WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, position }) = event {
+                let at = position.to_logical::<f64>(window.scale_factor().unwrap_or(1.0));
+                desktop::files_dropped(window.app_handle(), paths.clone(), Some((at.x, at.y)));
+            }
             if let WindowEvent::CloseRequested { api, .. } = event {
                 let open = window.state::<state::Sessions>().count();
                 match window.state::<desktop::Desktop>().on_close_request(open) {
@@ -186,6 +194,7 @@ pub fn run() {
             sessions.close_all();
             watches.close_all();
             log_views.close_all();
+            transfers.cancel_all();
             profiles.shutdown();
         }
     });

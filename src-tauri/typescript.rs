@@ -85,6 +85,10 @@ payloads!(
     ContainerInfo,
     PodEvent,
     WatchStatus,
+    TransferTarget,
+    TransferDirection,
+    TransferState,
+    TransferInfo,
     ErrorKind,
     CommandError,
 );

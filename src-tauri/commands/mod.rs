@@ -9,6 +9,7 @@ mod favourites;
 mod logs;
 mod profiles;
 mod sessions;
+mod transfers;
 
 pub use browse::*;
 pub use desktop::*;
@@ -16,9 +17,10 @@ pub use favourites::*;
 pub use logs::*;
 pub use profiles::*;
 pub use sessions::*;
+pub use transfers::*;
 
 use crate::desktop::Desktop;
-use crate::state::{LogViews, Profiles, Sessions, Watches};
+use crate::state::{LogViews, Profiles, Sessions, Transfers, Watches};
 use tauri::{AppHandle, Manager, State};
 
 /// Bytes streamed to the webview as an `ArrayBuffer` (`Channel<Raw>` in the contract).
@@ -32,6 +34,7 @@ pub struct Ctx<'a> {
     pub sessions: State<'a, Sessions>,
     pub watches: State<'a, Watches>,
     pub logs: State<'a, LogViews>,
+    pub transfers: State<'a, Transfers>,
     pub desktop: State<'a, Desktop>,
 }
 
@@ -43,6 +46,7 @@ impl<'a> Ctx<'a> {
             sessions: handle.state(),
             watches: handle.state(),
             logs: handle.state(),
+            transfers: handle.state(),
             desktop: handle.state(),
         }
     }

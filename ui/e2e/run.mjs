@@ -1544,7 +1544,7 @@ test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear
   assert((await page.evaluate(() => window.__contextDefault)) === true, "the webview's own menu was not suppressed");
   const labels = await page.$$eval(".context-menu .context-label", (els) => els.map((e) => e.textContent));
   assert(
-    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Logs beside the terminal", "Close tab"]),
+    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Logs beside the terminal", "Download from the pod…", "Close tab"]),
     `menu: ${labels.join(", ")}`,
   );
   await screenshot("context-menu");
@@ -1887,6 +1887,107 @@ test("the pod's log beside its terminal: Ctrl+Shift+L and the tab menu open it, 
   await closeAllTabs();
   await until(() => page.evaluate(() => window.__podtermMock.logStreams().length === 0), "every log stream closed");
   await page.evaluate(() => window.__podtermMock.setLogTick(1000));
+test("files: a drop on a tab uploads into its pod, Download… copies out, the transfers panel lists them", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  const before = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  const tab = await newTab(before, "connected");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await page.evaluate(() => window.__podtermMock.setTransferSpeed(3 * 1024 * 1024, 96 * 1024));
+
+  // The window's native drop, as the app sends it (paths and where): the tab under it gets the
+  // bar, its destination the container's working directory.
+  const centre = await page.$eval(pane, (el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+  });
+  await page.evaluate(({ x, y }) => window.__podtermMock.dropFiles(["/home/you/report.pdf", "/home/you/photos/"], x, y), centre);
+  await page.waitForSelector(`${pane} .upload-bar`, { timeout: WAIT_MS });
+  await waitText(`${pane} .upload-bar .transfer-what`, /^Upload report\.pdf and photos to shell(\/\w+)?:$/);
+  await page.waitForFunction((sel) => document.querySelector(sel)?.value === "/home/app", `${pane} .transfer-dest`, { timeout: WAIT_MS });
+  await screenshot("files-drop-bar");
+  // A relative destination is refused in words, nothing starts; then an absolute one.
+  await page.fill(`${pane} .transfer-dest`, "data");
+  await page.click(`${pane} .upload-bar .transfer-go`);
+  await waitText(`${pane} .upload-bar .transfer-error`, /must be an absolute path/);
+  assert((await page.evaluate(() => window.__podtermMock.transfers().length)) === 0, "a transfer started with a relative destination");
+  await page.fill(`${pane} .transfer-dest`, "/home/app/data");
+  await page.click(`${pane} .upload-bar .transfer-go`);
+  await page.waitForSelector(`${pane} .upload-bar`, { state: "detached", timeout: WAIT_MS });
+  const ups = await page.evaluate(() => window.__podtermMock.transfers());
+  assert(ups.length === 2 && ups.every((t) => t.direction === "upload" && t.podPath === "/home/app/data" && t.target.pod === "shell"), `uploads ${JSON.stringify(ups)}`);
+
+  // The tab's strip: each transfer's progress (bytes of total, rate) while it runs.
+  await waitText(`${pane} .transfer-strip .transfer-item[data-transfer-id="${ups[0].id}"] .transfer-progress`, /^[\d.]+ (B|KiB|MiB) of 3\.0 MiB · 480\.0 KiB\/s$/);
+  await screenshot("files-progress-strip");
+  await waitText(".transfers-button", "⇅ 2");
+
+  // The panel: every transfer with its pod, bytes, rate and state; cancel one there.
+  await page.click(".transfers-button");
+  await page.waitForSelector(`.transfers-panel .transfer-row[data-transfer-id="${ups[1].id}"]`, { timeout: WAIT_MS });
+  await screenshot("files-transfers-panel");
+  await page.click(`.transfers-panel .transfer-row[data-transfer-id="${ups[1].id}"] .transfer-stop`);
+  await page.waitForSelector(`.transfers-panel .transfer-row[data-transfer-id="${ups[1].id}"][data-state="cancelled"]`, { timeout: WAIT_MS });
+  await waitText(`${pane} .transfer-item[data-transfer-id="${ups[1].id}"] .transfer-progress`, "Upload of photos cancelled; no partial file was left under its name");
+
+  // The end: a notice in the strip, and the sha256 on request.
+  const done = `${pane} .transfer-item[data-transfer-id="${ups[0].id}"]`;
+  await page.waitForSelector(`${done}[data-state="done"]`, { timeout: WAIT_MS });
+  await waitText(`${done} .transfer-progress`, /^Uploaded report\.pdf to shell(\/\w+)?:\/home\/app\/data \(3\.0 MiB\)$/);
+  await page.click(`${done} .transfer-sha-button`);
+  const sum = await waitText(`${done} .transfer-sha`, /^sha256 [0-9a-f]{64}$/);
+  await waitText(".transfers-button", "⇅");
+  await screenshot("files-done-sha256");
+
+  // Download… from the tab's menu: the path completed from the container's listing, the folder
+  // from the native dialog (the mock answers it).
+  await page.click(`.transfers-panel .transfers-close`);
+  await page.click(`${pane} .xterm-screen`, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Download from the pod…")');
+  await page.waitForSelector(`${pane} .download-bar`, { timeout: WAIT_MS });
+  const field = `${pane} .download-bar .transfer-path`;
+  // The directory used last for this pod comes first.
+  await page.waitForFunction((sel) => document.querySelector(sel)?.value === "/home/app/data/", field, { timeout: WAIT_MS });
+  await page.fill(field, "/home/app/");
+  await page.waitForSelector(`${pane} .transfer-suggestions:not([hidden]) .transfer-suggestion`, { timeout: WAIT_MS });
+  const offered = await page.$$eval(`${pane} .transfer-suggestion`, (els) => els.map((e) => e.textContent));
+  assert(JSON.stringify(offered) === JSON.stringify(["/home/app/config.yaml", "/home/app/data/", "/home/app/logs/", "/home/app/report.csv"]), `suggestions ${JSON.stringify(offered)}`);
+  await page.type(field, "re");
+  await page.keyboard.press("Tab");
+  await page.waitForFunction((sel) => document.querySelector(sel)?.value === "/home/app/report.csv", field, { timeout: WAIT_MS });
+  await screenshot("files-download-bar");
+  await page.click(`${pane} .download-bar .transfer-go`);
+  await page.waitForSelector(`${pane} .download-bar`, { state: "detached", timeout: WAIT_MS });
+  const down = await until(async () => (await page.evaluate(() => window.__podtermMock.transfers())).find((t) => t.direction === "download"), "the download");
+  assert(down.localPath === "/home/you/Downloads/report.csv" && down.podPath === "/home/app/report.csv", `download ${JSON.stringify(down)}`);
+  await waitText(`${pane} .transfer-item[data-transfer-id="${down.id}"] .transfer-progress`, /^Downloaded report\.csv from shell(\/\w+)? to \/home\/you\/Downloads\/report\.csv \(3\.0 MiB\)$/);
+
+  // The same name again in that folder: refused in words, nothing overwritten.
+  await page.click(`${pane} .xterm-screen`, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Download from the pod…")');
+  await page.fill(field, "/home/app/report.csv");
+  await page.click(`${pane} .download-bar .transfer-go`);
+  await waitText(`${pane} .download-bar .transfer-error`, /already exists/);
+  await page.click(`${pane} .download-bar .transfer-cancel`);
+
+  // A failure says why, in the strip and the panel; the strip's notices can be dismissed.
+  await page.evaluate(() => window.__podtermMock.failNextTransfer('"/home/app": permission denied in container "shell" of pod "shell"'));
+  await page.evaluate(({ x, y }) => window.__podtermMock.dropFiles(["/home/you/notes.txt"], x, y), centre);
+  await page.waitForFunction((sel) => document.querySelector(sel)?.value === "/home/app", `${pane} .transfer-dest`, { timeout: WAIT_MS });
+  await page.click(`${pane} .upload-bar .transfer-go`);
+  await page.waitForSelector(`${pane} .transfer-item.state-failed`, { timeout: WAIT_MS });
+  await waitText(`${pane} .transfer-item.state-failed .transfer-progress`, /^Upload of notes\.txt failed: .*permission denied/);
+  await page.click(".transfers-button");
+  await waitText(`.transfers-panel .transfer-row.state-failed .transfer-state`, /permission denied/);
+  assert(sum.length > 0, "no checksum");
+  // Each dismissal redraws the strip: one at a time, until none is left.
+  while (await page.$(`${pane} .transfer-dismiss`)) await page.click(`${pane} .transfer-dismiss >> nth=0`);
+  await page.waitForSelector(`${pane} .transfer-strip`, { state: "detached", timeout: WAIT_MS });
+  await page.click(".transfers-panel .transfers-clear");
+  await page.waitForSelector(".transfers-panel .transfers-empty", { timeout: WAIT_MS });
+  await page.click(".transfers-panel .transfers-close");
+  await closeAllTabs();
 });
 
 test("no remote content, no CSP violation, no page errors", async () => {

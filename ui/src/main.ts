@@ -18,6 +18,7 @@ import { openQuickOpen } from "./quickopen/view";
 import { ClusterPods } from "./quickopen/everywhere";
 import { askProduction, ProductionGate } from "./terminal/production";
 import { Workspace } from "./terminal/workspace";
+import { TransfersView } from "./transfers/view";
 
 async function start(): Promise<void> {
   const root = document.getElementById("app");
@@ -26,6 +27,7 @@ async function start(): Promise<void> {
   document.body.dataset.backend = backend.kind;
 
   let workspace: Workspace | null = null;
+  let transfers: TransfersView | null = null;
   const favourites = new FavouritesModel(backend, {
     open: (name, summary) => workspace?.openFavourite(name, summary),
     renamed: (from, to) => workspace?.renameFavourite(from, to),
@@ -88,6 +90,12 @@ async function start(): Promise<void> {
     },
     autoReconnect: (profile) => model.profiles.some((p) => p.name === profile && p.reconnect),
     production: new ProductionGate((name) => model.profiles.some((p) => p.name === name && p.production), askProduction),
+    tabMenuExtra: (tabId) => transfers?.menuItems(tabId) ?? [],
+  });
+  // Files: a drop on a tab uploads into its pod, Download… copies out, the transfers panel.
+  transfers = new TransfersView(backend, workspace);
+  transfers.start().catch((err: unknown) => {
+    favourites.report(`File transfers cannot report here: ${errorMessage(err)}`);
   });
   // A profile's colour or production mark changed (an edit): the tabs follow.
   let looks = "";
@@ -220,6 +228,10 @@ async function start(): Promise<void> {
   // before this page listened arrive now.
   backend
     .watchRequests((request) => {
+      if (request.kind === "filesDropped") {
+        transfers?.filesDropped(request.paths, request.x, request.y);
+        return;
+      }
       if (request.kind === "confirmClose") {
         const live = workspace?.liveCount() ?? 0;
         confirmClose(live > 0 ? live : request.sessions, () => {

@@ -27,6 +27,8 @@
 //! - [`terminal`]: an interactive shell for a UI: pod and container choice, TTY exec, flow control.
 //! - [`transfer`]: copying files to and from containers as `kubectl cp` does (its tar streams),
 //!   with a pod's stream kept inside the destination.
+//! - [`podfs`]: what a UI needs around transfers: a container's working directory, a
+//!   directory's listing (for completion), a local file's sha256.
 //! - [`text`]: outside text (servers, plugins, pods) escaped and cut before it is shown.
 
 pub mod browse;
@@ -43,6 +45,7 @@ pub mod manual;
 pub mod oidc;
 pub mod opentabs;
 pub mod overrides;
+pub mod podfs;
 pub mod podinfo;
 pub mod pods;
 pub mod profiles;

@@ -33,4 +33,8 @@ export type {
   PodCondition,
   ContainerInfo,
   PodEvent,
+  TransferDirection,
+  TransferInfo,
+  TransferState,
+  TransferTarget,
 } from "./generated";

@@ -77,6 +77,8 @@ export interface WorkspaceOptions {
    * sessions open without asking.
    */
   production?: ProductionGate;
+  /** More items for a terminal tab's menu, before "Close tab" (files: Download…). */
+  tabMenuExtra?(tabId: number): MenuItem[];
 }
 
 export class Workspace {
@@ -626,6 +628,7 @@ export class Workspace {
     }
     const split = this.runtimes.get(tabId)?.split;
     items.push({ label: split ? "Close the log beside" : "Logs beside the terminal", keys: "Ctrl+Shift+L", run: () => this.toggleLogsSplit(tabId) });
+    items.push(...(this.opts.tabMenuExtra?.(tabId) ?? []));
     items.push({ label: "Close tab", keys: "Ctrl+Shift+W", run: () => this.close(tabId) });
     return items;
   }

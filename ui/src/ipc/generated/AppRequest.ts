@@ -4,4 +4,4 @@
  * Something asked from outside the window (the tray, a second launch with `--connect`, a
  * `podterm://connect/NAME` link), sent on `watch_requests`' channel.
  */
-export type AppRequest = { "kind": "openFavourite", name: string, } | { "kind": "favouritesChanged" } | { "kind": "confirmClose", sessions: number, };
+export type AppRequest = { "kind": "openFavourite", name: string, } | { "kind": "favouritesChanged" } | { "kind": "confirmClose", sessions: number, } | { "kind": "filesDropped", paths: Array<string>, x: number, y: number, };

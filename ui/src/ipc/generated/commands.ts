@@ -20,6 +20,8 @@ import type { OpenLogsRequest } from "./OpenLogsRequest";
 import type { LogsState } from "./LogsState";
 import type { PodDetails } from "./PodDetails";
 import type { WatchStatus } from "./WatchStatus";
+import type { TransferTarget } from "./TransferTarget";
+import type { TransferInfo } from "./TransferInfo";
 
 /** Every command the app allows (capabilities/default.json). */
 export const COMMANDS = [
@@ -44,6 +46,16 @@ export const COMMANDS = [
   "ack_logs",
   "close_logs",
   "save_log",
+  "start_upload",
+  "start_download",
+  "cancel_transfer",
+  "list_transfers",
+  "watch_transfers",
+  "clear_transfers",
+  "transfer_sha256",
+  "pod_working_dir",
+  "list_pod_dir",
+  "pick_folder",
   "pod_details",
   "list_favourites",
   "add_favourite",
@@ -155,6 +167,51 @@ export interface Commands {
    */
   saveLog(fileName: string, text: string): Promise<string | null>;
   /**
+   * Uploads local files or folders (absolute paths, as a drop gives them) into
+   * directory `dir` of a tab's container, one transfer each, and returns them at once.
+   * Nothing starts when a path is unusable. Progress comes on `watch_transfers`.
+   */
+  startUpload(target: TransferTarget, paths: string[], dir: string): Promise<TransferInfo[]>;
+  /**
+   * Downloads `pod_path` of a tab's container into local folder `folder` (absolute,
+   * existing) under its own name, refused when that name is taken there.
+   */
+  startDownload(target: TransferTarget, podPath: string, folder: string): Promise<TransferInfo>;
+  /**
+   * Stops a running transfer: no partial file is left under its final name.
+   */
+  cancelTransfer(id: number): Promise<void>;
+  /**
+   * Every transfer of this run, oldest first.
+   */
+  listTransfers(): Promise<TransferInfo[]>;
+  /**
+   * Transfers as they change (a few times a second while running, once at the end),
+   * replacing an earlier listener.
+   */
+  watchTransfers(onChange: (message: TransferInfo) => void): Promise<void>;
+  /**
+   * Forgets the finished transfers.
+   */
+  clearTransfers(): Promise<void>;
+  /**
+   * The sha256 (hex) of a finished transfer's local file, computed on request.
+   */
+  transferSha256(id: number): Promise<string>;
+  /**
+   * A tab's container's working directory (a drop's default destination).
+   */
+  podWorkingDir(target: TransferTarget): Promise<string>;
+  /**
+   * The entries of directory `dir` in a tab's container (directories end with `/`),
+   * for completing a path; at most 1,000.
+   */
+  listPodDir(target: TransferTarget, dir: string): Promise<string[]>;
+  /**
+   * The native folder dialog for a download's destination; `null` when cancelled.
+   */
+  pickFolder(): Promise<string | null>;
+  /**
    * A pod's status details (phase, node, IPs, conditions, containers) and its events.
    */
   podDetails(profile: string, namespace: string, pod: string): Promise<PodDetails>;
@@ -253,6 +310,16 @@ export function tauriCommands(): Commands {
     ackLogs: (id, bytes) => invoke<void>("ack_logs", { id, bytes }),
     closeLogs: (id) => invoke<void>("close_logs", { id }),
     saveLog: (fileName, text) => invoke<string | null>("save_log", { fileName, text }),
+    startUpload: (target, paths, dir) => invoke<TransferInfo[]>("start_upload", { target, paths, dir }),
+    startDownload: (target, podPath, folder) => invoke<TransferInfo>("start_download", { target, podPath, folder }),
+    cancelTransfer: (id) => invoke<void>("cancel_transfer", { id }),
+    listTransfers: () => invoke<TransferInfo[]>("list_transfers"),
+    watchTransfers: (onChange) => invoke<void>("watch_transfers", { onChange: new Channel<TransferInfo>(onChange) }),
+    clearTransfers: () => invoke<void>("clear_transfers"),
+    transferSha256: (id) => invoke<string>("transfer_sha256", { id }),
+    podWorkingDir: (target) => invoke<string>("pod_working_dir", { target }),
+    listPodDir: (target, dir) => invoke<string[]>("list_pod_dir", { target, dir }),
+    pickFolder: () => invoke<string | null>("pick_folder"),
     podDetails: (profile, namespace, pod) => invoke<PodDetails>("pod_details", { profile, namespace, pod }),
     listFavourites: () => invoke<FavouriteSummary[]>("list_favourites"),
     addFavourite: (profile, namespace, pod, container) => invoke<FavouriteSummary>("add_favourite", { profile, namespace, pod, container }),

@@ -9,7 +9,7 @@
 // This file puts them together as a `Backend` and gives tests their controls
 // (window.__podtermMock). Commands fail as the app's do: with `{ kind, message, hint }`.
 import type { Backend } from "../index";
-import type { FavouriteSummary, PodOwner, PodSummary, SavedTabs } from "../types";
+import type { FavouriteSummary, PodOwner, PodSummary, SavedTabs, TransferInfo } from "../types";
 import { mockError } from "./errors";
 import { MockFavourites } from "./favourites";
 import { MockLogs, type MockLogStats } from "./logs";
@@ -18,6 +18,7 @@ import { DEMO_PROFILE, MockProfiles } from "./profiles";
 import { MockRequests } from "./requests";
 import { CHUNK_MAX, HIGH_WATER, LOW_WATER, MockSessions, type MockSessionStats } from "./sessions";
 import { Gate, tick } from "./tasks";
+import { MockTransfers, MOCK_WORKING_DIR, mockListing } from "./transfers";
 import { MAX_SCROLLBACK_LINES } from "../../settings/scrollback";
 import { DEFAULT_LOG_LINES, MAX_LOG_LINES, MIN_LOG_LINES } from "../generated/limits";
 
@@ -139,6 +140,19 @@ export interface MockControls {
    * `pods/ephemeralcontainers`), until this is called with null.
    */
   refuseDebug(message: string | null): void;
+  /**
+   * Files dropped on the window at (x, y) (CSS pixels), as the app's native drop sends them
+   * (`filesDropped`); absent x, y: the centre of the page.
+   */
+  dropFiles(paths: string[], x?: number, y?: number): void;
+  /** Every transfer as the backend lists it. */
+  transfers(): TransferInfo[];
+  /** New transfers' size and bytes per tick (5 ticks a second). */
+  setTransferSpeed(size: number, step: number): void;
+  /** The next transfer fails with these words. */
+  failNextTransfer(reason: string): void;
+  /** What pick_folder (the native folder dialog) answers next: a path, or null (cancelled). */
+  setPickedFolder(path: string | null): void;
   HIGH_WATER: number;
   LOW_WATER: number;
   CHUNK_MAX: number;
@@ -174,6 +188,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const logs = new MockLogs(cluster);
   const savedLogs: { fileName: string; text: string }[] = [];
   const requests = new MockRequests();
+  const transfers = new MockTransfers();
   cluster.onPodDeleted = (namespace, name) => sessions.podDeleted(namespace, name);
   const openedUrls: string[] = [];
   let resolveDelay = 20;
@@ -264,6 +279,24 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     debugImage: () => debugImage,
     refuseDebug: (message) => {
       debugRefused = message;
+    },
+    dropFiles: (paths, x, y) =>
+      requests.push({
+        kind: "filesDropped",
+        paths,
+        x: Math.round(x ?? window.innerWidth / 2),
+        y: Math.round(y ?? window.innerHeight / 2),
+      }),
+    transfers: () => transfers.list(),
+    setTransferSpeed: (size, step) => {
+      transfers.size = size;
+      transfers.step = step;
+    },
+    failNextTransfer: (reason) => {
+      transfers.failNext = reason;
+    },
+    setPickedFolder: (path) => {
+      transfers.pickedFolder = path;
     },
     HIGH_WATER,
     LOW_WATER,
@@ -405,6 +438,47 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       await tick();
       savedLogs.push({ fileName, text });
       return `/home/you/${fileName}`;
+    },
+    async startUpload(target, paths, dir) {
+      await tick(10);
+      profiles.require(target.profile);
+      return transfers.upload(target, paths, dir);
+    },
+    async startDownload(target, podPath, folder) {
+      await tick(10);
+      profiles.require(target.profile);
+      return transfers.download(target, podPath, folder);
+    },
+    async cancelTransfer(id) {
+      transfers.cancel(id);
+    },
+    async listTransfers() {
+      return transfers.list();
+    },
+    async watchTransfers(onChange) {
+      transfers.listen(onChange);
+    },
+    async clearTransfers() {
+      transfers.clear();
+    },
+    async transferSha256(id) {
+      await tick(20);
+      return transfers.sha256(id);
+    },
+    async podWorkingDir(target) {
+      await tick(20);
+      profiles.require(target.profile);
+      if (!cluster.find(target.namespace, target.pod)) throw mockError("notFound", `pods "${target.pod}" not found`);
+      return MOCK_WORKING_DIR;
+    },
+    async listPodDir(target, dir) {
+      await tick(10);
+      profiles.require(target.profile);
+      return mockListing(dir);
+    },
+    async pickFolder() {
+      await tick();
+      return transfers.pickedFolder;
     },
     async podDetails(profile, namespace, pod) {
       await tick(10);

@@ -1,0 +1,98 @@
+//! Files in the app: uploads (a drop on a tab), downloads (a tab's Download…), the transfers
+//! list, and what the dialogs need (the container's working directory, a directory's entries,
+//! a local folder). The bytes move in the engine; the webview names paths only.
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::ipc::{TransferInfo, TransferTarget};
+use crate::state::transfers::resolve_target;
+use podterm_core::exec::Tuning;
+use tauri::ipc::Channel;
+
+pub async fn start_upload(
+    ctx: &Ctx<'_>,
+    target: TransferTarget,
+    paths: Vec<String>,
+    dir: String,
+) -> Result<Vec<TransferInfo>> {
+    ctx.transfers.upload(&ctx.profiles, target, paths, dir)
+}
+
+pub async fn start_download(
+    ctx: &Ctx<'_>,
+    target: TransferTarget,
+    pod_path: String,
+    folder: String,
+) -> Result<TransferInfo> {
+    ctx.transfers
+        .download(&ctx.profiles, target, pod_path, folder)
+}
+
+pub fn cancel_transfer(ctx: &Ctx<'_>, id: u32) -> Result<()> {
+    ctx.transfers.cancel(id)
+}
+
+pub fn list_transfers(ctx: &Ctx<'_>) -> Result<Vec<TransferInfo>> {
+    Ok(ctx.transfers.list())
+}
+
+pub fn watch_transfers(ctx: &Ctx<'_>, on_change: Channel<TransferInfo>) -> Result<()> {
+    ctx.transfers.listen(move |t| on_change.send(t).is_ok());
+    Ok(())
+}
+
+pub fn clear_transfers(ctx: &Ctx<'_>) -> Result<()> {
+    ctx.transfers.clear_finished();
+    Ok(())
+}
+
+pub async fn transfer_sha256(ctx: &Ctx<'_>, id: u32) -> Result<String> {
+    ctx.transfers.sha256(id).await
+}
+
+pub async fn pod_working_dir(ctx: &Ctx<'_>, target: TransferTarget) -> Result<String> {
+    let (c, t) = resolve_target(&ctx.profiles, &target).await?;
+    podterm_core::podfs::working_dir(&c.client, &t, Tuning::with(c.liveness))
+        .await
+        .map_err(|e| Error::from_call(&target.profile, e))
+}
+
+pub async fn list_pod_dir(
+    ctx: &Ctx<'_>,
+    target: TransferTarget,
+    dir: String,
+) -> Result<Vec<String>> {
+    let (c, t) = resolve_target(&ctx.profiles, &target).await?;
+    podterm_core::podfs::list_dir(&c.client, &t, &dir, Tuning::with(c.liveness))
+        .await
+        .map_err(|e| Error::from_call(&target.profile, e))
+}
+
+/// The native folder dialog. A test-fixtures build takes the folder from
+/// `PODTERM_TEST_PICK_FOLDER` when it is set: WebDriver cannot drive a native dialog, so the
+/// app e2e presets the answer. A release build has no such hook.
+pub async fn pick_folder(ctx: &Ctx<'_>) -> Result<Option<String>> {
+    #[cfg(feature = "test-fixtures")]
+    if let Some(preset) = std::env::var_os("PODTERM_TEST_PICK_FOLDER") {
+        return Ok(Some(preset.to_string_lossy().into_owned()));
+    }
+    use tauri_plugin_dialog::DialogExt;
+    let handle = ctx.handle.clone();
+    // The dialog waits for the user: not on a worker of the runtime that runs the transfers.
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        handle
+            .dialog()
+            .file()
+            .set_title("Download into folder")
+            .blocking_pick_folder()
+    })
+    .await
+    .map_err(|e| Error::Dialog(e.to_string()))?;
+    match picked.map(|p| p.into_path()) {
+        None => Ok(None),
+        Some(Ok(path)) => Ok(Some(path.to_string_lossy().into_owned())),
+        Some(Err(e)) => Err(Error::Dialog(format!(
+            "the chosen folder has no local path: {e}"
+        ))),
+    }
+}
