@@ -1,0 +1,394 @@
+// The tray clicked for real (issue 19): the release app registers its StatusNotifierItem with a
+// tray host of the test's own (tests/app/trayhost.py: org.kde.StatusNotifierWatcher on the
+// private session bus of scripts/with-keyring.sh), which reads the menu and sends `clicked`
+// events through com.canonical.dbusmenu, as a desktop's panel does.
+//
+//   bash scripts/with-keyring.sh node tests/app/tray.mjs
+//     (PODTERM_APP as for app.mjs; PODTERM_TESTCLUSTER: the testcluster binary, default
+//      target/debug/testcluster; PODTERM_CLI: the podterm CLI, default target/debug/podterm)
+//
+// A testcluster process of its own, so that after "Quit" the test sees the shells end on the
+// cluster's side. Profiles and favourites are made with the CLI before the app starts, and one
+// favourite is added with the CLI while it runs. Screenshots go to ui/test-results/app-tray/,
+// the menu as read to ui/test-results/app-tray/menu.json. The last line is "N passed, N failed".
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { freePort, Keys, launchApp, processTree, sleep } from "./tauri.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "..", "..");
+const binary = path.resolve(process.env.PODTERM_APP ?? path.join(repo, "target", "release", "podterm-desktop"));
+const testclusterBin = path.resolve(process.env.PODTERM_TESTCLUSTER ?? path.join(repo, "target", "debug", "testcluster"));
+const cliBin = path.resolve(process.env.PODTERM_CLI ?? path.join(repo, "target", "debug", "podterm"));
+const results = path.join(repo, "ui", "test-results", "app-tray");
+await rm(results, { recursive: true, force: true });
+await mkdir(results, { recursive: true });
+const log = (m) => console.log(`  · ${m}`);
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function waitFor(what, fn, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
+  throw new Error("no session bus: run this under scripts/with-keyring.sh (a private bus for the tray host and the keyring)");
+}
+for (const [bin, how] of [[testclusterBin, "cargo build -p testcluster --features admin"], [cliBin, "cargo build -p podterm-cli"]]) {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: ${how}`);
+}
+
+// ------------------------------------------------------------------ testcluster, profiles, favourites
+
+const work = await mkdtemp(path.join(tmpdir(), "podterm-e2e-tray-"));
+const configDir = path.join(work, "config");
+const xdgConfig = path.join(work, "xdg");
+await mkdir(configDir);
+await mkdir(xdgConfig);
+const children = [];
+
+const apiPort = await freePort();
+const kubeconfig = path.join(work, "kubeconfig");
+const tc = spawn(testclusterBin, ["serve", "--listen", `127.0.0.1:${apiPort}`, "--kubeconfig", kubeconfig], { stdio: ["ignore", "pipe", "pipe"] });
+children.push(tc);
+let tcOut = "";
+tc.stdout.on("data", (d) => (tcOut += d));
+tc.stderr.on("data", (d) => (tcOut += d));
+await waitFor("testcluster's kubeconfig", () => existsSync(kubeconfig) && tcOut.includes("kubeconfig"), 30_000).catch((e) => {
+  throw new Error(`${e.message}; testcluster said: ${tcOut.slice(-500)}`);
+});
+
+/** The podterm CLI with the app's config directory; resolves to its output, rejects on a failure. */
+function cli(...args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cliBin, args, { env: { ...process.env, PODTERM_CONFIG_DIR: configDir }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`podterm ${args.join(" ")} exited ${code}: ${out.slice(-500)}`))));
+  });
+}
+
+await cli("profile", "import", "--kubeconfig", kubeconfig, "--all");
+await cli("favourite", "add", "web", "deploy/web", "--profile", "demo-admin", "-n", "demo");
+await cli("favourite", "add", "sh", "pod/shell", "--profile", "demo-admin", "-n", "demo");
+await cli("favourite", "add", "peek", "pod/shell", "--profile", "viewer", "-n", "demo");
+
+/** The shells the testcluster runs for sessions now: its processes other than itself and the
+ * pods' own (main) processes, which run before any session. */
+const podProcesses = new Set((await processTree(tc.pid)).map((p) => p.pid));
+async function clusterShells() {
+  return (await processTree(tc.pid)).filter((p) => !podProcesses.has(p.pid));
+}
+
+// ------------------------------------------------------------------ the tray host
+
+const hostProc = spawn("/usr/bin/python3", [path.join(here, "trayhost.py")], { stdio: ["pipe", "pipe", "pipe"] });
+children.push(hostProc);
+let hostErr = "";
+hostProc.stderr.on("data", (d) => (hostErr += d));
+const hostEvents = [];
+const pending = new Map();
+createInterface({ input: hostProc.stdout }).on("line", (line) => {
+  let msg;
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    hostErr += `not JSON: ${line}\n`;
+    return;
+  }
+  if (msg.seq !== undefined && pending.has(msg.seq)) {
+    const { resolve, reject } = pending.get(msg.seq);
+    pending.delete(msg.seq);
+    if (msg.error) reject(new Error(`tray host: ${msg.error}`));
+    else resolve(msg);
+  } else {
+    hostEvents.push(msg);
+  }
+});
+let seq = 0;
+function host(cmd, extra = {}) {
+  seq += 1;
+  const s = seq;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(s);
+      reject(new Error(`tray host did not answer "${cmd}" in 20 s: ${hostErr.slice(-500)}`));
+    }, 20_000);
+    pending.set(s, {
+      resolve: (v) => (clearTimeout(timer), resolve(v)),
+      reject: (e) => (clearTimeout(timer), reject(e)),
+    });
+    hostProc.stdin.write(JSON.stringify({ seq: s, cmd, ...extra }) + "\n");
+  });
+}
+const hostEvent = (what, pred, timeout = 20_000) =>
+  waitFor(what, () => hostEvents.find(pred), timeout).catch((e) => {
+    throw new Error(`${e.message}; host events: ${JSON.stringify(hostEvents.slice(-5))}; host stderr: ${hostErr.slice(-500)}`);
+  });
+await hostEvent("the tray host to own org.kde.StatusNotifierWatcher", (e) => e.event === "ready", 10_000);
+
+/** The menu as the host reads it: [{ id, label, enabled, toggle, type }] (top level). */
+async function menu() {
+  const { layout, revision } = await host("layout");
+  const items = layout.children.map((c) => ({
+    id: c.id,
+    label: c.props.label ?? "",
+    enabled: c.props.enabled !== false,
+    visible: c.props.visible !== false,
+    type: c.props.type ?? "standard",
+    toggle: c.props["toggle-type"] ? c.props["toggle-state"] === 1 : undefined,
+  }));
+  return { items, revision };
+}
+const itemBy = (items, pred, what) => {
+  const found = items.find(pred);
+  if (!found) throw new Error(`no menu item ${what} in ${JSON.stringify(items.map((i) => i.label))}`);
+  return found;
+};
+const click = (id) => host("click", { id });
+
+// ------------------------------------------------------------------ the app
+
+const app = await launchApp({ binary, env: { RUST_LOG: "warn", PODTERM_CONFIG_DIR: configDir, XDG_CONFIG_HOME: xdgConfig }, log });
+
+let shot = 0;
+async function screenshot(name) {
+  shot += 1;
+  return app.screenshot(path.join(results, `${String(shot).padStart(2, "0")}-${name}.png`));
+}
+const tabs = () => app.exec(() => window.__podterm.tabs());
+
+function bufferLines(tabId) {
+  return app.exec((id) => {
+    const term = window.__podterm.terminals.get(id);
+    if (!term) return [];
+    const buf = term.buffer.active;
+    const lines = [];
+    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
+    return lines;
+  }, tabId);
+}
+
+async function waitForLine(tabId, predicate, what, timeout = 15_000) {
+  const end = Date.now() + timeout;
+  let lines = [];
+  while (Date.now() < end) {
+    lines = await bufferLines(tabId);
+    if (lines.some(predicate)) return lines;
+    await sleep(100);
+  }
+  throw new Error(`terminal never showed ${what}; last lines:\n${lines.filter(Boolean).slice(-10).join("\n")}`);
+}
+
+const isPrompt = (l) => /[$#] ?$/.test(l);
+
+/** After a click on favourite `name`: its new tab, connected, in the pod `pod` ($HOSTNAME). */
+async function favouriteTab(before, name, pod) {
+  const tab = await app.waitUntil(`a tab for favourite ${name}`, 20_000, (ids, n) => window.__podterm.tabs().find((t) => !ids.includes(t.id) && t.favourite === n), before, name);
+  await app.waitFor(`.tab[data-tab-id="${tab.id}"][data-state="connected"]`, 20_000);
+  await waitForLine(tab.id, isPrompt, "a prompt");
+  await app.type(`.pane[data-tab-id="${tab.id}"] .xterm-helper-textarea`, 'echo "pod=$HOSTNAME"');
+  await app.type(`.pane[data-tab-id="${tab.id}"] .xterm-helper-textarea`, Keys.ENTER);
+  await waitForLine(tab.id, (l) => l === `pod=${pod}`, `pod=${pod}`);
+  return tab;
+}
+
+/** Whether the app's window is mapped on the X display (shown), by xwininfo. */
+async function windowShown() {
+  const run = (args) =>
+    new Promise((resolve, reject) => {
+      const p = spawn("xwininfo", ["-display", app.env.DISPLAY, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      p.stdout.on("data", (d) => (out += d));
+      p.once("error", (e) => reject(new Error(`xwininfo did not run: ${e.message}; run \`make deps\` (x11-utils)`)));
+      p.once("exit", () => resolve(out));
+    });
+  const tree = await run(["-root", "-tree"]);
+  const ids = [...tree.matchAll(/^\s+(0x[0-9a-f]+) "Podterm":/gm)].map((m) => m[1]);
+  if (ids.length === 0) return false;
+  for (const id of ids) if (/Map State: IsViewable/.test(await run(["-id", id]))) return true;
+  return false;
+}
+
+/** The window's close, as its close button does (the page's `close_window` command ends in the
+ * same CloseRequested handler; with no window manager under Xvfb there is no button to press). */
+async function closeWindow() {
+  await app.exec(() => window.__TAURI_INTERNALS__.invoke("close_window"));
+  await waitFor("the window hidden in the tray", async () => !(await windowShown()), 10_000);
+}
+
+const settings = async () => {
+  try {
+    return JSON.parse(await readFile(path.join(configDir, "settings.json"), "utf8"));
+  } catch {
+    return null;
+  }
+};
+
+// ------------------------------------------------------------------ tests
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+const state = {};
+
+test("the app registers its tray item with the desktop's watcher", async () => {
+  const reg = await hostEvent("the app's StatusNotifierItem", (e) => e.event === "registered", 30_000);
+  log(`registered: ${reg.sender} ${reg.path}`);
+  const { item } = await host("item");
+  assert(item.Status === "Active", `item status ${item.Status}`);
+  assert(typeof item.Menu === "string" && item.Menu.startsWith("/"), `item menu ${item.Menu}`);
+  await app.waitFor(".profile", 30_000);
+  await screenshot("window");
+});
+
+test("the menu: favourites grouped by profile, keep running, Open Podterm, Quit", async () => {
+  const { items } = await waitFor("the favourites in the menu", async () => {
+    const m = await menu();
+    return m.items.some((i) => /^web /.test(i.label)) ? m : null;
+  }, 15_000);
+  state.menu = items;
+  await writeFile(path.join(results, "menu.json"), JSON.stringify(items, null, 2));
+  log(`menu: ${items.map((i) => (i.type === "separator" ? "──" : `${i.enabled ? "" : "(off) "}${i.toggle === undefined ? "" : i.toggle ? "[x] " : "[ ] "}${i.label}`)).join(" | ")}`);
+  const labels = items.filter((i) => i.type !== "separator").map((i) => i.label);
+  const at = (re) => labels.findIndex((l) => re.test(l));
+  const order = [/^demo-admin$/, /^web  ·  demo\/deployment\/web$/, /^sh  ·  demo\/pod\/shell$/, /^viewer$/, /^peek  ·  demo\/pod\/shell$/, /^Keep running/, /^Open Podterm$/, /^Quit$/];
+  const idx = order.map(at);
+  assert(idx.every((i, n) => i >= 0 && (n === 0 || i > idx[n - 1])), `menu order ${JSON.stringify(labels)}`);
+  const heading = itemBy(items, (i) => i.label === "demo-admin", "demo-admin");
+  assert(!heading.enabled, "a profile's heading is clickable");
+  assert(itemBy(items, (i) => /^web /.test(i.label), "web").enabled, "web is not clickable");
+  const keep = itemBy(items, (i) => /^Keep running/.test(i.label), "keep running");
+  assert(keep.toggle === true, `keep running is ${keep.toggle} (on by default)`);
+  assert(items.some((i) => i.type === "separator"), "no separator before the settings");
+});
+
+test("a click on favourite `web` opens a tab in deployment/web's newest Ready pod", async () => {
+  const before = (await tabs()).map((t) => t.id);
+  await click(itemBy(state.menu, (i) => /^web /.test(i.label), "web").id);
+  const tab = await favouriteTab(before, "web", "web-6b7f9c8d5-p9m7q");
+  state.tabs = [tab.id];
+  await screenshot("web-from-tray");
+});
+
+test("closed to the tray, a click on a favourite brings the window back with its tab", async () => {
+  await closeWindow();
+  const pid = await app.pid();
+  assert(pid, "the app ended when its window closed (keep running is on)");
+  const before = (await tabs()).map((t) => t.id);
+  assert(before.length === 1, `tabs while hidden: ${before.length}`);
+  await click(itemBy(state.menu, (i) => /^sh /.test(i.label), "sh").id);
+  await waitFor("the window shown again", windowShown, 10_000);
+  const tab = await favouriteTab(before, "sh", "shell");
+  state.tabs.push(tab.id);
+  await screenshot("sh-from-tray-after-close");
+});
+
+test("keep running toggles from the menu and is saved in settings.json", async () => {
+  const keep = itemBy(state.menu, (i) => /^Keep running/.test(i.label), "keep running");
+  const seen = hostEvents.length;
+  await click(keep.id);
+  await waitFor("closeToTray false in settings.json", async () => (await settings())?.closeToTray === false, 10_000);
+  await waitFor("the menu re-laid out", () => hostEvents.slice(seen).some((e) => e.event === "layout-updated"), 10_000);
+  const off = await waitFor("the check mark off", async () => {
+    const m = await menu();
+    const k = m.items.find((i) => /^Keep running/.test(i.label));
+    return k?.toggle === false ? m : null;
+  }, 10_000);
+  const again = itemBy(off.items, (i) => /^Keep running/.test(i.label), "keep running");
+  await click(again.id);
+  await waitFor("closeToTray true in settings.json", async () => (await settings())?.closeToTray === true, 10_000);
+  const on = await waitFor("the check mark on", async () => {
+    const m = await menu();
+    return m.items.find((i) => /^Keep running/.test(i.label))?.toggle === true ? m : null;
+  }, 10_000);
+  state.menu = on.items;
+});
+
+test("Open Podterm shows the window closed to the tray, tabs and all", async () => {
+  await closeWindow();
+  await click(itemBy(state.menu, (i) => i.label === "Open Podterm", "Open Podterm").id);
+  await waitFor("the window shown again", windowShown, 10_000);
+  const now = (await tabs()).map((t) => t.id);
+  assert(state.tabs.every((id) => now.includes(id)), `tabs after Open: ${JSON.stringify(now)}, had ${JSON.stringify(state.tabs)}`);
+  await screenshot("open-podterm");
+});
+
+test("a favourite added with the CLI while the app runs appears in the menu and opens", async () => {
+  const seen = hostEvents.length;
+  await cli("favourite", "add", "web-too", "deploy/web", "--profile", "demo-admin", "-n", "demo");
+  await waitFor("LayoutUpdated after the CLI's change", () => hostEvents.slice(seen).some((e) => e.event === "layout-updated"), 15_000);
+  const m = await waitFor("web-too in the menu", async () => {
+    const x = await menu();
+    return x.items.some((i) => /^web-too /.test(i.label)) ? x : null;
+  }, 15_000);
+  const labels = m.items.map((i) => i.label);
+  assert(labels.indexOf("demo-admin") < labels.findIndex((l) => /^web-too /.test(l)) && labels.findIndex((l) => /^web-too /.test(l)) < labels.indexOf("viewer"), `web-too not under demo-admin: ${JSON.stringify(labels)}`);
+  state.menu = m.items;
+  const before = (await tabs()).map((t) => t.id);
+  await click(itemBy(m.items, (i) => /^web-too /.test(i.label), "web-too").id);
+  const tab = await favouriteTab(before, "web-too", "web-6b7f9c8d5-p9m7q");
+  state.tabs.push(tab.id);
+});
+
+test("Quit ends the app and every session: the cluster's shells end", async () => {
+  const shells = await clusterShells();
+  assert(shells.length >= state.tabs.length, `the cluster runs ${shells.length} processes for ${state.tabs.length} tabs: ${JSON.stringify(shells)}`);
+  log(`shells before Quit: ${shells.map((p) => `${p.pid} ${p.comm}`).join(", ")}`);
+  const pid = await app.pid();
+  await click(itemBy(state.menu, (i) => i.label === "Quit", "Quit").id);
+  await waitFor("the app to exit", async () => (await app.pid()) === null, 15_000);
+  await waitFor("the cluster's shells to end", async () => (await clusterShells()).length === 0, 15_000).catch(async (e) => {
+    throw new Error(`${e.message}; still running: ${JSON.stringify(await clusterShells())}`);
+  });
+  await hostEvent("the tray item gone from the bus", (e) => e.event === "unregistered", 10_000);
+  log(`app ${pid} quit; the cluster runs no shell`);
+});
+
+// ------------------------------------------------------------------ run
+
+let passed = 0;
+let failed = 0;
+try {
+  for (const t of tests) {
+    const t0 = Date.now();
+    try {
+      await t.fn();
+      passed += 1;
+      console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
+    } catch (e) {
+      failed += 1;
+      console.log(`FAIL ${t.name}\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);
+      try {
+        await screenshot("failure");
+      } catch {
+        /* the window may be gone */
+      }
+    }
+  }
+} finally {
+  await app.close();
+  for (const c of children) c.kill("SIGTERM");
+  await rm(work, { recursive: true, force: true });
+}
+console.log(`screenshots: ${results}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed === tests.length ? 0 : 1);
