@@ -7,7 +7,8 @@ as a panel does when a person opens the menu and clicks an entry.
 
 Driven over stdin/stdout, one JSON object a line (tests/app/tray.mjs):
   in:  {"seq": 1, "cmd": "layout"}            -> {"seq": 1, "revision": N, "layout": {...}}
-       {"seq": 2, "cmd": "click", "id": 7}    -> {"seq": 2, "ok": true}   (Event(7, "clicked"))
+       {"seq": 2, "cmd": "click", "id": 7}    -> {"seq": 2, "ok": true}   (Event(7, "clicked");
+                                                  "gone": true if the app left the bus first)
        {"seq": 3, "cmd": "item"}              -> {"seq": 3, "item": {Id, Title, Status, Menu}}
   out, unasked: {"event": "ready"} (the watcher's name is owned),
        {"event": "registered", "service": ..., "sender": ...},
@@ -154,14 +155,23 @@ def main():
                 )
                 say({"seq": seq, "revision": int(revision), "layout": node(root)})
             elif cmd == "click":
+                # Answered when the app replies; an app that quits on this click may leave the
+                # bus before its reply: that is said ("gone"), not an error.
+                def failed(e):
+                    if e.get_dbus_name() == "org.freedesktop.DBus.Error.NoReply":
+                        say({"seq": seq, "ok": True, "gone": True})
+                    else:
+                        say({"seq": seq, "error": f"{e.get_dbus_name()}: {e}"})
+
                 watcher.menu().Event(
                     dbus.Int32(req["id"]),
                     "clicked",
                     dbus.Int32(0, variant_level=1),
                     dbus.UInt32(int(time.time()) & 0xFFFFFFFF),
                     dbus_interface=MENU,
+                    reply_handler=lambda: say({"seq": seq, "ok": True}),
+                    error_handler=failed,
                 )
-                say({"seq": seq, "ok": True})
             elif cmd == "item":
                 props = watcher.item().GetAll(ITEM, dbus_interface=PROPS)
                 keep = ("Id", "Title", "Status", "Menu", "Category")
