@@ -11,6 +11,7 @@ pub use podterm_core::logview::LogsRequest;
 pub use podterm_core::manual::ManualProfile;
 pub use podterm_core::podinfo::{ContainerInfo, PodCondition, PodDetails, PodEvent};
 pub use podterm_core::profiles::ProfileColour;
+pub use podterm_core::recent::RecentSession;
 use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
 pub use podterm_core::terminal::{DebugRequest, TerminalRequest};
@@ -64,6 +65,11 @@ pub struct AppSettings {
     pub debug_image: String,
     /// Reopen the last run's tabs at start.
     pub restore_tabs: bool,
+    /// A tray icon is shown (its menu: favourites, recent sessions, quick open).
+    pub tray: bool,
+    /// Where the launcher entry with one action per favourite was written, if it was
+    /// (quick-connect from the desktop's launcher, with or without a tray).
+    pub launcher_entry: Option<String>,
 }
 
 pub use podterm_core::opentabs::{SavedTab, SavedTabs};
@@ -269,6 +275,10 @@ pub struct ResolvedFavourite {
 pub enum AppRequest {
     /// Open a tab connected to this favourite.
     OpenFavourite { name: String },
+    /// Open a tab in this place again (the tray's "Recent").
+    OpenSession { target: RecentSession },
+    /// Show the quick-open box, focused (the tray's "Quick open…").
+    QuickOpen,
     /// The favourites changed (re-read the list).
     FavouritesChanged,
     /// The window's close button was pressed while `sessions` exec sessions are open (and the

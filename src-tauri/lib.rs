@@ -112,6 +112,13 @@ pub fn run() {
                 let handle = app.handle().clone();
                 let tray = tray::create(&handle);
                 app.state::<desktop::Desktop>().set_tray(tray);
+                if tray {
+                    // The menu's live count and "Recent" follow the sessions.
+                    let h = handle.clone();
+                    app.state::<state::Sessions>()
+                        .on_change(move |_| tray::refresh(&h));
+                }
+                desktop::update_launcher(&handle);
                 let args: Vec<String> = std::env::args().collect();
                 desktop::serve_args(&handle, &args);
                 if let Some(dir) = app.state::<state::Profiles>().config_dir() {
@@ -183,6 +190,8 @@ pub fn run() {
     };
     tauri_app.run(move |_, event| {
         if let tauri::RunEvent::Exit = event {
+            // No tray menu rebuilt on the way out.
+            sessions.stop_notifying();
             sessions.close_all();
             watches.close_all();
             log_views.close_all();

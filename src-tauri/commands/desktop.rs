@@ -29,6 +29,11 @@ pub fn app_settings(ctx: &Ctx<'_>) -> Result<AppSettings> {
         scrollback_lines: ctx.desktop.scrollback_lines(),
         debug_image: ctx.desktop.debug_image(),
         restore_tabs: ctx.desktop.restore_tabs(),
+        tray: ctx.desktop.has_tray(),
+        launcher_entry: ctx
+            .desktop
+            .launcher_entry()
+            .map(|p| p.display().to_string()),
     })
 }
 

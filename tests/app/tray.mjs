@@ -164,15 +164,44 @@ const itemBy = (items, pred, what) => {
   if (!found) throw new Error(`no menu item ${what} in ${JSON.stringify(items.map((i) => i.label))}`);
   return found;
 };
-/** Clicks menu item `id`; only a click that quits may see the app leave the bus before it replies. */
-async function click(id, { quits = false } = {}) {
-  const r = await host("click", { id });
-  assert(!r.gone || quits, `the app left the bus on a click on item ${id}`);
+/**
+ * Clicks the menu item that `pred` picks in the menu as it is now (the app rebuilds its menu
+ * when sessions open and end, and item ids change with it: an id gone between the read and the
+ * click is refused by the app, and then the menu is read again). Only a click that quits may see
+ * the app leave the bus before it replies.
+ */
+async function menuClick(pred, what, { quits = false } = {}) {
+  let lastError;
+  for (let i = 0; i < 5; i++) {
+    const { items } = await menu();
+    const id = itemBy(items, pred, what).id;
+    try {
+      const r = await host("click", { id });
+      assert(!r.gone || quits, `the app left the bus on a click on ${what}`);
+      return;
+    } catch (e) {
+      lastError = e;
+      if (!/^tray host: /.test(e.message)) throw e;
+    }
+  }
+  throw lastError;
 }
+/** The menu once `pred(items)` holds. */
+const menuWhen = (what, pred, timeout = 15_000) =>
+  waitFor(what, async () => {
+    const m = await menu();
+    return pred(m.items) ? m.items : null;
+  }, timeout).catch(async (e) => {
+    throw new Error(`${e.message}; the menu: ${JSON.stringify((await menu()).items.map((i) => i.label))}`);
+  });
+const labelled = (re) => (i) => re.test(i.label);
 
 // ------------------------------------------------------------------ the app
 
-const app = await launchApp({ binary, env: { RUST_LOG: "warn", PODTERM_CONFIG_DIR: configDir, XDG_CONFIG_HOME: xdgConfig }, log });
+// Its own applications folder, where the app writes the launcher entry with the favourites' actions.
+const dataHome = path.join(work, "data");
+const launcherEntry = path.join(dataHome, "applications", "Podterm.desktop");
+const app = await launchApp({ binary, env: { RUST_LOG: "warn", PODTERM_CONFIG_DIR: configDir, XDG_CONFIG_HOME: xdgConfig, XDG_DATA_HOME: dataHome }, log });
 
 let shot = 0;
 async function screenshot(name) {
@@ -240,6 +269,35 @@ async function closeWindow() {
   await waitFor("the window hidden in the tray", async () => !(await windowShown()), 10_000);
 }
 
+/** A desktop entry's groups: { "Desktop Entry": { Name: …, … }, "Desktop Action connect-0": … }. */
+function parseDesktopEntry(text) {
+  const groups = {};
+  let group = null;
+  for (const line of text.split("\n")) {
+    const head = /^\[(.+)\]$/.exec(line);
+    if (head) groups[(group = head[1])] = {};
+    else if (group && /^[A-Za-z0-9-]+=/.test(line)) {
+      const at = line.indexOf("=");
+      groups[group][line.slice(0, at)] = line.slice(at + 1);
+    }
+  }
+  return groups;
+}
+
+/** An Exec value as the program and its arguments (the spec's string escapes, then its quoting;
+ * field codes such as %u dropped). */
+function execArgs(value) {
+  const unescaped = value.replace(/\\(.)/g, (_, c) => ({ s: " ", n: "\n", t: "\t", r: "\r" })[c] ?? c);
+  const args = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (let m; (m = re.exec(unescaped)); ) {
+    const arg = m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2];
+    if (/^%[a-zA-Z]$/.test(arg)) continue;
+    args.push(arg.replace(/%%/g, "%"));
+  }
+  return args;
+}
+
 const settings = async () => {
   try {
     return JSON.parse(await readFile(path.join(configDir, "settings.json"), "utf8"));
@@ -252,7 +310,8 @@ const settings = async () => {
 
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
-const state = {};
+const state = { tabs: [] };
+const WEB_POD = "web-6b7f9c8d5-p9m7q"; // deployment/web's newest Ready pod in testcluster's demo
 
 test("the app registers its tray item with the desktop's watcher", async () => {
   const reg = await hostEvent("the app's StatusNotifierItem", (e) => e.event === "registered", 30_000);
@@ -261,75 +320,103 @@ test("the app registers its tray item with the desktop's watcher", async () => {
   assert(item.Status === "Active", `item status ${item.Status}`);
   assert(typeof item.Menu === "string" && item.Menu.startsWith("/"), `item menu ${item.Menu}`);
   await app.waitFor(".profile", 30_000);
+  // The first-run card says where quick-connect lives: the tray, and the launcher's entry.
+  const note = await app.waitUntil("the card's quick-connect note", 15_000, () => {
+    const p = document.querySelector(".welcome .quick-connect");
+    return p ? { text: p.textContent, code: p.querySelector("code")?.textContent ?? null } : null;
+  });
+  log(`card: ${note.text}`);
+  assert(/^Quick-connect from anywhere: the Podterm icon in the tray/.test(note.text), `card note "${note.text}"`);
+  assert(note.code === launcherEntry, `the card names ${note.code}, not ${launcherEntry}`);
   await screenshot("window");
 });
 
-test("the menu: favourites grouped by profile, keep running, Open Podterm, Quit", async () => {
-  const { items } = await waitFor("the favourites in the menu", async () => {
-    const m = await menu();
-    return m.items.some((i) => /^web /.test(i.label)) ? m : null;
-  }, 15_000);
-  state.menu = items;
-  await writeFile(path.join(results, "menu.json"), JSON.stringify(items, null, 2));
+test("the menu: favourites grouped by profile, live count, Quick open, Open Podterm, keep running, Quit", async () => {
+  const items = await menuWhen("the favourites in the menu", (xs) => xs.some(labelled(/^web /)));
   log(`menu: ${items.map((i) => (i.type === "separator" ? "──" : `${i.enabled ? "" : "(off) "}${i.toggle === undefined ? "" : i.toggle ? "[x] " : "[ ] "}${i.label}`)).join(" | ")}`);
   const labels = items.filter((i) => i.type !== "separator").map((i) => i.label);
   const at = (re) => labels.findIndex((l) => re.test(l));
-  const order = [/^demo-admin$/, /^web  ·  demo\/deployment\/web$/, /^sh  ·  demo\/pod\/shell$/, /^viewer$/, /^peek  ·  demo\/pod\/shell$/, /^Keep running/, /^Open Podterm$/, /^Quit$/];
+  const order = [/^demo-admin$/, /^web  ·  demo\/deployment\/web$/, /^sh  ·  demo\/pod\/shell$/, /^viewer$/, /^peek  ·  demo\/pod\/shell$/, /^No live sessions$/, /^Quick open…$/, /^Open Podterm$/, /^Keep running/, /^Quit$/];
   const idx = order.map(at);
   assert(idx.every((i, n) => i >= 0 && (n === 0 || i > idx[n - 1])), `menu order ${JSON.stringify(labels)}`);
-  const heading = itemBy(items, (i) => i.label === "demo-admin", "demo-admin");
-  assert(!heading.enabled, "a profile's heading is clickable");
-  assert(itemBy(items, (i) => /^web /.test(i.label), "web").enabled, "web is not clickable");
-  const keep = itemBy(items, (i) => /^Keep running/.test(i.label), "keep running");
+  assert(!labels.includes("Recent"), `a Recent section before any session: ${JSON.stringify(labels)}`);
+  assert(!itemBy(items, (i) => i.label === "demo-admin", "demo-admin").enabled, "a profile's heading is clickable");
+  assert(!itemBy(items, labelled(/live sessions$/), "the live count").enabled, "the live count is clickable");
+  assert(itemBy(items, labelled(/^web /), "web").enabled, "web is not clickable");
+  const keep = itemBy(items, labelled(/^Keep running/), "keep running");
   assert(keep.toggle === true, `keep running is ${keep.toggle} (on by default)`);
-  assert(items.some((i) => i.type === "separator"), "no separator before the settings");
+  assert(items.some((i) => i.type === "separator"), "no separator");
 });
 
 test("a click on favourite `web` opens a tab in deployment/web's newest Ready pod", async () => {
   const before = (await tabs()).map((t) => t.id);
-  await click(itemBy(state.menu, (i) => /^web /.test(i.label), "web").id);
-  const tab = await favouriteTab(before, "web", "web-6b7f9c8d5-p9m7q");
-  state.tabs = [tab.id];
+  await menuClick(labelled(/^web /), "web");
+  const tab = await favouriteTab(before, "web", WEB_POD);
+  state.tabs.push(tab.id);
   await screenshot("web-from-tray");
 });
 
 test("closed to the tray, a click on a favourite brings the window back with its tab", async () => {
   await closeWindow();
-  const pid = await app.pid();
-  assert(pid, "the app ended when its window closed (keep running is on)");
+  assert(await app.pid(), "the app ended when its window closed (keep running is on)");
   const before = (await tabs()).map((t) => t.id);
   assert(before.length === 1, `tabs while hidden: ${before.length}`);
-  await click(itemBy(state.menu, (i) => /^sh /.test(i.label), "sh").id);
+  await menuClick(labelled(/^sh /), "sh");
   await waitFor("the window shown again", windowShown, 10_000);
   const tab = await favouriteTab(before, "sh", "shell");
   state.tabs.push(tab.id);
   await screenshot("sh-from-tray-after-close");
 });
 
+test("Recent lists the sessions newest first, reopens one in a click; the live count follows", async () => {
+  const items = await menuWhen("Recent with both sessions and 2 live", (xs) =>
+    xs.some((i) => i.label === "Recent") && xs.some((i) => i.label === "2 live sessions") && xs.filter(labelled(/^demo\//)).length === 2);
+  const recent = items.filter(labelled(/^demo\//)).map((i) => i.label);
+  log(`recent: ${recent.join(" | ")}`);
+  assert(/^demo\/shell\b.*\(demo-admin\)$/.test(recent[0]) && new RegExp(`^demo/${WEB_POD}\\b.*\\(demo-admin\\)$`).test(recent[1]), `recent ${JSON.stringify(recent)}`);
+  assert(!itemBy(items, (i) => i.label === "Recent", "Recent").enabled, "the Recent heading is clickable");
+  const before = (await tabs()).map((t) => t.id);
+  await menuClick(labelled(new RegExp(`^demo/${WEB_POD}\\b`)), "the recent web session");
+  const tab = await app.waitUntil("a tab from Recent", 20_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), before);
+  assert(tab.pod === WEB_POD && !tab.favourite, `the recent tab: ${JSON.stringify(tab)}`);
+  await app.waitFor(`.tab[data-tab-id="${tab.id}"][data-state="connected"]`, 20_000);
+  await waitForLine(tab.id, isPrompt, "a prompt");
+  await app.type(`.pane[data-tab-id="${tab.id}"] .xterm-helper-textarea`, 'echo "pod=$HOSTNAME"');
+  await app.type(`.pane[data-tab-id="${tab.id}"] .xterm-helper-textarea`, Keys.ENTER);
+  await waitForLine(tab.id, (l) => l === `pod=${WEB_POD}`, `pod=${WEB_POD}`);
+  await menuWhen("3 live sessions", (xs) => xs.some((i) => i.label === "3 live sessions"));
+  await app.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  await menuWhen("2 live sessions after the tab closed", (xs) => xs.some((i) => i.label === "2 live sessions"));
+  await screenshot("recent-from-tray");
+});
+
+test("Quick open… brings the window back with the quick-open box focused", async () => {
+  await closeWindow();
+  await menuClick((i) => i.label === "Quick open…", "Quick open…");
+  await waitFor("the window shown again", windowShown, 10_000);
+  await app.waitUntil("the quick-open box focused", 10_000, () => {
+    const d = document.querySelector("dialog.quick-open");
+    return d?.open && document.activeElement === d.querySelector("input.quick-input");
+  });
+  await screenshot("quick-open-from-tray");
+  await app.type("dialog.quick-open input.quick-input", "\uE00C"); // Escape
+  await app.waitUntil("the box closed", 10_000, () => !document.querySelector("dialog.quick-open[open]"));
+});
+
 test("keep running toggles from the menu and is saved in settings.json", async () => {
-  const keep = itemBy(state.menu, (i) => /^Keep running/.test(i.label), "keep running");
   const seen = hostEvents.length;
-  await click(keep.id);
+  await menuClick(labelled(/^Keep running/), "keep running");
   await waitFor("closeToTray false in settings.json", async () => (await settings())?.closeToTray === false, 10_000);
   await waitFor("the menu re-laid out", () => hostEvents.slice(seen).some((e) => e.event === "layout-updated"), 10_000);
-  const off = await waitFor("the check mark off", async () => {
-    const m = await menu();
-    const k = m.items.find((i) => /^Keep running/.test(i.label));
-    return k?.toggle === false ? m : null;
-  }, 10_000);
-  const again = itemBy(off.items, (i) => /^Keep running/.test(i.label), "keep running");
-  await click(again.id);
+  await menuWhen("the check mark off", (xs) => xs.find(labelled(/^Keep running/))?.toggle === false);
+  await menuClick(labelled(/^Keep running/), "keep running");
   await waitFor("closeToTray true in settings.json", async () => (await settings())?.closeToTray === true, 10_000);
-  const on = await waitFor("the check mark on", async () => {
-    const m = await menu();
-    return m.items.find((i) => /^Keep running/.test(i.label))?.toggle === true ? m : null;
-  }, 10_000);
-  state.menu = on.items;
+  await menuWhen("the check mark on", (xs) => xs.find(labelled(/^Keep running/))?.toggle === true);
 });
 
 test("Open Podterm shows the window closed to the tray, tabs and all", async () => {
   await closeWindow();
-  await click(itemBy(state.menu, (i) => i.label === "Open Podterm", "Open Podterm").id);
+  await menuClick((i) => i.label === "Open Podterm", "Open Podterm");
   await waitFor("the window shown again", windowShown, 10_000);
   const now = (await tabs()).map((t) => t.id);
   assert(state.tabs.every((id) => now.includes(id)), `tabs after Open: ${JSON.stringify(now)}, had ${JSON.stringify(state.tabs)}`);
@@ -340,17 +427,56 @@ test("a favourite added with the CLI while the app runs appears in the menu and 
   const seen = hostEvents.length;
   await cli("favourite", "add", "web-too", "deploy/web", "--profile", "demo-admin", "-n", "demo");
   await waitFor("LayoutUpdated after the CLI's change", () => hostEvents.slice(seen).some((e) => e.event === "layout-updated"), 15_000);
-  const m = await waitFor("web-too in the menu", async () => {
-    const x = await menu();
-    return x.items.some((i) => /^web-too /.test(i.label)) ? x : null;
-  }, 15_000);
-  const labels = m.items.map((i) => i.label);
-  assert(labels.indexOf("demo-admin") < labels.findIndex((l) => /^web-too /.test(l)) && labels.findIndex((l) => /^web-too /.test(l)) < labels.indexOf("viewer"), `web-too not under demo-admin: ${JSON.stringify(labels)}`);
-  state.menu = m.items;
+  const items = await menuWhen("web-too in the menu", (xs) => xs.some(labelled(/^web-too /)));
+  const labels = items.map((i) => i.label);
+  const at = labels.findIndex((l) => /^web-too /.test(l));
+  assert(labels.indexOf("demo-admin") < at && at < labels.indexOf("viewer"), `web-too not under demo-admin: ${JSON.stringify(labels)}`);
+  state.menu = items;
+  await writeFile(path.join(results, "menu.json"), JSON.stringify(items, null, 2));
   const before = (await tabs()).map((t) => t.id);
-  await click(itemBy(m.items, (i) => /^web-too /.test(i.label), "web-too").id);
-  const tab = await favouriteTab(before, "web-too", "web-6b7f9c8d5-p9m7q");
+  await menuClick(labelled(/^web-too /), "web-too");
+  const tab = await favouriteTab(before, "web-too", WEB_POD);
   state.tabs.push(tab.id);
+});
+
+test("the launcher entry has an action for each favourite, the CLI's new one too; its Exec opens it", async () => {
+  const groups = await waitFor("web-too among the launcher's actions", async () => {
+    const g = parseDesktopEntry(await readFile(launcherEntry, "utf8"));
+    return Object.values(g).some((x) => /^web-too /.test(x.Name ?? "")) ? g : null;
+  }, 15_000);
+  const main = groups["Desktop Entry"];
+  const ids = (main.Actions ?? "").split(";").filter(Boolean);
+  const names = ids.map((id) => groups[`Desktop Action ${id}`]?.Name);
+  log(`launcher actions: ${names.join(" | ")}`);
+  assert(JSON.stringify(names.map((n) => n?.split(" ")[0])) === JSON.stringify(["web", "sh", "peek", "web-too"]), `actions ${JSON.stringify(names)}`);
+  assert(main.MimeType === "x-scheme-handler/podterm;", `MimeType ${main.MimeType}`);
+  // desktop-file-validate (desktop-file-utils) finds nothing to say about it.
+  const validate = await new Promise((resolve, reject) => {
+    const p = spawn("desktop-file-validate", [launcherEntry], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.once("error", (e) => reject(new Error(`desktop-file-validate did not run: ${e.message}; run \`make deps\` (desktop-file-utils)`)));
+    p.once("exit", (code) => resolve({ code, out }));
+  });
+  assert(validate.code === 0 && validate.out.trim() === "", `desktop-file-validate: ${validate.code} ${validate.out}`);
+  const action = groups[`Desktop Action ${ids[3]}`];
+  const [program, ...args] = execArgs(action.Exec);
+  assert(program === binary && JSON.stringify(args) === JSON.stringify(["--connect", "web-too"]), `Exec ${action.Exec}`);
+  // The launcher runs it: a second launch, served by the running app.
+  const before = (await tabs()).map((t) => t.id);
+  const code = await new Promise((resolve, reject) => {
+    const p = spawn(program, args, { env: app.env, stdio: "ignore" });
+    const timer = setTimeout(() => {
+      p.kill("SIGKILL");
+      reject(new Error("the launcher's action did not exit within 20 s (it should hand over and leave)"));
+    }, 20_000);
+    p.once("exit", (c) => (clearTimeout(timer), resolve(c)));
+  });
+  assert(code === 0, `the launcher's action exited ${code}`);
+  const tab = await favouriteTab(before, "web-too", WEB_POD);
+  state.tabs.push(tab.id);
+  await screenshot("launcher-action");
 });
 
 test("Quit ends the app and every session: the cluster's shells end", async () => {
@@ -358,7 +484,7 @@ test("Quit ends the app and every session: the cluster's shells end", async () =
   assert(shells.length >= state.tabs.length, `the cluster runs ${shells.length} processes for ${state.tabs.length} tabs: ${JSON.stringify(shells)}`);
   log(`shells before Quit: ${shells.map((p) => `${p.pid} ${p.comm}`).join(", ")}`);
   const pid = await app.pid();
-  await click(itemBy(state.menu, (i) => i.label === "Quit", "Quit").id, { quits: true });
+  await menuClick((i) => i.label === "Quit", "Quit", { quits: true });
   await waitFor("the app to exit", async () => (await app.pid()) === null, 15_000);
   await waitFor("the cluster's shells to end", async () => (await clusterShells()).length === 0, 15_000).catch(async (e) => {
     throw new Error(`${e.message}; still running: ${JSON.stringify(await clusterShells())}`);

@@ -14,6 +14,7 @@ import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
 import { profileLook } from "./profile-look";
 import { openQuickOpen } from "./quickopen/view";
+import { quickConnectNote, type NotePart } from "./quickconnect";
 import { Workspace } from "./terminal/workspace";
 
 async function start(): Promise<void> {
@@ -45,6 +46,23 @@ async function start(): Promise<void> {
   root.appendChild(main);
   const welcome = h("div", { class: "welcome" });
   main.appendChild(welcome);
+  // Ctrl+K, and the tray's "Quick open…" (a request from outside the window).
+  const showQuickOpen = () =>
+    openQuickOpen({
+      sources: () => ({
+        favourites: favourites.list,
+        recent: workspace?.recentTargets() ?? [],
+        profile: model.profile,
+        namespace: model.namespace,
+        pods: model.pods.sorted(),
+      }),
+      open: (item) => {
+        if (item.kind === "favourite") favourites.open(item.name);
+        else if (item.kind === "pod" && item.refusal) return item.refusal;
+        else workspace?.open(item.target);
+        return null;
+      },
+    });
   workspace = new Workspace(backend, main, {
     onTabsChanged: renderWelcome,
     // A container without a shell: its pod's picker, to type one of its own programs.
@@ -52,23 +70,7 @@ async function start(): Promise<void> {
       if (model.pickFor(target)) sidebar.root.querySelector<HTMLInputElement>(".picker input.command")?.focus();
     },
     profileLook: (name) => profileLook(name, model.profiles.find((p) => p.name === name)),
-    quickOpen: () => {
-      openQuickOpen({
-        sources: () => ({
-          favourites: favourites.list,
-          recent: workspace?.recentTargets() ?? [],
-          profile: model.profile,
-          namespace: model.namespace,
-          pods: model.pods.sorted(),
-        }),
-        open: (item) => {
-          if (item.kind === "favourite") favourites.open(item.name);
-          else if (item.kind === "pod" && item.refusal) return item.refusal;
-          else workspace?.open(item.target);
-          return null;
-        },
-      });
-    },
+    quickOpen: () => showQuickOpen(),
     autoReconnect: (profile) => model.profiles.some((p) => p.name === profile && p.reconnect),
   });
   // A profile's colour or production mark changed (an edit): the tabs follow.
@@ -92,6 +94,19 @@ async function start(): Promise<void> {
     .configDir()
     .then((dir) => {
       configDir = dir;
+      shown = null;
+      renderWelcome();
+    })
+    .catch(() => {
+      /* the card simply does not say it */
+    });
+
+  // Where quick-connect lives on this desktop (the tray, the launcher's actions), asked once.
+  let quickConnect: NotePart[] | null = null;
+  backend
+    .appSettings()
+    .then((s) => {
+      quickConnect = quickConnectNote(s);
       shown = null;
       renderWelcome();
     })
@@ -181,6 +196,9 @@ async function start(): Promise<void> {
         ),
       );
     }
+    if (quickConnect && model.profilesLoaded) {
+      card.appendChild(h("p", { class: "quick-connect" }, ...quickConnect.map((p) => (typeof p === "string" ? p : h("code", {}, p.code)))));
+    }
     if (configDir) {
       card.appendChild(
         h(
@@ -209,6 +227,16 @@ async function start(): Promise<void> {
             favourites.report(`The window could not be closed: ${errorMessage(err)}`);
           });
         });
+        return;
+      }
+      // The tray's "Recent" and "Quick open…".
+      if (request.kind === "openSession") {
+        const { profile, namespace, pod, container, command } = request.target;
+        workspace?.open({ profile, namespace, pod, container, command });
+        return;
+      }
+      if (request.kind === "quickOpen") {
+        showQuickOpen();
         return;
       }
       favourites.handleRequest(request);

@@ -27,6 +27,8 @@
 //! - [`terminal`]: an interactive shell for a UI: pod and container choice, TTY exec, flow control.
 //! - [`transfer`]: copying files to and from containers as `kubectl cp` does (its tar streams),
 //!   with a pod's stream kept inside the destination.
+//! - [`launcher`]: the desktop entry's actions, one per favourite (quick-connect without a tray).
+//! - [`recent`]: the last sessions opened (the tray's "Recent"), the live-session count's words.
 //! - [`text`]: outside text (servers, plugins, pods) escaped and cut before it is shown.
 
 pub mod browse;
@@ -37,6 +39,7 @@ pub mod favourites;
 pub mod flow;
 pub mod follow;
 pub mod import;
+pub mod launcher;
 pub mod logs;
 pub mod logview;
 pub mod manual;
@@ -47,6 +50,7 @@ pub mod podinfo;
 pub mod pods;
 pub mod profiles;
 pub mod protocol;
+pub mod recent;
 pub mod settings;
 pub mod shellenv;
 pub mod store;

@@ -15,4 +15,13 @@ debugImage: string,
 /**
  * Reopen the last run's tabs at start.
  */
-restoreTabs: boolean, };
+restoreTabs: boolean, 
+/**
+ * A tray icon is shown (its menu: favourites, recent sessions, quick open).
+ */
+tray: boolean, 
+/**
+ * Where the launcher entry with one action per favourite was written, if it was
+ * (quick-connect from the desktop's launcher, with or without a tray).
+ */
+launcherEntry: string | null, };

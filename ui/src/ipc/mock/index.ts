@@ -454,7 +454,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async appSettings() {
       await tick();
-      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage };
+      // The preview plays a desktop with a tray and no launcher entry written.
+      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, tray: true, launcherEntry: null };
     },
     async setRestoreTabs(on) {
       await tick();
