@@ -11,9 +11,9 @@ pub use podterm_core::logview::LogsRequest;
 pub use podterm_core::manual::ManualProfile;
 pub use podterm_core::podinfo::{ContainerInfo, PodCondition, PodDetails, PodEvent};
 pub use podterm_core::profiles::ProfileColour;
-pub use podterm_core::recent::RecentSession;
 use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
+pub use podterm_core::recent::RecentSession;
 pub use podterm_core::terminal::{DebugRequest, TerminalRequest};
 use serde::{Deserialize, Serialize};
 

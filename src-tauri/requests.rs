@@ -35,7 +35,9 @@ impl Requests {
         }
         if matches!(
             r,
-            AppRequest::OpenFavourite { .. } | AppRequest::OpenSession { .. } | AppRequest::QuickOpen
+            AppRequest::OpenFavourite { .. }
+                | AppRequest::OpenSession { .. }
+                | AppRequest::QuickOpen
         ) {
             inner.held.push(r);
         }

@@ -2,10 +2,10 @@
 //! tray's menu and the launcher's actions.
 
 use super::Ctx;
+use crate::desktop;
 use crate::error::Result;
 use crate::ipc::{FavouriteSummary, ResolvedFavourite};
 use crate::state::favourites;
-use crate::desktop;
 
 pub fn list_favourites(ctx: &Ctx<'_>) -> Result<Vec<FavouriteSummary>> {
     favourites::list(&ctx.profiles)

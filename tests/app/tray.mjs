@@ -298,6 +298,27 @@ function execArgs(value) {
   return args;
 }
 
+/** The menu as a panel draws it, as a page (README's picture: a screenshot of it). */
+function menuPage(items) {
+  const esc = (s) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  const rows = items
+    .filter((i) => i.visible)
+    .map((i) => {
+      if (i.type === "separator") return '<li class="sep"></li>';
+      const mark = i.toggle === undefined ? "" : i.toggle ? "☑" : "☐";
+      return `<li class="${i.enabled ? "" : "off"}"><span class="mark">${mark}</span>${esc(i.label)}</li>`;
+    })
+    .join("\n");
+  return `<!doctype html><meta charset="utf-8"><style>
+body { margin: 0; padding: 12px; background: #2b2d31; font: 14px "DejaVu Sans", sans-serif; }
+ul { list-style: none; margin: 0; padding: 4px 0; width: max-content; min-width: 260px; background: #fbfbfb; border: 1px solid #c0c0c0; border-radius: 6px; box-shadow: 0 4px 14px rgba(0,0,0,.35); }
+li { padding: 5px 16px 5px 8px; color: #1d1d1d; white-space: pre; }
+li .mark { display: inline-block; width: 22px; }
+li.off { color: #8a8a8a; }
+li.sep { height: 1px; padding: 0; margin: 4px 0; background: #d6d6d6; }
+</style><ul>${rows}</ul>`;
+}
+
 const settings = async () => {
   try {
     return JSON.parse(await readFile(path.join(configDir, "settings.json"), "utf8"));
@@ -433,6 +454,7 @@ test("a favourite added with the CLI while the app runs appears in the menu and 
   assert(labels.indexOf("demo-admin") < at && at < labels.indexOf("viewer"), `web-too not under demo-admin: ${JSON.stringify(labels)}`);
   state.menu = items;
   await writeFile(path.join(results, "menu.json"), JSON.stringify(items, null, 2));
+  await writeFile(path.join(results, "menu.html"), menuPage(items));
   const before = (await tabs()).map((t) => t.id);
   await menuClick(labelled(/^web-too /), "web-too");
   const tab = await favouriteTab(before, "web-too", WEB_POD);

@@ -74,10 +74,7 @@ pub fn entry(exec: &Path, favourites: &[Favourite]) -> String {
         s.push_str(&format!("\n[Desktop Action {}]\n", action_id(i)));
         let label = format!("{}  ({}/{}, {})", f.name, f.namespace, f.target, f.profile);
         s.push_str(&format!("Name={}\n", string_value(&label)));
-        s.push_str(&format!(
-            "Exec={program} --connect {}\n",
-            exec_arg(&f.name)
-        ));
+        s.push_str(&format!("Exec={program} --connect {}\n", exec_arg(&f.name)));
     }
     s
 }
@@ -179,7 +176,10 @@ mod tests {
 
     #[test]
     fn one_action_per_favourite_with_its_connect_line() {
-        let e = entry(Path::new("/usr/bin/podterm-desktop"), &[fav("web"), fav("db")]);
+        let e = entry(
+            Path::new("/usr/bin/podterm-desktop"),
+            &[fav("web"), fav("db")],
+        );
         assert!(e.contains("\nActions=connect-0;connect-1;\n"), "{e}");
         assert!(e.contains("\nExec=/usr/bin/podterm-desktop %u\n"), "{e}");
         assert!(
@@ -216,7 +216,13 @@ mod tests {
         let exe = Path::new("/usr/bin/podterm-desktop");
         let got = update(&apps, exe, &[fav("web")]).expect("written");
         let path = apps.join(FILE_NAME);
-        assert_eq!(got, Updated::Written { path: path.clone(), actions: 1 });
+        assert_eq!(
+            got,
+            Updated::Written {
+                path: path.clone(),
+                actions: 1
+            }
+        );
         update(&apps, exe, &[fav("web"), fav("db")]).expect("rewritten");
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(text.contains("--connect db"), "{text}");
@@ -239,10 +245,21 @@ mod tests {
     #[test]
     fn the_applications_folder_from_the_environment() {
         use std::ffi::OsStr;
-        let d = |x: Option<&str>, h: Option<&str>| applications_dir(x.map(OsStr::new), h.map(OsStr::new));
-        assert_eq!(d(Some("/x"), Some("/h")), Some(PathBuf::from("/x/applications")));
-        assert_eq!(d(Some("rel"), Some("/h")), Some(PathBuf::from("/h/.local/share/applications")));
-        assert_eq!(d(None, Some("/h")), Some(PathBuf::from("/h/.local/share/applications")));
+        let d = |x: Option<&str>, h: Option<&str>| {
+            applications_dir(x.map(OsStr::new), h.map(OsStr::new))
+        };
+        assert_eq!(
+            d(Some("/x"), Some("/h")),
+            Some(PathBuf::from("/x/applications"))
+        );
+        assert_eq!(
+            d(Some("rel"), Some("/h")),
+            Some(PathBuf::from("/h/.local/share/applications"))
+        );
+        assert_eq!(
+            d(None, Some("/h")),
+            Some(PathBuf::from("/h/.local/share/applications"))
+        );
         assert_eq!(d(None, None), None);
     }
 }

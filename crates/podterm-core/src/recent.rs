@@ -130,7 +130,11 @@ mod tests {
         x.pod = format!("evil\n\u{1b}[31m{}", "x".repeat(500));
         let l = x.label();
         assert!(!l.contains('\n') && !l.contains('\u{1b}'), "{l:?}");
-        assert!(l.chars().count() <= LABEL_CHARS + 1, "{} chars", l.chars().count());
+        assert!(
+            l.chars().count() <= LABEL_CHARS + 1,
+            "{} chars",
+            l.chars().count()
+        );
     }
 
     #[test]
