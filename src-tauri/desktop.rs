@@ -35,6 +35,8 @@ pub struct Desktop {
     close_confirmed: AtomicBool,
     /// The sessions opened in this run, newest first (the tray's "Recent").
     recent: Mutex<Recent>,
+    /// The global shortcut is on (the setting).
+    global_shortcut: AtomicBool,
     /// Where the launcher entry with the favourites' actions was last written.
     launcher_entry: Mutex<Option<PathBuf>>,
 }
@@ -60,6 +62,7 @@ impl Desktop {
             close_confirmed: AtomicBool::new(false),
             recent: Mutex::new(Recent::default()),
             launcher_entry: Mutex::new(None),
+            global_shortcut: AtomicBool::new(s.global_shortcut),
         }
     }
 
@@ -178,6 +181,18 @@ impl Desktop {
     /// Where the launcher entry with the favourites' actions is (none written: `None`).
     pub fn launcher_entry(&self) -> Option<PathBuf> {
         crate::state::lock(&self.launcher_entry).clone()
+    }
+
+    pub fn global_shortcut(&self) -> bool {
+        self.global_shortcut.load(Ordering::SeqCst)
+    }
+
+    /// Turns the global shortcut setting on or off (saved); refused like
+    /// [`Desktop::set_close_to_tray`].
+    pub fn set_global_shortcut(&self, on: bool) -> Result<(), SettingsError> {
+        self.change(|s| s.global_shortcut = on)?;
+        self.global_shortcut.store(on, Ordering::SeqCst);
+        Ok(())
     }
 
     /// A tray icon is shown.

@@ -70,6 +70,10 @@ pub struct AppSettings {
     /// Where the launcher entry with one action per favourite was written, if it was
     /// (quick-connect from the desktop's launcher, with or without a tray).
     pub launcher_entry: Option<String>,
+    /// The global shortcut brings Podterm forward with quick open (off by default).
+    pub global_shortcut: bool,
+    /// Its keys (`Ctrl+Alt+K`).
+    pub global_shortcut_keys: String,
 }
 
 pub use podterm_core::opentabs::{SavedTab, SavedTabs};

@@ -24,6 +24,7 @@ pub mod ipc;
 pub mod launch;
 pub mod links;
 pub mod requests;
+pub mod shortcut;
 pub mod state;
 pub mod tray;
 #[cfg(test)]
@@ -96,6 +97,7 @@ pub fn run() {
             desktop::serve_args(app, &args);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(shortcut::plugin())
         // Only for pick_kubeconfig's native file dialog (the webview is allowed none of its
         // own commands).
         .plugin(tauri_plugin_dialog::init())
@@ -119,6 +121,11 @@ pub fn run() {
                         .on_change(move |_| tray::refresh(&h));
                 }
                 desktop::update_launcher(&handle);
+                if app.state::<desktop::Desktop>().global_shortcut() {
+                    if let Err(e) = shortcut::apply(&handle, true) {
+                        tracing::warn!("{e}");
+                    }
+                }
                 let args: Vec<String> = std::env::args().collect();
                 desktop::serve_args(&handle, &args);
                 if let Some(dir) = app.state::<state::Profiles>().config_dir() {

@@ -501,6 +501,49 @@ test("the launcher entry has an action for each favourite, the CLI's new one too
   await screenshot("launcher-action");
 });
 
+/** Runs an X client tool on the app's display; resolves to its output, rejects on a failure. */
+function x11(cmd, ...args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env: { ...process.env, DISPLAY: app.env.DISPLAY }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (out += d));
+    p.once("error", (e) => reject(new Error(`${cmd} did not run: ${e.message}; run \`make deps\``)));
+    p.once("exit", (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${out}`))));
+  });
+}
+
+test("the global shortcut, off until turned on in the settings, brings quick open over another focused window", async () => {
+  assert((await settings())?.globalShortcut !== true, "the global shortcut is on by default");
+  assert(!(await app.exec(() => document.querySelector("#global-shortcut")?.checked)), "the setting's box is ticked by default");
+  const keys = await app.exec(() => document.querySelector(".global-shortcut-setting kbd")?.textContent);
+  assert(keys === "Ctrl+Alt+K", `the setting names ${keys}`);
+  await app.click("#global-shortcut");
+  await waitFor("globalShortcut true in settings.json", async () => (await settings())?.globalShortcut === true, 10_000);
+  await closeWindow();
+  // Another application's window, focused.
+  const other = spawn("xmessage", ["-display", app.env.DISPLAY, "-name", "other-app", "another application"], { stdio: "ignore" });
+  children.push(other);
+  const id = (await waitFor("the other window", async () => (await x11("xdotool", "search", "--classname", "other-app").catch(() => "")).split("\n")[0], 10_000)).trim();
+  await x11("xdotool", "windowfocus", "--sync", id);
+  assert((await x11("xdotool", "getwindowfocus")) === id, "the other window does not have the focus");
+  await x11("xdotool", "key", "ctrl+alt+k");
+  await waitFor("the window shown", windowShown, 10_000);
+  await app.waitUntil("the quick-open box focused", 10_000, () => {
+    const d = document.querySelector("dialog.quick-open");
+    return d?.open && document.activeElement === d.querySelector("input.quick-input");
+  });
+  // Typed as a person types: X key events to whatever has the focus now.
+  const before = (await tabs()).map((t) => t.id);
+  await x11("xdotool", "type", "--delay", "40", "web-too");
+  await app.waitUntil("web-too typed into the box", 10_000, () => document.querySelector("dialog.quick-open input.quick-input")?.value === "web-too");
+  await screenshot("global-shortcut-quick-open");
+  await x11("xdotool", "key", "Return");
+  const tab = await favouriteTab(before, "web-too", WEB_POD);
+  state.tabs.push(tab.id);
+  other.kill("SIGTERM");
+});
+
 test("Quit ends the app and every session: the cluster's shells end", async () => {
   const shells = await clusterShells();
   assert(shells.length >= state.tabs.length, `the cluster runs ${shells.length} processes for ${state.tabs.length} tabs: ${JSON.stringify(shells)}`);

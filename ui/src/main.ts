@@ -8,7 +8,7 @@ import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { logsTarget, podMenuItems } from "./logs/pod-menu";
 import { SidebarModel } from "./sidebar/model";
-import { debugImageControl, restoreTabsControl, scrollbackControl } from "./settings/view";
+import { debugImageControl, globalShortcutControl, restoreTabsControl, scrollbackControl } from "./settings/view";
 import { keepTabsAcrossRestarts } from "./restore/session";
 import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
@@ -40,6 +40,7 @@ async function start(): Promise<void> {
     podMenu: { items: (pod) => podMenuItems(model, pod, (t, workload) => workspace?.openLogs(t, workload)), logs: openLogs },
   });
   sidebar.root.appendChild(restoreTabsControl(backend));
+  sidebar.root.appendChild(globalShortcutControl(backend));
   sidebar.root.appendChild(scrollbackControl(backend));
   sidebar.root.appendChild(debugImageControl(backend));
   const main = h("main", { class: "workspace" });

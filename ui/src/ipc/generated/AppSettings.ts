@@ -24,4 +24,12 @@ tray: boolean,
  * Where the launcher entry with one action per favourite was written, if it was
  * (quick-connect from the desktop's launcher, with or without a tray).
  */
-launcherEntry: string | null, };
+launcherEntry: string | null, 
+/**
+ * The global shortcut brings Podterm forward with quick open (off by default).
+ */
+globalShortcut: boolean, 
+/**
+ * Its keys (`Ctrl+Alt+K`).
+ */
+globalShortcutKeys: string, };

@@ -181,6 +181,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let tabsSaved = 0;
   let settingsRefused = false;
   let debugImage = MOCK_DEBUG_IMAGE;
+  let globalShortcut = false;
   let debugRefused: string | null = null;
   let podsRefusedFor: string | null = null;
   let windowClosed = false;
@@ -455,7 +456,11 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async appSettings() {
       await tick();
       // The preview plays a desktop with a tray and no launcher entry written.
-      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, tray: true, launcherEntry: null };
+      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, tray: true, launcherEntry: null, globalShortcut, globalShortcutKeys: "Ctrl+Alt+K" };
+    },
+    async setGlobalShortcut(on) {
+      await tick();
+      globalShortcut = on;
     },
     async setRestoreTabs(on) {
       await tick();
