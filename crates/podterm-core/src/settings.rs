@@ -320,8 +320,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         assert!(!Settings::default().global_shortcut);
         // A file from before the setting existed: off.
-        std::fs::write(dir.path().join(FILE_NAME), r#"{"version": 1, "closeToTray": true}"#)
-            .expect("write");
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            r#"{"version": 1, "closeToTray": true}"#,
+        )
+        .expect("write");
         assert!(!load(dir.path()).expect("load").global_shortcut);
         update(dir.path(), |s| s.global_shortcut = true).expect("update");
         assert!(load(dir.path()).expect("load").global_shortcut);
