@@ -84,7 +84,8 @@ test-stress: ui
 # WM_DELETE_WINDOW helper compiled with cc and libX11 (tests/app/wm-close.c); then tests/app/memory.mjs: background tabs' output
 # keeps the web process's memory flat; then tests/app/network.mjs: a testcluster of its own
 # dropped, stopped and restarted, the app stopped as a closed lid stops it, a tab through
-# tinyproxy): the release binary built with the test-fixtures
+# tinyproxy; then tests/app/tray.mjs: the tray menu read and clicked over D-Bus by a tray host
+# of its own, tests/app/trayhost.py): the release binary built with the test-fixtures
 # feature (the Demo cluster's fault-control port, which the tests use to delete a pod) under Xvfb
 # through tauri-driver + WebKitWebDriver, against its in-app Demo cluster. Screenshots of each
 # stage: ui/test-results/app/. `make app`, `run` and `package` build the same binary without it.
@@ -96,6 +97,8 @@ test-app: deps ui
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
 	bash scripts/with-keyring.sh node tests/app/logs.mjs
 	bash scripts/with-keyring.sh node tests/app/network.mjs
+	$(CARGO) build -p podterm-cli
+	bash scripts/with-keyring.sh node tests/app/tray.mjs
 
 # The .deb installed with dpkg -i (needs root), checked to carry no test fixtures, and the
 # installed binary started under Xvfb.

@@ -129,6 +129,10 @@ macro_rules! with_commands {
             /// Saves the image of the debug containers the app adds (blank: the default) and
             /// returns the image saved.
             sync set_debug_image(image: String) -> String;
+            /// The global shortcut (`AppSettings::global_shortcut_keys`) on or off: saved, and
+            /// taken from the desktop or given back. A shortcut another application holds is an
+            /// error and the setting stays off.
+            sync set_global_shortcut(on: bool) -> ();
             /// Closes the window after the page asked the user (a close with sessions open sends
             /// `AppRequest::ConfirmClose` instead of closing); its sessions end.
             sync close_window() -> ();

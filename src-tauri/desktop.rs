@@ -4,7 +4,9 @@
 use crate::ipc::AppRequest;
 use crate::launch;
 use crate::requests::Requests;
+use podterm_core::launcher;
 use podterm_core::opentabs;
+use podterm_core::recent::{Recent, RecentSession};
 use podterm_core::settings::{self, Settings, SettingsError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -33,6 +35,12 @@ pub struct Desktop {
     /// The user confirmed closing the window with sessions open (`close_window`): the next
     /// close request goes through.
     close_confirmed: AtomicBool,
+    /// The sessions opened in this run, newest first (the tray's "Recent").
+    recent: Mutex<Recent>,
+    /// The global shortcut is on (the setting).
+    global_shortcut: AtomicBool,
+    /// Where the launcher entry with the favourites' actions was last written.
+    launcher_entry: Mutex<Option<PathBuf>>,
 }
 
 impl Desktop {
@@ -55,6 +63,9 @@ impl Desktop {
             settings_error: Mutex::new(None),
             tray: AtomicBool::new(false),
             close_confirmed: AtomicBool::new(false),
+            recent: Mutex::new(Recent::default()),
+            launcher_entry: Mutex::new(None),
+            global_shortcut: AtomicBool::new(s.global_shortcut),
         }
     }
 
@@ -174,6 +185,38 @@ impl Desktop {
             .clone()
     }
 
+    /// A session was opened here (the tray lists it under "Recent").
+    pub fn opened(&self, s: RecentSession) {
+        crate::state::lock(&self.recent).push(s);
+    }
+
+    /// The recent sessions, newest first.
+    pub fn recent(&self) -> Vec<RecentSession> {
+        crate::state::lock(&self.recent).list().to_vec()
+    }
+
+    /// Where the launcher entry with the favourites' actions is (none written: `None`).
+    pub fn launcher_entry(&self) -> Option<PathBuf> {
+        crate::state::lock(&self.launcher_entry).clone()
+    }
+
+    pub fn global_shortcut(&self) -> bool {
+        self.global_shortcut.load(Ordering::SeqCst)
+    }
+
+    /// Turns the global shortcut setting on or off (saved); refused like
+    /// [`Desktop::set_close_to_tray`].
+    pub fn set_global_shortcut(&self, on: bool) -> Result<(), SettingsError> {
+        self.change(|s| s.global_shortcut = on)?;
+        self.global_shortcut.store(on, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// A tray icon is shown.
+    pub fn has_tray(&self) -> bool {
+        self.tray.load(Ordering::SeqCst)
+    }
+
     pub fn set_tray(&self, present: bool) {
         self.tray.store(present, Ordering::SeqCst);
     }
@@ -258,6 +301,67 @@ pub fn open_favourite<R: Runtime>(app: &AppHandle<R>, name: &str) {
         });
 }
 
+/// Brings up the window and asks it to open a tab in the `i`th recent session's place (the
+/// tray's "Recent"); an index gone meanwhile only shows the window.
+pub fn open_recent<R: Runtime>(app: &AppHandle<R>, i: usize) {
+    show_window(app);
+    let d = app.state::<Desktop>();
+    let Some(target) = d.recent().get(i).cloned() else {
+        tracing::info!("recent session {i} is no longer listed");
+        return;
+    };
+    d.requests.push(AppRequest::OpenSession { target });
+}
+
+/// Brings up the window with the quick-open box focused (the tray's "Quick open…").
+pub fn quick_open<R: Runtime>(app: &AppHandle<R>) {
+    show_window(app);
+    app.state::<Desktop>().requests.push(AppRequest::QuickOpen);
+}
+
+/// The favourites changed (here or in another process): the tray's menu and the launcher
+/// entry's actions follow.
+pub fn favourites_changed<R: Runtime>(app: &AppHandle<R>) {
+    crate::tray::refresh(app);
+    update_launcher(app);
+}
+
+/// Writes the desktop entry with one action per favourite to the user's applications folder
+/// (quick-connect where there is no tray; see [`podterm_core::launcher`]). Failures are logged:
+/// the launcher is a convenience, the app works without it.
+pub fn update_launcher<R: Runtime>(app: &AppHandle<R>) {
+    let favs = match crate::state::favourites::all(&app.state::<crate::state::Profiles>()) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!("the launcher's actions are not updated: {e}");
+            return;
+        }
+    };
+    let Some(dir) = launcher::applications_dir(
+        std::env::var_os("XDG_DATA_HOME").as_deref(),
+        std::env::var_os("HOME").as_deref(),
+    ) else {
+        tracing::info!("{}", launcher::LauncherError::NoFolder);
+        return;
+    };
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!("the launcher's actions are not updated: this program's path: {e}");
+            return;
+        }
+    };
+    let written = match launcher::update(&dir, &exe, &favs) {
+        Ok(launcher::Updated::Written { path, .. }) => Some(path),
+        Ok(launcher::Updated::Removed { .. }) => None,
+        Err(e) => {
+            tracing::warn!("{e}");
+            None
+        }
+    };
+    *crate::state::lock(&app.state::<Desktop>().launcher_entry) = written;
+}
+
 /// Serves a launch's command line (this one's, or a second launch's handed over).
 pub fn serve_args<R: Runtime>(app: &AppHandle<R>, args: &[String]) {
     // A test-fixtures build only: `--test-drop PATH...` is served as the window's native drop of
@@ -312,7 +416,8 @@ pub fn files_dropped<R: Runtime>(app: &AppHandle<R>, paths: Vec<PathBuf>, at: Op
 }
 
 /// Follows favourites.json for changes made elsewhere (`podterm favourite add` in a terminal, a
-/// second Podterm): the tray menu is rebuilt and the UI told to re-read its list. A cheap check
+/// second Podterm): the tray menu and the launcher's actions are rebuilt and the UI told to
+/// re-read its list. A cheap check
 /// of the file's modification time every two seconds.
 pub async fn follow_favourites<R: Runtime>(app: AppHandle<R>, file: PathBuf) {
     let stamp = |f: &PathBuf| std::fs::metadata(f).and_then(|m| m.modified()).ok();
@@ -322,7 +427,7 @@ pub async fn follow_favourites<R: Runtime>(app: AppHandle<R>, file: PathBuf) {
         let now = stamp(&file);
         if now != last {
             last = now;
-            crate::tray::refresh(&app);
+            favourites_changed(&app);
             app.state::<Desktop>()
                 .requests
                 .push(AppRequest::FavouritesChanged);

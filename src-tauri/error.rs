@@ -83,6 +83,10 @@ pub enum Error {
     /// The desktop's browser could not be started for a link.
     #[error("{0}")]
     Browser(String),
+    /// The global shortcut could not be taken (another application holds it, or the desktop
+    /// offers no global shortcuts).
+    #[error("{keys} could not be taken as a global shortcut ({reason}): another application may hold it")]
+    Shortcut { keys: String, reason: String },
     /// The native file dialog failed.
     #[error("the file dialog failed: {0}")]
     Dialog(String),
@@ -205,9 +209,11 @@ impl Error {
             Error::NoProfile(_) => K::NotFound,
             Error::DemoReadOnly(_) | Error::DemoName(_) => K::DemoReadOnly,
             Error::SessionEnded(_) => K::SessionEnded,
-            Error::Demo(_) | Error::Dialog(_) | Error::Browser(_) | Error::WriteFile { .. } => {
-                K::Local
-            }
+            Error::Demo(_)
+            | Error::Dialog(_)
+            | Error::Browser(_)
+            | Error::WriteFile { .. }
+            | Error::Shortcut { .. } => K::Local,
             Error::NoConfigDir(_) => K::Store,
             Error::Link(_) => K::InvalidInput,
             Error::Profiles(e) => profile_kind(e),

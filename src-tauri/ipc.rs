@@ -13,6 +13,7 @@ pub use podterm_core::podinfo::{ContainerInfo, PodCondition, PodDetails, PodEven
 pub use podterm_core::profiles::ProfileColour;
 use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
+pub use podterm_core::recent::RecentSession;
 pub use podterm_core::terminal::{DebugRequest, TerminalRequest};
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +67,15 @@ pub struct AppSettings {
     pub restore_tabs: bool,
     /// Lines each Logs view keeps (the oldest go first).
     pub log_lines: u32,
+    /// A tray icon is shown (its menu: favourites, recent sessions, quick open).
+    pub tray: bool,
+    /// Where the launcher entry with one action per favourite was written, if it was
+    /// (quick-connect from the desktop's launcher, with or without a tray).
+    pub launcher_entry: Option<String>,
+    /// The global shortcut brings Podterm forward with quick open (off by default).
+    pub global_shortcut: bool,
+    /// Its keys (`Ctrl+Alt+K`).
+    pub global_shortcut_keys: String,
 }
 
 pub use podterm_core::opentabs::{RestoredTab, RestoredTabs, SavedTab, SavedTabs};
@@ -248,6 +258,10 @@ pub struct ResolvedFavourite {
 pub enum AppRequest {
     /// Open a tab connected to this favourite.
     OpenFavourite { name: String },
+    /// Open a tab in this place again (the tray's "Recent").
+    OpenSession { target: RecentSession },
+    /// Show the quick-open box, focused (the tray's "Quick open…").
+    QuickOpen,
     /// The favourites changed (re-read the list).
     FavouritesChanged,
     /// The window's close button was pressed while `sessions` exec sessions are open (and the

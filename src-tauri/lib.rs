@@ -24,6 +24,7 @@ pub mod ipc;
 pub mod launch;
 pub mod links;
 pub mod requests;
+pub mod shortcut;
 pub mod state;
 pub mod tray;
 #[cfg(test)]
@@ -97,6 +98,7 @@ pub fn run() {
             desktop::serve_args(app, &args);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(shortcut::plugin())
         // Only for pick_kubeconfig's native file dialog (the webview is allowed none of its
         // own commands).
         .plugin(tauri_plugin_dialog::init())
@@ -114,6 +116,18 @@ pub fn run() {
                 let handle = app.handle().clone();
                 let tray = tray::create(&handle);
                 app.state::<desktop::Desktop>().set_tray(tray);
+                if tray {
+                    // The menu's live count and "Recent" follow the sessions.
+                    let h = handle.clone();
+                    app.state::<state::Sessions>()
+                        .on_change(move |_| tray::refresh(&h));
+                }
+                desktop::update_launcher(&handle);
+                if app.state::<desktop::Desktop>().global_shortcut() {
+                    if let Err(e) = shortcut::apply(&handle, true) {
+                        tracing::warn!("{e}");
+                    }
+                }
                 let args: Vec<String> = std::env::args().collect();
                 desktop::serve_args(&handle, &args);
                 if let Some(dir) = app.state::<state::Profiles>().config_dir() {
@@ -191,6 +205,8 @@ pub fn run() {
     };
     tauri_app.run(move |_, event| {
         if let tauri::RunEvent::Exit = event {
+            // No tray menu rebuilt on the way out.
+            sessions.stop_notifying();
             sessions.close_all();
             watches.close_all();
             log_views.close_all();

@@ -33,7 +33,12 @@ impl Requests {
             }
             inner.sink = None;
         }
-        if matches!(r, AppRequest::OpenFavourite { .. }) {
+        if matches!(
+            r,
+            AppRequest::OpenFavourite { .. }
+                | AppRequest::OpenSession { .. }
+                | AppRequest::QuickOpen
+        ) {
             inner.held.push(r);
         }
     }

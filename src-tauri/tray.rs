@@ -1,12 +1,15 @@
-//! The tray icon (libayatana-appindicator on Linux): favourites grouped by profile, a setting to
-//! keep running in the tray when the window closes, "Open Podterm" and "Quit". A favourite's
-//! item calls [`crate::desktop::open_favourite`], the handler a second launch with `--connect`
-//! also uses. Where no tray host runs (no StatusNotifierWatcher on the session bus) there is no
+//! The tray icon (libayatana-appindicator on Linux): favourites grouped by profile, the recent
+//! sessions, how many sessions are live, "Quick open…", "Open Podterm", a setting to keep running
+//! in the tray when the window closes, and "Quit". A favourite's item calls
+//! [`crate::desktop::open_favourite`], the handler a second launch with `--connect` also uses.
+//! On Linux the menu is exported on the session bus (`com.canonical.dbusmenu`); tests/app/tray.mjs
+//! reads and clicks it there as a desktop's panel does. Where no tray host runs (no StatusNotifierWatcher on the session bus) there is no
 //! icon: that is logged, and closing the window quits.
 
 use crate::desktop::{self, Desktop};
-use crate::state::{favourites, Profiles};
+use crate::state::{favourites, Profiles, Sessions};
 use podterm_core::favourites::Favourite;
+use podterm_core::recent;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
@@ -16,6 +19,8 @@ const OPEN: &str = "open";
 const QUIT: &str = "quit";
 const CLOSE_TO_TRAY: &str = "close-to-tray";
 const FAVOURITE: &str = "favourite:";
+const RECENT: &str = "recent:";
+const QUICK_OPEN: &str = "quick-open";
 
 /// One line of the menu, before it is made into Tauri menu items (kept apart to be tested).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +102,37 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
             )?)?,
         }
     }
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    let recent = app.state::<Desktop>().recent();
+    if !recent.is_empty() {
+        menu.append(&MenuItem::new(app, "Recent", false, None::<&str>)?)?;
+        for (i, s) in recent.iter().enumerate() {
+            menu.append(&MenuItem::with_id(
+                app,
+                format!("{RECENT}{i}"),
+                s.label(),
+                true,
+                None::<&str>,
+            )?)?;
+        }
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
+    let live = recent::live_label(app.state::<Sessions>().count());
+    menu.append(&MenuItem::new(app, live, false, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        QUICK_OPEN,
+        "Quick open…",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        OPEN,
+        "Open Podterm",
+        true,
+        None::<&str>,
+    )?)?;
     let close_to_tray = app.state::<Desktop>().close_to_tray();
     menu.append(&PredefinedMenuItem::separator(app)?)?;
     menu.append(&CheckMenuItem::with_id(
@@ -110,13 +146,6 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     if let Some(e) = app.state::<Desktop>().settings_error() {
         menu.append(&MenuItem::new(app, cut_label(&e), false, None::<&str>)?)?;
     }
-    menu.append(&MenuItem::with_id(
-        app,
-        OPEN,
-        "Open Podterm",
-        true,
-        None::<&str>,
-    )?)?;
     menu.append(&MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?)?;
     Ok(menu)
 }
@@ -125,6 +154,10 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     let id = event.id().as_ref();
     if let Some(name) = id.strip_prefix(FAVOURITE) {
         desktop::open_favourite(app, name);
+    } else if let Some(i) = id.strip_prefix(RECENT).and_then(|i| i.parse().ok()) {
+        desktop::open_recent(app, i);
+    } else if id == QUICK_OPEN {
+        desktop::quick_open(app);
     } else if id == OPEN {
         desktop::show_window(app);
     } else if id == QUIT {

@@ -71,6 +71,7 @@ payloads!(
     ManualProfile,
     ProfileSummary,
     ProfileColour,
+    RecentSession,
     SavedTab,
     SavedTabs,
     RestoredTab,

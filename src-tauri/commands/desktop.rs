@@ -30,7 +30,24 @@ pub fn app_settings(ctx: &Ctx<'_>) -> Result<AppSettings> {
         debug_image: ctx.desktop.debug_image(),
         restore_tabs: ctx.desktop.restore_tabs(),
         log_lines: ctx.desktop.log_lines(),
+        tray: ctx.desktop.has_tray(),
+        launcher_entry: ctx
+            .desktop
+            .launcher_entry()
+            .map(|p| p.display().to_string()),
+        global_shortcut: ctx.desktop.global_shortcut(),
+        global_shortcut_keys: podterm_core::settings::GLOBAL_SHORTCUT.to_string(),
     })
+}
+
+pub fn set_global_shortcut(ctx: &Ctx<'_>, on: bool) -> Result<()> {
+    // Taken first: a shortcut another application holds is refused before it is saved as on.
+    crate::shortcut::apply(ctx.handle, on)?;
+    if let Err(e) = ctx.desktop.set_global_shortcut(on) {
+        let _ = crate::shortcut::apply(ctx.handle, !on);
+        return Err(e.into());
+    }
+    Ok(())
 }
 
 pub fn set_restore_tabs(ctx: &Ctx<'_>, on: bool) -> Result<()> {

@@ -1,11 +1,11 @@
 //! Favourites: list, star a pod, rename, delete, reorder, resolve. Every change rebuilds the
-//! tray's menu.
+//! tray's menu and the launcher's actions.
 
 use super::Ctx;
+use crate::desktop;
 use crate::error::Result;
 use crate::ipc::{FavouriteSummary, ResolvedFavourite};
 use crate::state::favourites;
-use crate::tray;
 
 pub fn list_favourites(ctx: &Ctx<'_>) -> Result<Vec<FavouriteSummary>> {
     favourites::list(&ctx.profiles)
@@ -19,25 +19,25 @@ pub async fn add_favourite(
     container: Option<String>,
 ) -> Result<FavouriteSummary> {
     let f = favourites::add(&ctx.profiles, &profile, &namespace, &pod, container).await?;
-    tray::refresh(ctx.handle);
+    desktop::favourites_changed(ctx.handle);
     Ok(f)
 }
 
 pub fn rename_favourite(ctx: &Ctx<'_>, name: String, new_name: String) -> Result<()> {
     favourites::rename(&ctx.profiles, &name, &new_name)?;
-    tray::refresh(ctx.handle);
+    desktop::favourites_changed(ctx.handle);
     Ok(())
 }
 
 pub fn delete_favourite(ctx: &Ctx<'_>, name: String) -> Result<()> {
     favourites::delete(&ctx.profiles, &name)?;
-    tray::refresh(ctx.handle);
+    desktop::favourites_changed(ctx.handle);
     Ok(())
 }
 
 pub fn reorder_favourites(ctx: &Ctx<'_>, names: Vec<String>) -> Result<()> {
     favourites::reorder(&ctx.profiles, &names)?;
-    tray::refresh(ctx.handle);
+    desktop::favourites_changed(ctx.handle);
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 
 use super::{Ctx, Raw};
 use crate::error::Result;
-use crate::ipc::{DebugPlan, OpenSessionRequest, SessionState};
+use crate::ipc::{DebugPlan, OpenSessionRequest, RecentSession, SessionState};
 use bytes::Bytes;
 use tauri::ipc::Channel;
 
@@ -15,6 +15,16 @@ pub fn open_session(
     on_output: Channel<Raw>,
     on_state: Channel<SessionState>,
 ) -> Result<u32> {
+    // The tray's "Recent" (a debug tab is not a place to go back to in one click: it asks first).
+    if req.terminal.debug.is_none() {
+        ctx.desktop.opened(RecentSession {
+            profile: req.profile.clone(),
+            namespace: req.terminal.namespace.clone(),
+            pod: req.terminal.pod.clone(),
+            container: req.terminal.container.clone(),
+            command: req.terminal.command.clone(),
+        });
+    }
     Ok(ctx.sessions.open(
         &ctx.profiles,
         req,

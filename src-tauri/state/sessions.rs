@@ -20,15 +20,39 @@ struct Entry {
     task: Option<AbortHandle>,
 }
 
+type Listener = Arc<dyn Fn(usize) + Send + Sync>;
+
 /// The session registry. Cheap to clone.
 #[derive(Clone, Default)]
 pub struct Sessions {
     open: Arc<Mutex<HashMap<u32, Entry>>>,
+    /// Told the number of open sessions after each change (the tray's live count).
+    listener: Arc<Mutex<Option<Listener>>>,
 }
 
 impl Sessions {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// `f` is told how many sessions are open after each open, end or close (replacing an
+    /// earlier listener).
+    pub fn on_change(&self, f: impl Fn(usize) + Send + Sync + 'static) {
+        *lock(&self.listener) = Some(Arc::new(f));
+    }
+
+    /// No more change notices (the app is on its way out).
+    pub fn stop_notifying(&self) {
+        *lock(&self.listener) = None;
+    }
+
+    /// Tells the listener, outside the registry's lock.
+    fn changed(&self) {
+        let n = self.count();
+        let listener = lock(&self.listener).clone();
+        if let Some(f) = listener {
+            f(n);
+        }
     }
 
     /// Opens a TTY exec session with `profiles`' client and returns its id at once. `state`
@@ -72,12 +96,17 @@ impl Sessions {
                 ok
             };
             let end = run(&profiles, req, rx, credit, flow_cfg, output, &state).await;
-            lock(&registry.open).remove(&id);
+            let removed = lock(&registry.open).remove(&id).is_some();
             state(end.into_state(sent.load(Ordering::SeqCst)));
+            if removed {
+                registry.changed();
+            }
         });
         if let Some(e) = open.get_mut(&id) {
             e.task = Some(task.abort_handle());
         }
+        drop(open);
+        self.changed();
         id
     }
 
@@ -107,10 +136,12 @@ impl Sessions {
 
     /// Ends a session (its connection closes; the process in the pod ends with it).
     pub fn close(&self, id: u32) {
-        if let Some(s) = lock(&self.open).remove(&id) {
+        let removed = lock(&self.open).remove(&id);
+        if let Some(s) = removed {
             if let Some(t) = s.task {
                 t.abort();
             }
+            self.changed();
         }
     }
 
@@ -122,8 +153,12 @@ impl Sessions {
     /// Ends every session (the page was reloaded, or the app exits).
     pub fn close_all(&self) {
         let open: Vec<Entry> = lock(&self.open).drain().map(|(_, s)| s).collect();
+        let any = !open.is_empty();
         for t in open.into_iter().filter_map(|s| s.task) {
             t.abort();
+        }
+        if any {
+            self.changed();
         }
     }
 }

@@ -8,7 +8,7 @@ import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { logsTarget, podMenuItems } from "./logs/pod-menu";
 import { SidebarModel } from "./sidebar/model";
-import { debugImageControl, restoreTabsControl, scrollbackControl } from "./settings/view";
+import { debugImageControl, globalShortcutControl, restoreTabsControl, scrollbackControl } from "./settings/view";
 import { setLogLineLimit } from "./logs/view";
 import { keepTabsAcrossRestarts } from "./restore/session";
 import { SidebarView } from "./sidebar/view";
@@ -17,6 +17,7 @@ import { profileLook } from "./profile-look";
 import { openQuickOpen } from "./quickopen/view";
 import { ClusterPods } from "./quickopen/everywhere";
 import { askProduction, ProductionGate } from "./terminal/production";
+import { quickConnectNote, type NotePart } from "./quickconnect";
 import { Workspace } from "./terminal/workspace";
 import { TransfersView } from "./transfers/view";
 
@@ -51,12 +52,38 @@ async function start(): Promise<void> {
     },
   );
   sidebar.root.appendChild(restoreTabsControl(backend));
+  sidebar.root.appendChild(globalShortcutControl(backend));
   sidebar.root.appendChild(scrollbackControl(backend));
   sidebar.root.appendChild(debugImageControl(backend));
   const main = h("main", { class: "workspace" });
   root.appendChild(main);
   const welcome = h("div", { class: "welcome" });
   main.appendChild(welcome);
+  // Ctrl+K, and the tray's "Quick open…" (a request from outside the window).
+  const showQuickOpen = () => {
+    // Beyond the sidebar's namespace: the current cluster's pods in every namespace.
+    let everywhere: ClusterPods | null = null;
+    openQuickOpen({
+      sources: () => ({
+        favourites: favourites.list,
+        recent: workspace?.recentTargets() ?? [],
+        profile: model.profile,
+        namespace: model.namespace,
+        pods: everywhere ? everywhere.pods(model.pods.sorted()) : model.pods.sorted(),
+      }),
+      live: (refresh) => {
+        const profile = model.profile;
+        if (profile !== null && !model.allNamespaces) everywhere = new ClusterPods(backend, profile, refresh);
+        return { note: () => everywhere?.note ?? null, close: () => everywhere?.stop() };
+      },
+      open: (item) => {
+        if (item.kind === "favourite") favourites.open(item.name);
+        else if ((item.kind === "pod" || item.kind === "workload") && item.refusal) return item.refusal;
+        else if (item.target) workspace?.open(item.target);
+        return null;
+      },
+    });
+  };
   workspace = new Workspace(backend, main, {
     onTabsChanged: renderWelcome,
     // A container without a shell: its pod's picker, to type one of its own programs.
@@ -64,30 +91,7 @@ async function start(): Promise<void> {
       if (model.pickFor(target)) sidebar.root.querySelector<HTMLInputElement>(".picker input.command")?.focus();
     },
     profileLook: (name) => profileLook(name, model.profiles.find((p) => p.name === name)),
-    quickOpen: () => {
-      // Beyond the sidebar's namespace: the current cluster's pods in every namespace.
-      let everywhere: ClusterPods | null = null;
-      openQuickOpen({
-        sources: () => ({
-          favourites: favourites.list,
-          recent: workspace?.recentTargets() ?? [],
-          profile: model.profile,
-          namespace: model.namespace,
-          pods: everywhere ? everywhere.pods(model.pods.sorted()) : model.pods.sorted(),
-        }),
-        live: (refresh) => {
-          const profile = model.profile;
-          if (profile !== null && !model.allNamespaces) everywhere = new ClusterPods(backend, profile, refresh);
-          return { note: () => everywhere?.note ?? null, close: () => everywhere?.stop() };
-        },
-        open: (item) => {
-          if (item.kind === "favourite") favourites.open(item.name);
-          else if ((item.kind === "pod" || item.kind === "workload") && item.refusal) return item.refusal;
-          else if (item.target) workspace?.open(item.target);
-          return null;
-        },
-      });
-    },
+    quickOpen: () => showQuickOpen(),
     autoReconnect: (profile) => model.profiles.some((p) => p.name === profile && p.reconnect),
     production: new ProductionGate((name) => model.profiles.some((p) => p.name === name && p.production), askProduction),
     tabMenuExtra: (tabId) => transfers?.menuItems(tabId) ?? [],
@@ -118,6 +122,19 @@ async function start(): Promise<void> {
     .configDir()
     .then((dir) => {
       configDir = dir;
+      shown = null;
+      renderWelcome();
+    })
+    .catch(() => {
+      /* the card simply does not say it */
+    });
+
+  // Where quick-connect lives on this desktop (the tray, the launcher's actions), asked once.
+  let quickConnect: NotePart[] | null = null;
+  backend
+    .appSettings()
+    .then((s) => {
+      quickConnect = quickConnectNote(s);
       shown = null;
       renderWelcome();
     })
@@ -207,6 +224,9 @@ async function start(): Promise<void> {
         ),
       );
     }
+    if (quickConnect && model.profilesLoaded) {
+      card.appendChild(h("p", { class: "quick-connect" }, ...quickConnect.map((p) => (typeof p === "string" ? p : h("code", {}, p.code)))));
+    }
     if (configDir) {
       card.appendChild(
         h(
@@ -239,6 +259,16 @@ async function start(): Promise<void> {
             favourites.report(`The window could not be closed: ${errorMessage(err)}`);
           });
         });
+        return;
+      }
+      // The tray's "Recent" and "Quick open…".
+      if (request.kind === "openSession") {
+        const { profile, namespace, pod, container, command } = request.target;
+        workspace?.open({ profile, namespace, pod, container, command });
+        return;
+      }
+      if (request.kind === "quickOpen") {
+        showQuickOpen();
         return;
       }
       favourites.handleRequest(request);

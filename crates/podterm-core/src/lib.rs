@@ -29,6 +29,8 @@
 //!   with a pod's stream kept inside the destination.
 //! - [`podfs`]: what a UI needs around transfers: a container's working directory, a
 //!   directory's listing (for completion), a local file's sha256.
+//! - [`launcher`]: the desktop entry's actions, one per favourite (quick-connect without a tray).
+//! - [`recent`]: the last sessions opened (the tray's "Recent"), the live-session count's words.
 //! - [`text`]: outside text (servers, plugins, pods) escaped and cut before it is shown.
 
 pub mod browse;
@@ -39,6 +41,7 @@ pub mod favourites;
 pub mod flow;
 pub mod follow;
 pub mod import;
+pub mod launcher;
 pub mod logs;
 pub mod logview;
 pub mod manual;
@@ -50,6 +53,7 @@ pub mod podinfo;
 pub mod pods;
 pub mod profiles;
 pub mod protocol;
+pub mod recent;
 pub mod settings;
 pub mod shellenv;
 pub mod store;

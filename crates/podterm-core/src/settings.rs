@@ -52,6 +52,10 @@ pub fn bound_scrollback(lines: u32) -> u32 {
     lines.min(MAX_SCROLLBACK_LINES)
 }
 
+/// The keys of the global shortcut (the `globalShortcut` setting), as the desktop's shortcut
+/// service takes them.
+pub const GLOBAL_SHORTCUT: &str = "Ctrl+Alt+K";
+
 /// The settings. Missing fields take their defaults; unknown ones are kept on save.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -73,6 +77,9 @@ pub struct Settings {
     /// file: brought into it, as the scrollback is).
     #[serde(deserialize_with = "log_lines_in_range")]
     pub log_lines: u32,
+    /// [`GLOBAL_SHORTCUT`] brings Podterm forward with quick open from any application (off
+    /// unless the user turns it on: it takes the keys from every other application).
+    pub global_shortcut: bool,
     /// Fields a newer Podterm wrote, kept on save.
     #[serde(flatten)]
     pub extra: Extra,
@@ -86,6 +93,7 @@ impl Default for Settings {
             restore_tabs: true,
             debug_image: DEFAULT_DEBUG_IMAGE.to_string(),
             log_lines: DEFAULT_LOG_LINES,
+            global_shortcut: false,
             extra: Extra::new(),
         }
     }
@@ -368,5 +376,22 @@ mod tests {
         assert_eq!(v["scrollbackLines"], 1000, "{v}");
         assert_eq!(v["closeToTray"], false, "{v}");
         assert_eq!(v["theme"], "dark", "{v}");
+    }
+
+    #[test]
+    fn the_global_shortcut_is_off_unless_turned_on() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert!(!Settings::default().global_shortcut);
+        // A file from before the setting existed: off.
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            r#"{"version": 1, "closeToTray": true}"#,
+        )
+        .expect("write");
+        assert!(!load(dir.path()).expect("load").global_shortcut);
+        update(dir.path(), |s| s.global_shortcut = true).expect("update");
+        assert!(load(dir.path()).expect("load").global_shortcut);
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).expect("read");
+        assert!(text.contains("\"globalShortcut\": true"), "{text}");
     }
 }

@@ -79,6 +79,7 @@ describe("tauriBackend", () => {
       ["saveOpenTabs", [{ tabs: [], active: null }]],
       ["restoreTabs", []],
       ["setDebugImage", ["busybox:1.36"]],
+      ["setGlobalShortcut", [true]],
       ["closeWindow", []],
     ];
     const seen = new Set<string>();

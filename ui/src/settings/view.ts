@@ -160,3 +160,42 @@ export function debugImageControl(backend: Pick<Backend, "appSettings" | "setDeb
 
   return h("div", { class: "app-settings debug-image-setting" }, h("label", { class: "scrollback" }, h("span", {}, "Debug image"), input), error);
 }
+
+/**
+ * The global shortcut (the `globalShortcut` setting, off by default): its keys bring Podterm
+ * forward with quick open from any application. A refusal (another application holds the keys,
+ * a damaged settings file) is shown and the box goes back.
+ */
+export function globalShortcutControl(backend: Pick<Backend, "appSettings" | "setGlobalShortcut">): HTMLElement {
+  const box = h("input", { type: "checkbox", id: "global-shortcut" });
+  const keys = h("kbd", {}, "…");
+  const error = h("div", { class: "message error global-shortcut-error", role: "alert", hidden: true });
+  box.addEventListener("change", () => {
+    const wanted = box.checked;
+    backend.setGlobalShortcut(wanted).then(
+      () => {
+        error.hidden = true;
+      },
+      (err: unknown) => {
+        box.checked = !wanted;
+        error.textContent = `Not changed: ${errorMessage(err)}`;
+        error.hidden = false;
+      },
+    );
+  });
+  backend.appSettings().then(
+    (s) => {
+      box.checked = s.globalShortcut;
+      keys.textContent = s.globalShortcutKeys;
+    },
+    () => {
+      /* the scrollback control says the settings could not be read */
+    },
+  );
+  return h(
+    "div",
+    { class: "global-shortcut-setting" },
+    h("label", { class: "field-check", title: "From any application: Podterm comes forward with quick open, type a favourite or pod, Enter" }, box, h("span", {}, keys, " quick open from anywhere")),
+    error,
+  );
+}

@@ -73,6 +73,7 @@ export const COMMANDS = [
   "save_open_tabs",
   "restore_tabs",
   "set_debug_image",
+  "set_global_shortcut",
   "close_window",
 ] as const;
 
@@ -280,6 +281,12 @@ export interface Commands {
    */
   setDebugImage(image: string): Promise<string>;
   /**
+   * The global shortcut (`AppSettings::global_shortcut_keys`) on or off: saved, and
+   * taken from the desktop or given back. A shortcut another application holds is an
+   * error and the setting stays off.
+   */
+  setGlobalShortcut(on: boolean): Promise<void>;
+  /**
    * Closes the window after the page asked the user (a close with sessions open sends
    * `AppRequest::ConfirmClose` instead of closing); its sessions end.
    */
@@ -337,6 +344,7 @@ export function tauriCommands(): Commands {
     saveOpenTabs: (tabs) => invoke<void>("save_open_tabs", { tabs }),
     restoreTabs: () => invoke<RestoredTabs>("restore_tabs"),
     setDebugImage: (image) => invoke<string>("set_debug_image", { image }),
+    setGlobalShortcut: (on) => invoke<void>("set_global_shortcut", { on }),
     closeWindow: () => invoke<void>("close_window"),
   };
 }

@@ -14,6 +14,7 @@ export type { ProfileDetails } from "./ProfileDetails";
 export type { ManualProfile } from "./ManualProfile";
 export type { ProfileSummary } from "./ProfileSummary";
 export type { ProfileColour } from "./ProfileColour";
+export type { RecentSession } from "./RecentSession";
 export type { SavedTab } from "./SavedTab";
 export type { SavedTabs } from "./SavedTabs";
 export type { RestoredTab } from "./RestoredTab";

@@ -200,6 +200,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let tabsSaved = 0;
   let settingsRefused = false;
   let debugImage = MOCK_DEBUG_IMAGE;
+  let globalShortcut = false;
   let debugRefused: string | null = null;
   let podsRefusedFor: string | null = null;
   let windowClosed = false;
@@ -533,7 +534,12 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async appSettings() {
       await tick();
-      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, logLines };
+      // The preview plays a desktop with a tray and no launcher entry written.
+      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, logLines, tray: true, launcherEntry: null, globalShortcut, globalShortcutKeys: "Ctrl+Alt+K" };
+    },
+    async setGlobalShortcut(on) {
+      await tick();
+      globalShortcut = on;
     },
     async setRestoreTabs(on) {
       await tick();
