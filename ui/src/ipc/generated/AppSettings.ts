@@ -19,4 +19,21 @@ restoreTabs: boolean,
 /**
  * Lines each Logs view keeps (the oldest go first).
  */
-logLines: number, };
+logLines: number, 
+/**
+ * A tray icon is shown (its menu: favourites, recent sessions, quick open).
+ */
+tray: boolean, 
+/**
+ * Where the launcher entry with one action per favourite was written, if it was
+ * (quick-connect from the desktop's launcher, with or without a tray).
+ */
+launcherEntry: string | null, 
+/**
+ * The global shortcut brings Podterm forward with quick open (off by default).
+ */
+globalShortcut: boolean, 
+/**
+ * Its keys (`Ctrl+Alt+K`).
+ */
+globalShortcutKeys: string, };
