@@ -305,15 +305,16 @@ async fn errors_are_said_in_words() {
         }
     }
     c.apply_pod(pod("notar", s(&tools)));
+    // (A single file goes without tar: see the tests at the end. A directory needs it.)
     check(
-        run(&podterm, &c, &["cp", s(&f), "demo/notar:/tmp"]).await,
+        run(&podterm, &c, &["cp", s(&tools), "demo/notar:/tmp"]).await,
         "there is no tar in container \"main\" of pod \"notar\"",
     );
     check(
         run(
             &podterm,
             &c,
-            &["cp", "demo/notar:/etc/hostname", s(&work.path().join("h"))],
+            &["cp", "demo/notar:/etc", s(&work.path().join("h"))],
         )
         .await,
         "there is no tar in container \"main\" of pod \"notar\"",
@@ -708,4 +709,347 @@ async fn round_trip(mib: usize) {
     let down_s = t.elapsed();
     assert_eq!(sha256(&down), want, "download");
     eprintln!("{mib} MiB: up {up_s:?}, down {down_s:?}");
+}
+
+// ---- Without tar (issue 16, items 2 and 6): a single file through what the image has. ----
+
+/// A directory of links to the host's `tools`: an image with only those.
+fn image_with(work: &Path, name: &str, tools: &[&str]) -> PathBuf {
+    let dir = work.join(format!("{name}-bin"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for t in tools {
+        let found = ["/usr/bin", "/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(t))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("{t} is not on this machine"));
+        std::os::unix::fs::symlink(found, dir.join(t)).expect("symlink");
+    }
+    dir
+}
+
+/// Every byte value, many times over (300 KiB: more than one exec frame and one base64 piece).
+fn every_byte() -> Vec<u8> {
+    (0..300 * 1024).map(|i| (i % 256) as u8).collect()
+}
+
+fn no_parts_under(dir: &Path) {
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".podterm-cp-"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Each method on a container that has only its tools, both ways: a binary file with every byte
+/// value under a name with spaces (into a directory, and back), and a relative name with a
+/// leading `-`, quotes and a newline (up and back). The method and the check are said.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_file_goes_both_ways_without_tar_through_each_method() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let data = every_byte();
+    let local = work.path().join("every byte.bin");
+    std::fs::write(&local, &data).expect("write");
+    // (pod, its tools, the method said, the check said)
+    let images: [(&str, &[&str], &str, &str); 3] = [
+        (
+            "only-cat",
+            &["sh", "cat", "sha256sum"],
+            "with cat",
+            "sha256 checked",
+        ),
+        // No shell: dd reads and writes files by itself; test says what is a directory.
+        ("only-dd", &["dd", "wc", "test"], "with dd", "size checked"),
+        (
+            "only-base64",
+            &["sh", "base64"],
+            "with base64",
+            "not checked",
+        ),
+    ];
+    for (name, tools, method, check) in images {
+        c.apply_pod(pod(name, s(&image_with(work.path(), name, tools))));
+        let inside = work.path().join(format!("{name}-in-pod"));
+        std::fs::create_dir_all(&inside).expect("mkdir");
+        // Up, into an existing directory: under its own name.
+        let out = ok(&podterm, &c, &["cp", s(&local), &remote_in(name, &inside)]).await;
+        assert!(
+            out.stderr.contains(method) && out.stderr.contains(check),
+            "{name}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("No tar in container"), "{}", out.stderr);
+        assert_eq!(
+            std::fs::read(inside.join("every byte.bin")).expect("uploaded"),
+            data,
+            "{name}: upload"
+        );
+        // Down, to a named file.
+        let back = work.path().join(format!("{name}-back"));
+        std::fs::create_dir_all(&back).expect("mkdir");
+        let to = back.join("every byte.bin");
+        let out = ok(
+            &podterm,
+            &c,
+            &[
+                "cp",
+                &remote_in(name, &inside.join("every byte.bin")),
+                s(&to),
+            ],
+        )
+        .await;
+        assert!(out.stderr.contains(method), "{name}: {}", out.stderr);
+        assert_eq!(
+            std::fs::read(&to).expect("downloaded"),
+            data,
+            "{name}: down"
+        );
+        no_parts_under(&back);
+        // A name no shell line would survive, relative to the container's working directory.
+        let odd = "-odd 'single' \"double\"\nline $(x).bin";
+        ok(
+            &podterm,
+            &c,
+            &["cp", s(&local), &format!("demo/{name}:{odd}")],
+        )
+        .await;
+        let again = back.join("again.bin");
+        ok(
+            &podterm,
+            &c,
+            &["cp", &format!("demo/{name}:{odd}"), s(&again)],
+        )
+        .await;
+        assert_eq!(
+            std::fs::read(&again).expect("again"),
+            data,
+            "{name}: odd name"
+        );
+    }
+}
+
+/// Nothing to copy with (no shell, no cat, no tar): refused in words that say how to allow a
+/// debug container; with `--debug`, the file goes both ways through one beside the container,
+/// which reaches its files under /proc/PID/root, and a second copy reuses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_with_nothing_is_reached_through_a_debug_container() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let empty = work.path().join("nothing-bin");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    c.apply_pod(pod("bare", s(&empty)));
+    let data = every_byte();
+    let local = work.path().join("every byte.bin");
+    std::fs::write(&local, &data).expect("write");
+    let inside = work.path().join("bare-in-pod");
+    std::fs::create_dir_all(&inside).expect("mkdir");
+    let out = run(
+        &podterm,
+        &c,
+        &["cp", s(&local), &remote_in("bare", &inside)],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "there is no tar in container \"main\" of pod \"bare\", and no fallback: it has none of cat, dd or base64"
+        ) && out.stderr.contains("Add --debug"),
+        "{}",
+        out.stderr
+    );
+    assert!(!inside.join("every byte.bin").exists());
+    // With consent: up into the directory, then down.
+    let out = ok(
+        &podterm,
+        &c,
+        &["cp", "--debug", s(&local), &remote_in("bare", &inside)],
+    )
+    .await;
+    assert!(
+        out.stderr.contains("through debug container") && out.stderr.contains("sha256 checked"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read(inside.join("every byte.bin")).expect("uploaded"),
+        data
+    );
+    let to = work.path().join("back.bin");
+    ok(
+        &podterm,
+        &c,
+        &[
+            "cp",
+            "--debug",
+            &remote_in("bare", &inside.join("every byte.bin")),
+            s(&to),
+        ],
+    )
+    .await;
+    assert_eq!(std::fs::read(&to).expect("downloaded"), data);
+    // One debug container for both copies.
+    let k = kubectls().into_iter().next().expect("a kubectl");
+    let names = ok(
+        &k,
+        &c,
+        &[
+            "get",
+            "pod",
+            "-n",
+            "demo",
+            "bare",
+            "-o",
+            "jsonpath={.spec.ephemeralContainers[*].name}",
+        ],
+    )
+    .await
+    .stdout;
+    let n = names.split_whitespace().count();
+    assert_eq!(n, 1, "one debug container, reused");
+}
+
+/// Errors in words on the way without tar: no such path, a directory (needs tar), permission
+/// denied in the container, the container's disk full (a 1 MiB tmpfs mounted by the test: the
+/// tests run as root; the image's df tells) with no half-written file left there (its rm).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_without_tar_are_said_in_words() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    c.apply_pod(pod(
+        "cat-only",
+        s(&image_with(
+            work.path(),
+            "cat-only",
+            &["sh", "cat", "sha256sum", "df", "rm"],
+        )),
+    ));
+    let check = |out: Out, words: &str| {
+        assert_eq!(out.code, 1, "{words}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains(words),
+            "want {words:?} in {:?}",
+            out.stderr
+        );
+    };
+    let nope = work.path().join("nope");
+    check(
+        run(
+            &podterm,
+            &c,
+            &[
+                "cp",
+                &remote_in("cat-only", &nope),
+                s(&work.path().join("x")),
+            ],
+        )
+        .await,
+        &format!(
+            "\"{}\": no such file or directory in container \"main\" of pod \"cat-only\"",
+            s(&nope)
+        ),
+    );
+    let f = work.path().join("f");
+    std::fs::write(&f, b"x").expect("write");
+    check(
+        run(
+            &podterm,
+            &c,
+            &["cp", s(&f), &remote_in("cat-only", &nope.join("deeper"))],
+        )
+        .await,
+        "no such file or directory in container \"main\" of pod \"cat-only\"",
+    );
+    check(
+        run(
+            &podterm,
+            &c,
+            &[
+                "cp",
+                &remote_in("cat-only", work.path()),
+                s(&work.path().join("d")),
+            ],
+        )
+        .await,
+        "a directory needs tar in the image",
+    );
+    check(
+        run(&podterm, &c, &["cp", s(work.path()), "demo/cat-only:/tmp"]).await,
+        "a directory needs tar in the image",
+    );
+    // Permission denied: an image whose user is nobody (its sh drops root first).
+    let nobody = image_with(work.path(), "nobody", &["cat"]);
+    std::fs::write(
+        nobody.join("sh"),
+        "#!/bin/sh\nexec /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh \"$@\"\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(nobody.join("sh"), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    c.apply_pod(pod("nobody", s(&nobody)));
+    let locked = work.path().join("locked");
+    std::fs::create_dir_all(&locked).expect("mkdir");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    std::fs::write(locked.join("secret"), b"s").expect("write");
+    // (The test's temporary directory is 0700 too: open it to nobody, keep `locked` shut.)
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    check(
+        run(&podterm, &c, &["cp", s(&f), &remote_in("nobody", &locked)]).await,
+        &format!(
+            "\"{}\": permission denied in container \"main\" of pod \"nobody\"",
+            s(&locked)
+        ),
+    );
+    let root_only = work.path().join("root-only");
+    std::fs::write(&root_only, b"s").expect("write");
+    std::fs::set_permissions(&root_only, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    check(
+        run(
+            &podterm,
+            &c,
+            &[
+                "cp",
+                &remote_in("nobody", &root_only),
+                s(&work.path().join("r")),
+            ],
+        )
+        .await,
+        &format!(
+            "\"{}\": permission denied in container \"main\" of pod \"nobody\"",
+            s(&root_only)
+        ),
+    );
+    // The container's disk full.
+    let small = work.path().join("small");
+    std::fs::create_dir_all(&small).expect("mkdir");
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs", s(&small)])
+        .status()
+        .expect("mount runs");
+    assert!(mounted.success(), "mounting a tmpfs needs root");
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(small.clone());
+    let big = work.path().join("big.bin");
+    std::fs::write(&big, vec![7u8; 3 << 20]).expect("write");
+    check(
+        run(
+            &podterm,
+            &c,
+            &["cp", s(&big), &remote_in("cat-only", &small)],
+        )
+        .await,
+        "no space left in container \"main\" of pod \"cat-only\"",
+    );
+    let left: Vec<_> = std::fs::read_dir(&small).expect("ls").flatten().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
 }

@@ -16,6 +16,7 @@
 mod ceiling;
 mod clients;
 mod cluster;
+mod copy;
 mod echo;
 mod logsbench;
 mod procstat;
@@ -81,6 +82,18 @@ struct Args {
     /// Where to write the generated README (default: the results directory's parent).
     #[arg(long)]
     readme: Option<PathBuf>,
+    /// `cp` runs of each kind per client (a large file and many small files, up and down).
+    #[arg(long, default_value_t = 3)]
+    cp_reps: usize,
+    /// MiB of the large file `cp` copies.
+    #[arg(long, default_value_t = 512)]
+    cp_mib: u64,
+    /// How many 1 KiB files `cp` copies as a tree.
+    #[arg(long, default_value_t = 10_000)]
+    cp_files: usize,
+    /// Measure only `cp` (writes cp-*.json and cp-latest.md, then the README).
+    #[arg(long)]
+    cp_only: bool,
     /// Measure nothing: rewrite the README from the results already written (latest.json and
     /// the app bench's app-latest.md).
     #[arg(long)]
@@ -261,10 +274,35 @@ fn write_readme(
     let logs = read_if_present(&results_dir.join("logs-latest.md"))?;
     let logs_app = read_if_present(&results_dir.join("logs-app-latest.json"))?;
     let logs = logsbench::with_app(logs, logs_app.as_deref());
-    let text = report::readme(summary, app.as_deref(), logs.as_deref());
+    let cp = read_if_present(&results_dir.join("cp-latest.md"))?;
+    let text = report::readme(summary, app.as_deref(), cp.as_deref(), logs.as_deref());
     std::fs::write(readme, text).ctx(format!("writing {}", readme.display()))?;
     eprintln!("wrote {}", readme.display());
     Ok(())
+}
+
+/// The `cp` part: measured, written beside the other results.
+fn cp_part(
+    env: &RunEnv,
+    clients: &[Client],
+    args: &Args,
+    results_dir: &Path,
+    started_at: jiff::Timestamp,
+) -> Result<bool, String> {
+    let params = copy::Params {
+        big_mib: args.cp_mib,
+        small_files: args.cp_files,
+        reps: args.cp_reps.max(1),
+    };
+    let at = started_at
+        .round(jiff::Unit::Second)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| started_at.to_string());
+    let summary = copy::measure(env, clients, &params, &at)?;
+    println!("{}", summary.markdown());
+    let stamp = started_at.strftime("%Y-%m-%dT%H%M%SZ").to_string();
+    copy::write(results_dir, &stamp, &summary)?;
+    Ok(summary.all_ok())
 }
 
 fn run(args: Args) -> Result<bool, String> {
@@ -343,6 +381,18 @@ fn run(args: Args) -> Result<bool, String> {
     let env = RunEnv::new(tc.kubeconfig.clone(), tmp.path())?;
     if env.time_bin.is_none() {
         eprintln!("warning: /usr/bin/time is missing (Debian package 'time'; 'make deps'): no client CPU or RSS");
+    }
+    if args.cp_only {
+        let ok = cp_part(&env, &clients_all, &args, &results_dir, started_at)?;
+        if !tc.alive() {
+            return Err(format!(
+                "testcluster died; its log ends:\n{}",
+                tc.log_tail(30)
+            ));
+        }
+        drop(tc);
+        write_readme(&results_dir, &readme, None)?;
+        return Ok(ok);
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -505,6 +555,10 @@ fn run(args: Args) -> Result<bool, String> {
     let sessions = Figure::from_result(sessions);
     alive(&mut tc)?;
 
+    // (g) cp, large and small files, up and down.
+    let cp_ok = cp_part(&env, &clients_all, &args, &results_dir, started_at)?;
+    alive(&mut tc)?;
+
     drop(engine_cluster);
     rt.shutdown_timeout(Duration::from_secs(5));
     drop(tc);
@@ -545,7 +599,7 @@ fn run(args: Args) -> Result<bool, String> {
     let summary = results.summary();
     let md = summary.markdown();
     println!("{md}");
-    let all_ok = results.all_ok();
+    let all_ok = results.all_ok() && cp_ok;
 
     std::fs::create_dir_all(&results_dir).ctx(format!("creating {}", results_dir.display()))?;
     let json = summary.to_json().ctx("encoding the results")?;

@@ -11,7 +11,10 @@ use clap::Args;
 use podterm_core::cluster::within;
 use podterm_core::exec::Tuning;
 use podterm_core::pods::{self, PodTarget};
-use podterm_core::transfer::{self, Cancel, FileSpec, Meter, Options, Target, TransferError};
+use podterm_core::settings::DEFAULT_DEBUG_IMAGE;
+use podterm_core::transfer::{
+    self, Cancel, Fallback, FileSpec, Meter, Options, Target, TransferError,
+};
 use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -29,6 +32,12 @@ pub struct CpArgs {
     /// negative number for ever.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub retries: i32,
+    /// When the container has no tar and nothing to copy a single file with (distroless,
+    /// scratch): copy through an ephemeral debug container beside it (`--debug=IMAGE` to
+    /// choose the image). It cannot be removed: it stays until the pod is deleted, and later
+    /// copies and debug tabs reuse it.
+    #[arg(long, value_name = "IMAGE", num_args = 0..=1, require_equals = true, default_missing_value = DEFAULT_DEBUG_IMAGE)]
+    pub debug: Option<String>,
     /// `[[NAMESPACE/]POD:]PATH`
     pub src: String,
     /// `[[NAMESPACE/]POD:]PATH`
@@ -84,6 +93,9 @@ pub async fn cp(a: CpArgs, conn: &Conn) -> Result<i32, Failure> {
             ..tuning_from_env(cluster.liveness)
         },
     };
+    let fallback = Fallback {
+        debug_image: a.debug.clone(),
+    };
     let meter = Meter::default();
     let cancel = Cancel::default();
     let signals = {
@@ -111,23 +123,25 @@ pub async fn cp(a: CpArgs, conn: &Conn) -> Result<i32, Failure> {
         term::stderr_is_terminal().then(|| tokio::spawn(show_progress(meter.clone(), started)));
     let client = &cluster.client;
     let result = if src.is_remote() {
-        transfer::download(
+        transfer::download_with(
             client,
             &target,
             &src.path,
             Path::new(&dest.path),
             &opts,
+            &fallback,
             &meter,
             &cancel,
         )
         .await
     } else {
-        transfer::upload(
+        transfer::upload_with(
             client,
             &target,
             Path::new(&src.path),
             &dest.path,
             &opts,
+            &fallback,
             &meter,
             &cancel,
         )

@@ -118,6 +118,7 @@ impl From<TransferError> for Failure {
     fn from(e: TransferError) -> Self {
         match e {
             TransferError::Exec(e) => e.into(),
+            TransferError::Debug(e) => e.into(),
             other => Failure::new(other.to_string()),
         }
     }

@@ -13,14 +13,17 @@
 
 pub mod pack;
 pub mod paths;
+pub mod single;
 pub mod unpack;
 
 use crate::cluster::ApiError;
+use crate::debug::DebugError;
 use crate::exec::{Chunk, ExecError, ExecSpec, Session, Tuning};
 use crate::protocol::Outcome;
 use crate::text;
 use bytes::Bytes;
 pub use paths::FileSpec;
+pub use single::{Fallback, Method};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -58,9 +61,29 @@ pub enum TransferError {
     /// A download would overwrite a local directory with a file.
     #[error("{}: is a directory: name a file there (for example {}/NAME) or another path", text::shown(&.0.to_string_lossy()), text::shown(&.0.to_string_lossy()))]
     IsDirectory(PathBuf),
-    /// The container has no `tar`.
-    #[error("there is no tar in container \"{container}\" of pod \"{pod}\": podterm cp (like kubectl cp) needs tar in the image")]
+    /// The container has no `tar`, and a directory was to be copied: without tar only a
+    /// single file can go.
+    #[error("there is no tar in container \"{container}\" of pod \"{pod}\": a directory needs tar in the image (a single file is copied without it)")]
     NoTar { pod: String, container: String },
+    /// No tar, and none of the tools a single file can go through either (`debug`: not in
+    /// the debug container beside it either).
+    #[error("there is no tar in container \"{container}\" of pod \"{pod}\", and no fallback: {}", no_fallback_words(*.debug))]
+    NoFallback {
+        pod: String,
+        container: String,
+        debug: bool,
+    },
+    /// The debug container could not find the target container's processes (its files are
+    /// reached through them).
+    #[error("the debug container beside container \"{container}\" of pod \"{pod}\" cannot see its processes, so not its files either: the cluster's runtime does not share the target's process namespace")]
+    TargetUnseen { pod: String, container: String },
+    /// A file copied without tar is not what the container has (its sha256 or size differs);
+    /// a download was not kept.
+    #[error("{path}: the copy differs from the container's file ({why}); try again")]
+    Mismatch { path: String, why: String },
+    /// The debug container a copy goes through could not be added or did not start.
+    #[error(transparent)]
+    Debug(#[from] DebugError),
     /// The source path is not in the container.
     #[error("\"{path}\": no such file or directory in container \"{container}\" of pod \"{pod}\"")]
     NoSuchPath {
@@ -71,6 +94,14 @@ pub enum TransferError {
     /// The container's user may not read the source or write the destination directory.
     #[error("\"{path}\": permission denied in container \"{container}\" of pod \"{pod}\"")]
     PermissionDenied {
+        path: String,
+        pod: String,
+        container: String,
+    },
+    /// The container's file system filled up during an upload (`df` there says less room
+    /// than the copy needs).
+    #[error("\"{path}\": no space left in container \"{container}\" of pod \"{pod}\" (its file system is full): free some space there and retry")]
+    NoSpace {
         path: String,
         pod: String,
         container: String,
@@ -133,6 +164,14 @@ fn io_words(e: &std::io::Error) -> String {
     }
 }
 
+fn no_fallback_words(debug: bool) -> &'static str {
+    if debug {
+        "the debug container beside it has none of cat, dd or base64 either: choose another image with --debug IMAGE"
+    } else {
+        "it has none of cat, dd or base64 to copy a single file through. Add --debug to copy through an ephemeral debug container beside it (it sees the container's files; it stays in the pod until the pod is deleted)"
+    }
+}
+
 fn stderr_words(stderr: &str) -> String {
     if stderr.is_empty() {
         String::new()
@@ -156,6 +195,14 @@ impl TransferError {
             .is_some_and(|i| i.downcast_ref::<unpack::Stopped>().is_some());
         if stopped {
             TransferError::Cancelled
+        } else if let Some(m) = e
+            .get_ref()
+            .and_then(|i| i.downcast_ref::<single::Mismatch>())
+        {
+            TransferError::Mismatch {
+                path: String::new(),
+                why: m.0.clone(),
+            }
         } else {
             TransferError::Corrupt(e)
         }
@@ -414,6 +461,36 @@ fn probe_error(code: i32, t: &Target, path: &str) -> Option<TransferError> {
     }
 }
 
+/// After an upload failed: whether the container's file system holding `dir` has less room
+/// than `need` bytes (read from `df -Pk`, when the image has a shell and df).
+async fn out_of_space(
+    client: &kube::Client,
+    t: &Target,
+    dir: &str,
+    need: u64,
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> bool {
+    // A file system without blocks (sysfs, procfs) is not one that fills up.
+    const DF: &str = r#"df -Pk "$1" 2>/dev/null | { read _; read _ blocks _ avail _; [ "$blocks" -gt 0 ] && echo "$avail"; }"#;
+    let Ok(Some(p)) = probe(client, t, DF, &[dir], tuning, cancel).await else {
+        return false;
+    };
+    p.code == 0
+        && p.stdout
+            .trim()
+            .parse::<u64>()
+            .is_ok_and(|kib| kib.saturating_mul(1024) < need)
+}
+
+fn no_space(t: &Target, path: &str) -> TransferError {
+    TransferError::NoSpace {
+        path: text::shown(path),
+        pod: t.pod.clone(),
+        container: t.container.clone(),
+    }
+}
+
 fn failed(command: &'static str, t: &Target, outcome: Outcome, stderr: &[u8]) -> TransferError {
     match outcome {
         Outcome::Failure { message, .. } => TransferError::NotRun {
@@ -431,7 +508,8 @@ fn failed(command: &'static str, t: &Target, outcome: Outcome, stderr: &[u8]) ->
 }
 
 /// Copies local `src` into `dest` in the container, as `kubectl cp SRC POD:DEST`: into `dest`
-/// when it is a directory there, else as `dest`.
+/// when it is a directory there, else as `dest`. A container without tar takes a single file
+/// through what it has ([`single`]); one with nothing at all is refused (see [`upload_with`]).
 pub async fn upload(
     client: &kube::Client,
     t: &Target,
@@ -441,16 +519,70 @@ pub async fn upload(
     meter: &Meter,
     cancel: &Cancel,
 ) -> Result<Report, TransferError> {
+    upload_with(
+        client,
+        t,
+        src,
+        dest,
+        opts,
+        &Fallback::default(),
+        meter,
+        cancel,
+    )
+    .await
+}
+
+/// As [`upload`], with what the user allowed for a container that has nothing to copy with
+/// (a debug container beside it).
+#[allow(clippy::too_many_arguments)]
+pub async fn upload_with(
+    client: &kube::Client,
+    t: &Target,
+    src: &Path,
+    dest: &str,
+    opts: &Options,
+    fallback: &Fallback,
+    meter: &Meter,
+    cancel: &Cancel,
+) -> Result<Report, TransferError> {
     if std::fs::metadata(src).is_err() {
         return Err(TransferError::LocalMissing(src.to_path_buf()));
     }
     let src_clean: PathBuf = src.components().collect();
     let is_dir = match probe(client, t, PROBE_UPLOAD, &[dest], opts.tuning, cancel).await? {
+        Some(p) if p.code == NO_TAR => {
+            return single::upload(
+                client,
+                t,
+                src,
+                dest,
+                true,
+                fallback,
+                opts.tuning,
+                meter,
+                cancel,
+            )
+            .await;
+        }
         Some(p) => match probe_error(p.code, t, dest) {
             Some(e) => return Err(e),
             None => p.code == 0,
         },
         None => {
+            if !single::present(client, t, "tar", opts.tuning, cancel).await? {
+                return single::upload(
+                    client,
+                    t,
+                    src,
+                    dest,
+                    false,
+                    fallback,
+                    opts.tuning,
+                    meter,
+                    cancel,
+                )
+                .await;
+            }
             let ran = exec_once(
                 client,
                 t,
@@ -489,7 +621,7 @@ pub async fn upload(
     };
     let dir = paths::dir(&target);
     if !dir.is_empty() {
-        command.extend(["-C".to_string(), dir]);
+        command.extend(["-C".to_string(), dir.clone()]);
     }
     meter.set_total(pack::stream_size(&src_clean));
     let (tx, rx) = mpsc::channel::<Bytes>(8);
@@ -513,11 +645,19 @@ pub async fn upload(
             bytes: meter.done(),
             ..Report::default()
         }),
-        other => Err(failed("tar", t, other, &ran.stderr)),
+        other => {
+            let room = if dir.is_empty() { "." } else { dir.as_str() };
+            if out_of_space(client, t, room, meter.total(), opts.tuning, cancel).await {
+                return Err(no_space(t, dest));
+            }
+            Err(failed("tar", t, other, &ran.stderr))
+        }
     }
 }
 
-/// Copies `src` from the container to local `dest`, as `kubectl cp POD:SRC DEST`.
+/// Copies `src` from the container to local `dest`, as `kubectl cp POD:SRC DEST`. A
+/// container without tar gives a single file through what it has ([`single`]); one with
+/// nothing at all is refused (see [`download_with`]).
 pub async fn download(
     client: &kube::Client,
     t: &Target,
@@ -527,13 +667,58 @@ pub async fn download(
     meter: &Meter,
     cancel: &Cancel,
 ) -> Result<Report, TransferError> {
-    if let Some(p) = probe(client, t, PROBE_DOWNLOAD, &[src], opts.tuning, cancel).await? {
-        if let Some(e) = probe_error(p.code, t, src) {
-            return Err(e);
+    download_with(
+        client,
+        t,
+        src,
+        dest,
+        opts,
+        &Fallback::default(),
+        meter,
+        cancel,
+    )
+    .await
+}
+
+/// As [`download`], with what the user allowed for a container that has nothing to copy
+/// with (a debug container beside it).
+#[allow(clippy::too_many_arguments)]
+pub async fn download_with(
+    client: &kube::Client,
+    t: &Target,
+    src: &str,
+    dest: &Path,
+    opts: &Options,
+    fallback: &Fallback,
+    meter: &Meter,
+    cancel: &Cancel,
+) -> Result<Report, TransferError> {
+    let without_tar = match probe(client, t, PROBE_DOWNLOAD, &[src], opts.tuning, cancel).await? {
+        Some(p) if p.code == NO_TAR => Some(true),
+        Some(p) => {
+            if let Some(e) = probe_error(p.code, t, src) {
+                return Err(e);
+            }
+            if let Ok(n) = p.stdout.trim().parse::<u64>() {
+                meter.set_total(n);
+            }
+            None
         }
-        if let Ok(n) = p.stdout.trim().parse::<u64>() {
-            meter.set_total(n);
-        }
+        None => (!single::present(client, t, "tar", opts.tuning, cancel).await?).then_some(false),
+    };
+    if let Some(has_sh) = without_tar {
+        return single::download(
+            client,
+            t,
+            src,
+            dest,
+            has_sh,
+            fallback,
+            opts.tuning,
+            meter,
+            cancel,
+        )
+        .await;
     }
     let prefix = paths::download_prefix(src);
     let hint = format!(

@@ -239,7 +239,7 @@ fn make_parent(to: &Path) -> Result<(), TransferError> {
 }
 
 /// Writes a file under a temporary name beside `to`, then renames it over `to`.
-fn write_file(to: &Path, from: &mut impl Read) -> Result<(), TransferError> {
+pub(super) fn write_file(to: &Path, from: &mut impl Read) -> Result<(), TransferError> {
     use std::os::unix::fs::PermissionsExt as _;
     let existing = std::fs::metadata(to).ok();
     if existing.as_ref().is_some_and(|m| m.is_dir()) {

@@ -1,0 +1,410 @@
+//! `cp` through each client: one large file and many small files, up and down, on the demo
+//! pod `shell` (a testcluster container is a process on this machine, so its paths are ours).
+//! Every run's result is checked (size, file count); a wrong copy fails the figure. The
+//! summary (medians and ranges, no raw samples) goes to `bench/results/cp-<UTC>.json` and
+//! `cp-latest.json`, its table to `cp-latest.md`, which the README includes.
+
+use crate::clients::{tail, Client, RunEnv, TimeUsage, Watchdog};
+use crate::stats::median;
+use crate::Ctx;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const RUN_LIMIT: Duration = Duration::from_secs(600);
+
+/// What is copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    BigUp,
+    BigDown,
+    ManyUp,
+    ManyDown,
+}
+
+impl Kind {
+    const ALL: [Kind; 4] = [Kind::BigUp, Kind::BigDown, Kind::ManyUp, Kind::ManyDown];
+
+    fn name(self, p: &Params) -> String {
+        match self {
+            Kind::BigUp => format!("upload, one {} MiB file", p.big_mib),
+            Kind::BigDown => format!("download, one {} MiB file", p.big_mib),
+            Kind::ManyUp => format!("upload, {} × 1 KiB files", p.small_files),
+            Kind::ManyDown => format!("download, {} × 1 KiB files", p.small_files),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Params {
+    pub big_mib: u64,
+    pub small_files: usize,
+    pub reps: usize,
+}
+
+/// One kind of copy through one client: medians and ranges over the runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Figure {
+    pub kind: String,
+    pub client: String,
+    pub runs: usize,
+    pub mb_per_s: f64,
+    pub mb_per_s_min: f64,
+    pub mb_per_s_max: f64,
+    pub wall_s: f64,
+    pub cpu_s: Option<f64>,
+    pub max_rss_mb: Option<f64>,
+    /// Why the figure is missing (a run failed).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub started_at: String,
+    pub params: Params,
+    /// The load beside the bench (1-minute load average at the start, and cores).
+    pub load: String,
+    pub figures: Vec<Figure>,
+}
+
+struct Run {
+    wall_s: f64,
+    bytes: u64,
+    time: Option<TimeUsage>,
+}
+
+/// Files of `n` bytes of varied content.
+fn make_big(path: &Path, mib: u64) -> Result<(), String> {
+    use std::io::Write as _;
+    let mut f = std::fs::File::create(path).ctx(format!("creating {}", path.display()))?;
+    let block: Vec<u8> = (0..1 << 20)
+        .map(|i: u32| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    for i in 0..mib {
+        let mut b = block.clone();
+        b[0] = i as u8;
+        f.write_all(&b).ctx("writing the large file")?;
+    }
+    Ok(())
+}
+
+fn make_many(dir: &Path, n: usize) -> Result<(), String> {
+    for i in 0..n {
+        let sub = dir.join(format!("d{:02}", i % 100));
+        std::fs::create_dir_all(&sub).ctx("mkdir")?;
+        let data: Vec<u8> = (0..1024).map(|j| ((i * 31 + j) % 251) as u8).collect();
+        std::fs::write(sub.join(format!("f{i:05}")), data).ctx("writing a small file")?;
+    }
+    Ok(())
+}
+
+/// Files and bytes under `p`.
+fn count(p: &Path) -> (u64, u64) {
+    let Ok(md) = std::fs::symlink_metadata(p) else {
+        return (0, 0);
+    };
+    if md.is_file() {
+        return (1, md.len());
+    }
+    let mut out = (0, 0);
+    if let Ok(rd) = std::fs::read_dir(p) {
+        for e in rd.flatten() {
+            let (f, b) = count(&e.path());
+            out.0 += f;
+            out.1 += b;
+        }
+    }
+    out
+}
+
+fn one(
+    env: &RunEnv,
+    client: &Client,
+    src: &str,
+    dest: &str,
+) -> Result<(f64, Option<TimeUsage>), String> {
+    let time_file = env.time_file();
+    let argv = env.argv(client, &["cp", src, dest], Some(&time_file));
+    let started = Instant::now();
+    let child = env
+        .command(&argv)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .ctx(format!("starting {}", client.path.display()))?;
+    let dog = Watchdog::new(Some(child.id()), RUN_LIMIT);
+    let out = child.wait_with_output().ctx("waiting for the client")?;
+    let wall = started.elapsed().as_secs_f64();
+    if dog.finish() {
+        return Err(format!("killed after {} s", RUN_LIMIT.as_secs()));
+    }
+    if !out.status.success() {
+        return Err(format!(
+            "{}: {}",
+            out.status,
+            tail(&String::from_utf8_lossy(&out.stderr), 600)
+        ));
+    }
+    let time = match env.time_bin {
+        Some(_) => Some(TimeUsage::read(&time_file)?),
+        None => None,
+    };
+    Ok((wall, time))
+}
+
+fn run_kind(
+    env: &RunEnv,
+    client: &Client,
+    kind: Kind,
+    work: &Path,
+    p: &Params,
+    tag: &str,
+) -> Result<Run, String> {
+    let big = work.join("big.bin");
+    let many = work.join("many");
+    let pod = |path: &Path| format!("demo/shell:{}", path.display());
+    let (src, dest, want_files, want_bytes) = match kind {
+        Kind::BigUp => (
+            big.display().to_string(),
+            work.join(format!("up-{tag}.bin")),
+            1,
+            p.big_mib << 20,
+        ),
+        Kind::BigDown => (
+            pod(&big),
+            work.join(format!("down-{tag}.bin")),
+            1,
+            p.big_mib << 20,
+        ),
+        Kind::ManyUp => (
+            many.display().to_string(),
+            work.join(format!("many-up-{tag}")),
+            p.small_files as u64,
+            p.small_files as u64 * 1024,
+        ),
+        Kind::ManyDown => (
+            pod(&many),
+            work.join(format!("many-down-{tag}")),
+            p.small_files as u64,
+            p.small_files as u64 * 1024,
+        ),
+    };
+    let dest_arg = match kind {
+        Kind::BigUp | Kind::ManyUp => pod(&dest),
+        _ => dest.display().to_string(),
+    };
+    let result = one(env, client, &src, &dest_arg);
+    let got = count(&dest);
+    let _ = std::fs::remove_dir_all(&dest).or_else(|_| std::fs::remove_file(&dest));
+    let (wall_s, time) = result?;
+    if got != (want_files, want_bytes) {
+        return Err(format!(
+            "copied {} files, {} bytes; expected {want_files}, {want_bytes}",
+            got.0, got.1
+        ));
+    }
+    Ok(Run {
+        wall_s,
+        bytes: want_bytes,
+        time,
+    })
+}
+
+fn load() -> String {
+    let avg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    format!(
+        "load average {} on {cores} cores",
+        avg.split_whitespace().next().unwrap_or("?")
+    )
+}
+
+/// Measures every kind through every client, taking turns, `reps` times.
+pub fn measure(
+    env: &RunEnv,
+    clients: &[Client],
+    p: &Params,
+    started_at: &str,
+) -> Result<Summary, String> {
+    let work = env.scratch.join("cp");
+    std::fs::create_dir_all(&work).ctx("mkdir")?;
+    make_big(&work.join("big.bin"), p.big_mib)?;
+    make_many(&work.join("many"), p.small_files)?;
+    let at_start = load();
+    let mut figures = Vec::new();
+    for kind in Kind::ALL {
+        eprintln!("== cp: {} ({} runs each)", kind.name(p), p.reps);
+        let mut runs: Vec<Result<Vec<Run>, String>> =
+            clients.iter().map(|_| Ok(Vec::new())).collect();
+        for rep in 1..=p.reps {
+            for (i, c) in clients.iter().enumerate() {
+                let Ok(list) = &mut runs[i] else { continue };
+                match run_kind(env, c, kind, &work, p, &format!("{i}-{rep}")) {
+                    Ok(r) => {
+                        eprintln!(
+                            "  {:<28} run {rep}: {:>6.1} MB/s, {:.2} s{}",
+                            c.label(),
+                            r.bytes as f64 / 1e6 / r.wall_s,
+                            r.wall_s,
+                            r.time
+                                .map(|t| format!(
+                                    ", CPU {:.2} s, max RSS {:.0} MB",
+                                    t.cpu_s(),
+                                    t.max_rss_mb()
+                                ))
+                                .unwrap_or_default()
+                        );
+                        list.push(r);
+                    }
+                    Err(e) => {
+                        eprintln!("  {:<28} run {rep}: FAILED: {e}", c.label());
+                        runs[i] = Err(e);
+                    }
+                }
+            }
+        }
+        for (c, r) in clients.iter().zip(runs) {
+            figures.push(figure(kind.name(p), c, r));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    Ok(Summary {
+        started_at: started_at.to_string(),
+        params: p.clone(),
+        load: at_start,
+        figures,
+    })
+}
+
+fn figure(kind: String, c: &Client, runs: Result<Vec<Run>, String>) -> Figure {
+    let empty = |error: String| Figure {
+        kind: kind.clone(),
+        client: c.label(),
+        runs: 0,
+        mb_per_s: 0.0,
+        mb_per_s_min: 0.0,
+        mb_per_s_max: 0.0,
+        wall_s: 0.0,
+        cpu_s: None,
+        max_rss_mb: None,
+        error: Some(error),
+    };
+    let runs = match runs {
+        Ok(r) if !r.is_empty() => r,
+        Ok(_) => return empty("no runs".into()),
+        Err(e) => return empty(e),
+    };
+    let rates: Vec<f64> = runs
+        .iter()
+        .map(|r| r.bytes as f64 / 1e6 / r.wall_s)
+        .collect();
+    let walls: Vec<f64> = runs.iter().map(|r| r.wall_s).collect();
+    let cpus: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.time.map(|t| t.cpu_s()))
+        .collect();
+    let rss: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.time.map(|t| t.max_rss_mb()))
+        .collect();
+    Figure {
+        kind: kind.clone(),
+        client: c.label(),
+        runs: runs.len(),
+        mb_per_s: median(&rates).unwrap_or(0.0),
+        mb_per_s_min: rates.iter().copied().fold(f64::INFINITY, f64::min),
+        mb_per_s_max: rates.iter().copied().fold(0.0, f64::max),
+        wall_s: median(&walls).unwrap_or(0.0),
+        cpu_s: median(&cpus),
+        max_rss_mb: rss.iter().copied().reduce(f64::max),
+        error: None,
+    }
+}
+
+impl Summary {
+    /// The table: per kind, each client's median MB/s (range), CPU, peak RSS, and podterm's
+    /// ratio to each kubectl against the 1.5× goal.
+    pub fn markdown(&self) -> String {
+        let mut s = String::from("# Copying files (`podterm cp` and `kubectl cp`)\n\n");
+        s.push_str(&format!(
+            "{} runs of each, taking turns, on the demo pod `shell` (started {}; {} at the start). \
+             Medians, with the range of the runs; CPU is the client's (user + system), RSS its peak. \
+             Goal: podterm ≥ 1.5× kubectl's throughput.\n\n",
+            self.params.reps, self.started_at, self.load
+        ));
+        s.push_str("| copy | client | MB/s (range) | CPU s | peak RSS MB | podterm ÷ this |\n");
+        s.push_str("| --- | --- | --- | --- | --- | --- |\n");
+        let mut kinds: Vec<&str> = Vec::new();
+        for f in &self.figures {
+            if !kinds.contains(&f.kind.as_str()) {
+                kinds.push(&f.kind);
+            }
+        }
+        for k in kinds {
+            let of: Vec<&Figure> = self.figures.iter().filter(|f| f.kind == k).collect();
+            let ours = of
+                .iter()
+                .find(|f| f.client == "podterm")
+                .map(|f| f.mb_per_s);
+            for f in of {
+                let opt = |v: Option<f64>, d: usize| {
+                    v.map(|x| format!("{x:.d$}")).unwrap_or_else(|| "–".into())
+                };
+                let rate = match &f.error {
+                    Some(e) => format!("failed: {}", e.replace('|', "/").replace('\n', " ")),
+                    None => format!(
+                        "{:.1} ({:.1}–{:.1})",
+                        f.mb_per_s, f.mb_per_s_min, f.mb_per_s_max
+                    ),
+                };
+                let ratio = match (ours, f.client.as_str(), &f.error) {
+                    (_, "podterm", _) | (_, _, Some(_)) => String::new(),
+                    (Some(o), _, None) if f.mb_per_s > 0.0 => {
+                        let r = o / f.mb_per_s;
+                        format!(
+                            "{r:.2}× {}",
+                            if r >= 1.5 {
+                                "(goal met)"
+                            } else {
+                                "(goal not met)"
+                            }
+                        )
+                    }
+                    _ => String::new(),
+                };
+                s.push_str(&format!(
+                    "| {k} | {} | {rate} | {} | {} | {ratio} |\n",
+                    f.client,
+                    opt(f.cpu_s, 2),
+                    opt(f.max_rss_mb, 0)
+                ));
+            }
+        }
+        s
+    }
+
+    pub fn all_ok(&self) -> bool {
+        self.figures.iter().all(|f| f.error.is_none())
+    }
+}
+
+/// Writes the summary JSON (stamped and latest) and the table.
+pub fn write(results_dir: &Path, stamp: &str, summary: &Summary) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(results_dir).ctx(format!("creating {}", results_dir.display()))?;
+    let json = serde_json::to_string_pretty(summary).ctx("encoding the cp results")?;
+    let md = summary.markdown();
+    for (name, text) in [
+        (format!("cp-{stamp}.json"), &json),
+        ("cp-latest.json".to_string(), &json),
+        ("cp-latest.md".to_string(), &md),
+    ] {
+        let path = results_dir.join(name);
+        std::fs::write(&path, text).ctx(format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(results_dir.join("cp-latest.md"))
+}

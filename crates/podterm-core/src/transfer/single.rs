@@ -1,0 +1,942 @@
+//! One file copied without tar, through what the image has (issue 16, "Without tar").
+//!
+//! The methods, probed in a fixed order: a download reads with `cat`, else `dd if=`, else
+//! `base64` (decoded here); an upload writes with `cat > FILE` (through `sh`), else
+//! `dd of=FILE` (no shell needed), else `base64 -d > FILE` (through `sh`). Paths travel as exec
+//! arguments of their own (never spliced into a shell line: `sh -c '… "$1"' sh PATH`), so
+//! spaces, quotes, newlines and a leading `-` (after `--`) are safe. With a shell, one probe
+//! lists the tools and checks the path; without one, each tool is tried as `TOOL --version`,
+//! a tool being absent when the exec did not start (a `Failure` status, or exit 126/127 from a
+//! runtime that reports it so), never judged by words.
+//!
+//! Integrity: a download is checked against the container's `sha256sum` (else `wc -c`) before
+//! it is renamed from its temporary name, so a short or altered copy never lands; an upload is
+//! checked the same way after it is written. Without either tool the copy is said unchecked.
+//!
+//! A container with none of these (distroless, scratch) is reached, with the user's consent,
+//! through a debug container beside it (`crate::debug::ensure`, the app's one per pod and
+//! image), whose shell sees the target's files under `/proc/PID/root` (`/proc/PID/cwd` for a
+//! relative path), PID being the target's entrypoint: the lowest process it sees but its own
+//! (with `targetContainerName` it shares the target's process namespace). On testcluster every
+//! process has the one file system of the host, so that root is the target's too.
+
+use super::unpack::{self, Feed, FeedReader};
+use super::{exec_once, failed, Cancel, Meter, Report, Target, TransferError};
+use crate::debug::{self, DebugSpec};
+use crate::exec::Tuning;
+use crate::protocol::Outcome;
+use crate::text;
+use base64::Engine as _;
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+use tokio::sync::mpsc;
+
+/// How one file's bytes travel without tar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Cat,
+    Dd,
+    Base64,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Cat => "cat",
+            Method::Dd => "dd",
+            Method::Base64 => "base64",
+        }
+    }
+}
+
+/// What the user allowed when the image has nothing to copy with.
+#[derive(Debug, Clone, Default)]
+pub struct Fallback {
+    /// Copy through a debug container of this image beside the target (it stays in the pod:
+    /// ephemeral containers cannot be removed). `None`: refuse, saying how to allow it.
+    pub debug_image: Option<String>,
+}
+
+/// The tools a container has, as far as a copy cares.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tools {
+    sh: bool,
+    cat: bool,
+    dd: bool,
+    base64: bool,
+    sha256sum: bool,
+    wc: bool,
+    test: bool,
+}
+
+const TOOLS: [&str; 5] = ["cat", "dd", "base64", "sha256sum", "wc"];
+
+impl Tools {
+    fn from_list(line: &str) -> Tools {
+        let has = |t: &str| line.split_whitespace().any(|w| w == t);
+        Tools {
+            sh: true,
+            cat: has("cat"),
+            dd: has("dd"),
+            base64: has("base64"),
+            sha256sum: has("sha256sum"),
+            wc: has("wc"),
+            test: true,
+        }
+    }
+
+    fn download(&self) -> Option<Method> {
+        [
+            (self.cat, Method::Cat),
+            (self.dd, Method::Dd),
+            (self.base64, Method::Base64),
+        ]
+        .into_iter()
+        .find_map(|(has, m)| has.then_some(m))
+    }
+
+    fn upload(&self) -> Option<Method> {
+        [
+            (self.sh && self.cat, Method::Cat),
+            (self.dd, Method::Dd),
+            (self.sh && self.base64, Method::Base64),
+        ]
+        .into_iter()
+        .find_map(|(has, m)| has.then_some(m))
+    }
+}
+
+/// The shell probes: the tools on the first line, then the path's facts as exit codes.
+const PROBE_DOWN: &str = r#"for t in cat dd base64 sha256sum wc; do command -v "$t" >/dev/null 2>&1 && printf '%s ' "$t"; done
+echo
+[ -e "$1" ] || [ -L "$1" ] || exit 11
+[ -r "$1" ] || exit 12
+[ -d "$1" ] && exit 13
+exit 0"#;
+
+const PROBE_UP: &str = r#"for t in cat dd base64 sha256sum wc; do command -v "$t" >/dev/null 2>&1 && printf '%s ' "$t"; done
+echo
+if [ -d "$1" ]; then d=$1; else case $1 in */*) d=${1%/*}; d=${d:-/};; *) d=.;; esac; fi
+[ -d "$d" ] || exit 11
+[ -w "$d" ] || exit 12
+[ -d "$1" ] && echo dir
+exit 0"#;
+
+const IS_DIR: i32 = 13;
+
+/// Where the commands run and how the user's path reads there.
+struct Place<'a> {
+    /// The container the commands run in (the target, or our debug container beside it).
+    at: Target,
+    /// The path in that container.
+    path: String,
+    /// The user's target, for words.
+    user: &'a Target,
+    /// The user's path, for words.
+    shown: &'a str,
+}
+
+/// Whether `tool` is in the container: it runs (whatever its exit code) or it does not start.
+pub(super) async fn present(
+    client: &kube::Client,
+    t: &Target,
+    tool: &str,
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> Result<bool, TransferError> {
+    let ran = exec_once(
+        client,
+        t,
+        vec![tool.to_string(), "--version".into()],
+        tuning,
+        None,
+        None,
+        cancel,
+    )
+    .await?;
+    Ok(!did_not_start(&ran.outcome?))
+}
+
+/// The command did not start: the runtime found no such executable (or could not run it).
+fn did_not_start(o: &Outcome) -> bool {
+    matches!(o, Outcome::Failure { .. } | Outcome::Exit(126 | 127))
+}
+
+/// Runs a command with no stdin; its outcome and stdout.
+async fn run(
+    client: &kube::Client,
+    t: &Target,
+    command: Vec<String>,
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> Result<(Outcome, String), TransferError> {
+    let ran = exec_once(client, t, command, tuning, None, None, cancel).await?;
+    Ok((
+        ran.outcome?,
+        String::from_utf8_lossy(&ran.stdout).into_owned(),
+    ))
+}
+
+/// The tools without a shell: each tried in turn.
+async fn tools_without_sh(
+    client: &kube::Client,
+    t: &Target,
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> Result<Tools, TransferError> {
+    let mut found = [false; 5];
+    for (i, tool) in TOOLS.iter().enumerate() {
+        found[i] = present(client, t, tool, tuning, cancel).await?;
+    }
+    Ok(Tools {
+        sh: false,
+        cat: found[0],
+        dd: found[1],
+        base64: found[2],
+        sha256sum: found[3],
+        wc: found[4],
+        test: present(client, t, "test", tuning, cancel).await?,
+    })
+}
+
+/// `test FLAG PATH` succeeded.
+async fn test(
+    client: &kube::Client,
+    p: &Place<'_>,
+    flag: &str,
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> Result<bool, TransferError> {
+    let (o, _) = run(
+        client,
+        &p.at,
+        vec!["test".into(), flag.into(), p.path.clone()],
+        tuning,
+        cancel,
+    )
+    .await?;
+    Ok(o == Outcome::Success)
+}
+
+fn no_such(p: &Place<'_>) -> TransferError {
+    TransferError::NoSuchPath {
+        path: text::shown(p.shown),
+        pod: p.user.pod.clone(),
+        container: p.user.container.clone(),
+    }
+}
+
+fn denied(p: &Place<'_>) -> TransferError {
+    TransferError::PermissionDenied {
+        path: text::shown(p.shown),
+        pod: p.user.pod.clone(),
+        container: p.user.container.clone(),
+    }
+}
+
+fn no_tar(p: &Place<'_>) -> TransferError {
+    TransferError::NoTar {
+        pod: p.user.pod.clone(),
+        container: p.user.container.clone(),
+    }
+}
+
+fn no_fallback(p: &Place<'_>, debug: bool) -> TransferError {
+    TransferError::NoFallback {
+        pod: p.user.pod.clone(),
+        container: p.user.container.clone(),
+        debug,
+    }
+}
+
+/// What the container says of a file: its sha256 (`sha256sum`) or else its size (`wc -c`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Sum {
+    Sha256(String),
+    Size(u64),
+    Unknown,
+}
+
+async fn remote_sum(
+    client: &kube::Client,
+    p: &Place<'_>,
+    tools: &Tools,
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> Result<Sum, TransferError> {
+    if tools.sha256sum {
+        let (o, out) = run(
+            client,
+            &p.at,
+            vec!["sha256sum".into(), "--".into(), p.path.clone()],
+            tuning,
+            cancel,
+        )
+        .await?;
+        // GNU's sha256sum starts the line with `\` when the name needs escaping.
+        let first = out.split_whitespace().next().unwrap_or("");
+        let hex = first.trim_start_matches('\\');
+        if o == Outcome::Success && hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(Sum::Sha256(hex.to_ascii_lowercase()));
+        }
+    }
+    if tools.wc {
+        let (o, out) = run(
+            client,
+            &p.at,
+            vec!["wc".into(), "-c".into(), "--".into(), p.path.clone()],
+            tuning,
+            cancel,
+        )
+        .await?;
+        if let (Outcome::Success, Some(n)) = (
+            o,
+            out.split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok()),
+        ) {
+            return Ok(Sum::Size(n));
+        }
+    }
+    Ok(Sum::Unknown)
+}
+
+/// The words for what was checked, for the report's note.
+fn checked_words(sum: &Sum) -> &'static str {
+    match sum {
+        Sum::Sha256(_) => "sha256 checked",
+        Sum::Size(_) => "size checked (no sha256sum in the container)",
+        Sum::Unknown => "not checked: the container has neither sha256sum nor wc",
+    }
+}
+
+/// A copied file's sha256 or size differs from the container's.
+#[derive(Debug)]
+pub(super) struct Mismatch(pub String);
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Mismatch {}
+
+fn compare(want: &Sum, sha: &str, size: u64) -> Result<(), String> {
+    match want {
+        Sum::Sha256(h) if h != sha => Err(format!(
+            "sha256 {sha} here, {h} in the container: the copy is not the file"
+        )),
+        Sum::Size(n) if *n != size => Err(format!(
+            "{size} bytes here, {n} in the container: the copy is incomplete"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Reads through, hashing and counting; at the end compares with the container's sum, so a
+/// file that differs fails before it is renamed to its final name.
+struct Checked<R> {
+    inner: R,
+    hash: Sha256,
+    size: u64,
+    want: Sum,
+    meter: Meter,
+}
+
+impl<R: Read> Read for Checked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            let sha = format!("{:x}", self.hash.clone().finalize());
+            if let Err(why) = compare(&self.want, &sha, self.size) {
+                return Err(std::io::Error::other(Mismatch(why)));
+            }
+            return Ok(0);
+        }
+        self.hash.update(&buf[..n]);
+        self.size += n as u64;
+        self.meter.add(n as u64);
+        Ok(n)
+    }
+}
+
+/// `base64` output decoded as it arrives (line breaks ignored).
+struct Base64Reader<R> {
+    inner: R,
+    /// Base64 text waiting for a whole quad.
+    text: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    ended: bool,
+}
+
+impl<R: Read> Read for Base64Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let engine = base64::engine::general_purpose::STANDARD;
+        while self.pos == self.out.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            let mut raw = [0u8; 64 * 1024];
+            let n = self.inner.read(&mut raw)?;
+            if n == 0 {
+                self.ended = true;
+            }
+            self.text
+                .extend(raw[..n].iter().filter(|b| !b.is_ascii_whitespace()));
+            let whole = if self.ended {
+                self.text.len()
+            } else {
+                self.text.len() / 4 * 4
+            };
+            self.out.clear();
+            self.pos = 0;
+            engine
+                .decode_vec(&self.text[..whole], &mut self.out)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            self.text.drain(..whole);
+        }
+        let n = (self.out.len() - self.pos).min(buf.len());
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The debug container beside the target, and the target's path as its shell sees it.
+async fn through_debug(
+    client: &kube::Client,
+    t: &Target,
+    path: &str,
+    image: &str,
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> Result<(Target, String), TransferError> {
+    let spec = DebugSpec::shared_shell(image, &t.container);
+    let ensured = tokio::select! {
+        e = debug::ensure(client, &t.namespace, &t.pod, &spec) => e?,
+        _ = cancel.cancelled() => return Err(TransferError::Cancelled),
+    };
+    let at = Target {
+        namespace: t.namespace.clone(),
+        pod: t.pod.clone(),
+        container: ensured.name,
+    };
+    let (o, out) = run(
+        client,
+        &at,
+        vec!["sh".into(), "-c".into(), FIND_TARGET.into()],
+        tuning,
+        cancel,
+    )
+    .await?;
+    let pid = out.trim();
+    if o != Outcome::Success || pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(TransferError::TargetUnseen {
+            pod: t.pod.clone(),
+            container: t.container.clone(),
+        });
+    }
+    let seen = if path.starts_with('/') {
+        format!("/proc/{pid}/root{path}")
+    } else {
+        format!("/proc/{pid}/cwd/{path}")
+    };
+    Ok((at, seen))
+}
+
+/// Prints a PID of the target: the lowest other than ours whose root we can read (with
+/// `targetContainerName` the debug container shares the target's process namespace, whose PID 1
+/// is the target's entrypoint), a pod's `pause` process skipped (a pod that shares one process
+/// namespace among its containers).
+const FIND_TARGET: &str = r#"for p in $(cd /proc && ls -d [0-9]* | sort -n); do
+  [ "$p" = "$$" ] && continue
+  [ "$(cat /proc/$p/comm 2>/dev/null)" = pause ] && continue
+  [ -d "/proc/$p/root/" ] && { echo "$p"; exit 0; }
+done
+exit 1"#;
+
+/// Downloads one file without tar (the container has none) to `dest`.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn download(
+    client: &kube::Client,
+    t: &Target,
+    src: &str,
+    dest: &Path,
+    has_sh: bool,
+    fallback: &Fallback,
+    tuning: Tuning,
+    meter: &Meter,
+    cancel: &Cancel,
+) -> Result<Report, TransferError> {
+    let place = Place {
+        at: t.clone(),
+        path: src.to_string(),
+        user: t,
+        shown: src,
+    };
+    let tools = facts_down(client, &place, has_sh, tuning, cancel).await?;
+    let (place, tools, method, via) = match tools.download() {
+        Some(m) => (place, tools, m, None),
+        None => {
+            let Some(image) = &fallback.debug_image else {
+                return Err(no_fallback(&place, false));
+            };
+            let (at, path) = through_debug(client, t, src, image, tuning, cancel).await?;
+            let place = Place {
+                at,
+                path,
+                user: t,
+                shown: src,
+            };
+            let tools = facts_down(client, &place, true, tuning, cancel).await?;
+            let Some(m) = tools.download() else {
+                return Err(no_fallback(&place, true));
+            };
+            let via = place.at.container.clone();
+            (place, tools, m, Some(via))
+        }
+    };
+    let want = remote_sum(client, &place, &tools, tuning, cancel).await?;
+    if let Sum::Size(n) = want {
+        meter.set_total(n);
+    }
+    let command: Vec<String> = match method {
+        Method::Cat => vec!["cat".into(), "--".into(), place.path.clone()],
+        Method::Dd => vec!["dd".into(), format!("if={}", place.path), "bs=65536".into()],
+        Method::Base64 => vec!["base64".into(), "--".into(), place.path.clone()],
+    };
+    let (tx, rx) = mpsc::channel::<Feed>(16);
+    let feed = FeedReader::new(rx, Meter::default());
+    let to = dest.to_path_buf();
+    let checks = want.clone();
+    let counter = meter.clone();
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut from: Box<dyn Read + Send> = match method {
+            Method::Base64 => Box::new(Base64Reader {
+                inner: feed,
+                text: Vec::new(),
+                out: Vec::new(),
+                pos: 0,
+                ended: false,
+            }),
+            _ => Box::new(feed),
+        };
+        let mut checked = Checked {
+            inner: &mut from,
+            hash: Sha256::new(),
+            size: 0,
+            want: checks,
+            meter: counter,
+        };
+        unpack::write_file(&to, &mut checked)
+    });
+    let ran = exec_once(client, &place.at, command, tuning, None, Some(&tx), cancel).await;
+    let ended = match ran {
+        Err(e) => Err(e),
+        Ok(ran) => match ran.outcome {
+            Err(e) => Err(e.into()),
+            Ok(Outcome::Success) => Ok(()),
+            Ok(other) => Err(failed(method.name(), &place.at, other, &ran.stderr)),
+        },
+    };
+    match ended {
+        Ok(()) => {
+            let _ = tx.send(Feed::End).await;
+            drop(tx);
+            writer
+                .await
+                .map_err(|_| TransferError::Cancelled)?
+                .map_err(|e| match e {
+                    TransferError::Mismatch { why, .. } => TransferError::Mismatch {
+                        path: text::shown(src),
+                        why,
+                    },
+                    other => other,
+                })?;
+        }
+        Err(e) => {
+            // The writer sees the stream stop and removes its temporary file.
+            drop(tx);
+            let _ = writer.await;
+            return Err(e);
+        }
+    }
+    let mut report = Report {
+        bytes: meter.done(),
+        files: 1,
+        ..Report::default()
+    };
+    report
+        .notes
+        .push(note(&place, method, &want, via.as_deref()));
+    Ok(report)
+}
+
+fn note(p: &Place<'_>, method: Method, sum: &Sum, via: Option<&str>) -> String {
+    let how = match via {
+        Some(name) => format!(
+            "through debug container \"{}\" with {}",
+            text::shown(name),
+            method.name()
+        ),
+        None => format!("with {}", method.name()),
+    };
+    format!(
+        "No tar in container \"{}\": copied {} {how} ({})",
+        text::shown(&p.user.container),
+        text::shown(p.shown),
+        checked_words(sum)
+    )
+}
+
+/// The tools, and the download's source checked: there, readable, not a directory.
+async fn facts_down(
+    client: &kube::Client,
+    p: &Place<'_>,
+    has_sh: bool,
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> Result<Tools, TransferError> {
+    if has_sh {
+        let ran = exec_once(
+            client,
+            &p.at,
+            vec![
+                "sh".into(),
+                "-c".into(),
+                PROBE_DOWN.into(),
+                "sh".into(),
+                p.path.clone(),
+            ],
+            tuning,
+            None,
+            None,
+            cancel,
+        )
+        .await?;
+        let out = String::from_utf8_lossy(&ran.stdout).into_owned();
+        let tools = Tools::from_list(out.lines().next().unwrap_or(""));
+        return match ran.outcome? {
+            Outcome::Success => Ok(tools),
+            Outcome::Exit(super::NO_PATH) => Err(no_such(p)),
+            Outcome::Exit(super::DENIED) => Err(denied(p)),
+            Outcome::Exit(IS_DIR) => Err(no_tar(p)),
+            other => Err(failed("sh", &p.at, other, &ran.stderr)),
+        };
+    }
+    let tools = tools_without_sh(client, &p.at, tuning, cancel).await?;
+    if tools.test {
+        if !test(client, p, "-e", tuning, cancel).await? {
+            return Err(no_such(p));
+        }
+        if !test(client, p, "-r", tuning, cancel).await? {
+            return Err(denied(p));
+        }
+        if test(client, p, "-d", tuning, cancel).await? {
+            return Err(no_tar(p));
+        }
+    }
+    Ok(tools)
+}
+
+/// The tools, and whether the upload's destination is a directory (its directory checked:
+/// there and writable).
+async fn facts_up(
+    client: &kube::Client,
+    p: &Place<'_>,
+    has_sh: bool,
+    tuning: Tuning,
+    cancel: &Cancel,
+) -> Result<(Tools, bool), TransferError> {
+    if has_sh {
+        let ran = exec_once(
+            client,
+            &p.at,
+            vec![
+                "sh".into(),
+                "-c".into(),
+                PROBE_UP.into(),
+                "sh".into(),
+                p.path.clone(),
+            ],
+            tuning,
+            None,
+            None,
+            cancel,
+        )
+        .await?;
+        let out = String::from_utf8_lossy(&ran.stdout).into_owned();
+        let mut lines = out.lines();
+        let tools = Tools::from_list(lines.next().unwrap_or(""));
+        let is_dir = lines.next() == Some("dir");
+        return match ran.outcome? {
+            Outcome::Success => Ok((tools, is_dir)),
+            Outcome::Exit(super::NO_PATH) => Err(no_such(p)),
+            Outcome::Exit(super::DENIED) => Err(denied(p)),
+            other => Err(failed("sh", &p.at, other, &ran.stderr)),
+        };
+    }
+    let tools = tools_without_sh(client, &p.at, tuning, cancel).await?;
+    let is_dir = tools.test && test(client, p, "-d", tuning, cancel).await?;
+    Ok((tools, is_dir))
+}
+
+/// Uploads one local file without tar (the container has none): into `dest` when it is a
+/// directory there, else as `dest`.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn upload(
+    client: &kube::Client,
+    t: &Target,
+    src: &Path,
+    dest: &str,
+    has_sh: bool,
+    fallback: &Fallback,
+    tuning: Tuning,
+    meter: &Meter,
+    cancel: &Cancel,
+) -> Result<Report, TransferError> {
+    let place = Place {
+        at: t.clone(),
+        path: dest.to_string(),
+        user: t,
+        shown: dest,
+    };
+    if std::fs::metadata(src).is_ok_and(|m| m.is_dir()) {
+        return Err(no_tar(&place));
+    }
+    let (tools, is_dir) = facts_up(client, &place, has_sh, tuning, cancel).await?;
+    let (place, tools, is_dir, via) = match tools.upload() {
+        Some(_) => (place, tools, is_dir, None),
+        None => {
+            let Some(image) = &fallback.debug_image else {
+                return Err(no_fallback(&place, false));
+            };
+            let (at, path) = through_debug(client, t, dest, image, tuning, cancel).await?;
+            let place = Place {
+                at,
+                path,
+                user: t,
+                shown: dest,
+            };
+            let (tools, is_dir) = facts_up(client, &place, true, tuning, cancel).await?;
+            let via = place.at.container.clone();
+            (place, tools, is_dir, Some(via))
+        }
+    };
+    let Some(method) = tools.upload() else {
+        return Err(no_fallback(&place, via.is_some()));
+    };
+    let base = src
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_else(|| ".".into());
+    let (path, shown) = if is_dir {
+        (
+            super::paths::join(&place.path, &base),
+            super::paths::join(dest, &base),
+        )
+    } else {
+        (place.path.clone(), dest.to_string())
+    };
+    let place = Place {
+        path,
+        shown: &shown,
+        ..place
+    };
+    let command: Vec<String> = match method {
+        Method::Cat => vec![
+            "sh".into(),
+            "-c".into(),
+            r#"cat > "$1" || { e=$?; rm -f -- "$1" 2>/dev/null; exit $e; }"#.into(),
+            "sh".into(),
+            place.path.clone(),
+        ],
+        Method::Dd => vec!["dd".into(), format!("of={}", place.path), "bs=65536".into()],
+        Method::Base64 => vec![
+            "sh".into(),
+            "-c".into(),
+            r#"base64 -d > "$1" || { e=$?; rm -f -- "$1" 2>/dev/null; exit $e; }"#.into(),
+            "sh".into(),
+            place.path.clone(),
+        ],
+    };
+    let file = std::fs::File::open(src).map_err(|e| TransferError::local(src, e))?;
+    meter.set_total(file.metadata().map(|m| m.len()).unwrap_or(0));
+    let (tx, rx) = mpsc::channel::<Bytes>(8);
+    let (from, counter) = (src.to_path_buf(), meter.clone());
+    let reader = tokio::task::spawn_blocking(move || feed_file(file, &from, method, tx, &counter));
+    let ran = exec_once(client, &place.at, command, tuning, Some(rx), None, cancel).await;
+    let read = reader.await.map_err(|_| TransferError::Cancelled)?;
+    let ran = ran?;
+    let outcome = ran.outcome?;
+    if outcome != Outcome::Success {
+        let size = std::fs::metadata(src).map(|m| m.len()).unwrap_or(0);
+        let dir = super::paths::dir(&place.path);
+        if super::out_of_space(client, &place.at, &dir, size, tuning, cancel).await {
+            return Err(super::no_space(place.user, place.shown));
+        }
+        return Err(failed(method.name(), &place.at, outcome, &ran.stderr));
+    }
+    let (sha, size) = read?;
+    let got = remote_sum(client, &place, &tools, tuning, cancel).await?;
+    let matched = match &got {
+        Sum::Sha256(h) => *h == sha,
+        Sum::Size(n) => *n == size,
+        Sum::Unknown => true,
+    };
+    if !matched {
+        let why = match got {
+            Sum::Sha256(h) => {
+                format!("sha256 {sha} here, {h} in the container: the copy is not the file")
+            }
+            Sum::Size(n) => format!("{size} bytes here, {n} in the container"),
+            Sum::Unknown => String::new(),
+        };
+        return Err(TransferError::Mismatch {
+            path: text::shown(place.shown),
+            why,
+        });
+    }
+    let mut report = Report {
+        bytes: meter.done(),
+        files: 1,
+        ..Report::default()
+    };
+    report
+        .notes
+        .push(note(&place, method, &got, via.as_deref()));
+    Ok(report)
+}
+
+/// Reads the local file into the session's stdin (base64 encoded for that method); its
+/// sha256 and size.
+fn feed_file(
+    mut file: std::fs::File,
+    path: &Path,
+    method: Method,
+    tx: mpsc::Sender<Bytes>,
+    meter: &Meter,
+) -> Result<(String, u64), TransferError> {
+    // A multiple of 3, so that base64 pieces join without padding in between.
+    const PIECE: usize = 3 * 64 * 1024;
+    let mut hash = Sha256::new();
+    let mut size = 0u64;
+    loop {
+        let mut buf = vec![0u8; PIECE];
+        let mut filled = 0;
+        while filled < PIECE {
+            match file.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(TransferError::local(path, e)),
+            }
+        }
+        if filled == 0 {
+            break;
+        }
+        buf.truncate(filled);
+        hash.update(&buf);
+        size += filled as u64;
+        let piece = match method {
+            Method::Base64 => Bytes::from(base64::engine::general_purpose::STANDARD.encode(&buf)),
+            _ => Bytes::from(buf),
+        };
+        if tx.blocking_send(piece).is_err() {
+            return Err(TransferError::local(
+                path,
+                std::io::Error::from(std::io::ErrorKind::BrokenPipe),
+            ));
+        }
+        meter.add(filled as u64);
+        if filled < PIECE {
+            break;
+        }
+    }
+    Ok((format!("{:x}", hash.finalize()), size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_is_decoded_across_any_cut_and_line_breaks() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
+        let text = base64::engine::general_purpose::STANDARD.encode(&data);
+        // Wrapped at 76 columns, as GNU base64 writes, and read back 7 bytes at a time.
+        let wrapped: Vec<u8> = text
+            .as_bytes()
+            .chunks(76)
+            .flat_map(|l| l.iter().copied().chain(std::iter::once(b'\n')))
+            .collect();
+        struct Slow(std::io::Cursor<Vec<u8>>);
+        impl Read for Slow {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(7);
+                self.0.read(&mut buf[..n])
+            }
+        }
+        let mut r = Base64Reader {
+            inner: Slow(std::io::Cursor::new(wrapped)),
+            text: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+            ended: false,
+        };
+        let mut back = Vec::new();
+        r.read_to_end(&mut back).expect("decodes");
+        assert_eq!(back, data);
+    }
+
+    #[test]
+    fn a_copy_that_differs_fails_at_its_end() {
+        let mut c = Checked {
+            inner: std::io::Cursor::new(b"abc".to_vec()),
+            hash: Sha256::new(),
+            size: 0,
+            want: Sum::Size(4),
+            meter: Meter::default(),
+        };
+        let mut out = Vec::new();
+        let e = c.read_to_end(&mut out).expect_err("short");
+        assert!(e.get_ref().is_some_and(|i| i.is::<Mismatch>()));
+        let mut c = Checked {
+            inner: std::io::Cursor::new(b"abc".to_vec()),
+            hash: Sha256::new(),
+            size: 0,
+            want: Sum::Sha256(
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into(),
+            ),
+            meter: Meter::default(),
+        };
+        c.read_to_end(&mut out).expect("equal");
+    }
+
+    #[test]
+    fn methods_go_in_a_fixed_order() {
+        let all = Tools::from_list("cat dd base64 sha256sum wc");
+        assert_eq!(all.download(), Some(Method::Cat));
+        assert_eq!(all.upload(), Some(Method::Cat));
+        let no_sh = Tools {
+            sh: false,
+            base64: true,
+            ..Tools::default()
+        };
+        assert_eq!(no_sh.download(), Some(Method::Base64));
+        // base64 -d needs a shell to write a file.
+        assert_eq!(no_sh.upload(), None);
+        let dd = Tools {
+            dd: true,
+            ..Tools::default()
+        };
+        assert_eq!(
+            (dd.download(), dd.upload()),
+            (Some(Method::Dd), Some(Method::Dd))
+        );
+    }
+}
