@@ -1336,7 +1336,9 @@ mod tests {
         );
         // Written by this code, it reads back to the same text.
         assert_eq!(summary.to_json().expect("encodes"), text);
-        assert!(readme(Some(&summary), None, None, None).contains("| stdout, no TTY, 512 MiB: MB/s |"));
+        assert!(
+            readme(Some(&summary), None, None, None).contains("| stdout, no TTY, 512 MiB: MB/s |")
+        );
     }
 
     #[test]
