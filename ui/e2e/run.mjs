@@ -1887,6 +1887,8 @@ test("the pod's log beside its terminal: Ctrl+Shift+L and the tab menu open it, 
   await closeAllTabs();
   await until(() => page.evaluate(() => window.__podtermMock.logStreams().length === 0), "every log stream closed");
   await page.evaluate(() => window.__podtermMock.setLogTick(1000));
+});
+
 test("files: a drop on a tab uploads into its pod, Download… copies out, the transfers panel lists them", async () => {
   await closeAllTabs();
   await selectProfile("demo", "demo");
