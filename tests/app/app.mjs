@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, Keys, launchApp, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, runTests, sleep } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -36,34 +36,12 @@ async function screenshot(name) {
   return file;
 }
 
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
 const tabs = () => app.exec(() => window.__podterm.tabs());
 const activeTab = async () => (await tabs()).find((t) => t.active);
 
-function bufferLines(tabId) {
-  return app.exec((id) => {
-    const term = window.__podterm.terminals.get(id);
-    if (!term) return [];
-    const buf = term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
-    return lines;
-  }, tabId);
-}
+const bufferLines = (tabId) => app.bufferLines(tabId);
 
-async function waitForLine(tabId, predicate, what, timeout = 10_000) {
-  const end = Date.now() + timeout;
-  let lines = [];
-  while (Date.now() < end) {
-    lines = await bufferLines(tabId);
-    if (lines.some(predicate)) return lines;
-    await sleep(50);
-  }
-  throw new Error(`terminal never showed ${what}; last lines:\n${lines.filter(Boolean).slice(-8).join("\n")}`);
-}
+const waitForLine = (tabId, predicate, what, timeout = 10_000) => app.waitForLine(tabId, predicate, what, timeout);
 
 function waitTabState(tabId, state, timeout = 15_000) {
   return app.waitFor(`.tab[data-tab-id="${tabId}"][data-state="${state}"]`, timeout);
@@ -762,32 +740,14 @@ function run(cmd, args, env = {}) {
 
 // ------------------------------------------------------------------------------------ run
 
-let passed = 0;
-let failed = 0;
-try {
-  for (const t of tests) {
-    const t0 = Date.now();
-    try {
-      await t.fn();
-      passed += 1;
-      console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
-    } catch (e) {
-      failed += 1;
-      console.log(`FAIL ${t.name}\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);
-      try {
-        await screenshot("failure");
-      } catch {
-        /* the window may be gone */
-      }
-    }
-  }
-} finally {
-  await app.close();
-  workday.proc?.kill();
-  if (workday.dir) await rm(workday.dir, { recursive: true, force: true });
-  await rm(configDir, { recursive: true, force: true });
-  await rm(xdgConfig, { recursive: true, force: true });
-}
-console.log(`screenshots: ${results}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed === tests.length ? 0 : 1);
+await runTests(tests, {
+  onFailure: () => screenshot("failure"),
+  cleanup: async () => {
+    await app.close();
+    workday.proc?.kill();
+    if (workday.dir) await rm(workday.dir, { recursive: true, force: true });
+    await rm(configDir, { recursive: true, force: true });
+    await rm(xdgConfig, { recursive: true, force: true });
+  },
+  before: [`screenshots: ${results}`],
+});

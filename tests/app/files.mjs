@@ -18,7 +18,7 @@ import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, Keys, launchApp, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, runTests } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -48,36 +48,14 @@ async function screenshot(name) {
   return app.screenshot(path.join(results, `${String(shot).padStart(2, "0")}-${name}.png`));
 }
 
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
 const sha256 = async (file) => createHash("sha256").update(await readFile(file)).digest("hex");
 const tabs = () => app.exec(() => window.__podterm.tabs());
 const value = (css) => app.exec((sel) => document.querySelector(sel)?.value ?? null, css);
 const text = (css) => app.exec((sel) => document.querySelector(sel)?.textContent ?? null, css);
 
-function bufferLines(tabId) {
-  return app.exec((id) => {
-    const term = window.__podterm.terminals.get(id);
-    if (!term) return [];
-    const buf = term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
-    return lines;
-  }, tabId);
-}
+const bufferLines = (tabId) => app.bufferLines(tabId);
 
-async function waitForLine(tabId, predicate, what, timeout = 15_000) {
-  const end = Date.now() + timeout;
-  let lines = [];
-  while (Date.now() < end) {
-    lines = await bufferLines(tabId);
-    if (lines.some(predicate)) return lines;
-    await sleep(50);
-  }
-  throw new Error(`terminal never showed ${what}; last lines:\n${lines.filter(Boolean).slice(-8).join("\n")}`);
-}
+const waitForLine = (tabId, predicate, what, timeout = 15_000) => app.waitForLine(tabId, predicate, what, timeout);
 
 /** A second launch that hands its arguments to the running app and exits. */
 function secondLaunch(args) {
@@ -227,33 +205,12 @@ test("a large download cancelled leaves no partial file under its final name", a
 
 // ------------------------------------------------------------------------------------ run
 
-let passed = 0;
-let failed = 0;
-try {
-  for (const t of tests) {
-    if (failed > 0) {
-      console.log(`skip ${t.name}`);
-      continue;
-    }
-    const t0 = Date.now();
-    try {
-      await t.fn();
-      passed += 1;
-      console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
-    } catch (e) {
-      failed += 1;
-      console.log(`FAIL ${t.name}\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);
-      try {
-        await screenshot("failure");
-      } catch {
-        /* the window may be gone */
-      }
-    }
-  }
-} finally {
-  await app.close();
-  for (const d of [configDir, xdgConfig, local]) await rm(d, { recursive: true, force: true });
-}
-console.log(`screenshots: ${results}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed === tests.length ? 0 : 1);
+await runTests(tests, {
+  stopAfterFailure: true,
+  onFailure: () => screenshot("failure"),
+  cleanup: async () => {
+    await app.close();
+    for (const d of [configDir, xdgConfig, local]) await rm(d, { recursive: true, force: true });
+  },
+  before: [`screenshots: ${results}`],
+});

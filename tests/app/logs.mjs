@@ -16,7 +16,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, Keys, launchApp, processTree, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, processTree, runTests, sleep } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -38,33 +38,11 @@ async function screenshot(name) {
   return app.screenshot(path.join(results, `${String(shot).padStart(2, "0")}-${name}.png`));
 }
 
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
 const tabs = () => app.exec(() => window.__podterm.tabs());
 
-function bufferLines(tabId) {
-  return app.exec((id) => {
-    const term = window.__podterm.terminals.get(id);
-    if (!term) return [];
-    const buf = term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
-    return lines;
-  }, tabId);
-}
+const bufferLines = (tabId) => app.bufferLines(tabId);
 
-async function waitForLine(tabId, predicate, what, timeout = 30_000) {
-  const end = Date.now() + timeout;
-  let lines = [];
-  while (Date.now() < end) {
-    lines = await bufferLines(tabId);
-    if (lines.some(predicate)) return lines;
-    await sleep(50);
-  }
-  throw new Error(`terminal never showed ${what}; last lines:\n${lines.filter(Boolean).slice(-8).join("\n")}`);
-}
+const waitForLine = (tabId, predicate, what, timeout = 30_000) => app.waitForLine(tabId, predicate, what, timeout);
 
 async function putPod(pod) {
   const res = await fetch(`${admin}/pods`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(pod) });
@@ -293,34 +271,16 @@ test("a workload's Logs view follows deploy/web through a rollout: the new pod's
 
 // ------------------------------------------------------------------------------------ run
 
-let passed = 0;
-let failed = 0;
-try {
-  for (const t of tests) {
-    const t0 = Date.now();
-    try {
-      await t.fn();
-      passed += 1;
-      console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
-    } catch (e) {
-      failed += 1;
-      console.log(`FAIL ${t.name}\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);
-      try {
-        await screenshot("failure");
-      } catch {
-        /* the window may be gone */
-      }
+await runTests(tests, {
+  onFailure: () => screenshot("failure"),
+  cleanup: async () => {
+    await app.close();
+    await rm(configDir, { recursive: true, force: true });
+    await rm(xdgConfig, { recursive: true, force: true });
+    if (process.env.PODTERM_FLOOD_RESULT && figures.flood) {
+      await writeFile(process.env.PODTERM_FLOOD_RESULT, `${JSON.stringify({ measured_at: new Date().toISOString(), ...figures.flood }, null, 2)}\n`);
+      console.log(`figures: ${process.env.PODTERM_FLOOD_RESULT}`);
     }
-  }
-} finally {
-  await app.close();
-  await rm(configDir, { recursive: true, force: true });
-  await rm(xdgConfig, { recursive: true, force: true });
-}
-if (process.env.PODTERM_FLOOD_RESULT && figures.flood) {
-  await writeFile(process.env.PODTERM_FLOOD_RESULT, `${JSON.stringify({ measured_at: new Date().toISOString(), ...figures.flood }, null, 2)}\n`);
-  console.log(`figures: ${process.env.PODTERM_FLOOD_RESULT}`);
-}
-console.log(`screenshots: ${results}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed === tests.length ? 0 : 1);
+  },
+  before: [`screenshots: ${results}`],
+});

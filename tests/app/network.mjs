@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, chmod } from "node:fs/promises
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, Keys, launchApp, processTree, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, processTree, runTests, sleep } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -33,10 +33,6 @@ const KEEPALIVE = 2;
 const DEAD_LINK = 6;
 /** How long the app stays stopped: well past the dead-link deadline, as a closed lid is. */
 const LID_CLOSED_MS = 20_000;
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 async function waitFor(what, fn, timeoutMs) {
   const end = Date.now() + timeoutMs;
@@ -127,27 +123,9 @@ const tabs = () => app.exec(() => window.__podterm.tabs());
 const tab = async (id) => (await tabs()).find((t) => t.id === id);
 const text = (css) => app.exec((sel) => document.querySelector(sel)?.textContent ?? null, css);
 
-function bufferLines(tabId) {
-  return app.exec((id) => {
-    const term = window.__podterm.terminals.get(id);
-    if (!term) return [];
-    const buf = term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
-    return lines;
-  }, tabId);
-}
+const bufferLines = (tabId) => app.bufferLines(tabId);
 
-async function waitForLine(tabId, predicate, what, timeout = 15_000) {
-  const end = Date.now() + timeout;
-  let lines = [];
-  while (Date.now() < end) {
-    lines = await bufferLines(tabId);
-    if (lines.some(predicate)) return lines;
-    await sleep(100);
-  }
-  throw new Error(`terminal never showed ${what}; last lines:\n${lines.filter(Boolean).slice(-10).join("\n")}`);
-}
+const waitForLine = (tabId, predicate, what, timeout = 15_000) => app.waitForLine(tabId, predicate, what, timeout);
 
 async function typeLine(tabId, line) {
   // Keys go to the shown tab's terminal.
@@ -388,37 +366,21 @@ test("a tab through an HTTP proxy (kubeconfig proxy-url, tinyproxy): the shell a
 
 // ------------------------------------------------------------------ run
 
-let passed = 0;
-let failed = 0;
-try {
-  for (const t of tests) {
-    const t0 = Date.now();
-    try {
-      await t.fn();
-      passed += 1;
-      console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
-    } catch (e) {
-      failed += 1;
-      // A test that failed with the API server stopped leaves it running for the next.
-      if (state.started === false) {
-        await fault("/server/start").catch(() => {});
-        state.started = true;
-      }
-      console.log(`FAIL ${t.name}\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);
-      try {
-        await screenshot("failure");
-      } catch {
-        /* the window may be gone */
-      }
+await runTests(tests, {
+  onFailure: async () => {
+    // A test that failed with the API server stopped leaves it running for the next.
+    if (state.started === false) {
+      await fault("/server/start").catch(() => {});
+      state.started = true;
     }
-  }
-} finally {
-  await app.close();
-  for (const c of children) c.kill("SIGTERM");
-  await rm(configDir, { recursive: true, force: true });
-  await rm(xdgConfig, { recursive: true, force: true });
-  await rm(work, { recursive: true, force: true });
-}
-console.log(`screenshots: ${results}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed === tests.length ? 0 : 1);
+    await screenshot("failure");
+  },
+  cleanup: async () => {
+    await app.close();
+    for (const c of children) c.kill("SIGTERM");
+    await rm(configDir, { recursive: true, force: true });
+    await rm(xdgConfig, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  },
+  before: [`screenshots: ${results}`],
+});

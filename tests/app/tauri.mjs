@@ -269,11 +269,80 @@ export async function launchApp({ binary, env = {}, log = () => {} }) {
     // screenshot waits forever for a composited frame when WebKit's compositing mode is off,
     // as the app turns it off.)
     const screenshot = (file) => captureDisplay(xvfb.display, file);
-    return Object.assign(wd, { close, pid: appPid, configDir, env: appEnv, binary, screenshot, driverLog: () => driverLog });
+    return Object.assign(wd, { close, pid: appPid, configDir, env: appEnv, binary, screenshot, driverLog: () => driverLog, bufferLines: (tabId) => bufferLines(wd, tabId), waitForLine: (...args) => waitForLine(wd, ...args) });
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/** The text of every line of tab `tabId`'s terminal buffer (scrollback included); [] before it
+ *  has a terminal. */
+function bufferLines(wd, tabId) {
+  return wd.exec((id) => {
+    const term = window.__podterm.terminals.get(id);
+    if (!term) return [];
+    const buf = term.buffer.active;
+    const lines = [];
+    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
+    return lines;
+  }, tabId);
+}
+
+/** The lines of tab `tabId` once one of them satisfies `predicate`; an error with the last lines
+ *  shown when none does within `timeout` ms. */
+async function waitForLine(wd, tabId, predicate, what, timeout = 15_000) {
+  const end = Date.now() + timeout;
+  let lines = [];
+  while (Date.now() < end) {
+    lines = await bufferLines(wd, tabId);
+    if (lines.some(predicate)) return lines;
+    await sleep(50);
+  }
+  throw new Error(`terminal never showed ${what}; last lines:\n${lines.filter(Boolean).slice(-10).join("\n")}`);
+}
+
+export function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+/**
+ * Runs `tests` ({ name, fn }) in order, printing "ok"/"FAIL" per test; after a failure calls
+ * `onFailure` (a screenshot; its own errors ignored: the window may be gone), and with
+ * `stopAfterFailure` skips the rest (tests that build on each other); then `cleanup`,
+ * whatever happened. Ends the process: exit 0 only when every test passed, the last line being
+ * "N passed, N failed" (`before` lines print just ahead of it).
+ */
+export async function runTests(tests, { onFailure = async () => {}, cleanup = async () => {}, before = [], stopAfterFailure = false } = {}) {
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const t of tests) {
+      if (stopAfterFailure && failed > 0) {
+        console.log(`skip ${t.name}`);
+        continue;
+      }
+      const t0 = Date.now();
+      try {
+        await t.fn();
+        passed += 1;
+        console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
+      } catch (e) {
+        failed += 1;
+        console.log(`FAIL ${t.name}\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);
+        try {
+          await onFailure(t);
+        } catch {
+          /* the window may be gone */
+        }
+      }
+    }
+  } finally {
+    await cleanup();
+  }
+  for (const line of before) console.log(line);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && passed === tests.length ? 0 : 1);
 }
 
 /** Writes a PNG of the whole X display (ImageMagick's `import`). */

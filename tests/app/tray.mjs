@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { freePort, Keys, launchApp, processTree, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, processTree, runTests, sleep } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -29,10 +29,6 @@ const results = path.join(repo, "ui", "test-results", "app-tray");
 await rm(results, { recursive: true, force: true });
 await mkdir(results, { recursive: true });
 const log = (m) => console.log(`  · ${m}`);
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 async function waitFor(what, fn, timeoutMs) {
   const end = Date.now() + timeoutMs;
@@ -210,27 +206,9 @@ async function screenshot(name) {
 }
 const tabs = () => app.exec(() => window.__podterm.tabs());
 
-function bufferLines(tabId) {
-  return app.exec((id) => {
-    const term = window.__podterm.terminals.get(id);
-    if (!term) return [];
-    const buf = term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
-    return lines;
-  }, tabId);
-}
+const bufferLines = (tabId) => app.bufferLines(tabId);
 
-async function waitForLine(tabId, predicate, what, timeout = 15_000) {
-  const end = Date.now() + timeout;
-  let lines = [];
-  while (Date.now() < end) {
-    lines = await bufferLines(tabId);
-    if (lines.some(predicate)) return lines;
-    await sleep(100);
-  }
-  throw new Error(`terminal never showed ${what}; last lines:\n${lines.filter(Boolean).slice(-10).join("\n")}`);
-}
+const waitForLine = (tabId, predicate, what, timeout = 15_000) => app.waitForLine(tabId, predicate, what, timeout);
 
 const isPrompt = (l) => /[$#] ?$/.test(l);
 
@@ -560,30 +538,12 @@ test("Quit ends the app and every session: the cluster's shells end", async () =
 
 // ------------------------------------------------------------------ run
 
-let passed = 0;
-let failed = 0;
-try {
-  for (const t of tests) {
-    const t0 = Date.now();
-    try {
-      await t.fn();
-      passed += 1;
-      console.log(`ok   ${t.name} (${Date.now() - t0} ms)`);
-    } catch (e) {
-      failed += 1;
-      console.log(`FAIL ${t.name}\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);
-      try {
-        await screenshot("failure");
-      } catch {
-        /* the window may be gone */
-      }
-    }
-  }
-} finally {
-  await app.close();
-  for (const c of children) c.kill("SIGTERM");
-  await rm(work, { recursive: true, force: true });
-}
-console.log(`screenshots: ${results}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed === tests.length ? 0 : 1);
+await runTests(tests, {
+  onFailure: () => screenshot("failure"),
+  cleanup: async () => {
+    await app.close();
+    for (const c of children) c.kill("SIGTERM");
+    await rm(work, { recursive: true, force: true });
+  },
+  before: [`screenshots: ${results}`],
+});
