@@ -20,7 +20,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TICKS_PER_SECOND, cpuTicks, launchApp, processTree, sleep } from "./tauri.mjs";
+import { TICKS_PER_SECOND, assert, cpuTicks, launchApp, processTree, sleep } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -31,12 +31,9 @@ const MAX_NODES_PER_MESSAGE = 300;
 const MAX_GROWTH_MB = 150;
 const SCROLLBACK = 200;
 const IDLE_S = 30;
+const QUIET_S = 3;
 const MAX_IDLE_CPU_PERCENT = 1.5;
 const log = (m) => console.log(`  · ${m}`);
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
 
 /** The pid of the first WebKitWebProcess under `root`. */
 async function webProcess(root) {
@@ -44,12 +41,17 @@ async function webProcess(root) {
 }
 
 /** CPU the app and its WebKit processes use over `seconds`, % of one core. */
+/** CPU the app and its WebKit processes use over `seconds`, % of one core: the total, and
+ *  each process's share in words (for a failure's message). */
 async function cpuPercent(root, seconds) {
-  const pids = (await processTree(root)).map((p) => p.pid);
-  const ticks = async () => (await Promise.all(pids.map(cpuTicks))).reduce((a, b) => a + b, 0);
+  const procs = await processTree(root);
+  const ticks = () => Promise.all(procs.map((p) => cpuTicks(p.pid)));
   const before = await ticks();
   await sleep(seconds * 1000);
-  return (100 * (await ticks() - before)) / TICKS_PER_SECOND / seconds;
+  const after = await ticks();
+  const pct = procs.map((_, i) => (100 * (after[i] - before[i])) / TICKS_PER_SECOND / seconds);
+  const each = procs.map((p, i) => `${p.comm} ${pct[i].toFixed(2)}%`).join(", ");
+  return { total: pct.reduce((a, b) => a + b, 0), each };
 }
 
 /** Private memory (USS) of a process, MB. */
@@ -118,18 +120,46 @@ try {
   const perMessage = nodes / sent;
   const growth = peak - base;
   log(`${sent} messages: ${nodes} nodes added in the hidden panes (${perMessage.toFixed(1)} a message); web process peak +${growth.toFixed(1)} MB private`);
-  await app.exec(async (ids) => {
+  // Stop the loops, and wait until the busy tabs are really quiet: no output message for
+  // QUIET_S, sending Ctrl-C again while output flows. CI once measured 27% of a core as
+  // "idle" after a single Ctrl-C, with nothing to show whether a loop had outlived it; now a
+  // loop that outlives it cannot be measured as idle, and each process's share is printed.
+  const interrupt = () => app.exec(async (ids) => {
     for (const t of window.__podterm.tabs()) if (ids.includes(t.id)) await window.__TAURI_INTERNALS__.invoke("send_input", { id: t.sessionId, data: "\x03" });
     return true;
   }, busy);
+  await interrupt();
+  let lastInterrupt = Date.now();
+  let last = await chunks();
+  let quietSince = Date.now();
+  const quietDeadline = Date.now() + 120_000;
+  let interrupts = 1;
+  while (Date.now() - quietSince < QUIET_S * 1000) {
+    assert(Date.now() < quietDeadline, `the busy tabs still print 2 minutes after ${interrupts} Ctrl-C`);
+    await sleep(500);
+    const now = await chunks();
+    if (now !== last) {
+      last = now;
+      quietSince = Date.now();
+      if (Date.now() - lastInterrupt > 2000) {
+        await interrupt();
+        interrupts += 1;
+        lastInterrupt = Date.now();
+      }
+    }
+  }
+  log(`busy tabs quiet for ${QUIET_S} s after ${interrupts} Ctrl-C`);
   // Idle tabs draw nothing: the cursor stops blinking 10 s after the last key or focus
   // (view.ts, CURSOR_BLINK_MS; a blinking cursor redrew a row twice a second in every tab).
   await app.waitUntil("every cursor to stop blinking", 30_000, () =>
     [...window.__podterm.terminals.values()].every((t) => t.options.cursorBlink === false));
   const focused = await app.exec(() => document.activeElement?.classList.contains("xterm-helper-textarea") ?? false);
   assert(focused, "the shown terminal does not have the focus: the idle CPU below would not measure a focused tab");
-  const idleCpu = await cpuPercent(root, IDLE_S);
-  log(`idle, the shown terminal focused: ${idleCpu.toFixed(2)}% of a core over ${IDLE_S} s (app and WebKit processes)`);
+  const chunksBefore = await chunks();
+  const { total: idleCpu, each } = await cpuPercent(root, IDLE_S);
+  const chunksDuring = (await chunks()) - chunksBefore;
+  log(`idle, the shown terminal focused: ${idleCpu.toFixed(2)}% of a core over ${IDLE_S} s (app and WebKit processes: ${each}); ${chunksDuring} output messages meanwhile`);
+  assert(chunksDuring === 0, `${chunksDuring} output messages reached the busy tabs while idle CPU was measured: the measurement is not of an idle app`);
   assert(perMessage < MAX_NODES_PER_MESSAGE, `hidden tabs add ${perMessage.toFixed(0)} DOM nodes per output message (bound ${MAX_NODES_PER_MESSAGE}): a background tab is redrawn cell by cell`);
   assert(growth < MAX_GROWTH_MB, `the web process grew by ${growth.toFixed(0)} MB over ${sent} messages (bound ${MAX_GROWTH_MB} MB)`);
   assert(idleCpu < MAX_IDLE_CPU_PERCENT, `idle with a focused terminal, the app used ${idleCpu.toFixed(2)}% of a core (bound ${MAX_IDLE_CPU_PERCENT}%): something repaints or polls while nothing happens`);
