@@ -265,6 +265,11 @@ test("a workload's Logs view follows deploy/web through a rollout: the new pod's
   assert(JSON.stringify(lines) === JSON.stringify(["new line 1", "new line 2", "new line 3"]), `the new pod's lines: ${JSON.stringify(lines)}`);
   const shown = await app.waitUntil("the prefix shown", 10_000, (sel, src) => [...document.querySelectorAll(`${sel} .log-source`)].some((e) => e.textContent.trim() === src), pane, `pod/${fresh}/main`);
   assert(shown, "no prefix");
+  // The tab names the workload, not the pod it was opened from (gone now), and the status
+  // beside the log is the new pod's (the refresh button reads it at once).
+  await app.waitUntil("the tab labelled Logs · deployment/web", 10_000, (id) => window.__podterm.tabs().find((t) => t.id === id)?.title === "Logs · deployment/web", tab.id);
+  await app.click(`${pane} .logs-refresh`);
+  await app.waitUntil("the new pod's status beside the log", 20_000, (sel, pod) => (document.querySelector(`${sel} .logs-facts`)?.textContent ?? "").includes(`Pod${pod}`), pane, fresh);
   await screenshot("rollout");
   await app.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
 });

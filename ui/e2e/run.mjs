@@ -1807,14 +1807,22 @@ test("a pod's Logs view: right-click opens it; lines, colours, search, pause, ti
   await page.click(`.pod[data-pod="${webPod}"] .pod-line`, { button: "right" });
   await page.click('.context-menu .context-item:has-text("Logs of the workload")');
   const wl = await until(() => page.evaluate(() => window.__podterm.tabs().find((t) => t.active && t.kind === "logs" && t.workload)), "the workload's Logs tab");
-  assert(wl.title === `Logs · workload of ${webPod}`, `workload tab ${wl.title}`);
   await waitText(`.pane[data-tab-id="${wl.id}"] .logs-state`, /^Following every pod of deployment\/web$/);
+  // Labelled by the workload, not by the pod it was opened from (a rollout replaces that pod).
+  await until(() => page.evaluate((id) => window.__podterm.tabs().find((t) => t.id === id)?.title === "Logs · deployment/web", wl.id), "the tab labelled Logs · deployment/web");
   const sources = await until(async () => {
     const s = await page.evaluate((id) => [...new Set(window.__podterm.logs.get(id).model.all().map((l) => l.source))], wl.id);
     return s.length >= 2 ? s : null;
   }, "lines of two pods");
   assert(sources.every((x) => /^pod\/web-[a-z0-9]+-[a-z0-9]+\/nginx$/.test(x)), `sources ${sources.join(", ")}`);
   await page.waitForSelector(`.pane[data-tab-id="${wl.id}"] .log-source`, { timeout: WAIT_MS });
+  // The status beside it is the pod that wrote the newest line (read again every few seconds).
+  await page.click(`.pane[data-tab-id="${wl.id}"] .logs-refresh`);
+  await until(async () => {
+    const newest = await page.evaluate((id) => window.__podterm.logs.get(id).model.newestPod(), wl.id);
+    const shown = await page.$eval(`.pane[data-tab-id="${wl.id}"] .logs-facts`, (el) => el.textContent).catch(() => "");
+    return newest && shown.includes(`Pod${newest}`) ? newest : null;
+  }, "the newest pod's status beside the workload's log");
   await screenshot("logs-workload");
 
   // The `L` key on a pod opens its Logs view too; closing a tab stops its stream.

@@ -143,4 +143,14 @@ describe("a workload's log", () => {
     ]);
     expect(m.text(false)).toBe("[pod/web-1/main] from one\n[pod/web-2/main] from two\n");
   });
+
+  it("knows the pod that wrote the newest line (a rollout's new pod), none in a pod's own log", () => {
+    const m = new LogModel(100);
+    expect(m.newestPod()).toBeNull();
+    feed(m, `[pod/web-1/main] ${T} old\n[pod/web-2/main] ${T} new\n`);
+    expect(m.newestPod()).toBe("web-2");
+    const own = new LogModel(100);
+    feed(own, `${T} plain\n`);
+    expect(own.newestPod()).toBeNull();
+  });
 });

@@ -200,6 +200,15 @@ export class LogModel {
       .map((l) => `${l.source ? `[${l.source}] ` : ""}${timestamps && l.stamp ? `${l.stamp} ` : ""}${plain(l.text)}\n`)
       .join("");
   }
+
+  /** The pod that wrote the newest kept line, in a workload's log (`[pod/NAME/CONTAINER]`); else null. */
+  newestPod(): string | null {
+    for (let i = this.lines.length - 1; i >= 0; i--) {
+      const source = this.lines[i]?.source;
+      if (source) return source.split("/")[1] ?? null;
+    }
+    return null;
+  }
 }
 
 /** Where `q` occurs in `text` (case-insensitive), as [start, end) ranges. */

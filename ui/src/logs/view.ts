@@ -80,6 +80,7 @@ export class LogsView {
   constructor(
     private readonly backend: Backend,
     readonly target: LogsTarget,
+    private readonly handlers: { onWorkload?: (name: string) => void } = {},
   ) {
     this.container = target.container;
     openViews.add(this);
@@ -277,6 +278,7 @@ export class LogsView {
         if (this.target.workload) {
           this.setState(`Following every pod of ${s.container}`, "streaming");
           this.root.dataset.workload = s.container;
+          this.handlers.onWorkload?.(s.container);
           break;
         }
         if (this.container === "") this.container = s.container;
@@ -407,7 +409,7 @@ export class LogsView {
   private download(): void {
     const text = this.model.text(this.timestamps);
     const lines = this.model.all().length;
-    const name = `${this.target.pod}-${this.container || "log"}.log`.replace(/[^A-Za-z0-9._-]/g, "_");
+    const name = `${this.root.dataset.workload ?? this.target.pod}-${this.container || "log"}.log`.replace(/[^A-Za-z0-9._-]/g, "_");
     this.backend.saveLog(name, text).then(
       (path) => {
         if (path) this.notice(`Saved ${lines} lines to ${path}`);
@@ -436,7 +438,10 @@ export class LogsView {
 
   private async loadDetails(): Promise<void> {
     try {
-      const d = await this.backend.podDetails(this.target.profile, this.target.namespace, this.target.pod);
+      // A workload's pods come and go (a rollout replaces the one it was opened from): its
+      // status is the newest pod's that wrote to the log.
+      const pod = this.target.workload ? (this.model.newestPod() ?? this.target.pod) : this.target.pod;
+      const d = await this.backend.podDetails(this.target.profile, this.target.namespace, pod);
       if (this.disposed) return;
       this.containers = d.containers.map((c) => c.name);
       this.syncContainers();
@@ -456,6 +461,7 @@ export class LogsView {
       h(
         "table",
         { class: "logs-facts" },
+        this.target.workload ? row("Pod", d.name) : null,
         row("Phase", d.reason ? `${d.phase} (${d.reason})` : d.phase),
         row("Node", d.node),
         row("Pod IP", d.podIp),

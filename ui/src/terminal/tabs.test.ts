@@ -160,6 +160,20 @@ describe("tab titles", () => {
   });
 });
 
+describe("a workload's Logs tab", () => {
+  it("is labelled by the pod it was opened from until its stream names the workload", () => {
+    const { m } = model();
+    const tab = m.openLogs({ ...target, pod: "web-1" }, true);
+    expect(tabLabel(tab)).toBe("Logs · workload of web-1");
+    m.nameWorkload(tab.id, "deployment/web");
+    expect(tabLabel(tab)).toBe("Logs · deployment/web");
+    // A pod's own Logs tab keeps its pod.
+    const own = m.openLogs(target);
+    m.nameWorkload(own.id, "deployment/web");
+    expect(tabLabel(own)).toBe("Logs · shell/shell");
+  });
+});
+
 describe("a favourite's tab", () => {
   it("is titled after the favourite and resolves on every attempt", () => {
     const { m } = model();

@@ -92,6 +92,8 @@ export interface Tab {
   readonly kind: "terminal" | "logs";
   /** A Logs view of the workload that runs the pod (every pod of it). */
   readonly workload?: boolean;
+  /** That workload (`deployment/web`), once its stream named it: its pods come and go. */
+  workloadName?: string;
   /** For a favourite's tab: where the last resolve led (empty pod before the first). */
   target: SessionTarget;
   /** Set for a tab opened from a favourite: every attempt resolves it again. */
@@ -113,8 +115,8 @@ export function tabTitle(target: SessionTarget): string {
 }
 
 /** A tab's title: `★ NAME` for a favourite's tab, `Logs · pod/container` for a Logs view, else `pod/container (command)`. */
-export function tabLabel(tab: Pick<Tab, "target" | "favourite"> & { kind?: Tab["kind"]; workload?: boolean }): string {
-  if (tab.kind === "logs" && tab.workload) return `Logs · workload of ${tab.target.pod}`;
+export function tabLabel(tab: Pick<Tab, "target" | "favourite"> & { kind?: Tab["kind"]; workload?: boolean; workloadName?: string }): string {
+  if (tab.kind === "logs" && tab.workload) return tab.workloadName ? `Logs · ${tab.workloadName}` : `Logs · workload of ${tab.target.pod}`;
   if (tab.kind === "logs") return `Logs · ${tabTitle({ ...tab.target, command: null })}`;
   return tab.favourite ? `★ ${tab.favourite.name}` : tabTitle(tab.target);
 }
@@ -133,7 +135,7 @@ export interface TabLabel {
  * profiles are open (three `shell/main` from two clusters must be told apart at a glance), the
  * namespace where the same title is open in two namespaces of one profile.
  */
-export function tabLabels(tabs: readonly (Pick<Tab, "target" | "favourite"> & { kind?: Tab["kind"]; workload?: boolean })[]): TabLabel[] {
+export function tabLabels(tabs: readonly (Pick<Tab, "target" | "favourite"> & { kind?: Tab["kind"]; workload?: boolean; workloadName?: string })[]): TabLabel[] {
   const profiles = new Set(tabs.map((t) => t.target.profile));
   const titles = tabs.map((t) => tabLabel(t));
   return tabs.map((t, i) => {
@@ -423,6 +425,14 @@ export class TabModel {
   }
 
   /** A favourite was renamed: its tabs follow the new name. */
+  /** A workload's Logs view learnt the workload's name: its label says it (not a pod that may be gone). */
+  nameWorkload(id: number, name: string): void {
+    const t = this.get(id);
+    if (!t || t.kind !== "logs" || !t.workload || t.workloadName === name) return;
+    t.workloadName = name;
+    this.changed();
+  }
+
   renameFavourite(from: string, to: string): void {
     let changed = false;
     for (const t of this.tabs) {

@@ -205,7 +205,7 @@ export class Workspace {
       pod: target.pod,
       container: target.container,
       workload,
-    });
+    }, { onWorkload: (name) => this.model.nameWorkload(tab.id, name) });
     const pane = h("div", { class: "pane logs-pane", role: "tabpanel", "data-tab-id": tab.id, "data-kind": "logs", id: `pane-${tab.id}` }, view.root);
     this.panes.appendChild(pane);
     this.logViews.set(tab.id, { view, pane });
