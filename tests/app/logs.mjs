@@ -268,6 +268,8 @@ test("a workload's Logs view follows deploy/web through a rollout: the new pod's
   // The tab names the workload, not the pod it was opened from (gone now), and the status
   // beside the log is the new pod's (the refresh button reads it at once).
   await app.waitUntil("the tab labelled Logs · deployment/web", 10_000, (id) => window.__podterm.tabs().find((t) => t.id === id)?.title === "Logs · deployment/web", tab.id);
+  const tooltip = await app.exec((id) => document.querySelector(`.tab[data-tab-id="${id}"]`)?.getAttribute("title") ?? "", tab.id);
+  assert(tooltip.includes("deployment/web") && !old.some((p) => tooltip.includes(p)), `the tab's tooltip names a pod: ${tooltip}`);
   await app.click(`${pane} .logs-refresh`);
   await app.waitUntil("the new pod's status beside the log", 20_000, (sel, pod) => (document.querySelector(`${sel} .logs-facts`)?.textContent ?? "").includes(`Pod${pod}`), pane, fresh);
   await screenshot("rollout");

@@ -1007,6 +1007,11 @@ export class Workspace {
 
 /** A tab's tooltip: what it runs and where. */
 function tabTooltip(t: Tab): string {
+  if (t.kind === "logs" && t.workload) {
+    // Not the pod it was opened from: a rollout may have replaced it.
+    const what = t.workloadName ?? `the workload of ${t.target.pod}`;
+    return `Logs of every pod of ${what} in ${t.target.namespace} (${t.target.profile})`;
+  }
   const debug = debugDescription(t.target);
   const where = t.target.pod ? `${tabTitle(t.target)} in ${t.target.namespace} (${t.target.profile})${debug ? `: ${debug}` : ""}` : "";
   if (!t.favourite) return where;
