@@ -1315,6 +1315,9 @@ test("a production cluster asks once per run before its first shell; Cancel open
   await page.dblclick('.pod[data-pod="shell"] .pod-line');
   const ask = await page.waitForSelector('dialog.production-ask[open][data-profile="prod"]', { timeout: WAIT_MS });
   assert((await ask.$eval("h2", (e) => e.textContent)) === "PROD Open a shell in production cluster prod?", "the question's words");
+  // Behind the question, the tab says what it waits for (not a connection's seconds: none began).
+  const waiting = await until(() => page.evaluate(() => [...document.querySelectorAll(".pane:not([hidden]) .banner-text")].map((e) => e.textContent).find((x) => x) ?? null), "the waiting tab's banner");
+  assert(waiting === "Waiting for your answer: prod is a production cluster.", `banner behind the question: ${waiting}`);
   await screenshot("production-ask");
   await page.click("dialog.production-ask button.cancel");
   await page.waitForSelector("dialog.production-ask", { state: "detached", timeout: WAIT_MS });

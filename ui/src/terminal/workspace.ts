@@ -949,6 +949,9 @@ export class Workspace {
             rt.bannerText,
             `Starting ${debugContainerName(t.target.debug).replace(/^debug/, "the debug")} (${t.target.debug.image}) beside ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`,
           );
+        } else if (this.opts.production && !this.opts.production.allows(t.target.profile)) {
+          // Nothing connects before the answer: no seconds counting a connection that has not begun.
+          setText(rt.bannerText, `Waiting for your answer: ${t.target.profile} is a production cluster.`);
         } else {
           setText(rt.bannerText, `Connecting to ${where} in ${t.target.namespace} (${t.target.profile})… ${secs.toFixed(0)} s`);
         }
