@@ -943,7 +943,7 @@ export class Workspace {
     } else {
       if (members.length > 1) items.push({ label: "Broadcast to all panes of this tab", keys: BROADCAST_KEY, run: () => void this.joinBroadcast(members) });
       items.push({
-        label: this.broadcast.size > 0 ? "Join the broadcast (this pane)" : "Broadcast from this pane (mark others too)",
+        label: this.broadcast.size > 0 ? "Join the broadcast (this pane)" : "Broadcast from this pane",
         keys: members.length > 1 ? undefined : BROADCAST_KEY,
         run: () => void this.joinBroadcast([tabId]),
       });
