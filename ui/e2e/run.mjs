@@ -2132,6 +2132,35 @@ test("split panes: split right and down, move with Ctrl+Shift+Arrow, resize, bro
   await until(async () => ((await tabIds()).length === 0 ? true : null), "the tab closed with its last pane");
 });
 
+test("Split right with… chooses what the new pane runs through quick open", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  let before = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  const one = await newTab(before, "connected");
+  const host = await (await page.$(`.pane[data-tab-id="${one.id}"] .term-host`)).boundingBox();
+  await page.mouse.click(host.x + 100, host.y + 60, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Split right with…")');
+  await page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
+  await page.keyboard.type("db-0");
+  await waitText(".quick-item.selected .quick-label", /db-0/);
+  before = await tabIds();
+  await page.keyboard.press("Enter");
+  const two = await newTab(before, "connected");
+  assert(two.pod === "db-0" && JSON.stringify(two.panes) === JSON.stringify([one.id, two.id]), JSON.stringify(two));
+  assert((await page.$$(".tab-bar .tab")).length === 1, "the chosen pod opened a tab of its own");
+  await typeLine("hostname");
+  await waitForLine(two.id, (l) => l === "db-0", "hostname db-0 in the new pane");
+  // Escape in the box opens nothing.
+  await page.mouse.click(host.x + 50, host.y + 60, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Split right with…")');
+  await page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.quick-open", { state: "detached", timeout: WAIT_MS });
+  assert((await tabIds()).length === 2, "Escape opened a pane");
+  await closeAllTabs();
+});
+
 test("a workload's pods in panes with broadcast on: one action, each pane its pod, capped at nine", async () => {
   await closeAllTabs();
   await selectProfile("demo", "demo");

@@ -933,7 +933,13 @@ export class Workspace {
     if (choose) {
       items.push({
         label: "Split right with…",
-        run: () => choose((target, favourite) => this.split(tabId, "right", target, favourite)),
+        run: () =>
+          choose((target, favourite) => {
+            const pane = this.split(tabId, "right", target, favourite);
+            // The chooser's dialog gives the focus back to the pane it was opened from when it
+            // closes, after this: the new pane takes it once the dialog is gone.
+            if (pane) setTimeout(() => this.activate(pane.id), 0);
+          }),
       });
     }
     const members = this.paneGroups.members(tabId);
