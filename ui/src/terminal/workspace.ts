@@ -813,7 +813,16 @@ export class Workspace {
       this.notice(first.id, more);
       this.toast(first.id, `Opened ${shown.length} of ${targets.length} ${what} (at most ${MAX_PANES} panes)`);
     }
-    if (broadcast) void this.joinBroadcast(ids);
+    if (broadcast) {
+      // A production cluster's "open a shell?" comes first (the panes wait on the same answer),
+      // then the broadcast's own question: never two questions on screen at once.
+      const gate = this.opts.production;
+      const profile = shown[0]!.profile;
+      void (gate ? gate.check(profile) : Promise.resolve(true)).then((yes) => {
+        const open = ids.filter((id) => this.model.get(id) !== undefined);
+        if (yes && open.length > 0) void this.joinBroadcast(open);
+      });
+    }
     return first;
   }
 
