@@ -2201,6 +2201,67 @@ test("a workload's pods in panes with broadcast on: one action, each pane its po
   for (let i = 0; i < 10; i++) await page.evaluate((n) => window.__podtermMock.deletePod("demo", `web-7c9d6b5f4-x${n}`), i);
 });
 
+test("broadcast across tabs: a production pane joins only after its own question, every time", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  const markProduction = async (on) => {
+    await page.hover('.profile[data-profile="demo"]');
+    await page.click('.profile[data-profile="demo"] .edit-profile');
+    await page.waitForSelector("dialog.profile-form[open]");
+    await page.setChecked('.profile-form input[name="production"]', on);
+    await page.click('.profile-form button[type="submit"]');
+    await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+    await page.waitForSelector(`.profile${on ? ".production" : ":not(.production)"}[data-profile="demo"]`, { timeout: WAIT_MS });
+  };
+  await markProduction(true);
+  const openShell = async (ask) => {
+    const before = await tabIds();
+    await page.dblclick('.pod[data-pod="shell"] .pod-line');
+    if (ask) {
+      await page.waitForSelector("dialog.production-ask[open]", { timeout: WAIT_MS });
+      await page.click("dialog.production-ask button.production-confirm");
+    }
+    const tab = await newTab(before, "connected");
+    await waitForLine(tab.id, (l) => l.startsWith("root@shell:/#"), "a prompt");
+    return tab;
+  };
+  const broadcasts = (id) => page.evaluate((i) => window.__podterm.tabs().find((t) => t.id === i).broadcast, id);
+  const a = await openShell(true);
+  // Joining asks, in words of its own; Cancel keeps it out.
+  await page.keyboard.press("Control+Shift+B");
+  const ask = await page.waitForSelector("dialog.broadcast-ask[open]", { timeout: WAIT_MS });
+  assert((await ask.$eval("h2", (e) => e.textContent)) === "PROD Broadcast typing into production cluster demo?", "the question's words");
+  await screenshot("broadcast-production-ask");
+  await page.click("dialog.broadcast-ask button.cancel");
+  await page.waitForSelector("dialog.broadcast-ask", { state: "detached", timeout: WAIT_MS });
+  assert(!(await broadcasts(a.id)) && !(await page.$(".pane.broadcast")), "joined after Cancel");
+  // A second tab: asked again, yes: it joins.
+  const b = await openShell(false);
+  await page.keyboard.press("Control+Shift+B");
+  await page.waitForSelector("dialog.broadcast-ask[open]", { timeout: WAIT_MS });
+  await page.click("dialog.broadcast-ask button.broadcast-confirm");
+  await page.waitForSelector(`.pane.broadcast[data-tab-id="${b.id}"]`, { timeout: WAIT_MS });
+  // Typing into the unmarked tab stays there.
+  await page.keyboard.press("Alt+1");
+  await until(async () => ((await activeTab())?.id === a.id ? true : null), "the first tab");
+  await typeLine("echo a-alone");
+  await waitForLine(a.id, (l) => l === "a-alone", "the first tab's own echo");
+  assert(!(await bufferLines(b.id)).includes("a-alone"), "an unmarked tab's typing was broadcast");
+  // The first tab joins too, after its own yes (asked every time); its typing reaches the other tab.
+  await page.keyboard.press("Control+Shift+B");
+  await page.waitForSelector("dialog.broadcast-ask[open]", { timeout: WAIT_MS });
+  await page.click("dialog.broadcast-ask button.broadcast-confirm");
+  await page.waitForSelector(`.pane.broadcast[data-tab-id="${a.id}"]`, { timeout: WAIT_MS });
+  assert((await page.$$(".tab.broadcast")).length === 2, "both tabs marked");
+  await typeLine("echo both-tabs");
+  await waitForLine(a.id, (l) => l === "both-tabs", "the echo in the first tab");
+  await waitForLine(b.id, (l) => l === "both-tabs", "the echo in the other tab");
+  await page.keyboard.press("Control+Shift+B");
+  await until(async () => ((await page.$$(".pane.broadcast, .tab.broadcast")).length === 0 ? true : null), "the broadcast stopped in both tabs");
+  await closeAllTabs();
+  await markProduction(false);
+});
+
 test("no remote content, no CSP violation, no page errors", async () => {
   assert(foreignRequests.length === 0, `requests outside ${origin}: ${foreignRequests.join(", ")}`);
   assert(pageErrors.length === 0, pageErrors.join("\n"));
