@@ -136,6 +136,11 @@ try {
   );
   assert(marks.length === 3 && marks.every(([, t]) => t === "BROADCAST · Ctrl+Shift+B stops"), `markers: ${JSON.stringify(marks)}`);
   for (const t of panes) await waitForLine(t.id, (l) => /[$#] ?$/.test(l), `a prompt in ${t.pod}`);
+  // The right-click also left the pod's container picker open in the sidebar: closed again.
+  if (await app.exec((pod) => document.querySelector(`.pod[data-pod="${pod}"] .container`) !== null, third)) {
+    await app.click(`.pod[data-pod="${third}"] .pod-line`);
+    await app.waitUntil("the picker closed", 10_000, (pod) => document.querySelector(`.pod[data-pod="${pod}"] .container`) === null, third);
+  }
 
   // `hostname` typed once, into one pane: three different answers, each pane its own pod.
   await keysToFocused("hostname");
@@ -148,6 +153,12 @@ try {
   const answers = await Promise.all(panes.map(async (t) => (await bufferLines(t.id)).map((l) => l.trim()).find((l) => /^web-6b7f9c8d5-[a-z0-9]+$/.test(l))));
   assert(new Set(answers).size === 3, `answers: ${answers.join(", ")}`);
   log(`hostname answered: ${answers.join(", ")}`);
+  // The pointer off the pod list (its tooltip would cover the panes in the picture).
+  const strip = await app.find(".tab-bar");
+  await app.cmd("POST", "/actions", {
+    actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", origin: { "element-6066-11e4-a52e-4f735466cecf": strip }, x: 200, y: 0 }] }],
+  });
+  await app.cmd("DELETE", "/actions");
   await screenshot("panes-broadcast");
 
   // Ctrl+Shift+B in a broadcasting pane stops it everywhere; typing then reaches one pane.
