@@ -81,7 +81,8 @@ test-stress: ui
 	bash scripts/test-stress.sh
 
 # The real app end to end (tests/app/app.mjs, with a second testcluster of its own and a
-# WM_DELETE_WINDOW helper compiled with cc and libX11 (tests/app/wm-close.c); then tests/app/memory.mjs: background tabs' output
+# WM_DELETE_WINDOW helper compiled with cc and libX11 (tests/app/wm-close.c); then tests/app/panes.mjs: three web pods
+# in broadcasting panes answer one hostname; then tests/app/memory.mjs: background tabs' output
 # keeps the web process's memory flat; then tests/app/network.mjs: a testcluster of its own
 # dropped, stopped and restarted, the app stopped as a closed lid stops it, a tab through
 # tinyproxy; then tests/app/tray.mjs: the tray menu read and clicked over D-Bus by a tray host
@@ -94,6 +95,7 @@ test-app: deps ui
 	$(CARGO) build -p testcluster --features admin
 	bash scripts/with-keyring.sh node tests/app/app.mjs
 	bash scripts/with-keyring.sh node tests/app/files.mjs
+	bash scripts/with-keyring.sh node tests/app/panes.mjs
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
 	bash scripts/with-keyring.sh node tests/app/logs.mjs
 	bash scripts/with-keyring.sh node tests/app/network.mjs

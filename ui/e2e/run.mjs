@@ -818,10 +818,15 @@ async function newTab(before, state, timeout = WAIT_MS) {
 const tabIds = () => page.evaluate(() => window.__podterm.tabs().map((t) => t.id));
 
 async function closeAllTabs() {
-  for (const id of await tabIds()) {
-    await page.click(`.tab[data-tab-id="${id}"] .tab-close`);
-    await page.waitForSelector(`.tab[data-tab-id="${id}"]`, { state: "detached" });
+  // A split tab is one entry in the bar (its × closes every pane): close the bar's tabs.
+  for (;;) {
+    const tab = await page.$(".tab-bar .tab");
+    if (!tab) break;
+    const anchor = await tab.getAttribute("data-anchor");
+    await (await tab.$(".tab-close")).click();
+    await page.waitForSelector(`.tab[data-anchor="${anchor}"]`, { state: "detached" });
   }
+  await until(async () => (await tabIds()).length === 0, "every tab closed");
 }
 
 test("the star on a pod saves the workload that runs it as a favourite", async () => {
@@ -1547,7 +1552,7 @@ test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear
   assert((await page.evaluate(() => window.__contextDefault)) === true, "the webview's own menu was not suppressed");
   const labels = await page.$$eval(".context-menu .context-label", (els) => els.map((e) => e.textContent));
   assert(
-    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Logs beside the terminal", "Download from the pod…", "Close tab"]),
+    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Logs beside the terminal", "Split right", "Split down", "Split right with…", "Broadcast from this pane", "Download from the pod…", "Close tab"]),
     `menu: ${labels.join(", ")}`,
   );
   await screenshot("context-menu");
@@ -2001,6 +2006,271 @@ test("files: a drop on a tab uploads into its pod, Download… copies out, the t
   await page.waitForSelector(".transfers-panel .transfers-empty", { timeout: WAIT_MS });
   await page.click(".transfers-panel .transfers-close");
   await closeAllTabs();
+});
+
+test("split panes: split right and down, move with Ctrl+Shift+Arrow, resize, broadcast with a marker, stop, close", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  let before = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  const one = await newTab(before, "connected");
+  await waitForLine(one.id, (l) => l.startsWith("root@shell:/#"), "the first pane's prompt");
+  const cols = (id) => page.evaluate((i) => window.__podterm.terminals.get(i).cols, id);
+  const rows = (id) => page.evaluate((i) => window.__podterm.terminals.get(i).rows, id);
+  const wide = await cols(one.id);
+  const tabOf = (id) => page.evaluate((i) => window.__podterm.tabs().find((t) => t.id === i), id);
+  const box = async (id) => (await page.$(`.pane[data-tab-id="${id}"]`)).boundingBox();
+  const session = (id) =>
+    page.evaluate((i) => {
+      const sid = window.__podterm.tabs().find((t) => t.id === i)?.sessionId;
+      return window.__podtermMock.sessions().find((s) => s.id === sid) ?? null;
+    }, id);
+  const focusedPane = () => page.evaluate(() => Number(document.activeElement?.closest(".pane")?.getAttribute("data-tab-id")));
+
+  // Ctrl+Shift+D: a second pane on the right, its own session in the same pod and container.
+  before = await tabIds();
+  await page.keyboard.press("Control+Shift+D");
+  const two = await newTab(before, "connected");
+  assert(two.pod === "shell" && two.container === one.container && two.sessionId !== one.sessionId, JSON.stringify(two));
+  assert(JSON.stringify(two.panes) === JSON.stringify([one.id, two.id]) && two.anchor === one.id && two.active, JSON.stringify(two));
+  assert((await page.$$(".tab-bar .tab")).length === 1, "the split tab shows once in the tab bar");
+  await waitText(`.tab[data-anchor="${one.id}"] .tab-panes`, "▥ 2");
+  const [b1, b2] = [await box(one.id), await box(two.id)];
+  assert(b2.x >= b1.x + b1.width - 2 && Math.abs(b1.y - b2.y) < 2 && Math.abs(b1.width - b2.width) < 4, `side by side: ${JSON.stringify([b1, b2])}`);
+  // Each pane is fitted, and its own session told its size.
+  await until(async () => ((await cols(one.id)) < wide * 0.6 ? true : null), "the first pane narrowed");
+  await until(async () => {
+    const [s1, s2] = [await session(one.id), await session(two.id)];
+    return s1 && s2 && s1.cols === (await cols(one.id)) && s2.cols === (await cols(two.id)) ? true : null;
+  }, "each session resized to its own pane");
+  await waitForLine(two.id, (l) => l.startsWith("root@shell:/#"), "the second pane's prompt");
+  // Typing goes to the focused pane only.
+  assert((await focusedPane()) === two.id, "the new pane has the focus");
+  await typeLine("echo right-only");
+  await waitForLine(two.id, (l) => l === "right-only", "the echo in the right pane");
+  assert(!(await bufferLines(one.id)).includes("right-only"), "the left pane got the right pane's typing");
+
+  // Ctrl+Shift+E: a third pane below the second; the tab bar's label is the focused pane's.
+  before = await tabIds();
+  await page.keyboard.press("Control+Shift+E");
+  const three = await newTab(before, "connected");
+  const b3 = await box(three.id);
+  const b2b = await box(two.id);
+  assert(b3.y >= b2b.y + b2b.height - 2 && Math.abs(b3.x - b2b.x) < 2, `below: ${JSON.stringify([b2b, b3])}`);
+  await until(async () => ((await rows(three.id)) < (await rows(one.id)) * 0.6 ? true : null), "the lower pane is half as tall");
+  await waitText(`.tab[data-anchor="${one.id}"] .tab-panes`, "▥ 3");
+  await page.waitForSelector(`.tab[data-anchor="${one.id}"][data-tab-id="${three.id}"]`, { timeout: WAIT_MS });
+
+  // Ctrl+Shift+Arrow moves between the panes (the focus and the tab's pane follow).
+  const moveTo = async (keys, id) => {
+    await page.keyboard.press(keys);
+    await until(async () => ((await activeTab())?.id === id && (await focusedPane()) === id ? true : null), `${keys} to pane ${id}`);
+  };
+  await moveTo("Control+Shift+ArrowLeft", one.id);
+  await moveTo("Control+Shift+ArrowRight", two.id);
+  await moveTo("Control+Shift+ArrowDown", three.id);
+  await moveTo("Control+Shift+ArrowUp", two.id);
+  await moveTo("Control+Shift+ArrowLeft", one.id);
+  // At the edge nothing moves, and the key never reaches the shell.
+  const inputs = (await session(one.id)).inputs;
+  await page.keyboard.press("Control+Shift+ArrowLeft");
+  assert((await activeTab()).id === one.id && (await session(one.id)).inputs === inputs, "the key at the edge moved or was typed");
+  // A click focuses a pane too.
+  const c3 = await box(three.id);
+  await page.mouse.click(c3.x + c3.width / 2, c3.y + c3.height / 2);
+  await until(async () => ((await activeTab())?.id === three.id ? true : null), "the clicked pane focused");
+  await screenshot("panes-three");
+
+  // The vertical divider drags: the left pane takes 30%, both sides refit and resize their sessions.
+  const leftCols = await cols(one.id);
+  const divider = await (await page.$(".pane-divider.vertical")).boundingBox();
+  const area = await (await page.$(".panes")).boundingBox();
+  const y = divider.y + divider.height / 4;
+  await page.mouse.move(divider.x + divider.width / 2, y);
+  await page.mouse.down();
+  await page.mouse.move(area.x + area.width * 0.3, y, { steps: 5 });
+  await page.mouse.up();
+  await until(async () => ((await cols(one.id)) < leftCols * 0.75 ? true : null), "the left pane narrowed by the drag");
+  const share = (await box(one.id)).width / area.width;
+  assert(Math.abs(share - 0.3) < 0.03, `the left pane's share after the drag: ${share}`);
+  await until(async () => ((await session(one.id))?.cols === (await cols(one.id)) && (await session(three.id))?.cols === (await cols(three.id)) ? true : null), "the sessions resized after the drag");
+
+  // Ctrl+Shift+B: every pane of the tab broadcasts, each marked, the key that stops shown.
+  await page.keyboard.press("Control+Shift+B");
+  for (const id of [one.id, two.id, three.id]) {
+    await page.waitForSelector(`.pane.broadcast[data-tab-id="${id}"] .broadcast-badge:not([hidden])`, { timeout: WAIT_MS });
+    await waitText(`.pane[data-tab-id="${id}"] .broadcast-badge`, "BROADCAST · Ctrl+Shift+B stops");
+  }
+  await page.waitForSelector(`.tab.broadcast[data-anchor="${one.id}"] .tab-broadcast`, { timeout: WAIT_MS });
+  const frame = await page.$eval(`.pane[data-tab-id="${two.id}"]`, (e) => getComputedStyle(e).boxShadow);
+  assert(/rgb\(245, 124, 0\)/.test(frame), `the broadcast frame: ${frame}`);
+  await typeLine("echo to-all");
+  for (const id of [one.id, two.id, three.id]) await waitForLine(id, (l) => l === "to-all", `the broadcast echo in pane ${id}`);
+  // A paste goes everywhere too.
+  await page.evaluate((id) => window.__podterm.terminals.get(id).paste("echo pasted-all\r"), three.id);
+  for (const id of [one.id, two.id, three.id]) await waitForLine(id, (l) => l === "pasted-all", `the pasted line in pane ${id}`);
+  await screenshot("panes-broadcast");
+
+  // Ctrl+Shift+B again (in a broadcasting pane): stopped everywhere; typing goes to one pane.
+  await page.keyboard.press("Control+Shift+B");
+  await page.waitForSelector(".pane.broadcast", { state: "detached", timeout: WAIT_MS }).catch(async () => {
+    await until(async () => ((await page.$$(".pane.broadcast")).length === 0 ? true : null), "no pane marked");
+  });
+  assert((await page.$$(".broadcast-badge:not([hidden])")).length === 0 && !(await page.$(".tab-broadcast")), "a marker stayed");
+  await typeLine("echo just-one");
+  await waitForLine(three.id, (l) => l === "just-one", "the echo in the focused pane");
+  for (const id of [one.id, two.id]) assert(!(await bufferLines(id)).includes("just-one"), `pane ${id} still received`);
+
+  // Ctrl+Shift+W closes the focused pane and its session; the neighbour takes the focus.
+  const s3 = (await tabOf(three.id)).sessionId;
+  await page.keyboard.press("Control+Shift+W");
+  await until(async () => ((await tabOf(three.id)) === undefined ? true : null), "the third pane closed");
+  await until(() => page.evaluate((sid) => !window.__podtermMock.sessions().some((s) => s.id === sid && !s.ended), s3), "its session closed");
+  await until(async () => ((await activeTab())?.id === two.id ? true : null), "the pane beside it focused");
+  await waitText(`.tab[data-anchor="${one.id}"] .tab-panes`, "▥ 2");
+  // The right-click menu's "Close pane" closes the first pane (the anchor): the tab keeps its place, one pane left.
+  const c1 = await box(one.id);
+  await page.mouse.click(c1.x + 40, c1.y + 40, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Close pane")');
+  await until(async () => ((await tabOf(one.id)) === undefined ? true : null), "the first pane closed");
+  const last = await tabOf(two.id);
+  assert(last.panes.length === 1 && last.anchor === two.id, JSON.stringify(last));
+  assert(!(await page.$(".tab-panes")) && !(await page.$(".pane-divider")), "a single pane still shows as split");
+  const full = await box(two.id);
+  assert(Math.abs(full.width - area.width) < 3, `the last pane fills the tab: ${full.width} of ${area.width}`);
+  // The last pane's Ctrl+Shift+W closes the tab.
+  await page.keyboard.press("Control+Shift+W");
+  await until(async () => ((await tabIds()).length === 0 ? true : null), "the tab closed with its last pane");
+});
+
+test("Split right with… chooses what the new pane runs through quick open", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  let before = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  const one = await newTab(before, "connected");
+  const host = await (await page.$(`.pane[data-tab-id="${one.id}"] .term-host`)).boundingBox();
+  await page.mouse.click(host.x + 100, host.y + 60, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Split right with…")');
+  await page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
+  await page.keyboard.type("db-0");
+  await waitText(".quick-item.selected .quick-label", /db-0/);
+  before = await tabIds();
+  await page.keyboard.press("Enter");
+  const two = await newTab(before, "connected");
+  assert(two.pod === "db-0" && JSON.stringify(two.panes) === JSON.stringify([one.id, two.id]), JSON.stringify(two));
+  assert((await page.$$(".tab-bar .tab")).length === 1, "the chosen pod opened a tab of its own");
+  await typeLine("hostname");
+  await waitForLine(two.id, (l) => l === "db-0", "hostname db-0 in the new pane");
+  // Escape in the box opens nothing.
+  await page.mouse.click(host.x + 50, host.y + 60, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Split right with…")');
+  await page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.quick-open", { state: "detached", timeout: WAIT_MS });
+  assert((await tabIds()).length === 2, "Escape opened a pane");
+  await closeAllTabs();
+});
+
+test("a workload's pods in panes with broadcast on: one action, each pane its pod, capped at nine", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  let before = await tabIds();
+  const openAll = async (pod) => {
+    const line = await (await page.$(`.pod[data-pod="${pod}"] .pod-line`)).boundingBox();
+    await page.mouse.click(line.x + 20, line.y + line.height / 2, { button: "right" });
+    await page.click('.context-menu .context-item:has-text("Open all pods of replicaset/web-7c9d6b5f4 in panes (broadcast)")');
+  };
+  await openAll("web-7c9d6b5f4-kx2lp");
+  await until(async () => ((await tabIds()).length === 2 ? true : null), "two panes");
+  const tabs = await page.evaluate(() => window.__podterm.tabs());
+  assert(tabs.map((t) => t.pod).sort().join() === "web-7c9d6b5f4-kx2lp,web-7c9d6b5f4-q8z7m", JSON.stringify(tabs));
+  assert(tabs.every((t) => t.broadcast && t.panes.length === 2), JSON.stringify(tabs));
+  for (const t of tabs) await until(async () => ((await page.evaluate((i) => window.__podterm.tabs().find((x) => x.id === i)?.status.kind, t.id)) === "connected" ? true : null), `pane ${t.id} connected`);
+  await page.click(`.pane[data-tab-id="${tabs[0].id}"] .term-host`);
+  await typeLine("hostname");
+  for (const t of tabs) await waitForLine(t.id, (l) => l === t.pod, `hostname ${t.pod} in its pane`);
+  await closeAllTabs();
+
+  // Twelve pods: nine panes, and a notice naming the rest.
+  for (let i = 0; i < 10; i++) {
+    await page.evaluate((n) => window.__podtermMock.addPod({ name: `web-7c9d6b5f4-x${n}`, containers: ["nginx"], owner: { kind: "ReplicaSet", name: "web-7c9d6b5f4" } }), i);
+  }
+  await page.waitForSelector('.pod[data-pod="web-7c9d6b5f4-x9"]', { timeout: WAIT_MS });
+  before = await tabIds();
+  await openAll("web-7c9d6b5f4-x0");
+  await until(async () => ((await tabIds()).length === 9 ? true : null), "nine panes");
+  const first = (await page.evaluate(() => window.__podterm.tabs()))[0];
+  // A narrow pane wraps the notice: its lines are read joined.
+  await until(
+    async () => ((await bufferLines(first.id)).join("").includes("Opened 9 of 12 pods: a tab holds at most 9 panes (not opened: web-7c9d6b5f4-x7, web-7c9d6b5f4-x8, web-7c9d6b5f4-x9)") ? true : null),
+    "the notice of the pods left out",
+  );
+  assert((await page.$$(".tab-bar .tab")).length === 1 && (await page.$$(".pane.broadcast:not([hidden])")).length === 9, "nine broadcasting panes in one tab");
+  await screenshot("panes-workload-nine");
+  await closeAllTabs();
+  for (let i = 0; i < 10; i++) await page.evaluate((n) => window.__podtermMock.deletePod("demo", `web-7c9d6b5f4-x${n}`), i);
+});
+
+test("broadcast across tabs: a production pane joins only after its own question, every time", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  const markProduction = async (on) => {
+    await page.hover('.profile[data-profile="demo"]');
+    await page.click('.profile[data-profile="demo"] .edit-profile');
+    await page.waitForSelector("dialog.profile-form[open]");
+    await page.setChecked('.profile-form input[name="production"]', on);
+    await page.click('.profile-form button[type="submit"]');
+    await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+    await page.waitForSelector(`.profile${on ? ".production" : ":not(.production)"}[data-profile="demo"]`, { timeout: WAIT_MS });
+  };
+  await markProduction(true);
+  const openShell = async (ask) => {
+    const before = await tabIds();
+    await page.dblclick('.pod[data-pod="shell"] .pod-line');
+    if (ask) {
+      await page.waitForSelector("dialog.production-ask[open]", { timeout: WAIT_MS });
+      await page.click("dialog.production-ask button.production-confirm");
+    }
+    const tab = await newTab(before, "connected");
+    await waitForLine(tab.id, (l) => l.startsWith("root@shell:/#"), "a prompt");
+    return tab;
+  };
+  const broadcasts = (id) => page.evaluate((i) => window.__podterm.tabs().find((t) => t.id === i).broadcast, id);
+  const a = await openShell(true);
+  // Joining asks, in words of its own; Cancel keeps it out.
+  await page.keyboard.press("Control+Shift+B");
+  const ask = await page.waitForSelector("dialog.broadcast-ask[open]", { timeout: WAIT_MS });
+  assert((await ask.$eval("h2", (e) => e.textContent)) === "PROD Broadcast typing into production cluster demo?", "the question's words");
+  await screenshot("broadcast-production-ask");
+  await page.click("dialog.broadcast-ask button.cancel");
+  await page.waitForSelector("dialog.broadcast-ask", { state: "detached", timeout: WAIT_MS });
+  assert(!(await broadcasts(a.id)) && !(await page.$(".pane.broadcast")), "joined after Cancel");
+  // A second tab: asked again, yes: it joins.
+  const b = await openShell(false);
+  await page.keyboard.press("Control+Shift+B");
+  await page.waitForSelector("dialog.broadcast-ask[open]", { timeout: WAIT_MS });
+  await page.click("dialog.broadcast-ask button.broadcast-confirm");
+  await page.waitForSelector(`.pane.broadcast[data-tab-id="${b.id}"]`, { timeout: WAIT_MS });
+  // Typing into the unmarked tab stays there.
+  await page.keyboard.press("Alt+1");
+  await until(async () => ((await activeTab())?.id === a.id ? true : null), "the first tab");
+  await typeLine("echo a-alone");
+  await waitForLine(a.id, (l) => l === "a-alone", "the first tab's own echo");
+  assert(!(await bufferLines(b.id)).includes("a-alone"), "an unmarked tab's typing was broadcast");
+  // The first tab joins too, after its own yes (asked every time); its typing reaches the other tab.
+  await page.keyboard.press("Control+Shift+B");
+  await page.waitForSelector("dialog.broadcast-ask[open]", { timeout: WAIT_MS });
+  await page.click("dialog.broadcast-ask button.broadcast-confirm");
+  await page.waitForSelector(`.pane.broadcast[data-tab-id="${a.id}"]`, { timeout: WAIT_MS });
+  assert((await page.$$(".tab.broadcast")).length === 2, "both tabs marked");
+  await typeLine("echo both-tabs");
+  await waitForLine(a.id, (l) => l === "both-tabs", "the echo in the first tab");
+  await waitForLine(b.id, (l) => l === "both-tabs", "the echo in the other tab");
+  await page.keyboard.press("Control+Shift+B");
+  await until(async () => ((await page.$$(".pane.broadcast, .tab.broadcast")).length === 0 ? true : null), "the broadcast stopped in both tabs");
+  await closeAllTabs();
+  await markProduction(false);
 });
 
 test("no remote content, no CSP violation, no page errors", async () => {

@@ -20,6 +20,10 @@ import { askProduction, ProductionGate } from "./terminal/production";
 import { quickConnectNote, type NotePart } from "./quickconnect";
 import { Workspace } from "./terminal/workspace";
 import { TransfersView } from "./transfers/view";
+import { askBroadcast } from "./terminal/broadcast";
+import { workloadPanesItems } from "./terminal/workload-panes";
+import { favouriteTarget, placeholderTarget } from "./favourites/favourite";
+import type { FavouriteRef, SessionTarget } from "./terminal/tabs";
 
 async function start(): Promise<void> {
   const root = document.getElementById("app");
@@ -42,7 +46,13 @@ async function start(): Promise<void> {
   };
   const sidebar = new SidebarView(model, root, {
     badge: backend.kind === "mock" ? "preview" : undefined,
-    podMenu: { items: (pod) => podMenuItems(model, pod, (t, workload) => workspace?.openLogs(t, workload)), logs: openLogs },
+    podMenu: {
+      items: (pod) => [
+        ...podMenuItems(model, pod, (t, workload) => workspace?.openLogs(t, workload)),
+        ...workloadPanesItems(model, pod, (targets) => workspace?.openPanes(targets, true)),
+      ],
+      logs: openLogs,
+    },
   });
   // Every Logs view keeps the saved line limit (settings.json's `logLines`).
   backend.appSettings().then(
@@ -60,7 +70,8 @@ async function start(): Promise<void> {
   const welcome = h("div", { class: "welcome" });
   main.appendChild(welcome);
   // Ctrl+K, and the tray's "Quick open…" (a request from outside the window).
-  const showQuickOpen = () => {
+  // `into`: what a choice opens instead of a new tab (a new pane: "Split right with…").
+  const showQuickOpen = (into?: (target: SessionTarget, favourite: FavouriteRef | null) => void) => {
     // Beyond the sidebar's namespace: the current cluster's pods in every namespace.
     let everywhere: ClusterPods | null = null;
     openQuickOpen({
@@ -77,6 +88,14 @@ async function start(): Promise<void> {
         return { note: () => everywhere?.note ?? null, close: () => everywhere?.stop() };
       },
       open: (item) => {
+        if (into) {
+          if (item.kind === "favourite") {
+            const f = favourites.get(item.name);
+            if (f) into(placeholderTarget(f), { name: f.name, target: favouriteTarget(f) });
+          } else if ((item.kind === "pod" || item.kind === "workload") && item.refusal) return item.refusal;
+          else if (item.target) into(item.target, null);
+          return null;
+        }
         if (item.kind === "favourite") favourites.open(item.name);
         else if ((item.kind === "pod" || item.kind === "workload") && item.refusal) return item.refusal;
         else if (item.target) workspace?.open(item.target);
@@ -95,6 +114,8 @@ async function start(): Promise<void> {
     autoReconnect: (profile) => model.profiles.some((p) => p.name === profile && p.reconnect),
     production: new ProductionGate((name) => model.profiles.some((p) => p.name === name && p.production), askProduction),
     tabMenuExtra: (tabId) => transfers?.menuItems(tabId) ?? [],
+    chooseTarget: (then) => showQuickOpen(then),
+    askBroadcast,
   });
   // Files: a drop on a tab uploads into its pod, Download… copies out, the transfers panel.
   transfers = new TransfersView(backend, workspace);

@@ -153,6 +153,7 @@ impl TestCluster {
             .map_err(Error::State)?;
         let root = state.path().to_path_buf();
         let noshell = runtime::make_noshell_bin(&root).map_err(Error::State)?;
+        let pod_bin = runtime::make_pod_bin(&root).map_err(Error::State)?;
         let pki = pki::Pki::generate()?;
         let id = format!("tc{:016x}", rand::random::<u64>());
 
@@ -218,7 +219,10 @@ impl TestCluster {
             logs: logs::Logs::with_cap(opts.spec.log_cap_bytes.unwrap_or(logs::LOG_CAP)),
             events: events::Events::default(),
             root,
-            host_path: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+            host_path: format!(
+                "{}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                pod_bin.display()
+            ),
             noshell_path: noshell.display().to_string(),
             ephemeral_containers: opts.spec.ephemeral_containers,
             port: AtomicU16::new(addr.port()),

@@ -600,6 +600,30 @@ async fn exec_basics(proto: &str) {
     assert_clean(&c, base).await;
 }
 
+/// A shell container's `hostname` answers its pod's name, as a pod's own UTS namespace does (not
+/// this computer's): shells of several pods can be told apart by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostname_is_the_pod_s_name() {
+    let c = cluster::demo().await;
+    let cl = Client::new(&c);
+    for pod in ["shell", "web-6b7f9c8d5-h2x4k", "web-6b7f9c8d5-p9m7q"] {
+        let out = cl
+            .run(
+                &exec_path(pod, None, &["hostname"], OUT_ERR),
+                V5,
+                vec![],
+                false,
+            )
+            .await;
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{pod}\n"),
+            "{out:?}"
+        );
+        out.assert_success();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_basics_v5() {
     exec_basics(V5).await;

@@ -26,12 +26,14 @@ export function keepTabsAcrossRestarts(
 
   const save = () => {
     timer = null;
-    const tabs = workspace.model.list();
+    // A split tab is kept as its first pane (its anchor): the other panes are not reopened.
+    const tabs = workspace.barTabs();
     for (const t of tabs) {
       const listed = sidebar.profile === t.target.profile ? sidebar.pods.get(`${t.target.namespace}/${t.target.pod}`) : undefined;
       if (listed?.owner) owners.set(ownerKey(t.target), listed.owner);
     }
-    const saved = tabsToSave(tabs, workspace.model.active?.id ?? null, (t) => owners.get(ownerKey(t)) ?? null);
+    const active = workspace.model.active;
+    const saved = tabsToSave(tabs, active ? workspace.paneGroups.anchorOf(active.id) : null, (t) => owners.get(ownerKey(t)) ?? null);
     backend.saveOpenTabs(saved).catch((err: unknown) => favourites.report(`The open tabs could not be saved: ${errorMessage(err)}`));
   };
   workspace.model.onChange(() => {

@@ -57,3 +57,24 @@ describe("the app's keys", () => {
     expect(appKey(key({ key: "k", code: "KeyK", altKey: true }))).toBeNull();
   });
 });
+
+describe("the pane keys", () => {
+  it("Ctrl+Shift+D / E split right / down, Ctrl+Shift+B broadcasts, anywhere", () => {
+    expect(appKey(key({ key: "D", code: "KeyD", ctrlKey: true, shiftKey: true, inTerminal: true }))).toEqual({ kind: "split", dir: "right" });
+    expect(appKey(key({ key: "E", code: "KeyE", ctrlKey: true, shiftKey: true }))).toEqual({ kind: "split", dir: "down" });
+    expect(appKey(key({ key: "B", code: "KeyB", ctrlKey: true, shiftKey: true, inTerminal: true }))).toEqual({ kind: "broadcast" });
+    // Plain Ctrl+D (end of input) and Ctrl+E (end of line) stay the shell's.
+    expect(appKey(key({ key: "d", code: "KeyD", ctrlKey: true, inTerminal: true }))).toBeNull();
+    expect(appKey(key({ key: "e", code: "KeyE", ctrlKey: true, inTerminal: true }))).toBeNull();
+    expect(appKey(key({ key: "b", code: "KeyB", ctrlKey: true, inTerminal: true }))).toBeNull();
+  });
+
+  it("Ctrl+Shift+Arrow moves between panes from a terminal; in a text box it selects words", () => {
+    expect(appKey(key({ key: "ArrowLeft", code: "ArrowLeft", ctrlKey: true, shiftKey: true, inTerminal: true }))).toEqual({ kind: "pane", arrow: "left" });
+    expect(appKey(key({ key: "ArrowDown", code: "ArrowDown", ctrlKey: true, shiftKey: true, inTerminal: true }))).toEqual({ kind: "pane", arrow: "down" });
+    expect(appKey(key({ key: "ArrowLeft", code: "ArrowLeft", ctrlKey: true, shiftKey: true, inTerminal: false }))).toBeNull();
+    // Alt+Arrow and Ctrl+Arrow (word moves in shells) stay the shell's.
+    expect(appKey(key({ key: "ArrowLeft", code: "ArrowLeft", altKey: true, inTerminal: true }))).toBeNull();
+    expect(appKey(key({ key: "ArrowLeft", code: "ArrowLeft", ctrlKey: true, inTerminal: true }))).toBeNull();
+  });
+});

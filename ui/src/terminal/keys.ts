@@ -7,6 +7,10 @@
 // Quick open is Ctrl+K outside a terminal and Ctrl+Shift+K anywhere: in a terminal plain Ctrl+K
 // stays the shell's (readline's kill to the end of the line). Ctrl+Shift+L opens or closes the
 // pod's log beside a terminal (plain Ctrl+L still clears the shell's screen).
+// Panes (panes.ts): Ctrl+Shift+D splits the focused pane right, Ctrl+Shift+E down (no shell or
+// readline binding uses them); Ctrl+Shift+Arrow moves to the next pane that way, only from a
+// terminal (in a text box it still selects words); Ctrl+Shift+B starts or stops broadcasting
+// (broadcast.ts).
 
 export type AppKey =
   | { kind: "next" }
@@ -20,7 +24,13 @@ export type AppKey =
   /** Ctrl+K (outside a terminal), Ctrl+Shift+K: the quick-open box. */
   | { kind: "quickOpen" }
   /** Ctrl+Shift+L: the pod's log beside the active terminal, or closed. */
-  | { kind: "logsSplit" };
+  | { kind: "logsSplit" }
+  /** Ctrl+Shift+D / Ctrl+Shift+E: the focused pane splits right / down. */
+  | { kind: "split"; dir: "right" | "down" }
+  /** Ctrl+Shift+Arrow (in a terminal): the pane that way is focused. */
+  | { kind: "pane"; arrow: "left" | "right" | "up" | "down" }
+  /** Ctrl+Shift+B: the tab's panes broadcast, or (in a broadcasting pane) nobody does any more. */
+  | { kind: "broadcast" };
 
 /** The subset of a KeyboardEvent this reads (a plain object in tests). */
 export interface KeyLike {
@@ -51,6 +61,11 @@ export function appKey(e: KeyLike): AppKey | null {
     if (e.code === "KeyW") return { kind: "close" };
     if (e.code === "KeyT") return { kind: "reopenClosed" };
     if (e.code === "KeyL") return { kind: "logsSplit" };
+    if (e.code === "KeyD") return { kind: "split", dir: "right" };
+    if (e.code === "KeyE") return { kind: "split", dir: "down" };
+    if (e.code === "KeyB") return { kind: "broadcast" };
+    const arrow = /^Arrow(Left|Right|Up|Down)$/.exec(e.key);
+    if (arrow && e.inTerminal) return { kind: "pane", arrow: arrow[1]!.toLowerCase() as "left" | "right" | "up" | "down" };
     if (e.key === "PageUp") return { kind: "move", delta: -1 };
     if (e.key === "PageDown") return { kind: "move", delta: 1 };
     return null;

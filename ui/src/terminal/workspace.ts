@@ -29,6 +29,8 @@ import { profileLook, type ProfileLook } from "../profile-look";
 import type { ProductionGate } from "./production";
 import { LogsView } from "../logs/view";
 import { LogsSplit } from "../logs/split";
+import { MAX_PANES, PaneGroups, ratioAt, layout, neighbour, type SplitDir } from "./panes";
+import { Broadcast, BROADCAST_KEY, broadcastKey, joinAsking } from "./broadcast";
 
 interface Runtime {
   view: TerminalView;
@@ -55,6 +57,8 @@ interface Runtime {
   markAfter: "lost" | "exited" | null;
   /** The pod's log beside the terminal (Ctrl+Shift+L, the tab menu), else null. */
   split: LogsSplit | null;
+  /** "BROADCAST", shown while the pane receives broadcast input (broadcast.ts). */
+  broadcastBadge: HTMLElement;
 }
 
 export interface WorkspaceOptions {
@@ -79,6 +83,13 @@ export interface WorkspaceOptions {
   production?: ProductionGate;
   /** More items for a terminal tab's menu, before "Close tab" (files: Download…). */
   tabMenuExtra?(tabId: number): MenuItem[];
+  /**
+   * "Split right with…": lets the user choose what a new pane runs (quick open), then calls
+   * `then` with it. Absent: a split always runs the pane's own pod and container.
+   */
+  chooseTarget?(then: (target: SessionTarget, favourite: FavouriteRef | null) => void): void;
+  /** Asks before production panes join a broadcast (absent: they never join). */
+  askBroadcast?(profiles: string[], panes: number): Promise<boolean>;
 }
 
 export class Workspace {
@@ -97,6 +108,12 @@ export class Workspace {
   private connectTimer: ReturnType<typeof setInterval> | null = null;
   /** A tab being dragged to a new place (pointer events; see `dragStart`). */
   private drag: { id: number; pointer: number; startX: number; moved: boolean; to: number } | null = null;
+  /** Split panes: which terminals share a tab, and how (panes.ts). */
+  readonly paneGroups = new PaneGroups();
+  /** The panes that receive broadcast input (broadcast.ts). */
+  readonly broadcast = new Broadcast();
+  /** The dividers of the shown tab's splits, by split key. */
+  private readonly dividers = new Map<number, HTMLElement>();
 
   constructor(
     private readonly backend: Backend,
@@ -130,6 +147,7 @@ export class Workspace {
     this.root = h("div", { class: "workspace-tabs" }, this.tabStrip, this.panes);
     parent.appendChild(this.root);
     this.model.onChange(() => this.render());
+    this.broadcast.onChange(() => this.render());
     // The app's keys (keys.ts), before the terminal or a text box sees them.
     window.addEventListener(
       "keydown",
@@ -175,6 +193,12 @@ export class Workspace {
         reconnectAttempt: this.runtimes.get(t.id)?.waiting?.attempt ?? null,
         /** A debug tab's container request (image, name), else null. */
         debug: t.target.debug ?? null,
+        /** The panes of its tab, in layout order (itself alone when not split). */
+        panes: this.paneGroups.members(t.id),
+        /** The pane whose place the tab keeps in the tab bar. */
+        anchor: this.paneGroups.anchorOf(t.id),
+        /** Does it receive broadcast input? */
+        broadcast: this.broadcast.has(t.id),
       }));
     hook.flow = (tabId: number): FlowStats | null => this.runtimes.get(tabId)?.flow?.stats() ?? null;
     hook.backend = backend.kind;
@@ -216,8 +240,10 @@ export class Workspace {
   }
 
   /** Opens a new tab on `target` (or on a favourite) and starts its session. */
-  open(target: SessionTarget, favourite: FavouriteRef | null = null): Tab {
+  open(target: SessionTarget, favourite: FavouriteRef | null = null, into?: { beside: number; dir: SplitDir }): Tab {
     const tab = this.model.open(target, favourite);
+    // A new pane of an existing tab (split): grouped before its pane is laid out.
+    if (into) this.paneGroups.split(into.beside, tab.id, into.dir);
     const bannerText = h("span", { class: "banner-text" });
     const bannerButton = h("button", { class: "banner-button" });
     const bannerDebug = h(
@@ -253,6 +279,17 @@ export class Workspace {
       },
     });
     pane.appendChild(toast);
+    const broadcastBadge = h(
+      "div",
+      { class: "broadcast-badge", hidden: true, title: `Typing here goes to every broadcasting pane; ${BROADCAST_KEY} stops` },
+      h("strong", {}, "BROADCAST"),
+      ` · ${BROADCAST_KEY} stops`,
+    );
+    pane.appendChild(broadcastBadge);
+    // A click (or any focus) in a pane makes it the focused one of its tab.
+    pane.addEventListener("focusin", () => {
+      if (this.model.active?.id !== tab.id && this.runtimes.has(tab.id)) this.model.activate(tab.id);
+    });
     const rt: Runtime = {
       view,
       pane,
@@ -270,6 +307,7 @@ export class Workspace {
       gaveUp: null,
       markAfter: null,
       split: null,
+      broadcastBadge,
       input: new InputQueue(
         () => (this.runtimes.has(tab.id) ? (this.model.get(tab.id)?.sessionId ?? null) : null),
         (sessionId, data) => this.backend.sendInput(sessionId, data),
@@ -451,8 +489,16 @@ export class Workspace {
     }
   }
 
-  /** Keystrokes from a tab's terminal. */
+  /**
+   * Keystrokes (and pastes) from a tab's terminal: to its own session, and when it broadcasts,
+   * to every broadcasting pane's session too (broadcast.ts).
+   */
   private input(tabId: number, data: string): void {
+    for (const id of this.broadcast.targets(tabId)) this.inputOne(id, data, id === tabId);
+  }
+
+  /** Input for one tab's session. `own`: typed into this tab (else broadcast from another). */
+  private inputOne(tabId: number, data: string, own: boolean): void {
     const tab = this.model.get(tabId);
     const rt = this.runtimes.get(tabId);
     if (!tab || !rt) return;
@@ -462,7 +508,8 @@ export class Workspace {
         rt.input.push(data);
         break;
       case "reopen":
-        this.reopen(tabId);
+        // Enter typed elsewhere never restarts an exited pane.
+        if (own) this.reopen(tabId);
         break;
       case "ignore":
         break;
@@ -550,7 +597,15 @@ export class Workspace {
       return;
     }
     const rt = this.runtimes.get(tabId);
+    if (!this.model.get(tabId)) return;
+    // A pane of a split tab: the others stay; the tab keeps its place in the tab bar.
+    const index = this.model.list().findIndex((t) => t.id === tabId);
+    const wasActive = this.model.active?.id === tabId;
+    const left = this.paneGroups.remove(tabId);
+    if (left.newAnchor !== null) this.model.move(left.newAnchor, index);
+    this.broadcast.leave(tabId);
     const sessionId = this.model.close(tabId, reopenable);
+    if (wasActive && left.focus !== null) this.model.activate(left.focus);
     if (sessionId === undefined) return;
     if (sessionId !== null) this.backend.closeSession(sessionId).catch(() => {});
     if (rt) {
@@ -565,6 +620,11 @@ export class Workspace {
     this.runtimes.delete(tabId);
     podtermHook().terminals.delete(tabId);
     this.focusActive();
+  }
+
+  /** Closes every pane of `tabId`'s tab (the tab's × and its menu's "Close tab"). */
+  closeTab(tabId: number): void {
+    for (const id of this.paneGroups.members(tabId)) this.close(id);
   }
 
   private focusActive(): void {
@@ -628,8 +688,14 @@ export class Workspace {
     }
     const split = this.runtimes.get(tabId)?.split;
     items.push({ label: split ? "Close the log beside" : "Logs beside the terminal", keys: "Ctrl+Shift+L", run: () => this.toggleLogsSplit(tabId) });
+    items.push(...this.paneMenuItems(tabId));
     items.push(...(this.opts.tabMenuExtra?.(tabId) ?? []));
-    items.push({ label: "Close tab", keys: "Ctrl+Shift+W", run: () => this.close(tabId) });
+    if (this.paneGroups.tree(tabId) !== null) {
+      items.push({ label: "Close pane", keys: "Ctrl+Shift+W", run: () => this.close(tabId) });
+      items.push({ label: "Close tab (all its panes)", run: () => this.closeTab(tabId) });
+    } else {
+      items.push({ label: "Close tab", keys: "Ctrl+Shift+W", run: () => this.close(tabId) });
+    }
     return items;
   }
 
@@ -639,7 +705,7 @@ export class Workspace {
     switch (key.kind) {
       case "next":
       case "previous": {
-        if (this.model.step(key.kind === "next" ? 1 : -1)) this.focusActive();
+        this.stepTab(key.kind === "next" ? 1 : -1);
         break;
       }
       case "close":
@@ -651,12 +717,13 @@ export class Workspace {
         break;
       }
       case "select": {
-        const t = this.model.select(key.n);
-        if (t) this.runtimes.get(t.id)?.view.focus();
+        const bar = this.barTabs();
+        const t = key.n >= 9 ? bar[bar.length - 1] : bar[key.n - 1];
+        if (t) this.activate(this.paneGroups.focusedOf(t.id));
         break;
       }
       case "move":
-        this.model.moveActive(key.delta);
+        this.moveTab(key.delta);
         break;
       case "quickOpen":
         this.opts.quickOpen?.();
@@ -664,7 +731,239 @@ export class Workspace {
       case "logsSplit":
         if (active) this.toggleLogsSplit(active.id);
         break;
+      case "split":
+        if (active) this.split(active.id, key.dir);
+        break;
+      case "pane":
+        if (active) this.focusPane(active.id, key.arrow);
+        break;
+      case "broadcast":
+        if (active) this.broadcastKey(active.id);
+        break;
     }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Split panes and broadcast input (panes.ts, broadcast.ts)
+
+  /** The tabs as the tab bar lists them: a split tab once, by its anchor. */
+  barTabs(): Tab[] {
+    return this.model.list().filter((t) => !this.paneGroups.isHidden(t.id));
+  }
+
+  /** Ctrl+Tab and the like: the next (1) or previous (-1) tab of the bar, round the ends. */
+  private stepTab(delta: number): void {
+    const bar = this.barTabs();
+    if (bar.length === 0) return;
+    const active = this.model.active;
+    const i = active ? bar.findIndex((t) => t.id === this.paneGroups.anchorOf(active.id)) : -1;
+    const next = bar[(((i < 0 ? 0 : i + delta) % bar.length) + bar.length) % bar.length]!;
+    this.activate(this.paneGroups.focusedOf(next.id));
+  }
+
+  /** Ctrl+Shift+PgUp/PgDn: the active tab moves one place in the bar (no wrap). */
+  private moveTab(delta: number): void {
+    const active = this.model.active;
+    if (!active) return;
+    const bar = this.barTabs();
+    const anchor = this.paneGroups.anchorOf(active.id);
+    const j = bar.findIndex((t) => t.id === anchor) + delta;
+    const to = bar[j];
+    if (j < 0 || !to) return;
+    this.model.move(anchor, this.model.list().findIndex((t) => t.id === to.id));
+  }
+
+  /**
+   * Splits pane `tabId` right or down: a new pane with its own session beside it, on `target`
+   * (default: the same pod and container, or the same favourite before it resolved).
+   */
+  split(tabId: number, dir: SplitDir, target?: SessionTarget, favourite: FavouriteRef | null = null): Tab | null {
+    const t = this.model.get(tabId);
+    if (!t || t.kind !== "terminal") return null;
+    if (this.paneGroups.members(tabId).length >= MAX_PANES) {
+      this.toast(tabId, `A tab holds at most ${MAX_PANES} panes`);
+      return null;
+    }
+    if (target) return this.open(target, favourite, { beside: tabId, dir });
+    if (t.favourite && !t.target.pod) return this.open(t.target, t.favourite, { beside: tabId, dir });
+    return this.open(t.target, null, { beside: tabId, dir });
+  }
+
+  /**
+   * One tab of panes, one per target (at most MAX_PANES: the rest are named in a notice), tiled;
+   * with `broadcast`, every pane joins the broadcast (production ones after the question).
+   */
+  openPanes(targets: readonly SessionTarget[], broadcast: boolean, what = "pods"): Tab | null {
+    if (targets.length === 0) return null;
+    const shown = targets.slice(0, MAX_PANES);
+    const first = this.open(shown[0]!);
+    let prev = first.id;
+    const ids = [first.id];
+    for (const target of shown.slice(1)) {
+      prev = this.open(target, null, { beside: prev, dir: "right" }).id;
+      ids.push(prev);
+    }
+    this.paneGroups.retile(first.id);
+    this.activate(first.id);
+    if (targets.length > shown.length) {
+      const more = `Opened ${shown.length} of ${targets.length} ${what}: a tab holds at most ${MAX_PANES} panes (not opened: ${targets
+        .slice(MAX_PANES)
+        .map((t) => t.pod)
+        .join(", ")})`;
+      this.notice(first.id, more);
+      this.toast(first.id, `Opened ${shown.length} of ${targets.length} ${what} (at most ${MAX_PANES} panes)`);
+    }
+    if (broadcast) {
+      // A production cluster's "open a shell?" comes first (the panes wait on the same answer),
+      // then the broadcast's own question: never two questions on screen at once.
+      const gate = this.opts.production;
+      const profile = shown[0]!.profile;
+      void (gate ? gate.check(profile) : Promise.resolve(true)).then((yes) => {
+        const open = ids.filter((id) => this.model.get(id) !== undefined);
+        if (yes && open.length > 0) void this.joinBroadcast(open);
+      });
+    }
+    return first;
+  }
+
+  /** Panes join the broadcast; production ones only after the user says yes. */
+  joinBroadcast(ids: readonly number[]): Promise<number[]> {
+    return joinAsking(
+      this.broadcast,
+      ids,
+      (id) => this.model.get(id)?.target.profile ?? null,
+      (profile) => this.look(profile).production,
+      this.opts.askBroadcast ?? (() => Promise.resolve(false)),
+    );
+  }
+
+  /** Ctrl+Shift+B in pane `tabId`: its tab's panes join, or (a broadcasting pane) all stop. */
+  broadcastKey(tabId: number): void {
+    if (broadcastKey(this.broadcast, tabId) === "stop") {
+      this.broadcast.stop();
+      this.toast(tabId, "Broadcast stopped: typing goes to this pane only");
+    } else {
+      void this.joinBroadcast(this.paneGroups.members(tabId).filter((id) => this.model.get(id)?.kind === "terminal"));
+    }
+  }
+
+  /** Ctrl+Shift+Arrow: the pane that way in the same tab gets the focus. */
+  private focusPane(tabId: number, arrow: "left" | "right" | "up" | "down"): void {
+    const tree = this.paneGroups.tree(tabId);
+    const next = tree ? neighbour(tree, tabId, arrow) : null;
+    if (next !== null) this.activate(next);
+  }
+
+  /** The panes of the shown tab placed (fractions of the panes' box), its dividers with them. */
+  private layoutPanes(): void {
+    const active = this.model.active;
+    const tree = active ? this.paneGroups.tree(active.id) : null;
+    const lay = tree ? layout(tree) : null;
+    for (const [id, rt] of this.runtimes) {
+      const r = lay?.panes.get(id);
+      if (r) {
+        rt.pane.style.left = `${r.x * 100}%`;
+        rt.pane.style.top = `${r.y * 100}%`;
+        rt.pane.style.width = `${r.w * 100}%`;
+        rt.pane.style.height = `${r.h * 100}%`;
+      } else if (this.paneGroups.tree(id) === null && rt.pane.style.width) {
+        rt.pane.style.left = rt.pane.style.top = rt.pane.style.width = rt.pane.style.height = "";
+      }
+    }
+    const keep = new Set<number>();
+    for (const d of lay?.dividers ?? []) {
+      keep.add(d.key);
+      let el = this.dividers.get(d.key);
+      if (!el) {
+        el = this.dividerFor(d.key, d.dir);
+        this.dividers.set(d.key, el);
+        this.panes.appendChild(el);
+      }
+      if (d.dir === "right") {
+        el.style.cssText = `left: ${d.at * 100}%; top: ${d.box.y * 100}%; height: ${d.box.h * 100}%;`;
+      } else {
+        el.style.cssText = `top: ${d.at * 100}%; left: ${d.box.x * 100}%; width: ${d.box.w * 100}%;`;
+      }
+      el.dataset.box = JSON.stringify(d.box);
+    }
+    for (const [key, el] of this.dividers) {
+      if (!keep.has(key)) {
+        el.remove();
+        this.dividers.delete(key);
+      }
+    }
+  }
+
+  /** A divider between two panes: dragged, it resizes both (each refits, each session is resized). */
+  private dividerFor(key: number, dir: SplitDir): HTMLElement {
+    const el = h("div", {
+      class: `pane-divider ${dir === "right" ? "vertical" : "horizontal"}`,
+      role: "separator",
+      "aria-orientation": dir === "right" ? "vertical" : "horizontal",
+      "aria-label": "Resize the panes",
+      "data-split": key,
+    });
+    el.addEventListener("pointerdown", (e: PointerEvent) => {
+      if (e.button !== 0) return;
+      e.preventDefault();
+      el.setPointerCapture(e.pointerId);
+      el.classList.add("resizing");
+      const move = (m: PointerEvent) => {
+        const active = this.model.active;
+        if (!active) return;
+        const box = JSON.parse(el.dataset.box ?? "null") as { x: number; y: number; w: number; h: number } | null;
+        if (!box) return;
+        const area = this.panes.getBoundingClientRect();
+        const px = { x: area.left + box.x * area.width, y: area.top + box.y * area.height, w: box.w * area.width, h: box.h * area.height };
+        this.paneGroups.setRatio(active.id, key, ratioAt(px, dir, m.clientX, m.clientY));
+        this.layoutPanes();
+      };
+      const up = () => {
+        el.removeEventListener("pointermove", move);
+        el.removeEventListener("pointerup", up);
+        el.removeEventListener("pointercancel", up);
+        el.classList.remove("resizing");
+        this.focusActive();
+      };
+      el.addEventListener("pointermove", move);
+      el.addEventListener("pointerup", up);
+      el.addEventListener("pointercancel", up);
+    });
+    return el;
+  }
+
+  /** The pane and broadcast items of a terminal's right-click menu. */
+  private paneMenuItems(tabId: number): MenuItem[] {
+    const items: MenuItem[] = [
+      { label: "Split right", keys: "Ctrl+Shift+D", run: () => this.split(tabId, "right") },
+      { label: "Split down", keys: "Ctrl+Shift+E", run: () => this.split(tabId, "down") },
+    ];
+    const choose = this.opts.chooseTarget;
+    if (choose) {
+      items.push({
+        label: "Split right with…",
+        run: () =>
+          choose((target, favourite) => {
+            const pane = this.split(tabId, "right", target, favourite);
+            // The chooser's dialog gives the focus back to the pane it was opened from when it
+            // closes, after this: the new pane takes it once the dialog is gone.
+            if (pane) setTimeout(() => this.activate(pane.id), 0);
+          }),
+      });
+    }
+    const members = this.paneGroups.members(tabId);
+    if (this.broadcast.has(tabId)) {
+      items.push({ label: "Stop broadcasting", keys: BROADCAST_KEY, run: () => this.broadcast.stop() });
+      items.push({ label: "Leave the broadcast (this pane)", run: () => this.broadcast.leave(tabId) });
+    } else {
+      if (members.length > 1) items.push({ label: "Broadcast to all panes of this tab", keys: BROADCAST_KEY, run: () => void this.joinBroadcast(members) });
+      items.push({
+        label: this.broadcast.size > 0 ? "Join the broadcast (this pane)" : "Broadcast from this pane",
+        keys: members.length > 1 ? undefined : BROADCAST_KEY,
+        run: () => void this.joinBroadcast([tabId]),
+      });
+    }
+    return items;
   }
 
   /**
@@ -707,7 +1006,7 @@ export class Workspace {
    */
   private dragStart(id: number, e: PointerEvent): void {
     if (e.button !== 0 || (e.target as HTMLElement).closest(".tab-close")) return;
-    this.drag = { id, pointer: e.pointerId, startX: e.clientX, moved: false, to: -1 };
+    this.drag = { id: this.paneGroups.anchorOf(id), pointer: e.pointerId, startX: e.clientX, moved: false, to: -1 };
     const move = (ev: PointerEvent) => {
       const d = this.drag;
       if (!d || ev.pointerId !== d.pointer) return;
@@ -726,13 +1025,16 @@ export class Workspace {
       this.tabBar.classList.remove("dragging");
       if (!d.moved) return;
       if (ev.type === "pointerup") {
-        const from = this.model.list().findIndex((t) => t.id === d.id);
-        this.model.move(d.id, d.to > from ? d.to - 1 : d.to);
+        // Places in the bar (a split tab once) to places in the model's list.
+        const bar = this.barTabs();
+        const from = bar.findIndex((t) => t.id === d.id);
+        const to = bar[d.to > from ? d.to - 1 : d.to] ?? bar[bar.length - 1];
+        if (to) this.model.move(d.id, this.model.list().findIndex((t) => t.id === to.id));
       }
       this.render();
       // The dragged tab is the active one, its terminal focused (no click follows a drag that
       // ends over another tab).
-      this.activate(d.id);
+      this.activate(this.paneGroups.focusedOf(d.id));
     };
     window.addEventListener("pointermove", move, true);
     window.addEventListener("pointerup", end, true);
@@ -754,7 +1056,7 @@ export class Workspace {
     const d = this.drag;
     this.tabBar.classList.toggle("dragging", d !== null && d.moved);
     this.tabBar.querySelectorAll<HTMLElement>(".tab").forEach((el, i, all) => {
-      el.classList.toggle("drag-source", d !== null && el.dataset.tabId === String(d.id));
+      el.classList.toggle("drag-source", d !== null && el.dataset.anchor === String(d.id));
       el.classList.toggle("drop-before", d !== null && d.moved && i === d.to);
       el.classList.toggle("drop-after", d !== null && d.moved && d.to === all.length && i === all.length - 1);
     });
@@ -792,14 +1094,15 @@ export class Workspace {
       return;
     }
     clear(this.overflowMenu);
-    const labels = tabLabels(this.model.list());
-    this.model.list().forEach((t, i) => {
+    const bar = this.barTabs().map((t) => this.model.get(this.paneGroups.focusedOf(t.id)) ?? t);
+    const labels = tabLabels(bar);
+    bar.forEach((t, i) => {
       const l = labels[i]!;
       this.overflowMenu.appendChild(
         h(
           "button",
           {
-            class: `menu-item tab-menu-item${this.model.active?.id === t.id ? " active" : ""}`,
+            class: `menu-item tab-menu-item${this.model.active && this.paneGroups.sameTab(this.model.active.id, t.id) ? " active" : ""}`,
             role: "menuitem",
             "data-tab-id": t.id,
             title: tabTooltip(t),
@@ -839,20 +1142,27 @@ export class Workspace {
   private render(): void {
     const tabs = this.model.list();
     const active = this.model.active;
-    const labels = tabLabels(tabs);
+    if (active) this.paneGroups.focus(active.id);
+    // One entry per tab in the bar: a split tab shows its focused pane, at its anchor's place.
+    const bar = this.barTabs().map((t) => this.model.get(this.paneGroups.focusedOf(t.id)) ?? t);
+    const labels = tabLabels(bar);
     const scrollLeft = this.tabBar.scrollLeft;
     clear(this.tabBar);
     this.tabStrip.hidden = tabs.length === 0;
     if (tabs.length === 0) this.overflowMenu.hidden = true;
-    tabs.forEach((t, i) => {
+    bar.forEach((t, i) => {
       const label = labels[i]!;
-      const selected = active?.id === t.id;
+      const selected = active !== undefined && this.paneGroups.sameTab(active.id, t.id);
+      const members = this.paneGroups.members(t.id);
+      const broadcasting = members.some((id) => this.broadcast.has(id));
       const look = this.look(t.target.profile);
       const button = h(
         "div",
         {
-          class: `tab state-${t.status.kind}${t.kind === "logs" ? " kind-logs" : ""}${selected ? " active" : ""}${look.production ? " production" : ""}`,
+          class: `tab state-${t.status.kind}${t.kind === "logs" ? " kind-logs" : ""}${selected ? " active" : ""}${look.production ? " production" : ""}${broadcasting ? " broadcast" : ""}`,
           "data-kind": t.kind,
+          "data-anchor": this.paneGroups.anchorOf(t.id),
+          "data-panes": members.length > 1 ? members.length : null,
           role: "tab",
           tabindex: selected ? 0 : -1,
           "aria-selected": selected ? "true" : "false",
@@ -869,7 +1179,7 @@ export class Workspace {
             if (!(e.target as HTMLElement).closest(".tab-close")) this.activate(t.id);
           },
           onauxclick: (e: Event) => {
-            if ((e as MouseEvent).button === 1) this.close(t.id);
+            if ((e as MouseEvent).button === 1) this.closeTab(t.id);
           },
           onpointerdown: (e: Event) => this.dragStart(t.id, e as PointerEvent),
         },
@@ -883,8 +1193,19 @@ export class Workspace {
           h("span", { class: "tab-title" }, label.title),
         ),
         isDebugTarget(t.target) ? h("span", { class: "tab-debug", title: debugDescription(t.target) ?? "" }, "debug") : null,
+        members.length > 1 ? h("span", { class: "tab-panes", title: `${members.length} panes` }, `▥ ${members.length}`) : null,
+        broadcasting ? h("span", { class: "tab-broadcast", title: `Broadcast input: ${BROADCAST_KEY} in a broadcasting pane stops it` }, "BROADCAST") : null,
         h("span", { class: "tab-status" }, t.kind === "logs" ? "logs" : statusText(t.status)),
-        h("button", { class: "tab-close icon-button", title: "Close tab (ends the session) · Ctrl+Shift+W", "aria-label": "Close tab", onclick: () => this.close(t.id) }, "×"),
+        h(
+          "button",
+          {
+            class: "tab-close icon-button",
+            title: members.length > 1 ? `Close tab (ends its ${members.length} sessions)` : "Close tab (ends the session) · Ctrl+Shift+W",
+            "aria-label": "Close tab",
+            onclick: () => this.closeTab(t.id),
+          },
+          "×",
+        ),
       );
       this.tabBar.appendChild(button);
     });
@@ -903,17 +1224,23 @@ export class Workspace {
       if (lv) lv.pane.hidden = active?.id !== t.id;
       const rt = this.runtimes.get(t.id);
       if (!rt) continue;
-      const visible = active?.id === t.id;
+      const visible = active !== undefined && this.paneGroups.sameTab(active.id, t.id);
       if (rt.pane.hidden === visible) {
         rt.pane.hidden = !visible;
         if (visible) rt.view.fit();
       }
+      const split = this.paneGroups.tree(t.id) !== null;
+      rt.pane.classList.toggle("split-pane", split);
+      rt.pane.classList.toggle("focused-pane", split && active?.id === t.id);
+      rt.pane.classList.toggle("broadcast", this.broadcast.has(t.id));
+      rt.broadcastBadge.hidden = !this.broadcast.has(t.id);
       rt.pane.dataset.state = t.status.kind;
       rt.pane.classList.toggle("production", look(t.target.profile).production);
       if (t.favourite) rt.pane.dataset.favourite = t.favourite.name;
       this.renderBanner(t, rt);
       if (t.status.kind === "connecting") connecting = true;
     }
+    this.layoutPanes();
     if (connecting && this.connectTimer === null) {
       this.connectTimer = setInterval(() => this.tickConnecting(), 500);
     } else if (!connecting && this.connectTimer !== null) {

@@ -40,6 +40,9 @@ export interface MockSessionStats {
    * and how many bytes were acknowledged then (the echo waits behind `endOffset - ackedAt`).
    */
   echoes: { data: string; at: number; endOffset: number; ackedAt: number }[];
+  /** The terminal's size as last opened or resized (each split pane resizes its own session). */
+  cols: number;
+  rows: number;
 }
 
 export class MockSession {
@@ -95,6 +98,8 @@ export class MockSession {
       queued: this.outLen,
       inputs: this.inputs,
       echoes: this.echoes.slice(-50),
+      cols: this.req.cols,
+      rows: this.req.rows,
     };
   }
 
