@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, Keys, launchApp, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -30,10 +30,6 @@ const app = await launchApp({
   log,
 });
 
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
 let shot = 0;
 async function screenshot(name) {
   shot += 1;
@@ -45,28 +41,9 @@ async function screenshot(name) {
 
 const tabs = () => app.exec(() => window.__podterm.tabs());
 
-function bufferLines(tabId) {
-  return app.exec((id) => {
-    const term = window.__podterm.terminals.get(id);
-    if (!term) return [];
-    const buf = term.buffer.active;
-    const lines = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
-    return lines;
-  }, tabId);
-}
+const bufferLines = (tabId) => app.bufferLines(tabId);
 
-/** Waits until a line of the pane's terminal satisfies `predicate`; returns the lines. */
-async function waitForLine(tabId, predicate, what, timeout = 20_000) {
-  const end = Date.now() + timeout;
-  let lines = [];
-  while (Date.now() < end) {
-    lines = await bufferLines(tabId);
-    if (lines.some(predicate)) return lines;
-    await sleep(50);
-  }
-  throw new Error(`pane ${tabId} never showed ${what}; last lines:\n${lines.filter(Boolean).slice(-8).join("\n")}`);
-}
+const waitForLine = (tabId, predicate, what, timeout = 20_000) => app.waitForLine(tabId, predicate, what, timeout);
 
 /** Real key events into the focused pane's terminal (WebDriver's element send keys). */
 async function keysToFocused(text) {
