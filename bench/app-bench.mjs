@@ -92,6 +92,59 @@ function kubectlFirstByte(kubeconfig) {
 }
 
 /**
+ * The queues of the connections to testcluster's `port` (bytes, from `ss`): the largest send
+ * queue on testcluster's side (written by the server, not yet acknowledged by us: its socket's
+ * send buffer, which Linux sizes by itself up to tcp_wmem's maximum) and the largest receive
+ * queue on the client's side (arrived, not yet read by the app), with the server socket's line.
+ */
+function socketQueues(port) {
+  const run = (filter) =>
+    new Promise((resolve) => {
+      const p = spawn("ss", ["-tnmiH", "state", "established", filter], { stdio: ["ignore", "pipe", "ignore"] });
+      let s = "";
+      p.stdout.on("data", (d) => (s += d));
+      p.once("error", () => resolve(""));
+      p.once("exit", () => resolve(s));
+    });
+  const parse = (text) => {
+    // One socket: "Recv-Q Send-Q local peer", then its -m/-i details on an indented line.
+    const socks = [];
+    for (const line of text.split("\n")) {
+      const m = /^(\d+)\s+(\d+)\s/.exec(line);
+      if (m) socks.push({ recvQ: Number(m[1]), sendQ: Number(m[2]), info: "" });
+      else if (socks.length && line.trim()) socks.at(-1).info += line.trim();
+    }
+    return socks;
+  };
+  return Promise.all([run(`( sport = :${port} )`), run(`( dport = :${port} )`)]).then(([server, client]) => {
+    const s = parse(server).sort((a, b) => b.sendQ - a.sendQ);
+    const c = parse(client);
+    const pick = (info) => ["tb", "notsent", "rwnd_limited", "snd_wnd"].map((k) => new RegExp(`${k}[:]?([^,\\s)]+)`).exec(info)?.[0]).filter(Boolean).join(" ");
+    return { serverSendQ: s[0]?.sendQ ?? 0, clientRecvQ: Math.max(0, ...c.map((x) => x.recvQ)), serverInfo: pick(s[0]?.info ?? "") };
+  });
+}
+
+/** bench/kubectl-echo.py: kubectl's echo during `yes` on a PTY read at `rate` bytes/s (0: free). */
+function kubectlEcho(kubeconfig, rate, keys) {
+  return new Promise((resolve, reject) => {
+    const p = spawn("python3", [path.join(here, "kubectl-echo.py"), kubectl, kubeconfig, String(Math.round(rate)), String(keys)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.once("error", reject);
+    p.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`kubectl-echo exited ${code}: ${err}`));
+      const r = JSON.parse(out);
+      const ms = r.ms.map((x) => (x === null ? Infinity : x));
+      resolve({ p50: r1(median(ms)), p99: r1(percentile(ms, 99)), bytesAheadMedian: median(r.bytesAhead), ms, bytesAhead: r.bytesAhead });
+    });
+  });
+}
+
+/**
  * Installs the page profile (issue 13, item 1) on tab `id`'s terminal: where the page's one
  * thread spends a flood. Counters only (performance.now() around xterm's parser and renderer,
  * the IPC fetches Tauri makes, a 10 ms timer's lateness), read and reset with `profileTake`.
@@ -204,6 +257,8 @@ for (let i = 0; !existsSync(kubeconfig); i++) {
   await sleep(50);
 }
 await sleep(100);
+// testcluster's port (its kubeconfig's server URL): the exec connection's two ends for `ss`.
+const clusterPort = Number(/server:\s*https?:\/\/[^:\s]+:(\d+)/.exec(await readFile(kubeconfig, "utf8"))?.[1] ?? 0);
 const kubectlVersion = await new Promise((resolve) => {
   const p = spawn(kubectl, ["version", "--client", "-o", "json"], { stdio: ["ignore", "pipe", "ignore"] });
   let s = "";
@@ -267,8 +322,16 @@ try {
   await app.exec((id) => {
     const term = window.__podterm.terminals.get(id);
     const orig = term.write.bind(term);
-    const b = (window.__bench = { bytes: 0, first: 0, last: 0, marks: [], keys: [], painted: [] });
-    document.addEventListener("keydown", (e) => b.keys.push({ key: e.key, at: performance.now() }), true);
+    const b = (window.__bench = { bytes: 0, first: 0, last: 0, marks: [], keys: [], painted: [], sends: [] });
+    document.addEventListener("keydown", (e) => b.keys.push({ key: e.key, at: performance.now(), bytes: b.bytes }), true);
+    // The key's next hop: the send_input command leaving the page (its IPC fetch), and its reply.
+    const fetch0 = window.fetch.bind(window);
+    window.fetch = (url, init) => {
+      if (!String(url).includes("send_input")) return fetch0(url, init);
+      const s = { at: performance.now(), done: 0 };
+      b.sends.push(s);
+      return fetch0(url, init).then((r) => ((s.done = performance.now()), r));
+    };
     term.write = (data, cb) => {
       const now = performance.now();
       if (b.first === 0) b.first = now;
@@ -278,7 +341,7 @@ try {
       orig(data, () => {
         b.bytes += n;
         b.last = performance.now();
-        if (hasZ) b.marks.push(b.last);
+        if (hasZ) b.marks.push({ at: b.last, bytes: b.bytes });
         // Painted: the frame after xterm wrote it (its renderer draws in that frame).
         if (hasX) requestAnimationFrame(() => requestAnimationFrame(() => b.painted.push(performance.now())));
         cb?.();
@@ -332,9 +395,9 @@ try {
   const flood = await app.exec(() => ({ bytes: window.__bench.bytes, ms: window.__bench.last - window.__bench.first }));
   results.profile.flood = await app.exec(profileTake);
   log(`profile, flood: ${JSON.stringify(results.profile.flood)}`);
-  const cap = await app.exec(async (id, total) => {
+  // The same bytes written into the same xterm in JS, no IPC: xterm's own rate on this page.
+  const xtermAlone = (id, total, line) => app.exec(async (id, total, line) => {
     const term = window.__podterm.terminals.get(id);
-    const line = "y".repeat(79) + "\r\n";
     const chunkText = line.repeat(Math.floor(65536 / line.length));
     const chunk = new TextEncoder().encode(chunkText);
     const write = term.write.bind(term);
@@ -359,7 +422,8 @@ try {
       pump();
     });
     return { bytes: done, ms: performance.now() - t0 };
-  }, tab, flood.bytes);
+  }, id, total, line);
+  const cap = await xtermAlone(tab, flood.bytes, "y".repeat(79) + "\r\n");
   results.profile.xtermAlone = await app.exec(profileTake);
   log(`profile, xterm alone: ${JSON.stringify(results.profile.xtermAlone)}`);
   results.flood = {
@@ -371,32 +435,46 @@ try {
   log(`flood: ${JSON.stringify(results.flood)}`);
 
   // Keystrokes during an endless flood: keydown → the echoed byte written by xterm. Then Ctrl-C.
+  // Where each key waits (issue 13): keydown → send_input leaving the page (the page's thread),
+  // and the bytes xterm wrote between the key and its echo (everything queued ahead of the echo
+  // on the way from the pod's terminal), beside the queues of the exec connection's two ends
+  // (`ss`: testcluster's send queue, the app's receive queue) sampled at each key.
   await app.type(textarea, "yes");
   await app.type(textarea, Keys.ENTER);
   await app.waitUntil("yes to flow", 10_000, () => window.__bench.bytes > 10_000_000);
   await app.exec(() => {
     window.__bench.marks = [];
     window.__bench.keys = [];
+    window.__bench.sends = [];
     return true;
   });
   await app.exec(profileTake);
   const echoes = [];
+  const hops = [];
+  const sockets = [];
+  const yesFrom = await app.exec(() => ({ bytes: window.__bench.bytes, at: performance.now() }));
   for (let i = 0; i < KEYS; i++) {
     await app.type(textarea, "Z");
-    const ms = await app.exec(async () => {
+    sockets.push(await socketQueues(clusterPort));
+    const hop = await app.exec(async () => {
       const b = window.__bench;
       const k = b.keys.filter((x) => x.key === "Z").at(-1);
       const start = performance.now();
       for (;;) {
-        const m = k && b.marks.find((t) => t >= k.at);
-        if (m) return m - k.at;
-        if (performance.now() - start > 10_000) return Infinity;
+        const m = k && b.marks.find((t) => t.at >= k.at);
+        if (m) {
+          const s = b.sends.find((x) => x.at >= k.at);
+          return { ms: m.at - k.at, bytesAhead: m.bytes - k.bytes, toIpc: s ? s.at - k.at : null, ipcMs: s && s.done ? s.done - s.at : null };
+        }
+        if (performance.now() - start > 10_000) return { ms: Infinity, bytesAhead: b.bytes - (k?.bytes ?? b.bytes), toIpc: null, ipcMs: null };
         await new Promise((r) => setTimeout(r, 1));
       }
     });
-    echoes.push(ms);
+    echoes.push(hop.ms);
+    hops.push(hop);
     await sleep(150);
   }
+  const yesTo = await app.exec(() => ({ bytes: window.__bench.bytes, at: performance.now() }));
   results.profile.yes = await app.exec(profileTake);
   log(`profile, yes with keystrokes: ${JSON.stringify(results.profile.yes)}`);
   await app.type(textarea, `${Keys.CONTROL}c${"\uE000"}`);
@@ -410,9 +488,45 @@ try {
     }
   });
   results.echo = { ms: echoes.map(r1), p50: r1(median(echoes)), p99: r1(percentile(echoes, 99)) };
+  const nums = (xs) => xs.filter((x) => typeof x === "number" && Number.isFinite(x));
+  const sendQ = sockets.map((q) => q.serverSendQ);
+  results.echoPath = {
+    // The tab's drawing rate of `yes` while the keys were typed (MB/s).
+    yesDrawMBps: r1((yesTo.bytes - yesFrom.bytes) / 1e6 / ((yesTo.at - yesFrom.at) / 1000)),
+    bytesAhead: hops.map((h) => h.bytesAhead),
+    bytesAheadMedian: median(hops.map((h) => h.bytesAhead)),
+    keyToIpcMs: { p50: r1(median(nums(hops.map((h) => h.toIpc)))), p99: r1(percentile(nums(hops.map((h) => h.toIpc)), 99)) },
+    sendInputMs: { p50: r1(median(nums(hops.map((h) => h.ipcMs)))), p99: r1(percentile(nums(hops.map((h) => h.ipcMs)), 99)) },
+    serverSendQ: sendQ,
+    serverSendQMedian: median(sendQ),
+    clientRecvQMedian: median(sockets.map((q) => q.clientRecvQ)),
+    serverSocket: sockets.at(-1)?.serverInfo ?? "",
+  };
+  await waitQuiet(500, 20_000);
+  // xterm's own rate on `yes`'s two-byte lines, same page (at most 8 MB): the fastest any
+  // transport could have the tab draw what is queued ahead of an echo.
+  const yesCap = await xtermAlone(tab, 8e6, "y\r\n");
+  await app.exec(profileTake);
+  results.echoPath.xtermYesMBps = r1(yesCap.bytes / 1e6 / (yesCap.ms / 1000));
+  // kubectl on a local PTY, same testcluster, same run: read as fast as possible (a terminal
+  // that draws for free), then paced to the tab's drawing rate of `yes`.
+  results.echoPath.kubectl = {};
+  for (const [name, rate] of [["free", 0], ["atTabRate", results.echoPath.yesDrawMBps * 1e6]]) {
+    try {
+      results.echoPath.kubectl[name] = await kubectlEcho(kubeconfig, rate, 10);
+    } catch (e) {
+      results.echoPath.kubectl[name] = { error: String(e.message ?? e).slice(0, 300) };
+    }
+  }
+  log(`echo path: ${JSON.stringify(results.echoPath)}`);
   results.ctrlC = { ms: r1(ctrlC.ms), bytesAfter: ctrlC.bytes };
   log(`echo during flood: ${JSON.stringify(results.echo)}; Ctrl-C → quiet ${results.ctrlC.ms} ms`);
-  await waitQuiet(500, 20_000);
+
+  // The page after the floods, before more tabs: what the flood left behind (WebKit keeps the
+  // JS heap's high-water mark), so the tabs' own cost is tabsMemory − afterFlood.
+  await sleep(3000);
+  results.afterFlood = await memory(pid);
+  log(`after the floods, one tab: ${JSON.stringify(results.afterFlood)}`);
 
   // TABS open tabs (each a shell at its prompt).
   for (let i = 0; i < TABS - 1; i++) {
@@ -442,16 +556,70 @@ function trend(xs) {
   return r1(mean(xs.slice(-n)) - mean(xs.slice(0, n)));
 }
 
+/**
+ * Where a keystroke's echo waits during `yes` (issue 13): the bytes drawn ahead of it, the part
+ * of them that sat in testcluster's socket, the tab's and xterm's drawing rates of `yes`, the
+ * floor that follows (the server's queue drawn at xterm's own rate), and kubectl in the same run.
+ */
+function echoPathRows(E) {
+  const mb = (b) => r1(b / 1e6);
+  const floorMs = Math.round(E.serverSendQMedian / 1e6 / E.xtermYesMBps * 1000);
+  const k = (x) => (x && !x.error ? `${x.p50} / ${x.p99} ms, ${mb(x.bytesAheadMedian)} MB ahead` : `failed: ${x?.error ?? "not run"}`);
+  return [
+    ["  ↳ drawn ahead of each echo (median MB); of it in testcluster's socket send queue at the key (median MB; Linux sizes it, up to tcp_wmem's max)", `${mb(E.bytesAheadMedian)}; ${mb(E.serverSendQMedian)}`, `client receive queue ${mb(E.clientRecvQMedian)} MB; ${E.serverSocket}`, "", null],
+    ["  ↳ `yes` drawn by the tab vs xterm alone (MB/s); the floor: the server's queue at xterm's rate (ms)", `${E.yesDrawMBps}`, `xterm alone: ${E.xtermYesMBps}; floor ${floorMs} ms`, "", null],
+    ["  ↳ keydown → send_input leaves the page; send_input's round trip: p50 / p99 (ms)", `${E.keyToIpcMs.p50} / ${E.keyToIpcMs.p99}; ${E.sendInputMs.p50} / ${E.sendInputMs.p99}`, "", "", null],
+    ["  ↳ kubectl on a PTY, same run: echo p50 / p99 read for free; paced to the tab's `yes` rate", "—", `${k(E.kubectl?.free)}; ${k(E.kubectl?.atTabRate)}`, "", null],
+  ];
+}
+
+/**
+ * Issue 13's two CLI rows from podterm-bench's bench/results/latest.json (written earlier in the
+ * same `make bench`; its finish time is shown, so a stale one is seen as such): stdout with a TTY
+ * against the raw TTY ceiling, stdin → stdout against each kubectl.
+ */
+async function cliRows() {
+  try {
+    const L = JSON.parse(await readFile(path.join(out, "latest.json"), "utf8"));
+    const ours = L.clients.find((c) => c.kind === "podterm");
+    const kubectls = L.clients.filter((c) => c.kind === "kubectl");
+    return {
+      finishedAt: L.finished_at,
+      ttyMBps: r1(ours.stdout_tty.mb_per_s),
+      ttyCeilingMBps: r1(L.ceiling_tty.mb_per_s),
+      ttyKubectlMBps: kubectls.map((k) => r1(k.stdout_tty?.mb_per_s ?? NaN)),
+      stdinMBps: r1(ours.stdin_pipe.mb_per_s),
+      stdinKubectlMBps: kubectls.map((k) => r1(k.stdin_pipe?.mb_per_s ?? NaN)),
+      kubectls: kubectls.map((k) => k.version ?? k.label),
+    };
+  } catch (e) {
+    log(`no CLI figures (bench/results/latest.json): ${e.message}`);
+    return null;
+  }
+}
+
+function cliTableRows(C) {
+  const tty = C.ttyMBps / C.ttyCeilingMBps;
+  const stdin = C.stdinKubectlMBps.map((k) => C.stdinMBps / k);
+  return [
+    [`CLI, stdout with a TTY (MB/s; podterm-bench, ${C.finishedAt})`, `${C.ttyMBps}`, `raw TTY ceiling ${C.ttyCeilingMBps}; kubectl ${C.ttyKubectlMBps.join(" / ")}`, `within 10% of the ceiling: ${Math.round(100 * tty)}%`, tty >= 0.9],
+    [`CLI, stdin → stdout (MB/s; podterm-bench, ${C.finishedAt})`, `${C.stdinMBps}`, `kubectl ${C.stdinKubectlMBps.join(" / ")}`, `≥ 1.2× kubectl: ${stdin.map((x) => `${r1(x * 100) / 100}×`).join(" / ")}`, stdin.every((x) => x >= 1.2)],
+  ];
+}
+
 /** Prints the table; writes app-latest.md (and, for a new run, the JSON files). */
 async function writeReport(R, record) {
   // Each row of issue 13's table: the figure, the reference measured in the same run, the goal,
   // and the figure as a share of the goal (≤ 1× meets a "less than" goal).
   const x = (v, goal) => `${r1(v / goal)}× the goal`;
   const flood = R.flood.appMBps / R.flood.xtermCapMBps;
+  const cli = R.cli ?? (record ? await cliRows() : null);
+  if (record && cli) R.cli = cli;
   const rows = [
     [`flood of ${R.floodMB} MiB into a tab (MB/s)`, `${R.flood.appMBps}`, `xterm alone, same page: ${R.flood.xtermCapMBps}`, `≥ 80% of xterm alone: ${Math.round(100 * flood)}%`, flood >= 0.8],
     ["  ↳ RSS during the flood: first / max / last (MB); trend: last third − first third", `${R.flood.rssMB.first} / ${R.flood.rssMB.max} / ${R.flood.rssMB.last}; ${trend(R.flood.rssMB.samples) >= 0 ? "+" : ""}${trend(R.flood.rssMB.samples)}`, "—", "flat: no growth over the flood (trend < 50 MB)", trend(R.flood.rssMB.samples) < 50],
     ["keystroke echo during a `yes` flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", `p99 < 100 ms: ${x(R.echo.p99, 100)}`, R.echo.p99 < 100],
+    ...(R.echoPath ? echoPathRows(R.echoPath) : []),
     ["`yes`, Ctrl-C → output stops, prompt shown (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", `< 300 ms: ${x(R.ctrlC.ms, 300)}`, R.ctrlC.ms < 300],
     ...(R.idleEcho
       ? [["keystroke → echo painted, idle tab: p50 / p99 (ms)", `${R.idleEcho.p50} / ${R.idleEcho.p99}`, "—", `p99 < 16 ms (one frame): ${x(R.idleEcho.p99, 16)}`, R.idleEcho.p99 < 16]]
@@ -459,6 +627,10 @@ async function writeReport(R, record) {
     ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, "—", `< 200 MB PSS: ${x(R.idle.pss, 200)}`, R.idle.pss < 200],
     ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "—", "", null],
     [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, "—", `< 300 MB PSS: ${x(R.tabsMemory.pss, 300)}`, R.tabsMemory.pss < 300],
+    ...(R.afterFlood
+      ? [[`  ↳ after the floods, before the other tabs: PSS (MB); the ${R.tabs - 1} new tabs' share`, `${R.afterFlood.pss}; +${r1(R.tabsMemory.pss - R.afterFlood.pss)}`, Object.entries(R.afterFlood.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
+      : []),
+    ...(cli ? cliTableRows(cli) : []),
     ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
   ];
   // The page profile (item 1): where the page's one thread went in each phase.
