@@ -70,6 +70,199 @@ pub enum RecordingError {
     /// The disk took longer than [`QUEUE_PATIENCE`] to take queued output.
     #[error("the disk holding {} did not keep up with the session's output for {} s: the recording stopped there (the session goes on)", .path.display(), QUEUE_PATIENCE.as_secs())]
     TooSlow { path: PathBuf },
+    /// Reading a recording back failed.
+    #[error("could not read the recording {}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line of the file is not asciicast v2 (or is longer than [`MAX_LINE`]). `line` is 0 when
+    /// not known (a page read from an offset).
+    #[error("{} is not an asciicast v2 recording (line {line}: {why})", .path.display())]
+    Malformed {
+        path: PathBuf,
+        line: usize,
+        why: String,
+    },
+}
+
+/// The longest line read back: a larger event is refused rather than held.
+pub const MAX_LINE: usize = 64 * 1024 * 1024;
+
+/// A recording as a list shows it: its header, size and length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingInfo {
+    pub header: Header,
+    pub bytes: u64,
+    /// The last event's time.
+    pub duration: Duration,
+    pub events: usize,
+}
+
+/// One event read back: seconds from the start, `o`/`i`/`r` (others as written), its data.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Played {
+    pub time: f64,
+    pub code: String,
+    pub data: String,
+}
+
+/// Events read from `offset`; `next` is where the following page starts (`None`: the end).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Page {
+    pub events: Vec<Played>,
+    pub next: Option<u64>,
+}
+
+#[derive(serde::Deserialize)]
+struct HeaderLine {
+    version: u32,
+    width: u16,
+    height: u16,
+    #[serde(default)]
+    timestamp: i64,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default)]
+    title: Option<String>,
+}
+
+fn read_error(path: &Path, source: std::io::Error) -> RecordingError {
+    RecordingError::Read {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn malformed(path: &Path, line: usize, why: impl Into<String>) -> RecordingError {
+    RecordingError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        why: why.into(),
+    }
+}
+
+/// The next line (without its newline), at most [`MAX_LINE`]; `None` at the end.
+fn next_line(
+    r: &mut impl std::io::BufRead,
+    path: &Path,
+    n: usize,
+) -> Result<Option<(Vec<u8>, u64)>, RecordingError> {
+    use std::io::{BufRead as _, Read as _};
+    let mut buf = Vec::new();
+    let got = r
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut buf)
+        .map_err(|e| read_error(path, e))?;
+    if got == 0 {
+        return Ok(None);
+    }
+    if buf.len() > MAX_LINE {
+        return Err(malformed(path, n, format!("longer than {MAX_LINE} bytes")));
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    Ok(Some((buf, got as u64)))
+}
+
+fn parse_event(line: &[u8], path: &Path, n: usize) -> Result<Played, RecordingError> {
+    let (time, code, data): (f64, String, String) =
+        serde_json::from_slice(line).map_err(|e| malformed(path, n, e.to_string()))?;
+    if !time.is_finite() || time < 0.0 {
+        return Err(malformed(path, n, "a negative or infinite time"));
+    }
+    Ok(Played { time, code, data })
+}
+
+/// Reads the header line; the reader is left at the first event.
+fn read_header(
+    r: &mut impl std::io::BufRead,
+    path: &Path,
+) -> Result<(Header, u64), RecordingError> {
+    let (line, len) = next_line(r, path, 1)?.ok_or_else(|| malformed(path, 1, "empty file"))?;
+    let h: HeaderLine =
+        serde_json::from_slice(&line).map_err(|e| malformed(path, 1, e.to_string()))?;
+    if h.version != 2 {
+        return Err(malformed(path, 1, format!("version {}, not 2", h.version)));
+    }
+    Ok((
+        Header {
+            width: h.width,
+            height: h.height,
+            timestamp: h.timestamp,
+            env: h.env,
+            title: h.title,
+        },
+        len,
+    ))
+}
+
+fn open_reader(path: &Path) -> Result<std::io::BufReader<File>, RecordingError> {
+    File::open(path)
+        .map(std::io::BufReader::new)
+        .map_err(|e| read_error(path, e))
+}
+
+/// A recording's header, size, length and event count (the whole file is read, one line at a
+/// time).
+pub fn info(path: &Path) -> Result<RecordingInfo, RecordingError> {
+    let mut r = open_reader(path)?;
+    let (header, mut bytes) = read_header(&mut r, path)?;
+    let (mut events, mut duration) = (0usize, 0.0f64);
+    let mut n = 1;
+    while let Some((line, len)) = next_line(&mut r, path, n + 1)? {
+        n += 1;
+        bytes += len;
+        if line.is_empty() {
+            continue;
+        }
+        let e = parse_event(&line, path, n)?;
+        events += 1;
+        duration = duration.max(e.time);
+    }
+    Ok(RecordingInfo {
+        header,
+        bytes,
+        duration: Duration::from_secs_f64(duration),
+        events,
+    })
+}
+
+/// Events from byte `offset` (0: the first event), at most `max_events` and about `max_bytes`
+/// of data (at least one event), for a player that pages through a file of any size.
+pub fn read_page(
+    path: &Path,
+    offset: u64,
+    max_events: usize,
+    max_bytes: usize,
+) -> Result<Page, RecordingError> {
+    use std::io::{Seek as _, SeekFrom};
+    let mut r = open_reader(path)?;
+    let (_, header_len) = read_header(&mut r, path)?;
+    let start = offset.max(header_len);
+    r.seek(SeekFrom::Start(start))
+        .map_err(|e| read_error(path, e))?;
+    let mut at = start;
+    let mut events = Vec::new();
+    let mut size = 0usize;
+    while events.len() < max_events.max(1) && (events.is_empty() || size < max_bytes) {
+        let Some((line, len)) = next_line(&mut r, path, 0)? else {
+            return Ok(Page { events, next: None });
+        };
+        at += len;
+        if line.is_empty() {
+            continue;
+        }
+        let e = parse_event(&line, path, 0)?;
+        size += e.data.len();
+        events.push(e);
+    }
+    Ok(Page {
+        events,
+        next: Some(at),
+    })
 }
 
 /// The header's fields (asciicast v2).
@@ -871,6 +1064,59 @@ mod tests {
         assert!(matches!(err, RecordingError::DiskFull { .. }), "{err:?}");
         assert!(err.to_string().contains("the session goes on"), "{err}");
         assert!(rx.try_recv().is_err(), "one notice");
+    }
+
+    #[test]
+    fn a_recording_reads_back_in_pages() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.cast");
+        let rec = Recorder::start(spec(&path, false), |_| {}).expect("start");
+        for i in 0..10 {
+            rec.output(&Bytes::from(format!("line {i}\r\n")));
+        }
+        rec.resize(120, 40);
+        rec.finish().expect("finish");
+        let got = info(&path).expect("info");
+        assert_eq!(got.header, spec(&path, false).header);
+        assert_eq!(got.events, 11);
+        assert_eq!(got.bytes, std::fs::metadata(&path).expect("meta").len());
+        let mut all = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = read_page(&path, offset, 4, 1 << 20).expect("page");
+            assert!(page.events.len() <= 4);
+            all.extend(page.events);
+            match page.next {
+                Some(n) => offset = n,
+                None => break,
+            }
+        }
+        assert_eq!(all.len(), 11);
+        assert_eq!(all[3].data, "line 3\r\n");
+        assert_eq!(
+            (all[10].code.as_str(), all[10].data.as_str()),
+            ("r", "120x40")
+        );
+        // A small byte budget still gives one event per page.
+        let page = read_page(&path, 0, 100, 1).expect("page");
+        assert_eq!(page.events.len(), 1);
+        // Not a recording: said, with the line.
+        let bad = dir.path().join("bad.cast");
+        std::fs::write(&bad, "{\"version\": 1, \"width\": 80, \"height\": 24}\n").expect("write");
+        let err = info(&bad).expect_err("version 1");
+        assert!(
+            matches!(err, RecordingError::Malformed { line: 1, .. }),
+            "{err:?}"
+        );
+        std::fs::write(
+            &bad,
+            "{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"o\"]\n",
+        )
+        .expect("write");
+        assert!(matches!(
+            info(&bad),
+            Err(RecordingError::Malformed { line: 2, .. })
+        ));
     }
 
     #[test]
