@@ -1122,9 +1122,10 @@ mod tests {
     #[test]
     fn a_dev_full_file_fails_with_disk_full() {
         let path = Path::new("/dev/full");
-        if !path.exists() {
-            panic!("/dev/full is missing: this test needs Linux's full device");
-        }
+        assert!(
+            path.exists(),
+            "/dev/full is missing: this test needs Linux's full device"
+        );
         let (tx, rx) = std::sync::mpsc::channel();
         let rec = Recorder::start(
             RecordingSpec {
