@@ -800,7 +800,17 @@ impl<W: Write> Writer<W> {
 /// `tail` + `chunk` as text: complete sequences decoded, invalid bytes as U+FFFD (each maximal
 /// invalid subpart, as Python's and Rust's lossy decoders do), an incomplete sequence at the end
 /// kept in `tail` for the next chunk.
-fn decode(tail: &mut Vec<u8>, chunk: &[u8]) -> String {
+fn decode<'a>(tail: &mut Vec<u8>, chunk: &'a [u8]) -> std::borrow::Cow<'a, str> {
+    // The common case (a flood of text): the chunk as it is, not copied.
+    if tail.is_empty() {
+        if let Ok(s) = std::str::from_utf8(chunk) {
+            return std::borrow::Cow::Borrowed(s);
+        }
+    }
+    std::borrow::Cow::Owned(decode_owned(tail, chunk))
+}
+
+fn decode_owned(tail: &mut Vec<u8>, chunk: &[u8]) -> String {
     let joined;
     let mut rest: &[u8] = if tail.is_empty() {
         chunk
