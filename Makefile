@@ -114,13 +114,15 @@ clean:
 # podterm against kubectl on one testcluster (crates/podterm-bench): prints a Markdown table and
 # writes bench/results/<UTC time>.json, latest.json and latest.md. Then the desktop app under Xvfb
 # (bench/app-bench.mjs): app-<UTC time>.json, app-latest.json, app-latest.md; then bench/README.md
-# from both. PODTERM_KUBECTLS
+# from both. `podterm-bench --record` measures a flood through podterm without and with `--record`
+# (taking turns): record-latest.json and .md. PODTERM_KUBECTLS
 # (colon-separated paths) picks the kubectls; BENCH_ARGS passes options (see --help).
 .PHONY: bench
 bench: deps app
 	$(CARGO) build --release -p testcluster -p podterm-cli -p podterm-bench
 	target/release/podterm-bench $(BENCH_ARGS)
 	target/release/podterm-bench --logs
+	target/release/podterm-bench --record
 	bash scripts/with-keyring.sh node bench/app-bench.mjs
 	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
 	PODTERM_FLOOD_RESULT=bench/results/logs-app-latest.json bash scripts/with-keyring.sh node tests/app/logs.mjs

@@ -121,6 +121,34 @@ else
 fi
 say "$("$VENV/bin/kubectl" version --client 2>/dev/null | head -n1) at .venv/bin/kubectl"
 
+# asciinema 2.4 (PyPI), the real player that the recording suite (tests/cli/record.rs) plays
+# podterm's recordings with (`asciinema cat`), in the same .venv.
+ASCIINEMA_PYPI_VERSION=2.4.0
+asciinema_ok() {
+    [ -x "$VENV/bin/asciinema" ] &&
+        compgen -G "$VENV/lib/python3*/site-packages/asciinema-${ASCIINEMA_PYPI_VERSION}.dist-info" \
+            >/dev/null &&
+        "$VENV/bin/asciinema" --version >/dev/null 2>&1
+}
+if asciinema_ok; then
+    say "asciinema present: .venv/bin/asciinema (asciinema==$ASCIINEMA_PYPI_VERSION)"
+else
+    say "installing asciinema==$ASCIINEMA_PYPI_VERSION into .venv"
+    ok=0
+    for attempt in 1 2 3; do
+        if "$VENV/bin/pip" install -q --no-input --disable-pip-version-check \
+            "asciinema==$ASCIINEMA_PYPI_VERSION"; then
+            ok=1
+            break
+        fi
+        say "pip install failed (attempt $attempt), retrying"
+        sleep $((attempt * 5))
+    done
+    [ "$ok" -eq 1 ] || die "could not install asciinema==$ASCIINEMA_PYPI_VERSION"
+    asciinema_ok || die ".venv/bin/asciinema missing or not runnable after install"
+    say "asciinema installed: .venv/bin/asciinema"
+fi
+
 # tauri-driver: the WebDriver bridge the desktop app's end-to-end tests use (with Debian's
 # WebKitWebDriver from webkit2gtk-driver). Pinned; built from crates.io once.
 TAURI_DRIVER_VERSION=2.1.0

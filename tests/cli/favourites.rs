@@ -615,3 +615,61 @@ async fn connect_takes_profile_and_namespace_before_or_after_the_subcommand() {
         out.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_records_the_session_with_record() {
+    let (_c, config) = setup().await;
+    let cfg = config.path();
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "web",
+            "--profile",
+            "demo-admin",
+            "-n",
+            "demo",
+            "deploy/web",
+        ],
+    )
+    .await;
+    let file = cfg.join("web.cast");
+    let f = file.to_string_lossy().into_owned();
+    assert_eq!(
+        ok(
+            cfg,
+            &["connect", "web", "--record", &f, "--", "echo", "recorded"]
+        )
+        .await,
+        "recorded\n"
+    );
+    let text = std::fs::read_to_string(&file).expect("the recording");
+    let header: serde_json::Value =
+        serde_json::from_str(text.lines().next().expect("a header")).expect("JSON");
+    assert_eq!(header["version"], 2);
+    let title = header["title"].as_str().expect("a title");
+    assert!(title.starts_with("demo/web-"), "{title}");
+    // The real player prints what the terminal got.
+    let asciinema = podterm_test_support::repo_root().join(".venv/bin/asciinema");
+    assert!(
+        asciinema.is_file(),
+        "run `make deps`: no {}",
+        asciinema.display()
+    );
+    let played = std::process::Command::new(&asciinema)
+        .arg("cat")
+        .arg(&file)
+        .env("PYTHONIOENCODING", "utf-8")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("asciinema");
+    assert_eq!(String::from_utf8_lossy(&played.stdout), "recorded\n");
+    // The file is there now: a second connect is refused before it runs anything.
+    let err = fails(
+        cfg,
+        &["connect", "web", "--record", &f, "--", "echo", "again"],
+    )
+    .await;
+    assert!(err.contains("already exists"), "{err}");
+}

@@ -21,6 +21,7 @@ mod echo;
 mod logsbench;
 mod procstat;
 mod pty;
+mod recbench;
 mod report;
 mod sessions;
 mod startup;
@@ -114,6 +115,16 @@ struct Args {
     /// A word on the machine for the logs summary (`--logs`), e.g. that it was shared.
     #[arg(long)]
     log_note: Option<String>,
+    /// Measure only what recording costs a flood (`podterm exec` without and with `--record`,
+    /// taking turns): bench/results/record-latest.json and .md, then the README.
+    #[arg(long)]
+    record: bool,
+    /// MiB of each flood (`--record`).
+    #[arg(long, default_value_t = 256)]
+    record_mib: u64,
+    /// Runs of each, with and without recording (`--record`; the median is reported).
+    #[arg(long, default_value_t = 5)]
+    record_reps: usize,
 }
 
 /// Error context for `Result` and `Option`, as one-line messages.
@@ -275,7 +286,14 @@ fn write_readme(
     let logs_app = read_if_present(&results_dir.join("logs-app-latest.json"))?;
     let logs = logsbench::with_app(logs, logs_app.as_deref());
     let cp = read_if_present(&results_dir.join("cp-latest.md"))?;
-    let text = report::readme(summary, app.as_deref(), cp.as_deref(), logs.as_deref());
+    let record = read_if_present(&results_dir.join("record-latest.md"))?;
+    let text = report::readme(
+        summary,
+        app.as_deref(),
+        cp.as_deref(),
+        logs.as_deref(),
+        record.as_deref(),
+    );
     std::fs::write(readme, text).ctx(format!("writing {}", readme.display()))?;
     eprintln!("wrote {}", readme.display());
     Ok(())
@@ -381,6 +399,25 @@ fn run(args: Args) -> Result<bool, String> {
     let env = RunEnv::new(tc.kubeconfig.clone(), tmp.path())?;
     if env.time_bin.is_none() {
         eprintln!("warning: /usr/bin/time is missing (Debian package 'time'; 'make deps'): no client CPU or RSS");
+    }
+    if args.record {
+        let ok = recbench::run(
+            &env,
+            &podterm,
+            args.record_mib.max(1),
+            args.record_reps.max(1),
+            &results_dir,
+            started_at,
+        )?;
+        if !tc.alive() {
+            return Err(format!(
+                "testcluster died; its log ends:\n{}",
+                tc.log_tail(30)
+            ));
+        }
+        drop(tc);
+        write_readme(&results_dir, &readme, None)?;
+        return Ok(ok);
     }
     if args.cp_only {
         let ok = cp_part(&env, &clients_all, &args, &results_dir, started_at)?;

@@ -803,6 +803,7 @@ pub fn readme(
     app_md: Option<&str>,
     cp_md: Option<&str>,
     logs_md: Option<&str>,
+    record_md: Option<&str>,
 ) -> String {
     let mut s = README_HEAD.replace("{APP_BENCH}", APP_BENCH);
     s.push_str("\n## The engine and the CLI (`podterm-bench`)\n\n");
@@ -823,6 +824,20 @@ pub fn readme(
             }
         }
         None => s.push_str("No results yet: run `make bench` (or `podterm-bench --cp-only`).\n"),
+    }
+    s.push_str("\n## Recording a session (`podterm-bench --record`)\n\n");
+    match record_md {
+        Some(md) => {
+            let body = match md.strip_prefix("# ") {
+                Some(rest) => rest.split_once('\n').map_or("", |(_, b)| b),
+                None => md,
+            };
+            s.push_str(body.trim_start_matches('\n'));
+            if !body.ends_with('\n') {
+                s.push('\n');
+            }
+        }
+        None => s.push_str("No results yet: run `make bench` (or `podterm-bench --record`).\n"),
     }
     s.push_str(&format!("\n## The desktop app (`{APP_BENCH}`)\n\n"));
     match app_md {
@@ -1249,7 +1264,7 @@ mod tests {
         let summary: Summary = serde_json::from_str(&json).expect("a summary decodes");
         let app = "# The desktop app on testcluster\n\n2026-11-28 · 2 cores\n\n\
                    | what | podterm app |\n| --- | --- |\n| idle app: PSS (MB) | 248.3 |\n";
-        let md = readme(Some(&summary), Some(app), None, None);
+        let md = readme(Some(&summary), Some(app), None, None, None);
         assert!(md.starts_with("# Benchmarks\n"), "{md}");
         assert_eq!(md.matches("\n# ").count(), 0, "one top heading only:\n{md}");
         assert!(
@@ -1314,12 +1329,12 @@ mod tests {
         );
 
         // Without app results it says how to get them; without any, how to run the bench.
-        let md = readme(Some(&summary), None, None, None);
+        let md = readme(Some(&summary), None, None, None, None);
         assert!(
             md.contains("No results yet: run `make bench` (it runs this"),
             "{md}"
         );
-        let md = readme(None, None, None, None);
+        let md = readme(None, None, None, None, None);
         assert!(md.contains("No results yet: run `make bench`.\n"), "{md}");
     }
 
@@ -1338,9 +1353,8 @@ mod tests {
         );
         // Written by this code, it reads back to the same text.
         assert_eq!(summary.to_json().expect("encodes"), text);
-        assert!(
-            readme(Some(&summary), None, None, None).contains("| stdout, no TTY, 512 MiB: MB/s |")
-        );
+        assert!(readme(Some(&summary), None, None, None, None)
+            .contains("| stdout, no TTY, 512 MiB: MB/s |"));
     }
 
     #[test]

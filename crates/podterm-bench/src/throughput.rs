@@ -179,8 +179,8 @@ pub fn read_stdout(
 
 fn stdout_tty(env: &RunEnv, client: &Client, bytes: u64) -> Result<TransferRun, String> {
     let n = bytes.to_string();
-    let time_file = env.time_file();
-    let argv = env.argv(
+    read_tty(
+        env,
         client,
         &[
             "exec",
@@ -193,8 +193,19 @@ fn stdout_tty(env: &RunEnv, client: &Client, bytes: u64) -> Result<TransferRun, 
             &n,
             "/dev/zero",
         ],
-        Some(&time_file),
-    );
+        bytes,
+    )
+}
+
+/// Runs `client ARGS` under a local PTY read as fast as it comes; exactly `bytes` must arrive.
+pub fn read_tty(
+    env: &RunEnv,
+    client: &Client,
+    args: &[&str],
+    bytes: u64,
+) -> Result<TransferRun, String> {
+    let time_file = env.time_file();
+    let argv = env.argv(client, args, Some(&time_file));
     let mut pty = crate::pty::Pty::open()?;
     let start = Instant::now();
     let mut child = pty.spawn(env, &argv)?;

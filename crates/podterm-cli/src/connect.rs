@@ -2,7 +2,8 @@
 
 use crate::conn::{connect_profile, no_profile, Conn};
 use crate::failure::Failure;
-use crate::session::run;
+use crate::record::RecordArgs;
+use crate::session::run_recorded;
 use crate::term;
 use clap::Args;
 use podterm_core::cluster::within;
@@ -25,6 +26,8 @@ pub struct ConnectArgs {
     /// A command to run instead of the favourite's (after `--`).
     #[arg(last = true)]
     pub command: Vec<String>,
+    #[command(flatten)]
+    pub record: RecordArgs,
 }
 
 /// `podterm connect NAME [-- CMD]`: the favourite's profile, then its newest Ready pod now, then
@@ -107,5 +110,8 @@ pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failu
         size: if tty { term::size() } else { None },
         attach: false,
     };
-    run(&cluster, spec, limit).await.map_err(hint)
+    let recording = a.record.start(&spec)?;
+    run_recorded(&cluster, spec, limit, recording)
+        .await
+        .map_err(hint)
 }

@@ -3,7 +3,8 @@
 
 use crate::conn::{connect, Conn};
 use crate::failure::Failure;
-use crate::session::{decide_tty, run};
+use crate::record::RecordArgs;
+use crate::session::{decide_tty, run, run_recorded};
 use crate::term;
 use clap::Args;
 use podterm_core::cluster::within;
@@ -32,6 +33,8 @@ pub struct ExecArgs {
     /// The command and its arguments (after `--`).
     #[arg(last = true)]
     pub command: Vec<String>,
+    #[command(flatten)]
+    pub record: RecordArgs,
 }
 
 #[derive(Args)]
@@ -84,7 +87,8 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: false,
     };
-    run(&cluster, spec, limit).await
+    let recording = a.record.start(&spec)?;
+    run_recorded(&cluster, spec, limit, recording).await
 }
 
 pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {

@@ -17,6 +17,7 @@ mod failure;
 mod favourite;
 mod logs;
 mod profile;
+mod record;
 mod session;
 mod table;
 mod term;

@@ -2,11 +2,13 @@
 //! signals, and the exit code kubectl would end with.
 
 use crate::failure::Failure;
+use crate::record::Recording;
 use crate::term;
 use bytes::Bytes;
 use podterm_core::cluster::Cluster;
 use podterm_core::exec::{ExecSpec, Liveness, Session, Tuning};
 use podterm_core::protocol::Outcome;
+use podterm_core::recording::Recorder;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// kubectl's TTY rules: `-t` needs `-i`, and a terminal on stdin (else a warning and no TTY).
@@ -49,6 +51,31 @@ pub async fn run(
     spec: ExecSpec,
     request_timeout: Option<std::time::Duration>,
 ) -> Result<i32, Failure> {
+    run_recorded(cluster, spec, request_timeout, None).await
+}
+
+/// [`run`], the session also written to `recording` (`--record`): output as the terminal gets
+/// it, resizes, input when asked. The recording ends with the session, however it ends.
+pub async fn run_recorded(
+    cluster: &Cluster,
+    spec: ExecSpec,
+    request_timeout: Option<std::time::Duration>,
+    recording: Option<Recording>,
+) -> Result<i32, Failure> {
+    let recorder = recording.as_ref().map(|r| r.recorder.clone());
+    let r = pump(cluster, spec, request_timeout, recorder).await;
+    if let Some(rec) = recording {
+        rec.finish();
+    }
+    r
+}
+
+async fn pump(
+    cluster: &Cluster,
+    spec: ExecSpec,
+    request_timeout: Option<std::time::Duration>,
+    recorder: Option<Recorder>,
+) -> Result<i32, Failure> {
     let client = &cluster.client;
     let tuning = Tuning {
         request_timeout,
@@ -71,6 +98,7 @@ pub async fn run(
     );
     // Stdout gets a thread of its own that writes each chunk straight to the descriptor: no
     // hop through tokio's blocking pool per chunk.
+    let rec = recorder.clone();
     let stdout_task = tokio::task::spawn_blocking(move || {
         use std::io::Write as _;
         use std::os::fd::AsFd as _;
@@ -84,19 +112,27 @@ pub async fn run(
             if out.write_all(&chunk).and_then(|_| out.flush()).is_err() {
                 break;
             }
+            if let Some(r) = &rec {
+                r.output(&chunk.data);
+            }
         }
     });
+    let rec = recorder.clone();
     let stderr_task = tokio::spawn(async move {
         let mut err = tokio::io::stderr();
         while let Some(chunk) = err_rx.recv().await {
             if err.write_all(&chunk).await.is_err() {
                 break;
             }
+            if let Some(r) = &rec {
+                r.output(&chunk.data);
+            }
         }
         let _ = err.flush().await;
     });
     if spec.stdin {
         let input = session.input.clone();
+        let rec = recorder.clone();
         tokio::spawn(async move {
             let mut stdin = tokio::io::stdin();
             let mut buf = vec![0u8; 64 * 1024];
@@ -107,7 +143,11 @@ pub async fn run(
                         break;
                     }
                     Ok(n) => {
-                        if !input.send(Bytes::copy_from_slice(&buf[..n])).await {
+                        let typed = Bytes::copy_from_slice(&buf[..n]);
+                        if let Some(r) = &rec {
+                            r.input(&typed);
+                        }
+                        if !input.send(typed).await {
                             break;
                         }
                     }
@@ -117,12 +157,16 @@ pub async fn run(
     }
     if spec.tty {
         let input = session.input.clone();
+        let rec = recorder.clone();
         if let Ok(mut winch) =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::window_change())
         {
             tokio::spawn(async move {
                 while winch.recv().await.is_some() {
                     if let Some((c, r)) = term::size() {
+                        if let Some(rec) = &rec {
+                            rec.resize(c, r);
+                        }
                         if !input.resize(c, r).await {
                             break;
                         }

@@ -31,6 +31,7 @@
 //!   directory's listing (for completion), a local file's sha256.
 //! - [`launcher`]: the desktop entry's actions, one per favourite (quick-connect without a tray).
 //! - [`recent`]: the last sessions opened (the tray's "Recent"), the live-session count's words.
+//! - [`recording`]: session recordings in asciicast v2 (asciinema), written as the session runs.
 //! - [`text`]: outside text (servers, plugins, pods) escaped and cut before it is shown.
 
 pub mod browse;
@@ -54,6 +55,7 @@ pub mod pods;
 pub mod profiles;
 pub mod protocol;
 pub mod recent;
+pub mod recording;
 pub mod settings;
 pub mod shellenv;
 pub mod store;
