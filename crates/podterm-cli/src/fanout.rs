@@ -30,7 +30,9 @@ pub async fn exec_all(
     if a.max_concurrency == 0 {
         return Err(fanout::FanoutError::NoConcurrency.into());
     }
-    let plan = within(
+    let stop = stop_signals();
+    tokio::pin!(stop);
+    let listed = within(
         limit,
         fanout::plan(
             &cluster.client,
@@ -38,8 +40,11 @@ pub async fn exec_all(
             target,
             a.container.as_deref(),
         ),
-    )
-    .await?;
+    );
+    let plan = tokio::select! {
+        plan = listed => plan?,
+        _ = &mut stop => return Ok(130),
+    };
     let job = Job {
         command: if a.command.is_empty() {
             pods::shell_command()
@@ -60,7 +65,7 @@ pub async fn exec_all(
     );
     let (tx, rx) = tokio::sync::mpsc::channel(fanout::QUEUE);
     let writer = tokio::task::spawn_blocking(move || write_lines(rx, &prefixes));
-    let report = fanout::run(&cluster.client, &plan, &job, tx, stopped()).await;
+    let report = fanout::run(&cluster.client, &plan, &job, tx, &mut stop).await;
     // Every line is out before the summary.
     let _ = writer.await;
     let code = report.exit_code();
@@ -75,21 +80,28 @@ pub async fn exec_all(
     Ok(code)
 }
 
-/// Completes on Ctrl-C, SIGTERM or SIGHUP.
-async fn stopped() {
-    use tokio::signal::unix::{signal, SignalKind};
-    async fn wait(kind: SignalKind) {
-        match signal(kind) {
-            Ok(mut s) => {
+/// Completes on Ctrl-C, SIGTERM or SIGHUP. The handlers are installed now, before any session
+/// starts, so a Ctrl-C never finds the default action (which would end the process without
+/// the summary).
+fn stop_signals() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, Signal, SignalKind};
+    async fn recv(s: Option<&mut Signal>) {
+        match s {
+            Some(s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending().await,
+            None => std::future::pending().await,
         }
     }
-    tokio::select! {
-        _ = wait(SignalKind::interrupt()) => {}
-        _ = wait(SignalKind::terminate()) => {}
-        _ = wait(SignalKind::hangup()) => {}
+    let mut int = signal(SignalKind::interrupt()).ok();
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut hup = signal(SignalKind::hangup()).ok();
+    async move {
+        tokio::select! {
+            _ = recv(int.as_mut()) => {}
+            _ = recv(term.as_mut()) => {}
+            _ = recv(hup.as_mut()) => {}
+        }
     }
 }
 
