@@ -384,7 +384,7 @@ async fn an_endless_line_passes_in_pieces_within_bounded_memory() {
     let (pieces, bytes, longest) = reader.await.expect("reader");
     let status = child.wait().await.expect("exit");
     assert!(status.success(), "{status:?}");
-    assert_eq!(bytes, 2 * MIB << 20, "every byte of both pods");
+    assert_eq!(bytes, 2 * (MIB << 20), "every byte of both pods");
     assert!(longest <= 64 * 1024, "a piece of {longest} bytes");
     assert!(pieces >= bytes / (64 * 1024), "{pieces} pieces");
     assert!(peak < 100 * 1024, "peak RSS {} MB", peak / 1024);
@@ -503,7 +503,19 @@ async fn fifty_pods_answer_within_the_concurrency_bound() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_every_pod() {
     let (c, names) = three_web_pods().await;
-    let before = c.processes().len();
+    // The commands, counted on the host (the pods' own main processes are not `sleep 600`).
+    let sleeping = || {
+        c.processes()
+            .into_iter()
+            .filter(|p| {
+                let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+                let argv: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+                argv.len() >= 2
+                    && (argv[0] == b"sleep" || argv[0].ends_with(b"/sleep"))
+                    && argv[1] == b"600"
+            })
+            .count()
+    };
     let home = tempfile::tempdir().expect("home");
     let mut cmd = command(
         &c,
@@ -526,8 +538,8 @@ async fn ctrl_c_stops_every_pod() {
     let child = cmd.spawn().expect("podterm starts");
     let pid = child.id().expect("pid");
     let deadline = Instant::now() + Duration::from_secs(60);
-    while c.sessions() < 3 {
-        assert!(Instant::now() < deadline, "three sessions never opened");
+    while sleeping() < 3 {
+        assert!(Instant::now() < deadline, "three `sleep 600` never started");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     nix::sys::signal::kill(
@@ -549,7 +561,16 @@ async fn ctrl_c_stops_every_pod() {
         "{stderr}"
     );
     cluster::wait_sessions(&c, 0).await;
-    cluster::wait_processes(&c, before).await;
+    // ...end with their sessions.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sleeping() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} `sleep 600` left running",
+            sleeping()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// The prefixes are coloured on a terminal, one colour per pod, and not with NO_COLOR (nor in a
