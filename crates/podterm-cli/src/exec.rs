@@ -28,6 +28,12 @@ pub struct ExecArgs {
     /// Pick the newest Ready pod matching this label selector.
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
+    /// Run in every Ready pod of the selector or workload, each line prefixed with its pod.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: how many pods run the command at once.
+    #[arg(long, requires = "all", default_value_t = podterm_core::fanout::DEFAULT_CONCURRENCY)]
+    pub max_concurrency: usize,
     /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
     pub target: Option<String>,
     /// The command and its arguments (after `--`).
@@ -58,6 +64,9 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
         (Some(_), Some(_)) => return Err(Failure::new("name a pod or give -l SELECTOR, not both")),
         (None, None) => return Err(Failure::new("a pod name (or -l SELECTOR) is required")),
     };
+    if a.all {
+        return crate::fanout::exec_all(a, &cluster, &pod_target, conn.request_timeout()).await;
+    }
     let limit = conn.request_timeout();
     let pod = within(
         limit,

@@ -6,6 +6,7 @@ use podterm_core::browse::BrowseError;
 use podterm_core::cluster::{ApiError, ClusterError, ProfileConnectError};
 use podterm_core::debug::DebugError;
 use podterm_core::exec::ExecError;
+use podterm_core::fanout::FanoutError;
 use podterm_core::favourites::FavouriteError;
 use podterm_core::follow::FollowError;
 use podterm_core::import::ImportError;
@@ -128,6 +129,15 @@ impl From<FollowError> for Failure {
     fn from(e: FollowError) -> Self {
         match e {
             FollowError::Pods(BrowseError::Api(e)) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<FanoutError> for Failure {
+    fn from(e: FanoutError) -> Self {
+        match e {
+            FanoutError::Pods(e) => e.into(),
             other => Failure::new(other.to_string()),
         }
     }

@@ -14,6 +14,7 @@ mod cp;
 mod debug;
 mod exec;
 mod failure;
+mod fanout;
 mod favourite;
 mod logs;
 mod profile;

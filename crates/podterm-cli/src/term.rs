@@ -11,6 +11,11 @@ pub fn stdin_is_terminal() -> bool {
     termios::isatty(std::io::stdin())
 }
 
+/// Whether stdout is a terminal.
+pub fn stdout_is_terminal() -> bool {
+    termios::isatty(std::io::stdout())
+}
+
 /// Whether stderr is a terminal (progress is shown there, and only there).
 pub fn stderr_is_terminal() -> bool {
     termios::isatty(std::io::stderr())

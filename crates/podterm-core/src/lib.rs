@@ -13,6 +13,8 @@
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
 //! - [`debug`]: debug containers: an ephemeral container added to a pod, waited for, reused.
 //! - [`exec`]: exec and attach sessions: the frame pump, read-ahead, liveness, outcomes.
+//! - [`fanout`]: one command in every Ready pod of a selector or workload (`exec --all`): lines
+//!   kept whole per pod, bounded memory, a report of exit codes.
 //! - [`flow`]: output for a UI terminal: coalescing and acknowledgement watermarks.
 //! - [`profiles`]: saved cluster profiles, a versioned file in the config directory.
 //! - [`favourites`]: saved quick-connects (profile, namespace, workload or pod, container,
@@ -38,6 +40,7 @@ pub mod browse;
 pub mod cluster;
 pub mod debug;
 pub mod exec;
+pub mod fanout;
 pub mod favourites;
 pub mod flow;
 pub mod follow;

@@ -219,21 +219,39 @@ pub async fn resolve(
     namespace: &str,
     target: &PodTarget,
 ) -> Result<Pod, PodError> {
+    if let PodTarget::Pod(name) = target {
+        let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+        return Ok(pods.get(name).await?);
+    }
+    pick_newest_ready(matching(client, namespace, target).await?).map_err(|detail| {
+        PodError::NoneReady {
+            target: target.to_string(),
+            namespace: namespace.to_string(),
+            // Pod names and the reasons their statuses give: the server's words.
+            detail: crate::text::shown(&detail),
+        }
+    })
+}
+
+/// Every pod a target names now, Ready or not: the pod itself, or the pods of a workload's
+/// selector or of a label selector (`podterm exec --all` runs in each of them).
+pub async fn matching(
+    client: &kube::Client,
+    namespace: &str,
+    target: &PodTarget,
+) -> Result<Vec<Pod>, PodError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let selector = match target {
-        PodTarget::Pod(name) => return Ok(pods.get(name).await?),
+        PodTarget::Pod(name) => return Ok(vec![pods.get(name).await?]),
         PodTarget::Selector(s) => s.clone(),
         PodTarget::Workload { kind, name } => {
             workload_selector(client, namespace, *kind, name).await?
         }
     };
-    let list = pods.list(&ListParams::default().labels(&selector)).await?;
-    pick_newest_ready(list.items).map_err(|detail| PodError::NoneReady {
-        target: target.to_string(),
-        namespace: namespace.to_string(),
-        // Pod names and the reasons their statuses give: the server's words.
-        detail: crate::text::shown(&detail),
-    })
+    Ok(pods
+        .list(&ListParams::default().labels(&selector))
+        .await?
+        .items)
 }
 
 /// Whether a pod is Ready and not terminating.
