@@ -715,6 +715,7 @@ pub async fn download_with(
             has_sh,
             fallback,
             opts.tuning,
+            opts.retries,
             meter,
             cancel,
         )
