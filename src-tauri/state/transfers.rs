@@ -10,20 +10,15 @@ use crate::ipc::{TransferDirection, TransferInfo, TransferState, TransferTarget}
 use podterm_core::cluster::{within, Cluster};
 use podterm_core::exec::Tuning;
 use podterm_core::pods::{self, PodTarget};
+use podterm_core::transfer::rate::{self, Rate};
 use podterm_core::transfer::{self, Cancel, Meter, Options, Target};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Progress updates a second, per running transfer.
 pub const TICKS_PER_SECOND: u32 = 5;
-
-/// How often a broken download resumes where it stopped (`tail -c+N`) before it fails.
-pub const RETRIES: i32 = 5;
-
-/// The rate is measured over about this long.
-const RATE_WINDOW: Duration = Duration::from_secs(2);
 
 type Sink = Box<dyn Fn(TransferInfo) -> bool + Send + Sync>;
 
@@ -131,24 +126,10 @@ impl Transfers {
                 );
                 let id = info.id;
                 let dest = dir.clone();
-                let profile = target.profile.clone();
                 self.spawn(profiles, id, target.clone(), move |c, t, meter, cancel| {
                     Box::pin(async move {
                         let opts = options(&c);
-                        // Into a directory only: into any other path every file of a drop
-                        // would land as that path, the last one winning.
-                        let is_dir = podterm_core::podfs::is_dir(&c.client, &t, &dest, opts.tuning)
-                            .await
-                            .map_err(|e| Failure::Said(Error::from_call(&profile, e).sentence()))?;
-                        if is_dir == Some(false) {
-                            return Err(Failure::Said(format!(
-                                "\"{}\" is not a directory in container \"{}\" of pod \"{}\": create it first, or pick another",
-                                podterm_core::text::shown(&dest),
-                                podterm_core::text::shown(&t.container),
-                                podterm_core::text::shown(&t.pod),
-                            )));
-                        }
-                        transfer::upload(&c.client, &t, &local, &dest, &opts, &meter, &cancel)
+                        transfer::upload_into(&c.client, &t, &local, &dest, &opts, &meter, &cancel)
                             .await
                             .map(|r| r.notes)
                             .map_err(Failure::Transfer)
@@ -286,7 +267,7 @@ impl Transfers {
                 Ok((c, t)) => work(c, t, meter.clone(), cancel).await,
             };
             ticker.abort();
-            let secs = started.elapsed().as_secs_f64().max(0.001);
+            let elapsed = started.elapsed();
             let (state, notes) = match result {
                 Ok(notes) => (TransferState::Done, notes),
                 Err(Failure::Transfer(transfer::TransferError::Cancelled)) => {
@@ -303,7 +284,7 @@ impl Transfers {
             registry.update(id, |info| {
                 info.bytes = meter.done();
                 info.total = meter.total();
-                info.rate = (meter.done() as f64 / secs) as u64;
+                info.rate = rate::average(meter.done(), elapsed);
                 info.notes.extend(notes);
                 info.state = state;
             });
@@ -314,24 +295,12 @@ impl Transfers {
     async fn tick(self, id: u32, meter: Meter, started: Instant) {
         let mut every = tokio::time::interval(Duration::from_secs(1) / TICKS_PER_SECOND.max(1));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut samples: VecDeque<(Instant, u64)> = VecDeque::new();
-        samples.push_back((started, 0));
+        let mut window = Rate::new(started);
         let mut last = (u64::MAX, u64::MAX);
         loop {
             every.tick().await;
-            let now = Instant::now();
             let (done, total) = (meter.done(), meter.total());
-            samples.push_back((now, done));
-            while samples.len() > 2 && now.duration_since(samples[0].0) > RATE_WINDOW {
-                samples.pop_front();
-            }
-            let (t0, b0) = samples[0];
-            let secs = now.duration_since(t0).as_secs_f64();
-            let rate = if secs > 0.0 {
-                (done.saturating_sub(b0) as f64 / secs) as u64
-            } else {
-                0
-            };
+            let rate = window.sample(Instant::now(), done);
             if (done, total) != last {
                 last = (done, total);
                 self.update(id, |info| {
@@ -380,11 +349,7 @@ type Work = std::pin::Pin<
 >;
 
 fn options(c: &Cluster) -> Options {
-    Options {
-        no_preserve: false,
-        retries: RETRIES,
-        tuning: Tuning::with(c.liveness),
-    }
+    Options::for_app(Tuning::with(c.liveness))
 }
 
 /// The profile's client and the engine's target: the namespace (empty: the profile's), the

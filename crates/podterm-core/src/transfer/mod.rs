@@ -13,6 +13,7 @@
 
 pub mod pack;
 pub mod paths;
+pub mod rate;
 pub mod single;
 pub mod unpack;
 
@@ -134,6 +135,13 @@ pub enum TransferError {
     /// The copy was cancelled (Ctrl-C); no partial file was left under a final name.
     #[error("cancelled; no partial file was left under its final name")]
     Cancelled,
+    /// A drop's destination is not a directory in the container ([`upload_into`]).
+    #[error("\"{path}\" is not a directory in container \"{container}\" of pod \"{pod}\": create it first, or pick another")]
+    NotADirectory {
+        path: String,
+        pod: String,
+        container: String,
+    },
 }
 
 /// What in a pod's stream was refused.
@@ -212,6 +220,60 @@ impl TransferError {
     pub fn credentials_refused(&self) -> bool {
         matches!(self, TransferError::Exec(e) if e.credentials_refused())
     }
+}
+
+/// How often a transfer started in the app resumes a broken download where it stopped
+/// (`tail -c+N` for tar, [`single`]'s ways without it) before it fails.
+pub const APP_RETRIES: i32 = 5;
+
+impl Options {
+    /// A transfer started in the app: the container's tar keeps modes, a broken download
+    /// resumes [`APP_RETRIES`] times.
+    pub fn for_app(tuning: Tuning) -> Options {
+        Options {
+            no_preserve: false,
+            retries: APP_RETRIES,
+            tuning,
+        }
+    }
+}
+
+/// Uploads `src` into directory `dir` of the container, which must be one there (checked
+/// first, when the image can say): into any other path each file of a drop would land *as*
+/// that path, the last one winning. Otherwise as [`upload`].
+pub async fn upload_into(
+    client: &kube::Client,
+    t: &Target,
+    src: &Path,
+    dir: &str,
+    opts: &Options,
+    meter: &Meter,
+    cancel: &Cancel,
+) -> Result<Report, TransferError> {
+    let checked = tokio::select! {
+        d = crate::podfs::is_dir(client, t, dir, opts.tuning) => d,
+        _ = cancel.cancelled() => return Err(TransferError::Cancelled),
+    };
+    let is_dir = checked.map_err(|e| match e {
+        crate::podfs::PodFsError::Exec(e) => TransferError::Exec(e),
+        crate::podfs::PodFsError::Failed {
+            command,
+            container,
+            stderr,
+        } => TransferError::NotRun {
+            command,
+            container,
+            message: stderr,
+        },
+    })?;
+    if is_dir == Some(false) {
+        return Err(TransferError::NotADirectory {
+            path: text::shown(dir),
+            pod: t.pod.clone(),
+            container: t.container.clone(),
+        });
+    }
+    upload(client, t, src, dir, opts, meter, cancel).await
 }
 
 /// Where in the cluster: the pod and container, already chosen.
@@ -715,6 +777,7 @@ pub async fn download_with(
             has_sh,
             fallback,
             opts.tuning,
+            opts.retries,
             meter,
             cancel,
         )
@@ -804,5 +867,32 @@ pub async fn download_with(
 impl From<ApiError> for TransferError {
     fn from(e: ApiError) -> Self {
         TransferError::Exec(ExecError::Api(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_s_transfers_resume_and_keep_modes() {
+        let o = Options::for_app(Tuning::default());
+        assert_eq!((o.retries, o.no_preserve), (5, false));
+    }
+
+    #[test]
+    fn a_destination_that_is_not_a_directory_is_said_with_what_to_do() {
+        let e = TransferError::NotADirectory {
+            path: text::shown("/etc/hostname\u{1b}]0;x"),
+            pod: "web".into(),
+            container: "main".into(),
+        };
+        let words = e.to_string();
+        assert!(
+            words.starts_with("\"/etc/hostname\\x1b]0;x\" is not a directory in container \"main\" of pod \"web\""),
+            "{words}"
+        );
+        assert!(words.ends_with("create it first, or pick another"));
+        assert!(!e.credentials_refused());
     }
 }

@@ -69,9 +69,11 @@ struct Tools {
     sha256sum: bool,
     wc: bool,
     test: bool,
+    /// For resuming a download from a byte (`tail -c +N`).
+    tail: bool,
 }
 
-const TOOLS: [&str; 5] = ["cat", "dd", "base64", "sha256sum", "wc"];
+const TOOLS: [&str; 6] = ["cat", "dd", "base64", "sha256sum", "wc", "tail"];
 
 impl Tools {
     fn from_list(line: &str) -> Tools {
@@ -84,6 +86,7 @@ impl Tools {
             sha256sum: has("sha256sum"),
             wc: has("wc"),
             test: true,
+            tail: has("tail"),
         }
     }
 
@@ -109,7 +112,7 @@ impl Tools {
 }
 
 /// The shell probes: the tools on the first line, then the path's facts as exit codes.
-const PROBE_DOWN: &str = r#"for t in cat dd base64 sha256sum wc; do command -v "$t" >/dev/null 2>&1 && printf '%s ' "$t"; done
+const PROBE_DOWN: &str = r#"for t in cat dd base64 sha256sum wc tail; do command -v "$t" >/dev/null 2>&1 && printf '%s ' "$t"; done
 echo
 [ -e "$1" ] || [ -L "$1" ] || exit 11
 [ -r "$1" ] || exit 12
@@ -186,7 +189,7 @@ async fn tools_without_sh(
     tuning: Tuning,
     cancel: &Cancel,
 ) -> Result<Tools, TransferError> {
-    let mut found = [false; 5];
+    let mut found = [false; 6];
     for (i, tool) in TOOLS.iter().enumerate() {
         found[i] = present(client, t, tool, tuning, cancel).await?;
     }
@@ -197,6 +200,7 @@ async fn tools_without_sh(
         base64: found[2],
         sha256sum: found[3],
         wc: found[4],
+        tail: found[5],
         test: present(client, t, "test", tuning, cancel).await?,
     })
 }
@@ -363,46 +367,158 @@ impl<R: Read> Read for Checked<R> {
     }
 }
 
-/// `base64` output decoded as it arrives (line breaks ignored).
-struct Base64Reader<R> {
-    inner: R,
-    /// Base64 text waiting for a whole quad.
-    text: Vec<u8>,
-    out: Vec<u8>,
-    pos: usize,
-    ended: bool,
+/// The command that reads the file from byte `at` on, the bytes of its output to drop before
+/// that byte, and how it resumes (for the note). From the start: the method's own command.
+/// Later: `tail -c +N` where the image has tail (through `sh` into `base64`), else `dd` from
+/// the 64 KiB block holding the byte (the rest of that block dropped here), else the method's
+/// command again with everything before the byte dropped here (an image with neither).
+fn resume_command(
+    method: Method,
+    tools: &Tools,
+    path: &str,
+    at: u64,
+) -> (Vec<String>, u64, &'static str) {
+    const BLOCK: u64 = 64 * 1024;
+    let from_start: Vec<String> = match method {
+        Method::Cat => vec!["cat".into(), "--".into(), path.to_string()],
+        Method::Dd => vec!["dd".into(), format!("if={path}"), "bs=65536".into()],
+        Method::Base64 => vec!["base64".into(), "--".into(), path.to_string()],
+    };
+    if at == 0 {
+        return (from_start, 0, "");
+    }
+    let from = format!("+{}", at + 1);
+    match method {
+        Method::Base64 if tools.sh && tools.tail => (
+            vec![
+                "sh".into(),
+                "-c".into(),
+                r#"tail -c "$2" -- "$1" | base64"#.into(),
+                "sh".into(),
+                path.to_string(),
+                from,
+            ],
+            0,
+            "tail -c",
+        ),
+        Method::Cat | Method::Dd if tools.tail => (
+            vec![
+                "tail".into(),
+                "-c".into(),
+                from,
+                "--".into(),
+                path.to_string(),
+            ],
+            0,
+            "tail -c",
+        ),
+        Method::Cat | Method::Dd if tools.dd => (
+            vec![
+                "dd".into(),
+                format!("if={path}"),
+                "bs=65536".into(),
+                format!("skip={}", at / BLOCK),
+            ],
+            at % BLOCK,
+            "dd skip",
+        ),
+        _ => (
+            from_start,
+            at,
+            "read again from the start: the image has neither tail nor dd",
+        ),
+    }
 }
 
-impl<R: Read> Read for Base64Reader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let engine = base64::engine::general_purpose::STANDARD;
-        while self.pos == self.out.len() {
-            if self.ended {
-                return Ok(0);
-            }
-            let mut raw = [0u8; 64 * 1024];
-            let n = self.inner.read(&mut raw)?;
-            if n == 0 {
-                self.ended = true;
-            }
-            self.text
-                .extend(raw[..n].iter().filter(|b| !b.is_ascii_whitespace()));
-            let whole = if self.ended {
-                self.text.len()
+/// One attempt's output on its way to the writer: base64 decoded (whole quads only, so a
+/// broken attempt hands on only bytes that are whole), the first `skip` bytes dropped, the rest
+/// counted.
+struct Relay {
+    skip: u64,
+    /// Base64 text waiting for a whole quad (the base64 method).
+    base64: Option<Vec<u8>>,
+    forwarded: u64,
+}
+
+fn not_base64(e: base64::DecodeError) -> TransferError {
+    TransferError::Mismatch {
+        path: String::new(),
+        why: format!("the container's base64 output does not decode ({e})"),
+    }
+}
+
+impl Relay {
+    async fn run(
+        &mut self,
+        mut rx: mpsc::Receiver<Feed>,
+        tx: &mpsc::Sender<Feed>,
+    ) -> Result<(), TransferError> {
+        while let Some(f) = rx.recv().await {
+            let Feed::Data(c) = f else { continue };
+            if self.base64.is_some() {
+                let out = self.decode(&c, false)?;
+                drop(c);
+                self.pass(Feed::Raw(out), tx).await?;
             } else {
-                self.text.len() / 4 * 4
-            };
-            self.out.clear();
-            self.pos = 0;
-            engine
-                .decode_vec(&self.text[..whole], &mut self.out)
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-            self.text.drain(..whole);
+                self.pass(Feed::Data(c), tx).await?;
+            }
         }
-        let n = (self.out.len() - self.pos).min(buf.len());
-        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
+        Ok(())
+    }
+
+    /// The attempt ended with the command's success: the last base64 text (with its padding).
+    async fn finish(&mut self, tx: &mpsc::Sender<Feed>) -> Result<(), TransferError> {
+        if self.base64.is_some() {
+            let out = self.decode(&[], true)?;
+            self.pass(Feed::Raw(out), tx).await?;
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, text: &[u8], last: bool) -> Result<Bytes, TransferError> {
+        let Some(pending) = &mut self.base64 else {
+            return Ok(Bytes::new());
+        };
+        pending.extend(text.iter().filter(|b| !b.is_ascii_whitespace()));
+        let whole = if last {
+            pending.len()
+        } else {
+            pending.len() / 4 * 4
+        };
+        let mut out = Vec::with_capacity(whole / 4 * 3);
+        base64::engine::general_purpose::STANDARD
+            .decode_vec(&pending[..whole], &mut out)
+            .map_err(not_base64)?;
+        pending.drain(..whole);
+        Ok(Bytes::from(out))
+    }
+
+    async fn pass(&mut self, f: Feed, tx: &mpsc::Sender<Feed>) -> Result<(), TransferError> {
+        let len = match &f {
+            Feed::Data(c) => c.len() as u64,
+            Feed::Raw(b) => b.len() as u64,
+            Feed::End => 0,
+        };
+        let drop_now = self.skip.min(len);
+        self.skip -= drop_now;
+        if drop_now == len {
+            return Ok(());
+        }
+        let f = match f {
+            Feed::Data(mut c) => {
+                c.data = c.data.slice(drop_now as usize..);
+                Feed::Data(c)
+            }
+            Feed::Raw(b) => Feed::Raw(b.slice(drop_now as usize..)),
+            end => end,
+        };
+        let n = len - drop_now;
+        // The writer is gone only when it failed: its error explains.
+        if tx.send(f).await.is_err() {
+            return Err(TransferError::Cancelled);
+        }
+        self.forwarded += n;
+        Ok(())
     }
 }
 
@@ -459,7 +575,9 @@ const FIND_TARGET: &str = r#"for p in $(cd /proc && ls -d [0-9]* | sort -n); do
 done
 exit 1"#;
 
-/// Downloads one file without tar (the container has none) to `dest`.
+/// Downloads one file without tar (the container has none) to `dest`. A broken connection
+/// resumes from the byte reached while `retries` are left (negative: for ever), as `--retries`
+/// does for tar ([`resume_command`]).
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn download(
     client: &kube::Client,
@@ -469,6 +587,7 @@ pub(super) async fn download(
     has_sh: bool,
     fallback: &Fallback,
     tuning: Tuning,
+    retries: i32,
     meter: &Meter,
     cancel: &Cancel,
 ) -> Result<Report, TransferError> {
@@ -504,29 +623,14 @@ pub(super) async fn download(
     if let Sum::Size(n) = want {
         meter.set_total(n);
     }
-    let command: Vec<String> = match method {
-        Method::Cat => vec!["cat".into(), "--".into(), place.path.clone()],
-        Method::Dd => vec!["dd".into(), format!("if={}", place.path), "bs=65536".into()],
-        Method::Base64 => vec!["base64".into(), "--".into(), place.path.clone()],
-    };
     let (tx, rx) = mpsc::channel::<Feed>(16);
     let feed = FeedReader::new(rx, Meter::default());
     let to = dest.to_path_buf();
     let checks = want.clone();
     let counter = meter.clone();
     let writer = tokio::task::spawn_blocking(move || {
-        let mut from: Box<dyn Read + Send> = match method {
-            Method::Base64 => Box::new(Base64Reader {
-                inner: feed,
-                text: Vec::new(),
-                out: Vec::new(),
-                pos: 0,
-                ended: false,
-            }),
-            _ => Box::new(feed),
-        };
         let mut checked = Checked {
-            inner: &mut from,
+            inner: feed,
             hash: Sha256::new(),
             size: 0,
             want: checks,
@@ -534,14 +638,59 @@ pub(super) async fn download(
         };
         unpack::write_file(&to, &mut checked)
     });
-    let ran = exec_once(client, &place.at, command, tuning, None, Some(&tx), cancel).await;
-    let ended = match ran {
-        Err(e) => Err(e),
-        Ok(ran) => match ran.outcome {
-            Err(e) => Err(e.into()),
-            Ok(Outcome::Success) => Ok(()),
-            Ok(other) => Err(failed(method.name(), &place.at, other, &ran.stderr)),
-        },
+    let mut report = Report::default();
+    // Bytes of the file handed to the writer, over every attempt.
+    let mut reached: u64 = 0;
+    let mut tries: i32 = 0;
+    let ended = loop {
+        let (command, skip, how) = resume_command(method, &tools, &place.path, reached);
+        if reached > 0 {
+            report.notes.push(format!(
+                "Resuming copy at {reached} bytes, retry {tries}/{retries} ({how})"
+            ));
+        }
+        let mut relay = Relay {
+            skip,
+            base64: (method == Method::Base64).then(Vec::new),
+            forwarded: 0,
+        };
+        let (mid_tx, mid_rx) = mpsc::channel::<Feed>(16);
+        let attempt = async {
+            let ran = exec_once(
+                client,
+                &place.at,
+                command,
+                tuning,
+                None,
+                Some(&mid_tx),
+                cancel,
+            )
+            .await;
+            drop(mid_tx);
+            ran
+        };
+        let (ran, relayed) = tokio::join!(attempt, relay.run(mid_rx, &tx));
+        reached += relay.forwarded;
+        if let Err(e) = relayed {
+            break Err(e);
+        }
+        let broken = match ran {
+            Err(TransferError::Cancelled) => break Err(TransferError::Cancelled),
+            Err(e) if reached == 0 && tries == 0 => break Err(e),
+            Err(e) => e,
+            Ok(ran) => match ran.outcome {
+                Ok(Outcome::Success) => break relay.finish(&tx).await,
+                Ok(other) => break Err(failed(method.name(), &place.at, other, &ran.stderr)),
+                Err(e) => e.into(),
+            },
+        };
+        // The connection broke (or connecting again failed): go on from the byte reached
+        // while retries are left, as `--retries` does for tar.
+        if retries < 0 || tries < retries {
+            tries += 1;
+        } else {
+            break Err(broken);
+        }
     };
     match ended {
         Ok(()) => {
@@ -565,11 +714,8 @@ pub(super) async fn download(
             return Err(e);
         }
     }
-    let mut report = Report {
-        bytes: meter.done(),
-        files: 1,
-        ..Report::default()
-    };
+    report.bytes = meter.done();
+    report.files = 1;
     report
         .notes
         .push(note(&place, method, &want, via.as_deref()));
@@ -868,29 +1014,89 @@ mod tests {
     fn base64_is_decoded_across_any_cut_and_line_breaks() {
         let data: Vec<u8> = (0..=255u8).cycle().take(10_000).collect();
         let text = base64::engine::general_purpose::STANDARD.encode(&data);
-        // Wrapped at 76 columns, as GNU base64 writes, and read back 7 bytes at a time.
+        // Wrapped at 76 columns, as GNU base64 writes, and handed on 7 bytes at a time.
         let wrapped: Vec<u8> = text
             .as_bytes()
             .chunks(76)
             .flat_map(|l| l.iter().copied().chain(std::iter::once(b'\n')))
             .collect();
-        struct Slow(std::io::Cursor<Vec<u8>>);
-        impl Read for Slow {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                let n = buf.len().min(7);
-                self.0.read(&mut buf[..n])
-            }
-        }
-        let mut r = Base64Reader {
-            inner: Slow(std::io::Cursor::new(wrapped)),
-            text: Vec::new(),
-            out: Vec::new(),
-            pos: 0,
-            ended: false,
+        let mut r = Relay {
+            skip: 0,
+            base64: Some(Vec::new()),
+            forwarded: 0,
         };
         let mut back = Vec::new();
-        r.read_to_end(&mut back).expect("decodes");
+        for piece in wrapped.chunks(7) {
+            back.extend_from_slice(&r.decode(piece, false).expect("decodes"));
+        }
+        back.extend_from_slice(&r.decode(&[], true).expect("the padding"));
         assert_eq!(back, data);
+    }
+
+    #[tokio::test]
+    async fn a_resume_drops_what_came_before_the_byte_reached() {
+        let (tx, mut rx) = mpsc::channel::<Feed>(16);
+        let (mid_tx, mid_rx) = mpsc::channel::<Feed>(16);
+        let mut r = Relay {
+            skip: 5,
+            base64: Some(Vec::new()),
+            forwarded: 0,
+        };
+        let text = base64::engine::general_purpose::STANDARD.encode(b"0123456789");
+        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+        let permit = sem.clone().try_acquire_owned().expect("a permit");
+        mid_tx
+            .send(Feed::Data(crate::exec::Chunk::new(
+                Bytes::from(text),
+                permit,
+            )))
+            .await
+            .expect("send");
+        drop(mid_tx);
+        r.run(mid_rx, &tx).await.expect("relayed");
+        r.finish(&tx).await.expect("finished");
+        drop(tx);
+        let mut got = Vec::new();
+        while let Some(f) = rx.recv().await {
+            if let Feed::Raw(b) = f {
+                got.extend_from_slice(&b);
+            }
+        }
+        assert_eq!(got, b"56789");
+        assert_eq!(r.forwarded, 5);
+    }
+
+    #[test]
+    fn a_resume_starts_at_the_byte_reached_with_what_the_image_has() {
+        let tools = |list: &str, sh: bool| Tools {
+            sh,
+            ..Tools::from_list(list)
+        };
+        let p = "/data/f";
+        // From the start: the method's own command.
+        assert_eq!(
+            resume_command(Method::Cat, &tools("cat tail", true), p, 0),
+            (vec!["cat".to_string(), "--".into(), p.into()], 0, "")
+        );
+        // tail -c +N counts from 1.
+        let (cmd, skip, _) = resume_command(Method::Cat, &tools("cat tail dd", false), p, 100);
+        assert_eq!((cmd.join(" "), skip), ("tail -c +101 -- /data/f".into(), 0));
+        // dd from the block holding the byte, the rest of the block dropped here.
+        let (cmd, skip, _) = resume_command(Method::Dd, &tools("dd", false), p, 3 * 65536 + 10);
+        assert_eq!(
+            (cmd.join(" "), skip),
+            ("dd if=/data/f bs=65536 skip=3".into(), 10)
+        );
+        // base64 behind tail through sh.
+        let (cmd, skip, _) = resume_command(Method::Base64, &tools("base64 tail", true), p, 7);
+        assert_eq!(
+            (cmd[0].as_str(), cmd[2].as_str(), cmd[5].as_str(), skip),
+            ("sh", r#"tail -c "$2" -- "$1" | base64"#, "+8", 0)
+        );
+        // Neither tail nor dd: read again, everything before the byte dropped.
+        let (cmd, skip, how) = resume_command(Method::Base64, &tools("base64", true), p, 7);
+        assert_eq!((cmd[0].as_str(), skip), ("base64", 7));
+        assert!(how.contains("neither tail nor dd"));
     }
 
     #[test]

@@ -3,9 +3,10 @@
 //! `os.Create` makes them: 0666 less the umask when new, their mode kept when overwritten), with
 //! what kubectl lets through refused: absolute names, `..`, names not under the source, links
 //! pointing outside the destination, device files and fifos. Nothing is ever written outside the
-//! destination. Each file is written under a temporary name in its directory and renamed when
-//! complete, so a stopped transfer leaves no partial file under a final name. Runs on a
-//! blocking thread.
+//! destination. A destination not there yet is written as a temporary directory beside it,
+//! renamed when the stream ended cleanly; into one that is there, each file is written under a
+//! temporary name in its directory and renamed when complete ([`Landing`]). Either way a
+//! stopped transfer leaves no partial file under a final name. Runs on a blocking thread.
 
 use super::{Meter, Refusal, TransferError};
 use crate::exec::Chunk;
@@ -20,6 +21,8 @@ use tokio::sync::mpsc;
 /// What the pump hands the unpacker.
 pub enum Feed {
     Data(Chunk),
+    /// Bytes made here (a decoded piece), holding no read-ahead credit.
+    Raw(bytes::Bytes),
     /// The stream ended with the command's success: a clean end of input.
     End,
 }
@@ -39,7 +42,9 @@ impl std::error::Error for Stopped {}
 /// Blocking reads over the feed; counts what it reads.
 pub struct FeedReader {
     rx: mpsc::Receiver<Feed>,
-    cur: Option<Chunk>,
+    cur: Option<bytes::Bytes>,
+    /// The chunk `cur` came from: its credit is held until it is read.
+    _held: Option<Chunk>,
     pos: usize,
     ended: bool,
     meter: Meter,
@@ -50,6 +55,7 @@ impl FeedReader {
         FeedReader {
             rx,
             cur: None,
+            _held: None,
             pos: 0,
             ended: false,
             meter,
@@ -69,13 +75,19 @@ impl Read for FeedReader {
                     return Ok(n);
                 }
                 self.cur = None;
+                self._held = None;
             }
             if self.ended {
                 return Ok(0);
             }
             match self.rx.blocking_recv() {
                 Some(Feed::Data(c)) => {
-                    self.cur = Some(c);
+                    self.cur = Some(c.data.clone());
+                    self._held = Some(c);
+                    self.pos = 0;
+                }
+                Some(Feed::Raw(b)) => {
+                    self.cur = Some(b);
                     self.pos = 0;
                 }
                 Some(Feed::End) => self.ended = true,
@@ -145,6 +157,149 @@ fn refuse(name: &[u8], why: Refusal) -> TransferError {
     }
 }
 
+/// Where the entries land. A destination that is already there (a copy merged into a
+/// directory, kubectl's way) takes each file under a temporary name beside it, renamed when
+/// complete. One that is not there yet is staged: everything is written under a fresh
+/// temporary directory beside it (`.podterm-cp-XXXX.part`), renamed to the destination once
+/// the stream ended cleanly, so a stopped copy leaves nothing under the final name, and each
+/// file costs a create and a write instead of a temporary file, a rename and three lookups.
+/// Nothing in the staging directory is a symlink (they are skipped, as kubectl does), so
+/// writing there never follows a link.
+struct Landing<'a> {
+    dest: &'a Path,
+    /// The destination was not there at the start.
+    staged: bool,
+    /// The staging directory, once something needs it.
+    stage: Option<tempfile::TempDir>,
+    /// Directories known to exist (real paths), so each is made once.
+    made: HashSet<PathBuf>,
+    buf: Vec<u8>,
+}
+
+impl<'a> Landing<'a> {
+    fn new(dest: &'a Path) -> Landing<'a> {
+        Landing {
+            dest,
+            staged: std::fs::symlink_metadata(dest).is_err(),
+            stage: None,
+            made: HashSet::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// A single file copied to a new name: written beside it under a temporary name.
+    fn lone_file(&self, to: &Path) -> bool {
+        self.staged && to == self.dest && self.stage.is_none()
+    }
+
+    /// Where `to` (a path under the destination) is written now.
+    fn real(&mut self, to: &Path) -> Result<PathBuf, TransferError> {
+        if !self.staged {
+            return Ok(to.to_path_buf());
+        }
+        let stage = match &self.stage {
+            Some(s) => s.path().to_path_buf(),
+            None => {
+                use std::os::unix::fs::PermissionsExt as _;
+                let parent = match self.dest.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                std::fs::create_dir_all(parent).map_err(|e| TransferError::local(parent, e))?;
+                // 0777 less the umask: the directory kubectl would make.
+                let made = tempfile::Builder::new()
+                    .prefix(".podterm-cp-")
+                    .suffix(".part")
+                    .permissions(std::fs::Permissions::from_mode(0o777))
+                    .tempdir_in(parent)
+                    .map_err(|e| TransferError::local(parent, e))?;
+                let path = made.path().to_path_buf();
+                self.made.insert(path.clone());
+                self.stage = Some(made);
+                path
+            }
+        };
+        let rel = to.strip_prefix(self.dest).unwrap_or(Path::new(""));
+        Ok(if rel.as_os_str().is_empty() {
+            stage
+        } else {
+            stage.join(rel)
+        })
+    }
+
+    fn dir(&mut self, to: &Path) -> Result<(), TransferError> {
+        let real = self.real(to)?;
+        if !self.made.contains(&real) {
+            std::fs::create_dir_all(&real).map_err(|e| TransferError::local(&real, e))?;
+            self.made.insert(real);
+        }
+        Ok(())
+    }
+
+    fn file(&mut self, to: &Path, from: &mut impl Read) -> Result<(), TransferError> {
+        if self.lone_file(to) {
+            return write_file(to, from);
+        }
+        let real = self.real(to)?;
+        if let Some(parent) = real.parent() {
+            if !self.made.contains(parent) {
+                std::fs::create_dir_all(parent).map_err(|e| TransferError::local(parent, e))?;
+                self.made.insert(parent.to_path_buf());
+            }
+        }
+        if !self.staged {
+            return write_file(to, from);
+        }
+        if self.made.contains(&real) {
+            return Err(TransferError::IsDirectory(to.to_path_buf()));
+        }
+        // Only this copy writes in the staging directory: no temporary name per file.
+        let mut f = std::fs::File::create(&real).map_err(|e| TransferError::local(to, e))?;
+        copy(from, &mut f, &mut self.buf, to)
+    }
+
+    /// Opens what was written at `to`.
+    fn open(&mut self, to: &Path) -> Result<std::fs::File, TransferError> {
+        let real = if self.lone_file(to) {
+            to.to_path_buf()
+        } else {
+            self.real(to)?
+        };
+        std::fs::File::open(&real).map_err(|e| TransferError::local(to, e))
+    }
+
+    /// The stream ended cleanly: the staging directory becomes the destination.
+    fn finish(self) -> Result<(), TransferError> {
+        let Some(stage) = self.stage else {
+            return Ok(());
+        };
+        std::fs::rename(stage.path(), self.dest).map_err(|e| TransferError::local(self.dest, e))?;
+        // Renamed: nothing is left to remove.
+        let _ = stage.keep();
+        Ok(())
+    }
+}
+
+fn copy(
+    from: &mut impl Read,
+    to: &mut std::fs::File,
+    buf: &mut Vec<u8>,
+    path: &Path,
+) -> Result<(), TransferError> {
+    if buf.is_empty() {
+        buf.resize(256 * 1024, 0);
+    }
+    loop {
+        let n = match from.read(buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(TransferError::stream(e)),
+        };
+        std::io::Write::write_all(to, &buf[..n]).map_err(|e| TransferError::local(path, e))?;
+    }
+}
+
 /// Unpacks the stream under `dest`. `src` is the remote source as typed (for kubectl's symlink
 /// warning), `prefix` what every name starts with ([`super::paths::download_prefix`]).
 pub fn unpack(
@@ -155,6 +310,7 @@ pub fn unpack(
 ) -> Result<Unpacked, TransferError> {
     let mut done = Unpacked::default();
     let mut written: HashSet<PathBuf> = HashSet::new();
+    let mut landing = Landing::new(dest);
     let mut ar = tar::Archive::new(reader);
     let entries = ar.entries().map_err(TransferError::stream)?;
     for entry in entries {
@@ -166,12 +322,9 @@ pub fn unpack(
         }
         let to = place(&name, prefix.as_bytes(), dest).map_err(|w| refuse(&name, w))?;
         match kind {
-            tar::EntryType::Directory => {
-                std::fs::create_dir_all(&to).map_err(|e| TransferError::local(&to, e))?;
-            }
+            tar::EntryType::Directory => landing.dir(&to)?,
             tar::EntryType::Regular | tar::EntryType::Continuous => {
-                make_parent(&to)?;
-                write_file(&to, &mut e)?;
+                landing.file(&to, &mut e)?;
                 written.insert(to);
                 done.files += 1;
             }
@@ -211,10 +364,8 @@ pub fn unpack(
                         Refusal::LinkOutside(text::shown_bytes(&target)),
                     ));
                 }
-                make_parent(&to)?;
-                let mut src =
-                    std::fs::File::open(&from).map_err(|e| TransferError::local(&from, e))?;
-                write_file(&to, &mut src)?;
+                let mut src = landing.open(&from)?;
+                landing.file(&to, &mut src)?;
                 written.insert(to);
                 done.files += 1;
             }
@@ -226,16 +377,8 @@ pub fn unpack(
             }
         }
     }
+    landing.finish()?;
     Ok(done)
-}
-
-fn make_parent(to: &Path) -> Result<(), TransferError> {
-    match to.parent() {
-        Some(p) if !p.as_os_str().is_empty() => {
-            std::fs::create_dir_all(p).map_err(|e| TransferError::local(p, e))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Writes a file under a temporary name beside `to`, then renames it over `to`.
@@ -302,6 +445,91 @@ mod tests {
             place(b"etc/passwd", b"tmp/foo", d),
             Err(Refusal::NotUnderSource)
         ));
+    }
+
+    /// A tar stream of `files` (name, bytes) under `src/`, with its directories.
+    fn stream(files: &[(&str, &[u8])], then: Option<(&str, tar::EntryType)>) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut dir = tar::Header::new_gnu();
+        dir.set_entry_type(tar::EntryType::Directory);
+        dir.set_mode(0o755);
+        dir.set_size(0);
+        b.append_data(&mut dir, "src/", std::io::empty())
+            .expect("dir");
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(0o644);
+            h.set_size(data.len() as u64);
+            b.append_data(&mut h, format!("src/{name}"), *data)
+                .expect("file");
+        }
+        if let Some((name, kind)) = then {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(kind);
+            h.set_size(0);
+            b.append_data(&mut h, format!("src/{name}"), std::io::empty())
+                .expect("entry");
+        }
+        b.into_inner().expect("tar")
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .expect("ls")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_new_destination_appears_whole_or_not_at_all() {
+        let work = tempfile::tempdir().expect("tmp");
+        let dest = work.path().join("new");
+        let files: [(&str, &[u8]); 3] = [("a", b"1"), ("d/b", b"22"), ("d/e/c", b"333")];
+        // Refused half-way (a fifo after two files): nothing under the final name, and no
+        // staging directory left beside it. The per-file way left `a` and `d/b` there.
+        let bad = stream(&files, Some(("pipe", tar::EntryType::Fifo)));
+        let e = unpack(&bad[..], "src", &dest, "hint").expect_err("refused");
+        assert!(matches!(e, TransferError::Refused { .. }), "{e}");
+        assert!(names(work.path()).is_empty(), "{:?}", names(work.path()));
+        // Whole: the tree under the final name, directories as kubectl makes them.
+        let done = unpack(&stream(&files, None)[..], "src", &dest, "hint").expect("unpacked");
+        assert_eq!(done.files, 3);
+        assert_eq!(names(work.path()), ["new"]);
+        assert_eq!(std::fs::read(dest.join("d/e/c")).expect("c"), b"333");
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        let umask_dir = {
+            let probe = work.path().join("probe");
+            std::fs::create_dir(&probe).expect("mkdir");
+            let m = mode(&probe);
+            std::fs::remove_dir(&probe).expect("rmdir");
+            m
+        };
+        assert_eq!(mode(&dest), umask_dir, "the destination's mode");
+        // Into a destination that is there: merged, each file renamed into place.
+        std::fs::write(dest.join("keep"), b"k").expect("write");
+        unpack(&stream(&[("a", b"new")], None)[..], "src", &dest, "hint").expect("merged");
+        assert_eq!(std::fs::read(dest.join("a")).expect("a"), b"new");
+        assert_eq!(names(&dest), ["a", "d", "keep"]);
+    }
+
+    #[test]
+    fn a_single_file_lands_under_its_name() {
+        let work = tempfile::tempdir().expect("tmp");
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(3);
+        b.append_data(&mut h, "src/f.txt", &b"abc"[..])
+            .expect("file");
+        let data = b.into_inner().expect("tar");
+        let dest = work.path().join("g.txt");
+        unpack(&data[..], "src/f.txt", &dest, "hint").expect("unpacked");
+        assert_eq!(std::fs::read(&dest).expect("g"), b"abc");
+        assert_eq!(names(work.path()), ["g.txt"]);
     }
 
     #[test]
