@@ -246,6 +246,28 @@ async fn nothing_to_run_in_is_refused_in_words() {
     .await;
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("leave out -i and -t"), "{}", out.stderr);
+    // A recording is of one terminal session: with --all it was silently not made.
+    let cast = tempfile::tempdir().expect("temp dir");
+    let file = cast.path().join("all.cast");
+    let file_arg = file.to_string_lossy().into_owned();
+    let out = run(
+        &c,
+        &[
+            "exec", "-n", "demo", "-l", "app=web", "--all", "--record", &file_arg, "--", "true",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("leave out --record"), "{}", out.stderr);
+    assert!(!file.exists(), "a recording file was made");
+    // No command: a shell without stdin would end at once in every pod, reported as exit 0.
+    let out = run(&c, &["exec", "-n", "demo", "-l", "app=web", "--all"]).await;
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("--all needs a command after --"),
+        "{}",
+        out.stderr
+    );
     let out = run(&c, &["exec", "-n", "demo", "shell", "--all", "--", "true"]).await;
     assert_eq!(out.code, 1);
     assert!(

@@ -9,7 +9,7 @@ use crate::session::tuning_from_env;
 use crate::term;
 use podterm_core::cluster::{within, Cluster};
 use podterm_core::fanout::{self, End, Job, Line, Plan, Skip, Stream};
-use podterm_core::pods::{self, PodTarget};
+use podterm_core::pods::PodTarget;
 use podterm_core::text;
 use std::io::Write;
 
@@ -25,6 +25,16 @@ pub async fn exec_all(
     if a.stdin || a.tty {
         return Err(Failure::new(
             "--all runs the command in many pods at once, without a terminal and without stdin: leave out -i and -t (or exec into one pod)",
+        ));
+    }
+    if a.record.record.is_some() {
+        return Err(Failure::new(
+            "--record records one terminal session; --all runs many at once: leave out --record (or record one pod's session without --all)",
+        ));
+    }
+    if a.command.is_empty() {
+        return Err(Failure::new(
+            "--all needs a command after --: without stdin a shell in each pod would end at once (e.g. podterm exec deploy/web --all -- hostname)",
         ));
     }
     if a.max_concurrency == 0 {
@@ -46,11 +56,7 @@ pub async fn exec_all(
         _ = &mut stop => return Ok(130),
     };
     let job = Job {
-        command: if a.command.is_empty() {
-            pods::shell_command()
-        } else {
-            a.command.clone()
-        },
+        command: a.command.clone(),
         concurrency: a.max_concurrency,
         tuning: podterm_core::exec::Tuning {
             request_timeout: limit,
