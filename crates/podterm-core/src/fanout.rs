@@ -356,11 +356,12 @@ async fn one(
         match chunk {
             Some(c) => {
                 let ready = buf.feed(&c);
-                // The chunk's read-ahead goes back now; its bytes are in `ready` or the buffer.
-                drop(c);
                 for l in ready {
                     send(stream, l).await;
                 }
+                // The chunk's read-ahead goes back only once its lines are handed on: a flood
+                // of short lines holds one chunk's lines, not the read-ahead refilled behind them.
+                drop(c);
             }
             None => {
                 match stream {
