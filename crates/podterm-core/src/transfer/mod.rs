@@ -269,8 +269,8 @@ pub async fn upload_into(
     if is_dir == Some(false) {
         return Err(TransferError::NotADirectory {
             path: text::shown(dir),
-            pod: t.pod.clone(),
-            container: t.container.clone(),
+            pod: text::shown(&t.pod),
+            container: text::shown(&t.container),
         });
     }
     upload(client, t, src, dir, opts, meter, cancel).await
@@ -321,6 +321,11 @@ impl Cancel {
     pub fn cancel(&self) {
         self.0 .0.store(true, Ordering::SeqCst);
         self.0 .1.notify_waiters();
+    }
+
+    /// Whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0 .0.load(Ordering::SeqCst)
     }
 
     async fn cancelled(&self) {

@@ -692,6 +692,14 @@ pub(super) async fn download(
             break Err(broken);
         }
     };
+    // A mismatch is found without the file's name (the writer's check, base64's decoding).
+    let named = |e: TransferError| match e {
+        TransferError::Mismatch { why, .. } => TransferError::Mismatch {
+            path: text::shown(src),
+            why,
+        },
+        other => other,
+    };
     match ended {
         Ok(()) => {
             let _ = tx.send(Feed::End).await;
@@ -699,19 +707,20 @@ pub(super) async fn download(
             writer
                 .await
                 .map_err(|_| TransferError::Cancelled)?
-                .map_err(|e| match e {
-                    TransferError::Mismatch { why, .. } => TransferError::Mismatch {
-                        path: text::shown(src),
-                        why,
-                    },
-                    other => other,
-                })?;
+                .map_err(named)?;
         }
         Err(e) => {
             // The writer sees the stream stop and removes its temporary file.
             drop(tx);
-            let _ = writer.await;
-            return Err(e);
+            let written = writer.await;
+            // The relay stops as "cancelled" when the writer gave up (disk full, no such
+            // folder, permission): unless the user cancelled, the writer's error says why.
+            if matches!(e, TransferError::Cancelled) && !cancel.is_cancelled() {
+                if let Ok(Err(w)) = written {
+                    return Err(named(w));
+                }
+            }
+            return Err(named(e));
         }
     }
     report.bytes = meter.done();
