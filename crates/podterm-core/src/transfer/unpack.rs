@@ -273,7 +273,15 @@ impl<'a> Landing<'a> {
         let Some(stage) = self.stage else {
             return Ok(());
         };
-        std::fs::rename(stage.path(), self.dest).map_err(|e| TransferError::local(self.dest, e))?;
+        if let Err(e) = std::fs::rename(stage.path(), self.dest) {
+            // Something took the name meanwhile: the copy is kept, not removed with the stage.
+            let kept = stage.keep();
+            let e = std::io::Error::new(
+                e.kind(),
+                format!("{e}; the copy is kept in {}", kept.display()),
+            );
+            return Err(TransferError::local(self.dest, e));
+        }
         // Renamed: nothing is left to remove.
         let _ = stage.keep();
         Ok(())
