@@ -145,8 +145,14 @@ try {
   await keysToFocused("echo only-here");
   await keysToFocused(Keys.ENTER);
   await waitForLine(focused.id, (l) => l.trim() === "only-here", "the echo in the focused pane");
+  // Each other pane answers a marker sent to its own session only now: had the typing been
+  // fanned out to it (when it was typed, before this), its answer would come before the marker's.
   for (const t of panes.filter((x) => x.id !== focused.id)) {
-    assert(!(await bufferLines(t.id)).some((l) => l.trim() === "only-here"), `${t.pod} received typing after the broadcast stopped`);
+    const session = (await tabs()).find((x) => x.id === t.id)?.sessionId;
+    assert(session !== null && session !== undefined, `${t.pod}'s pane has no session`);
+    await app.exec((id) => window.__TAURI_INTERNALS__.invoke("send_input", { id, data: "echo marker-$((40+2))\r" }).then(() => true), session);
+    const lines = await waitForLine(t.id, (l) => l.trim() === "marker-42", `the marker in ${t.pod}'s pane`);
+    assert(!lines.some((l) => l.trim() === "only-here"), `${t.pod} received typing after the broadcast stopped`);
   }
   await screenshot("panes-stopped");
 

@@ -2046,9 +2046,12 @@ test("split panes: split right and down, move with Ctrl+Shift+Arrow, resize, bro
   await waitForLine(two.id, (l) => l.startsWith("root@shell:/#"), "the second pane's prompt");
   // Typing goes to the focused pane only.
   assert((await focusedPane()) === two.id, "the new pane has the focus");
+  // (Counted where the input lands, the mock's session: a fan-out happens as the key is typed,
+  // so it has landed by the time the focused pane's answer is drawn.)
+  const leftInputs = (await session(one.id)).inputs;
   await typeLine("echo right-only");
   await waitForLine(two.id, (l) => l === "right-only", "the echo in the right pane");
-  assert(!(await bufferLines(one.id)).includes("right-only"), "the left pane got the right pane's typing");
+  assert((await session(one.id)).inputs === leftInputs && !(await bufferLines(one.id)).includes("right-only"), "the left pane got the right pane's typing");
 
   // Ctrl+Shift+E: a third pane below the second; the tab bar's label is the focused pane's.
   before = await tabIds();
@@ -2117,9 +2120,10 @@ test("split panes: split right and down, move with Ctrl+Shift+Arrow, resize, bro
     await until(async () => ((await page.$$(".pane.broadcast")).length === 0 ? true : null), "no pane marked");
   });
   assert((await page.$$(".broadcast-badge:not([hidden])")).length === 0 && !(await page.$(".tab-broadcast")), "a marker stayed");
+  const othersInputs = [(await session(one.id)).inputs, (await session(two.id)).inputs];
   await typeLine("echo just-one");
   await waitForLine(three.id, (l) => l === "just-one", "the echo in the focused pane");
-  for (const id of [one.id, two.id]) assert(!(await bufferLines(id)).includes("just-one"), `pane ${id} still received`);
+  for (const [i, id] of [one.id, two.id].entries()) assert((await session(id)).inputs === othersInputs[i] && !(await bufferLines(id)).includes("just-one"), `pane ${id} still received`);
 
   // Ctrl+Shift+W closes the focused pane and its session; the neighbour takes the focus.
   const s3 = (await tabOf(three.id)).sessionId;
@@ -2255,9 +2259,15 @@ test("broadcast across tabs: a production pane joins only after its own question
   // Typing into the unmarked tab stays there.
   await page.keyboard.press("Alt+1");
   await until(async () => ((await activeTab())?.id === a.id ? true : null), "the first tab");
+  const inputsOf = (id) =>
+    page.evaluate((i) => {
+      const sid = window.__podterm.tabs().find((t) => t.id === i)?.sessionId;
+      return window.__podtermMock.sessions().find((s) => s.id === sid)?.inputs ?? null;
+    }, id);
+  const bInputs = await inputsOf(b.id);
   await typeLine("echo a-alone");
   await waitForLine(a.id, (l) => l === "a-alone", "the first tab's own echo");
-  assert(!(await bufferLines(b.id)).includes("a-alone"), "an unmarked tab's typing was broadcast");
+  assert((await inputsOf(b.id)) === bInputs && !(await bufferLines(b.id)).includes("a-alone"), "an unmarked tab's typing was broadcast");
   // The first tab joins too, after its own yes (asked every time); its typing reaches the other tab.
   await page.keyboard.press("Control+Shift+B");
   await page.waitForSelector("dialog.broadcast-ask[open]", { timeout: WAIT_MS });
