@@ -284,17 +284,6 @@ async fn errors_are_said_in_words() {
     // Permission denied in the container (root cannot create files in sysfs).
     let f = work.path().join("f");
     std::fs::write(&f, b"x").expect("write");
-    // The local side cannot be written (its folder is a file): the writer's words, not
-    // "cancelled" (exit 130), which the relay said when the writer gave up.
-    let unwritable = f.join("inside");
-    let out = run(
-        &podterm,
-        &c,
-        &["cp", &remote_in("cat-only", &f), s(&unwritable)],
-    )
-    .await;
-    assert!(!out.stderr.contains("cancelled"), "{}", out.stderr);
-    check(out, "Not a directory");
     check(
         run(
             &podterm,
@@ -967,6 +956,17 @@ async fn errors_without_tar_are_said_in_words() {
     );
     let f = work.path().join("f");
     std::fs::write(&f, b"x").expect("write");
+    // The local side cannot be written (its folder is a file): the writer's words, not
+    // "cancelled" (exit 130), which the relay said when the writer gave up.
+    let unwritable = f.join("inside");
+    let out = run(
+        &podterm,
+        &c,
+        &["cp", &remote_in("cat-only", &f), s(&unwritable)],
+    )
+    .await;
+    assert!(!out.stderr.contains("cancelled"), "{}", out.stderr);
+    check(out, "Not a directory");
     check(
         run(
             &podterm,
