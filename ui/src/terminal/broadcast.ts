@@ -5,8 +5,7 @@
 // a question of its own. Ctrl+Shift+B: the focused tab's panes join; pressed in a marked pane, it
 // stops the broadcast everywhere. The model is without DOM or IPC (the question is passed in);
 // `askBroadcast` is the question's dialog.
-import { h } from "../dom";
-import { shownName } from "./production";
+import { askProductionDialog, shownName } from "./production";
 
 /** The key that starts and stops broadcasting, as the marker and the menus name it. */
 export const BROADCAST_KEY = "Ctrl+Shift+B";
@@ -134,39 +133,8 @@ export async function joinAsking(
 
 /** Asks in a modal dialog; resolves true on "Broadcast there too", false on Cancel or Escape. */
 export function askBroadcast(profiles: string[], panes: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const q = broadcastQuestion(profiles, panes);
-    let yes = false;
-    const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, "Cancel");
-    const dialog = h(
-      "dialog",
-      { class: "production-ask broadcast-ask", "aria-label": q.title },
-      h("h2", {}, h("span", { class: "prod-badge" }, "PROD"), ` ${q.title}`),
-      h("p", {}, q.body),
-      h(
-        "div",
-        { class: "form-actions" },
-        cancel,
-        h(
-          "button",
-          {
-            type: "button",
-            class: "danger broadcast-confirm",
-            onclick: () => {
-              yes = true;
-              dialog.close();
-            },
-          },
-          q.confirm,
-        ),
-      ),
-    );
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      resolve(yes);
-    });
-    document.body.appendChild(dialog);
-    dialog.showModal();
-    cancel.focus();
+  return askProductionDialog(broadcastQuestion(profiles, panes), {
+    dialogClass: "production-ask broadcast-ask",
+    confirmClass: "broadcast-confirm",
   });
 }

@@ -70,13 +70,37 @@ export function productionQuestion(name: string): { title: string; body: string;
 
 /** Asks in a modal dialog; resolves true on "Open the shell", false on Cancel or Escape. */
 export function askProduction(profile: string): Promise<boolean> {
+  return askProductionDialog(productionQuestion(profile), {
+    dialogClass: "production-ask",
+    confirmClass: "production-confirm",
+    profile,
+  });
+}
+
+/** How a production question's dialog is marked (its classes; the profile it asks about). */
+export interface ProductionDialogLook {
+  dialogClass: string;
+  confirmClass: string;
+  profile?: string;
+}
+
+/**
+ * A production question in a modal dialog (PROD badge, the words as text, Cancel focused):
+ * resolves true on the confirm button, false on Cancel or Escape. Opening a shell and joining a
+ * broadcast ask through it.
+ */
+export function askProductionDialog(
+  q: { title: string; body: string; confirm: string },
+  look: ProductionDialogLook,
+): Promise<boolean> {
   return new Promise((resolve) => {
-    const q = productionQuestion(profile);
     let yes = false;
     const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, "Cancel");
+    const attrs: Record<string, string> = { class: look.dialogClass, "aria-label": q.title };
+    if (look.profile !== undefined) attrs["data-profile"] = look.profile;
     const dialog = h(
       "dialog",
-      { class: "production-ask", "aria-label": q.title, "data-profile": profile },
+      attrs,
       h("h2", {}, h("span", { class: "prod-badge" }, "PROD"), ` ${q.title}`),
       h("p", {}, q.body),
       h(
@@ -87,7 +111,7 @@ export function askProduction(profile: string): Promise<boolean> {
           "button",
           {
             type: "button",
-            class: "danger production-confirm",
+            class: `danger ${look.confirmClass}`,
             onclick: () => {
               yes = true;
               dialog.close();
