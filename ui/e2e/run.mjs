@@ -1792,7 +1792,11 @@ test("a pod's Logs view: right-click opens it; lines, colours, search, pause, ti
   const many = Array.from({ length: 3000 }, (_, i) => `flood line ${i + 1}`);
   await page.evaluate((lines) => window.__podtermMock.writeLog("shell", lines), many);
   await until(async () => (await logLines(tab.id)).at(-1) === "flood line 3000", "the flood's last line");
-  const held = await page.evaluate((id) => ({ model: window.__podterm.logs.get(id).model.all().length, dom: document.querySelectorAll(`.pane[data-tab-id="${id}"] .log-line:not(.pending)`).length }), tab.id);
+  // The view draws the lines it keeps in frames after the model has them: wait for the DOM to
+  // settle at the limit (a view keeping more than 1,000 would never reach it exactly).
+  const heldNow = () => page.evaluate((id) => ({ model: window.__podterm.logs.get(id).model.all().length, dom: document.querySelectorAll(`.pane[data-tab-id="${id}"] .log-line:not(.pending)`).length }), tab.id);
+  await until(async () => { const h = await heldNow(); return h.dom >= 1000 && h; }, "the view's lines drawn up to the limit");
+  const held = await heldNow();
   assert(held.model === 1000 && held.dom === 1000, `held ${JSON.stringify(held)}`);
 
   // Download saves the lines kept (here the last 1,000), timestamps as shown, colours left out.
