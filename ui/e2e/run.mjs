@@ -239,6 +239,7 @@ test("a failed import is explained where the user looks", async () => {
 });
 
 test("first run: Choose a file… imports the file picked in the native dialog; cancelling does nothing", async () => {
+  const importsBefore = await page.evaluate(() => window.__podtermMock.importsAsked());
   await page.evaluate(() => window.__podtermMock.setPickedFile(null));
   await page.click("#choose-kubeconfig");
   // The dialog answered (cancelled) and the UI has taken that answer: nothing changed.
@@ -253,6 +254,10 @@ test("first run: Choose a file… imports the file picked in the native dialog; 
     null,
     { timeout: WAIT_MS },
   );
+  // The file picked was imported, and the cancelled dialog before it imported nothing: the mock
+  // takes calls in order, so an import after the cancel would have been counted by now.
+  const imports = await page.evaluate(() => window.__podtermMock.importsAsked());
+  assert(imports === importsBefore + 1, `imports asked: ${imports - importsBefore} (1 expected: the picked file's)`);
   await screenshot("first-run-choose-file");
 });
 
@@ -283,8 +288,13 @@ test("the Demo cluster: the sidebar lists the demo pods with status, ready, rest
   assert(JSON.stringify(names) === JSON.stringify([...names].sort()), "pods are not sorted by name");
   const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
   assert(byName.shell.status === "Running" && byName.shell.ready === "1/1 ready", JSON.stringify(byName.shell));
-  assert(/^5m(\d+s)?$/.test(byName.shell.age), `shell age ${byName.shell.age}`);
-  assert(/^3h12m$/.test(byName["web-7c9d6b5f4-kx2lp"].age), `web age ${byName["web-7c9d6b5f4-kx2lp"].age}`);
+  // Ages count from the mock's creation times, set when the page loaded (5 min and 3 h 12 min
+  // before it): a slow start may have added minutes since.
+  const minutesSince = await page.evaluate(() => Object.fromEntries(window.__podtermMock.pods().map((p) => [p.name, Math.floor((Date.now() - Date.parse(p.createdAt)) / 60_000)])));
+  const shellAge = /^(\d+)m(\d+s)?$/.exec(byName.shell.age);
+  assert(shellAge && Number(shellAge[1]) >= 5 && Number(shellAge[1]) <= minutesSince.shell, `shell age ${byName.shell.age}`);
+  const webAge = /^3h(\d+)m$/.exec(byName["web-7c9d6b5f4-kx2lp"].age);
+  assert(webAge && Number(webAge[1]) >= 12 && 180 + Number(webAge[1]) <= minutesSince["web-7c9d6b5f4-kx2lp"], `web age ${byName["web-7c9d6b5f4-kx2lp"].age}`);
   assert(byName["db-0"].age === "2d3h" && byName["db-0"].restarts === "1 restart", JSON.stringify(byName["db-0"]));
   assert(byName.crashy.ready === "0/1 ready" && byName.crashy.restarts === "7 restarts", JSON.stringify(byName.crashy));
   assert(byName["migrate-28493115-x7kq2"].status === "Succeeded", "the completed job shows Succeeded");
@@ -452,7 +462,8 @@ test("Ctrl+click on a link in the terminal asks the backend to open it in the br
   await page.mouse.move(where.x + 2, where.y);
   await page.mouse.click(where.x + 2, where.y);
   await page.waitForFunction((id) => /Ctrl\+click opens the link/.test(document.querySelector(`.pane[data-tab-id="${id}"] .toast`)?.textContent ?? ""), state.tabId, { timeout: WAIT_MS });
-  assert((await page.evaluate(() => window.__podtermMock.openedUrls.length)) === 0, "a plain click opened the link");
+  // (A plain click that opened the link would show in the list checked below: the mock records
+  // opens in order, so it would come before the Ctrl+click's.)
   await page.keyboard.down("Control");
   await page.mouse.move(where.x, where.y);
   await page.mouse.click(where.x, where.y);
@@ -1224,11 +1235,18 @@ const tabInView = (id) =>
     return !!t && t.left >= bar.left - 0.5 && t.right <= bar.right + 0.5;
   }, id);
 
+/** Waits until the pod list drawn is `profile`'s in `namespace` ("*": all), listed. */
+async function podsShown(profile, namespace) {
+  await page.waitForSelector(`.pods[data-shown="${profile}/${namespace}"]`, { timeout: WAIT_MS });
+}
+
 async function selectProfile(name, namespace) {
   await page.click(`.profile[data-profile="${name}"] .profile-name`);
   await page.waitForSelector(`.profile.selected[data-profile="${name}"]`, { timeout: WAIT_MS });
-  await page.waitForFunction(() => document.querySelector(".ns-select")?.value, null, { timeout: WAIT_MS });
-  if ((await page.$eval(".ns-select", (s) => s.value)) !== namespace) await page.selectOption(".ns-select", namespace);
+  // The list of this profile (not the one before it), in whatever namespace it opened on.
+  await page.waitForFunction((p) => document.querySelector(".pods")?.dataset.shown?.startsWith(`${p}/`), name, { timeout: WAIT_MS });
+  if ((await page.$eval(".pods", (s) => s.dataset.shown)) !== `${name}/${namespace}`) await page.selectOption(".ns-select", namespace);
+  await podsShown(name, namespace);
   await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
 }
 
@@ -1638,6 +1656,7 @@ test("the sidebar: all namespaces in one list, sorted by name, age, status or re
   assert((await page.evaluate(() => localStorage.getItem("podterm.podSort"))) === "status", "the order is not remembered");
   await page.selectOption(".pod-sort", "name");
   await page.selectOption(".ns-select", "demo");
+  await page.waitForFunction(() => document.querySelector(".pods")?.dataset.shown?.endsWith("/demo"), null, { timeout: WAIT_MS });
   await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
 });
 
@@ -1773,6 +1792,8 @@ test("a pod's Logs view: right-click opens it; lines, colours, search, pause, ti
   await page.click(`${pane} .logs-pause`);
   await page.evaluate(() => window.__podtermMock.writeLog("shell", ["held while paused"]));
   await until(() => page.evaluate(() => window.__podtermMock.logStreams().some((s) => s.pod === "shell" && s.unacked > 0)), "held bytes unacknowledged");
+  // The view has taken the line (holding it): only now could a paused view wrongly show it.
+  await until(() => page.evaluate((id) => window.__podterm.logs.get(id).model.heldByteCount > 0, tab.id), "the paused view holding the line");
   assert(!(await logLines(tab.id)).includes("held while paused"), "a paused view showed a new line");
   await page.click(`${pane} .logs-pause`);
   await until(async () => (await logLines(tab.id)).includes("held while paused"), "the held line after Follow");

@@ -392,6 +392,9 @@ export class SidebarView {
   private renderPods(): void {
     const m = this.model;
     const pods = m.namespace === null ? [] : m.visiblePods();
+    // Whose list the rows below are, once listed: `profile/namespace` ("*" for all of them), empty
+    // while a list loads. Set in the same pass as the rows, so a test waiting on it sees them.
+    this.podSection.dataset.shown = m.profile === null || m.namespace === null || m.podsLoading ? "" : `${m.profile}/${m.allNamespaces ? "*" : m.namespace}`;
     const now = Date.now();
     const seen = new Set<string>();
     let prev: Element | null = null;

@@ -110,6 +110,8 @@ export interface MockControls {
   setPickedFile(path: string | null): void;
   /** How many times pick_kubeconfig (the native file dialog) has answered. */
   dialogsAnswered(): number;
+  /** How many times import_kubeconfig was called. */
+  importsAsked(): number;
   /** The scrollback lines saved (settings.json's `scrollbackLines`; default 10,000). */
   scrollbackLines(): number;
   /** The Logs views' line limit saved (settings.json's `logLines`; default 10,000). */
@@ -263,6 +265,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       profiles.pickedFile = path;
     },
     dialogsAnswered: () => profiles.dialogsAnswered,
+    importsAsked: () => profiles.importsAsked,
     scrollbackLines: () => scrollbackLines,
     logLines: () => logLines,
     tabsSaved: () => tabsSaved,

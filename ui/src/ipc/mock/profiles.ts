@@ -35,6 +35,8 @@ export class MockProfiles {
   pickedFile: string | null = null;
   /** How many times the file dialog has answered. */
   dialogsAnswered = 0;
+  /** How many imports were asked for (a path, or the default file). */
+  importsAsked = 0;
 
   constructor(withDemo: boolean) {
     this.profiles = withDemo ? [{ ...DEMO_PROFILE }] : [];
@@ -51,6 +53,7 @@ export class MockProfiles {
   }
 
   importKubeconfig(path: string | null): never {
+    this.importsAsked += 1;
     throw path
       ? mockError("local", `cannot read ${path}: the browser preview has no file access`, "run the Podterm app to import a kubeconfig")
       : mockError("local", "no kubeconfig could be read: the browser preview has no file access", "run the Podterm app, or use the Demo cluster");
