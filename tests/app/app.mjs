@@ -132,7 +132,9 @@ test("the viewer profile's exec shows the 403 message", async () => {
   log(`viewer: ${banner}`);
   await screenshot("viewer-403");
   await app.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
-  await app.click('.profile[data-profile="Demo cluster"]');
+  // The viewer's list has a `shell` row too: wait for the Demo cluster's own list.
+  await selectProfile("Demo cluster");
+  await app.waitUntil("the Demo cluster's pods listed", 20_000, () => document.querySelector(".pods")?.dataset.shown?.startsWith("Demo cluster/"));
   await app.waitFor('.pod[data-pod="shell"]', 20_000);
 });
 
@@ -523,7 +525,9 @@ test("the sidebar sorts by restarts and age (remembered) and lists all namespace
   await screenshot("all-namespaces");
   await choose(".pod-sort", "name");
   await choose(".ns-select", "demo");
-  await app.waitFor('.pod[data-namespace="demo"][data-pod="multi"], .pod[data-pod="multi"]', 10_000);
+  // Every row of the all-namespaces list is there until demo's list replaces it.
+  await app.waitUntil("demo's pods listed", 20_000, () => document.querySelector(".pods")?.dataset.shown?.endsWith("/demo"));
+  await app.waitFor('.pod[data-namespace="demo"][data-pod="multi"]', 10_000);
   await fetch(`${admin}/pods/demo/restarter`, { method: "DELETE" });
 });
 
@@ -622,6 +626,9 @@ test("the pod deleted mid-session: the tab ends with a reason", async () => {
     const s = document.querySelector(`.tab[data-tab-id="${id}"]`)?.getAttribute("data-state");
     return s === "lost" || s === "exited";
   }, state.tabId);
+  // The engine names the deletion when its look at the pod answers in time; else the pod list's
+  // deletion event renames the reason a moment later.
+  await app.waitUntil("the banner to name the deletion", 15_000, (id) => /the pod demo\/shell was deleted/.test(document.querySelector(`.pane[data-tab-id="${id}"] .banner-text`)?.textContent ?? ""), state.tabId);
   const banner = await text(`.pane[data-tab-id="${state.tabId}"] .banner-text`);
   assert(/the pod demo\/shell was deleted/.test(banner ?? ""), `banner "${banner}"`);
   log(`pod deleted: ${banner}`);

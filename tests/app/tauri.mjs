@@ -246,12 +246,14 @@ export async function launchApp({ binary, env = {}, log = () => {} }) {
     child.stdout.on("data", (d) => (driverLog += d));
     child.stderr.on("data", (d) => (driverLog += d));
     cleanups.push(async () => {
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", resolve));
       try {
         process.kill(-child.pid, "SIGTERM");
       } catch {
         /* gone */
       }
-      await sleep(200);
+      // tauri-driver (and the app under it) gone before Xvfb is stopped, or 5 s at most.
+      await Promise.race([exited, sleep(5000)]);
     });
     const base = `http://127.0.0.1:${port}`;
     await waitFor("tauri-driver", async () => {

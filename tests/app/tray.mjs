@@ -494,6 +494,8 @@ function x11(cmd, ...args) {
 test("the global shortcut, off until turned on in the settings, brings quick open over another focused window", async () => {
   assert((await settings())?.globalShortcut !== true, "the global shortcut is on by default");
   assert(!(await app.exec(() => document.querySelector("#global-shortcut")?.checked)), "the setting's box is ticked by default");
+  // The keys are filled in when the settings answer ("…" before).
+  await app.waitUntil("the shortcut's keys shown", 10_000, () => (document.querySelector(".global-shortcut-setting kbd")?.textContent ?? "…") !== "…");
   const keys = await app.exec(() => document.querySelector(".global-shortcut-setting kbd")?.textContent);
   assert(keys === "Ctrl+Alt+K", `the setting names ${keys}`);
   await app.click("#global-shortcut");
