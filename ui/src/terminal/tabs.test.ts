@@ -325,4 +325,25 @@ describe("a working day of tabs", () => {
     expect(m.podGone("a", "demo", "web-1")).toEqual([]);
     expect(changes()).toBe(before + 1);
   });
+
+  it("a tab its stream ended first learns from the pod list that the pod was deleted; an exit stays an exit", () => {
+    const { m, changes } = model();
+    const lost = m.open(at("a", "demo", "web-1"));
+    m.sessionOpened(lost.id, 1, 11);
+    m.sessionState(lost.id, 1, { state: "connected" });
+    m.sessionState(lost.id, 1, { state: "lost", reason: "the connection to the cluster dropped", outputBytes: 0 });
+    const exited = m.open(at("a", "demo", "web-1"));
+    m.sessionOpened(exited.id, 1, 12);
+    m.sessionState(exited.id, 1, { state: "connected" });
+    m.sessionState(exited.id, 1, { state: "exited", code: 0, outputBytes: 0 });
+    const before = changes();
+    // Nothing to close: both sessions have ended.
+    expect(m.podGone("a", "demo", "web-1")).toEqual([]);
+    expect(changes()).toBe(before + 1);
+    expect(lost.status).toMatchObject({ kind: "lost", reason: "the pod demo/web-1 was deleted", podGone: true });
+    expect(exited.status).toEqual({ kind: "exited", code: 0 });
+    // Said once.
+    expect(m.podGone("a", "demo", "web-1")).toEqual([]);
+    expect(changes()).toBe(before + 1);
+  });
 });

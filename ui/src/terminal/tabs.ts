@@ -361,8 +361,9 @@ export class TabModel {
   }
 
   /**
-   * The pod list saw `pod` deleted: its tabs that are not ended yet end (lost, `podGone`).
-   * Returns the session ids to close.
+   * The pod list saw `pod` deleted: its tabs that are not ended yet end (lost, `podGone`), and
+   * one already lost for a reason the engine could not name says the pod was deleted. Returns
+   * the session ids to close.
    */
   podGone(profile: string, namespace: string, pod: string): number[] {
     const ids: number[] = [];
@@ -370,7 +371,16 @@ export class TabModel {
     for (const t of this.tabs) {
       const { target } = t;
       // A Logs view stays: the log of a deleted pod is still worth reading.
-      if (t.kind === "logs" || target.profile !== profile || target.namespace !== namespace || target.pod !== pod || isEnded(t.status)) continue;
+      if (t.kind === "logs" || target.profile !== profile || target.namespace !== namespace || target.pod !== pod) continue;
+      if (isEnded(t.status)) {
+        // Its stream ended first and the engine could not tell why (its look at the pod came
+        // too late or failed): the pod list's word is the reason now.
+        if (t.status.kind === "lost" && !t.status.podGone && !t.status.beforeConnect) {
+          t.status = { ...t.status, reason: `the pod ${namespace}/${pod} was deleted`, podGone: true };
+          changed = true;
+        }
+        continue;
+      }
       if (t.sessionId !== null) ids.push(t.sessionId);
       // Its session's late events change nothing (an ended status stays); an id open_session
       // returns later is kept, for closing or reopening the tab to release.

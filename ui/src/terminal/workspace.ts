@@ -971,7 +971,8 @@ export class Workspace {
    * than look connected until the stream notices.
    */
   podGone(profile: string, namespace: string, pod: string): void {
-    const before = new Set(this.model.list().filter((t) => t.status.kind === "lost" && t.status.podGone).map((t) => t.id));
+    // Tabs ended before (some may only get a better reason now) are not ended again.
+    const before = new Set(this.model.list().filter((t) => isEnded(t.status)).map((t) => t.id));
     for (const id of this.model.podGone(profile, namespace, pod)) this.backend.closeSession(id).catch(() => {});
     // A pod's tab already waiting to reconnect (its stream noticed first) stops: the pod is gone.
     for (const t of this.model.list()) {
