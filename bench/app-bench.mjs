@@ -290,7 +290,7 @@ function profileTake() {
  * (ui/node_modules, a devDependency) into the page through WebDriver (the page's CSP allows no
  * eval), with `preserveDrawingBuffer`, and reports the GL renderer WebKit gave it.
  */
-async function rendererRun(app, kind) {
+async function rendererRun(app, kind, pid) {
   const before = await app.exec(() => window.__podterm.tabs().map((t) => t.id));
   await app.click('.pod[data-pod="shell"] .pod-line');
   await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
@@ -376,7 +376,11 @@ async function rendererRun(app, kind) {
     return { mbps: Math.round((r.bytes / 1e6 / s) * 10) / 10, rendersPerS: Math.round((r.renders.length / s) * 10) / 10, errors: r.errors };
   });
   await app.screenshot(path.join(work, `renderer-${kind}.png`));
-  return { ...setup, echo, floodMB: RENDER_MB, floodMBps: flood.mbps, rendersPerS: flood.rendersPerS, errors: flood.errors };
+  // The GL driver the web process loaded (WebKit masks WebGL's renderer string).
+  const web = (await processTree(pid)).find((p) => p.comm === "WebKitWebProces");
+  const maps = web ? await readFile(`/proc/${web.pid}/maps`, "utf8").catch(() => "") : "";
+  const driver = [...new Set([...maps.matchAll(/\/([\w-]+_dri\.so|libgallium[\w.-]*\.so|libLLVM[\w.-]*)/g)].map((m) => m[1]))].join(" + ") || "none";
+  return { ...setup, driver, echo, floodMB: RENDER_MB, floodMBps: flood.mbps, rendersPerS: flood.rendersPerS, errors: flood.errors };
 }
 
 // ------------------------------------------------------------------------------- setup
@@ -685,7 +689,7 @@ try {
   results.renderers = {};
   for (const kind of ["dom", "webgl"]) {
     try {
-      results.renderers[kind] = await rendererRun(app, kind);
+      results.renderers[kind] = await rendererRun(app, kind, pid);
     } catch (e) {
       results.renderers[kind] = { error: String(e.message ?? e).slice(0, 300) };
     }
@@ -782,7 +786,7 @@ function rendererRows(X) {
     rows.push(["keystroke → echo, idle tab, DOM renderer, hop by hop, p50/p99 (ms from keydown): send_input leaves; its round trip; echo arrives; written; drawn (xterm's render event)", hops(dom.echo), "the idle echo row above stops at the frame after the one drawn (a second requestAnimationFrame): one frame more", "", null]);
   if (gl && !gl.error && dom && !dom.error) {
     const ok = gl.errors.length === 0 && gl.floodMBps > dom.floodMBps && gl.echo.drawn.p99 <= dom.echo.drawn.p99;
-    rows.push([`WebGL renderer (@xterm/addon-webgl, preserveDrawingBuffer; GL: ${gl.gl}): ${gl.floodMB} MiB flood (MB/s, renders/s); echo drawn p50 / p99 (ms); errors`, `${gl.floodMBps}, ${gl.rendersPerS}/s; ${gl.echo.drawn.p50} / ${gl.echo.drawn.p99}; ${gl.errors.length ? gl.errors.join(", ") : "none"}`, `DOM, same run: ${dom.floodMBps}, ${dom.rendersPerS}/s; ${dom.echo.drawn.p50} / ${dom.echo.drawn.p99}`, "offered as a setting only if faster than DOM without errors", ok]);
+    rows.push([`WebGL renderer (@xterm/addon-webgl, preserveDrawingBuffer; the web process's GL: ${gl.driver ?? "not recorded"}, WebGL names it "${gl.gl}"): ${gl.floodMB} MiB flood (MB/s, renders/s); echo drawn p50 / p99 (ms); errors`, `${gl.floodMBps}, ${gl.rendersPerS}/s; ${gl.echo.drawn.p50} / ${gl.echo.drawn.p99}; ${gl.errors.length ? gl.errors.join(", ") : "none"}`, `DOM, same run: ${dom.floodMBps}, ${dom.rendersPerS}/s; ${dom.echo.drawn.p50} / ${dom.echo.drawn.p99}`, "offered as a setting only if faster than DOM without errors", ok]);
   } else {
     for (const [k, v] of Object.entries(X)) if (v?.error) rows.push([`${k} renderer`, `failed: ${v.error}`, "—", "", null]);
   }
