@@ -11,7 +11,7 @@
 // app-latest.json and app-latest.md. Figures only: no target turns into a failure.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +24,7 @@ const testcluster = path.resolve(process.env.TESTCLUSTER ?? path.join(repo, "tar
 const kubectl = process.env.KUBECTL ?? "/usr/bin/kubectl";
 const FLOOD_MB = Number(process.env.FLOOD_MB ?? 1024);
 const TABS = Number(process.env.TABS ?? 20);
+const RENDER_MB = Number(process.env.RENDER_MB ?? 32);
 const OPENS = 10;
 const KEYS = 20;
 const out = path.join(repo, "bench", "results");
@@ -55,12 +56,14 @@ function r1(x) {
   return Math.round(x * 10) / 10;
 }
 
-/** RSS and PSS (MB, 10^6) of a process and all its descendants, and per process name. */
-async function memory(pid) {
+/** RSS and PSS (MB, 10^6) of a process and all its descendants, and per process name; and
+ *  with `kinds`, each process's PSS by kind of mapping (`kindsBy`, see `mappingKinds`). */
+async function memory(pid, kinds = false) {
   const all = (await processTree(pid)).map((p) => p.pid);
   let rss = 0;
   let pss = 0;
   const parts = {};
+  const kindsBy = {};
   for (const p of all) {
     try {
       const roll = await readFile(`/proc/${p}/smaps_rollup`, "utf8");
@@ -69,11 +72,45 @@ async function memory(pid) {
       rss += kb("Rss");
       pss += kb("Pss");
       parts[comm] = r1(((parts[comm] ?? 0) * 1000 + kb("Pss") * 1.024) / 1000);
+      if (kinds) {
+        const into = (kindsBy[comm] ??= {});
+        for (const [k, v] of Object.entries(await mappingKinds(p))) into[k] = r1((into[k] ?? 0) + v);
+      }
     } catch {
       /* gone */
     }
   }
-  return { rss: r1((rss * 1024) / 1e6), pss: r1((pss * 1024) / 1e6), processes: all.length, pssBy: parts };
+  return { rss: r1((rss * 1024) / 1e6), pss: r1((pss * 1024) / 1e6), processes: all.length, pssBy: parts, ...(kinds ? { kindsBy } : {}) };
+}
+
+/**
+ * A process's PSS (MB) by kind of mapping, from /proc/PID/smaps: `anon` (heap, anonymous and
+ * stacks: what the process allocated), `exe` (its own executable), `gl` (Mesa: libLLVM, the DRI
+ * driver, libgallium; what GL costs with software rendering), `webkit` (libwebkit2gtk and
+ * libjavascriptcoregtk), `libs` (every other shared library) and `other` (files, shared memory).
+ */
+async function mappingKinds(pid) {
+  const text = await readFile(`/proc/${pid}/smaps`, "utf8");
+  const exe = await readlink(`/proc/${pid}/exe`).catch(() => "");
+  const out = { anon: 0, exe: 0, gl: 0, webkit: 0, libs: 0, other: 0 };
+  let kind = "anon";
+  for (const line of text.split("\n")) {
+    const head = /^[0-9a-f]+-[0-9a-f]+\s+\S+\s+\S+\s+\S+\s+\d+\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[1];
+      if (!name || name.startsWith("[")) kind = "anon";
+      else if (name === exe) kind = "exe";
+      else if (/libLLVM|_dri\.so|libgallium|libglapi|libGL|libEGL|libgbm/.test(name)) kind = "gl";
+      else if (/libwebkit2gtk|libjavascriptcoregtk/.test(name)) kind = "webkit";
+      else if (/\.so/.test(name)) kind = "libs";
+      else kind = "other";
+      continue;
+    }
+    const pss = /^Pss:\s+(\d+) kB/.exec(line);
+    if (pss) out[kind] += (Number(pss[1]) * 1024) / 1e6;
+  }
+  for (const k of Object.keys(out)) out[k] = r1(out[k]);
+  return out;
 }
 
 /** kubectl exec, start → first stdout byte (ms), and start → exit. */
@@ -245,6 +282,107 @@ function profileTake() {
   return out;
 }
 
+/**
+ * One renderer in a new tab (issue 13, item 5): its idle echo taken apart, hop by hop, from the
+ * page's keydown (send_input leaving the page, its round trip, the echo's arrival in term.write,
+ * written by xterm's parser, xterm's next render event: the frame it was drawn in), then a flood
+ * of RENDER_MB MiB (MB/s, renders a second) and any error. `webgl` loads @xterm/addon-webgl
+ * (ui/node_modules, a devDependency) into the page through WebDriver (the page's CSP allows no
+ * eval), with `preserveDrawingBuffer`, and reports the GL renderer WebKit gave it.
+ */
+async function rendererRun(app, kind, pid) {
+  const before = await app.exec(() => window.__podterm.tabs().map((t) => t.id));
+  await app.click('.pod[data-pod="shell"] .pod-line');
+  await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
+  const id = await app.waitUntil("a connected tab", 20_000, (b) => {
+    const t = window.__podterm.tabs().find((x) => !b.includes(x.id));
+    return t && t.sessionId !== null && document.querySelector(`.tab[data-tab-id="${t.id}"][data-state="connected"]`) ? t.id : null;
+  }, before);
+  await app.waitUntil("the prompt", 10_000, (id) => window.__podterm.flow(id).written > 0, id);
+  if (kind === "webgl") {
+    const src = await readFile(path.join(repo, "ui", "node_modules", "@xterm", "addon-webgl", "lib", "addon-webgl.js"), "utf8");
+    await app.cmd("POST", "/execute/sync", { script: `${src};\nreturn typeof self.WebglAddon;`, args: [] });
+  }
+  const setup = await app.exec((id, kind) => {
+    const term = window.__podterm.terminals.get(id);
+    const r = (window.__renderer = { errors: [], keys: [], sends: [], writes: [], renders: [], bytes: 0, first: 0, last: 0 });
+    let gl = null;
+    if (kind === "webgl") {
+      const c = document.createElement("canvas").getContext("webgl2");
+      const info = c && c.getExtension("WEBGL_debug_renderer_info");
+      gl = c ? String(c.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : c.RENDERER)) : "no WebGL2";
+      const addon = new self.WebglAddon.WebglAddon({ preserveDrawingBuffer: true });
+      addon.onContextLoss(() => r.errors.push("context lost"));
+      term.loadAddon(addon);
+    }
+    window.addEventListener("error", (e) => r.errors.push(String(e.message).slice(0, 200)));
+    document.addEventListener("keydown", (e) => r.keys.push({ key: e.key, at: performance.now() }), true);
+    const fetch0 = window.fetch;
+    window.fetch = (url, init) => {
+      if (!String(url).includes("send_input")) return fetch0(url, init);
+      const s = { at: performance.now(), done: 0 };
+      r.sends.push(s);
+      return fetch0(url, init).then((res) => ((s.done = performance.now()), res));
+    };
+    const write = term.write.bind(term);
+    term.write = (data, cb) => {
+      const at = performance.now();
+      const n = typeof data === "string" ? data.length : data.byteLength;
+      const hasX = typeof data === "string" ? data.includes("x") : data.includes(0x78);
+      if (r.first === 0) r.first = at;
+      write(data, () => {
+        r.bytes += n;
+        r.last = performance.now();
+        if (hasX) r.writes.push({ at, done: r.last });
+        cb?.();
+      });
+    };
+    term.onRender(() => r.renders.push(performance.now()));
+    return { gl, renderer: term._core._renderService?._renderer?.value?.constructor?.name ?? null };
+  }, id, kind);
+  const textarea = `.pane[data-tab-id="${id}"] .xterm-helper-textarea`;
+  const hops = [];
+  for (let i = 0; i < KEYS; i++) {
+    await app.exec(() => (Object.assign(window.__renderer, { keys: [], sends: [], writes: [], renders: [] }), true));
+    await app.type(textarea, "x");
+    hops.push(await app.exec(async () => {
+      const r = window.__renderer;
+      const t0 = performance.now();
+      for (;;) {
+        const k = r.keys.find((x) => x.key === "x");
+        const w = k && r.writes.find((x) => x.at >= k.at);
+        const drawn = w && r.renders.find((x) => x >= w.done);
+        const s = k && r.sends.find((x) => x.at >= k.at);
+        if (drawn && s?.done) return { toIpc: s.at - k.at, ipc: s.done - s.at, arrived: w.at - k.at, written: w.done - k.at, drawn: drawn - k.at };
+        if (performance.now() - t0 > 10_000) return null;
+        await new Promise((res) => setTimeout(res, 1));
+      }
+    }));
+    await sleep(50);
+  }
+  await app.type(textarea, `${Keys.CONTROL}u${"\uE000"}`);
+  await sleep(300);
+  const done = hops.filter(Boolean);
+  const hop = (k) => ({ p50: r1(median(done.map((h) => h[k]))), p99: r1(percentile(done.map((h) => h[k]), 99)) });
+  const echo = { keys: KEYS, answered: done.length, toIpc: hop("toIpc"), ipc: hop("ipc"), arrived: hop("arrived"), written: hop("written"), drawn: hop("drawn") };
+  await app.exec(() => (Object.assign(window.__renderer, { bytes: 0, first: 0, last: 0, renders: [] }), true));
+  const bytes = RENDER_MB * 1024 * 1024;
+  await app.type(textarea, `head -c ${bytes} /dev/zero | tr '\\0' y | fold -w 79`);
+  await app.type(textarea, Keys.ENTER);
+  await app.waitUntil(`${RENDER_MB} MiB drawn`, 600_000, (n) => window.__renderer.bytes >= n, bytes);
+  const flood = await app.exec(() => {
+    const r = window.__renderer;
+    const s = (r.last - r.first) / 1000;
+    return { mbps: Math.round((r.bytes / 1e6 / s) * 10) / 10, rendersPerS: Math.round((r.renders.length / s) * 10) / 10, errors: r.errors };
+  });
+  await app.screenshot(path.join(work, `renderer-${kind}.png`));
+  // The GL driver the web process loaded (WebKit masks WebGL's renderer string).
+  const web = (await processTree(pid)).find((p) => p.comm === "WebKitWebProces");
+  const maps = web ? await readFile(`/proc/${web.pid}/maps`, "utf8").catch(() => "") : "";
+  const driver = [...new Set([...maps.matchAll(/\/([\w-]+_dri\.so|libgallium[\w.-]*\.so|libLLVM[\w.-]*)/g)].map((m) => m[1]))].join(" + ") || "none";
+  return { ...setup, driver, echo, floodMB: RENDER_MB, floodMBps: flood.mbps, rendersPerS: flood.rendersPerS, errors: flood.errors };
+}
+
 // ------------------------------------------------------------------------------- setup
 
 const work = await mkdtemp(path.join(tmpdir(), "podterm-app-bench-"));
@@ -285,7 +423,7 @@ try {
 
   // Idle: the pod list shown, nothing open, after things settle.
   await sleep(5000);
-  results.idle = await memory(pid);
+  results.idle = await memory(pid, true);
   log(`idle: ${JSON.stringify(results.idle)}`);
 
   // Click → first prompt byte, against kubectl exec → first byte.
@@ -525,7 +663,13 @@ try {
   // The page after the floods, before more tabs: what the flood left behind (WebKit keeps the
   // JS heap's high-water mark), so the tabs' own cost is tabsMemory − afterFlood.
   await sleep(3000);
-  results.afterFlood = await memory(pid);
+  results.afterFlood = await memory(pid, true);
+  // What of it is live for sure: every terminal's buffer (xterm.js keeps 3 32-bit words a cell).
+  results.afterFlood.xtermBuffersMB = await app.exec(() => {
+    let cells = 0;
+    for (const t of window.__podterm.terminals.values()) cells += t.buffer.normal.length * t.cols;
+    return Math.round((cells * 12) / 1e5) / 10;
+  });
   log(`after the floods, one tab: ${JSON.stringify(results.afterFlood)}`);
 
   // TABS open tabs (each a shell at its prompt).
@@ -536,9 +680,21 @@ try {
   await app.waitUntil(`${TABS} connected tabs`, 60_000, (n) =>
     document.querySelectorAll('.tab[data-state="connected"]').length >= n, TABS);
   await sleep(5000);
-  results.tabsMemory = await memory(pid);
+  results.tabsMemory = await memory(pid, true);
   log(`${TABS} tabs: ${JSON.stringify(results.tabsMemory)}`);
   await app.screenshot(path.join(work, "tabs.png"));
+
+  // The renderers (issue 13, item 5), each in a new tab shown in the same window: xterm's DOM
+  // renderer (the app's) and its WebGL one (@xterm/addon-webgl, loaded by the bench only).
+  results.renderers = {};
+  for (const kind of ["dom", "webgl"]) {
+    try {
+      results.renderers[kind] = await rendererRun(app, kind, pid);
+    } catch (e) {
+      results.renderers[kind] = { error: String(e.message ?? e).slice(0, 300) };
+    }
+    log(`renderer ${kind}: ${JSON.stringify(results.renderers[kind])}`);
+  }
 } finally {
   await app.close();
   cluster.kill("SIGTERM");
@@ -607,6 +763,36 @@ function cliTableRows(C) {
   ];
 }
 
+/** Where each process's PSS goes (mappingKinds), idle and after the floods. */
+function memoryKindRows(R) {
+  const kinds = (m) =>
+    Object.entries(m?.kindsBy ?? {})
+      .filter(([comm]) => /podterm|WebKit/.test(comm))
+      .map(([comm, k]) => `${comm}: anon ${k.anon}, exe ${k.exe}, webkit ${k.webkit}, gl ${k.gl}, libs ${k.libs}`)
+      .join("; ");
+  return [
+    ...(R.idle?.kindsBy ? [["  ↳ idle, PSS by mapping (MB): anon = heap + anonymous + stacks, exe = the app's binary, webkit = libwebkit2gtk + JavaScriptCore, gl = Mesa (llvmpipe's libLLVM, DRI)", kinds(R.idle), "—", "", null]] : []),
+    ...(R.afterFlood?.kindsBy ? [["  ↳ after the floods, PSS by mapping (MB); every terminal's buffer (the part surely live)", kinds(R.afterFlood), `xterm buffers ${R.afterFlood.xtermBuffersMB} MB`, "", null]] : []),
+  ];
+}
+
+/** The renderers' rows (rendererRun): the idle echo hop by hop, and WebGL against DOM. */
+function rendererRows(X) {
+  const hops = (e) => (e ? ["toIpc", "ipc", "arrived", "written", "drawn"].map((k) => `${e[k].p50}/${e[k].p99}`).join("; ") : "—");
+  const rows = [];
+  const dom = X.dom;
+  const gl = X.webgl;
+  if (dom && !dom.error)
+    rows.push(["keystroke → echo, idle tab, DOM renderer, hop by hop, p50/p99 (ms from keydown): send_input leaves; its round trip; echo arrives; written; drawn (xterm's render event)", hops(dom.echo), "the idle echo row above stops at the frame after the one drawn (a second requestAnimationFrame): one frame more", "", null]);
+  if (gl && !gl.error && dom && !dom.error) {
+    const ok = gl.errors.length === 0 && gl.floodMBps > dom.floodMBps && gl.echo.drawn.p99 <= dom.echo.drawn.p99;
+    rows.push([`WebGL renderer (@xterm/addon-webgl, preserveDrawingBuffer; the web process's GL: ${gl.driver ?? "not recorded"}, WebGL names it "${gl.gl}"): ${gl.floodMB} MiB flood (MB/s, renders/s); echo drawn p50 / p99 (ms); errors`, `${gl.floodMBps}, ${gl.rendersPerS}/s; ${gl.echo.drawn.p50} / ${gl.echo.drawn.p99}; ${gl.errors.length ? gl.errors.join(", ") : "none"}`, `DOM, same run: ${dom.floodMBps}, ${dom.rendersPerS}/s; ${dom.echo.drawn.p50} / ${dom.echo.drawn.p99}`, "offered as a setting only if faster than DOM without errors", ok]);
+  } else {
+    for (const [k, v] of Object.entries(X)) if (v?.error) rows.push([`${k} renderer`, `failed: ${v.error}`, "—", "", null]);
+  }
+  return rows;
+}
+
 /** Prints the table; writes app-latest.md (and, for a new run, the JSON files). */
 async function writeReport(R, record) {
   // Each row of issue 13's table: the figure, the reference measured in the same run, the goal,
@@ -630,6 +816,8 @@ async function writeReport(R, record) {
     ...(R.afterFlood
       ? [[`  ↳ after the floods, before the other tabs: PSS (MB); the ${R.tabs - 1} new tabs' share`, `${R.afterFlood.pss}; +${r1(R.tabsMemory.pss - R.afterFlood.pss)}`, Object.entries(R.afterFlood.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
       : []),
+    ...memoryKindRows(R),
+    ...(R.renderers ? rendererRows(R.renderers) : []),
     ...(cli ? cliTableRows(cli) : []),
     ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
   ];

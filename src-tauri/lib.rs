@@ -39,12 +39,30 @@ use tauri::{Manager, WindowEvent};
 /// process ~90 MB PSS and a terminal of DOM rows gains nothing from it (make bench: idle app
 /// 314 → 221 MB PSS). Off unless the user set the variable either way. Before any thread starts:
 /// WebKit reads it when it spawns its web process.
+///
+/// JavaScriptCore lets its heap grow to twice what stayed live after a collection before it
+/// collects again (`smallHeapGrowthFactor`, for any heap under a quarter of the RAM). A flood
+/// passes hundreds of megabytes through the page as short-lived buffers, and the web process
+/// kept the high-water mark of that garbage: 174–288 MB PSS after 200 MiB of output (three
+/// runs), 165–171 MB with a factor of 1.25 (four runs; docs/architecture.md, "Memory over long
+/// sessions"). JavaScriptCore reads its options from `JSC_*` variables and the web process
+/// inherits ours. Each variable is set only if the user has not set it.
 fn webkit_environment() {
     #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    for (name, value) in [
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        ("JSC_smallHeapGrowthFactor", JSC_HEAP_GROWTH),
+    ] {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, value);
+        }
     }
 }
+
+/// The web process's JavaScript heap may grow by this factor over its live size before the next
+/// full collection (JavaScriptCore's default is 2). See [`webkit_environment`].
+#[cfg(target_os = "linux")]
+const JSC_HEAP_GROWTH: &str = "1.25";
 
 /// How long one blink of a text caret takes, for this process's GTK settings: a day, which is a
 /// caret that stays still. WebKitGTK repaints and re-sends the whole page to the window for each

@@ -86,6 +86,10 @@ try {
   const idle = await open();
   const web = await webProcess(root);
   assert(web, "no WebKitWebProcess under the app");
+  // JavaScriptCore collects before a flood's garbage reaches the size of what is live (lib.rs,
+  // webkit_environment): its option reaches the web process through the environment.
+  const environ = (await readFile(`/proc/${web}/environ`, "utf8")).split("\0");
+  assert(environ.includes("JSC_smallHeapGrowthFactor=1.25"), `the web process runs without JSC_smallHeapGrowthFactor=1.25 (has: ${environ.filter((v) => v.startsWith("JSC_")).join(" ") || "no JSC_ variable"})`);
 
   // Nodes added under each busy (hidden) pane, and the messages each received.
   await app.exec((ids, scrollback) => {
