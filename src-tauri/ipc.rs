@@ -610,6 +610,13 @@ mod tests {
             }),
             json!({"state": "lost", "reason": "x", "outputBytes": 0})
         );
+        assert_eq!(
+            j(SessionState::RecordingStopped {
+                file: "a.cast".into(),
+                reason: None
+            }),
+            json!({"state": "recordingStopped", "file": "a.cast", "reason": null})
+        );
     }
 
     #[test]
@@ -682,7 +689,7 @@ mod tests {
             json!({
                 "name": "prod", "server": "https://k8s.example:6443", "authKind": "token",
                 "insecure": false, "namespace": "apps", "colour": null, "production": false,
-                "reconnect": false,
+                "reconnect": false, "recordSessions": false,
             })
         );
     }
