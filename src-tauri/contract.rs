@@ -71,6 +71,8 @@ macro_rules! with_commands {
             sync delete_recording(id: String) -> ();
             /// Opens the folder holding a recording in the file manager.
             sync open_recordings_folder(id: String) -> ();
+            /// The native folder dialog for a cluster's recordings folder; `null` when cancelled.
+            async pick_recordings_folder() -> Option<String>;
             /// Opens a Logs view's stream (the container's log followed, with timestamps; the
             /// previous run read whole) and returns its id at once. Acknowledge every byte with
             /// `ack_logs` once shown.

@@ -108,11 +108,24 @@ impl Recordings {
         Ok(recordings::resolve(&folders, folder, name)?)
     }
 
-    /// A page of events from `offset` (0: the first).
+    /// A page of events from `offset` (0: the first), at most [`PAGE_EVENTS`] and about
+    /// [`PAGE_BYTES`] of data.
     pub fn read(&self, profiles: &Profiles, id: &str, offset: u64) -> Result<RecordingPage> {
+        self.read_within(profiles, id, offset, PAGE_EVENTS, PAGE_BYTES)
+    }
+
+    /// [`Recordings::read`] with other bounds.
+    pub fn read_within(
+        &self,
+        profiles: &Profiles,
+        id: &str,
+        offset: u64,
+        max_events: usize,
+        max_bytes: usize,
+    ) -> Result<RecordingPage> {
         let path = self.resolve(profiles, id)?;
         let info = recording::read_header_of(&path)?;
-        let page = recording::read_page(&path, offset, PAGE_EVENTS, PAGE_BYTES)?;
+        let page = recording::read_page(&path, offset, max_events, max_bytes)?;
         Ok(RecordingPage {
             width: info.width,
             height: info.height,

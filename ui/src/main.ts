@@ -54,6 +54,7 @@ async function start(): Promise<void> {
       ],
       logs: openLogs,
     },
+    pickFolder: () => backend.pickRecordingsFolder(),
   });
   // Every Logs view keeps the saved line limit (settings.json's `logLines`).
   backend.appSettings().then(

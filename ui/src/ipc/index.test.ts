@@ -54,6 +54,7 @@ describe("tauriBackend", () => {
       ["readRecording", ["0/a.cast", 0]],
       ["deleteRecording", ["0/a.cast"]],
       ["openRecordingsFolder", ["0/a.cast"]],
+      ["pickRecordingsFolder", []],
       ["openLogs", [{ profile: "p", namespace: "n", pod: "x", container: "", previous: false, tailLines: 100 }, noop, noop]],
       ["ackLogs", [1, 10]],
       ["closeLogs", [1]],

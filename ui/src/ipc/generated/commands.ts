@@ -50,6 +50,7 @@ export const COMMANDS = [
   "read_recording",
   "delete_recording",
   "open_recordings_folder",
+  "pick_recordings_folder",
   "open_logs",
   "ack_logs",
   "close_logs",
@@ -184,6 +185,10 @@ export interface Commands {
    * Opens the folder holding a recording in the file manager.
    */
   openRecordingsFolder(id: string): Promise<void>;
+  /**
+   * The native folder dialog for a cluster's recordings folder; `null` when cancelled.
+   */
+  pickRecordingsFolder(): Promise<string | null>;
   /**
    * Opens a Logs view's stream (the container's log followed, with timestamps; the
    * previous run read whole) and returns its id at once. Acknowledge every byte with
@@ -355,6 +360,7 @@ export function tauriCommands(): Commands {
     readRecording: (id, offset) => invoke<RecordingPage>("read_recording", { id, offset }),
     deleteRecording: (id) => invoke<void>("delete_recording", { id }),
     openRecordingsFolder: (id) => invoke<void>("open_recordings_folder", { id }),
+    pickRecordingsFolder: () => invoke<string | null>("pick_recordings_folder"),
     openLogs: (req, onOutput, onState) => invoke<number>("open_logs", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<LogsState>(onState) }),
     ackLogs: (id, bytes) => invoke<void>("ack_logs", { id, bytes }),
     closeLogs: (id) => invoke<void>("close_logs", { id }),

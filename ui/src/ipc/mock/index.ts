@@ -428,6 +428,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       await tick();
       recordings.delete(id);
     },
+    async pickRecordingsFolder() {
+      await tick();
+      return transfers.pickedFolder;
+    },
     async openRecordingsFolder(id) {
       await tick();
       recordings.require(id);

@@ -27,9 +27,9 @@ const FOLDER = "/home/user/.local/share/podterm/recordings";
 function demoCast(): Cast {
   const out = (time: number, data: string) => ({ time, code: "o", data });
   return {
-    id: "0/demo_demo_shell_main_20261130T120000Z.cast",
-    name: "demo_demo_shell_main_20261130T120000Z.cast",
-    title: "demo: demo/shell/main",
+    id: "0/demo_demo_shell_shell_20261130T120000Z.cast",
+    name: "demo_demo_shell_shell_20261130T120000Z.cast",
+    title: "demo: demo/shell/shell",
     width: 80,
     height: 24,
     started: Date.UTC(2026, 10, 30, 12, 0, 0) / 1000,
