@@ -159,6 +159,9 @@ pub enum Error {
     /// A recording could not be read back.
     #[error(transparent)]
     Recording(#[from] podterm_core::recording::RecordingError),
+    /// Reading the recordings folders stopped before it finished (the app is on its way out).
+    #[error("reading the recordings was interrupted: {0}; try again")]
+    RecordingsInterrupted(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -287,7 +290,7 @@ impl Error {
                 | RecordingsError::Folder { .. }
                 | RecordingsError::Delete { .. } => K::Local,
             },
-            Error::Recording(_) => K::Local,
+            Error::Recording(_) | Error::RecordingsInterrupted(_) => K::Local,
         }
     }
 

@@ -326,7 +326,10 @@ pub enum SessionState {
     },
     /// The session is being recorded into `file` (its name, escaped; `path` whole, escaped, for
     /// a tooltip). A profile that records every session sends it before `connected`.
-    Recording { file: String, path: String },
+    Recording {
+        file: String,
+        path: String,
+    },
     /// The recording into `file` ended: asked (`reason` null) or on its own (a full disk, a
     /// write error: `reason` says; the session goes on).
     RecordingStopped {
@@ -694,4 +697,3 @@ mod tests {
         );
     }
 }
-

@@ -28,14 +28,14 @@ pub async fn list_recordings(ctx: &Ctx<'_>) -> Result<Vec<RecordingEntry>> {
     let (recordings, profiles) = (ctx.recordings.inner().clone(), ctx.profiles.inner().clone());
     tauri::async_runtime::spawn_blocking(move || recordings.list(&profiles))
         .await
-        .map_err(|e| Error::Dialog(e.to_string()))
+        .map_err(|e| Error::RecordingsInterrupted(e.to_string()))
 }
 
 pub async fn read_recording(ctx: &Ctx<'_>, id: String, offset: u64) -> Result<RecordingPage> {
     let (recordings, profiles) = (ctx.recordings.inner().clone(), ctx.profiles.inner().clone());
     tauri::async_runtime::spawn_blocking(move || recordings.read(&profiles, &id, offset))
         .await
-        .map_err(|e| Error::Dialog(e.to_string()))?
+        .map_err(|e| Error::RecordingsInterrupted(e.to_string()))?
 }
 
 pub fn delete_recording(ctx: &Ctx<'_>, id: String) -> Result<()> {

@@ -45,7 +45,10 @@ impl Recordings {
     pub fn target(&self, profiles: &Profiles, profile: &str) -> Result<(PathBuf, bool)> {
         let p = profiles.saved().into_iter().find(|p| p.name == profile);
         let input = p.as_ref().is_some_and(|p| p.record_input);
-        match p.and_then(|p| p.record_folder).or_else(|| self.default.clone()) {
+        match p
+            .and_then(|p| p.record_folder)
+            .or_else(|| self.default.clone())
+        {
             Some(f) => Ok((f, input)),
             None => Err(RecordingsError::Folder {
                 path: PathBuf::from("(no data directory)"),

@@ -23,12 +23,7 @@ struct Tab {
     log: Vec<SessionState>,
 }
 
-fn open(
-    sessions: &Sessions,
-    profiles: &Profiles,
-    profile: &str,
-    auto: Option<AutoRecord>,
-) -> Tab {
+fn open(sessions: &Sessions, profiles: &Profiles, profile: &str, auto: Option<AutoRecord>) -> Tab {
     let (out_tx, output) = mpsc::unbounded_channel();
     let (state_tx, states) = mpsc::unbounded_channel();
     let id = sessions.open_recorded(
@@ -86,12 +81,9 @@ impl Tab {
     }
 
     fn ended(&self) -> bool {
-        self.log.iter().any(|s| {
-            matches!(
-                s,
-                SessionState::Exited { .. } | SessionState::Lost { .. }
-            )
-        })
+        self.log
+            .iter()
+            .any(|s| matches!(s, SessionState::Exited { .. } | SessionState::Lost { .. }))
     }
 }
 
@@ -170,7 +162,9 @@ async fn a_profile_recording_every_session_is_listed_read_back_in_pages_and_ids_
         .expect("save");
     let listed = profiles.list().expect("list");
     assert!(
-        listed.iter().any(|p| p.name == "prod eu" && p.record_sessions),
+        listed
+            .iter()
+            .any(|p| p.name == "prod eu" && p.record_sessions),
         "{listed:?}"
     );
     let auto = recordings.auto_for(&profiles, "prod eu");
@@ -247,10 +241,17 @@ async fn a_profile_recording_every_session_is_listed_read_back_in_pages_and_ids_
             .is_some_and(|t| t.starts_with("prod eu: demo/shell/")),
         "{entry:?}"
     );
-    assert!(entry.duration.is_some() && entry.problem.is_none(), "{entry:?}");
+    assert!(
+        entry.duration.is_some() && entry.problem.is_none(),
+        "{entry:?}"
+    );
     let (played, pages) = read_all(&recordings, &profiles, &entry.id, 3);
     assert!(pages > 1, "one page only: {pages}");
-    assert_eq!(played, tab.text(), "the recording differs from what the tab got");
+    assert_eq!(
+        played,
+        tab.text(),
+        "the recording differs from what the tab got"
+    );
     let (whole, one) = read_all(&recordings, &profiles, &entry.id, 100_000);
     assert_eq!((whole, one), (played, 1));
 
@@ -304,8 +305,11 @@ async fn a_profile_recording_every_session_is_listed_read_back_in_pages_and_ids_
     assert_eq!(e.kind(), ErrorKind::SessionEnded);
 
     // Ids reach plain .cast files directly in a recordings folder, nothing else.
-    std::fs::write(dir.path().join("outside.cast"), "{\"version\":2,\"width\":1,\"height\":1}\n")
-        .expect("outside");
+    std::fs::write(
+        dir.path().join("outside.cast"),
+        "{\"version\":2,\"width\":1,\"height\":1}\n",
+    )
+    .expect("outside");
     #[cfg(unix)]
     std::os::unix::fs::symlink(dir.path().join("outside.cast"), folder.join("link.cast"))
         .expect("symlink");

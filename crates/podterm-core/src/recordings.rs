@@ -418,7 +418,9 @@ pub fn list(folders: &[PathBuf]) -> Vec<Listed> {
 /// The path of recording `name` in `folders[folder]`, only if it is a plain `.cast` file
 /// directly in that folder (no path, no link): an id from the page never reaches further.
 pub fn resolve(folders: &[PathBuf], folder: usize, name: &str) -> Result<PathBuf, RecordingsError> {
-    let dir = folders.get(folder).ok_or(RecordingsError::NoSuchRecording)?;
+    let dir = folders
+        .get(folder)
+        .ok_or(RecordingsError::NoSuchRecording)?;
     if !plain_name(name) {
         return Err(RecordingsError::NoSuchRecording);
     }
@@ -526,7 +528,11 @@ mod tests {
         tap.stop();
         assert_ne!(first, second);
         let text = std::fs::read_to_string(&second).expect("read");
-        assert!(text.lines().any(|l| l.contains("\"i\"") && l.contains("typed")), "{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.contains("\"i\"") && l.contains("typed")),
+            "{text}"
+        );
         let listed = list(&[dir.path().to_path_buf()]);
         assert_eq!(listed.len(), 2);
     }
@@ -536,24 +542,46 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let folder = dir.path().join("recs");
         std::fs::create_dir(&folder).expect("mkdir");
-        std::fs::write(folder.join("a.cast"), "{\"version\":2,\"width\":80,\"height\":24}\n[0.5,\"o\",\"hi\"]\n").expect("write");
+        std::fs::write(
+            folder.join("a.cast"),
+            "{\"version\":2,\"width\":80,\"height\":24}\n[0.5,\"o\",\"hi\"]\n",
+        )
+        .expect("write");
         std::fs::write(dir.path().join("outside.cast"), "x").expect("write");
         std::fs::write(folder.join("notes.txt"), "x").expect("write");
         #[cfg(unix)]
         std::os::unix::fs::symlink(dir.path().join("outside.cast"), folder.join("link.cast"))
             .expect("symlink");
         let folders = vec![folder.clone()];
-        assert_eq!(resolve(&folders, 0, "a.cast").expect("a"), folder.join("a.cast"));
-        for bad in ["../outside.cast", "link.cast", "notes.txt", "", ".cast", "/etc/passwd"] {
+        assert_eq!(
+            resolve(&folders, 0, "a.cast").expect("a"),
+            folder.join("a.cast")
+        );
+        for bad in [
+            "../outside.cast",
+            "link.cast",
+            "notes.txt",
+            "",
+            ".cast",
+            "/etc/passwd",
+        ] {
             assert!(
-                matches!(resolve(&folders, 0, bad), Err(RecordingsError::NoSuchRecording)),
+                matches!(
+                    resolve(&folders, 0, bad),
+                    Err(RecordingsError::NoSuchRecording)
+                ),
                 "{bad}"
             );
         }
         assert!(resolve(&folders, 1, "a.cast").is_err());
         let listed = list(&folders);
         assert_eq!(listed.len(), 1, "{listed:?}");
-        let info = listed[0].info.as_ref().expect("read").as_ref().expect("info");
+        let info = listed[0]
+            .info
+            .as_ref()
+            .expect("read")
+            .as_ref()
+            .expect("info");
         assert_eq!(info.events, 1);
         delete(&folders, 0, "a.cast").expect("delete");
         assert!(list(&folders).is_empty());

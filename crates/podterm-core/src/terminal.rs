@@ -7,8 +7,8 @@ use crate::debug::{self, DebugError, DebugSpec};
 use crate::exec::{ExecError, ExecSpec, Session, Tuning};
 use crate::flow::{self, Credit, FlowConfig, PumpEnd};
 use crate::pods::{self, PodError, PodTarget};
-use crate::recordings::Tap;
 use crate::protocol::Outcome;
+use crate::recordings::Tap;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
