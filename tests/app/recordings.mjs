@@ -189,7 +189,9 @@ test("the recording is listed and plays in the app's player to REC-42", async ()
 test("the real asciinema plays the same file: `asciinema cat` prints REC-42", async () => {
   const r = await run(asciinema, ["cat", state.file]);
   assert(r.code === 0, `asciinema cat exited ${r.code}: ${r.err.slice(-500)}`);
-  assert(r.out.split(/\r?\n/).includes("REC-42"), `asciinema cat printed:\n${r.out.slice(-800)}`);
+  // What the terminal got, escapes and all (bracketed paste, erase): the line as shown.
+  const shown = r.out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").split(/\r?\n/).map((l) => l.replace(/\r/g, ""));
+  assert(shown.includes("REC-42"), `asciinema cat printed:\n${JSON.stringify(r.out.slice(-800))}`);
 });
 
 await runTests(tests, {
