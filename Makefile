@@ -99,6 +99,7 @@ test-app: deps ui
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
 	bash scripts/with-keyring.sh node tests/app/logs.mjs
 	bash scripts/with-keyring.sh node tests/app/network.mjs
+	bash scripts/with-keyring.sh node tests/app/recordings.mjs
 	$(CARGO) build -p podterm-cli
 	bash scripts/with-keyring.sh node tests/app/tray.mjs
 

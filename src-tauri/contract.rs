@@ -55,6 +55,24 @@ macro_rules! with_commands {
             sync ack(id: u32, bytes: u32) -> ();
             /// Ends a session (its connection closes; the process in the pod ends with it).
             sync close_session(id: u32) -> ();
+            /// Starts recording a session into a new file of its profile's recordings folder
+            /// (output and resizes; input only when the profile asks); the file's name. The
+            /// session's state channel says `recording`, and `recordingStopped` at its end.
+            sync start_recording(id: u32) -> String;
+            /// Stops a session's recording (the file is complete; the session goes on).
+            sync stop_recording(id: u32) -> ();
+            /// The recordings in the recordings folders (the app's and each profile's), newest
+            /// first.
+            async list_recordings() -> Vec<RecordingEntry>;
+            /// A page of a recording's events from `offset` (0: the first; then the page's
+            /// `next`), bounded in events and bytes.
+            async read_recording(id: String, offset: u64) -> RecordingPage;
+            /// Deletes a recording.
+            sync delete_recording(id: String) -> ();
+            /// Opens the folder holding a recording in the file manager.
+            sync open_recordings_folder(id: String) -> ();
+            /// The native folder dialog for a cluster's recordings folder; `null` when cancelled.
+            async pick_recordings_folder() -> Option<String>;
             /// Opens a Logs view's stream (the container's log followed, with timestamps; the
             /// previous run read whole) and returns its id at once. Acknowledge every byte with
             /// `ack_logs` once shown.

@@ -18,6 +18,7 @@ use podterm_core::podfs::PodFsError;
 use podterm_core::podinfo::PodInfoError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
+use podterm_core::recordings::RecordingsError;
 use podterm_core::settings::SettingsError;
 use podterm_core::terminal::StartError;
 use podterm_core::transfer::TransferError;
@@ -152,6 +153,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A recording could not be started, found, read or deleted.
+    #[error(transparent)]
+    Recordings(#[from] RecordingsError),
+    /// A recording could not be read back.
+    #[error(transparent)]
+    Recording(#[from] podterm_core::recording::RecordingError),
+    /// Reading the recordings folders stopped before it finished (the app is on its way out).
+    #[error("reading the recordings was interrupted: {0}; try again")]
+    RecordingsInterrupted(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -273,6 +283,14 @@ impl Error {
             Error::LocalPath { .. } => K::InvalidInput,
             Error::NoTransfer(_) => K::NotFound,
             Error::ReadFile { .. } => K::Local,
+            Error::Recordings(e) => match e {
+                RecordingsError::NotStarted => K::SessionEnded,
+                RecordingsError::NoSuchRecording => K::NotFound,
+                RecordingsError::Recording(_)
+                | RecordingsError::Folder { .. }
+                | RecordingsError::Delete { .. } => K::Local,
+            },
+            Error::Recording(_) | Error::RecordingsInterrupted(_) => K::Local,
         }
     }
 

@@ -37,6 +37,8 @@ pub struct ProfileSummary {
     pub production: bool,
     /// Tabs reconnect on their own when their session is lost (the profile's setting).
     pub reconnect: bool,
+    /// Every session of this profile is recorded (its tabs show the marker from the start).
+    pub record_sessions: bool,
 }
 
 impl From<&Profile> for ProfileSummary {
@@ -50,6 +52,7 @@ impl From<&Profile> for ProfileSummary {
             colour: p.colour,
             production: p.production,
             reconnect: p.reconnect,
+            record_sessions: p.record_sessions,
         }
     }
 }
@@ -115,6 +118,12 @@ pub struct ProfileDetails {
     pub oidc: Option<String>,
     /// Reconnect a lost session automatically.
     pub reconnect: bool,
+    /// Record every session of the profile.
+    pub record_sessions: bool,
+    /// The recordings' folder; `None`: the app's recordings folder.
+    pub record_folder: Option<String>,
+    /// The recordings hold what is typed too.
+    pub record_input: bool,
 }
 
 impl From<&Profile> for ProfileDetails {
@@ -179,6 +188,12 @@ impl From<&Profile> for ProfileDetails {
                 _ => None,
             },
             reconnect: p.reconnect,
+            record_sessions: p.record_sessions,
+            record_folder: p
+                .record_folder
+                .as_ref()
+                .map(|f| f.to_string_lossy().into_owned()),
+            record_input: p.record_input,
         }
     }
 }
@@ -308,6 +323,18 @@ pub enum SessionState {
         #[serde(rename = "outputBytes")]
         #[cfg_attr(test, ts(type = "number"))]
         output_bytes: u64,
+    },
+    /// The session is being recorded into `file` (its name, escaped; `path` whole, escaped, for
+    /// a tooltip). A profile that records every session sends it before `connected`.
+    Recording {
+        file: String,
+        path: String,
+    },
+    /// The recording into `file` ended: asked (`reason` null) or on its own (a full disk, a
+    /// write error: `reason` says; the session goes on).
+    RecordingStopped {
+        file: String,
+        reason: Option<String>,
     },
 }
 
@@ -467,6 +494,56 @@ impl SessionEnd {
     }
 }
 
+/// A recording in the recordings folders, as the Recordings view lists it. Every text is
+/// escaped and cut (a file name or a header's title is outside text).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingEntry {
+    /// What `read_recording` and `delete_recording` take: never a path.
+    pub id: String,
+    /// The file's name.
+    pub name: String,
+    /// The folder it is in.
+    pub folder: String,
+    #[cfg_attr(test, ts(type = "number"))]
+    pub bytes: u64,
+    /// Seconds from the first to the last event; `null` when not read (a very large file, or
+    /// one that is not a recording).
+    pub duration: Option<f64>,
+    /// When it started (Unix seconds, from its header; else the file's time).
+    #[cfg_attr(test, ts(type = "number | null"))]
+    pub started: Option<i64>,
+    /// The header's title (`cluster: namespace/pod/container` for the app's own).
+    pub title: Option<String>,
+    /// Why it cannot be played, when it cannot.
+    pub problem: Option<String>,
+}
+
+/// One event of a recording: seconds from the start, `o` (output), `i` (input), `r` (resize,
+/// `COLSxROWS`), and its data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingEvent {
+    pub time: f64,
+    pub code: String,
+    pub data: String,
+}
+
+/// A page of a recording's events (`read_recording`): the terminal's size from the header,
+/// and where the next page starts (`null`: the end).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RecordingPage {
+    pub width: u16,
+    pub height: u16,
+    pub events: Vec<RecordingEvent>,
+    #[cfg_attr(test, ts(type = "number | null"))]
+    pub next: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,6 +612,13 @@ mod tests {
                 output_bytes: 0
             }),
             json!({"state": "lost", "reason": "x", "outputBytes": 0})
+        );
+        assert_eq!(
+            j(SessionState::RecordingStopped {
+                file: "a.cast".into(),
+                reason: None
+            }),
+            json!({"state": "recordingStopped", "file": "a.cast", "reason": null})
         );
     }
 
@@ -608,7 +692,7 @@ mod tests {
             json!({
                 "name": "prod", "server": "https://k8s.example:6443", "authKind": "token",
                 "insecure": false, "namespace": "apps", "colour": null, "production": false,
-                "reconnect": false,
+                "reconnect": false, "recordSessions": false,
             })
         );
     }

@@ -104,6 +104,7 @@ pub fn run() {
     let watches = state::Watches::new();
     let log_views = state::LogViews::new();
     let transfers = state::Transfers::new();
+    let recordings = state::Recordings::new(podterm_core::recordings::default_folder());
     let desktop_state = desktop::Desktop::new(profiles.config_dir());
     // Credential plugins need the login shell's PATH: ask the shell once, now, not at the
     // first connect.
@@ -125,6 +126,7 @@ pub fn run() {
         .manage(watches.clone())
         .manage(log_views.clone())
         .manage(transfers.clone())
+        .manage(recordings)
         .manage(desktop_state)
         .invoke_handler(commands::handler())
         .setup({

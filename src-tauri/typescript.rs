@@ -42,6 +42,7 @@ macro_rules! ts_as {
 
 ts_as!(
     String => "string", bool => "boolean", u16 => "number", u32 => "number", i32 => "number",
+    u64 => "number",
     () => "void", Raw => "Uint8Array",
 );
 
@@ -90,6 +91,9 @@ payloads!(
     TransferDirection,
     TransferState,
     TransferInfo,
+    RecordingEntry,
+    RecordingEvent,
+    RecordingPage,
     ErrorKind,
     CommandError,
 );

@@ -8,6 +8,7 @@ mod desktop;
 mod favourites;
 mod logs;
 mod profiles;
+mod recordings;
 mod sessions;
 mod transfers;
 
@@ -16,11 +17,12 @@ pub use desktop::*;
 pub use favourites::*;
 pub use logs::*;
 pub use profiles::*;
+pub use recordings::*;
 pub use sessions::*;
 pub use transfers::*;
 
 use crate::desktop::Desktop;
-use crate::state::{LogViews, Profiles, Sessions, Transfers, Watches};
+use crate::state::{LogViews, Profiles, Recordings, Sessions, Transfers, Watches};
 use tauri::{AppHandle, Manager, State};
 
 /// Bytes streamed to the webview as an `ArrayBuffer` (`Channel<Raw>` in the contract).
@@ -35,6 +37,7 @@ pub struct Ctx<'a> {
     pub watches: State<'a, Watches>,
     pub logs: State<'a, LogViews>,
     pub transfers: State<'a, Transfers>,
+    pub recordings: State<'a, Recordings>,
     pub desktop: State<'a, Desktop>,
 }
 
@@ -47,6 +50,7 @@ impl<'a> Ctx<'a> {
             watches: handle.state(),
             logs: handle.state(),
             transfers: handle.state(),
+            recordings: handle.state(),
             desktop: handle.state(),
         }
     }

@@ -25,9 +25,11 @@ pub fn open_session(
             command: req.terminal.command.clone(),
         });
     }
-    Ok(ctx.sessions.open(
+    let auto = ctx.recordings.auto_for(&ctx.profiles, &req.profile);
+    Ok(ctx.sessions.open_recorded(
         &ctx.profiles,
         req,
+        auto,
         move |bytes| on_output.send(Raw::Raw(Vec::from(bytes))).is_ok(),
         move |s| {
             let _ = on_state.send(s);

@@ -158,6 +158,14 @@ impl Profiles {
         Ok(saved.iter().map(ProfileSummary::from).collect())
     }
 
+    /// The saved profiles (never the Demo ones), as stored; none when they cannot be read.
+    pub fn saved(&self) -> Vec<Profile> {
+        self.store()
+            .ok()
+            .and_then(|s| s.list().ok())
+            .unwrap_or_default()
+    }
+
     /// A saved profile's settings for the edit form (no secret).
     pub fn details(&self, name: &str) -> Result<ProfileDetails> {
         match self.store()?.get(name)? {

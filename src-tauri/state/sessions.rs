@@ -1,13 +1,16 @@
 //! Open exec sessions by id: each a task running podterm_core::terminal, its keystroke queue,
-//! and its flow-control credit.
+//! its flow-control credit, and its recording tap (podterm_core::recordings).
 
 use super::{lock, next_id, Profiles};
 use crate::error::{Error, Result};
 use crate::ipc::{OpenSessionRequest, SessionEnd, SessionState};
 use bytes::Bytes;
 use podterm_core::flow::{Credit, FlowConfig};
+use podterm_core::recordings::{AutoRecord, Tap, TapEvent};
 use podterm_core::terminal::{self, Control, TerminalEnd};
+use podterm_core::text::shown;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
@@ -18,6 +21,10 @@ struct Entry {
     control: mpsc::UnboundedSender<Control>,
     credit: Credit,
     task: Option<AbortHandle>,
+    /// Its recording, when one runs.
+    tap: Tap,
+    /// The profile it runs with.
+    profile: String,
 }
 
 type Listener = Arc<dyn Fn(usize) + Send + Sync>;
@@ -63,9 +70,25 @@ impl Sessions {
         &self,
         profiles: &Profiles,
         req: OpenSessionRequest,
+        output: impl FnMut(Bytes) -> bool + Send + 'static,
+        state: impl Fn(SessionState) + Send + Sync + 'static,
+    ) -> u32 {
+        self.open_recorded(profiles, req, None, output, state)
+    }
+
+    /// [`Sessions::open`], recorded from the first byte when `auto` is set (the profile records
+    /// every session). `state` also gets `recording` and `recordingStopped`.
+    pub fn open_recorded(
+        &self,
+        profiles: &Profiles,
+        req: OpenSessionRequest,
+        auto: Option<AutoRecord>,
         mut output: impl FnMut(Bytes) -> bool + Send + 'static,
         state: impl Fn(SessionState) + Send + Sync + 'static,
     ) -> u32 {
+        let state = Arc::new(state);
+        let told = state.clone();
+        let tap = Tap::new(req.profile.clone(), auto, move |e| told(tap_state(e)));
         let id = next_id();
         let flow_cfg = FlowConfig::terminal();
         let credit = Credit::new(&flow_cfg);
@@ -78,6 +101,8 @@ impl Sessions {
                 control: tx,
                 credit: credit.clone(),
                 task: None,
+                tap: tap.clone(),
+                profile: req.profile.clone(),
             },
         );
         let registry = self.clone();
@@ -95,7 +120,8 @@ impl Sessions {
                 }
                 ok
             };
-            let end = run(&profiles, req, rx, credit, flow_cfg, output, &state).await;
+            let end = run(&profiles, req, rx, credit, flow_cfg, output, &*state, &tap).await;
+            tap.end();
             let removed = lock(&registry.open).remove(&id).is_some();
             state(end.into_state(sent.load(Ordering::SeqCst)));
             if removed {
@@ -134,15 +160,46 @@ impl Sessions {
         }
     }
 
-    /// Ends a session (its connection closes; the process in the pod ends with it).
+    /// Ends a session (its connection closes; the process in the pod ends with it; its
+    /// recording is finished).
     pub fn close(&self, id: u32) {
         let removed = lock(&self.open).remove(&id);
         if let Some(s) = removed {
             if let Some(t) = s.task {
                 t.abort();
             }
+            s.tap.end();
             self.changed();
         }
+    }
+
+    fn tap(&self, id: u32) -> Result<Tap> {
+        lock(&self.open)
+            .get(&id)
+            .map(|s| s.tap.clone())
+            .ok_or(Error::SessionEnded(id))
+    }
+
+    /// Starts recording a running session into a new file in `folder`; the file (the one
+    /// already being written when it records).
+    pub fn start_recording(&self, id: u32, folder: &Path, input: bool) -> Result<PathBuf> {
+        Ok(self.tap(id)?.start(folder, input)?)
+    }
+
+    /// Stops a session's recording (nothing when it has none).
+    pub fn stop_recording(&self, id: u32) -> Result<()> {
+        self.tap(id)?.stop();
+        Ok(())
+    }
+
+    /// The profile a session runs with.
+    pub fn profile_of(&self, id: u32) -> Option<String> {
+        lock(&self.open).get(&id).map(|s| s.profile.clone())
+    }
+
+    /// The file a session is being recorded into, if it is.
+    pub fn recording(&self, id: u32) -> Option<PathBuf> {
+        self.tap(id).ok().and_then(|t| t.recording())
     }
 
     /// Sessions open now.
@@ -154,8 +211,11 @@ impl Sessions {
     pub fn close_all(&self) {
         let open: Vec<Entry> = lock(&self.open).drain().map(|(_, s)| s).collect();
         let any = !open.is_empty();
-        for t in open.into_iter().filter_map(|s| s.task) {
-            t.abort();
+        for s in open {
+            if let Some(t) = s.task {
+                t.abort();
+            }
+            s.tap.end();
         }
         if any {
             self.changed();
@@ -163,7 +223,30 @@ impl Sessions {
     }
 }
 
+/// A tap's news as the tab's state: file names escaped (a folder is the user's, a name holds a
+/// pod's).
+fn tap_state(e: TapEvent) -> SessionState {
+    let name = |p: &Path| {
+        shown(
+            &p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string()),
+        )
+    };
+    match e {
+        TapEvent::Started { path } => SessionState::Recording {
+            file: name(&path),
+            path: shown(&path.display().to_string()),
+        },
+        TapEvent::Stopped { path, reason } => SessionState::RecordingStopped {
+            file: name(&path),
+            reason: reason.map(|r| podterm_core::text::message(&r)),
+        },
+    }
+}
+
 /// Runs one session to its end.
+#[allow(clippy::too_many_arguments)]
 async fn run(
     profiles: &Profiles,
     req: OpenSessionRequest,
@@ -172,6 +255,7 @@ async fn run(
     flow_cfg: FlowConfig,
     output: impl FnMut(Bytes) -> bool + Send + 'static,
     state: &(impl Fn(SessionState) + Send + Sync),
+    tap: &Tap,
 ) -> SessionEnd {
     let c = match profiles.cluster(&req.profile).await {
         Ok(c) => c,
@@ -186,6 +270,7 @@ async fn run(
         flow_cfg,
         output,
         connected,
+        tap,
     )
     .await
     {

@@ -976,6 +976,9 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         client_key: None,
         client_key_file: None,
         reconnect: false,
+        record_sessions: false,
+        record_folder: None,
+        record_input: false,
     };
     let saved = f
         .app

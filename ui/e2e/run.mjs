@@ -1570,7 +1570,7 @@ test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear
   assert((await page.evaluate(() => window.__contextDefault)) === true, "the webview's own menu was not suppressed");
   const labels = await page.$$eval(".context-menu .context-label", (els) => els.map((e) => e.textContent));
   assert(
-    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Logs beside the terminal", "Split right", "Split down", "Split right with…", "Broadcast from this pane", "Download from the pod…", "Close tab"]),
+    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Start recording", "Logs beside the terminal", "Split right", "Split down", "Split right with…", "Broadcast from this pane", "Download from the pod…", "Close tab"]),
     `menu: ${labels.join(", ")}`,
   );
   await screenshot("context-menu");
@@ -2306,6 +2306,146 @@ test("broadcast across tabs: a production pane joins only after its own question
   await until(async () => ((await page.$$(".pane.broadcast, .tab.broadcast")).length === 0 ? true : null), "the broadcast stopped in both tabs");
   await closeAllTabs();
   await markProduction(false);
+});
+
+// ------------------------------------------------------------------------------ recordings
+
+/** The player's terminal, line by line. */
+async function playerLines() {
+  return page.evaluate(() => {
+    const term = window.__podterm.player;
+    if (!term) return [];
+    const buf = term.buffer.active;
+    const lines = [];
+    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? "");
+    return lines;
+  });
+}
+
+async function waitPlayerLine(predicate, what, timeout = WAIT_MS) {
+  return until(async () => ((await playerLines()).some(predicate) ? true : null), `${what} in the player`, timeout);
+}
+
+test("recordings: Start/Stop in the tab's menu with its ● REC marker, one that stops on its own, a production profile's sessions from the first byte, the list, the player", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  const before = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  const tab = await newTab(before, "connected");
+  await waitForLine(tab.id, (l) => l.startsWith("root@shell:/#"), "a prompt");
+  const menu = async (id, label) => {
+    const box = await (await page.$(`.pane[data-tab-id="${id}"] .term-host`)).boundingBox();
+    await page.mouse.click(box.x + 200, box.y + 100, { button: "right" });
+    await page.waitForSelector(".context-menu", { timeout: WAIT_MS });
+    await page.click(`.context-menu .context-item:has-text("${label}")`);
+    await page.waitForSelector(".context-menu", { state: "detached" });
+  };
+  const marker = `.tab[data-tab-id="${tab.id}"] .tab-rec`;
+  await menu(tab.id, "Start recording");
+  await page.waitForSelector(marker, { timeout: WAIT_MS });
+  const title = await page.getAttribute(marker, "title");
+  assert(/^Recording to \/\S+\/demo_demo_shell_shell_\d{8}T\d{6}Z\.cast$/.test(title), `marker's tooltip: ${title}`);
+  await page.click(`.pane[data-tab-id="${tab.id}"] .term-host`);
+  await typeLine("echo REC-MOCK");
+  await waitForLine(tab.id, (l) => l === "REC-MOCK", "the echo");
+  await screenshot("recording-tab");
+  await menu(tab.id, "Stop recording");
+  await page.waitForSelector(marker, { state: "detached", timeout: WAIT_MS });
+  await waitText(`.pane[data-tab-id="${tab.id}"] .toast`, /^Recording saved: demo_demo_shell_shell_\d{8}T\d{6}Z\.cast$/);
+  // Again, and the disk fills up: the marker goes, the terminal says why, the session goes on.
+  await menu(tab.id, "Start recording");
+  await page.waitForSelector(marker, { timeout: WAIT_MS });
+  const sid = (await activeTab()).sessionId;
+  await page.evaluate((id) => window.__podtermMock.failRecording(id), sid);
+  await page.waitForSelector(marker, { state: "detached", timeout: WAIT_MS });
+  await waitForLine(tab.id, (l) => l.includes("[recording stopped: the disk holding"), "the notice of the stopped recording");
+  await page.click(`.pane[data-tab-id="${tab.id}"] .term-host`);
+  await typeLine("echo still-here");
+  await waitForLine(tab.id, (l) => l === "still-here", "the session going on");
+  assert((await page.evaluate((id) => window.__podtermMock.recording(id), sid)) === null, "still recording");
+  await closeAllTabs();
+
+  // A production profile recording every session: the marker from the start.
+  const edit = async (production, record) => {
+    await page.hover('.profile[data-profile="demo"]');
+    await page.click('.profile[data-profile="demo"] .edit-profile');
+    await page.waitForSelector("dialog.profile-form[open]");
+    await page.setChecked('.profile-form input[name="production"]', production);
+    await page.setChecked('.profile-form input[name="recordSessions"]', record);
+    // Input recording is a second choice, open only with recording on, and off.
+    const input = await page.$eval('.profile-form input[name="recordInput"]', (e) => ({ disabled: e.disabled, checked: e.checked }));
+    assert(input.disabled === !record && !input.checked, `input recording box ${JSON.stringify(input)}`);
+    if (record) await screenshot("recording-profile-form");
+    await page.click('.profile-form button[type="submit"]');
+    await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
+  };
+  await edit(true, true);
+  const before2 = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  await page.waitForSelector("dialog.production-ask[open]", { timeout: WAIT_MS });
+  await page.click("dialog.production-ask button.production-confirm");
+  const prod = await newTab(before2, "connected");
+  assert(await page.$(`.tab[data-tab-id="${prod.id}"] .tab-rec`), "no ● REC on the production tab when it connected");
+  await waitForLine(prod.id, (l) => l.startsWith("root@shell:/#"), "a prompt");
+  await page.click(`.pane[data-tab-id="${prod.id}"] .term-host`);
+  await typeLine("echo REC-42");
+  await waitForLine(prod.id, (l) => l === "REC-42", "the answer");
+  await screenshot("recording-production-tab");
+  await closeAllTabs();
+  await edit(false, false);
+
+  // The list: the demo recording and the three made here, newest first.
+  await page.click(".recordings-button");
+  await page.waitForSelector("dialog.recordings-dialog[open] .recording-row", { timeout: WAIT_MS });
+  const rows = await page.$$eval(".recording-row", (els) => els.map((e) => ({ id: e.dataset.id, title: e.querySelector(".recording-title").textContent, length: e.querySelector(".recording-duration").textContent })));
+  assert(rows.length === 4, `rows ${JSON.stringify(rows)}`);
+  assert(rows[3].id === "0/demo_demo_shell_shell_20261130T120000Z.cast" && rows[3].title === "demo: demo/shell/shell" && rows[3].length === "1:02", `the demo row ${JSON.stringify(rows[3])}`);
+  await screenshot("recordings-list");
+  // Delete asks first: Keep keeps it, Delete removes it.
+  const doomed = `.recording-row[data-id="${rows[2].id}"]`;
+  await page.click(`${doomed} .recording-delete`);
+  await page.click(`${doomed} .recording-delete-no`);
+  await page.click(`${doomed} .recording-delete`);
+  await page.click(`${doomed} .recording-delete-yes`);
+  await page.waitForSelector(doomed, { state: "detached", timeout: WAIT_MS });
+  await until(async () => ((await page.$$(".recording-row")).length === 3 ? true : null), "three rows after the delete");
+  await page.click(`.recording-row[data-id="${rows[0].id}"] .recording-folder`);
+  await until(() => page.evaluate((id) => window.__podtermMock.openedUrls.includes(`folder:${id}`), rows[0].id), "the folder opened");
+
+  // The player: the demo recording plays with its timing; pause holds; 4× and skip idle reach the end.
+  await page.click(`.recording-row[data-id="${rows[3].id}"] .recording-play`);
+  await waitPlayerLine((l) => l === "REC-42", "REC-42");
+  await page.click(".player-toggle");
+  await page.waitForSelector('.recording-player[data-state="paused"]', { timeout: WAIT_MS });
+  const held = await page.evaluate(() => window.__podterm.playerState().position);
+  await sleep(300); // not a wait for state: the position must not move while paused
+  assert((await page.evaluate(() => window.__podterm.playerState().position)) === held, "the position moved while paused");
+  assert(!(await playerLines()).includes("after-the-pause"), "played past the pause while paused");
+  await page.selectOption(".player-speed", "4");
+  await page.check(".player-skip");
+  await waitText(".player-time", /\/ 0:04$/);
+  await page.click(".player-toggle");
+  await page.waitForSelector('.recording-player[data-state="ended"]', { timeout: WAIT_MS });
+  await waitPlayerLine((l) => l === "after-the-pause", "the output after the idle pause");
+  const st = await page.evaluate(() => window.__podterm.playerState());
+  assert(st.speed === 4 && st.ended && st.position === st.duration, `player state ${JSON.stringify(st)}`);
+  await screenshot("recording-player");
+  // Seek back to 1 s: the terminal shows the recording as it was then.
+  await page.$eval(".player-seek", (el) => {
+    el.value = "250";
+    el.dispatchEvent(new Event("change"));
+  });
+  await until(async () => {
+    const lines = await playerLines();
+    return lines.includes("REC-42") && !lines.includes("after-the-pause") ? true : null;
+  }, "the terminal at 1 s");
+  // The production tab's own recording: from its first byte (the prompt), to the typed command's answer.
+  await page.click(".player-back");
+  await page.click(`.recording-row[data-id="${rows[0].id}"] .recording-play`);
+  await waitPlayerLine((l) => l.startsWith("root@shell:/#"), "the first prompt");
+  await waitPlayerLine((l) => l === "REC-42", "the command's answer");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.recordings-dialog", { state: "detached", timeout: WAIT_MS });
 });
 
 test("no remote content, no CSP violation, no page errors", async () => {

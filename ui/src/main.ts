@@ -20,6 +20,7 @@ import { askProduction, ProductionGate } from "./terminal/production";
 import { quickConnectNote, type NotePart } from "./quickconnect";
 import { Workspace } from "./terminal/workspace";
 import { TransfersView } from "./transfers/view";
+import { openRecordings } from "./recordings/view";
 import { askBroadcast } from "./terminal/broadcast";
 import { workloadPanesItems } from "./terminal/workload-panes";
 import { favouriteTarget, placeholderTarget } from "./favourites/favourite";
@@ -53,6 +54,7 @@ async function start(): Promise<void> {
       ],
       logs: openLogs,
     },
+    pickFolder: () => backend.pickRecordingsFolder(),
   });
   // Every Logs view keeps the saved line limit (settings.json's `logLines`).
   backend.appSettings().then(
@@ -65,6 +67,14 @@ async function start(): Promise<void> {
   sidebar.root.appendChild(globalShortcutControl(backend));
   sidebar.root.appendChild(scrollbackControl(backend));
   sidebar.root.appendChild(debugImageControl(backend));
+  // Recordings: the recordings folders listed, and the player.
+  sidebar.root.appendChild(
+    h(
+      "div",
+      { class: "recordings-setting" },
+      h("button", { class: "recordings-button", title: "Recorded sessions: list, play, delete", onclick: () => openRecordings(backend) }, "\u25cf Recordings…"),
+    ),
+  );
   const main = h("main", { class: "workspace" });
   root.appendChild(main);
   const welcome = h("div", { class: "welcome" });

@@ -34,6 +34,7 @@
 //! - [`launcher`]: the desktop entry's actions, one per favourite (quick-connect without a tray).
 //! - [`recent`]: the last sessions opened (the tray's "Recent"), the live-session count's words.
 //! - [`recording`]: session recordings in asciicast v2 (asciinema), written as the session runs.
+//! - [`recordings`]: the app's recordings: a session's tap, file names, the folders listed by id.
 //! - [`text`]: outside text (servers, plugins, pods) escaped and cut before it is shown.
 
 pub mod browse;
@@ -59,6 +60,7 @@ pub mod profiles;
 pub mod protocol;
 pub mod recent;
 pub mod recording;
+pub mod recordings;
 pub mod settings;
 pub mod shellenv;
 pub mod store;

@@ -3,6 +3,7 @@
 //! not given again: the token, and the auth of a profile that was imported with another kind.
 
 use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 use crate::profiles::{
     Auth, Ca, CertSource, KeySource, Profile, ProfileColour, ProfileError, ProfileStore,
@@ -68,6 +69,28 @@ pub struct ManualProfile {
     /// Reopen a lost session on its own (see [`Profile::reconnect`]).
     #[serde(default)]
     pub reconnect: bool,
+    /// Record every session (see [`Profile::record_sessions`]).
+    #[serde(default)]
+    pub record_sessions: bool,
+    /// An absolute folder for the recordings; `None` or blank: the app's recordings folder.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional = nullable))]
+    pub record_folder: Option<String>,
+    /// Record what is typed too (input holds passwords: off unless chosen).
+    #[serde(default)]
+    pub record_input: bool,
+}
+
+/// The recordings folder as typed or chosen: blank is the default; else an absolute path.
+fn checked_record_folder(input: &ManualProfile) -> Result<Option<PathBuf>, ManualError> {
+    match input.record_folder.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(f) if Path::new(f).is_absolute() => Ok(Some(PathBuf::from(f))),
+        Some(f) => Err(invalid(format!(
+            "the recordings folder must be an absolute path (\"{}\"): choose it with Choose…, or leave it empty for the default",
+            crate::text::shown(f)
+        ))),
+    }
 }
 
 /// The keepalive interval the form takes, in seconds.
@@ -361,6 +384,9 @@ pub async fn save(
     profile.colour = input.colour;
     profile.production = input.production;
     profile.reconnect = input.reconnect;
+    profile.record_folder = checked_record_folder(input)?;
+    profile.record_sessions = input.record_sessions;
+    profile.record_input = input.record_input;
     let mut stale = Vec::new();
     let certificate = checked_certificate(input, &profile.auth)?;
     if certificate.is_some() && input.token.is_some() {
@@ -453,6 +479,7 @@ mod tests {
                 "original": null, "name": "prod", "server": "https://a:1", "namespace": "web",
                 "caPem": null, "caFile": null, "insecure": true,
                 "keepaliveSecs": null, "deadLinkSecs": null, "reconnect": false,
+                "recordSessions": false, "recordFolder": null, "recordInput": false,
                 "colour": null, "production": false,
                 "clientCert": null, "clientKeyFile": null,
             })
@@ -585,6 +612,31 @@ mod tests {
         half.client_cert = Some(cert.into());
         let err = save(&half, &store, &vault).await.expect_err("no key");
         assert!(err.to_string().contains("needs its private key"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn recording_every_session_is_saved_with_its_folder_and_input_off_unless_chosen() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = ProfileStore::open(dir.path());
+        let vault = Vault::memory();
+        let mut new = input("prod", "https://10.0.0.1:6443");
+        new.record_sessions = true;
+        new.record_folder = Some("/srv/recordings".into());
+        let saved = save(&new, &store, &vault).await.expect("add");
+        assert!(saved.record_sessions && !saved.record_input);
+        assert_eq!(saved.record_folder, Some(PathBuf::from("/srv/recordings")));
+        let on_disk = std::fs::read_to_string(store.path()).expect("read");
+        assert!(on_disk.contains("\"record_sessions\": true"), "{on_disk}");
+        assert!(!on_disk.contains("record_input"), "{on_disk}");
+        let mut relative = input("other", "https://10.0.0.1:6443");
+        relative.record_folder = Some("recs".into());
+        let e = save(&relative, &store, &vault).await.expect_err("relative");
+        assert!(e.to_string().contains("absolute path"), "{e}");
+        let mut blank = input("prod", "https://10.0.0.1:6443");
+        blank.original = Some("prod".into());
+        blank.record_folder = Some("  ".into());
+        let edited = save(&blank, &store, &vault).await.expect("edit");
+        assert!(!edited.record_sessions && edited.record_folder.is_none());
     }
 
     #[tokio::test]

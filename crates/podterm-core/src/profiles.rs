@@ -238,6 +238,18 @@ pub struct Profile {
     /// laptop waking up) on its own, with a backoff, once the cluster answers again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reconnect: bool,
+    /// Every terminal session of this profile is recorded (asciicast v2), from its first byte,
+    /// into `record_folder` (see [`crate::recordings`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_sessions: bool,
+    /// Where its recordings go; absent: the app's recordings folder
+    /// ([`crate::recordings::default_folder`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record_folder: Option<PathBuf>,
+    /// Its recordings hold what is typed too. Off by default, and a second, explicit choice:
+    /// input holds passwords.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_input: bool,
     /// Fields a newer Podterm wrote, kept on rewrite.
     #[serde(flatten)]
     pub extra: Extra,
@@ -263,6 +275,9 @@ impl Profile {
             colour: None,
             production: false,
             reconnect: false,
+            record_sessions: false,
+            record_folder: None,
+            record_input: false,
             extra: Extra::new(),
         }
     }

@@ -846,6 +846,11 @@ fn decode_owned(tail: &mut Vec<u8>, chunk: &[u8]) -> String {
     }
 }
 
+/// A recording's header alone (a player needs the terminal's size before the first page).
+pub fn read_header_of(path: &Path) -> Result<Header, RecordingError> {
+    read_header(&mut open_reader(path)?, path).map(|(h, _)| h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use crate::exec::{ExecError, ExecSpec, Session, Tuning};
 use crate::flow::{self, Credit, FlowConfig, PumpEnd};
 use crate::pods::{self, PodError, PodTarget};
 use crate::protocol::Outcome;
+use crate::recordings::Tap;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
@@ -99,7 +100,10 @@ impl StartError {
 }
 
 /// Runs a terminal to its end. `connected` is called once the session is up; `output` gets the
-/// coalesced output while `credit` allows and returns false once nobody listens.
+/// coalesced output while `credit` allows and returns false once nobody listens. `tap` records
+/// the session when asked: it sees every byte of output before the flow pump, the resizes and
+/// (when its recording takes input) the keystrokes.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     cluster: &Cluster,
     req: &TerminalRequest,
@@ -108,6 +112,7 @@ pub async fn run(
     cfg: FlowConfig,
     output: impl FnMut(Bytes) -> bool + Send,
     connected: impl FnOnce(),
+    tap: &Tap,
 ) -> TerminalEnd {
     let namespace = if req.namespace.is_empty() {
         cluster.namespace.clone()
@@ -155,7 +160,7 @@ pub async fn run(
     let spec = ExecSpec {
         namespace: namespace.clone(),
         pod: req.pod.clone(),
-        container,
+        container: container.clone(),
         command: req.command.clone().unwrap_or_else(pods::shell_command),
         stdin: true,
         stdout: true,
@@ -168,16 +173,33 @@ pub async fn run(
         Ok(s) => s,
         Err(e) => return TerminalEnd::NotStarted(e.into()),
     };
+    // Before the first byte is handed on: a profile recording every session starts here.
+    tap.begin(
+        &namespace,
+        &req.pod,
+        &container,
+        req.cols.max(1),
+        req.rows.max(1),
+    );
     connected();
     let parts = session.into_parts();
     let input = parts.input;
-    let pump = flow::pump(parts.stdout, parts.stderr, credit, cfg, output);
+    let stdout = tapped(parts.stdout, tap.clone());
+    let stderr = tapped(parts.stderr, tap.clone());
+    let pump = flow::pump(stdout, stderr, credit, cfg, output);
     // Input in the order it was sent, for as long as the session takes it.
+    let keys = tap.clone();
     let forward = async move {
         while let Some(c) = control.recv().await {
             let open = match c {
-                Control::Input(b) => input.send(b).await,
-                Control::Resize(cols, rows) => input.resize(cols, rows).await,
+                Control::Input(b) => {
+                    keys.input(&b);
+                    input.send(b).await
+                }
+                Control::Resize(cols, rows) => {
+                    keys.resize(cols, rows);
+                    input.resize(cols, rows).await
+                }
             };
             if !open {
                 break;
@@ -213,6 +235,24 @@ pub async fn run(
         }
         other => other,
     }
+}
+
+/// The session's output as it left the exec session, each chunk handed to `tap` on its way to
+/// the flow pump (which may skip output a lagging tab cannot show; the recording never does).
+fn tapped(
+    mut from: mpsc::UnboundedReceiver<crate::exec::Chunk>,
+    tap: Tap,
+) -> mpsc::UnboundedReceiver<crate::exec::Chunk> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(chunk) = from.recv().await {
+            tap.output(&chunk.data);
+            if tx.send(chunk).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// Killed by a signal (exit code above 128), refused mid-way, or cut off: worth asking whether

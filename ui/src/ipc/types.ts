@@ -37,4 +37,7 @@ export type {
   TransferInfo,
   TransferState,
   TransferTarget,
+  RecordingEntry,
+  RecordingEvent,
+  RecordingPage,
 } from "./generated";

@@ -26,19 +26,19 @@ function fakeBackend(
     importKubeconfig: async (path) => {
       calls.push(`import ${path}`);
       if (opts.failImport) throw opts.failImport;
-      const p = { name: "kind-dev", server: "https://127.0.0.1:40000", authKind: "client-certificate", insecure: false, namespace: null, colour: null, production: false, reconnect: false };
+      const p = { name: "kind-dev", server: "https://127.0.0.1:40000", authKind: "client-certificate", insecure: false, namespace: null, colour: null, production: false, reconnect: false, recordSessions: false };
       profiles.push(p);
       return [p];
     },
     profileDetails: async (name) => {
       calls.push(`details ${name}`);
       const p = profiles.find((x) => x.name === name)!;
-      return { ...p, caPem: null, caFile: null, hasToken: true, keepaliveSecs: null, deadLinkSecs: null, clientCert: null, hasClientKey: false, clientKeyFile: null, execCommand: null, oidc: null, reconnect: false };
+      return { ...p, caPem: null, caFile: null, hasToken: true, keepaliveSecs: null, deadLinkSecs: null, clientCert: null, hasClientKey: false, clientKeyFile: null, execCommand: null, oidc: null, reconnect: false, recordSessions: false, recordFolder: null, recordInput: false };
     },
     saveProfile: async (input) => {
       calls.push(`save ${input.original} → ${input.name}`);
       if (!input.server.startsWith("https://")) throw "the server must be an https:// URL";
-      const p = { name: input.name, server: input.server, authKind: "token", insecure: input.insecure, namespace: input.namespace, colour: input.colour ?? null, production: input.production, reconnect: input.reconnect };
+      const p = { name: input.name, server: input.server, authKind: "token", insecure: input.insecure, namespace: input.namespace, colour: input.colour ?? null, production: input.production, reconnect: input.reconnect, recordSessions: input.recordSessions };
       profiles = [...profiles.filter((x) => x.name !== input.original), p];
       return p;
     },
@@ -48,7 +48,7 @@ function fakeBackend(
       profiles = profiles.filter((p) => p.name !== name);
     },
     demoProfile: async () => {
-      const p = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false, reconnect: false };
+      const p = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false, reconnect: false, recordSessions: false };
       profiles.push(p);
       return p;
     },
@@ -100,7 +100,7 @@ function fakeBackend(
   };
 }
 
-const demoProfile: ProfileSummary = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false, reconnect: false };
+const demoProfile: ProfileSummary = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false, reconnect: false, recordSessions: false };
 
 describe("SidebarModel", () => {
   it("first run: no profiles, then the Demo cluster selects its namespace and watches it", async () => {
@@ -324,7 +324,7 @@ describe("SidebarModel", () => {
     const f = fakeBackend({ profiles: [demoProfile] });
     const m = new SidebarModel(f.backend, () => {});
     await m.loadProfiles();
-    const input = { original: null, name: "staging", server: "https://10.0.0.1:6443", namespace: "kube-system", caPem: null, caFile: null, insecure: false, token: "t0k", production: false, reconnect: false };
+    const input = { original: null, name: "staging", server: "https://10.0.0.1:6443", namespace: "kube-system", caPem: null, caFile: null, insecure: false, token: "t0k", production: false, reconnect: false, recordSessions: false, recordInput: false };
     await m.saveProfile(input);
     expect(m.profiles.map((p) => p.name)).toEqual(["demo", "staging"]);
     expect(m.profile).toBe("staging");
@@ -363,7 +363,7 @@ describe("SidebarModel", () => {
 });
 
 describe("a sidebar for a whole working day", () => {
-  const prod: ProfileSummary = { name: "prod", server: "https://prod:6443", authKind: "token", insecure: false, namespace: "default", colour: null, production: false, reconnect: false };
+  const prod: ProfileSummary = { name: "prod", server: "https://prod:6443", authKind: "token", insecure: false, namespace: "default", colour: null, production: false, reconnect: false, recordSessions: false };
 
   it("one profile's refusal goes when another is chosen, and the list says it is unknown, not empty", async () => {
     const refusePods = new Set(["prod"]);

@@ -19,6 +19,8 @@ export interface ProfileFormOptions {
   details: ProfileDetails | null;
   /** Saves; a rejection's message is shown in the form, which stays open. */
   save: (input: ManualProfile) => Promise<unknown>;
+  /** The native folder dialog (the recordings' folder); null when cancelled. */
+  pickFolder?: () => Promise<string | null>;
 }
 
 /** Opens the form as a modal dialog; it closes on a successful save, Cancel or Escape. */
@@ -87,6 +89,32 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
   production.checked = f.production;
   const reconnect = h("input", { type: "checkbox", name: "reconnect" });
   reconnect.checked = f.reconnect;
+  const recordSessions = h("input", { type: "checkbox", name: "recordSessions" });
+  recordSessions.checked = f.recordSessions;
+  const recordFolder = input("recordFolder", f.recordFolder, { placeholder: "the app's recordings folder" });
+  const recordInput = h("input", { type: "checkbox", name: "recordInput" });
+  recordInput.checked = f.recordInput;
+  const chooseFolder = h(
+    "button",
+    {
+      type: "button",
+      class: "choose-record-folder",
+      onclick: () => {
+        void opts.pickFolder?.().then((p) => {
+          if (p) recordFolder.value = p;
+        });
+      },
+    },
+    "Choose…",
+  );
+  chooseFolder.hidden = !opts.pickFolder;
+  const recordInputLabel = h("label", { class: "field-check record-input" }, recordInput, h("span", {}, "Also record what is typed (input)"));
+  const showRecording = () => {
+    recordInput.disabled = !recordSessions.checked;
+    if (!recordSessions.checked) recordInput.checked = false;
+  };
+  recordSessions.addEventListener("change", showRecording);
+  showRecording();
   const error = h("div", { class: "message error form-error", role: "alert", hidden: true });
   const saveButton = h("button", { type: "submit", class: "primary" }, "Save");
 
@@ -115,6 +143,9 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
           clientKey: clientKey.value,
           clientKeyFile: clientKeyFile.value,
           reconnect: reconnect.checked,
+          recordSessions: recordSessions.checked,
+          recordFolder: recordFolder.value,
+          recordInput: recordInput.checked,
         };
         const problem = networkProblem(fields);
         if (problem) {
@@ -182,6 +213,20 @@ export function openProfileForm(opts: ProfileFormOptions): HTMLDialogElement {
         { class: "field-hint" },
         "A tab whose connection is lost (a dead link, the laptop waking up) opens a new session on its own once the cluster answers, and marks it in the terminal. A favourite's tab finds its workload's current pod.",
       ),
+    ),
+    h(
+      "fieldset",
+      { class: "form-recording" },
+      h("legend", {}, "Recording"),
+      h("label", { class: "field-check" }, recordSessions, h("span", {}, "Record every session")),
+      h(
+        "span",
+        { class: "field-hint" },
+        "Each terminal of this cluster is recorded from its first byte (asciicast, plays in asciinema and in Recordings); its tab shows ● REC.",
+      ),
+      h("label", { class: "field" }, h("span", { class: "field-label" }, "Folder (optional)"), h("span", { class: "field-row" }, recordFolder, chooseFolder)),
+      recordInputLabel,
+      h("span", { class: "field-hint" }, "Off unless you need it: what is typed includes passwords, and they would be in the file."),
     ),
     error,
     h(

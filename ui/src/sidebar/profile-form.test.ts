@@ -24,6 +24,9 @@ function details(over: Partial<ProfileDetails> = {}): ProfileDetails {
     execCommand: null,
     oidc: null,
     reconnect: false,
+    recordSessions: false,
+    recordFolder: null,
+    recordInput: false,
     ...over,
   };
 }
@@ -48,6 +51,9 @@ describe("profile form", () => {
       clientKey: null,
       clientKeyFile: null,
       reconnect: false,
+      recordSessions: false,
+      recordFolder: null,
+      recordInput: false,
     });
     expect(emptyFields().server).toBe("https://");
   });
@@ -74,6 +80,9 @@ describe("profile form", () => {
       clientKey: null,
       clientKeyFile: null,
       reconnect: false,
+      recordSessions: false,
+      recordFolder: null,
+      recordInput: false,
     });
     expect(profileInput({ ...f, token: " abc " }, "staging").token).toBe("abc");
   });
@@ -101,6 +110,15 @@ describe("profile form", () => {
     expect(networkProblem(f)).toBeNull();
     expect(networkProblem({ ...f, keepalive: "2.5" })).toMatch(/keepalive interval is a whole number/);
     expect(networkProblem({ ...f, deadLink: "soon" })).toMatch(/dead-link deadline is a whole number/);
+  });
+
+  it("record every session: off for a new profile; the folder blank is the default; input only with recording on", () => {
+    expect(profileInput(emptyFields(), null)).toMatchObject({ recordSessions: false, recordFolder: null, recordInput: false });
+    const f = fieldsFromDetails(details({ recordSessions: true, recordFolder: "/srv/recs", recordInput: true }));
+    expect(f).toMatchObject({ recordSessions: true, recordFolder: "/srv/recs", recordInput: true });
+    expect(profileInput({ ...f, recordFolder: "  " }, "staging")).toMatchObject({ recordSessions: true, recordFolder: null, recordInput: true });
+    // Unticking recording takes input recording with it.
+    expect(profileInput({ ...f, recordSessions: false }, "staging").recordInput).toBe(false);
   });
 
   it("reconnect automatically: off for a new profile, shown from the profile, sent as ticked", () => {

@@ -1,6 +1,7 @@
 // The form that adds a cluster by hand or edits a saved one: name, API server, namespace, CA
 // certificate, TLS verification, a bearer token, and the network settings (keepalive interval,
-// dead-link deadline, empty: the defaults; reconnecting lost tabs automatically). A token is never shown back: when editing,
+// dead-link deadline, empty: the defaults; reconnecting lost tabs automatically), and recording
+// every session (a folder, input only as a second choice). A token is never shown back: when editing,
 // an empty token box keeps the stored one. The CA box takes PEM text or the path of a PEM file:
 // an imported profile's file reference is shown as its path and kept unless the box changes.
 //
@@ -35,6 +36,12 @@ export interface ProfileFields {
   production: boolean;
   /** Tabs reconnect on their own when their session is lost. */
   reconnect: boolean;
+  /** Every session is recorded. */
+  recordSessions: boolean;
+  /** The recordings' folder (absolute); empty: the app's recordings folder. */
+  recordFolder: string;
+  /** The recordings hold what is typed too (passwords included): a second, explicit choice. */
+  recordInput: boolean;
 }
 
 /** The defaults the two network boxes show as placeholders (the engine's own). */
@@ -42,7 +49,7 @@ export const DEFAULT_KEEPALIVE_SECS = 5;
 export const DEFAULT_DEAD_LINK_SECS = 30;
 
 export function emptyFields(): ProfileFields {
-  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "", colour: "", production: false, signIn: "token", clientCert: "", clientKey: "", clientKeyFile: "", reconnect: false };
+  return { name: "", server: "https://", namespace: "", ca: "", insecure: false, token: "", keepalive: "", deadLink: "", colour: "", production: false, signIn: "token", clientCert: "", clientKey: "", clientKeyFile: "", reconnect: false, recordSessions: false, recordFolder: "", recordInput: false };
 }
 
 /** The boxes filled from a saved profile (the token box stays empty: "unchanged"). */
@@ -63,6 +70,9 @@ export function fieldsFromDetails(d: ProfileDetails): ProfileFields {
     clientKey: "",
     clientKeyFile: d.clientKeyFile ?? "",
     reconnect: d.reconnect,
+    recordSessions: d.recordSessions,
+    recordFolder: d.recordFolder ?? "",
+    recordInput: d.recordInput,
   };
 }
 
@@ -112,6 +122,10 @@ export function profileInput(f: ProfileFields, original: string | null, saved: P
     colour: f.colour === "" ? null : f.colour,
     production: f.production,
     reconnect: f.reconnect,
+    recordSessions: f.recordSessions,
+    recordFolder: optional(f.recordFolder),
+    // Input is recorded only with recording on and its own box ticked.
+    recordInput: f.recordSessions && f.recordInput,
   };
 }
 

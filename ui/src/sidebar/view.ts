@@ -56,6 +56,8 @@ export class SidebarView {
       badge?: string;
       /** The pod's right-click menu (and `L` on a pod: `logs`). */
       podMenu?: { items(pod: string): MenuItem[]; logs(pod: string): void };
+      /** The native folder dialog (a cluster's recordings folder). */
+      pickFolder?: () => Promise<string | null>;
     } = {},
   ) {
     this.profileList = h("ul", { class: "profile-list", "aria-label": "Clusters" });
@@ -264,7 +266,7 @@ export class SidebarView {
         return;
       }
     }
-    openProfileForm({ details, save: (input) => m.saveProfile(input) });
+    openProfileForm({ details, save: (input) => m.saveProfile(input), pickFolder: this.opts.pickFolder });
   }
 
   private scheduleRender(): void {

@@ -214,6 +214,10 @@ export function nextStatus(
       return { kind: "exited", code: event.code };
     case "lost":
       return { kind: "lost", reason: event.reason, beforeConnect: current.kind === "connecting" };
+    case "recording":
+    case "recordingStopped":
+      // A recording's news, not the session's (the workspace shows it on the tab).
+      return null;
   }
 }
 

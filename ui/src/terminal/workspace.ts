@@ -92,6 +92,12 @@ export interface WorkspaceOptions {
   askBroadcast?(profiles: string[], panes: number): Promise<boolean>;
 }
 
+/** The ● REC marker of a tab whose session (or one of whose panes) is being recorded. */
+function recordingBadge(files: { file: string; path: string }[]): HTMLElement | null {
+  if (files.length === 0) return null;
+  return h("span", { class: "tab-rec", title: `Recording to ${files.map((f) => f.path).join(", ")}` }, "\u25cf REC");
+}
+
 export class Workspace {
   readonly model = new TabModel();
   readonly root: HTMLElement;
@@ -103,6 +109,8 @@ export class Workspace {
   /** The active tab the last render scrolled into view. */
   private scrolledTo: number | null = null;
   private readonly runtimes = new Map<number, Runtime>();
+  /** Tabs whose session is being recorded: the file's name and path (escaped by the engine). */
+  private readonly recording = new Map<number, { file: string; path: string }>();
   /** The Logs views, by tab id (their tabs have no runtime of a terminal). */
   private readonly logViews = new Map<number, { view: LogsView; pane: HTMLElement }>();
   private connectTimer: ReturnType<typeof setInterval> | null = null;
@@ -410,6 +418,10 @@ export class Workspace {
   }
 
   private sessionState(tabId: number, attempt: number, state: SessionState): void {
+    if (state.state === "recording" || state.state === "recordingStopped") {
+      this.recordingState(tabId, attempt, state);
+      return;
+    }
     if (state.state === "exited" || state.state === "lost") {
       // The end counts the output sent before it, which may still be on its way (output and
       // state travel on separate channels): it is shown once xterm has written all of that.
@@ -420,6 +432,33 @@ export class Workspace {
       }
     }
     this.applyState(tabId, attempt, state);
+  }
+
+  /** A recording started or ended: the tab's ● REC marker, and a notice when it ended on its own. */
+  private recordingState(tabId: number, attempt: number, state: SessionState & { state: "recording" | "recordingStopped" }): void {
+    const t = this.model.get(tabId);
+    if (!t || t.attempt !== attempt) return;
+    if (state.state === "recording") {
+      this.recording.set(tabId, { file: state.file, path: state.path });
+    } else {
+      this.recording.delete(tabId);
+      if (state.reason) this.runtimes.get(tabId)?.view.notice(`recording stopped: ${state.reason}`);
+      else if (!isEnded(t.status)) this.toast(tabId, `Recording saved: ${state.file}`);
+    }
+    this.render();
+  }
+
+  /** Whether a tab's session is being recorded, and into which file. */
+  recordingOf(tabId: number): { file: string; path: string } | null {
+    return this.recording.get(tabId) ?? null;
+  }
+
+  /** Start or stop recording a tab's live session (its menu). */
+  private toggleRecording(tabId: number): void {
+    const t = this.model.get(tabId);
+    if (!t || t.sessionId === null || isEnded(t.status)) return;
+    const call = this.recording.has(tabId) ? this.backend.stopRecording(t.sessionId) : this.backend.startRecording(t.sessionId);
+    call.catch((err: unknown) => this.toast(tabId, `Recording: ${errorMessage(err)}`));
   }
 
   private applyState(tabId: number, attempt: number, state: SessionState): void {
@@ -446,6 +485,8 @@ export class Workspace {
     const t = this.model.get(tabId);
     const rt = this.runtimes.get(tabId);
     if (!t || !rt || t.attempt !== attempt || !isEnded(t.status)) return;
+    // The engine finished the recording with the session (it said so first).
+    if (this.recording.delete(tabId)) this.render();
     const enabled = this.opts.autoReconnect?.(t.target.profile) ?? false;
     const { run, decision } = afterEnd(rt.retry, t.status, { enabled, favourite: t.favourite !== null });
     rt.retry = run;
@@ -598,6 +639,7 @@ export class Workspace {
     }
     const rt = this.runtimes.get(tabId);
     if (!this.model.get(tabId)) return;
+    this.recording.delete(tabId);
     // A pane of a split tab: the others stay; the tab keeps its place in the tab bar.
     const index = this.model.list().findIndex((t) => t.id === tabId);
     const wasActive = this.model.active?.id === tabId;
@@ -685,6 +727,9 @@ export class Workspace {
       items.push({ label: t.status.kind === "exited" ? "Reopen" : "Reconnect", run: () => this.reopen(tabId) });
     } else if (t.status.kind === "lost" && t.status.noShell) {
       items.push({ label: "Debug with an ephemeral container…", run: () => this.offerDebug(tabId) });
+    }
+    if (t.status.kind === "connected" && t.sessionId !== null) {
+      items.push({ label: this.recording.has(tabId) ? "Stop recording" : "Start recording", run: () => this.toggleRecording(tabId) });
     }
     const split = this.runtimes.get(tabId)?.split;
     items.push({ label: split ? "Close the log beside" : "Logs beside the terminal", keys: "Ctrl+Shift+L", run: () => this.toggleLogsSplit(tabId) });
@@ -1196,6 +1241,7 @@ export class Workspace {
         isDebugTarget(t.target) ? h("span", { class: "tab-debug", title: debugDescription(t.target) ?? "" }, "debug") : null,
         members.length > 1 ? h("span", { class: "tab-panes", title: `${members.length} panes` }, `▥ ${members.length}`) : null,
         broadcasting ? h("span", { class: "tab-broadcast", title: `Broadcast input: ${BROADCAST_KEY} in a broadcasting pane stops it` }, "BROADCAST") : null,
+        recordingBadge(members.map((id) => this.recording.get(id)).filter((r) => r !== undefined)),
         h("span", { class: "tab-status" }, t.kind === "logs" ? "logs" : statusText(t.status)),
         h(
           "button",

@@ -56,4 +56,16 @@ clientKeyFile?: string | null,
 /**
  * Reopen a lost session on its own (see [`Profile::reconnect`]).
  */
-reconnect: boolean, };
+reconnect: boolean, 
+/**
+ * Record every session (see [`Profile::record_sessions`]).
+ */
+recordSessions: boolean, 
+/**
+ * An absolute folder for the recordings; `None` or blank: the app's recordings folder.
+ */
+recordFolder?: string | null, 
+/**
+ * Record what is typed too (input holds passwords: off unless chosen).
+ */
+recordInput: boolean, };

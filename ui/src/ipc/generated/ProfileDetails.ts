@@ -49,4 +49,16 @@ oidc: string | null,
 /**
  * Reconnect a lost session automatically.
  */
-reconnect: boolean, };
+reconnect: boolean, 
+/**
+ * Record every session of the profile.
+ */
+recordSessions: boolean, 
+/**
+ * The recordings' folder; `None`: the app's recordings folder.
+ */
+recordFolder: string | null, 
+/**
+ * The recordings hold what is typed too.
+ */
+recordInput: boolean, };

@@ -32,4 +32,8 @@ production: boolean,
 /**
  * Tabs reconnect on their own when their session is lost (the profile's setting).
  */
-reconnect: boolean, };
+reconnect: boolean, 
+/**
+ * Every session of this profile is recorded (its tabs show the marker from the start).
+ */
+recordSessions: boolean, };

@@ -8,4 +8,4 @@
  * it (`outputBytes`): the UI shows it once its terminal has written that many, so the state
  * never overtakes the last output.
  */
-export type SessionState = { "state": "connecting" } | { "state": "connected" } | { "state": "exited", code: number, outputBytes: number, } | { "state": "lost", reason: string, outputBytes: number, };
+export type SessionState = { "state": "connecting" } | { "state": "connected" } | { "state": "exited", code: number, outputBytes: number, } | { "state": "lost", reason: string, outputBytes: number, } | { "state": "recording", file: string, path: string, } | { "state": "recordingStopped", file: string, reason: string | null, };

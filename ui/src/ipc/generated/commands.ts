@@ -22,6 +22,8 @@ import type { PodDetails } from "./PodDetails";
 import type { WatchStatus } from "./WatchStatus";
 import type { TransferTarget } from "./TransferTarget";
 import type { TransferInfo } from "./TransferInfo";
+import type { RecordingEntry } from "./RecordingEntry";
+import type { RecordingPage } from "./RecordingPage";
 
 /** Every command the app allows (capabilities/default.json). */
 export const COMMANDS = [
@@ -42,6 +44,13 @@ export const COMMANDS = [
   "resize",
   "ack",
   "close_session",
+  "start_recording",
+  "stop_recording",
+  "list_recordings",
+  "read_recording",
+  "delete_recording",
+  "open_recordings_folder",
+  "pick_recordings_folder",
   "open_logs",
   "ack_logs",
   "close_logs",
@@ -148,6 +157,38 @@ export interface Commands {
    * Ends a session (its connection closes; the process in the pod ends with it).
    */
   closeSession(id: number): Promise<void>;
+  /**
+   * Starts recording a session into a new file of its profile's recordings folder
+   * (output and resizes; input only when the profile asks); the file's name. The
+   * session's state channel says `recording`, and `recordingStopped` at its end.
+   */
+  startRecording(id: number): Promise<string>;
+  /**
+   * Stops a session's recording (the file is complete; the session goes on).
+   */
+  stopRecording(id: number): Promise<void>;
+  /**
+   * The recordings in the recordings folders (the app's and each profile's), newest
+   * first.
+   */
+  listRecordings(): Promise<RecordingEntry[]>;
+  /**
+   * A page of a recording's events from `offset` (0: the first; then the page's
+   * `next`), bounded in events and bytes.
+   */
+  readRecording(id: string, offset: number): Promise<RecordingPage>;
+  /**
+   * Deletes a recording.
+   */
+  deleteRecording(id: string): Promise<void>;
+  /**
+   * Opens the folder holding a recording in the file manager.
+   */
+  openRecordingsFolder(id: string): Promise<void>;
+  /**
+   * The native folder dialog for a cluster's recordings folder; `null` when cancelled.
+   */
+  pickRecordingsFolder(): Promise<string | null>;
   /**
    * Opens a Logs view's stream (the container's log followed, with timestamps; the
    * previous run read whole) and returns its id at once. Acknowledge every byte with
@@ -313,6 +354,13 @@ export function tauriCommands(): Commands {
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
     ack: (id, bytes) => invoke<void>("ack", { id, bytes }),
     closeSession: (id) => invoke<void>("close_session", { id }),
+    startRecording: (id) => invoke<string>("start_recording", { id }),
+    stopRecording: (id) => invoke<void>("stop_recording", { id }),
+    listRecordings: () => invoke<RecordingEntry[]>("list_recordings"),
+    readRecording: (id, offset) => invoke<RecordingPage>("read_recording", { id, offset }),
+    deleteRecording: (id) => invoke<void>("delete_recording", { id }),
+    openRecordingsFolder: (id) => invoke<void>("open_recordings_folder", { id }),
+    pickRecordingsFolder: () => invoke<string | null>("pick_recordings_folder"),
     openLogs: (req, onOutput, onState) => invoke<number>("open_logs", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<LogsState>(onState) }),
     ackLogs: (id, bytes) => invoke<void>("ack_logs", { id, bytes }),
     closeLogs: (id) => invoke<void>("close_logs", { id }),

@@ -67,7 +67,7 @@ describe("mock backend", () => {
     await until(() => states.some((s) => s.state === "lost"));
     const last = states.at(-1);
     expect(last?.state).toBe("lost");
-    expect(last && "reason" in last && last.reason.length).toBeGreaterThan(10);
+    expect(last?.state === "lost" && last.reason.length).toBeGreaterThan(10);
   });
 
   it("a yes flood stays under the high watermark plus one chunk, and Ctrl-C stops it", async () => {
@@ -134,7 +134,7 @@ describe("mock cluster", () => {
     });
     await expect(backend.sendInput(99, "x")).rejects.toMatchObject({ kind: "sessionEnded" });
     await expect(
-      backend.saveProfile({ original: null, name: "x", server: "http://h", namespace: null, caPem: null, caFile: null, insecure: false, token: null, production: false, reconnect: false }),
+      backend.saveProfile({ original: null, name: "x", server: "http://h", namespace: null, caPem: null, caFile: null, insecure: false, token: null, production: false, reconnect: false, recordSessions: false, recordInput: false }),
     ).rejects.toMatchObject({ kind: "invalidInput" });
   });
 });

@@ -15,6 +15,7 @@ import { MockFavourites } from "./favourites";
 import { MockLogs, type MockLogStats } from "./logs";
 import { MockCluster, mockPod, NAMESPACES } from "./pods";
 import { DEMO_PROFILE, MockProfiles } from "./profiles";
+import { MockRecordings } from "./recordings";
 import { MockRequests } from "./requests";
 import { CHUNK_MAX, HIGH_WATER, LOW_WATER, MockSessions, type MockSessionStats } from "./sessions";
 import { Gate, tick } from "./tasks";
@@ -71,6 +72,10 @@ export interface MockControls {
    */
   pressClose(): void;
   windowClosed(): boolean;
+  /** The file a session is being recorded into (null: none). */
+  recording(sessionId: number): string | null;
+  /** A session's recording stops on its own (a full disk); the session goes on. */
+  failRecording(sessionId: number): void;
   /** The cluster refuses (403) to list pods for this profile; null: for none. */
   refusePods(profile: string | null): void;
   modifyPod(namespace: string, name: string, change: Partial<PodSummary> & { reason?: string }): void;
@@ -191,6 +196,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const savedLogs: { fileName: string; text: string }[] = [];
   const requests = new MockRequests();
   const transfers = new MockTransfers();
+  const recordings = new MockRecordings(sessions);
   cluster.onPodDeleted = (namespace, name) => sessions.podDeleted(namespace, name);
   const openedUrls: string[] = [];
   let resolveDelay = 20;
@@ -233,6 +239,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       else windowClosed = true;
     },
     windowClosed: () => windowClosed,
+    recording: (id) => recordings.recording(id),
+    failRecording: (id) => recordings.fail(id),
     modifyPod: (namespace, name, change) => {
       const { reason, ...summary } = change;
       if (!cluster.find(namespace, name)) return;
@@ -398,7 +406,39 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
           cluster.modify(req.namespace, req.pod, { ephemeralContainers: [...p.ephemeralContainers, name] });
         }
       }
-      return sessions.open(req, onOutput, onState);
+      const id = sessions.open(req, onOutput, onState);
+      // The profile records every session: from its first byte, as the engine does.
+      if (profiles.require(req.profile).recordSessions) recordings.start(id);
+      return id;
+    },
+    async startRecording(id) {
+      await tick();
+      return recordings.start(id);
+    },
+    async stopRecording(id) {
+      await tick();
+      recordings.stop(id);
+    },
+    async listRecordings() {
+      await tick(10);
+      return recordings.list();
+    },
+    async readRecording(id, offset) {
+      await tick(5);
+      return recordings.read(id, offset);
+    },
+    async deleteRecording(id) {
+      await tick();
+      recordings.delete(id);
+    },
+    async pickRecordingsFolder() {
+      await tick();
+      return transfers.pickedFolder;
+    },
+    async openRecordingsFolder(id) {
+      await tick();
+      recordings.require(id);
+      openedUrls.push(`folder:${id}`);
     },
     async planDebug(profile, namespace, pod, container, image) {
       await tick(10);

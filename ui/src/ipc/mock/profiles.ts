@@ -13,6 +13,7 @@ export const DEMO_PROFILE: ProfileSummary = {
   colour: null,
   production: false,
   reconnect: false,
+  recordSessions: false,
 };
 
 export class MockProfiles {
@@ -29,6 +30,8 @@ export class MockProfiles {
       clientCert?: string | null;
       hasClientKey?: boolean;
       clientKeyFile?: string | null;
+      recordFolder?: string | null;
+      recordInput?: boolean;
     }
   >();
   /** What the file dialog answers next. */
@@ -86,6 +89,9 @@ export class MockProfiles {
       execCommand: p.authKind === "exec plugin" ? "aws eks get-token --cluster-name prod --role-arn ***" : null,
       oidc: null,
       reconnect: p.reconnect,
+      recordSessions: p.recordSessions,
+      recordFolder: extra?.recordFolder ?? null,
+      recordInput: extra?.recordInput ?? false,
     };
   }
 
@@ -134,7 +140,12 @@ export class MockProfiles {
       colour: input.colour ?? null,
       production: input.production,
       reconnect: input.reconnect,
+      recordSessions: input.recordSessions,
     };
+    const recordFolder = input.recordFolder?.trim() || null;
+    if (recordFolder && !recordFolder.startsWith("/")) {
+      throw invalid(`the recordings folder must be an absolute path ("${recordFolder}"): choose it with Choose…, or leave it empty for the default`);
+    }
     if (old) {
       this.profiles = this.profiles.map((p) => (p === old ? saved : p));
       this.extras.delete(old.name);
@@ -150,6 +161,8 @@ export class MockProfiles {
       clientCert: certGiven ? clientCert : input.token !== null ? null : (before?.clientCert ?? null),
       hasClientKey: certGiven ? Boolean(input.clientKey) || (!input.clientKeyFile && Boolean(before?.hasClientKey)) : input.token !== null ? false : (before?.hasClientKey ?? false),
       clientKeyFile: certGiven ? (input.clientKeyFile ?? (input.clientKey ? null : (before?.clientKeyFile ?? null))) : input.token !== null ? null : (before?.clientKeyFile ?? null),
+      recordFolder,
+      recordInput: input.recordInput,
     });
     return { ...saved };
   }

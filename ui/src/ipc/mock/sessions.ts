@@ -129,11 +129,20 @@ export class MockSession {
     later(() => this.onState(s));
   }
 
+  /** Sees every byte of output as it is queued (a recording of the session). */
+  tap: ((text: string) => void) | null = null;
+
+  /** A state of the engine's own (a recording's start or end). */
+  tell(s: SessionState): void {
+    if (!this.ended) this.state(s);
+  }
+
   /** Queues output; it goes out in chunks of at most CHUNK_MAX as flow control allows. */
   write(text: string | Uint8Array): void {
     if (this.ended) return;
     const bytes = typeof text === "string" ? enc.encode(text) : text;
     if (bytes.length === 0) return;
+    this.tap?.(typeof text === "string" ? text : new TextDecoder().decode(text));
     this.out.push(bytes);
     this.outLen += bytes.length;
     this.scheduleFlush();
@@ -450,7 +459,7 @@ export class MockSessions {
     onState: (s: SessionState) => void,
   ): number {
     const id = this.nextId++;
-    const s = new MockSession(id, { ...req }, onOutput, onState, () => {}, this.connectDelay, () => this.hold.wait());
+    const s = new MockSession(id, { ...req }, onOutput, onState, (x) => this.onSessionEnd?.(x.id), this.connectDelay, () => this.hold.wait());
     this.byId.set(id, s);
     s.start();
     return id;
@@ -473,7 +482,11 @@ export class MockSessions {
   close(id: number): void {
     this.byId.get(id)?.close();
     this.byId.delete(id);
+    this.onSessionEnd?.(id);
   }
+
+  /** Told when a session ends or is closed (its recording ends). */
+  onSessionEnd: ((id: number) => void) | null = null;
 
   /** The pod was deleted: its sessions end as lost. */
   podDeleted(namespace: string, pod: string): void {
@@ -490,5 +503,17 @@ export class MockSessions {
 
   statsOf(id: number): MockSessionStats | null {
     return this.byId.get(id)?.stats() ?? null;
+  }
+
+  /** A session, ended or not (null once closed). */
+  peek(id: number): MockSession | null {
+    return this.byId.get(id) ?? null;
+  }
+
+  /** A live session, or the engine's error for one that ended. */
+  live(id: number): MockSession {
+    const s = this.byId.get(id);
+    if (!s || s.ended) throw mockError("sessionEnded", `session ${id} has ended`);
+    return s;
   }
 }
