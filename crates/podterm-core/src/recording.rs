@@ -914,15 +914,15 @@ impl<W: Write> Writer<W> {
 /// and the control characters below U+0020; everything else as it is). Runs of bytes that need
 /// no escape are copied whole, found eight bytes at a time.
 fn escape_into(out: &mut Vec<u8>, text: &str) {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    // Whether a byte of `w` is below `n` (n <= 128) / is zero: exact as a yes or no.
-    let has_below = |w: u64, n: u8| w.wrapping_sub(ONES * n as u64) & !w & HIGH != 0;
-    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
-    let needs = |w: u64| {
-        has_below(w, 0x20)
-            || has_zero(w ^ (ONES * b'"' as u64))
-            || has_zero(w ^ (ONES * b'\\' as u64))
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    // The high bit of each byte of `w` below 0x20, equal to '"' or to '\\'. A byte above a
+    // flagged one may be flagged wrongly (a borrow), never one below it: the lowest flag is the
+    // first byte to escape.
+    let flags = |w: u64| {
+        let below = |n: u8| w.wrapping_sub(ONES * n as u64) & !w;
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+        (below(0x20) | zero(w ^ (ONES * b'"' as u64)) | zero(w ^ (ONES * b'\\' as u64))) & HIGH
     };
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
@@ -932,16 +932,20 @@ fn escape_into(out: &mut Vec<u8>, text: &str) {
         if let Some(word) = bytes.get(i..i + 8) {
             let mut w = [0u8; 8];
             w.copy_from_slice(word);
-            if !needs(u64::from_ne_bytes(w)) {
+            let f = flags(u64::from_le_bytes(w));
+            if f == 0 {
                 i += 8;
+                continue;
+            }
+            i += (f.trailing_zeros() / 8) as usize;
+        } else {
+            let b = bytes[i];
+            if b >= 0x20 && b != b'"' && b != b'\\' {
+                i += 1;
                 continue;
             }
         }
         let b = bytes[i];
-        if b >= 0x20 && b != b'"' && b != b'\\' {
-            i += 1;
-            continue;
-        }
         out.extend_from_slice(&bytes[run..i]);
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
