@@ -4,11 +4,14 @@
 //! this is what testcluster can send on this machine: without a TTY, and with `tty=true` (the
 //! remote PTY only; a client with `-t` adds a local PTY on top). The WebSocket stays open until
 //! the status frame, so a run's time includes connecting and the command's start.
+//!
+//! The stdin ceiling is the same bare client feeding `cat` through stdin (64 KiB frames, then
+//! v5's half-close) while it counts what comes back: what testcluster can echo on this machine.
 
 use crate::cluster::Access;
 use crate::stats::{mb_per_s, median};
 use crate::Ctx;
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
@@ -30,6 +33,17 @@ pub struct CeilingRun {
     pub wall_s: f64,
     pub mb_per_s: f64,
     pub frames: u64,
+}
+
+/// What a ceiling run moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `head -c N /dev/zero`'s stdout, no TTY.
+    Stdout,
+    /// The same with `tty=true` (the remote PTY).
+    Tty,
+    /// N bytes fed to `cat` through stdin, counted as they come back on stdout.
+    Stdin,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -60,26 +74,36 @@ fn tls(access: &Access) -> Result<tokio_rustls::TlsConnector, String> {
     Ok(tokio_rustls::TlsConnector::from(Arc::new(cfg)))
 }
 
+/// The stdin ceiling's frames: channel 0, then this many bytes of data.
+const STDIN_FRAME: usize = 64 << 10;
+
 async fn once(
     access: &Access,
     connector: &tokio_rustls::TlsConnector,
     bytes: u64,
-    tty: bool,
+    mode: Mode,
 ) -> Result<CeilingRun, String> {
+    let tty = mode == Mode::Tty;
     let uri: Uri = access.server.parse().ctx("the kubeconfig's server URL")?;
     let host = uri.host().ctx("no host in the server URL")?.to_string();
     let port = uri.port_u16().unwrap_or(443);
     // With a TTY, ask for stdin too (never written), as `exec -i -t` does: testcluster types
     // "\n" into a stdin-less PTY when the command ends (portable-pty's writer does that when
     // dropped), and the remote echo of it would add "\r\n" to the output.
-    let streams = if tty {
-        "stdin=true&stdout=true&tty=true"
-    } else {
-        "stdout=true&stderr=true"
+    let path = match mode {
+        Mode::Stdout | Mode::Tty => format!(
+            "/api/v1/namespaces/demo/pods/shell/exec?command=head&command=-c&command={bytes}&command=/dev/zero&{}",
+            if tty {
+                "stdin=true&stdout=true&tty=true"
+            } else {
+                "stdout=true&stderr=true"
+            }
+        ),
+        Mode::Stdin => {
+            "/api/v1/namespaces/demo/pods/shell/exec?command=cat&stdin=true&stdout=true&stderr=true"
+                .to_string()
+        }
     };
-    let path = format!(
-        "/api/v1/namespaces/demo/pods/shell/exec?command=head&command=-c&command={bytes}&command=/dev/zero&{streams}"
-    );
     let start = Instant::now();
     let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
@@ -98,9 +122,62 @@ async fn once(
     let cfg = WebSocketConfig::default()
         .max_message_size(Some(64 << 20))
         .max_frame_size(Some(64 << 20));
-    let (mut ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(cfg))
+    let (ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(cfg))
         .await
         .ctx("the WebSocket upgrade")?;
+    let (mut sink, mut ws) = ws.split();
+    // Stdin: one frame reused (a cheap clone each time), then v5's half-close of stdin.
+    let feed = async {
+        if mode != Mode::Stdin {
+            return Ok(());
+        }
+        let mut frame = vec![0u8; STDIN_FRAME + 1];
+        for (i, b) in frame.iter_mut().enumerate().skip(1) {
+            *b = (i % 251) as u8;
+        }
+        let frame = bytes::Bytes::from(frame);
+        let mut sent = 0u64;
+        while sent < bytes {
+            let k = (bytes - sent).min(STDIN_FRAME as u64) as usize;
+            sink.send(Message::Binary(frame.slice(..k + 1)))
+                .await
+                .map_err(|e| format!("sending stdin after {sent} bytes: {e}"))?;
+            sent += k as u64;
+        }
+        sink.send(Message::Binary(bytes::Bytes::from_static(&[255, 0])))
+            .await
+            .map_err(|e| format!("closing stdin: {e}"))
+    };
+    let (fed, read) = tokio::join!(feed, read_until_status(&mut ws, tty));
+    fed?;
+    let (got, frames, odd, status) = read?;
+    let took = start.elapsed();
+    let status = status.ctx(format!("no status frame (after {got} bytes)"))?;
+    let v: serde_json::Value = serde_json::from_str(&status).ctx("the status frame")?;
+    if v["status"] != "Success" {
+        return Err(format!("the command failed: {status}"));
+    }
+    if got != bytes || !odd.is_empty() {
+        return Err(format!(
+            "{got} of {bytes} bytes; bytes other than NUL (offset, value): {odd:?}"
+        ));
+    }
+    Ok(CeilingRun {
+        bytes: got,
+        wall_s: took.as_secs_f64(),
+        mb_per_s: mb_per_s(got, took),
+        frames,
+    })
+}
+
+type Read = (u64, u64, Vec<(u64, u8)>, Option<String>);
+
+/// Counts stdout until the status frame: bytes, frames, non-NUL bytes seen with a TTY, the
+/// status.
+async fn read_until_status<S>(ws: &mut S, tty: bool) -> Result<Read, String>
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     let mut got = 0u64;
     let mut frames = 0u64;
     let mut odd: Vec<(u64, u8)> = Vec::new();
@@ -133,43 +210,32 @@ async fn once(
             _ => {}
         }
     }
-    let took = start.elapsed();
-    let status = status.ctx(format!("no status frame (after {got} bytes)"))?;
-    let v: serde_json::Value = serde_json::from_str(&status).ctx("the status frame")?;
-    if v["status"] != "Success" {
-        return Err(format!("the command failed: {status}"));
-    }
-    if got != bytes || !odd.is_empty() {
-        return Err(format!(
-            "{got} of {bytes} bytes; bytes other than NUL (offset, value): {odd:?}"
-        ));
-    }
-    Ok(CeilingRun {
-        bytes: got,
-        wall_s: took.as_secs_f64(),
-        mb_per_s: mb_per_s(got, took),
-        frames,
-    })
+    Ok((got, frames, odd, status))
 }
 
 pub async fn measure(
     access: &Access,
     bytes: u64,
     reps: usize,
-    tty: bool,
+    mode: Mode,
 ) -> Result<Ceiling, String> {
+    let tty = mode == Mode::Tty;
     let connector = tls(access)?;
     let mut runs = Vec::with_capacity(reps);
     for i in 0..reps {
         let run = tokio::time::timeout(
             Duration::from_secs(120),
-            once(access, &connector, bytes, tty),
+            once(access, &connector, bytes, mode),
         )
         .await
         .ctx("a run took over 120 s")??;
         eprintln!(
             "  raw WebSocket{} run {}: {:.0} MB/s ({} frames)",
-            if tty { ", TTY," } else { "" },
+            match mode {
+                Mode::Stdout => "",
+                Mode::Tty => ", TTY,",
+                Mode::Stdin => ", stdin to stdout,",
+            },
             i + 1,
             run.mb_per_s,
             run.frames

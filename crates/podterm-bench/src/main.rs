@@ -146,6 +146,10 @@ impl<T> Ctx<T> for Option<T> {
 
 const ECHO_WARMUP: usize = 20;
 
+/// The write size of the local PTY's ceiling run: what a client writes per TTY frame from
+/// testcluster (its PTY reads return at most 4 KiB).
+const LOCAL_PTY_WRITE: u64 = 4096;
+
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(args) {
@@ -205,13 +209,18 @@ fn versions(
     }
 }
 
-/// Runs one kind of transfer `reps` times for every client, taking turns.
+/// A reference run taken in turns with the clients' (the local PTY's ceiling), and its label.
+type Reference<'a> = (&'a str, &'a dyn Fn() -> Result<TransferRun, String>);
+
+/// Runs one kind of transfer `reps` times for every client, taking turns (with `reference`
+/// first in each turn, when given: its figure is the last one returned).
 fn transfers(
     env: &RunEnv,
     clients: &[Client],
     kind: Kind,
     bytes: u64,
     reps: usize,
+    reference: Option<Reference<'_>>,
 ) -> Vec<Figure<Throughput>> {
     eprintln!(
         "== {} ({} MiB per run, {reps} runs each)",
@@ -219,7 +228,23 @@ fn transfers(
         bytes / MIB
     );
     let mut acc: Vec<Result<Vec<TransferRun>, String>> = vec![Ok(Vec::new()); clients.len()];
+    let mut ref_acc: Result<Vec<TransferRun>, String> = Ok(Vec::new());
     for rep in 1..=reps {
+        if let (Some((label, run)), Ok(list)) = (reference, &mut ref_acc) {
+            match run() {
+                Ok(r) => {
+                    eprintln!(
+                        "  {label:<28} run {rep}: {:>6.0} MB/s, {:.2} s",
+                        r.mb_per_s, r.wall_s
+                    );
+                    list.push(r);
+                }
+                Err(e) => {
+                    eprintln!("  {label:<28} run {rep}: FAILED: {e}");
+                    ref_acc = Err(format!("run {rep}: {e}"));
+                }
+            }
+        }
         for (client, a) in clients.iter().zip(acc.iter_mut()) {
             let Ok(list) = a else { continue };
             match throughput::run(env, client, kind, bytes) {
@@ -246,9 +271,16 @@ fn transfers(
             }
         }
     }
-    acc.into_iter()
+    let mut out: Vec<Figure<Throughput>> = acc
+        .into_iter()
         .map(|a| Figure::from_result(a.and_then(|runs| Throughput::from_runs(bytes, runs))))
-        .collect()
+        .collect();
+    if reference.is_some() {
+        out.push(Figure::from_result(
+            ref_acc.and_then(|runs| Throughput::from_runs(bytes, runs)),
+        ));
+    }
+    out
 }
 
 /// Reads a results file that may not exist yet: `None` when it does not.
@@ -478,15 +510,24 @@ fn run(args: Args) -> Result<bool, String> {
         &access,
         params.stdout_bytes,
         params.reps,
-        false,
+        ceiling::Mode::Stdout,
     )));
     let ceiling_tty = Figure::from_result(rt.block_on(ceiling::measure(
         &access,
         params.tty_bytes,
         params.tty_reps,
-        true,
+        ceiling::Mode::Tty,
     )));
-    for e in [ceiling.error(), ceiling_tty.error()].into_iter().flatten() {
+    let ceiling_stdin = Figure::from_result(rt.block_on(ceiling::measure(
+        &access,
+        params.stdin_bytes,
+        params.reps,
+        ceiling::Mode::Stdin,
+    )));
+    for e in [ceiling.error(), ceiling_tty.error(), ceiling_stdin.error()]
+        .into_iter()
+        .flatten()
+    {
         eprintln!("  FAILED: {e}");
     }
     alive(&mut tc)?;
@@ -498,15 +539,24 @@ fn run(args: Args) -> Result<bool, String> {
         Kind::StdoutPipe,
         params.stdout_bytes,
         params.reps,
+        None,
     );
     alive(&mut tc)?;
-    let stdout_tty = transfers(
+    // The local PTY alone, in turns with the clients: the same bytes written in the size a
+    // client writes them (testcluster's TTY frames, LOCAL_PTY_WRITE) into the same kind of
+    // terminal, read the same way.
+    let local_run = || throughput::local_pty(&env, params.tty_bytes, LOCAL_PTY_WRITE);
+    let mut stdout_tty = transfers(
         &env,
         &clients_all,
         Kind::StdoutTty,
         params.tty_bytes,
         params.tty_reps,
+        Some(("local PTY alone (dd)", &local_run)),
     );
+    let local_pty = stdout_tty.pop().unwrap_or_else(|| Figure::Failed {
+        error: "not measured".into(),
+    });
     alive(&mut tc)?;
     let stdin_pipe = transfers(
         &env,
@@ -514,6 +564,7 @@ fn run(args: Args) -> Result<bool, String> {
         Kind::StdinPipe,
         params.stdin_bytes,
         params.reps,
+        None,
     );
     alive(&mut tc)?;
 
@@ -629,6 +680,9 @@ fn run(args: Args) -> Result<bool, String> {
         kubectl_notes,
         ceiling,
         ceiling_tty,
+        ceiling_stdin,
+        local_pty,
+        local_pty_write: LOCAL_PTY_WRITE,
         clients: clients_results,
         engine_echo,
         sessions,

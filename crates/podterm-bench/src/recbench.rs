@@ -30,6 +30,20 @@ pub struct Pair {
     pub recorded_median: Option<f64>,
     /// 100 × (1 − recorded ÷ plain), of the medians.
     pub cost_pct: Option<f64>,
+    /// podterm's CPU time (user + system, `/usr/bin/time`) per run without / with recording:
+    /// what recording costs in work, steadier than throughput on a shared machine.
+    #[serde(default)]
+    pub plain_cpu_s: Vec<f64>,
+    #[serde(default)]
+    pub recorded_cpu_s: Vec<f64>,
+    #[serde(default)]
+    pub plain_cpu_median: Option<f64>,
+    #[serde(default)]
+    pub recorded_cpu_median: Option<f64>,
+    /// CPU time (user + system) of `dd` writing as many bytes as the recording holds into a
+    /// file on the same disk, 256 KiB at a time: the floor of writing the file at all.
+    #[serde(default)]
+    pub file_write_cpu_s: Option<f64>,
     pub error: Option<String>,
 }
 
@@ -53,9 +67,9 @@ impl RecordSummary {
             self.podterm, self.reps, self.started_at, self.load, self.goal_pct
         ));
         s.push_str(
-            "| flood | MiB per run | without MB/s | with --record MB/s | cost | recording |\n",
+            "| flood | MiB per run | without MB/s | with --record MB/s | cost | recording | podterm CPU s, without / with | `dd` writing the file alone, CPU s |\n",
         );
-        s.push_str("| --- | --- | --- | --- | --- | --- |\n");
+        s.push_str("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for p in &self.pairs {
             let f = |v: Option<f64>| v.map(|x| format!("{x:.0}")).unwrap_or_else(|| "–".into());
             let cost = match (p.cost_pct, &p.error) {
@@ -68,8 +82,16 @@ impl RecordSummary {
                 .last()
                 .map(|b| format!("{:.0} MiB", *b as f64 / MIB as f64))
                 .unwrap_or_else(|| "–".into());
+            let cpu = match (p.plain_cpu_median, p.recorded_cpu_median) {
+                (Some(a), Some(b)) => format!("{a:.2} / {b:.2}"),
+                _ => "–".into(),
+            };
+            let floor = p
+                .file_write_cpu_s
+                .map(|c| format!("{c:.2}"))
+                .unwrap_or_else(|| "–".into());
             s.push_str(&format!(
-                "| {} (`{}`) | {} | {} | {} | {cost} | {file} |\n",
+                "| {} (`{}`) | {} | {} | {} | {cost} | {file} | {cpu} | {floor} |\n",
                 p.kind,
                 p.command.replace('|', "\\|"),
                 p.bytes_per_run / MIB,
@@ -108,6 +130,11 @@ fn pair(
         plain_median: None,
         recorded_median: None,
         cost_pct: None,
+        plain_cpu_s: vec![],
+        recorded_cpu_s: vec![],
+        plain_cpu_median: None,
+        recorded_cpu_median: None,
+        file_write_cpu_s: None,
         error: None,
     };
     let file = scratch.join("bench.cast");
@@ -141,12 +168,15 @@ fn pair(
                         if with { "with --record" } else { "without" },
                         r.mb_per_s
                     );
+                    let cpu = r.time.map(|t| t.cpu_s());
                     if with {
+                        p.recorded_cpu_s.extend(cpu);
                         p.recorded_mb_per_s.push(r.mb_per_s);
                         p.file_bytes
                             .push(std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0));
                         let _ = std::fs::remove_file(&file);
                     } else {
+                        p.plain_cpu_s.extend(cpu);
                         p.plain_mb_per_s.push(r.mb_per_s);
                     }
                 }
@@ -160,10 +190,44 @@ fn pair(
     }
     p.plain_median = median(&p.plain_mb_per_s);
     p.recorded_median = median(&p.recorded_mb_per_s);
+    p.plain_cpu_median = median(&p.plain_cpu_s);
+    p.recorded_cpu_median = median(&p.recorded_cpu_s);
+    if let Some(size) = p.file_bytes.last().copied().filter(|b| *b > 0) {
+        match file_write_cpu(env, size, scratch) {
+            Ok(c) => p.file_write_cpu_s = c,
+            Err(e) => eprintln!("  writing {size} bytes with dd: FAILED: {e}"),
+        }
+    }
     if let (Some(a), Some(b)) = (p.plain_median, p.recorded_median) {
         p.cost_pct = Some(100.0 * (1.0 - b / a));
     }
     p
+}
+
+/// CPU time of `dd` writing `bytes` (rounded up to 256 KiB writes) into a new file in
+/// `scratch`, the file removed afterwards; `None` without `/usr/bin/time`.
+fn file_write_cpu(env: &RunEnv, bytes: u64, scratch: &Path) -> Result<Option<f64>, String> {
+    const BS: u64 = 256 << 10;
+    let Some(time) = &env.time_bin else {
+        return Ok(None);
+    };
+    let out = scratch.join("dd.out");
+    let times = scratch.join("dd.time");
+    let status = std::process::Command::new(time)
+        .arg("-f")
+        .arg(crate::clients::TIME_FORMAT)
+        .arg("-o")
+        .arg(&times)
+        .args(["dd", "if=/dev/zero", "bs=262144", "status=none"])
+        .arg(format!("count={}", bytes.div_ceil(BS)))
+        .arg(format!("of={}", out.display()))
+        .status()
+        .ctx("running dd")?;
+    let _ = std::fs::remove_file(&out);
+    if !status.success() {
+        return Err(format!("dd: {status}"));
+    }
+    Ok(Some(crate::clients::TimeUsage::read(&times)?.cpu_s()))
 }
 
 fn load() -> String {
@@ -263,13 +327,18 @@ mod tests {
                 plain_median: Some(450.0),
                 recorded_median: Some(430.0),
                 cost_pct: Some(100.0 * (1.0 - 430.0 / 450.0)),
+                plain_cpu_s: vec![0.3, 0.31, 0.29],
+                recorded_cpu_s: vec![0.35, 0.36, 0.34],
+                plain_cpu_median: Some(0.3),
+                recorded_cpu_median: Some(0.35),
+                file_write_cpu_s: Some(0.1),
                 error: None,
             }],
         };
         let md = s.markdown();
         assert!(
             md.contains(
-                "| stdout over a pipe (`yes \\| head`) | 256 | 450 | 430 | 4.4 % | 300 MiB |"
+                "| stdout over a pipe (`yes \\| head`) | 256 | 450 | 430 | 4.4 % | 300 MiB | 0.30 / 0.35 | 0.10 |"
             ),
             "{md}"
         );

@@ -94,7 +94,7 @@ struct Ended {
 fn finish_run(
     env: &RunEnv,
     bytes: u64,
-    time_file: &std::path::Path,
+    time_file: Option<&std::path::Path>,
     e: Ended,
 ) -> Result<TransferRun, String> {
     let got = e.got;
@@ -112,9 +112,9 @@ fn finish_run(
             tail(&e.stderr, 600)
         ));
     }
-    let time = match env.time_bin {
-        Some(_) => Some(TimeUsage::read(time_file)?),
-        None => None,
+    let time = match (&env.time_bin, time_file) {
+        (Some(_), Some(f)) => Some(TimeUsage::read(f)?),
+        _ => None,
     };
     Ok(TransferRun {
         bytes: got,
@@ -174,7 +174,7 @@ pub fn read_stdout(
         killed,
         stderr,
     };
-    finish_run(env, bytes, &time_file, ended)
+    finish_run(env, bytes, Some(&time_file), ended)
 }
 
 fn stdout_tty(env: &RunEnv, client: &Client, bytes: u64) -> Result<TransferRun, String> {
@@ -206,9 +206,36 @@ pub fn read_tty(
 ) -> Result<TransferRun, String> {
     let time_file = env.time_file();
     let argv = env.argv(client, args, Some(&time_file));
+    read_pty(env, &argv, bytes, Some(&time_file))
+}
+
+/// The local PTY's own ceiling: `dd` writing `bytes` NUL bytes in `write_size` writes into a
+/// terminal in raw mode (as a client with `-t` puts it), read as [`read_tty`] reads a client's.
+/// No network and no client: what the local terminal can carry on this machine.
+pub fn local_pty(env: &RunEnv, bytes: u64, write_size: u64) -> Result<TransferRun, String> {
+    if write_size == 0 || bytes % write_size != 0 {
+        return Err(format!(
+            "{bytes} bytes are not a whole number of {write_size}-byte writes"
+        ));
+    }
+    let script = format!(
+        "stty raw -echo && exec dd if=/dev/zero bs={write_size} count={} status=none",
+        bytes / write_size
+    );
+    let argv = ["sh".to_string(), "-c".to_string(), script];
+    read_pty(env, &argv, bytes, None)
+}
+
+/// Runs `argv` on a fresh local PTY, reading its master as fast as it comes.
+fn read_pty(
+    env: &RunEnv,
+    argv: &[String],
+    bytes: u64,
+    time_file: Option<&std::path::Path>,
+) -> Result<TransferRun, String> {
     let mut pty = crate::pty::Pty::open()?;
     let start = Instant::now();
-    let mut child = pty.spawn(env, &argv)?;
+    let mut child = pty.spawn(env, argv)?;
     let dog = Watchdog::new(child.process_id(), RUN_LIMIT);
     let mut reader = pty.reader()?;
     let mut buf = vec![0u8; READ_BUF];
@@ -235,7 +262,7 @@ pub fn read_tty(
         killed,
         stderr: String::new(),
     };
-    finish_run(env, bytes, &time_file, ended)
+    finish_run(env, bytes, time_file, ended)
 }
 
 /// The stdin test's byte pattern: position `i` holds `i % 251` (a prime, so chunk boundaries
@@ -325,7 +352,7 @@ fn stdin_pipe(env: &RunEnv, client: &Client, bytes: u64) -> Result<TransferRun, 
         killed,
         stderr,
     };
-    finish_run(env, bytes, &time_file, ended)
+    finish_run(env, bytes, Some(&time_file), ended)
 }
 
 /// Reads a pipe to the end on a thread; returns its text.

@@ -112,8 +112,9 @@ async fn pump(
             if out.write_all(&chunk).and_then(|_| out.flush()).is_err() {
                 break;
             }
+            // This thread may wait for the recording's disk: a flood is recorded whole.
             if let Some(r) = &rec {
-                r.output(&chunk.data);
+                r.output_paced(&chunk.data);
             }
         }
     });

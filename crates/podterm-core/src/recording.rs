@@ -5,8 +5,15 @@
 //!
 //! - Written while the session runs, by a thread of its own beside the output pump: the session
 //!   hands it events (cheap clones of the output's bytes) through a queue bounded in bytes, and
-//!   the thread encodes and writes them. The file is flushed at least every [`FLUSH_EVERY`] and
+//!   the thread encodes and writes them. The file is written at least every [`FLUSH_EVERY`] and
 //!   whenever [`BUFFER`] bytes are waiting, so a crash of the process loses at most that.
+//! - Cheap beside a flood: the thread is woken for a first event or a [`BUFFER`]'s worth, not per
+//!   chunk; JSON escaping copies runs of plain bytes whole (eight bytes checked at a time); output
+//!   chunks within [`COALESCE`] of each other become one event; one write per [`BUFFER`].
+//! - Handing an event over never blocks ([`Recorder::output`], for async callers): a recording
+//!   that falls [`QUEUE_LIMIT`] behind ends with one notice. A thread of its own may use
+//!   [`Recorder::output_paced`] instead, which waits for the disk (up to [`QUEUE_PATIENCE`]) so
+//!   a flood is recorded whole.
 //! - Input is recorded only when asked ([`RecordingSpec::input`], off by default): what a user
 //!   types includes passwords.
 //! - asciicast's data is a JSON string: an incomplete UTF-8 sequence at the end of a chunk waits
@@ -21,20 +28,25 @@
 use bytes::Bytes;
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The longest an event waits in memory before it is written to the file.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
-/// Bytes buffered before the file is written regardless of [`FLUSH_EVERY`].
-pub const BUFFER: usize = 64 * 1024;
-/// Bytes of events queued for the writer thread before the session waits for it.
+/// Bytes encoded before the file is written regardless of [`FLUSH_EVERY`] (and bytes queued
+/// before the writer thread is woken for them): one write per this much of a flood.
+pub const BUFFER: usize = 256 * 1024;
+/// Bytes of events queued for the writer thread. Past it, [`Recorder::output`] ends the
+/// recording (the disk does not keep up) and [`Recorder::output_paced`] waits for room.
 pub const QUEUE_LIMIT: usize = 8 * 1024 * 1024;
-/// How long the session waits for a full queue before the recording gives up (the disk does not
-/// keep up): the recording ends, the session goes on.
+/// How long [`Recorder::output_paced`] waits for a full queue before the recording gives up:
+/// the recording ends, the session goes on.
 pub const QUEUE_PATIENCE: Duration = Duration::from_secs(5);
+/// Output events this close to the first of a run of them are written as one `"o"` event with
+/// that first one's time: fewer, larger events for a flood, times still true to a few ms.
+pub const COALESCE: Duration = Duration::from_millis(5);
 
 /// Why a recording could not start, or stopped before the session ended.
 #[derive(Debug, thiserror::Error)]
@@ -67,8 +79,9 @@ pub enum RecordingError {
         #[source]
         source: std::io::Error,
     },
-    /// The disk took longer than [`QUEUE_PATIENCE`] to take queued output.
-    #[error("the disk holding {} did not keep up with the session's output for {} s: the recording stopped there (the session goes on)", .path.display(), QUEUE_PATIENCE.as_secs())]
+    /// The recording fell [`QUEUE_LIMIT`] bytes behind the session (and, for
+    /// [`Recorder::output_paced`], no room came within [`QUEUE_PATIENCE`]).
+    #[error("the disk holding {} did not keep up with the session's output (more than {} MiB waited to be written): the recording stopped there (the session goes on)", .path.display(), QUEUE_LIMIT >> 20)]
     TooSlow { path: PathBuf },
     /// Reading a recording back failed.
     #[error("could not read the recording {}: {source}", .path.display())]
@@ -352,12 +365,28 @@ impl Event {
 struct Queue {
     events: VecDeque<Event>,
     bytes: usize,
+    /// How the writer thread waits, so a push wakes it only when it must.
+    writer: Waits,
+    /// Callers of [`Recorder::output_paced`] waiting for room.
+    pacers: usize,
     /// No more events: finish what is queued and stop.
     closed: bool,
     /// The writer stopped (an error, or finished): events are dropped.
     stopped: bool,
     /// The session waited [`QUEUE_PATIENCE`] for room and gave the recording up.
     gave_up: bool,
+}
+
+/// What the writer thread is doing, as a push needs to know it.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Waits {
+    /// Encoding or writing: it looks at the queue again before it sleeps.
+    #[default]
+    Busy,
+    /// Asleep until an event comes.
+    ForAny,
+    /// Asleep until its flush time or a [`BUFFER`]'s worth of events.
+    ForBatch,
 }
 
 struct Shared {
@@ -500,15 +529,7 @@ impl Recorder {
             input: spec.input,
             path: spec.path.clone(),
         });
-        let started = Instant::now();
-        let writer = Writer {
-            out: BufWriter::with_capacity(BUFFER, Counting { inner: sink, n: 0 }),
-            started,
-            last: Duration::ZERO,
-            out_tail: Vec::new(),
-            in_tail: Vec::new(),
-            path: spec.path.clone(),
-        };
+        let writer = Writer::new(sink, Instant::now(), spec.path.clone());
         let header = spec.header.to_json().to_string();
         let thread_shared = shared.clone();
         let handle = std::thread::Builder::new()
@@ -556,45 +577,80 @@ impl Recorder {
         self.push(Kind::Resize(cols, rows));
     }
 
-    /// Whether the recording is still being written (false once it stopped or finished).
+    /// [`Recorder::output`] from a thread of its own that can afford to wait (never an async
+    /// task): when the recording is [`QUEUE_LIMIT`] behind, waits for the disk (up to
+    /// [`QUEUE_PATIENCE`]) instead of ending the recording, so a flood is recorded whole and the
+    /// session runs at the disk's pace meanwhile.
+    pub fn output_paced(&self, data: &Bytes) {
+        if !data.is_empty() {
+            self.push_with(Kind::Output(data.clone()), true);
+        }
+    }
+
+    /// Whether the recording is still being written (false once it stopped, gave up or
+    /// finished).
     pub fn is_recording(&self) -> bool {
-        !self.shared.lock().stopped
+        let q = self.shared.lock();
+        !q.stopped && !q.gave_up
     }
 
     fn push(&self, kind: Kind) {
+        self.push_with(kind, false)
+    }
+
+    /// Queues an event. Bounded in bytes (one event always fits): past [`QUEUE_LIMIT`] the
+    /// recording, not the session, gives up, at once or, when `pace`, after waiting
+    /// [`QUEUE_PATIENCE`] for room.
+    fn push_with(&self, kind: Kind, pace: bool) {
         let event = Event {
             at: Instant::now(),
             kind,
         };
         let size = event.size();
+        let full = |q: &Queue| q.bytes > 0 && q.bytes + size > QUEUE_LIMIT;
         let mut q = self.shared.lock();
-        // Bounded in bytes: wait for the writer while the queue is full (one event always fits),
-        // and give up the recording, not the session, if the disk does not keep up.
-        let deadline = Instant::now() + QUEUE_PATIENCE;
-        while !q.stopped && !q.closed && q.bytes > 0 && q.bytes + size > QUEUE_LIMIT {
-            let now = Instant::now();
-            if now >= deadline {
-                q.gave_up = true;
-                q.events.clear();
-                q.bytes = 0;
-                drop(q);
-                self.shared.more.notify_all();
-                return;
+        if pace && full(&q) {
+            let deadline = Instant::now() + QUEUE_PATIENCE;
+            q.pacers += 1;
+            while !q.stopped && !q.closed && !q.gave_up && full(&q) {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                q = self
+                    .shared
+                    .room
+                    .wait_timeout(q, deadline - now)
+                    .map(|(g, _)| g)
+                    .unwrap_or_else(|p| p.into_inner().0);
             }
-            q = self
-                .shared
-                .room
-                .wait_timeout(q, deadline - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|p| p.into_inner().0);
+            q.pacers -= 1;
         }
         if q.stopped || q.closed || q.gave_up {
             return;
         }
+        if full(&q) {
+            // Behind by more than the queue holds: the recording ends (the writer says so).
+            q.gave_up = true;
+            q.events.clear();
+            q.bytes = 0;
+            drop(q);
+            self.shared.more.notify_all();
+            return;
+        }
+        let was_empty = q.events.is_empty();
         q.bytes += size;
         q.events.push_back(event);
+        // Wake the writer only when it waits for this: a first event, or a batch's worth.
+        let wake = match q.writer {
+            Waits::Busy => false,
+            Waits::ForAny => was_empty,
+            Waits::ForBatch => q.bytes >= BUFFER && q.bytes - size < BUFFER,
+        };
         drop(q);
-        self.shared.more.notify_one();
+        if wake {
+            self.shared.more.notify_one();
+        }
     }
 
     /// Ends the recording: writes what is queued (and an incomplete UTF-8 tail as U+FFFD),
@@ -623,25 +679,16 @@ impl Recorder {
     }
 }
 
-/// Counts the bytes that reach the file.
-struct Counting<W> {
-    inner: W,
-    n: u64,
-}
-
-impl<W: Write> Write for Counting<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.n += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 struct Writer<W: Write> {
-    out: BufWriter<Counting<W>>,
+    sink: W,
+    /// Encoded events not yet written to `sink`, whole lines except an open output event.
+    buf: Vec<u8>,
+    /// Bytes written to `sink`.
+    written: u64,
+    /// When the oldest event in `buf` was handed over: it is written by then + [`FLUSH_EVERY`].
+    buffered_since: Option<Instant>,
+    /// The output event `buf` ends with, still open for more output: its time.
+    open: Option<Duration>,
     started: Instant,
     /// The last event's time: events are written in queue order with times that never go back.
     last: Duration,
@@ -652,6 +699,21 @@ struct Writer<W: Write> {
 }
 
 impl<W: Write> Writer<W> {
+    fn new(sink: W, started: Instant, path: PathBuf) -> Self {
+        Writer {
+            sink,
+            buf: Vec::with_capacity(2 * BUFFER),
+            written: 0,
+            buffered_since: None,
+            open: None,
+            started,
+            last: Duration::ZERO,
+            out_tail: Vec::new(),
+            in_tail: Vec::new(),
+            path,
+        }
+    }
+
     fn run(
         mut self,
         header: &str,
@@ -662,13 +724,14 @@ impl<W: Write> Writer<W> {
         let mut q = shared.lock();
         let was_closed = q.closed;
         q.stopped = true;
+        q.writer = Waits::Busy;
         q.events.clear();
         q.bytes = 0;
         drop(q);
         shared.room.notify_all();
         match result {
             Ok(()) => Ok(Summary {
-                bytes: self.out.get_ref().n,
+                bytes: self.written,
                 duration: self.last,
             }),
             Err(e) => {
@@ -681,68 +744,101 @@ impl<W: Write> Writer<W> {
     }
 
     fn write_all(&mut self, header: &str, shared: &Shared) -> Result<(), RecordingError> {
-        self.io(|w| {
-            w.out.write_all(header.as_bytes())?;
-            w.out.write_all(b"\n")?;
-            w.out.flush()
-        })?;
-        let mut dirty = false;
-        let mut flush_by: Option<Instant> = None;
+        self.buf.extend_from_slice(header.as_bytes());
+        self.buf.push(b'\n');
+        self.write_out()?;
+        let mut batch: Vec<Event> = Vec::new();
         loop {
             let mut q = shared.lock();
-            while q.events.is_empty() && !q.closed && !q.gave_up {
-                match flush_by {
+            // Sleep until a batch's worth is queued, the oldest event's flush time, or the end.
+            loop {
+                if q.closed || q.gave_up || q.bytes >= BUFFER {
+                    break;
+                }
+                let oldest = match (self.buffered_since, q.events.front()) {
+                    (Some(a), Some(e)) => Some(a.min(e.at)),
+                    (a, e) => a.or(e.map(|e| e.at)),
+                };
+                match oldest.map(|t| t + FLUSH_EVERY) {
+                    None => {
+                        q.writer = Waits::ForAny;
+                        q = shared.more.wait(q).unwrap_or_else(|p| p.into_inner());
+                    }
                     Some(at) => {
                         let now = Instant::now();
                         if now >= at {
                             break;
                         }
+                        q.writer = Waits::ForBatch;
                         q = shared
                             .more
                             .wait_timeout(q, at - now)
                             .map(|(g, _)| g)
                             .unwrap_or_else(|p| p.into_inner().0);
                     }
-                    None => {
-                        q = shared.more.wait(q).unwrap_or_else(|p| p.into_inner());
-                    }
                 }
+                q.writer = Waits::Busy;
             }
+            q.writer = Waits::Busy;
             if q.gave_up {
-                // The session gave up waiting for a full queue.
+                // The session's output ran past the queue: the recording ends here.
                 return Err(RecordingError::TooSlow {
                     path: self.path.clone(),
                 });
             }
-            let batch: Vec<Event> = q.events.drain(..).collect();
+            batch.extend(q.events.drain(..));
             q.bytes = 0;
             let closing = q.closed;
+            let pacers = q.pacers > 0;
             drop(q);
-            shared.room.notify_all();
-            for event in &batch {
-                self.event(event)?;
+            if pacers {
+                shared.room.notify_all();
             }
-            if !batch.is_empty() && !dirty {
-                dirty = true;
-                flush_by = Some(Instant::now() + FLUSH_EVERY);
+            for event in batch.drain(..) {
+                self.buffered_since.get_or_insert(event.at);
+                self.event(&event);
+                if self.buf.len() >= BUFFER {
+                    self.write_out()?;
+                }
             }
             if closing {
-                self.close_tails()?;
-                return self.io(|w| w.out.flush());
+                self.close_tails();
+                return self.write_out();
             }
-            if dirty && flush_by.is_some_and(|at| Instant::now() >= at) {
-                self.io(|w| w.out.flush())?;
-                dirty = false;
-                flush_by = None;
+            if self
+                .buffered_since
+                .is_some_and(|t| Instant::now() >= t + FLUSH_EVERY)
+            {
+                self.write_out()?;
             }
         }
     }
 
-    fn io(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> std::io::Result<()>,
-    ) -> Result<(), RecordingError> {
-        f(self).map_err(|e| write_error(&self.path, e))
+    /// Ends the open event and writes everything encoded to the file.
+    fn write_out(&mut self) -> Result<(), RecordingError> {
+        self.close_open();
+        self.buffered_since = None;
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let r = self
+            .sink
+            .write_all(&self.buf)
+            .and_then(|_| self.sink.flush());
+        match r {
+            Ok(()) => {
+                self.written += self.buf.len() as u64;
+                self.buf.clear();
+                Ok(())
+            }
+            Err(e) => Err(write_error(&self.path, e)),
+        }
+    }
+
+    fn close_open(&mut self) {
+        if self.open.take().is_some() {
+            self.buf.extend_from_slice(b"\"]\n");
+        }
     }
 
     fn time(&mut self, at: Instant) -> Duration {
@@ -751,50 +847,125 @@ impl<W: Write> Writer<W> {
         t
     }
 
-    fn event(&mut self, e: &Event) -> Result<(), RecordingError> {
+    fn event(&mut self, e: &Event) {
         let t = self.time(e.at);
         match &e.kind {
             Kind::Output(b) => {
                 let text = decode(&mut self.out_tail, b);
-                self.line(t, "o", &text)
+                if text.is_empty() {
+                    return;
+                }
+                match self.open {
+                    // Within COALESCE of the open event's time: more of the same event.
+                    Some(since) if t.saturating_sub(since) <= COALESCE => {}
+                    _ => {
+                        self.close_open();
+                        self.begin(t, "o");
+                        self.open = Some(t);
+                    }
+                }
+                escape_into(&mut self.buf, &text);
             }
             Kind::Input(b) => {
                 let text = decode(&mut self.in_tail, b);
-                self.line(t, "i", &text)
+                self.line(t, "i", &text);
             }
             Kind::Resize(c, r) => self.line(t, "r", &format!("{c}x{r}")),
         }
     }
 
     /// An incomplete sequence left at the end: U+FFFD, as a decoder's final call makes it.
-    fn close_tails(&mut self) -> Result<(), RecordingError> {
+    fn close_tails(&mut self) {
         let t = self.last;
         if !self.out_tail.is_empty() {
             self.out_tail.clear();
-            self.line(t, "o", "\u{FFFD}")?;
+            self.line(t, "o", "\u{FFFD}");
         }
         if !self.in_tail.is_empty() {
             self.in_tail.clear();
-            self.line(t, "i", "\u{FFFD}")?;
+            self.line(t, "i", "\u{FFFD}");
         }
-        Ok(())
     }
 
-    fn line(&mut self, t: Duration, code: &str, text: &str) -> Result<(), RecordingError> {
-        if text.is_empty() {
-            return Ok(());
-        }
-        self.io(|w| {
-            write!(
-                w.out,
-                "[{}.{:06}, \"{code}\", ",
-                t.as_secs(),
-                t.subsec_micros()
-            )?;
-            serde_json::to_writer(&mut w.out, text).map_err(std::io::Error::from)?;
-            w.out.write_all(b"]\n")
-        })
+    /// `[TIME, "CODE", "` (the event's data follows).
+    fn begin(&mut self, t: Duration, code: &str) {
+        // Writing into a Vec cannot fail.
+        let _ = write!(
+            self.buf,
+            "[{}.{:06}, \"{code}\", \"",
+            t.as_secs(),
+            t.subsec_micros()
+        );
     }
+
+    /// One whole event.
+    fn line(&mut self, t: Duration, code: &str, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        self.close_open();
+        self.begin(t, code);
+        escape_into(&mut self.buf, text);
+        self.buf.extend_from_slice(b"\"]\n");
+    }
+}
+
+/// Appends `text` as the inside of a JSON string, escaped as serde_json escapes it (`"`, `\\`
+/// and the control characters below U+0020; everything else as it is). Runs of bytes that need
+/// no escape are copied whole, found eight bytes at a time.
+fn escape_into(out: &mut Vec<u8>, text: &str) {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    // The high bit of each byte of `w` below 0x20, equal to '"' or to '\\'. A byte above a
+    // flagged one may be flagged wrongly (a borrow), never one below it: the lowest flag is the
+    // first byte to escape.
+    let flags = |w: u64| {
+        let below = |n: u8| w.wrapping_sub(ONES * n as u64) & !w;
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+        (below(0x20) | zero(w ^ (ONES * b'"' as u64)) | zero(w ^ (ONES * b'\\' as u64))) & HIGH
+    };
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 2);
+    let mut run = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            let f = flags(u64::from_le_bytes(w));
+            if f == 0 {
+                i += 8;
+                continue;
+            }
+            i += (f.trailing_zeros() / 8) as usize;
+        } else {
+            let b = bytes[i];
+            if b >= 0x20 && b != b'"' && b != b'\\' {
+                i += 1;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        out.extend_from_slice(&bytes[run..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+            }
+        }
+        i += 1;
+        run = i;
+    }
+    out.extend_from_slice(&bytes[run..]);
 }
 
 /// `tail` + `chunk` as text: complete sequences decoded, invalid bytes as U+FFFD (each maximal
@@ -1085,12 +1256,23 @@ mod tests {
     fn a_recording_reads_back_in_pages() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("a.cast");
-        let rec = Recorder::start(spec(&path, false), |_| {}).expect("start");
-        for i in 0..10 {
-            rec.output(&Bytes::from(format!("line {i}\r\n")));
+        // Ten output events far enough apart not to be one, then a resize.
+        let t0 = Instant::now();
+        let file = create_file(&path, false).expect("file");
+        let mut w = Writer::new(file, t0, path.clone());
+        w.buf
+            .extend_from_slice(spec(&path, false).header.to_json().to_string().as_bytes());
+        w.buf.push(b'\n');
+        for i in 0..10u64 {
+            let at = t0 + COALESCE * 2 * (i as u32 + 1);
+            let kind = Kind::Output(Bytes::from(format!("line {i}\r\n")));
+            w.event(&Event { at, kind });
         }
-        rec.resize(120, 40);
-        rec.finish().expect("finish");
+        w.event(&Event {
+            at: t0 + COALESCE * 30,
+            kind: Kind::Resize(120, 40),
+        });
+        w.write_out().expect("written");
         let got = info(&path).expect("info");
         assert_eq!(got.header, spec(&path, false).header);
         assert_eq!(got.events, 11);
@@ -1132,6 +1314,162 @@ mod tests {
             info(&bad),
             Err(RecordingError::Malformed { line: 2, .. })
         ));
+    }
+
+    #[test]
+    fn escaping_matches_serde_json() {
+        let mut samples: Vec<String> = vec![
+            String::new(),
+            "plain text, no escapes at all, longer than a word".into(),
+            "0123456789abcdefghijklmnopqrstuvwxyz\n".repeat(7),
+            "\u{1b}[31mred\u{1b}[0m\r\n\t\"quoted\" back\\slash\u{7f}\u{8}\u{c}".into(),
+            "café € 🎉 ünïcödé\u{0}\u{1f}".into(),
+            (0u8..=0x7f).map(char::from).collect(),
+        ];
+        // Every escape at every offset of a word, and runs ending at every length.
+        for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', ' ', '~', 'é'] {
+            for at in 0..17 {
+                let mut t = "x".repeat(at);
+                t.push(special);
+                t.push_str(&"y".repeat(17 - at));
+                samples.push(t);
+            }
+        }
+        for text in samples {
+            let mut got = vec![b'"'];
+            escape_into(&mut got, &text);
+            got.push(b'"');
+            let want = serde_json::to_string(&text).expect("json");
+            assert_eq!(String::from_utf8(got).expect("utf-8"), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn output_close_in_time_is_one_event_and_other_events_split_it() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut w = Writer::new(Vec::new(), t0, PathBuf::from("a.cast"));
+        let events = [
+            (0, Kind::Output(b(b"one "))),
+            (1, Kind::Output(b(b"two\r\n"))),
+            (5, Kind::Output(b(b"three "))),
+            (20, Kind::Output(b(b"four"))),
+            (21, Kind::Resize(90, 30)),
+            (22, Kind::Output(b(b"five"))),
+        ];
+        for (at, kind) in events {
+            w.event(&Event { at: ms(at), kind });
+        }
+        w.write_out().expect("written");
+        let text = String::from_utf8(w.sink).expect("utf-8");
+        let l: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert_eq!(
+            l,
+            vec![
+                serde_json::json!([0.0, "o", "one two\r\nthree "]),
+                serde_json::json!([0.02, "o", "four"]),
+                serde_json::json!([0.021, "r", "90x30"]),
+                serde_json::json!([0.022, "o", "five"]),
+            ],
+            "{text}"
+        );
+    }
+
+    /// A disk that takes nothing until it is opened.
+    #[derive(Clone, Default)]
+    struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+    impl Gate {
+        fn open(&self) {
+            *self.0 .0.lock().expect("gate") = true;
+            self.0 .1.notify_all();
+        }
+    }
+
+    impl Write for Gate {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let mut open = self.0 .0.lock().expect("gate");
+            while !*open {
+                open = self.0 .1.wait(open).expect("gate");
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn handing_output_over_never_waits_for_a_stalled_disk() {
+        let gate = Gate::default();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let rec = Recorder::with_writer(
+            spec(Path::new("/rec/a.cast"), false),
+            gate.clone(),
+            Box::new(move |e: &RecordingError| {
+                let _ = tx.send(matches!(e, RecordingError::TooSlow { .. }));
+            }),
+        )
+        .expect("start");
+        // Three times what the queue holds while the disk takes nothing: the caller (an async
+        // task, say) goes on, and the recording has ended before the disk moved at all.
+        let chunk = Bytes::from(vec![b'x'; 1 << 20]);
+        for _ in 0..3 * (QUEUE_LIMIT >> 20) {
+            rec.output(&chunk);
+        }
+        assert!(!rec.is_recording(), "the recording fell behind and ended");
+        gate.open();
+        let slow = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a notice when the recording fell behind");
+        assert!(slow, "the notice says the disk did not keep up");
+        let err = rec.finish().expect_err("stopped early");
+        assert!(matches!(err, RecordingError::TooSlow { .. }), "{err:?}");
+        assert!(err.to_string().contains("the session goes on"), "{err}");
+        assert!(rx.try_recv().is_err(), "one notice");
+    }
+
+    #[test]
+    fn paced_output_waits_for_the_disk_and_records_everything() {
+        let gate = Gate::default();
+        let rec = Recorder::with_writer(
+            spec(Path::new("/rec/a.cast"), false),
+            gate.clone(),
+            Box::new(|_: &RecordingError| {}),
+        )
+        .expect("start");
+        let chunks = 3 * (QUEUE_LIMIT >> 20);
+        let pusher = {
+            let rec = rec.clone();
+            std::thread::spawn(move || {
+                let chunk = Bytes::from(vec![b'x'; 1 << 20]);
+                for _ in 0..chunks {
+                    rec.output_paced(&chunk);
+                }
+            })
+        };
+        // The pusher waits for room while the disk is stalled ...
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while rec.shared.lock().pacers == 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the pusher never waited for room"
+            );
+            std::thread::yield_now();
+        }
+        assert!(rec.is_recording(), "waiting is not giving up");
+        // ... and goes on when it moves; nothing is lost.
+        gate.open();
+        pusher.join().expect("pusher");
+        let sum = rec.finish().expect("finished whole");
+        assert!(
+            sum.bytes >= (chunks << 20) as u64,
+            "{} bytes written for {chunks} MiB",
+            sum.bytes
+        );
     }
 
     #[test]
