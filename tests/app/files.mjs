@@ -205,6 +205,8 @@ test("a large download cancelled leaves no partial file under its final name", a
 });
 
 test("a debug tab of `distroless` (no shell, no tar, no dd): a drop lands through its debug container and comes back identical", async () => {
+  // The transfers panel the test before left open covers the pane.
+  if (await app.exec(() => document.querySelector(".transfers-panel")?.hidden === false)) await app.click(".transfers-panel .transfers-close");
   await app.click('.pod[data-pod="distroless"] .pod-line');
   await app.click('.pod[data-pod="distroless"] .container[data-container="app"]');
   const plain = await app.waitUntil("the distroless tab", 15_000, () => window.__podterm.tabs().find((t) => t.pod === "distroless" && !t.debug));
