@@ -687,6 +687,9 @@ impl Summary {
                 "- {k}: {ours_words} the one-stream ceiling, {:.0} MB/s{server}",
                 one.mb_per_s
             ));
+            if ours.is_some_and(|o| o.mb_per_s > one.mb_per_s) {
+                s.push_str(" (podterm above it: the bench's bare writer, 1 MiB messages from one task, is slower than podterm's, so this row is no bound; it compares tar with byte ranges under the same writer)");
+            }
             if !ranges.is_empty() {
                 s.push_str(&format!("; in parallel: {}", ranges.join(", ")));
             }
