@@ -396,6 +396,26 @@ pub struct TransferTarget {
     pub pod: String,
     /// Empty: the pod's default container.
     pub container: String,
+    /// A debug tab's image (`null`: not a debug tab). When the container has nothing to copy
+    /// a single file with (no tar, cat, dd or base64: distroless), the copy goes through our
+    /// debug container of this image beside it, the tab's own (one is added, and stays in the
+    /// pod, only when none of ours runs any more). Without it such a copy is refused in words.
+    #[serde(default)]
+    pub debug_image: Option<String>,
+}
+
+impl TransferTarget {
+    /// What the engine may fall back to for this tab.
+    pub fn fallback(&self) -> podterm_core::transfer::Fallback {
+        podterm_core::transfer::Fallback {
+            debug_image: self
+                .debug_image
+                .as_deref()
+                .map(str::trim)
+                .filter(|i| !i.is_empty())
+                .map(String::from),
+        }
+    }
 }
 
 /// Which way a transfer goes.

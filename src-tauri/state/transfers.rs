@@ -126,13 +126,16 @@ impl Transfers {
                 );
                 let id = info.id;
                 let dest = dir.clone();
+                let fallback = target.fallback();
                 self.spawn(profiles, id, target.clone(), move |c, t, meter, cancel| {
                     Box::pin(async move {
                         let opts = options(&c);
-                        transfer::upload_into(&c.client, &t, &local, &dest, &opts, &meter, &cancel)
-                            .await
-                            .map(|r| r.notes)
-                            .map_err(Failure::Transfer)
+                        transfer::upload_into(
+                            &c.client, &t, &local, &dest, &opts, &fallback, &meter, &cancel,
+                        )
+                        .await
+                        .map(|r| r.notes)
+                        .map_err(Failure::Transfer)
                     })
                 });
                 info
@@ -172,13 +175,16 @@ impl Transfers {
             &src,
             &dest.to_string_lossy(),
         );
+        let fallback = target.fallback();
         self.spawn(profiles, info.id, target, move |c, t, meter, cancel| {
             Box::pin(async move {
                 let opts = options(&c);
-                transfer::download(&c.client, &t, &src, &dest, &opts, &meter, &cancel)
-                    .await
-                    .map(|r| r.notes.into_iter().chain(r.warnings).collect())
-                    .map_err(Failure::Transfer)
+                transfer::download_with(
+                    &c.client, &t, &src, &dest, &opts, &fallback, &meter, &cancel,
+                )
+                .await
+                .map(|r| r.notes.into_iter().chain(r.warnings).collect())
+                .map_err(Failure::Transfer)
             })
         });
         Ok(info)

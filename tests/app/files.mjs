@@ -1,6 +1,7 @@
 // Files in the real app (issue 16): a file dropped on a terminal tab goes up into its pod and
-// comes back through Download… identical (sha256), and a large download cancelled leaves no
-// partial file under its final name. The release binary built with the test-fixtures feature
+// comes back through Download… identical (sha256), a large download cancelled leaves no
+// partial file under its final name, and a drop on a debug tab of the shell-less `distroless`
+// pod lands through its debug container. The release binary built with the test-fixtures feature
 // under Xvfb, through tauri-driver + WebKitWebDriver, against its in-app Demo cluster.
 //
 //   node tests/app/files.mjs      (PODTERM_APP: the binary; `make test-app` builds it)
@@ -201,6 +202,52 @@ test("a large download cancelled leaves no partial file under its final name", a
   } finally {
     await rm(big, { force: true });
   }
+});
+
+test("a debug tab of `distroless` (no shell, no tar, no dd): a drop lands through its debug container and comes back identical", async () => {
+  // The transfers panel the test before left open covers the pane.
+  if (await app.exec(() => document.querySelector(".transfers-panel")?.hidden === false)) await app.click(".transfers-panel .transfers-close");
+  await app.click('.pod[data-pod="distroless"] .pod-line');
+  await app.click('.pod[data-pod="distroless"] .container[data-container="app"]');
+  const plain = await app.waitUntil("the distroless tab", 15_000, () => window.__podterm.tabs().find((t) => t.pod === "distroless" && !t.debug));
+  const plainPane = `.pane[data-tab-id="${plain.id}"]`;
+  await app.waitFor(`${plainPane} .banner-debug`, 20_000);
+  await app.click(`${plainPane} .banner-debug`);
+  await app.waitFor("dialog.debug-offer[open]", 15_000);
+  await app.click("dialog.debug-offer .debug-confirm");
+  const tab = await app.waitUntil("the debug tab", 30_000, () => window.__podterm.tabs().find((t) => t.pod === "distroless" && t.debug));
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await app.waitFor(`.tab[data-tab-id="${tab.id}"][data-state="connected"]`, 30_000);
+  // The container's files are this machine's: a directory here is the same path in the pod.
+  const into = path.join(local, "distroless-in");
+  await mkdir(into);
+  const src = path.join(local, "tool.bin");
+  await writeFile(src, randomBytes(2 * 1024 * 1024 + 77));
+  const sum = await sha256(src);
+  const { code, err } = await secondLaunch(["--test-drop", src]);
+  assert(code === 0, `the drop launch exited ${code}: ${err.slice(-400)}`);
+  await app.waitFor(`${pane} .upload-bar`, 15_000);
+  const via = await text(`${pane} .upload-bar .transfer-via`);
+  assert(via?.startsWith(`Where app has no tar, cat, dd or base64, this goes through this tab's debug container ${tab.debug.name} (`), `the bar says ${via}`);
+  await fill(`${pane} .transfer-dest`, into);
+  await screenshot("drop-bar-debug-tab");
+  await app.click(`${pane} .upload-bar .transfer-go`);
+  const up = await app.waitUntil("the upload listed", 15_000, (sel) => document.querySelector(sel)?.getAttribute("data-transfer-id"), `${pane} .transfer-item[data-transfer-id]`);
+  await transferState(pane, up, "done", 120_000);
+  assert((await sha256(path.join(into, "tool.bin"))) === sum, "the file in the distroless container differs");
+  await screenshot("uploaded-debug-tab");
+  // Download… on the same tab: back into the folder, identical.
+  await app.click(".transfers-button");
+  await app.click(".transfers-panel .transfers-download");
+  await app.waitFor(`${pane} .download-bar`);
+  const viaDown = await text(`${pane} .download-bar .transfer-via`);
+  assert(viaDown === via, `the download bar says ${viaDown}`);
+  await fill(`${pane} .download-bar .transfer-path`, path.join(into, "tool.bin"));
+  await app.click(`${pane} .download-bar .transfer-go`);
+  const down = await app.waitUntil("the download listed", 15_000, (sel, up) => [...document.querySelectorAll(sel)].map((e) => e.getAttribute("data-transfer-id")).find((id) => id !== up), `${pane} .transfer-item[data-transfer-id]`, up);
+  await transferState(pane, down, "done", 120_000);
+  assert((await sha256(path.join(downloads, "tool.bin"))) === sum, "the downloaded file differs from the one dropped");
+  await screenshot("downloaded-debug-tab");
 });
 
 // ------------------------------------------------------------------------------------ run

@@ -49,6 +49,7 @@ fn shell() -> TransferTarget {
         namespace: "demo".into(),
         pod: "shell".into(),
         container: String::new(),
+        debug_image: None,
     }
 }
 
@@ -425,5 +426,92 @@ async fn a_drop_into_a_path_that_is_not_a_directory_is_refused() {
     assert!(
         !Path::new(&dest).exists(),
         "something was written as {dest}"
+    );
+}
+
+/// A debug tab of the Demo's `distroless` pod: its container has no shell, no tar, no dd and no
+/// base64, so nothing can write a file there (its `cat` cannot without a shell). A drop on a
+/// plain tab of it is refused in words, nothing written; on a debug tab (its image carried by
+/// the target) the file goes through the debug container beside it, which reaches the
+/// container's files under /proc/PID/root, and comes back by Download… identical.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drop_on_a_debug_tab_of_a_distroless_pod_goes_through_its_debug_container() {
+    let mut f = app().await;
+    let local = tempfile::tempdir().expect("tempdir");
+    let src = local.path().join("tool.bin");
+    let data: Vec<u8> = (0..1024 * 1024 + 7u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    std::fs::write(&src, &data).expect("write");
+    // The pod's processes run on this machine: a directory here is the same path there.
+    let inside = tempfile::tempdir().expect("tempdir");
+    let dir = inside.path().display().to_string();
+    let plain = TransferTarget {
+        pod: "distroless".into(),
+        ..shell()
+    };
+
+    let up = f
+        .transfers
+        .upload(
+            &f.profiles,
+            plain.clone(),
+            vec![src.display().to_string()],
+            dir.clone(),
+        )
+        .expect("upload starts");
+    let seen = until_final(&mut f, up[0].id, Duration::from_secs(120)).await;
+    match &seen.last().expect("final").state {
+        TransferState::Failed { reason } => assert!(
+            reason.contains("no tar in container \"app\" of pod \"distroless\", and no fallback"),
+            "{reason}"
+        ),
+        other => panic!("a plain tab's drop did not fail: {other:?}"),
+    }
+    assert!(!inside.path().join("tool.bin").exists());
+
+    let debug = TransferTarget {
+        debug_image: Some(podterm_core::settings::DEFAULT_DEBUG_IMAGE.into()),
+        ..plain
+    };
+    let up = f
+        .transfers
+        .upload(
+            &f.profiles,
+            debug.clone(),
+            vec![src.display().to_string()],
+            dir.clone(),
+        )
+        .expect("upload starts");
+    let seen = until_final(&mut f, up[0].id, Duration::from_secs(120)).await;
+    let done = seen.last().expect("final");
+    assert_eq!(done.state, TransferState::Done, "{done:?}");
+    assert!(
+        done.notes
+            .iter()
+            .any(|n| n.contains("through debug container") && n.contains("sha256 checked")),
+        "{:?}",
+        done.notes
+    );
+    assert_eq!(sha256(&inside.path().join("tool.bin")), sha256(&src));
+
+    let back = tempfile::tempdir().expect("tempdir");
+    let down = f
+        .transfers
+        .download(
+            &f.profiles,
+            debug,
+            format!("{dir}/tool.bin"),
+            back.path().display().to_string(),
+        )
+        .expect("download starts");
+    let seen = until_final(&mut f, down.id, Duration::from_secs(120)).await;
+    let done = seen.last().expect("final");
+    assert_eq!(done.state, TransferState::Done, "{done:?}");
+    assert_eq!(sha256(&back.path().join("tool.bin")), sha256(&src));
+    assert!(
+        done.notes.iter().any(|n| n.contains("sha256 checked")),
+        "{:?}",
+        done.notes
     );
 }

@@ -737,6 +737,41 @@ test("a container without a shell: a debug container, shown and asked once, open
   const t = (await page.evaluate(() => window.__podterm.tabs())).find((x) => x.id === debugTab.id);
   assert(t.debug?.name === planned && t.debug?.image === "busybox:1.36" && t.container === "app", `debug tab ${JSON.stringify(t)}`);
   await screenshot("debug-tab");
+  // Files on the debug tab: its bars say the copy may go through its debug container (the
+  // tab's own, reused), and the transfer carries the tab's debug image to the engine.
+  const debugPane = `.pane[data-tab-id="${debugTab.id}"]`;
+  const mid = await page.$eval(debugPane, (el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+  });
+  await page.evaluate(({ x, y }) => window.__podtermMock.dropFiles(["/home/you/tool.bin"], x, y), mid);
+  await page.waitForSelector(`${debugPane} .upload-bar`, { timeout: WAIT_MS });
+  const via = `Where app has no tar, cat, dd or base64, this goes through this tab's debug container ${planned} (busybox:1.36), which sees its files. Should it no longer run, another is added, and stays in the pod until the pod is deleted.`;
+  await waitText(`${debugPane} .upload-bar .transfer-via`, via);
+  await screenshot("files-drop-bar-debug");
+  await page.fill(`${debugPane} .transfer-dest`, "/tmp");
+  await page.click(`${debugPane} .upload-bar .transfer-go`);
+  await page.waitForSelector(`${debugPane} .upload-bar`, { state: "detached", timeout: WAIT_MS });
+  const viaDebug = await until(async () => (await page.evaluate(() => window.__podtermMock.transfers())).find((x) => x.target.pod === "distroless"), "the debug tab's upload");
+  assert(viaDebug.target.debugImage === "busybox:1.36" && viaDebug.target.container === "app", `upload target ${JSON.stringify(viaDebug.target)}`);
+  await page.waitForSelector(`${debugPane} .transfer-item[data-transfer-id="${viaDebug.id}"][data-state="done"]`, { timeout: WAIT_MS });
+  // Forgotten, so that the files test below starts with none.
+  await page.click(".transfers-button");
+  await page.click(".transfers-panel .transfers-clear");
+  await page.waitForSelector(".transfers-panel .transfers-empty", { timeout: WAIT_MS });
+  await page.click(".transfers-panel .transfers-close");
+  await until(() => page.evaluate(() => window.__podtermMock.transfers().length === 0 || null), "the transfers cleared");
+  await page.click(`${debugPane} .xterm-screen`, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Download from the pod…")');
+  await waitText(`${debugPane} .download-bar .transfer-via`, via);
+  await page.click(`${debugPane} .download-bar .transfer-cancel`);
+  // A plain tab of the same pod says nothing of it.
+  await page.click(`.tab[data-tab-id="${tab.id}"]`);
+  await page.evaluate(({ x, y }) => window.__podtermMock.dropFiles(["/home/you/tool.bin"], x, y), mid);
+  await page.waitForSelector(`${pane} .upload-bar`, { timeout: WAIT_MS });
+  assert((await page.$(`${pane} .upload-bar .transfer-via`)) === null, "a plain tab's bar names a debug container");
+  await page.click(`${pane} .upload-bar .transfer-cancel`);
+  await page.click(`.tab[data-tab-id="${debugTab.id}"]`);
   // The pod list shows the ephemeral container, marked debug.
   await page.click('.pod[data-pod="distroless"] .pod-line');
   await waitText(`.pod[data-pod="distroless"] .container[data-container="${planned}"] .container-debug`, "debug");

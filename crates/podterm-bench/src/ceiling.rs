@@ -54,7 +54,7 @@ pub struct Ceiling {
     pub runs: Vec<CeilingRun>,
 }
 
-fn tls(access: &Access) -> Result<tokio_rustls::TlsConnector, String> {
+pub(crate) fn tls(access: &Access) -> Result<tokio_rustls::TlsConnector, String> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(access.ca_pem.as_bytes()) {
         roots

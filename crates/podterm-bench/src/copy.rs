@@ -5,6 +5,8 @@
 //! `cp-latest.json`, its table to `cp-latest.md`, which the README includes.
 
 use crate::clients::{tail, Client, RunEnv, TimeUsage, Watchdog};
+use crate::cluster::Access;
+use crate::cpceiling::{self, Raw};
 use crate::stats::median;
 use crate::Ctx;
 use serde::{Deserialize, Serialize};
@@ -58,6 +60,15 @@ pub struct Figure {
     pub wall_s: f64,
     pub cpu_s: Option<f64>,
     pub max_rss_mb: Option<f64>,
+    /// testcluster's own CPU seconds during a run (median).
+    #[serde(default)]
+    pub server_cpu_s: Option<f64>,
+    /// CPU seconds of the pod's commands (`tar`, `dd` …) during a run (median).
+    #[serde(default)]
+    pub pod_cpu_s: Option<f64>,
+    /// How busy the machine's cores were during a run, everything on it counted (median, 0–1).
+    #[serde(default)]
+    pub busy: Option<f64>,
     /// Why the figure is missing (a run failed).
     pub error: Option<String>,
 }
@@ -69,12 +80,88 @@ pub struct Summary {
     /// The load beside the bench (1-minute load average at the start, and cores).
     pub load: String,
     pub figures: Vec<Figure>,
+    /// The ceilings: the same pod side moved by a bare WebSocket client ([`crate::cpceiling`]),
+    /// client `raw`.
+    #[serde(default)]
+    pub ceilings: Vec<Figure>,
+    /// Cores of the machine (the share of them a run used is said against these).
+    #[serde(default)]
+    pub cores: usize,
 }
 
 struct Run {
     wall_s: f64,
     bytes: u64,
     time: Option<TimeUsage>,
+    server: Option<ServerCpu>,
+    busy: Option<f64>,
+}
+
+/// CPU seconds of testcluster (`own`: its threads) and of its children once reaped (`pods`:
+/// the pod's commands, with their own children), from /proc/PID/stat.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerCpu {
+    pub own: f64,
+    pub pods: f64,
+}
+
+impl ServerCpu {
+    /// Now, for process `pid` (`None` when /proc cannot say).
+    pub fn read(pid: u32) -> Option<ServerCpu> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // After the command name in parentheses: field 3 on; utime is field 14.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let f: Vec<f64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(4)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        // Clock ticks: USER_HZ, 100 on Linux whatever the kernel's HZ.
+        let tick = 100.0;
+        match f[..] {
+            [u, s, cu, cs] => Some(ServerCpu {
+                own: (u + s) / tick,
+                pods: (cu + cs) / tick,
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn since(&self, before: &ServerCpu) -> ServerCpu {
+        ServerCpu {
+            own: self.own - before.own,
+            pods: self.pods - before.pods,
+        }
+    }
+}
+
+/// The machine's busy share over a run, from /proc/stat (all cores, everything on them).
+pub struct Busy(u64, u64);
+
+impl Busy {
+    fn now() -> Option<(u64, u64)> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let line = stat.lines().next()?.strip_prefix("cpu ")?;
+        let v: Vec<u64> = line
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal (guest time is inside user).
+        let total: u64 = v.iter().take(8).sum();
+        let idle = v.get(3)? + v.get(4).copied().unwrap_or(0);
+        Some((total, total - idle))
+    }
+
+    pub fn start() -> Option<Busy> {
+        Busy::now().map(|(t, b)| Busy(t, b))
+    }
+
+    pub fn finish(self) -> Option<f64> {
+        let (t, b) = Busy::now()?;
+        let dt = t.checked_sub(self.0)?;
+        (dt > 0).then(|| b.saturating_sub(self.1) as f64 / dt as f64)
+    }
 }
 
 /// Files of `n` bytes of varied content.
@@ -121,14 +208,24 @@ fn count(p: &Path) -> (u64, u64) {
     out
 }
 
+struct Measured {
+    wall: f64,
+    time: Option<TimeUsage>,
+    server: Option<ServerCpu>,
+    busy: Option<f64>,
+}
+
 fn one(
     env: &RunEnv,
     client: &Client,
     src: &str,
     dest: &str,
-) -> Result<(f64, Option<TimeUsage>), String> {
+    server_pid: Option<u32>,
+) -> Result<Measured, String> {
     let time_file = env.time_file();
     let argv = env.argv(client, &["cp", src, dest], Some(&time_file));
+    let before = server_pid.and_then(ServerCpu::read);
+    let busy = Busy::start();
     let started = Instant::now();
     let child = env
         .command(&argv)
@@ -140,6 +237,11 @@ fn one(
     let dog = Watchdog::new(Some(child.id()), RUN_LIMIT);
     let out = child.wait_with_output().ctx("waiting for the client")?;
     let wall = started.elapsed().as_secs_f64();
+    let busy = busy.and_then(Busy::finish);
+    let server = match (before, server_pid.and_then(ServerCpu::read)) {
+        (Some(a), Some(b)) => Some(b.since(&a)),
+        _ => None,
+    };
     if dog.finish() {
         return Err(format!("killed after {} s", RUN_LIMIT.as_secs()));
     }
@@ -154,7 +256,12 @@ fn one(
         Some(_) => Some(TimeUsage::read(&time_file)?),
         None => None,
     };
-    Ok((wall, time))
+    Ok(Measured {
+        wall,
+        time,
+        server,
+        busy,
+    })
 }
 
 fn run_kind(
@@ -164,6 +271,7 @@ fn run_kind(
     work: &Path,
     p: &Params,
     tag: &str,
+    server_pid: Option<u32>,
 ) -> Result<Run, String> {
     let big = work.join("big.bin");
     let many = work.join("many");
@@ -198,7 +306,7 @@ fn run_kind(
         Kind::BigUp | Kind::ManyUp => pod(&dest),
         _ => dest.display().to_string(),
     };
-    let result = one(env, client, &src, &dest_arg);
+    let result = one(env, client, &src, &dest_arg, server_pid);
     let got = count(&dest);
     // A large file goes at once (disk). The trees of small files stay until the end: on an
     // ext4 without a journal (this machine's) a new inode is never one freed in the last
@@ -208,7 +316,7 @@ fn run_kind(
     if matches!(kind, Kind::BigUp | Kind::BigDown) {
         let _ = std::fs::remove_file(&dest);
     }
-    let (wall_s, time) = result?;
+    let m = result?;
     if got != (want_files, want_bytes) {
         return Err(format!(
             "copied {} files, {} bytes; expected {want_files}, {want_bytes}",
@@ -216,9 +324,11 @@ fn run_kind(
         ));
     }
     Ok(Run {
-        wall_s,
+        wall_s: m.wall,
         bytes: want_bytes,
-        time,
+        time: m.time,
+        server: m.server,
+        busy: m.busy,
     })
 }
 
@@ -234,12 +344,21 @@ fn load() -> String {
 }
 
 /// Measures every kind through every client, taking turns, `reps` times.
+/// `server`: testcluster's process id and access, for its CPU and the ceilings (none without).
 pub fn measure(
     env: &RunEnv,
     clients: &[Client],
     p: &Params,
     started_at: &str,
+    server: Option<(u32, &Access)>,
 ) -> Result<Summary, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .ctx("starting the async runtime")?;
+    let server_pid = server.map(|(pid, _)| pid);
+    let mut ceilings = Vec::new();
     let work = env.scratch.join("cp");
     std::fs::create_dir_all(&work).ctx("mkdir")?;
     make_big(&work.join("big.bin"), p.big_mib)?;
@@ -250,13 +369,15 @@ pub fn measure(
         eprintln!("== cp: {} ({} runs each)", kind.name(p), p.reps);
         let mut runs: Vec<Result<Vec<Run>, String>> =
             clients.iter().map(|_| Ok(Vec::new())).collect();
+        let mut raw_runs: Vec<Result<Vec<Run>, String>> =
+            raws(kind).iter().map(|_| Ok(Vec::new())).collect();
         for rep in 1..=p.reps {
             for (i, c) in clients.iter().enumerate() {
                 let Ok(list) = &mut runs[i] else { continue };
-                match run_kind(env, c, kind, &work, p, &format!("{i}-{rep}")) {
+                match run_kind(env, c, kind, &work, p, &format!("{i}-{rep}"), server_pid) {
                     Ok(r) => {
                         eprintln!(
-                            "  {:<28} run {rep}: {:>6.1} MB/s, {:.2} s{}",
+                            "  {:<28} run {rep}: {:>6.1} MB/s, {:.2} s{}{}",
                             c.label(),
                             r.bytes as f64 / 1e6 / r.wall_s,
                             r.wall_s,
@@ -266,7 +387,8 @@ pub fn measure(
                                     t.cpu_s(),
                                     t.max_rss_mb()
                                 ))
-                                .unwrap_or_default()
+                                .unwrap_or_default(),
+                            server_words(r.server, r.busy)
                         );
                         list.push(r);
                     }
@@ -276,9 +398,48 @@ pub fn measure(
                     }
                 }
             }
+            if let Some((pid, access)) = server {
+                for (j, raw) in raws(kind).into_iter().enumerate() {
+                    let Ok(list) = &mut raw_runs[j] else { continue };
+                    let size = p.big_mib << 20;
+                    match cpceiling::run(
+                        &rt,
+                        access,
+                        raw,
+                        &work.join("big.bin"),
+                        size,
+                        &work,
+                        Some(pid),
+                    ) {
+                        Ok(r) => {
+                            eprintln!(
+                                "  {:<28} run {rep}: {:>6.1} MB/s, {:.2} s{}",
+                                raw.label(),
+                                size as f64 / 1e6 / r.wall_s,
+                                r.wall_s,
+                                server_words(r.server, r.busy)
+                            );
+                            list.push(Run {
+                                wall_s: r.wall_s,
+                                bytes: size,
+                                time: None,
+                                server: r.server,
+                                busy: r.busy,
+                            });
+                        }
+                        Err(e) => {
+                            eprintln!("  {:<28} run {rep}: FAILED: {e}", raw.label());
+                            raw_runs[j] = Err(e);
+                        }
+                    }
+                }
+            }
         }
         for (c, r) in clients.iter().zip(runs) {
             figures.push(figure(kind.name(p), c, r));
+        }
+        for (raw, r) in raws(kind).into_iter().zip(raw_runs) {
+            ceilings.push(figure_of(kind.name(p), raw.label(), false, r));
         }
     }
     let _ = std::fs::remove_dir_all(&work);
@@ -287,14 +448,51 @@ pub fn measure(
         params: p.clone(),
         load: at_start,
         figures,
+        ceilings,
+        cores: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
     })
 }
 
+/// The ceilings measured beside a kind of copy: one stream as kubectl's tar, and byte ranges
+/// in parallel as a many-stream copy of one file would move them.
+fn raws(kind: Kind) -> Vec<Raw> {
+    match kind {
+        Kind::BigDown => vec![Raw::TarDown, Raw::RangesDown(2), Raw::RangesDown(4)],
+        Kind::BigUp => vec![Raw::TarUp, Raw::RangesUp(2), Raw::RangesUp(4)],
+        Kind::ManyUp | Kind::ManyDown => Vec::new(),
+    }
+}
+
+fn server_words(s: Option<ServerCpu>, busy: Option<f64>) -> String {
+    let mut out = String::new();
+    if let Some(s) = s {
+        out.push_str(&format!(
+            ", testcluster CPU {:.2} s, pod CPU {:.2} s",
+            s.own, s.pods
+        ));
+    }
+    if let Some(b) = busy {
+        out.push_str(&format!(", machine {:.0}% busy", b * 100.0));
+    }
+    out
+}
+
 fn figure(kind: String, c: &Client, runs: Result<Vec<Run>, String>) -> Figure {
+    figure_of(kind, c.label(), c.is_podterm(), runs)
+}
+
+fn figure_of(
+    kind: String,
+    client: String,
+    podterm: bool,
+    runs: Result<Vec<Run>, String>,
+) -> Figure {
     let empty = |error: String| Figure {
         kind: kind.clone(),
-        client: c.label(),
-        podterm: c.is_podterm(),
+        client: client.clone(),
+        podterm,
         runs: 0,
         mb_per_s: 0.0,
         mb_per_s_min: 0.0,
@@ -302,6 +500,9 @@ fn figure(kind: String, c: &Client, runs: Result<Vec<Run>, String>) -> Figure {
         wall_s: 0.0,
         cpu_s: None,
         max_rss_mb: None,
+        server_cpu_s: None,
+        pod_cpu_s: None,
+        busy: None,
         error: Some(error),
     };
     let runs = match runs {
@@ -322,10 +523,19 @@ fn figure(kind: String, c: &Client, runs: Result<Vec<Run>, String>) -> Figure {
         .iter()
         .filter_map(|r| r.time.map(|t| t.max_rss_mb()))
         .collect();
+    let own: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.server.map(|s| s.own))
+        .collect();
+    let pods: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| r.server.map(|s| s.pods))
+        .collect();
+    let busy: Vec<f64> = runs.iter().filter_map(|r| r.busy).collect();
     Figure {
         kind: kind.clone(),
-        client: c.label(),
-        podterm: c.is_podterm(),
+        client,
+        podterm,
         runs: runs.len(),
         mb_per_s: median(&rates).unwrap_or(0.0),
         mb_per_s_min: rates.iter().copied().fold(f64::INFINITY, f64::min),
@@ -333,23 +543,34 @@ fn figure(kind: String, c: &Client, runs: Result<Vec<Run>, String>) -> Figure {
         wall_s: median(&walls).unwrap_or(0.0),
         cpu_s: median(&cpus),
         max_rss_mb: rss.iter().copied().reduce(f64::max),
+        server_cpu_s: median(&own),
+        pod_cpu_s: median(&pods),
+        busy: median(&busy),
         error: None,
     }
 }
 
 impl Summary {
-    /// The table: per kind, each client's median MB/s (range), CPU, peak RSS, and podterm's
-    /// ratio to each kubectl against the 1.5× goal.
+    /// The table: per kind, each client's median MB/s (range), CPU (its own, testcluster's,
+    /// the pod's commands'), the share of the machine's cores those three used, peak RSS, and
+    /// podterm's ratio to each kubectl against the 1.5× goal; then the ceilings of that kind
+    /// (podterm's share of each).
     pub fn markdown(&self) -> String {
         let mut s = String::from("# Copying files (`podterm cp` and `kubectl cp`)\n\n");
         s.push_str(&format!(
             "{} runs of each, taking turns, on the demo pod `shell` (started {}; {} at the start). \
              Medians, with the range of the runs; CPU is the client's (user + system), RSS its peak. \
-             Goal: podterm ≥ 1.5× kubectl's throughput.\n\n",
-            self.params.reps, self.started_at, self.load
+             testcluster and pod CPU: what the server process and the pod's commands (`tar`, `dd`, \
+             their shells) used during the run; cores used: client + testcluster + pod CPU over the \
+             run's time and the machine's {} cores (machine busy: everything on it, the other \
+             programs running too). Goal: podterm ≥ 1.5× kubectl's throughput.\n\n",
+            self.params.reps,
+            self.started_at,
+            self.load,
+            self.cores
         ));
-        s.push_str("| copy | client | MB/s (range) | CPU s | peak RSS MB | podterm ÷ this |\n");
-        s.push_str("| --- | --- | --- | --- | --- | --- |\n");
+        s.push_str("| copy | client | MB/s (range) | CPU s | testcluster CPU s | pod CPU s | cores used (machine busy) | peak RSS MB | podterm ÷ this |\n");
+        s.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         let mut kinds: Vec<&str> = Vec::new();
         for f in &self.figures {
             if !kinds.contains(&f.kind.as_str()) {
@@ -362,10 +583,9 @@ impl Summary {
                 .iter()
                 .find(|f| f.client == "podterm")
                 .map(|f| f.mb_per_s);
-            for f in of {
-                let opt = |v: Option<f64>, d: usize| {
-                    v.map(|x| format!("{x:.d$}")).unwrap_or_else(|| "–".into())
-                };
+            let raw = self.ceilings.iter().filter(|f| f.kind == k);
+            for f in of.into_iter().chain(raw) {
+                let ceiling = !f.podterm && f.client.starts_with("raw ");
                 let rate = match &f.error {
                     Some(e) => format!("failed: {}", short_reason(e)),
                     None => format!(
@@ -375,6 +595,9 @@ impl Summary {
                 };
                 let ratio = match (ours, f.client.as_str(), &f.error) {
                     (_, "podterm", _) | (_, _, Some(_)) => String::new(),
+                    (Some(o), _, None) if f.mb_per_s > 0.0 && ceiling => {
+                        format!("{:.2}× (of this ceiling)", o / f.mb_per_s)
+                    }
                     (Some(o), _, None) if f.mb_per_s > 0.0 => {
                         let r = o / f.mb_per_s;
                         format!(
@@ -388,15 +611,127 @@ impl Summary {
                     }
                     _ => String::new(),
                 };
+                let client = if ceiling {
+                    format!("*{}* (ceiling)", f.client)
+                } else {
+                    f.client.clone()
+                };
                 s.push_str(&format!(
-                    "| {k} | {} | {rate} | {} | {} | {ratio} |\n",
-                    f.client,
-                    opt(f.cpu_s, 2),
+                    "| {k} | {client} | {rate} | {} | {} | {} | {} | {} | {ratio} |\n",
+                    if ceiling {
+                        "–".into()
+                    } else {
+                        opt(f.cpu_s, 2)
+                    },
+                    opt(f.server_cpu_s, 2),
+                    opt(f.pod_cpu_s, 2),
+                    self.cores_used(f),
                     opt(f.max_rss_mb, 0)
                 ));
             }
         }
+        s.push_str(&self.ceiling_words());
         s
+    }
+
+    /// Per large-file kind: how far podterm is from the one-stream ceiling, what the server side
+    /// used there, and whether byte ranges in parallel streams move more than one stream.
+    fn ceiling_words(&self) -> String {
+        let mut s = String::new();
+        let mut kinds: Vec<&str> = Vec::new();
+        for f in &self.ceilings {
+            if !kinds.contains(&f.kind.as_str()) {
+                kinds.push(&f.kind);
+            }
+        }
+        if kinds.is_empty() {
+            return s;
+        }
+        s.push_str("\nCeilings (the same pod side driven by a bare WebSocket client in the bench, no file read or written on its side):\n\n");
+        for k in kinds {
+            let ok = |f: &&Figure| f.kind == k && f.error.is_none() && f.mb_per_s > 0.0;
+            let ours = self.figures.iter().filter(ok).find(|f| f.podterm);
+            let raws: Vec<&Figure> = self.ceilings.iter().filter(ok).collect();
+            let Some(one) = raws.iter().find(|f| f.client.contains("tar")) else {
+                continue;
+            };
+            let server = match (one.server_cpu_s, one.pod_cpu_s) {
+                (Some(a), Some(b)) if one.wall_s > 0.0 => format!(
+                    ", testcluster and the pod's commands using {:.2} of the {} cores",
+                    (a + b) / one.wall_s,
+                    self.cores
+                ),
+                _ => String::new(),
+            };
+            let ours_words = match ours {
+                Some(o) => format!(
+                    "podterm's {:.0} MB/s is {:.0}% of",
+                    o.mb_per_s,
+                    100.0 * o.mb_per_s / one.mb_per_s
+                ),
+                None => "the ceiling:".into(),
+            };
+            let ranges: Vec<String> = raws
+                .iter()
+                .filter(|f| f.client.contains("ranges"))
+                .map(|f| {
+                    format!(
+                        "{} {:.0} MB/s ({:.2}× one stream)",
+                        f.client.trim_start_matches("raw WebSocket, "),
+                        f.mb_per_s,
+                        f.mb_per_s / one.mb_per_s
+                    )
+                })
+                .collect();
+            s.push_str(&format!(
+                "- {k}: {ours_words} the one-stream ceiling, {:.0} MB/s{server}",
+                one.mb_per_s
+            ));
+            if ours.is_some_and(|o| o.mb_per_s > one.mb_per_s) {
+                s.push_str(" (podterm above it: the bench's bare writer, 1 MiB messages from one task, is slower than podterm's, so this row is no bound; it compares tar with byte ranges under the same writer)");
+            }
+            if !ranges.is_empty() {
+                s.push_str(&format!("; in parallel: {}", ranges.join(", ")));
+            }
+            s.push_str(".\n");
+            // The work of the whole copy, whatever the machine's other load: what each client,
+            // testcluster and the pod's commands used, and the floor no client goes under.
+            let work: Vec<String> = self
+                .figures
+                .iter()
+                .filter(ok)
+                .filter_map(|f| {
+                    let (c, a, b) = (f.cpu_s?, f.server_cpu_s?, f.pod_cpu_s?);
+                    Some(format!("{} {:.2}", f.client, c + a + b))
+                })
+                .collect();
+            if let (false, Some(a), Some(b)) = (work.is_empty(), one.server_cpu_s, one.pod_cpu_s) {
+                s.push_str(&format!(
+                    "  CPU seconds of the whole copy (client + testcluster + pod): {}; testcluster and the pod's tar alone, with a client doing nothing: {:.2}.\n",
+                    work.join(", "),
+                    a + b
+                ));
+            }
+        }
+        s
+    }
+
+    /// Client + testcluster + pod CPU over the run's time and the cores, and the machine's busy
+    /// share: "1.62 of 2 (95%)".
+    fn cores_used(&self, f: &Figure) -> String {
+        let used = match (f.server_cpu_s, f.pod_cpu_s, f.wall_s > 0.0) {
+            (Some(a), Some(b), true) => {
+                let client = f.cpu_s.unwrap_or(0.0);
+                Some((client + a + b) / f.wall_s)
+            }
+            _ => None,
+        };
+        match (used, f.busy) {
+            (Some(u), Some(b)) => format!("{u:.2} of {} ({:.0}%)", self.cores, b * 100.0),
+            (Some(u), None) => format!("{u:.2} of {}", self.cores),
+            (None, Some(b)) => format!("– ({:.0}%)", b * 100.0),
+            (None, None) => "–".into(),
+        }
     }
 
     /// Whether podterm's copies were all measured. A kubectl's failure is its own result, shown in
@@ -408,6 +743,10 @@ impl Summary {
             .filter(|f| f.podterm)
             .all(|f| f.error.is_none())
     }
+}
+
+fn opt(v: Option<f64>, d: usize) -> String {
+    v.map(|x| format!("{x:.d$}")).unwrap_or_else(|| "–".into())
 }
 
 /// The most of a failure's reason the table shows (the JSON keeps the whole text).
@@ -468,6 +807,19 @@ pub fn short_reason(error: &str) -> String {
     out
 }
 
+/// Rewrites `cp-latest.md` from `cp-latest.json` (`--readme-only`: the table's words change
+/// without measuring again). Nothing when there is no JSON yet.
+pub fn rerender(results_dir: &Path) -> Result<(), String> {
+    let path = results_dir.join("cp-latest.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let summary: Summary =
+        serde_json::from_str(&text).ctx(format!("{} is not a cp summary", path.display()))?;
+    let md = results_dir.join("cp-latest.md");
+    std::fs::write(&md, summary.markdown()).ctx(format!("writing {}", md.display()))
+}
+
 /// Writes the summary JSON (stamped and latest) and the table.
 pub fn write(results_dir: &Path, stamp: &str, summary: &Summary) -> Result<PathBuf, String> {
     std::fs::create_dir_all(results_dir).ctx(format!("creating {}", results_dir.display()))?;
@@ -505,6 +857,9 @@ mod all_ok_tests {
             wall_s: 1.0,
             cpu_s: None,
             max_rss_mb: None,
+            server_cpu_s: None,
+            pod_cpu_s: None,
+            busy: None,
             error: error.map(String::from),
         }
     }
@@ -519,6 +874,8 @@ mod all_ok_tests {
             },
             load: String::new(),
             figures,
+            ceilings: Vec::new(),
+            cores: 2,
         }
     }
 

@@ -17,6 +17,7 @@ mod ceiling;
 mod clients;
 mod cluster;
 mod copy;
+mod cpceiling;
 mod echo;
 mod logsbench;
 mod procstat;
@@ -338,6 +339,7 @@ fn cp_part(
     args: &Args,
     results_dir: &Path,
     started_at: jiff::Timestamp,
+    server: Option<(u32, &cluster::Access)>,
 ) -> Result<bool, String> {
     let params = copy::Params {
         big_mib: args.cp_mib,
@@ -348,7 +350,7 @@ fn cp_part(
         .round(jiff::Unit::Second)
         .map(|t| t.to_string())
         .unwrap_or_else(|_| started_at.to_string());
-    let summary = copy::measure(env, clients, &params, &at)?;
+    let summary = copy::measure(env, clients, &params, &at, server)?;
     println!("{}", summary.markdown());
     let stamp = started_at.strftime("%Y-%m-%dT%H%M%SZ").to_string();
     copy::write(results_dir, &stamp, &summary)?;
@@ -378,6 +380,7 @@ fn run(args: Args) -> Result<bool, String> {
             .join("README.md")
     });
     if args.readme_only {
+        copy::rerender(&results_dir)?;
         write_readme(&results_dir, &readme, None)?;
         return Ok(true);
     }
@@ -452,7 +455,14 @@ fn run(args: Args) -> Result<bool, String> {
         return Ok(ok);
     }
     if args.cp_only {
-        let ok = cp_part(&env, &clients_all, &args, &results_dir, started_at)?;
+        let ok = cp_part(
+            &env,
+            &clients_all,
+            &args,
+            &results_dir,
+            started_at,
+            Some((tc.pid(), &access)),
+        )?;
         if !tc.alive() {
             return Err(format!(
                 "testcluster died; its log ends:\n{}",
@@ -644,7 +654,14 @@ fn run(args: Args) -> Result<bool, String> {
     alive(&mut tc)?;
 
     // (g) cp, large and small files, up and down.
-    let cp_ok = cp_part(&env, &clients_all, &args, &results_dir, started_at)?;
+    let cp_ok = cp_part(
+        &env,
+        &clients_all,
+        &args,
+        &results_dir,
+        started_at,
+        Some((tc.pid(), &access)),
+    )?;
     alive(&mut tc)?;
 
     drop(engine_cluster);

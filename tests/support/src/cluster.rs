@@ -60,6 +60,11 @@ pub struct Served {
 }
 
 impl Served {
+    /// The process id of `testcluster serve` (for its CPU time in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Starts `BIN serve --kubeconfig DIR/kubeconfig` and waits for its "serving at URL" line.
     pub fn start(bin: &Path, dir: &Path) -> Result<Self, Error> {
         Self::start_with(bin, dir, None)

@@ -6,6 +6,7 @@ import {
   completeOnce,
   completionParts,
   completions,
+  debugVia,
   downloadPathStart,
   dropDestination,
   droppedNames,
@@ -15,7 +16,7 @@ import {
   TransfersModel,
 } from "./model";
 
-const target = { profile: "Demo cluster", namespace: "demo", pod: "shell", container: "main" };
+const target = { profile: "Demo cluster", namespace: "demo", pod: "shell", container: "main", debugImage: null };
 
 function info(over: Partial<TransferInfo> = {}): TransferInfo {
   return {
@@ -35,6 +36,16 @@ function info(over: Partial<TransferInfo> = {}): TransferInfo {
 }
 
 describe("transfers model", () => {
+  it("says on a debug tab that a copy may go through its debug container, and what stays", () => {
+    expect(debugVia(undefined, "app")).toBeNull();
+    const words = debugVia({ name: "debugger-ab12c", image: "busybox:1.36" }, "app");
+    expect(words).toBe(
+      "Where app has no tar, cat, dd or base64, this goes through this tab's debug container debugger-ab12c (busybox:1.36), " +
+        "which sees its files. Should it no longer run, another is added, and stays in the pod until the pod is deleted.",
+    );
+    expect(debugVia({ name: "", image: "busybox:1.36" }, "")).toMatch(/^Where the container has no tar.*this tab's debug container \(busybox:1\.36\)/);
+  });
+
   it("reads sizes and progress as the CLI does", () => {
     expect(bytesText(0)).toBe("0 B");
     expect(bytesText(1536)).toBe("1.5 KiB");

@@ -50,6 +50,21 @@ export function podText(target: TransferTarget): string {
   return target.container ? `${target.pod}/${target.container}` : target.pod;
 }
 
+/**
+ * What a transfer's bar says of a debug tab (null for any other tab): where the container has
+ * nothing to copy a file with (distroless: no tar, cat, dd or base64), the engine goes through
+ * this tab's debug container, which sees its files; only if that one no longer runs is another
+ * added, and an added one stays in the pod (ephemeral containers cannot be removed).
+ */
+export function debugVia(debug: { name: string; image: string } | undefined, container: string): string | null {
+  if (!debug) return null;
+  const which = debug.name ? `this tab's debug container ${debug.name}` : "this tab's debug container";
+  return (
+    `Where ${container || "the container"} has no tar, cat, dd or base64, this goes through ${which} (${debug.image}), ` +
+    "which sees its files. Should it no longer run, another is added, and stays in the pod until the pod is deleted."
+  );
+}
+
 /** The notice at a transfer's end. */
 export function endNotice(t: TransferInfo): string {
   const where = podText(t.target);

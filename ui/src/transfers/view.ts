@@ -14,6 +14,7 @@ import {
   completeOnce,
   completionParts,
   completions,
+  debugVia,
   downloadPathStart,
   dropDestination,
   droppedNames,
@@ -44,7 +45,18 @@ function store(): Storage | null {
 export function tabTransferTarget(tab: Tab | undefined): TransferTarget | null {
   if (!tab || tab.kind !== "terminal" || !tab.target.pod) return null;
   const t = tab.target;
-  return { profile: t.profile, namespace: t.namespace, pod: t.pod, container: t.container };
+  return { profile: t.profile, namespace: t.namespace, pod: t.pod, container: t.container, debugImage: t.debug?.image ?? null };
+}
+
+/** A debug tab's words for its bars (null for any other tab). */
+function tabVia(tab: Tab | undefined): string | null {
+  if (!tab || tab.kind !== "terminal") return null;
+  return debugVia(tab.target.debug, tab.target.container);
+}
+
+/** The bar's line saying a copy goes through the debug container, when it may. */
+function viaLine(words: string | null): HTMLElement[] {
+  return words ? [h("span", { class: "transfer-via" }, words)] : [];
 }
 
 export class TransfersView {
@@ -115,7 +127,7 @@ export class TransfersView {
       return;
     }
     if (this.workspace.model.active?.id !== tab.id) this.workspace.activate(tab.id);
-    this.openUploadBar(tab.id, target, paths);
+    this.openUploadBar(tab.id, target, paths, tabVia(tab));
   }
 
   private pane(tabId: number): HTMLElement | null {
@@ -136,7 +148,7 @@ export class TransfersView {
     pane.insertBefore(bar, pane.querySelector(":scope > .terminal-view") ?? pane.querySelector(":scope > .toast"));
   }
 
-  private openUploadBar(tabId: number, target: TransferTarget, paths: string[]): void {
+  private openUploadBar(tabId: number, target: TransferTarget, paths: string[], via: string | null): void {
     const key = podKey(target);
     const remembered = this.dirs[key];
     const dest = h("input", {
@@ -179,6 +191,7 @@ export class TransfersView {
       upload,
       h("button", { type: "button", class: "transfer-cancel", onclick: () => this.closeBar(tabId) }, "Cancel"),
       error,
+      ...viaLine(via),
     );
     this.showBar(tabId, bar);
     dest.focus();
@@ -202,8 +215,10 @@ export class TransfersView {
 
   /** The tab's Download… bar: a pod path (completed from a listing) and a local folder. */
   openDownload(tabId: number): void {
-    const target = tabTransferTarget(this.workspace.model.get(tabId));
+    const tab = this.workspace.model.get(tabId);
+    const target = tabTransferTarget(tab);
     if (!target) return;
+    const via = tabVia(tab);
     if (this.workspace.model.active?.id !== tabId) this.workspace.activate(tabId);
     const path = h("input", {
       type: "text",
@@ -329,6 +344,7 @@ export class TransfersView {
       go,
       h("button", { type: "button", class: "transfer-cancel", onclick: () => this.closeBar(tabId) }, "Cancel"),
       error,
+      ...viaLine(via),
     );
     this.showBar(tabId, bar);
     path.focus();

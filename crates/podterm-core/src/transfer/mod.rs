@@ -240,13 +240,16 @@ impl Options {
 
 /// Uploads `src` into directory `dir` of the container, which must be one there (checked
 /// first, when the image can say): into any other path each file of a drop would land *as*
-/// that path, the last one winning. Otherwise as [`upload`].
+/// that path, the last one winning. Otherwise as [`upload_with`] (`fallback`: what the user
+/// allowed for a container with nothing to copy with, a debug tab's image).
+#[allow(clippy::too_many_arguments)]
 pub async fn upload_into(
     client: &kube::Client,
     t: &Target,
     src: &Path,
     dir: &str,
     opts: &Options,
+    fallback: &Fallback,
     meter: &Meter,
     cancel: &Cancel,
 ) -> Result<Report, TransferError> {
@@ -273,7 +276,7 @@ pub async fn upload_into(
             container: text::shown(&t.container),
         });
     }
-    upload(client, t, src, dir, opts, meter, cancel).await
+    upload_with(client, t, src, dir, opts, fallback, meter, cancel).await
 }
 
 /// Where in the cluster: the pod and container, already chosen.

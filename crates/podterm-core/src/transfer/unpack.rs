@@ -4,9 +4,10 @@
 //! what kubectl lets through refused: absolute names, `..`, names not under the source, links
 //! pointing outside the destination, device files and fifos. Nothing is ever written outside the
 //! destination. A destination not there yet is written as a temporary directory beside it,
-//! renamed when the stream ended cleanly; into one that is there, each file is written under a
-//! temporary name in its directory and renamed when complete ([`Landing`]). Either way a
-//! stopped transfer leaves no partial file under a final name. Runs on a blocking thread.
+//! renamed when the stream ended cleanly; into a directory that is there, the tree is written
+//! under a temporary directory inside it and moved into place once the stream ended cleanly
+//! ([`Landing`]). Either way a stopped transfer changes nothing under the destination's names.
+//! Runs on a blocking thread.
 
 use super::{Meter, Refusal, TransferError};
 use crate::exec::Chunk;
@@ -157,18 +158,24 @@ fn refuse(name: &[u8], why: Refusal) -> TransferError {
     }
 }
 
-/// Where the entries land. A destination that is already there (a copy merged into a
-/// directory, kubectl's way) takes each file under a temporary name beside it, renamed when
-/// complete. One that is not there yet is staged: everything is written under a fresh
-/// temporary directory beside it (`.podterm-cp-XXXX.part`), renamed to the destination once
-/// the stream ended cleanly, so a stopped copy leaves nothing under the final name, and each
-/// file costs a create and a write instead of a temporary file, a rename and three lookups.
-/// Nothing in the staging directory is a symlink (they are skipped, as kubectl does), so
-/// writing there never follows a link.
+/// Where the entries land. Everything is written under a fresh temporary directory
+/// (`.podterm-cp-XXXX.part`) and put in place once the stream ended cleanly, so a stopped copy
+/// (cancelled, broken, refused half-way) changes nothing under the destination's names, and
+/// each file costs a create and a write instead of a temporary file, a rename and three
+/// lookups. A destination not there yet is staged beside it and the staging directory renamed
+/// to it. A directory that is there (a copy merged into it, kubectl's way) is staged inside it
+/// and merged at the end ([`merge_into`]): what is new moves in with one rename (a whole new
+/// directory at once), a file that is there is replaced keeping its mode (as `os.Create`
+/// does). Conflicts (a file where a directory is, or the reverse) are found before anything
+/// moves. An existing file as the destination is written under a temporary name beside it and
+/// renamed over it. Nothing in the staging directory is a symlink (they are skipped, as
+/// kubectl does), so writing there never follows a link.
 struct Landing<'a> {
     dest: &'a Path,
-    /// The destination was not there at the start.
+    /// Written under a staging directory: the destination was not there, or is a directory.
     staged: bool,
+    /// The destination is a directory that was there at the start: staged inside it.
+    merge: bool,
     /// The staging directory, once something needs it.
     stage: Option<tempfile::TempDir>,
     /// Directories known to exist (real paths), so each is made once.
@@ -178,9 +185,12 @@ struct Landing<'a> {
 
 impl<'a> Landing<'a> {
     fn new(dest: &'a Path) -> Landing<'a> {
+        let there = std::fs::symlink_metadata(dest).is_ok();
+        let merge = there && std::fs::metadata(dest).is_ok_and(|m| m.is_dir());
         Landing {
             dest,
-            staged: std::fs::symlink_metadata(dest).is_err(),
+            staged: !there || merge,
+            merge,
             stage: None,
             made: HashSet::new(),
             buf: Vec::new(),
@@ -189,7 +199,7 @@ impl<'a> Landing<'a> {
 
     /// A single file copied to a new name: written beside it under a temporary name.
     fn lone_file(&self, to: &Path) -> bool {
-        self.staged && to == self.dest && self.stage.is_none()
+        self.staged && !self.merge && to == self.dest && self.stage.is_none()
     }
 
     /// Where `to` (a path under the destination) is written now.
@@ -202,6 +212,7 @@ impl<'a> Landing<'a> {
             None => {
                 use std::os::unix::fs::PermissionsExt as _;
                 let parent = match self.dest.parent() {
+                    _ if self.merge => self.dest,
                     Some(p) if !p.as_os_str().is_empty() => p,
                     _ => Path::new("."),
                 };
@@ -273,6 +284,14 @@ impl<'a> Landing<'a> {
         let Some(stage) = self.stage else {
             return Ok(());
         };
+        if self.merge {
+            // Nothing moves when something would not fit; the stage goes with its drop.
+            conflicts(stage.path(), self.dest)?;
+            merge_into(stage.path(), self.dest)?;
+            return stage
+                .close()
+                .map_err(|e| TransferError::local(self.dest, e));
+        }
         if let Err(e) = std::fs::rename(stage.path(), self.dest) {
             // Something took the name meanwhile: the copy is kept, not removed with the stage.
             let kept = stage.keep();
@@ -286,6 +305,58 @@ impl<'a> Landing<'a> {
         let _ = stage.keep();
         Ok(())
     }
+}
+
+/// The first entry of the staged tree `from` that cannot take its place under `into`: a file
+/// where a directory is, or a directory where something else is.
+fn conflicts(from: &Path, into: &Path) -> Result<(), TransferError> {
+    for e in std::fs::read_dir(from).map_err(|e| TransferError::local(from, e))? {
+        let e = e.map_err(|e| TransferError::local(from, e))?;
+        let to = into.join(e.file_name());
+        if std::fs::symlink_metadata(&to).is_err() {
+            continue;
+        }
+        // As the per-file way did: an existing path is followed (the user's own links).
+        let there_dir = std::fs::metadata(&to).is_ok_and(|m| m.is_dir());
+        let staged_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        match (staged_dir, there_dir) {
+            (true, true) => conflicts(&e.path(), &to)?,
+            (false, true) => return Err(TransferError::IsDirectory(to)),
+            (true, false) => {
+                return Err(TransferError::local(
+                    &to,
+                    std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "a file is there where the copy has a directory",
+                    ),
+                ))
+            }
+            (false, false) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Moves the staged tree `from` into `into` (checked by [`conflicts`]): each new name with one
+/// rename, an existing file replaced keeping its mode, an existing directory merged into.
+fn merge_into(from: &Path, into: &Path) -> Result<(), TransferError> {
+    for e in std::fs::read_dir(from).map_err(|e| TransferError::local(from, e))? {
+        let e = e.map_err(|e| TransferError::local(from, e))?;
+        let (src, to) = (e.path(), into.join(e.file_name()));
+        if std::fs::symlink_metadata(&to).is_ok() {
+            if let Ok(m) = std::fs::metadata(&to) {
+                if m.is_dir() {
+                    merge_into(&src, &to)?;
+                    continue;
+                }
+                // os.Create truncates an existing file and keeps its mode.
+                std::fs::set_permissions(&src, m.permissions())
+                    .map_err(|e| TransferError::local(&to, e))?;
+            }
+        }
+        std::fs::rename(&src, &to).map_err(|e| TransferError::local(&to, e))?;
+    }
+    Ok(())
 }
 
 fn copy(
@@ -522,6 +593,53 @@ mod tests {
         unpack(&stream(&[("a", b"new")], None)[..], "src", &dest, "hint").expect("merged");
         assert_eq!(std::fs::read(dest.join("a")).expect("a"), b"new");
         assert_eq!(names(&dest), ["a", "d", "keep"]);
+    }
+
+    /// Into a directory that is there: a copy stopped half-way changes nothing in it (the
+    /// per-file way had replaced `a` and added `d/b` before the fifo stopped it); a whole one
+    /// merges in, an existing file keeping its mode; a conflict moves nothing.
+    #[test]
+    fn a_merge_into_an_existing_directory_lands_whole_or_not_at_all() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let work = tempfile::tempdir().expect("tmp");
+        let dest = work.path().join("there");
+        std::fs::create_dir_all(dest.join("d/old")).expect("mkdir");
+        std::fs::write(dest.join("a"), b"old").expect("write");
+        std::fs::set_permissions(dest.join("a"), std::fs::Permissions::from_mode(0o600))
+            .expect("chmod");
+        std::fs::write(dest.join("keep"), b"k").expect("write");
+        let files: [(&str, &[u8]); 4] = [
+            ("a", b"new"),
+            ("d/b", b"22"),
+            ("d/old/c", b"333"),
+            ("e/f", b"4"),
+        ];
+        let bad = stream(&files, Some(("pipe", tar::EntryType::Fifo)));
+        let e = unpack(&bad[..], "src", &dest, "hint").expect_err("refused");
+        assert!(matches!(e, TransferError::Refused { .. }), "{e}");
+        assert_eq!(names(&dest), ["a", "d", "keep"]);
+        assert_eq!(std::fs::read(dest.join("a")).expect("a"), b"old");
+        assert_eq!(names(&dest.join("d")), ["old"]);
+        assert!(names(&dest.join("d/old")).is_empty());
+
+        let done = unpack(&stream(&files, None)[..], "src", &dest, "hint").expect("merged");
+        assert_eq!(done.files, 4);
+        assert_eq!(names(&dest), ["a", "d", "e", "keep"]);
+        assert_eq!(std::fs::read(dest.join("a")).expect("a"), b"new");
+        let mode = std::fs::metadata(dest.join("a"))
+            .expect("stat")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "an existing file keeps its mode");
+        assert_eq!(names(&dest.join("d")), ["b", "old"]);
+        assert_eq!(std::fs::read(dest.join("d/old/c")).expect("c"), b"333");
+        assert_eq!(std::fs::read(dest.join("e/f")).expect("f"), b"4");
+
+        // A file of the copy where a directory is: refused, nothing moved, no stage left.
+        let clash: [(&str, &[u8]); 2] = [("z", b"zz"), ("d", b"file")];
+        let e = unpack(&stream(&clash, None)[..], "src", &dest, "hint").expect_err("clash");
+        assert!(matches!(e, TransferError::IsDirectory(_)), "{e}");
+        assert_eq!(names(&dest), ["a", "d", "e", "keep"]);
     }
 
     #[test]

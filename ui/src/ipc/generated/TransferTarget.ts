@@ -15,4 +15,11 @@ namespace: string, pod: string,
 /**
  * Empty: the pod's default container.
  */
-container: string, };
+container: string, 
+/**
+ * A debug tab's image (`null`: not a debug tab). When the container has nothing to copy
+ * a single file with (no tar, cat, dd or base64: distroless), the copy goes through our
+ * debug container of this image beside it, the tab's own (one is added, and stays in the
+ * pod, only when none of ours runs any more). Without it such a copy is refused in words.
+ */
+debugImage: string | null, };
