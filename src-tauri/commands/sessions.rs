@@ -25,9 +25,13 @@ pub fn open_session(
             command: req.terminal.command.clone(),
         });
     }
+    // What a tab behind a flood can still show: its scrollback (and its rows, from the
+    // request and each resize); `None`: every byte drawn.
+    let skip = (!ctx.desktop.draw_every_byte()).then(|| ctx.desktop.scrollback_lines() as usize);
     Ok(ctx.sessions.open(
         &ctx.profiles,
         req,
+        skip,
         move |bytes| on_output.send(Raw::Raw(Vec::from(bytes))).is_ok(),
         move |s| {
             let _ = on_state.send(s);

@@ -171,13 +171,19 @@ pub async fn run(
     connected();
     let parts = session.into_parts();
     let input = parts.input;
+    // A terminal that skips keeps lines for the tab's rows as they are now.
+    credit.set_rows(req.rows.max(1));
+    let rows = credit.clone();
     let pump = flow::pump(parts.stdout, parts.stderr, credit, cfg, output);
     // Input in the order it was sent, for as long as the session takes it.
     let forward = async move {
         while let Some(c) = control.recv().await {
             let open = match c {
                 Control::Input(b) => input.send(b).await,
-                Control::Resize(cols, rows) => input.resize(cols, rows).await,
+                Control::Resize(cols, r) => {
+                    rows.set_rows(r);
+                    input.resize(cols, r).await
+                }
             };
             if !open {
                 break;
