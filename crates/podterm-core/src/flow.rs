@@ -346,8 +346,14 @@ pub async fn pump(
                     },
                 }
                 let after = t.dropped();
-                credit.skipped.0.fetch_add(after.0 - before.0, Ordering::Relaxed);
-                credit.skipped.1.fetch_add(after.1 - before.1, Ordering::Relaxed);
+                credit
+                    .skipped
+                    .0
+                    .fetch_add(after.0 - before.0, Ordering::Relaxed);
+                credit
+                    .skipped
+                    .1
+                    .fetch_add(after.1 - before.1, Ordering::Relaxed);
                 continue;
             }
             if let Some(bytes) = t.take(credit.batch_limit(cfg.max_batch)) {

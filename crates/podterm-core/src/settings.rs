@@ -409,6 +409,9 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).expect("read");
         assert!(text.contains("\"drawEveryByte\": true"), "{text}");
         update(dir.path(), |s| s.scrollback_lines = 2_000).expect("update");
-        assert!(load(dir.path()).expect("load").draw_every_byte, "another change keeps it");
+        assert!(
+            load(dir.path()).expect("load").draw_every_byte,
+            "another change keeps it"
+        );
     }
 }

@@ -1105,7 +1105,7 @@ mod tests {
         // whole, and a sequence the tab got half of is never dropped.
         let mut tail = Tail::new();
         tail.observe(b"\x1b]2;ha");
-        tail.push(&b"lf\x07\r\n".repeat(1), 1, 1);
+        tail.push(b"lf\x07\r\n", 1, 1);
         tail.push(&b"y\r\n".repeat(50), 1, 1);
         let first = tail.take(usize::MAX).expect("output");
         assert!(first.starts_with(b"lf\x07\r\n"), "{first:?}");

@@ -206,7 +206,11 @@ fn peak_rss() -> u64 {
 async fn ack_until(credit: &Credit, mut done: impl FnMut() -> bool, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(600);
     while !done() {
-        assert!(Instant::now() < deadline, "{what}: unacked {}", credit.unacked());
+        assert!(
+            Instant::now() < deadline,
+            "{what}: unacked {}",
+            credit.unacked()
+        );
         credit.ack(credit.unacked());
         tokio::task::yield_now().await;
         tokio::time::sleep(Duration::from_millis(2)).await;
@@ -276,12 +280,7 @@ async fn a_stalled_tab_skips_a_plain_flood_and_gets_its_tail() {
     // screens of 24), then the marker.
     let after = &got[stalled..];
     let keep = 1_000 + 2 * 24;
-    let tail = [
-        &b"\r"[..],
-        &b"y\r\n".repeat(keep - 1),
-        b"FLOOD-END\r\n",
-    ]
-    .concat();
+    let tail = [&b"\r"[..], &b"y\r\n".repeat(keep - 1), b"FLOOD-END\r\n"].concat();
     assert!(
         after.len() >= tail.len() && after.ends_with(&tail[1..]),
         "the tab got the last lines: {:?}",
@@ -323,7 +322,10 @@ async fn a_structural_flood_is_backpressured_and_delivered_whole() {
     }
     let end = s.end;
     let ended = tokio::time::timeout(Duration::from_secs(3), end.wait()).await;
-    assert!(ended.is_err(), "the session was paused, not read to its end");
+    assert!(
+        ended.is_err(),
+        "the session was paused, not read to its end"
+    );
     let got = ui.got.clone();
     ack_until(
         &credit,
@@ -335,7 +337,10 @@ async fn a_structural_flood_is_backpressured_and_delivered_whole() {
     let want: Vec<u8> = (0..60_000)
         .flat_map(|i| format!("\x1b[H{i}\r\n").into_bytes())
         .collect();
-    assert!(*ui.got.lock().expect("lock") == want, "every byte, in order");
+    assert!(
+        *ui.got.lock().expect("lock") == want,
+        "every byte, in order"
+    );
     assert_eq!(credit.skipped(), (0, 0));
 }
 
@@ -361,7 +366,12 @@ async fn every_byte_is_drawn_when_skipping_is_off() {
     while !got.lock().expect("lock").ends_with(b"\r\n400000\r\n") {
         if Instant::now() >= deadline {
             let g = got.lock().expect("lock");
-            panic!("the output never all arrived: {} bytes, ending {:?}, unacked {}", g.len(), String::from_utf8_lossy(&g[g.len().saturating_sub(60)..]), credit.unacked());
+            panic!(
+                "the output never all arrived: {} bytes, ending {:?}, unacked {}",
+                g.len(),
+                String::from_utf8_lossy(&g[g.len().saturating_sub(60)..]),
+                credit.unacked()
+            );
         }
         if credit.unacked() > cfg.high {
             credit.ack(credit.unacked());
@@ -372,6 +382,9 @@ async fn every_byte_is_drawn_when_skipping_is_off() {
     let want: Vec<u8> = (1..=400_000)
         .flat_map(|i| format!("{i}\r\n").into_bytes())
         .collect();
-    assert!(*ui.got.lock().expect("lock") == want, "every byte, in order");
+    assert!(
+        *ui.got.lock().expect("lock") == want,
+        "every byte, in order"
+    );
     assert_eq!(credit.skipped(), (0, 0));
 }
