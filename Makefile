@@ -83,7 +83,8 @@ test-stress: ui
 # The real app end to end (tests/app/app.mjs, with a second testcluster of its own and a
 # WM_DELETE_WINDOW helper compiled with cc and libX11 (tests/app/wm-close.c); then tests/app/panes.mjs: three web pods
 # in broadcasting panes answer one hostname; then tests/app/memory.mjs: background tabs' output
-# keeps the web process's memory flat; then tests/app/network.mjs: a testcluster of its own
+# keeps the web process's memory flat; then tests/app/flood.mjs: a `yes` flood, Ctrl-C and a
+# command answered, the scrollback whole `y` lines; then tests/app/network.mjs: a testcluster of its own
 # dropped, stopped and restarted, the app stopped as a closed lid stops it, a tab through
 # tinyproxy; then tests/app/tray.mjs: the tray menu read and clicked over D-Bus by a tray host
 # of its own, tests/app/trayhost.py): the release binary built with the test-fixtures
@@ -97,6 +98,7 @@ test-app: deps ui
 	bash scripts/with-keyring.sh node tests/app/files.mjs
 	bash scripts/with-keyring.sh node tests/app/panes.mjs
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
+	bash scripts/with-keyring.sh node tests/app/flood.mjs
 	bash scripts/with-keyring.sh node tests/app/logs.mjs
 	bash scripts/with-keyring.sh node tests/app/network.mjs
 	bash scripts/with-keyring.sh node tests/app/recordings.mjs

@@ -420,6 +420,9 @@ try {
   await app.click("#import-kubeconfig", 20_000);
   await app.waitFor('.pod[data-pod="shell"]', 30_000);
   log("profile imported; pods listed");
+  // Today's fields (flood, echo, ctrlC) keep their meaning: every byte drawn. The default
+  // (skipping what a tab behind a flood cannot show) is measured after them, in `skip`.
+  await setDrawEveryByte(true);
 
   // Idle: the pod list shown, nothing open, after things settle.
   await sleep(5000);
@@ -660,6 +663,15 @@ try {
   results.ctrlC = { ms: r1(ctrlC.ms), bytesAfter: ctrlC.bytes };
   log(`echo during flood: ${JSON.stringify(results.echo)}; Ctrl-C → quiet ${results.ctrlC.ms} ms`);
 
+  // The same flood, echo and Ctrl-C in a new tab with the default: a tab behind a flood skips
+  // what it could no longer show (issue 13, item 4).
+  try {
+    results.skip = await skipMode(FLOOD_MB * 1024 * 1024);
+  } catch (e) {
+    results.skip = { error: String(e.message ?? e).slice(0, 300) };
+  }
+  log(`skipping: ${JSON.stringify(results.skip)}`);
+
   // The page after the floods, before more tabs: what the flood left behind (WebKit keeps the
   // JS heap's high-water mark), so the tabs' own cost is tabsMemory − afterFlood.
   await sleep(3000);
@@ -702,6 +714,99 @@ try {
 
 await writeReport(results, true);
 await rm(work, { recursive: true, force: true });
+
+/** The "Draw every byte of a flood" setting, through the app's own command. */
+async function setDrawEveryByte(on) {
+  await app.exec((on) => window.__TAURI_INTERNALS__.invoke("set_draw_every_byte", { on }).then(() => true), on);
+}
+
+/**
+ * With the default setting (skip what the tab cannot show), in a new tab: a flood of `bytes`
+ * (its time until the tab is quiet, bytes drawn vs the pod's), keystroke echo during `yes`
+ * (keydown → the echoed byte written by xterm) and Ctrl-C → quiet.
+ */
+async function skipMode(bytes) {
+  await setDrawEveryByte(false);
+  const before = new Set((await app.exec(() => window.__podterm.tabs())).map((t) => t.id));
+  await app.click('.pod[data-pod="shell"] .pod-line');
+  await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
+  const id = await app.waitUntil("a new tab", 10_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id) && window.__podterm.flow(t.id)?.written > 0)?.id, [...before]);
+  const area = `.pane[data-tab-id="${id}"] .xterm-helper-textarea`;
+  await app.exec((id) => {
+    const term = window.__podterm.terminals.get(id);
+    const orig = term.write.bind(term);
+    const b = (window.__skip = { bytes: 0, first: 0, last: 0, marks: [], keys: [] });
+    document.addEventListener("keydown", (e) => b.keys.push({ key: e.key, at: performance.now() }), true);
+    term.write = (data, cb) => {
+      const n = typeof data === "string" ? data.length : data.byteLength;
+      const hasZ = typeof data === "string" ? data.includes("Z") : data.includes(0x5a);
+      orig(data, () => {
+        const now = performance.now();
+        if (b.first === 0) b.first = now;
+        b.bytes += n;
+        b.last = now;
+        if (hasZ) b.marks.push({ at: now });
+        cb?.();
+      });
+    };
+    return true;
+  }, id);
+  await sleep(500);
+  await app.exec(() => Object.assign(window.__skip, { bytes: 0, first: 0, last: 0 }));
+  await app.type(area, `head -c ${bytes} /dev/zero | tr '\\0' y | fold -w 79`);
+  await app.type(area, Keys.ENTER);
+  const t0 = Date.now();
+  await app.waitUntil("the flood to start", 10_000, () => window.__skip.bytes > 100_000);
+  for (;;) {
+    await sleep(1000);
+    if (await app.exec(() => window.__skip.last > 0 && performance.now() - window.__skip.last > 3000)) break;
+    if (Date.now() - t0 > 900_000) throw new Error("the flood took over 15 minutes");
+  }
+  const f = await app.exec(() => ({ drawn: window.__skip.bytes, ms: window.__skip.last - window.__skip.first }));
+  // What the pod's terminal sent: 79 `y` and `\r\n` per line, the command's echo aside.
+  const podBytes = Math.round((bytes / 79) * 81);
+  const flood = { podBytes, drawnBytes: f.drawn, skippedBytes: Math.max(0, podBytes - f.drawn), appMBps: r1(podBytes / 1e6 / (f.ms / 1000)) };
+  await app.type(area, "yes");
+  await app.type(area, Keys.ENTER);
+  // Skipping, the tab draws little of it: what it can show, as it has room.
+  await app.waitUntil("yes to flow", 30_000, (drawn) => window.__skip.bytes > drawn + 100_000, f.drawn);
+  // The flood's queues fill (the server's socket, the window): as long as the every-byte run's.
+  await sleep(3000);
+  const echoes = [];
+  for (let i = 0; i < KEYS; i++) {
+    await app.type(area, "Z");
+    echoes.push(
+      await app.exec(async () => {
+        const b = window.__skip;
+        const k = b.keys.filter((x) => x.key === "Z").at(-1);
+        const start = performance.now();
+        for (;;) {
+          const m = k && b.marks.find((t) => t.at >= k.at);
+          if (m) return m.at - k.at;
+          if (performance.now() - start > 10_000) return Infinity;
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      }),
+    );
+    await sleep(150);
+  }
+  const drawnBeforeC = await app.exec(() => window.__skip.bytes);
+  await app.type(area, `${Keys.CONTROL}c${"\uE000"}`);
+  const c = await app.exec(async () => {
+    const b = window.__skip;
+    const k = b.keys.filter((x) => x.key === "c" || x.key === "C").at(-1);
+    for (;;) {
+      if (performance.now() - b.last > 1500) return { ms: b.last - k.at, bytes: b.bytes };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+  await setDrawEveryByte(true);
+  return {
+    flood,
+    echo: { ms: echoes.map(r1), p50: r1(median(echoes)), p99: r1(percentile(echoes, 99)) },
+    ctrlC: { ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeC },
+  };
+}
 
 // ------------------------------------------------------------------------------- report
 
@@ -814,9 +919,18 @@ async function writeReport(R, record) {
   const rows = [
     [`flood of ${R.floodMB} MiB into a tab (MB/s)`, `${R.flood.appMBps}`, `xterm alone, same page: ${R.flood.xtermCapMBps}`, `≥ 80% of xterm alone: ${Math.round(100 * flood)}%`, flood >= 0.8],
     ["  ↳ RSS during the flood: first / max / last (MB); trend: last third − first third", `${R.flood.rssMB.first} / ${R.flood.rssMB.max} / ${R.flood.rssMB.last}; ${trend(R.flood.rssMB.samples) >= 0 ? "+" : ""}${trend(R.flood.rssMB.samples)}`, "—", "flat: no growth over the flood (trend < 50 MB)", trend(R.flood.rssMB.samples) < 50],
+    ...(R.skip?.flood
+      ? [[`  ↳ skipping (the default): the same flood, until the tab is quiet (MB/s of the pod's output; MB drawn / skipped)`, `${R.skip.flood.appMBps}; ${r1(R.skip.flood.drawnBytes / 1e6)} / ${r1(R.skip.flood.skippedBytes / 1e6)}`, "every byte drawn: the row above", "", null]]
+      : []),
     ["keystroke echo during a `yes` flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", `p99 < 100 ms: ${x(R.echo.p99, 100)}`, R.echo.p99 < 100],
+    ...(R.skip?.flood
+      ? [["  ↳ skipping (the default): keystroke echo during `yes`, p50 / p99 (ms)", `${R.skip.echo.p50} / ${R.skip.echo.p99}`, "every byte drawn: the row above", `p99 < 100 ms: ${x(R.skip.echo.p99, 100)}`, R.skip.echo.p99 < 100]]
+      : []),
     ...(R.echoPath ? echoPathRows(R.echoPath) : []),
     ["`yes`, Ctrl-C → output stops, prompt shown (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", `< 300 ms: ${x(R.ctrlC.ms, 300)}`, R.ctrlC.ms < 300],
+    ...(R.skip?.flood
+      ? [["  ↳ skipping (the default): `yes`, Ctrl-C → output stops (ms; MB drawn after the key)", `${R.skip.ctrlC.ms}; ${r1(R.skip.ctrlC.bytesAfter / 1e6)}`, "every byte drawn: the row above", `< 300 ms: ${x(R.skip.ctrlC.ms, 300)}`, R.skip.ctrlC.ms < 300]]
+      : []),
     ...(R.idleEcho
       ? [["keystroke → echo painted, idle tab: p50 / p99 (ms)", `${R.idleEcho.p50} / ${R.idleEcho.p99}`, "—", `p99 < 16 ms (one frame): ${x(R.idleEcho.p99, 16)}`, R.idleEcho.p99 < 16]]
       : []),

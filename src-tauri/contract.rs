@@ -139,6 +139,9 @@ macro_rules! with_commands {
             sync set_log_lines(lines: u32) -> u32;
             /// Reopening the last run's tabs at start on or off (off also forgets them).
             sync set_restore_tabs(on: bool) -> ();
+            /// Whether new terminal sessions draw every byte of a flood (off: skip what the
+            /// tab cannot show while it is behind); saved, refused like `set_scrollback_lines`.
+            sync set_draw_every_byte(on: bool) -> ();
             /// The open tabs, saved (in tabs.json, never a secret) so that they reopen after a
             /// restart; nothing is saved while reopening is off.
             sync save_open_tabs(tabs: SavedTabs) -> ();

@@ -39,6 +39,9 @@ pub struct Desktop {
     recent: Mutex<Recent>,
     /// The global shortcut is on (the setting).
     global_shortcut: AtomicBool,
+    /// New terminal sessions draw every byte of a flood (the setting; off: skip what a tab
+    /// cannot show).
+    draw_every_byte: AtomicBool,
     /// Where the launcher entry with the favourites' actions was last written.
     launcher_entry: Mutex<Option<PathBuf>>,
 }
@@ -66,6 +69,7 @@ impl Desktop {
             recent: Mutex::new(Recent::default()),
             launcher_entry: Mutex::new(None),
             global_shortcut: AtomicBool::new(s.global_shortcut),
+            draw_every_byte: AtomicBool::new(s.draw_every_byte),
         }
     }
 
@@ -121,6 +125,18 @@ impl Desktop {
         self.change(|s| s.debug_image = image.clone())?;
         *crate::state::lock(&self.debug_image) = image.clone();
         Ok(image)
+    }
+
+    pub fn draw_every_byte(&self) -> bool {
+        self.draw_every_byte.load(Ordering::SeqCst)
+    }
+
+    /// Whether new sessions draw every byte of a flood (saved). Refused like
+    /// [`Desktop::set_close_to_tray`].
+    pub fn set_draw_every_byte(&self, on: bool) -> Result<(), SettingsError> {
+        self.change(|s| s.draw_every_byte = on)?;
+        self.draw_every_byte.store(on, Ordering::SeqCst);
+        Ok(())
     }
 
     pub fn restore_tabs(&self) -> bool {

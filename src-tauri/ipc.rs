@@ -79,6 +79,9 @@ pub struct AppSettings {
     pub global_shortcut: bool,
     /// Its keys (`Ctrl+Alt+K`).
     pub global_shortcut_keys: String,
+    /// New terminal sessions draw every byte of a flood (off: what a tab cannot show is
+    /// skipped while it is behind; its screen and scrollback end the same).
+    pub draw_every_byte: bool,
 }
 
 pub use podterm_core::opentabs::{RestoredTab, RestoredTabs, SavedTab, SavedTabs};

@@ -37,6 +37,7 @@ pub fn app_settings(ctx: &Ctx<'_>) -> Result<AppSettings> {
             .map(|p| p.display().to_string()),
         global_shortcut: ctx.desktop.global_shortcut(),
         global_shortcut_keys: podterm_core::settings::GLOBAL_SHORTCUT.to_string(),
+        draw_every_byte: ctx.desktop.draw_every_byte(),
     })
 }
 
@@ -48,6 +49,10 @@ pub fn set_global_shortcut(ctx: &Ctx<'_>, on: bool) -> Result<()> {
         return Err(e.into());
     }
     Ok(())
+}
+
+pub fn set_draw_every_byte(ctx: &Ctx<'_>, on: bool) -> Result<()> {
+    Ok(ctx.desktop.set_draw_every_byte(on)?)
 }
 
 pub fn set_restore_tabs(ctx: &Ctx<'_>, on: bool) -> Result<()> {

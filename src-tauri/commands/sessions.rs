@@ -25,10 +25,14 @@ pub fn open_session(
             command: req.terminal.command.clone(),
         });
     }
+    // What a tab behind a flood can still show: its scrollback (and its rows, from the
+    // request and each resize); `None`: every byte drawn.
+    let skip = (!ctx.desktop.draw_every_byte()).then(|| ctx.desktop.scrollback_lines() as usize);
     let auto = ctx.recordings.auto_for(&ctx.profiles, &req.profile);
     Ok(ctx.sessions.open_recorded(
         &ctx.profiles,
         req,
+        skip,
         auto,
         move |bytes| on_output.send(Raw::Raw(Vec::from(bytes))).is_ok(),
         move |s| {

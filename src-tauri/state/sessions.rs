@@ -65,15 +65,18 @@ impl Sessions {
     /// Opens a TTY exec session with `profiles`' client and returns its id at once. `state`
     /// gets `connecting`, `connected`, then one final state that counts the output bytes sent
     /// before it; `output` gets the coalesced output while the UI's acknowledgements
-    /// ([`Sessions::ack`]) allow, and returns false once nobody listens.
+    /// ([`Sessions::ack`]) allow, and returns false once nobody listens. `skip`: the tab's
+    /// scrollback lines when output it cannot show may be skipped while it is behind
+    /// ([`FlowConfig::skipping`]); `None` draws every byte.
     pub fn open(
         &self,
         profiles: &Profiles,
         req: OpenSessionRequest,
+        skip: Option<usize>,
         output: impl FnMut(Bytes) -> bool + Send + 'static,
         state: impl Fn(SessionState) + Send + Sync + 'static,
     ) -> u32 {
-        self.open_recorded(profiles, req, None, output, state)
+        self.open_recorded(profiles, req, skip, None, output, state)
     }
 
     /// [`Sessions::open`], recorded from the first byte when `auto` is set (the profile records
@@ -82,6 +85,7 @@ impl Sessions {
         &self,
         profiles: &Profiles,
         req: OpenSessionRequest,
+        skip: Option<usize>,
         auto: Option<AutoRecord>,
         mut output: impl FnMut(Bytes) -> bool + Send + 'static,
         state: impl Fn(SessionState) + Send + Sync + 'static,
@@ -90,7 +94,7 @@ impl Sessions {
         let told = state.clone();
         let tap = Tap::new(req.profile.clone(), auto, move |e| told(tap_state(e)));
         let id = next_id();
-        let flow_cfg = FlowConfig::terminal();
+        let flow_cfg = FlowConfig::terminal().skipping(skip);
         let credit = Credit::new(&flow_cfg);
         let (tx, rx) = mpsc::unbounded_channel();
         // Registered before the task starts, so it can always remove itself.

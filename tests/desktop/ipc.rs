@@ -97,7 +97,9 @@ impl App {
         output: impl FnMut(Bytes) -> bool + Send + 'static,
         state: impl Fn(SessionState) + Send + Sync + 'static,
     ) -> u32 {
-        self.sessions.open(&self.profiles, req, output, state)
+        // As the app opens them by default: skipping what a tab behind a flood cannot show.
+        let skip = Some(podterm_core::settings::DEFAULT_SCROLLBACK_LINES as usize);
+        self.sessions.open(&self.profiles, req, skip, output, state)
     }
     fn send_input(&self, id: u32, data: Bytes) -> Res<()> {
         self.sessions.send_input(id, data)

@@ -40,6 +40,8 @@ fn open(sessions: &Sessions, profiles: &Profiles, profile: &str, auto: Option<Au
                 debug: None,
             },
         },
+        // Every byte drawn: the recording is compared with what the tab received.
+        None,
         auto,
         move |b| out_tx.send(b).is_ok(),
         move |s| {

@@ -8,7 +8,7 @@ import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { logsTarget, podMenuItems } from "./logs/pod-menu";
 import { SidebarModel } from "./sidebar/model";
-import { debugImageControl, globalShortcutControl, restoreTabsControl, scrollbackControl } from "./settings/view";
+import { debugImageControl, drawEveryByteControl, globalShortcutControl, restoreTabsControl, scrollbackControl } from "./settings/view";
 import { setLogLineLimit } from "./logs/view";
 import { keepTabsAcrossRestarts } from "./restore/session";
 import { SidebarView } from "./sidebar/view";
@@ -66,6 +66,7 @@ async function start(): Promise<void> {
   sidebar.root.appendChild(restoreTabsControl(backend));
   sidebar.root.appendChild(globalShortcutControl(backend));
   sidebar.root.appendChild(scrollbackControl(backend));
+  sidebar.root.appendChild(drawEveryByteControl(backend));
   sidebar.root.appendChild(debugImageControl(backend));
   // Recordings: the recordings folders listed, and the player.
   sidebar.root.appendChild(

@@ -7,7 +7,9 @@
 //! bounded by the read-ahead plus `high` plus one batch, however fast the process writes.
 
 use crate::exec::Chunk;
+use crate::tail::{self, Tail};
 use bytes::{Bytes, BytesMut};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Notify};
@@ -74,6 +76,17 @@ pub struct FlowConfig {
     /// Set: the window follows the UI's measured drain rate (what it drew in this long), between
     /// [`MIN_WINDOW`] and `high`, starting at `high`; `low` is then three quarters of it.
     pub drain_window: Option<Duration>,
+    /// Set (a terminal that skips what its tab cannot show): while the window is full, output
+    /// is still read and kept compacted in a [`Tail`] (docs/architecture.md, "A flood is
+    /// skipped, not queued"); unset, output waits for the window (every byte drawn).
+    pub skip: Option<Skip>,
+}
+
+/// What a terminal's tab can show besides its screen (its rows are [`Credit::set_rows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skip {
+    /// Lines of scrollback the tab keeps.
+    pub scrollback: usize,
 }
 
 impl FlowConfig {
@@ -82,6 +95,15 @@ impl FlowConfig {
         FlowConfig {
             drain_window: Some(DRAIN_WINDOW),
             ..FlowConfig::default()
+        }
+    }
+
+    /// This config, skipping what a tab with `scrollback` lines of scrollback cannot show
+    /// (`None`: every byte drawn).
+    pub fn skipping(self, scrollback: Option<usize>) -> Self {
+        FlowConfig {
+            skip: scrollback.map(|scrollback| Skip { scrollback }),
+            ..self
         }
     }
 }
@@ -94,6 +116,7 @@ impl Default for FlowConfig {
             high: HIGH_WATER,
             low: LOW_WATER,
             drain_window: None,
+            skip: None,
         }
     }
 }
@@ -126,7 +149,14 @@ pub struct Credit {
     room: Arc<Notify>,
     drain_window: Option<Duration>,
     max_high: usize,
+    /// The tab's rows (a terminal that skips keeps twice as many lines beside its scrollback).
+    rows: Arc<AtomicUsize>,
+    /// Output skipped so far: bytes and lines.
+    skipped: Arc<(AtomicU64, AtomicU64)>,
 }
+
+/// Rows a tab is taken to have until told.
+const DEFAULT_ROWS: usize = 24;
 
 impl Credit {
     pub fn new(cfg: &FlowConfig) -> Self {
@@ -146,7 +176,27 @@ impl Credit {
             room: Arc::new(Notify::new()),
             drain_window: cfg.drain_window,
             max_high: cfg.high,
+            rows: Arc::new(AtomicUsize::new(DEFAULT_ROWS)),
+            skipped: Arc::new((AtomicU64::new(0), AtomicU64::new(0))),
         }
+    }
+
+    /// The tab has `rows` rows (at the start and after each resize).
+    pub fn set_rows(&self, rows: u16) {
+        self.rows.store(usize::from(rows.max(1)), Ordering::Relaxed);
+    }
+
+    /// Output skipped so far (never drawn, as the tab could not have shown it): bytes, lines.
+    pub fn skipped(&self) -> (u64, u64) {
+        (
+            self.skipped.0.load(Ordering::Relaxed),
+            self.skipped.1.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The window is full: output waits (or, skipping, goes into the tail).
+    fn paused(&self) -> bool {
+        self.lock().paused
     }
 
     /// The window now (bytes that may be unacknowledged before output pauses).
@@ -269,8 +319,53 @@ pub async fn pump(
     let (mut out_open, mut err_open) = (true, true);
     // A chunk that would have overflowed the previous batch starts the next one.
     let mut carry: Option<Chunk> = None;
+    let mut tail = cfg.skip.map(|_| Tail::new());
     loop {
-        credit.room().await;
+        if let (Some(t), Some(skip)) = (tail.as_mut(), cfg.skip) {
+            // A terminal that skips: while the window is full, output is still read, into the
+            // tail, which keeps what the tab can show (and stops taking at its bound).
+            let rows = credit.rows.load(Ordering::Relaxed);
+            let keep = tail::lines_to_keep(skip.scrollback, rows);
+            let screen = 2 * rows;
+            let before = t.dropped();
+            if credit.paused() {
+                if let Some(c) = carry.take() {
+                    t.push(&c, keep, screen);
+                }
+                let accepts = t.accepts();
+                tokio::select! {
+                    biased;
+                    () = credit.room() => {}
+                    c = stdout.recv(), if out_open && accepts => match c {
+                        Some(c) => t.push(&c, keep, screen),
+                        None => out_open = false,
+                    },
+                    c = stderr.recv(), if err_open && accepts => match c {
+                        Some(c) => t.push(&c, keep, screen),
+                        None => err_open = false,
+                    },
+                }
+                let after = t.dropped();
+                credit
+                    .skipped
+                    .0
+                    .fetch_add(after.0 - before.0, Ordering::Relaxed);
+                credit
+                    .skipped
+                    .1
+                    .fetch_add(after.1 - before.1, Ordering::Relaxed);
+                continue;
+            }
+            if let Some(bytes) = t.take(credit.batch_limit(cfg.max_batch)) {
+                credit.sent(bytes.len());
+                if !emit(bytes) {
+                    return PumpEnd::UiGone;
+                }
+                continue;
+            }
+        } else {
+            credit.room().await;
+        }
         // The first chunk of a batch: wait as long as it takes.
         let first = match carry.take() {
             Some(c) => c,
@@ -327,6 +422,9 @@ pub async fn pump(
             (None, Some(c)) => c.data.clone(),
             (None, None) => continue,
         };
+        if let Some(t) = tail.as_mut() {
+            t.observe(&bytes);
+        }
         credit.sent(bytes.len());
         if !emit(bytes) {
             return PumpEnd::UiGone;

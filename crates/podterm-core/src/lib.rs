@@ -26,6 +26,7 @@
 //! - [`store`]: the versioned files in the config directory (atomic writes, a lock, the format
 //!   version check, unknown fields kept), used by profiles, favourites and settings.
 //! - [`shellenv`]: the login-shell environment, for credential plugins.
+//! - [`tail`]: what a terminal tab behind a flood can still show (the rest of the flood is skipped).
 //! - [`terminal`]: an interactive shell for a UI: pod and container choice, TTY exec, flow control.
 //! - [`transfer`]: copying files to and from containers as `kubectl cp` does (its tar streams),
 //!   with a pod's stream kept inside the destination.
@@ -64,6 +65,7 @@ pub mod recordings;
 pub mod settings;
 pub mod shellenv;
 pub mod store;
+pub mod tail;
 pub mod terminal;
 pub mod text;
 pub mod transfer;

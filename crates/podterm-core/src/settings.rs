@@ -80,6 +80,10 @@ pub struct Settings {
     /// [`GLOBAL_SHORTCUT`] brings Podterm forward with quick open from any application (off
     /// unless the user turns it on: it takes the keys from every other application).
     pub global_shortcut: bool,
+    /// A terminal tab draws every byte of a flood, in order, however far behind it falls. Off
+    /// (the default): output the tab could no longer show is skipped while it is behind, and
+    /// its screen and scrollback end as if it had drawn everything ([`crate::tail`]).
+    pub draw_every_byte: bool,
     /// Fields a newer Podterm wrote, kept on save.
     #[serde(flatten)]
     pub extra: Extra,
@@ -94,6 +98,7 @@ impl Default for Settings {
             debug_image: DEFAULT_DEBUG_IMAGE.to_string(),
             log_lines: DEFAULT_LOG_LINES,
             global_shortcut: false,
+            draw_every_byte: false,
             extra: Extra::new(),
         }
     }
@@ -393,5 +398,20 @@ mod tests {
         assert!(load(dir.path()).expect("load").global_shortcut);
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).expect("read");
         assert!(text.contains("\"globalShortcut\": true"), "{text}");
+    }
+
+    #[test]
+    fn drawing_every_byte_is_off_unless_chosen_and_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert!(!load(dir.path()).expect("defaults").draw_every_byte);
+        let saved = update(dir.path(), |s| s.draw_every_byte = true).expect("update");
+        assert!(saved.draw_every_byte);
+        let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).expect("read");
+        assert!(text.contains("\"drawEveryByte\": true"), "{text}");
+        update(dir.path(), |s| s.scrollback_lines = 2_000).expect("update");
+        assert!(
+            load(dir.path()).expect("load").draw_every_byte,
+            "another change keeps it"
+        );
     }
 }

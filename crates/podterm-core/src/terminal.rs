@@ -186,6 +186,9 @@ pub async fn run(
     let input = parts.input;
     let stdout = tapped(parts.stdout, tap.clone());
     let stderr = tapped(parts.stderr, tap.clone());
+    // A terminal that skips keeps lines for the tab's rows as they are now.
+    credit.set_rows(req.rows.max(1));
+    let rows = credit.clone();
     let pump = flow::pump(stdout, stderr, credit, cfg, output);
     // Input in the order it was sent, for as long as the session takes it.
     let keys = tap.clone();
@@ -196,9 +199,10 @@ pub async fn run(
                     keys.input(&b);
                     input.send(b).await
                 }
-                Control::Resize(cols, rows) => {
-                    keys.resize(cols, rows);
-                    input.resize(cols, rows).await
+                Control::Resize(cols, r) => {
+                    keys.resize(cols, r);
+                    rows.set_rows(r);
+                    input.resize(cols, r).await
                 }
             };
             if !open {

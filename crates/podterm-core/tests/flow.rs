@@ -172,3 +172,184 @@ async fn output_arrives_coalesced_and_whole() {
         want.len()
     );
 }
+
+/// The session's output as the UI got it, and the credit, for the tests below.
+struct Ui {
+    got: Arc<Mutex<Vec<u8>>>,
+    emitted: Arc<AtomicUsize>,
+}
+
+fn ui() -> (Ui, impl FnMut(Bytes) -> bool + Send + 'static) {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let emitted = Arc::new(AtomicUsize::new(0));
+    let (g, e) = (got.clone(), emitted.clone());
+    let emit = move |b: Bytes| {
+        e.fetch_add(b.len(), Ordering::SeqCst);
+        g.lock().expect("lock").extend_from_slice(&b);
+        true
+    };
+    (Ui { got, emitted }, emit)
+}
+
+/// Peak resident memory of this test process (testcluster's pods' output included), in bytes.
+fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    kb * 1024
+}
+
+/// Acknowledges everything the UI has until `done` says stop.
+async fn ack_until(credit: &Credit, mut done: impl FnMut() -> bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}: unacked {}",
+            credit.unacked()
+        );
+        credit.ack(credit.unacked());
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_tab_skips_a_plain_flood_and_gets_its_tail() {
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let client = connect(&c).await;
+    // 128 MiB on the wire: 89,478,484 bytes of `y\n`, each `\n` a `\r\n` through the TTY
+    // (a hundred windows: a paused session would never get past the first).
+    let cmd = "yes | head -c 89478484; echo FLOOD-END";
+    let tuning = Tuning {
+        read_ahead: podterm_core::terminal::TERMINAL_READ_AHEAD,
+        ..Tuning::default()
+    };
+    let s = Session::start(&client, &spec(&["sh", "-c", cmd], true), tuning)
+        .await
+        .expect("session");
+    let cfg = FlowConfig::terminal().skipping(Some(1_000));
+    let credit = Credit::new(&cfg);
+    credit.set_rows(24);
+    let s = s.into_parts();
+    let (ui, emit) = ui();
+    let pump = tokio::spawn(flow::pump(s.stdout, s.stderr, credit.clone(), cfg, emit));
+    // The UI acknowledges nothing, yet the whole flood is read: the session ends.
+    let outcome = tokio::time::timeout(Duration::from_secs(600), s.end.wait())
+        .await
+        .expect("the session ran to its end with the tab stalled: never paused")
+        .expect("outcome");
+    assert_eq!(outcome, Outcome::Success);
+    let stalled = ui.emitted.load(Ordering::SeqCst);
+    assert!(
+        stalled <= cfg.high + cfg.max_batch,
+        "the window held: {stalled} bytes sent unacknowledged"
+    );
+    assert!(
+        peak_rss() < 400 << 20,
+        "memory bounded: peak RSS {} MB",
+        peak_rss() >> 20
+    );
+    // The tab catches up: it gets the tail, then the end.
+    let got = ui.got.clone();
+    ack_until(
+        &credit,
+        || got.lock().expect("lock").ends_with(b"FLOOD-END\r\n"),
+        "the tail and the marker line arrived",
+    )
+    .await;
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(60), pump)
+            .await
+            .expect("pump ends")
+            .expect("pump"),
+        flow::PumpEnd::Drained
+    );
+    let got = ui.got.lock().expect("lock").clone();
+    let (skipped, lines) = credit.skipped();
+    assert_eq!(
+        got.len() as u64 + skipped,
+        134_217_726 + b"FLOOD-END\r\n".len() as u64 + 1,
+        "what was sent and what was skipped make the flood (and one \\r put back)"
+    );
+    assert!(skipped > 120_000_000, "skipped {skipped} bytes");
+    assert!(lines > 40_000_000, "skipped {lines} lines");
+    // After the window's worth: `\r`, then the last lines (1,000 of scrollback and two
+    // screens of 24), then the marker.
+    let after = &got[stalled..];
+    let keep = 1_000 + 2 * 24;
+    let tail = [&b"\r"[..], &b"y\r\n".repeat(keep - 1), b"FLOOD-END\r\n"].concat();
+    assert!(
+        after.len() >= tail.len() && after.ends_with(&tail[1..]),
+        "the tab got the last lines: {:?}",
+        String::from_utf8_lossy(&after[..after.len().min(200)])
+    );
+    assert!(
+        after.len() < 1 << 20,
+        "the tab got a tail, not the flood: {} bytes",
+        after.len()
+    );
+}
+
+/// Output a tab may need whole (here every line homes the cursor) is never skipped: with the tab
+/// stalled the session pauses as without skipping; acknowledged, every byte arrives in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_structural_flood_is_held_back_and_arrives_whole() {
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let client = connect(&c).await;
+    // 8,000,000 bytes of lines that each start with ESC [ H (cursor home), then a marker.
+    let cmd = "yes \"$(printf '\\033[Hline')\" | head -c 8000000; echo STRUCT-END";
+    let tuning = Tuning {
+        read_ahead: podterm_core::terminal::TERMINAL_READ_AHEAD,
+        ..Tuning::default()
+    };
+    let s = Session::start(&client, &spec(&["sh", "-c", cmd], true), tuning)
+        .await
+        .expect("session");
+    let cfg = FlowConfig::terminal().skipping(Some(1_000));
+    let credit = Credit::new(&cfg);
+    credit.set_rows(24);
+    let s = s.into_parts();
+    let (ui, emit) = ui();
+    let pump = tokio::spawn(flow::pump(s.stdout, s.stderr, credit.clone(), cfg, emit));
+    // Stalled: the window fills and stays full (nothing was dropped to make room).
+    let emitted = ui.emitted.clone();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while emitted.load(Ordering::SeqCst) < cfg.high / 2 {
+        assert!(Instant::now() < deadline, "the window never filled");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        emitted.load(Ordering::SeqCst) <= cfg.high + cfg.max_batch,
+        "more than the window sent unacknowledged"
+    );
+    let got = ui.got.clone();
+    ack_until(
+        &credit,
+        || got.lock().expect("lock").ends_with(b"STRUCT-END\r\n"),
+        "the structural flood and its marker arrived",
+    )
+    .await;
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(60), pump)
+            .await
+            .expect("pump ends")
+            .expect("pump"),
+        flow::PumpEnd::Drained
+    );
+    let got = ui.got.lock().expect("lock").clone();
+    let line = b"\x1b[Hline\r\n";
+    let mut want = line.repeat(8_000_000 / 8);
+    // head -c cut the stream at 8,000,000 bytes of the pod's `\n` lines: 1,000,000 lines of 8.
+    want.extend_from_slice(b"STRUCT-END\r\n");
+    assert_eq!(credit.skipped(), (0, 0), "nothing structural is skipped");
+    assert!(
+        got == want,
+        "every byte in order: got {} bytes, want {}",
+        got.len(),
+        want.len()
+    );
+}

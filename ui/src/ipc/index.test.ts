@@ -83,6 +83,7 @@ describe("tauriBackend", () => {
       ["setScrollbackLines", [5000]],
       ["setLogLines", [1000]],
       ["setRestoreTabs", [false]],
+      ["setDrawEveryByte", [true]],
       ["saveOpenTabs", [{ tabs: [], active: null }]],
       ["restoreTabs", []],
       ["setDebugImage", ["busybox:1.36"]],

@@ -103,6 +103,54 @@ export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRe
 }
 
 /**
+ * "Draw every byte of a flood" (off by default): off, a tab that falls behind a flood skips
+ * the output it could no longer show, and its screen and scrollback end as if it had drawn it
+ * all; on, every byte is drawn in order, however long that takes. Applies to new sessions. A
+ * refused save is shown and the box goes back.
+ */
+export function drawEveryByteControl(backend: Pick<Backend, "appSettings" | "setDrawEveryByte">): HTMLElement {
+  const box = h("input", { type: "checkbox", id: "draw-every-byte" });
+  box.checked = false;
+  const error = h("div", { class: "message error draw-every-byte-error", role: "alert", hidden: true });
+  box.addEventListener("change", () => {
+    const wanted = box.checked;
+    backend.setDrawEveryByte(wanted).then(
+      () => {
+        error.hidden = true;
+      },
+      (err: unknown) => {
+        box.checked = !wanted;
+        error.textContent = `Not changed: ${errorMessage(err)}`;
+        error.hidden = false;
+      },
+    );
+  });
+  backend.appSettings().then(
+    (s) => {
+      box.checked = s.drawEveryByte;
+    },
+    () => {
+      /* the scrollback control says the settings could not be read */
+    },
+  );
+  return h(
+    "div",
+    { class: "draw-every-byte-setting" },
+    h(
+      "label",
+      {
+        class: "field-check",
+        title:
+          "Off: a tab behind a flood skips what it could no longer show (screen and scrollback end the same) so keys answer at once. On: every byte is drawn, in order. New tabs.",
+      },
+      box,
+      h("span", {}, "Draw every byte of a flood"),
+    ),
+    error,
+  );
+}
+
+/**
  * The image of the debug containers the app adds to pods whose container has no shell (the
  * `debugImage` setting). Saved on Enter or when the box loses focus; blank means the default.
  * A refused save is shown and the box goes back to what is saved.

@@ -36,4 +36,9 @@ globalShortcut: boolean,
 /**
  * Its keys (`Ctrl+Alt+K`).
  */
-globalShortcutKeys: string, };
+globalShortcutKeys: string, 
+/**
+ * New terminal sessions draw every byte of a flood (off: what a tab cannot show is
+ * skipped while it is behind; its screen and scrollback end the same).
+ */
+drawEveryByte: boolean, };

@@ -79,6 +79,7 @@ export const COMMANDS = [
   "set_scrollback_lines",
   "set_log_lines",
   "set_restore_tabs",
+  "set_draw_every_byte",
   "save_open_tabs",
   "restore_tabs",
   "set_debug_image",
@@ -308,6 +309,11 @@ export interface Commands {
    */
   setRestoreTabs(on: boolean): Promise<void>;
   /**
+   * Whether new terminal sessions draw every byte of a flood (off: skip what the
+   * tab cannot show while it is behind); saved, refused like `set_scrollback_lines`.
+   */
+  setDrawEveryByte(on: boolean): Promise<void>;
+  /**
    * The open tabs, saved (in tabs.json, never a secret) so that they reopen after a
    * restart; nothing is saved while reopening is off.
    */
@@ -389,6 +395,7 @@ export function tauriCommands(): Commands {
     setScrollbackLines: (lines) => invoke<number>("set_scrollback_lines", { lines }),
     setLogLines: (lines) => invoke<number>("set_log_lines", { lines }),
     setRestoreTabs: (on) => invoke<void>("set_restore_tabs", { on }),
+    setDrawEveryByte: (on) => invoke<void>("set_draw_every_byte", { on }),
     saveOpenTabs: (tabs) => invoke<void>("save_open_tabs", { tabs }),
     restoreTabs: () => invoke<RestoredTabs>("restore_tabs"),
     setDebugImage: (image) => invoke<string>("set_debug_image", { image }),

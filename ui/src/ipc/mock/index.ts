@@ -209,6 +209,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let settingsRefused = false;
   let debugImage = MOCK_DEBUG_IMAGE;
   let globalShortcut = false;
+  // The mock keeps this for the page's run only, as the app keeps it in settings.json.
+  let drawEveryByte = false;
   let debugRefused: string | null = null;
   let podsRefusedFor: string | null = null;
   let windowClosed = false;
@@ -578,7 +580,11 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async appSettings() {
       await tick();
       // The preview plays a desktop with a tray and no launcher entry written.
-      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, logLines, tray: true, launcherEntry: null, globalShortcut, globalShortcutKeys: "Ctrl+Alt+K" };
+      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, logLines, tray: true, launcherEntry: null, globalShortcut, globalShortcutKeys: "Ctrl+Alt+K", drawEveryByte };
+    },
+    async setDrawEveryByte(on) {
+      await tick();
+      drawEveryByte = on;
     },
     async setGlobalShortcut(on) {
       await tick();
