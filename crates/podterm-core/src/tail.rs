@@ -498,10 +498,22 @@ impl Scanner {
 
     fn osc_byte(&mut self, b: u8, pos: u64, on: &mut impl FnMut(Event<'_>)) {
         if self.need > 0 {
+            // Continuation bytes are kept only while the title is short enough to be one (an
+            // endless OSC of multi-byte text must not grow this without bound).
+            let room = self.osc.len() < MAX_TITLE + 2;
+            if !room {
+                self.osc_plain = false;
+            }
             match self.cont(b) {
-                Ok(None) => self.osc.push(b),
+                Ok(None) => {
+                    if room {
+                        self.osc.push(b);
+                    }
+                }
                 Ok(Some(cp)) => {
-                    self.osc.push(b);
+                    if room {
+                        self.osc.push(b);
+                    }
                     if (0x80..=0x9f).contains(&cp) {
                         // A C1 control inside a title: ST ends it, the others are ignored.
                         self.osc_plain = false;
@@ -1039,6 +1051,23 @@ mod tests {
             .concat()
         );
         assert_eq!(tail.dropped(), (stream.len() as u64 - 30, 100_000 - 10));
+    }
+
+    #[test]
+    fn an_endless_title_of_multibyte_text_stays_bounded() {
+        // A pod may open an OSC and never end it: whatever its bytes, the scanner keeps at
+        // most a title's worth of them (before, multi-byte text grew it without bound).
+        let mut t = Tail::new();
+        t.observe(b"\x1b]0;");
+        let text = "\u{e9}\u{4e16}\u{1f600}".repeat(100_000);
+        for _ in 0..10 {
+            t.observe(text.as_bytes());
+        }
+        assert!(
+            t.scanner.osc.len() <= MAX_TITLE + 8,
+            "{} bytes kept of an endless title",
+            t.scanner.osc.len()
+        );
     }
 
     #[test]
