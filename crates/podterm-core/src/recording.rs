@@ -41,6 +41,10 @@ pub const BUFFER: usize = 256 * 1024;
 /// Bytes of events queued for the writer thread. Past it, [`Recorder::output`] ends the
 /// recording (the disk does not keep up) and [`Recorder::output_paced`] waits for room.
 pub const QUEUE_LIMIT: usize = 8 * 1024 * 1024;
+/// Paced output ([`Recorder::output_paced`]) waits once the queue holds this much less than
+/// [`QUEUE_LIMIT`]: the room left is for the events that never wait (a resize, a keystroke, a
+/// chunk from another stream), so they never find the queue full while a flood is paced.
+pub const PACED_HEADROOM: usize = 1024 * 1024;
 /// How long [`Recorder::output_paced`] waits for a full queue before the recording gives up:
 /// the recording ends, the session goes on.
 pub const QUEUE_PATIENCE: Duration = Duration::from_secs(5);
@@ -607,12 +611,14 @@ impl Recorder {
             kind,
         };
         let size = event.size();
-        let full = |q: &Queue| q.bytes > 0 && q.bytes + size > QUEUE_LIMIT;
+        let over = |q: &Queue, limit: usize| q.bytes > 0 && q.bytes + size > limit;
+        let full = |q: &Queue| over(q, QUEUE_LIMIT);
+        let paced_full = |q: &Queue| over(q, QUEUE_LIMIT - PACED_HEADROOM);
         let mut q = self.shared.lock();
-        if pace && full(&q) {
+        if pace && paced_full(&q) {
             let deadline = Instant::now() + QUEUE_PATIENCE;
             q.pacers += 1;
-            while !q.stopped && !q.closed && !q.gave_up && full(&q) {
+            while !q.stopped && !q.closed && !q.gave_up && paced_full(&q) {
                 let now = Instant::now();
                 if now >= deadline {
                     break;
@@ -1461,6 +1467,14 @@ mod tests {
             std::thread::yield_now();
         }
         assert!(rec.is_recording(), "waiting is not giving up");
+        // A resize and a keystroke's echo from elsewhere meanwhile find room (the paced
+        // flood leaves PACED_HEADROOM for them): the recording goes on.
+        rec.resize(120, 40);
+        rec.output(&Bytes::from_static(b"echo"));
+        assert!(
+            rec.is_recording(),
+            "an event that never waits ended the paced recording"
+        );
         // ... and goes on when it moves; nothing is lost.
         gate.open();
         pusher.join().expect("pusher");

@@ -258,6 +258,18 @@ impl Tap {
         }
     }
 
+    /// [`Tap::output`] for the session's own output task: while the recording is behind, waits
+    /// for the disk on a blocking thread (never the task's worker), so output read faster than
+    /// the disk writes (a flood a skipping tab does not draw) is recorded whole and the session
+    /// slows to the disk's pace meanwhile (its chunk's read-ahead is held).
+    pub async fn output_paced(&self, data: &Bytes) {
+        if let Some(r) = self.recorder() {
+            let data = data.clone();
+            // A join error is a panic in the recorder's push: the recording's, not the session's.
+            let _ = tokio::task::spawn_blocking(move || r.output_paced(&data)).await;
+        }
+    }
+
     /// What was typed (recorded only when the recording was started with input).
     pub fn input(&self, data: &Bytes) {
         if let Some(r) = self.recorder() {

@@ -250,7 +250,7 @@ fn tapped(
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(chunk) = from.recv().await {
-            tap.output(&chunk.data);
+            tap.output_paced(&chunk.data).await;
             if tx.send(chunk).is_err() {
                 break;
             }
