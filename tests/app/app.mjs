@@ -610,7 +610,7 @@ async function twelveTabs(kept, opened, open) {
   await app.cmd("DELETE", "/actions");
   await app.waitFor(".context-menu", 10_000);
   const items = await app.exec(() => [...document.querySelectorAll(".context-menu .context-label")].map((e) => e.textContent));
-  assert(JSON.stringify(items) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Logs beside the terminal", "Split right", "Split down", "Split right with…", "Broadcast from this pane", "Download from the pod…", "Close tab"]), `menu: ${items.join(", ")}`);
+  assert(JSON.stringify(items) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Start recording", "Logs beside the terminal", "Split right", "Split down", "Split right with…", "Broadcast from this pane", "Download from the pod…", "Close tab"]), `menu: ${items.join(", ")}`);
   await screenshot("terminal-menu");
   await app.exec(() => [...document.querySelectorAll(".context-menu .context-item")].find((e) => /Select all/.test(e.textContent)).click());
   await app.waitUntil("the terminal's text selected", 10_000, (id) => window.__podterm.terminals.get(id).hasSelection(), back.id);

@@ -78,6 +78,7 @@ try {
   log(`pods: ${pods.join(", ")}`);
 
   // The pod's right-click menu: one action opens all of the ReplicaSet's pods in panes.
+  await app.reveal(`.pod[data-pod="${third}"] .pod-line`);
   const line = await app.find(`.pod[data-pod="${third}"] .pod-line`);
   await app.cmd("POST", "/actions", {
     actions: [

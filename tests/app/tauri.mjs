@@ -194,7 +194,16 @@ export class WebDriver {
 
   async click(css, timeoutMs = 10_000) {
     const el = await this.waitFor(css, timeoutMs);
+    await this.reveal(css);
     await this.cmd("POST", `/element/${el}/click`, {});
+  }
+
+  /**
+   * Scrolls the element into its scrolling box's view (a pod row below the list's fold):
+   * WebKitWebDriver calls an element in a scrolled-away part of a nested box not interactable.
+   */
+  async reveal(css) {
+    await this.exec((sel) => document.querySelector(sel)?.scrollIntoView({ block: "nearest" }), css);
   }
 
   async type(css, text) {
