@@ -287,7 +287,23 @@ impl<'a> Landing<'a> {
         if self.merge {
             // Nothing moves when something would not fit; the stage goes with its drop.
             conflicts(stage.path(), self.dest)?;
-            merge_into(stage.path(), self.dest)?;
+            if let Err(e) = merge_into(stage.path(), self.dest) {
+                // A move failed part-way (another filesystem under a linked directory, a
+                // read-only one): what had not moved yet is kept, not removed with the stage.
+                let kept = stage.keep();
+                return Err(match e {
+                    TransferError::Local { path, source } => TransferError::Local {
+                        path,
+                        // Its words kept whole (the kind's short words would drop the rest).
+                        source: std::io::Error::other(format!(
+                            "{}; what was not moved yet is kept in {}",
+                            super::io_words(&source),
+                            kept.display()
+                        )),
+                    },
+                    other => other,
+                });
+            }
             return stage
                 .close()
                 .map_err(|e| TransferError::local(self.dest, e));
@@ -640,6 +656,38 @@ mod tests {
         let e = unpack(&stream(&clash, None)[..], "src", &dest, "hint").expect_err("clash");
         assert!(matches!(e, TransferError::IsDirectory(_)), "{e}");
         assert_eq!(names(&dest), ["a", "d", "e", "keep"]);
+
+        // A move that fails part-way (here: a linked directory on another filesystem, where a
+        // rename cannot go) keeps what had not moved, and says where.
+        let elsewhere = tempfile::tempdir_in(other_filesystem(work.path())).expect("tmp");
+        std::os::unix::fs::symlink(elsewhere.path(), dest.join("linked")).expect("symlink");
+        let across: [(&str, &[u8]); 1] = [("linked/x", b"xx")];
+        let e = unpack(&stream(&across, None)[..], "src", &dest, "hint").expect_err("EXDEV");
+        let words = e.to_string();
+        let kept = words
+            .split("is kept in ")
+            .nth(1)
+            .map(|p| Path::new(p.trim()).to_path_buf())
+            .unwrap_or_else(|| panic!("no kept stage named: {words}"));
+        assert_eq!(
+            std::fs::read(kept.join("linked/x")).expect("kept"),
+            b"xx",
+            "{words}"
+        );
+        std::fs::remove_dir_all(&kept).expect("rm kept");
+    }
+
+    /// A directory on another filesystem than `here` (/dev/shm is a tmpfs on Linux).
+    fn other_filesystem(here: &Path) -> &'static Path {
+        use std::os::unix::fs::MetadataExt as _;
+        let shm = Path::new("/dev/shm");
+        let dev = |p: &Path| std::fs::metadata(p).map(|m| m.dev()).expect("stat");
+        assert_ne!(
+            dev(shm),
+            dev(here),
+            "this test needs /dev/shm on another filesystem than the temporary directory"
+        );
+        shm
     }
 
     #[test]
