@@ -203,7 +203,7 @@ export class WebDriver {
    * WebKitWebDriver calls an element in a scrolled-away part of a nested box not interactable.
    */
   async reveal(css) {
-    await this.exec((sel) => document.querySelector(sel)?.scrollIntoView({ block: "nearest" }), css);
+    await this.exec((sel) => document.querySelector(sel)?.scrollIntoView({ block: "center" }), css);
   }
 
   async type(css, text) {
