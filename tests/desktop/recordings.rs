@@ -208,11 +208,20 @@ async fn a_profile_recording_every_session_is_listed_read_back_in_pages_and_ids_
         sessions.recording(tab.id).as_deref(),
         Some(folder.join(&file).as_path())
     );
+    // Output in four bursts 0.3 s apart: the recording joins output that comes within a few
+    // milliseconds into one event, and this must make more events than a page of three holds.
     sessions
-        .send_input(tab.id, Bytes::from_static(b"printf 'REC-%s\\n' $((6*7))\r"))
+        .send_input(
+            tab.id,
+            Bytes::from_static(
+                b"printf 'REC-%s\\n' $((6*7)); sleep 0.3; echo A1; sleep 0.3; echo B2; sleep 0.3; echo C3\r",
+            ),
+        )
         .expect("input");
-    tab.until(&sessions, "REC-42", |t| t.text().contains("REC-42"))
-        .await;
+    tab.until(&sessions, "REC-42 and the bursts after it", |t| {
+        t.text().contains("REC-42") && t.text().contains("\nC3")
+    })
+    .await;
     sessions
         .send_input(tab.id, Bytes::from_static(b"exit\r"))
         .expect("exit");
