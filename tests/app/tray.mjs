@@ -483,6 +483,9 @@ test("the global shortcut, off until turned on in the settings, brings quick ope
   await app.waitUntil("the shortcut's keys shown", 10_000, () => (document.querySelector(".global-shortcut-setting kbd")?.textContent ?? "…") !== "…");
   const keys = await app.exec(() => document.querySelector(".global-shortcut-setting kbd")?.textContent);
   assert(keys === "Ctrl+Alt+K", `the setting names ${keys}`);
+  // The settings are folded under one line at the sidebar's foot: unfold them, as a person would.
+  if (!(await app.exec(() => document.querySelector(".settings-group")?.open))) await app.click(".settings-summary");
+  await app.waitUntil("the settings unfolded", 10_000, () => document.querySelector(".settings-group")?.open === true);
   await app.click("#global-shortcut");
   await waitFor("globalShortcut true in settings.json", async () => (await settings())?.globalShortcut === true, 10_000);
   await closeWindow();

@@ -248,3 +248,19 @@ export function globalShortcutControl(backend: Pick<Backend, "appSettings" | "se
     error,
   );
 }
+
+/**
+ * The app settings, folded under one "Settings" line at the foot of the sidebar so the pod
+ * list keeps the room (six settings took ~180 px: at 690 px of window the list showed a row
+ * and a half). Folded by default; it opens by itself when one of its settings shows an error
+ * (an unreadable settings.json, a refused save), so no message is ever hidden in it.
+ */
+export function settingsGroup(controls: HTMLElement[]): HTMLDetailsElement {
+  const group = h("details", { class: "settings-group" }, h("summary", { class: "settings-summary" }, "Settings"), ...controls);
+  const reveal = (): void => {
+    if (group.querySelector('[role="alert"]:not([hidden])')) group.open = true;
+  };
+  new MutationObserver(reveal).observe(group, { subtree: true, attributes: true, attributeFilter: ["hidden"] });
+  reveal();
+  return group;
+}
