@@ -1,7 +1,7 @@
 //! The app on the desktop: requests from outside the window, links into the browser.
 
 use super::Ctx;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ipc::{AppRequest, AppSettings, RestoredTabs, SavedTabs};
 use podterm_core::opentabs;
 use tauri::ipc::Channel;
@@ -112,4 +112,34 @@ pub fn close_window(ctx: &Ctx<'_>) -> Result<()> {
         let _ = w.close();
     }
     Ok(())
+}
+
+/// The native folder dialog titled `title`: the chosen folder, `None` when cancelled. A
+/// test-fixtures build takes the folder from `PODTERM_TEST_PICK_FOLDER` when it is set:
+/// WebDriver cannot drive a native dialog, so the app e2e presets the answer. A release build
+/// has no such hook.
+pub(super) async fn native_folder(ctx: &Ctx<'_>, title: &'static str) -> Result<Option<String>> {
+    #[cfg(feature = "test-fixtures")]
+    if let Some(preset) = std::env::var_os("PODTERM_TEST_PICK_FOLDER") {
+        return Ok(Some(preset.to_string_lossy().into_owned()));
+    }
+    use tauri_plugin_dialog::DialogExt;
+    let handle = ctx.handle.clone();
+    // The dialog waits for the user: not on a worker of the runtime that runs the transfers.
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        handle
+            .dialog()
+            .file()
+            .set_title(title)
+            .blocking_pick_folder()
+    })
+    .await
+    .map_err(|e| Error::Dialog(e.to_string()))?;
+    match picked.map(|p| p.into_path()) {
+        None => Ok(None),
+        Some(Ok(path)) => Ok(Some(path.to_string_lossy().into_owned())),
+        Some(Err(e)) => Err(Error::Dialog(format!(
+            "the chosen folder has no local path: {e}"
+        ))),
+    }
 }

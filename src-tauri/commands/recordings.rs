@@ -56,26 +56,5 @@ pub fn open_recordings_folder(ctx: &Ctx<'_>, id: String) -> Result<()> {
 
 /// The native folder dialog for a profile's recordings folder; `null` when cancelled.
 pub async fn pick_recordings_folder(ctx: &Ctx<'_>) -> Result<Option<String>> {
-    #[cfg(feature = "test-fixtures")]
-    if let Some(preset) = std::env::var_os("PODTERM_TEST_PICK_FOLDER") {
-        return Ok(Some(preset.to_string_lossy().into_owned()));
-    }
-    use tauri_plugin_dialog::DialogExt;
-    let handle = ctx.handle.clone();
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        handle
-            .dialog()
-            .file()
-            .set_title("Recordings folder")
-            .blocking_pick_folder()
-    })
-    .await
-    .map_err(|e| Error::Dialog(e.to_string()))?;
-    match picked.map(|p| p.into_path()) {
-        None => Ok(None),
-        Some(Ok(path)) => Ok(Some(path.to_string_lossy().into_owned())),
-        Some(Err(e)) => Err(Error::Dialog(format!(
-            "the chosen folder has no local path: {e}"
-        ))),
-    }
+    super::desktop::native_folder(ctx, "Recordings folder").await
 }

@@ -68,31 +68,7 @@ pub async fn list_pod_dir(
         .map_err(|e| Error::from_call(&target.profile, e))
 }
 
-/// The native folder dialog. A test-fixtures build takes the folder from
-/// `PODTERM_TEST_PICK_FOLDER` when it is set: WebDriver cannot drive a native dialog, so the
-/// app e2e presets the answer. A release build has no such hook.
+/// The native folder dialog for a download's destination; `null` when cancelled.
 pub async fn pick_folder(ctx: &Ctx<'_>) -> Result<Option<String>> {
-    #[cfg(feature = "test-fixtures")]
-    if let Some(preset) = std::env::var_os("PODTERM_TEST_PICK_FOLDER") {
-        return Ok(Some(preset.to_string_lossy().into_owned()));
-    }
-    use tauri_plugin_dialog::DialogExt;
-    let handle = ctx.handle.clone();
-    // The dialog waits for the user: not on a worker of the runtime that runs the transfers.
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        handle
-            .dialog()
-            .file()
-            .set_title("Download into folder")
-            .blocking_pick_folder()
-    })
-    .await
-    .map_err(|e| Error::Dialog(e.to_string()))?;
-    match picked.map(|p| p.into_path()) {
-        None => Ok(None),
-        Some(Ok(path)) => Ok(Some(path.to_string_lossy().into_owned())),
-        Some(Err(e)) => Err(Error::Dialog(format!(
-            "the chosen folder has no local path: {e}"
-        ))),
-    }
+    super::desktop::native_folder(ctx, "Download into folder").await
 }

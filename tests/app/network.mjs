@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, chmod } from "node:fs/promises
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { assert, freePort, Keys, launchApp, processTree, runTests, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, processTree, runTests, sleep, waitFor } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -33,21 +33,6 @@ const KEEPALIVE = 2;
 const DEAD_LINK = 6;
 /** How long the app stays stopped: well past the dead-link deadline, as a closed lid is. */
 const LID_CLOSED_MS = 20_000;
-
-async function waitFor(what, fn, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
-}
 
 // ------------------------------------------------------------------ testcluster and tinyproxy
 

@@ -16,7 +16,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/p
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { assert, freePort, Keys, launchApp, runTests, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, runTests, waitFor } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -30,21 +30,6 @@ const log = (m) => console.log(`  · ${m}`);
 
 for (const [bin, how] of [[testclusterBin, "cargo build -p testcluster"], [asciinema, "make deps (asciinema from PyPI into .venv)"]]) {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: ${how}`);
-}
-
-async function waitFor(what, fn, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
 }
 
 /** Runs a program to its end: its exit code and output. */

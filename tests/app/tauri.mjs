@@ -49,7 +49,8 @@ function which(cmd) {
   return existsSync(cargoBin) ? cargoBin : null;
 }
 
-async function waitFor(what, fn, timeoutMs) {
+/** Polls `fn` until it returns something truthy (its value), or throws after `timeoutMs`, naming `what` and the last error. */
+export async function waitFor(what, fn, timeoutMs) {
   const end = Date.now() + timeoutMs;
   let last;
   while (Date.now() < end) {

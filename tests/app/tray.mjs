@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { assert, freePort, Keys, launchApp, processTree, runTests, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, processTree, runTests, waitFor } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -29,21 +29,6 @@ const results = path.join(repo, "ui", "test-results", "app-tray");
 await rm(results, { recursive: true, force: true });
 await mkdir(results, { recursive: true });
 const log = (m) => console.log(`  · ${m}`);
-
-async function waitFor(what, fn, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
-}
 
 if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
   throw new Error("no session bus: run this under scripts/with-keyring.sh (a private bus for the tray host and the keyring)");
@@ -498,6 +483,9 @@ test("the global shortcut, off until turned on in the settings, brings quick ope
   await app.waitUntil("the shortcut's keys shown", 10_000, () => (document.querySelector(".global-shortcut-setting kbd")?.textContent ?? "…") !== "…");
   const keys = await app.exec(() => document.querySelector(".global-shortcut-setting kbd")?.textContent);
   assert(keys === "Ctrl+Alt+K", `the setting names ${keys}`);
+  // The settings are folded under one line at the sidebar's foot: unfold them, as a person would.
+  if (!(await app.exec(() => document.querySelector(".settings-group")?.open))) await app.click(".settings-summary");
+  await app.waitUntil("the settings unfolded", 10_000, () => document.querySelector(".settings-group")?.open === true);
   await app.click("#global-shortcut");
   await waitFor("globalShortcut true in settings.json", async () => (await settings())?.globalShortcut === true, 10_000);
   await closeWindow();

@@ -133,6 +133,12 @@ async function until(probe, what, timeout = WAIT_MS) {
  * Waits until the text of `selector` equals `want` (a string) or matches it (a RegExp), and
  * returns it: every check of a text waits for that text, not just for the element.
  */
+/** Unfolds the sidebar's "Settings" (folded by default) with a click on its line, and waits for it open. */
+async function openSettings() {
+  if (!(await page.$eval(".settings-group", (d) => d.open))) await page.click(".settings-summary");
+  await page.waitForFunction(() => document.querySelector(".settings-group").open, null, { timeout: WAIT_MS });
+}
+
 async function waitText(selector, want, timeout = WAIT_MS) {
   try {
     const handle = await page.waitForFunction(
@@ -1232,6 +1238,10 @@ test("the scrollback setting shows its cost and applies to open and new tabs; a 
     return newTab(before, "connected");
   };
   const scrollbackOf = (id) => page.evaluate((i) => window.__podterm.terminals.get(i).options.scrollback, id);
+  // The settings are folded under one line, so the pod list keeps the sidebar's room.
+  assert(!(await page.$eval(".settings-group", (d) => d.open)), "the settings are unfolded at start");
+  assert(!(await page.isVisible("#scrollback-lines")), "a folded setting is visible");
+  await openSettings();
   await waitText(".app-settings .scrollback-cost", "≈ 25 MB per tab");
   assert((await page.$eval("#scrollback-lines", (s) => s.value)) === "10000", "the default is not 10,000 lines");
   const open = await openShell();
@@ -1244,8 +1254,18 @@ test("the scrollback setting shows its cost and applies to open and new tabs; a 
   assert((await scrollbackOf(fresh.id)) === 1000, `a new tab keeps ${await scrollbackOf(fresh.id)} lines`);
   // A settings.json the app may not write (newer, unreadable): the error is shown, nothing changes.
   await page.evaluate(() => window.__podtermMock.refuseSettings(true));
-  await page.selectOption("#scrollback-lines", "50000");
+  // Folded, a setting changed from the keyboard that is refused unfolds the settings: an
+  // error is never hidden in the fold.
+  await page.click(".settings-summary");
+  await page.waitForFunction(() => !document.querySelector(".settings-group").open, null, { timeout: WAIT_MS });
+  await page.evaluate(() => {
+    const select = document.querySelector("#scrollback-lines");
+    select.value = "50000";
+    select.dispatchEvent(new Event("change"));
+  });
   await waitText(".app-settings .settings-error", /^Scrollback not changed: .*settings\.json was written by a newer Podterm/);
+  await page.waitForFunction(() => document.querySelector(".settings-group").open, null, { timeout: WAIT_MS });
+  assert(await page.isVisible(".app-settings .settings-error"), "the refusal is not visible");
   await page.waitForFunction(() => document.querySelector("#scrollback-lines").value === "1000", null, { timeout: WAIT_MS });
   await waitText(".app-settings .scrollback-cost", "≈ 2.5 MB per tab");
   assert((await page.evaluate(() => window.__podtermMock.scrollbackLines())) === 1000, "a refused save changed the setting");
@@ -1772,6 +1792,7 @@ test("tabs survive a restart: reopened where they were, the active one active, a
   await screenshot("restored-tabs");
 
   // Off: nothing is kept, and the next start opens no tab.
+  await openSettings();
   await page.uncheck("#restore-tabs");
   await until(async () => (await saved()) === null, "the saved tabs forgotten");
   await page.reload();
@@ -1779,6 +1800,7 @@ test("tabs survive a restart: reopened where they were, the active one active, a
   await page.waitForFunction(() => window.__podtermMock?.tabsSaved() > 0, null, { timeout: WAIT_MS });
   assert((await page.evaluate(() => window.__podterm.tabs().length)) === 0, "tabs reopened with the setting off");
   assert(!(await page.isChecked("#restore-tabs")), "the setting did not stay off");
+  await openSettings();
   await page.check("#restore-tabs");
   // The reloads started a fresh mock with no cluster: leave the Demo cluster listed, as the
   // tests after this one expect it.

@@ -8,7 +8,7 @@ import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { logsTarget, podMenuItems } from "./logs/pod-menu";
 import { SidebarModel } from "./sidebar/model";
-import { debugImageControl, drawEveryByteControl, globalShortcutControl, restoreTabsControl, scrollbackControl } from "./settings/view";
+import { debugImageControl, drawEveryByteControl, globalShortcutControl, restoreTabsControl, scrollbackControl, settingsGroup } from "./settings/view";
 import { setLogLineLimit } from "./logs/view";
 import { keepTabsAcrossRestarts } from "./restore/session";
 import { SidebarView } from "./sidebar/view";
@@ -63,11 +63,6 @@ async function start(): Promise<void> {
       /* the scrollback control says the settings could not be read */
     },
   );
-  sidebar.root.appendChild(restoreTabsControl(backend));
-  sidebar.root.appendChild(globalShortcutControl(backend));
-  sidebar.root.appendChild(scrollbackControl(backend));
-  sidebar.root.appendChild(drawEveryByteControl(backend));
-  sidebar.root.appendChild(debugImageControl(backend));
   // Recordings: the recordings folders listed, and the player.
   sidebar.root.appendChild(
     h(
@@ -75,6 +70,15 @@ async function start(): Promise<void> {
       { class: "recordings-setting" },
       h("button", { class: "recordings-button", title: "Recorded sessions: list, play, delete", onclick: () => openRecordings(backend) }, "\u25cf Recordings…"),
     ),
+  );
+  sidebar.root.appendChild(
+    settingsGroup([
+      restoreTabsControl(backend),
+      globalShortcutControl(backend),
+      scrollbackControl(backend),
+      drawEveryByteControl(backend),
+      debugImageControl(backend),
+    ]),
   );
   const main = h("main", { class: "workspace" });
   root.appendChild(main);

@@ -1,6 +1,7 @@
 // The app settings the sidebar's footer shows: the scrollback per tab, with its memory cost.
 import { clear, h } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
+import type { AppSettings } from "../ipc/generated";
 import { setDebugImage } from "../terminal/debug";
 import { setScrollback } from "../terminal/view";
 import { DEFAULT_SCROLLBACK_LINES, linesLabel, scrollbackChoices, scrollbackCost } from "./scrollback";
@@ -65,17 +66,31 @@ export function scrollbackControl(backend: Pick<Backend, "appSettings" | "setScr
   );
 }
 
+/** A setting shown as one checkbox: what it reads, how it saves, and what the page shows. */
+interface CheckboxSetting {
+  /** The element ids and class names derive from it (`restore-tabs` → `#restore-tabs`). */
+  id: string;
+  label: string;
+  title: string;
+  /** Shown until the saved value is read. */
+  initial: boolean;
+  read: (s: AppSettings) => boolean;
+  save: (wanted: boolean) => Promise<unknown>;
+  settings: () => Promise<AppSettings>;
+}
+
 /**
- * "Reopen tabs at start": the last run's tabs come back after a restart (on by default; off
- * also forgets the saved ones). A refused save is shown and the box goes back.
+ * One checkbox setting: the saved value once read, saved on change; a refused save is shown
+ * and the box goes back. A settings file that cannot be read is said once, by the scrollback
+ * control, so the box keeps its initial value quietly.
  */
-export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRestoreTabs">): HTMLElement {
-  const box = h("input", { type: "checkbox", id: "restore-tabs" });
-  box.checked = true;
-  const error = h("div", { class: "message error restore-tabs-error", role: "alert", hidden: true });
+function settingCheckbox(c: CheckboxSetting): HTMLElement {
+  const box = h("input", { type: "checkbox", id: c.id });
+  box.checked = c.initial;
+  const error = h("div", { class: `message error ${c.id}-error`, role: "alert", hidden: true });
   box.addEventListener("change", () => {
     const wanted = box.checked;
-    backend.setRestoreTabs(wanted).then(
+    c.save(wanted).then(
       () => {
         error.hidden = true;
       },
@@ -86,9 +101,9 @@ export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRe
       },
     );
   });
-  backend.appSettings().then(
+  c.settings().then(
     (s) => {
-      box.checked = s.restoreTabs;
+      box.checked = c.read(s);
     },
     () => {
       /* the scrollback control says the settings could not be read */
@@ -96,58 +111,44 @@ export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRe
   );
   return h(
     "div",
-    { class: "restore-tabs-setting" },
-    h("label", { class: "field-check", title: "The open tabs are saved (never a secret) and opened again, as new sessions, at the next start" }, box, h("span", {}, "Reopen tabs at start")),
+    { class: `${c.id}-setting` },
+    h("label", { class: "field-check", title: c.title }, box, h("span", {}, c.label)),
     error,
   );
 }
 
 /**
+ * "Reopen tabs at start": the last run's tabs come back after a restart (on by default; off
+ * also forgets the saved ones).
+ */
+export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRestoreTabs">): HTMLElement {
+  return settingCheckbox({
+    id: "restore-tabs",
+    label: "Reopen tabs at start",
+    title: "The open tabs are saved (never a secret) and opened again, as new sessions, at the next start",
+    initial: true,
+    read: (s) => s.restoreTabs,
+    save: (wanted) => backend.setRestoreTabs(wanted),
+    settings: () => backend.appSettings(),
+  });
+}
+
+/**
  * "Draw every byte of a flood" (off by default): off, a tab that falls behind a flood skips
  * the output it could no longer show, and its screen and scrollback end as if it had drawn it
- * all; on, every byte is drawn in order, however long that takes. Applies to new sessions. A
- * refused save is shown and the box goes back.
+ * all; on, every byte is drawn in order, however long that takes. Applies to new sessions.
  */
 export function drawEveryByteControl(backend: Pick<Backend, "appSettings" | "setDrawEveryByte">): HTMLElement {
-  const box = h("input", { type: "checkbox", id: "draw-every-byte" });
-  box.checked = false;
-  const error = h("div", { class: "message error draw-every-byte-error", role: "alert", hidden: true });
-  box.addEventListener("change", () => {
-    const wanted = box.checked;
-    backend.setDrawEveryByte(wanted).then(
-      () => {
-        error.hidden = true;
-      },
-      (err: unknown) => {
-        box.checked = !wanted;
-        error.textContent = `Not changed: ${errorMessage(err)}`;
-        error.hidden = false;
-      },
-    );
+  return settingCheckbox({
+    id: "draw-every-byte",
+    label: "Draw every byte of a flood",
+    title:
+      "Off: a tab behind a flood skips what it could no longer show (screen and scrollback end the same) so keys answer at once. On: every byte is drawn, in order. New tabs.",
+    initial: false,
+    read: (s) => s.drawEveryByte,
+    save: (wanted) => backend.setDrawEveryByte(wanted),
+    settings: () => backend.appSettings(),
   });
-  backend.appSettings().then(
-    (s) => {
-      box.checked = s.drawEveryByte;
-    },
-    () => {
-      /* the scrollback control says the settings could not be read */
-    },
-  );
-  return h(
-    "div",
-    { class: "draw-every-byte-setting" },
-    h(
-      "label",
-      {
-        class: "field-check",
-        title:
-          "Off: a tab behind a flood skips what it could no longer show (screen and scrollback end the same) so keys answer at once. On: every byte is drawn, in order. New tabs.",
-      },
-      box,
-      h("span", {}, "Draw every byte of a flood"),
-    ),
-    error,
-  );
 }
 
 /**
@@ -246,4 +247,20 @@ export function globalShortcutControl(backend: Pick<Backend, "appSettings" | "se
     h("label", { class: "field-check", title: "From any application: Podterm comes forward with quick open, type a favourite or pod, Enter" }, box, h("span", {}, keys, " quick open from anywhere")),
     error,
   );
+}
+
+/**
+ * The app settings, folded under one "Settings" line at the foot of the sidebar so the pod
+ * list keeps the room (six settings took ~180 px: at 690 px of window the list showed a row
+ * and a half). Folded by default; it opens by itself when one of its settings shows an error
+ * (an unreadable settings.json, a refused save), so no message is ever hidden in it.
+ */
+export function settingsGroup(controls: HTMLElement[]): HTMLDetailsElement {
+  const group = h("details", { class: "settings-group" }, h("summary", { class: "settings-summary" }, "Settings"), ...controls);
+  const reveal = (): void => {
+    if (group.querySelector('[role="alert"]:not([hidden])')) group.open = true;
+  };
+  new MutationObserver(reveal).observe(group, { subtree: true, attributes: true, attributeFilter: ["hidden"] });
+  reveal();
+  return group;
 }
