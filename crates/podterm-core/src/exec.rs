@@ -261,6 +261,17 @@ impl Input {
     pub async fn close_stdin(&self) -> bool {
         self.tx.send(Control::CloseStdin).await.is_ok()
     }
+
+    /// [`Input::send`] from a thread outside the runtime (a blocking reader of its own); it
+    /// waits for room as `send` does. Never call it from async code: it would block a worker.
+    pub fn send_blocking(&self, data: Bytes) -> bool {
+        self.tx.blocking_send(Control::Stdin(data)).is_ok()
+    }
+
+    /// [`Input::close_stdin`] from a thread outside the runtime.
+    pub fn close_stdin_blocking(&self) -> bool {
+        self.tx.blocking_send(Control::CloseStdin).is_ok()
+    }
 }
 
 /// A running exec or attach session.
