@@ -509,7 +509,8 @@ try {
         await new Promise((r) => setTimeout(r, 1));
       }
     });
-    idleEchoes.push(ms);
+    // A script's Infinity reaches us through WebDriver's JSON as null: never drawn.
+    idleEchoes.push(ms ?? Infinity);
     await sleep(50);
   }
   await app.type(textarea, `${Keys.CONTROL}u${"\uE000"}`);
@@ -611,7 +612,7 @@ try {
         await new Promise((r) => setTimeout(r, 1));
       }
     });
-    echoes.push(hop.ms);
+    echoes.push(hop.ms ?? Infinity);
     hops.push(hop);
     await sleep(150);
   }
@@ -715,6 +716,37 @@ try {
 await writeReport(results, true);
 await rm(work, { recursive: true, force: true });
 
+/** CPU time (s) of the app's processes and testcluster's (its pods' commands included), by
+ *  process name, with the time it was read. */
+async function cpuTimes() {
+  const tick = 100; // USER_HZ
+  const by = {};
+  for (const root of [await app.pid(), cluster.pid]) {
+    for (const p of await processTree(root)) {
+      try {
+        const stat = await readFile(`/proc/${p.pid}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        // utime and stime: fields 14 and 15 of stat, 12 and 13 after the name.
+        by[p.comm] = (by[p.comm] ?? 0) + (Number(f[11]) + Number(f[12])) / tick;
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return { at: performance.now(), by };
+}
+
+/** Cores each process used between two cpuTimes (CPU seconds per second), busiest first. */
+function cpuShare(a, b) {
+  const secs = (b.at - a.at) / 1000;
+  const out = {};
+  for (const [k, v] of Object.entries(b.by).sort((x, y) => (y[1] - (a.by[y[0]] ?? 0)) - (x[1] - (a.by[x[0]] ?? 0)))) {
+    const used = (v - (a.by[k] ?? 0)) / secs;
+    if (used >= 0.01) out[k] = Math.round(used * 100) / 100;
+  }
+  return out;
+}
+
 /** The "Draw every byte of a flood" setting, through the app's own command. */
 async function setDrawEveryByte(on) {
   await app.exec((on) => window.__TAURI_INTERNALS__.invoke("set_draw_every_byte", { on }).then(() => true), on);
@@ -735,17 +767,28 @@ async function skipMode(bytes) {
   await app.exec((id) => {
     const term = window.__podterm.terminals.get(id);
     const orig = term.write.bind(term);
-    const b = (window.__skip = { bytes: 0, first: 0, last: 0, marks: [], keys: [] });
+    const b = (window.__skip = { bytes: 0, first: 0, last: 0, marks: [], keys: [], sends: [], echoes: false });
     document.addEventListener("keydown", (e) => b.keys.push({ key: e.key, at: performance.now() }), true);
+    // The key's send_input leaving the page: an echo is written after it, never before.
+    const fetch0 = window.fetch.bind(window);
+    window.fetch = (url, init) => {
+      if (String(url).includes("send_input")) b.sends.push(performance.now());
+      return fetch0(url, init);
+    };
     term.write = (data, cb) => {
       const n = typeof data === "string" ? data.length : data.byteLength;
-      const hasZ = typeof data === "string" ? data.includes("Z") : data.includes(0x5a);
+      // While keys are typed: the capital letters the write holds (each key is a different
+      // one, so an echo is matched to its own key, never to an earlier key's or the flood's).
+      let caps = "";
+      if (b.echoes && typeof data !== "string") {
+        for (let i = 0; i < n; i++) if (data[i] >= 0x41 && data[i] <= 0x5a && !caps.includes(String.fromCharCode(data[i]))) caps += String.fromCharCode(data[i]);
+      }
       orig(data, () => {
         const now = performance.now();
         if (b.first === 0) b.first = now;
         b.bytes += n;
         b.last = now;
-        if (hasZ) b.marks.push({ at: now });
+        if (caps) b.marks.push({ at: now, caps });
         cb?.();
       });
     };
@@ -772,24 +815,46 @@ async function skipMode(bytes) {
   await app.waitUntil("yes to flow", 30_000, (drawn) => window.__skip.bytes > drawn + 100_000, f.drawn);
   // The flood's queues fill (the server's socket, the window): as long as the every-byte run's.
   await sleep(3000);
+  // Keys during `yes`, each a different capital letter: keydown → the first write holding that
+  // letter (its echo) after the key's send_input left the page. Before, every key was a `Z`
+  // and the first write holding any `Z` after the keydown counted: an earlier key's echo
+  // written late read as this key's (the 0 ms samples). `earlierMs`: that old reading, kept
+  // to show it. A skipped echo (its line dropped with the flood, as a terminal scrolls it
+  // away) is never drawn: Infinity (`ms` keeps it as null), counted in `drawn`. The cores each process used and
+  // testcluster's send queue at each key go beside them.
+  const letters = "ZQXJKVWBGHMNPRSTUFDC";
+  await app.exec(() => Object.assign(window.__skip, { echoes: true, marks: [], keys: [], sends: [] }));
+  const cpuFrom = await cpuTimes();
   const echoes = [];
+  const earlier = [];
+  const sendQ = [];
   for (let i = 0; i < KEYS; i++) {
-    await app.type(area, "Z");
-    echoes.push(
-      await app.exec(async () => {
-        const b = window.__skip;
-        const k = b.keys.filter((x) => x.key === "Z").at(-1);
-        const start = performance.now();
-        for (;;) {
-          const m = k && b.marks.find((t) => t.at >= k.at);
-          if (m) return m.at - k.at;
-          if (performance.now() - start > 10_000) return Infinity;
-          await new Promise((r) => setTimeout(r, 1));
+    const letter = letters[i % letters.length];
+    await app.type(area, letter);
+    sendQ.push((await socketQueues(clusterPort)).serverSendQ);
+    const e = await app.exec(async (letter, seen) => {
+      const b = window.__skip;
+      const k = b.keys.filter((x) => x.key === letter).at(-1);
+      const start = performance.now();
+      for (;;) {
+        const s = k && b.sends.find((t) => t >= k.at);
+        const m = s !== undefined && b.marks.find((t) => t.at >= s && t.caps.includes(letter));
+        if (m) {
+          const old = b.marks.find((t) => t.at >= k.at && [...seen].some((c) => t.caps.includes(c)));
+          return { ms: m.at - k.at, earlierMs: old && old.at <= m.at ? old.at - k.at : null };
         }
-      }),
-    );
+        if (performance.now() - start > 3_000) return { ms: null, earlierMs: null };
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }, letter, letters.slice(0, i));
+    // Never drawn (skipped): Infinity. Before, a timed-out key's Infinity came back through
+    // WebDriver's JSON as null and r1(null) read 0 ms: the 0 ms samples were skipped echoes.
+    echoes.push(e.ms ?? Infinity);
+    earlier.push(e.earlierMs);
     await sleep(150);
   }
+  const cpu = cpuShare(cpuFrom, await cpuTimes());
+  await app.exec(() => Object.assign(window.__skip, { echoes: false }));
   const drawnBeforeC = await app.exec(() => window.__skip.bytes);
   await app.type(area, `${Keys.CONTROL}c${"\uE000"}`);
   const c = await app.exec(async () => {
@@ -803,7 +868,18 @@ async function skipMode(bytes) {
   await setDrawEveryByte(true);
   return {
     flood,
-    echo: { ms: echoes.map(r1), p50: r1(median(echoes)), p99: r1(percentile(echoes, 99)) },
+    echo: {
+      ms: echoes.map(r1),
+      p50: r1(median(echoes)),
+      p99: r1(percentile(echoes, 99)),
+      drawn: echoes.filter(Number.isFinite).length,
+      drawnP50: r1(median(echoes.filter(Number.isFinite))),
+      drawnP99: r1(percentile(echoes.filter(Number.isFinite), 99)),
+      earlierMs: earlier.map((x) => (x === null ? null : r1(x))),
+      serverSendQ: sendQ,
+      serverSendQMedian: median(sendQ),
+      cores: cpu,
+    },
     ctrlC: { ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeC },
   };
 }
@@ -925,6 +1001,9 @@ async function writeReport(R, record) {
     ["keystroke echo during a `yes` flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", `p99 < 100 ms: ${x(R.echo.p99, 100)}`, R.echo.p99 < 100],
     ...(R.skip?.flood
       ? [["  ↳ skipping (the default): keystroke echo during `yes`, p50 / p99 (ms)", `${R.skip.echo.p50} / ${R.skip.echo.p99}`, "every byte drawn: the row above", `p99 < 100 ms: ${x(R.skip.echo.p99, 100)}`, R.skip.echo.p99 < 100]]
+      : []),
+    ...(R.skip?.echo?.cores
+      ? [["  ↳ skipping, during those keys: echoes drawn (the rest skipped with the flood's lines, never drawn: ∞ above); testcluster's send queue at the key (median MB); cores used by each process", `${R.skip.echo.drawn} of ${R.skip.echo.ms.length} (p50 / p99 of those ${R.skip.echo.drawnP50} / ${R.skip.echo.drawnP99} ms); ${r1(R.skip.echo.serverSendQMedian / 1e6)}`, Object.entries(R.skip.echo.cores).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
       : []),
     ...(R.echoPath ? echoPathRows(R.echoPath) : []),
     ["`yes`, Ctrl-C → output stops, prompt shown (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", `< 300 ms: ${x(R.ctrlC.ms, 300)}`, R.ctrlC.ms < 300],

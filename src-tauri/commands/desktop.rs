@@ -94,7 +94,11 @@ enum LookFor {
 }
 
 pub fn set_scrollback_lines(ctx: &Ctx<'_>, lines: u32) -> Result<u32> {
-    Ok(ctx.desktop.set_scrollback_lines(lines)?)
+    let lines = ctx.desktop.set_scrollback_lines(lines)?;
+    // Open tabs take the new scrollback at once (ui/src/terminal/view.ts), so do their
+    // sessions' tails.
+    ctx.sessions.set_scrollback(lines as usize);
+    Ok(lines)
 }
 
 pub fn set_log_lines(ctx: &Ctx<'_>, lines: u32) -> Result<u32> {

@@ -157,6 +157,14 @@ impl Sessions {
         }
     }
 
+    /// Every open tab now keeps `lines` lines of scrollback (the setting changed; xterm
+    /// applies it to open tabs at once): what a skipping session keeps follows.
+    pub fn set_scrollback(&self, lines: usize) {
+        for s in lock(&self.open).values() {
+            s.credit.set_scrollback(lines);
+        }
+    }
+
     /// The UI has written `bytes` more bytes of a session's output.
     pub fn ack(&self, id: u32, bytes: usize) {
         if let Some(s) = lock(&self.open).get(&id) {

@@ -48,6 +48,23 @@ pub const ACK_SIZE: usize = 64 * 1024;
 /// ...and acknowledges whatever is left once output has been quiet this long, so a prompt's
 /// few bytes never wait for a full step.
 pub const ACK_IDLE: Duration = Duration::from_millis(15);
+/// While a flood is skipped (the tail is dropping output the tab cannot show), the tab gets at
+/// most one batch per this interval (a display frame): output it cannot read is not drawn at
+/// full speed, the page's thread stays mostly idle, and the engine, not the tab, keeps up
+/// with the server (issue 13, item 4; docs/architecture.md, "A flood is skipped, not queued").
+pub const PACE_FRAME: Duration = Duration::from_millis(16);
+/// ...each batch what the tab draws in this long at its measured drain rate: a quarter of a
+/// frame, so the page's thread spends at most about a quarter of its time on a skipped flood.
+pub const PACE_DRAW: Duration = Duration::from_millis(4);
+/// ...and at least this many bytes (the drain rate not measured yet, or very slow): a screen's
+/// worth of long lines.
+pub const PACE_MIN_BATCH: usize = 8 * 1024;
+/// A skipped flood is over once no output came for this long (about a frame): the rest of the
+/// tail then goes at the full window, so the final screen and scrollback arrive at once.
+pub const PACE_QUIET: Duration = PACE_FRAME;
+/// Pacing also ends when output still comes but nothing was dropped for this long: the tab
+/// keeps up again (a flood that slowed down), and its output is drawn as it comes.
+pub const PACE_HOLD: Duration = Duration::from_millis(250);
 const _: () = assert!(
     ACK_SIZE <= LOW_WATER
         && LOW_WATER < HIGH_WATER
@@ -153,6 +170,9 @@ pub struct Credit {
     rows: Arc<AtomicUsize>,
     /// Output skipped so far: bytes and lines.
     skipped: Arc<(AtomicU64, AtomicU64)>,
+    /// The tab's scrollback lines (a terminal that skips keeps them): from [`Skip`] at the
+    /// start, then [`Credit::set_scrollback`].
+    scrollback: Arc<AtomicUsize>,
 }
 
 /// Rows a tab is taken to have until told.
@@ -178,7 +198,14 @@ impl Credit {
             max_high: cfg.high,
             rows: Arc::new(AtomicUsize::new(DEFAULT_ROWS)),
             skipped: Arc::new((AtomicU64::new(0), AtomicU64::new(0))),
+            scrollback: Arc::new(AtomicUsize::new(cfg.skip.map_or(0, |s| s.scrollback))),
         }
+    }
+
+    /// The tab now keeps `lines` lines of scrollback (the setting changed while it is open:
+    /// xterm applies it to open tabs at once, and the tail keeps as many from then on).
+    pub fn set_scrollback(&self, lines: usize) {
+        self.scrollback.store(lines, Ordering::Relaxed);
     }
 
     /// The tab has `rows` rows (at the start and after each resize).
@@ -297,6 +324,74 @@ impl Credit {
     }
 }
 
+/// When a terminal's tab gets its next batch while a flood is skipped ([`PACE_FRAME`] and the
+/// constants after it). Pure: the pump tells it what happened and when.
+#[derive(Debug, Default)]
+struct Pacer {
+    /// The tail last dropped output.
+    dropped: Option<Instant>,
+    /// Output last came from the session.
+    output: Option<Instant>,
+    /// The last paced batch went.
+    batch: Option<Instant>,
+}
+
+/// What the tab may be handed now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pace {
+    /// Not pacing: as much as the window allows.
+    Full,
+    /// One paced batch of at most this many bytes.
+    Now(usize),
+    /// Nothing before this (the next frame).
+    At(Instant),
+}
+
+fn within(t: Option<Instant>, now: Instant, span: Duration) -> bool {
+    t.is_some_and(|t| now.saturating_duration_since(t) < span)
+}
+
+impl Pacer {
+    fn output(&mut self, now: Instant) {
+        self.output = Some(now);
+    }
+
+    fn dropped(&mut self, now: Instant) {
+        self.dropped = Some(now);
+    }
+
+    fn sent(&mut self, now: Instant) {
+        self.batch = Some(now);
+    }
+
+    /// A flood is being skipped: output was dropped lately and is still coming.
+    fn pacing(&self, now: Instant) -> bool {
+        within(self.dropped, now, PACE_HOLD) && within(self.output, now, PACE_QUIET)
+    }
+
+    /// When pacing ends by itself if nothing else happens (no more output, no more drops).
+    fn ends(&self) -> Option<Instant> {
+        let quiet = self.output.map(|t| t + PACE_QUIET)?;
+        let hold = self.dropped.map(|t| t + PACE_HOLD)?;
+        Some(quiet.min(hold))
+    }
+
+    /// What the tab may be handed now, for a tab that draws `rate` bytes a second (0: not
+    /// measured) and batches of at most `limit`.
+    fn next(&self, now: Instant, rate: f64, limit: usize) -> Pace {
+        if !self.pacing(now) {
+            return Pace::Full;
+        }
+        if let Some(t) = self.batch {
+            if now.saturating_duration_since(t) < PACE_FRAME {
+                return Pace::At(t + PACE_FRAME);
+            }
+        }
+        let size = (rate * PACE_DRAW.as_secs_f64()) as usize;
+        Pace::Now(size.max(PACE_MIN_BATCH).min(limit.max(1)))
+    }
+}
+
 /// Why [`pump`] stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PumpEnd {
@@ -320,32 +415,84 @@ pub async fn pump(
     // A chunk that would have overflowed the previous batch starts the next one.
     let mut carry: Option<Chunk> = None;
     let mut tail = cfg.skip.map(|_| Tail::new());
+    let mut pacer = Pacer::default();
     loop {
-        if let (Some(t), Some(skip)) = (tail.as_mut(), cfg.skip) {
-            // A terminal that skips: while the window is full, output is still read, into the
-            // tail, which keeps what the tab can show (and stops taking at its bound).
+        if let Some(t) = tail.as_mut() {
+            // A terminal that skips: while the window is full, or a flood is being skipped,
+            // output is still read, into the tail, which keeps what the tab can show (and stops
+            // taking at its bound).
             let rows = credit.rows.load(Ordering::Relaxed);
-            let keep = tail::lines_to_keep(skip.scrollback, rows);
+            let keep = tail::lines_to_keep(credit.scrollback.load(Ordering::Relaxed), rows);
             let screen = 2 * rows;
-            let before = t.dropped();
-            if credit.paused() {
+            let now = Instant::now();
+            // Structural output in the tail is never paced (vim, top): it goes at the window.
+            let pacing = pacer.pacing(now) && !t.holds_raw();
+            let paused = credit.paused();
+            if !(paused || pacing || !t.is_empty()) {
+                // Nothing held, no flood: output goes to the tab directly (below).
+            } else {
+                let before = t.dropped();
                 if let Some(c) = carry.take() {
                     t.push(&c, keep, screen);
+                    pacer.output(now);
+                }
+                let mut wake = None;
+                if !paused && !t.is_empty() {
+                    let limit = credit.batch_limit(cfg.max_batch);
+                    let n = match pacer.next(now, credit.drain_rate(), limit) {
+                        _ if t.holds_raw() => Some(limit),
+                        Pace::Full => Some(limit),
+                        Pace::Now(n) => Some(n),
+                        Pace::At(at) => {
+                            wake = Some(at);
+                            None
+                        }
+                    };
+                    if let Some(bytes) = n.and_then(|n| t.take(n)) {
+                        if pacing {
+                            pacer.sent(now);
+                        }
+                        credit.sent(bytes.len());
+                        if !emit(bytes) {
+                            return PumpEnd::UiGone;
+                        }
+                        continue;
+                    }
+                } else if !paused && pacing {
+                    // Nothing held: wait for output, or for the flood to be over.
+                    wake = pacer.ends();
                 }
                 let accepts = t.accepts();
+                let wake = wake.map(tokio::time::Instant::from_std);
                 tokio::select! {
                     biased;
-                    () = credit.room() => {}
+                    () = credit.room(), if paused => {}
+                    () = sleep_until_some(wake), if wake.is_some() => {}
                     c = stdout.recv(), if out_open && accepts => match c {
-                        Some(c) => t.push(&c, keep, screen),
+                        Some(c) => {
+                            t.push(&c, keep, screen);
+                            pacer.output(Instant::now());
+                        }
                         None => out_open = false,
                     },
                     c = stderr.recv(), if err_open && accepts => match c {
-                        Some(c) => t.push(&c, keep, screen),
+                        Some(c) => {
+                            t.push(&c, keep, screen);
+                            pacer.output(Instant::now());
+                        }
                         None => err_open = false,
                     },
+                    else => {
+                        if !paused && t.is_empty() && !out_open && !err_open {
+                            return PumpEnd::Drained;
+                        }
+                        tokio::task::yield_now().await;
+                    }
                 }
                 let after = t.dropped();
+                if after.0 > before.0 {
+                    pacer.dropped(Instant::now());
+                }
                 credit
                     .skipped
                     .0
@@ -354,13 +501,6 @@ pub async fn pump(
                     .skipped
                     .1
                     .fetch_add(after.1 - before.1, Ordering::Relaxed);
-                continue;
-            }
-            if let Some(bytes) = t.take(credit.batch_limit(cfg.max_batch)) {
-                credit.sent(bytes.len());
-                if !emit(bytes) {
-                    return PumpEnd::UiGone;
-                }
                 continue;
             }
         } else {
@@ -422,6 +562,9 @@ pub async fn pump(
             (None, Some(c)) => c.data.clone(),
             (None, None) => continue,
         };
+        // Output is still coming: a flood skipped until a moment ago (the pump was not
+        // scheduled for a frame) is paced again from the next chunk on.
+        pacer.output(Instant::now());
         if let Some(t) = tail.as_mut() {
             t.observe(&bytes);
         }
@@ -429,6 +572,14 @@ pub async fn pump(
         if !emit(bytes) {
             return PumpEnd::UiGone;
         }
+    }
+}
+
+/// Sleeps until `at` (forever when `None`; the caller only polls it when set).
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -550,10 +701,114 @@ mod tests {
         assert_eq!(credit.batch_limit(MAX_BATCH), MAX_BATCH);
     }
 
+    #[test]
+    fn a_tab_is_paced_only_while_a_flood_is_dropped() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut p = Pacer::default();
+        p.output(t0);
+        assert_eq!(
+            p.next(t0, 0.0, MAX_BATCH),
+            Pace::Full,
+            "no drop: not a flood"
+        );
+        p.dropped(t0);
+        // 2 MB/s (`yes` in a tab): PACE_DRAW of it is under the floor.
+        assert_eq!(p.next(t0, 2e6, MAX_BATCH), Pace::Now(PACE_MIN_BATCH));
+        p.sent(t0);
+        // One batch per frame, however fast the acks come.
+        for n in [0, 1, 8, 15] {
+            p.output(ms(n));
+            p.dropped(ms(n));
+            assert_eq!(p.next(ms(n), 2e6, MAX_BATCH), Pace::At(ms(16)), "at {n} ms");
+        }
+        // A frame later, the next: 40 MB/s (long lines) gets 4 ms of it, within the limit.
+        assert_eq!(p.next(ms(16), 40e6, MAX_BATCH), Pace::Now(160_000));
+        assert_eq!(p.next(ms(16), 40e6, 64 * 1024), Pace::Now(64 * 1024));
+        assert_eq!(
+            p.next(ms(16), 0.0, 100),
+            Pace::Now(100),
+            "never above the limit"
+        );
+        p.sent(ms(16));
+        // Output quiet for a frame: the flood is over, the rest at the full window.
+        assert_eq!(p.ends(), Some(ms(15) + PACE_QUIET));
+        assert_eq!(p.next(ms(15) + PACE_QUIET, 2e6, MAX_BATCH), Pace::Full);
+        // Output still coming but nothing dropped for PACE_HOLD: the tab keeps up again.
+        let mut p = Pacer::default();
+        p.dropped(t0);
+        let mut now = t0;
+        while now < t0 + PACE_HOLD {
+            p.output(now);
+            assert!(p.pacing(now));
+            now += Duration::from_millis(5);
+        }
+        p.output(now);
+        assert!(!p.pacing(now));
+        assert_eq!(p.next(now, 2e6, MAX_BATCH), Pace::Full);
+    }
+
     fn chunk(data: &'static [u8]) -> Chunk {
         let permits = Arc::new(tokio::sync::Semaphore::new(1));
         let permit = permits.try_acquire_owned().expect("a permit");
         Chunk::new(Bytes::from_static(data), permit)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_scrollback_changed_while_open_is_what_the_tail_keeps() {
+        // Opened with 1,000 lines of scrollback, then set to 10 (xterm applies a new setting
+        // to open tabs): the tail keeps 10 + 2 × rows lines, not 1,000 more (before, the
+        // scrollback was fixed when the session opened).
+        let cfg = FlowConfig {
+            high: 1024,
+            ..FlowConfig::terminal()
+        }
+        .skipping(Some(1_000));
+        let credit = Credit::new(&cfg);
+        credit.set_rows(2);
+        credit.set_scrollback(10);
+        let (out, out_rx) = mpsc::unbounded_channel();
+        let (err, err_rx) = mpsc::unbounded_channel();
+        let lines = Bytes::from(b"y\r\n".repeat(100));
+        let permits = Arc::new(tokio::sync::Semaphore::new(100));
+        for _ in 0..100 {
+            let p = permits.clone().try_acquire_owned().expect("a permit");
+            out.send(Chunk::new(lines.clone(), p)).expect("pump");
+        }
+        drop((out, err));
+        let (ui, mut shown) = mpsc::unbounded_channel();
+        let pump = tokio::spawn(pump(out_rx, err_rx, credit.clone(), cfg, move |b| {
+            ui.send(b).is_ok()
+        }));
+        // Stalled until the whole flood was read (every chunk's permit back).
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while permits.available_permits() < 100 {
+            assert!(Instant::now() < deadline, "the flood was read");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let mut got = Vec::new();
+        let end = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                credit.ack(credit.unacked());
+                tokio::select! {
+                    b = shown.recv() => match b {
+                        Some(b) => got.extend_from_slice(&b),
+                        None => break,
+                    },
+                    () = tokio::time::sleep(Duration::from_millis(2)) => {}
+                }
+            }
+        })
+        .await;
+        assert!(end.is_ok(), "the pump ended");
+        assert_eq!(pump.await.expect("pump"), PumpEnd::Drained);
+        let keep = 10 + 2 * 2;
+        assert_eq!(credit.skipped().1 as usize + got.len() / 3, 10_000);
+        assert!(
+            credit.skipped().1 as usize >= 10_000 - keep - 1024 / 3 - 100,
+            "skipped {:?}",
+            credit.skipped()
+        );
     }
 
     #[tokio::test]

@@ -607,8 +607,12 @@ pub struct Tail {
     base: u64,
     /// Line starts in `buf` before any structural output, oldest first.
     cuts: VecDeque<Cut>,
-    /// Where structural output began in `buf`: nothing from there on is dropped.
+    /// Where structural output began in `buf`: nothing from there on is dropped until the tab
+    /// has been handed every structural byte and a line start after the last one.
     raw_from: Option<u64>,
+    /// The last structural byte seen: once a take ends at a line start past it (the tab has
+    /// every structural byte and its parser is at rest), skipping resumes (`raw_from` clears).
+    raw_last: Option<u64>,
     /// The tab's parser may be half-way through a sequence at `base` (the last take ended
     /// mid-line): nothing is dropped until a take ends at a line start or empties the tail.
     unclean: bool,
@@ -632,6 +636,7 @@ impl Tail {
             base: 0,
             cuts: VecDeque::new(),
             raw_from: None,
+            raw_last: None,
             unclean: false,
             replay: None,
             dropped_bytes: 0,
@@ -642,6 +647,12 @@ impl Tail {
     /// Nothing held: the tab has everything (output may go to it directly).
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty() && self.replay.is_none()
+    }
+
+    /// Structural output is held (it goes to the tab at the window's pace, never paced or
+    /// dropped).
+    pub fn holds_raw(&self) -> bool {
+        self.raw_from.is_some()
     }
 
     /// Bytes held.
@@ -676,15 +687,18 @@ impl Tail {
         }
         let base = self.base + self.buf.len() as u64;
         self.buf.extend_from_slice(data);
-        let (cuts, raw_from) = (&mut self.cuts, &mut self.raw_from);
+        let (cuts, raw_from, raw_last) = (&mut self.cuts, &mut self.raw_from, &mut self.raw_last);
+        // Line starts after structural output are recorded too: they become cuts once the tab
+        // has been handed the structural bytes before them (`take`); until then `compact` uses
+        // only those before `raw_from`.
         self.scanner.scan(data, base, &mut |e| match e {
-            Event::Line(pos, carried) if raw_from.is_none() => cuts.push_back(Cut {
+            Event::Line(pos, carried) => cuts.push_back(Cut {
                 pos,
                 carried: Arc::clone(carried),
             }),
-            Event::Line(..) => {}
             Event::Structural(pos) => {
                 raw_from.get_or_insert(pos);
+                *raw_last = Some(pos);
             }
         });
         self.compact(keep, screen.min(keep));
@@ -692,10 +706,18 @@ impl Tail {
 
     /// Drops the oldest lines beyond `keep`, and beyond [`MAX_TAIL_BYTES`] down to `screen`.
     fn compact(&mut self, keep: usize, screen: usize) {
-        if self.unclean || self.cuts.is_empty() {
+        if self.unclean {
             return;
         }
-        let m = self.cuts.len();
+        // Only line starts before the first structural byte may be cut at: dropping up to one
+        // beyond it would drop structural output.
+        let m = match self.raw_from {
+            Some(r) => self.cuts.partition_point(|c| c.pos <= r),
+            None => self.cuts.len(),
+        };
+        if m == 0 {
+            return;
+        }
         // Cutting at `cuts[j]` keeps at least `m - 1 - j` newlines of plain output.
         let mut j = (m > keep).then(|| m - 1 - keep);
         let end = self.base + self.buf.len() as u64;
@@ -750,9 +772,19 @@ impl Tail {
         if self.buf.is_empty() {
             // The tab has everything: structural output no longer holds anything back.
             self.raw_from = None;
+            self.raw_last = None;
             self.unclean = !self.scanner.at_rest();
         } else {
             self.unclean = !at_line;
+            // Ended at a line start past the last structural byte: the tab has all of it and
+            // its parser is at rest (a line start is recorded only in ground, after any string
+            // a structural byte opened), so what follows is plain and may be skipped again,
+            // however long the flood goes on (before, one cursor movement made the rest of a
+            // sustained flood back-pressured until the tail emptied).
+            if at_line && self.raw_last.is_some_and(|l| l < self.base) {
+                self.raw_from = None;
+                self.raw_last = None;
+            }
         }
         Some(out.freeze())
     }
@@ -1104,6 +1136,43 @@ mod tests {
             assert_eq!(out, stream, "{s:?} is structural");
             assert_eq!(tail.dropped(), (0, 0));
         }
+    }
+
+    #[test]
+    fn skipping_resumes_once_the_tab_has_the_structural_bytes() {
+        // A cursor movement inside a sustained flood: held (never dropped) until the tab has
+        // been handed it and a line start after it; from there on, the flood is skipped again
+        // (before, not until the tail emptied: the rest of the flood was back-pressured).
+        let (rows, cols, sb) = (4u16, 10u16, 2usize);
+        let (keep, screen) = (lines_to_keep(sb, rows.into()), 2 * usize::from(rows));
+        let mut stream = b"y\r\n".repeat(1_000);
+        stream.extend_from_slice(b"\x1b[5A");
+        let second = b"n\r\n".repeat(1_000);
+        let third = b"m\r\n".repeat(1_000);
+        let mut tail = Tail::new();
+        tail.push(&stream, keep, screen);
+        tail.push(&second, keep, screen);
+        assert_eq!(tail.dropped().1, 1_000 - keep as u64, "the lines before it");
+        assert!(tail.holds_raw());
+        let mut tab = term(rows, cols, sb);
+        // The tab takes a little: the kept lines, the movement, a few lines after it.
+        let first = tail.take(3 * keep + 4 + 6).expect("output");
+        assert!(first.ends_with(b"\x1b[5An\r\nn\r\n"), "{first:?}");
+        feed(&mut tab, &first);
+        assert!(!tail.holds_raw(), "the structural part was handed on");
+        let before = tail.dropped().1;
+        tail.push(&third, keep, screen);
+        assert!(
+            tail.dropped().1 >= before + 1_900,
+            "skipped again: {:?}",
+            tail.dropped()
+        );
+        while let Some(b) = tail.take(64) {
+            feed(&mut tab, &b);
+        }
+        let mut all = term(rows, cols, sb);
+        feed(&mut all, &[stream, second, third].concat());
+        assert_eq!(difference(&mut all, &mut tab), None);
     }
 
     #[test]

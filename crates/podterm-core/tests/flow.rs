@@ -353,3 +353,236 @@ async fn a_structural_flood_is_held_back_and_arrives_whole() {
         want.len()
     );
 }
+
+/// A flood as a session's reader hands it on: each part's bytes `n` times, in chunks that
+/// share one buffer, each holding a permit of `read` (it comes back once the pump has taken
+/// the chunk: `read.available_permits()` is how many it has read).
+fn flood_into(
+    out: &tokio::sync::mpsc::UnboundedSender<podterm_core::exec::Chunk>,
+    parts: &[(&[u8], usize)],
+    read: &Arc<tokio::sync::Semaphore>,
+) -> usize {
+    let mut count = 0;
+    for (data, n) in parts {
+        let data = Bytes::copy_from_slice(data);
+        for _ in 0..*n {
+            read.add_permits(1);
+            let permit = read.clone().try_acquire_owned().expect("a permit");
+            out.send(podterm_core::exec::Chunk::new(data.clone(), permit))
+                .expect("pump");
+            count += 1;
+        }
+    }
+    count
+}
+
+/// Waits (with a deadline, never a guess at a duration) until `done`.
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// One cursor movement inside a sustained flood: before, it stayed "structural" until the
+/// tail emptied, so a stalled tab paused the session for the rest of the flood; now skipping
+/// resumes once the tab has been handed it, and every structural byte arrives, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_structural_byte_inside_a_flood_does_not_end_its_skipping() {
+    // A small window (128 KiB, batches of 32 KiB): one round of acks cannot take the held
+    // part (over RAW_CAP) whole, so the tail never empties while the flood lasts.
+    let cfg = FlowConfig {
+        high: 128 * 1024,
+        ..FlowConfig::terminal()
+    }
+    .skipping(Some(100));
+    let credit = Credit::new(&cfg);
+    credit.set_rows(24);
+    let y = b"y\r\n".repeat(21_845); // 65,535 bytes: whole lines
+    let n = b"n\r\n".repeat(21_845);
+    let mut mid = b"y\r\n".repeat(200);
+    mid.extend_from_slice(b"\x1b[5A");
+    mid.extend(b"n\r\n".repeat(200));
+    let (ys, ns) = (64, 256); // 4 MiB before the movement, 16 MiB after
+    let read = Arc::new(tokio::sync::Semaphore::new(0));
+    let (out, out_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (err, err_rx) = tokio::sync::mpsc::unbounded_channel();
+    let total = flood_into(
+        &out,
+        &[(&y, ys), (&mid, 1), (&n, ns), (b"END\r\n", 1)],
+        &read,
+    );
+    drop((out, err));
+    let (ui, emit) = ui();
+    let pump = tokio::spawn(flow::pump(out_rx, err_rx, credit.clone(), cfg, emit));
+    // Stalled: the flood before the movement is skipped; the movement and what follows it
+    // are held (never dropped) up to RAW_CAP, and then the pump reads no more.
+    let r = read.clone();
+    until("the movement and RAW_CAP after it were read", || {
+        r.available_permits() >= ys + 1 + podterm_core::tail::RAW_CAP / n.len()
+    })
+    .await;
+    let skipped_before = credit.skipped().0;
+    assert!(
+        skipped_before > (ys as u64 - 20) * 65_535,
+        "{skipped_before}"
+    );
+    // The tab draws what it has (one round of acks): it gets the movement and some lines
+    // after it, not the whole held part.
+    credit.ack(credit.unacked());
+    let got = ui.got.clone();
+    until("the movement reached the tab", || {
+        got.lock()
+            .expect("lock")
+            .windows(4)
+            .any(|w| w == b"\x1b[5A")
+    })
+    .await;
+    // Stalled again: the rest of the flood is read all the same (skipped), as before the
+    // movement. Before, the pump stopped at RAW_CAP held and read no more.
+    let r = read.clone();
+    until("the whole flood was read with the tab stalled", || {
+        r.available_permits() == total
+    })
+    .await;
+    assert!(
+        credit.skipped().0 > skipped_before + (ns as u64 - 20) * 65_535,
+        "the flood after the movement was skipped: {:?}",
+        credit.skipped()
+    );
+    // The tab catches up: the tail, then the end.
+    ack_until(
+        &credit,
+        || got.lock().expect("lock").ends_with(b"END\r\n"),
+        "the tail and the end arrived",
+    )
+    .await;
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(60), pump)
+            .await
+            .expect("pump ends")
+            .expect("pump"),
+        flow::PumpEnd::Drained
+    );
+    let got = ui.got.lock().expect("lock").clone();
+    let at = got
+        .windows(4)
+        .position(|w| w == b"\x1b[5A")
+        .expect("the movement");
+    assert_eq!(
+        got.iter().filter(|b| **b == 0x1b).count(),
+        1,
+        "the movement arrived once, and nothing else structural"
+    );
+    assert!(
+        !got[..at].contains(&b'n') && !got[at..].contains(&b'y'),
+        "in order: the lines before it, then the lines after it"
+    );
+    let keep = 100 + 2 * 24;
+    let end = [b"n\r\n".repeat(keep - 1), b"END\r\n".to_vec()].concat();
+    assert!(got.ends_with(&end), "the last lines, then the end");
+    assert!(got.len() < 4 << 20, "a tail, not the flood: {}", got.len());
+}
+
+/// While a flood is skipped the tab gets small batches, one a frame, however fast it
+/// acknowledges (its page's thread stays mostly idle and the engine keeps reading); once the
+/// output stops, the tab gets the whole tail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_skipped_flood_is_drawn_paced_and_its_tail_at_once() {
+    let cfg = FlowConfig::terminal().skipping(Some(1_000));
+    let credit = Credit::new(&cfg);
+    credit.set_rows(24);
+    let y = Bytes::from(b"y\r\n".repeat(21_845));
+    let ys = 1_024; // 64 MiB
+                    // The session's reader: at most 64 chunks read ahead (as a real one), sent as the pump
+                    // takes them; `sent` counts them.
+    let (out, out_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (err, err_rx) = tokio::sync::mpsc::unbounded_channel::<podterm_core::exec::Chunk>();
+    let sent = Arc::new(AtomicUsize::new(0));
+    let producer = {
+        let (y, sent) = (y.clone(), sent.clone());
+        let ahead = Arc::new(tokio::sync::Semaphore::new(64));
+        tokio::spawn(async move {
+            for _ in 0..ys {
+                let permit = ahead.clone().acquire_owned().await.expect("permits");
+                out.send(podterm_core::exec::Chunk::new(y.clone(), permit))
+                    .expect("pump");
+                sent.fetch_add(1, Ordering::SeqCst);
+            }
+            out
+        })
+    };
+    let batches = Arc::new(Mutex::new(Vec::<usize>::new()));
+    let fast = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (ui, mut emit) = ui();
+    let (b, f, cr) = (batches.clone(), fast.clone(), credit.clone());
+    let pump = tokio::spawn(flow::pump(
+        out_rx,
+        err_rx,
+        credit.clone(),
+        cfg,
+        move |bytes| {
+            // Once fast, the tab draws every batch the moment it gets it.
+            if f.load(Ordering::SeqCst) {
+                b.lock().expect("lock").push(bytes.len());
+                cr.ack(bytes.len());
+            }
+            emit(bytes)
+        },
+    ));
+    // The tab stalled: the window fills and the flood is skipped.
+    until("the flood was skipped", || credit.skipped().0 > 4 << 20).await;
+    // From now on the tab is as fast as can be.
+    fast.store(true, Ordering::SeqCst);
+    let drawn_from = ui.emitted.load(Ordering::SeqCst) as u64;
+    let sent_from = sent.load(Ordering::SeqCst);
+    credit.ack(credit.unacked());
+    let out = tokio::time::timeout(Duration::from_secs(120), producer)
+        .await
+        .expect("the flood was read")
+        .expect("producer");
+    let drawn = ui.emitted.load(Ordering::SeqCst) as u64 - drawn_from;
+    let flooded = ((ys - sent_from) * y.len()) as u64;
+    assert!(
+        flooded > 16 << 20,
+        "most of the flood came after the tab got fast"
+    );
+    // A generous bound: paced, the tab draws about PACE_MIN_BATCH a frame; before, a tab
+    // that kept up drew every byte.
+    assert!(
+        drawn < flooded / 4,
+        "the tab drew {drawn} of {flooded} bytes while the flood lasted"
+    );
+    assert!(
+        batches
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|n| *n <= flow::PACE_MIN_BATCH + 64),
+        "paced batches"
+    );
+    // The flood stops: the tab gets the tail (1,000 lines of scrollback and two screens).
+    let end = Arc::new(tokio::sync::Semaphore::new(1));
+    out.send(podterm_core::exec::Chunk::new(
+        Bytes::from_static(b"END\r\n"),
+        end.try_acquire_owned().expect("a permit"),
+    ))
+    .expect("pump");
+    drop((out, err));
+    let got = ui.got.clone();
+    until("the tail and the end arrived", || {
+        got.lock().expect("lock").ends_with(b"END\r\n")
+    })
+    .await;
+    let keep = 1_000 + 2 * 24;
+    let tail = [b"y\r\n".repeat(keep - 1), b"END\r\n".to_vec()].concat();
+    assert!(got.lock().expect("lock").ends_with(&tail), "the whole tail");
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(60), pump)
+            .await
+            .expect("pump ends")
+            .expect("pump"),
+        flow::PumpEnd::Drained
+    );
+}
