@@ -65,7 +65,7 @@ async function waitFor(what, fn, timeoutMs) {
 }
 
 /** Starts Xvfb on a free display number; returns { display, stop }. */
-async function startXvfb(log) {
+export async function startXvfb(log) {
   const xvfb = which("Xvfb");
   if (!xvfb) throw new Error("Xvfb is missing: run `make deps` (apt package xvfb)");
   for (let n = 90 + Math.floor(Math.random() * 100); n < 400; n++) {
