@@ -569,9 +569,8 @@ async function freshTabs() {
       cycles.push({ closedPss: closed.pss, closedWebPss: web(closed), openPss: reopened.pss, openWebPss: web(reopened) });
       log(`fresh app, cycle ${c + 1}: ${JSON.stringify(cycles.at(-1))}`);
     }
-    // Garbage until JavaScriptCore has collected (~160 MB of short-lived arrays), then the
-    // closed terminals still reachable; again while any is held, for at most 30 s (right after
-    // a close a pending timer may hold one a few seconds, and only a full collection frees them).
+    // A full collection (collectedTerminals), then the closed terminals still reachable; again
+    // while any is held, for at most 30 s (right after a close a pending timer may hold one).
     const t0 = Date.now();
     let held;
     for (;;) {
@@ -586,14 +585,22 @@ async function freshTabs() {
 }
 
 /** The closed terminals (`window.__closedTerminals`, WeakRefs) the page still holds, after
- *  garbage that makes JavaScriptCore collect. */
+ *  garbage that makes JavaScriptCore run a full collection. */
 function collectedTerminals(a) {
   return a.exec(async () => {
-    for (let i = 0; i < 20; i++) {
-      let junk = [];
-      for (let j = 0; j < 10; j++) junk.push(new Array(100_000).fill(j));
-      junk = null;
-      await new Promise((r) => setTimeout(r, 20));
+    // Old garbage: kept over a few timer turns, so that young collections promote it, then let
+    // go; the old generation then outgrows its limit and JavaScriptCore makes a full collection.
+    // Young garbage alone never brings one, and only a full one frees a closed tab's terminal
+    // (promoted long before): counted with short-lived garbage, whole rounds of closed terminals
+    // looked held for minutes, and a FinalizationRegistry agreed they were not collected.
+    for (let round = 0; round < 3; round++) {
+      let keep = [];
+      for (let i = 0; i < 10; i++) {
+        for (let j = 0; j < 10; j++) keep.push(new Array(100_000).fill(j));
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      keep = null;
+      await new Promise((r) => setTimeout(r, 100));
     }
     const w = window.__closedTerminals;
     return { closed: w.length, held: w.filter((r) => r.deref() !== undefined).length };

@@ -5,8 +5,8 @@
 //
 // CYCLES times: TABS tabs on the shell pod, each printing LINES lines, then every one closed
 // with its ×. A WeakRef to each closed terminal (xterm.js's Terminal, which holds its buffer,
-// its DOM rows and its addons) is kept in the page; after the last close the page makes garbage
-// until JavaScriptCore has collected, and the closed terminals it still holds are counted: any
+// its DOM rows and its addons) is kept in the page; after each close the page makes old garbage
+// until JavaScriptCore has made a full collection (young garbage alone does not bring one), and the closed terminals it still holds are counted: any
 // listener, map or timer that keeps a closed tab's terminal keeps all of them, so the bound
 // (MAX_HELD, for a conservative stack scan) is far below a leak's count. The web process's
 // private memory (USS) after the last close against the first: a generous bound, nothing timed.
@@ -33,18 +33,26 @@ async function uss(pid) {
   return (kb("Private_Clean") + kb("Private_Dirty")) / 1024;
 }
 
-/** Garbage until JavaScriptCore collects (~160 MB of short-lived arrays, a few at a time), then
- *  the closed terminals the page still holds; again every second while more than `bound` are
- *  held, for at most HELD_DEADLINE_MS. */
+/** Garbage until JavaScriptCore makes a full collection, then the closed terminals the page
+ *  still holds; again every second while more than `bound` are held, for at most
+ *  HELD_DEADLINE_MS. */
 async function collected(bound) {
   const t0 = Date.now();
   for (;;) {
     const r = await app.exec(async () => {
-      for (let i = 0; i < 20; i++) {
-        let junk = [];
-        for (let j = 0; j < 10; j++) junk.push(new Array(100_000).fill(j));
-        junk = null;
-        await new Promise((r) => setTimeout(r, 20));
+      // Old garbage: kept over a few timer turns, so that young collections promote it, then let
+      // go; the old generation then outgrows its limit and JavaScriptCore makes a full collection.
+      // Young garbage alone never brings one, and only a full one frees a closed tab's terminal
+      // (promoted long before): counted with short-lived garbage, whole rounds of closed terminals
+      // looked held for minutes, and a FinalizationRegistry agreed they were not collected.
+      for (let round = 0; round < 3; round++) {
+        let keep = [];
+        for (let i = 0; i < 10; i++) {
+          for (let j = 0; j < 10; j++) keep.push(new Array(100_000).fill(j));
+          await new Promise((r) => setTimeout(r, 30));
+        }
+        keep = null;
+        await new Promise((r) => setTimeout(r, 100));
       }
       const w = window.__closedTerminals;
       return { closed: w.length, held: w.filter((r) => r.deref() !== undefined).length };
