@@ -98,6 +98,7 @@ test-app: deps ui
 	bash scripts/with-keyring.sh node tests/app/files.mjs
 	bash scripts/with-keyring.sh node tests/app/panes.mjs
 	bash scripts/with-keyring.sh node tests/app/memory.mjs
+	bash scripts/with-keyring.sh node tests/app/tab-close.mjs
 	bash scripts/with-keyring.sh node tests/app/flood.mjs
 	bash scripts/with-keyring.sh node tests/app/logs.mjs
 	bash scripts/with-keyring.sh node tests/app/network.mjs

@@ -66,7 +66,7 @@ export async function waitFor(what, fn, timeoutMs) {
 }
 
 /** Starts Xvfb on a free display number; returns { display, stop }. */
-async function startXvfb(log) {
+export async function startXvfb(log) {
   const xvfb = which("Xvfb");
   if (!xvfb) throw new Error("Xvfb is missing: run `make deps` (apt package xvfb)");
   for (let n = 90 + Math.floor(Math.random() * 100); n < 400; n++) {
