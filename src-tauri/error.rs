@@ -279,7 +279,12 @@ impl Error {
             Error::Pod(e) => pod_kind(e),
             Error::Transfer(e) => transfer_kind(e),
             Error::PodFs(PodFsError::Exec(e)) => exec_kind(e),
-            Error::PodFs(PodFsError::Failed { .. }) => K::Refused,
+            Error::PodFs(PodFsError::Api(e)) => api_kind(e),
+            Error::PodFs(
+                PodFsError::Failed { .. }
+                | PodFsError::Missing { .. }
+                | PodFsError::TargetUnseen { .. },
+            ) => K::Refused,
             Error::LocalPath { .. } => K::InvalidInput,
             Error::NoTransfer(_) => K::NotFound,
             Error::ReadFile { .. } => K::Local,
@@ -299,6 +304,13 @@ impl Error {
         match self {
             Error::CredentialsRefused { profile, .. } => Some(credentials_refused_hint(profile)),
             Error::NoProfile(_) => Some("pick another one, or import it again".into()),
+            // The engine says the situation; what to do is the app's (never the CLI's --debug).
+            Error::Transfer(TransferError::NoFallback { debug: false, .. }) => Some(
+                "open a debug tab on the pod (Debug with an ephemeral container…, on this container's tab) and drop the file on that tab, or use its Download…: it copies through a debug container beside this one, which sees its files".into(),
+            ),
+            Error::Transfer(TransferError::NoFallback { debug: true, .. }) => Some(
+                "set a Debug image that has cat, dd or base64 (busybox:1.36, for example) under the pods, then open a new debug tab on the pod and copy from there".into(),
+            ),
             _ => None,
         }
     }
@@ -457,6 +469,41 @@ mod tests {
         assert!(hint.contains("profile \"prod\" (401)"), "{hint}");
         // The engine's error is kept as the source.
         assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
+    fn no_fallback_says_what_to_do_in_the_app_not_on_the_command_line() {
+        let e = |debug| {
+            Error::from_call(
+                "prod",
+                TransferError::NoFallback {
+                    pod: "bare".into(),
+                    container: "main".into(),
+                    debug,
+                },
+            )
+        };
+        let plain = e(false).sentence();
+        assert!(
+            plain.starts_with("there is no tar in container \"main\" of pod \"bare\", and no fallback: it has none of cat, dd or base64"),
+            "{plain}"
+        );
+        assert!(plain.contains("open a debug tab on the pod"), "{plain}");
+        let through = e(true).sentence();
+        assert!(through.contains("set a Debug image"), "{through}");
+        for words in [plain, through] {
+            assert!(!words.contains("--debug"), "CLI advice in the app: {words}");
+        }
+        assert_eq!(e(false).kind(), ErrorKind::Refused);
+        // What a listing through a debug tab can say: the app's kinds.
+        assert_eq!(
+            Error::from(PodFsError::Missing {
+                command: "sh",
+                container: "main".into()
+            })
+            .kind(),
+            ErrorKind::Refused
+        );
     }
 
     #[test]

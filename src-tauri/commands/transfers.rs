@@ -52,7 +52,8 @@ pub async fn transfer_sha256(ctx: &Ctx<'_>, id: u32) -> Result<String> {
 
 pub async fn pod_working_dir(ctx: &Ctx<'_>, target: TransferTarget) -> Result<String> {
     let (c, t) = resolve_target(&ctx.profiles, &target).await?;
-    podterm_core::podfs::working_dir(&c.client, &t, Tuning::with(c.liveness))
+    let debug = target.fallback().debug_image;
+    podterm_core::podfs::working_dir_via(&c.client, &t, debug.as_deref(), Tuning::with(c.liveness))
         .await
         .map_err(|e| Error::from_call(&target.profile, e))
 }
@@ -63,9 +64,16 @@ pub async fn list_pod_dir(
     dir: String,
 ) -> Result<Vec<String>> {
     let (c, t) = resolve_target(&ctx.profiles, &target).await?;
-    podterm_core::podfs::list_dir(&c.client, &t, &dir, Tuning::with(c.liveness))
-        .await
-        .map_err(|e| Error::from_call(&target.profile, e))
+    let debug = target.fallback().debug_image;
+    podterm_core::podfs::list_dir_via(
+        &c.client,
+        &t,
+        &dir,
+        debug.as_deref(),
+        Tuning::with(c.liveness),
+    )
+    .await
+    .map_err(|e| Error::from_call(&target.profile, e))
 }
 
 /// The native folder dialog for a download's destination; `null` when cancelled.

@@ -462,10 +462,18 @@ async fn a_drop_on_a_debug_tab_of_a_distroless_pod_goes_through_its_debug_contai
         .expect("upload starts");
     let seen = until_final(&mut f, up[0].id, Duration::from_secs(120)).await;
     match &seen.last().expect("final").state {
-        TransferState::Failed { reason } => assert!(
-            reason.contains("no tar in container \"app\" of pod \"distroless\", and no fallback"),
-            "{reason}"
-        ),
+        TransferState::Failed { reason } => {
+            assert!(
+                reason
+                    .contains("no tar in container \"app\" of pod \"distroless\", and no fallback"),
+                "{reason}"
+            );
+            // What to do, in the app's words: its debug tab, not the CLI's flag.
+            assert!(
+                reason.contains("open a debug tab on the pod") && !reason.contains("--debug"),
+                "{reason}"
+            );
+        }
         other => panic!("a plain tab's drop did not fail: {other:?}"),
     }
     assert!(!inside.path().join("tool.bin").exists());
@@ -514,4 +522,160 @@ async fn a_drop_on_a_debug_tab_of_a_distroless_pod_goes_through_its_debug_contai
         "{:?}",
         done.notes
     );
+}
+
+/// A pod whose one container is an app in a working directory of its own, with nothing else
+/// in its image (no shell, no ls, no tar, no cat): `sleep` alone, as a distroless image holds
+/// its program alone.
+fn app_alone(name: &str, workdir: &Path, image: &Path) -> testcluster::PodSpec {
+    let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
+    p.name = name.into();
+    p.labels = [("app".to_string(), name.to_string())].into();
+    let c = &mut p.containers[0];
+    c.name = "app".into();
+    c.image = "testcluster.local/distroless-static:nonroot".into();
+    c.shell = false;
+    c.tty = false;
+    c.command = vec!["sleep".into(), "3600".into()];
+    c.workdir = Some(workdir.to_path_buf());
+    c.path = Some(image.display().to_string());
+    p
+}
+
+/// A debug tab of a container with nothing in its image: its working directory (a drop's
+/// prefilled destination) and a directory's listing (Download…'s completion) come from the
+/// tab's debug container, which sees the target's process: the target's own directory and
+/// entries, never a `/proc/PID/...` path. Before that debug container runs, asking adds none:
+/// the container itself is asked, and says in words that it has no shell or ls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_debug_tab_sees_the_target_s_working_directory_and_files_through_its_debug_container() {
+    let f = app().await;
+    let workdir = tempfile::tempdir().expect("tempdir");
+    let wd = workdir.path().display().to_string();
+    std::fs::create_dir(workdir.path().join("conf")).expect("mkdir");
+    std::fs::write(workdir.path().join("app.bin"), b"x").expect("write");
+    // The image: `sleep` and nothing else.
+    let bin = tempfile::tempdir().expect("tempdir");
+    let sleep = ["/usr/bin/sleep", "/bin/sleep"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("sleep on this machine");
+    std::os::unix::fs::symlink(sleep, bin.path().join("sleep")).expect("symlink");
+    f.profiles
+        .with_demo_cluster(|c| c.apply_pod(app_alone("lonely", workdir.path(), bin.path())))
+        .await
+        .expect("the Demo cluster");
+    let plain = TransferTarget {
+        pod: "lonely".into(),
+        container: "app".into(),
+        ..shell()
+    };
+    let debug = TransferTarget {
+        debug_image: Some(podterm_core::settings::DEFAULT_DEBUG_IMAGE.into()),
+        ..plain.clone()
+    };
+    let (c, t) = resolve_target(&f.profiles, &debug).await.expect("the pod");
+    let tuning = podterm_core::exec::Tuning::with(c.liveness);
+    let image_of = |target: &TransferTarget| target.fallback().debug_image;
+
+    // No debug container yet: the container itself is asked, and says what it lacks.
+    let e =
+        podterm_core::podfs::working_dir_via(&c.client, &t, image_of(&debug).as_deref(), tuning)
+            .await
+            .expect_err("no shell to ask");
+    assert!(
+        matches!(
+            e,
+            podterm_core::podfs::PodFsError::Missing { command: "sh", .. }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "container \"app\" has no sh to ask with: type the path whole"
+    );
+    let e =
+        podterm_core::podfs::list_dir_via(&c.client, &t, &wd, image_of(&debug).as_deref(), tuning)
+            .await
+            .expect_err("no ls to list with");
+    assert!(
+        matches!(
+            e,
+            podterm_core::podfs::PodFsError::Missing { command: "ls", .. }
+        ),
+        "{e:?}"
+    );
+    let image = podterm_core::settings::DEFAULT_DEBUG_IMAGE;
+    let plan = podterm_core::debug::plan(&c.client, "demo", "lonely", "app", image)
+        .await
+        .expect("plan");
+    assert!(
+        !plan.reuse,
+        "a debug container was added just to ask: {plan:?}"
+    );
+
+    // The tab's debug container, as opening the debug tab adds it.
+    let spec = podterm_core::debug::DebugSpec::shared_shell(image, "app");
+    let ensured = podterm_core::debug::ensure(&c.client, "demo", "lonely", &spec)
+        .await
+        .expect("the debug container");
+    assert!(ensured.added);
+
+    // The target's working directory (its process may still be starting: asked until it says).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let pwd = loop {
+        let got = podterm_core::podfs::working_dir_via(
+            &c.client,
+            &t,
+            image_of(&debug).as_deref(),
+            tuning,
+        )
+        .await
+        .expect("the working directory through the debug container");
+        if got == wd || Instant::now() > deadline {
+            break got;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(pwd, wd, "not the target's working directory");
+
+    // Its files, listed under the target's own path.
+    let entries =
+        podterm_core::podfs::list_dir_via(&c.client, &t, &wd, image_of(&debug).as_deref(), tuning)
+            .await
+            .expect("the listing through the debug container");
+    assert_eq!(entries, vec!["app.bin".to_string(), "conf/".to_string()]);
+    let missing = format!("{wd}/nope");
+    let e = podterm_core::podfs::list_dir_via(
+        &c.client,
+        &t,
+        &missing,
+        image_of(&debug).as_deref(),
+        tuning,
+    )
+    .await
+    .expect_err("no such directory");
+    let words = e.to_string();
+    assert!(
+        words.starts_with("ls in container \"app\" failed") && words.contains(&missing),
+        "{words}"
+    );
+    assert!(
+        !words.contains("/proc/"),
+        "the debug container's path shown: {words}"
+    );
+
+    // Still the same debug container, the newest of ours: asking added none.
+    let plan = podterm_core::debug::plan(&c.client, "demo", "lonely", "app", image)
+        .await
+        .expect("plan");
+    assert!(plan.reuse && plan.name == ensured.name, "{plan:?}");
+
+    // A plain tab of the same container asks the container itself: words, no dead end.
+    let (_, pt) = resolve_target(&f.profiles, &plain).await.expect("the pod");
+    let e =
+        podterm_core::podfs::working_dir_via(&c.client, &pt, image_of(&plain).as_deref(), tuning)
+            .await
+            .expect_err("no shell");
+    assert!(e.to_string().contains("type the path whole"), "{e}");
 }

@@ -754,6 +754,9 @@ test("a container without a shell: a debug container, shown and asked once, open
   await page.waitForSelector(`${debugPane} .upload-bar`, { timeout: WAIT_MS });
   const via = `Where app has no tar, cat, dd or base64, this goes through this tab's debug container ${planned} (busybox:1.36), which sees its files. Should it no longer run, another is added, and stays in the pod until the pod is deleted.`;
   await waitText(`${debugPane} .upload-bar .transfer-via`, via);
+  // Prefilled with the target's working directory, asked through the tab's debug container.
+  await page.waitForFunction((sel) => document.querySelector(sel)?.value === "/home/app", `${debugPane} .transfer-dest`, { timeout: WAIT_MS });
+  assert((await page.$eval(`${debugPane} .upload-bar .transfer-note`, (el) => el.textContent)) === "", "a note on a prefilled debug tab");
   await screenshot("files-drop-bar-debug");
   await page.fill(`${debugPane} .transfer-dest`, "/tmp");
   await page.click(`${debugPane} .upload-bar .transfer-go`);
@@ -770,6 +773,9 @@ test("a container without a shell: a debug container, shown and asked once, open
   await page.click(`${debugPane} .xterm-screen`, { button: "right" });
   await page.click('.context-menu .context-item:has-text("Download from the pod…")');
   await waitText(`${debugPane} .download-bar .transfer-via`, via);
+  // Completed from the target's listing (through the debug container).
+  await page.fill(`${debugPane} .transfer-path`, "/home/app/con");
+  await waitText(`${debugPane} .download-bar .transfer-suggestion`, "/home/app/config.yaml");
   await page.click(`${debugPane} .download-bar .transfer-cancel`);
   // A plain tab of the same pod says nothing of it.
   await page.click(`.tab[data-tab-id="${tab.id}"]`);
@@ -777,6 +783,13 @@ test("a container without a shell: a debug container, shown and asked once, open
   await page.waitForSelector(`${pane} .upload-bar`, { timeout: WAIT_MS });
   assert((await page.$(`${pane} .upload-bar .transfer-via`)) === null, "a plain tab's bar names a debug container");
   await page.click(`${pane} .upload-bar .transfer-cancel`);
+  // Its Download… has no listing to complete from (no shell, no ls): it says so, in words.
+  await page.click(`${pane} .xterm-screen`, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Download from the pod…")');
+  await page.fill(`${pane} .transfer-path`, "/");
+  await waitText(`${pane} .download-bar .transfer-note`, 'No completion: container "app" has no ls to ask with: type the path whole');
+  await screenshot("files-download-bar-no-shell");
+  await page.click(`${pane} .download-bar .transfer-cancel`);
   await page.click(`.tab[data-tab-id="${debugTab.id}"]`);
   // The pod list shows the ephemeral container, marked debug.
   await page.click('.pod[data-pod="distroless"] .pod-line');

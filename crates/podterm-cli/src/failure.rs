@@ -120,6 +120,13 @@ impl From<TransferError> for Failure {
         match e {
             TransferError::Exec(e) => e.into(),
             TransferError::Debug(e) => e.into(),
+            // The engine says the situation; what to do on the command line is `--debug`.
+            TransferError::NoFallback { debug: false, .. } => Failure::new(format!(
+                "{e}. Add --debug to copy through an ephemeral debug container beside it (it sees the container's files; it stays in the pod until the pod is deleted)"
+            )),
+            TransferError::NoFallback { debug: true, .. } => Failure::new(format!(
+                "{e}: choose another image with --debug=IMAGE (one with cat, dd or base64)"
+            )),
             other => Failure::new(other.to_string()),
         }
     }
@@ -186,3 +193,24 @@ impl From<ClusterError> for Failure {
 }
 
 in_our_words!(ProfileError, ImportError, VaultError, std::io::Error,);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_fallback_says_what_to_do_on_the_command_line() {
+        let e = |debug| TransferError::NoFallback {
+            pod: "bare".into(),
+            container: "main".into(),
+            debug,
+        };
+        let words = Failure::from(e(false)).message;
+        assert!(
+            words.starts_with("there is no tar in container \"main\" of pod \"bare\", and no fallback: it has none of cat, dd or base64 to copy a single file through. Add --debug"),
+            "{words}"
+        );
+        let words = Failure::from(e(true)).message;
+        assert!(words.contains("--debug=IMAGE"), "{words}");
+    }
+}

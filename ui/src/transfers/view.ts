@@ -159,6 +159,8 @@ export class TransfersView {
       value: dropDestination(remembered, null),
     });
     const error = h("span", { class: "transfer-error", role: "alert" });
+    // Why the destination was not prefilled (the container could not say), in the engine's words.
+    const note = h("span", { class: "transfer-note", role: "status" });
     const upload = h("button", { class: "primary transfer-go", type: "submit" }, "Upload");
     const bar = h(
       "form",
@@ -191,6 +193,7 @@ export class TransfersView {
       upload,
       h("button", { type: "button", class: "transfer-cancel", onclick: () => this.closeBar(tabId) }, "Cancel"),
       error,
+      note,
       ...viaLine(via),
     );
     this.showBar(tabId, bar);
@@ -206,8 +209,10 @@ export class TransfersView {
             dest.select();
           }
         },
-        () => {
-          /* no shell to ask: /tmp stays, editable */
+        (err: unknown) => {
+          // Nothing to ask with (no shell, and no debug container running): /tmp stays, editable.
+          dest.placeholder = "";
+          setText(note, `Working directory unknown: ${errorMessage(err)}`);
         },
       );
     }
@@ -232,6 +237,8 @@ export class TransfersView {
     const suggestions = h("ul", { class: "transfer-suggestions", role: "listbox", hidden: true });
     const folder = h("span", { class: "transfer-folder" }, store()?.getItem(FOLDER_KEY) ?? "");
     const error = h("span", { class: "transfer-error", role: "alert" });
+    // Why there is no completion (the container cannot list), in the engine's words.
+    const note = h("span", { class: "transfer-note", role: "status" });
     const go = h("button", { class: "primary transfer-go", type: "submit" }, "Download");
     // Each directory's entries, listed once as its path is typed ("pending" while asked).
     const listings = new Map<string, string[] | "pending">();
@@ -243,8 +250,14 @@ export class TransfersView {
       if (entries === undefined && dir.startsWith("/")) {
         listings.set(dir, "pending");
         this.backend.listPodDir(target, dir).then(
-          (e) => listings.set(dir, e),
-          () => listings.set(dir, []),
+          (e) => {
+            listings.set(dir, e);
+            setText(note, "");
+          },
+          (err: unknown) => {
+            listings.set(dir, []);
+            setText(note, `No completion: ${errorMessage(err)}`);
+          },
         ).finally(() => {
           if (completionParts(path.value).dir === dir && document.activeElement === path) suggest();
         });
@@ -344,6 +357,7 @@ export class TransfersView {
       go,
       h("button", { type: "button", class: "transfer-cancel", onclick: () => this.closeBar(tabId) }, "Cancel"),
       error,
+      note,
       ...viaLine(via),
     );
     this.showBar(tabId, bar);

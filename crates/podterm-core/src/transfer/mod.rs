@@ -67,7 +67,8 @@ pub enum TransferError {
     #[error("there is no tar in container \"{container}\" of pod \"{pod}\": a directory needs tar in the image (a single file is copied without it)")]
     NoTar { pod: String, container: String },
     /// No tar, and none of the tools a single file can go through either (`debug`: not in
-    /// the debug container beside it either).
+    /// the debug container beside it either). The words say the situation only: what to do
+    /// depends on the front end (the CLI's `--debug`, the app's debug tab), which adds it.
     #[error("there is no tar in container \"{container}\" of pod \"{pod}\", and no fallback: {}", no_fallback_words(*.debug))]
     NoFallback {
         pod: String,
@@ -174,9 +175,9 @@ fn io_words(e: &std::io::Error) -> String {
 
 fn no_fallback_words(debug: bool) -> &'static str {
     if debug {
-        "the debug container beside it has none of cat, dd or base64 either: choose another image with --debug IMAGE"
+        "the debug container beside it has none of cat, dd or base64 either"
     } else {
-        "it has none of cat, dd or base64 to copy a single file through. Add --debug to copy through an ephemeral debug container beside it (it sees the container's files; it stays in the pod until the pod is deleted)"
+        "it has none of cat, dd or base64 to copy a single file through"
     }
 }
 
@@ -267,6 +268,14 @@ pub async fn upload_into(
             command,
             container,
             message: stderr,
+        },
+        crate::podfs::PodFsError::Api(e) => e.into(),
+        // `is_dir` runs no debug container and reports a missing shell as "cannot say".
+        e @ (crate::podfs::PodFsError::Missing { .. }
+        | crate::podfs::PodFsError::TargetUnseen { .. }) => TransferError::NotRun {
+            command: "sh",
+            container: text::shown(&t.container),
+            message: e.to_string(),
         },
     })?;
     if is_dir == Some(false) {

@@ -544,7 +544,11 @@ async fn through_debug(
     let (o, out) = run(
         client,
         &at,
-        vec!["sh".into(), "-c".into(), FIND_TARGET.into()],
+        vec![
+            "sh".into(),
+            "-c".into(),
+            format!("{TARGET_PID}\ntarget_pid || exit 1\necho \"$pid\""),
+        ],
         tuning,
         cancel,
     )
@@ -564,16 +568,38 @@ async fn through_debug(
     Ok((at, seen))
 }
 
-/// Prints a PID of the target: the lowest other than ours whose root we can read (with
-/// `targetContainerName` the debug container shares the target's process namespace, whose PID 1
-/// is the target's entrypoint), a pod's `pause` process skipped (a pod that shares one process
-/// namespace among its containers).
-const FIND_TARGET: &str = r#"for p in $(cd /proc && ls -d [0-9]* | sort -n); do
-  [ "$p" = "$$" ] && continue
-  [ "$(cat /proc/$p/comm 2>/dev/null)" = pause ] && continue
-  [ -d "/proc/$p/root/" ] && { echo "$p"; exit 0; }
-done
-exit 1"#;
+/// A shell function, `target_pid`, that sets `pid` to a process of the target as a debug
+/// container beside it sees it (with `targetContainerName` it shares the target's process
+/// namespace), or fails. First choice: the lowest PID whose environment is this pod's (our own
+/// `HOSTNAME`, `KUBERNETES_SERVICE_HOST` and `_PORT`, which every container of a pod is given)
+/// and not one of our debug containers' (no `PODTERM_DEBUG=1`); in a real pod that is the
+/// target's entrypoint, PID 1. Else (environments unreadable) the lowest PID but ours and our
+/// debug containers'. Either way a pod's `pause` process is skipped (a pod sharing one process
+/// namespace among its containers) and its root must be readable.
+pub(crate) const TARGET_PID: &str = r#"env_of() { tr '\0' '\n' 2>/dev/null < "/proc/$1/environ"; }
+has() { [ -z "$3" ] && return 0; case "
+$1
+" in *"
+$2=$3
+"*) return 0;; esac; return 1; }
+ours() { case "
+$1
+" in *"
+PODTERM_DEBUG=1
+"*) return 0;; esac; return 1; }
+seen() { [ "$1" != "$$" ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" != pause ] && [ -d "/proc/$1/root/" ]; }
+target_pid() {
+  for p in $(for f in $(grep -l -s -F "HOSTNAME=$HOSTNAME" /proc/[0-9]*/environ); do f=${f#/proc/}; echo "${f%/environ}"; done | sort -n); do
+    e=$(env_of "$p") || continue
+    ours "$e" && continue
+    has "$e" HOSTNAME "$HOSTNAME" && has "$e" KUBERNETES_SERVICE_HOST "$KUBERNETES_SERVICE_HOST" && has "$e" KUBERNETES_SERVICE_PORT "$KUBERNETES_SERVICE_PORT" && seen "$p" && { pid=$p; return 0; }
+  done
+  for p in $(cd /proc && ls -d [0-9]* | sort -n); do
+    ours "$(env_of "$p")" && continue
+    seen "$p" && { pid=$p; return 0; }
+  done
+  return 1
+}"#;
 
 /// Downloads one file without tar (the container has none) to `dest`. A broken connection
 /// resumes from the byte reached while `retries` are left (negative: for ever), as `--retries`

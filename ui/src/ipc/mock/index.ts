@@ -515,11 +515,14 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       await tick(20);
       profiles.require(target.profile);
       if (!cluster.find(target.namespace, target.pod)) throw mockError("notFound", `pods "${target.pod}" not found`);
+      // A container without a shell is asked through its debug tab's debug container only.
+      if (target.pod === "distroless" && !target.debugImage) throw mockError("refused", 'container "app" has no sh to ask with: type the path whole');
       return MOCK_WORKING_DIR;
     },
     async listPodDir(target, dir) {
       await tick(10);
       profiles.require(target.profile);
+      if (target.pod === "distroless" && !target.debugImage) throw mockError("refused", 'container "app" has no ls to ask with: type the path whole');
       return mockListing(dir);
     },
     async pickFolder() {
