@@ -203,7 +203,9 @@ impl Credit {
     }
 
     /// The tab now keeps `lines` lines of scrollback (the setting changed while it is open:
-    /// xterm applies it to open tabs at once, and the tail keeps as many from then on).
+    /// xterm applies it to open tabs at once, and the tail keeps as many from then on). Lines
+    /// a flood already dropped do not come back: raised mid-flood, the larger scrollback holds
+    /// the older part of the flood only from the change on.
     pub fn set_scrollback(&self, lines: usize) {
         self.scrollback.store(lines, Ordering::Relaxed);
     }
@@ -401,6 +403,22 @@ pub enum PumpEnd {
     UiGone,
 }
 
+/// Adds what the tail dropped between `before` and `after` (bytes, lines) to the session's
+/// skipped count, and tells the pacer a flood is being dropped.
+fn count_skipped(credit: &Credit, pacer: &mut Pacer, before: (u64, u64), after: (u64, u64)) {
+    if after.0 > before.0 {
+        pacer.dropped(Instant::now());
+    }
+    credit
+        .skipped
+        .0
+        .fetch_add(after.0.saturating_sub(before.0), Ordering::Relaxed);
+    credit
+        .skipped
+        .1
+        .fetch_add(after.1.saturating_sub(before.1), Ordering::Relaxed);
+}
+
 /// Merges a session's stdout and stderr (in arrival order, as a terminal shows them), batches
 /// them, and hands each batch to `emit` while credit allows. Returns when both streams end or
 /// `emit` returns false (the UI is gone), saying which.
@@ -431,11 +449,14 @@ pub async fn pump(
             if !(paused || pacing || !t.is_empty()) {
                 // Nothing held, no flood: output goes to the tab directly (below).
             } else {
-                let before = t.dropped();
                 if let Some(c) = carry.take() {
+                    let before = t.dropped();
                     t.push(&c, keep, screen);
                     pacer.output(now);
+                    // Counted here: the take below may go on to the next turn.
+                    count_skipped(&credit, &mut pacer, before, t.dropped());
                 }
+                let before = t.dropped();
                 let mut wake = None;
                 if !paused && !t.is_empty() {
                     let limit = credit.batch_limit(cfg.max_batch);
@@ -489,18 +510,7 @@ pub async fn pump(
                         tokio::task::yield_now().await;
                     }
                 }
-                let after = t.dropped();
-                if after.0 > before.0 {
-                    pacer.dropped(Instant::now());
-                }
-                credit
-                    .skipped
-                    .0
-                    .fetch_add(after.0 - before.0, Ordering::Relaxed);
-                credit
-                    .skipped
-                    .1
-                    .fetch_add(after.1 - before.1, Ordering::Relaxed);
+                count_skipped(&credit, &mut pacer, before, t.dropped());
                 continue;
             }
         } else {
