@@ -220,7 +220,16 @@ pub(super) async fn probe_down(
     if !plain(src) {
         return Ok(None);
     }
-    let ran = exec_once(client, t, sh(PROBE_DOWN, &[src]), tuning, None, None, cancel).await?;
+    let ran = exec_once(
+        client,
+        t,
+        sh(PROBE_DOWN, &[src]),
+        tuning,
+        None,
+        None,
+        cancel,
+    )
+    .await?;
     Ok(match ran.outcome? {
         Outcome::Success => String::from_utf8_lossy(&ran.stdout)
             .trim()
@@ -711,7 +720,10 @@ mod tests {
         }
         assert_eq!(next, size);
         // Small ones: fewer ranges, never an empty one.
-        assert_eq!(split(3 << 20, 4), [(0, 1 << 20), (1 << 20, 1 << 20), (2 << 20, 1 << 20)]);
+        assert_eq!(
+            split(3 << 20, 4),
+            [(0, 1 << 20), (1 << 20, 1 << 20), (2 << 20, 1 << 20)]
+        );
         assert!(split(0, 4).is_empty());
     }
 
