@@ -577,7 +577,7 @@ async fn a_broken_download_resumes_where_it_stopped() {
     // Below `transfer::ranges::RANGES_FROM`: the one tar stream's `tail -c+N` resume (a larger
     // file goes as byte ranges, each resuming by itself: tests/cli/cpranges.rs).
     random_file(&big, 48);
-    assert!(48 << 20 < podterm_core::transfer::ranges::RANGES_FROM);
+    const { assert!(48 << 20 < podterm_core::transfer::ranges::RANGES_FROM) };
     let down = work.path().join("down");
     std::fs::create_dir_all(&down).expect("mkdir");
     let child = tokio::process::Command::new(&podterm)

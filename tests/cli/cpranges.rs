@@ -129,7 +129,7 @@ const RANGES_NOTE: &str = "byte ranges at once";
 /// `os.Create` makes it, an existing local file keeping its mode.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_file_goes_both_ways_as_byte_ranges_landing_as_kubectls() {
-    assert!((MIB as u64) << 20 >= RANGES_FROM);
+    const { assert!((MIB as u64) << 20 >= RANGES_FROM) };
     let c = cluster::demo().await;
     let podterm = bin::podterm();
     let kubectl = kubectls().into_iter().next().expect("a kubectl");
@@ -221,7 +221,7 @@ async fn a_large_file_goes_both_ways_as_byte_ranges_landing_as_kubectls() {
     let mode = |p: &Path| std::fs::metadata(p).expect("stat").mode() & 0o7777;
     assert_eq!(mode(&here.join("ours.bin")), mode(&here.join("theirs.bin")));
     std::fs::set_permissions(
-        &here.join("ours.bin"),
+        here.join("ours.bin"),
         std::fs::Permissions::from_mode(0o600),
     )
     .expect("chmod");

@@ -510,9 +510,11 @@ pub(super) async fn upload(
         return Err(e);
     }
     let mode = landed_mode(md.mode(), landing.root, landing.umask, opts.no_preserve);
-    let owner = (landing.root && !opts.no_preserve)
-        .then(|| format!("{}:{}", md.uid(), md.gid()))
-        .unwrap_or_default();
+    let owner = if landing.root && !opts.no_preserve {
+        format!("{}:{}", md.uid(), md.gid())
+    } else {
+        String::new()
+    };
     let ran = exec_once(
         client,
         t,
