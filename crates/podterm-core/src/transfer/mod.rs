@@ -13,6 +13,7 @@
 
 pub mod pack;
 pub mod paths;
+pub mod ranges;
 pub mod rate;
 pub mod single;
 pub mod unpack;
@@ -319,6 +320,15 @@ impl Meter {
     }
     fn add(&self, n: u64) {
         self.0 .0.fetch_add(n, Ordering::Relaxed);
+    }
+    /// Bytes counted for an attempt that is made again (an upload's range sent anew).
+    fn take_back(&self, n: u64) {
+        let _ = self
+            .0
+             .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |d| {
+                Some(d.saturating_sub(n))
+            });
     }
     fn set_total(&self, n: u64) {
         self.0 .1.store(n, Ordering::Relaxed);
@@ -628,6 +638,8 @@ pub async fn upload_with(
         return Err(TransferError::LocalMissing(src.to_path_buf()));
     }
     let src_clean: PathBuf = src.components().collect();
+    // Whether the probe ran (a shell is there): byte ranges need one.
+    let mut has_sh = true;
     let is_dir = match probe(client, t, PROBE_UPLOAD, &[dest], opts.tuning, cancel).await? {
         Some(p) if p.code == NO_TAR => {
             return single::upload(
@@ -648,6 +660,7 @@ pub async fn upload_with(
             None => p.code == 0,
         },
         None => {
+            has_sh = false;
             if !single::present(client, t, "tar", opts.tuning, cancel).await? {
                 return single::upload(
                     client,
@@ -684,6 +697,13 @@ pub async fn upload_with(
     } else {
         dest.to_string()
     };
+    // One large regular file: byte ranges in parallel when the container can.
+    if has_sh {
+        let ranged = ranges::upload(client, t, &src_clean, &target, opts, meter, cancel).await?;
+        if let Some(report) = ranged {
+            return Ok(report);
+        }
+    }
     let name = paths::base(&paths::clean(&target));
     let mut command: Vec<String> = if opts.no_preserve {
         [
@@ -772,6 +792,7 @@ pub async fn download_with(
     meter: &Meter,
     cancel: &Cancel,
 ) -> Result<Report, TransferError> {
+    let mut probed_size = None;
     let without_tar = match probe(client, t, PROBE_DOWNLOAD, &[src], opts.tuning, cancel).await? {
         Some(p) if p.code == NO_TAR => Some(true),
         Some(p) => {
@@ -780,6 +801,7 @@ pub async fn download_with(
             }
             if let Ok(n) = p.stdout.trim().parse::<u64>() {
                 meter.set_total(n);
+                probed_size = Some(n);
             }
             None
         }
@@ -799,6 +821,12 @@ pub async fn download_with(
             cancel,
         )
         .await;
+    }
+    // One large regular file: byte ranges in parallel when the container can.
+    if probed_size.is_some_and(ranges::worth) && !dest.is_dir() {
+        if let Some(size) = ranges::probe_down(client, t, src, opts.tuning, cancel).await? {
+            return ranges::download(client, t, src, dest, size, opts, meter, cancel).await;
+        }
     }
     let prefix = paths::download_prefix(src);
     let hint = format!(

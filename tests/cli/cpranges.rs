@@ -1,0 +1,429 @@
+//! `podterm cp` of one large regular file as parallel byte ranges (issue 16, item 4;
+//! `podterm_core::transfer::ranges`), against testcluster: both ways byte-identical, landing
+//! with the mode and owner kubectl's own copy leaves; a range whose connection is dropped goes
+//! on by itself and the file ends identical; a container whose `dd` cannot do byte offsets
+//! gets today's one tar stream; Ctrl-C leaves no temporary file in the pod or here.
+
+use podterm_core::transfer::ranges::{split, RANGES_FROM, STREAMS};
+use podterm_test_support::kubectl::kubectls;
+use podterm_test_support::{bin, client, cluster};
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+use testcluster::config::{ContainerSpec, PodSpec};
+use testcluster::TestCluster;
+
+/// Above [`RANGES_FROM`], small enough for CI.
+const MIB: usize = 96;
+
+struct Out {
+    code: i32,
+    stderr: String,
+}
+
+async fn run(exe: &Path, c: &TestCluster, args: &[&str]) -> Out {
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = tokio::process::Command::new(exe);
+    cmd.args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path());
+    let out = client::run(cmd, None, Duration::from_secs(300)).await;
+    Out {
+        code: out.code,
+        stderr: out.stderr_text(),
+    }
+}
+
+async fn ok(exe: &Path, c: &TestCluster, args: &[&str]) -> Out {
+    let out = run(exe, c, args).await;
+    assert_eq!(out.code, 0, "{} {args:?}: {}", exe.display(), out.stderr);
+    out
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn remote_in(pod: &str, p: &Path) -> String {
+    format!("demo/{pod}:{}", s(p))
+}
+
+fn sha256(p: &Path) -> String {
+    let out = std::process::Command::new("sha256sum")
+        .arg(p)
+        .output()
+        .expect("sha256sum runs");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn random_file(p: &Path, mib: usize) {
+    let status = std::process::Command::new("head")
+        .args(["-c", &format!("{}", mib << 20), "/dev/urandom"])
+        .stdout(std::fs::File::create(p).expect("create"))
+        .status()
+        .expect("head runs");
+    assert!(status.success());
+}
+
+/// `.podterm-cp-*` entries in `dir`, with the bytes written into each (allocated blocks: a
+/// file written at offsets is sparse until every range arrived).
+fn parts(dir: &Path) -> Vec<(String, u64)> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(".podterm-cp-"))
+                .filter_map(|e| {
+                    let m = e.metadata().ok()?;
+                    Some((
+                        e.file_name().to_string_lossy().into_owned(),
+                        m.blocks() * 512,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn until(what: &str, deadline: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+fn pod(name: &str, path: &Path) -> PodSpec {
+    let mut spec: PodSpec = serde_yaml::from_str(&format!(
+        "namespace: demo\nname: {name}\ncontainers:\n- name: main\n"
+    ))
+    .expect("pod yaml");
+    let c: &mut ContainerSpec = &mut spec.containers[0];
+    c.path = Some(s(path).to_string());
+    spec
+}
+
+/// A directory of links to the host's `tools`: an image with only those.
+fn image_with(work: &Path, name: &str, tools: &[&str]) -> PathBuf {
+    let dir = work.join(format!("{name}-bin"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for t in tools {
+        let found = ["/usr/bin", "/bin"]
+            .iter()
+            .map(|d| Path::new(d).join(t))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("{t} is not on this machine"));
+        std::os::unix::fs::symlink(found, dir.join(t)).expect("symlink");
+    }
+    dir
+}
+
+const RANGES_NOTE: &str = "byte ranges at once";
+
+/// A 96 MiB file up and down as byte ranges: identical, and where kubectl's own copy of the same
+/// file leaves its mode, owner and modification time (the copy's time, as `tar -xmf` leaves it,
+/// not the source's), an upload as root with the local owner's numeric ids, a download made as
+/// `os.Create` makes it, an existing local file keeping its mode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_file_goes_both_ways_as_byte_ranges_landing_as_kubectls() {
+    const { assert!((MIB as u64) << 20 >= RANGES_FROM) };
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let kubectl = kubectls().into_iter().next().expect("a kubectl");
+    let work = tempfile::tempdir().expect("tmp");
+    let src = work.path().join("src.bin");
+    random_file(&src, MIB);
+    let want = sha256(&src);
+    std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o4751)).expect("chmod");
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&src)
+        .and_then(|f| f.set_modified(old))
+        .expect("mtime");
+    // An owner tar keeps as root (numeric: the header has no names).
+    std::os::unix::fs::chown(&src, Some(4321), Some(4322)).expect("chown");
+    let pod_dir = work.path().join("pod");
+    std::fs::create_dir_all(&pod_dir).expect("mkdir");
+
+    let started = SystemTime::now();
+    let up = ok(
+        &podterm,
+        &c,
+        &[
+            "cp",
+            s(&src),
+            &remote_in("shell", &pod_dir.join("ours.bin")),
+        ],
+    )
+    .await;
+    assert!(up.stderr.contains(RANGES_NOTE), "{}", up.stderr);
+    assert!(
+        up.stderr.contains(&format!("as {STREAMS} byte ranges")),
+        "{}",
+        up.stderr
+    );
+    ok(
+        &kubectl,
+        &c,
+        &[
+            "cp",
+            s(&src),
+            &remote_in("shell", &pod_dir.join("theirs.bin")),
+        ],
+    )
+    .await;
+    let ours = std::fs::metadata(pod_dir.join("ours.bin")).expect("ours");
+    let theirs = std::fs::metadata(pod_dir.join("theirs.bin")).expect("theirs");
+    assert_eq!(sha256(&pod_dir.join("ours.bin")), want, "upload");
+    assert_eq!(
+        (ours.mode() & 0o7777, ours.uid(), ours.gid()),
+        (theirs.mode() & 0o7777, theirs.uid(), theirs.gid()),
+        "mode and owner as kubectl's tar leaves them"
+    );
+    assert_eq!((ours.uid(), ours.gid()), (4321, 4322));
+    let mtime = ours.modified().expect("mtime");
+    assert!(
+        mtime >= started - Duration::from_secs(2),
+        "the copy's time, as tar -m leaves it: {mtime:?}"
+    );
+    assert!(theirs.modified().expect("mtime") >= started - Duration::from_secs(2));
+    assert!(parts(&pod_dir).is_empty(), "{:?}", parts(&pod_dir));
+
+    // Down: a new file as kubectl makes it; an existing one keeps its mode.
+    let here = work.path().join("here");
+    std::fs::create_dir_all(&here).expect("mkdir");
+    let down = ok(
+        &podterm,
+        &c,
+        &[
+            "cp",
+            &remote_in("shell", &pod_dir.join("ours.bin")),
+            s(&here.join("ours.bin")),
+        ],
+    )
+    .await;
+    assert!(down.stderr.contains(RANGES_NOTE), "{}", down.stderr);
+    ok(
+        &kubectl,
+        &c,
+        &[
+            "cp",
+            &remote_in("shell", &pod_dir.join("ours.bin")),
+            s(&here.join("theirs.bin")),
+        ],
+    )
+    .await;
+    assert_eq!(sha256(&here.join("ours.bin")), want, "download");
+    let mode = |p: &Path| std::fs::metadata(p).expect("stat").mode() & 0o7777;
+    assert_eq!(mode(&here.join("ours.bin")), mode(&here.join("theirs.bin")));
+    std::fs::set_permissions(
+        here.join("ours.bin"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("chmod");
+    ok(
+        &podterm,
+        &c,
+        &["cp", &remote_in("shell", &src), s(&here.join("ours.bin"))],
+    )
+    .await;
+    assert_eq!(sha256(&here.join("ours.bin")), want, "download over a file");
+    assert_eq!(
+        mode(&here.join("ours.bin")),
+        0o600,
+        "os.Create keeps the mode"
+    );
+    assert!(parts(&here).is_empty(), "{:?}", parts(&here));
+}
+
+/// Every connection dropped mid-way: each range goes on by itself (a download from the byte it
+/// reached, at least one of them past its range's start; an upload from its range's start) and
+/// the file ends identical, nothing left under a temporary name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_range_goes_on_by_itself_and_the_file_ends_identical() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let src = work.path().join("big.bin");
+    random_file(&src, MIB);
+    let want = sha256(&src);
+    let ranges = split((MIB as u64) << 20, STREAMS);
+
+    for upload in [false, true] {
+        let into = work.path().join(if upload { "pod" } else { "here" });
+        std::fs::create_dir_all(&into).expect("mkdir");
+        let to = into.join("big.bin");
+        let (from, dest) = if upload {
+            (s(&src).to_string(), remote_in("shell", &to))
+        } else {
+            (remote_in("shell", &src), s(&to).to_string())
+        };
+        let child = tokio::process::Command::new(&podterm)
+            .args(["cp", "--retries", "3", &from, &dest])
+            .env("KUBECONFIG", c.kubeconfig())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("podterm starts");
+        until("8 MiB written", Duration::from_secs(120), || {
+            parts(&into).iter().any(|(_, n)| *n > 8 << 20)
+        })
+        .await;
+        c.drop_connections();
+        let out = tokio::time::timeout(Duration::from_secs(300), child.wait_with_output())
+            .await
+            .expect("podterm ends")
+            .expect("podterm output");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "upload {upload}: {stderr}");
+        // "Resuming copy at N bytes, retry 1/3 (byte range I of 4 goes on from byte B)"
+        let resumes: Vec<(u64, u64)> = stderr
+            .lines()
+            .filter(|l| l.starts_with("Resuming copy at "))
+            .map(|l| {
+                let num = |after: &str| -> u64 {
+                    l.split(after)
+                        .nth(1)
+                        .and_then(|r| r.split(|ch: char| !ch.is_ascii_digit()).next())
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or_else(|| panic!("{after} in {l}"))
+                };
+                (num("byte range "), num("from byte "))
+            })
+            .collect();
+        assert!(
+            !resumes.is_empty(),
+            "upload {upload}: no resume in {stderr}"
+        );
+        let start_of = |i: u64| ranges[i as usize - 1].0;
+        for (i, from) in &resumes {
+            let (start, len) = ranges[*i as usize - 1];
+            assert!(
+                (start..start + len).contains(from),
+                "range {i} went on from {from}: {stderr}"
+            );
+            if upload {
+                assert_eq!(*from, start, "an upload's range goes again from its start");
+            }
+        }
+        if !upload {
+            assert!(
+                resumes.iter().any(|(i, from)| *from > start_of(*i)),
+                "no range went on past its start: {stderr}"
+            );
+        }
+        assert!(stderr.contains(RANGES_NOTE), "{stderr}");
+        assert_eq!(sha256(&to), want, "upload {upload}");
+        assert!(parts(&into).is_empty(), "{:?}", parts(&into));
+    }
+}
+
+/// A container whose `dd` cannot read or write at byte offsets (an old busybox's; here a `dd`
+/// that refuses every flag), and one without `dd`: the one tar stream, both ways, as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_without_byte_range_dd_gets_one_tar_stream() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let src = work.path().join("big.bin");
+    random_file(&src, MIB);
+    let want = sha256(&src);
+    let tools = [
+        "sh", "tar", "wc", "du", "chmod", "chown", "mv", "rm", "id", "cat",
+    ];
+    let old_dd = image_with(work.path(), "old-dd", &tools);
+    std::fs::write(
+        old_dd.join("dd"),
+        "#!/bin/sh\necho \"dd: invalid option -- $1\" >&2\nexit 1\n",
+    )
+    .expect("dd");
+    std::fs::set_permissions(old_dd.join("dd"), std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    c.apply_pod(pod("old-dd", &old_dd));
+    c.apply_pod(pod("no-dd", &image_with(work.path(), "no-dd", &tools)));
+    for name in ["old-dd", "no-dd"] {
+        let into = work.path().join(format!("{name}-pod"));
+        std::fs::create_dir_all(&into).expect("mkdir");
+        let up = ok(
+            &podterm,
+            &c,
+            &["cp", s(&src), &remote_in(name, &into.join("up.bin"))],
+        )
+        .await;
+        assert!(!up.stderr.contains(RANGES_NOTE), "{name}: {}", up.stderr);
+        assert_eq!(sha256(&into.join("up.bin")), want, "{name} upload");
+        // The probe's temporary file is gone with it.
+        assert!(parts(&into).is_empty(), "{name}: {:?}", parts(&into));
+        let here = work.path().join(format!("{name}-here"));
+        std::fs::create_dir_all(&here).expect("mkdir");
+        let down = ok(
+            &podterm,
+            &c,
+            &[
+                "cp",
+                &remote_in(name, &into.join("up.bin")),
+                s(&here.join("back.bin")),
+            ],
+        )
+        .await;
+        assert!(
+            !down.stderr.contains(RANGES_NOTE),
+            "{name}: {}",
+            down.stderr
+        );
+        assert_eq!(sha256(&here.join("back.bin")), want, "{name} download");
+    }
+}
+
+/// Ctrl-C during a large upload: exit 130, nothing under the final name and, once the pod's
+/// commands have ended, no temporary file in the pod.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_a_large_upload_leaves_no_temporary_file_in_the_pod() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let src = work.path().join("big.bin");
+    random_file(&src, 256);
+    let into = work.path().join("pod");
+    std::fs::create_dir_all(&into).expect("mkdir");
+    let child = tokio::process::Command::new(&podterm)
+        .args(["cp", s(&src), &remote_in("shell", &into.join("big.bin"))])
+        .env("KUBECONFIG", c.kubeconfig())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podterm starts");
+    until(
+        "a partial file in the pod",
+        Duration::from_secs(120),
+        || parts(&into).iter().any(|(_, n)| *n > 1 << 20),
+    )
+    .await;
+    let pid = child.id().expect("pid") as i32;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .expect("SIGINT");
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("podterm ends")
+        .expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    until(
+        "the pod's temporary file removed",
+        Duration::from_secs(30),
+        || std::fs::read_dir(&into).map(|d| d.count()).unwrap_or(1) == 0,
+    )
+    .await;
+}
