@@ -333,6 +333,78 @@ fn sha256sum(p: &Path) -> String {
         .to_string()
 }
 
+/// A dropped folder (one tar stream: folders never go as byte ranges) whose connections are cut
+/// mid-way starts its stream over and lands whole: the app's transfers retry uploads too. 384 MiB,
+/// so that the transfer is still running at the progress update (5 a second) that sees 8 MiB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_survives_a_dropped_connection_by_starting_again() {
+    let mut f = app().await;
+    let pwd = working_dir(&f).await;
+    let local = tempfile::tempdir().expect("tempdir");
+    let src = local.path().join("restart-dir");
+    std::fs::create_dir(&src).expect("mkdir");
+    for i in 0..4 {
+        let status = std::process::Command::new("head")
+            .args(["-c", &format!("{}", 96 << 20), "/dev/urandom"])
+            .stdout(std::fs::File::create(src.join(format!("part{i}.bin"))).expect("create"))
+            .status()
+            .expect("head runs");
+        assert!(status.success());
+    }
+    let up = f
+        .transfers
+        .upload(
+            &f.profiles,
+            shell(),
+            vec![src.display().to_string()],
+            pwd.clone(),
+        )
+        .expect("upload starts");
+    assert_eq!(up.len(), 1);
+    // Once 8 MiB have gone, every connection to the API server is cut.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let u = tokio::time::timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            f.updates.recv(),
+        )
+        .await
+        .expect("8 MiB within 120 s")
+        .expect("listener");
+        assert_eq!(
+            u.state,
+            TransferState::Running,
+            "ended before the cut: {u:?}"
+        );
+        if u.bytes > 8 << 20 {
+            break;
+        }
+    }
+    f.profiles
+        .with_demo_cluster(|c| c.drop_connections())
+        .await
+        .expect("the Demo cluster");
+    let seen = until_final(&mut f, up[0].id, Duration::from_secs(300)).await;
+    let done = seen.last().expect("final");
+    assert_eq!(done.state, TransferState::Done, "{done:?}");
+    assert!(
+        done.notes
+            .iter()
+            .any(|n| n.starts_with("Starting the upload again after a broken connection")),
+        "no restart note in {:?}",
+        done.notes
+    );
+    let landed = Path::new(&pwd).join("restart-dir");
+    for i in 0..4 {
+        let name = format!("part{i}.bin");
+        assert_eq!(
+            sha256sum(&landed.join(&name)),
+            sha256sum(&src.join(&name)),
+            "{name}"
+        );
+    }
+    std::fs::remove_dir_all(&landed).expect("rm");
+}
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_survives_a_dropped_connection_by_resuming() {
     let mut f = app().await;

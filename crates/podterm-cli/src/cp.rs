@@ -28,8 +28,9 @@ pub struct CpArgs {
     /// container.
     #[arg(long)]
     pub no_preserve: bool,
-    /// How often a broken download from a container resumes where it stopped (a large file's
-    /// byte ranges, either way, each go on by themselves); 0 never, a negative number for ever.
+    /// How often a broken copy goes on: a download resumes where it stopped, a large file's
+    /// byte ranges (either way) each go on by themselves, any other upload starts its tar
+    /// stream over; 0 never, a negative number for ever.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub retries: i32,
     /// When the container has no tar and nothing to copy a single file with (distroless,

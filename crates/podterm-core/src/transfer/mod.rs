@@ -723,12 +723,46 @@ pub async fn upload_with(
         command.extend(["-C".to_string(), dir.clone()]);
     }
     meter.set_total(pack::stream_size(&src_clean));
-    let (tx, rx) = mpsc::channel::<Bytes>(8);
-    let pipe = pack::Pipe::new(tx, meter.clone());
-    let from = src_clean.clone();
-    let packer = tokio::task::spawn_blocking(move || pack::pack(&from, &name, pipe));
-    let ran = exec_once(client, t, command, opts.tuning, Some(rx), None, cancel).await;
-    let packed = packer.await;
+    let mut report = Report::default();
+    let mut tries: i32 = 0;
+    // A tar stream cannot go on from the middle (the container's tar keeps no place), so with
+    // `--retries` an upload whose connection broke starts its stream over: `tar -x` writes
+    // each file again from its start, over the part written before.
+    let (ran, packed) = loop {
+        let before = meter.done();
+        let (tx, rx) = mpsc::channel::<Bytes>(8);
+        let pipe = pack::Pipe::new(tx, meter.clone());
+        let from = src_clean.clone();
+        let packed_name = name.clone();
+        let packer = tokio::task::spawn_blocking(move || pack::pack(&from, &packed_name, pipe));
+        let ran = exec_once(
+            client,
+            t,
+            command.clone(),
+            opts.tuning,
+            Some(rx),
+            None,
+            cancel,
+        )
+        .await;
+        let packed = packer.await;
+        let broke = match &ran {
+            Err(TransferError::Cancelled) => false,
+            // Connecting again after a break: the first connection's failure is the error.
+            Err(_) => tries > 0,
+            Ok(r) => r.outcome.is_err(),
+        };
+        if broke && (opts.retries < 0 || tries < opts.retries) && !cancel.is_cancelled() {
+            tries += 1;
+            meter.take_back(meter.done().saturating_sub(before));
+            report.notes.push(format!(
+                "Starting the upload again after a broken connection, retry {tries}/{}",
+                opts.retries
+            ));
+            continue;
+        }
+        break (ran, packed);
+    };
     let ran = ran?;
     let outcome = ran.outcome?;
     if let Ok(Err(e)) = packed {
@@ -742,7 +776,7 @@ pub async fn upload_with(
     match outcome {
         Outcome::Success => Ok(Report {
             bytes: meter.done(),
-            ..Report::default()
+            ..report
         }),
         other => {
             let room = if dir.is_empty() { "." } else { dir.as_str() };
