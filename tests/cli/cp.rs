@@ -6,6 +6,7 @@
 //! download resumes where it stopped (`--retries`); Ctrl-C leaves no partial file; progress only
 //! on a terminal; a 1 GiB round trip with sha256 equal both ways.
 
+use podterm_test_support::files::{random_file, sha256};
 use podterm_test_support::kubectl::kubectls;
 use podterm_test_support::{bin, client, cluster};
 use std::collections::BTreeMap;
@@ -545,27 +546,6 @@ async fn until(what: &str, deadline: Duration, mut f: impl FnMut() -> bool) {
         assert!(start.elapsed() < deadline, "gave up waiting for {what}");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-}
-
-fn sha256(p: &Path) -> String {
-    let out = std::process::Command::new("sha256sum")
-        .arg(p)
-        .output()
-        .expect("sha256sum runs");
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn random_file(p: &Path, mib: usize) {
-    let status = std::process::Command::new("head")
-        .args(["-c", &format!("{}", mib << 20), "/dev/urandom"])
-        .stdout(std::fs::File::create(p).expect("create"))
-        .status()
-        .expect("head runs");
-    assert!(status.success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

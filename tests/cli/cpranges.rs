@@ -5,6 +5,7 @@
 //! gets today's one tar stream; Ctrl-C leaves no temporary file in the pod or here.
 
 use podterm_core::transfer::ranges::{split, RANGES_FROM, STREAMS};
+use podterm_test_support::files::{random_file, sha256};
 use podterm_test_support::kubectl::kubectls;
 use podterm_test_support::{bin, client, cluster};
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
@@ -46,27 +47,6 @@ fn s(p: &Path) -> &str {
 
 fn remote_in(pod: &str, p: &Path) -> String {
     format!("demo/{pod}:{}", s(p))
-}
-
-fn sha256(p: &Path) -> String {
-    let out = std::process::Command::new("sha256sum")
-        .arg(p)
-        .output()
-        .expect("sha256sum runs");
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn random_file(p: &Path, mib: usize) {
-    let status = std::process::Command::new("head")
-        .args(["-c", &format!("{}", mib << 20), "/dev/urandom"])
-        .stdout(std::fs::File::create(p).expect("create"))
-        .status()
-        .expect("head runs");
-    assert!(status.success());
 }
 
 /// `.podterm-cp-*` entries in `dir`, with the bytes written into each (allocated blocks: a

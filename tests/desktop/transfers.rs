@@ -11,7 +11,7 @@ use podterm_desktop_lib::error::ErrorKind;
 use podterm_desktop_lib::ipc::{TransferDirection, TransferInfo, TransferState, TransferTarget};
 use podterm_desktop_lib::state::transfers::resolve_target;
 use podterm_desktop_lib::state::{Config, Profiles, Transfers};
-use sha2::{Digest, Sha256};
+use podterm_test_support::files::{random_file, sha256};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -53,12 +53,31 @@ fn shell() -> TransferTarget {
     }
 }
 
-fn sha256(p: &Path) -> String {
-    let bytes = std::fs::read(p).expect("read");
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// Once a running transfer has moved 8 MiB, every connection to the Demo cluster's API server
+/// is cut.
+async fn cut_after_8_mib(f: &mut Fixture) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let u = tokio::time::timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            f.updates.recv(),
+        )
+        .await
+        .expect("8 MiB within 120 s")
+        .expect("listener");
+        assert_eq!(
+            u.state,
+            TransferState::Running,
+            "ended before the cut: {u:?}"
+        );
+        if u.bytes > 8 << 20 {
+            break;
+        }
+    }
+    f.profiles
+        .with_demo_cluster(|c| c.drop_connections())
+        .await
+        .expect("the Demo cluster");
 }
 
 /// Waits for transfer `id` to end; its updates seen on the way (the last one final) are
@@ -319,20 +338,6 @@ async fn unusable_paths_are_refused_in_words() {
     );
 }
 
-/// `sha256sum FILE`'s hash (faster than hashing in a debug build).
-fn sha256sum(p: &Path) -> String {
-    let out = std::process::Command::new("sha256sum")
-        .arg(p)
-        .output()
-        .expect("sha256sum runs");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// A dropped folder (one tar stream: folders never go as byte ranges) whose connections are cut
 /// mid-way starts its stream over and lands whole: the app's transfers retry uploads too. 384 MiB,
 /// so that the transfer is still running at the progress update (5 a second) that sees 8 MiB.
@@ -344,12 +349,7 @@ async fn an_upload_survives_a_dropped_connection_by_starting_again() {
     let src = local.path().join("restart-dir");
     std::fs::create_dir(&src).expect("mkdir");
     for i in 0..4 {
-        let status = std::process::Command::new("head")
-            .args(["-c", &format!("{}", 96 << 20), "/dev/urandom"])
-            .stdout(std::fs::File::create(src.join(format!("part{i}.bin"))).expect("create"))
-            .status()
-            .expect("head runs");
-        assert!(status.success());
+        random_file(&src.join(format!("part{i}.bin")), 96);
     }
     let up = f
         .transfers
@@ -361,29 +361,7 @@ async fn an_upload_survives_a_dropped_connection_by_starting_again() {
         )
         .expect("upload starts");
     assert_eq!(up.len(), 1);
-    // Once 8 MiB have gone, every connection to the API server is cut.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let u = tokio::time::timeout(
-            deadline.saturating_duration_since(Instant::now()),
-            f.updates.recv(),
-        )
-        .await
-        .expect("8 MiB within 120 s")
-        .expect("listener");
-        assert_eq!(
-            u.state,
-            TransferState::Running,
-            "ended before the cut: {u:?}"
-        );
-        if u.bytes > 8 << 20 {
-            break;
-        }
-    }
-    f.profiles
-        .with_demo_cluster(|c| c.drop_connections())
-        .await
-        .expect("the Demo cluster");
+    cut_after_8_mib(&mut f).await;
     let seen = until_final(&mut f, up[0].id, Duration::from_secs(300)).await;
     let done = seen.last().expect("final");
     assert_eq!(done.state, TransferState::Done, "{done:?}");
@@ -398,8 +376,8 @@ async fn an_upload_survives_a_dropped_connection_by_starting_again() {
     for i in 0..4 {
         let name = format!("part{i}.bin");
         assert_eq!(
-            sha256sum(&landed.join(&name)),
-            sha256sum(&src.join(&name)),
+            sha256(&landed.join(&name)),
+            sha256(&src.join(&name)),
             "{name}"
         );
     }
@@ -410,12 +388,7 @@ async fn a_download_survives_a_dropped_connection_by_resuming() {
     let mut f = app().await;
     let pwd = working_dir(&f).await;
     let big = Path::new(&pwd).join("resume.bin");
-    let status = std::process::Command::new("head")
-        .args(["-c", &format!("{}", 128 << 20), "/dev/urandom"])
-        .stdout(std::fs::File::create(&big).expect("create"))
-        .status()
-        .expect("head runs");
-    assert!(status.success());
+    random_file(&big, 128);
     let into = tempfile::tempdir().expect("tempdir");
     let down = f
         .transfers
@@ -426,29 +399,7 @@ async fn a_download_survives_a_dropped_connection_by_resuming() {
             into.path().display().to_string(),
         )
         .expect("download starts");
-    // Once 8 MiB have arrived, every connection to the API server is cut.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let u = tokio::time::timeout(
-            deadline.saturating_duration_since(Instant::now()),
-            f.updates.recv(),
-        )
-        .await
-        .expect("8 MiB within 120 s")
-        .expect("listener");
-        assert_eq!(
-            u.state,
-            TransferState::Running,
-            "ended before the cut: {u:?}"
-        );
-        if u.bytes > 8 << 20 {
-            break;
-        }
-    }
-    f.profiles
-        .with_demo_cluster(|c| c.drop_connections())
-        .await
-        .expect("the Demo cluster");
+    cut_after_8_mib(&mut f).await;
     let seen = until_final(&mut f, down.id, Duration::from_secs(300)).await;
     let done = seen.last().expect("final");
     assert_eq!(done.state, TransferState::Done, "{done:?}");
@@ -463,7 +414,7 @@ async fn a_download_survives_a_dropped_connection_by_resuming() {
         resumed >= 8 << 20,
         "resumed at {resumed}, not where it stopped"
     );
-    assert_eq!(sha256sum(&into.path().join("resume.bin")), sha256sum(&big));
+    assert_eq!(sha256(&into.path().join("resume.bin")), sha256(&big));
     std::fs::remove_file(&big).expect("rm");
 }
 
