@@ -9,7 +9,10 @@
 // until JavaScriptCore has made a full collection (young garbage alone does not bring one), and the closed terminals it still holds are counted: any
 // listener, map or timer that keeps a closed tab's terminal keeps all of them, so the bound
 // (MAX_HELD, for a conservative stack scan) is far below a leak's count. The web process's
-// private memory (USS) after the last close against the first: a generous bound, nothing timed.
+// private memory (USS) after each close is logged, not bounded: JavaScriptCore keeps its heap's
+// high-water mark, and with another browser running beside the suite it grew by 87 MB over the
+// three rounds with no terminal held (the bench's fresh app moves ±45 MB a round), so a bound
+// loose enough never to fail on that could not tell 30 leaked tabs (~4 MB each) from it.
 import { assert, launchApp, processTree, sleep } from "./tauri.mjs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -22,7 +25,6 @@ const TABS = 10;
 const CYCLES = 3;
 const LINES = 300;
 const MAX_HELD = 3;
-const MAX_GROWTH_MB = 60;
 const HELD_DEADLINE_MS = 60_000;
 const log = (m) => console.log(`  · ${m}`);
 
@@ -119,7 +121,7 @@ try {
   }
   const growth = last.uss - after[0].uss;
   assert(last.held <= MAX_HELD, `the page still holds ${last.held} of ${last.closed} closed terminals after collecting (bound ${MAX_HELD}): a closed tab's terminal is kept`);
-  assert(growth < MAX_GROWTH_MB, `the web process's private memory grew by ${growth.toFixed(0)} MB from the first close of ${TABS} tabs to the ${CYCLES}th (bound ${MAX_GROWTH_MB} MB)`);
+  log(`the web process's private memory: ${growth >= 0 ? "+" : ""}${growth.toFixed(0)} MB from the first close of ${TABS} tabs to the ${CYCLES}th (logged, not bounded: see the top)`);
   ok = true;
 } catch (e) {
   console.log(`FAIL a closed tab releases its terminal\n     ${String(e.stack ?? e).split("\n").join("\n     ")}`);

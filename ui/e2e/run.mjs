@@ -2276,6 +2276,8 @@ test("a workload's pods in panes with broadcast on: one action, each pane its po
   await selectProfile("demo", "demo");
   let before = await tabIds();
   const openAll = async (pod) => {
+    // A person scrolls the list to the row first (a pod added last may sit below its fold).
+    await page.$eval(`.pod[data-pod="${pod}"] .pod-line`, (el) => el.scrollIntoView({ block: "center" }));
     const line = await (await page.$(`.pod[data-pod="${pod}"] .pod-line`)).boundingBox();
     await page.mouse.click(line.x + 20, line.y + line.height / 2, { button: "right" });
     await page.click('.context-menu .context-item:has-text("Open all pods of replicaset/web-7c9d6b5f4 in panes (broadcast)")');
