@@ -260,7 +260,8 @@ export function settingsGroup(controls: HTMLElement[]): HTMLDetailsElement {
   const reveal = (): void => {
     if (group.querySelector('[role="alert"]:not([hidden])')) group.open = true;
   };
-  new MutationObserver(reveal).observe(group, { subtree: true, attributes: true, attributeFilter: ["hidden"] });
+  // An error shown anew (unhidden), or a new message in one already shown (its text replaced).
+  new MutationObserver(reveal).observe(group, { subtree: true, attributes: true, attributeFilter: ["hidden"], childList: true, characterData: true });
   reveal();
   return group;
 }

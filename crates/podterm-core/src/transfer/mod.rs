@@ -222,6 +222,28 @@ impl TransferError {
     pub fn credentials_refused(&self) -> bool {
         matches!(self, TransferError::Exec(e) if e.credentials_refused())
     }
+
+    /// The API server's final answer to connecting again: 401, or a 4xx refusal (the pod was
+    /// deleted, access withdrawn). A retry would get the same; a 5xx or a broken connection
+    /// may pass.
+    fn final_answer(&self) -> bool {
+        match self {
+            TransferError::Exec(ExecError::Api(ApiError::Unauthorized)) => true,
+            TransferError::Exec(ExecError::Api(ApiError::Refused { code, .. })) => {
+                (400..500).contains(code)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// "retry 2/5", or "retry 2" when retries are unlimited (a negative `--retries`).
+fn retry_words(tries: i32, retries: i32) -> String {
+    if retries < 0 {
+        format!("retry {tries}")
+    } else {
+        format!("retry {tries}/{retries}")
+    }
 }
 
 /// How often a transfer started in the app resumes a broken download where it stopped
@@ -748,16 +770,17 @@ pub async fn upload_with(
         let packed = packer.await;
         let broke = match &ran {
             Err(TransferError::Cancelled) => false,
-            // Connecting again after a break: the first connection's failure is the error.
-            Err(_) => tries > 0,
+            // Connecting again after a break: the first connection's failure is the error, and
+            // so is the server's final answer (the pod gone, access withdrawn).
+            Err(e) => tries > 0 && !e.final_answer(),
             Ok(r) => r.outcome.is_err(),
         };
         if broke && (opts.retries < 0 || tries < opts.retries) && !cancel.is_cancelled() {
             tries += 1;
             meter.take_back(meter.done().saturating_sub(before));
             report.notes.push(format!(
-                "Starting the upload again after a broken connection, retry {tries}/{}",
-                opts.retries
+                "Starting the upload again after a broken connection, {}",
+                retry_words(tries, opts.retries)
             ));
             continue;
         }
@@ -891,8 +914,8 @@ pub async fn download_with(
             if opts.retries < 0 || *tries < opts.retries {
                 *tries += 1;
                 report.notes.push(format!(
-                    "Resuming copy at {offset} bytes, retry {tries}/{}",
-                    opts.retries
+                    "Resuming copy at {offset} bytes, {}",
+                    retry_words(*tries, opts.retries)
                 ));
                 Ok(())
             } else {
@@ -901,11 +924,14 @@ pub async fn download_with(
         };
         match ran {
             Err(TransferError::Cancelled) => break Err(TransferError::Cancelled),
-            // Connecting again failed: retry while retries are left.
-            Err(e) if offset > 0 || tries > 0 => match retry(e, &mut tries, &mut report, offset) {
-                Ok(()) => continue,
-                Err(e) => break Err(e),
-            },
+            // Connecting again failed: retry while retries are left, unless the server's
+            // answer is final (the pod gone, access withdrawn).
+            Err(e) if (offset > 0 || tries > 0) && !e.final_answer() => {
+                match retry(e, &mut tries, &mut report, offset) {
+                    Ok(()) => continue,
+                    Err(e) => break Err(e),
+                }
+            }
             Err(e) => break Err(e),
             Ok(ran) => {
                 offset += ran.fed;
@@ -973,5 +999,23 @@ mod tests {
         );
         assert!(words.ends_with("create it first, or pick another"));
         assert!(!e.credentials_refused());
+    }
+
+    #[test]
+    fn a_final_answer_is_not_retried_and_unlimited_retries_are_counted() {
+        let refused = |code| {
+            TransferError::Exec(ExecError::Api(ApiError::Refused {
+                code,
+                reason: "NotFound".into(),
+                message: "pods \"x\" not found".into(),
+            }))
+        };
+        assert!(refused(404).final_answer());
+        assert!(refused(403).final_answer());
+        assert!(TransferError::Exec(ExecError::Api(ApiError::Unauthorized)).final_answer());
+        assert!(!refused(503).final_answer());
+        assert!(!TransferError::Cancelled.final_answer());
+        assert_eq!(retry_words(3, -1), "retry 3");
+        assert_eq!(retry_words(2, 5), "retry 2/5");
     }
 }
