@@ -6,52 +6,16 @@
 //! download resumes where it stopped (`--retries`); Ctrl-C leaves no partial file; progress only
 //! on a terminal; a 1 GiB round trip with sha256 equal both ways.
 
+use podterm_test_support::cp::{image_with, ok, remote_in, run, s, until};
 use podterm_test_support::files::{random_file, sha256};
 use podterm_test_support::kubectl::kubectls;
-use podterm_test_support::{bin, client, cluster};
+use podterm_test_support::{bin, cluster};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use testcluster::config::{ContainerSpec, PodSpec};
 use testcluster::TestCluster;
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn run(exe: &Path, c: &TestCluster, args: &[&str]) -> Out {
-    let home = tempfile::tempdir().expect("home");
-    let mut cmd = tokio::process::Command::new(exe);
-    cmd.args(args)
-        .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home.path());
-    let out = client::run(cmd, None, Duration::from_secs(300)).await;
-    Out {
-        code: out.code,
-        stdout: out.stdout_text(),
-        stderr: out.stderr_text(),
-    }
-}
-
-async fn ok(exe: &Path, c: &TestCluster, args: &[&str]) -> Out {
-    let out = run(exe, c, args).await;
-    assert_eq!(
-        out.code,
-        0,
-        "{} {args:?}: {}{}",
-        exe.display(),
-        out.stdout,
-        out.stderr
-    );
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// `demo/shell:PATH`: the demo pod whose container is a process on this machine.
 fn remote(p: &Path) -> String {
@@ -524,10 +488,6 @@ async fn a_hostile_containers_tar_writes_nothing_outside_the_destination() {
     assert_eq!(std::fs::read(dest.join("g")).expect("g"), b"data");
 }
 
-fn remote_in(pod: &str, p: &Path) -> String {
-    format!("demo/{pod}:{}", s(p))
-}
-
 /// `.podterm-cp-*.part` files in `dir` and their sizes.
 fn parts(dir: &Path) -> Vec<u64> {
     std::fs::read_dir(dir)
@@ -538,14 +498,6 @@ fn parts(dir: &Path) -> Vec<u64> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-async fn until(what: &str, deadline: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < deadline, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -695,21 +647,6 @@ async fn round_trip(mib: usize) {
 }
 
 // ---- Without tar (issue 16, items 2 and 6): a single file through what the image has. ----
-
-/// A directory of links to the host's `tools`: an image with only those.
-fn image_with(work: &Path, name: &str, tools: &[&str]) -> PathBuf {
-    let dir = work.join(format!("{name}-bin"));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    for t in tools {
-        let found = ["/usr/bin", "/bin"]
-            .iter()
-            .map(|d| Path::new(d).join(t))
-            .find(|p| p.exists())
-            .unwrap_or_else(|| panic!("{t} is not on this machine"));
-        std::os::unix::fs::symlink(found, dir.join(t)).expect("symlink");
-    }
-    dir
-}
 
 /// Every byte value, many times over (300 KiB: more than one exec frame and one base64 piece).
 fn every_byte() -> Vec<u8> {

@@ -5,9 +5,10 @@
 //! gets today's one tar stream; Ctrl-C leaves no temporary file in the pod or here.
 
 use podterm_core::transfer::ranges::{split, RANGES_FROM, STREAMS};
+use podterm_test_support::cp::{image_with, ok, remote_in, run, s, until};
 use podterm_test_support::files::{random_file, sha256};
 use podterm_test_support::kubectl::kubectls;
-use podterm_test_support::{bin, client, cluster};
+use podterm_test_support::{bin, cluster};
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -16,38 +17,6 @@ use testcluster::TestCluster;
 
 /// Above [`RANGES_FROM`], small enough for CI.
 const MIB: usize = 96;
-
-struct Out {
-    code: i32,
-    stderr: String,
-}
-
-async fn run(exe: &Path, c: &TestCluster, args: &[&str]) -> Out {
-    let home = tempfile::tempdir().expect("home");
-    let mut cmd = tokio::process::Command::new(exe);
-    cmd.args(args)
-        .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home.path());
-    let out = client::run(cmd, None, Duration::from_secs(300)).await;
-    Out {
-        code: out.code,
-        stderr: out.stderr_text(),
-    }
-}
-
-async fn ok(exe: &Path, c: &TestCluster, args: &[&str]) -> Out {
-    let out = run(exe, c, args).await;
-    assert_eq!(out.code, 0, "{} {args:?}: {}", exe.display(), out.stderr);
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn remote_in(pod: &str, p: &Path) -> String {
-    format!("demo/{pod}:{}", s(p))
-}
 
 /// `.podterm-cp-*` entries in `dir`, with the bytes written into each (allocated blocks: a
 /// file written at offsets is sparse until every range arrived).
@@ -68,14 +37,6 @@ fn parts(dir: &Path) -> Vec<(String, u64)> {
         .unwrap_or_default()
 }
 
-async fn until(what: &str, deadline: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < deadline, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-}
-
 fn pod(name: &str, path: &Path) -> PodSpec {
     let mut spec: PodSpec = serde_yaml::from_str(&format!(
         "namespace: demo\nname: {name}\ncontainers:\n- name: main\n"
@@ -84,21 +45,6 @@ fn pod(name: &str, path: &Path) -> PodSpec {
     let c: &mut ContainerSpec = &mut spec.containers[0];
     c.path = Some(s(path).to_string());
     spec
-}
-
-/// A directory of links to the host's `tools`: an image with only those.
-fn image_with(work: &Path, name: &str, tools: &[&str]) -> PathBuf {
-    let dir = work.join(format!("{name}-bin"));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    for t in tools {
-        let found = ["/usr/bin", "/bin"]
-            .iter()
-            .map(|d| Path::new(d).join(t))
-            .find(|p| p.exists())
-            .unwrap_or_else(|| panic!("{t} is not on this machine"));
-        std::os::unix::fs::symlink(found, dir.join(t)).expect("symlink");
-    }
-    dir
 }
 
 const RANGES_NOTE: &str = "byte ranges at once";

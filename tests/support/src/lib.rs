@@ -7,6 +7,7 @@
 //! - [`cluster`]: testcluster in this process or as a `testcluster serve` child, and waits on
 //!   its sessions and processes;
 //! - [`client`]: a command-line client run to completion with a time limit;
+//! - [`cp`]: what the `podterm cp` suites share (runs, remote specs, waits, tool-only images);
 //! - [`files`]: a file of random bytes, a file's sha256;
 //! - [`bin`]: binaries of other workspace packages (the `podterm` CLI), built by cargo on demand;
 //! - [`proxy`]: real proxies and load balancers (haproxy, tinyproxy, microsocks) on loopback;
@@ -16,6 +17,7 @@
 pub mod bin;
 pub mod client;
 pub mod cluster;
+pub mod cp;
 pub mod files;
 pub mod hostile;
 pub mod kubectl;
