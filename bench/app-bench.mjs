@@ -395,8 +395,22 @@ async function rendererRun(app, kind, pid) {
 
 /** bench/pty-echo.py: an idle terminal's keystroke echo through `argv` on a local PTY (ms). */
 function ptyEcho(argv, keys, env = {}) {
+  return ptyRun(String(keys), argv, env).then((out) => {
+    const ms = out.ms.map((x) => (x === null ? Infinity : x));
+    return { p50: r1(median(ms)), p99: r1(percentile(ms, 99)), ms };
+  });
+}
+
+/** `argv` (a client: podterm's CLI) on a local PTY, its terminal read until it ends and nothing
+ *  drawn (bench/pty-echo.py's `flood`): MB/s from its first byte to its last. */
+function ptyFlood(argv) {
+  return ptyRun("flood", argv).then(({ bytes, ms }) => ({ bytes, ms, MBps: r1(bytes / 1e6 / (ms / 1000)) }));
+}
+
+/** bench/pty-echo.py with `mode` (a count of keys, or `flood`) around `argv`: its JSON. */
+function ptyRun(mode, argv, env = {}) {
   return new Promise((resolve, reject) => {
-    const p = spawn("python3", [path.join(here, "pty-echo.py"), String(keys), "--", ...argv], {
+    const p = spawn("python3", [path.join(here, "pty-echo.py"), mode, "--", ...argv], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
     });
@@ -407,10 +421,15 @@ function ptyEcho(argv, keys, env = {}) {
     p.once("error", reject);
     p.once("exit", (code) => {
       if (code !== 0) return reject(new Error(`pty-echo exited ${code}: ${err.slice(-300)}`));
-      const ms = JSON.parse(out).ms.map((x) => (x === null ? Infinity : x));
-      resolve({ p50: r1(median(ms)), p99: r1(percentile(ms, 99)), ms });
+      resolve(JSON.parse(out));
     });
   });
+}
+
+/** The flood every flood row runs in the pod: `bytes` of `y` in lines of 79 (81 bytes each on
+ *  the pod's terminal, `\r\n` ending them). */
+function floodCommand(bytes) {
+  return `head -c ${bytes} /dev/zero | tr '\\0' y | fold -w 79`;
 }
 
 /** The page's frame interval (ms between requestAnimationFrame callbacks, `n` frames): what a
@@ -777,7 +796,9 @@ try {
   await app.exec(() => Object.assign(window.__bench, { bytes: 0, first: 0, last: 0 }));
   await app.exec(profileTake);
   const floodBytes = FLOOD_MB * 1024 * 1024;
-  await app.type(textarea, `head -c ${floodBytes} /dev/zero | tr '\\0' y | fold -w 79`);
+  // The cores each process used over the flood (issue 13: where the machine's two cores go).
+  const floodCpuFrom = await cpuTimes();
+  await app.type(textarea, floodCommand(floodBytes));
   await app.type(textarea, Keys.ENTER);
   const rssDuring = [];
   const t0 = Date.now();
@@ -792,6 +813,7 @@ try {
     if (Date.now() - t0 > 900_000) throw new Error("the flood took over 15 minutes");
   }
   const flood = await app.exec(() => ({ bytes: window.__bench.bytes, ms: window.__bench.last - window.__bench.first }));
+  const floodCores = cpuShare(floodCpuFrom, await cpuTimes(), flood.ms);
   results.profile.flood = await app.exec(profileTake);
   log(`profile, flood: ${JSON.stringify(results.profile.flood)}`);
   // The same bytes written into the same xterm in JS, no IPC: xterm's own rate on this page.
@@ -825,11 +847,22 @@ try {
   const cap = await xtermAlone(tab, flood.bytes, "y".repeat(79) + "\r\n");
   results.profile.xtermAlone = await app.exec(profileTake);
   log(`profile, xterm alone: ${JSON.stringify(results.profile.xtermAlone)}`);
+  // The same flood's source, same testcluster, nothing drawn: podterm's CLI on a local PTY
+  // (the pod's terminal, the server and the engine, with a terminal that costs nothing).
+  let source;
+  try {
+    source = await ptyFlood([podtermCli, "exec", "--kubeconfig", kubeconfig, "-n", "demo", "-t", "shell", "--", "sh", "-c", floodCommand(floodBytes)]);
+  } catch (e) {
+    source = { error: String(e.message ?? e).slice(0, 300) };
+  }
+  log(`the flood's source, nothing drawn: ${JSON.stringify(source)}`);
   results.flood = {
+    source,
     bytes: flood.bytes,
     appMBps: r1(flood.bytes / 1e6 / (flood.ms / 1000)),
     xtermCapMBps: r1(cap.bytes / 1e6 / (cap.ms / 1000)),
     rssMB: { first: rssDuring[0], max: Math.max(...rssDuring), last: rssDuring.at(-1), samples: rssDuring },
+    cores: floodCores,
   };
   log(`flood: ${JSON.stringify(results.flood)}`);
 
@@ -984,12 +1017,12 @@ log(`fresh app: ${JSON.stringify(results.fresh)}`);
 await writeReport(results, true);
 await rm(work, { recursive: true, force: true });
 
-/** CPU time (s) of the app's processes and testcluster's (its pods' commands included), by
- *  process name, with the time it was read. */
+/** CPU time (s) of the app's processes, testcluster's (its pods' commands included) and the
+ *  app's X server, by process name, with the time it was read. */
 async function cpuTimes() {
   const tick = 100; // USER_HZ
   const by = {};
-  for (const root of [await app.pid(), cluster.pid]) {
+  for (const root of [await app.pid(), cluster.pid, app.xvfbPid]) {
     for (const p of await processTree(root)) {
       try {
         const stat = await readFile(`/proc/${p.pid}/stat`, "utf8");
@@ -1001,12 +1034,17 @@ async function cpuTimes() {
       }
     }
   }
+  // The whole machine's busy time (every process, the kernel's own work included), in the
+  // same unit: what the two cores had left.
+  const cpu = (await readFile("/proc/stat", "utf8")).split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  by["machine, every process"] = (cpu.reduce((a, b) => a + b, 0) - cpu[3] - cpu[4]) / tick;
   return { at: performance.now(), by };
 }
 
-/** Cores each process used between two cpuTimes (CPU seconds per second), busiest first. */
-function cpuShare(a, b) {
-  const secs = (b.at - a.at) / 1000;
+/** Cores each process used between two cpuTimes (CPU seconds per second), busiest first; over
+ *  `ms` when given (a flood's own time, without the quiet the bench waits for after it). */
+function cpuShare(a, b, ms = b.at - a.at) {
+  const secs = ms / 1000;
   const out = {};
   for (const [k, v] of Object.entries(b.by).sort((x, y) => (y[1] - (a.by[y[0]] ?? 0)) - (x[1] - (a.by[x[0]] ?? 0)))) {
     const used = (v - (a.by[k] ?? 0)) / secs;
@@ -1064,7 +1102,8 @@ async function skipMode(bytes) {
   }, id);
   await sleep(500);
   await app.exec(() => Object.assign(window.__skip, { bytes: 0, first: 0, last: 0 }));
-  await app.type(area, `head -c ${bytes} /dev/zero | tr '\\0' y | fold -w 79`);
+  const floodCpuFrom = await cpuTimes();
+  await app.type(area, floodCommand(bytes));
   await app.type(area, Keys.ENTER);
   const t0 = Date.now();
   await app.waitUntil("the flood to start", 10_000, () => window.__skip.bytes > 100_000);
@@ -1074,9 +1113,10 @@ async function skipMode(bytes) {
     if (Date.now() - t0 > 900_000) throw new Error("the flood took over 15 minutes");
   }
   const f = await app.exec(() => ({ drawn: window.__skip.bytes, ms: window.__skip.last - window.__skip.first }));
+  const floodCores = cpuShare(floodCpuFrom, await cpuTimes(), f.ms);
   // What the pod's terminal sent: 79 `y` and `\r\n` per line, the command's echo aside.
   const podBytes = Math.round((bytes / 79) * 81);
-  const flood = { podBytes, drawnBytes: f.drawn, skippedBytes: Math.max(0, podBytes - f.drawn), appMBps: r1(podBytes / 1e6 / (f.ms / 1000)) };
+  const flood = { podBytes, drawnBytes: f.drawn, skippedBytes: Math.max(0, podBytes - f.drawn), appMBps: r1(podBytes / 1e6 / (f.ms / 1000)), cores: floodCores };
   await app.type(area, "yes");
   await app.type(area, Keys.ENTER);
   // Skipping, the tab draws little of it: what it can show, as it has room.
@@ -1310,21 +1350,34 @@ async function writeReport(R, record) {
   // Each row of issue 13's table: the figure, the reference measured in the same run, the goal,
   // and the figure as a share of the goal (≤ 1× meets a "less than" goal).
   const x = (v, goal) => `${r1(v / goal)}× the goal`;
+  const cores = (by) => {
+    const procs = Object.entries(by).filter(([k]) => !k.startsWith("machine"));
+    return `${procs.map(([k, v]) => `${k} ${v}`).join(", ")}; these ${r1(procs.reduce((a, [, v]) => a + v, 0))}, the machine ${by["machine, every process"] ?? "?"}`;
+  };
   const flood = R.flood.appMBps / R.flood.xtermCapMBps;
   const cli = R.cli ?? (record ? await cliRows() : null);
   if (record && cli) R.cli = cli;
   const rows = [
     [`flood of ${R.floodMB} MiB into a tab (MB/s)`, `${R.flood.appMBps}`, `xterm alone, same page: ${R.flood.xtermCapMBps}`, `≥ 80% of xterm alone: ${Math.round(100 * flood)}%`, flood >= 0.8],
     ["  ↳ RSS during the flood: first / max / last (MB); trend: last third − first third", `${R.flood.rssMB.first} / ${R.flood.rssMB.max} / ${R.flood.rssMB.last}; ${trend(R.flood.rssMB.samples) >= 0 ? "+" : ""}${trend(R.flood.rssMB.samples)}`, "—", "flat: no growth over the flood (trend < 50 MB)", trend(R.flood.rssMB.samples) < 50],
+    ...(R.flood.cores
+      ? [["  ↳ cores each process used over the flood (CPU s per s of the flood; the machine has " + R.cores + ")", cores(R.flood.cores), "", "", null]]
+      : []),
+    ...(R.flood.source?.MBps
+      ? [["  ↳ the flood's source, same testcluster, nothing drawn: podterm's CLI on a local PTY (MB/s); the tab's share of it, every byte drawn / skipping", `${R.flood.source.MBps}`, `${Math.round((100 * R.flood.appMBps) / R.flood.source.MBps)}% / ${R.skip?.flood ? Math.round((100 * R.skip.flood.appMBps) / R.flood.source.MBps) + "%" : "—"}`, "", null]]
+      : []),
     ...(R.skip?.flood
       ? [[`  ↳ skipping (the default): the same flood, until the tab is quiet (MB/s of the pod's output; MB drawn / skipped)`, `${R.skip.flood.appMBps}; ${r1(R.skip.flood.drawnBytes / 1e6)} / ${r1(R.skip.flood.skippedBytes / 1e6)}`, "every byte drawn: the row above", "", null]]
+      : []),
+    ...(R.skip?.flood?.cores
+      ? [["  ↳ skipping: cores each process used over that flood", cores(R.skip.flood.cores), "", "", null]]
       : []),
     ["keystroke echo during a `yes` flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", `p99 < 100 ms: ${x(R.echo.p99, 100)}`, R.echo.p99 < 100],
     ...(R.skip?.flood
       ? [["  ↳ skipping (the default): keystroke echo during `yes`, p50 / p99 (ms)", `${R.skip.echo.p50} / ${R.skip.echo.p99}`, "every byte drawn: the row above", `p99 < 100 ms: ${x(R.skip.echo.p99, 100)}`, R.skip.echo.p99 < 100]]
       : []),
     ...(R.skip?.echo?.cores
-      ? [["  ↳ skipping, during those keys: echoes drawn (the rest skipped with the flood's lines, never drawn: ∞ above); testcluster's send queue at the key (median MB); cores used by each process", `${R.skip.echo.drawn} of ${R.skip.echo.ms.length} (p50 / p99 of those ${R.skip.echo.drawnP50} / ${R.skip.echo.drawnP99} ms); ${r1(R.skip.echo.serverSendQMedian / 1e6)}`, Object.entries(R.skip.echo.cores).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
+      ? [["  ↳ skipping, during those keys: echoes drawn (the rest skipped with the flood's lines, never drawn: ∞ above); testcluster's send queue at the key (median MB); cores used by each process", `${R.skip.echo.drawn} of ${R.skip.echo.ms.length}${R.skip.echo.drawn > 0 ? ` (p50 / p99 of those ${R.skip.echo.drawnP50} / ${R.skip.echo.drawnP99} ms)` : ""}; ${r1(R.skip.echo.serverSendQMedian / 1e6)}`, Object.entries(R.skip.echo.cores).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
       : []),
     ...(R.echoPath ? echoPathRows(R.echoPath) : []),
     ["`yes`, Ctrl-C → output stops, prompt shown (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", `< 300 ms: ${x(R.ctrlC.ms, 300)}`, R.ctrlC.ms < 300],

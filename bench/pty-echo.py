@@ -3,6 +3,11 @@
 "keystroke -> echo painted, idle tab" row (issue 13).
 
     python3 bench/pty-echo.py KEYS -- CLIENT ARGS...   (e.g. podterm exec -it ... -- sh)
+    python3 bench/pty-echo.py flood -- CLIENT ARGS...  (e.g. podterm exec -t ... -- sh -c CMD)
+
+With `flood`: reads the client's terminal until it ends and prints {"bytes": N, "ms": M}
+from the first byte to the last, nothing drawn: the rate the same flood reaches a terminal
+that costs nothing (the source's ceiling for the app's "flood into a tab" row).
 
 Runs the client on a PTY (as a terminal would), waits for the shell's prompt, then types KEYS
 times an 'x', each once the output is quiet, and times keystroke -> the 'x' read back from the
@@ -23,7 +28,8 @@ def main() -> int:
     if len(sys.argv) < 4 or sys.argv[2] != "--":
         print(__doc__, file=sys.stderr)
         return 2
-    keys = int(sys.argv[1])
+    flood = sys.argv[1] == "flood"
+    keys = 0 if flood else int(sys.argv[1])
     master, slave = pty.openpty()
     p = subprocess.Popen(sys.argv[3:], stdin=slave, stdout=slave, stderr=slave, close_fds=True, start_new_session=True)
     os.close(slave)
@@ -42,6 +48,8 @@ def main() -> int:
         while read(quiet):
             pass
 
+    if flood:
+        return read_all(master, p)
     out = {"ms": []}
     try:
         seen = b""
@@ -75,6 +83,30 @@ def main() -> int:
         p.wait()
         os.close(master)
     print(json.dumps(out))
+    return 0
+
+
+def read_all(master: int, p: subprocess.Popen) -> int:
+    """Reads the terminal until the client ends (EIO once it and its PTY are gone)."""
+    n = 0
+    first = last = 0.0
+    try:
+        while True:
+            try:
+                d = os.read(master, 1 << 20)
+            except OSError:
+                break
+            if not d:
+                break
+            last = time.monotonic()
+            if n == 0:
+                first = last
+            n += len(d)
+    finally:
+        p.kill()
+        p.wait()
+        os.close(master)
+    print(json.dumps({"bytes": n, "ms": round((last - first) * 1000, 1)}))
     return 0
 
 

@@ -81,7 +81,7 @@ export async function startXvfb(log) {
     ]);
     if (up) {
       log(`Xvfb on :${n}`);
-      return { display: `:${n}`, stop: () => proc.kill("SIGTERM") };
+      return { display: `:${n}`, pid: proc.pid, stop: () => proc.kill("SIGTERM") };
     }
     log(`Xvfb :${n} failed: ${stderr.trim().split("\n").at(-1)}`);
   }
@@ -281,7 +281,7 @@ export async function launchApp({ binary, env = {}, log = () => {} }) {
     // screenshot waits forever for a composited frame when WebKit's compositing mode is off,
     // as the app turns it off.)
     const screenshot = (file) => captureDisplay(xvfb.display, file);
-    return Object.assign(wd, { close, pid: appPid, configDir, env: appEnv, binary, screenshot, driverLog: () => driverLog, bufferLines: (tabId) => bufferLines(wd, tabId), waitForLine: (...args) => waitForLine(wd, ...args) });
+    return Object.assign(wd, { close, pid: appPid, xvfbPid: xvfb.pid, configDir, env: appEnv, binary, screenshot, driverLog: () => driverLog, bufferLines: (tabId) => bufferLines(wd, tabId), waitForLine: (...args) => waitForLine(wd, ...args) });
   } catch (e) {
     await close();
     throw e;
