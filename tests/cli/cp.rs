@@ -6,7 +6,7 @@
 //! download resumes where it stopped (`--retries`); Ctrl-C leaves no partial file; progress only
 //! on a terminal; a 1 GiB round trip with sha256 equal both ways.
 
-use podterm_test_support::cp::{image_with, ok, remote_in, run, s, until};
+use podterm_test_support::cp::{image_with, ok, remote_in, run, s, until, Out};
 use podterm_test_support::files::{random_file, sha256};
 use podterm_test_support::kubectl::kubectls;
 use podterm_test_support::{bin, cluster};
@@ -15,7 +15,6 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use testcluster::config::{ContainerSpec, PodSpec};
-use testcluster::TestCluster;
 
 /// `demo/shell:PATH`: the demo pod whose container is a process on this machine.
 fn remote(p: &Path) -> String {

@@ -5,15 +5,14 @@
 //! gets today's one tar stream; Ctrl-C leaves no temporary file in the pod or here.
 
 use podterm_core::transfer::ranges::{split, RANGES_FROM, STREAMS};
-use podterm_test_support::cp::{image_with, ok, remote_in, run, s, until};
+use podterm_test_support::cp::{image_with, ok, remote_in, s, until};
 use podterm_test_support::files::{random_file, sha256};
 use podterm_test_support::kubectl::kubectls;
 use podterm_test_support::{bin, cluster};
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
 use testcluster::config::{ContainerSpec, PodSpec};
-use testcluster::TestCluster;
 
 /// Above [`RANGES_FROM`], small enough for CI.
 const MIB: usize = 96;

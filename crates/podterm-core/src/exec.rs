@@ -596,6 +596,8 @@ async fn read_loop(
                         break;
                     };
                     match n {
+                        // An empty frame of the stream adds nothing and ends nothing.
+                        Some(Ok(Message::Binary(d))) if d.len() == 1 && d[0] == channel => {}
                         Some(Ok(Message::Binary(d)))
                             if d.len() > 1 && d[0] == channel && size + d.len() - 1 <= join_max =>
                         {
@@ -608,6 +610,20 @@ async fn read_loop(
                         }
                     }
                 }
+                // A copy, not a slice: a slice keeps the whole buffer it came from alive. Sized
+                // exactly, so the read-ahead counts what it holds; made before waiting for room,
+                // so a wait pins no read buffer (only a frame held for the next turn may).
+                let data = match frames.as_slice() {
+                    [one] => Bytes::copy_from_slice(&one[1..]),
+                    _ => {
+                        let mut joined = BytesMut::with_capacity(size);
+                        for f in &frames {
+                            joined.extend_from_slice(&f[1..]);
+                        }
+                        joined.freeze()
+                    }
+                };
+                drop(frames);
                 // The payload's bytes plus what the chunk itself costs, never more than the
                 // whole read-ahead (a bigger payload waits until everything before it is taken).
                 let cost = size.saturating_add(CHUNK_OVERHEAD).min(cap);
@@ -626,19 +642,6 @@ async fn read_loop(
                         }
                     }
                 };
-                // A copy, not a slice: a slice keeps the whole buffer it came from alive. Sized
-                // exactly, so the read-ahead counts what it holds.
-                let data = match frames.as_slice() {
-                    [one] => Bytes::copy_from_slice(&one[1..]),
-                    _ => {
-                        let mut joined = BytesMut::with_capacity(size);
-                        for f in &frames {
-                            joined.extend_from_slice(&f[1..]);
-                        }
-                        joined.freeze()
-                    }
-                };
-                drop(frames);
                 let chunk = Chunk {
                     data,
                     _credit: permit,
@@ -833,14 +836,19 @@ mod tests {
         }
         let (out_tx, mut out_rx) = mpsc::unbounded_channel();
         let (err_tx, _err_rx) = mpsc::unbounded_channel();
-        let credit = Arc::new(Semaphore::new(64 << 10));
+        let credit = Arc::new(Semaphore::new(Tuning::default().read_ahead));
         let p = pump();
         let reader = read_loop(stream_of(rx), out_tx, err_tx, credit, &p, Tuning::default());
         tokio::pin!(reader);
-        let first = tokio::select! {
-            c = out_rx.recv() => c.expect("a chunk"),
-            _ = &mut reader => panic!("the reader ended"),
-        };
+        // A join that waited for the fourth frame would hand nothing on: fail, not hang.
+        let first = tokio::time::timeout(Duration::from_secs(5), async {
+            tokio::select! {
+                c = out_rx.recv() => c.expect("a chunk"),
+                _ = &mut reader => panic!("the reader ended"),
+            }
+        })
+        .await
+        .expect("the three frames read went on without the fourth");
         assert_eq!(&first[..], b"aaaaaaaaaabbbbbbbbbbcccccccccc");
         tx.send(frame(protocol::STDOUT, b"d")).expect("send");
         tx.send(status()).expect("send");
@@ -872,6 +880,40 @@ mod tests {
         assert!(end.is_ok());
         let sizes: Vec<usize> = drain(&mut out_rx).iter().map(Vec::len).collect();
         assert_eq!(sizes, vec![4000, 4000], "a quarter of 16,000 bytes a chunk");
+    }
+
+    #[tokio::test]
+    async fn what_ends_a_join_is_still_said_after_the_joined_output() {
+        // A broken connection, or a stream that ends without a status, right after frames that
+        // joined: their output goes on first, then the end is what it was.
+        let joined_then = |last: Option<Result<Message, WsError>>| {
+            let mut v = vec![
+                frame(protocol::STDOUT, b"one "),
+                frame(protocol::STDOUT, b""),
+                frame(protocol::STDOUT, b"two"),
+            ];
+            v.extend(last);
+            v
+        };
+        for (last, broken) in [(Some(Err(WsError::ConnectionClosed)), true), (None, false)] {
+            let (out_tx, mut out_rx) = mpsc::unbounded_channel();
+            let (err_tx, _err_rx) = mpsc::unbounded_channel();
+            let end = read_loop(
+                futures_util::stream::iter(joined_then(last)),
+                out_tx,
+                err_tx,
+                Arc::new(Semaphore::new(Tuning::default().read_ahead)),
+                &pump(),
+                Tuning::default(),
+            )
+            .await;
+            assert_eq!(drain(&mut out_rx), vec![b"one two".to_vec()]);
+            if broken {
+                assert!(matches!(end, Err(ExecError::Transport { .. })), "{end:?}");
+            } else {
+                assert!(matches!(end, Err(ExecError::NoStatus)), "{end:?}");
+            }
+        }
     }
 
     type Frames = mpsc::UnboundedReceiver<Result<Message, WsError>>;
