@@ -312,6 +312,18 @@ test("the Demo cluster: the sidebar lists the demo pods with status, ready, rest
 test("live pod updates and the filter box", async () => {
   await page.evaluate(() => window.__podtermMock.addPod({ name: "worker-abc12", namespace: "demo", containers: ["worker"] }));
   await page.waitForSelector('.pod[data-pod="worker-abc12"]', { timeout: WAIT_MS });
+  // Its age ticks on by itself: at 5 minutes old, kubectl's format shows seconds ("5m3s").
+  const seconds = (age) => {
+    const m = /^(\d+)m(?:(\d+)s)?$/.exec(age ?? "");
+    return m ? Number(m[1]) * 60 + Number(m[2] ?? 0) : NaN;
+  };
+  const age0 = await page.$eval('.pod[data-pod="worker-abc12"] .pod-age', (e) => e.textContent);
+  assert(seconds(age0) >= 300, `the new pod's age ${age0}`);
+  const age1 = await page.waitForFunction((a) => {
+    const t = document.querySelector('.pod[data-pod="worker-abc12"] .pod-age')?.textContent;
+    return t && t !== a ? t : null;
+  }, age0, { timeout: WAIT_MS }).then((h) => h.jsonValue());
+  assert(seconds(age1) > seconds(age0), `the age went from ${age0} to ${age1}`);
   await page.evaluate(() => window.__podtermMock.modifyPod("demo", "worker-abc12", { restarts: 2, terminating: true }));
   await page.waitForFunction(() => {
     const el = document.querySelector('.pod[data-pod="worker-abc12"]');

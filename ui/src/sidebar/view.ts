@@ -7,6 +7,7 @@ import { errorMessage } from "../ipc";
 import type { PodSummary, ProfileDetails } from "../ipc/types";
 import type { SidebarModel } from "./model";
 import { ALL_NAMESPACES, execRefusal, pickerContainers, podListEmptyText, podRow, podTooltip, POD_SORTS, type PodSort } from "./pods";
+import { formatAge } from "./age";
 import { clampSidebarWidth, loadSidebarWidth, saveSidebarWidth } from "./width";
 import { openProfileForm } from "./profile-form-view";
 import { profileLook } from "../profile-look";
@@ -22,6 +23,8 @@ interface RowEls {
   status: HTMLElement;
   ready: HTMLElement;
   restarts: HTMLElement;
+  /** When the pod was created (RFC 3339): the age ticks on from it. */
+  createdAt: string;
   picker: HTMLElement | null;
   pickerKey: string | null;
 }
@@ -214,7 +217,7 @@ export class SidebarView {
     parent.appendChild(this.root);
     // A burst of watch events renders once per frame.
     model.onChange(() => this.scheduleRender());
-    this.ageTimer = setInterval(() => this.renderPods(), 1000);
+    this.ageTimer = setInterval(() => this.renderAges(), 1000);
     this.render();
   }
 
@@ -438,6 +441,15 @@ export class SidebarView {
     this.watchStatus.hidden = problem === null;
   }
 
+  /** Ages move on while nothing else changes: the timer touches their text alone, and only
+   *  when it changes (each second for a pod under 10 minutes old, each minute or less often
+   *  after), never the rest of a row (a whole row's titles, classes and attributes were
+   *  rewritten each second). */
+  private renderAges(): void {
+    const now = Date.now();
+    for (const row of this.rows.values()) setText(row.age, formatAge(row.createdAt, now));
+  }
+
   private createRow(ref: string, p: PodSummary): RowEls {
     const name = ref;
     const ns = h("span", { class: "pod-ns", hidden: !this.model.allNamespaces }, `${p.namespace}/`);
@@ -486,12 +498,13 @@ export class SidebarView {
         }, "☆")
       : null;
     const li = h("li", { class: "pod", "data-pod": p.name, "data-namespace": p.namespace }, h("div", { class: "pod-head" }, line, star));
-    return { li, ns, line, star, name: nameEl, age, status, ready, restarts, picker: null, pickerKey: null };
+    return { li, ns, line, star, name: nameEl, age, status, ready, restarts, createdAt: p.createdAt, picker: null, pickerKey: null };
   }
 
   private updateRow(row: RowEls, p: PodSummary, now: number): void {
     const r = podRow(p, now);
     const ref = this.model.podRef(p);
+    row.createdAt = p.createdAt;
     row.line.title = podTooltip(p);
     setText(row.age, r.age);
     setText(row.status, r.status);
