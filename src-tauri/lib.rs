@@ -77,7 +77,9 @@ const CARET_BLINK_MS: i32 = 24 * 60 * 60 * 1000;
 
 /// This process's GTK settings, which WebKit forwards to its web process: a still caret (see
 /// [`CARET_BLINK_MS`]). Application-set values win over the desktop's XSETTINGS. On the main
-/// thread, with GTK initialised (the setup hook).
+/// thread, with GTK initialised, and before the window exists: Tauri creates the configured
+/// window, and WebKit starts its web process, before the setup hook runs, so from the hook the
+/// web process's caret depended on WebKit passing the change on to a process already started.
 fn steady_caret() {
     #[cfg(target_os = "linux")]
     if let Some(settings) = gtk::Settings::default() {
@@ -132,7 +134,6 @@ pub fn run() {
         .setup({
             let rt = rt.clone();
             move |app| {
-                steady_caret();
                 let handle = app.handle().clone();
                 let tray = tray::create(&handle);
                 app.state::<desktop::Desktop>().set_tray(tray);
@@ -223,6 +224,8 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    // GTK is up (the event loop is built); the window is not yet.
+    steady_caret();
     tauri_app.run(move |_, event| {
         if let tauri::RunEvent::Exit = event {
             // No tray menu rebuilt on the way out.

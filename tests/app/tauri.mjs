@@ -135,6 +135,19 @@ export async function cpuTicks(pid) {
   }
 }
 
+/** Private memory (USS: Private_Clean + Private_Dirty in smaps_rollup) of a process, MB: what
+ *  it has to itself, unaffected by other processes sharing its libraries (unlike PSS). */
+export async function uss(pid) {
+  const roll = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(roll)?.[1] ?? 0);
+  return (kb("Private_Clean") + kb("Private_Dirty")) / 1024;
+}
+
+/** The pid of the first WebKitWebProcess under `root`, or null. */
+export async function webProcess(root) {
+  return (await processTree(root)).find((p) => p.comm === "WebKitWebProces")?.pid ?? null;
+}
+
 export class WebDriver {
   constructor(base, sessionId) {
     this.base = base;
@@ -281,11 +294,23 @@ export async function launchApp({ binary, env = {}, log = () => {} }) {
     // screenshot waits forever for a composited frame when WebKit's compositing mode is off,
     // as the app turns it off.)
     const screenshot = (file) => captureDisplay(xvfb.display, file);
-    return Object.assign(wd, { close, pid: appPid, xvfbPid: xvfb.pid, configDir, env: appEnv, binary, screenshot, driverLog: () => driverLog, bufferLines: (tabId) => bufferLines(wd, tabId), waitForLine: (...args) => waitForLine(wd, ...args) });
+    return Object.assign(wd, { close, pid: appPid, openShell: (timeout) => openShell(wd, timeout), xvfbPid: xvfb.pid, configDir, env: appEnv, binary, screenshot, driverLog: () => driverLog, bufferLines: (tabId) => bufferLines(wd, tabId), waitForLine: (...args) => waitForLine(wd, ...args) });
   } catch (e) {
     await close();
     throw e;
   }
+}
+
+/** A new tab on the Demo cluster's shell pod (its picker's `main`), once connected: the tab as
+ *  `window.__podterm.tabs()` has it ({ id, sessionId, … }). */
+async function openShell(wd, timeout = 30_000) {
+  const before = await wd.exec(() => window.__podterm.tabs().map((t) => t.id));
+  await wd.click('.pod[data-pod="shell"] .pod-line');
+  await wd.click('.pod[data-pod="shell"] .container[data-container="main"]');
+  return wd.waitUntil("a connected tab", timeout, (b) => {
+    const t = window.__podterm.tabs().find((x) => !b.includes(x.id));
+    return t && t.sessionId !== null && document.querySelector(`.tab[data-tab-id="${t.id}"][data-state="connected"]`) ? t : null;
+  }, before);
 }
 
 /** The text of every line of tab `tabId`'s terminal buffer (scrollback included); [] before it
