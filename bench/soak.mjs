@@ -122,18 +122,9 @@ try {
   }
 
   // The busy tabs, then the idle one (left active, as a user leaves the window).
-  const open = async () => {
-    const before = await app.exec(() => window.__podterm.tabs().map((t) => t.id));
-    await app.click('.pod[data-pod="shell"] .pod-line');
-    await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
-    return app.waitUntil("a connected tab", 20_000, (b) => {
-      const t = window.__podterm.tabs().find((x) => !b.includes(x.id));
-      return t && t.sessionId !== null && document.querySelector(`.tab[data-tab-id="${t.id}"][data-state="connected"]`) ? t : null;
-    }, before);
-  };
   const busy = [];
-  for (let i = 0; i < TABS; i++) busy.push(await open());
-  const idle = await open();
+  for (let i = 0; i < TABS; i++) busy.push(await app.openShell());
+  const idle = await app.openShell();
   const busyIds = busy.map((t) => t.id);
   const send = (data) =>
     app.exec(async (ids, d) => {

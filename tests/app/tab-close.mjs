@@ -13,8 +13,7 @@
 // high-water mark, and with another browser running beside the suite it grew by 87 MB over the
 // three rounds with no terminal held (the bench's fresh app moves ±45 MB a round), so a bound
 // loose enough never to fail on that could not tell 30 leaked tabs (~4 MB each) from it.
-import { assert, launchApp, processTree, sleep } from "./tauri.mjs";
-import { readFile } from "node:fs/promises";
+import { assert, launchApp, sleep, uss, webProcess } from "./tauri.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,13 +26,6 @@ const LINES = 300;
 const MAX_HELD = 3;
 const HELD_DEADLINE_MS = 60_000;
 const log = (m) => console.log(`  · ${m}`);
-
-/** Private memory (USS) of a process, MB. */
-async function uss(pid) {
-  const roll = await readFile(`/proc/${pid}/smaps_rollup`, "utf8");
-  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(roll)?.[1] ?? 0);
-  return (kb("Private_Clean") + kb("Private_Dirty")) / 1024;
-}
 
 /** Garbage until JavaScriptCore makes a full collection, then the closed terminals the page
  *  still holds; again every second while more than `bound` are held, for at most
@@ -72,13 +64,7 @@ try {
   await app.click("#demo-cluster", 20_000);
   await app.waitFor('.pod[data-pod="shell"]', 30_000);
   const open = async () => {
-    const before = await app.exec(() => window.__podterm.tabs().map((t) => t.id));
-    await app.click('.pod[data-pod="shell"] .pod-line');
-    await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
-    const id = await app.waitUntil("a connected tab", 30_000, (b) => {
-      const t = window.__podterm.tabs().find((x) => !b.includes(x.id));
-      return t && t.sessionId !== null && document.querySelector(`.tab[data-tab-id="${t.id}"][data-state="connected"]`) ? t.id : null;
-    }, before);
+    const { id } = await app.openShell();
     await app.exec((id, lines) => {
       const t = window.__podterm.tabs().find((x) => x.id === id);
       return window.__TAURI_INTERNALS__.invoke("send_input", { id: t.sessionId, data: `seq ${lines} | sed 's/$/: some output of a tab about to close/'\r` }).then(() => true);
@@ -106,7 +92,7 @@ try {
     }, ids);
     for (const id of ids) await app.click(`.tab[data-tab-id="${id}"] .tab-close`);
     await app.waitUntil("every tab closed", 30_000, () => window.__podterm.tabs().length === 0 && window.__podterm.terminals.size === 0);
-    web ??= (await processTree(root)).find((p) => p.comm === "WebKitWebProces")?.pid ?? null;
+    web ??= await webProcess(root);
     assert(web, "no WebKitWebProcess under the app");
     const held = await collected(0);
     after.push({ uss: await uss(web), ...held });
