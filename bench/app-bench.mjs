@@ -169,23 +169,12 @@ function socketQueues(port) {
   });
 }
 
-/** bench/kubectl-echo.py: kubectl's echo during `yes` on a PTY read at `rate` bytes/s (0: free). */
+/** kubectl's echo during `yes` on a local PTY read at `rate` bytes/s (0: free): bench/pty-echo.py's `yes`. */
 function kubectlEcho(kubeconfig, rate, keys) {
-  return new Promise((resolve, reject) => {
-    const p = spawn("python3", [path.join(here, "kubectl-echo.py"), kubectl, kubeconfig, String(Math.round(rate)), String(keys)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => (out += d));
-    p.stderr.on("data", (d) => (err += d));
-    p.once("error", reject);
-    p.once("exit", (code) => {
-      if (code !== 0) return reject(new Error(`kubectl-echo exited ${code}: ${err}`));
-      const r = JSON.parse(out);
-      const ms = r.ms.map((x) => (x === null ? Infinity : x));
-      resolve({ p50: r1(median(ms)), p99: r1(percentile(ms, 99)), bytesAheadMedian: median(r.bytesAhead), ms, bytesAhead: r.bytesAhead });
-    });
+  const argv = [kubectl, "--kubeconfig", kubeconfig, "-n", "demo", "exec", "-it", "shell", "--", "sh"];
+  return ptyRun(["yes", String(Math.round(rate)), String(keys)], argv).then((r) => {
+    const ms = r.ms.map((x) => (x === null ? Infinity : x));
+    return { p50: r1(median(ms)), p99: r1(percentile(ms, 99)), bytesAheadMedian: median(r.bytesAhead), ms, bytesAhead: r.bytesAhead };
   });
 }
 
@@ -407,10 +396,11 @@ function ptyFlood(argv) {
   return ptyRun("flood", argv).then(({ bytes, ms }) => ({ bytes, ms, MBps: r1(bytes / 1e6 / (ms / 1000)) }));
 }
 
-/** bench/pty-echo.py with `mode` (a count of keys, or `flood`) around `argv`: its JSON. */
+/** bench/pty-echo.py with `mode` (a count of keys, `flood`, or ["yes", rate, keys]) around
+ *  `argv`: its JSON. */
 function ptyRun(mode, argv, env = {}) {
   return new Promise((resolve, reject) => {
-    const p = spawn("python3", [path.join(here, "pty-echo.py"), mode, "--", ...argv], {
+    const p = spawn("python3", [path.join(here, "pty-echo.py"), ...[mode].flat(), "--", ...argv], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
     });
