@@ -127,6 +127,58 @@ struct Ctx {
 }
 
 impl Ctx {
+    /// One copy of `size` bytes as ranges, through the file at `path` in the container: the
+    /// shared state, and the ranges (offset, length).
+    fn new(
+        client: &kube::Client,
+        t: &Target,
+        path: String,
+        size: u64,
+        opts: &Options,
+        meter: &Meter,
+    ) -> (Arc<Ctx>, Vec<(u64, u64)>) {
+        meter.set_total(size);
+        let parts = split(size, STREAMS);
+        let ctx = Arc::new(Ctx {
+            client: client.clone(),
+            t: t.clone(),
+            path,
+            tuning: opts.tuning,
+            retries: opts.retries,
+            meter: meter.clone(),
+            stop: Cancel::default(),
+            notes: Mutex::new(Vec::new()),
+            ranges: parts.len(),
+        });
+        (ctx, parts)
+    }
+
+    /// One task a range (`go` with the range's index, offset and length), each stopping the
+    /// others when it fails.
+    fn spawn_each<F, Fut>(
+        self: &Arc<Ctx>,
+        parts: &[(u64, u64)],
+        go: F,
+    ) -> Vec<tokio::task::JoinHandle<Result<(), TransferError>>>
+    where
+        F: Fn(Arc<Ctx>, usize, u64, u64) -> Fut,
+        Fut: std::future::Future<Output = Result<(), TransferError>> + Send + 'static,
+    {
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, &(off, len))| {
+                let ctx = self.clone();
+                let range = go(self.clone(), i, off, len);
+                tokio::spawn(async move {
+                    let r = range.await;
+                    ctx.stop_on(&r);
+                    r
+                })
+            })
+            .collect()
+    }
+
     /// A range that failed stops the others at once.
     fn stop_on(&self, r: &Result<(), TransferError>) {
         if r.is_err() {
@@ -273,31 +325,11 @@ pub(super) async fn download(
             .try_clone()
             .map_err(|e| TransferError::local(dest, e))?,
     );
-    meter.set_total(size);
-    let parts = split(size, STREAMS);
-    let ctx = Arc::new(Ctx {
-        client: client.clone(),
-        t: t.clone(),
-        path: src.to_string(),
-        tuning: opts.tuning,
-        retries: opts.retries,
-        meter: meter.clone(),
-        stop: Cancel::default(),
-        notes: Mutex::new(Vec::new()),
-        ranges: parts.len(),
+    let (ctx, parts) = Ctx::new(client, t, src.to_string(), size, opts, meter);
+    let streams = ctx.spawn_each(&parts, |ctx, i, off, len| {
+        let (file, dest) = (file.clone(), dest.to_path_buf());
+        async move { fetch(&ctx, i, off, len, file, dest).await }
     });
-    let streams = parts
-        .iter()
-        .enumerate()
-        .map(|(i, &(off, len))| {
-            let (ctx, file, dest) = (ctx.clone(), file.clone(), dest.to_path_buf());
-            tokio::spawn(async move {
-                let r = fetch(&ctx, i, off, len, file, dest).await;
-                ctx.stop_on(&r);
-                r
-            })
-        })
-        .collect();
     all(cancel, &ctx.stop, streams).await?;
     drop(file);
     let got = tmp
@@ -475,31 +507,11 @@ pub(super) async fn upload(
         }
         _ => return Ok(None),
     };
-    meter.set_total(size);
-    let parts = split(size, STREAMS);
-    let ctx = Arc::new(Ctx {
-        client: client.clone(),
-        t: t.clone(),
-        path: tmp.clone(),
-        tuning: opts.tuning,
-        retries: opts.retries,
-        meter: meter.clone(),
-        stop: Cancel::default(),
-        notes: Mutex::new(Vec::new()),
-        ranges: parts.len(),
+    let (ctx, parts) = Ctx::new(client, t, tmp.clone(), size, opts, meter);
+    let streams = ctx.spawn_each(&parts, |ctx, i, off, len| {
+        let (file, src) = (file.clone(), src.to_path_buf());
+        async move { send(&ctx, i, off, len, file, src).await }
     });
-    let streams = parts
-        .iter()
-        .enumerate()
-        .map(|(i, &(off, len))| {
-            let (ctx, file, src) = (ctx.clone(), file.clone(), src.to_path_buf());
-            tokio::spawn(async move {
-                let r = send(&ctx, i, off, len, file, src).await;
-                ctx.stop_on(&r);
-                r
-            })
-        })
-        .collect();
     if let Err(e) = all(cancel, &ctx.stop, streams).await {
         remove(client, t, &tmp, opts.tuning).await;
         if !matches!(e, TransferError::Cancelled | TransferError::Local { .. })
