@@ -169,7 +169,8 @@ export class WebDriver {
     }
     if (!res.ok || (json.value && json.value.error)) {
       const v = json.value ?? {};
-      throw new Error(`${method} ${route}: ${v.error ?? res.status}: ${v.message ?? text.slice(0, 300)}`);
+      // The protocol's error code ("stale element reference", …) kept apart from the words.
+      throw Object.assign(new Error(`${method} ${route}: ${v.error ?? res.status}: ${v.message ?? text.slice(0, 300)}`), { code: v.error ?? null });
     }
     return json.value;
   }
@@ -206,10 +207,20 @@ export class WebDriver {
     return waitFor(what, () => this.exec(fn, ...args), timeoutMs);
   }
 
+  /** Clicks the element `css` matches. An element re-rendered between being found and being
+   *  clicked (a transfer's progress redraws its row) is found again: CI once failed on a
+   *  transfer's stop button gone stale in between. */
   async click(css, timeoutMs = 10_000) {
-    const el = await this.waitFor(css, timeoutMs);
-    await this.reveal(css);
-    await this.cmd("POST", `/element/${el}/click`, {});
+    for (let attempt = 1; ; attempt++) {
+      const el = await this.waitFor(css, timeoutMs);
+      await this.reveal(css);
+      try {
+        await this.cmd("POST", `/element/${el}/click`, {});
+        return;
+      } catch (e) {
+        if (e.code !== "stale element reference" || attempt >= 5) throw e;
+      }
+    }
   }
 
   /**
