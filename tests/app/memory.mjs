@@ -34,9 +34,9 @@ const MAX_NODES_PER_MESSAGE = 300;
 const MAX_GROWTH_MB = 150;
 const SCROLLBACK = 200;
 // Idle wake-ups are counted over windows of IDLE_S, at most IDLE_WINDOWS of them, until one has
-// both main threads below MAX_WAKEUPS_PER_S. Idle, the web process's wakes 0-8 times a second (an
-// age's text, a garbage collection) and the app's 0-1; repainting on every frame (the caret's,
-// put back for a check) woke the web process's 128-130 times a second in every window.
+// both main threads below MAX_WAKEUPS_PER_S. Idle, the web process's woke 0-8 times a second and
+// the app's 0-1 (what wakes them was not traced); repainting on every frame (the caret's, put
+// back for a check) woke the web process's 128-130 times a second in every window.
 const IDLE_S = 10;
 const IDLE_WINDOWS = 3;
 const MAX_WAKEUPS_PER_S = 20;
