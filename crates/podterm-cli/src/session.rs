@@ -4,7 +4,6 @@
 use crate::failure::Failure;
 use crate::record::Recording;
 use crate::term;
-use bytes::Bytes;
 use podterm_core::cluster::Cluster;
 use podterm_core::exec::{ExecSpec, Liveness, Session, Tuning};
 use podterm_core::protocol::Outcome;
@@ -200,41 +199,32 @@ async fn pump(
     }
 }
 
-/// Bytes asked for in one read of stdin: a pipe's whole capacity once grown ([`STDIN_PIPE`]),
-/// so a fast writer is read in few, large frames.
-const STDIN_READ: usize = 1 << 20;
 /// The capacity asked for a pipe on stdin (Linux's default is 64 KiB). A reader that takes
 /// 64 KiB per read pays a wake-up, a frame and a copy per 64 KiB; with a larger pipe a fast
-/// writer is read in up to 16× fewer. Unprivileged processes may go up to
-/// `/proc/sys/fs/pipe-max-size` (1 MiB by default); a refusal leaves the pipe as it was.
+/// writer is read in up to 16× fewer (the reader offers each read up to 1 MiB). Unprivileged
+/// processes may go up to `/proc/sys/fs/pipe-max-size` (1 MiB by default); a refusal leaves the
+/// pipe as it was.
 const STDIN_PIPE: usize = 1 << 20;
 
 /// Reads stdin until its end and hands it to the session (recorded first, if recording). On a
-/// thread of its own: each read blocks, and the session's input waits for room.
+/// thread of its own: each read blocks, and the session's input waits for room. Each read lands
+/// in its frame's place ([`podterm_core::stdin::Reader`]): the bytes are sent as read.
 fn read_stdin(input: &podterm_core::exec::Input, rec: Option<&Recorder>) {
-    use std::io::Read as _;
     let stdin = std::io::stdin();
     grow_pipe(&stdin);
     // Reads of at least std's buffer size go straight to the descriptor.
-    let mut lock = stdin.lock();
-    let mut buf = vec![0u8; STDIN_READ];
+    let mut frames = podterm_core::stdin::Reader::new(stdin.lock());
     loop {
-        match lock.read(&mut buf) {
-            Ok(0) => {
-                input.close_stdin_blocking();
-                return;
-            }
-            Ok(n) => {
-                let typed = Bytes::copy_from_slice(&buf[..n]);
+        match frames.next_frame() {
+            Ok(Some(frame)) => {
                 if let Some(r) = rec {
-                    r.input(&typed);
+                    r.input(&frame.payload());
                 }
-                if !input.send_blocking(typed) {
+                if !input.send_frame_blocking(frame) {
                     return;
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => {
+            Ok(None) | Err(_) => {
                 input.close_stdin_blocking();
                 return;
             }

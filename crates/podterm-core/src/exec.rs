@@ -23,6 +23,7 @@
 
 use crate::cluster::ApiError;
 use crate::protocol::{self, Outcome, Protocol};
+use crate::stdin;
 use bytes::{Bytes, BytesMut};
 use futures_util::{FutureExt as _, SinkExt, StreamExt};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -242,7 +243,7 @@ impl std::ops::Deref for Chunk {
 
 #[derive(Debug)]
 enum Control {
-    Stdin(Bytes),
+    Stdin(stdin::Frame),
     Resize(u16, u16),
     CloseStdin,
 }
@@ -256,7 +257,8 @@ pub struct Input {
 impl Input {
     /// Sends stdin bytes; false once the session is over.
     pub async fn send(&self, data: Bytes) -> bool {
-        self.tx.send(Control::Stdin(data)).await.is_ok()
+        let frame = stdin::Frame::copy_of(&data);
+        self.tx.send(Control::Stdin(frame)).await.is_ok()
     }
 
     /// Resizes the terminal (TTY sessions).
@@ -269,10 +271,11 @@ impl Input {
         self.tx.send(Control::CloseStdin).await.is_ok()
     }
 
-    /// [`Input::send`] from a thread outside the runtime (a blocking reader of its own); it
-    /// waits for room as `send` does. Never call it from async code: it would block a worker.
-    pub fn send_blocking(&self, data: Bytes) -> bool {
-        self.tx.blocking_send(Control::Stdin(data)).is_ok()
+    /// Sends a frame already made (a [`stdin::Reader`]'s: nothing is copied) from a thread
+    /// outside the runtime; it waits for room as `send` does. Never call it from async code: it
+    /// would block a worker.
+    pub fn send_frame_blocking(&self, frame: stdin::Frame) -> bool {
+        self.tx.blocking_send(Control::Stdin(frame)).is_ok()
     }
 
     /// [`Input::close_stdin`] from a thread outside the runtime.
@@ -692,10 +695,10 @@ async fn write_loop(
                 return;
             }
             c = ctl.recv(), if ctl_open => match c {
-                Some(Control::Stdin(d)) => protocol::stdin_frame(&d),
-                Some(Control::Resize(w, h)) => protocol::resize_frame(w, h),
+                Some(Control::Stdin(f)) => f.into_wire(),
+                Some(Control::Resize(w, h)) => Bytes::from(protocol::resize_frame(w, h)),
                 Some(Control::CloseStdin) => match protocol {
-                    Protocol::V5 => protocol::close_stdin_frame(),
+                    Protocol::V5 => Bytes::from(protocol::close_stdin_frame()),
                     Protocol::V4 => continue,
                 },
                 None => { ctl_open = false; continue; }
@@ -725,7 +728,7 @@ async fn write_loop(
         if pump.finished.load(Ordering::SeqCst) {
             return;
         }
-        if sink.send(Message::Binary(frame.into())).await.is_err() {
+        if sink.send(Message::Binary(frame)).await.is_err() {
             return;
         }
     }

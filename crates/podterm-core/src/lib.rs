@@ -13,6 +13,7 @@
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
 //! - [`debug`]: debug containers: an ephemeral container added to a pod, waited for, reused.
 //! - [`exec`]: exec and attach sessions: the frame pump, read-ahead, liveness, outcomes.
+//! - [`stdin`]: stdin's bytes framed for the wire; a reader that reads straight into frames.
 //! - [`fanout`]: one command in every Ready pod of a selector or workload (`exec --all`): lines
 //!   kept whole per pod, bounded memory, a report of exit codes.
 //! - [`flow`]: output for a UI terminal: coalescing and acknowledgement watermarks.
@@ -64,6 +65,7 @@ pub mod recording;
 pub mod recordings;
 pub mod settings;
 pub mod shellenv;
+pub mod stdin;
 pub mod store;
 pub mod tail;
 pub mod terminal;

@@ -44,13 +44,6 @@ impl Outcome {
     }
 }
 
-pub fn stdin_frame(data: &[u8]) -> Vec<u8> {
-    let mut v = Vec::with_capacity(data.len() + 1);
-    v.push(STDIN);
-    v.extend_from_slice(data);
-    v
-}
-
 pub fn resize_frame(cols: u16, rows: u16) -> Vec<u8> {
     let mut v = vec![RESIZE];
     v.extend_from_slice(format!("{{\"Width\":{cols},\"Height\":{rows}}}").as_bytes());
@@ -206,7 +199,6 @@ mod tests {
 
     #[test]
     fn frames() {
-        assert_eq!(stdin_frame(b"ab"), vec![0, b'a', b'b']);
         assert_eq!(&resize_frame(80, 24)[1..], br#"{"Width":80,"Height":24}"#);
         assert_eq!(resize_frame(80, 24)[0], RESIZE);
         assert_eq!(close_stdin_frame(), vec![255, 0]);

@@ -1,0 +1,200 @@
+//! Stdin's bytes as the wire carries them: each piece behind the stdin channel's byte. A reader
+//! of its own (a command line's stdin) reads straight into that place, so what it reads is sent
+//! without being copied again; bytes from anywhere else are copied into a frame once.
+
+use crate::protocol;
+use bytes::{Bytes, BytesMut};
+use std::io::{ErrorKind, Read};
+
+/// A block [`Reader`] reads into: a grown pipe's capacity (1 MiB) and the channel byte, so a fast
+/// writer's whole pipe is taken in one read.
+const BLOCK: usize = (1 << 20) + 1;
+
+/// The least room a read is given: below it, the rest of a block is left to the frames already
+/// cut from it and a new block starts (a read into a few bytes would cost a frame for little).
+const MIN_ROOM: usize = 64 << 10;
+
+/// Stdin bytes framed for the wire: the stdin channel's byte, then the data (never empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame(Bytes);
+
+impl Frame {
+    /// A frame holding a copy of `data`.
+    pub fn copy_of(data: &[u8]) -> Frame {
+        let mut f = BytesMut::with_capacity(data.len() + 1);
+        f.extend_from_slice(&[protocol::STDIN]);
+        f.extend_from_slice(data);
+        Frame(f.freeze())
+    }
+
+    /// The stdin bytes (the frame without its channel byte).
+    pub fn data(&self) -> &[u8] {
+        &self.0[1..]
+    }
+
+    /// The stdin bytes as a [`Bytes`] of their own, sharing the frame's memory (no copy).
+    pub fn payload(&self) -> Bytes {
+        self.0.slice(1..)
+    }
+
+    /// The whole frame, as sent.
+    pub(crate) fn into_wire(self) -> Bytes {
+        self.0
+    }
+}
+
+/// Reads a source into frames, in place. A block is zeroed once, when it is allocated, and cut
+/// into frames as reads fill it; a frame keeps its block alive until it is sent, so a block is
+/// freed once every frame cut from it has gone (what is pinned is bounded by what is queued,
+/// plus one block).
+pub struct Reader<R> {
+    source: R,
+    block: BytesMut,
+}
+
+impl<R: Read> Reader<R> {
+    pub fn new(source: R) -> Self {
+        Reader {
+            source,
+            block: BytesMut::new(),
+        }
+    }
+
+    /// One read of the source (retried when interrupted): its bytes as a frame, or `None` at
+    /// the end.
+    pub fn next_frame(&mut self) -> std::io::Result<Option<Frame>> {
+        if self.block.len() < 1 + MIN_ROOM {
+            self.block = BytesMut::zeroed(BLOCK);
+        }
+        self.block[0] = protocol::STDIN;
+        let n = loop {
+            match self.source.read(&mut self.block[1..]) {
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(Some(Frame(self.block.split_to(1 + n).freeze())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A source that hands out the given pieces, one a read, with an interruption first.
+    struct Pieces {
+        pieces: std::collections::VecDeque<Vec<u8>>,
+        interrupted: bool,
+        largest_ask: usize,
+    }
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if !self.interrupted {
+                self.interrupted = true;
+                return Err(ErrorKind::Interrupted.into());
+            }
+            self.largest_ask = self.largest_ask.max(buf.len());
+            let Some(mut p) = self.pieces.pop_front() else {
+                return Ok(0);
+            };
+            let n = p.len().min(buf.len());
+            buf[..n].copy_from_slice(&p[..n]);
+            if n < p.len() {
+                self.pieces.push_front(p.split_off(n));
+            }
+            Ok(n)
+        }
+    }
+
+    /// The test bytes at positions `at`: each position's value mod 251 (lost or repeated bytes
+    /// show).
+    fn pattern(at: std::ops::Range<usize>) -> Vec<u8> {
+        at.map(|i| (i % 251) as u8).collect()
+    }
+
+    fn pieces(sizes: &[usize]) -> (Pieces, Vec<u8>) {
+        let mut all = Vec::new();
+        let mut v = std::collections::VecDeque::new();
+        for &s in sizes {
+            let p = pattern(all.len()..all.len() + s);
+            all.extend_from_slice(&p);
+            v.push_back(p);
+        }
+        let src = Pieces {
+            pieces: v,
+            interrupted: false,
+            largest_ask: 0,
+        };
+        (src, all)
+    }
+
+    #[test]
+    fn a_copied_frame_is_the_channel_byte_then_the_data() {
+        let f = Frame::copy_of(b"ab");
+        assert_eq!(f.data(), b"ab");
+        assert_eq!(&f.payload()[..], b"ab");
+        assert_eq!(&f.into_wire()[..], &[protocol::STDIN, b'a', b'b']);
+    }
+
+    #[test]
+    fn reads_become_frames_in_order_across_blocks_until_the_end() {
+        // Small reads, then reads that fill a block and spill into the next ones.
+        let (src, all) = pieces(&[1, 3, 700_000, 900_000, 2_000_000, 5]);
+        let mut r = Reader::new(src);
+        let mut frames = Vec::new();
+        while let Some(f) = r.next_frame().expect("read") {
+            assert!(!f.data().is_empty());
+            frames.push(f);
+        }
+        let got: Vec<u8> = frames.iter().flat_map(|f| f.data().to_vec()).collect();
+        assert_eq!(got.len(), all.len());
+        assert!(got == all, "the frames' bytes differ from what was read");
+        for f in frames {
+            assert_eq!(f.into_wire()[0], protocol::STDIN);
+        }
+        // A fresh block's read is offered the whole block's room, and none more.
+        assert_eq!(r.source.largest_ask, BLOCK - 1);
+        assert!(r.next_frame().expect("read after the end").is_none());
+    }
+
+    #[test]
+    fn a_read_is_always_given_at_least_the_least_room() {
+        // After 1 MiB − 10 KiB is read, less than the least room is left: a new block starts.
+        struct Asks {
+            asks: Vec<usize>,
+            give: Vec<usize>,
+        }
+        impl Read for Asks {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.asks.push(buf.len());
+                let n = self.give.pop().unwrap_or(0).min(buf.len());
+                Ok(n)
+            }
+        }
+        let mut r = Reader::new(Asks {
+            asks: Vec::new(),
+            give: vec![7, (1 << 20) - (10 << 10)],
+        });
+        let first = r.next_frame().expect("read").expect("a frame");
+        let second = r.next_frame().expect("read").expect("a frame");
+        assert_eq!(first.data().len(), (1 << 20) - (10 << 10));
+        assert_eq!(second.data().len(), 7);
+        assert_eq!(r.source.asks, vec![BLOCK - 1, BLOCK - 1]);
+    }
+
+    #[test]
+    fn frames_cut_from_one_block_stay_whole_when_the_reader_reads_on() {
+        let (src, _) = pieces(&[10, 20, 30]);
+        let mut r = Reader::new(src);
+        let a = r.next_frame().expect("read").expect("a frame");
+        let b = r.next_frame().expect("read").expect("a frame");
+        let c = r.next_frame().expect("read").expect("a frame");
+        assert_eq!(a.data(), pattern(0..10));
+        assert_eq!(b.data(), pattern(10..30));
+        assert_eq!(c.data(), pattern(30..60));
+    }
+}
