@@ -200,8 +200,8 @@ async fn pump(
 }
 
 /// The capacity asked for a pipe on stdin (Linux's default is 64 KiB). A reader that takes
-/// 64 KiB per read pays a wake-up, a frame and a copy per 64 KiB; with a larger pipe a fast
-/// writer is read in up to 16× fewer (the reader offers each read up to 1 MiB). Unprivileged
+/// 64 KiB per read pays a wake-up and a frame per 64 KiB; with a larger pipe a fast writer is
+/// read in up to 4× fewer (a read takes up to 256 KiB) and is seldom made to wait. Unprivileged
 /// processes may go up to `/proc/sys/fs/pipe-max-size` (1 MiB by default); a refusal leaves the
 /// pipe as it was.
 const STDIN_PIPE: usize = 1 << 20;
