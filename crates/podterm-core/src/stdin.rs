@@ -19,7 +19,8 @@ const READ_MAX: usize = 256 << 10;
 /// cut from it and a new block starts (a read into a few bytes would cost a frame for little).
 const MIN_ROOM: usize = 64 << 10;
 
-/// Stdin bytes framed for the wire: the stdin channel's byte, then the data (never empty).
+/// Stdin bytes framed for the wire: the stdin channel's byte, then the data (a [`Reader`]'s are
+/// never empty).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Frame(Bytes);
 
