@@ -261,6 +261,11 @@ impl Input {
         self.tx.send(Control::Stdin(frame)).await.is_ok()
     }
 
+    /// Sends a frame already made ([`stdin::Piece`], [`stdin::Reader`]): nothing is copied.
+    pub async fn send_frame(&self, frame: stdin::Frame) -> bool {
+        self.tx.send(Control::Stdin(frame)).await.is_ok()
+    }
+
     /// Resizes the terminal (TTY sessions).
     pub async fn resize(&self, cols: u16, rows: u16) -> bool {
         self.tx.send(Control::Resize(cols, rows)).await.is_ok()

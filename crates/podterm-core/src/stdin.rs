@@ -49,6 +49,58 @@ impl Frame {
     }
 }
 
+/// A frame filled in place by a producer of its own (a tar stream, a file's range): it starts
+/// with the channel byte, so finishing it copies nothing.
+#[derive(Debug)]
+pub struct Piece(BytesMut);
+
+impl Piece {
+    /// An empty piece with room for `capacity` bytes of data.
+    pub fn with_capacity(capacity: usize) -> Piece {
+        let mut b = BytesMut::with_capacity(1 + capacity);
+        b.extend_from_slice(&[protocol::STDIN]);
+        Piece(b)
+    }
+
+    /// `len` zeroed bytes of data, to be read into ([`Piece::data_mut`]) and then cut to what
+    /// was read ([`Piece::truncate`]).
+    pub fn zeroed(len: usize) -> Piece {
+        let mut b = BytesMut::zeroed(1 + len);
+        b[0] = protocol::STDIN;
+        Piece(b)
+    }
+
+    /// The data's length.
+    pub fn len(&self) -> usize {
+        self.0.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn extend_from_slice(&mut self, data: &[u8]) {
+        self.0.extend_from_slice(data);
+    }
+
+    pub fn data(&self) -> &[u8] {
+        &self.0[1..]
+    }
+
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        &mut self.0[1..]
+    }
+
+    /// Keeps the first `len` bytes of data.
+    pub fn truncate(&mut self, len: usize) {
+        self.0.truncate(1 + len);
+    }
+
+    pub fn finish(self) -> Frame {
+        Frame(self.0.freeze())
+    }
+}
+
 /// Reads a source into frames, in place. A block is zeroed once, when it is allocated, and cut
 /// into frames as reads fill it; a frame keeps its block alive until it is sent, so a block is
 /// freed once every frame cut from it has gone (what is pinned is bounded by what is queued,
@@ -145,6 +197,23 @@ mod tests {
         assert_eq!(f.data(), b"ab");
         assert_eq!(&f.payload()[..], b"ab");
         assert_eq!(&f.into_wire()[..], &[protocol::STDIN, b'a', b'b']);
+    }
+
+    #[test]
+    fn a_piece_is_filled_in_place_behind_the_channel_byte() {
+        let mut grown = Piece::with_capacity(4);
+        assert!(grown.is_empty());
+        grown.extend_from_slice(b"ab");
+        grown.extend_from_slice(b"cdef");
+        assert_eq!(grown.len(), 6);
+        assert_eq!(&grown.finish().into_wire()[..], b"\0abcdef");
+        let mut read = Piece::zeroed(8);
+        read.data_mut()[..3].copy_from_slice(b"xyz");
+        read.truncate(3);
+        assert_eq!(read.data(), b"xyz");
+        let f = read.finish();
+        assert_eq!(f.data(), b"xyz");
+        assert_eq!(&f.into_wire()[..], &[protocol::STDIN, b'x', b'y', b'z']);
     }
 
     #[test]

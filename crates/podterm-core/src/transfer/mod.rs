@@ -22,8 +22,8 @@ use crate::cluster::ApiError;
 use crate::debug::DebugError;
 use crate::exec::{Chunk, ExecError, ExecSpec, Session, Tuning};
 use crate::protocol::Outcome;
+use crate::stdin::Frame;
 use crate::text;
-use bytes::Bytes;
 pub use paths::FileSpec;
 pub use single::{Fallback, Method};
 use std::path::{Path, PathBuf};
@@ -415,7 +415,7 @@ async fn exec_once(
     t: &Target,
     command: Vec<String>,
     tuning: Tuning,
-    stdin: Option<mpsc::Receiver<Bytes>>,
+    stdin: Option<mpsc::Receiver<Frame>>,
     feed: Option<&mpsc::Sender<Feed>>,
     cancel: &Cancel,
 ) -> Result<Ran, TransferError> {
@@ -439,8 +439,8 @@ async fn exec_once(
     let (mut out, mut err, input, end) = (parts.stdout, parts.stderr, parts.input, parts.end);
     let forward = stdin.map(|mut rx| {
         tokio::spawn(async move {
-            while let Some(b) = rx.recv().await {
-                if !input.send(b).await {
+            while let Some(f) = rx.recv().await {
+                if !input.send_frame(f).await {
                     return;
                 }
             }
@@ -752,7 +752,7 @@ pub async fn upload_with(
     // each file again from its start, over the part written before.
     let (ran, packed) = loop {
         let before = meter.done();
-        let (tx, rx) = mpsc::channel::<Bytes>(8);
+        let (tx, rx) = mpsc::channel::<Frame>(8);
         let pipe = pack::Pipe::new(tx, meter.clone());
         let from = src_clean.clone();
         let packed_name = name.clone();

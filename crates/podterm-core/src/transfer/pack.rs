@@ -4,7 +4,7 @@
 //! owner ids and modification time rounded to the second. Runs on a blocking thread.
 
 use super::{Meter, TransferError};
-use bytes::Bytes;
+use crate::stdin::{Frame, Piece};
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt as _;
@@ -14,18 +14,19 @@ use tokio::sync::mpsc;
 /// The size of each piece handed to the exec session's stdin.
 const PIECE: usize = 256 * 1024;
 
-/// Bytes for the session's stdin, in pieces; counts what it hands over.
+/// Bytes for the session's stdin, in pieces written straight into their frames; counts what it
+/// hands over.
 pub struct Pipe {
-    tx: mpsc::Sender<Bytes>,
-    buf: Vec<u8>,
+    tx: mpsc::Sender<Frame>,
+    buf: Piece,
     meter: Meter,
 }
 
 impl Pipe {
-    pub fn new(tx: mpsc::Sender<Bytes>, meter: Meter) -> Pipe {
+    pub fn new(tx: mpsc::Sender<Frame>, meter: Meter) -> Pipe {
         Pipe {
             tx,
-            buf: Vec::with_capacity(PIECE),
+            buf: Piece::with_capacity(PIECE),
             meter,
         }
     }
@@ -34,10 +35,10 @@ impl Pipe {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let piece = std::mem::replace(&mut self.buf, Vec::with_capacity(PIECE));
+        let piece = std::mem::replace(&mut self.buf, Piece::with_capacity(PIECE));
         let n = piece.len() as u64;
         self.tx
-            .blocking_send(Bytes::from(piece))
+            .blocking_send(piece.finish())
             .map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))?;
         self.meter.add(n);
         Ok(())

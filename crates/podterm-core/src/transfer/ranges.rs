@@ -31,8 +31,8 @@ use super::{exec_once, failed, out_of_space, paths, Cancel, Meter, Options, Repo
 use super::{no_space, TransferError};
 use crate::exec::Tuning;
 use crate::protocol::Outcome;
+use crate::stdin::{Frame, Piece};
 use crate::text;
-use bytes::Bytes;
 use std::os::unix::fs::{FileExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -613,7 +613,7 @@ async fn send(
 ) -> Result<(), TransferError> {
     let mut tries: i32 = 0;
     loop {
-        let (tx, rx) = mpsc::channel::<Bytes>(PIECES);
+        let (tx, rx) = mpsc::channel::<Frame>(PIECES);
         let (reader_file, reader_src, meter) = (file.clone(), src.clone(), ctx.meter.clone());
         let reader = tokio::task::spawn_blocking(move || {
             read_range(&reader_file, &reader_src, off, len, &tx, &meter)
@@ -683,16 +683,17 @@ fn read_range(
     path: &Path,
     off: u64,
     len: u64,
-    tx: &mpsc::Sender<Bytes>,
+    tx: &mpsc::Sender<Frame>,
     meter: &Meter,
 ) -> Result<u64, (u64, TransferError)> {
     let mut done: u64 = 0;
     while done < len {
         let want = (len - done).min(PIECE as u64) as usize;
-        let mut buf = vec![0u8; want];
+        // Read straight into the frame that carries it.
+        let mut piece = Piece::zeroed(want);
         let mut filled = 0;
         while filled < want {
-            match file.read_at(&mut buf[filled..], off + done + filled as u64) {
+            match file.read_at(&mut piece.data_mut()[filled..], off + done + filled as u64) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -702,8 +703,8 @@ fn read_range(
         if filled == 0 {
             break;
         }
-        buf.truncate(filled);
-        if tx.blocking_send(Bytes::from(buf)).is_err() {
+        piece.truncate(filled);
+        if tx.blocking_send(piece.finish()).is_err() {
             // The session ended (dd stopped reading, the link broke, a cancel): its outcome says.
             break;
         }

@@ -25,6 +25,7 @@ use super::{exec_once, failed, Cancel, Meter, Report, Target, TransferError};
 use crate::debug::{self, DebugSpec};
 use crate::exec::Tuning;
 use crate::protocol::Outcome;
+use crate::stdin::{Frame, Piece};
 use crate::text;
 use base64::Engine as _;
 use bytes::Bytes;
@@ -947,7 +948,7 @@ pub(super) async fn upload(
     };
     let file = std::fs::File::open(src).map_err(|e| TransferError::local(src, e))?;
     meter.set_total(file.metadata().map(|m| m.len()).unwrap_or(0));
-    let (tx, rx) = mpsc::channel::<Bytes>(8);
+    let (tx, rx) = mpsc::channel::<Frame>(8);
     let (from, counter) = (src.to_path_buf(), meter.clone());
     let reader = tokio::task::spawn_blocking(move || feed_file(file, &from, method, tx, &counter));
     let ran = exec_once(client, &place.at, command, tuning, Some(rx), None, cancel).await;
@@ -999,7 +1000,7 @@ fn feed_file(
     mut file: std::fs::File,
     path: &Path,
     method: Method,
-    tx: mpsc::Sender<Bytes>,
+    tx: mpsc::Sender<Frame>,
     meter: &Meter,
 ) -> Result<(String, u64), TransferError> {
     // A multiple of 3, so that base64 pieces join without padding in between.
@@ -1007,10 +1008,11 @@ fn feed_file(
     let mut hash = Sha256::new();
     let mut size = 0u64;
     loop {
-        let mut buf = vec![0u8; PIECE];
+        // Read straight into the frame that carries the bytes as they are.
+        let mut buf = Piece::zeroed(PIECE);
         let mut filled = 0;
         while filled < PIECE {
-            match file.read(&mut buf[filled..]) {
+            match file.read(&mut buf.data_mut()[filled..]) {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -1021,11 +1023,14 @@ fn feed_file(
             break;
         }
         buf.truncate(filled);
-        hash.update(&buf);
+        hash.update(buf.data());
         size += filled as u64;
         let piece = match method {
-            Method::Base64 => Bytes::from(base64::engine::general_purpose::STANDARD.encode(&buf)),
-            _ => Bytes::from(buf),
+            Method::Base64 => {
+                let text = base64::engine::general_purpose::STANDARD.encode(buf.data());
+                Frame::copy_of(text.as_bytes())
+            }
+            _ => buf.finish(),
         };
         if tx.blocking_send(piece).is_err() {
             return Err(TransferError::local(
