@@ -2,7 +2,7 @@
 //!
 //! | request | effect |
 //! |---|---|
-//! | `GET /status` | JSON: url, listening, sessions, connections, processes, stalled, latencyMs |
+//! | `GET /status` | JSON: url, listening, sessions, connections, processes, stalled, latencyMs, cutsLeft |
 //! | `PUT /pods` (body: a pod in the cluster file's YAML or JSON) | create or replace a pod |
 //! | `DELETE /pods/NS/NAME` | delete a pod (its sessions end, as on a real cluster) |
 //! | `POST /pods/NS/NAME/terminating` | set its deletionTimestamp, keep it |
@@ -10,6 +10,7 @@
 //! | `POST /faults/drop-connections` | close every connection |
 //! | `POST /faults/stall` / `POST /faults/unstall` | stop / resume all reading and writing |
 //! | `POST /faults/latency?ms=N` | add N ms to every request and exec output frame |
+//! | `POST /faults/cut?skip=K&n=N` | let K requests through, then close the connection of each of the N after them once it is read, with no answer (`skip` defaults to 0) |
 //! | `POST /server/stop`, `/server/start`, `/server/restart` | stop or restart the API listener on the same port |
 
 use crate::config::PodSpec;
@@ -139,6 +140,19 @@ async fn route(req: Request<Incoming>, c: Arc<Inner>) -> Response<Full<Bytes>> {
                 None => reply(
                     StatusCode::BAD_REQUEST,
                     "ms must be a whole number of milliseconds",
+                ),
+            }
+        }
+        (Method::POST, ["faults", "cut"]) => {
+            let skip = q("skip").map_or(Some(0), |v| v.parse::<u64>().ok());
+            match (skip, q("n").and_then(|v| v.parse::<u64>().ok())) {
+                (Some(skip), Some(n)) => {
+                    c.faults().cut_requests(skip, n);
+                    reply(StatusCode::OK, format!("cutting {n} after {skip}"))
+                }
+                _ => reply(
+                    StatusCode::BAD_REQUEST,
+                    "skip and n must be whole numbers (n: how many requests to cut)",
                 ),
             }
         }

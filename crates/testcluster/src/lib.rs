@@ -374,6 +374,17 @@ impl TestCluster {
         self.inner.shared.faults.set_stalled(on)
     }
 
+    /// Lets the next `skip` requests through, then cuts `n`: each cut request's connection
+    /// closes once the request is read, with no answer. `n` = 0 stops cutting.
+    pub fn cut_requests(&self, skip: u64, n: u64) {
+        self.inner.shared.faults.cut_requests(skip, n)
+    }
+
+    /// How many requests [`TestCluster::cut_requests`] has still to cut.
+    pub fn cuts_left(&self) -> u64 {
+        self.inner.shared.faults.cuts_left()
+    }
+
     /// Adds latency to every request and every exec output frame.
     pub fn set_latency(&self, d: Duration) {
         self.inner.shared.faults.set_latency(d)
@@ -431,6 +442,7 @@ impl Inner {
             "processes": process::processes_with_env(process::CLUSTER_ENV, &self.shared.id).len(),
             "stalled": self.shared.faults.stalled(),
             "latencyMs": self.shared.faults.latency().as_millis() as u64,
+            "cutsLeft": self.shared.faults.cuts_left(),
         })
     }
 

@@ -30,7 +30,17 @@ pub struct Faults {
     latency_ms: AtomicU64,
     stalled: AtomicBool,
     parked: Mutex<Vec<Waker>>,
+    /// Requests to let through, then requests to cut: a cut request's connection closes once
+    /// the request is read, with no answer (what a hop that drops an idle connection does to a
+    /// request sent on it in that instant).
+    cut: Mutex<(u64, u64)>,
 }
+
+/// The error that closes a cut request's connection (hyper ends a connection whose service
+/// fails, without answering).
+#[derive(Debug, thiserror::Error)]
+#[error("request cut on purpose")]
+pub struct Cut;
 
 impl Faults {
     pub fn latency(&self) -> Duration {
@@ -65,6 +75,33 @@ impl Faults {
         if !on {
             for w in parked.drain(..) {
                 w.wake();
+            }
+        }
+    }
+
+    /// Lets `skip` requests through, then cuts the `n` after them (see the `cut` field);
+    /// `n` = 0 stops cutting.
+    pub fn cut_requests(&self, skip: u64, n: u64) {
+        *self.cut.lock().unwrap_or_else(|p| p.into_inner()) = (skip, n);
+    }
+
+    /// How many requests are still to be cut.
+    pub fn cuts_left(&self) -> u64 {
+        self.cut.lock().unwrap_or_else(|p| p.into_inner()).1
+    }
+
+    /// Whether this request is cut (counting it off).
+    fn take_cut(&self) -> bool {
+        let mut cut = self.cut.lock().unwrap_or_else(|p| p.into_inner());
+        match *cut {
+            (_, 0) => false,
+            (0, n) => {
+                cut.1 = n - 1;
+                true
+            }
+            (skip, _) => {
+                cut.0 = skip - 1;
+                false
             }
         }
     }
@@ -235,7 +272,17 @@ pub async fn accept_loop(
                 .map(|(cn, _)| Arc::from(cn));
             let svc_shared = shared2.clone();
             let svc = hyper::service::service_fn(move |req| {
-                crate::api::handle(req, svc_shared.clone(), cert_cn.clone())
+                let shared = svc_shared.clone();
+                let cn = cert_cn.clone();
+                async move {
+                    if shared.faults.take_cut() {
+                        return Err(Cut);
+                    }
+                    match crate::api::handle(req, shared, cn).await {
+                        Ok(r) => Ok(r),
+                        Err(never) => match never {},
+                    }
+                }
             });
             let conn = http1::Builder::new()
                 .keep_alive(true)
