@@ -230,6 +230,114 @@ async fn assert_watch_live(c: &TestCluster, seen: &Seen, name: &str) {
     }
 }
 
+// ---- Requests cut before their answer -------------------------------------------------------
+// A hop that drops idle connections can close a kept-alive one in the instant a request goes out
+// on it: the request is read, and no answer comes. testcluster's `cut_requests` does exactly
+// that, at a chosen request, so each case below is deterministic.
+
+/// A client on the cluster's own kubeconfig, as the app and the CLI build it.
+async fn client_of(c: &TestCluster) -> kube::Client {
+    let target = Target {
+        kubeconfig: Some(c.kubeconfig().to_path_buf()),
+        ..Target::default()
+    };
+    target.connect().await.expect("client").client
+}
+
+fn list_pods() -> http::Request<Vec<u8>> {
+    http::Request::get("/api/v1/namespaces/demo/pods")
+        .body(Vec::new())
+        .expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_cut_before_its_answer_is_sent_once_more() {
+    let c = cluster::demo().await;
+    let client = client_of(&c).await;
+    // A kept-alive connection in the pool, as after any earlier request.
+    client.request_text(list_pods()).await.expect("list");
+    c.cut_requests(0, 1);
+    let text = client
+        .request_text(list_pods())
+        .await
+        .expect("the cut list is sent once more and answered");
+    assert!(text.contains("\"PodList\""), "{text}");
+    assert_eq!(c.cuts_left(), 0, "the request was cut");
+    // Cut twice in a row: the failure is said; the request is not sent a third time.
+    c.cut_requests(0, 2);
+    let err = client
+        .request_text(list_pods())
+        .await
+        .expect_err("a read cut twice fails");
+    assert!(matches!(err, kube::Error::Service(_)), "{err:?}");
+    assert_eq!(c.cuts_left(), 0, "both tries were cut");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_cut_before_its_answer_is_never_sent_again() {
+    let c = cluster::demo().await;
+    let client = client_of(&c).await;
+    c.cut_requests(0, 1);
+    let post = http::Request::post("/api/v1/namespaces/demo/pods")
+        .header("content-type", "application/json")
+        .body(br#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"once"}}"#.to_vec())
+        .expect("request");
+    // Sent again, the write would reach the server and get its answer (an API error or the
+    // pod); cut and not sent again, the cut is what comes back.
+    let err = client
+        .request_text(post)
+        .await
+        .expect_err("the server may have acted on a write: it is never sent twice");
+    assert!(matches!(err, kube::Error::Service(_)), "{err:?}");
+    assert_eq!(c.cuts_left(), 0);
+}
+
+/// Every request `podterm exec` makes, the pod's lookup and the exec's upgrade among them, gets
+/// through a cut: the command runs and its output comes, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_gets_through_a_cut_at_each_of_its_requests() {
+    let c = cluster::demo().await;
+    let home = tempfile::tempdir().expect("home");
+    for skip in 0.. {
+        c.cut_requests(skip, 1);
+        let mut cmd = tokio::process::Command::new(bin::podterm());
+        cmd.args(["exec", "shell", "--", "echo", "through"])
+            .env("KUBECONFIG", c.kubeconfig())
+            .env("HOME", home.path());
+        let out = client::run(cmd, None, Duration::from_secs(60)).await;
+        assert_eq!(
+            (out.code, out.stdout_text().as_str()),
+            (0, "through\n"),
+            "request {skip} cut: {}",
+            out.stderr_text()
+        );
+        if c.cuts_left() > 0 {
+            // This run made `skip` requests or fewer: every one of them was cut in a run before.
+            assert!(skip >= 2, "the lookup and the upgrade at least: {skip}");
+            break;
+        }
+        assert!(skip < 20, "podterm exec made more than 20 requests");
+    }
+    c.cut_requests(0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_watch_stays_live_when_a_renewal_is_cut() {
+    let c = cluster::demo().await;
+    let events = watch_events(c.kubeconfig()).await;
+    // The watch is the only client: the next request is its renewal (every keepalive interval).
+    c.cut_requests(0, 1);
+    let start = Instant::now();
+    while c.cuts_left() > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the watch was never renewed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_watch_live(&c, &events, "after-cut").await;
+}
+
 // ---- Proxies ------------------------------------------------------------------------------
 
 const USER: &str = "podterm";

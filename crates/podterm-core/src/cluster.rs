@@ -217,7 +217,8 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The client stack over `connector`: TLS to the API server, timeouts, base URI, auth, headers.
+/// The client stack over `connector`: TLS to the API server, timeouts, base URI, auth, headers,
+/// and a read cut before its answer sent once more ([`crate::resend`]).
 fn client_over<C>(config: kube::Config, connector: C) -> Result<kube::Client, kube::Error>
 where
     C: tower::Service<http::Uri> + Clone + Send + Sync + 'static,
@@ -248,7 +249,7 @@ where
                 Box::new(e)
             },
         )
-        .service(client);
+        .service(crate::resend::ResendOnce::new(client));
     Ok(kube::Client::new(service, config.default_namespace))
 }
 

@@ -2,6 +2,8 @@
 //! without a window.
 //!
 //! - [`cluster`]: a client from kubeconfig (several files merged, a context, a namespace).
+//! - `resend`: a read whose connection closed before its answer came, sent once more (the
+//!   client [`cluster`] builds).
 //! - [`overrides`]: kubectl's connection flags (`--server`, `--token`, `--user` ...) over a
 //!   kubeconfig, with kubectl's precedence.
 //! - [`browse`]: namespaces and a live, watched list of pod summaries (a cluster browser).
@@ -63,6 +65,7 @@ pub mod protocol;
 pub mod recent;
 pub mod recording;
 pub mod recordings;
+mod resend;
 pub mod settings;
 pub mod shellenv;
 pub mod stdin;
