@@ -271,6 +271,11 @@ async fn a_read_cut_before_its_answer_is_sent_once_more() {
         .expect_err("a read cut twice fails");
     assert!(matches!(err, kube::Error::Service(_)), "{err:?}");
     assert_eq!(c.cuts_left(), 0, "both tries were cut");
+    let words = podterm_core::cluster::transport_words(&err);
+    assert!(
+        words.starts_with("the connection was closed by the server or by something on the way"),
+        "{words}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -318,6 +323,26 @@ async fn exec_gets_through_a_cut_at_each_of_its_requests() {
         }
         assert!(skip < 20, "podterm exec made more than 20 requests");
     }
+    // Its first request cut twice: said in plain words, without the TLS library's.
+    c.cut_requests(0, 2);
+    let mut cmd = tokio::process::Command::new(bin::podterm());
+    cmd.args(["exec", "shell", "--", "echo", "through"])
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path());
+    let out = client::run(cmd, None, Duration::from_secs(60)).await;
+    let err = out.stderr_text();
+    assert_eq!((out.code, out.stdout.len()), (1, 0), "{err}");
+    assert!(
+        err.starts_with(
+            "error: cannot reach the API server: the connection was closed by the server or by \
+             something on the way (a load balancer or proxy that drops idle connections); try again"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("close_notify") && !err.contains("http"),
+        "{err}"
+    );
     c.cut_requests(0, 0);
 }
 

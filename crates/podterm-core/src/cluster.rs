@@ -640,9 +640,20 @@ pub fn transport_words(e: &(dyn std::error::Error + 'static)) -> String {
     use std::io::ErrorKind as K;
     let mut cur = Some(e);
     let mut from = e;
+    // A connection that ended under a request or an answer (a TLS stream cut without its
+    // close, hyper's "closed before message completed"). A read cut before its answer was
+    // already sent once more (`resend`).
+    const CLOSED: &str = "the connection was closed by the server or by something on the way (a \
+                          load balancer or proxy that drops idle connections); try again";
     while let Some(c) = cur {
+        if c.downcast_ref::<hyper::Error>()
+            .is_some_and(|h| h.is_incomplete_message())
+        {
+            return CLOSED.to_owned();
+        }
         if let Some(io) = c.downcast_ref::<std::io::Error>() {
             let words = match io.kind() {
+                K::UnexpectedEof | K::BrokenPipe => Some(CLOSED),
                 K::ConnectionRefused => Some(
                     "the connection was refused (is the API server running, and is the server \
                      address in the kubeconfig right?)",
