@@ -557,7 +557,12 @@ async function freshTabs() {
     await a.waitFor('.pod[data-pod="shell"]', 30_000);
     await sleep(5000);
     const idle = await memory(pid, true);
-    let ids = await openPrintingTabs(a, TABS, FRESH_LINES);
+    // The first tab apart: it brings what every later tab shares (xterm.js's compiled code,
+    // the tab strip), so the tabs after it are what one more tab costs.
+    let ids = await openPrintingTabs(a, 1, FRESH_LINES);
+    await sleep(5000);
+    const first = await memory(pid);
+    ids = ids.concat(await openPrintingTabs(a, TABS - 1, FRESH_LINES));
     await sleep(5000);
     const tabs = await memory(pid, true);
     const web = (m) => m.pssBy.WebKitWebProces ?? NaN;
@@ -587,7 +592,68 @@ async function freshTabs() {
       if (held.held === 0 || Date.now() - t0 > 30_000) break;
       await sleep(1000);
     }
-    return { tabs: TABS, lines: FRESH_LINES, idle, tabsMemory: tabs, perTabPss: r1((tabs.pss - idle.pss) / TABS), perTabWebPss: r1((web(tabs) - web(idle)) / TABS), cycles, closedTerminals: held };
+    return {
+      tabs: TABS,
+      lines: FRESH_LINES,
+      idle,
+      tabsMemory: tabs,
+      perTabPss: r1((tabs.pss - idle.pss) / TABS),
+      perTabWebPss: r1((web(tabs) - web(idle)) / TABS),
+      firstTab: { pss: r1(first.pss - idle.pss), webPss: r1(web(first) - web(idle)) },
+      nextTabPss: r1((tabs.pss - first.pss) / (TABS - 1)),
+      nextTabWebPss: r1((web(tabs) - web(first)) / (TABS - 1)),
+      cycles,
+      closedTerminals: held,
+    };
+  } finally {
+    await a.close();
+  }
+}
+
+/**
+ * xterm.js alone, in the app's own page (issue 13): what a terminal costs with nothing of the
+ * app around it, the reference for a tab's cost beyond the first. A fresh app with one tab
+ * (FRESH_LINES lines: xterm.js's code compiled, as for the tabs after a first one), then TABS
+ * bare terminals made by the page's own xterm.js build, each the first tab's size, font and
+ * scrollback, with no addons, in a box hidden as a background tab is (`.pane[hidden]`), each
+ * written the same FRESH_LINES lines; the web process measured before and after.
+ */
+async function xtermTerminals() {
+  const a = await launchApp({ binary, env: { KUBECONFIG: kubeconfig, RUST_LOG: "warn" }, log });
+  try {
+    const pid = await a.pid();
+    if (!pid) throw new Error("the app's process was not found");
+    await a.click("#import-kubeconfig", 20_000);
+    await a.waitFor('.pod[data-pod="shell"]', 30_000);
+    await openPrintingTabs(a, 1, FRESH_LINES);
+    await sleep(5000);
+    const before = await memory(pid);
+    const size = await a.exec(async (n, lines) => {
+      const first = window.__podterm.terminals.values().next().value;
+      const Terminal = first.constructor;
+      const { fontFamily, fontSize, scrollback } = first.options;
+      const text = Array.from({ length: lines }, (_, i) => `${i + 1}: some output, as a build or a log writes it, about seventy-five columns\r\n`).join("");
+      const box = document.createElement("div");
+      box.style.cssText = "position: absolute; inset: 0; overflow: hidden";
+      document.body.appendChild(box);
+      const written = [];
+      for (let i = 0; i < n; i++) {
+        const host = document.createElement("div");
+        host.style.cssText = `position: absolute; width: ${first.element.offsetWidth}px; height: ${first.element.offsetHeight}px; visibility: hidden; transform: translateX(110%)`;
+        box.appendChild(host);
+        const t = new Terminal({ fontFamily, fontSize, scrollback });
+        t.open(host);
+        t.resize(first.cols, first.rows);
+        written.push(new Promise((r) => t.write(text, r)));
+        (window.__bareTerminals ??= []).push(t);
+      }
+      await Promise.all(written);
+      return { cols: first.cols, rows: first.rows };
+    }, TABS, FRESH_LINES);
+    await sleep(5000);
+    const after = await memory(pid);
+    const web = (m) => m.pssBy.WebKitWebProces ?? NaN;
+    return { terminals: TABS, lines: FRESH_LINES, ...size, perTerminalPss: r1((after.pss - before.pss) / TABS), perTerminalWebPss: r1((web(after) - web(before)) / TABS) };
   } finally {
     await a.close();
   }
@@ -655,11 +721,16 @@ if (MEMORY_ONLY) {
     results.fresh = await freshTabs();
   } catch (e) {
     results.fresh = { error: String(e.stack ?? e).slice(0, 600) };
+  }
+  try {
+    results.xtermTabs = await xtermTerminals();
+  } catch (e) {
+    results.xtermTabs = { error: String(e.stack ?? e).slice(0, 600) };
   } finally {
     cluster.kill("SIGTERM");
   }
   const brief = (m) => m && { pss: m.pss, rss: m.rss, pssBy: m.pssBy, kindsBy: m.kindsBy };
-  console.log(JSON.stringify({ env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? null }, webkitFloor: { blank: brief(results.webkitFloor.blank), xterm: brief(results.webkitFloor.xterm), error: results.webkitFloor.error }, fresh: results.fresh.error ? results.fresh : { ...results.fresh, idle: brief(results.fresh.idle), tabsMemory: brief(results.fresh.tabsMemory) } }, null, 2));
+  console.log(JSON.stringify({ env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? null }, webkitFloor: { blank: brief(results.webkitFloor.blank), xterm: brief(results.webkitFloor.xterm), error: results.webkitFloor.error }, fresh: results.fresh.error ? results.fresh : { ...results.fresh, idle: brief(results.fresh.idle), tabsMemory: brief(results.fresh.tabsMemory) }, xtermTabs: results.xtermTabs }, null, 2));
   await rm(work, { recursive: true, force: true });
   process.exit(0);
 }
@@ -999,10 +1070,17 @@ try {
   results.fresh = await freshTabs();
 } catch (e) {
   results.fresh = { error: String(e.message ?? e).slice(0, 300) };
+}
+log(`fresh app: ${JSON.stringify(results.fresh)}`);
+// xterm.js alone in the app's page: the reference for a tab's own cost.
+try {
+  results.xtermTabs = await xtermTerminals();
+} catch (e) {
+  results.xtermTabs = { error: String(e.message ?? e).slice(0, 300) };
 } finally {
   cluster.kill("SIGTERM");
 }
-log(`fresh app: ${JSON.stringify(results.fresh)}`);
+log(`xterm.js alone: ${JSON.stringify(results.xtermTabs)}`);
 
 await writeReport(results, true);
 await rm(work, { recursive: true, force: true });
@@ -1328,11 +1406,17 @@ function freshTabsText(F) {
   return `fresh app, no floods: ${F.tabs} tabs × ${F.lines} lines ${F.tabsMemory.pss} / ${F.tabsMemory.rss} (idle ${F.idle.pss}; per tab +${F.perTabPss}, web process +${F.perTabWebPss})`;
 }
 
-function freshTabsRows(F) {
+function freshTabsRows(F, X) {
   if (!F || F.error) return [];
+  const rows = [];
+  if (F.nextTabPss !== undefined) {
+    const alone = !X ? "—" : X.error ? `xterm.js alone failed: ${X.error}` : `xterm.js alone in the same page, no addons, ${X.cols}×${X.rows} with the same lines: ${X.perTerminalPss} / ${X.perTerminalWebPss} a terminal; the app's tab ${r1(F.nextTabPss / X.perTerminalPss)}× that`;
+    const floor = X && !X.error ? `20 tabs at xterm.js's own cost: ${r1(F.idle.pss + F.firstTab.pss + (F.tabs - 1) * X.perTerminalPss)} MB (idle + the first tab + ${F.tabs - 1} bare terminals)` : "";
+    rows.push([`  ↳ fresh app: the first tab; each tab after it: PSS / web process (MB)`, `+${F.firstTab.pss}; ${F.nextTabPss} / ${F.nextTabWebPss}`, alone, floor, null]);
+  }
   const cyc = F.cycles.map((c) => `${c.closedPss} → ${c.openPss}`).join("; ");
   const held = F.closedTerminals;
-  return [[`  ↳ fresh app: every tab closed, then ${F.tabs} opened again, ${F.cycles.length}×: PSS closed → open (MB); closed terminals the page still holds`, cyc, `web process ${F.cycles.map((c) => `${c.closedWebPss} → ${c.openWebPss}`).join("; ")}; ${held.held} of ${held.closed} closed terminals held`, "a closed tab releases its terminal", held.held === 0]];
+  return [...rows, [`  ↳ fresh app: every tab closed, then ${F.tabs} opened again, ${F.cycles.length}×: PSS closed → open (MB); closed terminals the page still holds`, cyc, `web process ${F.cycles.map((c) => `${c.closedWebPss} → ${c.openWebPss}`).join("; ")}; ${held.held} of ${held.closed} closed terminals held`, "a closed tab releases its terminal", held.held === 0]];
 }
 
 /** Prints the table; writes app-latest.md (and, for a new run, the JSON files). */
@@ -1380,7 +1464,7 @@ async function writeReport(R, record) {
     ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, webkitFloorText(R), `< 200 MB PSS: ${x(R.idle.pss, 200)}`, R.idle.pss < 200],
     ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), webkitFloorByProcess(R.webkitFloor), "", null],
     [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, freshTabsText(R.fresh), `< 300 MB PSS: ${x(R.tabsMemory.pss, 300)}`, R.tabsMemory.pss < 300],
-    ...freshTabsRows(R.fresh),
+    ...freshTabsRows(R.fresh, R.xtermTabs),
     ...(R.afterFlood
       ? [[`  ↳ after the floods, before the other tabs: PSS (MB); the ${R.tabs - 1} new tabs' share`, `${R.afterFlood.pss}; +${r1(R.tabsMemory.pss - R.afterFlood.pss)}`, Object.entries(R.afterFlood.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
       : []),
