@@ -1421,6 +1421,12 @@ function freshTabsRows(F, X) {
 
 /** Prints the table; writes app-latest.md (and, for a new run, the JSON files). */
 async function writeReport(R, record) {
+  // A key never drawn is Infinity, which JSON keeps as null: read back (`--report`), it is
+  // Infinity again, never a figure of 0 that would meet its goal.
+  for (const e of [R.echo, R.skip?.echo, R.idleEcho]) {
+    if (!e) continue;
+    for (const k of ["p50", "p99"]) if (e[k] === null) e[k] = Infinity;
+  }
   // Each row of issue 13's table: the figure, the reference measured in the same run, the goal,
   // and the figure as a share of the goal (≤ 1× meets a "less than" goal).
   const x = (v, goal) => `${r1(v / goal)}× the goal`;
