@@ -542,6 +542,21 @@ async function openPrintingTabs(a, n, lines) {
   return ids;
 }
 
+/** A fresh app (its process id) with testcluster's kubeconfig imported and the pod list shown. */
+async function freshApp() {
+  const a = await launchApp({ binary, env: { KUBECONFIG: kubeconfig, RUST_LOG: "warn" }, log });
+  try {
+    const pid = await a.pid();
+    if (!pid) throw new Error("the fresh app's process was not found");
+    await a.click("#import-kubeconfig", 20_000);
+    await a.waitFor('.pod[data-pod="shell"]', 30_000);
+    return { a, pid };
+  } catch (e) {
+    await a.close();
+    throw e;
+  }
+}
+
 /**
  * 20 tabs in a fresh app (issue 13): no flood before, each tab having printed FRESH_LINES
  * lines; then CYCLES times every tab closed and as many opened again, the web process measured
@@ -549,12 +564,8 @@ async function openPrintingTabs(a, n, lines) {
  * garbage that makes JavaScriptCore collect): a closed tab must release its terminal.
  */
 async function freshTabs() {
-  const a = await launchApp({ binary, env: { KUBECONFIG: kubeconfig, RUST_LOG: "warn" }, log });
+  const { a, pid } = await freshApp();
   try {
-    const pid = await a.pid();
-    if (!pid) throw new Error("the fresh app's process was not found");
-    await a.click("#import-kubeconfig", 20_000);
-    await a.waitFor('.pod[data-pod="shell"]', 30_000);
     await sleep(5000);
     const idle = await memory(pid, true);
     // The first tab apart: it brings what every later tab shares (xterm.js's compiled code,
@@ -619,12 +630,8 @@ async function freshTabs() {
  * written the same FRESH_LINES lines; the web process measured before and after.
  */
 async function xtermTerminals() {
-  const a = await launchApp({ binary, env: { KUBECONFIG: kubeconfig, RUST_LOG: "warn" }, log });
+  const { a, pid } = await freshApp();
   try {
-    const pid = await a.pid();
-    if (!pid) throw new Error("the app's process was not found");
-    await a.click("#import-kubeconfig", 20_000);
-    await a.waitFor('.pod[data-pod="shell"]', 30_000);
     await openPrintingTabs(a, 1, FRESH_LINES);
     await sleep(5000);
     const before = await memory(pid);
