@@ -542,6 +542,9 @@ async function openPrintingTabs(a, n, lines) {
   return ids;
 }
 
+/** The web process's PSS in a `memory()` reading (MB). */
+const webPss = (m) => m.pssBy.WebKitWebProces ?? NaN;
+
 /** A fresh app (its process id) with testcluster's kubeconfig imported and the pod list shown. */
 async function freshApp() {
   const a = await launchApp({ binary, env: { KUBECONFIG: kubeconfig, RUST_LOG: "warn" }, log });
@@ -576,7 +579,6 @@ async function freshTabs() {
     ids = ids.concat(await openPrintingTabs(a, TABS - 1, FRESH_LINES));
     await sleep(5000);
     const tabs = await memory(pid, true);
-    const web = (m) => m.pssBy.WebKitWebProces ?? NaN;
     const cycles = [];
     for (let c = 0; c < CYCLES; c++) {
       await a.exec((ids) => {
@@ -591,7 +593,7 @@ async function freshTabs() {
       ids = await openPrintingTabs(a, TABS, FRESH_LINES);
       await sleep(3000);
       const reopened = await memory(pid);
-      cycles.push({ closedPss: closed.pss, closedWebPss: web(closed), openPss: reopened.pss, openWebPss: web(reopened) });
+      cycles.push({ closedPss: closed.pss, closedWebPss: webPss(closed), openPss: reopened.pss, openWebPss: webPss(reopened) });
       log(`fresh app, cycle ${c + 1}: ${JSON.stringify(cycles.at(-1))}`);
     }
     // A full collection (collectedTerminals), then the closed terminals still reachable; again
@@ -609,10 +611,10 @@ async function freshTabs() {
       idle,
       tabsMemory: tabs,
       perTabPss: r1((tabs.pss - idle.pss) / TABS),
-      perTabWebPss: r1((web(tabs) - web(idle)) / TABS),
-      firstTab: { pss: r1(first.pss - idle.pss), webPss: r1(web(first) - web(idle)) },
+      perTabWebPss: r1((webPss(tabs) - webPss(idle)) / TABS),
+      firstTab: { pss: r1(first.pss - idle.pss), webPss: r1(webPss(first) - webPss(idle)) },
       nextTabPss: r1((tabs.pss - first.pss) / (TABS - 1)),
-      nextTabWebPss: r1((web(tabs) - web(first)) / (TABS - 1)),
+      nextTabWebPss: r1((webPss(tabs) - webPss(first)) / (TABS - 1)),
       cycles,
       closedTerminals: held,
     };
@@ -659,8 +661,7 @@ async function xtermTerminals() {
     }, TABS, FRESH_LINES);
     await sleep(5000);
     const after = await memory(pid);
-    const web = (m) => m.pssBy.WebKitWebProces ?? NaN;
-    return { terminals: TABS, lines: FRESH_LINES, ...size, perTerminalPss: r1((after.pss - before.pss) / TABS), perTerminalWebPss: r1((web(after) - web(before)) / TABS) };
+    return { terminals: TABS, lines: FRESH_LINES, ...size, perTerminalPss: r1((after.pss - before.pss) / TABS), perTerminalWebPss: r1((webPss(after) - webPss(before)) / TABS) };
   } finally {
     await a.close();
   }
@@ -1418,7 +1419,7 @@ function freshTabsRows(F, X) {
   const rows = [];
   if (F.nextTabPss !== undefined) {
     const alone = !X ? "—" : X.error ? `xterm.js alone failed: ${X.error}` : `xterm.js alone in the same page, no addons, ${X.cols}×${X.rows} with the same lines: ${X.perTerminalPss} / ${X.perTerminalWebPss} a terminal; the app's tab ${r1(F.nextTabPss / X.perTerminalPss)}× that`;
-    const floor = X && !X.error ? `20 tabs at xterm.js's own cost: ${r1(F.idle.pss + F.firstTab.pss + (F.tabs - 1) * X.perTerminalPss)} MB (idle + the first tab + ${F.tabs - 1} bare terminals)` : "";
+    const floor = X && !X.error ? `${F.tabs} tabs at xterm.js's own cost: ${r1(F.idle.pss + F.firstTab.pss + (F.tabs - 1) * X.perTerminalPss)} MB (idle + the first tab + ${F.tabs - 1} bare terminals)` : "";
     rows.push([`  ↳ fresh app: the first tab; each tab after it: PSS / web process (MB)`, `+${F.firstTab.pss}; ${F.nextTabPss} / ${F.nextTabWebPss}`, alone, floor, null]);
   }
   const cyc = F.cycles.map((c) => `${c.closedPss} → ${c.openPss}`).join("; ");
