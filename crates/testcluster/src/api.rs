@@ -225,7 +225,13 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
             guard(user, &a).unwrap_or_else(|| match shared.store.pod(ns, name) {
                 Some(p) if table => json_response(
                     StatusCode::OK,
-                    &pod_table(shared, &[p], true, q.get("includeObject")),
+                    &pod_table(
+                        shared,
+                        std::slice::from_ref(&p),
+                        p.rv,
+                        true,
+                        q.get("includeObject"),
+                    ),
                 ),
                 Some(p) => json_response(StatusCode::OK, &shared.store.pod_json(&p)),
                 None => not_found("pods", "", name),
@@ -527,11 +533,12 @@ fn partial(object: &Value, include: Option<&str>) -> Value {
     }
 }
 
-fn table(shared: &Shared, columns: Vec<Value>, rows: Vec<Value>) -> Value {
+/// A Table at resource version `rv`.
+fn table(rv: u64, columns: Vec<Value>, rows: Vec<Value>) -> Value {
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
-        "metadata": { "resourceVersion": shared.store.resource_version().to_string() },
+        "metadata": { "resourceVersion": rv.to_string() },
         "columnDefinitions": columns,
         "rows": rows,
     })
@@ -579,9 +586,15 @@ fn pod_row(shared: &Shared, p: &Pod, include: Option<&str>) -> Value {
     })
 }
 
-fn pod_table(shared: &Shared, pods: &[Pod], headers: bool, include: Option<&str>) -> Value {
+fn pod_table(
+    shared: &Shared,
+    pods: &[Pod],
+    rv: u64,
+    headers: bool,
+    include: Option<&str>,
+) -> Value {
     let rows = pods.iter().map(|p| pod_row(shared, p, include)).collect();
-    table(shared, if headers { pod_columns() } else { vec![] }, rows)
+    table(rv, if headers { pod_columns() } else { vec![] }, rows)
 }
 
 fn namespace_table(
@@ -600,7 +613,7 @@ fn namespace_table(
         })
         .collect();
     table(
-        shared,
+        shared.store.resource_version(),
         vec![
             col("Name", "string", 0),
             col("Status", "string", 0),
@@ -667,9 +680,8 @@ async fn pods_collection(
     if watch {
         return pods_watch(shared, ns, labels, fields, q, as_table);
     }
-    let pods: Vec<Pod> = shared
-        .store
-        .pods()
+    let (all, rv) = shared.store.pods_at();
+    let pods: Vec<Pod> = all
         .into_iter()
         .filter(|p| ns.is_none_or(|n| n == p.spec.namespace))
         .filter(|p| store::pod_selected(p, &labels, &fields))
@@ -677,10 +689,10 @@ async fn pods_collection(
     if as_table {
         json_response(
             StatusCode::OK,
-            &pod_table(shared, &pods, true, q.get("includeObject")),
+            &pod_table(shared, &pods, rv, true, q.get("includeObject")),
         )
     } else {
-        json_response(StatusCode::OK, &shared.store.pod_list_json(&pods))
+        json_response(StatusCode::OK, &shared.store.pod_list_json(&pods, rv))
     }
 }
 
@@ -1004,7 +1016,10 @@ fn workloads(
                 json!({ "cells": c, "object": partial(v, q.get("includeObject")) })
             })
             .collect();
-        return json_response(StatusCode::OK, &table(shared, cols, rows));
+        return json_response(
+            StatusCode::OK,
+            &table(shared.store.resource_version(), cols, rows),
+        );
     }
     if name.is_some() {
         return json_response(StatusCode::OK, &items[0].1);

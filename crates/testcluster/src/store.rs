@@ -343,6 +343,15 @@ impl Store {
         self.lock().pods.values().cloned().collect()
     }
 
+    /// Every pod and the resource version they are at, under one lock: a list's version must
+    /// not count a change its items do not show, or a watch from it misses that change (a pod
+    /// changed between the two reads was lost to `kubectl debug -i`'s list-then-watch, which
+    /// then waited for ever for its container to run).
+    pub fn pods_at(&self) -> (Vec<Pod>, u64) {
+        let g = self.lock();
+        (g.pods.values().cloned().collect(), g.rv)
+    }
+
     pub fn resource_version(&self) -> u64 {
         self.lock().rv
     }
@@ -370,12 +379,13 @@ impl Store {
         pod_json(pod, &g)
     }
 
-    pub fn pod_list_json(&self, pods: &[Pod]) -> Value {
+    /// A PodList of `pods` at resource version `rv` (from [`Store::pods_at`]).
+    pub fn pod_list_json(&self, pods: &[Pod], rv: u64) -> Value {
         let g = self.lock();
         json!({
             "kind": "PodList",
             "apiVersion": "v1",
-            "metadata": { "resourceVersion": g.rv.to_string() },
+            "metadata": { "resourceVersion": rv.to_string() },
             "items": pods.iter().map(|p| pod_json(p, &g)).collect::<Vec<_>>(),
         })
     }
