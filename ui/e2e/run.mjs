@@ -2115,6 +2115,67 @@ test("files: a drop on a tab uploads into its pod, Download… copies out, the t
   await closeAllTabs();
 });
 
+test("files: a Cancel or Close pressed while progress arrives lands (the button is not rebuilt under the pointer)", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  const before = await tabIds();
+  await page.dblclick('.pod[data-pod="shell"] .pod-line');
+  const tab = await newTab(before, "connected");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  // Long transfers (64 MiB at 320 KiB/s): they report progress five times a second until cancelled.
+  await page.evaluate(() => window.__podtermMock.setTransferSpeed(64 * 1024 * 1024, 64 * 1024));
+  const centre = await page.$eval(pane, (el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+  });
+  const upload = async (file) => {
+    const known = new Set((await page.evaluate(() => window.__podtermMock.transfers())).map((t) => t.id));
+    await page.evaluate(({ x, y, f }) => window.__podtermMock.dropFiles([f], x, y), { ...centre, f: file });
+    await page.waitForFunction((sel) => document.querySelector(sel)?.value === "/home/app", `${pane} .transfer-dest`, { timeout: WAIT_MS });
+    await page.click(`${pane} .upload-bar .transfer-go`);
+    return until(async () => (await page.evaluate(() => window.__podtermMock.transfers())).find((t) => !known.has(t.id)), `the upload of ${file}`);
+  };
+  // Press on `button`, wait until `progress` shows new words (an update arrived while the
+  // button was held), then release: the button must be the node pressed, and the click land.
+  const pressAcrossUpdate = async (button, progress) => {
+    const seen = await page.$eval(progress, (el) => {
+      document.querySelectorAll("[data-pressed]").forEach((b) => b.removeAttribute("data-pressed"));
+      return el.textContent;
+    });
+    await page.$eval(button, (el) => el.setAttribute("data-pressed", ""));
+    const box = await (await page.$(button)).boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.waitForFunction(({ sel, was }) => (document.querySelector(sel)?.textContent ?? was) !== was, { sel: progress, was: seen }, { timeout: WAIT_MS });
+    assert(await page.$eval(button, (el) => el.hasAttribute("data-pressed")), `${button} was rebuilt while pressed`);
+    await page.mouse.up();
+  };
+
+  // The strip's Cancel.
+  const one = await upload("/home/you/big.iso");
+  const item = `${pane} .transfer-item[data-transfer-id="${one.id}"]`;
+  await waitText(`${item} .transfer-progress`, /of 64\.0 MiB/);
+  await pressAcrossUpdate(`${item} .transfer-stop`, `${item} .transfer-progress`);
+  await page.waitForSelector(`${item}[data-state="cancelled"]`, { timeout: WAIT_MS });
+  await until(async () => (await page.evaluate(() => window.__podtermMock.transfers())).find((t) => t.id === one.id && t.state.state === "cancelled"), "the strip's cancel reaching the engine");
+
+  // The panel's Cancel, then its Close, each held across an update of a running transfer.
+  const two = await upload("/home/you/bigger.iso");
+  const three = await upload("/home/you/biggest.iso");
+  await page.click(".transfers-button");
+  const row = (t) => `.transfers-panel .transfer-row[data-transfer-id="${t.id}"]`;
+  await waitText(`${row(two)} .transfer-bytes`, /\/ 64\.0 MiB$/);
+  await pressAcrossUpdate(`${row(two)} .transfer-stop`, `${row(two)} .transfer-bytes`);
+  await page.waitForSelector(`${row(two)}[data-state="cancelled"]`, { timeout: WAIT_MS });
+  await pressAcrossUpdate(".transfers-panel .transfers-close", `${row(three)} .transfer-bytes`);
+  await page.waitForSelector(".transfers-panel", { state: "hidden", timeout: WAIT_MS });
+  await page.click(`${pane} .transfer-item[data-transfer-id="${three.id}"] .transfer-stop`);
+  await page.waitForSelector(`${pane} .transfer-item[data-transfer-id="${three.id}"][data-state="cancelled"]`, { timeout: WAIT_MS });
+  await page.evaluate(() => window.__podtermMock.setTransferSpeed(3 * 1024 * 1024, 256 * 1024));
+  while (await page.$(`${pane} .transfer-dismiss`)) await page.click(`${pane} .transfer-dismiss >> nth=0`);
+  await closeAllTabs();
+});
+
 test("split panes: split right and down, move with Ctrl+Shift+Arrow, resize, broadcast with a marker, stop, close", async () => {
   await closeAllTabs();
   await selectProfile("demo", "demo");

@@ -41,3 +41,46 @@ export function setText(el: Element, text: string): void {
 export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
+
+/**
+ * Keeps `parent`'s children one element per item, in the items' order, matched by `key`. An
+ * item whose `shape` is unchanged keeps its element and is brought up to date by `update`; one
+ * whose shape changed is built anew in its place. An element kept is the same node, so a click
+ * whose press and release straddle an update still lands on its button, and focus stays where
+ * it was: rebuilding on every progress report loses both.
+ */
+export function keyed<T>(
+  parent: Element,
+  items: readonly T[],
+  key: (item: T) => string,
+  shape: (item: T) => string,
+  build: (item: T) => HTMLElement,
+  update: (el: HTMLElement, item: T) => void,
+): void {
+  const wanted = new Set(items.map(key));
+  const old = new Map<string, HTMLElement>();
+  // What goes goes first, so that what stays need not move (a moved node loses focus).
+  for (const c of Array.from(parent.children)) {
+    if (c instanceof HTMLElement && c.dataset.key !== undefined && wanted.has(c.dataset.key)) old.set(c.dataset.key, c);
+    else c.remove();
+  }
+  let at: Element | null = parent.firstElementChild;
+  for (const item of items) {
+    const k = key(item);
+    const s = shape(item);
+    let el = old.get(k);
+    if (el && el.dataset.shape !== s) {
+      const fresh = build(item);
+      if (at === el) at = fresh;
+      el.replaceWith(fresh);
+      el = fresh;
+    } else if (!el) {
+      el = build(item);
+    }
+    el.dataset.key = k;
+    el.dataset.shape = s;
+    update(el, item);
+    if (el === at) at = at.nextElementSibling;
+    else parent.insertBefore(el, at);
+  }
+}

@@ -3,7 +3,7 @@
 // folder from the native dialog), a strip per tab with its pod's transfers, and the transfers
 // panel (every transfer: name, direction, pod, bytes, rate, state; cancel; sha256 on request).
 // What a transfer is and how it reads is model.ts's; the bytes move in the engine.
-import { clear, h, setText } from "../dom";
+import { clear, h, keyed, setText } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
 import type { TransferInfo, TransferTarget } from "../ipc/types";
 import type { MenuItem } from "../menu";
@@ -59,6 +59,16 @@ function viaLine(words: string | null): HTMLElement[] {
   return words ? [h("span", { class: "transfer-via" }, words)] : [];
 }
 
+/** The panel's parts that a render updates. */
+interface PanelParts {
+  download: HTMLButtonElement;
+  clear: HTMLButtonElement;
+  empty: HTMLElement;
+  table: HTMLElement;
+  rows: HTMLElement;
+  status: HTMLElement;
+}
+
 export class TransfersView {
   readonly model = new TransfersModel();
   private readonly button: HTMLButtonElement;
@@ -69,6 +79,8 @@ export class TransfersView {
   private readonly strips = new Map<number, HTMLElement>();
   /** Checksums asked for, by transfer id ("…" while computing). */
   private readonly sums = new Map<number, string>();
+  /** The panel's parts, once it was first shown. */
+  private parts: PanelParts | null = null;
 
   constructor(
     private readonly backend: Backend,
@@ -373,8 +385,7 @@ export class TransfersView {
 
   /** A transfer's end, said in its tab's terminal notice and the panel's status line. */
   private announce(t: TransferInfo): void {
-    const status = this.panel.querySelector(".transfers-status");
-    if (status) setText(status, endNotice(t));
+    if (this.parts) setText(this.parts.status, endNotice(t));
   }
 
   private renderButton(): void {
@@ -409,18 +420,28 @@ export class TransfersView {
         this.strips.set(tab.id, strip);
       }
       if (strip.parentElement !== pane) pane.insertBefore(strip, pane.querySelector(":scope > .toast"));
-      clear(strip);
-      for (const t of items) strip.appendChild(this.stripItem(t));
+      // Items kept in place while their state holds: progress arrives several times a second,
+      // and a Cancel rebuilt under the pointer would never see its click.
+      keyed(strip, items, (t) => String(t.id), (t) => this.shape(t), (t) => this.stripItem(t), (el, t) => this.updateItem(el, t));
     }
   }
 
-  private progressBar(t: TransferInfo): HTMLElement {
+  /** What a transfer's item and row are built from (its progress aside). */
+  private shape(t: TransferInfo): string {
+    return `${t.state.state}\n${this.sums.get(t.id) ?? ""}`;
+  }
+
+  private progressBar(): HTMLElement {
+    return h("span", { class: "transfer-meter", "aria-hidden": "true" }, h("span", { class: "transfer-meter-fill" }));
+  }
+
+  /** A meter (from progressBar) brought to `t`'s progress. */
+  private setMeter(meter: Element | null, t: TransferInfo): void {
     const f = fraction(t);
-    return h(
-      "span",
-      { class: `transfer-meter${f === null ? " unknown" : ""}`, "aria-hidden": "true" },
-      h("span", { class: "transfer-meter-fill", style: `width: ${Math.round((f ?? (t.state.state === "done" ? 1 : 0)) * 100)}%` }),
-    );
+    meter?.classList.toggle("unknown", f === null);
+    const fill = meter?.querySelector<HTMLElement>(".transfer-meter-fill");
+    const width = `${Math.round((f ?? (t.state.state === "done" ? 1 : 0)) * 100)}%`;
+    if (fill && fill.style.width !== width) fill.style.width = width;
   }
 
   private stripItem(t: TransferInfo): HTMLElement {
@@ -431,13 +452,20 @@ export class TransfersView {
       { class: `transfer-item state-${t.state.state}`, "data-transfer-id": t.id, "data-state": t.state.state },
       h("span", { class: "transfer-arrow", title: t.direction }, arrow),
       h("span", { class: "transfer-name", title: `${t.localPath}\n${t.podPath}` }, t.name),
-      this.progressBar(t),
-      h("span", { class: "transfer-progress" }, running ? progressText(t) : endNotice(t)),
+      this.progressBar(),
+      h("span", { class: "transfer-progress" }),
       this.sumButton(t),
       running
         ? h("button", { class: "transfer-stop", title: "Cancel this transfer", onclick: () => this.cancel(t.id) }, "Cancel")
         : h("button", { class: "icon-button transfer-dismiss", title: "Dismiss", "aria-label": "Dismiss", onclick: () => this.model.dismiss(t.id) }, "×"),
     );
+  }
+
+  /** A strip item (from stripItem, same state) brought to `t`'s progress. */
+  private updateItem(el: HTMLElement, t: TransferInfo): void {
+    this.setMeter(el.querySelector(".transfer-meter"), t);
+    const progress = el.querySelector(".transfer-progress");
+    if (progress) setText(progress, t.state.state === "running" ? progressText(t) : endNotice(t));
   }
 
   /** The sha256 button of a finished transfer, or its sum once computed. */
@@ -481,80 +509,104 @@ export class TransfersView {
 
   private panelNotice(text: string): void {
     this.togglePanel(true);
-    const status = this.panel.querySelector(".transfers-status");
-    if (status) setText(status, text);
+    setText(this.panelParts().status, text);
   }
 
-  private renderPanel(): void {
-    const status = this.panel.querySelector(".transfers-status")?.textContent ?? "";
-    clear(this.panel);
-    const active = this.workspace.model.active;
-    const target = tabTransferTarget(active);
-    const all = this.model.list();
+  /** The panel's parts, built once: a render updates them, so no button is rebuilt under a click. */
+  private panelParts(): PanelParts {
+    if (this.parts) return this.parts;
+    const download = h("button", {
+      class: "transfers-download",
+      onclick: () => {
+        const active = this.workspace.model.active;
+        if (!active || !tabTransferTarget(active)) return;
+        this.togglePanel(false);
+        this.openDownload(active.id);
+      },
+    });
+    const clearButton = h(
+      "button",
+      {
+        class: "transfers-clear",
+        onclick: () => {
+          this.backend.clearTransfers().then(
+            () => this.model.clearFinished(),
+            (err: unknown) => this.panelNotice(errorMessage(err)),
+          );
+        },
+      },
+      "Clear finished",
+    );
+    const empty = h("p", { class: "transfers-empty" }, "No transfers yet. Drop files on a terminal tab to upload them into its pod; Download… in a tab's menu copies a file out.");
+    const rows = h("tbody", {});
+    const table = h(
+      "table",
+      { class: "transfers-table" },
+      h("thead", {}, h("tr", {}, ...["Name", "Direction", "Pod", "Bytes", "Rate", "State", ""].map((c) => h("th", {}, c)))),
+      rows,
+    );
+    const status = h("p", { class: "transfers-status", role: "status" });
     this.panel.append(
       h(
         "header",
         { class: "transfers-head" },
         h("h2", {}, "File transfers"),
-        target && active
-          ? h(
-              "button",
-              {
-                class: "transfers-download",
-                onclick: () => {
-                  this.togglePanel(false);
-                  this.openDownload(active.id);
-                },
-              },
-              `Download from ${podText(target)}…`,
-            )
-          : null,
-        h(
-          "button",
-          {
-            class: "transfers-clear",
-            disabled: !all.some((t) => t.state.state !== "running"),
-            onclick: () => {
-              this.backend.clearTransfers().then(
-                () => this.model.clearFinished(),
-                (err: unknown) => this.panelNotice(errorMessage(err)),
-              );
-            },
-          },
-          "Clear finished",
-        ),
+        download,
+        clearButton,
         h("button", { class: "icon-button transfers-close", title: "Close", "aria-label": "Close", onclick: () => this.togglePanel(false) }, "×"),
       ),
+      empty,
+      status,
     );
-    if (all.length === 0) {
-      this.panel.appendChild(h("p", { class: "transfers-empty" }, "No transfers yet. Drop files on a terminal tab to upload them into its pod; Download… in a tab's menu copies a file out."));
-    } else {
-      const rows = all.map((t) =>
-        h(
-          "tr",
-          { class: `transfer-row state-${t.state.state}`, "data-transfer-id": t.id, "data-state": t.state.state },
-          h("td", { class: "transfer-name", title: `${t.localPath}\n${t.podPath}` }, t.name),
-          h("td", {}, t.direction === "upload" ? "↑ upload" : "↓ download"),
-          h("td", { title: `${t.target.profile} · ${t.target.namespace}` }, podText(t.target)),
-          h("td", { class: "num" }, t.total > 0 ? `${bytesText(t.bytes)} / ${bytesText(t.total)}` : bytesText(t.bytes)),
-          h("td", { class: "num" }, `${bytesText(t.rate)}/s`),
-          h("td", { class: "transfer-state", title: t.notes.join("\n") }, this.progressBar(t), stateText(t)),
-          h(
-            "td",
-            { class: "transfer-actions" },
-            t.state.state === "running" ? h("button", { class: "transfer-stop", onclick: () => this.cancel(t.id) }, "Cancel") : this.sumButton(t),
-          ),
-        ),
-      );
-      this.panel.appendChild(
-        h(
-          "table",
-          { class: "transfers-table" },
-          h("thead", {}, h("tr", {}, ...["Name", "Direction", "Pod", "Bytes", "Rate", "State", ""].map((c) => h("th", {}, c)))),
-          h("tbody", {}, ...rows),
-        ),
-      );
+    this.parts = { download, clear: clearButton, empty, table, rows, status };
+    return this.parts;
+  }
+
+  private renderPanel(): void {
+    const parts = this.panelParts();
+    const target = tabTransferTarget(this.workspace.model.active);
+    parts.download.hidden = target === null;
+    setText(parts.download, target ? `Download from ${podText(target)}…` : "");
+    const all = this.model.list();
+    parts.clear.disabled = !all.some((t) => t.state.state !== "running");
+    // The list or the words for none, before the status line.
+    const body = all.length === 0 ? parts.empty : parts.table;
+    if (body.parentElement !== this.panel) {
+      (body === parts.empty ? parts.table : parts.empty).remove();
+      this.panel.insertBefore(body, parts.status);
     }
-    this.panel.appendChild(h("p", { class: "transfers-status", role: "status" }, status));
+    keyed(parts.rows, all, (t) => String(t.id), (t) => this.shape(t), (t) => this.panelRow(t), (el, t) => this.updateRow(el, t));
+  }
+
+  private panelRow(t: TransferInfo): HTMLElement {
+    return h(
+      "tr",
+      { class: `transfer-row state-${t.state.state}`, "data-transfer-id": t.id, "data-state": t.state.state },
+      h("td", { class: "transfer-name", title: `${t.localPath}\n${t.podPath}` }, t.name),
+      h("td", {}, t.direction === "upload" ? "↑ upload" : "↓ download"),
+      h("td", { title: `${t.target.profile} · ${t.target.namespace}` }, podText(t.target)),
+      h("td", { class: "num transfer-bytes" }),
+      h("td", { class: "num transfer-rate" }),
+      h("td", { class: "transfer-state" }, this.progressBar(), h("span", { class: "transfer-state-text" })),
+      h(
+        "td",
+        { class: "transfer-actions" },
+        t.state.state === "running" ? h("button", { class: "transfer-stop", onclick: () => this.cancel(t.id) }, "Cancel") : this.sumButton(t),
+      ),
+    );
+  }
+
+  /** A panel row (from panelRow, same state) brought to `t`'s progress. */
+  private updateRow(el: HTMLElement, t: TransferInfo): void {
+    const cell = (c: string) => el.querySelector(`.${c}`);
+    const bytes = cell("transfer-bytes");
+    if (bytes) setText(bytes, t.total > 0 ? `${bytesText(t.bytes)} / ${bytesText(t.total)}` : bytesText(t.bytes));
+    const rate = cell("transfer-rate");
+    if (rate) setText(rate, `${bytesText(t.rate)}/s`);
+    const state = cell("transfer-state");
+    if (state instanceof HTMLElement) state.title = t.notes.join("\n");
+    this.setMeter(cell("transfer-meter"), t);
+    const text = cell("transfer-state-text");
+    if (text) setText(text, stateText(t));
   }
 }
