@@ -2012,21 +2012,29 @@ test("the pod's log beside its terminal: Ctrl+Shift+L and the tab menu open it, 
   await page.evaluate(() => window.__podtermMock.setLogTick(1000));
 });
 
-test("files: a drop on a tab uploads into its pod, Download… copies out, the transfers panel lists them", async () => {
+/**
+ * A new tab on the Demo cluster's `shell`, alone, with transfers of `size` bytes moving `step`
+ * a tick: its pane's selector and the pane's centre (where a drop lands on it).
+ */
+async function shellTabForFiles(size, step) {
   await closeAllTabs();
   await selectProfile("demo", "demo");
   const before = await tabIds();
   await page.dblclick('.pod[data-pod="shell"] .pod-line');
   const tab = await newTab(before, "connected");
   const pane = `.pane[data-tab-id="${tab.id}"]`;
-  await page.evaluate(() => window.__podtermMock.setTransferSpeed(3 * 1024 * 1024, 96 * 1024));
-
-  // The window's native drop, as the app sends it (paths and where): the tab under it gets the
-  // bar, its destination the container's working directory.
+  await page.evaluate(({ size, step }) => window.__podtermMock.setTransferSpeed(size, step), { size, step });
   const centre = await page.$eval(pane, (el) => {
     const r = el.getBoundingClientRect();
     return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
   });
+  return { pane, centre };
+}
+
+test("files: a drop on a tab uploads into its pod, Download… copies out, the transfers panel lists them", async () => {
+  // The window's native drop, as the app sends it (paths and where): the tab under it gets the
+  // bar, its destination the container's working directory.
+  const { pane, centre } = await shellTabForFiles(3 * 1024 * 1024, 96 * 1024);
   await page.evaluate(({ x, y }) => window.__podtermMock.dropFiles(["/home/you/report.pdf", "/home/you/photos/"], x, y), centre);
   await page.waitForSelector(`${pane} .upload-bar`, { timeout: WAIT_MS });
   await waitText(`${pane} .upload-bar .transfer-what`, /^Upload report\.pdf and photos to shell(\/\w+)?:$/);
@@ -2116,18 +2124,8 @@ test("files: a drop on a tab uploads into its pod, Download… copies out, the t
 });
 
 test("files: a Cancel or Close pressed while progress arrives lands (the button is not rebuilt under the pointer)", async () => {
-  await closeAllTabs();
-  await selectProfile("demo", "demo");
-  const before = await tabIds();
-  await page.dblclick('.pod[data-pod="shell"] .pod-line');
-  const tab = await newTab(before, "connected");
-  const pane = `.pane[data-tab-id="${tab.id}"]`;
   // Long transfers (64 MiB at 320 KiB/s): they report progress five times a second until cancelled.
-  await page.evaluate(() => window.__podtermMock.setTransferSpeed(64 * 1024 * 1024, 64 * 1024));
-  const centre = await page.$eval(pane, (el) => {
-    const r = el.getBoundingClientRect();
-    return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
-  });
+  const { pane, centre } = await shellTabForFiles(64 * 1024 * 1024, 64 * 1024);
   const upload = async (file) => {
     const known = new Set((await page.evaluate(() => window.__podtermMock.transfers())).map((t) => t.id));
     await page.evaluate(({ x, y, f }) => window.__podtermMock.dropFiles([f], x, y), { ...centre, f: file });
