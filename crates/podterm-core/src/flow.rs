@@ -53,12 +53,29 @@ pub const ACK_IDLE: Duration = Duration::from_millis(15);
 /// full speed, the page's thread stays mostly idle, and the engine, not the tab, keeps up
 /// with the server (issue 13, item 4; docs/architecture.md, "A flood is skipped, not queued").
 pub const PACE_FRAME: Duration = Duration::from_millis(16);
-/// ...each batch what the tab draws in this long at its measured drain rate: a quarter of a
-/// frame, so the page's thread spends at most about a quarter of its time on a skipped flood.
+/// ...each batch what the tab draws in this long at its draw rate ([`Credit::draw_rate`]; its
+/// drain rate until the page has reported drawing time): a quarter of a frame, so the page's
+/// thread spends at most about a quarter of its time on a skipped flood.
 pub const PACE_DRAW: Duration = Duration::from_millis(4);
-/// ...and at least this many bytes (the drain rate not measured yet, or very slow): a screen's
-/// worth of long lines.
+/// ...and at least this many bytes once a rate is measured: a screen of long lines (24 rows
+/// of 80 columns), so the screen still moves every frame. Measured (make bench, 2 cores
+/// shared with the server and `yes`): xterm parsed `yes` at ~1.4 MB per second of parsing,
+/// so 8 KiB took ~6 ms of each 16 ms frame, and a quarter of a frame was ~5.6 KB.
+pub const PACE_FLOOR: usize = 2 * 1024;
+/// ...and this many while no rate is measured yet (the first frames of a flood): a screen's
+/// worth of long lines on a tall screen.
 pub const PACE_MIN_BATCH: usize = 8 * 1024;
+/// The tab's draw rate (what sizes a paced batch) is sampled once the page has reported at
+/// least this much time spent drawing: the page's clock is coarse (WebKit rounds
+/// `performance.now()`), and one paced batch of `yes` is a few milliseconds.
+pub const DRAW_SAMPLE: Duration = Duration::from_millis(8);
+/// Acks of fewer bytes than this do not measure the draw rate: a prompt's or an echo's few
+/// bytes parse in microseconds, under the page's clock's step, so the time reported for them
+/// is mostly rounding (one step read for a few bytes would be a very slow tab). At most the
+/// smallest paced batch, so paced batches always measure it. A larger batch reported as
+/// parsed in no time still counts its bytes: read with a coarse clock, some batches show one
+/// step and others none, which evens out over a sample.
+pub const DRAW_MIN_ACK: usize = PACE_FLOOR / 2;
 /// A skipped flood is over once no output came for this long (about a frame): the rest of the
 /// tail then goes at the full window, so the final screen and scrollback arrive at once.
 pub const PACE_QUIET: Duration = PACE_FRAME;
@@ -66,7 +83,9 @@ pub const PACE_QUIET: Duration = PACE_FRAME;
 /// keeps up again (a flood that slowed down), and its output is drawn as it comes.
 pub const PACE_HOLD: Duration = Duration::from_millis(250);
 const _: () = assert!(
-    ACK_SIZE <= LOW_WATER
+    DRAW_MIN_ACK <= PACE_FLOOR
+        && PACE_FLOOR <= PACE_MIN_BATCH
+        && ACK_SIZE <= LOW_WATER
         && LOW_WATER < HIGH_WATER
         && MAX_BATCH <= HIGH_WATER
         && ACK_SIZE <= MIN_WINDOW - MIN_WINDOW / 4
@@ -146,6 +165,21 @@ struct CreditState {
     high: usize,
     low: usize,
     drain: Drain,
+    draw: Draw,
+}
+
+/// The tab's draw rate: bytes per second of the time its terminal spent parsing them, as the
+/// page reports it with each ack ([`Credit::ack_drawn`]). Unlike the drain rate it is measured
+/// whether or not the tab has a backlog, so it follows what the tab draws now: `yes`'s
+/// two-byte lines parse ~10x slower per byte than long lines, and a paced flood never has a
+/// backlog.
+#[derive(Debug, Default)]
+struct Draw {
+    /// Bytes and drawing time reported since the last sample.
+    bytes: usize,
+    time: Duration,
+    /// Bytes per second (moving average of the samples); 0 until the first sample.
+    rate: f64,
 }
 
 /// The UI's drain rate, measured from acknowledgements that came while it had a backlog.
@@ -192,6 +226,7 @@ impl Credit {
                 high,
                 low,
                 drain: Drain::default(),
+                draw: Draw::default(),
             })),
             room: Arc::new(Notify::new()),
             drain_window: cfg.drain_window,
@@ -239,6 +274,22 @@ impl Credit {
         self.lock().drain.rate
     }
 
+    /// The tab's draw rate in bytes per second of the page's time ([`Draw`]; 0 until the page
+    /// has reported enough drawing time).
+    pub fn draw_rate(&self) -> f64 {
+        self.lock().draw.rate
+    }
+
+    /// What a paced batch is sized by: the draw rate once measured, else the drain rate.
+    fn pace_rate(&self) -> f64 {
+        let s = self.lock();
+        if s.draw.rate > 0.0 {
+            s.draw.rate
+        } else {
+            s.drain.rate
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, CreditState> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -246,6 +297,36 @@ impl Credit {
     /// The UI has rendered `n` more bytes.
     pub fn ack(&self, n: usize) {
         self.ack_at(n, Instant::now());
+    }
+
+    /// The UI has rendered `n` more bytes, which its terminal took `draw` to parse.
+    pub fn ack_drawn(&self, n: usize, draw: Duration) {
+        {
+            let mut s = self.lock();
+            Self::measure_draw(&mut s.draw, n, draw);
+        }
+        self.ack(n);
+    }
+
+    fn measure_draw(d: &mut Draw, n: usize, draw: Duration) {
+        if n < DRAW_MIN_ACK {
+            return;
+        }
+        d.bytes += n;
+        d.time += draw;
+        if d.time < DRAW_SAMPLE {
+            return;
+        }
+        let sample = d.bytes as f64 / d.time.as_secs_f64();
+        // Half weight: what the tab draws changes at once (long lines, then `yes`), and a
+        // sample is already several batches.
+        d.rate = if d.rate == 0.0 {
+            sample
+        } else {
+            0.5 * d.rate + 0.5 * sample
+        };
+        d.bytes = 0;
+        d.time = Duration::ZERO;
     }
 
     fn ack_at(&self, n: usize, now: Instant) {
@@ -379,7 +460,7 @@ impl Pacer {
     }
 
     /// What the tab may be handed now, for a tab that draws `rate` bytes a second (0: not
-    /// measured) and batches of at most `limit`.
+    /// measured yet) and batches of at most `limit`.
     fn next(&self, now: Instant, rate: f64, limit: usize) -> Pace {
         if !self.pacing(now) {
             return Pace::Full;
@@ -389,8 +470,12 @@ impl Pacer {
                 return Pace::At(t + PACE_FRAME);
             }
         }
-        let size = (rate * PACE_DRAW.as_secs_f64()) as usize;
-        Pace::Now(size.max(PACE_MIN_BATCH).min(limit.max(1)))
+        let size = if rate > 0.0 {
+            ((rate * PACE_DRAW.as_secs_f64()) as usize).max(PACE_FLOOR)
+        } else {
+            PACE_MIN_BATCH
+        };
+        Pace::Now(size.min(limit.max(1)))
     }
 }
 
@@ -460,7 +545,7 @@ pub async fn pump(
                 let mut wake = None;
                 if !paused && !t.is_empty() {
                     let limit = credit.batch_limit(cfg.max_batch);
-                    let n = match pacer.next(now, credit.drain_rate(), limit) {
+                    let n = match pacer.next(now, credit.pace_rate(), limit) {
                         _ if t.holds_raw() => Some(limit),
                         Pace::Full => Some(limit),
                         Pace::Now(n) => Some(n),
@@ -712,6 +797,32 @@ mod tests {
     }
 
     #[test]
+    fn the_draw_rate_is_what_the_page_reports_for_real_batches() {
+        let credit = Credit::new(&FlowConfig::terminal());
+        // An echo's few bytes, read as one step of a coarse clock: not measured (it would
+        // read as a tab drawing 1.5 KB/s).
+        for _ in 0..100 {
+            credit.sent(3);
+            credit.ack_drawn(3, Duration::from_millis(1));
+        }
+        assert_eq!(credit.draw_rate(), 0.0);
+        // Until measured, a paced batch is sized by the drain rate (0 here: unmeasured).
+        assert_eq!(credit.pace_rate(), 0.0);
+        // Batches under the clock's step (no time) count their bytes; 16 KiB in 3 ms is below
+        // DRAW_SAMPLE, no sample yet; the next ack makes one.
+        credit.sent(4 * 16 * 1024);
+        credit.ack_drawn(16 * 1024, Duration::ZERO);
+        credit.ack_drawn(16 * 1024, Duration::ZERO);
+        credit.ack_drawn(16 * 1024, Duration::from_millis(3));
+        assert_eq!(credit.draw_rate(), 0.0);
+        credit.ack_drawn(16 * 1024, Duration::from_millis(5));
+        let want = (4 * 16 * 1024) as f64 / 0.008;
+        assert!((credit.draw_rate() - want).abs() < 1.0);
+        assert_eq!(credit.pace_rate(), credit.draw_rate());
+        assert_eq!(credit.unacked(), 0, "acks still count as acks");
+    }
+
+    #[test]
     fn a_tab_is_paced_only_while_a_flood_is_dropped() {
         let t0 = Instant::now();
         let ms = |n: u64| t0 + Duration::from_millis(n);
@@ -723,8 +834,12 @@ mod tests {
             "no drop: not a flood"
         );
         p.dropped(t0);
-        // 2 MB/s (`yes` in a tab): PACE_DRAW of it is under the floor.
-        assert_eq!(p.next(t0, 2e6, MAX_BATCH), Pace::Now(PACE_MIN_BATCH));
+        // No rate measured yet: PACE_MIN_BATCH.
+        assert_eq!(p.next(t0, 0.0, MAX_BATCH), Pace::Now(PACE_MIN_BATCH));
+        // 1.5 MB/s (`yes` in a tab on a busy machine): PACE_DRAW of it, 6 KB; 0.2 MB/s: the
+        // floor, a screen of long lines.
+        assert_eq!(p.next(t0, 1.5e6, MAX_BATCH), Pace::Now(6_000));
+        assert_eq!(p.next(t0, 0.2e6, MAX_BATCH), Pace::Now(PACE_FLOOR));
         p.sent(t0);
         // One batch per frame, however fast the acks come.
         for n in [0, 1, 8, 15] {

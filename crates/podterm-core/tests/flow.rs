@@ -586,3 +586,111 @@ async fn a_skipped_flood_is_drawn_paced_and_its_tail_at_once() {
         flow::PumpEnd::Drained
     );
 }
+
+/// A paced batch is what the tab draws in `PACE_DRAW` at the rate its page reports now: a tab
+/// that reports drawing fast gets large batches; once the same tab reports drawing slowly (as
+/// `yes`'s two-byte lines after long ones), the batches shrink to what it draws in that time.
+/// Before, the batch followed a rate measured before skipping began.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paced_batch_follows_the_draw_time_the_tab_reports_now() {
+    use std::sync::atomic::AtomicBool;
+    // Lines of 80 columns and 10,000 of scrollback: the tail holds ~800 KB, more than any
+    // batch here (a tail of `yes` holds 30 KB, which would bound the batches by itself).
+    let cfg = FlowConfig::terminal().skipping(Some(10_000));
+    let credit = Credit::new(&cfg);
+    let (out, out_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (_err, err_rx) = tokio::sync::mpsc::unbounded_channel::<podterm_core::exec::Chunk>();
+    // A flood that lasts until the test says stop (64 chunks read ahead, as a real reader).
+    let stop = Arc::new(AtomicBool::new(false));
+    let producer = {
+        let stop = stop.clone();
+        let y = Bytes::from([[b'y'; 78].as_slice(), b"\r\n"].concat().repeat(800));
+        let ahead = Arc::new(tokio::sync::Semaphore::new(64));
+        tokio::spawn(async move {
+            while !stop.load(Ordering::SeqCst) {
+                let permit = ahead.clone().acquire_owned().await.expect("permits");
+                if out
+                    .send(podterm_core::exec::Chunk::new(y.clone(), permit))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        })
+    };
+    // The tab: stalled at first (the window fills, the flood is skipped), then it draws each
+    // batch as it comes and reports the time that took at `rate` bytes per second.
+    let rate = Arc::new(Mutex::new(None::<f64>));
+    let batches = Arc::new(Mutex::new(Vec::<(f64, usize)>::new()));
+    let (r, b, cr) = (rate.clone(), batches.clone(), credit.clone());
+    let pump = tokio::spawn(flow::pump(
+        out_rx,
+        err_rx,
+        credit.clone(),
+        cfg,
+        move |bytes| {
+            if let Some(rate) = *r.lock().expect("lock") {
+                b.lock().expect("lock").push((rate, bytes.len()));
+                let took = Duration::from_secs_f64(bytes.len() as f64 / rate);
+                cr.ack_drawn(bytes.len(), took);
+            }
+            true
+        },
+    ));
+    until("the flood was skipped", || credit.skipped().0 > 4 << 20).await;
+    let paced = |rate: f64| {
+        batches
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(r, _)| *r == rate)
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>()
+    };
+    // Long lines: 50 MB/s, PACE_DRAW of it is 200 KB (within a quarter of the window). The
+    // floor goes first, until the page has reported DRAW_SAMPLE of drawing.
+    let fast = 50e6;
+    *rate.lock().expect("lock") = Some(fast);
+    credit.ack(credit.unacked());
+    until("the draw rate measured at 50 MB/s", || {
+        (credit.draw_rate() - fast).abs() < fast * 0.05
+    })
+    .await;
+    let from = paced(fast).len();
+    until("10 batches more at 50 MB/s", || {
+        paced(fast).len() >= from + 10
+    })
+    .await;
+    // Then the same tab draws at 1.5 MB/s (`yes` on a busy machine): PACE_DRAW of it is
+    // 6 KB, under the batch of a tab not measured yet (PACE_MIN_BATCH).
+    let slow = 1.5e6;
+    *rate.lock().expect("lock") = Some(slow);
+    until("the draw rate followed the tab down to 1.5 MB/s", || {
+        (credit.draw_rate() - slow).abs() < slow * 0.1
+    })
+    .await;
+    let from_slow = paced(slow).len();
+    until("10 batches more at 1.5 MB/s", || {
+        paced(slow).len() >= from_slow + 10
+    })
+    .await;
+    stop.store(true, Ordering::SeqCst);
+    let want_fast = (fast * flow::PACE_DRAW.as_secs_f64()) as usize;
+    let big = paced(fast)[from..from + 10].to_vec();
+    assert!(
+        big.iter()
+            .all(|n| *n > want_fast / 2 && *n <= want_fast + 4096),
+        "batches at 50 MB/s are ~{want_fast} bytes: {big:?}"
+    );
+    let want_slow = slow * flow::PACE_DRAW.as_secs_f64();
+    let small = paced(slow)[from_slow..from_slow + 10].to_vec();
+    assert!(
+        small
+            .iter()
+            .all(|n| (*n as f64 - want_slow).abs() < want_slow * 0.15 + 80.0),
+        "batches at 1.5 MB/s are ~{want_slow} bytes: {small:?}"
+    );
+    assert!(want_slow < flow::PACE_MIN_BATCH as f64);
+    pump.abort();
+    producer.abort();
+}
