@@ -51,8 +51,9 @@ macro_rules! with_commands {
             /// Keystrokes or pasted text for a session.
             sync send_input(id: u32, data: String) -> ();
             sync resize(id: u32, cols: u16, rows: u16) -> ();
-            /// The terminal has written `bytes` more bytes of the session's output.
-            sync ack(id: u32, bytes: u32) -> ();
+            /// The terminal has written `bytes` more bytes of the session's output, having
+            /// spent `draw_us` microseconds parsing them (what paces a skipped flood).
+            sync ack(id: u32, bytes: u32, draw_us: u32) -> ();
             /// Ends a session (its connection closes; the process in the pod ends with it).
             sync close_session(id: u32) -> ();
             /// Starts recording a session into a new file of its profile's recordings folder

@@ -63,8 +63,9 @@ pub fn resize(ctx: &Ctx<'_>, id: u32, cols: u16, rows: u16) -> Result<()> {
     ctx.sessions.resize(id, cols, rows)
 }
 
-pub fn ack(ctx: &Ctx<'_>, id: u32, bytes: u32) -> Result<()> {
-    ctx.sessions.ack(id, bytes as usize);
+pub fn ack(ctx: &Ctx<'_>, id: u32, bytes: u32, draw_us: u32) -> Result<()> {
+    let draw = std::time::Duration::from_micros(u64::from(draw_us));
+    ctx.sessions.ack(id, bytes as usize, draw);
     Ok(())
 }
 

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 
@@ -165,10 +166,11 @@ impl Sessions {
         }
     }
 
-    /// The UI has written `bytes` more bytes of a session's output.
-    pub fn ack(&self, id: u32, bytes: usize) {
+    /// The UI has written `bytes` more bytes of a session's output, in `draw` of its page's
+    /// time.
+    pub fn ack(&self, id: u32, bytes: usize, draw: Duration) {
         if let Some(s) = lock(&self.open).get(&id) {
-            s.credit.ack(bytes);
+            s.credit.ack_drawn(bytes, draw);
         }
     }
 

@@ -65,7 +65,7 @@ impl Tab {
             let left = deadline.saturating_duration_since(Instant::now());
             tokio::select! {
                 Some(chunk) = self.output.recv() => {
-                    sessions.ack(self.id, chunk.len());
+                    sessions.ack(self.id, chunk.len(), Duration::ZERO);
                     self.seen.extend_from_slice(&chunk);
                 }
                 Some(s) = self.states.recv() => self.log.push(s),

@@ -651,6 +651,12 @@ test(`a ${FLOOD_BYTES / 1048576} MiB \`yes\` flood: acks bound the backlog, keys
     assert(stopMs <= MAX_CTRL_C_MS, `Ctrl-C took ${fmt(stopMs)} ms (bound ${MAX_CTRL_C_MS} ms)`);
   }
   assert(flow.acked + flow.pending === flow.written && flow.written === s.sent, `flow counters ${JSON.stringify(flow)} vs sent ${s.sent}`);
+  // Each ack carried the time the page spent drawing its bytes (what paces a skipped flood):
+  // once every byte is acknowledged, the engine has the page's whole count (each ack rounded
+  // to a microsecond).
+  await page.waitForFunction(({ id, sid }) => window.__podtermMock.session(sid).acked === window.__podterm.flow(id).written, { id: tabId, sid }, { timeout: WAIT_MS, polling: 5 });
+  const drawn = await page.evaluate(({ id, sid }) => ({ us: window.__podtermMock.session(sid).drawUs, flow: window.__podterm.flow(id) }), { id: tabId, sid });
+  assert(drawn.flow.drawMs > 0 && Math.abs(drawn.us - drawn.flow.drawMs * 1000) <= drawn.flow.acks, `the acks carried ${drawn.us} µs of drawing; the page counted ${drawn.flow.drawMs} ms in ${drawn.flow.acks} acks`);
   await waitForLine(tabId, (l) => l === "^C", "^C");
   await typeLine("echo after-flood");
   await waitForLine(tabId, (l) => l === "after-flood", "a line 'after-flood'");

@@ -46,7 +46,7 @@ describe("tauriBackend", () => {
       ["planDebug", ["p", "n", "x", "c", "busybox:1.36"]],
       ["sendInput", [1, "a"]],
       ["resize", [1, 80, 24]],
-      ["ack", [1, 10]],
+      ["ack", [1, 10, 2500]],
       ["closeSession", [1]],
       ["startRecording", [1]],
       ["stopRecording", [1]],

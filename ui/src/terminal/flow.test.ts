@@ -1,16 +1,28 @@
 import { describe, expect, it } from "vitest";
 import { ACK_SIZE, FlowController, type Timers, type WritableTerminal, WRITE_PIECE } from "./flow";
 
-/** A terminal that completes writes only when told to, like xterm's async parser. */
+/**
+ * A terminal that completes writes only when told to, like xterm's async parser. An empty write
+ * (the controller's marker before each piece) runs its callback when the next write is reached.
+ */
 class FakeTerminal implements WritableTerminal {
-  pending: { data: Uint8Array; cb?: () => void }[] = [];
+  pending: { data: Uint8Array; cb?: () => void; reached?: () => void }[] = [];
   written = 0;
+  private marker: (() => void) | undefined;
+  constructor(private readonly clock: { now: number }) {}
   write(data: Uint8Array, cb?: () => void): void {
-    this.pending.push({ data, cb });
+    if (data.length === 0) {
+      this.marker = cb;
+      return;
+    }
+    this.pending.push({ data, cb, reached: this.marker });
+    this.marker = undefined;
   }
-  /** Completes the oldest `n` writes. */
-  complete(n = this.pending.length): void {
+  /** Completes the oldest `n` writes, each taking `parseMs` once reached. */
+  complete(n = this.pending.length, parseMs = 0): void {
     for (const w of this.pending.splice(0, n)) {
+      w.reached?.();
+      this.clock.now += parseMs;
       this.written += w.data.length;
       w.cb?.();
     }
@@ -41,11 +53,19 @@ class FakeTimers implements Timers {
 }
 
 function setup(opts: { idleMs?: number } = {}) {
-  const term = new FakeTerminal();
   const timers = new FakeTimers();
+  const term = new FakeTerminal(timers);
   const acks: [number, number][] = [];
-  const flow = new FlowController(term, (id, n) => acks.push([id, n]), { timers, idleMs: opts.idleMs ?? 15 });
-  return { term, timers, acks, flow };
+  const draws: number[] = [];
+  const flow = new FlowController(
+    term,
+    (id, n, drawUs) => {
+      acks.push([id, n]);
+      draws.push(drawUs);
+    },
+    { timers, idleMs: opts.idleMs ?? 15, now: () => timers.now },
+  );
+  return { term, timers, acks, draws, flow };
 }
 
 const bytes = (n: number) => new Uint8Array(n);
@@ -82,6 +102,38 @@ describe("FlowController", () => {
       [7, ACK_SIZE],
     ]);
     expect(flow.stats()).toMatchObject({ written: ACK_SIZE * 2, acked: ACK_SIZE * 2, pending: 0, inFlight: 0, acks: 2 });
+  });
+
+  it("says with each ack how long xterm spent parsing its bytes, not how long they waited", () => {
+    const { term, timers, acks, draws, flow } = setup();
+    flow.setSession(1);
+    flow.write(bytes(100));
+    // xterm reaches it 5 ms later (its timer, a frame) and parses it in 3.
+    timers.advance(5);
+    term.complete(1, 3);
+    // Two messages at 10 ms: the first parsed in 2; xterm yields (4 ms of other work), then
+    // parses the second in 3. Only the parsing counts: 3 + 2 + 3.
+    timers.advance(2);
+    flow.write(bytes(100));
+    flow.write(bytes(100));
+    term.complete(1, 2);
+    timers.advance(4);
+    term.complete(1, 3);
+    expect(acks).toEqual([]);
+    timers.advance(4); // the idle ack, 15 ms after the first byte was written
+    expect(acks).toEqual([[1, 300]]);
+    expect(draws).toEqual([8000]);
+    // The next ack counts only what was parsed since.
+    timers.advance(10);
+    flow.write(bytes(50));
+    term.complete(1, 1.5);
+    timers.advance(15);
+    expect(acks).toEqual([
+      [1, 300],
+      [1, 50],
+    ]);
+    expect(draws).toEqual([8000, 1500]);
+    expect(flow.stats().drawMs).toBe(9.5);
   });
 
   it("batches small writes until ACK_SIZE bytes are pending", () => {

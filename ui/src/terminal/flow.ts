@@ -6,6 +6,13 @@
 // Acks are batched: one `ack` per ACK_SIZE bytes written, and whatever is left is acknowledged
 // when output goes quiet for ACK_IDLE_MS, so a small prompt never waits.
 //
+// Each ack says how long xterm spent parsing the bytes it acknowledges: each piece goes after an
+// empty write whose callback runs when xterm reaches the piece, so the time from that callback
+// to the piece's own is the piece's parse alone (not the wait for xterm's timer, a frame, or
+// other work in between). The engine sizes a skipped flood's paced batches by it: what the tab
+// draws now in a quarter of a frame (`yes`'s two-byte lines parse ~10x slower per byte than
+// long lines).
+//
 // A message is handed to xterm in pieces of at most WRITE_PIECE bytes (views, no copy): xterm
 // parses one write whole before it looks at the clock, and yields the page's one thread only
 // between writes, so a 256 KiB message of `yes` held a keystroke for tens of milliseconds.
@@ -19,6 +26,9 @@ export { ACK_IDLE_MS, ACK_SIZE };
 export interface WritableTerminal {
   write(data: Uint8Array, callback?: () => void): void;
 }
+
+/** The empty write before each piece: its callback says xterm has reached the piece. */
+const NOTHING = new Uint8Array(0);
 
 /** Largest piece handed to xterm in one write: ~3 ms of parsing at a `yes` flood's rate. */
 export const WRITE_PIECE = 32 * 1024;
@@ -44,6 +54,8 @@ export interface FlowStats {
   acks: number;
   /** Written but not yet acknowledged. */
   pending: number;
+  /** Milliseconds xterm spent parsing what was written (see above). */
+  drawMs: number;
   /** Handed to xterm, callback not yet run. */
   inFlight: number;
   /** Largest `inFlight` seen. */
@@ -55,12 +67,19 @@ export interface FlowOptions {
   ackSize?: number;
   idleMs?: number;
   timers?: Timers;
+  /** The page's clock in milliseconds (`performance.now`). */
+  now?: () => number;
 }
 
 export class FlowController {
   private readonly ackSize: number;
   private readonly idleMs: number;
   private readonly timers: Timers;
+  private readonly now: () => number;
+  /** When xterm reached the piece it parses now (its marker's callback). */
+  private reached = 0;
+  /** Drawing time of the written bytes not yet acknowledged. */
+  private pendingDrawMs = 0;
   private sessionId: number | null = null;
   private idleTimer: unknown = null;
   /** Callbacks waiting for a count of written bytes ([`whenWritten`]), in the order asked. */
@@ -72,6 +91,7 @@ export class FlowController {
     acked: 0,
     acks: 0,
     pending: 0,
+    drawMs: 0,
     inFlight: 0,
     maxInFlight: 0,
     chunks: 0,
@@ -79,12 +99,13 @@ export class FlowController {
 
   constructor(
     private readonly term: WritableTerminal,
-    private readonly sendAck: (id: number, bytes: number) => void,
+    private readonly sendAck: (id: number, bytes: number, drawUs: number) => void,
     opts: FlowOptions = {},
   ) {
     this.ackSize = opts.ackSize ?? ACK_SIZE;
     this.idleMs = opts.idleMs ?? ACK_IDLE_MS;
     this.timers = opts.timers ?? realTimers;
+    this.now = opts.now ?? (() => performance.now());
   }
 
   /**
@@ -106,6 +127,7 @@ export class FlowController {
     if (this.s.inFlight > this.s.maxInFlight) this.s.maxInFlight = this.s.inFlight;
     for (let at = 0; at < n; at += WRITE_PIECE) {
       const piece = n <= WRITE_PIECE ? chunk : chunk.subarray(at, Math.min(n, at + WRITE_PIECE));
+      this.term.write(NOTHING, this.reach);
       this.term.write(piece, () => this.written(piece.length));
     }
   }
@@ -123,8 +145,15 @@ export class FlowController {
     this.waiters.push({ count, fn });
   }
 
+  private readonly reach = (): void => {
+    this.reached = this.now();
+  };
+
   private written(n: number): void {
     if (this.disposed) return;
+    const drew = Math.max(0, this.now() - this.reached);
+    this.pendingDrawMs += drew;
+    this.s.drawMs += drew;
     this.s.inFlight -= n;
     this.s.written += n;
     if (this.waiters.length > 0) {
@@ -151,10 +180,12 @@ export class FlowController {
     }
     if (this.disposed || this.sessionId === null || this.s.pending === 0) return;
     const n = this.s.pending;
+    const drawUs = Math.min(Math.round(this.pendingDrawMs * 1000), 0xffff_ffff);
     this.s.pending = 0;
+    this.pendingDrawMs = 0;
     this.s.acked += n;
     this.s.acks += 1;
-    this.sendAck(this.sessionId, n);
+    this.sendAck(this.sessionId, n, drawUs);
   }
 
   /** Stops acknowledging: the session is over. Late write callbacks are ignored. */

@@ -376,8 +376,8 @@ export class Workspace {
       });
       return;
     }
-    const flow = new FlowController(rt.view.term, (id, bytes) => {
-      this.backend.ack(id, bytes).catch(() => {
+    const flow = new FlowController(rt.view.term, (id, bytes, drawUs) => {
+      this.backend.ack(id, bytes, drawUs).catch(() => {
         /* the session is gone; its state channel says why */
       });
     });

@@ -151,9 +151,10 @@ export interface Commands {
   sendInput(id: number, data: string): Promise<void>;
   resize(id: number, cols: number, rows: number): Promise<void>;
   /**
-   * The terminal has written `bytes` more bytes of the session's output.
+   * The terminal has written `bytes` more bytes of the session's output, having
+   * spent `draw_us` microseconds parsing them (what paces a skipped flood).
    */
-  ack(id: number, bytes: number): Promise<void>;
+  ack(id: number, bytes: number, drawUs: number): Promise<void>;
   /**
    * Ends a session (its connection closes; the process in the pod ends with it).
    */
@@ -358,7 +359,7 @@ export function tauriCommands(): Commands {
     planDebug: (profile, namespace, pod, container, image) => invoke<DebugPlan>("plan_debug", { profile, namespace, pod, container, image }),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
-    ack: (id, bytes) => invoke<void>("ack", { id, bytes }),
+    ack: (id, bytes, drawUs) => invoke<void>("ack", { id, bytes, drawUs }),
     closeSession: (id) => invoke<void>("close_session", { id }),
     startRecording: (id) => invoke<string>("start_recording", { id }),
     stopRecording: (id) => invoke<void>("stop_recording", { id }),

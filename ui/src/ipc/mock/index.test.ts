@@ -31,7 +31,7 @@ async function open(command: string[] | null = null) {
   const { backend, controls } = createMock({ withDemo: true, liveUpdates: false });
   const term = new SlowTerminal();
   const states: SessionState[] = [];
-  const flow = new FlowController(term, (id, n) => void backend.ack(id, n));
+  const flow = new FlowController(term, (id, n, drawUs) => void backend.ack(id, n, drawUs));
   const id = await backend.openSession(
     { profile: "demo", namespace: "demo", pod: "shell", container: "shell", command, cols: 80, rows: 24 },
     (b) => flow.write(b),

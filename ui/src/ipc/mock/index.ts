@@ -463,8 +463,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async resize(id, cols, rows) {
       sessions.resize(id, cols, rows);
     },
-    async ack(id, bytes) {
-      sessions.ack(id, bytes);
+    async ack(id, bytes, drawUs) {
+      sessions.ack(id, bytes, drawUs);
     },
     async closeSession(id) {
       sessions.close(id);

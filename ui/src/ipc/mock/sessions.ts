@@ -24,6 +24,8 @@ export interface MockSessionStats {
   /** Bytes handed to the output channel. */
   sent: number;
   acked: number;
+  /** Microseconds of drawing the UI reported with its acks (what paces a skipped flood). */
+  drawUs: number;
   unacked: number;
   maxUnacked: number;
   paused: boolean;
@@ -48,6 +50,7 @@ export interface MockSessionStats {
 export class MockSession {
   sent = 0;
   acked = 0;
+  drawUs = 0;
   maxUnacked = 0;
   paused = false;
   pauses = 0;
@@ -89,6 +92,7 @@ export class MockSession {
       container: this.req.container,
       sent: this.sent,
       acked: this.acked,
+      drawUs: this.drawUs,
       unacked: this.unacked,
       maxUnacked: this.maxUnacked,
       paused: this.paused,
@@ -206,8 +210,9 @@ export class MockSession {
     return chunk;
   }
 
-  ack(bytes: number): void {
+  ack(bytes: number, drawUs: number): void {
     this.acked += bytes;
+    this.drawUs += drawUs;
     if (this.acked > this.sent) {
       console.warn(`mock session ${this.id}: acknowledged ${this.acked} bytes of ${this.sent} sent`);
     }
@@ -475,8 +480,8 @@ export class MockSessions {
     this.byId.get(id)?.resize(cols, rows);
   }
 
-  ack(id: number, bytes: number): void {
-    this.byId.get(id)?.ack(bytes);
+  ack(id: number, bytes: number, drawUs: number): void {
+    this.byId.get(id)?.ack(bytes, drawUs);
   }
 
   close(id: number): void {
