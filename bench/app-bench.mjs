@@ -34,6 +34,9 @@ const FRESH_LINES = Number(process.env.FRESH_LINES ?? 300);
 const CYCLES = Number(process.env.CYCLES ?? 3);
 // `--memory-only`: the floors and the fresh app alone (A/B of memory settings), printed as JSON.
 const MEMORY_ONLY = process.argv.includes("--memory-only");
+// `--skip-only`: the skipping run alone (a FLOOD_MB flood, keys during `yes`, Ctrl-C) in a
+// fresh app, printed as JSON (A/B of how a skipped flood is paced).
+const SKIP_ONLY = process.argv.includes("--skip-only");
 const KEYS = 20;
 const out = path.join(repo, "bench", "results");
 const log = (m) => process.stderr.write(`  · ${m}\n`);
@@ -216,6 +219,7 @@ function profileInstall(id) {
   // from arrival to xterm's callback (queued behind earlier output).
   const write = term.write.bind(term);
   term.write = (data, cb) => {
+    if (data.length === 0) return write(data, cb); // the flow controller's mark before a piece
     const t = performance.now();
     const n = typeof data === "string" ? data.length : data.byteLength;
     window.__profile.msgs += 1;
@@ -323,6 +327,7 @@ async function rendererRun(app, kind, pid) {
     };
     const write = term.write.bind(term);
     term.write = (data, cb) => {
+      if (data.length === 0) return write(data, cb); // the flow controller's mark before a piece
       const at = performance.now();
       const n = typeof data === "string" ? data.length : data.byteLength;
       const hasX = typeof data === "string" ? data.includes("x") : data.includes(0x78);
@@ -613,8 +618,9 @@ async function freshTabs() {
       perTabPss: r1((tabs.pss - idle.pss) / TABS),
       perTabWebPss: r1((webPss(tabs) - webPss(idle)) / TABS),
       firstTab: { pss: r1(first.pss - idle.pss), webPss: r1(webPss(first) - webPss(idle)) },
-      nextTabPss: r1((tabs.pss - first.pss) / (TABS - 1)),
-      nextTabWebPss: r1((webPss(tabs) - webPss(first)) / (TABS - 1)),
+      // One tab alone has no "each tab after the first".
+      nextTabPss: TABS > 1 ? r1((tabs.pss - first.pss) / (TABS - 1)) : null,
+      nextTabWebPss: TABS > 1 ? r1((webPss(tabs) - webPss(first)) / (TABS - 1)) : null,
       cycles,
       closedTerminals: held,
     };
@@ -751,6 +757,13 @@ try {
   await app.click("#import-kubeconfig", 20_000);
   await app.waitFor('.pod[data-pod="shell"]', 30_000);
   log("profile imported; pods listed");
+  if (SKIP_ONLY) {
+    console.log(JSON.stringify(await skipMode(FLOOD_MB * 1024 * 1024), null, 2));
+    cluster.kill("SIGTERM");
+    await app.close();
+    await rm(work, { recursive: true, force: true });
+    process.exit(0);
+  }
   // Today's fields (flood, echo, ctrlC) keep their meaning: every byte drawn. The default
   // (skipping what a tab behind a flood cannot show) is measured after them, in `skip`.
   await setDrawEveryByte(true);
@@ -805,6 +818,7 @@ try {
       return fetch0(url, init).then((r) => ((s.done = performance.now()), r));
     };
     term.write = (data, cb) => {
+      if (data.length === 0) return orig(data, cb); // the flow controller's mark before a piece
       const now = performance.now();
       if (b.first === 0) b.first = now;
       const n = typeof data === "string" ? data.length : data.byteLength;
@@ -1158,6 +1172,7 @@ async function skipMode(bytes) {
       return fetch0(url, init);
     };
     term.write = (data, cb) => {
+      if (data.length === 0) return orig(data, cb); // the flow controller's mark before a piece
       const n = typeof data === "string" ? data.length : data.byteLength;
       // While keys are typed: the capital letters the write holds (each key is a different
       // one, so an echo is matched to its own key, never to an earlier key's or the flood's).
@@ -1208,6 +1223,10 @@ async function skipMode(bytes) {
   // testcluster's send queue at each key go beside them.
   const letters = "ZQXJKVWBGHMNPRSTUFDC";
   await app.exec(() => Object.assign(window.__skip, { echoes: true, marks: [], keys: [], sends: [] }));
+  // The tab's share of the page while `yes` is paced: what it wrote and the drawing time its
+  // acks reported (flow stats), over the keys.
+  const pacing = () => app.exec((id) => ({ f: window.__podterm.flow(id), at: performance.now() }), id);
+  const pacedFrom = await pacing();
   const cpuFrom = await cpuTimes();
   const echoes = [];
   const earlier = [];
@@ -1238,6 +1257,17 @@ async function skipMode(bytes) {
     await sleep(150);
   }
   const cpu = cpuShare(cpuFrom, await cpuTimes());
+  const pacedTo = await pacing();
+  const pacedMs = pacedTo.at - pacedFrom.at;
+  const drawMs = pacedTo.f.drawMs - pacedFrom.f.drawMs;
+  const drawnBytes = pacedTo.f.written - pacedFrom.f.written;
+  const paced = {
+    // MB/s written into the tab; the share of the page's time spent drawing it (the goal:
+    // PACE_DRAW of each PACE_FRAME, a quarter); the rate it drew at (MB per second of drawing).
+    drawnMBps: r1(drawnBytes / 1e6 / (pacedMs / 1000)),
+    drawShare: Math.round((drawMs / pacedMs) * 1000) / 1000,
+    drawMBps: drawMs > 0 ? r1(drawnBytes / 1e6 / (drawMs / 1000)) : null,
+  };
   await app.exec(() => Object.assign(window.__skip, { echoes: false }));
   const drawnBeforeC = await app.exec(() => window.__skip.bytes);
   await app.type(area, `${Keys.CONTROL}c${"\uE000"}`);
@@ -1263,6 +1293,7 @@ async function skipMode(bytes) {
       serverSendQ: sendQ,
       serverSendQMedian: median(sendQ),
       cores: cpu,
+      paced,
     },
     ctrlC: { ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeC },
   };
@@ -1466,6 +1497,9 @@ async function writeReport(R, record) {
       : []),
     ...(R.skip?.echo?.cores
       ? [["  ↳ skipping, during those keys: echoes drawn (the rest skipped with the flood's lines, never drawn: ∞ above); testcluster's send queue at the key (median MB); cores used by each process", `${R.skip.echo.drawn} of ${R.skip.echo.ms.length}${R.skip.echo.drawn > 0 ? ` (p50 / p99 of those ${R.skip.echo.drawnP50} / ${R.skip.echo.drawnP99} ms)` : ""}; ${r1(R.skip.echo.serverSendQMedian / 1e6)}`, Object.entries(R.skip.echo.cores).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
+      : []),
+    ...(R.skip?.echo?.paced
+      ? [["  ↳ skipping, `yes` paced during those keys: written into the tab (MB/s); the page's time spent drawing it (goal: a quarter, PACE_DRAW of each frame); drawn at (MB per second of drawing)", `${R.skip.echo.paced.drawnMBps}; ${R.skip.echo.paced.drawShare}`, `${R.skip.echo.paced.drawMBps ?? "—"}`, `≤ 0.25: ${R.skip.echo.paced.drawShare <= 0.25 ? "yes" : "no"}`, R.skip.echo.paced.drawShare <= 0.25]]
       : []),
     ...(R.echoPath ? echoPathRows(R.echoPath) : []),
     ["`yes`, Ctrl-C → output stops, prompt shown (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", `< 300 ms: ${x(R.ctrlC.ms, 300)}`, R.ctrlC.ms < 300],
