@@ -623,20 +623,15 @@ async fn a_paced_batch_follows_the_draw_time_the_tab_reports_now() {
     let rate = Arc::new(Mutex::new(None::<f64>));
     let batches = Arc::new(Mutex::new(Vec::<(f64, usize)>::new()));
     let (r, b, cr) = (rate.clone(), batches.clone(), credit.clone());
-    let pump = tokio::spawn(flow::pump(
-        out_rx,
-        err_rx,
-        credit.clone(),
-        cfg,
-        move |bytes| {
-            if let Some(rate) = *r.lock().expect("lock") {
-                b.lock().expect("lock").push((rate, bytes.len()));
-                let took = Duration::from_secs_f64(bytes.len() as f64 / rate);
-                cr.ack_drawn(bytes.len(), took);
-            }
-            true
-        },
-    ));
+    let tab = move |bytes: Bytes| {
+        if let Some(rate) = *r.lock().expect("lock") {
+            b.lock().expect("lock").push((rate, bytes.len()));
+            let took = Duration::from_secs_f64(bytes.len() as f64 / rate);
+            cr.ack_drawn(bytes.len(), took);
+        }
+        true
+    };
+    let pump = tokio::spawn(flow::pump(out_rx, err_rx, credit.clone(), cfg, tab));
     until("the flood was skipped", || credit.skipped().0 > 4 << 20).await;
     let paced = |rate: f64| {
         batches
@@ -647,43 +642,38 @@ async fn a_paced_batch_follows_the_draw_time_the_tab_reports_now() {
             .map(|(_, n)| *n)
             .collect::<Vec<_>>()
     };
+    // The tab draws at `at` bytes a second from now: once the engine's draw rate has followed
+    // it, the next 10 paced batches.
+    let batches_at = |at: f64| {
+        *rate.lock().expect("lock") = Some(at);
+        let (credit, paced) = (&credit, &paced);
+        async move {
+            until("the draw rate followed the tab", || {
+                (credit.draw_rate() - at).abs() < at * 0.1
+            })
+            .await;
+            let from = paced(at).len();
+            until("10 batches more", || paced(at).len() >= from + 10).await;
+            paced(at)[from..from + 10].to_vec()
+        }
+    };
     // Long lines: 50 MB/s, PACE_DRAW of it is 200 KB (within a quarter of the window). The
-    // floor goes first, until the page has reported DRAW_SAMPLE of drawing.
+    // first batches are PACE_MIN_BATCH, until the page has reported DRAW_SAMPLE of drawing.
     let fast = 50e6;
-    *rate.lock().expect("lock") = Some(fast);
     credit.ack(credit.unacked());
-    until("the draw rate measured at 50 MB/s", || {
-        (credit.draw_rate() - fast).abs() < fast * 0.05
-    })
-    .await;
-    let from = paced(fast).len();
-    until("10 batches more at 50 MB/s", || {
-        paced(fast).len() >= from + 10
-    })
-    .await;
+    let big = batches_at(fast).await;
     // Then the same tab draws at 1.5 MB/s (`yes` on a busy machine): PACE_DRAW of it is
     // 6 KB, under the batch of a tab not measured yet (PACE_MIN_BATCH).
     let slow = 1.5e6;
-    *rate.lock().expect("lock") = Some(slow);
-    until("the draw rate followed the tab down to 1.5 MB/s", || {
-        (credit.draw_rate() - slow).abs() < slow * 0.1
-    })
-    .await;
-    let from_slow = paced(slow).len();
-    until("10 batches more at 1.5 MB/s", || {
-        paced(slow).len() >= from_slow + 10
-    })
-    .await;
+    let small = batches_at(slow).await;
     stop.store(true, Ordering::SeqCst);
     let want_fast = (fast * flow::PACE_DRAW.as_secs_f64()) as usize;
-    let big = paced(fast)[from..from + 10].to_vec();
     assert!(
         big.iter()
             .all(|n| *n > want_fast / 2 && *n <= want_fast + 4096),
         "batches at 50 MB/s are ~{want_fast} bytes: {big:?}"
     );
     let want_slow = slow * flow::PACE_DRAW.as_secs_f64();
-    let small = paced(slow)[from_slow..from_slow + 10].to_vec();
     assert!(
         small
             .iter()
