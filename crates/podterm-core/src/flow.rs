@@ -296,16 +296,12 @@ impl Credit {
 
     /// The UI has rendered `n` more bytes.
     pub fn ack(&self, n: usize) {
-        self.ack_at(n, Instant::now());
+        self.ack_at(n, None, Instant::now());
     }
 
     /// The UI has rendered `n` more bytes, which its terminal took `draw` to parse.
     pub fn ack_drawn(&self, n: usize, draw: Duration) {
-        {
-            let mut s = self.lock();
-            Self::measure_draw(&mut s.draw, n, draw);
-        }
-        self.ack(n);
+        self.ack_at(n, Some(draw), Instant::now());
     }
 
     fn measure_draw(d: &mut Draw, n: usize, draw: Duration) {
@@ -329,8 +325,11 @@ impl Credit {
         d.time = Duration::ZERO;
     }
 
-    fn ack_at(&self, n: usize, now: Instant) {
+    fn ack_at(&self, n: usize, draw: Option<Duration>, now: Instant) {
         let mut s = self.lock();
+        if let Some(draw) = draw {
+            Self::measure_draw(&mut s.draw, n, draw);
+        }
         if let Some(span) = self.drain_window {
             Self::measure(&mut s, n, now, span, self.max_high);
         }
@@ -719,7 +718,7 @@ mod tests {
             let room = credit.window().saturating_sub(credit.unacked());
             credit.sent(room.max(step));
             now += Duration::from_secs_f64(step as f64 / rate);
-            credit.ack_at(step, now);
+            credit.ack_at(step, None, now);
         }
         now
     }
@@ -767,7 +766,7 @@ mod tests {
             let w = credit.window();
             credit.sent(w.saturating_sub(credit.unacked()));
             now += Duration::from_micros(2500);
-            credit.ack_at(w / 4, now);
+            credit.ack_at(w / 4, None, now);
         }
         assert_eq!(credit.window(), HIGH_WATER, "grown back to the most");
     }
@@ -781,7 +780,7 @@ mod tests {
         for _ in 0..50 {
             credit.sent(100);
             now += Duration::from_secs(1);
-            credit.ack_at(100, now);
+            credit.ack_at(100, None, now);
         }
         assert_eq!(credit.window(), HIGH_WATER);
         assert_eq!(credit.drain_rate(), 0.0);
