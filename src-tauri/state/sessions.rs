@@ -166,8 +166,8 @@ impl Sessions {
         }
     }
 
-    /// The UI has written `bytes` more bytes of a session's output, in `draw` of its page's
-    /// time.
+    /// The UI has written `bytes` more bytes of a session's output, which its terminal took
+    /// `draw` to parse.
     pub fn ack(&self, id: u32, bytes: usize, draw: Duration) {
         if let Some(s) = lock(&self.open).get(&id) {
             s.credit.ack_drawn(bytes, draw);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ACK_SIZE, FlowController, type Timers, type WritableTerminal, WRITE_PIECE } from "./flow";
+import { ACK_SIZE, FlowController, MARK_MIN, type Timers, type WritableTerminal, WRITE_PIECE } from "./flow";
 
 /**
  * A terminal that completes writes only when told to, like xterm's async parser. An empty write
@@ -107,33 +107,53 @@ describe("FlowController", () => {
   it("says with each ack how long xterm spent parsing its bytes, not how long they waited", () => {
     const { term, timers, acks, draws, flow } = setup();
     flow.setSession(1);
-    flow.write(bytes(100));
+    flow.write(bytes(MARK_MIN));
     // xterm reaches it 5 ms later (its timer, a frame) and parses it in 3.
     timers.advance(5);
     term.complete(1, 3);
     // Two messages at 10 ms: the first parsed in 2; xterm yields (4 ms of other work), then
     // parses the second in 3. Only the parsing counts: 3 + 2 + 3.
     timers.advance(2);
-    flow.write(bytes(100));
-    flow.write(bytes(100));
+    flow.write(bytes(MARK_MIN));
+    flow.write(bytes(MARK_MIN));
     term.complete(1, 2);
     timers.advance(4);
     term.complete(1, 3);
     expect(acks).toEqual([]);
     timers.advance(4); // the idle ack, 15 ms after the first byte was written
-    expect(acks).toEqual([[1, 300]]);
+    expect(acks).toEqual([[1, 3 * MARK_MIN]]);
     expect(draws).toEqual([8000]);
     // The next ack counts only what was parsed since.
     timers.advance(10);
-    flow.write(bytes(50));
+    flow.write(bytes(MARK_MIN));
     term.complete(1, 1.5);
     timers.advance(15);
     expect(acks).toEqual([
-      [1, 300],
-      [1, 50],
+      [1, 3 * MARK_MIN],
+      [1, MARK_MIN],
     ]);
     expect(draws).toEqual([8000, 1500]);
     expect(flow.stats().drawMs).toBe(9.5);
+  });
+
+  it("hands an echo to xterm alone, so xterm can parse it at once, and times it from the hand-over", () => {
+    const { term, timers, draws, flow } = setup();
+    flow.setSession(1);
+    const writes: number[] = [];
+    const write = term.write.bind(term);
+    term.write = (data, cb) => {
+      writes.push(data.length);
+      write(data, cb);
+    };
+    flow.write(bytes(3));
+    // One write, no mark before it: xterm's first write after a keystroke is parsed at once.
+    expect(writes).toEqual([3]);
+    timers.advance(2);
+    term.complete(1, 0.5);
+    timers.advance(15);
+    expect(draws).toEqual([2500]);
+    flow.write(bytes(MARK_MIN));
+    expect(writes).toEqual([3, 0, MARK_MIN]);
   });
 
   it("batches small writes until ACK_SIZE bytes are pending", () => {

@@ -6,12 +6,15 @@
 // Acks are batched: one `ack` per ACK_SIZE bytes written, and whatever is left is acknowledged
 // when output goes quiet for ACK_IDLE_MS, so a small prompt never waits.
 //
-// Each ack says how long xterm spent parsing the bytes it acknowledges: each piece goes after an
-// empty write whose callback runs when xterm reaches the piece, so the time from that callback
-// to the piece's own is the piece's parse alone (not the wait for xterm's timer, a frame, or
-// other work in between). The engine sizes a skipped flood's paced batches by it: what the tab
-// draws now in a quarter of a frame (`yes`'s two-byte lines parse ~10x slower per byte than
-// long lines).
+// Each ack says how long xterm spent parsing the bytes it acknowledges: each piece of a message
+// of at least MARK_MIN bytes goes after an empty write whose callback runs when xterm reaches
+// the piece, so the time from that callback to the piece's own is the piece's parse alone (not
+// the wait for xterm's timer, a frame, or other work in between). A smaller message (an echo, a
+// prompt) gets no mark: xterm parses the first write after a keystroke at once, and a mark
+// would take that write's place (the echo would then wait for xterm's timer); its time counts
+// from its hand-over or the previous piece's end, and the engine does not measure acks that
+// small. The engine sizes a skipped flood's paced batches by it: what the tab draws now in a
+// quarter of a frame (`yes`'s two-byte lines parse ~10x slower per byte than long lines).
 //
 // A message is handed to xterm in pieces of at most WRITE_PIECE bytes (views, no copy): xterm
 // parses one write whole before it looks at the clock, and yields the page's one thread only
@@ -29,6 +32,10 @@ export interface WritableTerminal {
 
 /** The empty write before each piece: its callback says xterm has reached the piece. */
 const NOTHING = new Uint8Array(0);
+
+/** Messages of at least this many bytes are timed from a mark (above): under the engine's
+ *  smallest paced batch (2 KiB), over an echo's or a prompt's few bytes. */
+export const MARK_MIN = 1024;
 
 /** Largest piece handed to xterm in one write: ~3 ms of parsing at a `yes` flood's rate. */
 export const WRITE_PIECE = 32 * 1024;
@@ -76,7 +83,7 @@ export class FlowController {
   private readonly idleMs: number;
   private readonly timers: Timers;
   private readonly now: () => number;
-  /** When xterm reached the piece it parses now (its marker's callback). */
+  /** When xterm reached the piece it parses now (its mark's callback), or finished the last one. */
   private reached = 0;
   /** Drawing time of the written bytes not yet acknowledged. */
   private pendingDrawMs = 0;
@@ -125,10 +132,12 @@ export class FlowController {
     this.s.chunks += 1;
     this.s.inFlight += n;
     if (this.s.inFlight > this.s.maxInFlight) this.s.maxInFlight = this.s.inFlight;
+    const marked = n >= MARK_MIN;
+    const handed = marked ? undefined : this.now();
     for (let at = 0; at < n; at += WRITE_PIECE) {
       const piece = n <= WRITE_PIECE ? chunk : chunk.subarray(at, Math.min(n, at + WRITE_PIECE));
-      this.term.write(NOTHING, this.reach);
-      this.term.write(piece, () => this.written(piece.length));
+      if (marked) this.term.write(NOTHING, this.reach);
+      this.term.write(piece, () => this.written(piece.length, handed));
     }
   }
 
@@ -149,9 +158,12 @@ export class FlowController {
     this.reached = this.now();
   };
 
-  private written(n: number): void {
+  /** A piece is parsed; `handed`: when an unmarked one was handed to xterm. */
+  private written(n: number, handed: number | undefined): void {
     if (this.disposed) return;
-    const drew = Math.max(0, this.now() - this.reached);
+    const now = this.now();
+    const drew = Math.max(0, now - Math.max(this.reached, handed ?? -Infinity));
+    this.reached = now;
     this.pendingDrawMs += drew;
     this.s.drawMs += drew;
     this.s.inFlight -= n;
