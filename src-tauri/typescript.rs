@@ -292,12 +292,16 @@ fn flow_ts() -> String {
          or output could stall with acknowledgements held back). */\n\
          export const ACK_SIZE = {};\n\
          /** …or once output has been quiet this long (ms), so a prompt never waits. */\n\
-         export const ACK_IDLE_MS = {};\n",
+         export const ACK_IDLE_MS = {};\n\
+         /** Acks of fewer bytes do not measure the tab's draw rate (an echo's parse time is under\n * \
+         the clock's step); at most the smallest paced batch. */\n\
+         export const DRAW_MIN_ACK = {};\n",
         flow::HIGH_WATER,
         flow::LOW_WATER,
         flow::MAX_BATCH,
         flow::ACK_SIZE,
         flow::ACK_IDLE.as_millis(),
+        flow::DRAW_MIN_ACK,
     )
 }
 

@@ -274,8 +274,8 @@ impl Credit {
         self.lock().drain.rate
     }
 
-    /// The tab's draw rate in bytes per second of the page's time ([`Draw`]; 0 until the page
-    /// has reported enough drawing time).
+    /// The tab's draw rate in bytes per second of parsing ([`Draw`]; 0 until the page has
+    /// reported enough parsing time).
     pub fn draw_rate(&self) -> f64 {
         self.lock().draw.rate
     }

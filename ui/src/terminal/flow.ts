@@ -20,7 +20,7 @@
 // parses one write whole before it looks at the clock, and yields the page's one thread only
 // between writes, so a 256 KiB message of `yes` held a keystroke for tens of milliseconds.
 
-import { ACK_IDLE_MS, ACK_SIZE } from "../ipc/generated/flow";
+import { ACK_IDLE_MS, ACK_SIZE, DRAW_MIN_ACK } from "../ipc/generated/flow";
 
 // The constants are the engine's (podterm_core::flow), generated into ipc/generated/flow.ts.
 export { ACK_IDLE_MS, ACK_SIZE };
@@ -33,9 +33,9 @@ export interface WritableTerminal {
 /** The empty write before each piece: its callback says xterm has reached the piece. */
 const NOTHING = new Uint8Array(0);
 
-/** Messages of at least this many bytes are timed from a mark (above): under the engine's
- *  smallest paced batch (2 KiB), over an echo's or a prompt's few bytes. */
-export const MARK_MIN = 1024;
+/** Messages of at least this many bytes are timed from a mark (above): those whose acks the
+ *  engine measures (under its smallest paced batch, over an echo's or a prompt's few bytes). */
+export const MARK_MIN = DRAW_MIN_ACK;
 
 /** Largest piece handed to xterm in one write: ~3 ms of parsing at a `yes` flood's rate. */
 export const WRITE_PIECE = 32 * 1024;
