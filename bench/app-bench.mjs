@@ -9,7 +9,8 @@
 // into xterm (against the same bytes written into the same xterm with no IPC), keystroke echo
 // during a flood, and Ctrl-C → quiet; beside them their floors (WebKitGTK alone in MiniBrowser, an
 // idle echo's round trip on a PTY and the page's frame interval, 20 tabs in a fresh app).
-// `--memory-only`: WebKitGTK's floor and the fresh app alone, as JSON. Prints a Markdown table; writes bench/results/app-<UTC>.json,
+// `--memory-only`: WebKitGTK's floor and the fresh app alone, as JSON. `--transport-only`: ways
+// into the page (a test-fixtures build), as JSON. Prints a Markdown table; writes bench/results/app-<UTC>.json,
 // app-latest.json and app-latest.md. Figures only: no target turns into a failure.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -37,6 +38,9 @@ const MEMORY_ONLY = process.argv.includes("--memory-only");
 // `--skip-only`: the skipping run alone (a FLOOD_MB flood, keys during `yes`, Ctrl-C) in a
 // fresh app, printed as JSON (A/B of how a skipped flood is paced).
 const SKIP_ONLY = process.argv.includes("--skip-only");
+// `--transport-only` (a test-fixtures build): ways into the page, the same bytes each, printed
+// as JSON (issue 13, item 3; `src-tauri/probe.rs`).
+const TRANSPORT_ONLY = process.argv.includes("--transport-only");
 const KEYS = 20;
 const out = path.join(repo, "bench", "results");
 const log = (m) => process.stderr.write(`  · ${m}\n`);
@@ -757,6 +761,13 @@ try {
   await app.click("#import-kubeconfig", 20_000);
   await app.waitFor('.pod[data-pod="shell"]', 30_000);
   log("profile imported; pods listed");
+  if (TRANSPORT_ONLY) {
+    console.log(JSON.stringify(await transportProbe(Number(process.env.TRANSPORT_MB ?? 256) * 1024 * 1024), null, 2));
+    cluster.kill("SIGTERM");
+    await app.close();
+    await rm(work, { recursive: true, force: true });
+    process.exit(0);
+  }
   if (SKIP_ONLY) {
     console.log(JSON.stringify(await skipMode(FLOOD_MB * 1024 * 1024), null, 2));
     cluster.kill("SIGTERM");
@@ -1141,6 +1152,109 @@ function cpuShare(a, b, ms = b.at - a.at) {
     if (used >= 0.01) out[k] = Math.round(used * 100) / 100;
   }
   return out;
+}
+
+/**
+ * Ways into the page (issue 13, item 3), each carrying `bytes` of 80-byte lines that the page
+ * counts and drops (no xterm, so the transport alone is timed): `channel`, a session as today
+ * (testcluster's pod prints them; Tauri `Channel` messages, flow control, acks; the tab's
+ * `write` replaced by a counter); `fetch`, one request per `piece` bytes from the probe's URI
+ * scheme (`src-tauri/probe.rs`: Tauri's fetch of a message without its `eval` and routing);
+ * `stream`, one request whose body the page reads as it comes; `eval`, scripts the app runs in
+ * the page, each a piece as a JSON string (what Tauri does with a message under 1 KiB). Each: MB/s into the page, the
+ * messages (or body chunks) the page got, and each process's CPU time per MB.
+ */
+async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256) * 1024) {
+  const probe = await app.exec(() => fetch("podterm-probe://localhost/whole?bytes=1").then((r) => r.arrayBuffer()).then((b) => b.byteLength, (e) => String(e)));
+  if (probe !== 1) throw new Error(`the transport probe did not answer (${probe}): a test-fixtures build is needed (make test-app)`);
+  const perMB = (cores, ms) => Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, r1((v * ms) / (bytes / 1e6))]));
+  const measure = async (name, start, done) => {
+    const from = await cpuTimes();
+    await start();
+    const r = await app.waitUntil(`${name} to finish`, 900_000, done);
+    if (r.error) throw new Error(`${name}: ${r.error}`);
+    const cores = cpuShare(from, await cpuTimes(), r.ms);
+    const row = { MBps: r1(bytes / 1e6 / (r.ms / 1000)), ms: r1(r.ms), messages: r.messages, chunkMedian: r.chunkMedian, chunkMax: r.chunkMax, cpuMsPerMB: perMB(cores, r.ms), cores };
+    log(`transport ${name}: ${JSON.stringify(row)}`);
+    return row;
+  };
+  const R = { bytes, piece };
+  // Today's path: a session's output through the Channel into a tab that only counts it.
+  await setDrawEveryByte(true);
+  const id = await openShellTab(app);
+  const area = `.pane[data-tab-id="${id}"] .xterm-helper-textarea`;
+  await app.exec((id) => {
+    const term = window.__podterm.terminals.get(id);
+    const t = (window.__transport = { bytes: 0, first: 0, last: 0, messages: 0 });
+    term.write = (data, cb) => {
+      const n = typeof data === "string" ? data.length : data.byteLength;
+      if (n > 0) {
+        const now = performance.now();
+        if (t.first === 0) t.first = now;
+        t.bytes += n;
+        t.messages++;
+        t.last = now;
+      }
+      queueMicrotask(() => cb?.());
+    };
+    return true;
+  }, id);
+  await sleep(500);
+  await app.exec(() => Object.assign(window.__transport, { bytes: 0, first: 0, last: 0, messages: 0 }));
+  R.channel = await measure("channel", async () => {
+    await app.type(area, floodCommand(bytes));
+    await app.type(area, Keys.ENTER);
+  }, () => {
+    const t = window.__transport;
+    return t.bytes >= 1e6 && performance.now() - t.last > 2000 ? { ms: t.last - t.first, messages: t.messages, got: t.bytes } : null;
+  });
+  // The probe's scheme: one request per piece, one after another.
+  R.fetch = await measure("fetch", () => app.exec((total, piece) => {
+    const t = (window.__transport = { done: null });
+    (async () => {
+      const t0 = performance.now();
+      let got = 0, messages = 0;
+      while (got < total) {
+        const b = await (await fetch(`podterm-probe://localhost/whole?bytes=${Math.min(piece, total - got)}`)).arrayBuffer();
+        got += b.byteLength;
+        messages++;
+      }
+      t.done = { ms: performance.now() - t0, messages, got };
+    })().catch((e) => (t.done = { error: String(e) }));
+    return true;
+  }, bytes, piece), () => window.__transport.done);
+  // One request for all of it, its body read as it comes.
+  R.stream = await measure("stream", () => app.exec((total, piece) => {
+    const t = (window.__transport = { done: null });
+    (async () => {
+      const t0 = performance.now();
+      const reader = (await fetch(`podterm-probe://localhost/stream?bytes=${total}&piece=${piece}`)).body.getReader();
+      let got = 0;
+      const sizes = [];
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        got += value.byteLength;
+        sizes.push(value.byteLength);
+      }
+      sizes.sort((a, b) => a - b);
+      t.done = { ms: performance.now() - t0, messages: sizes.length, got, chunkMedian: sizes[sizes.length >> 1], chunkMax: sizes.at(-1) };
+    })().catch((e) => (t.done = { error: String(e) }));
+    return true;
+  }, bytes, piece), () => window.__transport.done);
+  // Scripts the app evaluates in the page, each carrying a piece as a JSON string.
+  R.eval = await measure("eval", () => app.exec((total, piece) => {
+    const t = (window.__transport = { done: null });
+    const t0 = performance.now();
+    let got = 0, messages = 0;
+    window.__probeEval = (s) => {
+      got += s.length;
+      messages++;
+      if (got >= total && !t.done) t.done = { ms: performance.now() - t0, messages, got };
+    };
+    return fetch(`podterm-probe://localhost/eval?bytes=${total}&piece=${piece}`).then((r) => r.arrayBuffer()).then(() => true);
+  }, bytes, piece), () => window.__transport.done);
+  return R;
 }
 
 /** The "Draw every byte of a flood" setting, through the app's own command. */

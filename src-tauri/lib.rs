@@ -23,6 +23,8 @@ pub mod error;
 pub mod ipc;
 pub mod launch;
 pub mod links;
+#[cfg(all(feature = "test-fixtures", target_os = "linux"))]
+mod probe;
 pub mod requests;
 pub mod shortcut;
 pub mod state;
@@ -89,6 +91,19 @@ fn steady_caret() {
     }
 }
 
+/// The app's compiled configuration; a test-fixtures build on Linux lets the page reach the
+/// transport probe's scheme (`probe.rs`).
+fn context() -> tauri::Context {
+    #[allow(unused_mut)]
+    let mut context = tauri::generate_context!();
+    #[cfg(all(feature = "test-fixtures", target_os = "linux"))]
+    if let Some(tauri::utils::config::Csp::Policy(csp)) = &mut context.config_mut().app.security.csp
+    {
+        *csp = csp.replace("connect-src ", &format!("connect-src {}: ", probe::SCHEME));
+    }
+    context
+}
+
 /// Runs the app until its window closes.
 pub fn run() {
     webkit_environment();
@@ -144,6 +159,12 @@ pub fn run() {
                         .on_change(move |_| tray::refresh(&h));
                 }
                 desktop::update_launcher(&handle);
+                #[cfg(all(feature = "test-fixtures", target_os = "linux"))]
+                if let Some(w) = app.get_webview_window(desktop::MAIN_WINDOW) {
+                    if let Err(e) = w.with_webview(|v| probe::register(&v.inner())) {
+                        tracing::warn!("transport probe: {e}");
+                    }
+                }
                 if app.state::<desktop::Desktop>().global_shortcut() {
                     if let Err(e) = shortcut::apply(&handle, true) {
                         tracing::warn!("{e}");
@@ -216,7 +237,7 @@ pub fn run() {
                 }
             }
         })
-        .build(tauri::generate_context!());
+        .build(context());
     let tauri_app = match built {
         Ok(a) => a,
         Err(e) => {
