@@ -105,6 +105,18 @@ test("pod `shell`: `echo hello` shows hello", async () => {
   await screenshot("echo-hello");
 });
 
+test("what a pod prints arrives as it is: quotes, backslashes, script-like text, U+2028, multi-byte and invalid UTF-8", async () => {
+  // Output reaches the page as scripts with the text as a string argument (src-tauri/output.rs):
+  // nothing a pod prints may end that string early, or lose what follows it.
+  await typeLine(state.tabId, "printf 'A\"B\\\\C`$(x)</script>\\342\\200\\250Z|\\342\\202\\254\\360\\237\\230\\200|\\377|end\\n'");
+  const lines = await waitForLine(state.tabId, (l) => l.startsWith('A"B'), "the printed line");
+  const line = lines.find((l) => l.startsWith('A"B'));
+  assert(line.startsWith('A"B\\C`$(x)</script>'), `the start is ${JSON.stringify(line)}`);
+  // The euro sign and the emoji whole; the invalid byte shown as U+FFFD; nothing after it lost.
+  assert(line.includes("Z|€😀|\uFFFD|end"), `the end is ${JSON.stringify(line)}`);
+  await screenshot("printed-as-is");
+});
+
 test("`exit 3` shows exit code 3; Enter reopens", async () => {
   await typeLine(state.tabId, "exit 3");
   await waitTabState(state.tabId, "exited");

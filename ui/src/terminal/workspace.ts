@@ -388,9 +388,9 @@ export class Workspace {
     this.backend
       .openSession(
         { ...target, cols, rows },
-        (bytes) => {
+        (text, bytes) => {
           this.markNewSession(tab.id, attempt);
-          flow.write(bytes);
+          flow.write(text, bytes);
         },
         (state) => this.sessionState(tab.id, attempt, state),
       )

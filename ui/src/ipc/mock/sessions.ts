@@ -61,6 +61,7 @@ export class MockSession {
   private outLen = 0;
   private flushQueued = false;
   private flood: Uint8Array | null = null;
+  private readonly decoder = new TextDecoder();
   private line = "";
   private escape = false;
   private readonly prompt: string;
@@ -69,7 +70,7 @@ export class MockSession {
   constructor(
     readonly id: number,
     readonly req: OpenSessionRequest,
-    private readonly onOutput: (bytes: Uint8Array) => void,
+    private readonly onOutput: (text: string, bytes: number) => void,
     private readonly onState: (s: SessionState) => void,
     private readonly onEnd: (s: MockSession) => void,
     private readonly connectDelay = 60,
@@ -175,7 +176,9 @@ export class MockSession {
       const u = this.unacked;
       if (u > this.maxUnacked) this.maxUnacked = u;
       const c = chunk;
-      later(() => this.onOutput(c));
+      // As the app sends it: text, with the bytes it took (a character cut between chunks
+      // comes whole with the later one).
+      later(() => this.onOutput(this.decoder.decode(c, { stream: true }), c.length));
       if (u > HIGH_WATER) {
         this.paused = true;
         this.pauses++;
@@ -460,7 +463,7 @@ export class MockSessions {
 
   open(
     req: OpenSessionRequest,
-    onOutput: (bytes: Uint8Array) => void,
+    onOutput: (text: string, bytes: number) => void,
     onState: (s: SessionState) => void,
   ): number {
     const id = this.nextId++;
