@@ -1183,22 +1183,28 @@ async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256)
   await setDrawEveryByte(true);
   const id = await openShellTab(app);
   const area = `.pane[data-tab-id="${id}"] .xterm-helper-textarea`;
-  await app.exec((id) => {
+  // TRANSPORT_DRAW=1: xterm draws it (the flood row's conditions, every byte drawn).
+  await app.exec((id, draw) => {
     const term = window.__podterm.terminals.get(id);
+    const orig = term.write.bind(term);
     const t = (window.__transport = { bytes: 0, first: 0, last: 0, messages: 0 });
     term.write = (data, cb) => {
       const n = typeof data === "string" ? data.length : data.byteLength;
-      if (n > 0) {
-        const now = performance.now();
-        if (t.first === 0) t.first = now;
-        t.bytes += n;
-        t.messages++;
-        t.last = now;
-      }
-      queueMicrotask(() => cb?.());
+      const done = () => {
+        if (n > 0) {
+          const now = performance.now();
+          if (t.first === 0) t.first = now;
+          t.bytes += n;
+          t.messages++;
+          t.last = now;
+        }
+        cb?.();
+      };
+      if (draw) orig(data, done);
+      else queueMicrotask(done);
     };
     return true;
-  }, id);
+  }, id, process.env.TRANSPORT_DRAW === "1");
   await sleep(500);
   await app.exec(() => Object.assign(window.__transport, { bytes: 0, first: 0, last: 0, messages: 0 }));
   R.channel = await measure("channel", async () => {
@@ -1291,8 +1297,13 @@ async function skipMode(bytes) {
       // While keys are typed: the capital letters the write holds (each key is a different
       // one, so an echo is matched to its own key, never to an earlier key's or the flood's).
       let caps = "";
-      if (b.echoes && typeof data !== "string") {
-        for (let i = 0; i < n; i++) if (data[i] >= 0x41 && data[i] <= 0x5a && !caps.includes(String.fromCharCode(data[i]))) caps += String.fromCharCode(data[i]);
+      if (b.echoes) {
+        // A session's output is text (the app's scripts); a recording's, bytes.
+        const at = typeof data === "string" ? (i) => data.charCodeAt(i) : (i) => data[i];
+        for (let i = 0; i < n; i++) {
+          const c = at(i);
+          if (c >= 0x41 && c <= 0x5a && !caps.includes(String.fromCharCode(c))) caps += String.fromCharCode(c);
+        }
       }
       orig(data, () => {
         const now = performance.now();
