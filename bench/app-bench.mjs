@@ -911,33 +911,6 @@ try {
   results.profile.flood = await app.exec(profileTake);
   log(`profile, flood: ${JSON.stringify(results.profile.flood)}`);
   // The same bytes written into the same xterm in JS, no IPC: xterm's own rate on this page.
-  const xtermAlone = (id, total, line) => app.exec(async (id, total, line) => {
-    const term = window.__podterm.terminals.get(id);
-    const chunkText = line.repeat(Math.floor(65536 / line.length));
-    const chunk = new TextEncoder().encode(chunkText);
-    const write = term.write.bind(term);
-    const t0 = performance.now();
-    let sent = 0;
-    let done = 0;
-    await new Promise((resolve) => {
-      // At most 15 s of writing: WebDriver gives a script 30 s (a slow machine's flood was
-      // longer, and the run failed here).
-      const pump = () => {
-        const more = () => sent < total && performance.now() - t0 < 15_000;
-        // Keep ~100 KB in xterm's queue, as the app's flow control does.
-        while (sent - done < 100_000 && more()) {
-          sent += chunk.length;
-          write(chunk, () => {
-            done += chunk.length;
-            if (done >= sent && !more()) resolve();
-            else pump();
-          });
-        }
-      };
-      pump();
-    });
-    return { bytes: done, ms: performance.now() - t0 };
-  }, id, total, line);
   const cap = await xtermAlone(tab, flood.bytes, "y".repeat(79) + "\r\n");
   results.profile.xtermAlone = await app.exec(profileTake);
   log(`profile, xterm alone: ${JSON.stringify(results.profile.xtermAlone)}`);
@@ -1213,13 +1186,23 @@ async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256)
   }, id, process.env.TRANSPORT_DRAW === "1");
   await sleep(500);
   await app.exec(() => Object.assign(window.__transport, { bytes: 0, first: 0, last: 0, messages: 0 }));
+  // Where the page's time went while drawing (xterm's parser, its renderer), as in the flood row.
+  if (process.env.TRANSPORT_DRAW === "1") await app.exec(profileInstall, id);
   R.channel = await measure("channel", async () => {
+    if (process.env.TRANSPORT_DRAW === "1") await app.exec(profileTake);
     await app.type(area, floodCommand(bytes));
     await app.type(area, Keys.ENTER);
   }, () => {
     const t = window.__transport;
     return t.bytes >= 1e6 && performance.now() - t.last > 2000 ? { ms: t.last - t.first, messages: t.messages, got: t.bytes } : null;
   });
+  if (process.env.TRANSPORT_DRAW === "1") {
+    R.channel.profile = await app.exec(profileTake);
+    // The same lines written straight into the same xterm: what the page alone can draw.
+    const x = await xtermAlone(id, bytes, "y".repeat(79) + "\r\n");
+    R.xtermAloneMBps = r1(x.bytes / 1e6 / (x.ms / 1000));
+    log(`transport: xterm alone ${R.xtermAloneMBps} MB/s`);
+  }
   // The probe's scheme: one request per piece, one after another.
   R.fetch = await measure("fetch", () => app.exec((total, piece) => {
     const t = (window.__transport = { done: null });
@@ -1267,6 +1250,38 @@ async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256)
     return fetch(`podterm-probe://localhost/eval?bytes=${total}&piece=${piece}`).then((r) => r.arrayBuffer()).then(() => true);
   }, bytes, piece), () => window.__transport.done);
   return R;
+}
+
+/** `total` bytes of `line` written straight into the tab's xterm, no IPC: xterm's own rate on
+ *  this page. */
+function xtermAlone(id, total, line) {
+  return app.exec(async (id, total, line) => {
+    const term = window.__podterm.terminals.get(id);
+    const chunkText = line.repeat(Math.floor(65536 / line.length));
+    const chunk = new TextEncoder().encode(chunkText);
+    const write = term.write.bind(term);
+    const t0 = performance.now();
+    let sent = 0;
+    let done = 0;
+    await new Promise((resolve) => {
+      // At most 15 s of writing: WebDriver gives a script 30 s (a slow machine's flood was
+      // longer, and the run failed here).
+      const pump = () => {
+        const more = () => sent < total && performance.now() - t0 < 15_000;
+        // Keep ~100 KB in xterm's queue, as the app's flow control does.
+        while (sent - done < 100_000 && more()) {
+          sent += chunk.length;
+          write(chunk, () => {
+            done += chunk.length;
+            if (done >= sent && !more()) resolve();
+            else pump();
+          });
+        }
+      };
+      pump();
+    });
+    return { bytes: done, ms: performance.now() - t0 };
+  }, id, total, line);
 }
 
 /** The "Draw every byte of a flood" setting, through the app's own command. */
