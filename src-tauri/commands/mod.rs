@@ -29,8 +29,8 @@ use tauri::{AppHandle, Manager, State};
 pub type Raw = tauri::ipc::InvokeResponseBody;
 
 /// A terminal's output as text (`Channel<Text>` in the contract): the channel only names the
-/// page's handler; each batch reaches it as a script, `text::Output` (the cheapest way into the
-/// page: docs/architecture.md, "Ways into the page"). Never sent through the channel itself.
+/// page's handler; each batch reaches it as a script (`output::Output`: the cheapest way into the
+/// page, docs/architecture.md, "Ways into the page"). Never sent through the channel itself.
 #[derive(Clone, serde::Serialize)]
 pub struct Text(String);
 
