@@ -287,14 +287,20 @@ describe("FlowController", () => {
     expect(pieces[1]!.startsWith("😀")).toBe(true);
   });
 
-  it("acknowledges the start of a character the engine holds back, with nothing to draw", () => {
-    const { term, timers, acks, flow } = setup();
+  it("acknowledges the start of a character the engine holds back, in order with the text around it", () => {
+    const { term, timers, acks, draws, flow } = setup();
     flow.setSession(1);
     flow.write("", 2);
+    // Nothing to draw: the bytes count once xterm reaches that point, before the next text.
     expect(term.pending.length).toBe(0);
-    expect(flow.stats().written).toBe(2);
+    expect(flow.stats().written).toBe(0);
+    flow.write("€", 1);
+    term.complete(1, 5);
+    expect(flow.stats().written).toBe(3);
     expect(flow.stats().inFlight).toBe(0);
     timers.advance(15);
-    expect(acks).toEqual([[1, 2]]);
+    expect(acks).toEqual([[1, 3]]);
+    // Only the text's own parse counts as drawing.
+    expect(draws).toEqual([5000]);
   });
 });

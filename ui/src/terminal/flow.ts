@@ -137,11 +137,12 @@ export class FlowController {
   write(chunk: Uint8Array | string, bytes: number = chunk.length): void {
     if (this.disposed) return;
     if (chunk.length === 0) {
-      // The start of a character the engine holds until its rest comes: taken, nothing to draw.
+      // The start of a character the engine holds until its rest comes: taken, nothing to draw;
+      // counted written when xterm reaches it, so in order with what came before (no parse time).
       if (bytes > 0) {
         this.s.received += bytes;
         this.s.inFlight += bytes;
-        this.written(bytes, this.now());
+        this.term.write(NOTHING, () => this.written(bytes, Infinity));
       }
       return;
     }
