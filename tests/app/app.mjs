@@ -109,8 +109,10 @@ test("what a pod prints arrives as it is: quotes, backslashes, script-like text,
   // Output reaches the page as scripts with the text as a string argument (src-tauri/output.rs):
   // nothing a pod prints may end that string early, or lose what follows it.
   await typeLine(state.tabId, "printf 'A\"B\\\\C`$(x)</script>\\342\\200\\250Z|\\342\\202\\254\\360\\237\\230\\200|\\377|end\\n'");
-  const lines = await waitForLine(state.tabId, (l) => l.startsWith('A"B'), "the printed line");
-  const line = lines.find((l) => l.startsWith('A"B'));
+  // Waits for the line's end to be drawn, then checks all of it.
+  const printed = (l) => l.startsWith('A"B') && l.endsWith("|end");
+  const lines = await waitForLine(state.tabId, printed, "the printed line, to its end");
+  const line = lines.find(printed);
   assert(line.startsWith('A"B\\C`$(x)</script>'), `the start is ${JSON.stringify(line)}`);
   // The euro sign and the emoji whole; the invalid byte shown as U+FFFD; nothing after it lost.
   assert(line.includes("Z|€😀|\uFFFD|end"), `the end is ${JSON.stringify(line)}`);
