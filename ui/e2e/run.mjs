@@ -1704,6 +1704,37 @@ test("the sidebar: one cluster's refusal never stands over another's list; forbi
   assert((await page.$eval(".open-by-name", (i) => i.value)) === "", "the box kept the name");
 });
 
+test("the sidebar: a click on a cluster, or on a message's ×, lands while the pod list changes under it", async () => {
+  await selectProfile("demo", "demo");
+  // Press on `point` (marking the node `mark` found then), let a pod event redraw the sidebar
+  // while the button is down, then release: the node must be the one pressed, and the click land.
+  const added = [];
+  const pressAcrossPodChange = async (point, mark) => {
+    await page.evaluate(() => document.querySelectorAll("[data-pressed]").forEach((b) => b.removeAttribute("data-pressed")));
+    await page.$eval(mark, (el) => el.setAttribute("data-pressed", ""));
+    const box = await (await page.$(point)).boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    const name = `churn-${added.length + 1}`;
+    added.push(name);
+    await page.evaluate((p) => window.__podtermMock.addPod({ name: p, namespace: "demo", containers: ["main"] }), name);
+    await page.waitForSelector(`.pod[data-pod="${name}"]`, { timeout: WAIT_MS });
+    assert(await page.$eval(mark, (el) => el.hasAttribute("data-pressed")), `${mark} was rebuilt while pressed`);
+    await page.mouse.up();
+  };
+  await pressAcrossPodChange('.profile[data-profile="prod"] .profile-name', '.profile[data-profile="prod"]');
+  await page.waitForSelector('.profile.selected[data-profile="prod"]', { timeout: WAIT_MS });
+  await selectProfile("demo", "demo");
+  // A message: the mock has no file access, so an import fails with an error beside the list.
+  await page.click(".add-profile");
+  await page.click('.add-menu [data-action="import-default"]');
+  await waitText(".sidebar .messages .message.error", /Could not import ~\/\.kube\/config/);
+  await pressAcrossPodChange(".sidebar .messages .message.error button", ".sidebar .messages .message.error");
+  await page.waitForSelector(".sidebar .messages .message.error", { state: "detached", timeout: WAIT_MS });
+  for (const name of added) await page.evaluate((p) => window.__podtermMock.deletePod("demo", p), name);
+  await page.waitForFunction(() => !document.querySelector('.pod[data-pod^="churn-"]'), null, { timeout: WAIT_MS });
+});
+
 test("the sidebar: all namespaces in one list, sorted by name, age, status or restarts; node and IPs on hover", async () => {
   await selectProfile("demo", "demo");
   await page.selectOption(".ns-select", "\u0000all");

@@ -48,6 +48,13 @@ export class SidebarView {
   private podSection: HTMLElement;
   private rows = new Map<string, RowEls>();
   private confirmDelete: string | null = null;
+  /**
+   * What the profile rows and the messages were last built from. A render that would build the
+   * same rows again (a pod list changing does, many times a second) leaves them as they are: a
+   * row rebuilt between a press and its release loses the click (the release lands on a new node).
+   */
+  private profilesShown = "";
+  private messagesShown = "";
   private renderQueued = false;
   private ageTimer: ReturnType<typeof setInterval>;
   private favouritesView: FavouritesView | null = null;
@@ -290,6 +297,9 @@ export class SidebarView {
 
   private renderProfiles(): void {
     const m = this.model;
+    const shown = JSON.stringify([m.profilesLoaded, m.profiles, m.profile, this.confirmDelete]);
+    if (shown === this.profilesShown) return;
+    this.profilesShown = shown;
     clear(this.profileList);
     if (m.profilesLoaded && m.profiles.length === 0) {
       this.profileList.appendChild(h("li", { class: "profile-empty" }, "No clusters yet. Use + to add one."));
@@ -376,6 +386,9 @@ export class SidebarView {
 
   private renderMessages(): void {
     const m = this.model;
+    const shown = JSON.stringify([m.busy, m.error, m.notice]);
+    if (shown === this.messagesShown) return;
+    this.messagesShown = shown;
     clear(this.messages);
     if (m.busy) this.messages.appendChild(h("div", { class: "message busy" }, h("span", { class: "spinner" }), m.busy));
     if (m.error) {
