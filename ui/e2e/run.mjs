@@ -1643,6 +1643,33 @@ test("quick open (Ctrl+K): a few letters find a pod of any namespace, a workload
   await activeIs((await activeTab()).id);
 });
 
+test("quick open: a click on a match lands while pods arrive under it", async () => {
+  await page.focus(".filter");
+  await page.keyboard.press("Control+Shift+K");
+  await page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
+  await page.keyboard.type("hello");
+  const item = '.quick-item[data-kind="pod"][data-label="default/hello"]';
+  await page.waitForSelector(item, { timeout: WAIT_MS });
+  // Press on the match, let a new pod of the cluster join the list while the button is down
+  // (it matches too, so the list is redrawn), then release: the row pressed must be the same
+  // node, and its pod open.
+  await page.$eval(item, (el) => el.setAttribute("data-pressed", ""));
+  const box = await (await page.$(item)).boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.evaluate(() => window.__podtermMock.addPod({ name: "hello-again", namespace: "default", containers: ["main"] }));
+  await page.waitForSelector('.quick-item[data-label="default/hello-again"]', { timeout: WAIT_MS });
+  assert(await page.$eval(item, (el) => el.hasAttribute("data-pressed")), "the pressed match was rebuilt");
+  const before = await tabIds();
+  await page.mouse.up();
+  const tab = await newTab(before, "connected");
+  assert(tab.namespace === "default" && tab.pod === "hello", JSON.stringify(tab));
+  await page.waitForSelector("dialog.quick-open", { state: "detached", timeout: WAIT_MS });
+  await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  await page.waitForSelector(`.tab[data-tab-id="${tab.id}"]`, { state: "detached", timeout: WAIT_MS });
+  await page.evaluate(() => window.__podtermMock.deletePod("default", "hello-again"));
+});
+
 test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear, Find), not the webview's", async () => {
   const tab = await activeTab();
   await page.evaluate(() => {

@@ -1,6 +1,6 @@
 // The quick-open box (Ctrl+K): a modal dialog at the top of the window with a text box and the
 // matches (quickopen/model.ts). ↑/↓ choose, Enter opens, Escape (or a click outside) closes.
-import { clear, h } from "../dom";
+import { h, keyed } from "../dom";
 import { itemLabel, quickItems, rank, type QuickItem, type QuickSources, type Ranked } from "./model";
 
 export interface QuickOpenOptions {
@@ -58,36 +58,53 @@ export function openQuickOpen(opts: QuickOpenOptions): HTMLDialogElement {
   const note = h("div", { class: "quick-note", hidden: true });
   const dialog = h("dialog", { class: "quick-open", "aria-label": "Quick open" }, input, problem, list, note);
   let shown: Ranked[] = [];
+  /** Each shown item's key (its row's), in `shown`'s order. */
+  let shownKeys: string[] = [];
   let selected = 0;
   let live: { note(): string | null; close(): void } | null = null;
 
+  // Rows are kept by key while pods arrive (a redraw a frame while a cluster's pods are listed):
+  // a row rebuilt between a press and its release loses the click.
   const render = () => {
     const why = live?.note() ?? null;
     note.hidden = why === null;
     note.textContent = why ?? "";
     shown = rank(input.value, quickItems(opts.sources(), input.value));
     selected = Math.min(selected, Math.max(0, shown.length - 1));
-    clear(list);
-    if (shown.length === 0) list.appendChild(h("li", { class: "quick-empty" }, input.value.trim() ? "Nothing matches. Type namespace/pod to open a pod by name." : "No favourites, sessions or pods yet."));
-    shown.forEach((r, i) => {
-      list.appendChild(
+    const seen = new Map<string, number>();
+    shownKeys = shown.map((r) => {
+      const base = `${r.item.kind}\u0000${itemLabel(r.item)}`;
+      const n = seen.get(base) ?? 0;
+      seen.set(base, n + 1);
+      return `${base}\u0000${n}`;
+    });
+    const rows = shown.map((r, i) => ({ r, i, key: shownKeys[i]! }));
+    keyed(
+      list,
+      rows,
+      (row) => row.key,
+      (row) => JSON.stringify([row.r.matched, row.r.item.detail]),
+      (row) =>
         h(
           "li",
           {
-            class: `quick-item kind-${r.item.kind}${i === selected ? " selected" : ""}`,
+            class: `quick-item kind-${row.r.item.kind}`,
             role: "option",
-            "aria-selected": i === selected ? "true" : "false",
-            "data-kind": r.item.kind,
-            "data-label": itemLabel(r.item),
+            "data-kind": row.r.item.kind,
+            "data-label": itemLabel(row.r.item),
             onmousedown: (e: Event) => e.preventDefault(), // keep the focus in the box
-            onclick: () => choose(i),
+            onclick: () => choose(shownKeys.indexOf(row.key)),
           },
-          h("span", { class: "quick-kind" }, KIND_WORD[r.item.kind]),
-          highlighted(itemLabel(r.item), r.matched),
-          h("span", { class: "quick-detail" }, r.item.detail),
+          h("span", { class: "quick-kind" }, KIND_WORD[row.r.item.kind]),
+          highlighted(itemLabel(row.r.item), row.r.matched),
+          h("span", { class: "quick-detail" }, row.r.item.detail),
         ),
-      );
-    });
+      (el, row) => {
+        el.classList.toggle("selected", row.i === selected);
+        el.setAttribute("aria-selected", row.i === selected ? "true" : "false");
+      },
+    );
+    if (shown.length === 0) list.appendChild(h("li", { class: "quick-empty" }, input.value.trim() ? "Nothing matches. Type namespace/pod to open a pod by name." : "No favourites, sessions or pods yet."));
     list.querySelector(".quick-item.selected")?.scrollIntoView({ block: "nearest" });
   };
 
