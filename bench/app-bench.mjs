@@ -1140,6 +1140,7 @@ function cpuShare(a, b, ms = b.at - a.at) {
 async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256) * 1024) {
   const probe = await app.exec(() => fetch("podterm-probe://localhost/whole?bytes=1").then((r) => r.arrayBuffer()).then((b) => b.byteLength, (e) => String(e)));
   if (probe !== 1) throw new Error(`the transport probe did not answer (${probe}): a test-fixtures build is needed (make test-app)`);
+  const appPid = await app.pid();
   const perMB = (cores, ms) => Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, r1((v * ms) / (bytes / 1e6))]));
   const measure = async (name, start, done) => {
     const from = await cpuTimes();
@@ -1147,13 +1148,19 @@ async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256)
     // Polled once a second: each WebDriver script costs the busy page its own work (polled
     // every 50 ms, a drawn flood ran at a third of its rate).
     let r = null;
+    // The web process's PSS before, at its highest while the bytes arrive, and 5 s after.
+    const webBefore = webPss(await memory(appPid));
+    let webMax = webBefore;
     for (const end = Date.now() + 900_000; !r; await sleep(1000)) {
       if (Date.now() > end) throw new Error(`${name} did not finish in 15 minutes`);
       r = await app.exec(done);
+      webMax = Math.max(webMax, webPss(await memory(appPid)));
     }
     if (r.error) throw new Error(`${name}: ${r.error}`);
     const cores = cpuShare(from, await cpuTimes(), r.ms);
-    const row = { MBps: r1(bytes / 1e6 / (r.ms / 1000)), ms: r1(r.ms), messages: r.messages, chunkMedian: r.chunkMedian, chunkMax: r.chunkMax, cpuMsPerMB: perMB(cores, r.ms), cores };
+    await sleep(5000);
+    const webPssMB = { before: webBefore, max: webMax, after: webPss(await memory(appPid)) };
+    const row = { MBps: r1(bytes / 1e6 / (r.ms / 1000)), ms: r1(r.ms), messages: r.messages, chunkMedian: r.chunkMedian, chunkMax: r.chunkMax, cpuMsPerMB: perMB(cores, r.ms), cores, webPssMB };
     log(`transport ${name}: ${JSON.stringify(row)}`);
     return row;
   };
@@ -1203,6 +1210,8 @@ async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256)
     R.xtermAloneMBps = r1(x.bytes / 1e6 / (x.ms / 1000));
     log(`transport: xterm alone ${R.xtermAloneMBps} MB/s`);
   }
+  // TRANSPORT_WAYS=session: the session's way alone.
+  if (process.env.TRANSPORT_WAYS === "session") return R;
   // The probe's scheme: one request per piece, one after another.
   R.fetch = await measure("fetch", () => app.exec((total, piece) => {
     const t = (window.__transport = { done: null });

@@ -9,8 +9,7 @@
 //   resizes, acks: nothing may overtake them); `async` ones run concurrently.
 // - Every command fails with the shell's `Error` (`{ kind, message, hint }` in the webview).
 // - `Channel<T>` arguments stream `T`s to a callback in the webview; `Channel<Raw>` streams
-//   bytes (an `ArrayBuffer`, never a JSON array of numbers); `Channel<Text>` a terminal's output
-//   as text and the bytes it took (as scripts: commands/mod.rs, `Text`).
+//   bytes (an `ArrayBuffer`, never a JSON array of numbers).
 // - The Rust handler is `commands::<name>(&Ctx, arguments...) -> Result<Response, E>` with
 //   `Error: From<E>`; the compiler checks it against this list.
 
@@ -42,10 +41,9 @@ macro_rules! with_commands {
             /// namespace. Needs the right to list pods cluster-wide (a 403 is the error).
             async watch_all_pods(profile: String, on_event: Channel<PodChange>, on_status: Channel<WatchStatus>) -> u32;
             sync stop_watch(id: u32) -> ();
-            /// Opens a TTY exec session and returns its id at once. Output (text, with the
-            /// bytes of the stream it took) may arrive before the id: acknowledge those bytes
-            /// with `ack` once the terminal has written the text.
-            sync open_session(req: OpenSessionRequest, on_output: Channel<Text>, on_state: Channel<SessionState>) -> u32;
+            /// Opens a TTY exec session and returns its id at once. Output may arrive before
+            /// the id: acknowledge every byte with `ack` once the terminal has written it.
+            sync open_session(req: OpenSessionRequest, on_output: Channel<Raw>, on_state: Channel<SessionState>) -> u32;
             /// What debugging `container` (empty: the default one) of a pod with `image` would
             /// do: reuse a running debug container of ours, or add one under the name given.
             /// Changes nothing; `open_session` with `debug` set then does it.

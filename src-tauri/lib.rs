@@ -23,7 +23,6 @@ pub mod error;
 pub mod ipc;
 pub mod launch;
 pub mod links;
-pub mod output;
 #[cfg(all(feature = "test-fixtures", target_os = "linux"))]
 mod probe;
 pub mod requests;

@@ -5,7 +5,7 @@
 //! made from the same list. A run that finds a file out of date rewrites it and fails, so CI
 //! catches a contract change that was not committed.
 
-use crate::commands::{Raw, Text};
+use crate::commands::Raw;
 use crate::error::{CommandError, ErrorKind};
 use crate::ipc::*;
 use std::collections::BTreeMap;
@@ -43,7 +43,7 @@ macro_rules! ts_as {
 ts_as!(
     String => "string", bool => "boolean", u16 => "number", u32 => "number", i32 => "number",
     u64 => "number",
-    () => "void", Raw => "Uint8Array", Text => "Text",
+    () => "void", Raw => "Uint8Array",
 );
 
 /// The payload types, each exported to its own file and named as in Rust.
@@ -189,8 +189,7 @@ fn commands_ts(commands: &[Command], types: &[&str]) -> String {
         "// The app's IPC commands, typed. A command that fails rejects with a CommandError\n\
          // ({ kind, message, hint }): branch on `kind`, show `message` and `hint`.\n\
          import { Channel, invoke } from \"@tauri-apps/api/core\";\n\
-         import { toBytes } from \"../bytes\";\n\
-         import { textChannel } from \"../text\";\n",
+         import { toBytes } from \"../bytes\";\n",
     );
     for t in types.iter().filter(|t| has_word(&body, t)) {
         s.push_str(&format!("import type {{ {t} }} from \"./{t}\";\n"));
@@ -220,9 +219,6 @@ fn commands_body(commands: &[Command]) -> String {
             .iter()
             .map(|(k, a)| match a {
                 Arg::Value(t) => format!("{}: {t}", camel(k)),
-                Arg::Channel(t) if t == "Text" => {
-                    format!("{}: (text: string, bytes: number) => void", camel(k))
-                }
                 Arg::Channel(t) => format!("{}: (message: {t}) => void", camel(k)),
             })
             .collect();
@@ -246,7 +242,6 @@ fn commands_body(commands: &[Command]) -> String {
                     Arg::Channel(t) if t == "Uint8Array" => {
                         format!("{k}: new Channel<unknown>((m) => {k}(toBytes(m)))")
                     }
-                    Arg::Channel(t) if t == "Text" => format!("{k}: textChannel({k})"),
                     Arg::Channel(t) => format!("{k}: new Channel<{t}>({k})"),
                 }
             })
@@ -406,15 +401,11 @@ fn the_contract_is_the_app_s_commands() {
     let types: Vec<&str> = vec![];
     let ts = commands_ts(&contract(), &types);
     assert!(
-        ts.contains("  openSession(req: OpenSessionRequest, onOutput: (text: string, bytes: number) => void, onState: (message: SessionState) => void): Promise<number>;\n"),
+        ts.contains("  openSession(req: OpenSessionRequest, onOutput: (message: Uint8Array) => void, onState: (message: SessionState) => void): Promise<number>;\n"),
         "{ts}"
     );
     assert!(
-        ts.contains("    openSession: (req, onOutput, onState) => invoke<number>(\"open_session\", { req, onOutput: textChannel(onOutput), onState: new Channel<SessionState>(onState) }),\n"),
-        "{ts}"
-    );
-    assert!(
-        ts.contains("    openLogs: (req, onOutput, onState) => invoke<number>(\"open_logs\", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<LogsState>(onState) }),\n"),
+        ts.contains("    openSession: (req, onOutput, onState) => invoke<number>(\"open_session\", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),\n"),
         "{ts}"
     );
     assert!(

@@ -28,18 +28,10 @@ use tauri::{AppHandle, Manager, State};
 /// Bytes streamed to the webview as an `ArrayBuffer` (`Channel<Raw>` in the contract).
 pub type Raw = tauri::ipc::InvokeResponseBody;
 
-/// A terminal's output as text (`Channel<Text>` in the contract): the channel only names the
-/// page's handler; each batch reaches it as a script (`output::Output`: the cheapest way into the
-/// page, docs/architecture.md, "Ways into the page"). Never sent through the channel itself.
-#[derive(Clone, serde::Serialize)]
-pub struct Text(String);
-
 /// What a handler may reach: the registries, the desktop state, and the app itself (the tray,
 /// dialogs).
 pub struct Ctx<'a> {
     pub handle: &'a AppHandle,
-    /// The webview that called (a terminal's output goes to it as scripts).
-    pub webview: &'a tauri::Webview,
     pub profiles: State<'a, Profiles>,
     pub sessions: State<'a, Sessions>,
     pub watches: State<'a, Watches>,
@@ -50,10 +42,9 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(handle: &'a AppHandle, webview: &'a tauri::Webview) -> Self {
+    pub fn new(handle: &'a AppHandle) -> Self {
         Ctx {
             handle,
-            webview,
             profiles: handle.state(),
             sessions: handle.state(),
             watches: handle.state(),
@@ -71,16 +62,16 @@ macro_rules! tauri_command {
     ($(#[$doc:meta])* sync $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty) => {
         $(#[$doc])*
         #[tauri::command]
-        pub fn $name(handle: tauri::AppHandle, webview: tauri::Webview, $($arg: $ty),*) -> Result<$ret, crate::error::Error> {
-            let ctx = super::Ctx::new(&handle, &webview);
+        pub fn $name(handle: tauri::AppHandle, $($arg: $ty),*) -> Result<$ret, crate::error::Error> {
+            let ctx = super::Ctx::new(&handle);
             super::$name(&ctx, $($arg),*).map_err(crate::error::Error::from)
         }
     };
     ($(#[$doc:meta])* async $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty) => {
         $(#[$doc])*
         #[tauri::command]
-        pub async fn $name(handle: tauri::AppHandle, webview: tauri::Webview, $($arg: $ty),*) -> Result<$ret, crate::error::Error> {
-            let ctx = super::Ctx::new(&handle, &webview);
+        pub async fn $name(handle: tauri::AppHandle, $($arg: $ty),*) -> Result<$ret, crate::error::Error> {
+            let ctx = super::Ctx::new(&handle);
             super::$name(&ctx, $($arg),*).await.map_err(crate::error::Error::from)
         }
     };
@@ -93,7 +84,7 @@ macro_rules! tauri_commands {
             #[allow(unused_imports)]
             use crate::ipc::*;
             #[allow(unused_imports)]
-            use super::{Raw, Text};
+            use super::Raw;
             #[allow(unused_imports)]
             use tauri::ipc::Channel;
             $( tauri_command!($(#[$doc])* $mode $name ( $($arg : $ty),* ) -> $ret); )*

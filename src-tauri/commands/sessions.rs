@@ -2,18 +2,17 @@
 //! only hand something to a running session; they are `sync` in the contract, so Tauri runs
 //! them in the order the webview sent them and keystrokes never overtake each other.
 
-use super::{Ctx, Text};
+use super::{Ctx, Raw};
 use crate::error::Result;
 use crate::ipc::{DebugPlan, OpenSessionRequest, RecentSession, SessionState};
-use crate::output::Output;
 use bytes::Bytes;
 use tauri::ipc::Channel;
 
-/// Output goes out as text, in scripts (`output.rs`).
+/// Output goes out as raw bytes (an `ArrayBuffer` in the webview).
 pub fn open_session(
     ctx: &Ctx<'_>,
     req: OpenSessionRequest,
-    on_output: Channel<Text>,
+    on_output: Channel<Raw>,
     on_state: Channel<SessionState>,
 ) -> Result<u32> {
     // The tray's "Recent" (a debug tab is not a place to go back to in one click: it asks first).
@@ -30,13 +29,12 @@ pub fn open_session(
     // request and each resize); `None`: every byte drawn.
     let skip = (!ctx.desktop.draw_every_byte()).then(|| ctx.desktop.scrollback_lines() as usize);
     let auto = ctx.recordings.auto_for(&ctx.profiles, &req.profile);
-    let mut output = Output::new(ctx.webview.clone(), &on_output);
     Ok(ctx.sessions.open_recorded(
         &ctx.profiles,
         req,
         skip,
         auto,
-        move |bytes| output.send(&bytes),
+        move |bytes| on_output.send(Raw::Raw(Vec::from(bytes))).is_ok(),
         move |s| {
             let _ = on_state.send(s);
         },

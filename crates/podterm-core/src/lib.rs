@@ -74,7 +74,6 @@ pub mod tail;
 pub mod terminal;
 pub mod text;
 pub mod transfer;
-pub mod utf8;
 pub mod vault;
 
 /// The TypeScript forms the `ts` feature derives: the field names the app's UI reads.

@@ -6,11 +6,11 @@ import { ACK_SIZE, FlowController, MARK_MIN, type Timers, type WritableTerminal,
  * (the controller's marker before each piece) runs its callback when the next write is reached.
  */
 class FakeTerminal implements WritableTerminal {
-  pending: { data: Uint8Array | string; cb?: () => void; reached?: () => void }[] = [];
+  pending: { data: Uint8Array; cb?: () => void; reached?: () => void }[] = [];
   written = 0;
   private marker: (() => void) | undefined;
   constructor(private readonly clock: { now: number }) {}
-  write(data: Uint8Array | string, cb?: () => void): void {
+  write(data: Uint8Array, cb?: () => void): void {
     if (data.length === 0) {
       this.marker = cb;
       return;
@@ -248,9 +248,8 @@ describe("FlowController", () => {
     const msg = new Uint8Array(n).map((_, i) => i % 251);
     flow.write(msg);
     expect(term.pending.map((w) => w.data.length)).toEqual([WRITE_PIECE, WRITE_PIECE, 100]);
-    const pieces = term.pending.map((w) => w.data as Uint8Array);
-    expect(pieces.every((d) => d.buffer === msg.buffer)).toBe(true);
-    const joined = new Uint8Array(pieces.flatMap((d) => [...d]));
+    expect(term.pending.every((w) => w.data.buffer === msg.buffer)).toBe(true);
+    const joined = new Uint8Array(term.pending.flatMap((w) => [...w.data]));
     expect(joined).toEqual(msg);
     term.complete(1);
     expect(flow.stats().written).toBe(WRITE_PIECE);
@@ -259,48 +258,5 @@ describe("FlowController", () => {
     expect(flow.stats().inFlight).toBe(0);
     timers.advance(15);
     expect(acks.reduce((a, [, b]) => a + b, 0)).toBe(n);
-  });
-  it("writes a session's text in pieces and acknowledges the stream's bytes it took, not its characters", () => {
-    const { term, timers, acks, flow } = setup();
-    flow.setSession(1);
-    // 3-byte characters: the text is a third as long as the bytes it took.
-    const text = "€".repeat(WRITE_PIECE + 10);
-    const n = 3 * text.length;
-    flow.write(text, n);
-    expect(term.pending.map((w) => w.data.length)).toEqual([WRITE_PIECE, 10]);
-    expect(term.pending.map((w) => w.data).join("")).toBe(text);
-    term.complete();
-    expect(flow.stats().written).toBe(n);
-    expect(flow.stats().inFlight).toBe(0);
-    timers.advance(15);
-    expect(acks.reduce((a, [, b]) => a + b, 0)).toBe(n);
-  });
-
-  it("never cuts text between the halves of a surrogate pair", () => {
-    const { term, flow } = setup();
-    flow.setSession(1);
-    const text = "a".repeat(WRITE_PIECE - 1) + "😀" + "b";
-    flow.write(text, WRITE_PIECE - 1 + 4 + 1);
-    const pieces = term.pending.map((w) => w.data as string);
-    expect(pieces.join("")).toBe(text);
-    expect(pieces[0]!.length).toBe(WRITE_PIECE - 1);
-    expect(pieces[1]!.startsWith("😀")).toBe(true);
-  });
-
-  it("acknowledges the start of a character the engine holds back, in order with the text around it", () => {
-    const { term, timers, acks, draws, flow } = setup();
-    flow.setSession(1);
-    flow.write("", 2);
-    // Nothing to draw: the bytes count once xterm reaches that point, before the next text.
-    expect(term.pending.length).toBe(0);
-    expect(flow.stats().written).toBe(0);
-    flow.write("€", 1);
-    term.complete(1, 5);
-    expect(flow.stats().written).toBe(3);
-    expect(flow.stats().inFlight).toBe(0);
-    timers.advance(15);
-    expect(acks).toEqual([[1, 3]]);
-    // Only the text's own parse counts as drawing.
-    expect(draws).toEqual([5000]);
   });
 });

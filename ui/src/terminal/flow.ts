@@ -16,9 +16,6 @@
 // small. The engine sizes a skipped flood's paced batches by it: what the tab draws now in a
 // quarter of a frame (`yes`'s two-byte lines parse ~10x slower per byte than long lines).
 //
-// A session's output comes as text with the bytes of the stream it took (xterm.js parses a
-// string without its UTF-8 decoder); bytes (a recording, the mock) are written as they are.
-//
 // A message is handed to xterm in pieces of at most WRITE_PIECE bytes (views, no copy): xterm
 // parses one write whole before it looks at the clock, and yields the page's one thread only
 // between writes, so a 256 KiB message of `yes` held a keystroke for tens of milliseconds.
@@ -30,10 +27,8 @@ export { ACK_IDLE_MS, ACK_SIZE };
 
 /** What the controller needs of xterm's Terminal. */
 export interface WritableTerminal {
-  write(data: Uint8Array | string, callback?: () => void): void;
+  write(data: Uint8Array, callback?: () => void): void;
 }
-
-const isHighSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
 
 /** The empty write before each piece: its callback says xterm has reached the piece. */
 const NOTHING = new Uint8Array(0);
@@ -42,8 +37,7 @@ const NOTHING = new Uint8Array(0);
  *  engine measures (under its smallest paced batch, over an echo's or a prompt's few bytes). */
 export const MARK_MIN = DRAW_MIN_ACK;
 
-/** Largest piece handed to xterm in one write (bytes, or UTF-16 units of text): ~3 ms of
- *  parsing at a `yes` flood's rate. */
+/** Largest piece handed to xterm in one write: ~3 ms of parsing at a `yes` flood's rate. */
 export const WRITE_PIECE = 32 * 1024;
 
 export interface Timers {
@@ -130,42 +124,20 @@ export class FlowController {
     if (this.s.pending > 0) this.flush();
   }
 
-  /**
-   * Feeds one output chunk to the terminal: bytes, or text (a session's output, as the app
-   * sends it) with the `bytes` of the stream it took. Flow control counts those bytes.
-   */
-  write(chunk: Uint8Array | string, bytes: number = chunk.length): void {
-    if (this.disposed) return;
-    if (chunk.length === 0) {
-      // The start of a character the engine holds until its rest comes: taken, nothing to draw;
-      // counted written when xterm reaches it, so in order with what came before (no parse time).
-      if (bytes > 0) {
-        this.s.received += bytes;
-        this.s.inFlight += bytes;
-        this.term.write(NOTHING, () => this.written(bytes, Infinity));
-      }
-      return;
-    }
-    const n = bytes;
+  /** Feeds one output chunk to the terminal. */
+  write(chunk: Uint8Array): void {
+    if (this.disposed || chunk.length === 0) return;
+    const n = chunk.length;
     this.s.received += n;
     this.s.chunks += 1;
     this.s.inFlight += n;
     if (this.s.inFlight > this.s.maxInFlight) this.s.maxInFlight = this.s.inFlight;
     const marked = n >= MARK_MIN;
     const handed = marked ? undefined : this.now();
-    const len = chunk.length;
-    let left = n;
-    for (let at = 0; at < len; ) {
-      let end = Math.min(len, at + WRITE_PIECE);
-      // Text is never cut between the two halves of a surrogate pair.
-      if (typeof chunk === "string" && end < len && isHighSurrogate(chunk.charCodeAt(end - 1))) end -= 1;
-      const piece = at === 0 && end === len ? chunk : typeof chunk === "string" ? chunk.slice(at, end) : chunk.subarray(at, end);
-      // Each piece acknowledges its share of the bytes (all of them, for bytes).
-      const share = end === len ? left : Math.round((n * (end - at)) / len);
-      left -= share;
+    for (let at = 0; at < n; at += WRITE_PIECE) {
+      const piece = n <= WRITE_PIECE ? chunk : chunk.subarray(at, Math.min(n, at + WRITE_PIECE));
       if (marked) this.term.write(NOTHING, this.reach);
-      this.term.write(piece, () => this.written(share, handed));
-      at = end;
+      this.term.write(piece, () => this.written(piece.length, handed));
     }
   }
 

@@ -388,9 +388,9 @@ export class Workspace {
     this.backend
       .openSession(
         { ...target, cols, rows },
-        (text, bytes) => {
+        (bytes) => {
           this.markNewSession(tab.id, attempt);
-          flow.write(text, bytes);
+          flow.write(bytes);
         },
         (state) => this.sessionState(tab.id, attempt, state),
       )

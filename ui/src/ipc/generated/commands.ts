@@ -3,7 +3,6 @@
 // ({ kind, message, hint }): branch on `kind`, show `message` and `hint`.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { toBytes } from "../bytes";
-import { textChannel } from "../text";
 import type { AppRequest } from "./AppRequest";
 import type { AppSettings } from "./AppSettings";
 import type { FavouriteSummary } from "./FavouriteSummary";
@@ -136,11 +135,10 @@ export interface Commands {
   watchAllPods(profile: string, onEvent: (message: PodChange) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
   stopWatch(id: number): Promise<void>;
   /**
-   * Opens a TTY exec session and returns its id at once. Output (text, with the
-   * bytes of the stream it took) may arrive before the id: acknowledge those bytes
-   * with `ack` once the terminal has written the text.
+   * Opens a TTY exec session and returns its id at once. Output may arrive before
+   * the id: acknowledge every byte with `ack` once the terminal has written it.
    */
-  openSession(req: OpenSessionRequest, onOutput: (text: string, bytes: number) => void, onState: (message: SessionState) => void): Promise<number>;
+  openSession(req: OpenSessionRequest, onOutput: (message: Uint8Array) => void, onState: (message: SessionState) => void): Promise<number>;
   /**
    * What debugging `container` (empty: the default one) of a pod with `image` would
    * do: reuse a running debug container of ours, or add one under the name given.
@@ -357,7 +355,7 @@ export function tauriCommands(): Commands {
     watchPods: (profile, namespace, onEvent, onStatus) => invoke<number>("watch_pods", { profile, namespace, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
     watchAllPods: (profile, onEvent, onStatus) => invoke<number>("watch_all_pods", { profile, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
     stopWatch: (id) => invoke<void>("stop_watch", { id }),
-    openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: textChannel(onOutput), onState: new Channel<SessionState>(onState) }),
+    openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
     planDebug: (profile, namespace, pod, container, image) => invoke<DebugPlan>("plan_debug", { profile, namespace, pod, container, image }),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),

@@ -21,8 +21,8 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 class SlowTerminal implements WritableTerminal {
   text = "";
   keep = true;
-  write(data: Uint8Array | string, cb?: () => void): void {
-    if (this.keep) this.text += typeof data === "string" ? data : dec.decode(data);
+  write(data: Uint8Array, cb?: () => void): void {
+    if (this.keep) this.text += dec.decode(data);
     setTimeout(() => cb?.(), 1);
   }
 }
@@ -34,7 +34,7 @@ async function open(command: string[] | null = null) {
   const flow = new FlowController(term, (id, n, drawUs) => void backend.ack(id, n, drawUs));
   const id = await backend.openSession(
     { profile: "demo", namespace: "demo", pod: "shell", container: "shell", command, cols: 80, rows: 24 },
-    (text, bytes) => flow.write(text, bytes),
+    (b) => flow.write(b),
     (s) => states.push(s),
   );
   flow.setSession(id);
@@ -152,7 +152,7 @@ describe("the mock's debug containers", () => {
     const text: string[] = [];
     await backend.openSession(
       { profile, namespace: "demo", pod: "distroless", container: "app", command: null, cols: 80, rows: 24, debug: { image: first.image, name: first.name } },
-      (t) => void text.push(t),
+      (b) => void text.push(dec.decode(b)),
       (s) => states.push(s),
     );
     await until(() => states.some((s) => s.state === "connected") && text.join("").includes("# "));

@@ -61,7 +61,6 @@ export class MockSession {
   private outLen = 0;
   private flushQueued = false;
   private flood: Uint8Array | null = null;
-  private readonly decoder = new TextDecoder();
   private line = "";
   private escape = false;
   private readonly prompt: string;
@@ -70,7 +69,7 @@ export class MockSession {
   constructor(
     readonly id: number,
     readonly req: OpenSessionRequest,
-    private readonly onOutput: (text: string, bytes: number) => void,
+    private readonly onOutput: (bytes: Uint8Array) => void,
     private readonly onState: (s: SessionState) => void,
     private readonly onEnd: (s: MockSession) => void,
     private readonly connectDelay = 60,
@@ -176,9 +175,7 @@ export class MockSession {
       const u = this.unacked;
       if (u > this.maxUnacked) this.maxUnacked = u;
       const c = chunk;
-      // As the app sends it: text, with the bytes it took (a character cut between chunks
-      // comes whole with the later one).
-      later(() => this.onOutput(this.decoder.decode(c, { stream: true }), c.length));
+      later(() => this.onOutput(c));
       if (u > HIGH_WATER) {
         this.paused = true;
         this.pauses++;
@@ -463,7 +460,7 @@ export class MockSessions {
 
   open(
     req: OpenSessionRequest,
-    onOutput: (text: string, bytes: number) => void,
+    onOutput: (bytes: Uint8Array) => void,
     onState: (s: SessionState) => void,
   ): number {
     const id = this.nextId++;
