@@ -569,10 +569,16 @@ async fn read_loop(
             // Already read: no deadline to arm.
             None => match stream.next().now_or_never() {
                 Some(n) => n,
-                None => match tokio::time::timeout(tuning.read_deadline, stream.next()).await {
-                    Ok(n) => n,
-                    Err(_) => return Err(ExecError::Deadline(tuning.read_deadline.as_secs())),
-                },
+                None => {
+                    // A frame found only after the deadline has passed (the process was stopped,
+                    // as a closed lid stops it, and our own keepalive ping's answer came in as it
+                    // resumed) proves nothing about the quiet before it: the link is dead.
+                    let since = tokio::time::Instant::now();
+                    match tokio::time::timeout(tuning.read_deadline, stream.next()).await {
+                        Ok(n) if since.elapsed() <= tuning.read_deadline => n,
+                        _ => return Err(ExecError::Deadline(tuning.read_deadline.as_secs())),
+                    }
+                }
             },
         };
         let msg = match next {
@@ -832,6 +838,55 @@ mod tests {
         assert_eq!(drain(&mut err_rx), vec![b"warn\n".to_vec()]);
         // Every chunk's credit came back with it.
         assert_eq!(credit.available_permits(), 8 << 20);
+    }
+
+    /// A link that was quiet, then the process stopped (a closed lid) past the deadline with the
+    /// read armed; as it resumes, a frame (our keepalive's answer) is there before the timer is
+    /// looked at.
+    struct StoppedThenPong {
+        polls: usize,
+        stop: Duration,
+    }
+
+    impl futures_util::Stream for StoppedThenPong {
+        type Item = Result<Message, WsError>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            self.polls += 1;
+            match self.polls {
+                1 => std::task::Poll::Pending,
+                2 => {
+                    std::thread::sleep(self.stop);
+                    std::task::Poll::Ready(Some(Ok(Message::Pong(Vec::new().into()))))
+                }
+                _ => std::task::Poll::Ready(Some(status())),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_frame_found_only_after_the_deadline_ends_the_session_as_a_dead_link() {
+        let deadline = Duration::from_millis(200);
+        let (out_tx, _out_rx) = mpsc::unbounded_channel();
+        let (err_tx, _err_rx) = mpsc::unbounded_channel();
+        let end = read_loop(
+            StoppedThenPong {
+                polls: 0,
+                stop: deadline + Duration::from_millis(100),
+            },
+            out_tx,
+            err_tx,
+            Arc::new(Semaphore::new(1 << 20)),
+            &pump(),
+            Tuning {
+                read_deadline: deadline,
+                ..Tuning::default()
+            },
+        )
+        .await;
+        assert!(matches!(end, Err(ExecError::Deadline(_))), "{end:?}");
     }
 
     #[tokio::test]
