@@ -30,6 +30,13 @@ const FLOOD_MB = Number(process.env.FLOOD_MB ?? 1024);
 const TABS = Number(process.env.TABS ?? 20);
 const RENDER_MB = Number(process.env.RENDER_MB ?? 32);
 const OPENS = 10;
+/** The page's thread's time on a core and waiting in the run queue (`cpuTimes`), reported apart
+ *  from the processes' CPU time, which already counts the first. Declared before the run that
+ *  uses them. */
+const PAGE_ON_CORE = "page thread, on a core";
+const PAGE_WAITING = "page thread, waiting for a core";
+const isPageThread = (k) => k === PAGE_ON_CORE || k === PAGE_WAITING;
+
 // The fresh app's tabs (issue 13): each prints this many lines; closed and opened CYCLES times.
 const FRESH_LINES = Number(process.env.FRESH_LINES ?? 300);
 const CYCLES = Number(process.env.CYCLES ?? 3);
@@ -38,7 +45,7 @@ const MEMORY_ONLY = process.argv.includes("--memory-only");
 // `--skip-only`: the skipping run alone (a FLOOD_MB flood, keys during `yes`, Ctrl-C) in a
 // fresh app, printed as JSON (A/B of how a skipped flood is paced).
 const SKIP_ONLY = process.argv.includes("--skip-only");
-// `--transport-only` (a test-fixtures build): ways into the page, the same bytes each, printed
+// `--transport-only` (a test-fixtures build; any build with TRANSPORT_WAYS=session): ways into the page, the same bytes each, printed
 // as JSON (issue 13, item 3; `src-tauri/probe.rs`).
 const TRANSPORT_ONLY = process.argv.includes("--transport-only");
 const KEYS = 20;
@@ -911,7 +918,9 @@ try {
   results.profile.flood = await app.exec(profileTake);
   log(`profile, flood: ${JSON.stringify(results.profile.flood)}`);
   // The same bytes written into the same xterm in JS, no IPC: xterm's own rate on this page.
+  const capCpuFrom = await cpuTimes();
   const cap = await xtermAlone(tab, flood.bytes, "y".repeat(79) + "\r\n");
+  const capCores = cpuShare(capCpuFrom, await cpuTimes(), cap.ms);
   results.profile.xtermAlone = await app.exec(profileTake);
   log(`profile, xterm alone: ${JSON.stringify(results.profile.xtermAlone)}`);
   // The same flood's source, same testcluster, nothing drawn: podterm's CLI on a local PTY
@@ -930,6 +939,7 @@ try {
     xtermCapMBps: r1(cap.bytes / 1e6 / (cap.ms / 1000)),
     rssMB: { first: rssDuring[0], max: Math.max(...rssDuring), last: rssDuring.at(-1), samples: rssDuring },
     cores: floodCores,
+    xtermCapCores: capCores,
   };
   log(`flood: ${JSON.stringify(results.flood)}`);
 
@@ -1092,7 +1102,7 @@ await writeReport(results, true);
 await rm(work, { recursive: true, force: true });
 
 /** CPU time (s) of the app's processes, testcluster's (its pods' commands included) and the
- *  app's X server, by process name, with the time it was read. */
+ *  app's X server, by process name, with the time it was read; and the page thread's (above). */
 async function cpuTimes() {
   const tick = 100; // USER_HZ
   const by = {};
@@ -1106,6 +1116,20 @@ async function cpuTimes() {
       } catch {
         /* gone */
       }
+    }
+  }
+  // The page's thread (the web process's main thread: xterm.js, the IPC's JavaScript, WebKit's
+  // layout and painting): its time on a core and its time runnable but waiting for one, from
+  // the scheduler's own account (schedstat, ns). A thread that always has work and waits in the
+  // run queue is slowed by the other processes on the cores, not by its own cost.
+  const web = (await processTree(await app.pid())).find((p) => p.comm === "WebKitWebProces");
+  if (web) {
+    try {
+      const [run, wait] = (await readFile(`/proc/${web.pid}/task/${web.pid}/schedstat`, "utf8")).trim().split(/\s+/).map(Number);
+      by[PAGE_ON_CORE] = run / 1e9;
+      by[PAGE_WAITING] = wait / 1e9;
+    } catch {
+      /* gone */
     }
   }
   // The whole machine's busy time (every process, the kernel's own work included), in the
@@ -1138,7 +1162,8 @@ function cpuShare(a, b, ms = b.at - a.at) {
  * messages (or body chunks) the page got, and each process's CPU time per MB.
  */
 async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256) * 1024) {
-  const probe = await app.exec(() => fetch("podterm-probe://localhost/whole?bytes=1").then((r) => r.arrayBuffer()).then((b) => b.byteLength, (e) => String(e)));
+  // The session's way alone (TRANSPORT_WAYS=session) needs no probe: any release build.
+  const probe = process.env.TRANSPORT_WAYS === "session" ? 1 : await app.exec(() => fetch("podterm-probe://localhost/whole?bytes=1").then((r) => r.arrayBuffer()).then((b) => b.byteLength, (e) => String(e)));
   if (probe !== 1) throw new Error(`the transport probe did not answer (${probe}): a test-fixtures build is needed (make test-app)`);
   const appPid = await app.pid();
   const perMB = (cores, ms) => Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, r1((v * ms) / (bytes / 1e6))]));
@@ -1613,6 +1638,26 @@ function freshTabsRows(F, X) {
   return [...rows, [`  ↳ fresh app: every tab closed, then ${F.tabs} opened again, ${F.cycles.length}×: PSS closed → open (MB); closed terminals the page still holds`, cyc, `web process ${F.cycles.map((c) => `${c.closedWebPss} → ${c.openWebPss}`).join("; ")}; ${held.held} of ${held.closed} closed terminals held`, "a closed tab releases its terminal", held.held === 0]];
 }
 
+/**
+ * The flood row's page thread: its time on a core per MB drawn, in the tab and in xterm.js
+ * alone, each with its share of the run on a core and waiting for one; and the tab's rate were
+ * its thread never kept waiting (its work per MB alone, at a whole core), against xterm alone.
+ */
+function pageThreadRow(f) {
+  const on = f.cores[PAGE_ON_CORE];
+  const capOn = f.xtermCapCores[PAGE_ON_CORE];
+  const msPerMB = (1000 * on) / f.appMBps;
+  const capMsPerMB = (1000 * capOn) / f.xtermCapMBps;
+  const whole = 1000 / msPerMB;
+  return [
+    "  ↳ the page's thread (xterm.js, the IPC's JavaScript, WebKit's layout and painting): ms on a core per MB drawn; share of the flood on a core, waiting for one; the rate with a whole core (MB/s)",
+    `${r1(msPerMB)}; ${on}, ${f.cores[PAGE_WAITING] ?? 0}; ${r1(whole)} (${Math.round((100 * whole) / f.xtermCapMBps)}% of xterm alone)`,
+    `xterm alone: ${r1(capMsPerMB)}; ${capOn}, ${f.xtermCapCores[PAGE_WAITING] ?? 0}`,
+    "",
+    null,
+  ];
+}
+
 /** Prints the table; writes app-latest.md (and, for a new run, the JSON files). */
 async function writeReport(R, record) {
   // A key never drawn is Infinity, which JSON keeps as null: read back (`--report`), it is
@@ -1625,8 +1670,9 @@ async function writeReport(R, record) {
   // and the figure as a share of the goal (≤ 1× meets a "less than" goal).
   const x = (v, goal) => `${r1(v / goal)}× the goal`;
   const cores = (by) => {
-    const procs = Object.entries(by).filter(([k]) => !k.startsWith("machine"));
-    return `${procs.map(([k, v]) => `${k} ${v}`).join(", ")}; these ${r1(procs.reduce((a, [, v]) => a + v, 0))}, the machine ${by["machine, every process"] ?? "?"}`;
+    const procs = Object.entries(by).filter(([k]) => !k.startsWith("machine") && !isPageThread(k));
+    const page = by[PAGE_ON_CORE] === undefined ? "" : `; the page's thread on a core ${by[PAGE_ON_CORE]}, runnable but waiting for one ${by[PAGE_WAITING] ?? 0}`;
+    return `${procs.map(([k, v]) => `${k} ${v}`).join(", ")}; these ${r1(procs.reduce((a, [, v]) => a + v, 0))}, the machine ${by["machine, every process"] ?? "?"}${page}`;
   };
   const flood = R.flood.appMBps / R.flood.xtermCapMBps;
   const cli = R.cli ?? (record ? await cliRows() : null);
@@ -1636,6 +1682,9 @@ async function writeReport(R, record) {
     ["  ↳ RSS during the flood: first / max / last (MB); trend: last third − first third", `${R.flood.rssMB.first} / ${R.flood.rssMB.max} / ${R.flood.rssMB.last}; ${trend(R.flood.rssMB.samples) >= 0 ? "+" : ""}${trend(R.flood.rssMB.samples)}`, "—", "flat: no growth over the flood (trend < 50 MB)", trend(R.flood.rssMB.samples) < 50],
     ...(R.flood.cores
       ? [["  ↳ cores each process used over the flood (CPU s per s of the flood; the machine has " + R.cores + ")", cores(R.flood.cores), "", "", null]]
+      : []),
+    ...(R.flood.cores?.[PAGE_ON_CORE] && R.flood.xtermCapCores?.[PAGE_ON_CORE]
+      ? [pageThreadRow(R.flood)]
       : []),
     ...(R.flood.source?.MBps
       ? [["  ↳ the flood's source, same testcluster, nothing drawn: podterm's CLI on a local PTY (MB/s); the tab's share of it, every byte drawn / skipping", `${R.flood.source.MBps}`, `${Math.round((100 * R.flood.appMBps) / R.flood.source.MBps)}% / ${R.skip?.flood ? Math.round((100 * R.skip.flood.appMBps) / R.flood.source.MBps) + "%" : "—"}`, "", null]]

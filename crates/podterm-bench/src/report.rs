@@ -1040,8 +1040,10 @@ say which of the project's targets are met. MB = 10^6 bytes, MiB = 2^20 bytes.
   testcluster it imports from a kubeconfig: memory, opening a shell, a flood into xterm.js,
   keystroke echo and Ctrl-C during the flood, and where the echo waits (the bytes drawn ahead of
   it, testcluster's socket send queue from `ss`, xterm's own rate on `yes`, and kubectl's echo on
-  a PTY in the same run, `bench/pty-echo.py yes`). Its table ends with the CLI rows of issue 13
-  from `podterm-bench`'s run. `FLOOD_MB` and `TABS` set the flood size and the number of tabs.
+  a PTY in the same run, `bench/pty-echo.py yes`), and where a flood's time goes (the cores each
+  process used; the page's thread's time on a core and runnable but waiting for one, from the
+  scheduler's `schedstat`, in the tab and in xterm.js alone). Its table ends with the CLI rows of
+  issue 13 from `podterm-bench`'s run. `FLOOD_MB` and `TABS` set the flood size and the number of tabs.
 ";
 
 const README_TAIL: &str = "
