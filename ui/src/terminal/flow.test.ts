@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ACK_SIZE, FlowController, MARK_MIN, type Timers, type WritableTerminal, WRITE_PIECE } from "./flow";
+import {
+  ACK_SIZE,
+  FlowController,
+  MARK_MIN,
+  PIECE_MS,
+  type Timers,
+  type WritableTerminal,
+  WRITE_PIECE_MAX,
+  WRITE_PIECE_MIN,
+} from "./flow";
 
 /**
  * A terminal that completes writes only when told to, like xterm's async parser. An empty write
@@ -96,7 +105,7 @@ describe("FlowController", () => {
     expect(acks).toEqual([]);
     expect(flow.stats().inFlight).toBe(ACK_SIZE * 2);
     term.complete();
-    // One ack per ACK_SIZE step (the message reached xterm in pieces of WRITE_PIECE).
+    // One ack per ACK_SIZE step (the message reached xterm in pieces of WRITE_PIECE_MIN: no rate yet).
     expect(acks).toEqual([
       [7, ACK_SIZE],
       [7, ACK_SIZE],
@@ -244,19 +253,72 @@ describe("FlowController", () => {
   it("hands a large message to xterm in pieces, in order, without copying", () => {
     const { term, timers, acks, flow } = setup();
     flow.setSession(1);
-    const n = 2 * WRITE_PIECE + 100;
+    // Before xterm's parse rate is known, pieces are the smallest.
+    const n = 2 * WRITE_PIECE_MIN + 100;
     const msg = new Uint8Array(n).map((_, i) => i % 251);
     flow.write(msg);
-    expect(term.pending.map((w) => w.data.length)).toEqual([WRITE_PIECE, WRITE_PIECE, 100]);
+    expect(term.pending.map((w) => w.data.length)).toEqual([WRITE_PIECE_MIN, WRITE_PIECE_MIN, 100]);
     expect(term.pending.every((w) => w.data.buffer === msg.buffer)).toBe(true);
     const joined = new Uint8Array(term.pending.flatMap((w) => [...w.data]));
     expect(joined).toEqual(msg);
     term.complete(1);
-    expect(flow.stats().written).toBe(WRITE_PIECE);
+    expect(flow.stats().written).toBe(WRITE_PIECE_MIN);
     term.complete();
     expect(flow.stats().written).toBe(n);
     expect(flow.stats().inFlight).toBe(0);
     timers.advance(15);
     expect(acks.reduce((a, [, b]) => a + b, 0)).toBe(n);
+  });
+
+  it("cuts a message into what xterm parses in PIECE_MS at the rate it parsed the last pieces", () => {
+    const { term, flow } = setup();
+    flow.setSession(1);
+    // Two pieces, each parsed in PIECE_MS / 2: the next pieces hold twice as much.
+    flow.write(bytes(2 * WRITE_PIECE_MIN));
+    term.complete(2, PIECE_MS / 2);
+    expect(flow.pieceSize()).toBe(2 * WRITE_PIECE_MIN);
+    const msg = new Uint8Array(5 * WRITE_PIECE_MIN + 100).map((_, i) => i % 251);
+    flow.write(msg);
+    const sizes = term.pending.map((w) => w.data.length);
+    expect(sizes).toEqual([2 * WRITE_PIECE_MIN, 2 * WRITE_PIECE_MIN, WRITE_PIECE_MIN + 100]);
+    expect(new Uint8Array(term.pending.flatMap((w) => [...w.data]))).toEqual(msg);
+    term.complete();
+    expect(flow.stats().written).toBe(7 * WRITE_PIECE_MIN + 100);
+  });
+
+  it("keeps pieces within WRITE_PIECE_MIN and WRITE_PIECE_MAX, and learns a new rate", () => {
+    const { term, flow } = setup();
+    flow.setSession(1);
+    // Long lines parsed fast: a whole message of the engine's largest goes in one write.
+    flow.write(bytes(WRITE_PIECE_MIN));
+    term.complete(1, 0.1);
+    expect(flow.pieceSize()).toBe(WRITE_PIECE_MAX);
+    flow.write(bytes(WRITE_PIECE_MAX));
+    expect(term.pending.map((w) => w.data.length)).toEqual([WRITE_PIECE_MAX]);
+    // `yes` (each two-byte line scrolls): pieces parse slowly, and shrink to the smallest
+    // within a few of them, never below it.
+    term.complete(1, 100);
+    for (let i = 0; i < 8; i++) {
+      flow.write(bytes(WRITE_PIECE_MIN));
+      term.complete(1, 20);
+    }
+    expect(flow.pieceSize()).toBe(WRITE_PIECE_MIN);
+    flow.write(bytes(3 * WRITE_PIECE_MIN));
+    expect(term.pending.map((w) => w.data.length)).toEqual([WRITE_PIECE_MIN, WRITE_PIECE_MIN, WRITE_PIECE_MIN]);
+  });
+
+  it("measures the rate on full pieces only, not on a message's short last piece or an echo", () => {
+    const { term, flow } = setup();
+    flow.setSession(1);
+    flow.write(bytes(WRITE_PIECE_MIN));
+    term.complete(1, PIECE_MS / 2);
+    expect(flow.pieceSize()).toBe(2 * WRITE_PIECE_MIN);
+    // A short last piece that took a whole clock step, and an echo (unmarked) that took long.
+    flow.write(bytes(2 * WRITE_PIECE_MIN + 100));
+    term.complete(1, PIECE_MS);
+    term.complete(1, 1);
+    flow.write(bytes(3));
+    term.complete(1, 50);
+    expect(flow.pieceSize()).toBe(2 * WRITE_PIECE_MIN);
   });
 });

@@ -16,11 +16,16 @@
 // small. The engine sizes a skipped flood's paced batches by it: what the tab draws now in a
 // quarter of a frame (`yes`'s two-byte lines parse ~10x slower per byte than long lines).
 //
-// A message is handed to xterm in pieces of at most WRITE_PIECE bytes (views, no copy): xterm
-// parses one write whole before it looks at the clock, and yields the page's one thread only
-// between writes, so a 256 KiB message of `yes` held a keystroke for tens of milliseconds.
+// A message is handed to xterm in pieces (views, no copy): xterm parses one write whole before it
+// looks at the clock, and yields the page's one thread only between writes, so a 256 KiB message
+// of `yes` held a keystroke for tens of milliseconds. A piece is what xterm parses in PIECE_MS at
+// the rate it parsed the last marked pieces, between WRITE_PIECE_MIN (`yes`'s two-byte lines, or
+// before any is measured) and WRITE_PIECE_MAX (long lines: a whole message). Each write costs the
+// page more than its parse (xterm's bookkeeping, a callback, an ack every ACK_SIZE): a drawn
+// flood of long lines took ~20% less of the page's time per MB than in fixed 32 KiB pieces
+// (docs/architecture.md, "Flow control").
 
-import { ACK_IDLE_MS, ACK_SIZE, DRAW_MIN_ACK } from "../ipc/generated/flow";
+import { ACK_IDLE_MS, ACK_SIZE, DRAW_MIN_ACK, MAX_BATCH } from "../ipc/generated/flow";
 
 // The constants are the engine's (podterm_core::flow), generated into ipc/generated/flow.ts.
 export { ACK_IDLE_MS, ACK_SIZE };
@@ -37,8 +42,22 @@ const NOTHING = new Uint8Array(0);
  *  engine measures (under its smallest paced batch, over an echo's or a prompt's few bytes). */
 export const MARK_MIN = DRAW_MIN_ACK;
 
-/** Largest piece handed to xterm in one write: ~3 ms of parsing at a `yes` flood's rate. */
-export const WRITE_PIECE = 32 * 1024;
+/** The smallest piece handed to xterm in one write: ~3 ms of parsing at a `yes` flood's rate. */
+export const WRITE_PIECE_MIN = 32 * 1024;
+
+/** The largest piece: the largest message the engine sends. */
+export const WRITE_PIECE_MAX = MAX_BATCH;
+
+/** Pieces at least this long measure the parse rate (a message's short last piece parses in
+ *  under the clock's step, or in one step: either would throw the rate far off). */
+const RATE_MIN_PIECE = WRITE_PIECE_MIN / 2;
+
+/** A piece above WRITE_PIECE_MIN is sized to take about this long to parse: what a keystroke
+ *  may wait behind it, half a frame. */
+export const PIECE_MS = 8;
+
+/** Weight of the newest marked piece in the parse rate (an exponential moving average). */
+const RATE_WEIGHT = 0.25;
 
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -87,6 +106,8 @@ export class FlowController {
   private reached = 0;
   /** Drawing time of the written bytes not yet acknowledged. */
   private pendingDrawMs = 0;
+  /** xterm's parse time per byte over the last marked pieces; null until one is measured. */
+  private msPerByte: number | null = null;
   private sessionId: number | null = null;
   private idleTimer: unknown = null;
   /** Callbacks waiting for a count of written bytes ([`whenWritten`]), in the order asked. */
@@ -134,11 +155,19 @@ export class FlowController {
     if (this.s.inFlight > this.s.maxInFlight) this.s.maxInFlight = this.s.inFlight;
     const marked = n >= MARK_MIN;
     const handed = marked ? undefined : this.now();
-    for (let at = 0; at < n; at += WRITE_PIECE) {
-      const piece = n <= WRITE_PIECE ? chunk : chunk.subarray(at, Math.min(n, at + WRITE_PIECE));
+    const size = this.pieceSize();
+    for (let at = 0; at < n; at += size) {
+      const piece = n <= size ? chunk : chunk.subarray(at, Math.min(n, at + size));
       if (marked) this.term.write(NOTHING, this.reach);
       this.term.write(piece, () => this.written(piece.length, handed));
     }
+  }
+
+  /** The piece a message is cut into now: PIECE_MS of parsing at the measured rate (above). */
+  pieceSize(): number {
+    if (this.msPerByte === null) return WRITE_PIECE_MIN;
+    if (this.msPerByte <= 0) return WRITE_PIECE_MAX;
+    return Math.min(WRITE_PIECE_MAX, Math.max(WRITE_PIECE_MIN, Math.floor(PIECE_MS / this.msPerByte)));
   }
 
   /**
@@ -164,6 +193,11 @@ export class FlowController {
     const now = this.now();
     const drew = Math.max(0, now - Math.max(this.reached, handed ?? -Infinity));
     this.reached = now;
+    if (handed === undefined && n >= RATE_MIN_PIECE) {
+      // A marked piece: `drew` is its parse alone.
+      const rate = drew / n;
+      this.msPerByte = this.msPerByte === null ? rate : this.msPerByte + RATE_WEIGHT * (rate - this.msPerByte);
+    }
     this.pendingDrawMs += drew;
     this.s.drawMs += drew;
     this.s.inFlight -= n;
