@@ -1106,8 +1106,10 @@ await rm(work, { recursive: true, force: true });
 async function cpuTimes() {
   const tick = 100; // USER_HZ
   const by = {};
+  let web = null;
   for (const root of [await app.pid(), cluster.pid, app.xvfbPid]) {
     for (const p of await processTree(root)) {
+      if (p.comm === "WebKitWebProces") web = p;
       try {
         const stat = await readFile(`/proc/${p.pid}/stat`, "utf8");
         const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -1122,7 +1124,6 @@ async function cpuTimes() {
   // layout and painting): its time on a core and its time runnable but waiting for one, from
   // the scheduler's own account (schedstat, ns). A thread that always has work and waits in the
   // run queue is slowed by the other processes on the cores, not by its own cost.
-  const web = (await processTree(await app.pid())).find((p) => p.comm === "WebKitWebProces");
   if (web) {
     try {
       const [run, wait] = (await readFile(`/proc/${web.pid}/task/${web.pid}/schedstat`, "utf8")).trim().split(/\s+/).map(Number);
