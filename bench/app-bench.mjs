@@ -776,7 +776,11 @@ try {
     process.exit(0);
   }
   if (SKIP_ONLY) {
-    console.log(JSON.stringify(await skipMode(FLOOD_MB * 1024 * 1024), null, 2));
+    const skip = await skipMode(FLOOD_MB * 1024 * 1024);
+    // What the web process keeps afterwards (its JavaScript heap's high-water mark).
+    await sleep(5000);
+    skip.webPssAfterMB = webPss(await memory(await app.pid()));
+    console.log(JSON.stringify(skip, null, 2));
     cluster.kill("SIGTERM");
     await app.close();
     await rm(work, { recursive: true, force: true });
@@ -925,9 +929,13 @@ try {
   log(`profile, xterm alone: ${JSON.stringify(results.profile.xtermAlone)}`);
   // The same flood's source, same testcluster, nothing drawn: podterm's CLI on a local PTY
   // (the pod's terminal, the server and the engine, with a terminal that costs nothing).
+  // Its cores: the machine's busy time per MB is what the flood costs without drawing
+  // (`machineCeiling`).
   let source;
   try {
+    const sourceCpuFrom = await cpuTimes();
     source = await ptyFlood([podtermCli, "exec", "--kubeconfig", kubeconfig, "-n", "demo", "-t", "shell", "--", "sh", "-c", floodCommand(floodBytes)]);
+    source.cores = cpuShare(sourceCpuFrom, await cpuTimes(), source.ms);
   } catch (e) {
     source = { error: String(e.message ?? e).slice(0, 300) };
   }
@@ -941,6 +949,7 @@ try {
     cores: floodCores,
     xtermCapCores: capCores,
   };
+  results.flood.ceiling = machineCeiling(results.flood, results.cores);
   log(`flood: ${JSON.stringify(results.flood)}`);
 
   // Keystrokes during an endless flood: keydown → the echoed byte written by xterm. Then Ctrl-C.
@@ -1159,12 +1168,16 @@ function cpuShare(a, b, ms = b.at - a.at) {
  * `write` replaced by a counter); `fetch`, one request per `piece` bytes from the probe's URI
  * scheme (`src-tauri/probe.rs`: Tauri's fetch of a message without its `eval` and routing);
  * `stream`, one request whose body the page reads as it comes; `eval`, scripts the app runs in
- * the page, each a piece as a JSON string (what Tauri does with a message under 1 KiB). Each: MB/s into the page, the
+ * the page, each a piece as a JSON string (what Tauri does with a message under 1 KiB); `ws`, a
+ * WebSocket from a loopback port, a piece per binary message. Each: MB/s into the page, the
  * messages (or body chunks) the page got, and each process's CPU time per MB.
  */
 async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256) * 1024) {
-  // The session's way alone (TRANSPORT_WAYS=session) needs no probe: any release build.
-  const probe = process.env.TRANSPORT_WAYS === "session" ? 1 : await app.exec(() => fetch("podterm-probe://localhost/whole?bytes=1").then((r) => r.arrayBuffer()).then((b) => b.byteLength, (e) => String(e)));
+  // TRANSPORT_WAYS: the ways to run, comma-separated (all by default). The session's way alone
+  // needs no probe: any release build.
+  const ways = (process.env.TRANSPORT_WAYS ?? "session,fetch,stream,eval,ws").split(",");
+  const want = (way) => ways.includes(way);
+  const probe = ways.every((w) => w === "session") ? 1 : await app.exec(() => fetch("podterm-probe://localhost/whole?bytes=1").then((r) => r.arrayBuffer()).then((b) => b.byteLength, (e) => String(e)));
   if (probe !== 1) throw new Error(`the transport probe did not answer (${probe}): a test-fixtures build is needed (make test-app)`);
   const appPid = await app.pid();
   const perMB = (cores, ms) => Object.fromEntries(Object.entries(cores).map(([k, v]) => [k, r1((v * ms) / (bytes / 1e6))]));
@@ -1191,7 +1204,80 @@ async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256)
     return row;
   };
   const R = { bytes, piece };
-  // Today's path: a session's output through the Channel into a tab that only counts it.
+  if (want("session")) await sessionWay(R, measure, bytes);
+  // The probe's scheme: one request per piece, one after another.
+  if (want("fetch")) R.fetch = await measure("fetch", () => app.exec((total, piece) => {
+    const t = (window.__transport = { done: null });
+    (async () => {
+      const t0 = performance.now();
+      let got = 0, messages = 0;
+      while (got < total) {
+        const b = await (await fetch(`podterm-probe://localhost/whole?bytes=${Math.min(piece, total - got)}`)).arrayBuffer();
+        got += b.byteLength;
+        messages++;
+      }
+      t.done = { ms: performance.now() - t0, messages, got };
+    })().catch((e) => (t.done = { error: String(e) }));
+    return true;
+  }, bytes, piece), () => window.__transport.done);
+  // One request for all of it, its body read as it comes.
+  if (want("stream")) R.stream = await measure("stream", () => app.exec((total, piece) => {
+    const t = (window.__transport = { done: null });
+    (async () => {
+      const t0 = performance.now();
+      const reader = (await fetch(`podterm-probe://localhost/stream?bytes=${total}&piece=${piece}`)).body.getReader();
+      let got = 0;
+      const sizes = [];
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        got += value.byteLength;
+        sizes.push(value.byteLength);
+      }
+      sizes.sort((a, b) => a - b);
+      t.done = { ms: performance.now() - t0, messages: sizes.length, got, chunkMedian: sizes[sizes.length >> 1], chunkMax: sizes.at(-1) };
+    })().catch((e) => (t.done = { error: String(e) }));
+    return true;
+  }, bytes, piece), () => window.__transport.done);
+  // Scripts the app evaluates in the page, each carrying a piece as a JSON string.
+  if (want("eval")) R.eval = await measure("eval", () => app.exec((total, piece) => {
+    const t = (window.__transport = { done: null });
+    const t0 = performance.now();
+    let got = 0, messages = 0;
+    window.__probeEval = (s) => {
+      got += s.length;
+      messages++;
+      if (got >= total && !t.done) t.done = { ms: performance.now() - t0, messages, got };
+    };
+    return fetch(`podterm-probe://localhost/eval?bytes=${total}&piece=${piece}`).then((r) => r.arrayBuffer()).then(() => true);
+  }, bytes, piece), () => window.__transport.done);
+  // A WebSocket from a loopback port: WebKit's network process reads it and hands each binary
+  // message to the page (a candidate measured, not a way the app uses).
+  if (want("ws")) R.ws = await measure("ws", () => app.exec((total, piece) => {
+    const t = (window.__transport = { done: null });
+    (async () => {
+      const url = await (await fetch(`podterm-probe://localhost/ws?bytes=${total}&piece=${piece}`)).text();
+      if (!url.startsWith("ws://")) throw new Error(url);
+      const t0 = performance.now();
+      let got = 0, messages = 0;
+      const ws = new WebSocket(url);
+      ws.binaryType = "arraybuffer";
+      ws.onmessage = (e) => {
+        got += e.data.byteLength;
+        messages++;
+        if (got >= total && !t.done) t.done = { ms: performance.now() - t0, messages, got };
+      };
+      ws.onerror = () => (t.done ??= { error: "the WebSocket failed" });
+      ws.onclose = () => (t.done ??= { error: `closed after ${got} bytes` });
+    })().catch((e) => (t.done = { error: String(e) }));
+    return true;
+  }, bytes, piece), () => window.__transport.done);
+  return R;
+}
+
+/** Today's path: a session's output through the `Channel` into a tab that only counts it (with
+ *  TRANSPORT_DRAW=1, draws it; then xterm.js alone on the same tab). */
+async function sessionWay(R, measure, bytes) {
   await setDrawEveryByte(true);
   const id = await openShellTab(app);
   const area = `.pane[data-tab-id="${id}"] .xterm-helper-textarea`;
@@ -1236,55 +1322,28 @@ async function transportProbe(bytes, piece = Number(process.env.PIECE_KB ?? 256)
     R.xtermAloneMBps = r1(x.bytes / 1e6 / (x.ms / 1000));
     log(`transport: xterm alone ${R.xtermAloneMBps} MB/s`);
   }
-  // TRANSPORT_WAYS=session: the session's way alone.
-  if (process.env.TRANSPORT_WAYS === "session") return R;
-  // The probe's scheme: one request per piece, one after another.
-  R.fetch = await measure("fetch", () => app.exec((total, piece) => {
-    const t = (window.__transport = { done: null });
-    (async () => {
-      const t0 = performance.now();
-      let got = 0, messages = 0;
-      while (got < total) {
-        const b = await (await fetch(`podterm-probe://localhost/whole?bytes=${Math.min(piece, total - got)}`)).arrayBuffer();
-        got += b.byteLength;
-        messages++;
-      }
-      t.done = { ms: performance.now() - t0, messages, got };
-    })().catch((e) => (t.done = { error: String(e) }));
-    return true;
-  }, bytes, piece), () => window.__transport.done);
-  // One request for all of it, its body read as it comes.
-  R.stream = await measure("stream", () => app.exec((total, piece) => {
-    const t = (window.__transport = { done: null });
-    (async () => {
-      const t0 = performance.now();
-      const reader = (await fetch(`podterm-probe://localhost/stream?bytes=${total}&piece=${piece}`)).body.getReader();
-      let got = 0;
-      const sizes = [];
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        got += value.byteLength;
-        sizes.push(value.byteLength);
-      }
-      sizes.sort((a, b) => a - b);
-      t.done = { ms: performance.now() - t0, messages: sizes.length, got, chunkMedian: sizes[sizes.length >> 1], chunkMax: sizes.at(-1) };
-    })().catch((e) => (t.done = { error: String(e) }));
-    return true;
-  }, bytes, piece), () => window.__transport.done);
-  // Scripts the app evaluates in the page, each carrying a piece as a JSON string.
-  R.eval = await measure("eval", () => app.exec((total, piece) => {
-    const t = (window.__transport = { done: null });
-    const t0 = performance.now();
-    let got = 0, messages = 0;
-    window.__probeEval = (s) => {
-      got += s.length;
-      messages++;
-      if (got >= total && !t.done) t.done = { ms: performance.now() - t0, messages, got };
-    };
-    return fetch(`podterm-probe://localhost/eval?bytes=${total}&piece=${piece}`).then((r) => r.arrayBuffer()).then(() => true);
-  }, bytes, piece), () => window.__transport.done);
-  return R;
+}
+
+/**
+ * The flood row's ceiling on this machine (issue 13): the machine's CPU time per MB for the
+ * flood's source with a terminal that costs nothing (podterm's CLI on a local PTY: the pod's
+ * commands, testcluster, the engine, the kernel's PTYs and sockets), plus xterm.js alone's per
+ * MB drawn (the page's thread, WebKit, Xvfb), spread over all `cores`, and never above xterm.js
+ * alone's rate (the page has one thread). The fastest any way into the page could draw the
+ * flood while its source shares the cores, if it cost nothing itself and no core ever idled;
+ * `tabMsPerMB` is what the tab's whole pipeline cost the machine per MB.
+ */
+function machineCeiling(flood, cores) {
+  const msPerMB = (by, MBps) => ((by?.["machine, every process"] ?? 0) * 1000) / (MBps || Infinity);
+  const source = msPerMB(flood.source?.cores, flood.source?.MBps);
+  const xterm = msPerMB(flood.xtermCapCores, flood.xtermCapMBps);
+  if (!(source > 0) || !(xterm > 0)) return null;
+  return {
+    sourceMsPerMB: r1(source),
+    xtermMsPerMB: r1(xterm),
+    tabMsPerMB: r1(msPerMB(flood.cores, flood.appMBps)),
+    MBps: r1(Math.min(flood.xtermCapMBps, (cores * 1000) / (source + xterm))),
+  };
 }
 
 /** `total` bytes of `line` written straight into the tab's xterm, no IPC: xterm's own rate on
@@ -1689,6 +1748,9 @@ async function writeReport(R, record) {
       : []),
     ...(R.flood.source?.MBps
       ? [["  ↳ the flood's source, same testcluster, nothing drawn: podterm's CLI on a local PTY (MB/s); the tab's share of it, every byte drawn / skipping", `${R.flood.source.MBps}`, `${Math.round((100 * R.flood.appMBps) / R.flood.source.MBps)}% / ${R.skip?.flood ? Math.round((100 * R.skip.flood.appMBps) / R.flood.source.MBps) + "%" : "—"}`, "", null]]
+      : []),
+    ...(R.flood.ceiling
+      ? [[`  ↳ the ceiling on this machine: the machine's CPU per MB for that source plus xterm alone's, over its ${R.cores} cores (MB/s); the tab against it`, `${R.flood.ceiling.MBps} (${Math.round((100 * R.flood.ceiling.MBps) / R.flood.xtermCapMBps)}% of xterm alone)`, `the source ${R.flood.ceiling.sourceMsPerMB} + xterm alone ${R.flood.ceiling.xtermMsPerMB} ms per MB; the tab's whole pipeline ${R.flood.ceiling.tabMsPerMB}; the tab at ${Math.round((100 * R.flood.appMBps) / R.flood.ceiling.MBps)}% of the ceiling`, "", null]]
       : []),
     ...(R.skip?.flood
       ? [[`  ↳ skipping (the default): the same flood, until the tab is quiet (MB/s of the pod's output; MB drawn / skipped)`, `${R.skip.flood.appMBps}; ${r1(R.skip.flood.drawnBytes / 1e6)} / ${r1(R.skip.flood.skippedBytes / 1e6)}`, "every byte drawn: the row above", "", null]]

@@ -14,7 +14,12 @@
 //!   whole flood; the page reads it with `response.body.getReader()`);
 //! - `podterm-probe://localhost/eval?bytes=N&piece=P`: an empty response, then N bytes as
 //!   scripts `window.__probeEval("…")` of P bytes each, [`AHEAD`] at a time (what Tauri does
-//!   for a message under 1 KiB, as text: a JSON string, not an array of numbers).
+//!   for a message under 1 KiB, as text: a JSON string, not an array of numbers);
+//! - `podterm-probe://localhost/ws?bytes=N&piece=P`: a response naming a loopback port and a
+//!   one-time path, where a WebSocket server waits for one connection and sends N bytes as
+//!   binary messages of P bytes each (WebKit's network process reads the socket and hands each
+//!   message to the page). A port any local process can reach, guarded only by the path: a
+//!   candidate to measure, not one the app uses.
 //!
 //! The bytes are 79 `y`s and a newline, repeated (the bench's flood lines).
 
@@ -78,6 +83,14 @@ fn respond(view: &webkit2gtk::WebView, request: &webkit2gtk::URISchemeRequest) {
             gio::ReadInputStream::new(Pieces::spawn(bytes, param("piece").max(1))).upcast(),
             bytes as i64,
         ),
+        "/ws" => {
+            let answer = serve_websocket(bytes, param("piece").max(1));
+            (
+                gio::MemoryInputStream::from_bytes(&glib::Bytes::from_owned(answer.into_bytes()))
+                    .upcast(),
+                -1,
+            )
+        }
         "/eval" => {
             eval_pieces(view, bytes, param("piece").max(1));
             (gio::MemoryInputStream::new().upcast(), 0)
@@ -85,7 +98,7 @@ fn respond(view: &webkit2gtk::WebView, request: &webkit2gtk::URISchemeRequest) {
         _ => {
             request.finish_error(&mut glib::Error::new(
                 glib::UriError::Failed,
-                "transport probe: /whole or /stream",
+                "transport probe: /whole, /stream, /eval or /ws",
             ));
             return;
         }
@@ -126,6 +139,63 @@ fn eval_next(view: webkit2gtk::WebView, script: Rc<String>, left: Rc<Cell<usize>
         None::<&gio::Cancellable>,
         move |_| eval_next(again, script, left),
     );
+}
+
+/// Starts a WebSocket server on a loopback port for one connection at a one-time path, which
+/// gets `total` bytes as binary messages of `piece` bytes; answers `ws://127.0.0.1:PORT/PATH`
+/// (or `error: …`).
+fn serve_websocket(total: usize, piece: usize) -> String {
+    use tokio_tungstenite::tungstenite;
+    let listener = match std::net::TcpListener::bind(("127.0.0.1", 0)) {
+        Ok(l) => l,
+        Err(e) => return format!("error: {e}"),
+    };
+    let port = match listener.local_addr() {
+        Ok(a) => a.port(),
+        Err(e) => return format!("error: {e}"),
+    };
+    let path = format!("/{:016x}", {
+        use std::hash::{BuildHasher, Hasher};
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish()
+    });
+    let url = format!("ws://127.0.0.1:{port}{path}");
+    std::thread::spawn(move || {
+        let Ok((socket, _)) = listener.accept() else {
+            return;
+        };
+        // The handshake callback's signature is tungstenite's (its error is an HTTP response).
+        #[allow(clippy::result_large_err)]
+        let check = |req: &tungstenite::handshake::server::Request,
+                     res: tungstenite::handshake::server::Response| {
+            if req.uri().path() == path {
+                Ok(res)
+            } else {
+                let mut no = tungstenite::handshake::server::ErrorResponse::new(None);
+                *no.status_mut() = tungstenite::http::StatusCode::FORBIDDEN;
+                Err(no)
+            }
+        };
+        let Ok(mut ws) = tungstenite::accept_hdr(socket, check) else {
+            return;
+        };
+        let one = bytes::Bytes::from(lines(piece));
+        let mut left = total;
+        while left > 0 {
+            let n = left.min(piece);
+            if ws
+                .send(tungstenite::Message::Binary(one.slice(..n)))
+                .is_err()
+            {
+                return;
+            }
+            left -= n;
+        }
+        let _ = ws.close(None);
+        while ws.read().is_ok() {}
+    });
+    url
 }
 
 /// `n` bytes of 80-byte lines.
