@@ -162,6 +162,9 @@ pub enum Error {
     /// Reading the recordings folders stopped before it finished (the app is on its way out).
     #[error("reading the recordings was interrupted: {0}; try again")]
     RecordingsInterrupted(String),
+    /// No page socket could be given (the output then takes the channel).
+    #[error(transparent)]
+    PageSocket(#[from] podterm_core::pagesocket::PageSocketError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -295,7 +298,9 @@ impl Error {
                 | RecordingsError::Folder { .. }
                 | RecordingsError::Delete { .. } => K::Local,
             },
-            Error::Recording(_) | Error::RecordingsInterrupted(_) => K::Local,
+            Error::Recording(_) | Error::RecordingsInterrupted(_) | Error::PageSocket(_) => {
+                K::Local
+            }
         }
     }
 

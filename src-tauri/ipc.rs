@@ -301,6 +301,11 @@ pub struct OpenSessionRequest {
     #[serde(flatten)]
     #[cfg_attr(test, ts(flatten))]
     pub terminal: TerminalRequest,
+    /// The page socket (`page_socket`'s address) the page has opened for this session's
+    /// output; without one, output comes on the `Channel`.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub socket: Option<String>,
 }
 
 /// A session's state (sent on `open_session`'s state channel): `connecting`, then `connected`,

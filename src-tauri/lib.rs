@@ -104,6 +104,16 @@ fn context() -> tauri::Context {
     context
 }
 
+/// The origins of the app's own page, the only ones a page socket accepts: the embedded UI's
+/// (`tauri://localhost` on Linux) and, in a debug build, the dev server's (`devUrl`).
+fn page_origins() -> Vec<String> {
+    let mut origins = vec!["tauri://localhost".to_string()];
+    if cfg!(debug_assertions) {
+        origins.push("http://localhost:5173".to_string());
+    }
+    origins
+}
+
 /// Runs the app until its window closes.
 pub fn run() {
     webkit_environment();
@@ -145,6 +155,7 @@ pub fn run() {
         .manage(transfers.clone())
         .manage(recordings)
         .manage(desktop_state)
+        .manage(podterm_core::pagesocket::PageSockets::new(page_origins()))
         .invoke_handler(commands::handler())
         .setup({
             let rt = rt.clone();

@@ -23,6 +23,7 @@ pub use transfers::*;
 
 use crate::desktop::Desktop;
 use crate::state::{LogViews, Profiles, Recordings, Sessions, Transfers, Watches};
+use podterm_core::pagesocket::PageSockets;
 use tauri::{AppHandle, Manager, State};
 
 /// Bytes streamed to the webview as an `ArrayBuffer` (`Channel<Raw>` in the contract).
@@ -39,6 +40,8 @@ pub struct Ctx<'a> {
     pub transfers: State<'a, Transfers>,
     pub recordings: State<'a, Recordings>,
     pub desktop: State<'a, Desktop>,
+    /// Sessions' output sockets into the page.
+    pub page_sockets: State<'a, PageSockets>,
 }
 
 impl<'a> Ctx<'a> {
@@ -52,6 +55,7 @@ impl<'a> Ctx<'a> {
             transfers: handle.state(),
             recordings: handle.state(),
             desktop: handle.state(),
+            page_sockets: handle.state(),
         }
     }
 }

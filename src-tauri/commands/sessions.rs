@@ -29,16 +29,34 @@ pub fn open_session(
     // request and each resize); `None`: every byte drawn.
     let skip = (!ctx.desktop.draw_every_byte()).then(|| ctx.desktop.scrollback_lines() as usize);
     let auto = ctx.recordings.auto_for(&ctx.profiles, &req.profile);
+    // The page's socket when it opened one (its token is the address's last segment), else
+    // the `Channel`.
+    let socket = req
+        .socket
+        .as_deref()
+        .and_then(|url| url.rsplit_once('/'))
+        .and_then(|(_, token)| ctx.page_sockets.take(token));
+    if req.socket.is_some() && socket.is_none() {
+        tracing::warn!("a session's page socket was not connected; its output takes the channel");
+    }
     Ok(ctx.sessions.open_recorded(
         &ctx.profiles,
         req,
         skip,
         auto,
-        move |bytes| on_output.send(Raw::Raw(Vec::from(bytes))).is_ok(),
+        move |bytes| match &socket {
+            Some(page) => page.send(bytes),
+            None => on_output.send(Raw::Raw(Vec::from(bytes))).is_ok(),
+        },
         move |s| {
             let _ = on_state.send(s);
         },
     ))
+}
+
+/// A one-time page socket's address (podterm_core::pagesocket).
+pub async fn page_socket(ctx: &Ctx<'_>) -> Result<String> {
+    Ok(ctx.page_sockets.ticket().await?.url)
 }
 
 /// What a debug tab would add (or reuse) in the pod, for the user to agree to first.

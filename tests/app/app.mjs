@@ -102,6 +102,9 @@ test("pod `shell`: `echo hello` shows hello", async () => {
   await waitForLine(tab.id, isPrompt, "a prompt");
   await typeLine(tab.id, "echo hello");
   await waitForLine(tab.id, (l) => l === "hello", "a line 'hello'");
+  // Its output came on a page socket (a loopback WebSocket), not the Channel.
+  const transport = await app.exec((id) => window.__podterm.transports.get(id), tab.id);
+  assert(transport === "socket", `the tab's output came on ${transport}, not its page socket`);
   await screenshot("echo-hello");
 });
 

@@ -208,6 +208,7 @@ fn open_in(
                 rows: 30,
                 debug,
             },
+            socket: None,
         },
         move |b| out_tx.send(b).is_ok(),
         move |s| {
@@ -710,6 +711,7 @@ async fn a_command_its_exit_code_and_a_missing_container() {
                 rows: 24,
                 debug: None,
             },
+            socket: None,
         },
         move |b| out.send(b).is_ok(),
         move |s| {

@@ -39,6 +39,7 @@ fn open(sessions: &Sessions, profiles: &Profiles, profile: &str, auto: Option<Au
                 rows: 30,
                 debug: None,
             },
+            socket: None,
         },
         // Every byte drawn: the recording is compared with what the tab received.
         None,

@@ -19,6 +19,8 @@
 //! - [`fanout`]: one command in every Ready pod of a selector or workload (`exec --all`): lines
 //!   kept whole per pod, bounded memory, a report of exit codes.
 //! - [`flow`]: output for a UI terminal: coalescing and acknowledgement watermarks.
+//! - [`pagesocket`]: a terminal's output into the desktop app's page over a loopback
+//!   WebSocket, each socket a one-time ticket from the page's own origin.
 //! - [`profiles`]: saved cluster profiles, a versioned file in the config directory.
 //! - [`favourites`]: saved quick-connects (profile, namespace, workload or pod, container,
 //!   command), resolved to the newest Ready pod when connecting.
@@ -57,6 +59,7 @@ pub mod manual;
 pub mod oidc;
 pub mod opentabs;
 pub mod overrides;
+pub mod pagesocket;
 pub mod podfs;
 pub mod podinfo;
 pub mod pods;

@@ -43,6 +43,7 @@ describe("tauriBackend", () => {
       ["watchAllPods", ["p", noop, noop]],
       ["stopWatch", [1]],
       ["openSession", [{ profile: "p", namespace: "n", pod: "x", container: "c", command: null, cols: 80, rows: 24 }, noop, noop]],
+      ["pageSocket", []],
       ["planDebug", ["p", "n", "x", "c", "busybox:1.36"]],
       ["sendInput", [1, "a"]],
       ["resize", [1, 80, 24]],

@@ -321,4 +321,18 @@ describe("FlowController", () => {
     term.complete(1, 50);
     expect(flow.pieceSize()).toBe(2 * WRITE_PIECE_MIN);
   });
+
+  it("closes what carries the output (a page socket) when it is disposed, once", () => {
+    const { flow } = setup();
+    let closed = 0;
+    flow.closeWith(() => closed++);
+    expect(closed).toBe(0);
+    flow.dispose();
+    expect(closed).toBe(1);
+    flow.dispose();
+    expect(closed).toBe(1);
+    // Attached after the session ended (the socket opened late): closed at once.
+    flow.closeWith(() => closed++);
+    expect(closed).toBe(2);
+  });
 });

@@ -113,6 +113,8 @@ export class FlowController {
   /** Callbacks waiting for a count of written bytes ([`whenWritten`]), in the order asked. */
   private waiters: { count: number; fn: () => void }[] = [];
   private disposed = false;
+  /** Closes what carries the session's output to it (a page socket), with it. */
+  private detach: (() => void) | null = null;
   private s: FlowStats = {
     received: 0,
     written: 0,
@@ -234,12 +236,22 @@ export class FlowController {
     this.sendAck(this.sessionId, n, drawUs);
   }
 
+  /** `close` runs when the controller is disposed (at once if it already is): the session's
+   *  page socket closes with its tab's flow. */
+  closeWith(close: () => void): void {
+    if (this.disposed) close();
+    else this.detach = close;
+  }
+
   /** Stops acknowledging: the session is over. Late write callbacks are ignored. */
   dispose(): void {
     if (this.idleTimer !== null) this.timers.clearTimeout(this.idleTimer);
     this.idleTimer = null;
     this.waiters = [];
     this.disposed = true;
+    const detach = this.detach;
+    this.detach = null;
+    detach?.();
   }
 
   get isDisposed(): boolean {

@@ -114,6 +114,8 @@ export interface PodtermHook {
   logs: Map<number, unknown>;
   /** The log beside a terminal (logs/split.ts), by its terminal tab's id. */
   splits: Map<number, unknown>;
+  /** How each terminal tab's current session gets its output (pagesocket.ts), by tab id. */
+  transports: Map<number, "socket" | "channel">;
   [extra: string]: unknown;
 }
 
@@ -124,7 +126,7 @@ declare global {
 }
 
 export function podtermHook(): PodtermHook {
-  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map(), splits: new Map() };
+  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map(), splits: new Map(), transports: new Map() };
   return window.__podterm;
 }
 

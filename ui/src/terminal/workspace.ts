@@ -25,6 +25,7 @@ import {
 import { InputQueue } from "./input";
 import { afterEnd, MAX_RECONNECT_ATTEMPTS, sessionMarker, type ReconnectRun } from "./reconnect";
 import { podtermHook, TerminalView } from "./view";
+import { openPageSocket } from "./pagesocket";
 import { profileLook, type ProfileLook } from "../profile-look";
 import type { ProductionGate } from "./production";
 import { LogsView } from "../logs/view";
@@ -382,16 +383,30 @@ export class Workspace {
       });
     });
     rt.flow = flow;
+    const output = (bytes: Uint8Array) => {
+      this.markNewSession(tab.id, attempt);
+      flow.write(bytes);
+    };
+    // The output on a page socket when one opens (pagesocket.ts), else on the Channel.
+    void openPageSocket(() => this.backend.pageSocket(), output).then((socket) => {
+      if (socket) flow.closeWith(socket.close);
+      if (flow.isDisposed || !this.model.isCurrent(tab.id, attempt)) {
+        socket?.close();
+        return;
+      }
+      podtermHook().transports.set(tab.id, socket ? "socket" : "channel");
+      this.startOpen(tab, attempt, rt, flow, output, socket?.url ?? null);
+    });
+  }
+
+  private startOpen(tab: Tab, attempt: number, rt: Runtime, flow: FlowController, output: (bytes: Uint8Array) => void, socket: string | null): void {
     rt.view.fit();
     const { cols, rows } = rt.view.term;
     const { ephemeral: _picked, ...target } = tab.target;
     this.backend
       .openSession(
-        { ...target, cols, rows },
-        (bytes) => {
-          this.markNewSession(tab.id, attempt);
-          flow.write(bytes);
-        },
+        { ...target, cols, rows, ...(socket === null ? {} : { socket }) },
+        output,
         (state) => this.sessionState(tab.id, attempt, state),
       )
       .then(
@@ -661,6 +676,7 @@ export class Workspace {
     }
     this.runtimes.delete(tabId);
     podtermHook().terminals.delete(tabId);
+    podtermHook().transports.delete(tabId);
     this.focusActive();
   }
 

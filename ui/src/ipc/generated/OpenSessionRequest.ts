@@ -10,6 +10,11 @@ export type OpenSessionRequest = {
  */
 profile: string, 
 /**
+ * The page socket (`page_socket`'s address) the page has opened for this session's
+ * output; without one, output comes on the `Channel`.
+ */
+socket?: string, 
+/**
  * Empty: the cluster's default namespace.
  */
 namespace: string, pod: string, 

@@ -39,6 +39,7 @@ export const COMMANDS = [
   "watch_all_pods",
   "stop_watch",
   "open_session",
+  "page_socket",
   "plan_debug",
   "send_input",
   "resize",
@@ -139,6 +140,13 @@ export interface Commands {
    * the id: acknowledge every byte with `ack` once the terminal has written it.
    */
   openSession(req: OpenSessionRequest, onOutput: (message: Uint8Array) => void, onState: (message: SessionState) => void): Promise<number>;
+  /**
+   * A one-time address (`ws://127.0.0.1:PORT/TOKEN`) for a session's output: the
+   * page opens it, then names it in `open_session`'s `socket`, and the output comes
+   * there as binary messages instead of on the `Channel` (cheaper per MB). Valid for
+   * one connection from the app's page within seconds.
+   */
+  pageSocket(): Promise<string>;
   /**
    * What debugging `container` (empty: the default one) of a pod with `image` would
    * do: reuse a running debug container of ours, or add one under the name given.
@@ -356,6 +364,7 @@ export function tauriCommands(): Commands {
     watchAllPods: (profile, onEvent, onStatus) => invoke<number>("watch_all_pods", { profile, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
     stopWatch: (id) => invoke<void>("stop_watch", { id }),
     openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
+    pageSocket: () => invoke<string>("page_socket"),
     planDebug: (profile, namespace, pod, container, image) => invoke<DebugPlan>("plan_debug", { profile, namespace, pod, container, image }),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),

@@ -463,6 +463,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async resize(id, cols, rows) {
       sessions.resize(id, cols, rows);
     },
+    async pageSocket() {
+      // No loopback port in the browser the mock runs in: output takes the Channel.
+      throw mockError("local", "the in-page mock has no page sockets");
+    },
     async ack(id, bytes, drawUs) {
       sessions.ack(id, bytes, drawUs);
     },
