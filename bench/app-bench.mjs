@@ -1309,7 +1309,8 @@ async function sessionWay(R, measure, bytes) {
   if (process.env.TRANSPORT_DRAW === "1") await app.exec(profileInstall, id);
   R.channel = await measure("channel", async () => {
     if (process.env.TRANSPORT_DRAW === "1") await app.exec(profileTake);
-    await app.type(area, floodCommand(bytes));
+    // TRANSPORT_YES=1: `yes`'s two-byte lines instead of 80-byte ones.
+    await app.type(area, process.env.TRANSPORT_YES === "1" ? `yes | head -c ${bytes}` : floodCommand(bytes));
     await app.type(area, Keys.ENTER);
   }, () => {
     const t = window.__transport;
@@ -1318,7 +1319,7 @@ async function sessionWay(R, measure, bytes) {
   if (process.env.TRANSPORT_DRAW === "1") {
     R.channel.profile = await app.exec(profileTake);
     // The same lines written straight into the same xterm: what the page alone can draw.
-    const x = await xtermAlone(id, bytes, "y".repeat(79) + "\r\n");
+    const x = await xtermAlone(id, bytes, process.env.TRANSPORT_YES === "1" ? "y\r\n" : "y".repeat(79) + "\r\n");
     R.xtermAloneMBps = r1(x.bytes / 1e6 / (x.ms / 1000));
     log(`transport: xterm alone ${R.xtermAloneMBps} MB/s`);
   }
