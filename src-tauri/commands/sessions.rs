@@ -29,13 +29,11 @@ pub fn open_session(
     // request and each resize); `None`: every byte drawn.
     let skip = (!ctx.desktop.draw_every_byte()).then(|| ctx.desktop.scrollback_lines() as usize);
     let auto = ctx.recordings.auto_for(&ctx.profiles, &req.profile);
-    // The page's socket when it opened one (its token is the address's last segment), else
-    // the `Channel`.
+    // The page's socket when it opened one, else the `Channel`.
     let socket = req
         .socket
         .as_deref()
-        .and_then(|url| url.rsplit_once('/'))
-        .and_then(|(_, token)| ctx.page_sockets.take(token));
+        .and_then(|url| ctx.page_sockets.take_url(url));
     if req.socket.is_some() && socket.is_none() {
         tracing::warn!("a session's page socket was not connected; its output takes the channel");
     }

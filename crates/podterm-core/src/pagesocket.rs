@@ -167,6 +167,12 @@ impl PageSockets {
         }
     }
 
+    /// [`take`](Self::take) by the ticket's whole address (what the page names its socket by).
+    pub fn take_url(&self, url: &str) -> Option<PageSink> {
+        let (_, token) = url.rsplit_once('/')?;
+        self.take(token)
+    }
+
     /// The listener's address, once a ticket has opened it.
     pub fn addr(&self) -> Option<SocketAddr> {
         self.inner
@@ -323,7 +329,7 @@ mod tests {
         assert_eq!(ticket.token.len(), 32);
         assert!(sockets.take(&ticket.token).is_none(), "not connected yet");
         let mut page = connect(&ticket.url, ORIGIN).await.expect("connects");
-        let sink = sockets.take(&ticket.token).expect("connected");
+        let sink = sockets.take_url(&ticket.url).expect("connected");
         assert!(sockets.take(&ticket.token).is_none(), "taken once");
         for i in 0..100u8 {
             assert!(sink.send(Bytes::from(vec![i; 1000 + i as usize])));
