@@ -13,7 +13,12 @@
 // high-water mark, and with another browser running beside the suite it grew by 87 MB over the
 // three rounds with no terminal held (the bench's fresh app moves ±45 MB a round), so a bound
 // loose enough never to fail on that could not tell 30 leaked tabs (~4 MB each) from it.
-import { assert, launchApp, sleep, uss, webProcess } from "./tauri.mjs";
+//
+// Each tab's output comes on its own page socket (a WebSocket from the app's loopback port):
+// while the tabs are open there is one each; a session that ended (the first tab's shell exits
+// in the first round) and every closed tab leave none, counted from `ss` (WebKit's network
+// process connected to the app's listener).
+import { assert, launchApp, pageSocketsOpen, sleep, uss, waitFor, webProcess } from "./tauri.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -85,6 +90,20 @@ try {
     const ids = [];
     for (let i = 0; i < TABS; i++) ids.push(await open());
     await printed(ids);
+    await waitFor(`${TABS} page sockets, one a tab`, async () => (await pageSocketsOpen(root)) === TABS, 30_000).catch(async (e) => {
+      throw new Error(`${e.message} (${await pageSocketsOpen(root)} open; transports ${JSON.stringify(await app.exec(() => [...window.__podterm.transports.values()]))})`);
+    });
+    if (c === 0) {
+      // A session that ends closes its socket, its tab still open.
+      await app.exec((id) => {
+        const t = window.__podterm.tabs().find((x) => x.id === id);
+        return window.__TAURI_INTERNALS__.invoke("send_input", { id: t.sessionId, data: "exit\r" }).then(() => true);
+      }, ids[0]);
+      await app.waitUntil("the first tab's shell to exit", 30_000, (id) => window.__podterm.tabs().find((x) => x.id === id)?.status.kind === "exited", ids[0]);
+      await waitFor(`${TABS - 1} page sockets once a session ended`, async () => (await pageSocketsOpen(root)) === TABS - 1, 30_000).catch(async (e) => {
+        throw new Error(`${e.message} (${await pageSocketsOpen(root)} open)`);
+      });
+    }
     await app.exec((ids) => {
       const w = (window.__closedTerminals ??= []);
       for (const id of ids) w.push(new WeakRef(window.__podterm.terminals.get(id)));
@@ -92,11 +111,14 @@ try {
     }, ids);
     for (const id of ids) await app.click(`.tab[data-tab-id="${id}"] .tab-close`);
     await app.waitUntil("every tab closed", 30_000, () => window.__podterm.tabs().length === 0 && window.__podterm.terminals.size === 0);
+    await waitFor("no page socket once every tab closed", async () => (await pageSocketsOpen(root)) === 0, 30_000).catch(async (e) => {
+      throw new Error(`${e.message} (${await pageSocketsOpen(root)} open)`);
+    });
     web ??= await webProcess(root);
     assert(web, "no WebKitWebProcess under the app");
     const held = await collected(0);
     after.push({ uss: await uss(web), ...held });
-    log(`cycle ${c + 1}: ${TABS} tabs opened, printed ${LINES} lines each, closed: web process ${after.at(-1).uss.toFixed(1)} MB private; ${held.held} of ${held.closed} closed terminals still held`);
+    log(`cycle ${c + 1}: ${TABS} tabs opened on ${TABS} page sockets, printed ${LINES} lines each, closed, no socket left: web process ${after.at(-1).uss.toFixed(1)} MB private; ${held.held} of ${held.closed} closed terminals still held`);
   }
   // A closed tab's terminal may be held a few seconds (a timer or an idle task of xterm.js or
   // ours still pending): collect again until at most MAX_HELD are held, or the deadline.

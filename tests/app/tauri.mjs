@@ -144,6 +144,36 @@ export async function uss(pid) {
 }
 
 /** The pid of the first WebKitWebProcess under `root`, or null. */
+/** Lines `ss` prints for `args` ("" when it cannot run). */
+function ss(args) {
+  return new Promise((resolve) => {
+    const p = spawn("ss", args, { stdio: ["ignore", "pipe", "ignore"] });
+    let s = "";
+    p.stdout.on("data", (d) => (s += d));
+    p.once("error", () => resolve(""));
+    p.once("exit", () => resolve(s));
+  });
+}
+
+/** The page sockets open now (podterm_core::pagesocket): connections to the app's own loopback
+ *  listeners, one a tab whose output takes that way; a closed tab or an ended session leaves
+ *  none. `appPid`: the process that listens (the app's own, not WebKit's). */
+export async function pageSocketsOpen(appPid) {
+  const ports = new Set();
+  for (const line of (await ss(["-tlnpH"])).split("\n")) {
+    const m = /127\.0\.0\.1:(\d+)\s.*pid=(\d+),/.exec(line);
+    if (m && Number(m[2]) === appPid) ports.add(m[1]);
+  }
+  // The page's ends: WebKit's network process connected to one of those ports (the app's own
+  // connections, such as its in-app demo cluster's, are not the page's).
+  let open = 0;
+  for (const line of (await ss(["-tnpH", "state", "established"])).split("\n")) {
+    const m = /\s127\.0\.0\.1:\d+\s+127\.0\.0\.1:(\d+)\s.*"WebKitNetwork/.exec(line);
+    if (m && ports.has(m[1])) open += 1;
+  }
+  return open;
+}
+
 export async function webProcess(root) {
   return (await processTree(root)).find((p) => p.comm === "WebKitWebProces")?.pid ?? null;
 }
