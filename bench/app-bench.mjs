@@ -18,7 +18,7 @@ import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from "node:fs/promi
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Keys, launchApp, processTree, sleep, startXvfb } from "../tests/app/tauri.mjs";
+import { Keys, launchApp, pageSocketsOpen, processTree, sleep, startXvfb } from "../tests/app/tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -780,6 +780,7 @@ try {
     // What the web process keeps afterwards (its JavaScript heap's high-water mark).
     await sleep(5000);
     skip.webPssAfterMB = webPss(await memory(await app.pid()));
+    skip.pageSockets = { open: await pageSocketsOpen(await app.pid()), tabs: await app.exec(() => window.__podterm.tabs().length) };
     console.log(JSON.stringify(skip, null, 2));
     cluster.kill("SIGTERM");
     await app.close();
@@ -887,6 +888,40 @@ try {
   // Its floor (issue 13): the round trip alone through the same testcluster, nothing drawn (the
   // engine: podterm's CLI on a PTY; and kubectl), plus the page's frame interval.
   results.idleEchoFloor = { frameMs: await app.exec(frameInterval, 120) };
+  // And xterm.js alone in the same tab, timed the same way: a letter written from the page at a
+  // random moment (as a key comes at any point of a frame) → painted (the same `painted` as the
+  // echo's: the frame after xterm wrote it). No round trip: what the page adds to any echo.
+  // The cursor is kept and the letters wiped after, so the shell's line is as it was.
+  results.idleEchoFloor.xtermAlone = await app.exec(async (id, n) => {
+    const term = window.__podterm.terminals.get(id);
+    const b = window.__bench;
+    const ms = [];
+    term.write("\x1b7");
+    for (let i = 0; i < n; i++) {
+      b.painted = [];
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 17));
+      const at = performance.now();
+      term.write("x");
+      for (;;) {
+        const m = b.painted.find((t) => t >= at);
+        if (m) {
+          ms.push(m - at);
+          break;
+        }
+        if (performance.now() - at > 10_000) {
+          ms.push(null);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    term.write("\x1b8\x1b[K");
+    return ms;
+  }, tab, KEYS);
+  {
+    const xs = results.idleEchoFloor.xtermAlone.map((x) => x ?? Infinity);
+    results.idleEchoFloor.xtermAlone = { ms: xs.map(r1), p50: r1(median(xs)), p99: r1(percentile(xs, 99)) };
+  }
   for (const [name, argv] of [
     ["podterm", [podtermCli, "exec", "--kubeconfig", kubeconfig, "-n", "demo", "-it", "shell", "--", "sh"]],
     ["kubectl", [kubectl, "--kubeconfig", kubeconfig, "-n", "demo", "exec", "-it", "shell", "--", "sh"]],
@@ -1059,6 +1094,7 @@ try {
     for (const t of window.__podterm.terminals.values()) cells += t.buffer.normal.length * t.cols;
     return Math.round((cells * 12) / 1e5) / 10;
   });
+  results.afterFlood.pageSockets = { open: await pageSocketsOpen(pid), tabs: await app.exec(() => window.__podterm.tabs().length) };
   log(`after the floods, one tab: ${JSON.stringify(results.afterFlood)}`);
 
   // TABS open tabs (each a shell at its prompt).
@@ -1395,6 +1431,7 @@ async function skipMode(bytes) {
   await app.click('.pod[data-pod="shell"] .pod-line');
   await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
   const id = await app.waitUntil("a new tab", 10_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id) && window.__podterm.flow(t.id)?.written > 0)?.id, [...before]);
+  const transport = await app.exec((id) => window.__podterm.transports.get(id) ?? null, id);
   const area = `.pane[data-tab-id="${id}"] .xterm-helper-textarea`;
   await app.exec((id) => {
     const term = window.__podterm.terminals.get(id);
@@ -1531,6 +1568,7 @@ async function skipMode(bytes) {
       drawnP50: r1(median(echoes.filter(Number.isFinite))),
       drawnP99: r1(percentile(echoes.filter(Number.isFinite), 99)),
       earlierMs: earlier.map((x) => (x === null ? null : r1(x))),
+      transport,
       serverSendQ: sendQ,
       serverSendQMedian: median(sendQ),
       cores: cpu,
@@ -1645,7 +1683,8 @@ function idleEchoFloorText(F) {
   if (!F) return "—";
   const rt = (k) => (F[k]?.error ? `${k} failed: ${F[k].error}` : F[k] ? `${F[k].p50} / ${F[k].p99}` : "—");
   const floor = F.podterm && !F.podterm.error ? `; floor (podterm's round trip + one frame) ${r1(F.podterm.p50 + F.frameMs.p50)} / ${r1(F.podterm.p99 + F.frameMs.p50)}` : "";
-  return `round trip on a PTY, nothing drawn, same testcluster: podterm CLI ${rt("podterm")}, kubectl ${rt("kubectl")}; the page's frame interval ${F.frameMs.p50} / ${F.frameMs.p99}${floor}`;
+  const alone = F.xtermAlone ? `; xterm.js alone in the same tab, a letter written at a random moment → painted, same measure: ${F.xtermAlone.p50} / ${F.xtermAlone.p99}` : "";
+  return `round trip on a PTY, nothing drawn, same testcluster: podterm CLI ${rt("podterm")}, kubectl ${rt("kubectl")}; the page's frame interval ${F.frameMs.p50} / ${F.frameMs.p99}${floor}${alone}`;
 }
 
 /** The same echo up to the frame xterm.js drew it in (the DOM renderer's hops, later in the run):
@@ -1761,7 +1800,7 @@ async function writeReport(R, record) {
       : []),
     ["keystroke echo during a `yes` flood: p50 / p99 (ms)", `${R.echo.p50} / ${R.echo.p99}`, "—", `p99 < 100 ms: ${x(R.echo.p99, 100)}`, R.echo.p99 < 100],
     ...(R.skip?.flood
-      ? [["  ↳ skipping (the default): keystroke echo during `yes`, p50 / p99 (ms)", `${R.skip.echo.p50} / ${R.skip.echo.p99}`, "every byte drawn: the row above", `p99 < 100 ms: ${x(R.skip.echo.p99, 100)}`, R.skip.echo.p99 < 100]]
+      ? [["  ↳ skipping (the default): keystroke echo during `yes`, drawn: p50 / p99 (ms; ∞: scrolled away with the flood's lines, never drawn)", `${R.skip.echo.p50} / ${R.skip.echo.p99}`, "every byte drawn: the row above", `p99 < 100 ms: ${x(R.skip.echo.p99, 100)}`, R.skip.echo.p99 < 100]]
       : []),
     ...(R.skip?.echo?.cores
       ? [["  ↳ skipping, during those keys: echoes drawn (the rest skipped with the flood's lines, never drawn: ∞ above); testcluster's send queue at the key (median MB); cores used by each process", `${R.skip.echo.drawn} of ${R.skip.echo.ms.length}${R.skip.echo.drawn > 0 ? ` (p50 / p99 of those ${R.skip.echo.drawnP50} / ${R.skip.echo.drawnP99} ms)` : ""}; ${r1(R.skip.echo.serverSendQMedian / 1e6)}`, Object.entries(R.skip.echo.cores).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
