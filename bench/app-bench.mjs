@@ -969,7 +969,10 @@ try {
   let source;
   try {
     const sourceCpuFrom = await cpuTimes();
-    source = await ptyFlood([podtermCli, "exec", "--kubeconfig", kubeconfig, "-n", "demo", "-t", "shell", "--", "sh", "-c", floodCommand(floodBytes)]);
+    // `-it`: a terminal in the pod, as a tab has (kubectl's rule: `-t` without `-i` gets none,
+    // and the pod then writes to pipes, 32 KiB a read and no line discipline: on 2026-12-02 that
+    // source cost the machine 24 ms per MB against 93–101 with the pod's terminal).
+    source = await ptyFlood([podtermCli, "exec", "--kubeconfig", kubeconfig, "-n", "demo", "-it", "shell", "--", "sh", "-c", floodCommand(floodBytes)]);
     source.cores = cpuShare(sourceCpuFrom, await cpuTimes(), source.ms);
   } catch (e) {
     source = { error: String(e.message ?? e).slice(0, 300) };
