@@ -143,7 +143,6 @@ export async function uss(pid) {
   return (kb("Private_Clean") + kb("Private_Dirty")) / 1024;
 }
 
-/** The pid of the first WebKitWebProcess under `root`, or null. */
 /** Lines `ss` prints for `args` ("" when it cannot run). */
 function ss(args) {
   return new Promise((resolve) => {
@@ -174,6 +173,7 @@ export async function pageSocketsOpen(appPid) {
   return open;
 }
 
+/** The pid of the first WebKitWebProcess under `root`, or null. */
 export async function webProcess(root) {
   return (await processTree(root)).find((p) => p.comm === "WebKitWebProces")?.pid ?? null;
 }
