@@ -49,6 +49,8 @@ const SKIP_ONLY = process.argv.includes("--skip-only");
 // as JSON (issue 13, item 3; `src-tauri/probe.rs`).
 const TRANSPORT_ONLY = process.argv.includes("--transport-only");
 const KEYS = 20;
+// Ctrl-C into `yes`, skipping: rounds, the median reported.
+const CTRL_C_ROUNDS = Number(process.env.CTRL_C_ROUNDS ?? 5);
 const out = path.join(repo, "bench", "results");
 const log = (m) => process.stderr.write(`  · ${m}\n`);
 
@@ -1439,8 +1441,16 @@ async function skipMode(bytes) {
   await app.exec((id) => {
     const term = window.__podterm.terminals.get(id);
     const orig = term.write.bind(term);
-    const b = (window.__skip = { bytes: 0, first: 0, last: 0, marks: [], keys: [], sends: [], echoes: false });
-    document.addEventListener("keydown", (e) => b.keys.push({ key: e.key, at: performance.now() }), true);
+    const b = (window.__skip = { bytes: 0, first: 0, last: 0, marks: [], keys: [], sends: [], echoes: false, queue: null });
+    // At each key: the bytes handed to the page and not yet drawn (what a Ctrl-C or an echo
+    // waits behind in the page).
+    const queued = () => {
+      const f = window.__podterm.flow(id);
+      return f ? f.received - f.written : null;
+    };
+    document.addEventListener("keydown", (e) => b.keys.push({ key: e.key, at: performance.now(), queued: queued() }), true);
+    // While `b.queue` is a list: the same, every 10 ms.
+    setInterval(() => b.queue?.push(queued()), 10);
     // The key's send_input leaving the page: an echo is written after it, never before.
     const fetch0 = window.fetch.bind(window);
     window.fetch = (url, init) => {
@@ -1503,7 +1513,7 @@ async function skipMode(bytes) {
   // away) is never drawn: Infinity (`ms` keeps it as null), counted in `drawn`. The cores each process used and
   // testcluster's send queue at each key go beside them.
   const letters = "ZQXJKVWBGHMNPRSTUFDC";
-  await app.exec(() => Object.assign(window.__skip, { echoes: true, marks: [], keys: [], sends: [] }));
+  await app.exec(() => Object.assign(window.__skip, { echoes: true, marks: [], keys: [], sends: [], queue: [] }));
   // The tab's share of the page while `yes` is paced: what it wrote and the drawing time its
   // acks reported (flow stats), over the keys.
   const pacing = () => app.exec((id) => ({ f: window.__podterm.flow(id), at: performance.now() }), id);
@@ -1549,17 +1559,37 @@ async function skipMode(bytes) {
     drawShare: Math.round((drawMs / pacedMs) * 1000) / 1000,
     drawMBps: drawMs > 0 ? r1(drawnBytes / 1e6 / (drawMs / 1000)) : null,
   };
-  await app.exec(() => Object.assign(window.__skip, { echoes: false }));
-  const drawnBeforeC = await app.exec(() => window.__skip.bytes);
-  await app.type(area, `${Keys.CONTROL}c${"\uE000"}`);
-  const c = await app.exec(async () => {
-    const b = window.__skip;
-    const k = b.keys.filter((x) => x.key === "c" || x.key === "C").at(-1);
-    for (;;) {
-      if (performance.now() - b.last > 1500) return { ms: b.last - k.at, bytes: b.bytes };
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  const pageQueue = await app.exec(() => {
+    const q = window.__skip.queue.filter((x) => typeof x === "number");
+    window.__skip.queue = null;
+    return q;
   });
+  await app.exec(() => Object.assign(window.__skip, { echoes: false }));
+  // Ctrl-C, CTRL_C_ROUNDS times: the first into the `yes` the keys were typed into, each
+  // later one into a new `yes` that has flowed as long (a single sample moved 97–388 ms
+  // between runs on a slower machine). Each: keydown → the last write before 1.5 s of quiet,
+  // the bytes drawn after the key, and the page's queue at the key.
+  const rounds = [];
+  for (let i = 0; i < CTRL_C_ROUNDS; i++) {
+    if (i > 0) {
+      const drawn = await app.exec(() => window.__skip.bytes);
+      await app.type(area, "yes");
+      await app.type(area, Keys.ENTER);
+      await app.waitUntil("yes to flow", 30_000, (drawn) => window.__skip.bytes > drawn + 100_000, drawn);
+      await sleep(3000);
+    }
+    const drawnBeforeC = await app.exec(() => window.__skip.bytes);
+    await app.type(area, `${Keys.CONTROL}c${"\uE000"}`);
+    const c = await app.exec(async () => {
+      const b = window.__skip;
+      const k = b.keys.filter((x) => x.key === "c" || x.key === "C").at(-1);
+      for (;;) {
+        if (performance.now() - b.last > 1500) return { ms: b.last - k.at, bytes: b.bytes, queued: k.queued };
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+    rounds.push({ ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeC, queuedAtKey: c.queued });
+  }
   await setDrawEveryByte(true);
   return {
     flood,
@@ -1576,8 +1606,11 @@ async function skipMode(bytes) {
       serverSendQMedian: median(sendQ),
       cores: cpu,
       paced,
+      // Handed to the page and not yet drawn, sampled every 10 ms over the keys (bytes).
+      pageQueue: { p50: median(pageQueue), p99: percentile(pageQueue, 99), max: Math.max(0, ...pageQueue) },
     },
-    ctrlC: { ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeC },
+    // `ms` and `bytesAfter`: the median round's (before, the only one).
+    ctrlC: { ...rounds.toSorted((a, b) => a.ms - b.ms)[Math.floor(rounds.length / 2)], max: Math.max(...rounds.map((r) => r.ms)), rounds },
   };
 }
 
@@ -1806,7 +1839,7 @@ async function writeReport(R, record) {
       ? [["  ↳ skipping (the default): keystroke echo during `yes`, drawn: p50 / p99 (ms; ∞: scrolled away with the flood's lines, never drawn)", `${R.skip.echo.p50} / ${R.skip.echo.p99}`, "every byte drawn: the row above", `p99 < 100 ms: ${x(R.skip.echo.p99, 100)}`, R.skip.echo.p99 < 100]]
       : []),
     ...(R.skip?.echo?.cores
-      ? [["  ↳ skipping, during those keys: echoes drawn (the rest skipped with the flood's lines, never drawn: ∞ above); testcluster's send queue at the key (median MB); cores used by each process", `${R.skip.echo.drawn} of ${R.skip.echo.ms.length}${R.skip.echo.drawn > 0 ? ` (p50 / p99 of those ${R.skip.echo.drawnP50} / ${R.skip.echo.drawnP99} ms)` : ""}; ${r1(R.skip.echo.serverSendQMedian / 1e6)}`, Object.entries(R.skip.echo.cores).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
+      ? [["  ↳ skipping, during those keys: echoes drawn (the rest skipped with the flood's lines, never drawn: ∞ above); testcluster's send queue at the key (median MB); handed to the page, not yet drawn (p50 / max KB, every 10 ms); cores used by each process", `${R.skip.echo.drawn} of ${R.skip.echo.ms.length}${R.skip.echo.drawn > 0 ? ` (p50 / p99 of those ${R.skip.echo.drawnP50} / ${R.skip.echo.drawnP99} ms)` : ""}; ${r1(R.skip.echo.serverSendQMedian / 1e6)}${R.skip.echo.pageQueue ? `; ${Math.round(R.skip.echo.pageQueue.p50 / 1e3)} / ${Math.round(R.skip.echo.pageQueue.max / 1e3)}` : ""}`, Object.entries(R.skip.echo.cores).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
       : []),
     ...(R.skip?.echo?.paced
       ? [["  ↳ skipping, `yes` paced during those keys: written into the tab (MB/s); the page's time spent drawing it (goal: a quarter, PACE_DRAW of each frame); drawn at (MB per second of drawing)", `${R.skip.echo.paced.drawnMBps}; ${R.skip.echo.paced.drawShare}`, `${R.skip.echo.paced.drawMBps ?? "—"}`, `≤ 0.25: ${R.skip.echo.paced.drawShare <= 0.25 ? "yes" : "no"}`, R.skip.echo.paced.drawShare <= 0.25]]
@@ -1814,7 +1847,7 @@ async function writeReport(R, record) {
     ...(R.echoPath ? echoPathRows(R.echoPath) : []),
     ["`yes`, Ctrl-C → output stops, prompt shown (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", `< 300 ms: ${x(R.ctrlC.ms, 300)}`, R.ctrlC.ms < 300],
     ...(R.skip?.flood
-      ? [["  ↳ skipping (the default): `yes`, Ctrl-C → output stops (ms; MB drawn after the key)", `${R.skip.ctrlC.ms}; ${r1(R.skip.ctrlC.bytesAfter / 1e6)}`, "every byte drawn: the row above", `< 300 ms: ${x(R.skip.ctrlC.ms, 300)}`, R.skip.ctrlC.ms < 300]]
+      ? [[`  ↳ skipping (the default): \`yes\`, Ctrl-C → output stops (ms${R.skip.ctrlC.rounds ? `, median / slowest of ${R.skip.ctrlC.rounds.length} rounds` : ""}; MB drawn after the key${R.skip.ctrlC.rounds ? "; KB queued in the page at the key" : ""})`, R.skip.ctrlC.rounds ? `${R.skip.ctrlC.ms} / ${R.skip.ctrlC.max}; ${r1(R.skip.ctrlC.bytesAfter / 1e6)}; ${Math.round(R.skip.ctrlC.queuedAtKey / 1e3)}` : `${R.skip.ctrlC.ms}; ${r1(R.skip.ctrlC.bytesAfter / 1e6)}`, "every byte drawn: the row above", `< 300 ms: ${x(R.skip.ctrlC.ms, 300)}`, R.skip.ctrlC.ms < 300]]
       : []),
     ...(R.idleEcho
       ? [["keystroke → echo painted, idle tab: p50 / p99 (ms)", `${R.idleEcho.p50} / ${R.idleEcho.p99}`, `${idleEchoFloorText(R.idleEchoFloor)}${idleEchoDrawnText(R)}`, `p99 < 16 ms (one frame): ${x(R.idleEcho.p99, 16)}${idleEchoFloorShare(R)}`, R.idleEcho.p99 < 16]]
