@@ -82,6 +82,14 @@ pub const PACE_QUIET: Duration = PACE_FRAME;
 /// Pacing also ends when output still comes but nothing was dropped for this long: the tab
 /// keeps up again (a flood that slowed down), and its output is drawn as it comes.
 pub const PACE_HOLD: Duration = Duration::from_millis(250);
+/// A paced batch goes only while at most this many batches of its size are unacknowledged:
+/// a page that stalls (its thread waiting for a core, a collection) then holds a few
+/// milliseconds of drawing, not a batch for every frame it missed up to the window (on 2
+/// cores with one busy loop beside, 240 KB of `yes` sat in the page at the 99th percentile, a
+/// quarter of a second that a Ctrl-C or an echo waited for). Two, because the page acks a
+/// drawn batch up to [`ACK_IDLE`] after drawing it, close to a frame: with one, a page that
+/// keeps up would get a batch every other frame.
+pub const PACE_AHEAD: usize = 2;
 const _: () = assert!(
     DRAW_MIN_ACK <= PACE_FLOOR
         && PACE_FLOOR <= PACE_MIN_BATCH
@@ -198,6 +206,9 @@ struct Drain {
 pub struct Credit {
     state: Arc<Mutex<CreditState>>,
     room: Arc<Notify>,
+    /// Told of every ack: a paced batch waiting for the page to ack earlier ones
+    /// ([`PACE_AHEAD`]) goes as soon as it does.
+    acked: Arc<Notify>,
     drain_window: Option<Duration>,
     max_high: usize,
     /// The tab's rows (a terminal that skips keeps twice as many lines beside its scrollback).
@@ -229,6 +240,7 @@ impl Credit {
                 draw: Draw::default(),
             })),
             room: Arc::new(Notify::new()),
+            acked: Arc::new(Notify::new()),
             drain_window: cfg.drain_window,
             max_high: cfg.high,
             rows: Arc::new(AtomicUsize::new(DEFAULT_ROWS)),
@@ -338,6 +350,7 @@ impl Credit {
             s.paused = false;
             self.room.notify_waiters();
         }
+        self.acked.notify_waiters();
     }
 
     /// Sizes the window from the drain rate. Only acks that come while the UI has a backlog (at
@@ -394,6 +407,11 @@ impl Credit {
         }
     }
 
+    /// Waits for the next ack.
+    async fn acked(&self) {
+        self.acked.notified().await;
+    }
+
     /// Waits while paused (above the high watermark until below the low one).
     async fn room(&self) {
         loop {
@@ -448,7 +466,16 @@ impl Pacer {
 
     /// A flood is being skipped: output was dropped lately and is still coming.
     fn pacing(&self, now: Instant) -> bool {
-        within(self.dropped, now, PACE_HOLD) && within(self.output, now, PACE_QUIET)
+        self.holding(now) && within(self.output, now, PACE_QUIET)
+    }
+
+    /// Output was dropped lately ([`PACE_HOLD`]): what comes next goes through the tail, so a
+    /// pause in the flood longer than a frame (the pump or the server not scheduled on a busy
+    /// machine) paces it again from its next chunk, rather than handing the tab a whole window
+    /// at once (a `yes` the tab drew at 1 MB/s then held 256 KB in the page: a Ctrl-C waited
+    /// for it).
+    fn holding(&self, now: Instant) -> bool {
+        within(self.dropped, now, PACE_HOLD)
     }
 
     /// When pacing ends by itself if nothing else happens (no more output, no more drops).
@@ -459,12 +486,13 @@ impl Pacer {
     }
 
     /// What the tab may be handed now, for a tab that draws `rate` bytes a second (0: not
-    /// measured yet) and batches of at most `limit`.
-    fn next(&self, now: Instant, rate: f64, limit: usize) -> Pace {
-        if !self.pacing(now) {
+    /// measured yet), batches of at most `limit` and `unacked` bytes not yet acknowledged.
+    fn next(&self, now: Instant, rate: f64, limit: usize, unacked: usize) -> Pace {
+        let pacing = self.pacing(now);
+        if !pacing && !self.holding(now) {
             return Pace::Full;
         }
-        if let Some(t) = self.batch {
+        if let Some(t) = self.batch.filter(|_| pacing) {
             if now.saturating_duration_since(t) < PACE_FRAME {
                 return Pace::At(t + PACE_FRAME);
             }
@@ -474,7 +502,21 @@ impl Pacer {
         } else {
             PACE_MIN_BATCH
         };
-        Pace::Now(size.min(limit.max(1)))
+        let size = size.min(limit.max(1));
+        if unacked > PACE_AHEAD * size {
+            // Asked again at the next ack or as output comes, at the latest a frame on.
+            return Pace::At(now + PACE_FRAME);
+        }
+        if pacing {
+            Pace::Now(size)
+        } else {
+            // Quiet for a frame, but dropped lately: the flood's end, or a pause in it (the
+            // server or the pod not scheduled for a frame). Either way the rest of the tail
+            // goes at once, once the page has drawn what it had: at the end the final screen
+            // comes without waiting, and a pause does not stack a whole tail on batches the
+            // page has not drawn yet.
+            Pace::Full
+        }
     }
 }
 
@@ -530,8 +572,9 @@ pub async fn pump(
             // Structural output in the tail is never paced (vim, top): it goes at the window.
             let pacing = pacer.pacing(now) && !t.holds_raw();
             let paused = credit.paused();
-            if !(paused || pacing || !t.is_empty()) {
-                // Nothing held, no flood: output goes to the tab directly (below).
+            if !(paused || pacing || pacer.holding(now) || !t.is_empty()) {
+                // Nothing held, no flood dropped lately: output goes to the tab directly
+                // (below).
             } else {
                 if let Some(c) = carry.take() {
                     let before = t.dropped();
@@ -544,7 +587,7 @@ pub async fn pump(
                 let mut wake = None;
                 if !paused && !t.is_empty() {
                     let limit = credit.batch_limit(cfg.max_batch);
-                    let n = match pacer.next(now, credit.pace_rate(), limit) {
+                    let n = match pacer.next(now, credit.pace_rate(), limit, credit.unacked()) {
                         _ if t.holds_raw() => Some(limit),
                         Pace::Full => Some(limit),
                         Pace::Now(n) => Some(n),
@@ -569,9 +612,12 @@ pub async fn pump(
                 }
                 let accepts = t.accepts();
                 let wake = wake.map(tokio::time::Instant::from_std);
+                // Held output waits for the page's acks only while it has some to send.
+                let ack_wakes = !paused && !t.is_empty() && credit.unacked() > 0;
                 tokio::select! {
                     biased;
                     () = credit.room(), if paused => {}
+                    () = credit.acked(), if ack_wakes => {}
                     () = sleep_until_some(wake), if wake.is_some() => {}
                     c = stdout.recv(), if out_open && accepts => match c {
                         Some(c) => {
@@ -828,36 +874,40 @@ mod tests {
         let mut p = Pacer::default();
         p.output(t0);
         assert_eq!(
-            p.next(t0, 0.0, MAX_BATCH),
+            p.next(t0, 0.0, MAX_BATCH, 0),
             Pace::Full,
             "no drop: not a flood"
         );
         p.dropped(t0);
         // No rate measured yet: PACE_MIN_BATCH.
-        assert_eq!(p.next(t0, 0.0, MAX_BATCH), Pace::Now(PACE_MIN_BATCH));
+        assert_eq!(p.next(t0, 0.0, MAX_BATCH, 0), Pace::Now(PACE_MIN_BATCH));
         // 1.5 MB/s (`yes` in a tab on a busy machine): PACE_DRAW of it, 6 KB; 0.2 MB/s: the
         // floor, a screen of long lines.
-        assert_eq!(p.next(t0, 1.5e6, MAX_BATCH), Pace::Now(6_000));
-        assert_eq!(p.next(t0, 0.2e6, MAX_BATCH), Pace::Now(PACE_FLOOR));
+        assert_eq!(p.next(t0, 1.5e6, MAX_BATCH, 0), Pace::Now(6_000));
+        assert_eq!(p.next(t0, 0.2e6, MAX_BATCH, 0), Pace::Now(PACE_FLOOR));
         p.sent(t0);
         // One batch per frame, however fast the acks come.
         for n in [0, 1, 8, 15] {
             p.output(ms(n));
             p.dropped(ms(n));
-            assert_eq!(p.next(ms(n), 2e6, MAX_BATCH), Pace::At(ms(16)), "at {n} ms");
+            assert_eq!(
+                p.next(ms(n), 2e6, MAX_BATCH, 0),
+                Pace::At(ms(16)),
+                "at {n} ms"
+            );
         }
         // A frame later, the next: 40 MB/s (long lines) gets 4 ms of it, within the limit.
-        assert_eq!(p.next(ms(16), 40e6, MAX_BATCH), Pace::Now(160_000));
-        assert_eq!(p.next(ms(16), 40e6, 64 * 1024), Pace::Now(64 * 1024));
+        assert_eq!(p.next(ms(16), 40e6, MAX_BATCH, 0), Pace::Now(160_000));
+        assert_eq!(p.next(ms(16), 40e6, 64 * 1024, 0), Pace::Now(64 * 1024));
         assert_eq!(
-            p.next(ms(16), 0.0, 100),
+            p.next(ms(16), 0.0, 100, 0),
             Pace::Now(100),
             "never above the limit"
         );
         p.sent(ms(16));
         // Output quiet for a frame: the flood is over, the rest at the full window.
         assert_eq!(p.ends(), Some(ms(15) + PACE_QUIET));
-        assert_eq!(p.next(ms(15) + PACE_QUIET, 2e6, MAX_BATCH), Pace::Full);
+        assert_eq!(p.next(ms(15) + PACE_QUIET, 2e6, MAX_BATCH, 0), Pace::Full);
         // Output still coming but nothing dropped for PACE_HOLD: the tab keeps up again.
         let mut p = Pacer::default();
         p.dropped(t0);
@@ -869,7 +919,63 @@ mod tests {
         }
         p.output(now);
         assert!(!p.pacing(now));
-        assert_eq!(p.next(now, 2e6, MAX_BATCH), Pace::Full);
+        assert_eq!(p.next(now, 2e6, MAX_BATCH, 0), Pace::Full);
+    }
+
+    #[test]
+    fn a_pause_in_a_dropped_flood_holds_it_in_the_tail() {
+        // A flood dropped at t0 whose output stops for two frames (the pump was not
+        // scheduled): no longer pacing, but still holding, so its next chunk goes into the
+        // tail and is paced again rather than straight to the tab as a whole window.
+        let t0 = Instant::now();
+        let later = t0 + 2 * PACE_FRAME;
+        let mut p = Pacer::default();
+        p.output(t0);
+        p.dropped(t0);
+        assert!(p.pacing(t0) && p.holding(t0));
+        assert!(!p.pacing(later), "quiet for a frame: not pacing");
+        assert!(p.holding(later), "dropped lately: still holding");
+        p.output(later);
+        assert!(p.pacing(later), "the next chunk is paced again");
+        // Nothing dropped for PACE_HOLD: the tab keeps up, output goes straight to it.
+        assert!(!p.holding(t0 + PACE_HOLD));
+        assert!(!Pacer::default().holding(t0), "no flood: never holding");
+    }
+
+    #[test]
+    fn a_paced_batch_waits_while_the_page_holds_earlier_ones() {
+        // 1.5 MB/s: a paced batch is 6,000 bytes. Up to PACE_AHEAD of them unacknowledged
+        // (the page acks a drawn batch up to ACK_IDLE later), the next goes; beyond that, a
+        // stalled page gets nothing more until it acks, asked again at the latest a frame on.
+        let t0 = Instant::now();
+        let mut p = Pacer::default();
+        p.output(t0);
+        p.dropped(t0);
+        let batch = 6_000;
+        assert_eq!(p.next(t0, 1.5e6, MAX_BATCH, 0), Pace::Now(batch));
+        assert_eq!(
+            p.next(t0, 1.5e6, MAX_BATCH, PACE_AHEAD * batch),
+            Pace::Now(batch)
+        );
+        assert_eq!(
+            p.next(t0, 1.5e6, MAX_BATCH, PACE_AHEAD * batch + 1),
+            Pace::At(t0 + PACE_FRAME)
+        );
+        // Quiet for a frame after a drop (the flood's end, or a pause in it): the whole
+        // tail, but only once the page has drawn what it had.
+        let quiet = t0 + 2 * PACE_FRAME;
+        assert_eq!(p.next(quiet, 1.5e6, MAX_BATCH, 0), Pace::Full);
+        assert_eq!(
+            p.next(quiet, 1.5e6, MAX_BATCH, PACE_AHEAD * batch + 1),
+            Pace::At(quiet + PACE_FRAME)
+        );
+        // Not pacing (no flood dropped): the window alone bounds what is in flight.
+        let idle = Pacer::default();
+        assert_eq!(idle.next(t0, 1.5e6, MAX_BATCH, 1 << 20), Pace::Full);
+        assert_eq!(
+            p.next(t0 + PACE_HOLD, 1.5e6, MAX_BATCH, 1 << 20),
+            Pace::Full
+        );
     }
 
     fn chunk(data: &'static [u8]) -> Chunk {
