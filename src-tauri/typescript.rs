@@ -293,6 +293,9 @@ fn flow_ts() -> String {
          export const ACK_SIZE = {};\n\
          /** …or once output has been quiet this long (ms), so a prompt never waits. */\n\
          export const ACK_IDLE_MS = {};\n\
+         /** …and a message of at least this many bytes as soon as it is written (a small window's\n * \
+         batches are smaller than ACK_SIZE, and each must come back once drawn). */\n\
+         export const ACK_MESSAGE = {};\n\
          /** Acks of fewer bytes do not measure the tab's draw rate (an echo's parse time is under\n * \
          the clock's step); at most the smallest paced batch. */\n\
          export const DRAW_MIN_ACK = {};\n",
@@ -301,6 +304,7 @@ fn flow_ts() -> String {
         flow::MAX_BATCH,
         flow::ACK_SIZE,
         flow::ACK_IDLE.as_millis(),
+        flow::ACK_MESSAGE,
         flow::DRAW_MIN_ACK,
     )
 }

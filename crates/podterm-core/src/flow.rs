@@ -33,11 +33,15 @@ pub const MAX_BATCH: usize = 256 * 1024;
 /// an idle machine, 25-60 ms measured on two cores shared with four builds), so that a window
 /// limited by it (not by the tab) measures a rate that makes it grow.
 pub const DRAIN_WINDOW: Duration = Duration::from_millis(50);
-/// The smallest adaptive window: four ack steps. An adaptive window resumes below three
-/// quarters of itself, so one ack step (VS Code's rule, below) always resumes a paused session
-/// while the tab still has three to draw: at two steps (measured), the tab drew everything
-/// before each resume and a `yes` flood crawled at the window per round trip.
-pub const MIN_WINDOW: usize = 4 * ACK_SIZE;
+/// The smallest adaptive window: four of its batches (a quarter of the window each), each
+/// acknowledged once drawn ([`ACK_MESSAGE`]). An adaptive window resumes below three quarters
+/// of itself, so an ack or two always resumes a paused session while the tab still has
+/// batches to draw: at two steps (measured), the tab drew everything before each resume and a
+/// `yes` flood crawled at the window per round trip. Small, because the window is what a
+/// keystroke's echo or a Ctrl-C waits behind when the drain rate alone would size it smaller:
+/// at 256 KiB (four [`ACK_SIZE`] steps, before acks came per message), `yes`, which a tab
+/// draws at 1–1.5 MB/s, held 170–250 ms of drawing in the page.
+pub const MIN_WINDOW: usize = 64 * 1024;
 /// The drain rate is sampled over at least this long while the tab has a backlog (shorter
 /// intervals between acks are too noisy to size a window from).
 pub const DRAIN_SAMPLE: Duration = Duration::from_millis(25);
@@ -48,6 +52,12 @@ pub const ACK_SIZE: usize = 64 * 1024;
 /// ...and acknowledges whatever is left once output has been quiet this long, so a prompt's
 /// few bytes never wait for a full step.
 pub const ACK_IDLE: Duration = Duration::from_millis(15);
+/// ...and acknowledges a message of at least this many bytes as soon as its last byte is
+/// drawn: a small window's batches ([`MIN_WINDOW`] / 4) are smaller than an [`ACK_SIZE`] step,
+/// and each must come back as soon as it is drawn or the window stalls for [`ACK_IDLE`] each
+/// round trip. Smaller messages (an echo, a prompt, a paced batch) wait for the idle ack, so a
+/// trickle of output does not cost one ack each.
+pub const ACK_MESSAGE: usize = MIN_WINDOW / 8;
 /// While a flood is skipped (the tail is dropping output the tab cannot show), the tab gets at
 /// most one batch per this interval (a display frame): output it cannot read is not drawn at
 /// full speed, the page's thread stays mostly idle, and the engine, not the tab, keeps up
@@ -96,7 +106,8 @@ const _: () = assert!(
         && ACK_SIZE <= LOW_WATER
         && LOW_WATER < HIGH_WATER
         && MAX_BATCH <= HIGH_WATER
-        && ACK_SIZE <= MIN_WINDOW - MIN_WINDOW / 4
+        && ACK_MESSAGE <= MIN_WINDOW / 4
+        && PACE_MIN_BATCH <= MIN_WINDOW / 4
         && MIN_WINDOW <= HIGH_WATER
 );
 
@@ -792,8 +803,13 @@ mod tests {
         drain(&slow, 200e3, 16 * 1024, 100, Instant::now());
         assert_eq!(slow.window(), MIN_WINDOW);
         assert!(
-            slow.lock().low >= ACK_SIZE,
-            "an ack step always fits below the low watermark"
+            slow.batch_limit(MAX_BATCH) >= ACK_MESSAGE,
+            "the page acknowledges each of the smallest window's batches once drawn"
+        );
+        let low = slow.lock().low;
+        assert!(
+            low >= slow.batch_limit(MAX_BATCH),
+            "a batch's ack always fits below the low watermark"
         );
         let fast = Credit::new(&FlowConfig::terminal());
         drain(&fast, 500e6, 64 * 1024, 100, Instant::now());

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  ACK_MESSAGE,
   ACK_SIZE,
   FlowController,
   MARK_MIN,
@@ -177,6 +178,28 @@ describe("FlowController", () => {
     term.complete(kib);
     expect(acks).toEqual([[1, ACK_SIZE], [1, ACK_SIZE]]);
     expect(flow.stats().acks).toBe(2);
+  });
+
+  it("acknowledges a message of ACK_MESSAGE bytes once all of it is written, a smaller one when idle", () => {
+    const { term, timers, acks, flow } = setup({ idleMs: 15 });
+    flow.setSession(2);
+    // Two pieces (WRITE_PIECE_MIN each, no rate yet), under one ACK_SIZE step.
+    const n = WRITE_PIECE_MIN + ACK_MESSAGE;
+    expect(n).toBeLessThan(ACK_SIZE);
+    flow.write(bytes(n));
+    term.complete(1);
+    expect(acks).toEqual([]); // its first piece only
+    term.complete(1);
+    expect(acks).toEqual([[2, n]]);
+    expect(timers.timers.size).toBe(0);
+    // An echo's or a paced batch's few bytes wait for the idle ack, joined with what follows.
+    flow.write(bytes(ACK_MESSAGE - 1));
+    term.complete();
+    flow.write(bytes(10));
+    term.complete();
+    expect(acks).toEqual([[2, n]]);
+    timers.advance(15);
+    expect(acks).toEqual([[2, n], [2, ACK_MESSAGE + 9]]);
   });
 
   it("acknowledges a small remainder once output goes idle", () => {

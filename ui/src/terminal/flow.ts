@@ -4,7 +4,10 @@
 // flood (`yes`) can never pile up in the webview.
 //
 // Acks are batched: one `ack` per ACK_SIZE bytes written, and whatever is left is acknowledged
-// when output goes quiet for ACK_IDLE_MS, so a small prompt never waits.
+// when output goes quiet for ACK_IDLE_MS, so a small prompt never waits. A message of at least
+// ACK_MESSAGE bytes is acknowledged as soon as xterm has written all of it: a terminal's window
+// follows what its tab draws in a few tens of milliseconds, and its batches (a quarter of the
+// window) can be smaller than ACK_SIZE; each has to come back once drawn, not ACK_IDLE_MS later.
 //
 // Each ack says how long xterm spent parsing the bytes it acknowledges: each piece of a message
 // of at least MARK_MIN bytes goes after an empty write whose callback runs when xterm reaches
@@ -25,10 +28,10 @@
 // flood of long lines took ~20% less of the page's time per MB than in fixed 32 KiB pieces
 // (docs/architecture.md, "Flow control").
 
-import { ACK_IDLE_MS, ACK_SIZE, DRAW_MIN_ACK, MAX_BATCH } from "../ipc/generated/flow";
+import { ACK_IDLE_MS, ACK_MESSAGE, ACK_SIZE, DRAW_MIN_ACK, MAX_BATCH } from "../ipc/generated/flow";
 
 // The constants are the engine's (podterm_core::flow), generated into ipc/generated/flow.ts.
-export { ACK_IDLE_MS, ACK_SIZE };
+export { ACK_IDLE_MS, ACK_MESSAGE, ACK_SIZE };
 
 /** What the controller needs of xterm's Terminal. */
 export interface WritableTerminal {
@@ -158,10 +161,12 @@ export class FlowController {
     const marked = n >= MARK_MIN;
     const handed = marked ? undefined : this.now();
     const size = this.pieceSize();
+    const ackAtEnd = n >= ACK_MESSAGE;
     for (let at = 0; at < n; at += size) {
       const piece = n <= size ? chunk : chunk.subarray(at, Math.min(n, at + size));
+      const last = at + size >= n;
       if (marked) this.term.write(NOTHING, this.reach);
-      this.term.write(piece, () => this.written(piece.length, handed));
+      this.term.write(piece, () => this.written(piece.length, handed, ackAtEnd && last));
     }
   }
 
@@ -189,8 +194,9 @@ export class FlowController {
     this.reached = this.now();
   };
 
-  /** A piece is parsed; `handed`: when an unmarked one was handed to xterm. */
-  private written(n: number, handed: number | undefined): void {
+  /** A piece is parsed; `handed`: when an unmarked one was handed to xterm; `ack`: the last
+   *  piece of a message that is acknowledged once written (ACK_MESSAGE). */
+  private written(n: number, handed: number | undefined, ack: boolean): void {
     if (this.disposed) return;
     const now = this.now();
     const drew = Math.max(0, now - Math.max(this.reached, handed ?? -Infinity));
@@ -210,7 +216,7 @@ export class FlowController {
       for (const w of ready) w.fn();
     }
     this.s.pending += n;
-    if (this.s.pending >= this.ackSize) {
+    if (this.s.pending >= this.ackSize || ack) {
       this.flush();
     } else if (this.idleTimer === null) {
       this.idleTimer = this.timers.setTimeout(() => {
