@@ -55,7 +55,7 @@ pub const ACK_IDLE: Duration = Duration::from_millis(15);
 /// ...and acknowledges a message of at least this many bytes as soon as its last byte is
 /// drawn: a small window's batches ([`MIN_WINDOW`] / 4) are smaller than an [`ACK_SIZE`] step,
 /// and each must come back as soon as it is drawn or the window stalls for [`ACK_IDLE`] each
-/// round trip. Smaller messages (an echo, a prompt, a paced batch) wait for the idle ack, so a
+/// round trip. Smaller messages (an echo, a prompt, a paced batch of `yes`) wait for the idle ack, so a
 /// trickle of output does not cost one ack each.
 pub const ACK_MESSAGE: usize = MIN_WINDOW / 8;
 /// While a flood is skipped (the tail is dropping output the tab cannot show), the tab gets at
