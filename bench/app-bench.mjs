@@ -42,8 +42,9 @@ const FRESH_LINES = Number(process.env.FRESH_LINES ?? 300);
 const CYCLES = Number(process.env.CYCLES ?? 3);
 // `--memory-only`: the floors and the fresh app alone (A/B of memory settings), printed as JSON.
 const MEMORY_ONLY = process.argv.includes("--memory-only");
-// `--skip-only`: the skipping run alone (a FLOOD_MB flood, keys during `yes`, Ctrl-C) in a
-// fresh app, printed as JSON (A/B of how a skipped flood is paced).
+// `--skip-only`: the skipping run alone (Ctrl-C into a new tab's first `yes`, a FLOOD_MB flood,
+// keys during `yes`, Ctrl-C into a flowing `yes` and into one just started after long lines, a
+// listing) in a fresh app, printed as JSON (A/B of how a skipped flood is paced).
 const SKIP_ONLY = process.argv.includes("--skip-only");
 // `--transport-only` (a test-fixtures build; any build with TRANSPORT_WAYS=session): ways into the page, the same bytes each, printed
 // as JSON (issue 13, item 3; `src-tauri/probe.rs`).
@@ -51,6 +52,10 @@ const TRANSPORT_ONLY = process.argv.includes("--transport-only");
 const KEYS = 20;
 // Ctrl-C into `yes`, skipping: rounds, the median reported.
 const CTRL_C_ROUNDS = Number(process.env.CTRL_C_ROUNDS ?? 5);
+// A listing's size (bytes of 79-column lines) for the skipping run's Enter → last line drawn.
+const LISTING_BYTES = 240_000;
+// Long lines drawn before each early Ctrl-C round (the window they grow is what `yes` meets).
+const EARLY_LONG_BYTES = 8_000_000;
 const out = path.join(repo, "bench", "results");
 const log = (m) => process.stderr.write(`  · ${m}\n`);
 
@@ -1426,17 +1431,37 @@ async function setDrawEveryByte(on) {
 }
 
 /**
- * With the default setting (skip what the tab cannot show), in a new tab: a flood of `bytes`
- * (its time until the tab is quiet, bytes drawn vs the pod's), keystroke echo during `yes`
- * (keydown → the echoed byte written by xterm) and Ctrl-C → quiet.
+ * `yes` in the instrumented tab, Ctrl-C as soon as the page has drawn some of it (a WebDriver
+ * round trip later): keydown → the last write before 1.5 s of quiet, the bytes drawn after the
+ * key, the page's queue at the key and what was drawn of `yes` before it.
  */
-async function skipMode(bytes) {
-  await setDrawEveryByte(false);
+async function earlyCtrlC(area) {
+  const drawn = await app.exec(() => window.__skip.bytes);
+  await app.type(area, "yes");
+  await app.type(area, Keys.ENTER);
+  await app.waitUntil("yes to start", 30_000, (drawn) => window.__skip.bytes > drawn + 4_000, drawn);
+  const drawnBeforeC = await app.exec(() => window.__skip.bytes);
+  await app.type(area, `${Keys.CONTROL}c${"\uE000"}`);
+  const c = await app.exec(async () => {
+    const b = window.__skip;
+    const k = b.keys.filter((x) => x.key === "c" || x.key === "C").at(-1);
+    for (;;) {
+      if (performance.now() - b.last > 1500) return { ms: b.last - k.at, bytes: b.bytes, queued: k.queued };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+  return { ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeC, queuedAtKey: c.queued, drawnBeforeKey: drawnBeforeC - drawn };
+}
+
+/**
+ * A new shell tab whose terminal's writes are counted in `window.__skip` (bytes, the last write,
+ * keys with the page's queue at each, echo marks): its id and its input's selector.
+ */
+async function instrumentedTab() {
   const before = new Set((await app.exec(() => window.__podterm.tabs())).map((t) => t.id));
   await app.click('.pod[data-pod="shell"] .pod-line');
   await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
   const id = await app.waitUntil("a new tab", 10_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id) && window.__podterm.flow(t.id)?.written > 0)?.id, [...before]);
-  const transport = await app.exec((id) => window.__podterm.transports.get(id) ?? null, id);
   const area = `.pane[data-tab-id="${id}"] .xterm-helper-textarea`;
   await app.exec((id) => {
     const term = window.__podterm.terminals.get(id);
@@ -1482,6 +1507,29 @@ async function skipMode(bytes) {
     };
     return true;
   }, id);
+  return { id, area };
+}
+
+/**
+ * With the default setting (skip what the tab cannot show): Ctrl-C into new tabs' first `yes`;
+ * then in a new tab a flood of `bytes` (its time until the tab is quiet, bytes drawn vs the
+ * pod's), keystroke echo during `yes` (keydown → the echoed byte written by xterm), Ctrl-C →
+ * quiet into a flowing `yes` and into one just started after long lines, and a listing.
+ */
+async function skipMode(bytes) {
+  await setDrawEveryByte(false);
+  // A tab's first flood, Ctrl-C at once: each round in a new tab, whose window no flood has
+  // sized yet (closed after).
+  const first = [];
+  for (let i = 0; i < CTRL_C_ROUNDS; i++) {
+    const t = await instrumentedTab();
+    await sleep(500);
+    first.push(await earlyCtrlC(t.area));
+    await app.click(`.tab[data-tab-id="${t.id}"] .tab-close`);
+    await app.waitUntil("the tab closed", 10_000, (id) => !window.__podterm.tabs().some((x) => x.id === id), t.id);
+  }
+  const { id, area } = await instrumentedTab();
+  const transport = await app.exec((id) => window.__podterm.transports.get(id) ?? null, id);
   await sleep(500);
   await app.exec(() => Object.assign(window.__skip, { bytes: 0, first: 0, last: 0 }));
   const floodCpuFrom = await cpuTimes();
@@ -1590,6 +1638,37 @@ async function skipMode(bytes) {
     });
     rounds.push({ ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeC, queuedAtKey: c.queued });
   }
+  // Ctrl-C at a flood's start (`cat` of the wrong file, stopped at once), CTRL_C_ROUNDS times:
+  // a new `yes` after long lines, the key as soon as the page has drawn some of it (a
+  // WebDriver round trip later), before the drain rate has sized the tab's window for it.
+  // Measured as above.
+  const early = [];
+  for (let i = 0; i < CTRL_C_ROUNDS; i++) {
+    // First long lines, as a log's: the tab's window grows to what it draws of them.
+    await app.type(area, floodCommand(EARLY_LONG_BYTES));
+    const before = await app.exec(() => window.__skip.bytes);
+    await app.type(area, Keys.ENTER);
+    await app.waitUntil("the long lines drawn", 60_000, (before) => window.__skip.bytes > before && performance.now() - window.__skip.last > 1000, before);
+    early.push(await earlyCtrlC(area));
+  }
+  // A listing of LISTING_BYTES (3,000 lines of 79 columns, a large `kubectl get -A`'s size),
+  // CTRL_C_ROUNDS times: Enter → its last line drawn (the last write before 1 s of quiet).
+  // What a window that starts small costs a burst that is over before the drain rate is known.
+  const listing = [];
+  for (let i = 0; i < CTRL_C_ROUNDS; i++) {
+    await app.type(area, floodCommand(LISTING_BYTES));
+    const drawn = await app.exec(() => window.__skip.bytes);
+    await app.type(area, Keys.ENTER);
+    const l = await app.exec(async (drawn) => {
+      const b = window.__skip;
+      for (;;) {
+        const k = b.keys.filter((x) => x.key === "Enter").at(-1);
+        if (b.bytes > drawn && performance.now() - b.last > 1000) return { ms: b.last - k.at, bytes: b.bytes - drawn };
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }, drawn);
+    listing.push({ ms: r1(l.ms), bytes: l.bytes });
+  }
   await setDrawEveryByte(true);
   return {
     flood,
@@ -1611,6 +1690,12 @@ async function skipMode(bytes) {
     },
     // `ms` and `bytesAfter`: the median round's (before, the only one).
     ctrlC: { ...rounds.toSorted((a, b) => a.ms - b.ms)[Math.floor(rounds.length / 2)], max: Math.max(...rounds.map((r) => r.ms)), rounds },
+    // Enter → a listing's last line drawn: the median round's fields.
+    listing: { ...listing.toSorted((a, b) => a.ms - b.ms)[Math.floor(listing.length / 2)], max: Math.max(...listing.map((r) => r.ms)), rounds: listing },
+    // The same in a new tab's first flood; the median round's fields.
+    ctrlCFirst: { ...first.toSorted((a, b) => a.ms - b.ms)[Math.floor(first.length / 2)], max: Math.max(...first.map((r) => r.ms)), rounds: first },
+    // The same at a flood's start after long lines; the median round's fields.
+    ctrlCEarly: { ...early.toSorted((a, b) => a.ms - b.ms)[Math.floor(early.length / 2)], max: Math.max(...early.map((r) => r.ms)), rounds: early },
   };
 }
 
@@ -1848,6 +1933,15 @@ async function writeReport(R, record) {
     ["`yes`, Ctrl-C → output stops, prompt shown (ms; MB drawn after the key)", `${R.ctrlC.ms}; ${r1(R.ctrlC.bytesAfter / 1e6)}`, "—", `< 300 ms: ${x(R.ctrlC.ms, 300)}`, R.ctrlC.ms < 300],
     ...(R.skip?.flood
       ? [[`  ↳ skipping (the default): \`yes\`, Ctrl-C → output stops (ms${R.skip.ctrlC.rounds ? `, median / slowest of ${R.skip.ctrlC.rounds.length} rounds` : ""}; MB drawn after the key${R.skip.ctrlC.rounds ? "; KB queued in the page at the key" : ""})`, R.skip.ctrlC.rounds ? `${R.skip.ctrlC.ms} / ${R.skip.ctrlC.max}; ${r1(R.skip.ctrlC.bytesAfter / 1e6)}; ${Math.round(R.skip.ctrlC.queuedAtKey / 1e3)}` : `${R.skip.ctrlC.ms}; ${r1(R.skip.ctrlC.bytesAfter / 1e6)}`, "every byte drawn: the row above", `< 300 ms: ${x(R.skip.ctrlC.ms, 300)}`, R.skip.ctrlC.ms < 300]]
+      : []),
+    ...(R.skip?.listing
+      ? [[`  ↳ skipping: a listing of ${r1(LISTING_BYTES / 1e3)} KB (79-column lines), Enter → its last line drawn (ms, median / slowest of ${R.skip.listing.rounds.length} rounds; KB drawn)`, `${R.skip.listing.ms} / ${R.skip.listing.max}; ${Math.round(R.skip.listing.bytes / 1e3)}`, "", "", null]]
+      : []),
+    ...(R.skip?.ctrlCFirst
+      ? [[`  ↳ skipping: a new tab's first \`yes\`, Ctrl-C at once (the key as the page draws its first KB): output stops (ms, median / slowest of ${R.skip.ctrlCFirst.rounds.length} tabs; MB drawn after the key; KB queued in the page at the key)`, `${R.skip.ctrlCFirst.ms} / ${R.skip.ctrlCFirst.max}; ${r1(R.skip.ctrlCFirst.bytesAfter / 1e6)}; ${Math.round(R.skip.ctrlCFirst.queuedAtKey / 1e3)}`, "", `< 300 ms: ${x(R.skip.ctrlCFirst.ms, 300)}`, R.skip.ctrlCFirst.ms < 300]]
+      : []),
+    ...(R.skip?.ctrlCEarly
+      ? [[`  ↳ skipping: \`yes\`, after long lines, Ctrl-C at once (the key as the page draws its first KB): output stops (ms, median / slowest of ${R.skip.ctrlCEarly.rounds.length} rounds; MB drawn after the key; KB queued in the page at the key)`, `${R.skip.ctrlCEarly.ms} / ${R.skip.ctrlCEarly.max}; ${r1(R.skip.ctrlCEarly.bytesAfter / 1e6)}; ${Math.round(R.skip.ctrlCEarly.queuedAtKey / 1e3)}`, "", `< 300 ms: ${x(R.skip.ctrlCEarly.ms, 300)}`, R.skip.ctrlCEarly.ms < 300]]
       : []),
     ...(R.idleEcho
       ? [["keystroke → echo painted, idle tab: p50 / p99 (ms)", `${R.idleEcho.p50} / ${R.idleEcho.p99}`, `${idleEchoFloorText(R.idleEchoFloor)}${idleEchoDrawnText(R)}`, `p99 < 16 ms (one frame): ${x(R.idleEcho.p99, 16)}${idleEchoFloorShare(R)}`, R.idleEcho.p99 < 16]]
