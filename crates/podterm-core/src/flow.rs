@@ -42,6 +42,14 @@ pub const DRAIN_WINDOW: Duration = Duration::from_millis(50);
 /// at 256 KiB (four [`ACK_SIZE`] steps, before acks came per message), `yes`, which a tab
 /// draws at 1–1.5 MB/s, held 170–250 ms of drawing in the page.
 pub const MIN_WINDOW: usize = 64 * 1024;
+/// A terminal's window until its tab's drain rate is first measured: the floor. Started at
+/// [`HIGH_WATER`], a new tab's first flood put a whole window into the page before the first
+/// sample sized it (a sample needs a quarter-window batch drawn, and 256 KiB of `yes` is 0.2 s
+/// of drawing): a Ctrl-C into a new tab's first `yes` waited 0.6–0.8 s behind 0.9–1 MB in the
+/// page (make bench, skipping: a new tab's first `yes`). A window too small for its tab grows
+/// about twofold each [`DRAIN_SAMPLE`], so a flood that a tab draws fast reaches the most
+/// within about a tenth of a second.
+pub const FIRST_WINDOW: usize = MIN_WINDOW;
 /// The drain rate is sampled over at least this long while the tab has a backlog (shorter
 /// intervals between acks are too noisy to size a window from).
 pub const DRAIN_SAMPLE: Duration = Duration::from_millis(25);
@@ -108,7 +116,8 @@ const _: () = assert!(
         && MAX_BATCH <= HIGH_WATER
         && ACK_MESSAGE <= MIN_WINDOW / 4
         && PACE_MIN_BATCH <= MIN_WINDOW / 4
-        && MIN_WINDOW <= HIGH_WATER
+        && MIN_WINDOW <= FIRST_WINDOW
+        && FIRST_WINDOW <= HIGH_WATER
 );
 
 /// An adaptive window's low watermark: three quarters of it, so the tab keeps most of its
@@ -129,7 +138,8 @@ pub struct FlowConfig {
     /// ...until acknowledgements bring it below this.
     pub low: usize,
     /// Set: the window follows the UI's measured drain rate (what it drew in this long), between
-    /// [`MIN_WINDOW`] and `high`, starting at `high`; `low` is then three quarters of it.
+    /// [`MIN_WINDOW`] and `high`, starting at [`FIRST_WINDOW`]; `low` is then three quarters of
+    /// it.
     pub drain_window: Option<Duration>,
     /// Set (a terminal that skips what its tab cannot show): while the window is full, output
     /// is still read and kept compacted in a [`Tail`] (docs/architecture.md, "A flood is
@@ -236,10 +246,12 @@ const DEFAULT_ROWS: usize = 24;
 
 impl Credit {
     pub fn new(cfg: &FlowConfig) -> Self {
-        let high = cfg.high;
-        let low = match cfg.drain_window {
-            Some(_) => resume_below(high),
-            None => cfg.low.min(high),
+        let (high, low) = match cfg.drain_window {
+            Some(_) => {
+                let high = FIRST_WINDOW.min(cfg.high);
+                (high, resume_below(high))
+            }
+            None => (cfg.high, cfg.low.min(cfg.high)),
         };
         Credit {
             state: Arc::new(Mutex::new(CreditState {
@@ -783,7 +795,7 @@ mod tests {
     #[test]
     fn a_slow_tab_gets_a_window_of_what_it_draws_in_the_drain_window() {
         let credit = Credit::new(&FlowConfig::terminal());
-        assert_eq!(credit.window(), HIGH_WATER, "starts at the most");
+        assert_eq!(credit.window(), FIRST_WINDOW, "starts at the floor");
         // 8 MB/s: DRAIN_WINDOW (50 ms) of it is 400 KB.
         drain(&credit, 8e6, 16 * 1024, 400, Instant::now());
         let want = 8e6 * DRAIN_WINDOW.as_secs_f64();
@@ -812,7 +824,7 @@ mod tests {
             "a batch's ack always fits below the low watermark"
         );
         let fast = Credit::new(&FlowConfig::terminal());
-        drain(&fast, 500e6, 64 * 1024, 100, Instant::now());
+        drain(&fast, 500e6, 64 * 1024, 1000, Instant::now());
         assert_eq!(fast.window(), HIGH_WATER);
     }
 
@@ -834,6 +846,28 @@ mod tests {
     }
 
     #[test]
+    fn a_new_window_starts_at_the_floor_and_a_fast_tab_grows_it_at_once() {
+        // A new tab's first flood, drawn faster than any window allows: each quarter of the
+        // window comes back a quarter of a 10 ms round trip after it went (synthetic clock).
+        let credit = Credit::new(&FlowConfig::terminal());
+        assert_eq!(credit.window(), FIRST_WINDOW);
+        let start = Instant::now();
+        let mut now = start;
+        while credit.window() < HIGH_WATER {
+            assert!(
+                now - start < Duration::from_millis(150),
+                "window {} after {:?}: a fast tab's first flood is held back",
+                credit.window(),
+                now - start
+            );
+            let w = credit.window();
+            credit.sent(w.saturating_sub(credit.unacked()));
+            now += Duration::from_micros(2500);
+            credit.ack_at(w / 4, None, now);
+        }
+    }
+
+    #[test]
     fn idle_time_is_not_drain_time() {
         // Acks that come with less than the low watermark outstanding (the tab had nothing to
         // draw) never size the window, however long the gaps between them.
@@ -844,7 +878,7 @@ mod tests {
             now += Duration::from_secs(1);
             credit.ack_at(100, None, now);
         }
-        assert_eq!(credit.window(), HIGH_WATER);
+        assert_eq!(credit.window(), FIRST_WINDOW);
         assert_eq!(credit.drain_rate(), 0.0);
     }
 
