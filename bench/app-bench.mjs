@@ -1440,7 +1440,16 @@ async function earlyCtrlC(area) {
   await app.type(area, "yes");
   await app.type(area, Keys.ENTER);
   await app.waitUntil("yes to start", 30_000, (drawn) => window.__skip.bytes > drawn + 4_000, drawn);
-  const drawnBeforeC = await app.exec(() => window.__skip.bytes);
+  const c = await ctrlCQuiet(area);
+  return { ...c, drawnBeforeKey: c.drawnBeforeKey - drawn };
+}
+
+/**
+ * Ctrl-C into the instrumented tab: keydown → the last write before 1.5 s of quiet, the bytes
+ * drawn after the key, the page's queue at the key (and the bytes drawn before it, in all).
+ */
+async function ctrlCQuiet(area) {
+  const drawnBeforeKey = await app.exec(() => window.__skip.bytes);
   await app.type(area, `${Keys.CONTROL}c${"\uE000"}`);
   const c = await app.exec(async () => {
     const b = window.__skip;
@@ -1450,7 +1459,7 @@ async function earlyCtrlC(area) {
       await new Promise((r) => setTimeout(r, 20));
     }
   });
-  return { ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeC, queuedAtKey: c.queued, drawnBeforeKey: drawnBeforeC - drawn };
+  return { ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeKey, queuedAtKey: c.queued, drawnBeforeKey };
 }
 
 /**
@@ -1626,17 +1635,8 @@ async function skipMode(bytes) {
       await app.waitUntil("yes to flow", 30_000, (drawn) => window.__skip.bytes > drawn + 100_000, drawn);
       await sleep(3000);
     }
-    const drawnBeforeC = await app.exec(() => window.__skip.bytes);
-    await app.type(area, `${Keys.CONTROL}c${"\uE000"}`);
-    const c = await app.exec(async () => {
-      const b = window.__skip;
-      const k = b.keys.filter((x) => x.key === "c" || x.key === "C").at(-1);
-      for (;;) {
-        if (performance.now() - b.last > 1500) return { ms: b.last - k.at, bytes: b.bytes, queued: k.queued };
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    });
-    rounds.push({ ms: r1(c.ms), bytesAfter: c.bytes - drawnBeforeC, queuedAtKey: c.queued });
+    const { ms, bytesAfter, queuedAtKey } = await ctrlCQuiet(area);
+    rounds.push({ ms, bytesAfter, queuedAtKey });
   }
   // Ctrl-C at a flood's start (`cat` of the wrong file, stopped at once), CTRL_C_ROUNDS times:
   // a new `yes` after long lines, the key as soon as the page has drawn some of it (a
