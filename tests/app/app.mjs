@@ -108,6 +108,55 @@ test("pod `shell`: `echo hello` shows hello", async () => {
   await screenshot("echo-hello");
 });
 
+test("a key's echo in a quiet tab is drawn as soon as it is parsed, not at the next frame", async () => {
+  // ui/src/terminal/paint.ts: the page's row shows the echo when xterm.js has parsed it, before
+  // any animation frame (where xterm.js alone would draw it). Checked as the echo arrives: a
+  // listener after the painter's reads the buffer and the drawn row in the same turn.
+  const ta = `.pane[data-tab-id="${state.tabId}"] .xterm-helper-textarea`;
+  const results = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const letter = "QWE"[attempt];
+    await app.exec(async (id, letter) => {
+      const term = window.__podterm.terminals.get(id);
+      const painter = window.__podterm.painters.get(id);
+      // Quiet: nothing parsed for 100 ms.
+      let last = performance.now();
+      const quiet = term.onWriteParsed(() => (last = performance.now()));
+      while (performance.now() - last < 100) await new Promise((r) => setTimeout(r, 10));
+      quiet.dispose();
+      const r = (window.__echoPaint = { engaged: painter?.engaged ?? false, before: painter?.drawnAtOnce ?? 0, parses: [], seen: null });
+      const parsed = term.onWriteParsed(() => {
+        const buf = term.buffer.active;
+        if (!buf.getLine(buf.baseY + buf.cursorY)?.translateToString(true).includes(letter)) {
+          r.parses.push(performance.now());
+          return;
+        }
+        const row = term.element.querySelectorAll(".xterm-rows > div")[buf.cursorY];
+        const at = performance.now();
+        r.seen = {
+          drawn: row?.textContent?.includes(letter) ?? false,
+          atOnce: painter.drawnAtOnce - r.before,
+          // Other output parsed within a frame before the echo (the tab was then not quiet).
+          outputJustBefore: r.parses.some((t) => at - t < 16),
+        };
+        parsed.dispose();
+      });
+    }, state.tabId, letter);
+    await app.type(ta, letter);
+    const r = await app.waitUntil("the echo parsed", 10_000, () => window.__echoPaint.seen && window.__echoPaint);
+    results.push(r);
+    assert(r.engaged, "the tab's painter is not engaged: xterm.js's render debouncer was not found (paint.ts)");
+    if (r.seen.atOnce === 1) {
+      assert(r.seen.drawn, `the painter drew, yet the row did not show the echo: ${JSON.stringify(r)}`);
+      break;
+    }
+    // Left for the next frame: only right when other output came just before the echo.
+    assert(r.seen.outputJustBefore, `the echo came to a quiet tab but was left for the next frame: ${JSON.stringify(r)}`);
+  }
+  assert(results.at(-1).seen.atOnce === 1, `never drawn at once in 3 tries: ${JSON.stringify(results)}`);
+  await app.type(ta, `${Keys.CONTROL}u${Keys.NULL}`);
+});
+
 test("what a pod prints arrives as it is: quotes, backslashes, script-like text, U+2028, multi-byte and invalid UTF-8", async () => {
   // Nothing a pod prints may be cut short or lose what follows it on its way into the page.
   await typeLine(state.tabId, "printf 'A\"B\\\\C`$(x)</script>\\342\\200\\250Z|\\342\\202\\254\\360\\237\\230\\200|\\377|end\\n'");

@@ -10,6 +10,7 @@ import { Terminal, type ITheme } from "@xterm/xterm";
 import { h, setText } from "../dom";
 import { closeMenu, showMenu, SEPARATOR, type MenuItem } from "../menu";
 import { handleOsc52 } from "./osc52";
+import { paintAtOnce, type Painter } from "./paint";
 
 // ---------------------------------------------------------------------------------------------
 // Themes
@@ -116,6 +117,8 @@ export interface PodtermHook {
   splits: Map<number, unknown>;
   /** How each terminal tab's current session gets its output (pagesocket.ts), by tab id. */
   transports: Map<number, "socket" | "channel">;
+  /** Each terminal tab's painter (paint.ts: an idle terminal's output drawn at once), by tab id. */
+  painters: Map<number, Painter>;
   [extra: string]: unknown;
 }
 
@@ -126,7 +129,7 @@ declare global {
 }
 
 export function podtermHook(): PodtermHook {
-  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map(), splits: new Map(), transports: new Map() };
+  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map(), splits: new Map(), transports: new Map(), painters: new Map() };
   return window.__podterm;
 }
 
@@ -203,6 +206,8 @@ export function setFontSize(size: number): number {
 
 export class TerminalView {
   readonly term: Terminal;
+  /** Draws output that arrives at a quiet terminal at once (paint.ts). */
+  readonly painter: Painter;
   readonly element: HTMLElement;
   private readonly host: HTMLElement;
   private readonly fitAddon = new FitAddon();
@@ -270,6 +275,7 @@ export class TerminalView {
       }),
     );
     this.term.open(this.host);
+    this.painter = paintAtOnce(this.term);
     // Right-click: our menu, not the webview's text-box one (Cut, Delete, Insert Emoji…).
     this.host.addEventListener("contextmenu", (e) => {
       e.preventDefault();
@@ -493,6 +499,7 @@ export class TerminalView {
     if (this.blinkTimer !== null) clearTimeout(this.blinkTimer);
     views.delete(this);
     this.resizeObserver.disconnect();
+    this.painter.dispose();
     this.term.dispose();
     this.element.remove();
   }
