@@ -13,10 +13,13 @@ class FakeTerminal implements PaintableTerminal {
     _renderService: {
       _renderDebouncer: {
         _animationFrame: undefined as number | undefined,
+        _rowStart: undefined as number | undefined,
+        _rowEnd: undefined as number | undefined,
         _innerRefresh: () => {
           const d = this._core._renderService._renderDebouncer;
           if (d._animationFrame !== undefined) this.frames.delete(d._animationFrame);
           d._animationFrame = undefined;
+          d._rowStart = d._rowEnd = undefined;
           this.draws++;
         },
       },
@@ -26,9 +29,12 @@ class FakeTerminal implements PaintableTerminal {
     this.parsedListeners.push(l);
     return { dispose: () => (this.parsedListeners = this.parsedListeners.filter((x) => x !== l)) };
   }
-  /** Output parsed: a frame is asked for (once), then onWriteParsed fires. */
-  parse(): void {
+  /** Output parsed that changed rows `from`..`to` (the cursor's line by default): a frame is
+   *  asked for (once) to draw them with any not drawn yet, then onWriteParsed fires. */
+  parse(from = 5, to = from): void {
     const d = this._core._renderService._renderDebouncer;
+    d._rowStart = Math.min(d._rowStart ?? from, from);
+    d._rowEnd = Math.max(d._rowEnd ?? to, to);
     if (d._animationFrame === undefined) {
       d._animationFrame = this.nextFrame++;
       this.frames.add(d._animationFrame);
@@ -106,6 +112,20 @@ describe("paintAtOnce", () => {
     term.parse();
     expect(painter.drawnAtOnce).toBe(2);
     expect(term.frames.size).toBe(0);
+  });
+
+  it("leaves output that scrolls (every row redrawn) to the frame clock, even in a quiet terminal", () => {
+    const { clock, term, painter } = setup();
+    term.parse(0, 45); // a screen's worth: a flood's burst, or a command's output scrolling
+    expect(term.draws).toBe(0);
+    expect(term.frames.size).toBe(1);
+    term.tick();
+    clock.now += FRAME_MS;
+    term.parse(44, 45); // a line that wraps: still drawn at once
+    expect(painter.drawnAtOnce).toBe(1);
+    clock.now += FRAME_MS;
+    term.parse(40, 45); // six rows
+    expect(painter.drawnAtOnce).toBe(1);
   });
 
   it("does nothing when no frame is asked for (a hidden tab's renderer is paused)", () => {

@@ -4,10 +4,10 @@
 // its frame clock, every ~16.7 ms; a DOM change made outside one it paints at once. In the app's
 // window (Xvfb, read back from the X screen) a style change made at a random moment was on the
 // screen 2.4 ms later (p50; 4.8 p99), the same change made in an animation frame 8–10 ms later
-// (p50; 19–21 p99). So when output arrives at a quiet terminal (a keystroke's echo, a prompt, a
-// command's first lines), the draw xterm queued for the next frame is run as soon as the output
-// is parsed: the echo reaches the screen about a frame sooner. A terminal that is being written
-// to keeps the frame clock: a flood is drawn once a frame, as before.
+// (p50; 19–21 p99). So when output that changes a line or two arrives at a quiet terminal (a
+// keystroke's echo, a prompt on a screen not yet full), the draw xterm queued for the next frame
+// is run as soon as the output is parsed: the echo reaches the screen about a frame sooner. A
+// terminal being written to, and output that scrolls, keep the frame clock, as before.
 //
 // xterm.js has no public way to draw now (`refresh` waits for the frame too), so this reaches its
 // render debouncer by name. If a release renames it, `paintAtOnce` says so (`engaged` false) and
@@ -20,10 +20,18 @@
  *  cursor's style changed by the key itself) does not hold the echo back. */
 export const FRAME_MS = 16;
 
+/** The most rows a draw made at once may span: a key's echo changes its line (and the next, when
+ *  it wraps). Output that scrolls the screen redraws every row: it keeps the frame clock, so a
+ *  flood that arrives in bursts a frame apart is not drawn (and painted by WebKit) once more per
+ *  burst. In a drawn flood, drawing each burst at once cost 10–20% of its rate. */
+export const AT_ONCE_ROWS = 2;
+
 /** The part of xterm.js's private render debouncer that is used: the frame it asked for, and the
  *  draw that frame would run. */
 interface RenderDebouncer {
   _animationFrame: number | undefined;
+  _rowStart: number | undefined;
+  _rowEnd: number | undefined;
   _innerRefresh(): void;
 }
 
@@ -54,7 +62,8 @@ export interface Painter extends Disposable {
 function debouncerOf(term: PaintableTerminal): RenderDebouncer | null {
   const d = (term as unknown as { _core?: { _renderService?: { _renderDebouncer?: unknown } } })._core?._renderService
     ?._renderDebouncer as Partial<RenderDebouncer> | undefined;
-  return d && typeof d._innerRefresh === "function" && "_animationFrame" in d ? (d as RenderDebouncer) : null;
+  // Its other fields are only set once a draw is asked for: read (and checked) when used.
+  return d && typeof d._innerRefresh === "function" ? (d as RenderDebouncer) : null;
 }
 
 /** Draws `term`'s output at once when it arrives at a quiet terminal (above). Call after
@@ -72,7 +81,10 @@ export function paintAtOnce(term: PaintableTerminal, opts: PaintOptions = {}): P
     const quiet = t - lastParsed >= FRAME_MS;
     lastParsed = t;
     const frame = debouncer._animationFrame;
-    if (!engaged || !quiet || frame === undefined) return;
+    if (!engaged || !quiet || typeof frame !== "number") return;
+    const start = debouncer._rowStart;
+    const end = debouncer._rowEnd;
+    if (typeof start !== "number" || typeof end !== "number" || end - start + 1 > AT_ONCE_ROWS) return;
     try {
       cancelFrame(frame);
       debouncer._innerRefresh();
