@@ -901,6 +901,8 @@ async function idleEchoRun(app, tab, textarea) {
     if (watch) {
       const keyAt = await app.exec(() => performance.timeOrigin + window.__bench.keys.filter((x) => x.key === "x").at(-1).at);
       screenMs.push((await watch.glyphAfter(keyAt, 5000)) ?? Infinity);
+    } else if (watcher) {
+      screenMs.push(Infinity); // the cursor's cell was not found: not seen on the screen
     }
     await sleep(50);
   }
