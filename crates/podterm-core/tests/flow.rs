@@ -324,10 +324,19 @@ async fn a_stalled_tab_skips_a_plain_flood_and_gets_its_tail() {
     );
     let got = ui.got.lock().expect("lock").clone();
     let (skipped, lines) = credit.skipped();
+    // Each cut the tab is handed puts the state back first: for plain `yes`, a `\r` before a
+    // line start, where the flood's own `\r`s are all followed by `\n`. How many cuts reach the
+    // tab depends on how much the pump still had read ahead when the acks began (CI once saw
+    // two).
+    let replays = got
+        .windows(2)
+        .filter(|w| w[0] == b'\r' && w[1] != b'\n')
+        .count() as u64;
+    assert!(replays >= 1, "no cut was put back: {replays}");
     assert_eq!(
         got.len() as u64 + skipped,
-        134_217_726 + b"FLOOD-END\r\n".len() as u64 + 1,
-        "what was sent and what was skipped make the flood (and one \\r put back)"
+        134_217_726 + b"FLOOD-END\r\n".len() as u64 + replays,
+        "what was sent and what was skipped make the flood (and a \\r put back at each cut)"
     );
     assert!(skipped > 120_000_000, "skipped {skipped} bytes");
     assert!(lines > 40_000_000, "skipped {lines} lines");
@@ -728,17 +737,28 @@ async fn a_paced_batch_follows_the_draw_time_the_tab_reports_now() {
     let slow = 0.75e6;
     let small = batches_at(slow).await;
     stop.store(true, Ordering::SeqCst);
+    // Paced batches are the size the tab's rate gives. A batch may be one the window allows
+    // instead (never more than a quarter of it): on a loaded machine the flood's producer can
+    // be starved for a frame, the flood then counts as over, and the next batch goes at the
+    // window. That failed this test once, under two busy loops beside the suite's floods; so 8
+    // of 10 must be paced (a batch that keeps the old rate fails all 10).
+    let quarter = credit.window() / 4;
     let want_fast = (fast * flow::PACE_DRAW.as_secs_f64()) as usize;
+    let fast_paced = big
+        .iter()
+        .filter(|n| **n > want_fast / 2 && **n <= want_fast + 4096)
+        .count();
     assert!(
-        big.iter()
-            .all(|n| *n > want_fast / 2 && *n <= want_fast + 4096),
+        fast_paced >= 8 && big.iter().all(|n| *n <= quarter.max(want_fast + 4096)),
         "batches at 3 MB/s are ~{want_fast} bytes: {big:?}"
     );
     let want_slow = slow * flow::PACE_DRAW.as_secs_f64();
+    let slow_paced = small
+        .iter()
+        .filter(|n| (**n as f64 - want_slow).abs() < want_slow * 0.15 + 80.0)
+        .count();
     assert!(
-        small
-            .iter()
-            .all(|n| (*n as f64 - want_slow).abs() < want_slow * 0.15 + 80.0),
+        slow_paced >= 8 && small.iter().all(|n| *n <= quarter),
         "batches at 0.75 MB/s are ~{want_slow} bytes: {small:?}"
     );
     assert!(want_slow < flow::PACE_MIN_BATCH as f64);
