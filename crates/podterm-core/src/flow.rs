@@ -66,6 +66,15 @@ pub const ACK_IDLE: Duration = Duration::from_millis(15);
 /// round trip. Smaller messages (an echo, a prompt, a paced batch of `yes`) wait for the idle ack, so a
 /// trickle of output does not cost one ack each.
 pub const ACK_MESSAGE: usize = MIN_WINDOW / 8;
+/// Output waits up to `max_delay` for more to join its batch only while at least this many
+/// bytes are unacknowledged; below it, each piece goes at once. Small output is acknowledged
+/// only after [`ACK_IDLE`] of quiet, so "anything in flight" (Nagle's rule) also held back
+/// output that followed a drawn echo within it: a command's output split across two reads after
+/// its Enter, or a key typed within 15 ms of another, waited a whole `max_delay` (16 ms; seen in
+/// the real window, 2 of 12 `echo hi`). What is unacknowledged below this is an echo, a prompt
+/// or a screen of a command's output; above it output comes faster than anyone reads, and
+/// joining saves the page its per-message cost.
+pub const JOIN_AFTER: usize = ACK_MESSAGE;
 /// While a flood is skipped (the tail is dropping output the tab cannot show), the tab gets at
 /// most one batch per this interval (a display frame): output it cannot read is not drawn at
 /// full speed, the page's thread stays mostly idle, and the engine, not the tab, keeps up
@@ -678,10 +687,11 @@ pub async fn pump(
                 else => return PumpEnd::Drained,
             },
         };
-        // Nothing in flight: the UI is idle and this is most likely a keystroke's echo or a
-        // prompt, so it goes at once with whatever is already here (Nagle's rule). With output
-        // in flight, a byte waits up to `max_delay` for more to join its batch.
-        let wait = if credit.unacked() == 0 {
+        // Little in flight: the UI is idle and this is most likely a keystroke's echo, a
+        // prompt or a command's first lines, so it goes at once with whatever is already here
+        // (Nagle's rule, with the page's delayed ack in mind: [`JOIN_AFTER`]). With more in
+        // flight, a byte waits up to `max_delay` for more to join its batch.
+        let wait = if credit.unacked() < JOIN_AFTER {
             Duration::ZERO
         } else {
             cfg.max_delay
@@ -1115,6 +1125,67 @@ mod tests {
             assert_eq!(&got[..], key);
             credit.ack(got.len());
         }
+        pump.abort();
+    }
+
+    #[tokio::test]
+    async fn output_after_an_echo_not_yet_acknowledged_goes_at_once() {
+        // The page acknowledges an echo only after `ACK_IDLE` of quiet: output that follows it
+        // sooner (the rest of a command's output, the next key) must not wait for a batch.
+        let cfg = FlowConfig {
+            max_delay: Duration::from_secs(3600),
+            ..FlowConfig::terminal()
+        };
+        let credit = Credit::new(&cfg);
+        let (out, out_rx) = mpsc::unbounded_channel();
+        let (_err, err_rx) = mpsc::unbounded_channel();
+        let (ui, mut shown) = mpsc::unbounded_channel();
+        let pump = tokio::spawn(pump(out_rx, err_rx, credit.clone(), cfg, move |b| {
+            ui.send(b).is_ok()
+        }));
+        let mut sent = 0;
+        for piece in [&b"\r\n"[..], b"hi\r\n", b"$ ", b"l"] {
+            out.send(chunk(piece)).expect("pump");
+            let got = tokio::time::timeout(Duration::from_secs(30), shown.recv())
+                .await
+                .expect("the piece went without waiting for a batch")
+                .expect("pump");
+            assert_eq!(&got[..], piece);
+            sent += got.len();
+            assert_eq!(credit.unacked(), sent, "nothing acknowledged in between");
+        }
+        pump.abort();
+    }
+
+    #[tokio::test]
+    async fn output_behind_a_window_of_unacknowledged_bytes_joins_a_batch() {
+        // With `JOIN_AFTER` bytes in flight, a piece waits for more to join it: here until the
+        // batch is full, as the delay is longer than any test would wait.
+        static IN_FLIGHT: [u8; JOIN_AFTER] = [b'y'; JOIN_AFTER];
+        let cfg = FlowConfig {
+            max_delay: Duration::from_secs(3600),
+            ..FlowConfig::terminal()
+        };
+        let credit = Credit::new(&cfg);
+        let limit = credit.batch_limit(cfg.max_batch);
+        let (out, out_rx) = mpsc::unbounded_channel();
+        let (_err, err_rx) = mpsc::unbounded_channel();
+        let (ui, mut shown) = mpsc::unbounded_channel();
+        let pump = tokio::spawn(pump(out_rx, err_rx, credit.clone(), cfg, move |b| {
+            ui.send(b).is_ok()
+        }));
+        out.send(chunk(&IN_FLIGHT)).expect("pump");
+        assert_eq!(shown.recv().await.expect("pump").len(), JOIN_AFTER);
+        let rest: &'static [u8] = Box::leak(vec![b'z'; limit - 2].into_boxed_slice());
+        for piece in [&b"a"[..], b"b", rest] {
+            out.send(chunk(piece)).expect("pump");
+        }
+        let got = tokio::time::timeout(Duration::from_secs(30), shown.recv())
+            .await
+            .expect("a full batch goes at once")
+            .expect("pump");
+        assert_eq!(got.len(), limit);
+        assert_eq!(&got[..2], b"ab");
         pump.abort();
     }
 }
