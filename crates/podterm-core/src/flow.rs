@@ -1101,10 +1101,14 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn an_idle_tab_gets_an_echo_at_once() {
-        // A batch delay no test would wait out: an echo that arrives with nothing in flight
-        // must not wait for it (before: every echo waited `max_delay`, 16 ms).
+    /// A terminal's pump whose batch delay no test would wait out (an hour), its stdout's
+    /// sender and what it hands the UI: output that goes before the delay went at once.
+    fn unhurried_pump() -> (
+        Credit,
+        mpsc::UnboundedSender<Chunk>,
+        mpsc::UnboundedReceiver<Bytes>,
+        tokio::task::JoinHandle<PumpEnd>,
+    ) {
         let cfg = FlowConfig {
             max_delay: Duration::from_secs(3600),
             ..FlowConfig::terminal()
@@ -1112,16 +1116,34 @@ mod tests {
         let credit = Credit::new(&cfg);
         let (out, out_rx) = mpsc::unbounded_channel();
         let (_err, err_rx) = mpsc::unbounded_channel();
-        let (ui, mut shown) = mpsc::unbounded_channel();
+        let (ui, shown) = mpsc::unbounded_channel();
         let pump = tokio::spawn(pump(out_rx, err_rx, credit.clone(), cfg, move |b| {
             ui.send(b).is_ok()
         }));
+        (credit, out, shown, pump)
+    }
+
+    /// Sends `piece` to an [`unhurried_pump`] and returns what the UI got next: it fails if
+    /// the piece waits for a batch.
+    async fn handed_on_at_once(
+        out: &mpsc::UnboundedSender<Chunk>,
+        shown: &mut mpsc::UnboundedReceiver<Bytes>,
+        piece: &'static [u8],
+    ) -> Bytes {
+        out.send(chunk(piece)).expect("pump");
+        tokio::time::timeout(Duration::from_secs(30), shown.recv())
+            .await
+            .expect("the piece went without waiting for a batch")
+            .expect("pump")
+    }
+
+    #[tokio::test]
+    async fn an_idle_tab_gets_an_echo_at_once() {
+        // A batch delay no test would wait out: an echo that arrives with nothing in flight
+        // must not wait for it (before: every echo waited `max_delay`, 16 ms).
+        let (credit, out, mut shown, pump) = unhurried_pump();
         for key in [&b"a"[..], b"b"] {
-            out.send(chunk(key)).expect("pump");
-            let got = tokio::time::timeout(Duration::from_secs(30), shown.recv())
-                .await
-                .expect("the echo went without waiting for a batch")
-                .expect("pump");
+            let got = handed_on_at_once(&out, &mut shown, key).await;
             assert_eq!(&got[..], key);
             credit.ack(got.len());
         }
@@ -1132,24 +1154,10 @@ mod tests {
     async fn output_after_an_echo_not_yet_acknowledged_goes_at_once() {
         // The page acknowledges an echo only after `ACK_IDLE` of quiet: output that follows it
         // sooner (the rest of a command's output, the next key) must not wait for a batch.
-        let cfg = FlowConfig {
-            max_delay: Duration::from_secs(3600),
-            ..FlowConfig::terminal()
-        };
-        let credit = Credit::new(&cfg);
-        let (out, out_rx) = mpsc::unbounded_channel();
-        let (_err, err_rx) = mpsc::unbounded_channel();
-        let (ui, mut shown) = mpsc::unbounded_channel();
-        let pump = tokio::spawn(pump(out_rx, err_rx, credit.clone(), cfg, move |b| {
-            ui.send(b).is_ok()
-        }));
+        let (credit, out, mut shown, pump) = unhurried_pump();
         let mut sent = 0;
         for piece in [&b"\r\n"[..], b"hi\r\n", b"$ ", b"l"] {
-            out.send(chunk(piece)).expect("pump");
-            let got = tokio::time::timeout(Duration::from_secs(30), shown.recv())
-                .await
-                .expect("the piece went without waiting for a batch")
-                .expect("pump");
+            let got = handed_on_at_once(&out, &mut shown, piece).await;
             assert_eq!(&got[..], piece);
             sent += got.len();
             assert_eq!(credit.unacked(), sent, "nothing acknowledged in between");
@@ -1162,18 +1170,8 @@ mod tests {
         // With `JOIN_AFTER` bytes in flight, a piece waits for more to join it: here until the
         // batch is full, as the delay is longer than any test would wait.
         static IN_FLIGHT: [u8; JOIN_AFTER] = [b'y'; JOIN_AFTER];
-        let cfg = FlowConfig {
-            max_delay: Duration::from_secs(3600),
-            ..FlowConfig::terminal()
-        };
-        let credit = Credit::new(&cfg);
-        let limit = credit.batch_limit(cfg.max_batch);
-        let (out, out_rx) = mpsc::unbounded_channel();
-        let (_err, err_rx) = mpsc::unbounded_channel();
-        let (ui, mut shown) = mpsc::unbounded_channel();
-        let pump = tokio::spawn(pump(out_rx, err_rx, credit.clone(), cfg, move |b| {
-            ui.send(b).is_ok()
-        }));
+        let (credit, out, mut shown, pump) = unhurried_pump();
+        let limit = credit.batch_limit(MAX_BATCH);
         out.send(chunk(&IN_FLIGHT)).expect("pump");
         assert_eq!(shown.recv().await.expect("pump").len(), JOIN_AFTER);
         let rest: &'static [u8] = Box::leak(vec![b'z'; limit - 2].into_boxed_slice());
