@@ -248,7 +248,14 @@ async fn random_frame_sequences_end_cleanly() {
     let seen = panics.clone();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        seen.fetch_add(1, Ordering::SeqCst);
+        // The client's panics, not a failed assertion of another test in this binary (the
+        // hook is the process's): CI once reported one test's failure twice.
+        if !info
+            .location()
+            .is_some_and(|l| l.file().ends_with("cli/frames.rs"))
+        {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
         previous(info);
     }));
     // The pod's name carries the case: `case-N` plays `script(seed + N)`.
@@ -373,9 +380,16 @@ async fn a_pong_into_a_reset_connection_does_not_lose_the_status() {
             return hostile::default_reply(req);
         }
         Reply::exec(move |mut ws| async move {
-            ws.send_message(WsMessage::Ping(Vec::new().into())).await;
-            ws.send_message(WsMessage::Ping(Vec::new().into())).await;
-            ws.send(hostile::frame(3, exit5)).await;
+            // One write, so the client reads the status with the pings, before its first pong
+            // goes out. Sent apart, a client that read the first ping alone (a loaded machine:
+            // CI once) wrote its pong before the status came; the server's kernel answered
+            // with a reset, and the client's kernel dropped the status unread. No client can
+            // keep what its kernel discarded (the random test above counts that case as
+            // uncertain); this one is about a status already received.
+            ws.feed_message(WsMessage::Ping(Vec::new().into())).await;
+            ws.feed_message(WsMessage::Ping(Vec::new().into())).await;
+            ws.feed(hostile::frame(3, exit5)).await;
+            ws.flush().await;
             // Gone at once: the client's pongs are never read, so its kernel answers with a reset.
         })
     })

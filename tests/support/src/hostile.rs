@@ -241,7 +241,14 @@ impl Ws {
         self.inner.feed(Message::binary(data)).await.is_ok()
     }
 
-    /// Sends everything queued by [`Ws::feed`]; false once the client is gone.
+    /// Queues any message without flushing (several that must reach the client in one
+    /// segment); false once the client is gone. [`Ws::flush`] sends what is queued.
+    pub async fn feed_message(&mut self, m: Message) -> bool {
+        self.inner.feed(m).await.is_ok()
+    }
+
+    /// Sends everything queued by [`Ws::feed`] and [`Ws::feed_message`]; false once the client
+    /// is gone.
     pub async fn flush(&mut self) -> bool {
         self.inner.flush().await.is_ok()
     }
