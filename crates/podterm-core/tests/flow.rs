@@ -175,8 +175,8 @@ async fn output_arrives_coalesced_and_whole() {
 
 /// A new terminal's window starts at the floor (`FIRST_WINDOW`: a new tab's first flood no
 /// longer puts a whole window of `yes` ahead of a Ctrl-C) and grows, through the real pump, for
-/// a tab that draws faster than the window lets output come: a UI that acks each batch a round
-/// trip of 2 ms after it was handed over.
+/// a tab that draws faster than the window lets output come: a UI that draws each batch in
+/// turn and acks it a round trip after it was handed over.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_window_grows_for_a_tab_that_keeps_up() {
     let c = TestCluster::start(Options::demo()).await.expect("cluster");
@@ -197,18 +197,33 @@ async fn a_new_window_grows_for_a_tab_that_keeps_up() {
         cfg,
         move |b| handed.send((Instant::now(), b.len())).is_ok(),
     ));
+    // The tab: it draws each batch in order, at DRAWS bytes a second (faster than testcluster's
+    // `yes`: a tab that keeps up), and its ack comes back at least ROUND_TRIP after the batch
+    // was handed on (a webview's write to ack on an idle machine, flow::DRAIN_WINDOW's doc). The
+    // window, not the tab, then limits the output until it has grown. Acks spaced as a page
+    // draws leave the pump room to refill between them. Acking every batch at once a fixed
+    // 2 ms after it went (before) came in bursts a page does not send, and the window's growth
+    // then waited on `yes` outrunning it (24 MB/s; not reached beside CI and a soak: the window
+    // stayed at the first for 120 s).
+    const ROUND_TRIP: Duration = Duration::from_millis(10);
+    const DRAWS: f64 = 64e6;
     let acker = {
         let credit = credit.clone();
         tokio::spawn(async move {
+            let mut drawn = Instant::now();
             while let Some((at, n)) = acks.recv().await {
-                tokio::time::sleep_until((at + Duration::from_millis(2)).into()).await;
+                let drawing = Duration::from_secs_f64(n as f64 / DRAWS);
+                drawn = (at + ROUND_TRIP).max(drawn + drawing);
+                tokio::time::sleep_until(drawn.into()).await;
                 credit.ack(n);
             }
         })
     };
     // Fourfold at least: how far it grows is what this machine moves through testcluster at
-    // the time (the most, 1 MiB, needs 21 MB/s; measured 24–41 beside two busy loops, but the
-    // suite's other floods share the cores), while a window that never grew stays at the first.
+    // the time (the window is the drain rate times flow::DRAIN_WINDOW: fourfold, 256 KiB, needs
+    // 5.2 MB/s; the most, 1 MiB, 21 MB/s, while `yes` measured 24–41 beside two busy loops and
+    // the suite's other floods share the cores), while a window that never grew stays at the
+    // first.
     until("the window to grow from the first", || {
         credit.window() >= 4 * flow::FIRST_WINDOW
     })
