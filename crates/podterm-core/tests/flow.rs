@@ -746,6 +746,12 @@ async fn a_paced_batch_follows_the_draw_time_the_tab_reports_now() {
     // of drawing.
     let fast = 3e6;
     assert!(fast * flow::PACE_DRAW.as_secs_f64() <= (credit.window() / 4) as f64);
+    // The tab draws from now on, then what it was handed while stalled is acknowledged. In the
+    // other order, a batch handed between the two (the ack makes room for one at once) was
+    // never acknowledged: that batch alone was more than PACE_AHEAD paced batches, and the next
+    // one waited for its ack for good (seen once beside two busy loops; with a 50 ms sleep
+    // between the two, every time: "the draw rate followed the tab" after 120 s).
+    *rate.lock().expect("lock") = Some(fast);
     credit.ack(credit.unacked());
     let big = batches_at(fast).await;
     // Then the same tab draws at 0.75 MB/s (`yes` on a busy machine): PACE_DRAW of it is
