@@ -15,6 +15,11 @@
 // Prints a table and writes bench/results/soak-<UTC time>.json: a summary (per process: PSS
 // first/last, least-squares trend in MB/hour after the warm-up, CPU, fds, threads), with the
 // total PSS series, no raw dump.
+//
+// JavaScriptCore's options (`JSC_*` in the environment, which the app's WebKit processes
+// inherit) are recorded in the result (`jscOptions`): `JSC_useGenerationalGC=0` makes every
+// collection a full one, so the web process holds its live heap, not garbage an old generation
+// keeps until its next full collection (docs/architecture.md, "Memory over long sessions").
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
@@ -103,7 +108,8 @@ const admin = `http://127.0.0.1:${adminPort}`;
 const xdg = await mkdtemp(path.join(tmpdir(), "podterm-soak-xdg-"));
 const app = await launchApp({ binary, env: { PODTERM_DEMO_ADMIN: `127.0.0.1:${adminPort}`, RUST_LOG: "warn", XDG_CONFIG_HOME: xdg }, log });
 const started = new Date();
-const R = { when: started.toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, minutes: MINUTES, tabs: TABS, sampleS: SAMPLE_S, warmupMinutes: WARMUP_MIN, loop: LOOP };
+const jscOptions = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("JSC_")));
+const R = { when: started.toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, minutes: MINUTES, tabs: TABS, sampleS: SAMPLE_S, warmupMinutes: WARMUP_MIN, loop: LOOP, jscOptions };
 let churn = null;
 let churnErrors = 0;
 let churned = 0;
@@ -269,7 +275,7 @@ const rows = Object.entries(R.process).map(([k, p]) =>
 console.log([
   `# Soak: ${MINUTES} min, ${TABS} busy tabs + 1 idle, pod churn every ${CHURN_MS / 1000} s`,
   "",
-  `${R.when} · ${R.cores} cores · scrollback ${R.scrollback} lines × ${R.cols} columns, filled first · output ${R.output.bytesPerS} B/s in ${R.output.messagesPerS} messages/s, ${R.output.acksPerS} acks/s · ${R.churn.podsCreated} pods churned (${R.churn.errors} errors)`,
+  `${R.when} · ${R.cores} cores${Object.keys(jscOptions).length ? ` · ${Object.entries(jscOptions).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""} · scrollback ${R.scrollback} lines × ${R.cols} columns, filled first · output ${R.output.bytesPerS} B/s in ${R.output.messagesPerS} messages/s, ${R.output.acksPerS} acks/s · ${R.churn.podsCreated} pods churned (${R.churn.errors} errors)`,
   "",
   "| process | PSS first (MB) | PSS last | PSS max | trend after warm-up (MB/hour; least squares, Theil–Sen, USS) | anonymous MB first → last: Theil–Sen MB/hour | CPU under load (% of a core) | CPU, all tabs idle | fds | threads |",
   "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
