@@ -17,9 +17,9 @@
 // total PSS series, no raw dump.
 //
 // JavaScriptCore's options (`JSC_*` in the environment, which the app's WebKit processes
-// inherit) are recorded in the result (`jscOptions`): `JSC_useGenerationalGC=0` makes every
-// collection a full one, so the web process holds its live heap, not garbage an old generation
-// keeps until its next full collection (docs/architecture.md, "Memory over long sessions").
+// inherit) are recorded in the result (`jscOptions`): a run with `JSC_useGenerationalGC=0`
+// (every collection a full one) tells garbage an old generation keeps from growth of what is
+// live (docs/architecture.md, "Memory over long sessions").
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
