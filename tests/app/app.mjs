@@ -157,6 +157,93 @@ test("a key's echo in a quiet tab is drawn as soon as it is parsed, not at the n
   await app.type(ta, `${Keys.CONTROL}u${Keys.NULL}`);
 });
 
+test("a selection made with the mouse is drawn and follows output; with none, scrolled output and scrollback are drawn as the buffer holds them", async () => {
+  // ui/src/terminal/selection.ts skips xterm's redraw of every row for a selection that is not
+  // there: what the screen shows must still follow the buffer, and a real selection still draws.
+  const id = state.tabId;
+  const pane = `.pane[data-tab-id="${id}"]`;
+  const sessionId = (await tabs()).find((t) => t.id === id).sessionId;
+  const send = (data) => app.exec((sid, data) => window.__TAURI_INTERNALS__.invoke("send_input", { id: sid, data }).then(() => true), sessionId, data);
+  const selection = () => app.exec((id) => window.__podterm.selections.get(id), id);
+  const s0 = await selection();
+  assert(s0?.engaged, `the tab's selection-redraw skip is not engaged: ${JSON.stringify(s0)} (xterm.js's render service was not found)`);
+  await typeLine(id, "seq 1 60");
+  await waitForLine(id, (l) => l === "60", "seq's 60");
+  // The rows on screen against the buffer's lines at the viewport (xterm writes spaces as U+00A0).
+  const screenMatchesBuffer = async (what) => {
+    const read = () => app.exec((id) => {
+      const term = window.__podterm.terminals.get(id);
+      const buf = term.buffer.active;
+      const rows = [...term.element.querySelectorAll(".xterm-rows > div")].map((r) => r.textContent.replace(/\u00a0/g, " ").trimEnd());
+      const lines = [];
+      for (let i = 0; i < term.rows; i++) lines.push((buf.getLine(buf.viewportY + i)?.translateToString(true) ?? "").trimEnd());
+      const same = rows.length === lines.length && rows.every((r, i) => r === lines[i]);
+      return { same, viewportY: buf.viewportY, baseY: buf.baseY, first: rows[0], last: rows.findLast((r) => r), rows, lines };
+    }, id);
+    const deadline = Date.now() + 10_000;
+    let r = await read();
+    while (!r.same && Date.now() < deadline) {
+      await sleep(50);
+      r = await read();
+    }
+    const diff = r.rows.map((row, i) => row !== r.lines[i] && `row ${i}: ${JSON.stringify(row)} ≠ ${JSON.stringify(r.lines[i])}`).filter(Boolean);
+    assert(r.same, `${what}: the rows on screen differ from the buffer (${r.rows.length} rows, ${r.lines.length} lines): ${diff.slice(0, 4).join("; ")}`);
+    return r;
+  };
+  // A drag across three rows with the mouse.
+  const box = await app.exec((sel) => {
+    const r = document.querySelector(`${sel} .xterm-screen`).getBoundingClientRect();
+    const cell = window.__podterm.terminals.get(Number(document.querySelector(sel).dataset.tabId))._core._renderService.dimensions.css.cell;
+    return { x: r.left, y: r.top, w: cell.width, h: cell.height, rows: window.__podterm.terminals.get(Number(document.querySelector(sel).dataset.tabId)).rows };
+  }, pane);
+  // Mid-screen: the output below scrolls it up by ~5 rows, not off the screen.
+  const mid = Math.floor(box.rows / 2);
+  const at = (col, row) => ({ type: "pointerMove", origin: "viewport", x: Math.round(box.x + box.w * (col + 0.5)), y: Math.round(box.y + box.h * (row + 0.5)) });
+  await app.cmd("POST", "/actions", {
+    actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [at(0, mid), { type: "pointerDown", button: 0 }, at(3, mid + 1), at(6, mid + 2), { type: "pointerUp", button: 0 }] }],
+  });
+  await app.cmd("DELETE", "/actions");
+  const selected = await app.waitUntil("the dragged rows selected and drawn", 10_000, (sel) => {
+    const term = window.__podterm.terminals.get(Number(document.querySelector(sel).dataset.tabId));
+    const drawn = document.querySelectorAll(`${sel} .xterm-selection > div`).length;
+    return term.hasSelection() && drawn > 0 && { text: term.getSelection(), drawn };
+  }, pane);
+  log(`selected with the mouse: ${JSON.stringify(selected)}`);
+  await screenshot("selection-drawn");
+  // Output that scrolls while the selection is there (sent past the keyboard, which would clear
+  // it): the selection stays drawn, moved with its lines.
+  const top = await app.exec((sel) => document.querySelector(`${sel} .xterm-selection > div`).style.top, pane);
+  await send("seq 61 64\r");
+  await waitForLine(id, (l) => l === "64", "seq's 64");
+  const moved = await app.waitUntil("the selection redrawn where its lines went", 10_000, (sel, top) => {
+    const d = document.querySelector(`${sel} .xterm-selection > div`);
+    return d && d.style.top !== top && d.style.top;
+  }, pane, top);
+  log(`the selection moved from ${top} to ${moved} as output scrolled`);
+  await screenshot("selection-scrolled");
+  // Cleared: its elements go; then output scrolls with nothing selected, and its redraws are skipped.
+  await app.exec((id) => window.__podterm.terminals.get(id).clearSelection(), id);
+  await app.waitUntil("the cleared selection's elements gone", 10_000, (sel) => document.querySelectorAll(`${sel} .xterm-selection > div`).length === 0, pane);
+  const skippedBefore = (await selection()).skipped;
+  await send("seq 65 130\r");
+  await waitForLine(id, (l) => l === "130", "seq's 130");
+  const bottom = await screenMatchesBuffer("the screen to show the buffer's last lines");
+  const skipped = (await selection()).skipped - skippedBefore;
+  assert(skipped > 0, "output scrolled with nothing selected, yet no redraw of an empty selection was skipped");
+  assert(bottom.viewportY === bottom.baseY && /^\d+$|[$#] ?$/.test(bottom.last), `the screen is not at the end of the output: ${JSON.stringify(bottom)}`);
+  // Scrolled back with Shift+PageUp: the rows show the scrollback's lines.
+  await app.type(`${pane} .xterm-helper-textarea`, Keys.SHIFT + "\uE00E" + Keys.NULL);
+  await app.waitUntil("the view scrolled back", 10_000, (id) => {
+    const b = window.__podterm.terminals.get(id).buffer.active;
+    return b.viewportY < b.baseY;
+  }, id);
+  const back = await screenMatchesBuffer("the screen to show the scrollback's lines");
+  log(`${skipped} empty-selection redraws skipped; scrolled back to line ${back.viewportY} of ${back.baseY}: ${back.first} … ${back.last}`);
+  await screenshot("scrolled-back");
+  await app.exec((id) => window.__podterm.terminals.get(id).scrollToBottom(), id);
+  await screenMatchesBuffer("the screen back at the end");
+});
+
 test("what a pod prints arrives as it is: quotes, backslashes, script-like text, U+2028, multi-byte and invalid UTF-8", async () => {
   // Nothing a pod prints may be cut short or lose what follows it on its way into the page.
   await typeLine(state.tabId, "printf 'A\"B\\\\C`$(x)</script>\\342\\200\\250Z|\\342\\202\\254\\360\\237\\230\\200|\\377|end\\n'");

@@ -11,6 +11,7 @@ import { h, setText } from "../dom";
 import { closeMenu, showMenu, SEPARATOR, type MenuItem } from "../menu";
 import { handleOsc52 } from "./osc52";
 import { paintAtOnce, type Painter } from "./paint";
+import { skipEmptySelectionRedraws, type SelectionRedraws } from "./selection";
 
 // ---------------------------------------------------------------------------------------------
 // Themes
@@ -119,6 +120,8 @@ export interface PodtermHook {
   transports: Map<number, "socket" | "channel">;
   /** Each terminal tab's painter (paint.ts: an idle terminal's output drawn at once), by tab id. */
   painters: Map<number, Painter>;
+  /** Each terminal tab's skipped empty-selection redraws (selection.ts), by tab id. */
+  selections: Map<number, SelectionRedraws>;
   [extra: string]: unknown;
 }
 
@@ -129,7 +132,7 @@ declare global {
 }
 
 export function podtermHook(): PodtermHook {
-  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map(), splits: new Map(), transports: new Map(), painters: new Map() };
+  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map(), splits: new Map(), transports: new Map(), painters: new Map(), selections: new Map() };
   return window.__podterm;
 }
 
@@ -208,6 +211,8 @@ export class TerminalView {
   readonly term: Terminal;
   /** Draws output that arrives at a quiet terminal at once (paint.ts). */
   readonly painter: Painter;
+  /** Skips xterm's redraws of every row for a selection that is not there (selection.ts). */
+  readonly selectionRedraws: SelectionRedraws;
   readonly element: HTMLElement;
   private readonly host: HTMLElement;
   private readonly fitAddon = new FitAddon();
@@ -276,6 +281,7 @@ export class TerminalView {
     );
     this.term.open(this.host);
     this.painter = paintAtOnce(this.term);
+    this.selectionRedraws = skipEmptySelectionRedraws(this.term);
     // Right-click: our menu, not the webview's text-box one (Cut, Delete, Insert Emoji…).
     this.host.addEventListener("contextmenu", (e) => {
       e.preventDefault();
@@ -500,6 +506,7 @@ export class TerminalView {
     views.delete(this);
     this.resizeObserver.disconnect();
     this.painter.dispose();
+    this.selectionRedraws.dispose();
     this.term.dispose();
     this.element.remove();
   }

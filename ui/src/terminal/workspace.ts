@@ -332,6 +332,7 @@ export class Workspace {
     this.runtimes.set(tab.id, rt);
     podtermHook().terminals.set(tab.id, view.term);
     podtermHook().painters.set(tab.id, view.painter);
+    podtermHook().selections.set(tab.id, view.selectionRedraws);
     this.render(); // shows the pane so that the terminal can measure itself
     view.fit();
     view.focus();
@@ -678,6 +679,7 @@ export class Workspace {
     this.runtimes.delete(tabId);
     podtermHook().terminals.delete(tabId);
     podtermHook().painters.delete(tabId);
+    podtermHook().selections.delete(tabId);
     podtermHook().transports.delete(tabId);
     this.focusActive();
   }
