@@ -265,6 +265,7 @@ test("a selection made with the mouse is drawn and follows output; with none, sc
   await waitForLine(id, (l) => l === "erased", "the scrollback erased");
   const erased = await screenMatchesBuffer("the screen after the scrollback was erased under a scrolled-back view");
   log(`after CSI 3 J under the scrolled-back view: ${erased.first} … ${erased.last} (line ${erased.viewportY} of ${erased.baseY})`);
+  await screenshot("scrollback-erased");
   await app.exec((id) => window.__podterm.terminals.get(id).scrollToBottom(), id);
   await screenMatchesBuffer("the screen back at the end");
 });
