@@ -593,6 +593,12 @@ pub async fn pump(
     let mut tail = cfg.skip.map(|_| Tail::new());
     let mut pacer = Pacer::default();
     loop {
+        // Both streams ended and nothing is held: every byte was handed on. Nothing is left
+        // to wait for room or acks for, so a tab that has not acknowledged the last batches
+        // (hidden, or busy drawing) does not hold back the session's end.
+        if !out_open && !err_open && carry.is_none() && tail.as_ref().is_none_or(Tail::is_empty) {
+            return PumpEnd::Drained;
+        }
         if let Some(t) = tail.as_mut() {
             // A terminal that skips: while the window is full, or a flood is being skipped,
             // output is still read, into the tail, which keeps what the tab can show (and stops
@@ -676,7 +682,24 @@ pub async fn pump(
                 continue;
             }
         } else {
-            credit.room().await;
+            // Wait for room. Meanwhile a stream's end is noticed (then nothing may be left to
+            // wait for: the check above); a chunk read meanwhile waits in `carry`, the one
+            // chunk a paused pump holds.
+            let room = tokio::select! {
+                biased;
+                () = credit.room() => true,
+                c = stdout.recv(), if out_open && carry.is_none() => {
+                    match c { Some(c) => carry = Some(c), None => out_open = false }
+                    false
+                }
+                c = stderr.recv(), if err_open && carry.is_none() => {
+                    match c { Some(c) => carry = Some(c), None => err_open = false }
+                    false
+                }
+            };
+            if !room {
+                continue;
+            }
         }
         // The first chunk of a batch: wait as long as it takes.
         let first = match carry.take() {
@@ -1099,6 +1122,45 @@ mod tests {
             "skipped {:?}",
             credit.skipped()
         );
+    }
+
+    /// A pump whose streams ended ends once it has handed on every byte, even with its last
+    /// batches unacknowledged and the window full (with or without skipping): the session's
+    /// end is not held back by a tab that has not drawn them yet.
+    #[tokio::test]
+    async fn the_pump_ends_when_all_is_handed_on_though_unacknowledged() {
+        for skip in [None, Some(1_000)] {
+            let cfg = FlowConfig {
+                high: 100,
+                low: 10,
+                ..FlowConfig::terminal()
+            }
+            .skipping(skip);
+            let credit = Credit::new(&cfg);
+            credit.set_rows(24);
+            let (out, out_rx) = mpsc::unbounded_channel();
+            let (err, err_rx) = mpsc::unbounded_channel();
+            let permits = Arc::new(tokio::sync::Semaphore::new(1));
+            let p = permits.clone().try_acquire_owned().expect("a permit");
+            out.send(Chunk::new(Bytes::from(vec![b'x'; 150]), p))
+                .expect("pump");
+            drop((out, err));
+            let (ui, mut shown) = mpsc::unbounded_channel();
+            let pump = tokio::spawn(pump(out_rx, err_rx, credit.clone(), cfg, move |b| {
+                ui.send(b).is_ok()
+            }));
+            let end = tokio::time::timeout(Duration::from_secs(10), pump)
+                .await
+                .unwrap_or_else(|_| panic!("the pump ended without acks (skip {skip:?})"))
+                .expect("pump");
+            assert_eq!(end, PumpEnd::Drained);
+            assert!(credit.paused(), "the window is full: nothing was acked");
+            let mut got = Vec::new();
+            while let Ok(b) = shown.try_recv() {
+                got.extend_from_slice(&b);
+            }
+            assert_eq!(got, vec![b'x'; 150], "every byte handed on (skip {skip:?})");
+        }
     }
 
     /// A terminal's pump whose batch delay no test would wait out (an hour), its stdout's
