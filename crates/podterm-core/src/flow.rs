@@ -671,12 +671,9 @@ pub async fn pump(
                         }
                         None => err_open = false,
                     },
-                    else => {
-                        if !paused && t.is_empty() && !out_open && !err_open {
-                            return PumpEnd::Drained;
-                        }
-                        tokio::task::yield_now().await;
-                    }
+                    // Nothing to wait on (streams ended, or the tail full): go round again
+                    // (the loop's first check ends the pump once nothing is held).
+                    else => tokio::task::yield_now().await,
                 }
                 count_skipped(&credit, &mut pacer, before, t.dropped());
                 continue;
