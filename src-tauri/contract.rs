@@ -45,9 +45,9 @@ macro_rules! with_commands {
             /// the id: acknowledge every byte with `ack` once the terminal has written it.
             sync open_session(req: OpenSessionRequest, on_output: Channel<Raw>, on_state: Channel<SessionState>) -> u32;
             /// A one-time address (`ws://127.0.0.1:PORT/TOKEN`) for a session's output: the
-            /// page opens it, then names it in `open_session`'s `socket`, and the output comes
-            /// there as binary messages instead of on the `Channel` (cheaper per MB). Valid for
-            /// one connection from the app's page within seconds.
+            /// page opens it and names it in `open_session`'s `socket` (in either order), and
+            /// the output comes there as binary messages instead of on the `Channel` (cheaper
+            /// per MB). Valid for one connection from the app's page, within an hour if unused.
             async page_socket() -> String;
             /// What debugging `container` (empty: the default one) of a pod with `image` would
             /// do: reuse a running debug container of ours, or add one under the name given.

@@ -301,8 +301,9 @@ pub struct OpenSessionRequest {
     #[serde(flatten)]
     #[cfg_attr(test, ts(flatten))]
     pub terminal: TerminalRequest,
-    /// The page socket (`page_socket`'s address) the page has opened for this session's
-    /// output; without one, output comes on the `Channel`.
+    /// The page socket (`page_socket`'s address) for this session's output, opened by the
+    /// page before or while the session opens (what comes first waits for the connection);
+    /// without one, output comes on the `Channel`.
     #[serde(default)]
     #[cfg_attr(test, ts(optional))]
     pub socket: Option<String>,

@@ -35,7 +35,9 @@ pub fn open_session(
         .as_deref()
         .and_then(|url| ctx.page_sockets.take_url(url));
     if req.socket.is_some() && socket.is_none() {
-        tracing::warn!("a session's page socket was not connected; its output takes the channel");
+        tracing::warn!(
+            "a session's page socket was unknown, taken or past its time; its output takes the channel"
+        );
     }
     Ok(ctx.sessions.open_recorded(
         &ctx.profiles,

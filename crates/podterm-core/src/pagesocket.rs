@@ -11,8 +11,9 @@
 //! token, valid for one connection within [`TICKET_TTL`], from the page's own origin only
 //! (another page in a browser cannot present it: WebSockets send their origin). The connection
 //! carries one session's output, server to page, and nothing the page sends is read as a
-//! command; [`PageSockets::take`] hands its [`PageSink`] to the session once. A token never
-//! enters a log.
+//! command; [`PageSockets::take`] hands its [`PageSink`] to the session once, before or after
+//! the page has connected (what the session sends first waits for the connection, so a tab can
+//! start its session and its socket at the same time). A token never enters a log.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -27,8 +28,15 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::Message;
 
-/// How long a ticket waits for its connection.
-pub const TICKET_TTL: Duration = Duration::from_secs(10);
+/// How long a ticket, neither connected nor taken, stays valid. Long: the page asks for the
+/// next tab's ticket ahead, when it makes that tab's terminal, and the user may open the tab
+/// much later. A waiting ticket holds no socket, and there are at most [`MAX_WAITING`].
+pub const TICKET_TTL: Duration = Duration::from_secs(60 * 60);
+
+/// How long one half of a pair waits for the other: a connected socket for its session to
+/// take it, or a taken ticket for the page to connect. The page does both at once, so one
+/// half alone by then never gets the other (its tab was closed, or its socket did not open).
+pub const CONNECT_TTL: Duration = Duration::from_secs(10);
 
 /// Tickets given and not yet taken at once at most (a page asks for one per tab it opens).
 pub const MAX_WAITING: usize = 256;
@@ -62,19 +70,26 @@ struct Inner {
 }
 
 enum Slot {
-    /// Given to the page, not yet connected.
+    /// Given to the page (at the instant), neither connected nor taken.
     Waiting(Instant),
     /// Connected (at `at`): the sink, for the session to take.
     Connected { sink: PageSink, at: Instant },
+    /// Taken by a session (at `at`) before the page connected: what it sends waits in `rx`,
+    /// for the connection.
+    Taken {
+        rx: mpsc::UnboundedReceiver<Bytes>,
+        at: Instant,
+    },
 }
 
 impl Slot {
-    /// Given or connected longer than `ttl` ago: a page takes its socket at once, so one not
-    /// taken by then never will be (its tab closed first). Dropping a connected one's sink
-    /// closes the socket.
+    /// Past its time ([`TICKET_TTL`] waiting, [`CONNECT_TTL`] for one half of a pair).
+    /// Dropping a connected one's sink closes the socket; dropping a taken one's queue fails
+    /// its session's sink.
     fn stale(&self, ttl: Duration) -> bool {
         match self {
-            Slot::Waiting(at) | Slot::Connected { at, .. } => at.elapsed() > ttl,
+            Slot::Waiting(at) => at.elapsed() > ttl,
+            Slot::Connected { at, .. } | Slot::Taken { at, .. } => at.elapsed() > CONNECT_TTL,
         }
     }
 }
@@ -153,17 +168,32 @@ impl PageSockets {
         })
     }
 
-    /// The connected socket of `token`, once; `None` if it never connected (or was taken).
+    /// The socket of `token`, once: its sink at once, whether the page has connected yet or
+    /// not (what is sent before waits for the connection, and is lost if none comes within
+    /// [`CONNECT_TTL`]: the sink then fails). `None` for a token not given, already taken or
+    /// past its time.
     pub fn take(&self, token: &str) -> Option<PageSink> {
+        let ttl = self.inner.ttl;
         let mut tickets = self.inner.tickets();
         match tickets.remove(token) {
-            Some(Slot::Connected { sink, .. }) => Some(sink),
-            Some(waiting) => {
-                // Not connected yet: it stays usable until its time runs out.
-                tickets.insert(token.to_string(), waiting);
+            Some(Slot::Connected { sink, at }) if at.elapsed() <= CONNECT_TTL => Some(sink),
+            Some(Slot::Waiting(at)) if at.elapsed() <= ttl => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                tickets.insert(
+                    token.to_string(),
+                    Slot::Taken {
+                        rx,
+                        at: Instant::now(),
+                    },
+                );
+                Some(PageSink { tx })
+            }
+            Some(taken @ Slot::Taken { .. }) => {
+                // Taken once already: it stays for its page's connection.
+                tickets.insert(token.to_string(), taken);
                 None
             }
-            None => None,
+            _ => None,
         }
     }
 
@@ -197,6 +227,13 @@ impl Inner {
         let mut tickets = self.tickets();
         match tickets.get(token) {
             Some(Slot::Waiting(at)) if at.elapsed() <= self.ttl => {}
+            Some(Slot::Taken { at, .. }) if at.elapsed() <= CONNECT_TTL => {
+                // Its session took it first: the page gets what waits, then the rest.
+                return match tickets.remove(token) {
+                    Some(Slot::Taken { rx, .. }) => Some(rx),
+                    _ => None,
+                };
+            }
             _ => return None,
         }
         let (tx, rx) = mpsc::unbounded_channel();
@@ -327,7 +364,6 @@ mod tests {
         assert!(ticket.url.starts_with("ws://127.0.0.1:"));
         assert!(ticket.url.ends_with(&ticket.token));
         assert_eq!(ticket.token.len(), 32);
-        assert!(sockets.take(&ticket.token).is_none(), "not connected yet");
         let mut page = connect(&ticket.url, ORIGIN).await.expect("connects");
         let sink = sockets.take_url(&ticket.url).expect("connected");
         assert!(sockets.take(&ticket.token).is_none(), "taken once");
@@ -399,8 +435,8 @@ mod tests {
         // connect on a loaded machine).
         if let Some(Slot::Connected { at, .. }) = sockets.inner.tickets().get_mut(&ticket.token) {
             *at = Instant::now()
-                .checked_sub(TICKET_TTL * 2)
-                .expect("the clock is past twice the ticket's time");
+                .checked_sub(CONNECT_TTL * 2)
+                .expect("the clock is past twice the connection's time");
         } else {
             panic!("the ticket is not connected");
         }
@@ -411,6 +447,75 @@ mod tests {
             page.next().await,
             Some(Ok(Message::Close(_))) | None
         ));
+    }
+
+    #[tokio::test]
+    async fn a_session_may_take_its_socket_before_the_page_connects() {
+        let sockets = PageSockets::new(vec![ORIGIN.into()]);
+        let ticket = sockets.ticket().await.expect("a ticket");
+        let sink = sockets
+            .take_url(&ticket.url)
+            .expect("taken before the page connected");
+        assert!(sockets.take(&ticket.token).is_none(), "taken once");
+        // The session's first output (a prompt) comes before the page's connection.
+        for i in 0..10u8 {
+            assert!(sink.send(Bytes::from(vec![i; 100])));
+        }
+        let mut page = connect(&ticket.url, ORIGIN).await.expect("connects");
+        assert!(
+            refused(connect(&ticket.url, ORIGIN).await),
+            "one connection"
+        );
+        for i in 10..20u8 {
+            assert!(sink.send(Bytes::from(vec![i; 100])));
+        }
+        for i in 0..20u8 {
+            match page.next().await {
+                Some(Ok(Message::Binary(b))) => assert_eq!(b, vec![i; 100]),
+                other => panic!("message {i}: {other:?}"),
+            }
+        }
+        assert!(sockets.inner.tickets().is_empty(), "nothing kept");
+    }
+
+    #[tokio::test]
+    async fn a_taken_socket_whose_page_never_connects_fails_its_sink() {
+        let sockets = PageSockets::new(vec![ORIGIN.into()]);
+        let ticket = sockets.ticket().await.expect("a ticket");
+        let sink = sockets.take(&ticket.token).expect("taken");
+        assert!(sink.send(Bytes::from_static(b"a prompt")));
+        // Taken longer ago than a connection may take (aged by hand, as above).
+        if let Some(Slot::Taken { at, .. }) = sockets.inner.tickets().get_mut(&ticket.token) {
+            *at = Instant::now()
+                .checked_sub(CONNECT_TTL * 2)
+                .expect("the clock is past twice the connection's time");
+        } else {
+            panic!("the ticket is not taken");
+        }
+        assert!(refused(connect(&ticket.url, ORIGIN).await), "too late");
+        // The next ticket drops it, and with it what waited: the session learns its page is gone.
+        let _next = sockets.ticket().await.expect("a ticket");
+        assert!(!sink.send(Bytes::from_static(b"more")));
+    }
+
+    #[tokio::test]
+    async fn a_ticket_waits_long_for_the_page_to_use_it() {
+        // The page asks for the next tab's ticket ahead: it is still good long after
+        // CONNECT_TTL (aged by hand), and taking it then works.
+        let sockets = PageSockets::new(vec![ORIGIN.into()]);
+        let ticket = sockets.ticket().await.expect("a ticket");
+        if let Some(Slot::Waiting(at)) = sockets.inner.tickets().get_mut(&ticket.token) {
+            *at = Instant::now()
+                .checked_sub(CONNECT_TTL * 3)
+                .expect("the clock is past three times the connection's time");
+        } else {
+            panic!("the ticket is not waiting");
+        }
+        let _next = sockets.ticket().await.expect("a ticket");
+        let sink = sockets.take(&ticket.token).expect("still good");
+        let mut page = connect(&ticket.url, ORIGIN).await.expect("connects");
+        assert!(sink.send(Bytes::from_static(b"$ ")));
+        assert!(matches!(page.next().await, Some(Ok(Message::Binary(b))) if b == b"$ "[..]));
     }
 
     #[tokio::test]

@@ -10,8 +10,9 @@ export type OpenSessionRequest = {
  */
 profile: string, 
 /**
- * The page socket (`page_socket`'s address) the page has opened for this session's
- * output; without one, output comes on the `Channel`.
+ * The page socket (`page_socket`'s address) for this session's output, opened by the
+ * page before or while the session opens (what comes first waits for the connection);
+ * without one, output comes on the `Channel`.
  */
 socket?: string, 
 /**

@@ -142,9 +142,9 @@ export interface Commands {
   openSession(req: OpenSessionRequest, onOutput: (message: Uint8Array) => void, onState: (message: SessionState) => void): Promise<number>;
   /**
    * A one-time address (`ws://127.0.0.1:PORT/TOKEN`) for a session's output: the
-   * page opens it, then names it in `open_session`'s `socket`, and the output comes
-   * there as binary messages instead of on the `Channel` (cheaper per MB). Valid for
-   * one connection from the app's page within seconds.
+   * page opens it and names it in `open_session`'s `socket` (in either order), and
+   * the output comes there as binary messages instead of on the `Channel` (cheaper
+   * per MB). Valid for one connection from the app's page, within an hour if unused.
    */
   pageSocket(): Promise<string>;
   /**
