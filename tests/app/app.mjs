@@ -108,6 +108,55 @@ test("pod `shell`: `echo hello` shows hello", async () => {
   await screenshot("echo-hello");
 });
 
+test("the next tab's terminal is made ahead: its session and its page socket start at once, and it works", async () => {
+  // ui/src/terminal/workspace.ts (the spare terminal): once a tab is open, the page makes the
+  // next tab's terminal and asks for its socket's address; that tab then opens its session and
+  // connects its socket together (podterm_core::pagesocket keeps what the shell prints first).
+  await app.waitUntil("the next tab's terminal and its socket's address made ahead", 15_000, () => window.__podterm.spare()?.ticket === true);
+  const first = state.tabId;
+  const tab = await openPod("shell", "main");
+  assert(tab.id !== first, "a new tab");
+  const start = await app.exec((id) => window.__podterm.starts.get(id), tab.id);
+  assert(start === "together", `the tab's session started ${start}, not together with its socket`);
+  await waitTabState(tab.id, "connected");
+  await waitForLine(tab.id, isPrompt, "a prompt (printed before the page's socket connected, kept for it)");
+  await typeLine(tab.id, "echo made ahead");
+  await waitForLine(tab.id, (l) => l === "made ahead", "a line 'made ahead'");
+  const transport = await app.exec((id) => window.__podterm.transports.get(id), tab.id);
+  assert(transport === "socket", `the tab's output came on ${transport}, not its page socket`);
+  // Its pane is the one shown, and the first tab's is not (nothing of the spare left over).
+  const shown = await app.exec(() => [...document.querySelectorAll(".pane:not([hidden])")].map((p) => p.dataset.tabId ?? "none"));
+  assert(shown.length === 1 && shown[0] === String(tab.id), `the panes shown: ${JSON.stringify(shown)}`);
+  await screenshot("tab-made-ahead");
+  await app.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  await app.waitUntil("the tab closed", 10_000, (id) => !window.__podterm.tabs().some((t) => t.id === id), tab.id);
+
+  // When such a socket does not open (the page's WebSocket fails once, made to here), the tab
+  // starts again the other way: its socket first, then its session, and it works.
+  await app.waitUntil("the next tab's terminal made ahead again", 15_000, () => window.__podterm.spare()?.ticket === true);
+  await app.exec(() => {
+    const Real = window.WebSocket;
+    window.WebSocket = function (url) {
+      window.WebSocket = Real;
+      const ws = new Real("ws://127.0.0.1:1/refused");
+      void url;
+      return ws;
+    };
+    window.WebSocket.prototype = Real.prototype;
+    return true;
+  });
+  const again = await openPod("shell", "main");
+  await app.waitUntil("the tab started again, its socket first", 15_000, (id) => window.__podterm.starts.get(id) === "socketFirst" && window.__podterm.tabs().find((t) => t.id === id)?.attempt > 1, again.id);
+  await waitTabState(again.id, "connected");
+  await waitForLine(again.id, (l) => l.includes("[reconnecting]"), "the notice that it started again");
+  await waitForLine(again.id, isPrompt, "a prompt");
+  await typeLine(again.id, "echo second way");
+  await waitForLine(again.id, (l) => l === "second way", "a line 'second way'");
+  await app.click(`.tab[data-tab-id="${again.id}"] .tab-close`);
+  await app.waitUntil("the tab closed", 10_000, (id) => !window.__podterm.tabs().some((t) => t.id === id), again.id);
+  await app.click(`.tab[data-tab-id="${first}"]`);
+});
+
 test("a key's echo in a quiet tab is drawn as soon as it is parsed, not at the next frame", async () => {
   // ui/src/terminal/paint.ts: the page's row shows the echo when xterm.js has parsed it, before
   // any animation frame (where xterm.js alone would draw it). Checked as the echo arrives: a

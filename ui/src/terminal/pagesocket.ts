@@ -8,6 +8,13 @@
 /** How long the page waits for its socket to open before it falls back to the `Channel`. */
 export const PAGE_SOCKET_OPEN_MS = 3000;
 
+/**
+ * A page socket's address asked for ahead (a spare terminal's, workspace.ts) is used only
+ * this long after: the engine keeps a ticket nobody has connected or taken for an hour
+ * (podterm_core::pagesocket::TICKET_TTL); past this, its tab asks for a new one.
+ */
+export const SPARE_TICKET_MAX_AGE_MS = 30 * 60 * 1000;
+
 /** An open page socket. */
 export interface PageSocket {
   /** The address it opened (what `open_session` is told). */

@@ -25,13 +25,29 @@ import {
 import { InputQueue } from "./input";
 import { afterEnd, MAX_RECONNECT_ATTEMPTS, sessionMarker, type ReconnectRun } from "./reconnect";
 import { podtermHook, TerminalView } from "./view";
-import { openPageSocket } from "./pagesocket";
+import { openPageSocket, SPARE_TICKET_MAX_AGE_MS } from "./pagesocket";
 import { profileLook, type ProfileLook } from "../profile-look";
 import type { ProductionGate } from "./production";
 import { LogsView } from "../logs/view";
 import { LogsSplit } from "../logs/split";
 import { MAX_PANES, PaneGroups, ratioAt, layout, neighbour, type SplitDir } from "./panes";
 import { Broadcast, BROADCAST_KEY, broadcastKey, joinAsking } from "./broadcast";
+
+/**
+ * How long after a tab opens the next tab's terminal is made ahead ([`Workspace.spare`]): past
+ * the new tab's first output, so that the ~20 ms of the page's thread it takes do not delay it.
+ */
+export const SPARE_TERMINAL_DELAY_MS = 1000;
+
+/** A terminal made before its tab: its pane (hidden, laid out) and the tab it is bound to. */
+interface MadeTerminal {
+  view: TerminalView;
+  pane: HTMLElement;
+  /** Names the tab its keys, resizes, notices and menu belong to. */
+  bind(tabId: number): void;
+  /** A page socket's address asked for with it (`page_socket`), and when (`Date.now()`). */
+  ticket: { url: string; at: number } | null;
+}
 
 interface Runtime {
   view: TerminalView;
@@ -110,6 +126,16 @@ export class Workspace {
   /** The active tab the last render scrolled into view. */
   private scrolledTo: number | null = null;
   private readonly runtimes = new Map<number, Runtime>();
+  /**
+   * The next tab's terminal, made ahead once a tab has opened: making one (xterm.js's terminal,
+   * its addons, its DOM) takes the page's thread ~20 ms, which a tab made at the click spends
+   * before its session starts; the spare's tab starts its session at once.
+   */
+  private spare: MadeTerminal | null = null;
+  private spareTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A page socket has opened in this page: a tab may then open its session and its socket at
+   *  once (unset again when one does not open). */
+  private pageSocketsWork = false;
   /** Tabs whose session is being recorded: the file's name and path (escaped by the engine). */
   private readonly recording = new Map<number, { file: string; path: string }>();
   /** The Logs views, by tab id (their tabs have no runtime of a terminal). */
@@ -179,6 +205,11 @@ export class Workspace {
     new ResizeObserver(() => this.updateOverflow()).observe(this.tabBar);
 
     const hook = podtermHook();
+    /** The next tab's terminal made ahead: null, or whether its socket's address is there. */
+    hook.spare = () => (this.spare === null ? null : { ticket: this.spare.ticket !== null });
+    /** How each terminal tab's current session started: "together" (its session and its page
+     *  socket at once), or "socketFirst" (the socket, or the Channel, settled before it). */
+    hook.starts = new Map<number, "together" | "socketFirst">();
     hook.tabs = () =>
       this.model.list().map((t) => ({
         id: t.id,
@@ -263,30 +294,16 @@ export class Workspace {
     const banner = h("div", { class: "banner", hidden: true, role: "status" }, bannerText, bannerDebug, bannerButton);
     const progress = h("div", { class: "progress", hidden: true }, h("div", { class: "progress-bar" }));
     const toast = h("div", { class: "toast", hidden: true, "aria-live": "polite" });
-    const pane = h("div", {
-      class: "pane",
-      role: "tabpanel",
-      "data-tab-id": tab.id,
-      id: `pane-${tab.id}`,
-    }, progress, banner);
-    this.panes.appendChild(pane);
-    const view = new TerminalView(pane, {
-      onData: (data) => this.input(tab.id, data),
-      onResize: (cols, rows) => {
-        const t = this.model.get(tab.id);
-        if (t && t.sessionId !== null && !isEnded(t.status)) {
-          this.backend.resize(t.sessionId, cols, rows).catch(() => {});
-        }
-      },
-      onNotice: (text) => this.toast(tab.id, text),
-      menuItems: () => this.tabMenuItems(tab.id),
-      onOpenLink: (uri) => {
-        this.backend.openUrl(uri).then(
-          () => this.toast(tab.id, "Opened in your browser"),
-          (e: unknown) => this.toast(tab.id, `Could not open ${uri} in your browser: ${errorMessage(e)}`),
-        );
-      },
-    });
+    const made = this.spare ?? this.makeTerminal();
+    this.spare = null;
+    made.bind(tab.id);
+    const ticket = made.ticket && Date.now() - made.ticket.at < SPARE_TICKET_MAX_AGE_MS ? made.ticket.url : null;
+    const { pane, view } = made;
+    pane.setAttribute("role", "tabpanel");
+    pane.setAttribute("data-tab-id", String(tab.id));
+    pane.id = `pane-${tab.id}`;
+    pane.prepend(progress, banner);
+    pane.hidden = false;
     pane.appendChild(toast);
     const broadcastBadge = h(
       "div",
@@ -336,24 +353,78 @@ export class Workspace {
     this.render(); // shows the pane so that the terminal can measure itself
     view.fit();
     view.focus();
-    this.startSession(tab, tab.attempt);
+    this.startSession(tab, tab.attempt, ticket);
+    this.prepareSpare();
     return tab;
   }
 
-  /** An attempt: resolve the favourite first (a favourite's tab), then open the session. */
-  private startSession(tab: Tab, attempt: number): void {
+  /** A terminal in a hidden pane of its own, for a tab to be named with `bind`. */
+  private makeTerminal(): MadeTerminal {
+    const pane = h("div", { class: "pane", hidden: true });
+    this.panes.appendChild(pane);
+    let id = -1;
+    const view = new TerminalView(pane, {
+      onData: (data) => this.input(id, data),
+      onResize: (cols, rows) => {
+        const t = this.model.get(id);
+        if (t && t.sessionId !== null && !isEnded(t.status)) {
+          this.backend.resize(t.sessionId, cols, rows).catch(() => {});
+        }
+      },
+      onNotice: (text) => this.toast(id, text),
+      menuItems: () => this.tabMenuItems(id),
+      onOpenLink: (uri) => {
+        this.backend.openUrl(uri).then(
+          () => this.toast(id, "Opened in your browser"),
+          (e: unknown) => this.toast(id, `Could not open ${uri} in your browser: ${errorMessage(e)}`),
+        );
+      },
+    });
+    return {
+      view,
+      pane,
+      bind: (tabId) => {
+        id = tabId;
+      },
+      ticket: null,
+    };
+  }
+
+  /** Makes the next tab's terminal ahead (SPARE_TERMINAL_DELAY_MS from now), if none is made. */
+  private prepareSpare(): void {
+    if (this.spare || this.spareTimer !== null) return;
+    this.spareTimer = setTimeout(() => {
+      this.spareTimer = null;
+      if (this.spare) return;
+      const made = this.makeTerminal();
+      this.spare = made;
+      // Its page socket's address too, so that its tab asks for nothing before its session.
+      this.backend.pageSocket().then(
+        (url) => {
+          made.ticket = { url, at: Date.now() };
+        },
+        () => {
+          /* its tab asks then */
+        },
+      );
+    }, SPARE_TERMINAL_DELAY_MS);
+  }
+
+  /** An attempt: resolve the favourite first (a favourite's tab), then open the session
+   *  (`ticket`: its page socket's address, when already asked for). */
+  private startSession(tab: Tab, attempt: number, ticket: string | null = null): void {
     const rt = this.runtimes.get(tab.id);
     if (!rt) return;
     rt.flow?.dispose();
     rt.flow = null;
     rt.input.clear();
     if (!tab.favourite) {
-      this.openSession(tab, attempt);
+      this.openSession(tab, attempt, ticket);
       return;
     }
     void resolveForTab(this.backend, this.model, tab.id, attempt).then((target) => {
       if (target) {
-        this.openSession(tab, attempt);
+        this.openSession(tab, attempt, ticket);
         return;
       }
       const t = this.model.get(tab.id);
@@ -365,7 +436,7 @@ export class Workspace {
     });
   }
 
-  private openSession(tab: Tab, attempt: number): void {
+  private openSession(tab: Tab, attempt: number, ticket: string | null = null): void {
     const rt = this.runtimes.get(tab.id);
     if (!rt || !this.model.isCurrent(tab.id, attempt)) return;
     // A production profile: no session before the user said yes in this run (a favourite's
@@ -374,7 +445,7 @@ export class Workspace {
     if (gate && !gate.allows(tab.target.profile)) {
       void gate.check(tab.target.profile).then((yes) => {
         if (!this.model.isCurrent(tab.id, attempt)) return;
-        if (yes) this.openSession(tab, attempt);
+        if (yes) this.openSession(tab, attempt, ticket);
         else this.declined(tab.id, attempt);
       });
       return;
@@ -389,14 +460,40 @@ export class Workspace {
       this.markNewSession(tab.id, attempt);
       flow.write(bytes);
     };
+    const address = () => (ticket !== null ? Promise.resolve(ticket) : this.backend.pageSocket());
+    if (ticket !== null && this.pageSocketsWork && tab.target.command === null && !isDebugTarget(tab.target)) {
+      // A shell whose socket's address is known, once page sockets have opened in this page:
+      // its session and its socket start at once (the engine keeps what the session sends
+      // until the socket connects), so the pod's side overlaps the page's drawing of the tab.
+      podtermHook().transports.set(tab.id, "socket");
+      (podtermHook().starts as Map<number, string>).set(tab.id, "together");
+      this.startOpen(tab, attempt, rt, flow, output, ticket);
+      void openPageSocket(address, output).then((socket) => {
+        if (socket) {
+          flow.closeWith(socket.close);
+          return;
+        }
+        // It did not open: what the shell printed is lost with it. The tab starts again, its
+        // socket asked for (and the Channel taken if none opens) before its session.
+        this.pageSocketsWork = false;
+        if (flow.isDisposed || !this.model.isCurrent(tab.id, attempt)) return;
+        this.model.openFailed(tab.id, attempt, "its page socket did not open");
+        this.reopen(tab.id, true);
+      });
+      return;
+    }
     // The output on a page socket when one opens (pagesocket.ts), else on the Channel.
-    void openPageSocket(() => this.backend.pageSocket(), output).then((socket) => {
-      if (socket) flow.closeWith(socket.close);
+    void openPageSocket(address, output).then((socket) => {
+      if (socket) {
+        this.pageSocketsWork = true;
+        flow.closeWith(socket.close);
+      }
       if (flow.isDisposed || !this.model.isCurrent(tab.id, attempt)) {
         socket?.close();
         return;
       }
       podtermHook().transports.set(tab.id, socket ? "socket" : "channel");
+      (podtermHook().starts as Map<number, string>).set(tab.id, "socketFirst");
       this.startOpen(tab, attempt, rt, flow, output, socket?.url ?? null);
     });
   }
