@@ -30,6 +30,8 @@ const FLOOD_MB = Number(process.env.FLOOD_MB ?? 1024);
 const TABS = Number(process.env.TABS ?? 20);
 const RENDER_MB = Number(process.env.RENDER_MB ?? 32);
 const OPENS = 10;
+/** Between one open and the next (after closing the tab): a user's pace. */
+const OPEN_GAP_MS = 1500;
 /** The page's thread's time on a core and waiting in the run queue (`cpuTimes`), reported apart
  *  from the processes' CPU time, which already counts the first. Declared before the run that
  *  uses them. */
@@ -1122,8 +1124,13 @@ try {
   results.idle = await memory(pid, true);
   log(`idle: ${JSON.stringify(results.idle)}`);
 
-  // Click → first prompt byte, against kubectl exec → first byte.
+  // Click → first prompt byte, against kubectl exec → first byte. `podtermMs` as before: the
+  // page polls the tab's written count (each poll a timer turn, so up to a few ms late);
+  // `parsedMs`: the instant xterm.js parsed the first output (its onWriteParsed), no polling.
+  // The first open is a cold one; the rest come OPEN_GAP_MS apart, a user's pace, by which
+  // time the page has made the next tab's terminal ahead (workspace.ts, the spare terminal).
   const opens = [];
+  const parsed = [];
   for (let i = 0; i < OPENS; i++) {
     await app.click('.pod[data-pod="shell"] .pod-line');
     await app.waitFor('.pod[data-pod="shell"] .container[data-container="main"]');
@@ -1131,22 +1138,43 @@ try {
       const before = new Set(window.__podterm.tabs().map((t) => t.id));
       const t0 = performance.now();
       document.querySelector('.pod[data-pod="shell"] .container[data-container="main"]').click();
+      let parsedAt = null;
+      const made = window.__podterm.tabs().find((t) => !before.has(t.id));
+      const watch = made && window.__podterm.terminals.get(made.id)?.onWriteParsed(() => {
+        parsedAt ??= performance.now();
+      });
       for (;;) {
         const tab = window.__podterm.tabs().find((t) => !before.has(t.id));
         const f = tab && window.__podterm.flow(tab.id);
-        if (f && f.written > 0) return { ms: performance.now() - t0, id: tab.id };
+        if (f && f.written > 0) {
+          const at = performance.now();
+          watch?.dispose();
+          return { ms: at - t0, parsedMs: parsedAt === null ? null : parsedAt - t0, id: tab.id };
+        }
         if (performance.now() - t0 > 10_000) throw new Error("no prompt byte in 10 s");
         await new Promise((r) => setTimeout(r, 0));
       }
     });
     opens.push(ms.ms);
-    if (i < OPENS - 1) await app.click(`.tab[data-tab-id="${ms.id}"] .tab-close`);
-    else results.floodTab = ms.id;
+    if (ms.parsedMs !== null) parsed.push(ms.parsedMs);
+    if (i < OPENS - 1) {
+      await app.click(`.tab[data-tab-id="${ms.id}"] .tab-close`);
+      await sleep(OPEN_GAP_MS);
+    } else results.floodTab = ms.id;
   }
   const kubectlOpens = [];
   for (let i = 0; i < OPENS; i++) kubectlOpens.push(await kubectlFirstByte(kubeconfig));
-  results.open = { podtermMs: opens.map(r1), kubectlMs: kubectlOpens.map(r1), podtermMedian: r1(median(opens)), kubectlMedian: r1(median(kubectlOpens)) };
-  log(`open: ${results.open.podtermMedian} ms vs kubectl ${results.open.kubectlMedian} ms`);
+  results.open = {
+    podtermMs: opens.map(r1),
+    kubectlMs: kubectlOpens.map(r1),
+    podtermMedian: r1(median(opens)),
+    kubectlMedian: r1(median(kubectlOpens)),
+    parsedMs: parsed.map(r1),
+    parsedMedian: r1(median(parsed.slice(1))),
+    coldParsedMs: r1(parsed[0] ?? NaN),
+    gapMs: OPEN_GAP_MS,
+  };
+  log(`open: ${results.open.podtermMedian} ms (parsed ${results.open.parsedMedian}, cold ${results.open.coldParsedMs}) vs kubectl ${results.open.kubectlMedian} ms`);
 
   // Flood throughput into xterm through the app, then the same bytes into the same xterm in JS.
   const tab = results.floodTab;
@@ -2191,7 +2219,7 @@ async function writeReport(R, record) {
     ...memoryKindRows(R),
     ...(R.renderers ? rendererRows(R.renderers) : []),
     ...(cli ? cliTableRows(cli) : []),
-    ["click → first prompt byte: median (ms)", `${R.open.podtermMedian}`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
+    ["click → first prompt byte: median (ms); parsed by xterm.js, median of the warm opens (the first, cold)", `${R.open.podtermMedian}; ${R.open.parsedMedian ?? "—"} (${R.open.coldParsedMs ?? "—"})`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
   ];
   // The page profile (item 1): where the page's one thread went in each phase.
   const prof = Object.entries(R.profile ?? {}).map(([phase, p]) => {
