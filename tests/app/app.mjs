@@ -66,6 +66,17 @@ async function openPod(pod, container) {
 /** A prompt: the demo shell prints `$ ` or `# ` at the end of a line. */
 const isPrompt = (l) => /[$#] ?$/.test(l);
 
+/** A connected tab's shell shows its prompt, echoes `word`, and its output came on a page
+ *  socket (a loopback WebSocket), not the Channel. */
+async function shellEchoesOnSocket(tabId, word, prompt = "a prompt") {
+  await waitTabState(tabId, "connected");
+  await waitForLine(tabId, isPrompt, prompt);
+  await typeLine(tabId, `echo ${word}`);
+  await waitForLine(tabId, (l) => l === word, `a line '${word}'`);
+  const transport = await app.exec((id) => window.__podterm.transports.get(id), tabId);
+  assert(transport === "socket", `the tab's output came on ${transport}, not its page socket`);
+}
+
 // ------------------------------------------------------------------------------------ tests
 
 const tests = [];
@@ -98,13 +109,7 @@ test("the Demo profile lists the demo pods", async () => {
 test("pod `shell`: `echo hello` shows hello", async () => {
   const tab = await openPod("shell", "main");
   state.tabId = tab.id;
-  await waitTabState(tab.id, "connected");
-  await waitForLine(tab.id, isPrompt, "a prompt");
-  await typeLine(tab.id, "echo hello");
-  await waitForLine(tab.id, (l) => l === "hello", "a line 'hello'");
-  // Its output came on a page socket (a loopback WebSocket), not the Channel.
-  const transport = await app.exec((id) => window.__podterm.transports.get(id), tab.id);
-  assert(transport === "socket", `the tab's output came on ${transport}, not its page socket`);
+  await shellEchoesOnSocket(tab.id, "hello");
   await screenshot("echo-hello");
 });
 
@@ -118,12 +123,7 @@ test("the next tab's terminal is made ahead: its session and its page socket sta
   assert(tab.id !== first, "a new tab");
   const start = await app.exec((id) => window.__podterm.starts.get(id), tab.id);
   assert(start === "together", `the tab's session started ${start}, not together with its socket`);
-  await waitTabState(tab.id, "connected");
-  await waitForLine(tab.id, isPrompt, "a prompt (printed before the page's socket connected, kept for it)");
-  await typeLine(tab.id, "echo made ahead");
-  await waitForLine(tab.id, (l) => l === "made ahead", "a line 'made ahead'");
-  const transport = await app.exec((id) => window.__podterm.transports.get(id), tab.id);
-  assert(transport === "socket", `the tab's output came on ${transport}, not its page socket`);
+  await shellEchoesOnSocket(tab.id, "made ahead", "a prompt (printed before the page's socket connected, kept for it)");
   // Its pane is the one shown, and the first tab's is not (nothing of the spare left over).
   const shown = await app.exec(() => [...document.querySelectorAll(".pane:not([hidden])")].map((p) => p.dataset.tabId ?? "none"));
   assert(shown.length === 1 && shown[0] === String(tab.id), `the panes shown: ${JSON.stringify(shown)}`);
@@ -147,11 +147,8 @@ test("the next tab's terminal is made ahead: its session and its page socket sta
   });
   const again = await openPod("shell", "main");
   await app.waitUntil("the tab started again, its socket first", 15_000, (id) => window.__podterm.starts.get(id) === "socketFirst" && window.__podterm.tabs().find((t) => t.id === id)?.attempt > 1, again.id);
-  await waitTabState(again.id, "connected");
   await waitForLine(again.id, (l) => l.includes("[reconnecting]"), "the notice that it started again");
-  await waitForLine(again.id, isPrompt, "a prompt");
-  await typeLine(again.id, "echo second way");
-  await waitForLine(again.id, (l) => l === "second way", "a line 'second way'");
+  await shellEchoesOnSocket(again.id, "second way");
   await app.click(`.tab[data-tab-id="${again.id}"] .tab-close`);
   await app.waitUntil("the tab closed", 10_000, (id) => !window.__podterm.tabs().some((t) => t.id === id), again.id);
   await app.click(`.tab[data-tab-id="${first}"]`);
