@@ -106,9 +106,21 @@ test("the Demo profile lists the demo pods", async () => {
   await screenshot("sidebar");
 });
 
-test("pod `shell`: `echo hello` shows hello", async () => {
-  const tab = await openPod("shell", "main");
+test("pod `shell`: `echo hello` shows hello; the first tab too was made ahead, when its pod's picker opened", async () => {
+  // ui/src/terminal/workspace.ts (`expectTab`): a pod's picker opening is a sign a tab comes
+  // next: the page makes its terminal then and, before any tab, learns that page sockets open
+  // here, so the first tab also starts its session and its socket together.
+  assert((await tabs()).length === 0 && (await app.exec(() => window.__podterm.spare())) === null, "a spare before any sign");
+  await app.click('.pod[data-pod="shell"] .pod-line');
+  await app.waitUntil("the first tab's terminal made ahead, page sockets known to open", 15_000, () => {
+    const s = window.__podterm.spare();
+    return s?.ticket === true && s.sockets === true;
+  });
+  await app.click('.pod[data-pod="shell"] .container[data-container="main"]');
+  const tab = await app.waitUntil("a new tab", 10_000, () => window.__podterm.tabs()[0]);
   state.tabId = tab.id;
+  const start = await app.exec((id) => window.__podterm.starts.get(id), tab.id);
+  assert(start === "together", `the first tab's session started ${start}, not together with its socket`);
   await shellEchoesOnSocket(tab.id, "hello");
   await screenshot("echo-hello");
 });

@@ -376,6 +376,14 @@ test("a slow connection shows connecting with progress; a second tab works along
   // Held in "connecting" until released: the checks below cannot race the connection.
   await page.evaluate(() => window.__podtermMock.holdConnect(true));
   await page.click('.pod[data-pod="db-0"] .pod-line');
+  // When a connecting tab's banner and progress bar first show (Date.now(), as its status's since).
+  await page.evaluate(() => {
+    window.__bannerShown = null;
+    new MutationObserver(() => {
+      const p = [...document.querySelectorAll(".pane[data-tab-id]")].find((e) => e.querySelector(".banner.connecting:not([hidden])") || e.querySelector(".progress:not([hidden])"));
+      if (p && window.__bannerShown === null) window.__bannerShown = { tab: Number(p.dataset.tabId), at: Date.now() };
+    }).observe(document.body, { attributes: true, subtree: true, attributeFilter: ["hidden", "class"] });
+  });
   await page.click('.pod[data-pod="db-0"] .container[data-container="postgres"]');
   await page.waitForSelector('.tab[data-state="connecting"]');
   const tab = await activeTab();
@@ -384,6 +392,13 @@ test("a slow connection shows connecting with progress; a second tab works along
   await page.keyboard.press("Enter");
   await waitText(`.pane[data-tab-id="${tab.id}"] .banner-text`, /^Connecting to db-0\/postgres in demo \(demo\)…/);
   await page.waitForSelector(`.pane[data-tab-id="${tab.id}"] .progress`, { state: "visible", timeout: WAIT_MS });
+  // Not before CONNECTING_BANNER_DELAY_MS of connecting: a fast connection never flashes it nor
+  // takes the terminal's rows while its session starts.
+  const shown = await page.evaluate(() => window.__bannerShown);
+  const { since } = (await activeTab()).status;
+  const delay = await page.evaluate(() => window.__podterm.connectingBannerDelayMs);
+  assert(shown?.tab === tab.id && delay >= 100, `banner shown ${JSON.stringify(shown)}, delay ${delay}`);
+  assert(shown.at - since >= delay - 1, `the banner showed ${shown.at - since} ms into connecting, before ${delay}`);
   await screenshot("connecting");
   await page.evaluate(() => window.__podtermMock.holdConnect(false));
   await waitTabState(tab.id, "connected");

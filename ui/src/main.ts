@@ -40,6 +40,7 @@ async function start(): Promise<void> {
   });
   const model = new SidebarModel(backend, (target) => workspace?.open(target), favourites, {
     podDeleted: (profile, namespace, pod) => workspace?.podGone(profile, namespace, pod),
+    pickerOpened: () => workspace?.expectTab(),
   });
   const openLogs = (pod: string) => {
     const t = logsTarget(model, pod);
@@ -89,6 +90,7 @@ async function start(): Promise<void> {
   const showQuickOpen = (into?: (target: SessionTarget, favourite: FavouriteRef | null) => void) => {
     // Beyond the sidebar's namespace: the current cluster's pods in every namespace.
     let everywhere: ClusterPods | null = null;
+    workspace?.expectTab();
     openQuickOpen({
       sources: () => ({
         favourites: favourites.list,

@@ -18,6 +18,8 @@ export type SidebarListener = () => void;
 export interface SidebarHooks {
   /** The pod list saw a pod deleted (its tabs end). */
   podDeleted?(profile: string, namespace: string, pod: string): void;
+  /** A pod's picker opened: a tab is likely to open next. */
+  pickerOpened?(): void;
 }
 
 const LAST_PROFILE_KEY = "podterm.profile";
@@ -353,6 +355,7 @@ export class SidebarModel {
         ? pod.defaultContainer
         : (pod.containers[0] ?? pod.defaultContainer);
       this.picker = { pod: podName, container, command: "" };
+      this.hooks.pickerOpened?.();
     }
     this.changed();
   }

@@ -39,6 +39,15 @@ import { Broadcast, BROADCAST_KEY, broadcastKey, joinAsking } from "./broadcast"
  */
 export const SPARE_TERMINAL_DELAY_MS = 1000;
 
+/**
+ * A connecting tab shows its banner and progress bar only once it has been connecting this
+ * long. Most shells connect in ~40 ms: a banner shown at once would flash for a frame or two
+ * and take three rows from the terminal while it shows, so the session would start at one size
+ * and be resized as it connected (xterm.js drawing every row again, the shell told of a new
+ * size). The tab's strip marks it connecting from the start.
+ */
+export const CONNECTING_BANNER_DELAY_MS = 300;
+
 /** A terminal made before its tab: its pane (hidden, laid out) and the tab it is bound to. */
 interface MadeTerminal {
   view: TerminalView;
@@ -133,6 +142,12 @@ export class Workspace {
    */
   private spare: MadeTerminal | null = null;
   private spareTimer: ReturnType<typeof setTimeout> | null = null;
+  /** `expectTab` asked for the spare in the coming frame. */
+  private spareSoon = false;
+  /** A page socket was opened to learn whether they open here, before the first tab. */
+  private socketProbed = false;
+  /** Shows the banners of tabs connecting for CONNECTING_BANNER_DELAY_MS. */
+  private bannerTimer: ReturnType<typeof setTimeout> | null = null;
   /** A page socket has opened in this page: a tab may then open its session and its socket at
    *  once (unset again when one does not open). */
   private pageSocketsWork = false;
@@ -205,8 +220,11 @@ export class Workspace {
     new ResizeObserver(() => this.updateOverflow()).observe(this.tabBar);
 
     const hook = podtermHook();
-    /** The next tab's terminal made ahead: null, or whether its socket's address is there. */
-    hook.spare = () => (this.spare === null ? null : { ticket: this.spare.ticket !== null });
+    /** The next tab's terminal made ahead: null, or whether its socket's address is there (and
+     *  whether a page socket has opened in this page). */
+    hook.spare = () => (this.spare === null ? null : { ticket: this.spare.ticket !== null, sockets: this.pageSocketsWork });
+    /** CONNECTING_BANNER_DELAY_MS, for the tests that check it. */
+    hook.connectingBannerDelayMs = CONNECTING_BANNER_DELAY_MS;
     /** How each terminal tab's current session started: "together" (its session and its page
      *  socket at once), or "socketFirst" (the socket, or the Channel, settled before it). */
     hook.starts = new Map<number, "together" | "socketFirst">();
@@ -390,8 +408,37 @@ export class Workspace {
     };
   }
 
-  /** Makes the next tab's terminal ahead (SPARE_TERMINAL_DELAY_MS from now), if none is made. */
-  private prepareSpare(): void {
+  /**
+   * The user is likely to open a tab soon (a pod's picker opened, the quick open shown): the
+   * next tab's terminal is made now, once the page has drawn what the user just asked for, and
+   * before the first tab a page socket is opened once to learn whether they open here (so that
+   * the first tab, too, starts its session and its socket together). Nothing is made while the
+   * app sits idle with no such sign.
+   */
+  expectTab(): void {
+    if (!this.socketProbed && !this.pageSocketsWork) {
+      this.socketProbed = true;
+      void openPageSocket(
+        () => this.backend.pageSocket(),
+        () => {},
+      ).then((socket) => {
+        if (!socket) return;
+        this.pageSocketsWork = true;
+        socket.close();
+      });
+    }
+    if (this.spare || this.spareSoon) return;
+    this.spareSoon = true;
+    // In the coming frame, made just after it (~20 ms of the page's thread, more for the first).
+    // (A tab opened meanwhile has its spare coming SPARE_TERMINAL_DELAY_MS after it: kept so.)
+    requestAnimationFrame(() => {
+      this.spareSoon = false;
+      this.prepareSpare(0);
+    });
+  }
+
+  /** Makes the next tab's terminal ahead (`delayMs` from now), if none is made. */
+  private prepareSpare(delayMs = SPARE_TERMINAL_DELAY_MS): void {
     if (this.spare || this.spareTimer !== null) return;
     this.spareTimer = setTimeout(() => {
       this.spareTimer = null;
@@ -407,7 +454,7 @@ export class Workspace {
           /* its tab asks then */
         },
       );
-    }, SPARE_TERMINAL_DELAY_MS);
+    }, delayMs);
   }
 
   /** An attempt: resolve the favourite first (a favourite's tab), then open the session
@@ -1429,7 +1476,20 @@ export class Workspace {
     rt.bannerDebug.hidden = !(s.kind === "lost" && s.noShell);
     switch (s.kind) {
       case "connecting": {
-        const secs = Math.max(0, (Date.now() - s.since) / 1000);
+        const ms = Date.now() - s.since;
+        const gate = this.opts.production;
+        const asking = !(s.resolving && t.favourite) && !t.target.debug && gate !== undefined && !gate.allows(t.target.profile);
+        if (ms < CONNECTING_BANNER_DELAY_MS && !asking) {
+          // Not yet: most connections are done before it would show (the constant's note).
+          rt.banner.hidden = true;
+          rt.progress.hidden = true;
+          this.bannerTimer ??= setTimeout(() => {
+            this.bannerTimer = null;
+            this.tickConnecting();
+          }, CONNECTING_BANNER_DELAY_MS - ms);
+          break;
+        }
+        const secs = Math.max(0, ms / 1000);
         rt.banner.hidden = false;
         rt.banner.className = "banner connecting";
         if (s.resolving && t.favourite) {
