@@ -237,6 +237,21 @@ describe("SidebarModel", () => {
     expect(m.picker).toBeNull();
   });
 
+  it("a picker opening tells the workspace a tab is likely next (its terminal is made then); closing it does not", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    let signs = 0;
+    const m = new SidebarModel(f.backend, () => {}, null, { pickerOpened: () => (signs += 1) });
+    await m.loadProfiles();
+    f.emit(1, { type: "Added", pod: pod("web", { containers: ["nginx"], defaultContainer: "nginx" }) });
+    m.togglePicker("web");
+    expect(signs).toBe(1);
+    m.togglePicker("web"); // closed
+    m.togglePicker("nope"); // no such pod: nothing opens
+    expect(signs).toBe(1);
+    expect(m.pickFor({ profile: "demo", namespace: "demo", pod: "web", container: "nginx", command: null })).toBe(true);
+    expect(signs).toBe(2);
+  });
+
   it("a completed pod is refused before any session", async () => {
     const f = fakeBackend({ profiles: [demoProfile] });
     const opened: SessionTarget[] = [];

@@ -470,6 +470,7 @@ export class SidebarModel {
     const pod = this.pods.get(ref);
     if (target.profile !== this.profile || !pod || pod.namespace !== target.namespace) return false;
     this.picker = { pod: ref, container: target.container, command: "" };
+    this.hooks.pickerOpened?.();
     this.changed();
     return true;
   }
