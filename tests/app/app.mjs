@@ -467,12 +467,25 @@ test("distroless: one click on the offer, one on the question, and a debug shell
   for (const id of [dbg2.id, cat.id, dbg.id, tab.id]) await app.click(`.tab[data-tab-id="${id}"] .tab-close`);
 });
 
-test("a star on a Deployment's pod saves the Deployment as a favourite", async () => {
+test("a star on a Deployment's pod saves the Deployment as a favourite; the pointer on it makes its tab's terminal ahead", async () => {
   await app.click('.pod[data-pod="web-6b7f9c8d5-h2x4k"] .star');
   await app.waitFor('.favourite[data-favourite="web"]', 10_000);
   const row = await text('.favourite[data-favourite="web"]');
   assert(/deployment\/web/.test(row ?? "") && /demo/.test(row ?? ""), `favourite row "${row}"`);
   await screenshot("favourite");
+  // The pointer on a favourite is a sign its tab comes next: the page makes the tab's terminal
+  // then (workspace.ts, `expectTab`), here in a page made to have none yet.
+  await app.exec(() => window.__podterm.dropSpare());
+  await app.hover('.favourite[data-favourite="web"] .favourite-name');
+  await app.waitUntil("a terminal made ahead with the pointer on the favourite", 15_000, () => window.__podterm.spare() !== null);
+  const before = (await tabs()).map((t) => t.id);
+  await app.click('.favourite[data-favourite="web"] .favourite-name');
+  const tab = await app.waitUntil("the favourite's tab", 15_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), before);
+  assert(await app.exec((id) => window.__podterm.madeAhead.has(id), tab.id), "the favourite's tab made its terminal at the click");
+  await waitTabState(tab.id, "connected");
+  await waitForLine(tab.id, isPrompt, "a prompt");
+  await app.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  await app.waitUntil("the tab closed", 10_000, (id) => !window.__podterm.tabs().some((t) => t.id === id), tab.id);
 });
 
 /** Runs a second podterm-desktop with `args` in the app's environment; resolves to its exit code. */

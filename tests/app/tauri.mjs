@@ -253,6 +253,16 @@ export class WebDriver {
     }
   }
 
+  /** Moves the mouse onto the element's centre (a W3C pointer action), as a person's pointer. */
+  async hover(css, timeoutMs = 10_000) {
+    const el = await this.waitFor(css, timeoutMs);
+    await this.reveal(css);
+    const origin = { "element-6066-11e4-a52e-4f735466cecf": el };
+    await this.cmd("POST", "/actions", {
+      actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", duration: 0, origin, x: 0, y: 0 }] }],
+    });
+  }
+
   /**
    * Scrolls the element into its scrolling box's view (a pod row below the list's fold):
    * WebKitWebDriver calls an element in a scrolled-away part of a nested box not interactable.

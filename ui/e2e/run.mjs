@@ -1024,10 +1024,15 @@ test("deleting a favourite asks first", async () => {
   await waitFavouriteOrder(["web", "db", "shell"]);
 });
 
-test("a click on a favourite opens a tab on the newest Ready pod of its workload", async () => {
+test("a click on a favourite opens a tab on the newest Ready pod of its workload; the pointer on it made its terminal ahead", async () => {
   const before = await tabIds();
+  // As in a page that has made no terminal ahead yet: the pointer on a favourite makes one.
+  await page.evaluate(() => window.__podterm.dropSpare());
+  await page.hover('.favourite[data-favourite="web"] .favourite-name');
+  await page.waitForFunction(() => window.__podterm.spare() !== null, null, { timeout: WAIT_MS });
   await page.click('.favourite[data-favourite="web"] .favourite-name');
   const tab = await newTab(before, "connected");
+  assert(await page.evaluate((id) => window.__podterm.madeAhead.has(id), tab.id), "the favourite's tab made its terminal at the click");
   assert(tab.title === "★ web" && tab.favourite === "web" && tab.active, JSON.stringify(tab));
   assert(tab.pod === "web-7c9d6b5f4-q8z7m" && tab.container === "nginx" && tab.namespace === "demo", JSON.stringify(tab));
   assert((await page.getAttribute(`.tab[data-tab-id="${tab.id}"]`, "data-pod")) === "web-7c9d6b5f4-q8z7m", "data-pod");

@@ -37,6 +37,7 @@ async function start(): Promise<void> {
   const favourites = new FavouritesModel(backend, {
     open: (name, summary) => workspace?.openFavourite(name, summary),
     renamed: (from, to) => workspace?.renameFavourite(from, to),
+    likely: () => workspace?.expectTab(),
   });
   const model = new SidebarModel(backend, (target) => workspace?.open(target), favourites, {
     podDeleted: (profile, namespace, pod) => workspace?.podGone(profile, namespace, pod),

@@ -46,6 +46,8 @@ export interface FavouritesHooks {
   open(name: string, summary: FavouriteSummary | undefined): void;
   /** A favourite was renamed here: tabs opened from it follow. */
   renamed?(from: string, to: string): void;
+  /** The pointer or the keyboard is on a favourite: a tab is likely to open next. */
+  likely?(): void;
 }
 
 export type FavouritesListener = () => void;
@@ -211,6 +213,11 @@ export class FavouritesModel {
       }
       return true;
     });
+  }
+
+  /** The pointer or the keyboard reached a favourite's row (it may be opened next). */
+  approached(): void {
+    this.hooks.likely?.();
   }
 
   /** Opens a tab for the favourite (resolved there, as every reopen of that tab is). */

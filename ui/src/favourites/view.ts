@@ -34,6 +34,12 @@ export class FavouritesView {
       this.messages,
       this.list,
     );
+    // A favourite under the pointer or the focus is a sign its tab may come next.
+    const near = (e: Event) => {
+      if ((e.target as HTMLElement).closest?.("li.favourite")) this.model.approached();
+    };
+    this.list.addEventListener("pointerover", near);
+    this.list.addEventListener("focusin", near);
     model.onChange(() => this.scheduleRender());
     this.render();
   }

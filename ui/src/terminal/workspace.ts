@@ -223,6 +223,16 @@ export class Workspace {
     /** The next tab's terminal made ahead: null, or whether its socket's address is there (and
      *  whether a page socket has opened in this page). */
     hook.spare = () => (this.spare === null ? null : { ticket: this.spare.ticket !== null, sockets: this.pageSocketsWork });
+    /** The tabs whose terminal was made ahead (the spare). */
+    hook.madeAhead = new Set<number>();
+    /** Drops the spare (and one coming), as in a page that has not yet made one. */
+    hook.dropSpare = () => {
+      if (this.spareTimer !== null) clearTimeout(this.spareTimer);
+      this.spareTimer = null;
+      this.spare?.view.dispose();
+      this.spare?.pane.remove();
+      this.spare = null;
+    };
     /** CONNECTING_BANNER_DELAY_MS, for the tests that check it. */
     hook.connectingBannerDelayMs = CONNECTING_BANNER_DELAY_MS;
     /** How each terminal tab's current session started: "together" (its session and its page
@@ -313,6 +323,7 @@ export class Workspace {
     const progress = h("div", { class: "progress", hidden: true }, h("div", { class: "progress-bar" }));
     const toast = h("div", { class: "toast", hidden: true, "aria-live": "polite" });
     const made = this.spare ?? this.makeTerminal();
+    if (this.spare) (podtermHook().madeAhead as Set<number>).add(tab.id);
     this.spare = null;
     made.bind(tab.id);
     const ticket = made.ticket && Date.now() - made.ticket.at < SPARE_TICKET_MAX_AGE_MS ? made.ticket.url : null;
