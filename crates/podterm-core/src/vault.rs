@@ -97,11 +97,12 @@ impl Vault {
     }
 
     /// The OS keyring. Connects to it (once per process, on the first success), so a missing
-    /// keyring service shows here as [`VaultError::NoService`]; a later call retries. The
+    /// keyring service shows here as [`VaultError::NoService`] (after a second try: a service
+    /// that died as we connected is started again by the session bus); a later call retries. The
     /// connection is a short blocking call: inside a multi-threaded tokio runtime it is moved off
     /// the worker with `block_in_place`.
     pub fn os() -> Result<Vault, VaultError> {
-        os_store::blocking(os_store::ensure_default_store)?;
+        os_store::blocking(os_store::connect)?;
         Ok(Vault {
             backend: Backend::Keyring,
             this_run: Overlay::default(),
@@ -139,7 +140,7 @@ impl Vault {
             }
             Backend::Keyring => {
                 let secret = secret.clone();
-                os_store::run(move || os_store::set(&acct, &secret)).await
+                os_store::run(move |store| os_store::set(store, &acct, &secret)).await
             }
         }
     }
@@ -177,7 +178,7 @@ impl Vault {
                 .unwrap_or_else(|p| p.into_inner())
                 .get(&acct)
                 .cloned()),
-            Backend::Keyring => os_store::run(move || os_store::get(&acct)).await,
+            Backend::Keyring => os_store::run(move |store| os_store::get(store, &acct)).await,
         }
     }
 
@@ -193,7 +194,7 @@ impl Vault {
                 m.lock().unwrap_or_else(|p| p.into_inner()).remove(&acct);
                 Ok(())
             }
-            Backend::Keyring => os_store::run(move || os_store::delete(&acct)).await,
+            Backend::Keyring => os_store::run(move |store| os_store::delete(store, &acct)).await,
         }
     }
 
@@ -219,22 +220,25 @@ impl Vault {
 
 /// The OS keyring through `keyring-core`. Every function here blocks.
 mod os_store {
-    use std::sync::{Mutex, PoisonError};
+    use std::sync::{Arc, Mutex, PoisonError};
 
-    use keyring_core::{Entry, Error};
+    use keyring_core::{CredentialStore, Entry, Error};
     use zeroize::Zeroize;
 
     use super::{Secret, VaultError, CALL_TIMEOUT, SERVICE};
 
-    /// Whether `keyring_core`'s default store is set. A mutex rather than a `Once`: a failed
+    /// The process's connection to the keyring. A mutex rather than a `Once`: a failed
     /// connection (no keyring yet) is retried by the next call, a good one is kept until the
-    /// service is found gone.
-    static STORE_READY: Mutex<bool> = Mutex::new(false);
+    /// service is found gone. Each call holds its own handle, so one call dropping a store it
+    /// found dead never pulls the store from under another call (entries are made in a given
+    /// store, never in `keyring_core`'s process-wide default).
+    static STORE: Mutex<Option<Arc<CredentialStore>>> = Mutex::new(None);
 
-    pub(super) fn ensure_default_store() -> Result<(), VaultError> {
-        let mut ready = STORE_READY.lock().unwrap_or_else(PoisonError::into_inner);
-        if *ready {
-            return Ok(());
+    /// The connection, made now if there is none.
+    fn store() -> Result<Arc<CredentialStore>, VaultError> {
+        let mut current = STORE.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(store) = &*current {
+            return Ok(store.clone());
         }
         // Any failure to create the store is a failure to reach the keyring service.
         let store = new_store().map_err(|e| match e {
@@ -244,15 +248,16 @@ mod os_store {
             Error::NoDefaultStore => VaultError::NoService(e.to_string()),
             other => VaultError::NoService(describe(other)),
         })?;
-        keyring_core::set_default_store(store);
-        *ready = true;
-        Ok(())
+        *current = Some(store.clone());
+        Ok(store)
     }
 
-    fn forget_store() {
-        let mut ready = STORE_READY.lock().unwrap_or_else(PoisonError::into_inner);
-        keyring_core::unset_default_store();
-        *ready = false;
+    /// Drops this connection, found dead, unless another call has already replaced it.
+    fn forget(dead: &Arc<CredentialStore>) {
+        let mut current = STORE.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.as_ref().is_some_and(|s| Arc::ptr_eq(s, dead)) {
+            *current = None;
+        }
     }
 
     #[cfg(all(
@@ -287,21 +292,44 @@ mod os_store {
         ))
     }
 
+    /// Connects to the keyring service, once more when the first try finds no service: a
+    /// Secret Service that died while opening our session (gnome-keyring can abort when clients
+    /// open sessions at the same moment) is started again by the session bus on the next call.
+    pub(super) fn connect() -> Result<Arc<CredentialStore>, VaultError> {
+        match store() {
+            Err(VaultError::NoService(_)) => store(),
+            other => other,
+        }
+    }
+
+    /// One keyring call on the connection, made once more on a new connection when it finds the
+    /// service gone: the daemon died or was restarted since we connected (our session is unknown
+    /// to the new one), or died while answering. Every call here is idempotent (set overwrites,
+    /// delete of a missing entry is fine), so a second try cannot do anything twice.
+    fn reconnecting<T>(
+        f: impl Fn(&Arc<CredentialStore>) -> Result<T, VaultError>,
+    ) -> Result<T, VaultError> {
+        let attempt = || {
+            let store = connect()?;
+            let result = f(&store);
+            if let Err(VaultError::NoService(_)) = &result {
+                forget(&store);
+            }
+            result
+        };
+        match attempt() {
+            Err(VaultError::NoService(_)) => attempt(),
+            other => other,
+        }
+    }
+
     /// Runs a keyring call on the blocking pool, bounded by [`CALL_TIMEOUT`].
     pub(super) async fn run<T, F>(f: F) -> Result<T, VaultError>
     where
-        F: FnOnce() -> Result<T, VaultError> + Send + 'static,
+        F: Fn(&Arc<CredentialStore>) -> Result<T, VaultError> + Send + 'static,
         T: Send + 'static,
     {
-        let task = tokio::task::spawn_blocking(move || {
-            ensure_default_store()?;
-            let result = f();
-            if let Err(VaultError::NoService(_)) = &result {
-                // The service went away (daemon restarted, session ended): reconnect next time.
-                forget_store();
-            }
-            result
-        });
+        let task = tokio::task::spawn_blocking(move || reconnecting(f));
         match tokio::time::timeout(CALL_TIMEOUT, task).await {
             Ok(Ok(result)) => result,
             Ok(Err(join)) => Err(VaultError::Backend(format!(
@@ -325,12 +353,16 @@ mod os_store {
         }
     }
 
-    fn entry(acct: &str) -> Result<Entry, VaultError> {
-        Entry::new(SERVICE, acct).map_err(map_error)
+    fn entry(store: &Arc<CredentialStore>, acct: &str) -> Result<Entry, VaultError> {
+        Entry::new_in_store(store, SERVICE, acct).map_err(map_error)
     }
 
-    pub(super) fn set(acct: &str, secret: &Secret) -> Result<(), VaultError> {
-        let e = entry(acct)?;
+    pub(super) fn set(
+        store: &Arc<CredentialStore>,
+        acct: &str,
+        secret: &Secret,
+    ) -> Result<(), VaultError> {
+        let e = entry(store, acct)?;
         match e.set_password(secret.expose()) {
             Ok(()) => Ok(()),
             Err(Error::Ambiguous(dups)) => {
@@ -344,8 +376,11 @@ mod os_store {
         }
     }
 
-    pub(super) fn get(acct: &str) -> Result<Option<Secret>, VaultError> {
-        match entry(acct)?.get_password() {
+    pub(super) fn get(
+        store: &Arc<CredentialStore>,
+        acct: &str,
+    ) -> Result<Option<Secret>, VaultError> {
+        match entry(store, acct)?.get_password() {
             Ok(s) => Ok(Some(Secret(s))),
             Err(Error::NoEntry) => Ok(None),
             Err(Error::Ambiguous(dups)) => Err(VaultError::Backend(format!(
@@ -356,8 +391,8 @@ mod os_store {
         }
     }
 
-    pub(super) fn delete(acct: &str) -> Result<(), VaultError> {
-        match entry(acct)?.delete_credential() {
+    pub(super) fn delete(store: &Arc<CredentialStore>, acct: &str) -> Result<(), VaultError> {
+        match entry(store, acct)?.delete_credential() {
             Ok(()) | Err(Error::NoEntry) => Ok(()),
             Err(Error::Ambiguous(dups)) => {
                 for d in dups {
@@ -489,7 +524,11 @@ mod os_store {
             "org.freedesktop.DBus.Error.ServiceUnknown"
             | "org.freedesktop.DBus.Error.NameHasNoOwner"
             | "org.freedesktop.DBus.Error.NoServer"
-            | "org.freedesktop.DBus.Error.Disconnected" => Class::NoService,
+            | "org.freedesktop.DBus.Error.Disconnected"
+            // The service died before it answered.
+            | "org.freedesktop.DBus.Error.NoReply"
+            // The service our session was opened with is gone (a new daemon owns the name).
+            | "org.freedesktop.Secret.Error.NoSession" => Class::NoService,
             n if n.starts_with("org.freedesktop.DBus.Error.Spawn.") => Class::NoService,
             "org.freedesktop.Secret.Error.IsLocked" => Class::Locked,
             _ => Class::Other,

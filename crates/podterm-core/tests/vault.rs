@@ -578,9 +578,133 @@ fn child_process_helper() {
                     Err(e) => println!("{CHILD_PREFIX} set: {}: {e}", kind(&e)),
                 }
             }
+            "daemon-dies" => daemon_dies_child(&profile).await,
             other => println!("{CHILD_PREFIX} unknown child mode {other}"),
         }
     });
+}
+
+/// The keyring daemon of the harness's session, as `scripts/with-keyring.sh` records it.
+fn keyring_daemon_pid() -> String {
+    let runtime = std::env::var("XDG_RUNTIME_DIR").unwrap_or_default();
+    let path = PathBuf::from(runtime).join("keyring.pid");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("no {} from scripts/with-keyring.sh: {e}", path.display()))
+        .trim()
+        .to_string()
+}
+
+fn kill_keyring_daemon() -> String {
+    let pid = keyring_daemon_pid();
+    let status = Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -KILL {pid} failed");
+    pid
+}
+
+/// The child's side of [`a_keyring_daemon_that_dies_is_reached_again`]: one vault (one
+/// connection) across two deaths of the daemon, one between calls and one during calls.
+async fn daemon_dies_child(profile: &str) {
+    let vault = match Vault::os() {
+        Ok(v) => v,
+        Err(e) => return println!("{CHILD_PREFIX} os: {}: {e}", kind(&e)),
+    };
+    let report = |step: &str, r: Result<Option<Secret>, VaultError>, want: &str| match r {
+        Ok(Some(s)) if s.expose() == want => println!("{CHILD_PREFIX} {step}: ok"),
+        Ok(Some(_)) => println!("{CHILD_PREFIX} {step}: a different value"),
+        Ok(None) => println!("{CHILD_PREFIX} {step}: none"),
+        Err(e) => println!("{CHILD_PREFIX} {step}: {}: {e}", kind(&e)),
+    };
+    if let Err(e) = vault.set(profile, "token", &Secret::new("before")).await {
+        return println!("{CHILD_PREFIX} set: {}: {e}", kind(&e));
+    }
+    // Between calls: the connection's session belongs to a daemon that is gone.
+    let first = kill_keyring_daemon();
+    report("between", vault.get(profile, "token").await, "before");
+    // During calls: eight callers in a loop, the daemon killed once each has made its first round.
+    let second = keyring_daemon_pid();
+    let (made, mut seen) = tokio::sync::mpsc::channel::<()>(8);
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (v, id, made) = (vault.clone(), profile.to_string(), made.clone());
+        tasks.push(tokio::spawn(async move {
+            for round in 0..6 {
+                let (field, value) = (format!("f{i}"), format!("value-{i}-{round}"));
+                v.set(&id, &field, &Secret::new(value.clone())).await?;
+                let got = v.get(&id, &field).await?;
+                if got.as_ref().map(Secret::expose) != Some(value.as_str()) {
+                    return Ok(format!("f{i} round {round}: read another value"));
+                }
+                if round == 0 {
+                    let _ = made.try_send(());
+                }
+            }
+            v.delete(&id, &format!("f{i}")).await?;
+            Ok::<_, VaultError>("ok".to_string())
+        }));
+    }
+    drop(made);
+    for _ in 0..8 {
+        let _ = seen.recv().await;
+    }
+    let killed = kill_keyring_daemon();
+    let mut during = Vec::new();
+    for t in tasks {
+        match t.await {
+            Ok(Ok(s)) => during.push(s),
+            Ok(Err(e)) => during.push(format!("{}: {e}", kind(&e))),
+            Err(e) => during.push(format!("task: {e}")),
+        }
+    }
+    println!("{CHILD_PREFIX} during: {}", during.join(" | "));
+    report("after", vault.get(profile, "token").await, "before");
+    let now = keyring_daemon_pid();
+    println!(
+        "{CHILD_PREFIX} daemons: {}",
+        if first != second && second == killed && now != killed {
+            "three".to_string()
+        } else {
+            format!("{first} {second} {killed} {now}")
+        }
+    );
+}
+
+/// gnome-keyring-daemon can abort when clients open sessions at the same moment (upstream issues
+/// 190, 196, 199); the session bus starts it again on the next call. A vault made before the
+/// death goes on working: the call that finds its session gone, or whose answer never comes, is
+/// made again on a new connection. In a session of its own (the harness again), as the daemon is
+/// killed.
+#[test]
+fn a_keyring_daemon_that_dies_is_reached_again() {
+    let id = unique_profile("dies");
+    let out = Command::new("bash")
+        .arg(repo_script("with-keyring.sh"))
+        .arg(this_exe())
+        .args(child_args())
+        .env(CHILD_ENV, "daemon-dies")
+        .env(CHILD_ACCT_ENV, &id)
+        .output()
+        .expect("run the harness");
+    let results = child_results(&out);
+    assert_eq!(
+        results,
+        vec![
+            "between: ok".to_string(),
+            format!("during: {}", ["ok"; 8].join(" | ")),
+            "after: ok".to_string(),
+            "daemons: three".to_string(),
+        ],
+        "{}",
+        text(&out)
+    );
+    // The harness says the daemon died, twice.
+    assert!(
+        text(&out).contains("gnome-keyring-daemon died 2 time(s)"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[tokio::test]
