@@ -309,16 +309,16 @@ mod os_store {
     fn reconnecting<T>(
         f: impl Fn(&Arc<CredentialStore>) -> Result<T, VaultError>,
     ) -> Result<T, VaultError> {
-        let attempt = || {
-            let store = connect()?;
+        let attempt = |store: Arc<CredentialStore>| {
             let result = f(&store);
             if let Err(VaultError::NoService(_)) = &result {
                 forget(&store);
             }
             result
         };
-        match attempt() {
-            Err(VaultError::NoService(_)) => attempt(),
+        // No keyring at all fails in `connect` (which has tried twice): no third try.
+        match attempt(connect()?) {
+            Err(VaultError::NoService(_)) => attempt(connect()?),
             other => other,
         }
     }
