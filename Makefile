@@ -91,9 +91,12 @@ test-stress: ui
 # feature (the Demo cluster's fault-control port, which the tests use to delete a pod) under Xvfb
 # through tauri-driver + WebKitWebDriver, against its in-app Demo cluster. Screenshots of each
 # stage: ui/test-results/app/. `make app`, `run` and `package` build the same binary without it.
+# The suites' testcluster (with its admin port) and CLI come from the test build's features
+# (`--workspace --tests`: testcluster's own dev-dependency turns its admin port on), which
+# `make test` has built already, never from a second build of the dependencies.
 test-app: deps ui
 	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
-	$(CARGO) build -p testcluster --features admin
+	$(CARGO) build --workspace --tests --bin testcluster --bin podterm
 	bash scripts/with-keyring.sh node tests/app/app.mjs
 	bash scripts/with-keyring.sh node tests/app/files.mjs
 	bash scripts/with-keyring.sh node tests/app/panes.mjs
@@ -103,7 +106,6 @@ test-app: deps ui
 	bash scripts/with-keyring.sh node tests/app/logs.mjs
 	bash scripts/with-keyring.sh node tests/app/network.mjs
 	bash scripts/with-keyring.sh node tests/app/recordings.mjs
-	$(CARGO) build -p podterm-cli
 	bash scripts/with-keyring.sh node tests/app/tray.mjs
 
 # The .deb installed with dpkg -i (needs root), checked to carry no test fixtures, and the

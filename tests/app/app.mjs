@@ -569,7 +569,7 @@ const testclusterBin = path.resolve(process.env.PODTERM_TESTCLUSTER ?? path.join
 const workday = { proc: null, kubeconfig: "" };
 
 async function startWorkdayCluster() {
-  if (!existsSync(testclusterBin)) throw new Error(`${testclusterBin} is missing: cargo build -p testcluster`);
+  if (!existsSync(testclusterBin)) throw new Error(`${testclusterBin} is missing: cargo build --workspace --tests --bin testcluster --bin podterm (as make test-app does)`);
   const dir = await mkdtemp(path.join(tmpdir(), "podterm-e2e-workday-"));
   workday.dir = dir;
   workday.kubeconfig = path.join(dir, "kubeconfig");

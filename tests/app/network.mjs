@@ -39,7 +39,7 @@ const LID_CLOSED_MS = 20_000;
 const work = await mkdtemp(path.join(tmpdir(), "podterm-e2e-net-"));
 const children = [];
 function start(cmd, args, name) {
-  if (!existsSync(cmd)) throw new Error(`${cmd} is missing: build it (cargo build -p testcluster) or run \`make deps\``);
+  if (!existsSync(cmd)) throw new Error(`${cmd} is missing: build it (cargo build --workspace --tests --bin testcluster --bin podterm, as make test-app does) or run \`make deps\``);
   const p = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   p.stdout.on("data", (d) => (out += d));

@@ -28,7 +28,7 @@ await rm(results, { recursive: true, force: true });
 await mkdir(results, { recursive: true });
 const log = (m) => console.log(`  · ${m}`);
 
-for (const [bin, how] of [[testclusterBin, "cargo build -p testcluster"], [asciinema, "make deps (asciinema from PyPI into .venv)"]]) {
+for (const [bin, how] of [[testclusterBin, "cargo build --workspace --tests --bin testcluster --bin podterm (as make test-app does)"], [asciinema, "make deps (asciinema from PyPI into .venv)"]]) {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: ${how}`);
 }
 

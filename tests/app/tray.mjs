@@ -33,7 +33,7 @@ const log = (m) => console.log(`  · ${m}`);
 if (!process.env.DBUS_SESSION_BUS_ADDRESS) {
   throw new Error("no session bus: run this under scripts/with-keyring.sh (a private bus for the tray host and the keyring)");
 }
-for (const [bin, how] of [[testclusterBin, "cargo build -p testcluster --features admin"], [cliBin, "cargo build -p podterm-cli"]]) {
+for (const [bin, how] of [[testclusterBin, "cargo build --workspace --tests --bin testcluster --bin podterm (as make test-app does)"], [cliBin, "cargo build --workspace --tests --bin testcluster --bin podterm (as make test-app does)"]]) {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: ${how}`);
 }
 
