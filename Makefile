@@ -54,21 +54,13 @@ check:
 	bash scripts/with-keyring.sh $(CARGO) test --workspace --lib --bins -- --test-threads=2
 
 # Everything. The Rust tests include the cross-crate suites in tests/ (package podterm-tests:
-# kubectl conformance, CLI parity, profiles, favourites, desktop IPC). PODTERM_KUBECTLS
-# (colon-separated kubectl paths) may be given; by default scripts/kubectls.sh finds
-# /usr/bin/kubectl and the pinned .venv/bin/kubectl.
+# kubectl conformance, CLI parity, profiles, favourites, desktop IPC), then the frontend's
+# (test-ui), the real app's (test-app) and the package's (test-package): scripts/test-all.sh,
+# which builds the app's release binary for test-app in the background, at nice 19, while the
+# Rust and frontend suites run. PODTERM_KUBECTLS (colon-separated kubectl paths) may be given; by
+# default scripts/kubectls.sh finds /usr/bin/kubectl and the pinned .venv/bin/kubectl.
 test: deps lint
-	@kubectls="$${PODTERM_KUBECTLS:-$$(bash scripts/kubectls.sh | paste -sd: -)}"; \
-	if [ -z "$$kubectls" ]; then \
-		echo "make test: no kubectl found for the conformance tests (run 'make deps')" >&2; \
-		exit 1; \
-	fi; \
-	echo "conformance kubectls: $$kubectls"; \
-	export PODTERM_KUBECTLS="$$kubectls"; \
-	bash scripts/with-keyring.sh $(CARGO) test --workspace --all-targets -- --test-threads=2
-	$(MAKE) --no-print-directory test-ui
-	$(MAKE) --no-print-directory test-app
-	$(MAKE) --no-print-directory test-package
+	CARGO="$(CARGO)" MAKE="$(MAKE)" bash scripts/test-all.sh
 
 # The frontend's own checks: types, unit tests (Vitest), and the UI in Debian's Chromium with
 # the IPC mocked (playwright-core; never downloads a browser).
