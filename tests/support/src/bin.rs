@@ -31,6 +31,30 @@ fn profile() -> String {
     }
 }
 
+/// Whether `cargo test` set `var` for this test (its package's manifest, name and version, its
+/// binaries, its temporary directory), so the cargo started here must not inherit it. Cargo
+/// records the variables a build script reads (`rerun-if-env-changed`) from its own
+/// environment: ring's build script reads `CARGO_MANIFEST_DIR` and `CARGO_PKG_*`, which a shell
+/// never has, so a cargo started with this test's would find that script changed and rebuild
+/// everything above ring (rustls, kube, podterm-core: 2–6 minutes on two cores), and the next
+/// cargo started from a shell would rebuild it all back.
+pub fn set_by_cargo_for_tests(var: &str) -> bool {
+    var.starts_with("CARGO_PKG_")
+        || var.starts_with("CARGO_BIN_EXE_")
+        || matches!(
+            var,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_MANIFEST_LINKS"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "CARGO_RUSTC_CURRENT_DIR"
+                | "OUT_DIR"
+        )
+}
+
 /// Builds (if needed) the workspace's binary `name`; its path.
 pub fn workspace_binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
@@ -43,7 +67,13 @@ pub fn workspace_binary(name: &str) -> PathBuf {
     }
     // `cargo test` gives its tests CARGO (the cargo running them).
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(&cargo)
+    let mut build = Command::new(&cargo);
+    for (var, _) in std::env::vars_os() {
+        if var.to_str().is_some_and(set_by_cargo_for_tests) {
+            build.env_remove(var);
+        }
+    }
+    let out = build
         .args([
             "build",
             "--quiet",
@@ -80,4 +110,37 @@ pub fn workspace_binary(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("cargo built no executable {name}"));
     built.insert(name.to_string(), path.clone());
     path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::set_by_cargo_for_tests;
+
+    /// What `cargo test` sets for a test is left out; what a user sets for cargo is passed on.
+    #[test]
+    fn only_what_cargo_test_sets_is_left_out() {
+        for var in [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_MANIFEST_PATH",
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_CRATE_NAME",
+            "CARGO_BIN_EXE_podterm",
+            "CARGO_TARGET_TMPDIR",
+            "OUT_DIR",
+        ] {
+            assert!(set_by_cargo_for_tests(var), "{var}");
+        }
+        for var in [
+            "CARGO",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_INCREMENTAL",
+            "CARGO_TERM_COLOR",
+            "CARGO_BUILD_JOBS",
+            "PATH",
+        ] {
+            assert!(!set_by_cargo_for_tests(var), "{var}");
+        }
+    }
 }
