@@ -5,7 +5,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 TC_KUBECONFIG ?= .tmp/testcluster.kubeconfig
 
-.PHONY: deps ui run app package demo-cluster lint lint-rust check test test-ui test-app test-stress test-package clean
+.PHONY: deps ui run app app-fixtures package demo-cluster lint lint-rust check test test-ui test-app test-app-suites test-stress test-package clean
 
 deps:
 	bash scripts/deps.sh
@@ -87,7 +87,11 @@ test-stress: ui
 # (`--workspace --tests`: testcluster's own dev-dependency turns its admin port on), which
 # `make test` has built already, never from a second build of the dependencies.
 test-app: deps ui
-	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
+	$(MAKE) --no-print-directory test-app-suites
+
+# test-app without installing or building the frontend: `make test` has, and its background
+# build (app-fixtures) embedded that ui/dist.
+test-app-suites: app-fixtures
 	$(CARGO) build --workspace --tests --bin testcluster --bin podterm
 	bash scripts/with-keyring.sh node tests/app/app.mjs
 	bash scripts/with-keyring.sh node tests/app/files.mjs
@@ -99,6 +103,13 @@ test-app: deps ui
 	bash scripts/with-keyring.sh node tests/app/network.mjs
 	bash scripts/with-keyring.sh node tests/app/recordings.mjs
 	bash scripts/with-keyring.sh node tests/app/tray.mjs
+
+# The release app with the test fixtures, embedding ui/dist as `make ui` left it: tauri's own
+# `npm run build` (beforeBuildCommand) is left out, as the app embeds each file of ui/dist with
+# include_bytes!, so a ui/dist written again, even the same, makes cargo compile the app again
+# (2 min in release).
+app-fixtures:
+	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures --config '{"build":{"beforeBuildCommand":null}}'
 
 # The .deb installed with dpkg -i (needs root), checked to carry no test fixtures, and the
 # installed binary started under Xvfb.
@@ -122,7 +133,7 @@ bench: deps app
 	target/release/podterm-bench --logs
 	target/release/podterm-bench --record
 	bash scripts/with-keyring.sh node bench/app-bench.mjs
-	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
+	$(MAKE) --no-print-directory app-fixtures
 	PODTERM_FLOOD_RESULT=bench/results/logs-app-latest.json bash scripts/with-keyring.sh node tests/app/logs.mjs
 	target/release/podterm-bench --readme-only
 
@@ -133,5 +144,5 @@ bench: deps app
 # A benchmark: not part of `make test`.
 .PHONY: soak
 soak: deps ui
-	ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures
+	$(MAKE) --no-print-directory app-fixtures
 	bash scripts/with-keyring.sh node bench/soak.mjs

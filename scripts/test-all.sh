@@ -7,12 +7,13 @@
 # with the same features (testcluster's own dev-dependency gives it the admin port there), so no
 # later cargo call builds a second copy of the dependencies with other features.
 #
-# While the Rust suites and the frontend's run, the app's release build for `make test-app` is made
-# in the background at the lowest CPU priority (nice 19, its own session, its output in
-# .tmp/app-build.log): those suites wait on sockets, proxies, timeouts, kubectl and the browser
-# much of the time, and that build alone takes ~13 minutes of both cores. At nice 19 it only gets
-# the time the suites leave (the kernel gives a nice-0 task ~98% of a core the two want). Release
-# and dev builds lock separate directories, so the suites' own cargo calls never wait for it.
+# While the Rust suites and the frontend's run, the app's release build for `make test-app`
+# (`make app-fixtures`) is made in the background at the lowest CPU priority (nice 19, its own
+# session, its output in .tmp/app-build.log): those suites wait on sockets, proxies, timeouts,
+# kubectl and the browser much of the time, and that build alone takes ~13 minutes of both
+# cores. At nice 19 it only gets the time the suites leave (the kernel gives a nice-0 task ~98%
+# of a core the two want). Release and dev builds lock separate directories, so the suites' own
+# cargo calls never wait for it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -35,8 +36,7 @@ phase "the test build"
 mkdir -p .tmp
 log=.tmp/app-build.log
 phase "the app's release build (test-fixtures) starts in the background, at nice 19: $log"
-setsid nice -n 19 ui/node_modules/.bin/tauri build --no-bundle --features test-fixtures \
-    >"$log" 2>&1 </dev/null &
+setsid nice -n 19 "$make" --no-print-directory app-fixtures >"$log" 2>&1 </dev/null &
 build=$!
 # A suite that fails ends the run: the build goes with it.
 trap 'kill -TERM -- "-$build" 2>/dev/null || true' EXIT
@@ -58,8 +58,10 @@ fi
 trap - EXIT
 grep -E "Finished|Built application" "$log" || true
 
+# Not `make test-app`, which would install and build the frontend again: a ui/dist written
+# again makes cargo compile the app again.
 phase "the real app (make test-app)"
-"$make" --no-print-directory test-app
+"$make" --no-print-directory test-app-suites
 phase "the package (make test-package)"
 "$make" --no-print-directory test-package
 phase "every suite passed"
