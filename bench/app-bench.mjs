@@ -8,7 +8,8 @@
 // tabs, click → first prompt byte (against kubectl exec start → first byte), flood throughput
 // into xterm (against the same bytes written into the same xterm with no IPC), keystroke echo
 // during a flood, and Ctrl-C → quiet; beside them their floors (WebKitGTK alone in MiniBrowser, an
-// idle echo's round trip on a PTY and the page's frame interval, 20 tabs in a fresh app).
+// idle echo's round trip on a PTY and the page's frame interval, 20 tabs in a fresh app), and
+// what a background tab would cost with no terminal (parked as a string; not built).
 // `--memory-only`: WebKitGTK's floor and the fresh app alone, as JSON. `--transport-only`: ways
 // into the page (a test-fixtures build), as JSON. Prints a Markdown table; writes bench/results/app-<UTC>.json,
 // app-latest.json and app-latest.md. Figures only: no target turns into a failure.
@@ -701,6 +702,107 @@ async function xtermTerminals() {
   }
 }
 
+/**
+ * What a background tab would cost with no xterm.js terminal at all (issue 13, item 6: the
+ * lever left for the 20-tab row, not built): its screen and scrollback kept as a string by
+ * xterm.js's serialize addon (ui/node_modules, a devDependency the bench loads into the page;
+ * the app does not ship it), its terminal made again when the tab is shown. In a fresh app with
+ * one tab, TABS bare terminals as in `xtermTerminals`, made one after another, each serialized
+ * and disposed once the next has its lines, as background tabs would be while the user opens
+ * the next; the web process measured before and after, with the parked terminals it still holds
+ * (WeakRefs; no collection forced, so a held one counts against the figure). Then the price:
+ * making a terminal again from its string (a new terminal opened in a hidden box, the string
+ * written, to xterm's callback), 5 times for the FRESH_LINES lines and for a full scrollback of
+ * the first tab's size.
+ */
+async function parkedTerminals() {
+  const { a, pid } = await freshApp();
+  try {
+    await openPrintingTabs(a, 1, FRESH_LINES);
+    const src = await readFile(path.join(repo, "ui", "node_modules", "@xterm", "addon-serialize", "lib", "addon-serialize.js"), "utf8");
+    await a.cmd("POST", "/execute/sync", { script: `${src};\nreturn typeof self.SerializeAddon;`, args: [] });
+    await sleep(5000);
+    const before = await memory(pid);
+    const made = await a.exec(async (n, lines) => {
+      const first = window.__podterm.terminals.values().next().value;
+      const Terminal = first.constructor;
+      const { fontFamily, fontSize, scrollback } = first.options;
+      const text = (count) => Array.from({ length: count }, (_, i) => `${i + 1}: some output, as a build or a log writes it, about seventy-five columns\r\n`).join("");
+      const box = document.createElement("div");
+      box.style.cssText = "position: absolute; inset: 0; overflow: hidden";
+      document.body.appendChild(box);
+      const make = () => {
+        const host = document.createElement("div");
+        host.style.cssText = `position: absolute; width: ${first.element.offsetWidth}px; height: ${first.element.offsetHeight}px; visibility: hidden; transform: translateX(110%)`;
+        box.appendChild(host);
+        const t = new Terminal({ fontFamily, fontSize, scrollback });
+        const ser = new self.SerializeAddon.SerializeAddon();
+        t.loadAddon(ser);
+        t.open(host);
+        t.resize(first.cols, first.rows);
+        return { t, ser, host };
+      };
+      const park = ({ t, ser, host }) => {
+        const s = ser.serialize();
+        (window.__parkedRefs ??= []).push(new WeakRef(t));
+        t.dispose();
+        host.remove();
+        return s;
+      };
+      const parked = (window.__parked = []);
+      let live = null;
+      for (let i = 0; i < n; i++) {
+        const next = make();
+        await new Promise((r) => next.t.write(text(lines), r));
+        if (live) parked.push(park(live));
+        live = next;
+      }
+      parked.push(park(live));
+      window.__park = { make, park, text, first };
+      return { cols: first.cols, rows: first.rows, scrollback, stringKB: Math.round((parked[0].length / 1024) * 10) / 10 };
+    }, TABS, FRESH_LINES);
+    await sleep(5000);
+    const after = await memory(pid);
+    const held = await a.exec(() => window.__parkedRefs.filter((r) => r.deref() !== undefined).length);
+    // And once the page has been idle a while (JavaScriptCore collects the old generation on a
+    // timer once allocation stops).
+    await sleep(25_000);
+    const later = await memory(pid);
+    const heldLater = await a.exec(() => window.__parkedRefs.filter((r) => r.deref() !== undefined).length);
+    // Made again from its string: the price of showing a parked tab (after the memory reading,
+    // whose figure the full scrollback's garbage would raise).
+    const wakes = await a.exec(async () => {
+      const { make, park, text, first } = window.__park;
+      const wake = async (s, times) => {
+        const ms = [];
+        for (let i = 0; i < times; i++) {
+          const t0 = performance.now();
+          const w = make();
+          await new Promise((r) => w.t.write(s, r));
+          ms.push(performance.now() - t0);
+          w.t.dispose();
+          w.host.remove();
+        }
+        return ms.sort((x, y) => x - y);
+      };
+      const parked = window.__parked;
+      const small = await wake(parked[parked.length - 1], 5);
+      const lines = first.options.scrollback + first.rows;
+      const full = make();
+      await new Promise((r) => full.t.write(text(lines), r));
+      const fullString = park(full);
+      const big = await wake(fullString, 5);
+      return {
+        wakeMs: { p50: Math.round(small[2]), max: Math.round(small[4]) },
+        full: { lines, stringKB: Math.round((fullString.length / 1024) * 10) / 10, wakeMs: { p50: Math.round(big[2]), max: Math.round(big[4]) } },
+      };
+    });
+    return { terminals: TABS, lines: FRESH_LINES, ...made, ...wakes, perTerminalPss: r1((after.pss - before.pss) / TABS), perTerminalWebPss: r1((webPss(after) - webPss(before)) / TABS), held, later: { perTerminalPss: r1((later.pss - before.pss) / TABS), perTerminalWebPss: r1((webPss(later) - webPss(before)) / TABS), held: heldLater } };
+  } finally {
+    await a.close();
+  }
+}
+
 /** The closed terminals (`window.__closedTerminals`, WeakRefs) the page still holds, after
  *  garbage that makes JavaScriptCore run a full collection. */
 function collectedTerminals(a) {
@@ -1063,11 +1165,16 @@ if (MEMORY_ONLY) {
     results.xtermTabs = await xtermTerminals();
   } catch (e) {
     results.xtermTabs = { error: String(e.stack ?? e).slice(0, 600) };
+  }
+  try {
+    results.parkedTabs = await parkedTerminals();
+  } catch (e) {
+    results.parkedTabs = { error: String(e.stack ?? e).slice(0, 600) };
   } finally {
     cluster.kill("SIGTERM");
   }
   const brief = (m) => m && { pss: m.pss, rss: m.rss, pssBy: m.pssBy, kindsBy: m.kindsBy };
-  console.log(JSON.stringify({ env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? null }, webkitFloor: { blank: brief(results.webkitFloor.blank), xterm: brief(results.webkitFloor.xterm), error: results.webkitFloor.error }, fresh: results.fresh.error ? results.fresh : { ...results.fresh, idle: brief(results.fresh.idle), tabsMemory: brief(results.fresh.tabsMemory) }, xtermTabs: results.xtermTabs }, null, 2));
+  console.log(JSON.stringify({ env: { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? null }, webkitFloor: { blank: brief(results.webkitFloor.blank), xterm: brief(results.webkitFloor.xterm), error: results.webkitFloor.error }, fresh: results.fresh.error ? results.fresh : { ...results.fresh, idle: brief(results.fresh.idle), tabsMemory: brief(results.fresh.tabsMemory) }, xtermTabs: results.xtermTabs, parkedTabs: results.parkedTabs }, null, 2));
   await rm(work, { recursive: true, force: true });
   process.exit(0);
 }
@@ -1402,10 +1509,17 @@ try {
   results.xtermTabs = await xtermTerminals();
 } catch (e) {
   results.xtermTabs = { error: String(e.message ?? e).slice(0, 300) };
+}
+log(`xterm.js alone: ${JSON.stringify(results.xtermTabs)}`);
+// A background tab with no terminal, its screen kept as a string: the 20-tab row's lever left.
+try {
+  results.parkedTabs = await parkedTerminals();
+} catch (e) {
+  results.parkedTabs = { error: String(e.message ?? e).slice(0, 300) };
 } finally {
   cluster.kill("SIGTERM");
 }
-log(`xterm.js alone: ${JSON.stringify(results.xtermTabs)}`);
+log(`parked terminals: ${JSON.stringify(results.parkedTabs)}`);
 
 await writeReport(results, true);
 await rm(work, { recursive: true, force: true });
@@ -2109,13 +2223,26 @@ function freshTabsText(F) {
   return `fresh app, no floods: ${F.tabs} tabs × ${F.lines} lines ${F.tabsMemory.pss} / ${F.tabsMemory.rss} (idle ${F.idle.pss}; per tab +${F.perTabPss}, web process +${F.perTabWebPss})`;
 }
 
-function freshTabsRows(F, X) {
+function freshTabsRows(F, X, P) {
   if (!F || F.error) return [];
   const rows = [];
   if (F.nextTabPss !== undefined) {
     const alone = !X ? "—" : X.error ? `xterm.js alone failed: ${X.error}` : `xterm.js alone in the same page, no addons, ${X.cols}×${X.rows} with the same lines: ${X.perTerminalPss} / ${X.perTerminalWebPss} a terminal; the app's tab ${r1(F.nextTabPss / X.perTerminalPss)}× that`;
     const floor = X && !X.error ? `${F.tabs} tabs at xterm.js's own cost: ${r1(F.idle.pss + F.firstTab.pss + (F.tabs - 1) * X.perTerminalPss)} MB (idle + the first tab + ${F.tabs - 1} bare terminals)` : "";
     rows.push([`  ↳ fresh app: the first tab; each tab after it: PSS / web process (MB)`, `+${F.firstTab.pss}; ${F.nextTabPss} / ${F.nextTabWebPss}`, alone, floor, null]);
+  }
+  if (P && !P.error) {
+    const L = P.later;
+    const est = F.nextTabPss !== undefined ? `${F.tabs} tabs so, the shown one a live terminal: ~${r1(F.idle.pss + F.firstTab.pss + (F.tabs - 1) * L.perTerminalPss)} MB (idle + the first tab + ${F.tabs - 1} parked); not built` : "not built";
+    rows.push([
+      `  ↳ not built, the lever left: a background tab with no terminal, its screen and scrollback a string (xterm.js's serialize addon), made again when shown: PSS / web process per parked tab (MB), the page idle 30 s (5 s); parked terminals still held then (5 s); the string (KB); made again, parsed (ms, p50 / max of 5)`,
+      `${L.perTerminalPss} / ${L.perTerminalWebPss} (${P.perTerminalPss} / ${P.perTerminalWebPss}); ${L.held} of ${P.terminals} (${P.held}); ${P.stringKB}; ${P.wakeMs.p50} / ${P.wakeMs.max}`,
+      `a full scrollback (${P.full.lines} lines): ${P.full.stringKB} KB, made again in ${P.full.wakeMs.p50} / ${P.full.wakeMs.max} ms`,
+      est,
+      null,
+    ]);
+  } else if (P?.error) {
+    rows.push([`  ↳ a background tab with no terminal (not built)`, `failed: ${P.error}`, "", "", null]);
   }
   const cyc = F.cycles.map((c) => `${c.closedPss} → ${c.openPss}`).join("; ");
   const held = F.closedTerminals;
@@ -2220,7 +2347,7 @@ async function writeReport(R, record) {
     ["idle app, pod list shown: PSS / RSS (MB), app + WebKit processes", `${R.idle.pss} / ${R.idle.rss}`, webkitFloorText(R), `< 200 MB PSS: ${x(R.idle.pss, 200)}`, R.idle.pss < 200],
     ["  ↳ PSS by process (MB)", Object.entries(R.idle.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), webkitFloorByProcess(R.webkitFloor), "", null],
     [`${R.tabs} open tabs: PSS / RSS (MB)`, `${R.tabsMemory.pss} / ${R.tabsMemory.rss}`, freshTabsText(R.fresh), `< 300 MB PSS: ${x(R.tabsMemory.pss, 300)}`, R.tabsMemory.pss < 300],
-    ...freshTabsRows(R.fresh, R.xtermTabs),
+    ...freshTabsRows(R.fresh, R.xtermTabs, R.parkedTabs),
     ...(R.afterFlood
       ? [[`  ↳ after the floods, before the other tabs: PSS (MB); the ${R.tabs - 1} new tabs' share`, `${R.afterFlood.pss}; +${r1(R.tabsMemory.pss - R.afterFlood.pss)}`, Object.entries(R.afterFlood.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
       : []),
