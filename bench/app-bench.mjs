@@ -709,7 +709,8 @@ async function xtermTerminals() {
  * the app does not ship it), its terminal made again when the tab is shown. In a fresh app with
  * one tab, TABS bare terminals as in `xtermTerminals`, made one after another, each serialized
  * and disposed once the next has its lines, as background tabs would be while the user opens
- * the next; the web process measured before and after, with the parked terminals it still holds
+ * the next; the web process measured before, and 5 s and 30 s after (JavaScriptCore collects the
+ * old generation on a timer once the page is idle), each with the parked terminals it still holds
  * (WeakRefs; no collection forced, so a held one counts against the figure). Then the price:
  * making a terminal again from its string (a new terminal opened in a hidden box, the string
  * written, to xterm's callback), 5 times for the FRESH_LINES lines and for a full scrollback of
