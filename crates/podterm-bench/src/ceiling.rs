@@ -11,7 +11,7 @@
 use crate::cluster::Access;
 use crate::stats::{mb_per_s, median};
 use crate::Ctx;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
@@ -26,6 +26,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 const V5: &str = "v5.channel.k8s.io";
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CeilingRun {
@@ -74,37 +77,16 @@ pub(crate) fn tls(access: &Access) -> Result<tokio_rustls::TlsConnector, String>
     Ok(tokio_rustls::TlsConnector::from(Arc::new(cfg)))
 }
 
-/// The stdin ceiling's frames: channel 0, then this many bytes of data.
-const STDIN_FRAME: usize = 64 << 10;
-
-async fn once(
+/// A WebSocket to `path` on the cluster, as a bare client opens one: TCP (no Nagle), TLS with
+/// the cluster's CA, the upgrade with the admin's token and `v5.channel.k8s.io`.
+async fn connect(
     access: &Access,
     connector: &tokio_rustls::TlsConnector,
-    bytes: u64,
-    mode: Mode,
-) -> Result<CeilingRun, String> {
-    let tty = mode == Mode::Tty;
+    path: &str,
+) -> Result<Ws, String> {
     let uri: Uri = access.server.parse().ctx("the kubeconfig's server URL")?;
     let host = uri.host().ctx("no host in the server URL")?.to_string();
     let port = uri.port_u16().unwrap_or(443);
-    // With a TTY, ask for stdin too (never written), as `exec -i -t` does: testcluster types
-    // "\n" into a stdin-less PTY when the command ends (portable-pty's writer does that when
-    // dropped), and the remote echo of it would add "\r\n" to the output.
-    let path = match mode {
-        Mode::Stdout | Mode::Tty => format!(
-            "/api/v1/namespaces/demo/pods/shell/exec?command=head&command=-c&command={bytes}&command=/dev/zero&{}",
-            if tty {
-                "stdin=true&stdout=true&tty=true"
-            } else {
-                "stdout=true&stderr=true"
-            }
-        ),
-        Mode::Stdin => {
-            "/api/v1/namespaces/demo/pods/shell/exec?command=cat&stdin=true&stdout=true&stderr=true"
-                .to_string()
-        }
-    };
-    let start = Instant::now();
     let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
         .ctx(format!("connecting to {host}:{port}"))?;
@@ -125,6 +107,38 @@ async fn once(
     let (ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(cfg))
         .await
         .ctx("the WebSocket upgrade")?;
+    Ok(ws)
+}
+
+/// The stdin ceiling's frames: channel 0, then this many bytes of data.
+const STDIN_FRAME: usize = 64 << 10;
+
+async fn once(
+    access: &Access,
+    connector: &tokio_rustls::TlsConnector,
+    bytes: u64,
+    mode: Mode,
+) -> Result<CeilingRun, String> {
+    let tty = mode == Mode::Tty;
+    // With a TTY, ask for stdin too (never written), as `exec -i -t` does: testcluster types
+    // "\n" into a stdin-less PTY when the command ends (portable-pty's writer does that when
+    // dropped), and the remote echo of it would add "\r\n" to the output.
+    let path = match mode {
+        Mode::Stdout | Mode::Tty => format!(
+            "/api/v1/namespaces/demo/pods/shell/exec?command=head&command=-c&command={bytes}&command=/dev/zero&{}",
+            if tty {
+                "stdin=true&stdout=true&tty=true"
+            } else {
+                "stdout=true&stderr=true"
+            }
+        ),
+        Mode::Stdin => {
+            "/api/v1/namespaces/demo/pods/shell/exec?command=cat&stdin=true&stdout=true&stderr=true"
+                .to_string()
+        }
+    };
+    let start = Instant::now();
+    let ws = connect(access, connector, &path).await?;
     let (mut sink, mut ws) = ws.split();
     // Stdin: one frame reused (a cheap clone each time), then v5's half-close of stdin.
     let feed = async {
@@ -248,5 +262,95 @@ pub async fn measure(
         bytes_per_run: bytes,
         mb_per_s: median(&rates).ctx("no runs")?,
         runs,
+    })
+}
+
+/// Output frames already read that the bare TTY client joins into one write, at most.
+const BARE_JOIN: usize = 64 << 10;
+
+/// The bare client with a TTY, in the clients' seat (`podterm-bench --bare-tty-client N`, run
+/// on the bench's local PTY as a client is): the raw WebSocket stream of `head -c N /dev/zero`
+/// with `tty=true`, each stdout payload written to this process's stdout (the local PTY), the
+/// frames already read joined into one write as podterm joins them. It does nothing else (no
+/// flow control, no keys, no resizes, no second thread), so it is what the two PTYs in series,
+/// the network and the reader cost on this machine: the ceiling of the `-t -i` row. The
+/// cluster comes from `$KUBECONFIG`, as a client's does.
+pub fn bare_tty_client(bytes: u64) -> Result<(), String> {
+    use std::io::Write as _;
+    use std::os::fd::AsFd as _;
+    let kubeconfig = std::env::var_os("KUBECONFIG").ctx("KUBECONFIG is not set")?;
+    let access = crate::cluster::read_access(std::path::Path::new(&kubeconfig))?;
+    let connector = tls(&access)?;
+    let mut out = std::fs::File::from(
+        std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .ctx("stdout's descriptor")?,
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ctx("a runtime")?;
+    rt.block_on(async {
+        let path = format!(
+            "/api/v1/namespaces/demo/pods/shell/exec?command=head&command=-c&command={bytes}&command=/dev/zero&stdin=true&stdout=true&tty=true"
+        );
+        let mut ws = connect(&access, &connector, &path).await?;
+        let mut joined: Vec<u8> = Vec::with_capacity(BARE_JOIN);
+        let mut next = ws.next().await;
+        loop {
+            let data = match next {
+                None => return Err("the WebSocket ended without a status".to_string()),
+                Some(Err(e)) => return Err(format!("the WebSocket broke: {e}")),
+                Some(Ok(Message::Binary(d))) => d,
+                Some(Ok(Message::Close(_))) => {
+                    return Err("the server closed before the status".to_string())
+                }
+                Some(Ok(_)) => {
+                    next = ws.next().await;
+                    continue;
+                }
+            };
+            match data.first() {
+                Some(1) => {
+                    joined.extend_from_slice(&data[1..]);
+                    // Whatever is already read joins this write.
+                    loop {
+                        match ws.next().now_or_never() {
+                            Some(Some(Ok(Message::Binary(d))))
+                                if d.first() == Some(&1)
+                                    && joined.len() + d.len() - 1 <= BARE_JOIN =>
+                            {
+                                joined.extend_from_slice(&d[1..]);
+                            }
+                            Some(other) => {
+                                next = other;
+                                break;
+                            }
+                            None => {
+                                next = None;
+                                break;
+                            }
+                        }
+                    }
+                    out.write_all(&joined).ctx("writing to the terminal")?;
+                    joined.clear();
+                    if next.is_none() {
+                        next = ws.next().await;
+                    }
+                }
+                Some(3) => {
+                    let status = String::from_utf8_lossy(&data[1..]);
+                    let v: serde_json::Value =
+                        serde_json::from_str(&status).ctx("the status frame")?;
+                    return if v["status"] == "Success" {
+                        Ok(())
+                    } else {
+                        Err(format!("the command failed: {status}"))
+                    };
+                }
+                _ => next = ws.next().await,
+            }
+        }
     })
 }

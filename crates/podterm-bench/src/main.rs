@@ -126,6 +126,10 @@ struct Args {
     /// Runs of each, with and without recording (`--record`; the median is reported).
     #[arg(long, default_value_t = 5)]
     record_reps: usize,
+    /// Not a measurement: be the bare TTY client for this many bytes (the bench runs itself so
+    /// on its local PTY; `ceiling::bare_tty_client`).
+    #[arg(long, hide = true)]
+    bare_tty_client: Option<u64>,
 }
 
 /// Error context for `Result` and `Option`, as one-line messages.
@@ -153,6 +157,15 @@ const LOCAL_PTY_WRITE: u64 = 4096;
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(bytes) = args.bare_tty_client {
+        return match ceiling::bare_tty_client(bytes) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("podterm-bench --bare-tty-client: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run(args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {
@@ -213,15 +226,15 @@ fn versions(
 /// A reference run taken in turns with the clients' (the local PTY's ceiling), and its label.
 type Reference<'a> = (&'a str, &'a dyn Fn() -> Result<TransferRun, String>);
 
-/// Runs one kind of transfer `reps` times for every client, taking turns (with `reference`
-/// first in each turn, when given: its figure is the last one returned).
+/// Runs one kind of transfer `reps` times for every client, taking turns (with the
+/// `references` first in each turn, in order: their figures follow the clients', in order).
 fn transfers(
     env: &RunEnv,
     clients: &[Client],
     kind: Kind,
     bytes: u64,
     reps: usize,
-    reference: Option<Reference<'_>>,
+    references: &[Reference<'_>],
 ) -> Vec<Figure<Throughput>> {
     eprintln!(
         "== {} ({} MiB per run, {reps} runs each)",
@@ -229,9 +242,10 @@ fn transfers(
         bytes / MIB
     );
     let mut acc: Vec<Result<Vec<TransferRun>, String>> = vec![Ok(Vec::new()); clients.len()];
-    let mut ref_acc: Result<Vec<TransferRun>, String> = Ok(Vec::new());
+    let mut ref_acc: Vec<Result<Vec<TransferRun>, String>> = vec![Ok(Vec::new()); references.len()];
     for rep in 1..=reps {
-        if let (Some((label, run)), Ok(list)) = (reference, &mut ref_acc) {
+        for ((label, run), acc) in references.iter().zip(ref_acc.iter_mut()) {
+            let Ok(list) = acc else { continue };
             match run() {
                 Ok(r) => {
                     eprintln!(
@@ -242,7 +256,7 @@ fn transfers(
                 }
                 Err(e) => {
                     eprintln!("  {label:<28} run {rep}: FAILED: {e}");
-                    ref_acc = Err(format!("run {rep}: {e}"));
+                    *acc = Err(format!("run {rep}: {e}"));
                 }
             }
         }
@@ -276,11 +290,11 @@ fn transfers(
         .into_iter()
         .map(|a| Figure::from_result(a.and_then(|runs| Throughput::from_runs(bytes, runs))))
         .collect();
-    if reference.is_some() {
-        out.push(Figure::from_result(
-            ref_acc.and_then(|runs| Throughput::from_runs(bytes, runs)),
-        ));
-    }
+    out.extend(
+        ref_acc
+            .into_iter()
+            .map(|a| Figure::from_result(a.and_then(|runs| Throughput::from_runs(bytes, runs)))),
+    );
     out
 }
 
@@ -549,24 +563,32 @@ fn run(args: Args) -> Result<bool, String> {
         Kind::StdoutPipe,
         params.stdout_bytes,
         params.reps,
-        None,
+        &[],
     );
     alive(&mut tc)?;
     // The local PTY alone, in turns with the clients: the same bytes written in the size a
     // client writes them (testcluster's TTY frames, LOCAL_PTY_WRITE) into the same kind of
     // terminal, read the same way.
     let local_run = || throughput::local_pty(&env, params.tty_bytes, LOCAL_PTY_WRITE);
+    // And a bare client in the clients' seat, between the same two PTYs: the ceiling of the
+    // whole path on this machine (ceiling::bare_tty_client).
+    let bare_run = || throughput::bare_tty_client(&env, params.tty_bytes);
     let mut stdout_tty = transfers(
         &env,
         &clients_all,
         Kind::StdoutTty,
         params.tty_bytes,
         params.tty_reps,
-        Some(("local PTY alone (dd)", &local_run)),
+        &[
+            ("local PTY alone (dd)", &local_run),
+            ("bare client, both PTYs", &bare_run),
+        ],
     );
-    let local_pty = stdout_tty.pop().unwrap_or_else(|| Figure::Failed {
+    let not_measured = || Figure::Failed {
         error: "not measured".into(),
-    });
+    };
+    let bare_tty = stdout_tty.pop().unwrap_or_else(not_measured);
+    let local_pty = stdout_tty.pop().unwrap_or_else(not_measured);
     alive(&mut tc)?;
     let stdin_pipe = transfers(
         &env,
@@ -574,7 +596,7 @@ fn run(args: Args) -> Result<bool, String> {
         Kind::StdinPipe,
         params.stdin_bytes,
         params.reps,
-        None,
+        &[],
     );
     alive(&mut tc)?;
 
@@ -700,6 +722,7 @@ fn run(args: Args) -> Result<bool, String> {
         ceiling_stdin,
         local_pty,
         local_pty_write: LOCAL_PTY_WRITE,
+        bare_tty,
         clients: clients_results,
         engine_echo,
         sessions,

@@ -226,6 +226,18 @@ pub fn local_pty(env: &RunEnv, bytes: u64, write_size: u64) -> Result<TransferRu
     read_pty(env, &argv, bytes, None)
 }
 
+/// The bare TTY client (this program, `--bare-tty-client`) on a fresh local PTY in raw mode,
+/// read as a client's is: the ceiling of the `-t -i` path (`ceiling::bare_tty_client`).
+pub fn bare_tty_client(env: &RunEnv, bytes: u64) -> Result<TransferRun, String> {
+    let exe = std::env::current_exe().ctx("this program's path")?;
+    let script = format!(
+        "stty raw -echo && exec '{}' --bare-tty-client {bytes}",
+        exe.display().to_string().replace('\'', "'\\''")
+    );
+    let argv = ["sh".to_string(), "-c".to_string(), script];
+    read_pty(env, &argv, bytes, None)
+}
+
 /// Runs `argv` on a fresh local PTY, reading its master as fast as it comes.
 fn read_pty(
     env: &RunEnv,
