@@ -27,7 +27,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 const V5: &str = "v5.channel.k8s.io";
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,7 +79,7 @@ pub(crate) fn tls(access: &Access) -> Result<tokio_rustls::TlsConnector, String>
 
 /// A WebSocket to `path` on the cluster, as a bare client opens one: TCP (no Nagle), TLS with
 /// the cluster's CA, the upgrade with the admin's token and `v5.channel.k8s.io`.
-async fn connect(
+pub(crate) async fn connect(
     access: &Access,
     connector: &tokio_rustls::TlsConnector,
     path: &str,

@@ -14,20 +14,13 @@
 //! Each result is checked (bytes counted, the file's size in the pod). With each run, the CPU
 //! testcluster and the pod's commands used ([`crate::copy::ServerCpu`]).
 
-use crate::ceiling;
+use crate::ceiling::{self, Ws};
 use crate::cluster::Access;
 use crate::copy::{Busy, ServerCpu};
 use crate::Ctx;
 use futures_util::{SinkExt, StreamExt};
-use rustls::pki_types::ServerName;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::header::{
-    HeaderValue, AUTHORIZATION, SEC_WEBSOCKET_PROTOCOL,
-};
-use tokio_tungstenite::tungstenite::http::Uri;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 /// One stdin message's payload.
@@ -69,18 +62,13 @@ fn encode(s: &str) -> String {
     out
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
-
+/// A WebSocket running `command` in the demo pod (stdin too when asked).
 async fn connect(
     access: &Access,
     connector: &tokio_rustls::TlsConnector,
     command: &[String],
     stdin: bool,
 ) -> Result<Ws, String> {
-    let uri: Uri = access.server.parse().ctx("the kubeconfig's server URL")?;
-    let host = uri.host().ctx("no host in the server URL")?.to_string();
-    let port = uri.port_u16().unwrap_or(443);
     let mut query: Vec<String> = command
         .iter()
         .map(|c| format!("command={}", encode(c)))
@@ -93,29 +81,7 @@ async fn connect(
         "/api/v1/namespaces/demo/pods/shell/exec?{}",
         query.join("&")
     );
-    let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
-        .await
-        .ctx(format!("connecting to {host}:{port}"))?;
-    tcp.set_nodelay(true).ctx("TCP_NODELAY")?;
-    let name =
-        ServerName::try_from(host.trim_matches(['[', ']']).to_string()).ctx("the server's name")?;
-    let stream = connector.connect(name, tcp).await.ctx("TLS handshake")?;
-    let mut req = format!("wss://{host}:{port}{path}")
-        .into_client_request()
-        .ctx("the WebSocket request")?;
-    let auth = HeaderValue::from_str(&format!("Bearer {}", access.token)).ctx("the token")?;
-    req.headers_mut().insert(AUTHORIZATION, auth);
-    req.headers_mut().insert(
-        SEC_WEBSOCKET_PROTOCOL,
-        HeaderValue::from_static("v5.channel.k8s.io"),
-    );
-    let cfg = WebSocketConfig::default()
-        .max_message_size(Some(64 << 20))
-        .max_frame_size(Some(64 << 20));
-    let (ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(cfg))
-        .await
-        .ctx("the WebSocket upgrade")?;
-    Ok(ws)
+    ceiling::connect(access, connector, &path).await
 }
 
 /// The pieces of stdin: `head`, then `body` bytes cut from `block`, then `tail`.
