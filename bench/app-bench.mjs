@@ -1377,6 +1377,10 @@ try {
   const echoes = [];
   const hops = [];
   const sockets = [];
+  // The cores each process used while the keys were typed: the page's thread's share on a core
+  // and waiting for one says whether `yes` is drawn slower than xterm alone draws it by the
+  // page's own work or by the other processes on the cores.
+  const yesCpuFrom = await cpuTimes();
   const yesFrom = await app.exec(() => ({ bytes: window.__bench.bytes, at: performance.now() }));
   for (let i = 0; i < KEYS; i++) {
     await app.type(textarea, "Z");
@@ -1400,6 +1404,7 @@ try {
     await sleep(150);
   }
   const yesTo = await app.exec(() => ({ bytes: window.__bench.bytes, at: performance.now() }));
+  const yesCores = cpuShare(yesCpuFrom, await cpuTimes());
   results.profile.yes = await app.exec(profileTake);
   log(`profile, yes with keystrokes: ${JSON.stringify(results.profile.yes)}`);
   await app.type(textarea, `${Keys.CONTROL}c${"\uE000"}`);
@@ -1426,11 +1431,14 @@ try {
     serverSendQMedian: median(sendQ),
     clientRecvQMedian: median(sockets.map((q) => q.clientRecvQ)),
     serverSocket: sockets.at(-1)?.serverInfo ?? "",
+    cores: yesCores,
   };
   await waitQuiet(500, 20_000);
   // xterm's own rate on `yes`'s two-byte lines, same page (at most 8 MB): the fastest any
   // transport could have the tab draw what is queued ahead of an echo.
+  const yesCapCpuFrom = await cpuTimes();
   const yesCap = await xtermAlone(tab, 8e6, "y\r\n");
+  results.echoPath.xtermYesCores = cpuShare(yesCapCpuFrom, await cpuTimes(), yesCap.ms);
   await app.exec(profileTake);
   results.echoPath.xtermYesMBps = r1(yesCap.bytes / 1e6 / (yesCap.ms / 1000));
   // kubectl on a local PTY, same testcluster, same run: read as fast as possible (a terminal
@@ -2089,6 +2097,10 @@ function echoPathRows(E) {
   return [
     ["  ↳ drawn ahead of each echo (median MB); of it in testcluster's socket send queue at the key (median MB; Linux sizes it, up to tcp_wmem's max)", `${mb(E.bytesAheadMedian)}; ${mb(E.serverSendQMedian)}`, `client receive queue ${mb(E.clientRecvQMedian)} MB; ${E.serverSocket}`, "", null],
     ["  ↳ `yes` drawn by the tab vs xterm alone (MB/s); the floor: the server's queue at xterm's rate (ms)", `${E.yesDrawMBps}`, `xterm alone: ${E.xtermYesMBps}; floor ${floorMs} ms`, "", null],
+    ...(E.cores ? [["  ↳ cores each process used while those keys were typed (CPU s per s)", coresText(E.cores), "", "", null]] : []),
+    ...(E.cores?.[PAGE_ON_CORE] && E.xtermYesCores?.[PAGE_ON_CORE]
+      ? [pageThreadRow({ cores: E.cores, appMBps: E.yesDrawMBps, xtermCapCores: E.xtermYesCores, xtermCapMBps: E.xtermYesMBps }, "`yes` with the keys")]
+      : []),
     ["  ↳ keydown → send_input leaves the page; send_input's round trip: p50 / p99 (ms)", `${E.keyToIpcMs.p50} / ${E.keyToIpcMs.p99}; ${E.sendInputMs.p50} / ${E.sendInputMs.p99}`, "", "", null],
     ["  ↳ kubectl on a PTY, same run: echo p50 / p99 read for free; paced to the tab's `yes` rate", "—", `${k(E.kubectl?.free)}; ${k(E.kubectl?.atTabRate)}`, "", null],
   ];
@@ -2137,7 +2149,7 @@ function cliTableRows(C) {
   const stdinShare = ofStdinCeiling == null ? "" : `; ${Math.round(100 * ofStdinCeiling)}% of the ceiling`;
   return [
     [`CLI, stdout with a TTY (MB/s; podterm-bench, ${C.finishedAt})`, `${C.ttyMBps}`, `raw TTY ceiling ${C.ttyCeilingMBps}${localRef}; kubectl ${C.ttyKubectlMBps.join(" / ")}`, `within 10% of the ${local == null && bare == null ? "" : "lowest "}ceiling: ${Math.round(100 * tty)}%`, tty >= 0.9],
-    [`CLI, stdin → stdout (MB/s; podterm-bench, ${C.finishedAt})`, `${C.stdinMBps}`, `kubectl ${C.stdinKubectlMBps.join(" / ")}${stdinRef}`, `≥ 1.2× kubectl: ${stdin.map((x) => `${r1(x * 100) / 100}×`).join(" / ")}${stdinShare}`, stdin.every((x) => x >= 1.2) || (ofStdinCeiling != null && ofStdinCeiling >= 0.9)],
+    [`CLI, stdin → stdout (MB/s; podterm-bench, ${C.finishedAt})`, `${C.stdinMBps}`, `kubectl ${C.stdinKubectlMBps.join(" / ")}${stdinRef}`, `≥ 1.2× kubectl: ${stdin.map((x) => `${x.toFixed(2)}×`).join(" / ")}${stdinShare}`, stdin.every((x) => x >= 1.2) || (ofStdinCeiling != null && ofStdinCeiling >= 0.9)],
   ];
 }
 
@@ -2254,23 +2266,31 @@ function freshTabsRows(F, X, P) {
 }
 
 /**
- * The flood row's page thread: its time on a core per MB drawn, in the tab and in xterm.js
- * alone, each with its share of the run on a core and waiting for one; and the tab's rate were
- * its thread never kept waiting (its work per MB alone, at a whole core), against xterm alone.
+ * A run's page thread (the flood's, or `yes`'s while keys are typed): its time on a core per MB
+ * drawn, in the tab and in xterm.js alone, each with its share of the run on a core and waiting
+ * for one; and the tab's rate were its thread never kept waiting (its work per MB alone, at a
+ * whole core), against xterm alone. `what` names the run in the row.
  */
-function pageThreadRow(f) {
+function pageThreadRow(f, what = "the flood") {
   const on = f.cores[PAGE_ON_CORE];
   const capOn = f.xtermCapCores[PAGE_ON_CORE];
   const msPerMB = (1000 * on) / f.appMBps;
   const capMsPerMB = (1000 * capOn) / f.xtermCapMBps;
   const whole = 1000 / msPerMB;
   return [
-    "  ↳ the page's thread (xterm.js, the IPC's JavaScript, WebKit's layout and painting): ms on a core per MB drawn; share of the flood on a core, waiting for one; the rate with a whole core (MB/s)",
+    `  ↳ the page's thread (xterm.js, the IPC's JavaScript, WebKit's layout and painting): ms on a core per MB drawn; share of ${what} on a core, waiting for one; the rate with a whole core (MB/s)`,
     `${r1(msPerMB)}; ${on}, ${f.cores[PAGE_WAITING] ?? 0}; ${r1(whole)} (${Math.round((100 * whole) / f.xtermCapMBps)}% of xterm alone)`,
     `xterm alone: ${r1(capMsPerMB)}; ${capOn}, ${f.xtermCapCores[PAGE_WAITING] ?? 0}`,
     "",
     null,
   ];
+}
+
+/** Each process's cores (cpuShare), the machine's and the page thread's, as one cell. */
+function coresText(by) {
+  const procs = Object.entries(by).filter(([k]) => !k.startsWith("machine") && !isPageThread(k));
+  const page = by[PAGE_ON_CORE] === undefined ? "" : `; the page's thread on a core ${by[PAGE_ON_CORE]}, runnable but waiting for one ${by[PAGE_WAITING] ?? 0}`;
+  return `${procs.map(([k, v]) => `${k} ${v}`).join(", ")}; these ${r1(procs.reduce((a, [, v]) => a + v, 0))}, the machine ${by["machine, every process"] ?? "?"}${page}`;
 }
 
 /** Prints the table; writes app-latest.md (and, for a new run, the JSON files). */
@@ -2284,11 +2304,7 @@ async function writeReport(R, record) {
   // Each row of issue 13's table: the figure, the reference measured in the same run, the goal,
   // and the figure as a share of the goal (≤ 1× meets a "less than" goal).
   const x = (v, goal) => `${r1(v / goal)}× the goal`;
-  const cores = (by) => {
-    const procs = Object.entries(by).filter(([k]) => !k.startsWith("machine") && !isPageThread(k));
-    const page = by[PAGE_ON_CORE] === undefined ? "" : `; the page's thread on a core ${by[PAGE_ON_CORE]}, runnable but waiting for one ${by[PAGE_WAITING] ?? 0}`;
-    return `${procs.map(([k, v]) => `${k} ${v}`).join(", ")}; these ${r1(procs.reduce((a, [, v]) => a + v, 0))}, the machine ${by["machine, every process"] ?? "?"}${page}`;
-  };
+  const cores = coresText;
   const flood = R.flood.appMBps / R.flood.xtermCapMBps;
   const cli = R.cli ?? (record ? await cliRows() : null);
   if (record && cli) R.cli = cli;
