@@ -61,6 +61,10 @@ const ECHO_ONLY = process.argv.includes("--echo-only");
 // as JSON (issue 13, item 3; `src-tauri/probe.rs`).
 const TRANSPORT_ONLY = process.argv.includes("--transport-only");
 const KEYS = 20;
+// Keys for the idle echo and its floors: their goal is a p99, and of 20 keys the p99 is the
+// slowest one, so one late frame decided the row (13.6 ms in one run, 16.5 in the next, the
+// same code). Of 100, it is the second slowest; the slowest is reported beside it.
+const IDLE_KEYS = Number(process.env.IDLE_KEYS ?? 100);
 // Ctrl-C into `yes`, skipping: rounds, the median reported.
 const CTRL_C_ROUNDS = Number(process.env.CTRL_C_ROUNDS ?? 5);
 // A listing's size (bytes of 79-column lines) for the skipping run's Enter → last line drawn.
@@ -915,12 +919,12 @@ async function watchCursorCell(app, binary, tab) {
 }
 
 /** xterm.js alone on the screen: a letter written from the page at a random moment (no round
- *  trip) → its cell shows it, KEYS times; the letters wiped after, the cursor put back. */
+ *  trip) → its cell shows it, IDLE_KEYS times; the letters wiped after, the cursor put back. */
 async function xtermAloneOnScreen(app, binary, tab) {
   const ms = [];
   await app.exec((id) => window.__podterm.terminals.get(id).write("\x1b7"), tab);
   await sleep(100);
-  for (let i = 0; i < KEYS; i++) {
+  for (let i = 0; i < IDLE_KEYS; i++) {
     const watch = await watchCursorCell(app, binary, tab);
     if (!watch) {
       ms.push(Infinity);
@@ -1034,7 +1038,7 @@ async function idleEchoRun(app, tab, textarea) {
   await sleep(300);
   // Keystroke → echo painted in an idle tab: keydown → the frame after xterm wrote the echo.
   const idleEchoes = [];
-  for (let i = 0; i < KEYS; i++) {
+  for (let i = 0; i < IDLE_KEYS; i++) {
     await app.exec(() => (window.__bench.painted = []));
     const watch = watcher && (await watchCursorCell(app, watcher, tab));
     await app.type(textarea, "x");
@@ -1061,7 +1065,7 @@ async function idleEchoRun(app, tab, textarea) {
   }
   await app.type(textarea, `${Keys.CONTROL}u${"\uE000"}`);
   R.idleEcho = { ms: idleEchoes.map(r1), p50: r1(median(idleEchoes)), p99: r1(percentile(idleEchoes, 99)) };
-  R.idleEcho.screen = watcher ? { ms: screenMs.map(r1), p50: r1(median(screenMs)), p99: r1(percentile(screenMs, 99)) } : { error: screenWatchError };
+  R.idleEcho.screen = watcher ? { ms: screenMs.map(r1), p50: r1(median(screenMs)), p99: r1(percentile(screenMs, 99)), max: r1(Math.max(...screenMs)) } : { error: screenWatchError };
   // Draws the app made at once, not at the next frame (paint.ts); null: not engaged.
   R.idleEcho.drawnAtOnce = await app.exec((id) => {
     const p = window.__podterm.painters?.get(id);
@@ -1101,7 +1105,7 @@ async function idleEchoRun(app, tab, textarea) {
     }
     term.write("\x1b8\x1b[K");
     return ms;
-  }, tab, KEYS);
+  }, tab, IDLE_KEYS);
   {
     const xs = R.idleEchoFloor.xtermAlone.map((x) => x ?? Infinity);
     R.idleEchoFloor.xtermAlone = { ms: xs.map(r1), p50: r1(median(xs)), p99: r1(percentile(xs, 99)) };
@@ -1111,7 +1115,7 @@ async function idleEchoRun(app, tab, textarea) {
     ["kubectl", [kubectl, "--kubeconfig", kubeconfig, "-n", "demo", "exec", "-it", "shell", "--", "sh"]],
   ]) {
     try {
-      R.idleEchoFloor[name] = await ptyEcho(argv, KEYS);
+      R.idleEchoFloor[name] = await ptyEcho(argv, IDLE_KEYS);
     } catch (e) {
       R.idleEchoFloor[name] = { error: String(e.message ?? e).slice(0, 300) };
     }
@@ -2355,7 +2359,7 @@ async function writeReport(R, record) {
       : []),
     ...(R.idleEcho?.screen?.p99 !== undefined
       ? [
-          ["keystroke → echo on the X screen, idle tab: p50 / p99 (ms)", `${R.idleEcho.screen.p50} / ${R.idleEcho.screen.p99}`, idleEchoScreenText(R), `p99 < 16 ms (one frame): ${x(R.idleEcho.screen.p99, 16)}`, R.idleEcho.screen.p99 < 16],
+          [`keystroke → echo on the X screen, idle tab: p50 / p99 (ms${R.idleEcho.screen.max == null ? "" : `; of ${R.idleEcho.screen.ms.length} keys, the slowest`})`, `${R.idleEcho.screen.p50} / ${R.idleEcho.screen.p99}${R.idleEcho.screen.max == null ? "" : `; ${R.idleEcho.screen.max}`}`, idleEchoScreenText(R), `p99 < 16 ms (one frame): ${x(R.idleEcho.screen.p99, 16)}`, R.idleEcho.screen.p99 < 16],
           ["  ↳ the page's own measure: keydown → the frame after xterm.js wrote the echo (ms)", `${R.idleEcho.p50} / ${R.idleEcho.p99}`, `${idleEchoFloorText(R.idleEchoFloor)}${idleEchoDrawnText(R)}`, "", null],
         ]
       : R.idleEcho
