@@ -1965,9 +1965,19 @@ test("a pod's Logs view: right-click opens it; lines, colours, search, pause, ti
   await until(async () => (await logLines(tab.id)).includes("held while paused"), "the held line after Follow");
   await until(() => page.evaluate(() => window.__podtermMock.logStreams().every((s) => s.unacked === 0)), "everything acknowledged");
 
+  // A line whose newline has not come (a prompt) is shown as it grows, without its timestamp
+  // while timestamps are hidden, as kubectl logs prints it.
+  const promptStamp = new Date().toISOString();
+  await page.evaluate((t) => window.__podtermMock.writeLogRaw("shell", `${t} prompt> `), promptStamp);
+  await waitText(`${pane} .log-line.pending`, "prompt> ");
+
   // Timestamps and wrap.
   await page.check(`${pane} .logs-timestamps`);
   await page.waitForSelector(`${pane} .log-stamp`, { timeout: WAIT_MS });
+  await waitText(`${pane} .log-line.pending`, `${promptStamp} prompt> `);
+  await page.evaluate(() => window.__podtermMock.writeLogRaw("shell", "ls\n"));
+  await until(async () => (await logLines(tab.id)).at(-1) === "prompt> ls", "the prompt's line ended");
+  await until(() => page.$eval(`${pane} .log-line.pending`, (el) => el.hidden), "no line pending");
   await page.check(`${pane} .logs-wrap`);
   await page.waitForSelector(`${pane} .logs-lines.wrap`, { timeout: WAIT_MS });
   await screenshot("logs-timestamps-wrap");

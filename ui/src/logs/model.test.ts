@@ -97,10 +97,21 @@ describe("LogModel", () => {
     ]);
   });
 
+  it("splits a line not yet ended as a line: its timestamp and source apart", () => {
+    const m = new LogModel(100);
+    feed(m, "[pod/web-1/app] 2026-12-05T06:02:36.820416907Z done\n[pod/web-1/app] 2026-12-05T06:02:37.1Z # ");
+    expect(m.pending).toBe("[pod/web-1/app] 2026-12-05T06:02:37.1Z # ");
+    expect(m.pendingLine).toEqual({ n: 2, source: "pod/web-1/app", stamp: "2026-12-05T06:02:37.1Z", text: "# " });
+    feed(m, "ls\n");
+    expect(m.pendingLine).toBeNull();
+    expect(m.all().at(-1)).toEqual({ n: 2, source: "pod/web-1/app", stamp: "2026-12-05T06:02:37.1Z", text: "# ls" });
+  });
+
   it("ends a last line without a newline, and keeps lines without a timestamp whole", () => {
     const m = new LogModel(100);
     feed(m, "no stamp here\npartial");
     expect(m.pending).toBe("partial");
+    expect(m.pendingLine).toEqual({ n: 2, source: null, stamp: null, text: "partial" });
     m.end();
     expect(m.all().map((l) => [l.stamp, l.text])).toEqual([
       [null, "no stamp here"],

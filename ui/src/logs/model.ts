@@ -47,6 +47,18 @@ export function plain(text: string): string {
 
 export type LogsListener = () => void;
 
+/** One line of the log (its newline taken off), its source and timestamp apart. */
+function parse(raw: string, n: number): LogLine {
+  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  const m = STAMP.exec(line);
+  return {
+    n,
+    source: m?.[1] ?? null,
+    stamp: m ? m[2]! : null,
+    text: m ? line.slice(m[0].length) : line,
+  };
+}
+
 export class LogModel {
   private readonly decoder = new TextDecoder("utf-8");
   private lines: LogLine[] = [];
@@ -144,14 +156,7 @@ export class LogModel {
   }
 
   private push(raw: string): void {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    const m = STAMP.exec(line);
-    this.lines.push({
-      n: this.next++,
-      source: m?.[1] ?? null,
-      stamp: m ? m[2]! : null,
-      text: m ? line.slice(m[0].length) : line,
-    });
+    this.lines.push(parse(raw, this.next++));
   }
 
   private trim(): void {
@@ -170,6 +175,12 @@ export class LogModel {
   /** The line not yet ended (shown as the last line while it grows); "" when none. */
   get pending(): string {
     return this.partial;
+  }
+
+  /** The line not yet ended, its timestamp and source apart as a line's are (so the view
+   *  shows its timestamp only when timestamps are shown); null when none. */
+  get pendingLine(): LogLine | null {
+    return this.partial === "" ? null : parse(this.partial, this.next);
   }
 
   clear(): void {

@@ -371,8 +371,11 @@ export class LogsView {
     }
     this.lines.appendChild(frag);
     this.lastShown = all[all.length - 1]?.n ?? this.lastShown;
-    setText(this.pendingEl, this.model.pending ? plain(this.model.pending) : "");
-    this.pendingEl.hidden = this.model.pending === "";
+    // The line still growing (a prompt, a progress line) is drawn as a line is: its timestamp
+    // only when timestamps are shown, its colours kept.
+    const pending = this.model.pendingLine;
+    this.pendingEl.replaceChildren(...(pending ? [...this.lineEl(pending, q).childNodes] : []));
+    this.pendingEl.hidden = pending === null;
     const count = q ? this.model.matches().length : 0;
     setText(this.matchCount, q ? `${count} ${count === 1 ? "line" : "lines"}` : "");
     const held = this.model.heldByteCount;

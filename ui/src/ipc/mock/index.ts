@@ -134,6 +134,8 @@ export interface MockControls {
   logStreams(): MockLogStats[];
   /** Appends lines (a timestamp each) to the open log streams of `pod`. */
   writeLog(pod: string, lines: string[]): void;
+  /** Appends text as it is (no timestamp, no newline) to the open log streams of `pod`. */
+  writeLogRaw(pod: string, text: string): void;
   /** Ends the log streams of `pod`, as a container that stopped. */
   endLog(pod: string): void;
   /** The logs saved through save_log (the native save dialog), in order. */
@@ -285,6 +287,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     logStreams: () => logs.stats(),
     writeLog: (pod, lines) => logs.write(pod, lines),
+    writeLogRaw: (pod, text) => logs.writeRaw(pod, text),
     endLog: (pod) => logs.end(pod),
     savedLogs: () => [...savedLogs],
     setLogTick: (ms) => {

@@ -171,6 +171,12 @@ export class MockLogs {
     for (const s of this.streams.values()) if (s.stats.pod === pod && !s.stats.previous) this.push(s, text);
   }
 
+  /** Appends `text` as it is (no timestamp, no newline added) to the open streams of `pod`:
+   *  a line that has not ended yet, or the end of one (tests). */
+  writeRaw(pod: string, text: string): void {
+    for (const s of this.streams.values()) if (s.stats.pod === pod && !s.stats.previous) this.push(s, text);
+  }
+
   /** Ends every open stream of `pod`, as a container that stopped (tests). */
   end(pod: string): void {
     for (const s of [...this.streams.values()]) if (s.stats.pod === pod) this.finish(s);
