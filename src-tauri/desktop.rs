@@ -536,6 +536,9 @@ mod tests {
                 command: None,
                 favourite: None,
                 owner: None,
+                view: podterm_core::opentabs::TabView::Logs,
+                debug: None,
+                ephemeral: false,
             }],
             active: Some(0),
             ..SavedTabs::default()

@@ -84,7 +84,7 @@ pub struct AppSettings {
     pub draw_every_byte: bool,
 }
 
-pub use podterm_core::opentabs::{RestoredTab, RestoredTabs, SavedTab, SavedTabs};
+pub use podterm_core::opentabs::{RestoredTab, RestoredTabs, SavedTab, SavedTabs, TabView};
 
 /// A profile's settings for the edit form: never a secret, only whether a token is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -75,6 +75,7 @@ payloads!(
     RecentSession,
     SavedTab,
     SavedTabs,
+    TabView,
     RestoredTab,
     RestoredTabs,
     ResolvedFavourite,

@@ -886,10 +886,20 @@ test("the pod deleted mid-session: the tab ends with a reason", async () => {
   await screenshot("pod-deleted");
 });
 
+/** The pod whose Logs view is open across the restart. */
+const LOGS_POD = "web-6b7f9c8d5-h2x4k";
+/** A tab as the restart finds it again: a favourite's by name, else its kind and place. */
+const tabPlace = (t) => (t.favourite ? `★${t.favourite}` : `${t.kind}:${t.namespace}/${t.pod}/${t.container}`);
+
 test("the window's size is restored after a restart", async () => {
+  // A Logs view, kept as one: it must come back as a Logs view, never as a shell in its pod.
+  // (A pod of the Demo cluster as it starts: the restart starts it again.)
+  await app.waitFor(`.pod[data-pod="${LOGS_POD}"]`, 20_000);
+  await app.type(`.pod[data-pod="${LOGS_POD}"] .pod-line`, "l");
+  await app.waitUntil("a Logs tab", 10_000, (p) => window.__podterm.tabs().find((t) => t.kind === "logs" && t.pod === p), LOGS_POD);
   // What the tabs were, to find them again after the restart.
   await app.click(`.tab[data-tab-id="${state.tabId}"]`);
-  state.tabsBefore = (await tabs()).map((t) => (t.favourite ? `★${t.favourite}` : `${t.namespace}/${t.pod}/${t.container}`));
+  state.tabsBefore = (await tabs()).map(tabPlace);
   const activeIndex = (await tabs()).findIndex((t) => t.active);
   // The engine keeps them in tabs.json: wait for the file to say these tabs, this one active.
   const saved = async () => {
@@ -935,8 +945,12 @@ test("the window's size is restored after a restart", async () => {
 
 test("after a restart the tabs are back: the same places, live again, the active one active", async () => {
   const back = await app.waitUntil("the last run's tabs", 30_000, (n) => (window.__podterm.tabs().length === n ? window.__podterm.tabs() : null), state.tabsBefore.length);
-  const places = back.map((t) => (t.favourite ? `★${t.favourite}` : `${t.namespace}/${t.pod}/${t.container}`));
+  const places = back.map(tabPlace);
   assert(JSON.stringify(places) === JSON.stringify(state.tabsBefore), `after the restart ${JSON.stringify(places)}; before ${JSON.stringify(state.tabsBefore)}`);
+  // The Logs view is one again, following its pod's log.
+  const logs = back.find((t) => t.kind === "logs" && t.pod === LOGS_POD);
+  assert(logs, `no Logs tab of ${LOGS_POD} after the restart: ${JSON.stringify(places)}`);
+  await app.waitUntil("the restored Logs view following its pod", 30_000, (id) => /^Following /.test(document.querySelector(`.pane[data-tab-id="${id}"] .logs-state`)?.textContent ?? ""), logs.id);
   const shell = back.find((t) => t.pod === "shell" && !t.favourite);
   assert(shell?.active, `the active tab is not shell: ${JSON.stringify(back.find((t) => t.active))}`);
   await waitTabState(shell.id, "connected", 30_000);

@@ -1875,24 +1875,30 @@ test("tabs survive a restart: reopened where they were, the active one active, a
   await page.fill(".open-by-name", "db-0/metrics");
   await page.press(".open-by-name", "Enter");
   await newTab(before, "connected");
+  // A Logs view is kept as one: it must never come back as a shell in its pod.
+  await page.click('.pod[data-pod="shell"] .pod-line', { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Logs and events")');
+  await until(() => page.evaluate(() => window.__podterm.tabs().some((t) => t.kind === "logs")), "a Logs tab");
   await page.click(`.tab[data-tab-id="${shell.id}"]`);
   const saved = () => page.evaluate(() => window.__podtermMock.savedTabs());
   await until(async () => {
     const s = await saved();
-    return s?.tabs.length === 3 && s.active === 0;
-  }, "three tabs saved, the first active");
+    return s?.tabs.length === 4 && s.active === 0;
+  }, "four tabs saved, the first active");
   const s = await saved();
   assert(
-    JSON.stringify(s.tabs.map((t) => [t.namespace, t.pod, t.container])) === JSON.stringify([["demo", "shell", "shell"], ["demo", "tmp-1", "main"], ["demo", "db-0", "metrics"]]),
+    JSON.stringify(s.tabs.map((t) => [t.namespace, t.pod, t.container, t.view])) ===
+      JSON.stringify([["demo", "shell", "shell", "terminal"], ["demo", "tmp-1", "main", "terminal"], ["demo", "db-0", "metrics", "terminal"], ["demo", "shell", "shell", "logs"]]),
     `saved ${JSON.stringify(s)}`,
   );
 
   // A restart (the mock's cluster starts again without tmp-1).
   await page.reload();
-  const back = await page.waitForFunction(() => (window.__podterm?.tabs?.().length === 3 ? window.__podterm.tabs() : null), null, { timeout: WAIT_MS });
+  const back = await page.waitForFunction(() => (window.__podterm?.tabs?.().length === 4 ? window.__podterm.tabs() : null), null, { timeout: WAIT_MS });
   const tabs = await back.jsonValue();
-  assert(JSON.stringify(tabs.map((t) => `${t.pod}/${t.container}`)) === JSON.stringify(["shell/shell", "tmp-1/main", "db-0/metrics"]), JSON.stringify(tabs));
+  assert(JSON.stringify(tabs.map((t) => `${t.kind}:${t.pod}/${t.container}`)) === JSON.stringify(["terminal:shell/shell", "terminal:tmp-1/main", "terminal:db-0/metrics", "logs:shell/shell"]), JSON.stringify(tabs));
   assert(tabs[0].active, "the active tab is not the one that was");
+  await waitText(`.pane[data-tab-id="${tabs[3].id}"] .logs-state`, /^Following shell$/);
   await waitTabState(tabs[0].id, "connected");
   await waitTabState(tabs[2].id, "connected");
   await waitTabState(tabs[1].id, "lost");

@@ -10,14 +10,17 @@
 use crate::browse::PodOwner;
 use crate::pods::{PodError, PodTarget, WorkloadKind};
 use crate::store::{Extra, FileSpec, StoreError, VersionedFile};
+use crate::terminal::DebugRequest;
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// The version this Podterm writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version this Podterm writes. Version 2 added each tab's [`TabView`] and debug container:
+/// a Podterm that reads version 1 at most would reopen a saved Logs view as a shell in its pod,
+/// so it is told to upgrade instead (version 1 files read here as terminals).
+pub const FORMAT_VERSION: u32 = 2;
 /// The file's name inside the config directory.
 pub const FILE_NAME: &str = "tabs.json";
 /// The lock file's name inside the config directory.
@@ -32,6 +35,21 @@ pub const SPEC: FileSpec = FileSpec {
 };
 /// The most tabs kept (more are not saved: a runaway loop must not grow the file).
 pub const MAX_TABS: usize = 100;
+
+/// What a saved tab shows: it reopens as the same, so a read-only Logs view never comes back as
+/// a shell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub enum TabView {
+    /// A terminal (also every tab of a version 1 file).
+    #[default]
+    Terminal,
+    /// The Logs view of the pod's container.
+    Logs,
+    /// The Logs view of the workload that runs the pod (every pod of it).
+    WorkloadLogs,
+}
 
 /// One open tab.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +72,16 @@ pub struct SavedTab {
     /// the pod is gone.
     #[serde(default)]
     pub owner: Option<PodOwner>,
+    /// A terminal or a Logs view.
+    #[serde(default)]
+    pub view: TabView,
+    /// A terminal in our debug container beside `container` (the running one of that image and
+    /// target is used again when it reopens).
+    #[serde(default)]
+    pub debug: Option<DebugRequest>,
+    /// `container` is one of the pod's ephemeral (debug) containers, picked in its list.
+    #[serde(default)]
+    pub ephemeral: bool,
 }
 
 /// The saved tabs, in the tab bar's order, and which was active.
@@ -268,6 +296,9 @@ mod tests {
             command: command.map(|c| c.iter().map(|s| s.to_string()).collect()),
             favourite: None,
             owner: None,
+            view: TabView::Terminal,
+            debug: None,
+            ephemeral: false,
         }
     }
 
@@ -286,12 +317,46 @@ mod tests {
                     favourite: Some("web".into()),
                     ..tab("b", Some(&["top", "-d", "1"]))
                 },
+                SavedTab {
+                    view: TabView::WorkloadLogs,
+                    ..tab("web-2", None)
+                },
+                SavedTab {
+                    debug: Some(DebugRequest {
+                        image: "busybox:1.36".into(),
+                        name: "debugger-x1".into(),
+                    }),
+                    ..tab("distroless", None)
+                },
+                SavedTab {
+                    ephemeral: true,
+                    ..tab("distroless", None)
+                },
             ],
             active: Some(1),
             extra: Extra::new(),
         };
         save(dir.path(), &tabs).expect("save");
         assert_eq!(load(dir.path()).expect("load"), tabs);
+    }
+
+    #[test]
+    fn a_version_1_file_reads_as_terminals_and_is_written_back_as_version_2() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(
+            &path,
+            r#"{"version": 1, "tabs": [{"profile": "p", "namespace": "demo", "pod": "a", "container": ""}], "active": 0}"#,
+        )
+        .expect("write");
+        let mut tabs = load(dir.path()).expect("load");
+        assert_eq!(tabs.tabs, [tab("a", None)]);
+        tabs.tabs.push(tab("b", None));
+        save(dir.path(), &tabs).expect("save");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(json["version"], 2, "{text}");
+        assert_eq!(json["tabs"][0]["view"], "terminal", "{text}");
     }
 
     #[test]

@@ -23,6 +23,7 @@ export type {
   RestoredTabs,
   SavedTab,
   SavedTabs,
+  TabView,
   ResolvedFavourite,
   SessionState,
   WatchStatus,

@@ -1,6 +1,7 @@
 // Tabs that survive a restart: what is saved of each open tab (engine side: podterm-core's
 // opentabs.rs, tabs.json) and how the saved ones come back. Pure: no DOM, no IPC.
-import type { PodOwner, RestoredTab, SavedTab, SavedTabs } from "../ipc/types";
+import type { DebugPlan, PodOwner, RestoredTab, SavedTab, SavedTabs, TabView } from "../ipc/types";
+import { debugTarget } from "../terminal/debug";
 import type { FavouriteRef, SessionTarget, Tab } from "../terminal/tabs";
 
 /** What a saved tab is opened on again. */
@@ -11,14 +12,18 @@ export interface Reopen {
   gone: boolean;
   /** Said in the tab when the pod moved: `web-1 is gone: reopened in web-2, …`. */
   note: string | null;
+  /** A terminal, or a Logs view (of the pod's container, or of its workload): never a shell
+   *  where a Logs view was. */
+  view: TabView;
 }
 
 /**
  * The tabs as saved: each tab's place (for a favourite's tab its name; it is resolved again),
- * the owner of its pod when known (`ownerOf`), and the active tab's index.
+ * what it shows (a terminal, a debug container's terminal, a Logs view), the owner of its pod
+ * when known (`ownerOf`), and the active tab's index.
  */
 export function tabsToSave(
-  tabs: readonly Pick<Tab, "id" | "target" | "favourite">[],
+  tabs: readonly (Pick<Tab, "id" | "target" | "favourite"> & Partial<Pick<Tab, "kind" | "workload">>)[],
   activeId: number | null,
   ownerOf: (t: SessionTarget) => PodOwner | null,
 ): SavedTabs {
@@ -30,6 +35,9 @@ export function tabsToSave(
     command: t.target.command ? [...t.target.command] : null,
     favourite: t.favourite?.name ?? null,
     owner: t.favourite ? null : ownerOf(t.target),
+    view: t.kind === "logs" ? (t.workload ? "workloadLogs" : "logs") : "terminal",
+    debug: t.target.debug ? { ...t.target.debug } : null,
+    ephemeral: t.target.ephemeral === true,
   }));
   const active = tabs.findIndex((t) => t.id === activeId);
   return { tabs: saved, active: active < 0 ? null : active };
@@ -39,11 +47,37 @@ export function tabsToSave(
 export function reopenOf(r: RestoredTab): Reopen {
   const t = r.tab;
   return {
-    target: { profile: t.profile, namespace: t.namespace, pod: t.pod, container: t.container, command: t.command ? [...t.command] : null },
+    target: {
+      profile: t.profile,
+      namespace: t.namespace,
+      pod: t.pod,
+      container: t.container,
+      command: t.command ? [...t.command] : null,
+      ...(t.debug ? { debug: { ...t.debug } } : {}),
+      ...(t.ephemeral ? { ephemeral: true } : {}),
+    },
+    view: t.view,
     favourite: t.favourite ? { name: t.favourite } : null,
     gone: r.gone,
     note: r.movedFrom
       ? `the pod ${t.namespace}/${r.movedFrom} is gone: reopened in ${t.pod}, the newest Ready pod of its ${t.owner?.kind === "ReplicaSet" ? "Deployment" : (t.owner?.kind ?? "workload")}`
       : null,
   };
+}
+
+/**
+ * Where a reopened debug tab's shell runs: in its debug container only while that still runs
+ * (`plan` reuses it). An ephemeral container cannot be removed, so a new one is added only after
+ * the user's yes: otherwise (or when the plan fails) the tab reopens on the target container,
+ * whose tab offers the debug container as any tab without a shell does.
+ */
+export async function debugTabAgain(target: SessionTarget, plan: (target: SessionTarget, image: string) => Promise<DebugPlan>): Promise<SessionTarget> {
+  const { debug, ...plain } = target;
+  if (!debug) return target;
+  try {
+    const p = await plan(plain, debug.image);
+    return p.reuse ? debugTarget(plain, p) : plain;
+  } catch {
+    return plain;
+  }
 }

@@ -7,14 +7,14 @@ import { errorMessage, type Backend } from "../ipc";
 import type { PodOwner } from "../ipc/types";
 import type { SidebarModel } from "../sidebar/model";
 import type { Workspace } from "../terminal/workspace";
-import { reopenOf, tabsToSave } from "./model";
+import { debugTabAgain, reopenOf, tabsToSave } from "./model";
 
 /** How long after a change the tabs are saved (a burst of changes saves once). */
 const SAVE_DELAY_MS = 300;
 
 /** Starts saving the tabs; returns what reopens the last run's (call it once, at start). */
 export function keepTabsAcrossRestarts(
-  backend: Pick<Backend, "saveOpenTabs" | "restoreTabs">,
+  backend: Pick<Backend, "saveOpenTabs" | "restoreTabs" | "planDebug">,
   workspace: Workspace,
   sidebar: SidebarModel,
   favourites: FavouritesModel,
@@ -47,9 +47,12 @@ export function keepTabsAcrossRestarts(
       const opened: number[] = [];
       for (const r of last.tabs) {
         const again = reopenOf(r);
-        const tab = again.favourite
-          ? workspace.openFavourite(again.favourite.name, favourites.get(again.favourite.name))
-          : workspace.open(again.target);
+        const tab =
+          again.view !== "terminal"
+            ? workspace.openLogs(again.target, again.view === "workloadLogs")
+            : again.favourite
+              ? workspace.openFavourite(again.favourite.name, favourites.get(again.favourite.name))
+              : workspace.open(await debugTabAgain(again.target, (t, image) => backend.planDebug(t.profile, t.namespace, t.pod, t.container, image)));
         opened.push(tab.id);
         if (again.gone) workspace.podGone(again.target.profile, again.target.namespace, again.target.pod);
         if (again.note) workspace.notice(tab.id, again.note);

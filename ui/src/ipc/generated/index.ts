@@ -17,6 +17,7 @@ export type { ProfileColour } from "./ProfileColour";
 export type { RecentSession } from "./RecentSession";
 export type { SavedTab } from "./SavedTab";
 export type { SavedTabs } from "./SavedTabs";
+export type { TabView } from "./TabView";
 export type { RestoredTab } from "./RestoredTab";
 export type { RestoredTabs } from "./RestoredTabs";
 export type { ResolvedFavourite } from "./ResolvedFavourite";
