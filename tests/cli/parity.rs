@@ -497,6 +497,85 @@ async fn attach_joins_the_main_process_like_kubectl() {
     }
 }
 
+/// Processes whose command line holds `word`, from /proc.
+fn processes_with(word: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read(format!("/proc/{p}/cmdline"))
+                .is_ok_and(|c| c.split(|b| *b == 0).any(|a| a == word.as_bytes()))
+        })
+        .collect()
+}
+
+/// A reader that stops (`| head -1`) ends the session at once, as it ends kubectl (SIGPIPE: 141
+/// in a shell), and with it the command in the pod. podterm used to stream on for ever, the
+/// pod's `yes` with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_stops_ends_the_session_like_kubectl() {
+    use std::os::unix::process::ExitStatusExt as _;
+    use tokio::io::AsyncBufReadExt as _;
+    let c = cluster::demo().await;
+    for (i, bin) in clients().iter().enumerate() {
+        // A word of its own, to find this run's `yes` among the test's other pods.
+        let word = format!("reader-gone-{}-{i}", std::process::id());
+        let home = tempfile::tempdir().expect("home");
+        let mut child = tokio::process::Command::new(bin)
+            .args(["exec", "shell", "--", "yes", &word])
+            .env("KUBECONFIG", c.kubeconfig())
+            .env("HOME", home.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn");
+        let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next_line().await.expect("read");
+        assert_eq!(first.as_deref(), Some(word.as_str()), "{}", bin.display());
+        assert!(
+            !processes_with(&word).is_empty(),
+            "the pod's yes is not running"
+        );
+        // The reader goes, as `head -1` does once it has its line.
+        drop(lines);
+        // A bound, not a timing: a client that never notices its reader left waits here for ever.
+        let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+            .await
+            .unwrap_or_else(|_| {
+                panic!("{} still ran a minute after its reader left", bin.display())
+            })
+            .expect("wait");
+        let code = status.code().or_else(|| status.signal().map(|s| 128 + s));
+        assert_eq!(code, Some(141), "{}: {status:?}", bin.display());
+        if i == 0 {
+            let mut err = String::new();
+            child
+                .stderr
+                .take()
+                .expect("stderr")
+                .read_to_string(&mut err)
+                .await
+                .expect("stderr");
+            assert_eq!(err, "", "podterm said something for a reader that left");
+        }
+        // The command in the pod ends with the session (its output has nowhere to go).
+        for n in 0.. {
+            if processes_with(&word).is_empty() {
+                break;
+            }
+            assert!(
+                n < 600,
+                "the pod's yes ran on after {} ended",
+                bin.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
 /// Children of a process, from /proc.
 fn children_of(pid: u32) -> Vec<u32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {

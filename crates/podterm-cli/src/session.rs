@@ -96,7 +96,10 @@ async fn pump(
         tokio::sync::mpsc::unbounded_channel().1,
     );
     // Stdout gets a thread of its own that writes each chunk straight to the descriptor: no
-    // hop through tokio's blocking pool per chunk.
+    // hop through tokio's blocking pool per chunk. When stdout can take no more (its reader
+    // gone: `| head`), the session ends, as kubectl is ended by SIGPIPE; else the command in
+    // the pod would run on with nobody reading it.
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<std::io::Error>();
     let rec = recorder.clone();
     let stdout_task = tokio::task::spawn_blocking(move || {
         use std::io::Write as _;
@@ -108,7 +111,8 @@ async fn pump(
             Err(_) => Box::new(std::io::stdout()),
         };
         while let Some(chunk) = out_rx.blocking_recv() {
-            if out.write_all(&chunk).and_then(|_| out.flush()).is_err() {
+            if let Err(e) = out.write_all(&chunk).and_then(|_| out.flush()) {
+                let _ = closed_tx.send(e);
                 break;
             }
             // This thread may wait for the recording's disk: a flood is recorded whole.
@@ -180,6 +184,13 @@ async fn pump(
             drop(raw);
             return Ok(code);
         }
+        // Only when a write failed: the channel also closes when the output simply ended.
+        // The session (in `finish`) is dropped with the other branch: its tasks stop and its
+        // connection closes.
+        Ok(e) = closed_rx => {
+            drop(raw);
+            return stdout_closed(&e);
+        }
     };
     let _ = stdout_task.await;
     let _ = stderr_task.await;
@@ -198,6 +209,22 @@ async fn pump(
         Err(e) => Err(e.into()),
     }
 }
+
+/// The exit of a session whose stdout could take no more. Its reader gone (`EPIPE`: `| head`
+/// has what it wanted): 141, what a shell reports for a process ended by SIGPIPE, as kubectl
+/// is, and nothing said. Any other failure (a full disk) is said.
+fn stdout_closed(e: &std::io::Error) -> Result<i32, Failure> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(SIGPIPE_EXIT)
+    } else {
+        Err(Failure::new(format!(
+            "could not write the command's output: {e}"
+        )))
+    }
+}
+
+/// What a shell reports for a process ended by SIGPIPE (128 + 13).
+const SIGPIPE_EXIT: i32 = 141;
 
 /// The capacity asked for a pipe on stdin (Linux's default is 64 KiB). A reader that takes
 /// 64 KiB per read pays a wake-up and a frame per 64 KiB; with a larger pipe a fast writer is
