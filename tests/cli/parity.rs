@@ -497,6 +497,39 @@ async fn attach_joins_the_main_process_like_kubectl() {
     }
 }
 
+/// A server whose certificate the kubeconfig's CA did not sign (a cluster made again with a new
+/// CA, or the wrong address): every kubectl fails with x509's words, podterm with which
+/// certificate and what to do, never rustls's own text ("invalid peer certificate: BadSignature").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_certificate_from_another_ca_is_said_in_words() {
+    let ours = cluster::demo().await;
+    let other = cluster::demo().await;
+    let server = other.url();
+    let args = ["exec", "--server", server.as_str(), "shell", "--", "true"];
+    for k in kubectls() {
+        let theirs = run(&k, &ours, &args, None, &[]).await;
+        assert_eq!(theirs.code, 1, "{}: {}", k.display(), theirs.stderr);
+        assert!(
+            theirs.stderr.contains("x509"),
+            "{}: {}",
+            k.display(),
+            theirs.stderr
+        );
+    }
+    let out = run(&podterm(), &ours, &args, None, &[]).await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot reach the API server: the API server's certificate is not signed by a certificate authority this cluster trusts"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("invalid peer certificate") && !out.stderr.contains("BadSignature"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// Processes whose command line holds `word`, from /proc.
 fn processes_with(word: &str) -> Vec<u32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {

@@ -651,6 +651,9 @@ pub fn transport_words(e: &(dyn std::error::Error + 'static)) -> String {
         {
             return CLOSED.to_owned();
         }
+        if let Some(w) = tls_words(c) {
+            return w.to_owned();
+        }
         if let Some(io) = c.downcast_ref::<std::io::Error>() {
             let words = match io.kind() {
                 K::UnexpectedEof | K::BrokenPipe => Some(CLOSED),
@@ -688,6 +691,50 @@ pub fn transport_words(e: &(dyn std::error::Error + 'static)) -> String {
         cur = c.source();
     }
     describe(from)
+}
+
+/// A TLS failure in plain words, with what to check: the certificate checks kubectl names
+/// (x509's "signed by unknown authority", "expired", "not valid for"), and a server that refused
+/// this client's certificate. rustls's own text ("invalid peer certificate: UnknownIssuer") says
+/// nothing to a user. The error is rustls's, or I/O errors carrying it (how TLS streams fail).
+fn tls_words(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use rustls::{AlertDescription as A, CertificateError as C};
+    // kube's TLS stream wraps rustls's error in an I/O error, and that in another.
+    let mut inner: &(dyn std::error::Error + 'static) = e;
+    let tls = loop {
+        if let Some(t) = inner.downcast_ref::<rustls::Error>() {
+            break t;
+        }
+        inner = inner.downcast_ref::<std::io::Error>()?.get_ref()?;
+    };
+    Some(match tls {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer | C::BadSignature => {
+                "the API server's certificate is not signed by a certificate authority this cluster trusts (the certificate-authority in the kubeconfig, or the CA saved with the profile): if the cluster's CA changed, get its new kubeconfig (and import it again for a profile)"
+            }
+            C::Expired | C::ExpiredContext { .. } => {
+                "the API server's certificate has expired (or this computer's clock is wrong)"
+            }
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "the API server's certificate is not valid yet (is this computer's clock right?)"
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "the API server's certificate is not for this address: use the address it was issued for, or set tls-server-name to a name it holds"
+            }
+            _ => "the API server's certificate was not accepted (its certificate-authority in the kubeconfig or profile may be wrong)",
+        },
+        rustls::Error::AlertReceived(
+            A::BadCertificate
+            | A::UnknownCA
+            | A::CertificateRequired
+            | A::CertificateExpired
+            | A::CertificateRevoked
+            | A::AccessDenied,
+        ) => {
+            "the API server refused this client's certificate (client-certificate and client-key in the kubeconfig or profile: expired, or not signed by the cluster's CA?)"
+        }
+        _ => return None,
+    })
 }
 
 /// What a failing proxy hop says ([`ProxyFailure`]'s words).
@@ -1157,6 +1204,56 @@ mod missing_secret_tests {
         let key = missing("client-key");
         assert!(key.starts_with("the client-key of profile \"prod\" is not in the keyring: import its kubeconfig again"), "{key}");
         assert!(!key.contains("edit the cluster and enter"), "{key}");
+    }
+}
+
+#[cfg(test)]
+mod tls_tests {
+    use super::transport_words;
+    use rustls::{AlertDescription, CertificateError, Error as Tls};
+
+    /// A TLS failure as kube reports it: an I/O error carrying an I/O error carrying rustls's,
+    /// under a layer of the HTTP client's own (seen against a server of another CA).
+    fn failed(tls: Tls) -> String {
+        #[derive(Debug, thiserror::Error)]
+        #[error("client error (Connect)")]
+        struct Layer(#[source] std::io::Error);
+        let io = |e: Box<dyn std::error::Error + Send + Sync>| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+        };
+        transport_words(&Layer(io(Box::new(io(Box::new(tls))))))
+    }
+
+    #[test]
+    fn a_tls_failure_is_named_in_words_with_what_to_check() {
+        let unknown = failed(Tls::InvalidCertificate(CertificateError::UnknownIssuer));
+        assert!(
+            unknown.starts_with("the API server's certificate is not signed by a certificate authority this cluster trusts"),
+            "{unknown}"
+        );
+        // A CA that changed (a cluster made again under the same name) fails its signature.
+        assert_eq!(
+            failed(Tls::InvalidCertificate(CertificateError::BadSignature)),
+            unknown
+        );
+        assert!(failed(Tls::InvalidCertificate(CertificateError::Expired)).contains("has expired"));
+        assert!(
+            failed(Tls::InvalidCertificate(CertificateError::NotValidForName))
+                .contains("set tls-server-name")
+        );
+        assert!(failed(Tls::AlertReceived(AlertDescription::UnknownCA))
+            .starts_with("the API server refused this client's certificate"));
+        for w in [
+            unknown,
+            failed(Tls::InvalidCertificate(CertificateError::Revoked)),
+        ] {
+            assert!(
+                !w.contains("invalid peer certificate") && !w.contains("Issuer"),
+                "rustls's words: {w}"
+            );
+        }
+        // Not a certificate: left to the words for any other failure.
+        assert!(failed(Tls::DecryptError).contains("cannot decrypt"));
     }
 }
 
