@@ -159,7 +159,7 @@ async fn a_link_cut_on_the_way_is_said_in_plain_words() {
     assert_eq!(out.code, 1, "{err}");
     assert_eq!(out.stdout, b"up\n");
     assert!(
-        err.contains("closed on the way, not by the API server")
+        err.contains("closed without the API server ending it")
             && err.contains("keepalive interval"),
         "{err}"
     );
