@@ -497,6 +497,34 @@ async fn attach_joins_the_main_process_like_kubectl() {
     }
 }
 
+/// A usage error (a misspelt flag, a missing argument) exits 1, as kubectl's do (clap's own code
+/// is 2), and says what was wrong; help still exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_usage_error_exits_1_like_kubectl() {
+    let c = cluster::demo().await;
+    for args in [
+        &["exec", "--contianer", "main", "shell", "--", "true"][..],
+        &["logs", "--tail"][..],
+    ] {
+        for bin in clients() {
+            let out = run(&bin, &c, args, None, &[]).await;
+            assert_eq!(out.code, 1, "{} {args:?}: {}", bin.display(), out.stderr);
+        }
+    }
+    let out = run(
+        &podterm(),
+        &c,
+        &["exec", "--contianer", "main", "shell"],
+        None,
+        &[],
+    )
+    .await;
+    assert!(out.stderr.contains("'--contianer'"), "{}", out.stderr);
+    let help = run(&podterm(), &c, &["exec", "--help"], None, &[]).await;
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
+}
+
 /// A server whose certificate the kubeconfig's CA did not sign (a cluster made again with a new
 /// CA, or the wrong address): every kubectl fails with x509's words, podterm with which
 /// certificate and what to do, never rustls's own text ("invalid peer certificate: BadSignature").
