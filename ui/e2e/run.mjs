@@ -1534,6 +1534,11 @@ test("twelve tabs from two clusters: the active tab is in view, labels distinct,
   const items = await page.$$eval(".tab-menu .tab-menu-item", (els) => els.map((e) => e.textContent));
   assert(items.length === 12 && items[0].startsWith("demo · demo · shell/shell"), `menu: ${items.join(" | ")}`);
   await screenshot("tab-menu");
+  // Escape closes it, as any menu; the button opens it again.
+  await page.keyboard.press("Escape");
+  await page.waitForSelector(".tab-menu", { state: "hidden", timeout: WAIT_MS });
+  await page.click(".tab-overflow");
+  await page.waitForSelector(".tab-menu", { state: "visible", timeout: WAIT_MS });
   await page.click(`.tab-menu .tab-menu-item[data-tab-id="${opened[0]}"]`);
   await activeIs(opened[0]);
   await until(() => tabInView(opened[0]), "the first tab in view after the menu");
@@ -1749,6 +1754,13 @@ test("the sidebar: one cluster's refusal never stands over another's list; forbi
   const tab = await newTab(before, "connected");
   assert(tab.pod === "db-0" && tab.container === "metrics" && tab.profile === "demo", JSON.stringify(tab));
   assert((await page.$eval(".open-by-name", (i) => i.value)) === "", "the box kept the name");
+  // A pod that is not there, named without a container: the tab says the pod, no trailing slash.
+  const before2 = await tabIds();
+  await page.fill(".open-by-name", "nosuchpod");
+  await page.press(".open-by-name", "Enter");
+  const missing = await newTab(before2, "lost");
+  await waitText(`.pane[data-tab-id="${missing.id}"] .banner-text`, /^Could not open a shell in nosuchpod: /);
+  await page.click(`.tab[data-tab-id="${missing.id}"] .tab-close`);
 });
 
 test("the sidebar: a click on a cluster, or on a message's ×, lands while the pod list changes under it", async () => {
@@ -2160,6 +2172,12 @@ test("files: a drop on a tab uploads into its pod, Download… copies out, the t
   await page.click(".transfers-button");
   await page.waitForSelector(`.transfers-panel .transfer-row[data-transfer-id="${ups[1].id}"]`, { timeout: WAIT_MS });
   await screenshot("files-transfers-panel");
+  // Escape (the focus on its button) closes it; the button opens it again.
+  await page.focus(".transfers-button");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector(".transfers-panel", { state: "hidden", timeout: WAIT_MS });
+  await page.click(".transfers-button");
+  await page.waitForSelector(`.transfers-panel .transfer-row[data-transfer-id="${ups[1].id}"]`, { timeout: WAIT_MS });
   await page.click(`.transfers-panel .transfer-row[data-transfer-id="${ups[1].id}"] .transfer-stop`);
   await page.waitForSelector(`.transfers-panel .transfer-row[data-transfer-id="${ups[1].id}"][data-state="cancelled"]`, { timeout: WAIT_MS });
   await waitText(`${pane} .transfer-item[data-transfer-id="${ups[1].id}"] .transfer-progress`, "Upload of photos cancelled; no partial file was left under its name");

@@ -217,6 +217,19 @@ export class Workspace {
     document.addEventListener("mousedown", (e) => {
       if (!this.overflowMenu.hidden && !(e.target as HTMLElement).closest(".tab-menu, .tab-overflow")) this.overflowMenu.hidden = true;
     });
+    // Escape closes the list of all tabs, as it closes any menu (and goes no further while the
+    // list is open: the terminal does not get it).
+    window.addEventListener(
+      "keydown",
+      (e) => {
+        if (e.key !== "Escape" || this.overflowMenu.hidden) return;
+        e.preventDefault();
+        e.stopPropagation();
+        this.overflowMenu.hidden = true;
+        this.overflowButton.focus();
+      },
+      true,
+    );
     new ResizeObserver(() => this.updateOverflow()).observe(this.tabBar);
 
     const hook = podtermHook();
@@ -1481,7 +1494,8 @@ export class Workspace {
   }
 
   private renderBanner(t: Tab, rt: Runtime): void {
-    const where = `${t.target.pod}/${t.target.container}`;
+    // `pod/container`, or the pod alone while its default container is not yet known.
+    const where = tabTitle({ ...t.target, command: null });
     const s = t.status;
     rt.progress.hidden = s.kind !== "connecting";
     rt.bannerDebug.hidden = !(s.kind === "lost" && s.noShell);

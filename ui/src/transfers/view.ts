@@ -105,6 +105,16 @@ export class TransfersView {
       "⇅",
     );
     this.panel = h("section", { class: "transfers-panel", hidden: true, "aria-label": "File transfers" });
+    // Escape closes the panel from within it or from its button (elsewhere, a terminal's
+    // program gets its Escape).
+    for (const el of [this.panel, this.button]) {
+      el.addEventListener("keydown", (e) => {
+        if (e.key !== "Escape" || this.panel.hidden) return;
+        e.preventDefault();
+        this.togglePanel(false);
+        this.button.focus();
+      });
+    }
     const strip = workspace.root.querySelector(".tab-strip");
     strip?.insertBefore(this.button, strip.querySelector(".tab-overflow"));
     workspace.root.appendChild(this.panel);
