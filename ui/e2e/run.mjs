@@ -2027,6 +2027,18 @@ test("a pod's Logs view: right-click opens it; lines, colours, search, pause, ti
   await waitText(`${pane} .logs-state`, /previous terminated container "shell" in pod "shell" not found/);
   await page.uncheck(`${pane} .logs-previous`);
   await waitText(`${pane} .logs-state`, /^Following shell$/);
+  await page.waitForSelector(`${pane} .logs-retry`, { state: "hidden", timeout: WAIT_MS });
+
+  // A log that ended (the container stopped, or a follow that could not be resumed) is no dead
+  // end: Follow again reads it anew.
+  await page.evaluate(() => window.__podtermMock.endLog("shell"));
+  await waitText(`${pane} .logs-state`, "The log ended (the container stopped).");
+  await page.waitForSelector(`${pane} .logs-retry`, { state: "visible", timeout: WAIT_MS });
+  await screenshot("logs-ended");
+  await page.click(`${pane} .logs-retry`);
+  await waitText(`${pane} .logs-state`, /^Following shell$/);
+  await page.waitForSelector(`${pane} .logs-retry`, { state: "hidden", timeout: WAIT_MS });
+  await until(async () => (await logLines(tab.id)).includes("ready to serve requests"), "the log read again");
 
   // The workload's logs: every pod of the Deployment, each line saying which pod wrote it.
   // (Earlier tests rolled the Deployment out: its pods have new names.)

@@ -50,6 +50,8 @@ export class LogsView {
   private readonly lines: HTMLElement;
   private readonly pendingEl: HTMLElement;
   private readonly state: HTMLElement;
+  /** Shown when the stream ended or failed: reads the log anew (never a dead end). */
+  private readonly retryButton: HTMLElement;
   private readonly details: HTMLElement;
   private readonly events: HTMLElement;
   private readonly searchInput: HTMLInputElement;
@@ -165,6 +167,11 @@ export class LogsView {
     this.lines = h("div", { class: "logs-lines", role: "log", "aria-label": "Log lines" });
     this.pendingEl = h("div", { class: "log-line pending" });
     this.state = h("div", { class: "logs-state", role: "status" });
+    this.retryButton = h(
+      "button",
+      { class: "logs-retry", hidden: true, title: "Read the log again and follow it", onclick: () => this.restart() },
+      "Follow again",
+    );
     this.body = h("div", { class: "logs-body" }, this.lines, this.pendingEl);
     this.details = h("section", { class: "logs-details", "aria-label": "Pod status" });
     this.events = h("section", { class: "logs-events", "aria-label": "Events" });
@@ -181,7 +188,7 @@ export class LogsView {
       previous.label.hidden = true;
       this.containerSelect.hidden = true;
     }
-    this.root = h("div", { class: "logs-view" }, toolbar, h("div", { class: "logs-main" }, h("div", { class: "logs-log" }, this.body, this.state), side));
+    this.root = h("div", { class: "logs-view" }, toolbar, h("div", { class: "logs-main" }, h("div", { class: "logs-log" }, this.body, h("div", { class: "logs-foot" }, this.state, this.retryButton)), side));
     this.start();
     void this.loadDetails();
     this.detailsTimer = setInterval(() => {
@@ -299,6 +306,8 @@ export class LogsView {
   private setState(text: string, kind: string): void {
     setText(this.state, text);
     this.state.dataset.state = kind;
+    // A followed log that ended or broke can be followed again; a previous run was read whole.
+    this.retryButton.hidden = !(kind === "failed" || (kind === "ended" && !this.previousBox.checked));
   }
 
   /** Another container or run: the old stream stops, the lines go. */
