@@ -497,6 +497,30 @@ async fn attach_joins_the_main_process_like_kubectl() {
     }
 }
 
+/// No command, in a container without a shell: podterm says what to do instead of the
+/// runtime's words about the `sh` it chose itself (kubectl, given no command, asks for one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_command_in_a_container_without_a_shell_says_what_to_do() {
+    let c = cluster::demo().await;
+    let out = run(&podterm(), &c, &["exec", "distroless"], None, &[]).await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("error: container app of pod demo/distroless has no shell")
+            && out
+                .stderr
+                .contains("podterm debug -it -n demo distroless --image=busybox --target=app"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("executable file not found"),
+        "{}",
+        out.stderr
+    );
+    // A command the user named keeps the runtime's words, as kubectl's (the scenario table).
+}
+
 /// A usage error (a misspelt flag, a missing argument) exits 1, as kubectl's do (clap's own code
 /// is 2), and says what was wrong; help still exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

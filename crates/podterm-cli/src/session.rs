@@ -205,9 +205,33 @@ async fn pump(
         Ok(Outcome::Exit(code)) => Err(Failure::new(format!(
             "command terminated with exit code {code}, which is not an exit status a process can end with"
         ))),
+        // No command was given and the container has none of our shells: what to do instead,
+        // not the runtime's words about an `sh` the user never typed.
+        Ok(Outcome::Failure { message, .. })
+            if spec.command == podterm_core::pods::shell_command()
+                && podterm_core::pods::no_shell(&message) =>
+        {
+            Err(Failure::new(no_shell_words(&spec)))
+        }
         Ok(Outcome::Failure { message, .. }) => Err(Failure::new(message)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What to do in a container without a shell: run one of its programs, or a debug container.
+fn no_shell_words(spec: &ExecSpec) -> String {
+    let shown = podterm_core::text::shown;
+    let (ns, pod, c) = (
+        shown(&spec.namespace),
+        shown(&spec.pod),
+        shown(&spec.container),
+    );
+    format!(
+        "container {c} of pod {ns}/{pod} has no shell: neither bash nor sh is in its image (as in \
+         distroless or scratch images). Run one of its own programs (podterm exec -n {ns} {pod} \
+         -c {c} -- PROGRAM), or open a shell beside it in a debug container (podterm debug -it \
+         -n {ns} {pod} --image=busybox --target={c})"
+    )
 }
 
 /// The exit of a session whose stdout could take no more. Its reader gone (`EPIPE`: `| head`

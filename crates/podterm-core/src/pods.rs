@@ -414,6 +414,15 @@ pub fn check_running(pod: &Pod) -> Result<(), PodError> {
     Ok(())
 }
 
+/// Whether a session of the [`shell_command`] fallback failed because the container has no
+/// shell. The container runtime says so only in words (`exec: "sh": executable file not found
+/// in $PATH`, or `no such file or directory`): there is no status reason or code to go by. The
+/// app's page reads the same words (`noShellEnd` in ui/src/terminal/tabs.ts).
+pub fn no_shell(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("executable file not found") || m.contains("no such file or directory")
+}
+
 /// The shell fallback when the user gave no command.
 pub fn shell_command() -> Vec<String> {
     vec![
