@@ -340,9 +340,20 @@ test("live pod updates and the filter box", async () => {
 });
 
 test("a broken pod watch shows that the list is not live, until it is back", async () => {
+  const rowAt = () => page.$eval('.pod[data-pod="shell"]', (el) => el.getBoundingClientRect().top);
+  const before = await rowAt();
   await page.evaluate(() => window.__podtermMock.setWatchBroken("cannot reach the API server: connection refused"));
   await page.waitForSelector(".watch-status:not([hidden])", { timeout: WAIT_MS });
   await waitText(".watch-status", "Not live: cannot reach the API server: connection refused. Retrying…");
+  // It floats over the bottom of the list, as the messages do: no row moves under the pointer,
+  // and what the sidebar shows below the list (Recordings, Settings) stays uncovered.
+  assert((await rowAt()) === before, `the shell row moved from ${before} to ${await rowAt()}`);
+  const overlap = await page.evaluate(() => {
+    const a = document.querySelector(".watch-status").getBoundingClientRect();
+    const b = document.querySelector(".pods").getBoundingClientRect();
+    return a.bottom <= b.bottom + 0.5 && a.top >= b.top - 0.5;
+  });
+  assert(overlap, "the Not live box lies outside the pod list");
   await screenshot("watch-broken");
   await page.evaluate(() => window.__podtermMock.setWatchBroken(null));
   await page.waitForSelector(".watch-status", { state: "hidden", timeout: WAIT_MS });

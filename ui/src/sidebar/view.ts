@@ -173,7 +173,8 @@ export class SidebarView {
     this.podList = h("ul", { class: "pod-list", "aria-label": "Pods" });
     this.podEmpty = h("div", { class: "pod-empty" });
     this.watchStatus = h("div", { class: "watch-status", role: "status", hidden: true });
-    this.podSection = h("section", { class: "pods" }, this.watchStatus, this.podList, this.podEmpty);
+    this.messages.appendChild(this.watchStatus);
+    this.podSection = h("section", { class: "pods" }, this.podList, this.podEmpty);
     if (model.favourites) {
       this.favouritesView = new FavouritesView(model.favourites);
       // A star's look follows the favourites.
@@ -217,8 +218,9 @@ export class SidebarView {
         h("div", { class: "filter-row" }, this.filterInput, this.sortSelect),
         this.openInput,
       ),
-      this.podSection,
-      this.messages,
+      // The messages float over the bottom of the pod list (not over what the sidebar shows
+      // below it: Recordings, Settings).
+      h("div", { class: "pods-area" }, this.podSection, this.messages),
       this.resizer(parent),
     );
     parent.appendChild(this.root);
@@ -390,6 +392,9 @@ export class SidebarView {
     if (shown === this.messagesShown) return;
     this.messagesShown = shown;
     clear(this.messages);
+    // "Not live" floats with the messages, over the bottom of the list: shown at the top of
+    // the list it moved every row down under a pointer about to double-click one.
+    this.messages.appendChild(this.watchStatus);
     if (m.busy) this.messages.appendChild(h("div", { class: "message busy" }, h("span", { class: "spinner" }), m.busy));
     if (m.error) {
       this.messages.appendChild(
