@@ -214,6 +214,18 @@ async fn scenarios_match_kubectl() {
     // A follow ends with its container: each run of ticker prints three ticks and exits.
     let out = same(&c, &["logs", "-f", "ticker"], false).await;
     assert_eq!(out.stdout, "tick 1\ntick 2\ntick 3\n");
+    // A time that is not one: what was given and what is wanted, not the parser's words.
+    let out = run(
+        &bin::podterm(),
+        &c,
+        &["logs", "logger", "--since-time", "yesterday"],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: --since-time yesterday: not an RFC3339 time; give one such as 2026-01-02T15:04:05Z (with its Z or offset)\n"
+    );
 }
 
 /// Reads a child's stdout as it comes, into a shared buffer.

@@ -79,9 +79,12 @@ fn options(a: &LogsArgs) -> Result<LogOptions, Failure> {
     };
     let since_time = match &a.since_time {
         None => None,
-        Some(text) => Some(text.parse::<jiff::Timestamp>().map_err(|e| {
+        // The parser's own words ("failed to parse four digit integer as year") say nothing to
+        // a user: what was given and what is wanted.
+        Some(text) => Some(text.parse::<jiff::Timestamp>().map_err(|_| {
             Failure::new(format!(
-                "--since-time must be an RFC3339 time such as 2026-01-02T15:04:05Z: {e}"
+                "--since-time {}: not an RFC3339 time; give one such as 2026-01-02T15:04:05Z (with its Z or offset)",
+                podterm_core::text::shown(text)
             ))
         })?),
     };
