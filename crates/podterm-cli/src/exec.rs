@@ -45,14 +45,19 @@ pub struct ExecArgs {
 
 #[derive(Args)]
 pub struct AttachArgs {
+    /// Container name (default: the default-container annotation, else the first).
     #[arg(short = 'c', long)]
     pub container: Option<String>,
+    /// Pass stdin to the container's main process.
     #[arg(short = 'i', long)]
     pub stdin: bool,
+    /// Stdin is a TTY.
     #[arg(short = 't', long)]
     pub tty: bool,
+    /// Only print output from the remote session.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
     pub target: String,
 }
 

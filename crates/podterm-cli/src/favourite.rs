@@ -33,7 +33,10 @@ pub enum FavouriteCmd {
     /// debug container beside it), command.
     List,
     /// Remove a favourite.
-    Rm { name: String },
+    Rm {
+        /// The favourite's name (`podterm favourite list` shows them).
+        name: String,
+    },
 }
 
 pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {

@@ -138,6 +138,31 @@ mod tests {
             .unwrap_or_else(|e| panic!("{args:?}: {e}"))
     }
 
+    /// `--help` of every subcommand says what each argument is (an empty line beside `<NAME>`
+    /// or `-c` says nothing).
+    #[test]
+    fn every_argument_says_what_it_is() {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let builtin = matches!(a.get_id().as_str(), "help" | "version");
+                if !builtin
+                    && !a.is_hide_set()
+                    && a.get_help().is_none()
+                    && a.get_long_help().is_none()
+                {
+                    missing.push(format!("{path} {}", a.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "podterm", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
+
     #[test]
     fn connection_flags_are_taken_before_and_after_the_subcommand() {
         let flags = [

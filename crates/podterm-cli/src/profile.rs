@@ -22,9 +22,15 @@ pub enum ProfileCmd {
     /// List profiles: name, server, auth kind, namespace, whether TLS is verified.
     List,
     /// Show one profile (never its secrets).
-    Show { name: String },
+    Show {
+        /// The profile's name (`podterm profile list` shows them).
+        name: String,
+    },
     /// Delete a profile and its keyring entries.
-    Rm { name: String },
+    Rm {
+        /// The profile's name (`podterm profile list` shows them).
+        name: String,
+    },
 }
 
 pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
