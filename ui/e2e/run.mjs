@@ -1367,11 +1367,23 @@ async function selectProfile(name, namespace) {
   await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
 }
 
+/** Dismisses the sidebar's messages (they float over the pod list's foot) and waits until they are gone. */
+async function dismissMessages() {
+  // In the page, at once: a notice that times out between finding its × and clicking it
+  // would leave a click waiting for a button that is gone.
+  await page.evaluate(() => document.querySelector('.sidebar .messages .message [aria-label="Dismiss"]')?.click());
+  await page.waitForSelector(".sidebar .messages .message", { state: "detached", timeout: WAIT_MS });
+}
+
 /** A click opens the picker without scrolling the list under the pointer. */
 async function clickKeepsList() {
   // A click opens the picker without scrolling the list: the second click of a double-click
   // lands on the same pod even when the machine is slow.
   await page.waitForSelector('.pod[data-pod="worker-3"]', { timeout: WAIT_MS });
+  // Nothing floats over the list's foot: a notice there (the edit form's "Saved prod." stays
+  // 6 s) covers the last row, and Playwright scrolls the list to get at the row under it,
+  // which is the scrolling this check looks for.
+  await dismissMessages();
   const scrolls = await page.$eval(".pods", (el) => el.scrollHeight > el.clientHeight);
   // The last pod at the bottom edge: a picker opened below it is out of sight.
   await page.$eval('.pod[data-pod="worker-3"]', (el) => el.scrollIntoView({ block: "end" }));
