@@ -329,7 +329,9 @@ pub struct Options {
     pub tuning: Tuning,
 }
 
-/// Progress: bytes of the tar stream moved, and the expected total (0 when unknown).
+/// Progress: bytes moved, and the expected total (0 when unknown), in one unit: a download
+/// counts the files' bytes written (the probe's size), an upload the tar stream it sends (the
+/// size [`pack::stream_size`] computes).
 #[derive(Debug, Clone, Default)]
 pub struct Meter(Arc<(AtomicU64, AtomicU64)>);
 
@@ -893,9 +895,10 @@ pub async fn download_with(
         text::shown(src)
     );
     let (tx, rx) = mpsc::channel::<Feed>(16);
-    let reader = unpack::FeedReader::new(rx, meter.clone());
-    let to = dest.to_path_buf();
-    let unpacker = tokio::task::spawn_blocking(move || unpack::unpack(reader, &prefix, &to, &hint));
+    let reader = unpack::FeedReader::new(rx);
+    let (to, counter) = (dest.to_path_buf(), meter.clone());
+    let unpacker =
+        tokio::task::spawn_blocking(move || unpack::unpack(reader, &prefix, &to, &hint, &counter));
     let mut report = Report::default();
     let mut offset: u64 = 0;
     let mut tries: i32 = 0;

@@ -651,7 +651,7 @@ pub(super) async fn download(
         meter.set_total(n);
     }
     let (tx, rx) = mpsc::channel::<Feed>(16);
-    let feed = FeedReader::new(rx, Meter::default());
+    let feed = FeedReader::new(rx);
     let to = dest.to_path_buf();
     let checks = want.clone();
     let counter = meter.clone();

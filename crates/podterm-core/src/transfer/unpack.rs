@@ -40,7 +40,7 @@ impl std::fmt::Display for Stopped {
 
 impl std::error::Error for Stopped {}
 
-/// Blocking reads over the feed; counts what it reads.
+/// Blocking reads over the feed.
 pub struct FeedReader {
     rx: mpsc::Receiver<Feed>,
     cur: Option<bytes::Bytes>,
@@ -48,18 +48,16 @@ pub struct FeedReader {
     _held: Option<Chunk>,
     pos: usize,
     ended: bool,
-    meter: Meter,
 }
 
 impl FeedReader {
-    pub fn new(rx: mpsc::Receiver<Feed>, meter: Meter) -> FeedReader {
+    pub fn new(rx: mpsc::Receiver<Feed>) -> FeedReader {
         FeedReader {
             rx,
             cur: None,
             _held: None,
             pos: 0,
             ended: false,
-            meter,
         }
     }
 }
@@ -72,7 +70,6 @@ impl Read for FeedReader {
                     let n = (c.len() - self.pos).min(buf.len());
                     buf[..n].copy_from_slice(&c[self.pos..self.pos + n]);
                     self.pos += n;
-                    self.meter.add(n as u64);
                     return Ok(n);
                 }
                 self.cur = None;
@@ -395,13 +392,31 @@ fn copy(
     }
 }
 
+/// A file's bytes as they are read out of the archive, counted: progress is the files' bytes,
+/// the unit of the probed size it is shown against, not the tar stream's (headers and padding
+/// made a 3-byte file's download read "1.5 KiB / 3 B").
+struct Counted<'a, R> {
+    inner: R,
+    meter: &'a Meter,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.meter.add(n as u64);
+        Ok(n)
+    }
+}
+
 /// Unpacks the stream under `dest`. `src` is the remote source as typed (for kubectl's symlink
-/// warning), `prefix` what every name starts with ([`super::paths::download_prefix`]).
+/// warning), `prefix` what every name starts with ([`super::paths::download_prefix`]); the
+/// bytes of the files written are added to `meter`.
 pub fn unpack(
     reader: impl Read,
     prefix: &str,
     dest: &Path,
     exec_hint: &str,
+    meter: &Meter,
 ) -> Result<Unpacked, TransferError> {
     let mut done = Unpacked::default();
     let mut written: HashSet<PathBuf> = HashSet::new();
@@ -419,7 +434,13 @@ pub fn unpack(
         match kind {
             tar::EntryType::Directory => landing.dir(&to)?,
             tar::EntryType::Regular | tar::EntryType::Continuous => {
-                landing.file(&to, &mut e)?;
+                landing.file(
+                    &to,
+                    &mut Counted {
+                        inner: &mut e,
+                        meter,
+                    },
+                )?;
                 written.insert(to);
                 done.files += 1;
             }
@@ -586,12 +607,18 @@ mod tests {
         // Refused half-way (a fifo after two files): nothing under the final name, and no
         // staging directory left beside it. The per-file way left `a` and `d/b` there.
         let bad = stream(&files, Some(("pipe", tar::EntryType::Fifo)));
-        let e = unpack(&bad[..], "src", &dest, "hint").expect_err("refused");
+        let e = unpack(&bad[..], "src", &dest, "hint", &Meter::default()).expect_err("refused");
         assert!(matches!(e, TransferError::Refused { .. }), "{e}");
         assert!(names(work.path()).is_empty(), "{:?}", names(work.path()));
         // Whole: the tree under the final name, directories as kubectl makes them.
-        let done = unpack(&stream(&files, None)[..], "src", &dest, "hint").expect("unpacked");
+        let meter = Meter::default();
+        meter.set_total(6);
+        let whole = stream(&files, None);
+        let done = unpack(&whole[..], "src", &dest, "hint", &meter).expect("unpacked");
         assert_eq!(done.files, 3);
+        // Progress counts the files' bytes (the probe's unit), not the stream's headers.
+        assert!(whole.len() > 2048, "{}", whole.len());
+        assert_eq!((meter.done(), meter.total()), (6, 6));
         assert_eq!(names(work.path()), ["new"]);
         assert_eq!(std::fs::read(dest.join("d/e/c")).expect("c"), b"333");
         use std::os::unix::fs::PermissionsExt as _;
@@ -606,7 +633,14 @@ mod tests {
         assert_eq!(mode(&dest), umask_dir, "the destination's mode");
         // Into a destination that is there: merged, each file renamed into place.
         std::fs::write(dest.join("keep"), b"k").expect("write");
-        unpack(&stream(&[("a", b"new")], None)[..], "src", &dest, "hint").expect("merged");
+        unpack(
+            &stream(&[("a", b"new")], None)[..],
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect("merged");
         assert_eq!(std::fs::read(dest.join("a")).expect("a"), b"new");
         assert_eq!(names(&dest), ["a", "d", "keep"]);
     }
@@ -631,14 +665,21 @@ mod tests {
             ("e/f", b"4"),
         ];
         let bad = stream(&files, Some(("pipe", tar::EntryType::Fifo)));
-        let e = unpack(&bad[..], "src", &dest, "hint").expect_err("refused");
+        let e = unpack(&bad[..], "src", &dest, "hint", &Meter::default()).expect_err("refused");
         assert!(matches!(e, TransferError::Refused { .. }), "{e}");
         assert_eq!(names(&dest), ["a", "d", "keep"]);
         assert_eq!(std::fs::read(dest.join("a")).expect("a"), b"old");
         assert_eq!(names(&dest.join("d")), ["old"]);
         assert!(names(&dest.join("d/old")).is_empty());
 
-        let done = unpack(&stream(&files, None)[..], "src", &dest, "hint").expect("merged");
+        let done = unpack(
+            &stream(&files, None)[..],
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect("merged");
         assert_eq!(done.files, 4);
         assert_eq!(names(&dest), ["a", "d", "e", "keep"]);
         assert_eq!(std::fs::read(dest.join("a")).expect("a"), b"new");
@@ -653,7 +694,14 @@ mod tests {
 
         // A file of the copy where a directory is: refused, nothing moved, no stage left.
         let clash: [(&str, &[u8]); 2] = [("z", b"zz"), ("d", b"file")];
-        let e = unpack(&stream(&clash, None)[..], "src", &dest, "hint").expect_err("clash");
+        let e = unpack(
+            &stream(&clash, None)[..],
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect_err("clash");
         assert!(matches!(e, TransferError::IsDirectory(_)), "{e}");
         assert_eq!(names(&dest), ["a", "d", "e", "keep"]);
 
@@ -662,7 +710,14 @@ mod tests {
         let elsewhere = tempfile::tempdir_in(other_filesystem(work.path())).expect("tmp");
         std::os::unix::fs::symlink(elsewhere.path(), dest.join("linked")).expect("symlink");
         let across: [(&str, &[u8]); 1] = [("linked/x", b"xx")];
-        let e = unpack(&stream(&across, None)[..], "src", &dest, "hint").expect_err("EXDEV");
+        let e = unpack(
+            &stream(&across, None)[..],
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect_err("EXDEV");
         let words = e.to_string();
         let kept = words
             .split("is kept in ")
@@ -701,7 +756,7 @@ mod tests {
             .expect("file");
         let data = b.into_inner().expect("tar");
         let dest = work.path().join("g.txt");
-        unpack(&data[..], "src/f.txt", &dest, "hint").expect("unpacked");
+        unpack(&data[..], "src/f.txt", &dest, "hint", &Meter::default()).expect("unpacked");
         assert_eq!(std::fs::read(&dest).expect("g"), b"abc");
         assert_eq!(names(work.path()), ["g.txt"]);
     }
