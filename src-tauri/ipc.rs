@@ -370,7 +370,8 @@ pub struct OpenLogsRequest {
 }
 
 /// A Logs view's stream (sent on `open_logs`'s state channel): `streaming` (with the container
-/// read), then `ended` (the container stopped, or the previous run was read whole) or `failed`
+/// read; `resuming` while a follow that broke waits for the API server, then `streaming`
+/// again), then `ended` (the container stopped, or the previous run was read whole) or `failed`
 /// (`reason` in words the user can act on). A final state counts the output bytes sent before
 /// it, so the UI shows it after the last line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -379,6 +380,11 @@ pub struct OpenLogsRequest {
 pub enum LogsState {
     Streaming {
         container: String,
+    },
+    /// The follow broke and the API server does not answer yet: it is tried again for about a
+    /// minute (`streaming` again once it is back, else `failed`). `reason`: why, escaped.
+    Resuming {
+        reason: String,
     },
     Ended {
         #[serde(rename = "outputBytes")]

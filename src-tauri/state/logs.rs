@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::ipc::{LogsState, OpenLogsRequest, PodDetails};
 use bytes::Bytes;
 use podterm_core::flow::{Credit, FlowConfig};
+use podterm_core::logs;
 use podterm_core::logview::{self, LogViewEnd};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -53,6 +54,7 @@ impl LogViews {
         let registry = self.clone();
         let rt = profiles.runtime().clone();
         let profiles = profiles.clone();
+        let state = Arc::new(state);
         let task = rt.spawn(async move {
             let sent = Arc::new(AtomicU64::new(0));
             let counter = sent.clone();
@@ -71,12 +73,25 @@ impl LogViews {
             let end = match profiles.cluster(&req.profile).await {
                 Err(e) => failed(e.sentence()),
                 Ok(c) => {
+                    let shown = Arc::new(std::sync::Mutex::new(String::new()));
                     let started = |container: &str| {
-                        state(LogsState::Streaming {
-                            container: podterm_core::text::shown(container),
-                        })
+                        let container = podterm_core::text::shown(container);
+                        *lock(&shown) = container.clone();
+                        state(LogsState::Streaming { container })
                     };
-                    match logview::run(&c, &req.logs, credit, cfg, output, started).await {
+                    let (resumed, named) = (state.clone(), shown.clone());
+                    let on_resume = logs::OnResume::new(move |r| {
+                        resumed(match r {
+                            logs::Resume::Retrying { error, .. } => LogsState::Resuming {
+                                reason: podterm_core::text::message(&error.to_string()),
+                            },
+                            logs::Resume::Back { .. } => LogsState::Streaming {
+                                container: lock(&named).clone(),
+                            },
+                        })
+                    });
+                    match logview::run(&c, &req.logs, credit, cfg, output, started, on_resume).await
+                    {
                         LogViewEnd::Ended | LogViewEnd::UiGone => LogsState::Ended {
                             output_bytes: sent.load(Ordering::SeqCst),
                         },

@@ -230,7 +230,7 @@ async fn scenarios_match_kubectl() {
 
 /// Reads a child's stdout as it comes, into a shared buffer.
 fn collect(
-    mut stdout: tokio::process::ChildStdout,
+    mut stdout: impl tokio::io::AsyncRead + Unpin + Send + 'static,
 ) -> (
     std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
     tokio::task::JoinHandle<()>,
@@ -333,6 +333,95 @@ async fn a_follow_survives_dropped_connections_without_a_line_twice_or_lost() {
     assert_eq!(got.len(), want.len(), "after {drops} drops: {err}");
     assert!(drops >= 3, "only {drops} drops happened: {err}");
     assert!(got == want, "lines twice or lost after {drops} drops");
+}
+
+/// Waits until `buf` (a collected stream) passes `done`.
+async fn until_in(
+    buf: &std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    what: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let now =
+            String::from_utf8_lossy(&buf.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+        if done(&now) {
+            return now;
+        }
+        assert!(Instant::now() < deadline, "never saw {what}; got:\n{now}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_the_api_server_stops_answering_says_so_and_goes_on_when_it_is_back() {
+    let c = cluster::demo().await;
+    c.apply_pod(script_pod(
+        "ticker",
+        "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done",
+    ));
+    let home = tempfile::tempdir().expect("home");
+    let mut child = tokio::process::Command::new(bin::podterm())
+        .args(["logs", "-f", "ticker"])
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podterm starts");
+    let (out, out_task) = collect(child.stdout.take().expect("stdout"));
+    let (err, err_task) = collect(child.stderr.take().expect("stderr"));
+    until_in(&out, "tick 3", |s| s.contains("tick 3\n")).await;
+    // A drop resumed at the first try is not worth a word.
+    c.drop_connections();
+    let seen = out.lock().unwrap_or_else(|p| p.into_inner()).len();
+    until_in(&out, "lines after the drop", |s| s.len() > seen + 20).await;
+    // The API server gone: the follow says it keeps trying, rather than sit silent.
+    c.stop().await;
+    let said = until_in(&err, "the retrying note", |s| s.contains("trying again")).await;
+    assert!(
+        said.starts_with("podterm: the log of pod/ticker/")
+            && said.contains("cannot be resumed yet: "),
+        "{said}"
+    );
+    c.start_again().await.expect("the API server back");
+    let said = until_in(&err, "the resumed note", |s| s.contains("podterm: resumed")).await;
+    assert!(
+        said.contains("\npodterm: resumed the log of pod/ticker/"),
+        "{said}"
+    );
+    let at = out.lock().unwrap_or_else(|p| p.into_inner()).len();
+    let got = until_in(&out, "lines after the return", |s| s.len() > at + 20).await;
+    // Every tick once, in order, across the drop and the outage.
+    let whole = &got[..got.rfind('\n').map_or(0, |n| n + 1)];
+    let ticks: Vec<u64> = whole
+        .lines()
+        .map(|l| {
+            l.strip_prefix("tick ")
+                .and_then(|n| n.parse().ok())
+                .expect(l)
+        })
+        .collect();
+    let first = ticks[0];
+    for (i, t) in ticks.iter().enumerate() {
+        assert_eq!(
+            *t,
+            first + i as u64,
+            "a tick twice or lost near {i}: {ticks:?}"
+        );
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&err.lock().unwrap_or_else(|p| p.into_inner()))
+            .lines()
+            .count(),
+        2,
+        "one note each way"
+    );
+    drop(child);
+    out_task.abort();
+    err_task.abort();
 }
 
 /// What podterm's RSS (VmHWM) may reach while 1 GiB passes through it.

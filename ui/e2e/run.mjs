@@ -2048,18 +2048,35 @@ test("a pod's Logs view: right-click opens it; lines, colours, search, pause, ti
   // The previous run: another stream; a container that never restarted says so.
   await page.check(`${pane} .logs-previous`);
   await waitText(`${pane} .logs-state`, /previous terminated container "shell" in pod "shell" not found/);
+  await page.waitForSelector(`.tab[data-tab-id="${tab.id}"][data-state="lost"]`, { timeout: WAIT_MS });
+  await waitText(`.tab[data-tab-id="${tab.id}"] .tab-status`, "logs failed");
   await page.uncheck(`${pane} .logs-previous`);
   await waitText(`${pane} .logs-state`, /^Following shell$/);
   await page.waitForSelector(`${pane} .logs-retry`, { state: "hidden", timeout: WAIT_MS });
+
+  // A follow that broke and waits for the API server says so, in the view and its tab, and
+  // follows on when it is back.
+  await page.evaluate(() => window.__podtermMock.resumeLog("shell", false));
+  await waitText(`${pane} .logs-state`, /^The log broke off and cannot be resumed yet \(cannot reach the API server: the connection was refused\); trying again/);
+  await page.waitForSelector(`.tab[data-tab-id="${tab.id}"][data-state="connecting"]`, { timeout: WAIT_MS });
+  await screenshot("logs-resuming");
+  await page.evaluate(() => window.__podtermMock.resumeLog("shell", true));
+  await waitText(`${pane} .logs-state`, /^Following shell$/);
+  await page.waitForSelector(`.tab[data-tab-id="${tab.id}"][data-state="connected"]`, { timeout: WAIT_MS });
 
   // A log that ended (the container stopped, or a follow that could not be resumed) is no dead
   // end: Follow again reads it anew.
   await page.evaluate(() => window.__podtermMock.endLog("shell"));
   await waitText(`${pane} .logs-state`, "The log ended (the container stopped).");
   await page.waitForSelector(`${pane} .logs-retry`, { state: "visible", timeout: WAIT_MS });
+  // Its tab says so too: not a live dot.
+  await page.waitForSelector(`.tab[data-tab-id="${tab.id}"][data-state="exited"]`, { timeout: WAIT_MS });
+  await waitText(`.tab[data-tab-id="${tab.id}"] .tab-status`, "logs ended");
   await screenshot("logs-ended");
   await page.click(`${pane} .logs-retry`);
   await waitText(`${pane} .logs-state`, /^Following shell$/);
+  await page.waitForSelector(`.tab[data-tab-id="${tab.id}"][data-state="connected"]`, { timeout: WAIT_MS });
+  await waitText(`.tab[data-tab-id="${tab.id}"] .tab-status`, "logs");
   await page.waitForSelector(`${pane} .logs-retry`, { state: "hidden", timeout: WAIT_MS });
   await until(async () => (await logLines(tab.id)).includes("ready to serve requests"), "the log read again");
 

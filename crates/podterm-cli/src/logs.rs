@@ -101,6 +101,17 @@ fn options(a: &LogsArgs) -> Result<LogOptions, Failure> {
         since_time,
         tail_lines: (tail >= 0).then_some(tail),
         limit_bytes: (a.limit_bytes > 0).then_some(a.limit_bytes),
+        // kubectl ends a follow whose connection broke; podterm resumes it, and says so when
+        // that takes more than one try (else it would sit silent for up to a minute).
+        on_resume: logs::OnResume::new(|r| {
+            match r {
+            logs::Resume::Retrying { what, error } => eprintln!(
+                "podterm: the log of {what} broke and cannot be resumed yet: {}; trying again for up to a minute",
+                podterm_core::text::message(&error.to_string())
+            ),
+            logs::Resume::Back { what } => eprintln!("podterm: resumed the log of {what}"),
+        }
+        }),
     })
 }
 

@@ -149,6 +149,7 @@ pub async fn workload(
                 LogOptions {
                     follow: true,
                     timestamps: w.opts.timestamps,
+                    on_resume: w.opts.on_resume.clone(),
                     ..LogOptions::default()
                 }
             } else {

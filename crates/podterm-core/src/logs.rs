@@ -62,6 +62,48 @@ pub struct LogOptions {
     pub since_time: Option<Timestamp>,
     pub tail_lines: Option<i64>,
     pub limit_bytes: Option<i64>,
+    /// Told when a followed log that broke could not be resumed at once, and when it is back.
+    pub on_resume: OnResume,
+}
+
+/// Where a followed log that broke stands, for a follower that says so.
+#[derive(Debug)]
+pub enum Resume<'a> {
+    /// The first try to resume it failed: it is tried again, for up to about a minute
+    /// ([`RESUME_ATTEMPTS`]). `what`: `pod/NAME/CONTAINER`, escaped.
+    Retrying { what: &'a str, error: &'a ApiError },
+    /// Resumed after [`Resume::Retrying`].
+    Back { what: &'a str },
+}
+
+/// Who hears of a follow's [`Resume`]s: a break resumed at the first try is not told (the
+/// connection dropped and came back), one the API server does not answer is: without a word a
+/// follow would sit silent for the minute it keeps trying.
+#[derive(Clone, Default)]
+pub struct OnResume(Option<Arc<ResumeFn>>);
+
+type ResumeFn = dyn Fn(&Resume<'_>) + Send + Sync;
+
+impl OnResume {
+    pub fn new(f: impl Fn(&Resume<'_>) + Send + Sync + 'static) -> OnResume {
+        OnResume(Some(Arc::new(f)))
+    }
+
+    fn tell(&self, r: Resume<'_>) {
+        if let Some(f) = &self.0 {
+            f(&r);
+        }
+    }
+}
+
+impl std::fmt::Debug for OnResume {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "OnResume(told)"
+        } else {
+            "OnResume(none)"
+        })
+    }
 }
 
 /// One container's log.
@@ -331,6 +373,8 @@ pub async fn stream(
         None
     });
     let mut failures = 0u32;
+    // A Resume::Retrying was told, and its Back is owed.
+    let mut told = false;
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         let resuming = failures > 0;
@@ -356,11 +400,25 @@ pub async fn stream(
         }
         lines.resume();
         let reader = match pods.log_stream(&source.pod, &lp).await {
-            Ok(r) => r,
+            Ok(r) => {
+                if std::mem::take(&mut told) {
+                    opts.on_resume.tell(Resume::Back {
+                        what: &source.what(),
+                    });
+                }
+                r
+            }
             Err(e) => {
                 let e = ApiError::from(e);
                 if !resuming || !transient(&e) {
                     return Err(e.into());
+                }
+                if !told {
+                    told = true;
+                    opts.on_resume.tell(Resume::Retrying {
+                        what: &source.what(),
+                        error: &e,
+                    });
                 }
                 if failures >= RESUME_ATTEMPTS {
                     return Err(LogsError::GaveUp {

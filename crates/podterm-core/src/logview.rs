@@ -8,7 +8,7 @@ use crate::exec::Chunk;
 use crate::favourites::{FavouriteError, Target};
 use crate::flow::{self, Credit, FlowConfig, PumpEnd};
 use crate::follow::{self, FollowError};
-use crate::logs::{self, LogOptions, LogSource, LogsError, Output, READ_CHUNK};
+use crate::logs::{self, LogOptions, LogSource, LogsError, OnResume, Output, READ_CHUNK};
 use crate::pods::{self, PodError};
 use bytes::Bytes;
 use k8s_openapi::api::core::v1::Pod;
@@ -90,7 +90,8 @@ pub enum LogViewEnd {
 
 /// Streams the log of `req` with timestamps (the UI shows or hides them) to `output` in
 /// batches while `credit` allows; `started` is called with the container once the pod is
-/// found. Returns when the log ends, fails or nobody listens.
+/// found, `on_resume` when a follow that broke cannot be resumed at once and when it is back.
+/// Returns when the log ends, fails or nobody listens.
 pub async fn run(
     cluster: &Cluster,
     req: &LogsRequest,
@@ -98,6 +99,7 @@ pub async fn run(
     cfg: FlowConfig,
     output: impl FnMut(Bytes) -> bool + Send,
     started: impl FnOnce(&str),
+    on_resume: OnResume,
 ) -> LogViewEnd {
     let namespace = if req.namespace.is_empty() {
         cluster.namespace.clone()
@@ -117,6 +119,7 @@ pub async fn run(
                         follow: true,
                         timestamps: true,
                         tail_lines: req.tail_lines.map(i64::from),
+                        on_resume,
                         ..LogOptions::default()
                     },
                 };
@@ -162,6 +165,7 @@ pub async fn run(
         previous: req.previous,
         timestamps: true,
         tail_lines: req.tail_lines.map(i64::from),
+        on_resume,
         ..LogOptions::default()
     };
     let client = cluster.client.clone();

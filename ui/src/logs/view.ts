@@ -9,6 +9,9 @@ import type { LogsState, PodDetails } from "../ipc/types";
 import { formatAge } from "../sidebar/age";
 import { DEFAULT_LINE_LIMIT, LogModel, boundLineLimit, lineLimitChoices, plain, ranges, spans, type LogLine } from "./model";
 
+/** Where a Logs view's stream is: its tab's dot and status word follow it. */
+export type LogsStreamState = "connecting" | "streaming" | "ended" | "failed";
+
 export interface LogsTarget {
   profile: string;
   namespace: string;
@@ -82,7 +85,7 @@ export class LogsView {
   constructor(
     private readonly backend: Backend,
     readonly target: LogsTarget,
-    private readonly handlers: { onWorkload?: (name: string) => void } = {},
+    private readonly handlers: { onWorkload?: (name: string) => void; onState?: (state: LogsStreamState, text: string) => void } = {},
   ) {
     this.container = target.container;
     openViews.add(this);
@@ -292,6 +295,10 @@ export class LogsView {
         this.setState(this.previousBox.checked ? `The previous run of ${s.container}` : `Following ${s.container}`, "streaming");
         this.syncContainers();
         break;
+      case "resuming":
+        // The lines so far stay; the follow goes on by itself once the API server answers.
+        this.setState(`The log broke off and cannot be resumed yet (${s.reason}); trying again for up to a minute…`, "connecting");
+        break;
       case "ended":
         this.model.end();
         this.setState(this.previousBox.checked ? "The previous run, whole." : "The log ended (the container stopped).", "ended");
@@ -303,9 +310,10 @@ export class LogsView {
     }
   }
 
-  private setState(text: string, kind: string): void {
+  private setState(text: string, kind: LogsStreamState): void {
     setText(this.state, text);
     this.state.dataset.state = kind;
+    this.handlers.onState?.(kind, text);
     // A followed log that ended or broke can be followed again; a previous run was read whole.
     this.retryButton.hidden = !(kind === "failed" || (kind === "ended" && !this.previousBox.checked));
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CANCELLED, inputAction, nextStatus, NO_SHELL, noShellEnd, profileHue, statusText, TabModel, tabLabel, tabLabels, tabTitle, type SessionTarget } from "./tabs";
+import { CANCELLED, inputAction, logsStatusText, nextStatus, NO_SHELL, noShellEnd, profileHue, statusText, TabModel, tabLabel, tabLabels, tabTitle, type SessionTarget } from "./tabs";
 
 const target: SessionTarget = { profile: "demo", namespace: "demo", pod: "shell", container: "shell", command: null };
 
@@ -171,6 +171,26 @@ describe("a workload's Logs tab", () => {
     const own = m.openLogs(target);
     m.nameWorkload(own.id, "deployment/web");
     expect(tabLabel(own)).toBe("Logs · shell/shell");
+  });
+});
+
+describe("a Logs view's tab", () => {
+  it("follows its stream: live while it follows, ended or failed (with the reason) after", () => {
+    const { m } = model();
+    const tab = m.openLogs(target);
+    const shell = m.open(target);
+    m.logsState(tab.id, "connecting", "Connecting…");
+    expect([tab.status.kind, logsStatusText(tab.status)]).toEqual(["connecting", "logs…"]);
+    m.logsState(tab.id, "streaming", "Following shell");
+    expect([tab.status.kind, logsStatusText(tab.status)]).toEqual(["connected", "logs"]);
+    m.logsState(tab.id, "failed", "the API server closed the stream");
+    expect(tab.status).toEqual({ kind: "lost", reason: "the API server closed the stream", beforeConnect: false });
+    expect(logsStatusText(tab.status)).toBe("logs failed");
+    m.logsState(tab.id, "ended", "The log ended (the container stopped).");
+    expect([tab.status.kind, logsStatusText(tab.status)]).toEqual(["exited", "logs ended"]);
+    // A terminal tab is not moved by a log's state.
+    m.logsState(shell.id, "failed", "nope");
+    expect(shell.status.kind).toBe("connecting");
   });
 });
 

@@ -173,6 +173,20 @@ export function statusText(status: TabStatus): string {
   }
 }
 
+/** A Logs view tab's status word: `logs` while it follows (or read a run whole). */
+export function logsStatusText(status: TabStatus): string {
+  switch (status.kind) {
+    case "connecting":
+      return "logs…";
+    case "connected":
+      return "logs";
+    case "exited":
+      return "logs ended";
+    case "lost":
+      return "logs failed";
+  }
+}
+
 export function isEnded(status: TabStatus): boolean {
   return status.kind === "exited" || status.kind === "lost";
 }
@@ -300,6 +314,27 @@ export class TabModel {
     this.activeId = tab.id;
     this.changed();
     return tab;
+  }
+
+  /**
+   * A Logs view's stream changed: its tab's status follows it (connecting, connected while it
+   * follows, exited 0 once it ended, lost with the reason when it failed), so the dot of a log
+   * that stopped is not a live one.
+   */
+  logsState(id: number, state: "connecting" | "streaming" | "ended" | "failed", reason: string): void {
+    const tab = this.get(id);
+    if (!tab || tab.kind !== "logs") return;
+    const next: TabStatus =
+      state === "connecting"
+        ? { kind: "connecting", since: this.clock() }
+        : state === "streaming"
+          ? { kind: "connected", since: this.clock() }
+          : state === "ended"
+            ? { kind: "exited", code: 0 }
+            : { kind: "lost", reason, beforeConnect: false };
+    if (tab.status.kind === next.kind && (next.kind !== "lost" || (tab.status.kind === "lost" && tab.status.reason === next.reason))) return;
+    tab.status = next;
+    this.changed();
   }
 
   activate(id: number): void {

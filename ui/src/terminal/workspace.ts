@@ -13,6 +13,7 @@ import {
   inputAction,
   isDebugTarget,
   isEnded,
+  logsStatusText,
   statusText,
   TabModel,
   tabLabel,
@@ -310,7 +311,7 @@ export class Workspace {
       pod: target.pod,
       container: target.container,
       workload,
-    }, { onWorkload: (name) => this.model.nameWorkload(tab.id, name) });
+    }, { onWorkload: (name) => this.model.nameWorkload(tab.id, name), onState: (state, text) => this.model.logsState(tab.id, state, text) });
     const pane = h("div", { class: "pane logs-pane", role: "tabpanel", "data-tab-id": tab.id, "data-kind": "logs", id: `pane-${tab.id}` }, view.root);
     this.panes.appendChild(pane);
     this.logViews.set(tab.id, { view, pane });
@@ -1347,7 +1348,9 @@ export class Workspace {
           },
           h("span", { class: "tab-profile-dot", "aria-hidden": "true", style: `--profile-hue: ${this.look(t.target.profile).hue}` }),
           this.look(t.target.profile).production ? h("span", { class: "prod-badge" }, "PROD") : null,
-          `${[t.target.profile, t.target.namespace, l.title].filter(Boolean).join(" · ")} — ${statusText(t.status)}`,
+          `${[t.target.profile, t.target.namespace, l.title].filter(Boolean).join(" · ")} — ${t.kind === "logs" ? logsStatusText(t.status) : statusText(t.status)}`,
+          // A debug tab is marked here as in the bar: its shell is in another container.
+          isDebugTarget(t.target) ? h("span", { class: "tab-debug", title: debugDescription(t.target) ?? "" }, "debug") : null,
         ),
       );
     });
@@ -1430,7 +1433,7 @@ export class Workspace {
         members.length > 1 ? h("span", { class: "tab-panes", title: `${members.length} panes` }, `▥ ${members.length}`) : null,
         broadcasting ? h("span", { class: "tab-broadcast", title: `Broadcast input: ${BROADCAST_KEY} in a broadcasting pane stops it` }, "BROADCAST") : null,
         recordingBadge(members.map((id) => this.recording.get(id)).filter((r) => r !== undefined)),
-        h("span", { class: "tab-status" }, t.kind === "logs" ? "logs" : statusText(t.status)),
+        h("span", { class: "tab-status" }, t.kind === "logs" ? logsStatusText(t.status) : statusText(t.status)),
         h(
           "button",
           {

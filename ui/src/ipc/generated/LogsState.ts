@@ -6,4 +6,4 @@
  * (`reason` in words the user can act on). A final state counts the output bytes sent before
  * it, so the UI shows it after the last line.
  */
-export type LogsState = { "state": "streaming", container: string, } | { "state": "ended", outputBytes: number, } | { "state": "failed", reason: string, outputBytes: number, };
+export type LogsState = { "state": "streaming", container: string, } | { "state": "resuming", reason: string, } | { "state": "ended", outputBytes: number, } | { "state": "failed", reason: string, outputBytes: number, };

@@ -136,6 +136,8 @@ export interface MockControls {
   writeLog(pod: string, lines: string[]): void;
   /** Appends text as it is (no timestamp, no newline) to the open log streams of `pod`. */
   writeLogRaw(pod: string, text: string): void;
+  /** The log follows of `pod` wait for the API server (`back`: it answers again). */
+  resumeLog(pod: string, back: boolean): void;
   /** Ends the log streams of `pod`, as a container that stopped. */
   endLog(pod: string): void;
   /** The logs saved through save_log (the native save dialog), in order. */
@@ -288,6 +290,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     logStreams: () => logs.stats(),
     writeLog: (pod, lines) => logs.write(pod, lines),
     writeLogRaw: (pod, text) => logs.writeRaw(pod, text),
+    resumeLog: (pod, back) => logs.resuming(pod, back),
     endLog: (pod) => logs.end(pod),
     savedLogs: () => [...savedLogs],
     setLogTick: (ms) => {

@@ -177,6 +177,15 @@ export class MockLogs {
     for (const s of this.streams.values()) if (s.stats.pod === pod && !s.stats.previous) this.push(s, text);
   }
 
+  /** The follows of `pod` broke and wait for the API server (`back`: it answers again), as the
+   *  engine says it (tests). */
+  resuming(pod: string, back: boolean): void {
+    for (const s of this.streams.values()) {
+      if (s.stats.pod !== pod || s.stats.previous || s.stats.closed) continue;
+      s.onState(back ? { state: "streaming", container: s.stats.container } : { state: "resuming", reason: "cannot reach the API server: the connection was refused" });
+    }
+  }
+
   /** Ends every open stream of `pod`, as a container that stopped (tests). */
   end(pod: string): void {
     for (const s of [...this.streams.values()]) if (s.stats.pod === pod) this.finish(s);
