@@ -1027,6 +1027,25 @@ async fn debug_reuse_attaches_to_our_running_container() {
         name,
         "one debug container"
     );
+
+    // --reuse with a command of its own, or another name, adds one: the running shell is not
+    // what was asked for.
+    for extra in [&["--", "sleep", "1000"][..], &["-c", "mine"][..]] {
+        let mut with: Vec<&str> = vec![
+            "debug",
+            "distroless",
+            "--image=busybox",
+            "--target=app",
+            "--reuse",
+        ];
+        with.extend_from_slice(extra);
+        let out = run(&podterm(), &c, &with, None, &[]).await;
+        assert_eq!(out.code, 0, "{with:?}: {out:?}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("Reusing"),
+            "{with:?}: {out:?}"
+        );
+    }
 }
 
 /// The demo cluster plus `reader`, a token user who may read pods but not exec into them.

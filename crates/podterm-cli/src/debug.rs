@@ -42,8 +42,9 @@ pub struct DebugArgs {
     /// Suppress informational messages.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Attach to a running debug container of ours with the same image (and target) in the pod
-    /// instead of adding another; ephemeral containers cannot be removed.
+    /// Attach to a running debug container of ours with the same image, target and command
+    /// (and name, with -c) in the pod instead of adding another; ephemeral containers cannot
+    /// be removed.
     #[arg(long)]
     pub reuse: bool,
     /// The pod (POD or pod/POD).
@@ -114,7 +115,8 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         command: a.command.clone(),
     };
     let reused = if a.reuse {
-        debug::find_reusable(&pod, &spec)
+        // One with the same image, target and command; with -c NAME, that one only.
+        debug::find_reusable(&pod, &spec).filter(|n| a.container.as_ref().is_none_or(|c| c == n))
     } else {
         None
     };

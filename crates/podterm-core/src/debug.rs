@@ -289,6 +289,8 @@ pub fn find_reusable(pod: &Pod, spec: &DebugSpec) -> Option<String> {
         .filter(|c| c.image.as_deref() == Some(spec.image.as_str()))
         .filter(|c| c.target_container_name.as_deref().filter(|t| !t.is_empty()) == target)
         .filter(|c| c.stdin == Some(true) && c.tty.unwrap_or(false) == spec.tty)
+        // Running what was asked for: `debug --reuse … -- top` never lands in a shell.
+        .filter(|c| c.command.as_deref().unwrap_or_default() == spec.command.as_slice())
         .filter(|c| {
             status_of(pod, &c.name)
                 .and_then(|s| s.state.as_ref())
@@ -607,6 +609,20 @@ mod tests {
             ..spec()
         };
         assert_eq!(find_reusable(&pod, &other_image), None);
+        let other_command = DebugSpec {
+            command: vec!["top".into()],
+            ..spec()
+        };
+        assert_eq!(find_reusable(&pod, &other_command), None);
+        let with_top = pod_with(
+            json!([ephemeral_container(&other_command, "debugger-ccccc")]),
+            json!([running("debugger-ccccc")]),
+        );
+        assert_eq!(
+            find_reusable(&with_top, &other_command).as_deref(),
+            Some("debugger-ccccc")
+        );
+        assert_eq!(find_reusable(&with_top, &spec()), None);
         let ended = pod_with(
             json!([ephemeral_container(&spec(), "debugger-aaaaa")]),
             json!([{ "name": "debugger-aaaaa", "image": "busybox", "imageID": "", "ready": false, "restartCount": 0, "state": { "terminated": { "exitCode": 0 } } }]),
