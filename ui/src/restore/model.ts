@@ -66,18 +66,37 @@ export function reopenOf(r: RestoredTab): Reopen {
 }
 
 /**
+ * How long reopening waits for a debug tab's look at its pod (the restore waits for every debug
+ * tab's at once). An unreachable cluster answers only at the request's timeout (30 s): the tabs
+ * would open that much later. Past it the tab reopens on its target container, whose tab offers
+ * the debug container again (reusing the one that runs).
+ */
+export const DEBUG_PLAN_WAIT_MS = 4000;
+
+/**
  * Where a reopened debug tab's shell runs: in its debug container only while that still runs
  * (`plan` reuses it). An ephemeral container cannot be removed, so a new one is added only after
- * the user's yes: otherwise (or when the plan fails) the tab reopens on the target container,
- * whose tab offers the debug container as any tab without a shell does.
+ * the user's yes: otherwise (or when the plan fails, or gives no answer within `waitMs`) the tab
+ * reopens on the target container, whose tab offers the debug container as any tab without a
+ * shell does.
  */
-export async function debugTabAgain(target: SessionTarget, plan: (target: SessionTarget, image: string) => Promise<DebugPlan>): Promise<SessionTarget> {
+export async function debugTabAgain(
+  target: SessionTarget,
+  plan: (target: SessionTarget, image: string) => Promise<DebugPlan>,
+  waitMs = DEBUG_PLAN_WAIT_MS,
+): Promise<SessionTarget> {
   const { debug, ...plain } = target;
   if (!debug) return target;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), waitMs);
+  });
   try {
-    const p = await plan(plain, debug.image);
-    return p.reuse ? debugTarget(plain, p) : plain;
+    const p = await Promise.race([plan(plain, debug.image), late]);
+    return p?.reuse ? debugTarget(plain, p) : plain;
   } catch {
     return plain;
+  } finally {
+    clearTimeout(timer);
   }
 }

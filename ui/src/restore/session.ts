@@ -44,15 +44,24 @@ export function keepTabsAcrossRestarts(
   return async () => {
     try {
       const last = await backend.restoreTabs();
+      const agains = last.tabs.map(reopenOf);
+      // Every debug tab's look at its pod at once, each bounded (DEBUG_PLAN_WAIT_MS): tabs after
+      // a debug tab of an unreachable cluster do not wait for its timeout one by one.
+      const targets = await Promise.all(
+        agains.map((a) =>
+          a.view === "terminal" && !a.favourite
+            ? debugTabAgain(a.target, (t, image) => backend.planDebug(t.profile, t.namespace, t.pod, t.container, image))
+            : Promise.resolve(a.target),
+        ),
+      );
       const opened: number[] = [];
-      for (const r of last.tabs) {
-        const again = reopenOf(r);
+      for (const [i, again] of agains.entries()) {
         const tab =
           again.view !== "terminal"
             ? workspace.openLogs(again.target, again.view === "workloadLogs")
             : again.favourite
               ? workspace.openFavourite(again.favourite.name, favourites.get(again.favourite.name))
-              : workspace.open(await debugTabAgain(again.target, (t, image) => backend.planDebug(t.profile, t.namespace, t.pod, t.container, image)));
+              : workspace.open(targets[i] ?? again.target);
         opened.push(tab.id);
         if (again.gone) workspace.podGone(again.target.profile, again.target.namespace, again.target.pod);
         if (again.note) workspace.notice(tab.id, again.note);
