@@ -27,7 +27,10 @@ function fakeBackend(
       calls.push(`import ${path}`);
       if (opts.failImport) throw opts.failImport;
       const p = { name: "kind-dev", server: "https://127.0.0.1:40000", authKind: "client-certificate", insecure: false, namespace: null, colour: null, production: false, reconnect: false, recordSessions: false };
-      profiles.push(p);
+      // The engine replaces a profile of the same name.
+      const at = profiles.findIndex((x) => x.name === p.name);
+      if (at >= 0) profiles[at] = p;
+      else profiles.push(p);
       return [p];
     },
     profileDetails: async (name) => {
@@ -328,6 +331,9 @@ describe("SidebarModel", () => {
     expect(m.profile).toBe("kind-dev");
     expect(m.notice).toBe("Import of ~/.kube/config: added kind-dev.");
     expect(m.namespace).toBe("default"); // no namespace in the profile
+    // Imported again: the same cluster replaced, not a new one.
+    await m.importKubeconfig(null);
+    expect(m.notice).toBe("Import of ~/.kube/config: updated kind-dev.");
     await m.addDemo();
     expect(m.profile).toBe("demo");
     await m.deleteProfile("demo");

@@ -477,10 +477,12 @@ export class SidebarModel {
 
   private async afterImport(imported: ProfileSummary[], what: string): Promise<void> {
     const names = imported.map((p) => p.name);
-    this.notice =
-      names.length === 0
-        ? `${what}: no new cluster found.`
-        : `${what}: added ${names.join(", ")}.`;
+    // Importing again replaces the clusters of the same names: "updated", not "added".
+    const known = new Set(this.profiles.map((p) => p.name));
+    const added = names.filter((n) => !known.has(n));
+    const updated = names.filter((n) => known.has(n));
+    const parts = [added.length ? `added ${added.join(", ")}` : null, updated.length ? `updated ${updated.join(", ")}` : null].filter(Boolean);
+    this.notice = names.length === 0 ? `${what}: no new cluster found.` : `${what}: ${parts.join("; ")}.`;
     this.error = null;
     const current = this.profile;
     const gen = this.generation;
