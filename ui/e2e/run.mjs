@@ -2770,6 +2770,24 @@ test("recordings: Start/Stop in the tab's menu with its ● REC marker, one that
   await page.waitForSelector("dialog.recordings-dialog", { state: "detached", timeout: WAIT_MS });
 });
 
+test("the window at its smallest (640×400) with Settings open: the pod list keeps two rows, the sidebar scrolls to Settings", async () => {
+  await selectProfile("demo", "demo");
+  await openSettings();
+  await page.setViewportSize({ width: 640, height: 400 });
+  try {
+    // The size tauri.conf.json allows at least: the pod list had no height here.
+    await until(() => page.$eval(".pods", (el) => el.clientHeight >= 96), "the pod list at least two rows high");
+    const side = await page.$eval(".sidebar", (el) => ({ over: el.scrollHeight > el.clientHeight }));
+    assert(side.over, "the sidebar fits at 400 px: the check proves nothing");
+    await page.$eval(".settings-group .debug-image-setting", (el) => el.scrollIntoView({ block: "end" }));
+    const seen = await page.$eval(".settings-group .debug-image-setting", (el) => el.getBoundingClientRect().bottom <= window.innerHeight);
+    assert(seen, "the last setting cannot be scrolled into view");
+    await screenshot("smallest-window");
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
 test("no remote content, no CSP violation, no page errors", async () => {
   assert(foreignRequests.length === 0, `requests outside ${origin}: ${foreignRequests.join(", ")}`);
   assert(pageErrors.length === 0, pageErrors.join("\n"));

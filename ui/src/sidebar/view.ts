@@ -221,9 +221,11 @@ export class SidebarView {
       // The messages float over the bottom of the pod list (not over what the sidebar shows
       // below it: Recordings, Settings).
       h("div", { class: "pods-area" }, this.podSection, this.messages),
-      this.resizer(parent),
     );
     parent.appendChild(this.root);
+    // On the window, over the sidebar's edge: the sidebar scrolls in a short window, and would
+    // clip a handle of its own that reaches past its edge.
+    parent.appendChild(this.resizer(parent));
     // A burst of watch events renders once per frame.
     model.onChange(() => this.scheduleRender());
     this.ageTimer = setInterval(() => this.renderAges(), 1000);
