@@ -485,6 +485,7 @@ mod tests {
                     pod: "bare".into(),
                     container: "main".into(),
                     debug,
+                    no_shell: false,
                 },
             )
         };

@@ -776,7 +776,7 @@ async fn a_container_with_nothing_is_reached_through_a_debug_container() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr.contains(
-            "there is no tar in container \"main\" of pod \"bare\", and no fallback: it has none of cat, dd or base64"
+            "there is no tar in container \"main\" of pod \"bare\", and no fallback: it has no dd, and no shell to write a file with cat or base64"
         ) && out.stderr.contains("Add --debug"),
         "{}",
         out.stderr

@@ -204,6 +204,7 @@ mod tests {
             pod: "bare".into(),
             container: "main".into(),
             debug,
+            no_shell: false,
         };
         let words = Failure::from(e(false)).message;
         assert!(

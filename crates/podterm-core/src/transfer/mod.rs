@@ -70,11 +70,14 @@ pub enum TransferError {
     /// No tar, and none of the tools a single file can go through either (`debug`: not in
     /// the debug container beside it either). The words say the situation only: what to do
     /// depends on the front end (the CLI's `--debug`, the app's debug tab), which adds it.
-    #[error("there is no tar in container \"{container}\" of pod \"{pod}\", and no fallback: {}", no_fallback_words(*.debug))]
+    /// `no_shell`: an upload into a container without `sh` (only `dd` writes a file without
+    /// one; a download reads with `cat` alone).
+    #[error("there is no tar in container \"{container}\" of pod \"{pod}\", and no fallback: {}", no_fallback_words(*.debug, *.no_shell))]
     NoFallback {
         pod: String,
         container: String,
         debug: bool,
+        no_shell: bool,
     },
     /// The debug container could not find the target container's processes (its files are
     /// reached through them).
@@ -174,11 +177,14 @@ fn io_words(e: &std::io::Error) -> String {
     }
 }
 
-fn no_fallback_words(debug: bool) -> &'static str {
-    if debug {
-        "the debug container beside it has none of cat, dd or base64 either"
-    } else {
-        "it has none of cat, dd or base64 to copy a single file through"
+fn no_fallback_words(debug: bool, no_shell: bool) -> &'static str {
+    match (debug, no_shell) {
+        (true, _) => "the debug container beside it has none of cat, dd or base64 either",
+        // It may well have cat: without a shell nothing can send cat's output into a file.
+        (false, true) => {
+            "it has no dd, and no shell to write a file with cat or base64 (as in distroless images)"
+        }
+        (false, false) => "it has none of cat, dd or base64 to copy a single file through",
     }
 }
 

@@ -248,11 +248,12 @@ fn no_tar(p: &Place<'_>) -> TransferError {
     }
 }
 
-fn no_fallback(p: &Place<'_>, debug: bool) -> TransferError {
+fn no_fallback(p: &Place<'_>, debug: bool, no_shell: bool) -> TransferError {
     TransferError::NoFallback {
         pod: p.user.pod.clone(),
         container: p.user.container.clone(),
         debug,
+        no_shell,
     }
 }
 
@@ -629,7 +630,7 @@ pub(super) async fn download(
         Some(m) => (place, tools, m, None),
         None => {
             let Some(image) = &fallback.debug_image else {
-                return Err(no_fallback(&place, false));
+                return Err(no_fallback(&place, false, false));
             };
             let (at, path) = through_debug(client, t, src, image, tuning, cancel).await?;
             let place = Place {
@@ -640,7 +641,7 @@ pub(super) async fn download(
             };
             let tools = facts_down(client, &place, true, tuning, cancel).await?;
             let Some(m) = tools.download() else {
-                return Err(no_fallback(&place, true));
+                return Err(no_fallback(&place, true, false));
             };
             let via = place.at.container.clone();
             (place, tools, m, Some(via))
@@ -895,7 +896,7 @@ pub(super) async fn upload(
         Some(_) => (place, tools, is_dir, None),
         None => {
             let Some(image) = &fallback.debug_image else {
-                return Err(no_fallback(&place, false));
+                return Err(no_fallback(&place, false, !has_sh));
             };
             let (at, path) = through_debug(client, t, dest, image, tuning, cancel).await?;
             let place = Place {
@@ -910,7 +911,7 @@ pub(super) async fn upload(
         }
     };
     let Some(method) = tools.upload() else {
-        return Err(no_fallback(&place, via.is_some()));
+        return Err(no_fallback(&place, via.is_some(), via.is_none() && !has_sh));
     };
     let base = src
         .file_name()
