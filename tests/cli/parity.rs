@@ -493,7 +493,46 @@ async fn attach_joins_the_main_process_like_kubectl() {
             Some("echo attached-$((40+2))\r"),
             Duration::from_millis(300),
         );
-        let _ = pty.child.kill();
+        // Ending the main process ends the session (the pod restarts it), and each says how
+        // to come back.
+        let restarts = || async {
+            let out = run(
+                &newest_kubectl(),
+                &c,
+                &["get", "pod", "shell", "-o", "jsonpath={.status.containerStatuses[0].restartCount}/{.status.containerStatuses[0].state.running}"],
+                None,
+                &[],
+            )
+            .await;
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let before = restarts().await;
+        let count = |s: &str| s.split('/').next().unwrap_or("").to_string();
+        pty.type_str("exit\r");
+        let code = pty.exit_code();
+        let text = pty.text();
+        assert_eq!(code, 0, "{}: {text}", bin.display());
+        // kubectl 1.37 names the namespace too, as podterm does.
+        assert!(
+            text.contains("Session ended, resume using '")
+                && text.contains(" attach shell -c main ")
+                && text.contains(" -i -t' command"),
+            "{}: {text}",
+            bin.display()
+        );
+        // Restarted and running before the next client attaches.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let now = restarts().await;
+            if count(&now) != count(&before) && !now.ends_with('/') {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "shell never ran again: {before} → {now}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 

@@ -135,5 +135,26 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: true,
     };
-    run(&cluster, spec, limit).await
+    let (pod_name, container, namespace) = (
+        spec.pod.clone(),
+        spec.container.clone(),
+        spec.namespace.clone(),
+    );
+    let code = run(&cluster, spec, limit).await?;
+    // kubectl's line after an interactive attach to a container that restarts, with the
+    // namespace added (kubectl leaves it out).
+    let restarts = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.restart_policy.as_deref())
+        .is_none_or(|p| p == "Always");
+    if a.stdin && tty && !a.quiet && restarts {
+        println!(
+            "Session ended, resume using 'podterm attach {} -c {} -n {} -i -t' command when the pod is running",
+            podterm_core::text::shown(&pod_name),
+            podterm_core::text::shown(&container),
+            podterm_core::text::shown(&namespace)
+        );
+    }
+    Ok(code)
 }
