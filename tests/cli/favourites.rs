@@ -186,7 +186,10 @@ async fn favourite_add_list_and_rm() {
         ],
     )
     .await;
-    assert!(err.contains("cannot exec into a svc"), "{err}");
+    assert!(
+        err.contains("svc/web: a svc is neither a pod nor a workload that runs pods"),
+        "{err}"
+    );
     let err = fails(
         cfg,
         &[

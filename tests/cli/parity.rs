@@ -560,6 +560,39 @@ async fn no_command_in_a_container_without_a_shell_says_what_to_do() {
     // A command the user named keeps the runtime's words, as kubectl's (the scenario table).
 }
 
+/// A target that is not a pod nor a workload is refused before asking the server, in words
+/// that fit the command (not "exec into" for logs), and debug says it takes a pod.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_runs_no_pods_is_refused_in_the_commands_words() {
+    let c = cluster::demo().await;
+    for args in [
+        &["logs", "svc/web"][..],
+        &["exec", "node/node-1", "--", "true"][..],
+    ] {
+        let out = run(&podterm(), &c, args, None, &[]).await;
+        let err = out.stderr.clone();
+        assert_eq!(out.code, 1, "{args:?}: {err}");
+        assert!(
+            err.contains("is neither a pod nor a workload that runs pods: name a pod, deploy/NAME")
+                && !err.contains("exec into"),
+            "{args:?}: {err}"
+        );
+    }
+    let out = run(
+        &podterm(),
+        &c,
+        &["debug", "node/node-1", "--image=busybox"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: node/node-1: podterm debug takes a pod (POD or pod/POD); debugging nodes and workloads is not supported\n"
+    );
+}
+
 /// A usage error (a misspelt flag, a missing argument) exits 1, as kubectl's do (clap's own code
 /// is 2), and says what was wrong; help still exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

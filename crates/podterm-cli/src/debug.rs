@@ -85,10 +85,14 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
             "-i/--stdin is required for containers with -t/--tty=true",
         ));
     }
-    let PodTarget::Pod(pod_name) = PodTarget::parse(&pod_name)? else {
-        return Err(Failure::new(format!(
-            "{pod_name}: podterm debug takes a pod (POD or pod/POD)"
-        )));
+    // A node or a workload is refused in debug's own words (it takes a pod, nothing else).
+    let pod_name = match PodTarget::parse(&pod_name) {
+        Ok(PodTarget::Pod(name)) => name,
+        Err(e) if pod_name.is_empty() => return Err(e.into()),
+        _ => return Err(Failure::new(format!(
+            "{}: podterm debug takes a pod (POD or pod/POD); debugging nodes and workloads is not supported",
+            podterm_core::text::shown(&pod_name)
+        ))),
     };
     let conn = a.conn(global);
     conn.check()?;

@@ -139,9 +139,13 @@ impl PodTarget {
             }
             "ds" | "daemonset" | "daemonsets" | "daemonset.apps" => WorkloadKind::DaemonSet,
             "rs" | "replicaset" | "replicasets" | "replicaset.apps" => WorkloadKind::ReplicaSet,
+            // Said for exec, logs, debug and a favourite alike: not "exec into".
             other => {
                 return Err(PodError::BadTarget(format!(
-                "cannot exec into a {other}: name a pod, deploy/NAME, sts/NAME, ds/NAME or rs/NAME"
+                "{}/{}: a {} is neither a pod nor a workload that runs pods: name a pod, deploy/NAME, sts/NAME, ds/NAME or rs/NAME",
+                crate::text::shown(other),
+                crate::text::shown(name),
+                crate::text::shown(other)
             )))
             }
         };
