@@ -228,7 +228,14 @@ test("a dropped connection: the tab says so and reconnects on its own, marking t
   await screenshot("reconnected-after-drop");
 });
 
-test("the API server gone: the pod list is not live, the tab retries with a backoff; back: both recover", async () => {
+test("the API server gone: the pod list is not live, the tab retries with a backoff, a Logs view says it waits; back: all recover", async () => {
+  // A Logs view following the pod's log beside the shell's tab.
+  await app.type('.pod[data-pod="shell"] .pod-line', "l");
+  const logs = await app.waitUntil("a Logs tab", 10_000, () => window.__podterm.tabs().find((t) => t.kind === "logs" && t.pod === "shell"));
+  const logsState = `.pane[data-tab-id="${logs.id}"] .logs-state`;
+  await waitFor("the log followed", async () => /^Following /.test((await text(logsState)) ?? ""), 15_000);
+  await app.click(`.tab[data-tab-id="${state.shell}"]`);
+  await app.waitUntil("the shell's tab active", 10_000, (id) => window.__podterm.tabs().find((t) => t.active)?.id === id, state.shell);
   const attempt = (await tab(state.shell)).attempt;
   await fault("/server/stop");
   state.started = false;
@@ -245,6 +252,13 @@ test("the API server gone: the pod list is not live, the tab retries with a back
     return /Reconnecting automatically in \d+ s \(attempt \d+ of 20\)/.test(b ?? "") ? b : null;
   }, 15_000);
   log(`banner: ${banner}`);
+  // The Logs view's follow broke too: it says it keeps trying, and its tab is not a live one.
+  const waiting = await waitFor("the Logs view to say its follow waits", async () => {
+    const t = await text(logsState);
+    return /^The log broke off and cannot be resumed yet \(.+\); trying again for up to a minute/.test(t ?? "") ? t : null;
+  }, 30_000);
+  log(`logs: ${waiting}`);
+  assert((await tab(logs.id)).status.kind === "connecting", `the Logs tab's status ${JSON.stringify((await tab(logs.id)).status)}`);
   // The window is not held up meanwhile: the (stale) pod list still filters as one types.
   await app.type("input.filter", "web");
   await app.waitUntil("the filter to apply", 10_000, () => !document.querySelector('.pod[data-pod="shell"]') && document.querySelector('.pod[data-pod^="web-"]'));
@@ -261,7 +275,12 @@ test("the API server gone: the pod list is not live, the tab retries with a back
   await echoes(state.shell, "after-restart");
   await waitFor("the pod list to be live again", async () => (await watchStatus()) === null, 30_000);
   await app.waitFor('.pod[data-pod="shell"]', 10_000);
+  // The Logs view follows on by itself.
+  await waitFor("the Logs view following again", async () => /^Following /.test((await text(logsState)) ?? ""), 30_000);
+  assert((await tab(logs.id)).status.kind === "connected", `the Logs tab's status ${JSON.stringify((await tab(logs.id)).status)}`);
   await screenshot("server-back");
+  await app.click(`.tab[data-tab-id="${logs.id}"] .tab-close`);
+  await app.waitUntil("the Logs tab closed", 10_000, (id) => !window.__podterm.tabs().some((t) => t.id === id), logs.id);
 });
 
 test("a favourite's tab whose pod is deleted reconnects to the workload's current pod", async () => {
