@@ -229,6 +229,20 @@ async fn scenarios_match_kubectl() {
 }
 
 /// Reads a child's stdout as it comes, into a shared buffer.
+/// `podterm ARGS` against `c` with stdout and stderr piped, killed when dropped.
+fn spawn_podterm(c: &TestCluster, home: &Path, args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(bin::podterm())
+        .args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podterm starts")
+}
+
 fn collect(
     mut stdout: impl tokio::io::AsyncRead + Unpin + Send + 'static,
 ) -> (
@@ -272,22 +286,12 @@ async fn a_follow_survives_dropped_connections_without_a_line_twice_or_lost() {
         }
     }
     let home = tempfile::tempdir().expect("home");
-    let mut child = tokio::process::Command::new(bin::podterm())
-        .args([
-            "logs",
-            "-f",
-            "chatty",
-            "--limit-bytes",
-            &want.len().to_string(),
-        ])
-        .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("podterm starts");
+    let limit = want.len().to_string();
+    let mut child = spawn_podterm(
+        &c,
+        home.path(),
+        &["logs", "-f", "chatty", "--limit-bytes", &limit],
+    );
     let (buf, reader) = collect(child.stdout.take().expect("stdout"));
     // podterm follows: let the writer go.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -361,16 +365,7 @@ async fn a_follow_the_api_server_stops_answering_says_so_and_goes_on_when_it_is_
         "i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done",
     ));
     let home = tempfile::tempdir().expect("home");
-    let mut child = tokio::process::Command::new(bin::podterm())
-        .args(["logs", "-f", "ticker"])
-        .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("podterm starts");
+    let mut child = spawn_podterm(&c, home.path(), &["logs", "-f", "ticker"]);
     let (out, out_task) = collect(child.stdout.take().expect("stdout"));
     let (err, err_task) = collect(child.stderr.take().expect("stderr"));
     until_in(&out, "tick 3", |s| s.contains("tick 3\n")).await;
