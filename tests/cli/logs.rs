@@ -183,6 +183,16 @@ async fn scenarios_match_kubectl() {
         ]
     );
     same(&c, &["logs", "twin", "-c", "nope"], false).await;
+    // Refused before the server is asked, in kubectl's words.
+    let out = same(
+        &c,
+        &["logs", "twin", "--all-containers", "-c", "main"],
+        false,
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    let out = same(&c, &["logs", "logger", "--tail=-5"], false).await;
+    assert_eq!(out.code, 1, "{out:?}");
     let out = same(&c, &["logs", "crasher", "-p"], false).await;
     assert_eq!(out.stdout, "run 2\n");
     let out = same(&c, &["logs", "logger", "-p"], false).await;

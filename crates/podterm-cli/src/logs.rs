@@ -58,6 +58,16 @@ pub struct LogsArgs {
 }
 
 fn options(a: &LogsArgs) -> Result<LogOptions, Failure> {
+    // kubectl's own checks, in its words, before the server is asked.
+    if let (true, Some(c)) = (a.all_containers, &a.container) {
+        return Err(Failure::new(format!(
+            "--all-containers=true should not be specified with container name {}",
+            podterm_core::text::shown(c)
+        )));
+    }
+    if a.tail < -1 {
+        return Err(Failure::new("--tail must be greater than or equal to -1"));
+    }
     if a.since.is_some() && a.since_time.is_some() {
         return Err(Failure::new(
             "at most one of `sinceTime` or `sinceSeconds` may be specified",
