@@ -2,7 +2,8 @@
 
 /**
  * A Logs view's stream (sent on `open_logs`'s state channel): `streaming` (with the container
- * read), then `ended` (the container stopped, or the previous run was read whole) or `failed`
+ * read; `resuming` while a follow that broke waits for the API server, then `streaming`
+ * again), then `ended` (the container stopped, or the previous run was read whole) or `failed`
  * (`reason` in words the user can act on). A final state counts the output bytes sent before
  * it, so the UI shows it after the last line.
  */
