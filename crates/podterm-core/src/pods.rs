@@ -395,14 +395,37 @@ pub fn choose_container(
         .first()
         .ok_or_else(|| PodError::NoContainers(crate::text::shown(&name)))?
         .to_string();
-    // The names are the server's words: shown escaped and cut, like its messages.
-    let note = (containers.len() > 1).then(|| {
+    // kubectl's note, said once the pod has any container besides the one chosen (init and
+    // ephemeral ones too, marked as kubectl marks them). The names are the server's words:
+    // shown escaped and cut, like its messages.
+    let all = all_container_names(pod);
+    let note = (all.len() > 1).then(|| {
         crate::text::shown(&format!(
             "Defaulted container \"{first}\" out of: {}",
-            containers.join(", ")
+            all.join(", ")
         ))
     });
     Ok((first, note))
+}
+
+/// Every container of the pod as kubectl lists them in its note: init containers
+/// (`NAME (init)`), the containers, then ephemeral ones (`NAME (ephem)`).
+fn all_container_names(pod: &Pod) -> Vec<String> {
+    let Some(spec) = pod.spec.as_ref() else {
+        return vec![];
+    };
+    let init = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| format!("{} (init)", c.name));
+    let main = spec.containers.iter().map(|c| c.name.clone());
+    let ephemeral = spec
+        .ephemeral_containers
+        .iter()
+        .flatten()
+        .map(|c| format!("{} (ephem)", c.name));
+    init.chain(main).chain(ephemeral).collect()
 }
 
 /// kubectl refuses to exec into pods that have finished.
@@ -472,6 +495,21 @@ mod tests {
         assert_eq!(
             choose_container(&pod("p", &["only"], None), None).expect("ok"),
             ("only".into(), None)
+        );
+        // Init and ephemeral containers count, marked as kubectl marks them.
+        let mut busy = pod("p", &["app"], None);
+        let spec = busy.spec.as_mut().expect("spec");
+        spec.init_containers = Some(vec![k8s_openapi::api::core::v1::Container {
+            name: "setup".into(),
+            ..Default::default()
+        }]);
+        spec.ephemeral_containers = Some(vec![k8s_openapi::api::core::v1::EphemeralContainer {
+            name: "debugger-x".into(),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            choose_container(&busy, None).expect("ok").1.as_deref(),
+            Some("Defaulted container \"app\" out of: setup (init), app, debugger-x (ephem)")
         );
         assert_eq!(
             choose_container(&pod("p", &["a", "b"], Some("gone")), None)
