@@ -547,21 +547,10 @@ pub fn pick_for_logs(mut pods: Vec<Pod>) -> Option<Pod> {
 /// Every container of a pod in the order `--all-containers` reads them: init containers, then
 /// containers, then ephemeral containers.
 pub fn all_containers(pod: &Pod) -> Vec<String> {
-    let Some(spec) = pod.spec.as_ref() else {
-        return vec![];
-    };
-    let init = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .map(|c| c.name.clone());
-    let main = spec.containers.iter().map(|c| c.name.clone());
-    let eph = spec
-        .ephemeral_containers
-        .iter()
-        .flatten()
-        .map(|c| c.name.clone());
-    init.chain(main).chain(eph).collect()
+    crate::pods::every_container(pod)
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect()
 }
 
 #[cfg(test)]

@@ -411,6 +411,27 @@ pub fn choose_container(
 /// Every container of the pod as kubectl lists them in its note: init containers
 /// (`NAME (init)`), the containers, then ephemeral ones (`NAME (ephem)`).
 fn all_container_names(pod: &Pod) -> Vec<String> {
+    every_container(pod)
+        .into_iter()
+        .map(|(kind, name)| match kind {
+            ContainerKind::Init => format!("{name} (init)"),
+            ContainerKind::Main => name,
+            ContainerKind::Ephemeral => format!("{name} (ephem)"),
+        })
+        .collect()
+}
+
+/// Which list of the pod's spec a container is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ContainerKind {
+    Init,
+    Main,
+    Ephemeral,
+}
+
+/// Every container of a pod in kubectl's order: init containers, the containers, then
+/// ephemeral ones.
+pub(crate) fn every_container(pod: &Pod) -> Vec<(ContainerKind, String)> {
     let Some(spec) = pod.spec.as_ref() else {
         return vec![];
     };
@@ -418,13 +439,16 @@ fn all_container_names(pod: &Pod) -> Vec<String> {
         .init_containers
         .iter()
         .flatten()
-        .map(|c| format!("{} (init)", c.name));
-    let main = spec.containers.iter().map(|c| c.name.clone());
+        .map(|c| (ContainerKind::Init, c.name.clone()));
+    let main = spec
+        .containers
+        .iter()
+        .map(|c| (ContainerKind::Main, c.name.clone()));
     let ephemeral = spec
         .ephemeral_containers
         .iter()
         .flatten()
-        .map(|c| format!("{} (ephem)", c.name));
+        .map(|c| (ContainerKind::Ephemeral, c.name.clone()));
     init.chain(main).chain(ephemeral).collect()
 }
 
