@@ -861,6 +861,19 @@ test("a container without a shell: a debug container, shown and asked once, open
   await waitText(`.pane[data-tab-id="${refused.id}"] .banner-text`, /cannot patch resource "pods\/ephemeralcontainers"/);
   await screenshot("debug-refused");
   await page.evaluate(() => window.__podtermMock.refuseDebug(null));
+  // The list of all tabs (⌄, shown once they overflow) marks the debug tabs as the bar does.
+  await page.setViewportSize({ width: 640, height: 800 });
+  try {
+    await page.waitForSelector(".tab-overflow", { state: "visible", timeout: WAIT_MS });
+    await page.click(".tab-overflow");
+    const marked = await page.$$eval(".tab-menu .tab-menu-item", (els) => els.map((e) => [Number(e.dataset.tabId), !!e.querySelector(".tab-debug")]));
+    const want = [[tab.id, false], [debugTab.id, true], [second.id, true]];
+    assert(want.every(([id, m]) => marked.some(([i, d]) => i === id && d === m)), `marks in the tab list ${JSON.stringify(marked)}`);
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(".tab-menu", { state: "hidden", timeout: WAIT_MS });
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
   await closeAllTabs();
 });
 
