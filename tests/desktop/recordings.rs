@@ -79,6 +79,28 @@ impl Tab {
         }
     }
 
+    /// Reads until the final state, then until as many bytes as it counts have arrived: the
+    /// state may overtake the last output on its way (two channels, as in the webview).
+    async fn end(&mut self, sessions: &Sessions) {
+        self.until(sessions, "the end", Tab::ended).await;
+        let counted = self.log.iter().find_map(|s| match s {
+            SessionState::Exited { output_bytes, .. } | SessionState::Lost { output_bytes, .. } => {
+                Some(*output_bytes)
+            }
+            _ => None,
+        });
+        let count = counted.expect("a final state");
+        self.until(sessions, "the output the final state counts", |t| {
+            t.seen.len() as u64 >= count
+        })
+        .await;
+        assert_eq!(
+            self.seen.len() as u64,
+            count,
+            "output counted by the final state"
+        );
+    }
+
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.seen).into_owned()
     }
@@ -226,7 +248,7 @@ async fn a_profile_recording_every_session_is_listed_read_back_in_pages_and_ids_
     sessions
         .send_input(tab.id, Bytes::from_static(b"exit\r"))
         .expect("exit");
-    tab.until(&sessions, "the end", Tab::ended).await;
+    tab.end(&sessions).await;
     let stopped = tab
         .log
         .iter()
