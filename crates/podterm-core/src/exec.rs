@@ -97,7 +97,7 @@ fn break_words(cause: Break) -> &'static str {
     match cause {
         // An API server that stopped (restarted, crashed, killed) ends it the same way: only its
         // own close says "by the API server", so both are named.
-        Break::CutOnTheWay => "the connection to the API server was closed without the API server ending it: the API server stopped (a restart or a crash), or a load balancer, proxy or firewall on the way dropped it (often for being idle). Reconnect; if it happens to idle sessions, set the keepalive interval (the profile's, or PODTERM_PING_SECS) below that hop's idle timeout",
+        Break::CutOnTheWay => "the connection to the API server was closed without the API server ending it: the API server stopped (a restart or a crash), or a load balancer, proxy or firewall on the way dropped it (often for being idle). Reconnect; if it happens to idle sessions, set the keepalive interval below that hop's idle timeout (a profile's Keepalive interval; PODTERM_PING_SECS for a CLI run)",
         Break::Reset => "the connection to the API server was reset, by the API server's host or by a load balancer, proxy or firewall on the way: check the network, then reconnect",
         Break::Abrupt => "the connection to the API server ended without a goodbye, by the API server or by a load balancer or proxy on the way: reconnect",
         Break::Other => "the connection to the API server broke (a protocol or TLS failure on the way): check the network and any proxy, then reconnect",
