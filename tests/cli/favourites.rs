@@ -471,6 +471,31 @@ async fn connect_errors_say_what_to_do() {
          (`podterm favourite rm as-viewer`) and add it again with another profile\n"
     );
 
+    // A favourite's shell in a container without one: the commands suggested go through the
+    // favourite's profile.
+    let out = podterm(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "dl",
+            "--profile",
+            "demo-admin",
+            "-n",
+            "demo",
+            "distroless",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let err = fails(cfg, &["connect", "dl"]).await;
+    assert!(
+        err.starts_with("error: container app of pod demo/distroless has no shell")
+            && err.contains("(podterm exec --profile demo-admin -n demo distroless -c app -- PROGRAM)")
+            && err.contains("(podterm debug -it --profile demo-admin -n demo distroless --image=busybox --target=app)"),
+        "{err}"
+    );
+
     // A revoked token: the profile's hint.
     assert!(c.set_token("demo-admin", Some("rotated")));
     let err = fails(cfg, &["connect", "web", "--", "true"]).await;

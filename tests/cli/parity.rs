@@ -558,6 +558,35 @@ async fn no_command_in_a_container_without_a_shell_says_what_to_do() {
         out.stderr
     );
     // A command the user named keeps the runtime's words, as kubectl's (the scenario table).
+
+    // The commands suggested reach the same cluster: the flags that chose it come along.
+    let kc = c.kubeconfig().display().to_string();
+    let out = run(
+        &podterm(),
+        &c,
+        &[
+            "exec",
+            "distroless",
+            "--kubeconfig",
+            &kc,
+            "--context=demo-admin",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let again = format!("--kubeconfig {kc} --context demo-admin -n demo distroless");
+    for suggested in [
+        format!("podterm exec {again} -c app -- PROGRAM"),
+        format!("podterm debug -it {again} --image=busybox --target=app"),
+    ] {
+        assert!(
+            out.stderr.contains(&suggested),
+            "{suggested}: {}",
+            out.stderr
+        );
+    }
 }
 
 /// A target that is not a pod nor a workload is refused before asking the server, in words

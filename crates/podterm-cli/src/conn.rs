@@ -88,6 +88,35 @@ impl Conn {
         given.into_iter().find(|(_, on)| *on).map(|(flag, _)| flag)
     }
 
+    /// The flags given that choose the cluster and credentials, as typed again in a command a
+    /// hint suggests (` --context prod`, each with a space before it). `--token` stays out: a
+    /// secret is never printed.
+    pub fn again(&self) -> String {
+        let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.to_string_lossy().into_owned());
+        let given = [
+            ("--profile", self.profile.clone()),
+            ("--kubeconfig", path(&self.kubeconfig)),
+            ("--context", self.context.clone()),
+            ("--cluster", self.cluster.clone()),
+            ("--user", self.user.clone()),
+            ("--server", self.server.clone()),
+            ("--certificate-authority", path(&self.certificate_authority)),
+            ("--client-certificate", path(&self.client_certificate)),
+            ("--client-key", path(&self.client_key)),
+            ("--tls-server-name", self.tls_server_name.clone()),
+        ];
+        let mut out = String::new();
+        for (flag, value) in given {
+            if let Some(v) = value {
+                out.push_str(&format!(" {flag} {}", shell_quote(&v)));
+            }
+        }
+        if self.insecure_skip_tls_verify {
+            out.push_str(" --insecure-skip-tls-verify");
+        }
+        out
+    }
+
     /// `--profile` with a flag that chooses a kubeconfig's cluster or credentials (which a
     /// saved profile has of its own) is refused, in whichever positions they were given.
     pub fn check(&self) -> Result<(), Failure> {
@@ -229,9 +258,45 @@ pub async fn connect_profile(
     Ok(cluster)
 }
 
+/// An argument as a shell would need it typed.
+pub fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flags_again_are_typed_as_given_quoted_and_never_the_token() {
+        assert_eq!(Conn::default().again(), "");
+        let conn = Conn {
+            profile: Some("prod eu".into()),
+            ..Conn::default()
+        };
+        assert_eq!(conn.again(), " --profile 'prod eu'");
+        let conn = Conn {
+            kubeconfig: Some("/home/a/it's.yaml".into()),
+            context: Some("ctx".into()),
+            server: Some("https://api:6443".into()),
+            token: Some("s3cret".into()),
+            insecure_skip_tls_verify: true,
+            namespace: Some("web".into()),
+            ..Conn::default()
+        };
+        assert_eq!(
+            conn.again(),
+            r" --kubeconfig '/home/a/it'\''s.yaml' --context ctx --server https://api:6443 --insecure-skip-tls-verify"
+        );
+    }
 
     #[test]
     fn request_timeouts_read_as_kubectl_reads_them() {

@@ -113,7 +113,9 @@ pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failu
         attach: false,
     };
     let recording = a.record.start(&spec)?;
-    run_recorded(&cluster, spec, limit, recording)
+    // A hint's commands go through the same profile (the namespace is theirs already).
+    let again = format!(" --profile {}", crate::conn::shell_quote(&fav.profile));
+    run_recorded(&cluster, spec, limit, recording, &again)
         .await
         .map_err(hint)
 }

@@ -102,7 +102,7 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
         attach: false,
     };
     let recording = a.record.start(&spec)?;
-    run_recorded(&cluster, spec, limit, recording).await
+    run_recorded(&cluster, spec, limit, recording, &conn.again()).await
 }
 
 pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {

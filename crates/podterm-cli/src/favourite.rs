@@ -97,7 +97,7 @@ pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {
                 } else {
                     f.command
                         .iter()
-                        .map(|a| shell_quote(a))
+                        .map(|a| crate::conn::shell_quote(a))
                         .collect::<Vec<_>>()
                         .join(" ")
                 };
@@ -128,17 +128,4 @@ pub fn favourite(cmd: FavouriteCmd, conn: &Conn) -> Result<i32, Failure> {
         }
     }
     Ok(0)
-}
-
-/// An argument as a shell would need it typed.
-fn shell_quote(arg: &str) -> String {
-    let plain = !arg.is_empty()
-        && arg
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
-    if plain {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
 }

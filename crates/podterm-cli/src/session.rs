@@ -50,19 +50,22 @@ pub async fn run(
     spec: ExecSpec,
     request_timeout: Option<std::time::Duration>,
 ) -> Result<i32, Failure> {
-    run_recorded(cluster, spec, request_timeout, None).await
+    run_recorded(cluster, spec, request_timeout, None, "").await
 }
 
 /// [`run`], the session also written to `recording` (`--record`): output as the terminal gets
 /// it, resizes, input when asked. The recording ends with the session, however it ends.
+/// `again`: the connection flags that reach this cluster again (`Conn::again`), for the
+/// commands a hint suggests.
 pub async fn run_recorded(
     cluster: &Cluster,
     spec: ExecSpec,
     request_timeout: Option<std::time::Duration>,
     recording: Option<Recording>,
+    again: &str,
 ) -> Result<i32, Failure> {
     let recorder = recording.as_ref().map(|r| r.recorder.clone());
-    let r = pump(cluster, spec, request_timeout, recorder).await;
+    let r = pump(cluster, spec, request_timeout, recorder, again).await;
     if let Some(rec) = recording {
         rec.finish();
     }
@@ -74,6 +77,7 @@ async fn pump(
     spec: ExecSpec,
     request_timeout: Option<std::time::Duration>,
     recorder: Option<Recorder>,
+    again: &str,
 ) -> Result<i32, Failure> {
     let client = &cluster.client;
     let tuning = Tuning {
@@ -211,15 +215,16 @@ async fn pump(
             if spec.command == podterm_core::pods::shell_command()
                 && podterm_core::pods::no_shell(&message) =>
         {
-            Err(Failure::new(no_shell_words(&spec)))
+            Err(Failure::new(no_shell_words(&spec, again)))
         }
         Ok(Outcome::Failure { message, .. }) => Err(Failure::new(message)),
         Err(e) => Err(e.into()),
     }
 }
 
-/// What to do in a container without a shell: run one of its programs, or a debug container.
-fn no_shell_words(spec: &ExecSpec) -> String {
+/// What to do in a container without a shell: run one of its programs, or a debug container,
+/// each a command that reaches the same cluster (`again`'s flags).
+fn no_shell_words(spec: &ExecSpec, again: &str) -> String {
     let shown = podterm_core::text::shown;
     let (ns, pod, c) = (
         shown(&spec.namespace),
@@ -228,9 +233,9 @@ fn no_shell_words(spec: &ExecSpec) -> String {
     );
     format!(
         "container {c} of pod {ns}/{pod} has no shell: neither bash nor sh is in its image (as in \
-         distroless or scratch images). Run one of its own programs (podterm exec -n {ns} {pod} \
-         -c {c} -- PROGRAM), or open a shell beside it in a debug container (podterm debug -it \
-         -n {ns} {pod} --image=busybox --target={c})"
+         distroless or scratch images). Run one of its own programs (podterm exec{again} -n {ns} \
+         {pod} -c {c} -- PROGRAM), or open a shell beside it in a debug container (podterm debug \
+         -it{again} -n {ns} {pod} --image=busybox --target={c})"
     )
 }
 
