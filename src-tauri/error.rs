@@ -412,7 +412,7 @@ fn transfer_kind(e: &TransferError) -> ErrorKind {
         | T::SpecialLocal(_)
         | T::IsDirectory(_) => ErrorKind::InvalidInput,
         T::Local { .. } | T::Cancelled => ErrorKind::Local,
-        T::NoSuchPath { .. } => ErrorKind::NotFound,
+        T::NoSuchPath { .. } | T::NoSuchDirectory { .. } => ErrorKind::NotFound,
         T::Exec(e) => exec_kind(e),
         // The container refused or failed it (no tar, permission denied, a hostile or corrupt
         // stream): words to act on.

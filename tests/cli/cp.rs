@@ -229,6 +229,20 @@ async fn errors_are_said_in_words() {
         .await,
         &format!("{} doesn't exist in local filesystem", s(&nope)),
     );
+    // Into a directory the container does not have: that directory named (kubectl's tar says
+    // `Cannot open: No such file or directory` about it).
+    let here = work.path().join("here");
+    std::fs::write(&here, b"x").expect("write");
+    // With a trailing slash too (kubectl drops it: the name is then the file's).
+    for dest in [s(&nope.join("f")).to_string(), format!("{}/sub/", s(&nope))] {
+        let missing = s(&nope);
+        check(
+            run(&podterm, &c, &["cp", s(&here), &format!("shell:{dest}")]).await,
+            &format!(
+                "\"{missing}\": no such directory in container \"main\" of pod \"shell\" to copy into; create it first (mkdir -p)"
+            ),
+        );
+    }
     check(
         run(&podterm, &c, &["cp", "a:/x", "b:/y"]).await,
         "one of src or dest must be a local file specification",
@@ -893,7 +907,10 @@ async fn errors_without_tar_are_said_in_words() {
             &["cp", s(&f), &remote_in("cat-only", &nope.join("deeper"))],
         )
         .await,
-        "no such file or directory in container \"main\" of pod \"cat-only\"",
+        &format!(
+            "\"{}\": no such directory in container \"main\" of pod \"cat-only\" to copy into; create it first",
+            s(&nope)
+        ),
     );
     check(
         run(

@@ -97,6 +97,14 @@ pub enum TransferError {
         pod: String,
         container: String,
     },
+    /// An upload's destination directory is not in the container (a copy creates no
+    /// directories, as kubectl's does not).
+    #[error("\"{dir}\": no such directory in container \"{container}\" of pod \"{pod}\" to copy into; create it first (mkdir -p), or copy into a directory that is there")]
+    NoSuchDirectory {
+        dir: String,
+        pod: String,
+        container: String,
+    },
     /// The container's user may not read the source or write the destination directory.
     #[error("\"{path}\": permission denied in container \"{container}\" of pod \"{pod}\"")]
     PermissionDenied {
@@ -684,6 +692,13 @@ pub async fn upload_with(
                 cancel,
             )
             .await;
+        }
+        Some(p) if p.code == NO_PATH => {
+            return Err(TransferError::NoSuchDirectory {
+                dir: text::shown(&paths::dir(dest)),
+                pod: t.pod.clone(),
+                container: t.container.clone(),
+            })
         }
         Some(p) => match probe_error(p.code, t, dest) {
             Some(e) => return Err(e),

@@ -858,7 +858,11 @@ async fn facts_up(
         let is_dir = lines.next() == Some("dir");
         return match ran.outcome? {
             Outcome::Success => Ok((tools, is_dir)),
-            Outcome::Exit(super::NO_PATH) => Err(no_such(p)),
+            Outcome::Exit(super::NO_PATH) => Err(TransferError::NoSuchDirectory {
+                dir: text::shown(&super::paths::dir(p.shown)),
+                pod: p.user.pod.clone(),
+                container: p.user.container.clone(),
+            }),
             Outcome::Exit(super::DENIED) => Err(denied(p)),
             other => Err(failed("sh", &p.at, other, &ran.stderr)),
         };
