@@ -126,8 +126,9 @@ pub fn pod_log(shared: &Arc<Shared>, ns: &str, name: &str, q: &Query) -> Respons
         .iter()
         .map(|c| c.name.as_str())
         .collect();
+    let ephemeral = |c: &str| pod.ephemeral.iter().any(|e| e.name == c);
     let container = match q.get("container").filter(|c| !c.is_empty()) {
-        Some(c) if names.contains(&c) => c.to_string(),
+        Some(c) if names.contains(&c) || ephemeral(c) => c.to_string(),
         Some(c) => return bad(&format!("container {c} is not valid for pod {name}")),
         None if names.len() == 1 => names[0].to_string(),
         None => {

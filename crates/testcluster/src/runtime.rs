@@ -508,11 +508,15 @@ pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
     let name = name.to_string();
     tokio::spawn(async move {
         let started = jiff::Timestamp::now();
+        // Its output is its log, as any container's (`kubectl debug` falls back to it when the
+        // container ended before the attach).
+        let log = shared2.logs.container(&pod.uid, &name);
         // Running once the process takes input, so an attach that follows the status reaches it.
-        let outcome = run_once(&shared2, &pod, &name, &params, &main, None, || {
+        let outcome = run_once(&shared2, &pod, &name, &params, &main, Some(&log), || {
             set(EphemeralState::Running { started });
         })
         .await;
+        log.end();
         let finished = jiff::Timestamp::now();
         let state = match &outcome {
             Ok(code) => EphemeralState::Terminated {
