@@ -1049,6 +1049,52 @@ async fn debug_says_what_kubectl_waits_for_ever_on() {
     );
 }
 
+/// A quick command in a debug container that ended before it could be attached to: its log is
+/// printed instead, and the exit is kubectl's 0. Each request answered a second late makes the
+/// end come first for every client (without it, a client that attaches before the command
+/// ends, kubectl too, gets nothing of what it printed before the attach).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_of_a_quick_command_prints_its_log_as_kubectl() {
+    let c = cluster::demo().await;
+    c.set_latency(Duration::from_secs(1));
+    let args = [
+        "debug",
+        "-i",
+        "distroless",
+        "--image=busybox",
+        "--",
+        "sh",
+        "-c",
+        "echo quick-$((6*7)); echo to-stderr >&2; exit 3",
+    ];
+    for bin in std::iter::once(podterm()).chain(kubectls()) {
+        let out = run(&bin, &c, &args, Some(Vec::new()), &[]).await;
+        let text = String::from_utf8_lossy(&out.stdout);
+        // The log's two streams in either order (two pipes in the container), after the name.
+        let mut lines: Vec<_> = text.lines().collect();
+        assert!(
+            lines
+                .first()
+                .is_some_and(|l| l.starts_with("Defaulting debug container name to debugger-")),
+            "{}: {text}",
+            bin.display()
+        );
+        lines.remove(0);
+        lines.sort_unstable();
+        assert_eq!(
+            (out.code, lines),
+            (0, vec!["quick-42", "to-stderr"]),
+            "{}: {}",
+            bin.display(),
+            out.stderr
+        );
+        if bin == podterm() {
+            // Nothing to attach to, so no attach's words.
+            assert_eq!(out.stderr, "", "{}", out.stderr);
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_reuse_attaches_to_our_running_container() {
     let c = cluster::demo().await;

@@ -7,10 +7,12 @@ use crate::failure::Failure;
 use crate::session::{decide_tty, run};
 use crate::term;
 use clap::Args;
-use podterm_core::cluster::within;
+use podterm_core::cluster::{within, Cluster};
 use podterm_core::debug::{self, DebugProfile, DebugSpec, Ready};
 use podterm_core::exec::ExecSpec;
+use podterm_core::logs::{self, LogOptions, LogSource, LogsError, Output};
 use podterm_core::pods::{self, PodTarget};
+use std::sync::Arc;
 
 /// kubectl debug's flags. The connection flags are the global ones (before or after `debug`),
 /// except that `--profile` is kubectl debug's (the security profile) in either position: a
@@ -167,8 +169,9 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         },
     )
     .await?;
-    if let Ready::Ended(_, e) = ready {
-        return Err(e.into());
+    // Ended already (a quick command): nothing to attach to; its log instead, as kubectl.
+    if let Ready::Ended(..) = ready {
+        return print_log(&cluster, &namespace, &pod_name, &name).await;
     }
     let tty = decide_tty(a.tty, a.stdin, a.quiet);
     if !a.quiet {
@@ -187,9 +190,43 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         size: if tty { term::size() } else { None },
         attach: true,
     };
-    let code = run(&cluster, exec, limit).await?;
+    // It ended between the wait and the attach (or the attach failed otherwise): its log, after
+    // kubectl's warning.
+    let code = match run(&cluster, exec, limit).await {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!(
+                "warning: couldn't attach to pod/{pod_name}, falling back to streaming logs: {}",
+                podterm_core::text::message(f.quoted())
+            );
+            return print_log(&cluster, &namespace, &pod_name, &name).await;
+        }
+    };
     if tty && !a.quiet {
         println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running");
     }
     Ok(code)
+}
+
+/// The debug container's log so far, where kubectl's `debug` shows it: the container ended
+/// before (or while) it could be attached to. Exits 0, as kubectl does.
+async fn print_log(
+    cluster: &Cluster,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+) -> Result<i32, Failure> {
+    let source = LogSource {
+        namespace: namespace.to_string(),
+        pod: pod.to_string(),
+        container: container.to_string(),
+        prefix: None,
+    };
+    let out: Output = Arc::new(tokio::sync::Mutex::new(Box::new(tokio::io::stdout())));
+    match logs::stream(&cluster.client, &source, &LogOptions::default(), &out).await {
+        Ok(()) => Ok(0),
+        // `| head` had what it wanted.
+        Err(LogsError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(e.into()),
+    }
 }

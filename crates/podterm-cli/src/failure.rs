@@ -27,6 +27,9 @@ pub struct Failure {
     from_server: bool,
     /// The API server refused the credentials (401).
     credentials_refused: bool,
+    /// The API server's `Status` message alone, without kubectl's `Error from server (...): `
+    /// (what kubectl's Go error says when it quotes one inside its own line).
+    status_message: Option<String>,
 }
 
 impl Failure {
@@ -36,7 +39,14 @@ impl Failure {
             message: message.into(),
             from_server: false,
             credentials_refused: false,
+            status_message: None,
         }
+    }
+
+    /// The failure quoted inside another line (`warning: couldn't attach …: WORDS`): the API
+    /// server's message alone when it was the server's refusal, else the whole message.
+    pub fn quoted(&self) -> &str {
+        self.status_message.as_deref().unwrap_or(&self.message)
     }
 
     /// Adds what to do about refused credentials of the saved profile `profile`.
@@ -73,6 +83,10 @@ impl From<ApiError> for Failure {
         Failure {
             from_server: matches!(e, ApiError::Refused { .. }),
             credentials_refused: e.credentials_refused(),
+            status_message: match &e {
+                ApiError::Refused { message, .. } => Some(message.clone()),
+                _ => None,
+            },
             message: e.to_string(),
         }
     }
