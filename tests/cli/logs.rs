@@ -206,6 +206,17 @@ async fn scenarios_match_kubectl() {
     assert_eq!(out.stdout.lines().count(), 2, "{out:?}");
     same(&c, &["logs", "pending"], false).await;
     same(&c, &["logs", "nope"], false).await;
+    // Not found, in kubectl's logs words (the namespace after the server's message); in a
+    // namespace that is not there, the namespace is the answer unless it may not be read.
+    same(&c, &["logs", "deploy/nosuch"], false).await;
+    same(&c, &["logs", "-n", "MISSING", "shell"], false).await;
+    same(&c, &["logs", "-n", "MISSING", "deploy/web"], false).await;
+    same(
+        &c,
+        &["logs", "--context", "viewer", "-n", "MISSING", "shell"],
+        false,
+    )
+    .await;
     let out = same(&c, &["logs", "deploy/web"], false).await;
     assert!(
         out.stderr.starts_with("Found 3 pods, using pod/"),

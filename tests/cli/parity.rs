@@ -130,6 +130,30 @@ async fn scenario_table_matches_kubectl() {
         ),
         (&["exec", "-q", "pair", "--", "true"], None, 0),
         (&["exec", "nope", "--", "true"], None, 1),
+        // Not found in a namespace that is not there: the namespace is the answer, unless the
+        // user may not read it.
+        (&["exec", "-n", "MISSING", "shell", "--", "true"], None, 1),
+        (
+            &["exec", "-n", "MISSING", "deploy/web", "--", "true"],
+            None,
+            1,
+        ),
+        (&["attach", "-n", "MISSING", "shell"], None, 1),
+        (
+            &[
+                "exec",
+                "--context",
+                "viewer",
+                "-n",
+                "MISSING",
+                "shell",
+                "--",
+                "true",
+            ],
+            None,
+            1,
+        ),
+        (&["exec", "deploy/nosuch", "--", "true"], None, 1),
         (
             &["exec", "--context", "viewer", "shell", "--", "true"],
             None,
@@ -937,6 +961,11 @@ async fn debug_matches_kubectl_debug() {
         ),
         (&["debug", "--image=busybox"], None, 1),
         (&["debug", "nope", "--image=busybox"], None, 1),
+        (
+            &["debug", "-n", "MISSING", "shell", "--image=busybox"],
+            None,
+            1,
+        ),
         (
             &["debug", "distroless", "--image=busybox", "--profile=nosuch"],
             None,

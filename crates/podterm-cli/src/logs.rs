@@ -9,7 +9,7 @@ use kube::api::{Api, ListParams};
 use podterm_core::cluster::{within, ApiError};
 use podterm_core::follow;
 use podterm_core::logs::{self, LogOptions, LogSource, LogsError, Output};
-use podterm_core::pods::{self, PodTarget};
+use podterm_core::pods::{self, PodError, PodTarget};
 use std::sync::Arc;
 
 #[derive(Args)]
@@ -156,18 +156,9 @@ async fn pods_of(
     };
     match target {
         PodTarget::Pod(name) => {
-            match within(limit, async {
-                api.get(&name).await.map_err(ApiError::from)
-            })
-            .await
-            {
+            match within(limit, pods::get_pod(client, namespace, &name)).await {
                 Ok(pod) => Ok(vec![pod]),
-                // kubectl's resource builder words a missing pod with its namespace.
-                Err(ApiError::Refused { code: 404, .. }) => Err(Failure::new(format!(
-                    "error from server (NotFound): pods \"{}\" not found in namespace \"{}\"",
-                    podterm_core::text::shown(&name),
-                    podterm_core::text::shown(namespace)
-                ))),
+                Err(PodError::Api(e)) => Err(not_found_in(e, namespace)),
                 Err(e) => Err(e.into()),
             }
         }
@@ -182,11 +173,16 @@ async fn pods_of(
             Ok(pods)
         }
         PodTarget::Workload { kind, name } => {
-            let sel = within(
+            let sel = match within(
                 limit,
                 pods::workload_selector(client, namespace, kind, &name),
             )
-            .await?;
+            .await
+            {
+                Ok(sel) => sel,
+                Err(PodError::Api(e)) => return Err(not_found_in(e, namespace)),
+                Err(e) => return Err(e.into()),
+            };
             let found = within(limit, list(sel)).await?;
             let n = found.len();
             let Some(pod) = logs::pick_for_logs(found) else {
@@ -205,6 +201,22 @@ async fn pods_of(
             }
             Ok(vec![pod])
         }
+    }
+}
+
+/// kubectl's logs word a pod or workload that is not found (or its namespace) with the
+/// namespace after the server's message; other failures in their own words.
+fn not_found_in(e: ApiError, namespace: &str) -> Failure {
+    match e {
+        ApiError::Refused {
+            code: 404,
+            reason,
+            message,
+        } => Failure::new(format!(
+            "error from server ({reason}): {message} in namespace \"{}\"",
+            podterm_core::text::shown(namespace)
+        )),
+        e => e.into(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! container as kubectl picks it; kubectl's refusal of completed pods.
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use k8s_openapi::api::core::v1::{ContainerStatus, Namespace, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, ListParams};
 
@@ -177,10 +177,13 @@ pub async fn workload_selector(
             + std::fmt::Debug,
         K::DynamicType: Default,
     {
-        let object = Api::<K>::namespaced(client.clone(), namespace)
+        match Api::<K>::namespaced(client.clone(), namespace)
             .get(name)
-            .await?;
-        Ok(selector(object))
+            .await
+        {
+            Ok(object) => Ok(selector(object)),
+            Err(e) => Err(namespace_or(client, namespace, e.into()).await.into()),
+        }
     }
     let selector = match kind {
         WorkloadKind::Deployment => {
@@ -217,6 +220,34 @@ pub async fn workload_selector(
     Ok(text)
 }
 
+/// A pod by name; one not found in a namespace that is not there either is the namespace's
+/// answer ([`namespace_or`]).
+pub async fn get_pod(client: &kube::Client, namespace: &str, name: &str) -> Result<Pod, PodError> {
+    match Api::<Pod>::namespaced(client.clone(), namespace)
+        .get(name)
+        .await
+    {
+        Ok(pod) => Ok(pod),
+        Err(e) => Err(namespace_or(client, namespace, e.into()).await.into()),
+    }
+}
+
+/// kubectl's second look when a named object is not found: a namespace that is not there is
+/// the answer (`namespaces "X" not found`), not the object in it. Any other answer about the
+/// namespace (there, or not to be read: a 403) leaves the object's own 404, as kubectl does.
+pub async fn namespace_or(client: &kube::Client, namespace: &str, e: ApiError) -> ApiError {
+    if !matches!(e, ApiError::Refused { code: 404, .. }) {
+        return e;
+    }
+    match Api::<Namespace>::all(client.clone()).get(namespace).await {
+        Err(ns) => match ApiError::from(ns) {
+            missing @ ApiError::Refused { code: 404, .. } => missing,
+            _ => e,
+        },
+        Ok(_) => e,
+    }
+}
+
 /// Finds the pod a target means now.
 pub async fn resolve(
     client: &kube::Client,
@@ -224,8 +255,7 @@ pub async fn resolve(
     target: &PodTarget,
 ) -> Result<Pod, PodError> {
     if let PodTarget::Pod(name) = target {
-        let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-        return Ok(pods.get(name).await?);
+        return get_pod(client, namespace, name).await;
     }
     pick_newest_ready(matching(client, namespace, target).await?).map_err(|detail| {
         PodError::NoneReady {
@@ -246,7 +276,7 @@ pub async fn matching(
 ) -> Result<Vec<Pod>, PodError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let selector = match target {
-        PodTarget::Pod(name) => return Ok(vec![pods.get(name).await?]),
+        PodTarget::Pod(name) => return Ok(vec![get_pod(client, namespace, name).await?]),
         PodTarget::Selector(s) => s.clone(),
         PodTarget::Workload { kind, name } => {
             workload_selector(client, namespace, *kind, name).await?
