@@ -182,7 +182,7 @@ pub async fn workload_selector(
             .await
         {
             Ok(object) => Ok(selector(object)),
-            Err(e) => Err(namespace_or(client, namespace, e.into()).await.into()),
+            Err(e) => Err(namespace_or(client, namespace, e).await.into()),
         }
     }
     let selector = match kind {
@@ -228,23 +228,22 @@ pub async fn get_pod(client: &kube::Client, namespace: &str, name: &str) -> Resu
         .await
     {
         Ok(pod) => Ok(pod),
-        Err(e) => Err(namespace_or(client, namespace, e.into()).await.into()),
+        Err(e) => Err(namespace_or(client, namespace, e).await.into()),
     }
 }
 
 /// kubectl's second look when a named object is not found: a namespace that is not there is
 /// the answer (`namespaces "X" not found`), not the object in it. Any other answer about the
-/// namespace (there, or not to be read: a 403) leaves the object's own 404, as kubectl does.
-pub async fn namespace_or(client: &kube::Client, namespace: &str, e: ApiError) -> ApiError {
-    if !matches!(e, ApiError::Refused { code: 404, .. }) {
-        return e;
+/// namespace (there, or not to be read: a 403) leaves the object's own 404, as kubectl does;
+/// so does a 404 that is not the API server's `Status` (a proxy's page, another service).
+pub async fn namespace_or(client: &kube::Client, namespace: &str, e: kube::Error) -> ApiError {
+    let not_found = |e: &kube::Error| matches!(e, kube::Error::Api(s) if s.code == 404 && s.reason == "NotFound");
+    if !not_found(&e) {
+        return e.into();
     }
     match Api::<Namespace>::all(client.clone()).get(namespace).await {
-        Err(ns) => match ApiError::from(ns) {
-            missing @ ApiError::Refused { code: 404, .. } => missing,
-            _ => e,
-        },
-        Ok(_) => e,
+        Err(ns) if not_found(&ns) => ns.into(),
+        _ => e.into(),
     }
 }
 
