@@ -424,9 +424,10 @@ fn pod_kind(e: &PodError) -> ErrorKind {
     match e {
         PodError::Api(e) => api_kind(e),
         PodError::NoSuchContainer { .. } => ErrorKind::NotFound,
-        PodError::Completed(_) | PodError::NoContainers(_) | PodError::NoneReady { .. } => {
-            ErrorKind::Refused
-        }
+        PodError::Completed(_)
+        | PodError::CompletedAttach(_)
+        | PodError::NoContainers(_)
+        | PodError::NoneReady { .. } => ErrorKind::Refused,
         PodError::BadTarget(_) => ErrorKind::InvalidInput,
     }
 }

@@ -130,6 +130,9 @@ async fn scenario_table_matches_kubectl() {
         ),
         (&["exec", "-q", "pair", "--", "true"], None, 0),
         (&["exec", "nope", "--", "true"], None, 1),
+        // No command and no -i: kubectl's refusal (with -i, podterm's shell).
+        (&["exec", "shell"], None, 1),
+        (&["exec", "shell", "--"], None, 1),
         // Not found in a namespace that is not there: the namespace is the answer, unless the
         // user may not read it.
         (&["exec", "-n", "MISSING", "shell", "--", "true"], None, 1),
@@ -565,7 +568,7 @@ async fn attach_joins_the_main_process_like_kubectl() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_command_in_a_container_without_a_shell_says_what_to_do() {
     let c = cluster::demo().await;
-    let out = run(&podterm(), &c, &["exec", "distroless"], None, &[]).await;
+    let out = run(&podterm(), &c, &["exec", "-i", "distroless"], None, &[]).await;
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(
         out.stderr
@@ -590,6 +593,7 @@ async fn no_command_in_a_container_without_a_shell_says_what_to_do() {
         &c,
         &[
             "exec",
+            "-i",
             "distroless",
             "--kubeconfig",
             &kc,
@@ -1075,6 +1079,28 @@ async fn debug_says_what_kubectl_waits_for_ever_on() {
     assert_eq!(
         out.stderr,
         "error: pod finished is not running (phase Succeeded): a debug container would never start in it; debug a running pod of the same workload instead\n"
+    );
+}
+
+/// A finished pod is refused in kubectl's words for each verb.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_pod_is_refused_as_kubectl_refuses_it() {
+    let c = cluster::demo().await;
+    let mut finished = testcluster::ClusterSpec::demo().pods[2].clone();
+    finished.name = "finished".into();
+    finished.phase = testcluster::Phase::Succeeded;
+    c.apply_pod(finished);
+    let out = same(&c, &["attach", "finished"], None).await;
+    assert!(
+        out.stderr
+            .contains("cannot attach a container in a completed pod"),
+        "{out:?}"
+    );
+    let out = same(&c, &["exec", "finished", "--", "true"], None).await;
+    assert!(
+        out.stderr
+            .contains("cannot exec into a container in a completed pod"),
+        "{out:?}"
     );
 }
 

@@ -62,6 +62,13 @@ pub struct AttachArgs {
 }
 
 pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
+    // No command means a shell, which needs stdin (`-i`): without it, kubectl's refusal rather
+    // than a shell that ends at once and says nothing.
+    if a.command.is_empty() && !a.stdin && !a.all {
+        return Err(Failure::new(
+            "you must specify at least one command for the container",
+        ));
+    }
     let cluster = connect(conn).await?;
     let pod_target = match (&a.selector, &a.target) {
         (Some(sel), None) => PodTarget::Selector(sel.clone()),
@@ -114,7 +121,7 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
         pods::resolve(&cluster.client, &cluster.namespace, &target),
     )
     .await?;
-    pods::check_running(&pod)?;
+    pods::check_attachable(&pod)?;
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {
         eprintln!("{n}");

@@ -17,6 +17,9 @@ pub enum PodError {
     /// The pod has finished (`Succeeded` or `Failed`); kubectl refuses it in these words.
     #[error("cannot exec into a container in a completed pod; current phase is {0}")]
     Completed(String),
+    /// The same, for an attach (kubectl's words for it).
+    #[error("cannot attach a container in a completed pod; current phase is {0}")]
+    CompletedAttach(String),
     /// As kubectl words it (1.33 and later check before asking the server).
     #[error("container {container} is not valid for pod {pod} out of: {containers}")]
     NoSuchContainer {
@@ -492,6 +495,14 @@ pub fn check_running(pod: &Pod) -> Result<(), PodError> {
         return Err(PodError::Completed(crate::text::shown(phase)));
     }
     Ok(())
+}
+
+/// [`check_running`] for an attach, in kubectl's words for it.
+pub fn check_attachable(pod: &Pod) -> Result<(), PodError> {
+    check_running(pod).map_err(|e| match e {
+        PodError::Completed(phase) => PodError::CompletedAttach(phase),
+        other => other,
+    })
 }
 
 /// Whether a session of the [`shell_command`] fallback failed because the container has no
