@@ -1082,6 +1082,47 @@ async fn debug_says_what_kubectl_waits_for_ever_on() {
     );
 }
 
+/// A `KUBECONFIG` list with a file that is not there: the others are read, as kubectl reads
+/// them; with none there, the first missing file is named (kubectl would try localhost:8080).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubeconfig_files_that_are_not_there_are_skipped() {
+    let c = cluster::demo().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let missing = dir.path().join("missing.yaml");
+    let list = std::env::join_paths([missing.clone(), c.kubeconfig().to_path_buf()]).expect("join");
+    let list = list.to_string_lossy().into_owned();
+    let args = ["exec", "shell", "--", "echo", "read"];
+    for bin in std::iter::once(podterm()).chain(kubectls()) {
+        let out = run(&bin, &c, &args, None, &[("KUBECONFIG", &list)]).await;
+        assert_eq!(
+            (out.code, out.stdout.as_slice()),
+            (0, &b"read\n"[..]),
+            "{}: {}",
+            bin.display(),
+            out.stderr
+        );
+    }
+    let only_missing = missing.display().to_string();
+    let out = run(
+        &podterm(),
+        &c,
+        &args,
+        None,
+        &[("KUBECONFIG", &only_missing)],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            1,
+            format!(
+                "error: cannot load kubeconfig: {only_missing}: No such file or directory (os error 2)\n"
+            )
+            .as_str()
+        )
+    );
+}
+
 /// A finished pod is refused in kubectl's words for each verb.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finished_pod_is_refused_as_kubectl_refuses_it() {

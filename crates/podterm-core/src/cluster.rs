@@ -73,10 +73,32 @@ impl ClusterError {
 }
 
 fn kubeconfig_failure(path: Option<&std::path::Path>, e: &kube::config::KubeconfigError) -> String {
-    match path {
-        Some(p) => format!("{}: {}", p.display(), describe(e)),
-        None => describe(e),
+    match (path, e) {
+        // The file and the system's words (kube's own quote the path twice over).
+        (_, kube::config::KubeconfigError::ReadConfig(io, file)) => {
+            format!("{}: {io}", file.display())
+        }
+        (Some(p), e) => format!("{}: {}", p.display(), describe(e)),
+        (None, e) => describe(e),
     }
+}
+
+/// kubectl's reading of `KUBECONFIG`: its files merged in order, those that are not there
+/// skipped (a list with optional files is common). With none there, or no `KUBECONFIG`, kube's
+/// reading, whose error names the first missing file (where kubectl would try localhost:8080).
+fn read_kubeconfig() -> Result<kube::config::Kubeconfig, kube::config::KubeconfigError> {
+    use kube::config::Kubeconfig;
+    if let Some(value) = std::env::var_os("KUBECONFIG") {
+        let present: Vec<PathBuf> = std::env::split_paths(&value)
+            .filter(|p| !p.as_os_str().is_empty() && p.exists())
+            .collect();
+        if !present.is_empty() {
+            return present.iter().try_fold(Kubeconfig::default(), |merged, p| {
+                Kubeconfig::read_from(p).and_then(|c| merged.merge(c))
+            });
+        }
+    }
+    Kubeconfig::read()
 }
 
 /// Which cluster to talk to: a kubeconfig, a context, a namespace, and kubectl's other
@@ -112,7 +134,7 @@ impl Target {
                     source,
                 })?
             }
-            None => match Kubeconfig::read() {
+            None => match read_kubeconfig() {
                 Ok(k) => k,
                 // As kubectl: with `--server`, a missing ~/.kube/config is no kubeconfig.
                 Err(KubeconfigError::ReadConfig(e, _))
