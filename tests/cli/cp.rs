@@ -176,6 +176,19 @@ async fn single_files_land_where_kubectl_puts_them() {
         assert_eq!(std::fs::read(&back).expect("back"), b"a note\n");
         let mode = std::fs::metadata(&back).expect("stat").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{name}");
+        // `DIR/.`: the directory's contents, into an existing directory (Go's Base is `.`).
+        let src = work.path().join("tree");
+        std::fs::create_dir_all(src.join("sub")).expect("mkdir");
+        std::fs::write(src.join("sub/b.txt"), b"b\n").expect("write");
+        std::fs::write(src.join("a.txt"), b"a\n").expect("write");
+        let into = dir.join("contents");
+        std::fs::create_dir_all(&into).expect("mkdir");
+        ok(&exe, &c, &["cp", &format!("{}/.", s(&src)), &remote(&into)]).await;
+        assert_eq!(
+            tree(&into).into_keys().collect::<Vec<_>>(),
+            ["", "a.txt", "sub", "sub/b.txt"],
+            "{name}"
+        );
     }
     // The namespace flag anywhere, as every subcommand takes it.
     let after = work.path().join("after");

@@ -733,10 +733,18 @@ pub async fn upload_with(
             matches!(ran.outcome, Ok(Outcome::Success))
         }
     };
-    let base = src_clean
-        .file_name()
-        .map(|b| b.to_string_lossy().into_owned())
-        .unwrap_or_else(|| ".".into());
+    // Go's `filepath.Base` of the source as typed: `dir/.` is `.`, so its contents land in the
+    // directory, as kubectl lands them (the cleaned path would say `dir`).
+    let typed = src.to_string_lossy();
+    let typed = typed.trim_end_matches('/');
+    let base = if typed == "." || typed.ends_with("/.") {
+        ".".to_string()
+    } else {
+        src_clean
+            .file_name()
+            .map(|b| b.to_string_lossy().into_owned())
+            .unwrap_or_else(|| ".".into())
+    };
     let target = if is_dir {
         paths::join(dest, &base)
     } else {
