@@ -65,6 +65,10 @@ fn main() -> ExitCode {
         // Help and --version print to stdout and exit 0; a usage error (an unknown flag, a
         // missing argument) exits 1, as kubectl's do: clap's own code for it is 2.
         Err(e) => {
+            if let Some(words) = unknown_flag(&e, std::env::args().skip(1)) {
+                eprintln!("{words}");
+                return ExitCode::FAILURE;
+            }
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::FAILURE
@@ -119,6 +123,41 @@ fn main() -> ExitCode {
     std::process::exit(code);
 }
 
+/// An unknown flag in kubectl's words (`Error: unknown flag: --env` and where the help is),
+/// rather than clap's tip to pass it after `--`: after `--` a flag becomes the command to run
+/// (for `debug`, in a container that can never be removed).
+fn unknown_flag(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    use clap::CommandFactory;
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let words = if let Some(long) = arg.strip_prefix("--") {
+        let name = long.split('=').next().unwrap_or(long);
+        format!("unknown flag: --{name}")
+    } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
+        let c = short.chars().next().unwrap_or('-');
+        format!("unknown shorthand flag: '{c}' in -{short}")
+    } else {
+        return None;
+    };
+    let cmd = Cli::command();
+    let sub = args
+        .take_while(|a| a != "--")
+        .find(|a| cmd.get_subcommands().any(|s| s.get_name() == a));
+    let help = match sub {
+        Some(sub) => format!("podterm {sub} --help"),
+        None => "podterm --help".to_string(),
+    };
+    Some(format!(
+        "Error: {words}\nSee '{help}' for usage.",
+        words = podterm_core::text::shown(&words)
+    ))
+}
+
 /// `--profile` with kubeconfig flags is refused, in any position. Not for `debug`, whose
 /// `--profile` is kubectl debug's security profile (clap copies it to the global one too): it
 /// checks its own connection.
@@ -136,6 +175,31 @@ mod tests {
     fn parse(args: &[&str]) -> Cli {
         Cli::try_parse_from(std::iter::once("podterm").chain(args.iter().copied()))
             .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// An unknown flag is said as kubectl says it, with no tip to put it after `--`.
+    #[test]
+    fn unknown_flags_are_said_as_kubectl_says_them() {
+        let said = |args: &[&str]| {
+            let e = Cli::try_parse_from(std::iter::once("podterm").chain(args.iter().copied()))
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} parsed"));
+            unknown_flag(&e, args.iter().map(|a| a.to_string()))
+        };
+        assert_eq!(
+            said(&["debug", "pair", "--image", "busybox", "--env", "A=b"]).as_deref(),
+            Some("Error: unknown flag: --env\nSee 'podterm debug --help' for usage.")
+        );
+        assert_eq!(
+            said(&["-n", "demo", "exec", "shell", "--bogus=1", "--", "true"]).as_deref(),
+            Some("Error: unknown flag: --bogus\nSee 'podterm exec --help' for usage.")
+        );
+        assert_eq!(
+            said(&["logs", "-Z", "shell"]).as_deref(),
+            Some("Error: unknown shorthand flag: 'Z' in -Z\nSee 'podterm logs --help' for usage.")
+        );
+        // Not a flag: clap's own words.
+        assert_eq!(said(&["logs", "shell", "extra"]), None);
     }
 
     /// `--help` of every subcommand says what each argument is (an empty line beside `<NAME>`
