@@ -176,6 +176,10 @@ async fn single_files_land_where_kubectl_puts_them() {
         assert_eq!(std::fs::read(&back).expect("back"), b"a note\n");
         let mode = std::fs::metadata(&back).expect("stat").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{name}");
+        // Down into directories that are not there yet: made, as kubectl makes them.
+        let deep = dir.join("new/deeper/f.txt");
+        ok(&exe, &c, &["cp", &remote(&named), s(&deep)]).await;
+        assert_eq!(std::fs::read(&deep).expect("deep"), b"a note\n", "{name}");
         // `DIR/.`: the directory's contents, into an existing directory (Go's Base is `.`).
         let src = work.path().join("tree");
         std::fs::create_dir_all(src.join("sub")).expect("mkdir");

@@ -895,6 +895,14 @@ pub async fn download_with(
         }
         None => (!single::present(client, t, "tar", opts.tuning, cancel).await?).then_some(false),
     };
+    // The source is there: the destination's directories are made when missing, as kubectl
+    // makes them (it makes each entry's directory); here once, for every way below.
+    // (A parent that is there as a file is left to fail where it is written: "Not a directory".)
+    if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if std::fs::symlink_metadata(parent).is_err() {
+            std::fs::create_dir_all(parent).map_err(|e| TransferError::local(parent, e))?;
+        }
+    }
     if let Some(has_sh) = without_tar {
         return single::download(
             client,
