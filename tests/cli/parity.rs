@@ -361,6 +361,28 @@ async fn stalled_link_fails_with_a_deadline_error() {
     assert!(took < Duration::from_secs(5), "deadline took {took:?}");
 }
 
+/// `attach -it` to a container started without a terminal: kubectl's words, then a session
+/// without one, so what is typed echoes here and Ctrl-C ends the client (in raw mode neither
+/// would, and the user would be stuck).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attach_to_a_container_without_a_tty_goes_on_without_one() {
+    let c = cluster::demo().await;
+    for bin in clients() {
+        let home = tempfile::tempdir().expect("home");
+        let mut pty = Pty::spawn(
+            &bin,
+            &["attach", "-it", "pair", "-c", "one"],
+            &cluster_env(&c, home.path()),
+        );
+        pty.expect("error: Unable to use a TTY - container one did not allocate one");
+        pty.expect("If you don't see a command prompt, try pressing enter.");
+        pty.type_str("typed-here\r");
+        pty.expect("typed-here");
+        pty.type_str("\x03");
+        pty.exit_code();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tty_session_follows_resize() {
     let c = cluster::demo().await;

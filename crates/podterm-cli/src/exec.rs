@@ -126,8 +126,20 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
     if let (Some(n), false) = (note, a.quiet) {
         eprintln!("{n}");
     }
-    let tty = decide_tty(a.tty, a.stdin, a.quiet);
-    if tty && !a.quiet {
+    let mut tty = decide_tty(a.tty, a.stdin, a.quiet);
+    // A container started without a terminal has none to attach to: kubectl's words, then the
+    // session without one (typed text echoed here, Ctrl-C ends podterm).
+    if tty && !pods::allocates_tty(&pod, &container) {
+        tty = false;
+        if !a.quiet {
+            eprintln!(
+                "error: Unable to use a TTY - container {} did not allocate one",
+                podterm_core::text::shown(&container)
+            );
+        }
+    }
+    // kubectl says it whenever stdin goes to the process, terminal or not.
+    if a.stdin && !a.quiet {
         eprintln!("If you don't see a command prompt, try pressing enter.");
     }
     let spec = ExecSpec {

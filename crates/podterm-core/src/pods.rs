@@ -484,6 +484,28 @@ pub(crate) fn every_container(pod: &Pod) -> Vec<(ContainerKind, String)> {
     init.chain(main).chain(ephemeral).collect()
 }
 
+/// Whether the container `name` of `pod` was started with a terminal (`tty: true` in its
+/// spec): only such a container's main process has one to attach to.
+pub fn allocates_tty(pod: &Pod, name: &str) -> bool {
+    let Some(spec) = pod.spec.as_ref() else {
+        return false;
+    };
+    let main = spec.containers.iter().map(|c| (&c.name, c.tty));
+    let init = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| (&c.name, c.tty));
+    let ephemeral = spec
+        .ephemeral_containers
+        .iter()
+        .flatten()
+        .map(|c| (&c.name, c.tty));
+    main.chain(init)
+        .chain(ephemeral)
+        .any(|(n, tty)| n == name && tty == Some(true))
+}
+
 /// kubectl refuses to exec into pods that have finished.
 pub fn check_running(pod: &Pod) -> Result<(), PodError> {
     let phase = pod
