@@ -1311,6 +1311,46 @@ async fn debug_reuse_attaches_to_our_running_container() {
             "{with:?}: {out:?}"
         );
     }
+    // Not attached to (no -i): once the `sleep` one runs, the same again reuses it.
+    let running = || async {
+        let out = run(
+            &newest_kubectl(),
+            &c,
+            &[
+                "get",
+                "pod",
+                "distroless",
+                "-o",
+                "jsonpath={range .status.ephemeralContainerStatuses[*]}{.name}={.state.running.startedAt};{end}",
+            ],
+            None,
+            &[],
+        )
+        .await;
+        String::from_utf8_lossy(&out.stdout).matches("=2").count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    // (The shell one ended with `exit`; `mine`, a shell without stdin, ends at once.)
+    while running().await < 1 {
+        assert!(std::time::Instant::now() < deadline, "the sleep never ran");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let again = [
+        "debug",
+        "distroless",
+        "--image=busybox",
+        "--target=app",
+        "--reuse",
+        "--",
+        "sleep",
+        "1000",
+    ];
+    let out = run(&podterm(), &c, &again, None, &[]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\nReusing debug container debugger-"),
+        "{out:?}"
+    );
 }
 
 /// The demo cluster plus `reader`, a token user who may read pods but not exec into them.

@@ -288,7 +288,9 @@ pub fn find_reusable(pod: &Pod, spec: &DebugSpec) -> Option<String> {
         .filter(|c| is_ours(c))
         .filter(|c| c.image.as_deref() == Some(spec.image.as_str()))
         .filter(|c| c.target_container_name.as_deref().filter(|t| !t.is_empty()) == target)
-        .filter(|c| c.stdin == Some(true) && c.tty.unwrap_or(false) == spec.tty)
+        // Attached to (`-i`): one that takes stdin, with a terminal as asked. Not attached to:
+        // any (`debug --reuse … -- sleep 1d` run twice adds one container, not two).
+        .filter(|c| !spec.stdin || (c.stdin == Some(true) && c.tty.unwrap_or(false) == spec.tty))
         // Running what was asked for: `debug --reuse … -- top` never lands in a shell.
         .filter(|c| c.command.as_deref().unwrap_or_default() == spec.command.as_slice())
         .filter(|c| {
