@@ -194,6 +194,19 @@ async fn single_files_land_where_kubectl_puts_them() {
             "{name}"
         );
     }
+    // A source path typed untidily (`//`, `x/..`, a trailing slash) is the path it names
+    // (kubectl's tar stream then fails with `tar contents corrupted`).
+    let tree_dir = work.path().join("tree");
+    let typed = format!("{}//tree/sub/../sub/", s(work.path()).trim_end_matches('/'));
+    let down = work.path().join("untidy");
+    ok(
+        &podterm,
+        &c,
+        &["cp", &format!("demo/shell:{typed}"), s(&down)],
+    )
+    .await;
+    assert_eq!(std::fs::read(down.join("b.txt")).expect("b"), b"b\n");
+    assert!(tree_dir.join("sub/b.txt").exists());
     // The namespace flag anywhere, as every subcommand takes it.
     let after = work.path().join("after");
     ok(

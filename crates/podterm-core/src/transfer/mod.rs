@@ -880,6 +880,10 @@ pub async fn download_with(
     meter: &Meter,
     cancel: &Cancel,
 ) -> Result<Report, TransferError> {
+    // The source as Go's `path.Clean` has it (`./d`, `a//b`, `a/../b`, `d/`): the pod's tar
+    // then names its entries as the prefix they are placed by expects.
+    let cleaned = paths::clean(src);
+    let src = cleaned.as_str();
     let mut probed_size = None;
     let without_tar = match probe(client, t, PROBE_DOWNLOAD, &[src], opts.tuning, cancel).await? {
         Some(p) if p.code == NO_TAR => Some(true),
