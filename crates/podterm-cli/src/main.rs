@@ -59,8 +59,23 @@ enum Cmd {
     Connect(connect::ConnectArgs),
 }
 
+/// The command line parsed as kubectl's: a flag given twice takes its last value (`-n a -n b`
+/// is `b`), where clap would refuse it.
+fn parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::{CommandFactory, FromArgMatches};
+    fn last_wins(c: clap::Command) -> clap::Command {
+        c.args_override_self(true).mut_subcommands(last_wins)
+    }
+    let matches = last_wins(Cli::command()).try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse_args(std::env::args_os()) {
         Ok(cli) => cli,
         // Help and --version print to stdout and exit 0; a usage error (an unknown flag, a
         // missing argument) exits 1, as kubectl's do: clap's own code for it is 2.
@@ -173,15 +188,42 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Cli {
-        Cli::try_parse_from(std::iter::once("podterm").chain(args.iter().copied()))
+        parse_args(std::iter::once("podterm").chain(args.iter().copied()))
             .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// A flag given twice takes its last value, as kubectl's do, wherever it stands.
+    #[test]
+    fn a_repeated_flag_takes_its_last_value() {
+        let cli = parse(&[
+            "-n",
+            "a",
+            "exec",
+            "-n",
+            "kube-system",
+            "-n",
+            "demo",
+            "shell",
+            "--",
+            "true",
+        ]);
+        assert_eq!(cli.conn.namespace.as_deref(), Some("demo"));
+        let Cmd::Logs(a) = parse(&["logs", "-c", "side", "-c", "main", "shell"]).cmd else {
+            panic!("not logs");
+        };
+        assert_eq!(a.container.as_deref(), Some("main"));
+        // What is after `--` is the command's, repeated or not.
+        let Cmd::Exec(a) = parse(&["exec", "shell", "--", "echo", "-n", "x", "-n", "y"]).cmd else {
+            panic!("not exec");
+        };
+        assert_eq!(a.command, ["echo", "-n", "x", "-n", "y"]);
     }
 
     /// An unknown flag is said as kubectl says it, with no tip to put it after `--`.
     #[test]
     fn unknown_flags_are_said_as_kubectl_says_them() {
         let said = |args: &[&str]| {
-            let e = Cli::try_parse_from(std::iter::once("podterm").chain(args.iter().copied()))
+            let e = parse_args(std::iter::once("podterm").chain(args.iter().copied()))
                 .err()
                 .unwrap_or_else(|| panic!("{args:?} parsed"));
             unknown_flag(&e, args.iter().map(|a| a.to_string()))
