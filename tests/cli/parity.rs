@@ -157,6 +157,17 @@ async fn scenario_table_matches_kubectl() {
             1,
         ),
         (&["exec", "deploy/nosuch", "--", "true"], None, 1),
+        // kubectl's RESOURCE.VERSION.GROUP forms.
+        (
+            &["exec", "pods.v1./pair", "-c", "one", "--", "echo", "a"],
+            None,
+            0,
+        ),
+        (
+            &["exec", "deployments.v1.apps/nosuch", "--", "true"],
+            None,
+            1,
+        ),
         (
             &["exec", "--context", "viewer", "shell", "--", "true"],
             None,

@@ -134,22 +134,36 @@ impl PodTarget {
                 "invalid target {text:?}: use TYPE/NAME"
             )));
         }
-        let kind = match kind.to_ascii_lowercase().as_str() {
-            "po" | "pod" | "pods" => return Ok(PodTarget::Pod(name.to_string())),
-            "deploy" | "deployment" | "deployments" | "deployment.apps" => WorkloadKind::Deployment,
-            "sts" | "statefulset" | "statefulsets" | "statefulset.apps" => {
+        // kubectl's forms: RESOURCE, RESOURCE.GROUP, RESOURCE.VERSION.GROUP (`deployment.apps`,
+        // `deployments.v1.apps`, `pods.v1.`: the core group is empty).
+        let lower = kind.to_ascii_lowercase();
+        let mut parts = lower.splitn(3, '.');
+        let resource = parts.next().unwrap_or_default();
+        let group = match (parts.next(), parts.next()) {
+            (None, _) => None,
+            (Some(group), None) | (Some(_), Some(group)) => Some(group),
+        };
+        let kind = match (resource, group) {
+            ("po" | "pod" | "pods", None | Some("")) => {
+                return Ok(PodTarget::Pod(name.to_string()))
+            }
+            ("deploy" | "deployment" | "deployments", None | Some("apps")) => {
+                WorkloadKind::Deployment
+            }
+            ("sts" | "statefulset" | "statefulsets", None | Some("apps")) => {
                 WorkloadKind::StatefulSet
             }
-            "ds" | "daemonset" | "daemonsets" | "daemonset.apps" => WorkloadKind::DaemonSet,
-            "rs" | "replicaset" | "replicasets" | "replicaset.apps" => WorkloadKind::ReplicaSet,
+            ("ds" | "daemonset" | "daemonsets", None | Some("apps")) => WorkloadKind::DaemonSet,
+            ("rs" | "replicaset" | "replicasets", None | Some("apps")) => WorkloadKind::ReplicaSet,
             // Said for exec, logs, debug and a favourite alike: not "exec into".
-            other => {
+            _ => {
+                let other = kind;
                 return Err(PodError::BadTarget(format!(
                 "{}/{}: a {} is neither a pod nor a workload that runs pods: name a pod, deploy/NAME, sts/NAME, ds/NAME or rs/NAME",
                 crate::text::shown(other),
                 crate::text::shown(name),
                 crate::text::shown(other)
-            )))
+            )));
             }
         };
         Ok(PodTarget::Workload {
@@ -640,6 +654,26 @@ mod tests {
                 name: "db".into()
             }
         );
+        for (text, kind) in [
+            ("deployment.apps/web", WorkloadKind::Deployment),
+            ("deployments.v1.apps/web", WorkloadKind::Deployment),
+            ("StatefulSet.apps/web", WorkloadKind::StatefulSet),
+            ("ds.v1.apps/web", WorkloadKind::DaemonSet),
+        ] {
+            assert_eq!(
+                PodTarget::parse(text).expect(text),
+                PodTarget::Workload {
+                    kind,
+                    name: "web".into()
+                }
+            );
+        }
+        assert_eq!(
+            PodTarget::parse("pods.v1./web").expect("core group"),
+            PodTarget::Pod("web".into())
+        );
+        assert!(PodTarget::parse("deployment.batch/web").is_err());
+        assert!(PodTarget::parse("pods.apps/web").is_err());
         assert!(PodTarget::parse("svc/web").is_err());
         assert!(PodTarget::parse("deploy/").is_err());
         assert!(PodTarget::parse("").is_err());
