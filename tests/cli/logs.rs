@@ -208,6 +208,10 @@ async fn scenarios_match_kubectl() {
     same(&c, &["logs", "nope"], false).await;
     // Not found, in kubectl's logs words (the namespace after the server's message); in a
     // namespace that is not there, the namespace is the answer unless it may not be read.
+    // kubectl's older POD CONTAINER form, and its refusals beside -c and --all-containers.
+    same(&c, &["logs", "twin", "main"], false).await;
+    same(&c, &["logs", "twin", "main", "-c", "side"], false).await;
+    same(&c, &["logs", "twin", "main", "--all-containers"], false).await;
     same(&c, &["logs", "deploy/nosuch"], false).await;
     same(&c, &["logs", "-n", "MISSING", "shell"], false).await;
     same(&c, &["logs", "-n", "MISSING", "deploy/web"], false).await;

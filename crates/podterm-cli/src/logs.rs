@@ -55,6 +55,9 @@ pub struct LogsArgs {
     pub ignore_errors: bool,
     /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
     pub target: Option<String>,
+    /// The container, as kubectl's older `logs POD CONTAINER` form names it (same as -c).
+    #[arg(value_name = "CONTAINER")]
+    pub inline_container: Option<String>,
 }
 
 fn options(a: &LogsArgs) -> Result<LogOptions, Failure> {
@@ -306,7 +309,15 @@ fn too_many(n: usize, max: usize) -> Failure {
     ))
 }
 
-pub async fn logs(a: LogsArgs, conn: &Conn) -> Result<i32, Failure> {
+pub async fn logs(mut a: LogsArgs, conn: &Conn) -> Result<i32, Failure> {
+    if let Some(c) = a.inline_container.take() {
+        if a.container.is_some() {
+            return Err(Failure::new(
+                "only one of -c or an inline [CONTAINER] arg is allowed",
+            ));
+        }
+        a.container = Some(c);
+    }
     let opts = options(&a)?;
     let cluster = connect(conn).await?;
     let limit = conn.request_timeout();
