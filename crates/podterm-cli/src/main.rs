@@ -241,7 +241,7 @@ mod tests {
             Some("Error: unknown shorthand flag: 'Z' in -Z\nSee 'podterm logs --help' for usage.")
         );
         // Not a flag: clap's own words.
-        assert_eq!(said(&["logs", "shell", "extra"]), None);
+        assert_eq!(said(&["logs", "shell", "main", "extra"]), None);
     }
 
     /// `--help` of every subcommand says what each argument is (an empty line beside `<NAME>`
