@@ -193,6 +193,8 @@ async fn scenarios_match_kubectl() {
     assert_eq!(out.code, 1, "{out:?}");
     let out = same(&c, &["logs", "logger", "--tail=-5"], false).await;
     assert_eq!(out.code, 1, "{out:?}");
+    let out = same(&c, &["logs", "logger", "--limit-bytes=-1"], false).await;
+    assert_eq!(out.code, 1, "{out:?}");
     let out = same(&c, &["logs", "crasher", "-p"], false).await;
     assert_eq!(out.stdout, "run 2\n");
     let out = same(&c, &["logs", "logger", "-p"], false).await;

@@ -71,6 +71,9 @@ fn options(a: &LogsArgs) -> Result<LogOptions, Failure> {
     if a.tail < -1 {
         return Err(Failure::new("--tail must be greater than or equal to -1"));
     }
+    if a.limit_bytes < 0 {
+        return Err(Failure::new("--limit-bytes must be greater than 0"));
+    }
     if a.since.is_some() && a.since_time.is_some() {
         return Err(Failure::new(
             "at most one of `sinceTime` or `sinceSeconds` may be specified",
@@ -85,7 +88,8 @@ fn options(a: &LogsArgs) -> Result<LogOptions, Failure> {
                     podterm_core::text::shown(text)
                 ))
             })?;
-            // kubectl rounds up to whole seconds; 0 is no limit.
+            // Up to whole seconds (kubectl sends under a second as 0, which the API server
+            // refuses: `sinceSeconds: Invalid value`); 0 is no limit.
             let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
             (secs > 0).then_some(secs as i64)
         }
