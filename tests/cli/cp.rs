@@ -743,11 +743,13 @@ async fn a_single_file_goes_both_ways_without_tar_through_each_method() {
     let data = every_byte();
     let local = work.path().join("every byte.bin");
     std::fs::write(&local, &data).expect("write");
+    // An odd mode, kept where the image has chmod (as tar keeps it).
+    std::fs::set_permissions(&local, std::fs::Permissions::from_mode(0o751)).expect("chmod");
     // (pod, its tools, the method said, the check said)
     let images: [(&str, &[&str], &str, &str); 3] = [
         (
             "only-cat",
-            &["sh", "cat", "sha256sum"],
+            &["sh", "cat", "sha256sum", "chmod"],
             "with cat",
             "sha256 checked",
         ),
@@ -777,6 +779,14 @@ async fn a_single_file_goes_both_ways_without_tar_through_each_method() {
             data,
             "{name}: upload"
         );
+        if tools.contains(&"chmod") {
+            let mode = std::fs::metadata(inside.join("every byte.bin"))
+                .expect("stat")
+                .permissions()
+                .mode()
+                & 0o7777;
+            assert_eq!(mode, 0o751, "{name}: the mode");
+        }
         // Down, to a named file.
         let back = work.path().join(format!("{name}-back"));
         std::fs::create_dir_all(&back).expect("mkdir");

@@ -680,18 +680,7 @@ pub async fn upload_with(
     let mut has_sh = true;
     let is_dir = match probe(client, t, PROBE_UPLOAD, &[dest], opts.tuning, cancel).await? {
         Some(p) if p.code == NO_TAR => {
-            return single::upload(
-                client,
-                t,
-                src,
-                dest,
-                true,
-                fallback,
-                opts.tuning,
-                meter,
-                cancel,
-            )
-            .await;
+            return single::upload(client, t, src, dest, true, fallback, opts, meter, cancel).await;
         }
         Some(p) if p.code == NO_PATH => {
             return Err(TransferError::NoSuchDirectory {
@@ -707,18 +696,8 @@ pub async fn upload_with(
         None => {
             has_sh = false;
             if !single::present(client, t, "tar", opts.tuning, cancel).await? {
-                return single::upload(
-                    client,
-                    t,
-                    src,
-                    dest,
-                    false,
-                    fallback,
-                    opts.tuning,
-                    meter,
-                    cancel,
-                )
-                .await;
+                return single::upload(client, t, src, dest, false, fallback, opts, meter, cancel)
+                    .await;
             }
             let ran = exec_once(
                 client,

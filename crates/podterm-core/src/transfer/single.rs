@@ -769,7 +769,7 @@ fn note(p: &Place<'_>, method: Method, sum: &Sum, via: Option<&str>) -> String {
         None => format!("with {}", method.name()),
     };
     format!(
-        "No tar in container \"{}\": copied {} {how} ({})",
+        "No tar in container \"{}\": copied {} {how}; {}",
         text::shown(&p.user.container),
         text::shown(p.shown),
         checked_words(sum)
@@ -882,10 +882,11 @@ pub(super) async fn upload(
     dest: &str,
     has_sh: bool,
     fallback: &Fallback,
-    tuning: Tuning,
+    opts: &super::Options,
     meter: &Meter,
     cancel: &Cancel,
 ) -> Result<Report, TransferError> {
+    let tuning = opts.tuning;
     let place = Place {
         at: t.clone(),
         path: dest.to_string(),
@@ -934,22 +935,32 @@ pub(super) async fn upload(
         shown: &shown,
         ..place
     };
+    // The local file's mode, as tar would set it (kept unless --no-preserve), where a shell
+    // writes the file; `chmod` missing from the image leaves the mode the file was made with.
+    let mode = if opts.no_preserve {
+        String::new()
+    } else {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::metadata(src)
+            .map(|m| format!("{:o}", m.permissions().mode() & 0o7777))
+            .unwrap_or_default()
+    };
+    let through_sh = |write: &str| -> Vec<String> {
+        vec![
+            "sh".into(),
+            "-c".into(),
+            format!(
+                r#"{write} > "$1" || {{ e=$?; rm -f -- "$1" 2>/dev/null; exit $e; }}; [ -z "$2" ] || chmod "$2" "$1" 2>/dev/null || :"#
+            ),
+            "sh".into(),
+            place.path.clone(),
+            mode.clone(),
+        ]
+    };
     let command: Vec<String> = match method {
-        Method::Cat => vec![
-            "sh".into(),
-            "-c".into(),
-            r#"cat > "$1" || { e=$?; rm -f -- "$1" 2>/dev/null; exit $e; }"#.into(),
-            "sh".into(),
-            place.path.clone(),
-        ],
+        Method::Cat => through_sh("cat"),
         Method::Dd => vec!["dd".into(), format!("of={}", place.path), "bs=65536".into()],
-        Method::Base64 => vec![
-            "sh".into(),
-            "-c".into(),
-            r#"base64 -d > "$1" || { e=$?; rm -f -- "$1" 2>/dev/null; exit $e; }"#.into(),
-            "sh".into(),
-            place.path.clone(),
-        ],
+        Method::Base64 => through_sh("base64 -d"),
     };
     let file = std::fs::File::open(src).map_err(|e| TransferError::local(src, e))?;
     meter.set_total(file.metadata().map(|m| m.len()).unwrap_or(0));
