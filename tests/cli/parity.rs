@@ -1003,6 +1003,8 @@ async fn debug_matches_kubectl_debug() {
             None,
             1,
         ),
+        // A name the pod has already: the server's Invalid, in kubectl's words for it.
+        (&["debug", "pair", "--image=busybox", "-c", "one"], None, 1),
         (
             &["debug", "distroless", "--image=busybox", "--profile=nosuch"],
             None,

@@ -80,6 +80,16 @@ impl Failure {
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
+        let message = match &e {
+            // kubectl words a refused object by its kind and name (`The Pod "x" is invalid:
+            // spec…`), which the server's message starts with.
+            ApiError::Refused {
+                code: 422,
+                reason,
+                message,
+            } if reason == "Invalid" => format!("The {message}"),
+            e => e.to_string(),
+        };
         Failure {
             from_server: matches!(e, ApiError::Refused { .. }),
             credentials_refused: e.credentials_refused(),
@@ -87,7 +97,7 @@ impl From<ApiError> for Failure {
                 ApiError::Refused { message, .. } => Some(message.clone()),
                 _ => None,
             },
-            message: e.to_string(),
+            message,
         }
     }
 }
