@@ -410,7 +410,8 @@ fn transfer_kind(e: &TransferError) -> ErrorKind {
         | T::EmptyPath
         | T::LocalMissing(_)
         | T::SpecialLocal(_)
-        | T::IsDirectory(_) => ErrorKind::InvalidInput,
+        | T::IsDirectory(_)
+        | T::IsFile(_) => ErrorKind::InvalidInput,
         T::Local { .. } | T::Cancelled => ErrorKind::Local,
         T::NoSuchPath { .. } | T::NoSuchDirectory { .. } => ErrorKind::NotFound,
         T::Exec(e) => exec_kind(e),

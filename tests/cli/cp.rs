@@ -263,6 +263,19 @@ async fn errors_are_said_in_words() {
     // `Cannot open: No such file or directory` about it).
     let here = work.path().join("here");
     std::fs::write(&here, b"x").expect("write");
+    // A directory down onto a file: said, the file left as it was (kubectl: `mkdir F: not a
+    // directory`).
+    let remote_dir = work.path().join("remote-dir");
+    std::fs::create_dir_all(&remote_dir).expect("mkdir");
+    std::fs::write(remote_dir.join("in"), b"in").expect("write");
+    check(
+        run(&podterm, &c, &["cp", &remote(&remote_dir), s(&here)]).await,
+        &format!(
+            "{}: is a file, and a directory is copied there: name a directory, or a path that is not there yet",
+            s(&here)
+        ),
+    );
+    assert_eq!(std::fs::read(&here).expect("here"), b"x");
     // With a trailing slash too (kubectl drops it: the name is then the file's).
     for dest in [s(&nope.join("f")).to_string(), format!("{}/sub/", s(&nope))] {
         let missing = s(&nope);

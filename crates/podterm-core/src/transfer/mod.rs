@@ -63,6 +63,9 @@ pub enum TransferError {
     /// A download would overwrite a local directory with a file.
     #[error("{}: is a directory: name a file there (for example {}/NAME) or another path", text::shown(&.0.to_string_lossy()), text::shown(&.0.to_string_lossy()))]
     IsDirectory(PathBuf),
+    /// A download would make a directory where a local file is.
+    #[error("{}: is a file, and a directory is copied there: name a directory, or a path that is not there yet", text::shown(&.0.to_string_lossy()))]
+    IsFile(PathBuf),
     /// The container has no `tar`, and a directory was to be copied: without tar only a
     /// single file can go.
     #[error("there is no tar in container \"{container}\" of pod \"{pod}\": a directory needs tar in the image (a single file is copied without it)")]

@@ -213,7 +213,15 @@ impl<'a> Landing<'a> {
     fn dir(&mut self, to: &Path) -> Result<(), TransferError> {
         let real = self.real(to)?;
         if !self.made.contains(&real) {
-            std::fs::create_dir_all(&real).map_err(|e| TransferError::local(&real, e))?;
+            if let Err(e) = std::fs::create_dir_all(&real) {
+                // A file where the directory goes (the destination itself, or one in it).
+                let file = std::fs::metadata(&real).is_ok_and(|m| !m.is_dir());
+                return Err(if file {
+                    TransferError::IsFile(to.to_path_buf())
+                } else {
+                    TransferError::local(&real, e)
+                });
+            }
             self.made.insert(real);
         }
         Ok(())
