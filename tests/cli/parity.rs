@@ -705,7 +705,10 @@ async fn a_usage_error_exits_1_like_kubectl() {
         &[],
     )
     .await;
-    assert!(out.stderr.contains("'--contianer'"), "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "Error: unknown flag: --contianer\nDid you mean --container?\nSee 'podterm exec --help' for usage.\n"
+    );
     let help = run(&podterm(), &c, &["exec", "--help"], None, &[]).await;
     assert_eq!(help.code, 0, "{}", help.stderr);
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
@@ -1286,22 +1289,8 @@ async fn debug_reuse_attaches_to_our_running_container() {
     third.type_str("exit\r");
     assert_eq!(third.exit_code(), 0, "{}", third.text());
 
-    let out = run(
-        &newest_kubectl(),
-        &c,
-        &[
-            "get",
-            "pod",
-            "distroless",
-            "-o",
-            "jsonpath={.spec.ephemeralContainers[*].name}",
-        ],
-        None,
-        &[],
-    )
-    .await;
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        distroless_field(&c, "{.spec.ephemeralContainers[*].name}").await,
         name,
         "one debug container"
     );
@@ -1326,21 +1315,13 @@ async fn debug_reuse_attaches_to_our_running_container() {
     }
     // Not attached to (no -i): once the `sleep` one runs, the same again reuses it.
     let running = || async {
-        let out = run(
-            &newest_kubectl(),
+        distroless_field(
             &c,
-            &[
-                "get",
-                "pod",
-                "distroless",
-                "-o",
-                "jsonpath={range .status.ephemeralContainerStatuses[*]}{.name}={.state.running.startedAt};{end}",
-            ],
-            None,
-            &[],
+            "{range .status.ephemeralContainerStatuses[*]}{.name}={.state.running.startedAt};{end}",
         )
-        .await;
-        String::from_utf8_lossy(&out.stdout).matches("=2").count()
+        .await
+        .matches("=2")
+        .count()
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     // (The shell one ended with `exit`; `mine`, a shell without stdin, ends at once.)
@@ -1364,6 +1345,20 @@ async fn debug_reuse_attaches_to_our_running_container() {
         String::from_utf8_lossy(&out.stdout).contains("\nReusing debug container debugger-"),
         "{out:?}"
     );
+}
+
+/// A field of pod `distroless`, as `kubectl get -o jsonpath=PATH` prints it.
+async fn distroless_field(c: &TestCluster, path: &str) -> String {
+    let jsonpath = format!("jsonpath={path}");
+    let out = run(
+        &newest_kubectl(),
+        c,
+        &["get", "pod", "distroless", "-o", &jsonpath],
+        None,
+        &[],
+    )
+    .await;
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The demo cluster plus `reader`, a token user who may read pods but not exec into them.

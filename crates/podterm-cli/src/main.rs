@@ -167,10 +167,14 @@ fn unknown_flag(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<S
         Some(sub) => format!("podterm {sub} --help"),
         None => "podterm --help".to_string(),
     };
-    Some(format!(
-        "Error: {words}\nSee '{help}' for usage.",
-        words = podterm_core::text::shown(&words)
-    ))
+    // A misspelt flag: the one meant, where clap found it (kubectl says nothing of it).
+    let similar = match e.get(ContextKind::SuggestedArg) {
+        Some(ContextValue::String(s)) => format!("\nDid you mean {s}?"),
+        _ => String::new(),
+    };
+    Some(podterm_core::text::shown(&format!(
+        "Error: {words}{similar}\nSee '{help}' for usage."
+    )))
 }
 
 /// `--profile` with kubeconfig flags is refused, in any position. Not for `debug`, whose
@@ -239,6 +243,11 @@ mod tests {
         assert_eq!(
             said(&["logs", "-Z", "shell"]).as_deref(),
             Some("Error: unknown shorthand flag: 'Z' in -Z\nSee 'podterm logs --help' for usage.")
+        );
+        // A misspelt flag: the one meant.
+        assert_eq!(
+            said(&["exec", "--contianer", "main", "shell"]).as_deref(),
+            Some("Error: unknown flag: --contianer\nDid you mean --container?\nSee 'podterm exec --help' for usage.")
         );
         // Not a flag: clap's own words.
         assert_eq!(said(&["logs", "shell", "main", "extra"]), None);
