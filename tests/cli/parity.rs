@@ -1347,6 +1347,178 @@ async fn debug_reuse_attaches_to_our_running_container() {
     );
 }
 
+/// The debug container `name` of pod `distroless` as the API server keeps it, made comparable
+/// across clients: no name, podterm's marker left out, the environment in name order (kubectl
+/// sends its `--env` map in any order).
+async fn debug_container(c: &TestCluster, name: &str) -> serde_json::Value {
+    let path = format!("{{.spec.ephemeralContainers[?(@.name=='{name}')]}}");
+    let text = distroless_field(c, &path).await;
+    let mut v: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}: {text:?}"));
+    v.as_object_mut().expect("container").remove("name");
+    if let Some(env) = v["env"].as_array_mut() {
+        env.retain(|e| e["name"] != podterm_core::debug::MARKER_ENV);
+        env.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    }
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_flags_shape_the_container_as_kubectls_do() {
+    let c = cluster::demo().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let custom = dir.path().join("custom.yaml");
+    std::fs::write(
+        &custom,
+        "securityContext:\n  runAsUser: 0\n  capabilities:\n    add: [NET_ADMIN]\nenv:\n- name: B\n  value: from-custom\nworkingDir: /tmp\nnotAField: 1\n",
+    )
+    .expect("custom");
+    let custom = custom.display().to_string();
+    // --env (one pair with a comma in it; CSV pairs), the pull policy, the command as the
+    // entrypoint's arguments, a custom profile over the netadmin profile.
+    let mut want = None;
+    for (i, bin) in clients().iter().enumerate() {
+        let name = format!("flags-{i}");
+        let args = [
+            "debug",
+            "distroless",
+            "--image=busybox",
+            "-c",
+            &name,
+            "--env",
+            "A=1,2",
+            "--env",
+            "B=x,\"C=y,z\"",
+            "--image-pull-policy=Never",
+            "--profile=netadmin",
+            "--custom",
+            &custom,
+            "--arguments-only",
+            "--",
+            "-c",
+            "true",
+        ];
+        let out = run(bin, &c, &args, None, &[]).await;
+        assert_eq!(
+            (out.code, out.stderr.as_str()),
+            (0, ""),
+            "{}",
+            bin.display()
+        );
+        let got = debug_container(&c, &name).await;
+        match &want {
+            None => {
+                // podterm's, checked field by field: what kubectl's must equal.
+                assert_eq!(got["args"], serde_json::json!(["-c", "true"]), "{got}");
+                assert!(got.get("command").is_none(), "{got}");
+                assert_eq!(
+                    got["env"],
+                    serde_json::json!([{"name": "A", "value": "1,2"}, {"name": "B", "value": "from-custom"}, {"name": "C", "value": "y,z"}])
+                );
+                assert_eq!(got["imagePullPolicy"], "Never");
+                assert_eq!(
+                    got["securityContext"],
+                    serde_json::json!({"capabilities": {"add": ["NET_ADMIN"]}, "runAsUser": 0})
+                );
+                assert_eq!(got["workingDir"], "/tmp");
+                assert!(got.get("notAField").is_none(), "{got}");
+                want = Some(got);
+            }
+            Some(w) => assert_eq!(&got, w, "{} made another container", bin.display()),
+        }
+    }
+
+    // --attach without -i: the container's output, up to its last line (attached to, or from
+    // its log when it ended first), and kubectl's attach words.
+    for bin in clients() {
+        let out = run(
+            &bin,
+            &c,
+            &[
+                "debug",
+                "distroless",
+                "--image=busybox",
+                "--attach",
+                "--",
+                "sh",
+                "-c",
+                "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.2; echo line-$i; done",
+            ],
+            None,
+            &[],
+        )
+        .await;
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.code, 0, "{}: {out:?}", bin.display());
+        assert!(text.ends_with("line-10\n"), "{}: {text:?}", bin.display());
+    }
+
+    // Refusals, in kubectl's words and order.
+    std::fs::write(
+        dir.path().join("named.json"),
+        r#"{"name": "x", "workingDir": "/"}"#,
+    )
+    .expect("named");
+    let named = dir.path().join("named.json").display().to_string();
+    let nowhere = dir.path().join("nowhere.yaml").display().to_string();
+    type Row<'a> = &'a [&'a str];
+    let table: &[Row] = &[
+        &[
+            "debug",
+            "distroless",
+            "--image=busybox",
+            "--image-pull-policy=Sometimes",
+        ],
+        &["debug", "distroless", "--attach"],
+        &[
+            "debug",
+            "distroless",
+            "--attach",
+            "--image=busybox",
+            "--custom",
+            &named,
+        ],
+        &[
+            "debug",
+            "distroless",
+            "--image=busybox",
+            "--custom",
+            &nowhere,
+        ],
+    ];
+    for args in table {
+        let out = same_debug(&c, args, None).await;
+        assert_eq!(out.code, 1, "{args:?}: {out:?}");
+    }
+    // Flag values: kubectl's words, our command's name.
+    for (value, why) in [
+        ("foo", "foo must be formatted as key=value"),
+        ("a=1,b=2,c", "c must be formatted as key=value"),
+    ] {
+        for bin in clients() {
+            let out = run(
+                &bin,
+                &c,
+                &["debug", "distroless", "--image=busybox", "--env", value],
+                None,
+                &[],
+            )
+            .await;
+            let me = if bin == podterm() {
+                "podterm"
+            } else {
+                "kubectl"
+            };
+            assert_eq!(
+                (out.code, out.stderr.to_lowercase()),
+                (1, format!("error: invalid argument {value:?} for \"--env\" flag: {why}\nsee '{me} debug --help' for usage.\n")),
+                "{}",
+                bin.display()
+            );
+        }
+    }
+}
+
 /// A field of pod `distroless`, as `kubectl get -o jsonpath=PATH` prints it.
 async fn distroless_field(c: &TestCluster, path: &str) -> String {
     let jsonpath = format!("jsonpath={path}");

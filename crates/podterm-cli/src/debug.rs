@@ -8,7 +8,9 @@ use crate::session::{decide_tty, run};
 use crate::term;
 use clap::Args;
 use podterm_core::cluster::{within, Cluster};
-use podterm_core::debug::{self, DebugProfile, DebugSpec, Ready};
+use podterm_core::debug::{
+    self, CustomError, CustomProfile, DebugProfile, DebugSpec, PullPolicy, Ready,
+};
 use podterm_core::exec::ExecSpec;
 use podterm_core::logs::{self, LogOptions, LogSource, LogsError, Output};
 use podterm_core::pods::{self, PodTarget};
@@ -44,16 +46,116 @@ pub struct DebugArgs {
     /// Suppress informational messages.
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Attach to a running debug container of ours with the same image, target and command
-    /// (and name, with -c) in the pod instead of adding another; ephemeral containers cannot
-    /// be removed.
+    /// Attach to a running debug container of ours with the same image, target, command,
+    /// environment and profiles (and name, with -c) in the pod instead of adding another;
+    /// ephemeral containers cannot be removed.
     #[arg(long)]
     pub reuse: bool,
+    /// Environment variables to set in the container: KEY=VALUE, the flag repeated or pairs
+    /// separated by commas.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = env_pairs)]
+    pub env: Vec<Vec<(String, String)>>,
+    /// Always, IfNotPresent or Never (default: the server's).
+    #[arg(long, value_name = "POLICY")]
+    pub image_pull_policy: Option<String>,
+    /// Pass everything after -- to the image's entrypoint as its arguments instead of as the
+    /// command.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    pub arguments_only: bool,
+    /// Wait for the container to run, then attach to it (to its output alone without -i).
+    /// Default: true with -i, else false.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
+    pub attach: Option<bool>,
+    /// A JSON or YAML file with a partial container spec (security context, environment, mounts
+    /// and the like) laid over the profile's.
+    #[arg(long, value_name = "FILE")]
+    pub custom: Option<std::path::PathBuf>,
     /// The pod (POD or pod/POD).
     pub pod: Option<String>,
     /// The command and its arguments (after `--`); default: the image's entrypoint.
     #[arg(last = true)]
     pub command: Vec<String>,
+}
+
+/// A boolean flag's value as kubectl (Go's `strconv.ParseBool`) reads it.
+fn go_bool(v: &str) -> Result<bool, String> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!("strconv.ParseBool: parsing {v:?}: invalid syntax")),
+    }
+}
+
+/// One `--env` value as kubectl reads it: `K=V` (commas and all in V), or several pairs
+/// separated by commas (quoted as CSV) when it holds more than one `=`.
+fn env_pairs(v: &str) -> Result<Vec<(String, String)>, String> {
+    let items: Vec<String> = match v.matches('=').count() {
+        0 => return Err(format!("{v} must be formatted as key=value")),
+        1 => vec![v.trim_matches('"').to_string()],
+        _ => csv_fields(v)?,
+    };
+    items
+        .into_iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => Err(format!("{pair} must be formatted as key=value")),
+        })
+        .collect()
+}
+
+/// The fields of one CSV record: commas separate, double quotes quote (`""` is one quote).
+/// Errors in the words (and 1-based byte columns) of Go's `encoding/csv`, which kubectl uses.
+fn csv_fields(line: &str) -> Result<Vec<String>, String> {
+    let error =
+        |column: usize, what: &str| format!("parse error on line 1, column {column}: {what}");
+    let mut fields = vec![];
+    let mut field = String::new();
+    let mut chars = line.char_indices().peekable();
+    let mut quoted = false;
+    let mut at_start = true;
+    while let Some((i, c)) = chars.next() {
+        match (quoted, c) {
+            (false, '"') if at_start => quoted = true,
+            (true, '"') if chars.peek().map(|p| p.1) == Some('"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => {
+                quoted = false;
+                if chars.peek().is_some_and(|p| p.1 != ',') {
+                    return Err(error(i + 1, "extraneous or missing \" in quoted-field"));
+                }
+            }
+            (false, ',') => {
+                fields.push(std::mem::take(&mut field));
+                at_start = true;
+                continue;
+            }
+            (false, '"') => return Err(error(i + 1, "bare \" in non-quoted-field")),
+            (_, c) => field.push(c),
+        }
+        at_start = false;
+    }
+    if quoted {
+        return Err(error(
+            line.len() + 1,
+            "extraneous or missing \" in quoted-field",
+        ));
+    }
+    fields.push(field);
+    Ok(fields)
+}
+
+/// Every `--env` pair in order; a name given again takes its last value, in its first place.
+fn env_list(values: &[Vec<(String, String)>]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![];
+    for (k, v) in values.iter().flatten() {
+        match out.iter_mut().find(|(n, _)| n == k) {
+            Some(e) => e.1 = v.clone(),
+            None => out.push((k.clone(), v.clone())),
+        }
+    }
+    out
 }
 
 impl DebugArgs {
@@ -71,13 +173,50 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     let Some(profile) = DebugProfile::parse(&a.profile) else {
         return Err(Failure::new(format!("unknown profile: {}", a.profile)));
     };
-    let Some(image) = a.image.clone().filter(|i| !i.is_empty()) else {
+    // Read (and a wrong shape refused) before anything else is checked, as kubectl does; a
+    // field the flags own is refused after them.
+    let custom = match &a.custom {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::new(format!(
+                    "must pass a container spec json file for custom profile: open {}: {}",
+                    path.display(),
+                    podterm_core::transfer::io_words(&e)
+                ))
+            })?;
+            match CustomProfile::parse(&text) {
+                Err(CustomError::Invalid(why)) => {
+                    return Err(Failure::new(format!(
+                        "{} does not contain a valid container spec: {}",
+                        path.display(),
+                        podterm_core::text::shown(&why)
+                    )))
+                }
+                parsed => Some(parsed),
+            }
+        }
+    };
+    let image = a.image.clone().filter(|i| !i.is_empty());
+    if a.attach == Some(true) && image.is_none() && a.container.is_none() {
+        return Err(Failure::new("you must specify --container or create a new container using --image in order to attach."));
+    }
+    let Some(image) = image else {
         return Err(Failure::new(
             "you must specify --image when not using --copy-to.",
         ));
     };
     let Some(pod_name) = a.pod.clone() else {
         return Err(Failure::new("NAME or filename is required for debug"));
+    };
+    let pull_policy = match a.image_pull_policy.as_deref().filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => Some(PullPolicy::parse(p).ok_or_else(|| {
+            Failure::new(format!(
+                "invalid image pull policy: {}",
+                podterm_core::text::shown(p)
+            ))
+        })?),
     };
     if let (Some(t), false) = (&a.target_container, a.quiet) {
         println!("Targeting container {t:?}. If you don't see processes from this container it may be because the container runtime doesn't support this feature.");
@@ -87,6 +226,10 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
             "-i/--stdin is required for containers with -t/--tty=true",
         ));
     }
+    let custom = custom
+        .transpose()
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let attach = a.attach.unwrap_or(a.stdin);
     // A node or a workload is refused in debug's own words (it takes a pod, nothing else).
     let pod_name = match PodTarget::parse(&pod_name) {
         Ok(PodTarget::Pod(name)) => name,
@@ -119,6 +262,10 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         stdin: a.stdin,
         tty: a.tty,
         command: a.command.clone(),
+        arguments_only: a.arguments_only,
+        env: env_list(&a.env),
+        pull_policy,
+        custom,
     };
     let reused = if a.reuse {
         // One with the same image, target and command; with -c NAME, that one only.
@@ -144,6 +291,9 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
                     n
                 }
             };
+            if debug::privileges_may_not_work(&pod, &debug::ephemeral_container(&spec, &name)) {
+                eprintln!("Warning: Non-root user is configured for the entire target Pod, and some capabilities granted by debug profile may not work. Please consider using \"--custom\" with a custom profile that specifies \"securityContext.runAsUser: 0\".");
+            }
             within(
                 limit,
                 debug::add(&cluster.client, &namespace, &pod_name, &spec, &name),
@@ -152,7 +302,7 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
             name
         }
     };
-    if !a.stdin {
+    if !attach {
         return Ok(0);
     }
     let quiet = a.quiet;
@@ -174,6 +324,7 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         return print_log(&cluster, &namespace, &pod_name, &name).await;
     }
     let tty = decide_tty(a.tty, a.stdin, a.quiet);
+    // Printed with or without -i, as kubectl prints them.
     if !a.quiet {
         eprintln!("All commands and output from this session will be recorded in container logs, including credentials and sensitive information passed through the command prompt.");
         eprintln!("If you don't see a command prompt, try pressing enter.");
@@ -183,7 +334,7 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         pod: pod_name.clone(),
         container: name.clone(),
         command: vec![],
-        stdin: true,
+        stdin: a.stdin,
         stdout: true,
         stderr: true,
         tty,
@@ -228,5 +379,67 @@ async fn print_log(
         // `| head` had what it wanted.
         Err(LogsError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// `--env` as pflag's string-to-string reads it (kubectl's flag type).
+    #[test]
+    fn env_values_are_read_as_kubectl_reads_them() {
+        // One `=`: the rest is the value, commas and all; outer quotes trimmed.
+        assert_eq!(env_pairs("A=x,y"), Ok(pairs(&[("A", "x,y")])));
+        assert_eq!(env_pairs("\"A=1\""), Ok(pairs(&[("A", "1")])));
+        assert_eq!(env_pairs("A="), Ok(pairs(&[("A", "")])));
+        // More: CSV pairs, quotes keeping commas.
+        assert_eq!(env_pairs("A=1,B=2"), Ok(pairs(&[("A", "1"), ("B", "2")])));
+        assert_eq!(
+            env_pairs("A=1,\"B=x,y\",C=\"\"q\"\"="),
+            Err("parse error on line 1, column 15: bare \" in non-quoted-field".into())
+        );
+        assert_eq!(
+            env_pairs("A=1,\"B=x,\"\"y\"\"\""),
+            Ok(pairs(&[("A", "1"), ("B", "x,\"y\"")]))
+        );
+        assert_eq!(
+            env_pairs("foo"),
+            Err("foo must be formatted as key=value".into())
+        );
+        assert_eq!(
+            env_pairs("a=1,b=2,c"),
+            Err("c must be formatted as key=value".into())
+        );
+        assert_eq!(
+            env_pairs("a=1,\"b=2"),
+            Err("parse error on line 1, column 9: extraneous or missing \" in quoted-field".into())
+        );
+        assert_eq!(
+            env_pairs("\"a=1,b=2\"x,c=3"),
+            Err("parse error on line 1, column 9: extraneous or missing \" in quoted-field".into())
+        );
+        // Repeated names: the last value, in the first place.
+        assert_eq!(
+            env_list(&[pairs(&[("A", "1"), ("B", "2")]), pairs(&[("A", "3")])]),
+            pairs(&[("A", "3"), ("B", "2")])
+        );
+    }
+
+    #[test]
+    fn booleans_are_read_as_go_reads_them() {
+        for t in ["1", "t", "T", "true", "TRUE", "True"] {
+            assert_eq!(go_bool(t), Ok(true), "{t}");
+        }
+        for f in ["0", "f", "F", "false", "FALSE", "False"] {
+            assert_eq!(go_bool(f), Ok(false), "{f}");
+        }
+        assert!(go_bool("yes").is_err());
     }
 }

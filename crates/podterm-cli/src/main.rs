@@ -80,7 +80,7 @@ fn main() -> ExitCode {
         // Help and --version print to stdout and exit 0; a usage error (an unknown flag, a
         // missing argument) exits 1, as kubectl's do: clap's own code for it is 2.
         Err(e) => {
-            if let Some(words) = unknown_flag(&e, std::env::args().skip(1)) {
+            if let Some(words) = usage_words(&e, std::env::args().skip(1)) {
                 eprintln!("{words}");
                 return ExitCode::FAILURE;
             }
@@ -138,25 +138,14 @@ fn main() -> ExitCode {
     std::process::exit(code);
 }
 
-/// An unknown flag in kubectl's words (`Error: unknown flag: --env` and where the help is),
+/// An unknown flag in kubectl's words (`Error: unknown flag: --copy-to` and where the help is),
 /// rather than clap's tip to pass it after `--`: after `--` a flag becomes the command to run
-/// (for `debug`, in a container that can never be removed).
-fn unknown_flag(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<String> {
+/// (for `debug`, in a container that can never be removed). A value refused by one of our
+/// parsers, as kubectl's `invalid argument "V" for "--flag" flag: why`.
+fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<String> {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     use clap::CommandFactory;
-    if e.kind() != ErrorKind::UnknownArgument {
-        return None;
-    }
     let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
-        return None;
-    };
-    let words = if let Some(long) = arg.strip_prefix("--") {
-        let name = long.split('=').next().unwrap_or(long);
-        format!("unknown flag: --{name}")
-    } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
-        let c = short.chars().next().unwrap_or('-');
-        format!("unknown shorthand flag: '{c}' in -{short}")
-    } else {
         return None;
     };
     let cmd = Cli::command();
@@ -166,6 +155,29 @@ fn unknown_flag(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<S
     let help = match sub {
         Some(sub) => format!("podterm {sub} --help"),
         None => "podterm --help".to_string(),
+    };
+    // A value our own parser refused (`--env`, `--attach=maybe`): kubectl's invalid argument.
+    if e.kind() == ErrorKind::ValueValidation {
+        let flag = arg.split(['[', ' ', '=']).next().unwrap_or(arg);
+        let Some(ContextValue::String(value)) = e.get(ContextKind::InvalidValue) else {
+            return None;
+        };
+        let why = std::error::Error::source(e)?.to_string();
+        return Some(podterm_core::text::shown(&format!(
+            "Error: invalid argument {value:?} for {flag:?} flag: {why}\nSee '{help}' for usage."
+        )));
+    }
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let words = if let Some(long) = arg.strip_prefix("--") {
+        let name = long.split('=').next().unwrap_or(long);
+        format!("unknown flag: --{name}")
+    } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
+        let c = short.chars().next().unwrap_or('-');
+        format!("unknown shorthand flag: '{c}' in -{short}")
+    } else {
+        return None;
     };
     // A misspelt flag: the one meant, where clap found it (kubectl says nothing of it).
     let similar = match e.get(ContextKind::SuggestedArg) {
@@ -230,11 +242,20 @@ mod tests {
             let e = parse_args(std::iter::once("podterm").chain(args.iter().copied()))
                 .err()
                 .unwrap_or_else(|| panic!("{args:?} parsed"));
-            unknown_flag(&e, args.iter().map(|a| a.to_string()))
+            usage_words(&e, args.iter().map(|a| a.to_string()))
         };
         assert_eq!(
-            said(&["debug", "pair", "--image", "busybox", "--env", "A=b"]).as_deref(),
-            Some("Error: unknown flag: --env\nSee 'podterm debug --help' for usage.")
+            said(&["debug", "pair", "--image", "busybox", "--copy-to", "x"]).as_deref(),
+            Some("Error: unknown flag: --copy-to\nSee 'podterm debug --help' for usage.")
+        );
+        // A value refused: kubectl's words, the value quoted as Go quotes it.
+        assert_eq!(
+            said(&["debug", "pair", "--image", "busybox", "--env", "a=\"x\"y=1,b=2"]).as_deref(),
+            Some("Error: invalid argument \"a=\\\"x\\\"y=1,b=2\" for \"--env\" flag: parse error on line 1, column 3: bare \" in non-quoted-field\nSee 'podterm debug --help' for usage.")
+        );
+        assert_eq!(
+            said(&["debug", "pair", "--attach=maybe"]).as_deref(),
+            Some("Error: invalid argument \"maybe\" for \"--attach\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax\nSee 'podterm debug --help' for usage.")
         );
         assert_eq!(
             said(&["-n", "demo", "exec", "shell", "--bogus=1", "--", "true"]).as_deref(),

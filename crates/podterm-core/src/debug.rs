@@ -148,8 +148,160 @@ impl DebugProfile {
     }
 }
 
+/// When the kubelet pulls the debug container's image (`imagePullPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+impl PullPolicy {
+    /// The policy as named in a pod spec (and on kubectl's command line).
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "Always" => PullPolicy::Always,
+            "IfNotPresent" => PullPolicy::IfNotPresent,
+            "Never" => PullPolicy::Never,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "Always",
+            PullPolicy::IfNotPresent => "IfNotPresent",
+            PullPolicy::Never => "Never",
+        }
+    }
+}
+
+/// A partial container spec laid over the debug container after its profile (kubectl debug's
+/// `--custom`): a security context, environment, working directory, mounts and the like. It may
+/// not name the container or set its command, image, lifecycle or volume devices.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CustomProfile(serde_json::Map<String, serde_json::Value>);
+
+/// Why a custom profile was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CustomError {
+    /// Neither JSON nor YAML, or not of a container spec's shape (the parser's words).
+    #[error("{0}")]
+    Invalid(String),
+    /// It sets a field the debug container's own flags own (kubectl's words).
+    #[error(
+        "name, command, image, lifecycle and volume devices are not modifiable via custom profile"
+    )]
+    NotModifiable,
+}
+
+impl CustomProfile {
+    /// Reads a custom profile from a file's text: JSON, else YAML (as kubectl tries them). Fields
+    /// a container spec does not have are dropped, as kubectl's typed reading drops them; a
+    /// field of the wrong type is refused. An empty document changes nothing.
+    pub fn parse(text: &str) -> Result<Self, CustomError> {
+        let value: serde_json::Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(_) => {
+                serde_yaml::from_str(text).map_err(|e| CustomError::Invalid(e.to_string()))?
+            }
+        };
+        let mut map = match value {
+            serde_json::Value::Null => return Ok(CustomProfile::default()),
+            serde_json::Value::Object(m) => m,
+            other => {
+                return Err(CustomError::Invalid(format!(
+                    "a container spec is an object, not {}",
+                    json_kind(&other)
+                )))
+            }
+        };
+        // A container needs a name to be read as one; the placeholder is taken out again.
+        let named = map
+            .get("name")
+            .and_then(|n| n.as_str())
+            .is_some_and(|n| !n.is_empty());
+        map.entry("name").or_insert_with(|| json!(""));
+        let container: k8s_openapi::api::core::v1::Container =
+            serde_json::from_value(serde_json::Value::Object(map))
+                .map_err(|e| CustomError::Invalid(e.to_string()))?;
+        if named
+            || container.command.as_ref().is_some_and(|c| !c.is_empty())
+            || container.image.as_ref().is_some_and(|i| !i.is_empty())
+            || container.lifecycle.is_some()
+            || container
+                .volume_devices
+                .as_ref()
+                .is_some_and(|v| !v.is_empty())
+        {
+            return Err(CustomError::NotModifiable);
+        }
+        let serde_json::Value::Object(mut typed) =
+            serde_json::to_value(&container).map_err(|e| CustomError::Invalid(e.to_string()))?
+        else {
+            return Err(CustomError::Invalid("not a container spec".into()));
+        };
+        typed.remove("name");
+        Ok(CustomProfile(typed))
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Lists of a container that a strategic merge merges item by item, by this key.
+fn merge_key(field: &str) -> Option<&'static str> {
+    match field {
+        "env" => Some("name"),
+        "ports" => Some("containerPort"),
+        "volumeMounts" => Some("mountPath"),
+        "resizePolicy" => Some("resourceName"),
+        _ => None,
+    }
+}
+
+/// Lays `patch` over `base` as a strategic merge patch of a container does: objects merged
+/// field by field, keyed lists item by item, anything else replaced.
+fn overlay(base: &mut serde_json::Value, patch: &serde_json::Map<String, serde_json::Value>) {
+    if !base.is_object() {
+        *base = json!({});
+    }
+    let Some(b) = base.as_object_mut() else {
+        return;
+    };
+    for (k, v) in patch {
+        match (b.get_mut(k), v, merge_key(k)) {
+            (Some(serde_json::Value::Array(have)), serde_json::Value::Array(items), Some(key)) => {
+                for item in items {
+                    let at = have
+                        .iter()
+                        .position(|h| h.get(key).is_some() && h.get(key) == item.get(key));
+                    match (at, item.as_object()) {
+                        (Some(i), Some(fields)) => overlay(&mut have[i], fields),
+                        _ => have.push(item.clone()),
+                    }
+                }
+            }
+            (Some(have @ serde_json::Value::Object(_)), serde_json::Value::Object(fields), _) => {
+                overlay(have, fields)
+            }
+            _ => {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
 /// The debug container to add.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DebugSpec {
     pub image: String,
     /// The container whose processes (and, on testcluster, files) the debug container shares.
@@ -160,6 +312,14 @@ pub struct DebugSpec {
     pub tty: bool,
     /// The command; empty: the image's entrypoint.
     pub command: Vec<String>,
+    /// `command` is the entrypoint's arguments (`args`), not a command (`--arguments-only`).
+    pub arguments_only: bool,
+    /// Environment variables besides [`MARKER_ENV`], in order.
+    pub env: Vec<(String, String)>,
+    /// The image pull policy; `None`: the server's default.
+    pub pull_policy: Option<PullPolicy>,
+    /// Laid over the container after its profile.
+    pub custom: Option<CustomProfile>,
 }
 
 impl DebugSpec {
@@ -173,22 +333,36 @@ impl DebugSpec {
             profile: DebugProfile::General,
             stdin: true,
             tty: true,
-            command: vec![],
+            ..DebugSpec::default()
         }
     }
 }
 
 /// The ephemeral container a spec makes, under `name`.
 pub fn ephemeral_container(spec: &DebugSpec, name: &str) -> serde_json::Value {
+    let mut env = vec![json!({ "name": MARKER_ENV, "value": "1" })];
+    env.extend(
+        spec.env
+            .iter()
+            .map(|(k, v)| json!({ "name": k, "value": v })),
+    );
     let mut c = json!({
         "name": name,
         "image": spec.image,
-        "env": [{ "name": MARKER_ENV, "value": "1" }],
+        "env": env,
         "resources": {},
         "terminationMessagePolicy": "File",
     });
     if !spec.command.is_empty() {
-        c["command"] = json!(spec.command);
+        let field = if spec.arguments_only {
+            "args"
+        } else {
+            "command"
+        };
+        c[field] = json!(spec.command);
+    }
+    if let Some(p) = spec.pull_policy {
+        c["imagePullPolicy"] = json!(p.as_str());
     }
     if spec.stdin {
         c["stdin"] = json!(true);
@@ -202,7 +376,31 @@ pub fn ephemeral_container(spec: &DebugSpec, name: &str) -> serde_json::Value {
     if let Some(sc) = spec.profile.security_context() {
         c["securityContext"] = sc;
     }
+    if let Some(custom) = &spec.custom {
+        overlay(&mut c, &custom.0);
+    }
     c
+}
+
+/// kubectl's warning case: the pod runs as a non-root user, and the debug container is given
+/// privileges or capabilities without running as root itself, so they may not work.
+pub fn privileges_may_not_work(pod: &Pod, container: &serde_json::Value) -> bool {
+    let pod_user = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.security_context.as_ref())
+        .and_then(|s| s.run_as_user);
+    if pod_user.unwrap_or(0) == 0 {
+        return false;
+    }
+    let sc = &container["securityContext"];
+    if !sc.is_object() || sc["runAsUser"].as_i64() == Some(0) {
+        return false;
+    }
+    sc["privileged"].as_bool() == Some(true)
+        || sc["capabilities"]["add"]
+            .as_array()
+            .is_some_and(|a| !a.is_empty())
 }
 
 /// Every container name in the pod: containers, init containers and ephemeral containers.
@@ -279,11 +477,50 @@ fn is_ours(c: &EphemeralContainer) -> bool {
         .any(|e| e.name == MARKER_ENV && e.value.as_deref() == Some("1"))
 }
 
+/// Whether `have` holds everything in `want`: each field of an object (recursively), each item
+/// of a list in order and no more, each other value equal.
+fn holds(have: &serde_json::Value, want: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (have, want) {
+        (Value::Object(h), Value::Object(w)) => w
+            .iter()
+            .all(|(k, v)| h.get(k).is_some_and(|hv| holds(hv, v))),
+        (Value::Array(h), Value::Array(w)) => {
+            h.len() == w.len() && h.iter().zip(w).all(|(a, b)| holds(a, b))
+        }
+        (h, w) => h == w,
+    }
+}
+
 /// A running debug container of ours in the pod that a new session can attach to instead of
-/// adding another: same image and target, stdin open, the same TTY choice.
+/// adding another: same image and target, stdin open, the same TTY choice, the same command,
+/// and all else this spec would give a new one (environment, pull policy, the profile's
+/// security context, the custom profile).
 pub fn find_reusable(pod: &Pod, spec: &DebugSpec) -> Option<String> {
     let list = pod.spec.as_ref()?.ephemeral_containers.as_ref()?;
     let target = spec.target.as_deref().filter(|t| !t.is_empty());
+    let (command, args): (&[String], &[String]) = if spec.arguments_only {
+        (&[], &spec.command)
+    } else {
+        (&spec.command, &[])
+    };
+    // What a new one would have, less what is compared on its own below or what a server may
+    // echo in another form.
+    let mut want = ephemeral_container(spec, "");
+    if let Some(w) = want.as_object_mut() {
+        for field in [
+            "name",
+            "stdin",
+            "tty",
+            "command",
+            "args",
+            "targetContainerName",
+            "resources",
+            "terminationMessagePolicy",
+        ] {
+            w.remove(field);
+        }
+    }
     list.iter()
         .filter(|c| is_ours(c))
         .filter(|c| c.image.as_deref() == Some(spec.image.as_str()))
@@ -292,7 +529,9 @@ pub fn find_reusable(pod: &Pod, spec: &DebugSpec) -> Option<String> {
         // any (`debug --reuse … -- sleep 1d` run twice adds one container, not two).
         .filter(|c| !spec.stdin || (c.stdin == Some(true) && c.tty.unwrap_or(false) == spec.tty))
         // Running what was asked for: `debug --reuse … -- top` never lands in a shell.
-        .filter(|c| c.command.as_deref().unwrap_or_default() == spec.command.as_slice())
+        .filter(|c| c.command.as_deref().unwrap_or_default() == command)
+        .filter(|c| c.args.as_deref().unwrap_or_default() == args)
+        .filter(|c| serde_json::to_value(c).is_ok_and(|have| holds(&have, &want)))
         .filter(|c| {
             status_of(pod, &c.name)
                 .and_then(|s| s.state.as_ref())
@@ -545,7 +784,7 @@ mod tests {
             profile: DebugProfile::General,
             stdin: true,
             tty: true,
-            command: vec![],
+            ..DebugSpec::default()
         }
     }
 
@@ -630,6 +869,185 @@ mod tests {
             json!([{ "name": "debugger-aaaaa", "image": "busybox", "imageID": "", "ready": false, "restartCount": 0, "state": { "terminated": { "exitCode": 0 } } }]),
         );
         assert_eq!(find_reusable(&ended, &spec()), None);
+    }
+
+    #[test]
+    fn env_args_and_pull_policy_shape_the_container_as_kubectls_flags_do() {
+        let c = ephemeral_container(
+            &DebugSpec {
+                command: vec!["-c".into(), "id".into()],
+                arguments_only: true,
+                env: vec![("A".into(), "1".into()), ("B".into(), "x,y".into())],
+                pull_policy: Some(PullPolicy::Never),
+                ..spec()
+            },
+            "x",
+        );
+        assert_eq!(c["args"], json!(["-c", "id"]));
+        assert!(c.get("command").is_none());
+        assert_eq!(
+            c["env"],
+            json!([{ "name": MARKER_ENV, "value": "1" }, { "name": "A", "value": "1" }, { "name": "B", "value": "x,y" }])
+        );
+        assert_eq!(c["imagePullPolicy"], "Never");
+        assert!(ephemeral_container(&spec(), "x")
+            .get("imagePullPolicy")
+            .is_none());
+        assert_eq!(
+            PullPolicy::parse("IfNotPresent"),
+            Some(PullPolicy::IfNotPresent)
+        );
+        assert_eq!(PullPolicy::parse("always"), None);
+    }
+
+    #[test]
+    fn a_custom_profile_is_laid_over_the_profile_as_a_strategic_merge() {
+        let yaml = "securityContext:\n  runAsUser: 0\n  capabilities:\n    add: [NET_ADMIN]\nenv:\n- name: A\n  value: custom\n- name: C\n  value: \"3\"\nworkingDir: /tmp\nnotAField: 1\n";
+        let custom = CustomProfile::parse(yaml).expect("yaml");
+        let c = ephemeral_container(
+            &DebugSpec {
+                env: vec![("A".into(), "flag".into())],
+                custom: Some(custom.clone()),
+                ..spec()
+            },
+            "x",
+        );
+        // Objects merge field by field; a plain list (capabilities) is replaced.
+        assert_eq!(c["securityContext"]["runAsUser"], 0);
+        assert_eq!(
+            c["securityContext"]["capabilities"]["add"],
+            json!(["NET_ADMIN"])
+        );
+        // env merges by name: the marker kept, A replaced in place, C added.
+        assert_eq!(
+            c["env"],
+            json!([{ "name": MARKER_ENV, "value": "1" }, { "name": "A", "value": "custom" }, { "name": "C", "value": "3" }])
+        );
+        assert_eq!(c["workingDir"], "/tmp");
+        assert!(c.get("notAField").is_none(), "{c}");
+        assert_eq!(c["name"], "x");
+        assert_eq!(c["image"], "busybox");
+        // JSON as well; an empty document changes nothing.
+        let j = CustomProfile::parse(r#"{"workingDir": "/srv"}"#).expect("json");
+        assert_eq!(
+            ephemeral_container(
+                &DebugSpec {
+                    custom: Some(j),
+                    ..spec()
+                },
+                "x"
+            )["workingDir"],
+            "/srv"
+        );
+        let empty = CustomProfile::parse("").expect("empty");
+        assert_eq!(
+            ephemeral_container(
+                &DebugSpec {
+                    custom: Some(empty),
+                    ..spec()
+                },
+                "x"
+            ),
+            ephemeral_container(&spec(), "x")
+        );
+    }
+
+    #[test]
+    fn a_custom_profile_may_not_set_what_the_flags_own_nor_be_of_another_shape() {
+        for owned in [
+            "name: other",
+            "command: [sh]",
+            "image: alpine",
+            "lifecycle: {preStop: {exec: {command: [x]}}}",
+            "volumeDevices: [{name: d, devicePath: /dev/x}]",
+        ] {
+            assert!(
+                matches!(CustomProfile::parse(owned), Err(CustomError::NotModifiable)),
+                "{owned}"
+            );
+        }
+        for bad in ["[1, 2]", "workingDir: [1]", "env: 3", "{: :"] {
+            assert!(
+                matches!(CustomProfile::parse(bad), Err(CustomError::Invalid(_))),
+                "{bad}"
+            );
+        }
+        // Empty values of those fields are allowed, as kubectl allows them.
+        assert!(CustomProfile::parse("{\"command\": [], \"image\": \"\"}").is_ok());
+    }
+
+    #[test]
+    fn a_reused_container_has_what_a_new_one_would_have() {
+        let with = |s: &DebugSpec, n: &str| {
+            let running = json!({ "name": n, "image": "busybox", "imageID": "", "ready": false, "restartCount": 0, "state": { "running": {} } });
+            pod_with(json!([ephemeral_container(s, n)]), json!([running]))
+        };
+        let env = DebugSpec {
+            env: vec![("A".into(), "1".into())],
+            ..spec()
+        };
+        assert_eq!(find_reusable(&with(&env, "d"), &env).as_deref(), Some("d"));
+        assert_eq!(find_reusable(&with(&env, "d"), &spec()), None);
+        assert_eq!(find_reusable(&with(&spec(), "d"), &env), None);
+        let sysadmin = DebugSpec {
+            profile: DebugProfile::Sysadmin,
+            ..spec()
+        };
+        assert_eq!(find_reusable(&with(&spec(), "d"), &sysadmin), None);
+        let args = DebugSpec {
+            command: vec!["top".into()],
+            arguments_only: true,
+            ..spec()
+        };
+        let command = DebugSpec {
+            arguments_only: false,
+            ..args.clone()
+        };
+        assert_eq!(
+            find_reusable(&with(&args, "d"), &args).as_deref(),
+            Some("d")
+        );
+        assert_eq!(find_reusable(&with(&args, "d"), &command), None);
+        let custom = DebugSpec {
+            custom: CustomProfile::parse("workingDir: /tmp").ok(),
+            ..spec()
+        };
+        assert_eq!(
+            find_reusable(&with(&custom, "d"), &custom).as_deref(),
+            Some("d")
+        );
+        assert_eq!(find_reusable(&with(&spec(), "d"), &custom), None);
+    }
+
+    #[test]
+    fn privileges_for_a_non_root_pod_get_kubectls_warning() {
+        let pod = |user: Option<i64>| -> Pod {
+            serde_json::from_value(json!({
+                "metadata": { "name": "p" },
+                "spec": { "containers": [{ "name": "app" }], "securityContext": { "runAsUser": user } },
+            }))
+            .expect("pod")
+        };
+        let general = ephemeral_container(&spec(), "x");
+        assert!(privileges_may_not_work(&pod(Some(1000)), &general));
+        assert!(!privileges_may_not_work(&pod(Some(0)), &general));
+        assert!(!privileges_may_not_work(&pod(None), &general));
+        let baseline = ephemeral_container(
+            &DebugSpec {
+                profile: DebugProfile::Baseline,
+                ..spec()
+            },
+            "x",
+        );
+        assert!(!privileges_may_not_work(&pod(Some(1000)), &baseline));
+        let as_root = ephemeral_container(
+            &DebugSpec {
+                custom: CustomProfile::parse("securityContext: {runAsUser: 0}").ok(),
+                ..spec()
+            },
+            "x",
+        );
+        assert!(!privileges_may_not_work(&pod(Some(1000)), &as_root));
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn shell(image: &str) -> DebugSpec {
         profile: DebugProfile::General,
         stdin: true,
         tty: true,
-        command: vec![],
+        ..DebugSpec::default()
     }
 }
 

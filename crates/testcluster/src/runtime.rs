@@ -476,11 +476,11 @@ pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
             .unwrap_or_default()
     };
     let mut command = strings(&e.spec["command"]);
-    command.extend(strings(&e.spec["args"]));
     if command.is_empty() {
-        // The image's entrypoint: a shell for a busybox-like image, nothing for distroless.
+        // The image's entrypoint (a shell, as busybox's), given `args` when they are set.
         command = vec!["sh".into()];
     }
+    command.extend(strings(&e.spec["args"]));
     let tty = e.spec["tty"].as_bool().unwrap_or(false);
     let (output, _) = broadcast::channel(256);
     let (exits, _) = broadcast::channel(4);

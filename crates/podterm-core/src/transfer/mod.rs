@@ -177,7 +177,8 @@ pub enum Refusal {
     Unsupported(u8),
 }
 
-fn io_words(e: &std::io::Error) -> String {
+/// A local file error in lower-case words, as kubectl (Go) says them, with what to do where it helps.
+pub fn io_words(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
         K::StorageFull => "disk full (no space left on device): free some space and retry".into(),
