@@ -652,6 +652,106 @@ async fn no_command_in_a_container_without_a_shell_says_what_to_do() {
 
 /// A target that is not a pod nor a workload is refused before asking the server, in words
 /// that fit the command (not "exec into" for logs), and debug says it takes a pod.
+/// `--pod-running-timeout`: a workload with no Ready pod is waited for (kubectl waits only for
+/// one with no pods at all, then says `timed out waiting for the condition`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_running_timeout_waits_for_a_ready_pod() {
+    use tokio::io::AsyncBufReadExt;
+    let c = cluster::demo().await;
+    for pod in ["web-6b7f9c8d5-p9m7q", "web-6b7f9c8d5-h2x4k"] {
+        assert!(c.set_ready("demo", pod, false), "{pod}");
+    }
+    // None Ready within the time: what there is and why, and how long it waited.
+    for args in [
+        &[
+            "exec",
+            "deploy/web",
+            "--pod-running-timeout=1s",
+            "--",
+            "true",
+        ][..],
+        &["attach", "deploy/web", "--pod-running-timeout=1s"],
+    ] {
+        let out = run(&podterm(), &c, args, None, &[]).await;
+        assert_eq!(out.code, 1, "{args:?}: {out:?}");
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {}", out.stderr);
+        assert!(
+            lines[0].starts_with("Waiting up to 1 s for a Ready pod of deployment/web: ")
+                && lines[0].contains("web-6b7f9c8d5-h2x4k (not Ready: container web not ready)"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            lines[1].starts_with("error: no Ready pod for deployment/web in namespace demo: ")
+                && lines[1].ends_with("(waited 1 s)"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+
+    // One comes Ready while it waits: the command runs in that one.
+    let home = tempfile::tempdir().expect("home");
+    let mut child = tokio::process::Command::new(podterm())
+        .args([
+            "exec",
+            "deploy/web",
+            "--pod-running-timeout=2m",
+            "--",
+            "sh",
+            "-c",
+            "echo $HOSTNAME",
+        ])
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("podterm");
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let first = tokio::time::timeout(Duration::from_secs(60), stderr.next_line())
+        .await
+        .expect("the wait is said")
+        .expect("stderr")
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("Waiting up to 120 s for a Ready pod of deployment/web"),
+        "{first}"
+    );
+    assert!(c.set_ready("demo", "web-6b7f9c8d5-h2x4k", true));
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .await
+        .expect("read");
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("ends")
+        .expect("status");
+    assert_eq!(
+        (status.code(), stdout.as_str()),
+        (Some(0), "web-6b7f9c8d5-h2x4k\n")
+    );
+
+    // The flag's own errors, in kubectl's words (zero after parsing, as kubectl checks it).
+    for (value, said) in [
+        ("0", "error: --pod-running-timeout must be higher than zero\n".to_string()),
+        (
+            "5",
+            "Error: invalid argument \"5\" for \"--pod-running-timeout\" flag: time: missing unit in duration \"5\"\nSee 'podterm exec --help' for usage.\n".to_string(),
+        ),
+    ] {
+        let flag = format!("--pod-running-timeout={value}");
+        let out = run(&podterm(), &c, &["exec", "shell", &flag, "--", "true"], None, &[]).await;
+        assert_eq!((out.code, out.stderr), (1, said), "{value}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_that_runs_no_pods_is_refused_in_the_commands_words() {
     let c = cluster::demo().await;

@@ -34,6 +34,10 @@ pub struct ExecArgs {
     /// With --all: how many pods run the command at once.
     #[arg(long, requires = "all", default_value_t = podterm_core::fanout::DEFAULT_CONCURRENCY)]
     pub max_concurrency: usize,
+    /// How long to wait for a workload or selector to have a Ready pod when it has none (a
+    /// Go duration: 30s, 2m); default: no wait.
+    #[arg(long, value_name = "DURATION", value_parser = pod_running_timeout, conflicts_with = "all")]
+    pub pod_running_timeout: Option<std::time::Duration>,
     /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
     pub target: Option<String>,
     /// The command and its arguments (after `--`).
@@ -57,13 +61,70 @@ pub struct AttachArgs {
     /// Only print output from the remote session.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// How long to wait for a workload to have a Ready pod when it has none (a Go duration:
+    /// 30s, 2m); default: no wait.
+    #[arg(long, value_name = "DURATION", value_parser = pod_running_timeout)]
+    pub pod_running_timeout: Option<std::time::Duration>,
     /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
     pub target: String,
+}
+
+/// `--pod-running-timeout` as kubectl reads it: a Go duration (zero is refused later, in
+/// kubectl's words for it).
+fn pod_running_timeout(text: &str) -> Result<std::time::Duration, String> {
+    match crate::conn::go_duration(text) {
+        Some(d) => Ok(d),
+        None if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.') => {
+            Err(format!("time: missing unit in duration {text:?}"))
+        }
+        None => Err(format!("time: invalid duration {text:?}")),
+    }
+}
+
+/// kubectl's check of `--pod-running-timeout`, before anything is asked of the cluster.
+fn check_wait(wait: Option<std::time::Duration>) -> Result<(), Failure> {
+    match wait {
+        Some(d) if d.is_zero() => Err(Failure::new(
+            "--pod-running-timeout must be higher than zero",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The pod a target means: with `--pod-running-timeout`, the first Ready one within that time
+/// (said on stderr when it has to wait, unless quiet).
+async fn find_pod(
+    cluster: &podterm_core::cluster::Cluster,
+    target: &PodTarget,
+    wait: Option<std::time::Duration>,
+    limit: Option<std::time::Duration>,
+    quiet: bool,
+) -> Result<k8s_openapi::api::core::v1::Pod, Failure> {
+    let (client, namespace) = (&cluster.client, cluster.namespace.as_str());
+    let Some(wait) = wait else {
+        return Ok(within(limit, pods::resolve(client, namespace, target)).await?);
+    };
+    let said = |now: &str| {
+        if !quiet {
+            eprintln!(
+                "Waiting up to {} for a Ready pod of {target}: {now}",
+                podterm_core::cluster::duration_words(wait)
+            );
+        }
+    };
+    // Each request within the request timeout, the whole within the wait besides.
+    let whole = limit.map(|l| l + wait);
+    Ok(within(
+        whole,
+        pods::resolve_waiting(client, namespace, target, wait, said),
+    )
+    .await?)
 }
 
 pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
     // No command means a shell, which needs stdin (`-i`): without it, kubectl's refusal rather
     // than a shell that ends at once and says nothing.
+    check_wait(a.pod_running_timeout)?;
     if a.command.is_empty() && !a.stdin && !a.all {
         return Err(Failure::new(
             "you must specify at least one command for the container",
@@ -80,11 +141,7 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
         return crate::fanout::exec_all(a, &cluster, &pod_target, conn.request_timeout()).await;
     }
     let limit = conn.request_timeout();
-    let pod = within(
-        limit,
-        pods::resolve(&cluster.client, &cluster.namespace, &pod_target),
-    )
-    .await?;
+    let pod = find_pod(&cluster, &pod_target, a.pod_running_timeout, limit, a.quiet).await?;
     pods::check_running(&pod)?;
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {
@@ -113,14 +170,11 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
 }
 
 pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
+    check_wait(a.pod_running_timeout)?;
     let cluster = connect(conn).await?;
     let limit = conn.request_timeout();
     let target = PodTarget::parse(&a.target)?;
-    let pod = within(
-        limit,
-        pods::resolve(&cluster.client, &cluster.namespace, &target),
-    )
-    .await?;
+    let pod = find_pod(&cluster, &target, a.pod_running_timeout, limit, a.quiet).await?;
     pods::check_attachable(&pod)?;
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {

@@ -4,7 +4,7 @@
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{ContainerStatus, Namespace, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use kube::api::{Api, ListParams};
+use kube::api::{Api, ListParams, WatchParams};
 
 use crate::cluster::ApiError;
 
@@ -281,6 +281,63 @@ pub async fn resolve(
             detail: crate::text::shown(&detail),
         }
     })
+}
+
+/// As [`resolve`], waiting up to `wait` for a workload or selector to have a Ready pod when it
+/// has none now (after a rollout, a scale from zero): the pods are watched, and looked at again
+/// whenever one changes. `on_wait` is told once, with what there is now, when the wait starts.
+/// A pod named by name is not waited for (kubectl's `--pod-running-timeout` neither).
+pub async fn resolve_waiting(
+    client: &kube::Client,
+    namespace: &str,
+    target: &PodTarget,
+    wait: std::time::Duration,
+    on_wait: impl FnOnce(&str),
+) -> Result<Pod, PodError> {
+    use futures_util::StreamExt as _;
+    let selector = match target {
+        PodTarget::Pod(_) => return resolve(client, namespace, target).await,
+        PodTarget::Selector(s) => s.clone(),
+        PodTarget::Workload { kind, name } => {
+            workload_selector(client, namespace, *kind, name).await?
+        }
+    };
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut on_wait = Some(on_wait);
+    loop {
+        let list = pods.list(&ListParams::default().labels(&selector)).await?;
+        let version = list.metadata.resource_version.clone().unwrap_or_default();
+        let detail = match pick_newest_ready(list.items) {
+            Ok(pod) => return Ok(pod),
+            Err(detail) => crate::text::shown(&detail),
+        };
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return Err(PodError::NoneReady {
+                target: target.to_string(),
+                namespace: namespace.to_string(),
+                detail: format!("{detail} (waited {})", crate::cluster::duration_words(wait)),
+            });
+        }
+        if let Some(f) = on_wait.take() {
+            f(&detail);
+        }
+        // Until one of those pods changes (or the time is up); then a fresh look. At most five
+        // looks a second, should the server end each watch at once.
+        let next_look = tokio::time::Instant::now() + std::time::Duration::from_millis(200);
+        let params = WatchParams::default()
+            .labels(&selector)
+            .timeout(u32::try_from(left.as_secs().max(1)).unwrap_or(u32::MAX));
+        let changed = async {
+            if let Ok(events) = pods.watch(&params, &version).await {
+                let mut events = events.boxed();
+                let _ = events.next().await;
+            }
+        };
+        let _ = tokio::time::timeout_at(deadline, changed).await;
+        tokio::time::sleep_until(next_look.min(deadline)).await;
+    }
 }
 
 /// Every pod a target names now, Ready or not: the pod itself, or the pods of a workload's
