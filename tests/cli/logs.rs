@@ -230,6 +230,16 @@ async fn scenarios_match_kubectl() {
     );
     let out = same(&c, &["logs", "-l", "app=web", "--prefix"], true).await;
     assert_eq!(out.stdout, "[pod/web-6b7f9c8d5-zz9zz/main] web here\n");
+    // Every pod of a workload, each line prefixed, no default container's note for each.
+    let out = same(&c, &["logs", "deploy/web", "--all-pods"], true).await;
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        ("[pod/web-6b7f9c8d5-zz9zz/main] web here\n", "")
+    );
+    let out = same(&c, &["logs", "twin", "--all-pods"], false).await;
+    assert_eq!(out.stdout, "[pod/twin/main] main says hi\n");
+    let out = same(&c, &["logs", "logger", "--pod-running-timeout=0"], false).await;
+    assert_eq!(out.code, 1, "{out:?}");
     let out = same(&c, &["logs", "-l", "app=none"], false).await;
     assert_eq!(out.stderr, "No resources found in demo namespace.\n");
     same(
@@ -253,6 +263,65 @@ async fn scenarios_match_kubectl() {
         out.stderr,
         "error: --since-time yesterday: not an RFC3339 time; give one such as 2026-01-02T15:04:05Z (with its Z or offset)\n"
     );
+}
+
+/// `--pod-running-timeout`: a workload with no pods is waited for until one comes (kubectl
+/// waits too, without a word, then says `timed out waiting for the condition`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workload_without_pods_is_waited_for_with_pod_running_timeout() {
+    use tokio::io::AsyncBufReadExt;
+    let mut opts = testcluster::Options::demo();
+    let mut empty = opts.spec.workloads[0].clone();
+    empty.name = "empty".into();
+    empty.selector = [("app".to_string(), "empty".to_string())].into();
+    empty.labels = empty.selector.clone();
+    opts.spec.workloads.push(empty);
+    let c = TestCluster::start(opts).await.expect("cluster");
+    let out = run(&bin::podterm(), &c, &["logs", "deploy/empty"]).await;
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "error: deployment/empty has no pods in namespace demo\n")
+    );
+    let out = run(
+        &bin::podterm(),
+        &c,
+        &["logs", "deploy/empty", "--pod-running-timeout=1s"],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "Waiting up to 1 s for a pod of deployment/empty\nerror: deployment/empty has no pods in namespace demo (waited 1 s)\n")
+    );
+
+    // A pod comes while it waits: its log.
+    let home = tempfile::tempdir().expect("home");
+    let mut child = spawn_podterm(
+        &c,
+        home.path(),
+        &["logs", "deploy/empty", "--pod-running-timeout=2m"],
+    );
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let first = tokio::time::timeout(Duration::from_secs(60), stderr.next_line())
+        .await
+        .expect("the wait is said")
+        .expect("stderr");
+    assert_eq!(
+        first.as_deref(),
+        Some("Waiting up to 120 s for a pod of deployment/empty")
+    );
+    let mut pod = script_pod("empty-1", "echo arrived; exec sleep 300");
+    pod.labels = [("app".to_string(), "empty".to_string())].into();
+    c.apply_pod(pod);
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("ends")
+        .expect("status");
+    let rest = tokio::time::timeout(Duration::from_secs(10), stderr.next_line())
+        .await
+        .expect("stderr ends")
+        .expect("stderr");
+    // Its log may not have its line yet; what matters is that it was found, without an error.
+    assert_eq!((status.code(), rest), (Some(0), None));
 }
 
 /// Reads a child's stdout as it comes, into a shared buffer.

@@ -71,7 +71,7 @@ pub struct AttachArgs {
 
 /// `--pod-running-timeout` as kubectl reads it: a Go duration (zero is refused later, in
 /// kubectl's words for it).
-fn pod_running_timeout(text: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn pod_running_timeout(text: &str) -> Result<std::time::Duration, String> {
     match crate::conn::go_duration(text) {
         Some(d) => Ok(d),
         None if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || c == '.') => {
@@ -82,7 +82,7 @@ fn pod_running_timeout(text: &str) -> Result<std::time::Duration, String> {
 }
 
 /// kubectl's check of `--pod-running-timeout`, before anything is asked of the cluster.
-fn check_wait(wait: Option<std::time::Duration>) -> Result<(), Failure> {
+pub(crate) fn check_wait(wait: Option<std::time::Duration>) -> Result<(), Failure> {
     match wait {
         Some(d) if d.is_zero() => Err(Failure::new(
             "--pod-running-timeout must be higher than zero",

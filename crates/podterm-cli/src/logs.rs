@@ -53,6 +53,13 @@ pub struct LogsArgs {
     /// Following several logs, a failing one does not stop the others.
     #[arg(long)]
     pub ignore_errors: bool,
+    /// Every pod of the workload, not one; each line prefixed (sets --prefix).
+    #[arg(long)]
+    pub all_pods: bool,
+    /// How long to wait for a workload that has no pods to have one (a Go duration: 20s, 2m);
+    /// default: no wait.
+    #[arg(long, value_name = "DURATION", value_parser = crate::exec::pod_running_timeout)]
+    pub pod_running_timeout: Option<std::time::Duration>,
     /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
     pub target: Option<String>,
     /// The container, as kubectl's older `logs POD CONTAINER` form names it (same as -c).
@@ -190,15 +197,51 @@ async fn pods_of(
                 Err(PodError::Api(e)) => return Err(not_found_in(e, namespace)),
                 Err(e) => return Err(e.into()),
             };
-            let found = within(limit, list(sel)).await?;
-            let n = found.len();
-            let Some(pod) = logs::pick_for_logs(found) else {
-                return Err(Failure::new(format!(
-                    "{}/{} has no pods in namespace {}",
+            let (found, waited) = match a.pod_running_timeout {
+                None => (within(limit, list(sel)).await?, String::new()),
+                // Until it has a pod, or the time is up.
+                Some(wait) => {
+                    let said = |_: &str| {
+                        eprintln!(
+                            "Waiting up to {} for a pod of {}/{}",
+                            podterm_core::cluster::duration_words(wait),
+                            kind.as_str(),
+                            podterm_core::text::shown(&name)
+                        )
+                    };
+                    let some = |pods: Vec<Pod>| {
+                        if pods.is_empty() {
+                            Err(String::new())
+                        } else {
+                            Ok(pods)
+                        }
+                    };
+                    let waiting = pods::watch_until(client, namespace, &sel, wait, some, said);
+                    match within(limit.map(|l| l + wait), waiting).await? {
+                        Ok(pods) => (pods, String::new()),
+                        Err(_) => (
+                            vec![],
+                            format!(" (waited {})", podterm_core::cluster::duration_words(wait)),
+                        ),
+                    }
+                }
+            };
+            let none = || {
+                Failure::new(format!(
+                    "{}/{} has no pods in namespace {}{waited}",
                     kind.as_str(),
                     podterm_core::text::shown(&name),
                     podterm_core::text::shown(namespace)
-                )));
+                ))
+            };
+            let n = found.len();
+            if a.all_pods && n > 0 {
+                let mut all = found;
+                all.sort_by(|x, y| x.metadata.name.cmp(&y.metadata.name));
+                return Ok(all);
+            }
+            let Some(pod) = logs::pick_for_logs(found) else {
+                return Err(none());
             };
             if n > 1 {
                 eprintln!(
@@ -322,6 +365,7 @@ pub async fn logs(mut a: LogsArgs, conn: &Conn) -> Result<i32, Failure> {
         }
         a.container = Some(c);
     }
+    crate::exec::check_wait(a.pod_running_timeout)?;
     let opts = options(&a)?;
     let cluster = connect(conn).await?;
     let limit = conn.request_timeout();
@@ -336,7 +380,8 @@ pub async fn logs(mut a: LogsArgs, conn: &Conn) -> Result<i32, Failure> {
             logs::all_containers(pod)
         } else {
             let (c, note) = pods::choose_container(pod, a.container.as_deref())?;
-            if let Some(n) = note {
+            // Not said for each of --all-pods' pods, as kubectl does not.
+            if let (Some(n), false) = (note, a.all_pods) {
                 eprintln!("{n}");
             }
             vec![c]
@@ -348,7 +393,7 @@ pub async fn logs(mut a: LogsArgs, conn: &Conn) -> Result<i32, Failure> {
                 container,
                 prefix: None,
             };
-            if a.prefix {
+            if a.prefix || a.all_pods {
                 s.prefix = Some(s.kubectl_prefix());
             }
             sources.push(s);

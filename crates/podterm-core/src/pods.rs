@@ -284,9 +284,9 @@ pub async fn resolve(
 }
 
 /// As [`resolve`], waiting up to `wait` for a workload or selector to have a Ready pod when it
-/// has none now (after a rollout, a scale from zero): the pods are watched, and looked at again
-/// whenever one changes. `on_wait` is told once, with what there is now, when the wait starts.
-/// A pod named by name is not waited for (kubectl's `--pod-running-timeout` neither).
+/// has none now (after a rollout, a scale from zero). `on_wait` is told once, with what there
+/// is now, when the wait starts. A pod named by name is not waited for (kubectl's
+/// `--pod-running-timeout` neither).
 pub async fn resolve_waiting(
     client: &kube::Client,
     namespace: &str,
@@ -294,7 +294,6 @@ pub async fn resolve_waiting(
     wait: std::time::Duration,
     on_wait: impl FnOnce(&str),
 ) -> Result<Pod, PodError> {
-    use futures_util::StreamExt as _;
     let selector = match target {
         PodTarget::Pod(_) => return resolve(client, namespace, target).await,
         PodTarget::Selector(s) => s.clone(),
@@ -302,23 +301,42 @@ pub async fn resolve_waiting(
             workload_selector(client, namespace, *kind, name).await?
         }
     };
+    let pick = |pods| pick_newest_ready(pods).map_err(|detail| crate::text::shown(&detail));
+    watch_until(client, namespace, &selector, wait, pick, on_wait)
+        .await?
+        .map_err(|detail| PodError::NoneReady {
+            target: target.to_string(),
+            namespace: namespace.to_string(),
+            detail: format!("{detail} (waited {})", crate::cluster::duration_words(wait)),
+        })
+}
+
+/// Looks at the pods of `selector` until `pick` takes them or `wait` is over, watching them
+/// between looks (a look whenever one changes). `on_wait` is told once, with what `pick` said
+/// of the first look, when the wait starts. `Err` with what `pick` said of the last look when
+/// the time is up.
+pub async fn watch_until<T>(
+    client: &kube::Client,
+    namespace: &str,
+    selector: &str,
+    wait: std::time::Duration,
+    mut pick: impl FnMut(Vec<Pod>) -> Result<T, String>,
+    on_wait: impl FnOnce(&str),
+) -> Result<Result<T, String>, PodError> {
+    use futures_util::StreamExt as _;
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let deadline = tokio::time::Instant::now() + wait;
     let mut on_wait = Some(on_wait);
     loop {
-        let list = pods.list(&ListParams::default().labels(&selector)).await?;
+        let list = pods.list(&ListParams::default().labels(selector)).await?;
         let version = list.metadata.resource_version.clone().unwrap_or_default();
-        let detail = match pick_newest_ready(list.items) {
-            Ok(pod) => return Ok(pod),
-            Err(detail) => crate::text::shown(&detail),
+        let detail = match pick(list.items) {
+            Ok(taken) => return Ok(Ok(taken)),
+            Err(detail) => detail,
         };
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if left.is_zero() {
-            return Err(PodError::NoneReady {
-                target: target.to_string(),
-                namespace: namespace.to_string(),
-                detail: format!("{detail} (waited {})", crate::cluster::duration_words(wait)),
-            });
+            return Ok(Err(detail));
         }
         if let Some(f) = on_wait.take() {
             f(&detail);
@@ -327,7 +345,7 @@ pub async fn resolve_waiting(
         // looks a second, should the server end each watch at once.
         let next_look = tokio::time::Instant::now() + std::time::Duration::from_millis(200);
         let params = WatchParams::default()
-            .labels(&selector)
+            .labels(selector)
             .timeout(u32::try_from(left.as_secs().max(1)).unwrap_or(u32::MAX));
         let changed = async {
             if let Ok(events) = pods.watch(&params, &version).await {
