@@ -311,10 +311,10 @@ pub async fn resolve_waiting(
         })
 }
 
-/// Looks at the pods of `selector` until `pick` takes them or `wait` is over, watching them
-/// between looks (a look whenever one changes). `on_wait` is told once, with what `pick` said
-/// of the first look, when the wait starts. `Err` with what `pick` said of the last look when
-/// the time is up.
+/// Looks at the pods of `selector` until `pick` takes them or `wait` is over (counted from the
+/// first look), watching them between looks (a look whenever one changes). `on_wait` is told
+/// once, with what `pick` said of the first look, when the wait starts. `Err` with what `pick`
+/// said of the last look when the time is up.
 pub async fn watch_until<T>(
     client: &kube::Client,
     namespace: &str,
@@ -325,7 +325,7 @@ pub async fn watch_until<T>(
 ) -> Result<Result<T, String>, PodError> {
     use futures_util::StreamExt as _;
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let deadline = tokio::time::Instant::now() + wait;
+    let mut deadline = None;
     let mut on_wait = Some(on_wait);
     loop {
         let list = pods.list(&ListParams::default().labels(selector)).await?;
@@ -334,6 +334,7 @@ pub async fn watch_until<T>(
             Ok(taken) => return Ok(Ok(taken)),
             Err(detail) => detail,
         };
+        let deadline = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + wait);
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         if left.is_zero() {
             return Ok(Err(detail));
