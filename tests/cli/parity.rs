@@ -652,6 +652,94 @@ async fn no_command_in_a_container_without_a_shell_says_what_to_do() {
 
 /// A target that is not a pod nor a workload is refused before asking the server, in words
 /// that fit the command (not "exec into" for logs), and debug says it takes a pod.
+/// `--as`, `--as-group`, `--as-uid`: the API server checks that we may impersonate, then
+/// answers as the one impersonated, on every request and on the exec upgrade; as kubectl.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn impersonation_matches_kubectl() {
+    let c = cluster::demo().await;
+    type Row<'a> = (&'a [&'a str], i32);
+    let table: &[Row] = &[
+        // The admin may impersonate: the viewer's own refusal of the exec.
+        (&["exec", "shell", "--as=viewer", "--", "true"], 1),
+        (&["logs", "shell", "--as=viewer"], 1),
+        // A service account and a user the cluster does not know: what they may not do.
+        (
+            &[
+                "exec",
+                "shell",
+                "--as=system:serviceaccount:demo:app",
+                "--",
+                "true",
+            ],
+            1,
+        ),
+        // Groups and a UID beside the user; each flag given before or after the subcommand.
+        (
+            &[
+                "--as-group=a",
+                "exec",
+                "shell",
+                "--as=demo-admin",
+                "--as-group=b",
+                "--as-uid=7",
+                "--",
+                "echo",
+                "hi",
+            ],
+            0,
+        ),
+        // Groups without a user: refused before the server is asked.
+        (&["exec", "shell", "--as-group=x", "--", "true"], 1),
+    ];
+    for (args, code) in table {
+        let out = same(&c, args, None).await;
+        assert_eq!(out.code, *code, "{args:?}: {out:?}");
+    }
+    let args = [
+        "debug",
+        "shell",
+        "--image=busybox",
+        "--as=viewer",
+        "--",
+        "true",
+    ];
+    let out = same_debug(&c, &args, None).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    // The viewer may not impersonate: the API server's words. (kubectl, asking for discovery
+    // first with a fresh cache, says only `Error from server (Forbidden): unknown`.)
+    let args = [
+        "--context",
+        "viewer",
+        "exec",
+        "shell",
+        "--as=demo-admin",
+        "--",
+        "true",
+    ];
+    for bin in clients() {
+        let out = run(&bin, &c, &args, None, &[]).await;
+        assert_eq!(out.code, 1, "{}: {out:?}", bin.display());
+        if bin == podterm() {
+            assert_eq!(
+                out.stderr,
+                "Error from server (Forbidden): users \"demo-admin\" is forbidden: User \"viewer\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope\n"
+            );
+        }
+    }
+    let out = run(
+        &podterm(),
+        &c,
+        &["exec", "shell", "--as=nobody", "--", "true"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        out.stderr,
+        "Error from server (Forbidden): pods \"shell\" is forbidden: User \"nobody\" cannot get resource \"pods\" in API group \"\" in the namespace \"demo\"\n"
+    );
+}
+
 /// `--pod-running-timeout`: a workload with no Ready pod is waited for (kubectl waits only for
 /// one with no pods at all, then says `timed out waiting for the condition`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

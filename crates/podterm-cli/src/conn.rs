@@ -1,6 +1,6 @@
 //! Which cluster a subcommand talks to: kubectl's connection flags (`--kubeconfig`,
-//! `--context`, `--cluster`, `--user`, `--server`, `--token`, the TLS files, `-n`,
-//! `--request-timeout`) or `--profile NAME` (a saved profile, secrets from the OS keyring).
+//! `--context`, `--cluster`, `--user`, `--server`, `--token`, the TLS files, `--as` and its
+//! groups and UID, `-n`, `--request-timeout`) or `--profile NAME` (a saved profile, secrets from the OS keyring).
 //! They are global: accepted before or after the subcommand, as kubectl accepts them.
 
 use crate::failure::Failure;
@@ -51,6 +51,15 @@ pub struct Conn {
     /// Server name to check the server's certificate against (default: the server's host).
     #[arg(long, global = true, value_name = "NAME")]
     pub tls_server_name: Option<String>,
+    /// The user to act as (impersonation: a user, or system:serviceaccount:NS:NAME).
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
+    /// A group to act as, with --as (repeat for more).
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub as_groups: Vec<String>,
+    /// The UID to act as, with --as.
+    #[arg(long = "as-uid", global = true, value_name = "UID")]
+    pub as_uid: Option<String>,
     /// A saved profile (see `podterm profile`) instead of a kubeconfig.
     #[arg(long, global = true, value_name = "PROFILE")]
     pub profile: Option<String>,
@@ -84,6 +93,9 @@ impl Conn {
             ("--client-key", self.client_key.is_some()),
             ("--insecure-skip-tls-verify", self.insecure_skip_tls_verify),
             ("--tls-server-name", self.tls_server_name.is_some()),
+            ("--as", self.as_user.is_some()),
+            ("--as-group", !self.as_groups.is_empty()),
+            ("--as-uid", self.as_uid.is_some()),
         ];
         given.into_iter().find(|(_, on)| *on).map(|(flag, _)| flag)
     }
@@ -104,12 +116,17 @@ impl Conn {
             ("--client-certificate", path(&self.client_certificate)),
             ("--client-key", path(&self.client_key)),
             ("--tls-server-name", self.tls_server_name.clone()),
+            ("--as", self.as_user.clone()),
+            ("--as-uid", self.as_uid.clone()),
         ];
         let mut out = String::new();
         for (flag, value) in given {
             if let Some(v) = value {
                 out.push_str(&format!(" {flag} {}", shell_quote(&v)));
             }
+        }
+        for group in &self.as_groups {
+            out.push_str(&format!(" --as-group {}", shell_quote(group)));
         }
         if self.insecure_skip_tls_verify {
             out.push_str(" --insecure-skip-tls-verify");
@@ -140,6 +157,9 @@ impl Conn {
             client_key: self.client_key.clone(),
             insecure_skip_tls_verify: self.insecure_skip_tls_verify,
             tls_server_name: self.tls_server_name.clone(),
+            impersonate: self.as_user.clone(),
+            impersonate_groups: self.as_groups.clone(),
+            impersonate_uid: self.as_uid.clone(),
         }
     }
 

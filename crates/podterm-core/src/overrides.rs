@@ -32,6 +32,12 @@ pub struct Overrides {
     pub insecure_skip_tls_verify: bool,
     /// `--tls-server-name`: the name the server's certificate is checked against.
     pub tls_server_name: Option<String>,
+    /// `--as`: the user to act as (impersonation; the API server checks that we may).
+    pub impersonate: Option<String>,
+    /// `--as-group`: the groups to act as (with `--as`).
+    pub impersonate_groups: Vec<String>,
+    /// `--as-uid`: the UID to act as (with `--as`).
+    pub impersonate_uid: Option<String>,
 }
 
 impl Overrides {
@@ -53,6 +59,10 @@ pub enum OverrideError {
     /// `--user NAME`, and no such user.
     #[error("auth info \"{0}\" does not exist")]
     NoUser(String),
+    /// `--as-group` or `--as-uid` (or the kubeconfig's `as-groups`, `as-uid`, `as-user-extra`)
+    /// without a user to act as, for this kubeconfig user.
+    #[error("requesting uid, groups or user-extra for {0} without impersonating a user")]
+    ImpersonationWithoutUser(String),
 }
 
 /// The name of the one context [`resolve`] returns when neither flags nor kubeconfig name one.
@@ -139,12 +149,40 @@ pub fn resolve(
         user.client_key = Some(p.display().to_string());
         user.client_key_data = None;
     }
+    // As client-go: each flag replaces its kubeconfig field (`as`, `as-groups`, `as-uid`).
+    if let Some(name) = &o.impersonate {
+        user.impersonate = Some(name.clone());
+    }
+    if !o.impersonate_groups.is_empty() {
+        user.impersonate_groups = Some(o.impersonate_groups.clone());
+    }
+    if let Some(uid) = &o.impersonate_uid {
+        user.impersonate_uid = Some(uid.clone());
+    }
 
     let cluster_entry = if cluster_name.is_empty() {
         UNNAMED.to_owned()
     } else {
         cluster_name
     };
+    let impersonates = user.impersonate.as_deref().is_some_and(|u| !u.is_empty());
+    let asks_more = user
+        .impersonate_groups
+        .as_ref()
+        .is_some_and(|g| !g.is_empty())
+        || user
+            .impersonate_uid
+            .as_deref()
+            .is_some_and(|u| !u.is_empty())
+        || user
+            .impersonate_user_extra
+            .as_ref()
+            .is_some_and(|e| !e.is_empty());
+    if asks_more && !impersonates {
+        return Err(OverrideError::ImpersonationWithoutUser(
+            user_name.clone().unwrap_or_default(),
+        ));
+    }
     let user_entry = user_name
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| UNNAMED.to_owned());
@@ -278,6 +316,36 @@ users:
             ..Overrides::default()
         };
         assert_eq!(err(user, None), "auth info \"nope\" does not exist");
+    }
+
+    #[test]
+    fn impersonation_flags_replace_the_kubeconfigs_and_need_a_user() {
+        let o = Overrides {
+            impersonate: Some("system:serviceaccount:demo:app".into()),
+            impersonate_groups: vec!["devs".into(), "ops".into()],
+            impersonate_uid: Some("42".into()),
+            ..Overrides::default()
+        };
+        let resolved = resolve(kc(), None, None, &o).expect("resolved");
+        let user = resolved.auth_infos[0].auth_info.clone().expect("user");
+        assert_eq!(
+            user.impersonate.as_deref(),
+            Some("system:serviceaccount:demo:app")
+        );
+        assert_eq!(
+            user.impersonate_groups,
+            Some(vec!["devs".to_string(), "ops".to_string()])
+        );
+        assert_eq!(user.impersonate_uid.as_deref(), Some("42"));
+        let groups_alone = Overrides {
+            impersonate_groups: vec!["devs".into()],
+            ..Overrides::default()
+        };
+        assert_eq!(
+            resolve(kc(), None, None, &groups_alone).err(),
+            Some(OverrideError::ImpersonationWithoutUser("admin".into()))
+        );
+        assert!(resolve(kc(), None, None, &Overrides::default()).is_ok());
     }
 
     #[test]

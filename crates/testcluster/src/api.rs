@@ -142,12 +142,38 @@ pub async fn handle(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .map(str::to_owned);
-    let user = {
-        let users = shared.users.read().unwrap_or_else(|p| p.into_inner());
-        auth::authenticate(&users, bearer.as_deref(), cert_cn.as_deref()).cloned()
+    let header = |name: &str| -> Vec<String> {
+        req.headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect()
     };
-    let Some(user) = user else {
-        return Ok(status_response(401, "Unauthorized", "Unauthorized", None));
+    let impersonation = auth::Impersonation {
+        user: header("impersonate-user").into_iter().next(),
+        groups: header("impersonate-group"),
+        uid: header("impersonate-uid").into_iter().next(),
+    };
+    let acting = {
+        let users = shared.users.read().unwrap_or_else(|p| p.into_inner());
+        match auth::authenticate(&users, bearer.as_deref(), cert_cn.as_deref()) {
+            None => Err(status_response(401, "Unauthorized", "Unauthorized", None)),
+            Some(requester) => match auth::acting_as(requester, &users, &impersonation) {
+                Ok(user) => Ok(user),
+                Err(auth::Refusal::NoUser) => Err(status_response(
+                    500,
+                    "InternalError",
+                    "Internal error occurred: requested impersonation of groups or a uid without impersonating a user",
+                    None,
+                )),
+                Err(auth::Refusal::Forbidden(a)) => Err(forbidden(requester, &a)),
+            },
+        }
+    };
+    let user = match acting {
+        Ok(user) => user,
+        Err(refused) => return Ok(refused),
     };
     Ok(route(req, &shared, &user).await)
 }
@@ -372,6 +398,11 @@ fn guard(user: &User, a: &Attrs) -> Option<Response<Body>> {
     if auth::authorize(user, a) {
         return None;
     }
+    Some(forbidden(user, a))
+}
+
+/// The API server's 403 for `a`.
+fn forbidden(user: &User, a: &Attrs) -> Response<Body> {
     let mut details = json!({ "kind": a.resource });
     if let Some(n) = &a.name {
         details["name"] = json!(n);
@@ -379,12 +410,12 @@ fn guard(user: &User, a: &Attrs) -> Option<Response<Body>> {
     if !a.group.is_empty() {
         details["group"] = json!(a.group);
     }
-    Some(status_response(
+    status_response(
         403,
         "Forbidden",
         &auth::forbidden_message(user, a),
         Some(details),
-    ))
+    )
 }
 
 fn version() -> Value {

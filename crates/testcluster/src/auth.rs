@@ -13,7 +13,7 @@ pub struct User {
 }
 
 /// What a request wants to do, as RBAC sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Attrs {
     pub verb: &'static str,
     /// Plural resource, e.g. `pods`.
@@ -75,6 +75,68 @@ pub fn authorize(user: &User, attrs: &Attrs) -> bool {
     })
 }
 
+/// What a request asks to act as (`Impersonate-User`, `-Group`, `-Uid` headers).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Impersonation {
+    pub user: Option<String>,
+    pub groups: Vec<String>,
+    pub uid: Option<String>,
+}
+
+/// Why impersonation was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// Groups or a UID without a user (the API server's 500).
+    NoUser,
+    /// The requester may not impersonate this (the API server's 403).
+    Forbidden(Attrs),
+}
+
+/// The user a request acts as: the requester, or whom it impersonates when the requester may
+/// (`impersonate` on `users`, or on the namespace's `serviceaccounts` for
+/// `system:serviceaccount:NS:NAME`; on `groups`; on `uids` in `authentication.k8s.io`), as the
+/// API server checks it. An impersonated user the cluster does not know may do nothing.
+pub fn acting_as(requester: &User, users: &[User], imp: &Impersonation) -> Result<User, Refusal> {
+    let Some(name) = &imp.user else {
+        if imp.groups.is_empty() && imp.uid.is_none() {
+            return Ok(requester.clone());
+        }
+        return Err(Refusal::NoUser);
+    };
+    let attrs = |resource: &str, group: &'static str, namespace: Option<&str>, name: &str| Attrs {
+        verb: "impersonate",
+        resource: resource.to_string(),
+        subresource: None,
+        group,
+        namespace: namespace.map(str::to_owned),
+        name: Some(name.to_owned()),
+    };
+    let mut wanted = vec![match name
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        Some((ns, sa)) => attrs("serviceaccounts", "", Some(ns), sa),
+        None => attrs("users", "", None, name),
+    }];
+    wanted.extend(imp.groups.iter().map(|g| attrs("groups", "", None, g)));
+    if let Some(uid) = &imp.uid {
+        wanted.push(attrs("uids", "authentication.k8s.io", None, uid));
+    }
+    if let Some(refused) = wanted.into_iter().find(|a| !authorize(requester, a)) {
+        return Err(Refusal::Forbidden(refused));
+    }
+    Ok(users
+        .iter()
+        .find(|u| &u.name == name)
+        .cloned()
+        .unwrap_or_else(|| User {
+            name: name.clone(),
+            kind: AuthKind::Token,
+            token: None,
+            rules: vec![],
+        }))
+}
+
 /// The API server's 403 message.
 pub fn forbidden_message(user: &User, a: &Attrs) -> String {
     let qualified = if a.group.is_empty() {
@@ -125,6 +187,58 @@ mod tests {
             group: "",
             namespace: Some("demo".into()),
             name: Some("shell".into()),
+        }
+    }
+
+    #[test]
+    fn impersonation_needs_the_verb_on_each_thing_impersonated() {
+        let admin = User {
+            name: "admin".into(),
+            kind: AuthKind::Token,
+            token: None,
+            rules: vec![Rule {
+                namespaces: vec!["*".into()],
+                verbs: vec!["*".into()],
+                resources: vec!["*".into()],
+            }],
+        };
+        let users = vec![admin.clone(), viewer()];
+        let imp = |user: Option<&str>, groups: &[&str], uid: Option<&str>| Impersonation {
+            user: user.map(str::to_owned),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            uid: uid.map(str::to_owned),
+        };
+        // None asked: the requester. A known user: its rules; an unknown one: none.
+        assert_eq!(
+            acting_as(&admin, &users, &imp(None, &[], None)).map(|u| u.name),
+            Ok("admin".into())
+        );
+        let v = acting_as(&admin, &users, &imp(Some("viewer"), &["g"], Some("7"))).expect("viewer");
+        assert_eq!((v.name.as_str(), v.rules.len()), ("viewer", 1));
+        let sa = acting_as(
+            &admin,
+            &users,
+            &imp(Some("system:serviceaccount:demo:app"), &[], None),
+        )
+        .expect("sa");
+        assert!(sa.rules.is_empty());
+        // Groups or a UID alone; a requester without the verb: refused, naming what it lacks.
+        assert_eq!(
+            acting_as(&admin, &users, &imp(None, &["g"], None)).err(),
+            Some(Refusal::NoUser)
+        );
+        match acting_as(
+            &viewer(),
+            &users,
+            &imp(Some("system:serviceaccount:demo:app"), &[], None),
+        ) {
+            Err(Refusal::Forbidden(a)) => {
+                assert_eq!(
+                    forbidden_message(&viewer(), &a),
+                    "serviceaccounts \"app\" is forbidden: User \"viewer\" cannot impersonate resource \"serviceaccounts\" in API group \"\" in the namespace \"demo\""
+                );
+            }
+            other => panic!("{other:?}"),
         }
     }
 
