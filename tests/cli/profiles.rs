@@ -237,6 +237,82 @@ async fn a_revoked_token_says_to_re_enter_it() {
     let _ = podterm(config.path(), &["profile", "rm", "demo-admin"], &[]).await;
 }
 
+/// A kubeconfig user that acts as another (`as:`) imports into a profile that does too, and
+/// `--as` over a profile replaces whom it acts as.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_acts_as_its_kubeconfig_users_impersonation() {
+    require_keyring();
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let config = tempfile::tempdir().expect("config dir");
+    // The demo's kubeconfig, its admin acting as the viewer.
+    let text = std::fs::read_to_string(c.kubeconfig()).expect("kubeconfig");
+    let token = c.token("demo-admin").expect("token").to_string();
+    let line = format!("token: {token}");
+    assert!(text.contains(&line), "{text}");
+    let acting = text.replace(
+        &line,
+        &format!("{line}\n    as: viewer\n    as-groups: [readers]"),
+    );
+    let kc = config.path().join("acting.yaml");
+    std::fs::write(&kc, acting).expect("write");
+    let kc = kc.to_string_lossy().into_owned();
+    let out = podterm(
+        config.path(),
+        &[
+            "profile",
+            "import",
+            "--kubeconfig",
+            &kc,
+            "--context",
+            "demo-admin",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = podterm(config.path(), &["profile", "show", "demo-admin"], &[]).await;
+    assert!(
+        out.stdout.contains("acts as:    viewer (groups readers)\n"),
+        "{}",
+        out.stdout
+    );
+    // As the viewer: may read the pod, may not exec.
+    let out = podterm(
+        config.path(),
+        &["exec", "--profile", "demo-admin", "shell", "--", "true"],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "Error from server (Forbidden): pods \"shell\" is forbidden: User \"viewer\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"demo\"\n")
+    );
+    // --as over the profile's: the admin itself again.
+    let out = podterm(
+        config.path(),
+        &[
+            "exec",
+            "--profile",
+            "demo-admin",
+            "--as",
+            "demo-admin",
+            "shell",
+            "--",
+            "echo",
+            "as-admin",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "as-admin\n"),
+        "{}",
+        out.stderr
+    );
+    let _ = podterm(config.path(), &["profile", "rm", "demo-admin"], &[]).await;
+}
+
 /// A kubeconfig whose users get their token from a credential plugin (a script here).
 /// Secrets of the `failing-secret` plugin: never on disk, never in its failure's message.
 const FAILING_ARG: &str = "failing-arg-5e5e7c1f9a";

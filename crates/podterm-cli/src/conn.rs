@@ -93,9 +93,6 @@ impl Conn {
             ("--client-key", self.client_key.is_some()),
             ("--insecure-skip-tls-verify", self.insecure_skip_tls_verify),
             ("--tls-server-name", self.tls_server_name.is_some()),
-            ("--as", self.as_user.is_some()),
-            ("--as-group", !self.as_groups.is_empty()),
-            ("--as-uid", self.as_uid.is_some()),
         ];
         given.into_iter().find(|(_, on)| *on).map(|(flag, _)| flag)
     }
@@ -238,9 +235,29 @@ pub async fn connect(conn: &Conn) -> Result<Cluster, Failure> {
         return Ok(target.connect().await?);
     };
     let store = ProfileStore::open_default()?;
-    let Some(profile) = store.get(name)? else {
+    let Some(mut profile) = store.get(name)? else {
         return Err(no_profile(&store, name, None));
     };
+    // `--as` and its groups and UID over the profile's own, as over a kubeconfig user's.
+    if let Some(user) = &conn.as_user {
+        profile.impersonate = Some(podterm_core::profiles::Impersonation {
+            user: user.clone(),
+            ..profile.impersonate.unwrap_or_default()
+        });
+    }
+    if let Some(imp) = profile.impersonate.as_mut() {
+        if !conn.as_groups.is_empty() {
+            imp.groups = conn.as_groups.clone();
+        }
+        if conn.as_uid.is_some() {
+            imp.uid = conn.as_uid.clone();
+        }
+    } else if !conn.as_groups.is_empty() || conn.as_uid.is_some() {
+        return Err(Failure::new(format!(
+            "requesting uid, groups or user-extra for {} without impersonating a user",
+            podterm_core::text::shown(name)
+        )));
+    }
     connect_profile(&profile, conn.namespace.as_deref()).await
 }
 

@@ -90,6 +90,17 @@ pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
                 println!("name:       {}", p.name);
                 println!("server:     {}", p.server);
                 println!("auth:       {}", p.auth.kind_name());
+                if let Some(imp) = &p.impersonate {
+                    let mut line = shown(&imp.user);
+                    if !imp.groups.is_empty() {
+                        let groups: Vec<String> = imp.groups.iter().map(|g| shown(g)).collect();
+                        line.push_str(&format!(" (groups {})", groups.join(", ")));
+                    }
+                    if let Some(uid) = &imp.uid {
+                        line.push_str(&format!(" (uid {})", shown(uid)));
+                    }
+                    println!("acts as:    {line}");
+                }
                 println!(
                     "namespace:  {}",
                     p.namespace.as_deref().unwrap_or("default")

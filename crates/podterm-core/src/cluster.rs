@@ -1063,6 +1063,18 @@ pub async fn connect_profile(
             user["auth-provider"] = json!({ "name": "oidc", "config": values });
         }
     }
+    if let Some(imp) = &profile.impersonate {
+        user["as"] = json!(imp.user);
+        if !imp.groups.is_empty() {
+            user["as-groups"] = json!(imp.groups);
+        }
+        if let Some(uid) = &imp.uid {
+            user["as-uid"] = json!(uid);
+        }
+        if !imp.extra.is_empty() {
+            user["as-user-extra"] = json!(imp.extra);
+        }
+    }
     let mut context = json!({ "cluster": "profile", "user": "profile" });
     if let Some(ns) = &profile.namespace {
         context["namespace"] = json!(ns);

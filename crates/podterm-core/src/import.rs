@@ -238,7 +238,7 @@ struct RawUser {
         default,
         deserialize_with = "null_as_default"
     )]
-    impersonate_user_extra: BTreeMap<String, serde::de::IgnoredAny>,
+    impersonate_user_extra: BTreeMap<String, Vec<String>>,
     #[serde(rename = "auth-provider", default)]
     auth_provider: Option<RawAuthProvider>,
     #[serde(default)]
@@ -869,8 +869,19 @@ impl Kubeconfig {
             }
         };
 
+        let impersonate = match set(&ctx.value.user) {
+            None => None,
+            Some(user_name) => self
+                .users
+                .iter()
+                .find(|u| u.name == user_name)
+                .map(|u| impersonation(name, user_name, &u.value))
+                .transpose()?
+                .flatten(),
+        };
         let source_file = self.file(ctx.file);
         let mut profile = Profile::new(name, server, auth);
+        profile.impersonate = impersonate;
         profile.ca = ca;
         profile.tls_server_name = set(&c.tls_server_name).map(str::to_owned);
         if let Some(url) = set(&c.proxy_url) {
@@ -894,6 +905,34 @@ impl Kubeconfig {
     }
 }
 
+/// Whom the kubeconfig user acts as (`as` and the rest), as the profile keeps it. Groups, a UID
+/// or extras without a user are refused, as kubectl refuses them.
+fn impersonation(
+    context: &str,
+    user_name: &str,
+    u: &RawUser,
+) -> Result<Option<crate::profiles::Impersonation>, ImportError> {
+    let uid = set(&u.impersonate_uid).map(str::to_owned);
+    let Some(user) = set(&u.impersonate) else {
+        if uid.is_some() || !u.impersonate_groups.is_empty() || !u.impersonate_user_extra.is_empty()
+        {
+            return Err(ImportError::Unsupported {
+                context: context.to_owned(),
+                reason: format!(
+                    "requesting uid, groups or user-extra for {user_name} without impersonating a user"
+                ),
+            });
+        }
+        return Ok(None);
+    };
+    Ok(Some(crate::profiles::Impersonation {
+        user: user.to_owned(),
+        groups: u.impersonate_groups.clone(),
+        uid,
+        extra: u.impersonate_user_extra.clone(),
+    }))
+}
+
 fn user_auth(
     context: &str,
     user_name: &str,
@@ -904,15 +943,6 @@ fn user_auth(
         context: context.to_owned(),
         reason,
     };
-    if set(&u.impersonate).is_some()
-        || set(&u.impersonate_uid).is_some()
-        || !u.impersonate_groups.is_empty()
-        || !u.impersonate_user_extra.is_empty()
-    {
-        return Err(unsupported(format!(
-            "user \"{user_name}\" impersonates another user (as, as-uid, as-groups, as-user-extra), which Podterm profiles do not support yet"
-        )));
-    }
     let has_token = u.token.is_some() || set(&u.token_file).is_some();
     let has_basic = set(&u.username).is_some() || u.password.is_some();
     let has_cert = set(&u.client_certificate).is_some()

@@ -186,6 +186,20 @@ where
     Ok(serde_json::from_value(value).ok())
 }
 
+/// Whom a profile acts as (kubeconfig's `as`, `as-groups`, `as-uid`, `as-user-extra`): the API
+/// server checks that its credentials may impersonate them, then answers as them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Impersonation {
+    pub user: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
 /// A saved cluster: server, TLS settings, default namespace and how to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -213,6 +227,9 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     pub auth: Auth,
+    /// Whom it acts as, if anyone (impersonation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impersonate: Option<Impersonation>,
     /// Where the profile came from, e.g. `/home/u/.kube/config#kind-dev`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -269,6 +286,7 @@ impl Profile {
             insecure: false,
             namespace: None,
             auth,
+            impersonate: None,
             source: None,
             keepalive_secs: None,
             dead_link_secs: None,

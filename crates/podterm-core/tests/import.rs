@@ -749,7 +749,7 @@ async fn broken_references_and_data_are_reported() {
   user:
     auth-provider: {{name: gcp}}
 - name: imp
-  user: {{token: {t}, as: root}}
+  user: {{token: {t}, as-groups: [devs]}}
 contexts:
 - {{name: nocluster, context: {{cluster: ghost, user: u}}}}
 - {{name: nouser, context: {{cluster: c, user: ghost}}}}
@@ -816,8 +816,13 @@ contexts:
         check("gcp", &["\"gcp\"", "exec plugin"]).await,
         ImportError::Unsupported { .. }
     ));
+    // Groups without a user to act as: kubectl's refusal.
     assert!(matches!(
-        check("imp", &["impersonates"]).await,
+        check(
+            "imp",
+            &["requesting uid, groups or user-extra for imp without impersonating a user"]
+        )
+        .await,
         ImportError::Unsupported { .. }
     ));
     // --all fails as a whole: nothing is written.
