@@ -39,6 +39,8 @@ pub struct ProfileSummary {
     pub reconnect: bool,
     /// Every session of this profile is recorded (its tabs show the marker from the start).
     pub record_sessions: bool,
+    /// The user it acts as (impersonation), shown beside its credentials; `None`: itself.
+    pub acts_as: Option<String>,
 }
 
 impl From<&Profile> for ProfileSummary {
@@ -53,6 +55,10 @@ impl From<&Profile> for ProfileSummary {
             production: p.production,
             reconnect: p.reconnect,
             record_sessions: p.record_sessions,
+            acts_as: p
+                .impersonate
+                .as_ref()
+                .map(|i| podterm_core::text::shown(&i.user)),
         }
     }
 }

@@ -1211,6 +1211,8 @@ test("adding a cluster by hand: Escape cancels, a bad server is explained in the
 });
 
 test("editing a cluster: the form is filled, the token unchanged; rename and namespace are saved", async () => {
+  // As if imported from a kubeconfig user with `as: viewer`: a save by hand keeps it.
+  await page.evaluate(() => window.__podtermMock.actAs("staging", "viewer"));
   await page.hover('.profile[data-profile="staging"]');
   await page.click('.profile[data-profile="staging"] .edit-profile');
   await page.waitForSelector("dialog.profile-form[open]");
@@ -1238,6 +1240,10 @@ test("editing a cluster: the form is filled, the token unchanged; rename and nam
   assert(!(await page.$('.profile[data-profile="staging"]')), "the old name is still listed");
   await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "kube-system", null, { timeout: WAIT_MS });
   assert(!(await page.$('.profile[data-profile="prod"] .profile-insecure')), "still marked insecure");
+  // Whom it acts as, beside its credentials, and in its tooltip.
+  await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · token · as viewer");
+  const title = await page.$eval('.profile[data-profile="prod"]', (e) => e.getAttribute("title"));
+  assert(title === "https://10.0.0.1:6443 · token · acts as viewer", `title ${title}`);
   await screenshot("profile-edited");
 });
 
@@ -1452,7 +1458,7 @@ test("the edit form takes a client certificate and its key (the key to the keyri
   await screenshot("profile-form-certificate");
   await page.click('.profile-form button[type="submit"]');
   await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
-  await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · client certificate");
+  await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · client certificate · as viewer");
   await openEdit();
   const shown = await page.$eval(".profile-form", (d) => ({
     signIn: d.querySelector('[name="signIn"]').value,
@@ -1469,7 +1475,7 @@ test("the edit form takes a client certificate and its key (the key to the keyri
   await page.fill('.profile-form input[name="token"]', "t0ken");
   await page.click('.profile-form button[type="submit"]');
   await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
-  await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · token");
+  await waitText('.profile[data-profile="prod"] .profile-server', "10.0.0.1:6443 · token · as viewer");
 });
 
 test("a production cluster asks once per run before its first shell; Cancel opens nothing", async () => {

@@ -26,7 +26,7 @@ function fakeBackend(
     importKubeconfig: async (path) => {
       calls.push(`import ${path}`);
       if (opts.failImport) throw opts.failImport;
-      const p = { name: "kind-dev", server: "https://127.0.0.1:40000", authKind: "client-certificate", insecure: false, namespace: null, colour: null, production: false, reconnect: false, recordSessions: false };
+      const p = { name: "kind-dev", server: "https://127.0.0.1:40000", authKind: "client-certificate", insecure: false, namespace: null, colour: null, production: false, reconnect: false, recordSessions: false, actsAs: null };
       // The engine replaces a profile of the same name.
       const at = profiles.findIndex((x) => x.name === p.name);
       if (at >= 0) profiles[at] = p;
@@ -41,7 +41,7 @@ function fakeBackend(
     saveProfile: async (input) => {
       calls.push(`save ${input.original} → ${input.name}`);
       if (!input.server.startsWith("https://")) throw "the server must be an https:// URL";
-      const p = { name: input.name, server: input.server, authKind: "token", insecure: input.insecure, namespace: input.namespace, colour: input.colour ?? null, production: input.production, reconnect: input.reconnect, recordSessions: input.recordSessions };
+      const p = { name: input.name, server: input.server, authKind: "token", insecure: input.insecure, namespace: input.namespace, colour: input.colour ?? null, production: input.production, reconnect: input.reconnect, recordSessions: input.recordSessions, actsAs: null };
       profiles = [...profiles.filter((x) => x.name !== input.original), p];
       return p;
     },
@@ -51,7 +51,7 @@ function fakeBackend(
       profiles = profiles.filter((p) => p.name !== name);
     },
     demoProfile: async () => {
-      const p = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false, reconnect: false, recordSessions: false };
+      const p = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false, reconnect: false, recordSessions: false, actsAs: null };
       profiles.push(p);
       return p;
     },
@@ -103,7 +103,7 @@ function fakeBackend(
   };
 }
 
-const demoProfile: ProfileSummary = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false, reconnect: false, recordSessions: false };
+const demoProfile: ProfileSummary = { name: "demo", server: "https://127.0.0.1:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: false, reconnect: false, recordSessions: false, actsAs: null };
 
 describe("SidebarModel", () => {
   it("first run: no profiles, then the Demo cluster selects its namespace and watches it", async () => {
@@ -384,7 +384,7 @@ describe("SidebarModel", () => {
 });
 
 describe("a sidebar for a whole working day", () => {
-  const prod: ProfileSummary = { name: "prod", server: "https://prod:6443", authKind: "token", insecure: false, namespace: "default", colour: null, production: false, reconnect: false, recordSessions: false };
+  const prod: ProfileSummary = { name: "prod", server: "https://prod:6443", authKind: "token", insecure: false, namespace: "default", colour: null, production: false, reconnect: false, recordSessions: false, actsAs: null };
 
   it("one profile's refusal goes when another is chosen, and the list says it is unknown, not empty", async () => {
     const refusePods = new Set(["prod"]);

@@ -319,7 +319,7 @@ export class SidebarView {
           tabindex: 0,
           role: "button",
           "aria-pressed": selected ? "true" : "false",
-          title: `${p.server} · ${p.authKind}${p.insecure ? " · TLS not verified" : ""}`,
+          title: `${p.server} · ${p.authKind}${p.actsAs !== null ? ` · acts as ${p.actsAs}` : ""}${p.insecure ? " · TLS not verified" : ""}`,
           onclick: (e: Event) => {
             if ((e.target as HTMLElement).closest("button")) return;
             if (!selected) void m.selectProfile(p.name);
@@ -338,7 +338,7 @@ export class SidebarView {
             p.name,
             p.production ? h("span", { class: "prod-badge", title: "A production cluster" }, "PROD") : null,
           ),
-          h("span", { class: "profile-server" }, `${p.server.replace(/^https?:\/\//, "")} · ${p.authKind}`),
+          h("span", { class: "profile-server" }, `${p.server.replace(/^https?:\/\//, "")} · ${p.authKind}${p.actsAs !== null ? ` · as ${p.actsAs}` : ""}`),
           p.insecure ? h("span", { class: "profile-insecure", title: "The server's certificate is not verified" }, "insecure") : null,
         ),
         confirming

@@ -36,4 +36,8 @@ reconnect: boolean,
 /**
  * Every session of this profile is recorded (its tabs show the marker from the start).
  */
-recordSessions: boolean, };
+recordSessions: boolean, 
+/**
+ * The user it acts as (impersonation), shown beside its credentials; `None`: itself.
+ */
+actsAs: string | null, };

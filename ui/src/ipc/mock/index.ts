@@ -113,6 +113,9 @@ export interface MockControls {
   listening(): boolean;
   /** What pick_kubeconfig (the native file dialog) answers next: a path, or null (cancelled). */
   setPickedFile(path: string | null): void;
+  /** Makes a saved profile act as `user` (null: as itself), as one imported from a kubeconfig
+   * user with `as:` does; the list shows it when next read. */
+  actAs(profile: string, user: string | null): void;
   /** How many times pick_kubeconfig (the native file dialog) has answered. */
   dialogsAnswered(): number;
   /** How many times import_kubeconfig was called. */
@@ -278,6 +281,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     setPickedFile: (path) => {
       profiles.pickedFile = path;
     },
+    actAs: (profile, user) => profiles.actAs(profile, user),
     dialogsAnswered: () => profiles.dialogsAnswered,
     importsAsked: () => profiles.importsAsked,
     scrollbackLines: () => scrollbackLines,

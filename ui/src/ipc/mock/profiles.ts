@@ -14,6 +14,7 @@ export const DEMO_PROFILE: ProfileSummary = {
   production: false,
   reconnect: false,
   recordSessions: false,
+  actsAs: null,
 };
 
 export class MockProfiles {
@@ -65,6 +66,10 @@ export class MockProfiles {
   pick(): string | null {
     this.dialogsAnswered += 1;
     return this.pickedFile;
+  }
+
+  actAs(name: string, user: string | null): void {
+    this.require(name).actsAs = user;
   }
 
   details(name: string): ProfileDetails {
@@ -141,6 +146,8 @@ export class MockProfiles {
       production: input.production,
       reconnect: input.reconnect,
       recordSessions: input.recordSessions,
+      // Whom it acts as comes from an import; a save by hand keeps it, as the app does.
+      actsAs: old?.actsAs ?? null,
     };
     const recordFolder = input.recordFolder?.trim() || null;
     if (recordFolder && !recordFolder.startsWith("/")) {
