@@ -728,12 +728,17 @@ mod tests {
             },
         );
         p.namespace = Some("apps".into());
+        p.impersonate = Some(podterm_core::profiles::Impersonation {
+            user: "viewer".into(),
+            groups: vec!["readers".into()],
+            ..Default::default()
+        });
         assert_eq!(
             serde_json::to_value(ProfileSummary::from(&p)).expect("json"),
             json!({
                 "name": "prod", "server": "https://k8s.example:6443", "authKind": "token",
                 "insecure": false, "namespace": "apps", "colour": null, "production": false,
-                "reconnect": false, "recordSessions": false,
+                "reconnect": false, "recordSessions": false, "actsAs": "viewer",
             })
         );
     }
