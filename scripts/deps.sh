@@ -84,8 +84,11 @@ if [ -x /usr/bin/kubectl ]; then
     say "system kubectl: /usr/bin/kubectl"
 fi
 
+# A .venv copied or moved from another checkout keeps that checkout's path in its scripts' #!
+# lines (pip, asciinema): they no longer run, so it is made again.
 venv_ok() {
-    [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c '' >/dev/null 2>&1 && [ -x "$VENV/bin/pip" ]
+    [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c '' >/dev/null 2>&1 &&
+        "$VENV/bin/pip" --version >/dev/null 2>&1
 }
 pinned_ok() {
     [ -x "$VENV/bin/kubectl" ] &&
