@@ -1160,6 +1160,19 @@ async fn debug_matches_kubectl_debug() {
             None,
             0,
         ),
+        // kubectl's old default profile: nothing added, and its deprecation said.
+        (
+            &[
+                "debug",
+                "distroless",
+                "--image=busybox",
+                "--profile=legacy",
+                "--",
+                "true",
+            ],
+            None,
+            0,
+        ),
         (
             &[
                 "debug",

@@ -34,7 +34,7 @@ pub struct DebugArgs {
     /// Container name to use for the debug container (default: debugger-xxxxx).
     #[arg(short = 'c', long)]
     pub container: Option<String>,
-    /// general, baseline, restricted, netadmin or sysadmin.
+    /// general, baseline, restricted, netadmin or sysadmin (or legacy, deprecated).
     #[arg(long, default_value = "general")]
     pub profile: String,
     /// Keep stdin open on the container and attach to it.
@@ -229,6 +229,10 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     let custom = custom
         .transpose()
         .map_err(|e| Failure::new(e.to_string()))?;
+    // kubectl's last check says it.
+    if profile == DebugProfile::Legacy {
+        eprintln!("--profile=legacy is deprecated and planned to be removed in v1.39. It is recommended to specify other profile, for example \"--profile=general\".");
+    }
     let attach = a.attach.unwrap_or(a.stdin);
     // A node or a workload is refused in debug's own words (it takes a pod, nothing else).
     let pod_name = match PodTarget::parse(&pod_name) {

@@ -114,6 +114,8 @@ pub enum DebugProfile {
     Netadmin,
     /// Privileged.
     Sysadmin,
+    /// kubectl's old default (before 1.31, deprecated): nothing added to an ephemeral container.
+    Legacy,
 }
 
 impl DebugProfile {
@@ -125,6 +127,7 @@ impl DebugProfile {
             "restricted" => DebugProfile::Restricted,
             "netadmin" => DebugProfile::Netadmin,
             "sysadmin" => DebugProfile::Sysadmin,
+            "legacy" => DebugProfile::Legacy,
             _ => return None,
         })
     }
@@ -133,7 +136,7 @@ impl DebugProfile {
     fn security_context(self) -> Option<serde_json::Value> {
         match self {
             DebugProfile::General => Some(json!({ "capabilities": { "add": ["SYS_PTRACE"] } })),
-            DebugProfile::Baseline => None,
+            DebugProfile::Baseline | DebugProfile::Legacy => None,
             DebugProfile::Restricted => Some(json!({
                 "runAsNonRoot": true,
                 "capabilities": { "drop": ["ALL"] },
@@ -827,7 +830,17 @@ mod tests {
             DebugProfile::parse("sysadmin"),
             Some(DebugProfile::Sysadmin)
         );
-        assert_eq!(DebugProfile::parse("legacy"), None);
+        assert_eq!(DebugProfile::parse("legacy"), Some(DebugProfile::Legacy));
+        assert!(ephemeral_container(
+            &DebugSpec {
+                profile: DebugProfile::Legacy,
+                ..spec()
+            },
+            "x"
+        )
+        .get("securityContext")
+        .is_none());
+        assert_eq!(DebugProfile::parse("Legacy"), None);
     }
 
     #[test]
