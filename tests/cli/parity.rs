@@ -60,6 +60,21 @@ async fn run(
     }
 }
 
+/// A client under test started against `c` with stdout and stderr piped (read as they come),
+/// killed when dropped.
+fn spawn_piped(bin: &Path, c: &TestCluster, home: &Path, args: &[&str]) -> tokio::process::Child {
+    tokio::process::Command::new(bin)
+        .args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn")
+}
+
 /// Runs the same arguments through podterm and every kubectl. Stdout and exit code must equal
 /// every kubectl's; stderr must equal at least one kubectl's word for word (kubectl versions
 /// word a few errors differently, e.g. a 403 on the exec upgrade).
@@ -780,8 +795,11 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
 
     // One comes Ready while it waits: the command runs in that one.
     let home = tempfile::tempdir().expect("home");
-    let mut child = tokio::process::Command::new(podterm())
-        .args([
+    let mut child = spawn_piped(
+        &podterm(),
+        &c,
+        home.path(),
+        &[
             "exec",
             "deploy/web",
             "--pod-running-timeout=2m",
@@ -789,15 +807,8 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
             "sh",
             "-c",
             "echo $HOSTNAME",
-        ])
-        .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("podterm");
+        ],
+    );
     let mut stderr = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
     let first = tokio::time::timeout(Duration::from_secs(60), stderr.next_line())
         .await
@@ -960,16 +971,7 @@ async fn a_reader_that_stops_ends_the_session_like_kubectl() {
         // A word of its own, to find this run's `yes` among the test's other pods.
         let word = format!("reader-gone-{}-{i}", std::process::id());
         let home = tempfile::tempdir().expect("home");
-        let mut child = tokio::process::Command::new(bin)
-            .args(["exec", "shell", "--", "yes", &word])
-            .env("KUBECONFIG", c.kubeconfig())
-            .env("HOME", home.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn");
+        let mut child = spawn_piped(bin, &c, home.path(), &["exec", "shell", "--", "yes", &word]);
         let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
         let first = lines.next_line().await.expect("read");
         assert_eq!(first.as_deref(), Some(word.as_str()), "{}", bin.display());

@@ -201,26 +201,31 @@ async fn import_exec_and_remove_with_the_keyring() {
     );
 }
 
+/// `podterm profile import --kubeconfig KC --context CONTEXT`, which must succeed.
+async fn import_context(config: &Path, kc: &str, context: &str) {
+    let out = podterm(
+        config,
+        &[
+            "profile",
+            "import",
+            "--kubeconfig",
+            kc,
+            "--context",
+            context,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revoked_token_says_to_re_enter_it() {
     require_keyring();
     let c = TestCluster::start(Options::demo()).await.expect("cluster");
     let config = tempfile::tempdir().expect("config dir");
     let kc = c.kubeconfig().to_string_lossy().into_owned();
-    let out = podterm(
-        config.path(),
-        &[
-            "profile",
-            "import",
-            "--kubeconfig",
-            &kc,
-            "--context",
-            "demo-admin",
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    import_context(config.path(), &kc, "demo-admin").await;
     assert!(c.set_token("demo-admin", Some("rotated")));
     let out = podterm(
         config.path(),
@@ -256,20 +261,7 @@ async fn a_profile_acts_as_its_kubeconfig_users_impersonation() {
     let kc = config.path().join("acting.yaml");
     std::fs::write(&kc, acting).expect("write");
     let kc = kc.to_string_lossy().into_owned();
-    let out = podterm(
-        config.path(),
-        &[
-            "profile",
-            "import",
-            "--kubeconfig",
-            &kc,
-            "--context",
-            "demo-admin",
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    import_context(config.path(), &kc, "demo-admin").await;
     let out = podterm(config.path(), &["profile", "show", "demo-admin"], &[]).await;
     assert!(
         out.stdout.contains("acts as:    viewer (groups readers)\n"),
