@@ -276,6 +276,9 @@ async fn connect_runs_in_the_newest_ready_pod() {
         (out.code, out.stdout.as_str(), out.stderr.as_str()),
         (0, "hi\n", "")
     );
+    // --as over the favourite's profile: the viewer may not even read the workload.
+    let err = fails(cfg, &["connect", "web", "--as", "viewer", "--", "true"]).await;
+    assert_eq!(err, "Error from server (Forbidden): deployments.apps \"web\" is forbidden: User \"viewer\" cannot get resource \"deployments\" in API group \"apps\" in the namespace \"demo\"\n");
     // The favourite's own command, and a command that overrides it.
     assert_eq!(ok(cfg, &["connect", "sh"]).await, "from-shell\n");
     assert_eq!(

@@ -312,6 +312,14 @@ async fn a_workload_without_pods_is_waited_for_with_pod_running_timeout() {
     let mut pod = script_pod("empty-1", "echo arrived; exec sleep 300");
     pod.labels = [("app".to_string(), "empty".to_string())].into();
     c.apply_pod(pod);
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_string(&mut stdout)
+        .await
+        .expect("stdout");
     let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
         .await
         .expect("ends")
@@ -320,8 +328,9 @@ async fn a_workload_without_pods_is_waited_for_with_pod_running_timeout() {
         .await
         .expect("stderr ends")
         .expect("stderr");
-    // Its log may not have its line yet; what matters is that it was found, without an error.
+    // The new pod's log, without an error; its one line may not be written yet.
     assert_eq!((status.code(), rest), (Some(0), None));
+    assert!(stdout.is_empty() || stdout == "arrived\n", "{stdout:?}");
 }
 
 /// Reads a child's stdout as it comes, into a shared buffer.

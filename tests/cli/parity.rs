@@ -665,8 +665,6 @@ async fn no_command_in_a_container_without_a_shell_says_what_to_do() {
     }
 }
 
-/// A target that is not a pod nor a workload is refused before asking the server, in words
-/// that fit the command (not "exec into" for logs), and debug says it takes a pod.
 /// `--as`, `--as-group`, `--as-uid`: the API server checks that we may impersonate, then
 /// answers as the one impersonated, on every request and on the exec upgrade; as kubectl.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -851,6 +849,8 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
     }
 }
 
+/// A target that is not a pod nor a workload is refused before asking the server, in words
+/// that fit the command (not "exec into" for logs), and debug says it takes a pod.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_that_runs_no_pods_is_refused_in_the_commands_words() {
     let c = cluster::demo().await;

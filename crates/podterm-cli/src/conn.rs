@@ -70,6 +70,43 @@ pub struct Conn {
     pub request_timeout: Option<RequestTimeout>,
 }
 
+impl Conn {
+    /// `--as` and its groups and UID over a saved profile's own (as over a kubeconfig user's):
+    /// each given one replaces the profile's; empty values count as not given, as in kubectl.
+    pub fn impersonate_over(&self, profile: &mut Profile) -> Result<(), Failure> {
+        let given = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        let groups: Vec<String> = self
+            .as_groups
+            .iter()
+            .filter(|g| !g.is_empty())
+            .cloned()
+            .collect();
+        if let Some(user) = given(&self.as_user) {
+            profile.impersonate = Some(podterm_core::profiles::Impersonation {
+                user,
+                ..profile.impersonate.take().unwrap_or_default()
+            });
+        }
+        let uid = given(&self.as_uid);
+        match profile.impersonate.as_mut() {
+            Some(imp) => {
+                if !groups.is_empty() {
+                    imp.groups = groups;
+                }
+                if uid.is_some() {
+                    imp.uid = uid;
+                }
+                Ok(())
+            }
+            None if !groups.is_empty() || uid.is_some() => Err(Failure::new(format!(
+                "requesting uid, groups or user-extra for {} without impersonating a user",
+                podterm_core::text::shown(&profile.name)
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
 /// `--request-timeout`, as kubectl reads it: `0` is no limit.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestTimeout(pub Option<Duration>);
@@ -238,26 +275,7 @@ pub async fn connect(conn: &Conn) -> Result<Cluster, Failure> {
     let Some(mut profile) = store.get(name)? else {
         return Err(no_profile(&store, name, None));
     };
-    // `--as` and its groups and UID over the profile's own, as over a kubeconfig user's.
-    if let Some(user) = &conn.as_user {
-        profile.impersonate = Some(podterm_core::profiles::Impersonation {
-            user: user.clone(),
-            ..profile.impersonate.unwrap_or_default()
-        });
-    }
-    if let Some(imp) = profile.impersonate.as_mut() {
-        if !conn.as_groups.is_empty() {
-            imp.groups = conn.as_groups.clone();
-        }
-        if conn.as_uid.is_some() {
-            imp.uid = conn.as_uid.clone();
-        }
-    } else if !conn.as_groups.is_empty() || conn.as_uid.is_some() {
-        return Err(Failure::new(format!(
-            "requesting uid, groups or user-extra for {} without impersonating a user",
-            podterm_core::text::shown(name)
-        )));
-    }
+    conn.impersonate_over(&mut profile)?;
     connect_profile(&profile, conn.namespace.as_deref()).await
 }
 

@@ -51,10 +51,11 @@ pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failu
         fav.namespace = ns.clone();
     }
     let profiles = ProfileStore::open(store.dir());
-    let Some(profile) = profiles.get(&fav.profile)? else {
+    let Some(mut profile) = profiles.get(&fav.profile)? else {
         let of_favourite = conn.profile.is_none().then_some(fav.name.as_str());
         return Err(no_profile(&profiles, &fav.profile, of_favourite));
     };
+    conn.impersonate_over(&mut profile)?;
     let hint = |f: Failure| f.with_profile_hint(Some(&fav.profile));
     let cluster = connect_profile(&profile, Some(&fav.namespace))
         .await

@@ -70,8 +70,30 @@ where
     fn last_wins(c: clap::Command) -> clap::Command {
         c.args_override_self(true).mut_subcommands(last_wins)
     }
-    let matches = last_wins(Cli::command()).try_get_matches_from(args)?;
-    Cli::from_arg_matches(&matches)
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let matches = last_wins(Cli::command()).try_get_matches_from(&args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    // A repeatable global flag keeps only the values of the last level it was given at (clap):
+    // `--as-group a exec --as-group b` is both groups, as in kubectl.
+    cli.conn.as_groups = every_value(&args, "--as-group");
+    Ok(cli)
+}
+
+/// Every value of `flag` (`--flag V` or `--flag=V`) before `--`.
+fn every_value(args: &[std::ffi::OsString], flag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(a) = rest.next() {
+        if a == "--" {
+            break;
+        }
+        if a == flag {
+            out.extend(rest.next().map(str::to_owned));
+        } else if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+            out.push(v.to_owned());
+        }
+    }
+    out
 }
 
 fn main() -> ExitCode {
@@ -206,6 +228,26 @@ mod tests {
     fn parse(args: &[&str]) -> Cli {
         parse_args(std::iter::once("podterm").chain(args.iter().copied()))
             .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    /// `--as-group`, repeated at either level, keeps every group (kubectl sends them all).
+    #[test]
+    fn every_as_group_is_kept_wherever_it_stands() {
+        let cli = parse(&[
+            "--as-group=a",
+            "exec",
+            "shell",
+            "--as",
+            "x",
+            "--as-group",
+            "b",
+            "--as-group=c",
+            "--",
+            "--as-group",
+            "d",
+        ]);
+        assert_eq!(cli.conn.as_groups, ["a", "b", "c"]);
+        assert_eq!(cli.conn.as_user.as_deref(), Some("x"));
     }
 
     /// A flag given twice takes its last value, as kubectl's do, wherever it stands.

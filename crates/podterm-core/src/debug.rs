@@ -480,25 +480,57 @@ fn is_ours(c: &EphemeralContainer) -> bool {
         .any(|e| e.name == MARKER_ENV && e.value.as_deref() == Some("1"))
 }
 
-/// Whether `have` holds everything in `want`: each field of an object (recursively), each item
-/// of a list in order and no more, each other value equal.
-fn holds(have: &serde_json::Value, want: &serde_json::Value) -> bool {
-    use serde_json::Value;
-    match (have, want) {
-        (Value::Object(h), Value::Object(w)) => w
-            .iter()
-            .all(|(k, v)| h.get(k).is_some_and(|hv| holds(hv, v))),
-        (Value::Array(h), Value::Array(w)) => {
-            h.len() == w.len() && h.iter().zip(w).all(|(a, b)| holds(a, b))
+/// A container's spec as compared for reuse: without what is compared on its own or what a
+/// server fills in (`name`, `stdin`, `tty`, `command`, `args`, `targetContainerName`,
+/// `resources`, `terminationMessage*`, and `imagePullPolicy` unless `keep_pull_policy`), and
+/// without empty values (`""`, `[]`, `{}`), which an API server drops from what it returns.
+fn comparable(container: &serde_json::Value, keep_pull_policy: bool) -> serde_json::Value {
+    fn drop_empty(v: &serde_json::Value) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        match v {
+            Value::Null => None,
+            Value::String(s) if s.is_empty() => None,
+            Value::Array(a) => {
+                let items: Vec<Value> = a.iter().filter_map(drop_empty).collect();
+                (!items.is_empty()).then_some(Value::Array(items))
+            }
+            Value::Object(m) => {
+                let fields: serde_json::Map<String, Value> = m
+                    .iter()
+                    .filter_map(|(k, v)| drop_empty(v).map(|v| (k.clone(), v)))
+                    .collect();
+                (!fields.is_empty()).then_some(Value::Object(fields))
+            }
+            other => Some(other.clone()),
         }
-        (h, w) => h == w,
     }
+    let mut c = drop_empty(container).unwrap_or_else(|| json!({}));
+    if let Some(m) = c.as_object_mut() {
+        for field in [
+            "name",
+            "stdin",
+            "stdinOnce",
+            "tty",
+            "command",
+            "args",
+            "targetContainerName",
+            "resources",
+            "terminationMessagePath",
+            "terminationMessagePolicy",
+        ] {
+            m.remove(field);
+        }
+        if !keep_pull_policy {
+            m.remove("imagePullPolicy");
+        }
+    }
+    c
 }
 
 /// A running debug container of ours in the pod that a new session can attach to instead of
 /// adding another: same image and target, stdin open, the same TTY choice, the same command,
-/// and all else this spec would give a new one (environment, pull policy, the profile's
-/// security context, the custom profile).
+/// and all else this spec would give a new one, no more (environment, pull policy when given,
+/// the profile's security context, the custom profile's fields).
 pub fn find_reusable(pod: &Pod, spec: &DebugSpec) -> Option<String> {
     let list = pod.spec.as_ref()?.ephemeral_containers.as_ref()?;
     let target = spec.target.as_deref().filter(|t| !t.is_empty());
@@ -507,23 +539,9 @@ pub fn find_reusable(pod: &Pod, spec: &DebugSpec) -> Option<String> {
     } else {
         (&spec.command, &[])
     };
-    // What a new one would have, less what is compared on its own below or what a server may
-    // echo in another form.
-    let mut want = ephemeral_container(spec, "");
-    if let Some(w) = want.as_object_mut() {
-        for field in [
-            "name",
-            "stdin",
-            "tty",
-            "command",
-            "args",
-            "targetContainerName",
-            "resources",
-            "terminationMessagePolicy",
-        ] {
-            w.remove(field);
-        }
-    }
+    // All else a new one would have (environment, security context, custom fields), neither
+    // more nor less: a `baseline` session never lands in a privileged container.
+    let want = comparable(&ephemeral_container(spec, ""), spec.pull_policy.is_some());
     list.iter()
         .filter(|c| is_ours(c))
         .filter(|c| c.image.as_deref() == Some(spec.image.as_str()))
@@ -534,7 +552,10 @@ pub fn find_reusable(pod: &Pod, spec: &DebugSpec) -> Option<String> {
         // Running what was asked for: `debug --reuse … -- top` never lands in a shell.
         .filter(|c| c.command.as_deref().unwrap_or_default() == command)
         .filter(|c| c.args.as_deref().unwrap_or_default() == args)
-        .filter(|c| serde_json::to_value(c).is_ok_and(|have| holds(&have, &want)))
+        .filter(|c| {
+            serde_json::to_value(c)
+                .is_ok_and(|have| comparable(&have, spec.pull_policy.is_some()) == want)
+        })
         .filter(|c| {
             status_of(pod, &c.name)
                 .and_then(|s| s.state.as_ref())
@@ -1030,6 +1051,28 @@ mod tests {
             Some("d")
         );
         assert_eq!(find_reusable(&with(&spec(), "d"), &custom), None);
+        // Never more than asked: a baseline (or legacy) session is not put in a privileged one,
+        // a general one not in one a custom profile changed.
+        for lesser in [DebugProfile::Baseline, DebugProfile::Legacy] {
+            let asked = DebugSpec {
+                profile: lesser,
+                ..spec()
+            };
+            assert_eq!(find_reusable(&with(&sysadmin, "d"), &asked), None);
+        }
+        assert_eq!(find_reusable(&with(&custom, "d"), &spec()), None);
+        // What a server drops (an empty value) or fills in still matches.
+        let empty = DebugSpec {
+            env: vec![("K".into(), String::new())],
+            ..spec()
+        };
+        let mut echoed = ephemeral_container(&empty, "d");
+        echoed["env"][1] = json!({ "name": "K" });
+        echoed["terminationMessagePath"] = json!("/dev/termination-log");
+        echoed["imagePullPolicy"] = json!("IfNotPresent");
+        let running = json!({ "name": "d", "image": "busybox", "imageID": "", "ready": false, "restartCount": 0, "state": { "running": {} } });
+        let pod = pod_with(json!([echoed]), json!([running]));
+        assert_eq!(find_reusable(&pod, &empty).as_deref(), Some("d"));
     }
 
     #[test]

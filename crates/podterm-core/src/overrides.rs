@@ -149,14 +149,21 @@ pub fn resolve(
         user.client_key = Some(p.display().to_string());
         user.client_key_data = None;
     }
-    // As client-go: each flag replaces its kubeconfig field (`as`, `as-groups`, `as-uid`).
-    if let Some(name) = &o.impersonate {
+    // As client-go: each flag replaces its kubeconfig field (`as`, `as-groups`, `as-uid`); an
+    // empty value is no value.
+    if let Some(name) = o.impersonate.as_ref().filter(|n| !n.is_empty()) {
         user.impersonate = Some(name.clone());
     }
-    if !o.impersonate_groups.is_empty() {
-        user.impersonate_groups = Some(o.impersonate_groups.clone());
+    let groups: Vec<String> = o
+        .impersonate_groups
+        .iter()
+        .filter(|g| !g.is_empty())
+        .cloned()
+        .collect();
+    if !groups.is_empty() {
+        user.impersonate_groups = Some(groups);
     }
-    if let Some(uid) = &o.impersonate_uid {
+    if let Some(uid) = o.impersonate_uid.as_ref().filter(|u| !u.is_empty()) {
         user.impersonate_uid = Some(uid.clone());
     }
 

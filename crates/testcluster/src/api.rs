@@ -151,7 +151,11 @@ pub async fn handle(
             .collect()
     };
     let impersonation = auth::Impersonation {
-        user: header("impersonate-user").into_iter().next(),
+        // An empty user is none, as the API server takes it.
+        user: header("impersonate-user")
+            .into_iter()
+            .next()
+            .filter(|u| !u.is_empty()),
         groups: header("impersonate-group"),
         uid: header("impersonate-uid").into_iter().next(),
     };
