@@ -312,40 +312,20 @@ async fn a_workload_without_pods_is_waited_for_with_pod_running_timeout() {
     let mut pod = script_pod("empty-1", "echo arrived; exec sleep 300");
     pod.labels = [("app".to_string(), "empty".to_string())].into();
     c.apply_pod(pod);
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut stdout)
-        .await
-        .expect("stdout");
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
-        .await
-        .expect("ends")
-        .expect("status");
+    let (code, stdout) = client::finish(&mut child, Duration::from_secs(60)).await;
     let rest = tokio::time::timeout(Duration::from_secs(10), stderr.next_line())
         .await
         .expect("stderr ends")
         .expect("stderr");
     // The new pod's log, without an error; its one line may not be written yet.
-    assert_eq!((status.code(), rest), (Some(0), None));
+    assert_eq!((code, rest), (Some(0), None));
     assert!(stdout.is_empty() || stdout == "arrived\n", "{stdout:?}");
 }
 
 /// Reads a child's stdout as it comes, into a shared buffer.
 /// `podterm ARGS` against `c` with stdout and stderr piped, killed when dropped.
 fn spawn_podterm(c: &TestCluster, home: &Path, args: &[&str]) -> tokio::process::Child {
-    tokio::process::Command::new(bin::podterm())
-        .args(args)
-        .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("podterm starts")
+    client::spawn(&bin::podterm(), c.kubeconfig(), home, args)
 }
 
 fn collect(

@@ -60,19 +60,9 @@ async fn run(
     }
 }
 
-/// A client under test started against `c` with stdout and stderr piped (read as they come),
-/// killed when dropped.
+/// A client under test started against `c`, its output read as it comes.
 fn spawn_piped(bin: &Path, c: &TestCluster, home: &Path, args: &[&str]) -> tokio::process::Child {
-    tokio::process::Command::new(bin)
-        .args(args)
-        .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn")
+    client::spawn(bin, c.kubeconfig(), home, args)
 }
 
 /// Runs the same arguments through podterm and every kubectl. Stdout and exit code must equal
@@ -818,22 +808,8 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
         "{first}"
     );
     assert!(c.set_ready("demo", "web-6b7f9c8d5-h2x4k", true));
-    let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .expect("stdout")
-        .read_to_string(&mut stdout)
-        .await
-        .expect("read");
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
-        .await
-        .expect("ends")
-        .expect("status");
-    assert_eq!(
-        (status.code(), stdout.as_str()),
-        (Some(0), "web-6b7f9c8d5-h2x4k\n")
-    );
+    let (code, stdout) = client::finish(&mut child, Duration::from_secs(60)).await;
+    assert_eq!((code, stdout.as_str()), (Some(0), "web-6b7f9c8d5-h2x4k\n"));
 
     // The flag's own errors, in kubectl's words (zero after parsing, as kubectl checks it).
     for (value, said) in [

@@ -60,3 +60,41 @@ pub async fn run(
         stderr: out.stderr,
     }
 }
+
+/// A client started against a cluster (its `kubeconfig`, a `home` of its own) with stdin from
+/// /dev/null and stdout and stderr piped, to be read as they come; killed when dropped.
+pub fn spawn(
+    bin: &std::path::Path,
+    kubeconfig: &std::path::Path,
+    home: &std::path::Path,
+    args: &[&str],
+) -> tokio::process::Child {
+    tokio::process::Command::new(bin)
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} does not start: {e}", bin.display()))
+}
+
+/// The rest of a [`spawn`]ed client's stdout and its exit code, once it ends (within `limit`).
+pub async fn finish(child: &mut tokio::process::Child, limit: Duration) -> (Option<i32>, String) {
+    use tokio::io::AsyncReadExt as _;
+    let mut stdout = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        let read = out.read_to_string(&mut stdout);
+        tokio::time::timeout(limit, read)
+            .await
+            .unwrap_or_else(|_| panic!("stdout still open after {limit:?}"))
+            .expect("stdout");
+    }
+    let status = tokio::time::timeout(limit, child.wait())
+        .await
+        .unwrap_or_else(|_| panic!("still running after {limit:?}"))
+        .expect("status");
+    (status.code(), stdout)
+}
