@@ -605,16 +605,7 @@ fn spawn_collecting(
     home: &Path,
     args: &[&str],
 ) -> (tokio::process::Child, Collected) {
-    let mut child = tokio::process::Command::new(bin::podterm())
-        .args(args)
-        .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("podterm starts");
+    let mut child = spawn_podterm(c, home, args);
     let (buf, _task) = collect(child.stdout.take().expect("stdout"));
     (child, buf)
 }
