@@ -267,6 +267,14 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
                 None => not_found("pods", "", name),
             })
         }
+        (Method::POST, ["api", "v1", "namespaces", ns, "pods"]) => {
+            let a = attrs("create", "pods", None, "", Some(ns), None);
+            if let Some(r) = guard(user, &a) {
+                return r;
+            }
+            let dry_run = q.get("dryRun") == Some("All");
+            crate::create::handle(req, shared, ns, dry_run).await
+        }
         (Method::DELETE, ["api", "v1", "namespaces", ns, "pods", name]) => {
             let a = attrs("delete", "pods", None, "", Some(ns), Some(name));
             if let Some(r) = guard(user, &a) {
@@ -483,7 +491,7 @@ fn core_resources(ephemeral: bool) -> Value {
             "pods",
             "Pod",
             true,
-            &["delete", "get", "list", "watch"],
+            &["create", "delete", "get", "list", "watch"],
             &["po"],
         ),
         resource(

@@ -80,14 +80,14 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn duplicate(field: String, value: &str) -> Self {
+    pub(crate) fn duplicate(field: String, value: &str) -> Self {
         FieldError {
             field,
             reason: "FieldValueDuplicate",
             detail: format!("Duplicate value: {value:?}"),
         }
     }
-    fn required(field: String) -> Self {
+    pub(crate) fn required(field: String) -> Self {
         FieldError {
             field,
             reason: "FieldValueRequired",
@@ -101,7 +101,7 @@ impl FieldError {
             detail: format!("Not found: {value:?}"),
         }
     }
-    fn invalid(field: String, value: &str, why: &str) -> Self {
+    pub(crate) fn invalid(field: String, value: &str, why: &str) -> Self {
         FieldError {
             field,
             reason: "FieldValueInvalid",
@@ -140,7 +140,7 @@ pub fn invalid_status(pod: &str, errors: &[FieldError]) -> Value {
     )
 }
 
-fn is_dns_label(s: &str) -> bool {
+pub(crate) fn is_dns_label(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && b.len() <= 63
@@ -150,7 +150,7 @@ fn is_dns_label(s: &str) -> bool {
         && b[b.len() - 1] != b'-'
 }
 
-const DNS_LABEL_WHY: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+pub(crate) const DNS_LABEL_WHY: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
 /// Fills in what the API server defaults in an ephemeral container.
 pub fn with_defaults(mut ec: Value) -> Value {
@@ -388,7 +388,7 @@ fn merge_list(target: &mut Value, items: &[Value], key: &str) -> Result<(), Stri
     Ok(())
 }
 
-fn json_response(code: StatusCode, v: &Value) -> Response<Body> {
+pub(crate) fn json_response(code: StatusCode, v: &Value) -> Response<Body> {
     let mut r = Response::new(http_body_util::BodyExt::boxed(http_body_util::Full::new(
         Bytes::from(v.to_string()),
     )));
@@ -546,7 +546,7 @@ pub async fn handle(
     json_response(StatusCode::OK, &response)
 }
 
-fn decode_error(e: &str) -> Response<Body> {
+pub(crate) fn decode_error(e: &str) -> Response<Body> {
     status_response(
         400,
         "BadRequest",
@@ -555,7 +555,7 @@ fn decode_error(e: &str) -> Response<Body> {
     )
 }
 
-async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<Body>> {
+pub(crate) async fn read_body(req: Request<Incoming>) -> Result<Bytes, Response<Body>> {
     let limited = http_body_util::Limited::new(req.into_body(), MAX_BODY);
     match limited.collect().await {
         Ok(c) => Ok(c.to_bytes()),

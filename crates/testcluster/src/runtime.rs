@@ -550,17 +550,22 @@ pub fn apply_pod(shared: &Arc<Shared>, spec: crate::config::PodSpec) -> Pod {
     if let Some(old) = replaced {
         pod_gone(shared, &old);
     }
+    scheduled(shared, &pod);
+    pod
+}
+
+/// A new pod is on the node: the scheduler says so and its main processes start.
+pub fn scheduled(shared: &Arc<Shared>, pod: &Pod) {
     shared.events.normal(
         "default-scheduler",
-        involved(&pod, None),
+        involved(pod, None),
         "Scheduled",
         &format!(
             "Successfully assigned {}/{} to testnode",
             pod.spec.namespace, pod.spec.name
         ),
     );
-    start_pod(shared, &pod);
-    pod
+    start_pod(shared, pod);
 }
 
 /// Deletes a pod: sessions and processes end (they see the pod's life cancelled), then it goes.

@@ -61,6 +61,11 @@ pub struct Pod {
     pub life: CancelToken,
     /// Ephemeral containers added through `pods/{name}/ephemeralcontainers`, in order.
     pub ephemeral: Vec<Ephemeral>,
+    /// For a pod a request created (`POST pods`): its spec as stored, defaults applied, served
+    /// as it is (probes, security contexts and all), where a configured pod's is made up.
+    pub posted: Option<Value>,
+    /// Containers whose image cannot be pulled: they wait (`ErrImagePull`) and never start.
+    pub unpullable: Vec<String>,
 }
 
 /// An ephemeral container: its spec as the API server stores it (defaults applied) and the state
@@ -275,6 +280,31 @@ impl Store {
         let replaced = self.remove_pod(&spec.namespace, &spec.name);
         self.ensure_namespace(&spec.namespace);
         let mut g = self.lock();
+        let pod = Self::insert_pod(&mut g, spec, None, vec![]);
+        self.publish(&mut g, EventType::Added, &pod);
+        (pod, replaced)
+    }
+
+    /// Adds a pod a request created, with its spec as stored (`posted`) and the containers whose
+    /// image cannot be pulled; `None` when a pod of that name exists (the API server's 409).
+    pub fn create_pod(&self, spec: PodSpec, posted: Value, unpullable: Vec<String>) -> Option<Pod> {
+        let mut g = self.lock();
+        if g.pods
+            .contains_key(&(spec.namespace.clone(), spec.name.clone()))
+        {
+            return None;
+        }
+        let pod = Self::insert_pod(&mut g, spec, Some(posted), unpullable);
+        self.publish(&mut g, EventType::Added, &pod);
+        Some(pod)
+    }
+
+    fn insert_pod(
+        g: &mut Inner,
+        spec: PodSpec,
+        posted: Option<Value>,
+        unpullable: Vec<String>,
+    ) -> Pod {
         g.rv += 1;
         g.next_ip += 1;
         let n = g.next_ip;
@@ -288,14 +318,15 @@ impl Store {
             ip: format!("10.244.{}.{}", n / 250, n % 250 + 2),
             life: CancelToken::new(),
             ephemeral: Vec::new(),
+            posted,
+            unpullable,
             spec,
         };
         g.pods.insert(
             (pod.spec.namespace.clone(), pod.spec.name.clone()),
             pod.clone(),
         );
-        self.publish(&mut g, EventType::Added, &pod);
-        (pod, replaced)
+        pod
     }
 
     /// Changes a pod in place (phase, readiness, labels...): a MODIFIED event.
@@ -530,6 +561,10 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
         .enumerate()
         .map(|(i, c)| {
             let state = match s.phase {
+                _ if p.unpullable.contains(&c.name) => json!({ "waiting": {
+                    "reason": "ErrImagePull",
+                    "message": crate::ephemeral::pull_error(&c.image),
+                } }),
                 Phase::Running => json!({ "running": { "startedAt": started } }),
                 Phase::Pending => json!({ "waiting": { "reason": "ContainerCreating" } }),
                 Phase::Succeeded => json!({ "terminated": { "exitCode": 0, "reason": "Completed", "startedAt": started, "finishedAt": started } }),
@@ -619,6 +654,17 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
             "qosClass": "BestEffort",
         },
     });
+    if let Some(posted) = &p.posted {
+        // A created pod's spec as stored; the scheduler's choice and the defaults over it.
+        let mut spec = posted.clone();
+        for (k, default) in v["spec"].as_object().into_iter().flatten() {
+            if k != "containers" && spec.get(k).is_none_or(Value::is_null) {
+                spec[k] = default.clone();
+            }
+        }
+        spec["nodeName"] = json!("testnode");
+        v["spec"] = spec;
+    }
     if !p.ephemeral.is_empty() {
         v["spec"]["ephemeralContainers"] =
             Value::Array(p.ephemeral.iter().map(|e| e.spec.clone()).collect());
