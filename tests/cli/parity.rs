@@ -1995,3 +1995,300 @@ fn viewer_cert_files(kubeconfig: &Path, dir: &Path) -> (String, String) {
         file("client-key-data", "viewer.key"),
     )
 }
+
+/// A pod as the cluster keeps it, for comparing copies: labels, annotations and spec.
+async fn pod_shape(c: &TestCluster, name: &str) -> serde_json::Value {
+    let out = run(
+        &newest_kubectl(),
+        c,
+        &["get", "pod", name, "-o", "json"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{name}: {out:?}");
+    let pod: serde_json::Value = serde_json::from_slice(&out.stdout).expect("pod json");
+    serde_json::json!({
+        "labels": pod["metadata"]["labels"],
+        "annotations": pod["metadata"]["annotations"],
+        "spec": pod["spec"],
+    })
+}
+
+async fn delete_pod(c: &TestCluster, name: &str) {
+    let out = run(
+        &newest_kubectl(),
+        c,
+        &["delete", "pod", name, "--wait=false"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{name}: {out:?}");
+}
+
+/// A pod that crashes as it starts, with what a debugging copy leaves out (labels, annotations,
+/// probes) and an init container, created as a user would (`kubectl create -f`, JSON).
+async fn crashing_pod(c: &TestCluster, dir: &Path, name: &str) {
+    let file = dir.join(format!("{name}.json"));
+    let pod = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": { "name": name, "labels": { "app": "crashy" }, "annotations": { "note": "kept?" } },
+        "spec": {
+            "securityContext": { "runAsUser": 1000 },
+            "initContainers": [{ "name": "init", "image": "busybox:1.36", "command": ["true"] }],
+            "containers": [{
+                "name": "app",
+                "image": "busybox:1.36",
+                "command": ["sh", "-c", "echo starting; exit 3"],
+                "livenessProbe": { "exec": { "command": ["true"] }, "periodSeconds": 5 },
+                "readinessProbe": { "exec": { "command": ["true"] } },
+            }, { "name": "side", "image": "busybox:1.36" }],
+        },
+    });
+    std::fs::write(&file, pod.to_string()).expect("pod file");
+    let path = file.display().to_string();
+    let out = run(
+        &newest_kubectl(),
+        c,
+        &["create", "--validate=false", "-f", &path],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+/// `debug --copy-to`: the copy each client makes (the pod the API server keeps, field by field),
+/// what each prints and its exit code are kubectl's, for a crashing pod's copy with a shell, a
+/// copy with a debug container added, one with its images changed, the legacy profile, and
+/// `--replace`. kubectl sends the copy as protobuf, podterm as JSON: testcluster reads both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_copy_matches_kubectl() {
+    let c = cluster::demo().await;
+    let dir = tempfile::tempdir().expect("dir");
+    crashing_pod(&c, dir.path(), "crashy").await;
+    type Case<'a> = (&'a [&'a str], Option<&'a str>);
+    let cases: &[Case] = &[
+        // The crashing container runs a shell instead, attached through stdin.
+        (
+            &["--profile=general", "-c", "app", "-i", "--", "sh"],
+            Some("echo in-the-copy; exit\n"),
+        ),
+        // A debug container added, with what it keeps and its environment; not attached.
+        (
+            &[
+                "--profile=restricted",
+                "--image=busybox",
+                "-c",
+                "dbg",
+                "--keep-labels",
+                "--keep-liveness",
+                "--keep-init-containers=false",
+                "--share-processes=false",
+                "--env=A=1",
+                "--image-pull-policy=IfNotPresent",
+                "--",
+                "sleep",
+                "1000",
+            ],
+            None,
+        ),
+        // Other images only: nothing debugged, so nothing left out.
+        (&["--set-image=*=busybox:1.37,side=busybox:1.38"], None),
+        // The old profile: the labels go, the rest stays; the command as arguments.
+        (
+            &[
+                "--profile=legacy",
+                "-c",
+                "side",
+                "--keep-annotations",
+                "--arguments-only",
+                "--",
+                "-c",
+                "sleep 1000",
+            ],
+            None,
+        ),
+        // A new container under a generated name, the pod's node kept.
+        (
+            &[
+                "--profile=netadmin",
+                "--image=busybox",
+                "--same-node",
+                "--",
+                "sleep",
+                "1000",
+            ],
+            None,
+        ),
+    ];
+    for (flags, stdin) in cases {
+        let mut args = vec!["debug", "crashy", "--copy-to=crashy-copy"];
+        args.extend_from_slice(flags);
+        let mut want: Option<serde_json::Value> = None;
+        let mut outs = vec![];
+        for bin in clients() {
+            let out = run(&bin, &c, &args, stdin.map(|s| s.as_bytes().to_vec()), &[]).await;
+            assert_eq!(out.code, 0, "{} {args:?}: {out:?}", bin.display());
+            let mut got = pod_shape(&c, "crashy-copy").await;
+            // A generated container name differs by run.
+            let text = unrandom(&got.to_string());
+            got = serde_json::from_str(&text).expect("json");
+            match &want {
+                None => want = Some(got),
+                Some(w) => assert_eq!(&got, w, "{} made another copy for {args:?}", bin.display()),
+            }
+            delete_pod(&c, "crashy-copy").await;
+            // The next client's copy takes the same name once this one is gone.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while run(
+                &newest_kubectl(),
+                &c,
+                &["get", "pod", "crashy-copy"],
+                None,
+                &[],
+            )
+            .await
+            .code
+                == 0
+            {
+                assert!(Instant::now() < deadline, "crashy-copy was not deleted");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            outs.push((
+                unrandom(&String::from_utf8_lossy(&out.stdout)),
+                unrandom(&out.stderr),
+            ));
+        }
+        let (ours, theirs) = outs.split_first().expect("podterm");
+        assert!(
+            theirs.iter().all(|t| t.0 == ours.0),
+            "stdout for {args:?}: podterm {:?}, kubectl {theirs:?}",
+            ours.0
+        );
+        assert!(
+            theirs.iter().any(|t| t.1 == ours.1),
+            "stderr for {args:?}: podterm {:?}, kubectl {theirs:?}",
+            ours.1
+        );
+        let w = want.expect("a copy");
+        match flags[0] {
+            "--profile=general" => {
+                assert_eq!(ours.0, "in-the-copy\n", "{args:?}");
+                assert_eq!(
+                    w["spec"]["containers"][0]["command"],
+                    serde_json::json!(["sh"])
+                );
+                assert!(w["labels"].is_null() && w["annotations"].is_null(), "{w}");
+                assert!(w["spec"]["containers"][0]["livenessProbe"].is_null(), "{w}");
+                assert_eq!(w["spec"]["shareProcessNamespace"], true);
+                // The pod runs as 1000: both newer kubectl and podterm warn about SYS_PTRACE.
+                assert!(ours.1.contains("Non-root user is configured"), "{}", ours.1);
+            }
+            "--profile=restricted" => {
+                assert_eq!(w["labels"]["app"], "crashy");
+                assert!(w["spec"]["initContainers"].is_null(), "{w}");
+                assert_eq!(w["spec"]["shareProcessNamespace"], false);
+                assert_eq!(
+                    w["spec"]["containers"][2]["securityContext"]["capabilities"]["drop"],
+                    serde_json::json!(["ALL"])
+                );
+            }
+            "--set-image=*=busybox:1.37,side=busybox:1.38" => {
+                assert_eq!(w["spec"]["containers"][0]["image"], "busybox:1.37");
+                assert_eq!(w["spec"]["containers"][1]["image"], "busybox:1.38");
+                assert_eq!(w["labels"]["app"], "crashy");
+            }
+            "--profile=legacy" => {
+                assert!(w["labels"].is_null(), "{w}");
+                assert_eq!(w["annotations"]["note"], "kept?");
+                assert_eq!(
+                    w["spec"]["containers"][1]["args"],
+                    serde_json::json!(["-c", "sleep 1000"])
+                );
+            }
+            _ => {
+                assert_eq!(
+                    ours.0,
+                    "Defaulting debug container name to debugger-XXXXX.\n"
+                );
+                assert_eq!(
+                    w["spec"]["containers"][2]["securityContext"]["capabilities"]["add"],
+                    serde_json::json!(["NET_ADMIN", "NET_RAW"])
+                );
+            }
+        }
+    }
+
+    // --replace: the copy made, then the original deleted.
+    for (i, bin) in clients().iter().enumerate() {
+        let original = format!("crashy-{i}");
+        crashing_pod(&c, dir.path(), &original).await;
+        let copy = format!("--copy-to={original}-copy");
+        let args = [
+            "debug",
+            &original,
+            &copy,
+            "--image=busybox",
+            "--replace",
+            "-c",
+            "dbg",
+            "--profile=baseline",
+        ];
+        let out = run(bin, &c, &args, None, &[]).await;
+        assert_eq!(
+            (out.code, out.stderr.as_str()),
+            (0, ""),
+            "{}",
+            bin.display()
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while run(&newest_kubectl(), &c, &["get", "pod", &original], None, &[])
+            .await
+            .code
+            == 0
+        {
+            assert!(Instant::now() < deadline, "{original} was not deleted");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        pod_shape(&c, &format!("{original}-copy")).await;
+    }
+
+    // Refusals, in kubectl's words and order, and the API server's.
+    let table: &[&[&str]] = &[
+        &["debug", "crashy", "--copy-to=x"],
+        &["debug", "crashy", "--copy-to=x", "--", "sh"],
+        &["debug", "crashy", "--image=busybox", "--replace"],
+        &["debug", "crashy", "--image=busybox", "--same-node"],
+        &["debug", "crashy", "--set-image=app=busybox"],
+        &[
+            "debug",
+            "crashy",
+            "--copy-to=x",
+            "--image=busybox",
+            "--target=app",
+        ],
+        &[
+            "debug",
+            "crashy",
+            "--copy-to=crashy",
+            "--image=busybox",
+            "-c",
+            "dbg",
+        ],
+        &[
+            "debug",
+            "crashy",
+            "--copy-to=Bad_Name",
+            "--image=busybox",
+            "-c",
+            "dbg",
+        ],
+    ];
+    for args in table {
+        let out = same_debug(&c, args, None).await;
+        assert_eq!(out.code, 1, "{args:?}: {out:?}");
+    }
+}

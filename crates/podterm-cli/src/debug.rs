@@ -13,6 +13,7 @@ use podterm_core::debug::{
 };
 use podterm_core::exec::ExecSpec;
 use podterm_core::logs::{self, LogOptions, LogSource, LogsError, Output};
+use podterm_core::podcopy::{self, CopySpec, Keep};
 use podterm_core::pods::{self, PodTarget};
 use std::sync::Arc;
 
@@ -70,6 +71,44 @@ pub struct DebugArgs {
     /// and the like) laid over the profile's.
     #[arg(long, value_name = "FILE")]
     pub custom: Option<std::path::PathBuf>,
+    /// Debug a copy of the pod with this name instead of the pod itself: a crashing pod's copy
+    /// with a shell (`-c CONTAINER -- sh`), a copy with a debug container added (`--image`), or
+    /// with other images (`--set-image`).
+    #[arg(long, value_name = "NAME")]
+    pub copy_to: Option<String>,
+    /// With --copy-to: delete the original pod.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    pub replace: bool,
+    /// With --copy-to: run the copy on the original's node.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    pub same_node: bool,
+    /// With --copy-to: CONTAINER=IMAGE pairs changing the copy's images (`*` for every
+    /// container).
+    #[arg(long, value_name = "CONTAINER=IMAGE", value_parser = env_pairs)]
+    pub set_image: Vec<Vec<(String, String)>>,
+    /// With --copy-to: the copy's containers share one process namespace (default: true).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
+    pub share_processes: Option<bool>,
+    /// With --copy-to: keep the pod's labels (left out by default, so the copy is behind no
+    /// Service and under no controller).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    pub keep_labels: bool,
+    /// With --copy-to: keep the pod's annotations.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    pub keep_annotations: bool,
+    /// With --copy-to: keep the liveness probes (left out by default: they would restart the
+    /// container being debugged).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    pub keep_liveness: bool,
+    /// With --copy-to: keep the readiness probes.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    pub keep_readiness: bool,
+    /// With --copy-to: keep the startup probes.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    pub keep_startup: bool,
+    /// With --copy-to: run the init containers (default: true).
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "true")]
+    pub keep_init_containers: bool,
     /// The pod (POD or pod/POD).
     pub pod: Option<String>,
     /// The command and its arguments (after `--`); default: the image's entrypoint.
@@ -201,11 +240,34 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     if a.attach == Some(true) && image.is_none() && a.container.is_none() {
         return Err(Failure::new("you must specify --container or create a new container using --image in order to attach."));
     }
-    let Some(image) = image else {
+    let set_images = env_list(&a.set_image);
+    if a.copy_to.is_some() && a.reuse {
+        return Err(Failure::new(
+            "--reuse attaches to a debug container already in the pod; it cannot be used with --copy-to (attach to an earlier copy with podterm attach)",
+        ));
+    }
+    if a.copy_to.is_some() {
+        if image.is_none() && set_images.is_empty() && a.command.is_empty() {
+            return Err(Failure::new(
+                "you must specify --image, --set-image or command arguments.",
+            ));
+        }
+        if !a.command.is_empty() && a.container.is_none() && image.is_none() {
+            return Err(Failure::new(
+                "you must specify an existing container or a new image when specifying args.",
+            ));
+        }
+    } else if a.replace {
+        return Err(Failure::new("--replace may only be used with --copy-to."));
+    } else if a.same_node {
+        return Err(Failure::new("--same-node may only be used with --copy-to."));
+    } else if !set_images.is_empty() {
+        return Err(Failure::new("--set-image may only be used with --copy-to."));
+    } else if image.is_none() {
         return Err(Failure::new(
             "you must specify --image when not using --copy-to.",
         ));
-    };
+    }
     let Some(pod_name) = a.pod.clone() else {
         return Err(Failure::new("NAME or filename is required for debug"));
     };
@@ -218,6 +280,11 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
             ))
         })?),
     };
+    if a.target_container.is_some() && a.copy_to.is_some() {
+        return Err(Failure::new(
+            "--target is incompatible with --copy-to. Use --share-processes instead.",
+        ));
+    }
     if let (Some(t), false) = (&a.target_container, a.quiet) {
         println!("Targeting container {t:?}. If you don't see processes from this container it may be because the container runtime doesn't support this feature.");
     }
@@ -258,6 +325,38 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     .await?;
     let pod_name = pod.metadata.name.clone().unwrap_or_default();
     let namespace = cluster.namespace.clone();
+    if let Some(copy_to) = &a.copy_to {
+        let spec = CopySpec {
+            name: copy_to.clone(),
+            container: a.container.clone(),
+            image,
+            set_images,
+            share_processes: a.share_processes,
+            same_node: a.same_node,
+            keep: Keep {
+                labels: a.keep_labels,
+                annotations: a.keep_annotations,
+                liveness: a.keep_liveness,
+                readiness: a.keep_readiness,
+                startup: a.keep_startup,
+                init_containers: a.keep_init_containers,
+            },
+            profile,
+            command: a.command.clone(),
+            arguments_only: a.arguments_only,
+            env: env_list(&a.env),
+            pull_policy,
+            stdin: a.stdin,
+            tty: a.tty,
+            custom,
+        };
+        return debug_copy(&a, &cluster, &pod, &spec, attach, limit).await;
+    }
+    let Some(image) = image else {
+        return Err(Failure::new(
+            "you must specify --image when not using --copy-to.",
+        ));
+    };
     debug::check_running(&pod)?;
     let spec = DebugSpec {
         image: image.clone(),
@@ -309,13 +408,78 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     if !attach {
         return Ok(0);
     }
+    attach_to(&a, &cluster, &pod_name, &name, &image, true, limit).await
+}
+
+/// Debugs a copy of the pod: makes it, creates it (deleting the original with `--replace`),
+/// then attaches to its debug container as kubectl does.
+async fn debug_copy(
+    a: &DebugArgs,
+    cluster: &Cluster,
+    pod: &k8s_openapi::api::core::v1::Pod,
+    spec: &CopySpec,
+    attach: bool,
+    limit: Option<std::time::Duration>,
+) -> Result<i32, Failure> {
+    let (copy, container) = podcopy::copy_of(pod, spec, |p| {
+        let n = debug::fresh_name(p);
+        if !a.quiet {
+            println!("Defaulting debug container name to {n}.");
+        }
+        n
+    })?;
+    if let Some(name) = &container {
+        let made = copy["spec"]["containers"]
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["name"] == name.as_str()));
+        if made.is_some_and(|c| debug::privileges_may_not_work(pod, c)) {
+            eprintln!("Warning: Non-root user is configured for the entire target Pod, and some capabilities granted by debug profile may not work. Please consider using \"--custom\" with a custom profile that specifies \"securityContext.runAsUser: 0\".");
+        }
+    }
+    let original = pod.metadata.name.clone().unwrap_or_default();
+    within(
+        limit,
+        podcopy::create(
+            &cluster.client,
+            &cluster.namespace,
+            &copy,
+            a.replace.then_some(original.as_str()),
+        ),
+    )
+    .await?;
+    match container {
+        Some(name) if attach => {
+            let image = copy["spec"]["containers"]
+                .as_array()
+                .and_then(|l| l.iter().find(|c| c["name"] == name.as_str()))
+                .and_then(|c| c["image"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            attach_to(a, cluster, &spec.name, &name, &image, false, limit).await
+        }
+        _ => Ok(0),
+    }
+}
+
+/// Waits for the debug container `name` of `pod_name` to run, then attaches to it; its log
+/// instead when it has ended. `ephemeral`: kubectl's words after the session differ.
+async fn attach_to(
+    a: &DebugArgs,
+    cluster: &Cluster,
+    pod_name: &str,
+    name: &str,
+    image: &str,
+    ephemeral: bool,
+    limit: Option<std::time::Duration>,
+) -> Result<i32, Failure> {
+    let namespace = cluster.namespace.clone();
     let quiet = a.quiet;
     let ready = debug::wait_running(
         &cluster.client,
         &namespace,
-        &pod_name,
-        &name,
-        &image,
+        pod_name,
+        name,
+        image,
         |message| {
             if !quiet {
                 eprintln!("Warning: container {name}: {message}");
@@ -325,7 +489,7 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     .await?;
     // Ended already (a quick command): nothing to attach to; its log instead, as kubectl.
     if let Ready::Ended(..) = ready {
-        return print_log(&cluster, &namespace, &pod_name, &name).await;
+        return print_log(cluster, &namespace, pod_name, name).await;
     }
     let tty = decide_tty(a.tty, a.stdin, a.quiet);
     // Printed with or without -i, as kubectl prints them.
@@ -335,8 +499,8 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     }
     let exec = ExecSpec {
         namespace: namespace.clone(),
-        pod: pod_name.clone(),
-        container: name.clone(),
+        pod: pod_name.to_string(),
+        container: name.to_string(),
         command: vec![],
         stdin: a.stdin,
         stdout: true,
@@ -347,18 +511,22 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     };
     // It ended between the wait and the attach (or the attach failed otherwise): its log, after
     // kubectl's warning.
-    let code = match run(&cluster, exec, limit).await {
+    let code = match run(cluster, exec, limit).await {
         Ok(code) => code,
         Err(f) => {
             eprintln!(
                 "warning: couldn't attach to pod/{pod_name}, falling back to streaming logs: {}",
                 podterm_core::text::message(f.quoted())
             );
-            return print_log(&cluster, &namespace, &pod_name, &name).await;
+            return print_log(cluster, &namespace, pod_name, name).await;
         }
     };
-    if tty && !a.quiet {
-        println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running");
+    if tty && a.stdin && !a.quiet {
+        if ephemeral {
+            println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running");
+        } else {
+            println!("Session ended, resume using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' command");
+        }
     }
     Ok(code)
 }

@@ -12,6 +12,7 @@ use podterm_core::follow::FollowError;
 use podterm_core::import::ImportError;
 use podterm_core::logs::LogsError;
 use podterm_core::overrides::OverrideError;
+use podterm_core::podcopy::CopyError;
 use podterm_core::pods::PodError;
 use podterm_core::profiles::ProfileError;
 use podterm_core::text;
@@ -125,6 +126,15 @@ impl From<DebugError> for Failure {
         match e {
             DebugError::Api(e) | DebugError::Forbidden(e) => e.into(),
             DebugError::Target(e) => e.into(),
+            other => Failure::new(other.to_string()),
+        }
+    }
+}
+
+impl From<CopyError> for Failure {
+    fn from(e: CopyError) -> Self {
+        match e {
+            CopyError::Api(e) => e.into(),
             other => Failure::new(other.to_string()),
         }
     }

@@ -287,8 +287,8 @@ mod tests {
             usage_words(&e, args.iter().map(|a| a.to_string()))
         };
         assert_eq!(
-            said(&["debug", "pair", "--image", "busybox", "--copy-to", "x"]).as_deref(),
-            Some("Error: unknown flag: --copy-to\nSee 'podterm debug --help' for usage.")
+            said(&["debug", "pair", "--image", "busybox", "--filename", "x"]).as_deref(),
+            Some("Error: unknown flag: --filename\nSee 'podterm debug --help' for usage.")
         );
         // A value refused: kubectl's words, the value quoted as Go quotes it.
         assert_eq!(

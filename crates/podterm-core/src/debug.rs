@@ -132,21 +132,45 @@ impl DebugProfile {
         })
     }
 
-    /// The container's `securityContext` under this profile, if it sets one.
-    fn security_context(self) -> Option<serde_json::Value> {
-        match self {
-            DebugProfile::General => Some(json!({ "capabilities": { "add": ["SYS_PTRACE"] } })),
-            DebugProfile::Baseline | DebugProfile::Legacy => None,
-            DebugProfile::Restricted => Some(json!({
-                "runAsNonRoot": true,
-                "capabilities": { "drop": ["ALL"] },
-                "allowPrivilegeEscalation": false,
-                "seccompProfile": { "type": "RuntimeDefault" },
-            })),
-            DebugProfile::Netadmin => {
-                Some(json!({ "capabilities": { "add": ["NET_ADMIN", "NET_RAW"] } }))
+    /// Shapes the debug container's `securityContext` as the profile does in kubectl, on top of
+    /// what it has (an ephemeral container has nothing; a pod copy's container may have its own):
+    /// capabilities are added to its list, `baseline` and `restricted` start from none.
+    pub fn shape(self, container: &mut serde_json::Value) {
+        let Some(c) = container.as_object_mut() else {
+            return;
+        };
+        let add = |c: &mut serde_json::Map<String, serde_json::Value>, cap: &str| {
+            let list =
+                &mut c.entry("securityContext").or_insert_with(|| json!({}))["capabilities"]["add"];
+            match list.as_array_mut() {
+                Some(a) => a.push(json!(cap)),
+                None => *list = json!([cap]),
             }
-            DebugProfile::Sysadmin => Some(json!({ "privileged": true })),
+        };
+        match self {
+            DebugProfile::General => add(c, "SYS_PTRACE"),
+            DebugProfile::Legacy => {}
+            DebugProfile::Baseline => {
+                c.remove("securityContext");
+            }
+            DebugProfile::Restricted => {
+                c.insert(
+                    "securityContext".into(),
+                    json!({
+                        "runAsNonRoot": true,
+                        "capabilities": { "drop": ["ALL"] },
+                        "allowPrivilegeEscalation": false,
+                        "seccompProfile": { "type": "RuntimeDefault" },
+                    }),
+                );
+            }
+            DebugProfile::Netadmin => {
+                add(c, "NET_ADMIN");
+                add(c, "NET_RAW");
+            }
+            DebugProfile::Sysadmin => {
+                c.entry("securityContext").or_insert_with(|| json!({}))["privileged"] = json!(true);
+            }
         }
     }
 }
@@ -170,7 +194,7 @@ impl PullPolicy {
         })
     }
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             PullPolicy::Always => "Always",
             PullPolicy::IfNotPresent => "IfNotPresent",
@@ -183,7 +207,7 @@ impl PullPolicy {
 /// `--custom`): a security context, environment, working directory, mounts and the like. It may
 /// not name the container or set its command, image, lifecycle or volume devices.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct CustomProfile(serde_json::Map<String, serde_json::Value>);
+pub struct CustomProfile(pub(crate) serde_json::Map<String, serde_json::Value>);
 
 /// Why a custom profile was refused.
 #[derive(Debug, thiserror::Error)]
@@ -273,7 +297,10 @@ fn merge_key(field: &str) -> Option<&'static str> {
 
 /// Lays `patch` over `base` as a strategic merge patch of a container does: objects merged
 /// field by field, keyed lists item by item, anything else replaced.
-fn overlay(base: &mut serde_json::Value, patch: &serde_json::Map<String, serde_json::Value>) {
+pub(crate) fn overlay(
+    base: &mut serde_json::Value,
+    patch: &serde_json::Map<String, serde_json::Value>,
+) {
     if !base.is_object() {
         *base = json!({});
     }
@@ -376,9 +403,7 @@ pub fn ephemeral_container(spec: &DebugSpec, name: &str) -> serde_json::Value {
     if let Some(t) = spec.target.as_deref().filter(|t| !t.is_empty()) {
         c["targetContainerName"] = json!(t);
     }
-    if let Some(sc) = spec.profile.security_context() {
-        c["securityContext"] = sc;
-    }
+    spec.profile.shape(&mut c);
     if let Some(custom) = &spec.custom {
         overlay(&mut c, &custom.0);
     }
@@ -464,13 +489,19 @@ pub fn check_running(pod: &Pod) -> Result<(), DebugError> {
     Ok(())
 }
 
+/// The status of the container of that name: an ephemeral one, or (in a pod copy) a regular or
+/// init container. Names are unique across the three in a pod.
 fn status_of<'a>(pod: &'a Pod, name: &str) -> Option<&'a ContainerStatus> {
-    pod.status
-        .as_ref()?
-        .ephemeral_container_statuses
-        .as_ref()?
-        .iter()
-        .find(|s| s.name == name)
+    let status = pod.status.as_ref()?;
+    [
+        &status.ephemeral_container_statuses,
+        &status.container_statuses,
+        &status.init_container_statuses,
+    ]
+    .into_iter()
+    .flatten()
+    .flatten()
+    .find(|s| s.name == name)
 }
 
 fn is_ours(c: &EphemeralContainer) -> bool {
@@ -606,7 +637,12 @@ fn progress(pod: &Pod, name: &str, image: &str) -> Progress {
     if state.running.is_some() {
         return Progress::Running;
     }
-    if let Some(t) = &state.terminated {
+    // A pod copy's container restarts: waiting to start again after it ended is ended too, as
+    // kubectl takes it.
+    let last = status_of(pod, name)
+        .and_then(|s| s.last_state.as_ref())
+        .and_then(|s| s.terminated.as_ref());
+    if let Some(t) = state.terminated.as_ref().or(last) {
         return Progress::Terminated(DebugError::Ended {
             container: name.to_string(),
             reason: crate::text::shown(t.reason.as_deref().unwrap_or("Terminated")),

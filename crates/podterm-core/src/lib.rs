@@ -14,6 +14,8 @@
 //! - [`pods`]: finding the pod and container to run in, as kubectl does.
 //! - [`protocol`]: the `v5.channel.k8s.io` / `v4.channel.k8s.io` wire format.
 //! - [`debug`]: debug containers: an ephemeral container added to a pod, waited for, reused.
+//! - [`podcopy`]: debugging a copy of a pod (`debug --copy-to`): a crashing pod's copy with a
+//!   shell, made as kubectl makes it.
 //! - [`exec`]: exec and attach sessions: the frame pump, read-ahead, liveness, outcomes.
 //! - [`stdin`]: stdin's bytes framed for the wire; a reader that reads straight into frames.
 //! - [`fanout`]: one command in every Ready pod of a selector or workload (`exec --all`): lines
@@ -60,6 +62,7 @@ pub mod oidc;
 pub mod opentabs;
 pub mod overrides;
 pub mod pagesocket;
+pub mod podcopy;
 pub mod podfs;
 pub mod podinfo;
 pub mod pods;

@@ -1,0 +1,435 @@
+//! Debugging a copy of a pod (`kubectl debug --copy-to`): a new pod made from the pod's spec,
+//! with a debug container added or one of its containers changed (its command, image,
+//! environment), and what a debugging copy should not carry left out (labels that would put it
+//! behind a Service or under a controller, probes that would restart it, the node it ran on).
+//!
+//! This is the way into a pod that cannot be entered: one that crashes as it starts (its copy
+//! runs a shell instead of the crashing command), a finished one, or any pod on a cluster
+//! without ephemeral containers. The copy is made as kubectl makes it, profiles included, so the
+//! same flags give the same pod.
+
+use crate::cluster::ApiError;
+use crate::debug::{overlay, CustomProfile, DebugProfile, PullPolicy};
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, PostParams};
+use serde_json::{json, Value};
+
+/// Why a copy could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CopyError {
+    /// No container of that name and no image to make a new one with (kubectl's words).
+    #[error("you must specify image when creating new container")]
+    NeedsImage,
+    /// `--custom` names a container that is not one of the pod's regular containers (an init
+    /// container). kubectl's words.
+    #[error("unable to find the {container} container in the pod {pod}")]
+    CustomTarget { container: String, pod: String },
+    /// The API server refused or failed (the copy's name taken: `AlreadyExists`).
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+impl From<kube::Error> for CopyError {
+    fn from(e: kube::Error) -> Self {
+        CopyError::Api(e.into())
+    }
+}
+
+/// What the copy keeps of the original that a debugging copy leaves out by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    pub labels: bool,
+    pub annotations: bool,
+    pub liveness: bool,
+    pub readiness: bool,
+    pub startup: bool,
+    pub init_containers: bool,
+}
+
+impl Default for Keep {
+    /// kubectl's defaults: only the init containers are kept.
+    fn default() -> Self {
+        Keep {
+            labels: false,
+            annotations: false,
+            liveness: false,
+            readiness: false,
+            startup: false,
+            init_containers: true,
+        }
+    }
+}
+
+/// The copy to make.
+#[derive(Debug, Clone, Default)]
+pub struct CopySpec {
+    /// The copy's name.
+    pub name: String,
+    /// The container to change, or the new debug container's name; `None`: a new one, named
+    /// by [`CopySpec::fresh_name`]'s caller.
+    pub container: Option<String>,
+    /// The new (or changed) container's image.
+    pub image: Option<String>,
+    /// `(container, image)` pairs; container `*` is every container.
+    pub set_images: Vec<(String, String)>,
+    /// `shareProcessNamespace` as asked (`None`: the profile's choice).
+    pub share_processes: Option<bool>,
+    /// Keep `nodeName`: the copy runs on the original's node.
+    pub same_node: bool,
+    pub keep: Keep,
+    pub profile: DebugProfile,
+    /// The container's command; empty: as it was (or the image's entrypoint).
+    pub command: Vec<String>,
+    /// `command` is the entrypoint's arguments.
+    pub arguments_only: bool,
+    /// Replaces the container's environment when not empty.
+    pub env: Vec<(String, String)>,
+    pub pull_policy: Option<PullPolicy>,
+    pub stdin: bool,
+    pub tty: bool,
+    pub custom: Option<CustomProfile>,
+}
+
+/// The copy of `pod` that `spec` asks for, and the container to attach to (`None`: only images
+/// were changed). `fresh_name` names a new debug container when `spec.container` does not.
+pub fn copy_of(
+    pod: &Pod,
+    spec: &CopySpec,
+    fresh_name: impl FnOnce(&Pod) -> String,
+) -> Result<(Value, Option<String>), CopyError> {
+    let meta = &pod.metadata;
+    let mut copy = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": spec.name,
+            "namespace": meta.namespace,
+            "labels": meta.labels,
+            "annotations": meta.annotations,
+        },
+        "spec": serde_json::to_value(&pod.spec).unwrap_or_else(|_| json!({})),
+    });
+    let s = &mut copy["spec"];
+    if let Some(m) = s.as_object_mut() {
+        m.remove("ephemeralContainers");
+        if !spec.same_node {
+            m.remove("nodeName");
+        }
+        if let Some(share) = spec.share_processes {
+            m.insert("shareProcessNamespace".into(), json!(share));
+        }
+    }
+    let every = spec.set_images.iter().rev().find(|(n, _)| n == "*");
+    for c in s["containers"].as_array_mut().into_iter().flatten() {
+        let name = c["name"].as_str().unwrap_or_default().to_string();
+        let image = spec
+            .set_images
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .or(every)
+            .map(|(_, i)| i.clone());
+        if let Some(i) = image.filter(|i| !i.is_empty()) {
+            c["image"] = json!(i);
+        }
+    }
+    let wanted = spec.container.clone().unwrap_or_default();
+    let exists = ["containers", "initContainers"].iter().any(|list| {
+        s[*list]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|c| c["name"] == wanted.as_str()))
+    });
+    let name = if exists {
+        wanted
+    } else {
+        if spec.image.as_deref().unwrap_or_default().is_empty() {
+            if !spec.set_images.is_empty() {
+                return Ok((copy, None));
+            }
+            return Err(CopyError::NeedsImage);
+        }
+        let name = spec.container.clone().unwrap_or_else(|| fresh_name(pod));
+        let new = json!({ "name": name, "terminationMessagePolicy": "File" });
+        match s["containers"].as_array_mut() {
+            Some(a) => a.push(new),
+            None => s["containers"] = json!([new]),
+        }
+        name
+    };
+    for list in ["containers", "initContainers"] {
+        for c in s[list].as_array_mut().into_iter().flatten() {
+            if c["name"] == name.as_str() {
+                change(c, spec);
+            }
+        }
+    }
+    shape_pod(&mut copy, spec);
+    if let Some(custom) = &spec.custom {
+        let found = copy["spec"]["containers"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == name.as_str());
+        match found {
+            Some(c) => overlay(c, &custom.0),
+            None => {
+                return Err(CopyError::CustomTarget {
+                    container: crate::text::shown(&name),
+                    pod: crate::text::shown(&spec.name),
+                })
+            }
+        }
+    }
+    Ok((copy, Some(name)))
+}
+
+/// The container's command, environment, image, stdin and TTY as asked, then its profile.
+fn change(c: &mut Value, spec: &CopySpec) {
+    let Some(m) = c.as_object_mut() else {
+        return;
+    };
+    if !spec.command.is_empty() {
+        if spec.arguments_only {
+            m.insert("args".into(), json!(spec.command));
+        } else {
+            m.insert("command".into(), json!(spec.command));
+            m.remove("args");
+        }
+    }
+    if !spec.env.is_empty() {
+        let env: Vec<Value> = spec
+            .env
+            .iter()
+            .map(|(k, v)| json!({ "name": k, "value": v }))
+            .collect();
+        m.insert("env".into(), json!(env));
+    }
+    if let Some(i) = spec.image.as_deref().filter(|i| !i.is_empty()) {
+        m.insert("image".into(), json!(i));
+    }
+    if let Some(p) = spec.pull_policy {
+        m.insert("imagePullPolicy".into(), json!(p.as_str()));
+    }
+    for (field, on) in [("stdin", spec.stdin), ("tty", spec.tty)] {
+        if on {
+            m.insert(field.into(), json!(true));
+        } else {
+            m.remove(field);
+        }
+    }
+    spec.profile.shape(c);
+}
+
+/// What the profile does to the rest of a pod copy: labels, annotations, probes and init
+/// containers left out unless kept, processes shared unless asked otherwise.
+fn shape_pod(copy: &mut Value, spec: &CopySpec) {
+    if spec.profile == DebugProfile::Legacy {
+        // kubectl's legacy profile drops the labels, whatever --keep-labels says, and nothing
+        // else.
+        if let Some(m) = copy["metadata"].as_object_mut() {
+            m.remove("labels");
+        }
+        return;
+    }
+    let keep = spec.keep;
+    if let Some(m) = copy["metadata"].as_object_mut() {
+        if !keep.labels {
+            m.remove("labels");
+        }
+        if !keep.annotations {
+            m.remove("annotations");
+        }
+    }
+    let s = &mut copy["spec"];
+    for c in s["containers"].as_array_mut().into_iter().flatten() {
+        if let Some(m) = c.as_object_mut() {
+            for (probe, kept) in [
+                ("livenessProbe", keep.liveness),
+                ("readinessProbe", keep.readiness),
+                ("startupProbe", keep.startup),
+            ] {
+                if !kept {
+                    m.remove(probe);
+                }
+            }
+        }
+    }
+    if let Some(m) = s.as_object_mut() {
+        if !keep.init_containers {
+            m.remove("initContainers");
+        }
+        if m.get("shareProcessNamespace").is_none_or(Value::is_null) {
+            m.insert("shareProcessNamespace".into(), json!(true));
+        }
+    }
+}
+
+/// Creates the copy; with `replace`, then deletes the original at once (grace period 0), as
+/// kubectl does.
+pub async fn create(
+    client: &kube::Client,
+    namespace: &str,
+    copy: &Value,
+    replace: Option<&str>,
+) -> Result<Pod, CopyError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let pod: Pod = serde_json::from_value(copy.clone()).map_err(|e| {
+        CopyError::Api(ApiError::Refused {
+            code: 422,
+            reason: "Invalid".into(),
+            message: format!("the copy is not a pod: {e}"),
+        })
+    })?;
+    let created = pods.create(&PostParams::default(), &pod).await?;
+    if let Some(original) = replace {
+        pods.delete(original, &DeleteParams::default().grace_period(0))
+            .await?;
+    }
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn original() -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {
+                "name": "crashy", "namespace": "demo",
+                "labels": { "app": "crashy" }, "annotations": { "note": "x" },
+            },
+            "spec": {
+                "nodeName": "node-1",
+                "initContainers": [{ "name": "init", "image": "busybox", "command": ["true"] }],
+                "containers": [
+                    { "name": "app", "image": "app:1", "command": ["serve"], "args": ["--port", "80"],
+                      "livenessProbe": { "exec": { "command": ["true"] } },
+                      "readinessProbe": { "exec": { "command": ["true"] } },
+                      "securityContext": { "runAsUser": 1000, "capabilities": { "add": ["CHOWN"] } } },
+                    { "name": "side", "image": "side:1" },
+                ],
+                "ephemeralContainers": [{ "name": "debugger-aaaaa", "image": "busybox" }],
+            },
+        }))
+        .expect("pod")
+    }
+
+    fn spec() -> CopySpec {
+        CopySpec {
+            name: "crashy-debug".into(),
+            stdin: true,
+            tty: true,
+            ..CopySpec::default()
+        }
+    }
+
+    #[test]
+    fn a_container_changed_in_place_runs_the_command_and_keeps_its_rights() {
+        let s = CopySpec {
+            container: Some("app".into()),
+            command: vec!["sh".into()],
+            ..spec()
+        };
+        let (copy, name) = copy_of(&original(), &s, |_| unreachable!()).expect("copy");
+        assert_eq!(name.as_deref(), Some("app"));
+        let app = &copy["spec"]["containers"][0];
+        assert_eq!(app["command"], json!(["sh"]));
+        assert!(app.get("args").is_none(), "the old args would follow sh");
+        assert_eq!(
+            (app["stdin"].clone(), app["tty"].clone()),
+            (json!(true), json!(true))
+        );
+        // general: SYS_PTRACE added to what it had; its user kept.
+        assert_eq!(
+            app["securityContext"]["capabilities"]["add"],
+            json!(["CHOWN", "SYS_PTRACE"])
+        );
+        assert_eq!(app["securityContext"]["runAsUser"], 1000);
+        // What a debugging copy leaves out: labels, annotations, probes, the node, ephemeral
+        // containers; init containers kept; processes shared.
+        assert!(copy["metadata"].get("labels").is_none());
+        assert!(copy["metadata"].get("annotations").is_none());
+        assert!(app.get("livenessProbe").is_none() && app.get("readinessProbe").is_none());
+        assert!(copy["spec"].get("nodeName").is_none());
+        assert!(copy["spec"].get("ephemeralContainers").is_none());
+        assert_eq!(copy["spec"]["initContainers"][0]["name"], "init");
+        assert_eq!(copy["spec"]["shareProcessNamespace"], true);
+        assert_eq!(copy["metadata"]["namespace"], "demo");
+    }
+
+    #[test]
+    fn a_new_container_needs_an_image_and_takes_a_fresh_name() {
+        assert!(matches!(
+            copy_of(&original(), &spec(), |_| unreachable!()),
+            Err(CopyError::NeedsImage)
+        ));
+        let s = CopySpec {
+            image: Some("busybox".into()),
+            profile: DebugProfile::Restricted,
+            keep: Keep {
+                labels: true,
+                liveness: true,
+                init_containers: false,
+                ..Keep::default()
+            },
+            share_processes: Some(false),
+            same_node: true,
+            ..spec()
+        };
+        let (copy, name) = copy_of(&original(), &s, |_| "debugger-xyzzy".into()).expect("copy");
+        assert_eq!(name.as_deref(), Some("debugger-xyzzy"));
+        let new = &copy["spec"]["containers"][2];
+        assert_eq!(new["image"], "busybox");
+        assert_eq!(new["terminationMessagePolicy"], "File");
+        assert_eq!(
+            new["securityContext"]["capabilities"]["drop"],
+            json!(["ALL"])
+        );
+        assert_eq!(copy["metadata"]["labels"]["app"], "crashy");
+        let app = &copy["spec"]["containers"][0];
+        assert!(app.get("livenessProbe").is_some() && app.get("readinessProbe").is_none());
+        assert!(copy["spec"].get("initContainers").is_none());
+        assert_eq!(copy["spec"]["shareProcessNamespace"], false);
+        assert_eq!(copy["spec"]["nodeName"], "node-1");
+        // The others' stdin and rights untouched.
+        assert_eq!(
+            app["securityContext"]["capabilities"]["add"],
+            json!(["CHOWN"])
+        );
+    }
+
+    #[test]
+    fn images_alone_change_every_or_one_container() {
+        let s = CopySpec {
+            set_images: vec![("*".into(), "x:2".into()), ("side".into(), "side:2".into())],
+            stdin: false,
+            tty: false,
+            ..spec()
+        };
+        let (copy, name) = copy_of(&original(), &s, |_| unreachable!()).expect("copy");
+        assert_eq!(name, None);
+        assert_eq!(copy["spec"]["containers"][0]["image"], "x:2");
+        assert_eq!(copy["spec"]["containers"][1]["image"], "side:2");
+        // Only images: the profile is not applied (nothing is debugged).
+        assert_eq!(copy["metadata"]["labels"]["app"], "crashy");
+    }
+
+    #[test]
+    fn legacy_drops_only_the_labels() {
+        let s = CopySpec {
+            container: Some("app".into()),
+            command: vec!["sh".into()],
+            profile: DebugProfile::Legacy,
+            keep: Keep {
+                labels: true,
+                ..Keep::default()
+            },
+            ..spec()
+        };
+        let (copy, _) = copy_of(&original(), &s, |_| unreachable!()).expect("copy");
+        assert!(copy["metadata"].get("labels").is_none());
+        assert_eq!(copy["metadata"]["annotations"]["note"], "x");
+        assert!(copy["spec"]["containers"][0].get("livenessProbe").is_some());
+        assert!(copy["spec"].get("shareProcessNamespace").is_none());
+    }
+}
