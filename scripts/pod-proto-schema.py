@@ -2,9 +2,10 @@
 """Writes testcluster's table of the protobuf fields of a Pod (crates/testcluster/src/podproto/schema.rs).
 
 kubectl's typed client (`kubectl debug --copy-to`) sends a new pod as protobuf, not JSON. testcluster
-reads it with this table: for each message type reachable from PodSpec, each field's number, wire
-kind, JSON name and whether a zero value is kept (a Go pointer, or a field without omitempty), as the
-Go struct tags of k8s.io/api and k8s.io/apimachinery declare them.
+reads it with this table: for each message type reachable from a Pod, each field's number and JSON
+name (from the Go struct tags of k8s.io/api and k8s.io/apimachinery), its kind (from its Go type:
+a few tags say `bytes` for a number written as a varint) and whether a zero value is kept (a Go
+pointer, or a field without omitempty). A Go type it cannot place stops it.
 
 Usage: scripts/pod-proto-schema.py API_CHECKOUT APIMACHINERY_CHECKOUT > crates/testcluster/src/podproto/schema.rs
 (checkouts of github.com/kubernetes/api and github.com/kubernetes/apimachinery).
@@ -51,11 +52,18 @@ SPECIAL = {
 order, seen = [], set()
 
 
-# Named map types (`type ResourceList map[ResourceName]resource.Quantity`).
+# Named map and scalar types (`type ResourceList map[ResourceName]resource.Quantity`,
+# `type Protocol string`).
 MAPS = dict(re.findall(r"\ntype (\w+) (map\[\S+)", core))
+NAMED = dict(re.findall(r"\ntype (\w+) (string|bool|int32|int64)\n", core + meta))
+INTS = {"int32", "int64", "int", "uint32", "uint64", "types.UID"}
+# Fields the API server fills itself, read past: a client never needs them in a new pod.
+SKIPPED = {"ManagedFieldsEntry"}
 
 
-def kind_of(go, wire):
+def kind_of(go):
+    """The field's kind from its Go type (not from the struct tag's wire type: a few tags say
+    `bytes` for a number that is written as a varint)."""
     base = go.lstrip("*").removeprefix("[]").lstrip("*")
     base = MAPS.get(base, base)
     if base.startswith("map["):
@@ -64,14 +72,19 @@ def kind_of(go, wire):
     if SPECIAL.get(base):
         return SPECIAL[base]
     name = base.split(".")[-1]
+    if name in SKIPPED:
+        return "Skip"
     if name in STRUCTS:
         visit(name)
         return f'Msg("{name}")'
-    if wire == "varint":
-        return "Bool" if base == "bool" else "Int"
-    if go == "[]byte":
-        sys.exit(f"{go}: bytes are not read by testcluster")
-    return "Str"
+    scalar = NAMED.get(name, base)
+    if scalar == "bool":
+        return "Bool"
+    if scalar in INTS:
+        return "Str" if scalar == "types.UID" else "Int"
+    if scalar == "string":
+        return "Str"
+    sys.exit(f"{go}: a Go type this table cannot read")
 
 
 def visit(name):
@@ -81,14 +94,14 @@ def visit(name):
     rows = []
     for go, js, pb in STRUCTS[name]:
         parts = pb.split(",")
-        wire, number = parts[0], int(parts[1])
+        number = int(parts[1])
         json_name, *opts = js.split(",")
         # An embedded struct (no JSON name): its fields are the parent's in JSON.
         inline = json_name == ""
         repeated = go.startswith("[]") and go != "[]byte"
         keep_zero = go.startswith("*") or "omitempty" not in opts
         # The API server ignores a new pod's status: read past, not into JSON.
-        kind = "Skip" if name == "Pod" and json_name == "status" else kind_of(go, wire)
+        kind = "Skip" if name == "Pod" and json_name == "status" else kind_of(go)
         rows.append((number, json_name, kind, repeated, keep_zero, inline))
     order.append((name, rows))
 

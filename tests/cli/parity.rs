@@ -2036,6 +2036,8 @@ async fn crashing_pod(c: &TestCluster, dir: &Path, name: &str) {
         "kind": "Pod",
         "metadata": { "name": name, "labels": { "app": "crashy" }, "annotations": { "note": "kept?" } },
         "spec": {
+            // Another node than the one testcluster schedules new pods on (`testnode`).
+            "nodeName": "other-node",
             "securityContext": { "runAsUser": 1000 },
             "initContainers": [{ "name": "init", "image": "busybox:1.36", "command": ["true"] }],
             "containers": [{
@@ -2044,6 +2046,7 @@ async fn crashing_pod(c: &TestCluster, dir: &Path, name: &str) {
                 "command": ["sh", "-c", "echo starting; exit 3"],
                 "livenessProbe": { "exec": { "command": ["true"] }, "periodSeconds": 5 },
                 "readinessProbe": { "exec": { "command": ["true"] } },
+                "startupProbe": { "tcpSocket": { "port": 8080 }, "failureThreshold": 30 },
             }, { "name": "side", "image": "busybox:1.36" }],
         },
     });
@@ -2069,6 +2072,23 @@ async fn debug_copy_matches_kubectl() {
     let c = cluster::demo().await;
     let dir = tempfile::tempdir().expect("dir");
     crashing_pod(&c, dir.path(), "crashy").await;
+    // An ephemeral container in it, which a copy must leave out (a new pod may not have one).
+    let added = run(
+        &newest_kubectl(),
+        &c,
+        &[
+            "debug",
+            "crashy",
+            "--image=busybox",
+            "-c",
+            "eph",
+            "--profile=general",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(added.code, 0, "{added:?}");
     type Case<'a> = (&'a [&'a str], Option<&'a str>);
     let cases: &[Case] = &[
         // The crashing container runs a shell instead, attached through stdin.
@@ -2097,6 +2117,23 @@ async fn debug_copy_matches_kubectl() {
         ),
         // Other images only: nothing debugged, so nothing left out.
         (&["--set-image=*=busybox:1.37,side=busybox:1.38"], None),
+        // What the flags keep, and a container beside that cannot start: the debugged one
+        // runs all the same.
+        (
+            &[
+                "--profile=baseline",
+                "-c",
+                "app",
+                "--keep-annotations",
+                "--keep-readiness",
+                "--keep-startup",
+                "--set-image=side=registry.invalid/side:1",
+                "-i",
+                "--",
+                "sh",
+            ],
+            Some("echo beside-a-broken-one; exit\n"),
+        ),
         // The old profile: the labels go, the rest stays; the command as arguments.
         (
             &[
@@ -2177,6 +2214,10 @@ async fn debug_copy_matches_kubectl() {
         match flags[0] {
             "--profile=general" => {
                 assert_eq!(ours.0, "in-the-copy\n", "{args:?}");
+                assert_eq!(w["spec"]["nodeName"], "testnode");
+                assert!(w["spec"]["ephemeralContainers"].is_null(), "{w}");
+                // What a real API server serves too, and kubectl sends back as varints.
+                assert_eq!(w["spec"]["priority"], 0);
                 assert_eq!(
                     w["spec"]["containers"][0]["command"],
                     serde_json::json!(["sh"])
@@ -2201,6 +2242,22 @@ async fn debug_copy_matches_kubectl() {
                 assert_eq!(w["spec"]["containers"][1]["image"], "busybox:1.38");
                 assert_eq!(w["labels"]["app"], "crashy");
             }
+            "--profile=baseline" => {
+                assert_eq!(ours.0, "beside-a-broken-one\n", "{args:?}");
+                assert_eq!(w["annotations"]["note"], "kept?");
+                let app = &w["spec"]["containers"][0];
+                assert!(app["livenessProbe"].is_null(), "{w}");
+                assert_eq!(
+                    app["readinessProbe"]["exec"]["command"],
+                    serde_json::json!(["true"])
+                );
+                assert_eq!(app["startupProbe"]["tcpSocket"]["port"], 8080);
+                assert!(app["securityContext"].is_null(), "{w}");
+                assert_eq!(
+                    w["spec"]["containers"][1]["image"],
+                    "registry.invalid/side:1"
+                );
+            }
             "--profile=legacy" => {
                 assert!(w["labels"].is_null(), "{w}");
                 assert_eq!(w["annotations"]["note"], "kept?");
@@ -2214,6 +2271,7 @@ async fn debug_copy_matches_kubectl() {
                     ours.0,
                     "Defaulting debug container name to debugger-XXXXX.\n"
                 );
+                assert_eq!(w["spec"]["nodeName"], "other-node");
                 assert_eq!(
                     w["spec"]["containers"][2]["securityContext"]["capabilities"]["add"],
                     serde_json::json!(["NET_ADMIN", "NET_RAW"])
@@ -2286,9 +2344,34 @@ async fn debug_copy_matches_kubectl() {
             "-c",
             "dbg",
         ],
+        &["debug", "crashy", "--copy-to=x", "--set-image=app=Busy_Box"],
+        &["debug", "crashy", "--copy-to=x", "--set-image=app="],
+        &["debug", "crashy", "--image=Busy_Box"],
+        &[
+            "debug",
+            "crashy",
+            "--copy-to=",
+            "--image=busybox",
+            "--replace",
+        ],
+        &["debug", "crashy", "--copy-to=x", "-c", "", "--", "sh"],
     ];
     for args in table {
         let out = same_debug(&c, args, None).await;
         assert_eq!(out.code, 1, "{args:?}: {out:?}");
     }
+    // Ours: --reuse finds a debug container in the pod, which a copy is not.
+    let args = [
+        "debug",
+        "crashy",
+        "--copy-to=x",
+        "--image=busybox",
+        "--reuse",
+    ];
+    let out = run(&podterm(), &c, &args, None, &[]).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("cannot be used with --copy-to"),
+        "{out:?}"
+    );
 }

@@ -1,6 +1,7 @@
-//! `podterm debug`, as `kubectl debug`'s ephemeral-container form: same flags, messages and exit
-//! codes; plus `--reuse` (attach to a running debug container of ours instead of adding one)
-//! and words, not an endless wait, for an image that cannot be pulled or a finished pod.
+//! `podterm debug`, as `kubectl debug`'s ephemeral-container and pod-copy (`--copy-to`) forms:
+//! same flags, messages and exit codes; plus `--reuse` (attach to a running debug container of
+//! ours instead of adding one) and words, not an endless wait, for an image that cannot be
+//! pulled or a finished pod.
 
 use crate::conn::{connect, Conn};
 use crate::failure::Failure;
@@ -237,22 +238,25 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         }
     };
     let image = a.image.clone().filter(|i| !i.is_empty());
-    if a.attach == Some(true) && image.is_none() && a.container.is_none() {
+    // kubectl tells an empty value from none by its length.
+    let copy_to = a.copy_to.clone().filter(|n| !n.is_empty());
+    let container = a.container.clone().filter(|c| !c.is_empty());
+    if a.attach == Some(true) && image.is_none() && container.is_none() {
         return Err(Failure::new("you must specify --container or create a new container using --image in order to attach."));
     }
     let set_images = env_list(&a.set_image);
-    if a.copy_to.is_some() && a.reuse {
+    if copy_to.is_some() && a.reuse {
         return Err(Failure::new(
             "--reuse attaches to a debug container already in the pod; it cannot be used with --copy-to (attach to an earlier copy with podterm attach)",
         ));
     }
-    if a.copy_to.is_some() {
+    if copy_to.is_some() {
         if image.is_none() && set_images.is_empty() && a.command.is_empty() {
             return Err(Failure::new(
                 "you must specify --image, --set-image or command arguments.",
             ));
         }
-        if !a.command.is_empty() && a.container.is_none() && image.is_none() {
+        if !a.command.is_empty() && container.is_none() && image.is_none() {
             return Err(Failure::new(
                 "you must specify an existing container or a new image when specifying args.",
             ));
@@ -268,6 +272,12 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
             "you must specify --image when not using --copy-to.",
         ));
     }
+    if let Some(i) = image.as_deref().filter(|i| !debug::valid_image(i)) {
+        return Err(Failure::new(format!(
+            "invalid image name {:?}: invalid reference format",
+            podterm_core::text::shown(i)
+        )));
+    }
     let Some(pod_name) = a.pod.clone() else {
         return Err(Failure::new("NAME or filename is required for debug"));
     };
@@ -280,7 +290,14 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
             ))
         })?),
     };
-    if a.target_container.is_some() && a.copy_to.is_some() {
+    if let Some((c, i)) = set_images.iter().find(|(_, i)| !debug::valid_image(i)) {
+        return Err(Failure::new(format!(
+            "invalid image name {:?} for container {:?}: invalid reference format",
+            podterm_core::text::shown(i),
+            podterm_core::text::shown(c)
+        )));
+    }
+    if a.target_container.is_some() && copy_to.is_some() {
         return Err(Failure::new(
             "--target is incompatible with --copy-to. Use --share-processes instead.",
         ));
@@ -325,10 +342,10 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     .await?;
     let pod_name = pod.metadata.name.clone().unwrap_or_default();
     let namespace = cluster.namespace.clone();
-    if let Some(copy_to) = &a.copy_to {
+    if let Some(copy_to) = copy_to {
         let spec = CopySpec {
-            name: copy_to.clone(),
-            container: a.container.clone(),
+            name: copy_to,
+            container,
             image,
             set_images,
             share_processes: a.share_processes,
@@ -372,7 +389,7 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     };
     let reused = if a.reuse {
         // One with the same image, target and command; with -c NAME, that one only.
-        debug::find_reusable(&pod, &spec).filter(|n| a.container.as_ref().is_none_or(|c| c == n))
+        debug::find_reusable(&pod, &spec).filter(|n| container.as_ref().is_none_or(|c| c == n))
     } else {
         None
     };
@@ -384,7 +401,7 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
             name
         }
         None => {
-            let name = match &a.container {
+            let name = match &container {
                 Some(c) => c.clone(),
                 None => {
                     let n = debug::fresh_name(&pod);
@@ -421,8 +438,14 @@ async fn debug_copy(
     attach: bool,
     limit: Option<std::time::Duration>,
 ) -> Result<i32, Failure> {
-    let (copy, container) = podcopy::copy_of(pod, spec, |p| {
-        let n = debug::fresh_name(p);
+    let original = pod.metadata.name.clone().unwrap_or_default();
+    let raw = within(
+        limit,
+        podcopy::get_raw(&cluster.client, &cluster.namespace, &original),
+    )
+    .await?;
+    let (copy, container) = podcopy::copy_of(&raw, spec, || {
+        let n = debug::fresh_name(pod);
         if !a.quiet {
             println!("Defaulting debug container name to {n}.");
         }
@@ -436,7 +459,6 @@ async fn debug_copy(
             eprintln!("Warning: Non-root user is configured for the entire target Pod, and some capabilities granted by debug profile may not work. Please consider using \"--custom\" with a custom profile that specifies \"securityContext.runAsUser: 0\".");
         }
     }
-    let original = pod.metadata.name.clone().unwrap_or_default();
     within(
         limit,
         podcopy::create(

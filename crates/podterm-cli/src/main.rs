@@ -43,7 +43,8 @@ enum Cmd {
     Exec(exec::ExecArgs),
     /// Attach to a container's main process (as `kubectl attach`).
     Attach(exec::AttachArgs),
-    /// Add a debug (ephemeral) container to a running pod and attach to it (as `kubectl debug`).
+    /// Add a debug (ephemeral) container to a running pod, or debug a copy of a pod
+    /// (`--copy-to`), and attach to it (as `kubectl debug`).
     Debug(debug::DebugArgs),
     /// Copy files and directories to and from containers (as `kubectl cp`, and with it).
     Cp(cp::CpArgs),

@@ -175,6 +175,99 @@ impl DebugProfile {
     }
 }
 
+/// Whether `image` is an image reference as kubectl checks one (the grammar of
+/// `distribution/reference`'s `ReferenceRegexp`: `[domain[:port]/]path[:tag][@digest]`).
+pub fn valid_image(image: &str) -> bool {
+    let alnum = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    // alpha-numeric (separator alpha-numeric)*, separator: `.`, `_`, `__` or dashes.
+    let path_component = |s: &str| {
+        let mut rest = s;
+        loop {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
+                .unwrap_or(rest.len());
+            if !alnum(&rest[..end]) {
+                return false;
+            }
+            rest = &rest[end..];
+            if rest.is_empty() {
+                return true;
+            }
+            let sep = if rest.starts_with("__") {
+                2
+            } else if rest.starts_with('.') || rest.starts_with('_') {
+                1
+            } else {
+                rest.len() - rest.trim_start_matches('-').len()
+            };
+            if sep == 0 {
+                return false;
+            }
+            rest = &rest[sep..];
+        }
+    };
+    let domain_component = |s: &str| {
+        !s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+    };
+    let domain = |s: &str| {
+        let (host, port) = match s.rsplit_once(':') {
+            Some((h, p)) if !s.ends_with(']') => (h, Some(p)),
+            _ => (s, None),
+        };
+        let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            !v6.is_empty() && v6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':')
+        } else {
+            host.split('.').all(domain_component)
+        };
+        host_ok && port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    if let Some(d) = digest {
+        let Some((algorithm, hex)) = d.split_once(':') else {
+            return false;
+        };
+        let algorithm_ok = algorithm.split(['+', '.', '-', '_']).all(|c| {
+            c.starts_with(|x: char| x.is_ascii_alphabetic())
+                && c.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+        if !algorithm_ok || hex.len() < 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return false;
+        }
+    }
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].rfind(':') {
+        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+        None => (rest, None),
+    };
+    if let Some(t) = tag {
+        let ok = t.len() <= 128
+            && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    let parts: Vec<&str> = name.split('/').collect();
+    match parts.split_first() {
+        Some((first, more)) if !more.is_empty() => {
+            (path_component(first) || domain(first)) && more.iter().all(|p| path_component(p))
+        }
+        Some((only, _)) => path_component(only),
+        None => false,
+    }
+}
+
 /// When the kubelet pulls the debug container's image (`imagePullPolicy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PullPolicy {
@@ -637,12 +730,7 @@ fn progress(pod: &Pod, name: &str, image: &str) -> Progress {
     if state.running.is_some() {
         return Progress::Running;
     }
-    // A pod copy's container restarts: waiting to start again after it ended is ended too, as
-    // kubectl takes it.
-    let last = status_of(pod, name)
-        .and_then(|s| s.last_state.as_ref())
-        .and_then(|s| s.terminated.as_ref());
-    if let Some(t) = state.terminated.as_ref().or(last) {
+    if let Some(t) = &state.terminated {
         return Progress::Terminated(DebugError::Ended {
             container: name.to_string(),
             reason: crate::text::shown(t.reason.as_deref().unwrap_or("Terminated")),
@@ -675,7 +763,8 @@ pub enum Ready {
 
 /// Waits until the debug container runs (or has ended), following the pod with a watch.
 /// `on_waiting` gets each new waiting message (kubectl prints them as warnings). Ends with an
-/// error for an image that cannot be pulled, a finished or deleted pod.
+/// error for an image that cannot be pulled, a deleted pod, and a finished pod in which the
+/// container has not run (one that ran and ended there is [`Ready::Ended`]).
 pub async fn wait_running(
     client: &kube::Client,
     namespace: &str,
@@ -690,7 +779,13 @@ pub async fn wait_running(
         .timeout(290);
     let mut last_message: Option<String> = None;
     let mut check = |p: Pod| -> Result<Option<Ready>, DebugError> {
-        check_running(&p)?;
+        // A finished pod never starts an ephemeral container; a copy's container that ran
+        // and ended (a Job's pod copied) is ended, its log what there is to see.
+        let finished = check_running(&p);
+        match progress(&p, name, image) {
+            Progress::Terminated(e) => return Ok(Some(Ready::Ended(p, e))),
+            _ => finished?,
+        }
         match progress(&p, name, image) {
             Progress::Running => Ok(Some(Ready::Running(p))),
             Progress::Terminated(e) => Ok(Some(Ready::Ended(p, e))),
@@ -855,6 +950,84 @@ mod tests {
             "status": { "phase": "Running", "ephemeralContainerStatuses": statuses },
         }))
         .expect("pod")
+    }
+
+    /// A pod copy's debug container is a regular (or init) container: its status is found
+    /// there; one waiting to restart after a crash is waited for, as kubectl waits.
+    #[test]
+    fn a_copys_container_is_followed_in_the_pods_statuses() {
+        let pod = |state: serde_json::Value| -> Pod {
+            serde_json::from_value(json!({
+                "metadata": { "name": "copy" },
+                "spec": { "containers": [{ "name": "app" }] },
+                "status": { "phase": "Running", "containerStatuses": [{
+                    "name": "app", "image": "busybox", "imageID": "", "ready": false,
+                    "restartCount": 2, "state": state,
+                    "lastState": { "terminated": { "exitCode": 3 } },
+                }] },
+            }))
+            .expect("pod")
+        };
+        assert!(matches!(
+            progress(&pod(json!({ "running": {} })), "app", "busybox"),
+            Progress::Running
+        ));
+        assert!(matches!(
+            progress(
+                &pod(json!({ "waiting": { "reason": "CrashLoopBackOff", "message": "back-off 10s" } })),
+                "app",
+                "busybox"
+            ),
+            Progress::Waiting(Some(m)) if m == "back-off 10s"
+        ));
+        assert!(matches!(
+            progress(
+                &pod(json!({ "terminated": { "exitCode": 0, "reason": "Completed" } })),
+                "app",
+                "busybox"
+            ),
+            Progress::Terminated(DebugError::Ended { code: 0, .. })
+        ));
+        assert!(matches!(
+            progress(&pod(json!({})), "other", "busybox"),
+            Progress::Waiting(None)
+        ));
+    }
+
+    #[test]
+    fn image_references_are_checked_as_kubectl_checks_them() {
+        for ok in [
+            "busybox",
+            "busybox:1.36",
+            "library/busybox:latest",
+            "registry.example.com:5000/team/app:v1.2-rc_3",
+            "localhost/app",
+            "Registry.Example.com/app",
+            "[::1]:5000/app",
+            "[::1]/app",
+            "a__b/c-d--e.f",
+            "app@sha256:0123456789abcdef0123456789abcdef",
+            "app:1@sha256:0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(valid_image(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "UPPER",
+            "app:",
+            ":tag",
+            "app:-tag",
+            "a/",
+            "a//b",
+            "app@sha256:short",
+            "app@sha256",
+            "-app",
+            "app-",
+            "a/UPPER",
+            "app name",
+        ] {
+            assert!(!valid_image(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use crate::cluster::ApiError;
 use crate::debug::{overlay, CustomProfile, DebugProfile, PullPolicy};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, PostParams};
 use serde_json::{json, Value};
 
 /// Why a copy could not be made.
@@ -90,25 +90,48 @@ pub struct CopySpec {
     pub custom: Option<CustomProfile>,
 }
 
-/// The copy of `pod` that `spec` asks for, and the container to attach to (`None`: only images
-/// were changed). `fresh_name` names a new debug container when `spec.container` does not.
+/// The pod as the API server sends it, every field kept (a typed `Pod` would drop the fields
+/// of Kubernetes versions newer than k8s-openapi's, and the copy would lack them).
+pub async fn get_raw(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<Value, CopyError> {
+    let pods: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), namespace, &ApiResource::erase::<Pod>(&()));
+    let pod = pods.get(name).await?;
+    serde_json::to_value(pod).map_err(|e| {
+        CopyError::Api(ApiError::Refused {
+            code: 500,
+            reason: "InternalError".into(),
+            message: format!("the pod could not be read: {e}"),
+        })
+    })
+}
+
+/// The copy of `pod` (as [`get_raw`] reads it) that `spec` asks for, and the container to
+/// attach to (`None`: only images were changed). `fresh_name` names a new debug container when
+/// `spec.container` does not.
 pub fn copy_of(
-    pod: &Pod,
+    pod: &Value,
     spec: &CopySpec,
-    fresh_name: impl FnOnce(&Pod) -> String,
+    fresh_name: impl FnOnce() -> String,
 ) -> Result<(Value, Option<String>), CopyError> {
-    let meta = &pod.metadata;
+    let meta = &pod["metadata"];
     let mut copy = json!({
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {
             "name": spec.name,
-            "namespace": meta.namespace,
-            "labels": meta.labels,
-            "annotations": meta.annotations,
+            "namespace": meta["namespace"],
+            "labels": meta["labels"],
+            "annotations": meta["annotations"],
         },
-        "spec": serde_json::to_value(&pod.spec).unwrap_or_else(|_| json!({})),
+        "spec": pod["spec"],
     });
+    if !copy["spec"].is_object() {
+        copy["spec"] = json!({});
+    }
     let s = &mut copy["spec"];
     if let Some(m) = s.as_object_mut() {
         m.remove("ephemeralContainers");
@@ -148,7 +171,7 @@ pub fn copy_of(
             }
             return Err(CopyError::NeedsImage);
         }
-        let name = spec.container.clone().unwrap_or_else(|| fresh_name(pod));
+        let name = spec.container.clone().unwrap_or_else(fresh_name);
         let new = json!({ "name": name, "terminationMessagePolicy": "File" });
         match s["containers"].as_array_mut() {
             Some(a) => a.push(new),
@@ -271,16 +294,17 @@ pub async fn create(
     namespace: &str,
     copy: &Value,
     replace: Option<&str>,
-) -> Result<Pod, CopyError> {
-    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let pod: Pod = serde_json::from_value(copy.clone()).map_err(|e| {
+) -> Result<DynamicObject, CopyError> {
+    let pods: Api<DynamicObject> =
+        Api::namespaced_with(client.clone(), namespace, &ApiResource::erase::<Pod>(&()));
+    let object: DynamicObject = serde_json::from_value(copy.clone()).map_err(|e| {
         CopyError::Api(ApiError::Refused {
             code: 422,
             reason: "Invalid".into(),
             message: format!("the copy is not a pod: {e}"),
         })
     })?;
-    let created = pods.create(&PostParams::default(), &pod).await?;
+    let created = pods.create(&PostParams::default(), &object).await?;
     if let Some(original) = replace {
         pods.delete(original, &DeleteParams::default().grace_period(0))
             .await?;
@@ -292,8 +316,8 @@ pub async fn create(
 mod tests {
     use super::*;
 
-    fn original() -> Pod {
-        serde_json::from_value(json!({
+    fn original() -> Value {
+        json!({
             "metadata": {
                 "name": "crashy", "namespace": "demo",
                 "labels": { "app": "crashy" }, "annotations": { "note": "x" },
@@ -309,9 +333,10 @@ mod tests {
                     { "name": "side", "image": "side:1" },
                 ],
                 "ephemeralContainers": [{ "name": "debugger-aaaaa", "image": "busybox" }],
+                // A field newer than k8s-openapi's types: kept in the copy.
+                "hostnameOverride": "h",
             },
-        }))
-        .expect("pod")
+        })
     }
 
     fn spec() -> CopySpec {
@@ -330,7 +355,7 @@ mod tests {
             command: vec!["sh".into()],
             ..spec()
         };
-        let (copy, name) = copy_of(&original(), &s, |_| unreachable!()).expect("copy");
+        let (copy, name) = copy_of(&original(), &s, || unreachable!()).expect("copy");
         assert_eq!(name.as_deref(), Some("app"));
         let app = &copy["spec"]["containers"][0];
         assert_eq!(app["command"], json!(["sh"]));
@@ -355,12 +380,13 @@ mod tests {
         assert_eq!(copy["spec"]["initContainers"][0]["name"], "init");
         assert_eq!(copy["spec"]["shareProcessNamespace"], true);
         assert_eq!(copy["metadata"]["namespace"], "demo");
+        assert_eq!(copy["spec"]["hostnameOverride"], "h");
     }
 
     #[test]
     fn a_new_container_needs_an_image_and_takes_a_fresh_name() {
         assert!(matches!(
-            copy_of(&original(), &spec(), |_| unreachable!()),
+            copy_of(&original(), &spec(), || unreachable!()),
             Err(CopyError::NeedsImage)
         ));
         let s = CopySpec {
@@ -376,7 +402,7 @@ mod tests {
             same_node: true,
             ..spec()
         };
-        let (copy, name) = copy_of(&original(), &s, |_| "debugger-xyzzy".into()).expect("copy");
+        let (copy, name) = copy_of(&original(), &s, || "debugger-xyzzy".into()).expect("copy");
         assert_eq!(name.as_deref(), Some("debugger-xyzzy"));
         let new = &copy["spec"]["containers"][2];
         assert_eq!(new["image"], "busybox");
@@ -406,7 +432,7 @@ mod tests {
             tty: false,
             ..spec()
         };
-        let (copy, name) = copy_of(&original(), &s, |_| unreachable!()).expect("copy");
+        let (copy, name) = copy_of(&original(), &s, || unreachable!()).expect("copy");
         assert_eq!(name, None);
         assert_eq!(copy["spec"]["containers"][0]["image"], "x:2");
         assert_eq!(copy["spec"]["containers"][1]["image"], "side:2");
@@ -426,7 +452,7 @@ mod tests {
             },
             ..spec()
         };
-        let (copy, _) = copy_of(&original(), &s, |_| unreachable!()).expect("copy");
+        let (copy, _) = copy_of(&original(), &s, || unreachable!()).expect("copy");
         assert!(copy["metadata"].get("labels").is_none());
         assert_eq!(copy["metadata"]["annotations"]["note"], "x");
         assert!(copy["spec"]["containers"][0].get("livenessProbe").is_some());

@@ -4,10 +4,11 @@
 //!
 //! What a container runs: its `command`, else the image's entrypoint (a shell, as busybox's),
 //! followed by its `args`. A container with neither keeps running quietly, as a server would,
-//! unless it keeps stdin open: then its entrypoint shell is what `attach` joins. Every main
-//! process is restarted when it exits, whatever the pod's `restartPolicy` says. An image that
-//! cannot be pulled (see [`crate::ephemeral::toolset`]) leaves the pod Pending, that container
-//! waiting with `ErrImagePull`. Init containers and probes are kept in the spec, not run.
+//! unless it keeps stdin open: then its entrypoint shell is what `attach` joins. Each waits
+//! (`ContainerCreating`) until its process has started. Every main process is restarted when it
+//! exits, whatever the pod's `restartPolicy` says. An image that cannot be pulled (see
+//! [`crate::ephemeral::toolset`]) leaves the pod Pending, that container waiting with
+//! `ErrImagePull`, the others running. Init containers and probes are kept in the spec, not run.
 
 use crate::api::{status_response, Body};
 use crate::config::{ContainerSpec, Phase, PodSpec};
@@ -88,6 +89,12 @@ fn validate(pod: &Value) -> Result<Vec<Value>, Vec<FieldError>> {
             vec![]
         }
     };
+    if !items(&pod["spec"]["ephemeralContainers"]).is_empty() {
+        errors.push(FieldError::forbidden(
+            "spec.ephemeralContainers".into(),
+            "cannot be set on create".into(),
+        ));
+    }
     let mut seen: Vec<String> = vec![];
     for (list, items) in [
         ("initContainers", items(&pod["spec"]["initContainers"])),
@@ -151,6 +158,30 @@ fn container(c: &Value, shell: bool) -> ContainerSpec {
         env,
         workdir: c["workingDir"].as_str().map(Into::into),
         path: None,
+    }
+}
+
+/// What the API server (and its admission) fills in a new pod's spec when the request leaves it
+/// out; the rest of its defaults come with every pod served (`store::pod_json`).
+fn defaults(spec: &mut Value) {
+    let Some(m) = spec.as_object_mut() else {
+        return;
+    };
+    let toleration = |key: &str| json!({ "key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300 });
+    for (k, v) in [
+        ("priority", json!(0)),
+        ("enableServiceLinks", json!(true)),
+        ("preemptionPolicy", json!("PreemptLowerPriority")),
+        ("serviceAccount", json!("default")),
+        (
+            "tolerations",
+            json!([
+                toleration("node.kubernetes.io/not-ready"),
+                toleration("node.kubernetes.io/unreachable"),
+            ]),
+        ),
+    ] {
+        m.entry(k).or_insert(v);
     }
 }
 
@@ -248,6 +279,7 @@ pub async fn handle(
     let containers: Vec<Value> = containers.into_iter().map(with_defaults).collect();
     let mut stored = pod["spec"].clone();
     stored["containers"] = json!(containers);
+    defaults(&mut stored);
     if let Value::Array(init) = &stored["initContainers"] {
         stored["initContainers"] =
             json!(init.iter().cloned().map(with_defaults).collect::<Vec<_>>());

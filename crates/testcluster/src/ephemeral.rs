@@ -108,7 +108,7 @@ impl FieldError {
             detail: format!("Invalid value: {value:?}: {why}"),
         }
     }
-    fn forbidden(field: String, why: String) -> Self {
+    pub(crate) fn forbidden(field: String, why: String) -> Self {
         FieldError {
             field,
             reason: "FieldValueForbidden",

@@ -245,6 +245,22 @@ fn container_started(shared: &Shared, pod: &Pod, container: &str) {
     let Some(c) = pod.spec.containers.iter().find(|c| c.name == container) else {
         return;
     };
+    // A created pod's container is running from now (the first time: a MODIFIED event).
+    let first = shared
+        .store
+        .pod(&pod.spec.namespace, &pod.spec.name)
+        .is_some_and(|p| {
+            p.uid == pod.uid && p.posted.is_some() && !p.started.iter().any(|s| s == container)
+        });
+    if first {
+        shared
+            .store
+            .update_pod(&pod.spec.namespace, &pod.spec.name, |p| {
+                if p.uid == pod.uid && !p.started.iter().any(|s| s == container) {
+                    p.started.push(container.to_string());
+                }
+            });
+    }
     let about = involved(pod, Some(container));
     let ev = &shared.events;
     ev.normal(
@@ -269,10 +285,16 @@ fn container_started(shared: &Shared, pod: &Pod, container: &str) {
 
 /// Starts a pod's main processes (for running pods with a main command).
 pub fn start_pod(shared: &Arc<Shared>, pod: &Pod) {
-    if pod.spec.phase != crate::config::Phase::Running {
+    // A created pod waiting on an image that cannot be pulled is Pending; its other containers
+    // start, as a kubelet starts them.
+    let pulling = pod.posted.is_some() && !pod.unpullable.is_empty();
+    if pod.spec.phase != crate::config::Phase::Running && !pulling {
         return;
     }
     for (i, c) in pod.spec.containers.iter().enumerate() {
+        if pod.unpullable.contains(&c.name) {
+            continue;
+        }
         if c.command.is_empty() {
             // No main process to run: the container is up at once, with an empty log.
             container_started(shared, pod, &c.name);

@@ -66,6 +66,9 @@ pub struct Pod {
     pub posted: Option<Value>,
     /// Containers whose image cannot be pulled: they wait (`ErrImagePull`) and never start.
     pub unpullable: Vec<String>,
+    /// For a created pod: the containers whose process has started. Until then each waits
+    /// (`ContainerCreating`), so a client that waits for `running` finds its process there.
+    pub started: Vec<String>,
 }
 
 /// An ephemeral container: its spec as the API server stores it (defaults applied) and the state
@@ -320,6 +323,7 @@ impl Store {
             ephemeral: Vec::new(),
             posted,
             unpullable,
+            started: Vec::new(),
             spec,
         };
         g.pods.insert(
@@ -521,7 +525,10 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
     let s = &p.spec;
     let started = ts(p.created);
     let running = matches!(s.phase, Phase::Running);
-    let ready = running && s.ready && p.deleting.is_none();
+    // A created pod is Ready once every container has started.
+    let all_started =
+        p.posted.is_none() || s.containers.iter().all(|c| p.started.contains(&c.name));
+    let ready = running && s.ready && p.deleting.is_none() && all_started;
     let cond = |t: &str, ok: bool| json!({ "type": t, "status": if ok { "True" } else { "False" }, "lastProbeTime": null, "lastTransitionTime": started });
     let containers: Vec<Value> = s
         .containers
@@ -565,15 +572,20 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
                     "reason": "ErrImagePull",
                     "message": crate::ephemeral::pull_error(&c.image),
                 } }),
+                _ if p.posted.is_some() && !p.started.contains(&c.name) => {
+                    json!({ "waiting": { "reason": "ContainerCreating" } })
+                }
+                _ if p.posted.is_some() => json!({ "running": { "startedAt": started } }),
                 Phase::Running => json!({ "running": { "startedAt": started } }),
                 Phase::Pending => json!({ "waiting": { "reason": "ContainerCreating" } }),
                 Phase::Succeeded => json!({ "terminated": { "exitCode": 0, "reason": "Completed", "startedAt": started, "finishedAt": started } }),
                 Phase::Failed => json!({ "terminated": { "exitCode": 1, "reason": "Error", "startedAt": started, "finishedAt": started } }),
             };
+            let up = p.posted.is_none() || p.started.contains(&c.name);
             json!({
                 "name": c.name,
                 "ready": ready,
-                "started": running,
+                "started": running && up,
                 "restartCount": p.restarts.get(i).copied().unwrap_or(0),
                 "image": c.image,
                 "imageID": format!("{}@sha256:{}", c.image, "0".repeat(64)),
@@ -662,7 +674,10 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
                 spec[k] = default.clone();
             }
         }
-        spec["nodeName"] = json!("testnode");
+        // The scheduler's choice, unless the request named a node.
+        if spec["nodeName"].as_str().unwrap_or("").is_empty() {
+            spec["nodeName"] = json!("testnode");
+        }
         v["spec"] = spec;
     }
     if !p.ephemeral.is_empty() {

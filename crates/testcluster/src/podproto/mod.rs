@@ -6,7 +6,9 @@
 //! read with [`schema::MESSAGES`] (made from the API's Go struct tags by
 //! `scripts/pod-proto-schema.py`), and a zero value is dropped where Go's JSON would drop it
 //! (`omitempty` on a field that is not a pointer). A field the table does not know is an error,
-//! never skipped.
+//! never skipped; what the server fills itself (`managedFields`, a new pod's status) is read
+//! past. Each field's kind comes from its Go type, not from its struct tag's wire type (a few
+//! tags say `bytes` for a number written as a varint: `priority`, `defaultMode`).
 
 // Generated; kept as the script writes it.
 #[rustfmt::skip]
@@ -67,6 +69,9 @@ pub fn pod_json(body: &[u8]) -> Result<Value, String> {
                 }
             }
             (2, Item::Bytes(r)) => raw = Some(r),
+            (1 | 2, Item::Varint(_)) => {
+                return Err("the envelope's fields have the wrong wire type".into())
+            }
             _ => {}
         }
     }

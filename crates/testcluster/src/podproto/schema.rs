@@ -242,7 +242,7 @@ pub static MESSAGES: &[(&str, &[Field])] = &[
         Field { number: 4, json: "readOnly", kind: Bool, repeated: false, keep_zero: false, inline: false },
     ]),
     ("GRPCAction", &[
-        Field { number: 1, json: "port", kind: Str, repeated: false, keep_zero: true, inline: false },
+        Field { number: 1, json: "port", kind: Int, repeated: false, keep_zero: true, inline: false },
         Field { number: 2, json: "service", kind: Str, repeated: false, keep_zero: true, inline: false },
         Field { number: 3, json: "mode", kind: Str, repeated: false, keep_zero: true, inline: false },
     ]),
@@ -362,7 +362,7 @@ pub static MESSAGES: &[(&str, &[Field])] = &[
         Field { number: 12, json: "annotations", kind: MapStr, repeated: false, keep_zero: false, inline: false },
         Field { number: 13, json: "ownerReferences", kind: Msg("OwnerReference"), repeated: true, keep_zero: false, inline: false },
         Field { number: 14, json: "finalizers", kind: Str, repeated: true, keep_zero: false, inline: false },
-        Field { number: 17, json: "managedFields", kind: Str, repeated: true, keep_zero: false, inline: false },
+        Field { number: 17, json: "managedFields", kind: Skip, repeated: true, keep_zero: false, inline: false },
     ]),
     ("OwnerReference", &[
         Field { number: 5, json: "apiVersion", kind: Str, repeated: false, keep_zero: true, inline: false },
@@ -494,7 +494,7 @@ pub static MESSAGES: &[(&str, &[Field])] = &[
         Field { number: 22, json: "tolerations", kind: Msg("Toleration"), repeated: true, keep_zero: false, inline: false },
         Field { number: 23, json: "hostAliases", kind: Msg("HostAlias"), repeated: true, keep_zero: false, inline: false },
         Field { number: 24, json: "priorityClassName", kind: Str, repeated: false, keep_zero: false, inline: false },
-        Field { number: 25, json: "priority", kind: Str, repeated: false, keep_zero: true, inline: false },
+        Field { number: 25, json: "priority", kind: Int, repeated: false, keep_zero: true, inline: false },
         Field { number: 26, json: "dnsConfig", kind: Msg("PodDNSConfig"), repeated: false, keep_zero: true, inline: false },
         Field { number: 28, json: "readinessGates", kind: Msg("PodReadinessGate"), repeated: true, keep_zero: false, inline: false },
         Field { number: 29, json: "runtimeClassName", kind: Str, repeated: false, keep_zero: true, inline: false },
@@ -504,7 +504,7 @@ pub static MESSAGES: &[(&str, &[Field])] = &[
         Field { number: 33, json: "topologySpreadConstraints", kind: Msg("TopologySpreadConstraint"), repeated: true, keep_zero: false, inline: false },
         Field { number: 35, json: "setHostnameAsFQDN", kind: Bool, repeated: false, keep_zero: true, inline: false },
         Field { number: 36, json: "os", kind: Msg("PodOS"), repeated: false, keep_zero: true, inline: false },
-        Field { number: 37, json: "hostUsers", kind: Str, repeated: false, keep_zero: true, inline: false },
+        Field { number: 37, json: "hostUsers", kind: Bool, repeated: false, keep_zero: true, inline: false },
         Field { number: 38, json: "schedulingGates", kind: Msg("PodSchedulingGate"), repeated: true, keep_zero: false, inline: false },
         Field { number: 39, json: "resourceClaims", kind: Msg("PodResourceClaim"), repeated: true, keep_zero: false, inline: false },
         Field { number: 40, json: "resources", kind: Msg("ResourceRequirements"), repeated: false, keep_zero: true, inline: false },
@@ -612,7 +612,7 @@ pub static MESSAGES: &[(&str, &[Field])] = &[
     ("SecretVolumeSource", &[
         Field { number: 1, json: "secretName", kind: Str, repeated: false, keep_zero: false, inline: false },
         Field { number: 2, json: "items", kind: Msg("KeyToPath"), repeated: true, keep_zero: false, inline: false },
-        Field { number: 3, json: "defaultMode", kind: Str, repeated: false, keep_zero: true, inline: false },
+        Field { number: 3, json: "defaultMode", kind: Int, repeated: false, keep_zero: true, inline: false },
         Field { number: 4, json: "optional", kind: Bool, repeated: false, keep_zero: true, inline: false },
         Field { number: 5, json: "defaultUser", kind: Int, repeated: false, keep_zero: true, inline: false },
     ]),
@@ -637,7 +637,7 @@ pub static MESSAGES: &[(&str, &[Field])] = &[
         Field { number: 4, json: "user", kind: Int, repeated: false, keep_zero: true, inline: false },
     ]),
     ("SleepAction", &[
-        Field { number: 1, json: "seconds", kind: Str, repeated: false, keep_zero: true, inline: false },
+        Field { number: 1, json: "seconds", kind: Int, repeated: false, keep_zero: true, inline: false },
     ]),
     ("StorageOSVolumeSource", &[
         Field { number: 1, json: "volumeName", kind: Str, repeated: false, keep_zero: false, inline: false },
@@ -758,6 +758,6 @@ pub static MESSAGES: &[(&str, &[Field])] = &[
         Field { number: 1, json: "gmsaCredentialSpecName", kind: Str, repeated: false, keep_zero: true, inline: false },
         Field { number: 2, json: "gmsaCredentialSpec", kind: Str, repeated: false, keep_zero: true, inline: false },
         Field { number: 3, json: "runAsUserName", kind: Str, repeated: false, keep_zero: true, inline: false },
-        Field { number: 4, json: "hostProcess", kind: Str, repeated: false, keep_zero: true, inline: false },
+        Field { number: 4, json: "hostProcess", kind: Bool, repeated: false, keep_zero: true, inline: false },
     ]),
 ];
