@@ -396,6 +396,7 @@ fn debug_kind(e: &DebugError) -> ErrorKind {
         | DebugError::Forbidden(_)
         | DebugError::NotRunning { .. }
         | DebugError::ImagePull { .. }
+        | DebugError::Crashing { .. }
         | DebugError::Ended { .. } => ErrorKind::Refused,
         DebugError::PodDeleted(_) => ErrorKind::NotFound,
     }

@@ -2375,3 +2375,107 @@ async fn debug_copy_matches_kubectl() {
         "{out:?}"
     );
 }
+
+/// Runs the podterm command a message suggests (between `(podterm ` and `; delete`), with stdin.
+async fn run_suggested(c: &TestCluster, message: &str, stdin: &str) -> Out {
+    let start = message.find("(podterm ").expect("a suggested command") + "(podterm ".len();
+    let end = start + message[start..].find("; delete").expect("its end");
+    let args: Vec<&str> = message[start..end].split_whitespace().collect();
+    run(&podterm(), c, &args, Some(stdin.as_bytes().to_vec()), &[]).await
+}
+
+/// Where there is nothing to run in (a workload's pod crashing as it starts, a finished pod),
+/// podterm says so and names the copy that gets one in; that command works as said.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_that_cannot_be_entered_points_to_a_copy_that_can() {
+    let c = cluster::demo().await;
+    let dir = tempfile::tempdir().expect("dir");
+    crashing_pod(&c, dir.path(), "crashy").await;
+    // The pod's container is backing off between its short runs almost always; a look that
+    // caught it running or not yet started is taken again.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let out = loop {
+        let out = run(
+            &podterm(),
+            &c,
+            &["exec", "-l", "app=crashy", "--", "true"],
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(out.code, 1, "{out:?}");
+        assert!(
+            out.stderr
+                .starts_with("error: no Ready pod for pods with labels app=crashy"),
+            "{out:?}"
+        );
+        if out.stderr.contains("CrashLoopBackOff") {
+            break out;
+        }
+        assert!(Instant::now() < deadline, "never crash-looping: {out:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        out.stderr.contains(
+            "Pod crashy's container app crashes as it starts, so there is nothing to run in: debug a copy of the pod whose container runs a shell instead (podterm debug -it -n demo crashy --copy-to=crashy-debug -c app -- sh; delete the copy when done)"
+        ),
+        "{out:?}"
+    );
+    let inside = run_suggested(&c, &out.stderr, "echo inside-the-copy; exit\n").await;
+    assert_eq!(inside.code, 0, "{inside:?}");
+    assert!(
+        String::from_utf8_lossy(&inside.stdout).contains("inside-the-copy"),
+        "{inside:?}"
+    );
+
+    // A finished pod: no debug container starts in it; its copy runs.
+    let mut finished = testcluster::ClusterSpec::demo().pods[0].clone();
+    finished.name = "finished".into();
+    finished.labels.clear();
+    finished.phase = testcluster::Phase::Failed;
+    let container = finished.containers[0].name.clone();
+    c.apply_pod(finished);
+    let out = run(
+        &podterm(),
+        &c,
+        &["debug", "finished", "--image=busybox"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "pod finished is not running (phase Failed): a debug container would never start in it; debug a running pod of the same workload instead; or debug a copy of this one, its container running a shell instead of its command (podterm debug -it -n demo finished --copy-to=finished-debug -c {container} -- sh; delete the copy when done)"
+        )),
+        "{out:?}"
+    );
+    let inside = run_suggested(&c, &out.stderr, "echo in-a-copy-of-it; exit\n").await;
+    assert_eq!(inside.code, 0, "{inside:?}");
+    assert!(
+        String::from_utf8_lossy(&inside.stdout).contains("in-a-copy-of-it"),
+        "{inside:?}"
+    );
+
+    // A copy whose shell is not in its image exits as it starts, again and again: podterm says
+    // so (its log first) instead of waiting for ever as kubectl does.
+    let args = [
+        "debug",
+        "finished",
+        "--copy-to=no-shell",
+        "-c",
+        &container,
+        "--image=testcluster.local/distroless-static:nonroot",
+        "-i",
+        "--",
+        "sh",
+    ];
+    let out = run(&podterm(), &c, &args, None, &[]).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "debug container {container} exits as soon as it starts (exit code 128"
+        )),
+        "{out:?}"
+    );
+}

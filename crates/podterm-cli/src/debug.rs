@@ -374,7 +374,15 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
             "you must specify --image when not using --copy-to.",
         ));
     };
-    debug::check_running(&pod)?;
+    if let Err(e) = debug::check_running(&pod) {
+        // Nothing starts in a finished pod; its copy runs again.
+        let (c, _) = pods::choose_container(&pod, a.target_container.as_deref())?;
+        return Err(Failure::new(format!(
+            "{e}; or debug a copy of this one, its container running a shell instead of its \
+             command ({})",
+            crate::exec::copy_command(&pod_name, &c, &namespace, &conn.again())
+        )));
+    }
     let spec = DebugSpec {
         image: image.clone(),
         target: a.target_container.clone(),
@@ -496,7 +504,7 @@ async fn attach_to(
 ) -> Result<i32, Failure> {
     let namespace = cluster.namespace.clone();
     let quiet = a.quiet;
-    let ready = debug::wait_running(
+    let waited = debug::wait_running(
         &cluster.client,
         &namespace,
         pod_name,
@@ -508,7 +516,15 @@ async fn attach_to(
             }
         },
     )
-    .await?;
+    .await;
+    let ready = match waited {
+        // It exits as it starts: what it said is in its log, shown before the why.
+        Err(e @ debug::DebugError::Crashing { .. }) => {
+            let _ = print_log(cluster, &namespace, pod_name, name).await;
+            return Err(e.into());
+        }
+        other => other?,
+    };
     // Ended already (a quick command): nothing to attach to; its log instead, as kubectl.
     if let Ready::Ended(..) = ready {
         return print_log(cluster, &namespace, pod_name, name).await;

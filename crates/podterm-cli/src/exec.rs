@@ -9,7 +9,7 @@ use crate::term;
 use clap::Args;
 use podterm_core::cluster::within;
 use podterm_core::exec::ExecSpec;
-use podterm_core::pods::{self, PodTarget};
+use podterm_core::pods::{self, PodError, PodTarget};
 
 #[derive(Args)]
 pub struct ExecArgs {
@@ -99,10 +99,19 @@ async fn find_pod(
     wait: Option<std::time::Duration>,
     limit: Option<std::time::Duration>,
     quiet: bool,
+    again: &str,
 ) -> Result<k8s_openapi::api::core::v1::Pod, Failure> {
     let (client, namespace) = (&cluster.client, cluster.namespace.as_str());
+    let hint = |e: PodError| match &e {
+        PodError::NoneReady {
+            crashing: Some(c), ..
+        } => Failure::new(format!("{e}. {}", copy_words(c, namespace, again))),
+        _ => e.into(),
+    };
     let Some(wait) = wait else {
-        return Ok(within(limit, pods::resolve(client, namespace, target)).await?);
+        return within(limit, pods::resolve(client, namespace, target))
+            .await
+            .map_err(hint);
     };
     let said = |now: &str| {
         if !quiet {
@@ -114,11 +123,33 @@ async fn find_pod(
     };
     // Each request within the request timeout, the whole within the wait besides.
     let whole = limit.map(|l| l + wait);
-    Ok(within(
+    within(
         whole,
         pods::resolve_waiting(client, namespace, target, wait, said),
     )
-    .await?)
+    .await
+    .map_err(hint)
+}
+
+/// What to do about a pod whose container crashes as it starts: a command that debugs a copy of
+/// it, the container running a shell instead of its command, on the same cluster (`again`).
+pub fn copy_words(c: &pods::Crashing, namespace: &str, again: &str) -> String {
+    format!(
+        "Pod {}'s container {} crashes as it starts, so there is nothing to run in: debug a copy \
+         of the pod whose container runs a shell instead ({})",
+        c.pod,
+        c.container,
+        copy_command(&c.pod, &c.container, namespace, again)
+    )
+}
+
+/// The command that debugs a copy of `pod` with `container` running a shell, on the cluster
+/// `again` reaches.
+pub fn copy_command(pod: &str, container: &str, namespace: &str, again: &str) -> String {
+    format!(
+        "podterm debug -it{again} -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- \
+         sh; delete the copy when done"
+    )
 }
 
 pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
@@ -141,7 +172,15 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
         return crate::fanout::exec_all(a, &cluster, &pod_target, conn.request_timeout()).await;
     }
     let limit = conn.request_timeout();
-    let pod = find_pod(&cluster, &pod_target, a.pod_running_timeout, limit, a.quiet).await?;
+    let pod = find_pod(
+        &cluster,
+        &pod_target,
+        a.pod_running_timeout,
+        limit,
+        a.quiet,
+        &conn.again(),
+    )
+    .await?;
     pods::check_running(&pod)?;
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {
@@ -174,7 +213,15 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
     let cluster = connect(conn).await?;
     let limit = conn.request_timeout();
     let target = PodTarget::parse(&a.target)?;
-    let pod = find_pod(&cluster, &target, a.pod_running_timeout, limit, a.quiet).await?;
+    let pod = find_pod(
+        &cluster,
+        &target,
+        a.pod_running_timeout,
+        limit,
+        a.quiet,
+        &conn.again(),
+    )
+    .await?;
     pods::check_attachable(&pod)?;
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {

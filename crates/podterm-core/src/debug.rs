@@ -72,6 +72,14 @@ pub enum DebugError {
         code: i32,
         message: Option<String>,
     },
+    /// A pod copy's container keeps exiting as it starts (`CrashLoopBackOff`): waiting would
+    /// never end. Most often its command is not in its image.
+    #[error("debug container {container} exits as soon as it starts (exit code {code}, restarted {restarts} times), so there is nothing to attach to: its command may not be in its image (a copy of a container without a shell needs --image=busybox to run sh); its log says more")]
+    Crashing {
+        container: String,
+        code: i32,
+        restarts: i32,
+    },
     /// The pod was deleted while waiting for the container.
     #[error("pod {0} was deleted while waiting for the debug container")]
     PodDeleted(String),
@@ -741,6 +749,17 @@ fn progress(pod: &Pod, name: &str, image: &str) -> Progress {
     let waiting = state.waiting.as_ref();
     let reason = waiting.and_then(|w| w.reason.as_deref()).unwrap_or("");
     let message = waiting.and_then(|w| w.message.clone());
+    if reason == "CrashLoopBackOff" {
+        let status = status_of(pod, name);
+        return Progress::Failed(DebugError::Crashing {
+            container: name.to_string(),
+            code: status
+                .and_then(|s| s.last_state.as_ref())
+                .and_then(|s| s.terminated.as_ref())
+                .map_or(0, |t| t.exit_code),
+            restarts: status.map_or(0, |s| s.restart_count),
+        });
+    }
     if PULL_FAILURES.contains(&reason) {
         return Progress::Failed(DebugError::ImagePull {
             container: name.to_string(),
@@ -953,7 +972,7 @@ mod tests {
     }
 
     /// A pod copy's debug container is a regular (or init) container: its status is found
-    /// there; one waiting to restart after a crash is waited for, as kubectl waits.
+    /// there. One backing off after a crash ends the wait (kubectl would wait for ever).
     #[test]
     fn a_copys_container_is_followed_in_the_pods_statuses() {
         let pod = |state: serde_json::Value| -> Pod {
@@ -974,11 +993,26 @@ mod tests {
         ));
         assert!(matches!(
             progress(
-                &pod(json!({ "waiting": { "reason": "CrashLoopBackOff", "message": "back-off 10s" } })),
+                &pod(json!({ "waiting": { "reason": "ContainerCreating" } })),
                 "app",
                 "busybox"
             ),
-            Progress::Waiting(Some(m)) if m == "back-off 10s"
+            Progress::Waiting(None)
+        ));
+        // Backing off after a crash: it will crash again; waiting would never end.
+        assert!(matches!(
+            progress(
+                &pod(
+                    json!({ "waiting": { "reason": "CrashLoopBackOff", "message": "back-off 10s" } })
+                ),
+                "app",
+                "busybox"
+            ),
+            Progress::Failed(DebugError::Crashing {
+                code: 3,
+                restarts: 2,
+                ..
+            })
         ));
         assert!(matches!(
             progress(

@@ -38,6 +38,9 @@ pub enum PodError {
         namespace: String,
         /// Each pod and why it is not Ready.
         detail: String,
+        /// One of them crashes as it starts: a copy of it can be debugged (`debug --copy-to`).
+        /// Boxed: errors that carry this one stay small.
+        crashing: Option<Box<Crashing>>,
     },
     /// The target text cannot be used (not `TYPE/NAME`, a kind that has no pods, no selector).
     #[error("{0}")]
@@ -273,13 +276,14 @@ pub async fn resolve(
     if let PodTarget::Pod(name) = target {
         return get_pod(client, namespace, name).await;
     }
-    pick_newest_ready(matching(client, namespace, target).await?).map_err(|detail| {
-        PodError::NoneReady {
-            target: target.to_string(),
-            namespace: namespace.to_string(),
-            // Pod names and the reasons their statuses give: the server's words.
-            detail: crate::text::shown(&detail),
-        }
+    let pods = matching(client, namespace, target).await?;
+    let crashing = crashing(&pods);
+    pick_newest_ready(pods).map_err(|detail| PodError::NoneReady {
+        target: target.to_string(),
+        namespace: namespace.to_string(),
+        // Pod names and the reasons their statuses give: the server's words.
+        detail: crate::text::shown(&detail),
+        crashing,
     })
 }
 
@@ -301,14 +305,18 @@ pub async fn resolve_waiting(
             workload_selector(client, namespace, *kind, name).await?
         }
     };
-    let pick = |pods| pick_newest_ready(pods).map_err(|detail| crate::text::shown(&detail));
-    watch_until(client, namespace, &selector, wait, pick, on_wait)
-        .await?
-        .map_err(|detail| PodError::NoneReady {
-            target: target.to_string(),
-            namespace: namespace.to_string(),
-            detail: format!("{detail} (waited {})", crate::cluster::duration_words(wait)),
-        })
+    let mut last_crashing = None;
+    let pick = |pods: Vec<Pod>| {
+        last_crashing = crashing(&pods);
+        pick_newest_ready(pods).map_err(|detail| crate::text::shown(&detail))
+    };
+    let found = watch_until(client, namespace, &selector, wait, pick, on_wait).await?;
+    found.map_err(|detail| PodError::NoneReady {
+        target: target.to_string(),
+        namespace: namespace.to_string(),
+        detail: format!("{detail} (waited {})", crate::cluster::duration_words(wait)),
+        crashing: last_crashing,
+    })
 }
 
 /// Looks at the pods of `selector` until `pick` takes them or `wait` is over (counted from the
@@ -378,6 +386,37 @@ pub async fn matching(
         .list(&ListParams::default().labels(&selector))
         .await?
         .items)
+}
+
+/// A pod whose container crashes as it starts (waiting in `CrashLoopBackOff`): there is
+/// nothing running to exec into, but a copy of the pod running a shell instead can be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Crashing {
+    pub pod: String,
+    pub container: String,
+}
+
+/// The first pod (of those a target matched) with a container crashing as it starts.
+pub fn crashing(pods: &[Pod]) -> Option<Box<Crashing>> {
+    pods.iter().find_map(|p| {
+        let c = p
+            .status
+            .as_ref()?
+            .container_statuses
+            .as_ref()?
+            .iter()
+            .find(|c| {
+                c.state
+                    .as_ref()
+                    .and_then(|s| s.waiting.as_ref())
+                    .and_then(|w| w.reason.as_deref())
+                    == Some("CrashLoopBackOff")
+            })?;
+        Some(Box::new(Crashing {
+            pod: crate::text::shown(p.metadata.name.as_deref()?),
+            container: crate::text::shown(&c.name),
+        }))
+    })
 }
 
 /// Whether a pod is Ready and not terminating.
@@ -831,6 +870,14 @@ mod tests {
             not_ready_reason(&crashing),
             "not Ready: container app waiting: CrashLoopBackOff; container side not ready"
         );
+        assert_eq!(
+            super::crashing(&[creating.clone(), crashing.clone()]),
+            Some(Box::new(Crashing {
+                pod: "d".into(),
+                container: "app".into()
+            }))
+        );
+        assert_eq!(super::crashing(std::slice::from_ref(&creating)), None);
         let failed = with_status(
             "e",
             serde_json::json!({"phase": "Failed", "containerStatuses": [

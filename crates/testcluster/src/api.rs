@@ -604,22 +604,38 @@ fn pod_columns() -> Vec<Value> {
 fn pod_row(shared: &Shared, p: &Pod, include: Option<&str>) -> Value {
     let total = p.spec.containers.len();
     let running = p.spec.phase == crate::config::Phase::Running;
-    let ready = if running && p.spec.ready && p.deleting.is_none() {
+    let object = shared.store.pod_json(p);
+    let statuses = object["status"]["containerStatuses"].as_array();
+    let ready = if p.posted.is_some() {
+        // A created pod's containers each say (started, backing off after a crash...).
+        statuses
+            .into_iter()
+            .flatten()
+            .filter(|c| c["ready"] == true)
+            .count()
+    } else if running && p.spec.ready && p.deleting.is_none() {
         total
     } else {
         0
     };
+    // kubectl's STATUS: a waiting container's reason (CrashLoopBackOff, ErrImagePull...).
+    let waiting = statuses
+        .into_iter()
+        .flatten()
+        .filter(|_| p.posted.is_some())
+        .find_map(|c| c["state"]["waiting"]["reason"].as_str());
     let status = if p.deleting.is_some() {
         "Terminating".to_string()
     } else if p.spec.phase == crate::config::Phase::Succeeded {
         "Completed".to_string()
     } else if p.spec.phase == crate::config::Phase::Failed {
         "Error".to_string()
+    } else if let Some(reason) = waiting {
+        reason.to_string()
     } else {
         p.spec.phase.as_str().to_string()
     };
     let restarts: u32 = p.restarts.iter().sum();
-    let object = shared.store.pod_json(p);
     json!({
         "cells": [
             p.spec.name, format!("{ready}/{total}"), status, restarts.to_string(),

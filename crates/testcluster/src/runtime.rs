@@ -245,19 +245,26 @@ fn container_started(shared: &Shared, pod: &Pod, container: &str) {
     let Some(c) = pod.spec.containers.iter().find(|c| c.name == container) else {
         return;
     };
-    // A created pod's container is running from now (the first time: a MODIFIED event).
-    let first = shared
+    // A created pod's container is running from now (started, or back from a back-off: a
+    // MODIFIED event).
+    let changes = shared
         .store
         .pod(&pod.spec.namespace, &pod.spec.name)
         .is_some_and(|p| {
-            p.uid == pod.uid && p.posted.is_some() && !p.started.iter().any(|s| s == container)
+            p.uid == pod.uid
+                && p.posted.is_some()
+                && (!p.started.iter().any(|s| s == container)
+                    || p.backoff.iter().any(|s| s == container))
         });
-    if first {
+    if changes {
         shared
             .store
             .update_pod(&pod.spec.namespace, &pod.spec.name, |p| {
-                if p.uid == pod.uid && !p.started.iter().any(|s| s == container) {
-                    p.started.push(container.to_string());
+                if p.uid == pod.uid {
+                    if !p.started.iter().any(|s| s == container) {
+                        p.started.push(container.to_string());
+                    }
+                    p.backoff.retain(|s| s != container);
                 }
             });
     }
@@ -362,6 +369,12 @@ async fn run_main(
         .await
         {
             Ok(code) => code,
+            // A created pod's container whose command is not in its image: the runtime's
+            // StartError (exit code 128), then back-off and another try, as a kubelet does.
+            Err(e) if pod.posted.is_some() => {
+                tracing::debug!("{}/{}: cannot start: {e}", pod.spec.name, container);
+                128
+            }
             Err(e) => {
                 tracing::warn!(
                     "{}/{}: main process cannot start: {e}",
@@ -390,6 +403,14 @@ async fn run_main(
             .update_pod(&pod.spec.namespace, &pod.spec.name, |p| {
                 if let Some(r) = p.restarts.get_mut(index) {
                     *r += 1;
+                }
+                // A created pod's container waits out the back-off (CrashLoopBackOff), its
+                // last exit kept, as the kubelet reports it.
+                if p.uid == pod.uid && p.posted.is_some() {
+                    p.last_exit.insert(container.clone(), code);
+                    if !p.backoff.contains(&container) {
+                        p.backoff.push(container.clone());
+                    }
                 }
             });
         tokio::select! {

@@ -69,6 +69,10 @@ pub struct Pod {
     /// For a created pod: the containers whose process has started. Until then each waits
     /// (`ContainerCreating`), so a client that waits for `running` finds its process there.
     pub started: Vec<String>,
+    /// For a created pod: containers waiting to restart after their process exited
+    /// (`CrashLoopBackOff`), and each container's last exit code.
+    pub backoff: Vec<String>,
+    pub last_exit: BTreeMap<String, i32>,
 }
 
 /// An ephemeral container: its spec as the API server stores it (defaults applied) and the state
@@ -324,6 +328,8 @@ impl Store {
             posted,
             unpullable,
             started: Vec::new(),
+            backoff: Vec::new(),
+            last_exit: BTreeMap::new(),
             spec,
         };
         g.pods.insert(
@@ -526,8 +532,8 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
     let started = ts(p.created);
     let running = matches!(s.phase, Phase::Running);
     // A created pod is Ready once every container has started.
-    let all_started =
-        p.posted.is_none() || s.containers.iter().all(|c| p.started.contains(&c.name));
+    let all_started = p.posted.is_none()
+        || (p.backoff.is_empty() && s.containers.iter().all(|c| p.started.contains(&c.name)));
     let ready = running && s.ready && p.deleting.is_none() && all_started;
     let cond = |t: &str, ok: bool| json!({ "type": t, "status": if ok { "True" } else { "False" }, "lastProbeTime": null, "lastTransitionTime": started });
     let containers: Vec<Value> = s
@@ -572,6 +578,13 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
                     "reason": "ErrImagePull",
                     "message": crate::ephemeral::pull_error(&c.image),
                 } }),
+                _ if p.posted.is_some() && p.backoff.contains(&c.name) => json!({ "waiting": {
+                    "reason": "CrashLoopBackOff",
+                    "message": format!(
+                        "back-off 500ms restarting failed container={} pod={}_{}({})",
+                        c.name, s.name, s.namespace, p.uid
+                    ),
+                } }),
                 _ if p.posted.is_some() && !p.started.contains(&c.name) => {
                     json!({ "waiting": { "reason": "ContainerCreating" } })
                 }
@@ -581,17 +594,27 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
                 Phase::Succeeded => json!({ "terminated": { "exitCode": 0, "reason": "Completed", "startedAt": started, "finishedAt": started } }),
                 Phase::Failed => json!({ "terminated": { "exitCode": 1, "reason": "Error", "startedAt": started, "finishedAt": started } }),
             };
-            let up = p.posted.is_none() || p.started.contains(&c.name);
-            json!({
+            let up = p.posted.is_none()
+                || (p.started.contains(&c.name) && !p.backoff.contains(&c.name));
+            let mut status = json!({
                 "name": c.name,
-                "ready": ready,
+                "ready": ready && up,
                 "started": running && up,
                 "restartCount": p.restarts.get(i).copied().unwrap_or(0),
                 "image": c.image,
                 "imageID": format!("{}@sha256:{}", c.image, "0".repeat(64)),
                 "containerID": format!("testcluster://{}-{}", &p.uid[..8], c.name),
                 "state": state,
-            })
+            });
+            if let Some(code) = p.last_exit.get(&c.name) {
+                status["lastState"] = json!({ "terminated": {
+                    "exitCode": code,
+                    "reason": if *code == 0 { "Completed" } else { "Error" },
+                    "startedAt": started,
+                    "finishedAt": started,
+                } });
+            }
+            status
         })
         .collect();
     let ephemeral_statuses: Vec<Value> = p
