@@ -1295,7 +1295,7 @@ async fn debug_says_what_kubectl_waits_for_ever_on() {
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(
         out.stderr,
-        "error: pod finished is not running (phase Succeeded): a debug container would never start in it; debug a running pod of the same workload instead\n"
+        "error: pod finished is not running (phase Succeeded): a debug container would never start in it; debug a running pod of the same workload instead; or debug a copy of this one, its container running a shell instead of its command (podterm debug -it -n demo finished --copy-to=finished-debug -c app -- sh; delete the copy when done)\n"
     );
 }
 
@@ -2015,6 +2015,19 @@ async fn pod_shape(c: &TestCluster, name: &str) -> serde_json::Value {
     })
 }
 
+/// Waits (up to 30 s) until the pod is gone.
+async fn wait_gone(c: &TestCluster, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while run(&newest_kubectl(), c, &["get", "pod", name], None, &[])
+        .await
+        .code
+        == 0
+    {
+        assert!(Instant::now() < deadline, "{name} was not deleted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn delete_pod(c: &TestCluster, name: &str) {
     let out = run(
         &newest_kubectl(),
@@ -2179,21 +2192,7 @@ async fn debug_copy_matches_kubectl() {
             }
             delete_pod(&c, "crashy-copy").await;
             // The next client's copy takes the same name once this one is gone.
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while run(
-                &newest_kubectl(),
-                &c,
-                &["get", "pod", "crashy-copy"],
-                None,
-                &[],
-            )
-            .await
-            .code
-                == 0
-            {
-                assert!(Instant::now() < deadline, "crashy-copy was not deleted");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            wait_gone(&c, "crashy-copy").await;
             outs.push((
                 unrandom(&String::from_utf8_lossy(&out.stdout)),
                 unrandom(&out.stderr),
@@ -2302,15 +2301,7 @@ async fn debug_copy_matches_kubectl() {
             "{}",
             bin.display()
         );
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while run(&newest_kubectl(), &c, &["get", "pod", &original], None, &[])
-            .await
-            .code
-            == 0
-        {
-            assert!(Instant::now() < deadline, "{original} was not deleted");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_gone(&c, &original).await;
         pod_shape(&c, &format!("{original}-copy")).await;
     }
 

@@ -33,7 +33,7 @@ fn is_dns_subdomain(s: &str) -> bool {
 }
 
 /// The strings of a JSON list (nothing for anything else).
-fn strings(v: &Value) -> Vec<String> {
+pub(crate) fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
             a.iter()

@@ -509,15 +509,7 @@ pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
         });
         return;
     }
-    let strings = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let strings = crate::create::strings;
     let mut command = strings(&e.spec["command"]);
     if command.is_empty() {
         // The image's entrypoint (a shell, as busybox's), given `args` when they are set.
