@@ -316,6 +316,9 @@ impl Error {
             Error::Transfer(TransferError::NoFallback { debug: true, .. }) => Some(
                 "set a Debug image that has cat, dd or base64 (busybox:1.36, for example) under the pods, then open a new debug tab on the pod and copy from there".into(),
             ),
+            Error::Pod(e)
+            | Error::Start(StartError::Pod(e))
+            | Error::Favourites(FavouriteError::Pod(e)) => crashing_hint(e),
             _ => None,
         }
     }
@@ -337,6 +340,24 @@ fn profile_kind(e: &ProfileError) -> ErrorKind {
         }
         _ => ErrorKind::Store,
     }
+}
+
+/// A workload whose pod crashes as it starts has nothing to open a shell in; a copy of the pod
+/// running a shell instead has (the command line makes one).
+fn crashing_hint(e: &PodError) -> Option<String> {
+    let PodError::NoneReady {
+        namespace,
+        crashing: Some(c),
+        ..
+    } = e
+    else {
+        return None;
+    };
+    Some(format!(
+        "pod {pod}'s container {container} crashes as it starts, so there is nothing to open a shell in; a copy of the pod whose container runs a shell instead can be debugged from a terminal, with this cluster's context or profile: podterm debug -it -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- sh (delete the copy when done)",
+        pod = c.pod,
+        container = c.container,
+    ))
 }
 
 /// What to do when the cluster refused a saved profile's credentials.
@@ -462,6 +483,30 @@ pub struct CommandError {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_crashing_workload_hints_at_a_copy() {
+        let none_ready = |crashing| PodError::NoneReady {
+            target: "deployment/api".into(),
+            namespace: "prod".into(),
+            detail: "api-1 (not Ready: container app waiting: CrashLoopBackOff)".into(),
+            crashing,
+        };
+        let crashing = Some(Box::new(podterm_core::pods::Crashing {
+            pod: "api-1".into(),
+            container: "app".into(),
+        }));
+        let e = Error::Favourites(FavouriteError::Pod(none_ready(crashing.clone())));
+        let hint = e.hint().expect("a hint");
+        assert!(
+            hint.contains("podterm debug -it -n prod api-1 --copy-to=api-1-debug -c app -- sh"),
+            "{hint}"
+        );
+        assert!(Error::Start(StartError::Pod(none_ready(crashing)))
+            .hint()
+            .is_some());
+        assert_eq!(Error::Pod(none_ready(None)).hint(), None);
+    }
 
     #[test]
     fn a_refused_credential_is_its_own_kind_with_a_hint() {
