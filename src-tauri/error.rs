@@ -353,8 +353,12 @@ fn crashing_hint(e: &PodError) -> Option<String> {
     else {
         return None;
     };
-    Some(format!(
-        "pod {pod}'s container {container} crashes as it starts, so there is nothing to open a shell in; a copy of the pod whose container runs a shell instead can be debugged from a terminal, with this cluster's context or profile: podterm debug -it -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- sh (delete the copy when done)",
+    // Names a command line takes as they are (the engine checked the pod's and container's).
+    let plain = namespace
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    plain.then(|| format!(
+        "pod {pod}'s container {container} crashes as it starts, so there is nothing to open a shell in; a copy of the pod whose container runs a shell instead can be debugged from a terminal: podterm debug -it -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- sh, with --cluster-profile and this profile's name (or --context and this cluster's) to reach this cluster; delete the copy when done",
         pod = c.pod,
         container = c.container,
     ))

@@ -375,13 +375,18 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         ));
     };
     if let Err(e) = debug::check_running(&pod) {
-        // Nothing starts in a finished pod; its copy runs again.
-        let (c, _) = pods::choose_container(&pod, a.target_container.as_deref())?;
-        return Err(Failure::new(format!(
-            "{e}; or debug a copy of this one, its container running a shell instead of its \
-             command ({})",
-            crate::exec::copy_command(&pod_name, &c, &namespace, &conn.again())
-        )));
+        // Nothing starts in a finished pod; its copy runs again (when there is a container to
+        // name and the copy's name fits).
+        return Err(
+            match pods::choose_container(&pod, a.target_container.as_deref()) {
+                Ok((c, _)) if pod_name.len() <= 240 => Failure::new(format!(
+                    "{e}; or debug a copy of this one, its container running a shell instead of \
+                     its command ({})",
+                    crate::exec::copy_command(&pod_name, &c, &namespace, &conn.again())
+                )),
+                _ => e.into(),
+            },
+        );
     }
     let spec = DebugSpec {
         image: image.clone(),
@@ -521,7 +526,16 @@ async fn attach_to(
         // It exits as it starts: what it said is in its log, shown before the why.
         Err(e @ debug::DebugError::Crashing { .. }) => {
             let _ = print_log(cluster, &namespace, pod_name, name).await;
-            return Err(e.into());
+            if ephemeral {
+                return Err(e.into());
+            }
+            // The copy stays, crash-looping, and holds its name.
+            return Err(Failure::new(format!(
+                "{e}. The copy {pod_name} stays in the cluster: delete it (kubectl delete pod -n {} \
+                 {}) before making another of that name",
+                crate::conn::shell_quote(&namespace),
+                crate::conn::shell_quote(pod_name)
+            )));
         }
         other => other?,
     };

@@ -146,9 +146,13 @@ pub fn copy_words(c: &pods::Crashing, namespace: &str, again: &str) -> String {
 /// The command that debugs a copy of `pod` with `container` running a shell, on the cluster
 /// `again` reaches.
 pub fn copy_command(pod: &str, container: &str, namespace: &str, again: &str) -> String {
+    let q = crate::conn::shell_quote;
     format!(
-        "podterm debug -it{again} -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- \
-         sh; delete the copy when done"
+        "podterm debug -it{again} -n {} {} --copy-to={} -c {} -- sh; delete the copy when done",
+        q(namespace),
+        q(pod),
+        q(&format!("{pod}-debug")),
+        q(container)
     )
 }
 

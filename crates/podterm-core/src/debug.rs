@@ -74,11 +74,13 @@ pub enum DebugError {
     },
     /// A pod copy's container keeps exiting as it starts (`CrashLoopBackOff`): waiting would
     /// never end. Most often its command is not in its image.
-    #[error("debug container {container} exits as soon as it starts (exit code {code}, restarted {restarts} times), so there is nothing to attach to: its command may not be in its image (a copy of a container without a shell needs --image=busybox to run sh); its log says more")]
+    #[error("debug container {container} exits as soon as it starts (exit code {code}{}, restarted {restarts} times), so there is nothing to attach to{}", why.as_ref().map(|w| format!(": {w}")).unwrap_or_default(), crash_advice(*code))]
     Crashing {
         container: String,
         code: i32,
         restarts: i32,
+        /// The runtime's or the kubelet's words for its last end, escaped.
+        why: Option<String>,
     },
     /// The pod was deleted while waiting for the container.
     #[error("pod {0} was deleted while waiting for the debug container")]
@@ -86,6 +88,15 @@ pub enum DebugError {
     /// The target container could not be chosen (kubectl's words: no such container ...).
     #[error(transparent)]
     Target(#[from] crate::pods::PodError),
+}
+
+/// What a crash-looping container's exit code suggests: 126, 127 and 128 are a command that
+/// cannot run or is not there (a shell in an image without one).
+fn crash_advice(code: i32) -> &'static str {
+    match code {
+        126..=128 => "; its command may not be in its image (a copy of a container without a shell needs --image=busybox to run sh)",
+        _ => "; its log may say why",
+    }
 }
 
 impl DebugError {
@@ -751,13 +762,31 @@ fn progress(pod: &Pod, name: &str, image: &str) -> Progress {
     let message = waiting.and_then(|w| w.message.clone());
     if reason == "CrashLoopBackOff" {
         let status = status_of(pod, name);
+        let last = status
+            .and_then(|s| s.last_state.as_ref())
+            .and_then(|s| s.terminated.as_ref());
+        let code = last.map_or(0, |t| t.exit_code);
+        if code == 0 {
+            // A quick command that ended well (and will run again): ended, its log what there
+            // is to see, as when it is seen terminated.
+            return Progress::Terminated(DebugError::Ended {
+                container: name.to_string(),
+                reason: crate::text::shown(
+                    last.and_then(|t| t.reason.as_deref())
+                        .unwrap_or("Completed"),
+                ),
+                code,
+                message: None,
+            });
+        }
         return Progress::Failed(DebugError::Crashing {
             container: name.to_string(),
-            code: status
-                .and_then(|s| s.last_state.as_ref())
-                .and_then(|s| s.terminated.as_ref())
-                .map_or(0, |t| t.exit_code),
+            code,
             restarts: status.map_or(0, |s| s.restart_count),
+            why: last
+                .and_then(|t| t.message.as_deref())
+                .filter(|m| !m.is_empty())
+                .map(crate::text::shown),
         });
     }
     if PULL_FAILURES.contains(&reason) {
@@ -999,6 +1028,35 @@ mod tests {
             ),
             Progress::Waiting(None)
         ));
+        // After a quick command that ended well: ended, not crashing.
+        let mut well = pod(json!({ "waiting": { "reason": "CrashLoopBackOff" } }));
+        if let Some(s) = well
+            .status
+            .as_mut()
+            .and_then(|s| s.container_statuses.as_mut())
+        {
+            s[0].last_state = serde_json::from_value(
+                json!({ "terminated": { "exitCode": 0, "reason": "Completed" } }),
+            )
+            .ok();
+        }
+        assert!(matches!(
+            progress(&well, "app", "busybox"),
+            Progress::Terminated(DebugError::Ended { code: 0, .. })
+        ));
+        let e = DebugError::Crashing {
+            container: "app".into(),
+            code: 128,
+            restarts: 1,
+            why: Some("exec: \"sh\": executable file not found in $PATH".into()),
+        };
+        assert!(
+            e.to_string().contains(
+                "(exit code 128: exec: \"sh\": executable file not found in $PATH, restarted 1 times)"
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("--image=busybox"), "{e}");
         // Backing off after a crash: it will crash again; waiting would never end.
         assert!(matches!(
             progress(

@@ -396,9 +396,26 @@ pub struct Crashing {
     pub container: String,
 }
 
-/// The first pod (of those a target matched) with a container crashing as it starts.
+/// The newest pod (of those a target matched, not terminating) with a container crashing as it
+/// starts; only names a command line can take as they are (a pod name a copy's name can extend).
 pub fn crashing(pods: &[Pod]) -> Option<Box<Crashing>> {
-    pods.iter().find_map(|p| {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    };
+    let mut live: Vec<&Pod> = pods
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .collect();
+    live.sort_by(|a, b| {
+        b.metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0)
+            .cmp(&a.metadata.creation_timestamp.as_ref().map(|t| t.0))
+    });
+    let found = live.into_iter().find_map(|p| {
         let c = p
             .status
             .as_ref()?
@@ -413,10 +430,11 @@ pub fn crashing(pods: &[Pod]) -> Option<Box<Crashing>> {
                     == Some("CrashLoopBackOff")
             })?;
         Some(Box::new(Crashing {
-            pod: crate::text::shown(p.metadata.name.as_deref()?),
-            container: crate::text::shown(&c.name),
+            pod: p.metadata.name.clone()?,
+            container: c.name.clone(),
         }))
-    })
+    })?;
+    (plain(&found.pod) && found.pod.len() <= 240 && plain(&found.container)).then_some(found)
 }
 
 /// Whether a pod is Ready and not terminating.

@@ -357,6 +357,8 @@ async fn run_main(
         }
         first = false;
         let started = || container_started(&shared, &pod, &container);
+        // Why it could not start, when it could not (the runtime's StartError).
+        let mut why = None;
         let code = match run_once(
             &shared,
             &pod,
@@ -373,6 +375,7 @@ async fn run_main(
             // StartError (exit code 128), then back-off and another try, as a kubelet does.
             Err(e) if pod.posted.is_some() => {
                 tracing::debug!("{}/{}: cannot start: {e}", pod.spec.name, container);
+                why = Some(format!("failed to create containerd task: failed to create shim task: OCI runtime create failed: {e}"));
                 128
             }
             Err(e) => {
@@ -401,13 +404,17 @@ async fn run_main(
         shared
             .store
             .update_pod(&pod.spec.namespace, &pod.spec.name, |p| {
+                // The same pod still (not one made again under its name).
+                if p.uid != pod.uid {
+                    return;
+                }
                 if let Some(r) = p.restarts.get_mut(index) {
                     *r += 1;
                 }
                 // A created pod's container waits out the back-off (CrashLoopBackOff), its
                 // last exit kept, as the kubelet reports it.
-                if p.uid == pod.uid && p.posted.is_some() {
-                    p.last_exit.insert(container.clone(), code);
+                if p.posted.is_some() {
+                    p.last_exit.insert(container.clone(), (code, why));
                     if !p.backoff.contains(&container) {
                         p.backoff.push(container.clone());
                     }

@@ -72,7 +72,8 @@ pub struct Pod {
     /// For a created pod: containers waiting to restart after their process exited
     /// (`CrashLoopBackOff`), and each container's last exit code.
     pub backoff: Vec<String>,
-    pub last_exit: BTreeMap<String, i32>,
+    /// Exit code, and the runtime's words when it could not start (`StartError`).
+    pub last_exit: BTreeMap<String, (i32, Option<String>)>,
 }
 
 /// An ephemeral container: its spec as the API server stores it (defaults applied) and the state
@@ -598,7 +599,8 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
                 || (p.started.contains(&c.name) && !p.backoff.contains(&c.name));
             let mut status = json!({
                 "name": c.name,
-                "ready": ready && up,
+                // Each container its own (one crash-looping leaves the others Ready).
+                "ready": running && s.ready && p.deleting.is_none() && up,
                 "started": running && up,
                 "restartCount": p.restarts.get(i).copied().unwrap_or(0),
                 "image": c.image,
@@ -606,13 +608,21 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
                 "containerID": format!("testcluster://{}-{}", &p.uid[..8], c.name),
                 "state": state,
             });
-            if let Some(code) = p.last_exit.get(&c.name) {
+            if let Some((code, why)) = p.last_exit.get(&c.name) {
+                let reason = match (code, why) {
+                    (_, Some(_)) => "StartError",
+                    (0, None) => "Completed",
+                    _ => "Error",
+                };
                 status["lastState"] = json!({ "terminated": {
                     "exitCode": code,
-                    "reason": if *code == 0 { "Completed" } else { "Error" },
+                    "reason": reason,
                     "startedAt": started,
                     "finishedAt": started,
                 } });
+                if let Some(w) = why {
+                    status["lastState"]["terminated"]["message"] = json!(w);
+                }
             }
             status
         })
