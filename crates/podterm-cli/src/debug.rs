@@ -27,13 +27,15 @@ pub struct DebugArgs {
     /// kubectl debug's security profile here, before or after `debug`, as in kubectl.
     #[arg(long)]
     pub cluster_profile: Option<String>,
-    /// Container image to use for the debug container.
+    /// Container image to use for the debug container (with --copy-to and -c naming one of the
+    /// pod's containers: that container's new image).
     #[arg(long)]
     pub image: Option<String>,
     /// Target processes (and, on testcluster, files) of this container.
     #[arg(long = "target", value_name = "CONTAINER")]
     pub target_container: Option<String>,
-    /// Container name to use for the debug container (default: debugger-xxxxx).
+    /// Container name to use for the debug container (default: debugger-xxxxx); with --copy-to,
+    /// one of the pod's containers names the container of the copy to change.
     #[arg(short = 'c', long)]
     pub container: Option<String>,
     /// general, baseline, restricted, netadmin or sysadmin (or legacy, deprecated).
@@ -107,7 +109,7 @@ pub struct DebugArgs {
     /// With --copy-to: keep the startup probes.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
     pub keep_startup: bool,
-    /// With --copy-to: run the init containers (default: true).
+    /// With --copy-to: run the init containers.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "true")]
     pub keep_init_containers: bool,
     /// The pod (POD or pod/POD).
