@@ -95,6 +95,24 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
             pod.spec.phase.as_str()
         ));
     }
+    // A created pod's container that does not run now (still starting, an image that cannot be
+    // pulled, backing off after a crash): the kubelet finds no running container to exec or
+    // attach in, and the API server passes its plain-text answer on, for WebSocket and SPDY
+    // alike (kubectl: `unable to upgrade connection: container not found ("app")`).
+    let not_running = pod.posted.is_some()
+        && !ephemeral
+        && (!pod.started.contains(&container) || pod.backoff.contains(&container));
+    if not_running {
+        let mut res = Response::new(http_body_util::BodyExt::boxed(http_body_util::Full::new(
+            Bytes::from(format!("container not found ({container:?})")),
+        )));
+        *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        return res;
+    }
     let exited = pod.ephemeral.iter().any(|e| {
         e.name == container && matches!(e.state, crate::store::EphemeralState::Terminated { .. })
     });
