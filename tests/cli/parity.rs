@@ -2417,6 +2417,39 @@ async fn a_pod_that_cannot_be_entered_points_to_a_copy_that_can() {
         ),
         "{out:?}"
     );
+    // The pod named: the API server passes on the kubelet's refusal, in kubectl's words for
+    // exec and attach; podterm adds the same way out. (A look that caught the container in the
+    // milliseconds it runs is taken again.)
+    let refused = "error: unable to upgrade connection: container not found (\"app\")";
+    for verb in [
+        &["exec", "crashy", "--", "true"][..],
+        &["attach", "crashy"][..],
+    ] {
+        for bin in std::iter::once(podterm()).chain(kubectls()) {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let out = loop {
+                let out = run(&bin, &c, verb, None, &[]).await;
+                // podterm's way out comes from its look before the session: a look that caught
+                // the container running says none.
+                let told = bin != podterm() || out.stderr.contains("--copy-to=crashy-debug");
+                if out.code == 1 && out.stderr.contains(refused) && told {
+                    break out;
+                }
+                assert!(Instant::now() < deadline, "{bin:?} {verb:?}: {out:?}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            };
+            let last = out.stderr.lines().last().unwrap_or_default();
+            if bin == podterm() {
+                assert_eq!(
+                    last,
+                    format!("{refused}. Pod crashy's container app crashes as it starts, so there is nothing to run in: debug a copy of the pod whose container runs a shell instead (podterm debug -it -n demo crashy --copy-to=crashy-debug -c app -- sh; delete the copy when done)"),
+                    "{verb:?}"
+                );
+            } else {
+                assert_eq!(last, refused, "{bin:?} {verb:?}: {out:?}");
+            }
+        }
+    }
     // What only a shell prints (the terminal echoes what is typed).
     let inside = run_suggested(&c, &out.stderr, "echo $((40+2)); exit\n").await;
     assert_eq!(inside.code, 0, "{inside:?}");

@@ -190,6 +190,9 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
     if let (Some(n), false) = (note, a.quiet) {
         eprintln!("{n}");
     }
+    // Nothing runs in it to exec into; the session is still asked for, as kubectl does (it may
+    // have just started again), and a refusal points at the copy that gets a shell.
+    let crashing = pods::crashing_container(&pod, &container);
     let tty = decide_tty(a.tty, a.stdin, a.quiet);
     let command = if a.command.is_empty() {
         pods::shell_command()
@@ -209,7 +212,14 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
         attach: false,
     };
     let recording = a.record.start(&spec)?;
-    run_recorded(&cluster, spec, limit, recording, &conn.again()).await
+    let namespace = spec.namespace.clone();
+    let ended = run_recorded(&cluster, spec, limit, recording, &conn.again()).await;
+    match (ended, crashing) {
+        (Err(f), Some(c)) if f.no_running_container() => {
+            Err(f.and_then_say(&copy_words(&c, &namespace, &conn.again())))
+        }
+        (ended, _) => ended,
+    }
 }
 
 pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
@@ -231,6 +241,7 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
     if let (Some(n), false) = (note, a.quiet) {
         eprintln!("{n}");
     }
+    let crashing = pods::crashing_container(&pod, &container);
     let mut tty = decide_tty(a.tty, a.stdin, a.quiet);
     // A container started without a terminal has none to attach to: kubectl's words, then the
     // session without one (typed text echoed here, Ctrl-C ends podterm).
@@ -264,7 +275,12 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
         spec.container.clone(),
         spec.namespace.clone(),
     );
-    let code = run(&cluster, spec, limit).await?;
+    let code = match (run(&cluster, spec, limit).await, crashing) {
+        (Err(f), Some(c)) if f.no_running_container() => {
+            return Err(f.and_then_say(&copy_words(&c, &namespace, &conn.again())))
+        }
+        (ended, _) => ended?,
+    };
     // kubectl's line after an interactive attach to a container that restarts, with the
     // namespace added (kubectl leaves it out).
     let restarts = pod

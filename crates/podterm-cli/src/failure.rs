@@ -31,6 +31,9 @@ pub struct Failure {
     /// The API server's `Status` message alone, without kubectl's `Error from server (...): `
     /// (what kubectl's Go error says when it quotes one inside its own line).
     status_message: Option<String>,
+    /// The node found no running container to exec or attach in (`unable to upgrade
+    /// connection: …`).
+    no_running_container: bool,
 }
 
 impl Failure {
@@ -41,6 +44,20 @@ impl Failure {
             from_server: false,
             credentials_refused: false,
             status_message: None,
+            no_running_container: false,
+        }
+    }
+
+    /// Whether the node found no running container to exec or attach in.
+    pub fn no_running_container(&self) -> bool {
+        self.no_running_container
+    }
+
+    /// The same failure, with what to do about it after its words.
+    pub fn and_then_say(self, more: &str) -> Self {
+        Failure {
+            message: format!("{}. {more}", self.message),
+            ..self
         }
     }
 
@@ -99,6 +116,7 @@ impl From<ApiError> for Failure {
                 _ => None,
             },
             message,
+            no_running_container: false,
         }
     }
 }
@@ -116,6 +134,10 @@ impl From<ExecError> for Failure {
     fn from(e: ExecError) -> Self {
         match e {
             ExecError::Api(e) => e.into(),
+            e @ ExecError::UpgradeRefused { .. } => Failure {
+                no_running_container: true,
+                ..Failure::new(e.to_string())
+            },
             other => Failure::new(other.to_string()),
         }
     }

@@ -779,6 +779,12 @@ fn proxy_failure<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a Pro
 /// The reason kube gives a failure whose body is not a `metav1.Status` (its own constant).
 const NOT_A_STATUS: &str = "Failed to parse error data";
 
+/// Whether kube made this status up from a body that was not a Kubernetes `Status` (a proxy's
+/// page, a node's plain words passed on by the API server, an empty body).
+pub(crate) fn not_a_status(s: &kube::core::Status) -> bool {
+    s.reason == NOT_A_STATUS
+}
+
 /// What to check when a server answers in a way no Kubernetes API server does.
 const NOT_AN_API_SERVER: &str =
     "check that the kubeconfig's server address is that of a Kubernetes API server";

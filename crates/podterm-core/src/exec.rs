@@ -53,6 +53,15 @@ pub enum ExecError {
     /// The session's output was closed under the reader (the session is being torn down).
     #[error("the connection to the API server broke: output closed (output may be incomplete)")]
     OutputClosed,
+    /// The API server answered the upgrade with the node's own words, not a `Status` (the
+    /// kubelet found no running container: `container not found ("app")`); kubectl's words.
+    #[error("unable to upgrade connection: {message}")]
+    UpgradeRefused {
+        /// The HTTP status code.
+        code: u16,
+        /// The answer's body, escaped and cut.
+        message: String,
+    },
     /// Nothing arrived for the dead-link deadline (seconds), not even the answer to a keepalive
     /// ping.
     #[error("no data from the API server for {0} s, not even an answer to a keepalive ping: the connection seems dead (check the network, then retry)")]
@@ -356,6 +365,27 @@ fn path_for(spec: &ExecSpec) -> String {
     )
 }
 
+/// An upgrade the API server refused: with a `Status` in its words ([`ApiError`]); with the
+/// node's plain words passed on (a 500 in text: what the kubelet says when it finds no running
+/// container), kubectl's `unable to upgrade connection: …`. Any other page that is not a
+/// `Status` (a proxy's HTML) stays an [`ApiError`], whose words say what to check.
+fn upgrade_refused(e: kube::Error) -> ExecError {
+    match &e {
+        kube::Error::Api(s)
+            if s.code == 500
+                && crate::cluster::not_a_status(s)
+                && !s.message.trim().is_empty()
+                && !s.message.trim_start().starts_with('<') =>
+        {
+            ExecError::UpgradeRefused {
+                code: s.code,
+                message: crate::text::shown(s.message.trim()),
+            }
+        }
+        _ => ExecError::Api(e.into()),
+    }
+}
+
 impl Session {
     /// Connects and starts the pump.
     pub async fn start(
@@ -367,7 +397,7 @@ impl Session {
             .body(Vec::new())
             .map_err(|e| ApiError::from(kube::Error::HttpError(e)))?;
         let conn = crate::cluster::within(tuning.request_timeout, async {
-            client.connect(req).await.map_err(ApiError::from)
+            client.connect(req).await.map_err(upgrade_refused)
         })
         .await?;
         let protocol = if conn.supports_stream_close() {
@@ -751,6 +781,53 @@ async fn write_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upgrade_refused_in_a_nodes_plain_words_is_kubectls() {
+        let api = |code: u16, reason: &str, message: &str| {
+            kube::Error::Api(Box::new(
+                kube::core::Status::failure(message, reason).with_code(code),
+            ))
+        };
+        // What kube makes of a plain-text body: the kubelet's words, passed on.
+        let e = upgrade_refused(api(
+            500,
+            "Failed to parse error data",
+            "container not found (\"app\")\n",
+        ));
+        assert!(
+            matches!(e, ExecError::UpgradeRefused { code: 500, .. }),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "unable to upgrade connection: container not found (\"app\")"
+        );
+        // Escaped as every server's words are.
+        let e = upgrade_refused(api(500, "Failed to parse error data", "bad \x1b[5m"));
+        assert_eq!(e.to_string(), "unable to upgrade connection: bad \\x1b[5m");
+        // A proxy's page, another code, a Status, an empty body and 401 stay the API server's
+        // refusals (their words say what to check).
+        assert!(matches!(
+            upgrade_refused(api(500, "Failed to parse error data", "<html>oops</html>")),
+            ExecError::Api(_)
+        ));
+        assert!(matches!(
+            upgrade_refused(api(502, "Failed to parse error data", "bad gateway")),
+            ExecError::Api(_)
+        ));
+        assert!(matches!(
+            upgrade_refused(api(403, "Forbidden", "no")),
+            ExecError::Api(_)
+        ));
+        assert!(matches!(
+            upgrade_refused(api(502, "Failed to parse error data", "")),
+            ExecError::Api(_)
+        ));
+        assert!(
+            upgrade_refused(api(401, "Failed to parse error data", "who")).credentials_refused()
+        );
+    }
 
     #[test]
     fn urls_carry_every_argument_in_order() {

@@ -399,11 +399,6 @@ pub struct Crashing {
 /// The newest pod (of those a target matched, not terminating) with a container crashing as it
 /// starts; only names a command line can take as they are (a pod name a copy's name can extend).
 pub fn crashing(pods: &[Pod]) -> Option<Box<Crashing>> {
-    let plain = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-    };
     let mut live: Vec<&Pod> = pods
         .iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
@@ -434,7 +429,50 @@ pub fn crashing(pods: &[Pod]) -> Option<Box<Crashing>> {
             container: c.name.clone(),
         }))
     })?;
-    (plain(&found.pod) && found.pod.len() <= 240 && plain(&found.container)).then_some(found)
+    suggestable(&found).then_some(found)
+}
+
+/// `container` of the pod, when it crashes as it starts ([`crash_looping`]) and its names can
+/// be suggested on a command line as they are.
+pub fn crashing_container(pod: &Pod, container: &str) -> Option<Box<Crashing>> {
+    let found = Box::new(Crashing {
+        pod: pod.metadata.name.clone()?,
+        container: container.to_string(),
+    });
+    (crash_looping(pod, container) && suggestable(&found)).then_some(found)
+}
+
+/// Names a command line takes as they are (DNS names), and a pod name a copy's name can extend.
+fn suggestable(c: &Crashing) -> bool {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    };
+    plain(&c.pod) && c.pod.len() <= 240 && plain(&c.container)
+}
+
+/// The image of the pod's regular container `name` (empty when it has none).
+pub fn container_image(pod: &Pod, name: &str) -> String {
+    pod.spec
+        .iter()
+        .flat_map(|s| s.containers.iter())
+        .find(|c| c.name == name)
+        .and_then(|c| c.image.clone())
+        .unwrap_or_default()
+}
+
+/// Whether `container` of the pod waits to be started again after crashing
+/// (`CrashLoopBackOff`): there is no process to open a shell in until it runs again.
+pub fn crash_looping(pod: &Pod, container: &str) -> bool {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .into_iter()
+        .flatten()
+        .filter(|c| c.name == container)
+        .filter_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.as_deref())
+        .any(|r| r == "CrashLoopBackOff")
 }
 
 /// Whether a pod is Ready and not terminating.
