@@ -53,6 +53,14 @@ macro_rules! with_commands {
             /// do: reuse a running debug container of ours, or add one under the name given.
             /// Changes nothing; `open_session` with `debug` set then does it.
             async plan_debug(profile: String, namespace: String, pod: String, container: String, image: String) -> DebugPlan;
+            /// What debugging a copy of a pod would do: the copy's name, and the container
+            /// (empty: the default one) that runs a shell in it instead of its command. Changes
+            /// nothing; `open_session` with `copy` set then makes it.
+            async plan_copy(profile: String, namespace: String, pod: String, container: String) -> CopyPlan;
+            /// Deletes the copy `name` of pod `of` a session was opened in: only Podterm's copy
+            /// of `of` (any other pod of that name is left alone; one already gone is fine).
+            /// The app deletes the copies still open when it exits.
+            async delete_copy(profile: String, namespace: String, name: String, of: String) -> ();
             /// Keystrokes or pasted text for a session.
             sync send_input(id: u32, data: String) -> ();
             sync resize(id: u32, cols: u16, rows: u16) -> ();

@@ -14,6 +14,7 @@ use podterm_core::logs::LogsError;
 use podterm_core::logview::LogViewError;
 use podterm_core::manual::ManualError;
 use podterm_core::oidc::OidcError;
+use podterm_core::podcopy::CopyError;
 use podterm_core::podfs::PodFsError;
 use podterm_core::podinfo::PodInfoError;
 use podterm_core::pods::PodError;
@@ -122,6 +123,9 @@ pub enum Error {
     /// A debug container could not be planned, added or reached.
     #[error(transparent)]
     Debug(#[from] DebugError),
+    /// A pod's copy could not be made or deleted.
+    #[error(transparent)]
+    Copy(#[from] CopyError),
     /// settings.json could not be read or written (nothing was written over).
     #[error(transparent)]
     Settings(#[from] SettingsError),
@@ -194,7 +198,8 @@ refuses_credentials!(
     PodInfoError,
     DebugError,
     TransferError,
-    PodFsError
+    PodFsError,
+    CopyError
 );
 
 impl Error {
@@ -272,6 +277,8 @@ impl Error {
             Error::Start(StartError::Pod(e)) => pod_kind(e),
             Error::Start(StartError::Exec(e)) => exec_kind(e),
             Error::Start(StartError::Debug(e)) | Error::Debug(e) => debug_kind(e),
+            Error::Start(StartError::Crashing { .. }) => K::Refused,
+            Error::Start(StartError::Copy(e)) | Error::Copy(e) => copy_kind(e),
             Error::Settings(_) => K::Store,
             Error::LogView(LogViewError::Pod(e)) => pod_kind(e),
             Error::LogView(LogViewError::Logs(LogsError::Api(e))) => api_kind(e),
@@ -319,6 +326,10 @@ impl Error {
             Error::Pod(e)
             | Error::Start(StartError::Pod(e))
             | Error::Favourites(FavouriteError::Pod(e)) => crashing_hint(e),
+            // The tab offers the copy (its banner's button): the hint says what it does.
+            Error::Start(StartError::Crashing { .. }) => Some(
+                "Debug a copy of the pod… (on this tab) makes a copy of it whose container runs a shell instead of its command, and deletes the copy when the tab closes".into(),
+            ),
             _ => None,
         }
     }
@@ -405,10 +416,20 @@ fn api_kind(e: &ApiError) -> ErrorKind {
 fn exec_kind(e: &ExecError) -> ErrorKind {
     match e {
         ExecError::Api(e) => api_kind(e),
+        ExecError::UpgradeRefused { .. } => ErrorKind::Refused,
         ExecError::NoStatus
         | ExecError::Transport { .. }
         | ExecError::OutputClosed
         | ExecError::Deadline(_) => ErrorKind::Unreachable,
+    }
+}
+
+fn copy_kind(e: &CopyError) -> ErrorKind {
+    match e {
+        CopyError::Api(e) => api_kind(e),
+        CopyError::NeedsImage | CopyError::CustomTarget { .. } => ErrorKind::InvalidInput,
+        CopyError::Target(e) => pod_kind(e),
+        CopyError::NotOurs { .. } | CopyError::Terminating { .. } => ErrorKind::Refused,
     }
 }
 

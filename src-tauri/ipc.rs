@@ -9,12 +9,13 @@ pub use podterm_core::debug::DebugPlan;
 use podterm_core::favourites::{Favourite, Target};
 pub use podterm_core::logview::LogsRequest;
 pub use podterm_core::manual::ManualProfile;
+pub use podterm_core::podcopy::CopyPlan;
 pub use podterm_core::podinfo::{ContainerInfo, PodCondition, PodDetails, PodEvent};
 pub use podterm_core::profiles::ProfileColour;
 use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
 pub use podterm_core::recent::RecentSession;
-pub use podterm_core::terminal::{DebugRequest, TerminalRequest};
+pub use podterm_core::terminal::{CopyRequest, DebugRequest, TerminalRequest};
 use serde::{Deserialize, Serialize};
 
 /// A profile as the UI lists it.
@@ -338,6 +339,11 @@ pub enum SessionState {
         #[serde(rename = "outputBytes")]
         #[cfg_attr(test, ts(type = "number"))]
         output_bytes: u64,
+        /// Set when the session could not start because this container (its name) crashes as
+        /// it starts: a copy of the pod can be debugged instead (`plan_copy`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(test, ts(optional))]
+        crashing: Option<String>,
     },
     /// The session is being recorded into `file` (its name, escaped; `path` whole, escaped, for
     /// a tooltip). A profile that records every session sends it before `connected`.
@@ -504,6 +510,8 @@ pub enum SessionEnd {
     Finished(Outcome),
     /// No exit code: why, in words the user can act on.
     Lost(String),
+    /// It could not start because `container` crashes as it starts: why, in words.
+    Crashing { reason: String, container: String },
 }
 
 impl SessionEnd {
@@ -526,10 +534,18 @@ impl SessionEnd {
                     message
                 }),
                 output_bytes,
+                crashing: None,
             },
             SessionEnd::Lost(reason) => SessionState::Lost {
                 reason: podterm_core::text::message(&reason),
                 output_bytes,
+                crashing: None,
+            },
+            SessionEnd::Crashing { reason, container } => SessionState::Lost {
+                reason: podterm_core::text::message(&reason),
+                output_bytes,
+                // Escaped by the engine (`StartError::Crashing`).
+                crashing: Some(container),
             },
         }
     }
@@ -650,9 +666,18 @@ mod tests {
         assert_eq!(
             j(SessionState::Lost {
                 reason: "x".into(),
-                output_bytes: 0
+                output_bytes: 0,
+                crashing: None,
             }),
             json!({"state": "lost", "reason": "x", "outputBytes": 0})
+        );
+        assert_eq!(
+            j(SessionEnd::Crashing {
+                reason: "y".into(),
+                container: "app".into()
+            }
+            .into_state(0)),
+            json!({"state": "lost", "reason": "y", "outputBytes": 0, "crashing": "app"})
         );
         assert_eq!(
             j(SessionState::RecordingStopped {
@@ -689,7 +714,8 @@ mod tests {
             }),
             Lost {
                 reason: "exec: \"bash\": executable file not found in $PATH".into(),
-                output_bytes: 5
+                output_bytes: 5,
+                crashing: None,
             }
         );
         assert_eq!(
@@ -699,7 +725,8 @@ mod tests {
             }),
             Lost {
                 reason: "the command failed (InternalError)".into(),
-                output_bytes: 5
+                output_bytes: 5,
+                crashing: None,
             }
         );
         assert!(!Connected.is_final() && end(Outcome::Success).is_final());

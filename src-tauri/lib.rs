@@ -266,6 +266,8 @@ pub fn run() {
             watches.close_all();
             log_views.close_all();
             transfers.cancel_all();
+            // Before the Demo cluster stops: the copies made for tabs still open.
+            sessions.delete_copies(&profiles);
             profiles.shutdown();
         }
     });

@@ -64,6 +64,8 @@ payloads!(
     TerminalRequest,
     DebugRequest,
     DebugPlan,
+    CopyRequest,
+    CopyPlan,
     PodChange,
     ChangeKind,
     PodSummary,

@@ -4,7 +4,8 @@
 
 use super::{Ctx, Raw};
 use crate::error::Result;
-use crate::ipc::{DebugPlan, OpenSessionRequest, RecentSession, SessionState};
+use crate::ipc::{CopyPlan, DebugPlan, OpenSessionRequest, RecentSession, SessionState};
+use crate::state::Sessions;
 use bytes::Bytes;
 use tauri::ipc::Channel;
 
@@ -70,6 +71,28 @@ pub async fn plan_debug(
 ) -> Result<DebugPlan> {
     ctx.profiles
         .plan_debug(&profile, &namespace, &pod, &container, &image)
+        .await
+}
+
+pub async fn plan_copy(
+    ctx: &Ctx<'_>,
+    profile: String,
+    namespace: String,
+    pod: String,
+    container: String,
+) -> Result<CopyPlan> {
+    Sessions::plan_copy(&ctx.profiles, &profile, &namespace, &pod, &container).await
+}
+
+pub async fn delete_copy(
+    ctx: &Ctx<'_>,
+    profile: String,
+    namespace: String,
+    name: String,
+    of: String,
+) -> Result<()> {
+    ctx.sessions
+        .delete_copy(&ctx.profiles, &profile, &namespace, &name, &of)
         .await
 }
 

@@ -1,8 +1,8 @@
 //! The state behind the commands, one registry a concern: [`Profiles`] (saved and Demo
-//! profiles, the keyring, a client per profile), [`Sessions`] (open exec sessions by id),
-//! [`Watches`] (live pod lists by id), [`LogViews`] (open Logs views' streams by id),
-//! [`Transfers`] (file copies to and from containers by id), [`Recordings`] (the recordings
-//! folders, read by id), and [`favourites`] over the profiles.
+//! profiles, the keyring, a client per profile), [`Sessions`] (open exec sessions by id, and
+//! the pod copies they were opened in), [`Watches`] (live pod lists by id), [`LogViews`] (open
+//! Logs views' streams by id), [`Transfers`] (file copies to and from containers by id),
+//! [`Recordings`] (the recordings folders, read by id), and [`favourites`] over the profiles.
 //!
 //! Nothing here knows about Tauri: outputs go to plain closures, so tests drive the same code
 //! the commands call, without a window. Nothing here speaks Kubernetes either: that is

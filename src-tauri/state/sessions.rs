@@ -6,8 +6,9 @@ use crate::error::{Error, Result};
 use crate::ipc::{OpenSessionRequest, SessionEnd, SessionState};
 use bytes::Bytes;
 use podterm_core::flow::{Credit, FlowConfig};
+use podterm_core::podcopy::{self, CopyPlan, Deleted};
 use podterm_core::recordings::{AutoRecord, Tap, TapEvent};
-use podterm_core::terminal::{self, Control, TerminalEnd};
+use podterm_core::terminal::{self, Control, StartError, TerminalEnd};
 use podterm_core::text::shown;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +37,24 @@ pub struct Sessions {
     open: Arc<Mutex<HashMap<u32, Entry>>>,
     /// Told the number of open sessions after each change (the tray's live count).
     listener: Arc<Mutex<Option<Listener>>>,
+    /// The pods' copies sessions were opened in, until deleted: their tab closes, or the app
+    /// exits ([`Sessions::delete_copies`]).
+    copies: Arc<Mutex<Vec<Copy>>>,
 }
+
+/// A pod's copy a session was opened in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Copy {
+    profile: String,
+    /// As asked (empty: the profile's).
+    namespace: String,
+    name: String,
+    /// The original pod's name (the copy's mark).
+    of: String,
+}
+
+/// How long the app's exit waits for its copies to be deleted.
+const COPIES_AT_EXIT: Duration = Duration::from_secs(3);
 
 impl Sessions {
     pub fn new() -> Self {
@@ -91,6 +109,18 @@ impl Sessions {
         mut output: impl FnMut(Bytes) -> bool + Send + 'static,
         state: impl Fn(SessionState) + Send + Sync + 'static,
     ) -> u32 {
+        if let Some(c) = &req.terminal.copy {
+            let made = Copy {
+                profile: req.profile.clone(),
+                namespace: req.terminal.namespace.clone(),
+                name: c.name.clone(),
+                of: req.terminal.pod.clone(),
+            };
+            let mut copies = lock(&self.copies);
+            if !copies.contains(&made) {
+                copies.push(made);
+            }
+        }
         let state = Arc::new(state);
         let told = state.clone();
         let tap = Tap::new(req.profile.clone(), auto, move |e| told(tap_state(e)));
@@ -221,6 +251,75 @@ impl Sessions {
         lock(&self.open).len()
     }
 
+    /// What a shell copy of `container` (empty: the default) of a pod would be.
+    pub async fn plan_copy(
+        profiles: &Profiles,
+        profile: &str,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Result<CopyPlan> {
+        let c = profiles.cluster(profile).await?;
+        let ns = if namespace.is_empty() {
+            c.namespace.as_str()
+        } else {
+            namespace
+        };
+        podcopy::plan_shell_copy(&c.client, ns, pod, container)
+            .await
+            .map_err(|e| Error::from_call(profile, e))
+    }
+
+    /// Deletes the copy `name` of pod `of` a session was opened in, only when it is Podterm's
+    /// copy of `of` (any other pod of that name is left alone), and forgets it; one not there
+    /// (yet: its creation may still land) is kept in mind for the app's exit.
+    pub async fn delete_copy(
+        &self,
+        profiles: &Profiles,
+        profile: &str,
+        namespace: &str,
+        name: &str,
+        of: &str,
+    ) -> Result<()> {
+        let c = profiles.cluster(profile).await?;
+        let ns = if namespace.is_empty() {
+            c.namespace.as_str()
+        } else {
+            namespace
+        };
+        let found = podcopy::delete_shell_copy(&c.client, ns, name, of)
+            .await
+            .map_err(|e| Error::from_call(profile, e))?;
+        if found != Deleted::Gone {
+            lock(&self.copies)
+                .retain(|k| !(k.profile == profile && k.namespace == namespace && k.name == name));
+        }
+        Ok(())
+    }
+
+    /// Deletes every copy still held (the app exits with their tabs open), all at once,
+    /// waiting `COPIES_AT_EXIT` at most; one that cannot be deleted stays in the cluster.
+    pub fn delete_copies(&self, profiles: &Profiles) {
+        let held: Vec<Copy> = lock(&self.copies).clone();
+        if held.is_empty() {
+            return;
+        }
+        let this = self.clone();
+        let p = profiles.clone();
+        let all = async move {
+            let each = held
+                .iter()
+                .map(|k| this.delete_copy(&p, &k.profile, &k.namespace, &k.name, &k.of));
+            futures_util::future::join_all(each).await;
+        };
+        let rt = profiles.runtime().clone();
+        // Its own thread: the caller may be on the runtime (a test) or not (the app's exit).
+        let _ = std::thread::spawn(move || {
+            rt.block_on(async move { tokio::time::timeout(COPIES_AT_EXIT, all).await })
+        })
+        .join();
+    }
+
     /// Ends every session (the page was reloaded, or the app exits).
     pub fn close_all(&self) {
         let open: Vec<Entry> = lock(&self.open).drain().map(|(_, s)| s).collect();
@@ -291,6 +390,16 @@ async fn run(
         TerminalEnd::Ended(Ok(outcome)) => SessionEnd::Finished(outcome),
         TerminalEnd::Ended(Err(e)) => {
             SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())
+        }
+        TerminalEnd::NotStarted(StartError::Crashing { pod, container }) => {
+            let e = Error::from(StartError::Crashing {
+                pod,
+                container: container.clone(),
+            });
+            SessionEnd::Crashing {
+                reason: e.sentence(),
+                container,
+            }
         }
         TerminalEnd::NotStarted(e) => {
             SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())

@@ -723,6 +723,92 @@ test("a production profile asks once per run before its first shell; Cancel open
   for (const id of [second.id, tab.id]) await closeTab(id);
 });
 
+/** The real kubectl, against the workday cluster as `ops` (the referee for what the app made). */
+const kubectlBin = ["/usr/bin/kubectl", path.join(repo, ".venv", "bin", "kubectl")].find((k) => existsSync(k));
+function kubectl(args, input = null) {
+  if (!kubectlBin) throw new Error("no kubectl: /usr/bin/kubectl or .venv/bin/kubectl (make deps installs it)");
+  return new Promise((resolve) => {
+    const p = spawn(kubectlBin, ["--kubeconfig", workday.kubeconfig, "--context", "ops", ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("close", (code) => resolve({ code, out, err }));
+    p.stdin.end(input ?? "");
+  });
+}
+
+test("a pod that crashes as it starts: its tab offers a copy whose shell works, deleted when the tab closes", async () => {
+  await closeDialogs();
+  const crashy = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "crashy", namespace: "demo", labels: { app: "crashy" } },
+    spec: { containers: [{ name: "app", image: "busybox:1.36", command: ["sh", "-c", "echo starting; exit 3"] }] },
+  };
+  const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(crashy));
+  assert(made.code === 0, `kubectl create: ${made.err}`);
+  try {
+    await copyOfACrashingPod();
+  } finally {
+    await kubectl(["delete", "pod", "crashy", "--now", "--ignore-not-found"]);
+  }
+});
+
+async function copyOfACrashingPod() {
+  await selectProfile("ops");
+  await app.waitUntil("crashy crash-looping in the list", 20_000, () => /CrashLoopBackOff/.test(document.querySelector('.pod[data-pod="crashy"] .pod-status')?.textContent ?? ""));
+  // A tab that caught the container in the moments it runs between back-offs is opened again.
+  let tab;
+  for (let tries = 0; ; tries++) {
+    tab = await openPod("crashy", "app");
+    const outcome = await app.waitUntil("the tab refused or connected", 15_000, (id) => {
+      if (document.querySelector(`.pane[data-tab-id="${id}"] .banner-copy:not([hidden])`)) return "offer";
+      return document.querySelector(`.tab[data-tab-id="${id}"]`)?.getAttribute("data-state") === "connected" ? "connected" : false;
+    }, tab.id);
+    if (outcome === "offer") break;
+    assert(tries < 20, "the crashing container always caught running");
+    await closeTab(tab.id);
+  }
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  const said = await text(`${pane} .banner-text`);
+  assert(/^Could not open a shell in crashy\/app: container "app" of pod "crashy" crashes as it starts \(CrashLoopBackOff\)/.test(said ?? ""), `the banner says "${said}"`);
+  await screenshot("crashing-copy-offer");
+  const before = await tabIds();
+  await app.click(`${pane} .banner-copy`);
+  await app.waitFor("dialog.copy-offer[open] .debug-confirm", 15_000);
+  const fact = (k) => text(`dialog.copy-offer dd[data-fact="${k}"]`);
+  const name = await fact("copy");
+  assert(/^crashy-debug-[a-z0-9]{5}$/.test(name ?? ""), `copy name ${name}`);
+  assert((await fact("container")) === "app runs a shell instead of its command", `container fact ${await fact("container")}`);
+  assert((await kubectl(["get", "pod", name])).code !== 0, "the copy exists before the question is answered");
+  await screenshot("copy-offer");
+  await app.click("dialog.copy-offer .debug-confirm");
+  const copyTab = await newTab(before, "the copy's tab");
+  assert(copyTab.copy?.name === name && copyTab.pod === "crashy" && copyTab.container === "app", `copy tab ${JSON.stringify(copyTab)}`);
+  await waitTabState(copyTab.id, "connected", 30_000);
+  await waitForLine(copyTab.id, isPrompt, "the copy's prompt");
+  await typeLine(copyTab.id, "echo in-copy-$((40+2))");
+  await waitForLine(copyTab.id, (l) => l === "in-copy-42", "the copy's shell answering");
+  const badge = await text(`.tab[data-tab-id="${copyTab.id}"] .tab-copy`);
+  assert(badge === "copy", `tab badge ${badge}`);
+  // kubectl sees the copy, marked as the app's copy of crashy.
+  const got = await kubectl(["get", "pod", name, "-o", "jsonpath={.metadata.annotations.podterm\\.dev/debug-copy-of}"]);
+  assert(got.code === 0 && got.out === "crashy", `kubectl get the copy: ${got.code} ${got.out} ${got.err}`);
+  await screenshot("copy-tab");
+  await closeTab(copyTab.id);
+  // Closing the tab deleted the copy (kubectl's view, waited for).
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const left = await kubectl(["get", "pod", name, "--ignore-not-found", "-o", "name"]);
+    if (left.code === 0 && left.out.trim() === "") break;
+    assert(Date.now() < end, `the copy is still there: ${left.out} ${left.err}`);
+    await sleep(100);
+  }
+  assert((await kubectl(["get", "pod", "crashy", "-o", "name"])).out.trim() === "pod/crashy", "the original was deleted too");
+  await closeTab(tab.id);
+}
+
 test("quick open: a pod of another namespace of the current cluster, and a workload, open a shell", async () => {
   await closeDialogs();
   // The sidebar lists ops's demo namespace; api-0 lives in apps.

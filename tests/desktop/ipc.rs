@@ -6,9 +6,9 @@ use bytes::Bytes;
 use podterm_desktop_lib::demo::{DEMO_NAME, DEMO_VIEWER_NAME};
 use podterm_desktop_lib::error::{Error, ErrorKind};
 use podterm_desktop_lib::ipc::{
-    ChangeKind, DebugPlan, DebugRequest, FavouriteSummary, LogsRequest, LogsState, ManualProfile,
-    OpenLogsRequest, OpenSessionRequest, PodChange, ProfileDetails, ProfileSummary,
-    ResolvedFavourite, SessionState, TerminalRequest, WatchStatus,
+    ChangeKind, CopyPlan, CopyRequest, DebugPlan, DebugRequest, FavouriteSummary, LogsRequest,
+    LogsState, ManualProfile, OpenLogsRequest, OpenSessionRequest, PodChange, ProfileDetails,
+    ProfileSummary, ResolvedFavourite, SessionState, TerminalRequest, WatchStatus,
 };
 use podterm_desktop_lib::state::{favourites, Config, LogViews, Profiles, Sessions, Watches};
 use std::time::{Duration, Instant};
@@ -153,6 +153,20 @@ impl App {
             .plan_debug(profile, namespace, pod, container, image)
             .await
     }
+    async fn plan_copy(
+        &self,
+        profile: &str,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+    ) -> Res<CopyPlan> {
+        Sessions::plan_copy(&self.profiles, profile, namespace, pod, container).await
+    }
+    async fn delete_copy(&self, profile: &str, namespace: &str, name: &str, of: &str) -> Res<()> {
+        self.sessions
+            .delete_copy(&self.profiles, profile, namespace, name, of)
+            .await
+    }
 }
 
 async fn app() -> Fixture {
@@ -194,6 +208,24 @@ fn open_in(
     command: Option<&[&str]>,
     debug: Option<DebugRequest>,
 ) -> Tab {
+    open_with(app, profile, pod, container, command, debug, None)
+}
+
+/// A tab in a copy of `pod` whose `container` runs a shell instead of its command.
+fn open_copy(app: &App, pod: &str, container: &str, name: &str) -> Tab {
+    let copy = Some(CopyRequest { name: name.into() });
+    open_with(app, DEMO_NAME, pod, container, None, None, copy)
+}
+
+fn open_with(
+    app: &App,
+    profile: &str,
+    pod: &str,
+    container: &str,
+    command: Option<&[&str]>,
+    debug: Option<DebugRequest>,
+    copy: Option<CopyRequest>,
+) -> Tab {
     let (out_tx, output) = mpsc::unbounded_channel();
     let (state_tx, states) = mpsc::unbounded_channel();
     let id = app.open_session(
@@ -207,6 +239,7 @@ fn open_in(
                 cols: 100,
                 rows: 30,
                 debug,
+                copy,
             },
             socket: None,
         },
@@ -235,6 +268,7 @@ fn lost(reason: &str) -> SessionState {
     SessionState::Lost {
         reason: reason.into(),
         output_bytes: 0,
+        crashing: None,
     }
 }
 
@@ -245,7 +279,15 @@ fn uncounted(s: SessionState) -> (SessionState, u64) {
         SessionState::Lost {
             reason,
             output_bytes,
-        } => (lost(&reason), output_bytes),
+            crashing,
+        } => (
+            SessionState::Lost {
+                reason,
+                output_bytes: 0,
+                crashing,
+            },
+            output_bytes,
+        ),
         other => panic!("not a final state: {other:?}"),
     }
 }
@@ -634,6 +676,217 @@ async fn a_debug_tab_adds_one_container_per_pod_and_image_and_sees_the_target() 
     );
 }
 
+/// The Demo cluster's client, as an administrator would have it (kubectl's kubeconfig).
+async fn demo_client(app: &App) -> kube::Client {
+    let kubeconfig = app
+        .with_demo_cluster(|c| c.kubeconfig().to_path_buf())
+        .await
+        .expect("the Demo cluster runs");
+    let target = podterm_core::cluster::Target {
+        kubeconfig: Some(kubeconfig),
+        ..Default::default()
+    };
+    target.connect().await.expect("client").client
+}
+
+/// The pod `name` as the API server has it now (`None`: gone).
+async fn pod_now(client: &kube::Client, name: &str) -> Option<k8s_openapi::api::core::v1::Pod> {
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.get_opt(name).await.expect("get pod")
+}
+
+/// Waits (on the API server's state, up to 20 s) until `ok` holds for pod `name`.
+async fn wait_pod(
+    client: &kube::Client,
+    name: &str,
+    what: &str,
+    ok: impl Fn(Option<&k8s_openapi::api::core::v1::Pod>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = pod_now(client, name).await;
+        if ok(now.as_ref()) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pod {name} never {what}: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A pod whose container crashes as it starts: no shell can be opened in it, and the tab's
+/// end says so in a typed way; a copy whose container runs a shell can (made, reused, refused
+/// over a pod that is not ours), and is deleted when asked, or when the app exits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashing_pod_is_entered_through_a_copy_deleted_with_its_tab() {
+    let f = app().await;
+    let client = demo_client(&f.app).await;
+    let crashy = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "crashy", "namespace": "demo", "labels": { "app": "crashy" } },
+        "spec": { "containers": [{
+            "name": "app", "image": "busybox:1.36",
+            "command": ["sh", "-c", "echo starting; exit 3"],
+        }] },
+    });
+    podterm_core::podcopy::create(&client, "demo", &crashy, None)
+        .await
+        .expect("create crashy");
+    let crash_looping = |p: Option<&k8s_openapi::api::core::v1::Pod>| {
+        p.is_some_and(|p| podterm_core::pods::crash_looping(p, "app"))
+    };
+    wait_pod(&client, "crashy", "crash-looping", crash_looping).await;
+    // A tab on it: refused, with the container named for the UI's offer. (A tab that caught
+    // the container in the moments it runs between back-offs is opened again.)
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let refused = loop {
+        let mut tab = open(&f.app, DEMO_NAME, "crashy", None);
+        assert_eq!(tab.state().await, SessionState::Connecting);
+        let next = tab.state().await;
+        if next == SessionState::Connected {
+            assert!(Instant::now() < deadline, "always caught running");
+            f.app.close_session(tab.id);
+            continue;
+        }
+        break next;
+    };
+    match refused {
+        SessionState::Lost {
+            reason, crashing, ..
+        } => {
+            assert_eq!(crashing.as_deref(), Some("app"), "{reason}");
+            assert!(
+                reason.starts_with(
+                    "container \"app\" of pod \"crashy\" crashes as it starts (CrashLoopBackOff)"
+                ) && reason.contains("Debug a copy of the pod"),
+                "{reason}"
+            );
+        }
+        other => panic!("not lost: {other:?}"),
+    }
+    // The plan names the copy; nothing is made yet.
+    let plan = f
+        .app
+        .plan_copy(DEMO_NAME, "demo", "crashy", "")
+        .await
+        .expect("plan");
+    assert_eq!(
+        (
+            plan.pod.as_str(),
+            plan.container.as_str(),
+            plan.image.as_str()
+        ),
+        ("crashy", "app", "busybox:1.36")
+    );
+    assert!(plan.name.starts_with("crashy-debug-"), "{plan:?}");
+    assert!(pod_now(&client, &plan.name).await.is_none());
+    // The copy's tab: a shell in the copy's container.
+    let mut copy = open_copy(&f.app, "crashy", &plan.container, &plan.name);
+    assert_eq!(copy.state().await, SessionState::Connecting);
+    assert_eq!(copy.state().await, SessionState::Connected);
+    f.app
+        .send_input(copy.id, Bytes::from_static(b"echo in-copy-$((40+2))\r"))
+        .expect("input");
+    copy.expect_output(&f.app, "in-copy-42").await;
+    let made = pod_now(&client, &plan.name).await.expect("the copy");
+    let marked = made.metadata.annotations.unwrap_or_default();
+    assert_eq!(
+        marked
+            .get(podterm_core::podcopy::COPY_OF)
+            .map(String::as_str),
+        Some("crashy")
+    );
+    assert!(
+        made.metadata.labels.is_none_or(|l| l.is_empty()),
+        "no Service picks it"
+    );
+    // A second tab on the same copy (a reconnect) reuses it.
+    let mut again = open_copy(&f.app, "crashy", "app", &plan.name);
+    assert_eq!(again.state().await, SessionState::Connecting);
+    assert_eq!(again.state().await, SessionState::Connected);
+    f.app
+        .send_input(again.id, Bytes::from_static(b"exit 5\r"))
+        .expect("input");
+    assert_eq!(again.end(&f.app).await, exited(5));
+    // Its exit ended its own shell, not the copy: the first tab goes on.
+    f.app
+        .send_input(copy.id, Bytes::from_static(b"echo still-$((6*7))\r"))
+        .expect("input");
+    copy.expect_output(&f.app, "still-42").await;
+    // A copy's name that another pod has: neither used nor deleted.
+    let mut foreign = open_copy(&f.app, "crashy", "app", "shell");
+    assert_eq!(foreign.state().await, SessionState::Connecting);
+    let end = foreign.end(&f.app).await;
+    assert!(
+        matches!(&end, SessionState::Lost { reason, .. } if reason.contains("pod \"shell\" exists and is not a copy Podterm made of pod \"crashy\"")),
+        "{end:?}"
+    );
+    f.app
+        .delete_copy(DEMO_NAME, "demo", "shell", "crashy")
+        .await
+        .expect("not ours: nothing to delete");
+    assert!(
+        pod_now(&client, "shell").await.is_some(),
+        "another pod deleted"
+    );
+    // The tab closes: the copy is deleted, and a second delete is no error.
+    f.app.close_session(copy.id);
+    f.app
+        .delete_copy(DEMO_NAME, "demo", &plan.name, "crashy")
+        .await
+        .expect("delete");
+    wait_pod(&client, &plan.name, "gone", |p| p.is_none()).await;
+    f.app
+        .delete_copy(DEMO_NAME, "demo", &plan.name, "crashy")
+        .await
+        .expect("gone already");
+    assert!(
+        pod_now(&client, "crashy").await.is_some(),
+        "the original stays"
+    );
+    // A copy still open when the app exits is deleted then.
+    let name = f
+        .app
+        .plan_copy(DEMO_NAME, "demo", "crashy", "app")
+        .await
+        .expect("plan")
+        .name;
+    let mut open_at_exit = open_copy(&f.app, "crashy", "app", &name);
+    assert_eq!(open_at_exit.state().await, SessionState::Connecting);
+    assert_eq!(open_at_exit.state().await, SessionState::Connected);
+    // The original deleted (a rollout): the copy's tab reconnects all the same.
+    f.app.close_session(open_at_exit.id);
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("crashy", &Default::default())
+        .await
+        .expect("delete crashy");
+    wait_pod(&client, "crashy", "gone", |p| p.is_none()).await;
+    let mut again = open_copy(&f.app, "crashy", "app", &name);
+    assert_eq!(again.state().await, SessionState::Connecting);
+    assert_eq!(again.state().await, SessionState::Connected);
+    f.app
+        .send_input(again.id, Bytes::from_static(b"echo again-$((7*6))\r"))
+        .expect("input");
+    again.expect_output(&f.app, "again-42").await;
+    let (sessions, profiles) = (f.app.sessions.clone(), f.app.profiles.clone());
+    tokio::task::spawn_blocking(move || {
+        sessions.close_all();
+        sessions.delete_copies(&profiles);
+    })
+    .await
+    .expect("exit");
+    wait_pod(&client, &name, "gone", |p| p.is_none()).await;
+    // The pod whose name a tab asked for as a copy is not one: it stays.
+    assert!(
+        pod_now(&client, "shell").await.is_some(),
+        "another pod deleted at exit"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_refusals_in_words_rbac_an_unpullable_image_a_missing_container() {
     let f = app().await;
@@ -710,6 +963,7 @@ async fn a_command_its_exit_code_and_a_missing_container() {
                 cols: 80,
                 rows: 24,
                 debug: None,
+                copy: None,
             },
             socket: None,
         },
@@ -724,6 +978,7 @@ async fn a_command_its_exit_code_and_a_missing_container() {
         Some(SessionState::Lost {
             reason: "container three is not valid for pod pair out of: one, two".into(),
             output_bytes: 0,
+            crashing: None,
         })
     );
 }

@@ -38,6 +38,7 @@ fn open(sessions: &Sessions, profiles: &Profiles, profile: &str, auto: Option<Au
                 cols: 100,
                 rows: 30,
                 debug: None,
+                copy: None,
             },
             socket: None,
         },

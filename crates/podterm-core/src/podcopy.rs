@@ -27,6 +27,29 @@ pub enum CopyError {
     /// The API server refused or failed (the copy's name taken: `AlreadyExists`).
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// A pod of the copy's name exists and is not a copy Podterm made of this pod: it is
+    /// neither used nor deleted.
+    #[error(
+        "pod \"{name}\" exists and is not a copy Podterm made of pod \"{of}\": it is left alone"
+    )]
+    NotOurs { name: String, of: String },
+    /// The container to copy could not be chosen (kubectl's words).
+    #[error(transparent)]
+    Target(#[from] crate::pods::PodError),
+    /// The copy is being deleted (its tab was closed a moment ago).
+    #[error("the copy \"{name}\" is being deleted: open it again once it is gone")]
+    Terminating { name: String },
+}
+
+impl CopyError {
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        match self {
+            CopyError::Api(e) => e.credentials_refused(),
+            CopyError::Target(e) => e.credentials_refused(),
+            _ => false,
+        }
+    }
 }
 
 impl From<kube::Error> for CopyError {
@@ -88,6 +111,205 @@ pub struct CopySpec {
     pub stdin: bool,
     pub tty: bool,
     pub custom: Option<CustomProfile>,
+}
+
+/// The annotation on a copy the app made to get a shell into a pod (its value: the original's
+/// name). Only a pod carrying it is reused for a tab or deleted when the tab closes.
+pub const COPY_OF: &str = "podterm.dev/debug-copy-of";
+
+/// A shell copy's name: the pod's name, `-debug-` and five letters or digits (as
+/// [`crate::debug::fresh_name`] draws them), the pod's part cut so the whole fits a pod name
+/// (253 characters, and 63 for the hostname the kubelet derives from it).
+pub fn shell_copy_name(pod: &str) -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut rng = rand::rng();
+    let suffix: String = (0..5)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    let mut base: String = pod.chars().take(63 - "-debug-".len() - 5).collect();
+    // A cut may leave a dot or dash at the end: a DNS label may not end (or be followed) so.
+    while base.ends_with(['.', '-']) {
+        base.pop();
+    }
+    format!("{base}-debug-{suffix}")
+}
+
+/// What debugging a copy of a pod would do, for the app to show before it asks
+/// ([`plan_shell_copy`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CopyPlan {
+    pub namespace: String,
+    /// The original pod.
+    pub pod: String,
+    /// Its container whose command the copy replaces with a shell.
+    pub container: String,
+    /// That container's image (the copy's shell comes from it).
+    pub image: String,
+    /// The copy's name.
+    pub name: String,
+}
+
+/// What a shell copy of `container` (empty: the default one) of the pod would be. Changes
+/// nothing; a terminal with a copy request then makes it ([`ensure_shell_copy`]).
+pub async fn plan_shell_copy(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    container: &str,
+) -> Result<CopyPlan, crate::pods::PodError> {
+    let current = crate::pods::get_pod(client, namespace, pod).await?;
+    let wanted = Some(container).filter(|c| !c.is_empty());
+    let (container, _) = crate::pods::choose_container(&current, wanted)?;
+    Ok(CopyPlan {
+        namespace: namespace.to_string(),
+        pod: pod.to_string(),
+        image: crate::text::shown(&crate::pods::container_image(&current, &container)),
+        name: shell_copy_name(pod),
+        container: crate::text::shown(&container),
+    })
+}
+
+/// The copy the app debugs: `container` runs a shell that waits on its TTY instead of its
+/// command (so the pod stays up for the tab's shells), with kubectl's defaults for a copy
+/// (labels that would put it behind a Service, annotations and probes left out, processes
+/// shared, no node), under `name`, marked [`COPY_OF`] the original.
+pub fn shell_copy(pod: &Value, container: &str, name: &str) -> Result<Value, CopyError> {
+    let spec = CopySpec {
+        name: name.to_string(),
+        container: Some(container.to_string()),
+        command: vec!["sh".into()],
+        stdin: true,
+        tty: true,
+        ..CopySpec::default()
+    };
+    let (mut copy, _) = copy_of(pod, &spec, String::new)?;
+    let of = pod["metadata"]["name"].as_str().unwrap_or_default();
+    copy["metadata"]["annotations"] = json!({ COPY_OF: of });
+    Ok(copy)
+}
+
+/// Whether `copy` (a pod) is a copy Podterm made of `of`.
+fn is_ours(copy: &Pod, of: &str) -> bool {
+    copy.metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(COPY_OF))
+        .is_some_and(|m| m == of)
+}
+
+/// The shell copy `name` of pod `of`, ready to be waited for: the one there is when it is ours
+/// (a reconnect: the original may be gone by then), else made now from the pod as it is.
+/// `container` empty: the original's default one (the copy's first, for one there). Returns
+/// the container and its image. A pod of that name that is not our copy of `of` is refused
+/// ([`CopyError::NotOurs`]), one being deleted too; one made at the same moment by another tab
+/// is taken.
+pub async fn ensure_shell_copy(
+    client: &kube::Client,
+    namespace: &str,
+    of: &str,
+    container: &str,
+    name: &str,
+) -> Result<(String, String), CopyError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let wanted = Some(container).filter(|c| !c.is_empty());
+    if let Some(there) = pods.get_opt(name).await? {
+        return ours_to_use(&there, of, name, wanted);
+    }
+    let raw = get_raw(client, namespace, of).await?;
+    let typed: Pod = serde_json::from_value(raw.clone()).map_err(|e| {
+        CopyError::Api(ApiError::Refused {
+            code: 500,
+            reason: "InternalError".into(),
+            message: crate::text::shown(&format!("the pod could not be read: {e}")),
+        })
+    })?;
+    let (container, _) = crate::pods::choose_container(&typed, wanted)?;
+    let copy = shell_copy(&raw, &container, name)?;
+    match create(client, namespace, &copy, None).await {
+        Ok(_) => {
+            let image = crate::pods::container_image(&typed, &container);
+            Ok((container, image))
+        }
+        // Made by another tab since the look: taken when it is ours.
+        Err(CopyError::Api(ApiError::Refused { code: 409, .. })) => {
+            let there = pods.get(name).await?;
+            ours_to_use(&there, of, name, Some(&container))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// An existing pod of the copy's name, used when it is our copy of `of` and not being deleted:
+/// the container and its image.
+fn ours_to_use(
+    there: &Pod,
+    of: &str,
+    name: &str,
+    wanted: Option<&str>,
+) -> Result<(String, String), CopyError> {
+    if !is_ours(there, of) {
+        return Err(CopyError::NotOurs {
+            name: crate::text::shown(name),
+            of: crate::text::shown(of),
+        });
+    }
+    if there.metadata.deletion_timestamp.is_some() {
+        return Err(CopyError::Terminating {
+            name: crate::text::shown(name),
+        });
+    }
+    let (container, _) = crate::pods::choose_container(there, wanted)?;
+    let image = crate::pods::container_image(there, &container);
+    Ok((container, image))
+}
+
+/// What [`delete_shell_copy`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// It was our copy: deleted.
+    Deleted,
+    /// No pod of that name (deleted already, or its creation has not landed yet).
+    Gone,
+    /// A pod of that name that is not our copy of the original: left alone.
+    NotOurs,
+}
+
+/// Deletes the shell copy `name` of pod `of` (as `kubectl delete --now`: a second's grace), only
+/// when it is our copy of `of` (its [`COPY_OF`] annotation); any other pod is left alone.
+pub async fn delete_shell_copy(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    of: &str,
+) -> Result<Deleted, CopyError> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
+    let Some(there) = pods.get_opt(name).await? else {
+        return Ok(Deleted::Gone);
+    };
+    if !is_ours(&there, of) {
+        return Ok(Deleted::NotOurs);
+    }
+    let params = DeleteParams {
+        grace_period_seconds: Some(1),
+        // The pod looked at, not another made under its name since.
+        preconditions: there
+            .metadata
+            .uid
+            .clone()
+            .map(|uid| kube::api::Preconditions {
+                uid: Some(uid),
+                resource_version: None,
+            }),
+        ..DeleteParams::default()
+    };
+    match pods.delete(name, &params).await {
+        Ok(_) => Ok(Deleted::Deleted),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Deleted::Gone),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The pod as the API server sends it, every field kept (a typed `Pod` would drop the fields
@@ -457,5 +679,57 @@ mod tests {
         assert_eq!(copy["metadata"]["annotations"]["note"], "x");
         assert!(copy["spec"]["containers"][0].get("livenessProbe").is_some());
         assert!(copy["spec"].get("shareProcessNamespace").is_none());
+    }
+
+    #[test]
+    fn the_apps_copy_runs_a_waiting_shell_and_is_marked_ours() {
+        let copy = shell_copy(&original(), "app", "crashy-debug-b2c4d").expect("copy");
+        assert_eq!(copy["metadata"]["name"], "crashy-debug-b2c4d");
+        assert_eq!(copy["metadata"]["namespace"], "demo");
+        // Marked, and nothing else of the original's annotations or labels (a Service's
+        // selector would send traffic to it).
+        assert_eq!(
+            copy["metadata"]["annotations"],
+            json!({ COPY_OF: "crashy" })
+        );
+        assert!(copy["metadata"].get("labels").is_none());
+        let app = &copy["spec"]["containers"][0];
+        assert_eq!(app["command"], json!(["sh"]));
+        assert!(app.get("args").is_none());
+        assert_eq!(
+            (app["stdin"].clone(), app["tty"].clone()),
+            (json!(true), json!(true))
+        );
+        assert_eq!(app["image"], "app:1");
+        assert!(app.get("livenessProbe").is_none() && app.get("readinessProbe").is_none());
+        // The other container runs as it did; no node, no ephemeral containers.
+        assert_eq!(copy["spec"]["containers"][1]["image"], "side:1");
+        assert!(copy["spec"].get("nodeName").is_none());
+        assert!(copy["spec"].get("ephemeralContainers").is_none());
+        // An init container's command can be the one replaced.
+        let init = shell_copy(&original(), "init", "c").expect("copy");
+        assert_eq!(init["spec"]["initContainers"][0]["command"], json!(["sh"]));
+    }
+
+    #[test]
+    fn a_copys_name_fits_a_hostname_and_differs_each_time() {
+        let a = shell_copy_name("crashy");
+        assert!(
+            a.starts_with("crashy-debug-") && a.len() == "crashy-debug-".len() + 5,
+            "{a}"
+        );
+        assert!(a["crashy-debug-".len()..]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        let names: std::collections::HashSet<String> =
+            (0..20).map(|_| shell_copy_name("crashy")).collect();
+        assert!(names.len() > 1, "always {names:?}");
+        // A long name is cut to 63 characters, never ending its part in a dash or dot.
+        let long = format!("{}-{}", "a".repeat(50), "b".repeat(40));
+        let n = shell_copy_name(&long);
+        assert!(n.starts_with(&format!("{}-debug-", "a".repeat(50))), "{n}");
+        assert_eq!(n.len(), 62, "{n}");
+        let n = shell_copy_name(&"c".repeat(80));
+        assert_eq!(n.len(), 63, "{n}");
     }
 }

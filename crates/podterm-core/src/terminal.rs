@@ -6,6 +6,7 @@ use crate::cluster::Cluster;
 use crate::debug::{self, DebugError, DebugSpec};
 use crate::exec::{ExecError, ExecSpec, Session, Tuning};
 use crate::flow::{self, Credit, FlowConfig, PumpEnd};
+use crate::podcopy::{self, CopyError};
 use crate::pods::{self, PodError, PodTarget};
 use crate::protocol::Outcome;
 use crate::recordings::Tap;
@@ -39,6 +40,21 @@ pub struct TerminalRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub debug: Option<DebugRequest>,
+    /// Set: the shell runs in a copy of the pod whose `container` runs a shell instead of its
+    /// command (made first when there is no such copy of ours), for a container that crashes as
+    /// it starts. The copy stays until deleted ([`crate::podcopy::delete_shell_copy`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub copy: Option<CopyRequest>,
+}
+
+/// A terminal in a copy of the pod (see [`crate::podcopy::ensure_shell_copy`]). JSON: `{name}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CopyRequest {
+    /// The copy's name (a [`crate::podcopy::CopyPlan`]'s).
+    pub name: String,
 }
 
 /// A terminal in a debug container (an ephemeral container that cannot be removed): see
@@ -86,6 +102,12 @@ pub enum StartError {
     /// The debug container could not be added or reached.
     #[error(transparent)]
     Debug(#[from] DebugError),
+    /// The container crashes as it starts (`CrashLoopBackOff`): nothing runs to open a shell in.
+    #[error("container \"{container}\" of pod \"{pod}\" crashes as it starts (CrashLoopBackOff), so there is nothing running to open a shell in")]
+    Crashing { pod: String, container: String },
+    /// The pod's copy could not be made or used.
+    #[error(transparent)]
+    Copy(#[from] CopyError),
 }
 
 impl StartError {
@@ -95,6 +117,8 @@ impl StartError {
             StartError::Pod(e) => e.credentials_refused(),
             StartError::Exec(e) => e.credentials_refused(),
             StartError::Debug(e) => e.credentials_refused(),
+            StartError::Crashing { .. } => false,
+            StartError::Copy(e) => e.credentials_refused(),
         }
     }
 }
@@ -123,28 +147,19 @@ pub async fn run(
         read_ahead: TERMINAL_READ_AHEAD,
         ..Tuning::with(cluster.liveness)
     };
-    // kubectl's checks and words: no such pod, a completed pod, no such container. The lookup
-    // and the upgrade each wait `request_timeout` at most for the API server.
-    let started = async {
-        let target = PodTarget::Pod(req.pod.clone());
-        let pod = crate::cluster::within(
-            tuning.request_timeout,
-            pods::resolve(&cluster.client, &namespace, &target),
-        )
-        .await?;
-        if req.debug.is_some() {
-            debug::check_running(&pod)?;
-        } else {
-            pods::check_running(&pod)?;
+    // A copy: the shell runs in the copy's container, made now when there is none of ours
+    // (the wait for it to run is bounded by the image pull's failure, its crash, the user's
+    // Cancel); a reconnect finds it there, whatever became of the original.
+    let (mut container, uid, pod_name, crash_watch) = if let Some(c) = &req.copy {
+        match copied(cluster, &namespace, req, &c.name, tuning.request_timeout).await {
+            Ok((container, uid)) => (container, uid, c.name.clone(), false),
+            Err(e) => return TerminalEnd::NotStarted(e),
         }
-        let wanted = Some(req.container.as_str()).filter(|s| !s.is_empty());
-        let uid = pod.metadata.uid.clone();
-        let (container, _) = pods::choose_container(&pod, wanted)?;
-        Ok::<_, StartError>((container, uid))
-    };
-    let (mut container, uid) = match started.await {
-        Ok(found) => found,
-        Err(e) => return TerminalEnd::NotStarted(e),
+    } else {
+        match looked_up(cluster, &namespace, req, tuning.request_timeout).await {
+            Ok((container, uid)) => (container, uid, req.pod.clone(), req.debug.is_none()),
+            Err(e) => return TerminalEnd::NotStarted(e),
+        }
     };
     // A debug terminal: the shell runs in our debug container beside `container`, added now
     // when the pod has no running one (the wait for it is bounded by the image pull's failure,
@@ -152,14 +167,14 @@ pub async fn run(
     if let Some(d) = &req.debug {
         let spec = DebugSpec::shared_shell(&d.image, &container);
         let name = Some(d.name.as_str()).filter(|n| !n.is_empty());
-        match debug::ensure_named(&cluster.client, &namespace, &req.pod, &spec, name).await {
+        match debug::ensure_named(&cluster.client, &namespace, &pod_name, &spec, name).await {
             Ok(ensured) => container = ensured.name,
             Err(e) => return TerminalEnd::NotStarted(e.into()),
         }
     }
     let spec = ExecSpec {
         namespace: namespace.clone(),
-        pod: req.pod.clone(),
+        pod: pod_name.clone(),
         container: container.clone(),
         command: req.command.clone().unwrap_or_else(pods::shell_command),
         stdin: true,
@@ -171,12 +186,24 @@ pub async fn run(
     };
     let session = match Session::start(&cluster.client, &spec, tuning).await {
         Ok(s) => s,
+        // The node found no running container: it may have crashed since the look (it runs
+        // for moments between back-offs); a second look says so in a typed way.
+        Err(e @ ExecError::UpgradeRefused { .. }) if crash_watch => {
+            let again = pods::get_pod(&cluster.client, &namespace, &pod_name).await;
+            return TerminalEnd::NotStarted(match again {
+                Ok(p) if pods::crash_looping(&p, &container) => StartError::Crashing {
+                    pod: crate::text::shown(&pod_name),
+                    container: crate::text::shown(&container),
+                },
+                _ => e.into(),
+            });
+        }
         Err(e) => return TerminalEnd::NotStarted(e.into()),
     };
     // Before the first byte is handed on: a profile recording every session starts here.
     tap.begin(
         &namespace,
-        &req.pod,
+        &pod_name,
         &container,
         req.cols.max(1),
         req.rows.max(1),
@@ -232,12 +259,63 @@ pub async fn run(
     };
     match end {
         TerminalEnd::Ended(r) if ended_abnormally(&r) => {
-            match pod_gone(cluster, &namespace, &req.pod, uid.as_deref()).await {
+            match pod_gone(cluster, &namespace, &pod_name, uid.as_deref()).await {
                 Some(why) => TerminalEnd::PodGone(format!("{why} ({})", how_it_ended(&r))),
                 None => TerminalEnd::Ended(r),
             }
         }
         other => other,
+    }
+}
+
+/// kubectl's checks and words before an exec: no such pod, a completed pod, no such container
+/// (each request within `limit`); the container, and the pod's uid. A container that crashes as
+/// it starts has nothing running to exec into (a real cluster refuses: "container not found"):
+/// said in a typed way, so the UI can offer a copy.
+async fn looked_up(
+    cluster: &Cluster,
+    namespace: &str,
+    req: &TerminalRequest,
+    limit: Option<std::time::Duration>,
+) -> Result<(String, Option<String>), StartError> {
+    let target = PodTarget::Pod(req.pod.clone());
+    let pod =
+        crate::cluster::within(limit, pods::resolve(&cluster.client, namespace, &target)).await?;
+    if req.debug.is_some() {
+        debug::check_running(&pod)?;
+    } else {
+        pods::check_running(&pod)?;
+    }
+    let wanted = Some(req.container.as_str()).filter(|s| !s.is_empty());
+    let (container, _) = pods::choose_container(&pod, wanted)?;
+    if req.debug.is_none() && pods::crash_looping(&pod, &container) {
+        return Err(StartError::Crashing {
+            pod: crate::text::shown(&req.pod),
+            container: crate::text::shown(&container),
+        });
+    }
+    Ok((container, pod.metadata.uid.clone()))
+}
+
+/// The shell copy `name` of the requested pod made (or ours found: a finished or gone original
+/// needs none), then waited for until its container runs; the container and the copy's uid.
+async fn copied(
+    cluster: &Cluster,
+    namespace: &str,
+    req: &TerminalRequest,
+    name: &str,
+    limit: Option<std::time::Duration>,
+) -> Result<(String, Option<String>), StartError> {
+    let client = &cluster.client;
+    let (container, image) = crate::cluster::within(
+        limit,
+        podcopy::ensure_shell_copy(client, namespace, &req.pod, &req.container, name),
+    )
+    .await?;
+    match debug::wait_running(client, namespace, name, &container, &image, |_| {}).await? {
+        debug::Ready::Running(p) => Ok((container, p.metadata.uid)),
+        // The shell ended at once: nothing to open a shell in.
+        debug::Ready::Ended(_, e) => Err(e.into()),
     }
 }
 
@@ -330,6 +408,7 @@ mod tests {
                 cols: 120,
                 rows: 40,
                 debug: None,
+                copy: None,
             }
         );
         assert_eq!(serde_json::to_value(&req).expect("json"), json);
@@ -341,6 +420,15 @@ mod tests {
             Some(DebugRequest {
                 image: "busybox:1.36".into(),
                 name: "debugger-abcde".into()
+            })
+        );
+        let mut with = json.clone();
+        with["copy"] = serde_json::json!({ "name": "shell-debug-b2c4d" });
+        let req: TerminalRequest = serde_json::from_value(with).expect("copy request");
+        assert_eq!(
+            req.copy,
+            Some(CopyRequest {
+                name: "shell-debug-b2c4d".into()
             })
         );
     }

@@ -45,6 +45,8 @@ describe("tauriBackend", () => {
       ["openSession", [{ profile: "p", namespace: "n", pod: "x", container: "c", command: null, cols: 80, rows: 24 }, noop, noop]],
       ["pageSocket", []],
       ["planDebug", ["p", "n", "x", "c", "busybox:1.36"]],
+      ["planCopy", ["p", "n", "x", "c"]],
+      ["deleteCopy", ["p", "n", "x-debug-b2c4d", "x"]],
       ["sendInput", [1, "a"]],
       ["resize", [1, 80, 24]],
       ["ack", [1, 10, 2500]],

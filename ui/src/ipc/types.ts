@@ -6,6 +6,8 @@
 export type {
   AppRequest,
   CommandError,
+  CopyPlan,
+  CopyRequest,
   DebugPlan,
   DebugRequest,
   ErrorKind,

@@ -83,15 +83,39 @@ export function debugDescription(target: SessionTarget): string | null {
  * says why debugging is not possible (no question).
  */
 export function askDebug(plan: DebugPlan | null, onConfirm: () => void, error?: string): HTMLDialogElement {
-  document.querySelector("dialog.debug-offer")?.remove();
-  const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, plan ? "Cancel" : "Close");
+  return askOffer(
+    { className: "debug-offer", label: "Debug with an ephemeral container", refused: "Cannot debug this container", unchanged: "Nothing is added to the pod." },
+    plan ? debugOffer(plan) : null,
+    onConfirm,
+    error,
+  );
+}
+
+/** What an offer's dialog is called and says when it changes nothing or cannot be made. */
+export interface OfferDialog {
+  /** The dialog's class (one such dialog at a time). */
+  className: string;
+  /** Its accessible name. */
+  label: string;
+  /** The title when `offer` is null. */
+  refused: string;
+  /** Said when the offer has no warning. */
+  unchanged: string;
+}
+
+/**
+ * The question of an offer (a debug container, a copy of the pod), in a modal dialog: its facts,
+ * what cannot be undone, Cancel and the confirm button; `offer` null: `error` says why not.
+ */
+export function askOffer(kind: OfferDialog, offer: DebugOffer | null, onConfirm: () => void, error?: string): HTMLDialogElement {
+  document.querySelector(`dialog.${kind.className}`)?.remove();
+  const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, offer ? "Cancel" : "Close");
   let body: HTMLElement[];
-  if (plan) {
-    const offer = debugOffer(plan);
+  if (offer) {
     body = [
       h("h2", {}, offer.title),
       h("dl", { class: "debug-facts" }, ...offer.facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k.toLowerCase() }, v)])),
-      offer.warning ? h("p", { class: "debug-warning" }, offer.warning) : h("p", {}, "Nothing is added to the pod."),
+      offer.warning ? h("p", { class: "debug-warning" }, offer.warning) : h("p", {}, kind.unchanged),
       h(
         "div",
         { class: "form-actions" },
@@ -111,9 +135,9 @@ export function askDebug(plan: DebugPlan | null, onConfirm: () => void, error?: 
       ),
     ];
   } else {
-    body = [h("h2", {}, "Cannot debug this container"), h("p", { class: "debug-error", role: "alert" }, error ?? ""), h("div", { class: "form-actions" }, cancel)];
+    body = [h("h2", {}, kind.refused), h("p", { class: "debug-error", role: "alert" }, error ?? ""), h("div", { class: "form-actions" }, cancel)];
   }
-  const dialog = h("dialog", { class: "debug-offer", "aria-label": "Debug with an ephemeral container" }, ...body);
+  const dialog = h("dialog", { class: kind.className, "aria-label": kind.label }, ...body);
   dialog.addEventListener("close", () => dialog.remove());
   document.body.appendChild(dialog);
   dialog.showModal();

@@ -13,7 +13,7 @@
 // A tab opened from a favourite remembers it: each attempt first resolves the favourite to the pod
 // it means now (a rollout may have replaced the pod), then opens the session there; a resolve that
 // fails ends the attempt as lost before connecting (`unresolved`), with the backend's words.
-import type { DebugRequest, SessionState } from "../ipc/types";
+import type { CopyRequest, DebugRequest, SessionState } from "../ipc/types";
 
 export interface SessionTarget {
   profile: string;
@@ -29,6 +29,17 @@ export interface SessionTarget {
   debug?: DebugRequest;
   /** `container` is one of the pod's ephemeral (debug) containers, opened from the picker. */
   ephemeral?: boolean;
+  /**
+   * A copy tab: the shell runs in a copy of `pod` whose `container` runs a shell instead of its
+   * command (made by the engine when there is none of ours); closing the tab deletes the copy.
+   * See terminal/copy.ts.
+   */
+  copy?: CopyRequest;
+}
+
+/** The pod the tab's shell runs in: the copy's for a copy tab, else its pod. */
+export function sessionPod(target: SessionTarget): string {
+  return target.copy?.name ?? target.pod;
 }
 
 /** A tab in a debug container: ours beside a target, or an ephemeral one picked in the list. */
@@ -55,6 +66,8 @@ export type TabStatus =
       noShell?: boolean;
       /** The pod list saw the pod deleted. */
       podGone?: boolean;
+      /** The session could not start: this container crashes as it starts (a copy can be debugged). */
+      crashing?: string;
     };
 
 /** The reason a tab cancelled while connecting shows. */
@@ -227,7 +240,12 @@ export function nextStatus(
     case "exited":
       return { kind: "exited", code: event.code };
     case "lost":
-      return { kind: "lost", reason: event.reason, beforeConnect: current.kind === "connecting" };
+      return {
+        kind: "lost",
+        reason: event.reason,
+        beforeConnect: current.kind === "connecting",
+        ...(event.crashing ? { crashing: event.crashing } : {}),
+      };
     case "recording":
     case "recordingStopped":
       // A recording's news, not the session's (the workspace shows it on the tab).
@@ -235,11 +253,25 @@ export function nextStatus(
   }
 }
 
+/** The target on the original pod: a copy tab's copy is its own (deleted when it closes). */
+export function withoutCopy(target: SessionTarget): SessionTarget {
+  const { copy: _copy, ...plain } = target;
+  return plain;
+}
+
+/** Whether another open tab than `id` runs in the same copy (a split pane of it). */
+export function copyShared(tabs: readonly Tab[], id: number, target: SessionTarget): boolean {
+  const copy = target.copy;
+  if (!copy) return false;
+  return tabs.some((t) => t.id !== id && t.target.copy?.name === copy.name && t.target.profile === target.profile && t.target.namespace === target.namespace);
+}
+
 export type TabsListener = () => void;
 
 function copyTarget(target: SessionTarget): SessionTarget {
   const copy: SessionTarget = { ...target, command: target.command ? [...target.command] : null };
   if (target.debug) copy.debug = { ...target.debug };
+  if (target.copy) copy.copy = { ...target.copy };
   return copy;
 }
 
@@ -410,7 +442,7 @@ export class TabModel {
     for (const t of this.tabs) {
       const { target } = t;
       // A Logs view stays: the log of a deleted pod is still worth reading.
-      if (t.kind === "logs" || target.profile !== profile || target.namespace !== namespace || target.pod !== pod) continue;
+      if (t.kind === "logs" || target.profile !== profile || target.namespace !== namespace || sessionPod(target) !== pod) continue;
       if (isEnded(t.status)) {
         // Its stream ended first and the engine could not tell why (its look at the pod came
         // too late or failed): the pod list's word is the reason now.
@@ -555,7 +587,8 @@ export class TabModel {
     const i = this.tabs.findIndex((t) => t.id === id);
     if (i < 0) return undefined;
     const [tab] = this.tabs.splice(i, 1);
-    if (tab!.kind === "terminal" && reopenable) this.closed.push({ target: copyTarget(tab!.target), favourite: tab!.favourite ? { ...tab!.favourite } : null });
+    // A copy tab's copy goes with it: reopened, it is the original pod's tab (which offers a copy).
+    if (tab!.kind === "terminal" && reopenable) this.closed.push({ target: withoutCopy(copyTarget(tab!.target)), favourite: tab!.favourite ? { ...tab!.favourite } : null });
     if (this.closed.length > 20) this.closed.shift();
     if (this.activeId === id) {
       const next = this.tabs[i] ?? this.tabs[i - 1];

@@ -9,9 +9,13 @@ import type { FavouriteSummary, SessionState } from "../ipc/types";
 import { appKey, type AppKey } from "./keys";
 import type { MenuItem } from "../menu";
 import { askDebug, currentDebugImage, debugContainerName, debugDescription, debugTarget } from "./debug";
+import { askCopy, copyDescription, copyTarget, copyNotDeleted } from "./copy";
 import {
   inputAction,
   isDebugTarget,
+  copyShared,
+  sessionPod,
+  withoutCopy,
   isEnded,
   logsStatusText,
   statusText,
@@ -67,6 +71,8 @@ interface Runtime {
   bannerButton: HTMLButtonElement;
   /** "Debug with an ephemeral container…", on a tab whose container has no shell. */
   bannerDebug: HTMLButtonElement;
+  /** "Debug a copy of the pod…", on a tab whose container crashes as it starts. */
+  bannerCopy: HTMLButtonElement;
   progress: HTMLElement;
   toast: HTMLElement;
   toastTimer: ReturnType<typeof setTimeout> | null;
@@ -275,6 +281,10 @@ export class Workspace {
         reconnectAttempt: this.runtimes.get(t.id)?.waiting?.attempt ?? null,
         /** A debug tab's container request (image, name), else null. */
         debug: t.target.debug ?? null,
+        /** A copy tab's copy (its name), else null. */
+        copy: t.target.copy ?? null,
+        /** The container that crashes as it starts, when that ended the tab's session. */
+        crashing: t.status.kind === "lost" ? (t.status.crashing ?? null) : null,
         /** The panes of its tab, in layout order (itself alone when not split). */
         panes: this.paneGroups.members(t.id),
         /** The pane whose place the tab keeps in the tab bar. */
@@ -333,7 +343,12 @@ export class Workspace {
       { class: "banner-debug", hidden: true, onclick: () => this.offerDebug(tab.id) },
       "Debug with an ephemeral container…",
     );
-    const banner = h("div", { class: "banner", hidden: true, role: "status" }, bannerText, bannerDebug, bannerButton);
+    const bannerCopy = h(
+      "button",
+      { class: "banner-copy", hidden: true, onclick: () => this.offerCopy(tab.id) },
+      "Debug a copy of the pod…",
+    );
+    const banner = h("div", { class: "banner", hidden: true, role: "status" }, bannerText, bannerDebug, bannerCopy, bannerButton);
     const progress = h("div", { class: "progress", hidden: true }, h("div", { class: "progress-bar" }));
     const toast = h("div", { class: "toast", hidden: true, "aria-live": "polite" });
     const made = this.spare ?? this.makeTerminal();
@@ -366,6 +381,7 @@ export class Workspace {
       bannerText,
       bannerButton,
       bannerDebug,
+      bannerCopy,
       progress,
       toast,
       toastTimer: null,
@@ -786,6 +802,24 @@ export class Workspace {
   }
 
   /**
+   * "Debug a copy of the pod…" on a tab whose container crashes as it starts: asks the backend
+   * what the copy would be, asks the user once, then opens a tab in the copy beside this one.
+   */
+  offerCopy(tabId: number): void {
+    const t = this.model.get(tabId);
+    if (!t || t.status.kind !== "lost" || !t.status.crashing) return;
+    const { profile, namespace, pod } = t.target;
+    this.backend.planCopy(profile, namespace, pod, t.status.crashing).then(
+      (plan) => {
+        askCopy(plan, () => this.open(copyTarget(t.target, plan)));
+      },
+      (err: unknown) => {
+        askCopy(null, () => {}, errorMessage(err));
+      },
+    );
+  }
+
+  /**
    * The user said no to a production profile: a new tab goes away (nothing was opened in it); a
    * tab that had sessions before stays, cancelled, with its Reconnect.
    */
@@ -832,10 +866,19 @@ export class Workspace {
     const left = this.paneGroups.remove(tabId);
     if (left.newAnchor !== null) this.model.move(left.newAnchor, index);
     this.broadcast.leave(tabId);
+    const closing = this.model.get(tabId);
+    // A split pane of the same copy keeps it.
+    const shared = closing !== undefined && copyShared(this.model.list(), tabId, closing.target);
     const sessionId = this.model.close(tabId, reopenable);
     if (wasActive && left.focus !== null) this.model.activate(left.focus);
     if (sessionId === undefined) return;
     if (sessionId !== null) this.backend.closeSession(sessionId).catch(() => {});
+    // A copy belongs to its tab: deleted with it (said when it cannot be).
+    const copy = closing?.target.copy;
+    if (closing && copy && !shared) {
+      const { profile, namespace, pod } = closing.target;
+      this.backend.deleteCopy(profile, namespace, copy.name, pod).catch((err: unknown) => copyNotDeleted(closing.target, errorMessage(err)));
+    }
     if (rt) {
       if (rt.retryTimer) clearTimeout(rt.retryTimer);
       rt.retryTimer = null;
@@ -884,6 +927,7 @@ export class Workspace {
       return;
     }
     // A debug tab's log is its target's: the debug container's shell writes no log of its own.
+    // A copy tab's is the original's: why it crashes (the copy's container runs a quiet shell).
     const split = new LogsSplit(
       this.backend,
       { profile: t.target.profile, namespace: t.target.namespace, pod: t.target.pod, container: t.target.container },
@@ -916,6 +960,9 @@ export class Workspace {
       items.push({ label: t.status.kind === "exited" ? "Reopen" : "Reconnect", run: () => this.reopen(tabId) });
     } else if (t.status.kind === "lost" && t.status.noShell) {
       items.push({ label: "Debug with an ephemeral container…", run: () => this.offerDebug(tabId) });
+    }
+    if (t.status.kind === "lost" && t.status.crashing) {
+      items.push({ label: "Debug a copy of the pod…", run: () => this.offerCopy(tabId) });
     }
     if (t.status.kind === "connected" && t.sessionId !== null) {
       items.push({ label: this.recording.has(tabId) ? "Stop recording" : "Start recording", run: () => this.toggleRecording(tabId) });
@@ -1212,7 +1259,7 @@ export class Workspace {
     for (const t of this.model.list()) {
       const rt = this.runtimes.get(t.id);
       const { target } = t;
-      if (!rt?.waiting || t.favourite || target.profile !== profile || target.namespace !== namespace || target.pod !== pod) continue;
+      if (!rt?.waiting || t.favourite || target.profile !== profile || target.namespace !== namespace || sessionPod(target) !== pod) continue;
       if (rt.retryTimer) clearTimeout(rt.retryTimer);
       rt.retryTimer = null;
       rt.waiting = null;
@@ -1314,7 +1361,8 @@ export class Workspace {
 
   /** Sessions of this run for quick open: the open tabs (newest first), then closed ones. */
   recentTargets(): SessionTarget[] {
-    const open = [...this.model.list()].sort((a, b) => b.id - a.id).filter((t) => !t.favourite).map((t) => t.target);
+    // A copy's tab is offered as its original pod's: the copy belongs to its tab.
+    const open = [...this.model.list()].sort((a, b) => b.id - a.id).filter((t) => !t.favourite).map((t) => withoutCopy(t.target));
     return [...open, ...this.model.closedTargets()];
   }
 
@@ -1351,6 +1399,7 @@ export class Workspace {
           `${[t.target.profile, t.target.namespace, l.title].filter(Boolean).join(" · ")} — ${t.kind === "logs" ? logsStatusText(t.status) : statusText(t.status)}`,
           // A debug tab is marked here as in the bar: its shell is in another container.
           isDebugTarget(t.target) ? h("span", { class: "tab-debug", title: debugDescription(t.target) ?? "" }, "debug") : null,
+        t.target.copy ? h("span", { class: "tab-copy", title: copyDescription(t.target) ?? "" }, "copy") : null,
         ),
       );
     });
@@ -1430,6 +1479,7 @@ export class Workspace {
           h("span", { class: "tab-title" }, label.title),
         ),
         isDebugTarget(t.target) ? h("span", { class: "tab-debug", title: debugDescription(t.target) ?? "" }, "debug") : null,
+        t.target.copy ? h("span", { class: "tab-copy", title: copyDescription(t.target) ?? "" }, "copy") : null,
         members.length > 1 ? h("span", { class: "tab-panes", title: `${members.length} panes` }, `▥ ${members.length}`) : null,
         broadcasting ? h("span", { class: "tab-broadcast", title: `Broadcast input: ${BROADCAST_KEY} in a broadcasting pane stops it` }, "BROADCAST") : null,
         recordingBadge(members.map((id) => this.recording.get(id)).filter((r) => r !== undefined)),
@@ -1502,6 +1552,7 @@ export class Workspace {
     const s = t.status;
     rt.progress.hidden = s.kind !== "connecting";
     rt.bannerDebug.hidden = !(s.kind === "lost" && s.noShell);
+    rt.bannerCopy.hidden = !(s.kind === "lost" && s.crashing);
     switch (s.kind) {
       case "connecting": {
         const ms = Date.now() - s.since;
@@ -1523,6 +1574,8 @@ export class Workspace {
         if (s.resolving && t.favourite) {
           const about = [t.favourite.target, t.target.namespace ? `in ${t.target.namespace}` : ""].filter(Boolean).join(" ");
           setText(rt.bannerText, `Finding the pod for ${t.favourite.name}${about ? ` (${about})` : ""}… ${secs.toFixed(0)} s`);
+        } else if (t.target.copy) {
+          setText(rt.bannerText, `Making the copy ${t.target.copy.name} of ${where} in ${t.target.namespace} (${t.target.profile}) and waiting for its shell… ${secs.toFixed(0)} s`);
         } else if (t.target.debug) {
           setText(
             rt.bannerText,

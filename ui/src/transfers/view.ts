@@ -7,7 +7,7 @@ import { clear, h, keyed, setText } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
 import type { TransferInfo, TransferTarget } from "../ipc/types";
 import type { MenuItem } from "../menu";
-import type { Tab } from "../terminal/tabs";
+import { sessionPod, type Tab } from "../terminal/tabs";
 import type { Workspace } from "../terminal/workspace";
 import {
   bytesText,
@@ -45,7 +45,8 @@ function store(): Storage | null {
 export function tabTransferTarget(tab: Tab | undefined): TransferTarget | null {
   if (!tab || tab.kind !== "terminal" || !tab.target.pod) return null;
   const t = tab.target;
-  return { profile: t.profile, namespace: t.namespace, pod: t.pod, container: t.container, debugImage: t.debug?.image ?? null };
+  // A copy tab's files are the copy's.
+  return { profile: t.profile, namespace: t.namespace, pod: sessionPod(t), container: t.container, debugImage: t.debug?.image ?? null };
 }
 
 /** A debug tab's words for its bars (null for any other tab). */

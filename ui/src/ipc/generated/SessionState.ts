@@ -8,4 +8,9 @@
  * it (`outputBytes`): the UI shows it once its terminal has written that many, so the state
  * never overtakes the last output.
  */
-export type SessionState = { "state": "connecting" } | { "state": "connected" } | { "state": "exited", code: number, outputBytes: number, } | { "state": "lost", reason: string, outputBytes: number, } | { "state": "recording", file: string, path: string, } | { "state": "recordingStopped", file: string, reason: string | null, };
+export type SessionState = { "state": "connecting" } | { "state": "connected" } | { "state": "exited", code: number, outputBytes: number, } | { "state": "lost", reason: string, outputBytes: number, 
+/**
+ * Set when the session could not start because this container (its name) crashes as
+ * it starts: a copy of the pod can be debugged instead (`plan_copy`).
+ */
+crashing?: string, } | { "state": "recording", file: string, path: string, } | { "state": "recordingStopped", file: string, reason: string | null, };

@@ -8,6 +8,7 @@ import type { AppSettings } from "./AppSettings";
 import type { FavouriteSummary } from "./FavouriteSummary";
 import type { OpenSessionRequest } from "./OpenSessionRequest";
 import type { DebugPlan } from "./DebugPlan";
+import type { CopyPlan } from "./CopyPlan";
 import type { PodChange } from "./PodChange";
 import type { ProfileDetails } from "./ProfileDetails";
 import type { ManualProfile } from "./ManualProfile";
@@ -41,6 +42,8 @@ export const COMMANDS = [
   "open_session",
   "page_socket",
   "plan_debug",
+  "plan_copy",
+  "delete_copy",
   "send_input",
   "resize",
   "ack",
@@ -153,6 +156,18 @@ export interface Commands {
    * Changes nothing; `open_session` with `debug` set then does it.
    */
   planDebug(profile: string, namespace: string, pod: string, container: string, image: string): Promise<DebugPlan>;
+  /**
+   * What debugging a copy of a pod would do: the copy's name, and the container
+   * (empty: the default one) that runs a shell in it instead of its command. Changes
+   * nothing; `open_session` with `copy` set then makes it.
+   */
+  planCopy(profile: string, namespace: string, pod: string, container: string): Promise<CopyPlan>;
+  /**
+   * Deletes the copy `name` of pod `of` a session was opened in: only Podterm's copy
+   * of `of` (any other pod of that name is left alone; one already gone is fine).
+   * The app deletes the copies still open when it exits.
+   */
+  deleteCopy(profile: string, namespace: string, name: string, of: string): Promise<void>;
   /**
    * Keystrokes or pasted text for a session.
    */
@@ -366,6 +381,8 @@ export function tauriCommands(): Commands {
     openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
     pageSocket: () => invoke<string>("page_socket"),
     planDebug: (profile, namespace, pod, container, image) => invoke<DebugPlan>("plan_debug", { profile, namespace, pod, container, image }),
+    planCopy: (profile, namespace, pod, container) => invoke<CopyPlan>("plan_copy", { profile, namespace, pod, container }),
+    deleteCopy: (profile, namespace, name, of) => invoke<void>("delete_copy", { profile, namespace, name, of }),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
     ack: (id, bytes, drawUs) => invoke<void>("ack", { id, bytes, drawUs }),

@@ -6,6 +6,8 @@ export type { OpenSessionRequest } from "./OpenSessionRequest";
 export type { TerminalRequest } from "./TerminalRequest";
 export type { DebugRequest } from "./DebugRequest";
 export type { DebugPlan } from "./DebugPlan";
+export type { CopyRequest } from "./CopyRequest";
+export type { CopyPlan } from "./CopyPlan";
 export type { PodChange } from "./PodChange";
 export type { ChangeKind } from "./ChangeKind";
 export type { PodSummary } from "./PodSummary";

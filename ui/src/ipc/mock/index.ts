@@ -467,6 +467,19 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       debugContainers.set(`${namespace}/${pod}/${image}/${target}`, name);
       return { namespace, pod, target, image, name, reuse };
     },
+    async planCopy(profile, namespace, pod, container) {
+      await tick(10);
+      profiles.require(profile);
+      const p = cluster.find(namespace, pod);
+      if (!p) throw mockError("notFound", `pods "${pod}" not found`);
+      const chosen = container || p.defaultContainer;
+      if (!p.containers.includes(chosen)) throw mockError("notFound", `container ${chosen} is not valid for pod ${pod}`);
+      return { namespace, pod, container: chosen, image: "busybox:1.36", name: `${pod}-debug-${Math.random().toString(36).slice(2, 7)}` };
+    },
+    async deleteCopy(profile) {
+      await tick(10);
+      profiles.require(profile);
+    },
     async sendInput(id, data) {
       sessions.input(id, data);
     },
