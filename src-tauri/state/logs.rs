@@ -149,11 +149,7 @@ pub async fn pod_details(
     pod: &str,
 ) -> Result<PodDetails, Error> {
     let c = profiles.cluster(profile).await?;
-    let ns = if namespace.is_empty() {
-        c.namespace.as_str()
-    } else {
-        namespace
-    };
+    let ns = c.namespace_or(namespace);
     podterm_core::podinfo::details(&c.client, ns, pod)
         .await
         .map_err(|e| Error::from_call(profile, e))

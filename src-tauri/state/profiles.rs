@@ -283,11 +283,7 @@ impl Profiles {
         image: &str,
     ) -> Result<DebugPlan> {
         let c = self.cluster(profile).await?;
-        let ns = if namespace.is_empty() {
-            c.namespace.as_str()
-        } else {
-            namespace
-        };
+        let ns = c.namespace_or(namespace);
         debug::plan(&c.client, ns, pod, container, image)
             .await
             .map_err(|e| Error::from_call(profile, e))

@@ -260,11 +260,7 @@ impl Sessions {
         container: &str,
     ) -> Result<CopyPlan> {
         let c = profiles.cluster(profile).await?;
-        let ns = if namespace.is_empty() {
-            c.namespace.as_str()
-        } else {
-            namespace
-        };
+        let ns = c.namespace_or(namespace);
         podcopy::plan_shell_copy(&c.client, ns, pod, container)
             .await
             .map_err(|e| Error::from_call(profile, e))
@@ -282,11 +278,7 @@ impl Sessions {
         of: &str,
     ) -> Result<()> {
         let c = profiles.cluster(profile).await?;
-        let ns = if namespace.is_empty() {
-            c.namespace.as_str()
-        } else {
-            namespace
-        };
+        let ns = c.namespace_or(namespace);
         let found = podcopy::delete_shell_copy(&c.client, ns, name, of)
             .await
             .map_err(|e| Error::from_call(profile, e))?;

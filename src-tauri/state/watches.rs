@@ -31,11 +31,7 @@ impl Watches {
         status: impl Fn(WatchStatus) + Send + 'static,
     ) -> Result<u32> {
         let c = profiles.cluster(profile).await?;
-        let ns = if namespace.is_empty() {
-            c.namespace.as_str()
-        } else {
-            namespace
-        };
+        let ns = c.namespace_or(namespace);
         let changes = browse::watch_pods(&c.client, ns, c.liveness)
             .await
             .map_err(|e| Error::from_call(profile, e))?;

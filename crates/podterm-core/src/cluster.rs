@@ -123,6 +123,17 @@ pub struct Cluster {
     pub liveness: crate::exec::Liveness,
 }
 
+impl Cluster {
+    /// The namespace a request names, else (empty) this cluster's default one.
+    pub fn namespace_or<'a>(&'a self, asked: &'a str) -> &'a str {
+        if asked.is_empty() {
+            &self.namespace
+        } else {
+            asked
+        }
+    }
+}
+
 impl Target {
     /// Reads the kubeconfig, lays the flags over it and builds a client.
     pub async fn connect(&self) -> Result<Cluster, ClusterError> {
