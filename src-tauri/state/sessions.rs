@@ -56,6 +56,14 @@ struct Copy {
 /// How long the app's exit waits for its copies to be deleted.
 const COPIES_AT_EXIT: Duration = Duration::from_secs(3);
 
+/// When a copy to delete is not there yet, how long after to look again (each after the one
+/// before): its creation may still be on its way, for up to a request's timeout (30 s).
+const LATE_COPY_LOOKS: [Duration; 3] = [
+    Duration::from_secs(2),
+    Duration::from_secs(10),
+    Duration::from_secs(30),
+];
+
 impl Sessions {
     pub fn new() -> Self {
         Self::default()
@@ -282,10 +290,39 @@ impl Sessions {
         let found = podcopy::delete_shell_copy(&c.client, ns, name, of)
             .await
             .map_err(|e| Error::from_call(profile, e))?;
+        let forget = {
+            let copies = self.copies.clone();
+            let key = Copy {
+                profile: profile.to_string(),
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+                of: of.to_string(),
+            };
+            move || lock(&copies).retain(|k| *k != key)
+        };
         if found != Deleted::Gone {
-            lock(&self.copies)
-                .retain(|k| !(k.profile == profile && k.namespace == namespace && k.name == name));
+            forget();
+            return Ok(());
         }
+        // Not there: its creation may still be on its way (the tab closed while the copy was
+        // being made). Looked for again a little later, so it does not outlive its tab.
+        let (client, ns, name, of) = (
+            c.client.clone(),
+            ns.to_string(),
+            name.to_string(),
+            of.to_string(),
+        );
+        profiles.runtime().spawn(async move {
+            for wait in LATE_COPY_LOOKS {
+                tokio::time::sleep(wait).await;
+                match podcopy::delete_shell_copy(&client, &ns, &name, &of).await {
+                    Ok(Deleted::Gone) => continue,
+                    Ok(_) => forget(),
+                    Err(_) => {}
+                }
+                return;
+            }
+        });
         Ok(())
     }
 
@@ -383,10 +420,15 @@ async fn run(
         TerminalEnd::Ended(Err(e)) => {
             SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())
         }
-        TerminalEnd::NotStarted(StartError::Crashing { pod, container }) => {
+        TerminalEnd::NotStarted(StartError::Crashing {
+            pod,
+            container,
+            state,
+        }) => {
             let e = Error::from(StartError::Crashing {
                 pod,
                 container: container.clone(),
+                state,
             });
             SessionEnd::Crashing {
                 reason: e.sentence(),

@@ -824,14 +824,6 @@ async fn a_crashing_pod_is_entered_through_a_copy_deleted_with_its_tab() {
         matches!(&end, SessionState::Lost { reason, .. } if reason.contains("pod \"shell\" exists and is not a copy Podterm made of pod \"crashy\"")),
         "{end:?}"
     );
-    f.app
-        .delete_copy(DEMO_NAME, "demo", "shell", "crashy")
-        .await
-        .expect("not ours: nothing to delete");
-    assert!(
-        pod_now(&client, "shell").await.is_some(),
-        "another pod deleted"
-    );
     // The tab closes: the copy is deleted, and a second delete is no error.
     f.app.close_session(copy.id);
     f.app
@@ -880,11 +872,39 @@ async fn a_crashing_pod_is_entered_through_a_copy_deleted_with_its_tab() {
     .await
     .expect("exit");
     wait_pod(&client, &name, "gone", |p| p.is_none()).await;
-    // The pod whose name a tab asked for as a copy is not one: it stays.
+    // The pod whose name a tab asked for as a copy is not one: it stays, at exit and when
+    // asked.
     assert!(
         pod_now(&client, "shell").await.is_some(),
         "another pod deleted at exit"
     );
+    f.app
+        .delete_copy(DEMO_NAME, "demo", "shell", "crashy")
+        .await
+        .expect("not ours: nothing to delete");
+    assert!(
+        pod_now(&client, "shell").await.is_some(),
+        "another pod deleted"
+    );
+    // A copy asked to be deleted before its creation landed (the tab closed while it was made)
+    // is looked for again, and deleted once there.
+    f.app
+        .delete_copy(DEMO_NAME, "demo", "late-copy", "crashy")
+        .await
+        .expect("not there yet");
+    let late = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "late-copy", "namespace": "demo",
+                      "annotations": { podterm_core::podcopy::COPY_OF: "crashy" } },
+        "spec": { "containers": [{ "name": "app", "image": "busybox:1.36", "command": ["sh"], "stdin": true, "tty": true }] },
+    });
+    podterm_core::podcopy::create(&client, "demo", &late, None)
+        .await
+        .expect("create the late copy");
+    wait_pod(&client, "late-copy", "deleted after it landed", |p| {
+        p.is_none()
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

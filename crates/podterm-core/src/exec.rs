@@ -817,6 +817,14 @@ mod tests {
             ExecError::Api(_)
         ));
         assert!(matches!(
+            upgrade_refused(api(500, "Failed to parse error data", "  ")),
+            ExecError::Api(_)
+        ));
+        assert!(matches!(
+            upgrade_refused(api(500, "InternalError", "a Status")),
+            ExecError::Api(_)
+        ));
+        assert!(matches!(
             upgrade_refused(api(403, "Forbidden", "no")),
             ExecError::Api(_)
         ));

@@ -175,7 +175,7 @@ pub async fn plan_shell_copy(
 /// The copy the app debugs: `container` runs a shell that waits on its TTY instead of its
 /// command (so the pod stays up for the tab's shells), with kubectl's defaults for a copy
 /// (labels that would put it behind a Service, annotations and probes left out, processes
-/// shared, no node), under `name`, marked [`COPY_OF`] the original.
+/// shared, no node), under `name`, marked [`COPY_OF`] the original, `container` its default.
 pub fn shell_copy(pod: &Value, container: &str, name: &str) -> Result<Value, CopyError> {
     let spec = CopySpec {
         name: name.to_string(),
@@ -187,7 +187,12 @@ pub fn shell_copy(pod: &Value, container: &str, name: &str) -> Result<Value, Cop
     };
     let (mut copy, _) = copy_of(pod, &spec, String::new)?;
     let of = pod["metadata"]["name"].as_str().unwrap_or_default();
-    copy["metadata"]["annotations"] = json!({ COPY_OF: of });
+    // The shell's container is the copy's default one: `kubectl exec` into the copy lands
+    // there, and so does a tab that names no container.
+    copy["metadata"]["annotations"] = json!({
+        COPY_OF: of,
+        "kubectl.kubernetes.io/default-container": container,
+    });
     Ok(copy)
 }
 
@@ -690,7 +695,7 @@ mod tests {
         // selector would send traffic to it).
         assert_eq!(
             copy["metadata"]["annotations"],
-            json!({ COPY_OF: "crashy" })
+            json!({ COPY_OF: "crashy", "kubectl.kubernetes.io/default-container": "app" })
         );
         assert!(copy["metadata"].get("labels").is_none());
         let app = &copy["spec"]["containers"][0];

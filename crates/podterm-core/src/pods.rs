@@ -417,13 +417,7 @@ pub fn crashing(pods: &[Pod]) -> Option<Box<Crashing>> {
             .container_statuses
             .as_ref()?
             .iter()
-            .find(|c| {
-                c.state
-                    .as_ref()
-                    .and_then(|s| s.waiting.as_ref())
-                    .and_then(|w| w.reason.as_deref())
-                    == Some("CrashLoopBackOff")
-            })?;
+            .find(|c| crash_looping(p, &c.name))?;
         Some(Box::new(Crashing {
             pod: p.metadata.name.clone()?,
             container: c.name.clone(),
@@ -462,17 +456,35 @@ pub fn container_image(pod: &Pod, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Whether `container` of the pod waits to be started again after crashing
-/// (`CrashLoopBackOff`): there is no process to open a shell in until it runs again.
-pub fn crash_looping(pod: &Pod, container: &str) -> bool {
-    pod.status
+/// Whether `container` of the pod crashes as it starts: how its status says so. Waiting to be
+/// started again (`CrashLoopBackOff`), or just ended again after it had been restarted before
+/// (the kubelet's `Error`, briefly, before the back-off), in a pod that restarts it. Either way
+/// there is no process to open a shell in until it runs again.
+pub fn crash_state(pod: &Pod, container: &str) -> Option<String> {
+    let restarts = pod
+        .spec
         .as_ref()
-        .and_then(|s| s.container_statuses.as_ref())
-        .into_iter()
-        .flatten()
-        .filter(|c| c.name == container)
-        .filter_map(|c| c.state.as_ref()?.waiting.as_ref()?.reason.as_deref())
-        .any(|r| r == "CrashLoopBackOff")
+        .and_then(|s| s.restart_policy.as_deref())
+        .is_none_or(|p| p != "Never");
+    let status = pod
+        .status
+        .as_ref()?
+        .container_statuses
+        .as_ref()?
+        .iter()
+        .find(|c| c.name == container)?;
+    let state = status.state.as_ref()?;
+    if let Some(reason) = state.waiting.as_ref().and_then(|w| w.reason.as_deref()) {
+        return (reason == "CrashLoopBackOff").then(|| reason.to_string());
+    }
+    let ended = state.terminated.as_ref()?;
+    (restarts && status.restart_count > 0)
+        .then(|| crate::text::shown(ended.reason.as_deref().unwrap_or("Terminated")))
+}
+
+/// Whether `container` of the pod crashes as it starts ([`crash_state`]).
+pub fn crash_looping(pod: &Pod, container: &str) -> bool {
+    crash_state(pod, container).is_some()
 }
 
 /// Whether a pod is Ready and not terminating.
@@ -748,6 +760,41 @@ mod tests {
             )]));
         }
         p
+    }
+
+    #[test]
+    fn a_container_that_crashes_as_it_starts_is_told_by_its_status() {
+        let with = |policy: &str, restarts: i32, state: serde_json::Value| -> Pod {
+            serde_json::from_value(serde_json::json!({
+                "metadata": { "name": "crashy" },
+                "spec": { "restartPolicy": policy, "containers": [{ "name": "app" }] },
+                "status": { "containerStatuses": [{
+                    "name": "app", "image": "i", "imageID": "", "ready": false,
+                    "restartCount": restarts, "state": state,
+                }] },
+            }))
+            .expect("pod")
+        };
+        let backoff = serde_json::json!({ "waiting": { "reason": "CrashLoopBackOff" } });
+        let ended = serde_json::json!({ "terminated": { "exitCode": 3, "reason": "Error" } });
+        assert_eq!(
+            crash_state(&with("Always", 4, backoff.clone()), "app").as_deref(),
+            Some("CrashLoopBackOff")
+        );
+        // Just ended again, before the back-off: the kubelet's words for the end.
+        assert_eq!(
+            crash_state(&with("OnFailure", 1, ended.clone()), "app").as_deref(),
+            Some("Error")
+        );
+        // Not (yet) a crash loop: its first end, a pod that never restarts it, another state,
+        // another container.
+        assert_eq!(crash_state(&with("Always", 0, ended.clone()), "app"), None);
+        assert_eq!(crash_state(&with("Never", 2, ended), "app"), None);
+        let creating = serde_json::json!({ "waiting": { "reason": "ContainerCreating" } });
+        assert_eq!(crash_state(&with("Always", 0, creating), "app"), None);
+        let running = serde_json::json!({ "running": {} });
+        assert_eq!(crash_state(&with("Always", 5, running), "app"), None);
+        assert_eq!(crash_state(&with("Always", 4, backoff), "side"), None);
     }
 
     #[test]

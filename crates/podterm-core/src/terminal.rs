@@ -102,9 +102,14 @@ pub enum StartError {
     /// The debug container could not be added or reached.
     #[error(transparent)]
     Debug(#[from] DebugError),
-    /// The container crashes as it starts (`CrashLoopBackOff`): nothing runs to open a shell in.
-    #[error("container \"{container}\" of pod \"{pod}\" crashes as it starts (CrashLoopBackOff), so there is nothing running to open a shell in")]
-    Crashing { pod: String, container: String },
+    /// The container crashes as it starts (`state`: `CrashLoopBackOff`, or how it last
+    /// ended): nothing runs to open a shell in.
+    #[error("container \"{container}\" of pod \"{pod}\" crashes as it starts ({state}), so there is nothing running to open a shell in")]
+    Crashing {
+        pod: String,
+        container: String,
+        state: String,
+    },
     /// The pod's copy could not be made or used.
     #[error(transparent)]
     Copy(#[from] CopyError),
@@ -189,13 +194,19 @@ pub async fn run(
         // The node found no running container: it may have crashed since the look (it runs
         // for moments between back-offs); a second look says so in a typed way.
         Err(e @ ExecError::UpgradeRefused { .. }) if crash_watch => {
-            let again = pods::get_pod(&cluster.client, &namespace, &pod_name).await;
-            return TerminalEnd::NotStarted(match again {
-                Ok(p) if pods::crash_looping(&p, &container) => StartError::Crashing {
+            let again = crate::cluster::within(
+                tuning.request_timeout,
+                pods::get_pod(&cluster.client, &namespace, &pod_name),
+            )
+            .await;
+            let state = again.ok().and_then(|p| pods::crash_state(&p, &container));
+            return TerminalEnd::NotStarted(match state {
+                Some(state) => StartError::Crashing {
                     pod: crate::text::shown(&pod_name),
                     container: crate::text::shown(&container),
+                    state,
                 },
-                _ => e.into(),
+                None => e.into(),
             });
         }
         Err(e) => return TerminalEnd::NotStarted(e.into()),
@@ -288,10 +299,11 @@ async fn looked_up(
     }
     let wanted = Some(req.container.as_str()).filter(|s| !s.is_empty());
     let (container, _) = pods::choose_container(&pod, wanted)?;
-    if req.debug.is_none() && pods::crash_looping(&pod, &container) {
+    if let Some(state) = pods::crash_state(&pod, &container).filter(|_| req.debug.is_none()) {
         return Err(StartError::Crashing {
             pod: crate::text::shown(&req.pod),
             container: crate::text::shown(&container),
+            state,
         });
     }
     Ok((container, pod.metadata.uid.clone()))
