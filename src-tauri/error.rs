@@ -369,7 +369,7 @@ fn crashing_hint(e: &PodError) -> Option<String> {
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     plain.then(|| format!(
-        "pod {pod}'s container {container} crashes as it starts, so there is nothing to open a shell in; a copy of the pod whose container runs a shell instead can be debugged from a terminal: podterm debug -it -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- sh, with --cluster-profile and this profile's name (or --context and this cluster's) to reach this cluster; delete the copy when done",
+        "pod {pod}'s container {container} crashes as it starts, so there is nothing to open a shell in; open {pod} from the pod list and use Debug a copy of the pod… on its tab: a copy whose container runs a shell instead, deleted when the tab closes (from a terminal: podterm debug -it -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- sh, with --cluster-profile and this profile's name or --context and this cluster's; delete the copy when done)",
         pod = c.pod,
         container = c.container,
     ))
@@ -525,6 +525,12 @@ mod tests {
         let hint = e.hint().expect("a hint");
         assert!(
             hint.contains("podterm debug -it -n prod api-1 --copy-to=api-1-debug -c app -- sh"),
+            "{hint}"
+        );
+        assert!(
+            hint.contains(
+                "open api-1 from the pod list and use Debug a copy of the pod… on its tab"
+            ),
             "{hint}"
         );
         assert!(Error::Start(StartError::Pod(none_ready(crashing)))
