@@ -877,6 +877,57 @@ test("a container without a shell: a debug container, shown and asked once, open
   await closeAllTabs();
 });
 
+test("a container that crashes as it starts: its tab offers a copy; a split pane shares it; closing the last pane deletes it", async () => {
+  // The Demo's crashy: its container app waits in CrashLoopBackOff.
+  await page.waitForSelector('.pod[data-pod="crashy"]', { timeout: WAIT_MS });
+  const start = await tabIds();
+  await page.dblclick('.pod[data-pod="crashy"] .pod-line');
+  const tab = await newTab(start, "lost");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await waitText(`${pane} .banner-copy`, "Debug a copy of the pod…");
+  await waitText(`${pane} .banner-text`, /^Could not open a shell in crashy\/app: container "app" of pod "crashy" crashes as it starts \(CrashLoopBackOff\)/);
+  assert((await page.$(`${pane} .banner-debug:not([hidden])`)) === null, "an ephemeral container offered for a crash");
+  await screenshot("crashing-copy-offer");
+  await page.click(`${pane} .banner-copy`);
+  await page.waitForSelector("dialog.copy-offer[open]", { timeout: WAIT_MS });
+  await waitText("dialog.copy-offer h2", "Debug a copy of crashy?");
+  await waitText('dialog.copy-offer dd[data-fact="container"]', "app runs a shell instead of its command");
+  await waitText("dialog.copy-offer .debug-warning", /Podterm deletes it when this tab closes/);
+  const name = await page.textContent('dialog.copy-offer dd[data-fact="copy"]');
+  assert(/^crashy-debug-[a-z0-9]{5}$/.test(name ?? ""), `copy name ${name}`);
+  // Cancel makes nothing.
+  await page.click("dialog.copy-offer .cancel");
+  await page.waitForSelector("dialog.copy-offer", { state: "detached", timeout: WAIT_MS });
+  assert((await tabIds()).length === start.length + 1, "cancel opened a tab");
+  await page.click(`${pane} .banner-copy`);
+  await page.waitForSelector("dialog.copy-offer[open]", { timeout: WAIT_MS });
+  const planned = await page.textContent('dialog.copy-offer dd[data-fact="copy"]');
+  await page.click("dialog.copy-offer .debug-confirm");
+  const copyTab = await newTab([...start, tab.id], "connected");
+  assert(copyTab.copy?.name === planned && copyTab.pod === "crashy" && copyTab.container === "app", `copy tab ${JSON.stringify(copyTab)}`);
+  await waitForLine(copyTab.id, (l) => l.includes(`root@${planned}`), "the copy's prompt");
+  await waitText(`.tab[data-tab-id="${copyTab.id}"] .tab-copy`, "copy");
+  await screenshot("copy-tab");
+  // A split pane shares the copy: closing it leaves the copy to the other pane.
+  await page.click(`.pane[data-tab-id="${copyTab.id}"] .xterm-screen`);
+  const before = await tabIds();
+  await page.keyboard.press("Control+Shift+D");
+  const split = await newTab(before, "connected");
+  assert(split.copy?.name === planned, `split pane ${JSON.stringify(split)}`);
+  await page.keyboard.press("Control+Shift+W");
+  await page.waitForSelector(`.pane[data-tab-id="${split.id}"]`, { state: "detached", timeout: WAIT_MS });
+  const early = await page.evaluate(() => window.__podtermMock.copiesDeleted());
+  assert(early.length === 0, `deleted while a pane used it: ${JSON.stringify(early)}`);
+  // The last pane closed: deleted, as the copy of crashy only.
+  await page.click(`.tab[data-tab-id="${copyTab.id}"] .tab-close`);
+  const deleted = await until(async () => {
+    const d = await page.evaluate(() => window.__podtermMock.copiesDeleted());
+    return d.length > 0 ? d : null;
+  }, "the copy deleted");
+  assert(JSON.stringify(deleted) === JSON.stringify([{ profile: tab.profile, namespace: "demo", name: planned, of: "crashy" }]), `deleted ${JSON.stringify(deleted)}`);
+  await closeAllTabs();
+});
+
 test("a tab whose pod was deleted ends as soon as the pod list learns it", async () => {
   await page.evaluate(() => window.__podtermMock.addPod({ name: "victim", namespace: "demo", containers: ["main"] }));
   await page.dblclick('.pod[data-pod="victim"] .pod-line');
@@ -1513,9 +1564,10 @@ test("a production cluster asks once per run before its first shell; Cancel open
 
 test("twelve tabs from two clusters: the active tab is in view, labels distinct, no scrollbar over them; tab keys", async () => {
   await page.evaluate(() => {
-    for (const name of ["worker-1", "worker-2", "worker-3"]) window.__podtermMock.addPod({ name, namespace: "demo", containers: ["worker"] });
+    for (const name of ["worker-1", "worker-2", "worker-3", "worker-4"]) window.__podtermMock.addPod({ name, namespace: "demo", containers: ["worker"] });
   });
-  const pods = ["shell", "db-0", "crashy", "worker-1", "worker-2", "worker-3"];
+  // Each opens a shell (crashy's container crashes as it starts: no shell there).
+  const pods = ["shell", "db-0", "worker-4", "worker-1", "worker-2", "worker-3"];
   const opened = [];
 
   for (const profile of ["demo", "prod"]) {
@@ -1662,10 +1714,10 @@ test("quick open (Ctrl+K): a few letters find a pod of any namespace, a workload
   // A recent session: a closed tab of the other cluster is found again.
   await page.keyboard.press("Control+Shift+K");
   await box();
-  await page.keyboard.type("crashy");
+  await page.keyboard.type("worker-4");
   await page.waitForSelector('.quick-item[data-kind="recent"]', { timeout: WAIT_MS });
   const labels = await page.$$eval(".quick-item", (els) => els.map((e) => `${e.dataset.kind}:${e.dataset.label}`));
-  assert(labels.includes("recent:demo/crashy/app"), `items: ${labels.join(" | ")}`);
+  assert(labels.includes("recent:demo/worker-4/worker"), `items: ${labels.join(" | ")}`);
   await page.keyboard.press("Escape");
   await page.waitForSelector("dialog.quick-open", { state: "detached", timeout: WAIT_MS });
 

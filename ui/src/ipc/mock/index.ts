@@ -57,6 +57,8 @@ export interface MockPodExtra {
 export interface MockControls {
   /** The links `openUrl` was asked to open, in order. */
   openedUrls: string[];
+  /** The copies `deleteCopy` was asked to delete, in order. */
+  copiesDeleted(): { profile: string; namespace: string; name: string; of: string }[];
   sessions(): MockSessionStats[];
   session(id: number): MockSessionStats | null;
   addPod(p: Partial<PodSummary> & { name: string } & MockPodExtra): void;
@@ -206,6 +208,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const recordings = new MockRecordings(sessions);
   cluster.onPodDeleted = (namespace, name) => sessions.podDeleted(namespace, name);
   const openedUrls: string[] = [];
+  const copiesDeleted: { profile: string; namespace: string; name: string; of: string }[] = [];
   let resolveDelay = 20;
   let writeDelay = 0;
   let favouriteReads = 0;
@@ -227,6 +230,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const controls: MockControls = {
     openedUrls,
     setWatchBroken: (reason) => cluster.setWatchBroken(reason),
+    copiesDeleted: () => [...copiesDeleted],
     sessions: () => sessions.stats(),
     session: (id) => sessions.statsOf(id),
     addPod: (partial) => {
@@ -418,7 +422,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
           cluster.modify(req.namespace, req.pod, { ephemeralContainers: [...p.ephemeralContainers, name] });
         }
       }
-      const id = sessions.open(req, onOutput, onState);
+      // A container that crashes as it starts: refused (a copy runs, its own pod).
+      const crashing = !req.debug && !req.copy && /CrashLoopBackOff/.test(cluster.reason(p) ?? "") ? req.container || p.defaultContainer : null;
+      const id = sessions.open(req, onOutput, onState, crashing);
       // The profile records every session: from its first byte, as the engine does.
       if (profiles.require(req.profile).recordSessions) recordings.start(id);
       return id;
@@ -476,7 +482,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       if (!p.containers.includes(chosen)) throw mockError("notFound", `container ${chosen} is not valid for pod ${pod}`);
       return { namespace, pod, container: chosen, image: "busybox:1.36", name: `${pod}-debug-${Math.random().toString(36).slice(2, 7)}` };
     },
-    async deleteCopy(profile) {
+    async deleteCopy(profile, namespace, name, of) {
+      // Told when asked (a test can then see that a call was not made).
+      copiesDeleted.push({ profile, namespace, name, of });
       await tick(10);
       profiles.require(profile);
     },

@@ -76,7 +76,8 @@ export class MockSession {
     /** Resolves when connecting may finish (a test can hold sessions in "connecting"). */
     private readonly connectGate: () => Promise<void> = () => Promise.resolve(),
   ) {
-    this.prompt = `root@${req.pod}:/# `;
+    // A copy's shell is in the copy (its hostname the copy's name).
+    this.prompt = `root@${req.copy?.name ?? req.pod}:/# `;
     const cmd = req.command;
     this.interactive = cmd === null || (cmd.length === 1 && SHELLS.has(cmd[0]!));
   }
@@ -107,10 +108,18 @@ export class MockSession {
     };
   }
 
+  /** Set: the container crashes as it starts, so the session ends refused, as the engine's. */
+  crashing: string | null = null;
+
   start(): void {
     this.state({ state: "connecting" });
     const connect = () => {
       if (this.ended) return;
+      if (this.crashing) {
+        const reason = `container "${this.crashing}" of pod "${this.req.pod}" crashes as it starts (CrashLoopBackOff), so there is nothing running to open a shell in: Debug a copy of the pod… (on this tab) makes a copy of it whose container runs a shell instead of its command, and deletes the copy when the tab closes`;
+        this.end({ state: "lost", reason, outputBytes: 0, crashing: this.crashing });
+        return;
+      }
       if (this.req.pod === "distroless" && !this.req.debug) {
         this.state({ state: "connected" });
         this.write(
@@ -462,9 +471,11 @@ export class MockSessions {
     req: OpenSessionRequest,
     onOutput: (bytes: Uint8Array) => void,
     onState: (s: SessionState) => void,
+    crashing: string | null = null,
   ): number {
     const id = this.nextId++;
     const s = new MockSession(id, { ...req }, onOutput, onState, (x) => this.onSessionEnd?.(x.id), this.connectDelay, () => this.hold.wait());
+    s.crashing = crashing;
     this.byId.set(id, s);
     s.start();
     return id;
