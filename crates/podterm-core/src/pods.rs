@@ -403,13 +403,7 @@ pub fn crashing(pods: &[Pod]) -> Option<Box<Crashing>> {
         .iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
         .collect();
-    live.sort_by(|a, b| {
-        b.metadata
-            .creation_timestamp
-            .as_ref()
-            .map(|t| t.0)
-            .cmp(&a.metadata.creation_timestamp.as_ref().map(|t| t.0))
-    });
+    live.sort_by(|a, b| newest_first(a, b));
     let found = live.into_iter().find_map(|p| {
         let c = p
             .status
@@ -551,19 +545,20 @@ fn state_reason(c: &ContainerStatus) -> Option<String> {
         .filter(|r| !r.is_empty())
 }
 
+/// Pods newest first (by creation), then by name.
+fn newest_first(a: &Pod, b: &Pod) -> std::cmp::Ordering {
+    let created = |p: &Pod| p.metadata.creation_timestamp.as_ref().map(|t| t.0);
+    created(b)
+        .cmp(&created(a))
+        .then_with(|| a.metadata.name.cmp(&b.metadata.name))
+}
+
 /// The newest Ready, non-terminating pod; else a description of what exists and why not.
 pub fn pick_newest_ready(mut pods: Vec<Pod>) -> Result<Pod, String> {
     if pods.is_empty() {
         return Err("no pods match".into());
     }
-    pods.sort_by(|a, b| {
-        b.metadata
-            .creation_timestamp
-            .as_ref()
-            .map(|t| t.0)
-            .cmp(&a.metadata.creation_timestamp.as_ref().map(|t| t.0))
-            .then_with(|| a.metadata.name.cmp(&b.metadata.name))
-    });
+    pods.sort_by(newest_first);
     if let Some(i) = pods.iter().position(is_ready) {
         return Ok(pods.swap_remove(i));
     }
