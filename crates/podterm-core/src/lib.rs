@@ -16,6 +16,8 @@
 //! - [`debug`]: debug containers: an ephemeral container added to a pod, waited for, reused.
 //! - [`podcopy`]: debugging a copy of a pod (`debug --copy-to`): a crashing pod's copy with a
 //!   shell, made as kubectl makes it.
+//! - [`madecopies`]: the copies made and not yet deleted (`copies.json`), for the next run
+//!   when one ended without deleting them.
 //! - [`exec`]: exec and attach sessions: the frame pump, read-ahead, liveness, outcomes.
 //! - [`stdin`]: stdin's bytes framed for the wire; a reader that reads straight into frames.
 //! - [`fanout`]: one command in every Ready pod of a selector or workload (`exec --all`): lines
@@ -57,6 +59,7 @@ pub mod import;
 pub mod launcher;
 pub mod logs;
 pub mod logview;
+pub mod madecopies;
 pub mod manual;
 pub mod oidc;
 pub mod opentabs;

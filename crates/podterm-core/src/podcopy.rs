@@ -272,7 +272,9 @@ fn ours_to_use(
 }
 
 /// What [`delete_shell_copy`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub enum Deleted {
     /// It was our copy: deleted.
     Deleted,
