@@ -61,6 +61,16 @@ macro_rules! with_commands {
             /// of `of` (any other pod of that name is left alone; one already gone is fine).
             /// The app deletes the copies still open when it exits.
             async delete_copy(profile: String, namespace: String, name: String, of: String) -> ();
+            /// The copies of pods a run before made and did not delete (it was killed, or their
+            /// cluster did not answer at its exit), for the page to offer to delete. The Demo
+            /// cluster's are not listed: that cluster ended with its run.
+            sync left_copies() -> Vec<MadeCopy>;
+            /// Deletes one of `left_copies`, only while it is Podterm's copy of `of` (a pod of
+            /// that name that is not is left alone), and takes it off the list: what it found.
+            /// An error leaves it listed.
+            async delete_left_copy(copy: MadeCopy) -> Deleted;
+            /// Takes `left_copies` off the list, deleting none (they stay as any pod does).
+            async keep_left_copies() -> ();
             /// Keystrokes or pasted text for a session.
             sync send_input(id: u32, data: String) -> ();
             sync resize(id: u32, cols: u16, rows: u16) -> ();

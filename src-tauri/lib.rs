@@ -127,7 +127,7 @@ pub fn run() {
         .init();
     let tauri::async_runtime::RuntimeHandle::Tokio(rt) = tauri::async_runtime::handle();
     let profiles = state::Profiles::new(rt.clone(), state::Config::from_env());
-    let sessions = state::Sessions::new();
+    let sessions = state::Sessions::with_ledger(profiles.config_dir());
     let watches = state::Watches::new();
     let log_views = state::LogViews::new();
     let transfers = state::Transfers::new();

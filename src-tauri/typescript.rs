@@ -66,6 +66,8 @@ payloads!(
     DebugPlan,
     CopyRequest,
     CopyPlan,
+    MadeCopy,
+    Deleted,
     PodChange,
     ChangeKind,
     PodSummary,

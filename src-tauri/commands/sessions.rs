@@ -4,7 +4,9 @@
 
 use super::{Ctx, Raw};
 use crate::error::Result;
-use crate::ipc::{CopyPlan, DebugPlan, OpenSessionRequest, RecentSession, SessionState};
+use crate::ipc::{
+    CopyPlan, DebugPlan, Deleted, MadeCopy, OpenSessionRequest, RecentSession, SessionState,
+};
 use crate::state::Sessions;
 use bytes::Bytes;
 use tauri::ipc::Channel;
@@ -94,6 +96,18 @@ pub async fn delete_copy(
     ctx.sessions
         .delete_copy(&ctx.profiles, &profile, &namespace, &name, &of)
         .await
+}
+
+pub fn left_copies(ctx: &Ctx<'_>) -> Result<Vec<MadeCopy>> {
+    Ok(ctx.sessions.left_copies())
+}
+
+pub async fn delete_left_copy(ctx: &Ctx<'_>, copy: MadeCopy) -> Result<Deleted> {
+    ctx.sessions.delete_left_copy(&ctx.profiles, copy).await
+}
+
+pub async fn keep_left_copies(ctx: &Ctx<'_>) -> Result<()> {
+    ctx.sessions.keep_left_copies().await
 }
 
 pub fn send_input(ctx: &Ctx<'_>, id: u32, data: String) -> Result<()> {

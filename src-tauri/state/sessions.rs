@@ -1,11 +1,16 @@
 //! Open exec sessions by id: each a task running podterm_core::terminal, its keystroke queue,
-//! its flow-control credit, and its recording tap (podterm_core::recordings).
+//! its flow-control credit, and its recording tap (podterm_core::recordings); the pods' copies
+//! they were opened in, listed in `copies.json` until deleted (podterm_core::madecopies), and
+//! those a run before left there.
 
 use super::{lock, next_id, Profiles};
 use crate::error::{Error, Result};
 use crate::ipc::{OpenSessionRequest, SessionEnd, SessionState};
 use bytes::Bytes;
+use podterm_core::cluster::within;
+use podterm_core::exec::Tuning;
 use podterm_core::flow::{Credit, FlowConfig};
+use podterm_core::madecopies::{self, MadeCopy};
 use podterm_core::podcopy::{self, CopyPlan, Deleted};
 use podterm_core::recordings::{AutoRecord, Tap, TapEvent};
 use podterm_core::terminal::{self, Control, StartError, TerminalEnd};
@@ -39,18 +44,18 @@ pub struct Sessions {
     listener: Arc<Mutex<Option<Listener>>>,
     /// The pods' copies sessions were opened in, until deleted: their tab closes, or the app
     /// exits ([`Sessions::delete_copies`]).
-    copies: Arc<Mutex<Vec<Copy>>>,
+    copies: Arc<Mutex<Vec<MadeCopy>>>,
+    /// Where the copies are listed until deleted (`copies.json`'s directory; none: nowhere).
+    ledger: Option<PathBuf>,
+    /// The copies a run before listed and never deleted, until deleted or kept
+    /// ([`Sessions::left_copies`]).
+    left: Arc<Mutex<Vec<MadeCopy>>>,
 }
 
-/// A pod's copy a session was opened in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Copy {
-    profile: String,
-    /// As asked (empty: the profile's).
-    namespace: String,
-    name: String,
-    /// The original pod's name (the copy's mark).
-    of: String,
+/// Whether copies made in `profile` outlive the app: not the Demo cluster's, which ends with
+/// the run that started it.
+fn outlives_the_app(profile: &str) -> bool {
+    profile != crate::demo::DEMO_NAME && profile != crate::demo::DEMO_VIEWER_NAME
 }
 
 /// How long the app's exit waits for its copies to be deleted.
@@ -67,6 +72,32 @@ const LATE_COPY_LOOKS: [Duration; 3] = [
 impl Sessions {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A registry that lists its copies in `dir/copies.json` until they are deleted, and takes
+    /// the copies listed there (a run before did not delete them) as [`Sessions::left_copies`].
+    /// The Demo cluster's are dropped from the list: that cluster ended with its run.
+    pub fn with_ledger(dir: Option<PathBuf>) -> Self {
+        let mut left = Vec::new();
+        if let Some(d) = &dir {
+            match madecopies::load(d) {
+                Ok(listed) => {
+                    for c in listed {
+                        if outlives_the_app(&c.profile) {
+                            left.push(c);
+                        } else {
+                            unlist(d, &c);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("the pod copies a run before left are unknown: {e}"),
+            }
+        }
+        Sessions {
+            ledger: dir,
+            left: Arc::new(Mutex::new(left)),
+            ..Self::default()
+        }
     }
 
     /// `f` is told how many sessions are open after each open, end or close (replacing an
@@ -117,8 +148,10 @@ impl Sessions {
         mut output: impl FnMut(Bytes) -> bool + Send + 'static,
         state: impl Fn(SessionState) + Send + Sync + 'static,
     ) -> u32 {
+        // A copy is listed before it is made: a run killed while making it leaves it listed.
+        let mut list_copy = None;
         if let Some(c) = &req.terminal.copy {
-            let made = Copy {
+            let made = MadeCopy {
                 profile: req.profile.clone(),
                 namespace: req.terminal.namespace.clone(),
                 name: c.name.clone(),
@@ -126,7 +159,10 @@ impl Sessions {
             };
             let mut copies = lock(&self.copies);
             if !copies.contains(&made) {
-                copies.push(made);
+                copies.push(made.clone());
+                if outlives_the_app(&made.profile) {
+                    list_copy = self.ledger.clone().map(|dir| (dir, made));
+                }
             }
         }
         let state = Arc::new(state);
@@ -153,6 +189,9 @@ impl Sessions {
         let profiles = profiles.clone();
         let task = rt.spawn(async move {
             state(SessionState::Connecting);
+            if let Some((dir, asked)) = list_copy {
+                registry.list(&profiles, dir, asked).await;
+            }
             let sent = Arc::new(AtomicU64::new(0));
             let counter = sent.clone();
             let output = move |b: Bytes| {
@@ -177,6 +216,33 @@ impl Sessions {
         drop(open);
         self.changed();
         id
+    }
+
+    /// Lists a copy a session is about to make (its namespace as resolved, so a later run looks
+    /// where it is whatever the profile's namespace is by then). Under the copies' lock, as its
+    /// deletion takes it off: a tab closed (its copy forgotten) before this runs lists nothing.
+    /// A cluster that cannot be reached makes no copy either: nothing is listed.
+    async fn list(&self, profiles: &Profiles, dir: PathBuf, asked: MadeCopy) {
+        let Ok(c) = profiles.cluster(&asked.profile).await else {
+            return;
+        };
+        let entry = MadeCopy {
+            namespace: c.namespace_or(&asked.namespace).to_string(),
+            ..asked.clone()
+        };
+        let copies = self.copies.clone();
+        let listed = tokio::task::spawn_blocking(move || {
+            let held = lock(&copies);
+            if held.contains(&asked) {
+                if let Err(e) = madecopies::add(&dir, &entry) {
+                    tracing::warn!("a pod copy could not be listed: {e}");
+                }
+            }
+            drop(held);
+        });
+        if let Err(e) = listed.await {
+            tracing::warn!("a pod copy could not be listed: {e}");
+        }
     }
 
     /// Keystrokes (or pasted text) for a session, queued in the order they came.
@@ -275,8 +341,9 @@ impl Sessions {
     }
 
     /// Deletes the copy `name` of pod `of` a session was opened in, only when it is Podterm's
-    /// copy of `of` (any other pod of that name is left alone), and forgets it; one not there
-    /// (yet: its creation may still land) is kept in mind for the app's exit.
+    /// copy of `of` (any other pod of that name is left alone), and forgets it (off the list
+    /// too); one not there (yet: its creation may still land) is looked for again a little
+    /// later, and forgotten after the last look.
     pub async fn delete_copy(
         &self,
         profiles: &Profiles,
@@ -292,16 +359,36 @@ impl Sessions {
             .map_err(|e| Error::from_call(profile, e))?;
         let forget = {
             let copies = self.copies.clone();
-            let key = Copy {
+            let ledger = self.ledger.clone();
+            let key = MadeCopy {
                 profile: profile.to_string(),
                 namespace: namespace.to_string(),
                 name: name.to_string(),
                 of: of.to_string(),
             };
-            move || lock(&copies).retain(|k| *k != key)
+            // As listed: the namespace resolved.
+            let entry = MadeCopy {
+                namespace: ns.to_string(),
+                ..key.clone()
+            };
+            move || async move {
+                // The lock held while the file changes: a listing still on its way sees the copy
+                // gone and lists nothing.
+                let done = tokio::task::spawn_blocking(move || {
+                    let mut held = lock(&copies);
+                    held.retain(|k| *k != key);
+                    if let Some(dir) = &ledger {
+                        unlist(dir, &entry);
+                    }
+                    drop(held);
+                });
+                if let Err(e) = done.await {
+                    tracing::warn!("a pod copy could not be forgotten: {e}");
+                }
+            }
         };
         if found != Deleted::Gone {
-            forget();
+            forget().await;
             return Ok(());
         }
         // Not there: its creation may still be on its way (the tab closed while the copy was
@@ -317,11 +404,13 @@ impl Sessions {
                 tokio::time::sleep(wait).await;
                 match podcopy::delete_shell_copy(&client, &ns, &name, &of).await {
                     Ok(Deleted::Gone) => continue,
-                    Ok(_) => forget(),
+                    Ok(_) => forget().await,
                     Err(_) => {}
                 }
                 return;
             }
+            // Never landed (its creation failed, or someone deleted it): nothing to delete.
+            forget().await;
         });
         Ok(())
     }
@@ -329,7 +418,7 @@ impl Sessions {
     /// Deletes every copy still held (the app exits with their tabs open), all at once,
     /// waiting `COPIES_AT_EXIT` at most; one that cannot be deleted stays in the cluster.
     pub fn delete_copies(&self, profiles: &Profiles) {
-        let held: Vec<Copy> = lock(&self.copies).clone();
+        let held: Vec<MadeCopy> = lock(&self.copies).clone();
         if held.is_empty() {
             return;
         }
@@ -349,6 +438,53 @@ impl Sessions {
         .join();
     }
 
+    /// The copies a run before made and did not delete (it was killed, or their cluster did
+    /// not answer at its exit), for the page to offer to delete.
+    pub fn left_copies(&self) -> Vec<MadeCopy> {
+        lock(&self.left).clone()
+    }
+
+    /// Deletes one of the [`Sessions::left_copies`], only when it is still Podterm's copy of
+    /// its original (any other pod of that name is left alone), within the profile's request
+    /// timeout, and takes it off the list; an error leaves it listed.
+    pub async fn delete_left_copy(&self, profiles: &Profiles, copy: MadeCopy) -> Result<Deleted> {
+        let c = profiles.cluster(&copy.profile).await?;
+        let ns = c.namespace_or(&copy.namespace);
+        let found = within(
+            Tuning::with(c.liveness).request_timeout,
+            podcopy::delete_shell_copy(&c.client, ns, &copy.name, &copy.of),
+        )
+        .await
+        .map_err(|e| Error::from_call(&copy.profile, e))?;
+        lock(&self.left).retain(|k| *k != copy);
+        if let Some(dir) = self.ledger.clone() {
+            let done = tokio::task::spawn_blocking(move || unlist(&dir, &copy));
+            if let Err(e) = done.await {
+                tracing::warn!("a pod copy could not be taken off the list: {e}");
+            }
+        }
+        Ok(found)
+    }
+
+    /// Takes the [`Sessions::left_copies`] off the list in one write, deleting none: they stay
+    /// in their clusters as any pod does. A list that cannot be written keeps them offered.
+    pub async fn keep_left_copies(&self) -> Result<()> {
+        let kept = lock(&self.left).clone();
+        if let Some(dir) = self.ledger.clone() {
+            let off = kept.clone();
+            let path = dir.join(madecopies::FILE_NAME);
+            tokio::task::spawn_blocking(move || madecopies::remove_all(&dir, &off))
+                .await
+                .map_err(|e| podterm_core::store::StoreError::Io {
+                    action: "write",
+                    path,
+                    source: std::io::Error::other(e),
+                })??;
+        }
+        lock(&self.left).retain(|k| !kept.contains(k));
+        Ok(())
+    }
+
     /// Ends every session (the page was reloaded, or the app exits).
     pub fn close_all(&self) {
         let open: Vec<Entry> = lock(&self.open).drain().map(|(_, s)| s).collect();
@@ -362,6 +498,14 @@ impl Sessions {
         if any {
             self.changed();
         }
+    }
+}
+
+/// Takes a copy off `dir/copies.json`; a file that cannot be written is said in the log (the
+/// copy is then offered again at the next start, where deleting it finds it gone).
+fn unlist(dir: &Path, copy: &MadeCopy) {
+    if let Err(e) = madecopies::remove(dir, copy) {
+        tracing::warn!("a pod copy could not be taken off the list: {e}");
     }
 }
 

@@ -6,9 +6,10 @@ use bytes::Bytes;
 use podterm_desktop_lib::demo::{DEMO_NAME, DEMO_VIEWER_NAME};
 use podterm_desktop_lib::error::{Error, ErrorKind};
 use podterm_desktop_lib::ipc::{
-    ChangeKind, CopyPlan, CopyRequest, DebugPlan, DebugRequest, FavouriteSummary, LogsRequest,
-    LogsState, ManualProfile, OpenLogsRequest, OpenSessionRequest, PodChange, ProfileDetails,
-    ProfileSummary, ResolvedFavourite, SessionState, TerminalRequest, WatchStatus,
+    ChangeKind, CopyPlan, CopyRequest, DebugPlan, DebugRequest, Deleted, FavouriteSummary,
+    LogsRequest, LogsState, MadeCopy, ManualProfile, OpenLogsRequest, OpenSessionRequest,
+    PodChange, ProfileDetails, ProfileSummary, ResolvedFavourite, SessionState, TerminalRequest,
+    WatchStatus,
 };
 use podterm_desktop_lib::state::{favourites, Config, LogViews, Profiles, Sessions, Watches};
 use std::time::{Duration, Instant};
@@ -1653,4 +1654,212 @@ async fn a_logs_view_streams_in_acknowledged_batches_beside_the_pod_s_events() {
             .await
             .expect_err("a missing pod");
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+}
+
+/// A copy's tab lists the copy in `copies.json` before making it; a run that dies without
+/// deleting it (killed) leaves it there, and the next start offers it: deleted on request only
+/// while it is still our copy (a pod that took its name is left alone), or kept; the Demo
+/// cluster's copies ended with their run and are not offered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_a_killed_run_left_are_offered_at_the_next_start() {
+    let f = app().await;
+    let client = demo_client(&f.app).await;
+    // A saved cluster (the Demo cluster's copies end with the app that started it).
+    let (url, ca, token) = f
+        .app
+        .with_demo_cluster(|c| {
+            (
+                c.url(),
+                c.ca_pem().to_string(),
+                c.token("demo-admin").map(str::to_string),
+            )
+        })
+        .await
+        .expect("demo");
+    f.app
+        .save_profile(ManualProfile {
+            original: None,
+            name: "ops".into(),
+            server: url,
+            namespace: Some("demo".into()),
+            ca_pem: Some(ca),
+            ca_file: None,
+            insecure: false,
+            token: token.map(podterm_core::vault::Secret::new),
+            keepalive_secs: None,
+            dead_link_secs: None,
+            colour: None,
+            production: false,
+            client_cert: None,
+            client_key: None,
+            client_key_file: None,
+            reconnect: false,
+            record_sessions: false,
+            record_folder: None,
+            record_input: false,
+        })
+        .await
+        .expect("save");
+    let ledger = tempfile::tempdir().expect("ledger dir");
+    let run = App {
+        sessions: Sessions::with_ledger(Some(ledger.path().to_path_buf())),
+        ..f.app.clone()
+    };
+    assert_eq!(run.sessions.left_copies(), vec![]);
+    let plan = run
+        .plan_copy("ops", "demo", "shell", "")
+        .await
+        .expect("plan");
+    let copy = Some(CopyRequest {
+        name: plan.name.clone(),
+    });
+    let mut tab = open_with(&run, "ops", "shell", &plan.container, None, None, copy);
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    run.send_input(tab.id, Bytes::from_static(b"echo copied-$((40+2))\r"))
+        .expect("input");
+    tab.expect_output(&run, "copied-42").await;
+    let made = MadeCopy {
+        profile: "ops".into(),
+        namespace: "demo".into(),
+        name: plan.name.clone(),
+        of: "shell".into(),
+    };
+    assert_eq!(
+        podterm_core::madecopies::load(ledger.path()).expect("listed"),
+        vec![made.clone()]
+    );
+    // A Demo tab's copy is listed nowhere.
+    let demo_plan = run
+        .plan_copy(DEMO_NAME, "demo", "shell", "")
+        .await
+        .expect("demo plan");
+    let mut demo_tab = open_copy(&run, "shell", &demo_plan.container, &demo_plan.name);
+    assert_eq!(demo_tab.state().await, SessionState::Connecting);
+    assert_eq!(demo_tab.state().await, SessionState::Connected);
+    assert_eq!(
+        podterm_core::madecopies::load(ledger.path()).expect("listed"),
+        vec![made.clone()]
+    );
+    // The run is killed: its sessions' connections end, nothing is deleted. What a run before
+    // left of the Demo cluster, and a listed name another pod now has, are in the file too.
+    run.close_session(tab.id);
+    run.close_session(demo_tab.id);
+    let demo_left = MadeCopy {
+        profile: DEMO_NAME.into(),
+        namespace: "demo".into(),
+        name: demo_plan.name.clone(),
+        of: "shell".into(),
+    };
+    let taken = MadeCopy {
+        profile: "ops".into(),
+        namespace: "".into(),
+        name: "web-6b7f9c8d5-h2x4k".into(),
+        of: "shell".into(),
+    };
+    podterm_core::madecopies::add(ledger.path(), &demo_left).expect("list");
+    podterm_core::madecopies::add(ledger.path(), &taken).expect("list");
+    assert!(pod_now(&client, &plan.name).await.is_some());
+    // The next start offers the saved cluster's two, and drops the Demo's from the file.
+    let next = Sessions::with_ledger(Some(ledger.path().to_path_buf()));
+    assert_eq!(next.left_copies(), vec![made.clone(), taken.clone()]);
+    assert_eq!(
+        podterm_core::madecopies::load(ledger.path()).expect("listed"),
+        vec![made.clone(), taken.clone()]
+    );
+    // A cluster that is not there: an error, and the copy stays offered.
+    let nowhere = MadeCopy {
+        profile: "gone".into(),
+        ..made.clone()
+    };
+    podterm_core::madecopies::add(ledger.path(), &nowhere).expect("list");
+    let later = Sessions::with_ledger(Some(ledger.path().to_path_buf()));
+    let e = later
+        .delete_left_copy(&f.app.profiles, nowhere.clone())
+        .await
+        .expect_err("no such cluster");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(later.left_copies().contains(&nowhere));
+    // Deleted on request: the copy goes, the pod that took a listed name stays.
+    assert_eq!(
+        next.delete_left_copy(&f.app.profiles, made.clone())
+            .await
+            .expect("delete"),
+        Deleted::Deleted
+    );
+    wait_pod(&client, &plan.name, "deleted", |p| p.is_none()).await;
+    assert_eq!(
+        next.delete_left_copy(&f.app.profiles, taken.clone())
+            .await
+            .expect("not ours"),
+        Deleted::NotOurs
+    );
+    assert!(pod_now(&client, "web-6b7f9c8d5-h2x4k").await.is_some());
+    assert_eq!(next.left_copies(), vec![]);
+    assert_eq!(
+        podterm_core::madecopies::load(ledger.path()).expect("listed"),
+        vec![nowhere.clone()]
+    );
+    // Kept: off the list, nothing deleted.
+    later.keep_left_copies().await.expect("keep");
+    assert_eq!(later.left_copies(), vec![]);
+    assert_eq!(
+        podterm_core::madecopies::load(ledger.path()).expect("listed"),
+        vec![]
+    );
+    // A tab's copy asked in the profile's namespace is listed where it is; its tab's close
+    // (delete_copy) takes it off the list.
+    let plan = run.plan_copy("ops", "", "shell", "").await.expect("plan");
+    let (out_tx, _output) = mpsc::unbounded_channel();
+    let (state_tx, mut states) = mpsc::unbounded_channel();
+    let id = run.open_session(
+        OpenSessionRequest {
+            profile: "ops".into(),
+            terminal: TerminalRequest {
+                namespace: "".into(),
+                pod: "shell".into(),
+                container: plan.container.clone(),
+                command: None,
+                cols: 100,
+                rows: 30,
+                debug: None,
+                copy: Some(CopyRequest {
+                    name: plan.name.clone(),
+                }),
+            },
+            socket: None,
+        },
+        move |b| out_tx.send(b).is_ok(),
+        move |s| {
+            let _ = state_tx.send(s);
+        },
+    );
+    for want in [SessionState::Connecting, SessionState::Connected] {
+        let got = timeout(Duration::from_secs(20), states.recv()).await;
+        assert_eq!(got.ok().flatten(), Some(want));
+    }
+    assert_eq!(
+        podterm_core::madecopies::load(ledger.path()).expect("listed"),
+        vec![MadeCopy {
+            profile: "ops".into(),
+            namespace: "demo".into(),
+            name: plan.name.clone(),
+            of: "shell".into(),
+        }]
+    );
+    run.close_session(id);
+    run.delete_copy("ops", "", &plan.name, "shell")
+        .await
+        .expect("delete");
+    wait_pod(&client, &plan.name, "deleted", |p| p.is_none()).await;
+    assert_eq!(
+        podterm_core::madecopies::load(ledger.path()).expect("listed"),
+        vec![]
+    );
+    // The Demo tab's copy was never the file's: it is deleted as its tab's is.
+    f.app
+        .delete_copy(DEMO_NAME, "demo", &demo_plan.name, "shell")
+        .await
+        .expect("demo copy");
+    wait_pod(&client, &demo_plan.name, "deleted", |p| p.is_none()).await;
 }

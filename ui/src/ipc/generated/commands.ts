@@ -9,6 +9,8 @@ import type { FavouriteSummary } from "./FavouriteSummary";
 import type { OpenSessionRequest } from "./OpenSessionRequest";
 import type { DebugPlan } from "./DebugPlan";
 import type { CopyPlan } from "./CopyPlan";
+import type { MadeCopy } from "./MadeCopy";
+import type { Deleted } from "./Deleted";
 import type { PodChange } from "./PodChange";
 import type { ProfileDetails } from "./ProfileDetails";
 import type { ManualProfile } from "./ManualProfile";
@@ -44,6 +46,9 @@ export const COMMANDS = [
   "plan_debug",
   "plan_copy",
   "delete_copy",
+  "left_copies",
+  "delete_left_copy",
+  "keep_left_copies",
   "send_input",
   "resize",
   "ack",
@@ -168,6 +173,22 @@ export interface Commands {
    * The app deletes the copies still open when it exits.
    */
   deleteCopy(profile: string, namespace: string, name: string, of: string): Promise<void>;
+  /**
+   * The copies of pods a run before made and did not delete (it was killed, or their
+   * cluster did not answer at its exit), for the page to offer to delete. The Demo
+   * cluster's are not listed: that cluster ended with its run.
+   */
+  leftCopies(): Promise<MadeCopy[]>;
+  /**
+   * Deletes one of `left_copies`, only while it is Podterm's copy of `of` (a pod of
+   * that name that is not is left alone), and takes it off the list: what it found.
+   * An error leaves it listed.
+   */
+  deleteLeftCopy(copy: MadeCopy): Promise<Deleted>;
+  /**
+   * Takes `left_copies` off the list, deleting none (they stay as any pod does).
+   */
+  keepLeftCopies(): Promise<void>;
   /**
    * Keystrokes or pasted text for a session.
    */
@@ -383,6 +404,9 @@ export function tauriCommands(): Commands {
     planDebug: (profile, namespace, pod, container, image) => invoke<DebugPlan>("plan_debug", { profile, namespace, pod, container, image }),
     planCopy: (profile, namespace, pod, container) => invoke<CopyPlan>("plan_copy", { profile, namespace, pod, container }),
     deleteCopy: (profile, namespace, name, of) => invoke<void>("delete_copy", { profile, namespace, name, of }),
+    leftCopies: () => invoke<MadeCopy[]>("left_copies"),
+    deleteLeftCopy: (copy) => invoke<Deleted>("delete_left_copy", { copy }),
+    keepLeftCopies: () => invoke<void>("keep_left_copies"),
     sendInput: (id, data) => invoke<void>("send_input", { id, data }),
     resize: (id, cols, rows) => invoke<void>("resize", { id, cols, rows }),
     ack: (id, bytes, drawUs) => invoke<void>("ack", { id, bytes, drawUs }),

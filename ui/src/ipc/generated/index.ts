@@ -8,6 +8,8 @@ export type { DebugRequest } from "./DebugRequest";
 export type { DebugPlan } from "./DebugPlan";
 export type { CopyRequest } from "./CopyRequest";
 export type { CopyPlan } from "./CopyPlan";
+export type { MadeCopy } from "./MadeCopy";
+export type { Deleted } from "./Deleted";
 export type { PodChange } from "./PodChange";
 export type { ChangeKind } from "./ChangeKind";
 export type { PodSummary } from "./PodSummary";
