@@ -756,16 +756,62 @@ test("a pod that crashes as it starts: its tab offers a copy whose shell works, 
 });
 
 async function copyOfACrashingPod() {
+  const { tab, copyTab, name } = await openCopyOfCrashy();
+  const badge = await text(`.tab[data-tab-id="${copyTab.id}"] .tab-copy`);
+  assert(badge === "copy", `tab badge ${badge}`);
+  // kubectl sees the copy, marked as the app's copy of crashy.
+  const got = await kubectl(["get", "pod", name, "-o", "jsonpath={.metadata.annotations.podterm\\.dev/debug-copy-of}"]);
+  assert(got.code === 0 && got.out === "crashy", `kubectl get the copy: ${got.code} ${got.out} ${got.err}`);
+  await screenshot("copy-tab");
+  await closeTab(copyTab.id);
+  // Closing the tab deleted the copy (kubectl's view, waited for).
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const left = await kubectl(["get", "pod", name, "--ignore-not-found", "-o", "name"]);
+    if (left.code === 0 && left.out.trim() === "") break;
+    assert(Date.now() < end, `the copy is still there: ${left.out} ${left.err}`);
+    await sleep(100);
+  }
+  assert((await kubectl(["get", "pod", "crashy", "-o", "name"])).out.trim() === "pod/crashy", "the original was deleted too");
+  // Deleted: off the list too.
+  for (let i = 0; (await listedCopies())?.some((c) => c.name === name); i++) {
+    assert(i < 100, `copies.json still lists the deleted copy: ${JSON.stringify(await listedCopies())}`);
+    await sleep(100);
+  }
+  await closeTab(tab.id);
+}
+
+/** The copies the engine lists in copies.json (null: no file). */
+async function listedCopies() {
+  try {
+    return JSON.parse(await readFile(path.join(configDir, "copies.json"), "utf8")).copies;
+  } catch {
+    return null;
+  }
+}
+
+/** A crash-looping `crashy` (made by the caller) entered through its tab's copy offer: the
+ *  tab that offered it, the copy's tab (its shell answering) and the copy's name. */
+async function openCopyOfCrashy() {
   await selectProfile("ops");
   await app.waitUntil("crashy crash-looping in the list", 20_000, () => /CrashLoopBackOff/.test(document.querySelector('.pod[data-pod="crashy"] .pod-status')?.textContent ?? ""));
   // A tab that caught the container in the moments it runs between back-offs is opened again.
   let tab;
   for (let tries = 0; ; tries++) {
     tab = await openPod("crashy", "app");
-    const outcome = await app.waitUntil("the tab refused or connected", 15_000, (id) => {
+    // (Runs in the page: self-contained.)
+    const settled = (id) => {
       if (document.querySelector(`.pane[data-tab-id="${id}"] .banner-copy:not([hidden])`)) return "offer";
+      if (document.querySelector('dialog.production-ask[open][data-profile="ops"]')) return "ask";
       return document.querySelector(`.tab[data-tab-id="${id}"]`)?.getAttribute("data-state") === "connected" ? "connected" : false;
-    }, tab.id);
+    };
+    let outcome = await app.waitUntil("the tab refused or connected", 15_000, settled, tab.id);
+    if (outcome === "ask") {
+      // The run's first shell in ops (after a restart): asked first.
+      await app.click("dialog.production-ask[open] button.production-confirm");
+      outcome = await app.waitUntil("the tab refused or connected", 15_000, settled, tab.id);
+      assert(outcome !== "ask", "asked again after the yes");
+    }
     if (outcome === "offer") break;
     assert(tries < 20, "the crashing container always caught running");
     await closeTab(tab.id);
@@ -790,23 +836,10 @@ async function copyOfACrashingPod() {
   await waitForLine(copyTab.id, isPrompt, "the copy's prompt");
   await typeLine(copyTab.id, "echo in-copy-$((40+2))");
   await waitForLine(copyTab.id, (l) => l === "in-copy-42", "the copy's shell answering");
-  const badge = await text(`.tab[data-tab-id="${copyTab.id}"] .tab-copy`);
-  assert(badge === "copy", `tab badge ${badge}`);
-  // kubectl sees the copy, marked as the app's copy of crashy.
-  const got = await kubectl(["get", "pod", name, "-o", "jsonpath={.metadata.annotations.podterm\\.dev/debug-copy-of}"]);
-  assert(got.code === 0 && got.out === "crashy", `kubectl get the copy: ${got.code} ${got.out} ${got.err}`);
-  await screenshot("copy-tab");
-  await closeTab(copyTab.id);
-  // Closing the tab deleted the copy (kubectl's view, waited for).
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const left = await kubectl(["get", "pod", name, "--ignore-not-found", "-o", "name"]);
-    if (left.code === 0 && left.out.trim() === "") break;
-    assert(Date.now() < end, `the copy is still there: ${left.out} ${left.err}`);
-    await sleep(100);
-  }
-  assert((await kubectl(["get", "pod", "crashy", "-o", "name"])).out.trim() === "pod/crashy", "the original was deleted too");
-  await closeTab(tab.id);
+  // The engine lists the copy in copies.json while it lives (a run killed now leaves it there).
+  const entry = (await listedCopies())?.find((c) => c.name === name);
+  assert(entry?.profile === "ops" && entry.namespace === "demo" && entry.of === "crashy", `copies.json: ${JSON.stringify(await listedCopies())}`);
+  return { tab, copyTab, name };
 }
 
 test("quick open: a pod of another namespace of the current cluster, and a workload, open a shell", async () => {
@@ -1057,6 +1090,56 @@ test("after a restart the favourite is still there and opens (starting the Demo 
   await typeLine(tab.id, 'echo "pod=$HOSTNAME"');
   await waitForLine(tab.id, (l) => l === "pod=web-6b7f9c8d5-p9m7q", "the name of the newest web pod");
   await screenshot("restarted-favourite");
+});
+
+test("the app killed with a copy's tab open: the next start offers the copy, and Delete deletes it", async () => {
+  await closeDialogs();
+  const crashy = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "crashy", namespace: "demo", labels: { app: "crashy" } },
+    spec: { containers: [{ name: "app", image: "busybox:1.36", command: ["sh", "-c", "echo starting; exit 3"] }] },
+  };
+  const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(crashy));
+  assert(made.code === 0, `kubectl create: ${made.err}`);
+  try {
+    const { name } = await openCopyOfCrashy();
+    // Killed: nothing deletes the copy on the way out.
+    const pid = await app.pid();
+    process.kill(pid, "SIGKILL");
+    for (let i = 0; i < 100 && (await app.pid()) === pid; i++) await sleep(100);
+    assert((await app.pid()) !== pid, "the app did not die on SIGKILL");
+    assert((await kubectl(["get", "pod", name, "-o", "name"])).out.trim() === `pod/${name}`, "the copy went with the app");
+    // This start reopens no tab (the crashy tabs would first ask about the production cluster).
+    const settingsFile = path.join(configDir, "settings.json");
+    const settings = JSON.parse(await readFile(settingsFile, "utf8"));
+    await writeFile(settingsFile, JSON.stringify({ ...settings, restoreTabs: false }));
+    await app.close();
+    app = await launchApp({ binary, env: appEnv, log });
+    await app.waitFor(".left-copies .left-copies-delete", 20_000);
+    const line = await text(".left-copies li .left-copy-line");
+    assert(line === `${name}, a copy of crashy (namespace demo, cluster ops)`, `the card says "${line}"`);
+    await screenshot("left-copies");
+    await app.click(".left-copies .left-copies-delete");
+    // Deleted (kubectl's view, waited for), off the list, and the card gone; crashy stays.
+    for (let i = 0; ; i++) {
+      const there = await kubectl(["get", "pod", name, "--ignore-not-found", "-o", "name"]);
+      if (there.code === 0 && there.out.trim() === "") break;
+      assert(i < 200, `the left copy is still there: ${there.out} ${there.err}`);
+      await sleep(100);
+    }
+    await app.waitUntil("the card gone", 10_000, () => !document.querySelector(".left-copies"));
+    assert((await listedCopies())?.length === 0, `copies.json after the delete: ${JSON.stringify(await listedCopies())}`);
+    assert((await kubectl(["get", "pod", "crashy", "-o", "name"])).out.trim() === "pod/crashy", "the original was deleted too");
+    // A live session for the test after this one: the favourite (it starts the Demo cluster).
+    await app.waitFor('.favourite[data-favourite="web"]', 20_000);
+    const before = await tabIds();
+    await app.click('.favourite[data-favourite="web"]', 20_000);
+    const tab = await newTab(before, "the favourite's tab");
+    await waitTabState(tab.id, "connected", 30_000);
+  } finally {
+    await kubectl(["delete", "pod", "crashy", "--now", "--ignore-not-found"]);
+  }
 });
 
 test("closing the window as the window manager does asks first with live sessions; Keep working keeps it, Close ends the app", async () => {

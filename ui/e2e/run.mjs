@@ -2029,6 +2029,58 @@ test("tabs survive a restart: reopened where they were, the active one active, a
   await page.waitForSelector('.profile[data-profile="demo"]', { timeout: WAIT_MS });
 });
 
+test("copies of pods a killed run left: a card offers them; Delete deletes ours, says what it could not; Keep forgets the rest", async () => {
+  const mine = { profile: "demo", namespace: "demo", name: "crashy-debug-x2k9p", of: "crashy" };
+  const elsewhere = { profile: "staging", namespace: "", name: "api-debug-q7m3z", of: "api" };
+  await page.evaluate((left) => localStorage.setItem("podterm.mock.leftCopies", JSON.stringify(left)), [mine, elsewhere]);
+  // A restart: the mock starts again with no cluster (the first-run card), and the copies listed.
+  await page.reload();
+  await page.waitForSelector(".left-copies .left-copies-delete", { timeout: WAIT_MS });
+  await waitText(".left-copies .left-copies-title", "Podterm's last run did not delete 2 copies of pods it made for tabs:");
+  const lines = await page.$$eval(".left-copies li .left-copy-line", (els) => els.map((e) => e.textContent));
+  assert(
+    JSON.stringify(lines) ===
+      JSON.stringify(["crashy-debug-x2k9p, a copy of crashy (namespace demo, cluster demo)", "api-debug-q7m3z, a copy of api (cluster staging)"]),
+    `listed ${JSON.stringify(lines)}`,
+  );
+  // Over the first-run card, which stays usable: the Demo cluster starts, its copy is there.
+  await page.click("#demo-cluster");
+  await page.waitForSelector('.profile[data-profile="demo"]', { timeout: WAIT_MS });
+  await page.evaluate((name) => window.__podtermMock.addPod({ name, namespace: "demo", containers: ["app"] }), mine.name);
+  await screenshot("left-copies");
+  assert((await page.evaluate(() => window.__podtermMock.leftCopies().length)) === 2, "a copy was forgotten before the click");
+  await page.click(".left-copies .left-copies-delete");
+  // The Demo's copy is deleted; the unknown cluster's stays, saying why.
+  await waitText(`.left-copies li[data-copy="${elsewhere.name}"] .left-copy-error`, /^Not deleted: .*staging/);
+  await until(async () => !(await page.evaluate((n) => window.__podtermMock.pods().some((p) => p.name === n), mine.name)), "the copy deleted in the cluster");
+  const left = await page.evaluate(() => window.__podtermMock.leftCopies());
+  assert(JSON.stringify(left) === JSON.stringify([elsewhere]), `still listed ${JSON.stringify(left)}`);
+  assert((await page.$$(".left-copies li[data-copy]")).length === 1, "the deleted copy is still in the card");
+  await screenshot("left-copies-error");
+  // Keep: off the list, deleted nowhere; the card says how to delete it by hand, then closes.
+  await page.click(".left-copies .left-copies-keep");
+  await waitText(".left-copies .left-copies-title", "Kept: Podterm will not offer it again.");
+  await waitText(".left-copies li", "api-debug-q7m3z stays: kubectl delete pod api-debug-q7m3z deletes it.");
+  assert((await page.evaluate(() => window.__podtermMock.leftCopies().length)) === 0, "the kept copy is still listed");
+  await page.click(".left-copies .left-copies-close");
+  await until(async () => (await page.$(".left-copies")) === null, "the card closed");
+  // Not now: the card goes for this run, the copy stays listed for the next start.
+  await page.evaluate((left) => localStorage.setItem("podterm.mock.leftCopies", JSON.stringify(left)), [elsewhere]);
+  await page.reload();
+  await page.waitForSelector(".left-copies .left-copies-later", { timeout: WAIT_MS });
+  await page.click(".left-copies .left-copies-later");
+  await until(async () => (await page.$(".left-copies")) === null, "the card hidden");
+  assert((await page.evaluate(() => window.__podtermMock.leftCopies().length)) === 1, "Not now forgot the copy");
+  await page.evaluate(() => localStorage.removeItem("podterm.mock.leftCopies"));
+  // The next start offers nothing. (It starts a fresh mock: the Demo cluster listed again for
+  // the tests after this one.)
+  await page.reload();
+  await page.click("#demo-cluster");
+  await page.waitForSelector('.profile[data-profile="demo"]', { timeout: WAIT_MS });
+  await page.waitForSelector('main.workspace[data-left-copies="0"]', { timeout: WAIT_MS });
+  assert((await page.$(".left-copies")) === null, "a card with nothing to offer");
+});
+
 /** The lines a Logs tab's model holds (text without timestamps). */
 async function logLines(tabId) {
   return page.evaluate((id) => window.__podterm.logs.get(id).model.all().map((l) => l.text), tabId);

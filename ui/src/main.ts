@@ -11,6 +11,7 @@ import { SidebarModel } from "./sidebar/model";
 import { debugImageControl, drawEveryByteControl, globalShortcutControl, restoreTabsControl, scrollbackControl, settingsGroup } from "./settings/view";
 import { setLogLineLimit } from "./logs/view";
 import { keepTabsAcrossRestarts } from "./restore/session";
+import { offerLeftCopies } from "./terminal/left-copies";
 import { SidebarView } from "./sidebar/view";
 import { podtermHook } from "./terminal/view";
 import { profileLook } from "./profile-look";
@@ -316,6 +317,8 @@ async function start(): Promise<void> {
       favourites.report(`Requests from the tray cannot reach this window: ${errorMessage(err)}; restart Podterm to use the tray and --connect.`);
     });
   await Promise.all([favourites.load(), model.loadProfiles()]);
+  // Copies of pods the last run made and did not delete (it was killed): offered, never deleted unasked.
+  void offerLeftCopies(backend, main);
   await restoreTabs();
 }
 

@@ -9,6 +9,8 @@ export type {
   CopyPlan,
   CopyRequest,
   DebugPlan,
+  Deleted,
+  MadeCopy,
   DebugRequest,
   ErrorKind,
   FavouriteSummary,

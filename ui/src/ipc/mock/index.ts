@@ -9,7 +9,7 @@
 // This file puts them together as a `Backend` and gives tests their controls
 // (window.__podtermMock). Commands fail as the app's do: with `{ kind, message, hint }`.
 import type { Backend } from "../index";
-import type { FavouriteSummary, PodOwner, PodSummary, SavedTabs, TransferInfo } from "../types";
+import type { FavouriteSummary, MadeCopy, PodOwner, PodSummary, SavedTabs, TransferInfo } from "../types";
 import { mockError } from "./errors";
 import { MockFavourites } from "./favourites";
 import { MockLogs, type MockLogStats } from "./logs";
@@ -27,6 +27,11 @@ import { DEFAULT_LOG_LINES, MAX_LOG_LINES, MIN_LOG_LINES } from "../generated/li
 /** The mock keeps the saved tabs and their setting in localStorage: a page reload is a restart. */
 const MOCK_TABS_KEY = "podterm.mock.tabs";
 const MOCK_RESTORE_KEY = "podterm.mock.restoreTabs";
+/**
+ * The copies of pods "a run before" left (a JSON `MadeCopy[]`): a test sets it, then reloads the
+ * page (a restart); `deleteLeftCopy` and `keepLeftCopies` take them off, as the engine's list.
+ */
+export const MOCK_LEFT_COPIES_KEY = "podterm.mock.leftCopies";
 
 function mockStore(): Storage | null {
   try {
@@ -34,6 +39,19 @@ function mockStore(): Storage | null {
   } catch {
     return null;
   }
+}
+
+function readLeftCopies(): MadeCopy[] {
+  try {
+    const v: unknown = JSON.parse(mockStore()?.getItem(MOCK_LEFT_COPIES_KEY) ?? "[]");
+    return Array.isArray(v) ? (v as MadeCopy[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function writeLeftCopies(copies: MadeCopy[]): void {
+  mockStore()?.setItem(MOCK_LEFT_COPIES_KEY, JSON.stringify(copies));
 }
 
 const mockRestoreTabs = (): boolean => mockStore()?.getItem(MOCK_RESTORE_KEY) !== "off";
@@ -59,6 +77,8 @@ export interface MockControls {
   openedUrls: string[];
   /** The copies `deleteCopy` was asked to delete, in order. */
   copiesDeleted(): { profile: string; namespace: string; name: string; of: string }[];
+  /** The copies a run before left, still listed (MOCK_LEFT_COPIES_KEY). */
+  leftCopies(): MadeCopy[];
   sessions(): MockSessionStats[];
   session(id: number): MockSessionStats | null;
   addPod(p: Partial<PodSummary> & { name: string } & MockPodExtra): void;
@@ -231,6 +251,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     openedUrls,
     setWatchBroken: (reason) => cluster.setWatchBroken(reason),
     copiesDeleted: () => [...copiesDeleted],
+    leftCopies: () => readLeftCopies(),
     sessions: () => sessions.stats(),
     session: (id) => sessions.statsOf(id),
     addPod: (partial) => {
@@ -487,6 +508,23 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       copiesDeleted.push({ profile, namespace, name, of });
       await tick(10);
       profiles.require(profile);
+    },
+    async leftCopies() {
+      await tick(5);
+      return readLeftCopies();
+    },
+    async deleteLeftCopy(copy) {
+      await tick(10);
+      profiles.require(copy.profile);
+      const p = cluster.find(copy.namespace, copy.name);
+      const found = p === undefined ? "gone" : "deleted";
+      if (p) cluster.delete(copy.namespace, copy.name);
+      writeLeftCopies(readLeftCopies().filter((c) => JSON.stringify(c) !== JSON.stringify(copy)));
+      return found;
+    },
+    async keepLeftCopies() {
+      await tick(5);
+      writeLeftCopies([]);
     },
     async sendInput(id, data) {
       sessions.input(id, data);
