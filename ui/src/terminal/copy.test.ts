@@ -30,7 +30,7 @@ describe("a copy of a crashing pod", () => {
       ["Copy", "crashy-debug-x2k9p"],
     ]);
     expect(o.warning).toMatch(/no labels \(no Service sends it traffic\)/);
-    expect(o.warning).toMatch(/Podterm deletes it when this tab closes, and when Podterm quits with the tab open\.$/);
+    expect(o.warning).toMatch(/Podterm deletes it when this tab closes, and when Podterm quits with the tab open \(should Podterm be killed, its next start offers to delete it\)\.$/);
     expect(o.confirm).toBe("Make the copy and open a shell");
   });
 

@@ -20,7 +20,7 @@ export function copyOffer(plan: CopyPlan): DebugOffer {
     ],
     warning:
       "A new pod is made in the cluster, with the original's spec but no labels (no Service sends it traffic), no probes and no node. " +
-      "Podterm deletes it when this tab closes, and when Podterm quits with the tab open.",
+      "Podterm deletes it when this tab closes, and when Podterm quits with the tab open (should Podterm be killed, its next start offers to delete it).",
     confirm: "Make the copy and open a shell",
   };
 }
