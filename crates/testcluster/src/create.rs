@@ -11,7 +11,7 @@
 //! `ErrImagePull`, the others running. Init containers and probes are kept in the spec, not run.
 
 use crate::api::{status_response, Body};
-use crate::config::{ContainerSpec, Phase, PodSpec};
+use crate::config::{ContainerSpec, OwnerRef, Phase, PodSpec};
 use crate::ephemeral::{
     decode_error, invalid_status, is_dns_label, json_response, read_body, toolset, with_defaults,
     FieldError, Toolset, DNS_LABEL_WHY,
@@ -308,7 +308,7 @@ pub async fn handle(
         name: name.clone(),
         labels: map(&pod["metadata"]["labels"]),
         annotations: map(&pod["metadata"]["annotations"]),
-        owner: None,
+        owner: controller(&pod["metadata"]["ownerReferences"]),
         phase: if unpullable.is_empty() {
             Phase::Running
         } else {
@@ -342,9 +342,44 @@ pub async fn handle(
     json_response(StatusCode::CREATED, &shared.store.pod_json(&created))
 }
 
+/// The controller among a created pod's `ownerReferences` (kept, as the API server keeps them:
+/// a pod a ReplicaSet made is that workload's); the first one when none is marked controller.
+fn controller(refs: &Value) -> Option<OwnerRef> {
+    let refs = refs.as_array()?;
+    let chosen = refs
+        .iter()
+        .find(|r| r["controller"].as_bool() == Some(true))
+        .or_else(|| refs.first())?;
+    Some(OwnerRef {
+        kind: chosen["kind"].as_str()?.to_string(),
+        name: chosen["name"].as_str()?.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_created_pod_keeps_its_controller() {
+        let refs = json!([
+            { "apiVersion": "v1", "kind": "Node", "name": "n1" },
+            { "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "api-5d8f9", "controller": true },
+        ]);
+        assert_eq!(
+            controller(&refs),
+            Some(OwnerRef {
+                kind: "ReplicaSet".into(),
+                name: "api-5d8f9".into()
+            })
+        );
+        assert_eq!(
+            controller(&json!([{ "kind": "ReplicaSet", "name": "a" }])).map(|o| o.name),
+            Some("a".into())
+        );
+        assert_eq!(controller(&json!(null)), None);
+        assert_eq!(controller(&json!([{ "kind": 3 }])), None);
+    }
 
     #[test]
     fn containers_run_their_command_or_the_entrypoint_shell() {
