@@ -311,6 +311,29 @@ impl Error {
         }
     }
 
+    /// The pod whose container crashes as it starts, when that is why nothing could be opened
+    /// (a workload, favourite or selector whose pods are none Ready, one crash-looping): the
+    /// page offers a copy of it. Only names a command line takes as they are.
+    pub fn crashing(&self) -> Option<CrashingPod> {
+        match self {
+            Error::Pod(e)
+            | Error::Start(StartError::Pod(e))
+            | Error::Favourites(FavouriteError::Pod(e)) => match e {
+                PodError::NoneReady {
+                    namespace,
+                    crashing: Some(c),
+                    ..
+                } => Some(CrashingPod {
+                    namespace: namespace.clone(),
+                    pod: c.pod.clone(),
+                    container: c.container.clone(),
+                }),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// What the user can do about it, when the message does not say.
     pub fn hint(&self) -> Option<String> {
         match self {
@@ -369,7 +392,7 @@ fn crashing_hint(e: &PodError) -> Option<String> {
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     plain.then(|| format!(
-        "pod {pod}'s container {container} crashes as it starts, so there is nothing to open a shell in; open {pod} from the pod list and use Debug a copy of the pod… on its tab: a copy whose container runs a shell instead, deleted when the tab closes (from a terminal: podterm debug -it -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- sh, with --cluster-profile and this profile's name or --context and this cluster's; delete the copy when done)",
+        "pod {pod}'s container {container} crashes as it starts, so there is nothing to open a shell in: Debug a copy of the pod… (on this tab) makes a copy of {pod} whose container runs a shell instead, deleted when the tab closes (from a terminal: podterm debug -it -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- sh, with --cluster-profile and this profile's name or --context and this cluster's; delete the copy when done)",
         pod = c.pod,
         container = c.container,
     ))
@@ -485,12 +508,23 @@ fn pod_kind(e: &PodError) -> ErrorKind {
 /// where a server's words enter the engine's errors.
 impl Serialize for Error {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Error", 3)?;
+        let mut st = s.serialize_struct("Error", 4)?;
         st.serialize_field("kind", &self.kind())?;
         st.serialize_field("message", &podterm_core::text::message(&self.to_string()))?;
         st.serialize_field("hint", &self.hint())?;
+        st.serialize_field("crashing", &self.crashing())?;
         st.end()
     }
+}
+
+/// A pod whose container crashes as it starts, named by an error ([`Error::crashing`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct CrashingPod {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
 }
 
 /// The TypeScript form of [`Error`] (what a rejected command's promise carries).
@@ -502,6 +536,8 @@ pub struct CommandError {
     pub kind: ErrorKind,
     pub message: String,
     pub hint: Option<String>,
+    /// The pod a copy of which gets a shell in ([`Error::crashing`]).
+    pub crashing: Option<CrashingPod>,
 }
 
 #[cfg(test)]
@@ -529,14 +565,22 @@ mod tests {
         );
         assert!(
             hint.contains(
-                "open api-1 from the pod list and use Debug a copy of the pod… on its tab"
+                "Debug a copy of the pod… (on this tab) makes a copy of api-1 whose container runs a shell instead"
             ),
             "{hint}"
+        );
+        // The page is told the pod in a typed way, to offer its copy.
+        let j = serde_json::to_value(&e).expect("json");
+        assert_eq!(
+            j["crashing"],
+            json!({ "namespace": "prod", "pod": "api-1", "container": "app" })
         );
         assert!(Error::Start(StartError::Pod(none_ready(crashing)))
             .hint()
             .is_some());
         assert_eq!(Error::Pod(none_ready(None)).hint(), None);
+        let none = serde_json::to_value(Error::Pod(none_ready(None))).expect("json");
+        assert_eq!(none["crashing"], json!(null));
     }
 
     #[test]
@@ -604,7 +648,7 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Refused);
         assert_eq!(
             serde_json::to_value(&e).expect("json"),
-            json!({"kind": "refused", "message": "Error from server (Forbidden): pods is forbidden", "hint": null})
+            json!({"kind": "refused", "message": "Error from server (Forbidden): pods is forbidden", "hint": null, "crashing": null})
         );
         assert_eq!(Error::SessionEnded(4).kind(), ErrorKind::SessionEnded);
         // Connecting: only a new login helps a refused refresh; a broken profile is input.

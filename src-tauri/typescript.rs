@@ -6,7 +6,7 @@
 //! catches a contract change that was not committed.
 
 use crate::commands::Raw;
-use crate::error::{CommandError, ErrorKind};
+use crate::error::{CommandError, CrashingPod, ErrorKind};
 use crate::ipc::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -100,6 +100,7 @@ payloads!(
     RecordingEvent,
     RecordingPage,
     ErrorKind,
+    CrashingPod,
     CommandError,
 );
 

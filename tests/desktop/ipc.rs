@@ -1151,6 +1151,58 @@ async fn favourites_follow_the_workload_and_keep_their_order() {
         e.to_string().contains("web-6b7f9c8d5-h2x4k") && e.to_string().contains("Ready"),
         "{e}"
     );
+    assert_eq!(
+        serde_json::to_value(&e).expect("json")["crashing"],
+        serde_json::json!(null)
+    );
+    // One of its pods crash-looping: the error names it, in a typed way, for the tab's copy offer.
+    let client = demo_client(a).await;
+    let crashing = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "web-crashy", "namespace": "demo", "labels": { "app": "web" } },
+        "spec": { "containers": [{
+            "name": "nginx", "image": "busybox:1.36",
+            "command": ["sh", "-c", "echo starting; exit 3"],
+        }] },
+    });
+    podterm_core::podcopy::create(&client, "demo", &crashing, None)
+        .await
+        .expect("create web-crashy");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let named = loop {
+        // Caught before its first crash, or in the moments it runs (Ready) between back-offs:
+        // looked at again.
+        let seen = match a.resolve_favourite("web").await {
+            Ok(r) => format!("resolved to {}", r.pod),
+            Err(e) => {
+                let j = serde_json::to_value(&e).expect("json");
+                if !j["crashing"].is_null() {
+                    break j;
+                }
+                e.to_string()
+            }
+        };
+        assert!(Instant::now() < deadline, "never named as crashing: {seen}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        named["crashing"],
+        serde_json::json!({ "namespace": "demo", "pod": "web-crashy", "container": "nginx" })
+    );
+    let hint = named["hint"].as_str().expect("a hint");
+    assert!(
+        hint.contains("Debug a copy of the pod… (on this tab) makes a copy of web-crashy"),
+        "{hint}"
+    );
+    // The copy it offers is planned as a tab on that pod plans it.
+    let plan = a
+        .plan_copy(DEMO_NAME, "demo", "web-crashy", "nginx")
+        .await
+        .expect("plan");
+    assert_eq!(
+        (plan.pod.as_str(), plan.container.as_str()),
+        ("web-crashy", "nginx")
+    );
     let e = a.resolve_favourite("nope").await.expect_err("unknown");
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.to_string().contains("no favourite named \"nope\""), "{e}");

@@ -42,6 +42,7 @@ export type { RecordingEntry } from "./RecordingEntry";
 export type { RecordingEvent } from "./RecordingEvent";
 export type { RecordingPage } from "./RecordingPage";
 export type { ErrorKind } from "./ErrorKind";
+export type { CrashingPod } from "./CrashingPod";
 export type { CommandError } from "./CommandError";
 export * from "./commands";
 export * from "./flow";
