@@ -1172,6 +1172,40 @@ test("a favourite with no Ready pod says why, in its tab", async () => {
   await page.evaluate((name) => window.__podtermMock.modifyPod("demo", name, { phase: "Running", ready: "2/2", reason: "" }), webPods[1]);
 });
 
+test("a favourite whose pods are none Ready, one crash-looping: its tab offers a copy of that pod", async () => {
+  const webPods = await page.$$eval(".pod", (els) => els.map((e) => e.getAttribute("data-pod")).filter((n) => n.startsWith("web-")));
+  assert(webPods.length === 2, `web pods ${webPods}`);
+  await page.evaluate((name) => window.__podtermMock.modifyPod("demo", name, { phase: "Pending", ready: "0/2", reason: "ContainerCreating" }), webPods[0]);
+  await page.evaluate((name) => window.__podtermMock.modifyPod("demo", name, { ready: "1/2", reason: "container nginx waiting: CrashLoopBackOff" }), webPods[1]);
+  const before = await tabIds();
+  await page.click('.favourite[data-favourite="web"]');
+  const tab = await newTab(before, "lost");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await waitText(`${pane} .banner-text`, new RegExp(`^Could not open web: no Ready pod for deployment/web in namespace demo: .*: pod ${webPods[1]}'s container nginx crashes as it starts`));
+  await waitText(`${pane} .banner-copy`, "Debug a copy of the pod…");
+  await screenshot("favourite-copy-offer");
+  await page.click(`${pane} .banner-copy`);
+  await page.waitForSelector("dialog.copy-offer[open]", { timeout: WAIT_MS });
+  await waitText("dialog.copy-offer h2", `Debug a copy of ${webPods[1]}?`);
+  await waitText('dialog.copy-offer dd[data-fact="container"]', "nginx runs a shell instead of its command");
+  const planned = await page.textContent('dialog.copy-offer dd[data-fact="copy"]');
+  await page.click("dialog.copy-offer .debug-confirm");
+  const copyTab = await newTab([...before, tab.id], "connected");
+  assert(copyTab.copy?.name === planned && copyTab.pod === webPods[1] && copyTab.container === "nginx" && !copyTab.favourite, `copy tab ${JSON.stringify(copyTab)}`);
+  await waitForLine(copyTab.id, (l) => l.includes(`root@${planned}`), "the copy's prompt");
+  // The favourite's tab is still the favourite's: once a pod is Ready, Reconnect opens it there.
+  for (const p of webPods) await page.evaluate((name) => window.__podtermMock.modifyPod("demo", name, { phase: "Running", ready: "2/2", reason: "" }), p);
+  await page.click(`.tab[data-tab-id="${tab.id}"]`);
+  await page.click(`${pane} .banner-button`);
+  await waitTabState(tab.id, "connected");
+  const again = await activeTab();
+  assert(again.favourite === "web" && webPods.includes(again.pod), `reconnected to ${JSON.stringify(again)}`);
+  // The copy's tab closed: the copy of that pod deleted.
+  await page.click(`.tab[data-tab-id="${copyTab.id}"] .tab-close`);
+  await until(async () => (await page.evaluate(() => window.__podtermMock.copiesDeleted())).some((d) => d.name === planned && d.of === webPods[1]), "the copy deleted");
+  await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+});
+
 test("the tray's request (--connect NAME) opens a favourite's tab and focuses it", async () => {
   await closeAllTabs();
   assert(await page.evaluate(() => window.__podtermMock.listening()), "the UI does not listen for requests");

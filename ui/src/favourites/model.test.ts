@@ -274,6 +274,29 @@ describe("a favourite's tab", () => {
     expect(await resolveForTab(f.backend, tabs, tab.id, 2)).toMatchObject({ pod: "web-abc" });
   });
 
+  it("none Ready, one crash-looping: the tab leads to that pod and offers its copy", async () => {
+    const tabs = new TabModel(() => 0);
+    const tab = tabs.open(placeholderTarget(fav("api")), { name: "api", target: "deployment/api" });
+    const refused = {
+      kind: "notFound",
+      message: "no Ready pod for deployment/api in namespace prod: api-1 (not Ready: container app waiting: CrashLoopBackOff)",
+      hint: "Debug a copy of the pod… (on this tab) makes a copy of api-1",
+      crashing: { namespace: "prod", pod: "api-1", container: "app" },
+    };
+    const backend = { resolveFavourite: async () => Promise.reject(refused) } as unknown as Backend;
+    expect(await resolveForTab(backend, tabs, tab.id, 1)).toBeNull();
+    expect(tab.status).toEqual({
+      kind: "lost",
+      reason: `${refused.message}: ${refused.hint}`,
+      beforeConnect: true,
+      unresolved: true,
+      crashing: "app",
+    });
+    expect(tab.target).toMatchObject({ namespace: "prod", pod: "api-1", container: "app" });
+    // Still the favourite's tab: Reconnect resolves it again.
+    expect(tab.favourite?.name).toBe("api");
+  });
+
   it("an answer for an older attempt, or a closed tab, opens nothing", async () => {
     const f = fakeBackend();
     const tabs = new TabModel(() => 0);

@@ -7,7 +7,7 @@
 //
 // `FavouritesModel` (here) holds the list and talks to the backend (testable with a fake backend, no
 // DOM); `FavouritesView` (`view.ts`) is the sidebar's Favourites section.
-import { errorMessage, type Backend } from "../ipc";
+import { crashingOf, errorMessage, type Backend } from "../ipc";
 import type { AppRequest, FavouriteSummary } from "../ipc/types";
 import { currentDebugImage } from "../terminal/debug";
 import type { SessionTarget, TabModel } from "../terminal/tabs";
@@ -35,7 +35,7 @@ export async function resolveForTab(
     // A debug favourite: our debug container beside the container (the name is the engine's).
     if (r.debug) target.debug = { image: currentDebugImage(), name: "" };
   } catch (err) {
-    tabs.resolveFailed(tabId, attempt, errorMessage(err));
+    tabs.resolveFailed(tabId, attempt, errorMessage(err), crashingOf(err));
     return null;
   }
   return tabs.resolved(tabId, attempt, target) ? target : null;

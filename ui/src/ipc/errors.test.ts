@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorKind, errorMessage, isCommandError } from "./errors";
+import { commandError, crashingOf, errorKind, errorMessage, isCommandError } from "./errors";
 
 describe("errors from commands", () => {
   it("an error object shows its message, then its hint", () => {
@@ -17,6 +17,18 @@ describe("errors from commands", () => {
     expect(errorMessage({ error: "an error field" })).toBe("an error field");
     expect(errorMessage({ code: 7 })).toBe('{"code":7}');
     expect(errorMessage(42)).toBe("42");
+  });
+
+  it("a crashing pod named by an error is read only when whole", () => {
+    const crashing = { namespace: "prod", pod: "api-1", container: "app" };
+    const err = { kind: "notFound", message: "no Ready pod", hint: null, crashing };
+    expect(crashingOf(err)).toEqual(crashing);
+    expect(commandError(err)?.crashing).toEqual(crashing);
+    expect(crashingOf({ kind: "notFound", message: "m", hint: null, crashing: null })).toBeNull();
+    expect(crashingOf({ kind: "notFound", message: "m", hint: null })).toBeNull();
+    expect(crashingOf({ kind: "notFound", message: "m", hint: null, crashing: { pod: "api-1" } })).toBeNull();
+    expect(crashingOf({ kind: "notFound", message: "m", hint: null, crashing: { namespace: "p", pod: "", container: "app" } })).toBeNull();
+    expect(crashingOf("no Ready pod")).toBeNull();
   });
 
   it("the kind is read from an error object only", () => {

@@ -2,7 +2,7 @@
 // (`{ kind, message, hint }`, generated from the shell's `Error`): `kind` says what went wrong,
 // for code to branch on (never the words); `message` and `hint` are for the user. Plain strings
 // (a failure before the command ran) are accepted too.
-import type { CommandError, ErrorKind } from "./generated";
+import type { CommandError, CrashingPod, ErrorKind } from "./generated";
 
 export function isCommandError(err: unknown): err is CommandError {
   if (!err || typeof err !== "object") return false;
@@ -12,7 +12,20 @@ export function isCommandError(err: unknown): err is CommandError {
 
 /** A failed command's error, or null for one without a kind (a plain string). */
 export function commandError(err: unknown): CommandError | null {
-  return isCommandError(err) ? { kind: err.kind, message: err.message, hint: err.hint ?? null } : null;
+  return isCommandError(err) ? { kind: err.kind, message: err.message, hint: err.hint ?? null, crashing: crashingOf(err) } : null;
+}
+
+/**
+ * The pod a failed command named as crashing as it starts (a favourite whose pods are none
+ * Ready, one crash-looping): a copy of it gets a shell. Null when there is none, or it is not
+ * the shape the engine sends.
+ */
+export function crashingOf(err: unknown): CrashingPod | null {
+  if (!isCommandError(err)) return null;
+  const c = (err as { crashing?: unknown }).crashing;
+  if (!c || typeof c !== "object") return null;
+  const { namespace, pod, container } = c as Record<string, unknown>;
+  return typeof namespace === "string" && typeof pod === "string" && typeof container === "string" && pod && container ? { namespace, pod, container } : null;
 }
 
 /** The kind of a failed command's error; null for an error without one. */

@@ -4,7 +4,7 @@ import { tauriCommands, type Commands } from "./generated/commands";
 
 export type * from "./types";
 export { toBytes } from "./bytes";
-export { commandError, errorKind, errorMessage } from "./errors";
+export { commandError, crashingOf, errorKind, errorMessage } from "./errors";
 
 /**
  * What the UI talks to: the app's commands, declared once in src-tauri/contract.rs and generated

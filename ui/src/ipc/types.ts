@@ -8,6 +8,7 @@ export type {
   CommandError,
   CopyPlan,
   CopyRequest,
+  CrashingPod,
   DebugPlan,
   Deleted,
   MadeCopy,

@@ -13,7 +13,7 @@
 // A tab opened from a favourite remembers it: each attempt first resolves the favourite to the pod
 // it means now (a rollout may have replaced the pod), then opens the session there; a resolve that
 // fails ends the attempt as lost before connecting (`unresolved`), with the backend's words.
-import type { CopyRequest, DebugRequest, SessionState } from "../ipc/types";
+import type { CopyRequest, CrashingPod, DebugRequest, SessionState } from "../ipc/types";
 
 export interface SessionTarget {
   profile: string;
@@ -497,11 +497,19 @@ export class TabModel {
     return true;
   }
 
-  /** The favourite could not be resolved: lost before connecting, with the reason. */
-  resolveFailed(id: number, attempt: number, reason: string): void {
+  /**
+   * The favourite could not be resolved: lost before connecting, with the reason. `crashing`:
+   * none of its pods is Ready and this one crashes as it starts; the tab then leads there, and
+   * offers a copy of it (as a tab on that pod does).
+   */
+  resolveFailed(id: number, attempt: number, reason: string, crashing: CrashingPod | null = null): void {
     const tab = this.get(id);
     if (!tab || tab.attempt !== attempt || isEnded(tab.status)) return;
     tab.status = { kind: "lost", reason, beforeConnect: true, unresolved: true };
+    if (crashing && tab.kind === "terminal") {
+      tab.target = { ...tab.target, namespace: crashing.namespace, pod: crashing.pod, container: crashing.container };
+      tab.status.crashing = crashing.container;
+    }
     this.changed();
   }
 

@@ -4,7 +4,7 @@ import type { AppRequest, FavouriteSummary } from "../types";
 import { createMock } from ".";
 
 /** The error a command rejects with (no hint). */
-const appError = (kind: string, message: string) => ({ kind, message, hint: null });
+const appError = (kind: string, message: string) => ({ kind, message, hint: null, crashing: null });
 
 function fav(name: string): FavouriteSummary {
   return { name, profile: "demo", namespace: "demo", kind: "deployment", target: name, container: null, command: [], debug: false };

@@ -127,7 +127,13 @@ export class MockFavourites {
           matching.length === 0
             ? "no pods match"
             : matching.map((p) => `${p.name} (${mockNotReadyReason(p, cluster.reason(p))})`).join(", ");
-        throw mockError("notFound", `no Ready pod for ${f.kind}/${f.target} in namespace ${f.namespace}: ${detail}`);
+        // The newest pod crashing as it starts, named for the tab's copy offer (as the engine).
+        const crashy = matching.find((p) => /CrashLoopBackOff/.test(cluster.reason(p) ?? ""));
+        const crashing = crashy ? { namespace: f.namespace, pod: crashy.name, container: crashy.defaultContainer } : null;
+        const hint = crashy
+          ? `pod ${crashy.name}'s container ${crashy.defaultContainer} crashes as it starts, so there is nothing to open a shell in: Debug a copy of the pod… (on this tab) makes a copy of ${crashy.name} whose container runs a shell instead, deleted when the tab closes`
+          : null;
+        throw mockError("notFound", `no Ready pod for ${f.kind}/${f.target} in namespace ${f.namespace}: ${detail}`, hint, crashing);
       }
       chosen = ready;
     }

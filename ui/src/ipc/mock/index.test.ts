@@ -126,11 +126,12 @@ describe("mock cluster", () => {
 
   it("commands fail with an error's kind, message and hint", async () => {
     const { backend } = createMock({ withDemo: true, liveUpdates: false });
-    await expect(backend.listNamespaces("nope")).rejects.toEqual({ kind: "notFound", message: 'no saved cluster named "nope"', hint: null });
+    await expect(backend.listNamespaces("nope")).rejects.toEqual({ kind: "notFound", message: 'no saved cluster named "nope"', hint: null, crashing: null });
     await expect(backend.importKubeconfig("/k", null, true)).rejects.toEqual({
       kind: "local",
       message: "cannot read /k: the browser preview has no file access",
       hint: "run the Podterm app to import a kubeconfig",
+      crashing: null,
     });
     await expect(backend.sendInput(99, "x")).rejects.toMatchObject({ kind: "sessionEnded" });
     await expect(
