@@ -755,6 +755,79 @@ test("a pod that crashes as it starts: its tab offers a copy whose shell works, 
   }
 });
 
+test("a favourite whose Deployment's only pod crashes as it starts: its tab offers a copy of that pod, whose shell works", async () => {
+  await closeDialogs();
+  // A pod of the workday cluster's Deployment billing (through its ReplicaSet), crashing as it starts.
+  const name = "billing-5d8f9c7b6-x2k4z";
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: "demo",
+      labels: { app: "billing", "pod-template-hash": "5d8f9c7b6" },
+      ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "billing-5d8f9c7b6", uid: "00000000-0000-0000-0000-000000000000", controller: true }],
+    },
+    spec: { containers: [{ name: "billing", image: "busybox:1.36", command: ["sh", "-c", "echo starting; exit 3"] }] },
+  };
+  const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(pod));
+  assert(made.code === 0, `kubectl create: ${made.err}`);
+  try {
+    await selectProfile("ops");
+    await app.waitUntil("the billing pod crash-looping in the list", 20_000, (n) => /CrashLoopBackOff/.test(document.querySelector(`.pod[data-pod="${n}"] .pod-status`)?.textContent ?? ""), name);
+    // Its star saves the Deployment.
+    await app.click(`.pod[data-pod="${name}"] .star`);
+    await app.waitFor('.favourite[data-favourite="billing"]', 10_000);
+    const row = await text('.favourite[data-favourite="billing"]');
+    assert(/deployment\/billing/.test(row ?? ""), `favourite row "${row}"`);
+    // Its tab: no Ready pod, the crashing one named and offered. (A tab that caught the container
+    // Ready in the moments it runs between back-offs is opened again.)
+    let tab;
+    for (let tries = 0; ; tries++) {
+      const before = await tabIds();
+      await app.click('.favourite[data-favourite="billing"] .favourite-name');
+      tab = await newTab(before, "the favourite's tab");
+      const outcome = await app.waitUntil("the tab refused or connected", 15_000, (id) => {
+        if (document.querySelector(`.pane[data-tab-id="${id}"] .banner-copy:not([hidden])`)) return "offer";
+        return document.querySelector(`.tab[data-tab-id="${id}"]`)?.getAttribute("data-state") === "connected" ? "connected" : false;
+      }, tab.id);
+      if (outcome === "offer") break;
+      assert(tries < 20, "the crashing container always caught running");
+      await closeTab(tab.id);
+    }
+    const pane = `.pane[data-tab-id="${tab.id}"]`;
+    const said = await text(`${pane} .banner-text`);
+    assert(said?.startsWith(`Could not open billing: no Ready pod for deployment/billing in namespace demo: ${name} (`) && said.includes("Debug a copy of the pod… (on this tab)"), `the banner says "${said}"`);
+    await screenshot("favourite-copy-offer");
+    const before = await tabIds();
+    await app.click(`${pane} .banner-copy`);
+    await app.waitFor("dialog.copy-offer[open] .debug-confirm", 15_000);
+    const copy = await text('dialog.copy-offer dd[data-fact="copy"]');
+    assert(copy?.startsWith(`${name}-debug-`), `copy name ${copy}`);
+    assert((await text('dialog.copy-offer dd[data-fact="container"]')) === "billing runs a shell instead of its command", "the container fact");
+    await app.click("dialog.copy-offer .debug-confirm");
+    const copyTab = await newTab(before, "the copy's tab");
+    assert(copyTab.copy?.name === copy && copyTab.pod === name && !copyTab.favourite, `copy tab ${JSON.stringify(copyTab)}`);
+    await waitTabState(copyTab.id, "connected", 30_000);
+    await waitForLine(copyTab.id, isPrompt, "the copy's prompt");
+    await typeLine(copyTab.id, "echo billing-copy-$((40+2))");
+    await waitForLine(copyTab.id, (l) => l === "billing-copy-42", "the copy's shell answering");
+    const got = await kubectl(["get", "pod", copy, "-o", "jsonpath={.metadata.annotations.podterm\\.dev/debug-copy-of}"]);
+    assert(got.code === 0 && got.out === name, `kubectl get the copy: ${got.code} ${got.out} ${got.err}`);
+    await screenshot("favourite-copy-tab");
+    await closeTab(copyTab.id);
+    for (let i = 0; ; i++) {
+      const left = await kubectl(["get", "pod", copy, "--ignore-not-found", "-o", "name"]);
+      if (left.code === 0 && left.out.trim() === "") break;
+      assert(i < 200, `the copy is still there: ${left.out} ${left.err}`);
+      await sleep(100);
+    }
+    await closeTab(tab.id);
+  } finally {
+    await kubectl(["delete", "pod", name, "--now", "--ignore-not-found"]);
+  }
+});
+
 async function copyOfACrashingPod() {
   const { tab, copyTab, name } = await openCopyOfCrashy();
   const badge = await text(`.tab[data-tab-id="${copyTab.id}"] .tab-copy`);
