@@ -323,7 +323,7 @@ impl Error {
                     namespace,
                     crashing: Some(c),
                     ..
-                } => Some(CrashingPod {
+                } if plain_namespace(namespace) => Some(CrashingPod {
                     namespace: namespace.clone(),
                     pod: c.pod.clone(),
                     container: c.container.clone(),
@@ -387,15 +387,19 @@ fn crashing_hint(e: &PodError) -> Option<String> {
     else {
         return None;
     };
-    // Names a command line takes as they are (the engine checked the pod's and container's).
-    let plain = namespace
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    plain.then(|| format!(
+    plain_namespace(namespace).then(|| format!(
         "pod {pod}'s container {container} crashes as it starts, so there is nothing to open a shell in: Debug a copy of the pod… (on this tab) makes a copy of {pod} whose container runs a shell instead, deleted when the tab closes (from a terminal: podterm debug -it -n {namespace} {pod} --copy-to={pod}-debug -c {container} -- sh, with --cluster-profile and this profile's name or --context and this cluster's; delete the copy when done)",
         pod = c.pod,
         container = c.container,
     ))
+}
+
+/// A namespace a command line takes as it is (the engine checked the pod's and container's
+/// names the same way before naming a crashing pod).
+fn plain_namespace(namespace: &str) -> bool {
+    namespace
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// What to do when the cluster refused a saved profile's credentials.

@@ -5,7 +5,8 @@
 use super::Profiles;
 use crate::error::{Error, Result};
 use crate::ipc::{FavouriteSummary, ResolvedFavourite};
-use podterm_core::favourites::{self, Favourite, FavouriteStore};
+use podterm_core::favourites::{self, Favourite, FavouriteError, FavouriteStore};
+use podterm_core::pods::PodError;
 
 fn store(profiles: &Profiles) -> Result<FavouriteStore> {
     Ok(FavouriteStore::open(profiles.store()?.dir()))
@@ -63,7 +64,16 @@ pub async fn resolve(profiles: &Profiles, name: &str) -> Result<ResolvedFavourit
     let c = profiles.cluster(&fav.profile).await?;
     let r = favourites::resolve(&c.client, &fav)
         .await
-        .map_err(|e| Error::from_call(&fav.profile, e))?;
+        .map_err(|mut e| {
+            // A debug favourite's image has no shell: a copy running one would exit at once, so
+            // none is offered (a debug tab on the pod is the way in).
+            if fav.debug {
+                if let FavouriteError::Pod(PodError::NoneReady { crashing, .. }) = &mut e {
+                    *crashing = None;
+                }
+            }
+            Error::from_call(&fav.profile, e)
+        })?;
     Ok(ResolvedFavourite {
         name: fav.name.clone(),
         profile: fav.profile.clone(),

@@ -61,6 +61,10 @@ fn outlives_the_app(profile: &str) -> bool {
 /// How long the app's exit waits for its copies to be deleted.
 const COPIES_AT_EXIT: Duration = Duration::from_secs(3);
 
+/// How long deleting a copy a run before left waits for its cluster's client (a credential
+/// plugin may ask for a login that never comes).
+const LEFT_COPY_CONNECT: Duration = Duration::from_secs(30);
+
 /// When a copy to delete is not there yet, how long after to look again (each after the one
 /// before): its creation may still be on its way, for up to a request's timeout (30 s).
 const LATE_COPY_LOOKS: [Duration; 3] = [
@@ -448,7 +452,17 @@ impl Sessions {
     /// its original (any other pod of that name is left alone), within the profile's request
     /// timeout, and takes it off the list; an error leaves it listed.
     pub async fn delete_left_copy(&self, profiles: &Profiles, copy: MadeCopy) -> Result<Deleted> {
-        let c = profiles.cluster(&copy.profile).await?;
+        // Connecting (a credential plugin, the keyring) is bounded too: the card waits on it.
+        let c = tokio::time::timeout(LEFT_COPY_CONNECT, profiles.cluster(&copy.profile))
+            .await
+            .map_err(|_| {
+                Error::from_call(
+                    &copy.profile,
+                    podcopy::CopyError::from(podterm_core::cluster::ApiError::Timeout(
+                        LEFT_COPY_CONNECT,
+                    )),
+                )
+            })??;
         let ns = c.namespace_or(&copy.namespace);
         let found = within(
             Tuning::with(c.liveness).request_timeout,

@@ -1203,6 +1203,36 @@ async fn favourites_follow_the_workload_and_keep_their_order() {
         (plan.pod.as_str(), plan.container.as_str()),
         ("web-crashy", "nginx")
     );
+    // A favourite that opens in a debug container (its image has no shell) is offered no copy:
+    // the copy's shell would exit at once.
+    let mut debug_fav = podterm_core::favourites::Favourite::new(
+        "web-debug",
+        DEMO_NAME,
+        "demo",
+        podterm_core::favourites::Target::Workload {
+            kind: podterm_core::pods::WorkloadKind::Deployment,
+            name: "web".into(),
+        },
+    );
+    debug_fav.debug = true;
+    podterm_core::favourites::FavouriteStore::open(f.dir.path())
+        .add(debug_fav)
+        .expect("add the debug favourite");
+    // (A look that caught web-crashy Ready, in the moments it runs, is taken again.)
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let e = loop {
+        match a.resolve_favourite("web-debug").await {
+            Err(e) if e.to_string().contains("CrashLoopBackOff") => break e,
+            other => {
+                let seen = other.map(|r| r.pod);
+                assert!(Instant::now() < deadline, "never crash-looping: {seen:?}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let j = serde_json::to_value(&e).expect("json");
+    assert_eq!(j["crashing"], serde_json::json!(null), "{e}");
+    assert!(!e.to_string().contains("Debug a copy"), "{e}");
     let e = a.resolve_favourite("nope").await.expect_err("unknown");
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.to_string().contains("no favourite named \"nope\""), "{e}");
