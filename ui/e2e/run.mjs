@@ -2094,7 +2094,7 @@ test("copies of pods a killed run left: a card offers them; Delete deletes ours,
   // Keep: off the list, deleted nowhere; the card says how to delete it by hand, then closes.
   await page.click(".left-copies .left-copies-keep");
   await waitText(".left-copies .left-copies-title", "Kept: Podterm will not offer it again.");
-  await waitText(".left-copies li", "api-debug-q7m3z stays: kubectl delete pod api-debug-q7m3z deletes it.");
+  await waitText(".left-copies li", "api-debug-q7m3z stays: kubectl delete pod api-debug-q7m3z, in cluster staging's context, deletes it.");
   assert((await page.evaluate(() => window.__podtermMock.leftCopies().length)) === 0, "the kept copy is still listed");
   await page.click(".left-copies .left-copies-close");
   await until(async () => (await page.$(".left-copies")) === null, "the card closed");

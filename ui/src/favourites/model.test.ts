@@ -291,10 +291,20 @@ describe("a favourite's tab", () => {
       beforeConnect: true,
       unresolved: true,
       crashing: "app",
+      copyOf: { namespace: "prod", pod: "api-1" },
     });
-    expect(tab.target).toMatchObject({ namespace: "prod", pod: "api-1", container: "app" });
-    // Still the favourite's tab: Reconnect resolves it again.
+    // Still the favourite's tab: its target is not the crashing pod (Reconnect resolves it
+    // again, Split right opens the favourite, files go nowhere yet).
+    expect(tab.target.pod).toBe("");
     expect(tab.favourite?.name).toBe("api");
+    // That pod deleted (a rollout): nothing left to copy.
+    tabs.podGone(tab.target.profile, "prod", "api-1");
+    expect(tab.status).toEqual({ kind: "lost", reason: `${refused.message}: ${refused.hint}`, beforeConnect: true, unresolved: true });
+    // A favourite whose cluster is not known yet (the list had not loaded it) offers none.
+    const unknown = tabs.open(placeholderTarget(undefined), { name: "api" });
+    expect(await resolveForTab(backend, tabs, unknown.id, 1)).toBeNull();
+    expect(unknown.status).toMatchObject({ kind: "lost", unresolved: true });
+    expect("crashing" in unknown.status).toBe(false);
   });
 
   it("an answer for an older attempt, or a closed tab, opens nothing", async () => {

@@ -146,7 +146,7 @@ export async function offerLeftCopies(backend: Pick<Backend, "leftCopies" | "del
       await backend.keepLeftCopies();
       copies = [];
       doneTitle = kept.length === 1 ? "Kept: Podterm will not offer it again." : "Kept: Podterm will not offer them again.";
-      notes.push(...kept.map((c) => `${c.name} stays: ${deleteByHand(c)} deletes it.`));
+      notes.push(...kept.map((c) => `${c.name} stays: ${deleteByHand(c)}, in cluster ${c.profile}'s context, deletes it.`));
     } catch (err) {
       for (const c of kept) errors.set(key(c), `Not kept: ${errorMessage(err)}`);
     }

@@ -68,6 +68,11 @@ export type TabStatus =
       podGone?: boolean;
       /** The session could not start: this container crashes as it starts (a copy can be debugged). */
       crashing?: string;
+      /**
+       * For a favourite that could not be resolved (none of its pods Ready): the pod `crashing`
+       * is a container of, whose copy is offered. The tab's target stays the favourite's.
+       */
+      copyOf?: { namespace: string; pod: string };
     };
 
 /** The reason a tab cancelled while connecting shows. */
@@ -441,6 +446,12 @@ export class TabModel {
     let changed = false;
     for (const t of this.tabs) {
       const { target } = t;
+      // A favourite's tab offering a copy of a pod now gone: no offer left.
+      if (t.status.kind === "lost" && t.status.copyOf && target.profile === profile && t.status.copyOf.namespace === namespace && t.status.copyOf.pod === pod) {
+        t.status = { kind: "lost", reason: t.status.reason, beforeConnect: true, unresolved: true };
+        changed = true;
+        continue;
+      }
       // A Logs view stays: the log of a deleted pod is still worth reading.
       if (t.kind === "logs" || target.profile !== profile || target.namespace !== namespace || sessionPod(target) !== pod) continue;
       if (isEnded(t.status)) {
@@ -499,16 +510,19 @@ export class TabModel {
 
   /**
    * The favourite could not be resolved: lost before connecting, with the reason. `crashing`:
-   * none of its pods is Ready and this one crashes as it starts; the tab then leads there, and
-   * offers a copy of it (as a tab on that pod does).
+   * none of its pods is Ready and this one crashes as it starts; the tab offers a copy of it (as
+   * a tab on that pod does), its target staying the favourite's (Reconnect, Split right and
+   * files follow the favourite, not that pod).
    */
   resolveFailed(id: number, attempt: number, reason: string, crashing: CrashingPod | null = null): void {
     const tab = this.get(id);
     if (!tab || tab.attempt !== attempt || isEnded(tab.status)) return;
     tab.status = { kind: "lost", reason, beforeConnect: true, unresolved: true };
-    if (crashing && tab.kind === "terminal") {
-      tab.target = { ...tab.target, namespace: crashing.namespace, pod: crashing.pod, container: crashing.container };
+    // Offered only where the copy's cluster is known (a favourite the list had not loaded has
+    // none yet: its words say what to do).
+    if (crashing && tab.kind === "terminal" && tab.target.profile) {
       tab.status.crashing = crashing.container;
+      tab.status.copyOf = { namespace: crashing.namespace, pod: crashing.pod };
     }
     this.changed();
   }

@@ -808,7 +808,9 @@ export class Workspace {
   offerCopy(tabId: number): void {
     const t = this.model.get(tabId);
     if (!t || t.status.kind !== "lost" || !t.status.crashing) return;
-    const { profile, namespace, pod } = t.target;
+    // A favourite's tab: the crashing pod its error named; else the tab's own pod.
+    const { profile } = t.target;
+    const { namespace, pod } = t.status.copyOf ?? t.target;
     this.backend.planCopy(profile, namespace, pod, t.status.crashing).then(
       (plan) => {
         askCopy(plan, () => this.open(copyTarget(t.target, plan)));
