@@ -740,14 +740,7 @@ function kubectl(args, input = null) {
 
 test("a pod that crashes as it starts: its tab offers a copy whose shell works, deleted when the tab closes", async () => {
   await closeDialogs();
-  const crashy = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "crashy", namespace: "demo", labels: { app: "crashy" } },
-    spec: { containers: [{ name: "app", image: "busybox:1.36", command: ["sh", "-c", "echo starting; exit 3"] }] },
-  };
-  const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(crashy));
-  assert(made.code === 0, `kubectl create: ${made.err}`);
+  await createCrashy();
   try {
     await copyOfACrashingPod();
   } finally {
@@ -827,6 +820,18 @@ test("a favourite whose Deployment's only pod crashes as it starts: its tab offe
     await kubectl(["delete", "pod", name, "--now", "--ignore-not-found"]);
   }
 });
+
+/** kubectl creates `crashy` in the workday cluster: its container crashes as it starts. */
+async function createCrashy() {
+  const crashy = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "crashy", namespace: "demo", labels: { app: "crashy" } },
+    spec: { containers: [{ name: "app", image: "busybox:1.36", command: ["sh", "-c", "echo starting; exit 3"] }] },
+  };
+  const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(crashy));
+  assert(made.code === 0, `kubectl create: ${made.err}`);
+}
 
 async function copyOfACrashingPod() {
   const { tab, copyTab, name } = await openCopyOfCrashy();
@@ -1167,14 +1172,7 @@ test("after a restart the favourite is still there and opens (starting the Demo 
 
 test("the app killed with a copy's tab open: the next start offers the copy, and Delete deletes it", async () => {
   await closeDialogs();
-  const crashy = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "crashy", namespace: "demo", labels: { app: "crashy" } },
-    spec: { containers: [{ name: "app", image: "busybox:1.36", command: ["sh", "-c", "echo starting; exit 3"] }] },
-  };
-  const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(crashy));
-  assert(made.code === 0, `kubectl create: ${made.err}`);
+  await createCrashy();
   try {
     const { name } = await openCopyOfCrashy();
     // Killed: nothing deletes the copy on the way out.

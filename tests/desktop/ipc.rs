@@ -184,6 +184,49 @@ async fn app() -> Fixture {
     Fixture { app, dir }
 }
 
+/// A cluster typed by hand into the profile form: the Demo cluster's server, CA and token (as
+/// `demo-admin`), in namespace `demo`.
+async fn demo_by_hand(
+    app: &App,
+    original: Option<&str>,
+    name: &str,
+    with_token: bool,
+) -> ManualProfile {
+    let (url, ca, token) = app
+        .with_demo_cluster(|c| {
+            (
+                c.url(),
+                c.ca_pem().to_string(),
+                c.token("demo-admin").map(str::to_string),
+            )
+        })
+        .await
+        .expect("demo");
+    ManualProfile {
+        original: original.map(str::to_string),
+        name: name.into(),
+        server: url,
+        namespace: Some("demo".into()),
+        ca_pem: Some(ca),
+        ca_file: None,
+        insecure: false,
+        token: token
+            .filter(|_| with_token)
+            .map(podterm_core::vault::Secret::new),
+        keepalive_secs: None,
+        dead_link_secs: None,
+        colour: None,
+        production: false,
+        client_cert: None,
+        client_key: None,
+        client_key_file: None,
+        reconnect: false,
+        record_sessions: false,
+        record_folder: None,
+        record_input: false,
+    }
+}
+
 /// A session as the UI sees it: its output and its states.
 struct Tab {
     id: u32,
@@ -1310,42 +1353,15 @@ async fn a_broken_pod_watch_says_so_and_says_when_it_is_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
     let f = app().await;
-    let (url, ca, token) = f
+    let token = f
         .app
-        .with_demo_cluster(|c| {
-            (
-                c.url(),
-                c.ca_pem().to_string(),
-                c.token("demo-admin").map(str::to_string),
-            )
-        })
+        .with_demo_cluster(|c| c.token("demo-admin").map(str::to_string))
         .await
-        .expect("demo");
-    let token = token.expect("a token");
-    let input = |original: Option<&str>, name: &str, token: Option<String>| ManualProfile {
-        original: original.map(str::to_string),
-        name: name.into(),
-        server: url.clone(),
-        namespace: Some("demo".into()),
-        ca_pem: Some(ca.clone()),
-        ca_file: None,
-        insecure: false,
-        token: token.map(podterm_core::vault::Secret::new),
-        keepalive_secs: None,
-        dead_link_secs: None,
-        colour: None,
-        production: false,
-        client_cert: None,
-        client_key: None,
-        client_key_file: None,
-        reconnect: false,
-        record_sessions: false,
-        record_folder: None,
-        record_input: false,
-    };
+        .expect("demo")
+        .expect("a token");
     let saved = f
         .app
-        .save_profile(input(None, "by hand", Some(token.clone())))
+        .save_profile(demo_by_hand(&f.app, None, "by hand", true).await)
         .await
         .expect("save");
     assert_eq!(
@@ -1362,7 +1378,7 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
     assert!(!format!("{d:?}").contains(&token));
     // Renamed, token left as it was: it still connects.
     f.app
-        .save_profile(input(Some("by hand"), "renamed", None))
+        .save_profile(demo_by_hand(&f.app, Some("by hand"), "renamed", false).await)
         .await
         .expect("edit");
     let ns = f
@@ -1382,14 +1398,14 @@ async fn a_profile_typed_by_hand_connects_and_edits_keep_its_token() {
         "{e}"
     );
     // Bad input and the Demo's names are refused in words.
-    let mut bad = input(None, "x", None);
+    let mut bad = demo_by_hand(&f.app, None, "x", false).await;
     bad.server = "http://a:1".into();
     let e = f.app.save_profile(bad).await.expect_err("http");
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.to_string().contains("must be an https:// URL"), "{e}");
     let e = f
         .app
-        .save_profile(input(None, DEMO_NAME, None))
+        .save_profile(demo_by_hand(&f.app, None, DEMO_NAME, false).await)
         .await
         .expect_err("demo name");
     assert_eq!(e.kind(), ErrorKind::DemoReadOnly);
@@ -1747,39 +1763,8 @@ async fn copies_a_killed_run_left_are_offered_at_the_next_start() {
     let f = app().await;
     let client = demo_client(&f.app).await;
     // A saved cluster (the Demo cluster's copies end with the app that started it).
-    let (url, ca, token) = f
-        .app
-        .with_demo_cluster(|c| {
-            (
-                c.url(),
-                c.ca_pem().to_string(),
-                c.token("demo-admin").map(str::to_string),
-            )
-        })
-        .await
-        .expect("demo");
     f.app
-        .save_profile(ManualProfile {
-            original: None,
-            name: "ops".into(),
-            server: url,
-            namespace: Some("demo".into()),
-            ca_pem: Some(ca),
-            ca_file: None,
-            insecure: false,
-            token: token.map(podterm_core::vault::Secret::new),
-            keepalive_secs: None,
-            dead_link_secs: None,
-            colour: None,
-            production: false,
-            client_cert: None,
-            client_key: None,
-            client_key_file: None,
-            reconnect: false,
-            record_sessions: false,
-            record_folder: None,
-            record_input: false,
-        })
+        .save_profile(demo_by_hand(&f.app, None, "ops", true).await)
         .await
         .expect("save");
     let ledger = tempfile::tempdir().expect("ledger dir");
