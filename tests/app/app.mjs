@@ -792,6 +792,16 @@ test("a favourite whose Deployment's only pod crashes as it starts: its tab offe
     const said = await text(`${pane} .banner-text`);
     assert(said?.startsWith(`Could not open billing: no Ready pod for deployment/billing in namespace demo: ${name} (`) && said.includes("Debug a copy of the pod… (on this tab)"), `the banner says "${said}"`);
     await screenshot("favourite-copy-offer");
+    // Logs beside this tab: the crash-looping pod's log, which says why it crashes.
+    await keysToActive(Keys.CONTROL + Keys.SHIFT + "l" + Keys.NULL);
+    await app.waitUntil("the crashing pod's log beside the tab", 15_000, (id, pod) => {
+      // (Its state comes and goes with each crash: "Following billing", then "ended".)
+      const split = window.__podterm.splits.get(id);
+      return split?.view.target.pod === pod && split.view.target.container === "billing" && split.view.model.all().some((l) => l.text === "starting");
+    }, tab.id, name);
+    await screenshot("favourite-crash-log");
+    await keysToActive(Keys.CONTROL + Keys.SHIFT + "l" + Keys.NULL);
+    await app.waitUntil("the log beside closed", 10_000, (id) => !document.querySelector(`.pane[data-tab-id="${id}"] .logs-split`), tab.id);
     const before = await tabIds();
     await app.click(`${pane} .banner-copy`);
     await app.waitFor("dialog.copy-offer[open] .debug-confirm", 15_000);

@@ -1184,6 +1184,14 @@ test("a favourite whose pods are none Ready, one crash-looping: its tab offers a
   await waitText(`${pane} .banner-text`, new RegExp(`^Could not open web: no Ready pod for deployment/web in namespace demo: .*: pod ${webPods[1]}'s container nginx crashes as it starts`));
   await waitText(`${pane} .banner-copy`, "Debug a copy of the pod…");
   await screenshot("favourite-copy-offer");
+  // Logs beside this tab: the crash-looping pod's log, which says why it crashes.
+  await page.click(`${pane} .xterm-screen`);
+  await page.keyboard.press("Control+Shift+L");
+  await waitText(`${pane} .logs-split .logs-state`, /^Following nginx$/);
+  const logOf = await page.evaluate((id) => window.__podterm.splits.get(id)?.view.target, tab.id);
+  assert(logOf?.pod === webPods[1] && logOf.container === "nginx", `the log beside is of ${JSON.stringify(logOf)}`);
+  await page.keyboard.press("Control+Shift+L");
+  await page.waitForSelector(`${pane} .logs-split`, { state: "detached", timeout: WAIT_MS });
   await page.click(`${pane} .banner-copy`);
   await page.waitForSelector("dialog.copy-offer[open]", { timeout: WAIT_MS });
   await waitText("dialog.copy-offer h2", `Debug a copy of ${webPods[1]}?`);

@@ -930,9 +930,11 @@ export class Workspace {
     }
     // A debug tab's log is its target's: the debug container's shell writes no log of its own.
     // A copy tab's is the original's: why it crashes (the copy's container runs a quiet shell).
+    // A favourite's tab whose pods are none Ready, one crash-looping: that pod's, saying why.
+    const crashed = t.status.kind === "lost" && t.status.copyOf && t.status.crashing ? { ...t.status.copyOf, container: t.status.crashing } : null;
     const split = new LogsSplit(
       this.backend,
-      { profile: t.target.profile, namespace: t.target.namespace, pod: t.target.pod, container: t.target.container },
+      { profile: t.target.profile, ...(crashed ?? { namespace: t.target.namespace, pod: t.target.pod, container: t.target.container }) },
       rt.pane,
       () => {
         this.closeSplit(tabId);
