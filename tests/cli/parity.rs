@@ -2514,3 +2514,245 @@ async fn a_pod_that_cannot_be_entered_points_to_a_copy_that_can() {
         "{out:?}"
     );
 }
+
+/// A node debugging pod's generated name made equal across runs.
+fn unrandom_node(s: &str) -> String {
+    const PREFIX: &str = "node-debugger-testnode-";
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(PREFIX) {
+        let start = i + PREFIX.len();
+        out.push_str(&rest[..start]);
+        let suffix: String = rest[start..].chars().take(5).collect();
+        if suffix.len() == 5 && suffix.chars().all(|c| c.is_ascii_alphanumeric()) {
+            out.push_str("XXXXX");
+            rest = &rest[start + 5..];
+        } else {
+            rest = &rest[start..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The debugging pod a `debug node/…` run said it created ("Creating debugging pod NAME …").
+fn created_pod(stdout: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Creating debugging pod "))?;
+    line.split(' ').nth(3).map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_node_matches_kubectl() {
+    let c = cluster::demo().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let custom = dir.path().join("custom.json");
+    std::fs::write(
+        &custom,
+        r#"{"workingDir": "/host", "env": [{"name": "B", "value": "2"}]}"#,
+    )
+    .expect("custom");
+    let custom_flag = format!("--custom={}", custom.display());
+    type Case<'a> = (Vec<&'a str>, Option<&'a str>);
+    let cases: Vec<Case> = vec![
+        // kubectl's default journey: a shell on the node, attached through stdin. In the node's
+        // network namespace the host name is the node's.
+        (
+            vec!["--profile=general", "-i"],
+            Some("echo host=$HOSTNAME; exit\n"),
+        ),
+        (
+            vec![
+                "--profile=sysadmin",
+                "-c",
+                "dbg",
+                "--env=A=1",
+                "--image-pull-policy=IfNotPresent",
+                "--",
+                "sleep",
+                "1000",
+            ],
+            None,
+        ),
+        (
+            vec![
+                "--profile=netadmin",
+                "-q",
+                "--arguments-only",
+                "--",
+                "-c",
+                "sleep 1000",
+            ],
+            None,
+        ),
+        (vec!["--profile=baseline", custom_flag.as_str()], None),
+        (vec!["--profile=restricted"], None),
+    ];
+    let newest = newest_kubectl();
+    for (flags, stdin) in &cases {
+        let mut args = vec!["debug", "node/testnode", "--image=busybox"];
+        args.extend_from_slice(flags);
+        let mut want: Option<serde_json::Value> = None;
+        let mut outs = vec![];
+        for bin in clients() {
+            let out = run(&bin, &c, &args, stdin.map(|s| s.as_bytes().to_vec()), &[]).await;
+            assert_eq!(out.code, 0, "{} {args:?}: {out:?}", bin.display());
+            let name = match created_pod(&out.stdout) {
+                Some(n) => n,
+                // Quiet: the one debugging pod there is.
+                None => {
+                    let list = run(&newest, &c, &["get", "pods", "-o", "name"], None, &[]).await;
+                    let text = String::from_utf8_lossy(&list.stdout).to_string();
+                    let found: Vec<&str> = text
+                        .lines()
+                        .filter_map(|l| l.strip_prefix("pod/"))
+                        .filter(|n| n.starts_with("node-debugger-testnode-"))
+                        .collect();
+                    assert_eq!(found.len(), 1, "{} {args:?}: {text}", bin.display());
+                    found[0].to_string()
+                }
+            };
+            let mut got = pod_shape(&c, &name).await;
+            // kubectl before 1.33 put no label on the pod; the newest kubectl's is compared.
+            let newest_or_ours = bin == podterm() || bin == newest;
+            if !newest_or_ours {
+                got["labels"] = serde_json::Value::Null;
+            }
+            match &want {
+                None => want = Some(got),
+                Some(w) => {
+                    let mut w = w.clone();
+                    if !newest_or_ours {
+                        w["labels"] = serde_json::Value::Null;
+                    }
+                    assert_eq!(got, w, "{} made another pod for {args:?}", bin.display())
+                }
+            }
+            delete_pod(&c, &name).await;
+            wait_gone(&c, &name).await;
+            outs.push((
+                unrandom_node(&String::from_utf8_lossy(&out.stdout)),
+                unrandom_node(&out.stderr),
+            ));
+        }
+        let (ours, theirs) = outs.split_first().expect("podterm");
+        assert!(
+            theirs.iter().all(|t| t.0 == ours.0),
+            "stdout for {args:?}: podterm {:?}, kubectl {theirs:?}",
+            ours.0
+        );
+        assert!(
+            theirs.iter().any(|t| t.1 == ours.1),
+            "stderr for {args:?}: podterm {:?}, kubectl {theirs:?}",
+            ours.1
+        );
+        let w = want.expect("a pod");
+        let s = &w["spec"];
+        assert_eq!(s["nodeName"], "testnode", "{w}");
+        assert_eq!(s["restartPolicy"], "Never", "{w}");
+        assert_eq!(
+            s["tolerations"],
+            serde_json::json!([{ "operator": "Exists" }])
+        );
+        assert_eq!(w["labels"]["app.kubernetes.io/managed-by"], "kubectl-debug");
+        let c0 = &s["containers"][0];
+        match flags[0] {
+            "--profile=general" => {
+                assert_eq!(
+                    ours.0,
+                    "Creating debugging pod node-debugger-testnode-XXXXX with container debugger on node testnode.\nhost=testnode\n"
+                );
+                assert_eq!(
+                    (&s["hostPID"], &s["hostNetwork"], &s["hostIPC"]),
+                    (
+                        &serde_json::json!(true),
+                        &serde_json::json!(true),
+                        &serde_json::json!(true)
+                    )
+                );
+                assert_eq!(s["volumes"][0]["hostPath"]["path"], "/");
+                assert_eq!(c0["volumeMounts"][0]["mountPath"], "/host");
+                assert!(c0["securityContext"].is_null(), "{w}");
+            }
+            "--profile=sysadmin" => {
+                assert_eq!(c0["name"], "dbg");
+                assert_eq!(c0["securityContext"]["privileged"], true);
+                assert_eq!(
+                    c0["env"],
+                    serde_json::json!([{ "name": "A", "value": "1" }])
+                );
+                assert_eq!(c0["imagePullPolicy"], "IfNotPresent");
+                assert_eq!(c0["command"], serde_json::json!(["sleep", "1000"]));
+            }
+            "--profile=netadmin" => {
+                assert_eq!(ours.0, "");
+                assert!(s["volumes"].is_null(), "{w}");
+                assert_eq!(s["hostNetwork"], true);
+                assert_eq!(c0["args"], serde_json::json!(["-c", "sleep 1000"]));
+            }
+            "--profile=baseline" => {
+                assert!(s["hostPID"].is_null() && s["volumes"].is_null(), "{w}");
+                assert_eq!(c0["workingDir"], "/host");
+                assert_eq!(
+                    c0["env"],
+                    serde_json::json!([{ "name": "B", "value": "2" }])
+                );
+            }
+            _ => {
+                assert_eq!(c0["securityContext"]["runAsNonRoot"], true);
+                assert_eq!(
+                    c0["securityContext"]["capabilities"]["drop"],
+                    serde_json::json!(["ALL"])
+                );
+            }
+        }
+    }
+    // An unknown node: the API server's words, nothing made.
+    let out = same(
+        &c,
+        &["debug", "node/nope", "--image=busybox", "--profile=general"],
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("nodes \"nope\" not found"), "{out:?}");
+    // kubectl's other spellings of a node.
+    let out = run(
+        &podterm(),
+        &c,
+        &["debug", "no/testnode", "--image=busybox", "-q"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    // What applies only to a pod is refused before anything is made.
+    for flag in [
+        "--copy-to=x",
+        "--target=app",
+        "--reuse",
+        "--share-processes",
+    ] {
+        let out = run(
+            &podterm(),
+            &c,
+            &["debug", "nodes/testnode", "--image=busybox", flag],
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(out.code, 1, "{flag}: {out:?}");
+        assert!(
+            out.stderr.contains("applies to a pod, not to a node"),
+            "{flag}: {out:?}"
+        );
+    }
+    let list = run(&newest, &c, &["get", "pods", "-o", "name"], None, &[]).await;
+    let made = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter(|l| l.contains("node-debugger-"))
+        .count();
+    assert_eq!(made, 1, "only the no/testnode run made a pod");
+}

@@ -257,7 +257,10 @@ fn open_in(
 
 /// A tab in a copy of `pod` whose `container` runs a shell instead of its command.
 fn open_copy(app: &App, pod: &str, container: &str, name: &str) -> Tab {
-    let copy = Some(CopyRequest { name: name.into() });
+    let copy = Some(CopyRequest {
+        name: name.into(),
+        image: None,
+    });
     open_with(app, DEMO_NAME, pod, container, None, None, copy)
 }
 
@@ -1779,6 +1782,7 @@ async fn copies_a_killed_run_left_are_offered_at_the_next_start() {
         .expect("plan");
     let copy = Some(CopyRequest {
         name: plan.name.clone(),
+        image: None,
     });
     let mut tab = open_with(&run, "ops", "shell", &plan.container, None, None, copy);
     assert_eq!(tab.state().await, SessionState::Connecting);
@@ -1892,6 +1896,7 @@ async fn copies_a_killed_run_left_are_offered_at_the_next_start() {
                 debug: None,
                 copy: Some(CopyRequest {
                     name: plan.name.clone(),
+                    image: None,
                 }),
             },
             socket: None,

@@ -169,6 +169,49 @@ async fn get_pods_with_selectors_and_json() {
             "{}",
             out.stdout
         );
+
+        // The one node every pod runs on, as `kubectl get nodes` and `-o json` show it.
+        let out = kubectl(&k, &c, &["get", "nodes"], None).await;
+        let row: Vec<&str> = out
+            .stdout
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        assert_eq!(
+            row.get(..3),
+            Some(&["testnode", "Ready", "control-plane"][..]),
+            "{}{}",
+            out.stdout,
+            out.stderr
+        );
+        let out = kubectl(
+            &k,
+            &c,
+            &[
+                "get",
+                "no",
+                "testnode",
+                "-o",
+                "jsonpath={.status.addresses[0].address}",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "127.0.0.1"),
+            "{}",
+            out.stderr
+        );
+        let out = kubectl(&k, &c, &["get", "node", "nope"], None).await;
+        assert_eq!(out.code, 1);
+        assert!(
+            out.stderr.contains("nodes \"nope\" not found"),
+            "{}",
+            out.stderr
+        );
     }
 }
 

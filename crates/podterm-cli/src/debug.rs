@@ -1,4 +1,5 @@
-//! `podterm debug`, as `kubectl debug`'s ephemeral-container and pod-copy (`--copy-to`) forms:
+//! `podterm debug`, as `kubectl debug`'s ephemeral-container, pod-copy (`--copy-to`) and node
+//! (`node/NAME`) forms:
 //! same flags, messages and exit codes; plus `--reuse` (attach to a running debug container of
 //! ours instead of adding one) and words, not an endless wait, for an image that cannot be
 //! pulled or a finished pod.
@@ -14,6 +15,7 @@ use podterm_core::debug::{
 };
 use podterm_core::exec::ExecSpec;
 use podterm_core::logs::{self, LogOptions, LogSource, LogsError, Output};
+use podterm_core::nodedebug::{self, NodeSpec};
 use podterm_core::podcopy::{self, CopySpec, Keep};
 use podterm_core::pods::{self, PodTarget};
 use std::sync::Arc;
@@ -320,12 +322,38 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         eprintln!("--profile=legacy is deprecated and planned to be removed in v1.39. It is recommended to specify other profile, for example \"--profile=general\".");
     }
     let attach = a.attach.unwrap_or(a.stdin);
-    // A node or a workload is refused in debug's own words (it takes a pod, nothing else).
+    if let Some(node) = node_target(&pod_name) {
+        let pod_only = [
+            (copy_to.is_some(), "--copy-to"),
+            (a.target_container.is_some(), "--target"),
+            (a.reuse, "--reuse"),
+            (a.share_processes.is_some(), "--share-processes"),
+        ];
+        if let Some((_, flag)) = pod_only.iter().find(|(given, _)| *given) {
+            return Err(Failure::new(format!(
+                "{flag} applies to a pod, not to a node: podterm debug node/NAME makes a new pod on that node"
+            )));
+        }
+        let spec = NodeSpec {
+            image: image.unwrap_or_default(),
+            container,
+            profile,
+            command: a.command.clone(),
+            arguments_only: a.arguments_only,
+            env: env_list(&a.env),
+            pull_policy,
+            stdin: a.stdin,
+            tty: a.tty,
+            custom,
+        };
+        return debug_node(&a, global, node, &spec, attach).await;
+    }
+    // A workload is refused in debug's own words (it takes a pod or a node, nothing else).
     let pod_name = match PodTarget::parse(&pod_name) {
         Ok(PodTarget::Pod(name)) => name,
         Err(e) if pod_name.is_empty() => return Err(e.into()),
         _ => return Err(Failure::new(format!(
-            "{}: podterm debug takes a pod (POD or pod/POD); debugging nodes and workloads is not supported",
+            "{}: podterm debug takes a pod (POD or pod/POD) or a node (node/NAME); debugging workloads is not supported",
             podterm_core::text::shown(&pod_name)
         ))),
     };
@@ -441,6 +469,44 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         return Ok(0);
     }
     attach_to(&a, &cluster, &pod_name, &name, &image, true, limit).await
+}
+
+/// The node a target names (`node/NAME`, `nodes/NAME`, `no/NAME`, as kubectl takes them).
+fn node_target(target: &str) -> Option<&str> {
+    let (kind, name) = target.split_once('/')?;
+    matches!(kind, "node" | "nodes" | "no").then_some(name)
+}
+
+/// Debugs a node as kubectl does: looks it up, creates a pod on it in the namespace (its
+/// profile's namespaces and mounts), then attaches to its container. The pod stays, as
+/// kubectl's does.
+async fn debug_node(
+    a: &DebugArgs,
+    global: &Conn,
+    node: &str,
+    spec: &NodeSpec,
+    attach: bool,
+) -> Result<i32, Failure> {
+    let conn = a.conn(global);
+    conn.check()?;
+    let cluster = connect(&conn).await?;
+    let limit = conn.request_timeout();
+    let found = within(limit, nodedebug::get_node(&cluster.client, node)).await?;
+    let node = found.metadata.name.unwrap_or_else(|| node.to_string());
+    let name = nodedebug::pod_name(&node);
+    let (pod, container) = nodedebug::node_pod(&node, &name, spec);
+    if !a.quiet {
+        println!("Creating debugging pod {name} with container {container} on node {node}.");
+    }
+    within(
+        limit,
+        podcopy::create(&cluster.client, &cluster.namespace, &pod, None),
+    )
+    .await?;
+    if !attach {
+        return Ok(0);
+    }
+    attach_to(a, &cluster, &name, &container, &spec.image, false, limit).await
 }
 
 /// Debugs a copy of the pod: makes it, creates it (deleting the original with `--replace`),

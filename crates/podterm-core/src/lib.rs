@@ -61,6 +61,7 @@ pub mod logs;
 pub mod logview;
 pub mod madecopies;
 pub mod manual;
+pub mod nodedebug;
 pub mod oidc;
 pub mod opentabs;
 pub mod overrides;

@@ -249,7 +249,7 @@ pub async fn ensure_shell_copy(
 
 /// An existing pod of the copy's name, used when it is our copy of `of` and not being deleted:
 /// the container and its image.
-fn ours_to_use(
+pub(crate) fn ours_to_use(
     there: &Pod,
     of: &str,
     name: &str,

@@ -6,6 +6,7 @@ use crate::cluster::Cluster;
 use crate::debug::{self, DebugError, DebugSpec};
 use crate::exec::{ExecError, ExecSpec, Session, Tuning};
 use crate::flow::{self, Credit, FlowConfig, PumpEnd};
+use crate::nodedebug;
 use crate::podcopy::{self, CopyError};
 use crate::pods::{self, PodError, PodTarget};
 use crate::protocol::Outcome;
@@ -42,7 +43,8 @@ pub struct TerminalRequest {
     pub debug: Option<DebugRequest>,
     /// Set: the shell runs in a copy of the pod whose `container` runs a shell instead of its
     /// command (made first when there is no such copy of ours), for a container that crashes as
-    /// it starts. The copy stays until deleted ([`crate::podcopy::delete_shell_copy`]).
+    /// it starts. With `pod` `node/NAME`: in a debugging pod of ours on that node (`kubectl
+    /// debug node/NAME`). Either stays until deleted ([`crate::podcopy::delete_shell_copy`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub copy: Option<CopyRequest>,
@@ -55,6 +57,11 @@ pub struct TerminalRequest {
 pub struct CopyRequest {
     /// The copy's name (a [`crate::podcopy::CopyPlan`]'s).
     pub name: String,
+    /// For a shell on a node (the request's `pod` is `node/NAME`): the image of the debugging
+    /// pod made there ([`crate::nodedebug::ensure_node_shell`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub image: Option<String>,
 }
 
 /// A terminal in a debug container (an ephemeral container that cannot be removed): see
@@ -319,11 +326,22 @@ async fn copied(
     limit: Option<std::time::Duration>,
 ) -> Result<(String, Option<String>), StartError> {
     let client = &cluster.client;
-    let (container, image) = crate::cluster::within(
-        limit,
-        podcopy::ensure_shell_copy(client, namespace, &req.pod, &req.container, name),
-    )
-    .await?;
+    let made = match (req.pod.strip_prefix("node/"), &req.copy) {
+        (Some(node), Some(c)) => {
+            let image = c
+                .image
+                .as_deref()
+                .unwrap_or(crate::settings::DEFAULT_DEBUG_IMAGE);
+            let ensured = nodedebug::ensure_node_shell(client, namespace, node, name, image);
+            crate::cluster::within(limit, ensured).await?
+        }
+        _ => {
+            let ensured =
+                podcopy::ensure_shell_copy(client, namespace, &req.pod, &req.container, name);
+            crate::cluster::within(limit, ensured).await?
+        }
+    };
+    let (container, image) = made;
     match debug::wait_running(client, namespace, name, &container, &image, |_| {}).await? {
         debug::Ready::Running(p) => Ok((container, p.metadata.uid)),
         // The shell ended at once: nothing to open a shell in.
@@ -440,7 +458,8 @@ mod tests {
         assert_eq!(
             req.copy,
             Some(CopyRequest {
-                name: "shell-debug-b2c4d".into()
+                name: "shell-debug-b2c4d".into(),
+                image: None,
             })
         );
     }

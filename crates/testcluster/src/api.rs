@@ -6,6 +6,7 @@
 use crate::auth::{self, Attrs, User};
 use crate::config::WorkloadKind;
 use crate::exec::{self, ExecParams};
+use crate::nodes;
 use crate::selector::Selector;
 use crate::store::{self, Pod, PodEvent};
 use crate::Shared;
@@ -243,6 +244,15 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
                 Some(v) => json_response(StatusCode::OK, &v),
                 None => not_found("namespaces", "", ns),
             })
+        }
+        (Method::GET, ["api", "v1", "nodes"]) => {
+            let verb = if q.flag("watch") { "watch" } else { "list" };
+            let a = attrs(verb, "nodes", None, "", None, None);
+            guard(user, &a).unwrap_or_else(|| nodes_answer(shared, None, table, &q))
+        }
+        (Method::GET, ["api", "v1", "nodes", name]) => {
+            let a = attrs("get", "nodes", None, "", None, Some(name));
+            guard(user, &a).unwrap_or_else(|| nodes_answer(shared, Some(name), table, &q))
         }
         (Method::GET, ["api", "v1", "pods"]) => {
             pods_collection(shared, user, None, &q, table).await
@@ -487,6 +497,7 @@ fn core_resources(ephemeral: bool) -> Value {
             &["ev"],
         )),
         resource("namespaces", "Namespace", false, &["get", "list"], &["ns"]),
+        uncategorized(resource("nodes", "Node", false, &["get", "list"], &["no"])),
         resource(
             "pods",
             "Pod",
@@ -679,6 +690,43 @@ fn namespace_table(
             col("Age", "string", 0),
         ],
         rows,
+    )
+}
+
+/// The node (`name`), or the list of nodes, as JSON or a Table. The node came up with the
+/// cluster: its creation is the oldest namespace's.
+fn nodes_answer(shared: &Shared, name: Option<&str>, as_table: bool, q: &Query) -> Response<Body> {
+    if name.is_some_and(|n| n != nodes::NODE) {
+        return not_found("nodes", "", name.unwrap_or_default());
+    }
+    let created = shared
+        .store
+        .namespaces_json()
+        .into_iter()
+        .map(|(_, _, t)| t)
+        .min()
+        .unwrap_or_else(jiff::Timestamp::now);
+    let rv = shared.store.resource_version();
+    let node = nodes::node_json(created, rv);
+    if q.flag("watch") {
+        return bad_request("watching nodes is not served by testcluster");
+    }
+    if as_table {
+        let (columns, mut row) = nodes::node_row(&node, store::human_age(created));
+        row["object"] = partial(&node, q.get("includeObject"));
+        return json_response(StatusCode::OK, &table(rv, columns, vec![row]));
+    }
+    if name.is_some() {
+        return json_response(StatusCode::OK, &node);
+    }
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "kind": "NodeList",
+            "apiVersion": "v1",
+            "metadata": { "resourceVersion": rv.to_string() },
+            "items": [node],
+        }),
     )
 }
 

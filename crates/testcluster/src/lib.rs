@@ -21,6 +21,7 @@ mod events;
 mod exec;
 mod logapi;
 mod logs;
+mod nodes;
 pub mod pki;
 mod podproto;
 pub mod process;

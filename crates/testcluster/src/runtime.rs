@@ -140,8 +140,18 @@ pub fn proc_spec(
         }
     };
     std::fs::create_dir_all(&cwd).map_err(StartError::Workdir)?;
+    // A pod in the node's network namespace has the node's host name, as on a real node.
+    let host_network = pod
+        .posted
+        .as_ref()
+        .is_some_and(|s| s["hostNetwork"].as_bool() == Some(true));
+    let hostname = if host_network {
+        crate::nodes::NODE.to_string()
+    } else {
+        pod.spec.name.clone()
+    };
     let mut env = vec![
-        ("HOSTNAME".to_string(), pod.spec.name.clone()),
+        ("HOSTNAME".to_string(), hostname),
         ("HOME".to_string(), cwd.display().to_string()),
         (
             "KUBERNETES_SERVICE_HOST".to_string(),

@@ -711,6 +711,11 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
         if spec["nodeName"].as_str().unwrap_or("").is_empty() {
             spec["nodeName"] = json!("testnode");
         }
+        // In the node's network namespace: the node's address.
+        if spec["hostNetwork"].as_bool() == Some(true) {
+            v["status"]["podIP"] = json!("127.0.0.1");
+            v["status"]["podIPs"] = json!([{ "ip": "127.0.0.1" }]);
+        }
         v["spec"] = spec;
     }
     if !p.ephemeral.is_empty() {
