@@ -57,6 +57,11 @@ macro_rules! with_commands {
             /// (empty: the default one) that runs a shell in it instead of its command. Changes
             /// nothing; `open_session` with `copy` set then makes it.
             async plan_copy(profile: String, namespace: String, pod: String, container: String) -> CopyPlan;
+            /// What a shell on `node` would be (`kubectl debug node/NODE`): the node looked up,
+            /// a new debugging pod's name in `namespace` (empty: the profile's), its `image`.
+            /// As a copy's plan, `pod` being `node/NODE`; `open_session` with that `pod` and
+            /// `copy` (its name and image) then makes the pod, which its tab deletes as a copy.
+            async plan_node_shell(profile: String, namespace: String, node: String, image: String) -> CopyPlan;
             /// Deletes the copy `name` of pod `of` a session was opened in: only Podterm's copy
             /// of `of` (any other pod of that name is left alone; one already gone is fine).
             /// The app deletes the copies still open when it exits.

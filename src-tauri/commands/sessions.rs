@@ -86,6 +86,16 @@ pub async fn plan_copy(
     Sessions::plan_copy(&ctx.profiles, &profile, &namespace, &pod, &container).await
 }
 
+pub async fn plan_node_shell(
+    ctx: &Ctx<'_>,
+    profile: String,
+    namespace: String,
+    node: String,
+    image: String,
+) -> Result<CopyPlan> {
+    Sessions::plan_node_shell(&ctx.profiles, &profile, &namespace, &node, &image).await
+}
+
 pub async fn delete_copy(
     ctx: &Ctx<'_>,
     profile: String,

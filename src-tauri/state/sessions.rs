@@ -11,6 +11,7 @@ use podterm_core::cluster::within;
 use podterm_core::exec::Tuning;
 use podterm_core::flow::{Credit, FlowConfig};
 use podterm_core::madecopies::{self, MadeCopy};
+use podterm_core::nodedebug;
 use podterm_core::podcopy::{self, CopyPlan, Deleted};
 use podterm_core::recordings::{AutoRecord, Tap, TapEvent};
 use podterm_core::terminal::{self, Control, StartError, TerminalEnd};
@@ -342,6 +343,26 @@ impl Sessions {
         podcopy::plan_shell_copy(&c.client, ns, pod, container)
             .await
             .map_err(|e| Error::from_call(profile, e))
+    }
+
+    /// What a shell on `node` would be: a debugging pod there (see
+    /// [`podterm_core::nodedebug`]), planned as a copy of `node/NODE`.
+    pub async fn plan_node_shell(
+        profiles: &Profiles,
+        profile: &str,
+        namespace: &str,
+        node: &str,
+        image: &str,
+    ) -> Result<CopyPlan> {
+        let c = profiles.cluster(profile).await?;
+        let ns = c.namespace_or(namespace);
+        let limit = Tuning::with(c.liveness).request_timeout;
+        within(
+            limit,
+            nodedebug::plan_node_shell(&c.client, ns, node, image),
+        )
+        .await
+        .map_err(|e| Error::from_call(profile, e))
     }
 
     /// Deletes the copy `name` of pod `of` a session was opened in, only when it is Podterm's

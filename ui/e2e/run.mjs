@@ -928,6 +928,48 @@ test("a container that crashes as it starts: its tab offers a copy; a split pane
   await closeAllTabs();
 });
 
+test("a shell on a pod's node: the pod's menu asks once, the tab marked node opens there, closing it deletes its pod", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
+  const start = await tabIds();
+  const menu = async () => {
+    await page.$eval('.pod[data-pod="shell"] .pod-line', (el) => el.scrollIntoView({ block: "center" }));
+    const line = await (await page.$('.pod[data-pod="shell"] .pod-line')).boundingBox();
+    await page.mouse.click(line.x + 20, line.y + line.height / 2, { button: "right" });
+    await page.click('.context-menu .context-item:has-text("Shell on its node (mock-node-1)…")');
+    await page.waitForSelector("dialog.node-offer[open]", { timeout: WAIT_MS });
+  };
+  await menu();
+  await waitText("dialog.node-offer h2", "Open a shell on node mock-node-1?");
+  await waitText('dialog.node-offer dd[data-fact="image"]', /^busybox:1\.36 /);
+  await waitText("dialog.node-offer .debug-warning", /kubectl debug node\/mock-node-1/);
+  await screenshot("node-shell-offer");
+  // Cancel makes nothing.
+  await page.click("dialog.node-offer .cancel");
+  await page.waitForSelector("dialog.node-offer", { state: "detached", timeout: WAIT_MS });
+  assert((await tabIds()).length === start.length, "cancel opened a tab");
+  await menu();
+  const planned = (await page.textContent('dialog.node-offer dd[data-fact="pod"]')) ?? "";
+  assert(/^demo\/node-debugger-mock-node-1-[a-z0-9]{5}$/.test(planned), `pod ${planned}`);
+  const name = planned.slice("demo/".length);
+  await page.click("dialog.node-offer .debug-confirm");
+  const tab = await newTab(start, "connected");
+  assert(tab.pod === "node/mock-node-1" && tab.copy?.name === name && tab.copy?.image === "busybox:1.36" && tab.container === "debugger", `node tab ${JSON.stringify(tab)}`);
+  await waitForLine(tab.id, (l) => l.includes("root@mock-node-1"), "the node's prompt");
+  await waitText(`.tab[data-tab-id="${tab.id}"] .tab-node`, "node");
+  await screenshot("node-shell-tab");
+  // Closed, its pod is deleted as the node's, and the tab is not offered to reopen.
+  await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  const deleted = await until(async () => {
+    const d = await page.evaluate(() => window.__podtermMock.copiesDeleted());
+    return d.some((x) => x.name === name) ? d : null;
+  }, "the node's pod deleted");
+  const mine = deleted.filter((x) => x.name === name);
+  assert(JSON.stringify(mine) === JSON.stringify([{ profile: tab.profile, namespace: "demo", name, of: "node/mock-node-1" }]), `deleted ${JSON.stringify(mine)}`);
+  await closeAllTabs();
+});
+
 test("a tab whose pod was deleted ends as soon as the pod list learns it", async () => {
   await page.evaluate(() => window.__podtermMock.addPod({ name: "victim", namespace: "demo", containers: ["main"] }));
   await page.dblclick('.pod[data-pod="victim"] .pod-line');

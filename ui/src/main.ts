@@ -24,6 +24,7 @@ import { TransfersView } from "./transfers/view";
 import { openRecordings } from "./recordings/view";
 import { askBroadcast } from "./terminal/broadcast";
 import { workloadPanesItems } from "./terminal/workload-panes";
+import { nodeShellItems } from "./terminal/node-shell";
 import { favouriteTarget, placeholderTarget } from "./favourites/favourite";
 import type { FavouriteRef, SessionTarget } from "./terminal/tabs";
 
@@ -54,6 +55,7 @@ async function start(): Promise<void> {
       items: (pod) => [
         ...podMenuItems(model, pod, (t, workload) => workspace?.openLogs(t, workload)),
         ...workloadPanesItems(model, pod, (targets) => workspace?.openPanes(targets, true)),
+        ...nodeShellItems(model, pod, (profile, namespace, node) => workspace?.openNodeShell(profile, namespace, node)),
       ],
       logs: openLogs,
     },

@@ -46,6 +46,7 @@ describe("tauriBackend", () => {
       ["pageSocket", []],
       ["planDebug", ["p", "n", "x", "c", "busybox:1.36"]],
       ["planCopy", ["p", "n", "x", "c"]],
+      ["planNodeShell", ["p", "n", "node-1", "busybox:1.36"]],
       ["deleteCopy", ["p", "n", "x-debug-b2c4d", "x"]],
       ["leftCopies", []],
       ["deleteLeftCopy", [{ profile: "p", namespace: "n", name: "x-debug-b2c4d", of: "x" }]],

@@ -1,6 +1,7 @@
 // Tabs that survive a restart: what is saved of each open tab (engine side: podterm-core's
 // opentabs.rs, tabs.json) and how the saved ones come back. Pure: no DOM, no IPC.
 import type { DebugPlan, PodOwner, RestoredTab, SavedTab, SavedTabs, TabView } from "../ipc/types";
+import { nodeOf } from "../terminal/node-shell";
 import { debugTarget } from "../terminal/debug";
 import type { FavouriteRef, SessionTarget, Tab } from "../terminal/tabs";
 
@@ -27,7 +28,9 @@ export function tabsToSave(
   activeId: number | null,
   ownerOf: (t: SessionTarget) => PodOwner | null,
 ): SavedTabs {
-  const saved: SavedTab[] = tabs.map((t) => ({
+  // A shell on a node is not kept: its pod goes with its tab (reopened, it would be no pod).
+  const kept = tabs.filter((t) => nodeOf(t.target) === null);
+  const saved: SavedTab[] = kept.map((t) => ({
     profile: t.target.profile,
     namespace: t.target.namespace,
     pod: t.target.pod,
@@ -39,7 +42,7 @@ export function tabsToSave(
     debug: t.target.debug ? { ...t.target.debug } : null,
     ephemeral: t.target.ephemeral === true,
   }));
-  const active = tabs.findIndex((t) => t.id === activeId);
+  const active = kept.findIndex((t) => t.id === activeId);
   return { tabs: saved, active: active < 0 ? null : active };
 }
 

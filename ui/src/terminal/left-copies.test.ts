@@ -12,6 +12,8 @@ describe("copies a run before left", () => {
     expect(leftCopyLine(copy)).toBe("crashy-debug-x2k9p, a copy of crashy (namespace demo, cluster ops)");
     // A tab that asked for the profile's namespace says none.
     expect(leftCopyLine(inProfileNamespace)).toBe("crashy-debug-x2k9p, a copy of crashy (cluster ops)");
+    // A shell on a node's pod.
+    expect(leftCopyLine({ ...copy, name: "node-debugger-n1-x2k9p", of: "node/n1" })).toBe("node-debugger-n1-x2k9p, a shell on node n1 (namespace demo, cluster ops)");
   });
 
   it("a kept copy says how to delete it by hand, in its namespace when it has one", () => {

@@ -17,7 +17,9 @@ export function leftCopiesTitle(n: number): string {
 /** One copy as the card lists it. */
 export function leftCopyLine(c: MadeCopy): string {
   const where = c.namespace ? `namespace ${c.namespace}, ` : "";
-  return `${c.name}, a copy of ${c.of} (${where}cluster ${c.profile})`;
+  // A shell on a node's pod is listed as a copy of `node/NODE`.
+  const what = c.of.startsWith("node/") ? `a shell on node ${c.of.slice("node/".length)}` : `a copy of ${c.of}`;
+  return `${c.name}, ${what} (${where}cluster ${c.profile})`;
 }
 
 /** How to delete a kept copy by hand. */

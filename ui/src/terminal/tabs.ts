@@ -14,6 +14,7 @@
 // it means now (a rollout may have replaced the pod), then opens the session there; a resolve that
 // fails ends the attempt as lost before connecting (`unresolved`), with the backend's words.
 import type { CopyRequest, CrashingPod, DebugRequest, SessionState } from "../ipc/types";
+import { nodeOf } from "./node-shell";
 
 export interface SessionTarget {
   profile: string;
@@ -136,7 +137,9 @@ export function tabTitle(target: SessionTarget): string {
 export function tabLabel(tab: Pick<Tab, "target" | "favourite"> & { kind?: Tab["kind"]; workload?: boolean; workloadName?: string }): string {
   if (tab.kind === "logs" && tab.workload) return tab.workloadName ? `Logs · ${tab.workloadName}` : `Logs · workload of ${tab.target.pod}`;
   if (tab.kind === "logs") return `Logs · ${tabTitle({ ...tab.target, command: null })}`;
-  return tab.favourite ? `★ ${tab.favourite.name}` : tabTitle(tab.target);
+  if (tab.favourite) return `★ ${tab.favourite.name}`;
+  // A shell on a node: the node is the place (its pod's one container is not).
+  return nodeOf(tab.target) !== null ? tab.target.pod : tabTitle(tab.target);
 }
 
 /** What tells a tab apart from others with the same title: shown before its title. */
@@ -610,7 +613,8 @@ export class TabModel {
     if (i < 0) return undefined;
     const [tab] = this.tabs.splice(i, 1);
     // A copy tab's copy goes with it: reopened, it is the original pod's tab (which offers a copy).
-    if (tab!.kind === "terminal" && reopenable) this.closed.push({ target: withoutCopy(copyTarget(tab!.target)), favourite: tab!.favourite ? { ...tab!.favourite } : null });
+    // A shell on a node is not reopened: its pod went with its tab, and a new one is asked for.
+    if (tab!.kind === "terminal" && reopenable && nodeOf(tab!.target) === null) this.closed.push({ target: withoutCopy(copyTarget(tab!.target)), favourite: tab!.favourite ? { ...tab!.favourite } : null });
     if (this.closed.length > 20) this.closed.shift();
     if (this.activeId === id) {
       const next = this.tabs[i] ?? this.tabs[i - 1];

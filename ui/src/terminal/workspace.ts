@@ -10,6 +10,7 @@ import { appKey, type AppKey } from "./keys";
 import type { MenuItem } from "../menu";
 import { askDebug, currentDebugImage, debugContainerName, debugDescription, debugTarget } from "./debug";
 import { askCopy, copyDescription, copyTarget, copyNotDeleted } from "./copy";
+import { askNodeShell, nodeDescription, nodeOf, nodeTarget } from "./node-shell";
 import {
   inputAction,
   isDebugTarget,
@@ -802,6 +803,22 @@ export class Workspace {
   }
 
   /**
+   * "Shell on its node…" from a pod's menu: asks the backend what the debugging pod on `node`
+   * would be (in `namespace`, from the Debug image setting), asks the user once, then opens its
+   * tab.
+   */
+  openNodeShell(profile: string, namespace: string, node: string): void {
+    this.backend.planNodeShell(profile, namespace, node, currentDebugImage()).then(
+      (plan) => {
+        askNodeShell(plan, () => this.open(nodeTarget(profile, plan)));
+      },
+      (err: unknown) => {
+        askNodeShell(null, () => {}, errorMessage(err));
+      },
+    );
+  }
+
+  /**
    * "Debug a copy of the pod…" on a tab whose container crashes as it starts: asks the backend
    * what the copy would be, asks the user once, then opens a tab in the copy beside this one.
    */
@@ -926,6 +943,11 @@ export class Workspace {
     if (rt.split) {
       this.closeSplit(tabId);
       rt.view.focus();
+      return;
+    }
+    // A shell on a node has no pod log worth showing: its pod is the shell's own.
+    if (nodeOf(t.target) !== null) {
+      this.notice(tabId, "A shell on a node has no log to show beside it: open the Logs of a pod on that node instead");
       return;
     }
     // A debug tab's log is its target's: the debug container's shell writes no log of its own.
@@ -1366,7 +1388,11 @@ export class Workspace {
   /** Sessions of this run for quick open: the open tabs (newest first), then closed ones. */
   recentTargets(): SessionTarget[] {
     // A copy's tab is offered as its original pod's: the copy belongs to its tab.
-    const open = [...this.model.list()].sort((a, b) => b.id - a.id).filter((t) => !t.favourite).map((t) => withoutCopy(t.target));
+    // A shell on a node is made anew from the pod menu (its pod goes with its tab).
+    const open = [...this.model.list()]
+      .sort((a, b) => b.id - a.id)
+      .filter((t) => !t.favourite && nodeOf(t.target) === null)
+      .map((t) => withoutCopy(t.target));
     return [...open, ...this.model.closedTargets()];
   }
 
@@ -1403,7 +1429,7 @@ export class Workspace {
           `${[t.target.profile, t.target.namespace, l.title].filter(Boolean).join(" · ")} — ${t.kind === "logs" ? logsStatusText(t.status) : statusText(t.status)}`,
           // A debug tab is marked here as in the bar: its shell is in another container.
           isDebugTarget(t.target) ? h("span", { class: "tab-debug", title: debugDescription(t.target) ?? "" }, "debug") : null,
-        t.target.copy ? h("span", { class: "tab-copy", title: copyDescription(t.target) ?? "" }, "copy") : null,
+        t.target.copy ? tabCopyBadge(t.target) : null,
         ),
       );
     });
@@ -1483,7 +1509,7 @@ export class Workspace {
           h("span", { class: "tab-title" }, label.title),
         ),
         isDebugTarget(t.target) ? h("span", { class: "tab-debug", title: debugDescription(t.target) ?? "" }, "debug") : null,
-        t.target.copy ? h("span", { class: "tab-copy", title: copyDescription(t.target) ?? "" }, "copy") : null,
+        t.target.copy ? tabCopyBadge(t.target) : null,
         members.length > 1 ? h("span", { class: "tab-panes", title: `${members.length} panes` }, `▥ ${members.length}`) : null,
         broadcasting ? h("span", { class: "tab-broadcast", title: `Broadcast input: ${BROADCAST_KEY} in a broadcasting pane stops it` }, "BROADCAST") : null,
         recordingBadge(members.map((id) => this.recording.get(id)).filter((r) => r !== undefined)),
@@ -1578,6 +1604,8 @@ export class Workspace {
         if (s.resolving && t.favourite) {
           const about = [t.favourite.target, t.target.namespace ? `in ${t.target.namespace}` : ""].filter(Boolean).join(" ");
           setText(rt.bannerText, `Finding the pod for ${t.favourite.name}${about ? ` (${about})` : ""}… ${secs.toFixed(0)} s`);
+        } else if (t.target.copy && nodeOf(t.target) !== null) {
+          setText(rt.bannerText, `Making the pod ${t.target.copy.name} on node ${nodeOf(t.target)} in ${t.target.namespace} (${t.target.profile}) and waiting for its shell… ${secs.toFixed(0)} s`);
         } else if (t.target.copy) {
           setText(rt.bannerText, `Making the copy ${t.target.copy.name} of ${where} in ${t.target.namespace} (${t.target.profile}) and waiting for its shell… ${secs.toFixed(0)} s`);
         } else if (t.target.debug) {
@@ -1656,4 +1684,10 @@ function tabTooltip(t: Tab): string {
   if (!t.favourite) return where;
   const fav = `★ ${t.favourite.name}${t.favourite.target ? ` (${t.favourite.target})` : ""}`;
   return where ? `${fav}: ${where}` : fav;
+}
+
+/** A copy tab's mark in the tab bar: "node" for a shell on a node, else "copy". */
+function tabCopyBadge(target: SessionTarget): HTMLElement {
+  const node = nodeOf(target) !== null;
+  return h("span", { class: node ? "tab-copy tab-node" : "tab-copy", title: (node ? nodeDescription(target) : copyDescription(target)) ?? "" }, node ? "node" : "copy");
 }

@@ -7,4 +7,9 @@ export type CopyRequest = {
 /**
  * The copy's name (a [`crate::podcopy::CopyPlan`]'s).
  */
-name: string, };
+name: string, 
+/**
+ * For a shell on a node (the request's `pod` is `node/NAME`): the image of the debugging
+ * pod made there ([`crate::nodedebug::ensure_node_shell`]).
+ */
+image?: string, };

@@ -26,6 +26,7 @@ debug?: DebugRequest,
 /**
  * Set: the shell runs in a copy of the pod whose `container` runs a shell instead of its
  * command (made first when there is no such copy of ours), for a container that crashes as
- * it starts. The copy stays until deleted ([`crate::podcopy::delete_shell_copy`]).
+ * it starts. With `pod` `node/NAME`: in a debugging pod of ours on that node (`kubectl
+ * debug node/NAME`). Either stays until deleted ([`crate::podcopy::delete_shell_copy`]).
  */
 copy?: CopyRequest, };

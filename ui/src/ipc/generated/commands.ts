@@ -45,6 +45,7 @@ export const COMMANDS = [
   "page_socket",
   "plan_debug",
   "plan_copy",
+  "plan_node_shell",
   "delete_copy",
   "left_copies",
   "delete_left_copy",
@@ -167,6 +168,13 @@ export interface Commands {
    * nothing; `open_session` with `copy` set then makes it.
    */
   planCopy(profile: string, namespace: string, pod: string, container: string): Promise<CopyPlan>;
+  /**
+   * What a shell on `node` would be (`kubectl debug node/NODE`): the node looked up,
+   * a new debugging pod's name in `namespace` (empty: the profile's), its `image`.
+   * As a copy's plan, `pod` being `node/NODE`; `open_session` with that `pod` and
+   * `copy` (its name and image) then makes the pod, which its tab deletes as a copy.
+   */
+  planNodeShell(profile: string, namespace: string, node: string, image: string): Promise<CopyPlan>;
   /**
    * Deletes the copy `name` of pod `of` a session was opened in: only Podterm's copy
    * of `of` (any other pod of that name is left alone; one already gone is fine).
@@ -403,6 +411,7 @@ export function tauriCommands(): Commands {
     pageSocket: () => invoke<string>("page_socket"),
     planDebug: (profile, namespace, pod, container, image) => invoke<DebugPlan>("plan_debug", { profile, namespace, pod, container, image }),
     planCopy: (profile, namespace, pod, container) => invoke<CopyPlan>("plan_copy", { profile, namespace, pod, container }),
+    planNodeShell: (profile, namespace, node, image) => invoke<CopyPlan>("plan_node_shell", { profile, namespace, node, image }),
     deleteCopy: (profile, namespace, name, of) => invoke<void>("delete_copy", { profile, namespace, name, of }),
     leftCopies: () => invoke<MadeCopy[]>("left_copies"),
     deleteLeftCopy: (copy) => invoke<Deleted>("delete_left_copy", { copy }),

@@ -424,6 +424,11 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async openSession(req, onOutput, onState) {
       await tick(5);
       profiles.require(req.profile);
+      // A shell on a node: in the debugging pod the engine makes on it (the mock's one node).
+      if (req.copy && req.pod.startsWith("node/")) {
+        if (req.pod !== "node/mock-node-1") throw mockError("notFound", `nodes "${req.pod.slice(5)}" not found`);
+        return sessions.open(req, onOutput, onState, null);
+      }
       const p = cluster.find(req.namespace, req.pod);
       if (!p) throw mockError("notFound", `pods "${req.pod}" not found`);
       if (p.phase === "Succeeded" || p.phase === "Failed") {
@@ -502,6 +507,12 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       const chosen = container || p.defaultContainer;
       if (!p.containers.includes(chosen)) throw mockError("notFound", `container ${chosen} is not valid for pod ${pod}`);
       return { namespace, pod, container: chosen, image: "busybox:1.36", name: `${pod}-debug-${Math.random().toString(36).slice(2, 7)}` };
+    },
+    async planNodeShell(profile, namespace, node, image) {
+      await tick(10);
+      profiles.require(profile);
+      if (node !== "mock-node-1") throw mockError("notFound", `nodes "${node}" not found`);
+      return { namespace: namespace || "default", pod: `node/${node}`, container: "debugger", image, name: `node-debugger-${node}-${Math.random().toString(36).slice(2, 7)}` };
     },
     async deleteCopy(profile, namespace, name, of) {
       // Told when asked (a test can then see that a call was not made).

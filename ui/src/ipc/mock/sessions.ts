@@ -76,8 +76,10 @@ export class MockSession {
     /** Resolves when connecting may finish (a test can hold sessions in "connecting"). */
     private readonly connectGate: () => Promise<void> = () => Promise.resolve(),
   ) {
-    // A copy's shell is in the copy (its hostname the copy's name).
-    this.prompt = `root@${req.copy?.name ?? req.pod}:/# `;
+    // A copy's shell is in the copy (its hostname the copy's name); a shell on a node is in the
+    // node's network namespace (its hostname the node's).
+    const node = req.copy && req.pod.startsWith("node/") ? req.pod.slice("node/".length) : null;
+    this.prompt = `root@${node ?? req.copy?.name ?? req.pod}:/# `;
     const cmd = req.command;
     this.interactive = cmd === null || (cmd.length === 1 && SHELLS.has(cmd[0]!));
   }
