@@ -456,7 +456,9 @@ fn copy_kind(e: &CopyError) -> ErrorKind {
         CopyError::Api(e) => api_kind(e),
         CopyError::NeedsImage | CopyError::CustomTarget { .. } => ErrorKind::InvalidInput,
         CopyError::Target(e) => pod_kind(e),
-        CopyError::NotOurs { .. } | CopyError::Terminating { .. } => ErrorKind::Refused,
+        CopyError::NotOurs { .. }
+        | CopyError::NotOursOnNode { .. }
+        | CopyError::Terminating { .. } => ErrorKind::Refused,
     }
 }
 

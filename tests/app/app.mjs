@@ -930,6 +930,72 @@ async function openCopyOfCrashy() {
   return { tab, copyTab, name };
 }
 
+test("a shell on a pod's node: its menu asks once, the shell runs on the node, the pod goes with its tab", async () => {
+  await closeDialogs();
+  await selectProfile("ops");
+  await app.waitFor('.pod[data-pod="shell"] .pod-line', 20_000);
+  // The pod's right-click menu. (Its event is dispatched in the page: WebKitWebDriver's pointer
+  // actions leave the keyboard's Shift unusable for the keys typed after them.)
+  await app.exec(() => {
+    const row = document.querySelector('.pod[data-pod="shell"] .pod-line');
+    const r = row.getBoundingClientRect();
+    row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
+  });
+  const clicked = await app.waitUntil("the node item", 10_000, () => {
+    const item = [...document.querySelectorAll(".context-menu .context-item")].find((e) => e.textContent.includes("Shell on its node (testnode)…"));
+    item?.click();
+    return item !== undefined;
+  });
+  assert(clicked, "no \"Shell on its node (testnode)…\" in the pod's menu");
+  await app.waitFor("dialog.node-offer[open] .debug-confirm", 15_000);
+  const planned = await text('dialog.node-offer dd[data-fact="pod"]');
+  assert(/^demo\/node-debugger-testnode-[a-z0-9]{5}$/.test(planned ?? ""), `pod fact ${planned}`);
+  const name = planned.slice("demo/".length);
+  assert((await kubectl(["get", "pod", name])).code !== 0, "the pod exists before the question is answered");
+  await screenshot("node-shell-offer");
+  const before = await tabIds();
+  await app.click("dialog.node-offer .debug-confirm");
+  const tab = await newTab(before, "the node's tab");
+  assert(tab.pod === "node/testnode" && tab.copy?.name === name && tab.container === "debugger", `node tab ${JSON.stringify(tab)}`);
+  // ops is a production cluster: the run's first shell there asks (unless an earlier test said yes).
+  const settled = (id) => {
+    if (document.querySelector('dialog.production-ask[open][data-profile="ops"]')) return "ask";
+    return document.querySelector(`.tab[data-tab-id="${id}"]`)?.getAttribute("data-state") === "connected" ? "connected" : false;
+  };
+  if ((await app.waitUntil("connected or asked", 30_000, settled, tab.id)) === "ask") {
+    await app.click("dialog.production-ask[open] button.production-confirm");
+  }
+  await waitTabState(tab.id, "connected", 30_000);
+  await waitForLine(tab.id, isPrompt, "the node shell's prompt");
+  // In the node's network namespace: the node's host name.
+  await typeLine(tab.id, "echo on-$HOSTNAME");
+  await waitForLine(tab.id, (l) => l === "on-testnode", "the node shell answering");
+  const badge = await text(`.tab[data-tab-id="${tab.id}"] .tab-node`);
+  assert(badge === "node", `tab badge ${badge}`);
+  // kubectl sees kubectl's node debugging pod, marked as the app's for that node.
+  const got = await kubectl(["get", "pod", name, "-o", "json"]);
+  assert(got.code === 0, `kubectl get the pod: ${got.err}`);
+  const pod = JSON.parse(got.out);
+  assert(pod.spec.nodeName === "testnode" && pod.spec.hostPID === true && pod.spec.hostNetwork === true, `spec ${JSON.stringify(pod.spec)}`);
+  assert(pod.spec.containers[0].volumeMounts?.[0]?.mountPath === "/host" && pod.spec.containers[0].image === "busybox:1.36", `container ${JSON.stringify(pod.spec.containers[0])}`);
+  assert(pod.metadata.annotations?.["podterm.dev/debug-copy-of"] === "node/testnode", `annotations ${JSON.stringify(pod.metadata.annotations)}`);
+  const entry = (await listedCopies())?.find((c) => c.name === name);
+  assert(entry?.profile === "ops" && entry.namespace === "demo" && entry.of === "node/testnode", `copies.json: ${JSON.stringify(await listedCopies())}`);
+  await screenshot("node-shell-tab");
+  await closeTab(tab.id);
+  // Closing the tab deleted the pod (kubectl's view, waited for), and took it off the list.
+  for (let i = 0; ; i++) {
+    const left = await kubectl(["get", "pod", name, "--ignore-not-found", "-o", "name"]);
+    if (left.code === 0 && left.out.trim() === "") break;
+    assert(i < 200, `the node's pod is still there: ${left.out} ${left.err}`);
+    await sleep(100);
+  }
+  for (let i = 0; (await listedCopies())?.some((c) => c.name === name); i++) {
+    assert(i < 100, `copies.json still lists the deleted pod: ${JSON.stringify(await listedCopies())}`);
+    await sleep(100);
+  }
+});
+
 test("quick open: a pod of another namespace of the current cluster, and a workload, open a shell", async () => {
   await closeDialogs();
   // The sidebar lists ops's demo namespace; api-0 lives in apps.

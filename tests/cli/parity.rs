@@ -2728,7 +2728,20 @@ async fn debug_node_matches_kubectl() {
     )
     .await;
     assert_eq!(out.code, 0, "{out:?}");
-    // What applies only to a pod is refused before anything is made.
+    // kubectl's words for a name with a slash.
+    let out = same(
+        &c,
+        &[
+            "debug",
+            "node/testnode/proxy",
+            "--image=busybox",
+            "--profile=general",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(out.code, 1);
+    // What applies only to a pod is refused before anything is made (or said).
     for flag in [
         "--copy-to=x",
         "--target=app",
@@ -2743,7 +2756,11 @@ async fn debug_node_matches_kubectl() {
             &[],
         )
         .await;
-        assert_eq!(out.code, 1, "{flag}: {out:?}");
+        assert_eq!(
+            (out.code, out.stdout.as_slice()),
+            (1, &b""[..]),
+            "{flag}: {out:?}"
+        );
         assert!(
             out.stderr.contains("applies to a pod, not to a node"),
             "{flag}: {out:?}"

@@ -163,6 +163,15 @@ impl App {
     ) -> Res<CopyPlan> {
         Sessions::plan_copy(&self.profiles, profile, namespace, pod, container).await
     }
+    async fn plan_node_shell(
+        &self,
+        profile: &str,
+        namespace: &str,
+        node: &str,
+        image: &str,
+    ) -> Res<CopyPlan> {
+        Sessions::plan_node_shell(&self.profiles, profile, namespace, node, image).await
+    }
     async fn delete_copy(&self, profile: &str, namespace: &str, name: &str, of: &str) -> Res<()> {
         self.sessions
             .delete_copy(&self.profiles, profile, namespace, name, of)
@@ -1934,4 +1943,123 @@ async fn copies_a_killed_run_left_are_offered_at_the_next_start() {
         .await
         .expect("demo copy");
     wait_pod(&client, &demo_plan.name, "deleted", |p| p.is_none()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_on_a_node_runs_in_a_pod_deleted_with_its_tab() {
+    let f = app().await;
+    let client = demo_client(&f.app).await;
+    // An unknown node: the API server's words, nothing planned.
+    let e = f
+        .app
+        .plan_node_shell(DEMO_NAME, "", "nope", "busybox:1.36")
+        .await
+        .expect_err("no such node");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(e.to_string().contains("nodes \"nope\" not found"), "{e}");
+    // The plan: in the profile's namespace, a copy of node/NODE; nothing made yet.
+    let plan = f
+        .app
+        .plan_node_shell(DEMO_NAME, "", "testnode", "busybox:1.36")
+        .await
+        .expect("plan");
+    assert_eq!(
+        (
+            plan.namespace.as_str(),
+            plan.pod.as_str(),
+            plan.container.as_str(),
+            plan.image.as_str()
+        ),
+        ("demo", "node/testnode", "debugger", "busybox:1.36")
+    );
+    assert!(plan.name.starts_with("node-debugger-testnode-"), "{plan:?}");
+    assert!(pod_now(&client, &plan.name).await.is_none());
+    let node_copy = |name: &str| {
+        Some(CopyRequest {
+            name: name.into(),
+            image: Some("busybox:1.36".into()),
+        })
+    };
+    let mut tab = open_with(
+        &f.app,
+        DEMO_NAME,
+        "node/testnode",
+        "",
+        None,
+        None,
+        node_copy(&plan.name),
+    );
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    // In the node's network namespace: the node's host name.
+    f.app
+        .send_input(tab.id, Bytes::from_static(b"echo on-$HOSTNAME\r"))
+        .expect("input");
+    tab.expect_output(&f.app, "on-testnode").await;
+    let made = pod_now(&client, &plan.name).await.expect("the node's pod");
+    assert_eq!(
+        made.metadata
+            .annotations
+            .unwrap_or_default()
+            .get(podterm_core::podcopy::COPY_OF)
+            .map(String::as_str),
+        Some("node/testnode")
+    );
+    let spec = made.spec.expect("spec");
+    assert_eq!(spec.node_name.as_deref(), Some("testnode"));
+    assert_eq!((spec.host_pid, spec.host_network), (Some(true), Some(true)));
+    let uid = made.metadata.uid.clone().expect("uid");
+    // A second tab on it (a reconnect) reuses it; its exit ends its own shell only.
+    let mut again = open_with(
+        &f.app,
+        DEMO_NAME,
+        "node/testnode",
+        "",
+        None,
+        None,
+        node_copy(&plan.name),
+    );
+    assert_eq!(again.state().await, SessionState::Connecting);
+    assert_eq!(again.state().await, SessionState::Connected);
+    f.app
+        .send_input(again.id, Bytes::from_static(b"exit 4\r"))
+        .expect("input");
+    assert_eq!(again.end(&f.app).await, exited(4));
+    let still = pod_now(&client, &plan.name).await.expect("still there");
+    assert_eq!(
+        still.metadata.uid.as_deref(),
+        Some(uid.as_str()),
+        "made again"
+    );
+    // A pod of the planned name that is not ours: neither used nor deleted.
+    let mut foreign = open_with(
+        &f.app,
+        DEMO_NAME,
+        "node/testnode",
+        "",
+        None,
+        None,
+        node_copy("shell"),
+    );
+    assert_eq!(foreign.state().await, SessionState::Connecting);
+    let end = foreign.end(&f.app).await;
+    assert!(
+        matches!(&end, SessionState::Lost { reason, .. } if reason.contains("pod \"shell\" exists and is not Podterm's pod for a shell on node \"testnode\"")),
+        "{end:?}"
+    );
+    f.app
+        .delete_copy(DEMO_NAME, "demo", "shell", "node/testnode")
+        .await
+        .expect("not ours: left alone");
+    assert!(
+        pod_now(&client, "shell").await.is_some(),
+        "a pod not ours was deleted"
+    );
+    // The tab closes: its pod is deleted.
+    f.app.close_session(tab.id);
+    f.app
+        .delete_copy(DEMO_NAME, "demo", &plan.name, "node/testnode")
+        .await
+        .expect("delete");
+    wait_pod(&client, &plan.name, "gone", |p| p.is_none()).await;
 }

@@ -306,7 +306,9 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
             "--target is incompatible with --copy-to. Use --share-processes instead.",
         ));
     }
-    if let (Some(t), false) = (&a.target_container, a.quiet) {
+    // A node refuses --target below: nothing is said of a target first.
+    let on_node = node_target(&pod_name).is_some();
+    if let (Some(t), false, false) = (&a.target_container, a.quiet, on_node) {
         println!("Targeting container {t:?}. If you don't see processes from this container it may be because the container runtime doesn't support this feature.");
     }
     if a.tty && !a.stdin {
@@ -323,6 +325,11 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     }
     let attach = a.attach.unwrap_or(a.stdin);
     if let Some(node) = node_target(&pod_name) {
+        if node.contains('/') {
+            return Err(Failure::new(
+                "arguments in resource/name form may not have more than one slash",
+            ));
+        }
         let pod_only = [
             (copy_to.is_some(), "--copy-to"),
             (a.target_container.is_some(), "--target"),
@@ -492,7 +499,8 @@ async fn debug_node(
     let cluster = connect(&conn).await?;
     let limit = conn.request_timeout();
     let found = within(limit, nodedebug::get_node(&cluster.client, node)).await?;
-    let node = found.metadata.name.unwrap_or_else(|| node.to_string());
+    // The node's name as the server has it, shown only once made safe.
+    let node = podterm_core::text::shown(&found.metadata.name.unwrap_or_else(|| node.to_string()));
     let name = nodedebug::pod_name(&node);
     let (pod, container) = nodedebug::node_pod(&node, &name, spec);
     if !a.quiet {

@@ -160,10 +160,10 @@ pub async fn plan_node_shell(
     image: &str,
 ) -> Result<CopyPlan, CopyError> {
     let found = get_node(client, node).await?;
-    let node = found.metadata.name.unwrap_or_else(|| node.to_string());
+    let node = crate::text::shown(&found.metadata.name.unwrap_or_else(|| node.to_string()));
     Ok(CopyPlan {
         namespace: namespace.to_string(),
-        pod: mark(&crate::text::shown(&node)),
+        pod: mark(&node),
         container: CONTAINER.to_string(),
         image: crate::text::shown(image),
         name: pod_name(&node),
@@ -202,17 +202,22 @@ pub async fn ensure_node_shell(
 ) -> Result<(String, String), CopyError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let of = mark(node);
+    // Another pod of that name is said as the node's, not as a pod copy's.
+    let ours = |there: &Pod| match podcopy::ours_to_use(there, &of, name, Some(CONTAINER)) {
+        Err(CopyError::NotOurs { name, .. }) => Err(CopyError::NotOursOnNode {
+            name,
+            node: crate::text::shown(node),
+        }),
+        other => other,
+    };
     if let Some(there) = pods.get_opt(name).await? {
-        return podcopy::ours_to_use(&there, &of, name, Some(CONTAINER));
+        return ours(&there);
     }
     get_node(client, node).await?;
     let pod = shell_pod(node, name, image);
     match podcopy::create(client, namespace, &pod, None).await {
         Ok(_) => Ok((CONTAINER.to_string(), image.to_string())),
-        Err(CopyError::Api(ApiError::Refused { code: 409, .. })) => {
-            let there = pods.get(name).await?;
-            podcopy::ours_to_use(&there, &of, name, Some(CONTAINER))
-        }
+        Err(CopyError::Api(ApiError::Refused { code: 409, .. })) => ours(&pods.get(name).await?),
         Err(e) => Err(e),
     }
 }

@@ -33,6 +33,10 @@ pub enum CopyError {
         "pod \"{name}\" exists and is not a copy Podterm made of pod \"{of}\": it is left alone"
     )]
     NotOurs { name: String, of: String },
+    /// A pod of the name planned for a shell on a node exists and is not Podterm's debugging
+    /// pod on that node: it is neither used nor deleted.
+    #[error("pod \"{name}\" exists and is not Podterm's pod for a shell on node \"{node}\": it is left alone")]
+    NotOursOnNode { name: String, node: String },
     /// The container to copy could not be chosen (kubectl's words).
     #[error(transparent)]
     Target(#[from] crate::pods::PodError),

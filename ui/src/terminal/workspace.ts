@@ -994,7 +994,10 @@ export class Workspace {
       items.push({ label: this.recording.has(tabId) ? "Stop recording" : "Start recording", run: () => this.toggleRecording(tabId) });
     }
     const split = this.runtimes.get(tabId)?.split;
-    items.push({ label: split ? "Close the log beside" : "Logs beside the terminal", keys: "Ctrl+Shift+L", run: () => this.toggleLogsSplit(tabId) });
+    // A shell on a node has no log to show beside it.
+    if (nodeOf(t.target) === null) {
+      items.push({ label: split ? "Close the log beside" : "Logs beside the terminal", keys: "Ctrl+Shift+L", run: () => this.toggleLogsSplit(tabId) });
+    }
     items.push(...this.paneMenuItems(tabId));
     items.push(...(this.opts.tabMenuExtra?.(tabId) ?? []));
     if (this.paneGroups.tree(tabId) !== null) {
@@ -1578,7 +1581,7 @@ export class Workspace {
 
   private renderBanner(t: Tab, rt: Runtime): void {
     // `pod/container`, or the pod alone while its default container is not yet known.
-    const where = tabTitle({ ...t.target, command: null });
+    const where = nodeOf(t.target) !== null ? t.target.pod : tabTitle({ ...t.target, command: null });
     const s = t.status;
     rt.progress.hidden = s.kind !== "connecting";
     rt.bannerDebug.hidden = !(s.kind === "lost" && s.noShell);
@@ -1680,7 +1683,7 @@ function tabTooltip(t: Tab): string {
     return `Logs of every pod of ${what} in ${t.target.namespace} (${t.target.profile})`;
   }
   const debug = debugDescription(t.target);
-  const where = t.target.pod ? `${tabTitle(t.target)} in ${t.target.namespace} (${t.target.profile})${debug ? `: ${debug}` : ""}` : "";
+  const where = t.target.pod ? `${nodeOf(t.target) !== null ? t.target.pod : tabTitle(t.target)} in ${t.target.namespace} (${t.target.profile})${debug ? `: ${debug}` : ""}` : "";
   if (!t.favourite) return where;
   const fav = `★ ${t.favourite.name}${t.favourite.target ? ` (${t.favourite.target})` : ""}`;
   return where ? `${fav}: ${where}` : fav;
