@@ -826,7 +826,7 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
 }
 
 /// A target that is not a pod nor a workload is refused before asking the server, in words
-/// that fit the command (not "exec into" for logs), and debug says it takes a pod.
+/// that fit the command (not "exec into" for logs), and debug says it takes a pod or a node.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_target_that_runs_no_pods_is_refused_in_the_commands_words() {
     let c = cluster::demo().await;
@@ -846,7 +846,7 @@ async fn a_target_that_runs_no_pods_is_refused_in_the_commands_words() {
     let out = run(
         &podterm(),
         &c,
-        &["debug", "node/node-1", "--image=busybox"],
+        &["debug", "deploy/web", "--image=busybox"],
         None,
         &[],
     )
@@ -854,7 +854,7 @@ async fn a_target_that_runs_no_pods_is_refused_in_the_commands_words() {
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(
         out.stderr,
-        "error: node/node-1: podterm debug takes a pod (POD or pod/POD); debugging nodes and workloads is not supported\n"
+        "error: deploy/web: podterm debug takes a pod (POD or pod/POD) or a node (node/NAME); debugging workloads is not supported\n"
     );
 }
 
