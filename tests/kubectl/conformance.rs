@@ -1241,3 +1241,87 @@ async fn cp_both_ways() {
         }
     }
 }
+
+/// A created pod's `restartPolicy`: `Never` ends a container for good whatever its exit, and
+/// `OnFailure` after a 0; the pod is then Failed or Succeeded, as kubectl shows it, its log
+/// kept, and nothing can be exec'd into it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_policies_end_a_created_pods_containers() {
+    let c = cluster::demo().await;
+    for (i, k) in kubectls().iter().enumerate() {
+        let pod = |name: &str, policy: &str, script: &str| {
+            serde_json::json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": { "name": name, "namespace": "demo" },
+                "spec": {
+                    "restartPolicy": policy,
+                    "containers": [{ "name": "job", "image": "busybox:1.36", "command": ["sh", "-c", script] }],
+                },
+            })
+            .to_string()
+            .into_bytes()
+        };
+        let (never, on_failure) = (format!("once-{i}"), format!("until-ok-{i}"));
+        for (name, policy, script) in [
+            (never.as_str(), "Never", "echo done; exit 3"),
+            (on_failure.as_str(), "OnFailure", "echo fine"),
+        ] {
+            let made = kubectl(
+                k,
+                &c,
+                &["create", "--validate=false", "-f", "-"],
+                Some(pod(name, policy, script)),
+            )
+            .await;
+            assert_eq!(made.code, 0, "{}: {}", label(k), made.stderr);
+        }
+        let phase = |name: &str| {
+            ["get", "pod", name, "-n", "demo", "-o", "jsonpath={.status.phase} {.status.containerStatuses[0].state.terminated.exitCode} {.status.containerStatuses[0].restartCount}"].map(str::to_owned)
+        };
+        let args = phase(&never);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(
+            kubectl_until(k, &c, &args, |s| s.starts_with("Failed")).await,
+            "Failed 3 0"
+        );
+        let args = phase(&on_failure);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(
+            kubectl_until(k, &c, &args, |s| s.starts_with("Succeeded")).await,
+            "Succeeded 0 0"
+        );
+        let out = kubectl(
+            k,
+            &c,
+            &["get", "pod", &never, "-n", "demo", "--no-headers"],
+            None,
+        )
+        .await;
+        let cells: Vec<&str> = out.stdout.split_whitespace().collect();
+        assert_eq!(
+            cells.get(1..3),
+            Some(&["0/1", "Error"][..]),
+            "{}: {}",
+            label(k),
+            out.stdout
+        );
+        let out = kubectl(k, &c, &["logs", &never, "-n", "demo"], None).await;
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "done\n"),
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+        let out = kubectl(k, &c, &["exec", &never, "-n", "demo", "--", "true"], None).await;
+        assert_eq!(out.code, 1, "{}", label(k));
+        assert!(
+            out.stderr.contains(
+                "cannot exec into a container in a completed pod; current phase is Failed"
+            ),
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+    }
+}

@@ -5,8 +5,9 @@
 //! What a container runs: its `command`, else the image's entrypoint (a shell, as busybox's),
 //! followed by its `args`. A container with neither keeps running quietly, as a server would,
 //! unless it keeps stdin open: then its entrypoint shell is what `attach` joins. Each waits
-//! (`ContainerCreating`) until its process has started. Every main process is restarted when it
-//! exits, whatever the pod's `restartPolicy` says. An image that cannot be pulled (see
+//! (`ContainerCreating`) until its process has started. A main process is restarted when it
+//! exits as the pod's `restartPolicy` says (`Never`, or `OnFailure` after a 0: it ends for good,
+//! and the pod with its last container). An image that cannot be pulled (see
 //! [`crate::ephemeral::toolset`]) leaves the pod Pending, that container waiting with
 //! `ErrImagePull`, the others running. Init containers and probes are kept in the spec, not run.
 

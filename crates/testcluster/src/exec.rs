@@ -96,12 +96,14 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
         ));
     }
     // A created pod's container that does not run now (still starting, an image that cannot be
-    // pulled, backing off after a crash): the kubelet finds no running container to exec or
+    // pulled, backing off after a crash, ended for good): the kubelet finds no running container to exec or
     // attach in, and the API server passes its plain-text answer on, for WebSocket and SPDY
     // alike (kubectl: `unable to upgrade connection: container not found ("app")`).
     let not_running = pod.posted.is_some()
         && !ephemeral
-        && (!pod.started.contains(&container) || pod.backoff.contains(&container));
+        && (!pod.started.contains(&container)
+            || pod.backoff.contains(&container)
+            || pod.done.contains_key(&container));
     if not_running {
         let mut res = Response::new(http_body_util::BodyExt::boxed(http_body_util::Full::new(
             Bytes::from(format!("container not found ({container:?})")),

@@ -402,6 +402,36 @@ async fn run_main(
         if pod.life.is_cancelled() {
             break;
         }
+        // A created pod's restartPolicy: Never, or OnFailure after a 0, ends the container for
+        // good; once every container has ended, the pod is Succeeded or Failed.
+        let policy = pod
+            .posted
+            .as_ref()
+            .and_then(|s| s["restartPolicy"].as_str().map(str::to_owned));
+        if matches!(
+            (policy.as_deref(), code),
+            (Some("Never"), _) | (Some("OnFailure"), 0)
+        ) {
+            shared
+                .store
+                .update_pod(&pod.spec.namespace, &pod.spec.name, |p| {
+                    if p.uid != pod.uid {
+                        return;
+                    }
+                    p.done.insert(container.clone(), (code, why.clone()));
+                    let names: Vec<&String> = p.spec.containers.iter().map(|c| &c.name).collect();
+                    if names.iter().all(|n| p.done.contains_key(*n)) {
+                        let ok = p.done.values().all(|(c, _)| *c == 0);
+                        p.spec.phase = if ok {
+                            crate::config::Phase::Succeeded
+                        } else {
+                            crate::config::Phase::Failed
+                        };
+                        p.spec.ready = false;
+                    }
+                });
+            break;
+        }
         shared.events.warning(
             "kubelet",
             involved(&pod, Some(&container)),

@@ -74,6 +74,9 @@ pub struct Pod {
     pub backoff: Vec<String>,
     /// Exit code, and the runtime's words when it could not start (`StartError`).
     pub last_exit: BTreeMap<String, (i32, Option<String>)>,
+    /// For a created pod: containers that ended for good (`restartPolicy: Never`, or
+    /// `OnFailure` after a 0), with their exit. Once all have, the pod is Succeeded or Failed.
+    pub done: BTreeMap<String, (i32, Option<String>)>,
 }
 
 /// An ephemeral container: its spec as the API server stores it (defaults applied) and the state
@@ -331,6 +334,7 @@ impl Store {
             started: Vec::new(),
             backoff: Vec::new(),
             last_exit: BTreeMap::new(),
+            done: BTreeMap::new(),
             spec,
         };
         g.pods.insert(
@@ -527,6 +531,15 @@ fn owner_refs(owner: &Option<crate::config::OwnerRef>, ns: &str, g: &Inner) -> V
     }
 }
 
+/// How the runtime words a container's end: it could not start, it ended well, or not.
+fn exit_reason(code: i32, why: Option<&str>) -> &'static str {
+    match (code, why) {
+        (_, Some(_)) => "StartError",
+        (0, None) => "Completed",
+        _ => "Error",
+    }
+}
+
 fn pod_json(p: &Pod, g: &Inner) -> Value {
     use crate::config::Phase;
     let s = &p.spec;
@@ -575,6 +588,15 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
         .enumerate()
         .map(|(i, c)| {
             let state = match s.phase {
+                _ if p.done.contains_key(&c.name) => {
+                    let (code, why) = &p.done[&c.name];
+                    json!({ "terminated": {
+                        "exitCode": code,
+                        "reason": exit_reason(*code, why.as_deref()),
+                        "startedAt": started,
+                        "finishedAt": started,
+                    } })
+                }
                 _ if p.unpullable.contains(&c.name) => json!({ "waiting": {
                     "reason": "ErrImagePull",
                     "message": crate::ephemeral::pull_error(&c.image),
@@ -596,7 +618,9 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
                 Phase::Failed => json!({ "terminated": { "exitCode": 1, "reason": "Error", "startedAt": started, "finishedAt": started } }),
             };
             let up = p.posted.is_none()
-                || (p.started.contains(&c.name) && !p.backoff.contains(&c.name));
+                || (p.started.contains(&c.name)
+                    && !p.backoff.contains(&c.name)
+                    && !p.done.contains_key(&c.name));
             let mut status = json!({
                 "name": c.name,
                 // Each container its own (one crash-looping leaves the others Ready).
@@ -609,11 +633,7 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
                 "state": state,
             });
             if let Some((code, why)) = p.last_exit.get(&c.name) {
-                let reason = match (code, why) {
-                    (_, Some(_)) => "StartError",
-                    (0, None) => "Completed",
-                    _ => "Error",
-                };
+                let reason = exit_reason(*code, why.as_deref());
                 status["lastState"] = json!({ "terminated": {
                     "exitCode": code,
                     "reason": reason,
