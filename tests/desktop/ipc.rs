@@ -2062,4 +2062,42 @@ async fn a_shell_on_a_node_runs_in_a_pod_deleted_with_its_tab() {
         .await
         .expect("delete");
     wait_pod(&client, &plan.name, "gone", |p| p.is_none()).await;
+    // Our pod on the node, ended (its shell exited; restartPolicy Never): a tab on it (a
+    // Reconnect) makes it again under its name.
+    let ended = "node-debugger-testnode-ended";
+    let mut pod = podterm_core::nodedebug::shell_pod("testnode", ended, "busybox:1.36");
+    pod["spec"]["containers"][0]["command"] = serde_json::json!(["sh", "-c", "exit 0"]);
+    podterm_core::podcopy::create(&client, "demo", &pod, None)
+        .await
+        .expect("create an ended one");
+    let done = |p: Option<&k8s_openapi::api::core::v1::Pod>| {
+        p.and_then(|p| p.status.as_ref()?.phase.clone()).as_deref() == Some("Succeeded")
+    };
+    wait_pod(&client, ended, "ended", done).await;
+    let old = pod_now(&client, ended).await.and_then(|p| p.metadata.uid);
+    let mut back = open_with(
+        &f.app,
+        DEMO_NAME,
+        "node/testnode",
+        "",
+        None,
+        None,
+        node_copy(ended),
+    );
+    assert_eq!(back.state().await, SessionState::Connecting);
+    assert_eq!(back.state().await, SessionState::Connected);
+    f.app
+        .send_input(back.id, Bytes::from_static(b"echo again-$((6*7))\r"))
+        .expect("input");
+    back.expect_output(&f.app, "again-42").await;
+    let new = pod_now(&client, ended).await.and_then(|p| p.metadata.uid);
+    assert!(
+        new.is_some() && new != old,
+        "not made again: {old:?} {new:?}"
+    );
+    f.app.close_session(back.id);
+    f.app
+        .delete_copy(DEMO_NAME, "demo", ended, "node/testnode")
+        .await
+        .expect("delete");
 }
