@@ -967,6 +967,20 @@ test("a shell on a pod's node: the pod's menu asks once, the tab marked node ope
   }, "the node's pod deleted");
   const mine = deleted.filter((x) => x.name === name);
   assert(JSON.stringify(mine) === JSON.stringify([{ profile: tab.profile, namespace: "demo", name, of: "node/mock-node-1" }]), `deleted ${JSON.stringify(mine)}`);
+  // Quick open finds the node the listed pods run on, and asks the same question.
+  await page.keyboard.press("Control+Shift+K");
+  await page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
+  await page.keyboard.type("node/mock");
+  await waitText(".quick-item.selected .quick-label", "node/mock-node-1");
+  assert((await page.getAttribute(".quick-item.selected", "data-kind")) === "node", "the node is not first");
+  await screenshot("quick-open-node");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("dialog.node-offer[open]", { timeout: WAIT_MS });
+  await waitText("dialog.node-offer h2", "Open a shell on node mock-node-1?");
+  const viaQuickOpen = await tabIds();
+  await page.click("dialog.node-offer .debug-confirm");
+  const second = await newTab(viaQuickOpen, "connected");
+  assert(second.pod === "node/mock-node-1" && second.namespace === "demo", `node tab ${JSON.stringify(second)}`);
   await closeAllTabs();
 });
 

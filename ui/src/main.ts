@@ -113,11 +113,13 @@ async function start(): Promise<void> {
           if (item.kind === "favourite") {
             const f = favourites.get(item.name);
             if (f) into(placeholderTarget(f), { name: f.name, target: favouriteTarget(f) });
-          } else if ((item.kind === "pod" || item.kind === "workload") && item.refusal) return item.refusal;
+          } else if (item.kind === "node") return "A shell on a node opens in a tab of its own, not in a pane: open it with Ctrl+K.";
+          else if ((item.kind === "pod" || item.kind === "workload") && item.refusal) return item.refusal;
           else if (item.target) into(item.target, null);
           return null;
         }
         if (item.kind === "favourite") favourites.open(item.name);
+        else if (item.kind === "node") workspace?.openNodeShell(item.profile, item.namespace, item.node);
         else if ((item.kind === "pod" || item.kind === "workload") && item.refusal) return item.refusal;
         else if (item.target) workspace?.open(item.target);
         return null;

@@ -114,4 +114,26 @@ describe("quick open", () => {
     expect(workloadOf({ owner: { kind: "Node", name: "n1" } })).toBeNull();
     expect(workloadOf({ owner: null })).toBeNull();
   });
+
+  it("offers a shell on each node the listed pods run on, and on a node typed as node/NAME", () => {
+    const nodes = (query: string, over: Partial<QuickSources> = {}) =>
+      quickItems(sources({ pods: [pod("a", { node: "n1" }), pod("b", { node: "n1" }), pod("c", { node: "n2" }), pod("d")], ...over }), query).filter((i) => i.kind === "node");
+    expect(nodes("").map((i) => [itemLabel(i), i.detail])).toEqual([
+      ["node/n1", "a shell on the node · demo · 2 listed pods on it"],
+      ["node/n2", "a shell on the node · demo · 1 listed pod on it"],
+    ]);
+    expect(nodes("")[0]).toMatchObject({ profile: "demo", namespace: "demo", node: "n1" });
+    // Typed whole: offered though no listed pod runs there, and not as a pod of namespace "node".
+    const typed = quickItems(sources({ pods: [] }), "node/worker-9");
+    expect(typed.filter((i) => i.kind === "node").map(itemLabel)).toEqual(["node/worker-9"]);
+    expect(typed.some((i) => i.kind === "typed")).toBe(false);
+    expect(rank("node/worker-9", typed)[0]?.item.kind).toBe("node");
+    // A node typed in part ranks below the listed node it begins.
+    const partial = quickItems(sources({ pods: [pod("a", { node: "n1-big" })] }), "node/n1");
+    expect(rank("node/n1", partial).map((r) => itemLabel(r.item))).toEqual(["node/n1-big", "node/n1"]);
+    // Every namespace listed: the pod is made in the cluster's default namespace.
+    expect(nodes("", { namespace: "\u0000all" })[0]).toMatchObject({ namespace: "" });
+    // No cluster chosen: none.
+    expect(nodes("", { profile: null })).toEqual([]);
+  });
 });

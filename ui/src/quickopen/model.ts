@@ -1,11 +1,11 @@
 // Quick open (Ctrl+K): one box over the window that finds a favourite, a recent session, a pod
-// or a workload of the current cluster (in any namespace it may list) by a few letters of its
-// name, and opens it on Enter. Typed `namespace/pod` opens that pod in the current cluster,
+// or a workload of the current cluster (in any namespace it may list), or a node its pods run
+// on (a shell on the node), by a few letters of its name, and opens it on Enter. Typed `namespace/pod` opens that pod in the current cluster,
 // listed or not (as "Open pod by name", for a namespace one may only exec into). The matching
 // and ranking, without DOM.
 import type { FavouriteSummary, PodSummary } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
-import { execRefusal } from "../sidebar/pods";
+import { ALL_NAMESPACES, execRefusal } from "../sidebar/pods";
 import { favouriteWhere } from "../favourites/favourite";
 
 export type QuickItem =
@@ -18,7 +18,12 @@ export type QuickItem =
    */
   | { kind: "workload"; target: SessionTarget | null; label: string; detail: string; refusal: string | null }
   /** `namespace/pod` as typed, in the current cluster. */
-  | { kind: "typed"; target: SessionTarget; label: string; detail: string };
+  | { kind: "typed"; target: SessionTarget; label: string; detail: string }
+  /**
+   * A node the listed pods run on (`node/NAME`), or one typed so: a shell on it, in a pod made
+   * in `namespace` ("": the cluster's default) after a question (terminal/node-shell.ts).
+   */
+  | { kind: "node"; profile: string; namespace: string; node: string; label: string; detail: string; typed?: boolean };
 
 export interface QuickSources {
   favourites: readonly FavouriteSummary[];
@@ -172,9 +177,24 @@ export function quickItems(s: QuickSources, query: string): QuickItem[] {
       });
     }
   }
+  // The nodes the listed pods run on, and one typed as `node/NAME`: a shell on the node.
+  if (s.profile !== null && s.namespace !== null) {
+    const namespace = s.namespace === ALL_NAMESPACES ? "" : s.namespace;
+    const nodes = new Map<string, number>();
+    for (const p of s.pods) if (p.node) nodes.set(p.node, (nodes.get(p.node) ?? 0) + 1);
+    const typedNode = /^\s*(?:node|nodes|no)\/([a-z0-9][-a-z0-9.]*)\s*$/.exec(query)?.[1];
+    if (typedNode && POD_NAME.test(typedNode) && !nodes.has(typedNode)) nodes.set(typedNode, 0);
+    for (const [node, n] of nodes) {
+      const listed = n === 0 ? "as typed" : `${n} listed pod${n === 1 ? "" : "s"} on it`;
+      const item: QuickItem = { kind: "node", profile: s.profile, namespace, node, label: `node/${node}`, detail: `a shell on the node · ${s.profile} · ${listed}` };
+      items.push(n === 0 ? { ...item, typed: true } : item);
+    }
+  }
   // `namespace/pod` typed whole: that pod in the current cluster, listed or not.
   const typed = /^\s*([a-z0-9][-a-z0-9.]*)\/([a-z0-9][-a-z0-9.]*)\s*$/.exec(query);
-  if (typed && s.profile !== null && POD_NAME.test(typed[1]!) && POD_NAME.test(typed[2]!)) {
+  // (`node/NAME` and `nodes/NAME` name a node, above.)
+  const nodeWord = typed?.[1] === "node" || typed?.[1] === "nodes";
+  if (typed && !nodeWord && s.profile !== null && POD_NAME.test(typed[1]!) && POD_NAME.test(typed[2]!)) {
     const [, namespace, pod] = typed as unknown as [string, string, string];
     const listed = items.some((i) => i.kind === "pod" && i.target.namespace === namespace && i.target.pod === pod);
     if (!listed) {
@@ -189,14 +209,14 @@ export function quickItems(s: QuickSources, query: string): QuickItem[] {
   return items;
 }
 
-/** The kinds' order among equal scores: favourites, recent, workloads, pods, a typed name. */
-const KIND_ORDER: Record<QuickItem["kind"], number> = { favourite: 0, recent: 1, workload: 2, pod: 3, typed: 4 };
+/** The kinds' order among equal scores: favourites, recent, workloads, pods, nodes, a typed name. */
+const KIND_ORDER: Record<QuickItem["kind"], number> = { favourite: 0, recent: 1, workload: 2, pod: 3, node: 4, typed: 5 };
 
 /** The items matching `query`, best first (at most `limit`). */
 export function rank(query: string, items: readonly QuickItem[], limit = 50): Ranked[] {
   const out: Ranked[] = [];
   for (const item of items) {
-    if (item.kind === "typed") {
+    if (item.kind === "typed" || (item.kind === "node" && item.typed)) {
       // Always offered when typed, below what the letters match in the lists.
       out.push({ item, score: -1, matched: [] });
       continue;

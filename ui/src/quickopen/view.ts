@@ -36,7 +36,7 @@ function highlighted(label: string, matched: readonly number[]): HTMLElement {
   return out;
 }
 
-const KIND_WORD: Record<QuickItem["kind"], string> = { favourite: "favourite", recent: "recent", workload: "workload", pod: "pod", typed: "by name" };
+const KIND_WORD: Record<QuickItem["kind"], string> = { favourite: "favourite", recent: "recent", workload: "workload", pod: "pod", node: "node", typed: "by name" };
 
 /** Opens the box (or focuses the one open). */
 export function openQuickOpen(opts: QuickOpenOptions): HTMLDialogElement {
