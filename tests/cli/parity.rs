@@ -1997,6 +1997,23 @@ fn viewer_cert_files(kubeconfig: &Path, dir: &Path) -> (String, String) {
 }
 
 /// A pod as the cluster keeps it, for comparing copies: labels, annotations and spec.
+/// podterm's (stdout, stderr), first in `outs`, against every kubectl's after it: the same
+/// stdout as each, the same stderr as one (kubectl versions word a few things differently).
+fn same_words<'a>(args: &[&str], outs: &'a [(String, String)]) -> &'a (String, String) {
+    let (ours, theirs) = outs.split_first().expect("podterm");
+    assert!(
+        theirs.iter().all(|t| t.0 == ours.0),
+        "stdout for {args:?}: podterm {:?}, kubectl {theirs:?}",
+        ours.0
+    );
+    assert!(
+        theirs.iter().any(|t| t.1 == ours.1),
+        "stderr for {args:?}: podterm {:?}, kubectl {theirs:?}",
+        ours.1
+    );
+    ours
+}
+
 async fn pod_shape(c: &TestCluster, name: &str) -> serde_json::Value {
     let out = run(
         &newest_kubectl(),
@@ -2198,17 +2215,7 @@ async fn debug_copy_matches_kubectl() {
                 unrandom(&out.stderr),
             ));
         }
-        let (ours, theirs) = outs.split_first().expect("podterm");
-        assert!(
-            theirs.iter().all(|t| t.0 == ours.0),
-            "stdout for {args:?}: podterm {:?}, kubectl {theirs:?}",
-            ours.0
-        );
-        assert!(
-            theirs.iter().any(|t| t.1 == ours.1),
-            "stderr for {args:?}: podterm {:?}, kubectl {theirs:?}",
-            ours.1
-        );
+        let ours = same_words(&args, &outs);
         let w = want.expect("a copy");
         match flags[0] {
             "--profile=general" => {
@@ -2637,17 +2644,7 @@ async fn debug_node_matches_kubectl() {
                 unrandom_node(&out.stderr),
             ));
         }
-        let (ours, theirs) = outs.split_first().expect("podterm");
-        assert!(
-            theirs.iter().all(|t| t.0 == ours.0),
-            "stdout for {args:?}: podterm {:?}, kubectl {theirs:?}",
-            ours.0
-        );
-        assert!(
-            theirs.iter().any(|t| t.1 == ours.1),
-            "stderr for {args:?}: podterm {:?}, kubectl {theirs:?}",
-            ours.1
-        );
+        let ours = same_words(&args, &outs);
         let w = want.expect("a pod");
         let s = &w["spec"];
         assert_eq!(s["nodeName"], "testnode", "{w}");

@@ -1974,21 +1974,15 @@ async fn a_shell_on_a_node_runs_in_a_pod_deleted_with_its_tab() {
     );
     assert!(plan.name.starts_with("node-debugger-testnode-"), "{plan:?}");
     assert!(pod_now(&client, &plan.name).await.is_none());
-    let node_copy = |name: &str| {
-        Some(CopyRequest {
+    // A tab on the node, in our pod `name` there.
+    let open_node = |name: &str| {
+        let copy = Some(CopyRequest {
             name: name.into(),
             image: Some("busybox:1.36".into()),
-        })
+        });
+        open_with(&f.app, DEMO_NAME, "node/testnode", "", None, None, copy)
     };
-    let mut tab = open_with(
-        &f.app,
-        DEMO_NAME,
-        "node/testnode",
-        "",
-        None,
-        None,
-        node_copy(&plan.name),
-    );
+    let mut tab = open_node(&plan.name);
     assert_eq!(tab.state().await, SessionState::Connecting);
     assert_eq!(tab.state().await, SessionState::Connected);
     // In the node's network namespace: the node's host name.
@@ -2010,15 +2004,7 @@ async fn a_shell_on_a_node_runs_in_a_pod_deleted_with_its_tab() {
     assert_eq!((spec.host_pid, spec.host_network), (Some(true), Some(true)));
     let uid = made.metadata.uid.clone().expect("uid");
     // A second tab on it (a reconnect) reuses it; its exit ends its own shell only.
-    let mut again = open_with(
-        &f.app,
-        DEMO_NAME,
-        "node/testnode",
-        "",
-        None,
-        None,
-        node_copy(&plan.name),
-    );
+    let mut again = open_node(&plan.name);
     assert_eq!(again.state().await, SessionState::Connecting);
     assert_eq!(again.state().await, SessionState::Connected);
     f.app
@@ -2032,15 +2018,7 @@ async fn a_shell_on_a_node_runs_in_a_pod_deleted_with_its_tab() {
         "made again"
     );
     // A pod of the planned name that is not ours: neither used nor deleted.
-    let mut foreign = open_with(
-        &f.app,
-        DEMO_NAME,
-        "node/testnode",
-        "",
-        None,
-        None,
-        node_copy("shell"),
-    );
+    let mut foreign = open_node("shell");
     assert_eq!(foreign.state().await, SessionState::Connecting);
     let end = foreign.end(&f.app).await;
     assert!(
@@ -2075,15 +2053,7 @@ async fn a_shell_on_a_node_runs_in_a_pod_deleted_with_its_tab() {
     };
     wait_pod(&client, ended, "ended", done).await;
     let old = pod_now(&client, ended).await.and_then(|p| p.metadata.uid);
-    let mut back = open_with(
-        &f.app,
-        DEMO_NAME,
-        "node/testnode",
-        "",
-        None,
-        None,
-        node_copy(ended),
-    );
+    let mut back = open_node(ended);
     assert_eq!(back.state().await, SessionState::Connecting);
     assert_eq!(back.state().await, SessionState::Connected);
     f.app

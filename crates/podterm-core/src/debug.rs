@@ -495,23 +495,14 @@ pub fn ephemeral_container(spec: &DebugSpec, name: &str) -> serde_json::Value {
         "resources": {},
         "terminationMessagePolicy": "File",
     });
-    if !spec.command.is_empty() {
-        let field = if spec.arguments_only {
-            "args"
-        } else {
-            "command"
-        };
-        c[field] = json!(spec.command);
-    }
-    if let Some(p) = spec.pull_policy {
-        c["imagePullPolicy"] = json!(p.as_str());
-    }
-    if spec.stdin {
-        c["stdin"] = json!(true);
-    }
-    if spec.tty {
-        c["tty"] = json!(true);
-    }
+    set_run(
+        &mut c,
+        &spec.command,
+        spec.arguments_only,
+        spec.pull_policy,
+        spec.stdin,
+        spec.tty,
+    );
     if let Some(t) = spec.target.as_deref().filter(|t| !t.is_empty()) {
         c["targetContainerName"] = json!(t);
     }
@@ -520,6 +511,31 @@ pub fn ephemeral_container(spec: &DebugSpec, name: &str) -> serde_json::Value {
         overlay(&mut c, &custom.0);
     }
     c
+}
+
+/// What a new debug container runs and how, as kubectl's flags set it: the command (or, with
+/// `arguments_only`, the entrypoint's arguments), the pull policy, stdin and a TTY.
+pub(crate) fn set_run(
+    c: &mut serde_json::Value,
+    command: &[String],
+    arguments_only: bool,
+    pull_policy: Option<PullPolicy>,
+    stdin: bool,
+    tty: bool,
+) {
+    if !command.is_empty() {
+        let field = if arguments_only { "args" } else { "command" };
+        c[field] = json!(command);
+    }
+    if let Some(p) = pull_policy {
+        c["imagePullPolicy"] = json!(p.as_str());
+    }
+    if stdin {
+        c["stdin"] = json!(true);
+    }
+    if tty {
+        c["tty"] = json!(true);
+    }
 }
 
 /// kubectl's warning case: the pod runs as a non-root user, and the debug container is given
@@ -564,17 +580,21 @@ fn names_in(pod: &Pod) -> Vec<String> {
     names
 }
 
-/// A fresh `debugger-xxxxx` name the pod does not use (kubectl's pattern).
-pub fn fresh_name(pod: &Pod) -> String {
+/// Five letters or digits as kubectl draws a generated name's suffix (no vowels, no look-alikes).
+pub fn name_suffix() -> String {
     use rand::Rng as _;
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let taken = names_in(pod);
     let mut rng = rand::rng();
+    (0..5)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A fresh `debugger-xxxxx` name the pod does not use (kubectl's pattern).
+pub fn fresh_name(pod: &Pod) -> String {
+    let taken = names_in(pod);
     loop {
-        let suffix: String = (0..5)
-            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-            .collect();
-        let name = format!("{NAME_PREFIX}{suffix}");
+        let name = format!("{NAME_PREFIX}{}", name_suffix());
         if !taken.contains(&name) {
             return name;
         }

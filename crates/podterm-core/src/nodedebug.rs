@@ -42,13 +42,7 @@ pub struct NodeSpec {
 /// A debugging pod's name for `node`: `node-debugger-NODE-` and five letters or digits, as
 /// kubectl draws them.
 pub fn pod_name(node: &str) -> String {
-    use rand::Rng as _;
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut rng = rand::rng();
-    let suffix: String = (0..5)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("node-debugger-{node}-{suffix}")
+    format!("node-debugger-{node}-{}", crate::debug::name_suffix())
 }
 
 /// The pod kubectl makes to debug `node` (`name` its name): the container as `spec` asks, on
@@ -73,23 +67,14 @@ pub fn node_pod(node: &str, name: &str, spec: &NodeSpec) -> (Value, String) {
             .map(|(k, v)| json!({ "name": k, "value": v }))
             .collect();
     }
-    if let Some(p) = spec.pull_policy {
-        c["imagePullPolicy"] = json!(p.as_str());
-    }
-    if spec.stdin {
-        c["stdin"] = json!(true);
-    }
-    if spec.tty {
-        c["tty"] = json!(true);
-    }
-    if !spec.command.is_empty() {
-        let field = if spec.arguments_only {
-            "args"
-        } else {
-            "command"
-        };
-        c[field] = json!(spec.command);
-    }
+    crate::debug::set_run(
+        &mut c,
+        &spec.command,
+        spec.arguments_only,
+        spec.pull_policy,
+        spec.stdin,
+        spec.tty,
+    );
     let mut pod = json!({
         "apiVersion": "v1",
         "kind": "Pod",
@@ -235,8 +220,9 @@ fn finished(pod: &Pod) -> bool {
     matches!(phase, Some("Succeeded" | "Failed"))
 }
 
-/// How long an ended pod of ours may take to go before it is made again.
-const GONE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long an ended pod of ours may take to go before it is made again (inside a terminal's
+/// request timeout, 30 s by default, so that this wait's own words are the ones said).
+const GONE_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Deletes our ended pod `there` at once (it runs nothing), then waits until it is gone; past
 /// [`GONE_WAIT`] it is said to be still going.

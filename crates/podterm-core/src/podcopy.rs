@@ -125,12 +125,7 @@ pub const COPY_OF: &str = "podterm.dev/debug-copy-of";
 /// [`crate::debug::fresh_name`] draws them), the pod's part cut so the whole fits a pod name
 /// (253 characters, and 63 for the hostname the kubelet derives from it).
 pub fn shell_copy_name(pod: &str) -> String {
-    use rand::Rng as _;
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut rng = rand::rng();
-    let suffix: String = (0..5)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
+    let suffix = crate::debug::name_suffix();
     let mut base: String = pod.chars().take(63 - "-debug-".len() - 5).collect();
     // A cut may leave a dot or dash at the end: a DNS label may not end (or be followed) so.
     while base.ends_with(['.', '-']) {

@@ -455,11 +455,7 @@ pub fn container_image(pod: &Pod, name: &str) -> String {
 /// (the kubelet's `Error`, briefly, before the back-off), in a pod that restarts it. Either way
 /// there is no process to open a shell in until it runs again.
 pub fn crash_state(pod: &Pod, container: &str) -> Option<String> {
-    let restarts = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.restart_policy.as_deref())
-        .is_none_or(|p| p != "Never");
+    let policy = pod.spec.as_ref().and_then(|s| s.restart_policy.clone());
     let status = pod
         .status
         .as_ref()?
@@ -472,6 +468,12 @@ pub fn crash_state(pod: &Pod, container: &str) -> Option<String> {
         return (reason == "CrashLoopBackOff").then(|| reason.to_string());
     }
     let ended = state.terminated.as_ref()?;
+    // Started again after this end: always, or (OnFailure) after a failure; never, never.
+    let restarts = match policy.as_deref() {
+        Some("Never") => false,
+        Some("OnFailure") => ended.exit_code != 0,
+        _ => true,
+    };
     (restarts && status.restart_count > 0)
         .then(|| crate::text::shown(ended.reason.as_deref().unwrap_or("Terminated")))
 }
@@ -785,6 +787,17 @@ mod tests {
         // another container.
         assert_eq!(crash_state(&with("Always", 0, ended.clone()), "app"), None);
         assert_eq!(crash_state(&with("Never", 2, ended), "app"), None);
+        // OnFailure after a failure, then done: exit 0 is its end, not a crash.
+        let completed =
+            serde_json::json!({ "terminated": { "exitCode": 0, "reason": "Completed" } });
+        assert_eq!(
+            crash_state(&with("OnFailure", 1, completed.clone()), "app"),
+            None
+        );
+        assert_eq!(
+            crash_state(&with("Always", 1, completed), "app").as_deref(),
+            Some("Completed")
+        );
         let creating = serde_json::json!({ "waiting": { "reason": "ContainerCreating" } });
         assert_eq!(crash_state(&with("Always", 0, creating), "app"), None);
         let running = serde_json::json!({ "running": {} });

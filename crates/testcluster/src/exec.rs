@@ -457,6 +457,18 @@ async fn attach(
     let mut output = main.output.subscribe();
     let mut exits = main.exits.subscribe();
     let command = main.command.clone();
+    // Ended for good since the look (its exit announced before this subscription): its exit
+    // code, not a wait for an exit that will not come again.
+    let ended = shared
+        .store
+        .pod(&pod.spec.namespace, &pod.spec.name)
+        .filter(|p| p.uid == pod.uid)
+        .and_then(|p| p.done.get(&container).map(|(code, _)| *code));
+    if let Some(code) = ended {
+        finish(&mut sink, &exit_status(code, &command)).await;
+        reader.abort();
+        return;
+    }
     loop {
         tokio::select! {
             chunk = output.recv() => match chunk {

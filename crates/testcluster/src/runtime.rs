@@ -398,20 +398,19 @@ async fn run_main(
             }
         };
         log.end();
-        let _ = main.exits.send(code);
-        if pod.life.is_cancelled() {
-            break;
-        }
         // A created pod's restartPolicy: Never, or OnFailure after a 0, ends the container for
-        // good; once every container has ended, the pod is Succeeded or Failed.
+        // good; once every container has ended, the pod is Succeeded or Failed. Said before
+        // the exit is announced: an attach that subscribes after the announcement finds it.
         let policy = pod
             .posted
             .as_ref()
             .and_then(|s| s["restartPolicy"].as_str().map(str::to_owned));
-        if matches!(
-            (policy.as_deref(), code),
-            (Some("Never"), _) | (Some("OnFailure"), 0)
-        ) {
+        let for_good = !pod.life.is_cancelled()
+            && matches!(
+                (policy.as_deref(), code),
+                (Some("Never"), _) | (Some("OnFailure"), 0)
+            );
+        if for_good {
             shared
                 .store
                 .update_pod(&pod.spec.namespace, &pod.spec.name, |p| {
@@ -430,6 +429,9 @@ async fn run_main(
                         p.spec.ready = false;
                     }
                 });
+        }
+        let _ = main.exits.send(code);
+        if pod.life.is_cancelled() || for_good {
             break;
         }
         shared.events.warning(

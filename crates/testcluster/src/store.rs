@@ -547,7 +547,9 @@ fn pod_json(p: &Pod, g: &Inner) -> Value {
     let running = matches!(s.phase, Phase::Running);
     // A created pod is Ready once every container has started.
     let all_started = p.posted.is_none()
-        || (p.backoff.is_empty() && s.containers.iter().all(|c| p.started.contains(&c.name)));
+        || (p.backoff.is_empty()
+            && p.done.is_empty()
+            && s.containers.iter().all(|c| p.started.contains(&c.name)));
     let ready = running && s.ready && p.deleting.is_none() && all_started;
     let cond = |t: &str, ok: bool| json!({ "type": t, "status": if ok { "True" } else { "False" }, "lastProbeTime": null, "lastTransitionTime": started });
     let containers: Vec<Value> = s

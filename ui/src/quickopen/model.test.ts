@@ -123,14 +123,14 @@ describe("quick open", () => {
       ["node/n2", "a shell on the node · demo · 1 listed pod on it"],
     ]);
     expect(nodes("")[0]).toMatchObject({ profile: "demo", namespace: "demo", node: "n1" });
-    // Typed whole: offered though no listed pod runs there, and not as a pod of namespace "node".
+    // Typed whole: offered though no listed pod runs there, first; a pod of a namespace named
+    // "node" stays offered after it.
     const typed = quickItems(sources({ pods: [] }), "node/worker-9");
     expect(typed.filter((i) => i.kind === "node").map(itemLabel)).toEqual(["node/worker-9"]);
-    expect(typed.some((i) => i.kind === "typed")).toBe(false);
-    expect(rank("node/worker-9", typed)[0]?.item.kind).toBe("node");
+    expect(rank("node/worker-9", typed).map((r) => r.item.kind)).toEqual(["node", "typed"]);
     // A node typed in part ranks below the listed node it begins.
     const partial = quickItems(sources({ pods: [pod("a", { node: "n1-big" })] }), "node/n1");
-    expect(rank("node/n1", partial).map((r) => itemLabel(r.item))).toEqual(["node/n1-big", "node/n1"]);
+    expect(rank("node/n1", partial).map((r) => `${r.item.kind}:${itemLabel(r.item)}`)).toEqual(["node:node/n1-big", "node:node/n1", "typed:node/n1"]);
     // Every namespace listed: the pod is made in the cluster's default namespace.
     expect(nodes("", { namespace: "\u0000all" })[0]).toMatchObject({ namespace: "" });
     // No cluster chosen: none.

@@ -182,7 +182,7 @@ export function quickItems(s: QuickSources, query: string): QuickItem[] {
     const namespace = s.namespace === ALL_NAMESPACES ? "" : s.namespace;
     const nodes = new Map<string, number>();
     for (const p of s.pods) if (p.node) nodes.set(p.node, (nodes.get(p.node) ?? 0) + 1);
-    const typedNode = /^\s*(?:node|nodes|no)\/([a-z0-9][-a-z0-9.]*)\s*$/.exec(query)?.[1];
+    const typedNode = /^\s*(?:node|nodes)\/([a-z0-9][-a-z0-9.]*)\s*$/.exec(query)?.[1];
     if (typedNode && POD_NAME.test(typedNode) && !nodes.has(typedNode)) nodes.set(typedNode, 0);
     for (const [node, n] of nodes) {
       const listed = n === 0 ? "as typed" : `${n} listed pod${n === 1 ? "" : "s"} on it`;
@@ -192,9 +192,8 @@ export function quickItems(s: QuickSources, query: string): QuickItem[] {
   }
   // `namespace/pod` typed whole: that pod in the current cluster, listed or not.
   const typed = /^\s*([a-z0-9][-a-z0-9.]*)\/([a-z0-9][-a-z0-9.]*)\s*$/.exec(query);
-  // (`node/NAME` and `nodes/NAME` name a node, above.)
-  const nodeWord = typed?.[1] === "node" || typed?.[1] === "nodes";
-  if (typed && !nodeWord && s.profile !== null && POD_NAME.test(typed[1]!) && POD_NAME.test(typed[2]!)) {
+  // (`node/NAME` is also a node, above, offered first: a namespace may be named `node` too.)
+  if (typed && s.profile !== null && POD_NAME.test(typed[1]!) && POD_NAME.test(typed[2]!)) {
     const [, namespace, pod] = typed as unknown as [string, string, string];
     const listed = items.some((i) => i.kind === "pod" && i.target.namespace === namespace && i.target.pod === pod);
     if (!listed) {
