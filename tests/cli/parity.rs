@@ -1069,10 +1069,15 @@ async fn revoked_token_is_unauthorized_like_kubectl() {
 
 /// Debug container names end in five random characters: the same placeholder for every client.
 fn unrandom(s: &str) -> String {
+    unrandom_after(s, podterm_core::debug::NAME_PREFIX)
+}
+
+/// Five random characters after each `prefix` in `s` made `XXXXX`.
+fn unrandom_after(s: &str, prefix: &str) -> String {
     let mut out = String::new();
     let mut rest = s;
-    while let Some(i) = rest.find(podterm_core::debug::NAME_PREFIX) {
-        let start = i + podterm_core::debug::NAME_PREFIX.len();
+    while let Some(i) = rest.find(prefix) {
+        let start = i + prefix.len();
         out.push_str(&rest[..start]);
         let suffix = rest[start..].chars().take(5).collect::<String>();
         if suffix.len() == 5 && suffix.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -2524,22 +2529,7 @@ async fn a_pod_that_cannot_be_entered_points_to_a_copy_that_can() {
 
 /// A node debugging pod's generated name made equal across runs.
 fn unrandom_node(s: &str) -> String {
-    const PREFIX: &str = "node-debugger-testnode-";
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find(PREFIX) {
-        let start = i + PREFIX.len();
-        out.push_str(&rest[..start]);
-        let suffix: String = rest[start..].chars().take(5).collect();
-        if suffix.len() == 5 && suffix.chars().all(|c| c.is_ascii_alphanumeric()) {
-            out.push_str("XXXXX");
-            rest = &rest[start + 5..];
-        } else {
-            rest = &rest[start..];
-        }
-    }
-    out.push_str(rest);
-    out
+    unrandom_after(s, "node-debugger-testnode-")
 }
 
 /// The debugging pod a `debug node/…` run said it created ("Creating debugging pod NAME …").
