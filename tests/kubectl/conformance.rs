@@ -1325,3 +1325,111 @@ async fn restart_policies_end_a_created_pods_containers() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_containers_processes_end_with_it() {
+    // As a kubelet's runtime does: when a container's main process ends, what `exec` started in
+    // it is killed (kubectl: exit code 137), and once the pod has finished, its ephemeral
+    // containers are killed too.
+    let c = cluster::demo().await;
+    for (i, k) in kubectls().iter().enumerate() {
+        let name = format!("ends-{i}");
+        let pod = serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": { "name": name, "namespace": "demo" },
+            "spec": {
+                "restartPolicy": "Never",
+                "containers": [{ "name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "while [ ! -e stop ]; do sleep 0.1; done"] }],
+            },
+        });
+        let made = kubectl(
+            k,
+            &c,
+            &["create", "--validate=false", "-f", "-"],
+            Some(pod.to_string().into_bytes()),
+        )
+        .await;
+        assert_eq!(made.code, 0, "{}: {}", label(k), made.stderr);
+        let phase = [
+            "get",
+            "pod",
+            &name,
+            "-n",
+            "demo",
+            "-o",
+            "jsonpath={.status.phase}",
+        ];
+        kubectl_until(k, &c, &phase, |s| s == "Running").await;
+        let debug = kubectl(
+            k,
+            &c,
+            &[
+                "debug",
+                &name,
+                "-n",
+                "demo",
+                "--image=busybox:1.36",
+                "-c",
+                "dbg",
+                "--",
+                "sleep",
+                "600",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(debug.code, 0, "{}: {}", label(k), debug.stderr);
+        let ephemeral = [
+            "get",
+            "pod",
+            &name,
+            "-n",
+            "demo",
+            "-o",
+            "jsonpath={.status.ephemeralContainerStatuses[0].state}",
+        ];
+        kubectl_until(k, &c, &ephemeral, |s| s.contains("running")).await;
+        let args = [
+            "exec",
+            &name,
+            "-n",
+            "demo",
+            "--",
+            "sh",
+            "-c",
+            "touch up; sleep 600",
+        ];
+        let session = kubectl(k, &c, &args, None);
+        let stopper = async {
+            let ls = ["exec", &name, "-n", "demo", "--", "ls"];
+            kubectl_until(k, &c, &ls, |s| s.lines().any(|l| l == "up")).await;
+            let out = kubectl(
+                k,
+                &c,
+                &["exec", &name, "-n", "demo", "--", "touch", "stop"],
+                None,
+            )
+            .await;
+            assert_eq!(out.code, 0, "{}: {}", label(k), out.stderr);
+        };
+        let (out, ()) = tokio::join!(session, stopper);
+        assert_eq!(out.code, 137, "{}: {}", label(k), out.stderr);
+        assert!(
+            out.stderr.contains("command terminated with exit code 137"),
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+        kubectl_until(k, &c, &phase, |s| s == "Succeeded").await;
+        let ended = [
+            "get",
+            "pod",
+            &name,
+            "-n",
+            "demo",
+            "-o",
+            "jsonpath={.status.ephemeralContainerStatuses[0].state.terminated.exitCode}",
+        ];
+        assert_eq!(kubectl_until(k, &c, &ended, |s| !s.is_empty()).await, "137");
+    }
+}

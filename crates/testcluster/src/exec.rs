@@ -341,6 +341,13 @@ async fn exec(
     p: ExecParams,
 ) {
     let (mut sink, stream) = ws.split();
+    // The container's processes die with its main one (the kubelet's runtime kills what is
+    // left in the container when it ends): so does this session's. A container with no main
+    // process never ends.
+    let mut ended = shared
+        .mains
+        .get(&pod, &container)
+        .map(|m| m.exits.subscribe());
     let spec = runtime::proc_spec(&shared, &pod, &container, &p);
     let mut proc = match spec.and_then(|s| process::spawn(&s).map_err(Into::into)) {
         Ok(proc) => proc,
@@ -399,6 +406,10 @@ async fn exec(
                 killed = true;
                 proc.killer.kill();
             }
+            _ = container_ended(&mut ended), if !killed => {
+                killed = true;
+                proc.killer.kill();
+            }
             c = &mut proc.exit, if code.is_none() => {
                 code = Some(c.unwrap_or(1));
                 // Strays keep the output open; the session ends with its process.
@@ -413,6 +424,19 @@ async fn exec(
     proc.killer.kill();
     finish(&mut sink, &exit_status(code, &p.command)).await;
     reader.abort();
+}
+
+/// Resolves when the container's main process exits (at once when the announcements were
+/// missed); never for a container without one.
+async fn container_ended(ended: &mut Option<broadcast::Receiver<i32>>) {
+    match ended {
+        Some(rx) => match rx.recv().await {
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            // Its announcer is gone with the pod, which ends the session its own way.
+            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+        },
+        None => std::future::pending().await,
+    }
 }
 
 async fn attach(

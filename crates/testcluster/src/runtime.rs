@@ -193,9 +193,25 @@ pub struct MainProc {
     pub exits: broadcast::Sender<i32>,
     input: Mutex<Option<mpsc::Sender<Input>>>,
     resizer: Mutex<Option<Resizer>>,
+    /// Cancelled when the kubelet kills the container (an ephemeral container of a pod that
+    /// has finished): its process is killed.
+    stop: crate::store::tokio_util_lite::CancelToken,
 }
 
 impl MainProc {
+    fn new(command: Vec<String>) -> Self {
+        let (output, _) = broadcast::channel(256);
+        let (exits, _) = broadcast::channel(4);
+        MainProc {
+            command,
+            output,
+            exits,
+            input: Mutex::new(None),
+            resizer: Mutex::new(None),
+            stop: crate::store::tokio_util_lite::CancelToken::new(),
+        }
+    }
+
     pub fn input(&self) -> Option<mpsc::Sender<Input>> {
         self.input.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -317,15 +333,7 @@ pub fn start_pod(shared: &Arc<Shared>, pod: &Pod) {
             container_started(shared, pod, &c.name);
             continue;
         }
-        let (output, _) = broadcast::channel(256);
-        let (exits, _) = broadcast::channel(4);
-        let main = Arc::new(MainProc {
-            command: c.command.clone(),
-            output,
-            exits,
-            input: Mutex::new(None),
-            resizer: Mutex::new(None),
-        });
+        let main = Arc::new(MainProc::new(c.command.clone()));
         shared.mains.insert(pod, &c.name, main.clone());
         let params = ExecParams {
             namespace: pod.spec.namespace.clone(),
@@ -411,6 +419,7 @@ async fn run_main(
                 (Some("Never"), _) | (Some("OnFailure"), 0)
             );
         if for_good {
+            let mut ephemeral = Vec::new();
             shared
                 .store
                 .update_pod(&pod.spec.namespace, &pod.spec.name, |p| {
@@ -427,8 +436,15 @@ async fn run_main(
                             crate::config::Phase::Failed
                         };
                         p.spec.ready = false;
+                        ephemeral = p.ephemeral.iter().map(|e| e.name.clone()).collect();
                     }
                 });
+            // A finished pod runs nothing more: the kubelet kills its ephemeral containers.
+            for name in ephemeral {
+                if let Some(m) = shared.mains.get(&pod, &name) {
+                    m.stop.cancel();
+                }
+            }
         }
         let _ = main.exits.send(code);
         if pod.life.is_cancelled() || for_good {
@@ -506,6 +522,9 @@ async fn run_once(
             _ = pod.life.cancelled() => {
                 proc.killer.kill();
             }
+            _ = main.stop.cancelled() => {
+                proc.killer.kill();
+            }
         }
     }
     Ok(match code {
@@ -566,15 +585,7 @@ pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
     }
     command.extend(strings(&e.spec["args"]));
     let tty = e.spec["tty"].as_bool().unwrap_or(false);
-    let (output, _) = broadcast::channel(256);
-    let (exits, _) = broadcast::channel(4);
-    let main = Arc::new(MainProc {
-        command: command.clone(),
-        output,
-        exits,
-        input: Mutex::new(None),
-        resizer: Mutex::new(None),
-    });
+    let main = Arc::new(MainProc::new(command.clone()));
     shared.mains.insert(pod, name, main.clone());
     let params = ExecParams {
         namespace: ns,
