@@ -348,6 +348,9 @@ async fn exec(
         .mains
         .get(&pod, &container)
         .map(|m| m.exits.subscribe());
+    // Ended for good since the request was looked at (before the subscription): the session
+    // ends at once, as its process would be killed.
+    let already = ended_for_good(&shared, &pod, &container);
     let spec = runtime::proc_spec(&shared, &pod, &container, &p);
     let mut proc = match spec.and_then(|s| process::spawn(&s).map_err(Into::into)) {
         Ok(proc) => proc,
@@ -381,6 +384,10 @@ async fn exec(
     let _reader_guard = AbortOnDrop(reader.abort_handle());
     let mut code: Option<i32> = None;
     let mut killed = false;
+    if already {
+        killed = true;
+        proc.killer.kill();
+    }
     let latency = !shared.faults.latency().is_zero();
     loop {
         tokio::select! {
@@ -424,6 +431,20 @@ async fn exec(
     proc.killer.kill();
     finish(&mut sink, &exit_status(code, &p.command)).await;
     reader.abort();
+}
+
+/// Whether `container` of `pod` (the same pod still) has ended for good: a regular container
+/// that is never restarted, or an ephemeral one that terminated.
+fn ended_for_good(shared: &Shared, pod: &Pod, container: &str) -> bool {
+    let Some(now) = shared.store.pod(&pod.spec.namespace, &pod.spec.name) else {
+        return false;
+    };
+    now.uid == pod.uid
+        && (now.done.contains_key(container)
+            || now.ephemeral.iter().any(|e| {
+                e.name == container
+                    && matches!(e.state, crate::store::EphemeralState::Terminated { .. })
+            }))
 }
 
 /// Resolves when the container's main process exits (at once when the announcements were

@@ -504,6 +504,7 @@ async fn run_once(
     *main.resizer.lock().unwrap_or_else(|p| p.into_inner()) = proc.resizer.clone();
     on_start();
     let mut code = None;
+    let mut killed = false;
     loop {
         tokio::select! {
             chunk = proc.output.recv() => match chunk {
@@ -519,10 +520,13 @@ async fn run_once(
                 code = Some(c.unwrap_or(1));
                 proc.killer.kill();
             }
-            _ = pod.life.cancelled() => {
+            // Killed once: the output then closes.
+            _ = pod.life.cancelled(), if !killed => {
+                killed = true;
                 proc.killer.kill();
             }
-            _ = main.stop.cancelled() => {
+            _ = main.stop.cancelled(), if !killed => {
+                killed = true;
                 proc.killer.kill();
             }
         }
@@ -587,6 +591,21 @@ pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
     let tty = e.spec["tty"].as_bool().unwrap_or(false);
     let main = Arc::new(MainProc::new(command.clone()));
     shared.mains.insert(pod, name, main.clone());
+    // The pod finished since it was looked at (its ephemeral containers were killed then, not
+    // yet this one): killed at once, as a kubelet would not start it.
+    let finished = shared
+        .store
+        .pod(&pod.spec.namespace, &pod.spec.name)
+        .is_some_and(|p| {
+            p.uid == pod.uid
+                && matches!(
+                    p.spec.phase,
+                    crate::config::Phase::Succeeded | crate::config::Phase::Failed
+                )
+        });
+    if finished {
+        main.stop.cancel();
+    }
     let params = ExecParams {
         namespace: ns,
         pod: pod_name,
