@@ -197,13 +197,13 @@ pub async fn ensure_node_shell(
         other => other,
     };
     if let Some(there) = pods.get_opt(name).await? {
-        if !finished(&there) {
+        if !podcopy::finished(&there) {
             return ours(&there);
         }
         // Ours, and ended (its shell exited, and it is never restarted): made again under its
         // name, so the tab's Reconnect works.
         ours(&there)?;
-        remove_finished(&pods, &there, name).await?;
+        podcopy::remove_finished(&pods, &there, name).await?;
     }
     get_node(client, node).await?;
     let pod = shell_pod(node, name, image);
@@ -211,48 +211,6 @@ pub async fn ensure_node_shell(
         Ok(_) => Ok((CONTAINER.to_string(), image.to_string())),
         Err(CopyError::Api(ApiError::Refused { code: 409, .. })) => ours(&pods.get(name).await?),
         Err(e) => Err(e),
-    }
-}
-
-/// Whether the pod has ended for good (`Succeeded` or `Failed`).
-fn finished(pod: &Pod) -> bool {
-    let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
-    matches!(phase, Some("Succeeded" | "Failed"))
-}
-
-/// How long an ended pod of ours may take to go before it is made again (inside a terminal's
-/// request timeout, 30 s by default, so that this wait's own words are the ones said).
-const GONE_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
-
-/// Deletes our ended pod `there` at once (it runs nothing), then waits until it is gone; past
-/// [`GONE_WAIT`] it is said to be still going.
-async fn remove_finished(pods: &Api<Pod>, there: &Pod, name: &str) -> Result<(), CopyError> {
-    let uid = there.metadata.uid.clone();
-    let params = kube::api::DeleteParams {
-        grace_period_seconds: Some(0),
-        preconditions: uid.clone().map(|uid| kube::api::Preconditions {
-            uid: Some(uid),
-            resource_version: None,
-        }),
-        ..kube::api::DeleteParams::default()
-    };
-    match pods.delete(name, &params).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => {}
-        Err(e) => return Err(e.into()),
-    }
-    let deadline = tokio::time::Instant::now() + GONE_WAIT;
-    loop {
-        match pods.get_opt(name).await? {
-            Some(p) if p.metadata.uid == uid => {}
-            _ => return Ok(()),
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(CopyError::Terminating {
-                name: crate::text::shown(name),
-            });
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
 

@@ -205,7 +205,9 @@ fn is_ours(copy: &Pod, of: &str) -> bool {
 }
 
 /// The shell copy `name` of pod `of`, ready to be waited for: the one there is when it is ours
-/// (a reconnect: the original may be gone by then), else made now from the pod as it is.
+/// (a reconnect: the original may be gone by then), else made now from the pod as it is. An
+/// ended copy of ours (a Job's pod never restarts its containers) is made again from the
+/// original, when the original is still there.
 /// `container` empty: the original's default one (the copy's first, for one there). Returns
 /// the container and its image. A pod of that name that is not our copy of `of` is refused
 /// ([`CopyError::NotOurs`]), one being deleted too; one made at the same moment by another tab
@@ -219,9 +221,15 @@ pub async fn ensure_shell_copy(
 ) -> Result<(String, String), CopyError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let wanted = Some(container).filter(|c| !c.is_empty());
-    if let Some(there) = pods.get_opt(name).await? {
-        return ours_to_use(&there, of, name, wanted);
-    }
+    let there = pods.get_opt(name).await?;
+    let ended = match &there {
+        Some(there) if !finished(there) => return ours_to_use(there, of, name, wanted),
+        Some(there) => {
+            ours_to_use(there, of, name, wanted)?;
+            Some(there)
+        }
+        None => None,
+    };
     let raw = get_raw(client, namespace, of).await?;
     let typed: Pod = serde_json::from_value(raw.clone()).map_err(|e| {
         CopyError::Api(ApiError::Refused {
@@ -232,6 +240,13 @@ pub async fn ensure_shell_copy(
     })?;
     let (container, _) = crate::pods::choose_container(&typed, wanted)?;
     let copy = shell_copy(&raw, &container, name)?;
+    // Ours, and ended (its shell exited in a copy of a pod whose containers are never
+    // restarted, a Job's say): made again under its name from the original, so the tab's
+    // Reconnect works. Deleted only once the new copy is ready to be made: with the original
+    // gone (or without that container), the ended copy stays.
+    if let Some(there) = ended {
+        remove_finished(&pods, there, name).await?;
+    }
     match create(client, namespace, &copy, None).await {
         Ok(_) => {
             let image = crate::pods::container_image(&typed, &container);
@@ -268,6 +283,52 @@ pub(crate) fn ours_to_use(
     let (container, _) = crate::pods::choose_container(there, wanted)?;
     let image = crate::pods::container_image(there, &container);
     Ok((container, image))
+}
+
+/// Whether the pod has ended for good (`Succeeded` or `Failed`): nothing in it runs, nor will.
+pub(crate) fn finished(pod: &Pod) -> bool {
+    let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+    matches!(phase, Some("Succeeded" | "Failed"))
+}
+
+/// How long an ended pod of ours may take to go before it is made again (inside a terminal's
+/// request timeout, 30 s by default, so that this wait's own words are the ones said).
+const GONE_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Deletes our ended pod `there` at once (it runs nothing), then waits until it is gone; past
+/// [`GONE_WAIT`] it is said to be still going.
+pub(crate) async fn remove_finished(
+    pods: &Api<Pod>,
+    there: &Pod,
+    name: &str,
+) -> Result<(), CopyError> {
+    let uid = there.metadata.uid.clone();
+    let params = DeleteParams {
+        grace_period_seconds: Some(0),
+        preconditions: uid.clone().map(|uid| kube::api::Preconditions {
+            uid: Some(uid),
+            resource_version: None,
+        }),
+        ..DeleteParams::default()
+    };
+    match pods.delete(name, &params).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(s)) if s.code == 404 || s.code == 409 => {}
+        Err(e) => return Err(e.into()),
+    }
+    let deadline = tokio::time::Instant::now() + GONE_WAIT;
+    loop {
+        match pods.get_opt(name).await? {
+            Some(p) if p.metadata.uid == uid => {}
+            _ => return Ok(()),
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(CopyError::Terminating {
+                name: crate::text::shown(name),
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// What [`delete_shell_copy`] found.
