@@ -614,6 +614,22 @@ async fn run(
                 container,
             }
         }
+        // A completed pod: its copy runs again, offered as a crashing one's.
+        TerminalEnd::NotStarted(StartError::Finished {
+            pod,
+            container,
+            phase,
+        }) => {
+            let e = Error::from(StartError::Finished {
+                pod,
+                container: container.clone(),
+                phase,
+            });
+            SessionEnd::Crashing {
+                reason: e.sentence(),
+                container,
+            }
+        }
         TerminalEnd::NotStarted(e) => {
             SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())
         }

@@ -930,6 +930,87 @@ async function openCopyOfCrashy() {
   return { tab, copyTab, name };
 }
 
+test("a Job's pod that has completed: its tab offers a copy; once the copy's own shell ends, Enter makes it again", async () => {
+  await closeDialogs();
+  const job = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "job-once", namespace: "demo" },
+    spec: { restartPolicy: "Never", containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "echo working; exit 2"] }] },
+  };
+  const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(job));
+  assert(made.code === 0, `kubectl create: ${made.err}`);
+  let name = null;
+  try {
+    // Completed (kubectl's view, waited for).
+    for (let end = Date.now() + 20_000; ; ) {
+      const got = await kubectl(["get", "pod", "job-once", "-o", "jsonpath={.status.phase}"]);
+      if (got.out === "Failed") break;
+      assert(Date.now() < end, `job-once never failed: ${got.out} ${got.err}`);
+      await sleep(100);
+    }
+    await selectProfile("ops");
+    await app.waitUntil("job-once in the list", 20_000, () => document.querySelector('.pod[data-pod="job-once"]') !== null);
+    const tab = await openPod("job-once", "work");
+    const pane = `.pane[data-tab-id="${tab.id}"]`;
+    // (Runs in the page: self-contained.)
+    const settled = (id) => {
+      if (document.querySelector(`.pane[data-tab-id="${id}"] .banner-copy:not([hidden])`)) return "offer";
+      if (document.querySelector('dialog.production-ask[open][data-profile="ops"]')) return "ask";
+      return document.querySelector(`.tab[data-tab-id="${id}"]`)?.getAttribute("data-state") === "connected" ? "connected" : false;
+    };
+    let outcome = await app.waitUntil("the tab refused", 15_000, settled, tab.id);
+    if (outcome === "ask") {
+      await app.click("dialog.production-ask[open] button.production-confirm");
+      outcome = await app.waitUntil("the tab refused", 15_000, settled, tab.id);
+    }
+    assert(outcome === "offer", `the tab ${outcome}, not refused with an offer`);
+    const said = await text(`${pane} .banner-text`);
+    assert(/^Could not open a shell in job-once\/work: cannot exec into a container in a completed pod; current phase is Failed/.test(said ?? ""), `the banner says "${said}"`);
+    await screenshot("completed-copy-offer");
+    const before = await tabIds();
+    await app.click(`${pane} .banner-copy`);
+    await app.waitFor("dialog.copy-offer[open] .debug-confirm", 15_000);
+    name = await text('dialog.copy-offer dd[data-fact="copy"]');
+    assert(/^job-once-debug-[a-z0-9]{5}$/.test(name ?? ""), `copy name ${name}`);
+    await app.click("dialog.copy-offer .debug-confirm");
+    const copyTab = await newTab(before, "the copy's tab");
+    await waitTabState(copyTab.id, "connected", 30_000);
+    await waitForLine(copyTab.id, isPrompt, "the copy's prompt");
+    await typeLine(copyTab.id, "echo in-copy-$((40+2))");
+    await waitForLine(copyTab.id, (l) => l === "in-copy-42", "the copy's shell answering");
+    const uid = async () => (await kubectl(["get", "pod", name, "-o", "jsonpath={.metadata.uid}"])).out;
+    const first = await uid();
+    assert(first !== "", "kubectl does not see the copy");
+    // The copy's own shell ends (kubectl attach, exit): the copy has ended for good (the Job's
+    // restartPolicy), and the tab's shell with it.
+    const attached = await kubectl(["attach", name, "-c", "work", "-i"], "exit\n");
+    assert(attached.code === 0, `kubectl attach: ${attached.code} ${attached.err}`);
+    await waitTabState(copyTab.id, "exited", 20_000);
+    const status = await text(`.tab[data-tab-id="${copyTab.id}"] .tab-status`);
+    assert(status === "exited 137", `tab status "${status}"`);
+    // Enter reopens: the copy is made again under its name, and its shell answers.
+    await app.type(`.pane[data-tab-id="${copyTab.id}"] .xterm-helper-textarea`, Keys.ENTER);
+    await waitTabState(copyTab.id, "connected", 30_000);
+    await typeLine(copyTab.id, "echo again-$((6*7))");
+    await waitForLine(copyTab.id, (l) => l === "again-42", "the new copy's shell answering");
+    const second = await uid();
+    assert(second !== "" && second !== first, `not made again: ${first} then ${second}`);
+    await screenshot("completed-copy-again");
+    await closeTab(copyTab.id);
+    for (let end = Date.now() + 20_000; ; ) {
+      const left = await kubectl(["get", "pod", name, "--ignore-not-found", "-o", "name"]);
+      if (left.code === 0 && left.out.trim() === "") break;
+      assert(Date.now() < end, `the copy is still there: ${left.out} ${left.err}`);
+      await sleep(100);
+    }
+    await closeTab(tab.id);
+  } finally {
+    await kubectl(["delete", "pod", "job-once", "--now", "--ignore-not-found"]);
+    if (name) await kubectl(["delete", "pod", name, "--now", "--ignore-not-found"]);
+  }
+});
+
 test("a shell on a pod's node: its menu asks once, the shell runs on the node, the pod goes with its tab", async () => {
   await closeDialogs();
   await selectProfile("ops");
@@ -948,15 +1029,24 @@ test("a shell on a pod's node: its menu asks once, the shell runs on the node, t
   });
   assert(clicked, "no \"Shell on its node (testnode)…\" in the pod's menu");
   await app.waitFor("dialog.node-offer[open] .debug-confirm", 15_000);
-  const planned = await text('dialog.node-offer dd[data-fact="pod"]');
-  assert(/^demo\/node-debugger-testnode-[a-z0-9]{5}$/.test(planned ?? ""), `pod fact ${planned}`);
-  const name = planned.slice("demo/".length);
-  assert((await kubectl(["get", "pod", name])).code !== 0, "the pod exists before the question is answered");
+  const name = await text('dialog.node-offer dd[data-fact="pod"]');
+  assert(/^node-debugger-testnode-[a-z0-9]{5}$/.test(name ?? ""), `pod fact ${name}`);
+  const listed = await kubectl(["get", "pods", "-A", "-o", "name"]);
+  assert(listed.code === 0 && !listed.out.includes(name), "the pod exists before the question is answered");
+  // The namespace asked is the pod's; the pod is made in another one, typed there (a namespace
+  // whose Pod Security refuses host access is the reason to).
+  const field = 'dialog.node-offer dd[data-fact="namespace"] input.offer-edit';
+  const asked = await app.exec((sel) => document.querySelector(sel)?.value ?? null, field);
+  assert(asked === "demo", `namespace asked ${asked}`);
+  await app.exec((sel) => {
+    document.querySelector(sel).value = "";
+  }, field);
+  await app.type(field, "apps");
   await screenshot("node-shell-offer");
   const before = await tabIds();
   await app.click("dialog.node-offer .debug-confirm");
   const tab = await newTab(before, "the node's tab");
-  assert(tab.pod === "node/testnode" && tab.copy?.name === name && tab.container === "debugger", `node tab ${JSON.stringify(tab)}`);
+  assert(tab.pod === "node/testnode" && tab.namespace === "apps" && tab.copy?.name === name && tab.container === "debugger", `node tab ${JSON.stringify(tab)}`);
   // ops is a production cluster: the run's first shell there asks (unless an earlier test said yes).
   const settled = (id) => {
     if (document.querySelector('dialog.production-ask[open][data-profile="ops"]')) return "ask";
@@ -973,19 +1063,19 @@ test("a shell on a pod's node: its menu asks once, the shell runs on the node, t
   const badge = await text(`.tab[data-tab-id="${tab.id}"] .tab-node`);
   assert(badge === "node", `tab badge ${badge}`);
   // kubectl sees kubectl's node debugging pod, marked as the app's for that node.
-  const got = await kubectl(["get", "pod", name, "-o", "json"]);
+  const got = await kubectl(["get", "pod", name, "-n", "apps", "-o", "json"]);
   assert(got.code === 0, `kubectl get the pod: ${got.err}`);
   const pod = JSON.parse(got.out);
   assert(pod.spec.nodeName === "testnode" && pod.spec.hostPID === true && pod.spec.hostNetwork === true, `spec ${JSON.stringify(pod.spec)}`);
   assert(pod.spec.containers[0].volumeMounts?.[0]?.mountPath === "/host" && pod.spec.containers[0].image === "busybox:1.36", `container ${JSON.stringify(pod.spec.containers[0])}`);
   assert(pod.metadata.annotations?.["podterm.dev/debug-copy-of"] === "node/testnode", `annotations ${JSON.stringify(pod.metadata.annotations)}`);
   const entry = (await listedCopies())?.find((c) => c.name === name);
-  assert(entry?.profile === "ops" && entry.namespace === "demo" && entry.of === "node/testnode", `copies.json: ${JSON.stringify(await listedCopies())}`);
+  assert(entry?.profile === "ops" && entry.namespace === "apps" && entry.of === "node/testnode", `copies.json: ${JSON.stringify(await listedCopies())}`);
   await screenshot("node-shell-tab");
   await closeTab(tab.id);
   // Closing the tab deleted the pod (kubectl's view, waited for), and took it off the list.
   for (let i = 0; ; i++) {
-    const left = await kubectl(["get", "pod", name, "--ignore-not-found", "-o", "name"]);
+    const left = await kubectl(["get", "pod", name, "-n", "apps", "--ignore-not-found", "-o", "name"]);
     if (left.code === 0 && left.out.trim() === "") break;
     assert(i < 200, `the node's pod is still there: ${left.out} ${left.err}`);
     await sleep(100);

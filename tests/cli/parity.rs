@@ -1359,11 +1359,26 @@ async fn a_finished_pod_is_refused_as_kubectl_refuses_it() {
             .contains("cannot attach a container in a completed pod"),
         "{out:?}"
     );
-    let out = same(&c, &["exec", "finished", "--", "true"], None).await;
-    assert!(
-        out.stderr
-            .contains("cannot exec into a container in a completed pod"),
-        "{out:?}"
+    // kubectl's words for an exec, then what podterm adds: the copy that runs again.
+    let args = ["exec", "finished", "--", "true"];
+    let ours = run(&podterm(), &c, &args, None, &[]).await;
+    let words =
+        "error: cannot exec into a container in a completed pod; current phase is Succeeded";
+    for k in kubectls() {
+        let theirs = run(&k, &c, &args, None, &[]).await;
+        assert_eq!(
+            (theirs.code, theirs.stderr.as_str()),
+            (1, format!("{words}\n").as_str()),
+            "{}",
+            k.display()
+        );
+    }
+    assert_eq!(
+        (ours.code, ours.stderr.as_str()),
+        (
+            1,
+            format!("{words}; or debug a copy of this one, its container running a shell instead of its command (podterm debug -it -n demo finished --copy-to=finished-debug -c app -- sh; delete the copy when done)\n").as_str()
+        )
     );
 }
 

@@ -752,6 +752,26 @@ async fn pod_now(client: &kube::Client, name: &str) -> Option<k8s_openapi::api::
     pods.get_opt(name).await.expect("get pod")
 }
 
+/// Ends the main shell of `container` in pod `name` (one waiting on its terminal), as `kubectl
+/// attach -it` and `exit` would: the container ends, and so does every shell a tab runs in it.
+async fn end_main_shell(client: &kube::Client, name: &str, container: &str) {
+    use tokio::io::AsyncWriteExt;
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    let params = kube::api::AttachParams::interactive_tty().container(container);
+    let mut attached = pods.attach(name, &params).await.expect("attach");
+    let mut stdin = attached.stdin().expect("stdin");
+    stdin.write_all(b"exit\n").await.expect("exit");
+    drop(stdin);
+    let _ = timeout(Duration::from_secs(20), attached.join()).await;
+}
+
+/// Whether pod `p` has ended for good (`Succeeded` or `Failed`).
+fn pod_finished(p: Option<&k8s_openapi::api::core::v1::Pod>) -> bool {
+    let phase = p.and_then(|p| p.status.as_ref()?.phase.clone());
+    matches!(phase.as_deref(), Some("Succeeded" | "Failed"))
+}
+
 /// Waits (on the API server's state, up to 20 s) until `ok` holds for pod `name`.
 async fn wait_pod(
     client: &kube::Client,
@@ -2040,19 +2060,21 @@ async fn a_shell_on_a_node_runs_in_a_pod_deleted_with_its_tab() {
         .await
         .expect("delete");
     wait_pod(&client, &plan.name, "gone", |p| p.is_none()).await;
-    // Our pod on the node, ended (its shell exited; restartPolicy Never): a tab on it (a
-    // Reconnect) makes it again under its name.
+    // Our pod on the node ends while a tab runs in it (its own shell exited; restartPolicy
+    // Never, so for good): the tab's shell ends with it, and its Reconnect (a tab on the same
+    // pod) makes the pod again under its name.
     let ended = "node-debugger-testnode-ended";
-    let mut pod = podterm_core::nodedebug::shell_pod("testnode", ended, "busybox:1.36");
-    pod["spec"]["containers"][0]["command"] = serde_json::json!(["sh", "-c", "exit 0"]);
-    podterm_core::podcopy::create(&client, "demo", &pod, None)
-        .await
-        .expect("create an ended one");
-    let done = |p: Option<&k8s_openapi::api::core::v1::Pod>| {
-        p.and_then(|p| p.status.as_ref()?.phase.clone()).as_deref() == Some("Succeeded")
-    };
-    wait_pod(&client, ended, "ended", done).await;
+    let mut tab = open_node(ended);
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    f.app
+        .send_input(tab.id, Bytes::from_static(b"echo up-$((6*7))\r"))
+        .expect("input");
+    tab.expect_output(&f.app, "up-42").await;
     let old = pod_now(&client, ended).await.and_then(|p| p.metadata.uid);
+    end_main_shell(&client, ended, "debugger").await;
+    assert_eq!(tab.end(&f.app).await, exited(137));
+    wait_pod(&client, ended, "ended", pod_finished).await;
     let mut back = open_node(ended);
     assert_eq!(back.state().await, SessionState::Connecting);
     assert_eq!(back.state().await, SessionState::Connected);
@@ -2070,4 +2092,100 @@ async fn a_shell_on_a_node_runs_in_a_pod_deleted_with_its_tab() {
         .delete_copy(DEMO_NAME, "demo", ended, "node/testnode")
         .await
         .expect("delete");
+}
+
+/// A Job's pod that has completed runs nothing to open a shell in: the tab says so in kubectl's
+/// words and offers a copy, whose container runs a shell instead. The copy never restarts (the
+/// Job's restartPolicy): once it has ended, the tab's Reconnect makes it again from the
+/// original, and with the original gone the ended copy is kept, not deleted for nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
+    let f = app().await;
+    let client = demo_client(&f.app).await;
+    let job = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "job-once", "namespace": "demo" },
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{ "name": "work", "image": "busybox:1.36", "command": ["sh", "-c", "echo working; exit 2"] }],
+        },
+    });
+    podterm_core::podcopy::create(&client, "demo", &job, None)
+        .await
+        .expect("create the job's pod");
+    wait_pod(&client, "job-once", "completed", pod_finished).await;
+    let mut tab = open(&f.app, DEMO_NAME, "job-once", None);
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    match tab.state().await {
+        SessionState::Lost {
+            reason, crashing, ..
+        } => {
+            assert_eq!(crashing.as_deref(), Some("work"), "{reason}");
+            assert!(
+                reason.starts_with(
+                    "cannot exec into a container in a completed pod; current phase is Failed"
+                ) && reason.contains("Debug a copy of the pod"),
+                "{reason}"
+            );
+        }
+        other => panic!("not lost: {other:?}"),
+    }
+    let plan = f
+        .app
+        .plan_copy(DEMO_NAME, "demo", "job-once", "work")
+        .await
+        .expect("plan");
+    let mut copy = open_copy(&f.app, "job-once", "work", &plan.name);
+    assert_eq!(copy.state().await, SessionState::Connecting);
+    assert_eq!(copy.state().await, SessionState::Connected);
+    f.app
+        .send_input(copy.id, Bytes::from_static(b"echo in-copy-$((40+2))\r"))
+        .expect("input");
+    copy.expect_output(&f.app, "in-copy-42").await;
+    let made = pod_now(&client, &plan.name).await.expect("the copy");
+    assert_eq!(
+        made.spec.and_then(|s| s.restart_policy).as_deref(),
+        Some("Never")
+    );
+    // The copy's own shell ends: so does the tab's, and the copy has ended for good.
+    end_main_shell(&client, &plan.name, "work").await;
+    assert_eq!(copy.end(&f.app).await, exited(137));
+    wait_pod(&client, &plan.name, "ended", pod_finished).await;
+    // Reconnect: the copy made again from the original, under its name.
+    let mut back = open_copy(&f.app, "job-once", "work", &plan.name);
+    assert_eq!(back.state().await, SessionState::Connecting);
+    assert_eq!(back.state().await, SessionState::Connected);
+    f.app
+        .send_input(back.id, Bytes::from_static(b"echo again-$((6*7))\r"))
+        .expect("input");
+    back.expect_output(&f.app, "again-42").await;
+    let again = pod_now(&client, &plan.name).await.expect("made again");
+    assert_ne!(again.metadata.uid, made.metadata.uid, "not made again");
+    // Ended again, with the original gone: nothing to make it from, and the ended copy stays.
+    end_main_shell(&client, &plan.name, "work").await;
+    assert_eq!(back.end(&f.app).await, exited(137));
+    wait_pod(&client, &plan.name, "ended", pod_finished).await;
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("job-once", &Default::default())
+        .await
+        .expect("delete the original");
+    wait_pod(&client, "job-once", "deleted", |p| p.is_none()).await;
+    let mut last = open_copy(&f.app, "job-once", "work", &plan.name);
+    assert_eq!(last.state().await, SessionState::Connecting);
+    match last.end(&f.app).await {
+        SessionState::Lost { reason, .. } => {
+            assert!(reason.contains("pods \"job-once\" not found"), "{reason}")
+        }
+        other => panic!("not lost: {other:?}"),
+    }
+    let kept = pod_now(&client, &plan.name)
+        .await
+        .expect("the ended copy kept");
+    assert_eq!(kept.metadata.uid, again.metadata.uid);
+    f.app
+        .delete_copy(DEMO_NAME, "demo", &plan.name, "job-once")
+        .await
+        .expect("delete");
+    wait_pod(&client, &plan.name, "gone", |p| p.is_none()).await;
 }

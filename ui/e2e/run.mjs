@@ -705,10 +705,24 @@ test("closing the tab ends its session", async () => {
   await page.waitForSelector(".welcome:not([hidden])");
 });
 
-test("a completed pod is refused in kubectl's words", async () => {
+test("a completed pod (a Job's): its tab says kubectl's words and offers a copy, whose shell opens", async () => {
+  const start = await tabIds();
   await page.dblclick('.pod[data-pod="migrate-28493115-x7kq2"] .pod-line');
-  await waitText(".sidebar .message.error", /cannot exec into a container in a completed pod; current phase is Succeeded/);
-  assert((await page.$$(".tab")).length === 0, "a tab was opened");
+  const tab = await newTab(start, "lost");
+  const pane = `.pane[data-tab-id="${tab.id}"]`;
+  await waitText(`${pane} .banner-text`, /^Could not open a shell in migrate-28493115-x7kq2\/migrate: cannot exec into a container in a completed pod; current phase is Succeeded: Debug a copy of the pod/);
+  await waitText(`${pane} .banner-copy`, "Debug a copy of the pod…");
+  assert(!(await page.isVisible(".sidebar .message.error")), "the pod list refused it before trying");
+  await screenshot("completed-copy-offer");
+  await page.click(`${pane} .banner-copy`);
+  await page.waitForSelector("dialog.copy-offer[open]", { timeout: WAIT_MS });
+  await waitText('dialog.copy-offer dd[data-fact="container"]', "migrate runs a shell instead of its command");
+  const planned = await page.textContent('dialog.copy-offer dd[data-fact="copy"]');
+  await page.click("dialog.copy-offer .debug-confirm");
+  const copyTab = await newTab([...start, tab.id], "connected");
+  assert(copyTab.copy?.name === planned && copyTab.pod === "migrate-28493115-x7kq2" && copyTab.container === "migrate", `copy tab ${JSON.stringify(copyTab)}`);
+  await waitText(`.tab[data-tab-id="${copyTab.id}"] .tab-copy`, "copy");
+  await closeAllTabs();
 });
 
 // --------------------------------------------------------------------- honest pod states
@@ -723,9 +737,7 @@ test("a Pending pod says why in its row and is refused in words; the notice does
   await waitText('.pod[data-pod="pending-1"] .pod-status', "ContainerCreating");
   const title = await page.getAttribute('.pod[data-pod="pending-1"] .pod-status', "title");
   assert(title === "Pending: ContainerCreating", `status tooltip ${title}`);
-  // The completed pod's refusal from the test before goes first.
-  await page.evaluate(() => document.querySelector('.sidebar .messages .message.error [aria-label="Dismiss"]')?.click());
-  await page.waitForSelector(".sidebar .messages .message.error", { state: "detached", timeout: WAIT_MS });
+  assert(!(await page.isVisible(".sidebar .messages .message.error")), "an error is already shown");
   const before = await rowTop("shell");
   await page.dblclick('.pod[data-pod="pending-1"] .pod-line');
   await waitText(".sidebar .message.error", /pending-1 is Pending \(ContainerCreating\): its containers are not running yet/);
@@ -916,12 +928,14 @@ test("a container that crashes as it starts: its tab offers a copy; a split pane
   assert(split.copy?.name === planned, `split pane ${JSON.stringify(split)}`);
   await page.keyboard.press("Control+Shift+W");
   await page.waitForSelector(`.pane[data-tab-id="${split.id}"]`, { state: "detached", timeout: WAIT_MS });
-  const early = await page.evaluate(() => window.__podtermMock.copiesDeleted());
+  // (Copies of earlier tests are deleted too: only this one's count here.)
+  const ours = async () => (await page.evaluate(() => window.__podtermMock.copiesDeleted())).filter((d) => d.name === planned);
+  const early = await ours();
   assert(early.length === 0, `deleted while a pane used it: ${JSON.stringify(early)}`);
   // The last pane closed: deleted, as the copy of crashy only.
   await page.click(`.tab[data-tab-id="${copyTab.id}"] .tab-close`);
   const deleted = await until(async () => {
-    const d = await page.evaluate(() => window.__podtermMock.copiesDeleted());
+    const d = await ours();
     return d.length > 0 ? d : null;
   }, "the copy deleted");
   assert(JSON.stringify(deleted) === JSON.stringify([{ profile: tab.profile, namespace: "demo", name: planned, of: "crashy" }]), `deleted ${JSON.stringify(deleted)}`);
@@ -950,12 +964,21 @@ test("a shell on a pod's node: the pod's menu asks once, the tab marked node ope
   await page.waitForSelector("dialog.node-offer", { state: "detached", timeout: WAIT_MS });
   assert((await tabIds()).length === start.length, "cancel opened a tab");
   await menu();
-  const planned = (await page.textContent('dialog.node-offer dd[data-fact="pod"]')) ?? "";
-  assert(/^demo\/node-debugger-mock-node-1-[a-z0-9]{5}$/.test(planned), `pod ${planned}`);
-  const name = planned.slice("demo/".length);
+  const name = (await page.textContent('dialog.node-offer dd[data-fact="pod"]')) ?? "";
+  assert(/^node-debugger-mock-node-1-[a-z0-9]{5}$/.test(name), `pod ${name}`);
+  // The namespace is the pod's, and may be changed: a name that is not a namespace's is refused
+  // in place (nothing opens); Enter in the field agrees.
+  const field = 'dialog.node-offer dd[data-fact="namespace"] input.offer-edit';
+  assert((await page.inputValue(field)) === "demo", `namespace ${await page.inputValue(field)}`);
+  await page.fill(field, "Not_A_Namespace");
   await page.click("dialog.node-offer .debug-confirm");
+  await waitText("dialog.node-offer .debug-error", /"Not_A_Namespace" is not a namespace's name/);
+  await screenshot("node-shell-namespace-refused");
+  assert((await tabIds()).length === start.length, "a tab opened for a bad namespace");
+  await page.fill(field, "kube-system");
+  await page.press(field, "Enter");
   const tab = await newTab(start, "connected");
-  assert(tab.pod === "node/mock-node-1" && tab.copy?.name === name && tab.copy?.image === "busybox:1.36" && tab.container === "debugger", `node tab ${JSON.stringify(tab)}`);
+  assert(tab.pod === "node/mock-node-1" && tab.namespace === "kube-system" && tab.copy?.name === name && tab.copy?.image === "busybox:1.36" && tab.container === "debugger", `node tab ${JSON.stringify(tab)}`);
   await waitForLine(tab.id, (l) => l.includes("root@mock-node-1"), "the node's prompt");
   await waitText(`.tab[data-tab-id="${tab.id}"] .tab-node`, "node");
   await screenshot("node-shell-tab");
@@ -966,7 +989,7 @@ test("a shell on a pod's node: the pod's menu asks once, the tab marked node ope
     return d.some((x) => x.name === name) ? d : null;
   }, "the node's pod deleted");
   const mine = deleted.filter((x) => x.name === name);
-  assert(JSON.stringify(mine) === JSON.stringify([{ profile: tab.profile, namespace: "demo", name, of: "node/mock-node-1" }]), `deleted ${JSON.stringify(mine)}`);
+  assert(JSON.stringify(mine) === JSON.stringify([{ profile: tab.profile, namespace: "kube-system", name, of: "node/mock-node-1" }]), `deleted ${JSON.stringify(mine)}`);
   // Quick open finds the node the listed pods run on, and asks the same question.
   await page.keyboard.press("Control+Shift+K");
   await page.waitForSelector("dialog.quick-open[open] .quick-input", { timeout: WAIT_MS });
@@ -2134,7 +2157,7 @@ test("copies of pods a killed run left: a card offers them; Delete deletes ours,
   // A restart: the mock starts again with no cluster (the first-run card), and the copies listed.
   await page.reload();
   await page.waitForSelector(".left-copies .left-copies-delete", { timeout: WAIT_MS });
-  await waitText(".left-copies .left-copies-title", "Podterm's last run did not delete 2 copies of pods it made for tabs:");
+  await waitText(".left-copies .left-copies-title", "Podterm's last run did not delete 2 pods it made for tabs:");
   const lines = await page.$$eval(".left-copies li .left-copy-line", (els) => els.map((e) => e.textContent));
   assert(
     JSON.stringify(lines) ===

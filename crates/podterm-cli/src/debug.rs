@@ -412,18 +412,15 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         ));
     };
     if let Err(e) = debug::check_running(&pod) {
-        // Nothing starts in a finished pod; its copy runs again (when there is a container to
-        // name and the copy's name fits).
-        return Err(
-            match pods::choose_container(&pod, a.target_container.as_deref()) {
-                Ok((c, _)) if pod_name.len() <= 240 => Failure::new(format!(
-                    "{e}; or debug a copy of this one, its container running a shell instead of \
-                     its command ({})",
-                    crate::exec::copy_command(&pod_name, &c, &namespace, &conn.again())
-                )),
-                _ => e.into(),
-            },
-        );
+        // Nothing starts in a finished pod; its copy runs again.
+        let container = a.target_container.as_deref();
+        return Err(crate::exec::or_copy(
+            e,
+            &pod,
+            container,
+            &namespace,
+            &conn.again(),
+        ));
     }
     let spec = DebugSpec {
         image: image.clone(),

@@ -143,6 +143,31 @@ pub fn copy_words(c: &pods::Crashing, namespace: &str, again: &str) -> String {
     )
 }
 
+/// A finished pod runs nothing to exec or debug in, and never will; a copy of it runs again:
+/// `e` (kubectl's words), then the command that debugs a copy, its container (`container`, or
+/// the pod's default one) running a shell, when there is a container to name and the copy's
+/// name fits.
+pub fn or_copy<E>(
+    e: E,
+    pod: &k8s_openapi::api::core::v1::Pod,
+    container: Option<&str>,
+    namespace: &str,
+    again: &str,
+) -> Failure
+where
+    E: std::fmt::Display + Into<Failure>,
+{
+    let name = pod.metadata.name.as_deref().unwrap_or_default();
+    match pods::choose_container(pod, container) {
+        Ok((c, _)) if name.len() <= 240 => Failure::new(format!(
+            "{e}; or debug a copy of this one, its container running a shell instead of its \
+             command ({})",
+            copy_command(name, &c, namespace, again)
+        )),
+        _ => e.into(),
+    }
+}
+
 /// The command that debugs a copy of `pod` with `container` running a shell, on the cluster
 /// `again` reaches.
 pub fn copy_command(pod: &str, container: &str, namespace: &str, again: &str) -> String {
@@ -185,7 +210,16 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
         &conn.again(),
     )
     .await?;
-    pods::check_running(&pod)?;
+    if let Err(e) = pods::check_running(&pod) {
+        let namespace = cluster.namespace.as_str();
+        return Err(or_copy(
+            e,
+            &pod,
+            a.container.as_deref(),
+            namespace,
+            &conn.again(),
+        ));
+    }
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {
         eprintln!("{n}");

@@ -117,6 +117,14 @@ pub enum StartError {
         container: String,
         state: String,
     },
+    /// The pod has finished (`phase`: `Succeeded` or `Failed`; a Job's pod, say): nothing runs
+    /// in it, nor ever will, to open a shell in (kubectl's words); a copy of it runs again.
+    #[error("cannot exec into a container in a completed pod; current phase is {phase}")]
+    Finished {
+        pod: String,
+        container: String,
+        phase: String,
+    },
     /// The pod's copy could not be made or used.
     #[error(transparent)]
     Copy(#[from] CopyError),
@@ -129,7 +137,7 @@ impl StartError {
             StartError::Pod(e) => e.credentials_refused(),
             StartError::Exec(e) => e.credentials_refused(),
             StartError::Debug(e) => e.credentials_refused(),
-            StartError::Crashing { .. } => false,
+            StartError::Crashing { .. } | StartError::Finished { .. } => false,
             StartError::Copy(e) => e.credentials_refused(),
         }
     }
@@ -199,21 +207,33 @@ pub async fn run(
     let session = match Session::start(&cluster.client, &spec, tuning).await {
         Ok(s) => s,
         // The node found no running container: it may have crashed since the look (it runs
-        // for moments between back-offs); a second look says so in a typed way.
+        // for moments between back-offs), or the pod completed; a second look says so in a
+        // typed way.
         Err(e @ ExecError::UpgradeRefused { .. }) if crash_watch => {
             let again = crate::cluster::within(
                 tuning.request_timeout,
                 pods::get_pod(&cluster.client, &namespace, &pod_name),
             )
             .await;
-            let state = again.ok().and_then(|p| pods::crash_state(&p, &container));
-            return TerminalEnd::NotStarted(match state {
-                Some(state) => StartError::Crashing {
-                    pod: crate::text::shown(&pod_name),
-                    container: crate::text::shown(&container),
-                    state,
+            let (pod, shown) = (
+                crate::text::shown(&pod_name),
+                crate::text::shown(&container),
+            );
+            return TerminalEnd::NotStarted(match again {
+                Ok(p) => match (pods::check_running(&p), pods::crash_state(&p, &container)) {
+                    (Err(PodError::Completed(phase)), _) => StartError::Finished {
+                        pod,
+                        container: shown,
+                        phase,
+                    },
+                    (_, Some(state)) => StartError::Crashing {
+                        pod,
+                        container: shown,
+                        state,
+                    },
+                    _ => e.into(),
                 },
-                None => e.into(),
+                Err(_) => e.into(),
             });
         }
         Err(e) => return TerminalEnd::NotStarted(e.into()),
@@ -288,8 +308,8 @@ pub async fn run(
 
 /// kubectl's checks and words before an exec: no such pod, a completed pod, no such container
 /// (each request within `limit`); the container, and the pod's uid. A container that crashes as
-/// it starts has nothing running to exec into (a real cluster refuses: "container not found"):
-/// said in a typed way, so the UI can offer a copy.
+/// it starts has nothing running to exec into (a real cluster refuses: "container not found"),
+/// nor has a completed pod: each said in a typed way, so the UI can offer a copy.
 async fn looked_up(
     cluster: &Cluster,
     namespace: &str,
@@ -299,12 +319,21 @@ async fn looked_up(
     let target = PodTarget::Pod(req.pod.clone());
     let pod =
         crate::cluster::within(limit, pods::resolve(&cluster.client, namespace, &target)).await?;
+    let wanted = Some(req.container.as_str()).filter(|s| !s.is_empty());
     if req.debug.is_some() {
         debug::check_running(&pod)?;
-    } else {
-        pods::check_running(&pod)?;
+    } else if let Err(PodError::Completed(phase)) = pods::check_running(&pod) {
+        // Said in a typed way, naming the container, so the UI can offer a copy; without such
+        // a container, kubectl's words for the pod first, as kubectl checks.
+        return Err(match pods::choose_container(&pod, wanted) {
+            Ok((container, _)) => StartError::Finished {
+                pod: crate::text::shown(&req.pod),
+                container: crate::text::shown(&container),
+                phase,
+            },
+            Err(_) => PodError::Completed(phase).into(),
+        });
     }
-    let wanted = Some(req.container.as_str()).filter(|s| !s.is_empty());
     let (container, _) = pods::choose_container(&pod, wanted)?;
     if let Some(state) = pods::crash_state(&pod, &container).filter(|_| req.debug.is_none()) {
         return Err(StartError::Crashing {

@@ -255,15 +255,19 @@ describe("SidebarModel", () => {
     expect(signs).toBe(2);
   });
 
-  it("a completed pod is refused before any session", async () => {
+  it("a completed pod opens a tab (the engine refuses it in kubectl's words and the tab offers a copy); a Pending one is refused before", async () => {
     const f = fakeBackend({ profiles: [demoProfile] });
     const opened: SessionTarget[] = [];
     const m = new SidebarModel(f.backend, (t) => opened.push(t));
     await m.loadProfiles();
     f.emit(1, { type: "Added", pod: pod("job", { phase: "Succeeded" }) });
-    expect(m.openDefault("job")).toBeNull();
-    expect(opened).toEqual([]);
-    expect(m.error).toContain("completed pod");
+    f.emit(1, { type: "Added", pod: pod("waiting", { phase: "Pending" }) });
+    expect(m.openDefault("job")?.pod).toBe("job");
+    expect(opened.map((t) => t.pod)).toEqual(["job"]);
+    expect(m.error).toBeNull();
+    expect(m.openDefault("waiting")).toBeNull();
+    expect(opened.map((t) => t.pod)).toEqual(["job"]);
+    expect(m.error).toContain("Pending");
   });
 
   it("errors are put in plain words with what failed", async () => {

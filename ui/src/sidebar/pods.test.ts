@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pod } from "./fixtures";
-import { execRefusal, matchesFilter, parseCommand, pickNamespace, PodList, podListEmptyText, podRow, podStatus, podTooltip, sortPods, visiblePods } from "./pods";
+import { execRefusal, isCompleted, matchesFilter, parseCommand, pickNamespace, PodList, podListEmptyText, podRow, podStatus, podTooltip, sortPods, visiblePods } from "./pods";
 
 describe("PodList", () => {
   it("follows Added, Modified and Deleted events, sorted by name", () => {
@@ -70,10 +70,13 @@ describe("pod rows and filter", () => {
     for (const n of ["web-1", "db-0", "web-0"]) list.apply({ type: "Added", pod: pod(n) });
     expect(visiblePods(list, "web").map((x) => x.name)).toEqual(["web-0", "web-1"]);
   });
-  it("refuses completed pods in kubectl's words", () => {
-    expect(execRefusal(pod("job", { phase: "Succeeded" }))).toBe(
-      "cannot exec into a container in a completed pod; current phase is Succeeded",
-    );
+  it("does not refuse a completed pod before trying (its tab offers a copy), and knows it completed", () => {
+    for (const phase of ["Succeeded", "Failed"]) {
+      expect(execRefusal(pod("job", { phase }))).toBeNull();
+      expect(isCompleted(pod("job", { phase }))).toBe(true);
+    }
+    expect(isCompleted(pod("x"))).toBe(false);
+    expect(isCompleted(pod("p", { phase: "Pending" }))).toBe(false);
     expect(execRefusal(pod("x"))).toBeNull();
   });
 });

@@ -144,13 +144,19 @@ export function pickerContainers(p: Pick<PodSummary, "containers" | "ephemeralCo
 }
 
 /**
- * kubectl refuses to exec into a completed pod; say so before trying. A Pending pod's containers
- * are not running yet: say why, rather than let the API server answer with a bare BadRequest.
+ * Whether the pod has completed (a Job's: `Succeeded` or `Failed`): nothing runs in it, nor ever
+ * will. Its tab is still opened: the engine says kubectl's words and the tab offers a copy of it.
+ */
+export function isCompleted(p: Pick<PodSummary, "phase">): boolean {
+  return p.phase === "Succeeded" || p.phase === "Failed";
+}
+
+/**
+ * A Pending pod's containers are not running yet: say why before trying, rather than let the API
+ * server answer with a bare BadRequest. (A completed pod is not refused here: its tab offers a
+ * copy, [`isCompleted`].)
  */
 export function execRefusal(p: PodSummary): string | null {
-  if (p.phase === "Succeeded" || p.phase === "Failed") {
-    return `cannot exec into a container in a completed pod; current phase is ${p.phase}`;
-  }
   if (p.phase === "Pending") {
     const why = p.reason && p.reason !== "Pending" ? ` (${p.reason.replace(/^Pending: /, "")})` : "";
     return `${p.name} is Pending${why}: its containers are not running yet; a shell can be opened once it is Running`;

@@ -1,5 +1,6 @@
-// Debugging a copy of a pod whose container crashes as it starts (CrashLoopBackOff): nothing
-// runs in it to open a shell in, and an ephemeral container beside it sees no process. The tab
+// Debugging a copy of a pod whose container crashes as it starts (CrashLoopBackOff), or of a pod
+// that has completed (a Job's): nothing runs in it to open a shell in, and an ephemeral
+// container beside it sees no process (or never starts). The tab
 // that could not start offers "Debug a copy of the pod…": after asking once, a new tab opens a
 // shell in a copy of the pod whose container runs a shell instead of its command (what
 // `kubectl debug POD --copy-to=NAME -c CONTAINER -- sh` makes). The copy belongs to its tab:

@@ -27,6 +27,15 @@ export interface DebugOffer {
   warning: string | null;
   /** The confirm button's words. */
   confirm: string;
+  /** A fact the user may change before agreeing (its value, given to `onConfirm`). */
+  edit?: OfferEdit;
+}
+
+/** An editable fact of an offer: which, its first value, and what is wrong with a value (null: nothing). */
+export interface OfferEdit {
+  fact: string;
+  value: string;
+  check: (value: string) => string | null;
 }
 
 export function debugOffer(plan: DebugPlan): DebugOffer {
@@ -105,34 +114,42 @@ export interface OfferDialog {
 
 /**
  * The question of an offer (a debug container, a copy of the pod), in a modal dialog: its facts,
- * what cannot be undone, Cancel and the confirm button; `offer` null: `error` says why not.
+ * what cannot be undone, Cancel and the confirm button; `offer` null: `error` says why not. An
+ * offer with an editable fact takes the agreement only for a value its check passes, and gives
+ * that value to `onConfirm` (null without one).
  */
-export function askOffer(kind: OfferDialog, offer: DebugOffer | null, onConfirm: () => void, error?: string): HTMLDialogElement {
+export function askOffer(kind: OfferDialog, offer: DebugOffer | null, onConfirm: (value: string | null) => void, error?: string): HTMLDialogElement {
   document.querySelector(`dialog.${kind.className}`)?.remove();
   const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, offer ? "Cancel" : "Close");
   let body: HTMLElement[];
   if (offer) {
+    const edit = offer.edit;
+    const input = edit ? h("input", { type: "text", class: "offer-edit", value: edit.value, spellcheck: "false", "aria-label": edit.fact }) : null;
+    const problem = h("p", { class: "debug-error", role: "alert", hidden: true });
+    const agree = (): void => {
+      const value = input ? input.value.trim() : null;
+      const wrong = edit && value !== null ? edit.check(value) : null;
+      if (wrong !== null) {
+        problem.textContent = wrong;
+        problem.hidden = false;
+        input?.focus();
+        return;
+      }
+      dialog.close();
+      onConfirm(value);
+    };
+    input?.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        agree();
+      }
+    });
     body = [
       h("h2", {}, offer.title),
-      h("dl", { class: "debug-facts" }, ...offer.facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k.toLowerCase() }, v)])),
+      h("dl", { class: "debug-facts" }, ...offer.facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k.toLowerCase() }, input && k === edit?.fact ? input : v)])),
+      problem,
       offer.warning ? h("p", { class: "debug-warning" }, offer.warning) : h("p", {}, kind.unchanged),
-      h(
-        "div",
-        { class: "form-actions" },
-        cancel,
-        h(
-          "button",
-          {
-            type: "button",
-            class: "primary debug-confirm",
-            onclick: () => {
-              dialog.close();
-              onConfirm();
-            },
-          },
-          offer.confirm,
-        ),
-      ),
+      h("div", { class: "form-actions" }, cancel, h("button", { type: "button", class: "primary debug-confirm", onclick: agree }, offer.confirm)),
     ];
   } else {
     body = [h("h2", {}, kind.refused), h("p", { class: "debug-error", role: "alert" }, error ?? ""), h("div", { class: "form-actions" }, cancel)];

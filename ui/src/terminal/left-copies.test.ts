@@ -7,8 +7,8 @@ const inProfileNamespace: MadeCopy = { ...copy, namespace: "" };
 
 describe("copies a run before left", () => {
   it("the card counts them and names each with its original, namespace and cluster", () => {
-    expect(leftCopiesTitle(1)).toBe("Podterm's last run did not delete a copy of a pod it made for a tab:");
-    expect(leftCopiesTitle(3)).toBe("Podterm's last run did not delete 3 copies of pods it made for tabs:");
+    expect(leftCopiesTitle(1)).toBe("Podterm's last run did not delete a pod it made for a tab:");
+    expect(leftCopiesTitle(3)).toBe("Podterm's last run did not delete 3 pods it made for tabs:");
     expect(leftCopyLine(copy)).toBe("crashy-debug-x2k9p, a copy of crashy (namespace demo, cluster ops)");
     // A tab that asked for the profile's namespace says none.
     expect(leftCopyLine(inProfileNamespace)).toBe("crashy-debug-x2k9p, a copy of crashy (cluster ops)");

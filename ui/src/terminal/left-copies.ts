@@ -7,11 +7,9 @@ import { clear, h } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
 import type { Deleted, MadeCopy } from "../ipc/types";
 
-/** The card's first line. */
+/** The card's first line (each line below says what its pod is: a pod's copy, a node's shell). */
 export function leftCopiesTitle(n: number): string {
-  return n === 1
-    ? "Podterm's last run did not delete a copy of a pod it made for a tab:"
-    : `Podterm's last run did not delete ${n} copies of pods it made for tabs:`;
+  return n === 1 ? "Podterm's last run did not delete a pod it made for a tab:" : `Podterm's last run did not delete ${n} pods it made for tabs:`;
 }
 
 /** One copy as the card lists it. */

@@ -3,7 +3,7 @@ import type { CopyPlan, PodSummary } from "../ipc/types";
 import type { SidebarModel } from "../sidebar/model";
 import { pod } from "../sidebar/fixtures";
 import { tabsToSave } from "../restore/model";
-import { nodeDescription, nodeOf, nodeOffer, nodeShellItems, nodeTarget } from "./node-shell";
+import { namespaceProblem, nodeDescription, nodeOf, nodeOffer, nodeShellItems, nodeTarget } from "./node-shell";
 import { TabModel, tabLabel, type SessionTarget } from "./tabs";
 
 const plan: CopyPlan = { namespace: "demo", pod: "node/testnode", container: "debugger", image: "busybox:1.36", name: "node-debugger-testnode-x2k9p" };
@@ -31,10 +31,27 @@ describe("a shell on a node", () => {
   it("the offer names the node, the image, the pod and what it sees, and when it goes", () => {
     const o = nodeOffer(plan);
     expect(o.title).toBe("Open a shell on node testnode?");
-    expect(o.facts.map(([k]) => k)).toEqual(["Node", "Image", "Pod", "Sees"]);
-    expect(o.facts[2]![1]).toBe("demo/node-debugger-testnode-x2k9p");
+    expect(o.facts.map(([k]) => k)).toEqual(["Node", "Image", "Namespace", "Pod", "Sees"]);
+    expect(o.facts[2]![1]).toBe("demo");
+    expect(o.facts[3]![1]).toBe("node-debugger-testnode-x2k9p");
+    expect(o.edit?.fact).toBe("Namespace");
+    expect(o.warning).toMatch(/Pod Security \(baseline or restricted\) refuses its host access: choose one that allows it/);
     expect(o.warning).toMatch(/kubectl debug node\/testnode/);
     expect(o.warning).toMatch(/Podterm deletes it when this tab closes/);
+  });
+
+  it("only a namespace's name is taken for the pod (the dialog's check: the mocked UI's e2e)", () => {
+    expect(namespaceProblem("kube-system")).toBeNull();
+    expect(namespaceProblem("a")).toBeNull();
+    expect(namespaceProblem("")).toBe("Name the namespace to make the pod in");
+    for (const bad of ["Kube", "-x", "x-", "a_b", "a.b", "x".repeat(64), "a b"]) {
+      expect(namespaceProblem(bad), bad).toMatch(/is not a namespace's name/);
+    }
+    // Text typed is shown cut.
+    expect(namespaceProblem("X".repeat(500))!.length).toBeLessThan(250);
+
+    // The tab goes in the namespace chosen.
+    expect(nodeTarget("ops", plan, "kube-system").namespace).toBe("kube-system");
   });
 
   it("its tab is a copy of node/NODE with the image, neither kept across restarts nor reopened", () => {

@@ -29,7 +29,16 @@ export function nodeShellItems(model: SidebarModel, pod: string, open: (profile:
   ];
 }
 
-/** What the dialog says before the debugging pod is made. */
+/** What is wrong with `ns` as the namespace to make the pod in (null: nothing): a DNS label. */
+export function namespaceProblem(ns: string): string | null {
+  if (ns === "") return "Name the namespace to make the pod in";
+  if (ns.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) {
+    return `"${ns.slice(0, 80)}" is not a namespace's name: lowercase letters, digits and '-', at most 63, beginning and ending with a letter or digit`;
+  }
+  return null;
+}
+
+/** What the dialog says before the debugging pod is made; its namespace may be changed there. */
 export function nodeOffer(plan: CopyPlan): DebugOffer {
   const node = plan.pod.slice("node/".length);
   return {
@@ -37,23 +46,25 @@ export function nodeOffer(plan: CopyPlan): DebugOffer {
     facts: [
       ["Node", node],
       ["Image", `${plan.image} (the Debug image setting: the shell comes from it)`],
-      ["Pod", `${plan.namespace}/${plan.name}`],
+      ["Namespace", plan.namespace],
+      ["Pod", plan.name],
       ["Sees", "the node's network, processes and IPC; its files at /host (chroot /host runs the node's own programs)"],
     ],
     warning:
       "A pod is made on the node, as kubectl debug node/" +
       node +
-      " makes it: it needs the right to create pods in that namespace, and a namespace that enforces Pod Security may refuse its host access. " +
+      " makes it: it needs the right to create pods in that namespace, and a namespace that enforces Pod Security (baseline or restricted) refuses its host access: choose one that allows it. " +
       "Podterm deletes it when this tab closes, and when Podterm quits with the tab open (should Podterm be killed, its next start offers to delete it).",
     confirm: "Make the pod and open a shell",
+    edit: { fact: "Namespace", value: plan.namespace, check: namespaceProblem },
   };
 }
 
-/** The tab's target: a shell in the planned debugging pod on the node. */
-export function nodeTarget(profile: string, plan: CopyPlan): SessionTarget {
+/** The tab's target: a shell in the planned debugging pod on the node, in `namespace` (the plan's unless changed). */
+export function nodeTarget(profile: string, plan: CopyPlan, namespace: string = plan.namespace): SessionTarget {
   return {
     profile,
-    namespace: plan.namespace,
+    namespace,
     pod: plan.pod,
     container: plan.container,
     command: null,
@@ -61,12 +72,12 @@ export function nodeTarget(profile: string, plan: CopyPlan): SessionTarget {
   };
 }
 
-/** Asks once: `onConfirm` runs when the user agrees; `plan` null: `error` says why not. */
-export function askNodeShell(plan: CopyPlan | null, onConfirm: () => void, error?: string): HTMLDialogElement {
+/** Asks once: `onConfirm` runs with the namespace chosen when the user agrees; `plan` null: `error` says why not. */
+export function askNodeShell(plan: CopyPlan | null, onConfirm: (namespace: string) => void, error?: string): HTMLDialogElement {
   return askOffer(
     { className: "node-offer", label: "Open a shell on the node", refused: "Cannot open a shell on this node", unchanged: "" },
     plan ? nodeOffer(plan) : null,
-    onConfirm,
+    (namespace) => onConfirm(namespace ?? plan?.namespace ?? ""),
     error,
   );
 }

@@ -139,11 +139,12 @@ describe("the pods of a workload, for its panes", () => {
       pod("web-a", "web-1"),
       pod("web-pending", "web-1", { phase: "Pending" }),
       pod("web-going", "web-1", { terminating: true }),
+      pod("web-done", "web-1", { phase: "Succeeded" }),
       pod("web-other-ns", "web-1", { namespace: "prod" }),
       pod("api-a", "api-1"),
       pod("bare", null),
     ];
     expect(podsOfWorkload(pods, pods[0]!).map((p) => p.name)).toEqual(["web-a", "web-c"]);
-    expect(podsOfWorkload(pods, pods[6]!).map((p) => p.name)).toEqual(["bare"]);
+    expect(podsOfWorkload(pods, pods[7]!).map((p) => p.name)).toEqual(["bare"]);
   });
 });

@@ -7,7 +7,7 @@
 // broadcast input".
 
 import type { PodSummary } from "../ipc/types";
-import { execRefusal } from "../sidebar/pods";
+import { execRefusal, isCompleted } from "../sidebar/pods";
 
 export type SplitDir = "right" | "down";
 export type Arrow = "left" | "right" | "up" | "down";
@@ -278,6 +278,6 @@ export function podsOfWorkload(pods: readonly PodSummary[], pod: PodSummary): Po
   if (!owner) return [pod];
   return pods
     .filter((p) => p.namespace === pod.namespace && p.owner?.kind === owner.kind && p.owner.name === owner.name)
-    .filter((p) => !p.terminating && execRefusal(p) === null)
+    .filter((p) => !p.terminating && !isCompleted(p) && execRefusal(p) === null)
     .sort((a, b) => a.name.localeCompare(b.name));
 }

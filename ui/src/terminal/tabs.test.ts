@@ -346,6 +346,21 @@ describe("a working day of tabs", () => {
     expect(changes()).toBe(before + 1);
   });
 
+  it("a copy's tab reconnecting is not ended by its copy's deletion (the engine makes an ended copy again), a live one is", () => {
+    const { m } = model();
+    const copy = { ...at("a", "demo", "job-1"), copy: { name: "job-1-debug-abcde" } };
+    const live = m.open(copy);
+    m.sessionOpened(live.id, 1, 11);
+    m.sessionState(live.id, 1, { state: "connected" });
+    const again = m.open(copy);
+    m.sessionOpened(again.id, 1, 12);
+    // Not the original's name: a copy's tab is its copy's.
+    expect(m.podGone("a", "demo", "job-1")).toEqual([]);
+    expect(m.podGone("a", "demo", "job-1-debug-abcde")).toEqual([11]);
+    expect(live.status).toMatchObject({ kind: "lost", podGone: true });
+    expect(again.status.kind).toBe("connecting");
+  });
+
   it("a tab its stream ended first learns from the pod list that the pod was deleted; an exit stays an exit", () => {
     const { m, changes } = model();
     const lost = m.open(at("a", "demo", "web-1"));

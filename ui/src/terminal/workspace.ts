@@ -804,13 +804,13 @@ export class Workspace {
 
   /**
    * "Shell on its node…" from a pod's menu: asks the backend what the debugging pod on `node`
-   * would be (in `namespace`, from the Debug image setting), asks the user once, then opens its
-   * tab.
+   * would be (in `namespace`, from the Debug image setting), asks the user once (who may choose
+   * another namespace there), then opens its tab.
    */
   openNodeShell(profile: string, namespace: string, node: string): void {
     this.backend.planNodeShell(profile, namespace, node, currentDebugImage()).then(
       (plan) => {
-        askNodeShell(plan, () => this.open(nodeTarget(profile, plan)));
+        askNodeShell(plan, (chosen) => this.open(nodeTarget(profile, plan, chosen)));
       },
       (err: unknown) => {
         askNodeShell(null, () => {}, errorMessage(err));

@@ -431,8 +431,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       }
       const p = cluster.find(req.namespace, req.pod);
       if (!p) throw mockError("notFound", `pods "${req.pod}" not found`);
-      if (p.phase === "Succeeded" || p.phase === "Failed") {
-        throw mockError("refused", `cannot exec into a container in a completed pod; current phase is ${p.phase}`);
+      const completed = p.phase === "Succeeded" || p.phase === "Failed";
+      if (completed && req.debug) {
+        throw mockError("refused", `pod ${req.pod} is not running (phase ${p.phase}): a debug container would never start in it`);
       }
       if (!p.containers.includes(req.container) && !p.ephemeralContainers.includes(req.container)) {
         throw mockError("notFound", `container ${req.container} not found in pod ${req.pod}`);
@@ -448,9 +449,11 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
           cluster.modify(req.namespace, req.pod, { ephemeralContainers: [...p.ephemeralContainers, name] });
         }
       }
-      // A container that crashes as it starts: refused (a copy runs, its own pod).
-      const crashing = !req.debug && !req.copy && /CrashLoopBackOff/.test(cluster.reason(p) ?? "") ? req.container || p.defaultContainer : null;
-      const id = sessions.open(req, onOutput, onState, crashing);
+      // A container that crashes as it starts, or a completed pod: refused, in the engine's
+      // words (a copy runs, its own pod).
+      const crashing = !req.debug && !req.copy && (completed || /CrashLoopBackOff/.test(cluster.reason(p) ?? "")) ? req.container || p.defaultContainer : null;
+      const refusal = completed && crashing ? `cannot exec into a container in a completed pod; current phase is ${p.phase}` : null;
+      const id = sessions.open(req, onOutput, onState, crashing, refusal);
       // The profile records every session: from its first byte, as the engine does.
       if (profiles.require(req.profile).recordSessions) recordings.start(id);
       return id;

@@ -110,15 +110,18 @@ export class MockSession {
     };
   }
 
-  /** Set: the container crashes as it starts, so the session ends refused, as the engine's. */
+  /** Set: the container crashes as it starts (or its pod has completed), so the session ends refused, as the engine's. */
   crashing: string | null = null;
+  /** Set with `crashing`: the engine's words, when not a crash loop's. */
+  refusal: string | null = null;
 
   start(): void {
     this.state({ state: "connecting" });
     const connect = () => {
       if (this.ended) return;
       if (this.crashing) {
-        const reason = `container "${this.crashing}" of pod "${this.req.pod}" crashes as it starts (CrashLoopBackOff), so there is nothing running to open a shell in: Debug a copy of the pod… (on this tab) makes a copy of it whose container runs a shell instead of its command, and deletes the copy when the tab closes`;
+        const why = this.refusal ?? `container "${this.crashing}" of pod "${this.req.pod}" crashes as it starts (CrashLoopBackOff), so there is nothing running to open a shell in`;
+        const reason = `${why}: Debug a copy of the pod… (on this tab) makes a copy of it whose container runs a shell instead of its command, and deletes the copy when the tab closes`;
         this.end({ state: "lost", reason, outputBytes: 0, crashing: this.crashing });
         return;
       }
@@ -474,10 +477,12 @@ export class MockSessions {
     onOutput: (bytes: Uint8Array) => void,
     onState: (s: SessionState) => void,
     crashing: string | null = null,
+    refusal: string | null = null,
   ): number {
     const id = this.nextId++;
     const s = new MockSession(id, { ...req }, onOutput, onState, (x) => this.onSessionEnd?.(x.id), this.connectDelay, () => this.hold.wait());
     s.crashing = crashing;
+    s.refusal = refusal;
     this.byId.set(id, s);
     s.start();
     return id;
