@@ -2188,4 +2188,62 @@ async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
         .await
         .expect("delete");
     wait_pod(&client, &plan.name, "gone", |p| p.is_none()).await;
+    // A Job's pod with a sidecar: the copy's shell ends and the sidecar keeps the copy
+    // running; its shell's container is over all the same, and Reconnect makes it again.
+    let job = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "job-side", "namespace": "demo" },
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [
+                { "name": "work", "image": "busybox:1.36", "command": ["sh", "-c", "exit 0"] },
+                { "name": "side", "image": "busybox:1.36", "command": ["sleep", "3600"] },
+            ],
+        },
+    });
+    podterm_core::podcopy::create(&client, "demo", &job, None)
+        .await
+        .expect("create the pod with a sidecar");
+    let plan = f
+        .app
+        .plan_copy(DEMO_NAME, "demo", "job-side", "work")
+        .await
+        .expect("plan");
+    let mut copy = open_copy(&f.app, "job-side", "work", &plan.name);
+    assert_eq!(copy.state().await, SessionState::Connecting);
+    assert_eq!(copy.state().await, SessionState::Connected);
+    let made = pod_now(&client, &plan.name).await.expect("the copy");
+    end_main_shell(&client, &plan.name, "work").await;
+    assert_eq!(copy.end(&f.app).await, exited(137));
+    let work_ended = |p: Option<&k8s_openapi::api::core::v1::Pod>| {
+        let statuses = p.and_then(|p| p.status.as_ref()?.container_statuses.clone());
+        statuses
+            .unwrap_or_default()
+            .iter()
+            .any(|c| c.name == "work" && c.state.as_ref().is_some_and(|s| s.terminated.is_some()))
+    };
+    wait_pod(&client, &plan.name, "its shell ended", work_ended).await;
+    let phase = pod_now(&client, &plan.name)
+        .await
+        .and_then(|p| p.status?.phase);
+    assert_eq!(
+        phase.as_deref(),
+        Some("Running"),
+        "the sidecar keeps it running"
+    );
+    let mut back = open_copy(&f.app, "job-side", "work", &plan.name);
+    assert_eq!(back.state().await, SessionState::Connecting);
+    assert_eq!(back.state().await, SessionState::Connected);
+    f.app
+        .send_input(back.id, Bytes::from_static(b"echo side-$((6*7))\r"))
+        .expect("input");
+    back.expect_output(&f.app, "side-42").await;
+    let again = pod_now(&client, &plan.name).await.expect("made again");
+    assert_ne!(again.metadata.uid, made.metadata.uid, "not made again");
+    f.app.close_session(back.id);
+    f.app
+        .delete_copy(DEMO_NAME, "demo", &plan.name, "job-side")
+        .await
+        .expect("delete");
+    wait_pod(&client, &plan.name, "gone", |p| p.is_none()).await;
 }

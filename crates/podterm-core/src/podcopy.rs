@@ -223,9 +223,11 @@ pub async fn ensure_shell_copy(
     let wanted = Some(container).filter(|c| !c.is_empty());
     let there = pods.get_opt(name).await?;
     let ended = match &there {
-        Some(there) if !finished(there) => return ours_to_use(there, of, name, wanted),
         Some(there) => {
-            ours_to_use(there, of, name, wanted)?;
+            let (container, image) = ours_to_use(there, of, name, wanted)?;
+            if !ended_for_good(there, &container) {
+                return Ok((container, image));
+            }
             Some(there)
         }
         None => None,
@@ -289,6 +291,27 @@ pub(crate) fn ours_to_use(
 pub(crate) fn finished(pod: &Pod) -> bool {
     let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
     matches!(phase, Some("Succeeded" | "Failed"))
+}
+
+/// Whether `container` of the pod has ended for good: the pod has finished, or the container
+/// has terminated and the pod's `restartPolicy` never starts it again (`Never`; `OnFailure`
+/// after a 0), while another container (a sidecar) keeps the pod running.
+fn ended_for_good(pod: &Pod, container: &str) -> bool {
+    if finished(pod) {
+        return true;
+    }
+    let ended = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|cs| cs.iter().find(|c| c.name == container))
+        .and_then(|c| c.state.as_ref()?.terminated.as_ref());
+    let policy = pod.spec.as_ref().and_then(|s| s.restart_policy.as_deref());
+    match (ended, policy) {
+        (Some(_), Some("Never")) => true,
+        (Some(t), Some("OnFailure")) => t.exit_code == 0,
+        _ => false,
+    }
 }
 
 /// How long an ended pod of ours may take to go before it is made again (inside a terminal's
@@ -798,5 +821,45 @@ mod tests {
         assert_eq!(n.len(), 62, "{n}");
         let n = shell_copy_name(&"c".repeat(80));
         assert_eq!(n.len(), 63, "{n}");
+    }
+
+    #[test]
+    fn a_copys_shell_has_ended_for_good_when_nothing_starts_it_again() {
+        let pod = |policy: &str, phase: &str, state: Value| -> Pod {
+            serde_json::from_value(json!({
+                "metadata": { "name": "c" },
+                "spec": { "restartPolicy": policy, "containers": [{ "name": "work" }, { "name": "side" }] },
+                "status": { "phase": phase, "containerStatuses": [
+                    { "name": "work", "state": state, "ready": false, "restartCount": 0, "image": "", "imageID": "" },
+                    { "name": "side", "state": { "running": {} }, "ready": true, "restartCount": 0, "image": "", "imageID": "" },
+                ] },
+            }))
+            .expect("pod")
+        };
+        let failed = json!({ "terminated": { "exitCode": 2 } });
+        let clean = json!({ "terminated": { "exitCode": 0 } });
+        let running = json!({ "running": {} });
+        // A sidecar keeps the pod running; the shell's container is over all the same.
+        assert!(ended_for_good(
+            &pod("Never", "Running", failed.clone()),
+            "work"
+        ));
+        assert!(ended_for_good(
+            &pod("OnFailure", "Running", clean.clone()),
+            "work"
+        ));
+        // Started again: not ended.
+        assert!(!ended_for_good(
+            &pod("OnFailure", "Running", failed.clone()),
+            "work"
+        ));
+        assert!(!ended_for_good(&pod("Always", "Running", clean), "work"));
+        assert!(!ended_for_good(
+            &pod("Never", "Running", running.clone()),
+            "work"
+        ));
+        // Another container's end is not this one's; a finished pod is over for each.
+        assert!(!ended_for_good(&pod("Never", "Running", failed), "side"));
+        assert!(ended_for_good(&pod("Always", "Succeeded", running), "side"));
     }
 }
