@@ -277,7 +277,11 @@ impl Error {
             Error::Start(StartError::Pod(e)) => pod_kind(e),
             Error::Start(StartError::Exec(e)) => exec_kind(e),
             Error::Start(StartError::Debug(e)) | Error::Debug(e) => debug_kind(e),
-            Error::Start(StartError::Crashing { .. } | StartError::Finished { .. }) => K::Refused,
+            Error::Start(
+                StartError::Crashing { .. }
+                | StartError::Finished { .. }
+                | StartError::Ended { .. },
+            ) => K::Refused,
             Error::Start(StartError::Copy(e)) | Error::Copy(e) => copy_kind(e),
             Error::Settings(_) => K::Store,
             Error::LogView(LogViewError::Pod(e)) => pod_kind(e),
@@ -350,7 +354,9 @@ impl Error {
             | Error::Start(StartError::Pod(e))
             | Error::Favourites(FavouriteError::Pod(e)) => crashing_hint(e),
             // The tab offers the copy (its banner's button): the hint says what it does.
-            Error::Start(StartError::Crashing { .. } | StartError::Finished { .. }) => Some(
+            Error::Start(
+                StartError::Crashing { .. } | StartError::Finished { .. } | StartError::Ended { .. },
+            ) => Some(
                 "Debug a copy of the pod… (on this tab) makes a copy of it whose container runs a shell instead of its command, and deletes the copy when the tab closes".into(),
             ),
             _ => None,

@@ -14,7 +14,7 @@ use podterm_core::madecopies::{self, MadeCopy};
 use podterm_core::nodedebug;
 use podterm_core::podcopy::{self, CopyPlan, Deleted};
 use podterm_core::recordings::{AutoRecord, Tap, TapEvent};
-use podterm_core::terminal::{self, Control, StartError, TerminalEnd};
+use podterm_core::terminal::{self, Control, TerminalEnd};
 use podterm_core::text::shown;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -599,40 +599,15 @@ async fn run(
         TerminalEnd::Ended(Err(e)) => {
             SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())
         }
-        TerminalEnd::NotStarted(StartError::Crashing {
-            pod,
-            container,
-            state,
-        }) => {
-            let e = Error::from(StartError::Crashing {
-                pod,
-                container: container.clone(),
-                state,
-            });
-            SessionEnd::Crashing {
-                reason: e.sentence(),
+        // Nothing runs to open a shell in (a crash loop, a container ended for good, a
+        // completed pod), but a copy of the pod would: the tab offers it.
+        TerminalEnd::NotStarted(e) => match e.copy_offered().map(str::to_owned) {
+            Some(container) => SessionEnd::Crashing {
+                reason: Error::from(e).sentence(),
                 container,
-            }
-        }
-        // A completed pod: its copy runs again, offered as a crashing one's.
-        TerminalEnd::NotStarted(StartError::Finished {
-            pod,
-            container,
-            phase,
-        }) => {
-            let e = Error::from(StartError::Finished {
-                pod,
-                container: container.clone(),
-                phase,
-            });
-            SessionEnd::Crashing {
-                reason: e.sentence(),
-                container,
-            }
-        }
-        TerminalEnd::NotStarted(e) => {
-            SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())
-        }
+            },
+            None => SessionEnd::Lost(Error::from_call(&req.profile, e).sentence()),
+        },
         TerminalEnd::PodGone(reason) => SessionEnd::Lost(reason),
         TerminalEnd::UiGone => SessionEnd::Lost("the terminal was closed".into()),
     }

@@ -2204,6 +2204,31 @@ async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
     podterm_core::podcopy::create(&client, "demo", &job, None)
         .await
         .expect("create the pod with a sidecar");
+    let work_ended = |p: Option<&k8s_openapi::api::core::v1::Pod>| {
+        let statuses = p.and_then(|p| p.status.as_ref()?.container_statuses.clone());
+        statuses
+            .unwrap_or_default()
+            .iter()
+            .any(|c| c.name == "work" && c.state.as_ref().is_some_and(|s| s.terminated.is_some()))
+    };
+    // Its own tab: the container has ended for good, the pod runs on; the copy is offered.
+    wait_pod(&client, "job-side", "its work done", work_ended).await;
+    let mut tab = open_in(&f.app, DEMO_NAME, "job-side", "work", None, None);
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    match tab.state().await {
+        SessionState::Lost {
+            reason, crashing, ..
+        } => {
+            assert_eq!(crashing.as_deref(), Some("work"), "{reason}");
+            assert!(
+                reason.starts_with(
+                    "container \"work\" of pod \"job-side\" has ended (Completed, exit code 0) and is never restarted, so there is nothing running to open a shell in"
+                ) && reason.contains("Debug a copy of the pod"),
+                "{reason}"
+            );
+        }
+        other => panic!("not lost: {other:?}"),
+    }
     let plan = f
         .app
         .plan_copy(DEMO_NAME, "demo", "job-side", "work")
@@ -2215,13 +2240,6 @@ async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
     let made = pod_now(&client, &plan.name).await.expect("the copy");
     end_main_shell(&client, &plan.name, "work").await;
     assert_eq!(copy.end(&f.app).await, exited(137));
-    let work_ended = |p: Option<&k8s_openapi::api::core::v1::Pod>| {
-        let statuses = p.and_then(|p| p.status.as_ref()?.container_statuses.clone());
-        statuses
-            .unwrap_or_default()
-            .iter()
-            .any(|c| c.name == "work" && c.state.as_ref().is_some_and(|s| s.terminated.is_some()))
-    };
     wait_pod(&client, &plan.name, "its shell ended", work_ended).await;
     let phase = pod_now(&client, &plan.name)
         .await

@@ -297,21 +297,7 @@ pub(crate) fn finished(pod: &Pod) -> bool {
 /// has terminated and the pod's `restartPolicy` never starts it again (`Never`; `OnFailure`
 /// after a 0), while another container (a sidecar) keeps the pod running.
 fn ended_for_good(pod: &Pod, container: &str) -> bool {
-    if finished(pod) {
-        return true;
-    }
-    let ended = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.as_ref())
-        .and_then(|cs| cs.iter().find(|c| c.name == container))
-        .and_then(|c| c.state.as_ref()?.terminated.as_ref());
-    let policy = pod.spec.as_ref().and_then(|s| s.restart_policy.as_deref());
-    match (ended, policy) {
-        (Some(_), Some("Never")) => true,
-        (Some(t), Some("OnFailure")) => t.exit_code == 0,
-        _ => false,
-    }
+    finished(pod) || crate::pods::ended_state(pod, container).is_some()
 }
 
 /// How long an ended pod of ours may take to go before it is made again (inside a terminal's
@@ -844,6 +830,10 @@ mod tests {
             &pod("Never", "Running", failed.clone()),
             "work"
         ));
+        assert_eq!(
+            crate::pods::ended_state(&pod("Never", "Running", failed.clone()), "work").as_deref(),
+            Some("Terminated, exit code 2")
+        );
         assert!(ended_for_good(
             &pod("OnFailure", "Running", clean.clone()),
             "work"

@@ -478,6 +478,33 @@ pub fn crash_state(pod: &Pod, container: &str) -> Option<String> {
         .then(|| crate::text::shown(ended.reason.as_deref().unwrap_or("Terminated")))
 }
 
+/// Whether `container` of the pod has ended for good in a pod that runs on (a Job's container
+/// beside a sidecar): terminated, and the pod's `restartPolicy` never starts it again (`Never`;
+/// `OnFailure` after a 0). How it ended (`Completed, exit code 0`), escaped.
+pub fn ended_state(pod: &Pod, container: &str) -> Option<String> {
+    let ended = pod
+        .status
+        .as_ref()?
+        .container_statuses
+        .as_ref()?
+        .iter()
+        .find(|c| c.name == container)?
+        .state
+        .as_ref()?
+        .terminated
+        .as_ref()?;
+    let policy = pod.spec.as_ref().and_then(|s| s.restart_policy.as_deref());
+    let for_good = match policy {
+        Some("Never") => true,
+        Some("OnFailure") => ended.exit_code == 0,
+        _ => false,
+    };
+    for_good.then(|| {
+        let reason = ended.reason.as_deref().unwrap_or("Terminated");
+        crate::text::shown(&format!("{reason}, exit code {}", ended.exit_code))
+    })
+}
+
 /// Whether `container` of the pod crashes as it starts ([`crash_state`]).
 pub fn crash_looping(pod: &Pod, container: &str) -> bool {
     crash_state(pod, container).is_some()

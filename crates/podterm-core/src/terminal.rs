@@ -125,19 +125,40 @@ pub enum StartError {
         container: String,
         phase: String,
     },
+    /// The container has ended for good (`state`: how) in a pod that runs on, a Job's beside
+    /// a sidecar: nothing runs in it to open a shell in, nor will; a copy of the pod runs again.
+    #[error("container \"{container}\" of pod \"{pod}\" has ended ({state}) and is never restarted, so there is nothing running to open a shell in")]
+    Ended {
+        pod: String,
+        container: String,
+        state: String,
+    },
     /// The pod's copy could not be made or used.
     #[error(transparent)]
     Copy(#[from] CopyError),
 }
 
 impl StartError {
+    /// The container a copy of the pod would run a shell in, when nothing runs in the pod to
+    /// open one in (a crash loop, a container ended for good, a completed pod).
+    pub fn copy_offered(&self) -> Option<&str> {
+        match self {
+            StartError::Crashing { container, .. }
+            | StartError::Finished { container, .. }
+            | StartError::Ended { container, .. } => Some(container),
+            _ => None,
+        }
+    }
+
     /// The API server refused the credentials (401).
     pub fn credentials_refused(&self) -> bool {
         match self {
             StartError::Pod(e) => e.credentials_refused(),
             StartError::Exec(e) => e.credentials_refused(),
             StartError::Debug(e) => e.credentials_refused(),
-            StartError::Crashing { .. } | StartError::Finished { .. } => false,
+            StartError::Crashing { .. }
+            | StartError::Finished { .. }
+            | StartError::Ended { .. } => false,
             StartError::Copy(e) => e.credentials_refused(),
         }
     }
@@ -231,7 +252,14 @@ pub async fn run(
                         container: shown,
                         state,
                     },
-                    _ => e.into(),
+                    _ => match pods::ended_state(&p, &container) {
+                        Some(state) => StartError::Ended {
+                            pod,
+                            container: shown,
+                            state,
+                        },
+                        None => e.into(),
+                    },
                 },
                 Err(_) => e.into(),
             });
@@ -309,7 +337,8 @@ pub async fn run(
 /// kubectl's checks and words before an exec: no such pod, a completed pod, no such container
 /// (each request within `limit`); the container, and the pod's uid. A container that crashes as
 /// it starts has nothing running to exec into (a real cluster refuses: "container not found"),
-/// nor has a completed pod: each said in a typed way, so the UI can offer a copy.
+/// nor has one ended for good, nor a completed pod: each said in a typed way, so the UI can
+/// offer a copy.
 async fn looked_up(
     cluster: &Cluster,
     namespace: &str,
@@ -335,6 +364,13 @@ async fn looked_up(
         });
     }
     let (container, _) = pods::choose_container(&pod, wanted)?;
+    if let Some(state) = pods::ended_state(&pod, &container).filter(|_| req.debug.is_none()) {
+        return Err(StartError::Ended {
+            pod: crate::text::shown(&req.pod),
+            container: crate::text::shown(&container),
+            state,
+        });
+    }
     if let Some(state) = pods::crash_state(&pod, &container).filter(|_| req.debug.is_none()) {
         return Err(StartError::Crashing {
             pod: crate::text::shown(&req.pod),
