@@ -2514,6 +2514,64 @@ async fn a_pod_that_cannot_be_entered_points_to_a_copy_that_can() {
         "{inside:?}"
     );
 
+    // A Job's container ended beside a sidecar that keeps the pod running: the kubelet finds no
+    // running container (kubectl's words, for exec and attach); podterm adds the copy.
+    let job = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "job-side" },
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [
+                { "name": "work", "image": "busybox:1.36", "command": ["sh", "-c", "exit 0"] },
+                { "name": "side", "image": "busybox:1.36", "command": ["sleep", "3600"] },
+            ],
+        },
+    });
+    let made = run(
+        &newest_kubectl(),
+        &c,
+        &["create", "--validate=false", "-f", "-"],
+        Some(job.to_string().into_bytes()),
+        &[],
+    )
+    .await;
+    assert_eq!(made.code, 0, "{made:?}");
+    let state = [
+        "get",
+        "pod",
+        "job-side",
+        "-o",
+        "jsonpath={.status.containerStatuses[?(@.name==\"work\")].state.terminated.reason}",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while run(&newest_kubectl(), &c, &state, None, &[]).await.stdout != b"Completed" {
+        assert!(Instant::now() < deadline, "work never ended");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let refused = "error: unable to upgrade connection: container not found (\"work\")";
+    let said = format!("{refused}. Container work of pod job-side has ended (Completed, exit code 0) and is never restarted, so there is nothing to run in: debug a copy of the pod whose container runs a shell instead (podterm debug -it -n demo job-side --copy-to=job-side-debug -c work -- sh; delete the copy when done)");
+    for verb in [
+        &["exec", "job-side", "-c", "work", "--", "true"][..],
+        &["attach", "job-side", "-c", "work"][..],
+    ] {
+        for bin in std::iter::once(podterm()).chain(kubectls()) {
+            let out = run(&bin, &c, verb, None, &[]).await;
+            let last = out.stderr.lines().last().unwrap_or_default();
+            let want = if bin == podterm() {
+                said.as_str()
+            } else {
+                refused
+            };
+            assert_eq!((out.code, last), (1, want), "{bin:?} {verb:?}: {out:?}");
+        }
+    }
+    let inside = run_suggested(&c, &said, "echo $((6*7)); exit\n").await;
+    assert_eq!(inside.code, 0, "{inside:?}");
+    assert!(
+        String::from_utf8_lossy(&inside.stdout).contains("42"),
+        "{inside:?}"
+    );
+
     // A copy whose shell is not in its image exits as it starts, again and again: podterm says
     // so (its log first) instead of waiting for ever as kubectl does.
     let args = [

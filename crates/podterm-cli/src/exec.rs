@@ -143,6 +143,34 @@ pub fn copy_words(c: &pods::Crashing, namespace: &str, again: &str) -> String {
     )
 }
 
+/// What to do about a container that has ended for good in a pod that runs on (a Job's beside
+/// a sidecar; `state`: how it ended): the command that debugs a copy of the pod, the container
+/// running a shell instead of its command.
+pub fn ended_words(c: &pods::Crashing, state: &str, namespace: &str, again: &str) -> String {
+    format!(
+        "Container {} of pod {} has ended ({state}) and is never restarted, so there is nothing \
+         to run in: debug a copy of the pod whose container runs a shell instead ({})",
+        c.container,
+        c.pod,
+        copy_command(&c.pod, &c.container, namespace, again)
+    )
+}
+
+/// The way out when the session found no running container: a copy of the pod, said as why
+/// nothing runs (a crash loop, a container ended for good).
+fn way_out(
+    pod: &k8s_openapi::api::core::v1::Pod,
+    container: &str,
+    namespace: &str,
+    again: &str,
+) -> Option<String> {
+    if let Some(c) = pods::crashing_container(pod, container) {
+        return Some(copy_words(&c, namespace, again));
+    }
+    let (c, state) = pods::ended_container(pod, container)?;
+    Some(ended_words(&c, &state, namespace, again))
+}
+
 /// A finished pod runs nothing to exec or debug in, and never will; a copy of it runs again:
 /// `e` (kubectl's words), then the command that debugs a copy, its container (`container`, or
 /// the pod's default one) running a shell, when there is a container to name and the copy's
@@ -224,9 +252,10 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
     if let (Some(n), false) = (note, a.quiet) {
         eprintln!("{n}");
     }
-    // Nothing runs in it to exec into; the session is still asked for, as kubectl does (it may
-    // have just started again), and a refusal points at the copy that gets a shell.
-    let crashing = pods::crashing_container(&pod, &container);
+    // Nothing runs in it to exec into (a crash loop, ended for good); the session is still
+    // asked for, as kubectl does (it may have just started again), and a refusal points at the
+    // copy that gets a shell.
+    let way_out = way_out(&pod, &container, &cluster.namespace, &conn.again());
     let tty = decide_tty(a.tty, a.stdin, a.quiet);
     let command = if a.command.is_empty() {
         pods::shell_command()
@@ -246,12 +275,9 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
         attach: false,
     };
     let recording = a.record.start(&spec)?;
-    let namespace = spec.namespace.clone();
     let ended = run_recorded(&cluster, spec, limit, recording, &conn.again()).await;
-    match (ended, crashing) {
-        (Err(f), Some(c)) if f.no_running_container() => {
-            Err(f.and_then_say(&copy_words(&c, &namespace, &conn.again())))
-        }
+    match (ended, way_out) {
+        (Err(f), Some(words)) if f.no_running_container() => Err(f.and_then_say(&words)),
         (ended, _) => ended,
     }
 }
@@ -275,7 +301,7 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
     if let (Some(n), false) = (note, a.quiet) {
         eprintln!("{n}");
     }
-    let crashing = pods::crashing_container(&pod, &container);
+    let way_out = way_out(&pod, &container, &cluster.namespace, &conn.again());
     let mut tty = decide_tty(a.tty, a.stdin, a.quiet);
     // A container started without a terminal has none to attach to: kubectl's words, then the
     // session without one (typed text echoed here, Ctrl-C ends podterm).
@@ -309,10 +335,8 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
         spec.container.clone(),
         spec.namespace.clone(),
     );
-    let code = match (run(&cluster, spec, limit).await, crashing) {
-        (Err(f), Some(c)) if f.no_running_container() => {
-            return Err(f.and_then_say(&copy_words(&c, &namespace, &conn.again())))
-        }
+    let code = match (run(&cluster, spec, limit).await, way_out) {
+        (Err(f), Some(words)) if f.no_running_container() => return Err(f.and_then_say(&words)),
         (ended, _) => ended?,
     };
     // kubectl's line after an interactive attach to a container that restarts, with the

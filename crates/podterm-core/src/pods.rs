@@ -430,6 +430,17 @@ pub fn crashing_container(pod: &Pod, container: &str) -> Option<Box<Crashing>> {
     (crash_looping(pod, container) && suggestable(&found)).then_some(found)
 }
 
+/// `container` of the pod and how it ended, when it has ended for good in a pod that runs on
+/// ([`ended_state`]) and its names can be suggested on a command line as they are.
+pub fn ended_container(pod: &Pod, container: &str) -> Option<(Box<Crashing>, String)> {
+    let state = ended_state(pod, container)?;
+    let found = Box::new(Crashing {
+        pod: pod.metadata.name.clone()?,
+        container: container.to_string(),
+    });
+    suggestable(&found).then_some((found, state))
+}
+
 /// Names a command line takes as they are (DNS names), and a pod name a copy's name can extend.
 fn suggestable(c: &Crashing) -> bool {
     let plain = |s: &str| {
