@@ -465,6 +465,7 @@ fn copy_kind(e: &CopyError) -> ErrorKind {
         CopyError::NotOurs { .. }
         | CopyError::NotOursOnNode { .. }
         | CopyError::Terminating { .. } => ErrorKind::Refused,
+        CopyError::OriginalGone { .. } => ErrorKind::NotFound,
     }
 }
 

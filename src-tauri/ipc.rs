@@ -341,8 +341,8 @@ pub enum SessionState {
         #[cfg_attr(test, ts(type = "number"))]
         output_bytes: u64,
         /// Set when the session could not start because this container (its name) crashes as
-        /// it starts, or its pod has completed: a copy of the pod can be debugged instead
-        /// (`plan_copy`).
+        /// it starts, has ended for good beside a sidecar, or its pod has completed: a copy of
+        /// the pod can be debugged instead (`plan_copy`).
         #[serde(skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         crashing: Option<String>,
@@ -512,8 +512,8 @@ pub enum SessionEnd {
     Finished(Outcome),
     /// No exit code: why, in words the user can act on.
     Lost(String),
-    /// It could not start because `container` crashes as it starts, or its pod has completed
-    /// (a copy of it runs again): why, in words.
+    /// It could not start because `container` crashes as it starts, has ended for good, or its
+    /// pod has completed (a copy of it runs again): why, in words.
     Crashing { reason: String, container: String },
 }
 

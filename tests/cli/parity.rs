@@ -1380,6 +1380,67 @@ async fn a_finished_pod_is_refused_as_kubectl_refuses_it() {
             format!("{words}; or debug a copy of this one, its container running a shell instead of its command (podterm debug -it -n demo finished --copy-to=finished-debug -c app -- sh; delete the copy when done)\n").as_str()
         )
     );
+    // An ephemeral container named in a completed pod: a copy would not have it, so none is
+    // suggested; kubectl's words alone.
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "ends" },
+        "spec": {
+            "restartPolicy": "Never",
+            "containers": [{ "name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "while [ ! -e stop ]; do sleep 0.1; done"] }],
+        },
+    });
+    let kubectl = newest_kubectl();
+    let ok = |out: &Out| out.code == 0;
+    let made = run(
+        &kubectl,
+        &c,
+        &["create", "--validate=false", "-f", "-"],
+        Some(pod.to_string().into_bytes()),
+        &[],
+    )
+    .await;
+    assert!(ok(&made), "{made:?}");
+    let debug = [
+        "debug",
+        "ends",
+        "--image=busybox:1.36",
+        "-c",
+        "dbg",
+        "--",
+        "sleep",
+        "600",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let phase = ["get", "pod", "ends", "-o", "jsonpath={.status.phase}"];
+    while run(&kubectl, &c, &phase, None, &[]).await.stdout != b"Running" {
+        assert!(Instant::now() < deadline, "never Running");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let added = run(&kubectl, &c, &debug, None, &[]).await;
+    assert!(ok(&added), "{added:?}");
+    // (Refused until the container has started.)
+    let touch = ["exec", "ends", "-c", "main", "--", "touch", "stop"];
+    while !ok(&run(&kubectl, &c, &touch, None, &[]).await) {
+        assert!(Instant::now() < deadline, "never touched");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    while run(&kubectl, &c, &phase, None, &[]).await.stdout != b"Succeeded" {
+        assert!(Instant::now() < deadline, "never Succeeded");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ours = run(
+        &podterm(),
+        &c,
+        &["exec", "ends", "-c", "dbg", "--", "true"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (ours.code, ours.stderr.as_str()),
+        (1, format!("{words}\n").as_str())
+    );
 }
 
 /// A quick command in a debug container that ended before it could be attached to: its log is

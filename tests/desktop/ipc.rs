@@ -2174,9 +2174,10 @@ async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
     let mut last = open_copy(&f.app, "job-once", "work", &plan.name);
     assert_eq!(last.state().await, SessionState::Connecting);
     match last.end(&f.app).await {
-        SessionState::Lost { reason, .. } => {
-            assert!(reason.contains("pods \"job-once\" not found"), "{reason}")
-        }
+        SessionState::Lost { reason, .. } => assert!(
+            reason.contains(&format!("the copy \"{}\" has ended, and the pod \"job-once\" it was made from is gone, so it cannot be made again; closing this tab deletes it", plan.name)),
+            "{reason}"
+        ),
         other => panic!("not lost: {other:?}"),
     }
     let kept = pod_now(&client, &plan.name)

@@ -186,8 +186,14 @@ where
     E: std::fmt::Display + Into<Failure>,
 {
     let name = pod.metadata.name.as_deref().unwrap_or_default();
+    // Only a regular container is copied to run a shell: not an ephemeral one.
+    let regular = |c: &String| {
+        pod.spec
+            .as_ref()
+            .is_some_and(|s| s.containers.iter().any(|r| &r.name == c))
+    };
     match pods::choose_container(pod, container) {
-        Ok((c, _)) if name.len() <= 240 => Failure::new(format!(
+        Ok((c, _)) if name.len() <= 240 && regular(&c) => Failure::new(format!(
             "{e}; or debug a copy of this one, its container running a shell instead of its \
              command ({})",
             copy_command(name, &c, namespace, again)

@@ -43,6 +43,10 @@ pub enum CopyError {
     /// The copy is being deleted (its tab was closed a moment ago).
     #[error("the copy \"{name}\" is being deleted: open it again once it is gone")]
     Terminating { name: String },
+    /// Our copy has ended for good and the pod it was made from is gone: nothing to make it
+    /// again from. The ended copy is left as it is.
+    #[error("the copy \"{name}\" has ended, and the pod \"{of}\" it was made from is gone, so it cannot be made again; closing this tab deletes it")]
+    OriginalGone { name: String, of: String },
 }
 
 impl CopyError {
@@ -232,7 +236,15 @@ pub async fn ensure_shell_copy(
         }
         None => None,
     };
-    let raw = get_raw(client, namespace, of).await?;
+    let raw = match get_raw(client, namespace, of).await {
+        Err(CopyError::Api(ApiError::Refused { code: 404, .. })) if ended.is_some() => {
+            return Err(CopyError::OriginalGone {
+                name: crate::text::shown(name),
+                of: crate::text::shown(of),
+            })
+        }
+        other => other?,
+    };
     let typed: Pod = serde_json::from_value(raw.clone()).map_err(|e| {
         CopyError::Api(ApiError::Refused {
             code: 500,
@@ -304,7 +316,8 @@ fn ended_for_good(pod: &Pod, container: &str) -> bool {
 /// request timeout, 30 s by default, so that this wait's own words are the ones said).
 const GONE_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
-/// Deletes our ended pod `there` at once (it runs nothing), then waits until it is gone; past
+/// Deletes our ended pod `there` at once (its shell has ended: whatever else runs in it, a
+/// sidecar or a debug container, goes with it), then waits until it is gone; past
 /// [`GONE_WAIT`] it is said to be still going.
 pub(crate) async fn remove_finished(
     pods: &Api<Pod>,

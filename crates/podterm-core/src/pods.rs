@@ -493,6 +493,10 @@ pub fn crash_state(pod: &Pod, container: &str) -> Option<String> {
 /// beside a sidecar): terminated, and the pod's `restartPolicy` never starts it again (`Never`;
 /// `OnFailure` after a 0). How it ended (`Completed, exit code 0`), escaped.
 pub fn ended_state(pod: &Pod, container: &str) -> Option<String> {
+    // A pod being deleted is going anyway: nothing to say of one container.
+    if pod.metadata.deletion_timestamp.is_some() {
+        return None;
+    }
     let ended = pod
         .status
         .as_ref()?

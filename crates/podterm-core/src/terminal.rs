@@ -354,13 +354,19 @@ async fn looked_up(
     } else if let Err(PodError::Completed(phase)) = pods::check_running(&pod) {
         // Said in a typed way, naming the container, so the UI can offer a copy; without such
         // a container, kubectl's words for the pod first, as kubectl checks.
+        // (Only a regular container is copied to run a shell: not an ephemeral one.)
+        let regular = |c: &String| {
+            pod.spec
+                .as_ref()
+                .is_some_and(|s| s.containers.iter().any(|r| &r.name == c))
+        };
         return Err(match pods::choose_container(&pod, wanted) {
-            Ok((container, _)) => StartError::Finished {
+            Ok((container, _)) if regular(&container) => StartError::Finished {
                 pod: crate::text::shown(&req.pod),
                 container: crate::text::shown(&container),
                 phase,
             },
-            Err(_) => PodError::Completed(phase).into(),
+            _ => PodError::Completed(phase).into(),
         });
     }
     let (container, _) = pods::choose_container(&pod, wanted)?;

@@ -45,7 +45,7 @@ describe("a copy of a crashing pod", () => {
     expect(model.get(tab.id)?.target.copy).toEqual({ name: "crashy-debug-x2k9p" });
   });
 
-  it("the copy tab's pod is the copy: its deletion ends the tab, the original's does not; its files are the copy's", () => {
+  it("the copy tab's pod is the copy: the original's deletion does not end it, nor the list seeing the copy's name go (the engine says its pod's end); its files are the copy's", () => {
     const t = copyTarget(crashyTab, plan);
     expect(sessionPod(t)).toBe("crashy-debug-x2k9p");
     expect(sessionPod(crashyTab)).toBe("crashy");
@@ -56,8 +56,11 @@ describe("a copy of a crashing pod", () => {
     expect(model.podGone("ops", "demo", "crashy")).toEqual([]);
     expect(model.get(tab.id)?.status.kind).toBe("connected");
     expect(tabTransferTarget(model.get(tab.id))?.pod).toBe("crashy-debug-x2k9p");
-    expect(model.podGone("ops", "demo", "crashy-debug-x2k9p")).toEqual([7]);
-    expect(model.get(tab.id)?.status).toMatchObject({ kind: "lost", podGone: true });
+    expect(model.podGone("ops", "demo", "crashy-debug-x2k9p")).toEqual([]);
+    expect(model.get(tab.id)?.status.kind).toBe("connected");
+    // The engine's end, by the copy's uid.
+    model.sessionState(tab.id, 1, { state: "lost", reason: "the pod demo/crashy-debug-x2k9p was deleted", outputBytes: 0 });
+    expect(model.get(tab.id)?.status).toMatchObject({ kind: "lost", reason: "the pod demo/crashy-debug-x2k9p was deleted" });
   });
 
   it("a split pane of the copy shares it; a closed copy tab reopens on the original pod", () => {

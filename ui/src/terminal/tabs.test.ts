@@ -346,7 +346,7 @@ describe("a working day of tabs", () => {
     expect(changes()).toBe(before + 1);
   });
 
-  it("a copy's tab reconnecting is not ended by its copy's deletion (the engine makes an ended copy again), a live one is", () => {
+  it("a copy's tab is not ended by the list seeing its copy's name deleted (a Reconnect makes an ended copy again under it): the engine says", () => {
     const { m } = model();
     const copy = { ...at("a", "demo", "job-1"), copy: { name: "job-1-debug-abcde" } };
     const live = m.open(copy);
@@ -354,10 +354,13 @@ describe("a working day of tabs", () => {
     m.sessionState(live.id, 1, { state: "connected" });
     const again = m.open(copy);
     m.sessionOpened(again.id, 1, 12);
-    // Not the original's name: a copy's tab is its copy's.
+    const plain = m.open(at("a", "demo", "job-1-debug-abcde"));
+    m.sessionOpened(plain.id, 1, 13);
+    m.sessionState(plain.id, 1, { state: "connected" });
     expect(m.podGone("a", "demo", "job-1")).toEqual([]);
-    expect(m.podGone("a", "demo", "job-1-debug-abcde")).toEqual([11]);
-    expect(live.status).toMatchObject({ kind: "lost", podGone: true });
+    // A tab on the pod by its name (not as its copy) ends as any pod's does.
+    expect(m.podGone("a", "demo", "job-1-debug-abcde")).toEqual([13]);
+    expect(live.status.kind).toBe("connected");
     expect(again.status.kind).toBe("connecting");
   });
 

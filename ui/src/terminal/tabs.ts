@@ -67,7 +67,7 @@ export type TabStatus =
       noShell?: boolean;
       /** The pod list saw the pod deleted. */
       podGone?: boolean;
-      /** The session could not start: this container crashes as it starts, or its pod has completed (a copy can be debugged). */
+      /** The session could not start: this container crashes as it starts, has ended for good, or its pod has completed (a copy can be debugged). */
       crashing?: string;
       /**
        * For a favourite that could not be resolved (none of its pods Ready): the pod `crashing`
@@ -457,9 +457,11 @@ export class TabModel {
       }
       // A Logs view stays: the log of a deleted pod is still worth reading.
       if (t.kind === "logs" || target.profile !== profile || target.namespace !== namespace || sessionPod(target) !== pod) continue;
-      // A copy's tab (a node's too) connecting: the engine makes its pod, again when it had
-      // ended (deleting the ended one first), so that deletion is part of its reconnect.
-      if (target.copy && t.status.kind === "connecting") continue;
+      // A copy's tab (a node's too) is not ended by the list: its Reconnect deletes an ended
+      // copy and makes it again under the same name, and the list, which knows pods by name,
+      // may say the old one went after the new one runs. The engine, which knows its pod by
+      // uid, says when the tab's own pod goes.
+      if (target.copy && !isEnded(t.status)) continue;
       if (isEnded(t.status)) {
         // Its stream ended first and the engine could not tell why (its look at the pod came
         // too late or failed): the pod list's word is the reason now.

@@ -11,7 +11,7 @@
 export type SessionState = { "state": "connecting" } | { "state": "connected" } | { "state": "exited", code: number, outputBytes: number, } | { "state": "lost", reason: string, outputBytes: number, 
 /**
  * Set when the session could not start because this container (its name) crashes as
- * it starts, or its pod has completed: a copy of the pod can be debugged instead
- * (`plan_copy`).
+ * it starts, has ended for good beside a sidecar, or its pod has completed: a copy of
+ * the pod can be debugged instead (`plan_copy`).
  */
 crashing?: string, } | { "state": "recording", file: string, path: string, } | { "state": "recordingStopped", file: string, reason: string | null, };
