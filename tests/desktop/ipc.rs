@@ -2094,6 +2094,32 @@ async fn a_shell_on_a_node_runs_in_a_pod_deleted_with_its_tab() {
         .expect("delete");
 }
 
+/// The tab's start: refused before connecting, its reason beginning `words`, with a copy of the
+/// pod's `container` offered.
+async fn offers_copy(tab: &mut Tab, container: &str, words: &str) {
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    match tab.state().await {
+        SessionState::Lost {
+            reason, crashing, ..
+        } => {
+            assert_eq!(crashing.as_deref(), Some(container), "{reason}");
+            assert!(
+                reason.starts_with(words) && reason.contains("Debug a copy of the pod"),
+                "{reason}"
+            );
+        }
+        other => panic!("not lost: {other:?}"),
+    }
+}
+
+/// A tab in the shell copy `name` of `pod`'s `container`, connected.
+async fn connected_copy(app: &App, pod: &str, container: &str, name: &str) -> Tab {
+    let mut tab = open_copy(app, pod, container, name);
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    tab
+}
+
 /// A Job's pod that has completed runs nothing to open a shell in: the tab says so in kubectl's
 /// words and offers a copy, whose container runs a shell instead. The copy never restarts (the
 /// Job's restartPolicy): once it has ended, the tab's Reconnect makes it again from the
@@ -2115,29 +2141,18 @@ async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
         .expect("create the job's pod");
     wait_pod(&client, "job-once", "completed", pod_finished).await;
     let mut tab = open(&f.app, DEMO_NAME, "job-once", None);
-    assert_eq!(tab.state().await, SessionState::Connecting);
-    match tab.state().await {
-        SessionState::Lost {
-            reason, crashing, ..
-        } => {
-            assert_eq!(crashing.as_deref(), Some("work"), "{reason}");
-            assert!(
-                reason.starts_with(
-                    "cannot exec into a container in a completed pod; current phase is Failed"
-                ) && reason.contains("Debug a copy of the pod"),
-                "{reason}"
-            );
-        }
-        other => panic!("not lost: {other:?}"),
-    }
+    offers_copy(
+        &mut tab,
+        "work",
+        "cannot exec into a container in a completed pod; current phase is Failed",
+    )
+    .await;
     let plan = f
         .app
         .plan_copy(DEMO_NAME, "demo", "job-once", "work")
         .await
         .expect("plan");
-    let mut copy = open_copy(&f.app, "job-once", "work", &plan.name);
-    assert_eq!(copy.state().await, SessionState::Connecting);
-    assert_eq!(copy.state().await, SessionState::Connected);
+    let mut copy = connected_copy(&f.app, "job-once", "work", &plan.name).await;
     f.app
         .send_input(copy.id, Bytes::from_static(b"echo in-copy-$((40+2))\r"))
         .expect("input");
@@ -2152,9 +2167,7 @@ async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
     assert_eq!(copy.end(&f.app).await, exited(137));
     wait_pod(&client, &plan.name, "ended", pod_finished).await;
     // Reconnect: the copy made again from the original, under its name.
-    let mut back = open_copy(&f.app, "job-once", "work", &plan.name);
-    assert_eq!(back.state().await, SessionState::Connecting);
-    assert_eq!(back.state().await, SessionState::Connected);
+    let mut back = connected_copy(&f.app, "job-once", "work", &plan.name).await;
     f.app
         .send_input(back.id, Bytes::from_static(b"echo again-$((6*7))\r"))
         .expect("input");
@@ -2215,29 +2228,13 @@ async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
     // Its own tab: the container has ended for good, the pod runs on; the copy is offered.
     wait_pod(&client, "job-side", "its work done", work_ended).await;
     let mut tab = open_in(&f.app, DEMO_NAME, "job-side", "work", None, None);
-    assert_eq!(tab.state().await, SessionState::Connecting);
-    match tab.state().await {
-        SessionState::Lost {
-            reason, crashing, ..
-        } => {
-            assert_eq!(crashing.as_deref(), Some("work"), "{reason}");
-            assert!(
-                reason.starts_with(
-                    "container \"work\" of pod \"job-side\" has ended (Completed, exit code 0) and is never restarted, so there is nothing running to open a shell in"
-                ) && reason.contains("Debug a copy of the pod"),
-                "{reason}"
-            );
-        }
-        other => panic!("not lost: {other:?}"),
-    }
+    offers_copy(&mut tab, "work", "container \"work\" of pod \"job-side\" has ended (Completed, exit code 0) and is never restarted, so there is nothing running to open a shell in").await;
     let plan = f
         .app
         .plan_copy(DEMO_NAME, "demo", "job-side", "work")
         .await
         .expect("plan");
-    let mut copy = open_copy(&f.app, "job-side", "work", &plan.name);
-    assert_eq!(copy.state().await, SessionState::Connecting);
-    assert_eq!(copy.state().await, SessionState::Connected);
+    let mut copy = connected_copy(&f.app, "job-side", "work", &plan.name).await;
     let made = pod_now(&client, &plan.name).await.expect("the copy");
     end_main_shell(&client, &plan.name, "work").await;
     assert_eq!(copy.end(&f.app).await, exited(137));
@@ -2250,9 +2247,7 @@ async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
         Some("Running"),
         "the sidecar keeps it running"
     );
-    let mut back = open_copy(&f.app, "job-side", "work", &plan.name);
-    assert_eq!(back.state().await, SessionState::Connecting);
-    assert_eq!(back.state().await, SessionState::Connected);
+    let mut back = connected_copy(&f.app, "job-side", "work", &plan.name).await;
     f.app
         .send_input(back.id, Bytes::from_static(b"echo side-$((6*7))\r"))
         .expect("input");
