@@ -1353,33 +1353,34 @@ async fn a_finished_pod_is_refused_as_kubectl_refuses_it() {
     finished.name = "finished".into();
     finished.phase = testcluster::Phase::Succeeded;
     c.apply_pod(finished);
-    let out = same(&c, &["attach", "finished"], None).await;
-    assert!(
-        out.stderr
-            .contains("cannot attach a container in a completed pod"),
-        "{out:?}"
-    );
-    // kubectl's words for an exec, then what podterm adds: the copy that runs again.
-    let args = ["exec", "finished", "--", "true"];
-    let ours = run(&podterm(), &c, &args, None, &[]).await;
-    let words =
-        "error: cannot exec into a container in a completed pod; current phase is Succeeded";
-    for k in kubectls() {
-        let theirs = run(&k, &c, &args, None, &[]).await;
+    // kubectl's words for an attach and an exec, then what podterm adds: the copy that runs
+    // again.
+    let copy = "; or debug a copy of this one, its container running a shell instead of its command (podterm debug -it -n demo finished --copy-to=finished-debug -c app -- sh; delete the copy when done)";
+    for (args, verb) in [
+        (&["attach", "finished"][..], "attach a container"),
+        (
+            &["exec", "finished", "--", "true"][..],
+            "exec into a container",
+        ),
+    ] {
+        let words = format!("error: cannot {verb} in a completed pod; current phase is Succeeded");
+        for k in kubectls() {
+            let theirs = run(&k, &c, args, None, &[]).await;
+            assert_eq!(
+                (theirs.code, theirs.stderr.as_str()),
+                (1, format!("{words}\n").as_str()),
+                "{}",
+                k.display()
+            );
+        }
+        let ours = run(&podterm(), &c, args, None, &[]).await;
         assert_eq!(
-            (theirs.code, theirs.stderr.as_str()),
-            (1, format!("{words}\n").as_str()),
-            "{}",
-            k.display()
+            (ours.code, ours.stderr.as_str()),
+            (1, format!("{words}{copy}\n").as_str())
         );
     }
-    assert_eq!(
-        (ours.code, ours.stderr.as_str()),
-        (
-            1,
-            format!("{words}; or debug a copy of this one, its container running a shell instead of its command (podterm debug -it -n demo finished --copy-to=finished-debug -c app -- sh; delete the copy when done)\n").as_str()
-        )
-    );
+    let words =
+        "error: cannot exec into a container in a completed pod; current phase is Succeeded";
     // An ephemeral container named in a completed pod: a copy would not have it, so none is
     // suggested; kubectl's words alone.
     let pod = serde_json::json!({

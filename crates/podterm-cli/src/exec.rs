@@ -171,7 +171,7 @@ fn way_out(
     Some(ended_words(&c, &state, namespace, again))
 }
 
-/// A finished pod runs nothing to exec or debug in, and never will; a copy of it runs again:
+/// A finished pod runs nothing to exec, attach or debug in, and never will; a copy of it runs again:
 /// `e` (kubectl's words), then the command that debugs a copy, its container (`container`, or
 /// the pod's default one) running a shell, when there is a container to name and the copy's
 /// name fits.
@@ -302,7 +302,16 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
         &conn.again(),
     )
     .await?;
-    pods::check_attachable(&pod)?;
+    if let Err(e) = pods::check_attachable(&pod) {
+        let namespace = cluster.namespace.as_str();
+        return Err(or_copy(
+            e,
+            &pod,
+            a.container.as_deref(),
+            namespace,
+            &conn.again(),
+        ));
+    }
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {
         eprintln!("{n}");
