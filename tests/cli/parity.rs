@@ -2895,3 +2895,293 @@ async fn debug_node_matches_kubectl() {
         .count();
     assert_eq!(made, 1, "only the no/testnode run made a pod");
 }
+
+/// Creates a pod from JSON with the first kubectl, and waits until its server listens on
+/// `port` (on this computer's loopback, where testcluster's pods listen).
+async fn create_listening(c: &TestCluster, pod: String, port: u16) {
+    let k = newest_kubectl();
+    let made = run(
+        &k,
+        c,
+        &["create", "--validate=false", "-f", "-"],
+        Some(pod.into_bytes()),
+        &[],
+    )
+    .await;
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_matches_kubectl() {
+    use podterm_test_support::portforward::{echo, echo_pod, free_port, Forward};
+    let c = cluster::demo().await;
+    let port = free_port();
+    create_listening(
+        &c,
+        echo_pod("demo", "pf", port, serde_json::json!({})),
+        port,
+    )
+    .await;
+    let one: Vec<u8> = (0..(6u32 << 20))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let two: Vec<u8> = one.iter().rev().copied().take(1 << 20).collect();
+    let home = tempfile::tempdir().expect("home");
+    let spec = format!(":{port}");
+    let mut lines = Vec::new();
+    for bin in clients() {
+        let args = ["port-forward", "-n", "demo", "pod/pf", spec.as_str()];
+        let mut f = Forward::start(&bin, c.kubeconfig(), home.path(), &args).await;
+        let ipv6 = format!("Forwarding from [::1]:{} -> {port}", f.local);
+        f.wait_stdout(&ipv6, Duration::from_secs(10)).await;
+        // Two connections at once, both ways at the same time.
+        let ((g1, b1), (g2, b2)) = tokio::join!(echo(f.local, &one), echo(f.local, &two));
+        assert_eq!(
+            (g1.as_str(), g2.as_str()),
+            ("hello from pf", "hello from pf"),
+            "{}",
+            bin.display()
+        );
+        assert!(
+            b1 == one && b2 == two,
+            "{}: the echo differs",
+            bin.display()
+        );
+        let handled = format!("Handling connection for {}", f.local);
+        f.wait_stdout(&handled, Duration::from_secs(10)).await;
+        assert_eq!(
+            f.interrupt().await,
+            Some(0),
+            "{}: {}",
+            bin.display(),
+            f.stderr_text()
+        );
+        lines.push(f.stdout_text().replace(&f.local.to_string(), "LOCAL"));
+    }
+    assert!(lines.iter().all(|l| *l == lines[0]), "{lines:#?}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "Forwarding from 127.0.0.1:LOCAL -> {port}\nForwarding from [::1]:LOCAL -> {port}\n"
+        )),
+        "{}",
+        lines[0]
+    );
+
+    // Refusals in kubectl's words: a pod that is not running, one that is not there, a port
+    // name the pod does not declare, RBAC.
+    let pending = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "pf-pending", "namespace": "demo" },
+        "spec": { "containers": [{ "name": "app", "image": "testcluster.local/never:1" }] },
+    });
+    let k = newest_kubectl();
+    let made = run(
+        &k,
+        &c,
+        &["create", "--validate=false", "-f", "-"],
+        Some(pending.to_string().into_bytes()),
+        &[],
+    )
+    .await;
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    same(
+        &c,
+        &["port-forward", "-n", "demo", "pf-pending", "1:80"],
+        None,
+    )
+    .await;
+    same(&c, &["port-forward", "-n", "demo", "nope", "80"], None).await;
+    same(&c, &["port-forward", "-n", "demo", "pf", "8080:x"], None).await;
+    same(
+        &c,
+        &["port-forward", "-n", "demo", "deploy/nope", "80"],
+        None,
+    )
+    .await;
+    same(
+        &c,
+        &[
+            "--context",
+            "viewer",
+            "port-forward",
+            "-n",
+            "demo",
+            "pf",
+            "1:80",
+        ],
+        None,
+    )
+    .await;
+    let named = same(
+        &c,
+        &[
+            "port-forward",
+            "-n",
+            "demo",
+            "pf",
+            "8080:echo",
+            "--address",
+            "256.0.0.1",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(named.code, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_goes_on_where_kubectl_stops() {
+    use podterm_test_support::portforward::{echo_pod, free_port, greet, Forward, ECHO};
+    let c = cluster::demo().await;
+    let port = free_port();
+    create_listening(
+        &c,
+        echo_pod("demo", "pf", port, serde_json::json!({})),
+        port,
+    )
+    .await;
+    let home = tempfile::tempdir().expect("home");
+    // A port nothing in the pod listens on yet: the connection is refused in the node's words,
+    // and the forward goes on (kubectl's ends), so once the server is up it is reached.
+    let later = free_port();
+    let spec = format!(":{later}");
+    let args = ["port-forward", "-n", "demo", "pf", spec.as_str()];
+    let mut f = Forward::start(&podterm(), c.kubeconfig(), home.path(), &args).await;
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", f.local))
+        .await
+        .expect("connect");
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest).await;
+    assert!(rest.is_empty());
+    let said = f
+        .wait_stderr(
+            &format!("error: forwarding {} -> {later}: ", f.local),
+            Duration::from_secs(30),
+        )
+        .await;
+    assert!(
+        said.contains(&format!("error forwarding port {later} to pod pf, uid "))
+            && said.contains(&format!(
+                "dial tcp4 127.0.0.1:{later}: connect: connection refused"
+            )),
+        "{said}"
+    );
+    assert!(
+        f.child.try_wait().expect("status").is_none(),
+        "the forward ended"
+    );
+    // The server starts in the pod (an exec that keeps it running).
+    let mut server = client::spawn(
+        &podterm(),
+        c.kubeconfig(),
+        home.path(),
+        &[
+            "exec",
+            "-n",
+            "demo",
+            "pf",
+            "--",
+            "python3",
+            "-c",
+            ECHO,
+            &later.to_string(),
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(("127.0.0.1", later))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the exec'd server never listened"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (hello, _s) = greet(f.local).await;
+    assert_eq!(hello, "hello from pf");
+    let _ = server.kill().await;
+    assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
+
+    // A workload's forward follows its pods: the demo's web pods listen on nothing; ours is the
+    // newest Ready one, then a rollout replaces it.
+    let web = free_port();
+    let owned = |name: &str| {
+        echo_pod(
+            "demo",
+            name,
+            web,
+            serde_json::json!({
+                "labels": { "app": "web", "pod-template-hash": "6b7f9c8d5" },
+                "ownerReferences": [{
+                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6b7f9c8d5",
+                    "uid": "00000000-0000-0000-0000-000000000000", "controller": true,
+                }],
+            }),
+        )
+    };
+    create_listening(&c, owned("web-6b7f9c8d5-old01"), web).await;
+    let spec = format!(":{}", web);
+    let args = ["port-forward", "-n", "demo", "deploy/web", spec.as_str()];
+    let mut f = Forward::start(&podterm(), c.kubeconfig(), home.path(), &args).await;
+    assert_eq!(greet(f.local).await.0, "hello from web-6b7f9c8d5-old01");
+    let k = newest_kubectl();
+    let gone = run(
+        &k,
+        &c,
+        &["delete", "pod", "-n", "demo", "web-6b7f9c8d5-old01"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(gone.code, 0, "{}", gone.stderr);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(("127.0.0.1", web))
+        .await
+        .is_ok()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the old pod's server outlived it"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    create_listening(&c, owned("web-6b7f9c8d5-new02"), web).await;
+    assert_eq!(greet(f.local).await.0, "hello from web-6b7f9c8d5-new02");
+    let said = f
+        .wait_stderr(
+            "Forwarding to pod web-6b7f9c8d5-new02 of deployment/web now: web-6b7f9c8d5-old01 ",
+            Duration::from_secs(10),
+        )
+        .await;
+    assert!(said.contains("not found"), "{said}");
+    assert!(f.child.try_wait().expect("status").is_none());
+    assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
+
+    // A pod named by name ends the forward when it goes, as kubectl's does, saying why.
+    let spec = format!(":{port}");
+    let args = ["port-forward", "-n", "demo", "pod/pf", spec.as_str()];
+    let mut f = Forward::start(&podterm(), c.kubeconfig(), home.path(), &args).await;
+    let gone = run(
+        &k,
+        &c,
+        &["delete", "pod", "-n", "demo", "pf", "--wait=false"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(gone.code, 0, "{}", gone.stderr);
+    assert_eq!(f.ended(Duration::from_secs(30)).await, Some(1));
+    assert_eq!(
+        f.stderr_text(),
+        "error: lost connection to pod: the pod pf was deleted\n"
+    );
+}

@@ -1433,3 +1433,176 @@ async fn a_containers_processes_end_with_it() {
         assert_eq!(kubectl_until(k, &c, &ended, |s| !s.is_empty()).await, "137");
     }
 }
+
+/// Bytes that are not all alike (a run of one byte would hide a reordering).
+fn varied(n: usize) -> Vec<u8> {
+    let mut x: u32 = 0x9e37_79b9;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Waits until something listens on `port` (the pod's server, on this computer's loopback).
+async fn listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_carries_connections_and_says_why_it_cannot() {
+    // kubectl port-forward (SPDY tunnelled through a WebSocket) against testcluster's
+    // `pods/portforward`: connections both ways at once, the node's words for a port nothing
+    // listens on, a pod that is not running, RBAC, and the pod going away.
+    use podterm_test_support::portforward::{echo, echo_pod, free_port, Forward};
+    let c = cluster::demo().await;
+    for (i, k) in kubectls().iter().enumerate() {
+        let name = format!("pf-{i}");
+        let port = free_port();
+        let pod = echo_pod("demo", &name, port, serde_json::json!({}));
+        let made = kubectl(
+            k,
+            &c,
+            &["create", "--validate=false", "-f", "-"],
+            Some(pod.into_bytes()),
+        )
+        .await;
+        assert_eq!(made.code, 0, "{}: {}", label(k), made.stderr);
+        listening(port).await;
+        let home = tempfile::tempdir().expect("home");
+        let target = format!("pod/{name}");
+        let spec = format!(":{port}");
+        let args = ["port-forward", "-n", "demo", target.as_str(), spec.as_str()];
+        let mut f = Forward::start(k, c.kubeconfig(), home.path(), &args).await;
+        let ipv6 = format!("Forwarding from [::1]:{} -> {port}", f.local);
+        f.wait_stdout(&ipv6, Duration::from_secs(10)).await;
+        // Two connections at once, each 4 MiB both ways at the same time.
+        let (one, two) = (varied(4 << 20), varied(3 << 20));
+        let ((g1, b1), (g2, b2)) = tokio::join!(echo(f.local, &one), echo(f.local, &two));
+        let hello = format!("hello from {name}");
+        assert_eq!((g1.as_str(), g2.as_str()), (hello.as_str(), hello.as_str()));
+        assert!(b1 == one && b2 == two, "{}: the echo differs", label(k));
+        let handled = format!("Handling connection for {}", f.local);
+        assert_eq!(
+            f.stdout_text().matches(&handled).count(),
+            2,
+            "{}",
+            f.stdout_text()
+        );
+        assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
+
+        // Nothing listens on the port: the node's words, and kubectl ends the forward.
+        let silent = free_port();
+        let spec = format!(":{silent}");
+        let args = ["port-forward", "-n", "demo", target.as_str(), spec.as_str()];
+        let mut f = Forward::start(k, c.kubeconfig(), home.path(), &args).await;
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", f.local))
+            .await
+            .expect("connect");
+        let mut rest = Vec::new();
+        let _ = tokio::io::AsyncReadExt::read_to_end(&mut s, &mut rest).await;
+        assert!(rest.is_empty());
+        assert_eq!(f.ended(Duration::from_secs(30)).await, Some(1));
+        let err = f.stderr_text();
+        let words = format!("error forwarding port {silent} to pod {name}, uid ");
+        assert!(err.contains(&words), "{}: {err}", label(k));
+        assert!(
+            err.contains(&format!(
+                "dial tcp4 127.0.0.1:{silent}: connect: connection refused"
+            )),
+            "{}: {err}",
+            label(k)
+        );
+        assert!(
+            err.ends_with("error: lost connection to pod\n"),
+            "{}: {err}",
+            label(k)
+        );
+
+        // RBAC: the viewer may get pods, not create pods/portforward.
+        let out = kubectl(
+            k,
+            &c,
+            &[
+                "--context",
+                "viewer",
+                "port-forward",
+                "-n",
+                "demo",
+                &name,
+                "1:80",
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(out.code, 1);
+        // (1.37 says `unable to upgrade connection: ` between the two.)
+        assert!(
+            out.stderr.starts_with("error: error upgrading connection: ")
+                && out.stderr.contains(&format!("pods \"{name}\" is forbidden: User \"viewer\" cannot create resource \"pods/portforward\" in API group \"\" in the namespace \"demo\"")),
+            "{}: {}",
+            label(k),
+            out.stderr
+        );
+
+        // The pod goes: kubectl's forward ends.
+        let spec = format!(":{port}");
+        let args = ["port-forward", "-n", "demo", target.as_str(), spec.as_str()];
+        let mut f = Forward::start(k, c.kubeconfig(), home.path(), &args).await;
+        let gone = kubectl(
+            k,
+            &c,
+            &["delete", "pod", "-n", "demo", &name, "--wait=false"],
+            None,
+        )
+        .await;
+        assert_eq!(gone.code, 0, "{}", gone.stderr);
+        assert_eq!(f.ended(Duration::from_secs(30)).await, Some(1));
+        assert!(
+            f.stderr_text().contains("error: lost connection to pod"),
+            "{}: {}",
+            label(k),
+            f.stderr_text()
+        );
+    }
+    // A pod that is not running: kubectl's own check, before any upgrade.
+    let pending = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "pf-pending", "namespace": "demo" },
+        "spec": { "containers": [{ "name": "app", "image": "testcluster.local/never:1" }] },
+    });
+    let k = &kubectls()[0];
+    let made = kubectl(
+        k,
+        &c,
+        &["create", "--validate=false", "-f", "-"],
+        Some(pending.to_string().into_bytes()),
+    )
+    .await;
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    for k in kubectls() {
+        let out = kubectl(
+            &k,
+            &c,
+            &["port-forward", "-n", "demo", "pf-pending", "1:80"],
+            None,
+        )
+        .await;
+        assert_eq!(
+            (out.code, out.stderr.as_str()),
+            (1, "error: unable to forward port because pod is not running. Current status=Pending\n"),
+            "{}",
+            label(&k)
+        );
+    }
+}

@@ -93,7 +93,7 @@ pub(crate) fn check_wait(wait: Option<std::time::Duration>) -> Result<(), Failur
 
 /// The pod a target means: with `--pod-running-timeout`, the first Ready one within that time
 /// (said on stderr when it has to wait, unless quiet).
-async fn find_pod(
+pub(crate) async fn find_pod(
     cluster: &podterm_core::cluster::Cluster,
     target: &PodTarget,
     wait: Option<std::time::Duration>,

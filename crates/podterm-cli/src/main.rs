@@ -17,6 +17,7 @@ mod failure;
 mod fanout;
 mod favourite;
 mod logs;
+mod portforward;
 mod profile;
 mod record;
 mod session;
@@ -50,6 +51,9 @@ enum Cmd {
     Cp(cp::CpArgs),
     /// Print a container's logs (as `kubectl logs`); a follow resumes after a dropped connection.
     Logs(logs::LogsArgs),
+    /// Forward local ports to a pod (as `kubectl port-forward`); a workload's forward follows
+    /// its pods across a rollout.
+    PortForward(portforward::PortForwardArgs),
     /// Saved cluster profiles (secrets in the OS keyring).
     #[command(subcommand)]
     Profile(profile::ProfileCmd),
@@ -148,6 +152,9 @@ fn main() -> ExitCode {
                 .await
                 .map_err(|f| f.with_profile_hint(conn.profile.as_deref())),
             Cmd::Logs(a) => logs::logs(a, conn)
+                .await
+                .map_err(|f| f.with_profile_hint(conn.profile.as_deref())),
+            Cmd::PortForward(a) => portforward::port_forward(a, conn)
                 .await
                 .map_err(|f| f.with_profile_hint(conn.profile.as_deref())),
             Cmd::Profile(p) => profile::profile(p, conn).await,

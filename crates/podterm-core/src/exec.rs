@@ -102,7 +102,7 @@ impl Break {
     }
 }
 
-fn break_words(cause: Break) -> &'static str {
+pub(crate) fn break_words(cause: Break) -> &'static str {
     match cause {
         // An API server that stopped (restarted, crashed, killed) ends it the same way: only its
         // own close says "by the API server", so both are named.
@@ -369,7 +369,7 @@ fn path_for(spec: &ExecSpec) -> String {
 /// node's plain words passed on (a 500 in text: what the kubelet says when it finds no running
 /// container), kubectl's `unable to upgrade connection: …`. Any other page that is not a
 /// `Status` (a proxy's HTML) stays an [`ApiError`], whose words say what to check.
-fn upgrade_refused(e: kube::Error) -> ExecError {
+pub(crate) fn upgrade_refused(e: kube::Error) -> ExecError {
     match &e {
         kube::Error::Api(s)
             if s.code == 500
@@ -405,21 +405,7 @@ impl Session {
         } else {
             Protocol::V4
         };
-        // kube wraps the upgraded connection with tungstenite's defaults and has read nothing
-        // from it yet: wrap it again with our message limit.
-        let ws = conn.into_stream().into_inner();
-        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
-            .max_message_size(Some(MAX_MESSAGE))
-            .max_frame_size(Some(MAX_MESSAGE));
-        let ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
-            DeafWrites {
-                inner: ws,
-                dead: false,
-            },
-            tokio_tungstenite::tungstenite::protocol::Role::Client,
-            Some(config),
-        )
-        .await;
+        let ws = bounded(conn).await;
         let (sink, stream) = ws.split();
         let (out_tx, stdout) = mpsc::unbounded_channel();
         let (err_tx, stderr) = mpsc::unbounded_channel();
@@ -496,16 +482,35 @@ impl Pump {
     }
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<
+pub(crate) type Ws = tokio_tungstenite::WebSocketStream<
     DeafWrites<hyper_util::rt::TokioIo<hyper::upgrade::Upgraded>>,
 >;
+
+/// An upgraded connection as our WebSocket: messages bounded by [`MAX_MESSAGE`], writes deaf
+/// once the peer has gone. kube wraps the upgraded connection with tungstenite's defaults and
+/// has read nothing from it yet, so it is wrapped again.
+pub(crate) async fn bounded(conn: kube::client::Connection) -> Ws {
+    let ws = conn.into_stream().into_inner();
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
+    tokio_tungstenite::WebSocketStream::from_raw_socket(
+        DeafWrites {
+            inner: ws,
+            dead: false,
+        },
+        tokio_tungstenite::tungstenite::protocol::Role::Client,
+        Some(config),
+    )
+    .await
+}
 
 /// The connection, with writes that stop failing once the peer has gone: tungstenite answers a
 /// ping on the next read, and a pong that hits a closed connection fails that read, losing the
 /// status frame already received behind it. Once a write finds the peer gone, writes are
 /// discarded, and reading goes on to what the server sent before it went (the status, then the
 /// end of the stream).
-struct DeafWrites<T> {
+pub(crate) struct DeafWrites<T> {
     inner: T,
     dead: bool,
 }

@@ -70,6 +70,7 @@ pub mod podcopy;
 pub mod podfs;
 pub mod podinfo;
 pub mod pods;
+pub mod portforward;
 pub mod profiles;
 pub mod protocol;
 pub mod recent;

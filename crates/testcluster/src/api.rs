@@ -351,6 +351,23 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
             exec::upgrade(req, shared.clone(), params)
         }
         (
+            Method::GET | Method::POST,
+            ["api", "v1", "namespaces", ns, "pods", name, "portforward"],
+        ) => {
+            let a = attrs(
+                "create",
+                "pods",
+                Some("portforward"),
+                "",
+                Some(ns),
+                Some(name),
+            );
+            if let Some(r) = guard(user, &a) {
+                return r;
+            }
+            crate::portforward::upgrade(req, shared.clone(), ns, name)
+        }
+        (
             Method::GET | Method::PATCH | Method::PUT,
             ["api", "v1", "namespaces", ns, "pods", name, "ephemeralcontainers"],
         ) if shared.ephemeral_containers => {

@@ -52,7 +52,7 @@ pub struct ExecParams {
     pub attach: bool,
 }
 
-fn bad(message: &str) -> Response<Body> {
+pub(crate) fn bad(message: &str) -> Response<Body> {
     status_response(400, "BadRequest", message, None)
 }
 
@@ -132,28 +132,10 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
     if !p.attach && p.command.is_empty() {
         return bad("you must specify at least one command for the container");
     }
-    let headers = req.headers();
-    let is_ws = headers
-        .get(header::UPGRADE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    if !is_ws {
-        if headers.contains_key(header::UPGRADE) {
-            return bad("testcluster speaks WebSocket only (v5.channel.k8s.io, v4.channel.k8s.io); SPDY is not supported");
-        }
-        return bad("Upgrade request required");
-    }
-    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY).cloned() else {
-        return bad("unable to upgrade connection: missing Sec-WebSocket-Key");
+    let (key, offered) = match ws_offer(req.headers(), "v5.channel.k8s.io, v4.channel.k8s.io") {
+        Ok(o) => o,
+        Err(r) => return *r,
     };
-    let offered: Vec<String> = headers
-        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
     let proto = if offered.iter().any(|s| s == V5) {
         Proto::V5
     } else if offered.iter().any(|s| s == V4) {
@@ -163,6 +145,61 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
             "unable to upgrade connection: none of the requested subprotocols {offered:?} is supported; use {V5} or {V4}"
         ));
     };
+    let res = switching(&key, if proto == Proto::V5 { V5 } else { V4 });
+    let shared2 = shared.clone();
+    shared.tasks.spawn(async move {
+        let upgraded = match hyper::upgrade::on(req).await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!("upgrade failed: {e}");
+                return;
+            }
+        };
+        let ws = server_ws(upgraded).await;
+        let _active = shared2.session_started();
+        session(ws, proto, shared2.clone(), pod, container, p).await;
+    });
+    res
+}
+
+pub(crate) type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+/// A WebSocket upgrade's key and the subprotocols the client offers, or the answer to a request
+/// that is no WebSocket upgrade (`speaks`: what this endpoint speaks, for the words).
+pub(crate) fn ws_offer(
+    headers: &hyper::HeaderMap,
+    speaks: &str,
+) -> Result<(HeaderValue, Vec<String>), Box<Response<Body>>> {
+    let is_ws = headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !is_ws {
+        if headers.contains_key(header::UPGRADE) {
+            return Err(Box::new(bad(&format!(
+                "testcluster speaks WebSocket only ({speaks}); SPDY is not supported"
+            ))));
+        }
+        return Err(Box::new(bad("Upgrade request required")));
+    }
+    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY).cloned() else {
+        return Err(Box::new(bad(
+            "unable to upgrade connection: missing Sec-WebSocket-Key",
+        )));
+    };
+    let offered = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    Ok((key, offered))
+}
+
+/// `101 Switching Protocols` to a WebSocket speaking `protocol`.
+pub(crate) fn switching(key: &HeaderValue, protocol: &'static str) -> Response<Body> {
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
     let mut res = Response::new(http_body_util::BodyExt::boxed(http_body_util::Empty::new()));
     *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -174,29 +211,18 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
     }
     h.insert(
         header::SEC_WEBSOCKET_PROTOCOL,
-        HeaderValue::from_static(if proto == Proto::V5 { V5 } else { V4 }),
+        HeaderValue::from_static(protocol),
     );
-    let shared2 = shared.clone();
-    shared.tasks.spawn(async move {
-        let upgraded = match hyper::upgrade::on(req).await {
-            Ok(u) => u,
-            Err(e) => {
-                tracing::debug!("upgrade failed: {e}");
-                return;
-            }
-        };
-        let cfg = WebSocketConfig::default()
-            .max_message_size(Some(MAX_MESSAGE))
-            .max_frame_size(Some(MAX_MESSAGE));
-        let ws =
-            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(cfg)).await;
-        let _active = shared2.session_started();
-        session(ws, proto, shared2.clone(), pod, container, p).await;
-    });
     res
 }
 
-type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+/// The upgraded connection as the server's WebSocket, frames bounded by `MAX_MESSAGE`.
+pub(crate) async fn server_ws(upgraded: hyper::upgrade::Upgraded) -> Ws {
+    let cfg = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
+    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(cfg)).await
+}
 
 fn frame(channel: u8, data: &[u8]) -> Message {
     let mut v = Vec::with_capacity(data.len() + 1);

@@ -24,10 +24,12 @@ mod logs;
 mod nodes;
 pub mod pki;
 mod podproto;
+mod portforward;
 pub mod process;
 mod runtime;
 pub mod selector;
 mod server;
+mod spdy;
 mod store;
 
 pub use config::{

@@ -9,6 +9,7 @@
 //! - [`client`]: a command-line client run to completion with a time limit;
 //! - [`cp`]: what the `podterm cp` suites share (runs, remote specs, waits, tool-only images);
 //! - [`files`]: a file of random bytes, a file's sha256;
+//! - [`portforward`]: an echo server in a pod, a forward as a child, exchanges through it;
 //! - [`bin`]: binaries of other workspace packages (the `podterm` CLI), built by cargo on demand;
 //! - [`proxy`]: real proxies and load balancers (haproxy, tinyproxy, microsocks) on loopback;
 //! - [`hostile`]: a scriptable API server that misbehaves on purpose (hardening tests);
@@ -21,6 +22,7 @@ pub mod cp;
 pub mod files;
 pub mod hostile;
 pub mod kubectl;
+pub mod portforward;
 pub mod proxy;
 pub mod pty;
 

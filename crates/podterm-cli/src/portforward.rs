@@ -1,0 +1,266 @@
+//! `podterm port-forward`, as `kubectl port-forward`: the same target forms, port specs,
+//! `--address`, lines on stdout (`Forwarding from 127.0.0.1:8080 -> 80`, `Handling connection
+//! for 8080`), and Ctrl-C ends it with 0. Past kubectl:
+//!
+//! - a connection the pod refuses (nothing listens on that port yet) is said on stderr and the
+//!   forward goes on: kubectl ends the whole forward on the first one;
+//! - a workload's forward (`deploy/NAME`, `-l`) follows its pods: when its pod goes, the next
+//!   connection goes to the newest Ready pod of the workload then, said on stderr. A pod named
+//!   by name ends the forward when it goes, as kubectl does (`lost connection to pod`).
+
+use crate::conn::{connect, Conn};
+use crate::exec::{check_wait, find_pod, pod_running_timeout};
+use crate::failure::Failure;
+use clap::Args;
+use podterm_core::cluster::ApiError;
+use podterm_core::exec::Tuning;
+use podterm_core::pods::PodTarget;
+use podterm_core::portforward::{self, ForwardError, PortSpec};
+use podterm_core::text;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+#[derive(Args)]
+pub struct PortForwardArgs {
+    /// Addresses to listen on (comma-separated): `localhost` (127.0.0.1 and ::1), or IP
+    /// addresses; all of them must open but localhost's.
+    #[arg(long, value_delimiter = ',', default_value = "localhost")]
+    pub address: Vec<String>,
+    /// How long to wait for a workload to have a Ready pod when it has none (a Go duration:
+    /// 30s, 2m); default: no wait.
+    #[arg(long, value_name = "DURATION", value_parser = pod_running_timeout)]
+    pub pod_running_timeout: Option<std::time::Duration>,
+    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
+    pub target: String,
+    /// `[LOCAL:]REMOTE`, one or more: `8080:80`, `:80` (any free local port), `5432` (the same
+    /// port), `8080:http` (a port a container names).
+    #[arg(value_name = "PORT")]
+    pub ports: Vec<String>,
+}
+
+/// The pod connections go to now, and the remote port of each spec in it.
+struct Current {
+    pod: String,
+    remotes: Vec<u16>,
+}
+
+/// What the forward's tasks tell the main loop.
+enum Event {
+    /// The named pod went: the forward ends (kubectl's exit).
+    Lost(String),
+}
+
+fn upgrade_failure(e: ForwardError) -> Failure {
+    match e {
+        // kubectl: `error upgrading connection: <the server's words>`.
+        ForwardError::Api(ApiError::Refused { message, .. }) => {
+            Failure::new(format!("error upgrading connection: {message}"))
+        }
+        ForwardError::Api(e) => e.into(),
+        other => Failure::new(other.to_string()),
+    }
+}
+
+pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failure> {
+    check_wait(a.pod_running_timeout)?;
+    if a.ports.is_empty() {
+        return Err(Failure::bare(
+            "Error: TYPE/NAME and list of ports are required for port-forward\nSee 'podterm port-forward -h' for help and examples",
+        ));
+    }
+    let specs = a
+        .ports
+        .iter()
+        .map(|p| PortSpec::parse(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let addresses = portforward::addresses(&a.address).map_err(|e| Failure::new(e.to_string()))?;
+    let target = PodTarget::parse(&a.target)?;
+    let cluster = connect(conn).await?;
+    let limit = conn.request_timeout();
+    let pod = find_pod(
+        &cluster,
+        &target,
+        a.pod_running_timeout,
+        limit,
+        false,
+        &conn.again(),
+    )
+    .await?;
+    portforward::check_running(&pod).map_err(|e| Failure::new(e.to_string()))?;
+    let remotes = specs
+        .iter()
+        .map(|s| s.remote_in(&pod))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let tuning = crate::session::tuning_from_env(cluster.liveness);
+    let tuning = Tuning {
+        request_timeout: limit,
+        ..tuning
+    };
+    // kubectl asks for the upgrade before it listens: a forward that can never work (refused
+    // by RBAC, say) fails here, not at the first connection.
+    if let Some(&first) = remotes.first() {
+        portforward::open(&cluster.client, &cluster.namespace, &name, first, tuning)
+            .await
+            .map_err(upgrade_failure)?;
+    }
+    let current = Arc::new(Mutex::new(Current {
+        pod: name.clone(),
+        remotes,
+    }));
+    let mut listening = Vec::new();
+    let mut failed = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let remote = current
+            .lock()
+            .map(|c| c.remotes.get(i).copied().unwrap_or(0))
+            .unwrap_or(0);
+        match portforward::listen(&addresses, spec.local).await {
+            Ok(ls) => {
+                for l in ls {
+                    if let Ok(addr) = l.local_addr() {
+                        println!("Forwarding from {addr} -> {remote}");
+                    }
+                    listening.push((i, l));
+                }
+            }
+            Err(e) => {
+                eprintln!("Unable to listen on port {}: {e}", spec.local);
+                failed.push(format!("{}:{remote}", spec.local));
+            }
+        }
+    }
+    if listening.is_empty() {
+        return Err(Failure::new(format!(
+            "unable to listen on any of the requested ports: {}",
+            failed.join(", ")
+        )));
+    }
+    let (tx, mut events) = mpsc::channel::<Event>(4);
+    let shared = Arc::new(Forward {
+        client: cluster.client.clone(),
+        namespace: cluster.namespace.clone(),
+        target,
+        specs,
+        current,
+        tuning,
+        limit,
+    });
+    for (i, l) in listening {
+        tokio::spawn(accept(shared.clone(), i, l));
+    }
+    if matches!(shared.target, PodTarget::Pod(_)) {
+        let client = cluster.client.clone();
+        let namespace = cluster.namespace.clone();
+        tokio::spawn(async move {
+            let why = portforward::until_gone(&client, &namespace, &name, &uid).await;
+            let _ = tx.send(Event::Lost(why)).await;
+        });
+    }
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => Ok(0),
+        e = events.recv() => match e {
+            Some(Event::Lost(why)) => Err(Failure::new(format!("lost connection to pod: {why}"))),
+            None => Ok(0),
+        },
+    }
+}
+
+/// What every connection's task shares.
+struct Forward {
+    client: kube::Client,
+    namespace: String,
+    target: PodTarget,
+    specs: Vec<PortSpec>,
+    current: Arc<Mutex<Current>>,
+    tuning: Tuning,
+    limit: Option<std::time::Duration>,
+}
+
+async fn accept(f: Arc<Forward>, spec: usize, listener: TcpListener) {
+    let local = f.specs.get(spec).map(|s| s.local).unwrap_or(0);
+    let local = listener.local_addr().map(|a| a.port()).unwrap_or(local);
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        println!("Handling connection for {local}");
+        let f = f.clone();
+        tokio::spawn(async move {
+            let (pod, remote) = f.now(spec);
+            let tunnel =
+                match portforward::open(&f.client, &f.namespace, &pod, remote, f.tuning).await {
+                    Ok(t) => Ok((t, remote)),
+                    Err(e) => f.after_refusal(spec, &pod, e).await,
+                };
+            let result = match tunnel {
+                Ok((t, remote)) => t.carry(stream).await.map_err(|e| (remote, e)),
+                Err((remote, e)) => Err((remote, e)),
+            };
+            if let Err((remote, e)) = result {
+                eprintln!(
+                    "error: forwarding {local} -> {remote}: {}",
+                    text::message(&e.to_string())
+                );
+            }
+        });
+    }
+}
+
+impl Forward {
+    /// The pod now and the remote port of spec `i` in it.
+    fn now(&self, i: usize) -> (String, u16) {
+        self.current
+            .lock()
+            .map(|c| (c.pod.clone(), c.remotes.get(i).copied().unwrap_or(0)))
+            .unwrap_or_default()
+    }
+
+    /// An upgrade refused for `pod`: for a workload, its newest Ready pod now (when another)
+    /// takes the connection; for a pod named by name, the refusal stands.
+    #[allow(clippy::type_complexity)]
+    async fn after_refusal(
+        &self,
+        spec: usize,
+        pod: &str,
+        e: ForwardError,
+    ) -> Result<(portforward::Tunnel, u16), (u16, ForwardError)> {
+        let remote = self.now(spec).1;
+        if matches!(self.target, PodTarget::Pod(_)) {
+            return Err((remote, e));
+        }
+        let found = podterm_core::cluster::within(
+            self.limit,
+            podterm_core::pods::resolve(&self.client, &self.namespace, &self.target),
+        )
+        .await;
+        let Ok(next) = found else {
+            return Err((remote, e));
+        };
+        let name = next.metadata.name.clone().unwrap_or_default();
+        let remotes: Result<Vec<u16>, _> = self.specs.iter().map(|s| s.remote_in(&next)).collect();
+        let (Ok(remotes), false) = (remotes, name == pod) else {
+            return Err((remote, e));
+        };
+        let remote = remotes.get(spec).copied().unwrap_or(remote);
+        if let Ok(mut c) = self.current.lock() {
+            if c.pod == pod {
+                eprintln!(
+                    "Forwarding to pod {name} of {} now: {pod} does not take connections ({})",
+                    self.target,
+                    text::message(&e.to_string())
+                );
+                c.pod = name.clone();
+                c.remotes = remotes;
+            }
+        }
+        portforward::open(&self.client, &self.namespace, &name, remote, self.tuning)
+            .await
+            .map(|t| (t, remote))
+            .map_err(|e| (remote, e))
+    }
+}

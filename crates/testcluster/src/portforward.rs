@@ -1,0 +1,462 @@
+//! `pods/{name}/portforward` over WebSocket, in the two ways clients speak it:
+//!
+//! - `SPDY/3.1+portforward.k8s.io`: a SPDY session tunnelled through the WebSocket's binary
+//!   messages (kubectl 1.31 and later: the API server's tunnelling). Each forwarded connection is
+//!   a pair of streams with the same `requestID`, `streamType` `error` and `data`, and a `port`.
+//! - `v4.channel.k8s.io` (the kubelet's own WebSocket protocol, what kube-rs and Podterm use):
+//!   one connection per WebSocket, the ports in the query (`?ports=8080`); for the i-th port,
+//!   channel 2i carries the data and 2i+1 the errors, and the server's first message on each is
+//!   the port number (2 bytes, little-endian).
+//!
+//! A pod's containers are local processes sharing this computer's network, so a pod's port is
+//! this computer's loopback port (`127.0.0.1`, then `::1`, as a kubelet tries a pod's
+//! `localhost`). Deleting the pod ends its port forwards, as its network namespace going would.
+
+use crate::api::{status_response, Body};
+use crate::config::Phase;
+use crate::exec::{bad, server_ws, switching, ws_offer, Ws};
+use crate::spdy::{self, Frame};
+use crate::store::Pod;
+use crate::Shared;
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::Message;
+
+const SPDY_TUNNEL: &str = "SPDY/3.1+portforward.k8s.io";
+const V4: &str = "v4.channel.k8s.io";
+/// What one read from a pod's port carries at most (kubectl's SPDY library copies 32 KiB).
+const READ: usize = 32 << 10;
+/// Messages queued for the client, and chunks queued for one pod connection: both bounded, so
+/// a slow side pauses the other.
+const QUEUE: usize = 16;
+
+enum Proto {
+    Spdy,
+    V4(Vec<u16>),
+}
+
+/// Checks a port-forward request as the API server and kubelet do, then upgrades it.
+pub fn upgrade(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    ns: &str,
+    name: &str,
+) -> Response<Body> {
+    let Some(pod) = shared.store.pod(ns, name) else {
+        return status_response(
+            404,
+            "NotFound",
+            &format!("pods {name:?} not found"),
+            Some(json!({ "name": name, "kind": "pods" })),
+        );
+    };
+    if pod.spec.phase != Phase::Running {
+        return bad(&format!(
+            "pod {name} is not running (its phase is {}): nothing listens in it",
+            pod.spec.phase.as_str()
+        ));
+    }
+    let (key, offered) = match ws_offer(req.headers(), &format!("{SPDY_TUNNEL}, {V4}")) {
+        Ok(o) => o,
+        Err(r) => return *r,
+    };
+    let proto = if offered.iter().any(|s| s == SPDY_TUNNEL) {
+        Proto::Spdy
+    } else if offered.iter().any(|s| s == V4) {
+        let query = req.uri().query().unwrap_or("");
+        let mut ports = Vec::new();
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            if k != "ports" && k != "port" {
+                continue;
+            }
+            for p in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                match p.parse::<u16>() {
+                    Ok(n) if n > 0 => ports.push(n),
+                    _ => return bad(&format!("invalid port {p:?}: a port is 1 to 65535")),
+                }
+            }
+        }
+        if ports.is_empty() {
+            return bad("query parameter \"ports\" is required");
+        }
+        Proto::V4(ports)
+    } else {
+        return bad(&format!(
+            "unable to upgrade connection: none of the requested subprotocols {offered:?} is supported; use {SPDY_TUNNEL} or {V4}"
+        ));
+    };
+    let res = switching(
+        &key,
+        if matches!(proto, Proto::Spdy) {
+            SPDY_TUNNEL
+        } else {
+            V4
+        },
+    );
+    let shared2 = shared.clone();
+    shared.tasks.spawn(async move {
+        let upgraded = match hyper::upgrade::on(req).await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!("upgrade failed: {e}");
+                return;
+            }
+        };
+        let ws = server_ws(upgraded).await;
+        let _active = shared2.session_started();
+        match proto {
+            Proto::Spdy => spdy_session(ws, pod).await,
+            Proto::V4(ports) => v4_session(ws, pod, ports).await,
+        }
+    });
+    res
+}
+
+/// From the client to one pod connection.
+enum ToPod {
+    Data(Bytes),
+    /// The client sends no more (the pod's side may still answer).
+    Fin,
+}
+
+/// How one forwarded connection's bytes and errors reach the client.
+#[derive(Clone, Copy)]
+enum Route {
+    Spdy { data: u32, error: u32 },
+    V4 { index: u8 },
+}
+
+impl Route {
+    fn data(self, bytes: &[u8]) -> Message {
+        match self {
+            Route::Spdy { data, .. } => bin(spdy::Writer::data(data, false, bytes)),
+            Route::V4 { index } => channel(index * 2, bytes),
+        }
+    }
+
+    fn error(self, text: &str) -> Vec<Message> {
+        match self {
+            Route::Spdy { error, .. } => vec![
+                bin(spdy::Writer::data(error, false, text.as_bytes())),
+                bin(spdy::Writer::data(error, true, &[])),
+            ],
+            Route::V4 { index } => vec![channel(index * 2 + 1, text.as_bytes())],
+        }
+    }
+
+    /// The pod's side has ended: no more data (SPDY: FIN on the data stream).
+    fn data_end(self) -> Option<Message> {
+        match self {
+            Route::Spdy { data, .. } => Some(bin(spdy::Writer::data(data, true, &[]))),
+            Route::V4 { .. } => None,
+        }
+    }
+
+    /// The forward is over without an error (SPDY: FIN on the error stream, which kubectl reads
+    /// to its end before it lets the connection go).
+    fn error_end(self) -> Option<Message> {
+        match self {
+            Route::Spdy { error, .. } => Some(bin(spdy::Writer::data(error, true, &[]))),
+            Route::V4 { .. } => None,
+        }
+    }
+}
+
+fn bin(v: Vec<u8>) -> Message {
+    Message::Binary(v.into())
+}
+
+fn channel(ch: u8, data: &[u8]) -> Message {
+    let mut v = Vec::with_capacity(data.len() + 1);
+    v.push(ch);
+    v.extend_from_slice(data);
+    bin(v)
+}
+
+/// Connects to the pod's port as a kubelet does to the pod's `localhost`: IPv4, then IPv6.
+async fn dial(port: u16) -> Result<TcpStream, String> {
+    let v4 = match TcpStream::connect(("127.0.0.1", port)).await {
+        Ok(s) => return Ok(s),
+        Err(e) => e,
+    };
+    let v6 = match TcpStream::connect(("::1", port)).await {
+        Ok(s) => return Ok(s),
+        Err(e) => e,
+    };
+    let words = |e: &std::io::Error| match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => "connect: connection refused".to_string(),
+        _ => e.to_string(),
+    };
+    Err(format!(
+        "failed to connect to localhost:{port} inside the pod, IPv4: dial tcp4 127.0.0.1:{port}: {} IPv6 dial tcp6 [::1]:{port}: {}",
+        words(&v4),
+        words(&v6)
+    ))
+}
+
+/// One forwarded connection, until the pod's side ends or the client resets it.
+async fn forward(
+    pod: Arc<(String, String)>,
+    port: u16,
+    route: Route,
+    mut from_client: mpsc::Receiver<ToPod>,
+    out: mpsc::Sender<Message>,
+) {
+    let tcp = match dial(port).await {
+        Ok(t) => t,
+        Err(why) => {
+            let text = format!(
+                "error forwarding port {port} to pod {}, uid {}: {why}",
+                pod.0, pod.1
+            );
+            for m in route.error(&text) {
+                let _ = out.send(m).await;
+            }
+            if let Some(m) = route.data_end() {
+                let _ = out.send(m).await;
+            }
+            return;
+        }
+    };
+    let _ = tcp.set_nodelay(true);
+    let (mut rd, mut wr) = tcp.into_split();
+    let to_client = out.clone();
+    let down = async move {
+        let mut buf = vec![0u8; READ];
+        loop {
+            match rd.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if to_client.send(route.data(&buf[..n])).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        if let Some(m) = route.data_end() {
+            let _ = to_client.send(m).await;
+        }
+    };
+    let up = async move {
+        while let Some(m) = from_client.recv().await {
+            match m {
+                ToPod::Data(b) => {
+                    if wr.write_all(&b).await.is_err() {
+                        return false;
+                    }
+                }
+                ToPod::Fin => {
+                    let _ = wr.shutdown().await;
+                    return true;
+                }
+            }
+        }
+        false
+    };
+    tokio::pin!(down, up);
+    tokio::select! {
+        _ = &mut down => {}
+        half_closed = &mut up => {
+            // The client has closed its side: the pod may still answer until it closes too.
+            if half_closed {
+                down.await;
+            }
+        }
+    }
+    if let Some(m) = route.error_end() {
+        let _ = out.send(m).await;
+    }
+}
+
+/// Writes queued messages to the client until every sender is gone, then closes.
+fn writer(
+    mut sink: futures_util::stream::SplitSink<Ws, Message>,
+    mut rx: mpsc::Receiver<Message>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            if sink.send(m).await.is_err() {
+                return;
+            }
+        }
+        let _ = sink.close().await;
+    })
+}
+
+fn ident(pod: &Pod) -> Arc<(String, String)> {
+    Arc::new((pod.spec.name.clone(), pod.uid.clone()))
+}
+
+/// A connection's streams as they come: (port, error stream, data stream).
+type Pair = (Option<u16>, Option<u32>, Option<u32>);
+
+/// kubectl's session: streams in pairs, one pair per connection, until the client goes away,
+/// says GOAWAY, or the pod is deleted.
+async fn spdy_session(ws: Ws, pod: Pod) {
+    let (sink, mut stream) = ws.split();
+    let (out, rx) = mpsc::channel::<Message>(QUEUE);
+    let writing = writer(sink, rx);
+    let who = ident(&pod);
+    let mut reader = spdy::Reader::default();
+    let mut replies = spdy::Writer::default();
+    // requestID → the pair so far, until both streams have come.
+    let mut pairs: HashMap<String, Pair> = HashMap::new();
+    let mut to_pod: HashMap<u32, mpsc::Sender<ToPod>> = HashMap::new();
+    let mut forwards = JoinSet::new();
+    let mut last_stream = 0;
+    'session: loop {
+        let msg = tokio::select! {
+            _ = pod.life.cancelled() => break,
+            m = stream.next() => m,
+        };
+        let bytes = match msg {
+            Some(Ok(Message::Binary(b))) => b,
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+            Some(Ok(_)) => continue,
+        };
+        reader.push(&bytes);
+        loop {
+            let frame = match reader.next() {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::debug!("port-forward session ends: {e}");
+                    break 'session;
+                }
+            };
+            match frame {
+                Frame::SynStream { id, headers, .. } => {
+                    last_stream = id;
+                    if out.send(bin(replies.syn_reply(id))).await.is_err() {
+                        break 'session;
+                    }
+                    let get = |k: &str| {
+                        headers
+                            .iter()
+                            .find(|(n, _)| n == k)
+                            .map(|(_, v)| v.as_str())
+                    };
+                    let request = get("requestid").unwrap_or("").to_string();
+                    let port = get("port").and_then(|p| p.parse::<u16>().ok());
+                    let pair = pairs.entry(request.clone()).or_default();
+                    if port.is_some() {
+                        pair.0 = port;
+                    }
+                    match get("streamtype") {
+                        Some("error") => pair.1 = Some(id),
+                        Some("data") => pair.2 = Some(id),
+                        _ => {
+                            let _ = out.send(bin(spdy::Writer::rst(id))).await;
+                            continue;
+                        }
+                    }
+                    if let (Some(port), Some(error), Some(data)) = *pair {
+                        pairs.remove(&request);
+                        let (tx, rx) = mpsc::channel(QUEUE);
+                        to_pod.insert(data, tx);
+                        let route = Route::Spdy { data, error };
+                        forwards.spawn(forward(who.clone(), port, route, rx, out.clone()));
+                    }
+                }
+                Frame::Data { id, fin, data } => {
+                    let Some(tx) = to_pod.get(&id) else { continue };
+                    let mut gone = !data.is_empty() && tx.send(ToPod::Data(data)).await.is_err();
+                    if fin && !gone {
+                        let _ = tx.send(ToPod::Fin).await;
+                        gone = true;
+                    }
+                    if gone {
+                        to_pod.remove(&id);
+                    }
+                }
+                Frame::RstStream { id } => {
+                    to_pod.remove(&id);
+                }
+                Frame::Ping { id } => {
+                    if out.send(bin(spdy::Writer::ping(id))).await.is_err() {
+                        break 'session;
+                    }
+                }
+                Frame::GoAway => break 'session,
+                Frame::Ignored => {}
+            }
+        }
+    }
+    forwards.abort_all();
+    let _ = out.send(bin(spdy::Writer::goaway(last_stream))).await;
+    drop(out);
+    let _ = writing.await;
+}
+
+/// Podterm's (and kube-rs's) session: one connection per port in the query, for the life of
+/// the WebSocket; it closes once every port's connection has ended.
+async fn v4_session(ws: Ws, pod: Pod, ports: Vec<u16>) {
+    let (sink, mut stream) = ws.split();
+    let (out, rx) = mpsc::channel::<Message>(QUEUE + 2 * ports.len());
+    let writing = writer(sink, rx);
+    let who = ident(&pod);
+    let mut to_pod = Vec::new();
+    let mut forwards = JoinSet::new();
+    for (i, &port) in ports.iter().enumerate() {
+        let Ok(index) = u8::try_from(i) else { break };
+        if index >= 127 {
+            break;
+        }
+        for ch in [index * 2, index * 2 + 1] {
+            let _ = out.send(channel(ch, &port.to_le_bytes())).await;
+        }
+        let (tx, rx) = mpsc::channel(QUEUE);
+        to_pod.push(Some(tx));
+        forwards.spawn(forward(
+            who.clone(),
+            port,
+            Route::V4 { index },
+            rx,
+            out.clone(),
+        ));
+    }
+    loop {
+        let msg = tokio::select! {
+            _ = pod.life.cancelled() => break,
+            done = forwards.join_next() => match done {
+                Some(_) => continue,
+                None => break,
+            },
+            m = stream.next() => m,
+        };
+        let bytes = match msg {
+            Some(Ok(Message::Binary(b))) => b,
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+            Some(Ok(_)) => continue,
+        };
+        let Some((&ch, rest)) = bytes.split_first() else {
+            continue;
+        };
+        if ch % 2 != 0 || rest.is_empty() {
+            continue;
+        }
+        if let Some(slot) = to_pod.get_mut(usize::from(ch / 2)) {
+            if let Some(tx) = slot {
+                if tx
+                    .send(ToPod::Data(Bytes::copy_from_slice(rest)))
+                    .await
+                    .is_err()
+                {
+                    *slot = None;
+                }
+            }
+        }
+    }
+    forwards.abort_all();
+    drop(out);
+    let _ = writing.await;
+}
