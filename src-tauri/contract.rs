@@ -129,6 +129,16 @@ macro_rules! with_commands {
             sync watch_transfers(on_change: Channel<TransferInfo>) -> ();
             /// Forgets the finished transfers.
             sync clear_transfers() -> ();
+            /// Forwards a port on 127.0.0.1 to a pod's port (a number or a declared name),
+            /// checked first (the pod running, the right to forward); connections and the end
+            /// come on `watch_forwards`.
+            async start_forward(req: ForwardRequest) -> ForwardInfo;
+            /// Stops a forward (an ended one is only forgotten).
+            sync stop_forward(id: u32) -> ();
+            /// Every forward of this run, oldest first.
+            sync list_forwards() -> Vec<ForwardInfo>;
+            /// Forwards as they change (a connection opened or ended, the forward ended).
+            sync watch_forwards(on_change: Channel<ForwardInfo>) -> ();
             /// The sha256 (hex) of a finished transfer's local file, computed on request.
             async transfer_sha256(id: u32) -> String;
             /// A tab's container's working directory (a drop's default destination).

@@ -18,6 +18,7 @@ use podterm_core::podcopy::CopyError;
 use podterm_core::podfs::PodFsError;
 use podterm_core::podinfo::PodInfoError;
 use podterm_core::pods::PodError;
+use podterm_core::portforward::ForwardError;
 use podterm_core::profiles::ProfileError;
 use podterm_core::recordings::RecordingsError;
 use podterm_core::settings::SettingsError;
@@ -147,6 +148,13 @@ pub enum Error {
     /// A local path from the webview that a transfer cannot use (relative, missing, taken).
     #[error("{path}: {why}")]
     LocalPath { path: String, why: &'static str },
+    /// A port forward could not be started (its pod not running, a port it does not declare,
+    /// the right to forward refused, the local port taken).
+    #[error(transparent)]
+    Forward(#[from] ForwardError),
+    /// No port forward of this id (stopped already).
+    #[error("port forward {0} is not listed any more")]
+    NoForward(u32),
     /// No transfer of this id (the list was cleared, or the app restarted).
     #[error("transfer {0} is not listed any more")]
     NoTransfer(u32),
@@ -199,7 +207,8 @@ refuses_credentials!(
     DebugError,
     TransferError,
     PodFsError,
-    CopyError
+    CopyError,
+    ForwardError
 );
 
 impl Error {
@@ -300,7 +309,20 @@ impl Error {
                 | PodFsError::TargetUnseen { .. },
             ) => K::Refused,
             Error::LocalPath { .. } => K::InvalidInput,
-            Error::NoTransfer(_) => K::NotFound,
+            Error::NoTransfer(_) | Error::NoForward(_) => K::NotFound,
+            Error::Forward(e) => match e {
+                ForwardError::Api(e) => api_kind(e),
+                ForwardError::UpgradeRefused { .. }
+                | ForwardError::Unreachable { .. }
+                | ForwardError::NotRunning(_)
+                | ForwardError::Forbidden { .. } => K::Refused,
+                ForwardError::Transport { .. }
+                | ForwardError::Deadline(_)
+                | ForwardError::Protocol(_) => K::Unreachable,
+                ForwardError::NoNamedPort { .. } => K::NotFound,
+                ForwardError::BadSpec(_) => K::InvalidInput,
+                ForwardError::Local(_) | ForwardError::Listen(_) => K::Local,
+            },
             Error::ReadFile { .. } => K::Local,
             Error::Recordings(e) => match e {
                 RecordingsError::NotStarted => K::SessionEnded,

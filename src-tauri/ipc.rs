@@ -476,6 +476,54 @@ impl TransferState {
     }
 }
 
+/// A port to forward to a pod (the pod menu's "Forward a port…").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ForwardRequest {
+    pub profile: String,
+    /// Empty: the profile's namespace.
+    pub namespace: String,
+    pub pod: String,
+    /// The port in the pod: a number, or the name a container declares for one (`http`).
+    pub remote: String,
+    /// The local port; `None`: the pod's port number when it is free here, else any free one.
+    pub local: Option<u16>,
+}
+
+/// Where a forward is: `listening` until stopped, or `ended` (`reason`: its pod was deleted or
+/// stopped running, so nothing more can reach it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum ForwardState {
+    Listening,
+    Ended { reason: String },
+}
+
+/// A port forward as the UI lists it (sent again on `watch_forwards` as connections open and
+/// end, and when it ends). It listens on this machine's loopback only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ForwardInfo {
+    pub id: u32,
+    pub profile: String,
+    pub namespace: String,
+    pub pod: String,
+    /// The pod's port.
+    pub remote: u16,
+    /// The local port on 127.0.0.1.
+    pub local: u16,
+    /// Connections carried so far, and of them still open.
+    pub connections: u32,
+    pub open: u32,
+    pub state: ForwardState,
+    /// The last connection's failure in words (nothing listens on the port in the pod, say),
+    /// escaped; `None` once a later one went through.
+    pub error: Option<String>,
+}
+
 /// A transfer as the UI lists it (sent again on `watch_transfers` at most a few times a second
 /// while it runs, and once when it ends). Bytes are the tar stream's, as `kubectl cp` moves them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

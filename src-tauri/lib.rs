@@ -131,6 +131,7 @@ pub fn run() {
     let watches = state::Watches::new();
     let log_views = state::LogViews::new();
     let transfers = state::Transfers::new();
+    let forwards = state::Forwards::new();
     let recordings = state::Recordings::new(podterm_core::recordings::default_folder());
     let desktop_state = desktop::Desktop::new(profiles.config_dir());
     // Credential plugins need the login shell's PATH: ask the shell once, now, not at the
@@ -153,6 +154,7 @@ pub fn run() {
         .manage(watches.clone())
         .manage(log_views.clone())
         .manage(transfers.clone())
+        .manage(forwards.clone())
         .manage(recordings)
         .manage(desktop_state)
         .manage(podterm_core::pagesocket::PageSockets::new(page_origins()))
@@ -266,6 +268,7 @@ pub fn run() {
             watches.close_all();
             log_views.close_all();
             transfers.cancel_all();
+            forwards.stop_all();
             // Before the Demo cluster stops: the copies made for tabs still open.
             sessions.delete_copies(&profiles);
             profiles.shutdown();

@@ -6,6 +6,7 @@
 mod browse;
 mod desktop;
 mod favourites;
+mod forwards;
 mod logs;
 mod profiles;
 mod recordings;
@@ -15,6 +16,7 @@ mod transfers;
 pub use browse::*;
 pub use desktop::*;
 pub use favourites::*;
+pub use forwards::*;
 pub use logs::*;
 pub use profiles::*;
 pub use recordings::*;
@@ -22,7 +24,7 @@ pub use sessions::*;
 pub use transfers::*;
 
 use crate::desktop::Desktop;
-use crate::state::{LogViews, Profiles, Recordings, Sessions, Transfers, Watches};
+use crate::state::{Forwards, LogViews, Profiles, Recordings, Sessions, Transfers, Watches};
 use podterm_core::pagesocket::PageSockets;
 use tauri::{AppHandle, Manager, State};
 
@@ -38,6 +40,7 @@ pub struct Ctx<'a> {
     pub watches: State<'a, Watches>,
     pub logs: State<'a, LogViews>,
     pub transfers: State<'a, Transfers>,
+    pub forwards: State<'a, Forwards>,
     pub recordings: State<'a, Recordings>,
     pub desktop: State<'a, Desktop>,
     /// Sessions' output sockets into the page.
@@ -53,6 +56,7 @@ impl<'a> Ctx<'a> {
             watches: handle.state(),
             logs: handle.state(),
             transfers: handle.state(),
+            forwards: handle.state(),
             recordings: handle.state(),
             desktop: handle.state(),
             page_sockets: handle.state(),

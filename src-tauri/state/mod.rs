@@ -2,6 +2,7 @@
 //! profiles, the keyring, a client per profile), [`Sessions`] (open exec sessions by id, and
 //! the pod copies they were opened in), [`Watches`] (live pod lists by id), [`LogViews`] (open
 //! Logs views' streams by id), [`Transfers`] (file copies to and from containers by id),
+//! [`Forwards`] (port forwards to pods by id),
 //! [`Recordings`] (the recordings folders, read by id), and [`favourites`] over the profiles.
 //!
 //! Nothing here knows about Tauri: outputs go to plain closures, so tests drive the same code
@@ -9,6 +10,7 @@
 //! podterm-core's.
 
 pub mod favourites;
+pub mod forwards;
 pub mod logs;
 pub mod profiles;
 pub mod recordings;
@@ -16,6 +18,7 @@ pub mod sessions;
 pub mod transfers;
 pub mod watches;
 
+pub use forwards::Forwards;
 pub use logs::LogViews;
 pub use profiles::{Config, Profiles};
 pub use recordings::Recordings;

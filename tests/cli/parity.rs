@@ -3006,7 +3006,10 @@ async fn port_forward_matches_kubectl() {
         None,
     )
     .await;
-    same(
+    // RBAC: refused before anything listens (kubectl upgrades to learn it, podterm asks a
+    // self access review, which reaches nothing in the pod), in podterm's words.
+    let viewer = run(
+        &podterm(),
         &c,
         &[
             "--context",
@@ -3018,8 +3021,14 @@ async fn port_forward_matches_kubectl() {
             "1:80",
         ],
         None,
+        &[],
     )
     .await;
+    assert_eq!((viewer.code, viewer.stdout.as_slice()), (1, &b""[..]));
+    assert_eq!(
+        viewer.stderr,
+        "error: pods \"pf\" is forbidden: you may not create resource \"pods/portforward\" in API group \"\" in the namespace \"demo\" (a self access review said so)\n"
+    );
     let named = same(
         &c,
         &[
@@ -3111,6 +3120,44 @@ async fn port_forward_goes_on_where_kubectl_stops() {
     let _ = server.kill().await;
     assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
 
+    // A server that takes one connection at a time and counts them: the forward's start reaches
+    // nothing in the pod, so the first connection through it is the server's first.
+    let once = free_port();
+    let counting = "import socket, sys\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('127.0.0.1', int(sys.argv[1])))\ns.listen(8)\nprint('ready', flush=True)\nn = 0\nwhile True:\n    c, _ = s.accept()\n    n += 1\n    c.sendall(b'connection %d\\n' % n)\n    c.close()\n";
+    let mut counter = client::spawn(
+        &podterm(),
+        c.kubeconfig(),
+        home.path(),
+        &[
+            "exec",
+            "-n",
+            "demo",
+            "pf",
+            "--",
+            "python3",
+            "-c",
+            counting,
+            &once.to_string(),
+        ],
+    );
+    let mut out = tokio::io::BufReader::new(counter.stdout.take().expect("stdout"));
+    let mut ready = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::io::AsyncBufReadExt::read_line(&mut out, &mut ready),
+    )
+    .await
+    .expect("the counting server within 60 s")
+    .expect("read");
+    assert_eq!(ready, "ready\n");
+    let spec = format!(":{once}");
+    let args = ["port-forward", "-n", "demo", "pf", spec.as_str()];
+    let mut f = Forward::start(&podterm(), c.kubeconfig(), home.path(), &args).await;
+    assert_eq!(greet(f.local).await.0, "connection 1");
+    assert_eq!(greet(f.local).await.0, "connection 2");
+    let _ = counter.kill().await;
+    assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
+
     // A workload's forward follows its pods: the demo's web pods listen on nothing; ours is the
     // newest Ready one, then a rollout replaces it.
     let web = free_port();
@@ -3158,11 +3205,11 @@ async fn port_forward_goes_on_where_kubectl_stops() {
     assert_eq!(greet(f.local).await.0, "hello from web-6b7f9c8d5-new02");
     let said = f
         .wait_stderr(
-            "Forwarding to pod web-6b7f9c8d5-new02 of deployment/web now: web-6b7f9c8d5-old01 ",
+            "Forwarding to pod web-6b7f9c8d5-new02 of deployment/web now: the pod web-6b7f9c8d5-old01 was deleted",
             Duration::from_secs(10),
         )
         .await;
-    assert!(said.contains("not found"), "{said}");
+    assert!(said.ends_with("was deleted"), "{said}");
     assert!(f.child.try_wait().expect("status").is_none());
     assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
 

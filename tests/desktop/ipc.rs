@@ -2261,3 +2261,222 @@ async fn a_completed_pod_is_entered_through_a_copy_made_again_once_it_ends() {
         .expect("delete");
     wait_pod(&client, &plan.name, "gone", |p| p.is_none()).await;
 }
+
+/// Creates pod JSON in the Demo cluster's `demo` namespace through the API.
+async fn create_pod(client: &kube::Client, json: &str) {
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_str(json).expect("pod json");
+    pods.create(&Default::default(), &pod)
+        .await
+        .expect("create pod");
+}
+
+/// Waits (up to 60 s) until something listens on loopback `port`, or no longer does.
+async fn wait_listening(port: u16, listening: bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+        != listening
+    {
+        assert!(
+            Instant::now() < deadline,
+            "port {port} never listening={listening}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The first change of the forwards list that passes `ok`, within 30 s.
+async fn forward_change(
+    rx: &mut mpsc::UnboundedReceiver<podterm_desktop_lib::ipc::ForwardInfo>,
+    what: &str,
+    ok: impl Fn(&podterm_desktop_lib::ipc::ForwardInfo) -> bool,
+) -> podterm_desktop_lib::ipc::ForwardInfo {
+    loop {
+        let f = timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no change: {what}"))
+            .expect("the listener");
+        if ok(&f) {
+            return f;
+        }
+    }
+}
+
+/// A port forward in the app: checked as kubectl checks (the pod running, its named port, the
+/// pod there), then a loopback port (another when the pod's number is taken here) whose
+/// connections reach the pod's server both ways; a refused connection is reported and the
+/// forward goes on; Stop closes the port; the pod deleted ends the forward in words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
+    use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{echo, echo_pod, free_port, greet};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let port = free_port();
+    create_pod(
+        &client,
+        &echo_pod("demo", "fwd", port, serde_json::json!({})),
+    )
+    .await;
+    wait_listening(port, true).await;
+    let forwards = Forwards::new();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    forwards.listen(move |f| tx.send(f).is_ok());
+    let req = |pod: &str, remote: &str| ForwardRequest {
+        profile: DEMO_NAME.into(),
+        namespace: "demo".into(),
+        pod: pod.into(),
+        remote: remote.into(),
+        local: None,
+    };
+    // Refusals, each in kubectl's words, nothing listening after them.
+    let e = forwards
+        .start(&app.profiles, req("nope", "80"))
+        .await
+        .expect_err("no pod");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    let e = forwards
+        .start(&app.profiles, req("fwd", "grpc"))
+        .await
+        .expect_err("no such port");
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (
+            ErrorKind::NotFound,
+            "Pod 'fwd' does not have a named port 'grpc'".to_string()
+        )
+    );
+    let e = forwards
+        .start(&app.profiles, req("fwd", "0"))
+        .await
+        .expect_err("port 0");
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let pending = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"fwd-pending","namespace":"demo"},"spec":{"containers":[{"name":"app","image":"testcluster.local/never:1"}]}}"#;
+    create_pod(&client, pending).await;
+    let e = forwards
+        .start(&app.profiles, req("fwd-pending", "80"))
+        .await
+        .expect_err("pending");
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (
+            ErrorKind::Refused,
+            "unable to forward port because pod is not running. Current status=Pending".to_string()
+        )
+    );
+    assert!(forwards.list().is_empty());
+
+    let mut viewer = req("fwd", "echo");
+    viewer.profile = DEMO_VIEWER_NAME.into();
+    let e = forwards
+        .start(&app.profiles, viewer)
+        .await
+        .expect_err("the viewer");
+    assert_eq!(e.kind(), ErrorKind::Refused, "{e}");
+    assert!(
+        e.to_string().starts_with("pods \"fwd\" is forbidden"),
+        "{e}"
+    );
+    assert!(forwards.list().is_empty());
+
+    // By its name: the pod's port number is taken here (its server runs on this computer), so
+    // another local port is chosen.
+    let info = forwards
+        .start(&app.profiles, req("fwd", "echo"))
+        .await
+        .expect("forward");
+    assert_eq!(
+        (info.remote, info.state.clone()),
+        (port, ForwardState::Listening)
+    );
+    assert!(
+        info.local != port && info.local != 0,
+        "local {}",
+        info.local
+    );
+    let payload: Vec<u8> = (0..(1u32 << 20)).map(|i| (i % 251) as u8).collect();
+    let (hello, back) = echo(info.local, &payload).await;
+    assert_eq!(hello, "hello from fwd");
+    assert!(back == payload, "the echo differs");
+    let seen = forward_change(&mut rx, "the connection ended", |f| {
+        f.connections == 1 && f.open == 0
+    })
+    .await;
+    assert_eq!(seen.error, None);
+    // Its own port taken is said, and leaves the first forward alone.
+    let mut taken = req("fwd", "echo");
+    taken.local = Some(info.local);
+    let e = forwards
+        .start(&app.profiles, taken)
+        .await
+        .expect_err("taken");
+    assert_eq!(e.kind(), ErrorKind::Local, "{e}");
+    assert!(
+        e.to_string().contains(&format!("127.0.0.1:{}", info.local)),
+        "{e}"
+    );
+
+    // A port nothing listens on in the pod: each connection is refused in the node's words, and
+    // the forward goes on.
+    let silent = free_port();
+    let quiet = forwards
+        .start(&app.profiles, req("fwd", &silent.to_string()))
+        .await
+        .expect("forward");
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", quiet.local))
+        .await
+        .expect("connect");
+    let mut rest = Vec::new();
+    let _ = tokio::io::AsyncReadExt::read_to_end(&mut s, &mut rest).await;
+    assert!(rest.is_empty());
+    let failed = forward_change(&mut rx, "the refusal", |f| {
+        f.id == quiet.id && f.error.is_some()
+    })
+    .await;
+    let words = failed.error.unwrap_or_default();
+    assert!(
+        words.contains(&format!("error forwarding port {silent} to pod fwd"))
+            && words.contains("connection refused"),
+        "{words}"
+    );
+    // Stop: the port closes, and the forward is forgotten.
+    forwards.stop(quiet.id).expect("stop");
+    wait_listening(quiet.local, false).await;
+    assert!(matches!(forwards.stop(quiet.id), Err(Error::NoForward(_))));
+    assert_eq!(
+        forwards.list().iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![info.id]
+    );
+
+    // The pod deleted: the forward ends saying so, and its port closes.
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("fwd", &Default::default())
+        .await
+        .expect("delete");
+    let ended = forward_change(&mut rx, "the end", |f| {
+        f.id == info.id && f.state != ForwardState::Listening
+    })
+    .await;
+    assert_eq!(
+        ended.state,
+        ForwardState::Ended {
+            reason: "the pod fwd was deleted".into()
+        }
+    );
+    wait_listening(info.local, false).await;
+    let (still, _) = (forwards.list(), ());
+    assert_eq!(
+        still.len(),
+        1,
+        "an ended forward stays listed until removed"
+    );
+    forwards.stop(info.id).expect("remove");
+    assert!(forwards.list().is_empty());
+    let _ = greet;
+}

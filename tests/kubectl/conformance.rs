@@ -1555,6 +1555,44 @@ async fn port_forward_carries_connections_and_says_why_it_cannot() {
             out.stderr
         );
 
+        // The same question asked first (`kubectl auth can-i`, a self access review, JSON or
+        // protobuf): yes for the admin, no for the viewer.
+        let can = ["auth", "can-i", "create", "pods/portforward", "-n", "demo"];
+        let yes = kubectl(k, &c, &can, None).await;
+        assert_eq!(
+            (yes.code, yes.stdout.as_str()),
+            (0, "yes\n"),
+            "{}: {}",
+            label(k),
+            yes.stderr
+        );
+        let mut as_viewer = vec!["--context", "viewer"];
+        as_viewer.extend(can);
+        let no = kubectl(k, &c, &as_viewer, None).await;
+        assert_eq!(
+            (no.code, no.stdout.as_str()),
+            (1, "no\n"),
+            "{}: {}",
+            label(k),
+            no.stderr
+        );
+        let get = [
+            "--context",
+            "viewer",
+            "auth",
+            "can-i",
+            "get",
+            "pods",
+            "-n",
+            "demo",
+        ];
+        assert_eq!(
+            kubectl(k, &c, &get, None).await.stdout,
+            "yes\n",
+            "{}",
+            label(k)
+        );
+
         // The pod goes: kubectl's forward ends.
         let spec = format!(":{port}");
         let args = ["port-forward", "-n", "demo", target.as_str(), spec.as_str()];

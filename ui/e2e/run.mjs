@@ -3014,6 +3014,77 @@ test("recordings: Start/Stop in the tab's menu with its ● REC marker, one that
   await page.waitForSelector("dialog.recordings-dialog", { state: "detached", timeout: WAIT_MS });
 });
 
+test("port forwards: the pod's menu asks for the pod's port, the list shows the forward with its connections, Open and Stop; a deleted pod ends it", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  await page.evaluate(() => window.__podtermMock.addPod({ namespace: "demo", name: "api-0", containers: ["api"] }));
+  await page.waitForSelector('.pod[data-pod="api-0"]', { timeout: WAIT_MS });
+  assert(await page.isHidden("section.forwards"), "the list shows with no forward");
+  const ask = async () => {
+    await page.$eval('.pod[data-pod="api-0"] .pod-line', (el) => el.scrollIntoView({ block: "center" }));
+    const line = await (await page.$('.pod[data-pod="api-0"] .pod-line')).boundingBox();
+    await page.mouse.click(line.x + 20, line.y + line.height / 2, { button: "right" });
+    await page.click('.context-menu .context-item:has-text("Forward a port…")');
+    await page.waitForSelector("dialog.forward-offer[open]", { timeout: WAIT_MS });
+  };
+  await ask();
+  await waitText("dialog.forward-offer h2", "Forward a port to api-0?");
+  const field = 'dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit';
+  // The field has the focus: the port is typed at once. What is no port is refused in place.
+  await page.keyboard.type("http_x");
+  assert((await page.inputValue(field)) === "http_x", "the port field did not have the focus");
+  await page.click("dialog.forward-offer .debug-confirm");
+  await waitText("dialog.forward-offer .debug-error", /"http_x" is neither a port number nor a port's name/);
+  await screenshot("forward-offer-refused");
+  assert(await page.isHidden("section.forwards"), "a forward started for a bad port");
+  // A name the pod does not declare: the engine's words, in the dialog.
+  await page.fill(field, "metrics");
+  await page.press(field, "Enter");
+  await page.waitForSelector("dialog.forward-offer[open] .debug-error", { timeout: WAIT_MS });
+  await waitText("dialog.forward-offer .debug-error", "Pod 'api-0' does not have a named port 'metrics'");
+  await page.click("dialog.forward-offer .cancel");
+  await ask();
+  await page.fill(field, "8080");
+  await page.press(field, "Enter");
+  await page.waitForSelector("dialog.forward-offer", { state: "detached", timeout: WAIT_MS });
+  const listed = await until(async () => {
+    const l = await page.evaluate(() => window.__podtermMock.forwards());
+    return l.length === 1 ? l : null;
+  }, "the forward started");
+  assert(listed[0].pod === "api-0" && listed[0].remote === 8080 && listed[0].local === 8080, `forwards ${JSON.stringify(listed)}`);
+  const id = listed[0].id;
+  const row = `section.forwards li.forward[data-id="${id}"]`;
+  await waitText(`${row} .forward-title`, "127.0.0.1:8080 \u2192 api-0:8080");
+  await waitText(`${row} .forward-status`, "demo \u00b7 0 connections");
+  await waitText("section.forwards .forward-note", "Forwarding 127.0.0.1:8080 to api-0:8080");
+  // Connections as the engine reports them; a failed one says why.
+  await page.evaluate((id) => window.__podtermMock.connectForward(id), id);
+  await page.evaluate((id) => window.__podtermMock.connectForward(id, "error forwarding port 8080 to pod api-0: connect: connection refused"), id);
+  await waitText(`${row} .forward-status`, "demo \u00b7 2 connections \u2014 the last failed: error forwarding port 8080 to pod api-0: connect: connection refused");
+  await screenshot("forward-listed");
+  // Open: the browser at the local address.
+  await page.click(`${row} .forward-open`);
+  await until(async () => ((await page.evaluate(() => window.__podtermMock.openedUrls)).includes("http://127.0.0.1:8080/") ? true : null), "the forward opened in the browser");
+  // A second forward to the same port gets another local one.
+  await ask();
+  await page.fill(field, "8080");
+  await page.press(field, "Enter");
+  await until(async () => ((await page.evaluate(() => window.__podtermMock.forwards())).length === 2 ? true : null), "the second forward");
+  const second = (await page.evaluate(() => window.__podtermMock.forwards()))[1];
+  assert(second.local !== 8080, `the second forward took ${second.local}`);
+  // Stop: the row goes, the backend forgets it.
+  await page.click(`section.forwards li.forward[data-id="${second.id}"] .forward-stop`);
+  await until(async () => ((await page.evaluate(() => window.__podtermMock.forwards())).length === 1 ? true : null), "the stopped forward forgotten");
+  await page.waitForSelector(`section.forwards li.forward[data-id="${second.id}"]`, { state: "detached", timeout: WAIT_MS });
+  // The pod deleted: the forward ends, says why, and Remove takes it away.
+  await page.evaluate(() => window.__podtermMock.deletePod("demo", "api-0"));
+  await waitText(`${row} .forward-status`, "Ended: the pod api-0 was deleted");
+  await screenshot("forward-ended");
+  await page.click(`${row} .forward-stop`);
+  await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
+  assert((await page.evaluate(() => window.__podtermMock.forwards())).length === 0, "the ended forward is still listed");
+});
+
 test("the window at its smallest (640×400) with Settings open: the pod list keeps two rows, the sidebar scrolls to Settings", async () => {
   await selectProfile("demo", "demo");
   await openSettings();

@@ -21,6 +21,7 @@ import { askProduction, ProductionGate } from "./terminal/production";
 import { quickConnectNote, type NotePart } from "./quickconnect";
 import { Workspace } from "./terminal/workspace";
 import { TransfersView } from "./transfers/view";
+import { ForwardsView } from "./forwards/view";
 import { openRecordings } from "./recordings/view";
 import { askBroadcast } from "./terminal/broadcast";
 import { workloadPanesItems } from "./terminal/workload-panes";
@@ -45,6 +46,7 @@ async function start(): Promise<void> {
     podDeleted: (profile, namespace, pod) => workspace?.podGone(profile, namespace, pod),
     pickerOpened: () => workspace?.expectTab(),
   });
+  const forwards = new ForwardsView(backend);
   const openLogs = (pod: string) => {
     const t = logsTarget(model, pod);
     if (t) workspace?.openLogs(t);
@@ -56,6 +58,7 @@ async function start(): Promise<void> {
         ...podMenuItems(model, pod, (t, workload) => workspace?.openLogs(t, workload)),
         ...workloadPanesItems(model, pod, (targets) => workspace?.openPanes(targets, true)),
         ...nodeShellItems(model, pod, (profile, namespace, node) => workspace?.openNodeShell(profile, namespace, node)),
+        ...forwards.menuItems(model, pod),
       ],
       logs: openLogs,
     },
@@ -68,6 +71,8 @@ async function start(): Promise<void> {
       /* the scrollback control says the settings could not be read */
     },
   );
+  // Port forwards: shown while there is one.
+  sidebar.root.appendChild(forwards.root);
   // Recordings: the recordings folders listed, and the player.
   sidebar.root.appendChild(
     h(

@@ -4,9 +4,10 @@
 //!
 //! - a connection the pod refuses (nothing listens on that port yet) is said on stderr and the
 //!   forward goes on: kubectl ends the whole forward on the first one;
-//! - a workload's forward (`deploy/NAME`, `-l`) follows its pods: when its pod goes, the next
-//!   connection goes to the newest Ready pod of the workload then, said on stderr. A pod named
-//!   by name ends the forward when it goes, as kubectl does (`lost connection to pod`).
+//! - a workload's forward (`deploy/NAME`, `sts/NAME` …) follows its pods: once its pod is gone
+//!   (deleted, being deleted, replaced, not running: looked at when a connection fails), the
+//!   next connection goes to the newest Ready pod of the workload then, said on stderr. A pod
+//!   named by name ends the forward when it goes, as kubectl does (`lost connection to pod`).
 
 use crate::conn::{connect, Conn};
 use crate::exec::{check_wait, find_pod, pod_running_timeout};
@@ -42,6 +43,7 @@ pub struct PortForwardArgs {
 /// The pod connections go to now, and the remote port of each spec in it.
 struct Current {
     pod: String,
+    uid: String,
     remotes: Vec<u16>,
 }
 
@@ -101,15 +103,14 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
         request_timeout: limit,
         ..tuning
     };
-    // kubectl asks for the upgrade before it listens: a forward that can never work (refused
-    // by RBAC, say) fails here, not at the first connection.
-    if let Some(&first) = remotes.first() {
-        portforward::open(&cluster.client, &cluster.namespace, &name, first, tuning)
-            .await
-            .map_err(upgrade_failure)?;
-    }
+    // Before it listens, as kubectl (which upgrades first): a forward RBAC refuses fails here,
+    // not at the first connection.
+    portforward::check_allowed(&cluster.client, &cluster.namespace, &name, tuning)
+        .await
+        .map_err(upgrade_failure)?;
     let current = Arc::new(Mutex::new(Current {
         pod: name.clone(),
+        uid: uid.clone(),
         remotes,
     }));
     let mut listening = Vec::new();
@@ -119,7 +120,7 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
             .lock()
             .map(|c| c.remotes.get(i).copied().unwrap_or(0))
             .unwrap_or(0);
-        match portforward::listen(&addresses, spec.local).await {
+        match portforward::listen(&addresses, spec.local_for(remote)).await {
             Ok(ls) => {
                 for l in ls {
                     if let Ok(addr) = l.local_addr() {
@@ -129,8 +130,9 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
                 }
             }
             Err(e) => {
-                eprintln!("Unable to listen on port {}: {e}", spec.local);
-                failed.push(format!("{}:{remote}", spec.local));
+                let local = spec.local_for(remote);
+                eprintln!("Unable to listen on port {local}: {e}");
+                failed.push(format!("{local}:{remote}"));
             }
         }
     }
@@ -186,19 +188,30 @@ async fn accept(f: Arc<Forward>, spec: usize, listener: TcpListener) {
     let local = listener.local_addr().map(|a| a.port()).unwrap_or(local);
     loop {
         let Ok((stream, _)) = listener.accept().await else {
+            // Out of descriptors, say: a short pause rather than a busy loop.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             continue;
         };
         println!("Handling connection for {local}");
         let f = f.clone();
         tokio::spawn(async move {
-            let (pod, remote) = f.now(spec);
+            let (pod, uid, remote) = f.now(spec);
             let tunnel =
                 match portforward::open(&f.client, &f.namespace, &pod, remote, f.tuning).await {
                     Ok(t) => Ok((t, remote)),
-                    Err(e) => f.after_refusal(spec, &pod, e).await,
+                    Err(e) => f.after_failure(spec, &pod, &uid, e).await,
                 };
             let result = match tunnel {
-                Ok((t, remote)) => t.carry(stream).await.map_err(|e| (remote, e)),
+                Ok((t, remote)) => match t.carry(stream).await {
+                    Ok(_) => Ok(()),
+                    Err(e @ ForwardError::Unreachable { .. }) => {
+                        // Nothing listens there, or the pod is on its way out: the next
+                        // connection goes to the workload's next pod if so.
+                        let _ = f.switch(spec, &pod, &uid).await;
+                        Err((remote, e))
+                    }
+                    Err(e) => Err((remote, e)),
+                },
                 Err((remote, e)) => Err((remote, e)),
             };
             if let Err((remote, e)) = result {
@@ -212,55 +225,78 @@ async fn accept(f: Arc<Forward>, spec: usize, listener: TcpListener) {
 }
 
 impl Forward {
-    /// The pod now and the remote port of spec `i` in it.
-    fn now(&self, i: usize) -> (String, u16) {
+    /// The pod now (name, uid) and the remote port of spec `i` in it.
+    fn now(&self, i: usize) -> (String, String, u16) {
         self.current
             .lock()
-            .map(|c| (c.pod.clone(), c.remotes.get(i).copied().unwrap_or(0)))
+            .map(|c| {
+                (
+                    c.pod.clone(),
+                    c.uid.clone(),
+                    c.remotes.get(i).copied().unwrap_or(0),
+                )
+            })
             .unwrap_or_default()
     }
 
-    /// An upgrade refused for `pod`: for a workload, its newest Ready pod now (when another)
-    /// takes the connection; for a pod named by name, the refusal stands.
+    /// A connection to `pod` failed with `e`: when the workload's pod is gone, its next pod
+    /// takes this connection ([`Forward::switch`]); otherwise `e` stands.
     #[allow(clippy::type_complexity)]
-    async fn after_refusal(
+    async fn after_failure(
         &self,
         spec: usize,
         pod: &str,
+        uid: &str,
         e: ForwardError,
     ) -> Result<(portforward::Tunnel, u16), (u16, ForwardError)> {
-        let remote = self.now(spec).1;
-        if matches!(self.target, PodTarget::Pod(_)) {
-            return Err((remote, e));
-        }
-        let found = podterm_core::cluster::within(
-            self.limit,
-            podterm_core::pods::resolve(&self.client, &self.namespace, &self.target),
-        )
-        .await;
-        let Ok(next) = found else {
-            return Err((remote, e));
+        let Some((name, remote)) = self.switch(spec, pod, uid).await else {
+            return Err((self.now(spec).2, e));
         };
-        let name = next.metadata.name.clone().unwrap_or_default();
-        let remotes: Result<Vec<u16>, _> = self.specs.iter().map(|s| s.remote_in(&next)).collect();
-        let (Ok(remotes), false) = (remotes, name == pod) else {
-            return Err((remote, e));
-        };
-        let remote = remotes.get(spec).copied().unwrap_or(remote);
-        if let Ok(mut c) = self.current.lock() {
-            if c.pod == pod {
-                eprintln!(
-                    "Forwarding to pod {name} of {} now: {pod} does not take connections ({})",
-                    self.target,
-                    text::message(&e.to_string())
-                );
-                c.pod = name.clone();
-                c.remotes = remotes;
-            }
-        }
         portforward::open(&self.client, &self.namespace, &name, remote, self.tuning)
             .await
             .map(|t| (t, remote))
             .map_err(|e| (remote, e))
+    }
+
+    /// For a workload whose pod `pod` is gone (looked at now: a refusal or a timeout alone is no
+    /// evidence), its newest Ready pod takes the next connections, said on stderr. Returns that
+    /// pod and spec `spec`'s remote port in it; `None` when nothing changes.
+    async fn switch(&self, spec: usize, pod: &str, uid: &str) -> Option<(String, u16)> {
+        if matches!(self.target, PodTarget::Pod(_)) {
+            return None;
+        }
+        let why =
+            portforward::gone_now(&self.client, &self.namespace, pod, uid, self.tuning).await?;
+        let next = podterm_core::cluster::within(
+            self.limit,
+            podterm_core::pods::resolve(&self.client, &self.namespace, &self.target),
+        )
+        .await
+        .ok()?;
+        let name = next.metadata.name.clone().unwrap_or_default();
+        if name == pod {
+            return None;
+        }
+        let remotes = self
+            .specs
+            .iter()
+            .map(|s| s.remote_in(&next))
+            .collect::<Result<Vec<u16>, _>>()
+            .ok()?;
+        let remote = remotes.get(spec).copied()?;
+        if let Ok(mut c) = self.current.lock() {
+            if c.pod == pod {
+                eprintln!(
+                    "Forwarding to pod {} of {} now: {}",
+                    text::shown(&name),
+                    self.target,
+                    text::shown(&why)
+                );
+                c.pod = name.clone();
+                c.uid = next.metadata.uid.clone().unwrap_or_default();
+                c.remotes = remotes;
+            }
+        }
+        Some((name, remote))
     }
 }

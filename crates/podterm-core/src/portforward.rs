@@ -72,9 +72,19 @@ pub enum ForwardError {
     /// A port spec or an address that cannot be used.
     #[error("{0}")]
     BadSpec(String),
-    /// No listener could be opened (each address's reason).
-    #[error("unable to listen on any of the requested ports: {0}")]
+    /// A listener could not be opened (the address and the OS's reason).
+    #[error("unable to create listener: {0}")]
     Listen(String),
+    /// The pod's port may not be forwarded: RBAC refuses `create` on `pods/portforward`.
+    #[error("pods \"{pod}\" is forbidden: you may not create resource \"pods/portforward\" in API group \"\" in the namespace \"{namespace}\" (a self access review said so)")]
+    Forbidden { pod: String, namespace: String },
+}
+
+impl ForwardError {
+    /// The API server refused the credentials (401).
+    pub fn credentials_refused(&self) -> bool {
+        matches!(self, ForwardError::Api(e) if e.credentials_refused())
+    }
 }
 
 /// A forwarded port: where it listens locally and the pod's port.
@@ -83,6 +93,8 @@ pub struct PortSpec {
     /// 0: any free port, the same on every address.
     pub local: u16,
     pub remote: RemotePort,
+    /// One port named for both sides (`5432`, `http`): the local port is the pod's number.
+    pub same: bool,
 }
 
 /// The pod's port, by number or by the name a container declares for it.
@@ -121,19 +133,27 @@ impl PortSpec {
         } else {
             RemotePort::Name(remote.to_string())
         };
-        let local = match (local, &remote) {
-            (Some(""), _) => 0,
-            (Some(l), _) => port_number(l, "local")?,
-            (None, RemotePort::Number(n)) => *n,
-            (None, RemotePort::Name(n)) => {
-                return Err(ForwardError::BadSpec(format!(
-                    "a named port ('{}') needs a local port: LOCAL:{}",
-                    text::shown(n),
-                    text::shown(n)
-                )))
-            }
+        let (local, same) = match (local, &remote) {
+            (Some(""), _) => (0, false),
+            (Some(l), _) => (port_number(l, "local")?, false),
+            (None, RemotePort::Number(n)) => (*n, true),
+            // kubectl: the container port's number on both sides.
+            (None, RemotePort::Name(_)) => (0, true),
         };
-        Ok(PortSpec { local, remote })
+        Ok(PortSpec {
+            local,
+            remote,
+            same,
+        })
+    }
+
+    /// The local port once the pod's port is known (`remote`).
+    pub fn local_for(&self, remote: u16) -> u16 {
+        if self.same {
+            remote
+        } else {
+            self.local
+        }
     }
 
     /// The pod's port number: a name looked up among its containers' declared ports.
@@ -175,7 +195,17 @@ pub fn addresses(list: &[String]) -> Result<Vec<(IpAddr, bool)>, ForwardError> {
             }
         }
     }
-    out.dedup();
+    // One listener an address: an address named twice (`localhost,127.0.0.1`) must open if
+    // any entry says so; in kubectl's order, IPv4 first.
+    let mut merged: Vec<(IpAddr, bool)> = Vec::new();
+    for (ip, required) in out {
+        match merged.iter_mut().find(|(m, _)| *m == ip) {
+            Some(m) => m.1 |= required,
+            None => merged.push((ip, required)),
+        }
+    }
+    merged.sort_by_key(|(ip, _)| ip.is_ipv6());
+    let out = merged;
     if out.is_empty() {
         return Err(ForwardError::BadSpec("no address to listen on".into()));
     }
@@ -192,7 +222,7 @@ pub async fn listen(
     let mut open = Vec::new();
     let mut failed = Vec::new();
     for &(ip, required) in addresses {
-        match TcpListener::bind(SocketAddr::new(ip, port)).await {
+        match bind_one(SocketAddr::new(ip, port)) {
             Ok(l) => {
                 if port == 0 {
                     port = l.local_addr().map(|a| a.port()).unwrap_or(0);
@@ -212,6 +242,77 @@ pub async fn listen(
         return Err(ForwardError::Listen(failed.join("; ")));
     }
     Ok(open)
+}
+
+/// A listener on `at`; an IPv6 one is IPv6 only (`::` does not take IPv4's connections too,
+/// as Go's `tcp6` does not).
+fn bind_one(at: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(at), Type::STREAM, Some(Protocol::TCP))?;
+    if at.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&at.into())?;
+    socket.listen(128)?;
+    TcpListener::from_std(socket.into())
+}
+
+/// Whether the API server lets this user forward the pod's ports (`create` on
+/// `pods/portforward`), asked as `kubectl auth can-i` asks: `None` when it cannot tell (no
+/// such API, or the review itself refused), and the forward is tried anyway.
+pub async fn may_forward(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    tuning: Tuning,
+) -> Option<bool> {
+    use k8s_openapi::api::authorization::v1::{
+        ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    };
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                namespace: Some(namespace.to_string()),
+                verb: Some("create".into()),
+                group: Some(String::new()),
+                resource: Some("pods".into()),
+                subresource: Some("portforward".into()),
+                name: Some(pod.to_string()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let api: kube::Api<SelfSubjectAccessReview> = kube::Api::all(client.clone());
+    let asked = crate::cluster::within(tuning.request_timeout, async {
+        api.create(&Default::default(), &review)
+            .await
+            .map_err(ApiError::from)
+    })
+    .await;
+    asked.ok().and_then(|r| r.status).map(|s| s.allowed)
+}
+
+/// Refuses a forward the API server would refuse (RBAC), asked without opening anything to
+/// the pod: kubectl asks by upgrading a SPDY session, which reaches no port; an upgrade here
+/// would connect to the pod's port once for nothing (a server that takes one connection, such
+/// as `nc -l`, would be used up).
+pub async fn check_allowed(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &str,
+    tuning: Tuning,
+) -> Result<(), ForwardError> {
+    match may_forward(client, namespace, pod, tuning).await {
+        Some(false) => Err(ForwardError::Forbidden {
+            pod: text::shown(pod),
+            namespace: text::shown(namespace),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Whether a pod can take forwarded connections (kubectl checks the phase only).
@@ -291,6 +392,89 @@ impl Tunnel {
     }
 }
 
+/// A forwarded connection's life, as [`serve`] reports it.
+#[derive(Debug)]
+pub enum Served {
+    /// A local connection was accepted.
+    Opened,
+    /// It ended: what it carried, or why it failed.
+    Ended(Result<Carried, ForwardError>),
+}
+
+/// Accepts connections on `listener` until dropped, carrying each to `remote` of the pod in
+/// its own task; `report` hears each one open and end. Dropping the future ends every
+/// connection it carries.
+pub async fn serve(
+    client: kube::Client,
+    namespace: String,
+    pod: String,
+    remote: u16,
+    listener: TcpListener,
+    tuning: Tuning,
+    report: std::sync::Arc<dyn Fn(Served) + Send + Sync>,
+) {
+    let mut carrying = tokio::task::JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            // Finished connections leave the set as they end.
+            Some(_) = carrying.join_next(), if !carrying.is_empty() => continue,
+        };
+        let stream = match accepted {
+            Ok((s, _)) => s,
+            Err(_) => {
+                // Out of descriptors, say: a short pause rather than a busy loop.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        report(Served::Opened);
+        let (client, namespace, pod, report) = (
+            client.clone(),
+            namespace.clone(),
+            pod.clone(),
+            report.clone(),
+        );
+        carrying.spawn(async move {
+            let carried = match open(&client, &namespace, &pod, remote, tuning).await {
+                Ok(t) => t.carry(stream).await,
+                Err(e) => Err(e),
+            };
+            report(Served::Ended(carried));
+        });
+    }
+}
+
+/// Why the pod `name` with `uid` takes no more connections, looked at now: gone (404), another
+/// of its name, being deleted, or not running. `None`: it still can, or the API server could not
+/// say (a refusal or a timeout is no evidence that it went).
+pub async fn gone_now(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    uid: &str,
+    tuning: Tuning,
+) -> Option<String> {
+    let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), namespace);
+    let got = crate::cluster::within(tuning.request_timeout, async {
+        api.get_opt(name).await.map_err(ApiError::from)
+    })
+    .await;
+    match got {
+        Ok(None) => Some(format!("the pod {name} was deleted")),
+        Ok(Some(p)) if p.metadata.uid.as_deref() != Some(uid) => Some(format!(
+            "the pod {name} was deleted (another has its name now)"
+        )),
+        Ok(Some(p)) if p.metadata.deletion_timestamp.is_some() => {
+            Some(format!("the pod {name} is being deleted"))
+        }
+        Ok(Some(p)) => check_running(&p)
+            .err()
+            .map(|_| format!("the pod {name} is no longer running")),
+        Err(_) => None,
+    }
+}
+
 /// Resolves once the pod `name` with `uid` can take no more connections: deleted (or replaced
 /// by another of the same name), or no longer running. Says which, in words. A watch broken on
 /// the way is resumed.
@@ -300,7 +484,8 @@ pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid:
     let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
     let mut events = watcher(api, config).default_backoff().boxed();
     let mut seen = false;
-    let mut init = Vec::new();
+    // The first verdict of a (re)list, kept until the list is whole: nothing else is held.
+    let mut init: Option<String> = None;
     let verdict = |p: &Pod| -> Option<String> {
         if p.metadata.uid.as_deref() != Some(uid) {
             return Some(format!(
@@ -322,21 +507,21 @@ pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid:
                 return format!("the pod {name} was deleted");
             }
             Ok(watcher::Event::Init) => {
-                init.clear();
+                init = None;
                 seen = false;
             }
             Ok(watcher::Event::InitApply(p)) => {
                 seen = true;
-                init.push(p);
+                if init.is_none() {
+                    init = verdict(&p);
+                }
             }
             Ok(watcher::Event::InitDone) => {
                 if !seen {
                     return format!("the pod {name} was deleted");
                 }
-                for p in init.drain(..) {
-                    if let Some(why) = verdict(&p) {
-                        return why;
-                    }
+                if let Some(why) = init.take() {
+                    return why;
                 }
             }
             Ok(_) | Err(_) => {}
@@ -469,7 +654,8 @@ where
                 Err(e) => Err(e),
                 Ok(mut sink) => {
                     // The local client is done sending: the pod's answer still comes through,
-                    // until the pod ends its side or stays quiet for LINGER.
+                    // until the pod ends its side or stays quiet for LINGER from now.
+                    last_in.store(since_start(), Ordering::Relaxed);
                     let linger = loop {
                         tokio::select! {
                             d = &mut down => break d.map(|_| ()),
@@ -501,21 +687,30 @@ mod tests {
 
     #[test]
     fn port_specs_read_as_kubectl_reads_them() {
-        let n = |l, r| PortSpec {
+        let n = |l, r, same| PortSpec {
             local: l,
             remote: RemotePort::Number(r),
+            same,
         };
-        assert_eq!(PortSpec::parse("8080:80").ok(), Some(n(8080, 80)));
-        assert_eq!(PortSpec::parse(":80").ok(), Some(n(0, 80)));
-        assert_eq!(PortSpec::parse("5432").ok(), Some(n(5432, 5432)));
+        assert_eq!(PortSpec::parse("8080:80").ok(), Some(n(8080, 80, false)));
+        assert_eq!(PortSpec::parse(":80").ok(), Some(n(0, 80, false)));
+        assert_eq!(PortSpec::parse("5432").ok(), Some(n(5432, 5432, true)));
         assert_eq!(
             PortSpec::parse("8080:http").ok(),
             Some(PortSpec {
                 local: 8080,
-                remote: RemotePort::Name("http".into())
+                remote: RemotePort::Name("http".into()),
+                same: false,
             })
         );
-        for bad in ["", "x:80", "8080:0", "70000:80", "1:2:3", "8080:", "http"] {
+        // A name alone: the container port's number on both sides, as kubectl does it.
+        let alone = PortSpec::parse("http").expect("a name alone");
+        assert_eq!((alone.same, alone.local_for(8080)), (true, 8080));
+        assert_eq!(
+            PortSpec::parse(":http").map(|s| s.local_for(8080)).ok(),
+            Some(0)
+        );
+        for bad in ["", "x:80", "8080:0", "70000:80", "1:2:3", "8080:"] {
             let e = PortSpec::parse(bad).expect_err(bad);
             assert!(matches!(e, ForwardError::BadSpec(_)), "{bad}: {e}");
         }
@@ -541,6 +736,15 @@ mod tests {
         let a = addresses(&["127.0.0.1,0.0.0.0".into()]).expect("list");
         assert_eq!(a.len(), 2);
         assert!(a.iter().all(|(_, required)| *required));
+        // Named twice: one listener, required; IPv4 before IPv6.
+        let a = addresses(&["::1,localhost,127.0.0.1".into()]).expect("merged");
+        assert_eq!(
+            a,
+            vec![
+                (IpAddr::from([127, 0, 0, 1]), true),
+                (IpAddr::from(std::net::Ipv6Addr::LOCALHOST), true)
+            ]
+        );
         assert!(matches!(
             addresses(&["example.com".into()]),
             Err(ForwardError::BadSpec(_))

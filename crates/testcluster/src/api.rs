@@ -350,6 +350,9 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
             };
             exec::upgrade(req, shared.clone(), params)
         }
+        (Method::POST, ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"]) => {
+            crate::review::self_review(req, user).await
+        }
         (
             Method::GET | Method::POST,
             ["api", "v1", "namespaces", ns, "pods", name, "portforward"],

@@ -65,10 +65,16 @@ pub fn authorize(user: &User, attrs: &Attrs) -> bool {
         Some(sub) => format!("{}/{}", attrs.resource, sub),
         None => attrs.resource.clone(),
     };
+    allows(user, attrs.verb, &resource, attrs.namespace.as_deref())
+}
+
+/// Whether a rule of `user` allows `verb` on `resource` (`pods`, `pods/exec`) in `namespace`
+/// (`None`: cluster-wide).
+pub fn allows(user: &User, verb: &str, resource: &str, namespace: Option<&str>) -> bool {
     user.rules.iter().any(|r| {
-        any(&r.verbs, attrs.verb)
-            && any(&r.resources, &resource)
-            && match &attrs.namespace {
+        any(&r.verbs, verb)
+            && any(&r.resources, resource)
+            && match namespace {
                 Some(ns) => any(&r.namespaces, ns),
                 None => r.namespaces.iter().any(|n| n == "*"),
             }

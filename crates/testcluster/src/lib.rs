@@ -26,6 +26,7 @@ pub mod pki;
 mod podproto;
 mod portforward;
 pub mod process;
+mod review;
 mod runtime;
 pub mod selector;
 mod server;

@@ -10,7 +10,9 @@
 //!
 //! A pod's containers are local processes sharing this computer's network, so a pod's port is
 //! this computer's loopback port (`127.0.0.1`, then `::1`, as a kubelet tries a pod's
-//! `localhost`). Deleting the pod ends its port forwards, as its network namespace going would.
+//! `localhost`), reached only when a process of that pod listens there (its network namespace
+//! would hold nothing else: a forward never reaches the client's own listeners, which would
+//! loop). Deleting the pod ends its port forwards, as its network namespace going would.
 
 use crate::api::{status_response, Body};
 use crate::config::Phase;
@@ -114,8 +116,8 @@ pub fn upgrade(
         let ws = server_ws(upgraded).await;
         let _active = shared2.session_started();
         match proto {
-            Proto::Spdy => spdy_session(ws, pod).await,
-            Proto::V4(ports) => v4_session(ws, pod, ports).await,
+            Proto::Spdy => spdy_session(ws, pod, shared2.id.clone()).await,
+            Proto::V4(ports) => v4_session(ws, pod, ports, shared2.id.clone()).await,
         }
     });
     res
@@ -182,8 +184,14 @@ fn channel(ch: u8, data: &[u8]) -> Message {
     bin(v)
 }
 
-/// Connects to the pod's port as a kubelet does to the pod's `localhost`: IPv4, then IPv6.
-async fn dial(port: u16) -> Result<TcpStream, String> {
+/// Connects to the pod's port as a kubelet does to the pod's `localhost`: IPv4, then IPv6;
+/// a port no process of the pod listens on is refused as an empty namespace refuses it.
+async fn dial(pod: &Who, port: u16) -> Result<TcpStream, String> {
+    if !listened_by_pod(pod, port) {
+        return Err(format!(
+            "failed to connect to localhost:{port} inside the pod, IPv4: dial tcp4 127.0.0.1:{port}: connect: connection refused IPv6 dial tcp6 [::1]:{port}: connect: connection refused"
+        ));
+    }
     let v4 = match TcpStream::connect(("127.0.0.1", port)).await {
         Ok(s) => return Ok(s),
         Err(e) => e,
@@ -205,18 +213,18 @@ async fn dial(port: u16) -> Result<TcpStream, String> {
 
 /// One forwarded connection, until the pod's side ends or the client resets it.
 async fn forward(
-    pod: Arc<(String, String)>,
+    pod: Arc<Who>,
     port: u16,
     route: Route,
     mut from_client: mpsc::Receiver<ToPod>,
     out: mpsc::Sender<Message>,
 ) {
-    let tcp = match dial(port).await {
+    let tcp = match dial(&pod, port).await {
         Ok(t) => t,
         Err(why) => {
             let text = format!(
                 "error forwarding port {port} to pod {}, uid {}: {why}",
-                pod.0, pod.1
+                pod.name, pod.uid
             );
             for m in route.error(&text) {
                 let _ = out.send(m).await;
@@ -251,7 +259,9 @@ async fn forward(
             match m {
                 ToPod::Data(b) => {
                     if wr.write_all(&b).await.is_err() {
-                        return false;
+                        // The pod's side is gone: what it sent before still goes out, then the
+                        // end of the stream (kubectl waits for it).
+                        return true;
                     }
                 }
                 ToPod::Fin => {
@@ -292,8 +302,96 @@ fn writer(
     })
 }
 
-fn ident(pod: &Pod) -> Arc<(String, String)> {
-    Arc::new((pod.spec.name.clone(), pod.uid.clone()))
+/// The pod a forward reaches: its name and uid (for the words), and its cluster's id (whose
+/// processes carry it).
+struct Who {
+    name: String,
+    uid: String,
+    cluster: String,
+}
+
+fn ident(pod: &Pod, cluster: &str) -> Arc<Who> {
+    Arc::new(Who {
+        name: pod.spec.name.clone(),
+        uid: pod.uid.clone(),
+        cluster: cluster.to_string(),
+    })
+}
+
+/// The inodes of the sockets listening on `port` on loopback or every address (IPv4 and IPv6),
+/// from the kernel's tables.
+fn listening_inodes(port: u16) -> Vec<u64> {
+    let mut out = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // local_address rem_address st ... inode (the 10th field); LISTEN is 0A.
+            let (Some(local), Some(&"0A"), Some(inode)) = (f.get(1), f.get(3), f.get(9)) else {
+                continue;
+            };
+            let Some((addr, p)) = local.split_once(':') else {
+                continue;
+            };
+            if u16::from_str_radix(p, 16).ok() != Some(port) {
+                continue;
+            }
+            let loopback_or_any = matches!(
+                addr,
+                "0100007F"
+                    | "00000000"
+                    | "00000000000000000000000000000000"
+                    | "00000000000000000000000001000000"
+                    | "0000000000000000FFFF00000100007F"
+            );
+            if let (true, Ok(i)) = (loopback_or_any, inode.parse::<u64>()) {
+                out.push(i);
+            }
+        }
+    }
+    out
+}
+
+/// Whether a process of the pod (this cluster's, its `HOSTNAME` the pod's name) listens on
+/// `port`.
+fn listened_by_pod(pod: &Who, port: u16) -> bool {
+    let inodes = listening_inodes(port);
+    if inodes.is_empty() {
+        return false;
+    }
+    let hostname = format!("HOSTNAME={}", pod.name);
+    crate::process::processes_with_env(crate::process::CLUSTER_ENV, &pod.cluster)
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| env.split(|b| *b == 0).any(|kv| kv == hostname.as_bytes()))
+                .unwrap_or(false)
+        })
+        .any(|pid| {
+            let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+                return false;
+            };
+            fds.flatten().any(|fd| {
+                std::fs::read_link(fd.path())
+                    .ok()
+                    .and_then(|l| {
+                        l.to_str()
+                            .and_then(|s| s.strip_prefix("socket:["))
+                            .and_then(|s| s.strip_suffix(']'))
+                            .and_then(|s| s.parse::<u64>().ok())
+                    })
+                    .is_some_and(|i| inodes.contains(&i))
+            })
+        })
+}
+
+/// A connection being carried, by its data stream.
+struct Carrying {
+    tx: Option<mpsc::Sender<ToPod>>,
+    task: tokio::task::AbortHandle,
+    error: u32,
 }
 
 /// A connection's streams as they come: (port, error stream, data stream).
@@ -301,16 +399,18 @@ type Pair = (Option<u16>, Option<u32>, Option<u32>);
 
 /// kubectl's session: streams in pairs, one pair per connection, until the client goes away,
 /// says GOAWAY, or the pod is deleted.
-async fn spdy_session(ws: Ws, pod: Pod) {
+async fn spdy_session(ws: Ws, pod: Pod, cluster: String) {
     let (sink, mut stream) = ws.split();
     let (out, rx) = mpsc::channel::<Message>(QUEUE);
     let writing = writer(sink, rx);
-    let who = ident(&pod);
+    let who = ident(&pod, &cluster);
     let mut reader = spdy::Reader::default();
     let mut replies = spdy::Writer::default();
     // requestID → the pair so far, until both streams have come.
     let mut pairs: HashMap<String, Pair> = HashMap::new();
-    let mut to_pod: HashMap<u32, mpsc::Sender<ToPod>> = HashMap::new();
+    // data stream → its connection: the way in (until the client's FIN), the task, and the
+    // error stream (a reset ends the task, and the error stream with it).
+    let mut to_pod: HashMap<u32, Carrying> = HashMap::new();
     let mut forwards = JoinSet::new();
     let mut last_stream = 0;
     'session: loop {
@@ -362,24 +462,42 @@ async fn spdy_session(ws: Ws, pod: Pod) {
                     if let (Some(port), Some(error), Some(data)) = *pair {
                         pairs.remove(&request);
                         let (tx, rx) = mpsc::channel(QUEUE);
-                        to_pod.insert(data, tx);
                         let route = Route::Spdy { data, error };
-                        forwards.spawn(forward(who.clone(), port, route, rx, out.clone()));
+                        let task =
+                            forwards.spawn(forward(who.clone(), port, route, rx, out.clone()));
+                        to_pod.insert(
+                            data,
+                            Carrying {
+                                tx: Some(tx),
+                                task,
+                                error,
+                            },
+                        );
                     }
                 }
                 Frame::Data { id, fin, data } => {
-                    let Some(tx) = to_pod.get(&id) else { continue };
+                    let Some(c) = to_pod.get_mut(&id) else {
+                        continue;
+                    };
+                    let Some(tx) = &c.tx else { continue };
                     let mut gone = !data.is_empty() && tx.send(ToPod::Data(data)).await.is_err();
                     if fin && !gone {
                         let _ = tx.send(ToPod::Fin).await;
                         gone = true;
                     }
                     if gone {
-                        to_pod.remove(&id);
+                        c.tx = None;
                     }
                 }
                 Frame::RstStream { id } => {
-                    to_pod.remove(&id);
+                    // The client is done with the connection (kubectl resets the data stream
+                    // once the pod's side has ended): it ends here, and its error stream too.
+                    if let Some(c) = to_pod.remove(&id) {
+                        if !c.task.is_finished() {
+                            c.task.abort();
+                            let _ = out.send(bin(spdy::Writer::data(c.error, true, &[]))).await;
+                        }
+                    }
                 }
                 Frame::Ping { id } => {
                     if out.send(bin(spdy::Writer::ping(id))).await.is_err() {
@@ -399,11 +517,11 @@ async fn spdy_session(ws: Ws, pod: Pod) {
 
 /// Podterm's (and kube-rs's) session: one connection per port in the query, for the life of
 /// the WebSocket; it closes once every port's connection has ended.
-async fn v4_session(ws: Ws, pod: Pod, ports: Vec<u16>) {
+async fn v4_session(ws: Ws, pod: Pod, ports: Vec<u16>, cluster: String) {
     let (sink, mut stream) = ws.split();
     let (out, rx) = mpsc::channel::<Message>(QUEUE + 2 * ports.len());
     let writing = writer(sink, rx);
-    let who = ident(&pod);
+    let who = ident(&pod, &cluster);
     let mut to_pod = Vec::new();
     let mut forwards = JoinSet::new();
     for (i, &port) in ports.iter().enumerate() {

@@ -84,6 +84,46 @@ pub fn pod_json(body: &[u8]) -> Result<Value, String> {
     Ok(Value::Object(pod))
 }
 
+/// A `SelfSubjectAccessReview` in a protobuf body (what `kubectl auth can-i` sends): its
+/// `spec.resourceAttributes` as JSON (`namespace`, `verb`, `group`, `version`, `resource`,
+/// `subresource`, `name`: fields 1 to 7 of `ResourceAttributes`, field 1 of the spec, field 2
+/// of the review), or `{}` when it asks about a non-resource URL.
+pub fn access_review_json(body: &[u8]) -> Result<Value, String> {
+    let envelope = body
+        .strip_prefix(MAGIC)
+        .ok_or("the body does not start with the protobuf magic number")?;
+    let mut raw: &[u8] = &[];
+    for item in Wire::new(envelope) {
+        if let (2, Item::Bytes(r)) = item? {
+            raw = r;
+        }
+    }
+    const NAMES: [&str; 7] = [
+        "namespace",
+        "verb",
+        "group",
+        "version",
+        "resource",
+        "subresource",
+        "name",
+    ];
+    let mut attrs = Map::new();
+    for item in Wire::new(raw) {
+        let (2, Item::Bytes(spec)) = item? else {
+            continue;
+        };
+        for s in Wire::new(spec) {
+            let (1, Item::Bytes(ra)) = s? else { continue };
+            for f in Wire::new(ra) {
+                if let (n @ 1..=7, Item::Bytes(v)) = f? {
+                    attrs.insert(NAMES[n as usize - 1].to_string(), json!(text(v)?));
+                }
+            }
+        }
+    }
+    Ok(json!({ "spec": { "resourceAttributes": attrs } }))
+}
+
 /// A wire value: a varint, or length-delimited bytes (the other wire types are not used here).
 enum Item<'a> {
     Varint(u64),

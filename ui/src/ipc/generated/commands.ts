@@ -25,6 +25,8 @@ import type { PodDetails } from "./PodDetails";
 import type { WatchStatus } from "./WatchStatus";
 import type { TransferTarget } from "./TransferTarget";
 import type { TransferInfo } from "./TransferInfo";
+import type { ForwardRequest } from "./ForwardRequest";
+import type { ForwardInfo } from "./ForwardInfo";
 import type { RecordingEntry } from "./RecordingEntry";
 import type { RecordingPage } from "./RecordingPage";
 
@@ -71,6 +73,10 @@ export const COMMANDS = [
   "list_transfers",
   "watch_transfers",
   "clear_transfers",
+  "start_forward",
+  "stop_forward",
+  "list_forwards",
+  "watch_forwards",
   "transfer_sha256",
   "pod_working_dir",
   "list_pod_dir",
@@ -291,6 +297,24 @@ export interface Commands {
    */
   clearTransfers(): Promise<void>;
   /**
+   * Forwards a port on 127.0.0.1 to a pod's port (a number or a declared name),
+   * checked first (the pod running, the right to forward); connections and the end
+   * come on `watch_forwards`.
+   */
+  startForward(req: ForwardRequest): Promise<ForwardInfo>;
+  /**
+   * Stops a forward (an ended one is only forgotten).
+   */
+  stopForward(id: number): Promise<void>;
+  /**
+   * Every forward of this run, oldest first.
+   */
+  listForwards(): Promise<ForwardInfo[]>;
+  /**
+   * Forwards as they change (a connection opened or ended, the forward ended).
+   */
+  watchForwards(onChange: (message: ForwardInfo) => void): Promise<void>;
+  /**
    * The sha256 (hex) of a finished transfer's local file, computed on request.
    */
   transferSha256(id: number): Promise<string>;
@@ -437,6 +461,10 @@ export function tauriCommands(): Commands {
     listTransfers: () => invoke<TransferInfo[]>("list_transfers"),
     watchTransfers: (onChange) => invoke<void>("watch_transfers", { onChange: new Channel<TransferInfo>(onChange) }),
     clearTransfers: () => invoke<void>("clear_transfers"),
+    startForward: (req) => invoke<ForwardInfo>("start_forward", { req }),
+    stopForward: (id) => invoke<void>("stop_forward", { id }),
+    listForwards: () => invoke<ForwardInfo[]>("list_forwards"),
+    watchForwards: (onChange) => invoke<void>("watch_forwards", { onChange: new Channel<ForwardInfo>(onChange) }),
     transferSha256: (id) => invoke<string>("transfer_sha256", { id }),
     podWorkingDir: (target) => invoke<string>("pod_working_dir", { target }),
     listPodDir: (target, dir) => invoke<string[]>("list_pod_dir", { target, dir }),

@@ -9,7 +9,7 @@
 // This file puts them together as a `Backend` and gives tests their controls
 // (window.__podtermMock). Commands fail as the app's do: with `{ kind, message, hint }`.
 import type { Backend } from "../index";
-import type { FavouriteSummary, MadeCopy, PodOwner, PodSummary, SavedTabs, TransferInfo } from "../types";
+import type { FavouriteSummary, MadeCopy, PodOwner, PodSummary, SavedTabs, TransferInfo, ForwardInfo } from "../types";
 import { mockError } from "./errors";
 import { MockFavourites } from "./favourites";
 import { MockLogs, type MockLogStats } from "./logs";
@@ -20,6 +20,7 @@ import { MockRequests } from "./requests";
 import { CHUNK_MAX, HIGH_WATER, LOW_WATER, MockSessions, type MockSessionStats } from "./sessions";
 import { Gate, tick } from "./tasks";
 import { MockTransfers, MOCK_WORKING_DIR, mockListing } from "./transfers";
+import { MockForwards } from "./forwards";
 import { MAX_SCROLLBACK_LINES } from "../../settings/scrollback";
 import { DEFAULT_LOG_LINES, MAX_LOG_LINES, MIN_LOG_LINES } from "../generated/limits";
 
@@ -189,6 +190,10 @@ export interface MockControls {
   failNextTransfer(reason: string): void;
   /** What pick_folder (the native folder dialog) answers next: a path, or null (cancelled). */
   setPickedFolder(path: string | null): void;
+  /** Every port forward as the backend lists it. */
+  forwards(): ForwardInfo[];
+  /** A connection through forward `id`: opened and ended at once, or failed with `error`. */
+  connectForward(id: number, error?: string): void;
   HIGH_WATER: number;
   LOW_WATER: number;
   CHUNK_MAX: number;
@@ -225,8 +230,12 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const savedLogs: { fileName: string; text: string }[] = [];
   const requests = new MockRequests();
   const transfers = new MockTransfers();
+  const forwards = new MockForwards(cluster);
   const recordings = new MockRecordings(sessions);
-  cluster.onPodDeleted = (namespace, name) => sessions.podDeleted(namespace, name);
+  cluster.onPodDeleted = (namespace, name) => {
+    sessions.podDeleted(namespace, name);
+    forwards.podDeleted(namespace, name);
+  };
   const openedUrls: string[] = [];
   const copiesDeleted: { profile: string; namespace: string; name: string; of: string }[] = [];
   let resolveDelay = 20;
@@ -347,6 +356,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     setPickedFolder: (path) => {
       transfers.pickedFolder = path;
     },
+    forwards: () => forwards.list(),
+    connectForward: (id, error) => forwards.connect(id, error ?? null),
     HIGH_WATER,
     LOW_WATER,
     CHUNK_MAX,
@@ -584,6 +595,19 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async cancelTransfer(id) {
       transfers.cancel(id);
+    },
+    async startForward(req) {
+      await tick();
+      return forwards.start(req);
+    },
+    async stopForward(id) {
+      forwards.stop(id);
+    },
+    async listForwards() {
+      return forwards.list();
+    },
+    async watchForwards(onChange) {
+      forwards.listen(onChange);
     },
     async listTransfers() {
       return transfers.list();

@@ -1,0 +1,24 @@
+//! Port forwards in the app: start one on a loopback port, list and watch them, stop one. The
+//! bytes move in the engine; the webview only sees counts and words.
+
+use super::Ctx;
+use crate::error::Result;
+use crate::ipc::{ForwardInfo, ForwardRequest};
+use tauri::ipc::Channel;
+
+pub async fn start_forward(ctx: &Ctx<'_>, req: ForwardRequest) -> Result<ForwardInfo> {
+    ctx.forwards.start(&ctx.profiles, req).await
+}
+
+pub fn stop_forward(ctx: &Ctx<'_>, id: u32) -> Result<()> {
+    ctx.forwards.stop(id)
+}
+
+pub fn list_forwards(ctx: &Ctx<'_>) -> Result<Vec<ForwardInfo>> {
+    Ok(ctx.forwards.list())
+}
+
+pub fn watch_forwards(ctx: &Ctx<'_>, on_change: Channel<ForwardInfo>) -> Result<()> {
+    ctx.forwards.listen(move |f| on_change.send(f).is_ok());
+    Ok(())
+}

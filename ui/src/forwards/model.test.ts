@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import type { ForwardInfo } from "../ipc/types";
+import { forwardStatus, forwardTitle, forwardUrl, portProblem, withForward } from "./model";
+
+const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
+  id: 1,
+  profile: "Demo",
+  namespace: "demo",
+  pod: "web-1",
+  remote: 80,
+  local: 8080,
+  connections: 0,
+  open: 0,
+  state: { state: "listening" },
+  error: null,
+  ...over,
+});
+
+describe("the pod's port in the question", () => {
+  it("takes a number or a container port's name", () => {
+    for (const ok of ["80", "8080", "65535", "1", "http", "metrics", "grpc-web", "h2c"]) expect(portProblem(ok), ok).toBeNull();
+  });
+  it("refuses what is neither, in words", () => {
+    expect(portProblem("")).toMatch(/^Name the port in the pod/);
+    expect(portProblem("0")).toBe("0 is not a port: a port is a number from 1 to 65535");
+    expect(portProblem("70000")).toMatch(/is not a port/);
+    for (const bad of ["HTTP", "-http", "a_b", "8080:80", "averyveryverylongname", "12-"]) expect(portProblem(bad), bad).toMatch(/neither a port number nor a port's name/);
+  });
+});
+
+describe("a forward in the list", () => {
+  it("says where it listens and where it goes", () => {
+    expect(forwardTitle(f())).toBe("127.0.0.1:8080 \u2192 web-1:80");
+    expect(forwardUrl(f())).toBe("http://127.0.0.1:8080/");
+  });
+  it("counts connections, says the last failure, and why it ended", () => {
+    expect(forwardStatus(f())).toBe("demo \u00b7 0 connections");
+    expect(forwardStatus(f({ connections: 1, open: 1 }))).toBe("demo \u00b7 1 connection, 1 open");
+    expect(forwardStatus(f({ connections: 3, error: "connection refused" }))).toBe("demo \u00b7 3 connections \u2014 the last failed: connection refused");
+    expect(forwardStatus(f({ state: { state: "ended", reason: "the pod web-1 was deleted" } }))).toBe("Ended: the pod web-1 was deleted");
+  });
+  it("keeps one row per forward, in id order", () => {
+    const list = withForward(withForward([], f({ id: 2 })), f({ id: 1 }));
+    expect(list.map((x) => x.id)).toEqual([1, 2]);
+    const again = withForward(list, f({ id: 2, connections: 5 }));
+    expect(again.map((x) => [x.id, x.connections])).toEqual([
+      [1, 0],
+      [2, 5],
+    ]);
+  });
+});

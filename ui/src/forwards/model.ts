@@ -1,0 +1,46 @@
+// Port forwards in the app: what the "Forward a port…" question accepts, and how a forward is
+// said in the sidebar's list. The bytes move in the engine, on 127.0.0.1 only.
+import type { ForwardInfo } from "../ipc/types";
+
+/** What is wrong with `text` as the pod's port (null: nothing): a number, or a port's name. */
+export function portProblem(text: string): string | null {
+  const t = text.trim();
+  if (t === "") return "Name the port in the pod: its number (8080) or the name a container gives it (http)";
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    return n >= 1 && n <= 65535 ? null : `${t.slice(0, 12)} is not a port: a port is a number from 1 to 65535`;
+  }
+  // A container port's name: an IANA service name (lowercase letters, digits, '-', at most 15).
+  if (t.length <= 15 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(t) && /[a-z]/.test(t)) return null;
+  return `"${t.slice(0, 40)}" is neither a port number nor a port's name (lowercase letters, digits and '-', at most 15)`;
+}
+
+/** Where a forward is reached from this computer. */
+export function forwardAddress(f: ForwardInfo): string {
+  return `127.0.0.1:${f.local}`;
+}
+
+/** The address as a link the browser opens (most forwarded ports speak HTTP). */
+export function forwardUrl(f: ForwardInfo): string {
+  return `http://${forwardAddress(f)}/`;
+}
+
+/** The row's first line: this computer's address → the pod's port. */
+export function forwardTitle(f: ForwardInfo): string {
+  return `${forwardAddress(f)} \u2192 ${f.pod}:${f.remote}`;
+}
+
+/** The row's second line: connections, the last one's failure, or why the forward ended. */
+export function forwardStatus(f: ForwardInfo): string {
+  if (f.state.state === "ended") return `Ended: ${f.state.reason}`;
+  const count = f.connections === 1 ? "1 connection" : `${f.connections} connections`;
+  const open = f.open > 0 ? `, ${f.open} open` : "";
+  const failed = f.error ? ` \u2014 the last failed: ${f.error}` : "";
+  return `${f.namespace} \u00b7 ${count}${open}${failed}`;
+}
+
+/** The list after a change: `f` in place of its older self, else added; in id order. */
+export function withForward(list: readonly ForwardInfo[], f: ForwardInfo): ForwardInfo[] {
+  const rest = list.filter((x) => x.id !== f.id);
+  return [...rest, f].sort((a, b) => a.id - b.id);
+}

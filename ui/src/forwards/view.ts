@@ -1,0 +1,160 @@
+// The sidebar's "Port forwards" list (shown while there is one) and the pod menu's "Forward a
+// port…": the question (the pod's port; the local one is the same number when it is free,
+// else a free one), then a row per forward with Open (the browser), Copy (the address) and
+// Stop; an ended forward says why and is removed.
+import { h, keyed, setText } from "../dom";
+import { errorMessage } from "../ipc";
+import type { Backend } from "../ipc";
+import type { ForwardInfo } from "../ipc/types";
+import type { MenuItem } from "../menu";
+import type { SidebarModel } from "../sidebar/model";
+import { askOffer, type OfferDialog } from "../terminal/debug";
+import { forwardAddress, forwardStatus, forwardTitle, forwardUrl, portProblem, withForward } from "./model";
+
+const DIALOG: OfferDialog = {
+  className: "forward-offer",
+  label: "Forward a port",
+  refused: "Cannot forward a port",
+  unchanged: "Nothing changes in the pod: while the forward runs, connections to the local port reach the pod's port.",
+};
+
+export class ForwardsView {
+  readonly root: HTMLElement;
+  private readonly rows: HTMLElement;
+  private readonly note: HTMLElement;
+  private list: ForwardInfo[] = [];
+
+  constructor(private readonly backend: Backend) {
+    this.rows = h("ul", { class: "forward-rows" });
+    this.note = h("p", { class: "forward-note", role: "status" });
+    this.root = h("section", { class: "forwards", "aria-label": "Port forwards", hidden: true }, h("h3", {}, "Port forwards"), this.rows, this.note);
+    void this.backend.watchForwards((f) => this.changed(f));
+    this.backend.listForwards().then(
+      (all) => {
+        for (const f of all) this.changed(f);
+      },
+      (err: unknown) => this.say(errorMessage(err)),
+    );
+  }
+
+  /** The pod menu's entry. */
+  menuItems(model: SidebarModel, pod: string): MenuItem[] {
+    const p = model.pods.get(pod);
+    const profile = model.profile;
+    if (!p || profile === null) return [];
+    const running = p.phase === "Running";
+    return [
+      {
+        label: running ? "Forward a port…" : `Forward a port… (${p.phase.toLowerCase()})`,
+        disabled: !running,
+        run: () => this.ask(profile, p.namespace || model.namespace || "", pod),
+      },
+    ];
+  }
+
+  /** Asks for the pod's port, then starts the forward; a refusal is said in the same dialog. */
+  ask(profile: string, namespace: string, pod: string): HTMLDialogElement {
+    const dialog = askOffer(
+      DIALOG,
+      {
+        title: `Forward a port to ${pod}?`,
+        facts: [
+          ["Pod", `${pod} (namespace ${namespace})`],
+          ["Port in the pod", ""],
+          ["Listens on", "127.0.0.1 only (this computer): the same port number when it is free here, else a free one"],
+        ],
+        warning: null,
+        confirm: "Forward",
+        edit: { fact: "Port in the pod", value: "", check: portProblem },
+      },
+      (remote) => {
+        this.backend.startForward({ profile, namespace, pod, remote: (remote ?? "").trim(), local: null }).then(
+          (f) => {
+            this.changed(f);
+            this.say(`Forwarding ${forwardAddress(f)} to ${f.pod}:${f.remote}`);
+          },
+          (err: unknown) => askOffer(DIALOG, null, () => {}, errorMessage(err)),
+        );
+      },
+    );
+    dialog.querySelector<HTMLInputElement>("input.offer-edit")?.focus();
+    return dialog;
+  }
+
+  private changed(f: ForwardInfo): void {
+    this.list = withForward(this.list, f);
+    this.render();
+  }
+
+  private say(text: string): void {
+    setText(this.note, text);
+  }
+
+  private render(): void {
+    this.root.hidden = this.list.length === 0;
+    keyed(
+      this.rows,
+      this.list,
+      (f) => String(f.id),
+      (f) => f.state.state,
+      (f) => this.row(f),
+      (el, f) => this.update(el, f),
+    );
+  }
+
+  private row(f: ForwardInfo): HTMLElement {
+    const ended = f.state.state === "ended";
+    const stop = (): void => {
+      this.backend.stopForward(f.id).then(
+        () => {
+          this.list = this.list.filter((x) => x.id !== f.id);
+          this.render();
+          this.say(`Stopped forwarding ${forwardAddress(f)}`);
+        },
+        (err: unknown) => this.say(errorMessage(err)),
+      );
+    };
+    const actions = ended
+      ? [h("button", { type: "button", class: "forward-stop", onclick: stop }, "Remove")]
+      : [
+          h("button", { type: "button", class: "forward-open", title: "Open in the browser", onclick: () => void this.open(f) }, "Open"),
+          h("button", { type: "button", class: "forward-copy", title: "Copy the address", onclick: () => void this.copy(f) }, "Copy"),
+          h("button", { type: "button", class: "forward-stop", title: "Stop forwarding", onclick: stop }, "Stop"),
+        ];
+    const el = h(
+      "li",
+      { class: ended ? "forward ended" : "forward" },
+      h("div", { class: "forward-title" }, forwardTitle(f)),
+      h("div", { class: "forward-status" }, forwardStatus(f)),
+      h("div", { class: "forward-actions" }, ...actions),
+    );
+    this.update(el, f);
+    return el;
+  }
+
+  private update(el: HTMLElement, f: ForwardInfo): void {
+    el.dataset.id = String(f.id);
+    el.dataset.connections = String(f.connections);
+    const title = el.querySelector(".forward-title");
+    const status = el.querySelector(".forward-status");
+    if (title) setText(title, forwardTitle(f));
+    if (status) setText(status, forwardStatus(f));
+  }
+
+  private async open(f: ForwardInfo): Promise<void> {
+    try {
+      await this.backend.openUrl(forwardUrl(f));
+    } catch (err) {
+      this.say(errorMessage(err));
+    }
+  }
+
+  private async copy(f: ForwardInfo): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(forwardAddress(f));
+      this.say(`Copied ${forwardAddress(f)}`);
+    } catch {
+      this.say(`Copy failed: the address is ${forwardAddress(f)}`);
+    }
+  }
+}
