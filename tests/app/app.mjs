@@ -7,6 +7,7 @@
 // Screenshots of every stage go to ui/test-results/app/. The last line is "N passed, N failed".
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import net from "node:net";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -1084,6 +1085,100 @@ test("a shell on a pod's node: its menu asks once, the shell runs on the node, t
     assert(i < 100, `copies.json still lists the deleted pod: ${JSON.stringify(await listedCopies())}`);
     await sleep(100);
   }
+});
+
+/** The bytes a TCP connection to 127.0.0.1:port gives within `ms`, after sending `send` (null: nothing). */
+function tcpExchange(port, send, until, ms = 15_000) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    let got = "";
+    const done = (err) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ got, err });
+    };
+    const timer = setTimeout(() => done("timeout"), ms);
+    s.on("connect", () => send !== null && s.write(send));
+    s.on("data", (d) => {
+      got += d;
+      if (until(got)) done(null);
+    });
+    s.on("error", (e) => done(e.code ?? String(e)));
+    s.on("close", () => done("closed"));
+  });
+}
+
+// The container's server: a greeting with its pod's name, then an echo (as the CLI suites' one).
+const ECHO_SERVER = [
+  "import os, socket, sys, threading",
+  "s = socket.socket()",
+  "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+  "s.bind(('127.0.0.1', int(sys.argv[1])))",
+  "s.listen(16)",
+  "def serve(c):",
+  "    c.sendall(('hello from %s\\n' % os.environ.get('HOSTNAME', '?')).encode())",
+  "    while True:",
+  "        d = c.recv(65536)",
+  "        if not d: break",
+  "        c.sendall(d)",
+  "    c.close()",
+  "while True:",
+  "    c, _ = s.accept()",
+  "    threading.Thread(target=serve, args=(c,), daemon=True).start()",
+].join("\n");
+
+test("a port forward from the pod's menu: a loopback port whose connections reach the pod's server; Stop closes it", async () => {
+  await closeDialogs();
+  const port = await freePort();
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "echo-fwd", namespace: "demo" },
+    spec: { containers: [{ name: "echo", image: "busybox:1.36", command: ["python3", "-c", ECHO_SERVER, String(port)], ports: [{ name: "echo", containerPort: port }] }] },
+  };
+  const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(pod));
+  assert(made.code === 0, `kubectl create: ${made.err}`);
+  for (let i = 0; (await tcpExchange(port, null, (g) => g.includes("\n"), 2_000)).err !== null; i++) {
+    assert(i < 100, "the pod's server never listened");
+    await sleep(100);
+  }
+  await selectProfile("ops");
+  await app.waitFor('.pod[data-pod="echo-fwd"] .pod-line', 20_000);
+  await app.exec(() => {
+    const row = document.querySelector('.pod[data-pod="echo-fwd"] .pod-line');
+    const r = row.getBoundingClientRect();
+    row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
+  });
+  const clicked = await app.waitUntil("the forward item", 10_000, () => {
+    const item = [...document.querySelectorAll(".context-menu .context-item")].find((e) => e.textContent.includes("Forward a port…"));
+    item?.click();
+    return item !== undefined;
+  });
+  assert(clicked, "no \"Forward a port…\" in the pod's menu");
+  await app.waitFor("dialog.forward-offer[open] .debug-confirm", 15_000);
+  // By the name the container gives the port.
+  await app.type('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', "echo");
+  await screenshot("forward-offer");
+  await app.click("dialog.forward-offer .debug-confirm");
+  const title = await app.waitUntil("the forward listed", 20_000, (want) => {
+    const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.endsWith(want));
+    return t ?? false;
+  }, `\u2192 echo-fwd:${port}`);
+  const local = Number(/^127\.0\.0\.1:(\d+) /.exec(title)?.[1]);
+  // The pod's port number is taken here (its server runs on this computer): another one.
+  assert(local > 0 && local !== port, `local port ${local} (${title})`);
+  const through = await tcpExchange(local, "ping-42\n", (g) => g.includes("ping-42\n"));
+  assert(through.err === null && through.got === "hello from echo-fwd\nping-42\n", `through the forward: ${JSON.stringify(through)}`);
+  await app.waitUntil("the connection counted", 15_000, () => document.querySelector("section.forwards li.forward .forward-status")?.textContent?.startsWith("demo \u00b7 1 connection") ?? false);
+  await screenshot("forward-listed");
+  await app.click("section.forwards li.forward .forward-stop");
+  await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
+  for (let i = 0; (await tcpExchange(local, null, () => true, 2_000)).err !== "ECONNREFUSED"; i++) {
+    assert(i < 50, `127.0.0.1:${local} still takes connections after Stop`);
+    await sleep(100);
+  }
+  const gone = await kubectl(["delete", "pod", "echo-fwd", "-n", "demo", "--wait=false"]);
+  assert(gone.code === 0, `kubectl delete: ${gone.err}`);
 });
 
 test("quick open: a pod of another namespace of the current cluster, and a workload, open a shell", async () => {
