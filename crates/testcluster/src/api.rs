@@ -67,7 +67,7 @@ pub fn status_response(
     )
 }
 
-fn not_found(resource: &str, group: &str, name: &str) -> Response<Body> {
+pub(crate) fn not_found(resource: &str, group: &str, name: &str) -> Response<Body> {
     let qualified = if group.is_empty() {
         resource.to_string()
     } else {

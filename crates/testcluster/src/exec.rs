@@ -147,6 +147,20 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
     };
     let res = switching(&key, if proto == Proto::V5 { V5 } else { V4 });
     let shared2 = shared.clone();
+    serve_upgraded(req, &shared, move |ws| async move {
+        session(ws, proto, shared2, pod, container, p).await
+    });
+    res
+}
+
+/// Once the client has the `101` answer: the upgraded connection as a WebSocket, served by
+/// `run`, counted as a live session, ended with the cluster's other tasks.
+pub(crate) fn serve_upgraded<F, Fut>(req: Request<Incoming>, shared: &Arc<Shared>, run: F)
+where
+    F: FnOnce(Ws) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let shared2 = shared.clone();
     shared.tasks.spawn(async move {
         let upgraded = match hyper::upgrade::on(req).await {
             Ok(u) => u,
@@ -157,9 +171,8 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
         };
         let ws = server_ws(upgraded).await;
         let _active = shared2.session_started();
-        session(ws, proto, shared2.clone(), pod, container, p).await;
+        run(ws).await;
     });
-    res
 }
 
 pub(crate) type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;

@@ -14,9 +14,9 @@
 //! would hold nothing else: a forward never reaches the client's own listeners, which would
 //! loop). Deleting the pod ends its port forwards, as its network namespace going would.
 
-use crate::api::{status_response, Body};
+use crate::api::Body;
 use crate::config::Phase;
-use crate::exec::{bad, server_ws, switching, ws_offer, Ws};
+use crate::exec::{bad, switching, ws_offer, Ws};
 use crate::spdy::{self, Frame};
 use crate::store::Pod;
 use crate::Shared;
@@ -24,7 +24,6 @@ use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -54,12 +53,7 @@ pub fn upgrade(
     name: &str,
 ) -> Response<Body> {
     let Some(pod) = shared.store.pod(ns, name) else {
-        return status_response(
-            404,
-            "NotFound",
-            &format!("pods {name:?} not found"),
-            Some(json!({ "name": name, "kind": "pods" })),
-        );
+        return crate::api::not_found("pods", "", name);
     };
     if pod.spec.phase != Phase::Running {
         return bad(&format!(
@@ -104,20 +98,11 @@ pub fn upgrade(
             V4
         },
     );
-    let shared2 = shared.clone();
-    shared.tasks.spawn(async move {
-        let upgraded = match hyper::upgrade::on(req).await {
-            Ok(u) => u,
-            Err(e) => {
-                tracing::debug!("upgrade failed: {e}");
-                return;
-            }
-        };
-        let ws = server_ws(upgraded).await;
-        let _active = shared2.session_started();
+    let cluster = shared.id.clone();
+    crate::exec::serve_upgraded(req, &shared, move |ws| async move {
         match proto {
-            Proto::Spdy => spdy_session(ws, pod, shared2.id.clone()).await,
-            Proto::V4(ports) => v4_session(ws, pod, ports, shared2.id.clone()).await,
+            Proto::Spdy => spdy_session(ws, pod, cluster).await,
+            Proto::V4(ports) => v4_session(ws, pod, ports, cluster).await,
         }
     });
     res
