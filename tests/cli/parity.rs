@@ -2909,14 +2909,7 @@ async fn create_listening(c: &TestCluster, pod: String, port: u16) {
     )
     .await;
     assert_eq!(made.code, 0, "{}", made.stderr);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    podterm_test_support::portforward::listening(port, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -3104,17 +3097,7 @@ async fn port_forward_goes_on_where_kubectl_stops() {
             &later.to_string(),
         ],
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", later))
-        .await
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the exec'd server never listened"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    podterm_test_support::portforward::listening(later, true).await;
     let (hello, _s) = greet(f.local).await;
     assert_eq!(hello, "hello from pf");
     let _ = server.kill().await;
@@ -3190,17 +3173,7 @@ async fn port_forward_goes_on_where_kubectl_stops() {
     )
     .await;
     assert_eq!(gone.code, 0, "{}", gone.stderr);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", web))
-        .await
-        .is_ok()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the old pod's server outlived it"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    podterm_test_support::portforward::listening(web, false).await;
     create_listening(&c, owned("web-6b7f9c8d5-new02"), web).await;
     assert_eq!(greet(f.local).await.0, "hello from web-6b7f9c8d5-new02");
     let said = f

@@ -2272,22 +2272,6 @@ async fn create_pod(client: &kube::Client, json: &str) {
         .expect("create pod");
 }
 
-/// Waits (up to 60 s) until something listens on loopback `port`, or no longer does.
-async fn wait_listening(port: u16, listening: bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_ok()
-        != listening
-    {
-        assert!(
-            Instant::now() < deadline,
-            "port {port} never listening={listening}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// The first change of the forwards list that passes `ok`, within 30 s.
 async fn forward_change(
     rx: &mut mpsc::UnboundedReceiver<podterm_desktop_lib::ipc::ForwardInfo>,
@@ -2323,7 +2307,7 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
         &echo_pod("demo", "fwd", port, serde_json::json!({})),
     )
     .await;
-    wait_listening(port, true).await;
+    podterm_test_support::portforward::listening(port, true).await;
     let forwards = Forwards::new();
     let (tx, mut rx) = mpsc::unbounded_channel();
     forwards.listen(move |f| tx.send(f).is_ok());
@@ -2446,7 +2430,7 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
     );
     // Stop: the port closes, and the forward is forgotten.
     forwards.stop(quiet.id).expect("stop");
-    wait_listening(quiet.local, false).await;
+    podterm_test_support::portforward::listening(quiet.local, false).await;
     assert!(matches!(forwards.stop(quiet.id), Err(Error::NoForward(_))));
     assert_eq!(
         forwards.list().iter().map(|f| f.id).collect::<Vec<_>>(),
@@ -2469,7 +2453,7 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
             reason: "the pod fwd was deleted".into()
         }
     );
-    wait_listening(info.local, false).await;
+    podterm_test_support::portforward::listening(info.local, false).await;
     let (still, _) = (forwards.list(), ());
     assert_eq!(
         still.len(),

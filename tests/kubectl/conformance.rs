@@ -1447,18 +1447,6 @@ fn varied(n: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Waits until something listens on `port` (the pod's server, on this computer's loopback).
-async fn listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_forward_carries_connections_and_says_why_it_cannot() {
     // kubectl port-forward (SPDY tunnelled through a WebSocket) against testcluster's
@@ -1478,7 +1466,7 @@ async fn port_forward_carries_connections_and_says_why_it_cannot() {
         )
         .await;
         assert_eq!(made.code, 0, "{}: {}", label(k), made.stderr);
-        listening(port).await;
+        podterm_test_support::portforward::listening(port, true).await;
         let home = tempfile::tempdir().expect("home");
         let target = format!("pod/{name}");
         let spec = format!(":{port}");

@@ -29,6 +29,19 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 "#;
 
+/// Waits (up to 60 s) until something listens on loopback `port` (`true`), or no longer does:
+/// testcluster's pods listen on this computer's loopback.
+pub async fn listening(port: u16, want: bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).await.is_ok() != want {
+        assert!(
+            Instant::now() < deadline,
+            "port {port} never came to listening={want}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// A loopback port nobody listens on now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
