@@ -195,11 +195,23 @@ async fn bind(local: Option<u16>, remote: u16) -> Result<TcpListener> {
                 "127.0.0.1:{port}: {e}: choose another local port, or leave it empty for a free one"
             )))
         }),
-        None => match TcpListener::bind(at(remote)).await {
-            Ok(l) => Ok(l),
-            Err(_) => TcpListener::bind(at(0))
-                .await
-                .map_err(|e| Error::Forward(ForwardError::Listen(format!("127.0.0.1: {e}")))),
-        },
+        None => {
+            // The pod's number only when nothing here has it on IPv6 loopback either: a local
+            // server on [::1]:P would share `localhost:P` with the pod.
+            let v6_taken = std::net::TcpListener::bind(("::1", remote))
+                .err()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::AddrInUse);
+            let same = if v6_taken {
+                None
+            } else {
+                TcpListener::bind(at(remote)).await.ok()
+            };
+            match same {
+                Some(l) => Ok(l),
+                None => TcpListener::bind(at(0))
+                    .await
+                    .map_err(|e| Error::Forward(ForwardError::Listen(format!("127.0.0.1: {e}")))),
+            }
+        }
     }
 }

@@ -1128,57 +1128,60 @@ const ECHO_SERVER = [
 ].join("\n");
 
 test("a port forward from the pod's menu: a loopback port whose connections reach the pod's server; Stop closes it", async () => {
-  await closeDialogs();
-  const port = await freePort();
-  const pod = {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "echo-fwd", namespace: "demo" },
-    spec: { containers: [{ name: "echo", image: "busybox:1.36", command: ["python3", "-c", ECHO_SERVER, String(port)], ports: [{ name: "echo", containerPort: port }] }] },
-  };
-  const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(pod));
-  assert(made.code === 0, `kubectl create: ${made.err}`);
-  for (let i = 0; (await tcpExchange(port, null, (g) => g.includes("\n"), 2_000)).err !== null; i++) {
-    assert(i < 100, "the pod's server never listened");
-    await sleep(100);
+  try {
+    await closeDialogs();
+    const port = await freePort();
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "echo-fwd", namespace: "demo" },
+      spec: { containers: [{ name: "echo", image: "busybox:1.36", command: ["python3", "-c", ECHO_SERVER, String(port)], ports: [{ name: "echo", containerPort: port }] }] },
+    };
+    const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(pod));
+    assert(made.code === 0, `kubectl create: ${made.err}`);
+    for (let i = 0; (await tcpExchange(port, null, (g) => g.includes("\n"), 2_000)).err !== null; i++) {
+      assert(i < 100, "the pod's server never listened");
+      await sleep(100);
+    }
+    await selectProfile("ops");
+    await app.waitFor('.pod[data-pod="echo-fwd"] .pod-line', 20_000);
+    await app.exec(() => {
+      const row = document.querySelector('.pod[data-pod="echo-fwd"] .pod-line');
+      const r = row.getBoundingClientRect();
+      row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
+    });
+    const clicked = await app.waitUntil("the forward item", 10_000, () => {
+      const item = [...document.querySelectorAll(".context-menu .context-item")].find((e) => e.textContent.includes("Forward a port…"));
+      item?.click();
+      return item !== undefined;
+    });
+    assert(clicked, "no \"Forward a port…\" in the pod's menu");
+    await app.waitFor("dialog.forward-offer[open] .debug-confirm", 15_000);
+    // By the name the container gives the port.
+    await app.type('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', "echo");
+    await screenshot("forward-offer");
+    await app.click("dialog.forward-offer .debug-confirm");
+    const title = await app.waitUntil("the forward listed", 20_000, (want) => {
+      const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.endsWith(want));
+      return t ?? false;
+    }, `\u2192 echo-fwd:${port}`);
+    const local = Number(/^127\.0\.0\.1:(\d+) /.exec(title)?.[1]);
+    // The pod's port number is taken here (its server runs on this computer): another one.
+    assert(local > 0 && local !== port, `local port ${local} (${title})`);
+    const through = await tcpExchange(local, "ping-42\n", (g) => g.includes("ping-42\n"));
+    assert(through.err === null && through.got === "hello from echo-fwd\nping-42\n", `through the forward: ${JSON.stringify(through)}`);
+    await app.waitUntil("the connection counted", 15_000, () => document.querySelector("section.forwards li.forward .forward-status")?.textContent?.startsWith("demo \u00b7 1 connection") ?? false);
+    await screenshot("forward-listed");
+    await app.click("section.forwards li.forward .forward-stop");
+    await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
+    for (let i = 0; (await tcpExchange(local, null, () => true, 2_000)).err !== "ECONNREFUSED"; i++) {
+      assert(i < 50, `127.0.0.1:${local} still takes connections after Stop`);
+      await sleep(100);
+    }
+  } finally {
+    // Whatever happened, the pod and its server go (later tests list the namespace).
+    await kubectl(["delete", "pod", "echo-fwd", "-n", "demo", "--wait=false", "--ignore-not-found"]);
   }
-  await selectProfile("ops");
-  await app.waitFor('.pod[data-pod="echo-fwd"] .pod-line', 20_000);
-  await app.exec(() => {
-    const row = document.querySelector('.pod[data-pod="echo-fwd"] .pod-line');
-    const r = row.getBoundingClientRect();
-    row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
-  });
-  const clicked = await app.waitUntil("the forward item", 10_000, () => {
-    const item = [...document.querySelectorAll(".context-menu .context-item")].find((e) => e.textContent.includes("Forward a port…"));
-    item?.click();
-    return item !== undefined;
-  });
-  assert(clicked, "no \"Forward a port…\" in the pod's menu");
-  await app.waitFor("dialog.forward-offer[open] .debug-confirm", 15_000);
-  // By the name the container gives the port.
-  await app.type('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', "echo");
-  await screenshot("forward-offer");
-  await app.click("dialog.forward-offer .debug-confirm");
-  const title = await app.waitUntil("the forward listed", 20_000, (want) => {
-    const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.endsWith(want));
-    return t ?? false;
-  }, `\u2192 echo-fwd:${port}`);
-  const local = Number(/^127\.0\.0\.1:(\d+) /.exec(title)?.[1]);
-  // The pod's port number is taken here (its server runs on this computer): another one.
-  assert(local > 0 && local !== port, `local port ${local} (${title})`);
-  const through = await tcpExchange(local, "ping-42\n", (g) => g.includes("ping-42\n"));
-  assert(through.err === null && through.got === "hello from echo-fwd\nping-42\n", `through the forward: ${JSON.stringify(through)}`);
-  await app.waitUntil("the connection counted", 15_000, () => document.querySelector("section.forwards li.forward .forward-status")?.textContent?.startsWith("demo \u00b7 1 connection") ?? false);
-  await screenshot("forward-listed");
-  await app.click("section.forwards li.forward .forward-stop");
-  await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
-  for (let i = 0; (await tcpExchange(local, null, () => true, 2_000)).err !== "ECONNREFUSED"; i++) {
-    assert(i < 50, `127.0.0.1:${local} still takes connections after Stop`);
-    await sleep(100);
-  }
-  const gone = await kubectl(["delete", "pod", "echo-fwd", "-n", "demo", "--wait=false"]);
-  assert(gone.code === 0, `kubectl delete: ${gone.err}`);
 });
 
 test("quick open: a pod of another namespace of the current cluster, and a workload, open a shell", async () => {

@@ -3020,7 +3020,7 @@ async fn port_forward_matches_kubectl() {
     assert_eq!((viewer.code, viewer.stdout.as_slice()), (1, &b""[..]));
     assert_eq!(
         viewer.stderr,
-        "error: pods \"pf\" is forbidden: you may not create resource \"pods/portforward\" in API group \"\" in the namespace \"demo\" (a self access review said so)\n"
+        "error: pods \"pf\" is forbidden: you may not create resource \"pods/portforward\" in API group \"\" in the namespace \"demo\" (nor get it: a self access review said so)\n"
     );
     let named = same(
         &c,
@@ -3202,6 +3202,6 @@ async fn port_forward_goes_on_where_kubectl_stops() {
     assert_eq!(f.ended(Duration::from_secs(30)).await, Some(1));
     assert_eq!(
         f.stderr_text(),
-        "error: lost connection to pod: the pod pf was deleted\n"
+        "error: lost connection to pod: the pod pf is being deleted\n"
     );
 }

@@ -2437,6 +2437,27 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
         vec![info.id]
     );
 
+    // Stop ends the connections it carries, not only the port: a held one gets its end.
+    let held = forwards
+        .start(&app.profiles, req("fwd", "echo"))
+        .await
+        .expect("forward");
+    let (hello, mut open) = greet(held.local).await;
+    assert_eq!(hello, "hello from fwd");
+    forward_change(&mut rx, "the held connection", |f| {
+        f.id == held.id && f.open == 1
+    })
+    .await;
+    forwards.stop(held.id).expect("stop");
+    let mut after = Vec::new();
+    let end = timeout(
+        Duration::from_secs(30),
+        tokio::io::AsyncReadExt::read_to_end(&mut open, &mut after),
+    )
+    .await
+    .expect("the held connection ends with the forward");
+    assert!(after.is_empty() || end.is_err(), "{after:?}");
+
     // The pod deleted: the forward ends saying so, and its port closes.
     let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
         kube::Api::namespaced(client.clone(), "demo");
@@ -2450,17 +2471,15 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
     assert_eq!(
         ended.state,
         ForwardState::Ended {
-            reason: "the pod fwd was deleted".into()
+            reason: "the pod fwd is being deleted".into()
         }
     );
     podterm_test_support::portforward::listening(info.local, false).await;
-    let (still, _) = (forwards.list(), ());
     assert_eq!(
-        still.len(),
+        forwards.list().len(),
         1,
         "an ended forward stays listed until removed"
     );
     forwards.stop(info.id).expect("remove");
     assert!(forwards.list().is_empty());
-    let _ = greet;
 }

@@ -274,7 +274,8 @@ impl Forward {
         .await
         .ok()?;
         let name = next.metadata.name.clone().unwrap_or_default();
-        if name == pod {
+        let next_uid = next.metadata.uid.clone().unwrap_or_default();
+        if next_uid == uid {
             return None;
         }
         let remotes = self
@@ -293,7 +294,7 @@ impl Forward {
                     text::shown(&why)
                 );
                 c.pod = name.clone();
-                c.uid = next.metadata.uid.clone().unwrap_or_default();
+                c.uid = next_uid;
                 c.remotes = remotes;
             }
         }

@@ -76,7 +76,7 @@ pub enum ForwardError {
     #[error("unable to create listener: {0}")]
     Listen(String),
     /// The pod's port may not be forwarded: RBAC refuses `create` on `pods/portforward`.
-    #[error("pods \"{pod}\" is forbidden: you may not create resource \"pods/portforward\" in API group \"\" in the namespace \"{namespace}\" (a self access review said so)")]
+    #[error("pods \"{pod}\" is forbidden: you may not create resource \"pods/portforward\" in API group \"\" in the namespace \"{namespace}\" (nor get it: a self access review said so)")]
     Forbidden { pod: String, namespace: String },
 }
 
@@ -266,6 +266,7 @@ pub async fn may_forward(
     client: &kube::Client,
     namespace: &str,
     pod: &str,
+    verb: &str,
     tuning: Tuning,
 ) -> Option<bool> {
     use k8s_openapi::api::authorization::v1::{
@@ -275,7 +276,7 @@ pub async fn may_forward(
         spec: SelfSubjectAccessReviewSpec {
             resource_attributes: Some(ResourceAttributes {
                 namespace: Some(namespace.to_string()),
-                verb: Some("create".into()),
+                verb: Some(verb.into()),
                 group: Some(String::new()),
                 resource: Some("pods".into()),
                 subresource: Some("portforward".into()),
@@ -299,14 +300,20 @@ pub async fn may_forward(
 /// Refuses a forward the API server would refuse (RBAC), asked without opening anything to
 /// the pod: kubectl asks by upgrading a SPDY session, which reaches no port; an upgrade here
 /// would connect to the pod's port once for nothing (a server that takes one connection, such
-/// as `nc -l`, would be used up).
+/// as `nc -l`, would be used up). The WebSocket's upgrade is a GET, which API servers before
+/// 1.35 authorize as `get` on `pods/portforward` and later ones as `get` and `create`; kubectl's
+/// SPDY POST needs `create`. Refused here only when neither is allowed (no version lets it
+/// through); otherwise a refusal, if any, comes with the first connection, in the server's words.
 pub async fn check_allowed(
     client: &kube::Client,
     namespace: &str,
     pod: &str,
     tuning: Tuning,
 ) -> Result<(), ForwardError> {
-    match may_forward(client, namespace, pod, tuning).await {
+    if may_forward(client, namespace, pod, "create", tuning).await != Some(false) {
+        return Ok(());
+    }
+    match may_forward(client, namespace, pod, "get", tuning).await {
         Some(false) => Err(ForwardError::Forbidden {
             pod: text::shown(pod),
             namespace: text::shown(namespace),
@@ -491,6 +498,9 @@ pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid:
             return Some(format!(
                 "the pod {name} was deleted (another has its name now)"
             ));
+        }
+        if p.metadata.deletion_timestamp.is_some() {
+            return Some(format!("the pod {name} is being deleted"));
         }
         check_running(p)
             .err()

@@ -172,18 +172,25 @@ fn channel(ch: u8, data: &[u8]) -> Message {
 /// Connects to the pod's port as a kubelet does to the pod's `localhost`: IPv4, then IPv6;
 /// a port no process of the pod listens on is refused as an empty namespace refuses it.
 async fn dial(pod: &Who, port: u16) -> Result<TcpStream, String> {
-    if !listened_by_pod(pod, port) {
-        return Err(format!(
-            "failed to connect to localhost:{port} inside the pod, IPv4: dial tcp4 127.0.0.1:{port}: connect: connection refused IPv6 dial tcp6 [::1]:{port}: connect: connection refused"
-        ));
-    }
-    let v4 = match TcpStream::connect(("127.0.0.1", port)).await {
-        Ok(s) => return Ok(s),
-        Err(e) => e,
+    // Only the families a socket of the pod takes: the other one, on this shared computer,
+    // could be anyone's (the client's own forward listening on the same port, say).
+    let (four, six) = listened_by_pod(pod, port);
+    let refused = || std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    let v4 = if four {
+        match TcpStream::connect(("127.0.0.1", port)).await {
+            Ok(s) => return Ok(s),
+            Err(e) => e,
+        }
+    } else {
+        refused()
     };
-    let v6 = match TcpStream::connect(("::1", port)).await {
-        Ok(s) => return Ok(s),
-        Err(e) => e,
+    let v6 = if six {
+        match TcpStream::connect(("::1", port)).await {
+            Ok(s) => return Ok(s),
+            Err(e) => e,
+        }
+    } else {
+        refused()
     };
     let words = |e: &std::io::Error| match e.kind() {
         std::io::ErrorKind::ConnectionRefused => "connect: connection refused".to_string(),
@@ -303,11 +310,11 @@ fn ident(pod: &Pod, cluster: &str) -> Arc<Who> {
     })
 }
 
-/// The inodes of the sockets listening on `port` on loopback or every address (IPv4 and IPv6),
-/// from the kernel's tables.
-fn listening_inodes(port: u16) -> Vec<u64> {
+/// The sockets listening on `port` on loopback or every address: each one's inode, and whether
+/// it takes IPv4 and IPv6 connections to loopback (`::` may take both).
+fn listening_inodes(port: u16) -> Vec<(u64, bool, bool)> {
     let mut out = Vec::new();
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+    for (table, v6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
         let Ok(text) = std::fs::read_to_string(table) else {
             continue;
         };
@@ -323,16 +330,15 @@ fn listening_inodes(port: u16) -> Vec<u64> {
             if u16::from_str_radix(p, 16).ok() != Some(port) {
                 continue;
             }
-            let loopback_or_any = matches!(
-                addr,
-                "0100007F"
-                    | "00000000"
-                    | "00000000000000000000000000000000"
-                    | "00000000000000000000000001000000"
-                    | "0000000000000000FFFF00000100007F"
-            );
-            if let (true, Ok(i)) = (loopback_or_any, inode.parse::<u64>()) {
-                out.push(i);
+            let families = match (v6, addr) {
+                (false, "0100007F" | "00000000") => Some((true, false)),
+                (true, "00000000000000000000000000000000") => Some((true, true)),
+                (true, "00000000000000000000000001000000") => Some((false, true)),
+                (true, "0000000000000000FFFF00000100007F") => Some((true, false)),
+                _ => None,
+            };
+            if let (Some((four, six)), Ok(i)) = (families, inode.parse::<u64>()) {
+                out.push((i, four, six));
             }
         }
     }
@@ -340,36 +346,41 @@ fn listening_inodes(port: u16) -> Vec<u64> {
 }
 
 /// Whether a process of the pod (this cluster's, its `HOSTNAME` the pod's name) listens on
-/// `port`.
-fn listened_by_pod(pod: &Who, port: u16) -> bool {
-    let inodes = listening_inodes(port);
-    if inodes.is_empty() {
-        return false;
+/// `port` of loopback: (IPv4, IPv6).
+fn listened_by_pod(pod: &Who, port: u16) -> (bool, bool) {
+    let sockets = listening_inodes(port);
+    if sockets.is_empty() {
+        return (false, false);
     }
+    let mut found = (false, false);
     let hostname = format!("HOSTNAME={}", pod.name);
-    crate::process::processes_with_env(crate::process::CLUSTER_ENV, &pod.cluster)
+    let pids = crate::process::processes_with_env(crate::process::CLUSTER_ENV, &pod.cluster)
         .into_iter()
         .filter(|pid| {
             std::fs::read(format!("/proc/{pid}/environ"))
                 .map(|env| env.split(|b| *b == 0).any(|kv| kv == hostname.as_bytes()))
                 .unwrap_or(false)
         })
-        .any(|pid| {
-            let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-                return false;
-            };
-            fds.flatten().any(|fd| {
-                std::fs::read_link(fd.path())
-                    .ok()
-                    .and_then(|l| {
-                        l.to_str()
-                            .and_then(|s| s.strip_prefix("socket:["))
-                            .and_then(|s| s.strip_suffix(']'))
-                            .and_then(|s| s.parse::<u64>().ok())
-                    })
-                    .is_some_and(|i| inodes.contains(&i))
-            })
-        })
+        .collect::<Vec<_>>();
+    for pid in pids {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            let inode = std::fs::read_link(fd.path()).ok().and_then(|l| {
+                l.to_str()
+                    .and_then(|s| s.strip_prefix("socket:["))
+                    .and_then(|s| s.strip_suffix(']'))
+                    .and_then(|s| s.parse::<u64>().ok())
+            });
+            for &(i, four, six) in &sockets {
+                if Some(i) == inode {
+                    found = (found.0 || four, found.1 || six);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// A connection being carried, by its data stream.

@@ -39,6 +39,14 @@ describe("a forward in the list", () => {
     expect(forwardStatus(f({ connections: 3, error: "connection refused" }))).toBe("demo \u00b7 3 connections \u2014 the last failed: connection refused");
     expect(forwardStatus(f({ state: { state: "ended", reason: "the pod web-1 was deleted" } }))).toBe("Ended: the pod web-1 was deleted");
   });
+  it("never takes an older state for a newer one: an ended forward stays ended, counts never go back", () => {
+    const ended = f({ connections: 2, state: { state: "ended", reason: "the pod web-1 was deleted" } });
+    const list = withForward([ended], f({ connections: 2 }));
+    expect(list[0]?.state.state).toBe("ended");
+    const counted = withForward([f({ connections: 3 })], f({ connections: 0 }));
+    expect(counted[0]?.connections).toBe(3);
+    expect(withForward(counted, f({ connections: 4, open: 1 }))[0]).toMatchObject({ connections: 4, open: 1 });
+  });
   it("keeps one row per forward, in id order", () => {
     const list = withForward(withForward([], f({ id: 2 })), f({ id: 1 }));
     expect(list.map((x) => x.id)).toEqual([1, 2]);

@@ -39,8 +39,20 @@ export function forwardStatus(f: ForwardInfo): string {
   return `${f.namespace} \u00b7 ${count}${open}${failed}`;
 }
 
-/** The list after a change: `f` in place of its older self, else added; in id order. */
+/**
+ * Whether `f` is news about `old` (the same forward): the start's answer, the list and the
+ * watch's events reach the page by different ways, so an older state may come last. An ended
+ * forward stays ended, and a state with fewer connections than the one shown is older.
+ */
+export function isNewer(old: ForwardInfo, f: ForwardInfo): boolean {
+  if (old.state.state === "ended" && f.state.state !== "ended") return false;
+  return f.connections >= old.connections;
+}
+
+/** The list after a change: `f` in place of its older self (unless it is older), else added; in id order. */
 export function withForward(list: readonly ForwardInfo[], f: ForwardInfo): ForwardInfo[] {
+  const old = list.find((x) => x.id === f.id);
+  if (old && !isNewer(old, f)) return [...list];
   const rest = list.filter((x) => x.id !== f.id);
   return [...rest, f].sort((a, b) => a.id - b.id);
 }

@@ -3,7 +3,7 @@
 // else a free one), then a row per forward with Open (the browser), Copy (the address) and
 // Stop; an ended forward says why and is removed.
 import { h, keyed, setText } from "../dom";
-import { errorMessage } from "../ipc";
+import { errorKind, errorMessage } from "../ipc";
 import type { Backend } from "../ipc";
 import type { ForwardInfo } from "../ipc/types";
 import type { MenuItem } from "../menu";
@@ -23,6 +23,8 @@ export class ForwardsView {
   private readonly rows: HTMLElement;
   private readonly note: HTMLElement;
   private list: ForwardInfo[] = [];
+  /** Forwards stopped from here: a late event about one brings no row back. */
+  private readonly stopped = new Set<number>();
 
   constructor(private readonly backend: Backend) {
     this.rows = h("ul", { class: "forward-rows" });
@@ -52,7 +54,7 @@ export class ForwardsView {
     ];
   }
 
-  /** Asks for the pod's port, then starts the forward; a refusal is said in the same dialog. */
+  /** Asks for the pod's port, then starts the forward; a refusal is said in a dialog naming the pod and port. */
   ask(profile: string, namespace: string, pod: string): HTMLDialogElement {
     const dialog = askOffer(
       DIALOG,
@@ -73,7 +75,7 @@ export class ForwardsView {
             this.changed(f);
             this.say(`Forwarding ${forwardAddress(f)} to ${f.pod}:${f.remote}`);
           },
-          (err: unknown) => askOffer(DIALOG, null, () => {}, errorMessage(err)),
+          (err: unknown) => askOffer(DIALOG, null, () => {}, `Port ${(remote ?? "").trim()} of ${pod}: ${errorMessage(err)}`),
         );
       },
     );
@@ -82,6 +84,7 @@ export class ForwardsView {
   }
 
   private changed(f: ForwardInfo): void {
+    if (this.stopped.has(f.id)) return;
     this.list = withForward(this.list, f);
     this.render();
   }
@@ -104,15 +107,15 @@ export class ForwardsView {
 
   private row(f: ForwardInfo): HTMLElement {
     const ended = f.state.state === "ended";
+    const gone = (): void => {
+      this.stopped.add(f.id);
+      this.list = this.list.filter((x) => x.id !== f.id);
+      this.render();
+      this.say(`Stopped forwarding ${forwardAddress(f)}`);
+    };
     const stop = (): void => {
-      this.backend.stopForward(f.id).then(
-        () => {
-          this.list = this.list.filter((x) => x.id !== f.id);
-          this.render();
-          this.say(`Stopped forwarding ${forwardAddress(f)}`);
-        },
-        (err: unknown) => this.say(errorMessage(err)),
-      );
+      // Stopped already (a second click, the backend restarted): the row goes all the same.
+      this.backend.stopForward(f.id).then(gone, (err: unknown) => (errorKind(err) === "notFound" ? gone() : this.say(errorMessage(err))));
     };
     const actions = ended
       ? [h("button", { type: "button", class: "forward-stop", onclick: stop }, "Remove")]

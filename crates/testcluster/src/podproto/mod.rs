@@ -107,16 +107,17 @@ pub fn access_review_json(body: &[u8]) -> Result<Value, String> {
         "subresource",
         "name",
     ];
-    let mut attrs = Map::new();
+    let mut attrs: Option<Map<String, Value>> = None;
     for item in Wire::new(raw) {
         let (2, Item::Bytes(spec)) = item? else {
             continue;
         };
         for s in Wire::new(spec) {
             let (1, Item::Bytes(ra)) = s? else { continue };
+            let a = attrs.get_or_insert_with(Map::new);
             for f in Wire::new(ra) {
                 if let (n @ 1..=7, Item::Bytes(v)) = f? {
-                    attrs.insert(NAMES[n as usize - 1].to_string(), json!(text(v)?));
+                    a.insert(NAMES[n as usize - 1].to_string(), json!(text(v)?));
                 }
             }
         }

@@ -1,8 +1,9 @@
 // Port forwards as the app runs them, in the page: no socket is opened (the mock has no pod to
-// reach). A forward is checked as the engine checks it (the pod there and running, a port by
-// number or by a name its containers declare), takes the pod's port number as its local port
-// unless another forward has it, and ends when its pod is deleted. Tests make connections
-// through it (`connectForward`), each opening and ending at once, or failing with words.
+// reach). A forward is checked as the engine checks it (the pod there and running; a port by
+// number: the mock's pods declare no port names, so every name is refused in the engine's
+// words), takes the pod's port number as its local port unless another forward has it, and ends
+// when its pod is deleted. Tests make connections through it (`connectForward`), each opening
+// and ending at once, or failing with words.
 import type { ForwardInfo, ForwardRequest } from "../types";
 import { mockError } from "./errors";
 import type { MockCluster } from "./pods";
@@ -37,7 +38,7 @@ export class MockForwards {
     }
     const taken = new Set([...this.items.values()].map((f) => f.local));
     if (req.local !== null && taken.has(req.local)) {
-      throw mockError("local", `127.0.0.1:${req.local}: Address already in use (os error 98): choose another local port, or leave it empty for a free one`);
+      throw mockError("local", `unable to create listener: 127.0.0.1:${req.local}: Address already in use (os error 98): choose another local port, or leave it empty for a free one`);
     }
     let local = req.local ?? remote;
     while (taken.has(local)) local = 40000 + ((local + 1) % 20000);
