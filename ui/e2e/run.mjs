@@ -3041,7 +3041,7 @@ test("port forwards: the pod's menu asks for the pod's port, the list shows the 
   await page.fill(field, "metrics");
   await page.press(field, "Enter");
   await page.waitForSelector("dialog.forward-offer[open] .debug-error", { timeout: WAIT_MS });
-  await waitText("dialog.forward-offer .debug-error", "Pod 'api-0' does not have a named port 'metrics'");
+  await waitText("dialog.forward-offer .debug-error", "Port metrics of api-0: Pod 'api-0' does not have a named port 'metrics'");
   await page.click("dialog.forward-offer .cancel");
   await ask();
   await page.fill(field, "8080");
