@@ -246,7 +246,7 @@ pub fn run(
     }
     let mut all = vec![podterm.clone()];
     all.extend(kubectls);
-    let tc = Served::start_with(&testcluster, tmp.path(), Some(&config)).ctx("testcluster")?;
+    let tc = Served::start_with(&testcluster, tmp.path(), Some(&config), &[]).ctx("testcluster")?;
     let env = RunEnv::new(tc.kubeconfig.clone(), tmp.path())?;
     eprintln!(
         "== the long log: {} MB being written",

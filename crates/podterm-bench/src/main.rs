@@ -438,7 +438,15 @@ fn run(args: Args) -> Result<bool, String> {
     let mut clients_all = vec![podterm.clone()];
     clients_all.extend(kubectls.iter().cloned());
 
-    let mut tc = Served::start(&bin_dir.join("testcluster"), tmp.path()).ctx("testcluster")?;
+    // kubectl's exec starts as soon as podterm's: no settling time for it (testcluster's
+    // `KUBECTL_SETTLE`), so the start columns compare the clients alone.
+    let mut tc = Served::start_with(
+        &bin_dir.join("testcluster"),
+        tmp.path(),
+        None,
+        &["--kubectl-settle-ms", "0"],
+    )
+    .ctx("testcluster")?;
     eprintln!(
         "testcluster: {} (kubeconfig {})",
         tc.url,

@@ -15,7 +15,7 @@ use crate::Shared;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderValue};
+use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
@@ -146,11 +146,28 @@ pub fn upgrade(req: Request<Incoming>, shared: Arc<Shared>, p: ExecParams) -> Re
         ));
     };
     let res = switching(&key, if proto == Proto::V5 { V5 } else { V4 });
+    let settle = if from_kubectl(req.headers()) {
+        shared.kubectl_settle
+    } else {
+        std::time::Duration::ZERO
+    };
     let shared2 = shared.clone();
     serve_upgraded(req, &shared, move |ws| async move {
+        // See `KUBECTL_SETTLE`: kubectl is not listening yet.
+        if !settle.is_zero() {
+            tokio::time::sleep(settle).await;
+        }
         session(ws, proto, shared2, pod, container, p).await
     });
     res
+}
+
+/// Whether the request comes from kubectl (its `User-Agent` is `kubectl/v1.32.0 (linux/amd64) …`).
+fn from_kubectl(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ua| ua.starts_with("kubectl/"))
 }
 
 /// Once the client has the `101` answer: the upgraded connection as a WebSocket, served by

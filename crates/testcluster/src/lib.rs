@@ -73,7 +73,19 @@ pub struct Options {
     /// `admin` feature (tests and `make demo-cluster`): a release app never carries it.
     #[cfg(feature = "admin")]
     pub admin: Option<SocketAddr>,
+    /// How long an exec or attach asked for by kubectl waits before its process starts
+    /// ([`KUBECTL_SETTLE`] by default; zero for a benchmark that times kubectl's start).
+    pub kubectl_settle: Duration,
 }
+
+/// kubectl's WebSocket client (client-go's `remotecommand`) starts reading the connection
+/// before it has registered its streams, and drops what arrives for a stream not yet
+/// registered ("Unknown stream id 1, discarding message"). A real node takes tens of
+/// milliseconds to start an exec's process, so kubectl is ready before the first byte comes;
+/// this stand-in starts it within a millisecond, and a kubectl slowed by a busy machine lost
+/// a short command's whole output. Waiting this long for kubectl alone keeps the referee
+/// reliable and leaves every other client's timing as it was.
+pub const KUBECTL_SETTLE: Duration = Duration::from_millis(100);
 
 impl Options {
     /// The demo topology on a free loopback port, no admin port.
@@ -84,6 +96,7 @@ impl Options {
             kubeconfig: None,
             #[cfg(feature = "admin")]
             admin: None,
+            kubectl_settle: KUBECTL_SETTLE,
         }
     }
 }
@@ -103,6 +116,8 @@ pub(crate) struct Shared {
     pub(crate) noshell_path: String,
     /// Whether `pods/{name}/ephemeralcontainers` is served.
     pub(crate) ephemeral_containers: bool,
+    /// See [`Options::kubectl_settle`].
+    pub(crate) kubectl_settle: Duration,
     port: AtomicU16,
     sessions: Arc<AtomicUsize>,
 }
@@ -231,6 +246,7 @@ impl TestCluster {
             ),
             noshell_path: noshell.display().to_string(),
             ephemeral_containers: opts.spec.ephemeral_containers,
+            kubectl_settle: opts.kubectl_settle,
             port: AtomicU16::new(addr.port()),
             sessions: Arc::new(AtomicUsize::new(0)),
         });

@@ -33,6 +33,11 @@ enum Cmd {
         #[cfg(feature = "admin")]
         #[arg(long)]
         admin: Option<SocketAddr>,
+        /// Milliseconds an exec or attach by kubectl waits before its process starts, as a
+        /// real node's would (kubectl drops output that comes before it is ready); 0 for a
+        /// benchmark that times kubectl's start.
+        #[arg(long, default_value_t = testcluster::KUBECTL_SETTLE.as_millis() as u64)]
+        kubectl_settle_ms: u64,
     },
     /// Print the built-in demo topology as a cluster file.
     Demo,
@@ -64,6 +69,7 @@ fn main() -> ExitCode {
             kubeconfig,
             #[cfg(feature = "admin")]
             admin,
+            kubectl_settle_ms,
         } => {
             let spec = match config {
                 Some(path) => match testcluster::ClusterSpec::from_file(&path) {
@@ -88,6 +94,7 @@ fn main() -> ExitCode {
                 kubeconfig: Some(kubeconfig),
                 #[cfg(feature = "admin")]
                 admin,
+                kubectl_settle: std::time::Duration::from_millis(kubectl_settle_ms),
             };
             rt.block_on(serve(opts))
         }

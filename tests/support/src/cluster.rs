@@ -67,11 +67,17 @@ impl Served {
 
     /// Starts `BIN serve --kubeconfig DIR/kubeconfig` and waits for its "serving at URL" line.
     pub fn start(bin: &Path, dir: &Path) -> Result<Self, Error> {
-        Self::start_with(bin, dir, None)
+        Self::start_with(bin, dir, None, &[])
     }
 
-    /// As [`Served::start`], serving the cluster file `config` (`--config`) when given.
-    pub fn start_with(bin: &Path, dir: &Path, config: Option<&Path>) -> Result<Self, Error> {
+    /// As [`Served::start`], serving the cluster file `config` (`--config`) when given, with
+    /// `args` added to `serve`'s.
+    pub fn start_with(
+        bin: &Path,
+        dir: &Path,
+        config: Option<&Path>,
+        args: &[&str],
+    ) -> Result<Self, Error> {
         let kubeconfig = dir.join("kubeconfig");
         let log = dir.join("testcluster.log");
         let log_file =
@@ -86,6 +92,7 @@ impl Served {
                     .into_iter()
                     .flatten(),
             )
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_file)
