@@ -522,6 +522,15 @@ pub struct ForwardInfo {
     /// The last connection's failure in words (nothing listens on the port in the pod, say),
     /// escaped; `None` once a later one went through.
     pub error: Option<String>,
+    /// The workload whose pods the forward follows (`deployment/web`): when its pod goes, the
+    /// workload's next Ready pod takes the connections. `None`: the pod alone (nothing owns it).
+    pub workload: Option<String>,
+    /// The forward's last move, in words (escaped): waiting for the workload's next pod, or the
+    /// pod it moved to and why.
+    pub note: Option<String>,
+    /// Counts this forward's changes: the page keeps the state with the highest (the start's
+    /// answer, the list and the events may reach it in any order).
+    pub revision: u32,
 }
 
 /// A transfer as the UI lists it (sent again on `watch_transfers` at most a few times a second

@@ -1,14 +1,17 @@
 //! Port forwards by id: each a task serving a loopback listener (podterm_core::portforward), and
 //! what the UI lists of it. Changes go out to one listener (the page's forwards list) as
-//! connections open and end, and when a forward ends because its pod went. A forward listens on
-//! 127.0.0.1 only: nothing off this machine reaches a pod through the app.
+//! connections open and end, as a forward follows its pod's workload to the next pod (waiting,
+//! moved), and when it ends. A forward listens on 127.0.0.1 only: nothing off this machine
+//! reaches a pod through the app.
 
 use super::{lock, next_id, Profiles};
 use crate::error::{Error, Result};
 use crate::ipc::{ForwardInfo, ForwardRequest, ForwardState};
+use podterm_core::browse::PodOwner;
 use podterm_core::cluster::within;
 use podterm_core::exec::Tuning;
-use podterm_core::portforward::{self, ForwardError, PortSpec, Served};
+use podterm_core::portforward::{self, ForwardError, Moved, PortSpec, Served};
+use podterm_core::text;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -83,6 +86,7 @@ impl Forwards {
             return;
         };
         change(&mut item.info);
+        item.info.revision = item.info.revision.saturating_add(1);
         let info = item.info.clone();
         if let Some(sink) = &inner.sink {
             if !sink(info) {
@@ -115,6 +119,18 @@ impl Forwards {
         portforward::check_allowed(&c.client, &namespace, &req.pod, tuning)
             .await
             .map_err(|e| Error::from_call(&req.profile, e))?;
+        // The workload to follow when the pod goes. Not knowing it (its ReplicaSet unreadable)
+        // leaves the forward to the pod alone, as one nothing owns.
+        let workload = match PodOwner::of(&pod) {
+            Some(owner) => within(
+                tuning.request_timeout,
+                podterm_core::pods::workload_of(&c.client, &namespace, &owner),
+            )
+            .await
+            .ok()
+            .flatten(),
+            None => None,
+        };
         let listener = bind(req.local, remote).await?;
         let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let id = next_id();
@@ -122,13 +138,16 @@ impl Forwards {
             id,
             profile: req.profile.clone(),
             namespace: namespace.clone(),
-            pod: req.pod.clone(),
+            pod: text::shown(&req.pod),
             remote,
             local,
             connections: 0,
             open: 0,
             state: ForwardState::Listening,
             error: None,
+            workload: workload.as_ref().map(|w| text::shown(&w.to_string())),
+            note: None,
+            revision: 0,
         };
         lock(&self.inner).items.insert(
             id,
@@ -146,34 +165,48 @@ impl Forwards {
                 }
                 Served::Ended(r) => {
                     i.open = i.open.saturating_sub(1);
-                    i.error = r.err().map(|e| podterm_core::text::shown(&e.to_string()));
+                    i.error = r.err().map(|e| text::shown(&e.to_string()));
                 }
             })
         });
-        let uid = pod.metadata.uid.clone().unwrap_or_default();
         let me = self.clone();
-        let name = req.pod.clone();
+        let moves = self.clone();
         let client = c.client.clone();
         let task = tokio::spawn(async move {
-            let serving = portforward::serve(
-                client.clone(),
-                namespace.clone(),
-                name.clone(),
-                remote,
-                listener,
-                tuning,
-                report,
-            );
-            let why = tokio::select! {
-                () = serving => return,
-                why = portforward::until_gone(&client, &namespace, &name, &uid) => why,
+            let follows = workload.as_ref().map(|w| w.to_string()).unwrap_or_default();
+            let moved = move |m: Moved| {
+                moves.update(id, |i| match m {
+                    Moved::Waiting { why } => {
+                        i.note = Some(text::message(&format!(
+                            "{}: waiting for a Ready pod of {}",
+                            text::shown(&why),
+                            text::shown(&follows)
+                        )));
+                    }
+                    Moved::To { to, why } => {
+                        // `i.pod` was shown when it was stored.
+                        i.note = Some(text::message(&format!(
+                            "moved from {}: {}",
+                            i.pod,
+                            text::shown(&why)
+                        )));
+                        i.pod = text::shown(&to.pod);
+                        i.remote = to.remote;
+                    }
+                })
             };
-            // The listener closed with `serving`: nothing reaches the pod any more.
+            let why = portforward::run(
+                client, namespace, &pod, &spec, workload, listener, tuning, report, moved,
+            )
+            .await;
+            // The listener closed with the forward: nothing reaches the pod any more.
             me.update(id, |i| {
                 i.state = ForwardState::Ended {
-                    reason: podterm_core::text::shown(&why),
+                    reason: text::shown(&why),
                 };
                 i.open = 0;
+                // The reason says what became of the move, if any.
+                i.note = None;
             });
         });
         match lock(&self.inner).items.get_mut(&id) {

@@ -1127,60 +1127,116 @@ const ECHO_SERVER = [
   "    threading.Thread(target=serve, args=(c,), daemon=True).start()",
 ].join("\n");
 
-test("a port forward from the pod's menu: a loopback port whose connections reach the pod's server; Stop closes it", async () => {
+test("a port forward from the pod's menu: a loopback port whose connections reach the pod's server, then the Deployment's next pod; Stop closes it", async () => {
   try {
     await closeDialogs();
     const port = await freePort();
-    const pod = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "echo-fwd", namespace: "demo" },
-      spec: { containers: [{ name: "echo", image: "busybox:1.36", command: ["python3", "-c", ECHO_SERVER, String(port)], ports: [{ name: "echo", containerPort: port }] }] },
+    // A pod of the Deployment echo (workday-cluster.yaml), or of the StatefulSet echo-db, its
+    // server on `port`, named echo.
+    const echoPod = async (name, port, stateful = false) => {
+      const pod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: {
+          name,
+          namespace: "demo",
+          labels: stateful ? { app: "echo-db" } : { app: "echo", "pod-template-hash": "7f6d5c4b3" },
+          ownerReferences: [
+            stateful
+              ? { apiVersion: "apps/v1", kind: "StatefulSet", name: "echo-db", uid: "00000000-0000-0000-0000-000000000001", controller: true }
+              : { apiVersion: "apps/v1", kind: "ReplicaSet", name: "echo-7f6d5c4b3", uid: "00000000-0000-0000-0000-000000000000", controller: true },
+          ],
+        },
+        spec: { containers: [{ name: "echo", image: "busybox:1.36", command: ["python3", "-c", ECHO_SERVER, String(port)], ports: [{ name: "echo", containerPort: port }] }] },
+      };
+      // The name of a pod still being deleted is taken until it is gone.
+      let made;
+      for (let i = 0; (made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(pod))).code !== 0; i++) {
+        assert(i < 100 && made.err.includes("AlreadyExists"), `kubectl create: ${made.err}`);
+        await sleep(100);
+      }
+      for (let i = 0; (await tcpExchange(port, null, (g) => g.includes("\n"), 2_000)).err !== null; i++) {
+        assert(i < 100, `the server of ${name} never listened`);
+        await sleep(100);
+      }
     };
-    const made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(pod));
-    assert(made.code === 0, `kubectl create: ${made.err}`);
-    for (let i = 0; (await tcpExchange(port, null, (g) => g.includes("\n"), 2_000)).err !== null; i++) {
-      assert(i < 100, "the pod's server never listened");
-      await sleep(100);
-    }
+    await echoPod("echo-fwd", port);
     await selectProfile("ops");
-    await app.waitFor('.pod[data-pod="echo-fwd"] .pod-line', 20_000);
-    await app.exec(() => {
-      const row = document.querySelector('.pod[data-pod="echo-fwd"] .pod-line');
-      const r = row.getBoundingClientRect();
-      row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
-    });
-    const clicked = await app.waitUntil("the forward item", 10_000, () => {
-      const item = [...document.querySelectorAll(".context-menu .context-item")].find((e) => e.textContent.includes("Forward a port…"));
-      item?.click();
-      return item !== undefined;
-    });
-    assert(clicked, "no \"Forward a port…\" in the pod's menu");
-    await app.waitFor("dialog.forward-offer[open] .debug-confirm", 15_000);
-    // By the name the container gives the port.
-    await app.type('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', "echo");
-    await screenshot("forward-offer");
-    await app.click("dialog.forward-offer .debug-confirm");
-    const title = await app.waitUntil("the forward listed", 20_000, (want) => {
-      const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.endsWith(want));
-      return t ?? false;
-    }, `\u2192 echo-fwd:${port}`);
+    // The pod's menu → Forward a port… → the port by the name the container gives it; returns
+    // the row's title once it is listed.
+    const forwardFromMenu = async (pod, port, shot = null) => {
+      await app.waitFor(`.pod[data-pod="${pod}"] .pod-line`, 20_000);
+      await app.exec((pod) => {
+        const row = document.querySelector(`.pod[data-pod="${pod}"] .pod-line`);
+        row.scrollIntoView({ block: "center" });
+        const r = row.getBoundingClientRect();
+        row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
+      }, pod);
+      const clicked = await app.waitUntil("the forward item", 10_000, () => {
+        const item = [...document.querySelectorAll(".context-menu .context-item")].find((e) => e.textContent.includes("Forward a port…"));
+        item?.click();
+        return item !== undefined;
+      });
+      assert(clicked, "no \"Forward a port…\" in the pod's menu");
+      await app.waitFor("dialog.forward-offer[open] .debug-confirm", 15_000);
+      await app.type('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', "echo");
+      if (shot) await screenshot(shot);
+      await app.click("dialog.forward-offer .debug-confirm");
+      return app.waitUntil("the forward listed", 20_000, (want) => {
+        const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.endsWith(want));
+        return t ?? false;
+      }, `\u2192 ${pod}:${port}`);
+    };
+    const title = await forwardFromMenu("echo-fwd", port, "forward-offer");
     const local = Number(/^127\.0\.0\.1:(\d+) /.exec(title)?.[1]);
     // The pod's port number is taken here (its server runs on this computer): another one.
     assert(local > 0 && local !== port, `local port ${local} (${title})`);
     const through = await tcpExchange(local, "ping-42\n", (g) => g.includes("ping-42\n"));
     assert(through.err === null && through.got === "hello from echo-fwd\nping-42\n", `through the forward: ${JSON.stringify(through)}`);
     await app.waitUntil("the connection counted", 15_000, () => document.querySelector("section.forwards li.forward .forward-status")?.textContent?.startsWith("demo \u00b7 1 connection") ?? false);
+    await app.waitUntil("the workload it follows", 10_000, () => document.querySelector("section.forwards li.forward .forward-follows")?.textContent === "Follows deployment/echo");
     await screenshot("forward-listed");
+    // A rollout: the next pod is Ready (its server on another port), then the first is deleted.
+    // The same local port now reaches the next pod, and the row says why.
+    const next = await freePort();
+    await echoPod("echo-fwd-next", next);
+    const gone = await kubectl(["delete", "pod", "echo-fwd", "-n", "demo", "--wait=false"]);
+    assert(gone.code === 0, `kubectl delete: ${gone.err}`);
+    await app.waitUntil("the forward moved", 20_000, (want) => document.querySelector("section.forwards li.forward .forward-title")?.textContent === want, `127.0.0.1:${local} \u2192 echo-fwd-next:${next}`);
+    const follows = await app.exec(() => document.querySelector("section.forwards li.forward .forward-follows")?.textContent);
+    assert(follows === "Follows deployment/echo \u2014 moved from echo-fwd: the pod echo-fwd is being deleted", `the row says ${JSON.stringify(follows)}`);
+    const moved = await tcpExchange(local, "ping-43\n", (g) => g.includes("ping-43\n"));
+    assert(moved.err === null && moved.got === "hello from echo-fwd-next\nping-43\n", `through the moved forward: ${JSON.stringify(moved)}`);
+    await screenshot("forward-moved");
     await app.click("section.forwards li.forward .forward-stop");
     await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
     for (let i = 0; (await tcpExchange(local, null, () => true, 2_000)).err !== "ECONNREFUSED"; i++) {
       assert(i < 50, `127.0.0.1:${local} still takes connections after Stop`);
       await sleep(100);
     }
+
+    // A StatefulSet's pod: deleted, the forward waits for the pod of the same name, then reaches
+    // it when it is made again (a connection made during the wait is the desktop IPC suite's).
+    const db = await freePort();
+    await echoPod("echo-db-0", db, true);
+    const dbTitle = await forwardFromMenu("echo-db-0", db);
+    const dbLocal = Number(/^127\.0\.0\.1:(\d+) /.exec(dbTitle)?.[1]);
+    const dbRow = "section.forwards li.forward .forward-follows";
+    await app.waitUntil("the StatefulSet it follows", 10_000, () => document.querySelector("section.forwards li.forward .forward-follows")?.textContent === "Follows statefulset/echo-db");
+    const dbGone = await kubectl(["delete", "pod", "echo-db-0", "-n", "demo", "--wait=false"]);
+    assert(dbGone.code === 0, `kubectl delete: ${dbGone.err}`);
+    await app.waitUntil("the wait said", 20_000, (sel) => document.querySelector(sel)?.textContent === "Follows statefulset/echo-db \u2014 the pod echo-db-0 is being deleted: waiting for a Ready pod of statefulset/echo-db", dbRow);
+    await screenshot("forward-waiting");
+    const again = await freePort();
+    await echoPod("echo-db-0", again, true);
+    await app.waitUntil("the StatefulSet's move", 20_000, (want) => document.querySelector("section.forwards li.forward .forward-title")?.textContent === want, `127.0.0.1:${dbLocal} \u2192 echo-db-0:${again}`);
+    const dbMoved = await tcpExchange(dbLocal, "ping-44\n", (g) => g.includes("ping-44\n"));
+    assert(dbMoved.err === null && dbMoved.got === "hello from echo-db-0\nping-44\n", `through the StatefulSet's forward: ${JSON.stringify(dbMoved)}`);
+    await app.click("section.forwards li.forward .forward-stop");
+    await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
   } finally {
     // Whatever happened, the pod and its server go (later tests list the namespace).
-    await kubectl(["delete", "pod", "echo-fwd", "-n", "demo", "--wait=false", "--ignore-not-found"]);
+    await kubectl(["delete", "pod", "echo-fwd", "echo-fwd-next", "echo-db-0", "-n", "demo", "--wait=false", "--ignore-not-found"]);
   }
 });
 

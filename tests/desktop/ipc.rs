@@ -2483,3 +2483,156 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
     forwards.stop(info.id).expect("remove");
     assert!(forwards.list().is_empty());
 }
+
+/// A forward to a Deployment's pod follows the Deployment: when its pod is deleted (a rollout),
+/// the newest Ready pod of the Deployment takes the next connections, on its own port of that
+/// name; the row says where it moved and why. The local port stays the same. (The wait for a
+/// next pod, and a StatefulSet's, are the real window's test: tests/app/app.mjs.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_port_forward_follows_its_deployment_to_the_next_pod() {
+    use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{echo_pod, free_port, greet};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    // Pods of the demo's Deployment `web` (its ReplicaSet web-6b7f9c8d5), each with its own
+    // server: both run on this computer, so each has its own port, named `echo` in both.
+    let owned = |name: &str, port: u16| {
+        echo_pod(
+            "demo",
+            name,
+            port,
+            serde_json::json!({
+                "labels": { "app": "web", "pod-template-hash": "6b7f9c8d5" },
+                "ownerReferences": [{
+                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6b7f9c8d5",
+                    "uid": "00000000-0000-0000-0000-000000000000", "controller": true,
+                }],
+            }),
+        )
+    };
+    let (first, second) = (free_port(), free_port());
+    create_pod(&client, &owned("web-6b7f9c8d5-old01", first)).await;
+    podterm_test_support::portforward::listening(first, true).await;
+    let forwards = Forwards::new();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    forwards.listen(move |f| tx.send(f).is_ok());
+    let info = forwards
+        .start(
+            &app.profiles,
+            ForwardRequest {
+                profile: DEMO_NAME.into(),
+                namespace: "demo".into(),
+                pod: "web-6b7f9c8d5-old01".into(),
+                remote: "echo".into(),
+                local: None,
+            },
+        )
+        .await
+        .expect("forward");
+    assert_eq!(
+        (info.workload.as_deref(), info.remote, info.note.as_deref()),
+        (Some("deployment/web"), first, None)
+    );
+    assert_eq!(greet(info.local).await.0, "hello from web-6b7f9c8d5-old01");
+
+    // A rollout: the next pod is Ready, then the old one is deleted.
+    create_pod(&client, &owned("web-6b7f9c8d5-new02", second)).await;
+    podterm_test_support::portforward::listening(second, true).await;
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("web-6b7f9c8d5-old01", &Default::default())
+        .await
+        .expect("delete");
+    // The next pod is there already: no wait, the first word of it is the move.
+    let moved = forward_change(&mut rx, "the move", |f| f.id == info.id && f.note.is_some()).await;
+    assert_eq!(
+        (
+            moved.pod.as_str(),
+            moved.remote,
+            moved.local,
+            moved.state.clone(),
+            moved.note.as_deref()
+        ),
+        (
+            "web-6b7f9c8d5-new02",
+            second,
+            info.local,
+            ForwardState::Listening,
+            Some("moved from web-6b7f9c8d5-old01: the pod web-6b7f9c8d5-old01 is being deleted")
+        )
+    );
+    assert!(moved.revision > info.revision);
+    assert_eq!(greet(info.local).await.0, "hello from web-6b7f9c8d5-new02");
+    forwards.stop(info.id).expect("stop");
+    podterm_test_support::portforward::listening(info.local, false).await;
+    pods.delete("web-6b7f9c8d5-new02", &Default::default())
+        .await
+        .expect("delete");
+}
+
+/// Between two pods (a followed workload waiting for its next one), a forward takes no
+/// connection: a client that connects meanwhile waits in the listen queue, and once the next
+/// pod is known its connection reaches it, bytes it wrote while waiting included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_between_pods_holds_new_connections_for_the_next() {
+    use podterm_core::portforward::{serve, Destination, Served};
+    use podterm_test_support::portforward::{echo_pod, free_port, listening};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let f = app().await;
+    let client = demo_client(&f.app).await;
+    let port = free_port();
+    create_pod(
+        &client,
+        &echo_pod("demo", "held", port, serde_json::json!({})),
+    )
+    .await;
+    listening(port, true).await;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .expect("listen");
+    let local = listener.local_addr().expect("addr").port();
+    let (tx, rx) = tokio::sync::watch::channel(None);
+    let opened = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = opened.clone();
+    let report: std::sync::Arc<dyn Fn(Served) + Send + Sync> =
+        std::sync::Arc::new(move |s: Served| {
+            if matches!(s, Served::Opened) {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    let serving = tokio::spawn(serve(
+        client.clone(),
+        "demo".into(),
+        rx,
+        listener,
+        podterm_core::exec::Tuning::default(),
+        report,
+    ));
+    let mut held = tokio::net::TcpStream::connect(("127.0.0.1", local))
+        .await
+        .expect("the listen queue takes it");
+    held.write_all(b"ping-7\n").await.expect("write");
+    // Taken now, it would have been closed (there was nowhere to carry it): its answer below
+    // shows it waited.
+    tx.send_replace(Some(Destination {
+        pod: "held".into(),
+        remote: port,
+    }));
+    let want = b"hello from held\nping-7\n";
+    let mut got = vec![0u8; want.len()];
+    timeout(Duration::from_secs(30), held.read_exact(&mut got))
+        .await
+        .expect("the answer within 30 s")
+        .expect("read");
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want));
+    assert_eq!(opened.load(Ordering::SeqCst), 1);
+    serving.abort();
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("held", &Default::default())
+        .await
+        .expect("delete");
+}

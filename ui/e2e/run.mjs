@@ -3057,6 +3057,7 @@ test("port forwards: the pod's menu asks for the pod's port, the list shows the 
   await waitText(`${row} .forward-title`, "127.0.0.1:8080 \u2192 api-0:8080");
   await waitText(`${row} .forward-status`, "demo \u00b7 0 connections");
   await waitText("section.forwards .forward-note", "Forwarding 127.0.0.1:8080 to api-0:8080");
+  assert(await page.isHidden(`${row} .forward-follows`), "a pod nothing owns follows a workload");
   // Connections as the engine reports them; a failed one says why.
   await page.evaluate((id) => window.__podtermMock.connectForward(id), id);
   await page.evaluate((id) => window.__podtermMock.connectForward(id, "error forwarding port 8080 to pod api-0: connect: connection refused"), id);
@@ -3083,6 +3084,39 @@ test("port forwards: the pod's menu asks for the pod's port, the list shows the 
   await page.click(`${row} .forward-stop`);
   await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
   assert((await page.evaluate(() => window.__podtermMock.forwards())).length === 0, "the ended forward is still listed");
+});
+
+test("port forwards follow a Deployment's pods: after a rollout the row shows the new pod and why it moved", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  const pod = await until(() => page.$eval('.pod[data-pod^="web-"]', (el) => el.dataset.pod).catch(() => null), "a web pod listed");
+  await page.$eval(`.pod[data-pod="${pod}"] .pod-line`, (el) => el.scrollIntoView({ block: "center" }));
+  const line = await (await page.$(`.pod[data-pod="${pod}"] .pod-line`)).boundingBox();
+  await page.mouse.click(line.x + 20, line.y + line.height / 2, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Forward a port…")');
+  await page.waitForSelector("dialog.forward-offer[open]", { timeout: WAIT_MS });
+  await page.keyboard.type("80");
+  await page.keyboard.press("Enter");
+  const started = await until(async () => {
+    const l = await page.evaluate(() => window.__podtermMock.forwards());
+    return l.find((f) => f.pod === pod) ?? null;
+  }, "the forward to the web pod");
+  assert(started.workload === "deployment/web", `forward ${JSON.stringify(started)}`);
+  const row = `section.forwards li.forward[data-id="${started.id}"]`;
+  await waitText(`${row} .forward-follows`, "Follows deployment/web");
+  const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
+  // The engine's state first (the mock's backend), then what the row says of it.
+  const moved = await until(async () => {
+    const l = await page.evaluate(() => window.__podtermMock.forwards());
+    const f = l.find((x) => x.id === started.id);
+    return f && f.pod !== pod ? f : null;
+  }, "the forward moved");
+  assert(moved.pod === fresh[0] && moved.state.state === "listening", `moved ${JSON.stringify(moved)}, new pods ${fresh}`);
+  await waitText(`${row} .forward-title`, `127.0.0.1:${started.local} \u2192 ${fresh[0]}:80`);
+  await waitText(`${row} .forward-follows`, `Follows deployment/web \u2014 moved from ${pod}: the pod ${pod} was deleted`);
+  await screenshot("forward-moved");
+  await page.click(`${row} .forward-stop`);
+  await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
 });
 
 test("the window at its smallest (640×400) with Settings open: the pod list keeps two rows, the sidebar scrolls to Settings", async () => {

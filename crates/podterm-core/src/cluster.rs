@@ -581,6 +581,16 @@ impl ApiError {
         matches!(self, ApiError::Unauthorized)
     }
 
+    /// Whether the call is worth trying again (the server could not be reached, did not answer
+    /// in time, or failed on its side: 5xx), rather than an answer to give up on (403, 404).
+    pub fn transient(&self) -> bool {
+        match self {
+            ApiError::Transport { .. } | ApiError::Timeout(_) => true,
+            ApiError::Refused { code, .. } => *code >= 500,
+            _ => false,
+        }
+    }
+
     /// The proxy (without credentials) that failed, for [`ApiError::Proxy`].
     pub fn proxy(&self) -> Option<&str> {
         match self {

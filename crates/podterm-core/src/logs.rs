@@ -344,16 +344,6 @@ impl Lines {
 /// chunk at a time (a line cut across two chunks may have another stream's lines between).
 pub type Output = Arc<Mutex<Box<dyn AsyncWrite + Send + Unpin>>>;
 
-/// Whether a failed request is worth trying again when resuming (the server went away, or is
-/// restarting), rather than an answer to give up on (404: the pod is gone).
-fn transient(e: &ApiError) -> bool {
-    match e {
-        ApiError::Transport { .. } | ApiError::Timeout(_) => true,
-        ApiError::Refused { code, .. } => *code >= 500,
-        _ => false,
-    }
-}
-
 /// Streams one container's log to `out` until it ends (not following: the log so far;
 /// following: until the container stops or the limit is reached).
 pub async fn stream(
@@ -410,7 +400,7 @@ pub async fn stream(
             }
             Err(e) => {
                 let e = ApiError::from(e);
-                if !resuming || !transient(&e) {
+                if !resuming || !e.transient() {
                     return Err(e.into());
                 }
                 if !told {

@@ -8,10 +8,9 @@
 //! ([`relocate`]): a Deployment's pod replaced by a rollout reopens in the newest Ready pod.
 
 use crate::browse::PodOwner;
-use crate::pods::{PodError, PodTarget, WorkloadKind};
+use crate::pods::PodError;
 use crate::store::{Extra, FileSpec, StoreError, VersionedFile};
 use crate::terminal::DebugRequest;
-use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use serde::{Deserialize, Serialize};
@@ -221,44 +220,6 @@ where
     }
 }
 
-/// The workload to look in for a pod owned by `owner`: a ReplicaSet's Deployment (the
-/// ReplicaSet is read; a rollout replaces it, not the Deployment), else the owner itself.
-async fn owner_target(
-    client: &kube::Client,
-    namespace: &str,
-    owner: &PodOwner,
-) -> Result<Option<PodTarget>, PodError> {
-    let Some(kind) = WorkloadKind::from_kind(&owner.kind) else {
-        return Ok(None);
-    };
-    if kind != WorkloadKind::ReplicaSet {
-        return Ok(Some(PodTarget::Workload {
-            kind,
-            name: owner.name.clone(),
-        }));
-    }
-    let rs = match Api::<ReplicaSet>::namespaced(client.clone(), namespace)
-        .get_opt(&owner.name)
-        .await
-    {
-        Ok(Some(rs)) => rs,
-        Ok(None) => return Ok(None),
-        Err(e) => return Err(PodError::Api(e.into())),
-    };
-    let deployment = rs
-        .metadata
-        .owner_references
-        .unwrap_or_default()
-        .into_iter()
-        .find(|r| r.controller == Some(true) && r.kind == "Deployment");
-    Ok(Some(PodTarget::Workload {
-        kind: deployment
-            .as_ref()
-            .map_or(WorkloadKind::ReplicaSet, |_| WorkloadKind::Deployment),
-        name: deployment.map_or(owner.name.clone(), |d| d.name),
-    }))
-}
-
 /// Where the pod of a saved tab is now: the same pod, its owner's newest Ready pod, or gone.
 /// Errors are the cluster's (unreachable, forbidden, no Ready pod in the workload).
 pub async fn relocate(
@@ -276,7 +237,7 @@ pub async fn relocate(
     let Some(owner) = owner else {
         return Ok(Whereabouts::Gone);
     };
-    let Some(target) = owner_target(client, namespace, owner).await? else {
+    let Some(target) = crate::pods::workload_of(client, namespace, owner).await? else {
         return Ok(Whereabouts::Gone);
     };
     let now = crate::pods::resolve(client, namespace, &target).await?;

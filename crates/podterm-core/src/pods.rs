@@ -267,6 +267,45 @@ pub async fn namespace_or(client: &kube::Client, namespace: &str, e: kube::Error
     }
 }
 
+/// The workload to look in for the next pod of one owned by `owner`: a ReplicaSet's Deployment
+/// (the ReplicaSet is read; a rollout replaces it, not the Deployment), else the owner itself;
+/// `None` for an owner that is no workload (a Node) or a ReplicaSet that is gone.
+pub async fn workload_of(
+    client: &kube::Client,
+    namespace: &str,
+    owner: &crate::browse::PodOwner,
+) -> Result<Option<PodTarget>, PodError> {
+    let Some(kind) = WorkloadKind::from_kind(&owner.kind) else {
+        return Ok(None);
+    };
+    if kind != WorkloadKind::ReplicaSet {
+        return Ok(Some(PodTarget::Workload {
+            kind,
+            name: owner.name.clone(),
+        }));
+    }
+    let rs = match Api::<ReplicaSet>::namespaced(client.clone(), namespace)
+        .get_opt(&owner.name)
+        .await
+    {
+        Ok(Some(rs)) => rs,
+        Ok(None) => return Ok(None),
+        Err(e) => return Err(PodError::Api(e.into())),
+    };
+    let deployment = rs
+        .metadata
+        .owner_references
+        .unwrap_or_default()
+        .into_iter()
+        .find(|r| r.controller == Some(true) && r.kind == "Deployment");
+    Ok(Some(PodTarget::Workload {
+        kind: deployment
+            .as_ref()
+            .map_or(WorkloadKind::ReplicaSet, |_| WorkloadKind::Deployment),
+        name: deployment.map_or(owner.name.clone(), |d| d.name),
+    }))
+}
+
 /// Finds the pod a target means now.
 pub async fn resolve(
     client: &kube::Client,

@@ -15,6 +15,7 @@
 
 use crate::cluster::ApiError;
 use crate::exec::{Break, Tuning};
+use crate::pods::{PodError, PodTarget};
 use crate::text;
 use futures_util::{SinkExt, StreamExt};
 use k8s_openapi::api::core::v1::Pod;
@@ -408,22 +409,37 @@ pub enum Served {
     Ended(Result<Carried, ForwardError>),
 }
 
-/// Accepts connections on `listener` until dropped, carrying each to `remote` of the pod in
-/// its own task; `report` hears each one open and end. Dropping the future ends every
-/// connection it carries.
+/// Where a forward's connections go: a pod and its port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub pod: String,
+    pub remote: u16,
+}
+
+/// Accepts connections on `listener` until dropped, carrying each in its own task to where `to`
+/// says when it is accepted; `report` hears each one open and end. While `to` says nowhere (a
+/// followed workload between pods), nothing is accepted: new connections wait in the listen
+/// queue for the next pod instead of failing one API request each. Dropping the future ends
+/// every connection it carries.
 pub async fn serve(
     client: kube::Client,
     namespace: String,
-    pod: String,
-    remote: u16,
+    mut to: tokio::sync::watch::Receiver<Option<Destination>>,
     listener: TcpListener,
     tuning: Tuning,
     report: std::sync::Arc<dyn Fn(Served) + Send + Sync>,
 ) {
     let mut carrying = tokio::task::JoinSet::new();
     loop {
+        let somewhere = async {
+            if to.wait_for(Option::is_some).await.is_err() {
+                // The forward is over: nothing more is accepted.
+                std::future::pending::<()>().await;
+            }
+            listener.accept().await
+        };
         let accepted = tokio::select! {
-            a = listener.accept() => a,
+            a = somewhere => a,
             // Finished connections leave the set as they end.
             Some(_) = carrying.join_next(), if !carrying.is_empty() => continue,
         };
@@ -435,13 +451,12 @@ pub async fn serve(
                 continue;
             }
         };
+        let Some(Destination { pod, remote }) = to.borrow().clone() else {
+            // Its pod went as it was accepted: it waits for nothing (closed).
+            continue;
+        };
         report(Served::Opened);
-        let (client, namespace, pod, report) = (
-            client.clone(),
-            namespace.clone(),
-            pod.clone(),
-            report.clone(),
-        );
+        let (client, namespace, report) = (client.clone(), namespace.clone(), report.clone());
         carrying.spawn(async move {
             let carried = match open(&client, &namespace, &pod, remote, tuning).await {
                 Ok(t) => t.carry(stream).await,
@@ -450,6 +465,176 @@ pub async fn serve(
             report(Served::Ended(carried));
         });
     }
+}
+
+/// How long a forward that follows a workload waits for the workload's next Ready pod once its
+/// pod went (a rollout's next pod still starting); then it ends, saying why.
+pub const FOLLOW_WAIT: Duration = Duration::from_secs(300);
+
+/// A forward's move to another pod, as [`run`] reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Moved {
+    /// Its pod went (why, in words) and no pod of the workload can take its place yet: it
+    /// waits for one (new connections wait too).
+    Waiting { why: String },
+    /// Connections go to `to` from now on; `why` the pod before went.
+    To { to: Destination, why: String },
+}
+
+/// Serves `listener` (see [`serve`]) to `spec`'s port of `pod` until the forward ends, and
+/// returns why, in words. When the pod goes (deleted, replaced, no longer running), a forward
+/// that follows a `workload` waits for its next pod ([`next_pod`]) and moves there, `moved`
+/// hearing each step; without a workload, or with no next pod, it ends. Dropping the future
+/// ends every connection.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    client: kube::Client,
+    namespace: String,
+    pod: &Pod,
+    spec: &PortSpec,
+    workload: Option<PodTarget>,
+    listener: TcpListener,
+    tuning: Tuning,
+    report: std::sync::Arc<dyn Fn(Served) + Send + Sync>,
+    moved: impl Fn(Moved),
+) -> String {
+    let mut name = pod.metadata.name.clone().unwrap_or_default();
+    let mut uid = pod.metadata.uid.clone().unwrap_or_default();
+    let remote = match spec.remote_in(pod) {
+        Ok(r) => r,
+        Err(e) => return e.to_string(),
+    };
+    let (tx, rx) = tokio::sync::watch::channel(Some(Destination {
+        pod: name.clone(),
+        remote,
+    }));
+    let serving = serve(
+        client.clone(),
+        namespace.clone(),
+        rx,
+        listener,
+        tuning,
+        report,
+    );
+    tokio::pin!(serving);
+    loop {
+        // `serve` only ends when dropped: each `select!` ends by the other branch.
+        let why = tokio::select! {
+            () = &mut serving => return String::new(),
+            why = until_gone(&client, &namespace, &name, &uid) => why,
+        };
+        // A pod without a uid (no API server sends one) cannot be told from its successor.
+        let Some(workload) = workload.as_ref().filter(|_| !uid.is_empty()) else {
+            return why;
+        };
+        tx.send_replace(None);
+        let waiting = || moved(Moved::Waiting { why: why.clone() });
+        let next = tokio::select! {
+            () = &mut serving => return String::new(),
+            n = next_pod(&client, &namespace, workload, &name, &uid, tuning, waiting) => n,
+        };
+        let next = match next {
+            Ok(p) => p,
+            Err(e) => return format!("{why}, and {e}"),
+        };
+        let next_name = next.metadata.name.clone().unwrap_or_default();
+        let remote = match spec.remote_in(&next) {
+            Ok(r) => r,
+            Err(e) => return format!("{why}, and its next pod {next_name} cannot take it: {e}"),
+        };
+        let to = Destination {
+            pod: next_name.clone(),
+            remote,
+        };
+        tx.send_replace(Some(to.clone()));
+        moved(Moved::To { to, why });
+        name = next_name;
+        uid = next.metadata.uid.clone().unwrap_or_default();
+    }
+}
+
+/// The pod that takes a followed forward's connections once its pod `name` (`uid`) went: the
+/// newest Ready pod of `workload`, for a StatefulSet the one of the same name (its pods are not
+/// interchangeable: `db-0` may be the primary, `db-1` a replica). Waits up to [`FOLLOW_WAIT`],
+/// `on_wait` told when the wait starts; a look the API server fails (unreachable, no answer, a
+/// 5xx) is tried again within that time. `Err`: why there is none, in words.
+async fn next_pod(
+    client: &kube::Client,
+    namespace: &str,
+    workload: &PodTarget,
+    name: &str,
+    uid: &str,
+    tuning: Tuning,
+    on_wait: impl FnOnce(),
+) -> Result<Pod, String> {
+    let stateful = matches!(
+        workload,
+        PodTarget::Workload {
+            kind: crate::pods::WorkloadKind::StatefulSet,
+            ..
+        }
+    );
+    let deadline = tokio::time::Instant::now() + FOLLOW_WAIT;
+    let mut on_wait = Some(on_wait);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let look = async {
+            let selector = match workload {
+                PodTarget::Workload { kind, name } => {
+                    crate::pods::workload_selector(client, namespace, *kind, name).await?
+                }
+                PodTarget::Selector(s) => s.clone(),
+                PodTarget::Pod(p) => return Err(PodError::BadTarget(format!("pod/{p}"))),
+            };
+            let pick = |pods: Vec<Pod>| pick_next(pods, stateful.then_some(name), uid);
+            let told = |_: &str| {
+                if let Some(f) = on_wait.take() {
+                    f();
+                }
+            };
+            crate::pods::watch_until(client, namespace, &selector, left, pick, told).await
+        };
+        // A look that hangs is cut (each request's own limit past the wait).
+        let limit = left + tuning.request_timeout.unwrap_or(Duration::from_secs(30));
+        let failed = match tokio::time::timeout(limit, look).await {
+            Ok(Ok(Ok(pod))) => return Ok(pod),
+            Ok(Ok(Err(detail))) => {
+                return Err(format!(
+                    "no pod of {workload} was Ready within {}: {detail}",
+                    crate::cluster::duration_words(FOLLOW_WAIT)
+                ))
+            }
+            Ok(Err(PodError::Api(e))) if e.transient() => e.to_string(),
+            Ok(Err(e)) => return Err(format!("{workload} cannot be followed: {e}")),
+            Err(_) => "the API server did not answer".to_string(),
+        };
+        if tokio::time::Instant::now() + RETRY >= deadline {
+            return Err(format!("{workload} could not be looked at: {failed}"));
+        }
+        tokio::time::sleep(RETRY).await;
+    }
+}
+
+/// How long a followed forward waits before looking at its workload again after the API
+/// server failed a look.
+const RETRY: Duration = Duration::from_secs(2);
+
+/// The pod to move to among a workload's pods: not the one that went (`uid`), the one named
+/// `same_name` when given (a StatefulSet's), the newest Ready of those; else what there is and
+/// why none will do.
+fn pick_next(pods: Vec<Pod>, same_name: Option<&str>, uid: &str) -> Result<Pod, String> {
+    let pods: Vec<Pod> = pods
+        .into_iter()
+        .filter(|p| p.metadata.uid.as_deref() != Some(uid))
+        .filter(|p| same_name.is_none_or(|n| p.metadata.name.as_deref() == Some(n)))
+        .collect();
+    if pods.is_empty() {
+        return Err(match same_name {
+            Some(n) => format!("no pod {n} yet"),
+            None => "no other pod".into(),
+        });
+    }
+    crate::pods::pick_newest_ready(pods).map_err(|detail| text::shown(&detail))
 }
 
 /// Why the pod `name` with `uid` takes no more connections, looked at now: gone (404), another
@@ -694,6 +879,66 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pod of a workload: `ready`, created `age` seconds before a fixed time, `deleting`.
+    fn member(name: &str, uid: &str, age: i64, ready: bool, deleting: bool) -> Pod {
+        let t = 3599 - age;
+        let created = format!("2026-01-01T00:{:02}:{:02}Z", t / 60, t % 60);
+        let mut meta = serde_json::json!({
+            "name": name, "uid": uid, "creationTimestamp": created,
+        });
+        if deleting {
+            meta["deletionTimestamp"] = serde_json::json!(created);
+        }
+        serde_json::from_value(serde_json::json!({
+            "metadata": meta,
+            "spec": { "containers": [{ "name": "app" }] },
+            "status": {
+                "phase": "Running",
+                "conditions": [{ "type": "Ready", "status": if ready { "True" } else { "False" } }],
+            },
+        }))
+        .expect("pod")
+    }
+
+    #[test]
+    fn a_followed_forward_moves_to_the_newest_ready_pod_and_a_statefulset_to_its_namesake() {
+        let name = |r: Result<Pod, String>| r.map(|p| p.metadata.name.unwrap_or_default());
+        // A Deployment's rollout: the newest Ready pod, never the one that went, nor one
+        // terminating or not Ready.
+        let pods = vec![
+            member("web-old", "u1", 10, true, true),
+            member("web-a", "u2", 300, true, false),
+            member("web-b", "u3", 60, true, false),
+            member("web-c", "u4", 5, false, false),
+        ];
+        assert_eq!(name(pick_next(pods, None, "u1")), Ok("web-b".into()));
+        let gone_only = vec![member("web-old", "u1", 10, true, false)];
+        assert_eq!(
+            name(pick_next(gone_only, None, "u1")),
+            Err("no other pod".into())
+        );
+        // A StatefulSet's db-0 made again: the new db-0 once Ready, never db-1 (newer or not).
+        let pods = vec![
+            member("db-1", "u5", 1, true, false),
+            member("db-0", "u6", 2, false, false),
+        ];
+        let waiting = pick_next(pods, Some("db-0"), "u0").expect_err("not Ready yet");
+        assert!(waiting.starts_with("db-0 ("), "{waiting}");
+        let pods = vec![
+            member("db-1", "u5", 1, true, false),
+            member("db-0", "u0", 100, true, false),
+        ];
+        assert_eq!(
+            name(pick_next(pods, Some("db-0"), "u0")),
+            Err("no pod db-0 yet".into())
+        );
+        let pods = vec![
+            member("db-1", "u5", 1, true, false),
+            member("db-0", "u6", 2, true, false),
+        ];
+        assert_eq!(name(pick_next(pods, Some("db-0"), "u0")), Ok("db-0".into()));
+    }
 
     #[test]
     fn port_specs_read_as_kubectl_reads_them() {

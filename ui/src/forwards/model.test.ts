@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ForwardInfo } from "../ipc/types";
-import { forwardStatus, forwardTitle, forwardUrl, portProblem, withForward } from "./model";
+import { forwardFollows, forwardStatus, forwardTitle, forwardUrl, portProblem, withForward } from "./model";
 
 const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
   id: 1,
@@ -13,6 +13,9 @@ const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
   open: 0,
   state: { state: "listening" },
   error: null,
+  workload: null,
+  note: null,
+  revision: 0,
   ...over,
 });
 
@@ -39,18 +42,29 @@ describe("a forward in the list", () => {
     expect(forwardStatus(f({ connections: 3, error: "connection refused" }))).toBe("demo \u00b7 3 connections \u2014 the last failed: connection refused");
     expect(forwardStatus(f({ state: { state: "ended", reason: "the pod web-1 was deleted" } }))).toBe("Ended: the pod web-1 was deleted");
   });
-  it("never takes an older state for a newer one: an ended forward stays ended, counts never go back", () => {
-    const ended = f({ connections: 2, state: { state: "ended", reason: "the pod web-1 was deleted" } });
-    const list = withForward([ended], f({ connections: 2 }));
+  it("never takes an older state for a newer one: an ended forward stays ended, a lower revision is older", () => {
+    const ended = f({ connections: 2, revision: 3, state: { state: "ended", reason: "the pod web-1 was deleted" } });
+    const list = withForward([ended], f({ connections: 2, revision: 4 }));
     expect(list[0]?.state.state).toBe("ended");
-    const counted = withForward([f({ connections: 3 })], f({ connections: 0 }));
+    const counted = withForward([f({ connections: 3, revision: 3 })], f({ connections: 0, revision: 0 }));
     expect(counted[0]?.connections).toBe(3);
-    expect(withForward(counted, f({ connections: 4, open: 1 }))[0]).toMatchObject({ connections: 4, open: 1 });
+    expect(withForward(counted, f({ connections: 4, open: 1, revision: 4 }))[0]).toMatchObject({ connections: 4, open: 1 });
+    // A move changes no count: the start's answer (revision 0) arriving after it is older all the same.
+    const moved = withForward([f()], f({ pod: "web-2", revision: 1, note: "moved from web-1: the pod web-1 was deleted" }));
+    expect(withForward(moved, f())[0]?.pod).toBe("web-2");
+  });
+  it("says the workload it follows and its last move", () => {
+    expect(forwardFollows(f())).toBe("");
+    expect(forwardFollows(f({ workload: "deployment/web" }))).toBe("Follows deployment/web");
+    expect(forwardFollows(f({ workload: "deployment/web", note: "x", state: { state: "ended", reason: "y" } }))).toBe("");
+    expect(forwardFollows(f({ workload: "deployment/web", note: "moved from web-1: the pod web-1 was deleted" }))).toBe(
+      "Follows deployment/web \u2014 moved from web-1: the pod web-1 was deleted",
+    );
   });
   it("keeps one row per forward, in id order", () => {
     const list = withForward(withForward([], f({ id: 2 })), f({ id: 1 }));
     expect(list.map((x) => x.id)).toEqual([1, 2]);
-    const again = withForward(list, f({ id: 2, connections: 5 }));
+    const again = withForward(list, f({ id: 2, connections: 5, revision: 1 }));
     expect(again.map((x) => [x.id, x.connections])).toEqual([
       [1, 0],
       [2, 5],

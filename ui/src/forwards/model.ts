@@ -40,13 +40,23 @@ export function forwardStatus(f: ForwardInfo): string {
 }
 
 /**
+ * The row's line about the pods it follows: the workload, and the last move (waiting for its
+ * next pod, or the pod it moved from and why). Empty for a forward to a pod nothing owns, and
+ * once the forward ended (its reason says what became of it).
+ */
+export function forwardFollows(f: ForwardInfo): string {
+  if (!f.workload || f.state.state === "ended") return "";
+  return f.note ? `Follows ${f.workload} — ${f.note}` : `Follows ${f.workload}`;
+}
+
+/**
  * Whether `f` is news about `old` (the same forward): the start's answer, the list and the
  * watch's events reach the page by different ways, so an older state may come last. An ended
- * forward stays ended, and a state with fewer connections than the one shown is older.
+ * forward stays ended; otherwise the higher revision (every change counts one) is the newer.
  */
 export function isNewer(old: ForwardInfo, f: ForwardInfo): boolean {
   if (old.state.state === "ended" && f.state.state !== "ended") return false;
-  return f.connections >= old.connections;
+  return f.revision >= old.revision;
 }
 
 /** The list after a change: `f` in place of its older self (unless it is older), else added; in id order. */

@@ -9,7 +9,7 @@ import type { ForwardInfo } from "../ipc/types";
 import type { MenuItem } from "../menu";
 import type { SidebarModel } from "../sidebar/model";
 import { askOffer, type OfferDialog } from "../terminal/debug";
-import { forwardAddress, forwardStatus, forwardTitle, forwardUrl, portProblem, withForward } from "./model";
+import { forwardAddress, forwardFollows, forwardStatus, forwardTitle, forwardUrl, portProblem, withForward } from "./model";
 
 const DIALOG: OfferDialog = {
   className: "forward-offer",
@@ -129,6 +129,7 @@ export class ForwardsView {
       { class: ended ? "forward ended" : "forward" },
       h("div", { class: "forward-title" }, forwardTitle(f)),
       h("div", { class: "forward-status" }, forwardStatus(f)),
+      h("div", { class: "forward-follows" }, forwardFollows(f)),
       h("div", { class: "forward-actions" }, ...actions),
     );
     this.update(el, f);
@@ -140,8 +141,13 @@ export class ForwardsView {
     el.dataset.connections = String(f.connections);
     const title = el.querySelector(".forward-title");
     const status = el.querySelector(".forward-status");
+    const follows = el.querySelector<HTMLElement>(".forward-follows");
     if (title) setText(title, forwardTitle(f));
     if (status) setText(status, forwardStatus(f));
+    if (follows) {
+      setText(follows, forwardFollows(f));
+      follows.hidden = follows.textContent === "";
+    }
   }
 
   private async open(f: ForwardInfo): Promise<void> {

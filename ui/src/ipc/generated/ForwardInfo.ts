@@ -22,4 +22,19 @@ connections: number, open: number, state: ForwardState,
  * The last connection's failure in words (nothing listens on the port in the pod, say),
  * escaped; `None` once a later one went through.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * The workload whose pods the forward follows (`deployment/web`): when its pod goes, the
+ * workload's next Ready pod takes the connections. `None`: the pod alone (nothing owns it).
+ */
+workload: string | null, 
+/**
+ * The forward's last move, in words (escaped): waiting for the workload's next pod, or the
+ * pod it moved to and why.
+ */
+note: string | null, 
+/**
+ * Counts this forward's changes: the page keeps the state with the highest (the start's
+ * answer, the list and the events may reach it in any order).
+ */
+revision: number, };

@@ -2,11 +2,12 @@
 // reach). A forward is checked as the engine checks it (the pod there and running; a port by
 // number: the mock's pods declare no port names, so every name is refused in the engine's
 // words), takes the pod's port number as its local port unless another forward has it, and ends
-// when its pod is deleted. Tests make connections through it (`connectForward`), each opening
-// and ending at once, or failing with words.
+// when its pod is deleted, unless a workload owns the pod: then it follows the workload to its
+// newest Ready pod (a rollout), or says it waits for one. Tests make connections through it
+// (`connectForward`), each opening and ending at once, or failing with words.
 import type { ForwardInfo, ForwardRequest } from "../types";
 import { mockError } from "./errors";
-import type { MockCluster } from "./pods";
+import { mockPodReady, type MockCluster } from "./pods";
 
 export class MockForwards {
   private readonly items = new Map<number, ForwardInfo>();
@@ -42,6 +43,7 @@ export class MockForwards {
     }
     let local = req.local ?? remote;
     while (taken.has(local)) local = 40000 + ((local + 1) % 20000);
+    const t = this.cluster.targetForPod(pod);
     const info: ForwardInfo = {
       id: this.next++,
       profile: req.profile,
@@ -53,6 +55,9 @@ export class MockForwards {
       open: 0,
       state: { state: "listening" },
       error: null,
+      workload: t.kind === "pod" ? null : `${t.kind}/${t.target}`,
+      note: null,
+      revision: 0,
     };
     this.items.set(info.id, info);
     return { ...info };
@@ -72,17 +77,36 @@ export class MockForwards {
     if (!f || f.state.state !== "listening") return;
     f.connections += 1;
     f.error = error;
-    this.sink?.({ ...f });
+    this.changed(f);
   }
 
-  /** The pod went: its forwards end. */
+  /** The pod went: its forwards move to their workload's newest Ready pod, wait for one, or end. */
   podDeleted(namespace: string, pod: string): void {
     for (const f of this.items.values()) {
-      if (f.namespace === namespace && f.pod === pod && f.state.state === "listening") {
-        f.state = { state: "ended", reason: `the pod ${pod} was deleted` };
+      if (f.namespace !== namespace || f.pod !== pod || f.state.state !== "listening") continue;
+      const why = `the pod ${pod} was deleted`;
+      if (f.workload === null) {
+        f.state = { state: "ended", reason: why };
         f.open = 0;
-        this.sink?.({ ...f });
+      } else {
+        const [kind = "", name = ""] = f.workload.split("/");
+        const next = this.cluster
+          .workloadPods(namespace, kind, name)
+          .filter((p) => p.name !== pod && mockPodReady(p))
+          .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
+        if (next) {
+          f.note = `moved from ${pod}: ${why}`;
+          f.pod = next.name;
+        } else {
+          f.note = `${why}: waiting for a Ready pod of ${f.workload}`;
+        }
       }
+      this.changed(f);
     }
+  }
+
+  private changed(f: ForwardInfo): void {
+    f.revision += 1;
+    this.sink?.({ ...f });
   }
 }
