@@ -139,6 +139,10 @@ macro_rules! with_commands {
             sync list_forwards() -> Vec<ForwardInfo>;
             /// Forwards as they change (a connection opened or ended, the forward ended).
             sync watch_forwards(on_change: Channel<ForwardInfo>) -> ();
+            /// Starts the last run's forwards again, each on its local port (its pod, or its
+            /// workload's newest Ready pod), when reopening tabs at start is on; one that cannot
+            /// start comes back ended, saying why. Once per run: later calls return none.
+            async restore_forwards() -> Vec<ForwardInfo>;
             /// The sha256 (hex) of a finished transfer's local file, computed on request.
             async transfer_sha256(id: u32) -> String;
             /// A tab's container's working directory (a drop's default destination).

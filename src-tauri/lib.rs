@@ -131,9 +131,9 @@ pub fn run() {
     let watches = state::Watches::new();
     let log_views = state::LogViews::new();
     let transfers = state::Transfers::new();
-    let forwards = state::Forwards::new();
     let recordings = state::Recordings::new(podterm_core::recordings::default_folder());
     let desktop_state = desktop::Desktop::new(profiles.config_dir());
+    let forwards = state::Forwards::saving_in(profiles.config_dir(), desktop_state.restore_tabs());
     // Credential plugins need the login shell's PATH: ask the shell once, now, not at the
     // first connect.
     rt.spawn(podterm_core::shellenv::plugin_path_once());

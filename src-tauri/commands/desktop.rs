@@ -56,7 +56,10 @@ pub fn set_draw_every_byte(ctx: &Ctx<'_>, on: bool) -> Result<()> {
 }
 
 pub fn set_restore_tabs(ctx: &Ctx<'_>, on: bool) -> Result<()> {
-    Ok(ctx.desktop.set_restore_tabs(on)?)
+    ctx.desktop.set_restore_tabs(on)?;
+    // The same setting keeps the port forwards for the next start.
+    ctx.forwards.set_keeping(on);
+    Ok(())
 }
 
 pub fn save_open_tabs(ctx: &Ctx<'_>, tabs: SavedTabs) -> Result<()> {

@@ -1,5 +1,5 @@
-//! Port forwards in the app: start one on a loopback port, list and watch them, stop one. The
-//! bytes move in the engine; the webview only sees counts and words.
+//! Port forwards in the app: start one on a loopback port, list and watch them, stop one, start
+//! the last run's again. The bytes move in the engine; the webview only sees counts and words.
 
 use super::Ctx;
 use crate::error::Result;
@@ -21,4 +21,8 @@ pub fn list_forwards(ctx: &Ctx<'_>) -> Result<Vec<ForwardInfo>> {
 pub fn watch_forwards(ctx: &Ctx<'_>, on_change: Channel<ForwardInfo>) -> Result<()> {
     ctx.forwards.listen(move |f| on_change.send(f).is_ok());
     Ok(())
+}
+
+pub async fn restore_forwards(ctx: &Ctx<'_>) -> Result<Vec<ForwardInfo>> {
+    Ok(ctx.forwards.restore(&ctx.profiles).await)
 }

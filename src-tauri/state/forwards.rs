@@ -11,9 +11,12 @@ use podterm_core::browse::PodOwner;
 use podterm_core::cluster::within;
 use podterm_core::exec::Tuning;
 use podterm_core::portforward::{self, ForwardError, Moved, PortSpec, Served};
+use podterm_core::savedforwards::{self, SavedForward};
 use podterm_core::text;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::task::AbortHandle;
@@ -23,6 +26,9 @@ type Sink = Box<dyn Fn(ForwardInfo) -> bool + Send + Sync>;
 struct Item {
     info: ForwardInfo,
     task: Option<AbortHandle>,
+    /// What starts it again after a restart: kept while it runs, and for one that could not be
+    /// started again (a cluster unreachable at launch must not lose it); none once it ended.
+    keep: Option<SavedForward>,
 }
 
 #[derive(Default)]
@@ -35,11 +41,200 @@ struct Inner {
 #[derive(Clone, Default)]
 pub struct Forwards {
     inner: Arc<Mutex<Inner>>,
+    /// Where `forwards.json` is kept (none: nothing is saved).
+    dir: Option<Arc<PathBuf>>,
+    /// Whether the last run's forwards were started again (once per run).
+    restored: Arc<AtomicBool>,
+    /// Held from reading the list to writing it: saves land in the order of the changes.
+    saving: Arc<Mutex<()>>,
+    /// Set as the app exits: from then on nothing is saved (the file keeps what ran).
+    closed: Arc<AtomicBool>,
+    /// The last run's forwards not started again yet: saved with the running ones meanwhile.
+    pending: Arc<Mutex<Vec<SavedForward>>>,
+    /// Whether forwards are kept for the next start (the "reopen at start" setting).
+    keeping: Arc<AtomicBool>,
 }
 
 impl Forwards {
+    /// A registry that saves nothing.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A registry that keeps its running forwards in `dir/forwards.json` (none: nothing is
+    /// saved) while `keeping` is on, to start them again after a restart
+    /// ([`Forwards::restore`]).
+    pub fn saving_in(dir: Option<PathBuf>, keeping: bool) -> Self {
+        Forwards {
+            dir: dir.map(Arc::new),
+            keeping: Arc::new(AtomicBool::new(keeping)),
+            ..Self::default()
+        }
+    }
+
+    /// Turns keeping the forwards for the next start on (saved now) or off (the file emptied).
+    pub fn set_keeping(&self, on: bool) {
+        self.keeping.store(on, Ordering::SeqCst);
+        if on {
+            self.persist();
+            return;
+        }
+        let Some(dir) = &self.dir else { return };
+        let _order = lock(&self.saving);
+        if self.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Err(e) = savedforwards::save(dir, &[]) {
+            tracing::warn!("the saved port forwards could not be forgotten: {e}");
+        }
+    }
+
+    /// Writes what starts the forwards again (a failure is logged: the forward itself goes on).
+    fn persist(&self) {
+        let Some(dir) = &self.dir else { return };
+        let _order = lock(&self.saving);
+        if self.closed.load(Ordering::SeqCst) || !self.keeping.load(Ordering::SeqCst) {
+            return;
+        }
+        let mut keep: Vec<SavedForward> = lock(&self.inner)
+            .items
+            .values()
+            .filter_map(|i| i.keep.clone())
+            .collect();
+        keep.extend(lock(&self.pending).iter().cloned());
+        if keep.len() > savedforwards::MAX_FORWARDS {
+            tracing::warn!(
+                "{} port forwards: only the first {} are kept for the next start",
+                keep.len(),
+                savedforwards::MAX_FORWARDS
+            );
+        }
+        if let Err(e) = savedforwards::save(dir, &keep) {
+            tracing::warn!("the port forwards could not be saved: {e}");
+        }
+    }
+
+    /// Starts the last run's forwards again, each on its local port, on its pod or, when that
+    /// is gone, on its workload's newest Ready pod. One that cannot start (within
+    /// [`RESTORE_WAIT`]) is listed as ended, saying why, and kept for the next run until removed.
+    /// Each goes to the listener as it comes back. Once per run (later calls: none), and only
+    /// while forwards are kept.
+    pub async fn restore(&self, profiles: &Profiles) -> Vec<ForwardInfo> {
+        if self.restored.swap(true, Ordering::SeqCst) || !self.keeping.load(Ordering::SeqCst) {
+            return Vec::new();
+        }
+        let Some(dir) = &self.dir else {
+            return Vec::new();
+        };
+        let saved = match savedforwards::load(dir) {
+            Ok(s) => s.forwards,
+            Err(e) => {
+                tracing::warn!("the last run's port forwards could not be read: {e}");
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::with_capacity(saved.len());
+        lock(&self.pending).clone_from(&saved);
+        for s in saved {
+            if self.closed.load(Ordering::SeqCst) {
+                break;
+            }
+            // Saved from now on as the forward it becomes (running, or not started again).
+            {
+                let mut pending = lock(&self.pending);
+                if !pending.is_empty() {
+                    pending.remove(0);
+                }
+            }
+            let started = async {
+                let c = profiles.cluster(&s.profile).await?;
+                let tuning = Tuning::with(c.liveness);
+                let pod = within(tuning.request_timeout, savedforwards::locate(&c.client, &s))
+                    .await
+                    .map_err(|e| Error::from_call(&s.profile, e))?;
+                let req = ForwardRequest {
+                    profile: s.profile.clone(),
+                    namespace: s.namespace.clone(),
+                    pod: pod.metadata.name.clone().unwrap_or_default(),
+                    remote: s.remote.clone(),
+                    local: Some(s.local),
+                };
+                self.start(profiles, req).await
+            };
+            let started = match tokio::time::timeout(RESTORE_WAIT, started).await {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "the cluster did not answer within {}",
+                    podterm_core::cluster::duration_words(RESTORE_WAIT)
+                )),
+            };
+            let id = match started {
+                Ok(info) => {
+                    // What a newer Podterm saved with it stays, and the workload it followed
+                    // (should it not be found again now).
+                    let (extra, workload) = (s.extra, s.workload);
+                    self.keep(info.id, |k| {
+                        k.extra = extra;
+                        if k.workload.is_none() {
+                            k.workload = workload;
+                        }
+                    });
+                    let old = text::shown(&s.pod);
+                    // Its pod was gone: the row says where it went instead (and every row
+                    // goes to the listener as it comes back).
+                    self.update(info.id, |i| {
+                        if i.pod != old {
+                            i.note = Some(text::message(&format!(
+                                "moved from {old}: the pod {old} was gone at the start"
+                            )));
+                        }
+                    });
+                    info.id
+                }
+                Err(why) => {
+                    let id = self.not_restarted(s, &why);
+                    self.update(id, |_| {});
+                    id
+                }
+            };
+            if let Some(f) = self.list().into_iter().find(|f| f.id == id) {
+                out.push(f);
+            }
+        }
+        self.persist();
+        out
+    }
+
+    /// Lists a saved forward that could not be started again as ended, saying why; it stays
+    /// saved until removed.
+    fn not_restarted(&self, s: SavedForward, why: &str) -> u32 {
+        let id = next_id();
+        let info = ForwardInfo {
+            id,
+            profile: s.profile.clone(),
+            namespace: s.namespace.clone(),
+            pod: text::shown(&s.pod),
+            remote: s.remote.parse().unwrap_or(0),
+            local: s.local,
+            connections: 0,
+            open: 0,
+            state: ForwardState::Ended {
+                reason: text::message(&format!("not started again: {}", text::shown(why))),
+            },
+            error: None,
+            workload: s.workload.as_deref().map(text::shown),
+            note: None,
+            revision: 0,
+        };
+        lock(&self.inner).items.insert(
+            id,
+            Item {
+                info,
+                task: None,
+                keep: Some(s),
+            },
+        );
+        id
     }
 
     /// Every change goes to `sink` from now on (replacing an earlier one; dropped once it
@@ -57,26 +252,54 @@ impl Forwards {
             .collect()
     }
 
-    /// Stops a forward and forgets it (an ended one is only forgotten).
+    /// Stops a forward and forgets it (an ended one is only forgotten), here and for the next
+    /// run.
     pub fn stop(&self, id: u32) -> Result<()> {
-        match lock(&self.inner).items.remove(&id) {
+        let removed = lock(&self.inner).items.remove(&id);
+        match removed {
             Some(item) => {
                 if let Some(t) = item.task {
                     t.abort();
                 }
+                self.persist();
                 Ok(())
             }
             None => Err(Error::NoForward(id)),
         }
     }
 
-    /// Stops every forward (the app exits).
+    /// Stops every forward (the app exits): the saved ones stay saved, to start again.
     pub fn stop_all(&self) {
+        // Under the save lock: a save under way lands first, none comes after.
+        {
+            let _order = lock(&self.saving);
+            self.closed.store(true, Ordering::SeqCst);
+        }
         for (_, item) in std::mem::take(&mut lock(&self.inner).items) {
             if let Some(t) = item.task {
                 t.abort();
             }
         }
+    }
+
+    /// Changes what starts forward `id` again, and saves it.
+    fn keep(&self, id: u32, change: impl FnOnce(&mut SavedForward)) {
+        if let Some(k) = lock(&self.inner)
+            .items
+            .get_mut(&id)
+            .and_then(|i| i.keep.as_mut())
+        {
+            change(k);
+        }
+        self.persist();
+    }
+
+    /// Forward `id` will not start again (it ended), and is saved so.
+    fn forget(&self, id: u32) {
+        if let Some(item) = lock(&self.inner).items.get_mut(&id) {
+            item.keep = None;
+        }
+        self.persist();
     }
 
     /// Changes forward `id` and tells the listener.
@@ -149,13 +372,24 @@ impl Forwards {
             note: None,
             revision: 0,
         };
+        let keep = SavedForward {
+            profile: req.profile.clone(),
+            namespace: namespace.clone(),
+            pod: req.pod.clone(),
+            remote: req.remote.trim().to_string(),
+            local,
+            workload: workload.as_ref().map(|w| w.to_string()),
+            extra: Default::default(),
+        };
         lock(&self.inner).items.insert(
             id,
             Item {
                 info: info.clone(),
                 task: None,
+                keep: Some(keep),
             },
         );
+        self.persist();
         let me = self.clone();
         let report: Arc<dyn Fn(Served) + Send + Sync> = Arc::new(move |s: Served| {
             me.update(id, |i| match s {
@@ -175,6 +409,9 @@ impl Forwards {
         let task = tokio::spawn(async move {
             let follows = workload.as_ref().map(|w| w.to_string()).unwrap_or_default();
             let moved = move |m: Moved| {
+                if let Moved::To { to, .. } = &m {
+                    moves.keep(id, |k| k.pod = to.pod.clone());
+                }
                 moves.update(id, |i| match m {
                     Moved::Waiting { why } => {
                         i.note = Some(text::message(&format!(
@@ -208,6 +445,8 @@ impl Forwards {
                 // The reason says what became of the move, if any.
                 i.note = None;
             });
+            // Ended: nothing to start again.
+            me.forget(id);
         });
         match lock(&self.inner).items.get_mut(&id) {
             Some(item) => item.task = Some(task.abort_handle()),
@@ -217,6 +456,10 @@ impl Forwards {
         Ok(info)
     }
 }
+
+/// How long one of the last run's forwards may take to start again (the cluster reached, its
+/// pod found, its port opened) before it is listed as not started.
+pub const RESTORE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A loopback listener: on `local` when asked (taken is an error), else on the pod's port
 /// number when it is free here, else on any free port.

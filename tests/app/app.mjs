@@ -1127,6 +1127,31 @@ const ECHO_SERVER = [
   "    threading.Thread(target=serve, args=(c,), daemon=True).start()",
 ].join("\n");
 
+/** The pod's menu → Forward a port… → `remote` (a number or a port's name); returns the row's title once it is listed. */
+async function forwardFromMenu(pod, remote, shot = null) {
+  await app.waitFor(`.pod[data-pod="${pod}"] .pod-line`, 20_000);
+  await app.exec((pod) => {
+    const row = document.querySelector(`.pod[data-pod="${pod}"] .pod-line`);
+    row.scrollIntoView({ block: "center" });
+    const r = row.getBoundingClientRect();
+    row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
+  }, pod);
+  const clicked = await app.waitUntil("the forward item", 10_000, () => {
+    const item = [...document.querySelectorAll(".context-menu .context-item")].find((e) => e.textContent.includes("Forward a port…"));
+    item?.click();
+    return item !== undefined;
+  });
+  assert(clicked, "no \"Forward a port…\" in the pod's menu");
+  await app.waitFor("dialog.forward-offer[open] .debug-confirm", 15_000);
+  await app.type('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', remote);
+  if (shot) await screenshot(shot);
+  await app.click("dialog.forward-offer .debug-confirm");
+  return app.waitUntil("the forward listed", 20_000, (want) => {
+    const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.includes(want));
+    return t ?? false;
+  }, `\u2192 ${pod}:`);
+}
+
 test("a port forward from the pod's menu: a loopback port whose connections reach the pod's server, then the Deployment's next pod; Stop closes it", async () => {
   try {
     await closeDialogs();
@@ -1162,32 +1187,9 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     };
     await echoPod("echo-fwd", port);
     await selectProfile("ops");
-    // The pod's menu → Forward a port… → the port by the name the container gives it; returns
-    // the row's title once it is listed.
-    const forwardFromMenu = async (pod, port, shot = null) => {
-      await app.waitFor(`.pod[data-pod="${pod}"] .pod-line`, 20_000);
-      await app.exec((pod) => {
-        const row = document.querySelector(`.pod[data-pod="${pod}"] .pod-line`);
-        row.scrollIntoView({ block: "center" });
-        const r = row.getBoundingClientRect();
-        row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
-      }, pod);
-      const clicked = await app.waitUntil("the forward item", 10_000, () => {
-        const item = [...document.querySelectorAll(".context-menu .context-item")].find((e) => e.textContent.includes("Forward a port…"));
-        item?.click();
-        return item !== undefined;
-      });
-      assert(clicked, "no \"Forward a port…\" in the pod's menu");
-      await app.waitFor("dialog.forward-offer[open] .debug-confirm", 15_000);
-      await app.type('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', "echo");
-      if (shot) await screenshot(shot);
-      await app.click("dialog.forward-offer .debug-confirm");
-      return app.waitUntil("the forward listed", 20_000, (want) => {
-        const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.endsWith(want));
-        return t ?? false;
-      }, `\u2192 ${pod}:${port}`);
-    };
-    const title = await forwardFromMenu("echo-fwd", port, "forward-offer");
+    // By the name the container gives the port.
+    const title = await forwardFromMenu("echo-fwd", "echo", "forward-offer");
+    assert(title.endsWith(`\u2192 echo-fwd:${port}`), `the row ${title}`);
     const local = Number(/^127\.0\.0\.1:(\d+) /.exec(title)?.[1]);
     // The pod's port number is taken here (its server runs on this computer): another one.
     assert(local > 0 && local !== port, `local port ${local} (${title})`);
@@ -1219,7 +1221,8 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     // it when it is made again (a connection made during the wait is the desktop IPC suite's).
     const db = await freePort();
     await echoPod("echo-db-0", db, true);
-    const dbTitle = await forwardFromMenu("echo-db-0", db);
+    const dbTitle = await forwardFromMenu("echo-db-0", "echo");
+    assert(dbTitle.endsWith(`\u2192 echo-db-0:${db}`), `the row ${dbTitle}`);
     const dbLocal = Number(/^127\.0\.0\.1:(\d+) /.exec(dbTitle)?.[1]);
     const dbRow = "section.forwards li.forward .forward-follows";
     await app.waitUntil("the StatefulSet it follows", 10_000, () => document.querySelector("section.forwards li.forward .forward-follows")?.textContent === "Follows statefulset/echo-db");
@@ -1414,6 +1417,22 @@ test("the window's size is restored after a restart", async () => {
   await app.waitFor(`.pod[data-pod="${LOGS_POD}"]`, 20_000);
   await app.type(`.pod[data-pod="${LOGS_POD}"] .pod-line`, "l");
   await app.waitUntil("a Logs tab", 10_000, (p) => window.__podterm.tabs().find((t) => t.kind === "logs" && t.pod === p), LOGS_POD);
+  // A port forward to the same pod (nothing listens on its port 80): it starts again after the
+  // restart, on the same local port.
+  const forwardTitle = await forwardFromMenu(LOGS_POD, "80");
+  state.forwardLocal = Number(/^127\.0\.0\.1:(\d+) /.exec(forwardTitle)?.[1]);
+  assert(state.forwardLocal > 0, `the forward's row ${forwardTitle}`);
+  for (let i = 0; ; i++) {
+    let f = null;
+    try {
+      f = JSON.parse(await readFile(path.join(configDir, "forwards.json"), "utf8"));
+    } catch {
+      /* not written yet */
+    }
+    if (f?.forwards?.[0]?.local === state.forwardLocal && f.forwards[0].pod === LOGS_POD) break;
+    if (i > 100) throw new Error(`forwards.json never listed the forward: ${JSON.stringify(f)}`);
+    await sleep(100);
+  }
   // What the tabs were, to find them again after the restart.
   await app.click(`.tab[data-tab-id="${state.tabId}"]`);
   state.tabsBefore = (await tabs()).map(tabPlace);
@@ -1475,6 +1494,19 @@ test("after a restart the tabs are back: the same places, live again, the active
   await typeLine(shell.id, "echo restored-$((40+2))");
   await waitForLine(shell.id, (l) => l === "restored-42", "restored-42");
   await screenshot("restored-tabs");
+  try {
+    // The port forward is back on its local port, to the pod of the Demo cluster made again.
+    await app.waitUntil("the port forward back", 30_000, (want) => [...document.querySelectorAll("section.forwards li.forward .forward-title")].some((e) => e.textContent === want), `127.0.0.1:${state.forwardLocal} \u2192 ${LOGS_POD}:80`);
+    // It takes connections again: nothing listens in the pod, so each is closed and the row says why.
+    const through = await tcpExchange(state.forwardLocal, null, () => false, 15_000);
+    assert(through.err === "closed", `a connection to the restored forward: ${JSON.stringify(through)}`);
+    await app.waitUntil("the refusal on the row", 15_000, () => /the last failed: /.test(document.querySelector("section.forwards li.forward .forward-status")?.textContent ?? ""));
+    await screenshot("forward-restored");
+  } finally {
+    // Whatever happened, no forward is left for the tests after this one.
+    await app.exec(() => document.querySelectorAll("section.forwards li.forward .forward-stop").forEach((b) => b.click()));
+    await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
+  }
 });
 
 test("after a restart the favourite is still there and opens (starting the Demo cluster)", async () => {

@@ -2636,3 +2636,162 @@ async fn a_forward_between_pods_holds_new_connections_for_the_next() {
         .await
         .expect("delete");
 }
+
+/// The app's forwards start again after a restart, each on its local port: a Deployment's
+/// forward whose pod a rollout replaced meanwhile comes back on the newest Ready pod; one whose
+/// pod is gone with nothing to follow is listed as ended, saying why, and stays saved (its
+/// cluster may only be unreachable) until removed. Quitting forgets nothing; Stop forgets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forwards_start_again_after_a_restart() {
+    use podterm_core::savedforwards;
+    use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{echo_pod, free_port, greet, listening};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let owned = |name: &str, port: u16| {
+        echo_pod(
+            "demo",
+            name,
+            port,
+            serde_json::json!({
+                "labels": { "app": "web", "pod-template-hash": "6b7f9c8d5" },
+                "ownerReferences": [{
+                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6b7f9c8d5",
+                    "uid": "00000000-0000-0000-0000-000000000000", "controller": true,
+                }],
+            }),
+        )
+    };
+    let (first, second, bare) = (free_port(), free_port(), free_port());
+    create_pod(&client, &owned("web-6b7f9c8d5-rst01", first)).await;
+    create_pod(
+        &client,
+        &echo_pod("demo", "solo", bare, serde_json::json!({})),
+    )
+    .await;
+    listening(first, true).await;
+    listening(bare, true).await;
+    let req = |pod: &str| ForwardRequest {
+        profile: DEMO_NAME.into(),
+        namespace: "demo".into(),
+        pod: pod.into(),
+        remote: "echo".into(),
+        local: None,
+    };
+    let before = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let web = before
+        .start(&app.profiles, req("web-6b7f9c8d5-rst01"))
+        .await
+        .expect("forward");
+    let solo = before
+        .start(&app.profiles, req("solo"))
+        .await
+        .expect("forward");
+    let saved = || {
+        savedforwards::load(dir.path())
+            .expect("forwards.json")
+            .forwards
+            .into_iter()
+            .map(|s| (s.pod, s.remote, s.local, s.workload))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        saved(),
+        vec![
+            (
+                "web-6b7f9c8d5-rst01".to_string(),
+                "echo".to_string(),
+                web.local,
+                Some("deployment/web".to_string())
+            ),
+            ("solo".to_string(), "echo".to_string(), solo.local, None),
+        ]
+    );
+    // The app quits: the ports close, the file keeps both.
+    before.stop_all();
+    listening(web.local, false).await;
+    listening(solo.local, false).await;
+    assert_eq!(saved().len(), 2, "quitting forgot a forward");
+
+    // While the app is away, a rollout replaces the web pod and the bare pod is deleted.
+    create_pod(&client, &owned("web-6b7f9c8d5-rst02", second)).await;
+    listening(second, true).await;
+    for name in ["web-6b7f9c8d5-rst01", "solo"] {
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+            kube::Api::namespaced(client.clone(), "demo");
+        pods.delete(name, &Default::default())
+            .await
+            .expect("delete");
+        wait_pod(&client, name, "gone", |p| p.is_none()).await;
+    }
+
+    let after = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let back = after.restore(&app.profiles).await;
+    assert_eq!(back.len(), 2, "{back:?}");
+    assert_eq!(
+        (
+            back[0].pod.as_str(),
+            back[0].remote,
+            back[0].local,
+            back[0].state.clone(),
+            back[0].workload.as_deref()
+        ),
+        (
+            "web-6b7f9c8d5-rst02",
+            second,
+            web.local,
+            ForwardState::Listening,
+            Some("deployment/web")
+        )
+    );
+    assert_eq!(
+        back[0].note.as_deref(),
+        Some("moved from web-6b7f9c8d5-rst01: the pod web-6b7f9c8d5-rst01 was gone at the start")
+    );
+    assert_eq!(greet(web.local).await.0, "hello from web-6b7f9c8d5-rst02");
+    match &back[1].state {
+        ForwardState::Ended { reason } => assert!(
+            reason.starts_with("not started again: ") && reason.contains("\"solo\" not found"),
+            "{reason}"
+        ),
+        other => panic!("the forward to a deleted pod: {other:?}"),
+    }
+    assert_eq!(back[1].local, solo.local);
+    assert!(
+        after.restore(&app.profiles).await.is_empty(),
+        "restored twice in one run"
+    );
+    assert_eq!(
+        saved().iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+        vec!["web-6b7f9c8d5-rst02", "solo"],
+        "the one that could not start is kept"
+    );
+    after.stop(back[1].id).expect("remove");
+    assert_eq!(saved().len(), 1);
+    after.stop(back[0].id).expect("stop");
+    assert!(saved().is_empty());
+    listening(web.local, false).await;
+    // With reopening at start turned off nothing is kept, and nothing starts again.
+    let again = after
+        .start(&app.profiles, req("web-6b7f9c8d5-rst02"))
+        .await
+        .expect("forward");
+    assert_eq!(saved().len(), 1);
+    after.set_keeping(false);
+    assert!(
+        saved().is_empty(),
+        "turned off, the file still lists forwards"
+    );
+    let off = Forwards::saving_in(Some(dir.path().to_path_buf()), false);
+    assert!(off.restore(&app.profiles).await.is_empty());
+    after.stop(again.id).expect("stop");
+    assert!(saved().is_empty());
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("web-6b7f9c8d5-rst02", &Default::default())
+        .await
+        .expect("delete");
+}

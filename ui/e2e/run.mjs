@@ -3119,6 +3119,38 @@ test("port forwards follow a Deployment's pods: after a rollout the row shows th
   await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
 });
 
+test("port forwards start again after a restart: on their Deployment's newest Ready pod when theirs is gone; one that cannot says why, and Remove forgets it", async () => {
+  const saved = [
+    { profile: "demo", namespace: "demo", pod: "web-5b6c7d8e9-gone1", remote: "80", local: 18080, workload: "deployment/web" },
+    { profile: "demo", namespace: "demo", pod: "gone-1", remote: "8080", local: 18081, workload: null },
+  ];
+  await page.evaluate((s) => localStorage.setItem("podterm.mock.forwards", JSON.stringify(s)), saved);
+  // A restart: a fresh mock, whose Deployment web runs other pods than the saved one.
+  await page.reload();
+  const back = await until(async () => {
+    // The reloaded page's mock may not be there yet.
+    const l = await page.evaluate(() => window.__podtermMock?.forwards() ?? []);
+    return l.length === 2 ? l : null;
+  }, "the last run's two forwards");
+  const web = back.find((f) => f.local === 18080);
+  const gone = back.find((f) => f.local === 18081);
+  assert(web?.state.state === "listening" && web.pod === "web-7c9d6b5f4-q8z7m" && web.remote === 80, `restored ${JSON.stringify(web)}`);
+  assert(gone?.state.state === "ended", `the one whose pod is gone ${JSON.stringify(gone)}`);
+  await waitText(`section.forwards li.forward[data-id="${web.id}"] .forward-title`, "127.0.0.1:18080 \u2192 web-7c9d6b5f4-q8z7m:80");
+  await waitText(`section.forwards li.forward[data-id="${web.id}"] .forward-follows`, "Follows deployment/web \u2014 moved from web-5b6c7d8e9-gone1: the pod web-5b6c7d8e9-gone1 was gone at the start");
+  await waitText(`section.forwards li.forward[data-id="${gone.id}"] .forward-status`, 'Ended: not started again: Error from server (NotFound): pods "gone-1" not found');
+  await waitText("section.forwards .forward-note", "1 of the last run's 2 port forwards could not start again: the list says why");
+  await screenshot("forward-restored");
+  const kept = () => page.evaluate(() => JSON.parse(localStorage.getItem("podterm.mock.forwards") ?? "[]").map((f) => f.local));
+  // The one that could not start stays saved (its cluster may be back next time) until removed.
+  assert(JSON.stringify(await kept()) === "[18080,18081]", `saved ${JSON.stringify(await kept())}`);
+  await page.click(`section.forwards li.forward[data-id="${gone.id}"] .forward-stop`);
+  await until(async () => (JSON.stringify(await kept()) === "[18080]" ? true : null), "the removed forward forgotten");
+  await page.click(`section.forwards li.forward[data-id="${web.id}"] .forward-stop`);
+  await until(async () => (JSON.stringify(await kept()) === "[]" ? true : null), "the stopped forward forgotten");
+  await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
+});
+
 test("the window at its smallest (640×400) with Settings open: the pod list keeps two rows, the sidebar scrolls to Settings", async () => {
   await selectProfile("demo", "demo");
   await openSettings();

@@ -77,6 +77,7 @@ pub mod recent;
 pub mod recording;
 pub mod recordings;
 mod resend;
+pub mod savedforwards;
 pub mod settings;
 pub mod shellenv;
 pub mod stdin;

@@ -31,9 +31,17 @@ export class ForwardsView {
     this.note = h("p", { class: "forward-note", role: "status" });
     this.root = h("section", { class: "forwards", "aria-label": "Port forwards", hidden: true }, h("h3", {}, "Port forwards"), this.rows, this.note);
     void this.backend.watchForwards((f) => this.changed(f));
-    this.backend.listForwards().then(
-      (all) => {
-        for (const f of all) this.changed(f);
+    const show = (all: ForwardInfo[]): void => {
+      for (const f of all) this.changed(f);
+    };
+    this.backend.listForwards().then(show, (err: unknown) => this.say(errorMessage(err)));
+    // The last run's forwards, started again (once per run: a reloaded page gets none).
+    this.backend.restoreForwards().then(
+      (back) => {
+        show(back);
+        const failed = back.filter((f) => f.state.state === "ended").length;
+        if (failed > 0) this.say(`${failed} of the last run's ${back.length} port forwards could not start again: the list says why`);
+        else if (back.length > 0) this.say(back.length === 1 ? "Started the last run's port forward again" : `Started the last run's ${back.length} port forwards again`);
       },
       (err: unknown) => this.say(errorMessage(err)),
     );

@@ -77,6 +77,7 @@ describe("tauriBackend", () => {
       ["stopForward", [1]],
       ["listForwards", []],
       ["watchForwards", [noop]],
+      ["restoreForwards", []],
       ["podWorkingDir", [{ profile: "p", namespace: "n", pod: "x", container: "" }]],
       ["listPodDir", [{ profile: "p", namespace: "n", pod: "x", container: "" }, "/"]],
       ["pickFolder", []],

@@ -118,14 +118,14 @@ function settingCheckbox(c: CheckboxSetting): HTMLElement {
 }
 
 /**
- * "Reopen tabs at start": the last run's tabs come back after a restart (on by default; off
- * also forgets the saved ones).
+ * "Reopen tabs and port forwards at start": the last run's tabs and port forwards come back
+ * after a restart (on by default; off also forgets the saved tabs).
  */
 export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRestoreTabs">): HTMLElement {
   return settingCheckbox({
     id: "restore-tabs",
-    label: "Reopen tabs at start",
-    title: "The open tabs are saved (never a secret) and opened again, as new sessions, at the next start",
+    label: "Reopen tabs and port forwards at start",
+    title: "The open tabs and running port forwards are saved (never a secret) and opened again, as new sessions and on the same local ports, at the next start",
     initial: true,
     read: (s) => s.restoreTabs,
     save: (wanted) => backend.setRestoreTabs(wanted),

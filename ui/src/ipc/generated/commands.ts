@@ -77,6 +77,7 @@ export const COMMANDS = [
   "stop_forward",
   "list_forwards",
   "watch_forwards",
+  "restore_forwards",
   "transfer_sha256",
   "pod_working_dir",
   "list_pod_dir",
@@ -315,6 +316,12 @@ export interface Commands {
    */
   watchForwards(onChange: (message: ForwardInfo) => void): Promise<void>;
   /**
+   * Starts the last run's forwards again, each on its local port (its pod, or its
+   * workload's newest Ready pod), when reopening tabs at start is on; one that cannot
+   * start comes back ended, saying why. Once per run: later calls return none.
+   */
+  restoreForwards(): Promise<ForwardInfo[]>;
+  /**
    * The sha256 (hex) of a finished transfer's local file, computed on request.
    */
   transferSha256(id: number): Promise<string>;
@@ -465,6 +472,7 @@ export function tauriCommands(): Commands {
     stopForward: (id) => invoke<void>("stop_forward", { id }),
     listForwards: () => invoke<ForwardInfo[]>("list_forwards"),
     watchForwards: (onChange) => invoke<void>("watch_forwards", { onChange: new Channel<ForwardInfo>(onChange) }),
+    restoreForwards: () => invoke<ForwardInfo[]>("restore_forwards"),
     transferSha256: (id) => invoke<string>("transfer_sha256", { id }),
     podWorkingDir: (target) => invoke<string>("pod_working_dir", { target }),
     listPodDir: (target, dir) => invoke<string[]>("list_pod_dir", { target, dir }),

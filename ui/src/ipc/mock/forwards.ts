@@ -9,12 +9,97 @@ import type { ForwardInfo, ForwardRequest } from "../types";
 import { mockError } from "./errors";
 import { mockPodReady, type MockCluster } from "./pods";
 
+/** Where the mock keeps the running forwards (a page reload is a restart), as forwards.json. */
+export const MOCK_FORWARDS_KEY = "podterm.mock.forwards";
+
+/** A forward as forwards.json keeps it (the engine's SavedForward). */
+export interface MockSavedForward {
+  profile: string;
+  namespace: string;
+  pod: string;
+  remote: string;
+  local: number;
+  workload: string | null;
+}
+
 export class MockForwards {
   private readonly items = new Map<number, ForwardInfo>();
+  /** What starts each forward again after a restart (none once it ended). */
+  private readonly keep = new Map<number, MockSavedForward>();
   private next = 1;
   private sink: ((f: ForwardInfo) => void) | null = null;
+  private restored = false;
 
-  constructor(private readonly cluster: MockCluster) {}
+  constructor(
+    private readonly cluster: MockCluster,
+    private readonly store: Storage | null = null,
+    /** Whether forwards are kept for the next start (the "reopen at start" setting). */
+    private readonly keeping: () => boolean = () => true,
+  ) {}
+
+  private persist(): void {
+    if (this.keeping()) this.store?.setItem(MOCK_FORWARDS_KEY, JSON.stringify([...this.keep.values()]));
+  }
+
+  /** The last run's forwards started again (once): on their pod, else their workload's newest Ready pod; else ended, saying why. */
+  restore(): ForwardInfo[] {
+    const first = !this.restored;
+    this.restored = true;
+    if (!first || !this.keeping()) return [];
+    let saved: MockSavedForward[] = [];
+    try {
+      const v: unknown = JSON.parse(this.store?.getItem(MOCK_FORWARDS_KEY) ?? "[]");
+      if (Array.isArray(v)) saved = v as MockSavedForward[];
+    } catch {
+      /* a broken entry: none */
+    }
+    const out = saved.map((s) => {
+      let pod = s.pod;
+      const now = this.cluster.find(s.namespace, s.pod);
+      if ((!now || now.phase !== "Running") && s.workload) {
+        const [kind = "", name = ""] = s.workload.split("/");
+        const next = this.newestReady(s.namespace, kind, name, "");
+        if (next) pod = next;
+      }
+      try {
+        const info = this.start({ profile: s.profile, namespace: s.namespace, pod, remote: s.remote, local: s.local });
+        if (pod === s.pod) return info;
+        const f = this.items.get(info.id)!;
+        f.note = `moved from ${s.pod}: the pod ${s.pod} was gone at the start`;
+        f.revision += 1;
+        return { ...f };
+      } catch (err) {
+        const id = this.next++;
+        const info: ForwardInfo = {
+          id,
+          profile: s.profile,
+          namespace: s.namespace,
+          pod: s.pod,
+          remote: Number(s.remote) || 0,
+          local: s.local,
+          connections: 0,
+          open: 0,
+          state: { state: "ended", reason: `not started again: ${(err as { message?: string }).message ?? String(err)}` },
+          error: null,
+          workload: s.workload,
+          note: null,
+          revision: 0,
+        };
+        this.items.set(id, info);
+        this.keep.set(id, s);
+        return { ...info };
+      }
+    });
+    this.persist();
+    return out;
+  }
+
+  private newestReady(namespace: string, kind: string, name: string, not: string): string | undefined {
+    return this.cluster
+      .workloadPods(namespace, kind, name)
+      .filter((p) => p.name !== not && mockPodReady(p))
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0]?.name;
+  }
 
   listen(sink: (f: ForwardInfo) => void): void {
     this.sink = sink;
@@ -60,13 +145,18 @@ export class MockForwards {
       revision: 0,
     };
     this.items.set(info.id, info);
+    this.keep.set(info.id, { profile: req.profile, namespace, pod: req.pod, remote: text, local, workload: info.workload });
+    this.persist();
     return { ...info };
   }
 
   stop(id: number): void {
     if (!this.items.delete(id)) throw mockError("notFound", `port forward ${id} is not listed any more`);
+    this.keep.delete(id);
+    this.persist();
   }
 
+  /** The app exits: every forward stops, the saved ones stay saved. */
   stopAll(): void {
     this.items.clear();
   }
@@ -88,21 +178,22 @@ export class MockForwards {
       if (f.workload === null) {
         f.state = { state: "ended", reason: why };
         f.open = 0;
+        this.keep.delete(f.id);
       } else {
         const [kind = "", name = ""] = f.workload.split("/");
-        const next = this.cluster
-          .workloadPods(namespace, kind, name)
-          .filter((p) => p.name !== pod && mockPodReady(p))
-          .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
+        const next = this.newestReady(namespace, kind, name, pod);
         if (next) {
           f.note = `moved from ${pod}: ${why}`;
-          f.pod = next.name;
+          f.pod = next;
+          const k = this.keep.get(f.id);
+          if (k) k.pod = next;
         } else {
           f.note = `${why}: waiting for a Ready pod of ${f.workload}`;
         }
       }
       this.changed(f);
     }
+    this.persist();
   }
 
   private changed(f: ForwardInfo): void {

@@ -20,7 +20,7 @@ import { MockRequests } from "./requests";
 import { CHUNK_MAX, HIGH_WATER, LOW_WATER, MockSessions, type MockSessionStats } from "./sessions";
 import { Gate, tick } from "./tasks";
 import { MockTransfers, MOCK_WORKING_DIR, mockListing } from "./transfers";
-import { MockForwards } from "./forwards";
+import { MOCK_FORWARDS_KEY, MockForwards } from "./forwards";
 import { MAX_SCROLLBACK_LINES } from "../../settings/scrollback";
 import { DEFAULT_LOG_LINES, MAX_LOG_LINES, MIN_LOG_LINES } from "../generated/limits";
 
@@ -230,7 +230,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const savedLogs: { fileName: string; text: string }[] = [];
   const requests = new MockRequests();
   const transfers = new MockTransfers();
-  const forwards = new MockForwards(cluster);
+  const forwards = new MockForwards(cluster, mockStore(), mockRestoreTabs);
   const recordings = new MockRecordings(sessions);
   cluster.onPodDeleted = (namespace, name) => {
     sessions.podDeleted(namespace, name);
@@ -609,6 +609,14 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async watchForwards(onChange) {
       forwards.listen(onChange);
     },
+    async restoreForwards() {
+      await tick();
+      if (!mockRestoreTabs()) return forwards.restore();
+      // As the app starts the Demo cluster for a forward of it after a restart.
+      const saved: unknown = JSON.parse(mockStore()?.getItem(MOCK_FORWARDS_KEY) ?? "[]");
+      if (Array.isArray(saved) && saved.some((f: { profile?: string }) => f.profile === DEMO_PROFILE.name)) profiles.demo();
+      return forwards.restore();
+    },
     async listTransfers() {
       return transfers.list();
     },
@@ -708,6 +716,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       await tick();
       mockStore()?.setItem(MOCK_RESTORE_KEY, on ? "on" : "off");
       if (!on) mockStore()?.removeItem(MOCK_TABS_KEY);
+      if (!on) mockStore()?.removeItem(MOCK_FORWARDS_KEY);
     },
     async saveOpenTabs(tabs) {
       tabsSaved += 1;
