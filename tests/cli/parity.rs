@@ -3041,7 +3041,9 @@ async fn port_forward_matches_kubectl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_forward_goes_on_where_kubectl_stops() {
-    use podterm_test_support::portforward::{echo_pod, free_port, greet, Forward, ECHO};
+    use podterm_test_support::portforward::{
+        echo_pod, free_port, greet, web_echo_pod, Forward, ECHO,
+    };
     let c = cluster::demo().await;
     let port = free_port();
     create_listening(
@@ -3144,21 +3146,7 @@ async fn port_forward_goes_on_where_kubectl_stops() {
     // A workload's forward follows its pods: the demo's web pods listen on nothing; ours is the
     // newest Ready one, then a rollout replaces it.
     let web = free_port();
-    let owned = |name: &str| {
-        echo_pod(
-            "demo",
-            name,
-            web,
-            serde_json::json!({
-                "labels": { "app": "web", "pod-template-hash": "6b7f9c8d5" },
-                "ownerReferences": [{
-                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6b7f9c8d5",
-                    "uid": "00000000-0000-0000-0000-000000000000", "controller": true,
-                }],
-            }),
-        )
-    };
-    create_listening(&c, owned("web-6b7f9c8d5-old01"), web).await;
+    create_listening(&c, web_echo_pod("web-6b7f9c8d5-old01", web), web).await;
     let spec = format!(":{}", web);
     let args = ["port-forward", "-n", "demo", "deploy/web", spec.as_str()];
     let mut f = Forward::start(&podterm(), c.kubeconfig(), home.path(), &args).await;
@@ -3174,7 +3162,7 @@ async fn port_forward_goes_on_where_kubectl_stops() {
     .await;
     assert_eq!(gone.code, 0, "{}", gone.stderr);
     podterm_test_support::portforward::listening(web, false).await;
-    create_listening(&c, owned("web-6b7f9c8d5-new02"), web).await;
+    create_listening(&c, web_echo_pod("web-6b7f9c8d5-new02", web), web).await;
     assert_eq!(greet(f.local).await.0, "hello from web-6b7f9c8d5-new02");
     let said = f
         .wait_stderr(

@@ -2492,28 +2492,14 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
 async fn a_port_forward_follows_its_deployment_to_the_next_pod() {
     use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
     use podterm_desktop_lib::state::Forwards;
-    use podterm_test_support::portforward::{echo_pod, free_port, greet};
+    use podterm_test_support::portforward::{free_port, greet, web_echo_pod};
     let f = app().await;
     let app = &f.app;
     let client = demo_client(app).await;
     // Pods of the demo's Deployment `web` (its ReplicaSet web-6b7f9c8d5), each with its own
     // server: both run on this computer, so each has its own port, named `echo` in both.
-    let owned = |name: &str, port: u16| {
-        echo_pod(
-            "demo",
-            name,
-            port,
-            serde_json::json!({
-                "labels": { "app": "web", "pod-template-hash": "6b7f9c8d5" },
-                "ownerReferences": [{
-                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6b7f9c8d5",
-                    "uid": "00000000-0000-0000-0000-000000000000", "controller": true,
-                }],
-            }),
-        )
-    };
     let (first, second) = (free_port(), free_port());
-    create_pod(&client, &owned("web-6b7f9c8d5-old01", first)).await;
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-old01", first)).await;
     podterm_test_support::portforward::listening(first, true).await;
     let forwards = Forwards::new();
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -2538,7 +2524,7 @@ async fn a_port_forward_follows_its_deployment_to_the_next_pod() {
     assert_eq!(greet(info.local).await.0, "hello from web-6b7f9c8d5-old01");
 
     // A rollout: the next pod is Ready, then the old one is deleted.
-    create_pod(&client, &owned("web-6b7f9c8d5-new02", second)).await;
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-new02", second)).await;
     podterm_test_support::portforward::listening(second, true).await;
     let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
         kube::Api::namespaced(client.clone(), "demo");
@@ -2646,27 +2632,13 @@ async fn port_forwards_start_again_after_a_restart() {
     use podterm_core::savedforwards;
     use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
     use podterm_desktop_lib::state::Forwards;
-    use podterm_test_support::portforward::{echo_pod, free_port, greet, listening};
+    use podterm_test_support::portforward::{echo_pod, free_port, greet, listening, web_echo_pod};
     let f = app().await;
     let app = &f.app;
     let client = demo_client(app).await;
     let dir = tempfile::tempdir().expect("dir");
-    let owned = |name: &str, port: u16| {
-        echo_pod(
-            "demo",
-            name,
-            port,
-            serde_json::json!({
-                "labels": { "app": "web", "pod-template-hash": "6b7f9c8d5" },
-                "ownerReferences": [{
-                    "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6b7f9c8d5",
-                    "uid": "00000000-0000-0000-0000-000000000000", "controller": true,
-                }],
-            }),
-        )
-    };
     let (first, second, bare) = (free_port(), free_port(), free_port());
-    create_pod(&client, &owned("web-6b7f9c8d5-rst01", first)).await;
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-rst01", first)).await;
     create_pod(
         &client,
         &echo_pod("demo", "solo", bare, serde_json::json!({})),
@@ -2717,7 +2689,7 @@ async fn port_forwards_start_again_after_a_restart() {
     assert_eq!(saved().len(), 2, "quitting forgot a forward");
 
     // While the app is away, a rollout replaces the web pod and the bare pod is deleted.
-    create_pod(&client, &owned("web-6b7f9c8d5-rst02", second)).await;
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-rst02", second)).await;
     listening(second, true).await;
     for name in ["web-6b7f9c8d5-rst01", "solo"] {
         let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =

@@ -71,6 +71,23 @@ pub fn echo_pod(namespace: &str, name: &str, port: u16, metadata: serde_json::Va
     .to_string()
 }
 
+/// As [`echo_pod`], a pod of the demo topology's Deployment `web` (its ReplicaSet
+/// `web-6b7f9c8d5`, whose labels it carries): a workload's forward may go to it.
+pub fn web_echo_pod(name: &str, port: u16) -> String {
+    echo_pod(
+        "demo",
+        name,
+        port,
+        serde_json::json!({
+            "labels": { "app": "web", "pod-template-hash": "6b7f9c8d5" },
+            "ownerReferences": [{
+                "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-6b7f9c8d5",
+                "uid": "00000000-0000-0000-0000-000000000000", "controller": true,
+            }],
+        }),
+    )
+}
+
 /// A running forward: its child, the local port of its first `Forwarding from 127.0.0.1:…`
 /// line, its stdout lines and its stderr as they come.
 pub struct Forward {
