@@ -143,6 +143,10 @@ macro_rules! with_commands {
             /// workload's newest Ready pod), when reopening tabs at start is on; one that cannot
             /// start comes back ended, saying why. Once per run: later calls return none.
             async restore_forwards() -> Vec<ForwardInfo>;
+            /// Tries again a forward that could not start again at this run's start (its
+            /// `restartable` row), on its local port: the running forward replaces its row (a
+            /// new id); otherwise the row stays, saying why now, and the error comes back.
+            async start_forward_again(id: u32) -> ForwardInfo;
             /// The sha256 (hex) of a finished transfer's local file, computed on request.
             async transfer_sha256(id: u32) -> String;
             /// A tab's container's working directory (a drop's default destination).

@@ -155,6 +155,14 @@ pub enum Error {
     /// No port forward of this id (stopped already).
     #[error("port forward {0} is not listed any more")]
     NoForward(u32),
+    /// A port forward that runs, or ended while it ran: only one that could not start again at
+    /// this run's start is tried again.
+    #[error("port forward {0} is not one that could not start again: start a new one from its pod's menu")]
+    ForwardNotRestartable(u32),
+    /// A saved forward did not start again within this long (the cluster reached, its pod
+    /// found, its port opened).
+    #[error("the cluster did not answer within {}", podterm_core::cluster::duration_words(*.0))]
+    ForwardStartSlow(std::time::Duration),
     /// No transfer of this id (the list was cleared, or the app restarted).
     #[error("transfer {0} is not listed any more")]
     NoTransfer(u32),
@@ -310,8 +318,11 @@ impl Error {
             ) => K::Refused,
             Error::LocalPath { .. } => K::InvalidInput,
             Error::NoTransfer(_) | Error::NoForward(_) => K::NotFound,
+            Error::ForwardNotRestartable(_) => K::InvalidInput,
+            Error::ForwardStartSlow(_) => K::Unreachable,
             Error::Forward(e) => match e {
                 ForwardError::Api(e) => api_kind(e),
+                ForwardError::Pod(e) => pod_kind(e),
                 ForwardError::UpgradeRefused { .. }
                 | ForwardError::Unreachable { .. }
                 | ForwardError::NotRunning(_)

@@ -4,7 +4,7 @@
 //!
 //! Secrets never appear here: a profile crosses as name, server and auth *kind*.
 
-pub use podterm_core::browse::{ChangeKind, PodChange, PodOwner, PodSummary};
+pub use podterm_core::browse::{ChangeKind, DeclaredPort, PodChange, PodOwner, PodSummary};
 pub use podterm_core::debug::DebugPlan;
 use podterm_core::favourites::{Favourite, Target};
 pub use podterm_core::logview::LogsRequest;
@@ -511,8 +511,10 @@ pub struct ForwardInfo {
     pub profile: String,
     pub namespace: String,
     pub pod: String,
-    /// The pod's port.
+    /// The pod's port (0: not known, for a forward by name that could not start).
     pub remote: u16,
+    /// The name it was asked by (`http`), escaped; `None` when asked by number.
+    pub port_name: Option<String>,
     /// The local port on 127.0.0.1.
     pub local: u16,
     /// Connections carried so far, and of them still open.
@@ -531,6 +533,9 @@ pub struct ForwardInfo {
     /// Counts this forward's changes: the page keeps the state with the highest (the start's
     /// answer, the list and the events may reach it in any order).
     pub revision: u32,
+    /// Ended because it could not start again at this run's start: it may be tried again
+    /// (`start_forward_again`).
+    pub restartable: bool,
 }
 
 /// A transfer as the UI lists it (sent again on `watch_transfers` at most a few times a second
@@ -677,7 +682,7 @@ mod tests {
                     "uid": "u1", "controller": true,
                 }],
             },
-            "spec": { "containers": [{ "name": "web" }] },
+            "spec": { "containers": [{ "name": "web", "ports": [{ "name": "http", "containerPort": 80 }] }] },
             "status": { "phase": "Running", "containerStatuses": [
                 { "name": "web", "ready": true, "restartCount": 4, "image": "i", "imageID": "" }
             ] },
@@ -706,6 +711,7 @@ mod tests {
                     "reason": null,
                     "node": null,
                     "ips": [],
+                    "ports": [{ "container": "web", "name": "http", "port": 80 }],
                 }
             })
         );

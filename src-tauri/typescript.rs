@@ -72,6 +72,7 @@ payloads!(
     ChangeKind,
     PodSummary,
     PodOwner,
+    DeclaredPort,
     ProfileDetails,
     ManualProfile,
     ProfileSummary,

@@ -26,3 +26,7 @@ pub fn watch_forwards(ctx: &Ctx<'_>, on_change: Channel<ForwardInfo>) -> Result<
 pub async fn restore_forwards(ctx: &Ctx<'_>) -> Result<Vec<ForwardInfo>> {
     Ok(ctx.forwards.restore(&ctx.profiles).await)
 }
+
+pub async fn start_forward_again(ctx: &Ctx<'_>, id: u32) -> Result<ForwardInfo> {
+    ctx.forwards.start_again(&ctx.profiles, id).await
+}

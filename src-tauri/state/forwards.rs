@@ -7,7 +7,6 @@
 use super::{lock, next_id, Profiles};
 use crate::error::{Error, Result};
 use crate::ipc::{ForwardInfo, ForwardRequest, ForwardState};
-use podterm_core::browse::PodOwner;
 use podterm_core::cluster::within;
 use podterm_core::exec::Tuning;
 use podterm_core::portforward::{self, ForwardError, Moved, PortSpec, Served};
@@ -18,6 +17,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::task::AbortHandle;
 
@@ -25,6 +25,8 @@ type Sink = Box<dyn Fn(ForwardInfo) -> bool + Send + Sync>;
 
 struct Item {
     info: ForwardInfo,
+    /// When its connection counts go out next.
+    pace: Pace,
     task: Option<AbortHandle>,
     /// What starts it again after a restart: kept while it runs, and for one that could not be
     /// started again (a cluster unreachable at launch must not lose it); none once it ended.
@@ -35,6 +37,67 @@ struct Item {
 struct Inner {
     items: BTreeMap<u32, Item>,
     sink: Option<Sink>,
+}
+
+impl Inner {
+    /// Gives `info` to the listener (dropped once it refuses).
+    fn tell(&mut self, info: ForwardInfo) {
+        if let Some(sink) = &self.sink {
+            if !sink(info) {
+                self.sink = None;
+            }
+        }
+    }
+}
+
+/// The shortest time between two events about one forward's connection counts.
+pub const COUNTS_GAP: Duration = Duration::from_millis(250);
+
+/// When a forward's changed counts go out: at once when the last event is [`COUNTS_GAP`] old,
+/// else once, that long after it (changes meanwhile ride along).
+#[derive(Debug, Default, Clone, Copy)]
+struct Pace {
+    last: Option<Instant>,
+    /// A send is scheduled.
+    due: bool,
+}
+
+/// What [`Pace::change`] says to do.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    Now,
+    /// Schedule one send this much later.
+    Later(Duration),
+    /// One is scheduled already: it carries this change.
+    Merged,
+}
+
+impl Pace {
+    /// The counts changed at `now`.
+    fn change(&mut self, now: Instant) -> Step {
+        if self.due {
+            return Step::Merged;
+        }
+        match self.last.map(|l| now.saturating_duration_since(l)) {
+            Some(since) if since < COUNTS_GAP => {
+                self.due = true;
+                Step::Later(COUNTS_GAP - since)
+            }
+            _ => Step::Now,
+        }
+    }
+
+    /// The scheduled event went out at `now` (it carries every change so far).
+    fn sent(&mut self, now: Instant) {
+        self.last = Some(now);
+        self.due = false;
+    }
+
+    /// Another event about the forward went out at `now` (a move, its end): the next change
+    /// waits the gap from it; a scheduled one still goes.
+    fn told(&mut self, now: Instant) {
+        self.last = Some(now);
+    }
 }
 
 /// The forward registry. Cheap to clone.
@@ -51,6 +114,10 @@ pub struct Forwards {
     closed: Arc<AtomicBool>,
     /// The last run's forwards not started again yet: saved with the running ones meanwhile.
     pending: Arc<Mutex<Vec<SavedForward>>>,
+    /// Saved forwards being started now (at restore, or by Start again): saved meanwhile
+    /// unless a listed forward already has the local port (it is the one that started).
+    /// Locked inside `inner` when both are held.
+    in_flight: Arc<Mutex<Vec<SavedForward>>>,
     /// Whether forwards are kept for the next start (the "reopen at start" setting).
     keeping: Arc<AtomicBool>,
 }
@@ -96,11 +163,26 @@ impl Forwards {
         if self.closed.load(Ordering::SeqCst) || !self.keeping.load(Ordering::SeqCst) {
             return;
         }
-        let mut keep: Vec<SavedForward> = lock(&self.inner)
-            .items
-            .values()
-            .filter_map(|i| i.keep.clone())
-            .collect();
+        // Read at one moment: a forward moves between these lists under `inner`'s lock.
+        let mut keep: Vec<SavedForward> = {
+            let inner = lock(&self.inner);
+            let mut keep: Vec<SavedForward> = inner
+                .items
+                .values()
+                .filter_map(|i| i.keep.clone())
+                .collect();
+            let started: Vec<SavedForward> = lock(&self.in_flight)
+                .iter()
+                .filter(|p| {
+                    !keep
+                        .iter()
+                        .any(|k| k.local == p.local && k.profile == p.profile)
+                })
+                .cloned()
+                .collect();
+            keep.extend(started);
+            keep
+        };
         keep.extend(lock(&self.pending).iter().cloned());
         if keep.len() > savedforwards::MAX_FORWARDS {
             tracing::warn!(
@@ -139,60 +221,27 @@ impl Forwards {
             if self.closed.load(Ordering::SeqCst) {
                 break;
             }
-            // Saved from now on as the forward it becomes (running, or not started again).
+            // Saved meanwhile as in flight, then as the forward it became (running, or not
+            // started again).
             {
+                let _inner = lock(&self.inner);
+                lock(&self.in_flight).push(s.clone());
                 let mut pending = lock(&self.pending);
                 if !pending.is_empty() {
                     pending.remove(0);
                 }
             }
-            let started = async {
-                let c = profiles.cluster(&s.profile).await?;
-                let tuning = Tuning::with(c.liveness);
-                let pod = within(tuning.request_timeout, savedforwards::locate(&c.client, &s))
-                    .await
-                    .map_err(|e| Error::from_call(&s.profile, e))?;
-                let req = ForwardRequest {
-                    profile: s.profile.clone(),
-                    namespace: s.namespace.clone(),
-                    pod: pod.metadata.name.clone().unwrap_or_default(),
-                    remote: s.remote.clone(),
-                    local: Some(s.local),
-                };
-                self.start(profiles, req).await
-            };
-            let started = match tokio::time::timeout(RESTORE_WAIT, started).await {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(_) => Err(format!(
-                    "the cluster did not answer within {}",
-                    podterm_core::cluster::duration_words(RESTORE_WAIT)
-                )),
-            };
-            let id = match started {
-                Ok(info) => {
-                    // What a newer Podterm saved with it stays, and the workload it followed
-                    // (should it not be found again now).
-                    let (extra, workload) = (s.extra, s.workload);
-                    self.keep(info.id, |k| {
-                        k.extra = extra;
-                        if k.workload.is_none() {
-                            k.workload = workload;
-                        }
-                    });
-                    let old = text::shown(&s.pod);
-                    // Its pod was gone: the row says where it went instead (and every row
-                    // goes to the listener as it comes back).
-                    self.update(info.id, |i| {
-                        if i.pod != old {
-                            i.note = Some(text::message(&format!(
-                                "moved from {old}: the pod {old} was gone at the start"
-                            )));
-                        }
-                    });
-                    info.id
+            let id = match self.start_saved(profiles, s.clone()).await {
+                Ok(id) => {
+                    self.landed(&s);
+                    id
                 }
-                Err(why) => {
-                    let id = self.not_restarted(s, &why);
+                Err(e) => {
+                    let id = next_id();
+                    let mut inner = lock(&self.inner);
+                    not_restarted(&mut inner, id, s.clone(), &e.to_string());
+                    drop(inner);
+                    self.landed(&s);
                     self.update(id, |_| {});
                     id
                 }
@@ -205,36 +254,114 @@ impl Forwards {
         out
     }
 
-    /// Lists a saved forward that could not be started again as ended, saying why; it stays
-    /// saved until removed.
-    fn not_restarted(&self, s: SavedForward, why: &str) -> u32 {
-        let id = next_id();
-        let info = ForwardInfo {
-            id,
-            profile: s.profile.clone(),
-            namespace: s.namespace.clone(),
-            pod: text::shown(&s.pod),
-            remote: s.remote.parse().unwrap_or(0),
-            local: s.local,
-            connections: 0,
-            open: 0,
-            state: ForwardState::Ended {
-                reason: text::message(&format!("not started again: {}", text::shown(why))),
-            },
-            error: None,
-            workload: s.workload.as_deref().map(text::shown),
-            note: None,
-            revision: 0,
+    /// Starts a saved forward on its local port (its pod, or its workload's newest Ready pod),
+    /// within [`RESTORE_WAIT`]; the row says when it moved. Returns its id.
+    async fn start_saved(&self, profiles: &Profiles, s: SavedForward) -> Result<u32> {
+        let started = async {
+            let c = profiles.cluster(&s.profile).await?;
+            let tuning = Tuning::with(c.liveness);
+            let pod = within(tuning.request_timeout, savedforwards::locate(&c.client, &s))
+                .await
+                .map_err(|e| Error::from_call(&s.profile, e))?;
+            let req = ForwardRequest {
+                profile: s.profile.clone(),
+                namespace: s.namespace.clone(),
+                pod: pod.metadata.name.clone().unwrap_or_default(),
+                remote: s.remote.clone(),
+                local: Some(s.local),
+            };
+            self.start(profiles, req).await
         };
-        lock(&self.inner).items.insert(
-            id,
-            Item {
-                info,
-                task: None,
-                keep: Some(s),
-            },
-        );
-        id
+        let info = tokio::time::timeout(RESTORE_WAIT, started)
+            .await
+            .map_err(|_| Error::ForwardStartSlow(RESTORE_WAIT))??;
+        // What a newer Podterm saved with it stays, and the workload it followed (should it
+        // not be found again now).
+        let (extra, workload) = (s.extra, s.workload);
+        self.keep(info.id, |k| {
+            k.extra = extra;
+            if k.workload.is_none() {
+                k.workload = workload;
+            }
+        });
+        let old = text::shown(&s.pod);
+        // Its pod was gone: the row says where it went instead (and the row goes to the
+        // listener).
+        self.update(info.id, |i| {
+            if i.pod != old {
+                i.note = Some(text::message(&format!(
+                    "moved from {old}: the pod {old} was gone at the start"
+                )));
+            }
+        });
+        Ok(info.id)
+    }
+
+    /// Tries again to start forward `id`, one that could not start again at this run's start
+    /// (its cluster was unreachable, its pod not there yet): on its local port, as then. Its
+    /// row is replaced by the running forward's (another id); when it still cannot start, it
+    /// stays (the same id), saying why now, and the error is returned. Removed meanwhile, the
+    /// forward started is stopped.
+    pub async fn start_again(&self, profiles: &Profiles, id: u32) -> Result<ForwardInfo> {
+        let s = {
+            let mut inner = lock(&self.inner);
+            let item = inner.items.get_mut(&id).ok_or(Error::NoForward(id))?;
+            if !item.info.restartable {
+                return Err(Error::ForwardNotRestartable(id));
+            }
+            let s = item.keep.take().ok_or(Error::ForwardNotRestartable(id))?;
+            // Not tried twice at once; saved as in flight meanwhile.
+            item.info.restartable = false;
+            lock(&self.in_flight).push(s.clone());
+            s
+        };
+        let started = self.start_saved(profiles, s.clone()).await;
+        let removed = {
+            let mut inner = lock(&self.inner);
+            let removed = !inner.items.contains_key(&id);
+            match &started {
+                Ok(_) => {
+                    inner.items.remove(&id);
+                }
+                Err(e) => {
+                    if let Some(item) = inner.items.get_mut(&id) {
+                        item.keep = Some(s.clone());
+                        item.info.restartable = true;
+                        item.info.state = not_started(&e.to_string());
+                    }
+                }
+            }
+            removed
+        };
+        self.landed(&s);
+        match started {
+            Ok(new) if removed => {
+                // Removed while it started: it is not wanted.
+                let _ = self.stop(new);
+                Err(Error::NoForward(id))
+            }
+            Ok(new) => self
+                .list()
+                .into_iter()
+                .find(|f| f.id == new)
+                .ok_or(Error::NoForward(new)),
+            Err(e) => {
+                self.update(id, |_| {});
+                Err(e)
+            }
+        }
+    }
+
+    /// Saved forward `s` started, or was listed as not started: no longer in flight (saved).
+    fn landed(&self, s: &SavedForward) {
+        {
+            let _inner = lock(&self.inner);
+            let mut in_flight = lock(&self.in_flight);
+            if let Some(at) = in_flight.iter().position(|p| p == s) {
+                in_flight.remove(at);
+            }
+        }
+        self.persist();
     }
 
     /// Every change goes to `sink` from now on (replacing an earlier one; dropped once it
@@ -310,18 +437,55 @@ impl Forwards {
         };
         change(&mut item.info);
         item.info.revision = item.info.revision.saturating_add(1);
+        item.pace.told(Instant::now());
         let info = item.info.clone();
-        if let Some(sink) = &inner.sink {
-            if !sink(info) {
-                inner.sink = None;
+        inner.tell(info);
+    }
+
+    /// Changes forward `id`'s connection counts, and tells the listener at most every
+    /// [`COUNTS_GAP`]: a client opening thousands of connections a second (a load test, a
+    /// browser's page) sends the page a few events, not thousands. The last change always goes
+    /// out.
+    fn count(&self, id: u32, change: impl FnOnce(&mut ForwardInfo)) {
+        let mut inner = lock(&self.inner);
+        let Some(item) = inner.items.get_mut(&id) else {
+            return;
+        };
+        change(&mut item.info);
+        item.info.revision = item.info.revision.saturating_add(1);
+        let step = item.pace.change(Instant::now());
+        let info = item.info.clone();
+        match (step, tokio::runtime::Handle::try_current()) {
+            (Step::Merged, _) => {}
+            (Step::Later(after), Ok(rt)) => {
+                let me = self.clone();
+                rt.spawn(async move {
+                    tokio::time::sleep(after).await;
+                    me.flush(id);
+                });
+            }
+            // No runtime to wait on (none runs a forward without one): now.
+            (Step::Now, _) | (Step::Later(_), Err(_)) => {
+                item.pace.sent(Instant::now());
+                inner.tell(info);
             }
         }
     }
 
-    /// Starts forwarding a loopback port to the pod's port: checked first as kubectl checks
-    /// (the pod running, its named port, the right to forward: a self access review, which
-    /// reaches nothing in the pod), so a forward that cannot work is refused here rather than
-    /// at its first connection.
+    /// Sends forward `id`'s counts held back by [`Forwards::count`].
+    fn flush(&self, id: u32) {
+        let mut inner = lock(&self.inner);
+        let Some(item) = inner.items.get_mut(&id) else {
+            return;
+        };
+        item.pace.sent(Instant::now());
+        let info = item.info.clone();
+        inner.tell(info);
+    }
+
+    /// Starts forwarding a loopback port to the pod's port, checked first
+    /// ([`portforward::prepare`]): a forward that cannot work is refused here rather than at
+    /// its first connection.
     pub async fn start(&self, profiles: &Profiles, req: ForwardRequest) -> Result<ForwardInfo> {
         let spec = PortSpec::parse(&format!("0:{}", req.remote.trim())).map_err(Error::Forward)?;
         let c = profiles.cluster(&req.profile).await?;
@@ -331,29 +495,13 @@ impl Forwards {
             req.namespace.clone()
         };
         let tuning = Tuning::with(c.liveness);
-        let pod = within(
-            tuning.request_timeout,
-            podterm_core::pods::get_pod(&c.client, &namespace, &req.pod),
-        )
-        .await
-        .map_err(|e| Error::from_call(&req.profile, e))?;
-        portforward::check_running(&pod).map_err(Error::Forward)?;
-        let remote = spec.remote_in(&pod).map_err(Error::Forward)?;
-        portforward::check_allowed(&c.client, &namespace, &req.pod, tuning)
+        let portforward::Prepared {
+            pod,
+            remote,
+            workload,
+        } = portforward::prepare(&c.client, &namespace, &req.pod, &spec, tuning)
             .await
             .map_err(|e| Error::from_call(&req.profile, e))?;
-        // The workload to follow when the pod goes. Not knowing it (its ReplicaSet unreadable)
-        // leaves the forward to the pod alone, as one nothing owns.
-        let workload = match PodOwner::of(&pod) {
-            Some(owner) => within(
-                tuning.request_timeout,
-                podterm_core::pods::workload_of(&c.client, &namespace, &owner),
-            )
-            .await
-            .ok()
-            .flatten(),
-            None => None,
-        };
         let listener = bind(req.local, remote).await?;
         let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let id = next_id();
@@ -363,6 +511,7 @@ impl Forwards {
             namespace: namespace.clone(),
             pod: text::shown(&req.pod),
             remote,
+            port_name: port_name(&req.remote),
             local,
             connections: 0,
             open: 0,
@@ -371,6 +520,7 @@ impl Forwards {
             workload: workload.as_ref().map(|w| text::shown(&w.to_string())),
             note: None,
             revision: 0,
+            restartable: false,
         };
         let keep = SavedForward {
             profile: req.profile.clone(),
@@ -385,6 +535,7 @@ impl Forwards {
             id,
             Item {
                 info: info.clone(),
+                pace: Pace::default(),
                 task: None,
                 keep: Some(keep),
             },
@@ -392,7 +543,7 @@ impl Forwards {
         self.persist();
         let me = self.clone();
         let report: Arc<dyn Fn(Served) + Send + Sync> = Arc::new(move |s: Served| {
-            me.update(id, |i| match s {
+            me.count(id, |i| match s {
                 Served::Opened => {
                     i.connections += 1;
                     i.open += 1;
@@ -448,18 +599,70 @@ impl Forwards {
             // Ended: nothing to start again.
             me.forget(id);
         });
-        match lock(&self.inner).items.get_mut(&id) {
-            Some(item) => item.task = Some(task.abort_handle()),
-            // Stopped before it was stored: nothing holds the task.
-            None => task.abort(),
+        {
+            let mut inner = lock(&self.inner);
+            match inner.items.get_mut(&id) {
+                // The app exited while it started: nothing would stop it.
+                Some(_) if self.closed.load(Ordering::SeqCst) => {
+                    inner.items.remove(&id);
+                    task.abort();
+                }
+                Some(item) => item.task = Some(task.abort_handle()),
+                // Stopped before it was stored: nothing holds the task.
+                None => task.abort(),
+            }
         }
         Ok(info)
     }
 }
 
+/// The name a forward's port was asked by (`http`), shown; none for a number.
+fn port_name(asked: &str) -> Option<String> {
+    let asked = asked.trim();
+    (!asked.is_empty() && asked.parse::<u16>().is_err()).then(|| text::shown(asked))
+}
+
+/// Lists a saved forward that could not be started again as ended (as `id`), saying why; it
+/// stays saved until removed.
+fn not_restarted(inner: &mut Inner, id: u32, s: SavedForward, why: &str) {
+    let info = ForwardInfo {
+        id,
+        profile: s.profile.clone(),
+        namespace: s.namespace.clone(),
+        pod: text::shown(&s.pod),
+        remote: s.remote.parse().unwrap_or(0),
+        port_name: port_name(&s.remote),
+        local: s.local,
+        connections: 0,
+        open: 0,
+        state: not_started(why),
+        error: None,
+        workload: s.workload.as_deref().map(text::shown),
+        note: None,
+        revision: 0,
+        restartable: true,
+    };
+    inner.items.insert(
+        id,
+        Item {
+            info,
+            pace: Pace::default(),
+            task: None,
+            keep: Some(s),
+        },
+    );
+}
+
+/// The state of a saved forward that could not start again: ended, saying why.
+fn not_started(why: &str) -> ForwardState {
+    ForwardState::Ended {
+        reason: text::message(&format!("not started again: {}", text::shown(why))),
+    }
+}
+
 /// How long one of the last run's forwards may take to start again (the cluster reached, its
 /// pod found, its port opened) before it is listed as not started.
-pub const RESTORE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const RESTORE_WAIT: Duration = Duration::from_secs(60);
 
 /// A loopback listener: on `local` when asked (taken is an error), else on the pod's port
 /// number when it is free here, else on any free port.
@@ -489,5 +692,41 @@ async fn bind(local: Option<u16>, remote: u16) -> Result<TcpListener> {
                     .map_err(|e| Error::Forward(ForwardError::Listen(format!("127.0.0.1: {e}")))),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_go_out_at_once_then_at_most_every_gap_and_the_last_always() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        let mut pace = Pace::default();
+        // The first change goes out at once.
+        assert_eq!(pace.change(t0), Step::Now);
+        pace.sent(t0);
+        // One soon after waits for the rest of the gap; those after it ride along.
+        assert_eq!(
+            pace.change(ms(10)),
+            Step::Later(COUNTS_GAP - Duration::from_millis(10))
+        );
+        for n in 11..200 {
+            assert_eq!(pace.change(ms(n)), Step::Merged);
+        }
+        // The scheduled send goes out; the next change waits again.
+        pace.sent(ms(250));
+        assert_eq!(
+            pace.change(ms(260)),
+            Step::Later(COUNTS_GAP - Duration::from_millis(10))
+        );
+        // Another event (a move) went out meanwhile: the scheduled one still goes, and
+        // changes ride along with it.
+        pace.told(ms(300));
+        assert_eq!(pace.change(ms(310)), Step::Merged);
+        pace.sent(ms(510));
+        // After a quiet gap, a change goes out at once.
+        assert_eq!(pace.change(ms(800)), Step::Now);
     }
 }

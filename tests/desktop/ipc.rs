@@ -2428,6 +2428,26 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
             && words.contains("connection refused"),
         "{words}"
     );
+    // A burst of connections (a load test, a browser's page): the counts reach the page in a
+    // few events, the last of them with every connection counted and none open.
+    let burst: Vec<_> = (0..40)
+        .map(|_| {
+            tokio::spawn(async move {
+                if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", quiet.local)).await
+                {
+                    let mut rest = Vec::new();
+                    let _ = tokio::io::AsyncReadExt::read_to_end(&mut s, &mut rest).await;
+                }
+            })
+        })
+        .collect();
+    for b in burst {
+        b.await.expect("a connection of the burst");
+    }
+    forward_change(&mut rx, "the burst counted", |f| {
+        f.id == quiet.id && f.connections == 41 && f.open == 0
+    })
+    .await;
     // Stop: the port closes, and the forward is forgotten.
     forwards.stop(quiet.id).expect("stop");
     podterm_test_support::portforward::listening(quiet.local, false).await;
@@ -2626,7 +2646,8 @@ async fn a_forward_between_pods_holds_new_connections_for_the_next() {
 /// The app's forwards start again after a restart, each on its local port: a Deployment's
 /// forward whose pod a rollout replaced meanwhile comes back on the newest Ready pod; one whose
 /// pod is gone with nothing to follow is listed as ended, saying why, and stays saved (its
-/// cluster may only be unreachable) until removed. Quitting forgets nothing; Stop forgets.
+/// cluster may only be unreachable) until removed; Start again retries it, on its local port.
+/// Quitting forgets nothing; Stop forgets.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_forwards_start_again_after_a_restart() {
     use podterm_core::savedforwards;
@@ -2732,6 +2753,15 @@ async fn port_forwards_start_again_after_a_restart() {
         other => panic!("the forward to a deleted pod: {other:?}"),
     }
     assert_eq!(back[1].local, solo.local);
+    // Asked by name: both rows say it, the one that could not start with no number for it.
+    assert_eq!(
+        (
+            back[0].port_name.as_deref(),
+            back[1].port_name.as_deref(),
+            back[1].remote
+        ),
+        (Some("echo"), Some("echo"), 0)
+    );
     assert!(
         after.restore(&app.profiles).await.is_empty(),
         "restored twice in one run"
@@ -2741,8 +2771,59 @@ async fn port_forwards_start_again_after_a_restart() {
         vec!["web-6b7f9c8d5-rst02", "solo"],
         "the one that could not start is kept"
     );
-    after.stop(back[1].id).expect("remove");
+    assert!(back[1].restartable && !back[0].restartable);
+    // Start again while its pod is still missing: the same row, saying why now, still saved.
+    let e = after
+        .start_again(&app.profiles, back[1].id)
+        .await
+        .expect_err("its pod is still gone");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    let row = after.list().into_iter().find(|f| f.id == back[1].id);
+    assert!(
+        row.as_ref().is_some_and(|f| f.restartable
+            && matches!(&f.state, ForwardState::Ended { reason } if reason.contains("\"solo\" not found"))),
+        "{row:?}"
+    );
+    assert_eq!(saved().len(), 2, "a failed Start again forgot the forward");
+    // Its pod back: the forward runs again on its local port, in the row's place.
+    let back_again = free_port();
+    create_pod(
+        &client,
+        &echo_pod("demo", "solo", back_again, serde_json::json!({})),
+    )
+    .await;
+    listening(back_again, true).await;
+    let solo_again = after
+        .start_again(&app.profiles, back[1].id)
+        .await
+        .expect("started again");
+    assert_eq!(
+        (
+            solo_again.local,
+            solo_again.pod.as_str(),
+            solo_again.restartable
+        ),
+        (solo.local, "solo", false)
+    );
+    assert_ne!(solo_again.id, back[1].id);
+    assert_eq!(greet(solo.local).await.0, "hello from solo");
+    assert!(after.list().iter().all(|f| f.id != back[1].id));
+    assert_eq!(saved().len(), 2);
+    // Only one that could not start is tried again.
+    let e = after
+        .start_again(&app.profiles, solo_again.id)
+        .await
+        .expect_err("it runs");
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    after.stop(solo_again.id).expect("stop");
     assert_eq!(saved().len(), 1);
+    {
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+            kube::Api::namespaced(client.clone(), "demo");
+        pods.delete("solo", &Default::default())
+            .await
+            .expect("delete");
+    }
     after.stop(back[0].id).expect("stop");
     assert!(saved().is_empty());
     listening(web.local, false).await;

@@ -90,12 +90,6 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
         &conn.again(),
     )
     .await?;
-    portforward::check_running(&pod).map_err(|e| Failure::new(e.to_string()))?;
-    let remotes = specs
-        .iter()
-        .map(|s| s.remote_in(&pod))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::new(e.to_string()))?;
     let name = pod.metadata.name.clone().unwrap_or_default();
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let tuning = crate::session::tuning_from_env(cluster.liveness);
@@ -105,7 +99,7 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
     };
     // Before it listens, as kubectl (which upgrades first): a forward RBAC refuses fails here,
     // not at the first connection.
-    portforward::check_allowed(&cluster.client, &cluster.namespace, &name, tuning)
+    let remotes = portforward::check(&cluster.client, &cluster.namespace, &pod, &specs, tuning)
         .await
         .map_err(upgrade_failure)?;
     let current = Arc::new(Mutex::new(Current {

@@ -153,7 +153,55 @@ pub struct PodSummary {
     /// Its IP addresses (`status.podIPs`, else `status.podIP`); empty before it has one.
     #[serde(default)]
     pub ips: Vec<String>,
+    /// The TCP ports its containers declare, in their order (at most [`MAX_PORTS`]): what a
+    /// port forward offers.
+    #[serde(default)]
+    pub ports: Vec<DeclaredPort>,
 }
+
+/// A TCP port a container declares (`spec.containers[].ports`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DeclaredPort {
+    pub container: String,
+    /// The name a port forward may use for it (`http`).
+    pub name: Option<String>,
+    pub port: u16,
+}
+
+/// A pod's declared ports kept in its summary at most (a pod list stays small whatever a
+/// server sends).
+pub const MAX_PORTS: usize = 32;
+
+/// The TCP ports `pod`'s containers declare (port forwarding carries TCP only).
+fn declared_ports(pod: &Pod) -> Vec<DeclaredPort> {
+    let Some(spec) = pod.spec.as_ref() else {
+        return Vec::new();
+    };
+    spec.containers
+        .iter()
+        .flat_map(|c| {
+            c.ports.iter().flatten().filter_map(move |p| {
+                let tcp = p.protocol.as_deref().is_none_or(|p| p == "TCP");
+                let port = u16::try_from(p.container_port).ok().filter(|n| *n > 0)?;
+                tcp.then(|| DeclaredPort {
+                    container: crate::text::shown_within(&c.name, NAME_LIMIT),
+                    name: p
+                        .name
+                        .as_deref()
+                        .filter(|n| !n.is_empty())
+                        .map(|n| crate::text::shown_within(n, NAME_LIMIT)),
+                    port,
+                })
+            })
+        })
+        .take(MAX_PORTS)
+        .collect()
+}
+
+/// A declared port's container or name is cut to this (Kubernetes allows 63 and 15).
+const NAME_LIMIT: usize = 63;
 
 impl PodSummary {
     pub fn from_pod(pod: &Pod) -> Self {
@@ -211,6 +259,7 @@ impl PodSummary {
             reason,
             node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
             ips: pod_ips(pod),
+            ports: declared_ports(pod),
         }
     }
 }
@@ -510,7 +559,13 @@ mod tests {
                 "deletionTimestamp": "2026-01-02T04:00:00Z",
                 "annotations": { "kubectl.kubernetes.io/default-container": "sidecar" },
             },
-            "spec": { "containers": [{ "name": "app" }, { "name": "sidecar" }], "nodeName": "node-7",
+            "spec": { "containers": [
+                        { "name": "app", "ports": [
+                            { "name": "http", "containerPort": 8080 },
+                            { "name": "dns", "containerPort": 53, "protocol": "UDP" },
+                            { "containerPort": 70000 }] },
+                        { "name": "sidecar", "ports": [{ "containerPort": 9090, "protocol": "TCP" }] }],
+                      "nodeName": "node-7",
                       "ephemeralContainers": [{ "name": "debugger-x2k9p", "image": "busybox" }] },
             "status": { "phase": "Running", "podIP": "10.1.2.3",
                 "podIPs": [{ "ip": "10.1.2.3" }, { "ip": "fd00::3" }], "containerStatuses": [
@@ -535,8 +590,30 @@ mod tests {
                 reason: Some("terminating".into()),
                 node: Some("node-7".into()),
                 ips: vec!["10.1.2.3".into(), "fd00::3".into()],
+                // TCP only, each a port number (70000 is none).
+                ports: vec![
+                    DeclaredPort {
+                        container: "app".into(),
+                        name: Some("http".into()),
+                        port: 8080
+                    },
+                    DeclaredPort {
+                        container: "sidecar".into(),
+                        name: None,
+                        port: 9090
+                    },
+                ],
             }
         );
+        // A server that declares thousands: the summary keeps the first few.
+        let many: Vec<_> = (1..=5000)
+            .map(|n| serde_json::json!({ "containerPort": n }))
+            .collect();
+        let crowded = PodSummary::from_pod(&pod(serde_json::json!({
+            "metadata": { "name": "c" },
+            "spec": { "containers": [{ "name": "app", "ports": many }] },
+        })));
+        assert_eq!(crowded.ports.len(), MAX_PORTS);
         // Only the single podIP (an older API server): that one.
         let single = PodSummary::from_pod(&pod(serde_json::json!({
             "metadata": { "name": "s" }, "status": { "podIP": "10.9.9.9" },
@@ -632,7 +709,7 @@ mod tests {
                     "restarts": 2, "createdAt": "2026-01-02T03:04:05Z", "containers": ["web"], "ephemeralContainers": [],
                     "defaultContainer": "web", "terminating": false,
                     "owner": { "kind": "ReplicaSet", "name": "a-1" }, "reason": null,
-                    "node": null, "ips": [],
+                    "node": null, "ips": [], "ports": [],
                 },
             })
         );

@@ -70,6 +70,9 @@ pub enum ForwardError {
     /// A port spec names a port the pod's containers do not declare.
     #[error("Pod '{pod}' does not have a named port '{name}'")]
     NoNamedPort { pod: String, name: String },
+    /// The pod could not be read (not found, the API server refused or failed).
+    #[error(transparent)]
+    Pod(#[from] PodError),
     /// A port spec or an address that cannot be used.
     #[error("{0}")]
     BadSpec(String),
@@ -84,7 +87,11 @@ pub enum ForwardError {
 impl ForwardError {
     /// The API server refused the credentials (401).
     pub fn credentials_refused(&self) -> bool {
-        matches!(self, ForwardError::Api(e) if e.credentials_refused())
+        match self {
+            ForwardError::Api(e) => e.credentials_refused(),
+            ForwardError::Pod(e) => e.credentials_refused(),
+            _ => false,
+        }
     }
 }
 
@@ -335,6 +342,68 @@ pub fn check_running(pod: &Pod) -> Result<(), ForwardError> {
     } else {
         Err(ForwardError::NotRunning(text::shown(&phase)))
     }
+}
+
+/// Checks `pod` before anything listens, as kubectl checks it (running, each named port
+/// declared), and whether RBAC lets this user forward it (a self access review, which reaches
+/// nothing in the pod): a forward that cannot work is refused here rather than at its first
+/// connection. Returns each spec's port in the pod.
+pub async fn check(
+    client: &kube::Client,
+    namespace: &str,
+    pod: &Pod,
+    specs: &[PortSpec],
+    tuning: Tuning,
+) -> Result<Vec<u16>, ForwardError> {
+    check_running(pod)?;
+    let remotes = specs
+        .iter()
+        .map(|s| s.remote_in(pod))
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = pod.metadata.name.as_deref().unwrap_or_default();
+    check_allowed(client, namespace, name, tuning).await?;
+    Ok(remotes)
+}
+
+/// A forward to a pod named by name, checked ([`check`]) and ready to listen.
+#[derive(Debug)]
+pub struct Prepared {
+    pub pod: Pod,
+    /// The spec's port in the pod.
+    pub remote: u16,
+    /// The workload whose next pod the forward follows when this one goes (its Deployment,
+    /// StatefulSet …): none when nothing owns the pod, or its owner cannot be read (its
+    /// ReplicaSet unreadable), and the forward ends with the pod.
+    pub workload: Option<PodTarget>,
+}
+
+/// Fetches the pod `name` and checks it ([`check`]) for a forward of `spec`, each request within
+/// the request timeout, and finds the workload it follows.
+pub async fn prepare(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    spec: &PortSpec,
+    tuning: Tuning,
+) -> Result<Prepared, ForwardError> {
+    let limit = tuning.request_timeout;
+    let pod = crate::cluster::within(limit, crate::pods::get_pod(client, namespace, name)).await?;
+    let remotes = check(client, namespace, &pod, std::slice::from_ref(spec), tuning).await?;
+    let remote = remotes.first().copied().unwrap_or(0);
+    let workload = match crate::browse::PodOwner::of(&pod) {
+        Some(owner) => {
+            crate::cluster::within(limit, crate::pods::workload_of(client, namespace, &owner))
+                .await
+                .ok()
+                .flatten()
+        }
+        None => None,
+    };
+    Ok(Prepared {
+        pod,
+        remote,
+        workload,
+    })
 }
 
 /// What a carried connection moved.

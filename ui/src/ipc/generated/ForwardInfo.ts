@@ -7,9 +7,13 @@ import type { ForwardState } from "./ForwardState";
  */
 export type ForwardInfo = { id: number, profile: string, namespace: string, pod: string, 
 /**
- * The pod's port.
+ * The pod's port (0: not known, for a forward by name that could not start).
  */
 remote: number, 
+/**
+ * The name it was asked by (`http`), escaped; `None` when asked by number.
+ */
+portName: string | null, 
 /**
  * The local port on 127.0.0.1.
  */
@@ -37,4 +41,9 @@ note: string | null,
  * Counts this forward's changes: the page keeps the state with the highest (the start's
  * answer, the list and the events may reach it in any order).
  */
-revision: number, };
+revision: number, 
+/**
+ * Ended because it could not start again at this run's start: it may be tried again
+ * (`start_forward_again`).
+ */
+restartable: boolean, };

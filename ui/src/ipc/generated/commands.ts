@@ -78,6 +78,7 @@ export const COMMANDS = [
   "list_forwards",
   "watch_forwards",
   "restore_forwards",
+  "start_forward_again",
   "transfer_sha256",
   "pod_working_dir",
   "list_pod_dir",
@@ -322,6 +323,12 @@ export interface Commands {
    */
   restoreForwards(): Promise<ForwardInfo[]>;
   /**
+   * Tries again a forward that could not start again at this run's start (its
+   * `restartable` row), on its local port: the running forward replaces its row (a
+   * new id); otherwise the row stays, saying why now, and the error comes back.
+   */
+  startForwardAgain(id: number): Promise<ForwardInfo>;
+  /**
    * The sha256 (hex) of a finished transfer's local file, computed on request.
    */
   transferSha256(id: number): Promise<string>;
@@ -473,6 +480,7 @@ export function tauriCommands(): Commands {
     listForwards: () => invoke<ForwardInfo[]>("list_forwards"),
     watchForwards: (onChange) => invoke<void>("watch_forwards", { onChange: new Channel<ForwardInfo>(onChange) }),
     restoreForwards: () => invoke<ForwardInfo[]>("restore_forwards"),
+    startForwardAgain: (id) => invoke<ForwardInfo>("start_forward_again", { id }),
     transferSha256: (id) => invoke<string>("transfer_sha256", { id }),
     podWorkingDir: (target) => invoke<string>("pod_working_dir", { target }),
     listPodDir: (target, dir) => invoke<string[]>("list_pod_dir", { target, dir }),

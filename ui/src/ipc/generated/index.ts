@@ -14,6 +14,7 @@ export type { PodChange } from "./PodChange";
 export type { ChangeKind } from "./ChangeKind";
 export type { PodSummary } from "./PodSummary";
 export type { PodOwner } from "./PodOwner";
+export type { DeclaredPort } from "./DeclaredPort";
 export type { ProfileDetails } from "./ProfileDetails";
 export type { ManualProfile } from "./ManualProfile";
 export type { ProfileSummary } from "./ProfileSummary";
