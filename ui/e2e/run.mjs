@@ -3029,7 +3029,9 @@ test("port forwards: the pod's menu asks for the pod's port, the list shows the 
   };
   await ask();
   await waitText("dialog.forward-offer h2", "Forward a port to api-0?");
+  await waitText('dialog.forward-offer dd[data-fact="declared ports"]', "none declared: type the port its server listens on");
   const field = 'dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit';
+  const localField = 'dialog.forward-offer dd[data-fact="local port"] input.forward-local';
   // The field has the focus: the port is typed at once. What is no port is refused in place.
   await page.keyboard.type("http_x");
   assert((await page.inputValue(field)) === "http_x", "the port field did not have the focus");
@@ -3066,10 +3068,20 @@ test("port forwards: the pod's menu asks for the pod's port, the list shows the 
   // Open: the browser at the local address.
   await page.click(`${row} .forward-open`);
   await until(async () => ((await page.evaluate(() => window.__podtermMock.openedUrls)).includes("http://127.0.0.1:8080/") ? true : null), "the forward opened in the browser");
-  // A second forward to the same port gets another local one.
+  // A local port taken: said in the dialog, which stays open with what was typed, the local
+  // port's field focused; emptied, the second forward to the same port gets another local one.
   await ask();
   await page.fill(field, "8080");
-  await page.press(field, "Enter");
+  await page.fill(localField, "8080");
+  await page.press(localField, "Enter");
+  await waitText("dialog.forward-offer .debug-error", /^Port 8080 of api-0: unable to create listener: 127\.0\.0\.1:8080: Address already in use/);
+  assert((await page.inputValue(field)) === "8080" && (await page.inputValue(localField)) === "8080", "the dialog lost what was typed");
+  assert(await page.$eval(localField, (el) => el === document.activeElement), "the local port's field is not focused after it was refused");
+  assert(!(await page.isDisabled("dialog.forward-offer .debug-confirm")), "Forward stayed disabled after the refusal");
+  await screenshot("forward-offer-local-taken");
+  await page.fill(localField, "");
+  await page.press(localField, "Enter");
+  await page.waitForSelector("dialog.forward-offer", { state: "detached", timeout: WAIT_MS });
   await until(async () => ((await page.evaluate(() => window.__podtermMock.forwards())).length === 2 ? true : null), "the second forward");
   const second = (await page.evaluate(() => window.__podtermMock.forwards()))[1];
   assert(second.local !== 8080, `the second forward took ${second.local}`);
@@ -3095,14 +3107,20 @@ test("port forwards follow a Deployment's pods: after a rollout the row shows th
   await page.mouse.click(line.x + 20, line.y + line.height / 2, { button: "right" });
   await page.click('.context-menu .context-item:has-text("Forward a port…")');
   await page.waitForSelector("dialog.forward-offer[open]", { timeout: WAIT_MS });
-  await page.keyboard.type("80");
-  await page.keyboard.press("Enter");
+  // The ports its containers declare, one click each; a named one is asked by its name.
+  await waitText('dialog.forward-offer dd[data-fact="declared ports"] button.forward-port[data-port="80"]', "http 80");
+  await page.fill('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', "");
+  await page.click('dialog.forward-offer button.forward-port[data-port="80"]');
+  assert((await page.inputValue('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit')) === "http", "the declared port was not picked");
+  await screenshot("forward-offer-declared");
+  await page.click("dialog.forward-offer .debug-confirm");
   const started = await until(async () => {
     const l = await page.evaluate(() => window.__podtermMock.forwards());
     return l.find((f) => f.pod === pod) ?? null;
   }, "the forward to the web pod");
-  assert(started.workload === "deployment/web", `forward ${JSON.stringify(started)}`);
+  assert(started.workload === "deployment/web" && started.remote === 80 && started.portName === "http", `forward ${JSON.stringify(started)}`);
   const row = `section.forwards li.forward[data-id="${started.id}"]`;
+  await waitText(`${row} .forward-title`, `127.0.0.1:${started.local} \u2192 ${pod}:80 (http)`);
   await waitText(`${row} .forward-follows`, "Follows deployment/web");
   const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
   // The engine's state first (the mock's backend), then what the row says of it.
@@ -3112,14 +3130,14 @@ test("port forwards follow a Deployment's pods: after a rollout the row shows th
     return f && f.pod !== pod ? f : null;
   }, "the forward moved");
   assert(moved.pod === fresh[0] && moved.state.state === "listening", `moved ${JSON.stringify(moved)}, new pods ${fresh}`);
-  await waitText(`${row} .forward-title`, `127.0.0.1:${started.local} \u2192 ${fresh[0]}:80`);
+  await waitText(`${row} .forward-title`, `127.0.0.1:${started.local} \u2192 ${fresh[0]}:80 (http)`);
   await waitText(`${row} .forward-follows`, `Follows deployment/web \u2014 moved from ${pod}: the pod ${pod} was deleted`);
   await screenshot("forward-moved");
   await page.click(`${row} .forward-stop`);
   await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
 });
 
-test("port forwards start again after a restart: on their Deployment's newest Ready pod when theirs is gone; one that cannot says why, and Remove forgets it", async () => {
+test("port forwards start again after a restart: on their Deployment's newest Ready pod when theirs is gone; one that cannot says why, Start again retries it, and Stop forgets", async () => {
   const saved = [
     { profile: "demo", namespace: "demo", pod: "web-5b6c7d8e9-gone1", remote: "80", local: 18080, workload: "deployment/web" },
     { profile: "demo", namespace: "demo", pod: "gone-1", remote: "8080", local: 18081, workload: null },
@@ -3144,8 +3162,28 @@ test("port forwards start again after a restart: on their Deployment's newest Re
   const kept = () => page.evaluate(() => JSON.parse(localStorage.getItem("podterm.mock.forwards") ?? "[]").map((f) => f.local));
   // The one that could not start stays saved (its cluster may be back next time) until removed.
   assert(JSON.stringify(await kept()) === "[18080,18081]", `saved ${JSON.stringify(await kept())}`);
-  await page.click(`section.forwards li.forward[data-id="${gone.id}"] .forward-stop`);
-  await until(async () => (JSON.stringify(await kept()) === "[18080]" ? true : null), "the removed forward forgotten");
+  // Start again while its pod is still missing: the row stays, saying why, and may be tried again.
+  const goneRow = `section.forwards li.forward[data-id="${gone.id}"]`;
+  await page.click(`${goneRow} .forward-again`);
+  await waitText("section.forwards .forward-note", 'Error from server (NotFound): pods "gone-1" not found');
+  await waitText(`${goneRow} .forward-again`, "Start again");
+  assert(!(await page.isDisabled(`${goneRow} .forward-again`)), "Start again stayed disabled after a failure");
+  // Its pod back: Start again puts the forward on its local port, in the row's place.
+  await page.evaluate(() => window.__podtermMock.addPod({ namespace: "demo", name: "gone-1", containers: ["app"] }));
+  await page.click(`${goneRow} .forward-again`);
+  const again = await until(async () => {
+    const l = await page.evaluate(() => window.__podtermMock.forwards());
+    return l.find((f) => f.local === 18081 && f.state.state === "listening") ?? null;
+  }, "the forward started again");
+  assert(again.id !== gone.id && again.pod === "gone-1", `started again ${JSON.stringify(again)}`);
+  await page.waitForSelector(goneRow, { state: "detached", timeout: WAIT_MS });
+  await waitText(`section.forwards li.forward[data-id="${again.id}"] .forward-title`, "127.0.0.1:18081 \u2192 gone-1:8080");
+  await waitText("section.forwards .forward-note", "Forwarding 127.0.0.1:18081 to gone-1:8080 again");
+  await screenshot("forward-started-again");
+  assert(JSON.stringify(await kept()) === "[18080,18081]", `saved after Start again ${JSON.stringify(await kept())}`);
+  await page.click(`section.forwards li.forward[data-id="${again.id}"] .forward-stop`);
+  await until(async () => (JSON.stringify(await kept()) === "[18080]" ? true : null), "the stopped forward forgotten");
+  await page.evaluate(() => window.__podtermMock.deletePod("demo", "gone-1"));
   await page.click(`section.forwards li.forward[data-id="${web.id}"] .forward-stop`);
   await until(async () => (JSON.stringify(await kept()) === "[]" ? true : null), "the stopped forward forgotten");
   await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });

@@ -23,6 +23,7 @@ function podOf(name: string, owner: { kind: string; name: string } | null): PodS
     reason: null,
     node: null,
     ips: [],
+    ports: [],
   };
   return p;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ForwardInfo } from "../ipc/types";
-import { forwardFollows, forwardStatus, forwardTitle, forwardUrl, portProblem, withForward } from "./model";
+import { declaredPortLabel, declaredPortValue, forwardFollows, forwardStatus, forwardTitle, forwardUrl, localProblem, portProblem, withForward } from "./model";
 
 const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
   id: 1,
@@ -8,6 +8,7 @@ const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
   namespace: "demo",
   pod: "web-1",
   remote: 80,
+  portName: null,
   local: 8080,
   connections: 0,
   open: 0,
@@ -16,6 +17,7 @@ const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
   workload: null,
   note: null,
   revision: 0,
+  restartable: false,
   ...over,
 });
 
@@ -31,10 +33,38 @@ describe("the pod's port in the question", () => {
   });
 });
 
+describe("the local port in the question", () => {
+  it("takes nothing (any free port) or a number", () => {
+    for (const ok of ["", "  ", "1", "8080", "65535"]) expect(localProblem(ok), ok).toBeNull();
+  });
+  it("refuses the rest, in words", () => {
+    for (const bad of ["0", "70000", "http", "80:80", "-1"]) expect(localProblem(bad), bad).toMatch(/is not a local port: a number from 1 to 65535, or empty for a free one$/);
+  });
+});
+
+describe("the ports a pod declares, offered in the question", () => {
+  const http = { container: "nginx", name: "http", port: 80 };
+  const bare = { container: "nginx", name: null, port: 9113 };
+  const metrics = { container: "exporter", name: "metrics", port: 9090 };
+  it("picks a named port by its name (a followed forward finds it again in the next pod), else its number", () => {
+    expect(declaredPortValue(http)).toBe("http");
+    expect(declaredPortValue(bare)).toBe("9113");
+  });
+  it("names the container only when the ports are in more than one", () => {
+    expect(declaredPortLabel(http, [http, bare])).toBe("http 80");
+    expect(declaredPortLabel(bare, [http, bare])).toBe("9113");
+    expect(declaredPortLabel(metrics, [http, metrics])).toBe("metrics 9090 \u00b7 exporter");
+  });
+});
+
 describe("a forward in the list", () => {
   it("says where it listens and where it goes", () => {
     expect(forwardTitle(f())).toBe("127.0.0.1:8080 \u2192 web-1:80");
     expect(forwardUrl(f())).toBe("http://127.0.0.1:8080/");
+  });
+  it("says the port's name it was asked by, and the name alone when its number is not known", () => {
+    expect(forwardTitle(f({ portName: "http" }))).toBe("127.0.0.1:8080 \u2192 web-1:80 (http)");
+    expect(forwardTitle(f({ remote: 0, portName: "http", state: { state: "ended", reason: "not started again" } }))).toBe("127.0.0.1:8080 \u2192 web-1:http");
   });
   it("counts connections, says the last failure, and why it ended", () => {
     expect(forwardStatus(f())).toBe("demo \u00b7 0 connections");

@@ -1,6 +1,6 @@
 // Port forwards in the app: what the "Forward a port…" question accepts, and how a forward is
 // said in the sidebar's list. The bytes move in the engine, on 127.0.0.1 only.
-import type { ForwardInfo } from "../ipc/types";
+import type { DeclaredPort, ForwardInfo } from "../ipc/types";
 
 /** What is wrong with `text` as the pod's port (null: nothing): a number, or a port's name. */
 export function portProblem(text: string): string | null {
@@ -15,6 +15,35 @@ export function portProblem(text: string): string | null {
   return `"${t.slice(0, 40)}" is neither a port number nor a port's name (lowercase letters, digits and '-', at most 15)`;
 }
 
+/** What is wrong with `text` as the local port (null: nothing; empty: the pod's number when free, else any). */
+export function localProblem(text: string): string | null {
+  const t = text.trim();
+  if (t === "") return null;
+  if (/^\d+$/.test(t)) {
+    const n = Number(t);
+    if (n >= 1 && n <= 65535) return null;
+  }
+  return `${t.slice(0, 12)} is not a local port: a number from 1 to 65535, or empty for a free one`;
+}
+
+/** What the pod's port field takes for a declared port: its name (found again in the next pod a forward follows), else its number. */
+export function declaredPortValue(p: DeclaredPort): string {
+  return p.name ?? String(p.port);
+}
+
+/** A declared port's button: `http 80`, and its container when the pod's ports are in more than one. */
+export function declaredPortLabel(p: DeclaredPort, all: readonly DeclaredPort[]): string {
+  const port = p.name ? `${p.name} ${p.port}` : String(p.port);
+  const containers = new Set(all.map((x) => x.container));
+  return containers.size > 1 ? `${port} · ${p.container}` : port;
+}
+
+/** The pod's port as a row says it: `80`, `80 (http)` when asked by name, `http` when its number is not known. */
+export function remotePort(f: ForwardInfo): string {
+  if (f.portName === null) return String(f.remote);
+  return f.remote === 0 ? f.portName : `${f.remote} (${f.portName})`;
+}
+
 /** Where a forward is reached from this computer. */
 export function forwardAddress(f: ForwardInfo): string {
   return `127.0.0.1:${f.local}`;
@@ -27,7 +56,7 @@ export function forwardUrl(f: ForwardInfo): string {
 
 /** The row's first line: this computer's address → the pod's port. */
 export function forwardTitle(f: ForwardInfo): string {
-  return `${forwardAddress(f)} \u2192 ${f.pod}:${f.remote}`;
+  return `${forwardAddress(f)} \u2192 ${f.pod}:${remotePort(f)}`;
 }
 
 /** The row's second line: connections, the last one's failure, or why the forward ended. */

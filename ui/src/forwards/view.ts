@@ -1,22 +1,14 @@
 // The sidebar's "Port forwards" list (shown while there is one) and the pod menu's "Forward a
-// port…": the question (the pod's port; the local one is the same number when it is free,
-// else a free one), then a row per forward with Open (the browser), Copy (the address) and
-// Stop; an ended forward says why and is removed.
+// port…": the question (./dialog.ts), then a row per forward with Open (the browser), Copy
+// (the address) and Stop; an ended forward says why and is removed.
 import { h, keyed, setText } from "../dom";
 import { errorKind, errorMessage } from "../ipc";
 import type { Backend } from "../ipc";
-import type { ForwardInfo } from "../ipc/types";
+import type { DeclaredPort, ForwardInfo } from "../ipc/types";
 import type { MenuItem } from "../menu";
 import type { SidebarModel } from "../sidebar/model";
-import { askOffer, type OfferDialog } from "../terminal/debug";
-import { forwardAddress, forwardFollows, forwardStatus, forwardTitle, forwardUrl, portProblem, withForward } from "./model";
-
-const DIALOG: OfferDialog = {
-  className: "forward-offer",
-  label: "Forward a port",
-  refused: "Cannot forward a port",
-  unchanged: "Nothing changes in the pod: while the forward runs, connections to the local port reach the pod's port.",
-};
+import { askForward } from "./dialog";
+import { forwardAddress, forwardFollows, forwardStatus, forwardTitle, forwardUrl, remotePort, withForward } from "./model";
 
 export class ForwardsView {
   readonly root: HTMLElement;
@@ -57,38 +49,28 @@ export class ForwardsView {
       {
         label: running ? "Forward a port…" : `Forward a port… (${p.phase.toLowerCase()})`,
         disabled: !running,
-        run: () => this.ask(profile, p.namespace || model.namespace || "", pod),
+        run: () => {
+          const production = model.profiles.some((x) => x.name === profile && x.production);
+          this.ask(profile, p.namespace || model.namespace || "", pod, p.ports, production);
+        },
       },
     ];
   }
 
-  /** Asks for the pod's port, then starts the forward; a refusal is said in a dialog naming the pod and port. */
-  ask(profile: string, namespace: string, pod: string): HTMLDialogElement {
-    const dialog = askOffer(
-      DIALOG,
-      {
-        title: `Forward a port to ${pod}?`,
-        facts: [
-          ["Pod", `${pod} (namespace ${namespace})`],
-          ["Port in the pod", ""],
-          ["Listens on", "127.0.0.1 only (this computer): the same port number when it is free here, else a free one"],
-        ],
-        warning: null,
-        confirm: "Forward",
-        edit: { fact: "Port in the pod", value: "", check: portProblem },
+  /** Asks for the pod's port (offering those its containers declare), then starts the forward; a refusal is said in the dialog, which stays open. */
+  ask(profile: string, namespace: string, pod: string, ports: readonly DeclaredPort[] = [], production = false): HTMLDialogElement {
+    return askForward({
+      pod,
+      namespace,
+      ports,
+      production: production ? profile : null,
+      start: (remote, local) => this.backend.startForward({ profile, namespace, pod, remote, local }),
+      started: (f) => {
+        this.changed(f);
+        this.say(`Forwarding ${forwardAddress(f)} to ${f.pod}:${remotePort(f)}`);
       },
-      (remote) => {
-        this.backend.startForward({ profile, namespace, pod, remote: (remote ?? "").trim(), local: null }).then(
-          (f) => {
-            this.changed(f);
-            this.say(`Forwarding ${forwardAddress(f)} to ${f.pod}:${f.remote}`);
-          },
-          (err: unknown) => askOffer(DIALOG, null, () => {}, `Port ${(remote ?? "").trim()} of ${pod}: ${errorMessage(err)}`),
-        );
-      },
-    );
-    dialog.querySelector<HTMLInputElement>("input.offer-edit")?.focus();
-    return dialog;
+      failedClosed: (message) => this.say(message),
+    });
   }
 
   private changed(f: ForwardInfo): void {
@@ -125,8 +107,44 @@ export class ForwardsView {
       // Stopped already (a second click, the backend restarted): the row goes all the same.
       this.backend.stopForward(f.id).then(gone, (err: unknown) => (errorKind(err) === "notFound" ? gone() : this.say(errorMessage(err))));
     };
+    const again = (e: Event): void => {
+      const button = e.currentTarget as HTMLButtonElement;
+      button.disabled = true;
+      button.textContent = "Starting…";
+      this.backend.startForwardAgain(f.id).then(
+        (started) => {
+          // The running forward takes the row's place (another id).
+          this.stopped.add(f.id);
+          this.list = this.list.filter((x) => x.id !== f.id);
+          this.changed(started);
+          this.say(`Forwarding ${forwardAddress(started)} to ${started.pod}:${remotePort(started)} again`);
+        },
+        (err: unknown) => {
+          // Removed from here while it started: nothing more to say.
+          if (this.stopped.has(f.id)) return;
+          // The row stays, its reason now the event's; the button may be tried again, unless
+          // the forward is not listed any more (removed meanwhile): then its row goes.
+          button.disabled = false;
+          button.textContent = "Start again";
+          this.say(errorMessage(err));
+          this.backend.listForwards().then(
+            (all) => {
+              if (!all.some((x) => x.id === f.id)) {
+                this.stopped.add(f.id);
+                this.list = this.list.filter((x) => x.id !== f.id);
+                this.render();
+              }
+            },
+            () => {},
+          );
+        },
+      );
+    };
     const actions = ended
-      ? [h("button", { type: "button", class: "forward-stop", onclick: stop }, "Remove")]
+      ? [
+          f.restartable ? h("button", { type: "button", class: "forward-again", title: "Try to start it again, on the same local port", onclick: again }, "Start again") : null,
+          h("button", { type: "button", class: "forward-stop", onclick: stop }, "Remove"),
+        ]
       : [
           h("button", { type: "button", class: "forward-open", title: "Open in the browser", onclick: () => void this.open(f) }, "Open"),
           h("button", { type: "button", class: "forward-copy", title: "Copy the address", onclick: () => void this.copy(f) }, "Copy"),

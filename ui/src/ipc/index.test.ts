@@ -78,6 +78,7 @@ describe("tauriBackend", () => {
       ["listForwards", []],
       ["watchForwards", [noop]],
       ["restoreForwards", []],
+      ["startForwardAgain", [1]],
       ["podWorkingDir", [{ profile: "p", namespace: "n", pod: "x", container: "" }]],
       ["listPodDir", [{ profile: "p", namespace: "n", pod: "x", container: "" }, "/"]],
       ["pickFolder", []],

@@ -19,6 +19,7 @@ export type {
   PodChange,
   ChangeKind,
   PodOwner,
+  DeclaredPort,
   PodSummary,
   ProfileDetails,
   ManualProfile,

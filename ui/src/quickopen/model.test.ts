@@ -18,6 +18,7 @@ function pod(name: string, over: Partial<PodSummary> = {}): PodSummary {
     reason: null,
     node: null,
     ips: [],
+    ports: [],
     ...over,
   };
 }

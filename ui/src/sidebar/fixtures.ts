@@ -18,6 +18,7 @@ export function pod(name: string, extra: Partial<PodSummary> = {}): PodSummary {
     reason: null,
     node: "node-1",
     ips: ["10.0.0.1"],
+    ports: [],
     ...extra,
   };
 }

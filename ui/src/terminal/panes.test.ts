@@ -128,6 +128,7 @@ function pod(name: string, owner: string | null, extra: Partial<PodSummary> = {}
     reason: null,
     node: null,
     ips: [],
+    ports: [],
     ...extra,
   };
 }

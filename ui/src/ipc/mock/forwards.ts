@@ -1,6 +1,6 @@
 // Port forwards as the app runs them, in the page: no socket is opened (the mock has no pod to
 // reach). A forward is checked as the engine checks it (the pod there and running; a port by
-// number: the mock's pods declare no port names, so every name is refused in the engine's
+// number, or by a name one of the pod's containers declares, else refused in the engine's
 // words), takes the pod's port number as its local port unless another forward has it, and ends
 // when its pod is deleted, unless a workload owns the pod: then it follows the workload to its
 // newest Ready pod (a rollout), or says it waits for one. Tests make connections through it
@@ -53,45 +53,68 @@ export class MockForwards {
     } catch {
       /* a broken entry: none */
     }
-    const out = saved.map((s) => {
-      let pod = s.pod;
-      const now = this.cluster.find(s.namespace, s.pod);
-      if ((!now || now.phase !== "Running") && s.workload) {
-        const [kind = "", name = ""] = s.workload.split("/");
-        const next = this.newestReady(s.namespace, kind, name, "");
-        if (next) pod = next;
-      }
-      try {
-        const info = this.start({ profile: s.profile, namespace: s.namespace, pod, remote: s.remote, local: s.local });
-        if (pod === s.pod) return info;
-        const f = this.items.get(info.id)!;
-        f.note = `moved from ${s.pod}: the pod ${s.pod} was gone at the start`;
-        f.revision += 1;
-        return { ...f };
-      } catch (err) {
-        const id = this.next++;
-        const info: ForwardInfo = {
-          id,
-          profile: s.profile,
-          namespace: s.namespace,
-          pod: s.pod,
-          remote: Number(s.remote) || 0,
-          local: s.local,
-          connections: 0,
-          open: 0,
-          state: { state: "ended", reason: `not started again: ${(err as { message?: string }).message ?? String(err)}` },
-          error: null,
-          workload: s.workload,
-          note: null,
-          revision: 0,
-        };
-        this.items.set(id, info);
-        this.keep.set(id, s);
-        return { ...info };
-      }
-    });
+    const out = saved.map((s) => this.startSaved(s, this.next++).info);
     this.persist();
     return out;
+  }
+
+  /** A saved forward started on its pod (else its workload's newest Ready pod), or listed as ended with `id`, saying why (`error`: the start's). */
+  private startSaved(s: MockSavedForward, id: number): { info: ForwardInfo; error?: unknown } {
+    let pod = s.pod;
+    const now = this.cluster.find(s.namespace, s.pod);
+    if ((!now || now.phase !== "Running") && s.workload) {
+      const [kind = "", name = ""] = s.workload.split("/");
+      const next = this.newestReady(s.namespace, kind, name, "");
+      if (next) pod = next;
+    }
+    try {
+      const info = this.start({ profile: s.profile, namespace: s.namespace, pod, remote: s.remote, local: s.local });
+      if (pod === s.pod) return { info };
+      const f = this.items.get(info.id)!;
+      f.note = `moved from ${s.pod}: the pod ${s.pod} was gone at the start`;
+      f.revision += 1;
+      return { info: { ...f } };
+    } catch (err) {
+      const info: ForwardInfo = {
+        id,
+        profile: s.profile,
+        namespace: s.namespace,
+        pod: s.pod,
+        remote: Number(s.remote) || 0,
+        portName: /^\d+$/.test(s.remote) ? null : s.remote,
+        local: s.local,
+        connections: 0,
+        open: 0,
+        state: { state: "ended", reason: `not started again: ${(err as { message?: string }).message ?? String(err)}` },
+        error: null,
+        workload: s.workload,
+        note: null,
+        revision: 0,
+        restartable: true,
+      };
+      this.items.set(id, info);
+      this.keep.set(id, s);
+      return { info: { ...info }, error: err };
+    }
+  }
+
+  /** Tries again a forward that could not start again: the running one replaces it (another id), else it stays, saying why now. */
+  startAgain(id: number): ForwardInfo {
+    const old = this.items.get(id);
+    const s = this.keep.get(id);
+    if (!old) throw mockError("notFound", `port forward ${id} is not listed any more`);
+    if (!old.restartable || !s) throw mockError("invalidInput", `port forward ${id} is not one that could not start again: start a new one from its pod's menu`);
+    this.items.delete(id);
+    this.keep.delete(id);
+    const { info, error } = this.startSaved(s, id);
+    this.persist();
+    if (error !== undefined) {
+      const again = this.items.get(id)!;
+      again.revision = old.revision;
+      this.changed(again);
+      throw error;
+    }
+    return info;
   }
 
   private newestReady(namespace: string, kind: string, name: string, not: string): string | undefined {
@@ -117,8 +140,10 @@ export class MockForwards {
       throw mockError("refused", `unable to forward port because pod is not running. Current status=${pod.phase}`);
     }
     const text = req.remote.trim();
-    if (!/^\d+$/.test(text)) throw mockError("notFound", `Pod '${req.pod}' does not have a named port '${text}'`);
-    const remote = Number(text);
+    const byName = /^\d+$/.test(text) ? null : text;
+    const named = byName === null ? undefined : pod.ports.find((p) => p.name === byName);
+    if (byName !== null && !named) throw mockError("notFound", `Pod '${req.pod}' does not have a named port '${text}'`);
+    const remote = named ? named.port : Number(text);
     if (remote < 1 || remote > 65535) {
       throw mockError("invalidInput", `error parsing remote port '${text}': a port is a number from 1 to 65535`);
     }
@@ -135,6 +160,7 @@ export class MockForwards {
       namespace,
       pod: req.pod,
       remote,
+      portName: byName,
       local,
       connections: 0,
       open: 0,
@@ -143,6 +169,7 @@ export class MockForwards {
       workload: t.kind === "pod" ? null : `${t.kind}/${t.target}`,
       note: null,
       revision: 0,
+      restartable: false,
     };
     this.items.set(info.id, info);
     this.keep.set(info.id, { profile: req.profile, namespace, pod: req.pod, remote: text, local, workload: info.workload });

@@ -617,6 +617,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       if (Array.isArray(saved) && saved.some((f: { profile?: string }) => f.profile === DEMO_PROFILE.name)) profiles.demo();
       return forwards.restore();
     },
+    async startForwardAgain(id) {
+      return forwards.startAgain(id);
+    },
     async listTransfers() {
       return transfers.list();
     },

@@ -44,6 +44,7 @@ export function mockPod(
     reason: null,
     node: "mock-node-1",
     ips: [mockIp(namespace, name)],
+    ports: [],
     ...extra,
   };
 }
@@ -60,15 +61,21 @@ function demoPods(): MockPod[] {
     mockPod("demo", "shell", ["shell"], { createdAt: ago(5 * MIN) }),
     mockPod("demo", "web-7c9d6b5f4-kx2lp", ["log-shipper", "nginx"], {
       defaultContainer: "nginx",
+      ports: [{ container: "nginx", name: "http", port: 80 }],
       createdAt: ago(3 * HOUR + 12 * MIN),
       owner: rs("web-7c9d6b5f4"),
     }),
     mockPod("demo", "web-7c9d6b5f4-q8z7m", ["log-shipper", "nginx"], {
       defaultContainer: "nginx",
+      ports: [{ container: "nginx", name: "http", port: 80 }],
       createdAt: ago(3 * HOUR + 11 * MIN),
       owner: rs("web-7c9d6b5f4"),
     }),
     mockPod("demo", "db-0", ["postgres", "metrics"], {
+      ports: [
+        { container: "postgres", name: "postgres", port: 5432 },
+        { container: "metrics", name: "metrics", port: 9187 },
+      ],
       createdAt: ago(2 * DAY + 3 * HOUR),
       restarts: 1,
       owner: { kind: "StatefulSet", name: "db" },
@@ -136,7 +143,7 @@ interface Watch {
 
 /** A copy of a pod for an event or an answer (the UI must not share the mock's objects). */
 function copyPod(p: MockPod): MockPod {
-  return { ...p, containers: [...p.containers], owner: p.owner ? { ...p.owner } : null, ips: [...p.ips] };
+  return { ...p, containers: [...p.containers], owner: p.owner ? { ...p.owner } : null, ips: [...p.ips], ports: p.ports.map((x) => ({ ...x })) };
 }
 
 export class MockCluster {
@@ -291,6 +298,7 @@ export class MockCluster {
       const suffix = newHash().slice(0, 5);
       const p = mockPod(namespace, `${replicaSet}-${suffix}`, [...o.containers], {
         defaultContainer: o.defaultContainer,
+        ports: o.ports.map((x) => ({ ...x })),
         createdAt: new Date(Date.now() - (old.length - 1 - i) * 1000).toISOString(),
         owner: rs(replicaSet),
       });
