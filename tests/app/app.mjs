@@ -1127,7 +1127,11 @@ const ECHO_SERVER = [
   "    threading.Thread(target=serve, args=(c,), daemon=True).start()",
 ].join("\n");
 
-/** The pod's menu → Forward a port… → `remote` (a number or a port's name); returns the row's title once it is listed. */
+/**
+ * The pod's menu → Forward a port… → `remote` (a number or a port's name: the field starts with
+ * the pod's first declared port, which is kept when it is `remote`); returns the row's title
+ * once it is listed.
+ */
 async function forwardFromMenu(pod, remote, shot = null) {
   await app.waitFor(`.pod[data-pod="${pod}"] .pod-line`, 20_000);
   await app.exec((pod) => {
@@ -1143,13 +1147,25 @@ async function forwardFromMenu(pod, remote, shot = null) {
   });
   assert(clicked, "no \"Forward a port…\" in the pod's menu");
   await app.waitFor("dialog.forward-offer[open] .debug-confirm", 15_000);
-  await app.type('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', remote);
+  const field = 'dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit';
+  const kept = await app.exec((field, remote) => {
+    const input = document.querySelector(field);
+    if (input.value === remote) return true;
+    input.value = "";
+    return false;
+  }, field, remote);
+  if (!kept) await app.type(field, remote);
   if (shot) await screenshot(shot);
+  const asked = await app.exec(() => ({
+    declared: document.querySelector('dialog.forward-offer dd[data-fact="declared ports"]')?.textContent ?? null,
+    warning: document.querySelector("dialog.forward-offer .debug-warning")?.textContent ?? null,
+  }));
   await app.click("dialog.forward-offer .debug-confirm");
-  return app.waitUntil("the forward listed", 20_000, (want) => {
+  const title = await app.waitUntil("the forward listed", 20_000, (want) => {
     const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.includes(want));
     return t ?? false;
   }, `\u2192 ${pod}:`);
+  return { title, ...asked };
 }
 
 test("a port forward from the pod's menu: a loopback port whose connections reach the pod's server, then the Deployment's next pod; Stop closes it", async () => {
@@ -1187,9 +1203,13 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     };
     await echoPod("echo-fwd", port);
     await selectProfile("ops");
-    // By the name the container gives the port.
-    const title = await forwardFromMenu("echo-fwd", "echo", "forward-offer");
-    assert(title.endsWith(`\u2192 echo-fwd:${port}`), `the row ${title}`);
+    // By the name the container gives the port: the dialog offers the ports the pod declares,
+    // and starts with the first.
+    const { title, declared, warning } = await forwardFromMenu("echo-fwd", "echo", "forward-offer");
+    assert(declared === `echo ${port}`, `the declared ports offered: ${declared}`);
+    // ops is marked production: the question says what a forward there means.
+    assert(warning?.startsWith("ops is marked production: "), `the production warning: ${warning}`);
+    assert(title.endsWith(`\u2192 echo-fwd:${port} (echo)`), `the row ${title}`);
     const local = Number(/^127\.0\.0\.1:(\d+) /.exec(title)?.[1]);
     // The pod's port number is taken here (its server runs on this computer): another one.
     assert(local > 0 && local !== port, `local port ${local} (${title})`);
@@ -1204,7 +1224,7 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     await echoPod("echo-fwd-next", next);
     const gone = await kubectl(["delete", "pod", "echo-fwd", "-n", "demo", "--wait=false"]);
     assert(gone.code === 0, `kubectl delete: ${gone.err}`);
-    await app.waitUntil("the forward moved", 20_000, (want) => document.querySelector("section.forwards li.forward .forward-title")?.textContent === want, `127.0.0.1:${local} \u2192 echo-fwd-next:${next}`);
+    await app.waitUntil("the forward moved", 20_000, (want) => document.querySelector("section.forwards li.forward .forward-title")?.textContent === want, `127.0.0.1:${local} \u2192 echo-fwd-next:${next} (echo)`);
     const follows = await app.exec(() => document.querySelector("section.forwards li.forward .forward-follows")?.textContent);
     assert(follows === "Follows deployment/echo \u2014 moved from echo-fwd: the pod echo-fwd is being deleted", `the row says ${JSON.stringify(follows)}`);
     const moved = await tcpExchange(local, "ping-43\n", (g) => g.includes("ping-43\n"));
@@ -1221,8 +1241,8 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     // it when it is made again (a connection made during the wait is the desktop IPC suite's).
     const db = await freePort();
     await echoPod("echo-db-0", db, true);
-    const dbTitle = await forwardFromMenu("echo-db-0", "echo");
-    assert(dbTitle.endsWith(`\u2192 echo-db-0:${db}`), `the row ${dbTitle}`);
+    const { title: dbTitle } = await forwardFromMenu("echo-db-0", "echo");
+    assert(dbTitle.endsWith(`\u2192 echo-db-0:${db} (echo)`), `the row ${dbTitle}`);
     const dbLocal = Number(/^127\.0\.0\.1:(\d+) /.exec(dbTitle)?.[1]);
     const dbRow = "section.forwards li.forward .forward-follows";
     await app.waitUntil("the StatefulSet it follows", 10_000, () => document.querySelector("section.forwards li.forward .forward-follows")?.textContent === "Follows statefulset/echo-db");
@@ -1232,7 +1252,7 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     await screenshot("forward-waiting");
     const again = await freePort();
     await echoPod("echo-db-0", again, true);
-    await app.waitUntil("the StatefulSet's move", 20_000, (want) => document.querySelector("section.forwards li.forward .forward-title")?.textContent === want, `127.0.0.1:${dbLocal} \u2192 echo-db-0:${again}`);
+    await app.waitUntil("the StatefulSet's move", 20_000, (want) => document.querySelector("section.forwards li.forward .forward-title")?.textContent === want, `127.0.0.1:${dbLocal} \u2192 echo-db-0:${again} (echo)`);
     const dbMoved = await tcpExchange(dbLocal, "ping-44\n", (g) => g.includes("ping-44\n"));
     assert(dbMoved.err === null && dbMoved.got === "hello from echo-db-0\nping-44\n", `through the StatefulSet's forward: ${JSON.stringify(dbMoved)}`);
     await app.click("section.forwards li.forward .forward-stop");
@@ -1419,7 +1439,8 @@ test("the window's size is restored after a restart", async () => {
   await app.waitUntil("a Logs tab", 10_000, (p) => window.__podterm.tabs().find((t) => t.kind === "logs" && t.pod === p), LOGS_POD);
   // A port forward to the same pod (nothing listens on its port 80): it starts again after the
   // restart, on the same local port.
-  const forwardTitle = await forwardFromMenu(LOGS_POD, "80");
+  const { title: forwardTitle, declared } = await forwardFromMenu(LOGS_POD, "80");
+  assert(declared === "none declared: type the port its server listens on", `the declared ports offered: ${declared}`);
   state.forwardLocal = Number(/^127\.0\.0\.1:(\d+) /.exec(forwardTitle)?.[1]);
   assert(state.forwardLocal > 0, `the forward's row ${forwardTitle}`);
   for (let i = 0; ; i++) {
