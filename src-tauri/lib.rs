@@ -170,6 +170,10 @@ pub fn run() {
                     let h = handle.clone();
                     app.state::<state::Sessions>()
                         .on_change(move |_| tray::refresh(&h));
+                    // Its port forwards follow the forwards (not their counts).
+                    let h = handle.clone();
+                    app.state::<state::Forwards>()
+                        .on_list_change(move || tray::refresh(&h));
                 }
                 desktop::update_launcher(&handle);
                 #[cfg(all(feature = "test-fixtures", target_os = "linux"))]

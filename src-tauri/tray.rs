@@ -1,5 +1,6 @@
 //! The tray icon (libayatana-appindicator on Linux): favourites grouped by profile, the recent
-//! sessions, how many sessions are live, "Quick open…", "Open Podterm", a setting to keep running
+//! sessions, the running port forwards (a click opens one in the browser), how many sessions are
+//! live, "Quick open…", "Open Podterm", a setting to keep running
 //! in the tray when the window closes, and "Quit". A favourite's item calls
 //! [`crate::desktop::open_favourite`], the handler a second launch with `--connect` also uses.
 //! On Linux the menu is exported on the session bus (`com.canonical.dbusmenu`); tests/app/tray.mjs
@@ -7,7 +8,8 @@
 //! icon: that is logged, and closing the window quits.
 
 use crate::desktop::{self, Desktop};
-use crate::state::{favourites, Profiles, Sessions};
+use crate::ipc::{ForwardInfo, ForwardState};
+use crate::state::{favourites, Forwards, Profiles, Sessions};
 use podterm_core::favourites::Favourite;
 use podterm_core::recent;
 use tauri::menu::{CheckMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
@@ -21,6 +23,28 @@ const CLOSE_TO_TRAY: &str = "close-to-tray";
 const FAVOURITE: &str = "favourite:";
 const RECENT: &str = "recent:";
 const QUICK_OPEN: &str = "quick-open";
+const FORWARD: &str = "forward:";
+
+/// The running forwards' items (id, label), oldest first: `127.0.0.1:8080 → web-1:80 (http)`
+/// and the profile. Ended ones are not listed (the window's list says why they ended).
+pub fn forward_items(list: &[ForwardInfo]) -> Vec<(String, String)> {
+    list.iter()
+        .filter(|f| matches!(f.state, ForwardState::Listening))
+        .map(|f| {
+            let port = match &f.port_name {
+                Some(name) => format!("{} ({name})", f.remote),
+                None => f.remote.to_string(),
+            };
+            (
+                format!("{FORWARD}{}", f.local),
+                cut_label(&format!(
+                    "127.0.0.1:{} \u{2192} {}:{port}  ·  {}",
+                    f.local, f.pod, f.profile
+                )),
+            )
+        })
+        .collect()
+}
 
 /// One line of the menu, before it is made into Tauri menu items (kept apart to be tested).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +141,19 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
         }
         menu.append(&PredefinedMenuItem::separator(app)?)?;
     }
+    let forwards = forward_items(&app.state::<Forwards>().list());
+    if !forwards.is_empty() {
+        menu.append(&MenuItem::new(
+            app,
+            "Port forwards (open in the browser)",
+            false,
+            None::<&str>,
+        )?)?;
+        for (id, label) in forwards {
+            menu.append(&MenuItem::with_id(app, id, label, true, None::<&str>)?)?;
+        }
+        menu.append(&PredefinedMenuItem::separator(app)?)?;
+    }
     let live = recent::live_label(app.state::<Sessions>().count());
     menu.append(&MenuItem::new(app, live, false, None::<&str>)?)?;
     menu.append(&MenuItem::with_id(
@@ -156,6 +193,11 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         desktop::open_favourite(app, name);
     } else if let Some(i) = id.strip_prefix(RECENT).and_then(|i| i.parse().ok()) {
         desktop::open_recent(app, i);
+    } else if let Some(local) = id.strip_prefix(FORWARD).and_then(|p| p.parse::<u16>().ok()) {
+        // The page's Open does the same; a failure (no browser) is logged.
+        if let Err(e) = crate::links::open(&format!("http://127.0.0.1:{local}/")) {
+            tracing::warn!("the forward's address did not open: {e}");
+        }
     } else if id == QUICK_OPEN {
         desktop::quick_open(app);
     } else if id == OPEN {
@@ -262,5 +304,50 @@ mod tests {
             panic!("not a favourite line: {:?}", lines[1]);
         };
         assert_eq!(label, "a  ·  demo/pod/a");
+    }
+
+    #[test]
+    fn running_forwards_listed_by_local_port_ended_ones_not() {
+        let f = |local: u16, port_name: Option<&str>, state: ForwardState| ForwardInfo {
+            id: u32::from(local),
+            profile: "ops".into(),
+            namespace: "demo".into(),
+            pod: "web-1".into(),
+            remote: 80,
+            port_name: port_name.map(str::to_string),
+            local,
+            connections: 0,
+            open: 0,
+            state,
+            error: None,
+            workload: None,
+            note: None,
+            revision: 0,
+            restartable: false,
+        };
+        let items = forward_items(&[
+            f(8080, Some("http"), ForwardState::Listening),
+            f(
+                8081,
+                None,
+                ForwardState::Ended {
+                    reason: "gone".into(),
+                },
+            ),
+            f(9090, None, ForwardState::Listening),
+        ]);
+        assert_eq!(
+            items,
+            [
+                (
+                    "forward:8080".to_string(),
+                    "127.0.0.1:8080 \u{2192} web-1:80 (http)  ·  ops".to_string()
+                ),
+                (
+                    "forward:9090".to_string(),
+                    "127.0.0.1:9090 \u{2192} web-1:80  ·  ops".to_string()
+                ),
+            ]
+        );
     }
 }

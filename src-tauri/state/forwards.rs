@@ -120,7 +120,11 @@ pub struct Forwards {
     in_flight: Arc<Mutex<Vec<SavedForward>>>,
     /// Whether forwards are kept for the next start (the "reopen at start" setting).
     keeping: Arc<AtomicBool>,
+    /// Told when a forward starts, moves, ends or goes (not its counts): the tray's list.
+    on_list: Arc<Mutex<Option<ListListener>>>,
 }
+
+type ListListener = Arc<dyn Fn() + Send + Sync>;
 
 impl Forwards {
     /// A registry that saves nothing.
@@ -364,6 +368,20 @@ impl Forwards {
         self.persist();
     }
 
+    /// `f` is told, outside the registry's lock, when a forward starts, moves, ends or goes
+    /// (not when its counts change), replacing an earlier one.
+    pub fn on_list_change(&self, f: impl Fn() + Send + Sync + 'static) {
+        *lock(&self.on_list) = Some(Arc::new(f));
+    }
+
+    /// Tells the list's listener (never under `inner`'s lock: it may list the forwards).
+    fn list_changed(&self) {
+        let f = lock(&self.on_list).clone();
+        if let Some(f) = f {
+            f();
+        }
+    }
+
     /// Every change goes to `sink` from now on (replacing an earlier one; dropped once it
     /// returns false).
     pub fn listen(&self, sink: impl Fn(ForwardInfo) -> bool + Send + Sync + 'static) {
@@ -389,6 +407,7 @@ impl Forwards {
                     t.abort();
                 }
                 self.persist();
+                self.list_changed();
                 Ok(())
             }
             None => Err(Error::NoForward(id)),
@@ -397,6 +416,7 @@ impl Forwards {
 
     /// Stops every forward (the app exits): the saved ones stay saved, to start again.
     pub fn stop_all(&self) {
+        *lock(&self.on_list) = None;
         // Under the save lock: a save under way lands first, none comes after.
         {
             let _order = lock(&self.saving);
@@ -440,6 +460,8 @@ impl Forwards {
         item.pace.told(Instant::now());
         let info = item.info.clone();
         inner.tell(info);
+        drop(inner);
+        self.list_changed();
     }
 
     /// Changes forward `id`'s connection counts, and tells the listener at most every
@@ -612,6 +634,7 @@ impl Forwards {
                 None => task.abort(),
             }
         }
+        self.list_changed();
         Ok(info)
     }
 }

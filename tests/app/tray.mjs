@@ -182,7 +182,17 @@ const labelled = (re) => (i) => re.test(i.label);
 // Its own applications folder, where the app writes the launcher entry with the favourites' actions.
 const dataHome = path.join(work, "data");
 const launcherEntry = path.join(dataHome, "applications", "Podterm.desktop");
-const app = await launchApp({ binary, env: { RUST_LOG: "warn", PODTERM_CONFIG_DIR: configDir, XDG_CONFIG_HOME: xdgConfig, XDG_DATA_HOME: dataHome }, log });
+// The browser's stand-in: the first launcher the app tries (xdg-open) writes down what it was
+// asked to open.
+const fakeBin = path.join(work, "bin");
+const opened = path.join(work, "opened.txt");
+await mkdir(fakeBin);
+await writeFile(path.join(fakeBin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${opened}'\n`, { mode: 0o755 });
+const app = await launchApp({
+  binary,
+  env: { RUST_LOG: "warn", PODTERM_CONFIG_DIR: configDir, XDG_CONFIG_HOME: xdgConfig, XDG_DATA_HOME: dataHome, PATH: `${fakeBin}:${process.env.PATH}` },
+  log,
+});
 
 let shot = 0;
 async function screenshot(name) {
@@ -510,6 +520,20 @@ test("the global shortcut, off until turned on in the settings, brings quick ope
   const tab = await favouriteTab(before, "web-too", WEB_POD);
   state.tabs.push(tab.id);
   other.kill("SIGTERM");
+});
+
+test("a running port forward is in the menu, a click opens its address in the browser; stopped, it leaves the menu", async () => {
+  const invoke = (cmd, args) => app.exec((cmd, args) => window.__TAURI_INTERNALS__.invoke(cmd, args), cmd, args);
+  const f = await invoke("start_forward", { req: { profile: "demo-admin", namespace: "demo", pod: WEB_POD, remote: "80", local: null } });
+  assert(f.local > 0 && f.state.state === "listening", `forward ${JSON.stringify(f)}`);
+  const title = `127.0.0.1:${f.local} \u2192 ${WEB_POD}:80  \u00b7  demo-admin`;
+  const items = await menuWhen("the forward in the menu", (xs) => xs.some((i) => i.label === title));
+  assert(itemBy(items, labelled(/^Port forwards/), "the forwards' heading").enabled === false, "the forwards' heading is clickable");
+  await screenshot("tray-forward");
+  await menuClick((i) => i.label === title, "the forward");
+  await waitFor("the browser opened at the forward's address", async () => (await readFile(opened, "utf8").catch(() => "")).split("\n").includes(`http://127.0.0.1:${f.local}/`), 15_000);
+  await invoke("stop_forward", { id: f.id });
+  await menuWhen("the forward gone from the menu", (xs) => !xs.some(labelled(/^Port forwards/)) && !xs.some(labelled(/^127\.0\.0\.1:/)));
 });
 
 test("Quit ends the app and every session: the cluster's shells end", async () => {

@@ -2311,6 +2311,15 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
     let forwards = Forwards::new();
     let (tx, mut rx) = mpsc::unbounded_channel();
     forwards.listen(move |f| tx.send(f).is_ok());
+    // The tray's list: told when a forward starts, ends or goes, never for its counts.
+    let lists = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    forwards.on_list_change({
+        let lists = lists.clone();
+        move || {
+            lists.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let listed = || lists.load(std::sync::atomic::Ordering::SeqCst);
     let req = |pod: &str, remote: &str| ForwardRequest {
         profile: DEMO_NAME.into(),
         namespace: "demo".into(),
@@ -2430,6 +2439,11 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
     );
     // A burst of connections (a load test, a browser's page): the counts reach the page in a
     // few events, the last of them with every connection counted and none open.
+    let before_burst = listed();
+    assert!(
+        before_burst >= 2,
+        "two forwards started, the tray told {before_burst} times"
+    );
     let burst: Vec<_> = (0..40)
         .map(|_| {
             tokio::spawn(async move {
@@ -2448,8 +2462,18 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
         f.id == quiet.id && f.connections == 41 && f.open == 0
     })
     .await;
+    assert_eq!(
+        listed(),
+        before_burst,
+        "connection counts rebuilt the tray's list"
+    );
     // Stop: the port closes, and the forward is forgotten.
     forwards.stop(quiet.id).expect("stop");
+    assert_eq!(
+        listed(),
+        before_burst + 1,
+        "Stop did not tell the tray's list"
+    );
     podterm_test_support::portforward::listening(quiet.local, false).await;
     assert!(matches!(forwards.stop(quiet.id), Err(Error::NoForward(_))));
     assert_eq!(
