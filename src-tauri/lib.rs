@@ -170,10 +170,15 @@ pub fn run() {
                     let h = handle.clone();
                     app.state::<state::Sessions>()
                         .on_change(move |_| tray::refresh(&h));
-                    // Its port forwards follow the forwards (not their counts).
+                    // Its port forwards follow the forwards (not their counts), rebuilt in
+                    // order on the main thread, each reading the list when it runs.
                     let h = handle.clone();
-                    app.state::<state::Forwards>()
-                        .on_list_change(move || tray::refresh(&h));
+                    app.state::<state::Forwards>().on_list_change(move || {
+                        let on_main = h.clone();
+                        if let Err(e) = h.run_on_main_thread(move || tray::refresh(&on_main)) {
+                            tracing::warn!("the tray's port forwards not updated: {e}");
+                        }
+                    });
                 }
                 desktop::update_launcher(&handle);
                 #[cfg(all(feature = "test-fixtures", target_os = "linux"))]
@@ -268,6 +273,7 @@ pub fn run() {
         if let tauri::RunEvent::Exit = event {
             // No tray menu rebuilt on the way out.
             sessions.stop_notifying();
+            forwards.stop_notifying();
             sessions.close_all();
             watches.close_all();
             log_views.close_all();

@@ -39,7 +39,9 @@ pub fn forward_items(list: &[ForwardInfo]) -> Vec<(String, String)> {
                 format!("{FORWARD}{}", f.local),
                 cut_label(&format!(
                     "127.0.0.1:{} \u{2192} {}:{port}  ·  {}",
-                    f.local, f.pod, f.profile
+                    f.local,
+                    f.pod,
+                    podterm_core::text::shown(&f.profile)
                 )),
             )
         })
@@ -257,16 +259,18 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// A menu label from a message: one line, at most 200 characters.
+/// A menu label from a message: one line, at most 200 characters, `&` shown as itself (the
+/// menu takes a lone one for a mnemonic's mark).
 fn cut_label(s: &str) -> String {
     let one_line: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    match one_line.char_indices().nth(200) {
+    let cut = match one_line.char_indices().nth(200) {
         Some((i, _)) => format!("{}…", &one_line[..i]),
         None => one_line,
-    }
+    };
+    cut.replace('&', "&&")
 }
 
 #[cfg(test)]
@@ -349,5 +353,11 @@ mod tests {
                 ),
             ]
         );
+        // A profile's name as itself: `&` not taken for a mnemonic's mark, a bidi override
+        // escaped.
+        let mut odd = f(7000, None, ForwardState::Listening);
+        odd.profile = "dev&ops\u{202e}".into();
+        let label = &forward_items(&[odd])[0].1;
+        assert!(label.ends_with("·  dev&&ops\\u{202e}"), "{label}");
     }
 }

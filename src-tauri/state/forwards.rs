@@ -168,7 +168,7 @@ impl Forwards {
             return;
         }
         // Read at one moment: a forward moves between these lists under `inner`'s lock.
-        let mut keep: Vec<SavedForward> = {
+        let keep: Vec<SavedForward> = {
             let inner = lock(&self.inner);
             let mut keep: Vec<SavedForward> = inner
                 .items
@@ -185,9 +185,9 @@ impl Forwards {
                 .cloned()
                 .collect();
             keep.extend(started);
+            keep.extend(lock(&self.pending).iter().cloned());
             keep
         };
-        keep.extend(lock(&self.pending).iter().cloned());
         if keep.len() > savedforwards::MAX_FORWARDS {
             tracing::warn!(
                 "{} port forwards: only the first {} are kept for the next start",
@@ -374,6 +374,11 @@ impl Forwards {
         *lock(&self.on_list) = Some(Arc::new(f));
     }
 
+    /// No more list notices (the app is on its way out).
+    pub fn stop_notifying(&self) {
+        *lock(&self.on_list) = None;
+    }
+
     /// Tells the list's listener (never under `inner`'s lock: it may list the forwards).
     fn list_changed(&self) {
         let f = lock(&self.on_list).clone();
@@ -416,7 +421,7 @@ impl Forwards {
 
     /// Stops every forward (the app exits): the saved ones stay saved, to start again.
     pub fn stop_all(&self) {
-        *lock(&self.on_list) = None;
+        self.stop_notifying();
         // Under the save lock: a save under way lands first, none comes after.
         {
             let _order = lock(&self.saving);

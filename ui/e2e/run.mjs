@@ -3027,6 +3027,19 @@ test("port forwards: the pod's menu asks for the pod's port, the list shows the 
     await page.click('.context-menu .context-item:has-text("Forward a port…")');
     await page.waitForSelector("dialog.forward-offer[open]", { timeout: WAIT_MS });
   };
+  // F on a pod asks too; on a pod that does not run it says why instead.
+  await page.focus('.pod[data-pod="api-0"] .pod-line');
+  await page.keyboard.press("f");
+  await waitText("dialog.forward-offer h2", "Forward a port to api-0?");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.forward-offer", { state: "detached", timeout: WAIT_MS });
+  const done = await until(() => page.$eval('.pod[data-pod^="migrate-"]', (el) => el.dataset.pod).catch(() => null), "the Job's pod listed");
+  await page.focus(`.pod[data-pod="${done}"] .pod-line`);
+  await page.keyboard.press("f");
+  await waitText("dialog.forward-offer h2", `Cannot forward a port to ${done}`);
+  await waitText("dialog.forward-offer .debug-error", `${done} is succeeded: only a running pod's ports can be forwarded`);
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("dialog.forward-offer", { state: "detached", timeout: WAIT_MS });
   await ask();
   await waitText("dialog.forward-offer h2", "Forward a port to api-0?");
   await waitText('dialog.forward-offer dd[data-fact="declared ports"]', "none declared: type the port its server listens on");

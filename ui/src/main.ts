@@ -61,6 +61,7 @@ async function start(): Promise<void> {
         ...forwards.menuItems(model, pod),
       ],
       logs: openLogs,
+      forward: (pod) => forwards.askFor(model, pod),
     },
     pickFolder: () => backend.pickRecordingsFolder(),
   });
@@ -268,7 +269,7 @@ async function start(): Promise<void> {
           h("li", {}, h("kbd", {}, "Alt+1"), "…", h("kbd", {}, "Alt+9"), " go to a tab; drag a tab or ", h("kbd", {}, "Ctrl+Shift+PgUp/PgDn"), " to move it"),
           h("li", {}, h("kbd", {}, "Ctrl+="), " ", h("kbd", {}, "Ctrl+-"), " ", h("kbd", {}, "Ctrl+0"), " text size"),
           h("li", {}, "Double-click a pod to open its default container directly"),
-          h("li", {}, "Right-click a pod (or ", h("kbd", {}, "L"), " on it) for its logs and events"),
+          h("li", {}, "Right-click a pod (or ", h("kbd", {}, "L"), " on it) for its logs and events; ", h("kbd", {}, "F"), " on it forwards a port"),
           h("li", {}, "☆ on a pod keeps the workload that runs it in Favourites, one click from a shell"),
         ),
       );

@@ -23,6 +23,26 @@ export interface ForwardQuestion {
   failedClosed: (message: string) => void;
 }
 
+/** Says in the dialog's place why `pod`'s ports cannot be forwarded (a pod that is not running). */
+export function refuseForward(pod: string, why: string): HTMLDialogElement {
+  const earlier = document.querySelector<HTMLDialogElement>("dialog.forward-offer");
+  earlier?.close();
+  earlier?.remove();
+  const close = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, "Close");
+  const dialog = h(
+    "dialog",
+    { class: "forward-offer", "aria-label": "Forward a port" },
+    h("h2", {}, `Cannot forward a port to ${pod}`),
+    h("p", { class: "debug-error", role: "alert" }, why),
+    h("div", { class: "form-actions" }, close),
+  );
+  dialog.addEventListener("close", () => dialog.remove());
+  document.body.appendChild(dialog);
+  dialog.showModal();
+  close.focus();
+  return dialog;
+}
+
 /** Opens the dialog (one at a time); the pod's port field has the focus. */
 export function askForward(q: ForwardQuestion): HTMLDialogElement {
   // One at a time: an earlier one closes (its pending start then says its end in the list's note).

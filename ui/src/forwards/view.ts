@@ -7,7 +7,7 @@ import type { Backend } from "../ipc";
 import type { DeclaredPort, ForwardInfo } from "../ipc/types";
 import type { MenuItem } from "../menu";
 import type { SidebarModel } from "../sidebar/model";
-import { askForward } from "./dialog";
+import { askForward, refuseForward } from "./dialog";
 import { forwardAddress, forwardFollows, forwardStatus, forwardTitle, forwardUrl, remotePort, withForward } from "./model";
 
 export class ForwardsView {
@@ -42,19 +42,26 @@ export class ForwardsView {
   /** The pod menu's entry. */
   menuItems(model: SidebarModel, pod: string): MenuItem[] {
     const p = model.pods.get(pod);
-    const profile = model.profile;
-    if (!p || profile === null) return [];
+    if (!p || model.profile === null) return [];
     const running = p.phase === "Running";
     return [
       {
         label: running ? "Forward a port…" : `Forward a port… (${p.phase.toLowerCase()})`,
+        keys: "F",
         disabled: !running,
-        run: () => {
-          const production = model.profiles.some((x) => x.name === profile && x.production);
-          this.ask(profile, p.namespace || model.namespace || "", pod, p.ports, production);
-        },
+        run: () => void this.askFor(model, pod),
       },
     ];
+  }
+
+  /** The question for the sidebar's pod `pod` (its menu's entry, or F on it): a pod that is not running says why instead. */
+  askFor(model: SidebarModel, pod: string): HTMLDialogElement | null {
+    const p = model.pods.get(pod);
+    const profile = model.profile;
+    if (!p || profile === null) return null;
+    if (p.phase !== "Running") return refuseForward(pod, `${pod} is ${p.phase.toLowerCase()}: only a running pod's ports can be forwarded`);
+    const production = model.profiles.some((x) => x.name === profile && x.production);
+    return this.ask(profile, p.namespace || model.namespace || "", pod, p.ports, production);
   }
 
   /** Asks for the pod's port (offering those its containers declare), then starts the forward; a refusal is said in the dialog, which stays open. */

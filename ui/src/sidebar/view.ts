@@ -65,7 +65,7 @@ export class SidebarView {
     private readonly opts: {
       badge?: string;
       /** The pod's right-click menu (and `L` on a pod: `logs`). */
-      podMenu?: { items(pod: string): MenuItem[]; logs(pod: string): void };
+      podMenu?: { items(pod: string): MenuItem[]; logs(pod: string): void; forward(pod: string): void };
       /** The native folder dialog (a cluster's recordings folder). */
       pickFolder?: () => Promise<string | null>;
     } = {},
@@ -495,9 +495,15 @@ export class SidebarView {
         },
         onkeydown: (e: Event) => {
           const k = (e as KeyboardEvent).key;
-          if ((k === "l" || k === "L") && this.opts.podMenu && !(e as KeyboardEvent).ctrlKey && !(e as KeyboardEvent).altKey) {
+          const plain = !(e as KeyboardEvent).ctrlKey && !(e as KeyboardEvent).altKey && !(e as KeyboardEvent).metaKey;
+          if ((k === "l" || k === "L") && this.opts.podMenu && plain) {
             e.preventDefault();
             this.opts.podMenu.logs(name);
+            return;
+          }
+          if ((k === "f" || k === "F") && this.opts.podMenu && plain) {
+            e.preventDefault();
+            this.opts.podMenu.forward(name);
             return;
           }
           if (k === "Enter" || k === " ") {
