@@ -2999,6 +2999,33 @@ async fn port_forward_matches_kubectl() {
         None,
     )
     .await;
+    // No port: kubectl's words (its name ours), then, past kubectl, the ports the pod
+    // declares when it is there.
+    for (target, hint) in [
+        ("nope", String::new()),
+        (
+            "pf",
+            format!("pf declares {port} (echo, container echo); for example (any free local port): podterm port-forward -n demo pf :echo\n"),
+        ),
+    ] {
+        let args = ["port-forward", "-n", "demo", target];
+        let ours = run(&podterm(), &c, &args, None, &[]).await;
+        for k in kubectls() {
+            let theirs = run(&k, &c, &args, None, &[]).await;
+            assert_eq!(
+                (ours.code, ours.stderr.clone()),
+                (
+                    theirs.code,
+                    format!(
+                        "{}{hint}",
+                        theirs.stderr.replace("'kubectl port-forward", "'podterm port-forward")
+                    )
+                ),
+                "{}",
+                k.display()
+            );
+        }
+    }
     // RBAC: refused before anything listens (kubectl upgrades to learn it, podterm asks a
     // self access review, which reaches nothing in the pod), in podterm's words.
     let viewer = run(

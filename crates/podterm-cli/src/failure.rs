@@ -48,14 +48,6 @@ impl Failure {
         }
     }
 
-    /// kubectl's own words, printed bare (a usage error: `Error: …`, then where the help is).
-    pub fn bare(message: impl Into<String>) -> Self {
-        Failure {
-            from_server: true,
-            ..Failure::new(message)
-        }
-    }
-
     /// Whether the node found no running container to exec or attach in.
     pub fn no_running_container(&self) -> bool {
         self.no_running_container

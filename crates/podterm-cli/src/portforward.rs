@@ -67,9 +67,14 @@ fn upgrade_failure(e: ForwardError) -> Failure {
 pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failure> {
     check_wait(a.pod_running_timeout)?;
     if a.ports.is_empty() {
-        return Err(Failure::bare(
-            "Error: TYPE/NAME and list of ports are required for port-forward\nSee 'podterm port-forward -h' for help and examples",
-        ));
+        // kubectl's words, then (past kubectl) the ports the pod declares, when it can be
+        // found at once.
+        let mut words = "TYPE/NAME and list of ports are required for port-forward\nSee 'podterm port-forward -h' for help and examples".to_string();
+        if let Some(hint) = declared_hint(&a.target, conn).await {
+            words.push('\n');
+            words.push_str(&hint);
+        }
+        return Err(Failure::new(words));
     }
     let specs = a
         .ports
@@ -164,6 +169,52 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
             None => Ok(0),
         },
     }
+}
+
+/// How long the ports a pod declares are looked for when none were given: a hint, not worth
+/// a wait.
+const HINT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The ports `target`'s pod declares, as a line to add to the "ports are required" error:
+/// `pod/web-1 declares 80 (http, container nginx); for example (any free local port): podterm
+/// port-forward -n demo pod/web-1 :http`. `None` when the pod cannot be found within
+/// [`HINT_WAIT`].
+async fn declared_hint(target: &str, conn: &Conn) -> Option<String> {
+    let parsed = PodTarget::parse(target).ok()?;
+    let found = async {
+        let cluster = connect(conn).await.ok()?;
+        let pod = podterm_core::cluster::within(
+            Some(HINT_WAIT),
+            podterm_core::pods::resolve(&cluster.client, &cluster.namespace, &parsed),
+        )
+        .await
+        .ok()?;
+        Some((pod, cluster.namespace))
+    };
+    let (pod, namespace) = tokio::time::timeout(HINT_WAIT, found).await.ok()??;
+    let ports = podterm_core::browse::PodSummary::from_pod(&pod).ports;
+    let shown = text::shown(target);
+    let command = format!(
+        "podterm port-forward -n {} {shown}",
+        text::shown(&namespace)
+    );
+    let Some(first) = ports.first() else {
+        return Some(format!(
+            "{shown}'s containers declare no ports: name the one its server listens on, as in {command} 8080:80"
+        ));
+    };
+    let list: Vec<String> = ports
+        .iter()
+        .map(|p| match &p.name {
+            Some(name) => format!("{} ({name}, container {})", p.port, p.container),
+            None => format!("{} (container {})", p.port, p.container),
+        })
+        .collect();
+    let example = first.name.clone().unwrap_or_else(|| first.port.to_string());
+    Some(format!(
+        "{shown} declares {}; for example (any free local port): {command} :{example}",
+        list.join(", ")
+    ))
 }
 
 /// What every connection's task shares.
