@@ -517,6 +517,8 @@ pub struct ForwardInfo {
     pub port_name: Option<String>,
     /// The local port on 127.0.0.1.
     pub local: u16,
+    /// What a browser opens for it (`https://` when the port says TLS).
+    pub url: String,
     /// Connections carried so far, and of them still open.
     pub connections: u32,
     pub open: u32,

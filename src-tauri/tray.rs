@@ -26,7 +26,8 @@ const QUICK_OPEN: &str = "quick-open";
 const FORWARD: &str = "forward:";
 
 /// The running forwards' items (id, label), oldest first: `127.0.0.1:8080 → web-1:80 (http)`
-/// and the profile. Ended ones are not listed (the window's list says why they ended).
+/// and the profile. Ended ones are not listed (the window's list says why they ended). An item's
+/// id names the forward's local port, whose `url` a click opens.
 pub fn forward_items(list: &[ForwardInfo]) -> Vec<(String, String)> {
     list.iter()
         .filter(|f| matches!(f.state, ForwardState::Listening))
@@ -197,8 +198,15 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
         desktop::open_recent(app, i);
     } else if let Some(local) = id.strip_prefix(FORWARD).and_then(|p| p.parse::<u16>().ok()) {
         // The page's Open does the same; a failure (no browser) is logged.
-        if let Err(e) = crate::links::open(&format!("http://127.0.0.1:{local}/")) {
-            tracing::warn!("the forward's address did not open: {e}");
+        let running = app
+            .state::<Forwards>()
+            .list()
+            .into_iter()
+            .find(|f| f.local == local && matches!(f.state, ForwardState::Listening));
+        if let Some(f) = running {
+            if let Err(e) = crate::links::open(&f.url) {
+                tracing::warn!("the forward's address did not open: {e}");
+            }
         }
     } else if id == QUICK_OPEN {
         desktop::quick_open(app);
@@ -320,6 +328,7 @@ mod tests {
             remote: 80,
             port_name: port_name.map(str::to_string),
             local,
+            url: format!("http://127.0.0.1:{local}/"),
             connections: 0,
             open: 0,
             state,

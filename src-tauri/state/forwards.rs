@@ -540,6 +540,7 @@ impl Forwards {
             remote,
             port_name: port_name(&req.remote),
             local,
+            url: portforward::browser_url(local, remote, Some(req.remote.trim())),
             connections: 0,
             open: 0,
             state: ForwardState::Listening,
@@ -607,6 +608,8 @@ impl Forwards {
                         )));
                         i.pod = text::shown(&to.pod);
                         i.remote = to.remote;
+                        i.url =
+                            portforward::browser_url(i.local, to.remote, i.port_name.as_deref());
                     }
                 })
             };
@@ -661,6 +664,7 @@ fn not_restarted(inner: &mut Inner, id: u32, s: SavedForward, why: &str) {
         remote: s.remote.parse().unwrap_or(0),
         port_name: port_name(&s.remote),
         local: s.local,
+        url: portforward::browser_url(s.local, s.remote.parse().unwrap_or(0), Some(&s.remote)),
         connections: 0,
         open: 0,
         state: not_started(why),

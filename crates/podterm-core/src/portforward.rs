@@ -365,6 +365,19 @@ pub async fn check(
     Ok(remotes)
 }
 
+/// The address a browser opens for a forward listening on 127.0.0.1:`local` to the pod's port
+/// `remote` (asked by `name`, when by name): `https://` when the port says TLS (its name starts
+/// or ends with `https`; 443 or 8443), else `http://`.
+pub fn browser_url(local: u16, remote: u16, name: Option<&str>) -> String {
+    let named_tls = name.is_some_and(|n| n.starts_with("https") || n.ends_with("https"));
+    let scheme = if named_tls || matches!(remote, 443 | 8443) {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://127.0.0.1:{local}/")
+}
+
 /// A forward to a pod named by name, checked ([`check`]) and ready to listen.
 #[derive(Debug)]
 pub struct Prepared {
@@ -948,6 +961,28 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_browser_opens_a_forward_over_tls_when_its_port_says_so() {
+        assert_eq!(browser_url(8080, 80, None), "http://127.0.0.1:8080/");
+        assert_eq!(
+            browser_url(8080, 80, Some("http")),
+            "http://127.0.0.1:8080/"
+        );
+        for (remote, name) in [
+            (443, None),
+            (8443, None),
+            (9000, Some("https")),
+            (9000, Some("https-admin")),
+            (9000, Some("web-https")),
+        ] {
+            assert_eq!(
+                browser_url(40000, remote, name),
+                "https://127.0.0.1:40000/",
+                "{remote} {name:?}"
+            );
+        }
+    }
 
     /// A pod of a workload: `ready`, created `age` seconds before a fixed time, `deleting`.
     fn member(name: &str, uid: &str, age: i64, ready: bool, deleting: bool) -> Pod {

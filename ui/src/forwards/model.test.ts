@@ -10,6 +10,7 @@ const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
   remote: 80,
   portName: null,
   local: 8080,
+  url: "http://127.0.0.1:8080/",
   connections: 0,
   open: 0,
   state: { state: "listening" },

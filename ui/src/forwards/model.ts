@@ -49,9 +49,9 @@ export function forwardAddress(f: ForwardInfo): string {
   return `127.0.0.1:${f.local}`;
 }
 
-/** The address as a link the browser opens (most forwarded ports speak HTTP). */
+/** The address as a link the browser opens (the engine's: https when the port says TLS, else http). */
 export function forwardUrl(f: ForwardInfo): string {
-  return `http://${forwardAddress(f)}/`;
+  return f.url;
 }
 
 /** The row's first line: this computer's address → the pod's port. */

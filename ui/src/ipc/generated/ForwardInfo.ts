@@ -19,6 +19,10 @@ portName: string | null,
  */
 local: number, 
 /**
+ * What a browser opens for it (`https://` when the port says TLS).
+ */
+url: string, 
+/**
  * Connections carried so far, and of them still open.
  */
 connections: number, open: number, state: ForwardState, 

@@ -9,6 +9,12 @@ import type { ForwardInfo, ForwardRequest } from "../types";
 import { mockError } from "./errors";
 import { mockPodReady, type MockCluster } from "./pods";
 
+/** What a browser opens for a forward, as the engine says it (https when the port says TLS). */
+function mockUrl(local: number, remote: number, name: string | null): string {
+  const tls = (name !== null && (name.startsWith("https") || name.endsWith("https"))) || remote === 443 || remote === 8443;
+  return `${tls ? "https" : "http"}://127.0.0.1:${local}/`;
+}
+
 /** Where the mock keeps the running forwards (a page reload is a restart), as forwards.json. */
 export const MOCK_FORWARDS_KEY = "podterm.mock.forwards";
 
@@ -83,6 +89,7 @@ export class MockForwards {
         remote: Number(s.remote) || 0,
         portName: /^\d+$/.test(s.remote) ? null : s.remote,
         local: s.local,
+        url: mockUrl(s.local, Number(s.remote) || 0, s.remote),
         connections: 0,
         open: 0,
         state: { state: "ended", reason: `not started again: ${(err as { message?: string }).message ?? String(err)}` },
@@ -162,6 +169,7 @@ export class MockForwards {
       remote,
       portName: byName,
       local,
+      url: mockUrl(local, remote, byName),
       connections: 0,
       open: 0,
       state: { state: "listening" },
