@@ -40,6 +40,15 @@ struct Inner {
 }
 
 impl Inner {
+    /// Applies `change` to forward `id`, counting one more revision; none when it is not
+    /// listed.
+    fn change(&mut self, id: u32, change: impl FnOnce(&mut ForwardInfo)) -> Option<&mut Item> {
+        let item = self.items.get_mut(&id)?;
+        change(&mut item.info);
+        item.info.revision = item.info.revision.saturating_add(1);
+        Some(item)
+    }
+
     /// Gives `info` to the listener (dropped once it refuses).
     fn tell(&mut self, info: ForwardInfo) {
         if let Some(sink) = &self.sink {
@@ -457,11 +466,9 @@ impl Forwards {
     /// Changes forward `id` and tells the listener.
     fn update(&self, id: u32, change: impl FnOnce(&mut ForwardInfo)) {
         let mut inner = lock(&self.inner);
-        let Some(item) = inner.items.get_mut(&id) else {
+        let Some(item) = inner.change(id, change) else {
             return;
         };
-        change(&mut item.info);
-        item.info.revision = item.info.revision.saturating_add(1);
         item.pace.told(Instant::now());
         let info = item.info.clone();
         inner.tell(info);
@@ -475,11 +482,9 @@ impl Forwards {
     /// out.
     fn count(&self, id: u32, change: impl FnOnce(&mut ForwardInfo)) {
         let mut inner = lock(&self.inner);
-        let Some(item) = inner.items.get_mut(&id) else {
+        let Some(item) = inner.change(id, change) else {
             return;
         };
-        change(&mut item.info);
-        item.info.revision = item.info.revision.saturating_add(1);
         let step = item.pace.change(Instant::now());
         let info = item.info.clone();
         match (step, tokio::runtime::Handle::try_current()) {

@@ -112,20 +112,20 @@ export function askForward(q: ForwardQuestion): HTMLDialogElement {
   };
   const agree = (): void => {
     if (busy) return;
+    const checks: [HTMLInputElement, (text: string) => string | null][] = [
+      [remote, portProblem],
+      [local, localProblem],
+    ];
+    for (const [input, problemOf] of checks) {
+      const wrong = problemOf(input.value.trim());
+      if (wrong !== null) {
+        say(wrong);
+        input.focus();
+        return;
+      }
+    }
     const port = remote.value.trim();
-    const wrong = portProblem(port);
-    if (wrong !== null) {
-      say(wrong);
-      remote.focus();
-      return;
-    }
     const localText = local.value.trim();
-    const localWrong = localProblem(localText);
-    if (localWrong !== null) {
-      say(localWrong);
-      local.focus();
-      return;
-    }
     say(null);
     setBusy(true);
     q.start(port, localText === "" ? null : Number(localText)).then(
