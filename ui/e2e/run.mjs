@@ -3037,7 +3037,7 @@ test("port forwards: the pod's menu asks for the pod's port, the list shows the 
   await page.focus(`.pod[data-pod="${done}"] .pod-line`);
   await page.keyboard.press("f");
   await waitText("dialog.forward-offer h2", `Cannot forward a port to ${done}`);
-  await waitText("dialog.forward-offer .debug-error", `${done} is succeeded: only a running pod's ports can be forwarded`);
+  await waitText("dialog.forward-offer .debug-error", `${done} is not running (its phase is Succeeded): only a running pod's ports can be forwarded`);
   await page.keyboard.press("Escape");
   await page.waitForSelector("dialog.forward-offer", { state: "detached", timeout: WAIT_MS });
   await ask();

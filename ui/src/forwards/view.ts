@@ -59,7 +59,7 @@ export class ForwardsView {
     const p = model.pods.get(pod);
     const profile = model.profile;
     if (!p || profile === null) return null;
-    if (p.phase !== "Running") return refuseForward(pod, `${pod} is ${p.phase.toLowerCase()}: only a running pod's ports can be forwarded`);
+    if (p.phase !== "Running") return refuseForward(pod, `${pod} is not running (its phase is ${p.phase}): only a running pod's ports can be forwarded`);
     const production = model.profiles.some((x) => x.name === profile && x.production);
     return this.ask(profile, p.namespace || model.namespace || "", pod, p.ports, production);
   }
