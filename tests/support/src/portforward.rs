@@ -95,9 +95,16 @@ pub struct Forward {
     pub local: u16,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
+    /// The stdout and stderr readers still reading (none once both saw the end).
+    reading: Arc<std::sync::atomic::AtomicUsize>,
 }
 
-fn collect(r: impl tokio::io::AsyncRead + Unpin + Send + 'static, into: Arc<Mutex<String>>) {
+fn collect(
+    r: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    into: Arc<Mutex<String>>,
+    reading: Arc<std::sync::atomic::AtomicUsize>,
+) {
+    reading.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     tokio::spawn(async move {
         let mut lines = BufReader::new(r).lines();
         while let Ok(Some(l)) = lines.next_line().await {
@@ -106,6 +113,7 @@ fn collect(r: impl tokio::io::AsyncRead + Unpin + Send + 'static, into: Arc<Mute
                 s.push('\n');
             }
         }
+        reading.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     });
 }
 
@@ -115,17 +123,19 @@ impl Forward {
         let mut child = crate::client::spawn(bin, kubeconfig, home, args);
         let stdout = Arc::new(Mutex::new(String::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
+        let reading = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         if let Some(o) = child.stdout.take() {
-            collect(o, stdout.clone());
+            collect(o, stdout.clone(), reading.clone());
         }
         if let Some(e) = child.stderr.take() {
-            collect(e, stderr.clone());
+            collect(e, stderr.clone(), reading.clone());
         }
         let mut f = Forward {
             child,
             local: 0,
             stdout,
             stderr,
+            reading,
         };
         let line = f
             .wait_stdout("Forwarding from 127.0.0.1:", Duration::from_secs(60))
@@ -179,9 +189,11 @@ impl Forward {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// Its exit code once it has ended by itself (within `limit`).
+    /// Its exit code once it has ended by itself (within `limit`), and its output read to the
+    /// end: a client writes its last line just before it exits, and the readers may not have
+    /// it yet when it is reaped.
     pub async fn ended(&mut self, limit: Duration) -> Option<i32> {
-        tokio::time::timeout(limit, self.child.wait())
+        let code = tokio::time::timeout(limit, self.child.wait())
             .await
             .unwrap_or_else(|_| {
                 panic!(
@@ -190,7 +202,17 @@ impl Forward {
                 )
             })
             .expect("status")
-            .code()
+            .code();
+        let start = Instant::now();
+        while self.reading.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            assert!(
+                start.elapsed() < limit,
+                "its output still open {limit:?} after it exited; stderr {:?}",
+                self.stderr_text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        code
     }
 
     /// Interrupts it as Ctrl-C does and returns its exit code.
