@@ -149,9 +149,19 @@ pub enum Error {
     #[error("{path}: {why}")]
     LocalPath { path: String, why: &'static str },
     /// A port forward could not be started (its pod not running, a port it does not declare,
-    /// the right to forward refused, the local port taken).
+    /// the right to forward refused, no free local port).
     #[error(transparent)]
     Forward(#[from] ForwardError),
+    /// The local port asked for could not be opened (another program listens on it, or the
+    /// OS refuses it). `saved`: one of the last run's forwards, whose row offers Start again;
+    /// else a port typed in the forward's dialog.
+    #[error("unable to create listener: 127.0.0.1:{port}: {source}: {}", local_port_advice(*saved, source.kind()))]
+    LocalPort {
+        port: u16,
+        #[source]
+        source: std::io::Error,
+        saved: bool,
+    },
     /// No port forward of this id (stopped already).
     #[error("port forward {0} is not listed any more")]
     NoForward(u32),
@@ -319,6 +329,7 @@ impl Error {
             Error::LocalPath { .. } => K::InvalidInput,
             Error::NoTransfer(_) | Error::NoForward(_) => K::NotFound,
             Error::ForwardNotRestartable(_) => K::InvalidInput,
+            Error::LocalPort { .. } => K::Local,
             Error::ForwardStartSlow(_) => K::Unreachable,
             Error::Forward(e) => match e {
                 ForwardError::Api(e) => api_kind(e),
@@ -403,6 +414,19 @@ impl Error {
             Some(h) => format!("{self}: {h}"),
             None => self.to_string(),
         })
+    }
+}
+
+/// What to do about a local port that could not be opened: in the dialog, change it; for one
+/// of the last run's forwards (Start again takes the same port), free it when another program
+/// has it, else let the forward go (a port the OS refuses here stays refused).
+fn local_port_advice(saved: bool, why: std::io::ErrorKind) -> &'static str {
+    match (saved, why) {
+        (false, _) => "choose another local port, or leave it empty for a free one",
+        (true, std::io::ErrorKind::AddrInUse) => {
+            "close the program on that port and press Start again, or Remove this forward"
+        }
+        (true, _) => "Remove this forward and forward the pod's port again on another local port",
     }
 }
 
@@ -622,6 +646,44 @@ mod tests {
         assert_eq!(Error::Pod(none_ready(None)).hint(), None);
         let none = serde_json::to_value(Error::Pod(none_ready(None))).expect("json");
         assert_eq!(none["crashing"], json!(null));
+    }
+
+    #[test]
+    fn a_local_port_not_opened_says_what_to_do_where_it_is_asked() {
+        let e = |kind, saved| {
+            Error::LocalPort {
+                port: 8080,
+                source: std::io::Error::from(kind),
+                saved,
+            }
+            .to_string()
+        };
+        use std::io::ErrorKind::{AddrInUse, PermissionDenied};
+        // The dialog: another port, whatever the reason.
+        for kind in [AddrInUse, PermissionDenied] {
+            let m = e(kind, false);
+            assert!(
+                m.starts_with("unable to create listener: 127.0.0.1:8080: "),
+                "{m}"
+            );
+            assert!(
+                m.ends_with(": choose another local port, or leave it empty for a free one"),
+                "{m}"
+            );
+        }
+        // A restored forward's row: Start again takes the same port, so only when it can be freed.
+        assert!(e(AddrInUse, true).ends_with(
+            ": close the program on that port and press Start again, or Remove this forward"
+        ));
+        assert!(e(PermissionDenied, true).ends_with(
+            ": Remove this forward and forward the pod's port again on another local port"
+        ));
+        let taken = Error::LocalPort {
+            port: 8080,
+            source: std::io::Error::from(AddrInUse),
+            saved: true,
+        };
+        assert_eq!(taken.kind(), ErrorKind::Local);
     }
 
     #[test]

@@ -287,7 +287,16 @@ impl Forwards {
         };
         let info = tokio::time::timeout(RESTORE_WAIT, started)
             .await
-            .map_err(|_| Error::ForwardStartSlow(RESTORE_WAIT))??;
+            .map_err(|_| Error::ForwardStartSlow(RESTORE_WAIT))?
+            .map_err(|e| match e {
+                // Its row's advice: Start again or Remove (no port to type).
+                Error::LocalPort { port, source, .. } => Error::LocalPort {
+                    port,
+                    source,
+                    saved: true,
+                },
+                e => e,
+            })?;
         // What a newer Podterm saved with it stays, and the workload it followed (should it
         // not be found again now).
         let (extra, workload) = (s.extra, s.workload);
@@ -706,11 +715,13 @@ pub const RESTORE_WAIT: Duration = Duration::from_secs(60);
 async fn bind(local: Option<u16>, remote: u16) -> Result<TcpListener> {
     let at = |port: u16| SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     match local {
-        Some(port) => TcpListener::bind(at(port)).await.map_err(|e| {
-            Error::Forward(ForwardError::Listen(format!(
-                "127.0.0.1:{port}: {e}: choose another local port, or leave it empty for a free one"
-            )))
-        }),
+        Some(port) => TcpListener::bind(at(port))
+            .await
+            .map_err(|source| Error::LocalPort {
+                port,
+                source,
+                saved: false,
+            }),
         None => {
             // The pod's number only when nothing here has it on IPv6 loopback either: a local
             // server on [::1]:P would share `localhost:P` with the pod.

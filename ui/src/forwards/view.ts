@@ -173,10 +173,15 @@ export class ForwardsView {
     el.dataset.id = String(f.id);
     el.dataset.connections = String(f.connections);
     const title = el.querySelector(".forward-title");
-    const status = el.querySelector(".forward-status");
+    const status = el.querySelector<HTMLElement>(".forward-status");
     const follows = el.querySelector<HTMLElement>(".forward-follows");
     if (title) setText(title, forwardTitle(f));
-    if (status) setText(status, forwardStatus(f));
+    if (status) {
+      // Four lines are shown (style.css); the whole text in the tooltip.
+      const text = forwardStatus(f);
+      setText(status, text);
+      if (status.title !== text) status.title = text;
+    }
     if (follows) {
       setText(follows, forwardFollows(f));
       follows.hidden = follows.textContent === "";

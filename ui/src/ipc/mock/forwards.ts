@@ -74,7 +74,7 @@ export class MockForwards {
       if (next) pod = next;
     }
     try {
-      const info = this.start({ profile: s.profile, namespace: s.namespace, pod, remote: s.remote, local: s.local });
+      const info = this.start({ profile: s.profile, namespace: s.namespace, pod, remote: s.remote, local: s.local }, true);
       if (pod === s.pod) return { info };
       const f = this.items.get(info.id)!;
       f.note = `moved from ${s.pod}: the pod ${s.pod} was gone at the start`;
@@ -139,7 +139,8 @@ export class MockForwards {
     return [...this.items.values()].map((f) => ({ ...f })).sort((a, b) => a.id - b.id);
   }
 
-  start(req: ForwardRequest): ForwardInfo {
+  /** As the engine's: `saved`, one of the last run's (a taken port's advice is its row's). */
+  start(req: ForwardRequest, saved = false): ForwardInfo {
     const namespace = req.namespace || "demo";
     const pod = this.cluster.find(namespace, req.pod);
     if (!pod) throw mockError("notFound", `Error from server (NotFound): pods "${req.pod}" not found`);
@@ -156,7 +157,8 @@ export class MockForwards {
     }
     const taken = new Set([...this.items.values()].map((f) => f.local));
     if (req.local !== null && taken.has(req.local)) {
-      throw mockError("local", `unable to create listener: 127.0.0.1:${req.local}: Address already in use (os error 98): choose another local port, or leave it empty for a free one`);
+      const advice = saved ? "close the program on that port and press Start again, or Remove this forward" : "choose another local port, or leave it empty for a free one";
+      throw mockError("local", `unable to create listener: 127.0.0.1:${req.local}: Address already in use (os error 98): ${advice}`);
     }
     let local = req.local ?? remote;
     while (taken.has(local)) local = 40000 + ((local + 1) % 20000);
