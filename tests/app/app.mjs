@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { assert, freePort, Keys, launchApp, runTests, sleep } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, runTests, sleep, waitFor } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -1127,6 +1127,13 @@ const ECHO_SERVER = [
   "    threading.Thread(target=serve, args=(c,), daemon=True).start()",
 ].join("\n");
 
+/** The forward row titled `want`, as the page shows it (null when not listed). */
+const forwardRow = (want) =>
+  app.exec((want) => {
+    const li = [...document.querySelectorAll("section.forwards li.forward")].find((x) => x.querySelector(".forward-title")?.textContent === want);
+    return li ? { ended: li.classList.contains("ended"), status: li.querySelector(".forward-status")?.textContent ?? "", again: li.querySelector(".forward-again")?.textContent ?? null, tip: li.querySelector(".forward-status")?.title ?? null } : null;
+  }, want);
+
 /**
  * The pod's menu → Forward a port… → `remote` (a number or a port's name: the field starts with
  * the pod's first declared port, which is kept when it is `remote`); returns the row's title
@@ -1160,11 +1167,13 @@ async function forwardFromMenu(pod, remote, shot = null) {
     declared: document.querySelector('dialog.forward-offer dd[data-fact="declared ports"]')?.textContent ?? null,
     warning: document.querySelector("dialog.forward-offer .debug-warning")?.textContent ?? null,
   }));
+  const listed = await app.exec(() => [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent));
   await app.click("dialog.forward-offer .debug-confirm");
-  const title = await app.waitUntil("the forward listed", 20_000, (want) => {
-    const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.includes(want));
+  // The new row: to this pod, and not one listed before (another forward may go to the same pod).
+  const title = await app.waitUntil("the forward listed", 20_000, (want, listed) => {
+    const t = [...document.querySelectorAll("section.forwards li.forward .forward-title")].map((e) => e.textContent).find((x) => x.includes(want) && !listed.includes(x));
     return t ?? false;
-  }, `\u2192 ${pod}:`);
+  }, `\u2192 ${pod}:`, listed);
   return { title, ...asked };
 }
 
@@ -1443,6 +1452,12 @@ test("the window's size is restored after a restart", async () => {
   assert(declared === "none declared: type the port its server listens on", `the declared ports offered: ${declared}`);
   state.forwardLocal = Number(/^127\.0\.0\.1:(\d+) /.exec(forwardTitle)?.[1]);
   assert(state.forwardLocal > 0, `the forward's row ${forwardTitle}`);
+  // A second one, whose local port this test holds while the app is away: it cannot start
+  // again, and its row offers Start again.
+  const { title: heldTitle } = await forwardFromMenu(LOGS_POD, "81");
+  state.heldLocal = Number(/^127\.0\.0\.1:(\d+) /.exec(heldTitle)?.[1]);
+  assert(state.heldLocal > 0 && state.heldLocal !== state.forwardLocal, `the second forward's row ${heldTitle}`);
+  const savedAt = (f, local, port) => f?.forwards?.some((x) => x.local === local && x.pod === LOGS_POD && x.remote === port);
   for (let i = 0; ; i++) {
     let f = null;
     try {
@@ -1450,8 +1465,8 @@ test("the window's size is restored after a restart", async () => {
     } catch {
       /* not written yet */
     }
-    if (f?.forwards?.[0]?.local === state.forwardLocal && f.forwards[0].pod === LOGS_POD) break;
-    if (i > 100) throw new Error(`forwards.json never listed the forward: ${JSON.stringify(f)}`);
+    if (f?.forwards?.length === 2 && savedAt(f, state.forwardLocal, "80") && savedAt(f, state.heldLocal, "81")) break;
+    if (i > 100) throw new Error(`forwards.json never listed the two forwards: ${JSON.stringify(f)}`);
     await sleep(100);
   }
   // What the tabs were, to find them again after the restart.
@@ -1482,6 +1497,12 @@ test("the window's size is restored after a restart", async () => {
   process.kill(pid, "SIGTERM");
   for (let i = 0; i < 100 && (await app.pid()) === pid; i++) await sleep(100);
   assert((await app.pid()) !== pid, "the app did not exit on SIGTERM");
+  // Another program now has the second forward's local port (as a user's dev server might).
+  state.holder = net.createServer((c) => c.end("held\n"));
+  await new Promise((resolve, reject) => {
+    state.holder.once("error", reject);
+    state.holder.listen(state.heldLocal, "127.0.0.1", resolve);
+  });
   // From now on closing the window does not hide it to the tray (as the tray's "Keep running in
   // the tray" unticked): the last test closes it with live sessions.
   const settingsFile = path.join(configDir, "settings.json");
@@ -1521,9 +1542,43 @@ test("after a restart the tabs are back: the same places, live again, the active
     // It takes connections again: nothing listens in the pod, so each is closed and the row says why.
     const through = await tcpExchange(state.forwardLocal, null, () => false, 15_000);
     assert(through.err === "closed", `a connection to the restored forward: ${JSON.stringify(through)}`);
-    await app.waitUntil("the refusal on the row", 15_000, () => /the last failed: /.test(document.querySelector("section.forwards li.forward .forward-status")?.textContent ?? ""));
+    const restored = `127.0.0.1:${state.forwardLocal} \u2192 ${LOGS_POD}:80`;
+    await waitFor("the refusal on the row", async () => /the last failed: /.test((await forwardRow(restored))?.status ?? ""), 15_000);
+    // The second one's port is held by another program: its row says so, with Start again.
+    const held = `127.0.0.1:${state.heldLocal} \u2192 ${LOGS_POD}:81`;
+    const failed = await waitFor("the held forward's row", async () => {
+      const r = await forwardRow(held);
+      return r?.ended ? r : false;
+    }, 30_000);
+    assert(/^Ended: not started again: unable to create listener: 127\.0\.0\.1:\d+: .*in use.*: close the program on that port and press Start again, or Remove this forward$/i.test(failed.status) && failed.again === "Start again" && failed.tip === failed.status, `the held forward's row: ${JSON.stringify(failed)}`);
+    // The note comes with restore's answer, which may follow the rows' events.
+    await app.waitUntil("the restore's note", 15_000, () => document.querySelector("section.forwards .forward-note")?.textContent === "1 of the last run's 2 port forwards could not start again: the list says why");
+    await app.exec(() => document.querySelector("section.forwards li.forward.ended")?.scrollIntoView({ block: "nearest" }));
+    await screenshot("forward-start-again-offered");
+    // Tried while the port is still held: it fails again, the row stays and can be tried again.
+    await app.click("section.forwards li.forward.ended .forward-again");
+    const second = await waitFor("the second refusal said", async () => {
+      const r = await forwardRow(held);
+      const note = await app.exec(() => document.querySelector("section.forwards .forward-note")?.textContent ?? "");
+      return r?.ended && r.again === "Start again" && note !== "" && !/could not start again/.test(note) ? note : false;
+    }, 20_000);
+    assert(/in use.*: close the program on that port and press Start again, or Remove this forward$/i.test(second), `the second refusal: ${second}`);
+    // The port free again: Start again makes it a running forward on the same local port.
+    await new Promise((resolve) => state.holder.close(resolve));
+    state.holder = null;
+    await app.click("section.forwards li.forward.ended .forward-again");
+    await waitFor("the forward started again", async () => {
+      const r = await forwardRow(held);
+      return r !== null && !r.ended && r.status.startsWith("demo \u00b7 0 connections");
+    }, 20_000);
+    const again = await tcpExchange(state.heldLocal, null, () => false, 15_000);
+    // Closed by the pod's side (nothing listens on 81 there): not the holder's "held" line.
+    assert(again.err === "closed" && again.got === "", `a connection to the forward started again: ${JSON.stringify(again)}`);
+    await waitFor("its connection counted", async () => (await forwardRow(held))?.status.startsWith("demo \u00b7 1 connection") ?? false, 15_000);
+    await app.exec(() => document.querySelector("section.forwards li.forward:last-child")?.scrollIntoView({ block: "nearest" }));
     await screenshot("forward-restored");
   } finally {
+    state.holder?.close();
     // Whatever happened, no forward is left for the tests after this one.
     await app.exec(() => document.querySelectorAll("section.forwards li.forward .forward-stop").forEach((b) => b.click()));
     await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);

@@ -2410,7 +2410,9 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
         .expect_err("taken");
     assert_eq!(e.kind(), ErrorKind::Local, "{e}");
     assert!(
-        e.to_string().contains(&format!("127.0.0.1:{}", info.local)),
+        e.to_string().contains(&format!("127.0.0.1:{}", info.local))
+            && e.to_string()
+                .ends_with(": choose another local port, or leave it empty for a free one"),
         "{e}"
     );
 
@@ -2871,4 +2873,111 @@ async fn port_forwards_start_again_after_a_restart() {
     pods.delete("web-6b7f9c8d5-rst02", &Default::default())
         .await
         .expect("delete");
+}
+
+/// A StatefulSet's pods are not interchangeable (`db-0` may be the primary): a saved forward to
+/// `db-0`, its pod gone at the start while `db-1` runs, is looked for by its own name only (a
+/// Deployment's would go to the workload's newest Ready pod). It is listed as not started,
+/// saying `db-0` is missing; Start again while another program has its local port says so with
+/// the row's advice; once `db-0` is made again and the port freed, it reaches `db-0`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statefulsets_forward_starts_again_only_on_its_own_pod() {
+    use podterm_core::savedforwards::{self, SavedForward};
+    use podterm_desktop_lib::ipc::ForwardState;
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{echo_pod, free_port, greet, listening};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let of_db = serde_json::json!({
+        "labels": { "app": "db" },
+        "ownerReferences": [{
+            "apiVersion": "apps/v1", "kind": "StatefulSet", "name": "db",
+            "uid": "00000000-0000-0000-0000-0000000000db", "controller": true,
+        }],
+    });
+    // The last run forwarded to db-0, which is gone; db-1, of the same StatefulSet, runs.
+    let (one, zero, local) = (free_port(), free_port(), free_port());
+    create_pod(&client, &echo_pod("demo", "db-1", one, of_db.clone())).await;
+    listening(one, true).await;
+    savedforwards::save(
+        dir.path(),
+        &[SavedForward {
+            profile: DEMO_NAME.into(),
+            namespace: "demo".into(),
+            pod: "db-0".into(),
+            remote: "echo".into(),
+            local,
+            workload: Some("statefulset/db".into()),
+            extra: Default::default(),
+        }],
+    )
+    .expect("forwards.json");
+    let forwards = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let back = forwards.restore(&app.profiles).await;
+    assert_eq!(back.len(), 1, "{back:?}");
+    match &back[0].state {
+        ForwardState::Ended { reason } => assert!(
+            reason.starts_with("not started again: ") && reason.contains("\"db-0\" not found"),
+            "{reason}"
+        ),
+        other => panic!(
+            "the forward went on without db-0: {other:?} ({:?})",
+            back[0].pod
+        ),
+    }
+    assert!(back[0].restartable);
+    listening(local, false).await;
+    // db-0 made again, while another program has the local port: Start again says so.
+    create_pod(&client, &echo_pod("demo", "db-0", zero, of_db)).await;
+    listening(zero, true).await;
+    let holder = std::net::TcpListener::bind(("127.0.0.1", local)).expect("hold the local port");
+    let e = forwards
+        .start_again(&app.profiles, back[0].id)
+        .await
+        .expect_err("the local port is held");
+    assert_eq!(e.kind(), ErrorKind::Local, "{e}");
+    let advice = "close the program on that port and press Start again, or Remove this forward";
+    assert!(
+        e.to_string()
+            .starts_with(&format!("unable to create listener: 127.0.0.1:{local}: "))
+            && e.to_string().ends_with(advice),
+        "{e}"
+    );
+    let row = forwards.list().into_iter().find(|f| f.id == back[0].id);
+    assert!(
+        row.as_ref().is_some_and(|f| f.restartable
+            && matches!(&f.state, ForwardState::Ended { reason } if reason.ends_with(advice))),
+        "{row:?}"
+    );
+    // The port freed: Start again reaches db-0, on the saved local port, still following db.
+    drop(holder);
+    let again = forwards
+        .start_again(&app.profiles, back[0].id)
+        .await
+        .expect("started again");
+    assert_eq!(
+        (
+            again.pod.as_str(),
+            again.local,
+            again.workload.as_deref(),
+            again.state.clone()
+        ),
+        (
+            "db-0",
+            local,
+            Some("statefulset/db"),
+            ForwardState::Listening
+        )
+    );
+    assert_eq!(greet(local).await.0, "hello from db-0");
+    forwards.stop(again.id).expect("stop");
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    for name in ["db-0", "db-1"] {
+        pods.delete(name, &Default::default())
+            .await
+            .expect("delete");
+    }
 }
