@@ -427,7 +427,6 @@ test("a favourite added with the CLI while the app runs appears in the menu and 
   assert(labels.indexOf("demo-admin") < at && at < labels.indexOf("viewer"), `web-too not under demo-admin: ${JSON.stringify(labels)}`);
   state.menu = items;
   await writeFile(path.join(results, "menu.json"), JSON.stringify(items, null, 2));
-  await writeFile(path.join(results, "menu.html"), menuPage(items));
   const before = (await tabs()).map((t) => t.id);
   await menuClick(labelled(/^web-too /), "web-too");
   const tab = await favouriteTab(before, "web-too", WEB_POD);
@@ -530,6 +529,8 @@ test("a running port forward is in the menu, a click opens its address in the br
   const items = await menuWhen("the forward in the menu", (xs) => xs.some((i) => i.label === title));
   assert(itemBy(items, labelled(/^Port forwards/), "the forwards' heading").enabled === false, "the forwards' heading is clickable");
   await screenshot("tray-forward");
+  // README's picture: the whole menu, a forward running.
+  await writeFile(path.join(results, "menu.html"), menuPage(items));
   await menuClick((i) => i.label === title, "the forward");
   await waitFor("the browser opened at the forward's address", async () => (await readFile(opened, "utf8").catch(() => "")).split("\n").includes(`http://127.0.0.1:${f.local}/`), 15_000);
   await invoke("stop_forward", { id: f.id });
