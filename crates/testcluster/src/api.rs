@@ -1,6 +1,6 @@
 //! The REST API: routing, authentication and authorization, discovery, namespaces, pods (list,
 //! get, watch, delete), apps/v1 workloads, the upgrade into exec and attach sessions, and the
-//! routes to logs and events (`logapi.rs`).
+//! routes to logs and events (`logapi.rs`) and to Services (`services.rs`).
 //! Answers are shaped like the API server's, `metav1.Status` bodies and `Table` output included.
 
 use crate::auth::{self, Attrs, User};
@@ -305,6 +305,21 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
             let a = attrs("get", "pods", Some("log"), "", Some(ns), Some(name));
             guard(user, &a).unwrap_or_else(|| crate::logapi::pod_log(shared, ns, name, &q))
         }
+        (Method::GET, ["api", "v1", "services"]) => {
+            crate::services::list(shared, user, None, table, &q)
+        }
+        (Method::GET, ["api", "v1", "namespaces", ns, "services"]) => {
+            crate::services::list(shared, user, Some(ns), table, &q)
+        }
+        (Method::GET, ["api", "v1", "namespaces", ns, "services", name]) => {
+            crate::services::get(shared, user, ns, name, table, &q)
+        }
+        (Method::POST, ["api", "v1", "namespaces", ns, "services"]) => {
+            crate::services::create(req, shared, user, ns).await
+        }
+        (Method::DELETE, ["api", "v1", "namespaces", ns, "services", name]) => {
+            crate::services::delete(shared, user, ns, name)
+        }
         (Method::GET, ["api", "v1", "events"]) => {
             let verb = if q.flag("watch") { "watch" } else { "list" };
             let a = attrs(verb, "events", None, "", None, None);
@@ -417,7 +432,7 @@ fn is_known_path(s: &[&str]) -> bool {
     matches!(s, ["api", "v1", ..] | ["apis", "apps", "v1", ..])
 }
 
-fn attrs(
+pub(crate) fn attrs(
     verb: &'static str,
     resource: &str,
     sub: Option<&'static str>,
@@ -436,7 +451,7 @@ fn attrs(
 }
 
 /// `Some(403 response)` when the user may not.
-fn guard(user: &User, a: &Attrs) -> Option<Response<Body>> {
+pub(crate) fn guard(user: &User, a: &Attrs) -> Option<Response<Body>> {
     if auth::authorize(user, a) {
         return None;
     }
@@ -550,6 +565,13 @@ fn core_resources(ephemeral: bool) -> Value {
         &[],
     ));
     resources.push(resource("pods/log", "Pod", true, &["get"], &[]));
+    resources.push(resource(
+        "services",
+        "Service",
+        true,
+        &["create", "delete", "get", "list"],
+        &["svc"],
+    ));
     json!({
         "kind": "APIResourceList",
         "groupVersion": "v1",
@@ -585,7 +607,7 @@ fn apps_resources() -> Value {
     })
 }
 
-fn col(name: &str, ty: &str, priority: u8) -> Value {
+pub(crate) fn col(name: &str, ty: &str, priority: u8) -> Value {
     json!({
         "name": name,
         "type": ty,
@@ -595,7 +617,7 @@ fn col(name: &str, ty: &str, priority: u8) -> Value {
     })
 }
 
-fn partial(object: &Value, include: Option<&str>) -> Value {
+pub(crate) fn partial(object: &Value, include: Option<&str>) -> Value {
     match include {
         Some("Object") => object.clone(),
         Some("None") => Value::Null,
@@ -608,7 +630,7 @@ fn partial(object: &Value, include: Option<&str>) -> Value {
 }
 
 /// A Table at resource version `rv`.
-fn table(rv: u64, columns: Vec<Value>, rows: Vec<Value>) -> Value {
+pub(crate) fn table(rv: u64, columns: Vec<Value>, rows: Vec<Value>) -> Value {
     json!({
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",

@@ -30,6 +30,7 @@ mod review;
 mod runtime;
 pub mod selector;
 mod server;
+mod services;
 mod spdy;
 mod store;
 
@@ -364,6 +365,12 @@ impl TestCluster {
     /// Adds a pod, or replaces the one of the same name (a rollout step).
     pub fn apply_pod(&self, spec: PodSpec) {
         self.inner.apply_pod(spec)
+    }
+
+    /// Adds a Service (its JSON, the namespace in its metadata), checked and defaulted as a
+    /// `POST` would be; false when it is invalid or one of that name is there.
+    pub fn apply_service(&self, svc: serde_json::Value) -> bool {
+        services::stored(&self.inner.shared.store, svc).is_some()
     }
 
     /// Deletes a pod as a real cluster would: its sessions' processes are killed, their streams

@@ -163,6 +163,8 @@ struct Inner {
     namespaces: BTreeMap<String, Namespace>,
     pods: BTreeMap<(String, String), Pod>,
     workloads: BTreeMap<(WorkloadKind, String, String), Workload>,
+    /// Services by (namespace, name): the object as served, and when it was made.
+    services: BTreeMap<(String, String), (Value, Timestamp)>,
     history: VecDeque<PodEvent>,
 }
 
@@ -217,6 +219,7 @@ impl Store {
                 namespaces: BTreeMap::new(),
                 pods: BTreeMap::new(),
                 workloads: BTreeMap::new(),
+                services: BTreeMap::new(),
                 history: VecDeque::new(),
             }),
             events,
@@ -447,6 +450,62 @@ impl Store {
             .iter()
             .map(|(name, n)| (name.clone(), namespace_json(name, n), n.created))
             .collect()
+    }
+
+    /// Stores a new Service (`crate::services` has checked it), with what the API server sets:
+    /// its uid, resource version, creation time and a cluster IP unless it is headless. `None`
+    /// when one of that name is there.
+    pub fn create_service(&self, ns: &str, mut v: Value) -> Option<Value> {
+        self.ensure_namespace(ns);
+        let name = v["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let mut g = self.lock();
+        let key = (ns.to_string(), name.clone());
+        if g.services.contains_key(&key) {
+            return None;
+        }
+        g.rv += 1;
+        let rv = g.rv;
+        let now = Timestamp::now();
+        v["metadata"]["namespace"] = json!(ns);
+        v["metadata"]["uid"] = json!(uid_for(&["Service", ns, &name, &rv.to_string()]));
+        v["metadata"]["resourceVersion"] = json!(rv.to_string());
+        v["metadata"]["creationTimestamp"] = json!(ts(now));
+        if v["spec"]["clusterIP"].as_str().is_none() {
+            let ip = format!("10.96.{}.{}", (rv >> 8) & 0xff, rv & 0xff);
+            v["spec"]["clusterIP"] = json!(ip);
+            v["spec"]["clusterIPs"] = json!([ip]);
+        }
+        g.services.insert(key, (v.clone(), now));
+        Some(v)
+    }
+
+    pub fn service(&self, ns: &str, name: &str) -> Option<(Value, Timestamp)> {
+        self.lock()
+            .services
+            .get(&(ns.to_string(), name.to_string()))
+            .cloned()
+    }
+
+    /// Services in `ns` (all namespaces when `None`): (name, json, created).
+    pub fn services(&self, ns: Option<&str>) -> Vec<(String, Value, Timestamp)> {
+        self.lock()
+            .services
+            .iter()
+            .filter(|((n, _), _)| ns.is_none_or(|want| want == n))
+            .map(|((_, name), (v, created))| (name.clone(), v.clone(), *created))
+            .collect()
+    }
+
+    pub fn delete_service(&self, ns: &str, name: &str) -> Option<Value> {
+        let mut g = self.lock();
+        let gone = g.services.remove(&(ns.to_string(), name.to_string()));
+        if gone.is_some() {
+            g.rv += 1;
+        }
+        gone.map(|(v, _)| v)
     }
 
     /// Workloads of one kind in `ns` (all namespaces when `None`): (name, json, created).
