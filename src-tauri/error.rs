@@ -341,7 +341,10 @@ impl Error {
                 ForwardError::Transport { .. }
                 | ForwardError::Deadline(_)
                 | ForwardError::Protocol(_) => K::Unreachable,
-                ForwardError::NoNamedPort { .. } => K::NotFound,
+                ForwardError::NoNamedPort { .. }
+                | ForwardError::NoServiceNamedPort { .. }
+                | ForwardError::NoServicePort { .. } => K::NotFound,
+                ForwardError::Udp(_) => K::InvalidInput,
                 ForwardError::BadSpec(_) => K::InvalidInput,
                 ForwardError::Local(_) | ForwardError::Listen(_) => K::Local,
             },
@@ -569,7 +572,7 @@ fn pod_kind(e: &PodError) -> ErrorKind {
         | PodError::CompletedAttach(_)
         | PodError::NoContainers(_)
         | PodError::NoneReady { .. } => ErrorKind::Refused,
-        PodError::BadTarget(_) => ErrorKind::InvalidInput,
+        PodError::BadTarget(_) | PodError::ServiceWithoutSelector(_) => ErrorKind::InvalidInput,
     }
 }
 

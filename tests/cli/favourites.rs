@@ -176,18 +176,11 @@ async fn favourite_add_list_and_rm() {
     );
     let err = fails(
         cfg,
-        &[
-            "favourite",
-            "add",
-            "x",
-            "--profile",
-            "demo-admin",
-            "svc/web",
-        ],
+        &["favourite", "add", "x", "--profile", "demo-admin", "cm/web"],
     )
     .await;
     assert!(
-        err.contains("svc/web: a svc is neither a pod nor a workload that runs pods"),
+        err.contains("cm/web: a cm is neither a pod nor a workload that runs pods"),
         "{err}"
     );
     let err = fails(
@@ -275,6 +268,36 @@ async fn connect_runs_in_the_newest_ready_pod() {
     assert_eq!(
         (out.code, out.stdout.as_str(), out.stderr.as_str()),
         (0, "hi\n", "")
+    );
+    // A Service's favourite: the pod its selector finds (one: shell).
+    assert!(c.apply_service(serde_json::json!({
+        "metadata": { "name": "logs", "namespace": "demo" },
+        "spec": { "selector": { "app": "shell" }, "ports": [{ "port": 80 }] },
+    })));
+    ok(
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "logs",
+            "--profile",
+            "demo-admin",
+            "-n",
+            "demo",
+            "svc/logs",
+        ],
+    )
+    .await;
+    assert!(ok(cfg, &["favourite", "list"])
+        .await
+        .contains("service/logs"));
+    assert_eq!(
+        ok(
+            cfg,
+            &["connect", "logs", "--", "sh", "-c", "echo $HOSTNAME"]
+        )
+        .await,
+        "shell\n"
     );
     // --as over the favourite's profile: the viewer may not even read the workload.
     let err = fails(cfg, &["connect", "web", "--as", "viewer", "--", "true"]).await;

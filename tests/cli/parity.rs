@@ -832,7 +832,7 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
 async fn a_target_that_runs_no_pods_is_refused_in_the_commands_words() {
     let c = cluster::demo().await;
     for args in [
-        &["logs", "svc/web"][..],
+        &["logs", "configmap/web"][..],
         &["exec", "node/node-1", "--", "true"][..],
     ] {
         let out = run(&podterm(), &c, args, None, &[]).await;
@@ -3065,6 +3065,159 @@ async fn port_forward_matches_kubectl() {
     )
     .await;
     assert_eq!(named.code, 1);
+}
+
+/// `svc/NAME` as kubectl takes it: a pod its selector finds, and for a forward the Service's
+/// ports (by number or name) translated to the pod's ports they target (a container port's
+/// name, a number), with kubectl's refusals; `exec svc/NAME` runs in that pod. Past kubectl,
+/// the no-port hint lists the Service's ports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_and_exec_to_a_service_like_kubectl() {
+    use podterm_test_support::portforward::{echo_pod, free_port, greet, listening, Forward};
+    let c = cluster::demo().await;
+    let port = free_port();
+    let labelled = |app: &str| serde_json::json!({ "labels": { "app": app } });
+    create_listening(&c, echo_pod("demo", "pfs", port, labelled("pfs")), port).await;
+    // A Service port that is free here, to listen on when it is given alone.
+    let high = free_port();
+    let k = newest_kubectl();
+    for svc in [
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": { "name": "pfs", "namespace": "demo" },
+            "spec": { "selector": { "app": "pfs" }, "ports": [
+                { "name": "main", "port": 80, "targetPort": "echo" },
+                { "name": "direct", "port": 81, "targetPort": port },
+                { "name": "high", "port": high, "targetPort": "echo" },
+            ] },
+        }),
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": { "name": "pfs-bare", "namespace": "demo" },
+            "spec": { "ports": [{ "port": 80 }] },
+        }),
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": { "name": "roll", "namespace": "demo" },
+            "spec": { "selector": { "app": "roll" }, "ports": [
+                { "name": "main", "port": 80, "targetPort": "echo" },
+            ] },
+        }),
+    ] {
+        let made = run(
+            &k,
+            &c,
+            &["create", "--validate=false", "-f", "-"],
+            Some(svc.to_string().into_bytes()),
+            &[],
+        )
+        .await;
+        assert_eq!(made.code, 0, "{}", made.stderr);
+    }
+    let home = tempfile::tempdir().expect("home");
+    let alone = high.to_string();
+    for spec in [":main", ":81", "high", alone.as_str()] {
+        let mut lines = Vec::new();
+        for bin in clients() {
+            let args = ["port-forward", "-n", "demo", "svc/pfs", spec];
+            let mut f = Forward::start(&bin, c.kubeconfig(), home.path(), &args).await;
+            let ipv6 = format!("Forwarding from [::1]:{} -> {port}", f.local);
+            f.wait_stdout(&ipv6, Duration::from_secs(10)).await;
+            // A port given alone listens on the Service's port number.
+            if !spec.starts_with(':') {
+                assert_eq!(f.local, high, "{spec}: {}", bin.display());
+            }
+            let said = greet(f.local).await.0;
+            assert_eq!(said, "hello from pfs", "{}", bin.display());
+            let handled = format!("Handling connection for {}", f.local);
+            f.wait_stdout(&handled, Duration::from_secs(10)).await;
+            let code = f.interrupt().await;
+            assert_eq!(code, Some(0), "{}: {}", bin.display(), f.stderr_text());
+            lines.push(f.stdout_text().replace(&f.local.to_string(), "LOCAL"));
+        }
+        assert!(lines.iter().all(|l| *l == lines[0]), "{spec}: {lines:#?}");
+        let first = format!("Forwarding from 127.0.0.1:LOCAL -> {port}\n");
+        assert!(lines[0].starts_with(&first), "{}", lines[0]);
+    }
+    // Refusals in kubectl's words: a port the Service does not serve, by number and by name
+    // (names looked up first); no such Service; a Service without a selector, for port-forward,
+    // exec and logs.
+    for args in [
+        &["port-forward", "-n", "demo", "svc/pfs", "1:82"][..],
+        &["port-forward", "-n", "demo", "svc/pfs", "1:82", "1:nope"][..],
+        &["port-forward", "-n", "demo", "svc/nope", "1:80"][..],
+        &["port-forward", "-n", "demo", "svc/pfs-bare", "1:80"][..],
+        &["exec", "-n", "demo", "svc/pfs-bare", "--", "true"][..],
+        &["logs", "-n", "demo", "svc/pfs-bare"][..],
+    ] {
+        assert_eq!(same(&c, args, None).await.code, 1, "{args:?}");
+    }
+    // exec and logs: the Service's pod (its log is empty: both say nothing, and succeed).
+    let logs = same(&c, &["logs", "-n", "demo", "svc/pfs", "--tail=5"], None).await;
+    assert_eq!(logs.code, 0, "{}", logs.stderr);
+    let hostname = [
+        "exec",
+        "-n",
+        "demo",
+        "service/pfs",
+        "--",
+        "sh",
+        "-c",
+        "echo $HOSTNAME",
+    ];
+    let out = same(&c, &hostname, None).await;
+    assert_eq!(
+        (out.code, String::from_utf8_lossy(&out.stdout).into_owned()),
+        (0, "pfs\n".to_string())
+    );
+    // No port: kubectl's words, then the Service's ports.
+    let args = ["port-forward", "-n", "demo", "svc/pfs"];
+    let ours = run(&podterm(), &c, &args, None, &[]).await;
+    let hint = format!("svc/pfs serves 80 (main \u{2192} echo), 81 (direct \u{2192} {port}), {high} (high \u{2192} echo); for example (any free local port): podterm port-forward -n demo svc/pfs :main\n");
+    for k in kubectls() {
+        let theirs = run(&k, &c, &args, None, &[]).await;
+        let words = theirs
+            .stderr
+            .replace("'kubectl port-forward", "'podterm port-forward");
+        assert_eq!(
+            (ours.code, ours.stderr.clone()),
+            (theirs.code, format!("{words}{hint}")),
+            "{}",
+            k.display()
+        );
+    }
+    // Past kubectl (whose forward ends with its pod): the forward follows the Service's pods,
+    // its named target translated again in the next pod, whose port has another number.
+    let (first, next) = (free_port(), free_port());
+    create_listening(
+        &c,
+        echo_pod("demo", "roll-1", first, labelled("roll")),
+        first,
+    )
+    .await;
+    let args = ["port-forward", "-n", "demo", "svc/roll", ":main"];
+    let mut f = Forward::start(&podterm(), c.kubeconfig(), home.path(), &args).await;
+    assert_eq!(greet(f.local).await.0, "hello from roll-1");
+    let gone = run(
+        &k,
+        &c,
+        &["delete", "pod", "-n", "demo", "roll-1"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(gone.code, 0, "{}", gone.stderr);
+    listening(first, false).await;
+    create_listening(&c, echo_pod("demo", "roll-2", next, labelled("roll")), next).await;
+    assert_eq!(greet(f.local).await.0, "hello from roll-2");
+    let said = f
+        .wait_stderr(
+            "Forwarding to pod roll-2 of service/roll now: the pod roll-1 was deleted",
+            Duration::from_secs(10),
+        )
+        .await;
+    assert!(said.ends_with("was deleted"), "{said}");
+    assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,13 +9,13 @@ use podterm_core::profiles::ProfileStore;
 
 #[derive(Subcommand)]
 pub enum FavouriteCmd {
-    /// Save a favourite. A workload (deploy/NAME, sts/NAME, ds/NAME, rs/NAME) is resolved to its
+    /// Save a favourite. A workload (deploy/NAME, sts/NAME, ds/NAME, rs/NAME, svc/NAME) is resolved to its
     /// newest Ready pod at each connect; pod/NAME or NAME is that fixed pod. Its profile is
     /// `--profile NAME` (required), its namespace `-n` (default: the profile's, else "default").
     Add {
         /// The favourite's name (what `podterm connect` takes).
         name: String,
-        /// deploy/NAME, sts/NAME, ds/NAME, rs/NAME, pod/NAME or a pod NAME.
+        /// deploy/NAME, sts/NAME, ds/NAME, rs/NAME, svc/NAME, pod/NAME or a pod NAME.
         target: String,
         /// Container (default: the pod's default container).
         #[arg(short = 'c', long)]

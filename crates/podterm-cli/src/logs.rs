@@ -60,7 +60,7 @@ pub struct LogsArgs {
     /// default: no wait.
     #[arg(long, value_name = "DURATION", value_parser = crate::exec::pod_running_timeout)]
     pub pod_running_timeout: Option<std::time::Duration>,
-    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
+    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME, rs/NAME or svc/NAME.
     pub target: Option<String>,
     /// The container, as kubectl's older `logs POD CONTAINER` form names it (same as -c).
     #[arg(value_name = "CONTAINER")]
@@ -195,6 +195,12 @@ async fn pods_of(
             {
                 Ok(sel) => sel,
                 Err(PodError::Api(e)) => return Err(not_found_in(e, namespace)),
+                // kubectl's words for logs.
+                Err(PodError::ServiceWithoutSelector(svc)) => {
+                    return Err(Failure::new(format!(
+                        "cannot get the logs from *v1.Service: invalid service '{svc}': Service is defined without a selector"
+                    )))
+                }
                 Err(e) => return Err(e.into()),
             };
             let (found, waited) = match a.pod_running_timeout {

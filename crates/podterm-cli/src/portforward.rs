@@ -13,9 +13,10 @@ use crate::conn::{connect, Conn};
 use crate::exec::{check_wait, find_pod, pod_running_timeout};
 use crate::failure::Failure;
 use clap::Args;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use podterm_core::cluster::ApiError;
 use podterm_core::exec::Tuning;
-use podterm_core::pods::PodTarget;
+use podterm_core::pods::{PodTarget, WorkloadKind};
 use podterm_core::portforward::{self, ForwardError, PortSpec};
 use podterm_core::text;
 use std::sync::{Arc, Mutex};
@@ -32,7 +33,7 @@ pub struct PortForwardArgs {
     /// 30s, 2m); default: no wait.
     #[arg(long, value_name = "DURATION", value_parser = pod_running_timeout)]
     pub pod_running_timeout: Option<std::time::Duration>,
-    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME or rs/NAME.
+    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME, rs/NAME or svc/NAME.
     pub target: String,
     /// `[LOCAL:]REMOTE`, one or more: `8080:80`, `:80` (any free local port), `5432` (the same
     /// port), `8080:http` (a port a container names).
@@ -95,6 +96,28 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
         &conn.again(),
     )
     .await?;
+    // A Service's ports are its own: each becomes the pod's port it targets, as kubectl
+    // translates them (again for each pod the forward moves to: a named target may differ).
+    let (specs, service) = match &target {
+        PodTarget::Workload {
+            kind: WorkloadKind::Service,
+            name,
+        } => {
+            let svc = podterm_core::cluster::within(
+                limit,
+                portforward::service(&cluster.client, &cluster.namespace, name),
+            )
+            .await
+            .map_err(|e| match e {
+                ForwardError::Api(e) => Failure::from(e),
+                other => Failure::new(other.to_string()),
+            })?;
+            let translated = portforward::service_specs(&svc, &pod, &specs)
+                .map_err(|e| Failure::new(e.to_string()))?;
+            (translated, Some((svc, specs)))
+        }
+        _ => (specs, None),
+    };
     let name = pod.metadata.name.clone().unwrap_or_default();
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let tuning = crate::session::tuning_from_env(cluster.liveness);
@@ -147,6 +170,7 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
         namespace: cluster.namespace.clone(),
         target,
         specs,
+        service,
         current,
         tuning,
         limit,
@@ -181,6 +205,13 @@ const HINT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// [`HINT_WAIT`].
 async fn declared_hint(target: &str, conn: &Conn) -> Option<String> {
     let parsed = PodTarget::parse(target).ok()?;
+    if let PodTarget::Workload {
+        kind: WorkloadKind::Service,
+        name,
+    } = &parsed
+    {
+        return service_hint(target, name, conn).await;
+    }
     let found = async {
         let cluster = connect(conn).await.ok()?;
         let pod = podterm_core::cluster::within(
@@ -217,12 +248,54 @@ async fn declared_hint(target: &str, conn: &Conn) -> Option<String> {
     ))
 }
 
+/// [`declared_hint`] for `svc/NAME`: the Service's ports (what a forward to it names), each
+/// with the pod's port it targets.
+async fn service_hint(target: &str, name: &str, conn: &Conn) -> Option<String> {
+    let found = async {
+        let cluster = connect(conn).await.ok()?;
+        let svc = portforward::service(&cluster.client, &cluster.namespace, name)
+            .await
+            .ok()?;
+        Some((svc, cluster.namespace))
+    };
+    let (svc, namespace) = tokio::time::timeout(HINT_WAIT, found).await.ok()??;
+    let ports = svc.spec.and_then(|s| s.ports).unwrap_or_default();
+    let shown = text::shown(target);
+    let first = ports.first()?;
+    let list: Vec<String> = ports
+        .iter()
+        .take(podterm_core::browse::MAX_PORTS)
+        .map(|p| {
+            let to = match &p.target_port {
+                Some(IntOrString::Int(t)) if *t != 0 && *t != p.port => format!(" → {t}"),
+                Some(IntOrString::String(t)) => format!(" → {}", text::shown(t)),
+                _ => String::new(),
+            };
+            match &p.name {
+                Some(n) if !n.is_empty() => format!("{} ({}{to})", p.port, text::shown(n)),
+                _ => format!("{}{to}", p.port),
+            }
+        })
+        .collect();
+    let example = match &first.name {
+        Some(n) if !n.is_empty() => text::shown(n),
+        _ => first.port.to_string(),
+    };
+    Some(format!(
+        "{shown} serves {}; for example (any free local port): podterm port-forward -n {} {shown} :{example}",
+        list.join(", "),
+        text::shown(&namespace)
+    ))
+}
+
 /// What every connection's task shares.
 struct Forward {
     client: kube::Client,
     namespace: String,
     target: PodTarget,
     specs: Vec<PortSpec>,
+    /// For `svc/NAME`: the Service and the specs as given, translated again for each pod.
+    service: Option<(k8s_openapi::api::core::v1::Service, Vec<PortSpec>)>,
     current: Arc<Mutex<Current>>,
     tuning: Tuning,
     limit: Option<std::time::Duration>,
@@ -323,8 +396,11 @@ impl Forward {
         if next_uid == uid {
             return None;
         }
-        let remotes = self
-            .specs
+        let specs = match &self.service {
+            Some((svc, asked)) => portforward::service_specs(svc, &next, asked).ok()?,
+            None => self.specs.clone(),
+        };
+        let remotes = specs
             .iter()
             .map(|s| s.remote_in(&next))
             .collect::<Result<Vec<u16>, _>>()

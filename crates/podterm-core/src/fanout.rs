@@ -52,7 +52,7 @@ pub enum FanoutError {
         detail: String,
     },
     /// `--all` with one pod named.
-    #[error("--all runs in every pod of a selector or a workload: give -l SELECTOR or TYPE/NAME (deploy/NAME, sts/NAME, ds/NAME, rs/NAME), or leave out --all to exec into pod {0}")]
+    #[error("--all runs in every pod of a selector or a workload: give -l SELECTOR or TYPE/NAME (deploy/NAME, sts/NAME, ds/NAME, rs/NAME, svc/NAME), or leave out --all to exec into pod {0}")]
     OnePod(String),
     /// `--max-concurrency 0`.
     #[error("--max-concurrency must be at least 1")]

@@ -2,7 +2,7 @@
 //! container as kubectl picks it; kubectl's refusal of completed pods.
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{ContainerStatus, Namespace, Pod};
+use k8s_openapi::api::core::v1::{ContainerStatus, Namespace, Pod, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, ListParams, WatchParams};
 
@@ -45,6 +45,10 @@ pub enum PodError {
     /// The target text cannot be used (not `TYPE/NAME`, a kind that has no pods, no selector).
     #[error("{0}")]
     BadTarget(String),
+    /// A Service with no selector finds no pods: kubectl's words for exec, attach and
+    /// port-forward (`logs` says `cannot get the logs from *v1.Service: …`).
+    #[error("cannot attach to *v1.Service: invalid service '{0}': Service is defined without a selector")]
+    ServiceWithoutSelector(String),
 }
 
 impl PodError {
@@ -68,21 +72,25 @@ pub enum PodTarget {
     Selector(String),
 }
 
+/// What runs pods, and what kubectl takes wherever it takes one: a Service is no workload,
+/// but `kubectl exec`, `logs` and `port-forward` take `svc/NAME` for a pod its selector finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkloadKind {
     Deployment,
     StatefulSet,
     DaemonSet,
     ReplicaSet,
+    Service,
 }
 
 impl WorkloadKind {
     /// Every kind, in the order kubectl's help lists them.
-    pub const ALL: [WorkloadKind; 4] = [
+    pub const ALL: [WorkloadKind; 5] = [
         WorkloadKind::Deployment,
         WorkloadKind::StatefulSet,
         WorkloadKind::DaemonSet,
         WorkloadKind::ReplicaSet,
+        WorkloadKind::Service,
     ];
 
     /// The lower-case resource name kubectl prints (`deployment`, `statefulset`, ...).
@@ -92,6 +100,7 @@ impl WorkloadKind {
             WorkloadKind::StatefulSet => "statefulset",
             WorkloadKind::DaemonSet => "daemonset",
             WorkloadKind::ReplicaSet => "replicaset",
+            WorkloadKind::Service => "service",
         }
     }
 
@@ -102,12 +111,16 @@ impl WorkloadKind {
             WorkloadKind::StatefulSet => "StatefulSet",
             WorkloadKind::DaemonSet => "DaemonSet",
             WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::Service => "Service",
         }
     }
 
-    /// The kind named by an owner reference of group `apps` (`kind` as in [`WorkloadKind::kind`]).
+    /// The kind named by an owner reference of group `apps` (`kind` as in [`WorkloadKind::kind`]);
+    /// a Service owns no pod.
     pub fn from_kind(kind: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.kind() == kind)
+        Self::ALL
+            .into_iter()
+            .find(|k| *k != WorkloadKind::Service && k.kind() == kind)
     }
 }
 
@@ -122,8 +135,8 @@ impl std::fmt::Display for PodTarget {
 }
 
 impl PodTarget {
-    /// Parses `NAME`, `pod/NAME`, `deploy/NAME`, `sts/NAME`, `ds/NAME`, `rs/NAME` (and the long
-    /// and plural forms kubectl accepts).
+    /// Parses `NAME`, `pod/NAME`, `deploy/NAME`, `sts/NAME`, `ds/NAME`, `rs/NAME`, `svc/NAME` (and
+    /// the long and plural forms kubectl accepts).
     pub fn parse(text: &str) -> Result<Self, PodError> {
         let Some((kind, name)) = text.split_once('/') else {
             return if text.is_empty() {
@@ -158,11 +171,12 @@ impl PodTarget {
             }
             ("ds" | "daemonset" | "daemonsets", None | Some("apps")) => WorkloadKind::DaemonSet,
             ("rs" | "replicaset" | "replicasets", None | Some("apps")) => WorkloadKind::ReplicaSet,
+            ("svc" | "service" | "services", None | Some("")) => WorkloadKind::Service,
             // Said for exec, logs, debug and a favourite alike: not "exec into".
             _ => {
                 let other = kind;
                 return Err(PodError::BadTarget(format!(
-                "{}/{}: a {} is neither a pod nor a workload that runs pods: name a pod, deploy/NAME, sts/NAME, ds/NAME or rs/NAME",
+                "{}/{}: a {} is neither a pod nor a workload that runs pods: name a pod, deploy/NAME, sts/NAME, ds/NAME, rs/NAME or svc/NAME",
                 crate::text::shown(other),
                 crate::text::shown(name),
                 crate::text::shown(other)
@@ -217,6 +231,24 @@ pub async fn workload_selector(
         }
         WorkloadKind::ReplicaSet => {
             get::<ReplicaSet>(client, namespace, name, |o| o.spec.map(|s| s.selector)).await?
+        }
+        WorkloadKind::Service => {
+            let labels = get::<Service>(client, namespace, name, |o| {
+                Some(LabelSelector {
+                    match_labels: o.spec.and_then(|s| s.selector),
+                    ..Default::default()
+                })
+            })
+            .await?
+            .and_then(|s| s.match_labels)
+            .unwrap_or_default();
+            if labels.is_empty() {
+                return Err(PodError::ServiceWithoutSelector(crate::text::shown(name)));
+            }
+            Some(LabelSelector {
+                match_labels: Some(labels),
+                ..Default::default()
+            })
         }
     };
     let target = PodTarget::Workload {
@@ -981,7 +1013,7 @@ mod tests {
         );
         assert!(PodTarget::parse("deployment.batch/web").is_err());
         assert!(PodTarget::parse("pods.apps/web").is_err());
-        assert!(PodTarget::parse("svc/web").is_err());
+        assert!(PodTarget::parse("job/web").is_err());
         assert!(PodTarget::parse("deploy/").is_err());
         assert!(PodTarget::parse("").is_err());
     }
@@ -1087,7 +1119,8 @@ mod tests {
     #[test]
     fn workload_kinds_name_themselves() {
         for k in WorkloadKind::ALL {
-            assert_eq!(WorkloadKind::from_kind(k.kind()), Some(k));
+            let owner = (k != WorkloadKind::Service).then_some(k);
+            assert_eq!(WorkloadKind::from_kind(k.kind()), owner);
             assert_eq!(
                 PodTarget::parse(&format!("{}/x", k.as_str())).expect("parse"),
                 PodTarget::Workload {
@@ -1097,5 +1130,23 @@ mod tests {
             );
         }
         assert_eq!(WorkloadKind::from_kind("Job"), None);
+        // kubectl's names for a Service, in the core group only.
+        for t in [
+            "svc/web",
+            "service/web",
+            "services/web",
+            "services.v1./web",
+            "SVC/web",
+        ] {
+            assert_eq!(
+                PodTarget::parse(t).expect(t),
+                PodTarget::Workload {
+                    kind: WorkloadKind::Service,
+                    name: "web".into()
+                },
+                "{t}"
+            );
+        }
+        assert!(PodTarget::parse("services.apps/web").is_err());
     }
 }

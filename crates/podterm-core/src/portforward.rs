@@ -18,7 +18,8 @@ use crate::exec::{Break, Tuning};
 use crate::pods::{PodError, PodTarget};
 use crate::text;
 use futures_util::{SinkExt, StreamExt};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, Service};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -70,6 +71,17 @@ pub enum ForwardError {
     /// A port spec names a port the pod's containers do not declare.
     #[error("Pod '{pod}' does not have a named port '{name}'")]
     NoNamedPort { pod: String, name: String },
+    /// A forward to a Service names a port the Service does not have by that name (kubectl's
+    /// words).
+    #[error("Service '{service}' does not have a named port '{name}'")]
+    NoServiceNamedPort { service: String, name: String },
+    /// A forward to a Service gives a port number the Service does not serve (kubectl's words).
+    #[error("Service {service} does not have a service port {port}")]
+    NoServicePort { service: String, port: u16 },
+    /// A forward to a Service names a port it serves over UDP (kubectl's words: port-forward
+    /// carries TCP only).
+    #[error("UDP protocol is not supported for {0}")]
+    Udp(String),
     /// The pod could not be read (not found, the API server refused or failed).
     #[error(transparent)]
     Pod(#[from] PodError),
@@ -181,6 +193,96 @@ impl PortSpec {
                 name: text::shown(name),
             })
     }
+}
+
+/// The Service a forward to `svc/NAME` goes through (for [`service_specs`]).
+pub async fn service(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<Service, ForwardError> {
+    match kube::Api::<Service>::namespaced(client.clone(), namespace)
+        .get(name)
+        .await
+    {
+        Ok(svc) => Ok(svc),
+        Err(e) => Err(ForwardError::Api(
+            crate::pods::namespace_or(client, namespace, e).await,
+        )),
+    }
+}
+
+/// kubectl's translation of the port specs of a forward to a Service (`svc/NAME`), once its pod
+/// is chosen: each remote port is one of the Service's, by number or by name, and becomes the
+/// pod's port it targets (`targetPort`: a number, the same number when there is none, or a name
+/// a container of `pod` declares; a headless Service's port as it is). A port given alone
+/// (`80`, `http`) listens on the Service's port number.
+pub fn service_specs(
+    svc: &Service,
+    pod: &Pod,
+    specs: &[PortSpec],
+) -> Result<Vec<PortSpec>, ForwardError> {
+    let name = svc.metadata.name.as_deref().unwrap_or_default();
+    let spec = svc.spec.as_ref();
+    let ports = spec.and_then(|s| s.ports.as_deref()).unwrap_or_default();
+    let headless = spec.and_then(|s| s.cluster_ip.as_deref()) == Some("None");
+    // kubectl's first pass, over every spec: each port given by name is looked up, and one the
+    // Service serves over UDP is refused.
+    let numbers = specs
+        .iter()
+        .map(|s| {
+            let (number, given) = match &s.remote {
+                RemotePort::Number(n) => (*n, n.to_string()),
+                RemotePort::Name(wanted) => (
+                    ports
+                        .iter()
+                        .find(|p| p.name.as_deref() == Some(wanted.as_str()))
+                        .and_then(|p| u16::try_from(p.port).ok())
+                        .ok_or_else(|| ForwardError::NoServiceNamedPort {
+                            service: text::shown(name),
+                            name: text::shown(wanted),
+                        })?,
+                    wanted.clone(),
+                ),
+            };
+            let udp = ports
+                .iter()
+                .any(|p| p.port == i32::from(number) && p.protocol.as_deref() == Some("UDP"));
+            if udp {
+                return Err(ForwardError::Udp(text::shown(&given)));
+            }
+            Ok(number)
+        })
+        .collect::<Result<Vec<u16>, ForwardError>>()?;
+    specs
+        .iter()
+        .zip(numbers)
+        .map(|(s, number)| {
+            let port = ports
+                .iter()
+                .find(|p| p.port == i32::from(number))
+                .ok_or_else(|| ForwardError::NoServicePort {
+                    service: text::shown(name),
+                    port: number,
+                })?;
+            let target = match &port.target_port {
+                _ if headless => number,
+                None | Some(IntOrString::Int(0)) => number,
+                Some(IntOrString::Int(t)) => u16::try_from(*t).unwrap_or(number),
+                Some(IntOrString::String(named)) => PortSpec {
+                    local: 0,
+                    remote: RemotePort::Name(named.clone()),
+                    same: false,
+                }
+                .remote_in(pod)?,
+            };
+            Ok(PortSpec {
+                local: if s.same { number } else { s.local },
+                remote: RemotePort::Number(target),
+                same: false,
+            })
+        })
+        .collect()
 }
 
 /// Where to listen, as kubectl's `--address` says it: `localhost` is `127.0.0.1` and `::1`
@@ -961,6 +1063,97 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_services_ports_become_its_pods_as_kubectl_translates_them() {
+        let svc: Service = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "web" },
+            "spec": { "selector": { "app": "web" }, "ports": [
+                { "name": "http", "port": 80, "targetPort": "web" },
+                { "name": "metrics", "port": 9100, "targetPort": 9101 },
+                { "name": "plain", "port": 7000 },
+            ] },
+        }))
+        .expect("service");
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "web-1" },
+            "spec": { "containers": [{ "name": "c", "ports": [{ "name": "web", "containerPort": 8080 }] }] },
+        }))
+        .expect("pod");
+        let specs = |list: &[&str]| {
+            list.iter()
+                .map(|p| PortSpec::parse(p).expect("spec"))
+                .collect::<Vec<_>>()
+        };
+        let out = |s: PortSpec| (s.local_for(0), s.remote);
+        let got: Vec<_> = service_specs(
+            &svc,
+            &pod,
+            &specs(&["80", "http", "5000:metrics", ":9100", "7000"]),
+        )
+        .expect("translated")
+        .into_iter()
+        .map(out)
+        .collect();
+        assert_eq!(
+            got,
+            vec![
+                // A port alone listens on the Service's port; the pod's is its target.
+                (80, RemotePort::Number(8080)),
+                (80, RemotePort::Number(8080)),
+                (5000, RemotePort::Number(9101)),
+                (0, RemotePort::Number(9101)),
+                // No targetPort: the same number.
+                (7000, RemotePort::Number(7000)),
+            ]
+        );
+        let e = |list: &[&str]| {
+            service_specs(&svc, &pod, &specs(list))
+                .expect_err("refused")
+                .to_string()
+        };
+        assert_eq!(
+            e(&["8080:81"]),
+            "Service web does not have a service port 81"
+        );
+        // Names are looked up for every spec before any number is: kubectl's order.
+        assert_eq!(
+            e(&["1:81", "1:grpc"]),
+            "Service 'web' does not have a named port 'grpc'"
+        );
+        let mut udp = svc.clone();
+        if let Some(p) = udp.spec.as_mut().and_then(|s| s.ports.as_mut()) {
+            p[1].protocol = Some("UDP".into());
+        }
+        assert_eq!(
+            service_specs(&udp, &pod, &specs(&["metrics"]))
+                .expect_err("udp")
+                .to_string(),
+            "UDP protocol is not supported for metrics"
+        );
+        assert_eq!(
+            e(&["grpc"]),
+            "Service 'web' does not have a named port 'grpc'"
+        );
+        // A target the pod does not declare: the pod's words.
+        let bare: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "web-2" }, "spec": { "containers": [{ "name": "c" }] },
+        }))
+        .expect("pod");
+        assert_eq!(
+            service_specs(&svc, &bare, &specs(&["80"]))
+                .expect_err("no such port")
+                .to_string(),
+            "Pod 'web-2' does not have a named port 'web'"
+        );
+        // Headless: the port as it is, whatever the target says.
+        let mut headless = svc.clone();
+        if let Some(s) = headless.spec.as_mut() {
+            s.cluster_ip = Some("None".into());
+        }
+        let got = service_specs(&headless, &bare, &specs(&["80"])).expect("headless");
+        assert_eq!(got[0].remote, RemotePort::Number(80));
+    }
 
     #[test]
     fn a_browser_opens_a_forward_over_tls_when_its_port_says_so() {

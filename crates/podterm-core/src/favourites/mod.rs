@@ -133,7 +133,7 @@ impl TryFrom<TargetRepr> for Target {
             .find(|k| k.as_str() == r.kind)
             .map(|kind| Target::Workload { kind, name: r.name })
             .ok_or_else(|| {
-                format!("unknown target kind {:?}: expected pod, deployment, statefulset, daemonset or replicaset", r.kind)
+                format!("unknown target kind {:?}: expected pod, deployment, statefulset, daemonset, replicaset or service", r.kind)
             })
     }
 }
@@ -289,6 +289,11 @@ mod tests {
                 "replicaset/old",
                 r#"{"kind":"replicaset","name":"old"}"#,
             ),
+            (
+                "svc/web",
+                "service/web",
+                r#"{"kind":"service","name":"web"}"#,
+            ),
         ] {
             let t = Target::parse(text).expect("parses");
             assert_eq!(t.to_string(), shown);
@@ -300,7 +305,7 @@ mod tests {
             );
             assert_eq!(Target::parse(shown).expect("shown parses"), t);
         }
-        assert!(Target::parse("svc/web").is_err());
+        assert!(Target::parse("cm/web").is_err());
         assert!(Target::parse("").is_err());
         let err = serde_json::from_str::<Target>(r#"{"kind":"job","name":"x"}"#)
             .expect_err("unknown kind");
