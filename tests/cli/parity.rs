@@ -3141,7 +3141,7 @@ async fn port_forward_and_exec_to_a_service_like_kubectl() {
     }
     // Refusals in kubectl's words: a port the Service does not serve, by number and by name
     // (names looked up first); no such Service; a Service without a selector, for port-forward,
-    // exec and logs.
+    // exec, logs and attach.
     for args in [
         &["port-forward", "-n", "demo", "svc/pfs", "1:82"][..],
         &["port-forward", "-n", "demo", "svc/pfs", "1:82", "1:nope"][..],
@@ -3149,6 +3149,7 @@ async fn port_forward_and_exec_to_a_service_like_kubectl() {
         &["port-forward", "-n", "demo", "svc/pfs-bare", "1:80"][..],
         &["exec", "-n", "demo", "svc/pfs-bare", "--", "true"][..],
         &["logs", "-n", "demo", "svc/pfs-bare"][..],
+        &["attach", "-n", "demo", "svc/pfs-bare"][..],
     ] {
         assert_eq!(same(&c, args, None).await.code, 1, "{args:?}");
     }
