@@ -629,6 +629,36 @@ pub(crate) fn partial(object: &Value, include: Option<&str>) -> Value {
     }
 }
 
+/// The 405 for a watch of anything but pods.
+pub(crate) fn watch_refused() -> Response<Body> {
+    status_response(
+        405,
+        "MethodNotAllowed",
+        "testcluster serves watches for pods only",
+        None,
+    )
+}
+
+/// Keeps the (name, object, created) items whose labels the query's `labelSelector` matches;
+/// `Some(400 response)`, as the API server's, when the selector does not parse.
+pub(crate) fn by_labels(
+    items: &mut Vec<(String, Value, jiff::Timestamp)>,
+    q: &Query,
+) -> Option<Response<Body>> {
+    let sel = q.get("labelSelector")?;
+    match Selector::parse(sel) {
+        Ok(s) => {
+            items.retain(|(_, v, _)| {
+                let labels: std::collections::BTreeMap<String, String> =
+                    serde_json::from_value(v["metadata"]["labels"].clone()).unwrap_or_default();
+                s.matches(&labels)
+            });
+            None
+        }
+        Err(e) => Some(bad_request(&e.to_string())),
+    }
+}
+
 /// A Table at resource version `rv`.
 pub(crate) fn table(rv: u64, columns: Vec<Value>, rows: Vec<Value>) -> Value {
     json!({
@@ -1068,12 +1098,7 @@ fn workloads(
         return r;
     }
     if verb == "watch" {
-        return status_response(
-            405,
-            "MethodNotAllowed",
-            "testcluster serves watches for pods only",
-            None,
-        );
+        return watch_refused();
     }
     let mut items = shared.store.workloads_json(kind, ns);
     if let Some(n) = name {
@@ -1081,15 +1106,8 @@ fn workloads(
         if items.is_empty() {
             return not_found(resource, "apps", n);
         }
-    } else if let Some(sel) = q.get("labelSelector") {
-        match Selector::parse(sel) {
-            Ok(s) => items.retain(|(_, v, _)| {
-                let labels: std::collections::BTreeMap<String, String> =
-                    serde_json::from_value(v["metadata"]["labels"].clone()).unwrap_or_default();
-                s.matches(&labels)
-            }),
-            Err(e) => return bad_request(&e.to_string()),
-        }
+    } else if let Some(r) = by_labels(&mut items, q) {
+        return r;
     }
     if as_table {
         let (cols, cells): (Vec<Value>, CellFn) = match kind {

@@ -119,6 +119,11 @@ impl FieldError {
 
 /// The 422 `Invalid` status for a pod, message and causes as the API server writes them.
 pub fn invalid_status(pod: &str, errors: &[FieldError]) -> Value {
+    invalid_object("Pod", pod, errors)
+}
+
+/// The 422 `Invalid` status for an object of `kind` named `name`.
+pub fn invalid_object(kind: &str, name: &str, errors: &[FieldError]) -> Value {
     let each: Vec<String> = errors
         .iter()
         .map(|e| format!("{}: {}", e.field, e.detail))
@@ -135,8 +140,8 @@ pub fn invalid_status(pod: &str, errors: &[FieldError]) -> Value {
     crate::api::status(
         422,
         "Invalid",
-        &format!("Pod {pod:?} is invalid: {joined}"),
-        Some(json!({ "name": pod, "kind": "Pod", "causes": causes })),
+        &format!("{kind} {name:?} is invalid: {joined}"),
+        Some(json!({ "name": name, "kind": kind, "causes": causes })),
     )
 }
 

@@ -4,11 +4,11 @@
 //! svc/NAME` and `kubectl exec svc/NAME` do.
 
 use crate::api::{
-    attrs, col, guard, not_found, partial, status, status_response, table, Body, Query,
+    attrs, by_labels, col, guard, not_found, partial, status_response, table, watch_refused, Body,
+    Query,
 };
 use crate::auth::User;
-use crate::ephemeral::{decode_error, json_response, read_body, FieldError};
-use crate::selector::Selector;
+use crate::ephemeral::{decode_error, invalid_object, json_response, read_body, FieldError};
 use crate::store;
 use crate::Shared;
 use hyper::body::Incoming;
@@ -28,23 +28,11 @@ pub(crate) fn list(
         return r;
     }
     if verb == "watch" {
-        return status_response(
-            405,
-            "MethodNotAllowed",
-            "testcluster serves watches for pods only",
-            None,
-        );
+        return watch_refused();
     }
     let mut items = shared.store.services(ns);
-    if let Some(sel) = q.get("labelSelector") {
-        match Selector::parse(sel) {
-            Ok(s) => items.retain(|(_, v, _)| {
-                let labels: std::collections::BTreeMap<String, String> =
-                    serde_json::from_value(v["metadata"]["labels"].clone()).unwrap_or_default();
-                s.matches(&labels)
-            }),
-            Err(e) => return status_response(400, "BadRequest", &e.to_string(), None),
-        }
+    if let Some(r) = by_labels(&mut items, q) {
+        return r;
     }
     let rv = shared.store.resource_version();
     if as_table {
@@ -142,27 +130,9 @@ pub(crate) async fn create(
     };
     let name = svc["metadata"]["name"].as_str().unwrap_or("").to_string();
     if let Err(errors) = defaulted(&mut svc) {
-        let each: Vec<String> = errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.detail))
-            .collect();
-        let joined = if each.len() == 1 {
-            each[0].clone()
-        } else {
-            format!("[{}]", each.join(", "))
-        };
-        let causes: Vec<Value> = errors
-            .iter()
-            .map(|e| json!({ "reason": e.reason, "message": e.detail, "field": e.field }))
-            .collect();
         return json_response(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &status(
-                422,
-                "Invalid",
-                &format!("Service {name:?} is invalid: {joined}"),
-                Some(json!({ "name": name, "kind": "Service", "causes": causes })),
-            ),
+            &invalid_object("Service", &name, &errors),
         );
     }
     match shared.store.create_service(ns, svc) {
