@@ -78,10 +78,16 @@ fn prefix(pod: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_web_pod_answers_once_with_its_own_hostname() {
     let (c, names) = three_web_pods().await;
+    // A Service over the same pods: kubectl's svc/NAME, its selector's pods.
+    assert!(c.apply_service(serde_json::json!({
+        "metadata": { "name": "web", "namespace": "demo" },
+        "spec": { "selector": { "app": "web" }, "ports": [{ "port": 80 }] },
+    })));
     for target in [
         &["deploy/web"][..],
         &["-l", "app=web"],
         &["rs/web-6b7f9c8d5"],
+        &["svc/web"],
     ] {
         let args: Vec<&str> = ["exec", "-n", "demo"]
             .into_iter()
