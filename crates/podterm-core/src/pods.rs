@@ -233,22 +233,19 @@ pub async fn workload_selector(
             get::<ReplicaSet>(client, namespace, name, |o| o.spec.map(|s| s.selector)).await?
         }
         WorkloadKind::Service => {
+            // A plain map of labels, not a LabelSelector; none is kubectl's refusal.
             let labels = get::<Service>(client, namespace, name, |o| {
+                let labels = o.spec.and_then(|s| s.selector).filter(|m| !m.is_empty())?;
                 Some(LabelSelector {
-                    match_labels: o.spec.and_then(|s| s.selector),
+                    match_labels: Some(labels),
                     ..Default::default()
                 })
             })
-            .await?
-            .and_then(|s| s.match_labels)
-            .unwrap_or_default();
-            if labels.is_empty() {
+            .await?;
+            if labels.is_none() {
                 return Err(PodError::ServiceWithoutSelector(crate::text::shown(name)));
             }
-            Some(LabelSelector {
-                match_labels: Some(labels),
-                ..Default::default()
-            })
+            labels
         }
     };
     let target = PodTarget::Workload {

@@ -178,21 +178,25 @@ impl PortSpec {
 
     /// The pod's port number: a name looked up among its containers' declared ports.
     pub fn remote_in(&self, pod: &Pod) -> Result<u16, ForwardError> {
-        let name = match &self.remote {
-            RemotePort::Number(n) => return Ok(*n),
-            RemotePort::Name(n) => n,
-        };
-        pod.spec
-            .iter()
-            .flat_map(|s| &s.containers)
-            .flat_map(|c| c.ports.iter().flatten())
-            .find(|p| p.name.as_deref() == Some(name.as_str()))
-            .and_then(|p| u16::try_from(p.container_port).ok())
-            .ok_or_else(|| ForwardError::NoNamedPort {
-                pod: pod.metadata.name.clone().unwrap_or_default(),
-                name: text::shown(name),
-            })
+        match &self.remote {
+            RemotePort::Number(n) => Ok(*n),
+            RemotePort::Name(n) => named_port(pod, n),
+        }
     }
+}
+
+/// The number of the port a container of `pod` declares as `name` (kubectl's words when none).
+fn named_port(pod: &Pod, name: &str) -> Result<u16, ForwardError> {
+    pod.spec
+        .iter()
+        .flat_map(|s| &s.containers)
+        .flat_map(|c| c.ports.iter().flatten())
+        .find(|p| p.name.as_deref() == Some(name))
+        .and_then(|p| u16::try_from(p.container_port).ok())
+        .ok_or_else(|| ForwardError::NoNamedPort {
+            pod: pod.metadata.name.clone().unwrap_or_default(),
+            name: text::shown(name),
+        })
 }
 
 /// The Service a forward to `svc/NAME` goes through (for [`service_specs`]).
@@ -269,12 +273,7 @@ pub fn service_specs(
                 _ if headless => number,
                 None | Some(IntOrString::Int(0)) => number,
                 Some(IntOrString::Int(t)) => u16::try_from(*t).unwrap_or(number),
-                Some(IntOrString::String(named)) => PortSpec {
-                    local: 0,
-                    remote: RemotePort::Name(named.clone()),
-                    same: false,
-                }
-                .remote_in(pod)?,
+                Some(IntOrString::String(named)) => named_port(pod, named)?,
             };
             Ok(PortSpec {
                 local: if s.same { number } else { s.local },
