@@ -18,6 +18,9 @@
 //!   shell, made as kubectl makes it.
 //! - [`madecopies`]: the copies made and not yet deleted (`copies.json`), for the next run
 //!   when one ended without deleting them.
+//! - [`portforward`]: port forwards as kubectl makes them, to a pod or through a Service,
+//!   following a workload's (or Service's) pods; [`savedforwards`] keeps them for the next run.
+//! - [`services`]: a namespace's Services and their ports, to forward through one.
 //! - [`exec`]: exec and attach sessions: the frame pump, read-ahead, liveness, outcomes.
 //! - [`stdin`]: stdin's bytes framed for the wire; a reader that reads straight into frames.
 //! - [`fanout`]: one command in every Ready pod of a selector or workload (`exec --all`): lines
@@ -78,6 +81,7 @@ pub mod recording;
 pub mod recordings;
 mod resend;
 pub mod savedforwards;
+pub mod services;
 pub mod settings;
 pub mod shellenv;
 pub mod stdin;

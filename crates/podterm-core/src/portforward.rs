@@ -284,6 +284,53 @@ pub fn service_specs(
         .collect()
 }
 
+/// A forward's port in whichever pod it reaches: the pod's port as asked, or a Service's port,
+/// translated for each pod ([`service_specs`]: a named target may have another number in the
+/// next pod the forward follows).
+#[derive(Debug, Clone)]
+pub enum ForwardPort {
+    Pod(PortSpec),
+    Service {
+        service: Box<Service>,
+        /// The Service's port as asked (a number or a name), given alone.
+        asked: PortSpec,
+    },
+}
+
+impl ForwardPort {
+    /// The port's number in `pod`.
+    pub fn remote_in(&self, pod: &Pod) -> Result<u16, ForwardError> {
+        match self {
+            ForwardPort::Pod(spec) => spec.remote_in(pod),
+            ForwardPort::Service { service, asked } => {
+                match service_specs(service, pod, std::slice::from_ref(asked))?.first() {
+                    Some(spec) => spec.remote_in(pod),
+                    None => Err(ForwardError::BadSpec("no port was asked".into())),
+                }
+            }
+        }
+    }
+
+    /// The Service's port number a forward through it asked for (by number or name); none for a
+    /// pod's port.
+    pub fn service_port(&self) -> Option<u16> {
+        match self {
+            ForwardPort::Pod(_) => None,
+            ForwardPort::Service { service, asked } => {
+                let ports = service.spec.as_ref().and_then(|s| s.ports.as_deref());
+                let found = ports
+                    .unwrap_or_default()
+                    .iter()
+                    .find(|p| match &asked.remote {
+                        RemotePort::Number(n) => p.port == i32::from(*n),
+                        RemotePort::Name(n) => p.name.as_deref() == Some(n.as_str()),
+                    });
+                found.and_then(|p| u16::try_from(p.port).ok())
+            }
+        }
+    }
+}
+
 /// Where to listen, as kubectl's `--address` says it: `localhost` is `127.0.0.1` and `::1`
 /// (enough if either opens), any other entry an IP address that must open.
 pub fn addresses(list: &[String]) -> Result<Vec<(IpAddr, bool)>, ForwardError> {
@@ -479,12 +526,15 @@ pub fn browser_url(local: u16, remote: u16, name: Option<&str>) -> String {
     format!("{scheme}://127.0.0.1:{local}/")
 }
 
-/// A forward to a pod named by name, checked ([`check`]) and ready to listen.
+/// A forward to a pod named by name, or through a Service, checked ([`check`]) and ready to
+/// listen.
 #[derive(Debug)]
 pub struct Prepared {
     pub pod: Pod,
     /// The spec's port in the pod.
     pub remote: u16,
+    /// The port in each pod the forward reaches (for [`run`]).
+    pub port: ForwardPort,
     /// The workload whose next pod the forward follows when this one goes (its Deployment,
     /// StatefulSet …): none when nothing owns the pod, or its owner cannot be read (its
     /// ReplicaSet unreadable), and the forward ends with the pod.
@@ -516,7 +566,48 @@ pub async fn prepare(
     Ok(Prepared {
         pod,
         remote,
+        port: ForwardPort::Pod(spec.clone()),
         workload,
+    })
+}
+
+/// A forward to Service `service`'s port `asked` (its number or name, given alone), as
+/// `kubectl port-forward svc/NAME PORT` makes it: through `pod` when given (a restored
+/// forward's pod), else the pod the Service's selector finds (its newest Ready one); the port
+/// translated to the one it targets in that pod, and checked as [`prepare`] checks a pod's. The
+/// forward follows the Service's pods.
+pub async fn prepare_service(
+    client: &kube::Client,
+    namespace: &str,
+    service_name: &str,
+    pod: Option<&str>,
+    asked: &PortSpec,
+    tuning: Tuning,
+) -> Result<Prepared, ForwardError> {
+    let limit = tuning.request_timeout;
+    let svc = crate::cluster::within(limit, service(client, namespace, service_name)).await?;
+    let target = PodTarget::Workload {
+        kind: crate::pods::WorkloadKind::Service,
+        name: service_name.to_string(),
+    };
+    let pod = match pod {
+        Some(name) => {
+            crate::cluster::within(limit, crate::pods::get_pod(client, namespace, name)).await?
+        }
+        None => {
+            crate::cluster::within(limit, crate::pods::resolve(client, namespace, &target)).await?
+        }
+    };
+    let specs = service_specs(&svc, &pod, std::slice::from_ref(asked))?;
+    let remotes = check(client, namespace, &pod, &specs, tuning).await?;
+    Ok(Prepared {
+        pod,
+        remote: remotes.first().copied().unwrap_or(0),
+        port: ForwardPort::Service {
+            service: Box::new(svc),
+            asked: asked.clone(),
+        },
+        workload: Some(target),
     })
 }
 
@@ -664,7 +755,7 @@ pub enum Moved {
     To { to: Destination, why: String },
 }
 
-/// Serves `listener` (see [`serve`]) to `spec`'s port of `pod` until the forward ends, and
+/// Serves `listener` (see [`serve`]) to `port` in `pod` until the forward ends, and
 /// returns why, in words. When the pod goes (deleted, replaced, no longer running), a forward
 /// that follows a `workload` waits for its next pod ([`next_pod`]) and moves there, `moved`
 /// hearing each step; without a workload, or with no next pod, it ends. Dropping the future
@@ -674,7 +765,7 @@ pub async fn run(
     client: kube::Client,
     namespace: String,
     pod: &Pod,
-    spec: &PortSpec,
+    port: &ForwardPort,
     workload: Option<PodTarget>,
     listener: TcpListener,
     tuning: Tuning,
@@ -683,7 +774,7 @@ pub async fn run(
 ) -> String {
     let mut name = pod.metadata.name.clone().unwrap_or_default();
     let mut uid = pod.metadata.uid.clone().unwrap_or_default();
-    let remote = match spec.remote_in(pod) {
+    let remote = match port.remote_in(pod) {
         Ok(r) => r,
         Err(e) => return e.to_string(),
     };
@@ -721,7 +812,7 @@ pub async fn run(
             Err(e) => return format!("{why}, and {e}"),
         };
         let next_name = next.metadata.name.clone().unwrap_or_default();
-        let remote = match spec.remote_in(&next) {
+        let remote = match port.remote_in(&next) {
             Ok(r) => r,
             Err(e) => return format!("{why}, and its next pod {next_name} cannot take it: {e}"),
         };

@@ -39,13 +39,19 @@ pub struct SavedForward {
     pub namespace: String,
     /// The pod it went to last.
     pub pod: String,
-    /// The pod's port as the user gave it: a number or a declared name.
+    /// The pod's port as the user gave it: a number or a declared name (through a Service,
+    /// the Service's port).
     pub remote: String,
     /// The local port on 127.0.0.1 (taken again at start).
     pub local: u16,
-    /// The workload it followed (`deployment/web`), if any: where the next pod is looked for.
+    /// The workload it followed (`deployment/web`, `service/web`), if any: where the next pod
+    /// is looked for.
     #[serde(default)]
     pub workload: Option<String>,
+    /// The Service it went through (its name), translating `remote` for each pod; none: the
+    /// pod's own port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     /// Fields a newer Podterm wrote, kept on save.
     #[serde(flatten)]
     pub extra: Extra,
@@ -119,6 +125,7 @@ mod tests {
             remote: "http".into(),
             local,
             workload: Some("deployment/web".into()),
+            service: None,
             extra: Extra::new(),
         }
     }
