@@ -129,10 +129,14 @@ macro_rules! with_commands {
             sync watch_transfers(on_change: Channel<TransferInfo>) -> ();
             /// Forgets the finished transfers.
             sync clear_transfers() -> ();
-            /// Forwards a port on 127.0.0.1 to a pod's port (a number or a declared name),
-            /// checked first (the pod running, the right to forward); connections and the end
-            /// come on `watch_forwards`.
+            /// Forwards a port on 127.0.0.1 to a pod's port (a number or a declared name), or to
+            /// a Service's port in the pod its selector finds (translated as kubectl does, and
+            /// again in each pod it follows), checked first (the pod running, the right to
+            /// forward); connections and the end come on `watch_forwards`.
             async start_forward(req: ForwardRequest) -> ForwardInfo;
+            /// The namespace's Services and their ports (sorted by name, the first 500), to
+            /// forward a port through one (`start_forward` with `service`).
+            async list_services(profile: String, namespace: String) -> Vec<ServiceSummary>;
             /// Stops a forward (an ended one is only forgotten).
             sync stop_forward(id: u32) -> ();
             /// Every forward of this run, oldest first.

@@ -16,6 +16,7 @@ pub use podterm_core::profiles::ProfileColour;
 use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
 pub use podterm_core::recent::RecentSession;
+pub use podterm_core::services::{ServicePortSummary, ServiceSummary};
 pub use podterm_core::terminal::{CopyRequest, DebugRequest, TerminalRequest};
 use serde::{Deserialize, Serialize};
 
@@ -476,7 +477,8 @@ impl TransferState {
     }
 }
 
-/// A port to forward to a pod (the pod menu's "Forward a port…").
+/// A port to forward to a pod (the pod menu's "Forward a port…"), or through a Service (as
+/// `kubectl port-forward svc/NAME`: "Forward a Service's port…").
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -484,11 +486,31 @@ pub struct ForwardRequest {
     pub profile: String,
     /// Empty: the profile's namespace.
     pub namespace: String,
+    /// The pod; for a forward through a Service, empty: the pod its selector finds (its newest
+    /// Ready one).
     pub pod: String,
-    /// The port in the pod: a number, or the name a container declares for one (`http`).
+    /// The port in the pod: a number, or the name a container declares for one (`http`); for
+    /// a forward through a Service, the Service's port (its number or name).
     pub remote: String,
-    /// The local port; `None`: the pod's port number when it is free here, else any free one.
+    /// The local port; `None`: the pod's port number (the Service's, through one) when it is
+    /// free here, else any free one.
     pub local: Option<u16>,
+    /// The Service the forward goes through (its name); `None`: to the pod.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional))]
+    pub service: Option<String>,
+}
+
+/// The Service a forward goes through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ForwardService {
+    /// Its name, escaped.
+    pub name: String,
+    /// The Service's port the forward asked for (0: not known, for one that could not start);
+    /// `ForwardInfo::remote` is the pod's port it targets.
+    pub port: u16,
 }
 
 /// Where a forward is: `listening` until stopped, or `ended` (`reason`: its pod was deleted or
@@ -538,6 +560,9 @@ pub struct ForwardInfo {
     /// Ended because it could not start again at this run's start: it may be tried again
     /// (`start_forward_again`).
     pub restartable: bool,
+    /// The Service it goes through (`workload` is then `service/NAME`: its pods are the ones
+    /// followed); `None`: a forward to a pod.
+    pub service: Option<ForwardService>,
 }
 
 /// A transfer as the UI lists it (sent again on `watch_transfers` at most a few times a second

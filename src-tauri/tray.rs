@@ -26,22 +26,26 @@ const QUICK_OPEN: &str = "quick-open";
 const FORWARD: &str = "forward:";
 
 /// The running forwards' items (id, label), oldest first: `127.0.0.1:8080 → web-1:80 (http)`
-/// and the profile. Ended ones are not listed (the window's list says why they ended). An item's
-/// id names the forward's local port, whose `url` a click opens.
+/// (through a Service: `→ svc/web:80 (http)`) and the profile. Ended ones are not listed (the
+/// window's list says why they ended). An item's id names the forward's local port, whose `url`
+/// a click opens.
 pub fn forward_items(list: &[ForwardInfo]) -> Vec<(String, String)> {
     list.iter()
         .filter(|f| matches!(f.state, ForwardState::Listening))
         .map(|f| {
+            let (to, number) = match &f.service {
+                Some(s) => (format!("svc/{}", s.name), s.port),
+                None => (f.pod.clone(), f.remote),
+            };
             let port = match &f.port_name {
-                Some(name) => format!("{} ({name})", f.remote),
-                None => f.remote.to_string(),
+                Some(name) => format!("{number} ({name})"),
+                None => number.to_string(),
             };
             (
                 format!("{FORWARD}{}", f.local),
                 cut_label(&format!(
-                    "127.0.0.1:{} \u{2192} {}:{port}  ·  {}",
+                    "127.0.0.1:{} \u{2192} {to}:{port}  ·  {}",
                     f.local,
-                    f.pod,
                     podterm_core::text::shown(&f.profile)
                 )),
             )
@@ -337,6 +341,7 @@ mod tests {
             note: None,
             revision: 0,
             restartable: false,
+            service: None,
         };
         let items = forward_items(&[
             f(8080, Some("http"), ForwardState::Listening),
@@ -368,5 +373,16 @@ mod tests {
         odd.profile = "dev&ops\u{202e}".into();
         let label = &forward_items(&[odd])[0].1;
         assert!(label.ends_with("·  dev&&ops\\u{202e}"), "{label}");
+        // Through a Service: the Service's port, not the pod's it reaches now.
+        let mut via = f(8443, Some("https"), ForwardState::Listening);
+        via.remote = 8443;
+        via.service = Some(crate::ipc::ForwardService {
+            name: "web".into(),
+            port: 443,
+        });
+        assert_eq!(
+            forward_items(&[via])[0].1,
+            "127.0.0.1:8443 \u{2192} svc/web:443 (https)  ·  ops"
+        );
     }
 }

@@ -1,9 +1,9 @@
-//! Port forwards in the app: start one on a loopback port, list and watch them, stop one, start
-//! the last run's again. The bytes move in the engine; the webview only sees counts and words.
+//! Port forwards in the app: start one on a loopback port (to a pod, or through one of the
+//! Services listed), list and watch them, stop one, start the last run's again. The bytes move in the engine; the webview only sees counts and words.
 
 use super::Ctx;
 use crate::error::Result;
-use crate::ipc::{ForwardInfo, ForwardRequest};
+use crate::ipc::{ForwardInfo, ForwardRequest, ServiceSummary};
 use tauri::ipc::Channel;
 
 pub async fn start_forward(ctx: &Ctx<'_>, req: ForwardRequest) -> Result<ForwardInfo> {
@@ -29,4 +29,14 @@ pub async fn restore_forwards(ctx: &Ctx<'_>) -> Result<Vec<ForwardInfo>> {
 
 pub async fn start_forward_again(ctx: &Ctx<'_>, id: u32) -> Result<ForwardInfo> {
     ctx.forwards.start_again(&ctx.profiles, id).await
+}
+
+pub async fn list_services(
+    ctx: &Ctx<'_>,
+    profile: String,
+    namespace: String,
+) -> Result<Vec<ServiceSummary>> {
+    ctx.forwards
+        .services(&ctx.profiles, &profile, &namespace)
+        .await
 }

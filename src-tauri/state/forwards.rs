@@ -6,7 +6,7 @@
 
 use super::{lock, next_id, Profiles};
 use crate::error::{Error, Result};
-use crate::ipc::{ForwardInfo, ForwardRequest, ForwardState};
+use crate::ipc::{ForwardInfo, ForwardRequest, ForwardService, ForwardState, ServiceSummary};
 use podterm_core::cluster::within;
 use podterm_core::exec::Tuning;
 use podterm_core::portforward::{self, ForwardError, Moved, PortSpec, Served};
@@ -282,6 +282,7 @@ impl Forwards {
                 pod: pod.metadata.name.clone().unwrap_or_default(),
                 remote: s.remote.clone(),
                 local: Some(s.local),
+                service: s.service.clone(),
             };
             self.start(profiles, req).await
         };
@@ -524,33 +525,60 @@ impl Forwards {
         inner.tell(info);
     }
 
-    /// Starts forwarding a loopback port to the pod's port, checked first
-    /// ([`portforward::prepare`]): a forward that cannot work is refused here rather than at
-    /// its first connection.
+    /// The Services of `namespace` (empty: the profile's) a forward may go through.
+    pub async fn services(
+        &self,
+        profiles: &Profiles,
+        profile: &str,
+        namespace: &str,
+    ) -> Result<Vec<ServiceSummary>> {
+        let c = profiles.cluster(profile).await?;
+        let tuning = Tuning::with(c.liveness);
+        within(
+            tuning.request_timeout,
+            podterm_core::services::list(&c.client, c.namespace_or(namespace)),
+        )
+        .await
+        .map_err(|e| Error::from_call(profile, e))
+    }
+
+    /// Starts forwarding a loopback port to the pod's port, or through a Service, checked
+    /// first ([`portforward::prepare`], [`portforward::prepare_service`]): a forward that
+    /// cannot work is refused here rather than at its first connection.
     pub async fn start(&self, profiles: &Profiles, req: ForwardRequest) -> Result<ForwardInfo> {
         let spec = PortSpec::parse(&format!("0:{}", req.remote.trim())).map_err(Error::Forward)?;
         let c = profiles.cluster(&req.profile).await?;
-        let namespace = if req.namespace.is_empty() {
-            c.namespace.clone()
-        } else {
-            req.namespace.clone()
-        };
+        let namespace = c.namespace_or(&req.namespace).to_string();
         let tuning = Tuning::with(c.liveness);
+        let service = req
+            .service
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let prepared = match service {
+            Some(name) => {
+                let pod = Some(req.pod.trim()).filter(|p| !p.is_empty());
+                portforward::prepare_service(&c.client, &namespace, name, pod, &spec, tuning).await
+            }
+            None => portforward::prepare(&c.client, &namespace, &req.pod, &spec, tuning).await,
+        };
         let portforward::Prepared {
             pod,
             remote,
+            port,
             workload,
-        } = portforward::prepare(&c.client, &namespace, &req.pod, &spec, tuning)
-            .await
-            .map_err(|e| Error::from_call(&req.profile, e))?;
-        let listener = bind(req.local, remote).await?;
+        } = prepared.map_err(|e| Error::from_call(&req.profile, e))?;
+        let pod_name = pod.metadata.name.clone().unwrap_or_default();
+        let service_port = port.service_port();
+        // Through a Service, kubectl listens on the Service's port number.
+        let listener = bind(req.local, service_port.unwrap_or(remote)).await?;
         let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let id = next_id();
         let info = ForwardInfo {
             id,
             profile: req.profile.clone(),
             namespace: namespace.clone(),
-            pod: text::shown(&req.pod),
+            pod: text::shown(&pod_name),
             remote,
             port_name: port_name(&req.remote),
             local,
@@ -563,14 +591,19 @@ impl Forwards {
             note: None,
             revision: 0,
             restartable: false,
+            service: service.map(|name| ForwardService {
+                name: text::shown(name),
+                port: service_port.unwrap_or(0),
+            }),
         };
         let keep = SavedForward {
             profile: req.profile.clone(),
             namespace: namespace.clone(),
-            pod: req.pod.clone(),
+            pod: pod_name,
             remote: req.remote.trim().to_string(),
             local,
             workload: workload.as_ref().map(|w| w.to_string()),
+            service: service.map(str::to_string),
             extra: Default::default(),
         };
         lock(&self.inner).items.insert(
@@ -628,7 +661,7 @@ impl Forwards {
                 })
             };
             let why = portforward::run(
-                client, namespace, &pod, &spec, workload, listener, tuning, report, moved,
+                client, namespace, &pod, &port, workload, listener, tuning, report, moved,
             )
             .await;
             // The listener closed with the forward: nothing reaches the pod any more.
@@ -670,15 +703,20 @@ fn port_name(asked: &str) -> Option<String> {
 /// Lists a saved forward that could not be started again as ended (as `id`), saying why; it
 /// stays saved until removed.
 fn not_restarted(inner: &mut Inner, id: u32, s: SavedForward, why: &str) {
+    // Through a Service, `remote` is the Service's port: the pod's is not known.
+    let remote = match s.service {
+        Some(_) => 0,
+        None => s.remote.parse().unwrap_or(0),
+    };
     let info = ForwardInfo {
         id,
         profile: s.profile.clone(),
         namespace: s.namespace.clone(),
         pod: text::shown(&s.pod),
-        remote: s.remote.parse().unwrap_or(0),
+        remote,
         port_name: port_name(&s.remote),
         local: s.local,
-        url: portforward::browser_url(s.local, s.remote.parse().unwrap_or(0), Some(&s.remote)),
+        url: portforward::browser_url(s.local, remote, Some(&s.remote)),
         connections: 0,
         open: 0,
         state: not_started(why),
@@ -687,6 +725,10 @@ fn not_restarted(inner: &mut Inner, id: u32, s: SavedForward, why: &str) {
         note: None,
         revision: 0,
         restartable: true,
+        service: s.service.as_deref().map(|name| ForwardService {
+            name: text::shown(name),
+            port: s.remote.parse().unwrap_or(0),
+        }),
     };
     inner.items.insert(
         id,

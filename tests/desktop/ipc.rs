@@ -2326,6 +2326,7 @@ async fn a_port_forward_reaches_the_pod_and_ends_with_it() {
         pod: pod.into(),
         remote: remote.into(),
         local: None,
+        service: None,
     };
     // Refusals, each in kubectl's words, nothing listening after them.
     let e = forwards
@@ -2559,6 +2560,7 @@ async fn a_port_forward_follows_its_deployment_to_the_next_pod() {
                 pod: "web-6b7f9c8d5-old01".into(),
                 remote: "echo".into(),
                 local: None,
+                service: None,
             },
         )
         .await
@@ -2699,6 +2701,7 @@ async fn port_forwards_start_again_after_a_restart() {
         pod: pod.into(),
         remote: "echo".into(),
         local: None,
+        service: None,
     };
     let before = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
     let web = before
@@ -2910,6 +2913,7 @@ async fn a_statefulsets_forward_starts_again_only_on_its_own_pod() {
             remote: "echo".into(),
             local,
             workload: Some("statefulset/db".into()),
+            service: None,
             extra: Default::default(),
         }],
     )
@@ -2980,4 +2984,261 @@ async fn a_statefulsets_forward_starts_again_only_on_its_own_pod() {
             .await
             .expect("delete");
     }
+}
+
+/// Creates a Service from JSON in the Demo cluster through the API (as `kubectl create -f`).
+async fn create_service(client: &kube::Client, json: serde_json::Value) {
+    let api: kube::Api<k8s_openapi::api::core::v1::Service> =
+        kube::Api::namespaced(client.clone(), "demo");
+    let svc = serde_json::from_value(json).expect("service json");
+    api.create(&Default::default(), &svc)
+        .await
+        .expect("create service");
+}
+
+/// "Forward a Service's port…" in the app, as `kubectl port-forward svc/NAME PORT`: the
+/// namespace's Services listed with their ports and where each goes; a forward through one
+/// reaches the port its `targetPort` names in the pod its selector finds, listening on the
+/// Service's port number when that is free here; kubectl's refusals in its words; when the pod
+/// goes, the Service's next pod takes the connections, on the port its name has there; saved
+/// with its Service, it starts again after a restart through the Service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
+    use podterm_core::savedforwards;
+    use podterm_desktop_lib::ipc::{ForwardRequest, ForwardService, ForwardState};
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{echo_pod, free_port, greet, listening};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let labelled = serde_json::json!({ "labels": { "app": "svcfwd" } });
+    // Each pod's server listens on a port of its own (both run on this computer), named `echo`
+    // in both: the Service's named target finds each.
+    let (first, second, service_port) = (free_port(), free_port(), free_port());
+    create_pod(
+        &client,
+        &echo_pod("demo", "svcfwd-1", first, labelled.clone()),
+    )
+    .await;
+    listening(first, true).await;
+    create_service(
+        &client,
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": { "name": "svcfwd", "namespace": "demo" },
+            "spec": { "selector": { "app": "svcfwd" }, "ports": [
+                { "name": "main", "port": service_port, "targetPort": "echo" },
+                { "name": "direct", "port": 81, "targetPort": first },
+                { "name": "dns", "port": 53, "protocol": "UDP" },
+            ] },
+        }),
+    )
+    .await;
+    create_service(
+        &client,
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": { "name": "svcfwd-bare", "namespace": "demo" },
+            "spec": { "ports": [{ "port": 80 }] },
+        }),
+    )
+    .await;
+    let forwards = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+
+    // The list: by name, each port with its target and protocol, the selector in words.
+    let listed = forwards
+        .services(&app.profiles, DEMO_NAME, "demo")
+        .await
+        .expect("services");
+    let ours: Vec<_> = listed
+        .iter()
+        .filter(|s| s.name.starts_with("svcfwd"))
+        .collect();
+    assert_eq!(
+        ours.iter()
+            .map(|s| (s.name.as_str(), s.selector.as_deref()))
+            .collect::<Vec<_>>(),
+        vec![("svcfwd", Some("app=svcfwd")), ("svcfwd-bare", None)]
+    );
+    assert_eq!(
+        ours[0]
+            .ports
+            .iter()
+            .map(|p| (
+                p.name.as_deref(),
+                p.port,
+                p.target.as_str(),
+                p.protocol.as_str()
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            (Some("main"), service_port, "echo", "TCP"),
+            (Some("direct"), 81, first.to_string().as_str(), "TCP"),
+            (Some("dns"), 53, "53", "UDP"),
+        ]
+    );
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    forwards.listen(move |f| tx.send(f).is_ok());
+    let req = |service: &str, remote: &str| ForwardRequest {
+        profile: DEMO_NAME.into(),
+        namespace: "demo".into(),
+        pod: String::new(),
+        remote: remote.into(),
+        local: None,
+        service: Some(service.into()),
+    };
+    // kubectl's refusals, in its words.
+    for (service, remote, kind, words) in [
+        (
+            "svcfwd",
+            "http",
+            ErrorKind::NotFound,
+            "Service 'svcfwd' does not have a named port 'http'",
+        ),
+        (
+            "svcfwd",
+            "82",
+            ErrorKind::NotFound,
+            "Service svcfwd does not have a service port 82",
+        ),
+        (
+            "svcfwd",
+            "53",
+            ErrorKind::InvalidInput,
+            "UDP protocol is not supported for 53",
+        ),
+        (
+            "svcfwd-bare",
+            "80",
+            ErrorKind::InvalidInput,
+            "cannot attach to *v1.Service: invalid service 'svcfwd-bare': Service is defined without a selector",
+        ),
+    ] {
+        let e = forwards
+            .start(&app.profiles, req(service, remote))
+            .await
+            .expect_err(words);
+        assert_eq!((e.to_string().as_str(), e.kind()), (words, kind));
+    }
+    let e = forwards
+        .start(&app.profiles, req("nope", "80"))
+        .await
+        .expect_err("no such Service");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(e.to_string().contains("services \"nope\" not found"), "{e}");
+    assert!(forwards.list().is_empty(), "a refusal left a forward");
+
+    // By name: the named target in the pod, on the Service's port number here.
+    let info = forwards
+        .start(&app.profiles, req("svcfwd", "main"))
+        .await
+        .expect("forward");
+    assert_eq!(
+        (
+            info.pod.as_str(),
+            info.remote,
+            info.local,
+            info.service.clone(),
+            info.workload.as_deref(),
+            info.port_name.as_deref()
+        ),
+        (
+            "svcfwd-1",
+            first,
+            service_port,
+            Some(ForwardService {
+                name: "svcfwd".into(),
+                port: service_port
+            }),
+            Some("service/svcfwd"),
+            Some("main")
+        )
+    );
+    assert_eq!(greet(info.local).await.0, "hello from svcfwd-1");
+    // By number, a target by number, on a local port asked for.
+    let local = free_port();
+    let direct = forwards
+        .start(
+            &app.profiles,
+            ForwardRequest {
+                local: Some(local),
+                ..req("svcfwd", "81")
+            },
+        )
+        .await
+        .expect("forward");
+    assert_eq!((direct.remote, direct.local), (first, local));
+    assert_eq!(greet(local).await.0, "hello from svcfwd-1");
+    forwards.stop(direct.id).expect("stop");
+    let saved = || {
+        savedforwards::load(dir.path())
+            .expect("forwards.json")
+            .forwards
+            .into_iter()
+            .map(|s| (s.pod, s.remote, s.local, s.workload, s.service))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        saved(),
+        vec![(
+            "svcfwd-1".to_string(),
+            "main".to_string(),
+            service_port,
+            Some("service/svcfwd".to_string()),
+            Some("svcfwd".to_string())
+        )]
+    );
+
+    // The pod is replaced: the next one's `echo` is another number, and the forward finds it.
+    create_pod(&client, &echo_pod("demo", "svcfwd-2", second, labelled)).await;
+    listening(second, true).await;
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("svcfwd-1", &Default::default())
+        .await
+        .expect("delete");
+    let moved = forward_change(&mut rx, "the move", |f| {
+        f.id == info.id && f.pod == "svcfwd-2"
+    })
+    .await;
+    assert_eq!(
+        (moved.remote, moved.local, moved.state.clone()),
+        (second, service_port, ForwardState::Listening)
+    );
+    assert_eq!(greet(service_port).await.0, "hello from svcfwd-2");
+    assert_eq!(saved()[0].0, "svcfwd-2", "the saved pod did not follow");
+
+    // A restart: it starts again through the Service, on its port.
+    forwards.stop_all();
+    listening(service_port, false).await;
+    let after = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let back = after.restore(&app.profiles).await;
+    assert_eq!(
+        back.iter()
+            .map(|f| (
+                f.pod.as_str(),
+                f.remote,
+                f.local,
+                f.state.clone(),
+                f.service.clone()
+            ))
+            .collect::<Vec<_>>(),
+        vec![(
+            "svcfwd-2",
+            second,
+            service_port,
+            ForwardState::Listening,
+            Some(ForwardService {
+                name: "svcfwd".into(),
+                port: service_port
+            })
+        )]
+    );
+    assert_eq!(greet(service_port).await.0, "hello from svcfwd-2");
+    after.stop_all();
+    pods.delete("svcfwd-2", &Default::default())
+        .await
+        .expect("delete");
 }

@@ -27,6 +27,7 @@ import type { TransferTarget } from "./TransferTarget";
 import type { TransferInfo } from "./TransferInfo";
 import type { ForwardRequest } from "./ForwardRequest";
 import type { ForwardInfo } from "./ForwardInfo";
+import type { ServiceSummary } from "./ServiceSummary";
 import type { RecordingEntry } from "./RecordingEntry";
 import type { RecordingPage } from "./RecordingPage";
 
@@ -74,6 +75,7 @@ export const COMMANDS = [
   "watch_transfers",
   "clear_transfers",
   "start_forward",
+  "list_services",
   "stop_forward",
   "list_forwards",
   "watch_forwards",
@@ -299,11 +301,17 @@ export interface Commands {
    */
   clearTransfers(): Promise<void>;
   /**
-   * Forwards a port on 127.0.0.1 to a pod's port (a number or a declared name),
-   * checked first (the pod running, the right to forward); connections and the end
-   * come on `watch_forwards`.
+   * Forwards a port on 127.0.0.1 to a pod's port (a number or a declared name), or to
+   * a Service's port in the pod its selector finds (translated as kubectl does, and
+   * again in each pod it follows), checked first (the pod running, the right to
+   * forward); connections and the end come on `watch_forwards`.
    */
   startForward(req: ForwardRequest): Promise<ForwardInfo>;
+  /**
+   * The namespace's Services and their ports (sorted by name, the first 500), to
+   * forward a port through one (`start_forward` with `service`).
+   */
+  listServices(profile: string, namespace: string): Promise<ServiceSummary[]>;
   /**
    * Stops a forward (an ended one is only forgotten).
    */
@@ -476,6 +484,7 @@ export function tauriCommands(): Commands {
     watchTransfers: (onChange) => invoke<void>("watch_transfers", { onChange: new Channel<TransferInfo>(onChange) }),
     clearTransfers: () => invoke<void>("clear_transfers"),
     startForward: (req) => invoke<ForwardInfo>("start_forward", { req }),
+    listServices: (profile, namespace) => invoke<ServiceSummary[]>("list_services", { profile, namespace }),
     stopForward: (id) => invoke<void>("stop_forward", { id }),
     listForwards: () => invoke<ForwardInfo[]>("list_forwards"),
     watchForwards: (onChange) => invoke<void>("watch_forwards", { onChange: new Channel<ForwardInfo>(onChange) }),
