@@ -3150,6 +3150,68 @@ test("port forwards follow a Deployment's pods: after a rollout the row shows th
   await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
 });
 
+test("a Service's port forwarded: its namespace's Services listed with their ports, refusals said in the dialog, the row titled by the Service and following its pods", async () => {
+  await closeAllTabs();
+  await selectProfile("demo", "demo");
+  await page.click("button.services-button");
+  await page.waitForSelector("dialog.service-offer[open]", { timeout: WAIT_MS });
+  // Listed by name: each port with where it goes in the pod; a Service without a selector and a
+  // UDP port cannot be picked, and say why.
+  await waitText("dialog.service-offer .service-status", "2 Services in demo");
+  const names = await page.$$eval("dialog.service-offer li.service-row", (rows) => rows.map((r) => r.dataset.service));
+  assert(JSON.stringify(names) === JSON.stringify(["billing-db", "web"]), `listed ${names}`);
+  await waitText('dialog.service-offer li[data-service="billing-db"] .service-meta', "ExternalName · no selector");
+  assert(await page.isDisabled('dialog.service-offer button.service-port[data-service="billing-db"]'), "a Service without a selector offered its port");
+  const udp = 'dialog.service-offer button.service-port[data-service="web"][data-port="514"]';
+  await waitText(udp, "syslog 514/UDP");
+  assert(await page.isDisabled(udp), "a UDP port was offered");
+  assert((await page.getAttribute(udp, "title")) === "514 is a UDP port: a forward carries TCP only", "the UDP port's reason");
+  // Nothing picked: Forward waits for a port.
+  assert(await page.isDisabled("dialog.service-offer .debug-confirm"), "Forward before a port was picked");
+  // The filter narrows the list; a namespace without Services says so.
+  await page.fill("dialog.service-offer input.service-filter", "app=web");
+  await waitText("dialog.service-offer .service-status", "1 of 2 Services in demo");
+  await page.selectOption("dialog.service-offer select.service-namespace", "default");
+  await waitText("dialog.service-offer .service-status", "No Services in default");
+  await page.selectOption("dialog.service-offer select.service-namespace", "demo");
+  const http = 'dialog.service-offer button.service-port[data-service="web"][data-port="8080"]';
+  await waitText(http, "http 8080 \u2192 http");
+  await page.fill("dialog.service-offer input.service-filter", "");
+  await page.click(http);
+  await waitText('dialog.service-offer dd[data-fact="service port"]', "svc/web:8080 (http) \u2192 the pods' port http");
+  assert((await page.getAttribute(http, "aria-pressed")) === "true", "the picked port is not shown pressed");
+  await screenshot("service-forward-offer");
+  // A local port another forward holds: said in the dialog, which stays open with the choice.
+  await page.fill('dialog.service-offer dd[data-fact="local port"] input.forward-local', "99999");
+  await page.click("dialog.service-offer .debug-confirm");
+  await waitText("dialog.service-offer .debug-error", /^99999 is not a local port/);
+  await page.fill('dialog.service-offer dd[data-fact="local port"] input.forward-local', "");
+  await page.click("dialog.service-offer .debug-confirm");
+  await page.waitForSelector("dialog.service-offer", { state: "detached", timeout: WAIT_MS });
+  const started = await until(async () => {
+    const l = await page.evaluate(() => window.__podtermMock.forwards());
+    return l.find((f) => f.service?.name === "web") ?? null;
+  }, "the forward through svc/web");
+  // On the Service's port number here; to the pod's port its target names.
+  assert(started.local === 8080 && started.remote === 80 && started.portName === "http" && started.workload === "service/web", `forward ${JSON.stringify(started)}`);
+  const row = `section.forwards li.forward[data-id="${started.id}"]`;
+  await waitText(`${row} .forward-title`, "127.0.0.1:8080 \u2192 svc/web:8080 (http)");
+  await waitText(`${row} .forward-follows`, `Reaches ${started.pod}:80`);
+  await waitText("section.forwards .forward-note", `Forwarding 127.0.0.1:8080 to svc/web:8080 (http), now ${started.pod}:80`);
+  await screenshot("service-forward-listed");
+  // Its pod replaced: the next pod the Service selects takes it, and the row says so.
+  const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
+  const moved = await until(async () => {
+    const f = (await page.evaluate(() => window.__podtermMock.forwards())).find((x) => x.id === started.id);
+    return f && f.pod !== started.pod ? f : null;
+  }, "the forward moved");
+  assert(fresh.includes(moved.pod), `moved to ${moved.pod}, new pods ${fresh}`);
+  await waitText(`${row} .forward-follows`, `Reaches ${moved.pod}:80 \u2014 moved from ${started.pod}: the pod ${started.pod} was deleted`);
+  await waitText(`${row} .forward-title`, "127.0.0.1:8080 \u2192 svc/web:8080 (http)");
+  await page.click(`${row} .forward-stop`);
+  await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
+});
+
 test("port forwards start again after a restart: on their Deployment's newest Ready pod when theirs is gone; one that cannot says why, Start again retries it, and Stop forgets", async () => {
   const saved = [
     { profile: "demo", namespace: "demo", pod: "web-5b6c7d8e9-gone1", remote: "80", local: 18080, workload: "deployment/web" },

@@ -74,11 +74,16 @@ async function start(): Promise<void> {
   );
   // Port forwards: shown while there is one.
   sidebar.root.appendChild(forwards.root);
-  // Recordings: the recordings folders listed, and the player.
+  // A Service's port forwarded (its Services listed); recordings: the folders listed, and the player.
   sidebar.root.appendChild(
     h(
       "div",
-      { class: "recordings-setting" },
+      { class: "recordings-setting sidebar-tools" },
+      h(
+        "button",
+        { class: "services-button", title: "Forward a port of one of the namespace's Services (kubectl port-forward svc/NAME)", onclick: () => forwards.askService(model) },
+        "\u21c4 Service ports…",
+      ),
       h("button", { class: "recordings-button", title: "Recorded sessions: list, play, delete", onclick: () => openRecordings(backend) }, "\u25cf Recordings…"),
     ),
   );
@@ -269,7 +274,7 @@ async function start(): Promise<void> {
           h("li", {}, h("kbd", {}, "Alt+1"), "…", h("kbd", {}, "Alt+9"), " go to a tab; drag a tab or ", h("kbd", {}, "Ctrl+Shift+PgUp/PgDn"), " to move it"),
           h("li", {}, h("kbd", {}, "Ctrl+="), " ", h("kbd", {}, "Ctrl+-"), " ", h("kbd", {}, "Ctrl+0"), " text size"),
           h("li", {}, "Double-click a pod to open its default container directly"),
-          h("li", {}, "Right-click a pod (or ", h("kbd", {}, "L"), " on it) for its logs and events; ", h("kbd", {}, "F"), " on it forwards a port"),
+          h("li", {}, "Right-click a pod (or ", h("kbd", {}, "L"), " on it) for its logs and events; ", h("kbd", {}, "F"), " on it forwards a port (", h("strong", {}, "\u21c4 Service ports…"), " a Service's)"),
           h("li", {}, "☆ on a pod keeps the workload that runs it in Favourites, one click from a shell"),
         ),
       );

@@ -23,7 +23,7 @@ export interface ForwardQuestion {
   failedClosed: (message: string) => void;
 }
 
-/** Says in the dialog's place why `pod`'s ports cannot be forwarded (a pod that is not running). */
+/** Says in the dialog's place why `pod`'s ports (or "a Service"'s) cannot be forwarded (a pod that is not running, no cluster picked). */
 export function refuseForward(pod: string, why: string): HTMLDialogElement {
   const earlier = document.querySelector<HTMLDialogElement>("dialog.forward-offer");
   earlier?.close();

@@ -1,6 +1,22 @@
 import { describe, expect, it } from "vitest";
-import type { ForwardInfo } from "../ipc/types";
-import { declaredPortLabel, declaredPortValue, forwardFollows, forwardStatus, forwardTitle, forwardUrl, localProblem, portProblem, withForward } from "./model";
+import type { ForwardInfo, ServiceSummary } from "../ipc/types";
+import {
+  declaredPortLabel,
+  declaredPortValue,
+  filterServices,
+  forwardFollows,
+  forwardStatus,
+  forwardTarget,
+  forwardTitle,
+  forwardUrl,
+  localProblem,
+  portProblem,
+  serviceChoice,
+  servicePortLabel,
+  servicePortValue,
+  serviceRefusal,
+  withForward,
+} from "./model";
 
 const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
   id: 1,
@@ -19,6 +35,7 @@ const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
   note: null,
   revision: 0,
   restartable: false,
+  service: null,
   ...over,
 });
 
@@ -100,5 +117,51 @@ describe("a forward in the list", () => {
       [1, 0],
       [2, 5],
     ]);
+  });
+});
+
+describe("a forward through a Service", () => {
+  const via = f({ pod: "web-2", remote: 8080, portName: "http", local: 80, workload: "service/web", service: { name: "web", port: 80 } });
+  it("is titled by the Service's port, and says the pod and port it reaches now", () => {
+    expect(forwardTitle(via)).toBe("127.0.0.1:80 \u2192 svc/web:80 (http)");
+    expect(forwardTarget({ ...via, portName: null })).toBe("svc/web:80");
+    expect(forwardFollows(via)).toBe("Reaches web-2:8080");
+    expect(forwardFollows({ ...via, note: "moved from web-1: the pod web-1 was deleted" })).toBe("Reaches web-2:8080 \u2014 moved from web-1: the pod web-1 was deleted");
+    expect(forwardFollows({ ...via, state: { state: "ended", reason: "gone" } })).toBe("");
+  });
+  it("not started again, its Service's port by name when its number is not known", () => {
+    expect(forwardTitle({ ...via, remote: 0, service: { name: "web", port: 0 } })).toBe("127.0.0.1:80 \u2192 svc/web:http");
+  });
+});
+
+describe("the Services offered", () => {
+  const svc = (over: Partial<ServiceSummary> = {}): ServiceSummary => ({ name: "web", kind: "ClusterIP", headless: false, selector: "app=web", ports: [], ...over });
+  const port = (name: string | null, p: number, target: string, protocol = "TCP") => ({ name, port: p, target, protocol });
+  it("label each port with where it goes in the pod when that differs", () => {
+    expect(servicePortLabel(port("http", 80, "8080"))).toBe("http 80 \u2192 8080");
+    expect(servicePortLabel(port(null, 9100, "9100"))).toBe("9100");
+    expect(servicePortLabel(port("web", 443, "https"))).toBe("web 443 \u2192 https");
+    expect(servicePortLabel(port("dns", 53, "53", "UDP"))).toBe("dns 53/UDP");
+  });
+  it("say the port chosen and where it goes", () => {
+    expect(serviceChoice("web", port("http", 80, "8080"))).toBe("svc/web:80 (http) \u2192 the pods' port 8080");
+    expect(serviceChoice("db", port(null, 5432, "pg"))).toBe("svc/db:5432 \u2192 the pods' port pg");
+  });
+  it("ask for a port by its name when it has one", () => {
+    expect(servicePortValue(port("http", 80, "8080"))).toBe("http");
+    expect(servicePortValue(port(null, 80, "8080"))).toBe("80");
+  });
+  it("say why a Service without a selector, or a UDP port, cannot be forwarded", () => {
+    expect(serviceRefusal(svc())).toBeNull();
+    expect(serviceRefusal(svc(), port("http", 80, "80"))).toBeNull();
+    expect(serviceRefusal(svc({ name: "db", selector: null }))).toBe("db has no selector: it sends to no pods a forward could reach");
+    expect(serviceRefusal(svc(), port("dns", 53, "53", "UDP"))).toBe("53 is a UDP port: a forward carries TCP only");
+  });
+  it("are filtered by every word, in the name, type or selector", () => {
+    const all = [svc(), svc({ name: "db", selector: "app=postgres" }), svc({ name: "ext", kind: "ExternalName", selector: null })];
+    expect(filterServices(all, "").map((s) => s.name)).toEqual(["web", "db", "ext"]);
+    expect(filterServices(all, "POSTGRES").map((s) => s.name)).toEqual(["db"]);
+    expect(filterServices(all, "external e").map((s) => s.name)).toEqual(["ext"]);
+    expect(filterServices(all, "web nope")).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // Port forwards in the app: what the "Forward a port…" question accepts, and how a forward is
 // said in the sidebar's list. The bytes move in the engine, on 127.0.0.1 only.
-import type { DeclaredPort, ForwardInfo } from "../ipc/types";
+import type { DeclaredPort, ForwardInfo, ServicePortSummary, ServiceSummary } from "../ipc/types";
 
 /** What is wrong with `text` as the pod's port (null: nothing): a number, or a port's name. */
 export function portProblem(text: string): string | null {
@@ -54,9 +54,22 @@ export function forwardUrl(f: ForwardInfo): string {
   return f.url;
 }
 
-/** The row's first line: this computer's address → the pod's port. */
+/** The Service's port as a row says it: `80`, `80 (http)` when asked by name, `http` when its number is not known. */
+export function servicePort(f: ForwardInfo): string {
+  const s = f.service;
+  if (!s) return remotePort(f);
+  if (f.portName === null) return String(s.port);
+  return s.port === 0 ? f.portName : `${s.port} (${f.portName})`;
+}
+
+/** Where a forward goes: the pod's port (`web-1:80 (http)`), or the Service's (`svc/web:80 (http)`). */
+export function forwardTarget(f: ForwardInfo): string {
+  return f.service ? `svc/${f.service.name}:${servicePort(f)}` : `${f.pod}:${remotePort(f)}`;
+}
+
+/** The row's first line: this computer's address → the pod's port (or the Service's). */
 export function forwardTitle(f: ForwardInfo): string {
-  return `${forwardAddress(f)} \u2192 ${f.pod}:${remotePort(f)}`;
+  return `${forwardAddress(f)} \u2192 ${forwardTarget(f)}`;
 }
 
 /** The row's second line: connections, the last one's failure, or why the forward ended. */
@@ -74,7 +87,13 @@ export function forwardStatus(f: ForwardInfo): string {
  * once the forward ended (its reason says what became of it).
  */
 export function forwardFollows(f: ForwardInfo): string {
-  if (!f.workload || f.state.state === "ended") return "";
+  if (f.state.state === "ended") return "";
+  // Through a Service: the pod its selector found, and the pod's port the Service's targets.
+  if (f.service) {
+    const at = `Reaches ${f.pod}:${f.remote}`;
+    return f.note ? `${at} \u2014 ${f.note}` : at;
+  }
+  if (!f.workload) return "";
   return f.note ? `Follows ${f.workload} — ${f.note}` : `Follows ${f.workload}`;
 }
 
@@ -94,4 +113,39 @@ export function withForward(list: readonly ForwardInfo[], f: ForwardInfo): Forwa
   if (old && !isNewer(old, f)) return [...list];
   const rest = list.filter((x) => x.id !== f.id);
   return [...rest, f].sort((a, b) => a.id - b.id);
+}
+
+/** A Service port's button: `http 80`, with where it goes in the pod when that differs (`http 80 → 8080`, `80 → web`), and a protocol other than TCP (`dns 53/UDP`). */
+export function servicePortLabel(p: ServicePortSummary): string {
+  const head = p.name ? `${p.name} ${p.port}` : String(p.port);
+  const proto = p.protocol === "TCP" ? "" : `/${p.protocol}`;
+  const to = p.target === String(p.port) ? "" : ` \u2192 ${p.target}`;
+  return `${head}${proto}${to}`;
+}
+
+/** Why no forward can go through Service `s` (or its port `p`); null: one can. */
+export function serviceRefusal(s: ServiceSummary, p?: ServicePortSummary): string | null {
+  if (s.selector === null) return `${s.name} has no selector: it sends to no pods a forward could reach`;
+  if (p && p.protocol !== "TCP") return `${p.port} is a ${p.protocol} port: a forward carries TCP only`;
+  return null;
+}
+
+/** What a forward asks for a Service's port: its name when it has one (kubectl takes either), else its number. */
+export function servicePortValue(p: ServicePortSummary): string {
+  return p.name ?? String(p.port);
+}
+
+/** The Services whose name, type or selector holds every word of `filter` (any case). */
+export function filterServices(list: readonly ServiceSummary[], filter: string): ServiceSummary[] {
+  const words = filter.toLowerCase().split(/\s+/).filter((w) => w !== "");
+  return list.filter((s) => {
+    const text = `${s.name} ${s.kind} ${s.selector ?? ""}`.toLowerCase();
+    return words.every((w) => text.includes(w));
+  });
+}
+
+/** A chosen Service port as the dialog says it: `svc/web:80 (http) → the pods' port 8080`. */
+export function serviceChoice(service: string, p: ServicePortSummary): string {
+  const port = p.name ? `${p.port} (${p.name})` : String(p.port);
+  return `svc/${service}:${port} \u2192 the pods' port ${p.target}`;
 }

@@ -7,8 +7,10 @@ import type { Backend } from "../ipc";
 import type { DeclaredPort, ForwardInfo } from "../ipc/types";
 import type { MenuItem } from "../menu";
 import type { SidebarModel } from "../sidebar/model";
+import { ALL_NAMESPACES } from "../sidebar/pods";
 import { askForward, refuseForward } from "./dialog";
-import { forwardAddress, forwardFollows, forwardStatus, forwardTitle, forwardUrl, remotePort, withForward } from "./model";
+import { forwardAddress, forwardFollows, forwardStatus, forwardTarget, forwardTitle, forwardUrl, withForward } from "./model";
+import { askServiceForward } from "./services";
 
 export class ForwardsView {
   readonly root: HTMLElement;
@@ -72,12 +74,34 @@ export class ForwardsView {
       ports,
       production: production ? profile : null,
       start: (remote, local) => this.backend.startForward({ profile, namespace, pod, remote, local }),
-      started: (f) => {
-        this.changed(f);
-        this.say(`Forwarding ${forwardAddress(f)} to ${f.pod}:${remotePort(f)}`);
-      },
+      started: (f) => this.started(f),
       failedClosed: (message) => this.say(message),
     });
+  }
+
+  /** "Forward a Service's port…": the namespace's Services (the sidebar's namespace, another picked in the dialog), then the forward through the one picked. */
+  askService(model: SidebarModel): HTMLDialogElement {
+    const profile = model.profile;
+    if (profile === null) return refuseForward("a Service", "Pick a cluster first: its Services are listed from the namespace you choose");
+    const current = model.namespace !== null && model.namespace !== ALL_NAMESPACES ? model.namespace : null;
+    const fallback = model.profiles.find((x) => x.name === profile)?.namespace ?? "default";
+    const production = model.profiles.some((x) => x.name === profile && x.production);
+    return askServiceForward({
+      namespace: current ?? fallback,
+      namespaces: model.namespaces,
+      production: production ? profile : null,
+      list: (namespace) => this.backend.listServices(profile, namespace),
+      start: (namespace, service, remote, local) => this.backend.startForward({ profile, namespace, pod: "", remote, local, service }),
+      started: (f) => this.started(f),
+      failedClosed: (message) => this.say(message),
+    });
+  }
+
+  /** A forward started from a dialog: listed, and said. */
+  private started(f: ForwardInfo): void {
+    this.changed(f);
+    const via = f.service ? `, now ${f.pod}:${f.remote}` : "";
+    this.say(`Forwarding ${forwardAddress(f)} to ${forwardTarget(f)}${via}`);
   }
 
   private changed(f: ForwardInfo): void {
@@ -124,7 +148,7 @@ export class ForwardsView {
           this.stopped.add(f.id);
           this.list = this.list.filter((x) => x.id !== f.id);
           this.changed(started);
-          this.say(`Forwarding ${forwardAddress(started)} to ${started.pod}:${remotePort(started)} again`);
+          this.say(`Forwarding ${forwardAddress(started)} to ${forwardTarget(started)} again`);
         },
         (err: unknown) => {
           // Removed from here while it started: nothing more to say.

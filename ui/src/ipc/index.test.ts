@@ -74,6 +74,7 @@ describe("tauriBackend", () => {
       ["clearTransfers", []],
       ["transferSha256", [1]],
       ["startForward", [{ profile: "p", namespace: "n", pod: "x", remote: "8080", local: null }]],
+      ["listServices", ["p", "n"]],
       ["stopForward", [1]],
       ["listForwards", []],
       ["watchForwards", [noop]],

@@ -26,6 +26,8 @@ export interface MockSavedForward {
   remote: string;
   local: number;
   workload: string | null;
+  /** The Service it goes through (`remote` is then the Service's port). */
+  service?: string | null;
 }
 
 export class MockForwards {
@@ -74,7 +76,7 @@ export class MockForwards {
       if (next) pod = next;
     }
     try {
-      const info = this.start({ profile: s.profile, namespace: s.namespace, pod, remote: s.remote, local: s.local }, true);
+      const info = this.start({ profile: s.profile, namespace: s.namespace, pod, remote: s.remote, local: s.local, ...(s.service ? { service: s.service } : {}) }, true);
       if (pod === s.pod) return { info };
       const f = this.items.get(info.id)!;
       f.note = `moved from ${s.pod}: the pod ${s.pod} was gone at the start`;
@@ -86,7 +88,7 @@ export class MockForwards {
         profile: s.profile,
         namespace: s.namespace,
         pod: s.pod,
-        remote: Number(s.remote) || 0,
+        remote: s.service ? 0 : Number(s.remote) || 0,
         portName: /^\d+$/.test(s.remote) ? null : s.remote,
         local: s.local,
         url: mockUrl(s.local, Number(s.remote) || 0, s.remote),
@@ -98,6 +100,7 @@ export class MockForwards {
         note: null,
         revision: 0,
         restartable: true,
+        service: s.service ? { name: s.service, port: Number(s.remote) || 0 } : null,
       };
       this.items.set(id, info);
       this.keep.set(id, s);
@@ -141,6 +144,7 @@ export class MockForwards {
 
   /** As the engine's: `saved`, one of the last run's (a taken port's advice is its row's). */
   start(req: ForwardRequest, saved = false): ForwardInfo {
+    if (req.service) return this.startService(req, req.service, saved);
     const namespace = req.namespace || "demo";
     const pod = this.cluster.find(namespace, req.pod);
     if (!pod) throw mockError("notFound", `Error from server (NotFound): pods "${req.pod}" not found`);
@@ -155,13 +159,7 @@ export class MockForwards {
     if (remote < 1 || remote > 65535) {
       throw mockError("invalidInput", `error parsing remote port '${text}': a port is a number from 1 to 65535`);
     }
-    const taken = new Set([...this.items.values()].map((f) => f.local));
-    if (req.local !== null && taken.has(req.local)) {
-      const advice = saved ? "close the program on that port and press Start again, or Remove this forward" : "choose another local port, or leave it empty for a free one";
-      throw mockError("local", `unable to create listener: 127.0.0.1:${req.local}: Address already in use (os error 98): ${advice}`);
-    }
-    let local = req.local ?? remote;
-    while (taken.has(local)) local = 40000 + ((local + 1) % 20000);
+    const local = this.localPort(req.local, remote, saved);
     const t = this.cluster.targetForPod(pod);
     const info: ForwardInfo = {
       id: this.next++,
@@ -180,9 +178,69 @@ export class MockForwards {
       note: null,
       revision: 0,
       restartable: false,
+      service: null,
     };
     this.items.set(info.id, info);
     this.keep.set(info.id, { profile: req.profile, namespace, pod: req.pod, remote: text, local, workload: info.workload });
+    this.persist();
+    return { ...info };
+  }
+
+  /** The local port asked (taken: refused with the dialog's or the row's advice), else `wanted` when free, else a free one. */
+  private localPort(asked: number | null, wanted: number, saved: boolean): number {
+    const taken = new Set([...this.items.values()].map((f) => f.local));
+    if (asked !== null && taken.has(asked)) {
+      const advice = saved ? "close the program on that port and press Start again, or Remove this forward" : "choose another local port, or leave it empty for a free one";
+      throw mockError("local", `unable to create listener: 127.0.0.1:${asked}: Address already in use (os error 98): ${advice}`);
+    }
+    let local = asked ?? wanted;
+    while (taken.has(local)) local = 40000 + ((local + 1) % 20000);
+    return local;
+  }
+
+  /** As the engine's forward through a Service: its port (by name or number) to the one it targets in the pod its selector finds (`req.pod` when running), on the Service's port number here when free; kubectl's refusals. */
+  private startService(req: ForwardRequest, name: string, saved: boolean): ForwardInfo {
+    const namespace = req.namespace || "demo";
+    const svc = this.cluster.service(namespace, name);
+    if (!svc) throw mockError("notFound", `Error from server (NotFound): services "${name}" not found`);
+    if (svc.selects === null) {
+      throw mockError("invalidInput", `cannot attach to *v1.Service: invalid service '${name}': Service is defined without a selector`);
+    }
+    const text = req.remote.trim();
+    const byName = /^\d+$/.test(text) ? null : text;
+    const port = svc.summary.ports.find((p) => (byName === null ? p.port === Number(text) : p.name === byName));
+    if (!port) {
+      throw mockError("notFound", byName === null ? `Service ${name} does not have a service port ${text}` : `Service '${name}' does not have a named port '${text}'`);
+    }
+    if (port.protocol === "UDP") throw mockError("invalidInput", `UDP protocol is not supported for ${text}`);
+    const running = req.pod ? this.cluster.find(namespace, req.pod) : undefined;
+    const podName = running?.phase === "Running" ? running.name : this.newestReady(namespace, "service", name, "");
+    const pod = podName === undefined ? undefined : this.cluster.find(namespace, podName);
+    if (!pod) throw mockError("refused", `no Ready pod of service/${name} in ${namespace}`);
+    const remote = /^\d+$/.test(port.target) ? Number(port.target) : pod.ports.find((p) => p.name === port.target)?.port;
+    if (remote === undefined) throw mockError("notFound", `Pod '${pod.name}' does not have a named port '${port.target}'`);
+    const local = this.localPort(req.local, port.port, saved);
+    const info: ForwardInfo = {
+      id: this.next++,
+      profile: req.profile,
+      namespace,
+      pod: pod.name,
+      remote,
+      portName: byName,
+      local,
+      url: mockUrl(local, remote, byName),
+      connections: 0,
+      open: 0,
+      state: { state: "listening" },
+      error: null,
+      workload: `service/${name}`,
+      note: null,
+      revision: 0,
+      restartable: false,
+      service: { name, port: port.port },
+    };
+    this.items.set(info.id, info);
+    this.keep.set(info.id, { profile: req.profile, namespace, pod: pod.name, remote: text, local, workload: info.workload, service: name });
     this.persist();
     return { ...info };
   }

@@ -596,6 +596,11 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async cancelTransfer(id) {
       transfers.cancel(id);
     },
+    async listServices(profile, namespace) {
+      await tick(10);
+      profiles.require(profile);
+      return cluster.listServices(namespace || "demo");
+    },
     async startForward(req) {
       await tick();
       return forwards.start(req);

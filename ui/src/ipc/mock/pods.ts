@@ -3,7 +3,7 @@
 //
 // Which workload runs a pod comes from its owner (a ReplicaSet's pod belongs to the Deployment
 // that owns the ReplicaSet), never from the pod's name.
-import type { PodChange, PodOwner, PodSummary, WatchStatus } from "../types";
+import type { PodChange, PodOwner, PodSummary, ServiceSummary, WatchStatus } from "../types";
 import { later } from "./tasks";
 
 /**
@@ -107,6 +107,35 @@ function otherPods(): MockPod[] {
 
 export const NAMESPACES = ["default", "demo", "kube-system"];
 
+/** A Service of the mock: its summary, and the workload whose pods its selector finds (null: it has no selector). */
+interface MockService {
+  namespace: string;
+  selects: { kind: string; name: string } | null;
+  summary: ServiceSummary;
+}
+
+function demoServices(): MockService[] {
+  const tcp = (name: string | null, port: number, target: string) => ({ name, port, target, protocol: "TCP" });
+  return [
+    {
+      namespace: "demo",
+      selects: null,
+      summary: { name: "billing-db", kind: "ExternalName", headless: false, selector: null, ports: [tcp(null, 5432, "5432")] },
+    },
+    {
+      namespace: "demo",
+      selects: { kind: "deployment", name: "web" },
+      summary: {
+        name: "web",
+        kind: "ClusterIP",
+        headless: false,
+        selector: "app=web",
+        ports: [tcp("http", 8080, "http"), { name: "syslog", port: 514, target: "514", protocol: "UDP" }],
+      },
+    },
+  ];
+}
+
 /** The ReplicaSets that a Deployment owns (namespace/replicaset → deployment). */
 const DEMO_REPLICA_SETS: Record<string, string> = {
   "demo/web-7c9d6b5f4": "web",
@@ -155,6 +184,7 @@ export class MockCluster {
   private readonly workloads = new Set<string>();
   private readonly watches = new Map<number, Watch>();
   private nextWatch = 1;
+  private readonly services = demoServices();
   /** Called for each pod deleted (its sessions end). */
   onPodDeleted: (namespace: string, name: string) => void = () => {};
 
@@ -202,6 +232,10 @@ export class MockCluster {
 
   /** The pods a workload's selector matches now (the pods it owns). */
   workloadPods(namespace: string, kind: string, name: string): MockPod[] {
+    if (kind === "service") {
+      const selects = this.service(namespace, name)?.selects;
+      return selects ? this.workloadPods(namespace, selects.kind, selects.name) : [];
+    }
     return this.pods.filter((p) => {
       if (p.namespace !== namespace || p.owner === null) return false;
       const o = p.owner;
@@ -218,6 +252,19 @@ export class MockCluster {
           return false;
       }
     });
+  }
+
+  /** The Services of `namespace`, by name. */
+  listServices(namespace: string): ServiceSummary[] {
+    return this.services
+      .filter((s) => s.namespace === namespace)
+      .map((s) => ({ ...s.summary, ports: s.summary.ports.map((p) => ({ ...p })) }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** A Service, and the workload its selector's pods belong to. */
+  service(namespace: string, name: string): MockService | undefined {
+    return this.services.find((s) => s.namespace === namespace && s.summary.name === name);
   }
 
   /** Whether the workload exists (it did once some pod or ReplicaSet named it). */

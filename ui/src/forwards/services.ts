@@ -1,0 +1,235 @@
+// The "Forward a Service's port…" dialog, as `kubectl port-forward svc/NAME PORT`: the
+// namespace's Services with their ports (one click picks one; a Service without a selector, or
+// a UDP port, says why it cannot be forwarded), a filter, the local port (empty: the Service's
+// port number when it is free here, else a free one). The forward goes to the pod the Service's
+// selector finds, on the port its target names there, and follows the Service's pods. A refusal
+// is said in the dialog, which stays open with the choice kept.
+import { h } from "../dom";
+import { errorKind, errorMessage } from "../ipc";
+import type { ForwardInfo, ServicePortSummary, ServiceSummary } from "../ipc/types";
+import { shownName } from "../terminal/production";
+import { filterServices, localProblem, serviceChoice, servicePortLabel, servicePortValue, serviceRefusal } from "./model";
+
+export interface ServiceQuestion {
+  /** The namespace looked in first, and the others one may pick. */
+  namespace: string;
+  namespaces: readonly string[];
+  /** The cluster's profile, when it is marked production (said in the question). */
+  production: string | null;
+  /** The Services of a namespace. */
+  list: (namespace: string) => Promise<ServiceSummary[]>;
+  /** Starts the forward: the Service, its port (a name or a number), the local port (null: any). */
+  start: (namespace: string, service: string, port: string, local: number | null) => Promise<ForwardInfo>;
+  /** The forward started (also after the dialog was closed meanwhile). */
+  started: (f: ForwardInfo) => void;
+  /** It failed after the dialog was closed: nowhere in it to say so. */
+  failedClosed: (message: string) => void;
+}
+
+/** Opens the dialog (one forward dialog at a time); the filter has the focus. */
+export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
+  const earlier = document.querySelector<HTMLDialogElement>("dialog.forward-offer");
+  earlier?.close();
+  earlier?.remove();
+  let namespace = q.namespace;
+  let services: ServiceSummary[] = [];
+  let chosen: { service: ServiceSummary; port: ServicePortSummary } | null = null;
+  let open = true;
+  let busy = false;
+  /** Counts the lists asked for: an answer for an earlier namespace is dropped. */
+  let asked = 0;
+
+  const filter = h("input", { type: "search", class: "offer-edit service-filter", spellcheck: "false", "aria-label": "Filter Services", placeholder: "Filter by name or selector", autocomplete: "off" });
+  const choices = [...new Set([q.namespace, ...q.namespaces])];
+  const pickNamespace = h(
+    "select",
+    { class: "service-namespace", "aria-label": "Namespace" },
+    ...choices.map((n) => h("option", { value: n, selected: n === q.namespace }, n)),
+  );
+  const rows = h("ul", { class: "service-list", "aria-label": "Services" });
+  const status = h("p", { class: "service-status", role: "status" }, `Listing the Services of ${namespace}…`);
+  const chosenText = h("span", { class: "service-chosen" }, "pick a port above");
+  const local = h("input", {
+    type: "text",
+    class: "offer-edit forward-local",
+    spellcheck: "false",
+    inputmode: "numeric",
+    "aria-label": "Local port",
+    placeholder: "the Service's port when free",
+    autocomplete: "off",
+  });
+  const problem = h("p", { class: "debug-error", role: "alert", hidden: true });
+  const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, "Cancel");
+  const confirm = h("button", { type: "button", class: "primary debug-confirm", disabled: true }, "Forward");
+
+  const say = (text: string | null): void => {
+    problem.textContent = text ?? "";
+    problem.hidden = text === null;
+  };
+  const setBusy = (on: boolean): void => {
+    busy = on;
+    confirm.disabled = on || chosen === null;
+    confirm.textContent = on ? "Forwarding…" : "Forward";
+    local.readOnly = on;
+    pickNamespace.disabled = on;
+    for (const b of dialog.querySelectorAll<HTMLButtonElement>("button.service-port")) b.disabled = on || b.dataset.refused === "true";
+    dialog.setAttribute("aria-busy", String(on));
+  };
+  const choose = (service: ServiceSummary, port: ServicePortSummary): void => {
+    chosen = { service, port };
+    chosenText.textContent = serviceChoice(service.name, port);
+    for (const b of dialog.querySelectorAll<HTMLButtonElement>("button.service-port")) {
+      b.setAttribute("aria-pressed", String(b.dataset.service === service.name && b.dataset.port === String(port.port)));
+    }
+    confirm.disabled = busy;
+    say(null);
+  };
+  const draw = (): void => {
+    const shown = filterServices(services, filter.value);
+    rows.replaceChildren(
+      ...shown.map((s) => {
+        const refused = serviceRefusal(s);
+        const meta = [s.kind, s.headless ? "headless" : null, s.selector ?? "no selector"].filter((x) => x !== null).join(" · ");
+        const ports =
+          s.ports.length === 0
+            ? [h("span", { class: "forward-none" }, "no ports")]
+            : s.ports.map((p) => {
+                const why = serviceRefusal(s, p);
+                const b = h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "forward-port service-port",
+                    "data-service": s.name,
+                    "data-port": String(p.port),
+                    "data-refused": String(why !== null),
+                    "aria-pressed": String(chosen?.service.name === s.name && chosen.port.port === p.port),
+                    disabled: why !== null || busy,
+                    title: why ?? `svc/${s.name}:${p.port} goes to the port ${p.target} of the pods it selects`,
+                    onclick: () => {
+                      choose(s, p);
+                      confirm.focus();
+                    },
+                    ondblclick: () => {
+                      choose(s, p);
+                      agree();
+                    },
+                  },
+                  servicePortLabel(p),
+                );
+                return b;
+              });
+        return h(
+          "li",
+          { class: "service-row", "data-service": s.name, "aria-disabled": String(refused !== null) },
+          h("div", { class: "service-head" }, h("strong", {}, s.name), h("span", { class: "service-meta", title: refused ?? meta }, meta)),
+          h("div", { class: "forward-ports" }, ...ports),
+        );
+      }),
+    );
+    if (services.length > 0 && shown.length === 0) status.textContent = `No Service of ${namespace} matches "${filter.value.trim().slice(0, 40)}"`;
+    else if (services.length > 0) status.textContent = shown.length === services.length ? `${services.length} Services in ${namespace}` : `${shown.length} of ${services.length} Services in ${namespace}`;
+  };
+  const load = (): void => {
+    const mine = ++asked;
+    services = [];
+    chosen = null;
+    chosenText.textContent = "pick a port above";
+    confirm.disabled = true;
+    rows.replaceChildren();
+    status.classList.remove("debug-error");
+    status.textContent = `Listing the Services of ${namespace}…`;
+    q.list(namespace).then(
+      (list) => {
+        if (mine !== asked || !open) return;
+        services = list;
+        if (list.length === 0) status.textContent = `No Services in ${namespace}`;
+        draw();
+      },
+      (err: unknown) => {
+        if (mine !== asked || !open) return;
+        status.classList.add("debug-error");
+        status.textContent = `The Services of ${namespace} could not be listed: ${errorMessage(err)}`;
+      },
+    );
+  };
+  const agree = (): void => {
+    if (busy) return;
+    if (chosen === null) {
+      say("Pick one of the Services' ports first");
+      filter.focus();
+      return;
+    }
+    const wrong = localProblem(local.value.trim());
+    if (wrong !== null) {
+      say(wrong);
+      local.focus();
+      return;
+    }
+    const { service, port } = chosen;
+    const localText = local.value.trim();
+    const value = servicePortValue(port);
+    say(null);
+    setBusy(true);
+    q.start(namespace, service.name, value, localText === "" ? null : Number(localText)).then(
+      (f) => {
+        if (open) dialog.close();
+        q.started(f);
+      },
+      (err: unknown) => {
+        const message = `Port ${value} of svc/${service.name}: ${errorMessage(err)}`;
+        if (!open) {
+          q.failedClosed(message);
+          return;
+        }
+        setBusy(false);
+        say(message);
+        if (errorKind(err) === "local" && localText !== "") local.focus();
+      },
+    );
+  };
+  confirm.addEventListener("click", agree);
+  local.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      agree();
+    }
+  });
+  filter.addEventListener("input", draw);
+  pickNamespace.addEventListener("change", () => {
+    namespace = pickNamespace.value;
+    load();
+  });
+  const facts: [string, HTMLElement | string][] = [
+    ["Service port", chosenText],
+    ["Local port", local],
+    ["Listens on", "127.0.0.1 only (this computer)"],
+  ];
+  const dialog = h(
+    "dialog",
+    { class: "forward-offer service-offer", "aria-label": "Forward a Service's port" },
+    h("h2", {}, "Forward a Service's port"),
+    h("div", { class: "service-pick" }, choices.length > 1 ? pickNamespace : h("span", { class: "service-namespace" }, `namespace ${namespace}`), filter),
+    rows,
+    status,
+    h("dl", { class: "debug-facts" }, ...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k.toLowerCase() }, v)])),
+    problem,
+    q.production === null
+      ? h("p", {}, "Nothing changes in the cluster: while the forward runs, connections to the local port reach the port the Service targets in one of its pods, and follow its pods as they are replaced.")
+      : h(
+          "p",
+          { class: "debug-warning" },
+          `${shownName(q.production)} is marked production: while the forward runs, every program on this computer that connects to the local port reaches the Service's pods for real.`,
+        ),
+    h("div", { class: "form-actions" }, cancel, confirm),
+  );
+  dialog.addEventListener("close", () => {
+    open = false;
+    dialog.remove();
+  });
+  document.body.appendChild(dialog);
+  dialog.showModal();
+  filter.focus();
+  load();
+  return dialog;
+}
