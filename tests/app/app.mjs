@@ -1177,7 +1177,7 @@ async function forwardFromMenu(pod, remote, shot = null) {
   return { title, ...asked };
 }
 
-test("a port forward from the pod's menu: a loopback port whose connections reach the pod's server, then the Deployment's next pod; Stop closes it", async () => {
+test("a port forward from the pod's menu: a loopback port whose connections reach the pod's server, then the Deployment's next pod; Stop closes it; a Service's port through Service ports…", async () => {
   try {
     await closeDialogs();
     const port = await freePort();
@@ -1266,9 +1266,58 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     assert(dbMoved.err === null && dbMoved.got === "hello from echo-db-0\nping-44\n", `through the StatefulSet's forward: ${JSON.stringify(dbMoved)}`);
     await app.click("section.forwards li.forward .forward-stop");
     await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
+
+    // A Service's port (Service ports…), as `kubectl port-forward svc/echo-svc web`: the
+    // Service's port `web` targets the pods' port named echo, and the forward listens on the
+    // Service's port number (free here) and reaches the pod its selector finds.
+    const svcPort = await freePort();
+    const svc = {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "echo-svc", namespace: "demo" },
+      spec: { selector: { app: "echo" }, ports: [{ name: "web", port: svcPort, targetPort: "echo" }] },
+    };
+    const madeSvc = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(svc));
+    assert(madeSvc.code === 0, `kubectl create service: ${madeSvc.err}`);
+    await app.click("button.services-button");
+    const chip = `dialog.service-offer button.service-port[data-service="echo-svc"][data-port="${svcPort}"]`;
+    await app.waitFor(chip, 15_000);
+    const offered = await app.exec((sel) => document.querySelector(sel)?.textContent, chip);
+    assert(offered === `web ${svcPort} \u2192 echo`, `the Service's port offered: ${offered}`);
+    await app.click(chip);
+    const chosen = () =>
+      app.exec((sel) => ({
+        text: document.querySelector('dialog.service-offer dd[data-fact="service port"]')?.textContent ?? null,
+        pressed: document.querySelector(sel)?.getAttribute("aria-pressed") ?? null,
+        forward: document.querySelector("dialog.service-offer .debug-confirm")?.disabled === false,
+        dialogs: document.querySelectorAll("dialog.service-offer").length,
+      }), chip);
+    const picked = { text: `svc/echo-svc:${svcPort} (web) \u2192 the pods' port echo`, pressed: "true", forward: true, dialogs: 1 };
+    let seen = null;
+    // Field by field: WebDriver's answer need not keep the object's key order.
+    const same = (got) => Object.keys(picked).every((k) => got?.[k] === picked[k]);
+    await waitFor("the port chosen", async () => same((seen = await chosen())), 10_000).catch((e) => {
+      throw new Error(`${e.message}; the dialog: ${JSON.stringify(seen)}`);
+    });
+    await app.exec(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+    await screenshot("service-forward-offer");
+    const after = await chosen();
+    assert(same(after), `the choice changed by itself: ${JSON.stringify(after)}`);
+    await app.click("dialog.service-offer .debug-confirm");
+    const svcTitle = `127.0.0.1:${svcPort} \u2192 svc/echo-svc:${svcPort} (web)`;
+    await app.waitUntil("the Service's forward listed", 20_000, (want) => [...document.querySelectorAll("section.forwards li.forward .forward-title")].some((e) => e.textContent === want), svcTitle);
+    const reaches = await app.exec(() => document.querySelector("section.forwards li.forward .forward-follows")?.textContent);
+    assert(reaches === `Reaches echo-fwd-next:${next}`, `the row says ${JSON.stringify(reaches)}`);
+    const viaSvc = await tcpExchange(svcPort, "ping-45\n", (g) => g.includes("ping-45\n"));
+    assert(viaSvc.err === null && viaSvc.got === "hello from echo-fwd-next\nping-45\n", `through the Service's forward: ${JSON.stringify(viaSvc)}`);
+    await app.waitUntil("the connection counted", 15_000, () => document.querySelector("section.forwards li.forward .forward-status")?.textContent?.startsWith("demo \u00b7 1 connection") ?? false);
+    await screenshot("service-forward-listed");
+    await app.click("section.forwards li.forward .forward-stop");
+    await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
   } finally {
-    // Whatever happened, the pod and its server go (later tests list the namespace).
+    // Whatever happened, the pods, their servers and the Service go (later tests list the namespace).
     await kubectl(["delete", "pod", "echo-fwd", "echo-fwd-next", "echo-db-0", "-n", "demo", "--wait=false", "--ignore-not-found"]);
+    await kubectl(["delete", "service", "echo-svc", "-n", "demo", "--ignore-not-found"]);
   }
 });
 

@@ -3173,6 +3173,10 @@ test("a Service's port forwarded: its namespace's Services listed with their por
   await waitText("dialog.service-offer .service-status", "1 of 2 Services in demo");
   await page.selectOption("dialog.service-offer select.service-namespace", "default");
   await waitText("dialog.service-offer .service-status", "No Services in default");
+  // A namespace whose Services may not be listed: the server's words, in the dialog.
+  await page.selectOption("dialog.service-offer select.service-namespace", "kube-system");
+  await waitText("dialog.service-offer .service-status", /^The Services of kube-system could not be listed: Error from server \(Forbidden\): services is forbidden: /);
+  assert((await page.$$("dialog.service-offer li.service-row")).length === 0, "rows listed for a refused namespace");
   await page.selectOption("dialog.service-offer select.service-namespace", "demo");
   const http = 'dialog.service-offer button.service-port[data-service="web"][data-port="8080"]';
   await waitText(http, "http 8080 \u2192 http");

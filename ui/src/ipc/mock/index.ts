@@ -599,6 +599,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async listServices(profile, namespace) {
       await tick(10);
       profiles.require(profile);
+      // As RBAC often has it: the user may not list kube-system's Services.
+      if (namespace === "kube-system") {
+        throw mockError("refused", `Error from server (Forbidden): services is forbidden: User "you" cannot list resource "services" in API group "" in the namespace "kube-system"`);
+      }
       return cluster.listServices(namespace || "demo");
     },
     async startForward(req) {
