@@ -663,6 +663,18 @@ test("a second cluster's kubeconfig is imported; a pod list it may not read says
   await app.waitUntil("the typed namespace chosen", 10_000, () => document.querySelector(".ns-select")?.value === "apps");
   await app.waitUntil("apps's pod list forbidden", 20_000, () => /Listing the pods in apps is forbidden/.test(document.querySelector(".pod-empty")?.textContent ?? ""));
   await screenshot("namespace-typed");
+  // Its Services may not be listed either: Service ports… says so, in kubectl's words.
+  await app.click("button.services-button");
+  const refused = await app.waitUntil("the Services refused", 20_000, () => {
+    const t = document.querySelector("dialog.service-offer .service-status")?.textContent ?? "";
+    return t.includes("could not be listed") ? t : false;
+  });
+  const byKubectl = await kubectl(["--context", "exec-only", "get", "services", "-n", "apps"]);
+  assert(byKubectl.code !== 0, `kubectl listed the Services: ${byKubectl.out}`);
+  assert(refused === `The Services of apps could not be listed: ${byKubectl.err.trim()}`, `the dialog says "${refused}", kubectl "${byKubectl.err.trim()}"`);
+  await screenshot("services-forbidden");
+  await app.click("dialog.service-offer .cancel");
+  await app.waitUntil("the dialog closed", 10_000, () => !document.querySelector("dialog.service-offer"));
 });
 
 test("quick open: a pod one may only exec into opens by its exact namespace/pod", async () => {
