@@ -134,9 +134,10 @@ macro_rules! with_commands {
             /// again in each pod it follows), checked first (the pod running, the right to
             /// forward); connections and the end come on `watch_forwards`.
             async start_forward(req: ForwardRequest) -> ForwardInfo;
-            /// The namespace's Services and their ports (sorted by name, the first 500), to
-            /// forward a port through one (`start_forward` with `service`).
-            async list_services(profile: String, namespace: String) -> Vec<ServiceSummary>;
+            /// The namespace's Services and their ports (sorted by name, the first 500, and
+            /// whether it has more), to forward a port through one (`start_forward` with
+            /// `service`).
+            async list_services(profile: String, namespace: String) -> ServiceList;
             /// Stops a forward (an ended one is only forgotten).
             sync stop_forward(id: u32) -> ();
             /// Every forward of this run, oldest first.

@@ -16,7 +16,7 @@ pub use podterm_core::profiles::ProfileColour;
 use podterm_core::profiles::{Auth, Ca, CertSource, KeySource, Profile};
 use podterm_core::protocol::Outcome;
 pub use podterm_core::recent::RecentSession;
-pub use podterm_core::services::{ServicePortSummary, ServiceSummary};
+pub use podterm_core::services::{ServiceList, ServicePortSummary, ServiceSummary};
 pub use podterm_core::terminal::{CopyRequest, DebugRequest, TerminalRequest};
 use serde::{Deserialize, Serialize};
 
@@ -560,6 +560,8 @@ pub struct ForwardInfo {
     /// Ended because it could not start again at this run's start: it may be tried again
     /// (`start_forward_again`).
     pub restartable: bool,
+    /// Its pod went and it waits for the next one (`note` says why): `pod` is the one gone.
+    pub waiting: bool,
     /// The Service it goes through (`workload` is then `service/NAME`: its pods are the ones
     /// followed); `None`: a forward to a pod.
     pub service: Option<ForwardService>,

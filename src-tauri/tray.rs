@@ -341,6 +341,7 @@ mod tests {
             note: None,
             revision: 0,
             restartable: false,
+            waiting: false,
             service: None,
         };
         let items = forward_items(&[

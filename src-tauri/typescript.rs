@@ -101,6 +101,7 @@ payloads!(
     ForwardState,
     ForwardInfo,
     ForwardService,
+    ServiceList,
     ServiceSummary,
     ServicePortSummary,
     RecordingEntry,

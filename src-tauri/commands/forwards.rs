@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::error::Result;
-use crate::ipc::{ForwardInfo, ForwardRequest, ServiceSummary};
+use crate::ipc::{ForwardInfo, ForwardRequest, ServiceList};
 use tauri::ipc::Channel;
 
 pub async fn start_forward(ctx: &Ctx<'_>, req: ForwardRequest) -> Result<ForwardInfo> {
@@ -35,7 +35,7 @@ pub async fn list_services(
     ctx: &Ctx<'_>,
     profile: String,
     namespace: String,
-) -> Result<Vec<ServiceSummary>> {
+) -> Result<ServiceList> {
     ctx.forwards
         .services(&ctx.profiles, &profile, &namespace)
         .await

@@ -6,7 +6,7 @@
 
 use super::{lock, next_id, Profiles};
 use crate::error::{Error, Result};
-use crate::ipc::{ForwardInfo, ForwardRequest, ForwardService, ForwardState, ServiceSummary};
+use crate::ipc::{ForwardInfo, ForwardRequest, ForwardService, ForwardState, ServiceList};
 use podterm_core::cluster::within;
 use podterm_core::exec::Tuning;
 use podterm_core::portforward::{self, ForwardError, Moved, PortSpec, Served};
@@ -276,17 +276,18 @@ impl Forwards {
             let pod = within(tuning.request_timeout, savedforwards::locate(&c.client, &s))
                 .await
                 .map_err(|e| Error::from_call(&s.profile, e))?;
+            let located = pod.metadata.name.clone().unwrap_or_default();
             let req = ForwardRequest {
                 profile: s.profile.clone(),
                 namespace: s.namespace.clone(),
-                pod: pod.metadata.name.clone().unwrap_or_default(),
+                pod: located.clone(),
                 remote: s.remote.clone(),
                 local: Some(s.local),
                 service: s.service.clone(),
             };
-            self.start(profiles, req).await
+            self.start(profiles, req).await.map(|info| (located, info))
         };
-        let info = tokio::time::timeout(RESTORE_WAIT, started)
+        let (located, info) = tokio::time::timeout(RESTORE_WAIT, started)
             .await
             .map_err(|_| Error::ForwardStartSlow(RESTORE_WAIT))?
             .map_err(|e| match e {
@@ -308,13 +309,18 @@ impl Forwards {
             }
         });
         let old = text::shown(&s.pod);
-        // Its pod was gone: the row says where it went instead (and the row goes to the
-        // listener).
+        // Its pod was gone, or (through a Service) its Service no longer selects it: the row
+        // says where it went instead (and the row goes to the listener).
+        let why = match &s.service {
+            Some(svc) if located == s.pod => format!(
+                "the Service {} no longer selected {old} at the start",
+                text::shown(svc)
+            ),
+            _ => format!("the pod {old} was gone at the start"),
+        };
         self.update(info.id, |i| {
             if i.pod != old {
-                i.note = Some(text::message(&format!(
-                    "moved from {old}: the pod {old} was gone at the start"
-                )));
+                i.note = Some(text::message(&format!("moved from {old}: {why}")));
             }
         });
         Ok(info.id)
@@ -531,7 +537,7 @@ impl Forwards {
         profiles: &Profiles,
         profile: &str,
         namespace: &str,
-    ) -> Result<Vec<ServiceSummary>> {
+    ) -> Result<ServiceList> {
         let c = profiles.cluster(profile).await?;
         let tuning = Tuning::with(c.liveness);
         within(
@@ -582,7 +588,7 @@ impl Forwards {
             remote,
             port_name: port_name(&req.remote),
             local,
-            url: portforward::browser_url(local, remote, Some(req.remote.trim())),
+            url: browser_url(local, remote, service_port, Some(req.remote.trim())),
             connections: 0,
             open: 0,
             state: ForwardState::Listening,
@@ -591,6 +597,7 @@ impl Forwards {
             note: None,
             revision: 0,
             restartable: false,
+            waiting: false,
             service: service.map(|name| ForwardService {
                 name: text::shown(name),
                 port: service_port.unwrap_or(0),
@@ -640,6 +647,7 @@ impl Forwards {
                 }
                 moves.update(id, |i| match m {
                     Moved::Waiting { why } => {
+                        i.waiting = true;
                         i.note = Some(text::message(&format!(
                             "{}: waiting for a Ready pod of {}",
                             text::shown(&why),
@@ -647,6 +655,7 @@ impl Forwards {
                         )));
                     }
                     Moved::To { to, why } => {
+                        i.waiting = false;
                         // `i.pod` was shown when it was stored.
                         i.note = Some(text::message(&format!(
                             "moved from {}: {}",
@@ -655,13 +664,13 @@ impl Forwards {
                         )));
                         i.pod = text::shown(&to.pod);
                         i.remote = to.remote;
-                        i.url =
-                            portforward::browser_url(i.local, to.remote, i.port_name.as_deref());
+                        let through = i.service.as_ref().map(|s| s.port);
+                        i.url = browser_url(i.local, to.remote, through, i.port_name.as_deref());
                     }
                 })
             };
             let why = portforward::run(
-                client, namespace, &pod, &port, workload, listener, tuning, report, moved,
+                client, namespace, &pod, port, workload, listener, tuning, report, moved,
             )
             .await;
             // The listener closed with the forward: nothing reaches the pod any more.
@@ -672,6 +681,7 @@ impl Forwards {
                 i.open = 0;
                 // The reason says what became of the move, if any.
                 i.note = None;
+                i.waiting = false;
             });
             // Ended: nothing to start again.
             me.forget(id);
@@ -691,6 +701,15 @@ impl Forwards {
         }
         self.list_changed();
         Ok(info)
+    }
+}
+
+/// What a browser opens for a forward ([`portforward::browser_url`]): through a Service, its
+/// port (443, 8443) says TLS as the pod's would.
+fn browser_url(local: u16, remote: u16, service_port: Option<u16>, name: Option<&str>) -> String {
+    match service_port {
+        Some(p @ (443 | 8443)) => portforward::browser_url(local, p, name),
+        _ => portforward::browser_url(local, remote, name),
     }
 }
 
@@ -716,7 +735,12 @@ fn not_restarted(inner: &mut Inner, id: u32, s: SavedForward, why: &str) {
         remote,
         port_name: port_name(&s.remote),
         local: s.local,
-        url: portforward::browser_url(s.local, remote, Some(&s.remote)),
+        url: browser_url(
+            s.local,
+            remote,
+            s.service.as_ref().and_then(|_| s.remote.parse().ok()),
+            Some(&s.remote),
+        ),
         connections: 0,
         open: 0,
         state: not_started(why),
@@ -725,6 +749,7 @@ fn not_restarted(inner: &mut Inner, id: u32, s: SavedForward, why: &str) {
         note: None,
         revision: 0,
         restartable: true,
+        waiting: false,
         service: s.service.as_deref().map(|name| ForwardService {
             name: text::shown(name),
             port: s.remote.parse().unwrap_or(0),

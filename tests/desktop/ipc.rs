@@ -3051,7 +3051,9 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
         .services(&app.profiles, DEMO_NAME, "demo")
         .await
         .expect("services");
+    assert!(!listed.more, "a few Services said to be more");
     let ours: Vec<_> = listed
+        .services
         .iter()
         .filter(|s| s.name.starts_with("svcfwd"))
         .collect();
@@ -3191,8 +3193,41 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
         )]
     );
 
-    // The pod is replaced: the next one's `echo` is another number, and the forward finds it.
-    create_pod(&client, &echo_pod("demo", "svcfwd-2", second, labelled)).await;
+    // The Service is changed (its `main` now targets the port named `alt`), then its pod is
+    // replaced: the forward reads the Service again, and reaches `alt` in the next pod, whose
+    // `echo` names a port nothing listens on.
+    let services: kube::Api<k8s_openapi::api::core::v1::Service> =
+        kube::Api::namespaced(client.clone(), "demo");
+    let service = |app: &str| {
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": { "name": "svcfwd", "namespace": "demo" },
+            "spec": { "selector": { "app": app }, "ports": [
+                { "name": "main", "port": service_port, "targetPort": "alt" },
+            ] },
+        })
+    };
+    services
+        .delete("svcfwd", &Default::default())
+        .await
+        .expect("delete the Service");
+    create_service(&client, service("svcfwd")).await;
+    // A pod whose server listens on `port`, `alt` naming it and `echo` a port nothing has.
+    let two_ports = |name: &str, port: u16, app: &str| {
+        let mut pod: serde_json::Value = serde_json::from_str(&echo_pod(
+            "demo",
+            name,
+            port,
+            serde_json::json!({ "labels": { "app": app } }),
+        ))
+        .expect("pod json");
+        pod["spec"]["containers"][0]["ports"] = serde_json::json!([
+            { "name": "echo", "containerPort": free_port() },
+            { "name": "alt", "containerPort": port },
+        ]);
+        pod.to_string()
+    };
+    create_pod(&client, &two_ports("svcfwd-2", second, "svcfwd")).await;
     listening(second, true).await;
     let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
         kube::Api::namespaced(client.clone(), "demo");
@@ -3204,16 +3239,32 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
     })
     .await;
     assert_eq!(
-        (moved.remote, moved.local, moved.state.clone()),
-        (second, service_port, ForwardState::Listening)
+        (
+            moved.remote,
+            moved.local,
+            moved.state.clone(),
+            moved.waiting
+        ),
+        (second, service_port, ForwardState::Listening, false)
     );
     assert_eq!(greet(service_port).await.0, "hello from svcfwd-2");
     assert_eq!(saved()[0].0, "svcfwd-2", "the saved pod did not follow");
 
-    // A restart: it starts again through the Service, on its port.
+    // While the app is away, the Service's selector moves on (blue to green): svcfwd-2 still
+    // runs, but the forward starts again on the pod the Service selects now.
     forwards.stop_all();
     listening(service_port, false).await;
+    services
+        .delete("svcfwd", &Default::default())
+        .await
+        .expect("delete the Service");
+    create_service(&client, service("svcfwd-green")).await;
+    let third = free_port();
+    create_pod(&client, &two_ports("svcfwd-3", third, "svcfwd-green")).await;
+    listening(third, true).await;
     let after = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    after.listen(move |f| tx.send(f).is_ok());
     let back = after.restore(&app.profiles).await;
     assert_eq!(
         back.iter()
@@ -3222,23 +3273,57 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
                 f.remote,
                 f.local,
                 f.state.clone(),
-                f.service.clone()
+                f.service.clone(),
+                f.note.as_deref()
             ))
             .collect::<Vec<_>>(),
         vec![(
-            "svcfwd-2",
-            second,
+            "svcfwd-3",
+            third,
             service_port,
             ForwardState::Listening,
             Some(ForwardService {
                 name: "svcfwd".into(),
                 port: service_port
-            })
+            }),
+            Some(
+                "moved from svcfwd-2: the Service svcfwd no longer selected svcfwd-2 at the start"
+            )
         )]
     );
-    assert_eq!(greet(service_port).await.0, "hello from svcfwd-2");
-    after.stop_all();
-    pods.delete("svcfwd-2", &Default::default())
+    assert_eq!(greet(service_port).await.0, "hello from svcfwd-3");
+
+    // Its only pod goes: the row says it waits (and names no pod to reach), then the next one
+    // takes it.
+    let id = back[0].id;
+    pods.delete("svcfwd-3", &Default::default())
         .await
         .expect("delete");
+    let waits = forward_change(&mut rx, "the wait", |f| f.id == id && f.waiting).await;
+    assert!(
+        waits
+            .note
+            .as_deref()
+            .is_some_and(|n| n.ends_with("waiting for a Ready pod of service/svcfwd")),
+        "{:?}",
+        waits.note
+    );
+    let fourth = free_port();
+    create_pod(&client, &two_ports("svcfwd-4", fourth, "svcfwd-green")).await;
+    listening(fourth, true).await;
+    let came = forward_change(&mut rx, "the next pod", |f| f.id == id && !f.waiting).await;
+    assert_eq!((came.pod.as_str(), came.remote), ("svcfwd-4", fourth));
+    assert_eq!(greet(service_port).await.0, "hello from svcfwd-4");
+    after.stop_all();
+    for name in ["svcfwd-2", "svcfwd-4"] {
+        pods.delete(name, &Default::default())
+            .await
+            .expect("delete");
+    }
+    for name in ["svcfwd", "svcfwd-bare"] {
+        services
+            .delete(name, &Default::default())
+            .await
+            .expect("delete the Service");
+    }
 }

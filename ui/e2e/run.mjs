@@ -3185,7 +3185,7 @@ test("a Service's port forwarded: its namespace's Services listed with their por
   await waitText('dialog.service-offer dd[data-fact="service port"]', "svc/web:8080 (http) \u2192 the pods' port http");
   assert((await page.getAttribute(http, "aria-pressed")) === "true", "the picked port is not shown pressed");
   await screenshot("service-forward-offer");
-  // A local port another forward holds: said in the dialog, which stays open with the choice.
+  // A local port that is no port: said in the dialog, which stays open with the choice.
   await page.fill('dialog.service-offer dd[data-fact="local port"] input.forward-local', "99999");
   await page.click("dialog.service-offer .debug-confirm");
   await waitText("dialog.service-offer .debug-error", /^99999 is not a local port/);
@@ -3203,6 +3203,20 @@ test("a Service's port forwarded: its namespace's Services listed with their por
   await waitText(`${row} .forward-follows`, `Reaches ${started.pod}:80`);
   await waitText("section.forwards .forward-note", `Forwarding 127.0.0.1:8080 to svc/web:8080 (http), now ${started.pod}:80`);
   await screenshot("service-forward-listed");
+  // The same port again, on the local port the first holds: the refusal is said in the dialog,
+  // which stays open with the choice kept; another namespace's list clears it.
+  await page.click("button.services-button");
+  await page.click(http);
+  await page.fill('dialog.service-offer dd[data-fact="local port"] input.forward-local', "8080");
+  await page.click("dialog.service-offer .debug-confirm");
+  await waitText("dialog.service-offer .debug-error", /^Port http of svc\/web: unable to create listener: 127\.0\.0\.1:8080: Address already in use .*: choose another local port, or leave it empty for a free one$/);
+  assert((await page.getAttribute(http, "aria-pressed")) === "true", "the choice was lost with the refusal");
+  assert(!(await page.isDisabled("dialog.service-offer .debug-confirm")), "Forward stayed disabled after the refusal");
+  await page.selectOption("dialog.service-offer select.service-namespace", "default");
+  await waitText("dialog.service-offer .service-status", "No Services in default");
+  assert(await page.isHidden("dialog.service-offer .debug-error"), "the refusal outlived the namespace's list");
+  await page.click("dialog.service-offer .cancel");
+  await page.waitForSelector("dialog.service-offer", { state: "detached", timeout: WAIT_MS });
   // Its pod replaced: the next pod the Service selects takes it, and the row says so.
   const fresh = await page.evaluate(() => window.__podtermMock.rollout("demo", "web"));
   const moved = await until(async () => {

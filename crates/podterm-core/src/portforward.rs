@@ -249,10 +249,15 @@ pub fn service_specs(
                     wanted.clone(),
                 ),
             };
-            let udp = ports
-                .iter()
-                .any(|p| p.port == i32::from(number) && p.protocol.as_deref() == Some("UDP"));
-            if udp {
+            // kubectl's `checkUDPPortInService`: refused only when no TCP port has the number
+            // (kube-dns serves 53 over both).
+            let served = |protocol: &str| {
+                ports.iter().any(|p| {
+                    p.port == i32::from(number)
+                        && p.protocol.as_deref().unwrap_or("TCP") == protocol
+                })
+            };
+            if served("UDP") && !served("TCP") {
                 return Err(ForwardError::Udp(text::shown(&given)));
             }
             Ok(number)
@@ -308,6 +313,31 @@ impl ForwardPort {
                     None => Err(ForwardError::BadSpec("no port was asked".into())),
                 }
             }
+        }
+    }
+
+    /// The Service read again (its ports or targets may have changed since the forward began),
+    /// before the forward moves to another pod; kept as it was when it cannot be read now.
+    pub async fn refreshed(self, client: &kube::Client, namespace: &str, tuning: Tuning) -> Self {
+        let ForwardPort::Service {
+            service: old,
+            asked,
+        } = self
+        else {
+            return self;
+        };
+        let name = old.metadata.name.clone().unwrap_or_default();
+        match crate::cluster::within(tuning.request_timeout, service(client, namespace, &name))
+            .await
+        {
+            Ok(now) => ForwardPort::Service {
+                service: Box::new(now),
+                asked,
+            },
+            Err(_) => ForwardPort::Service {
+                service: old,
+                asked,
+            },
         }
     }
 
@@ -573,7 +603,8 @@ pub async fn prepare(
 
 /// A forward to Service `service`'s port `asked` (its number or name, given alone), as
 /// `kubectl port-forward svc/NAME PORT` makes it: through `pod` when given (a restored
-/// forward's pod), else the pod the Service's selector finds (its newest Ready one); the port
+/// forward's pod) and the Service still selects it, else the pod the Service's selector finds
+/// (its newest Ready one); the port
 /// translated to the one it targets in that pod, and checked as [`prepare`] checks a pod's. The
 /// forward follows the Service's pods.
 pub async fn prepare_service(
@@ -590,10 +621,31 @@ pub async fn prepare_service(
         kind: crate::pods::WorkloadKind::Service,
         name: service_name.to_string(),
     };
-    let pod = match pod {
-        Some(name) => {
-            crate::cluster::within(limit, crate::pods::get_pod(client, namespace, name)).await?
-        }
+    let selector = svc
+        .spec
+        .as_ref()
+        .and_then(|s| s.selector.clone())
+        .unwrap_or_default();
+    if selector.is_empty() {
+        return Err(PodError::ServiceWithoutSelector(text::shown(service_name)).into());
+    }
+    // The pod given (a restored forward's) only while the Service still selects it: its
+    // selector may have moved on (blue to green) with the old pods still running.
+    let given = match pod {
+        Some(name) => crate::cluster::within(limit, crate::pods::get_pod(client, namespace, name))
+            .await
+            .ok()
+            .filter(|p| {
+                let labels = p.metadata.labels.as_ref();
+                p.metadata.deletion_timestamp.is_none()
+                    && selector
+                        .iter()
+                        .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+            }),
+        None => None,
+    };
+    let pod = match given {
+        Some(p) => p,
         None => {
             crate::cluster::within(limit, crate::pods::resolve(client, namespace, &target)).await?
         }
@@ -765,7 +817,7 @@ pub async fn run(
     client: kube::Client,
     namespace: String,
     pod: &Pod,
-    port: &ForwardPort,
+    port: ForwardPort,
     workload: Option<PodTarget>,
     listener: TcpListener,
     tuning: Tuning,
@@ -774,6 +826,7 @@ pub async fn run(
 ) -> String {
     let mut name = pod.metadata.name.clone().unwrap_or_default();
     let mut uid = pod.metadata.uid.clone().unwrap_or_default();
+    let mut port = port;
     let remote = match port.remote_in(pod) {
         Ok(r) => r,
         Err(e) => return e.to_string(),
@@ -812,6 +865,7 @@ pub async fn run(
             Err(e) => return format!("{why}, and {e}"),
         };
         let next_name = next.metadata.name.clone().unwrap_or_default();
+        port = port.refreshed(&client, &namespace, tuning).await;
         let remote = match port.remote_in(&next) {
             Ok(r) => r,
             Err(e) => return format!("{why}, and its next pod {next_name} cannot take it: {e}"),
@@ -1220,6 +1274,27 @@ mod tests {
                 .expect_err("udp")
                 .to_string(),
             "UDP protocol is not supported for metrics"
+        );
+        // kube-dns serves 53 over UDP and TCP: kubectl refuses only a number no TCP port has,
+        // whichever of the two names is asked.
+        let dns: Service = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "kube-dns" },
+            "spec": { "selector": { "k8s-app": "kube-dns" }, "ports": [
+                { "name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53 },
+                { "name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53 },
+                { "name": "only-udp", "port": 5353, "protocol": "UDP" },
+            ] },
+        }))
+        .expect("service");
+        for asked in ["dns-tcp", "dns", "53"] {
+            let got = service_specs(&dns, &pod, &specs(&[asked])).expect(asked);
+            assert_eq!(got[0].remote, RemotePort::Number(53), "{asked}");
+        }
+        assert_eq!(
+            service_specs(&dns, &pod, &specs(&["only-udp"]))
+                .expect_err("udp only")
+                .to_string(),
+            "UDP protocol is not supported for only-udp"
         );
         assert_eq!(
             e(&["grpc"]),

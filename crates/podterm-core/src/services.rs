@@ -2,7 +2,7 @@
 //! `kubectl port-forward svc/NAME PORT` does): each with its ports, where each goes in a pod, and
 //! whether a forward can go through it at all (a Service without a selector finds no pods; a UDP
 //! port carries nothing a forward carries). What the server sends is escaped and cut, and the
-//! list is bounded whatever the namespace holds.
+//! list is one page of at most [`MAX_SERVICES`] whatever the namespace holds.
 
 use crate::portforward::ForwardError;
 use crate::text;
@@ -111,23 +111,43 @@ impl ServiceSummary {
     }
 }
 
-/// The Services of `namespace`, sorted by name (the first [`MAX_SERVICES`]).
-pub async fn list(
-    client: &kube::Client,
-    namespace: &str,
-) -> Result<Vec<ServiceSummary>, ForwardError> {
+/// The first Services of a namespace, and whether it has more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceList {
+    /// Sorted by name, at most [`MAX_SERVICES`].
+    pub services: Vec<ServiceSummary>,
+    /// The namespace has more than these (they are not listed).
+    pub more: bool,
+}
+
+/// The first [`MAX_SERVICES`] Services of `namespace` by name (the API server lists a
+/// namespace's objects by name, and is asked for no more than these: a namespace of thousands
+/// costs one page).
+pub async fn list(client: &kube::Client, namespace: &str) -> Result<ServiceList, ForwardError> {
     let api: Api<Service> = Api::namespaced(client.clone(), namespace);
+    let limit = u32::try_from(MAX_SERVICES).unwrap_or(u32::MAX);
     let list = api
-        .list(&ListParams::default())
+        .list(&ListParams::default().limit(limit))
         .await
         .map_err(|e| ForwardError::Api(e.into()))?;
+    let more = list
+        .metadata
+        .continue_
+        .as_deref()
+        .is_some_and(|c| !c.is_empty())
+        || list.items.len() > MAX_SERVICES;
     let mut items = list.items;
     items.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
-    Ok(items
-        .iter()
-        .take(MAX_SERVICES)
-        .map(ServiceSummary::from_service)
-        .collect())
+    Ok(ServiceList {
+        services: items
+            .iter()
+            .take(MAX_SERVICES)
+            .map(ServiceSummary::from_service)
+            .collect(),
+        more,
+    })
 }
 
 #[cfg(test)]

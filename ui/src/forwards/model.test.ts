@@ -35,6 +35,7 @@ const f = (over: Partial<ForwardInfo> = {}): ForwardInfo => ({
   note: null,
   revision: 0,
   restartable: false,
+  waiting: false,
   service: null,
   ...over,
 });
@@ -128,6 +129,9 @@ describe("a forward through a Service", () => {
     expect(forwardFollows(via)).toBe("Reaches web-2:8080");
     expect(forwardFollows({ ...via, note: "moved from web-1: the pod web-1 was deleted" })).toBe("Reaches web-2:8080 \u2014 moved from web-1: the pod web-1 was deleted");
     expect(forwardFollows({ ...via, state: { state: "ended", reason: "gone" } })).toBe("");
+    // Waiting for the Service's next pod: the pod gone is not one it reaches.
+    const waiting = { ...via, waiting: true, note: "the pod web-2 was deleted: waiting for a Ready pod of service/web" };
+    expect(forwardFollows(waiting)).toBe("Follows service/web \u2014 the pod web-2 was deleted: waiting for a Ready pod of service/web");
   });
   it("not started again, its Service's port by name when its number is not known", () => {
     expect(forwardTitle({ ...via, remote: 0, service: { name: "web", port: 0 } })).toBe("127.0.0.1:80 \u2192 svc/web:http");

@@ -89,7 +89,7 @@ export function forwardStatus(f: ForwardInfo): string {
 export function forwardFollows(f: ForwardInfo): string {
   if (f.state.state === "ended") return "";
   // Through a Service: the pod its selector found, and the pod's port the Service's targets.
-  if (f.service) {
+  if (f.service && !f.waiting) {
     const at = `Reaches ${f.pod}:${f.remote}`;
     return f.note ? `${at} \u2014 ${f.note}` : at;
   }

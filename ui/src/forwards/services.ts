@@ -6,7 +6,7 @@
 // is said in the dialog, which stays open with the choice kept.
 import { h } from "../dom";
 import { errorKind, errorMessage } from "../ipc";
-import type { ForwardInfo, ServicePortSummary, ServiceSummary } from "../ipc/types";
+import type { ForwardInfo, ServiceList, ServicePortSummary, ServiceSummary } from "../ipc/types";
 import { shownName } from "../terminal/production";
 import { filterServices, localProblem, serviceChoice, servicePortLabel, servicePortValue, serviceRefusal } from "./model";
 
@@ -16,8 +16,8 @@ export interface ServiceQuestion {
   namespaces: readonly string[];
   /** The cluster's profile, when it is marked production (said in the question). */
   production: string | null;
-  /** The Services of a namespace. */
-  list: (namespace: string) => Promise<ServiceSummary[]>;
+  /** The Services of a namespace (the first of them, and whether it has more). */
+  list: (namespace: string) => Promise<ServiceList>;
   /** Starts the forward: the Service, its port (a name or a number), the local port (null: any). */
   start: (namespace: string, service: string, port: string, local: number | null) => Promise<ForwardInfo>;
   /** The forward started (also after the dialog was closed meanwhile). */
@@ -33,7 +33,10 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
   earlier?.remove();
   let namespace = q.namespace;
   let services: ServiceSummary[] = [];
-  let chosen: { service: ServiceSummary; port: ServicePortSummary } | null = null;
+  /** The namespace has more Services than those listed. */
+  let more = false;
+  /** The port picked: its Service, and its place among the Service's ports (two may share a number: kube-dns's 53 over UDP and TCP). */
+  let chosen: { service: ServiceSummary; port: ServicePortSummary; index: number } | null = null;
   let open = true;
   let busy = false;
   /** Counts the lists asked for: an answer for an earlier namespace is dropped. */
@@ -75,11 +78,11 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     for (const b of dialog.querySelectorAll<HTMLButtonElement>("button.service-port")) b.disabled = on || b.dataset.refused === "true";
     dialog.setAttribute("aria-busy", String(on));
   };
-  const choose = (service: ServiceSummary, port: ServicePortSummary): void => {
-    chosen = { service, port };
+  const choose = (service: ServiceSummary, port: ServicePortSummary, index: number): void => {
+    chosen = { service, port, index };
     chosenText.textContent = serviceChoice(service.name, port);
     for (const b of dialog.querySelectorAll<HTMLButtonElement>("button.service-port")) {
-      b.setAttribute("aria-pressed", String(b.dataset.service === service.name && b.dataset.port === String(port.port)));
+      b.setAttribute("aria-pressed", String(b.dataset.service === service.name && b.dataset.index === String(index)));
     }
     confirm.disabled = busy;
     say(null);
@@ -93,7 +96,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
         const ports =
           s.ports.length === 0
             ? [h("span", { class: "forward-none" }, "no ports")]
-            : s.ports.map((p) => {
+            : s.ports.map((p, index) => {
                 const why = serviceRefusal(s, p);
                 const b = h(
                   "button",
@@ -102,16 +105,17 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
                     class: "forward-port service-port",
                     "data-service": s.name,
                     "data-port": String(p.port),
+                    "data-index": String(index),
                     "data-refused": String(why !== null),
-                    "aria-pressed": String(chosen?.service.name === s.name && chosen.port.port === p.port),
+                    "aria-pressed": String(chosen?.service.name === s.name && chosen.index === index),
                     disabled: why !== null || busy,
                     title: why ?? `svc/${s.name}:${p.port} goes to the port ${p.target} of the pods it selects`,
                     onclick: () => {
-                      choose(s, p);
+                      choose(s, p, index);
                       confirm.focus();
                     },
                     ondblclick: () => {
-                      choose(s, p);
+                      choose(s, p, index);
                       agree();
                     },
                   },
@@ -127,13 +131,16 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
         );
       }),
     );
+    const listed = more ? `the first ${services.length} Services in ${namespace} (it has more: they are not listed)` : `${services.length} Services in ${namespace}`;
     if (services.length > 0 && shown.length === 0) status.textContent = `No Service of ${namespace} matches "${filter.value.trim().slice(0, 40)}"`;
-    else if (services.length > 0) status.textContent = shown.length === services.length ? `${services.length} Services in ${namespace}` : `${shown.length} of ${services.length} Services in ${namespace}`;
+    else if (services.length > 0) status.textContent = shown.length === services.length ? listed.charAt(0).toUpperCase() + listed.slice(1) : `${shown.length} of ${listed}`;
   };
   const load = (): void => {
     const mine = ++asked;
     services = [];
+    more = false;
     chosen = null;
+    say(null);
     chosenText.textContent = "pick a port above";
     confirm.disabled = true;
     rows.replaceChildren();
@@ -142,8 +149,9 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     q.list(namespace).then(
       (list) => {
         if (mine !== asked || !open) return;
-        services = list;
-        if (list.length === 0) status.textContent = `No Services in ${namespace}`;
+        services = list.services;
+        more = list.more;
+        if (services.length === 0) status.textContent = `No Services in ${namespace}`;
         draw();
       },
       (err: unknown) => {

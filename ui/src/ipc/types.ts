@@ -46,6 +46,7 @@ export type {
   TransferTarget,
   ForwardInfo,
   ForwardService,
+  ServiceList,
   ServicePortSummary,
   ServiceSummary,
   ForwardRequest,

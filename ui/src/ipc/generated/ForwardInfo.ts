@@ -53,6 +53,10 @@ revision: number,
  */
 restartable: boolean, 
 /**
+ * Its pod went and it waits for the next one (`note` says why): `pod` is the one gone.
+ */
+waiting: boolean, 
+/**
  * The Service it goes through (`workload` is then `service/NAME`: its pods are the ones
  * followed); `None`: a forward to a pod.
  */

@@ -27,7 +27,7 @@ import type { TransferTarget } from "./TransferTarget";
 import type { TransferInfo } from "./TransferInfo";
 import type { ForwardRequest } from "./ForwardRequest";
 import type { ForwardInfo } from "./ForwardInfo";
-import type { ServiceSummary } from "./ServiceSummary";
+import type { ServiceList } from "./ServiceList";
 import type { RecordingEntry } from "./RecordingEntry";
 import type { RecordingPage } from "./RecordingPage";
 
@@ -308,10 +308,11 @@ export interface Commands {
    */
   startForward(req: ForwardRequest): Promise<ForwardInfo>;
   /**
-   * The namespace's Services and their ports (sorted by name, the first 500), to
-   * forward a port through one (`start_forward` with `service`).
+   * The namespace's Services and their ports (sorted by name, the first 500, and
+   * whether it has more), to forward a port through one (`start_forward` with
+   * `service`).
    */
-  listServices(profile: string, namespace: string): Promise<ServiceSummary[]>;
+  listServices(profile: string, namespace: string): Promise<ServiceList>;
   /**
    * Stops a forward (an ended one is only forgotten).
    */
@@ -484,7 +485,7 @@ export function tauriCommands(): Commands {
     watchTransfers: (onChange) => invoke<void>("watch_transfers", { onChange: new Channel<TransferInfo>(onChange) }),
     clearTransfers: () => invoke<void>("clear_transfers"),
     startForward: (req) => invoke<ForwardInfo>("start_forward", { req }),
-    listServices: (profile, namespace) => invoke<ServiceSummary[]>("list_services", { profile, namespace }),
+    listServices: (profile, namespace) => invoke<ServiceList>("list_services", { profile, namespace }),
     stopForward: (id) => invoke<void>("stop_forward", { id }),
     listForwards: () => invoke<ForwardInfo[]>("list_forwards"),
     watchForwards: (onChange) => invoke<void>("watch_forwards", { onChange: new Channel<ForwardInfo>(onChange) }),

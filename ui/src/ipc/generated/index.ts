@@ -43,6 +43,7 @@ export type { ForwardRequest } from "./ForwardRequest";
 export type { ForwardState } from "./ForwardState";
 export type { ForwardInfo } from "./ForwardInfo";
 export type { ForwardService } from "./ForwardService";
+export type { ServiceList } from "./ServiceList";
 export type { ServiceSummary } from "./ServiceSummary";
 export type { ServicePortSummary } from "./ServicePortSummary";
 export type { RecordingEntry } from "./RecordingEntry";

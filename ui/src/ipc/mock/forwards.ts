@@ -100,6 +100,7 @@ export class MockForwards {
         note: null,
         revision: 0,
         restartable: true,
+        waiting: false,
         service: s.service ? { name: s.service, port: Number(s.remote) || 0 } : null,
       };
       this.items.set(id, info);
@@ -178,6 +179,7 @@ export class MockForwards {
       note: null,
       revision: 0,
       restartable: false,
+      waiting: false,
       service: null,
     };
     this.items.set(info.id, info);
@@ -212,7 +214,9 @@ export class MockForwards {
     if (!port) {
       throw mockError("notFound", byName === null ? `Service ${name} does not have a service port ${text}` : `Service '${name}' does not have a named port '${text}'`);
     }
-    if (port.protocol === "UDP") throw mockError("invalidInput", `UDP protocol is not supported for ${text}`);
+    // kubectl's rule: refused only when no TCP port has the number (kube-dns serves 53 over both).
+    const served = (protocol: string) => svc.summary.ports.some((p) => p.port === port.port && p.protocol === protocol);
+    if (served("UDP") && !served("TCP")) throw mockError("invalidInput", `UDP protocol is not supported for ${text}`);
     const running = req.pod ? this.cluster.find(namespace, req.pod) : undefined;
     const podName = running?.phase === "Running" ? running.name : this.newestReady(namespace, "service", name, "");
     const pod = podName === undefined ? undefined : this.cluster.find(namespace, podName);
@@ -237,6 +241,7 @@ export class MockForwards {
       note: null,
       revision: 0,
       restartable: false,
+      waiting: false,
       service: { name, port: port.port },
     };
     this.items.set(info.id, info);
@@ -278,11 +283,13 @@ export class MockForwards {
         const [kind = "", name = ""] = f.workload.split("/");
         const next = this.newestReady(namespace, kind, name, pod);
         if (next) {
+          f.waiting = false;
           f.note = `moved from ${pod}: ${why}`;
           f.pod = next;
           const k = this.keep.get(f.id);
           if (k) k.pod = next;
         } else {
+          f.waiting = true;
           f.note = `${why}: waiting for a Ready pod of ${f.workload}`;
         }
       }

@@ -603,7 +603,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       if (namespace === "kube-system") {
         throw mockError("refused", `Error from server (Forbidden): services is forbidden: User "you" cannot list resource "services" in API group "" in the namespace "kube-system"`);
       }
-      return cluster.listServices(namespace || "demo");
+      return { services: cluster.listServices(namespace || "demo"), more: false };
     },
     async startForward(req) {
       await tick();
