@@ -3218,6 +3218,43 @@ async fn port_forward_and_exec_to_a_service_like_kubectl() {
         )
         .await;
     assert!(said.ends_with("was deleted"), "{said}");
+    // The Service is changed (`main` now targets the port named `alt`), then its pod replaced:
+    // the next pod is reached on `alt`, its `echo` a port nothing listens on.
+    for step in [
+        vec!["delete", "service", "-n", "demo", "roll"],
+        vec!["create", "--validate=false", "-f", "-"],
+    ] {
+        let changed = serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": { "name": "roll", "namespace": "demo" },
+            "spec": { "selector": { "app": "roll" }, "ports": [
+                { "name": "main", "port": 80, "targetPort": "alt" },
+            ] },
+        });
+        let input = (step[0] == "create").then(|| changed.to_string().into_bytes());
+        let done = run(&k, &c, &step, input, &[]).await;
+        assert_eq!(done.code, 0, "{}", done.stderr);
+    }
+    let third = free_port();
+    let mut pod: serde_json::Value =
+        serde_json::from_str(&echo_pod("demo", "roll-3", third, labelled("roll")))
+            .expect("pod json");
+    pod["spec"]["containers"][0]["ports"] = serde_json::json!([
+        { "name": "echo", "containerPort": free_port() },
+        { "name": "alt", "containerPort": third },
+    ]);
+    let gone = run(
+        &k,
+        &c,
+        &["delete", "pod", "-n", "demo", "roll-2"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(gone.code, 0, "{}", gone.stderr);
+    listening(next, false).await;
+    create_listening(&c, pod.to_string(), third).await;
+    assert_eq!(greet(f.local).await.0, "hello from roll-3");
     assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
 }
 

@@ -397,7 +397,18 @@ impl Forward {
             return None;
         }
         let specs = match &self.service {
-            Some((svc, asked)) => portforward::service_specs(svc, &next, asked).ok()?,
+            // The Service as it is now (its targets may have changed since the forward began;
+            // as it was when it cannot be read).
+            Some((svc, asked)) => {
+                let name = svc.metadata.name.clone().unwrap_or_default();
+                let now = podterm_core::cluster::within(
+                    self.limit,
+                    portforward::service(&self.client, &self.namespace, &name),
+                )
+                .await
+                .ok();
+                portforward::service_specs(now.as_ref().unwrap_or(svc), &next, asked).ok()?
+            }
             None => self.specs.clone(),
         };
         let remotes = specs
