@@ -36,9 +36,7 @@ export function refuseForward(pod: string, why: string): HTMLDialogElement {
     h("p", { class: "debug-error", role: "alert" }, why),
     h("div", { class: "form-actions" }, close),
   );
-  dialog.addEventListener("close", () => dialog.remove());
-  document.body.appendChild(dialog);
-  dialog.showModal();
+  showForwardDialog(dialog, () => {});
   close.focus();
   return dialog;
 }
@@ -50,15 +48,7 @@ export function askForward(q: ForwardQuestion): HTMLDialogElement {
   earlier?.close();
   earlier?.remove();
   const remote = h("input", { type: "text", class: "offer-edit", spellcheck: "false", "aria-label": "Port in the pod", autocomplete: "off" });
-  const local = h("input", {
-    type: "text",
-    class: "offer-edit forward-local",
-    spellcheck: "false",
-    inputmode: "numeric",
-    "aria-label": "Local port",
-    placeholder: "same as the pod's when free",
-    autocomplete: "off",
-  });
+  const local = localPortField("same as the pod's when free");
   const first = q.ports[0];
   if (first) remote.value = declaredPortValue(first);
   const problem = h("p", { class: "debug-error", role: "alert", hidden: true });
@@ -161,22 +151,36 @@ export function askForward(q: ForwardQuestion): HTMLDialogElement {
     h("h2", {}, `Forward a port to ${q.pod}?`),
     h("dl", { class: "debug-facts" }, ...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k.toLowerCase() }, v)])),
     problem,
-    q.production === null
-      ? h("p", {}, "Nothing changes in the pod: while the forward runs, connections to the local port reach the pod's port.")
-      : h(
-          "p",
-          { class: "debug-warning" },
-          `${shownName(q.production)} is marked production: while the forward runs, every program on this computer that connects to the local port reaches this pod for real.`,
-        ),
+    forwardMeaning(q.production, "Nothing changes in the pod: while the forward runs, connections to the local port reach the pod's port.", "this pod"),
     h("div", { class: "form-actions" }, cancel, confirm),
   );
+  showForwardDialog(dialog, () => (open = false));
+  remote.focus();
+  remote.select();
+  return dialog;
+}
+
+/** What a forward means, said in its dialog: `calm`, or in a profile marked `production` that every program here reaches `what` for real. */
+export function forwardMeaning(production: string | null, calm: string, what: string): HTMLElement {
+  if (production === null) return h("p", {}, calm);
+  return h(
+    "p",
+    { class: "debug-warning" },
+    `${shownName(production)} is marked production: while the forward runs, every program on this computer that connects to the local port reaches ${what} for real.`,
+  );
+}
+
+/** The local port's field of a forward dialog (empty: `placeholder` says which port). */
+export function localPortField(placeholder: string): HTMLInputElement {
+  return h("input", { type: "text", class: "offer-edit forward-local", spellcheck: "false", inputmode: "numeric", "aria-label": "Local port", placeholder, autocomplete: "off" });
+}
+
+/** Shows a forward dialog (modal); `closed` is told when it closes, and it goes. */
+export function showForwardDialog(dialog: HTMLDialogElement, closed: () => void): void {
   dialog.addEventListener("close", () => {
-    open = false;
+    closed();
     dialog.remove();
   });
   document.body.appendChild(dialog);
   dialog.showModal();
-  remote.focus();
-  remote.select();
-  return dialog;
 }

@@ -7,7 +7,7 @@
 import { h } from "../dom";
 import { errorKind, errorMessage } from "../ipc";
 import type { ForwardInfo, ServiceList, ServicePortSummary, ServiceSummary } from "../ipc/types";
-import { shownName } from "../terminal/production";
+import { forwardMeaning, localPortField, showForwardDialog } from "./dialog";
 import { filterServices, localProblem, serviceChoice, servicePortLabel, servicePortValue, serviceRefusal } from "./model";
 
 export interface ServiceQuestion {
@@ -52,15 +52,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
   const rows = h("ul", { class: "service-list", "aria-label": "Services" });
   const status = h("p", { class: "service-status", role: "status" }, `Listing the Services of ${namespace}…`);
   const chosenText = h("span", { class: "service-chosen" }, "pick a port above");
-  const local = h("input", {
-    type: "text",
-    class: "offer-edit forward-local",
-    spellcheck: "false",
-    inputmode: "numeric",
-    "aria-label": "Local port",
-    placeholder: "the Service's port when free",
-    autocomplete: "off",
-  });
+  const local = localPortField("the Service's port when free");
   const problem = h("p", { class: "debug-error", role: "alert", hidden: true });
   const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, "Cancel");
   const confirm = h("button", { type: "button", class: "primary debug-confirm", disabled: true }, "Forward");
@@ -222,21 +214,14 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     status,
     h("dl", { class: "debug-facts" }, ...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k.toLowerCase() }, v)])),
     problem,
-    q.production === null
-      ? h("p", {}, "Nothing changes in the cluster: while the forward runs, connections to the local port reach the port the Service targets in one of its pods, and follow its pods as they are replaced.")
-      : h(
-          "p",
-          { class: "debug-warning" },
-          `${shownName(q.production)} is marked production: while the forward runs, every program on this computer that connects to the local port reaches the Service's pods for real.`,
-        ),
+    forwardMeaning(
+      q.production,
+      "Nothing changes in the cluster: while the forward runs, connections to the local port reach the port the Service targets in one of its pods, and follow its pods as they are replaced.",
+      "the Service's pods",
+    ),
     h("div", { class: "form-actions" }, cancel, confirm),
   );
-  dialog.addEventListener("close", () => {
-    open = false;
-    dialog.remove();
-  });
-  document.body.appendChild(dialog);
-  dialog.showModal();
+  showForwardDialog(dialog, () => (open = false));
   filter.focus();
   load();
   return dialog;

@@ -162,28 +162,40 @@ export class MockForwards {
     }
     const local = this.localPort(req.local, remote, saved);
     const t = this.cluster.targetForPod(pod);
+    return this.listening(req, { pod: req.pod, remote, asked: text, local, workload: t.kind === "pod" ? null : `${t.kind}/${t.target}`, service: null });
+  }
+
+  /** A forward listed as listening, and kept for the next start. */
+  private listening(
+    req: ForwardRequest,
+    f: { pod: string; remote: number; asked: string; local: number; workload: string | null; service: { name: string; port: number } | null },
+  ): ForwardInfo {
+    const namespace = req.namespace || "demo";
+    const byName = /^\d+$/.test(f.asked) ? null : f.asked;
     const info: ForwardInfo = {
       id: this.next++,
       profile: req.profile,
       namespace,
-      pod: req.pod,
-      remote,
+      pod: f.pod,
+      remote: f.remote,
       portName: byName,
-      local,
-      url: mockUrl(local, remote, byName),
+      local: f.local,
+      url: mockUrl(f.local, f.remote, byName),
       connections: 0,
       open: 0,
       state: { state: "listening" },
       error: null,
-      workload: t.kind === "pod" ? null : `${t.kind}/${t.target}`,
+      workload: f.workload,
       note: null,
       revision: 0,
       restartable: false,
       waiting: false,
-      service: null,
+      service: f.service,
     };
     this.items.set(info.id, info);
-    this.keep.set(info.id, { profile: req.profile, namespace, pod: req.pod, remote: text, local, workload: info.workload });
+    const keep: MockSavedForward = { profile: req.profile, namespace, pod: f.pod, remote: f.asked, local: f.local, workload: f.workload };
+    if (f.service) keep.service = f.service.name;
+    this.keep.set(info.id, keep);
     this.persist();
     return { ...info };
   }
@@ -224,30 +236,7 @@ export class MockForwards {
     const remote = /^\d+$/.test(port.target) ? Number(port.target) : pod.ports.find((p) => p.name === port.target)?.port;
     if (remote === undefined) throw mockError("notFound", `Pod '${pod.name}' does not have a named port '${port.target}'`);
     const local = this.localPort(req.local, port.port, saved);
-    const info: ForwardInfo = {
-      id: this.next++,
-      profile: req.profile,
-      namespace,
-      pod: pod.name,
-      remote,
-      portName: byName,
-      local,
-      url: mockUrl(local, remote, byName),
-      connections: 0,
-      open: 0,
-      state: { state: "listening" },
-      error: null,
-      workload: `service/${name}`,
-      note: null,
-      revision: 0,
-      restartable: false,
-      waiting: false,
-      service: { name, port: port.port },
-    };
-    this.items.set(info.id, info);
-    this.keep.set(info.id, { profile: req.profile, namespace, pod: pod.name, remote: text, local, workload: info.workload, service: name });
-    this.persist();
-    return { ...info };
+    return this.listening(req, { pod: pod.name, remote, asked: text, local, workload: `service/${name}`, service: { name, port: port.port } });
   }
 
   stop(id: number): void {
