@@ -168,6 +168,9 @@ macro_rules! with_commands {
             /// Stars a pod: saves the workload that owns it (the pod itself when it has none).
             /// `container` null: the pod's default container.
             async add_favourite(profile: String, namespace: String, pod: String, container: Option<String>) -> FavouriteSummary;
+            /// Favourites a Service (`svc/NAME`: a shell in the newest Ready pod its selector
+            /// finds); refused when it is not there or selects no pods.
+            async add_service_favourite(profile: String, namespace: String, service: String) -> FavouriteSummary;
             sync rename_favourite(name: String, new_name: String) -> ();
             sync delete_favourite(name: String) -> ();
             /// `names`: every favourite once, in the new order.

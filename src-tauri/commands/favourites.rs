@@ -1,4 +1,4 @@
-//! Favourites: list, star a pod, rename, delete, reorder, resolve. Every change rebuilds the
+//! Favourites: list, star a pod or a Service, rename, delete, reorder, resolve. Every change rebuilds the
 //! tray's menu and the launcher's actions.
 
 use super::Ctx;
@@ -19,6 +19,17 @@ pub async fn add_favourite(
     container: Option<String>,
 ) -> Result<FavouriteSummary> {
     let f = favourites::add(&ctx.profiles, &profile, &namespace, &pod, container).await?;
+    desktop::favourites_changed(ctx.handle);
+    Ok(f)
+}
+
+pub async fn add_service_favourite(
+    ctx: &Ctx<'_>,
+    profile: String,
+    namespace: String,
+    service: String,
+) -> Result<FavouriteSummary> {
+    let f = favourites::add_service(&ctx.profiles, &profile, &namespace, &service).await?;
     desktop::favourites_changed(ctx.handle);
     Ok(f)
 }

@@ -44,6 +44,46 @@ pub async fn add(
     Ok(FavouriteSummary::from(&fav))
 }
 
+/// Favourites Service `service` (`svc/NAME`: a shell in a pod its selector finds, the newest
+/// Ready one when connecting), named after it; refused when the Service is not there or selects
+/// no pods (nothing could open).
+pub async fn add_service(
+    profiles: &Profiles,
+    profile: &str,
+    namespace: &str,
+    service: &str,
+) -> Result<FavouriteSummary> {
+    use podterm_core::pods::WorkloadKind;
+    let c = profiles.cluster(profile).await?;
+    let namespace = c.namespace_or(namespace).to_string();
+    let tuning = podterm_core::exec::Tuning::with(c.liveness);
+    podterm_core::cluster::within(
+        tuning.request_timeout,
+        podterm_core::pods::workload_selector(
+            &c.client,
+            &namespace,
+            WorkloadKind::Service,
+            service,
+        ),
+    )
+    .await
+    .map_err(|e| Error::from_call(profile, e))?;
+    let target = favourites::Target::Workload {
+        kind: WorkloadKind::Service,
+        name: service.to_string(),
+    };
+    let store = store(profiles)?;
+    let taken: Vec<String> = store.list()?.into_iter().map(|f| f.name).collect();
+    let fav = Favourite::new(
+        unique_name(target.name(), &taken),
+        profile,
+        &namespace,
+        target,
+    );
+    store.add(fav.clone())?;
+    Ok(FavouriteSummary::from(&fav))
+}
+
 pub fn rename(profiles: &Profiles, name: &str, new_name: &str) -> Result<()> {
     Ok(store(profiles)?.rename(name, new_name.trim())?)
 }

@@ -1326,6 +1326,24 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     await screenshot("service-forward-listed");
     await app.click("section.forwards li.forward .forward-stop");
     await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
+    // The Service's star: a favourite `service/echo-svc` in the sidebar, saved in
+    // favourites.json as the command line's `favourite add svc/echo-svc` saves it; deleted
+    // again from its row.
+    await app.click("button.services-button");
+    const svcStar = 'dialog.service-offer li[data-service="echo-svc"] button.service-star';
+    await app.waitFor(svcStar, 15_000);
+    await app.click(svcStar);
+    await app.waitUntil("the star's notice", 15_000, () => /^Saved favourite echo-svc \(service\/echo-svc in demo\)$/.test(document.querySelector("dialog.service-offer .service-status")?.textContent ?? ""));
+    await app.click("dialog.service-offer .cancel");
+    const favRow = '.favourite[data-favourite="echo-svc"]';
+    await app.waitUntil("the Service's favourite listed", 10_000, (sel) => document.querySelector(`${sel} .favourite-where`)?.textContent === "ops \u00b7 demo \u00b7 service/echo-svc", favRow);
+    const stored = JSON.parse(await readFile(path.join(configDir, "favourites.json"), "utf8"));
+    const kept = stored.favourites?.find((x) => x.name === "echo-svc");
+    assert(kept?.target?.kind === "service" && kept.target.name === "echo-svc" && kept.namespace === "demo", `favourites.json keeps ${JSON.stringify(kept)}`);
+    await app.click(`${favRow} .favourite-delete`);
+    await app.waitFor(`${favRow} .favourite-confirm-delete`, 10_000);
+    await app.click(`${favRow} .favourite-confirm-delete`);
+    await app.waitUntil("the favourite deleted", 10_000, (sel) => document.querySelector(sel) === null, favRow);
   } finally {
     // Whatever happened, the pods, their servers and the Service go (later tests list the namespace).
     await kubectl(["delete", "pod", "echo-fwd", "echo-fwd-next", "echo-db-0", "-n", "demo", "--wait=false", "--ignore-not-found"]);

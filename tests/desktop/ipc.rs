@@ -3327,3 +3327,89 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
             .expect("delete the Service");
     }
 }
+
+/// A Service made a favourite in the app (its dialog's star): saved as `service/NAME`, it opens
+/// the newest Ready pod the Service's selector finds; a Service that is not there, or selects no
+/// pods, is refused in kubectl's words and nothing is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_is_made_a_favourite_that_opens_a_pod_it_selects() {
+    use podterm_desktop_lib::state::favourites;
+    use podterm_test_support::portforward::{echo_pod, free_port};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let port = free_port();
+    create_pod(
+        &client,
+        &echo_pod(
+            "demo",
+            "svcfav-1",
+            port,
+            serde_json::json!({ "labels": { "app": "svcfav" } }),
+        ),
+    )
+    .await;
+    for (name, selector) in [
+        ("svcfav", serde_json::json!({ "app": "svcfav" })),
+        ("svcfav-bare", serde_json::Value::Null),
+    ] {
+        create_service(
+            &client,
+            serde_json::json!({
+                "apiVersion": "v1", "kind": "Service",
+                "metadata": { "name": name, "namespace": "demo" },
+                "spec": { "selector": selector, "ports": [{ "port": 80 }] },
+            }),
+        )
+        .await;
+    }
+    let before = app.list_favourites().expect("list").len();
+    let e = favourites::add_service(&app.profiles, DEMO_NAME, "demo", "svcfav-bare")
+        .await
+        .expect_err("no selector");
+    assert_eq!(
+        (e.kind(), e.to_string()),
+        (
+            ErrorKind::InvalidInput,
+            "cannot attach to *v1.Service: invalid service 'svcfav-bare': Service is defined without a selector".to_string()
+        )
+    );
+    let e = favourites::add_service(&app.profiles, DEMO_NAME, "demo", "nope")
+        .await
+        .expect_err("no such Service");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(e.to_string().contains("services \"nope\" not found"), "{e}");
+    assert_eq!(
+        app.list_favourites().expect("list").len(),
+        before,
+        "a refusal saved a favourite"
+    );
+
+    let fav = favourites::add_service(&app.profiles, DEMO_NAME, "demo", "svcfav")
+        .await
+        .expect("favourite");
+    assert_eq!(
+        (
+            fav.name.as_str(),
+            fav.kind.as_str(),
+            fav.target.as_str(),
+            fav.namespace.as_str()
+        ),
+        ("svcfav", "service", "svcfav", "demo")
+    );
+    let resolved = app.resolve_favourite(&fav.name).await.expect("resolve");
+    assert_eq!(resolved.pod, "svcfav-1");
+    // Starred again: another favourite, named apart.
+    let again = favourites::add_service(&app.profiles, DEMO_NAME, "demo", "svcfav")
+        .await
+        .expect("favourite");
+    assert_eq!(again.name, "svcfav (2)");
+    for name in [&fav.name, &again.name] {
+        app.delete_favourite(name).expect("delete");
+    }
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("svcfav-1", &Default::default())
+        .await
+        .expect("delete");
+}

@@ -3228,6 +3228,35 @@ test("a Service's port forwarded: its namespace's Services listed with their por
   await waitText(`${row} .forward-title`, "127.0.0.1:8080 \u2192 svc/web:8080 (http)");
   await page.click(`${row} .forward-stop`);
   await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
+
+  // The star on a Service keeps svc/NAME in Favourites (one without a selector has none to
+  // press), and the favourite opens a shell in a pod the Service selects.
+  const favouritesBefore = await page.evaluate(() => window.__podtermMock.favourites());
+  await page.click("button.services-button");
+  const webStar = 'dialog.service-offer li[data-service="web"] button.service-star';
+  await waitText(webStar, "\u2606");
+  assert(await page.isDisabled('dialog.service-offer li[data-service="billing-db"] button.service-star'), "a Service without a selector could be starred");
+  await page.click(webStar);
+  await waitText(webStar, "\u2605");
+  const notice = await until(async () => {
+    const t = await page.textContent("dialog.service-offer .service-status");
+    return /^Saved favourite .* \(service\/web in demo\)$/.test(t) ? t : null;
+  }, "the star's notice");
+  const favName = /^Saved favourite (.*) \(service\/web in demo\)$/.exec(notice)[1];
+  await screenshot("service-starred");
+  await page.click("dialog.service-offer .cancel");
+  await waitText(`.favourite[data-favourite="${favName}"] .favourite-where`, "demo \u00b7 demo \u00b7 service/web");
+  const beforeTabs = await tabIds();
+  await page.click(`.favourite[data-favourite="${favName}"] .favourite-name`);
+  const favTab = await newTab(beforeTabs, "connected");
+  assert(favTab.favourite === favName && /^web-/.test(favTab.pod) && favTab.namespace === "demo", JSON.stringify(favTab));
+  // Open again, the dialog shows the star filled.
+  await page.click("button.services-button");
+  await waitText(webStar, "\u2605");
+  await page.click("dialog.service-offer .cancel");
+  await closeAllTabs();
+  await page.evaluate((list) => window.__podtermMock.setFavourites(list), favouritesBefore);
+  await page.waitForSelector(`.favourite[data-favourite="${favName}"]`, { state: "detached", timeout: WAIT_MS });
 });
 
 test("port forwards start again after a restart: on their Deployment's newest Ready pod when theirs is gone; one that cannot says why, Start again retries it, and Stop forgets", async () => {

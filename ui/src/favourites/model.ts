@@ -135,6 +135,17 @@ export class FavouritesModel {
     });
   }
 
+  /** Saves Service `service` as a favourite (`service/NAME`: a shell in a pod it selects), highlighted. */
+  addService(profile: string, namespace: string, service: string): Promise<FavouriteSummary> {
+    return this.serial(async () => {
+      const f = await this.backend.addServiceFavourite(profile, namespace, service);
+      this.error = null;
+      this.setHighlight(f.name);
+      await this.reload();
+      return f;
+    });
+  }
+
   private setHighlight(name: string | null): void {
     this.highlight = name;
     if (this.highlightTimer) clearTimeout(this.highlightTimer);

@@ -6,7 +6,8 @@
 // is said in the dialog, which stays open with the choice kept.
 import { h } from "../dom";
 import { errorKind, errorMessage } from "../ipc";
-import type { ForwardInfo, ServiceList, ServicePortSummary, ServiceSummary } from "../ipc/types";
+import { savedNotice } from "../favourites/favourite";
+import type { FavouriteSummary, ForwardInfo, ServiceList, ServicePortSummary, ServiceSummary } from "../ipc/types";
 import { forwardMeaning, localPortField, showForwardDialog } from "./dialog";
 import { filterServices, localProblem, serviceChoice, servicePortLabel, servicePortValue, serviceRefusal } from "./model";
 
@@ -24,6 +25,11 @@ export interface ServiceQuestion {
   started: (f: ForwardInfo) => void;
   /** It failed after the dialog was closed: nowhere in it to say so. */
   failedClosed: (message: string) => void;
+  /** Favourites: whether a Service is one, and its star (a shell in a pod it selects). */
+  favourites: {
+    starred: (namespace: string, service: string) => boolean;
+    star: (namespace: string, service: string) => Promise<FavouriteSummary>;
+  } | null;
 }
 
 /** Opens the dialog (one forward dialog at a time); the filter has the focus. */
@@ -118,7 +124,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
         return h(
           "li",
           { class: "service-row", "data-service": s.name, "aria-disabled": String(refused !== null) },
-          h("div", { class: "service-head" }, h("strong", {}, s.name), h("span", { class: "service-meta", title: refused ?? meta }, meta)),
+          h("div", { class: "service-head" }, h("strong", {}, s.name), h("span", { class: "service-meta", title: refused ?? meta }, meta), starButton(s, refused)),
           h("div", { class: "forward-ports" }, ...ports),
         );
       }),
@@ -126,6 +132,41 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     const listed = more ? `the first ${services.length} Services in ${namespace} (it has more: they are not listed)` : `${services.length} Services in ${namespace}`;
     if (services.length > 0 && shown.length === 0) status.textContent = `No Service of ${namespace} matches "${filter.value.trim().slice(0, 40)}"`;
     else if (services.length > 0) status.textContent = shown.length === services.length ? listed.charAt(0).toUpperCase() + listed.slice(1) : `${shown.length} of ${listed}`;
+  };
+  /** The Service's star: keeps `svc/NAME` in Favourites (one click from a shell in a pod it selects). */
+  const starButton = (s: ServiceSummary, refused: string | null): HTMLElement | null => {
+    const favs = q.favourites;
+    if (favs === null) return null;
+    const on = favs.starred(namespace, s.name);
+    const star = h(
+      "button",
+      {
+        type: "button",
+        class: "service-star",
+        "aria-pressed": String(on),
+        "aria-label": `Favourite svc/${s.name}`,
+        disabled: refused !== null,
+        title: refused ?? (on ? `svc/${s.name} is a favourite: star again for another (its own command or container)` : `Keep svc/${s.name} in Favourites: one click opens a shell in a pod it selects`),
+        onclick: () => {
+          const where = namespace;
+          star.disabled = true;
+          favs.star(where, s.name).then(
+            (f) => {
+              star.disabled = false;
+              star.textContent = "\u2605";
+              star.setAttribute("aria-pressed", "true");
+              if (open && where === namespace) status.textContent = savedNotice(f);
+            },
+            (err: unknown) => {
+              star.disabled = false;
+              if (open) say(`svc/${s.name} was not made a favourite: ${errorMessage(err)}`);
+            },
+          );
+        },
+      },
+      on ? "\u2605" : "\u2606",
+    );
+    return star;
   };
   const load = (): void => {
     const mine = ++asked;

@@ -12,6 +12,11 @@ import { askForward, refuseForward } from "./dialog";
 import { forwardAddress, forwardFollows, forwardStatus, forwardTarget, forwardTitle, forwardUrl, withForward } from "./model";
 import { askServiceForward } from "./services";
 
+/** Whether Service `service` of `namespace` is one of `profile`'s favourites. */
+function starredService(model: SidebarModel, profile: string, namespace: string, service: string): boolean {
+  return (model.favourites?.list ?? []).some((f) => f.profile === profile && f.namespace === namespace && f.kind === "service" && f.target === service);
+}
+
 export class ForwardsView {
   readonly root: HTMLElement;
   private readonly rows: HTMLElement;
@@ -86,6 +91,7 @@ export class ForwardsView {
     const current = model.namespace !== null && model.namespace !== ALL_NAMESPACES ? model.namespace : null;
     const fallback = model.profiles.find((x) => x.name === profile)?.namespace ?? "default";
     const production = model.profiles.some((x) => x.name === profile && x.production);
+    const favourites = model.favourites;
     return askServiceForward({
       namespace: current ?? fallback,
       namespaces: model.namespaces,
@@ -94,6 +100,12 @@ export class ForwardsView {
       start: (namespace, service, remote, local) => this.backend.startForward({ profile, namespace, pod: "", remote, local, service }),
       started: (f) => this.started(f),
       failedClosed: (message) => this.say(message),
+      favourites: favourites
+        ? {
+            starred: (namespace, service) => starredService(model, profile, namespace, service),
+            star: (namespace, service) => favourites.addService(profile, namespace, service),
+          }
+        : null,
     });
   }
 

@@ -86,6 +86,7 @@ describe("tauriBackend", () => {
       ["saveLog", ["x.log", "text"]],
       ["listFavourites", []],
       ["addFavourite", ["p", "ns", "web-1", null]],
+      ["addServiceFavourite", ["p", "ns", "web"]],
       ["renameFavourite", ["web", "front"]],
       ["deleteFavourite", ["web"]],
       ["reorderFavourites", [["a", "b"]]],

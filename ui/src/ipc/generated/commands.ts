@@ -88,6 +88,7 @@ export const COMMANDS = [
   "pod_details",
   "list_favourites",
   "add_favourite",
+  "add_service_favourite",
   "rename_favourite",
   "delete_favourite",
   "reorder_favourites",
@@ -367,6 +368,11 @@ export interface Commands {
    * `container` null: the pod's default container.
    */
   addFavourite(profile: string, namespace: string, pod: string, container: string | null): Promise<FavouriteSummary>;
+  /**
+   * Favourites a Service (`svc/NAME`: a shell in the newest Ready pod its selector
+   * finds); refused when it is not there or selects no pods.
+   */
+  addServiceFavourite(profile: string, namespace: string, service: string): Promise<FavouriteSummary>;
   renameFavourite(name: string, newName: string): Promise<void>;
   deleteFavourite(name: string): Promise<void>;
   /**
@@ -498,6 +504,7 @@ export function tauriCommands(): Commands {
     podDetails: (profile, namespace, pod) => invoke<PodDetails>("pod_details", { profile, namespace, pod }),
     listFavourites: () => invoke<FavouriteSummary[]>("list_favourites"),
     addFavourite: (profile, namespace, pod, container) => invoke<FavouriteSummary>("add_favourite", { profile, namespace, pod, container }),
+    addServiceFavourite: (profile, namespace, service) => invoke<FavouriteSummary>("add_service_favourite", { profile, namespace, service }),
     renameFavourite: (name, newName) => invoke<void>("rename_favourite", { name, newName }),
     deleteFavourite: (name) => invoke<void>("delete_favourite", { name }),
     reorderFavourites: (names) => invoke<void>("reorder_favourites", { names }),

@@ -75,6 +75,19 @@ export class MockFavourites {
     return copyFavourite(fav);
   }
 
+  /** As the engine's star on a Service: `service/NAME`, refused when it is not there or selects no pods. */
+  addService(profile: string, namespace: string, service: string): FavouriteSummary {
+    this.profiles.require(profile);
+    const svc = this.cluster.service(namespace, service);
+    if (!svc) throw mockError("notFound", `Error from server (NotFound): services "${service}" not found`);
+    if (svc.selects === null) {
+      throw mockError("invalidInput", `cannot attach to *v1.Service: invalid service '${service}': Service is defined without a selector`);
+    }
+    const fav: FavouriteSummary = { name: this.uniqueName(service), profile, namespace, kind: "service", target: service, container: null, debug: false, command: [] };
+    this.favourites.push(fav);
+    return copyFavourite(fav);
+  }
+
   rename(name: string, newName: string): void {
     const wanted = newName.trim();
     const f = this.require(name);
@@ -115,7 +128,9 @@ export class MockFavourites {
       if (!p) throw mockError("notFound", `pods "${f.target}" not found`);
       chosen = p;
     } else {
-      if (!(WORKLOAD_KINDS as readonly string[]).includes(f.kind) || !cluster.workloadExists(f.namespace, f.kind, f.target)) {
+      if (f.kind === "service") {
+        if (!cluster.service(f.namespace, f.target)) throw mockError("notFound", `services "${f.target}" not found`);
+      } else if (!(WORKLOAD_KINDS as readonly string[]).includes(f.kind) || !cluster.workloadExists(f.namespace, f.kind, f.target)) {
         throw mockError("notFound", `${f.kind}s.apps "${f.target}" not found`);
       }
       const matching = cluster.workloadPods(f.namespace, f.kind, f.target).sort((a, b) =>

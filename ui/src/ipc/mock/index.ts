@@ -674,6 +674,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       await tick(30 + writeDelay);
       return favourites.add(profile, namespace, podName, container);
     },
+    async addServiceFavourite(profile, namespace, service) {
+      await tick(30 + writeDelay);
+      return favourites.addService(profile, namespace, service);
+    },
     async renameFavourite(name, newName) {
       await tick(writeDelay);
       favourites.rename(name, newName);
