@@ -309,18 +309,13 @@ impl Forwards {
             }
         });
         let old = text::shown(&s.pod);
-        // Its pod was gone, or (through a Service) its Service no longer selects it: the row
-        // says where it went instead (and the row goes to the listener).
-        let why = match &s.service {
-            Some(svc) if located == s.pod => format!(
-                "the Service {} no longer selected {old} at the start",
-                text::shown(svc)
-            ),
-            _ => format!("the pod {old} was gone at the start"),
-        };
+        // Its pod was gone: the row says where it went instead (and the row goes to the
+        // listener). Through a Service, a pod found but passed over says why itself.
         self.update(info.id, |i| {
-            if i.pod != old {
-                i.note = Some(text::message(&format!("moved from {old}: {why}")));
+            if located != s.pod {
+                i.note = Some(text::message(&format!(
+                    "moved from {old}: the pod {old} was gone at the start"
+                )));
             }
         });
         Ok(info.id)
@@ -573,6 +568,7 @@ impl Forwards {
             remote,
             port,
             workload,
+            passed_over,
         } = prepared.map_err(|e| Error::from_call(&req.profile, e))?;
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let service_port = port.service_port();
@@ -594,7 +590,14 @@ impl Forwards {
             state: ForwardState::Listening,
             error: None,
             workload: workload.as_ref().map(|w| text::shown(&w.to_string())),
-            note: None,
+            // The pod asked for (a restored forward's) was passed over: which, and why.
+            note: passed_over.map(|why| {
+                text::message(&format!(
+                    "moved from {}: {}",
+                    text::shown(req.pod.trim()),
+                    text::shown(&why)
+                ))
+            }),
             revision: 0,
             restartable: false,
             waiting: false,

@@ -3286,9 +3286,7 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
                 name: "svcfwd".into(),
                 port: service_port
             }),
-            Some(
-                "moved from svcfwd-2: the Service svcfwd no longer selected svcfwd-2 at the start"
-            )
+            Some("moved from svcfwd-2: the Service svcfwd no longer selects it")
         )]
     );
     assert_eq!(greet(service_port).await.0, "hello from svcfwd-3");
@@ -3349,6 +3347,8 @@ async fn a_service_is_made_a_favourite_that_opens_a_pod_it_selects() {
         ),
     )
     .await;
+    // Ready once its server listens.
+    podterm_test_support::portforward::listening(port, true).await;
     for (name, selector) in [
         ("svcfav", serde_json::json!({ "app": "svcfav" })),
         ("svcfav-bare", serde_json::Value::Null),

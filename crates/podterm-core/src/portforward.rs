@@ -317,27 +317,39 @@ impl ForwardPort {
     }
 
     /// The Service read again (its ports or targets may have changed since the forward began),
-    /// before the forward moves to another pod; kept as it was when it cannot be read now.
-    pub async fn refreshed(self, client: &kube::Client, namespace: &str, tuning: Tuning) -> Self {
+    /// before the forward moves to another pod; kept as it was when it cannot be read now, and
+    /// then why, in words.
+    pub async fn refreshed(
+        self,
+        client: &kube::Client,
+        namespace: &str,
+        tuning: Tuning,
+    ) -> (Self, Option<String>) {
         let ForwardPort::Service {
             service: old,
             asked,
         } = self
         else {
-            return self;
+            return (self, None);
         };
         let name = old.metadata.name.clone().unwrap_or_default();
         match crate::cluster::within(tuning.request_timeout, service(client, namespace, &name))
             .await
         {
-            Ok(now) => ForwardPort::Service {
-                service: Box::new(now),
-                asked,
-            },
-            Err(_) => ForwardPort::Service {
-                service: old,
-                asked,
-            },
+            Ok(now) => (
+                ForwardPort::Service {
+                    service: Box::new(now),
+                    asked,
+                },
+                None,
+            ),
+            Err(e) => (
+                ForwardPort::Service {
+                    service: old,
+                    asked,
+                },
+                Some(e.to_string()),
+            ),
         }
     }
 
@@ -569,6 +581,9 @@ pub struct Prepared {
     /// StatefulSet …): none when nothing owns the pod, or its owner cannot be read (its
     /// ReplicaSet unreadable), and the forward ends with the pod.
     pub workload: Option<PodTarget>,
+    /// Why the pod asked for was passed over for another (through a Service: it no longer
+    /// selects it, say), in words; none when it is the pod asked for.
+    pub passed_over: Option<String>,
 }
 
 /// Fetches the pod `name` and checks it ([`check`]) for a forward of `spec`, each request within
@@ -598,6 +613,7 @@ pub async fn prepare(
         remote,
         port: ForwardPort::Pod(spec.clone()),
         workload,
+        passed_over: None,
     })
 }
 
@@ -629,20 +645,20 @@ pub async fn prepare_service(
     if selector.is_empty() {
         return Err(PodError::ServiceWithoutSelector(text::shown(service_name)).into());
     }
-    // The pod given (a restored forward's) only while the Service still selects it: its
-    // selector may have moved on (blue to green) with the old pods still running.
-    let given = match pod {
-        Some(name) => crate::cluster::within(limit, crate::pods::get_pod(client, namespace, name))
-            .await
-            .ok()
-            .filter(|p| {
-                let labels = p.metadata.labels.as_ref();
-                p.metadata.deletion_timestamp.is_none()
-                    && selector
-                        .iter()
-                        .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
-            }),
-        None => None,
+    // The pod given (a restored forward's) only while it runs and the Service still selects
+    // it: its selector may have moved on (blue to green) with the old pods still running.
+    let (given, passed_over) = match pod {
+        Some(name) => {
+            match crate::cluster::within(limit, crate::pods::get_pod(client, namespace, name)).await
+            {
+                Ok(p) => match passed_over_because(&p, &selector, service_name) {
+                    None => (Some(p), None),
+                    Some(why) => (None, Some(why)),
+                },
+                Err(e) => (None, Some(format!("it could not be read: {e}"))),
+            }
+        }
+        None => (None, None),
     };
     let pod = match given {
         Some(p) => p,
@@ -660,7 +676,33 @@ pub async fn prepare_service(
             asked: asked.clone(),
         },
         workload: Some(target),
+        passed_over,
     })
+}
+
+/// Why a forward through Service `service` (its `selector`) does not go to `pod`, in words; none
+/// when it may.
+fn passed_over_because(
+    pod: &Pod,
+    selector: &std::collections::BTreeMap<String, String>,
+    service: &str,
+) -> Option<String> {
+    let labels = pod.metadata.labels.as_ref();
+    if pod.metadata.deletion_timestamp.is_some() {
+        Some("it is being deleted".into())
+    } else if let Err(e) = check_running(pod) {
+        Some(e.to_string())
+    } else if !selector
+        .iter()
+        .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+    {
+        Some(format!(
+            "the Service {} no longer selects it",
+            text::shown(service)
+        ))
+    } else {
+        None
+    }
 }
 
 /// What a carried connection moved.
@@ -865,7 +907,15 @@ pub async fn run(
             Err(e) => return format!("{why}, and {e}"),
         };
         let next_name = next.metadata.name.clone().unwrap_or_default();
-        port = port.refreshed(&client, &namespace, tuning).await;
+        let (now, unread) = port.refreshed(&client, &namespace, tuning).await;
+        port = now;
+        // Said with the move: a changed target may not be followed.
+        let why = match unread {
+            Some(e) => format!(
+                "{why} (the Service could not be read again, its ports are as they were: {e})"
+            ),
+            None => why,
+        };
         let remote = match port.remote_in(&next) {
             Ok(r) => r,
             Err(e) => return format!("{why}, and its next pod {next_name} cannot take it: {e}"),

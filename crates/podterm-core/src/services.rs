@@ -132,12 +132,7 @@ pub async fn list(client: &kube::Client, namespace: &str) -> Result<ServiceList,
         .list(&ListParams::default().limit(limit))
         .await
         .map_err(|e| ForwardError::Api(e.into()))?;
-    let more = list
-        .metadata
-        .continue_
-        .as_deref()
-        .is_some_and(|c| !c.is_empty())
-        || list.items.len() > MAX_SERVICES;
+    let more = has_more(list.metadata.continue_.as_deref(), list.items.len());
     let mut items = list.items;
     items.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     Ok(ServiceList {
@@ -150,8 +145,27 @@ pub async fn list(client: &kube::Client, namespace: &str) -> Result<ServiceList,
     })
 }
 
+/// Whether a page of `len` Services with the server's `continue` token leaves some out: the token
+/// says so, or a server that ignored the limit sent more than are kept.
+fn has_more(continue_token: Option<&str>, len: usize) -> bool {
+    continue_token.is_some_and(|c| !c.is_empty()) || len > MAX_SERVICES
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn more_services_than_listed_are_said() {
+        use super::{has_more, MAX_SERVICES};
+        assert!(!has_more(None, 3));
+        assert!(!has_more(Some(""), MAX_SERVICES));
+        assert!(has_more(
+            Some("eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ"),
+            MAX_SERVICES
+        ));
+        // A server that ignores `limit` sends them all: more than are kept.
+        assert!(has_more(None, MAX_SERVICES + 1));
+    }
+
     use super::*;
 
     fn svc(v: serde_json::Value) -> Service {
