@@ -1333,12 +1333,17 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     const svcStar = 'dialog.service-offer li[data-service="echo-svc"] button.service-star';
     await app.waitFor(svcStar, 15_000);
     await app.click(svcStar);
-    await app.waitUntil("the star's notice", 15_000, () => /^Saved favourite echo-svc \(service\/echo-svc in demo\)$/.test(document.querySelector("dialog.service-offer .service-status")?.textContent ?? ""));
+    const favNotice = await app.waitUntil("the star's notice", 15_000, () => {
+      const t = document.querySelector("dialog.service-offer .service-status")?.textContent ?? "";
+      return /^Saved favourite .* \(service\/echo-svc in demo\)$/.test(t) ? t : false;
+    });
+    // Named after the Service (another favourite of that name: `echo-svc (2)`).
+    const favName = /^Saved favourite (.*) \(service\/echo-svc in demo\)$/.exec(favNotice)[1];
     await app.click("dialog.service-offer .cancel");
-    const favRow = '.favourite[data-favourite="echo-svc"]';
+    const favRow = `.favourite[data-favourite="${favName}"]`;
     await app.waitUntil("the Service's favourite listed", 10_000, (sel) => document.querySelector(`${sel} .favourite-where`)?.textContent === "ops \u00b7 demo \u00b7 service/echo-svc", favRow);
     const stored = JSON.parse(await readFile(path.join(configDir, "favourites.json"), "utf8"));
-    const kept = stored.favourites?.find((x) => x.name === "echo-svc");
+    const kept = stored.favourites?.find((x) => x.name === favName);
     assert(kept?.target?.kind === "service" && kept.target.name === "echo-svc" && kept.namespace === "demo", `favourites.json keeps ${JSON.stringify(kept)}`);
     await app.click(`${favRow} .favourite-delete`);
     await app.waitFor(`${favRow} .favourite-confirm-delete`, 10_000);

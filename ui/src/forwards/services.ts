@@ -32,6 +32,16 @@ export interface ServiceQuestion {
   } | null;
 }
 
+/**
+ * Port `p` of `s` as a forward goes through it: kubectl translates a port by its number, to the
+ * target of the Service's first port with that number (kube-dns's 53 over UDP and TCP may have
+ * two targets).
+ */
+function asTranslated(s: ServiceSummary, p: ServicePortSummary): ServicePortSummary {
+  const first = s.ports.find((x) => x.port === p.port);
+  return first ? { ...p, target: first.target } : p;
+}
+
 /** Opens the dialog (one forward dialog at a time); the filter has the focus. */
 export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
   const earlier = document.querySelector<HTMLDialogElement>("dialog.forward-offer");
@@ -47,6 +57,8 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
   let busy = false;
   /** Counts the lists asked for: an answer for an earlier namespace is dropped. */
   let asked = 0;
+  /** Stars being saved (`namespace/service`): drawn disabled, so a redraw meanwhile cannot save a second. */
+  const starring = new Set<string>();
 
   const filter = h("input", { type: "search", class: "offer-edit service-filter", spellcheck: "false", "aria-label": "Filter Services", placeholder: "Filter by name or selector", autocomplete: "off" });
   const choices = [...new Set([q.namespace, ...q.namespaces])];
@@ -78,7 +90,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
   };
   const choose = (service: ServiceSummary, port: ServicePortSummary, index: number): void => {
     chosen = { service, port, index };
-    chosenText.textContent = serviceChoice(service.name, port);
+    chosenText.textContent = serviceChoice(service.name, asTranslated(service, port));
     for (const b of dialog.querySelectorAll<HTMLButtonElement>("button.service-port")) {
       b.setAttribute("aria-pressed", String(b.dataset.service === service.name && b.dataset.index === String(index)));
     }
@@ -117,7 +129,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
                       agree();
                     },
                   },
-                  servicePortLabel(p),
+                  servicePortLabel(asTranslated(s, p)),
                 );
                 return b;
               });
@@ -138,35 +150,39 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     const favs = q.favourites;
     if (favs === null) return null;
     const on = favs.starred(namespace, s.name);
-    const star = h(
+    const key = `${namespace}/${s.name}`;
+    const title = refused ?? (on ? `svc/${s.name} is a favourite: star again for another (its own command or container)` : `Keep svc/${s.name} in Favourites: one click opens a shell in a pod it selects`);
+    return h(
       "button",
       {
         type: "button",
         class: "service-star",
-        "aria-pressed": String(on),
-        "aria-label": `Favourite svc/${s.name}`,
-        disabled: refused !== null,
-        title: refused ?? (on ? `svc/${s.name} is a favourite: star again for another (its own command or container)` : `Keep svc/${s.name} in Favourites: one click opens a shell in a pod it selects`),
+        "data-starred": String(on),
+        "aria-label": title,
+        disabled: refused !== null || starring.has(key),
+        title,
         onclick: () => {
           const where = namespace;
-          star.disabled = true;
+          starring.add(key);
+          draw();
           favs.star(where, s.name).then(
             (f) => {
-              star.disabled = false;
-              star.textContent = "\u2605";
-              star.setAttribute("aria-pressed", "true");
-              if (open && where === namespace) status.textContent = savedNotice(f);
+              starring.delete(key);
+              if (!open || where !== namespace) return;
+              draw();
+              status.textContent = savedNotice(f);
             },
             (err: unknown) => {
-              star.disabled = false;
-              if (open) say(`svc/${s.name} was not made a favourite: ${errorMessage(err)}`);
+              starring.delete(key);
+              if (!open) return;
+              draw();
+              say(`svc/${s.name} was not made a favourite: ${errorMessage(err)}`);
             },
           );
         },
       },
       on ? "\u2605" : "\u2606",
     );
-    return star;
   };
   const load = (): void => {
     const mine = ++asked;

@@ -229,8 +229,9 @@ export class MockForwards {
     // kubectl's rule: refused only when no TCP port has the number (kube-dns serves 53 over both).
     const served = (protocol: string) => svc.summary.ports.some((p) => p.port === port.port && p.protocol === protocol);
     if (served("UDP") && !served("TCP")) throw mockError("invalidInput", `UDP protocol is not supported for ${text}`);
-    const running = req.pod ? this.cluster.find(namespace, req.pod) : undefined;
-    const podName = running?.phase === "Running" ? running.name : this.newestReady(namespace, "service", name, "");
+    // The pod asked for (a restored forward's) while it runs and the Service still selects it.
+    const selected = req.pod ? this.cluster.workloadPods(namespace, "service", name).find((p) => p.name === req.pod) : undefined;
+    const podName = selected?.phase === "Running" ? selected.name : this.newestReady(namespace, "service", name, "");
     const pod = podName === undefined ? undefined : this.cluster.find(namespace, podName);
     if (!pod) throw mockError("refused", `no Ready pod of service/${name} in ${namespace}`);
     const remote = /^\d+$/.test(port.target) ? Number(port.target) : pod.ports.find((p) => p.name === port.target)?.port;
