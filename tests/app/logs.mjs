@@ -121,6 +121,9 @@ test("a 10 MB/s writer followed: the window answers, the view keeps its line lim
     labels: { app: "flood" },
     containers: [{ name: "main", command: ["sh", "-c", `b=$(yes '${line}' | head -n 16384); while :; do printf '%s\\n' "$b"; sleep 0.1; done`] }],
   });
+  // The new pod listed first: its row, arriving above shell's, would move shell's row under a
+  // click aimed at it (the click landed on the pod above).
+  await app.waitFor('.pod[data-pod="flood"]', 20_000);
   // A shell in another tab first: it must keep echoing during the flood.
   const before = (await tabs()).map((t) => t.id);
   await app.click('.pod[data-pod="shell"] .pod-line');
@@ -128,7 +131,6 @@ test("a 10 MB/s writer followed: the window answers, the view keeps its line lim
   const shell = await app.waitUntil("the shell tab", 15_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), before);
   await waitForLine(shell.id, (l) => /[$#] ?$/.test(l), "a prompt");
 
-  await app.waitFor('.pod[data-pod="flood"]', 20_000);
   const tab = await openLogs("flood");
   const pane = `.pane[data-tab-id="${tab.id}"]`;
   // The line limit is an app setting: 5,000 lines, saved in settings.json by the engine.
