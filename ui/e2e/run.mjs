@@ -3311,6 +3311,74 @@ test("port forwards start again after a restart: on their Deployment's newest Re
   await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
 });
 
+test("the sidebar's Favourites, Clusters and Port forwards fold to their title line: the pod list gets the room, the folds are remembered", async () => {
+  // Two forwards from a "last run": one on its Deployment's pod, one whose pod is gone (stopped).
+  const saved = [
+    { profile: "demo", namespace: "demo", pod: "web-7c9d6b5f4-q8z7m", remote: "80", local: 18090, workload: "deployment/web" },
+    { profile: "demo", namespace: "demo", pod: "gone-2", remote: "8080", local: 18091, workload: null },
+  ];
+  await page.evaluate((s) => localStorage.setItem("podterm.mock.forwards", JSON.stringify(s)), saved);
+  await page.reload();
+  await until(async () => ((await page.evaluate(() => window.__podtermMock?.forwards() ?? [])).length === 2 ? true : null), "the two forwards");
+  // The reload is a fresh mock: one cluster, no favourite. A second cluster and a favourite.
+  await page.click(".add-profile");
+  await page.click('.add-menu [data-action="add-manual"]');
+  await page.waitForSelector("dialog.profile-form[open]");
+  await page.fill('.profile-form input[name="name"]', "staging");
+  await page.fill('.profile-form input[name="server"]', "https://10.0.0.1:6443");
+  await page.fill('.profile-form input[name="token"]', "s3cret");
+  await page.click('.profile-form button[type="submit"]');
+  await page.waitForSelector('.profile[data-profile="staging"]', { timeout: WAIT_MS });
+  await selectProfile("demo", "demo");
+  await page.click('.pod[data-pod="shell"] .star');
+  await page.waitForSelector('.favourite[data-favourite="shell"]', { timeout: WAIT_MS });
+  await page.waitForSelector("section.forwards li.forward.ended", { timeout: WAIT_MS });
+  const favourites = await page.$$eval(".favourite-list .favourite", (els) => els.length);
+  const clusters = await page.$$eval(".profile-list .profile", (els) => els.length);
+  assert(favourites >= 1 && clusters >= 2, `the check needs a favourite and two clusters: ${favourites}, ${clusters}`);
+  const podsHeight = () => page.$eval(".pods", (el) => el.clientHeight);
+  const unfolded = await podsHeight();
+  for (const section of [".favourites", ".profiles", "section.forwards"]) await page.click(`${section} .fold-toggle`);
+  await waitText(".favourites .fold-count", ` \u00b7 ${favourites}`);
+  await waitText(".profiles .fold-count", ` \u00b7 ${clusters}`);
+  await waitText("section.forwards .fold-count", " \u00b7 2, 1 stopped");
+  const folded = async () =>
+    page.evaluate(() => ({
+      expanded: [...document.querySelectorAll(".fold-toggle")].map((b) => `${b.dataset.fold}=${b.getAttribute("aria-expanded")}`).sort().join(" "),
+      favourites: document.querySelector(".favourite-list")?.getClientRects().length ?? -1,
+      rows: document.querySelector(".forward-rows")?.getClientRects().length ?? -1,
+      clusters: [...document.querySelectorAll(".profile-list .profile")].filter((el) => el.getClientRects().length > 0).map((el) => el.dataset.profile),
+      saved: localStorage.getItem("podterm.sidebarFolded"),
+    }));
+  const want = JSON.stringify({ expanded: "clusters=false favourites=false forwards=false", favourites: 0, rows: 0, clusters: ["demo"], saved: '["clusters","favourites","forwards"]' });
+  await until(async () => (JSON.stringify(await folded()) === want ? true : null), `the three sections folded (${JSON.stringify(await folded())})`);
+  // The room they gave goes to the pods.
+  await until(async () => ((await podsHeight()) > unfolded + 100 ? true : null), `the pod list taller than its ${unfolded} px`);
+  await screenshot("sidebar-folded");
+  // Remembered across a restart; still the chosen cluster under the folded title.
+  await page.reload();
+  await page.waitForSelector(".profile.selected", { timeout: WAIT_MS });
+  await until(async () => (JSON.stringify(await folded()) === want.replace('["demo"]', JSON.stringify(await page.$eval(".profile.selected", (el) => [el.dataset.profile]))) ? true : null), `folded after a reload (${JSON.stringify(await folded())})`);
+  for (const section of [".favourites", ".profiles", "section.forwards"]) await page.click(`${section} .fold-toggle`);
+  await until(
+    async () => {
+      const f = await folded();
+      // (The reload was a fresh mock: its one cluster, no favourite.)
+      const all = await page.$$eval(".profile-list .profile", (els) => els.length);
+      return f.expanded === "clusters=true favourites=true forwards=true" && f.favourites === 1 && f.rows === 1 && f.clusters.length === all && all >= 1 && f.saved === "[]" ? true : null;
+    },
+    "the three sections unfolded",
+  );
+  const count = await page.$eval("section.forwards .fold-count", (el) => el.textContent);
+  assert(count === "", `an unfolded title says ${JSON.stringify(count)}`);
+  // Stop both (the ended one is forgotten): the tests after this start with none.
+  for (const row of await page.$$eval("section.forwards li.forward", (els) => els.map((el) => el.dataset.id))) {
+    await page.click(`section.forwards li.forward[data-id="${row}"] .forward-stop`);
+  }
+  await until(async () => ((await page.evaluate(() => localStorage.getItem("podterm.mock.forwards") ?? "[]")) === "[]" ? true : null), "the forwards forgotten");
+  await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
+});
+
 test("the window at its smallest (640×400) with Settings open: the pod list keeps two rows, the sidebar scrolls to Settings", async () => {
   await selectProfile("demo", "demo");
   await openSettings();

@@ -3,6 +3,7 @@
 import { clear, h } from "../dom";
 import type { FavouriteSummary } from "../ipc/types";
 import { favouriteDetails, favouriteWhere } from "./favourite";
+import { type Fold, foldable } from "../sidebar/fold";
 import type { FavouritesModel } from "./model";
 
 interface Editing {
@@ -16,6 +17,7 @@ export class FavouritesView {
   readonly root: HTMLElement;
   private readonly list: HTMLUListElement;
   private readonly messages: HTMLElement;
+  private readonly fold: Fold;
   private editing: Editing | null = null;
   private confirmDelete: string | null = null;
   private rendering = false;
@@ -27,13 +29,9 @@ export class FavouritesView {
   constructor(private readonly model: FavouritesModel) {
     this.list = h("ul", { class: "favourite-list", "aria-label": "Favourites" });
     this.messages = h("div", { class: "favourite-messages", "aria-live": "polite" });
-    this.root = h(
-      "section",
-      { class: "favourites" },
-      h("div", { class: "section-title" }, h("span", {}, "Favourites")),
-      this.messages,
-      this.list,
-    );
+    this.root = h("section", { class: "favourites" });
+    this.fold = foldable(this.root, "favourites", "Favourites");
+    this.root.append(h("div", { class: "section-title" }, this.fold.button), this.messages, this.list);
     // A favourite under the pointer or the focus is a sign its tab may come next.
     const near = (e: Event) => {
       if ((e.target as HTMLElement).closest?.("li.favourite")) this.model.approached();
@@ -93,6 +91,7 @@ export class FavouritesView {
         );
       }
       const count = m.list.length;
+      this.fold.setCount(count);
       m.list.forEach((f, i) => this.list.appendChild(this.row(f, i, count)));
 
       if (editingFocused && this.editing) this.editing.input.focus();

@@ -11,6 +11,7 @@ import { ALL_NAMESPACES } from "../sidebar/pods";
 import { askForward, refuseForward } from "./dialog";
 import { forwardAddress, forwardFollows, forwardStatus, forwardTarget, forwardTitle, forwardUrl, withForward } from "./model";
 import { askServiceForward } from "./services";
+import { type Fold, foldable } from "../sidebar/fold";
 
 /** Whether Service `service` of `namespace` is one of `profile`'s favourites. */
 function starredService(model: SidebarModel, profile: string, namespace: string, service: string): boolean {
@@ -21,6 +22,7 @@ export class ForwardsView {
   readonly root: HTMLElement;
   private readonly rows: HTMLElement;
   private readonly note: HTMLElement;
+  private readonly fold: Fold;
   private list: ForwardInfo[] = [];
   /** Forwards stopped from here: a late event about one brings no row back. */
   private readonly stopped = new Set<number>();
@@ -28,7 +30,9 @@ export class ForwardsView {
   constructor(private readonly backend: Backend) {
     this.rows = h("ul", { class: "forward-rows" });
     this.note = h("p", { class: "forward-note", role: "status" });
-    this.root = h("section", { class: "forwards", "aria-label": "Port forwards", hidden: true }, h("h3", {}, "Port forwards"), this.rows, this.note);
+    this.root = h("section", { class: "forwards", "aria-label": "Port forwards", hidden: true });
+    this.fold = foldable(this.root, "forwards", "Port forwards");
+    this.root.append(h("h3", {}, this.fold.button), this.rows, this.note);
     void this.backend.watchForwards((f) => this.changed(f));
     const show = (all: ForwardInfo[]): void => {
       for (const f of all) this.changed(f);
@@ -128,6 +132,8 @@ export class ForwardsView {
 
   private render(): void {
     this.root.hidden = this.list.length === 0;
+    const ended = this.list.filter((f) => f.state.state === "ended").length;
+    this.fold.setCount(this.list.length, ended > 0 ? `${ended} stopped` : "");
     keyed(
       this.rows,
       this.list,

@@ -1,6 +1,6 @@
 // The sidebar: favourites, profiles → namespaces → pods (live), and the container picker that
 // opens a tab. It renders a `SidebarModel` and turns clicks and keys into model calls.
-import { clear, h, setText } from "../dom";
+import { append, clear, h, setText } from "../dom";
 import { showMenu, type MenuItem } from "../menu";
 import { FavouritesView } from "../favourites/view";
 import { errorMessage } from "../ipc";
@@ -9,6 +9,7 @@ import type { SidebarModel } from "./model";
 import { ALL_NAMESPACES, execRefusal, pickerContainers, podListEmptyText, podRow, podTooltip, POD_SORTS, type PodSort } from "./pods";
 import { formatAge } from "./age";
 import { clampSidebarWidth, loadSidebarWidth, saveSidebarWidth } from "./width";
+import { type Fold, foldable } from "./fold";
 import { openProfileForm } from "./profile-form-view";
 import { profileLook } from "../profile-look";
 
@@ -35,6 +36,7 @@ const OTHER_NAMESPACE = "\u0000other";
 export class SidebarView {
   readonly root: HTMLElement;
   private profileList: HTMLUListElement;
+  private readonly profilesFold: Fold;
   private addMenu: HTMLElement;
   private nsSelect: HTMLSelectElement;
   private nsInput: HTMLInputElement;
@@ -181,6 +183,27 @@ export class SidebarView {
       model.favourites.onChange(() => this.scheduleRender());
     }
 
+    // Clusters: folded, only the one chosen shows.
+    const profiles = h("section", { class: "profiles" });
+    this.profilesFold = foldable(profiles, "clusters", "Clusters");
+    append(
+      profiles,
+      h(
+        "div",
+        { class: "section-title" },
+        this.profilesFold.button,
+        h("button", {
+          class: "icon-button add-profile",
+          title: "Add a cluster",
+          "aria-label": "Add a cluster",
+          onclick: () => {
+            this.addMenu.hidden = !this.addMenu.hidden;
+          },
+        }, "+"),
+      ),
+      this.addMenu,
+      this.profileList,
+    );
     this.root = h(
       "aside",
       { class: "sidebar" },
@@ -191,25 +214,7 @@ export class SidebarView {
         opts.badge ? h("span", { class: "badge", title: "No Tauri backend: an in-page mock answers" }, opts.badge) : null,
       ),
       this.favouritesView?.root ?? null,
-      h(
-        "section",
-        { class: "profiles" },
-        h(
-          "div",
-          { class: "section-title" },
-          h("span", {}, "Clusters"),
-          h("button", {
-            class: "icon-button add-profile",
-            title: "Add a cluster",
-            "aria-label": "Add a cluster",
-            onclick: () => {
-              this.addMenu.hidden = !this.addMenu.hidden;
-            },
-          }, "+"),
-        ),
-        this.addMenu,
-        this.profileList,
-      ),
+      profiles,
       h(
         "section",
         { class: "ns" },
@@ -308,6 +313,7 @@ export class SidebarView {
     if (m.profilesLoaded && m.profiles.length === 0) {
       this.profileList.appendChild(h("li", { class: "profile-empty" }, "No clusters yet. Use + to add one."));
     }
+    this.profilesFold.setCount(m.profiles.length);
     for (const p of m.profiles) {
       const selected = p.name === m.profile;
       const confirming = this.confirmDelete === p.name;

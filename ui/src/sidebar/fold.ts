@@ -1,0 +1,102 @@
+// Sidebar sections folded to their title line (Favourites, Clusters, Port forwards): a click on
+// the title folds or unfolds one, so that a user with many clusters or forwards gives the pod list
+// the room. Which are folded is remembered in localStorage (a layout choice, nothing secret).
+
+const KEY = "podterm.sidebarFolded";
+
+function storage(): Storage | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** The sections remembered as folded (none when nothing or something unreadable is stored). */
+export function loadFolded(): Set<string> {
+  try {
+    const parsed: unknown = JSON.parse(storage()?.getItem(KEY) ?? "[]");
+    return new Set(Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === "string") : []);
+  } catch {
+    return new Set();
+  }
+}
+
+export function saveFolded(key: string, folded: boolean): void {
+  const all = loadFolded();
+  if (folded) all.add(key);
+  else all.delete(key);
+  try {
+    storage()?.setItem(KEY, JSON.stringify([...all].sort()));
+  } catch {
+    /* not remembered: the next start shows the section unfolded */
+  }
+}
+
+/**
+ * What a folded title says after its name: how many rows it hides and, when some need a look
+ * (`attention`: a forward that stopped), how many of them; unfolded, nothing.
+ */
+export function foldedCount(folded: boolean, count: number, attention = ""): string {
+  if (!folded || count <= 0) return "";
+  return attention === "" ? ` · ${count}` : ` · ${count}, ${attention}`;
+}
+
+export interface Fold {
+  /** The title's button (put it where the section's name was). */
+  readonly button: HTMLButtonElement;
+  readonly folded: boolean;
+  /** How many rows the section holds, said in the title while it is folded (with `attention`). */
+  setCount(count: number, attention?: string): void;
+  setFolded(folded: boolean): void;
+}
+
+/**
+ * Makes `section` foldable by a button showing `name`: folded, the section has the class
+ * `folded` (its stylesheet rules hide its rows), the button `aria-expanded="false"`.
+ */
+export function foldable(section: HTMLElement, key: string, name: string): Fold {
+  const chevron = document.createElement("span");
+  chevron.className = "fold-chevron";
+  chevron.setAttribute("aria-hidden", "true");
+  const label = document.createElement("span");
+  label.className = "fold-name";
+  const count = document.createElement("span");
+  count.className = "fold-count";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "fold-toggle";
+  button.dataset.fold = key;
+  button.append(chevron, label, count);
+  let folded = loadFolded().has(key);
+  let rows = 0;
+  let needs = "";
+  const show = (): void => {
+    section.classList.toggle("folded", folded);
+    button.setAttribute("aria-expanded", folded ? "false" : "true");
+    chevron.textContent = folded ? "\u25b8" : "\u25be";
+    label.textContent = name;
+    count.textContent = foldedCount(folded, rows, needs);
+    count.classList.toggle("attention", folded && needs !== "");
+    button.title = folded ? `Show the ${name.toLowerCase()}` : `Fold the ${name.toLowerCase()} to give the pods more room`;
+  };
+  const fold: Fold = {
+    button,
+    get folded() {
+      return folded;
+    },
+    setCount(n: number, attention = "") {
+      rows = n;
+      needs = attention;
+      show();
+    },
+    setFolded(f: boolean) {
+      folded = f;
+      saveFolded(key, f);
+      show();
+    },
+  };
+  button.addEventListener("click", () => fold.setFolded(!folded));
+  show();
+  return fold;
+}
