@@ -1311,7 +1311,6 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     await waitFor("the port chosen", async () => same((seen = await chosen())), 10_000).catch((e) => {
       throw new Error(`${e.message}; the dialog: ${JSON.stringify(seen)}`);
     });
-    await app.exec(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
     await screenshot("service-forward-offer");
     const after = await chosen();
     assert(same(after), `the choice changed by itself: ${JSON.stringify(after)}`);
@@ -1324,6 +1323,32 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     assert(viaSvc.err === null && viaSvc.got === "hello from echo-fwd-next\nping-45\n", `through the Service's forward: ${JSON.stringify(viaSvc)}`);
     await app.waitUntil("the connection counted", 15_000, () => document.querySelector("section.forwards li.forward .forward-status")?.textContent?.startsWith("demo \u00b7 1 connection") ?? false);
     await screenshot("service-forward-listed");
+    // The sections above and below the pod list fold to their title lines, and the list takes
+    // the room (with four clusters, two favourites and this forward, it showed two rows).
+    const podsHeight = await app.exec(() => document.querySelector(".pods")?.clientHeight ?? 0);
+    for (const section of [".favourites", ".profiles", "section.forwards"]) await app.click(`${section} .fold-toggle`);
+    const folded = await app.waitUntil("the three sections folded", 10_000, (before) => {
+      const shown = (el) => el !== null && el.getClientRects().length > 0;
+      const count = (sel) => document.querySelector(`${sel} .fold-count`)?.textContent ?? "";
+      const clusters = [...document.querySelectorAll(".profile-list .profile")].filter(shown).map((el) => el.dataset.profile);
+      const height = document.querySelector(".pods")?.clientHeight ?? 0;
+      const ok =
+        !shown(document.querySelector(".favourite-list")) &&
+        !shown(document.querySelector(".forward-rows")) &&
+        clusters.length === 1 &&
+        clusters[0] === "ops" &&
+        /^ · [0-9]+$/.test(count(".favourites")) &&
+        count(".profiles") === ` · ${document.querySelectorAll(".profile-list .profile").length}` &&
+        count("section.forwards") === " · 1" &&
+        height > before + 100;
+      return ok ? `${height} px; ${count(".favourites")} ${count(".profiles")}` : false;
+    }, podsHeight);
+    console.log(`  folded: the pod list ${podsHeight} px → ${folded}`);
+    await screenshot("sidebar-folded");
+    for (const section of [".favourites", ".profiles", "section.forwards"]) await app.click(`${section} .fold-toggle`);
+    await app.waitUntil("the three sections unfolded", 10_000, () =>
+      [...document.querySelectorAll(".fold-toggle")].every((b) => b.getAttribute("aria-expanded") === "true") && document.querySelector(".forward-rows")?.getClientRects().length === 1,
+    );
     await app.click("section.forwards li.forward .forward-stop");
     await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
     // The Service's star: a favourite `service/echo-svc` in the sidebar, saved in

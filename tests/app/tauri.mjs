@@ -277,6 +277,12 @@ export class WebDriver {
   }
 
   async screenshot(file) {
+    // What a person sees: the state the test just waited for, painted (two frames on); a
+    // hidden window draws no frames, so at most 250 ms.
+    await this.exec(() => new Promise((r) => {
+      setTimeout(() => r(false), 250);
+      requestAnimationFrame(() => requestAnimationFrame(() => r(true)));
+    })).catch(() => {});
     const b64 = await this.cmd("GET", "/screenshot");
     await writeFile(file, Buffer.from(b64, "base64"));
     return file;
