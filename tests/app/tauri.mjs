@@ -276,13 +276,17 @@ export class WebDriver {
     await this.cmd("POST", `/element/${el}/value`, { text });
   }
 
-  async screenshot(file) {
-    // What a person sees: the state the test just waited for, painted (two frames on); a
-    // hidden window draws no frames, so at most 250 ms.
+  /** Resolves once the page has drawn two frames since the call: the state a test just waited
+   *  for is painted. A hidden window draws no frames: 250 ms at most. */
+  async painted() {
     await this.exec(() => new Promise((r) => {
       setTimeout(() => r(false), 250);
       requestAnimationFrame(() => requestAnimationFrame(() => r(true)));
     })).catch(() => {});
+  }
+
+  async screenshot(file) {
+    await this.painted();
     const b64 = await this.cmd("GET", "/screenshot");
     await writeFile(file, Buffer.from(b64, "base64"));
     return file;
@@ -350,7 +354,12 @@ export async function launchApp({ binary, env = {}, log = () => {} }) {
     // Screenshots of the X display, as a person would see the window. (WebKitWebDriver's own
     // screenshot waits forever for a composited frame when WebKit's compositing mode is off,
     // as the app turns it off.)
-    const screenshot = (file) => captureDisplay(xvfb.display, file);
+    // What a person sees: the state the test just waited for, painted (the capture took the frame
+    // before a click's once).
+    const screenshot = async (file) => {
+      await wd.painted();
+      return captureDisplay(xvfb.display, file);
+    };
     return Object.assign(wd, { close, pid: appPid, openShell: (timeout) => openShell(wd, timeout), xvfbPid: xvfb.pid, configDir, env: appEnv, binary, screenshot, driverLog: () => driverLog, bufferLines: (tabId) => bufferLines(wd, tabId), waitForLine: (...args) => waitForLine(wd, ...args) });
   } catch (e) {
     await close();
