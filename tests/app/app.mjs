@@ -126,6 +126,63 @@ test("pod `shell`: `echo hello` shows hello; the first tab too was made ahead, w
   await screenshot("echo-hello");
 });
 
+/** The desktop's clipboard as another application reads it (xclip on the app's X display). */
+function desktopClipboard() {
+  return new Promise((resolve) => {
+    const x = spawn("xclip", ["-o", "-selection", "clipboard"], { env: { ...process.env, DISPLAY: app.env.DISPLAY }, stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    x.stdout.on("data", (d) => (out += d));
+    x.on("error", () => resolve(null));
+    x.on("exit", (code) => resolve(code === 0 ? out : null));
+  });
+}
+
+test("copy and paste go through the desktop's clipboard: Ctrl+Shift+C, the terminal's menu, Ctrl+Shift+V", async () => {
+  const id = state.tabId;
+  const ta = `.pane[data-tab-id="${id}"] .xterm-helper-textarea`;
+  await typeLine(id, "echo clip-$((4700+11))");
+  await waitForLine(id, (l) => l === "clip-4711", "clip-4711");
+  // Ctrl+Shift+C copies the selection (made here from the page; the key is a person's).
+  await app.exec((tab) => window.__podterm.terminals.get(tab).selectAll(), id);
+  await app.type(ta, `${Keys.CONTROL}${Keys.SHIFT}c${Keys.NULL}`);
+  const copied = await waitFor("the selection on the desktop's clipboard", async () => {
+    const c = await desktopClipboard();
+    return c !== null && c.includes("clip-4711") ? c : null;
+  }, 10_000);
+  assert(copied.includes("echo clip-$((4700+11))"), `the clipboard holds ${JSON.stringify(copied.slice(-120))}`);
+  await app.exec((tab) => window.__podterm.terminals.get(tab).clearSelection(), id);
+  // Another application's text, pasted with Ctrl+Shift+V, reaches the shell once.
+  const owner = spawn("xclip", ["-i", "-selection", "clipboard"], { env: { ...process.env, DISPLAY: app.env.DISPLAY }, stdio: ["pipe", "ignore", "ignore"] });
+  try {
+    owner.stdin.end("echo pasted-$((800+15))");
+    await waitFor("the desktop's clipboard set", async () => ((await desktopClipboard()) === "echo pasted-$((800+15))" ? true : null), 10_000);
+    await app.type(ta, `${Keys.CONTROL}${Keys.SHIFT}v${Keys.NULL}`);
+    await waitForLine(id, (l) => l.endsWith("echo pasted-$((800+15))"), "the pasted command on the prompt line");
+    await app.type(ta, Keys.ENTER);
+    await waitForLine(id, (l) => l === "pasted-815", "pasted-815 (the pasted command run)");
+    const lines = await bufferLines(id);
+    assert(lines.filter((l) => l.endsWith("echo pasted-$((800+15))")).length === 1, `pasted more than once: ${JSON.stringify(lines.slice(-6))}`);
+  } finally {
+    owner.kill();
+  }
+  // A pod's menu copies its name (a click on the item, as a person's: the webview lets only a
+  // gesture write the clipboard).
+  await app.exec(() => {
+    const row = document.querySelector('.pod[data-pod="shell"] .pod-line');
+    const r = row.getBoundingClientRect();
+    row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
+  });
+  const nth = await app.waitUntil("the pod's Copy name", 10_000, () => {
+    const items = [...(document.querySelector(".context-menu")?.children ?? [])];
+    const i = items.findIndex((e) => e.textContent === "Copy name");
+    return i < 0 ? null : i + 1;
+  });
+  await app.click(`.context-menu > :nth-child(${nth})`);
+  await waitFor("the pod's name on the desktop's clipboard", async () => ((await desktopClipboard()) === "shell" ? true : null), 10_000);
+  const said = await app.waitUntil("the sidebar's notice", 10_000, () => document.querySelector(".sidebar .messages .message.notice .message-text")?.textContent);
+  assert(said === "Copied shell", `the notice says ${JSON.stringify(said)}`);
+});
+
 test("the next tab's terminal is made ahead: its session and its page socket start at once, and it works", async () => {
   // ui/src/terminal/workspace.ts (the spare terminal): once a tab is open, the page makes the
   // next tab's terminal and asks for its socket's address; that tab then opens its session and
@@ -1323,6 +1380,9 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     assert(viaSvc.err === null && viaSvc.got === "hello from echo-fwd-next\nping-45\n", `through the Service's forward: ${JSON.stringify(viaSvc)}`);
     await app.waitUntil("the connection counted", 15_000, () => document.querySelector("section.forwards li.forward .forward-status")?.textContent?.startsWith("demo \u00b7 1 connection") ?? false);
     await screenshot("service-forward-listed");
+    // Copy puts the address on the desktop's clipboard, for a browser or curl elsewhere.
+    await app.click("section.forwards li.forward .forward-copy");
+    await waitFor("the address on the desktop's clipboard", async () => ((await desktopClipboard()) === `127.0.0.1:${svcPort}` ? true : null), 10_000);
     // The sections above and below the pod list fold to their title lines, and the list takes
     // the room (with four clusters, two favourites and this forward, it showed two rows).
     const podsHeight = await app.exec(() => document.querySelector(".pods")?.clientHeight ?? 0);

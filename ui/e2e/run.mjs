@@ -2207,6 +2207,25 @@ async function logLines(tabId) {
   return page.evaluate((id) => window.__podterm.logs.get(id).model.all().map((l) => l.text), tabId);
 }
 
+test("a pod's menu copies its name, in All namespaces too (without its namespace)", async () => {
+  await selectProfile("demo", "demo");
+  const copyName = async (row, name) => {
+    await page.evaluate(() => navigator.clipboard.writeText("before"));
+    await page.click(`${row} .pod-line`, { button: "right" });
+    await page.click('.context-menu .context-item:has-text("Copy name")');
+    await waitText(".sidebar .messages .message.notice .message-text", `Copied ${name}`);
+    const clip = await page.evaluate(() => navigator.clipboard.readText());
+    assert(clip === name, `the clipboard holds ${JSON.stringify(clip)}, not ${name}`);
+    await dismissMessages();
+  };
+  await copyName('.pod[data-pod="db-0"]', "db-0");
+  await page.selectOption(".ns-select", "\u0000all");
+  await page.waitForSelector('.pod[data-namespace="default"][data-pod="hello"]', { timeout: WAIT_MS });
+  await copyName('.pod[data-namespace="default"][data-pod="hello"]', "hello");
+  await page.selectOption(".ns-select", "demo");
+  await podsShown("demo", "demo");
+});
+
 test("a pod's Logs view: right-click opens it; lines, colours, search, pause, timestamps, wrap, limit, events and status", async () => {
   await selectProfile("demo", "demo");
   await page.evaluate(() => window.__podtermMock.setLogTick(0));

@@ -1,6 +1,7 @@
 // The sidebar's "Port forwards" list (shown while there is one) and the pod menu's "Forward a
 // port…": the question (./dialog.ts), then a row per forward with Open (the browser), Copy
 // (the address) and Stop; an ended forward says why and is removed.
+import { writeClipboard } from "../clipboard";
 import { h, keyed, setText } from "../dom";
 import { errorKind, errorMessage } from "../ipc";
 import type { Backend } from "../ipc";
@@ -240,7 +241,7 @@ export class ForwardsView {
 
   private async copy(f: ForwardInfo): Promise<void> {
     try {
-      await navigator.clipboard.writeText(forwardAddress(f));
+      await writeClipboard(forwardAddress(f));
       this.say(`Copied ${forwardAddress(f)}`);
     } catch {
       this.say(`Copy failed: the address is ${forwardAddress(f)}`);

@@ -133,6 +133,12 @@ export class SidebarModel {
     }
   }
 
+  /** Says `text` under the pod list for a few seconds (what a pod's menu did). */
+  say(text: string): void {
+    this.shortNotice(text);
+    this.changed();
+  }
+
   /** A notice that goes away by itself after a few seconds. */
   private shortNotice(text: string): void {
     this.notice = text;

@@ -7,6 +7,7 @@ import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { Terminal, type ITheme } from "@xterm/xterm";
+import { writeClipboard } from "../clipboard";
 import { h, setText } from "../dom";
 import { closeMenu, showMenu, SEPARATOR, type MenuItem } from "../menu";
 import { handleOsc52 } from "./osc52";
@@ -134,27 +135,6 @@ declare global {
 export function podtermHook(): PodtermHook {
   if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map(), splits: new Map(), transports: new Map(), painters: new Map(), selections: new Map() };
   return window.__podterm;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Clipboard helpers
-
-async function writeClipboard(text: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return;
-  } catch {
-    /* fall back to the legacy path below */
-  }
-  const ta = h("textarea", { class: "clipboard-helper", "aria-hidden": "true" });
-  ta.value = text;
-  document.body.appendChild(ta);
-  ta.select();
-  try {
-    document.execCommand("copy");
-  } finally {
-    ta.remove();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
