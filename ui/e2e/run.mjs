@@ -371,6 +371,46 @@ test("a pod's container picker preselects the default container", async () => {
   await page.click('.pod[data-pod="web-7c9d6b5f4-kx2lp"] .pod-line'); // closes it
 });
 
+test("the keyboard: ArrowDown from the filter into the pods, the arrows, Home and End between them, Enter opens the picker, ArrowUp back", async () => {
+  const focused = () =>
+    page.evaluate(() => {
+      const a = document.activeElement;
+      if (a?.classList.contains("filter")) return "filter";
+      return a?.classList.contains("pod-line") ? a.closest(".pod")?.dataset.pod ?? "?" : `other: ${a?.className}`;
+    });
+  const press = async (key, want) => {
+    await page.keyboard.press(key);
+    await until(async () => ((await focused()) === want ? true : null), `${key} to ${want} (at ${await focused()})`);
+  };
+  await page.fill(".filter", "");
+  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
+  const order = await page.$$eval(".pod", (els) => els.map((el) => el.dataset.pod));
+  assert(order.length >= 4, `too few pods for the check: ${order.join(", ")}`);
+  await page.focus(".filter");
+  await press("ArrowDown", order[0]);
+  await press("ArrowDown", order[1]);
+  await press("ArrowDown", order[2]);
+  await press("ArrowUp", order[1]);
+  await press("End", order.at(-1));
+  await press("ArrowDown", order.at(-1));
+  await press("Home", order[0]);
+  await press("ArrowUp", "filter");
+  // Filtered: the first match, and Enter on it opens its containers.
+  await page.keyboard.type("db-");
+  await page.waitForSelector('.pod[data-pod="shell"]', { state: "detached", timeout: WAIT_MS });
+  await press("ArrowDown", "db-0");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector('.pod.picking[data-pod="db-0"] .picker', { timeout: WAIT_MS });
+  // The keys go on in the picker: its command box (Enter there opens the default container); Escape closes it.
+  await until(async () => ((await page.evaluate(() => document.activeElement?.matches('.pod[data-pod="db-0"] .picker input.command') === true)) ? true : null), "the keyboard in the picker");
+  await screenshot("pods-by-keyboard");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector('.pod[data-pod="db-0"] .picker', { state: "detached", timeout: WAIT_MS });
+  assert((await page.evaluate(() => window.__podterm?.tabs?.().length ?? 0)) === 0, "a tab opened");
+  await page.fill(".filter", "");
+  await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
+});
+
 test("clicking a pod and its container opens a tab that connects", async () => {
   await page.click('.pod[data-pod="shell"] .pod-line');
   await page.click('.pod[data-pod="shell"] .container[data-container="shell"]');

@@ -158,9 +158,13 @@ export class SidebarView {
       spellcheck: "false",
       oninput: () => model.setFilter(this.filterInput.value),
       onkeydown: (e: Event) => {
-        if ((e as KeyboardEvent).key === "Enter") {
+        const k = (e as KeyboardEvent).key;
+        if (k === "Enter") {
           const first = model.visiblePods()[0];
           if (first) model.togglePicker(model.podRef(first));
+        } else if (k === "ArrowDown" && this.movePodFocus(null, 1)) {
+          // From the filter down into the list: the keys then go from pod to pod.
+          e.preventDefault();
         }
       },
     });
@@ -467,6 +471,22 @@ export class SidebarView {
     this.watchStatus.hidden = problem === null;
   }
 
+  /**
+   * Moves the keyboard `step` pods from `from` (a pod's line; `null`: before the first) in the
+   * order shown, stopping at either end (±Infinity: the first or last pod). False when there is
+   * none that way.
+   */
+  private movePodFocus(from: HTMLElement | null, step: number): boolean {
+    const lines = [...this.podList.querySelectorAll<HTMLElement>(".pod-line")];
+    const at = from === null ? -1 : lines.indexOf(from);
+    const to = step === Infinity ? lines.length - 1 : step === -Infinity ? 0 : at + step;
+    const line = to >= 0 ? lines[Math.min(to, lines.length - 1)] : undefined;
+    if (!line) return false;
+    line.focus();
+    line.scrollIntoView?.({ block: "nearest" });
+    return true;
+  }
+
   /** Ages move on while nothing else changes: the timer touches their text alone, and only
    *  when it changes (each second for a pod under 10 minutes old, each minute or less often
    *  after), never the rest of a row (a whole row's titles, classes and attributes were
@@ -515,6 +535,14 @@ export class SidebarView {
           if (k === "Enter" || k === " ") {
             e.preventDefault();
             this.model.togglePicker(name);
+            return;
+          }
+          const row = e.currentTarget as HTMLElement;
+          const step = k === "ArrowDown" ? 1 : k === "ArrowUp" ? -1 : k === "Home" ? -Infinity : k === "End" ? Infinity : 0;
+          if (step !== 0 && plain) {
+            e.preventDefault();
+            // Above the first pod: back to the filter.
+            if (!this.movePodFocus(row, step)) this.filterInput.focus();
           }
         },
       },
