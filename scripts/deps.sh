@@ -23,9 +23,11 @@ APT_PACKAGES+=(xvfb xauth webkit2gtk-driver dbus-x11 imagemagick)
 # The tray suite (tests/app/tray.mjs): its tray host (tests/app/trayhost.py) in Debian's Python
 # with D-Bus and GLib, xwininfo to see whether the window is shown and xmessage as another
 # application's window (x11-utils), desktop-file-validate for the launcher entry the app writes,
-# xdotool to press the global shortcut and type as a person does, xclip to read and set the
-# clipboard as another application.
-APT_PACKAGES+=(python3-dbus python3-gi x11-utils desktop-file-utils xdotool xclip)
+# xdotool to press the global shortcut and type as a person does.
+APT_PACKAGES+=(python3-dbus python3-gi x11-utils desktop-file-utils xdotool)
+# The real window's copy and paste (tests/app/app.mjs): xclip reads and sets the clipboard as
+# another application does.
+APT_PACKAGES+=(xclip)
 # The UI tests: Debian's Chromium driven by playwright-core (no browser download), and a font.
 APT_PACKAGES+=(chromium fonts-dejavu-core)
 # Real load balancers and proxies for the network suite (tests/cli/network.rs): haproxy (idle

@@ -277,12 +277,16 @@ export class WebDriver {
   }
 
   /** Resolves once the page has drawn two frames since the call: the state a test just waited
-   *  for is painted. A hidden window draws no frames: 250 ms at most. */
+   *  for is painted. A hidden window draws no frames: 250 ms at most; a page that does not
+   *  answer, 1 s. */
   async painted() {
-    await this.exec(() => new Promise((r) => {
+    // Raced here too: a page that does not answer (stopped, flooded) must not hold up a
+    // failure's screenshot.
+    const frames = this.exec(() => new Promise((r) => {
       setTimeout(() => r(false), 250);
       requestAnimationFrame(() => requestAnimationFrame(() => r(true)));
     })).catch(() => {});
+    await Promise.race([frames, sleep(1000)]);
   }
 
   async screenshot(file) {

@@ -44,7 +44,11 @@ export class ForwardsView {
       (back) => {
         show(back);
         const failed = back.filter((f) => f.state.state === "ended").length;
-        if (failed > 0) this.say(`${failed} of the last run's ${back.length} port forwards could not start again: the list says why`);
+        if (failed > 0) {
+          // The rows say why: shown, even when the section was left folded.
+          this.fold.setFolded(false);
+          this.say(`${failed} of the last run's ${back.length} port forwards could not start again: the list says why`);
+        }
         else if (back.length > 0) this.say(back.length === 1 ? "Started the last run's port forward again" : `Started the last run's ${back.length} port forwards again`);
       },
       (err: unknown) => this.say(errorMessage(err)),

@@ -158,11 +158,12 @@ export class SidebarView {
       spellcheck: "false",
       oninput: () => model.setFilter(this.filterInput.value),
       onkeydown: (e: Event) => {
-        const k = (e as KeyboardEvent).key;
+        const ke = e as KeyboardEvent;
+        const k = ke.key;
         if (k === "Enter") {
           const first = model.visiblePods()[0];
           if (first) model.togglePicker(model.podRef(first));
-        } else if (k === "ArrowDown" && this.movePodFocus(null, 1)) {
+        } else if (k === "ArrowDown" && !ke.shiftKey && !ke.ctrlKey && !ke.altKey && !ke.metaKey && !ke.isComposing && this.movePodFocus(null, 1)) {
           // From the filter down into the list: the keys then go from pod to pod.
           e.preventDefault();
         }
@@ -477,6 +478,8 @@ export class SidebarView {
    * none that way.
    */
   private movePodFocus(from: HTMLElement | null, step: number): boolean {
+    // The rows as the model has them now (a filter typed this frame renders at the next).
+    if (this.renderQueued) this.render();
     const lines = [...this.podList.querySelectorAll<HTMLElement>(".pod-line")];
     const at = from === null ? -1 : lines.indexOf(from);
     const to = step === Infinity ? lines.length - 1 : step === -Infinity ? 0 : at + step;
@@ -590,7 +593,10 @@ export class SidebarView {
     row.line.setAttribute("aria-expanded", open ? "true" : "false");
     const key = open ? `${p.containers.join("\n")}|${(p.ephemeralContainers ?? []).join("\n")}|${p.defaultContainer}|${execRefusal(p) ?? ""}` : null;
     if (key !== row.pickerKey) {
+      // Closed with the keyboard in it (Escape): the keyboard goes back to its pod.
+      const hadFocus = row.picker?.contains(document.activeElement) ?? false;
       row.picker?.remove();
+      if (hadFocus && !open) row.line.focus({ preventScroll: true });
       row.picker = open ? this.createPicker(p) : null;
       if (row.picker) {
         row.li.appendChild(row.picker);
