@@ -138,6 +138,9 @@ macro_rules! with_commands {
             /// whether it has more), to forward a port through one (`start_forward` with
             /// `service`).
             async list_services(profile: String, namespace: String) -> ServiceList;
+            /// The Service of that name (`null`: none), for one past the 500 `list_services`
+            /// returns.
+            async find_service(profile: String, namespace: String, name: String) -> Option<ServiceSummary>;
             /// Stops a forward (an ended one is only forgotten).
             sync stop_forward(id: u32) -> ();
             /// Every forward of this run, oldest first.

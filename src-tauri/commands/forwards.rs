@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::error::Result;
-use crate::ipc::{ForwardInfo, ForwardRequest, ServiceList};
+use crate::ipc::{ForwardInfo, ForwardRequest, ServiceList, ServiceSummary};
 use tauri::ipc::Channel;
 
 pub async fn start_forward(ctx: &Ctx<'_>, req: ForwardRequest) -> Result<ForwardInfo> {
@@ -38,5 +38,16 @@ pub async fn list_services(
 ) -> Result<ServiceList> {
     ctx.forwards
         .services(&ctx.profiles, &profile, &namespace)
+        .await
+}
+
+pub async fn find_service(
+    ctx: &Ctx<'_>,
+    profile: String,
+    namespace: String,
+    name: String,
+) -> Result<Option<ServiceSummary>> {
+    ctx.forwards
+        .service(&ctx.profiles, &profile, &namespace, &name)
         .await
 }

@@ -6,7 +6,9 @@
 
 use super::{lock, next_id, Profiles};
 use crate::error::{Error, Result};
-use crate::ipc::{ForwardInfo, ForwardRequest, ForwardService, ForwardState, ServiceList};
+use crate::ipc::{
+    ForwardInfo, ForwardRequest, ForwardService, ForwardState, ServiceList, ServiceSummary,
+};
 use podterm_core::cluster::within;
 use podterm_core::exec::Tuning;
 use podterm_core::portforward::{self, ForwardError, Moved, PortSpec, Served};
@@ -538,6 +540,25 @@ impl Forwards {
         within(
             tuning.request_timeout,
             podterm_core::services::list(&c.client, c.namespace_or(namespace)),
+        )
+        .await
+        .map_err(|e| Error::from_call(profile, e))
+    }
+
+    /// The Service `name` of `namespace` (empty: the profile's), `None` when there is none:
+    /// one past the first page [`Forwards::services`] lists.
+    pub async fn service(
+        &self,
+        profiles: &Profiles,
+        profile: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<ServiceSummary>> {
+        let c = profiles.cluster(profile).await?;
+        let tuning = Tuning::with(c.liveness);
+        within(
+            tuning.request_timeout,
+            podterm_core::services::find(&c.client, c.namespace_or(namespace), name.trim()),
         )
         .await
         .map_err(|e| Error::from_call(profile, e))

@@ -3081,6 +3081,18 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
         ]
     );
 
+    // By its exact name (the dialog's lookup past the first 500): as listed; none is None.
+    let found = forwards
+        .service(&app.profiles, DEMO_NAME, "demo", " svcfwd ")
+        .await
+        .expect("find svcfwd");
+    assert_eq!(found.as_ref(), Some(ours[0]));
+    let none = forwards
+        .service(&app.profiles, DEMO_NAME, "demo", "svcfwd-none")
+        .await
+        .expect("find none");
+    assert_eq!(none, None);
+
     let (tx, mut rx) = mpsc::unbounded_channel();
     forwards.listen(move |f| tx.send(f).is_ok());
     let req = |service: &str, remote: &str| ForwardRequest {

@@ -3323,6 +3323,46 @@ test("a Service's port forwarded: its namespace's Services listed with their por
   await page.waitForSelector(`.favourite[data-favourite="${favName}"]`, { state: "detached", timeout: WAIT_MS });
 });
 
+test("a Service past the first page of the listing is looked up by its exact name, and forwarded", async () => {
+  await selectProfile("demo", "demo");
+  // One Service a page here (the engine's page is 500): billing-db listed, web past the page.
+  await page.evaluate(() => window.__podtermMock.setServicePage(1));
+  const status = "dialog.service-offer .service-status";
+  const lookup = "dialog.service-offer .service-lookup";
+  try {
+    await page.click("button.services-button");
+    await page.waitForSelector('dialog.service-offer li[data-service="billing-db"]', { timeout: WAIT_MS });
+    await waitText(status, "The first 1 Services in demo (it has more: they are not listed)");
+    assert(await page.$eval(lookup, (b) => b.hidden), "a lookup offered while the filter is empty");
+    // Text no Service could be named: no lookup.
+    await page.fill("dialog.service-offer .service-filter", "app=web x");
+    await waitText(status, 'None of the first 1 Services of demo matches "app=web x"');
+    assert(await page.$eval(lookup, (b) => b.hidden), "a lookup offered for text that cannot be a name");
+    // A name not there.
+    await page.fill("dialog.service-offer .service-filter", "nope");
+    await waitText(lookup, "Look up svc/nope (Enter)");
+    await page.press("dialog.service-offer .service-filter", "Enter");
+    await waitText(status, "No Service named nope in demo");
+    // web, past the page: Enter looks it up, and it joins the list with its ports.
+    await page.fill("dialog.service-offer .service-filter", "web");
+    await waitText(lookup, "Look up svc/web (Enter)");
+    await page.press("dialog.service-offer .service-filter", "Enter");
+    await page.waitForSelector('dialog.service-offer li[data-service="web"] button.service-port[data-port="8080"]', { timeout: WAIT_MS });
+    await waitText(status, "svc/web: found by name, past the first 1 Services of demo");
+    assert(await page.$eval(lookup, (b) => b.hidden), "the lookup still offered once found");
+    await screenshot("service-looked-up");
+    await page.dblclick('dialog.service-offer li[data-service="web"] button.service-port[data-port="8080"]');
+    await page.waitForSelector("dialog.service-offer", { state: "detached", timeout: WAIT_MS });
+    const f = await until(async () => (await page.evaluate(() => window.__podtermMock.forwards())).find((x) => x.service?.name === "web" && x.state.state === "listening") ?? null, "the forward through svc/web");
+    await waitText(`section.forwards li.forward[data-id="${f.id}"] .forward-title`, /^127\.0\.0\.1:\d+ \u2192 svc\/web:8080/);
+    await page.click(`section.forwards li.forward[data-id="${f.id}"] .forward-stop`);
+    await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
+  } finally {
+    await page.evaluate(() => window.__podtermMock.setServicePage(500));
+    await page.evaluate(() => document.querySelector("dialog.service-offer")?.close());
+  }
+});
+
 test("port forwards start again after a restart: on their Deployment's newest Ready pod when theirs is gone; one that cannot says why, Start again retries it, and Stop forgets", async () => {
   const saved = [
     { profile: "demo", namespace: "demo", pod: "web-5b6c7d8e9-gone1", remote: "80", local: 18080, workload: "deployment/web" },

@@ -145,6 +145,21 @@ pub async fn list(client: &kube::Client, namespace: &str) -> Result<ServiceList,
     })
 }
 
+/// The Service `name` of `namespace`, or `None` when there is none: for a Service past the
+/// first [`MAX_SERVICES`] that [`list`] returns, found by its exact name.
+pub async fn find(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<ServiceSummary>, ForwardError> {
+    let api: Api<Service> = Api::namespaced(client.clone(), namespace);
+    let found = api
+        .get_opt(name)
+        .await
+        .map_err(|e| ForwardError::Api(e.into()))?;
+    Ok(found.as_ref().map(ServiceSummary::from_service))
+}
+
 /// Whether a page of `len` Services with the server's `continue` token leaves some out: the token
 /// says so, or a server that ignored the limit sent more than are kept.
 fn has_more(continue_token: Option<&str>, len: usize) -> bool {

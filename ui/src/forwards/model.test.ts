@@ -12,6 +12,7 @@ import {
   localProblem,
   portProblem,
   serviceChoice,
+  serviceLookupName,
   servicePortLabel,
   servicePortValue,
   serviceRefusal,
@@ -167,5 +168,16 @@ describe("the Services offered", () => {
     expect(filterServices(all, "POSTGRES").map((s) => s.name)).toEqual(["db"]);
     expect(filterServices(all, "external e").map((s) => s.name)).toEqual(["ext"]);
     expect(filterServices(all, "web nope")).toEqual([]);
+  });
+});
+
+describe("a Service looked up by name past the first page", () => {
+  it("is the filter's text when it can be a Service's name", () => {
+    expect(serviceLookupName("  web-api ")).toBe("web-api");
+    expect(serviceLookupName("a")).toBe("a");
+    expect(serviceLookupName("a".repeat(63))).toBe("a".repeat(63));
+  });
+  it("is none for text no Service is named (words, capitals, a digit first, too long)", () => {
+    for (const bad of ["", "web api", "Web", "9web", "web-", "-web", "web.api", "app=web", "a".repeat(64)]) expect(serviceLookupName(bad)).toBeNull();
   });
 });

@@ -144,6 +144,16 @@ export function filterServices(list: readonly ServiceSummary[], filter: string):
   });
 }
 
+/**
+ * The name to look a Service up by when the filter finds none among the Services listed and
+ * the namespace has more: the filter itself when it can be a Service's name (a DNS-1035 label:
+ * lower case letters, digits and `-`, a letter first, at most 63), else null.
+ */
+export function serviceLookupName(filter: string): string | null {
+  const name = filter.trim();
+  return /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name) ? name : null;
+}
+
 /** A chosen Service port as the dialog says it: `svc/web:80 (http) → the pods' port 8080`. */
 export function serviceChoice(service: string, p: ServicePortSummary): string {
   const port = p.name ? `${p.port} (${p.name})` : String(p.port);

@@ -9,7 +9,7 @@ import { errorKind, errorMessage } from "../ipc";
 import { savedNotice } from "../favourites/favourite";
 import type { FavouriteSummary, ForwardInfo, ServiceList, ServicePortSummary, ServiceSummary } from "../ipc/types";
 import { forwardMeaning, localPortField, showForwardDialog } from "./dialog";
-import { filterServices, localProblem, serviceChoice, servicePortLabel, servicePortValue, serviceRefusal } from "./model";
+import { filterServices, localProblem, serviceChoice, serviceLookupName, servicePortLabel, servicePortValue, serviceRefusal } from "./model";
 
 export interface ServiceQuestion {
   /** The namespace looked in first, and the others one may pick. */
@@ -19,6 +19,8 @@ export interface ServiceQuestion {
   production: string | null;
   /** The Services of a namespace (the first of them, and whether it has more). */
   list: (namespace: string) => Promise<ServiceList>;
+  /** The Service of that exact name (null: none): one past those `list` returns. */
+  find: (namespace: string, name: string) => Promise<ServiceSummary | null>;
   /** Starts the forward: the Service, its port (a name or a number), the local port (null: any). */
   start: (namespace: string, service: string, port: string, local: number | null) => Promise<ForwardInfo>;
   /** The forward started (also after the dialog was closed meanwhile). */
@@ -69,6 +71,12 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
   );
   const rows = h("ul", { class: "service-list", "aria-label": "Services" });
   const status = h("p", { class: "service-status", role: "status" }, `Listing the Services of ${namespace}…`);
+  // Past the first page: the filter's text looked up as a Service's exact name.
+  const lookup = h("button", { type: "button", class: "service-lookup", hidden: true });
+  /** Counts the lookups asked for: an answer after another namespace or name is dropped. */
+  let looked = 0;
+  /** Services found by name, past the first page (not counted as listed). */
+  const foundByName = new Set<string>();
   const chosenText = h("span", { class: "service-chosen" }, "pick a port above");
   const local = localPortField("the Service's port when free");
   const problem = h("p", { class: "debug-error", role: "alert", hidden: true });
@@ -141,10 +149,62 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
         );
       }),
     );
-    const listed = more ? `the first ${services.length} Services in ${namespace} (it has more: they are not listed)` : `${services.length} Services in ${namespace}`;
-    if (services.length > 0 && shown.length === 0) status.textContent = `No Service of ${namespace} matches "${filter.value.trim().slice(0, 40)}"`;
-    else if (services.length > 0) status.textContent = shown.length === services.length ? listed.charAt(0).toUpperCase() + listed.slice(1) : `${shown.length} of ${listed}`;
+    const page = services.length - foundByName.size;
+    const listed = more ? `the first ${page} Services in ${namespace} (it has more: they are not listed)` : `${page} Services in ${namespace}`;
+    if (services.length > 0 && shown.length === 0) {
+      status.textContent = more
+        ? `None of the first ${page} Services of ${namespace} matches "${filter.value.trim().slice(0, 40)}"`
+        : `No Service of ${namespace} matches "${filter.value.trim().slice(0, 40)}"`;
+    } else if (shown.length > 0 && shown.every((x) => foundByName.has(x.name))) {
+      status.textContent = `${shown.map((x) => `svc/${x.name}`).join(", ")}: found by name, past the first ${page} Services of ${namespace}`;
+    } else if (services.length > 0) status.textContent = shown.length === services.length ? listed.charAt(0).toUpperCase() + listed.slice(1) : `${shown.length} of ${listed}`;
+    const name = more && shown.length === 0 ? serviceLookupName(filter.value) : null;
+    lookup.hidden = name === null;
+    if (name !== null) {
+      lookup.textContent = `Look up svc/${name} (Enter)`;
+      lookup.dataset.name = name;
+    }
   };
+  /** Looks the filter's name up; found, it joins the list (and shows, as the filter matches it). */
+  const lookUp = (): void => {
+    const name = lookup.dataset.name;
+    if (lookup.hidden || name === undefined) return;
+    const mine = ++looked;
+    const where = namespace;
+    lookup.disabled = true;
+    status.classList.remove("debug-error");
+    status.textContent = `Looking up svc/${name} in ${where}…`;
+    const current = (): boolean => open && mine === looked && where === namespace && serviceLookupName(filter.value) === name;
+    q.find(where, name).then(
+      (found) => {
+        lookup.disabled = false;
+        if (!current()) return;
+        if (found === null) {
+          lookup.hidden = true;
+          status.textContent = `No Service named ${name} in ${where}`;
+          return;
+        }
+        if (!services.some((s) => s.name === found.name)) {
+          foundByName.add(found.name);
+          services = [...services, found].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        }
+        draw();
+      },
+      (err: unknown) => {
+        lookup.disabled = false;
+        if (!current()) return;
+        status.classList.add("debug-error");
+        status.textContent = `svc/${name} could not be looked up in ${where}: ${errorMessage(err)}`;
+      },
+    );
+  };
+  lookup.addEventListener("click", lookUp);
+  filter.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !lookup.hidden) {
+      e.preventDefault();
+      lookUp();
+    }
+  });
   /** The Service's star: keeps `svc/NAME` in Favourites (one click from a shell in a pod it selects). */
   const starButton = (s: ServiceSummary, refused: string | null): HTMLElement | null => {
     const favs = q.favourites;
@@ -187,12 +247,15 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
   const load = (): void => {
     const mine = ++asked;
     services = [];
+    foundByName.clear();
     more = false;
     chosen = null;
     say(null);
     chosenText.textContent = "pick a port above";
     confirm.disabled = true;
     rows.replaceChildren();
+    lookup.hidden = true;
+    looked += 1;
     status.classList.remove("debug-error");
     status.textContent = `Listing the Services of ${namespace}…`;
     q.list(namespace).then(
@@ -269,6 +332,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     h("div", { class: "service-pick" }, choices.length > 1 ? pickNamespace : h("span", { class: "service-namespace" }, `namespace ${namespace}`), filter),
     rows,
     status,
+    lookup,
     h("dl", { class: "debug-facts" }, ...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k.toLowerCase() }, v)])),
     problem,
     forwardMeaning(

@@ -106,6 +106,7 @@ export class ForwardsView {
       namespaces: model.namespaces,
       production: production ? profile : null,
       list: (namespace) => this.backend.listServices(profile, namespace),
+      find: (namespace, name) => this.backend.findService(profile, namespace, name),
       start: (namespace, service, remote, local) => this.backend.startForward({ profile, namespace, pod: "", remote, local, service }),
       started: (f) => this.started(f),
       failedClosed: (message) => this.say(message),

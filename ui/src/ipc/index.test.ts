@@ -75,6 +75,7 @@ describe("tauriBackend", () => {
       ["transferSha256", [1]],
       ["startForward", [{ profile: "p", namespace: "n", pod: "x", remote: "8080", local: null }]],
       ["listServices", ["p", "n"]],
+      ["findService", ["p", "n", "web"]],
       ["stopForward", [1]],
       ["listForwards", []],
       ["watchForwards", [noop]],

@@ -28,6 +28,7 @@ import type { TransferInfo } from "./TransferInfo";
 import type { ForwardRequest } from "./ForwardRequest";
 import type { ForwardInfo } from "./ForwardInfo";
 import type { ServiceList } from "./ServiceList";
+import type { ServiceSummary } from "./ServiceSummary";
 import type { RecordingEntry } from "./RecordingEntry";
 import type { RecordingPage } from "./RecordingPage";
 
@@ -76,6 +77,7 @@ export const COMMANDS = [
   "clear_transfers",
   "start_forward",
   "list_services",
+  "find_service",
   "stop_forward",
   "list_forwards",
   "watch_forwards",
@@ -315,6 +317,11 @@ export interface Commands {
    */
   listServices(profile: string, namespace: string): Promise<ServiceList>;
   /**
+   * The Service of that name (`null`: none), for one past the 500 `list_services`
+   * returns.
+   */
+  findService(profile: string, namespace: string, name: string): Promise<ServiceSummary | null>;
+  /**
    * Stops a forward (an ended one is only forgotten).
    */
   stopForward(id: number): Promise<void>;
@@ -492,6 +499,7 @@ export function tauriCommands(): Commands {
     clearTransfers: () => invoke<void>("clear_transfers"),
     startForward: (req) => invoke<ForwardInfo>("start_forward", { req }),
     listServices: (profile, namespace) => invoke<ServiceList>("list_services", { profile, namespace }),
+    findService: (profile, namespace, name) => invoke<ServiceSummary | null>("find_service", { profile, namespace, name }),
     stopForward: (id) => invoke<void>("stop_forward", { id }),
     listForwards: () => invoke<ForwardInfo[]>("list_forwards"),
     watchForwards: (onChange) => invoke<void>("watch_forwards", { onChange: new Channel<ForwardInfo>(onChange) }),

@@ -190,6 +190,8 @@ export interface MockControls {
   failNextTransfer(reason: string): void;
   /** What pick_folder (the native folder dialog) answers next: a path, or null (cancelled). */
   setPickedFolder(path: string | null): void;
+  /** How many Services a listing returns at most (the app's engine: 500); more says so. */
+  setServicePage(size: number): void;
   /** Every port forward as the backend lists it. */
   forwards(): ForwardInfo[];
   /** A connection through forward `id`: opened and ended at once, or failed with `error`. */
@@ -236,6 +238,8 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     sessions.podDeleted(namespace, name);
     forwards.podDeleted(namespace, name);
   };
+  /** Services a listing returns at most (setServicePage). */
+  let servicePage = 500;
   const openedUrls: string[] = [];
   const copiesDeleted: { profile: string; namespace: string; name: string; of: string }[] = [];
   let resolveDelay = 20;
@@ -263,6 +267,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     leftCopies: () => readLeftCopies(),
     sessions: () => sessions.stats(),
     session: (id) => sessions.statsOf(id),
+    setServicePage: (size) => {
+      servicePage = size;
+    },
     addPod: (partial) => {
       const { owner, deployment, reason, ...summary } = partial;
       const namespace = summary.namespace ?? "demo";
@@ -603,7 +610,16 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       if (namespace === "kube-system") {
         throw mockError("refused", `Error from server (Forbidden): services is forbidden: User "you" cannot list resource "services" in API group "" in the namespace "kube-system"`);
       }
-      return { services: cluster.listServices(namespace || "demo"), more: false };
+      const all = cluster.listServices(namespace || "demo");
+      return { services: all.slice(0, servicePage), more: all.length > servicePage };
+    },
+    async findService(profile, namespace, name) {
+      await tick(10);
+      profiles.require(profile);
+      if (namespace === "kube-system") {
+        throw mockError("refused", `Error from server (Forbidden): services "${name}" is forbidden: User "you" cannot get resource "services" in API group "" in the namespace "kube-system"`);
+      }
+      return cluster.listServices(namespace || "demo").find((s) => s.name === name) ?? null;
     },
     async startForward(req) {
       await tick();
