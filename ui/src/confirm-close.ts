@@ -3,16 +3,9 @@
 // hide to the tray; this asks the user and calls close_window if they agree. "Don't ask again"
 // is remembered in localStorage.
 import { h } from "./dom";
+import { pageStorage as storage } from "./storage";
 
 const KEY = "podterm.confirmClose";
-
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === "undefined" ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
 
 /** Whether to ask before closing (false once the user said "don't ask again"). */
 export function asksBeforeClose(): boolean {

@@ -1,16 +1,9 @@
 // Sidebar sections folded to their title line (Favourites, Clusters, Port forwards): a click on
 // the title folds or unfolds one, so that a user with many clusters or forwards gives the pod list
 // the room. Which are folded is remembered in localStorage (a layout choice, nothing secret).
+import { pageStorage as storage } from "../storage";
 
 const KEY = "podterm.sidebarFolded";
-
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === "undefined" ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
 
 /** The sections remembered as folded (none when nothing or something unreadable is stored). */
 export function loadFolded(): Set<string> {

@@ -6,6 +6,7 @@ import { errorKind, errorMessage, type Backend } from "../ipc";
 import type { PodChange, PodSummary, ProfileDetails, ManualProfile, ProfileSummary, WatchStatus } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 import { ALL_NAMESPACES, execRefusal, parseCommand, pickNamespace, PodList, POD_SORTS, visiblePods, type PodSort } from "./pods";
+import { pageStorage as storage } from "../storage";
 
 export interface Picker {
   pod: string;
@@ -26,14 +27,6 @@ const LAST_PROFILE_KEY = "podterm.profile";
 const POD_SORT_KEY = "podterm.podSort";
 /** How long a short notice (a star's "Saved favourite …") stays (ms). */
 const SHORT_NOTICE_MS = 6000;
-
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === "undefined" ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
 
 function readSort(): PodSort {
   try {

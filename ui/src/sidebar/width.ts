@@ -1,4 +1,5 @@
 // The sidebar's width: dragged by its right edge, remembered in localStorage.
+import { pageStorage as storage } from "../storage";
 
 const KEY = "podterm.sidebarWidth";
 export const DEFAULT_SIDEBAR_WIDTH = 320;
@@ -9,14 +10,6 @@ export function clampSidebarWidth(width: number, windowWidth: number): number {
   const max = Math.max(MIN_SIDEBAR_WIDTH, Math.min(720, windowWidth - 320));
   if (!Number.isFinite(width)) return DEFAULT_SIDEBAR_WIDTH;
   return Math.round(Math.min(max, Math.max(MIN_SIDEBAR_WIDTH, width)));
-}
-
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === "undefined" ? null : localStorage;
-  } catch {
-    return null;
-  }
 }
 
 /** The remembered width (the default when none or unreadable), fitted to this window. */

@@ -26,20 +26,13 @@ import {
   stateText,
   TransfersModel,
 } from "./model";
+import { pageStorage as store } from "../storage";
 
 /** Where the last directory used per pod and the last download folder are remembered. */
 const DIRS_KEY = "podterm.transfers.dirs";
 const FOLDER_KEY = "podterm.transfers.folder";
 /** Suggestions shown under the pod path field. */
 const MAX_SUGGESTIONS = 8;
-
-function store(): Storage | null {
-  try {
-    return typeof localStorage === "undefined" ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
 
 /** A tab's pod and container, as a transfer names them (null: no pod to copy with). */
 export function tabTransferTarget(tab: Tab | undefined): TransferTarget | null {

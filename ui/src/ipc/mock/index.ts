@@ -23,6 +23,7 @@ import { MockTransfers, MOCK_WORKING_DIR, mockListing } from "./transfers";
 import { MOCK_FORWARDS_KEY, MockForwards } from "./forwards";
 import { MAX_SCROLLBACK_LINES } from "../../settings/scrollback";
 import { DEFAULT_LOG_LINES, MAX_LOG_LINES, MIN_LOG_LINES } from "../generated/limits";
+import { pageStorage as mockStore } from "../../storage";
 
 
 /** The mock keeps the saved tabs and their setting in localStorage: a page reload is a restart. */
@@ -33,14 +34,6 @@ const MOCK_RESTORE_KEY = "podterm.mock.restoreTabs";
  * page (a restart); `deleteLeftCopy` and `keepLeftCopies` take them off, as the engine's list.
  */
 export const MOCK_LEFT_COPIES_KEY = "podterm.mock.leftCopies";
-
-function mockStore(): Storage | null {
-  try {
-    return typeof localStorage === "undefined" ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
 
 function readLeftCopies(): MadeCopy[] {
   try {
