@@ -3092,6 +3092,12 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
         .await
         .expect("find none");
     assert_eq!(none, None);
+    // Not a name a Service can have (here a subresource's path): none, nothing asked for.
+    let path = forwards
+        .service(&app.profiles, DEMO_NAME, "demo", "svcfwd/proxy")
+        .await
+        .expect("find a path");
+    assert_eq!(path, None);
 
     let (tx, mut rx) = mpsc::unbounded_channel();
     forwards.listen(move |f| tx.send(f).is_ok());

@@ -3338,6 +3338,13 @@ test("a Service past the first page of the listing is looked up by its exact nam
     await page.fill("dialog.service-offer .service-filter", "app=web x");
     await waitText(status, 'None of the first 1 Services of demo matches "app=web x"');
     assert(await page.$eval(lookup, (b) => b.hidden), "a lookup offered for text that cannot be a name");
+    // A name not listed, though a listed row holds the text (billing-db): offered all the same.
+    await page.fill("dialog.service-offer .service-filter", "billing");
+    await page.waitForSelector('dialog.service-offer li[data-service="billing-db"]', { timeout: WAIT_MS });
+    await waitText(lookup, "Look up svc/billing (Enter)");
+    await page.press("dialog.service-offer .service-filter", "Enter");
+    await waitText(status, "No Service named billing in demo");
+    assert(await page.$eval(lookup, (b) => b.hidden), "a name found missing offered again");
     // A name not there.
     await page.fill("dialog.service-offer .service-filter", "nope");
     await waitText(lookup, "Look up svc/nope (Enter)");

@@ -152,12 +152,27 @@ pub async fn find(
     namespace: &str,
     name: &str,
 ) -> Result<Option<ServiceSummary>, ForwardError> {
+    // No Service has another name; and a path (`web/proxy`) would ask for something else.
+    if !is_service_name(name) {
+        return Ok(None);
+    }
     let api: Api<Service> = Api::namespaced(client.clone(), namespace);
     let found = api
         .get_opt(name)
         .await
         .map_err(|e| ForwardError::Api(e.into()))?;
     Ok(found.as_ref().map(ServiceSummary::from_service))
+}
+
+/// Whether `name` can be a Service's (a DNS-1035 label: lower case letters, digits and `-`, a
+/// letter first, not `-` last, at most 63).
+fn is_service_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    (1..=63).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b[b.len() - 1] != b'-'
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
 /// Whether a page of `len` Services with the server's `continue` token leaves some out: the token
@@ -168,6 +183,27 @@ fn has_more(continue_token: Option<&str>, len: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_service_name_is_a_dns_1035_label() {
+        use super::is_service_name;
+        for ok in ["a", "web", "web-api", "w3", &"a".repeat(63)] {
+            assert!(is_service_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "Web",
+            "3web",
+            "web-",
+            "-web",
+            "web.api",
+            "web/proxy",
+            "web api",
+            &"a".repeat(64),
+        ] {
+            assert!(!is_service_name(bad), "{bad}");
+        }
+    }
+
     #[test]
     fn more_services_than_listed_are_said() {
         use super::{has_more, MAX_SERVICES};

@@ -320,9 +320,6 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
         (Method::DELETE, ["api", "v1", "namespaces", ns, "services", name]) => {
             crate::services::delete(shared, user, ns, name)
         }
-        (Method::DELETE, ["api", "v1", "namespaces", ns, "services"]) => {
-            crate::services::delete_collection(shared, user, ns, &q)
-        }
         (Method::GET, ["api", "v1", "events"]) => {
             let verb = if q.flag("watch") { "watch" } else { "list" };
             let a = attrs(verb, "events", None, "", None, None);

@@ -1,5 +1,5 @@
 //! Services (`/api/v1/…/services`): made by a request, read back, listed (a Table for `kubectl
-//! get svc`), deleted (one by one, or those a label selector picks). Nothing routes to them (no proxy, no endpoints): what reads one is a
+//! get svc`), deleted. Nothing routes to them (no proxy, no endpoints): what reads one is a
 //! client finding pods by its selector and translating its ports, as `kubectl port-forward
 //! svc/NAME` and `kubectl exec svc/NAME` do.
 
@@ -90,39 +90,6 @@ pub(crate) fn delete(shared: &Shared, user: &User, ns: &str, name: &str) -> Resp
         Some(v) => json_response(StatusCode::OK, &v),
         None => not_found("services", "", name),
     }
-}
-
-/// `DELETE services` (deletecollection) in `ns`, by `labelSelector` when given: the Services
-/// deleted, as a ServiceList (`kubectl delete --raw`; one request instead of one a Service).
-pub(crate) fn delete_collection(
-    shared: &Shared,
-    user: &User,
-    ns: &str,
-    q: &Query,
-) -> Response<Body> {
-    if let Some(r) = guard(
-        user,
-        &attrs("deletecollection", "services", None, "", Some(ns), None),
-    ) {
-        return r;
-    }
-    let mut items = shared.store.services(Some(ns));
-    if let Some(r) = by_labels(&mut items, q) {
-        return r;
-    }
-    let gone: Vec<Value> = items
-        .iter()
-        .filter_map(|(name, _, _)| shared.store.delete_service(ns, name))
-        .collect();
-    json_response(
-        StatusCode::OK,
-        &json!({
-            "kind": "ServiceList",
-            "apiVersion": "v1",
-            "metadata": { "resourceVersion": shared.store.resource_version().to_string() },
-            "items": gone,
-        }),
-    )
 }
 
 /// `POST services` (JSON): checked as the API server checks what a client may get wrong,

@@ -77,6 +77,8 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
   let looked = 0;
   /** Services found by name, past the first page (not counted as listed). */
   const foundByName = new Set<string>();
+  /** Names looked up and not there: not offered again (until the list is read again). */
+  const missing = new Set<string>();
   const chosenText = h("span", { class: "service-chosen" }, "pick a port above");
   const local = localPortField("the Service's port when free");
   const problem = h("p", { class: "debug-error", role: "alert", hidden: true });
@@ -149,8 +151,10 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
         );
       }),
     );
+    status.classList.remove("debug-error");
     const page = services.length - foundByName.size;
-    const listed = more ? `the first ${page} Services in ${namespace} (it has more: they are not listed)` : `${page} Services in ${namespace}`;
+    const found = foundByName.size > 0 ? `, and ${foundByName.size} found by name` : "";
+    const listed = more ? `the first ${page} Services in ${namespace} (it has more: they are not listed)${found}` : `${page} Services in ${namespace}`;
     if (services.length > 0 && shown.length === 0) {
       status.textContent = more
         ? `None of the first ${page} Services of ${namespace} matches "${filter.value.trim().slice(0, 40)}"`
@@ -158,7 +162,11 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     } else if (shown.length > 0 && shown.every((x) => foundByName.has(x.name))) {
       status.textContent = `${shown.map((x) => `svc/${x.name}`).join(", ")}: found by name, past the first ${page} Services of ${namespace}`;
     } else if (services.length > 0) status.textContent = shown.length === services.length ? listed.charAt(0).toUpperCase() + listed.slice(1) : `${shown.length} of ${listed}`;
-    const name = more && shown.length === 0 ? serviceLookupName(filter.value) : null;
+    // Offered while the name typed is not one listed, even when other rows hold the text
+    // (`api` in `web-api`, `node` in every NodePort's type).
+    const typed = more ? serviceLookupName(filter.value) : null;
+    const name = typed !== null && !missing.has(typed) && !services.some((x) => x.name === typed) ? typed : null;
+    if (name === null && document.activeElement === lookup) filter.focus();
     lookup.hidden = name === null;
     if (name !== null) {
       lookup.textContent = `Look up svc/${name} (Enter)`;
@@ -168,7 +176,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
   /** Looks the filter's name up; found, it joins the list (and shows, as the filter matches it). */
   const lookUp = (): void => {
     const name = lookup.dataset.name;
-    if (lookup.hidden || name === undefined) return;
+    if (lookup.hidden || lookup.disabled || name === undefined) return;
     const mine = ++looked;
     const where = namespace;
     lookup.disabled = true;
@@ -177,10 +185,11 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     const current = (): boolean => open && mine === looked && where === namespace && serviceLookupName(filter.value) === name;
     q.find(where, name).then(
       (found) => {
-        lookup.disabled = false;
+        if (mine === looked) lookup.disabled = false;
         if (!current()) return;
         if (found === null) {
-          lookup.hidden = true;
+          missing.add(name);
+          draw();
           status.textContent = `No Service named ${name} in ${where}`;
           return;
         }
@@ -191,7 +200,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
         draw();
       },
       (err: unknown) => {
-        lookup.disabled = false;
+        if (mine === looked) lookup.disabled = false;
         if (!current()) return;
         status.classList.add("debug-error");
         status.textContent = `svc/${name} could not be looked up in ${where}: ${errorMessage(err)}`;
@@ -248,6 +257,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     const mine = ++asked;
     services = [];
     foundByName.clear();
+    missing.clear();
     more = false;
     chosen = null;
     say(null);
@@ -256,6 +266,7 @@ export function askServiceForward(q: ServiceQuestion): HTMLDialogElement {
     rows.replaceChildren();
     lookup.hidden = true;
     looked += 1;
+    lookup.disabled = false;
     status.classList.remove("debug-error");
     status.textContent = `Listing the Services of ${namespace}…`;
     q.list(namespace).then(
