@@ -1452,6 +1452,10 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
     const bulkList = { apiVersion: "v1", kind: "List", items: bulk.map((name) => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "demo" }, spec: { ports: [{ port: 80 }] } })) };
     const madeBulk = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(bulkList));
     assert(madeBulk.code === 0, `kubectl create 500 services: ${madeBulk.err.slice(0, 300)}`);
+    // kubectl reads them in pages of 100 (limit and continue), as from an API server.
+    const paged = await kubectl(["get", "services", "-n", "demo", "--chunk-size=100", "-o", "name"]);
+    const pagedNames = paged.out.split("\n").filter(Boolean);
+    assert(paged.code === 0 && pagedNames.length === 501 && new Set(pagedNames).size === 501 && pagedNames.includes("service/echo-svc"), `kubectl get services in pages: ${pagedNames.length} (${paged.err.slice(0, 200)})`);
     await app.click("button.services-button");
     await app.waitUntil("the first 500 listed", 15_000, () => document.querySelector("dialog.service-offer .service-status")?.textContent === "The first 500 Services in demo (it has more: they are not listed)");
     assert((await app.exec(() => document.querySelector('dialog.service-offer li[data-service="echo-svc"]'))) === null, "echo-svc listed among the first 500");
