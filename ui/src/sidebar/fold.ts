@@ -38,7 +38,6 @@ export function foldedCount(folded: boolean, count: number, attention = ""): str
 export interface Fold {
   /** The title's button (put it where the section's name was). */
   readonly button: HTMLButtonElement;
-  readonly folded: boolean;
   /** How many rows the section holds, said in the title while it is folded (with `attention`). */
   setCount(count: number, attention?: string): void;
   setFolded(folded: boolean): void;
@@ -75,9 +74,6 @@ export function foldable(section: HTMLElement, key: string, name: string): Fold 
   };
   const fold: Fold = {
     button,
-    get folded() {
-      return folded;
-    },
     setCount(n: number, attention = "") {
       rows = n;
       needs = attention;
