@@ -500,6 +500,123 @@ async fn all_namespaces_watch_lists_every_namespace_with_node_and_ips() {
     f.app.stop_watch(id);
 }
 
+/// A namespace of more pods than one page of the watch's list (500): the list comes in three
+/// pages, and the watch after them starts from the first page's version, so a pod changed while
+/// later pages were read is followed too (with each page's own version, the change to a pod of
+/// the first page was lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_watch_reads_a_long_list_in_pages_and_misses_no_change_between_them() {
+    const BULK: usize = 1203;
+    let f = app().await;
+    let bulk = |i: usize| format!("bulk-{i:04}");
+    f.app
+        .with_demo_cluster(|c| {
+            let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
+            p.labels.clear();
+            for c in &mut p.containers {
+                c.command.clear();
+            }
+            for i in 0..BULK {
+                p.name = bulk(i);
+                c.apply_pod(p.clone());
+            }
+            // The second page waits: the changes below land between the first and the rest.
+            c.hold_later_pages(true);
+        })
+        .await
+        .expect("demo running");
+    let (tx, mut events) = mpsc::unbounded_channel::<PodChange>();
+    let app = f.app.clone();
+    let watch = tokio::spawn(async move {
+        app.watch_pods(DEMO_NAME, "demo", move |e| tx.send(e).is_ok(), |_| {})
+            .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while f
+        .app
+        .with_demo_cluster(|c| c.later_pages_held())
+        .await
+        .expect("demo running")
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the second page asked for within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // While the second page waits: a pod of the first page stops being ready, one of the third
+    // goes.
+    f.app
+        .with_demo_cluster(|c| {
+            assert!(c.set_ready("demo", &bulk(1), false));
+            assert!(c.delete_pod("demo", &bulk(1100)));
+            c.hold_later_pages(false);
+        })
+        .await
+        .expect("demo running");
+    let id = watch.await.expect("joins").expect("watch");
+    type Pods = std::collections::BTreeMap<String, podterm_desktop_lib::ipc::PodSummary>;
+    let mut pods = Pods::new();
+    let apply = |pods: &mut Pods, e: PodChange| match e.kind {
+        ChangeKind::Deleted => {
+            pods.remove(&e.pod.name);
+        }
+        _ => {
+            pods.insert(e.pod.name.clone(), e.pod);
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let expected = 6 + BULK - 1;
+    while !(pods.len() == expected
+        && !pods.contains_key(&bulk(1100))
+        && pods
+            .get(&bulk(1))
+            .is_some_and(|p| p.ready.starts_with("0/")))
+    {
+        let e = timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            events.recv(),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "within 60 s: {} pods (want {expected}), {} listed, {} ready {:?}",
+                pods.len(),
+                if pods.contains_key(&bulk(1100)) {
+                    "bulk-1100"
+                } else {
+                    "no bulk-1100"
+                },
+                bulk(1),
+                pods.get(&bulk(1)).map(|p| p.ready.clone())
+            )
+        })
+        .expect("open");
+        apply(&mut pods, e);
+    }
+    // And it follows on: a pod added after the list.
+    f.app
+        .with_demo_cluster(|c| {
+            let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
+            p.name = "after-the-list".into();
+            c.apply_pod(p);
+        })
+        .await
+        .expect("demo running");
+    loop {
+        let e = timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("the pod added after the list")
+            .expect("open");
+        if e.pod.name == "after-the-list" {
+            assert_eq!(e.kind, ChangeKind::Added);
+            break;
+        }
+    }
+    f.app.stop_watch(id);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_watch_lists_then_follows_a_deletion() {
     let f = app().await;

@@ -215,6 +215,94 @@ async fn get_pods_with_selectors_and_json() {
     }
 }
 
+/// kubectl reads a list in pages (`--chunk-size`, 500 by default) and prints them as one;
+/// testcluster cuts pods at `limit`, and each later page reports the first page's version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_pods_in_pages() {
+    let c = cluster::demo().await;
+    let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
+    p.labels.clear();
+    for i in 0..23 {
+        p.name = format!("bulk-{i:02}");
+        c.apply_pod(p.clone());
+    }
+    let raw = "/api/v1/namespaces/demo/pods?limit=5";
+    for k in kubectls() {
+        let whole = kubectl(
+            &k,
+            &c,
+            &["get", "pods", "--chunk-size=0", "-o", "name"],
+            None,
+        )
+        .await;
+        assert_eq!(whole.code, 0, "{}: {}", label(&k), whole.stderr);
+        assert_eq!(whole.stdout.lines().count(), 29, "{}", whole.stdout);
+        let paged = kubectl(
+            &k,
+            &c,
+            &["get", "pods", "--chunk-size=5", "-o", "name"],
+            None,
+        )
+        .await;
+        assert_eq!(paged.code, 0, "{}: {}", label(&k), paged.stderr);
+        assert_eq!(paged.stdout, whole.stdout, "{}", label(&k));
+        // As a table: one header, then every pod once.
+        let table = kubectl(&k, &c, &["get", "pods", "--chunk-size=4"], None).await;
+        assert_eq!(table.code, 0, "{}: {}", label(&k), table.stderr);
+        let lines: Vec<&str> = table.stdout.lines().collect();
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("NAME ")).count(),
+            1,
+            "{}",
+            table.stdout
+        );
+        assert_eq!(lines.len(), 30, "{}", table.stdout);
+        for i in 0..23 {
+            let name = format!("bulk-{i:02} ");
+            assert_eq!(
+                lines.iter().filter(|l| l.starts_with(&name)).count(),
+                1,
+                "{name}in\n{}",
+                table.stdout
+            );
+        }
+
+        // The pages themselves: 5 items and a token; the next page, after a change, still at
+        // the first page's version.
+        let first = kubectl(&k, &c, &["get", "--raw", raw], None).await;
+        assert_eq!(first.code, 0, "{}: {}", label(&k), first.stderr);
+        let first: serde_json::Value = serde_json::from_str(&first.stdout).expect("json");
+        assert_eq!(first["items"].as_array().map(Vec::len), Some(5));
+        let token = first["metadata"]["continue"].as_str().expect("a token");
+        assert!(c.set_ready("demo", "bulk-20", false));
+        let next = format!("{raw}&continue={token}");
+        let second = kubectl(&k, &c, &["get", "--raw", &next], None).await;
+        assert_eq!(second.code, 0, "{}: {}", label(&k), second.stderr);
+        let second: serde_json::Value = serde_json::from_str(&second.stdout).expect("json");
+        assert_eq!(second["items"][0]["metadata"]["name"], "bulk-05");
+        assert_eq!(
+            second["metadata"]["resourceVersion"],
+            first["metadata"]["resourceVersion"]
+        );
+        assert!(c.set_ready("demo", "bulk-20", true));
+        // A token the server did not give.
+        let bad = kubectl(
+            &k,
+            &c,
+            &["get", "--raw", &format!("{raw}&continue=zz")],
+            None,
+        )
+        .await;
+        assert_ne!(bad.code, 0, "{}", bad.stdout);
+        assert!(
+            bad.stderr.contains("continue key is not valid"),
+            "{}: {}",
+            label(&k),
+            bad.stderr
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_sees_a_pod_added_and_deleted() {
     let c = cluster::demo().await;

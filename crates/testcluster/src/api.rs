@@ -7,6 +7,7 @@ use crate::auth::{self, Attrs, User};
 use crate::config::WorkloadKind;
 use crate::exec::{self, ExecParams};
 use crate::nodes;
+use crate::paging;
 use crate::selector::Selector;
 use crate::store::{self, Pod, PodEvent};
 use crate::Shared;
@@ -859,20 +860,35 @@ async fn pods_collection(
     if watch {
         return pods_watch(shared, ns, labels, fields, q, as_table);
     }
+    if q.get("continue").is_some() {
+        shared.faults.page_gate().await;
+    }
     let (all, rv) = shared.store.pods_at();
-    let pods: Vec<Pod> = all
+    let mut pods: Vec<Pod> = all
         .into_iter()
         .filter(|p| ns.is_none_or(|n| n == p.spec.namespace))
         .filter(|p| store::pod_selected(p, &labels, &fields))
         .collect();
-    if as_table {
-        json_response(
-            StatusCode::OK,
-            &pod_table(shared, &pods, rv, true, q.get("includeObject")),
-        )
+    let page = match paging::page(
+        &mut pods,
+        |p| format!("{}/{}", p.spec.namespace, p.spec.name),
+        q.get("limit"),
+        q.get("continue"),
+        rv,
+        |at| shared.store.changes_kept_since(at),
+    ) {
+        Ok(page) => page,
+        Err(e) => return e.response(),
+    };
+    let mut body = if as_table {
+        pod_table(shared, &pods, page.rv, true, q.get("includeObject"))
     } else {
-        json_response(StatusCode::OK, &shared.store.pod_list_json(&pods, rv))
+        shared.store.pod_list_json(&pods, page.rv)
+    };
+    if let Some(token) = page.next {
+        body["metadata"]["continue"] = json!(token);
     }
+    json_response(StatusCode::OK, &body)
 }
 
 fn pods_watch(

@@ -22,6 +22,7 @@ mod exec;
 mod logapi;
 mod logs;
 mod nodes;
+mod paging;
 pub mod pki;
 mod podproto;
 mod portforward;
@@ -412,6 +413,17 @@ impl TestCluster {
     /// How many requests [`TestCluster::cut_requests`] has still to cut.
     pub fn cuts_left(&self) -> u64 {
         self.inner.shared.faults.cuts_left()
+    }
+
+    /// Holds (or lets go) every list's later pages (requests carrying `continue`): each waits,
+    /// before it reads the store, until let go. A test changes the store between pages so.
+    pub fn hold_later_pages(&self, on: bool) {
+        self.inner.shared.faults.hold_pages(on)
+    }
+
+    /// How many later pages [`TestCluster::hold_later_pages`] holds now.
+    pub fn later_pages_held(&self) -> u64 {
+        self.inner.shared.faults.pages_waiting()
     }
 
     /// Adds latency to every request and every exec output frame.

@@ -34,6 +34,11 @@ pub struct Faults {
     /// the request is read, with no answer (what a hop that drops an idle connection does to a
     /// request sent on it in that instant).
     cut: Mutex<(u64, u64)>,
+    /// While true, a list's later page (a request carrying `continue`) waits before it is read:
+    /// a test changes the store between a list's pages.
+    pages_held: tokio::sync::watch::Sender<bool>,
+    /// Later pages waiting now.
+    pages_waiting: AtomicU64,
 }
 
 /// The error that closes a cut request's connection (hyper ends a connection whose service
@@ -104,6 +109,28 @@ impl Faults {
                 false
             }
         }
+    }
+
+    /// Holds (or lets go) a list's later pages (see the `pages_held` field).
+    pub fn hold_pages(&self, on: bool) {
+        self.pages_held.send_replace(on);
+    }
+
+    /// How many of a list's later pages are held now.
+    pub fn pages_waiting(&self) -> u64 {
+        self.pages_waiting.load(Ordering::SeqCst)
+    }
+
+    /// Waits while later pages are held.
+    pub async fn page_gate(&self) {
+        let mut held = self.pages_held.subscribe();
+        if !*held.borrow_and_update() {
+            return;
+        }
+        self.pages_waiting.fetch_add(1, Ordering::SeqCst);
+        // The sender lives as long as `self`: an error cannot come while this borrows it.
+        let _ = held.wait_for(|on| !on).await;
+        self.pages_waiting.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn park_if_stalled(&self, waker: &Waker) -> bool {

@@ -1,5 +1,5 @@
 //! Services (`/api/v1/…/services`): made by a request, read back, listed (a Table for `kubectl
-//! get svc`; by pages of `limit`, each `continue` token naming where the next starts), deleted.
+//! get svc`; in pages of `limit`, as `paging` cuts them), deleted.
 //! Nothing routes to them (no proxy, no endpoints): what reads one is a
 //! client finding pods by its selector and translating its ports, as `kubectl port-forward
 //! svc/NAME` and `kubectl exec svc/NAME` do.
@@ -10,6 +10,7 @@ use crate::api::{
 };
 use crate::auth::User;
 use crate::ephemeral::{decode_error, invalid_object, json_response, read_body, FieldError};
+use crate::paging;
 use crate::store;
 use crate::Shared;
 use hyper::body::Incoming;
@@ -35,11 +36,24 @@ pub(crate) fn list(
     if let Some(r) = by_labels(&mut items, q) {
         return r;
     }
-    let next = match page(&mut items, q.get("limit"), q.get("continue")) {
-        Ok(next) => next,
-        Err(why) => return status_response(400, "BadRequest", &why, None),
+    let key = |(name, v, _): &(String, Value, jiff::Timestamp)| {
+        format!(
+            "{}/{name}",
+            v["metadata"]["namespace"].as_str().unwrap_or_default()
+        )
     };
-    let rv = shared.store.resource_version();
+    let page = match paging::page(
+        &mut items,
+        key,
+        q.get("limit"),
+        q.get("continue"),
+        shared.store.resource_version(),
+        |_| true,
+    ) {
+        Ok(page) => page,
+        Err(e) => return e.response(),
+    };
+    let (rv, next) = (page.rv, page.next);
     let mut body = if as_table {
         service_table(rv, &items, q)
     } else {
@@ -54,57 +68,6 @@ pub(crate) fn list(
         body["metadata"]["continue"] = json!(token);
     }
     json_response(StatusCode::OK, &body)
-}
-
-/// One page of a list, as the API server reads `limit` and `continue`: in the order of
-/// namespace and name, after the item `continue` names, at most `limit` (none or 0: all).
-/// Returns the token for the next page when some are left (opaque to clients: here the last
-/// item's `namespace/name` in hex), or why a token is not valid.
-fn page(
-    items: &mut Vec<(String, Value, jiff::Timestamp)>,
-    limit: Option<&str>,
-    token: Option<&str>,
-) -> Result<Option<String>, String> {
-    let key = |name: &str, v: &Value| {
-        format!(
-            "{}/{name}",
-            v["metadata"]["namespace"].as_str().unwrap_or_default()
-        )
-    };
-    items.sort_by_key(|(name, v, _)| key(name, v));
-    if let Some(token) = token.filter(|t| !t.is_empty()) {
-        let after = from_hex(token).ok_or_else(|| {
-            format!("continue key is not valid: {token:?} is not a token this server gave")
-        })?;
-        items.retain(|(name, v, _)| key(name, v) > after);
-    }
-    let limit = limit
-        .and_then(|l| l.parse::<usize>().ok())
-        .filter(|l| *l > 0);
-    match limit {
-        Some(l) if items.len() > l => {
-            items.truncate(l);
-            Ok(items
-                .last()
-                .map(|(name, v, _)| key(name, v).bytes().map(|b| format!("{b:02x}")).collect()))
-        }
-        _ => Ok(None),
-    }
-}
-
-fn from_hex(token: &str) -> Option<String> {
-    if token.len() % 2 != 0 {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..token.len())
-        .step_by(2)
-        .map(|i| {
-            token
-                .get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
-    String::from_utf8(bytes?).ok()
 }
 
 /// `GET services/NAME`.
@@ -348,51 +311,6 @@ fn service_table(rv: u64, items: &[(String, Value, jiff::Timestamp)], q: &Query)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_list_comes_in_pages_of_limit_with_a_token_for_the_next() {
-        let svc = |ns: &str, name: &str| {
-            (
-                name.to_string(),
-                json!({ "metadata": { "name": name, "namespace": ns } }),
-                jiff::Timestamp::UNIX_EPOCH,
-            )
-        };
-        let all = vec![
-            svc("demo", "c"),
-            svc("apps", "z"),
-            svc("demo", "a"),
-            svc("demo", "b"),
-        ];
-        let names = |items: &[(String, Value, jiff::Timestamp)]| -> Vec<String> {
-            items
-                .iter()
-                .map(|(n, v, _)| {
-                    format!(
-                        "{}/{n}",
-                        v["metadata"]["namespace"].as_str().unwrap_or_default()
-                    )
-                })
-                .collect()
-        };
-        let mut first = all.clone();
-        let token = page(&mut first, Some("2"), None)
-            .expect("page")
-            .expect("more");
-        assert_eq!(names(&first), ["apps/z", "demo/a"]);
-        let mut second = all.clone();
-        let next = page(&mut second, Some("2"), Some(&token)).expect("page");
-        assert_eq!(names(&second), ["demo/b", "demo/c"]);
-        assert_eq!(next, None, "nothing left, no token");
-        // No limit (or 0): every item, no token.
-        let mut whole = all.clone();
-        assert_eq!(page(&mut whole, Some("0"), None).expect("page"), None);
-        assert_eq!(whole.len(), 4);
-        // A token this server did not give.
-        let mut bad = all.clone();
-        assert!(page(&mut bad, Some("2"), Some("zz")).is_err());
-        assert!(page(&mut bad, Some("2"), Some("abc")).is_err());
-    }
 
     #[test]
     fn a_service_is_checked_and_defaulted_as_the_api_server_does() {

@@ -405,6 +405,12 @@ impl Store {
         self.lock().rv
     }
 
+    /// Whether the pod events after `rv` are all still kept (a watch from `rv` would be
+    /// replayed every one of them).
+    pub fn changes_kept_since(&self, rv: u64) -> bool {
+        kept_since(&self.lock().history, rv)
+    }
+
     /// Subscribes to pod events after `rv`: the missed ones replayed, then a live stream.
     #[allow(clippy::type_complexity)]
     pub fn watch_from(
@@ -413,8 +419,7 @@ impl Store {
     ) -> Result<(Vec<PodEvent>, broadcast::Receiver<PodEvent>), TooOld> {
         let g = self.lock();
         let rx = self.events.subscribe();
-        let truncated = g.history.len() >= HISTORY;
-        if truncated && g.history.front().is_some_and(|e| rv + 1 < e.rv) {
+        if !kept_since(&g.history, rv) {
             return Err(TooOld);
         }
         let missed = g.history.iter().filter(|e| e.rv > rv).cloned().collect();
@@ -597,6 +602,11 @@ fn exit_reason(code: i32, why: Option<&str>) -> &'static str {
         (0, None) => "Completed",
         _ => "Error",
     }
+}
+
+/// Whether `history` still holds every pod event after `rv` (it keeps the last [`HISTORY`]).
+fn kept_since(history: &VecDeque<PodEvent>, rv: u64) -> bool {
+    history.len() < HISTORY || history.front().is_none_or(|e| rv + 1 >= e.rv)
 }
 
 fn pod_json(p: &Pod, g: &Inner) -> Value {
