@@ -416,6 +416,75 @@ test("the keyboard: ArrowDown from the filter into the pods, the arrows, Home an
   await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
 });
 
+test("a long pod list: 3,000 pods, a screenful of rows drawn; one pod's change in its row, the filter, End to the last, Home back", async () => {
+  const N = 3000;
+  const name = (i) => `bulk-${String(i).padStart(4, "0")}`;
+  const count = () => page.$eval(".pods", (el) => Number(el.dataset.pods));
+  await page.fill(".filter", "");
+  const before = await count();
+  await page.evaluate(({ N }) => {
+    for (let i = 0; i < N; i++) window.__podtermMock.addPod({ name: `bulk-${String(i).padStart(4, "0")}` });
+  }, { N });
+  await page.waitForFunction((want) => Number(document.querySelector(".pods")?.dataset.pods) === want, before + N, { timeout: WAIT_MS });
+  // Drawn: the rows in view and a margin, not 3,000; the list as tall as all of them.
+  const drawn = await page.$$eval(".pod", (els) => els.length);
+  assert(drawn > 5 && drawn < 150, `${drawn} rows drawn`);
+  const tall = await page.$eval(".pods", (el) => el.scrollHeight / (el.querySelector(".pod")?.getBoundingClientRect().height ?? 1));
+  assert(tall > before + N - 5 && tall < before + N + 5, `the list is ${tall} rows tall`);
+  // One pod's change reaches its row once scrolled to, and no drawn row is written to (their
+  // ages tick apart).
+  await page.evaluate((n) => {
+    window.__rowsWritten = new Set();
+    window.__rowWatch = new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+        if (el?.closest(".pod-age")) continue;
+        window.__rowsWritten.add(el?.closest(".pod")?.dataset.pod ?? "(the list)");
+      }
+    });
+    window.__rowWatch.observe(document.querySelector(".pod-list"), { subtree: true, childList: true, attributes: true, characterData: true });
+    window.__podtermMock.modifyPod("demo", n, { phase: "Pending", ready: "0/1" });
+  }, name(3));
+  await page.waitForFunction((n) => document.querySelector(`.pod[data-pod="${n}"] .pod-status`)?.textContent === "Pending", name(3), { timeout: WAIT_MS });
+  const written = await page.evaluate(() => {
+    window.__rowWatch.disconnect();
+    return [...window.__rowsWritten];
+  });
+  assert(written.length === 1 && written[0] === name(3), `rows written for one pod's change: ${written.slice(0, 10).join(", ")} (${written.length})`);
+  // Scrolled to the middle: the rows there are drawn.
+  await page.$eval(".pods", (el, to) => (el.scrollTop = to), 1500 * 43);
+  await page.waitForFunction((n) => document.querySelector(`.pod[data-pod="${n}"]`) !== null, name(1500), { timeout: WAIT_MS });
+  await page.evaluate((n) => window.__podtermMock.modifyPod("demo", n, { phase: "Pending", ready: "0/1" }), name(1501));
+  await page.waitForFunction((n) => document.querySelector(`.pod[data-pod="${n}"] .pod-status`)?.textContent === "Pending", name(1501), { timeout: WAIT_MS });
+  await page.fill(".filter", name(1234));
+  await page.waitForFunction(() => document.querySelectorAll(".pod").length === 1, null, { timeout: WAIT_MS });
+  await page.fill(".filter", "");
+  await page.waitForFunction((want) => Number(document.querySelector(".pods")?.dataset.pods) === want, before + N, { timeout: WAIT_MS });
+  // End from the first drawn pod: the last pod of the list, drawn and in view; Home: the first.
+  const inView = (which) =>
+    page.evaluate((which) => {
+      const a = document.activeElement;
+      const list = document.querySelector(".pods")?.getBoundingClientRect();
+      const r = a?.getBoundingClientRect();
+      const pods = [...document.querySelectorAll(".pod")];
+      const want = which === "last" ? pods.at(-1) : pods[0];
+      return a?.closest(".pod") === want && list && r && r.top >= list.top - 1 && r.bottom <= list.bottom + 1 ? a.closest(".pod").dataset.pod : null;
+    }, which);
+  await page.focus(".pod-line");
+  await page.keyboard.press("End");
+  const last = await until(() => inView("last"), "End on the last pod, in view");
+  await screenshot("long-pod-list");
+  await page.keyboard.press("Home");
+  const first = await until(() => inView("first"), "Home on the first pod, in view");
+  const order = await page.evaluate(() => [document.querySelector(".pod")?.dataset.pod]);
+  assert(first === order[0] && last !== first, `Home ${first}, End ${last}`);
+  await page.evaluate(({ N }) => {
+    for (let i = 0; i < N; i++) window.__podtermMock.deletePodQuietly("demo", `bulk-${String(i).padStart(4, "0")}`);
+  }, { N });
+  await page.waitForFunction((want) => Number(document.querySelector(".pods")?.dataset.pods) === want && document.querySelectorAll(".pod").length === want, before, { timeout: WAIT_MS });
+  await page.focus(".filter");
+});
+
 test("clicking a pod and its container opens a tab that connects", async () => {
   await page.click('.pod[data-pod="shell"] .pod-line');
   await page.click('.pod[data-pod="shell"] .container[data-container="shell"]');

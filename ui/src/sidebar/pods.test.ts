@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pod } from "./fixtures";
-import { execRefusal, isCompleted, matchesFilter, parseCommand, pickNamespace, PodList, podListEmptyText, podRow, podStatus, podTooltip, sortPods, visiblePods } from "./pods";
+import { execRefusal, isCompleted, matchesFilter, parseCommand, pickNamespace, PodList, podListEmptyText, podRow, podStatus, podTooltip, podWindow, sortPods, visiblePods, WINDOW_FROM, WINDOW_MARGIN } from "./pods";
 
 describe("PodList", () => {
   it("follows Added, Modified and Deleted events, sorted by name", () => {
@@ -34,6 +34,19 @@ describe("PodList across namespaces", () => {
     list.apply({ type: "Deleted", pod: pod("app", { namespace: "a" }) });
     expect(list.get("a/app")).toBeUndefined();
     expect(list.get("app")?.namespace).toBe("b");
+    // A change keeps a pod's place among those of its name; gone and back, it comes last.
+    list.apply({ type: "Added", pod: pod("app", { namespace: "c" }) });
+    list.apply({ type: "Modified", pod: pod("app", { namespace: "b", restarts: 1 }) });
+    expect(list.get("app")).toMatchObject({ namespace: "b", restarts: 1 });
+    list.apply({ type: "Deleted", pod: pod("app", { namespace: "b" }) });
+    list.apply({ type: "Added", pod: pod("app", { namespace: "b" }) });
+    expect(list.get("app")?.namespace).toBe("c");
+    list.apply({ type: "Deleted", pod: pod("app", { namespace: "c" }) });
+    list.apply({ type: "Deleted", pod: pod("app", { namespace: "b" }) });
+    expect(list.get("app")).toBeUndefined();
+    list.apply({ type: "Added", pod: pod("app", { namespace: "d" }) });
+    list.clear();
+    expect(list.get("app")).toBeUndefined();
   });
 
   it("sorts by name, newest first, problems first or most restarts first; the tooltip says node and IPs", () => {
@@ -49,6 +62,20 @@ describe("PodList across namespaces", () => {
     expect(sortPods(restarted, "restarts").map((p) => p.name)).toEqual(["b", "a", "d", "c"]);
     expect(podTooltip(pod("a", { node: "n1", ips: ["10.0.0.9", "fd00::9"] }))).toBe("demo/a\nnode: n1\nIP: 10.0.0.9, fd00::9");
     expect(podTooltip(pod("p", { node: null, ips: [], reason: "Pending: Unschedulable" }))).toBe("demo/p\nnode: (not scheduled)\nIP: (none yet)\nPending: Unschedulable");
+  });
+});
+
+describe("podWindow", () => {
+  it("draws a short list whole, and of a long one the rows in view and a margin each side", () => {
+    expect(podWindow(WINDOW_FROM, 5000, 400, 40)).toEqual({ from: 0, to: WINDOW_FROM });
+    expect(podWindow(3000, 0, 400, 40)).toEqual({ from: 0, to: 10 + WINDOW_MARGIN });
+    // Rows 100–110 in view.
+    expect(podWindow(3000, 4000, 400, 40)).toEqual({ from: 100 - WINDOW_MARGIN, to: 110 + WINDOW_MARGIN });
+    // At the end, and scrolled past a list that shrank: the last rows.
+    expect(podWindow(3000, 119_600, 400, 40)).toEqual({ from: 2990 - WINDOW_MARGIN, to: 3000 });
+    expect(podWindow(200, 119_600, 400, 40)).toEqual({ from: 200 - 10 - WINDOW_MARGIN, to: 200 });
+    // No height known yet (a hidden sidebar): everything.
+    expect(podWindow(3000, 0, 400, 0)).toEqual({ from: 0, to: 3000 });
   });
 });
 

@@ -6,7 +6,7 @@ import { FavouritesView } from "../favourites/view";
 import { errorMessage } from "../ipc";
 import type { PodSummary, ProfileDetails } from "../ipc/types";
 import type { SidebarModel } from "./model";
-import { ALL_NAMESPACES, execRefusal, pickerContainers, podListEmptyText, podRow, podTooltip, POD_SORTS, type PodSort } from "./pods";
+import { ALL_NAMESPACES, execRefusal, pickerContainers, podListEmptyText, podRow, podTooltip, podWindow, POD_SORTS, type PodSort } from "./pods";
 import { formatAge } from "./age";
 import { clampSidebarWidth, loadSidebarWidth, saveSidebarWidth } from "./width";
 import { type Fold, foldable } from "./fold";
@@ -28,6 +28,14 @@ interface RowEls {
   createdAt: string;
   picker: HTMLElement | null;
   pickerKey: string | null;
+  /** The pod and star state the row last showed (see `updateRow`). */
+  shownPod: PodSummary | null;
+  shownStar: string;
+}
+
+/** Sets an element's height only when it changes (a write restyles, and is a mutation). */
+function setHeight(el: HTMLElement, height: string): void {
+  if (el.style.height !== height) el.style.height = height;
 }
 
 /** The namespace menu's last entry: type one. */
@@ -48,7 +56,15 @@ export class SidebarView {
   private podEmpty: HTMLElement;
   private watchStatus: HTMLElement;
   private podSection: HTMLElement;
+  /** The rows drawn, by pod ref: all of a short list, those in and near the view of a long one
+   *  (`podWindow`), with a spacer for the rows above them and one for those below. */
   private rows = new Map<string, RowEls>();
+  private spaceAbove: HTMLLIElement;
+  private spaceBelow: HTMLLIElement;
+  /** The pods in the order shown (the keyboard walks them, drawn or not). */
+  private shownPods: PodSummary[] = [];
+  /** A row's height (px), measured from a drawn row; 0 before. */
+  private rowHeight = 0;
   private confirmDelete: string | null = null;
   /**
    * What the profile rows and the messages were last built from. A render that would build the
@@ -178,10 +194,19 @@ export class SidebarView {
     // Over the bottom of the list, not in its flow: a notice never moves the pods under the pointer.
     this.messages = h("div", { class: "messages", "aria-live": "polite" });
     this.podList = h("ul", { class: "pod-list", "aria-label": "Pods" });
+    this.spaceAbove = h("li", { class: "pod-space", "aria-hidden": "true" });
+    this.spaceBelow = h("li", { class: "pod-space", "aria-hidden": "true" });
+    this.podList.append(this.spaceAbove, this.spaceBelow);
     this.podEmpty = h("div", { class: "pod-empty" });
     this.watchStatus = h("div", { class: "watch-status", role: "status", hidden: true });
     this.messages.appendChild(this.watchStatus);
     this.podSection = h("section", { class: "pods" }, this.podList, this.podEmpty);
+    // A long list draws the rows in view: scrolled or resized, others come into it.
+    const drawnPart = () => {
+      if (this.shownPods.length > this.rows.size) this.scheduleRender();
+    };
+    this.podSection.addEventListener("scroll", drawnPart, { passive: true });
+    if (typeof ResizeObserver !== "undefined") new ResizeObserver(drawnPart).observe(this.podSection);
     if (model.favourites) {
       this.favouritesView = new FavouritesView(model.favourites);
       // A star's look follows the favourites.
@@ -431,10 +456,16 @@ export class SidebarView {
     // Whose list the rows below are, once listed: `profile/namespace` ("*" for all of them), empty
     // while a list loads. Set in the same pass as the rows, so a test waiting on it sees them.
     this.podSection.dataset.shown = m.profile === null || m.namespace === null || m.podsLoading ? "" : `${m.profile}/${m.allNamespaces ? "*" : m.namespace}`;
+    // How many pods the list has (drawn or not), for tests and the bench.
+    if (this.podSection.dataset.pods !== String(pods.length)) this.podSection.dataset.pods = String(pods.length);
+    this.shownPods = pods;
+    const rowHeight = this.rowHeight || 43;
+    const { from, to } = podWindow(pods.length, this.podSection.scrollTop, this.podSection.clientHeight, rowHeight);
     const now = Date.now();
     const seen = new Set<string>();
-    let prev: Element | null = null;
-    for (const p of pods) {
+    let prev: Element = this.spaceAbove;
+    for (let i = from; i < to; i++) {
+      const p = pods[i]!;
       const ref = m.podRef(p);
       seen.add(ref);
       let row = this.rows.get(ref);
@@ -443,8 +474,7 @@ export class SidebarView {
         this.rows.set(ref, row);
       }
       this.updateRow(row, p, now);
-      const expected: ChildNode | null = prev ? prev.nextSibling : this.podList.firstChild;
-      if (expected !== row.li) this.podList.insertBefore(row.li, expected);
+      if (prev.nextSibling !== row.li) this.podList.insertBefore(row.li, prev.nextSibling);
       prev = row.li;
     }
     for (const [name, row] of this.rows) {
@@ -452,6 +482,20 @@ export class SidebarView {
         row.li.remove();
         this.rows.delete(name);
       }
+    }
+    if (this.podList.lastChild !== this.spaceBelow) this.podList.appendChild(this.spaceBelow);
+    if (to - from < pods.length) {
+      // A row's height, from a drawn row without its picker open (read once; a layout).
+      if (this.rowHeight === 0) {
+        const sample = [...this.rows.values()].find((r) => r.picker === null)?.li.getBoundingClientRect().height ?? 0;
+        if (sample > 0) this.rowHeight = sample;
+      }
+      const h = this.rowHeight || rowHeight;
+      setHeight(this.spaceAbove, `${from * h}px`);
+      setHeight(this.spaceBelow, `${(pods.length - to) * h}px`);
+    } else {
+      setHeight(this.spaceAbove, "");
+      setHeight(this.spaceBelow, "");
     }
     const empty = podListEmptyText({
       profile: m.profile,
@@ -480,13 +524,27 @@ export class SidebarView {
   private movePodFocus(from: HTMLElement | null, step: number): boolean {
     // The rows as the model has them now (a filter typed this frame renders at the next).
     if (this.renderQueued) this.render();
-    const lines = [...this.podList.querySelectorAll<HTMLElement>(".pod-line")];
-    const at = from === null ? -1 : lines.indexOf(from);
-    const to = step === Infinity ? lines.length - 1 : step === -Infinity ? 0 : at + step;
-    const line = to >= 0 ? lines[Math.min(to, lines.length - 1)] : undefined;
-    if (!line) return false;
-    line.focus();
-    line.scrollIntoView?.({ block: "nearest" });
+    const m = this.model;
+    const pods = this.shownPods;
+    const fromRef = from === null ? null : [...this.rows].find(([, r]) => r.line === from)?.[0];
+    const at = fromRef === undefined || fromRef === null ? -1 : pods.findIndex((p) => m.podRef(p) === fromRef);
+    const want = step === Infinity ? pods.length - 1 : step === -Infinity ? 0 : at + step;
+    if (want < 0 || pods.length === 0) return false;
+    const to = Math.min(want, pods.length - 1);
+    const ref = m.podRef(pods[to]!);
+    let row = this.rows.get(ref);
+    if (!row) {
+      // Not drawn (a long list): scrolled to, then drawn at once.
+      const rowHeight = this.rowHeight || 43;
+      const view = this.podSection.clientHeight;
+      const top = to * rowHeight;
+      this.podSection.scrollTop = top < this.podSection.scrollTop ? top : Math.max(0, top + rowHeight - view);
+      this.render();
+      row = this.rows.get(ref);
+    }
+    if (!row) return false;
+    row.line.focus();
+    row.line.scrollIntoView?.({ block: "nearest" });
     return true;
   }
 
@@ -561,12 +619,22 @@ export class SidebarView {
         }, "☆")
       : null;
     const li = h("li", { class: "pod", "data-pod": p.name, "data-namespace": p.namespace }, h("div", { class: "pod-head" }, line, star));
-    return { li, ns, line, star, name: nameEl, age, status, ready, restarts, createdAt: p.createdAt, picker: null, pickerKey: null };
+    return { li, ns, line, star, name: nameEl, age, status, ready, restarts, createdAt: p.createdAt, picker: null, pickerKey: null, shownPod: null, shownStar: "" };
   }
 
   private updateRow(row: RowEls, p: PodSummary, now: number): void {
-    const r = podRow(p, now);
     const ref = this.model.podRef(p);
+    const picker = this.model.picker;
+    const open = picker !== null && picker.pod === ref;
+    const as = row.star ? this.model.starredAs(ref) : [];
+    const starKey = row.star ? `${as.join("\n")}|${this.model.starring.has(ref)}` : "";
+    // Nothing it shows has changed (a pod's summary is replaced when the pod changes, never
+    // changed in place): its elements are left alone. Writing the same titles and classes again
+    // made WebKit restyle every row of a long list for one pod's change (the ages tick apart).
+    if (!open && row.picker === null && row.shownPod === p && row.shownStar === starKey) return;
+    row.shownPod = p;
+    row.shownStar = starKey;
+    const r = podRow(p, now);
     row.createdAt = p.createdAt;
     row.line.title = podTooltip(p);
     setText(row.age, r.age);
@@ -578,7 +646,6 @@ export class SidebarView {
     row.restarts.classList.toggle("has-restarts", p.restarts > 0);
     row.li.classList.toggle("terminating", p.terminating);
     if (row.star) {
-      const as = this.model.starredAs(ref);
       const starred = as.length > 0;
       setText(row.star, starred ? "★" : "☆");
       row.star.classList.toggle("starred", starred);
@@ -587,8 +654,6 @@ export class SidebarView {
         : "Favourite the workload that runs this pod";
       row.star.disabled = this.model.starring.has(ref);
     }
-    const picker = this.model.picker;
-    const open = picker !== null && picker.pod === ref;
     row.li.classList.toggle("picking", open);
     row.line.setAttribute("aria-expanded", open ? "true" : "false");
     const key = open ? `${p.containers.join("\n")}|${(p.ephemeralContainers ?? []).join("\n")}|${p.defaultContainer}|${execRefusal(p) ?? ""}` : null;
