@@ -125,10 +125,12 @@ clean:
 # (bench/app-bench.mjs): app-<UTC time>.json, app-latest.json, app-latest.md; then bench/README.md
 # from both. `podterm-bench --record` measures a flood through podterm without and with `--record`
 # (taking turns): record-latest.json and .md. PODTERM_KUBECTLS
-# (colon-separated paths) picks the kubectls; BENCH_ARGS passes options (see --help).
+# (colon-separated paths) picks the kubectls; BENCH_ARGS passes options (see --help). testcluster
+# has its admin port: the app bench's long pod list changes its pods through it.
 .PHONY: bench
 bench: deps app
-	$(CARGO) build --release -p testcluster -p podterm-cli -p podterm-bench
+	$(CARGO) build --release -p podterm-cli -p podterm-bench
+	$(CARGO) build --release -p testcluster --features admin
 	target/release/podterm-bench $(BENCH_ARGS)
 	target/release/podterm-bench --logs
 	target/release/podterm-bench --record

@@ -60,6 +60,11 @@ const ECHO_ONLY = process.argv.includes("--echo-only");
 // `--transport-only` (a test-fixtures build; any build with TRANSPORT_WAYS=session): ways into the page, the same bytes each, printed
 // as JSON (issue 13, item 3; `src-tauri/probe.rs`).
 const TRANSPORT_ONLY = process.argv.includes("--transport-only");
+// `--pods-only`: the long pod list alone (`bigPodList`), printed as JSON (A/B of builds with
+// PODTERM_APP). BIG_PODS pods in one namespace; CHURN_PER_S of them change a second.
+const PODS_ONLY = process.argv.includes("--pods-only");
+const BIG_PODS = Number(process.env.BIG_PODS ?? 3000);
+const CHURN_PER_S = Number(process.env.CHURN_PER_S ?? 20);
 const KEYS = 20;
 // Keys for the idle echo and its floors: their goal is a p99, and of 20 keys the p99 is the
 // slowest one, so one late frame decided the row (13.6 ms in one run, 16.5 in the next, the
@@ -582,6 +587,158 @@ async function openPrintingTabs(a, n, lines) {
 
 /** The web process's PSS in a `memory()` reading (MB). */
 const webPss = (m) => m.pssBy.WebKitWebProces ?? NaN;
+
+/**
+ * A long pod list: BIG_PODS pods in one namespace of a testcluster of its own (with `shell`,
+ * a TTY shell), imported into a fresh app. Measured: import → every row listed (ms, polled);
+ * the web process's PSS before the import and with the list shown; then, quiet and while
+ * CHURN_PER_S pods a second change (readiness toggled through testcluster's admin port, as a
+ * rollout in a big cluster changes pods), the lateness of a 10 ms timer in the page (how long a
+ * keystroke's event would wait for the page's thread) and keystroke → echo painted in a shell
+ * tab of that cluster (the frame after xterm wrote it). A list that rewrote every row for one
+ * pod's change kept the page's thread busy for tens of milliseconds at each.
+ */
+async function bigPodList() {
+  const dir = await mkdtemp(path.join(tmpdir(), "podterm-big-list-"));
+  const config = path.join(dir, "cluster.yaml");
+  const kc = path.join(dir, "kubeconfig");
+  const name = (i) => `bulk-${String(i).padStart(4, "0")}`;
+  const yaml = [
+    "defaultNamespace: big",
+    "namespaces: [big]",
+    "users:",
+    "  - { name: admin, auth: token, rules: [{ namespaces: [\"*\"], verbs: [\"*\"], resources: [\"*\"] }] }",
+    "pods:",
+    "  - { namespace: big, name: shell, containers: [{ name: main, command: [sh], tty: true }] }",
+  ];
+  for (let i = 0; i < BIG_PODS; i++) yaml.push(`  - { namespace: big, name: ${name(i)}, containers: [{ name: main }] }`);
+  await writeFile(config, yaml.join("\n") + "\n");
+  const tc = spawn(testcluster, ["serve", "--config", config, "--kubeconfig", kc, "--admin", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
+  let said = "";
+  tc.stdout.on("data", (d) => (said += d));
+  tc.stderr.on("data", (d) => (said += d));
+  const R = { pods: BIG_PODS + 1, churnPerS: CHURN_PER_S };
+  let a = null;
+  try {
+    let admin = null;
+    for (let i = 0; !(admin = /admin: (http:\/\/\S+)/.exec(said)?.[1]) || !existsSync(kc); i++) {
+      if (i > 400 || tc.exitCode !== null) throw new Error(`testcluster did not start: ${said.slice(0, 300)}`);
+      await sleep(50);
+    }
+    admin = admin.replace(/\/$/, "");
+    a = await launchApp({ binary, env: { KUBECONFIG: kc, RUST_LOG: "warn" }, log });
+    const pid = await a.pid();
+    await sleep(3000);
+    R.webPssBeforeMB = webPss(await memory(pid));
+    const t0 = Date.now();
+    await a.click("#import-kubeconfig", 20_000);
+    await a.waitUntil(`${R.pods} pods listed`, 120_000, (n) => Number(document.querySelector(".pods")?.dataset.pods ?? document.querySelectorAll(".pod").length) === n || null, R.pods);
+    R.listedMs = Date.now() - t0;
+    await sleep(5000);
+    R.webPssListedMB = webPss(await memory(pid));
+    // The shell's row is the list's last: filtered to it for the click, then the whole list back.
+    const filter = (text) =>
+      a.exec((t) => {
+        const f = document.querySelector(".filter");
+        f.value = t;
+        f.dispatchEvent(new Event("input", { bubbles: true }));
+      }, text);
+    await filter("shell");
+    await a.waitUntil("the shell's row alone", 30_000, () => document.querySelectorAll(".pod").length === 1 || null);
+    const tab = (await a.openShell()).id;
+    await filter("");
+    await a.waitUntil(`${R.pods} pods listed again`, 60_000, (n) => Number(document.querySelector(".pods")?.dataset.pods ?? document.querySelectorAll(".pod").length) === n || null, R.pods);
+    await a.exec(benchInstall, tab);
+    const textarea = `.pane[data-tab-id="${tab}"] .xterm-helper-textarea`;
+    const measure = async () => {
+      await a.exec(() => {
+        const lag = (window.__lag = []);
+        let due = performance.now() + 10;
+        const tick = () => {
+          const now = performance.now();
+          lag.push(now - due);
+          due = now + 10;
+          if (window.__lag === lag) setTimeout(tick, 10);
+        };
+        setTimeout(tick, 10);
+      });
+      const echo = [];
+      for (let i = 0; i < KEYS; i++) {
+        await a.exec(() => (window.__bench.painted = []));
+        await a.type(textarea, "x");
+        const ms = await a.exec(async () => {
+          const b = window.__bench;
+          const k = b.keys.filter((x) => x.key === "x").at(-1);
+          const start = performance.now();
+          for (;;) {
+            const m = k && b.painted.find((t) => t >= k.at);
+            if (m) return m - k.at;
+            if (performance.now() - start > 10_000) return Infinity;
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        });
+        echo.push(ms ?? Infinity);
+        await sleep(200);
+      }
+      await a.type(textarea, `${Keys.CONTROL}u${"\uE000"}`);
+      const lag = await a.exec(() => {
+        const l = window.__lag;
+        window.__lag = null;
+        return l;
+      });
+      return {
+        echoMs: { p50: r1(median(echo)), p99: r1(percentile(echo, 99)) },
+        timerLateMs: { p50: r1(median(lag)), p99: r1(percentile(lag, 99)), max: r1(Math.max(...lag)) },
+      };
+    };
+    R.quiet = await measure();
+    log(`long pod list, quiet: ${JSON.stringify(R.quiet)}`);
+    // The churn: readiness toggled, pod after pod, CHURN_PER_S a second, until the run ends.
+    let churning = true;
+    let changes = 0;
+    const churn = (async () => {
+      const every = 1000 / CHURN_PER_S;
+      for (let i = 0; churning; i++) {
+        const t = Date.now();
+        const pod = name((i * 37) % BIG_PODS);
+        await fetch(`${admin}/pods/big/${pod}/ready?value=${Math.floor(i / BIG_PODS) % 2 === 1 ? "true" : "false"}`, { method: "POST" });
+        changes += 1;
+        await sleep(Math.max(0, every - (Date.now() - t)));
+      }
+    })();
+    await sleep(1000);
+    const c0 = changes;
+    const t1 = Date.now();
+    R.churn = await measure();
+    R.churn.changesPerS = r1(((changes - c0) * 1000) / (Date.now() - t1));
+    churning = false;
+    await churn;
+    log(`long pod list, ${CHURN_PER_S} changes a second: ${JSON.stringify(R.churn)}`);
+    // The list kept up: a pod changed last shows it (filtered to it: a long list draws the
+    // rows in view).
+    const last = name(((changes - 1) * 37) % BIG_PODS);
+    await filter(last);
+    R.lastChangeShown = await a
+      .waitUntil("the last change in its row", 10_000, (n) => document.querySelector(`.pod[data-pod="${n}"] .pod-ready`)?.textContent?.startsWith("0/") || null, last)
+      .then(() => true, () => false);
+  } finally {
+    await a?.close();
+    tc.kill("SIGTERM");
+    await rm(dir, { recursive: true, force: true });
+  }
+  return R;
+}
+
+/** The long pod list's rows of the table (`bigPodList`). */
+function bigListRows(B) {
+  if (!B) return [];
+  if (B.error) return [["a long pod list", `not measured: ${B.error}`, "", "", null]];
+  const t = (m) => `${m.echoMs.p50} / ${m.echoMs.p99}; ${m.timerLateMs.p50} / ${m.timerLateMs.p99} / ${m.timerLateMs.max}`;
+  return [
+    [`a long pod list (${B.pods} pods in one namespace, a fresh app): import → every row listed (ms); web process PSS before the import → listed (MB)`, `${B.listedMs}; ${B.webPssBeforeMB} → ${B.webPssListedMB}`, "", "", null],
+    [`  ↳ while ${B.churn.changesPerS} pods change a second: keystroke → echo painted p50 / p99 (ms); the page's 10 ms timer late p50 / p99 / max (ms)${B.lastChangeShown ? "" : "; the last change NOT shown"}`, t(B.churn), `the list quiet, same tab: ${t(B.quiet)}`, "", null],
+  ];
+}
 
 /** A fresh app (its process id) with testcluster's kubeconfig imported and the pod list shown. */
 async function freshApp() {
@@ -1160,6 +1317,15 @@ try {
 } catch (e) {
   results.webkitFloor = { error: String(e.message ?? e).slice(0, 300) };
 }
+if (PODS_ONLY) {
+  try {
+    console.log(JSON.stringify(await bigPodList(), null, 2));
+  } finally {
+    cluster.kill("SIGTERM");
+    await rm(work, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 if (MEMORY_ONLY) {
   try {
     results.fresh = await freshTabs();
@@ -1533,6 +1699,13 @@ try {
   cluster.kill("SIGTERM");
 }
 log(`parked terminals: ${JSON.stringify(results.parkedTabs)}`);
+// A long pod list in a fresh app, quiet and while its pods change.
+try {
+  results.bigList = await bigPodList();
+} catch (e) {
+  results.bigList = { error: String(e.message ?? e).slice(0, 300) };
+}
+log(`long pod list: ${JSON.stringify(results.bigList)}`);
 
 await writeReport(results, true);
 await rm(work, { recursive: true, force: true });
@@ -2376,6 +2549,7 @@ async function writeReport(R, record) {
       ? [[`  ↳ after the floods, before the other tabs: PSS (MB); the ${R.tabs - 1} new tabs' share`, `${R.afterFlood.pss}; +${r1(R.tabsMemory.pss - R.afterFlood.pss)}`, Object.entries(R.afterFlood.pssBy).map(([k, v]) => `${k} ${v}`).join(", "), "", null]]
       : []),
     ...memoryKindRows(R),
+    ...bigListRows(R.bigList),
     ...(R.renderers ? rendererRows(R.renderers) : []),
     ...(cli ? cliTableRows(cli) : []),
     ["click → first prompt byte: median (ms); parsed by xterm.js, median of the warm opens (the first, cold)", `${R.open.podtermMedian}; ${R.open.parsedMedian ?? "—"} (${R.open.coldParsedMs ?? "—"})`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
