@@ -451,9 +451,18 @@ test("a long pod list: 3,000 pods, a screenful of rows drawn; one pod's change i
     return [...window.__rowsWritten];
   });
   assert(written.length === 1 && written[0] === name(3), `rows written for one pod's change: ${written.slice(0, 10).join(", ")} (${written.length})`);
-  // Scrolled to the middle: the rows there are drawn.
-  await page.$eval(".pods", (el, to) => (el.scrollTop = to), 1500 * 43);
+  // Scrolled to the middle with a pod's picker open: the rows there are drawn, and the picker's
+  // row stays (the keyboard still in its command box).
+  await page.click(`.pod[data-pod="${name(5)}"] .pod-line`);
+  await page.waitForFunction((n) => document.activeElement?.matches(`.pod[data-pod="${n}"] .picker input.command`) === true, name(5), { timeout: WAIT_MS });
+  await page.$eval(".pods", (el) => (el.scrollTop = 1500 * el.querySelector(".pod:not(.picking)").getBoundingClientRect().height));
   await page.waitForFunction((n) => document.querySelector(`.pod[data-pod="${n}"]`) !== null, name(1500), { timeout: WAIT_MS });
+  assert(
+    await page.evaluate((n) => document.activeElement?.matches(`.pod.picking[data-pod="${n}"] .picker input.command`) === true, name(5)),
+    "the picker's row or the keyboard went when the list scrolled",
+  );
+  await page.keyboard.press("Escape");
+  await page.waitForSelector(`.pod[data-pod="${name(5)}"] .picker`, { state: "detached", timeout: WAIT_MS });
   await page.evaluate((n) => window.__podtermMock.modifyPod("demo", n, { phase: "Pending", ready: "0/1" }), name(1501));
   await page.waitForFunction((n) => document.querySelector(`.pod[data-pod="${n}"] .pod-status`)?.textContent === "Pending", name(1501), { timeout: WAIT_MS });
   await page.fill(".filter", name(1234));

@@ -33,6 +33,9 @@ interface RowEls {
   shownStar: string;
 }
 
+/** A pod row's height (px) until one is measured. */
+const ROW_GUESS = 43;
+
 /** Sets an element's height only when it changes (a write restyles, and is a mutation). */
 function setHeight(el: HTMLElement, height: string): void {
   if (el.style.height !== height) el.style.height = height;
@@ -59,10 +62,12 @@ export class SidebarView {
   /** The rows drawn, by pod ref: all of a short list, those in and near the view of a long one
    *  (`podWindow`), with a spacer for the rows above them and one for those below. */
   private rows = new Map<string, RowEls>();
-  private spaceAbove: HTMLLIElement;
-  private spaceBelow: HTMLLIElement;
+  /** The spacers in the list, in order: each stands for a run of rows not drawn. */
+  private spacers: HTMLLIElement[] = [];
   /** The pods in the order shown (the keyboard walks them, drawn or not). */
   private shownPods: PodSummary[] = [];
+  /** Whether the model changed since `shownPods` was sorted. */
+  private podsDirty = true;
   /** A row's height (px), measured from a drawn row; 0 before. */
   private rowHeight = 0;
   private confirmDelete: string | null = null;
@@ -194,9 +199,6 @@ export class SidebarView {
     // Over the bottom of the list, not in its flow: a notice never moves the pods under the pointer.
     this.messages = h("div", { class: "messages", "aria-live": "polite" });
     this.podList = h("ul", { class: "pod-list", "aria-label": "Pods" });
-    this.spaceAbove = h("li", { class: "pod-space", "aria-hidden": "true" });
-    this.spaceBelow = h("li", { class: "pod-space", "aria-hidden": "true" });
-    this.podList.append(this.spaceAbove, this.spaceBelow);
     this.podEmpty = h("div", { class: "pod-empty" });
     this.watchStatus = h("div", { class: "watch-status", role: "status", hidden: true });
     this.messages.appendChild(this.watchStatus);
@@ -262,7 +264,10 @@ export class SidebarView {
     // clip a handle of its own that reaches past its edge.
     parent.appendChild(this.resizer(parent));
     // A burst of watch events renders once per frame.
-    model.onChange(() => this.scheduleRender());
+    model.onChange(() => {
+      this.podsDirty = true;
+      this.scheduleRender();
+    });
     this.ageTimer = setInterval(() => this.renderAges(), 1000);
     this.render();
   }
@@ -452,51 +457,16 @@ export class SidebarView {
 
   private renderPods(): void {
     const m = this.model;
-    const pods = m.namespace === null ? [] : m.visiblePods();
+    // A scroll or a resize draws other rows of the same list: sorted again only when it changed.
+    const pods = !this.podsDirty ? this.shownPods : m.namespace === null ? [] : m.visiblePods();
     // Whose list the rows below are, once listed: `profile/namespace` ("*" for all of them), empty
     // while a list loads. Set in the same pass as the rows, so a test waiting on it sees them.
     this.podSection.dataset.shown = m.profile === null || m.namespace === null || m.podsLoading ? "" : `${m.profile}/${m.allNamespaces ? "*" : m.namespace}`;
     // How many pods the list has (drawn or not), for tests and the bench.
     if (this.podSection.dataset.pods !== String(pods.length)) this.podSection.dataset.pods = String(pods.length);
     this.shownPods = pods;
-    const rowHeight = this.rowHeight || 43;
-    const { from, to } = podWindow(pods.length, this.podSection.scrollTop, this.podSection.clientHeight, rowHeight);
-    const now = Date.now();
-    const seen = new Set<string>();
-    let prev: Element = this.spaceAbove;
-    for (let i = from; i < to; i++) {
-      const p = pods[i]!;
-      const ref = m.podRef(p);
-      seen.add(ref);
-      let row = this.rows.get(ref);
-      if (!row) {
-        row = this.createRow(ref, p);
-        this.rows.set(ref, row);
-      }
-      this.updateRow(row, p, now);
-      if (prev.nextSibling !== row.li) this.podList.insertBefore(row.li, prev.nextSibling);
-      prev = row.li;
-    }
-    for (const [name, row] of this.rows) {
-      if (!seen.has(name)) {
-        row.li.remove();
-        this.rows.delete(name);
-      }
-    }
-    if (this.podList.lastChild !== this.spaceBelow) this.podList.appendChild(this.spaceBelow);
-    if (to - from < pods.length) {
-      // A row's height, from a drawn row without its picker open (read once; a layout).
-      if (this.rowHeight === 0) {
-        const sample = [...this.rows.values()].find((r) => r.picker === null)?.li.getBoundingClientRect().height ?? 0;
-        if (sample > 0) this.rowHeight = sample;
-      }
-      const h = this.rowHeight || rowHeight;
-      setHeight(this.spaceAbove, `${from * h}px`);
-      setHeight(this.spaceBelow, `${(pods.length - to) * h}px`);
-    } else {
-      setHeight(this.spaceAbove, "");
-      setHeight(this.spaceBelow, "");
-    }
+    this.podsDirty = false;
+    this.placeRows(pods);
     const empty = podListEmptyText({
       profile: m.profile,
       profilesLoaded: m.profilesLoaded,
@@ -514,6 +484,86 @@ export class SidebarView {
     setText(this.watchStatus, problem === null ? "" : `Not live: ${problem}. Retrying…`);
     this.watchStatus.title = problem === null ? "" : "The list may be out of date until the cluster answers again";
     this.watchStatus.hidden = problem === null;
+  }
+
+  /**
+   * Puts the rows of `pods` in the list: all of a short list; of a long one (`podWindow`) those
+   * in and near the view, and wherever they are the row whose picker is open and the row with
+   * the keyboard (so neither is taken from under the user by a scroll, and the spacers never
+   * count a picker's taller row), with a spacer for each run of rows not drawn.
+   */
+  private placeRows(pods: PodSummary[], measured = false): void {
+    const m = this.model;
+    const rowHeight = this.rowHeight || ROW_GUESS;
+    const { from, to } = podWindow(pods.length, this.podSection.scrollTop, this.podSection.clientHeight, rowHeight);
+    const drawn: number[] = [];
+    for (let i = from; i < to; i++) drawn.push(i);
+    if (to - from < pods.length) {
+      const pinned = [m.picker?.pod, this.focusedRef()].filter((r): r is string => typeof r === "string");
+      for (const ref of new Set(pinned)) {
+        const i = pods.findIndex((p) => m.podRef(p) === ref);
+        if (i >= 0 && (i < from || i >= to)) drawn.push(i);
+      }
+      drawn.sort((a, b) => a - b);
+    }
+    // Rows no longer drawn go first: moving a row past them would move it out of the document
+    // and in again, and take the keyboard from it.
+    const seen = new Set(drawn.map((i) => m.podRef(pods[i]!)));
+    for (const [name, row] of this.rows) {
+      if (!seen.has(name)) {
+        row.li.remove();
+        this.rows.delete(name);
+      }
+    }
+    const now = Date.now();
+    const spacers: HTMLLIElement[] = [];
+    let prev: Element | null = null;
+    const place = (el: Element) => {
+      const expected = prev ? prev.nextSibling : this.podList.firstChild;
+      if (expected !== el) this.podList.insertBefore(el, expected);
+      prev = el;
+    };
+    const gap = (n: number) => {
+      if (n <= 0) return;
+      const spacer = this.spacers[spacers.length] ?? h("li", { class: "pod-space", "aria-hidden": "true" });
+      spacers.push(spacer);
+      setHeight(spacer, `${n * (this.rowHeight || rowHeight)}px`);
+      place(spacer);
+    };
+    let last = -1;
+    for (const i of drawn) {
+      gap(i - last - 1);
+      last = i;
+      const p = pods[i]!;
+      const ref = m.podRef(p);
+      let row = this.rows.get(ref);
+      if (!row) {
+        row = this.createRow(ref, p);
+        this.rows.set(ref, row);
+      }
+      this.updateRow(row, p, now);
+      place(row.li);
+    }
+    gap(pods.length - last - 1);
+    for (const spacer of this.spacers.slice(spacers.length)) spacer.remove();
+    this.spacers = spacers;
+    // A long list's row height, from a drawn row without its picker open (read once: a layout).
+    // Measured unlike the guess, the rows are placed again at once with it.
+    if (drawn.length < pods.length && this.rowHeight === 0 && !measured) {
+      const sample = [...this.rows.values()].find((r) => r.picker === null)?.li.getBoundingClientRect().height ?? 0;
+      if (sample > 0) {
+        this.rowHeight = sample;
+        if (Math.abs(sample - rowHeight) > 0.01) this.placeRows(pods, true);
+      }
+    }
+  }
+
+  /** The pod ref of the drawn row that has the keyboard, if one has. */
+  private focusedRef(): string | null {
+    const li = document.activeElement?.closest("li.pod");
+    if (!li) return null;
+    for (const [ref, row] of this.rows) if (row.li === li) return ref;
+    return null;
   }
 
   /**
@@ -535,7 +585,7 @@ export class SidebarView {
     let row = this.rows.get(ref);
     if (!row) {
       // Not drawn (a long list): scrolled to, then drawn at once.
-      const rowHeight = this.rowHeight || 43;
+      const rowHeight = this.rowHeight || ROW_GUESS;
       const view = this.podSection.clientHeight;
       const top = to * rowHeight;
       this.podSection.scrollTop = top < this.podSection.scrollTop ? top : Math.max(0, top + rowHeight - view);
