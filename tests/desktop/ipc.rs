@@ -617,6 +617,98 @@ async fn pod_watch_reads_a_long_list_in_pages_and_misses_no_change_between_them(
     f.app.stop_watch(id);
 }
 
+/// The pods change faster than testcluster keeps their changes (1,024) while a long list's second
+/// page waits: that page is refused as expired (410), and the watch lists again from the start
+/// instead of failing, ending with every change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_watch_lists_again_when_a_later_page_has_expired() {
+    const BULK: usize = 1203;
+    const CHANGED: usize = 1100;
+    let f = app().await;
+    let bulk = |i: usize| format!("bulk-{i:04}");
+    f.app
+        .with_demo_cluster(|c| {
+            let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
+            p.labels.clear();
+            for c in &mut p.containers {
+                c.command.clear();
+            }
+            for i in 0..BULK {
+                p.name = bulk(i);
+                c.apply_pod(p.clone());
+            }
+            c.hold_later_pages(true);
+        })
+        .await
+        .expect("demo running");
+    let (tx, mut events) = mpsc::unbounded_channel::<PodChange>();
+    let app = f.app.clone();
+    let watch = tokio::spawn(async move {
+        app.watch_pods(DEMO_NAME, "demo", move |e| tx.send(e).is_ok(), |_| {})
+            .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while f
+        .app
+        .with_demo_cluster(|c| c.later_pages_held())
+        .await
+        .expect("demo running")
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the second page asked for within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    f.app
+        .with_demo_cluster(|c| {
+            for i in 0..CHANGED {
+                assert!(c.set_ready("demo", &bulk(i), false));
+            }
+            c.hold_later_pages(false);
+        })
+        .await
+        .expect("demo running");
+    let id = watch
+        .await
+        .expect("joins")
+        .expect("the watch lists again instead of failing");
+    type Pods = std::collections::BTreeMap<String, podterm_desktop_lib::ipc::PodSummary>;
+    let mut pods = Pods::new();
+    let not_ready = |pods: &Pods| {
+        pods.values()
+            .filter(|p| p.name.starts_with("bulk-") && p.ready.starts_with("0/"))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(pods.len() == 6 + BULK && not_ready(&pods) == CHANGED) {
+        let e = timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            events.recv(),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "within 60 s: {} pods (want {}), {} not ready (want {CHANGED})",
+                pods.len(),
+                6 + BULK,
+                not_ready(&pods)
+            )
+        })
+        .expect("open");
+        match e.kind {
+            ChangeKind::Deleted => {
+                pods.remove(&e.pod.name);
+            }
+            _ => {
+                pods.insert(e.pod.name.clone(), e.pod);
+            }
+        }
+    }
+    f.app.stop_watch(id);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pod_watch_lists_then_follows_a_deletion() {
     let f = app().await;

@@ -454,6 +454,14 @@ pub async fn watch_all_pods(
     watch_in(Api::all(client.clone()), "(all namespaces)", liveness).await
 }
 
+/// How often a first list whose later page expired is started again before the watch fails.
+const LIST_EXPIRED_RETRIES: u32 = 3;
+
+/// The first list's later page was refused as too old (410 Expired).
+fn list_expired(e: &watcher::Error) -> bool {
+    matches!(e, watcher::Error::InitialListFailed(kube::Error::Api(s)) if s.code == 410)
+}
+
 async fn watch_in(
     api: Api<Pod>,
     namespace: &str,
@@ -463,6 +471,7 @@ async fn watch_in(
     let mut events = watcher(api.clone(), config).default_backoff().boxed();
     let mut list = PodList::new();
     let mut first = Vec::new();
+    let mut expired = 0;
     loop {
         match events.next().await {
             Some(Ok(event)) => {
@@ -471,6 +480,13 @@ async fn watch_in(
                 if done {
                     break;
                 }
+            }
+            // A later page of a long list refused as too old (410: the pods changed faster than
+            // the API server keeps their changes): the watcher lists again from the start, as
+            // client-go's does.
+            Some(Err(e)) if list_expired(&e) && expired < LIST_EXPIRED_RETRIES => {
+                expired += 1;
+                tracing::info!(namespace, "the pod list's next page expired; listing again");
             }
             Some(Err(e)) => return Err(e.into()),
             None => return Err(BrowseError::Ended),

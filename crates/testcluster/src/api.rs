@@ -860,7 +860,7 @@ async fn pods_collection(
     if watch {
         return pods_watch(shared, ns, labels, fields, q, as_table);
     }
-    if q.get("continue").is_some() {
+    if q.get("continue").is_some_and(|t| !t.is_empty()) {
         shared.faults.page_gate().await;
     }
     let (all, rv) = shared.store.pods_at();

@@ -415,8 +415,8 @@ impl TestCluster {
         self.inner.shared.faults.cuts_left()
     }
 
-    /// Holds (or lets go) every list's later pages (requests carrying `continue`): each waits,
-    /// before it reads the store, until let go. A test changes the store between pages so.
+    /// Holds (or lets go) every pod list's later pages (requests carrying `continue`): each
+    /// waits, before it reads the store, until let go. A test changes the store between pages so.
     pub fn hold_later_pages(&self, on: bool) {
         self.inner.shared.faults.hold_pages(on)
     }

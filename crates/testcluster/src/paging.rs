@@ -65,8 +65,12 @@ pub(crate) fn page<T>(
     items.sort_by_cached_key(|i| key(i));
     let mut rv = rv_now;
     if let Some(token) = token.filter(|t| !t.is_empty()) {
-        let (at, after) =
-            decode(token).ok_or_else(|| PageError::NotValid(token.chars().take(64).collect()))?;
+        let not_valid = || PageError::NotValid(token.chars().take(64).collect());
+        let (at, after) = decode(token).ok_or_else(not_valid)?;
+        // A version this store has not reached: not a token it gave.
+        if at > rv_now {
+            return Err(not_valid());
+        }
         if !kept(at) {
             return Err(PageError::TooOld);
         }
@@ -149,6 +153,19 @@ mod tests {
                 "{bad}"
             );
         }
+        // A version the store has not reached.
+        let mut items = all();
+        assert!(matches!(
+            page(
+                &mut items,
+                key,
+                Some("2"),
+                Some(&encode(10, "demo/a")),
+                9,
+                |_| true
+            ),
+            Err(PageError::NotValid(_))
+        ));
         // A token whose version's changes are gone.
         let mut items = all();
         assert_eq!(

@@ -34,8 +34,8 @@ pub struct Faults {
     /// the request is read, with no answer (what a hop that drops an idle connection does to a
     /// request sent on it in that instant).
     cut: Mutex<(u64, u64)>,
-    /// While true, a list's later page (a request carrying `continue`) waits before it is read:
-    /// a test changes the store between a list's pages.
+    /// While true, a pod list's later page (a request carrying `continue`) waits before it is
+    /// read: a test changes the store between a list's pages.
     pages_held: tokio::sync::watch::Sender<bool>,
     /// Later pages waiting now.
     pages_waiting: AtomicU64,
@@ -127,10 +127,17 @@ impl Faults {
         if !*held.borrow_and_update() {
             return;
         }
+        // Counted while it waits, also when the request is dropped (its client went).
+        struct Waiting<'a>(&'a AtomicU64);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
         self.pages_waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.pages_waiting);
         // The sender lives as long as `self`: an error cannot come while this borrows it.
         let _ = held.wait_for(|on| !on).await;
-        self.pages_waiting.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn park_if_stalled(&self, waker: &Waker) -> bool {

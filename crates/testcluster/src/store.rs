@@ -606,7 +606,7 @@ fn exit_reason(code: i32, why: Option<&str>) -> &'static str {
 
 /// Whether `history` still holds every pod event after `rv` (it keeps the last [`HISTORY`]).
 fn kept_since(history: &VecDeque<PodEvent>, rv: u64) -> bool {
-    history.len() < HISTORY || history.front().is_none_or(|e| rv + 1 >= e.rv)
+    history.len() < HISTORY || history.front().is_none_or(|e| rv.saturating_add(1) >= e.rv)
 }
 
 fn pod_json(p: &Pod, g: &Inner) -> Value {
