@@ -1532,6 +1532,55 @@ test("the sidebar sorts by restarts and age (remembered) and lists all namespace
   await fetch(`${admin}/pods/demo/restarter`, { method: "DELETE" });
 });
 
+test("a long pod list (400 more pods): a screenful of rows drawn; End and Home reach its ends; a scroll draws the rows it shows", async () => {
+  await closeDialogs();
+  const N = 400;
+  const name = (i) => `bulk-${String(i).padStart(3, "0")}`;
+  // The last test's restarter deleted (its deletion reaches the list a moment later).
+  await app.waitUntil("restarter gone", 20_000, () => document.querySelector(".pods")?.dataset.shown?.endsWith("/demo") && !document.querySelector('.pod[data-pod="restarter"]'));
+  const before = await app.exec(() => Number(document.querySelector(".pods")?.dataset.pods));
+  try {
+    await longList(N, name, before);
+  } finally {
+    for (let i = 0; i < N; i++) await fetch(`${admin}/pods/demo/${name(i)}`, { method: "DELETE" });
+    await app.waitUntil(`${before} pods listed again`, 30_000, (n) => Number(document.querySelector(".pods")?.dataset.pods) === n && document.querySelectorAll(".pod").length === n, before);
+    await app.exec(() => (document.querySelector(".pods").scrollTop = 0));
+  }
+});
+
+async function longList(N, name, before) {
+  for (let i = 0; i < N; i++) {
+    const res = await fetch(`${admin}/pods`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ namespace: "demo", name: name(i), containers: [{ name: "main" }] }) });
+    assert(res.ok, `admin PUT: HTTP ${res.status} ${await res.text()}`);
+  }
+  await app.waitUntil(`${before + N} pods listed`, 30_000, (n) => Number(document.querySelector(".pods")?.dataset.pods) === n, before + N).catch(async (e) => {
+    throw new Error(`${e.message} (listed: ${await app.exec(() => document.querySelector(".pods")?.dataset.pods)}, before: ${before})`);
+  });
+  const drawn = await app.exec(() => document.querySelectorAll(".pod").length);
+  assert(drawn > 5 && drawn < 150, `${drawn} rows drawn of ${before + N}`);
+  const inView = (which) => {
+    const a = document.activeElement;
+    const list = document.querySelector(".pods")?.getBoundingClientRect();
+    const r = a?.getBoundingClientRect();
+    const pods = [...document.querySelectorAll(".pod")];
+    const want = which === "last" ? pods.at(-1) : pods[0];
+    return a?.closest(".pod") === want && list && r && r.top >= list.top - 1 && r.bottom <= list.bottom + 1 ? want.dataset.pod : null;
+  };
+  // The keys as a user presses them on the first pod (WebDriver: End U+E010, Home U+E011).
+  const first = await app.exec(() => document.querySelector(".pod")?.dataset.pod);
+  await app.type(`.pod[data-pod="${first}"] .pod-line`, "\uE010");
+  const last = await app.waitUntil("End on the last pod, in view", 10_000, inView, "last");
+  await screenshot("long-pod-list-end");
+  await app.type(`.pod[data-pod="${last}"] .pod-line`, "\uE011");
+  assert((await app.waitUntil("Home on the first pod, in view", 10_000, inView, "first")) === first, "Home did not reach the first pod");
+  // Scrolled to the middle (WebKit's own scroll event): the rows there are drawn.
+  await app.exec(() => {
+    const el = document.querySelector(".pods");
+    el.scrollTop = el.scrollHeight / 2;
+  });
+  await app.waitUntil("the middle rows drawn", 10_000, (n) => document.querySelector(`.pod[data-pod="${n}"]`) !== null, name(N / 2));
+}
+
 test("twelve tabs from two clusters: the active one in view, labels distinct; Ctrl+Shift+Tab, Ctrl+Shift+W, Ctrl+Shift+T; the terminal's menu", async () => {
   await closeDialogs();
   // Two tabs of one favourite are one label twice: one goes (the link's).
