@@ -664,20 +664,7 @@ async function bigPodList() {
       });
       const echo = [];
       for (let i = 0; i < KEYS; i++) {
-        await a.exec(() => (window.__bench.painted = []));
-        await a.type(textarea, "x");
-        const ms = await a.exec(async () => {
-          const b = window.__bench;
-          const k = b.keys.filter((x) => x.key === "x").at(-1);
-          const start = performance.now();
-          for (;;) {
-            const m = k && b.painted.find((t) => t >= k.at);
-            if (m) return m - k.at;
-            if (performance.now() - start > 10_000) return Infinity;
-            await new Promise((r) => setTimeout(r, 1));
-          }
-        });
-        echo.push(ms ?? Infinity);
+        echo.push(await echoPainted(a, textarea));
         await sleep(200);
       }
       await a.type(textarea, `${Keys.CONTROL}u${"\uE000"}`);
@@ -1187,6 +1174,29 @@ async function splitOutputRun(app, tab, textarea, rounds = KEYS) {
  * the screen sees when a person could. Its floors: the round trip alone, the frame interval, and
  * xterm.js alone writing a letter at a random moment (timed both ways).
  */
+/**
+ * One key typed into `textarea` (a tab with `benchInstall`): keydown → the frame after xterm.js
+ * wrote its echo (ms; Infinity: not drawn within 10 s). `beforeKey` runs just before the key.
+ */
+async function echoPainted(app, textarea, beforeKey = async () => {}) {
+  await app.exec(() => (window.__bench.painted = []));
+  await beforeKey();
+  await app.type(textarea, "x");
+  const ms = await app.exec(async () => {
+    const b = window.__bench;
+    const k = b.keys.filter((x) => x.key === "x").at(-1);
+    const start = performance.now();
+    for (;;) {
+      const m = k && b.painted.find((t) => t >= k.at);
+      if (m) return m - k.at;
+      if (performance.now() - start > 10_000) return Infinity;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  });
+  // A script's Infinity reaches us through WebDriver's JSON as null: never drawn.
+  return ms ?? Infinity;
+}
+
 async function idleEchoRun(app, tab, textarea) {
   const R = {};
   const watcher = await screenWatcher();
@@ -1196,22 +1206,8 @@ async function idleEchoRun(app, tab, textarea) {
   // Keystroke → echo painted in an idle tab: keydown → the frame after xterm wrote the echo.
   const idleEchoes = [];
   for (let i = 0; i < IDLE_KEYS; i++) {
-    await app.exec(() => (window.__bench.painted = []));
-    const watch = watcher && (await watchCursorCell(app, watcher, tab));
-    await app.type(textarea, "x");
-    const ms = await app.exec(async () => {
-      const b = window.__bench;
-      const k = b.keys.filter((x) => x.key === "x").at(-1);
-      const start = performance.now();
-      for (;;) {
-        const m = k && b.painted.find((t) => t >= k.at);
-        if (m) return m - k.at;
-        if (performance.now() - start > 10_000) return Infinity;
-        await new Promise((r) => setTimeout(r, 1));
-      }
-    });
-    // A script's Infinity reaches us through WebDriver's JSON as null: never drawn.
-    idleEchoes.push(ms ?? Infinity);
+    let watch = null;
+    idleEchoes.push(await echoPainted(app, textarea, async () => (watch = watcher && (await watchCursorCell(app, watcher, tab)))));
     if (watch) {
       const keyAt = await app.exec(() => performance.timeOrigin + window.__bench.keys.filter((x) => x.key === "x").at(-1).at);
       screenMs.push((await watch.glyphAfter(keyAt, 5000)) ?? Infinity);

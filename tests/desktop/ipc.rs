@@ -500,15 +500,16 @@ async fn all_namespaces_watch_lists_every_namespace_with_node_and_ips() {
     f.app.stop_watch(id);
 }
 
-/// A namespace of more pods than one page of the watch's list (500): the list comes in three
-/// pages, and the watch after them starts from the first page's version, so a pod changed while
-/// later pages were read is followed too (with each page's own version, the change to a pod of
-/// the first page was lost).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pod_watch_reads_a_long_list_in_pages_and_misses_no_change_between_them() {
-    const BULK: usize = 1203;
-    let f = app().await;
-    let bulk = |i: usize| format!("bulk-{i:04}");
+/// `bulk` pods (`bulk-0000`, …, no processes) added to the Demo cluster's `demo`, and a pod
+/// watch of `demo` started with the list's later pages held (`TestCluster::hold_later_pages`):
+/// returned once its second page waits, with the watch's start and its events.
+async fn watch_a_long_list_held(
+    f: &Fixture,
+    bulk: usize,
+) -> (
+    tokio::task::JoinHandle<Res<u32>>,
+    mpsc::UnboundedReceiver<PodChange>,
+) {
     f.app
         .with_demo_cluster(|c| {
             let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
@@ -516,16 +517,15 @@ async fn pod_watch_reads_a_long_list_in_pages_and_misses_no_change_between_them(
             for c in &mut p.containers {
                 c.command.clear();
             }
-            for i in 0..BULK {
-                p.name = bulk(i);
+            for i in 0..bulk {
+                p.name = format!("bulk-{i:04}");
                 c.apply_pod(p.clone());
             }
-            // The second page waits: the changes below land between the first and the rest.
             c.hold_later_pages(true);
         })
         .await
         .expect("demo running");
-    let (tx, mut events) = mpsc::unbounded_channel::<PodChange>();
+    let (tx, events) = mpsc::unbounded_channel::<PodChange>();
     let app = f.app.clone();
     let watch = tokio::spawn(async move {
         app.watch_pods(DEMO_NAME, "demo", move |e| tx.send(e).is_ok(), |_| {})
@@ -545,6 +545,19 @@ async fn pod_watch_reads_a_long_list_in_pages_and_misses_no_change_between_them(
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    (watch, events)
+}
+
+/// A namespace of more pods than one page of the watch's list (500): the list comes in three
+/// pages, and the watch after them starts from the first page's version, so a pod changed while
+/// later pages were read is followed too (with each page's own version, the change to a pod of
+/// the first page was lost).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_watch_reads_a_long_list_in_pages_and_misses_no_change_between_them() {
+    const BULK: usize = 1203;
+    let f = app().await;
+    let bulk = |i: usize| format!("bulk-{i:04}");
+    let (watch, mut events) = watch_a_long_list_held(&f, BULK).await;
     // While the second page waits: a pod of the first page stops being ready, one of the third
     // goes.
     f.app
@@ -626,41 +639,7 @@ async fn pod_watch_lists_again_when_a_later_page_has_expired() {
     const CHANGED: usize = 1100;
     let f = app().await;
     let bulk = |i: usize| format!("bulk-{i:04}");
-    f.app
-        .with_demo_cluster(|c| {
-            let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
-            p.labels.clear();
-            for c in &mut p.containers {
-                c.command.clear();
-            }
-            for i in 0..BULK {
-                p.name = bulk(i);
-                c.apply_pod(p.clone());
-            }
-            c.hold_later_pages(true);
-        })
-        .await
-        .expect("demo running");
-    let (tx, mut events) = mpsc::unbounded_channel::<PodChange>();
-    let app = f.app.clone();
-    let watch = tokio::spawn(async move {
-        app.watch_pods(DEMO_NAME, "demo", move |e| tx.send(e).is_ok(), |_| {})
-            .await
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while f
-        .app
-        .with_demo_cluster(|c| c.later_pages_held())
-        .await
-        .expect("demo running")
-        == 0
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the second page asked for within 30 s"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let (watch, mut events) = watch_a_long_list_held(&f, BULK).await;
     f.app
         .with_demo_cluster(|c| {
             for i in 0..CHANGED {
