@@ -482,6 +482,12 @@ test("a long pod list: 3,000 pods, a screenful of rows drawn; one pod's change i
   await page.focus(".pod-line");
   await page.keyboard.press("End");
   const last = await until(() => inView("last"), "End on the last pod, in view");
+  // A screen reader hears where the row is in the whole list.
+  const place = await page.evaluate(() => {
+    const li = document.activeElement?.closest(".pod");
+    return `${li?.getAttribute("aria-posinset")}/${li?.getAttribute("aria-setsize")}`;
+  });
+  assert(place === `${before + N}/${before + N}`, `the last row says it is ${place}`);
   await screenshot("long-pod-list");
   await page.keyboard.press("Home");
   const first = await until(() => inView("first"), "Home on the first pod, in view");

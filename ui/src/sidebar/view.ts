@@ -33,6 +33,13 @@ interface RowEls {
   shownStar: string;
 }
 
+/** Sets (null: removes) an attribute only when it changes (a write is a mutation). */
+function setAttr(el: HTMLElement, name: string, value: string | null): void {
+  if (el.getAttribute(name) === value) return;
+  if (value === null) el.removeAttribute(name);
+  else el.setAttribute(name, value);
+}
+
 /** A pod row's height (px) until one is measured. */
 const ROW_GUESS = 43;
 
@@ -542,6 +549,10 @@ export class SidebarView {
         this.rows.set(ref, row);
       }
       this.updateRow(row, p, now);
+      // Drawn in part, the list says to a screen reader where each row is and how many there are.
+      const windowed = drawn.length < pods.length;
+      setAttr(row.li, "aria-posinset", windowed ? String(i + 1) : null);
+      setAttr(row.li, "aria-setsize", windowed ? String(pods.length) : null);
       place(row.li);
     }
     gap(pods.length - last - 1);
