@@ -869,11 +869,15 @@ async fn pods_collection(
         .filter(|p| ns.is_none_or(|n| n == p.spec.namespace))
         .filter(|p| store::pod_selected(p, &labels, &fields))
         .collect();
+    let asked = paging::Asked {
+        list: format!("pods/{}", ns.unwrap_or("*")),
+        limit: q.get("limit"),
+        token: q.get("continue"),
+    };
     let page = match paging::page(
         &mut pods,
         |p| format!("{}/{}", p.spec.namespace, p.spec.name),
-        q.get("limit"),
-        q.get("continue"),
+        &asked,
         rv,
         |at| shared.store.changes_kept_since(at),
     ) {

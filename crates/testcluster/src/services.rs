@@ -42,11 +42,15 @@ pub(crate) fn list(
             v["metadata"]["namespace"].as_str().unwrap_or_default()
         )
     };
+    let asked = paging::Asked {
+        list: format!("services/{}", ns.unwrap_or("*")),
+        limit: q.get("limit"),
+        token: q.get("continue"),
+    };
     let page = match paging::page(
         &mut items,
         key,
-        q.get("limit"),
-        q.get("continue"),
+        &asked,
         shared.store.resource_version(),
         |_| true,
     ) {
