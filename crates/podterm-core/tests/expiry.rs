@@ -52,10 +52,11 @@ fn calls(dir: &Path) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_outlives_its_token_and_the_next_request_renews_through_the_plugin() {
     use std::os::unix::fs::PermissionsExt as _;
-    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    // The plugin is written before the cluster starts its pods' processes: a fork in another
+    // thread while the file was open for writing left the child holding it, and running the
+    // plugin failed with "Text file busy" (ETXTBSY).
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
-    assert!(c.set_token("demo-admin", Some("first-token-1")));
     std::fs::write(d.join("token"), "first-token-1").expect("token file");
     let plugin = d.join("expiring-plugin");
     std::fs::write(
@@ -67,6 +68,8 @@ async fn a_session_outlives_its_token_and_the_next_request_renews_through_the_pl
     )
     .expect("plugin");
     std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    assert!(c.set_token("demo-admin", Some("first-token-1")));
     let profile = Profile {
         ca: Some(Ca::Pem(c.ca_pem().to_string())),
         namespace: Some("demo".into()),
