@@ -15,6 +15,7 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use testcluster::config::{ContainerSpec, PodSpec};
+use testcluster::process::write_executable;
 
 /// `demo/shell:PATH`: the demo pod whose container is a process on this machine.
 fn remote(p: &Path) -> String {
@@ -432,8 +433,7 @@ async fn a_hostile_containers_tar_writes_nothing_outside_the_destination() {
     std::fs::create_dir_all(&tools).expect("mkdir");
     let crafted = work.path().join("stream.tar");
     let tar = tools.join("tar");
-    std::fs::write(&tar, format!("#!/bin/sh\nexec cat '{}'\n", s(&crafted))).expect("write");
-    std::fs::set_permissions(&tar, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    write_executable(&tar, &format!("#!/bin/sh\nexec cat '{}'\n", s(&crafted))).expect("write");
     c.apply_pod(pod("hostile", &format!("{}:/usr/bin:/bin", s(&tools))));
     // The source exists in the pod; its tar names start with this prefix.
     let source = work.path().join("source");
@@ -1010,13 +1010,11 @@ async fn errors_without_tar_are_said_in_words() {
     );
     // Permission denied: an image whose user is nobody (its sh drops root first).
     let nobody = image_with(work.path(), "nobody", &["cat"]);
-    std::fs::write(
-        nobody.join("sh"),
+    write_executable(
+        &nobody.join("sh"),
         "#!/bin/sh\nexec /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups /bin/sh \"$@\"\n",
     )
     .expect("write");
-    std::fs::set_permissions(nobody.join("sh"), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
     c.apply_pod(pod("nobody", s(&nobody)));
     let locked = work.path().join("locked");
     std::fs::create_dir_all(&locked).expect("mkdir");

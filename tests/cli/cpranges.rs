@@ -263,13 +263,11 @@ async fn a_container_without_byte_range_dd_gets_one_tar_stream() {
         "sh", "tar", "wc", "du", "chmod", "chown", "mv", "rm", "id", "cat",
     ];
     let old_dd = image_with(work.path(), "old-dd", &tools);
-    std::fs::write(
-        old_dd.join("dd"),
+    testcluster::process::write_executable(
+        &old_dd.join("dd"),
         "#!/bin/sh\necho \"dd: invalid option -- $1\" >&2\nexit 1\n",
     )
     .expect("dd");
-    std::fs::set_permissions(old_dd.join("dd"), std::fs::Permissions::from_mode(0o755))
-        .expect("chmod");
     c.apply_pod(pod("old-dd", &old_dd));
     c.apply_pod(pod("no-dd", &image_with(work.path(), "no-dd", &tools)));
     for name in ["old-dd", "no-dd"] {

@@ -5,6 +5,7 @@
 use podterm_test_support::{all_files, bin, client, keyring_has, require_keyring};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use testcluster::process::write_executable;
 use testcluster::{Options, TestCluster};
 
 struct Out {
@@ -313,30 +314,24 @@ const FAILING_ENV: &str = "failing-env-0b9d2e4c71";
 fn plugin_kubeconfig(dir: &Path, c: &TestCluster, token: &str) -> PathBuf {
     let script = |name: &str, api: &str| {
         let p = dir.join(name);
-        std::fs::write(
+        write_executable(
             &p,
-            format!(
+            &format!(
                 "#!/bin/sh\n[ -n \"$TC_TOKEN\" ] || {{ echo 'login required: run tc-login' >&2; exit 1; }}\nprintf '{{\"apiVersion\":\"{api}\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\"}}}}' \"$TC_TOKEN\"\n"
             ),
         )
         .expect("script");
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     };
     script("plugin-v1.sh", "client.authentication.k8s.io/v1");
     script("plugin-v1beta1.sh", "client.authentication.k8s.io/v1beta1");
     // A plugin given its secret as an argument (kubelogin's --client-secret): the import moves it
     // to the keyring, and connecting must hand the plugin the real value.
     let by_arg = dir.join("plugin-arg.sh");
-    std::fs::write(
+    write_executable(
         &by_arg,
         "#!/bin/sh\n[ \"$1\" = --client-secret ] || exit 2\nprintf '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"}}' \"$2\"\n",
     )
     .expect("script");
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(&by_arg, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
     use base64::Engine as _;
     let ca = base64::engine::general_purpose::STANDARD.encode(c.ca_pem());
     let user = |name: &str, api: &str, cmd: &str, env: &str| {
@@ -689,7 +684,6 @@ async fn oidc_tokens_are_refreshed_and_written_back() {
 /// which PATH was searched.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_on_the_login_shells_path_works_from_a_bare_launcher_environment() {
-    use std::os::unix::fs::PermissionsExt as _;
     require_keyring();
     let c = TestCluster::start(Options::demo()).await.expect("cluster");
     let home = tempfile::tempdir().expect("home");
@@ -697,12 +691,11 @@ async fn a_plugin_on_the_login_shells_path_works_from_a_bare_launcher_environmen
     std::fs::create_dir_all(&bin_dir).expect("bin dir");
     let token = c.token("demo-admin").expect("token");
     let plugin = bin_dir.join("tc-login");
-    std::fs::write(
+    write_executable(
         &plugin,
-        format!("#!/bin/sh\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'\n"),
+        &format!("#!/bin/sh\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'\n"),
     )
     .expect("plugin");
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     use base64::Engine as _;
     let ca = base64::engine::general_purpose::STANDARD.encode(c.ca_pem());
     let kc = home.path().join("kubeconfig");

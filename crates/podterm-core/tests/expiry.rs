@@ -51,23 +51,21 @@ fn calls(dir: &Path) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_outlives_its_token_and_the_next_request_renews_through_the_plugin() {
-    use std::os::unix::fs::PermissionsExt as _;
-    // The plugin is written before the cluster starts its pods' processes: a fork in another
-    // thread while the file was open for writing left the child holding it, and running the
-    // plugin failed with "Text file busy" (ETXTBSY).
+    // The plugin is written from a child process, and before the cluster starts its pods'
+    // processes: a fork in another thread while this process held the file open for writing
+    // left the child holding it, and running the plugin failed with "Text file busy".
     let dir = tempfile::tempdir().expect("dir");
     let d = dir.path();
     std::fs::write(d.join("token"), "first-token-1").expect("token file");
     let plugin = d.join("expiring-plugin");
-    std::fs::write(
+    testcluster::process::write_executable(
         &plugin,
-        format!(
+        &format!(
             "#!/bin/sh\nd='{}'\necho call >> \"$d/calls\"\nexp=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\",\"expirationTimestamp\":\"%s\"}}}}' \"$(cat \"$d/token\")\" \"$exp\"\n",
             d.display()
         ),
     )
     .expect("plugin");
-    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let c = TestCluster::start(Options::demo()).await.expect("cluster");
     assert!(c.set_token("demo-admin", Some("first-token-1")));
     let profile = Profile {

@@ -403,9 +403,57 @@ pub fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
         .collect()
 }
 
+/// Writes `text` to `path` as an executable (mode 755) from a child process (`install`), never
+/// through a file this process opens. Linux refuses to run a file that any process holds open
+/// for writing (ETXTBSY), and a process forked by another thread in the same moment (a pod's
+/// process, a test's client) would inherit such a file until it execs.
+pub fn write_executable(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("install")
+        .args(["-m", "755", "/dev/stdin"])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(text.as_bytes())?;
+    }
+    let out = child.wait_with_output()?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "install -m 755 {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_executable_is_written_with_its_mode_and_runs_and_is_replaced() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let tool = dir.path().join("tool");
+        for word in ["first", "second"] {
+            write_executable(&tool, &format!("#!/bin/sh\necho {word}\n")).expect("written");
+            let mode = std::fs::metadata(&tool)
+                .expect("metadata")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o755);
+            let out = std::process::Command::new(&tool).output().expect("runs");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{word}\n"));
+        }
+        let err = write_executable(&dir.path().join("no/such/dir/tool"), "x").unwrap_err();
+        assert!(err.to_string().contains("install -m 755"), "{err}");
+    }
 
     fn spec(argv: &[&str], tty: bool, marker: &str) -> ProcSpec {
         ProcSpec {

@@ -64,12 +64,10 @@ pub fn make_noshell_bin(root: &std::path::Path) -> std::io::Result<PathBuf> {
 /// name as it does in a real pod (its own UTS namespace) rather than this computer's. Returns the
 /// directory's path.
 pub fn make_pod_bin(root: &std::path::Path) -> std::io::Result<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     let dir = root.join("pod-bin");
     std::fs::create_dir_all(&dir)?;
     let tool = dir.join("hostname");
-    std::fs::write(&tool, "#!/bin/sh\nprintf '%s\\n' \"$HOSTNAME\"\n")?;
-    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o755))?;
+    crate::process::write_executable(&tool, "#!/bin/sh\nprintf '%s\\n' \"$HOSTNAME\"\n")?;
     Ok(dir)
 }
 
