@@ -451,7 +451,8 @@ mod tests {
             let out = std::process::Command::new(&tool).output().expect("runs");
             assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{word}\n"));
         }
-        let err = write_executable(&dir.path().join("no/such/dir/tool"), "x").unwrap_err();
+        let err = write_executable(&dir.path().join("no/such/dir/tool"), "x")
+            .expect_err("no such directory");
         assert!(err.to_string().contains("install -m 755"), "{err}");
     }
 
