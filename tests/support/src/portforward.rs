@@ -42,12 +42,26 @@ pub async fn listening(port: u16, want: bool) {
     }
 }
 
-/// A loopback port nobody listens on now.
+/// A loopback port nobody listens on now, and never one this process handed out before: the
+/// port is released before its user binds it, and two tests running at once would otherwise be
+/// given the same one now and then (the second's bind then fails, or its client reaches the
+/// first's server).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        if GIVEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(port)
+        {
+            return port;
+        }
+    }
 }
 
 /// A pod (JSON, for `kubectl create -f -`) whose container `echo` serves [`ECHO`] on `port`,
@@ -264,4 +278,16 @@ pub async fn echo(port: u16, payload: &[u8]) -> (String, Vec<u8>) {
         .expect("read back");
     drop(writer.await);
     (greeting, back)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Ports handed out in one process are all different (random picks of 500 among the
+    /// ephemeral range's ~28,000 collide more often than not).
+    #[test]
+    fn free_ports_are_never_handed_out_twice() {
+        let ports: Vec<u16> = (0..500).map(|_| super::free_port()).collect();
+        let distinct: std::collections::BTreeSet<u16> = ports.iter().copied().collect();
+        assert_eq!(distinct.len(), ports.len());
+    }
 }

@@ -4,18 +4,12 @@
 //! terminating TLS in front of a proxy (an `https://` proxy) (Debian packages, installed by
 //! `scripts/deps.sh`).
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A free TCP port on 127.0.0.1 (bound, then released for the child to take).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
+pub use crate::portforward::free_port;
 
 /// A proxy process; killed (and reaped) when dropped.
 pub struct Proxy {
@@ -258,6 +252,7 @@ fn running_as_root() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::TcpListener;
 
     fn microsocks_args(dir: &Path, port: u16) -> (Vec<String>, PathBuf) {
         let args = ["-i", "127.0.0.1", "-p", &port.to_string()].map(String::from);
