@@ -34,12 +34,13 @@ macro_rules! with_commands {
             async demo_profile() -> ProfileSummary;
             /// The namespaces (the profile's own alone when it may not list them).
             async list_namespaces(profile: String) -> Vec<String>;
-            /// A live pod list: the current pods first (as `Added`), then every change; the
-            /// status says when the watch broke and when it is live again. Returns its id.
-            async watch_pods(profile: String, namespace: String, on_event: Channel<PodChange>, on_status: Channel<WatchStatus>) -> u32;
+            /// A live pod list: the current pods first (as `Added`, in as few messages as the
+            /// engine's batch allows), then every change; the status says when the watch broke
+            /// and when it is live again. Returns its id.
+            async watch_pods(profile: String, namespace: String, on_event: Channel<Vec<PodChange>>, on_status: Channel<WatchStatus>) -> u32;
             /// `watch_pods` across every namespace (`kubectl get pods -A`): each pod carries its
             /// namespace. Needs the right to list pods cluster-wide (a 403 is the error).
-            async watch_all_pods(profile: String, on_event: Channel<PodChange>, on_status: Channel<WatchStatus>) -> u32;
+            async watch_all_pods(profile: String, on_event: Channel<Vec<PodChange>>, on_status: Channel<WatchStatus>) -> u32;
             sync stop_watch(id: u32) -> ();
             /// Opens a TTY exec session and returns its id at once. Output may arrive before
             /// the id: acknowledge every byte with `ack` once the terminal has written it.

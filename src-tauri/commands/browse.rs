@@ -13,7 +13,7 @@ pub async fn watch_pods(
     ctx: &Ctx<'_>,
     profile: String,
     namespace: String,
-    on_event: Channel<PodChange>,
+    on_event: Channel<Vec<PodChange>>,
     on_status: Channel<WatchStatus>,
 ) -> Result<u32> {
     ctx.watches
@@ -32,7 +32,7 @@ pub async fn watch_pods(
 pub async fn watch_all_pods(
     ctx: &Ctx<'_>,
     profile: String,
-    on_event: Channel<PodChange>,
+    on_event: Channel<Vec<PodChange>>,
     on_status: Channel<WatchStatus>,
 ) -> Result<u32> {
     ctx.watches

@@ -20,14 +20,15 @@ impl Watches {
         Self::default()
     }
 
-    /// Starts a live pod list; the first list's failure is the error. `sink` gets every change
-    /// and returns false once nobody listens; `status` hears when the watch breaks and heals.
+    /// Starts a live pod list; the first list's failure is the error. `sink` gets every change,
+    /// the first list's together (see [`WatchEvent::Changes`]), and returns false once nobody
+    /// listens; `status` hears when the watch breaks and heals.
     pub async fn watch_pods(
         &self,
         profiles: &Profiles,
         profile: &str,
         namespace: &str,
-        sink: impl FnMut(PodChange) -> bool + Send + 'static,
+        sink: impl FnMut(Vec<PodChange>) -> bool + Send + 'static,
         status: impl Fn(WatchStatus) + Send + 'static,
     ) -> Result<u32> {
         let c = profiles.cluster(profile).await?;
@@ -43,7 +44,7 @@ impl Watches {
         &self,
         profiles: &Profiles,
         profile: &str,
-        sink: impl FnMut(PodChange) -> bool + Send + 'static,
+        sink: impl FnMut(Vec<PodChange>) -> bool + Send + 'static,
         status: impl Fn(WatchStatus) + Send + 'static,
     ) -> Result<u32> {
         let c = profiles.cluster(profile).await?;
@@ -59,7 +60,7 @@ impl Watches {
         profiles: &Profiles,
         profile: &str,
         changes: impl futures_util::Stream<Item = WatchEvent> + Send + 'static,
-        mut sink: impl FnMut(PodChange) -> bool + Send + 'static,
+        mut sink: impl FnMut(Vec<PodChange>) -> bool + Send + 'static,
         status: impl Fn(WatchStatus) + Send + 'static,
     ) -> u32 {
         let id = next_id();
@@ -70,8 +71,8 @@ impl Watches {
             let mut changes = std::pin::pin!(changes);
             while let Some(event) = changes.next().await {
                 match event {
-                    WatchEvent::Change(change) => {
-                        if !sink(change) {
+                    WatchEvent::Changes(changes) => {
+                        if !sink(changes) {
                             break;
                         }
                     }

@@ -218,7 +218,7 @@ async fn assert_watch_live(c: &TestCluster, seen: &Seen, name: &str) {
         assert!(broken.is_empty(), "the watch broke: {broken:?}");
         if events
             .iter()
-            .any(|e| matches!(e, WatchEvent::Change(ch) if ch.pod.name == name))
+            .any(|e| matches!(e, WatchEvent::Changes(c) if c.iter().any(|ch| ch.pod.name == name)))
         {
             return;
         }

@@ -72,21 +72,24 @@ impl App {
         &self,
         profile: &str,
         namespace: &str,
-        sink: impl FnMut(PodChange) -> bool + Send + 'static,
+        mut sink: impl FnMut(PodChange) -> bool + Send + 'static,
         status: impl Fn(WatchStatus) + Send + 'static,
     ) -> Res<u32> {
+        // One change at a time to the tests; `pod_list_comes_in_one_message` sees the batches.
+        let each = move |batch: Vec<PodChange>| batch.into_iter().all(&mut sink);
         self.watches
-            .watch_pods(&self.profiles, profile, namespace, sink, status)
+            .watch_pods(&self.profiles, profile, namespace, each, status)
             .await
     }
     async fn watch_all_pods(
         &self,
         profile: &str,
-        sink: impl FnMut(PodChange) -> bool + Send + 'static,
+        mut sink: impl FnMut(PodChange) -> bool + Send + 'static,
         status: impl Fn(WatchStatus) + Send + 'static,
     ) -> Res<u32> {
+        let each = move |batch: Vec<PodChange>| batch.into_iter().all(&mut sink);
         self.watches
-            .watch_all_pods(&self.profiles, profile, sink, status)
+            .watch_all_pods(&self.profiles, profile, each, status)
             .await
     }
     fn stop_watch(&self, id: u32) {
@@ -546,6 +549,66 @@ async fn watch_a_long_list_held(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     (watch, events)
+}
+
+/// A namespace's first list reaches the page in one message, not one a pod (3,000 pods took 3,000
+/// messages through the webview), and a change after it in one of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_list_comes_in_one_message() {
+    const BULK: usize = 1203; // three pages of the watch's list
+    let f = app().await;
+    f.app
+        .with_demo_cluster(|c| {
+            let mut p = testcluster::ClusterSpec::demo().pods[0].clone();
+            p.namespace = "batched".into();
+            p.labels.clear();
+            for c in &mut p.containers {
+                c.command.clear();
+            }
+            for i in 0..BULK {
+                p.name = format!("bulk-{i:04}");
+                c.apply_pod(p.clone());
+            }
+        })
+        .await
+        .expect("demo running");
+    let (tx, mut batches) = mpsc::unbounded_channel::<Vec<PodChange>>();
+    let id = f
+        .app
+        .watches
+        .watch_pods(
+            &f.app.profiles,
+            DEMO_NAME,
+            "batched",
+            move |b| tx.send(b).is_ok(),
+            |_| {},
+        )
+        .await
+        .expect("watch");
+    let first = tokio::time::timeout(Duration::from_secs(30), batches.recv())
+        .await
+        .expect("the first list within 30 s")
+        .expect("a batch");
+    assert_eq!(
+        first.len(),
+        BULK,
+        "every pod of the first list in one message"
+    );
+    assert!(first.iter().all(|c| c.kind == ChangeKind::Added));
+    f.app
+        .with_demo_cluster(|c| assert!(c.set_ready("batched", "bulk-0007", false)))
+        .await
+        .expect("demo running");
+    let change = tokio::time::timeout(Duration::from_secs(30), batches.recv())
+        .await
+        .expect("the change within 30 s")
+        .expect("a batch");
+    assert_eq!(change.len(), 1, "{change:?}");
+    assert_eq!(
+        (change[0].kind, change[0].pod.name.as_str()),
+        (ChangeKind::Modified, "bulk-0007")
+    );
+    f.app.stop_watch(id);
 }
 
 /// A namespace of more pods than one page of the watch's list (500): the list comes in three

@@ -304,11 +304,11 @@ pub struct PodChange {
 
 /// What a live pod list reports: a change, or that it stopped or started being live.
 #[derive(Debug, Clone, PartialEq, Eq)]
-// Nearly every event is a change: boxing it would cost an allocation per change to save a few
-// bytes on the rare Broken/Resumed.
-#[allow(clippy::large_enum_variant)]
 pub enum WatchEvent {
-    Change(PodChange),
+    /// Changes, in the order they happened; never empty. The first list comes as few of these
+    /// as [`FIRST_LIST_BATCH`] allows (a window shows 3,000 pods from one message, not 3,000),
+    /// each later change of the watch as its own.
+    Changes(Vec<PodChange>),
     /// The watch broke (network gone, server restarting, credentials refused); the list shown
     /// may be stale while it retries with backoff. Said again only when the reason changes.
     Broken {
@@ -518,7 +518,10 @@ async fn watch_in(
                             tracing::info!(namespace = %ns, "pod watch is back");
                             out.push(WatchEvent::Resumed);
                         }
-                        out.extend(list.apply(event).into_iter().map(WatchEvent::Change));
+                        let changes = list.apply(event);
+                        if !changes.is_empty() {
+                            out.push(WatchEvent::Changes(changes));
+                        }
                     }
                     Err(e) => {
                         let e = BrowseError::from(e);
@@ -544,8 +547,21 @@ async fn watch_in(
             futures_util::future::ready(Some(futures_util::stream::iter(out)))
         })
         .flatten();
-    let first = first.into_iter().map(WatchEvent::Change);
-    Ok(futures_util::stream::iter(first).chain(rest))
+    Ok(futures_util::stream::iter(in_batches(first)).chain(rest))
+}
+
+/// The most pod changes of the first list in one [`WatchEvent::Changes`]: about 300 bytes of
+/// JSON a pod, so a message stays near a megabyte however long the list.
+pub const FIRST_LIST_BATCH: usize = 4000;
+
+/// `changes` as [`WatchEvent::Changes`] of at most [`FIRST_LIST_BATCH`] each, in order.
+fn in_batches(mut changes: Vec<PodChange>) -> Vec<WatchEvent> {
+    let mut out = Vec::new();
+    while !changes.is_empty() {
+        let rest = changes.split_off(changes.len().min(FIRST_LIST_BATCH));
+        out.push(WatchEvent::Changes(std::mem::replace(&mut changes, rest)));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -554,6 +570,42 @@ mod tests {
 
     fn pod(v: serde_json::Value) -> Pod {
         serde_json::from_value(v).expect("pod")
+    }
+
+    #[test]
+    fn a_first_list_goes_out_in_few_batches_in_order() {
+        let added = |n: usize| PodChange {
+            kind: ChangeKind::Added,
+            pod: PodSummary::from_pod(&web(&format!("web-{n:05}"), 0)),
+        };
+        let sizes = |n: usize| -> Vec<usize> {
+            in_batches((0..n).map(added).collect())
+                .iter()
+                .map(|e| match e {
+                    WatchEvent::Changes(c) => c.len(),
+                    other => panic!("not changes: {other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(1), [1]);
+        assert_eq!(sizes(FIRST_LIST_BATCH), [FIRST_LIST_BATCH]);
+        assert_eq!(
+            sizes(FIRST_LIST_BATCH * 2 + 1),
+            [FIRST_LIST_BATCH, FIRST_LIST_BATCH, 1]
+        );
+        let names: Vec<String> = in_batches((0..FIRST_LIST_BATCH + 2).map(added).collect())
+            .into_iter()
+            .flat_map(|e| match e {
+                WatchEvent::Changes(c) => c,
+                _ => vec![],
+            })
+            .map(|c| c.pod.name)
+            .collect();
+        let want: Vec<String> = (0..FIRST_LIST_BATCH + 2)
+            .map(|n| format!("web-{n:05}"))
+            .collect();
+        assert_eq!(names, want);
     }
 
     fn web(name: &str, restarts: i32) -> Pod {

@@ -21,8 +21,11 @@ export class ClusterPods {
     backend
       .watchAllPods(
         profile,
-        (e) => {
-          if (!this.stopped && this.list.apply(e)) this.onChange();
+        (events) => {
+          if (this.stopped) return;
+          let changed = false;
+          for (const e of events) changed = this.list.apply(e) || changed;
+          if (changed) this.onChange();
         },
         () => {},
       )

@@ -18,7 +18,7 @@ function fakeBackend(
 ) {
   let profiles = [...(opts.profiles ?? [])];
   const calls: string[] = [];
-  const watches = new Map<number, (e: PodChange) => void>();
+  const watches = new Map<number, (e: PodChange[]) => void>();
   const statuses = new Map<number, (s: WatchStatus) => void>();
   let nextWatch = 1;
   const backend = fakeCommands({
@@ -98,7 +98,8 @@ function fakeBackend(
     backend,
     calls,
     watches,
-    emit: (id: number, e: PodChange) => watches.get(id)?.(e),
+    emit: (id: number, e: PodChange) => watches.get(id)?.([e]),
+    emitAll: (id: number, es: PodChange[]) => watches.get(id)?.(es),
     status: (id: number, s: WatchStatus) => statuses.get(id)?.(s),
   };
 }
@@ -173,6 +174,29 @@ describe("SidebarModel", () => {
     expect(m.visiblePods().map((p) => p.name)).toEqual(["b-old", "a-new", "c-crash"]);
     // Remembered: a new sidebar (the next start) lists by restarts too.
     expect(new SidebarModel(f.backend, () => {}).sort).toBe("restarts");
+  });
+
+  it("a batch of changes (a first list) is applied whole and drawn once", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const m = new SidebarModel(f.backend, () => {});
+    let renders = 0;
+    m.onChange(() => renders++);
+    await m.loadProfiles();
+    const before = renders;
+    f.emitAll(1, [
+      { type: "Added", pod: pod("web") },
+      { type: "Added", pod: pod("shell") },
+      { type: "Added", pod: pod("db") },
+    ]);
+    expect(renders).toBe(before + 1);
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["db", "shell", "web"]);
+    f.emitAll(1, [
+      { type: "Deleted", pod: pod("db") },
+      { type: "Modified", pod: pod("web", { restarts: 3 }) },
+    ]);
+    expect(renders).toBe(before + 2);
+    expect(m.visiblePods().map((p) => p.name)).toEqual(["shell", "web"]);
+    expect(m.pods.get("web")?.restarts).toBe(3);
   });
 
   it("live updates come from the current watch only", async () => {

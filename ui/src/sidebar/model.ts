@@ -272,15 +272,19 @@ export class SidebarModel {
     this.watchProblem = null;
     this.changed();
     try {
-      const onEvent = (event: PodChange) => {
+      // A batch (the first list whole, then each change) is drawn once.
+      const onEvent = (events: PodChange[]) => {
         if (gen !== this.generation) return;
-        if (this.pods.apply(event)) {
+        let changed = false;
+        for (const event of events) {
+          if (!this.pods.apply(event)) continue;
+          changed = true;
           if (event.type === "Deleted") {
             if (this.picker !== null && this.pods.get(this.picker.pod) === undefined) this.picker = null;
             this.hooks.podDeleted?.(profile, event.pod.namespace || namespace, event.pod.name);
           }
-          this.changed();
         }
+        if (changed) this.changed();
       };
       const onStatus = (status: WatchStatus) => {
         if (gen !== this.generation) return;

@@ -147,15 +147,16 @@ export interface Commands {
    */
   listNamespaces(profile: string): Promise<string[]>;
   /**
-   * A live pod list: the current pods first (as `Added`), then every change; the
-   * status says when the watch broke and when it is live again. Returns its id.
+   * A live pod list: the current pods first (as `Added`, in as few messages as the
+   * engine's batch allows), then every change; the status says when the watch broke
+   * and when it is live again. Returns its id.
    */
-  watchPods(profile: string, namespace: string, onEvent: (message: PodChange) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
+  watchPods(profile: string, namespace: string, onEvent: (message: PodChange[]) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
   /**
    * `watch_pods` across every namespace (`kubectl get pods -A`): each pod carries its
    * namespace. Needs the right to list pods cluster-wide (a 403 is the error).
    */
-  watchAllPods(profile: string, onEvent: (message: PodChange) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
+  watchAllPods(profile: string, onEvent: (message: PodChange[]) => void, onStatus: (message: WatchStatus) => void): Promise<number>;
   stopWatch(id: number): Promise<void>;
   /**
    * Opens a TTY exec session and returns its id at once. Output may arrive before
@@ -464,8 +465,8 @@ export function tauriCommands(): Commands {
     deleteProfile: (name) => invoke<void>("delete_profile", { name }),
     demoProfile: () => invoke<ProfileSummary>("demo_profile"),
     listNamespaces: (profile) => invoke<string[]>("list_namespaces", { profile }),
-    watchPods: (profile, namespace, onEvent, onStatus) => invoke<number>("watch_pods", { profile, namespace, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
-    watchAllPods: (profile, onEvent, onStatus) => invoke<number>("watch_all_pods", { profile, onEvent: new Channel<PodChange>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
+    watchPods: (profile, namespace, onEvent, onStatus) => invoke<number>("watch_pods", { profile, namespace, onEvent: new Channel<PodChange[]>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
+    watchAllPods: (profile, onEvent, onStatus) => invoke<number>("watch_all_pods", { profile, onEvent: new Channel<PodChange[]>(onEvent), onStatus: new Channel<WatchStatus>(onStatus) }),
     stopWatch: (id) => invoke<void>("stop_watch", { id }),
     openSession: (req, onOutput, onState) => invoke<number>("open_session", { req, onOutput: new Channel<unknown>((m) => onOutput(toBytes(m))), onState: new Channel<SessionState>(onState) }),
     pageSocket: () => invoke<string>("page_socket"),

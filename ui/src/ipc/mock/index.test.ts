@@ -97,7 +97,7 @@ describe("mock cluster", () => {
   it("pods carry their owner; a rollout's pods are owned by the new ReplicaSet", async () => {
     const { backend, controls } = createMock({ withDemo: true, liveUpdates: false });
     const pods = new Map<string, PodSummary>();
-    await backend.watchPods("demo", "demo", (e) => pods.set(e.pod.name, e.pod), () => {});
+    await backend.watchPods("demo", "demo", (es) => es.forEach((e) => pods.set(e.pod.name, e.pod)), () => {});
     await until(() => pods.size >= 7);
     expect(pods.get("web-7c9d6b5f4-kx2lp")?.owner).toEqual({ kind: "ReplicaSet", name: "web-7c9d6b5f4" });
     expect(pods.get("db-0")?.owner).toEqual({ kind: "StatefulSet", name: "db" });
@@ -148,7 +148,7 @@ describe("the mock's debug containers", () => {
     expect(first).toMatchObject({ pod: "distroless", target: "app", image: "busybox:1.36", reuse: false });
     expect(first.name).toMatch(/^debugger-/);
     const pods: PodSummary[] = [];
-    await backend.watchPods(profile, "demo", (e) => void pods.push(e.pod), () => {});
+    await backend.watchPods(profile, "demo", (es) => void pods.push(...es.map((e) => e.pod)), () => {});
     const states: SessionState[] = [];
     const text: string[] = [];
     await backend.openSession(

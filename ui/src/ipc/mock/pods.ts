@@ -166,7 +166,7 @@ const key = (namespace: string, name: string) => `${namespace}/${name}`;
 interface Watch {
   /** null: every namespace. */
   namespace: string | null;
-  emit: (e: PodChange) => void;
+  emit: (e: PodChange[]) => void;
   status?: (s: WatchStatus) => void;
 }
 
@@ -295,7 +295,7 @@ export class MockCluster {
     for (const w of this.watches.values()) {
       if (w.namespace === null || w.namespace === p.namespace) {
         const ev: PodChange = { type, pod: this.summary(p) };
-        later(() => w.emit(ev));
+        later(() => w.emit([ev]));
       }
     }
   }
@@ -358,17 +358,18 @@ export class MockCluster {
     return fresh;
   }
 
-  /** Starts a watch: the namespace's pods (null: every pod) first, as Added, then every change. */
-  watch(namespace: string | null, emit: (e: PodChange) => void, status?: (s: WatchStatus) => void): number {
+  /** Starts a watch: the namespace's pods (null: every pod) first, as Added in one message (as
+   * the engine sends a first list), then every change in one of its own. */
+  watch(namespace: string | null, emit: (e: PodChange[]) => void, status?: (s: WatchStatus) => void): number {
     const id = this.nextWatch++;
     this.watches.set(id, { namespace, emit, status });
-    for (const p of this.pods) {
-      if (namespace === null || p.namespace === namespace) {
-        const ev: PodChange = { type: "Added", pod: this.summary(p) };
-        later(() => {
-          if (this.watches.has(id)) emit(ev);
-        });
-      }
+    const first: PodChange[] = this.pods
+      .filter((p) => namespace === null || p.namespace === namespace)
+      .map((p) => ({ type: "Added", pod: this.summary(p) }));
+    if (first.length > 0) {
+      later(() => {
+        if (this.watches.has(id)) emit(first);
+      });
     }
     return id;
   }
