@@ -185,6 +185,28 @@ test("copy and paste go through the desktop's clipboard: Ctrl+Shift+C, the termi
   await app.click(`.context-menu > :nth-child(${nth})`);
   await waitFor("the pod's name on the desktop's clipboard", async () => ((await desktopClipboard()) === "shell" ? true : null), 10_000);
   await app.waitUntil("the sidebar's notice", 10_000, () => document.querySelector(".sidebar .messages .message.notice .message-text")?.textContent === "Copied shell");
+  // The terminal's menu copies its tab's pod name (another application's text on the clipboard
+  // first, so the name is surely written again).
+  const other = spawn("xclip", ["-quiet", "-i", "-selection", "clipboard"], { env: { ...process.env, DISPLAY: app.env.DISPLAY }, stdio: ["pipe", "ignore", "ignore"] });
+  try {
+    other.stdin.end("not-the-pod");
+    await waitFor("the desktop's clipboard set", async () => ((await desktopClipboard()) === "not-the-pod" ? true : null), 10_000);
+    await app.exec((tab) => {
+      const r = document.querySelector(`.pane[data-tab-id="${tab}"] .term-host`).getBoundingClientRect();
+      const at = { clientX: r.left + 100, clientY: r.top + 50 };
+      document.elementFromPoint(at.clientX, at.clientY).dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, ...at, button: 2 }));
+    }, id);
+    const nthPod = await app.waitUntil("the terminal's Copy pod name", 10_000, () => {
+      const items = [...(document.querySelector(".context-menu")?.children ?? [])];
+      const i = items.findIndex((e) => e.textContent === "Copy pod name");
+      return i < 0 ? null : i + 1;
+    });
+    await app.click(`.context-menu > :nth-child(${nthPod})`);
+    await waitFor("the tab's pod name on the desktop's clipboard", async () => ((await desktopClipboard()) === "shell" ? true : null), 10_000);
+    await app.waitUntil("the tab's notice", 10_000, (tab) => document.querySelector(`.pane[data-tab-id="${tab}"] .toast`)?.textContent === "Copied shell", id);
+  } finally {
+    other.kill();
+  }
 });
 
 test("the next tab's terminal is made ahead: its session and its page socket start at once, and it works", async () => {
@@ -1660,7 +1682,7 @@ async function twelveTabs(kept, opened, open) {
   await app.cmd("DELETE", "/actions");
   await app.waitFor(".context-menu", 10_000);
   const items = await app.exec(() => [...document.querySelectorAll(".context-menu .context-label")].map((e) => e.textContent));
-  assert(JSON.stringify(items) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Start recording", "Logs beside the terminal", "Split right", "Split down", "Split right with…", "Broadcast from this pane", "Download from the pod…", "Close tab"]), `menu: ${items.join(", ")}`);
+  assert(JSON.stringify(items) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Start recording", "Logs beside the terminal", "Copy pod name", "Split right", "Split down", "Split right with…", "Broadcast from this pane", "Download from the pod…", "Close tab"]), `menu: ${items.join(", ")}`);
   await screenshot("terminal-menu");
   await app.exec(() => [...document.querySelectorAll(".context-menu .context-item")].find((e) => /Select all/.test(e.textContent)).click());
   await app.waitUntil("the terminal's text selected", 10_000, (id) => window.__podterm.terminals.get(id).hasSelection(), back.id);

@@ -1111,6 +1111,13 @@ test("a shell on a pod's node: the pod's menu asks once, the tab marked node ope
   await waitForLine(tab.id, (l) => l.includes("root@mock-node-1"), "the node's prompt");
   await waitText(`.tab[data-tab-id="${tab.id}"] .tab-node`, "node");
   await screenshot("node-shell-tab");
+  // Its menu names the node, not the pod the shell runs in.
+  await page.evaluate(() => navigator.clipboard.writeText("before"));
+  await page.click(`.pane[data-tab-id="${tab.id}"] .term-host`, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Copy node name")');
+  await waitText(`.pane[data-tab-id="${tab.id}"] .toast`, "Copied mock-node-1");
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  assert(clip === "mock-node-1", `the clipboard holds ${JSON.stringify(clip)}, not the node's name`);
   // Closed, its pod is deleted as the node's, and the tab is not offered to reopen.
   await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
   const deleted = await until(async () => {
@@ -2052,7 +2059,7 @@ test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear
   assert((await page.evaluate(() => window.__contextDefault)) === true, "the webview's own menu was not suppressed");
   const labels = await page.$$eval(".context-menu .context-label", (els) => els.map((e) => e.textContent));
   assert(
-    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Start recording", "Logs beside the terminal", "Split right", "Split down", "Split right with…", "Broadcast from this pane", "Download from the pod…", "Close tab"]),
+    JSON.stringify(labels) === JSON.stringify(["Copy", "Paste", "Select all", "Clear", "Find…", "Start recording", "Logs beside the terminal", "Copy pod name", "Split right", "Split down", "Split right with…", "Broadcast from this pane", "Download from the pod…", "Close tab"]),
     `menu: ${labels.join(", ")}`,
   );
   await screenshot("context-menu");
@@ -2062,6 +2069,13 @@ test("right-click in the terminal shows our menu (Copy, Paste, Select all, Clear
   await page.mouse.click(box.x + 200, box.y + 100, { button: "right" });
   await page.click('.context-menu .context-item:has-text("Copy")');
   await waitText(`.pane[data-tab-id="${tab.id}"] .toast`, /^Copied \d+ characters$/);
+  // The tab's pod, named for a command line or a ticket.
+  await page.evaluate(() => navigator.clipboard.writeText("before"));
+  await page.mouse.click(box.x + 200, box.y + 100, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Copy pod name")');
+  await waitText(`.pane[data-tab-id="${tab.id}"] .toast`, `Copied ${tab.pod}`);
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  assert(tab.pod !== "" && clip === tab.pod, `the clipboard holds ${JSON.stringify(clip)}, not the tab's pod ${tab.pod}`);
   await page.mouse.click(box.x + 200, box.y + 100, { button: "right" });
   await page.click('.context-menu .context-item:has-text("Find")');
   await page.waitForSelector(`.pane[data-tab-id="${tab.id}"] .search-bar:not([hidden])`);

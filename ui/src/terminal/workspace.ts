@@ -2,6 +2,7 @@
 // from a favourite resolves it before each session (the first, and every reopen).
 import { FlowController, type FlowStats } from "./flow";
 import { clear, h, setText } from "../dom";
+import { writeClipboard } from "../clipboard";
 import { favouriteTarget, placeholderTarget } from "../favourites/favourite";
 import { resolveForTab } from "../favourites/model";
 import { errorMessage, type Backend } from "../ipc";
@@ -976,6 +977,18 @@ export class Workspace {
     podtermHook().splits.delete(tabId);
   }
 
+  /** "Copy pod name" (a copy tab's: the copy's, where its shell runs) or "Copy node name". */
+  private copyNameItem(tabId: number, what: "pod" | "node", name: string): MenuItem {
+    return {
+      label: `Copy ${what} name`,
+      run: () =>
+        writeClipboard(name).then(
+          () => this.toast(tabId, `Copied ${name}`),
+          () => this.toast(tabId, `Could not copy: the clipboard is not available (the ${what} is ${name})`),
+        ),
+    };
+  }
+
   /** The tab's actions in its terminal's right-click menu. */
   private tabMenuItems(tabId: number): MenuItem[] {
     const t = this.model.get(tabId);
@@ -994,10 +1007,12 @@ export class Workspace {
       items.push({ label: this.recording.has(tabId) ? "Stop recording" : "Start recording", run: () => this.toggleRecording(tabId) });
     }
     const split = this.runtimes.get(tabId)?.split;
+    const node = nodeOf(t.target);
     // A shell on a node has no log to show beside it.
-    if (nodeOf(t.target) === null) {
+    if (node === null) {
       items.push({ label: split ? "Close the log beside" : "Logs beside the terminal", keys: "Ctrl+Shift+L", run: () => this.toggleLogsSplit(tabId) });
     }
+    items.push(this.copyNameItem(tabId, node === null ? "pod" : "node", node ?? sessionPod(t.target)));
     items.push(...this.paneMenuItems(tabId));
     items.push(...(this.opts.tabMenuExtra?.(tabId) ?? []));
     if (this.paneGroups.tree(tabId) !== null) {
