@@ -11,6 +11,7 @@ use crate::ipc::{
 };
 use podterm_core::cluster::within;
 use podterm_core::exec::Tuning;
+use podterm_core::pods::PodError;
 use podterm_core::portforward::{self, ForwardError, Moved, PortSpec, Served};
 use podterm_core::savedforwards::{self, SavedForward};
 use podterm_core::text;
@@ -212,10 +213,12 @@ impl Forwards {
     }
 
     /// Starts the last run's forwards again, each on its local port, on its pod or, when that
-    /// is gone, on its workload's newest Ready pod. One that cannot start (within
-    /// [`RESTORE_WAIT`]) is listed as ended, saying why, and kept for the next run until removed.
-    /// Each goes to the listener as it comes back. Once per run (later calls: none), and only
-    /// while forwards are kept.
+    /// is gone, on its workload's newest Ready pod. Those whose workload (or Service) has no
+    /// Ready pod yet are started after the others, together, each waiting up to
+    /// [`RESTORE_READY_WAIT`] for one. One that cannot start (within [`RESTORE_WAIT`] more) is
+    /// listed as ended, saying why, and kept for the next run until removed. Each goes to the
+    /// listener as it comes back. Once per run (later calls: none), and only while forwards are
+    /// kept.
     pub async fn restore(&self, profiles: &Profiles) -> Vec<ForwardInfo> {
         if self.restored.swap(true, Ordering::SeqCst) || !self.keeping.load(Ordering::SeqCst) {
             return Vec::new();
@@ -231,6 +234,7 @@ impl Forwards {
             }
         };
         let mut out = Vec::with_capacity(saved.len());
+        let mut waiting = Vec::new();
         lock(&self.pending).clone_from(&saved);
         for s in saved {
             if self.closed.load(Ordering::SeqCst) {
@@ -246,36 +250,70 @@ impl Forwards {
                     pending.remove(0);
                 }
             }
-            let id = match self.start_saved(profiles, s.clone()).await {
-                Ok(id) => {
-                    self.landed(&s);
-                    id
-                }
-                Err(e) => {
-                    let id = next_id();
-                    let mut inner = lock(&self.inner);
-                    not_restarted(&mut inner, id, s.clone(), &e.to_string());
-                    drop(inner);
-                    self.landed(&s);
-                    self.update(id, |_| {});
-                    id
-                }
-            };
-            if let Some(f) = self.list().into_iter().find(|f| f.id == id) {
-                out.push(f);
+            match self.start_saved(profiles, s.clone(), Duration::ZERO).await {
+                // Its workload has no Ready pod now (a rollout, a blue/green switch under way):
+                // waited for below, still saved as in flight meanwhile.
+                Err(
+                    Error::Pod(PodError::NoneReady { .. })
+                    | Error::Forward(ForwardError::Pod(PodError::NoneReady { .. })),
+                ) => waiting.push(s),
+                started => out.extend(self.restored(s, started)),
             }
+        }
+        // Those wait for a Ready pod together, after the others started: none holds up another.
+        // (The app quitting meanwhile: not started, kept as saved.)
+        let waited = futures_util::future::join_all(waiting.into_iter().map(|s| async {
+            if self.closed.load(Ordering::SeqCst) {
+                return None;
+            }
+            let started = self
+                .start_saved(profiles, s.clone(), RESTORE_READY_WAIT)
+                .await;
+            Some((s, started))
+        }))
+        .await;
+        for (s, started) in waited.into_iter().flatten() {
+            out.extend(self.restored(s, started));
         }
         self.persist();
         out
     }
 
-    /// Starts a saved forward on its local port (its pod, or its workload's newest Ready pod),
-    /// within [`RESTORE_WAIT`]; the row says when it moved. Returns its id.
-    async fn start_saved(&self, profiles: &Profiles, s: SavedForward) -> Result<u32> {
+    /// Lists a restored forward: running, or ended saying why it did not start (kept for Start
+    /// again). No longer in flight. Its row, if it is still listed.
+    fn restored(&self, s: SavedForward, started: Result<u32>) -> Option<ForwardInfo> {
+        let id = match started {
+            Ok(id) => {
+                self.landed(&s);
+                id
+            }
+            Err(e) => {
+                let id = next_id();
+                let mut inner = lock(&self.inner);
+                not_restarted(&mut inner, id, s.clone(), &e.to_string());
+                drop(inner);
+                self.landed(&s);
+                self.update(id, |_| {});
+                id
+            }
+        };
+        self.list().into_iter().find(|f| f.id == id)
+    }
+
+    /// Starts a saved forward on its local port (its pod, or its workload's newest Ready pod,
+    /// waited for up to `ready_wait`), within [`RESTORE_WAIT`] more; the row says when it moved.
+    /// Returns its id.
+    async fn start_saved(
+        &self,
+        profiles: &Profiles,
+        s: SavedForward,
+        ready_wait: Duration,
+    ) -> Result<u32> {
         let started = async {
             let c = profiles.cluster(&s.profile).await?;
             let tuning = Tuning::with(c.liveness);
-            let pod = within(tuning.request_timeout, savedforwards::locate(&c.client, &s))
+            let limit = tuning.request_timeout.map(|t| t + ready_wait);
+            let pod = within(limit, savedforwards::locate(&c.client, &s, ready_wait))
                 .await
                 .map_err(|e| Error::from_call(&s.profile, e))?;
             let located = pod.metadata.name.clone().unwrap_or_default();
@@ -287,11 +325,13 @@ impl Forwards {
                 local: Some(s.local),
                 service: s.service.clone(),
             };
-            self.start(profiles, req).await.map(|info| (located, info))
+            self.start_waiting(profiles, req, ready_wait)
+                .await
+                .map(|info| (located, info))
         };
-        let (located, info) = tokio::time::timeout(RESTORE_WAIT, started)
+        let (located, info) = tokio::time::timeout(RESTORE_WAIT + ready_wait, started)
             .await
-            .map_err(|_| Error::ForwardStartSlow(RESTORE_WAIT))?
+            .map_err(|_| Error::ForwardStartSlow(RESTORE_WAIT + ready_wait))?
             .map_err(|e| match e {
                 // Its row's advice: Start again or Remove (no port to type).
                 Error::LocalPort { port, source, .. } => Error::LocalPort {
@@ -341,7 +381,7 @@ impl Forwards {
             lock(&self.in_flight).push(s.clone());
             s
         };
-        let started = self.start_saved(profiles, s.clone()).await;
+        let started = self.start_saved(profiles, s.clone(), Duration::ZERO).await;
         let removed = {
             let mut inner = lock(&self.inner);
             let removed = !inner.items.contains_key(&id);
@@ -568,6 +608,18 @@ impl Forwards {
     /// first ([`portforward::prepare`], [`portforward::prepare_service`]): a forward that
     /// cannot work is refused here rather than at its first connection.
     pub async fn start(&self, profiles: &Profiles, req: ForwardRequest) -> Result<ForwardInfo> {
+        self.start_waiting(profiles, req, Duration::ZERO).await
+    }
+
+    /// [`Forwards::start`], a forward through a Service waiting up to `ready_wait` for a Ready
+    /// pod when its selector has none now (a restored forward's Service switched to pods still
+    /// starting).
+    async fn start_waiting(
+        &self,
+        profiles: &Profiles,
+        req: ForwardRequest,
+        ready_wait: Duration,
+    ) -> Result<ForwardInfo> {
         let spec = PortSpec::parse(&format!("0:{}", req.remote.trim())).map_err(Error::Forward)?;
         let c = profiles.cluster(&req.profile).await?;
         let namespace = c.namespace_or(&req.namespace).to_string();
@@ -580,7 +632,10 @@ impl Forwards {
         let prepared = match service {
             Some(name) => {
                 let pod = Some(req.pod.trim()).filter(|p| !p.is_empty());
-                portforward::prepare_service(&c.client, &namespace, name, pod, &spec, tuning).await
+                portforward::prepare_service(
+                    &c.client, &namespace, name, pod, &spec, tuning, ready_wait,
+                )
+                .await
             }
             None => portforward::prepare(&c.client, &namespace, &req.pod, &spec, tuning).await,
         };
@@ -593,8 +648,11 @@ impl Forwards {
         } = prepared.map_err(|e| Error::from_call(&req.profile, e))?;
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let service_port = port.service_port();
-        // Through a Service, kubectl listens on the Service's port number.
-        let listener = bind(req.local, service_port.unwrap_or(remote)).await?;
+        // Through a Service, kubectl listens on the Service's port number; not one a restored
+        // forward still starting will take again.
+        let same = service_port.unwrap_or(remote);
+        let reserved = lock(&self.in_flight).iter().any(|s| s.local == same);
+        let listener = bind(req.local, same, reserved).await?;
         let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let id = next_id();
         let info = ForwardInfo {
@@ -801,9 +859,15 @@ fn not_started(why: &str) -> ForwardState {
 /// pod found, its port opened) before it is listed as not started.
 pub const RESTORE_WAIT: Duration = Duration::from_secs(60);
 
+/// How long one of the last run's forwards whose pod is gone waits for its workload's next
+/// Ready pod (a rollout or a blue/green switch under way as the app starts) before it is listed
+/// as not started. The forwards that can start do so first.
+pub const RESTORE_READY_WAIT: Duration = Duration::from_secs(45);
+
 /// A loopback listener: on `local` when asked (taken is an error), else on the pod's port
-/// number when it is free here, else on any free port.
-async fn bind(local: Option<u16>, remote: u16) -> Result<TcpListener> {
+/// number when it is free here and not `reserved` (a saved forward's, starting again), else on
+/// any free port.
+async fn bind(local: Option<u16>, remote: u16, reserved: bool) -> Result<TcpListener> {
     let at = |port: u16| SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     match local {
         Some(port) => TcpListener::bind(at(port))
@@ -819,7 +883,7 @@ async fn bind(local: Option<u16>, remote: u16) -> Result<TcpListener> {
             let v6_taken = std::net::TcpListener::bind(("::1", remote))
                 .err()
                 .is_some_and(|e| e.kind() == std::io::ErrorKind::AddrInUse);
-            let same = if v6_taken {
+            let same = if v6_taken || reserved {
                 None
             } else {
                 TcpListener::bind(at(remote)).await.ok()

@@ -3129,6 +3129,215 @@ async fn port_forwards_start_again_after_a_restart() {
         .expect("delete");
 }
 
+/// A forward restored while its workload has no Ready pod (a rollout under way as the app starts),
+/// or through a Service switched to pods none of which is Ready yet (blue to green, the blue pod
+/// still running), waits for one and starts on it, rather than being listed as not started; the
+/// forwards that can start do so meanwhile, without waiting behind them, and a forward started
+/// meanwhile does not take a waiting one's local port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod() {
+    use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{echo_pod, free_port, greet, listening, web_echo_pod};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (first, second, bare) = (free_port(), free_port(), free_port());
+    let (blue, green, service_port) = (free_port(), free_port(), free_port());
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-wai01", first)).await;
+    create_pod(
+        &client,
+        &echo_pod("demo", "alone", bare, serde_json::json!({})),
+    )
+    .await;
+    let coloured =
+        |colour: &str| serde_json::json!({ "labels": { "app": format!("waitsvc-{colour}") } });
+    create_pod(
+        &client,
+        &echo_pod("demo", "waitsvc-blue", blue, coloured("blue")),
+    )
+    .await;
+    let service = |colour: &str| {
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": { "name": "waitsvc", "namespace": "demo" },
+            "spec": { "selector": { "app": format!("waitsvc-{colour}") }, "ports": [
+                { "port": service_port, "targetPort": "echo" },
+            ] },
+        })
+    };
+    create_service(&client, service("blue")).await;
+    for port in [first, bare, blue] {
+        listening(port, true).await;
+    }
+    let req = |pod: &str| ForwardRequest {
+        profile: DEMO_NAME.into(),
+        namespace: "demo".into(),
+        pod: pod.into(),
+        remote: "echo".into(),
+        local: None,
+        service: None,
+    };
+    let before = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let web = before
+        .start(&app.profiles, req("web-6b7f9c8d5-wai01"))
+        .await
+        .expect("forward");
+    let through = before
+        .start(
+            &app.profiles,
+            ForwardRequest {
+                pod: String::new(),
+                remote: service_port.to_string(),
+                service: Some("waitsvc".into()),
+                ..req("")
+            },
+        )
+        .await
+        .expect("forward through the Service");
+    // Started last, saved last: once its row is back, the restore has looked at the others.
+    let alone = before
+        .start(&app.profiles, req("alone"))
+        .await
+        .expect("forward");
+    assert_eq!(
+        (through.pod.as_str(), through.local),
+        ("waitsvc-blue", service_port)
+    );
+    before.stop_all();
+    for port in [web.local, alone.local, through.local] {
+        listening(port, false).await;
+    }
+
+    // While the app is away, a rollout: the forward's pod goes, and no pod of the Deployment is
+    // Ready, the new one included.
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("web-6b7f9c8d5-wai01", &Default::default())
+        .await
+        .expect("delete");
+    wait_pod(&client, "web-6b7f9c8d5-wai01", "gone", |p| p.is_none()).await;
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-wai02", second)).await;
+    listening(second, true).await;
+    let web_pods: Vec<String> = pods
+        .list(&kube::api::ListParams::default().labels("app=web"))
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .filter_map(|p| p.metadata.name)
+        .collect();
+    assert!(web_pods.len() > 1, "{web_pods:?}");
+    // And the Service moves from blue to green, whose pod is not Ready yet.
+    let services: kube::Api<k8s_openapi::api::core::v1::Service> =
+        kube::Api::namespaced(client.clone(), "demo");
+    services
+        .delete("waitsvc", &Default::default())
+        .await
+        .expect("delete the Service");
+    create_service(&client, service("green")).await;
+    create_pod(
+        &client,
+        &echo_pod("demo", "waitsvc-green", green, coloured("green")),
+    )
+    .await;
+    listening(green, true).await;
+    app.with_demo_cluster(|c| {
+        for name in web_pods.iter().map(String::as_str).chain(["waitsvc-green"]) {
+            assert!(c.set_ready("demo", name, false), "{name}");
+        }
+    })
+    .await
+    .expect("demo running");
+
+    let after = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    after.listen(move |f| tx.send(f).is_ok());
+    let restoring = {
+        let (after, profiles) = (after.clone(), app.profiles.clone());
+        tokio::spawn(async move { after.restore(&profiles).await })
+    };
+    // The forward that can start starts: it does not wait behind the other.
+    forward_change(&mut rx, "the pod's forward started", |f| {
+        f.pod == "alone" && f.state == ForwardState::Listening
+    })
+    .await;
+    // A forward started meanwhile to a port numbered as a waiting forward's local port does not
+    // take that port from it.
+    let mut other: serde_json::Value = serde_json::from_str(&echo_pod(
+        "demo",
+        "other",
+        free_port(),
+        serde_json::json!({}),
+    ))
+    .expect("pod json");
+    other["spec"]["containers"][0]["ports"]
+        .as_array_mut()
+        .expect("ports")
+        .push(serde_json::json!({ "name": "numbered", "containerPort": web.local }));
+    create_pod(&client, &other.to_string()).await;
+    let meanwhile = after
+        .start(
+            &app.profiles,
+            ForwardRequest {
+                remote: "numbered".into(),
+                ..req("other")
+            },
+        )
+        .await
+        .expect("a forward meanwhile");
+    assert_eq!(meanwhile.remote, web.local);
+    assert_ne!(meanwhile.local, web.local, "took a waiting forward's port");
+    // Then the new pods are Ready.
+    app.with_demo_cluster(|c| {
+        assert!(c.set_ready("demo", "web-6b7f9c8d5-wai02", true));
+        assert!(c.set_ready("demo", "waitsvc-green", true));
+    })
+    .await
+    .expect("demo running");
+    let back = restoring.await.expect("restore");
+    let rows: Vec<(&str, u16, ForwardState)> = back
+        .iter()
+        .map(|f| (f.pod.as_str(), f.local, f.state.clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("alone", alone.local, ForwardState::Listening),
+            ("web-6b7f9c8d5-wai02", web.local, ForwardState::Listening),
+            ("waitsvc-green", service_port, ForwardState::Listening),
+        ]
+    );
+    assert_eq!(
+        (back[1].note.as_deref(), back[2].note.as_deref()),
+        (
+            Some(
+                "moved from web-6b7f9c8d5-wai01: the pod web-6b7f9c8d5-wai01 was gone at the start"
+            ),
+            Some("moved from waitsvc-blue: the Service waitsvc no longer selects it")
+        )
+    );
+    assert_eq!(greet(web.local).await.0, "hello from web-6b7f9c8d5-wai02");
+    assert_eq!(greet(service_port).await.0, "hello from waitsvc-green");
+    after.stop_all();
+    for name in [
+        "web-6b7f9c8d5-wai02",
+        "alone",
+        "waitsvc-blue",
+        "waitsvc-green",
+        "other",
+    ] {
+        pods.delete(name, &Default::default())
+            .await
+            .expect("delete");
+    }
+    services
+        .delete("waitsvc", &Default::default())
+        .await
+        .expect("delete the Service");
+}
+
 /// A StatefulSet's pods are not interchangeable (`db-0` may be the primary): a saved forward to
 /// `db-0`, its pod gone at the start while `db-1` runs, is looked for by its own name only (a
 /// Deployment's would go to the workload's newest Ready pod). It is listed as not started,

@@ -622,7 +622,9 @@ pub async fn prepare(
 /// forward's pod) and the Service still selects it, else the pod the Service's selector finds
 /// (its newest Ready one); the port
 /// translated to the one it targets in that pod, and checked as [`prepare`] checks a pod's. The
-/// forward follows the Service's pods.
+/// forward follows the Service's pods. With a `ready_wait`, a selector with no Ready pod now
+/// is waited on that long for one (a restored forward's Service switched to pods still
+/// starting); zero: not waited for.
 pub async fn prepare_service(
     client: &kube::Client,
     namespace: &str,
@@ -630,6 +632,7 @@ pub async fn prepare_service(
     pod: Option<&str>,
     asked: &PortSpec,
     tuning: Tuning,
+    ready_wait: Duration,
 ) -> Result<Prepared, ForwardError> {
     let limit = tuning.request_timeout;
     let svc = crate::cluster::within(limit, service(client, namespace, service_name)).await?;
@@ -662,8 +665,13 @@ pub async fn prepare_service(
     };
     let pod = match given {
         Some(p) => p,
-        None => {
+        None if ready_wait.is_zero() => {
             crate::cluster::within(limit, crate::pods::resolve(client, namespace, &target)).await?
+        }
+        None => {
+            let waited =
+                crate::pods::resolve_waiting(client, namespace, &target, ready_wait, |_| {});
+            crate::cluster::within(limit.map(|t| t + ready_wait), waited).await?
         }
     };
     let specs = service_specs(&svc, &pod, std::slice::from_ref(asked))?;

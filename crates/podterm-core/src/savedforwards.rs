@@ -87,9 +87,14 @@ pub fn save(dir: &Path, forwards: &[SavedForward]) -> Result<(), StoreError> {
 }
 
 /// The pod a saved forward goes to now: its pod while that runs, else its workload's newest
-/// Ready pod (a StatefulSet's: only its own, made again). Errors are the cluster's words (the pod gone and nothing to follow, no Ready pod,
-/// unreachable).
-pub async fn locate(client: &kube::Client, saved: &SavedForward) -> Result<Pod, PodError> {
+/// Ready pod (a StatefulSet's: only its own, made again), waiting up to `ready_wait` for one
+/// when the workload has none Ready now (zero: not waiting). Errors are the cluster's words (the
+/// pod gone and nothing to follow, no Ready pod, unreachable).
+pub async fn locate(
+    client: &kube::Client,
+    saved: &SavedForward,
+    ready_wait: std::time::Duration,
+) -> Result<Pod, PodError> {
     let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), &saved.namespace);
     let now = api
         .get_opt(&saved.pod)
@@ -106,7 +111,13 @@ pub async fn locate(client: &kube::Client, saved: &SavedForward) -> Result<Pod, 
                 kind: WorkloadKind::StatefulSet,
                 ..
             } => crate::pods::get_pod(client, &saved.namespace, &saved.pod).await,
-            target => crate::pods::resolve(client, &saved.namespace, &target).await,
+            target if ready_wait.is_zero() => {
+                crate::pods::resolve(client, &saved.namespace, &target).await
+            }
+            target => {
+                crate::pods::resolve_waiting(client, &saved.namespace, &target, ready_wait, |_| {})
+                    .await
+            }
         },
         (Some(p), None) => Ok(p),
         (None, None) => crate::pods::get_pod(client, &saved.namespace, &saved.pod).await,
