@@ -177,12 +177,7 @@ test("copy and paste go through the desktop's clipboard: Ctrl+Shift+C, the termi
     const r = row.getBoundingClientRect();
     row.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, clientX: r.left + 20, clientY: r.top + 5, button: 2 }));
   });
-  const nth = await app.waitUntil("the pod's Copy name", 10_000, () => {
-    const items = [...(document.querySelector(".context-menu")?.children ?? [])];
-    const i = items.findIndex((e) => e.textContent === "Copy name");
-    return i < 0 ? null : i + 1;
-  });
-  await app.click(`.context-menu > :nth-child(${nth})`);
+  await clickMenuItem("Copy name");
   await waitFor("the pod's name on the desktop's clipboard", async () => ((await desktopClipboard()) === "shell" ? true : null), 10_000);
   await app.waitUntil("the sidebar's notice", 10_000, () => document.querySelector(".sidebar .messages .message.notice .message-text")?.textContent === "Copied shell");
   // The terminal's menu copies its tab's pod name (another application's text on the clipboard
@@ -196,18 +191,24 @@ test("copy and paste go through the desktop's clipboard: Ctrl+Shift+C, the termi
       const at = { clientX: r.left + 100, clientY: r.top + 50 };
       document.elementFromPoint(at.clientX, at.clientY).dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true, ...at, button: 2 }));
     }, id);
-    const nthPod = await app.waitUntil("the terminal's Copy pod name", 10_000, () => {
-      const items = [...(document.querySelector(".context-menu")?.children ?? [])];
-      const i = items.findIndex((e) => e.textContent === "Copy pod name");
-      return i < 0 ? null : i + 1;
-    });
-    await app.click(`.context-menu > :nth-child(${nthPod})`);
+    await clickMenuItem("Copy pod name");
     await waitFor("the tab's pod name on the desktop's clipboard", async () => ((await desktopClipboard()) === "shell" ? true : null), 10_000);
     await app.waitUntil("the tab's notice", 10_000, (tab) => document.querySelector(`.pane[data-tab-id="${tab}"] .toast`)?.textContent === "Copied shell", id);
   } finally {
     other.kill();
   }
 });
+
+/** Clicks the open right-click menu's item `label` (as a person's click: the webview lets only a
+ * gesture write the clipboard). */
+async function clickMenuItem(label) {
+  const nth = await app.waitUntil(`the menu's ${label}`, 10_000, (want) => {
+    const items = [...(document.querySelector(".context-menu")?.children ?? [])];
+    const i = items.findIndex((e) => e.textContent === want);
+    return i < 0 ? null : i + 1;
+  }, label);
+  await app.click(`.context-menu > :nth-child(${nth})`);
+}
 
 test("the next tab's terminal is made ahead: its session and its page socket start at once, and it works", async () => {
   // ui/src/terminal/workspace.ts (the spare terminal): once a tab is open, the page makes the

@@ -2922,6 +2922,61 @@ async fn a_forward_between_pods_holds_new_connections_for_the_next() {
         .expect("delete");
 }
 
+/// A forward to the Demo cluster's pod `demo/POD`, its port named `echo`, on any local port.
+fn echo_forward(pod: &str) -> podterm_desktop_lib::ipc::ForwardRequest {
+    podterm_desktop_lib::ipc::ForwardRequest {
+        profile: DEMO_NAME.into(),
+        namespace: "demo".into(),
+        pod: pod.into(),
+        remote: "echo".into(),
+        local: None,
+        service: None,
+    }
+}
+
+/// Makes a pod of Deployment `web` (`web_pod`) and a pod nothing owns (`bare_pod`), each serving
+/// on a free port, and starts a forward to each in `forwards`, web's first.
+async fn forward_web_and_bare(
+    app: &App,
+    client: &kube::Client,
+    forwards: &podterm_desktop_lib::state::Forwards,
+    web_pod: &str,
+    bare_pod: &str,
+) -> (
+    podterm_desktop_lib::ipc::ForwardInfo,
+    podterm_desktop_lib::ipc::ForwardInfo,
+) {
+    use podterm_test_support::portforward::{echo_pod, free_port, listening, web_echo_pod};
+    let (first, bare) = (free_port(), free_port());
+    create_pod(client, &web_echo_pod(web_pod, first)).await;
+    create_pod(
+        client,
+        &echo_pod("demo", bare_pod, bare, serde_json::json!({})),
+    )
+    .await;
+    listening(first, true).await;
+    listening(bare, true).await;
+    let web = forwards
+        .start(&app.profiles, echo_forward(web_pod))
+        .await
+        .expect("forward");
+    let other = forwards
+        .start(&app.profiles, echo_forward(bare_pod))
+        .await
+        .expect("forward");
+    (web, other)
+}
+
+/// Deletes pod `demo/NAME` and waits until it is gone.
+async fn delete_pod_gone(client: &kube::Client, name: &str) {
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete(name, &Default::default())
+        .await
+        .expect("delete");
+    wait_pod(client, name, "gone", |p| p.is_none()).await;
+}
+
 /// The app's forwards start again after a restart, each on its local port: a Deployment's
 /// forward whose pod a rollout replaced meanwhile comes back on the newest Ready pod; one whose
 /// pod is gone with nothing to follow is listed as ended, saying why, and stays saved (its
@@ -2930,39 +2985,17 @@ async fn a_forward_between_pods_holds_new_connections_for_the_next() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_forwards_start_again_after_a_restart() {
     use podterm_core::savedforwards;
-    use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
+    use podterm_desktop_lib::ipc::ForwardState;
     use podterm_desktop_lib::state::Forwards;
     use podterm_test_support::portforward::{echo_pod, free_port, greet, listening, web_echo_pod};
     let f = app().await;
     let app = &f.app;
     let client = demo_client(app).await;
     let dir = tempfile::tempdir().expect("dir");
-    let (first, second, bare) = (free_port(), free_port(), free_port());
-    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-rst01", first)).await;
-    create_pod(
-        &client,
-        &echo_pod("demo", "solo", bare, serde_json::json!({})),
-    )
-    .await;
-    listening(first, true).await;
-    listening(bare, true).await;
-    let req = |pod: &str| ForwardRequest {
-        profile: DEMO_NAME.into(),
-        namespace: "demo".into(),
-        pod: pod.into(),
-        remote: "echo".into(),
-        local: None,
-        service: None,
-    };
+    let second = free_port();
     let before = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
-    let web = before
-        .start(&app.profiles, req("web-6b7f9c8d5-rst01"))
-        .await
-        .expect("forward");
-    let solo = before
-        .start(&app.profiles, req("solo"))
-        .await
-        .expect("forward");
+    let (web, solo) =
+        forward_web_and_bare(app, &client, &before, "web-6b7f9c8d5-rst01", "solo").await;
     let saved = || {
         savedforwards::load(dir.path())
             .expect("forwards.json")
@@ -2993,12 +3026,7 @@ async fn port_forwards_start_again_after_a_restart() {
     create_pod(&client, &web_echo_pod("web-6b7f9c8d5-rst02", second)).await;
     listening(second, true).await;
     for name in ["web-6b7f9c8d5-rst01", "solo"] {
-        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
-            kube::Api::namespaced(client.clone(), "demo");
-        pods.delete(name, &Default::default())
-            .await
-            .expect("delete");
-        wait_pod(&client, name, "gone", |p| p.is_none()).await;
+        delete_pod_gone(&client, name).await;
     }
 
     let after = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
@@ -3109,7 +3137,7 @@ async fn port_forwards_start_again_after_a_restart() {
     listening(web.local, false).await;
     // With reopening at start turned off nothing is kept, and nothing starts again.
     let again = after
-        .start(&app.profiles, req("web-6b7f9c8d5-rst02"))
+        .start(&app.profiles, echo_forward("web-6b7f9c8d5-rst02"))
         .await
         .expect("forward");
     assert_eq!(saved().len(), 1);
@@ -3143,14 +3171,8 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
     let app = &f.app;
     let client = demo_client(app).await;
     let dir = tempfile::tempdir().expect("dir");
-    let (first, second, bare) = (free_port(), free_port(), free_port());
+    let second = free_port();
     let (blue, green, service_port) = (free_port(), free_port(), free_port());
-    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-wai01", first)).await;
-    create_pod(
-        &client,
-        &echo_pod("demo", "alone", bare, serde_json::json!({})),
-    )
-    .await;
     let coloured =
         |colour: &str| serde_json::json!({ "labels": { "app": format!("waitsvc-{colour}") } });
     create_pod(
@@ -3168,22 +3190,8 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
         })
     };
     create_service(&client, service("blue")).await;
-    for port in [first, bare, blue] {
-        listening(port, true).await;
-    }
-    let req = |pod: &str| ForwardRequest {
-        profile: DEMO_NAME.into(),
-        namespace: "demo".into(),
-        pod: pod.into(),
-        remote: "echo".into(),
-        local: None,
-        service: None,
-    };
+    listening(blue, true).await;
     let before = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
-    let web = before
-        .start(&app.profiles, req("web-6b7f9c8d5-wai01"))
-        .await
-        .expect("forward");
     let through = before
         .start(
             &app.profiles,
@@ -3191,16 +3199,15 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
                 pod: String::new(),
                 remote: service_port.to_string(),
                 service: Some("waitsvc".into()),
-                ..req("")
+                ..echo_forward("")
             },
         )
         .await
         .expect("forward through the Service");
-    // Started last, saved last: once its row is back, the restore has looked at the others.
-    let alone = before
-        .start(&app.profiles, req("alone"))
-        .await
-        .expect("forward");
+    // `alone` started last, saved last: once its row is back, the restore has looked at the
+    // others.
+    let (web, alone) =
+        forward_web_and_bare(app, &client, &before, "web-6b7f9c8d5-wai01", "alone").await;
     assert_eq!(
         (through.pod.as_str(), through.local),
         ("waitsvc-blue", service_port)
@@ -3212,14 +3219,11 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
 
     // While the app is away, a rollout: the forward's pod goes, and no pod of the Deployment is
     // Ready, the new one included.
-    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
-        kube::Api::namespaced(client.clone(), "demo");
-    pods.delete("web-6b7f9c8d5-wai01", &Default::default())
-        .await
-        .expect("delete");
-    wait_pod(&client, "web-6b7f9c8d5-wai01", "gone", |p| p.is_none()).await;
+    delete_pod_gone(&client, "web-6b7f9c8d5-wai01").await;
     create_pod(&client, &web_echo_pod("web-6b7f9c8d5-wai02", second)).await;
     listening(second, true).await;
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
     let web_pods: Vec<String> = pods
         .list(&kube::api::ListParams::default().labels("app=web"))
         .await
@@ -3282,7 +3286,7 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
             &app.profiles,
             ForwardRequest {
                 remote: "numbered".into(),
-                ..req("other")
+                ..echo_forward("other")
             },
         )
         .await
@@ -3305,17 +3309,17 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
         rows,
         vec![
             ("alone", alone.local, ForwardState::Listening),
-            ("web-6b7f9c8d5-wai02", web.local, ForwardState::Listening),
             ("waitsvc-green", service_port, ForwardState::Listening),
+            ("web-6b7f9c8d5-wai02", web.local, ForwardState::Listening),
         ]
     );
     assert_eq!(
         (back[1].note.as_deref(), back[2].note.as_deref()),
         (
+            Some("moved from waitsvc-blue: the Service waitsvc no longer selects it"),
             Some(
                 "moved from web-6b7f9c8d5-wai01: the pod web-6b7f9c8d5-wai01 was gone at the start"
-            ),
-            Some("moved from waitsvc-blue: the Service waitsvc no longer selects it")
+            )
         )
     );
     assert_eq!(greet(web.local).await.0, "hello from web-6b7f9c8d5-wai02");

@@ -417,19 +417,21 @@ pub fn write_executable(path: &Path, text: &str) -> std::io::Result<()> {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(text.as_bytes())?;
-    }
+    // A write cut short (install gave up before reading: a missing folder) is told by its exit
+    // and its words, not by the broken pipe.
+    let wrote = match child.stdin.take() {
+        Some(mut stdin) => stdin.write_all(text.as_bytes()),
+        None => Ok(()),
+    };
     let out = child.wait_with_output()?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(std::io::Error::other(format!(
+    if !out.status.success() {
+        return Err(std::io::Error::other(format!(
             "install -m 755 {}: {}",
             path.display(),
             String::from_utf8_lossy(&out.stderr).trim()
-        )))
+        )));
     }
+    wrote
 }
 
 #[cfg(test)]
@@ -451,7 +453,10 @@ mod tests {
             let out = std::process::Command::new(&tool).output().expect("runs");
             assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{word}\n"));
         }
-        let err = write_executable(&dir.path().join("no/such/dir/tool"), "x")
+        // More than a pipe holds: the write breaks when install gives up, and its words still
+        // say why.
+        let long = "x".repeat(1 << 20);
+        let err = write_executable(&dir.path().join("no/such/dir/tool"), &long)
             .expect_err("no such directory");
         assert!(err.to_string().contains("install -m 755"), "{err}");
     }
