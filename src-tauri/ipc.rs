@@ -514,11 +514,14 @@ pub struct ForwardService {
 }
 
 /// Where a forward is: `listening` until stopped, or `ended` (`reason`: its pod was deleted or
-/// stopped running, so nothing more can reach it).
+/// stopped running, so nothing more can reach it). `starting`: one of the last run's forwards
+/// not listening yet, waiting for a Ready pod of its workload or Service (`note` says which);
+/// it becomes `listening` (the same id) or `ended`, and Remove forgets it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum ForwardState {
+    Starting,
     Listening,
     Ended { reason: String },
 }

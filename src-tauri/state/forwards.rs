@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::ipc::{
     ForwardInfo, ForwardRequest, ForwardService, ForwardState, ServiceList, ServiceSummary,
 };
-use podterm_core::cluster::within;
+use podterm_core::cluster::{duration_words, within};
 use podterm_core::exec::Tuning;
 use podterm_core::pods::PodError;
 use podterm_core::portforward::{self, ForwardError, Moved, PortSpec, Served};
@@ -214,11 +214,11 @@ impl Forwards {
 
     /// Starts the last run's forwards again, each on its local port, on its pod or, when that
     /// is gone, on its workload's newest Ready pod. Those whose workload (or Service) has no
-    /// Ready pod yet are started after the others, together, each waiting up to
-    /// [`RESTORE_READY_WAIT`] for one. One that cannot start (within [`RESTORE_WAIT`] more) is
-    /// listed as ended, saying why, and kept for the next run until removed. Each goes to the
-    /// listener as it comes back. Once per run (later calls: none), and only while forwards are
-    /// kept.
+    /// Ready pod yet are listed as starting at once, and started after the others, together,
+    /// each waiting up to [`RESTORE_READY_WAIT`] for one (in their rows' place). One that
+    /// cannot start (within [`RESTORE_WAIT`] more) is listed as ended, saying why, and kept for
+    /// the next run until removed. Each goes to the listener as it comes back. Once per run
+    /// (later calls: none), and only while forwards are kept.
     pub async fn restore(&self, profiles: &Profiles) -> Vec<ForwardInfo> {
         if self.restored.swap(true, Ordering::SeqCst) || !self.keeping.load(Ordering::SeqCst) {
             return Vec::new();
@@ -250,47 +250,105 @@ impl Forwards {
                     pending.remove(0);
                 }
             }
-            match self.start_saved(profiles, s.clone(), Duration::ZERO).await {
-                // Its workload has no Ready pod now (a rollout, a blue/green switch under way):
-                // waited for below, still saved as in flight meanwhile.
-                Err(
-                    Error::Pod(PodError::NoneReady { .. })
-                    | Error::Forward(ForwardError::Pod(PodError::NoneReady { .. })),
-                ) => waiting.push(s),
-                started => out.extend(self.restored(s, started)),
+            let started = self
+                .start_saved(profiles, s.clone(), Duration::ZERO, None)
+                .await;
+            // Its workload has no Ready pod now (a rollout, a blue/green switch under way):
+            // listed as starting at once, and waited for below.
+            if let Some(target) = started.as_ref().err().and_then(none_ready) {
+                let row = self.starting(&s, target);
+                waiting.push((s, row));
+                continue;
             }
+            out.extend(self.restored(s, started, None));
         }
         // Those wait for a Ready pod together, after the others started: none holds up another.
         // (The app quitting meanwhile: not started, kept as saved.)
-        let waited = futures_util::future::join_all(waiting.into_iter().map(|s| async {
-            if self.closed.load(Ordering::SeqCst) {
-                return None;
-            }
-            let started = self
-                .start_saved(profiles, s.clone(), RESTORE_READY_WAIT)
-                .await;
-            Some((s, started))
-        }))
-        .await;
-        for (s, started) in waited.into_iter().flatten() {
-            out.extend(self.restored(s, started));
+        let waited =
+            futures_util::future::join_all(waiting.into_iter().map(|(s, row)| async move {
+                if self.closed.load(Ordering::SeqCst) {
+                    return None;
+                }
+                let started = self
+                    .start_saved(profiles, s.clone(), RESTORE_READY_WAIT, Some(row))
+                    .await;
+                Some((s, row, started))
+            }))
+            .await;
+        for (s, row, started) in waited.into_iter().flatten() {
+            out.extend(self.restored(s, started, Some(row)));
         }
         self.persist();
         out
     }
 
+    /// Lists one of the last run's forwards as starting (as a new id, returned): not listening
+    /// yet, waiting for a Ready pod of `target`. Its row keeps it saved from now on (no longer in
+    /// flight): Remove forgets it, and it does not start once removed.
+    fn starting(&self, s: &SavedForward, target: &str) -> u32 {
+        let id = next_id();
+        let mut info = saved_info(id, s, ForwardState::Starting);
+        info.waiting = true;
+        info.note = Some(text::message(&format!(
+            "no Ready pod of {} yet: waiting up to {} for one",
+            text::shown(target),
+            duration_words(RESTORE_READY_WAIT)
+        )));
+        {
+            let mut inner = lock(&self.inner);
+            let mut in_flight = lock(&self.in_flight);
+            if let Some(at) = in_flight.iter().position(|p| p == s) {
+                in_flight.remove(at);
+            }
+            drop(in_flight);
+            inner.items.insert(
+                id,
+                Item {
+                    info,
+                    pace: Pace::default(),
+                    task: None,
+                    keep: Some(s.clone()),
+                },
+            );
+        }
+        self.persist();
+        self.update(id, |_| {});
+        id
+    }
+
     /// Lists a restored forward: running, or ended saying why it did not start (kept for Start
-    /// again). No longer in flight. Its row, if it is still listed.
-    fn restored(&self, s: SavedForward, started: Result<u32>) -> Option<ForwardInfo> {
+    /// again), in place of its starting `row` if it had one (removed meanwhile: nothing more).
+    /// No longer in flight. Its row, if it is still listed.
+    fn restored(
+        &self,
+        s: SavedForward,
+        started: Result<u32>,
+        row: Option<u32>,
+    ) -> Option<ForwardInfo> {
         let id = match started {
             Ok(id) => {
                 self.landed(&s);
                 id
             }
             Err(e) => {
-                let id = next_id();
                 let mut inner = lock(&self.inner);
+                let (id, revision) = match row {
+                    None => (next_id(), 0),
+                    Some(row) => match inner.items.get(&row) {
+                        Some(item) => (row, item.info.revision),
+                        // Removed while it waited: not wanted.
+                        None => {
+                            drop(inner);
+                            self.landed(&s);
+                            return None;
+                        }
+                    },
+                };
                 not_restarted(&mut inner, id, s.clone(), &e.to_string());
+                if let Some(item) = inner.items.get_mut(&id) {
+                    // Newer than the starting row (the update counts one more).
+                    item.info.revision = revision;
+                }
                 drop(inner);
                 self.landed(&s);
                 self.update(id, |_| {});
@@ -301,13 +359,14 @@ impl Forwards {
     }
 
     /// Starts a saved forward on its local port (its pod, or its workload's newest Ready pod,
-    /// waited for up to `ready_wait`), within [`RESTORE_WAIT`] more; the row says when it moved.
-    /// Returns its id.
+    /// waited for up to `ready_wait`), within [`RESTORE_WAIT`] more, in place of its starting
+    /// `row` if it has one; the row says when it moved. Returns its id.
     async fn start_saved(
         &self,
         profiles: &Profiles,
         s: SavedForward,
         ready_wait: Duration,
+        row: Option<u32>,
     ) -> Result<u32> {
         let started = async {
             let c = profiles.cluster(&s.profile).await?;
@@ -325,7 +384,7 @@ impl Forwards {
                 local: Some(s.local),
                 service: s.service.clone(),
             };
-            self.start_waiting(profiles, req, ready_wait)
+            self.start_waiting(profiles, req, ready_wait, row)
                 .await
                 .map(|info| (located, info))
         };
@@ -381,7 +440,9 @@ impl Forwards {
             lock(&self.in_flight).push(s.clone());
             s
         };
-        let started = self.start_saved(profiles, s.clone(), Duration::ZERO).await;
+        let started = self
+            .start_saved(profiles, s.clone(), Duration::ZERO, None)
+            .await;
         let removed = {
             let mut inner = lock(&self.inner);
             let removed = !inner.items.contains_key(&id);
@@ -608,17 +669,20 @@ impl Forwards {
     /// first ([`portforward::prepare`], [`portforward::prepare_service`]): a forward that
     /// cannot work is refused here rather than at its first connection.
     pub async fn start(&self, profiles: &Profiles, req: ForwardRequest) -> Result<ForwardInfo> {
-        self.start_waiting(profiles, req, Duration::ZERO).await
+        self.start_waiting(profiles, req, Duration::ZERO, None)
+            .await
     }
 
     /// [`Forwards::start`], a forward through a Service waiting up to `ready_wait` for a Ready
     /// pod when its selector has none now (a restored forward's Service switched to pods still
-    /// starting).
+    /// starting); listed in place of the starting `row` (its id, a newer revision) if there is
+    /// one: removed meanwhile, the forward is not wanted and does not start.
     async fn start_waiting(
         &self,
         profiles: &Profiles,
         req: ForwardRequest,
         ready_wait: Duration,
+        row: Option<u32>,
     ) -> Result<ForwardInfo> {
         let spec = PortSpec::parse(&format!("0:{}", req.remote.trim())).map_err(Error::Forward)?;
         let c = profiles.cluster(&req.profile).await?;
@@ -651,11 +715,18 @@ impl Forwards {
         // Through a Service, kubectl listens on the Service's port number; not one a restored
         // forward still starting will take again.
         let same = service_port.unwrap_or(remote);
-        let reserved = lock(&self.in_flight).iter().any(|s| s.local == same);
+        let reserved = {
+            let inner = lock(&self.inner);
+            let starting = inner
+                .items
+                .values()
+                .any(|i| i.info.state == ForwardState::Starting && i.info.local == same);
+            starting || lock(&self.in_flight).iter().any(|s| s.local == same)
+        };
         let listener = bind(req.local, same, reserved).await?;
         let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-        let id = next_id();
-        let info = ForwardInfo {
+        let id = row.unwrap_or_else(next_id);
+        let mut info = ForwardInfo {
             id,
             profile: req.profile.clone(),
             namespace: namespace.clone(),
@@ -695,15 +766,23 @@ impl Forwards {
             service: service.map(str::to_string),
             extra: Default::default(),
         };
-        lock(&self.inner).items.insert(
-            id,
-            Item {
-                info: info.clone(),
-                pace: Pace::default(),
-                task: None,
-                keep: Some(keep),
-            },
-        );
+        {
+            let mut inner = lock(&self.inner);
+            if let Some(row) = row {
+                // Its starting row was removed meanwhile: not wanted (the listener closes here).
+                let old = inner.items.get(&row).ok_or(Error::NoForward(row))?;
+                info.revision = old.info.revision.saturating_add(1);
+            }
+            inner.items.insert(
+                id,
+                Item {
+                    info: info.clone(),
+                    pace: Pace::default(),
+                    task: None,
+                    keep: Some(keep),
+                },
+            );
+        }
         self.persist();
         let me = self.clone();
         let report: Arc<dyn Fn(Served) + Send + Sync> = Arc::new(move |s: Served| {
@@ -804,12 +883,28 @@ fn port_name(asked: &str) -> Option<String> {
 /// Lists a saved forward that could not be started again as ended (as `id`), saying why; it
 /// stays saved until removed.
 fn not_restarted(inner: &mut Inner, id: u32, s: SavedForward, why: &str) {
+    let mut info = saved_info(id, &s, not_started(why));
+    info.restartable = true;
+    inner.items.insert(
+        id,
+        Item {
+            info,
+            pace: Pace::default(),
+            task: None,
+            keep: Some(s),
+        },
+    );
+}
+
+/// The row of saved forward `s` as `id` while it does not run (`state`): its own local port,
+/// its pod's port when asked by number (through a Service: not known).
+fn saved_info(id: u32, s: &SavedForward, state: ForwardState) -> ForwardInfo {
     // Through a Service, `remote` is the Service's port: the pod's is not known.
     let remote = match s.service {
         Some(_) => 0,
         None => s.remote.parse().unwrap_or(0),
     };
-    let info = ForwardInfo {
+    ForwardInfo {
         id,
         profile: s.profile.clone(),
         namespace: s.namespace.clone(),
@@ -825,27 +920,27 @@ fn not_restarted(inner: &mut Inner, id: u32, s: SavedForward, why: &str) {
         ),
         connections: 0,
         open: 0,
-        state: not_started(why),
+        state,
         error: None,
         workload: s.workload.as_deref().map(text::shown),
         note: None,
         revision: 0,
-        restartable: true,
+        restartable: false,
         waiting: false,
         service: s.service.as_deref().map(|name| ForwardService {
             name: text::shown(name),
             port: s.remote.parse().unwrap_or(0),
         }),
-    };
-    inner.items.insert(
-        id,
-        Item {
-            info,
-            pace: Pace::default(),
-            task: None,
-            keep: Some(s),
-        },
-    );
+    }
+}
+
+/// The workload or Service a saved forward found no Ready pod of (it may wait for one).
+fn none_ready(e: &Error) -> Option<&str> {
+    match e {
+        Error::Pod(PodError::NoneReady { target, .. })
+        | Error::Forward(ForwardError::Pod(PodError::NoneReady { target, .. })) => Some(target),
+        _ => None,
+    }
 }
 
 /// The state of a saved forward that could not start again: ended, saying why.

@@ -651,14 +651,17 @@ test("Ctrl+Tab and Alt+N switch tabs, and none of them reaches the shell", async
 // nothing, only exec into a pod it names).
 
 const testclusterBin = path.resolve(process.env.PODTERM_TESTCLUSTER ?? path.join(repo, "target", "debug", "testcluster"));
-const workday = { proc: null, kubeconfig: "" };
+const workday = { proc: null, kubeconfig: "", admin: "" };
 
 async function startWorkdayCluster() {
   if (!existsSync(testclusterBin)) throw new Error(`${testclusterBin} is missing: cargo build --workspace --tests --bin testcluster --bin podterm (as make test-app does)`);
   const dir = await mkdtemp(path.join(tmpdir(), "podterm-e2e-workday-"));
   workday.dir = dir;
   workday.kubeconfig = path.join(dir, "kubeconfig");
-  const p = spawn(testclusterBin, ["serve", "--config", path.join(here, "workday-cluster.yaml"), "--kubeconfig", workday.kubeconfig], { stdio: ["ignore", "pipe", "pipe"] });
+  // Its admin port: the tests change its pods' readiness through it while the app is away.
+  const adminAt = `127.0.0.1:${await freePort()}`;
+  workday.admin = `http://${adminAt}`;
+  const p = spawn(testclusterBin, ["serve", "--config", path.join(here, "workday-cluster.yaml"), "--kubeconfig", workday.kubeconfig, "--admin", adminAt], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   p.stdout.on("data", (d) => (out += d));
   p.stderr.on("data", (d) => (out += d));
@@ -1223,11 +1226,41 @@ const ECHO_SERVER = [
   "    threading.Thread(target=serve, args=(c,), daemon=True).start()",
 ].join("\n");
 
+/** A pod of the Deployment echo (workday-cluster.yaml), or of the StatefulSet echo-db, its
+ *  server on `port`, named echo; once it listens. */
+async function echoPod(name, port, stateful = false) {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: "demo",
+      labels: stateful ? { app: "echo-db" } : { app: "echo", "pod-template-hash": "7f6d5c4b3" },
+      ownerReferences: [
+        stateful
+          ? { apiVersion: "apps/v1", kind: "StatefulSet", name: "echo-db", uid: "00000000-0000-0000-0000-000000000001", controller: true }
+          : { apiVersion: "apps/v1", kind: "ReplicaSet", name: "echo-7f6d5c4b3", uid: "00000000-0000-0000-0000-000000000000", controller: true },
+      ],
+    },
+    spec: { containers: [{ name: "echo", image: "busybox:1.36", command: ["python3", "-c", ECHO_SERVER, String(port)], ports: [{ name: "echo", containerPort: port }] }] },
+  };
+  // The name of a pod still being deleted is taken until it is gone.
+  let made;
+  for (let i = 0; (made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(pod))).code !== 0; i++) {
+    assert(i < 100 && made.err.includes("AlreadyExists"), `kubectl create: ${made.err}`);
+    await sleep(100);
+  }
+  for (let i = 0; (await tcpExchange(port, null, (g) => g.includes("\n"), 2_000)).err !== null; i++) {
+    assert(i < 100, `the server of ${name} never listened`);
+    await sleep(100);
+  }
+}
+
 /** The forward row titled `want`, as the page shows it (null when not listed). */
 const forwardRow = (want) =>
   app.exec((want) => {
     const li = [...document.querySelectorAll("section.forwards li.forward")].find((x) => x.querySelector(".forward-title")?.textContent === want);
-    return li ? { ended: li.classList.contains("ended"), status: li.querySelector(".forward-status")?.textContent ?? "", again: li.querySelector(".forward-again")?.textContent ?? null, tip: li.querySelector(".forward-status")?.title ?? null } : null;
+    return li ? { ended: li.classList.contains("ended"), starting: li.classList.contains("starting"), status: li.querySelector(".forward-status")?.textContent ?? "", follows: li.querySelector(".forward-follows")?.textContent ?? "", again: li.querySelector(".forward-again")?.textContent ?? null, tip: li.querySelector(".forward-status")?.title ?? null } : null;
   }, want);
 
 /**
@@ -1277,35 +1310,6 @@ test("a port forward from the pod's menu: a loopback port whose connections reac
   try {
     await closeDialogs();
     const port = await freePort();
-    // A pod of the Deployment echo (workday-cluster.yaml), or of the StatefulSet echo-db, its
-    // server on `port`, named echo.
-    const echoPod = async (name, port, stateful = false) => {
-      const pod = {
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: {
-          name,
-          namespace: "demo",
-          labels: stateful ? { app: "echo-db" } : { app: "echo", "pod-template-hash": "7f6d5c4b3" },
-          ownerReferences: [
-            stateful
-              ? { apiVersion: "apps/v1", kind: "StatefulSet", name: "echo-db", uid: "00000000-0000-0000-0000-000000000001", controller: true }
-              : { apiVersion: "apps/v1", kind: "ReplicaSet", name: "echo-7f6d5c4b3", uid: "00000000-0000-0000-0000-000000000000", controller: true },
-          ],
-        },
-        spec: { containers: [{ name: "echo", image: "busybox:1.36", command: ["python3", "-c", ECHO_SERVER, String(port)], ports: [{ name: "echo", containerPort: port }] }] },
-      };
-      // The name of a pod still being deleted is taken until it is gone.
-      let made;
-      for (let i = 0; (made = await kubectl(["create", "--validate=false", "-f", "-"], JSON.stringify(pod))).code !== 0; i++) {
-        assert(i < 100 && made.err.includes("AlreadyExists"), `kubectl create: ${made.err}`);
-        await sleep(100);
-      }
-      for (let i = 0; (await tcpExchange(port, null, (g) => g.includes("\n"), 2_000)).err !== null; i++) {
-        assert(i < 100, `the server of ${name} never listened`);
-        await sleep(100);
-      }
-    };
     await echoPod("echo-fwd", port);
     await selectProfile("ops");
     // By the name the container gives the port: the dialog offers the ports the pod declares,
@@ -1777,6 +1781,17 @@ test("the window's size is restored after a restart", async () => {
     state.holder.once("error", reject);
     state.holder.listen(state.heldLocal, "127.0.0.1", resolve);
   });
+  // And a forward of the ops cluster's Deployment echo whose pod a rollout replaced while the app
+  // was away, the new pod not Ready yet as the app starts: saved as the app saves one.
+  state.waitLocal = await freePort();
+  state.waitServer = await freePort();
+  await echoPod("echo-wait-next", state.waitServer);
+  const unready = await fetch(`${workday.admin}/pods/demo/echo-wait-next/ready?value=false`, { method: "POST" });
+  assert(unready.ok, `echo-wait-next not Ready: ${unready.status} ${await unready.text()}`);
+  const forwardsFile = path.join(configDir, "forwards.json");
+  const keptForwards = JSON.parse(await readFile(forwardsFile, "utf8"));
+  keptForwards.forwards.push({ profile: "ops", namespace: "demo", pod: "echo-wait", remote: "echo", local: state.waitLocal, workload: "deployment/echo" });
+  await writeFile(forwardsFile, JSON.stringify(keptForwards));
   // From now on closing the window does not hide it to the tray (as the tray's "Keep running in
   // the tray" unticked): the last test closes it with live sessions.
   const settingsFile = path.join(configDir, "settings.json");
@@ -1793,6 +1808,38 @@ test("the window's size is restored after a restart", async () => {
   await app.waitFor("#demo-cluster, .profile", 20_000);
   const rect = await app.cmd("GET", "/window/rect");
   assert(rect.width === 1010 && rect.height === 690, `window rect after restart: ${JSON.stringify(rect)}`);
+  try {
+    // The ops forward has no Ready pod to go to: its row shows at once, starting, saying what it
+    // waits for, and nothing listens on its port yet.
+    const waiting = `127.0.0.1:${state.waitLocal} \u2192 echo-wait:echo`;
+    const row = await waitFor("the waiting forward's row", async () => {
+      const r = await forwardRow(waiting);
+      return r?.starting ? r : false;
+    }, 30_000);
+    assert(
+      row.status === "demo \u00b7 starting again: not listening yet" && row.follows === "Waits: no Ready pod of deployment/echo yet: waiting up to 45 s for one",
+      `the waiting forward's row: ${JSON.stringify(row)}`,
+    );
+    const early = await tcpExchange(state.waitLocal, null, () => true, 2_000);
+    assert(early.err === "ECONNREFUSED", `the waiting forward's port: ${JSON.stringify(early)}`);
+    await app.exec((t) => [...document.querySelectorAll("section.forwards li.forward")].find((x) => x.querySelector(".forward-title")?.textContent === t)?.scrollIntoView({ block: "nearest" }), waiting);
+    await screenshot("forward-starting");
+    // Its pod Ready: the forward listens in that row and reaches it.
+    const ready = await fetch(`${workday.admin}/pods/demo/echo-wait-next/ready?value=true`, { method: "POST" });
+    assert(ready.ok, `echo-wait-next Ready: ${ready.status}`);
+    const started = `127.0.0.1:${state.waitLocal} \u2192 echo-wait-next:${state.waitServer} (echo)`;
+    const running = await waitFor("the waiting forward started", async () => {
+      const r = await forwardRow(started);
+      return r && !r.starting && !r.ended ? r : false;
+    }, 30_000);
+    assert(running.follows === "Follows deployment/echo \u2014 moved from echo-wait: the pod echo-wait was gone at the start", `the started forward's row: ${JSON.stringify(running)}`);
+    const through = await tcpExchange(state.waitLocal, "ping-46\n", (g) => g.includes("ping-46\n"));
+    assert(through.err === null && through.got === "hello from echo-wait-next\nping-46\n", `through the forward that waited: ${JSON.stringify(through)}`);
+    // (Stopped with the others after the next test's look at the restored forwards.)
+  } catch (e) {
+    await kubectl(["delete", "pod", "echo-wait-next", "-n", "demo", "--wait=false", "--ignore-not-found"]);
+    throw e;
+  }
 });
 
 test("after a restart the tabs are back: the same places, live again, the active one active", async () => {
@@ -1826,7 +1873,7 @@ test("after a restart the tabs are back: the same places, live again, the active
     }, 30_000);
     assert(/^Ended: not started again: unable to create listener: 127\.0\.0\.1:\d+: .*in use.*: close the program on that port and press Start again, or Remove this forward$/i.test(failed.status) && failed.again === "Start again" && failed.tip === failed.status, `the held forward's row: ${JSON.stringify(failed)}`);
     // The note comes with restore's answer, which may follow the rows' events.
-    await app.waitUntil("the restore's note", 15_000, () => document.querySelector("section.forwards .forward-note")?.textContent === "1 of the last run's 2 port forwards could not start again: the list says why");
+    await app.waitUntil("the restore's note", 15_000, () => document.querySelector("section.forwards .forward-note")?.textContent === "1 of the last run's 3 port forwards could not start again: the list says why");
     await app.exec(() => document.querySelector("section.forwards li.forward.ended")?.scrollIntoView({ block: "nearest" }));
     await screenshot("forward-start-again-offered");
     // Tried while the port is still held: it fails again, the row stays and can be tried again.
@@ -1856,6 +1903,7 @@ test("after a restart the tabs are back: the same places, live again, the active
     // Whatever happened, no forward is left for the tests after this one.
     await app.exec(() => document.querySelectorAll("section.forwards li.forward .forward-stop").forEach((b) => b.click()));
     await app.waitUntil("the forward gone", 10_000, () => document.querySelector("section.forwards li.forward") === null);
+    await kubectl(["delete", "pod", "echo-wait-next", "-n", "demo", "--wait=false", "--ignore-not-found"]);
   }
 });
 

@@ -3159,9 +3159,11 @@ async fn port_forwards_start_again_after_a_restart() {
 
 /// A forward restored while its workload has no Ready pod (a rollout under way as the app starts),
 /// or through a Service switched to pods none of which is Ready yet (blue to green, the blue pod
-/// still running), waits for one and starts on it, rather than being listed as not started; the
-/// forwards that can start do so meanwhile, without waiting behind them, and a forward started
-/// meanwhile does not take a waiting one's local port.
+/// still running), is listed at once as starting (its saved local port, what it waits for), waits
+/// for one and starts on it in that row's place, rather than being listed as not started; the
+/// forwards that can start do so meanwhile, without waiting behind them, a forward started
+/// meanwhile does not take a waiting one's local port, and one removed while it waits is
+/// forgotten and never starts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod() {
     use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
@@ -3204,16 +3206,25 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
         )
         .await
         .expect("forward through the Service");
-    // `alone` started last, saved last: once its row is back, the restore has looked at the
-    // others.
     let (web, alone) =
         forward_web_and_bare(app, &client, &before, "web-6b7f9c8d5-wai01", "alone").await;
+    // A second forward to the Deployment's pod, to be removed while it waits.
+    let unwanted = before
+        .start(
+            &app.profiles,
+            ForwardRequest {
+                local: Some(free_port()),
+                ..echo_forward("web-6b7f9c8d5-wai01")
+            },
+        )
+        .await
+        .expect("a second forward to web");
     assert_eq!(
         (through.pod.as_str(), through.local),
         ("waitsvc-blue", service_port)
     );
     before.stop_all();
-    for port in [web.local, alone.local, through.local] {
+    for port in [web.local, alone.local, through.local, unwanted.local] {
         listening(port, false).await;
     }
 
@@ -3262,11 +3273,55 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
         let (after, profiles) = (after.clone(), app.profiles.clone());
         tokio::spawn(async move { after.restore(&profiles).await })
     };
-    // The forward that can start starts: it does not wait behind the other.
-    forward_change(&mut rx, "the pod's forward started", |f| {
-        f.pod == "alone" && f.state == ForwardState::Listening
-    })
-    .await;
+    // The forwards that wait for a Ready pod are listed at once, as starting on their saved
+    // local ports, saying what they wait for; the forward that can start starts: it does not
+    // wait behind them.
+    let mut starting = std::collections::BTreeMap::new();
+    let mut started_alone = false;
+    while !(started_alone && starting.len() == 3) {
+        let f = forward_change(&mut rx, "the starting rows and the pod's forward", |_| true).await;
+        match f.state {
+            ForwardState::Starting => {
+                starting.insert(f.local, f);
+            }
+            ForwardState::Listening if f.pod == "alone" => started_alone = true,
+            _ => panic!("an unexpected row while the others wait: {f:?}"),
+        }
+    }
+    let notes: Vec<(u16, bool, Option<&str>)> = starting
+        .values()
+        .map(|f| (f.local, f.waiting, f.note.as_deref()))
+        .collect();
+    let mut want = vec![
+        (
+            service_port,
+            true,
+            Some("no Ready pod of service/waitsvc yet: waiting up to 45 s for one"),
+        ),
+        (
+            web.local,
+            true,
+            Some("no Ready pod of deployment/web yet: waiting up to 45 s for one"),
+        ),
+        (
+            unwanted.local,
+            true,
+            Some("no Ready pod of deployment/web yet: waiting up to 45 s for one"),
+        ),
+    ];
+    want.sort_by_key(|w| w.0);
+    assert_eq!(notes, want);
+    // Removed while it waits: forgotten at once, and it does not start when its pod is Ready.
+    let unwanted_row = starting[&unwanted.local].id;
+    after
+        .stop(unwanted_row)
+        .expect("remove the waiting forward");
+    let saved_now = podterm_core::savedforwards::load(dir.path()).expect("saved");
+    assert!(
+        !saved_now.forwards.iter().any(|s| s.local == unwanted.local),
+        "the removed forward stayed saved: {:?}",
+        saved_now.forwards
+    );
     // A forward started meanwhile to a port numbered as a waiting forward's local port does not
     // take that port from it.
     let mut other: serde_json::Value = serde_json::from_str(&echo_pod(
@@ -3313,6 +3368,24 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
             ("web-6b7f9c8d5-wai02", web.local, ForwardState::Listening),
         ]
     );
+    // Each in its starting row's place: the same id, a newer revision.
+    for f in &back[1..] {
+        let row = &starting[&f.local];
+        assert_eq!(f.id, row.id, "{f:?}");
+        assert!(f.revision > row.revision, "{f:?} after {row:?}");
+    }
+    assert!(
+        !after.list().iter().any(|f| f.id == unwanted_row),
+        "{:?}",
+        after.list()
+    );
+    listening(unwanted.local, false).await;
+    let saved_after = podterm_core::savedforwards::load(dir.path()).expect("saved");
+    let mut saved_locals: Vec<u16> = saved_after.forwards.iter().map(|s| s.local).collect();
+    saved_locals.sort_unstable();
+    let mut want_locals = vec![alone.local, service_port, web.local, meanwhile.local];
+    want_locals.sort_unstable();
+    assert_eq!(saved_locals, want_locals);
     assert_eq!(
         (back[1].note.as_deref(), back[2].note.as_deref()),
         (

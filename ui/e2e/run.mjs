@@ -3520,6 +3520,52 @@ test("port forwards start again after a restart: on their Deployment's newest Re
   await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
 });
 
+test("a forward restored while its Deployment has no Ready pod is listed at once as starting, says what it waits for, and starts in its row's place once a pod is Ready; one removed while it waits never starts", async () => {
+  const saved = [
+    { profile: "demo", namespace: "demo", pod: "web-5b6c7d8e9-gone3", remote: "80", local: 18095, workload: "deployment/web" },
+    { profile: "demo", namespace: "demo", pod: "web-5b6c7d8e9-gone3", remote: "80", local: 18096, workload: "deployment/web" },
+  ];
+  // A restart during a rollout: the saved pod is gone, and no pod of the Deployment is Ready yet.
+  await page.evaluate((s) => {
+    localStorage.setItem("podterm.mock.forwards", JSON.stringify(s));
+    localStorage.setItem("podterm.mock.notReadyAtStart", JSON.stringify(["demo/web-7c9d6b5f4-kx2lp", "demo/web-7c9d6b5f4-q8z7m"]));
+  }, saved);
+  await page.reload();
+  const rows = await until(async () => {
+    const l = await page.evaluate(() => window.__podtermMock?.forwards() ?? []);
+    return l.length === 2 && l.every((f) => f.state.state === "starting") ? l : null;
+  }, "the two forwards listed as starting");
+  const keep = rows.find((f) => f.local === 18095);
+  const drop = rows.find((f) => f.local === 18096);
+  const row = (f) => `section.forwards li.forward[data-id="${f.id}"]`;
+  await waitText(`${row(keep)} .forward-title`, "127.0.0.1:18095 \u2192 web-5b6c7d8e9-gone3:80");
+  await waitText(`${row(keep)} .forward-status`, "demo \u00b7 starting again: not listening yet");
+  await waitText(`${row(keep)} .forward-follows`, "Waits: no Ready pod of deployment/web yet: waiting up to 45 s for one");
+  const buttons = await page.$$eval(`${row(keep)} .forward-actions button`, (els) => els.map((b) => b.textContent));
+  assert(JSON.stringify(buttons) === '["Copy","Remove"]', `a starting row's buttons: ${JSON.stringify(buttons)}`);
+  assert(await page.$eval(row(keep), (el) => el.classList.contains("starting")), "the row is not marked starting");
+  await screenshot("forward-starting");
+  // Removed while it waits: its row goes, it is forgotten, and it will not start.
+  const kept = () => page.evaluate(() => JSON.parse(localStorage.getItem("podterm.mock.forwards") ?? "[]").map((f) => f.local));
+  await page.click(`${row(drop)} .forward-stop`);
+  await page.waitForSelector(row(drop), { state: "detached", timeout: WAIT_MS });
+  await waitText("section.forwards .forward-note", "Removed the forward of 127.0.0.1:18096: it will not start");
+  await until(async () => (JSON.stringify(await kept()) === "[18095]" ? true : null), "the removed forward forgotten");
+  // A pod of the Deployment Ready: the forward starts on it, in its row's place.
+  await page.evaluate(() => window.__podtermMock.modifyPod("demo", "web-7c9d6b5f4-q8z7m", { ready: "2/2" }));
+  await waitText(`${row(keep)} .forward-title`, "127.0.0.1:18095 \u2192 web-7c9d6b5f4-q8z7m:80");
+  await waitText(`${row(keep)} .forward-status`, "demo \u00b7 0 connections");
+  await waitText(`${row(keep)} .forward-follows`, "Follows deployment/web \u2014 moved from web-5b6c7d8e9-gone3: the pod web-5b6c7d8e9-gone3 was gone at the start");
+  await waitText("section.forwards .forward-note", "Started the last run's port forward again");
+  const listed = await page.evaluate(() => window.__podtermMock.forwards());
+  assert(listed.length === 1 && listed[0].id === keep.id && listed[0].state.state === "listening", `after the wait: ${JSON.stringify(listed)}`);
+  assert(JSON.stringify(await kept()) === "[18095]", `saved after the wait ${JSON.stringify(await kept())}`);
+  await screenshot("forward-started-after-wait");
+  await page.click(`${row(keep)} .forward-stop`);
+  await until(async () => (JSON.stringify(await kept()) === "[]" ? true : null), "the stopped forward forgotten");
+  await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
+});
+
 test("the sidebar's Favourites, Clusters and Port forwards fold to their title line: the pod list gets the room, the folds are remembered", async () => {
   // Two forwards from a "last run": one on its Deployment's pod, one whose pod is gone (stopped).
   const saved = [

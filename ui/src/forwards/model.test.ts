@@ -111,6 +111,21 @@ describe("a forward in the list", () => {
       "Follows deployment/web \u2014 moved from web-1: the pod web-1 was deleted",
     );
   });
+  it("says a restored forward waiting for its pod is not listening yet, and what it waits for; then its running self takes the row", () => {
+    const note = "no Ready pod of deployment/web yet: waiting up to 45 s for one";
+    const starting = f({ state: { state: "starting" }, waiting: true, workload: "deployment/web", note, revision: 1 });
+    expect(forwardStatus(starting)).toBe("demo \u00b7 starting again: not listening yet");
+    expect(forwardFollows(starting)).toBe(`Waits: ${note}`);
+    expect(forwardTitle(starting)).toBe("127.0.0.1:8080 \u2192 web-1:80");
+    // Started (the same id, a newer revision): listening, on the pod it found; an older
+    // starting state arriving late does not bring the wait back.
+    const running = withForward([starting], f({ pod: "web-2", workload: "deployment/web", revision: 2 }));
+    expect(running.map((x) => [x.id, x.state.state, x.pod])).toEqual([[1, "listening", "web-2"]]);
+    expect(withForward(running, starting)[0]?.state.state).toBe("listening");
+    // Its wait over with no Ready pod: ended in the row's place, and it stays so.
+    const ended = withForward([starting], f({ state: { state: "ended", reason: "not started again: no Ready pod" }, restartable: true, revision: 2 }));
+    expect(withForward(ended, starting)[0]?.state.state).toBe("ended");
+  });
   it("keeps one row per forward, in id order", () => {
     const list = withForward(withForward([], f({ id: 2 })), f({ id: 1 }));
     expect(list.map((x) => x.id)).toEqual([1, 2]);

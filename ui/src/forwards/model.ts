@@ -72,9 +72,10 @@ export function forwardTitle(f: ForwardInfo): string {
   return `${forwardAddress(f)} \u2192 ${forwardTarget(f)}`;
 }
 
-/** The row's second line: connections, the last one's failure, or why the forward ended. */
+/** The row's second line: connections, the last one's failure, why the forward ended, or that it is not listening yet. */
 export function forwardStatus(f: ForwardInfo): string {
   if (f.state.state === "ended") return `Ended: ${f.state.reason}`;
+  if (f.state.state === "starting") return `${f.namespace} \u00b7 starting again: not listening yet`;
   const count = f.connections === 1 ? "1 connection" : `${f.connections} connections`;
   const open = f.open > 0 ? `, ${f.open} open` : "";
   const failed = f.error ? ` \u2014 the last failed: ${f.error}` : "";
@@ -83,11 +84,13 @@ export function forwardStatus(f: ForwardInfo): string {
 
 /**
  * The row's line about the pods it follows: the workload, and the last move (waiting for its
- * next pod, or the pod it moved from and why). Empty for a forward to a pod nothing owns, and
- * once the forward ended (its reason says what became of it).
+ * next pod, or the pod it moved from and why); for a forward still starting, what it waits for.
+ * Empty for a forward to a pod nothing owns, and once the forward ended (its reason says what
+ * became of it).
  */
 export function forwardFollows(f: ForwardInfo): string {
   if (f.state.state === "ended") return "";
+  if (f.state.state === "starting") return f.note ? `Waits: ${f.note}` : "";
   // Through a Service: the pod its selector found, and the pod's port the Service's targets.
   if (f.service && !f.waiting) {
     const at = `Reaches ${f.pod}:${f.remote}`;

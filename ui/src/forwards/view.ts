@@ -34,6 +34,8 @@ export class ForwardsView {
     this.root = h("section", { class: "forwards", "aria-label": "Port forwards", hidden: true });
     this.fold = foldable(this.root, "forwards", "Port forwards");
     this.root.append(h("h3", {}, this.fold.button), this.rows, this.note);
+    // Asked first (a sync command, so handled before the restore starts): a restored forward
+    // still waiting for its pod is told only here.
     void this.backend.watchForwards((f) => this.changed(f));
     const show = (all: ForwardInfo[]): void => {
       for (const f of all) this.changed(f);
@@ -156,7 +158,7 @@ export class ForwardsView {
       this.stopped.add(f.id);
       this.list = this.list.filter((x) => x.id !== f.id);
       this.render();
-      this.say(`Stopped forwarding ${forwardAddress(f)}`);
+      this.say(f.state.state === "starting" ? `Removed the forward of ${forwardAddress(f)}: it will not start` : `Stopped forwarding ${forwardAddress(f)}`);
     };
     const stop = (): void => {
       // Stopped already (a second click, the backend restarted): the row goes all the same.
@@ -195,7 +197,13 @@ export class ForwardsView {
         },
       );
     };
-    const actions = ended
+    const starting = f.state.state === "starting";
+    const actions = starting
+      ? [
+          h("button", { type: "button", class: "forward-copy", title: "Copy the address it will listen on", onclick: () => void this.copy(f) }, "Copy"),
+          h("button", { type: "button", class: "forward-stop", title: "Stop waiting and forget this forward", onclick: stop }, "Remove"),
+        ]
+      : ended
       ? [
           f.restartable ? h("button", { type: "button", class: "forward-again", title: "Try to start it again, on the same local port", onclick: again }, "Start again") : null,
           h("button", { type: "button", class: "forward-stop", onclick: stop }, "Remove"),
@@ -207,7 +215,7 @@ export class ForwardsView {
         ];
     const el = h(
       "li",
-      { class: ended ? "forward ended" : "forward" },
+      { class: ended ? "forward ended" : starting ? "forward starting" : "forward" },
       h("div", { class: "forward-title" }, forwardTitle(f)),
       h("div", { class: "forward-status" }, forwardStatus(f)),
       h("div", { class: "forward-follows" }, forwardFollows(f)),

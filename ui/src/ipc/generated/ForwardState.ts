@@ -2,6 +2,8 @@
 
 /**
  * Where a forward is: `listening` until stopped, or `ended` (`reason`: its pod was deleted or
- * stopped running, so nothing more can reach it).
+ * stopped running, so nothing more can reach it). `starting`: one of the last run's forwards
+ * not listening yet, waiting for a Ready pod of its workload or Service (`note` says which);
+ * it becomes `listening` (the same id) or `ended`, and Remove forgets it.
  */
-export type ForwardState = { "state": "listening" } | { "state": "ended", reason: string, };
+export type ForwardState = { "state": "starting" } | { "state": "listening" } | { "state": "ended", reason: string, };

@@ -15,6 +15,9 @@ function mockUrl(local: number, remote: number, name: string | null): string {
   return `${tls ? "https" : "http"}://127.0.0.1:${local}/`;
 }
 
+/** How long a restored forward waits for a Ready pod of its workload (the engine's RESTORE_READY_WAIT). */
+export const MOCK_RESTORE_READY_WAIT_MS = 45_000;
+
 /** Where the mock keeps the running forwards (a page reload is a restart), as forwards.json. */
 export const MOCK_FORWARDS_KEY = "podterm.mock.forwards";
 
@@ -49,8 +52,13 @@ export class MockForwards {
     if (this.keeping()) this.store?.setItem(MOCK_FORWARDS_KEY, JSON.stringify([...this.keep.values()]));
   }
 
-  /** The last run's forwards started again (once): on their pod, else their workload's newest Ready pod; else ended, saying why. */
-  restore(): ForwardInfo[] {
+  /**
+   * The last run's forwards started again (once): on their pod, else their workload's newest
+   * Ready pod; else ended, saying why. One whose workload (or Service) has no Ready pod yet is
+   * listed as starting at once and waits for one after the others, then starts in its row's
+   * place (ended there when the wait is over; removed meanwhile, it never starts).
+   */
+  async restore(): Promise<ForwardInfo[]> {
     const first = !this.restored;
     this.restored = true;
     if (!first || !this.keeping()) return [];
@@ -61,9 +69,76 @@ export class MockForwards {
     } catch {
       /* a broken entry: none */
     }
-    const out = saved.map((s) => this.startSaved(s, this.next++).info);
+    const out: ForwardInfo[] = [];
+    const waiting: { s: MockSavedForward; id: number }[] = [];
+    for (const s of saved) {
+      const id = this.next++;
+      const target = this.noneReady(s);
+      if (target === null) {
+        out.push(this.startSaved(s, id).info);
+        continue;
+      }
+      this.starting(s, id, target);
+      waiting.push({ s, id });
+    }
     this.persist();
+    const waited = await Promise.all(waiting.map(({ s, id }) => this.waitReady(s, id)));
+    for (const f of waited) if (f !== null) out.push(f);
     return out;
+  }
+
+  /** The workload (or Service) saved forward `s` would wait for: its pod gone and none of the workload's Ready; else null. */
+  private noneReady(s: MockSavedForward): string | null {
+    if (s.service) {
+      const svc = this.cluster.service(s.namespace, s.service);
+      if (!svc || svc.selects === null) return null;
+      return this.newestReady(s.namespace, "service", s.service, "") ? null : `service/${s.service}`;
+    }
+    const now = this.cluster.find(s.namespace, s.pod);
+    if ((now && now.phase === "Running") || !s.workload) return null;
+    const [kind = "", name = ""] = s.workload.split("/");
+    return this.newestReady(s.namespace, kind, name, "") ? null : s.workload;
+  }
+
+  /** Lists saved forward `s` as `id`, starting: not listening yet, waiting for a Ready pod of `target`. */
+  private starting(s: MockSavedForward, id: number, target: string): void {
+    const info: ForwardInfo = {
+      ...this.savedInfo(s, id),
+      state: { state: "starting" },
+      waiting: true,
+      note: `no Ready pod of ${target} yet: waiting up to 45 s for one`,
+    };
+    this.items.set(id, info);
+    this.keep.set(id, s);
+    this.changed(info);
+  }
+
+  /** Waits for starting row `id`'s Ready pod (polls), then starts it in the row's place; null when the row was removed meanwhile. */
+  private async waitReady(s: MockSavedForward, id: number): Promise<ForwardInfo | null> {
+    const until = Date.now() + MOCK_RESTORE_READY_WAIT_MS;
+    while (this.items.has(id) && this.noneReady(s) !== null && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const row = this.items.get(id);
+    if (!row) return null;
+    this.items.delete(id);
+    this.keep.delete(id);
+    const { info, error } = this.startSaved(s, id);
+    const f = this.items.get(info.id);
+    const k = this.keep.get(info.id);
+    if (!f) return null;
+    if (error === undefined) {
+      // The running forward takes the starting row's id.
+      this.items.delete(info.id);
+      this.keep.delete(info.id);
+      f.id = id;
+      this.items.set(id, f);
+      if (k) this.keep.set(id, k);
+    }
+    f.revision = row.revision;
+    this.changed(f);
+    this.persist();
+    return { ...f };
   }
 
   /** A saved forward started on its pod (else its workload's newest Ready pod), or listed as ended with `id`, saying why (`error`: the start's). */
@@ -84,29 +159,38 @@ export class MockForwards {
       return { info: { ...f } };
     } catch (err) {
       const info: ForwardInfo = {
-        id,
-        profile: s.profile,
-        namespace: s.namespace,
-        pod: s.pod,
-        remote: s.service ? 0 : Number(s.remote) || 0,
-        portName: /^\d+$/.test(s.remote) ? null : s.remote,
-        local: s.local,
-        url: mockUrl(s.local, Number(s.remote) || 0, s.remote),
-        connections: 0,
-        open: 0,
+        ...this.savedInfo(s, id),
         state: { state: "ended", reason: `not started again: ${(err as { message?: string }).message ?? String(err)}` },
-        error: null,
-        workload: s.workload,
-        note: null,
-        revision: 0,
         restartable: true,
-        waiting: false,
-        service: s.service ? { name: s.service, port: Number(s.remote) || 0 } : null,
       };
       this.items.set(id, info);
       this.keep.set(id, s);
       return { info: { ...info }, error: err };
     }
+  }
+
+  /** Saved forward `s`'s row as `id` while it does not run (as the engine's saved_info). */
+  private savedInfo(s: MockSavedForward, id: number): ForwardInfo {
+    return {
+      id,
+      profile: s.profile,
+      namespace: s.namespace,
+      pod: s.pod,
+      remote: s.service ? 0 : Number(s.remote) || 0,
+      portName: /^\d+$/.test(s.remote) ? null : s.remote,
+      local: s.local,
+      url: mockUrl(s.local, Number(s.remote) || 0, s.remote),
+      connections: 0,
+      open: 0,
+      state: { state: "listening" },
+      error: null,
+      workload: s.workload,
+      note: null,
+      revision: 0,
+      restartable: false,
+      waiting: false,
+      service: s.service ? { name: s.service, port: Number(s.remote) || 0 } : null,
+    };
   }
 
   /** Tries again a forward that could not start again: the running one replaces it (another id), else it stays, saying why now. */

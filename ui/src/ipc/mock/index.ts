@@ -48,6 +48,8 @@ function writeLeftCopies(copies: MadeCopy[]): void {
   mockStore()?.setItem(MOCK_LEFT_COPIES_KEY, JSON.stringify(copies));
 }
 
+/** Pods (`namespace/name`) the next mock page starts with not Ready, once (a test's rollout under way at a restart). */
+export const MOCK_NOT_READY_KEY = "podterm.mock.notReadyAtStart";
 const mockRestoreTabs = (): boolean => mockStore()?.getItem(MOCK_RESTORE_KEY) !== "off";
 /** The mock's default debug image (the app's comes from podterm_core::settings). */
 export const MOCK_DEBUG_IMAGE = "busybox:1.36";
@@ -226,6 +228,18 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const requests = new MockRequests();
   const transfers = new MockTransfers();
   const forwards = new MockForwards(cluster, mockStore(), mockRestoreTabs);
+  // Pods the test asked to be not Ready as the next page starts (a rollout under way then).
+  const notReady: unknown = JSON.parse(mockStore()?.getItem(MOCK_NOT_READY_KEY) ?? "[]");
+  mockStore()?.removeItem(MOCK_NOT_READY_KEY);
+  if (Array.isArray(notReady)) {
+    for (const at of notReady) {
+      const [namespace = "", name = ""] = String(at).split("/");
+      const p = cluster.find(namespace, name);
+      if (!p) continue;
+      cluster.setReason(namespace, name, "ContainerCreating");
+      cluster.modify(namespace, name, { ready: `0/${p.containers.length}` });
+    }
+  }
   const recordings = new MockRecordings(sessions);
   cluster.onPodDeleted = (namespace, name) => {
     sessions.podDeleted(namespace, name);
