@@ -150,9 +150,10 @@ macro_rules! with_commands {
             sync watch_forwards(on_change: Channel<ForwardInfo>) -> ();
             /// Starts the last run's forwards again, each on its local port (its pod, or its
             /// workload's newest Ready pod), when reopening tabs at start is on; one that cannot
-            /// start comes back ended, saying why. One whose workload has no Ready pod yet is
-            /// told on `watch_forwards` at once as `starting`, and comes back in that row's
-            /// place once it started or its wait is over. Once per run: later calls return none.
+            /// start comes back ended, saying why. Each is told on `watch_forwards` at once as
+            /// `starting`; all start together, each in its row's place (the same id), one whose
+            /// workload has no Ready pod yet waiting for one. Back in the file's order. Once per
+            /// run: later calls return none.
             async restore_forwards() -> Vec<ForwardInfo>;
             /// Tries again a forward that could not start again at this run's start (its
             /// `restartable` row), on its local port: the running forward replaces its row (a

@@ -124,9 +124,7 @@ pub struct Forwards {
     saving: Arc<Mutex<()>>,
     /// Set as the app exits: from then on nothing is saved (the file keeps what ran).
     closed: Arc<AtomicBool>,
-    /// The last run's forwards not started again yet: saved with the running ones meanwhile.
-    pending: Arc<Mutex<Vec<SavedForward>>>,
-    /// Saved forwards being started now (at restore, or by Start again): saved meanwhile
+    /// Saved forwards being started now by Start again: saved meanwhile
     /// unless a listed forward already has the local port (it is the one that started).
     /// Locked inside `inner` when both are held.
     in_flight: Arc<Mutex<Vec<SavedForward>>>,
@@ -197,7 +195,6 @@ impl Forwards {
                 .cloned()
                 .collect();
             keep.extend(started);
-            keep.extend(lock(&self.pending).iter().cloned());
             keep
         };
         if keep.len() > savedforwards::MAX_FORWARDS {
@@ -213,12 +210,12 @@ impl Forwards {
     }
 
     /// Starts the last run's forwards again, each on its local port, on its pod or, when that
-    /// is gone, on its workload's newest Ready pod. Those whose workload (or Service) has no
-    /// Ready pod yet are listed as starting at once, and started after the others, together,
-    /// each waiting up to [`RESTORE_READY_WAIT`] for one (in their rows' place). One that
-    /// cannot start (within [`RESTORE_WAIT`] more) is listed as ended, saying why, and kept for
-    /// the next run until removed. Each goes to the listener as it comes back. Once per run
-    /// (later calls: none), and only while forwards are kept.
+    /// is gone, on its workload's newest Ready pod. Each is listed at once as starting, then all
+    /// start together, each in its row's place: one whose workload (or Service) has no Ready pod
+    /// yet says so and waits up to [`RESTORE_READY_WAIT`] for one. One that cannot start (within
+    /// [`RESTORE_WAIT`] more) is listed as ended, saying why, and kept for the next run until
+    /// removed. Each goes to the listener as it changes; the rows come back in the file's order.
+    /// Once per run (later calls: none), and only while forwards are kept.
     pub async fn restore(&self, profiles: &Profiles) -> Vec<ForwardInfo> {
         if self.restored.swap(true, Ordering::SeqCst) || !self.keeping.load(Ordering::SeqCst) {
             return Vec::new();
@@ -233,87 +230,75 @@ impl Forwards {
                 return Vec::new();
             }
         };
-        let mut out = Vec::with_capacity(saved.len());
-        let mut waiting = Vec::new();
-        lock(&self.pending).clone_from(&saved);
-        for s in saved {
+        // Each is listed at once, in the file's order, as starting again; its row keeps it saved.
+        let rows = self.starting(saved);
+        // All start together: a cluster that does not answer holds up its own forwards only, and
+        // one waiting for a Ready pod none of the others. (The app quitting meanwhile: not
+        // started, kept as saved.)
+        let done = futures_util::future::join_all(rows.into_iter().map(|(s, row)| async move {
             if self.closed.load(Ordering::SeqCst) {
-                break;
+                return None;
             }
-            // Saved meanwhile as in flight, then as the forward it became (running, or not
-            // started again).
-            {
-                let _inner = lock(&self.inner);
-                lock(&self.in_flight).push(s.clone());
-                let mut pending = lock(&self.pending);
-                if !pending.is_empty() {
-                    pending.remove(0);
-                }
-            }
-            let started = self
-                .start_saved(profiles, s.clone(), Duration::ZERO, None)
+            let first = self
+                .start_saved(profiles, s.clone(), Duration::ZERO, Some(row))
                 .await;
-            // Its workload has no Ready pod now (a rollout, a blue/green switch under way):
-            // listed as starting at once, and waited for below.
-            if let Some(target) = started.as_ref().err().and_then(none_ready) {
-                let row = self.starting(&s, target);
-                waiting.push((s, row));
-                continue;
-            }
-            out.extend(self.restored(s, started, None));
-        }
-        // Those wait for a Ready pod together, after the others started: none holds up another.
-        // (The app quitting meanwhile: not started, kept as saved.)
-        let waited =
-            futures_util::future::join_all(waiting.into_iter().map(|(s, row)| async move {
-                if self.closed.load(Ordering::SeqCst) {
-                    return None;
+            // Its workload has no Ready pod now (a rollout, a blue/green switch under way): the
+            // row says so, and it waits for one.
+            let started = match first.as_ref().err().and_then(none_ready).map(str::to_owned) {
+                Some(target) if !self.closed.load(Ordering::SeqCst) => {
+                    self.waits_for(row, &target);
+                    self.start_saved(profiles, s.clone(), RESTORE_READY_WAIT, Some(row))
+                        .await
                 }
-                let started = self
-                    .start_saved(profiles, s.clone(), RESTORE_READY_WAIT, Some(row))
-                    .await;
-                Some((s, row, started))
-            }))
-            .await;
-        for (s, row, started) in waited.into_iter().flatten() {
+                _ => first,
+            };
+            Some((s, row, started))
+        }))
+        .await;
+        let mut out = Vec::with_capacity(done.len());
+        for (s, row, started) in done.into_iter().flatten() {
             out.extend(self.restored(s, started, Some(row)));
         }
         self.persist();
         out
     }
 
-    /// Lists one of the last run's forwards as starting (as a new id, returned): not listening
-    /// yet, waiting for a Ready pod of `target`. Its row keeps it saved from now on (no longer in
-    /// flight): Remove forgets it, and it does not start once removed.
-    fn starting(&self, s: &SavedForward, target: &str) -> u32 {
-        let id = next_id();
-        let mut info = saved_info(id, s, ForwardState::Starting);
-        info.waiting = true;
-        info.note = Some(text::message(&format!(
+    /// Lists the last run's forwards as starting again (each as a new id, in order): not
+    /// listening yet. Each row keeps its forward saved: Remove forgets it, and it does not start
+    /// once removed. All listed at once: a save meanwhile has them all.
+    fn starting(&self, saved: Vec<SavedForward>) -> Vec<(SavedForward, u32)> {
+        let rows: Vec<(SavedForward, u32)> = saved.into_iter().map(|s| (s, next_id())).collect();
+        {
+            let mut inner = lock(&self.inner);
+            for (s, id) in &rows {
+                inner.items.insert(
+                    *id,
+                    Item {
+                        info: saved_info(*id, s, ForwardState::Starting),
+                        pace: Pace::default(),
+                        task: None,
+                        keep: Some(s.clone()),
+                    },
+                );
+            }
+        }
+        for (_, id) in &rows {
+            self.update(*id, |_| {});
+        }
+        rows
+    }
+
+    /// Starting row `row` waits for a Ready pod of `target`: it says so.
+    fn waits_for(&self, row: u32, target: &str) {
+        let note = text::message(&format!(
             "no Ready pod of {} yet: waiting up to {} for one",
             text::shown(target),
             duration_words(RESTORE_READY_WAIT)
-        )));
-        {
-            let mut inner = lock(&self.inner);
-            let mut in_flight = lock(&self.in_flight);
-            if let Some(at) = in_flight.iter().position(|p| p == s) {
-                in_flight.remove(at);
-            }
-            drop(in_flight);
-            inner.items.insert(
-                id,
-                Item {
-                    info,
-                    pace: Pace::default(),
-                    task: None,
-                    keep: Some(s.clone()),
-                },
-            );
-        }
-        self.persist();
-        self.update(id, |_| {});
-        id
+        ));
+        self.update(row, |i| {
+            i.waiting = true;
+            i.note = Some(note);
+        });
     }
 
     /// Lists a restored forward: running, or ended saying why it did not start (kept for Start
@@ -956,7 +941,7 @@ pub const RESTORE_WAIT: Duration = Duration::from_secs(60);
 
 /// How long one of the last run's forwards whose pod is gone waits for its workload's next
 /// Ready pod (a rollout or a blue/green switch under way as the app starts) before it is listed
-/// as not started. The forwards that can start do so first.
+/// as not started. The others do not wait for it.
 pub const RESTORE_READY_WAIT: Duration = Duration::from_secs(45);
 
 /// A loopback listener: on `local` when asked (taken is an error), else on the pod's port

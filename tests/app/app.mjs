@@ -1812,9 +1812,10 @@ test("the window's size is restored after a restart", async () => {
     // The ops forward has no Ready pod to go to: its row shows at once, starting, saying what it
     // waits for, and nothing listens on its port yet.
     const waiting = `127.0.0.1:${state.waitLocal} \u2192 echo-wait:echo`;
+    // (Listed as starting at once, then saying what it waits for once its cluster answered.)
     const row = await waitFor("the waiting forward's row", async () => {
       const r = await forwardRow(waiting);
-      return r?.starting ? r : false;
+      return r?.starting && r.follows !== "" ? r : false;
     }, 30_000);
     assert(
       row.status === "demo \u00b7 starting again: not listening yet" && row.follows === "Waits: no Ready pod of deployment/echo yet: waiting up to 45 s for one",

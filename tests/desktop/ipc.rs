@@ -3273,21 +3273,34 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
         let (after, profiles) = (after.clone(), app.profiles.clone());
         tokio::spawn(async move { after.restore(&profiles).await })
     };
-    // The forwards that wait for a Ready pod are listed at once, as starting on their saved
-    // local ports, saying what they wait for; the forward that can start starts: it does not
-    // wait behind them.
+    // Every forward is listed at once, as starting on its saved local port, in the file's order;
+    // those that wait for a Ready pod say what they wait for; the forward that can start starts:
+    // it does not wait behind them.
     let mut starting = std::collections::BTreeMap::new();
-    let mut started_alone = false;
-    while !(started_alone && starting.len() == 3) {
+    let mut started_alone = None;
+    let waits = |rows: &std::collections::BTreeMap<u16, podterm_desktop_lib::ipc::ForwardInfo>| {
+        rows.values().filter(|f| f.note.is_some()).count()
+    };
+    while started_alone.is_none() || waits(&starting) < 3 {
         let f = forward_change(&mut rx, "the starting rows and the pod's forward", |_| true).await;
         match f.state {
             ForwardState::Starting => {
                 starting.insert(f.local, f);
             }
-            ForwardState::Listening if f.pod == "alone" => started_alone = true,
+            ForwardState::Listening if f.pod == "alone" => started_alone = Some(f),
             _ => panic!("an unexpected row while the others wait: {f:?}"),
         }
     }
+    let ids: Vec<u32> = [through.local, web.local, alone.local, unwanted.local]
+        .iter()
+        .map(|l| starting[l].id)
+        .collect();
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "not in the file's order: {ids:?}"
+    );
+    let alone_row = starting.remove(&alone.local).expect("alone's starting row");
+    assert_eq!(started_alone.map(|f| f.id), Some(alone_row.id));
     let notes: Vec<(u16, bool, Option<&str>)> = starting
         .values()
         .map(|f| (f.local, f.waiting, f.note.as_deref()))
@@ -3363,15 +3376,15 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
     assert_eq!(
         rows,
         vec![
-            ("alone", alone.local, ForwardState::Listening),
             ("waitsvc-green", service_port, ForwardState::Listening),
             ("web-6b7f9c8d5-wai02", web.local, ForwardState::Listening),
+            ("alone", alone.local, ForwardState::Listening),
         ]
     );
     // Each in its starting row's place: the same id, a newer revision.
-    for f in &back[1..] {
+    assert_eq!(back.iter().map(|f| f.id).collect::<Vec<_>>(), ids[..3]);
+    for f in &back[..2] {
         let row = &starting[&f.local];
-        assert_eq!(f.id, row.id, "{f:?}");
         assert!(f.revision > row.revision, "{f:?} after {row:?}");
     }
     assert!(
@@ -3387,7 +3400,7 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
     want_locals.sort_unstable();
     assert_eq!(saved_locals, want_locals);
     assert_eq!(
-        (back[1].note.as_deref(), back[2].note.as_deref()),
+        (back[0].note.as_deref(), back[1].note.as_deref()),
         (
             Some("moved from waitsvc-blue: the Service waitsvc no longer selects it"),
             Some(
@@ -3413,6 +3426,124 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
         .delete("waitsvc", &Default::default())
         .await
         .expect("delete the Service");
+}
+
+/// The last run's forwards start together: one first in the file whose cluster does not answer
+/// (its requests hang until their timeout, 30 s, as a cluster behind a VPN that is down) holds up
+/// no other. Both are listed at once as starting, in the file's order; the Demo cluster's
+/// forward listens while the other still waits for its cluster. Before, each forward waited for
+/// the one before it. Needs the keyring (the import stores the kubeconfig's token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
+    use podterm_core::savedforwards::{self, SavedForward};
+    use podterm_desktop_lib::ipc::ForwardState;
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::hostile::{self, Hostile, Reply};
+    use podterm_test_support::portforward::{echo_pod, free_port, greet, listening};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let asked = Arc::new(AtomicUsize::new(0));
+    let seen = asked.clone();
+    let server = Hostile::start(move |req| {
+        if req.pod().is_some() {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Reply::Silence
+        } else {
+            hostile::default_reply(req)
+        }
+    })
+    .await
+    .expect("server");
+    let imported = app
+        .profiles
+        .import(
+            Some(server.kubeconfig().to_string_lossy().into_owned()),
+            None,
+            false,
+        )
+        .await
+        .expect("import the silent cluster's kubeconfig");
+    let silent_profile = imported[0].name.clone();
+    let serves = free_port();
+    create_pod(
+        &client,
+        &echo_pod("demo", "prompt", serves, serde_json::json!({})),
+    )
+    .await;
+    listening(serves, true).await;
+    let (silent_local, demo_local) = (free_port(), free_port());
+    let saved = |profile: &str, pod: &str, local: u16| SavedForward {
+        profile: profile.to_string(),
+        namespace: "demo".into(),
+        pod: pod.into(),
+        remote: "echo".into(),
+        local,
+        workload: None,
+        service: None,
+        extra: Default::default(),
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    savedforwards::save(
+        dir.path(),
+        &[
+            saved(&silent_profile, "far", silent_local),
+            saved(DEMO_NAME, "prompt", demo_local),
+        ],
+    )
+    .expect("save");
+
+    let after = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    after.listen(move |f| tx.send(f).is_ok());
+    let restoring = {
+        let (after, profiles) = (after.clone(), app.profiles.clone());
+        tokio::spawn(async move { after.restore(&profiles).await })
+    };
+    let first = forward_change(&mut rx, "a starting row", |_| true).await;
+    let second = forward_change(&mut rx, "a second starting row", |_| true).await;
+    assert_eq!(
+        (first.local, &first.state, second.local, &second.state),
+        (
+            silent_local,
+            &ForwardState::Starting,
+            demo_local,
+            &ForwardState::Starting
+        )
+    );
+    assert!(first.id < second.id, "{first:?} {second:?}");
+    let started = forward_change(&mut rx, "the Demo cluster's forward", |f| {
+        f.local == demo_local && f.state == ForwardState::Listening
+    })
+    .await;
+    assert_eq!(started.id, second.id);
+    assert_eq!(greet(demo_local).await.0, "hello from prompt");
+    // The silent cluster is asked for its pod, and its forward still waits for the answer.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while asked.load(Ordering::SeqCst) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the silent cluster was never asked"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let waiting = after.list().into_iter().find(|f| f.id == first.id);
+    assert_eq!(
+        waiting.map(|f| f.state),
+        Some(ForwardState::Starting),
+        "the silent cluster's forward"
+    );
+    listening(silent_local, false).await;
+    restoring.abort();
+    after.stop_all();
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("prompt", &Default::default())
+        .await
+        .expect("delete");
+    let _ = app.delete_profile(&silent_profile).await;
 }
 
 /// A StatefulSet's pods are not interchangeable (`db-0` may be the primary): a saved forward to

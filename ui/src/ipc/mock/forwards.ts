@@ -53,10 +53,10 @@ export class MockForwards {
   }
 
   /**
-   * The last run's forwards started again (once): on their pod, else their workload's newest
-   * Ready pod; else ended, saying why. One whose workload (or Service) has no Ready pod yet is
-   * listed as starting at once and waits for one after the others, then starts in its row's
-   * place (ended there when the wait is over; removed meanwhile, it never starts).
+   * The last run's forwards started again (once): each listed at once as starting, then on its
+   * pod, else its workload's newest Ready pod, in its row's place; else ended there, saying why.
+   * One whose workload (or Service) has no Ready pod yet says so and waits for one (ended when
+   * the wait is over; removed meanwhile, it never starts); the others do not wait for it.
    */
   async restore(): Promise<ForwardInfo[]> {
     const first = !this.restored;
@@ -69,22 +69,23 @@ export class MockForwards {
     } catch {
       /* a broken entry: none */
     }
-    const out: ForwardInfo[] = [];
-    const waiting: { s: MockSavedForward; id: number }[] = [];
-    for (const s of saved) {
-      const id = this.next++;
-      const target = this.noneReady(s);
-      if (target === null) {
-        out.push(this.startSaved(s, id).info);
-        continue;
-      }
-      this.starting(s, id, target);
-      waiting.push({ s, id });
+    const rows = saved.map((s) => ({ s, id: this.starting(s) }));
+    // Those that can start do so now (before the first await); the others wait.
+    const done = await Promise.all(rows.map(({ s, id }) => this.resolve(s, id)));
+    return done.filter((f): f is ForwardInfo => f !== null);
+  }
+
+  /** Starting row `id` (saved forward `s`) started in place, or waiting for its Ready pod first. */
+  private async resolve(s: MockSavedForward, id: number): Promise<ForwardInfo | null> {
+    const target = this.noneReady(s);
+    if (target === null) return this.startInPlace(s, id);
+    const row = this.items.get(id);
+    if (row) {
+      row.waiting = true;
+      row.note = `no Ready pod of ${target} yet: waiting up to 45 s for one`;
+      this.changed(row);
     }
-    this.persist();
-    const waited = await Promise.all(waiting.map(({ s, id }) => this.waitReady(s, id)));
-    for (const f of waited) if (f !== null) out.push(f);
-    return out;
+    return this.waitReady(s, id);
   }
 
   /** The workload (or Service) saved forward `s` would wait for: its pod gone and none of the workload's Ready; else null. */
@@ -100,17 +101,14 @@ export class MockForwards {
     return this.newestReady(s.namespace, kind, name, "") ? null : s.workload;
   }
 
-  /** Lists saved forward `s` as `id`, starting: not listening yet, waiting for a Ready pod of `target`. */
-  private starting(s: MockSavedForward, id: number, target: string): void {
-    const info: ForwardInfo = {
-      ...this.savedInfo(s, id),
-      state: { state: "starting" },
-      waiting: true,
-      note: `no Ready pod of ${target} yet: waiting up to 45 s for one`,
-    };
+  /** Lists saved forward `s` as starting again (a new id, returned): not listening yet. */
+  private starting(s: MockSavedForward): number {
+    const id = this.next++;
+    const info: ForwardInfo = { ...this.savedInfo(s, id), state: { state: "starting" } };
     this.items.set(id, info);
     this.keep.set(id, s);
     this.changed(info);
+    return id;
   }
 
   /** Waits for starting row `id`'s Ready pod (polls), then starts it in the row's place; null when the row was removed meanwhile. */
@@ -119,6 +117,11 @@ export class MockForwards {
     while (this.items.has(id) && this.noneReady(s) !== null && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    return this.startInPlace(s, id);
+  }
+
+  /** Starts starting row `id` (saved forward `s`) in the row's place, or ends it there; null when the row was removed. */
+  private startInPlace(s: MockSavedForward, id: number): ForwardInfo | null {
     const row = this.items.get(id);
     if (!row) return null;
     this.items.delete(id);
