@@ -1766,17 +1766,19 @@ async fn a_hostile_server_s_words_reach_the_ui_escaped_and_cut() {
     let _ = f.app.delete_profile("hostile").await;
 }
 
-/// A tab's "Connecting…" is bounded: against a server that never answers the pod lookup, the
-/// session ends lost after the request timeout (podterm_core::exec::REQUEST_TIMEOUT, 30 s), in
-/// words; and closing a connecting session (the tab's Cancel) drops its connection at once.
-/// Before, the first tab stayed connecting forever. Needs the keyring (the import stores the
-/// kubeconfig's token).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_connecting_tab_gives_up_in_time_and_cancel_drops_the_connection() {
+/// A cluster that never answers a pod's lookup (the connection stays open, silent), imported as
+/// a profile: the server, how many lookups it was asked, and the profile's name. Needs the
+/// keyring (the import stores the kubeconfig's token).
+async fn silent_cluster(
+    app: &App,
+) -> (
+    podterm_test_support::hostile::Hostile,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    String,
+) {
     use podterm_test_support::hostile::{self, Hostile, Reply};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-    let f = app().await;
     let asked = Arc::new(AtomicUsize::new(0));
     let seen = asked.clone();
     let server = Hostile::start(move |req| {
@@ -1789,8 +1791,7 @@ async fn a_connecting_tab_gives_up_in_time_and_cancel_drops_the_connection() {
     })
     .await
     .expect("server");
-    let imported = f
-        .app
+    let imported = app
         .profiles
         .import(
             Some(server.kubeconfig().to_string_lossy().into_owned()),
@@ -1798,8 +1799,21 @@ async fn a_connecting_tab_gives_up_in_time_and_cancel_drops_the_connection() {
             false,
         )
         .await
-        .expect("import the hostile kubeconfig");
+        .expect("import the silent cluster's kubeconfig");
     let profile = imported[0].name.clone();
+    (server, asked, profile)
+}
+
+/// A tab's "Connecting…" is bounded: against a server that never answers the pod lookup, the
+/// session ends lost after the request timeout (podterm_core::exec::REQUEST_TIMEOUT, 30 s), in
+/// words; and closing a connecting session (the tab's Cancel) drops its connection at once.
+/// Before, the first tab stayed connecting forever. Needs the keyring (the import stores the
+/// kubeconfig's token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connecting_tab_gives_up_in_time_and_cancel_drops_the_connection() {
+    use std::sync::atomic::Ordering;
+    let f = app().await;
+    let (server, asked, profile) = silent_cluster(&f.app).await;
     // Cancel: the session is closed while the server is silent; its connection goes.
     let mut tab = open(&f.app, &profile, "shell", Some(&["true"]));
     assert_eq!(tab.state().await, SessionState::Connecting);
@@ -3438,35 +3452,12 @@ async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
     use podterm_core::savedforwards::{self, SavedForward};
     use podterm_desktop_lib::ipc::ForwardState;
     use podterm_desktop_lib::state::Forwards;
-    use podterm_test_support::hostile::{self, Hostile, Reply};
     use podterm_test_support::portforward::{echo_pod, free_port, greet, listening};
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
     let f = app().await;
     let app = &f.app;
     let client = demo_client(app).await;
-    let asked = Arc::new(AtomicUsize::new(0));
-    let seen = asked.clone();
-    let server = Hostile::start(move |req| {
-        if req.pod().is_some() {
-            seen.fetch_add(1, Ordering::SeqCst);
-            Reply::Silence
-        } else {
-            hostile::default_reply(req)
-        }
-    })
-    .await
-    .expect("server");
-    let imported = app
-        .profiles
-        .import(
-            Some(server.kubeconfig().to_string_lossy().into_owned()),
-            None,
-            false,
-        )
-        .await
-        .expect("import the silent cluster's kubeconfig");
-    let silent_profile = imported[0].name.clone();
+    let (_server, asked, silent_profile) = silent_cluster(app).await;
     let serves = free_port();
     create_pod(
         &client,
