@@ -233,34 +233,65 @@ impl Forwards {
         // Each is listed at once, in the file's order, as starting again; its row keeps it saved.
         let rows = self.starting(saved);
         // All start together: a cluster that does not answer holds up its own forwards only, and
-        // one waiting for a Ready pod none of the others. (The app quitting meanwhile: not
-        // started, kept as saved.)
-        let done = futures_util::future::join_all(rows.into_iter().map(|(s, row)| async move {
-            if self.closed.load(Ordering::SeqCst) {
-                return None;
-            }
-            let first = self
-                .start_saved(profiles, s.clone(), Duration::ZERO, Some(row))
-                .await;
-            // Its workload has no Ready pod now (a rollout, a blue/green switch under way): the
-            // row says so, and it waits for one.
-            let started = match first.as_ref().err().and_then(none_ready).map(str::to_owned) {
-                Some(target) if !self.closed.load(Ordering::SeqCst) => {
-                    self.waits_for(row, &target);
-                    self.start_saved(profiles, s.clone(), RESTORE_READY_WAIT, Some(row))
-                        .await
+        // one waiting for a Ready pod none of the others. Each row is told its end as it comes.
+        // Remove on a row, or the app quitting, stops its start (the row's task).
+        let tasks: Vec<_> = rows
+            .into_iter()
+            .map(|(s, row)| {
+                let (me, profiles) = (self.clone(), profiles.clone());
+                let task = tokio::spawn(async move { me.restore_one(&profiles, s, row).await });
+                // Still starting (not yet replaced by its forward, nor ended, nor removed).
+                if let Some(item) = lock(&self.inner)
+                    .items
+                    .get_mut(&row)
+                    .filter(|i| i.info.state == ForwardState::Starting)
+                {
+                    item.task = Some(task.abort_handle());
                 }
-                _ => first,
-            };
-            Some((s, row, started))
-        }))
-        .await;
-        let mut out = Vec::with_capacity(done.len());
-        for (s, row, started) in done.into_iter().flatten() {
-            out.extend(self.restored(s, started, Some(row)));
-        }
+                task
+            })
+            .collect();
+        let done = futures_util::future::join_all(tasks).await;
+        // (A start stopped by Remove or by the app quitting: none.)
+        let out: Vec<ForwardInfo> = done.into_iter().filter_map(|d| d.ok().flatten()).collect();
         self.persist();
         out
+    }
+
+    /// Starts saved forward `s` in its starting `row`'s place: at once, or, when its workload
+    /// has no Ready pod, once one is (the row says so meanwhile); ended there when it cannot.
+    /// Its row as it ends up (none: removed, or the app quitting).
+    async fn restore_one(
+        &self,
+        profiles: &Profiles,
+        s: SavedForward,
+        row: u32,
+    ) -> Option<ForwardInfo> {
+        if self.closed.load(Ordering::SeqCst) {
+            return None;
+        }
+        let first = self
+            .start_saved(profiles, s.clone(), Duration::ZERO, Some(row))
+            .await;
+        // Its workload has no Ready pod now (a rollout, a blue/green switch under way): the row
+        // says so, and it waits for one (unless it was removed, or the app quits, meanwhile).
+        let started = match first.as_ref().err().and_then(none_ready).map(str::to_owned) {
+            Some(target) if !self.closed.load(Ordering::SeqCst) && self.starting_row(row) => {
+                self.waits_for(row, &target);
+                self.start_saved(profiles, s.clone(), RESTORE_READY_WAIT, Some(row))
+                    .await
+            }
+            _ => first,
+        };
+        self.restored(s, started, Some(row))
+    }
+
+    /// Whether `row` is still listed as starting.
+    fn starting_row(&self, row: u32) -> bool {
+        lock(&self.inner)
+            .items
+            .get(&row)
+            .is_some_and(|i| i.info.state == ForwardState::Starting)
     }
 
     /// Lists the last run's forwards as starting again (each as a new id, in order): not

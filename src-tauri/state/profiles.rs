@@ -68,6 +68,10 @@ struct Inner {
     keyring: Mutex<Option<Vault>>,
     demo: Demo,
     clients: Mutex<HashMap<String, Cluster>>,
+    /// One connect at a time per profile: callers meanwhile wait for it and share its client
+    /// (the last run's forwards and tabs start together; an exec plugin or a keyring read runs
+    /// once, not once a caller).
+    connecting: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Profiles {
@@ -87,6 +91,7 @@ impl Profiles {
                 keyring: Mutex::new(None),
                 demo,
                 clients: Mutex::new(HashMap::new()),
+                connecting: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -230,8 +235,17 @@ impl Profiles {
         self.inner.demo.with_cluster(f).await
     }
 
-    /// A client for a profile (made once, then reused).
+    /// A client for a profile (made once, then reused; callers at once share one).
     pub(crate) async fn cluster(&self, name: &str) -> Result<Cluster> {
+        if let Some(c) = lock(&self.inner.clients).get(name) {
+            return Ok(c.clone());
+        }
+        let gate = lock(&self.inner.connecting)
+            .entry(name.to_string())
+            .or_default()
+            .clone();
+        let _one = gate.lock().await;
+        // Made meanwhile by the caller this one waited for.
         if let Some(c) = lock(&self.inner.clients).get(name) {
             return Ok(c.clone());
         }

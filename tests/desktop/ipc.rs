@@ -1804,6 +1804,69 @@ async fn silent_cluster(
     (server, asked, profile)
 }
 
+/// The first calls to a cluster at once (the last run's forwards and tabs start together) share
+/// one client: its exec plugin runs once, not once a caller. Needs the keyring (the import).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_at_once_share_one_client_and_its_plugin_run() {
+    use podterm_test_support::hostile::{self, Hostile};
+    let f = app().await;
+    let server = Hostile::start(hostile::default_reply)
+        .await
+        .expect("server");
+    let dir = server.dir().to_path_buf();
+    // A profile whose exec plugin writes a line to its own file each time it runs.
+    let plugged = |name: &str| {
+        let plugin = dir.join(format!("{name}-credential"));
+        let calls = dir.join(format!("{name}-calls"));
+        testcluster::process::write_executable(
+            &plugin,
+            &format!(
+                "#!/bin/sh\necho call >> '{}'\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"t\"}}}}'\n",
+                calls.display()
+            ),
+        )
+        .expect("the plugin");
+        let kubeconfig = dir.join(format!("{name}-kubeconfig"));
+        std::fs::write(
+            &kubeconfig,
+            format!(
+                "apiVersion: v1\nkind: Config\ncurrent-context: {name}\n\
+                 clusters:\n- name: {name}\n  cluster:\n    server: {}\n\
+                 users:\n- name: {name}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n\
+                 contexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n    namespace: default\n",
+                server.url(),
+                plugin.display()
+            ),
+        )
+        .expect("kubeconfig");
+        (kubeconfig, calls)
+    };
+    let runs = |calls: &std::path::Path| {
+        std::fs::read_to_string(calls)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let mut counts = Vec::new();
+    for (name, callers) in [("alone", 1), ("together", 6)] {
+        let (kubeconfig, calls) = plugged(name);
+        let imported = f
+            .app
+            .profiles
+            .import(Some(kubeconfig.to_string_lossy().into_owned()), None, false)
+            .await
+            .expect("import");
+        let profile = imported[0].name.clone();
+        futures_util::future::join_all((0..callers).map(|_| f.app.profiles.namespaces(&profile)))
+            .await;
+        counts.push(runs(&calls));
+        let _ = f.app.delete_profile(&profile).await;
+    }
+    // Six callers at once run the plugin as often as one caller does.
+    assert!(counts[0] > 0, "the plugin never ran");
+    assert_eq!(counts[1], counts[0], "plugin runs: one caller, six at once");
+}
+
 /// A tab's "Connecting…" is bounded: against a server that never answers the pod lookup, the
 /// session ends lost after the request timeout (podterm_core::exec::REQUEST_TIMEOUT, 30 s), in
 /// words; and closing a connecting session (the tab's Cancel) drops its connection at once.
@@ -3444,9 +3507,11 @@ async fn a_forward_restored_during_a_rollout_waits_for_its_workloads_ready_pod()
 
 /// The last run's forwards start together: one first in the file whose cluster does not answer
 /// (its requests hang until their timeout, 30 s, as a cluster behind a VPN that is down) holds up
-/// no other. Both are listed at once as starting, in the file's order; the Demo cluster's
-/// forward listens while the other still waits for its cluster. Before, each forward waited for
-/// the one before it. Needs the keyring (the import stores the kubeconfig's token).
+/// no other. All are listed at once as starting, in the file's order; the Demo cluster's forward
+/// listens, and one whose local port is taken ends saying so, while the first still waits for
+/// its cluster. Removed, that one's start stops at once (its request's connection closes).
+/// Before, each forward waited for the one before it. Needs the keyring (the import stores the
+/// kubeconfig's token).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
     use podterm_core::savedforwards::{self, SavedForward};
@@ -3457,7 +3522,7 @@ async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
     let f = app().await;
     let app = &f.app;
     let client = demo_client(app).await;
-    let (_server, asked, silent_profile) = silent_cluster(app).await;
+    let (server, asked, silent_profile) = silent_cluster(app).await;
     let serves = free_port();
     create_pod(
         &client,
@@ -3466,6 +3531,9 @@ async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
     .await;
     listening(serves, true).await;
     let (silent_local, demo_local) = (free_port(), free_port());
+    // A third forward's local port is held by another program: it cannot start.
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").expect("hold a port");
+    let held = holder.local_addr().expect("held port").port();
     let saved = |profile: &str, pod: &str, local: u16| SavedForward {
         profile: profile.to_string(),
         namespace: "demo".into(),
@@ -3482,6 +3550,7 @@ async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
         &[
             saved(&silent_profile, "far", silent_local),
             saved(DEMO_NAME, "prompt", demo_local),
+            saved(DEMO_NAME, "prompt", held),
         ],
     )
     .expect("save");
@@ -3493,23 +3562,41 @@ async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
         let (after, profiles) = (after.clone(), app.profiles.clone());
         tokio::spawn(async move { after.restore(&profiles).await })
     };
-    let first = forward_change(&mut rx, "a starting row", |_| true).await;
-    let second = forward_change(&mut rx, "a second starting row", |_| true).await;
+    let mut rows = Vec::new();
+    for what in [
+        "a starting row",
+        "a second starting row",
+        "a third starting row",
+    ] {
+        rows.push(forward_change(&mut rx, what, |_| true).await);
+    }
     assert_eq!(
-        (first.local, &first.state, second.local, &second.state),
-        (
-            silent_local,
-            &ForwardState::Starting,
-            demo_local,
-            &ForwardState::Starting
-        )
+        rows.iter()
+            .map(|f| (f.local, f.state.clone()))
+            .collect::<Vec<_>>(),
+        vec![
+            (silent_local, ForwardState::Starting),
+            (demo_local, ForwardState::Starting),
+            (held, ForwardState::Starting),
+        ]
     );
-    assert!(first.id < second.id, "{first:?} {second:?}");
-    let started = forward_change(&mut rx, "the Demo cluster's forward", |f| {
-        f.local == demo_local && f.state == ForwardState::Listening
-    })
-    .await;
-    assert_eq!(started.id, second.id);
+    assert!(rows.windows(2).all(|w| w[0].id < w[1].id), "{rows:?}");
+    // The Demo cluster's forward listens, and the one whose port is taken ends saying so, each in
+    // its row, while the silent cluster's still starts.
+    let (mut started, mut ended) = (None, None);
+    while started.is_none() || ended.is_none() {
+        let f = forward_change(&mut rx, "the Demo cluster's two forwards", |_| true).await;
+        match &f.state {
+            ForwardState::Listening if f.local == demo_local => started = Some(f),
+            ForwardState::Ended { reason } if f.local == held => {
+                assert!(reason.contains("in use"), "{reason}");
+                ended = Some(f);
+            }
+            _ => panic!("an unexpected change: {f:?}"),
+        }
+    }
+    assert_eq!(started.map(|f| f.id), Some(rows[1].id));
+    assert_eq!(ended.map(|f| f.id), Some(rows[2].id));
     assert_eq!(greet(demo_local).await.0, "hello from prompt");
     // The silent cluster is asked for its pod, and its forward still waits for the answer.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -3520,14 +3607,34 @@ async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let waiting = after.list().into_iter().find(|f| f.id == first.id);
+    let waiting = after.list().into_iter().find(|f| f.id == rows[0].id);
     assert_eq!(
         waiting.map(|f| f.state),
         Some(ForwardState::Starting),
         "the silent cluster's forward"
     );
     listening(silent_local, false).await;
-    restoring.abort();
+    // Removed while it starts: its start stops (its request's connection closes), and the
+    // restore comes back with the other two (a liveness bound, far below the 30 s the silent
+    // request would take).
+    after.stop(rows[0].id).expect("remove the starting forward");
+    let back = timeout(Duration::from_secs(20), restoring)
+        .await
+        .expect("the restore came back")
+        .expect("restore");
+    assert_eq!(
+        back.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![rows[1].id, rows[2].id]
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.silent_closed() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the removed forward's request is still open"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(holder);
     after.stop_all();
     let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
         kube::Api::namespaced(client.clone(), "demo");

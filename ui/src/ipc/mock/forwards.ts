@@ -124,8 +124,8 @@ export class MockForwards {
   private startInPlace(s: MockSavedForward, id: number): ForwardInfo | null {
     const row = this.items.get(id);
     if (!row) return null;
+    // (Its saved entry stays where it is: the file keeps its order.)
     this.items.delete(id);
-    this.keep.delete(id);
     const { info, error } = this.startSaved(s, id);
     const f = this.items.get(info.id);
     const k = this.keep.get(info.id);
@@ -287,14 +287,16 @@ export class MockForwards {
     return { ...info };
   }
 
-  /** The local port asked (taken: refused with the dialog's or the row's advice), else `wanted` when free, else a free one. */
+  /** The local port asked (taken: refused with the dialog's or the row's advice), else `wanted` when free and no restored forward still starting wants it, else a free one. */
   private localPort(asked: number | null, wanted: number, saved: boolean): number {
-    const taken = new Set([...this.items.values()].map((f) => f.local));
+    // A restored forward still starting holds no port yet: one asked for by number takes it.
+    const taken = new Set([...this.items.values()].filter((f) => f.state.state !== "starting").map((f) => f.local));
     if (asked !== null && taken.has(asked)) {
       const advice = saved ? "close the program on that port and press Start again, or Remove this forward" : "choose another local port, or leave it empty for a free one";
       throw mockError("local", `unable to create listener: 127.0.0.1:${asked}: Address already in use (os error 98): ${advice}`);
     }
     let local = asked ?? wanted;
+    if (asked === null) for (const f of this.items.values()) taken.add(f.local);
     while (taken.has(local)) local = 40000 + ((local + 1) % 20000);
     return local;
   }
