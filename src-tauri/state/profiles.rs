@@ -32,6 +32,20 @@ pub struct Config {
 #[cfg(feature = "test-fixtures")]
 pub const DEMO_ADMIN_ENV: &str = "PODTERM_DEMO_ADMIN";
 
+/// How long a caller waits for another caller's connect to the same profile before it connects
+/// itself: long enough for a credential plugin's browser login, short enough that a connect
+/// that hangs (an identity provider that never answers) holds up the later calls only so long.
+pub const CONNECT_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The connect gate `gate`, waited for at most `wait`; `None`: its holder took longer (connect
+/// without it).
+async fn gate_within(
+    gate: &tokio::sync::Mutex<()>,
+    wait: std::time::Duration,
+) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    tokio::time::timeout(wait, gate.lock()).await.ok()
+}
+
 impl Config {
     pub fn from_env() -> Self {
         Config {
@@ -68,9 +82,10 @@ struct Inner {
     keyring: Mutex<Option<Vault>>,
     demo: Demo,
     clients: Mutex<HashMap<String, Cluster>>,
-    /// One connect at a time per profile: callers meanwhile wait for it and share its client
-    /// (the last run's forwards and tabs start together; an exec plugin or a keyring read runs
-    /// once, not once a caller).
+    /// One connect at a time per profile: callers meanwhile wait for it (up to [`CONNECT_WAIT`])
+    /// and share its client (the last run's forwards and tabs start together; an exec plugin or
+    /// a keyring read runs once, not once a caller). After a failed connect the next caller
+    /// tries again.
     connecting: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -244,7 +259,7 @@ impl Profiles {
             .entry(name.to_string())
             .or_default()
             .clone();
-        let _one = gate.lock().await;
+        let _one = gate_within(&gate, CONNECT_WAIT).await;
         // Made meanwhile by the caller this one waited for.
         if let Some(c) = lock(&self.inner.clients).get(name) {
             return Ok(c.clone());
@@ -306,5 +321,29 @@ impl Profiles {
     /// Forgets the Demo profiles and stops the Demo cluster with its processes (at exit).
     pub fn shutdown(&self) {
         self.inner.demo.stop();
+    }
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::gate_within;
+    use std::time::Duration;
+
+    /// A caller waits for the connect under way, but not past its limit: a connect that hangs
+    /// holds up the others only so long, and a free gate is taken at once.
+    #[tokio::test]
+    async fn a_connect_that_hangs_holds_up_the_others_only_so_long() {
+        let gate = tokio::sync::Mutex::new(());
+        let held = gate.lock().await;
+        let waited = tokio::time::timeout(
+            Duration::from_secs(10),
+            gate_within(&gate, Duration::from_millis(50)),
+        )
+        .await
+        .expect("the waiter never gave up");
+        assert!(waited.is_none(), "the gate was taken while held");
+        drop(held);
+        let taken = gate_within(&gate, Duration::from_millis(50)).await;
+        assert!(taken.is_some(), "a free gate was not taken");
     }
 }
