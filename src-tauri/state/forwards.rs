@@ -283,7 +283,7 @@ impl Forwards {
             }
             _ => first,
         };
-        self.restored(s, started, Some(row))
+        self.restored(s, started, row)
     }
 
     /// Whether `row` is still listed as starting.
@@ -332,46 +332,24 @@ impl Forwards {
         });
     }
 
-    /// Lists a restored forward: running, or ended saying why it did not start (kept for Start
-    /// again), in place of its starting `row` if it had one (removed meanwhile: nothing more).
-    /// No longer in flight. Its row, if it is still listed.
-    fn restored(
-        &self,
-        s: SavedForward,
-        started: Result<u32>,
-        row: Option<u32>,
-    ) -> Option<ForwardInfo> {
-        let id = match started {
-            Ok(id) => {
-                self.landed(&s);
-                id
+    /// Ends restored forward `s`'s starting `row`: running in its place (`started`), or ended
+    /// there saying why it did not start (kept for Start again); removed meanwhile: nothing
+    /// more. Saved so. The row, if it is still listed.
+    fn restored(&self, s: SavedForward, started: Result<u32>, row: u32) -> Option<ForwardInfo> {
+        if let Err(e) = started {
+            let mut inner = lock(&self.inner);
+            // Removed while it started: not wanted (its removal saved it so).
+            let revision = inner.items.get(&row)?.info.revision;
+            not_restarted(&mut inner, row, s, &e.to_string());
+            if let Some(item) = inner.items.get_mut(&row) {
+                // Newer than the starting row (the update counts one more).
+                item.info.revision = revision;
             }
-            Err(e) => {
-                let mut inner = lock(&self.inner);
-                let (id, revision) = match row {
-                    None => (next_id(), 0),
-                    Some(row) => match inner.items.get(&row) {
-                        Some(item) => (row, item.info.revision),
-                        // Removed while it waited: not wanted.
-                        None => {
-                            drop(inner);
-                            self.landed(&s);
-                            return None;
-                        }
-                    },
-                };
-                not_restarted(&mut inner, id, s.clone(), &e.to_string());
-                if let Some(item) = inner.items.get_mut(&id) {
-                    // Newer than the starting row (the update counts one more).
-                    item.info.revision = revision;
-                }
-                drop(inner);
-                self.landed(&s);
-                self.update(id, |_| {});
-                id
-            }
-        };
-        self.list().into_iter().find(|f| f.id == id)
+            drop(inner);
+            self.update(row, |_| {});
+        }
+        self.persist();
+        self.list().into_iter().find(|f| f.id == row)
     }
 
     /// Starts a saved forward on its local port (its pod, or its workload's newest Ready pod,
