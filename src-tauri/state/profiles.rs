@@ -32,6 +32,15 @@ pub struct Config {
 #[cfg(feature = "test-fixtures")]
 pub const DEMO_ADMIN_ENV: &str = "PODTERM_DEMO_ADMIN";
 
+/// The profiles' clients, made once and reused.
+#[derive(Default)]
+struct Clients {
+    made: HashMap<String, Cluster>,
+    /// How many times each profile's client was forgotten (the profile edited, imported again or
+    /// deleted): a connect under way as it was is not kept.
+    forgotten: HashMap<String, u64>,
+}
+
 /// How long a caller waits for another caller's connect to the same profile before it connects
 /// itself: long enough for a credential plugin's browser login, short enough that a connect
 /// that hangs (an identity provider that never answers) holds up the later calls only so long.
@@ -81,7 +90,7 @@ struct Inner {
     /// The OS keyring, opened on first need (a later call retries after a failure).
     keyring: Mutex<Option<Vault>>,
     demo: Demo,
-    clients: Mutex<HashMap<String, Cluster>>,
+    clients: Mutex<Clients>,
     /// One connect at a time per profile: callers meanwhile wait for it (up to [`CONNECT_WAIT`])
     /// and share its client (the last run's forwards and tabs start together; an exec plugin or
     /// a keyring read runs once, not once a caller). After a failed connect the next caller
@@ -105,7 +114,7 @@ impl Profiles {
                 store,
                 keyring: Mutex::new(None),
                 demo,
-                clients: Mutex::new(HashMap::new()),
+                clients: Mutex::new(Clients::default()),
                 connecting: Mutex::new(HashMap::new()),
             }),
         }
@@ -139,7 +148,9 @@ impl Profiles {
     }
 
     fn forget_client(&self, name: &str) {
-        lock(&self.inner.clients).remove(name);
+        let mut clients = lock(&self.inner.clients);
+        clients.made.remove(name);
+        *clients.forgotten.entry(name.to_string()).or_default() += 1;
     }
 
     /// The Demo profiles (once started), then the saved ones.
@@ -252,7 +263,7 @@ impl Profiles {
 
     /// A client for a profile (made once, then reused; callers at once share one).
     pub(crate) async fn cluster(&self, name: &str) -> Result<Cluster> {
-        if let Some(c) = lock(&self.inner.clients).get(name) {
+        if let Some(c) = lock(&self.inner.clients).made.get(name) {
             return Ok(c.clone());
         }
         let gate = lock(&self.inner.connecting)
@@ -261,9 +272,13 @@ impl Profiles {
             .clone();
         let _one = gate_within(&gate, CONNECT_WAIT).await;
         // Made meanwhile by the caller this one waited for.
-        if let Some(c) = lock(&self.inner.clients).get(name) {
-            return Ok(c.clone());
-        }
+        let forgotten = {
+            let clients = lock(&self.inner.clients);
+            if let Some(c) = clients.made.get(name) {
+                return Ok(c.clone());
+            }
+            clients.forgotten.get(name).copied()
+        };
         // A favourite of the Demo cluster, opened after a restart: the Demo starts on request.
         if (name == crate::demo::DEMO_NAME || name == crate::demo::DEMO_VIEWER_NAME)
             && self.inner.demo.profile(name).is_none()
@@ -272,7 +287,12 @@ impl Profiles {
         }
         let (profile, vault) = self.profile(name)?;
         let c = cluster::connect_saved(&profile, &vault).await?;
-        lock(&self.inner.clients).insert(name.to_string(), c.clone());
+        let mut clients = lock(&self.inner.clients);
+        // Kept unless the profile was edited or deleted meanwhile: this client has its old
+        // settings (it serves this call, asked before; the next makes a client again).
+        if clients.forgotten.get(name).copied() == forgotten {
+            clients.made.insert(name.to_string(), c.clone());
+        }
         Ok(c)
     }
 

@@ -1867,6 +1867,74 @@ async fn callers_at_once_share_one_client_and_its_plugin_run() {
     assert_eq!(counts[1], counts[0], "plugin runs: one caller, six at once");
 }
 
+/// A profile deleted while a connect of it is under way (its exec plugin still running) leaves
+/// no client behind: the next call says the profile is gone, rather than reaching the old server
+/// with the old settings. Needs the keyring (the import).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_made_as_its_profile_is_deleted_is_not_kept() {
+    use podterm_test_support::hostile::{self, Hostile};
+    let f = app().await;
+    let server = Hostile::start(hostile::default_reply)
+        .await
+        .expect("server");
+    let dir = server.dir().to_path_buf();
+    let (plugin, calls, go) = (dir.join("held"), dir.join("held-calls"), dir.join("go"));
+    // The plugin answers once the test lets it.
+    testcluster::process::write_executable(
+        &plugin,
+        &format!(
+            "#!/bin/sh\necho call >> '{}'\nwhile [ ! -f '{}' ]; do sleep 0.02; done\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"t\"}}}}'\n",
+            calls.display(),
+            go.display()
+        ),
+    )
+    .expect("the plugin");
+    let kubeconfig = dir.join("held-kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: held\n\
+             clusters:\n- name: held\n  cluster:\n    server: {}\n\
+             users:\n- name: held\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n\
+             contexts:\n- name: held\n  context:\n    cluster: held\n    user: held\n    namespace: default\n",
+            server.url(),
+            plugin.display()
+        ),
+    )
+    .expect("kubeconfig");
+    let imported = f
+        .app
+        .profiles
+        .import(Some(kubeconfig.to_string_lossy().into_owned()), None, false)
+        .await
+        .expect("import");
+    let profile = imported[0].name.clone();
+    let first = {
+        let (profiles, name) = (f.app.profiles.clone(), profile.clone());
+        tokio::spawn(async move { profiles.namespaces(&name).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&calls)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the plugin never ran");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Deleted while its plugin runs; then the plugin answers and that connect ends.
+    f.app
+        .profiles
+        .delete(&profile)
+        .await
+        .expect("delete the profile");
+    std::fs::write(&go, "").expect("go");
+    let _ = first.await.expect("the first call");
+    match f.app.profiles.namespaces(&profile).await {
+        Err(Error::NoProfile(name)) => assert_eq!(name, profile),
+        other => panic!("after the profile was deleted: {other:?}"),
+    }
+}
+
 /// A tab's "Connecting…" is bounded: against a server that never answers the pod lookup, the
 /// session ends lost after the request timeout (podterm_core::exec::REQUEST_TIMEOUT, 30 s), in
 /// words; and closing a connecting session (the tab's Cancel) drops its connection at once.
