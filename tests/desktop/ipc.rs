@@ -1804,6 +1804,44 @@ async fn silent_cluster(
     (server, asked, profile)
 }
 
+/// A kubeconfig (context `name`) for `server` whose user is an exec plugin writing a line to its
+/// own file each time it runs, answering at once or, with `go`, once that file exists: the
+/// kubeconfig and the plugin's file of runs, both in the server's dir.
+fn plugin_kubeconfig(
+    server: &podterm_test_support::hostile::Hostile,
+    name: &str,
+    go: Option<&std::path::Path>,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = server.dir();
+    let plugin = dir.join(format!("{name}-credential"));
+    let calls = dir.join(format!("{name}-calls"));
+    let wait = go
+        .map(|g| format!("while [ ! -f '{}' ]; do sleep 0.02; done\n", g.display()))
+        .unwrap_or_default();
+    testcluster::process::write_executable(
+        &plugin,
+        &format!(
+            "#!/bin/sh\necho call >> '{}'\n{wait}printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"t\"}}}}'\n",
+            calls.display()
+        ),
+    )
+    .expect("the plugin");
+    let kubeconfig = dir.join(format!("{name}-kubeconfig"));
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: {name}\n\
+             clusters:\n- name: {name}\n  cluster:\n    server: {}\n\
+             users:\n- name: {name}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n\
+             contexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n    namespace: default\n",
+            server.url(),
+            plugin.display()
+        ),
+    )
+    .expect("kubeconfig");
+    (kubeconfig, calls)
+}
+
 /// The first calls to a cluster at once (the last run's forwards and tabs start together) share
 /// one client: its exec plugin runs once, not once a caller. Needs the keyring (the import).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1813,34 +1851,6 @@ async fn callers_at_once_share_one_client_and_its_plugin_run() {
     let server = Hostile::start(hostile::default_reply)
         .await
         .expect("server");
-    let dir = server.dir().to_path_buf();
-    // A profile whose exec plugin writes a line to its own file each time it runs.
-    let plugged = |name: &str| {
-        let plugin = dir.join(format!("{name}-credential"));
-        let calls = dir.join(format!("{name}-calls"));
-        testcluster::process::write_executable(
-            &plugin,
-            &format!(
-                "#!/bin/sh\necho call >> '{}'\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"t\"}}}}'\n",
-                calls.display()
-            ),
-        )
-        .expect("the plugin");
-        let kubeconfig = dir.join(format!("{name}-kubeconfig"));
-        std::fs::write(
-            &kubeconfig,
-            format!(
-                "apiVersion: v1\nkind: Config\ncurrent-context: {name}\n\
-                 clusters:\n- name: {name}\n  cluster:\n    server: {}\n\
-                 users:\n- name: {name}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n\
-                 contexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n    namespace: default\n",
-                server.url(),
-                plugin.display()
-            ),
-        )
-        .expect("kubeconfig");
-        (kubeconfig, calls)
-    };
     let runs = |calls: &std::path::Path| {
         std::fs::read_to_string(calls)
             .unwrap_or_default()
@@ -1849,7 +1859,7 @@ async fn callers_at_once_share_one_client_and_its_plugin_run() {
     };
     let mut counts = Vec::new();
     for (name, callers) in [("alone", 1), ("together", 6)] {
-        let (kubeconfig, calls) = plugged(name);
+        let (kubeconfig, calls) = plugin_kubeconfig(&server, name, None);
         let imported = f
             .app
             .profiles
@@ -1877,31 +1887,9 @@ async fn a_client_made_as_its_profile_is_deleted_is_not_kept() {
     let server = Hostile::start(hostile::default_reply)
         .await
         .expect("server");
-    let dir = server.dir().to_path_buf();
-    let (plugin, calls, go) = (dir.join("held"), dir.join("held-calls"), dir.join("go"));
     // The plugin answers once the test lets it.
-    testcluster::process::write_executable(
-        &plugin,
-        &format!(
-            "#!/bin/sh\necho call >> '{}'\nwhile [ ! -f '{}' ]; do sleep 0.02; done\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"t\"}}}}'\n",
-            calls.display(),
-            go.display()
-        ),
-    )
-    .expect("the plugin");
-    let kubeconfig = dir.join("held-kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: held\n\
-             clusters:\n- name: held\n  cluster:\n    server: {}\n\
-             users:\n- name: held\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n\
-             contexts:\n- name: held\n  context:\n    cluster: held\n    user: held\n    namespace: default\n",
-            server.url(),
-            plugin.display()
-        ),
-    )
-    .expect("kubeconfig");
+    let go = server.dir().join("go");
+    let (kubeconfig, calls) = plugin_kubeconfig(&server, "held", Some(&go));
     let imported = f
         .app
         .profiles
