@@ -195,6 +195,10 @@ pub enum Error {
     /// No page socket could be given (the output then takes the channel).
     #[error(transparent)]
     PageSocket(#[from] podterm_core::pagesocket::PageSocketError),
+    /// A failure given to several callers: a connect to a profile that each of them waited for
+    /// (its kind, message and hint are the failure's own; [`Error::root`] is the failure).
+    #[error(transparent)]
+    Shared(std::sync::Arc<Error>),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -247,9 +251,18 @@ impl Error {
         }
     }
 
+    /// The failure itself, under any sharing ([`Error::Shared`]).
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Shared(e) => e.root(),
+            e => e,
+        }
+    }
+
     pub fn kind(&self) -> ErrorKind {
         use ErrorKind as K;
         match self {
+            Error::Shared(e) => e.kind(),
             Error::CredentialsRefused { .. } => K::CredentialsRefused,
             Error::NoProfile(_) => K::NotFound,
             Error::DemoReadOnly(_) | Error::DemoName(_) => K::DemoReadOnly,
@@ -367,6 +380,7 @@ impl Error {
     /// page offers a copy of it. Only names a command line takes as they are.
     pub fn crashing(&self) -> Option<CrashingPod> {
         match self {
+            Error::Shared(e) => e.crashing(),
             Error::Pod(e)
             | Error::Start(StartError::Pod(e))
             | Error::Favourites(FavouriteError::Pod(e)) => match e {
@@ -388,6 +402,7 @@ impl Error {
     /// What the user can do about it, when the message does not say.
     pub fn hint(&self) -> Option<String> {
         match self {
+            Error::Shared(e) => e.hint(),
             Error::CredentialsRefused { profile, .. } => Some(credentials_refused_hint(profile)),
             Error::NoProfile(_) => Some("pick another one, or import it again".into()),
             // The engine says the situation; what to do is the app's (never the CLI's --debug).

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::runtime::Handle;
+use tokio::sync::watch;
 
 /// Where the app keeps things; from the environment in the real app, explicit in tests.
 #[derive(Debug, Clone, Default)]
@@ -41,18 +42,31 @@ struct Clients {
     forgotten: HashMap<String, u64>,
 }
 
-/// How long a caller waits for another caller's connect to the same profile before it connects
-/// itself: long enough for a credential plugin's browser login, short enough that a connect
-/// that hangs (an identity provider that never answers) holds up the later calls only so long.
+/// How long a caller waits for a connect under way to the same profile before it starts another
+/// (which the later callers share): long enough for a credential plugin's browser login, short
+/// enough that a connect that hangs (an identity provider that never answers) holds up the later
+/// calls only so long.
 pub const CONNECT_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The connect gate `gate`, waited for at most `wait`; `None`: its holder took longer (connect
-/// without it).
-async fn gate_within(
-    gate: &tokio::sync::Mutex<()>,
-    wait: std::time::Duration,
-) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-    tokio::time::timeout(wait, gate.lock()).await.ok()
+/// How a connect ended: its client, or its failure, given to every caller that waited for it.
+type Outcome = std::result::Result<Cluster, Arc<Error>>;
+
+/// A connect to a profile under way in a task of its own (a caller that goes away, a removed
+/// forward, does not stop it), and its outcome once it has one.
+type Attempt = watch::Receiver<Option<Outcome>>;
+
+/// The outcome of `attempt`; `None`: its task ended without one (the runtime shutting down).
+async fn outcome(mut attempt: Attempt) -> Option<Outcome> {
+    let ended = attempt.wait_for(Option::is_some).await.ok()?;
+    ended.clone()
+}
+
+/// The outcome of `attempt`, waited for at most `wait`; `None`: it took longer, or it has none.
+async fn outcome_within(attempt: Attempt, wait: std::time::Duration) -> Option<Outcome> {
+    tokio::time::timeout(wait, outcome(attempt))
+        .await
+        .ok()
+        .flatten()
 }
 
 impl Config {
@@ -91,11 +105,11 @@ struct Inner {
     keyring: Mutex<Option<Vault>>,
     demo: Demo,
     clients: Mutex<Clients>,
-    /// One connect at a time per profile: callers meanwhile wait for it (up to [`CONNECT_WAIT`])
-    /// and share its client (the last run's forwards and tabs start together; an exec plugin or
-    /// a keyring read runs once, not once a caller). After a failed connect the next caller
-    /// tries again.
-    connecting: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The connect under way per profile: callers meanwhile wait for it (up to [`CONNECT_WAIT`])
+    /// and share its outcome (the last run's forwards and tabs start together: an exec plugin,
+    /// a keyring read or its unlock prompt runs once, not once a caller, and so does its
+    /// failure). A caller that comes after it ended connects again.
+    connecting: Mutex<HashMap<String, Attempt>>,
 }
 
 impl Profiles {
@@ -147,10 +161,16 @@ impl Profiles {
         Ok(v)
     }
 
+    /// After the profile changed (edited, imported again, deleted): its client is made again on
+    /// next use, and a connect under way with the old settings is neither kept nor shared with
+    /// the callers that come now.
     fn forget_client(&self, name: &str) {
-        let mut clients = lock(&self.inner.clients);
-        clients.made.remove(name);
-        *clients.forgotten.entry(name.to_string()).or_default() += 1;
+        {
+            let mut clients = lock(&self.inner.clients);
+            clients.made.remove(name);
+            *clients.forgotten.entry(name.to_string()).or_default() += 1;
+        }
+        lock(&self.inner.connecting).remove(name);
     }
 
     /// The Demo profiles (once started), then the saved ones.
@@ -244,6 +264,8 @@ impl Profiles {
             vault.delete_profile(&p.id, &fields).await?;
         }
         store.remove(name)?;
+        // A connect begun while its secrets were being deleted read the profile still saved.
+        self.forget_client(name);
         Ok(())
     }
 
@@ -261,24 +283,53 @@ impl Profiles {
         self.inner.demo.with_cluster(f).await
     }
 
-    /// A client for a profile (made once, then reused; callers at once share one).
+    /// A client for a profile (made once, then reused; callers at once share one connect, and
+    /// its failure: [`Error::Shared`]).
     pub(crate) async fn cluster(&self, name: &str) -> Result<Cluster> {
         if let Some(c) = lock(&self.inner.clients).made.get(name) {
             return Ok(c.clone());
         }
-        let gate = lock(&self.inner.connecting)
-            .entry(name.to_string())
-            .or_default()
-            .clone();
-        let _one = gate_within(&gate, CONNECT_WAIT).await;
-        // Made meanwhile by the caller this one waited for.
-        let forgotten = {
-            let clients = lock(&self.inner.clients);
-            if let Some(c) = clients.made.get(name) {
-                return Ok(c.clone());
+        if let Some(o) = outcome_within(self.attempt(name, false), CONNECT_WAIT).await {
+            return o.map_err(Error::Shared);
+        }
+        // The connect under way takes longer than a caller waits: another, which the later
+        // callers share; this caller waits for it as long as it takes.
+        match outcome(self.attempt(name, true)).await {
+            Some(o) => o.map_err(Error::Shared),
+            None => {
+                let forgotten = lock(&self.inner.clients).forgotten.get(name).copied();
+                self.connect(name, forgotten).await
             }
-            clients.forgotten.get(name).copied()
-        };
+        }
+    }
+
+    /// The connect under way to `name`, else (or with `again`) a new one, in a task of its own.
+    fn attempt(&self, name: &str, again: bool) -> Attempt {
+        let forgotten = lock(&self.inner.clients).forgotten.get(name).copied();
+        let mut connecting = lock(&self.inner.connecting);
+        if let Some(a) = connecting
+            .get(name)
+            .filter(|a| !again && a.borrow().is_none())
+        {
+            return a.clone();
+        }
+        let (tx, attempt) = watch::channel(None);
+        connecting.insert(name.to_string(), attempt.clone());
+        let (me, name, mine) = (self.clone(), name.to_string(), attempt.clone());
+        self.inner.rt.spawn(async move {
+            let outcome = me.connect(&name, forgotten).await.map_err(Arc::new);
+            let mut connecting = lock(&me.inner.connecting);
+            if connecting.get(&name).is_some_and(|a| a.same_channel(&mine)) {
+                connecting.remove(&name);
+            }
+            tx.send_replace(Some(outcome));
+        });
+        attempt
+    }
+
+    /// Makes `name`'s client, and keeps it unless the profile changed since its forget count
+    /// was `forgotten`.
+    async fn connect(&self, name: &str, forgotten: Option<u64>) -> Result<Cluster> {
         // A favourite of the Demo cluster, opened after a restart: the Demo starts on request.
         if (name == crate::demo::DEMO_NAME || name == crate::demo::DEMO_VIEWER_NAME)
             && self.inner.demo.profile(name).is_none()
@@ -289,7 +340,7 @@ impl Profiles {
         let c = cluster::connect_saved(&profile, &vault).await?;
         let mut clients = lock(&self.inner.clients);
         // Kept unless the profile was edited or deleted meanwhile: this client has its old
-        // settings (it serves this call, asked before; the next makes a client again).
+        // settings (it serves the calls asked before; the next makes a client again).
         if clients.forgotten.get(name).copied() == forgotten {
             clients.made.insert(name.to_string(), c.clone());
         }
@@ -346,24 +397,37 @@ impl Profiles {
 
 #[cfg(test)]
 mod gate_tests {
-    use super::gate_within;
+    use super::{outcome_within, Error};
+    use std::sync::Arc;
     use std::time::Duration;
 
     /// A caller waits for the connect under way, but not past its limit: a connect that hangs
-    /// holds up the others only so long, and a free gate is taken at once.
+    /// holds up the others only so long; an ended one's outcome is taken at once, and a task
+    /// gone without one is not waited for.
     #[tokio::test]
     async fn a_connect_that_hangs_holds_up_the_others_only_so_long() {
-        let gate = tokio::sync::Mutex::new(());
-        let held = gate.lock().await;
+        let (tx, attempt) = tokio::sync::watch::channel(None);
         let waited = tokio::time::timeout(
             Duration::from_secs(10),
-            gate_within(&gate, Duration::from_millis(50)),
+            outcome_within(attempt.clone(), Duration::from_millis(50)),
         )
         .await
         .expect("the waiter never gave up");
-        assert!(waited.is_none(), "the gate was taken while held");
-        drop(held);
-        let taken = gate_within(&gate, Duration::from_millis(50)).await;
-        assert!(taken.is_some(), "a free gate was not taken");
+        assert!(waited.is_none(), "an outcome before the connect ended");
+        tx.send_replace(Some(Err(Arc::new(Error::NoProfile("p".into())))));
+        let ended = outcome_within(attempt.clone(), Duration::from_millis(50)).await;
+        assert!(
+            matches!(ended, Some(Err(e)) if matches!(*e, Error::NoProfile(_))),
+            "the connect's failure was not given"
+        );
+        let (tx, attempt) = tokio::sync::watch::channel(None);
+        drop(tx);
+        let gone = tokio::time::timeout(
+            Duration::from_secs(10),
+            outcome_within(attempt, Duration::from_secs(3600)),
+        )
+        .await
+        .expect("waited for a task that has gone");
+        assert!(gone.is_none(), "an outcome from a task gone without one");
     }
 }

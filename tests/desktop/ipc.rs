@@ -1805,19 +1805,33 @@ async fn silent_cluster(
 }
 
 /// A kubeconfig (context `name`) for `server` whose user is an exec plugin writing a line to its
-/// own file each time it runs, answering at once or, with `go`, once that file exists: the
-/// kubeconfig and the plugin's file of runs, both in the server's dir.
+/// own file each time it runs, answering at once or, with `go`, once that file exists (with a
+/// token, or with `fails` a failure): the kubeconfig and the plugin's file of runs, both in the
+/// server's dir.
 fn plugin_kubeconfig(
     server: &podterm_test_support::hostile::Hostile,
     name: &str,
     go: Option<&std::path::Path>,
+    fails: bool,
 ) -> (std::path::PathBuf, std::path::PathBuf) {
     let dir = server.dir();
     let plugin = dir.join(format!("{name}-credential"));
     let calls = dir.join(format!("{name}-calls"));
     let wait = go
-        .map(|g| format!("while [ ! -f '{}' ]; do sleep 0.02; done\n", g.display()))
+        .map(|g| {
+            // Or until the server's dir is gone (the test ended).
+            format!(
+                "while [ ! -f '{}' ] && [ -d '{}' ]; do sleep 0.02; done\n",
+                g.display(),
+                dir.display()
+            )
+        })
         .unwrap_or_default();
+    let wait = if fails {
+        format!("{wait}echo 'the login was cancelled' >&2\nexit 1\n")
+    } else {
+        wait
+    };
     testcluster::process::write_executable(
         &plugin,
         &format!(
@@ -1859,7 +1873,7 @@ async fn callers_at_once_share_one_client_and_its_plugin_run() {
     };
     let mut counts = Vec::new();
     for (name, callers) in [("alone", 1), ("together", 6)] {
-        let (kubeconfig, calls) = plugin_kubeconfig(&server, name, None);
+        let (kubeconfig, calls) = plugin_kubeconfig(&server, name, None, false);
         let imported = f
             .app
             .profiles
@@ -1877,9 +1891,144 @@ async fn callers_at_once_share_one_client_and_its_plugin_run() {
     assert_eq!(counts[1], counts[0], "plugin runs: one caller, six at once");
 }
 
+/// Lets a held plugin go ([`plugin_kubeconfig`]'s `go`) when dropped: a failing test does not
+/// leave it running, which its runtime would wait for.
+struct LetGo(std::path::PathBuf);
+
+impl LetGo {
+    fn now(&self) {
+        std::fs::write(&self.0, "").expect("go");
+    }
+}
+
+impl Drop for LetGo {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.0, "");
+    }
+}
+
+/// Runs of a plugin's file so far.
+fn plugin_runs(calls: &std::path::Path) -> usize {
+    std::fs::read_to_string(calls)
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+/// Waits until the plugin whose file of runs is `calls` has run `n` times.
+async fn plugin_ran(calls: &std::path::Path, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while plugin_runs(calls) < n {
+        assert!(
+            Instant::now() < deadline,
+            "the plugin did not run {n} times"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A connect that fails (a credential plugin's login cancelled, a keyring unlock denied) fails
+/// once for all the callers waiting for it: the plugin (or the unlock prompt) is not run again
+/// for each of them in turn. A caller after it tries again. Needs the keyring (the import).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_connect_fails_once_for_the_callers_waiting_for_it() {
+    use podterm_test_support::hostile::{self, Hostile};
+    let f = app().await;
+    let server = Hostile::start(hostile::default_reply)
+        .await
+        .expect("server");
+    let mut runs = Vec::new();
+    for (name, callers) in [("alone", 1), ("together", 6)] {
+        let go = LetGo(server.dir().join(format!("go-{name}")));
+        let (kubeconfig, calls) = plugin_kubeconfig(&server, name, Some(&go.0), true);
+        let imported = f
+            .app
+            .profiles
+            .import(Some(kubeconfig.to_string_lossy().into_owned()), None, false)
+            .await
+            .expect("import");
+        let profile = imported[0].name.clone();
+        // The callers are polled first, so each has asked before the plugin is let go; then
+        // its run fails.
+        let (ended, ()) = tokio::join!(
+            futures_util::future::join_all(
+                (0..callers).map(|_| f.app.profiles.namespaces(&profile))
+            ),
+            async {
+                plugin_ran(&calls, 1).await;
+                go.now();
+            }
+        );
+        for e in ended {
+            let e = e.expect_err("a caller connected");
+            assert_eq!(e.kind(), ErrorKind::Unreachable, "{e}");
+            assert!(e.to_string().contains("the login was cancelled"), "{e}");
+        }
+        let once = plugin_runs(&calls);
+        runs.push(once);
+        // The next caller tries again.
+        let _ = f.app.profiles.namespaces(&profile).await;
+        assert!(
+            plugin_runs(&calls) > once,
+            "the plugin did not run for a new call"
+        );
+    }
+    assert_eq!(runs[1], runs[0], "plugin runs: one caller, six at once");
+}
+
+/// A caller that goes away while its connect is under way (a restored forward removed while its
+/// cluster's plugin runs) leaves the connect running: the next caller shares it rather than
+/// running the plugin again. Needs the keyring (the import).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connect_outlives_a_caller_that_went_away() {
+    use podterm_test_support::hostile::{self, Hostile};
+    let f = app().await;
+    let server = Hostile::start(hostile::default_reply)
+        .await
+        .expect("server");
+    let mut runs = Vec::new();
+    for (name, leaves) in [("stays", false), ("leaves", true)] {
+        let go = LetGo(server.dir().join(format!("go-{name}")));
+        let (kubeconfig, calls) = plugin_kubeconfig(&server, name, Some(&go.0), false);
+        let imported = f
+            .app
+            .profiles
+            .import(Some(kubeconfig.to_string_lossy().into_owned()), None, false)
+            .await
+            .expect("import");
+        let profile = imported[0].name.clone();
+        if leaves {
+            let first = {
+                let (profiles, name) = (f.app.profiles.clone(), profile.clone());
+                tokio::spawn(async move { profiles.namespaces(&name).await })
+            };
+            plugin_ran(&calls, 1).await;
+            first.abort();
+            assert!(
+                first.await.is_err_and(|e| e.is_cancelled()),
+                "the first caller ended"
+            );
+        }
+        // The next caller asks first (polled first), then the plugin is let go.
+        let (next, ()) = tokio::join!(f.app.profiles.namespaces(&profile), async {
+            plugin_ran(&calls, 1).await;
+            go.now();
+        });
+        // The server answers the namespaces' list with a 404; the connect is what counts.
+        let _ = next;
+        runs.push(plugin_runs(&calls));
+    }
+    // One connect either way: the plugin ran as often as for a caller that stayed.
+    assert_eq!(
+        runs[1], runs[0],
+        "plugin runs: a caller that stayed, one that left"
+    );
+}
+
 /// A profile deleted while a connect of it is under way (its exec plugin still running) leaves
-/// no client behind: the next call says the profile is gone, rather than reaching the old server
-/// with the old settings. Needs the keyring (the import).
+/// no client behind, and a call meanwhile does not share that connect: each call after the delete
+/// says the profile is gone, rather than reaching the old server with the old settings. Needs the
+/// keyring (the import).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_made_as_its_profile_is_deleted_is_not_kept() {
     use podterm_test_support::hostile::{self, Hostile};
@@ -1888,8 +2037,8 @@ async fn a_client_made_as_its_profile_is_deleted_is_not_kept() {
         .await
         .expect("server");
     // The plugin answers once the test lets it.
-    let go = server.dir().join("go");
-    let (kubeconfig, calls) = plugin_kubeconfig(&server, "held", Some(&go));
+    let go = LetGo(server.dir().join("go"));
+    let (kubeconfig, calls) = plugin_kubeconfig(&server, "held", Some(&go.0), false);
     let imported = f
         .app
         .profiles
@@ -1909,18 +2058,28 @@ async fn a_client_made_as_its_profile_is_deleted_is_not_kept() {
         assert!(Instant::now() < deadline, "the plugin never ran");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    // Deleted while its plugin runs; then the plugin answers and that connect ends.
+    // Deleted while its plugin runs. A call now does not wait for that connect, begun with
+    // the old settings; then the plugin answers and that connect ends, and is not kept.
     f.app
         .profiles
         .delete(&profile)
         .await
         .expect("delete the profile");
-    std::fs::write(&go, "").expect("go");
-    let _ = first.await.expect("the first call");
-    match f.app.profiles.namespaces(&profile).await {
-        Err(Error::NoProfile(name)) => assert_eq!(name, profile),
+    let gone = |ended: Result<Vec<String>, Error>| match ended {
+        Err(e) => match e.root() {
+            Error::NoProfile(name) => assert_eq!(name, &profile),
+            other => panic!("after the profile was deleted: {other:?}"),
+        },
         other => panic!("after the profile was deleted: {other:?}"),
-    }
+    };
+    gone(
+        timeout(Duration::from_secs(20), f.app.profiles.namespaces(&profile))
+            .await
+            .expect("a call after the delete waited for the connect begun before it"),
+    );
+    go.now();
+    let _ = first.await.expect("the first call");
+    gone(f.app.profiles.namespaces(&profile).await);
 }
 
 /// A tab's "Connecting…" is bounded: against a server that never answers the pod lookup, the
