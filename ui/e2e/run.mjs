@@ -3545,6 +3545,13 @@ test("a forward restored while its Deployment has no Ready pod is listed at once
   assert(JSON.stringify(buttons) === '["Copy","Remove"]', `a starting row's buttons: ${JSON.stringify(buttons)}`);
   assert(await page.$eval(row(keep), (el) => el.classList.contains("starting")), "the row is not marked starting");
   await screenshot("forward-starting");
+  // Folded, the title says they are starting (not as needing a look: nothing failed).
+  await page.click("section.forwards .fold-toggle");
+  await waitText("section.forwards .fold-count", " \u00b7 2, 2 starting");
+  assert(!(await page.$eval("section.forwards .fold-count", (el) => el.classList.contains("attention"))), "starting forwards shown as needing a look");
+  await screenshot("forward-starting-folded");
+  await page.click("section.forwards .fold-toggle");
+  await page.waitForSelector(`${row(keep)} .forward-title`, { state: "visible", timeout: WAIT_MS });
   // Removed while it waits: its row goes, it is forgotten, and it will not start.
   const kept = () => page.evaluate(() => JSON.parse(localStorage.getItem("podterm.mock.forwards") ?? "[]").map((f) => f.local));
   await page.click(`${row(drop)} .forward-stop`);

@@ -141,7 +141,8 @@ export class ForwardsView {
   private render(): void {
     this.root.hidden = this.list.length === 0;
     const ended = this.list.filter((f) => f.state.state === "ended").length;
-    this.fold.setCount(this.list.length, ended > 0 ? `${ended} stopped` : "");
+    const starting = this.list.filter((f) => f.state.state === "starting").length;
+    this.fold.setCount(this.list.length, ended > 0 ? `${ended} stopped` : "", starting > 0 ? `${starting} starting` : "");
     keyed(
       this.rows,
       this.list,

@@ -34,5 +34,8 @@ describe("the sidebar's folded sections", () => {
     expect(foldedCount(true, 0)).toBe("");
     expect(foldedCount(true, 3)).toBe(" · 3");
     expect(foldedCount(true, 2, "1 stopped")).toBe(" · 2, 1 stopped");
+    expect(foldedCount(true, 3, "", "2 starting")).toBe(" · 3, 2 starting");
+    expect(foldedCount(true, 3, "1 stopped", "2 starting")).toBe(" · 3, 1 stopped, 2 starting");
+    expect(foldedCount(false, 3, "1 stopped", "2 starting")).toBe("");
   });
 });

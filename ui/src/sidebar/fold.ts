@@ -28,18 +28,19 @@ export function saveFolded(key: string, folded: boolean): void {
 
 /**
  * What a folded title says after its name: how many rows it hides and, when some need a look
- * (`attention`: a forward that stopped), how many of them; unfolded, nothing.
+ * (`attention`: a forward that stopped), how many of them, then what else the rows say
+ * (`detail`: forwards still starting); unfolded, nothing.
  */
-export function foldedCount(folded: boolean, count: number, attention = ""): string {
+export function foldedCount(folded: boolean, count: number, attention = "", detail = ""): string {
   if (!folded || count <= 0) return "";
-  return attention === "" ? ` · ${count}` : ` · ${count}, ${attention}`;
+  return [` · ${count}`, attention, detail].filter((part) => part !== "").join(", ");
 }
 
 export interface Fold {
   /** The title's button (put it where the section's name was). */
   readonly button: HTMLButtonElement;
-  /** How many rows the section holds, said in the title while it is folded (with `attention`). */
-  setCount(count: number, attention?: string): void;
+  /** How many rows the section holds, said in the title while it is folded (with `attention`, shown as needing a look, then `detail`). */
+  setCount(count: number, attention?: string, detail?: string): void;
   setFolded(folded: boolean): void;
 }
 
@@ -63,20 +64,22 @@ export function foldable(section: HTMLElement, key: string, name: string): Fold 
   let folded = loadFolded().has(key);
   let rows = 0;
   let needs = "";
+  let more = "";
   const show = (): void => {
     section.classList.toggle("folded", folded);
     button.setAttribute("aria-expanded", folded ? "false" : "true");
     chevron.textContent = folded ? "\u25b8" : "\u25be";
     label.textContent = name;
-    count.textContent = foldedCount(folded, rows, needs);
+    count.textContent = foldedCount(folded, rows, needs, more);
     count.classList.toggle("attention", folded && needs !== "");
     button.title = folded ? `Show the ${name.toLowerCase()}` : `Fold the ${name.toLowerCase()} to give the pods more room`;
   };
   const fold: Fold = {
     button,
-    setCount(n: number, attention = "") {
+    setCount(n: number, attention = "", detail = "") {
       rows = n;
       needs = attention;
+      more = detail;
       show();
     },
     setFolded(f: boolean) {
