@@ -289,6 +289,27 @@ pub fn service_specs(
         .collect()
 }
 
+/// What a forward through `svc` keeps of it for its life: what [`service_specs`] and
+/// [`ForwardPort::refreshed`] read (its name, ports and cluster IP), not the rest of the object
+/// (annotations, managed fields, status: as large as the server makes them).
+fn kept(svc: Service) -> Box<Service> {
+    use k8s_openapi::api::core::v1::ServiceSpec;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    let spec = svc.spec.map(|s| ServiceSpec {
+        ports: s.ports,
+        cluster_ip: s.cluster_ip,
+        ..ServiceSpec::default()
+    });
+    Box::new(Service {
+        metadata: ObjectMeta {
+            name: svc.metadata.name,
+            ..ObjectMeta::default()
+        },
+        spec,
+        status: None,
+    })
+}
+
 /// A forward's port in whichever pod it reaches: the pod's port as asked, or a Service's port,
 /// translated for each pod ([`service_specs`]: a named target may have another number in the
 /// next pod the forward follows).
@@ -338,7 +359,7 @@ impl ForwardPort {
         {
             Ok(now) => (
                 ForwardPort::Service {
-                    service: Box::new(now),
+                    service: kept(now),
                     asked,
                 },
                 None,
@@ -680,7 +701,7 @@ pub async fn prepare_service(
         pod,
         remote: remotes.first().copied().unwrap_or(0),
         port: ForwardPort::Service {
-            service: Box::new(svc),
+            service: kept(svc),
             asked: asked.clone(),
         },
         workload: Some(target),
@@ -1376,6 +1397,41 @@ mod tests {
         }
         let got = service_specs(&headless, &bare, &specs(&["80"])).expect("headless");
         assert_eq!(got[0].remote, RemotePort::Number(80));
+    }
+
+    /// A forward keeps of its Service what translating its port needs, not what a server
+    /// piles on it; translated the same.
+    #[test]
+    fn a_forward_keeps_only_its_services_name_and_ports() {
+        let svc: Service = serde_json::from_value(serde_json::json!({
+            "metadata": {
+                "name": "web",
+                "annotations": { "big": "x".repeat(200_000) },
+                "managedFields": [{ "manager": "kubectl", "operation": "Apply" }],
+            },
+            "spec": { "selector": { "app": "web" }, "clusterIP": "None", "ports": [
+                { "name": "http", "port": 80, "targetPort": "web" },
+            ] },
+            "status": { "loadBalancer": {} },
+        }))
+        .expect("service");
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "web-1" },
+            "spec": { "containers": [{ "name": "c", "ports": [{ "name": "web", "containerPort": 8080 }] }] },
+        }))
+        .expect("pod");
+        let asked = [PortSpec::parse("http").expect("spec")];
+        let before = service_specs(&svc, &pod, &asked).expect("translated");
+        let small = kept(svc);
+        let size = serde_json::to_vec(&*small).expect("json").len();
+        assert!(size < 300, "kept {size} bytes of the Service");
+        assert!(small.metadata.annotations.is_none() && small.metadata.managed_fields.is_none());
+        assert!(small.status.is_none());
+        assert_eq!(small.metadata.name.as_deref(), Some("web"));
+        assert_eq!(
+            service_specs(&small, &pod, &asked).expect("translated"),
+            before
+        );
     }
 
     #[test]
