@@ -1804,16 +1804,17 @@ async fn silent_cluster(
     (server, asked, profile)
 }
 
-/// A kubeconfig (context `name`) for `server` whose user is an exec plugin writing a line to its
-/// own file each time it runs, answering at once or, with `go`, once that file exists (with a
-/// token, or with `fails` a failure): the kubeconfig and the plugin's file of runs, both in the
-/// server's dir.
-fn plugin_kubeconfig(
+/// A profile imported into `app` from a kubeconfig (context `name`) for `server` whose user is an
+/// exec plugin writing a line to its own file each time it runs, answering at once or, with
+/// `go`, once that file exists (with a token, or with `fails` a failure): the profile's name and
+/// the plugin's file of runs (in the server's dir, with the kubeconfig).
+async fn plugin_profile(
+    app: &App,
     server: &podterm_test_support::hostile::Hostile,
     name: &str,
     go: Option<&std::path::Path>,
     fails: bool,
-) -> (std::path::PathBuf, std::path::PathBuf) {
+) -> (String, std::path::PathBuf) {
     let dir = server.dir();
     let plugin = dir.join(format!("{name}-credential"));
     let calls = dir.join(format!("{name}-calls"));
@@ -1853,7 +1854,12 @@ fn plugin_kubeconfig(
         ),
     )
     .expect("kubeconfig");
-    (kubeconfig, calls)
+    let imported = app
+        .profiles
+        .import(Some(kubeconfig.to_string_lossy().into_owned()), None, false)
+        .await
+        .expect("import");
+    (imported[0].name.clone(), calls)
 }
 
 /// The first calls to a cluster at once (the last run's forwards and tabs start together) share
@@ -1865,25 +1871,12 @@ async fn callers_at_once_share_one_client_and_its_plugin_run() {
     let server = Hostile::start(hostile::default_reply)
         .await
         .expect("server");
-    let runs = |calls: &std::path::Path| {
-        std::fs::read_to_string(calls)
-            .unwrap_or_default()
-            .lines()
-            .count()
-    };
     let mut counts = Vec::new();
     for (name, callers) in [("alone", 1), ("together", 6)] {
-        let (kubeconfig, calls) = plugin_kubeconfig(&server, name, None, false);
-        let imported = f
-            .app
-            .profiles
-            .import(Some(kubeconfig.to_string_lossy().into_owned()), None, false)
-            .await
-            .expect("import");
-        let profile = imported[0].name.clone();
+        let (profile, calls) = plugin_profile(&f.app, &server, name, None, false).await;
         futures_util::future::join_all((0..callers).map(|_| f.app.profiles.namespaces(&profile)))
             .await;
-        counts.push(runs(&calls));
+        counts.push(plugin_runs(&calls));
         let _ = f.app.delete_profile(&profile).await;
     }
     // Six callers at once run the plugin as often as one caller does.
@@ -1940,14 +1933,7 @@ async fn a_failed_connect_fails_once_for_the_callers_waiting_for_it() {
     let mut runs = Vec::new();
     for (name, callers) in [("alone", 1), ("together", 6)] {
         let go = LetGo(server.dir().join(format!("go-{name}")));
-        let (kubeconfig, calls) = plugin_kubeconfig(&server, name, Some(&go.0), true);
-        let imported = f
-            .app
-            .profiles
-            .import(Some(kubeconfig.to_string_lossy().into_owned()), None, false)
-            .await
-            .expect("import");
-        let profile = imported[0].name.clone();
+        let (profile, calls) = plugin_profile(&f.app, &server, name, Some(&go.0), true).await;
         // The callers are polled first, so each has asked before the plugin is let go; then
         // its run fails.
         let (ended, ()) = tokio::join!(
@@ -1989,14 +1975,7 @@ async fn a_connect_outlives_a_caller_that_went_away() {
     let mut runs = Vec::new();
     for (name, leaves) in [("stays", false), ("leaves", true)] {
         let go = LetGo(server.dir().join(format!("go-{name}")));
-        let (kubeconfig, calls) = plugin_kubeconfig(&server, name, Some(&go.0), false);
-        let imported = f
-            .app
-            .profiles
-            .import(Some(kubeconfig.to_string_lossy().into_owned()), None, false)
-            .await
-            .expect("import");
-        let profile = imported[0].name.clone();
+        let (profile, calls) = plugin_profile(&f.app, &server, name, Some(&go.0), false).await;
         if leaves {
             let first = {
                 let (profiles, name) = (f.app.profiles.clone(), profile.clone());
@@ -2038,14 +2017,7 @@ async fn a_client_made_as_its_profile_is_deleted_is_not_kept() {
         .expect("server");
     // The plugin answers once the test lets it.
     let go = LetGo(server.dir().join("go"));
-    let (kubeconfig, calls) = plugin_kubeconfig(&server, "held", Some(&go.0), false);
-    let imported = f
-        .app
-        .profiles
-        .import(Some(kubeconfig.to_string_lossy().into_owned()), None, false)
-        .await
-        .expect("import");
-    let profile = imported[0].name.clone();
+    let (profile, calls) = plugin_profile(&f.app, &server, "held", Some(&go.0), false).await;
     let first = {
         let (profiles, name) = (f.app.profiles.clone(), profile.clone());
         tokio::spawn(async move { profiles.namespaces(&name).await })
