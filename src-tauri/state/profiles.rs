@@ -27,6 +27,9 @@ pub struct Config {
     /// with the `test-fixtures` feature: a release app has no fault controls.
     #[cfg(feature = "test-fixtures")]
     pub demo_admin: Option<std::net::SocketAddr>,
+    /// How long a caller waits for a connect under way before another is begun; `None`:
+    /// [`CONNECT_WAIT`] (tests shorten it).
+    pub connect_wait: Option<std::time::Duration>,
 }
 
 /// Environment variable: the Demo cluster's admin port (`127.0.0.1:PORT`), for e2e tests.
@@ -55,6 +58,14 @@ type Outcome = std::result::Result<Cluster, Arc<Error>>;
 /// forward, does not stop it), and its outcome once it has one.
 type Attempt = watch::Receiver<Option<Outcome>>;
 
+/// What a caller of [`Profiles::cluster`] found.
+enum Joined {
+    /// The profile's client, made already.
+    Made(Cluster),
+    /// The connect under way to wait for (begun by this caller or another).
+    Waits(Attempt),
+}
+
 /// The outcome of `attempt`; `None`: its task ended without one (the runtime shutting down).
 async fn outcome(mut attempt: Attempt) -> Option<Outcome> {
     let ended = attempt.wait_for(Option::is_some).await.ok()?;
@@ -75,6 +86,7 @@ impl Config {
             profiles_dir: None,
             #[cfg(feature = "test-fixtures")]
             demo_admin: demo_admin_from_env(),
+            connect_wait: None,
         }
     }
 }
@@ -110,6 +122,8 @@ struct Inner {
     /// a keyring read or its unlock prompt runs once, not once a caller, and so does its
     /// failure). A caller that comes after it ended connects again.
     connecting: Mutex<HashMap<String, Attempt>>,
+    /// [`Config::connect_wait`], or [`CONNECT_WAIT`].
+    connect_wait: std::time::Duration,
 }
 
 impl Profiles {
@@ -130,6 +144,7 @@ impl Profiles {
                 demo,
                 clients: Mutex::new(Clients::default()),
                 connecting: Mutex::new(HashMap::new()),
+                connect_wait: config.connect_wait.unwrap_or(CONNECT_WAIT),
             }),
         }
     }
@@ -285,33 +300,57 @@ impl Profiles {
 
     /// A client for a profile (made once, then reused; callers at once share one connect, and
     /// its failure: [`Error::Shared`]).
+    ///
+    /// A caller waits for the connect under way [`CONNECT_WAIT`] at a time. When its first wait
+    /// runs out, the first of its waiters to notice begins one more, which the others join;
+    /// after that each keeps waiting for the connect under way, whichever it is then (a profile
+    /// edited meanwhile begins a new one), and begins none (a connect that hangs is not begun
+    /// again and again).
     pub(crate) async fn cluster(&self, name: &str) -> Result<Cluster> {
-        if let Some(c) = lock(&self.inner.clients).made.get(name) {
-            return Ok(c.clone());
-        }
-        if let Some(o) = outcome_within(self.attempt(name, false), CONNECT_WAIT).await {
-            return o.map_err(Error::Shared);
-        }
-        // The connect under way takes longer than a caller waits: another, which the later
-        // callers share; this caller waits for it as long as it takes.
-        match outcome(self.attempt(name, true)).await {
-            Some(o) => o.map_err(Error::Shared),
-            None => {
-                let forgotten = lock(&self.inner.clients).forgotten.get(name).copied();
-                self.connect(name, forgotten).await
+        let mut slow: Option<Attempt> = None;
+        let mut waits = 0;
+        loop {
+            let attempt = match self.attempt(name, slow.as_ref(), waits == 1) {
+                Joined::Made(c) => return Ok(c),
+                Joined::Waits(a) => a,
+            };
+            if let Some(o) = outcome_within(attempt.clone(), self.inner.connect_wait).await {
+                return o.map_err(Error::Shared);
             }
+            // Ended as the wait did.
+            let ended = attempt.borrow().clone();
+            if let Some(o) = ended {
+                return o.map_err(Error::Shared);
+            }
+            if attempt.has_changed().is_err() {
+                // Its task ended without an outcome (the runtime shutting down): this caller
+                // connects itself, rather than begin tasks that end the same way.
+                let forgotten = lock(&self.inner.clients).forgotten.get(name).copied();
+                return self.connect(name, forgotten).await;
+            }
+            slow = Some(attempt);
+            waits += 1;
         }
     }
 
-    /// The connect under way to `name`, else (or with `again`) a new one, in a task of its own.
-    fn attempt(&self, name: &str, again: bool) -> Attempt {
-        let forgotten = lock(&self.inner.clients).forgotten.get(name).copied();
+    /// The client of `name` if one was made, else the connect under way to join, else a new one
+    /// begun in a task of its own. `slow`: the connect this caller waited for too long, which
+    /// another replaces (when `may_begin_again`), unless another caller replaced it already.
+    fn attempt(&self, name: &str, slow: Option<&Attempt>, may_begin_again: bool) -> Joined {
         let mut connecting = lock(&self.inner.connecting);
-        if let Some(a) = connecting
-            .get(name)
-            .filter(|a| !again && a.borrow().is_none())
-        {
-            return a.clone();
+        let forgotten = {
+            let clients = lock(&self.inner.clients);
+            if let Some(c) = clients.made.get(name) {
+                return Joined::Made(c.clone());
+            }
+            clients.forgotten.get(name).copied()
+        };
+        if let Some(a) = connecting.get(name) {
+            let alive = a.has_changed().is_ok();
+            let too_slow = may_begin_again && slow.is_some_and(|s| s.same_channel(a));
+            if alive && !too_slow {
+                return Joined::Waits(a.clone());
+            }
         }
         let (tx, attempt) = watch::channel(None);
         connecting.insert(name.to_string(), attempt.clone());
@@ -324,7 +363,7 @@ impl Profiles {
             }
             tx.send_replace(Some(outcome));
         });
-        attempt
+        Joined::Waits(attempt)
     }
 
     /// Makes `name`'s client, and keeps it unless the profile changed since its forget count

@@ -183,11 +183,17 @@ impl App {
 }
 
 async fn app() -> Fixture {
+    app_with(None).await
+}
+
+/// [`app`], its callers waiting `connect_wait` for a connect under way (`None`: the app's).
+async fn app_with(connect_wait: Option<Duration>) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     // The rest as by default: no Demo fault port (a field only with the test-fixtures feature).
     #[allow(clippy::needless_update)]
     let config = Config {
         profiles_dir: Some(dir.path().to_path_buf()),
+        connect_wait,
         ..Config::default()
     };
     let app = App::new(tokio::runtime::Handle::current(), config);
@@ -1960,6 +1966,43 @@ async fn a_failed_connect_fails_once_for_the_callers_waiting_for_it() {
         );
     }
     assert_eq!(runs[1], runs[0], "plugin runs: one caller, six at once");
+}
+
+/// A connect that takes longer than its callers wait (the app's CONNECT_WAIT, 60 s; here 300 ms)
+/// is begun once more by the first of them to notice, and the others join that one: while both
+/// hang, six callers at once have run the plugin twice, not once each, and begin no third.
+/// Needs the keyring (the import).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_that_wait_too_long_begin_one_more_connect_between_them() {
+    use podterm_test_support::hostile::{self, Hostile};
+    let wait = Duration::from_millis(300);
+    let f = app_with(Some(wait)).await;
+    let server = Hostile::start(hostile::default_reply)
+        .await
+        .expect("server");
+    let go = LetGo(server.dir().join("go-slow"));
+    let (profile, calls) = plugin_profile(&f.app, &server, "slow", Some(&go.0), false).await;
+    let (ended, ()) = tokio::join!(
+        futures_util::future::join_all((0..6).map(|_| f.app.profiles.namespaces(&profile))),
+        async {
+            // The first connect, then the one begun when the callers' wait ran out.
+            plugin_ran(&calls, 2).await;
+            // Five more waits of the callers, with both connects hanging: none begins a third.
+            tokio::time::sleep(wait * 5).await;
+            assert_eq!(
+                plugin_runs(&calls),
+                2,
+                "plugin runs while the connects hang"
+            );
+            go.now();
+        }
+    );
+    // Each caller was answered (the server has no namespaces to list: its 404).
+    assert_eq!(ended.len(), 6);
+    for e in ended {
+        let e = e.expect_err("the server lists no namespaces");
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    }
 }
 
 /// A caller that goes away while its connect is under way (a restored forward removed while its
