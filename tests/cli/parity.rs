@@ -1911,6 +1911,13 @@ async fn connection_flags_match_kubectl_in_both_positions() {
         // --namespace over the context's.
         (strings(&["-n", "kube-system"]), &[], Match::All, true),
         (strings(&["--namespace=demo"]), &[], Match::All, true),
+        // An empty value is no flag (`-n "$NS"` with NS unset): the context's namespace.
+        (
+            strings(&["-n", "", "--context=", "--kubeconfig", "", "--user="]),
+            &[],
+            Match::All,
+            true,
+        ),
         // --context picks the viewer (403), --user then picks another kubeconfig user.
         (strings(&["--context", "viewer"]), &[], Match::All, false),
         (

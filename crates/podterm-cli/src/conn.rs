@@ -22,7 +22,7 @@ pub struct Conn {
     #[arg(long, global = true, value_name = "CONTEXT")]
     pub context: Option<String>,
     /// Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_parser = any_path)]
     pub kubeconfig: Option<PathBuf>,
     /// The kubeconfig cluster to use (default: the context's).
     #[arg(long, global = true, value_name = "NAME")]
@@ -37,13 +37,13 @@ pub struct Conn {
     #[arg(long, global = true, value_name = "TOKEN")]
     pub token: Option<String>,
     /// A certificate authority file.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_parser = any_path)]
     pub certificate_authority: Option<PathBuf>,
     /// A client certificate file for TLS.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_parser = any_path)]
     pub client_certificate: Option<PathBuf>,
     /// A client key file for TLS.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", value_parser = any_path)]
     pub client_key: Option<PathBuf>,
     /// Do not check the server's certificate (insecure).
     #[arg(long, global = true)]
@@ -71,6 +71,37 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// kubectl's reading of an empty value (`-n "$NS"` with `NS` unset): the flag is not given.
+    /// `--profile` is podterm's own and stays as given (an empty name is refused as unknown).
+    pub fn forget_empty(&mut self) {
+        for v in [
+            &mut self.namespace,
+            &mut self.context,
+            &mut self.cluster,
+            &mut self.user,
+            &mut self.server,
+            &mut self.token,
+            &mut self.tls_server_name,
+            &mut self.as_user,
+            &mut self.as_uid,
+        ] {
+            if v.as_deref() == Some("") {
+                *v = None;
+            }
+        }
+        for p in [
+            &mut self.kubeconfig,
+            &mut self.certificate_authority,
+            &mut self.client_certificate,
+            &mut self.client_key,
+        ] {
+            if p.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+                *p = None;
+            }
+        }
+        self.as_groups.retain(|g| !g.is_empty());
+    }
+
     /// `--as` and its groups and UID over a saved profile's own (as over a kubeconfig user's):
     /// each given one replaces the profile's; empty values count as not given, as in kubectl.
     pub fn impersonate_over(&self, profile: &mut Profile) -> Result<(), Failure> {
@@ -105,6 +136,12 @@ impl Conn {
             None => Ok(()),
         }
     }
+}
+
+/// A file flag's value as given, an empty one too (clap's own refuses it; kubectl reads it as
+/// the flag not given: [`Conn::forget_empty`]).
+fn any_path(text: &str) -> Result<PathBuf, std::convert::Infallible> {
+    Ok(PathBuf::from(text))
 }
 
 /// `--request-timeout`, as kubectl reads it: `0` is no limit.

@@ -81,6 +81,7 @@ where
     // A repeatable global flag keeps only the values of the last level it was given at (clap):
     // `--as-group a exec --as-group b` is both groups, as in kubectl.
     cli.conn.as_groups = every_value(&args, "--as-group");
+    cli.conn.forget_empty();
     Ok(cli)
 }
 
@@ -402,6 +403,48 @@ mod tests {
         let c = parse(&["--context", "c", "profile", "import", "--kubeconfig", "/k"]).conn;
         assert_eq!(c.context.as_deref(), Some("c"));
         assert!(c.kubeconfig.is_some());
+    }
+
+    /// `-n "$NS"` with NS unset: an empty value is no flag, as kubectl reads it.
+    #[test]
+    fn empty_connection_flags_count_as_not_given() {
+        let c = parse(&[
+            "-n",
+            "",
+            "--context=",
+            "--kubeconfig",
+            "",
+            "--cluster",
+            "",
+            "--user",
+            "",
+            "-s",
+            "",
+            "--token",
+            "",
+            "--as",
+            "",
+            "--as-uid",
+            "",
+            "--tls-server-name",
+            "",
+            "--certificate-authority",
+            "",
+            "exec",
+            "shell",
+            "--",
+            "true",
+        ])
+        .conn;
+        assert_eq!(c.namespace, None);
+        assert_eq!(c.context, None);
+        assert_eq!(c.kubeconfig, None);
+        assert_eq!((c.cluster, c.user, c.server), (None, None, None));
+        assert!(c.token.is_none() && c.as_user.is_none() && c.as_uid.is_none());
+        assert_eq!(c.tls_server_name, None);
+        assert_eq!(c.certificate_authority, None);
+        let c = parse(&["-n", "demo", "exec", "shell", "-n", "", "--", "true"]).conn;
+        assert_eq!(c.namespace, None, "the last -n, empty, wins");
     }
 
     #[test]
