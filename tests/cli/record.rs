@@ -187,7 +187,7 @@ async fn an_existing_file_is_kept_and_a_full_disk_never_ends_the_session() {
         out.stderr_text()
     );
     assert!(
-        out.stderr_text().contains("overwrite"),
+        out.stderr_text().contains("--record-overwrite"),
         "{}",
         out.stderr_text()
     );

@@ -4,7 +4,7 @@
 use crate::failure::Failure;
 use clap::Args;
 use podterm_core::exec::ExecSpec;
-use podterm_core::recording::{Header, Recorder, RecordingSpec};
+use podterm_core::recording::{Header, Recorder, RecordingError, RecordingSpec};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -63,7 +63,12 @@ impl RecordArgs {
                 say(tty, &e.to_string());
             },
         )
-        .map_err(|e| Failure::new(e.to_string()))?;
+        .map_err(|e| match e {
+            RecordingError::Exists { .. } => Failure::new(format!(
+                "{e}: give another file, or add --record-overwrite to replace it"
+            )),
+            e => Failure::new(e.to_string()),
+        })?;
         Ok(Some(Recording { recorder, told }))
     }
 }

@@ -56,7 +56,7 @@ pub const COALESCE: Duration = Duration::from_millis(5);
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {
     /// The file is there already and replacing it was not asked for.
-    #[error("the recording file {} already exists: choose another name, or ask to overwrite it", .path.display())]
+    #[error("the recording file {} already exists", .path.display())]
     Exists {
         path: PathBuf,
         #[source]

@@ -28,7 +28,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     /// No keyring service answered (no D-Bus session, no Secret Service provider).
-    #[error("no OS keyring is available ({0}): install and start a Secret Service provider such as gnome-keyring (package gnome-keyring) in your desktop session, or choose \"don't remember\" to keep the secret for this run only")]
+    #[error("no OS keyring is available ({0}): install and start a Secret Service provider such as gnome-keyring (package gnome-keyring) in your desktop session, then try again")]
     NoService(String),
     /// The keyring is locked and could not be unlocked without a prompt.
     #[error("the OS keyring is locked ({0}): unlock it (log in to the desktop session, or open Passwords and Keys) and try again")]
