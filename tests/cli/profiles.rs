@@ -134,6 +134,28 @@ async fn import_exec_and_remove_with_the_keyring() {
         "{}",
         out.stderr
     );
+    // Before `debug`, --profile is kubectl's debug profile (as in kubectl): a saved profile's
+    // name there is refused in kubectl's words, and then told the flag that means it.
+    let out = podterm(
+        config.path(),
+        &[
+            "--profile",
+            "demo-admin",
+            "debug",
+            "shell",
+            "--image=busybox",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("error: unknown profile: demo-admin; ")
+            && out.stderr.contains("--cluster-profile demo-admin"),
+        "{}",
+        out.stderr
+    );
     let out = podterm(
         config.path(),
         &["exec", "--profile", "viewer", "shell", "--", "true"],

@@ -114,7 +114,7 @@ pub struct DebugArgs {
     /// With --copy-to: run the init containers.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "true")]
     pub keep_init_containers: bool,
-    /// The pod (POD or pod/POD).
+    /// The pod (POD or pod/POD), or a node (node/NAME).
     pub pod: Option<String>,
     /// The command and its arguments (after `--`); default: the image's entrypoint.
     #[arg(last = true)]
@@ -212,10 +212,26 @@ impl DebugArgs {
     }
 }
 
+/// kubectl's refusal of a debug profile it does not know; when the name is a saved cluster
+/// profile's, what was surely meant (`--profile` is the debug profile here, in both positions).
+fn unknown_profile(name: &str) -> String {
+    let saved = podterm_core::profiles::ProfileStore::open_default()
+        .ok()
+        .and_then(|store| store.get(name).ok().flatten())
+        .is_some();
+    if saved {
+        format!(
+            "unknown profile: {name}; for debug, --profile is kubectl's debug profile (legacy, general, baseline, restricted, netadmin, sysadmin): connect through the saved profile {name} with --cluster-profile {name}"
+        )
+    } else {
+        format!("unknown profile: {name}")
+    }
+}
+
 pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     // kubectl's checks, in kubectl's order.
     let Some(profile) = DebugProfile::parse(&a.profile) else {
-        return Err(Failure::new(format!("unknown profile: {}", a.profile)));
+        return Err(Failure::new(unknown_profile(&a.profile)));
     };
     // Read (and a wrong shape refused) before anything else is checked, as kubectl does; a
     // field the flags own is refused after them.

@@ -40,7 +40,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a command in a container (as `kubectl exec`); a shell when no command is given.
+    /// Run a command in a container (as `kubectl exec`); with -i (or -it) and no command, a shell.
     Exec(exec::ExecArgs),
     /// Attach to a container's main process (as `kubectl attach`).
     Attach(exec::AttachArgs),
