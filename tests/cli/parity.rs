@@ -1904,6 +1904,16 @@ async fn connection_flags_match_kubectl_in_both_positions() {
     let admin = c.token("demo-admin").expect("admin's token").to_string();
     let nowhere = dir.path().join("no-kubeconfig").display().to_string();
     let no_kubeconfig: &[(&str, &str)] = &[("KUBECONFIG", &nowhere)];
+    // The same kubeconfig, its current context deleted since.
+    let stale = dir.path().join("stale-kubeconfig");
+    let text = std::fs::read_to_string(c.kubeconfig()).expect("kubeconfig");
+    let current = text
+        .lines()
+        .find(|l| l.starts_with("current-context:"))
+        .expect("a current context")
+        .to_string();
+    std::fs::write(&stale, text.replace(&current, "current-context: gone")).expect("stale");
+    let stale = stale.display().to_string();
     let echo = ["exec", "shell", "--", "echo", "ok"];
     let ok = |out: &Out| out.code == 0 && out.stdout == b"ok\n";
     type Case<'a> = (Vec<String>, &'a [(&'a str, &'a str)], Match, bool);
@@ -1929,6 +1939,7 @@ async fn connection_flags_match_kubectl_in_both_positions() {
         (strings(&["--context", "reader"]), &[], Match::All, false),
         // Entries that are not there, in kubectl's words.
         (strings(&["--context", "nope"]), &[], Match::All, false),
+        (strings(&["--kubeconfig", &stale]), &[], Match::All, false),
         (strings(&["--cluster", "nope"]), &[], Match::All, false),
         (strings(&["--user", "nope"]), &[], Match::All, false),
         (

@@ -85,8 +85,10 @@ pub fn resolve(
         .as_deref()
         .and_then(|n| kc.contexts.iter().find(|c| c.name == n))
         .and_then(|c| c.context.clone());
-    if let (Some(name), None) = (context, &found_ctx) {
-        return Err(OverrideError::NoContext(name.to_owned()));
+    // Named by `--context` or by the kubeconfig's `current-context` (one deleted, or a file
+    // merged without it): kubectl refuses both alike.
+    if let (Some(name), None) = (&ctx_name, &found_ctx) {
+        return Err(OverrideError::NoContext(name.clone()));
     }
     let ctx = found_ctx.unwrap_or_default();
 
