@@ -826,6 +826,65 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
     }
 }
 
+/// `job/NAME` (and kubectl's other names for a Job) is read as kubectl reads it: `logs` reads
+/// its pod, `exec` runs in it; a Job that is not there is the server's 404 in kubectl's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jobs_pod_is_reached_through_the_job_like_kubectl() {
+    use testcluster::config::{OwnerRef, WorkloadKind, WorkloadSpec};
+    let mut spec = testcluster::ClusterSpec::demo();
+    let selector: std::collections::BTreeMap<String, String> =
+        [("job-name".to_string(), "migrate".to_string())].into();
+    spec.workloads.push(WorkloadSpec {
+        kind: WorkloadKind::Job,
+        namespace: "demo".into(),
+        name: "migrate".into(),
+        selector: selector.clone(),
+        labels: selector.clone(),
+        owner: None,
+        replicas: 1,
+        age_seconds: 600,
+    });
+    let mut pod = spec
+        .pods
+        .iter()
+        .find(|p| p.name == "shell")
+        .expect("the demo's shell pod")
+        .clone();
+    pod.name = "migrate-x7kq2".into();
+    pod.labels = selector;
+    pod.owner = Some(OwnerRef {
+        kind: "Job".into(),
+        name: "migrate".into(),
+    });
+    pod.containers.truncate(1);
+    pod.containers[0].name = "migrate".into();
+    pod.containers[0].tty = false;
+    pod.containers[0].command = ["sh", "-c", "echo migrating; exec sleep 3600"]
+        .map(String::from)
+        .to_vec();
+    spec.pods.push(pod);
+    let c = TestCluster::start(testcluster::Options {
+        spec,
+        ..testcluster::Options::demo()
+    })
+    .await
+    .expect("testcluster starts");
+    for args in [
+        &["logs", "job/migrate"][..],
+        &["logs", "jobs.batch/migrate"],
+        &["logs", "jobs.v1.batch/migrate"],
+        &["exec", "job/migrate", "--", "sh", "-c", "echo $HOSTNAME"],
+        &["logs", "job/nope"],
+    ] {
+        let out = same(&c, args, None).await;
+        match args {
+            ["exec", ..] => assert_eq!(out.stdout, b"migrate-x7kq2\n", "{args:?}"),
+            [_, "job/nope"] => assert_eq!(out.code, 1, "{args:?}"),
+            _ => assert_eq!(out.stdout, b"migrating\n", "{args:?}: {}", out.stderr),
+        }
+    }
+}
+
 /// A target that is not a pod nor a workload is refused before asking the server, in words
 /// that fit the command (not "exec into" for logs), and debug says it takes a pod or a node.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,7 @@
 //! container as kubectl picks it; kubectl's refusal of completed pods.
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ContainerStatus, Namespace, Pod, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::api::{Api, ListParams, WatchParams};
@@ -81,16 +82,19 @@ pub enum WorkloadKind {
     DaemonSet,
     ReplicaSet,
     Service,
+    /// batch/v1: `kubectl logs job/NAME` reads its pod, `exec job/NAME` runs in it.
+    Job,
 }
 
 impl WorkloadKind {
     /// Every kind, in the order kubectl's help lists them.
-    pub const ALL: [WorkloadKind; 5] = [
+    pub const ALL: [WorkloadKind; 6] = [
         WorkloadKind::Deployment,
         WorkloadKind::StatefulSet,
         WorkloadKind::DaemonSet,
         WorkloadKind::ReplicaSet,
         WorkloadKind::Service,
+        WorkloadKind::Job,
     ];
 
     /// The lower-case resource name kubectl prints (`deployment`, `statefulset`, ...).
@@ -101,6 +105,7 @@ impl WorkloadKind {
             WorkloadKind::DaemonSet => "daemonset",
             WorkloadKind::ReplicaSet => "replicaset",
             WorkloadKind::Service => "service",
+            WorkloadKind::Job => "job",
         }
     }
 
@@ -112,15 +117,17 @@ impl WorkloadKind {
             WorkloadKind::DaemonSet => "DaemonSet",
             WorkloadKind::ReplicaSet => "ReplicaSet",
             WorkloadKind::Service => "Service",
+            WorkloadKind::Job => "Job",
         }
     }
 
     /// The kind named by an owner reference of group `apps` (`kind` as in [`WorkloadKind::kind`]);
-    /// a Service owns no pod.
+    /// a Service owns no pod, and a Job's pod is a pod of its own (it ends with its work: the
+    /// next run is another Job's, not the same workload's).
     pub fn from_kind(kind: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
-            .find(|k| *k != WorkloadKind::Service && k.kind() == kind)
+            .find(|k| !matches!(k, WorkloadKind::Service | WorkloadKind::Job) && k.kind() == kind)
     }
 }
 
@@ -172,11 +179,12 @@ impl PodTarget {
             ("ds" | "daemonset" | "daemonsets", None | Some("apps")) => WorkloadKind::DaemonSet,
             ("rs" | "replicaset" | "replicasets", None | Some("apps")) => WorkloadKind::ReplicaSet,
             ("svc" | "service" | "services", None | Some("")) => WorkloadKind::Service,
+            ("job" | "jobs", None | Some("batch")) => WorkloadKind::Job,
             // Said for exec, logs, debug and a favourite alike: not "exec into".
             _ => {
                 let other = kind;
                 return Err(PodError::BadTarget(format!(
-                "{}/{}: a {} is neither a pod nor a workload that runs pods: name a pod, deploy/NAME, sts/NAME, ds/NAME, rs/NAME or svc/NAME",
+                "{}/{}: a {} is neither a pod nor a workload that runs pods: name a pod, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME or svc/NAME",
                 crate::text::shown(other),
                 crate::text::shown(name),
                 crate::text::shown(other)
@@ -231,6 +239,9 @@ pub async fn workload_selector(
         }
         WorkloadKind::ReplicaSet => {
             get::<ReplicaSet>(client, namespace, name, |o| o.spec.map(|s| s.selector)).await?
+        }
+        WorkloadKind::Job => {
+            get::<Job>(client, namespace, name, |o| o.spec.and_then(|s| s.selector)).await?
         }
         WorkloadKind::Service => {
             // A plain map of labels, not a LabelSelector; none is kubectl's refusal.
@@ -1010,7 +1021,17 @@ mod tests {
         );
         assert!(PodTarget::parse("deployment.batch/web").is_err());
         assert!(PodTarget::parse("pods.apps/web").is_err());
-        assert!(PodTarget::parse("job/web").is_err());
+        assert!(PodTarget::parse("cronjob/web").is_err());
+        assert!(PodTarget::parse("jobs.apps/web").is_err());
+        for text in ["job/web", "jobs/web", "job.batch/web", "jobs.v1.batch/web"] {
+            assert_eq!(
+                PodTarget::parse(text).expect(text),
+                PodTarget::Workload {
+                    kind: WorkloadKind::Job,
+                    name: "web".into()
+                }
+            );
+        }
         assert!(PodTarget::parse("deploy/").is_err());
         assert!(PodTarget::parse("").is_err());
     }
@@ -1116,7 +1137,7 @@ mod tests {
     #[test]
     fn workload_kinds_name_themselves() {
         for k in WorkloadKind::ALL {
-            let owner = (k != WorkloadKind::Service).then_some(k);
+            let owner = (!matches!(k, WorkloadKind::Service | WorkloadKind::Job)).then_some(k);
             assert_eq!(WorkloadKind::from_kind(k.kind()), owner);
             assert_eq!(
                 PodTarget::parse(&format!("{}/x", k.as_str())).expect("parse"),

@@ -1,5 +1,5 @@
 //! The REST API: routing, authentication and authorization, discovery, namespaces, pods (list,
-//! get, watch, delete), apps/v1 workloads, the upgrade into exec and attach sessions, and the
+//! get, watch, delete), apps/v1 workloads and batch/v1 Jobs, the upgrade into exec and attach sessions, and the
 //! routes to logs and events (`logapi.rs`) and to Services (`services.rs`).
 //! Answers are shaped like the API server's, `metav1.Status` bodies and `Table` output included.
 
@@ -218,8 +218,10 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
             json_response(StatusCode::OK, &core_resources(shared.ephemeral_containers))
         }
         (Method::GET, ["apis"]) => json_response(StatusCode::OK, &api_groups()),
-        (Method::GET, ["apis", "apps"]) => json_response(StatusCode::OK, &apps_group()),
+        (Method::GET, ["apis", "apps"]) => json_response(StatusCode::OK, &api_group("apps")),
         (Method::GET, ["apis", "apps", "v1"]) => json_response(StatusCode::OK, &apps_resources()),
+        (Method::GET, ["apis", "batch"]) => json_response(StatusCode::OK, &api_group("batch")),
+        (Method::GET, ["apis", "batch", "v1"]) => json_response(StatusCode::OK, &batch_resources()),
         (Method::GET, ["api", "v1", "namespaces"]) => {
             let a = attrs(
                 if q.flag("watch") { "watch" } else { "list" },
@@ -410,15 +412,24 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
         }
         // The feature off: the subresource does not exist, whatever the method.
         (_, ["api", "v1", "namespaces", _, "pods", _, "ephemeralcontainers"]) => no_route(),
-        (Method::GET, ["apis", "apps", "v1", resource]) => {
-            workloads(shared, user, resource, None, None, table, &q)
+        (Method::GET, ["apis", group @ ("apps" | "batch"), "v1", resource]) => {
+            workloads(shared, user, (group, resource), None, None, table, &q)
         }
-        (Method::GET, ["apis", "apps", "v1", "namespaces", ns, resource]) => {
-            workloads(shared, user, resource, Some(ns), None, table, &q)
+        (Method::GET, ["apis", group @ ("apps" | "batch"), "v1", "namespaces", ns, resource]) => {
+            workloads(shared, user, (group, resource), Some(ns), None, table, &q)
         }
-        (Method::GET, ["apis", "apps", "v1", "namespaces", ns, resource, name]) => {
-            workloads(shared, user, resource, Some(ns), Some(name), table, &q)
-        }
+        (
+            Method::GET,
+            ["apis", group @ ("apps" | "batch"), "v1", "namespaces", ns, resource, name],
+        ) => workloads(
+            shared,
+            user,
+            (group, resource),
+            Some(ns),
+            Some(name),
+            table,
+            &q,
+        ),
         (m, _) if m != Method::GET && is_known_path(&s) => status_response(
             405,
             "MethodNotAllowed",
@@ -430,7 +441,7 @@ async fn route(req: Request<Incoming>, shared: &Arc<Shared>, user: &User) -> Res
 }
 
 fn is_known_path(s: &[&str]) -> bool {
-    matches!(s, ["api", "v1", ..] | ["apis", "apps", "v1", ..])
+    matches!(s, ["api", "v1", ..] | ["apis", "apps" | "batch", "v1", ..])
 }
 
 pub(crate) fn attrs(
@@ -581,16 +592,30 @@ fn core_resources(ephemeral: bool) -> Value {
 }
 
 fn api_groups() -> Value {
-    json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": [apps_group()] })
+    json!({
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [api_group("apps"), api_group("batch")],
+    })
 }
 
-fn apps_group() -> Value {
+/// A served API group (`apps`, `batch`), v1 only.
+fn api_group(name: &str) -> Value {
     json!({
         "kind": "APIGroup",
         "apiVersion": "v1",
-        "name": "apps",
-        "versions": [{ "groupVersion": "apps/v1", "version": "v1" }],
-        "preferredVersion": { "groupVersion": "apps/v1", "version": "v1" },
+        "name": name,
+        "versions": [{ "groupVersion": format!("{name}/v1"), "version": "v1" }],
+        "preferredVersion": { "groupVersion": format!("{name}/v1"), "version": "v1" },
+    })
+}
+
+fn batch_resources() -> Value {
+    json!({
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": "batch/v1",
+        "resources": [resource("jobs", "Job", true, &["get", "list"], &[])],
     })
 }
 
@@ -1099,13 +1124,13 @@ fn table_cells_from_json(pod: &Value) -> Value {
 fn workloads(
     shared: &Shared,
     user: &User,
-    resource: &str,
+    (group, resource): (&str, &str),
     ns: Option<&str>,
     name: Option<&str>,
     as_table: bool,
     q: &Query,
 ) -> Response<Body> {
-    let Some(kind) = WorkloadKind::from_resource(resource) else {
+    let Some(kind) = WorkloadKind::from_resource(group, resource) else {
         return no_route();
     };
     let verb = match (name, q.flag("watch")) {
@@ -1113,7 +1138,7 @@ fn workloads(
         (None, true) => "watch",
         (None, false) => "list",
     };
-    let a = attrs(verb, resource, None, "apps", ns, name);
+    let a = attrs(verb, resource, None, kind.group(), ns, name);
     if let Some(r) = guard(user, &a) {
         return r;
     }
@@ -1124,7 +1149,7 @@ fn workloads(
     if let Some(n) = name {
         items.retain(|(iname, _, _)| iname == n);
         if items.is_empty() {
-            return not_found(resource, "apps", n);
+            return not_found(resource, kind.group(), n);
         }
     } else if let Some(r) = by_labels(&mut items, q) {
         return r;
@@ -1177,6 +1202,21 @@ fn workloads(
                     ))]
                 }),
             ),
+            WorkloadKind::Job => (
+                vec![
+                    col("Name", "string", 0),
+                    col("Completions", "string", 0),
+                    col("Age", "string", 0),
+                ],
+                Box::new(|v: &Value| {
+                    let s = &v["status"];
+                    let all = ["active", "succeeded", "failed"]
+                        .iter()
+                        .filter_map(|k| s[*k].as_u64())
+                        .sum::<u64>();
+                    vec![json!(format!("{}/{all}", s["succeeded"]))]
+                }),
+            ),
             WorkloadKind::DaemonSet => (
                 vec![
                     col("Name", "string", 0),
@@ -1215,7 +1255,7 @@ fn workloads(
         StatusCode::OK,
         &json!({
             "kind": format!("{}List", kind.as_str()),
-            "apiVersion": "apps/v1",
+            "apiVersion": kind.api_version(),
             "metadata": { "resourceVersion": shared.store.resource_version().to_string() },
             "items": items.into_iter().map(|(_, v, _)| v).collect::<Vec<_>>(),
         }),

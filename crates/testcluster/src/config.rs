@@ -184,6 +184,8 @@ pub enum WorkloadKind {
     ReplicaSet,
     StatefulSet,
     DaemonSet,
+    /// batch/v1 (no controller runs: its pods are the cluster file's, owned by it).
+    Job,
 }
 
 impl WorkloadKind {
@@ -193,6 +195,7 @@ impl WorkloadKind {
             WorkloadKind::ReplicaSet => "ReplicaSet",
             WorkloadKind::StatefulSet => "StatefulSet",
             WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::Job => "Job",
         }
     }
 
@@ -203,18 +206,37 @@ impl WorkloadKind {
             WorkloadKind::ReplicaSet => "replicasets",
             WorkloadKind::StatefulSet => "statefulsets",
             WorkloadKind::DaemonSet => "daemonsets",
+            WorkloadKind::Job => "jobs",
         }
     }
 
-    pub fn from_resource(resource: &str) -> Option<Self> {
+    /// The API group (`apps`, `batch`).
+    pub fn group(self) -> &'static str {
+        match self {
+            WorkloadKind::Job => "batch",
+            _ => "apps",
+        }
+    }
+
+    /// The kind's `apiVersion`.
+    pub fn api_version(self) -> &'static str {
+        match self {
+            WorkloadKind::Job => "batch/v1",
+            _ => "apps/v1",
+        }
+    }
+
+    /// The kind of `resource` in API group `group`.
+    pub fn from_resource(group: &str, resource: &str) -> Option<Self> {
         [
             WorkloadKind::Deployment,
             WorkloadKind::ReplicaSet,
             WorkloadKind::StatefulSet,
             WorkloadKind::DaemonSet,
+            WorkloadKind::Job,
         ]
         .into_iter()
-        .find(|k| k.resource() == resource)
+        .find(|k| k.resource() == resource && k.group() == group)
     }
 }
 

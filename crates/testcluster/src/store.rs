@@ -852,10 +852,19 @@ fn workload_json(w: &Workload, g: &Inner) -> Value {
         "selector": { "matchLabels": s.selector },
         "template": { "metadata": { "labels": s.selector }, "spec": { "containers": [] } },
     });
-    if s.kind != WorkloadKind::DaemonSet {
+    if !matches!(s.kind, WorkloadKind::DaemonSet | WorkloadKind::Job) {
         spec["replicas"] = json!(s.replicas);
     }
     let status = match s.kind {
+        WorkloadKind::Job => {
+            use crate::config::Phase;
+            let done = |phase| pods.iter().filter(|p| p.spec.phase == phase).count();
+            json!({
+                "active": pods.len() - done(Phase::Succeeded) - done(Phase::Failed),
+                "succeeded": done(Phase::Succeeded), "failed": done(Phase::Failed),
+                "ready": ready,
+            })
+        }
         WorkloadKind::DaemonSet => json!({
             "currentNumberScheduled": pods.len(), "desiredNumberScheduled": pods.len(),
             "numberReady": ready, "numberAvailable": ready, "updatedNumberScheduled": pods.len(),
@@ -868,7 +877,7 @@ fn workload_json(w: &Workload, g: &Inner) -> Value {
     };
     json!({
         "kind": s.kind.as_str(),
-        "apiVersion": "apps/v1",
+        "apiVersion": s.kind.api_version(),
         "metadata": meta,
         "spec": spec,
         "status": status,

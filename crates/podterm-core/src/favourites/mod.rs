@@ -133,7 +133,7 @@ impl TryFrom<TargetRepr> for Target {
             .find(|k| k.as_str() == r.kind)
             .map(|kind| Target::Workload { kind, name: r.name })
             .ok_or_else(|| {
-                format!("unknown target kind {:?}: expected pod, deployment, statefulset, daemonset, replicaset or service", r.kind)
+                format!("unknown target kind {:?}: expected pod, deployment, statefulset, daemonset, replicaset, service or job", r.kind)
             })
     }
 }
@@ -307,7 +307,7 @@ mod tests {
         }
         assert!(Target::parse("cm/web").is_err());
         assert!(Target::parse("").is_err());
-        let err = serde_json::from_str::<Target>(r#"{"kind":"job","name":"x"}"#)
+        let err = serde_json::from_str::<Target>(r#"{"kind":"cronjob","name":"x"}"#)
             .expect_err("unknown kind");
         assert!(err.to_string().contains("unknown target kind"), "{err}");
     }
