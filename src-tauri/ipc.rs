@@ -228,7 +228,7 @@ pub struct FavouriteSummary {
     pub name: String,
     pub profile: String,
     pub namespace: String,
-    /// `deployment`, `statefulset`, `daemonset`, `replicaset`, `service` or `pod`.
+    /// `deployment`, `statefulset`, `daemonset`, `replicaset`, `service`, `job` or `pod`.
     pub kind: String,
     /// The workload's (or the fixed pod's) name.
     pub target: String,

@@ -5,7 +5,7 @@
  */
 export type FavouriteSummary = { name: string, profile: string, namespace: string, 
 /**
- * `deployment`, `statefulset`, `daemonset`, `replicaset`, `service` or `pod`.
+ * `deployment`, `statefulset`, `daemonset`, `replicaset`, `service`, `job` or `pod`.
  */
 kind: string, 
 /**
