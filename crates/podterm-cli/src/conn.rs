@@ -71,8 +71,9 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// kubectl's reading of an empty value (`-n "$NS"` with `NS` unset): the flag is not given.
-    /// `--profile` is podterm's own and stays as given (an empty name is refused as unknown).
+    /// kubectl's reading of an empty value (`-n "$NS"` with `NS` unset): the flag is not given
+    /// (`--request-timeout ""` too: [`parse_timeout`]). `--profile` is podterm's own and stays as
+    /// given (an empty name is refused as unknown).
     pub fn forget_empty(&mut self) {
         for v in [
             &mut self.namespace,
@@ -99,7 +100,7 @@ impl Conn {
                 *p = None;
             }
         }
-        self.as_groups.retain(|g| !g.is_empty());
+        // `--as-group ""` stays: kubectl counts it (a group to act as, refused without --as).
     }
 
     /// `--as` and its groups and UID over a saved profile's own (as over a kubeconfig user's):
@@ -244,8 +245,12 @@ impl Conn {
 }
 
 /// kubectl's rule: a whole number is seconds, else a Go duration (`1m30s`, `1.5h`, `500ms`);
-/// zero means no timeout. Negative durations are refused.
+/// zero means no timeout. Negative durations are refused. Empty is the flag not given (the
+/// default), as kubectl reads it.
 pub fn parse_timeout(text: &str) -> Result<RequestTimeout, String> {
+    if text.is_empty() {
+        return Ok(RequestTimeout(Some(podterm_core::exec::REQUEST_TIMEOUT)));
+    }
     let invalid = || {
         "Invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)".to_string()
     };
@@ -401,7 +406,8 @@ mod tests {
         assert_eq!(t("1m30s"), Ok(Some(Duration::from_secs(90))));
         assert_eq!(t("1.5h"), Ok(Some(Duration::from_secs(5400))));
         assert_eq!(t("250ms"), Ok(Some(Duration::from_millis(250))));
-        for bad in ["", "-1", "-1s", "5x", "s", "1.2.3s", "abc", "1 s"] {
+        assert_eq!(t(""), Ok(Some(podterm_core::exec::REQUEST_TIMEOUT)));
+        for bad in ["-1", "-1s", "5x", "s", "1.2.3s", "abc", "1 s"] {
             assert!(t(bad).is_err(), "{bad:?}");
         }
     }

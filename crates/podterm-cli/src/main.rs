@@ -430,12 +430,18 @@ mod tests {
             "",
             "--certificate-authority",
             "",
+            "--request-timeout",
+            "",
             "exec",
             "shell",
             "--",
             "true",
         ])
         .conn;
+        assert_eq!(
+            c.request_timeout(),
+            Some(podterm_core::exec::REQUEST_TIMEOUT)
+        );
         assert_eq!(c.namespace, None);
         assert_eq!(c.context, None);
         assert_eq!(c.kubeconfig, None);

@@ -300,11 +300,11 @@ fn a_corrupt_file_is_reported_and_kept() {
     std::fs::write(
         store.path(),
         br#"{"version": 1, "favourites": [{"name": "j", "profile": "p", "namespace": "n",
-            "target": {"kind": "job", "name": "x"}}]}"#,
+            "target": {"kind": "cronjob", "name": "x"}}]}"#,
     )
     .expect("write");
     let msg = store.list().expect_err("unknown kind").to_string();
-    assert!(msg.contains("unknown target kind \"job\""), "{msg}");
+    assert!(msg.contains("unknown target kind \"cronjob\""), "{msg}");
 
     // Written by a newer Podterm: say so, and keep it.
     let future = br#"{"version": 2, "favourites": [{"future": true}]}"#;
