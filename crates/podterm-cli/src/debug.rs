@@ -95,7 +95,8 @@ pub struct DebugArgs {
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
     pub share_processes: Option<bool>,
     /// With --copy-to: keep the pod's labels (left out by default, so the copy is behind no
-    /// Service and under no controller).
+    /// Service and under no controller; with --set-image alone, which only changes images, the
+    /// copy keeps them and its annotations and probes, as kubectl's does).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
     pub keep_labels: bool,
     /// With --copy-to: keep the pod's annotations.

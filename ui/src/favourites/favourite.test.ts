@@ -72,6 +72,10 @@ describe("favourite helpers", () => {
     const ds = fav("kp", { kind: "daemonset", target: "kube-proxy" });
     expect(podOwnedBy(ds, "demo", "demo", podOf("kube-proxy-7xk2p", { kind: "DaemonSet", name: "kube-proxy" }))).toBe(true);
     expect(podOwnedBy(ds, "demo", "demo", podOf("kube-proxy-7xk2p", rs("kube-proxy-7xk2p")))).toBe(false);
+    // A Job's (`podterm favourite add NAME job/migrate`): its pods name it.
+    const job = fav("m", { kind: "job", target: "migrate" });
+    expect(podOwnedBy(job, "demo", "demo", podOf("migrate-x7kq2", { kind: "Job", name: "migrate" }))).toBe(true);
+    expect(podOwnedBy(job, "demo", "demo", podOf("migrate-x7kq2", { kind: "Job", name: "migrate-2" }))).toBe(false);
     const bareRs = fav("x", { kind: "replicaset", target: "web-7c9d6b5f4" });
     expect(podOwnedBy(bareRs, "demo", "demo", webPod)).toBe(true);
     expect(podOwnedBy(fav("a.b", { target: "a.b" }), "demo", "demo", podOf("axb-7c9d6b5f4-kx2lp", rs("axb-7c9d6b5f4")))).toBe(false);

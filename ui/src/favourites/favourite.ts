@@ -41,7 +41,7 @@ export function movedOrder(names: readonly string[], name: string, delta: number
 
 /**
  * Whether `pod` (in `profile`/`namespace`) is one of `f`'s, from the pod's owner (its controller
- * ownerReference): a StatefulSet's, DaemonSet's or ReplicaSet's pod names it; a Deployment's pod
+ * ownerReference): a StatefulSet's, DaemonSet's, ReplicaSet's or Job's pod names it; a Deployment's pod
  * names the ReplicaSet the Deployment made, `TARGET-<pod-template-hash>`. A hint for the star
  * only: resolving a favourite asks the cluster. Never guessed from the pod's own name.
  */
@@ -57,6 +57,8 @@ export function podOwnedBy(f: FavouriteSummary, profile: string, namespace: stri
       return owner.kind === "DaemonSet" && owner.name === f.target;
     case "replicaset":
       return owner.kind === "ReplicaSet" && owner.name === f.target;
+    case "job":
+      return owner.kind === "Job" && owner.name === f.target;
     case "deployment":
       return owner.kind === "ReplicaSet" && deploymentOfReplicaSet(owner.name, f.target);
     default:
