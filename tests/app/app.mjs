@@ -1825,6 +1825,23 @@ test("the window's size is restored after a restart", async () => {
     assert(early.err === "ECONNREFUSED", `the waiting forward's port: ${JSON.stringify(early)}`);
     await app.exec((t) => [...document.querySelectorAll("section.forwards li.forward")].find((x) => x.querySelector(".forward-title")?.textContent === t)?.scrollIntoView({ block: "nearest" }), waiting);
     await screenshot("forward-starting");
+    // Folded, the section's title says forwards are starting (in a stopped one's red only when
+    // one has stopped).
+    const foldTitle = () => app.exec(() => {
+      const c = document.querySelector("section.forwards .fold-count");
+      return { text: c?.textContent ?? null, attention: c?.classList.contains("attention") ?? null, red: c?.querySelector(".fold-attention")?.textContent ?? null };
+    });
+    await app.exec(() => document.querySelector("section.forwards .fold-toggle")?.click());
+    const folded = await waitFor("the folded title saying forwards are starting", async () => {
+      const t = await foldTitle();
+      return /^ \u00b7 \d+(, \d+ stopped)?, [1-9]\d* starting$/.test(t.text ?? "") ? t : false;
+    }, 10_000);
+    // Only a stopped forward's count in red, never the starting ones.
+    const stopped = / (\d+ stopped),/.exec(folded.text)?.[1] ?? null;
+    assert(folded.attention === (stopped !== null) && folded.red === stopped, `the folded title's red: ${JSON.stringify(folded)}`);
+    await screenshot("forward-starting-folded");
+    await app.exec(() => document.querySelector("section.forwards .fold-toggle")?.click());
+    await waitFor("the section unfolded", async () => ((await foldTitle()).text === "" ? true : false), 10_000);
     // Its pod Ready: the forward listens in that row and reaches it.
     const ready = await fetch(`${workday.admin}/pods/demo/echo-wait-next/ready?value=true`, { method: "POST" });
     assert(ready.ok, `echo-wait-next Ready: ${ready.status}`);

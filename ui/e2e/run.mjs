@@ -3548,7 +3548,7 @@ test("a forward restored while its Deployment has no Ready pod is listed at once
   // Folded, the title says they are starting (not as needing a look: nothing failed).
   await page.click("section.forwards .fold-toggle");
   await waitText("section.forwards .fold-count", " \u00b7 2, 2 starting");
-  assert(!(await page.$eval("section.forwards .fold-count", (el) => el.classList.contains("attention"))), "starting forwards shown as needing a look");
+  assert(!(await page.$eval("section.forwards .fold-count", (el) => el.classList.contains("attention") || el.querySelector(".fold-attention") !== null)), "starting forwards shown as needing a look");
   await screenshot("forward-starting-folded");
   await page.click("section.forwards .fold-toggle");
   await page.waitForSelector(`${row(keep)} .forward-title`, { state: "visible", timeout: WAIT_MS });
@@ -3604,6 +3604,7 @@ test("the sidebar's Favourites, Clusters and Port forwards fold to their title l
   await waitText(".favourites .fold-count", ` \u00b7 ${favourites}`);
   await waitText(".profiles .fold-count", ` \u00b7 ${clusters}`);
   await waitText("section.forwards .fold-count", " \u00b7 2, 1 stopped");
+  await waitText("section.forwards .fold-count .fold-attention", "1 stopped");
   const folded = async () =>
     page.evaluate(() => ({
       expanded: [...document.querySelectorAll(".fold-toggle")].map((b) => `${b.dataset.fold}=${b.getAttribute("aria-expanded")}`).sort().join(" "),

@@ -70,7 +70,18 @@ export function foldable(section: HTMLElement, key: string, name: string): Fold 
     button.setAttribute("aria-expanded", folded ? "false" : "true");
     chevron.textContent = folded ? "\u25b8" : "\u25be";
     label.textContent = name;
-    count.textContent = foldedCount(folded, rows, needs, more);
+    // The words of foldedCount, only what needs a look in red (not the forwards still starting).
+    count.replaceChildren();
+    if (foldedCount(folded, rows, needs, more) !== "") {
+      count.append(` · ${rows}`);
+      if (needs !== "") {
+        const red = document.createElement("span");
+        red.className = "fold-attention";
+        red.textContent = needs;
+        count.append(", ", red);
+      }
+      if (more !== "") count.append(`, ${more}`);
+    }
     count.classList.toggle("attention", folded && needs !== "");
     button.title = folded ? `Show the ${name.toLowerCase()}` : `Fold the ${name.toLowerCase()} to give the pods more room`;
   };
