@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { foldedCount, loadFolded, saveFolded } from "./fold";
+import { foldedCount, foldedParts, loadFolded, saveFolded } from "./fold";
 
 describe("the sidebar's folded sections", () => {
   beforeEach(() => {
@@ -37,5 +37,12 @@ describe("the sidebar's folded sections", () => {
     expect(foldedCount(true, 3, "", "2 starting")).toBe(" · 3, 2 starting");
     expect(foldedCount(true, 3, "1 stopped", "2 starting")).toBe(" · 3, 1 stopped, 2 starting");
     expect(foldedCount(false, 3, "1 stopped", "2 starting")).toBe("");
+    // Only the stopped part needs a look.
+    expect(foldedParts(true, 3, "1 stopped", "2 starting")).toEqual([
+      { before: " · ", text: "3", attention: false },
+      { before: ", ", text: "1 stopped", attention: true },
+      { before: ", ", text: "2 starting", attention: false },
+    ]);
+    expect(foldedParts(true, 3, "", "2 starting").map((p) => p.attention)).toEqual([false, false]);
   });
 });

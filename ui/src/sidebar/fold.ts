@@ -32,8 +32,27 @@ export function saveFolded(key: string, folded: boolean): void {
  * (`detail`: forwards still starting); unfolded, nothing.
  */
 export function foldedCount(folded: boolean, count: number, attention = "", detail = ""): string {
-  if (!folded || count <= 0) return "";
-  return [` · ${count}`, attention, detail].filter((part) => part !== "").join(", ");
+  return foldedParts(folded, count, attention, detail)
+    .map((part) => part.before + part.text)
+    .join("");
+}
+
+/** A part of the folded title: the words, what goes before them, and whether they need a look. */
+export interface FoldedPart {
+  before: string;
+  text: string;
+  attention: boolean;
+}
+
+/** [`foldedCount`]'s words in their parts, so that the title can show the one needing a look in red. */
+export function foldedParts(folded: boolean, count: number, attention = "", detail = ""): FoldedPart[] {
+  if (!folded || count <= 0) return [];
+  const parts = [
+    { text: `${count}`, attention: false },
+    { text: attention, attention: true },
+    { text: detail, attention: false },
+  ].filter((part) => part.text !== "");
+  return parts.map((part, i) => ({ ...part, before: i === 0 ? " · " : ", " }));
 }
 
 export interface Fold {
@@ -72,15 +91,15 @@ export function foldable(section: HTMLElement, key: string, name: string): Fold 
     label.textContent = name;
     // The words of foldedCount, only what needs a look in red (not the forwards still starting).
     count.replaceChildren();
-    if (foldedCount(folded, rows, needs, more) !== "") {
-      count.append(` · ${rows}`);
-      if (needs !== "") {
-        const red = document.createElement("span");
-        red.className = "fold-attention";
-        red.textContent = needs;
-        count.append(", ", red);
+    for (const part of foldedParts(folded, rows, needs, more)) {
+      if (!part.attention) {
+        count.append(part.before + part.text);
+        continue;
       }
-      if (more !== "") count.append(`, ${more}`);
+      const red = document.createElement("span");
+      red.className = "fold-attention";
+      red.textContent = part.text;
+      count.append(part.before, red);
     }
     count.classList.toggle("attention", folded && needs !== "");
     button.title = folded ? `Show the ${name.toLowerCase()}` : `Fold the ${name.toLowerCase()} to give the pods more room`;
