@@ -268,13 +268,17 @@ pub struct ResolvedFavourite {
     pub name: String,
     pub profile: String,
     pub namespace: String,
-    /// The newest Ready pod of the workload at this moment (or the fixed pod).
+    /// The newest Ready pod of the workload at this moment (or the fixed pod); with none Ready,
+    /// the newest whose containers all run (`unready` says so).
     pub pod: String,
     pub container: String,
     /// `null`: the shell fallback.
     pub command: Option<Vec<String>>,
     /// Open it in a debug container beside `container` (with the debug image setting).
     pub debug: bool,
+    /// No pod of the workload was Ready, so `pod` runs but is not Ready: the note to show
+    /// (escaped), `No Ready pod for deployment/web; using web-abc (not Ready: …)`.
+    pub unready: Option<String>,
 }
 
 /// Something asked from outside the window (the tray, a second launch with `--connect`, a

@@ -122,6 +122,7 @@ pub async fn resolve(profiles: &Profiles, name: &str) -> Result<ResolvedFavourit
         container: r.container,
         command: (!fav.command.is_empty()).then(|| fav.command.clone()),
         debug: fav.debug,
+        unready: r.unready,
     })
 }
 

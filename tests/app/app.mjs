@@ -617,6 +617,32 @@ test("a podterm://connect/web link is served the same way", async () => {
   await expectFavouriteTab(before, "podterm://connect/web");
 });
 
+test("a favourite whose pods all run but none is Ready opens in the newest, and its tab says so", async () => {
+  const pods = ["web-6b7f9c8d5-p9m7q", "web-6b7f9c8d5-h2x4k"];
+  const ready = async (value) => {
+    for (const pod of pods) {
+      const res = await fetch(`${admin}/pods/demo/${pod}/ready?value=${value}`, { method: "POST" });
+      assert(res.ok, `admin ready=${value} ${pod}: HTTP ${res.status} ${await res.text()}`);
+    }
+  };
+  await ready(false);
+  try {
+    const before = (await tabs()).map((t) => t.id);
+    await app.click('.favourite[data-favourite="web"] .favourite-name');
+    const tab = await app.waitUntil("the favourite's tab", 15_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), before);
+    await waitTabState(tab.id, "connected");
+    await waitForLine(tab.id, (l) => l === "[No Ready pod for deployment/web; using web-6b7f9c8d5-p9m7q (not Ready: container web not ready)]", "the note that the pod is not Ready");
+    await waitForLine(tab.id, isPrompt, "a prompt");
+    await typeLine(tab.id, 'echo "pod=$HOSTNAME"');
+    await waitForLine(tab.id, (l) => l === "pod=web-6b7f9c8d5-p9m7q", "the name of the newest web pod");
+    await screenshot("favourite-not-ready");
+    await app.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+    await app.waitUntil("the tab closed", 10_000, (id) => !window.__podterm.tabs().some((t) => t.id === id), tab.id);
+  } finally {
+    await ready(true);
+  }
+});
+
 test("Ctrl+Tab and Alt+N switch tabs, and none of them reaches the shell", async () => {
   const all = await tabs();
   assert(all.length >= 3, `only ${all.length} tabs`);

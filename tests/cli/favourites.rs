@@ -342,18 +342,31 @@ async fn connect_runs_in_the_newest_ready_pod() {
     assert!(c.mark_terminating("demo", "web-6b7f9c8d5-h2x4k"));
     assert_eq!(hostname(web_host).await.stdout, "web-6b7f9c8d5-n3w01\n");
 
-    // None Ready: which pods there are, and why each is not Ready.
+    // None Ready, one running (its readiness probe fails): that one, said on stderr.
     assert!(c.set_ready("demo", "web-6b7f9c8d5-n3w01", false));
     new.name = "web-6b7f9c8d5-n3w02".into();
     new.age_seconds = 1;
     new.phase = Phase::Pending;
     c.apply_pod(new);
+    let out = podterm(cfg, web_host).await;
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "web-6b7f9c8d5-n3w01\n",
+            "No Ready pod for deployment/web; using web-6b7f9c8d5-n3w01 (not Ready: container \
+             web not ready)\n"
+        )
+    );
+
+    // Nothing that runs: which pods there are, and why each is not Ready.
+    assert!(c.mark_terminating("demo", "web-6b7f9c8d5-n3w01"));
     let err = fails(cfg, &["connect", "web", "--", "true"]).await;
     assert_eq!(
         err,
         "error: no Ready pod for deployment/web in namespace demo: \
          web-6b7f9c8d5-n3w02 (Pending: ContainerCreating), \
-         web-6b7f9c8d5-n3w01 (not Ready: container web not ready), \
+         web-6b7f9c8d5-n3w01 (terminating), \
          web-6b7f9c8d5-p9m7q (terminating), web-6b7f9c8d5-h2x4k (terminating)\n"
     );
 }

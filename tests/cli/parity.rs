@@ -521,9 +521,52 @@ async fn workloads_and_selectors_pick_the_newest_ready_pod() {
     let (_, name, _) = host(&["exec", "deploy/web", "--", "sh", "-c", "echo $HOSTNAME"]).await;
     assert_eq!(name, "web-6b7f9c8d5-zz9new");
 
-    // Nothing Ready: an error that says which pods exist and why.
+    // Nothing Ready, two running (a readiness probe fails): the newest of those, as kubectl
+    // takes a pod that runs, with a note.
     assert!(c.set_ready("demo", "web-6b7f9c8d5-zz9new", false));
     assert!(c.set_ready("demo", "web-6b7f9c8d5-h2x4k", false));
+    for args in [
+        &["exec", "deploy/web", "--", "sh", "-c", "echo $HOSTNAME"][..],
+        &["exec", "-l", "app=web", "--", "sh", "-c", "echo $HOSTNAME"],
+    ] {
+        let out = run(&pt, &c, args, None, &[]).await;
+        let target = if args[1] == "-l" {
+            "pods with labels app=web"
+        } else {
+            "deployment/web"
+        };
+        assert_eq!(
+            (
+                out.code,
+                String::from_utf8_lossy(&out.stdout).as_ref(),
+                out.stderr.as_str()
+            ),
+            (
+                0,
+                "web-6b7f9c8d5-zz9new\n",
+                format!(
+                    "No Ready pod for {target}; using web-6b7f9c8d5-zz9new (not Ready: \
+                     container web not ready)\n"
+                )
+                .as_str()
+            ),
+            "{args:?}"
+        );
+    }
+    // -q says nothing.
+    let out = run(
+        &pt,
+        &c,
+        &["exec", "-q", "deploy/web", "--", "true"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+
+    // Nothing that runs: an error that says which pods exist and why.
+    assert!(c.mark_terminating("demo", "web-6b7f9c8d5-zz9new"));
+    assert!(c.mark_terminating("demo", "web-6b7f9c8d5-h2x4k"));
     let (code, _, err) = host(&["exec", "deploy/web", "--", "true"]).await;
     assert_eq!(code, 1);
     assert!(
@@ -531,10 +574,7 @@ async fn workloads_and_selectors_pick_the_newest_ready_pod() {
         "{err}"
     );
     assert!(err.contains("web-6b7f9c8d5-p9m7q (terminating)"), "{err}");
-    assert!(
-        err.contains("web-6b7f9c8d5-zz9new (not Ready: container web not ready)"),
-        "{err}"
-    );
+    assert!(err.contains("web-6b7f9c8d5-zz9new (terminating)"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -753,7 +793,60 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
     for pod in ["web-6b7f9c8d5-p9m7q", "web-6b7f9c8d5-h2x4k"] {
         assert!(c.set_ready("demo", pod, false), "{pod}");
     }
-    // None Ready within the time: what there is and why, and how long it waited.
+    // None Ready within the time, both running: the newest of them, once the time is up.
+    for args in [&[
+        "exec",
+        "deploy/web",
+        "--pod-running-timeout=1s",
+        "--",
+        "sh",
+        "-c",
+        "echo $HOSTNAME",
+    ][..]]
+    {
+        let out = run(&podterm(), &c, args, None, &[]).await;
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(
+            (out.code, String::from_utf8_lossy(&out.stdout).as_ref()),
+            (0, "web-6b7f9c8d5-p9m7q\n"),
+            "{args:?}: {out:?}"
+        );
+        assert_eq!(lines.len(), 2, "{args:?}: {}", out.stderr);
+        assert!(
+            lines[0].starts_with("Waiting up to 1 s for a Ready pod of deployment/web: "),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(
+            lines[1],
+            "No Ready pod for deployment/web; using web-6b7f9c8d5-p9m7q (not Ready: container \
+             web not ready)"
+        );
+    }
+    // attach takes it too (its main process runs on: the note is read, then it is stopped).
+    let home = tempfile::tempdir().expect("home");
+    let args = ["attach", "deploy/web", "--pod-running-timeout=1s"];
+    let mut child = spawn_piped(&podterm(), &c, home.path(), &args);
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut said = vec![];
+    while said.len() < 2 {
+        let line = tokio::time::timeout(Duration::from_secs(60), stderr.next_line())
+            .await
+            .expect("attach says what it does")
+            .expect("stderr");
+        said.push(line.unwrap_or_else(|| panic!("attach ended: {said:?}")));
+    }
+    assert_eq!(
+        said[1],
+        "No Ready pod for deployment/web; using web-6b7f9c8d5-p9m7q (not Ready: container web \
+         not ready)"
+    );
+    let _ = child.kill().await;
+
+    // None that runs either: what there is and why, and how long it waited.
+    for pod in ["web-6b7f9c8d5-p9m7q", "web-6b7f9c8d5-h2x4k"] {
+        assert!(c.mark_terminating("demo", pod), "{pod}");
+    }
     for args in [
         &[
             "exec",
@@ -770,7 +863,7 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
         assert_eq!(lines.len(), 2, "{args:?}: {}", out.stderr);
         assert!(
             lines[0].starts_with("Waiting up to 1 s for a Ready pod of deployment/web: ")
-                && lines[0].contains("web-6b7f9c8d5-h2x4k (not Ready: container web not ready)"),
+                && lines[0].contains("web-6b7f9c8d5-h2x4k (terminating)"),
             "{args:?}: {}",
             out.stderr
         );
@@ -782,7 +875,17 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
         );
     }
 
-    // One comes Ready while it waits: the command runs in that one.
+    // One that runs but is not Ready yet (just rolled out) is waited for, not taken at once;
+    // it comes Ready while the command waits, and the command runs in it.
+    let mut new = testcluster::ClusterSpec::demo()
+        .pods
+        .into_iter()
+        .find(|p| p.name.starts_with("web-"))
+        .expect("web pod");
+    new.name = "web-6b7f9c8d5-l8t3r".into();
+    new.age_seconds = 1;
+    new.ready = false;
+    c.apply_pod(new);
     let home = tempfile::tempdir().expect("home");
     let mut child = spawn_piped(
         &podterm(),
@@ -808,9 +911,9 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
         first.starts_with("Waiting up to 120 s for a Ready pod of deployment/web"),
         "{first}"
     );
-    assert!(c.set_ready("demo", "web-6b7f9c8d5-h2x4k", true));
+    assert!(c.set_ready("demo", "web-6b7f9c8d5-l8t3r", true));
     let (code, stdout) = client::finish(&mut child, Duration::from_secs(60)).await;
-    assert_eq!((code, stdout.as_str()), (Some(0), "web-6b7f9c8d5-h2x4k\n"));
+    assert_eq!((code, stdout.as_str()), (Some(0), "web-6b7f9c8d5-l8t3r\n"));
 
     // The flag's own errors, in kubectl's words (zero after parsing, as kubectl checks it).
     for (value, said) in [

@@ -1474,8 +1474,26 @@ async fn favourites_follow_the_workload_and_keep_their_order() {
         .expect("demo"));
     let r = a.resolve_favourite("web").await.expect("resolve again");
     assert_eq!(r.pod, "web-6b7f9c8d5-h2x4k");
+    assert!(r.unready.is_none(), "{r:?}");
+    // Not Ready, its container running (a readiness probe fails): taken, and said.
     assert!(a
         .with_demo_cluster(|c| c.set_ready("demo", "web-6b7f9c8d5-h2x4k", false))
+        .await
+        .expect("demo"));
+    let r = a.resolve_favourite("web").await.expect("a pod that runs");
+    assert_eq!(
+        (r.pod.as_str(), r.unready.as_deref()),
+        (
+            "web-6b7f9c8d5-h2x4k",
+            Some(
+                "No Ready pod for deployment/web; using web-6b7f9c8d5-h2x4k \
+                 (not Ready: container web not ready)"
+            )
+        )
+    );
+    // Terminating: nothing to take.
+    assert!(a
+        .with_demo_cluster(|c| c.mark_terminating("demo", "web-6b7f9c8d5-h2x4k"))
         .await
         .expect("demo"));
     let e = a.resolve_favourite("web").await.expect_err("none Ready");

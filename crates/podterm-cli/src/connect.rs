@@ -69,6 +69,9 @@ pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failu
     })
     .await
     .map_err(hint)?;
+    if let (Some(n), false) = (&found.unready, a.quiet) {
+        eprintln!("{n}");
+    }
     // A debug favourite's line below names the container it goes beside: the note would only
     // list the debug containers it adds to.
     if let (Some(n), false, false) = (&found.note, a.quiet, fav.debug) {

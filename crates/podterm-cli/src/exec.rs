@@ -101,34 +101,66 @@ pub(crate) async fn find_pod(
     quiet: bool,
     again: &str,
 ) -> Result<k8s_openapi::api::core::v1::Pod, Failure> {
+    let hint = |e: PodError| none_ready(e, &cluster.namespace, again);
     let (client, namespace) = (&cluster.client, cluster.namespace.as_str());
-    let hint = |e: PodError| match &e {
-        PodError::NoneReady {
-            crashing: Some(c), ..
-        } => Failure::new(format!("{e}. {}", copy_words(c, namespace, again))),
-        _ => e.into(),
-    };
     let Some(wait) = wait else {
         return within(limit, pods::resolve(client, namespace, target))
             .await
             .map_err(hint);
     };
-    let said = |now: &str| {
+    // Each request within the request timeout, the whole within the wait besides.
+    let waiting = pods::resolve_waiting(client, namespace, target, wait, said(target, wait, quiet));
+    within(limit.map(|l| l + wait), waiting).await.map_err(hint)
+}
+
+/// The pod to exec in or attach to: as [`find_pod`], but with no pod Ready (when the wait, if
+/// any, is over), the newest whose containers all run is taken, as kubectl takes it; a note says
+/// so on stderr, unless quiet.
+pub(crate) async fn find_pod_to_run(
+    cluster: &podterm_core::cluster::Cluster,
+    target: &PodTarget,
+    wait: Option<std::time::Duration>,
+    limit: Option<std::time::Duration>,
+    quiet: bool,
+    again: &str,
+) -> Result<k8s_openapi::api::core::v1::Pod, Failure> {
+    let hint = |e: PodError| none_ready(e, &cluster.namespace, again);
+    let (client, namespace) = (&cluster.client, cluster.namespace.as_str());
+    let found = match wait {
+        None => within(limit, pods::resolve_to_run(client, namespace, target)).await,
+        Some(wait) => {
+            let said = said(target, wait, quiet);
+            let waiting = pods::resolve_waiting_to_run(client, namespace, target, wait, said);
+            within(limit.map(|l| l + wait), waiting).await
+        }
+    }
+    .map_err(hint)?;
+    if let (Some(note), false) = (&found.unready, quiet) {
+        eprintln!("{note}");
+    }
+    Ok(found.pod)
+}
+
+/// What is said on stderr (unless quiet) when a wait for a Ready pod starts.
+fn said(target: &PodTarget, wait: std::time::Duration, quiet: bool) -> impl FnOnce(&str) + '_ {
+    move |now: &str| {
         if !quiet {
             eprintln!(
                 "Waiting up to {} for a Ready pod of {target}: {now}",
                 podterm_core::cluster::duration_words(wait)
             );
         }
-    };
-    // Each request within the request timeout, the whole within the wait besides.
-    let whole = limit.map(|l| l + wait);
-    within(
-        whole,
-        pods::resolve_waiting(client, namespace, target, wait, said),
-    )
-    .await
-    .map_err(hint)
+    }
+}
+
+/// No pod to take: the error, and for a pod that crashes as it starts, the copy to debug.
+fn none_ready(e: PodError, namespace: &str, again: &str) -> Failure {
+    match &e {
+        PodError::NoneReady {
+            crashing: Some(c), ..
+        } => Failure::new(format!("{e}. {}", copy_words(c, namespace, again))),
+        _ => e.into(),
+    }
 }
 
 /// What to do about a pod whose container crashes as it starts: a command that debugs a copy of
@@ -235,7 +267,7 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
         return crate::fanout::exec_all(a, &cluster, &pod_target, conn.request_timeout()).await;
     }
     let limit = conn.request_timeout();
-    let pod = find_pod(
+    let pod = find_pod_to_run(
         &cluster,
         &pod_target,
         a.pod_running_timeout,
@@ -293,7 +325,7 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
     let cluster = connect(conn).await?;
     let limit = conn.request_timeout();
     let target = PodTarget::parse(&a.target)?;
-    let pod = find_pod(
+    let pod = find_pod_to_run(
         &cluster,
         &target,
         a.pod_running_timeout,

@@ -356,6 +356,55 @@ pub async fn resolve(
         return get_pod(client, namespace, name).await;
     }
     let pods = matching(client, namespace, target).await?;
+    resolve_picked(target, namespace, pods)
+}
+
+/// The pod to run a command in or attach to ([`resolve_to_run`]).
+#[derive(Debug, Clone)]
+pub struct ToRun {
+    pub pod: Pod,
+    /// Set when no pod of the workload or selector was Ready and this one, whose containers all
+    /// run, was taken instead (as kubectl takes it): a line saying so, to show as a note
+    /// (escaped, [`unready_note`]).
+    pub unready: Option<String>,
+}
+
+/// The note said when a pod that is not Ready was taken: `No Ready pod for deployment/web;
+/// using web-abc (not Ready: container web not ready)`. The pod's name and reason are the
+/// server's words: shown escaped and cut.
+pub fn unready_note(target: &PodTarget, pod: &Pod) -> String {
+    crate::text::shown(&format!(
+        "No Ready pod for {target}; using {} ({})",
+        pod.metadata.name.as_deref().unwrap_or("?"),
+        not_ready_reason(pod)
+    ))
+}
+
+/// Finds the pod to exec in or attach to now: as [`resolve`], but when a workload or selector
+/// has no Ready pod, its newest pod whose containers all run ([`runs_unready`]) is taken, with a
+/// note. A readiness probe that fails is what one execs in to find out why; kubectl's exec and
+/// attach take such a pod too. Nothing running (pending, crashing, terminating, finished) is
+/// still [`PodError::NoneReady`], naming each pod and why.
+pub async fn resolve_to_run(
+    client: &kube::Client,
+    namespace: &str,
+    target: &PodTarget,
+) -> Result<ToRun, PodError> {
+    if let PodTarget::Pod(name) = target {
+        let pod = get_pod(client, namespace, name).await?;
+        return Ok(ToRun { pod, unready: None });
+    }
+    let pods = matching(client, namespace, target).await?;
+    let fallback = newest_running_unready(&pods);
+    match (resolve_picked(target, namespace, pods), fallback) {
+        (Ok(pod), _) => Ok(ToRun { pod, unready: None }),
+        (Err(_), Some(pod)) => Ok(unready_to_run(target, pod)),
+        (Err(e), None) => Err(e),
+    }
+}
+
+/// The newest Ready pod of `pods`, else [`PodError::NoneReady`] for `target`.
+fn resolve_picked(target: &PodTarget, namespace: &str, pods: Vec<Pod>) -> Result<Pod, PodError> {
     let crashing = crashing(&pods);
     pick_newest_ready(pods).map_err(|detail| PodError::NoneReady {
         target: target.to_string(),
@@ -364,6 +413,39 @@ pub async fn resolve(
         detail: crate::text::shown(&detail),
         crashing,
     })
+}
+
+/// `pod`, not Ready, taken for `target`, with the note that says so.
+fn unready_to_run(target: &PodTarget, pod: Pod) -> ToRun {
+    ToRun {
+        unready: Some(unready_note(target, &pod)),
+        pod,
+    }
+}
+
+/// Whether a pod that is not Ready still runs all its containers, so a command can run in it:
+/// not terminating, `Running`, each container's state `running` (a readiness probe that fails,
+/// or has not passed yet). A container waiting (crashing, being created) or ended is not.
+pub fn runs_unready(p: &Pod) -> bool {
+    let status = p.status.as_ref();
+    let containers = status
+        .and_then(|s| s.container_statuses.as_deref())
+        .unwrap_or_default();
+    p.metadata.deletion_timestamp.is_none()
+        && !is_ready(p)
+        && status.and_then(|s| s.phase.as_deref()) == Some("Running")
+        && !containers.is_empty()
+        && containers
+            .iter()
+            .all(|c| c.state.as_ref().is_some_and(|s| s.running.is_some()))
+}
+
+/// The newest of `pods` that [`runs_unready`].
+fn newest_running_unready(pods: &[Pod]) -> Option<Pod> {
+    pods.iter()
+        .filter(|p| runs_unready(p))
+        .min_by(|a, b| newest_first(a, b))
+        .cloned()
 }
 
 /// As [`resolve`], waiting up to `wait` for a workload or selector to have a Ready pod when it
@@ -377,25 +459,63 @@ pub async fn resolve_waiting(
     wait: std::time::Duration,
     on_wait: impl FnOnce(&str),
 ) -> Result<Pod, PodError> {
+    let found = waiting(client, namespace, target, wait, on_wait, false).await?;
+    Ok(found.pod)
+}
+
+/// As [`resolve_waiting`] for exec and attach: when the time is up with no pod Ready, the newest
+/// pod whose containers all run is taken, with a note ([`resolve_to_run`]). A pod that runs but
+/// is not yet Ready (just rolled out) is waited for first.
+pub async fn resolve_waiting_to_run(
+    client: &kube::Client,
+    namespace: &str,
+    target: &PodTarget,
+    wait: std::time::Duration,
+    on_wait: impl FnOnce(&str),
+) -> Result<ToRun, PodError> {
+    waiting(client, namespace, target, wait, on_wait, true).await
+}
+
+/// [`resolve_waiting`], and with `unready_too` [`resolve_waiting_to_run`].
+async fn waiting(
+    client: &kube::Client,
+    namespace: &str,
+    target: &PodTarget,
+    wait: std::time::Duration,
+    on_wait: impl FnOnce(&str),
+    unready_too: bool,
+) -> Result<ToRun, PodError> {
     let selector = match target {
-        PodTarget::Pod(_) => return resolve(client, namespace, target).await,
+        PodTarget::Pod(_) if unready_too => return resolve_to_run(client, namespace, target).await,
+        PodTarget::Pod(_) => {
+            let pod = resolve(client, namespace, target).await?;
+            return Ok(ToRun { pod, unready: None });
+        }
         PodTarget::Selector(s) => s.clone(),
         PodTarget::Workload { kind, name } => {
             workload_selector(client, namespace, *kind, name).await?
         }
     };
     let mut last_crashing = None;
+    let mut last_unready = None;
     let pick = |pods: Vec<Pod>| {
         last_crashing = crashing(&pods);
+        if unready_too {
+            last_unready = newest_running_unready(&pods);
+        }
         pick_newest_ready(pods).map_err(|detail| crate::text::shown(&detail))
     };
     let found = watch_until(client, namespace, &selector, wait, pick, on_wait).await?;
-    found.map_err(|detail| PodError::NoneReady {
-        target: target.to_string(),
-        namespace: namespace.to_string(),
-        detail: format!("{detail} (waited {})", crate::cluster::duration_words(wait)),
-        crashing: last_crashing,
-    })
+    match (found, last_unready) {
+        (Ok(pod), _) => Ok(ToRun { pod, unready: None }),
+        (Err(_), Some(pod)) => Ok(unready_to_run(target, pod)),
+        (Err(detail), None) => Err(PodError::NoneReady {
+            target: target.to_string(),
+            namespace: namespace.to_string(),
+            detail: format!("{detail} (waited {})", crate::cluster::duration_words(wait)),
+            crashing: last_crashing,
+        }),
+    }
 }
 
 /// Looks at the pods of `selector` until `pick` takes them or `wait` is over (counted from the
@@ -1067,6 +1187,102 @@ mod tests {
         let err = pick_newest_ready(vec![timed("a", "2026-01-01T00:00:00Z", false, false)])
             .expect_err("none");
         assert_eq!(err, "a (not Ready)");
+    }
+
+    #[test]
+    fn with_none_ready_the_newest_pod_whose_containers_all_run_is_taken_with_a_note() {
+        let at = |name: &str, created: &str, phase: &str, states: &[&str], deleting: bool| {
+            let statuses: Vec<serde_json::Value> = states
+                .iter()
+                .enumerate()
+                .map(|(i, st)| {
+                    let state = match *st {
+                        "running" => serde_json::json!({"running": {}}),
+                        w => serde_json::json!({"waiting": {"reason": w}}),
+                    };
+                    serde_json::json!({"name": format!("c{i}"), "ready": false,
+                        "restartCount": 0, "image": "i", "imageID": "", "state": state})
+                })
+                .collect();
+            let mut v = serde_json::json!({
+                "metadata": { "name": name, "creationTimestamp": created },
+                "spec": { "containers": [{"name": "c0"}] },
+                "status": { "phase": phase, "containerStatuses": statuses,
+                    "conditions": [{"type": "Ready", "status": "False"}] },
+            });
+            if deleting {
+                v["metadata"]["deletionTimestamp"] = serde_json::json!("2026-01-09T00:00:00Z");
+            }
+            serde_json::from_value::<Pod>(v).expect("pod")
+        };
+        let old = at(
+            "old",
+            "2026-01-01T00:00:00Z",
+            "Running",
+            &["running"],
+            false,
+        );
+        let newer = at(
+            "newer",
+            "2026-01-02T00:00:00Z",
+            "Running",
+            &["running", "running"],
+            false,
+        );
+        let not_taken = [
+            at(
+                "pending",
+                "2026-01-05T00:00:00Z",
+                "Pending",
+                &["ContainerCreating"],
+                false,
+            ),
+            at(
+                "crashing",
+                "2026-01-05T00:00:00Z",
+                "Running",
+                &["running", "CrashLoopBackOff"],
+                false,
+            ),
+            at(
+                "going",
+                "2026-01-05T00:00:00Z",
+                "Running",
+                &["running"],
+                true,
+            ),
+            at("no-status", "2026-01-05T00:00:00Z", "Running", &[], false),
+        ];
+        for p in &not_taken {
+            assert!(!runs_unready(p), "{:?}", p.metadata.name);
+        }
+        assert!(runs_unready(&old) && runs_unready(&newer));
+        let mut pods = not_taken.to_vec();
+        pods.extend([old.clone(), newer.clone()]);
+        let taken = newest_running_unready(&pods).expect("one runs");
+        assert_eq!(taken.metadata.name.as_deref(), Some("newer"));
+        assert_eq!(newest_running_unready(&not_taken), None);
+        // A Ready pod is not "unready".
+        let ready = timed("ready", "2026-01-01T00:00:00Z", true, false);
+        assert!(!runs_unready(&ready));
+        let target = PodTarget::Workload {
+            kind: WorkloadKind::Deployment,
+            name: "web".into(),
+        };
+        assert_eq!(
+            unready_note(&target, &taken),
+            "No Ready pod for deployment/web; using newer (not Ready: container c0 not ready; \
+             container c1 not ready)"
+        );
+        // The server's words are escaped.
+        let hostile = at(
+            "a\u{1b}[2Jb",
+            "2026-01-01T00:00:00Z",
+            "Running",
+            &["running"],
+            false,
+        );
+        assert!(!unready_note(&target, &hostile).contains('\u{1b}'));
     }
 
     fn with_status(name: &str, status: serde_json::Value) -> Pod {

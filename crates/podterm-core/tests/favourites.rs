@@ -539,14 +539,41 @@ async fn a_deployment_favourite_follows_a_rollout_to_the_new_pod() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_ready_pod_names_each_pod_and_why() {
+async fn no_ready_pod_takes_the_newest_that_runs_else_names_each_pod_and_why() {
     let (c, client) = cluster().await;
     c.apply_pod(new_web_pod("n3w01", 5, Phase::Running, false));
     c.apply_pod(new_web_pod("n3w02", 1, Phase::Pending, false));
     assert!(c.mark_terminating("demo", "web-6b7f9c8d5-p9m7q"));
     assert!(c.set_ready("demo", "web-6b7f9c8d5-h2x4k", false));
 
-    let err = favourites::resolve(&client, &fav("web", deploy("web")))
+    // None Ready: the newest whose container runs (its readiness probe fails), said so.
+    let web = fav("web", deploy("web"));
+    let r = favourites::resolve(&client, &web)
+        .await
+        .expect("a pod that runs");
+    assert_eq!(r.pod_name, format!("{NEW_RS}-n3w01"));
+    assert_eq!(
+        r.unready.as_deref(),
+        Some(
+            format!(
+                "No Ready pod for deployment/web; using {NEW_RS}-n3w01 \
+                 (not Ready: container web not ready)"
+            )
+            .as_str()
+        )
+    );
+    // A Ready one is taken before it, and says nothing.
+    assert!(c.set_ready("demo", "web-6b7f9c8d5-h2x4k", true));
+    let r = favourites::resolve(&client, &web).await.expect("Ready");
+    assert_eq!(
+        (r.pod_name.as_str(), r.unready),
+        ("web-6b7f9c8d5-h2x4k", None)
+    );
+
+    // Nothing that runs: each pod and why it is not Ready.
+    assert!(c.mark_terminating("demo", "web-6b7f9c8d5-h2x4k"));
+    assert!(c.mark_terminating("demo", &format!("{NEW_RS}-n3w01")));
+    let err = favourites::resolve(&client, &web)
         .await
         .expect_err("nothing Ready");
     assert!(
@@ -558,9 +585,9 @@ async fn no_ready_pod_names_each_pod_and_why() {
         format!(
             "no Ready pod for deployment/web in namespace demo: \
              {NEW_RS}-n3w02 (Pending: ContainerCreating), \
-             {NEW_RS}-n3w01 (not Ready: container web not ready), \
+             {NEW_RS}-n3w01 (terminating), \
              web-6b7f9c8d5-p9m7q (terminating), \
-             web-6b7f9c8d5-h2x4k (not Ready: container web not ready)"
+             web-6b7f9c8d5-h2x4k (terminating)"
         )
     );
 

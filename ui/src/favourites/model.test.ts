@@ -81,6 +81,7 @@ const resolved = (pod: string, extra: Partial<ResolvedFavourite> = {}): Resolved
   container: "nginx",
   command: null,
   debug: false,
+  unready: null,
   ...extra,
 });
 
@@ -239,6 +240,30 @@ describe("a favourite's tab", () => {
     expect(await resolveForTab(f.backend, tabs, tab.id, 2)).toMatchObject({ pod: "web-bbb-22222" });
     expect(tab.target.pod).toBe("web-bbb-22222");
     expect(f.calls).toEqual(["resolve web", "resolve web"]);
+  });
+
+  it("with no pod Ready, the pod taken that runs, not Ready, is said; a Ready one says nothing", async () => {
+    const f = fakeBackend();
+    const tabs = new TabModel(() => 0);
+    const tab = tabs.open(placeholderTarget(fav("web")), { name: "web", target: "deployment/web" });
+    const notes: string[] = [];
+    const note = "No Ready pod for deployment/web; using web-aaa-11111 (not Ready: container nginx not ready)";
+    f.resolveTo.push(resolved("web-aaa-11111", { unready: note }));
+    expect(await resolveForTab(f.backend, tabs, tab.id, 1, (n) => notes.push(n))).toMatchObject({ pod: "web-aaa-11111" });
+    expect(notes).toEqual([note]);
+    tabs.sessionOpened(tab.id, 1, 7);
+    tabs.sessionState(tab.id, 1, { state: "exited", code: 0, outputBytes: 0 });
+    tabs.reopen(tab.id);
+    f.resolveTo.push(resolved("web-aaa-11111"));
+    expect(await resolveForTab(f.backend, tabs, tab.id, 2, (n) => notes.push(n))).toMatchObject({ pod: "web-aaa-11111" });
+    expect(notes).toEqual([note]);
+    // A tab closed while it resolved says nothing.
+    const other = tabs.open(placeholderTarget(fav("web")), { name: "web" });
+    f.resolveTo.push(resolved("web-aaa-11111", { unready: note }));
+    const late = resolveForTab(f.backend, tabs, other.id, 1, (n) => notes.push(n));
+    tabs.close(other.id);
+    expect(await late).toBeNull();
+    expect(notes).toEqual([note]);
   });
 
   it("a debug favourite opens in a debug container beside its container, with the debug image setting", async () => {

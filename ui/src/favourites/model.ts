@@ -17,20 +17,24 @@ import { movedOrder } from "./favourite";
  * The first step of an attempt of a favourite's tab: resolve the favourite to the pod it means
  * now. Returns the target to open, or null when there is nothing to open (the resolve failed, and
  * the tab says so; or the tab was closed or reopened meanwhile). A tab without a favourite keeps
- * its target.
+ * its target. `unready` is told the backend's note when no pod of the workload was Ready and one
+ * that runs, not Ready, was taken (its readiness probe fails: what one opens a shell to look at).
  */
 export async function resolveForTab(
   backend: Pick<Backend, "resolveFavourite">,
   tabs: TabModel,
   tabId: number,
   attempt: number,
+  unready?: (note: string) => void,
 ): Promise<SessionTarget | null> {
   const tab = tabs.get(tabId);
   if (!tab) return null;
   if (!tab.favourite) return tab.target;
   let target: SessionTarget;
+  let note: string | null;
   try {
     const r = await backend.resolveFavourite(tab.favourite.name);
+    note = r.unready;
     target = { profile: r.profile, namespace: r.namespace, pod: r.pod, container: r.container, command: r.command };
     // A debug favourite: our debug container beside the container (the name is the engine's).
     if (r.debug) target.debug = { image: currentDebugImage(), name: "" };
@@ -38,7 +42,9 @@ export async function resolveForTab(
     tabs.resolveFailed(tabId, attempt, errorMessage(err), crashingOf(err));
     return null;
   }
-  return tabs.resolved(tabId, attempt, target) ? target : null;
+  if (!tabs.resolved(tabId, attempt, target)) return null;
+  if (note !== null) unready?.(note);
+  return target;
 }
 
 export interface FavouritesHooks {

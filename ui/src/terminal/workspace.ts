@@ -512,7 +512,8 @@ export class Workspace {
       this.openSession(tab, attempt, ticket);
       return;
     }
-    void resolveForTab(this.backend, this.model, tab.id, attempt).then((target) => {
+    const unready = (note: string) => rt.view.notice(note);
+    void resolveForTab(this.backend, this.model, tab.id, attempt, unready).then((target) => {
       if (target) {
         this.openSession(tab, attempt, ticket);
         return;

@@ -1,5 +1,5 @@
-//! Where a favourite leads now: the newest Ready pod of its workload (or its fixed pod), and the
-//! workload to favourite for a pod.
+//! Where a favourite leads now: the newest Ready pod of its workload (else its newest pod that
+//! runs, not Ready), or its fixed pod; and the workload to favourite for a pod.
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
@@ -20,6 +20,9 @@ pub struct Resolved {
     /// kubectl's `Defaulted container "a" out of: a, b` note, when the first of several
     /// containers was taken.
     pub note: Option<String>,
+    /// No pod of the workload was Ready, and this one, whose containers all run, was taken:
+    /// the note that says so ([`pods::unready_note`]).
+    pub unready: Option<String>,
     /// The favourite's command, else the shell fallback.
     pub command: Vec<String>,
     /// The pod as the API server returned it.
@@ -28,12 +31,14 @@ pub struct Resolved {
 
 /// Finds the pod a favourite means at this moment: for a workload, the newest Ready pod that is
 /// not terminating among those its `spec.selector` matches now (so a rollout moves the favourite
-/// to the new pods); for a fixed pod, that pod. Completed pods are refused, and the container is
-/// checked as kubectl checks `-c`. When no pod is Ready the error names each pod and why it is
-/// not: `no Ready pod for deployment/web in namespace demo: web-abc (Pending:
+/// to the new pods); with none Ready, the newest whose containers all run, with a note
+/// ([`pods::resolve_to_run`]); for a fixed pod, that pod. Completed pods are refused, and the
+/// container is checked as kubectl checks `-c`. When nothing runs the error names each pod and
+/// why it is not Ready: `no Ready pod for deployment/web in namespace demo: web-abc (Pending:
 /// ContainerCreating), web-def (terminating)`.
 pub async fn resolve(client: &kube::Client, fav: &Favourite) -> Result<Resolved, FavouriteError> {
-    let pod = pods::resolve(client, &fav.namespace, &fav.target.pod_target()).await?;
+    let pods::ToRun { pod, unready } =
+        pods::resolve_to_run(client, &fav.namespace, &fav.target.pod_target()).await?;
     pods::check_running(&pod)?;
     let (container, note) = pods::choose_container(&pod, fav.container.as_deref())?;
     Ok(Resolved {
@@ -41,6 +46,7 @@ pub async fn resolve(client: &kube::Client, fav: &Favourite) -> Result<Resolved,
         pod_name: pod.metadata.name.clone().unwrap_or_default(),
         container,
         note,
+        unready,
         command: fav.command_or_shell(),
         pod,
     })

@@ -9,7 +9,8 @@ export type ResolvedFavourite = {
  */
 name: string, profile: string, namespace: string, 
 /**
- * The newest Ready pod of the workload at this moment (or the fixed pod).
+ * The newest Ready pod of the workload at this moment (or the fixed pod); with none Ready,
+ * the newest whose containers all run (`unready` says so).
  */
 pod: string, container: string, 
 /**
@@ -19,4 +20,9 @@ command: Array<string> | null,
 /**
  * Open it in a debug container beside `container` (with the debug image setting).
  */
-debug: boolean, };
+debug: boolean, 
+/**
+ * No pod of the workload was Ready, so `pod` runs but is not Ready: the note to show
+ * (escaped), `No Ready pod for deployment/web; using web-abc (not Ready: …)`.
+ */
+unready: string | null, };

@@ -26,10 +26,18 @@ describe("mock favourites (as the Rust side answers)", () => {
       container: "nginx",
       command: null,
       debug: false,
+      unready: null,
     });
     const fresh = controls.rollout("demo", "web");
     expect(fresh).toHaveLength(2);
     expect((await backend.resolveFavourite("web")).pod).toBe(fresh[0]);
+    // None Ready, one running (its readiness probe fails): that one, said.
+    controls.modifyPod("demo", fresh[0]!, { ready: "1/2" });
+    controls.modifyPod("demo", fresh[1]!, { ready: "0/2" });
+    expect(await backend.resolveFavourite("web")).toMatchObject({
+      pod: fresh[0],
+      unready: `No Ready pod for deployment/web; using ${fresh[0]} (not Ready)`,
+    });
     controls.modifyPod("demo", fresh[0]!, { phase: "Pending", ready: "0/2", reason: "ContainerCreating" });
     controls.modifyPod("demo", fresh[1]!, { terminating: true });
     await expect(backend.resolveFavourite("web")).rejects.toEqual(

@@ -123,6 +123,7 @@ export class MockFavourites {
     this.profiles.require(f.profile);
     const cluster = this.cluster;
     let chosen: MockPod;
+    let unready: string | null = null;
     if (f.kind === "pod") {
       const p = cluster.find(f.namespace, f.target);
       if (!p) throw mockError("notFound", `pods "${f.target}" not found`);
@@ -136,7 +137,12 @@ export class MockFavourites {
       const matching = cluster.workloadPods(f.namespace, f.kind, f.target).sort((a, b) =>
         a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : a.name < b.name ? -1 : 1,
       );
-      const ready = matching.find(mockPodReady);
+      // With none Ready, the newest that runs (no container waiting or ended), as the engine.
+      const runs = matching.find((p) => !p.terminating && p.phase === "Running" && !cluster.reason(p));
+      const ready = matching.find(mockPodReady) ?? runs;
+      if (ready && !mockPodReady(ready)) {
+        unready = `No Ready pod for ${f.kind}/${f.target}; using ${ready.name} (${mockNotReadyReason(ready, cluster.reason(ready))})`;
+      }
       if (!ready) {
         const detail =
           matching.length === 0
@@ -173,6 +179,7 @@ export class MockFavourites {
       container,
       command: f.command.length > 0 ? [...f.command] : null,
       debug: f.debug,
+      unready,
     };
   }
 }
