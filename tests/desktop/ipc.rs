@@ -3418,8 +3418,12 @@ async fn port_forwards_start_again_after_a_restart() {
         "{row:?}"
     );
     assert_eq!(saved().len(), 2, "a failed Start again forgot the forward");
-    // Its pod back: the forward runs again on its local port, in the row's place.
-    let back_again = free_port();
+    // Its pod back: the forward runs again on its local port, in the row's place. (The pod's
+    // own port is any free one but that: the forward's was the system's choice, free since it
+    // ended, and free_port knows only its own.)
+    let back_again = std::iter::repeat_with(free_port)
+        .find(|p| *p != solo.local)
+        .expect("a free port");
     create_pod(
         &client,
         &echo_pod("demo", "solo", back_again, serde_json::json!({})),
