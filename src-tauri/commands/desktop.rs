@@ -77,6 +77,7 @@ pub async fn restore_tabs(ctx: &Ctx<'_>) -> Result<RestoredTabs> {
             &cluster.client,
             &tab.namespace,
             &tab.pod,
+            Some(tab.container.as_str()).filter(|c| !c.is_empty()),
             tab.owner.as_ref(),
         )
         .await?;

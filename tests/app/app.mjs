@@ -631,7 +631,8 @@ test("a favourite whose pods all run but none is Ready opens in the newest, and 
     await app.click('.favourite[data-favourite="web"] .favourite-name');
     const tab = await app.waitUntil("the favourite's tab", 15_000, (ids) => window.__podterm.tabs().find((t) => !ids.includes(t.id)), before);
     await waitTabState(tab.id, "connected");
-    await waitForLine(tab.id, (l) => l === "[No Ready pod for deployment/web; using web-6b7f9c8d5-p9m7q (not Ready: container web not ready)]", "the note that the pod is not Ready");
+    // (A prefix: the whole note wraps in a narrower terminal.)
+    await waitForLine(tab.id, (l) => l.startsWith("[No Ready pod for deployment/web; using web-6b7f9c8d5-p9m7q (not Ready"), "the note that the pod is not Ready");
     await waitForLine(tab.id, isPrompt, "a prompt");
     await typeLine(tab.id, 'echo "pod=$HOSTNAME"');
     await waitForLine(tab.id, (l) => l === "pod=web-6b7f9c8d5-p9m7q", "the name of the newest web pod");

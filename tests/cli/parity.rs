@@ -575,6 +575,73 @@ async fn workloads_and_selectors_pick_the_newest_ready_pod() {
     );
     assert!(err.contains("web-6b7f9c8d5-p9m7q (terminating)"), "{err}");
     assert!(err.contains("web-6b7f9c8d5-zz9new (terminating)"), "{err}");
+
+    // A pod whose sidecar crashes beside a container that runs: not Ready, yet the container
+    // exec runs in is there to run in.
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "web-sidecar", "labels": { "app": "web" } },
+        "spec": { "containers": [
+            { "name": "web", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 600"] },
+            { "name": "sidecar", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"] },
+        ] },
+    });
+    let kubectl = newest_kubectl();
+    let made = run(
+        &kubectl,
+        &c,
+        &["create", "--validate=false", "-f", "-"],
+        Some(pod.to_string().into_bytes()),
+        &[],
+    )
+    .await;
+    assert_eq!(made.code, 0, "{made:?}");
+    // (Never Ready, also in the moments its sidecar runs between crashes.)
+    assert!(c.set_ready("demo", "web-sidecar", false));
+    let web_runs = [
+        "get",
+        "pod",
+        "web-sidecar",
+        "-o",
+        "jsonpath={.status.containerStatuses[?(@.name==\"web\")].state.running.startedAt}",
+    ];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while run(&kubectl, &c, &web_runs, None, &[])
+        .await
+        .stdout
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "web never ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let out = run(
+        &pt,
+        &c,
+        &[
+            "exec",
+            "deploy/web",
+            "-c",
+            "web",
+            "--",
+            "sh",
+            "-c",
+            "echo $HOSTNAME",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (out.code, String::from_utf8_lossy(&out.stdout).as_ref()),
+        (0, "web-sidecar\n"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr
+            .starts_with("No Ready pod for deployment/web; using web-sidecar (not Ready: "),
+        "{}",
+        out.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -794,7 +861,7 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
         assert!(c.set_ready("demo", pod, false), "{pod}");
     }
     // None Ready within the time, both running: the newest of them, once the time is up.
-    for args in [&[
+    let args = [
         "exec",
         "deploy/web",
         "--pod-running-timeout=1s",
@@ -802,27 +869,25 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
         "sh",
         "-c",
         "echo $HOSTNAME",
-    ][..]]
-    {
-        let out = run(&podterm(), &c, args, None, &[]).await;
-        let lines: Vec<&str> = out.stderr.lines().collect();
-        assert_eq!(
-            (out.code, String::from_utf8_lossy(&out.stdout).as_ref()),
-            (0, "web-6b7f9c8d5-p9m7q\n"),
-            "{args:?}: {out:?}"
-        );
-        assert_eq!(lines.len(), 2, "{args:?}: {}", out.stderr);
-        assert!(
-            lines[0].starts_with("Waiting up to 1 s for a Ready pod of deployment/web: "),
-            "{}",
-            out.stderr
-        );
-        assert_eq!(
-            lines[1],
-            "No Ready pod for deployment/web; using web-6b7f9c8d5-p9m7q (not Ready: container \
-             web not ready)"
-        );
-    }
+    ];
+    let out = run(&podterm(), &c, &args, None, &[]).await;
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(
+        (out.code, String::from_utf8_lossy(&out.stdout).as_ref()),
+        (0, "web-6b7f9c8d5-p9m7q\n"),
+        "{out:?}"
+    );
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert!(
+        lines[0].starts_with("Waiting up to 1 s for a Ready pod of deployment/web: "),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        lines[1],
+        "No Ready pod for deployment/web; using web-6b7f9c8d5-p9m7q (not Ready: container web \
+         not ready)"
+    );
     // attach takes it too (its main process runs on: the note is read, then it is stopped).
     let home = tempfile::tempdir().expect("home");
     let args = ["attach", "deploy/web", "--pod-running-timeout=1s"];

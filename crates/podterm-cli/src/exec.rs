@@ -119,6 +119,7 @@ pub(crate) async fn find_pod(
 pub(crate) async fn find_pod_to_run(
     cluster: &podterm_core::cluster::Cluster,
     target: &PodTarget,
+    container: Option<&str>,
     wait: Option<std::time::Duration>,
     limit: Option<std::time::Duration>,
     quiet: bool,
@@ -127,10 +128,17 @@ pub(crate) async fn find_pod_to_run(
     let hint = |e: PodError| none_ready(e, &cluster.namespace, again);
     let (client, namespace) = (&cluster.client, cluster.namespace.as_str());
     let found = match wait {
-        None => within(limit, pods::resolve_to_run(client, namespace, target)).await,
+        None => {
+            within(
+                limit,
+                pods::resolve_to_run(client, namespace, target, container),
+            )
+            .await
+        }
         Some(wait) => {
             let said = said(target, wait, quiet);
-            let waiting = pods::resolve_waiting_to_run(client, namespace, target, wait, said);
+            let waiting =
+                pods::resolve_waiting_to_run(client, namespace, target, container, wait, said);
             within(limit.map(|l| l + wait), waiting).await
         }
     }
@@ -270,6 +278,7 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
     let pod = find_pod_to_run(
         &cluster,
         &pod_target,
+        a.container.as_deref(),
         a.pod_running_timeout,
         limit,
         a.quiet,
@@ -328,6 +337,7 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
     let pod = find_pod_to_run(
         &cluster,
         &target,
+        a.container.as_deref(),
         a.pod_running_timeout,
         limit,
         a.quiet,

@@ -220,12 +220,14 @@ where
     }
 }
 
-/// Where the pod of a saved tab is now: the same pod, its owner's newest Ready pod, or gone.
-/// Errors are the cluster's (unreachable, forbidden, no Ready pod in the workload).
+/// Where the pod of a saved tab is now: the same pod, its owner's newest Ready pod (with none
+/// Ready, one whose `container` runs, as `exec` takes it: [`crate::pods::resolve_to_run`]), or
+/// gone. Errors are the cluster's (unreachable, forbidden, nothing running in the workload).
 pub async fn relocate(
     client: &kube::Client,
     namespace: &str,
     pod: &str,
+    container: Option<&str>,
     owner: Option<&PodOwner>,
 ) -> Result<Whereabouts, PodError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
@@ -240,8 +242,10 @@ pub async fn relocate(
     let Some(target) = crate::pods::workload_of(client, namespace, owner).await? else {
         return Ok(Whereabouts::Gone);
     };
-    let now = crate::pods::resolve(client, namespace, &target).await?;
-    Ok(Whereabouts::Moved(now.metadata.name.unwrap_or_default()))
+    let now = crate::pods::resolve_to_run(client, namespace, &target, container).await?;
+    Ok(Whereabouts::Moved(
+        now.pod.metadata.name.unwrap_or_default(),
+    ))
 }
 
 #[cfg(test)]

@@ -381,21 +381,24 @@ pub fn unready_note(target: &PodTarget, pod: &Pod) -> String {
 }
 
 /// Finds the pod to exec in or attach to now: as [`resolve`], but when a workload or selector
-/// has no Ready pod, its newest pod whose containers all run ([`runs_unready`]) is taken, with a
-/// note. A readiness probe that fails is what one execs in to find out why; kubectl's exec and
-/// attach take such a pod too. Nothing running (pending, crashing, terminating, finished) is
-/// still [`PodError::NoneReady`], naming each pod and why.
+/// has no Ready pod, one whose `container` (else its default one) runs ([`runs_unready`]) is
+/// taken, with a note: the one restarted least, the newest of those. A readiness probe that
+/// fails is what one execs in to find out why; kubectl's exec and attach take a pod that is not
+/// Ready too (not always the same one: kubectl takes the oldest of those restarted least).
+/// Nothing running (pending, crashing, terminating, finished) is still
+/// [`PodError::NoneReady`], naming each pod and why.
 pub async fn resolve_to_run(
     client: &kube::Client,
     namespace: &str,
     target: &PodTarget,
+    container: Option<&str>,
 ) -> Result<ToRun, PodError> {
     if let PodTarget::Pod(name) = target {
         let pod = get_pod(client, namespace, name).await?;
         return Ok(ToRun { pod, unready: None });
     }
     let pods = matching(client, namespace, target).await?;
-    let fallback = newest_running_unready(&pods);
+    let fallback = best_running_unready(&pods, container);
     match (resolve_picked(target, namespace, pods), fallback) {
         (Ok(pod), _) => Ok(ToRun { pod, unready: None }),
         (Err(_), Some(pod)) => Ok(unready_to_run(target, pod)),
@@ -423,28 +426,41 @@ fn unready_to_run(target: &PodTarget, pod: Pod) -> ToRun {
     }
 }
 
-/// Whether a pod that is not Ready still runs all its containers, so a command can run in it:
-/// not terminating, `Running`, each container's state `running` (a readiness probe that fails,
-/// or has not passed yet). A container waiting (crashing, being created) or ended is not.
-pub fn runs_unready(p: &Pod) -> bool {
-    let status = p.status.as_ref();
-    let containers = status
-        .and_then(|s| s.container_statuses.as_deref())
-        .unwrap_or_default();
+/// Whether a pod that is not Ready still runs the container a command would run in, so it can
+/// run there: the pod not terminating and `Running`, and `container` (else the pod's default,
+/// [`choose_container`]) in the state `running`. A readiness probe that fails, or has not passed
+/// yet, or a sidecar that crashes beside it; not a container waiting (crashing, being created),
+/// ended, or with no status.
+pub fn runs_unready(p: &Pod, container: Option<&str>) -> bool {
     p.metadata.deletion_timestamp.is_none()
         && !is_ready(p)
-        && status.and_then(|s| s.phase.as_deref()) == Some("Running")
-        && !containers.is_empty()
-        && containers
-            .iter()
-            .all(|c| c.state.as_ref().is_some_and(|s| s.running.is_some()))
+        && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+        && status_of(p, container)
+            .is_some_and(|c| c.state.as_ref().is_some_and(|s| s.running.is_some()))
 }
 
-/// The newest of `pods` that [`runs_unready`].
-fn newest_running_unready(pods: &[Pod]) -> Option<Pod> {
+/// The status of `container` (else the pod's default container).
+fn status_of<'a>(p: &'a Pod, container: Option<&str>) -> Option<&'a ContainerStatus> {
+    let (name, _) = choose_container(p, container).ok()?;
+    p.status
+        .as_ref()?
+        .container_statuses
+        .as_ref()?
+        .iter()
+        .find(|c| c.name == name)
+}
+
+/// Of `pods` that [`runs_unready`], the one whose container has restarted least (one that
+/// crashes but was caught running ends soon), the newest of those.
+fn best_running_unready(pods: &[Pod], container: Option<&str>) -> Option<Pod> {
+    let restarts = |p: &Pod| status_of(p, container).map_or(0, |c| c.restart_count);
     pods.iter()
-        .filter(|p| runs_unready(p))
-        .min_by(|a, b| newest_first(a, b))
+        .filter(|p| runs_unready(p, container))
+        .min_by(|a, b| {
+            restarts(a)
+                .cmp(&restarts(b))
+                .then_with(|| newest_first(a, b))
+        })
         .cloned()
 }
 
@@ -459,34 +475,38 @@ pub async fn resolve_waiting(
     wait: std::time::Duration,
     on_wait: impl FnOnce(&str),
 ) -> Result<Pod, PodError> {
-    let found = waiting(client, namespace, target, wait, on_wait, false).await?;
+    let found = waiting(client, namespace, target, wait, on_wait, None).await?;
     Ok(found.pod)
 }
 
-/// As [`resolve_waiting`] for exec and attach: when the time is up with no pod Ready, the newest
-/// pod whose containers all run is taken, with a note ([`resolve_to_run`]). A pod that runs but
-/// is not yet Ready (just rolled out) is waited for first.
+/// As [`resolve_waiting`] for exec and attach: when the time is up with no pod Ready, one whose
+/// `container` runs is taken, with a note ([`resolve_to_run`]). A pod that runs but is not yet
+/// Ready (just rolled out) is waited for first.
 pub async fn resolve_waiting_to_run(
     client: &kube::Client,
     namespace: &str,
     target: &PodTarget,
+    container: Option<&str>,
     wait: std::time::Duration,
     on_wait: impl FnOnce(&str),
 ) -> Result<ToRun, PodError> {
-    waiting(client, namespace, target, wait, on_wait, true).await
+    waiting(client, namespace, target, wait, on_wait, Some(container)).await
 }
 
-/// [`resolve_waiting`], and with `unready_too` [`resolve_waiting_to_run`].
+/// [`resolve_waiting`]; with `unready_too` (the container to run in, if named)
+/// [`resolve_waiting_to_run`].
 async fn waiting(
     client: &kube::Client,
     namespace: &str,
     target: &PodTarget,
     wait: std::time::Duration,
     on_wait: impl FnOnce(&str),
-    unready_too: bool,
+    unready_too: Option<Option<&str>>,
 ) -> Result<ToRun, PodError> {
     let selector = match target {
-        PodTarget::Pod(_) if unready_too => return resolve_to_run(client, namespace, target).await,
+        PodTarget::Pod(_) if unready_too.is_some() => {
+            return resolve_to_run(client, namespace, target, None).await
+        }
         PodTarget::Pod(_) => {
             let pod = resolve(client, namespace, target).await?;
             return Ok(ToRun { pod, unready: None });
@@ -500,8 +520,8 @@ async fn waiting(
     let mut last_unready = None;
     let pick = |pods: Vec<Pod>| {
         last_crashing = crashing(&pods);
-        if unready_too {
-            last_unready = newest_running_unready(&pods);
+        if let Some(container) = unready_too {
+            last_unready = best_running_unready(&pods, container);
         }
         pick_newest_ready(pods).map_err(|detail| crate::text::shown(&detail))
     };
@@ -1190,43 +1210,56 @@ mod tests {
     }
 
     #[test]
-    fn with_none_ready_the_newest_pod_whose_containers_all_run_is_taken_with_a_note() {
-        let at = |name: &str, created: &str, phase: &str, states: &[&str], deleting: bool| {
-            let statuses: Vec<serde_json::Value> = states
-                .iter()
-                .enumerate()
-                .map(|(i, st)| {
-                    let state = match *st {
-                        "running" => serde_json::json!({"running": {}}),
-                        w => serde_json::json!({"waiting": {"reason": w}}),
-                    };
-                    serde_json::json!({"name": format!("c{i}"), "ready": false,
-                        "restartCount": 0, "image": "i", "imageID": "", "state": state})
-                })
-                .collect();
-            let mut v = serde_json::json!({
-                "metadata": { "name": name, "creationTimestamp": created },
-                "spec": { "containers": [{"name": "c0"}] },
-                "status": { "phase": phase, "containerStatuses": statuses,
-                    "conditions": [{"type": "Ready", "status": "False"}] },
-            });
-            if deleting {
-                v["metadata"]["deletionTimestamp"] = serde_json::json!("2026-01-09T00:00:00Z");
-            }
-            serde_json::from_value::<Pod>(v).expect("pod")
-        };
-        let old = at(
-            "old",
-            "2026-01-01T00:00:00Z",
-            "Running",
-            &["running"],
-            false,
-        );
+    fn with_none_ready_a_pod_whose_container_runs_is_taken_the_least_restarted_then_newest() {
+        // `states`: each container's state and restart count; the spec lists c0, c1.
+        let at =
+            |name: &str, created: &str, phase: &str, states: &[(&str, i32)], deleting: bool| {
+                let statuses: Vec<serde_json::Value> = states
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (st, restarts))| {
+                        let state = match *st {
+                            "running" => serde_json::json!({"running": {}}),
+                            w => serde_json::json!({"waiting": {"reason": w}}),
+                        };
+                        serde_json::json!({"name": format!("c{i}"), "ready": false,
+                        "restartCount": restarts, "image": "i", "imageID": "", "state": state})
+                    })
+                    .collect();
+                let mut v = serde_json::json!({
+                    "metadata": { "name": name, "creationTimestamp": created },
+                    "spec": { "containers": [{"name": "c0"}, {"name": "c1"}] },
+                    "status": { "phase": phase, "containerStatuses": statuses,
+                        "conditions": [{"type": "Ready", "status": "False"}] },
+                });
+                if deleting {
+                    v["metadata"]["deletionTimestamp"] = serde_json::json!("2026-01-09T00:00:00Z");
+                }
+                serde_json::from_value::<Pod>(v).expect("pod")
+            };
+        let run = ("running", 0);
+        let old = at("old", "2026-01-01T00:00:00Z", "Running", &[run, run], false);
         let newer = at(
             "newer",
             "2026-01-02T00:00:00Z",
             "Running",
-            &["running", "running"],
+            &[run, run],
+            false,
+        );
+        // Its sidecar crashes: c0 runs, so it can be exec'd in; c1 cannot.
+        let sidecar = at(
+            "sidecar",
+            "2026-01-03T00:00:00Z",
+            "Running",
+            &[run, ("CrashLoopBackOff", 9)],
+            false,
+        );
+        // Caught running between crashes: restarted more than the others.
+        let flapping = at(
+            "flapping",
+            "2026-01-04T00:00:00Z",
+            "Running",
+            &[("running", 7), run],
             false,
         );
         let not_taken = [
@@ -1234,52 +1267,73 @@ mod tests {
                 "pending",
                 "2026-01-05T00:00:00Z",
                 "Pending",
-                &["ContainerCreating"],
+                &[("ContainerCreating", 0)],
                 false,
             ),
             at(
                 "crashing",
                 "2026-01-05T00:00:00Z",
                 "Running",
-                &["running", "CrashLoopBackOff"],
+                &[("CrashLoopBackOff", 3), run],
                 false,
             ),
             at(
                 "going",
                 "2026-01-05T00:00:00Z",
                 "Running",
-                &["running"],
+                &[run, run],
                 true,
             ),
+            // c0 has no status (not started yet).
             at("no-status", "2026-01-05T00:00:00Z", "Running", &[], false),
         ];
         for p in &not_taken {
-            assert!(!runs_unready(p), "{:?}", p.metadata.name);
+            assert!(!runs_unready(p, None), "{:?}", p.metadata.name);
         }
-        assert!(runs_unready(&old) && runs_unready(&newer));
+        assert!(runs_unready(&sidecar, None) && runs_unready(&sidecar, Some("c0")));
+        assert!(!runs_unready(&sidecar, Some("c1")));
+        // A container the pod does not have: nothing to run in.
+        assert!(!runs_unready(&old, Some("nope")));
+        let name = |p: Option<Pod>| p.and_then(|p| p.metadata.name);
         let mut pods = not_taken.to_vec();
-        pods.extend([old.clone(), newer.clone()]);
-        let taken = newest_running_unready(&pods).expect("one runs");
-        assert_eq!(taken.metadata.name.as_deref(), Some("newer"));
-        assert_eq!(newest_running_unready(&not_taken), None);
+        pods.extend([old.clone(), newer.clone(), flapping.clone()]);
+        assert_eq!(
+            name(best_running_unready(&pods, None)).as_deref(),
+            Some("newer")
+        );
+        pods.push(sidecar.clone());
+        assert_eq!(
+            name(best_running_unready(&pods, None)).as_deref(),
+            Some("sidecar")
+        );
+        // In c1: not the sidecar pod (its c1 crashes), but "crashing", whose c0 crashes and c1 runs.
+        assert_eq!(
+            name(best_running_unready(&pods, Some("c1"))).as_deref(),
+            Some("crashing")
+        );
+        assert_eq!(
+            name(best_running_unready(std::slice::from_ref(&flapping), None)).as_deref(),
+            Some("flapping")
+        );
+        assert_eq!(best_running_unready(&not_taken, None), None);
         // A Ready pod is not "unready".
         let ready = timed("ready", "2026-01-01T00:00:00Z", true, false);
-        assert!(!runs_unready(&ready));
+        assert!(!runs_unready(&ready, None));
         let target = PodTarget::Workload {
             kind: WorkloadKind::Deployment,
             name: "web".into(),
         };
         assert_eq!(
-            unready_note(&target, &taken),
-            "No Ready pod for deployment/web; using newer (not Ready: container c0 not ready; \
-             container c1 not ready)"
+            unready_note(&target, &sidecar),
+            "No Ready pod for deployment/web; using sidecar (not Ready: container c0 not ready; \
+             container c1 waiting: CrashLoopBackOff)"
         );
         // The server's words are escaped.
         let hostile = at(
             "a\u{1b}[2Jb",
             "2026-01-01T00:00:00Z",
             "Running",
-            &["running"],
+            &[run],
             false,
         );
         assert!(!unready_note(&target, &hostile).contains('\u{1b}'));

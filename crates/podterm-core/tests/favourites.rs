@@ -804,7 +804,7 @@ async fn a_saved_tab_s_pod_replaced_by_a_rollout_is_found_in_its_deployment() {
     };
     let old = "web-6b7f9c8d5-p9m7q";
     assert_eq!(
-        relocate(&client, "demo", old, Some(&rs))
+        relocate(&client, "demo", old, None, Some(&rs))
             .await
             .expect("same"),
         Whereabouts::Same
@@ -814,15 +814,28 @@ async fn a_saved_tab_s_pod_replaced_by_a_rollout_is_found_in_its_deployment() {
     assert!(c.delete_pod("demo", "web-6b7f9c8d5-p9m7q"));
     assert!(c.delete_pod("demo", "web-6b7f9c8d5-h2x4k"));
     assert_eq!(
-        relocate(&client, "demo", old, Some(&rs))
+        relocate(&client, "demo", old, None, Some(&rs))
             .await
             .expect("moved"),
         Whereabouts::Moved(format!("{NEW_RS}-n3w01"))
     );
+    // Not Ready, its container running (a readiness probe fails): still where the tab opens,
+    // as exec would take it; unless the tab's container is not one that runs there.
+    assert!(c.set_ready("demo", &format!("{NEW_RS}-n3w01"), false));
+    assert_eq!(
+        relocate(&client, "demo", old, Some("web"), Some(&rs))
+            .await
+            .expect("moved"),
+        Whereabouts::Moved(format!("{NEW_RS}-n3w01"))
+    );
+    let err = relocate(&client, "demo", old, Some("sidecar"), Some(&rs))
+        .await
+        .expect_err("no such container running");
+    assert!(matches!(err, PodError::NoneReady { .. }), "{err:?}");
     // A bare pod deleted, or an owner podterm cannot follow: gone.
     assert!(c.delete_pod("demo", "shell"));
     assert_eq!(
-        relocate(&client, "demo", "shell", None)
+        relocate(&client, "demo", "shell", None, None)
             .await
             .expect("gone"),
         Whereabouts::Gone
@@ -833,7 +846,7 @@ async fn a_saved_tab_s_pod_replaced_by_a_rollout_is_found_in_its_deployment() {
     };
     assert!(c.delete_pod("demo", "migrate-x9z8y"));
     assert_eq!(
-        relocate(&client, "demo", "migrate-x9z8y", Some(&job))
+        relocate(&client, "demo", "migrate-x9z8y", None, Some(&job))
             .await
             .expect("gone"),
         Whereabouts::Gone

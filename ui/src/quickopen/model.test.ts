@@ -83,12 +83,15 @@ describe("quick open", () => {
     expect(items.filter((i) => i.kind === "recent").length).toBe(1);
   });
 
-  it("finds pods and workloads in every namespace listed; a workload opens its newest Ready pod", () => {
+  it("finds pods and workloads in every namespace listed; a workload opens its newest Ready pod, else its newest that runs", () => {
     const rs = { kind: "ReplicaSet", name: "web-6b7f9c8d5" };
     const pods = [
       pod("web-6b7f9c8d5-a1", { owner: rs, createdAt: "2026-01-01T00:00:00Z" }),
       pod("web-6b7f9c8d5-b2", { owner: rs, createdAt: "2026-01-02T00:00:00Z", containers: ["web", "sidecar"], defaultContainer: "web" }),
       pod("web-6b7f9c8d5-c3", { owner: rs, createdAt: "2026-01-03T00:00:00Z", phase: "Pending", reason: "Pending: ContainerCreating" }),
+      // Running, not Ready (its readiness probe fails): a Ready pod goes first.
+      pod("web-6b7f9c8d5-d4", { owner: rs, createdAt: "2026-01-04T00:00:00Z", ready: "0/1" }),
+      pod("api-5c8f7d9b4-e5", { owner: { kind: "ReplicaSet", name: "api-5c8f7d9b4" }, ready: "1/2" }),
       pod("db-0", { namespace: "data", owner: { kind: "StatefulSet", name: "db" }, phase: "Pending", reason: "Pending: Unschedulable" }),
       pod("coredns-x", { namespace: "kube-system" }),
     ];
@@ -102,10 +105,12 @@ describe("quick open", () => {
       refusal: null,
       target: { profile: "demo", namespace: "demo", pod: "web-6b7f9c8d5-b2", container: "web" },
     });
-    // None Ready: the workload says so rather than opening a pod that cannot take a shell.
+    // None Ready, one running: that one, as `podterm exec deploy/api` takes it.
+    expect(rank("deployment/api", items)[0]!.item).toMatchObject({ refusal: null, target: { pod: "api-5c8f7d9b4-e5" } });
+    // None running: the workload says so rather than opening a pod that cannot take a shell.
     const db = items.find((i) => i.kind === "workload" && i.label === "data/statefulset/db");
-    expect(db).toMatchObject({ target: null, refusal: "No pod of statefulset/db in data is Ready: open one of its pods by name to see why." });
-    expect(items.filter((i) => i.kind === "workload")).toHaveLength(2);
+    expect(db).toMatchObject({ target: null, refusal: "No pod of statefulset/db in data runs: open one of its pods by name to see why." });
+    expect(items.filter((i) => i.kind === "workload")).toHaveLength(3);
   });
 
   it("names a pod's workload in kubectl's words", () => {

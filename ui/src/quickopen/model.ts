@@ -117,11 +117,19 @@ export function workloadOf(p: Pick<PodSummary, "owner">): string | null {
   }
 }
 
-/** A workload's pod to open: the newest Ready one not terminating (as `podterm exec deploy/x`). */
+/**
+ * A workload's pod to open: of those running and not terminating, with no container waiting, the
+ * Ready ones first (`ready` "n/n"), each kind newest first; as `podterm exec deploy/x` takes a pod
+ * that runs when none is Ready.
+ */
 export function workloadPod(pods: readonly PodSummary[]): PodSummary | null {
-  const ready = pods.filter((p) => p.reason === null && p.phase === "Running" && !p.terminating);
-  ready.sort((a, b) => (b.createdAt < a.createdAt ? -1 : b.createdAt > a.createdAt ? 1 : 0));
-  return ready[0] ?? null;
+  const running = pods.filter((p) => p.reason === null && p.phase === "Running" && !p.terminating);
+  const ready = (p: PodSummary) => /^(\d+)\/\1$/.test(p.ready) && p.ready !== "0/0";
+  running.sort((a, b) => {
+    if (ready(a) !== ready(b)) return ready(a) ? -1 : 1;
+    return b.createdAt < a.createdAt ? -1 : b.createdAt > a.createdAt ? 1 : 0;
+  });
+  return running[0] ?? null;
 }
 
 /**
@@ -173,7 +181,7 @@ export function quickItems(s: QuickSources, query: string): QuickItem[] {
         target: pod ? { profile: s.profile, namespace: w.namespace, pod: pod.name, container: pod.defaultContainer, command: null } : null,
         label,
         detail: `${s.profile} · ${n} pod${n === 1 ? "" : "s"}${pod ? ` · opens ${pod.name}` : ""}`,
-        refusal: pod ? null : `No pod of ${w.workload} in ${w.namespace} is Ready: open one of its pods by name to see why.`,
+        refusal: pod ? null : `No pod of ${w.workload} in ${w.namespace} runs: open one of its pods by name to see why.`,
       });
     }
   }

@@ -90,6 +90,11 @@ interface Runtime {
   gaveUp: number | null;
   /** The current attempt reopened a tab that had ended so: its first output is marked. */
   markAfter: "lost" | "exited" | null;
+  /**
+   * The current attempt's favourite resolved to a pod that runs but is not Ready: the backend's
+   * note, written under the marker when the session starts (not before a production question).
+   */
+  unready: string | null;
   /** The pod's log beside the terminal (Ctrl+Shift+L, the tab menu), else null. */
   split: LogsSplit | null;
   /** "BROADCAST", shown while the pane receives broadcast input (broadcast.ts). */
@@ -393,6 +398,7 @@ export class Workspace {
       waiting: null,
       gaveUp: null,
       markAfter: null,
+      unready: null,
       split: null,
       broadcastBadge,
       input: new InputQueue(
@@ -508,11 +514,14 @@ export class Workspace {
     rt.flow?.dispose();
     rt.flow = null;
     rt.input.clear();
+    rt.unready = null;
     if (!tab.favourite) {
       this.openSession(tab, attempt, ticket);
       return;
     }
-    const unready = (note: string) => rt.view.notice(note);
+    const unready = (note: string) => {
+      rt.unready = note;
+    };
     void resolveForTab(this.backend, this.model, tab.id, attempt, unready).then((target) => {
       if (target) {
         this.openSession(tab, attempt, ticket);
@@ -731,6 +740,11 @@ export class Workspace {
         // for the queue and land after them).
         rt.view.term.write(`\x1b[2m${sessionMarker(rt.markAfter, t.target.pod, new Date())}\x1b[0m\r\n`);
         rt.markAfter = null;
+      }
+      if (rt.unready) {
+        // The same way, under the marker: this session's pod is not Ready (escaped by the engine).
+        rt.view.term.write(`\x1b[2m[${rt.unready}]\x1b[0m\r\n`);
+        rt.unready = null;
       }
     }
   }

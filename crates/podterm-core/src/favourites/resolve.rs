@@ -37,8 +37,13 @@ pub struct Resolved {
 /// why it is not Ready: `no Ready pod for deployment/web in namespace demo: web-abc (Pending:
 /// ContainerCreating), web-def (terminating)`.
 pub async fn resolve(client: &kube::Client, fav: &Favourite) -> Result<Resolved, FavouriteError> {
-    let pods::ToRun { pod, unready } =
-        pods::resolve_to_run(client, &fav.namespace, &fav.target.pod_target()).await?;
+    let pods::ToRun { pod, unready } = pods::resolve_to_run(
+        client,
+        &fav.namespace,
+        &fav.target.pod_target(),
+        fav.container.as_deref(),
+    )
+    .await?;
     pods::check_running(&pod)?;
     let (container, note) = pods::choose_container(&pod, fav.container.as_deref())?;
     Ok(Resolved {
