@@ -8,6 +8,7 @@
 //! [`connect`]); [`conn`] chooses the cluster, [`session`] runs a session against the local
 //! terminal, [`failure`] prints what went wrong, [`table`] prints lists. This file parses and dispatches.
 
+mod completion;
 mod conn;
 mod connect;
 mod cp;
@@ -62,6 +63,9 @@ enum Cmd {
     Favourite(favourite::FavouriteCmd),
     /// Open a favourite: a shell (or its command) in the newest Ready pod of its workload now.
     Connect(connect::ConnectArgs),
+    /// Print the shell completion script (bash or fish): subcommands, flags, and the pods,
+    /// workloads, namespaces, contexts, containers, profiles and favourites they name.
+    Completion(completion::CompletionArgs),
 }
 
 /// The command line parsed as kubectl's: a flag given twice takes its last value (`-n a -n b`
@@ -103,6 +107,13 @@ fn every_value(args: &[std::ffi::OsString], flag: &str) -> Vec<String> {
 }
 
 fn main() -> ExitCode {
+    // The completion scripts' question: what may come as the last word of these.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "__complete")
+    {
+        return complete(std::env::args_os().skip(2));
+    }
     let cli = match parse_args(std::env::args_os()) {
         Ok(cli) => cli,
         // Help and --version print to stdout and exit 0; a usage error (an unknown flag, a
@@ -161,12 +172,31 @@ fn main() -> ExitCode {
             Cmd::Profile(p) => profile::profile(p, conn).await,
             Cmd::Favourite(f) => favourite::favourite(f, conn),
             Cmd::Connect(a) => connect::connect_favourite(a, conn).await,
+            Cmd::Completion(a) => {
+                print!("{}", completion::script(a.shell));
+                Ok(0)
+            }
         };
         r.unwrap_or_else(failure::Failure::report)
     });
     // Leave at once: the stdin reader may be blocked in a read that never returns.
     rt.shutdown_background();
     std::process::exit(code);
+}
+
+/// `podterm __complete WORD…`: the candidates for the last word, as the completion scripts read
+/// them; always exit 0 (a failure is no candidates).
+fn complete(words: impl Iterator<Item = std::ffi::OsString>) -> ExitCode {
+    let words: Vec<String> = words.map(|w| w.to_string_lossy().into_owned()).collect();
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return ExitCode::SUCCESS;
+    };
+    let found = rt.block_on(completion::complete(&words));
+    print!("{}", found.render());
+    ExitCode::SUCCESS
 }
 
 /// An unknown flag in kubectl's words (`Error: unknown flag: --copy-to` and where the help is),

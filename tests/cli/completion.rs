@@ -1,0 +1,286 @@
+//! Shell completion (`podterm completion bash|fish`, `podterm __complete`): the names it offers
+//! against kubectl's own completion on the same cluster, then in the real shells, bash in a
+//! terminal with TAB pressed and fish's `complete -C`; saved profiles and favourites by name
+//! (with a real Secret Service, as `make test` runs it).
+
+use podterm_test_support::kubectl::kubectls;
+use podterm_test_support::pty::Pty;
+use podterm_test_support::{bin, client, require_keyring};
+use std::path::Path;
+use std::time::Duration;
+use testcluster::{Options, TestCluster};
+
+/// `bin ARGS` with the cluster's kubeconfig and `config` as Podterm's config directory.
+async fn run(bin: &Path, c: &TestCluster, config: &Path, args: &[&str]) -> client::Output {
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("PODTERM_CONFIG_DIR", config)
+        .env("HOME", config);
+    client::run(cmd, None, Duration::from_secs(60)).await
+}
+
+/// The candidates of a `__complete` answer (cobra's format: a line each, `:N` last), without
+/// what each is; and the directive.
+fn candidates(out: &client::Output) -> (Vec<String>, String) {
+    let text = out.stdout_text();
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+        .collect();
+    let directive = lines.pop().unwrap_or_default();
+    assert!(directive.starts_with(':'), "no directive: {text}");
+    (lines, directive)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_offered_as_kubectl_offers_them() {
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let config = tempfile::tempdir().expect("config");
+    let cases: &[&[&str]] = &[
+        &["exec", ""],
+        &["attach", ""],
+        &["logs", ""],
+        &["port-forward", ""],
+        &["exec", "-n", "demo", "sh"],
+        &["exec", "-n", ""],
+        &["logs", "--namespace", "kube-system", ""],
+        &["exec", "--context", ""],
+        &["exec", "shell", "-c", ""],
+        &["exec", "deploy/web", "-c", ""],
+        &["exec", "deploy/"],
+        &["exec", "deployments/w"],
+        &["exec", "pods/sh"],
+    ];
+    for args in cases {
+        let mut args_with = vec!["__complete"];
+        args_with.extend_from_slice(args);
+        let ours = run(&bin::podterm(), &c, config.path(), &args_with).await;
+        assert_eq!(ours.code, 0, "{args:?}: {}", ours.stderr_text());
+        let (offered, directive) = candidates(&ours);
+        // The cluster's names, never a file name in their place.
+        assert_eq!(directive, ":4", "{args:?}");
+        assert!(!offered.is_empty(), "{args:?}: nothing offered");
+        for kubectl in kubectls() {
+            let theirs = run(&kubectl, &c, config.path(), &args_with).await;
+            let (mut expected, _) = candidates(&theirs);
+            // ReplicationControllers: podterm refuses rc/NAME, so it does not offer it.
+            expected.retain(|n| n != "replicationcontrollers/");
+            let mut ours_sorted = offered.clone();
+            ours_sorted.sort();
+            expected.sort();
+            assert_eq!(
+                ours_sorted,
+                expected,
+                "{args:?} against {}",
+                kubectl.display()
+            );
+        }
+    }
+    // Where kubectl offers nothing, podterm's own: debug's pods and node/, the shells.
+    let out = run(
+        &bin::podterm(),
+        &c,
+        config.path(),
+        &["__complete", "debug", "sh"],
+    )
+    .await;
+    assert_eq!(
+        candidates(&out),
+        (vec!["shell".to_string()], ":4".to_string())
+    );
+    let out = run(
+        &bin::podterm(),
+        &c,
+        config.path(),
+        &["__complete", "cp", "sh"],
+    )
+    .await;
+    assert_eq!(
+        candidates(&out),
+        (vec!["shell:".to_string()], ":2".to_string())
+    );
+    // A cluster that cannot be reached: nothing, at once and quietly.
+    let out = run(
+        &bin::podterm(),
+        &c,
+        config.path(),
+        &["__complete", "--server", "https://127.0.0.1:9", "exec", ""],
+    )
+    .await;
+    assert_eq!(
+        (out.code, candidates(&out).0.len()),
+        (0, 7),
+        "only the kinds: {out:?}"
+    );
+    assert!(out.stderr.is_empty(), "{}", out.stderr_text());
+}
+
+/// bash with the script sourced, in a terminal: TAB as a person presses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bash_completes_in_a_terminal() {
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let home = tempfile::tempdir().expect("home");
+    let podterm = bin::podterm();
+    let dir = podterm.parent().expect("podterm's directory");
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let env = vec![
+        ("PATH".to_string(), Some(path.into())),
+        ("KUBECONFIG".to_string(), Some(c.kubeconfig().into())),
+        ("HOME".to_string(), Some(home.path().into())),
+        ("PODTERM_CONFIG_DIR".to_string(), Some(home.path().into())),
+        ("TERM".to_string(), Some("dumb".into())),
+        ("PS1".to_string(), Some("$ ".into())),
+        ("INPUTRC".to_string(), Some("/dev/null".into())),
+    ];
+    let shell = tokio::task::spawn_blocking(move || {
+        let mut bash = Pty::spawn(
+            Path::new("/bin/bash"),
+            &["--norc", "--noprofile", "-i"],
+            &env,
+        );
+        bash.type_str("source <(podterm completion bash); echo sourced-$((40+2))\r");
+        bash.expect("sourced-42");
+        // A subcommand, then a workload of a kind typed, then run as completed.
+        bash.type_str("podterm ex\t");
+        bash.expect("podterm exec ");
+        bash.type_str("deploy/\t");
+        bash.expect("podterm exec deploy/web ");
+        bash.type_str("-- sh -c 'echo ran-$((40+2))'\r");
+        bash.expect("ran-42");
+        // A flag's value after `=` (bash's own words split there).
+        bash.type_str("podterm --namespace=kube-\t");
+        bash.expect("--namespace=kube-system ");
+        bash.type_str("\x15");
+        // cp's pod side: no space after `POD:`, the path goes on.
+        bash.type_str("podterm cp sh\t");
+        bash.expect("podterm cp shell:");
+        bash.type_str("/etc/hostname-x");
+        bash.expect("podterm cp shell:/etc/hostname-x");
+        bash.type_str("\x15");
+        // Two TABs list every candidate: the pods and the kinds of workload.
+        bash.type_str("podterm exec \t\t");
+        bash.expect("statefulsets/");
+        let listed = bash.text();
+        bash.type_str("\x15exit\r");
+        (listed, bash.exit_code())
+    });
+    let (listed, code) = shell.await.expect("bash");
+    for name in ["web-6b7f9c8d5-h2x4k", "shell", "deployments/"] {
+        assert!(listed.contains(name), "{name} not listed: {listed}");
+    }
+    assert_eq!(code, 0, "{listed}");
+}
+
+/// fish's own completion machinery (`complete -C`, what a TAB shows) over the fish script.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fish_completes_with_its_own_machinery() {
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let home = tempfile::tempdir().expect("home");
+    let podterm = bin::podterm();
+    let dir = podterm.parent().expect("podterm's directory");
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let fish = |line: &str| {
+        let line = line.to_string();
+        let script = format!("podterm completion fish | source; complete -C '{line}'");
+        let mut cmd = tokio::process::Command::new("fish");
+        cmd.args(["--no-config", "-c", &script])
+            .env("PATH", &path)
+            .env("KUBECONFIG", c.kubeconfig())
+            .env("HOME", home.path())
+            .env("PODTERM_CONFIG_DIR", home.path());
+        async move {
+            let out = client::run(cmd, None, Duration::from_secs(60)).await;
+            assert_eq!(out.code, 0, "{line}: {}", out.stderr_text());
+            out.stdout_text()
+        }
+    };
+    // A subcommand, with what it is.
+    let subs = fish("podterm ex").await;
+    assert!(
+        subs.lines()
+            .any(|l| l.starts_with("exec\tRun a command in a container")),
+        "{subs}"
+    );
+    assert_eq!(fish("podterm exec deploy/").await, "deploy/web\n");
+    assert_eq!(fish("podterm -n kube-").await, "kube-system\n");
+    assert_eq!(fish("podterm exec shell -c ").await, "main\n");
+    // No candidate for a file flag: fish's own file names.
+    assert_eq!(
+        fish("podterm exec --kubeconfig /etc/hostnam").await,
+        "/etc/hostname\n"
+    );
+}
+
+/// Saved profiles and favourites, by name; a profile's own cluster through the keyring.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saved_profiles_and_favourites_complete_by_name() {
+    require_keyring();
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let config = tempfile::tempdir().expect("config");
+    let cfg = config.path();
+    let kc = c.kubeconfig().to_string_lossy().into_owned();
+    let pt = bin::podterm();
+    let ok = |args: Vec<&'static str>| {
+        let (pt, c) = (&pt, &c);
+        async move {
+            let out = run(pt, c, cfg, &args).await;
+            assert_eq!(out.code, 0, "{args:?}: {}", out.stderr_text());
+            candidates(&out).0
+        }
+    };
+    let import = run(
+        &pt,
+        &c,
+        cfg,
+        &["profile", "import", "--kubeconfig", &kc, "--all"],
+    )
+    .await;
+    assert_eq!(import.code, 0, "{}", import.stderr_text());
+    let added = run(
+        &pt,
+        &c,
+        cfg,
+        &[
+            "favourite",
+            "add",
+            "web",
+            "--profile",
+            "demo-admin",
+            "deploy/web",
+        ],
+    )
+    .await;
+    assert_eq!(added.code, 0, "{}", added.stderr_text());
+
+    assert_eq!(
+        ok(vec!["__complete", "--profile", ""]).await,
+        ["demo-admin", "viewer"]
+    );
+    assert_eq!(
+        ok(vec!["__complete", "profile", "rm", "v"]).await,
+        ["viewer"]
+    );
+    assert_eq!(ok(vec!["__complete", "connect", ""]).await, ["web"]);
+    assert_eq!(ok(vec!["__complete", "favourite", "rm", ""]).await, ["web"]);
+    // debug's --profile is kubectl's debug profile; the saved one is --cluster-profile there.
+    assert_eq!(
+        ok(vec!["__complete", "debug", "--profile", "net"]).await,
+        ["netadmin"]
+    );
+    assert_eq!(
+        ok(vec!["__complete", "debug", "--cluster-profile", "d"]).await,
+        ["demo-admin"]
+    );
+    // The profile's cluster, its token from the keyring: its pods.
+    let pods = ok(vec!["__complete", "--profile", "demo-admin", "exec", "sh"]).await;
+    assert_eq!(pods, ["shell"]);
+}
