@@ -53,7 +53,8 @@ async fn names_are_offered_as_kubectl_offers_them() {
         &["exec", "pods/sh"],
     ];
     for args in cases {
-        let mut args_with = vec!["__complete"];
+        // (A slow machine's cluster answers within the line's own request timeout.)
+        let mut args_with = vec!["__complete", "--request-timeout=60s"];
         args_with.extend_from_slice(args);
         let ours = run(&bin::podterm(), &c, config.path(), &args_with).await;
         assert_eq!(ours.code, 0, "{args:?}: {}", ours.stderr_text());
@@ -89,6 +90,33 @@ async fn names_are_offered_as_kubectl_offers_them() {
         candidates(&out),
         (vec!["shell".to_string()], ":4".to_string())
     );
+    // debug's --target names one of the pod's containers; its -c names the new one.
+    let out = run(
+        &bin::podterm(),
+        &c,
+        config.path(),
+        &["__complete", "debug", "shell", "--target", ""],
+    )
+    .await;
+    assert_eq!(
+        candidates(&out),
+        (vec!["main".to_string()], ":4".to_string())
+    );
+    let out = run(
+        &bin::podterm(),
+        &c,
+        config.path(),
+        &[
+            "__complete",
+            "debug",
+            "--share-processes",
+            "shell",
+            "-c",
+            "",
+        ],
+    )
+    .await;
+    assert_eq!(candidates(&out), (vec![], ":0".to_string()));
     let out = run(
         &bin::podterm(),
         &c,
@@ -114,6 +142,50 @@ async fn names_are_offered_as_kubectl_offers_them() {
         "only the kinds: {out:?}"
     );
     assert!(out.stderr.is_empty(), "{}", out.stderr_text());
+}
+
+/// A credential plugin that never answers (a browser sign-in no one completes) does not hang
+/// the TAB: the answer comes once the cluster's time is up, the plugin left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_never_answers_does_not_hang_completion() {
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let dir = tempfile::tempdir().expect("dir");
+    let release = dir.path().join("release");
+    let kubeconfig = dir.path().join("kubeconfig");
+    let waits = format!("while [ ! -e '{}' ]; do sleep 0.1; done", release.display());
+    let config = serde_json::json!({
+        "apiVersion": "v1", "kind": "Config", "current-context": "slow",
+        "clusters": [{ "name": "c", "cluster": {
+            "server": c.url(),
+            "certificate-authority-data": base64_of(c.ca_pem()),
+        } }],
+        "users": [{ "name": "u", "user": { "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": "sh", "args": ["-c", waits],
+            "interactiveMode": "Never",
+        } } }],
+        "contexts": [{ "name": "slow", "context": { "cluster": "c", "user": "u", "namespace": "demo" } }],
+    });
+    std::fs::write(&kubeconfig, config.to_string()).expect("kubeconfig");
+    let kc = kubeconfig.to_string_lossy().into_owned();
+    // (client::run fails the test if it is still running after 60 s.)
+    let out = run(
+        &bin::podterm(),
+        &c,
+        dir.path(),
+        &["__complete", "--kubeconfig", &kc, "exec", "sh"],
+    )
+    .await;
+    std::fs::write(&release, "").expect("release the plugin");
+    assert_eq!(
+        (out.code, candidates(&out)),
+        (0, (vec![], ":4".to_string()))
+    );
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
 }
 
 /// bash with the script sourced, in a terminal: TAB as a person presses it.
@@ -162,11 +234,20 @@ async fn bash_completes_in_a_terminal() {
         bash.type_str("/etc/hostname-x");
         bash.expect("podterm cp shell:/etc/hostname-x");
         bash.type_str("\x15");
+        // A flag's value after `=` with nothing typed yet.
+        bash.type_str("podterm exec shell --container=\t");
+        bash.expect("podterm exec shell --container=main ");
+        bash.type_str("\x15");
+        // The cursor inside a word (Ctrl+B three times): what is before it is completed, the
+        // rest of the word kept (bash's way), as running the line shows.
+        bash.type_str("podterm exfoo\x02\x02\x02\t\r");
+        bash.expect("'execfoo'");
         // Two TABs list every candidate: the pods and the kinds of workload.
+        let before = bash.text().len();
         bash.type_str("podterm exec \t\t");
         bash.expect("statefulsets/");
-        let listed = bash.text();
-        bash.type_str("\x15exit\r");
+        let listed = bash.text()[before..].to_string();
+        bash.type_str("\x15exit 0\r");
         (listed, bash.exit_code())
     });
     let (listed, code) = shell.await.expect("bash");

@@ -25,7 +25,8 @@ pub const NO_SPACE: u8 = 2;
 /// The shell should not offer file names when there is no candidate.
 pub const NO_FILES: u8 = 4;
 
-/// How long completion waits for the cluster, all requests together.
+/// How long completion waits for the cluster, all requests together, unless the line gives
+/// `--request-timeout` ([`wait`]).
 pub const CLUSTER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// At most this many names of one list are offered (a list is asked for this many).
@@ -75,7 +76,7 @@ _podterm() {
         unset 'words[${#words[@]}-1]'
     fi
     local out
-    out=$("${words[0]}" __complete "${words[@]:1}" "$cur" 2>/dev/null) || return 0
+    out=$("$1" __complete "${words[@]:1}" "$cur" 2>/dev/null) || return 0
     local directive=${out##*:}
     [[ $directive =~ ^[0-9]+$ ]] || directive=0
     local -a found=()
@@ -84,8 +85,8 @@ _podterm() {
         [[ $c == :* ]] && continue
         found+=("${c%%$'\t'*}")
     done <<< "$out"
-    # bash replaces its own current word, which starts after the last ':' or '='.
-    local taken=${cur%"${COMP_WORDS[COMP_CWORD]}"}
+    # bash replaces its own word up to the cursor ($2), which starts after a ':' or '='.
+    local taken=${cur%"$2"}
     COMPREPLY=()
     for c in "${found[@]}"; do
         [[ $c == "$taken"* ]] && COMPREPLY+=("${c#"$taken"}")
@@ -110,8 +111,11 @@ function __podterm_complete
     set -l cur (commandline -ct)
     set -l out (command $words[1] __complete $words[2..-1] $cur 2>/dev/null)
     or return
-    set -l directive (string replace -r '^:' '' -- $out[-1])
-    set -e out[-1]
+    set -l directive 0
+    if test (count $out) -gt 0; and string match -qr '^:[0-9]+$' -- $out[-1]
+        set directive (string sub -s 2 -- $out[-1])
+        set -e out[-1]
+    end
     if test (count $out) -eq 0
         if test (math "bitand($directive, 4)") -eq 0
             __fish_complete_path $cur
@@ -211,6 +215,12 @@ fn takes_value(a: &clap::Arg) -> bool {
     a.get_action().takes_values()
 }
 
+/// A flag whose value is given only with `=` (`--attach=false`; `--attach` alone is `true`):
+/// the next word is not its value.
+fn value_optional(a: &clap::Arg) -> bool {
+    a.is_require_equals_set() || a.get_num_args().is_some_and(|r| r.min_values() == 0)
+}
+
 fn long_arg(cmd: &clap::Command, name: &str) -> Option<clap::Arg> {
     cmd.get_arguments()
         .find(|a| {
@@ -258,7 +268,7 @@ fn locate(words: &[String]) -> Place {
             let Some(arg) = long_arg(&place.cmd, name) else {
                 continue;
             };
-            if !takes_value(&arg) {
+            if !takes_value(&arg) || (inline.is_none() && value_optional(&arg)) {
                 continue;
             }
             let value = match inline {
@@ -282,6 +292,9 @@ fn locate(words: &[String]) -> Place {
                 };
                 if !takes_value(&arg) {
                     continue;
+                }
+                if value_optional(&arg) && shorts[at + c.len_utf8()..].is_empty() {
+                    break;
                 }
                 let rest = &shorts[at + c.len_utf8()..];
                 let rest = rest.strip_prefix('=').unwrap_or(rest);
@@ -313,6 +326,25 @@ fn locate(words: &[String]) -> Place {
         }
     }
     place
+}
+
+/// How long the answer for `words` may wait for the cluster: the line's `--request-timeout`,
+/// else [`CLUSTER_WAIT`].
+pub fn wait(words: &[String]) -> std::time::Duration {
+    let before = words.split_last().map_or(&[][..], |(_, b)| b);
+    conn_of(&locate(before), before).map_or(CLUSTER_WAIT, |c| cluster_wait(&c))
+}
+
+fn cluster_wait(conn: &Conn) -> std::time::Duration {
+    match conn.request_timeout {
+        Some(crate::conn::RequestTimeout(Some(t))) => t,
+        _ => CLUSTER_WAIT,
+    }
+}
+
+/// No candidate, and no file names either (the cluster did not answer in time).
+pub fn nothing() -> Completions {
+    Completions::of(vec![], NO_FILES)
 }
 
 /// What may come as the last word of `words` (the words after `podterm`; the last is the word
@@ -428,10 +460,17 @@ async fn flag_values(
             k.auth_infos.iter().map(|c| c.name.clone()).collect()
         }),
         "namespace" => from_cluster(place, before, |c| Box::pin(namespaces(c))).await,
-        "container" => {
+        // `-c` of exec, attach and logs names one of the pod's containers; debug's `--target`
+        // too (debug's own `-c` names the new one; cp's pod is in its `POD:PATH`).
+        "container" if matches!(place.sub(), "exec" | "attach" | "logs") => {
             from_cluster(place, before, |c| {
-                let target = place.positionals.first().cloned();
-                Box::pin(containers(c, target))
+                Box::pin(containers(c, place.positionals.first().cloned()))
+            })
+            .await
+        }
+        "target_container" if place.sub() == "debug" => {
+            from_cluster(place, before, |c| {
+                Box::pin(containers(c, place.positionals.first().cloned()))
             })
             .await
         }
@@ -501,8 +540,17 @@ async fn positional(place: &Place, cur: &str, before: &[String]) -> Completions 
 fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
+        && !s.starts_with('-')
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '@' | ':'))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '@' | ':' | '/'))
+}
+
+/// A path typed with `~/` (the shell leaves it so on a line being completed), from `$HOME`.
+fn expand_home(path: &str) -> std::path::PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ => std::path::PathBuf::from(path),
+    }
 }
 
 fn profile_names() -> Vec<String> {
@@ -537,7 +585,7 @@ fn kubeconfig_names(
     pick: impl Fn(&kube::config::Kubeconfig) -> Vec<String>,
 ) -> Vec<String> {
     let read = match place.value("kubeconfig").filter(|p| !p.is_empty()) {
-        Some(path) => kube::config::Kubeconfig::read_from(path),
+        Some(path) => kube::config::Kubeconfig::read_from(expand_home(path)),
         None => kube::config::Kubeconfig::read(),
     };
     read.map(|k| pick(&k).into_iter().filter(|n| is_name(n)).collect())
@@ -566,7 +614,7 @@ async fn from_cluster<'a>(
             .await,
         )
     };
-    let found = tokio::time::timeout(CLUSTER_WAIT, asked)
+    let found = tokio::time::timeout(cluster_wait(&conn), asked)
         .await
         .ok()
         .flatten()
@@ -586,12 +634,22 @@ struct Cluster {
 fn conn_of(place: &Place, before: &[String]) -> Option<Conn> {
     use clap::FromArgMatches;
     let args = std::iter::once("podterm".to_string()).chain(before.iter().cloned());
-    let matches = crate::Cli::command()
+    let matches = crate::last_wins(crate::Cli::command())
         .ignore_errors(true)
         .try_get_matches_from(args)
         .ok()?;
     let mut conn = Conn::from_arg_matches(&matches).ok()?;
     conn.forget_empty();
+    for path in [
+        &mut conn.kubeconfig,
+        &mut conn.certificate_authority,
+        &mut conn.client_certificate,
+        &mut conn.client_key,
+    ] {
+        if let Some(p) = path.as_ref().and_then(|p| p.to_str()) {
+            *path = Some(expand_home(p));
+        }
+    }
     if place.sub() == "debug" {
         // There `--profile` is the debug profile; the saved one is `--cluster-profile`.
         conn.profile = place.value("cluster_profile").map(str::to_string);
@@ -679,8 +737,10 @@ async fn containers(c: Cluster, target: Option<String>) -> Vec<String> {
     };
     pod.spec
         .map(|s| {
+            // Init containers too, as kubectl offers them.
             s.containers
                 .into_iter()
+                .chain(s.init_containers.unwrap_or_default())
                 .map(|c| c.name)
                 .filter(|n| is_name(n))
                 .collect()
@@ -764,6 +824,16 @@ mod tests {
         let p = locate(&words("favourite rm"));
         assert_eq!(p.path, ["favourite", "rm"]);
         assert!(locate(&words("exec pod -- sh -n")).after_dashes);
+        // A flag whose value needs `=` does not take the next word: that is the target.
+        let p = locate(&words("debug --share-processes shell -c"));
+        assert_eq!(p.positionals, ["shell"]);
+        assert_eq!(
+            p.pending.map(|a| a.get_id().to_string()).as_deref(),
+            Some("container")
+        );
+        let p = locate(&words("debug --attach=false shell"));
+        assert_eq!(p.positionals, ["shell"]);
+        assert_eq!(p.value("attach"), Some("false"));
     }
 
     #[test]
@@ -771,7 +841,17 @@ mod tests {
         for good in ["web-6b7f9c8d5-h2x4k", "kube-system", "admin@prod", "a.b_c"] {
             assert!(is_name(good), "{good}");
         }
-        for bad in ["", "a b", "a;rm -rf ~", "a\nb", "\u{1b}[2J", "$(x)", "a`b`"] {
+        assert!(is_name("arn:aws:eks:eu-west-1:123456789012:cluster/prod"));
+        for bad in [
+            "",
+            "a b",
+            "a;rm -rf ~",
+            "a\nb",
+            "\u{1b}[2J",
+            "$(x)",
+            "a`b`",
+            "--insecure",
+        ] {
             assert!(!is_name(bad), "{bad:?}");
         }
     }

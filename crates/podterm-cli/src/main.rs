@@ -76,9 +76,6 @@ where
     T: Into<std::ffi::OsString> + Clone,
 {
     use clap::{CommandFactory, FromArgMatches};
-    fn last_wins(c: clap::Command) -> clap::Command {
-        c.args_override_self(true).mut_subcommands(last_wins)
-    }
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     let matches = last_wins(Cli::command()).try_get_matches_from(&args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
@@ -87,6 +84,11 @@ where
     cli.conn.as_groups = every_value(&args, "--as-group");
     cli.conn.forget_empty();
     Ok(cli)
+}
+
+/// A flag given twice takes its last value, in every subcommand.
+fn last_wins(c: clap::Command) -> clap::Command {
+    c.args_override_self(true).mut_subcommands(last_wins)
 }
 
 /// Every value of `flag` (`--flag V` or `--flag=V`) before `--`.
@@ -185,18 +187,32 @@ fn main() -> ExitCode {
 }
 
 /// `podterm __complete WORD…`: the candidates for the last word, as the completion scripts read
-/// them; always exit 0 (a failure is no candidates).
+/// them; always exit 0 (a failure is no candidates). The answer is found on a thread of its own
+/// and waited for until the cluster's time is up: an exec plugin (a browser sign-in) or a
+/// keyring prompt blocks where no timer inside can end it, and a TAB must not hang on it.
 fn complete(words: impl Iterator<Item = std::ffi::OsString>) -> ExitCode {
+    use std::io::Write as _;
     let words: Vec<String> = words.map(|w| w.to_string_lossy().into_owned()).collect();
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return ExitCode::SUCCESS;
-    };
-    let found = rt.block_on(completion::complete(&words));
-    print!("{}", found.render());
-    ExitCode::SUCCESS
+    let deadline = completion::wait(&words) + std::time::Duration::from_secs(1);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        let _ = tx.send(rt.block_on(completion::complete(&words)));
+        rt.shutdown_background();
+    });
+    let found = rx
+        .recv_timeout(deadline)
+        .unwrap_or_else(|_| completion::nothing());
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(found.render().as_bytes());
+    let _ = out.flush();
+    // Not waiting for what may still block (a plugin, a keyring prompt): it is left behind.
+    std::process::exit(0)
 }
 
 /// An unknown flag in kubectl's words (`Error: unknown flag: --copy-to` and where the help is),
