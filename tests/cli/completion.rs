@@ -152,7 +152,12 @@ async fn a_plugin_that_never_answers_does_not_hang_completion() {
     let dir = tempfile::tempdir().expect("dir");
     let release = dir.path().join("release");
     let kubeconfig = dir.path().join("kubeconfig");
-    let waits = format!("while [ ! -e '{}' ]; do sleep 0.1; done", release.display());
+    // (It ends when released, or once the test's directory is gone, whatever happens.)
+    let waits = format!(
+        "while [ ! -e '{}' ]; do [ -d '{}' ] || exit 1; sleep 0.1; done",
+        release.display(),
+        dir.path().display()
+    );
     let config = serde_json::json!({
         "apiVersion": "v1", "kind": "Config", "current-context": "slow",
         "clusters": [{ "name": "c", "cluster": {
