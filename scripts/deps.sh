@@ -28,8 +28,8 @@ APT_PACKAGES+=(python3-dbus python3-gi x11-utils desktop-file-utils xdotool)
 # The real window's copy and paste (tests/app/app.mjs): xclip reads and sets the clipboard as
 # another application does.
 APT_PACKAGES+=(xclip)
-# Shell completion (tests/cli/completion.rs): fish's own `complete -C` over podterm's script.
-APT_PACKAGES+=(fish)
+# Shell completion (tests/cli/completion.rs): zsh in a terminal, fish's own `complete -C`.
+APT_PACKAGES+=(zsh fish)
 # The UI tests: Debian's Chromium driven by playwright-core (no browser download), and a font.
 APT_PACKAGES+=(chromium fonts-dejavu-core)
 # Real load balancers and proxies for the network suite (tests/cli/network.rs): haproxy (idle

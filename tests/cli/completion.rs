@@ -1,6 +1,6 @@
-//! Shell completion (`podterm completion bash|fish`, `podterm __complete`): the names it offers
-//! against kubectl's own completion on the same cluster, then in the real shells, bash in a
-//! terminal with TAB pressed and fish's `complete -C`; saved profiles and favourites by name
+//! Shell completion (`podterm completion bash|zsh|fish`, `podterm __complete`): the names it
+//! offers against kubectl's own completion on the same cluster, then in the real shells, bash
+//! and zsh in a terminal with TAB pressed and fish's `complete -C`; saved profiles and favourites by name
 //! (with a real Secret Service, as `make test` runs it).
 
 use podterm_test_support::kubectl::kubectls;
@@ -260,6 +260,55 @@ async fn bash_completes_in_a_terminal() {
         assert!(listed.contains(name), "{name} not listed: {listed}");
     }
     assert_eq!(code, 0, "{listed}");
+}
+
+/// zsh with compinit and the script sourced, in a terminal: TAB as a person presses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zsh_completes_in_a_terminal() {
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    let home = tempfile::tempdir().expect("home");
+    let podterm = bin::podterm();
+    let dir = podterm.parent().expect("podterm's directory");
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let env = vec![
+        ("PATH".to_string(), Some(path.into())),
+        ("KUBECONFIG".to_string(), Some(c.kubeconfig().into())),
+        ("HOME".to_string(), Some(home.path().into())),
+        ("ZDOTDIR".to_string(), Some(home.path().into())),
+        ("PODTERM_CONFIG_DIR".to_string(), Some(home.path().into())),
+        ("TERM".to_string(), Some("dumb".into())),
+        ("PS1".to_string(), Some("%% ".into())),
+    ];
+    let shell = tokio::task::spawn_blocking(move || {
+        let mut zsh = Pty::spawn(Path::new("/usr/bin/zsh"), &["-f", "-i"], &env);
+        zsh.type_str(
+            "autoload -U compinit && compinit -u && source <(podterm completion zsh) && echo sourced-$((40+2))\r",
+        );
+        zsh.expect("sourced-42");
+        zsh.type_str("podterm ex\t");
+        zsh.expect("podterm exec ");
+        zsh.type_str("deploy/\t");
+        zsh.expect("deploy/web ");
+        zsh.type_str("-- sh -c 'echo ran-$((40+2))'\r");
+        zsh.expect("ran-42");
+        // A flag's value after `=`, with nothing typed yet.
+        zsh.type_str("podterm exec shell --container=\t");
+        zsh.expect("--container=main ");
+        zsh.type_str("\x15");
+        // cp's pod side: no space after `POD:`, the path goes on.
+        zsh.type_str("podterm cp sh\t");
+        zsh.expect("shell:");
+        zsh.type_str("/etc/hostname-x");
+        zsh.expect("shell:/etc/hostname-x");
+        zsh.type_str("\x15exit 0\r");
+        (zsh.text(), zsh.exit_code())
+    });
+    let (text, code) = shell.await.expect("zsh");
+    assert_eq!(code, 0, "{text}");
 }
 
 /// fish's own completion machinery (`complete -C`, what a TAB shows) over the fish script.

@@ -1,4 +1,4 @@
-//! Shell completion. `podterm completion bash|fish` prints a script that asks `podterm
+//! Shell completion. `podterm completion bash|zsh|fish` prints a script that asks `podterm
 //! __complete WORD…` (the words before the cursor, then the word under it) for what may come
 //! next: subcommands and flags from the command line's own definition; a flag's values where
 //! they are known (a namespace, a context, a saved profile, a container, clap's possible values);
@@ -46,13 +46,15 @@ const DEBUG_PROFILES: [&str; 6] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Shell {
     Bash,
+    Zsh,
     Fish,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct CompletionArgs {
-    /// The shell: `bash` (then `source <(podterm completion bash)`, e.g. in ~/.bashrc) or
-    /// `fish` (`podterm completion fish | source`, e.g. in ~/.config/fish/config.fish).
+    /// The shell: `bash` (then `source <(podterm completion bash)`, e.g. in ~/.bashrc), `zsh`
+    /// (`source <(podterm completion zsh)` after `compinit`, e.g. in ~/.zshrc) or `fish`
+    /// (`podterm completion fish | source`, e.g. in ~/.config/fish/config.fish).
     pub shell: Shell,
 }
 
@@ -60,6 +62,7 @@ pub struct CompletionArgs {
 pub fn script(shell: Shell) -> &'static str {
     match shell {
         Shell::Bash => BASH,
+        Shell::Zsh => ZSH,
         Shell::Fish => FISH,
     }
 }
@@ -103,6 +106,33 @@ _podterm() {
     fi
 }
 complete -o nosort -F _podterm podterm
+"#;
+
+const ZSH: &str = r#"# podterm completion for zsh: source <(podterm completion zsh), after compinit
+_podterm() {
+    local out directive c
+    local -a lines cands opts
+    # The words before the cursor's, then what of it is before the cursor.
+    out=$("${words[1]}" __complete "${(@)words[2,CURRENT-1]}" "$PREFIX" 2>/dev/null) || return 1
+    lines=("${(@f)out}")
+    directive=0
+    if [[ ${lines[-1]} == :<-> ]]; then
+        directive=${lines[-1]#:}
+        lines=("${(@)lines[1,-2]}")
+    fi
+    for c in "${lines[@]}"; do
+        [[ -n $c ]] && cands+=("${c%%$'	'*}")
+    done
+    if (( ${#cands} == 0 )); then
+        (( directive & 4 )) || _files
+        return
+    fi
+    if (( directive & 2 )) || [[ ${#cands} -eq 1 && ${cands[1]} == *[/:=] ]]; then
+        opts=(-S '')
+    fi
+    compadd -Q "${opts[@]}" -a cands
+}
+compdef _podterm podterm
 "#;
 
 const FISH: &str = r#"# podterm completion for fish: podterm completion fish | source
@@ -528,7 +558,10 @@ async fn positional(place: &Place, cur: &str, before: &[String]) -> Completions 
             NO_FILES,
         ),
         (["completion"], true) => Completions::of(
-            ["bash", "fish"].into_iter().map(Candidate::plain).collect(),
+            ["bash", "fish", "zsh"]
+                .into_iter()
+                .map(Candidate::plain)
+                .collect(),
             NO_FILES,
         ),
         _ => Completions::of(vec![], NO_FILES),
@@ -798,7 +831,7 @@ mod tests {
         }
         assert_eq!(offered("exec --pod-r").await, ["--pod-running-timeout"]);
         // Clap's possible values, and kubectl's debug profiles for debug's --profile.
-        assert_eq!(offered("completion ").await, ["bash", "fish"]);
+        assert_eq!(offered("completion ").await, ["bash", "fish", "zsh"]);
         assert_eq!(offered("debug --profile net").await, ["netadmin"]);
         assert_eq!(
             offered("debug pod --profile=gen").await,

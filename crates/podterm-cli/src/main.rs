@@ -63,7 +63,7 @@ enum Cmd {
     Favourite(favourite::FavouriteCmd),
     /// Open a favourite: a shell (or its command) in the newest Ready pod of its workload now.
     Connect(connect::ConnectArgs),
-    /// Print the shell completion script (bash or fish): subcommands, flags, and the pods,
+    /// Print the shell completion script (bash, zsh or fish): subcommands, flags, and the pods,
     /// workloads, namespaces, contexts, containers, profiles and favourites they name.
     Completion(completion::CompletionArgs),
 }
