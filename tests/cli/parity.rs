@@ -2793,6 +2793,32 @@ async fn a_pod_that_cannot_be_entered_points_to_a_copy_that_can() {
         "{inside:?}"
     );
 
+    // That copy is there now: the same hint opens a shell in it (`debug --copy-to` would meet
+    // kubectl's AlreadyExists), and that command works as said. (A look that caught the
+    // original's container running is taken again; so is the copy's shell between restarts.)
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let out = loop {
+        let out = run(&podterm(), &c, &["exec", "crashy", "--", "true"], None, &[]).await;
+        if out.code == 1 && out.stderr.contains("the copy of the pod made before") {
+            break out;
+        }
+        assert!(Instant::now() < deadline, "{out:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(
+        out.stderr.lines().last().unwrap_or_default(),
+        format!("{refused}. Pod crashy's container app crashes as it starts, so there is nothing to run in: open a shell in crashy-debug, the copy of the pod made before, whose container runs one instead (podterm exec -it -n demo crashy-debug -c app -- sh; delete the copy when done)")
+    );
+    let inside = loop {
+        let inside = run_suggested(&c, &out.stderr, "echo $((40+2)); exit\n").await;
+        if String::from_utf8_lossy(&inside.stdout).contains("42") {
+            break inside;
+        }
+        assert!(Instant::now() < deadline, "{inside:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(inside.code, 0, "{inside:?}");
+
     // A finished pod: no debug container starts in it; its copy runs.
     let mut finished = testcluster::ClusterSpec::demo().pods[0].clone();
     finished.name = "finished".into();

@@ -431,13 +431,8 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     if let Err(e) = debug::check_running(&pod) {
         // Nothing starts in a finished pod; its copy runs again.
         let container = a.target_container.as_deref();
-        return Err(crate::exec::or_copy(
-            e,
-            &pod,
-            container,
-            &namespace,
-            &conn.again(),
-        ));
+        let again = conn.again();
+        return Err(crate::exec::or_copy(e, &pod, container, &cluster, &again).await);
     }
     let spec = DebugSpec {
         image: image.clone(),

@@ -101,16 +101,20 @@ pub(crate) async fn find_pod(
     quiet: bool,
     again: &str,
 ) -> Result<k8s_openapi::api::core::v1::Pod, Failure> {
-    let hint = |e: PodError| none_ready(e, &cluster.namespace, again);
     let (client, namespace) = (&cluster.client, cluster.namespace.as_str());
-    let Some(wait) = wait else {
-        return within(limit, pods::resolve(client, namespace, target))
-            .await
-            .map_err(hint);
+    let found = match wait {
+        None => within(limit, pods::resolve(client, namespace, target)).await,
+        Some(wait) => {
+            // Each request within the request timeout, the whole within the wait besides.
+            let said = said(target, wait, quiet);
+            let waiting = pods::resolve_waiting(client, namespace, target, wait, said);
+            within(limit.map(|l| l + wait), waiting).await
+        }
     };
-    // Each request within the request timeout, the whole within the wait besides.
-    let waiting = pods::resolve_waiting(client, namespace, target, wait, said(target, wait, quiet));
-    within(limit.map(|l| l + wait), waiting).await.map_err(hint)
+    match found {
+        Ok(pod) => Ok(pod),
+        Err(e) => Err(none_ready(e, cluster, again).await),
+    }
 }
 
 /// The pod to exec in or attach to: as [`find_pod`], but with no pod Ready (when the wait, if
@@ -125,7 +129,6 @@ pub(crate) async fn find_pod_to_run(
     quiet: bool,
     again: &str,
 ) -> Result<k8s_openapi::api::core::v1::Pod, Failure> {
-    let hint = |e: PodError| none_ready(e, &cluster.namespace, again);
     let (client, namespace) = (&cluster.client, cluster.namespace.as_str());
     let found = match wait {
         None => {
@@ -141,8 +144,11 @@ pub(crate) async fn find_pod_to_run(
                 pods::resolve_waiting_to_run(client, namespace, target, container, wait, said);
             within(limit.map(|l| l + wait), waiting).await
         }
-    }
-    .map_err(hint)?;
+    };
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => return Err(none_ready(e, cluster, again).await),
+    };
     if let (Some(note), false) = (&found.unready, quiet) {
         eprintln!("{note}");
     }
@@ -162,64 +168,110 @@ fn said(target: &PodTarget, wait: std::time::Duration, quiet: bool) -> impl FnOn
 }
 
 /// No pod to take: the error, and for a pod that crashes as it starts, the copy to debug.
-fn none_ready(e: PodError, namespace: &str, again: &str) -> Failure {
+async fn none_ready(e: PodError, cluster: &podterm_core::cluster::Cluster, again: &str) -> Failure {
     match &e {
         PodError::NoneReady {
             crashing: Some(c), ..
-        } => Failure::new(format!("{e}. {}", copy_words(c, namespace, again))),
+        } => {
+            let way = CopyWay::find(cluster, again, &c.pod).await;
+            Failure::new(format!("{e}. {}", copy_words(c, &way)))
+        }
         _ => e.into(),
     }
 }
 
+/// How a hint gets a shell in a copy of a pod, on the cluster the command line reached.
+pub struct CopyWay<'a> {
+    pub namespace: &'a str,
+    /// The connection flags to give again (`Conn::again`).
+    pub again: &'a str,
+    /// `POD-debug`, the copy the hint names, is there already (made before, by the same hint):
+    /// `debug --copy-to` would meet kubectl's AlreadyExists, so the hint opens a shell in it.
+    pub there: bool,
+}
+
+impl<'a> CopyWay<'a> {
+    /// Looks whether the copy of `pod` is there already (a failed look: not there).
+    pub async fn find(
+        cluster: &'a podterm_core::cluster::Cluster,
+        again: &'a str,
+        pod: &str,
+    ) -> CopyWay<'a> {
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+            kube::Api::namespaced(cluster.client.clone(), &cluster.namespace);
+        let there = matches!(pods.get_opt(&format!("{pod}-debug")).await, Ok(Some(_)));
+        CopyWay {
+            namespace: &cluster.namespace,
+            again,
+            there,
+        }
+    }
+
+    /// What to do, with the command: debug a copy whose container runs a shell, or open one in
+    /// the copy made before.
+    fn words(&self, pod: &str, container: &str) -> String {
+        let command = copy_command(pod, container, self);
+        if self.there {
+            format!(
+                "open a shell in {pod}-debug, the copy of the pod made before, whose container \
+                 runs one instead ({command})"
+            )
+        } else {
+            format!("debug a copy of the pod whose container runs a shell instead ({command})")
+        }
+    }
+}
+
 /// What to do about a pod whose container crashes as it starts: a command that debugs a copy of
-/// it, the container running a shell instead of its command, on the same cluster (`again`).
-pub fn copy_words(c: &pods::Crashing, namespace: &str, again: &str) -> String {
+/// it, the container running a shell instead of its command, on the same cluster.
+pub fn copy_words(c: &pods::Crashing, way: &CopyWay<'_>) -> String {
     format!(
-        "Pod {}'s container {} crashes as it starts, so there is nothing to run in: debug a copy \
-         of the pod whose container runs a shell instead ({})",
+        "Pod {}'s container {} crashes as it starts, so there is nothing to run in: {}",
         c.pod,
         c.container,
-        copy_command(&c.pod, &c.container, namespace, again)
+        way.words(&c.pod, &c.container)
     )
 }
 
 /// What to do about a container that has ended for good in a pod that runs on (a Job's beside
 /// a sidecar; `state`: how it ended): the command that debugs a copy of the pod, the container
 /// running a shell instead of its command.
-pub fn ended_words(c: &pods::Crashing, state: &str, namespace: &str, again: &str) -> String {
+pub fn ended_words(c: &pods::Crashing, state: &str, way: &CopyWay<'_>) -> String {
     format!(
         "Container {} of pod {} has ended ({state}) and is never restarted, so there is nothing \
-         to run in: debug a copy of the pod whose container runs a shell instead ({})",
+         to run in: {}",
         c.container,
         c.pod,
-        copy_command(&c.pod, &c.container, namespace, again)
+        way.words(&c.pod, &c.container)
     )
 }
 
 /// The way out when the session found no running container: a copy of the pod, said as why
 /// nothing runs (a crash loop, a container ended for good).
-fn way_out(
+async fn way_out(
     pod: &k8s_openapi::api::core::v1::Pod,
     container: &str,
-    namespace: &str,
+    cluster: &podterm_core::cluster::Cluster,
     again: &str,
 ) -> Option<String> {
     if let Some(c) = pods::crashing_container(pod, container) {
-        return Some(copy_words(&c, namespace, again));
+        let way = CopyWay::find(cluster, again, &c.pod).await;
+        return Some(copy_words(&c, &way));
     }
     let (c, state) = pods::ended_container(pod, container)?;
-    Some(ended_words(&c, &state, namespace, again))
+    let way = CopyWay::find(cluster, again, &c.pod).await;
+    Some(ended_words(&c, &state, &way))
 }
 
 /// A finished pod runs nothing to exec, attach or debug in, and never will; a copy of it runs again:
 /// `e` (kubectl's words), then the command that debugs a copy, its container (`container`, or
 /// the pod's default one) running a shell, when there is a container to name and the copy's
 /// name fits.
-pub fn or_copy<E>(
+pub async fn or_copy<E>(
     e: E,
     pod: &k8s_openapi::api::core::v1::Pod,
     container: Option<&str>,
-    namespace: &str,
+    cluster: &podterm_core::cluster::Cluster,
     again: &str,
 ) -> Failure
 where
@@ -233,26 +285,40 @@ where
             .is_some_and(|s| s.containers.iter().any(|r| &r.name == c))
     };
     match pods::choose_container(pod, container) {
-        Ok((c, _)) if name.len() <= 240 && regular(&c) => Failure::new(format!(
-            "{e}; or debug a copy of this one, its container running a shell instead of its \
-             command ({})",
-            copy_command(name, &c, namespace, again)
-        )),
+        Ok((c, _)) if name.len() <= 240 && regular(&c) => {
+            let way = CopyWay::find(cluster, again, name).await;
+            let command = copy_command(name, &c, &way);
+            Failure::new(if way.there {
+                format!(
+                    "{e}; or open a shell in {name}-debug, the copy of this one made before, \
+                     whose container runs one instead of its command ({command})"
+                )
+            } else {
+                format!(
+                    "{e}; or debug a copy of this one, its container running a shell instead \
+                     of its command ({command})"
+                )
+            })
+        }
         _ => e.into(),
     }
 }
 
 /// The command that debugs a copy of `pod` with `container` running a shell, on the cluster
-/// `again` reaches.
-pub fn copy_command(pod: &str, container: &str, namespace: &str, again: &str) -> String {
+/// `way` reaches; when that copy is there already, the command that opens a shell in it.
+pub fn copy_command(pod: &str, container: &str, way: &CopyWay<'_>) -> String {
     let q = crate::conn::shell_quote;
-    format!(
-        "podterm debug -it{again} -n {} {} --copy-to={} -c {} -- sh; delete the copy when done",
-        q(namespace),
-        q(pod),
-        q(&format!("{pod}-debug")),
-        q(container)
-    )
+    let copy = q(&format!("{pod}-debug"));
+    let (again, namespace, container) = (way.again, q(way.namespace), q(container));
+    if way.there {
+        format!("podterm exec -it{again} -n {namespace} {copy} -c {container} -- sh; delete the copy when done")
+    } else {
+        format!(
+            "podterm debug -it{again} -n {namespace} {} --copy-to={copy} -c {container} -- sh; \
+             delete the copy when done",
+            q(pod)
+        )
+    }
 }
 
 pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
@@ -286,14 +352,8 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
     )
     .await?;
     if let Err(e) = pods::check_running(&pod) {
-        let namespace = cluster.namespace.as_str();
-        return Err(or_copy(
-            e,
-            &pod,
-            a.container.as_deref(),
-            namespace,
-            &conn.again(),
-        ));
+        let again = conn.again();
+        return Err(or_copy(e, &pod, a.container.as_deref(), &cluster, &again).await);
     }
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {
@@ -302,7 +362,7 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
     // Nothing runs in it to exec into (a crash loop, ended for good); the session is still
     // asked for, as kubectl does (it may have just started again), and a refusal points at the
     // copy that gets a shell.
-    let way_out = way_out(&pod, &container, &cluster.namespace, &conn.again());
+    let way_out = way_out(&pod, &container, &cluster, &conn.again()).await;
     let tty = decide_tty(a.tty, a.stdin, a.quiet);
     let command = if a.command.is_empty() {
         pods::shell_command()
@@ -345,20 +405,14 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
     )
     .await?;
     if let Err(e) = pods::check_attachable(&pod) {
-        let namespace = cluster.namespace.as_str();
-        return Err(or_copy(
-            e,
-            &pod,
-            a.container.as_deref(),
-            namespace,
-            &conn.again(),
-        ));
+        let again = conn.again();
+        return Err(or_copy(e, &pod, a.container.as_deref(), &cluster, &again).await);
     }
     let (container, note) = pods::choose_container(&pod, a.container.as_deref())?;
     if let (Some(n), false) = (note, a.quiet) {
         eprintln!("{n}");
     }
-    let way_out = way_out(&pod, &container, &cluster.namespace, &conn.again());
+    let way_out = way_out(&pod, &container, &cluster, &conn.again()).await;
     let mut tty = decide_tty(a.tty, a.stdin, a.quiet);
     // A container started without a terminal has none to attach to: kubectl's words, then the
     // session without one (typed text echoed here, Ctrl-C ends podterm).
