@@ -116,7 +116,7 @@ async fn names_are_offered_as_kubectl_offers_them() {
         ],
     )
     .await;
-    assert_eq!(candidates(&out), (vec![], ":0".to_string()));
+    assert_eq!(candidates(&out), (vec![], ":4".to_string()));
     let out = run(
         &bin::podterm(),
         &c,

@@ -498,6 +498,8 @@ async fn flag_values(
             })
             .await
         }
+        // A name for the new container: nothing to offer, and no file names.
+        "container" if place.sub() == "debug" => vec![],
         "target_container" if place.sub() == "debug" => {
             from_cluster(place, before, |c| {
                 Box::pin(containers(c, place.positionals.first().cloned()))
