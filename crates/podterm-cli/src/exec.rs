@@ -118,8 +118,8 @@ pub(crate) async fn find_pod(
 }
 
 /// The pod to exec in or attach to: as [`find_pod`], but with no pod Ready (when the wait, if
-/// any, is over), the newest whose containers all run is taken, as kubectl takes it; a note says
-/// so on stderr, unless quiet.
+/// any, is over), one whose `container` (else its default one) runs is taken, as kubectl takes a
+/// pod that is not Ready (`pods::resolve_to_run`); a note says so on stderr, unless quiet.
 pub(crate) async fn find_pod_to_run(
     cluster: &podterm_core::cluster::Cluster,
     target: &PodTarget,
@@ -191,7 +191,7 @@ pub struct CopyWay<'a> {
 }
 
 impl<'a> CopyWay<'a> {
-    /// Looks whether the copy of `pod` is there already (a failed look: not there).
+    /// Looks whether the copy of `pod` is there already (a failed or slow look: not there).
     pub async fn find(
         cluster: &'a podterm_core::cluster::Cluster,
         again: &'a str,
@@ -199,7 +199,12 @@ impl<'a> CopyWay<'a> {
     ) -> CopyWay<'a> {
         let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
             kube::Api::namespaced(cluster.client.clone(), &cluster.namespace);
-        let there = matches!(pods.get_opt(&format!("{pod}-debug")).await, Ok(Some(_)));
+        let name = format!("{pod}-debug");
+        let look = pods.get_opt(&name);
+        let there = matches!(
+            tokio::time::timeout(podterm_core::exec::REQUEST_TIMEOUT, look).await,
+            Ok(Ok(Some(_)))
+        );
         CopyWay {
             namespace: &cluster.namespace,
             again,
