@@ -3683,3 +3683,147 @@ async fn port_forward_goes_on_where_kubectl_stops() {
         "error: lost connection to pod: the pod pf is being deleted\n"
     );
 }
+
+/// The requests a `-v 6` log (kubectl's `-v=6`) names: method, path (no host, no query) and
+/// status, in order. Reads kubectl's two line formats (`GET URL 200 OK in 2 milliseconds`, and
+/// 1.33's `"Response" verb="GET" url="URL" status="200 OK" milliseconds=2`).
+fn requests_logged(stderr: &str) -> Vec<(String, String, String)> {
+    let path = |url: &str| {
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let path = rest.find('/').map_or("", |i| &rest[i..]);
+        path.split('?').next().unwrap_or(path).to_string()
+    };
+    let quoted = |line: &str, key: &str| {
+        let start = line.find(&format!("{key}=\""))? + key.len() + 2;
+        let len = line[start..].find('"')?;
+        Some(line[start..start + len].to_string())
+    };
+    let mut out = vec![];
+    for line in stderr.lines() {
+        let Some((_, said)) = line.split_once("] ") else {
+            continue;
+        };
+        if said.starts_with("\"Response\"") {
+            if let (Some(verb), Some(url), Some(status)) = (
+                quoted(said, "verb"),
+                quoted(said, "url"),
+                quoted(said, "status"),
+            ) {
+                out.push((verb, path(&url), status));
+            }
+        } else if let Some(head) = said.strip_suffix(" milliseconds") {
+            let Some((head, _ms)) = head.rsplit_once(" in ") else {
+                continue;
+            };
+            let mut words = head.splitn(3, ' ');
+            if let (Some(verb), Some(url), Some(status)) =
+                (words.next(), words.next(), words.next())
+            {
+                out.push((verb.to_string(), path(url), status.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// `podterm -v 6` logs each request to the API server as kubectl's `-v=6` does, in its words:
+/// the same requests (method, path, status) in the same order for an exec into a pod, into a
+/// deployment's pod, and a log; the kubeconfig read. Without `-v` nothing is logged (the other
+/// tests here compare stderr with kubectl's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_six_logs_the_requests_kubectl_logs() {
+    let c = cluster::demo().await;
+    let kubeconfig = c.kubeconfig().to_string_lossy().into_owned();
+    let cases: [&[&str]; 3] = [
+        &["exec", "shell", "--", "true"],
+        &["exec", "deploy/web", "--", "true"],
+        &["logs", "shell", "--tail", "1"],
+    ];
+    for args in cases {
+        let with = |flag: &'static str| {
+            let mut a = vec![flag];
+            a.extend_from_slice(args);
+            a
+        };
+        let home = tempfile::tempdir().expect("home");
+        let mut cmd = tokio::process::Command::new(podterm());
+        cmd.args(with("-v6"))
+            .env("KUBECONFIG", c.kubeconfig())
+            .env("HOME", home.path());
+        let raw = client::run(cmd, None, Duration::from_secs(60)).await;
+        let log = raw.stderr_text();
+        assert_eq!(raw.code, 0, "{args:?}: {log}");
+        assert!(
+            log.lines().next().is_some_and(
+                |l| l.ends_with(&format!("cluster] Config loaded from file: {kubeconfig}"))
+            ),
+            "{log}"
+        );
+        let ours_said = requests_logged(&log);
+        // Each request's line in kubectl's (v1.32's) words.
+        for (verb, path, status) in &ours_said {
+            let line = format!("http] {verb} {}", c.url());
+            assert!(
+                log.lines().any(|l| l.contains(&line)
+                    && l.contains(path.as_str())
+                    && l.contains(&format!(" {status} in "))),
+                "{log}"
+            );
+        }
+        assert!(!ours_said.is_empty(), "{log}");
+        for k in kubectls() {
+            let home = tempfile::tempdir().expect("home");
+            let mut cmd = tokio::process::Command::new(&k);
+            cmd.args(with("-v=6"))
+                .env("KUBECONFIG", c.kubeconfig())
+                .env("HOME", home.path());
+            let theirs = client::run(cmd, None, Duration::from_secs(60)).await;
+            assert_eq!(theirs.code, 0, "{}: {}", k.display(), theirs.stderr_text());
+            let mut theirs_said = requests_logged(&theirs.stderr_text());
+            // kubectl first fills its discovery cache (a fresh HOME has none); podterm has none.
+            theirs_said.retain(|(_, path, _)| {
+                let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+                !matches!(
+                    parts.as_slice(),
+                    ["api"] | ["apis"] | ["api", _] | ["apis", _, _]
+                )
+            });
+            let mut ours_said = ours_said.clone();
+            if args[1] == "deploy/web" {
+                // Of the deployment's Ready pods podterm takes the newest, kubectl the oldest.
+                for said in [&mut ours_said, &mut theirs_said] {
+                    for (_, path, _) in said.iter_mut() {
+                        if let Some(i) = path.find("/pods/web-") {
+                            path.replace_range(i.., "/pods/WEB-POD/exec");
+                        }
+                    }
+                }
+            }
+            assert_eq!(
+                ours_said,
+                theirs_said,
+                "{} vs podterm for {args:?}",
+                k.display()
+            );
+        }
+    }
+    // Where kubectl logs the command as typed, a word of it that looks secret is masked.
+    let secret = "hunter2-S3cretValue";
+    let password = format!("--password={secret}");
+    let args = [
+        "-v", "6", "exec", "shell", "--", "sh", "-c", "true", &password,
+    ];
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = tokio::process::Command::new(podterm());
+    cmd.args(args)
+        .env("KUBECONFIG", c.kubeconfig())
+        .env("HOME", home.path());
+    let raw = client::run(cmd, None, Duration::from_secs(60)).await;
+    let log = raw.stderr_text();
+    assert_eq!(raw.code, 0, "{log}");
+    assert!(
+        log.contains("exec?container=main&command=sh&command=-c&command=true&command=<masked>&"),
+        "{log}"
+    );
+    assert!(!log.contains(secret), "{log}");
+}

@@ -253,6 +253,55 @@ async fn no_secret_of_an_imported_kubeconfig_leaves_the_keyring() {
     }
     assert_files_clean_and_keyring_full(&secrets, &config);
 
+    // `-v 9` (every header logged) with each profile, with the kubeconfig itself and with
+    // `--token`: the log names each request and masks the credential it carries.
+    let basic = b64(&format!("me:{}", secrets.password));
+    let mut runs: Vec<Vec<String>> = CONTEXTS
+        .iter()
+        .map(|name| vec!["--profile".to_string(), name.to_string()])
+        .collect();
+    for name in ["tok", "basic"] {
+        runs.push(vec![
+            "--kubeconfig".into(),
+            kc.clone(),
+            "--context".into(),
+            name.into(),
+        ]);
+    }
+    runs.push(vec![
+        "-s".into(),
+        "https://127.0.0.1:1".into(),
+        "--token".into(),
+        secrets.token.clone(),
+    ]);
+    for run in runs {
+        let mut args: Vec<&str> = vec!["-v", "9", "--request-timeout", "5s"];
+        args.extend(run.iter().map(String::as_str));
+        args.extend(["exec", "p", "--", "true"]);
+        let (code, out, err) = podterm(&config, &args).await;
+        assert_ne!(code, 0, "nothing listens there: {run:?}");
+        let said = format!("{out}{err}");
+        secrets.assert_absent(&format!("the -v 9 log of {run:?}"), said.as_bytes());
+        assert!(
+            !said.contains(&basic),
+            "the basic credentials in the log of {run:?}"
+        );
+        // A client certificate is no header; the plugin and OIDC fail before any request.
+        let named = |n: &str| run.iter().any(|w| w == n);
+        let scheme = if named("basic") {
+            "Basic"
+        } else if named("cert") || named("plugin") || named("oidc") {
+            continue;
+        } else {
+            "Bearer"
+        };
+        assert!(
+            said.contains("http] GET https://127.0.0.1:1/api/v1/namespaces/default/pods/p")
+                && said.contains(&format!("http]     authorization: {scheme} <masked>")),
+            "{run:?}: {said}"
+        );
+    }
+
     // The app's command layer: import_kubeconfig, list_profiles, profile_details, and its logs.
     let logs = LogBuf::default();
     let writer = logs.clone();

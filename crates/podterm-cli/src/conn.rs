@@ -68,6 +68,16 @@ pub struct Conn {
     /// Default: 30s.
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
     pub request_timeout: Option<RequestTimeout>,
+    /// A log on stderr (as kubectl's -v): 6 each request to the API server with its status and
+    /// time, 7 its headers too, 8 the answers' headers too; credentials masked.
+    #[arg(
+        short = 'v',
+        long = "v",
+        global = true,
+        value_name = "LEVEL",
+        default_value_t = 0
+    )]
+    pub verbosity: u8,
 }
 
 impl Conn {

@@ -6,7 +6,8 @@
 //!
 //! One module per subcommand ([`exec`] for exec and attach, [`logs`], [`profile`], [`favourite`],
 //! [`connect`]); [`conn`] chooses the cluster, [`session`] runs a session against the local
-//! terminal, [`failure`] prints what went wrong, [`table`] prints lists. This file parses and dispatches.
+//! terminal, [`failure`] prints what went wrong, [`table`] prints lists, [`verbose`] is `-v`'s
+//! log. This file parses and dispatches.
 
 mod completion;
 mod conn;
@@ -24,6 +25,7 @@ mod record;
 mod session;
 mod table;
 mod term;
+mod verbose;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -133,6 +135,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    verbose::install(cli.conn.verbosity);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

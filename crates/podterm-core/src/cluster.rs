@@ -94,11 +94,25 @@ fn read_kubeconfig() -> Result<kube::config::Kubeconfig, kube::config::Kubeconfi
             .collect();
         if !present.is_empty() {
             return present.iter().try_fold(Kubeconfig::default(), |merged, p| {
-                Kubeconfig::read_from(p).and_then(|c| merged.merge(c))
+                let read = Kubeconfig::read_from(p).and_then(|c| merged.merge(c))?;
+                loaded_from(p);
+                Ok(read)
             });
         }
     }
-    Kubeconfig::read()
+    let read = Kubeconfig::read()?;
+    if let Some(home) = dirs::home_dir() {
+        loaded_from(&home.join(".kube").join("config"));
+    }
+    Ok(read)
+}
+
+/// The verbose log's line for a kubeconfig file read (`podterm -v 6`), as kubectl's.
+fn loaded_from(path: &std::path::Path) {
+    tracing::debug!(
+        "Config loaded from file: {}",
+        crate::text::shown(&path.to_string_lossy())
+    );
 }
 
 /// Which cluster to talk to: a kubeconfig, a context, a namespace, and kubectl's other
@@ -140,10 +154,13 @@ impl Target {
         use kube::config::{Config, KubeConfigOptions, Kubeconfig, KubeconfigError};
         let kubeconfig = match &self.kubeconfig {
             Some(path) => {
-                Kubeconfig::read_from(path).map_err(|source| ClusterError::Kubeconfig {
-                    path: Some(path.clone()),
-                    source,
-                })?
+                let read =
+                    Kubeconfig::read_from(path).map_err(|source| ClusterError::Kubeconfig {
+                        path: Some(path.clone()),
+                        source,
+                    })?;
+                loaded_from(path);
+                read
             }
             None => match read_kubeconfig() {
                 Ok(k) => k,
@@ -251,7 +268,8 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The client stack over `connector`: TLS to the API server, timeouts, base URI, auth, headers,
-/// and a read cut before its answer sent once more ([`crate::resend`]).
+/// each request logged when asked ([`crate::httplog`]), and a read cut before its answer sent
+/// once more ([`crate::resend`]).
 fn client_over<C>(config: kube::Config, connector: C) -> Result<kube::Client, kube::Error>
 where
     C: tower::Service<http::Uri> + Clone + Send + Sync + 'static,
@@ -282,6 +300,7 @@ where
                 Box::new(e)
             },
         )
+        .layer(tower::layer::layer_fn(crate::httplog::HttpLog::new))
         .service(crate::resend::ResendOnce::new(client));
     Ok(kube::Client::new(service, config.default_namespace))
 }
@@ -974,6 +993,7 @@ pub async fn connect_profile(
     vault: &crate::vault::Vault,
     plugin_path: Option<&str>,
 ) -> Result<Cluster, ProfileConnectError> {
+    tracing::debug!("Saved profile: {}", crate::text::shown(&profile.name));
     // The proxy credentials and the plugin's secret arguments come back from the vault.
     let restored = crate::profiles::restore_secrets(profile, vault).await?;
     let profile = &restored;

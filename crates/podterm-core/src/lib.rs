@@ -4,6 +4,8 @@
 //! - [`cluster`]: a client from kubeconfig (several files merged, a context, a namespace).
 //! - `resend`: a read whose connection closed before its answer came, sent once more (the
 //!   client [`cluster`] builds).
+//! - [`httplog`]: each request to the API server as a line of a log (`podterm -v 6`), its
+//!   credentials masked.
 //! - [`overrides`]: kubectl's connection flags (`--server`, `--token`, `--user` ...) over a
 //!   kubeconfig, with kubectl's precedence.
 //! - [`browse`]: namespaces and a live, watched list of pod summaries (a cluster browser).
@@ -58,6 +60,7 @@ pub mod fanout;
 pub mod favourites;
 pub mod flow;
 pub mod follow;
+pub mod httplog;
 pub mod import;
 pub mod launcher;
 pub mod logs;

@@ -101,15 +101,6 @@ fn file(dir: &Path) -> VersionedFile<SavedTabs> {
     VersionedFile::new(dir, SPEC)
 }
 
-/// Whether a command word looks like (or carries) a secret: a secret-named flag with its value
-/// (`--password=x`, `-ptoken…` is caught as a token), or a token-like value.
-fn secret_word(word: &str) -> bool {
-    let (name, value) = word.split_once('=').unwrap_or((word, ""));
-    (name.starts_with('-') && crate::import::looks_secret(name) && !value.is_empty())
-        || crate::import::looks_like_token(word)
-        || crate::import::looks_like_token(value)
-}
-
 /// The tabs that may be written: at most [`MAX_TABS`], none whose command looks secret (the
 /// active index follows the tabs kept; a dropped active tab leaves none active).
 pub fn saveable(tabs: &SavedTabs) -> SavedTabs {
@@ -121,7 +112,11 @@ pub fn saveable(tabs: &SavedTabs) -> SavedTabs {
         if out.tabs.len() >= MAX_TABS {
             break;
         }
-        if t.command.iter().flatten().any(|w| secret_word(w)) {
+        if t.command
+            .iter()
+            .flatten()
+            .any(|w| crate::import::secret_word(w))
+        {
             tracing::info!("a tab's command looks like it holds a secret: not saved");
             continue;
         }
