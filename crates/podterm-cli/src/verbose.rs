@@ -61,8 +61,10 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Klog {
         _ctx: tracing_subscriber::layer::Context<'_, S>,
     ) {
         use std::io::Write as _;
-        let line = line(event, &jiff::Zoned::now(), std::process::id());
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        // One write, so the line is never split by another writer of stderr (a session's).
+        let mut line = line(event, &jiff::Zoned::now(), std::process::id());
+        line.push('\n');
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 }
 

@@ -82,11 +82,15 @@ where
                 tracing::trace!(target: REQUEST_HEADERS, "    {}", header_shown(name, value));
             }
         }
-        let start = Instant::now();
         let answer = self.inner.call(req);
         Box::pin(async move {
+            let mut waiting = Unanswered {
+                line: Some(line),
+                start: Instant::now(),
+            };
             let answer = answer.await;
-            let ms = start.elapsed().as_millis();
+            let ms = waiting.start.elapsed().as_millis();
+            let line = waiting.line.take().unwrap_or_default();
             match &answer {
                 Ok(res) => {
                     tracing::debug!(
@@ -116,6 +120,25 @@ where
     }
 }
 
+/// A request on its way: when it is dropped before its answer (a timeout, Ctrl-C), the log
+/// says so, as kubectl logs a request that timed out.
+struct Unanswered {
+    line: Option<String>,
+    start: Instant,
+}
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if let Some(line) = self.line.take() {
+            tracing::debug!(
+                target: REQUESTS,
+                "{line} with no answer after {} milliseconds",
+                self.start.elapsed().as_millis()
+            );
+        }
+    }
+}
+
 /// The status as kubectl writes it (`200 OK`): the code and its standard reason, never the
 /// reason phrase the server sent.
 fn status_shown(status: http::StatusCode) -> String {
@@ -141,41 +164,45 @@ fn header_shown(name: &http::HeaderName, value: &http::HeaderValue) -> String {
     format!("{name}: {shown}")
 }
 
-/// The URL, with each word of an exec's command that looks secret masked (see the module's
-/// description); as sent when nothing is.
+/// The URL, with a password in it masked, and each word of an exec's command that looks secret
+/// (see the module's description); as sent when nothing is.
 fn uri_shown(uri: &http::Uri) -> String {
-    let whole = uri.to_string();
+    let mut whole = uri.to_string();
+    if let Some(authority) = uri.authority() {
+        if let Some((_, host)) = authority.as_str().rsplit_once('@') {
+            whole = whole.replacen(authority.as_str(), &format!("{MASK}@{host}"), 1);
+        }
+    }
     let Some((path, query)) = whole.split_once('?') else {
         return crate::text::shown(&whole);
     };
-    let mut masked = false;
-    let mut after_secret_flag = false;
-    let pairs: Vec<String> = query
-        .split('&')
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if key != "command" {
-                return pair.to_string();
-            }
-            let word: String = form_urlencoded::parse(format!("w={value}").as_bytes())
+    let pairs: Vec<&str> = query.split('&').collect();
+    fn command<'a>(pair: &&'a str) -> Option<&'a str> {
+        pair.strip_prefix("command=")
+    }
+    let words: Vec<String> = pairs
+        .iter()
+        .filter_map(command)
+        .map(|value| {
+            form_urlencoded::parse(format!("w={value}").as_bytes())
                 .next()
                 .map(|(_, w)| w.into_owned())
-                .unwrap_or_default();
-            let secret = after_secret_flag || crate::import::secret_word(&word);
-            after_secret_flag =
-                word.starts_with('-') && !word.contains('=') && crate::import::looks_secret(&word);
-            if secret {
-                masked = true;
-                format!("command={MASK}")
-            } else {
-                pair.to_string()
-            }
+                .unwrap_or_default()
         })
         .collect();
-    if !masked {
+    let secret = crate::commandsecrets::secret_words(&words);
+    if !secret.contains(&true) {
         return crate::text::shown(&whole);
     }
-    crate::text::shown(&format!("{path}?{}", pairs.join("&")))
+    let mut secret = secret.into_iter();
+    let shown: Vec<String> = pairs
+        .iter()
+        .map(|pair| match command(pair) {
+            Some(_) if secret.next() == Some(true) => format!("command={MASK}"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    crate::text::shown(&format!("{path}?{}", shown.join("&")))
 }
 
 #[cfg(test)]
@@ -195,6 +222,11 @@ mod tests {
         assert_eq!(
             uri_shown(&uri("https://api/x/exec?command=psql&command=--password&command=hunter2&command=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl")),
             "https://api/x/exec?command=psql&command=--password&command=<masked>&command=<masked>"
+        );
+        // Inside a string for `sh -c`; a server URL's password.
+        assert_eq!(
+            uri_shown(&uri("https://admin:pw@api:6443/x/exec?&command=sh&command=-c&command=mysql+--password%3Dhunter2&tty=true")),
+            "https://<masked>@api:6443/x/exec?&command=sh&command=-c&command=<masked>&tty=true"
         );
         // A secret-named flag that carries no value hides nothing after a word that is not one.
         assert_eq!(
@@ -253,6 +285,9 @@ mod tests {
             if req.uri().path() == "/down" {
                 return Err(std::io::Error::other("connection refused"));
             }
+            if req.uri().path() == "/silent" {
+                std::future::pending::<()>().await;
+            }
             let mut res = http::Response::new(());
             *res.status_mut() = http::StatusCode::SWITCHING_PROTOCOLS;
             res.headers_mut()
@@ -272,6 +307,7 @@ mod tests {
             req
         };
         let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .expect("a runtime");
         tracing::subscriber::with_default(subscriber, || {
@@ -284,6 +320,9 @@ mod tests {
                 assert!(up.await.is_ok());
                 let down = log.ready().await.expect("ready").call(request("/down"));
                 assert!(down.await.is_err());
+                let silent = log.ready().await.expect("ready").call(request("/silent"));
+                let gave_up = tokio::time::timeout(std::time::Duration::from_millis(5), silent);
+                assert!(gave_up.await.is_err(), "no answer comes");
             })
         });
         let text = out.lock().expect("the log").clone();
@@ -310,13 +349,15 @@ mod tests {
             log.lines()
                 .map(|l| {
                     // The time varies: `in N milliseconds` as `in _ milliseconds`.
-                    let (head, tail) = l.split_once(" in ").unwrap_or((l, ""));
-                    match tail.split_once(" milliseconds") {
-                        Some((n, rest)) if n.parse::<u128>().is_ok() => {
-                            format!("{head} in _ milliseconds{rest}")
+                    for sep in [" in ", " after "] {
+                        let (head, tail) = l.split_once(sep).unwrap_or((l, ""));
+                        if let Some((n, rest)) = tail.split_once(" milliseconds") {
+                            if n.parse::<u128>().is_ok() {
+                                return format!("{head}{sep}_ milliseconds{rest}");
+                            }
                         }
-                        _ => l.to_string(),
                     }
+                    l.to_string()
                 })
                 .collect()
         };
@@ -326,6 +367,7 @@ mod tests {
             [
                 "GET https://api:6443/up?watch=1 101 Switching Protocols in _ milliseconds",
                 "GET https://api:6443/down failed in _ milliseconds: connection refused",
+                "GET https://api:6443/silent with no answer after _ milliseconds",
             ]
         );
         let all = logged(Targets::new().with_target(REQUESTS, Level::TRACE));
@@ -343,6 +385,10 @@ mod tests {
                 "Request Headers:",
                 "    authorization: Bearer <masked>",
                 "GET https://api:6443/down failed in _ milliseconds: connection refused",
+                "GET https://api:6443/silent",
+                "Request Headers:",
+                "    authorization: Bearer <masked>",
+                "GET https://api:6443/silent with no answer after _ milliseconds",
             ]
         );
         assert!(!all.contains("hunter2") && !all.contains("id=42"), "{all}");

@@ -700,15 +700,6 @@ pub fn looks_secret(name: &str) -> bool {
         || words.iter().any(|w| SECRET_WORDS.contains(w))
 }
 
-/// Whether a command word looks like (or carries) a secret: a secret-named flag with its value
-/// (`--password=x`, `-ptoken…` is caught as a token), or a token-like value.
-pub(crate) fn secret_word(word: &str) -> bool {
-    let (name, value) = word.split_once('=').unwrap_or((word, ""));
-    (name.starts_with('-') && looks_secret(name) && !value.is_empty())
-        || looks_like_token(word)
-        || looks_like_token(value)
-}
-
 /// Whether a value looks like a credential whatever its name: a JWT (`eyJ….….…`), or a
 /// 32+ character run of token characters (letters, digits, `+/=_-.~`) that is hex digits only
 /// or mixes upper case, lower case and digits. Paths (`/…`, `./…`, `~/…`), URLs, ARNs and

@@ -4,6 +4,8 @@
 //! - [`cluster`]: a client from kubeconfig (several files merged, a context, a namespace).
 //! - `resend`: a read whose connection closed before its answer came, sent once more (the
 //!   client [`cluster`] builds).
+//! - [`commandsecrets`]: which words of a command look like they hold a secret (a tab not
+//!   saved, a word masked in the verbose log).
 //! - [`httplog`]: each request to the API server as a line of a log (`podterm -v 6`), its
 //!   credentials masked.
 //! - [`overrides`]: kubectl's connection flags (`--server`, `--token`, `--user` ...) over a
@@ -54,6 +56,7 @@
 
 pub mod browse;
 pub mod cluster;
+pub mod commandsecrets;
 pub mod debug;
 pub mod exec;
 pub mod fanout;

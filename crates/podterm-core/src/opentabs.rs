@@ -113,9 +113,8 @@ pub fn saveable(tabs: &SavedTabs) -> SavedTabs {
             break;
         }
         if t.command
-            .iter()
-            .flatten()
-            .any(|w| crate::import::secret_word(w))
+            .as_deref()
+            .is_some_and(crate::commandsecrets::holds_secret)
         {
             tracing::info!("a tab's command looks like it holds a secret: not saved");
             continue;
