@@ -3827,3 +3827,102 @@ async fn verbose_six_logs_the_requests_kubectl_logs() {
     );
     assert!(!log.contains(secret), "{log}");
 }
+
+/// The API server's warnings are printed as kubectl prints them (`Warning: TEXT` on stderr,
+/// `-q` or not): Pod Security admission in warn mode (testcluster's `podSecurityWarn`) on a
+/// privileged debug container, a node's debugging pod and a privileged copy of a pod. Each
+/// client gets a pod of its own, so each warning names the same containers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_warnings_are_printed_as_kubectl_prints_them() {
+    let mut opts = testcluster::Options::demo();
+    opts.spec.pod_security_warn = vec!["demo".into()];
+    let c = TestCluster::start(opts).await.expect("cluster");
+    let privileged = "Warning: would violate PodSecurity \"baseline:latest\": privileged (container \"dbg\" must not set securityContext.privileged=true)\n";
+    let targets = ["shell", "multi", "pair", "distroless"];
+    let mut outs = vec![];
+    for (bin, pod) in clients().iter().zip(targets) {
+        let args = [
+            "debug",
+            pod,
+            "--image=busybox",
+            "-c",
+            "dbg",
+            "--profile=sysadmin",
+            "--",
+            "true",
+        ];
+        let out = run(bin, &c, &args, None, &[]).await;
+        assert_eq!(out.code, 0, "{} {args:?}: {out:?}", bin.display());
+        outs.push((
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.stderr,
+        ));
+    }
+    assert!(outs.len() >= 2, "podterm and a kubectl at least");
+    for (i, out) in outs.iter().enumerate() {
+        assert_eq!(out, &(String::new(), privileged.to_string()), "client {i}");
+    }
+
+    // A copy of a pod with a privileged debug container (a pod created).
+    for bin in clients() {
+        let args = [
+            "debug",
+            "shell",
+            "--copy-to=shell-dbg",
+            "--image=busybox",
+            "-c",
+            "dbg",
+            "--profile=sysadmin",
+            "--",
+            "true",
+        ];
+        let out = run(&bin, &c, &args, None, &[]).await;
+        assert_eq!(
+            (out.code, out.stderr.as_str()),
+            (0, privileged),
+            "{} {args:?}",
+            bin.display()
+        );
+        delete_pod(&c, "shell-dbg").await;
+        wait_gone(&c, "shell-dbg").await;
+    }
+
+    // A node's debugging pod, with -q: the warning all the same.
+    let mut outs = vec![];
+    for bin in clients() {
+        let args = [
+            "debug",
+            "node/testnode",
+            "--image=busybox",
+            "--profile=general",
+            "-q",
+            "--",
+            "true",
+        ];
+        let out = run(&bin, &c, &args, None, &[]).await;
+        assert_eq!(out.code, 0, "{} {args:?}: {out:?}", bin.display());
+        outs.push(out.stderr);
+        let list = run(
+            &newest_kubectl(),
+            &c,
+            &["get", "pods", "-o", "name"],
+            None,
+            &[],
+        )
+        .await;
+        for name in String::from_utf8_lossy(&list.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("pod/"))
+            .filter(|n| n.starts_with("node-debugger-testnode-"))
+        {
+            delete_pod(&c, name).await;
+            wait_gone(&c, name).await;
+        }
+    }
+    for out in &outs {
+        assert_eq!(
+            out,
+            "Warning: would violate PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPath volumes (volume \"host-root\")\n"
+        );
+    }
+}

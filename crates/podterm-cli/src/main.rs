@@ -7,7 +7,7 @@
 //! One module per subcommand ([`exec`] for exec and attach, [`logs`], [`profile`], [`favourite`],
 //! [`connect`]); [`conn`] chooses the cluster, [`session`] runs a session against the local
 //! terminal, [`failure`] prints what went wrong, [`table`] prints lists, [`verbose`] is `-v`'s
-//! log. This file parses and dispatches.
+//! log, [`warnings`] prints the API server's warnings. This file parses and dispatches.
 
 mod completion;
 mod conn;
@@ -26,6 +26,7 @@ mod session;
 mod table;
 mod term;
 mod verbose;
+mod warnings;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -136,6 +137,7 @@ fn main() -> ExitCode {
         }
     };
     verbose::install(cli.conn.verbosity);
+    warnings::install();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -268,8 +268,8 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The client stack over `connector`: TLS to the API server, timeouts, base URI, auth, headers,
-/// each request logged when asked ([`crate::httplog`]), and a read cut before its answer sent
-/// once more ([`crate::resend`]).
+/// each request logged when asked ([`crate::httplog`]), the server's warnings handed on
+/// ([`crate::warnings`]), and a read cut before its answer sent once more ([`crate::resend`]).
 fn client_over<C>(config: kube::Config, connector: C) -> Result<kube::Client, kube::Error>
 where
     C: tower::Service<http::Uri> + Clone + Send + Sync + 'static,
@@ -301,6 +301,7 @@ where
             },
         )
         .layer(tower::layer::layer_fn(crate::httplog::HttpLog::new))
+        .layer(tower::layer::layer_fn(crate::warnings::ServerWarnings::new))
         .service(crate::resend::ResendOnce::new(client));
     Ok(kube::Client::new(service, config.default_namespace))
 }

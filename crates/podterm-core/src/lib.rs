@@ -52,6 +52,8 @@
 //! - [`recent`]: the last sessions opened (the tray's "Recent"), the live-session count's words.
 //! - [`recording`]: session recordings in asciicast v2 (asciinema), written as the session runs.
 //! - [`recordings`]: the app's recordings: a session's tap, file names, the folders listed by id.
+//! - [`warnings`]: what the API server warns of (its `Warning` headers: Pod Security in warn
+//!   mode, webhooks), handed to the task or the process that asked.
 //! - [`text`]: outside text (servers, plugins, pods) escaped and cut before it is shown.
 
 pub mod browse;
@@ -97,6 +99,7 @@ pub mod terminal;
 pub mod text;
 pub mod transfer;
 pub mod vault;
+pub mod warnings;
 
 /// The TypeScript forms the `ts` feature derives: the field names the app's UI reads.
 #[cfg(all(test, feature = "ts"))]

@@ -46,6 +46,11 @@ pub struct ClusterSpec {
     /// feature off, where the subresource is a 404 with no details).
     #[serde(default = "yes")]
     pub ephemeral_containers: bool,
+    /// Namespaces whose Pod Security admission warns at the `baseline` level (as the label
+    /// `pod-security.kubernetes.io/warn: baseline`): a pod created, or given an ephemeral
+    /// container, that breaks it is admitted, with a `Warning` header saying why.
+    #[serde(default)]
+    pub pod_security_warn: Vec<String>,
     /// Bytes of output each container incarnation keeps (default `logs::LOG_CAP`): a benchmark
     /// sets more to read a long log whole, as a kubelet with a larger `containerLogMaxSize`.
     #[serde(default)]
@@ -468,6 +473,7 @@ impl ClusterSpec {
                 },
             ],
             ephemeral_containers: true,
+            pod_security_warn: vec![],
             log_cap_bytes: None,
         }
     }

@@ -334,13 +334,20 @@ pub async fn handle(
         let mut answer = pod.clone();
         answer["spec"] = stored;
         answer["metadata"]["namespace"] = json!(ns);
-        return json_response(StatusCode::CREATED, &answer);
+        let response = json_response(StatusCode::CREATED, &answer);
+        return crate::podsecurity::warn(shared, ns, &answer, response);
     }
     let Some(created) = shared.store.create_pod(spec, stored, unpullable) else {
         return exists();
     };
     crate::runtime::scheduled(shared, &created);
-    json_response(StatusCode::CREATED, &shared.store.pod_json(&created))
+    let answer = shared.store.pod_json(&created);
+    crate::podsecurity::warn(
+        shared,
+        ns,
+        &answer,
+        json_response(StatusCode::CREATED, &answer),
+    )
 }
 
 /// The controller among a created pod's `ownerReferences` (kept, as the API server keeps them:

@@ -548,7 +548,12 @@ pub async fn handle(
     for n in added {
         crate::runtime::start_ephemeral(shared, &after, &n);
     }
-    json_response(StatusCode::OK, &response)
+    crate::podsecurity::warn(
+        shared,
+        ns,
+        &response,
+        json_response(StatusCode::OK, &response),
+    )
 }
 
 pub(crate) fn decode_error(e: &str) -> Response<Body> {

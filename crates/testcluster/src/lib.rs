@@ -25,6 +25,7 @@ mod nodes;
 mod paging;
 pub mod pki;
 mod podproto;
+mod podsecurity;
 mod portforward;
 pub mod process;
 mod review;
@@ -118,6 +119,8 @@ pub(crate) struct Shared {
     pub(crate) noshell_path: String,
     /// Whether `pods/{name}/ephemeralcontainers` is served.
     pub(crate) ephemeral_containers: bool,
+    /// Namespaces whose Pod Security admission warns (`podsecurity`).
+    pub(crate) pod_security_warn: Vec<String>,
     /// See [`Options::kubectl_settle`].
     pub(crate) kubectl_settle: Duration,
     port: AtomicU16,
@@ -248,6 +251,7 @@ impl TestCluster {
             ),
             noshell_path: noshell.display().to_string(),
             ephemeral_containers: opts.spec.ephemeral_containers,
+            pod_security_warn: opts.spec.pod_security_warn.clone(),
             kubectl_settle: opts.kubectl_settle,
             port: AtomicU16::new(addr.port()),
             sessions: Arc::new(AtomicUsize::new(0)),
