@@ -364,6 +364,13 @@ pub enum SessionState {
         file: String,
         reason: Option<String>,
     },
+    /// The API server warned while the session was opened (a debug container, a pod copy or a
+    /// node's pod that Pod Security in warn mode would refuse; an admission webhook): its text,
+    /// escaped and cut, each once. Sent just before `connected`; the tab writes it under the
+    /// session's marker, as kubectl prints `Warning: TEXT`.
+    Warning {
+        text: String,
+    },
 }
 
 impl SessionState {

@@ -566,6 +566,9 @@ fn tap_state(e: TapEvent) -> SessionState {
     }
 }
 
+/// The most warnings of the API server one session's tab is told.
+const MAX_WARNINGS: usize = 8;
+
 /// Runs one session to its end.
 #[allow(clippy::too_many_arguments)]
 async fn run(
@@ -582,8 +585,23 @@ async fn run(
         Ok(c) => c,
         Err(e) => return SessionEnd::Lost(e.sentence()),
     };
-    let connected = || state(SessionState::Connected);
-    match terminal::run(
+    // The API server's warnings while the session opens (a debug container, a copy, a node's
+    // pod), said to the tab once it is connected, each once.
+    let warned: Arc<Mutex<Vec<String>>> = Arc::default();
+    let heard = warned.clone();
+    let handler: podterm_core::warnings::Handler = Arc::new(move |text: &str| {
+        let mut heard = lock(&heard);
+        if heard.len() < MAX_WARNINGS && !heard.iter().any(|t| t == text) {
+            heard.push(text.to_string());
+        }
+    });
+    let connected = || {
+        for text in lock(&warned).drain(..) {
+            state(SessionState::Warning { text });
+        }
+        state(SessionState::Connected)
+    };
+    let ran = terminal::run(
         &c,
         &req.terminal,
         control,
@@ -592,9 +610,8 @@ async fn run(
         output,
         connected,
         tap,
-    )
-    .await
-    {
+    );
+    match podterm_core::warnings::collecting(handler, ran).await {
         TerminalEnd::Ended(Ok(outcome)) => SessionEnd::Finished(outcome),
         TerminalEnd::Ended(Err(e)) => {
             SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())

@@ -1183,7 +1183,12 @@ test("a shell on a pod's node: its menu asks once, the shell runs on the node, t
     await app.click("dialog.production-ask[open] button.production-confirm");
   }
   await waitTabState(tab.id, "connected", 30_000);
-  await waitForLine(tab.id, isPrompt, "the node shell's prompt");
+  const shown = await waitForLine(tab.id, isPrompt, "the node shell's prompt");
+  // `apps` warns at Pod Security's baseline (workday-cluster.yaml): the API server's warning is
+  // in the tab as kubectl prints it, before the prompt (the rows of a wrapped line joined).
+  const joined = shown.join("");
+  const warning = 'Warning: would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPath volumes (volume "host-root")';
+  assert(joined.includes(warning) && joined.indexOf(warning) < joined.lastIndexOf("#"), `the API server's warning before the prompt: ${JSON.stringify(shown.filter(Boolean))}`);
   // In the node's network namespace: the node's host name.
   await typeLine(tab.id, "echo on-$HOSTNAME");
   await waitForLine(tab.id, (l) => l === "on-testnode", "the node shell answering");

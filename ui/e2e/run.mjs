@@ -1109,6 +1109,7 @@ test("a shell on a pod's node: the pod's menu asks once, the tab marked node ope
   const tab = await newTab(start, "connected");
   assert(tab.pod === "node/mock-node-1" && tab.namespace === "kube-system" && tab.copy?.name === name && tab.copy?.image === "busybox:1.36" && tab.container === "debugger", `node tab ${JSON.stringify(tab)}`);
   await waitForLine(tab.id, (l) => l.includes("root@mock-node-1"), "the node's prompt");
+  assert(!(await bufferLines(tab.id)).some((l) => l.startsWith("Warning:")), "a warning in kube-system's tab");
   await waitText(`.tab[data-tab-id="${tab.id}"] .tab-node`, "node");
   await screenshot("node-shell-tab");
   // Its menu names the node, not the pod the shell runs in.
@@ -1140,6 +1141,15 @@ test("a shell on a pod's node: the pod's menu asks once, the tab marked node ope
   await page.click("dialog.node-offer .debug-confirm");
   const second = await newTab(viaQuickOpen, "connected");
   assert(second.pod === "node/mock-node-1" && second.namespace === "demo", `node tab ${JSON.stringify(second)}`);
+  // demo's Pod Security warns (the mock's): the API server's warning, under the prompt's line
+  // as kubectl prints it; kube-system's tab above had none.
+  const warning = 'Warning: would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPath volumes (volume "host-root")';
+  const shown = await waitForLine(second.id, (l) => l.includes("root@mock-node-1"), "the node's prompt");
+  // (The warning wraps at the terminal's width: its rows joined.)
+  const joined = shown.join("");
+  const at = joined.indexOf(warning);
+  assert(at >= 0 && at < joined.indexOf("root@mock-node-1"), `the warning before the prompt: ${JSON.stringify(shown.filter(Boolean))}`);
+  await screenshot("node-shell-warning");
   await closeAllTabs();
 });
 

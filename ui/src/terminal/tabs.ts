@@ -258,6 +258,9 @@ export function nextStatus(
     case "recordingStopped":
       // A recording's news, not the session's (the workspace shows it on the tab).
       return null;
+    case "warning":
+      // The API server's warning: written in the terminal by the workspace.
+      return null;
   }
 }
 

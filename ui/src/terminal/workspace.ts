@@ -39,6 +39,7 @@ import { LogsView } from "../logs/view";
 import { LogsSplit } from "../logs/split";
 import { MAX_PANES, PaneGroups, ratioAt, layout, neighbour, type SplitDir } from "./panes";
 import { Broadcast, BROADCAST_KEY, broadcastKey, joinAsking } from "./broadcast";
+import { MAX_WARNINGS, warningLine } from "./warnings";
 
 /**
  * How long after a tab opens the next tab's terminal is made ahead ([`Workspace.spare`]): past
@@ -95,6 +96,12 @@ interface Runtime {
    * note, written under the marker when the session starts (not before a production question).
    */
   unready: string | null;
+  /**
+   * The API server's warnings while the current attempt opened (a debug container, a copy or a
+   * node's pod that Pod Security in warn mode would refuse), written under the marker as kubectl
+   * prints them.
+   */
+  warnings: string[];
   /** The pod's log beside the terminal (Ctrl+Shift+L, the tab menu), else null. */
   split: LogsSplit | null;
   /** "BROADCAST", shown while the pane receives broadcast input (broadcast.ts). */
@@ -399,6 +406,7 @@ export class Workspace {
       gaveUp: null,
       markAfter: null,
       unready: null,
+      warnings: [],
       split: null,
       broadcastBadge,
       input: new InputQueue(
@@ -515,6 +523,7 @@ export class Workspace {
     rt.flow = null;
     rt.input.clear();
     rt.unready = null;
+    rt.warnings = [];
     if (!tab.favourite) {
       this.openSession(tab, attempt, ticket);
       return;
@@ -636,6 +645,10 @@ export class Workspace {
       this.recordingState(tabId, attempt, state);
       return;
     }
+    if (state.state === "warning") {
+      this.warned(tabId, attempt, state.text);
+      return;
+    }
     if (state.state === "exited" || state.state === "lost") {
       // The end counts the output sent before it, which may still be on its way (output and
       // state travel on separate channels): it is shown once xterm has written all of that.
@@ -746,7 +759,20 @@ export class Workspace {
         rt.view.term.write(`\x1b[2m[${rt.unready}]\x1b[0m\r\n`);
         rt.unready = null;
       }
+      for (const text of rt.warnings.splice(0)) rt.view.term.write(warningLine(text));
     }
+  }
+
+  /**
+   * The API server warned as this attempt's session opened: written with the marker (it comes
+   * just before `connected`), or at once when the session's output overtook it.
+   */
+  private warned(tabId: number, attempt: number, text: string): void {
+    const t = this.model.get(tabId);
+    const rt = this.runtimes.get(tabId);
+    if (!t || !rt || t.attempt !== attempt) return;
+    if (t.status.kind === "connected") rt.view.term.write(warningLine(text));
+    else if (rt.warnings.length < MAX_WARNINGS) rt.warnings.push(text);
   }
 
   /**

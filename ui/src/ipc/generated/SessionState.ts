@@ -14,4 +14,4 @@ export type SessionState = { "state": "connecting" } | { "state": "connected" } 
  * it starts, has ended for good beside a sidecar, or its pod has completed: a copy of
  * the pod can be debugged instead (`plan_copy`).
  */
-crashing?: string, } | { "state": "recording", file: string, path: string, } | { "state": "recordingStopped", file: string, reason: string | null, };
+crashing?: string, } | { "state": "recording", file: string, path: string, } | { "state": "recordingStopped", file: string, reason: string | null, } | { "state": "warning", text: string, };

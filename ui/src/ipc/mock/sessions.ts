@@ -6,6 +6,10 @@ import type { OpenSessionRequest, SessionState } from "../types";
 import { mockError } from "./errors";
 import { Gate, later } from "./tasks";
 
+/** What a cluster's Pod Security in warn mode says of a node's debugging pod. */
+export const MOCK_NODE_POD_WARNING =
+  'would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPath volumes (volume "host-root")';
+
 import { HIGH_WATER, LOW_WATER, MAX_BATCH } from "../generated/flow";
 
 /** The engine's watermarks and batch size (podterm_core::flow, generated). */
@@ -132,6 +136,11 @@ export class MockSession {
         );
         this.exit(126);
         return;
+      }
+      // Pod Security in warn mode in `demo` (as a cluster whose namespaces warn): a node's pod
+      // uses the host's namespaces and its root, and the API server says so.
+      if (this.req.copy && this.req.pod.startsWith("node/") && this.req.namespace === "demo") {
+        this.state({ state: "warning", text: MOCK_NODE_POD_WARNING });
       }
       this.state({ state: "connected" });
       if (this.interactive) this.write(this.prompt);
