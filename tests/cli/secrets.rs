@@ -297,7 +297,7 @@ async fn no_secret_of_an_imported_kubeconfig_leaves_the_keyring() {
         };
         assert!(
             said.contains("http] GET https://127.0.0.1:1/api/v1/namespaces/default/pods/p")
-                && said.contains(&format!("http]     authorization: {scheme} <masked>")),
+                && said.contains(&format!("http]     Authorization: {scheme} <masked>")),
             "{run:?}: {said}"
         );
     }

@@ -75,7 +75,9 @@ where
             return Box::pin(self.inner.call(req));
         }
         let line = format!("{} {}", req.method(), uri_shown(req.uri()));
-        if tracing::enabled!(target: REQUEST_HEADERS, tracing::Level::TRACE) {
+        // With the headers, kubectl's answer line names no request (it was just above).
+        let headers = tracing::enabled!(target: REQUEST_HEADERS, tracing::Level::TRACE);
+        if headers {
             tracing::trace!(target: REQUEST_HEADERS, "{line}");
             tracing::trace!(target: REQUEST_HEADERS, "Request Headers:");
             for (name, value) in req.headers() {
@@ -93,11 +95,15 @@ where
             let line = waiting.line.take().unwrap_or_default();
             match &answer {
                 Ok(res) => {
-                    tracing::debug!(
-                        target: REQUESTS,
-                        "{line} {} in {ms} milliseconds",
-                        status_shown(res.status())
-                    );
+                    let status = status_shown(res.status());
+                    if headers {
+                        tracing::debug!(
+                            target: REQUESTS,
+                            "Response Status: {status} in {ms} milliseconds"
+                        );
+                    } else {
+                        tracing::debug!(target: REQUESTS, "{line} {status} in {ms} milliseconds");
+                    }
                     if tracing::enabled!(target: RESPONSE_HEADERS, tracing::Level::TRACE) {
                         tracing::trace!(target: RESPONSE_HEADERS, "Response Headers:");
                         for (name, value) in res.headers() {
@@ -161,7 +167,21 @@ fn header_shown(name: &http::HeaderName, value: &http::HeaderValue) -> String {
     } else {
         crate::text::shown_within(&raw, VALUE_LIMIT)
     };
-    format!("{name}: {shown}")
+    format!("{}: {shown}", canonical(name.as_str()))
+}
+
+/// A header's name as Go (and so kubectl) writes it: each word capitalised
+/// (`sec-websocket-protocol` → `Sec-Websocket-Protocol`).
+fn canonical(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The URL, with a password in it masked, and each word of an exec's command that looks secret
@@ -247,20 +267,20 @@ mod tests {
         };
         assert_eq!(
             h("authorization", b"Bearer abc.def"),
-            "authorization: Bearer <masked>"
+            "Authorization: Bearer <masked>"
         );
         assert_eq!(
             h("authorization", b"Basic dXNlcjpwYXNz"),
-            "authorization: Basic <masked>"
+            "Authorization: Basic <masked>"
         );
-        assert_eq!(h("authorization", b"s3cret"), "authorization: <masked>");
-        assert_eq!(h("cookie", b"session=abc"), "cookie: <masked>");
-        assert_eq!(h("set-cookie", b"a=b; Path=/"), "set-cookie: <masked>");
-        assert_eq!(h("impersonate-user", b"jane"), "impersonate-user: jane");
+        assert_eq!(h("authorization", b"s3cret"), "Authorization: <masked>");
+        assert_eq!(h("cookie", b"session=abc"), "Cookie: <masked>");
+        assert_eq!(h("set-cookie", b"a=b; Path=/"), "Set-Cookie: <masked>");
+        assert_eq!(h("impersonate-user", b"jane"), "Impersonate-User: jane");
         // Bytes above ASCII from a server: text, a bidi override shown, never obeyed.
         assert_eq!(
             h("x-odd", b"caf\xc3\xa9 \xe2\x80\xae \xff"),
-            "x-odd: café \\u{202e} \u{fffd}"
+            "X-Odd: café \\u{202e} \u{fffd}"
         );
         let long = vec![b'a'; 2000];
         let shown = h("x-long", &long);
@@ -376,18 +396,18 @@ mod tests {
             [
                 "GET https://api:6443/up?watch=1",
                 "Request Headers:",
-                "    authorization: Bearer <masked>",
-                "GET https://api:6443/up?watch=1 101 Switching Protocols in _ milliseconds",
+                "    Authorization: Bearer <masked>",
+                "Response Status: 101 Switching Protocols in _ milliseconds",
                 "Response Headers:",
-                "    set-cookie: <masked>",
-                "    upgrade: websocket",
+                "    Set-Cookie: <masked>",
+                "    Upgrade: websocket",
                 "GET https://api:6443/down",
                 "Request Headers:",
-                "    authorization: Bearer <masked>",
+                "    Authorization: Bearer <masked>",
                 "GET https://api:6443/down failed in _ milliseconds: connection refused",
                 "GET https://api:6443/silent",
                 "Request Headers:",
-                "    authorization: Bearer <masked>",
+                "    Authorization: Bearer <masked>",
                 "GET https://api:6443/silent with no answer after _ milliseconds",
             ]
         );
