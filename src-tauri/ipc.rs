@@ -366,8 +366,9 @@ pub enum SessionState {
     },
     /// The API server warned while the session was opened (a debug container, a pod copy or a
     /// node's pod that Pod Security in warn mode would refuse; an admission webhook): its text,
-    /// escaped and cut, each once. Sent just before `connected`; the tab writes it under the
-    /// session's marker, as kubectl prints `Warning: TEXT`.
+    /// escaped and cut, each once. Sent as it comes, before the session's first output (and
+    /// before `lost` when it never connects); the tab writes it under the session's marker, as
+    /// kubectl prints `Warning: TEXT`.
     Warning {
         text: String,
     },

@@ -125,6 +125,11 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // The API server's warnings outside a session's opening (a transfer through a debug
+    // container, a port forward): in the log, as nothing on screen asked for them.
+    podterm_core::warnings::set_process_handler(std::sync::Arc::new(|text: &str| {
+        tracing::info!("the API server warned: {text}");
+    }));
     let tauri::async_runtime::RuntimeHandle::Tokio(rt) = tauri::async_runtime::handle();
     let profiles = state::Profiles::new(rt.clone(), state::Config::from_env());
     let sessions = state::Sessions::with_ledger(profiles.config_dir());

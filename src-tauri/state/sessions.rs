@@ -566,8 +566,9 @@ fn tap_state(e: TapEvent) -> SessionState {
     }
 }
 
-/// The most warnings of the API server one session's tab is told.
-const MAX_WARNINGS: usize = 8;
+/// The most warnings of the API server one session's tab is told: one answer's, and the line
+/// that says how many more it had.
+const MAX_WARNINGS: usize = podterm_core::warnings::MAX_PER_ANSWER + 1;
 
 /// Runs one session to its end.
 #[allow(clippy::too_many_arguments)]
@@ -586,32 +587,42 @@ async fn run(
         Err(e) => return SessionEnd::Lost(e.sentence()),
     };
     // The API server's warnings while the session opens (a debug container, a copy, a node's
-    // pod), said to the tab once it is connected, each once.
-    let warned: Arc<Mutex<Vec<String>>> = Arc::default();
-    let heard = warned.clone();
+    // pod), said to the tab as they come (before the shell's first output), each once.
+    let (warn_tx, mut warnings) = mpsc::unbounded_channel::<String>();
+    let heard: Mutex<Vec<String>> = Mutex::default();
     let handler: podterm_core::warnings::Handler = Arc::new(move |text: &str| {
         let mut heard = lock(&heard);
         if heard.len() < MAX_WARNINGS && !heard.iter().any(|t| t == text) {
             heard.push(text.to_string());
+            let _ = warn_tx.send(text.to_string());
         }
     });
-    let connected = || {
-        for text in lock(&warned).drain(..) {
-            state(SessionState::Warning { text });
-        }
-        state(SessionState::Connected)
-    };
-    let ran = terminal::run(
-        &c,
-        &req.terminal,
-        control,
-        credit,
-        flow_cfg,
-        output,
-        connected,
-        tap,
+    let connected = || state(SessionState::Connected);
+    let ran = podterm_core::warnings::collecting(
+        handler,
+        terminal::run(
+            &c,
+            &req.terminal,
+            control,
+            credit,
+            flow_cfg,
+            output,
+            connected,
+            tap,
+        ),
     );
-    match podterm_core::warnings::collecting(handler, ran).await {
+    tokio::pin!(ran);
+    let end = loop {
+        tokio::select! {
+            end = &mut ran => break end,
+            Some(text) = warnings.recv() => state(SessionState::Warning { text }),
+        }
+    };
+    // Those of a session that never connected, said before its end.
+    while let Ok(text) = warnings.try_recv() {
+        state(SessionState::Warning { text });
+    }
+    match end {
         TerminalEnd::Ended(Ok(outcome)) => SessionEnd::Finished(outcome),
         TerminalEnd::Ended(Err(e)) => {
             SessionEnd::Lost(Error::from_call(&req.profile, e).sentence())

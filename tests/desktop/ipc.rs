@@ -4449,3 +4449,47 @@ async fn a_service_is_made_a_favourite_that_opens_a_pod_it_selects() {
         .await
         .expect("delete");
 }
+
+/// The API server's warnings while a session opens (Pod Security in warn mode on a node's pod)
+/// reach its tab as `warning` states: before `connected`, each once; and for a session that
+/// never connects (its pod's image cannot be pulled), before `lost`. Needs the keyring (the
+/// import of the warning cluster's kubeconfig).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_servers_warnings_reach_the_tab_before_it_connects_or_fails() {
+    let f = app().await;
+    let mut opts = testcluster::Options::demo();
+    opts.spec.pod_security_warn = vec!["demo".into()];
+    let cluster = testcluster::TestCluster::start(opts)
+        .await
+        .expect("cluster");
+    let imported = f
+        .app
+        .import_profiles(cluster.kubeconfig())
+        .await
+        .expect("import");
+    let profile = imported[0].name.clone();
+    let warning = SessionState::Warning {
+        text: "would violate PodSecurity \"baseline:latest\": host namespaces (hostNetwork=true, hostPID=true, hostIPC=true), hostPath volumes (volume \"host-root\")".into(),
+    };
+    let node_tab = |name: &str, image: &str| {
+        let copy = Some(CopyRequest {
+            name: name.into(),
+            image: Some(image.into()),
+        });
+        open_with(&f.app, &profile, "node/testnode", "", None, None, copy)
+    };
+    let mut tab = node_tab("node-debugger-testnode-warn1", "busybox:1.36");
+    assert_eq!(tab.state().await, SessionState::Connecting);
+    assert_eq!(tab.state().await, warning);
+    assert_eq!(tab.state().await, SessionState::Connected);
+    f.app
+        .send_input(tab.id, Bytes::from_static(b"exit 0\r"))
+        .expect("input");
+    assert_eq!(tab.end(&f.app).await, exited(0));
+    // Its pod cannot start: the warning of its making, then why.
+    let mut failed = node_tab("node-debugger-testnode-warn2", "registry.invalid/nope:1");
+    assert_eq!(failed.state().await, SessionState::Connecting);
+    assert_eq!(failed.state().await, warning);
+    let end = failed.end(&f.app).await;
+    assert!(matches!(&end, SessionState::Lost { .. }), "{end:?}");
+}

@@ -84,6 +84,8 @@ pub fn baseline_violations(spec: &Value) -> Vec<String> {
             }
         }
     }
+    // Sorted, as the admission's own set of them is listed.
+    caps.sort();
     if !with_caps.is_empty() {
         out.push(format!(
             "non-default capabilities ({} must not include {} in securityContext.capabilities.add)",
@@ -167,7 +169,7 @@ mod tests {
         let netadmin = json!({
             "containers": [{ "name": "main" }],
             "ephemeralContainers": [
-                { "name": "a", "securityContext": { "capabilities": { "add": ["NET_ADMIN", "NET_RAW", "CHOWN"] } } },
+                { "name": "a", "securityContext": { "capabilities": { "add": ["NET_RAW", "NET_ADMIN", "CHOWN"] } } },
                 { "name": "b", "securityContext": { "capabilities": { "add": ["NET_ADMIN"] } } },
             ],
         });

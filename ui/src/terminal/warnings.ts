@@ -4,8 +4,8 @@
  * as kubectl prints them on a terminal.
  */
 
-/** The most warnings one session's tab writes (as the backend's own bound). */
-export const MAX_WARNINGS = 8;
+/** The most warnings one session's tab keeps before it can write them (the backend sends 33 at most). */
+export const MAX_WARNINGS = 64;
 
 /**
  * A warning's line: `Warning:` in kubectl's bold yellow, then the text, which the engine has

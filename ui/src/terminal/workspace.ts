@@ -696,6 +696,8 @@ export class Workspace {
     if (next.kind === "connected") this.markNewSession(tabId, attempt);
     if (next.kind === "exited" || next.kind === "lost") {
       rt.input.clear();
+      // The API server's warnings of a session that never connected, above why it did not.
+      for (const text of rt.warnings.splice(0)) rt.view.term.write(warningLine(text));
       if (next.kind === "exited") rt.view.notice(`process exited with code ${next.code}; press Enter to reopen`);
       else if (next.noShell) rt.view.notice(`${next.reason}; run one of its own programs as a command instead`);
       else rt.view.notice(`${next.beforeConnect ? "could not connect" : "connection lost"}: ${next.reason}`);
@@ -764,8 +766,9 @@ export class Workspace {
   }
 
   /**
-   * The API server warned as this attempt's session opened: written with the marker (it comes
-   * just before `connected`), or at once when the session's output overtook it.
+   * The API server warned as this attempt's session opened (before its first output): written
+   * with the marker, or above the reason when the session never connects; at once when it
+   * comes later.
    */
   private warned(tabId: number, attempt: number, text: string): void {
     const t = this.model.get(tabId);
