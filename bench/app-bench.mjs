@@ -1283,7 +1283,10 @@ async function idleEchoRun(app, tab, textarea) {
 
 const work = await mkdtemp(path.join(tmpdir(), "podterm-app-bench-"));
 const kubeconfig = path.join(work, "kubeconfig");
-const cluster = spawn(testcluster, ["serve", "--kubeconfig", kubeconfig], { stdio: ["ignore", "pipe", "pipe"] });
+// kubectl's exec starts as soon as the app's: no settling time for it (testcluster's
+// KUBECTL_SETTLE, 100 ms since 2026-12-06), so "click → first prompt byte" compares the clients
+// alone, as podterm-bench's start rows do.
+const cluster = spawn(testcluster, ["serve", "--kubeconfig", kubeconfig, "--kubectl-settle-ms", "0"], { stdio: ["ignore", "pipe", "pipe"] });
 let clusterErr = "";
 cluster.stderr.on("data", (d) => (clusterErr += d));
 for (let i = 0; !existsSync(kubeconfig); i++) {
@@ -1443,13 +1446,21 @@ try {
       await sleep(OPEN_GAP_MS);
     } else results.floodTab = ms.id;
   }
+  // Without the settling time kubectl may drop a prompt that comes before its streams are
+  // registered (no first byte): such a run is left out of the median and counted.
   const kubectlOpens = [];
-  for (let i = 0; i < OPENS; i++) kubectlOpens.push(await kubectlFirstByte(kubeconfig));
+  let kubectlDropped = 0;
+  for (let i = 0; i < OPENS; i++) {
+    const ms = await kubectlFirstByte(kubeconfig);
+    if (Number.isFinite(ms)) kubectlOpens.push(ms);
+    else kubectlDropped++;
+  }
   results.open = {
     podtermMs: opens.map(r1),
     kubectlMs: kubectlOpens.map(r1),
     podtermMedian: r1(median(opens)),
     kubectlMedian: r1(median(kubectlOpens)),
+    kubectlDropped,
     parsedMs: parsed.map(r1),
     parsedMedian: r1(median(parsed.slice(1))),
     coldParsedMs: r1(parsed[0] ?? NaN),
@@ -2548,7 +2559,7 @@ async function writeReport(R, record) {
     ...bigListRows(R.bigList),
     ...(R.renderers ? rendererRows(R.renderers) : []),
     ...(cli ? cliTableRows(cli) : []),
-    ["click → first prompt byte: median (ms); parsed by xterm.js, median of the warm opens (the first, cold)", `${R.open.podtermMedian}; ${R.open.parsedMedian ?? "—"} (${R.open.coldParsedMs ?? "—"})`, `${R.open.kubectlMedian} (exec start → first byte)`, "< 100 ms", R.open.podtermMedian < 100],
+    ["click → first prompt byte: median (ms); parsed by xterm.js, median of the warm opens (the first, cold)", `${R.open.podtermMedian}; ${R.open.parsedMedian ?? "—"} (${R.open.coldParsedMs ?? "—"})`, `${R.open.kubectlMedian} (exec start → first byte${R.open.kubectlDropped ? `; ${R.open.kubectlDropped} of ${OPENS} runs lost the prompt, left out` : ""})`, "< 100 ms", R.open.podtermMedian < 100],
   ];
   // The page profile (item 1): where the page's one thread went in each phase.
   const prof = Object.entries(R.profile ?? {}).map(([phase, p]) => {
