@@ -162,6 +162,28 @@ async function mappingKinds(pid) {
   return out;
 }
 
+/**
+ * A results file: indented as JSON.stringify's two spaces, but an array of numbers or strings
+ * (the runs behind a median) on one line, so a run's summary stays a few hundred lines.
+ */
+export function summaryJson(value) {
+  const flat = (v) => Array.isArray(v) && v.every((x) => x === null || typeof x !== "object");
+  const out = (v, indent) => {
+    if (flat(v)) return JSON.stringify(v);
+    if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+    const pad = "  ".repeat(indent + 1);
+    const items = Array.isArray(v)
+      ? v.map((x) => pad + out(x, indent + 1))
+      : Object.entries(v)
+          .filter(([, x]) => x !== undefined && typeof x !== "function")
+          .map(([k, x]) => `${pad}${JSON.stringify(k)}: ${out(x, indent + 1)}`);
+    if (items.length === 0) return Array.isArray(v) ? "[]" : "{}";
+    const [open, close] = Array.isArray(v) ? ["[", "]"] : ["{", "}"];
+    return `${open}\n${items.join(",\n")}\n${"  ".repeat(indent)}${close}`;
+  };
+  return out(value, 0) + "\n";
+}
+
 /** kubectl exec, start → first stdout byte (ms), and start → exit. */
 function kubectlFirstByte(kubeconfig) {
   return new Promise((resolve, reject) => {
@@ -2591,8 +2613,8 @@ async function writeReport(R, record) {
   await mkdir(out, { recursive: true });
   if (record) {
     const stamp = R.when.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-    await writeFile(path.join(out, `app-${stamp}.json`), JSON.stringify(R, null, 2) + "\n");
-    await writeFile(path.join(out, "app-latest.json"), JSON.stringify(R, null, 2) + "\n");
+    await writeFile(path.join(out, `app-${stamp}.json`), summaryJson(R));
+    await writeFile(path.join(out, "app-latest.json"), summaryJson(R));
   }
   await writeFile(path.join(out, "app-latest.md"), md);
 }
