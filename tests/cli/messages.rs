@@ -260,3 +260,54 @@ async fn an_unreachable_server_is_said_in_plain_words() {
         }
     }
 }
+
+/// Warnings from a hostile server: 60 `Warning` headers of 5,000 bytes each, with a bidi
+/// override in every text. podterm prints 32 of them, each escaped (the override shown, not
+/// obeyed) and cut, then one line that says how many more there were; the rest of the command
+/// goes on (here to the server's 404 on the exec).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_warnings_is_escaped_cut_and_counted() {
+    let server = pod_get_answers(|| {
+        let body = hostile::pod_json("demo", "shell").to_string();
+        let mut head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for i in 0..60 {
+            head.push_str(&format!(
+                "Warning: 299 - \"w{i} \u{202e}reversed {}\"\r\n",
+                "A".repeat(5000)
+            ));
+        }
+        head.push_str("\r\n");
+        head.push_str(&body);
+        Reply::Raw(head.into_bytes())
+    })
+    .await;
+    let out = exec_against(&server).await;
+    let err = out.stderr_text();
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("Warning: ")).collect();
+    assert_eq!(warnings.len(), 33, "{}", &err[..err.len().min(2000)]);
+    for (i, w) in warnings[..32].iter().enumerate() {
+        assert!(
+            w.starts_with(&format!("Warning: w{i} \\u{{202e}}reversed AAA")),
+            "{}",
+            &w[..w.len().min(200)]
+        );
+        assert!(
+            !w.contains('\u{202e}'),
+            "the override itself reached the terminal"
+        );
+        assert!(
+            w.ends_with("more bytes)") && w.len() < 4_300,
+            "{} bytes",
+            w.len()
+        );
+    }
+    assert_eq!(
+        warnings[32],
+        "Warning: 28 more warnings of the same answer were left out"
+    );
+    assert!(err.len() < 150_000, "stderr is {} bytes", err.len());
+    assert_ne!(out.code, 0, "the exec itself is refused (404): {err}");
+}
