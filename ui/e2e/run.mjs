@@ -1227,6 +1227,112 @@ async function closeAllTabs() {
   await until(async () => (await tabIds()).length === 0, "every tab closed");
 }
 
+/** Opens a tab on `pod`'s `container` from the sidebar and returns it once connected. */
+async function openPodTab(pod, container) {
+  const before = await tabIds();
+  await page.click(`.pod[data-pod="${pod}"] .pod-line`);
+  await page.click(`.pod[data-pod="${pod}"] .container[data-container="${container}"]`);
+  return newTab(before, "connected");
+}
+
+test("a hidden tab left idle parks its terminal as a string and comes back as it was; a full-screen program's does not", async () => {
+  const shownBefore = (await activeTab())?.id ?? null;
+  const cdp = await context.newCDPSession(page);
+  /** What the tab's terminal shows, read without making a parked one again. */
+  const look = (id) =>
+    page.evaluate((id) => {
+      const v = window.__podterm.views.get(id);
+      const t = v.liveTerminal;
+      if (!t) return null;
+      const b = t.buffer.active;
+      const lines = [];
+      for (let i = 0; i < b.length; i++) lines.push(b.getLine(i)?.translateToString(true) ?? "");
+      const red = lines.findIndex((l) => l.startsWith("red "));
+      const cell = red >= 0 ? b.getLine(red)?.getCell(0) : null;
+      return {
+        lines,
+        cursor: [b.cursorX, b.cursorY],
+        fromBottom: b.baseY - b.viewportY,
+        size: [t.cols, t.rows],
+        red: cell ? { fg: cell.getFgColor(), palette: cell.isFgPalette(), bold: cell.isBold() } : null,
+      };
+    }, id);
+  const parked = () => page.evaluate(() => window.__podterm.parked());
+  const a = await openPodTab("shell", "shell");
+  await waitForLine(a.id, (l) => l.startsWith("root@shell:/#"), "the prompt");
+  await typeLine("seq 300");
+  await waitForLine(a.id, (l) => l === "300", "seq's last line");
+  // Colour, bold, and a line longer than the screen is wide (kept wrapped, not cut).
+  await page.evaluate(({ sid, long }) => window.__podtermMock.say(sid, `\r\n\x1b[1;31mred bold\x1b[0m and plain\r\n${long}\r\nroot@shell:/# `), { sid: a.sessionId, long: "w".repeat(250) });
+  await waitForLine(a.id, (l) => l.startsWith("red bold and plain"), "the coloured line");
+  await page.evaluate((id) => window.__podterm.terminals.get(id).scrollLines(-5), a.id);
+  const before = await look(a.id);
+  assert(before.fromBottom === 5 && before.red?.fg === 1 && before.red.palette && before.red.bold, `before: ${JSON.stringify({ ...before, lines: undefined })}`);
+  const b = await openPodTab("db-0", "postgres");
+  // A full-screen program: the alternate screen.
+  await page.evaluate((sid) => window.__podtermMock.say(sid, "\x1b[?1049h\x1b[Hfull screen"), b.sessionId);
+  await until(async () => (await look(b.id))?.lines.includes("full screen"), "the full-screen program's screen");
+  const c = await openPodTab("shell", "shell");
+  await page.evaluate(() => window.__podterm.setParkAfter(300));
+  try {
+    await until(async () => (await parked()).includes(a.id), "the hidden idle tab parked");
+    // Its terminal is given back: nothing in the page holds it once garbage is collected.
+    await until(async () => {
+      await cdp.send("HeapProfiler.collectGarbage");
+      return page.evaluate(() => window.__podterm.parkedRefs.length > 0 && window.__podterm.parkedRefs.every((r) => r.deref() === undefined));
+    }, "the parked terminal collected");
+    assert((await page.$$(`.pane[data-tab-id="${a.id}"] .xterm`)).length === 0, "the parked tab still has xterm's DOM");
+    // The full-screen program's tab and the shown tab stay live (checked after 4 park delays).
+    await sleep(1200);
+    const still = await parked();
+    assert(!still.includes(b.id) && !still.includes(c.id), `parked: ${JSON.stringify(still)}, b ${b.id}, c ${c.id}`);
+    // Shown again: the same screen, scrollback, colours, cursor, and scroll position.
+    await page.click(`.tab[data-tab-id="${a.id}"]`);
+    await until(async () => !(await parked()).includes(a.id) && (await look(a.id)) !== null, "the tab made again");
+    const again = await until(async () => {
+      const l = await look(a.id);
+      return l && l.lines.length === before.lines.length && l.fromBottom === before.fromBottom ? l : null;
+    }, "the screen written back");
+    assert(JSON.stringify(again) === JSON.stringify(before), `made again:\n${JSON.stringify({ ...again, lines: again.lines.slice(-4) })}\nbefore:\n${JSON.stringify({ ...before, lines: before.lines.slice(-4) })}`);
+    const sizes = await page.evaluate((sid) => window.__podtermMock.session(sid), a.sessionId);
+    assert(sizes.cols === before.size[0] && sizes.rows === before.size[1], `the session was resized: ${JSON.stringify([sizes.cols, sizes.rows])} against ${JSON.stringify(before.size)}`);
+    // Typing reaches the session through the new terminal.
+    await typeLine("echo after-park");
+    await waitForLine(a.id, (l) => l === "after-park", "the echo typed after the tab came back");
+    // Hidden again, it parks again; output from the pod then makes it again, in the background,
+    // after what it showed.
+    await page.click(`.tab[data-tab-id="${c.id}"]`);
+    await until(async () => (await parked()).includes(a.id), "the tab parked again");
+    // (The app's delay again: the tab stays made while it is read.)
+    await page.evaluate(() => window.__podterm.setParkAfter(null));
+    await page.evaluate((sid) => window.__podtermMock.say(sid, "from the background\r\n"), a.sessionId);
+    const after = await until(async () => {
+      const l = await look(a.id);
+      return l && l.lines.some((x) => x.endsWith("from the background")) ? l : null;
+    }, "the background output in the tab made again");
+    const i = after.lines.indexOf("after-park");
+    assert(i > 300 && after.lines[i + 1] === "root@shell:/# from the background", `lines: ${JSON.stringify(after.lines.slice(i - 1, i + 3))}`);
+    assert((await activeTab()).id === c.id, "the shown tab changed");
+    // Back on the normal screen but with a scroll region (which the string would not keep), the
+    // full-screen program's tab still does not park; once the region is the whole screen, it does.
+    await page.evaluate((sid) => window.__podtermMock.say(sid, "\x1b[?1049l\x1b[2;10r"), b.sessionId);
+    await until(async () => (await look(b.id))?.lines.every((l) => l !== "full screen"), "the normal screen again");
+    await page.evaluate(() => window.__podterm.setParkAfter(300));
+    await sleep(1200);
+    assert(!(await parked()).includes(b.id), "a terminal with a scroll region parked");
+    await page.evaluate((sid) => window.__podtermMock.say(sid, "\x1b[r"), b.sessionId);
+    await until(async () => (await parked()).includes(b.id), "the tab without a scroll region parked");
+  } finally {
+    await page.evaluate(() => window.__podterm.setParkAfter(null));
+    await cdp.detach();
+  }
+  for (const t of [a, b, c]) {
+    await page.click(`.tab[data-tab-id="${t.id}"] .tab-close`);
+    await page.waitForSelector(`.tab[data-tab-id="${t.id}"]`, { state: "detached" });
+  }
+  if (shownBefore !== null) await page.click(`.tab[data-tab-id="${shownBefore}"]`);
+});
+
 test("the star on a pod saves the workload that runs it as a favourite", async () => {
   await page.waitForSelector(".favourites .favourite-empty");
   const title = await page.getAttribute('.pod[data-pod="shell"] .star', "title");

@@ -77,6 +77,8 @@ export interface MockControls {
   leftCopies(): MadeCopy[];
   sessions(): MockSessionStats[];
   session(id: number): MockSessionStats | null;
+  /** The session's pod writes `text` on its own (a background job), shown or not. */
+  say(sessionId: number, text: string): void;
   addPod(p: Partial<PodSummary> & { name: string } & MockPodExtra): void;
   deletePod(namespace: string, name: string): void;
   /**
@@ -274,6 +276,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     leftCopies: () => readLeftCopies(),
     sessions: () => sessions.stats(),
     session: (id) => sessions.statsOf(id),
+    say: (id, text) => sessions.say(id, text),
     setServicePage: (size) => {
       servicePage = size;
     },
