@@ -1,11 +1,9 @@
 // One xterm.js terminal per tab: DOM renderer (no WebGL addon: WebKitGTK's WebGL is not trusted
 // here), fit + ResizeObserver, search (Ctrl+Shift+F), web links (Ctrl+click), unicode 11 widths,
 // OSC 52 clipboard writes (never reads: see osc52.ts), Ctrl+Shift+C / Ctrl+Shift+V, font zoom (Ctrl+= / Ctrl+- / Ctrl+0), and a light
-// or dark theme following the OS. A hidden tab left idle gives its xterm.js terminal back and keeps
-// its screen as a string until it is needed again (PARK_AFTER_MS).
+// or dark theme following the OS.
 import { FitAddon } from "@xterm/addon-fit";
 import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
-import { SerializeAddon } from "@xterm/addon-serialize";
 import { Unicode11Addon } from "@xterm/addon-unicode11";
 import { WebLinksAddon } from "@xterm/addon-web-links";
 import { Terminal, type ITheme } from "@xterm/xterm";
@@ -106,55 +104,15 @@ let fontSize = typeof window === "undefined" ? DEFAULT_FONT_SIZE : loadFontSize(
  *  the blink, 0.85% without; docs/architecture.md, "Memory over long sessions"). */
 export const CURSOR_BLINK_MS = 10_000;
 
-/**
- * A hidden tab whose terminal has had nothing to do for this long parks: it gives back its
- * xterm.js terminal (buffer, renderer, DOM: 3.2 MB of the web process for a 300-line terminal,
- * make bench) and keeps its screen and scrollback as the string xterm.js's serialize addon
- * writes (~23 KB for 300 lines). Shown, written to, or asked for, it is made again from that
- * string: ~23 ms of the page's thread for 300 lines, ~70 ms for 10,000. A minute keeps that cost
- * off a user switching between the tabs at hand.
- */
-export const PARK_AFTER_MS = 60_000;
-let parkAfterMs = PARK_AFTER_MS;
-
 export const FONT_FAMILY =
   '"DejaVu Sans Mono", "Liberation Mono", "Ubuntu Mono", "Noto Sans Mono", Menlo, Consolas, monospace';
 
 // ---------------------------------------------------------------------------------------------
 // Test hook: window.__podterm
 
-/**
- * What a test reads of each open tab's view, by tab id: asking for a parked tab's terminal makes
- * it again, as showing the tab does (a test reads what the user would see).
- */
-export class ViewLookup<T> {
-  constructor(
-    private readonly views: Map<number, TerminalView>,
-    private readonly pick: (v: TerminalView) => T,
-  ) {}
-  get(id: number): T | undefined {
-    const v = this.views.get(id);
-    return v ? this.pick(v) : undefined;
-  }
-  has(id: number): boolean {
-    return this.views.has(id);
-  }
-  get size(): number {
-    return this.views.size;
-  }
-  keys(): IterableIterator<number> {
-    return this.views.keys();
-  }
-  *values(): IterableIterator<T> {
-    for (const v of this.views.values()) yield this.pick(v);
-  }
-}
-
 export interface PodtermHook {
-  /** Each open terminal tab's view, by tab id. */
-  views: Map<number, TerminalView>;
-  /** The terminal of each open tab, by tab id (a parked one is made again when asked for). */
-  terminals: ViewLookup<Terminal>;
+  /** The terminal of each open tab, by tab id. */
+  terminals: Map<number, Terminal>;
   /** The Logs view of each Logs tab, by tab id (its `model` holds the lines). */
   logs: Map<number, unknown>;
   /** The log beside a terminal (logs/split.ts), by its terminal tab's id. */
@@ -162,17 +120,9 @@ export interface PodtermHook {
   /** How each terminal tab's current session gets its output (pagesocket.ts), by tab id. */
   transports: Map<number, "socket" | "channel">;
   /** Each terminal tab's painter (paint.ts: an idle terminal's output drawn at once), by tab id. */
-  painters: ViewLookup<Painter>;
+  painters: Map<number, Painter>;
   /** Each terminal tab's skipped empty-selection redraws (selection.ts), by tab id. */
-  selections: ViewLookup<SelectionRedraws>;
-  /** Tabs whose terminal is parked now (a string, no xterm.js terminal), by tab id. */
-  parked(): number[];
-  /** Terminals given back when their tab parked, for a test to see whether the page still holds
-   *  them once garbage is collected. */
-  parkedRefs: WeakRef<Terminal>[];
-  /** Sets how long a hidden tab stays idle before it parks (tests; null: PARK_AFTER_MS, the
-   *  app's), for the hidden tabs too. */
-  setParkAfter(ms: number | null): void;
+  selections: Map<number, SelectionRedraws>;
   [extra: string]: unknown;
 }
 
@@ -183,24 +133,7 @@ declare global {
 }
 
 export function podtermHook(): PodtermHook {
-  if (!window.__podterm) {
-    const views = new Map<number, TerminalView>();
-    window.__podterm = {
-      views,
-      terminals: new ViewLookup(views, (v) => v.term),
-      logs: new Map(),
-      splits: new Map(),
-      transports: new Map(),
-      painters: new ViewLookup(views, (v) => v.painter),
-      selections: new ViewLookup(views, (v) => v.selectionRedraws),
-      parked: () => [...views].filter(([, v]) => v.isParked).map(([id]) => id),
-      parkedRefs: [],
-      setParkAfter: (ms) => {
-        parkAfterMs = ms ?? PARK_AFTER_MS;
-        applyToAll((v) => v.rearmPark());
-      },
-    };
-  }
+  if (!window.__podterm) window.__podterm = { terminals: new Map(), logs: new Map(), splits: new Map(), transports: new Map(), painters: new Map(), selections: new Map() };
   return window.__podterm;
 }
 
@@ -225,12 +158,10 @@ function applyToAll(fn: (v: TerminalView) => void): void {
   for (const v of views) fn(v);
 }
 
-// A parked terminal takes the theme, scrollback and font size in force when it is made again.
 darkQuery?.addEventListener("change", () => {
   const theme = currentTheme();
   applyToAll((v) => {
-    const t = v.liveTerminal;
-    if (t) t.options.theme = theme;
+    v.term.options.theme = theme;
   });
 });
 
@@ -241,8 +172,7 @@ let scrollback = 10_000;
 export function setScrollback(lines: number): void {
   scrollback = lines;
   applyToAll((v) => {
-    const t = v.liveTerminal;
-    if (t) t.options.scrollback = lines;
+    v.term.options.scrollback = lines;
   });
 }
 
@@ -257,58 +187,16 @@ export function setFontSize(size: number): number {
   return fontSize;
 }
 
-/** A live terminal and what is bound to it; made again when a parked view is needed. */
-interface Live {
-  term: Terminal;
-  fit: FitAddon;
-  search: SearchAddon;
-  /** Draws output that arrives at a quiet terminal at once (paint.ts). */
-  painter: Painter;
-  /** Skips xterm's redraws of every row for a selection that is not there (selection.ts). */
-  selections: SelectionRedraws;
-}
-
-/** A parked view's screen: what the serialize addon wrote, at the size it was written. */
-interface Parked {
-  text: string;
-  cols: number;
-  rows: number;
-  /** Lines the view was scrolled up from the bottom. */
-  fromBottom: number;
-}
-
-/** xterm.js's private scroll region (DECSTBM), which the serialize addon does not keep. */
-function scrollRegion(term: Terminal): { top: number; bottom: number } | null {
-  const b = (term as unknown as { _core?: { buffer?: { scrollTop?: unknown; scrollBottom?: unknown } } })._core?.buffer;
-  return typeof b?.scrollTop === "number" && typeof b.scrollBottom === "number" ? { top: b.scrollTop, bottom: b.scrollBottom } : null;
-}
-
-/**
- * Whether the serialize addon's string makes this terminal again as it is: the normal buffer
- * (a full-screen program in the alternate one keeps a state of its own), no mouse tracking,
- * insert or origin mode, and the whole screen its scroll region (the addon keeps none of those).
- */
-export function parkable(term: Terminal): boolean {
-  const m = term.modes;
-  const region = scrollRegion(term);
-  return (
-    term.buffer.active.type === "normal" &&
-    m.mouseTrackingMode === "none" &&
-    !m.insertMode &&
-    !m.originMode &&
-    region !== null &&
-    region.top === 0 &&
-    region.bottom === term.rows - 1 &&
-    !term.hasSelection()
-  );
-}
-
 export class TerminalView {
+  readonly term: Terminal;
+  /** Draws output that arrives at a quiet terminal at once (paint.ts). */
+  readonly painter: Painter;
+  /** Skips xterm's redraws of every row for a selection that is not there (selection.ts). */
+  readonly selectionRedraws: SelectionRedraws;
   readonly element: HTMLElement;
   private readonly host: HTMLElement;
-  /** The terminal and its addons; null while parked. */
-  private live: Live | null = null;
-  private parkedScreen: Parked | null = null;
+  private readonly fitAddon = new FitAddon();
+  private readonly searchAddon = new SearchAddon();
   private readonly searchBar: HTMLElement;
   private readonly searchInput: HTMLInputElement;
   private readonly searchCount: HTMLElement;
@@ -317,11 +205,6 @@ export class TerminalView {
   private pasteSeen = false;
   private disposed = false;
   private blinkTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Hidden (its tab not shown): it may park once idle. */
-  private hidden = false;
-  /** When the terminal was last used (`term` asked for: written, read, typed into). */
-  private lastUsed = performance.now();
-  private parkTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     parent: HTMLElement,
@@ -347,13 +230,61 @@ export class TerminalView {
     );
     this.element = h("div", { class: "terminal-view" }, this.host, this.searchBar);
     parent.appendChild(this.element);
-    this.make(null);
+
+    this.term = new Terminal({
+      allowProposedApi: true, // unicode 11 widths and search decorations
+      fontFamily: FONT_FAMILY,
+      fontSize,
+      scrollback,
+      cursorBlink: true,
+      theme: currentTheme(),
+      macOptionIsMeta: true,
+      rightClickSelectsWord: true,
+    });
+    this.term.loadAddon(this.fitAddon);
+    this.term.loadAddon(this.searchAddon);
+    this.term.loadAddon(
+      new WebLinksAddon((event, uri) => {
+        // Ctrl+click (Cmd+click) follows a link; a plain click stays a click in the terminal.
+        if (event.ctrlKey || event.metaKey) handlers.onOpenLink?.(uri);
+        else handlers.onNotice?.("Ctrl+click opens the link");
+      }),
+    );
+    this.term.loadAddon(new Unicode11Addon());
+    this.term.unicode.activeVersion = "11";
+    // A pod may write the clipboard (the tab says so) but never read it.
+    this.term.parser.registerOscHandler(52, (data) =>
+      handleOsc52(data, {
+        writeClipboard,
+        notice: (text) => handlers.onNotice?.(text),
+      }),
+    );
+    this.term.open(this.host);
+    this.painter = paintAtOnce(this.term);
+    this.selectionRedraws = skipEmptySelectionRedraws(this.term);
     // Right-click: our menu, not the webview's text-box one (Cut, Delete, Insert Emoji…).
     this.host.addEventListener("contextmenu", (e) => {
       e.preventDefault();
       this.showMenu(e.clientX, e.clientY);
     });
+
+    this.term.onData((d) => {
+      this.wakeCursor();
+      handlers.onData(d);
+    });
+    this.term.textarea?.addEventListener("focus", () => this.wakeCursor());
     this.wakeCursor();
+    this.term.onResize(({ cols, rows }) => handlers.onResize(cols, rows));
+    this.term.attachCustomKeyEventHandler((e) => this.onKey(e));
+    this.term.textarea?.addEventListener("paste", () => {
+      this.pasteSeen = true;
+    }, true);
+    this.searchAddon.onDidChangeResults(({ resultIndex, resultCount }) => {
+      setText(
+        this.searchCount,
+        resultCount === 0 ? "no match" : resultIndex >= 0 ? `${resultIndex + 1}/${resultCount}` : `${resultCount}`,
+      );
+    });
     this.searchInput.addEventListener("input", () => this.find(true, true));
     this.searchInput.addEventListener("keydown", (e) => {
       if (e.key === "Enter") {
@@ -368,185 +299,6 @@ export class TerminalView {
     this.resizeObserver = new ResizeObserver(() => this.scheduleFit());
     this.resizeObserver.observe(this.host);
     views.add(this);
-  }
-
-  /** Makes the terminal: a new one, or a parked one again from its string. */
-  private make(parked: Parked | null): Live {
-    const handlers = this.handlers;
-    const term = new Terminal({
-      allowProposedApi: true, // unicode 11 widths and search decorations
-      fontFamily: FONT_FAMILY,
-      fontSize,
-      scrollback,
-      // A parked terminal comes back still; a key or focus makes it blink (wakeCursor).
-      cursorBlink: parked === null,
-      theme: currentTheme(),
-      macOptionIsMeta: true,
-      rightClickSelectsWord: true,
-      ...(parked ? { cols: parked.cols, rows: parked.rows } : {}),
-    });
-    const fit = new FitAddon();
-    const search = new SearchAddon();
-    term.loadAddon(fit);
-    term.loadAddon(search);
-    term.loadAddon(
-      new WebLinksAddon((event, uri) => {
-        // Ctrl+click (Cmd+click) follows a link; a plain click stays a click in the terminal.
-        if (event.ctrlKey || event.metaKey) handlers.onOpenLink?.(uri);
-        else handlers.onNotice?.("Ctrl+click opens the link");
-      }),
-    );
-    term.loadAddon(new Unicode11Addon());
-    term.unicode.activeVersion = "11";
-    // A pod may write the clipboard (the tab says so) but never read it.
-    term.parser.registerOscHandler(52, (data) =>
-      handleOsc52(data, {
-        writeClipboard,
-        notice: (text) => handlers.onNotice?.(text),
-      }),
-    );
-    if (parked) {
-      // Written before `open`, as the addon advises: no frame is drawn half made.
-      term.write(parked.text, () => {
-        if (parked.fromBottom > 0) term.scrollLines(-parked.fromBottom);
-      });
-    }
-    term.open(this.host);
-    const live: Live = { term, fit, search, painter: paintAtOnce(term), selections: skipEmptySelectionRedraws(term) };
-    term.onData((d) => {
-      this.wakeCursor();
-      handlers.onData(d);
-    });
-    term.textarea?.addEventListener("focus", () => this.wakeCursor());
-    term.onResize(({ cols, rows }) => handlers.onResize(cols, rows));
-    term.attachCustomKeyEventHandler((e) => this.onKey(e));
-    term.textarea?.addEventListener(
-      "paste",
-      () => {
-        this.pasteSeen = true;
-      },
-      true,
-    );
-    search.onDidChangeResults(({ resultIndex, resultCount }) => {
-      setText(
-        this.searchCount,
-        resultCount === 0 ? "no match" : resultIndex >= 0 ? `${resultIndex + 1}/${resultCount}` : `${resultCount}`,
-      );
-    });
-    this.live = live;
-    return live;
-  }
-
-  /** The live terminal, made again if parked; each use counts as activity (PARK_AFTER_MS). */
-  private wake(): Live {
-    this.lastUsed = performance.now();
-    if (this.live) return this.live;
-    const parked = this.parkedScreen;
-    this.parkedScreen = null;
-    const live = this.make(parked);
-    if (this.hidden) this.armPark();
-    return live;
-  }
-
-  get term(): Terminal {
-    return this.wake().term;
-  }
-
-  /** Draws output that arrives at a quiet terminal at once (paint.ts). */
-  get painter(): Painter {
-    return this.wake().painter;
-  }
-
-  /** Skips xterm's redraws of every row for a selection that is not there (selection.ts). */
-  get selectionRedraws(): SelectionRedraws {
-    return this.wake().selections;
-  }
-
-  /** The terminal if it is live, without making a parked one again. */
-  get liveTerminal(): Terminal | null {
-    return this.live?.term ?? null;
-  }
-
-  get isParked(): boolean {
-    return this.live === null && !this.disposed;
-  }
-
-  /** The grid's size, without making a parked terminal again. */
-  get size(): { cols: number; rows: number } {
-    if (this.live) return { cols: this.live.term.cols, rows: this.live.term.rows };
-    return { cols: this.parkedScreen?.cols ?? 80, rows: this.parkedScreen?.rows ?? 24 };
-  }
-
-  /**
-   * The tab is hidden (it may park once idle for PARK_AFTER_MS) or shown (a parked terminal is
-   * made again at once).
-   */
-  setHidden(hidden: boolean): void {
-    if (this.disposed || hidden === this.hidden) return;
-    this.hidden = hidden;
-    if (hidden) {
-      this.armPark();
-    } else {
-      if (this.parkTimer !== null) clearTimeout(this.parkTimer);
-      this.parkTimer = null;
-      this.wake();
-    }
-  }
-
-  /** The park delay changed: a hidden view waits for the new one. */
-  rearmPark(): void {
-    if (this.hidden && this.live && !this.disposed) this.armPark();
-  }
-
-  /** Waits until the view has been idle for the park delay, or (`full`: it could not park) for
-   *  one delay more. */
-  private armPark(full = false): void {
-    if (this.parkTimer !== null) clearTimeout(this.parkTimer);
-    const wait = full ? parkAfterMs : Math.max(0, parkAfterMs - (performance.now() - this.lastUsed));
-    this.parkTimer = setTimeout(() => {
-      this.parkTimer = null;
-      this.tryPark();
-    }, wait);
-  }
-
-  /** Parks if hidden and idle for PARK_AFTER_MS (else waits again), once xterm.js has parsed
-   *  everything written to it. */
-  private tryPark(): void {
-    const live = this.live;
-    if (this.disposed || !this.hidden || !live) return;
-    if (performance.now() - this.lastUsed < parkAfterMs) {
-      this.armPark();
-      return;
-    }
-    const asked = this.lastUsed;
-    // An empty write's callback runs once everything written before it is parsed.
-    live.term.write("", () => {
-      if (this.live !== live || !this.hidden || this.disposed) return;
-      if (this.lastUsed !== asked) this.armPark();
-      else if (!this.park()) this.armPark(true);
-    });
-  }
-
-  /**
-   * Gives back the terminal, keeping its screen and scrollback as a string; false (nothing
-   * done) when the string would not make it again as it is ([`parkable`]), or Find is open.
-   */
-  park(): boolean {
-    const live = this.live;
-    if (this.disposed || !live || !this.searchBar.hidden || !parkable(live.term)) return false;
-    const { term } = live;
-    const serializer = new SerializeAddon();
-    term.loadAddon(serializer);
-    const buf = term.buffer.active;
-    this.parkedScreen = { text: serializer.serialize(), cols: term.cols, rows: term.rows, fromBottom: buf.baseY - buf.viewportY };
-    if (this.blinkTimer !== null) clearTimeout(this.blinkTimer);
-    this.blinkTimer = null;
-    live.painter.dispose();
-    live.selections.dispose();
-    term.dispose();
-    this.live = null;
-    if (typeof WeakRef === "function" && typeof window !== "undefined") podtermHook().parkedRefs.push(new WeakRef(term));
-    return true;
   }
 
   private onKey(e: KeyboardEvent): boolean {
@@ -648,7 +400,7 @@ export class TerminalView {
 
   closeSearch(): void {
     this.searchBar.hidden = true;
-    this.live?.search.clearDecorations();
+    this.searchAddon.clearDecorations();
     setText(this.searchCount, "");
     this.term.focus();
   }
@@ -669,19 +421,16 @@ export class TerminalView {
   find(next: boolean, incremental = false): boolean {
     const q = this.searchInput.value;
     if (!q) {
-      this.live?.search.clearDecorations();
+      this.searchAddon.clearDecorations();
       setText(this.searchCount, "");
       return false;
     }
     const opts = this.searchOptions(incremental);
-    const search = this.wake().search;
-    return next ? search.findNext(q, opts) : search.findPrevious(q, opts);
+    return next ? this.searchAddon.findNext(q, opts) : this.searchAddon.findPrevious(q, opts);
   }
 
   applyFontSize(): void {
-    // A parked terminal is made at the size in force then.
-    if (!this.live) return;
-    this.live.term.options.fontSize = fontSize;
+    this.term.options.fontSize = fontSize;
     this.scheduleFit();
   }
 
@@ -696,13 +445,12 @@ export class TerminalView {
 
   /** The cursor blinks again, for CURSOR_BLINK_MS. */
   private wakeCursor(): void {
-    const term = this.live?.term;
-    if (this.disposed || !term) return;
-    if (!term.options.cursorBlink) term.options.cursorBlink = true;
+    if (this.disposed) return;
+    if (!this.term.options.cursorBlink) this.term.options.cursorBlink = true;
     if (this.blinkTimer !== null) clearTimeout(this.blinkTimer);
     this.blinkTimer = setTimeout(() => {
       this.blinkTimer = null;
-      if (this.live?.term === term) term.options.cursorBlink = false;
+      if (!this.disposed) this.term.options.cursorBlink = false;
     }, CURSOR_BLINK_MS);
   }
 
@@ -710,7 +458,7 @@ export class TerminalView {
   fit(): void {
     if (this.disposed || this.host.offsetWidth === 0 || this.host.offsetHeight === 0) return;
     try {
-      this.wake().fit.fit();
+      this.fitAddon.fit();
     } catch {
       /* not measurable yet */
     }
@@ -735,17 +483,11 @@ export class TerminalView {
     this.disposed = true;
     closeMenu();
     if (this.blinkTimer !== null) clearTimeout(this.blinkTimer);
-    if (this.parkTimer !== null) clearTimeout(this.parkTimer);
     views.delete(this);
     this.resizeObserver.disconnect();
-    const live = this.live;
-    this.live = null;
-    this.parkedScreen = null;
-    if (live) {
-      live.painter.dispose();
-      live.selections.dispose();
-      live.term.dispose();
-    }
+    this.painter.dispose();
+    this.selectionRedraws.dispose();
+    this.term.dispose();
     this.element.remove();
   }
 }

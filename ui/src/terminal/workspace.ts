@@ -422,7 +422,9 @@ export class Workspace {
       else this.reopen(tab.id);
     });
     this.runtimes.set(tab.id, rt);
-    podtermHook().views.set(tab.id, view);
+    podtermHook().terminals.set(tab.id, view.term);
+    podtermHook().painters.set(tab.id, view.painter);
+    podtermHook().selections.set(tab.id, view.selectionRedraws);
     this.render(); // shows the pane so that the terminal can measure itself
     view.fit();
     view.focus();
@@ -557,9 +559,7 @@ export class Workspace {
       });
       return;
     }
-    // Through the view each time: a parked terminal is made again for the output.
-    const writer = { write: (data: Uint8Array, done?: () => void) => rt.view.term.write(data, done) };
-    const flow = new FlowController(writer, (id, bytes, drawUs) => {
+    const flow = new FlowController(rt.view.term, (id, bytes, drawUs) => {
       this.backend.ack(id, bytes, drawUs).catch(() => {
         /* the session is gone; its state channel says why */
       });
@@ -953,7 +953,9 @@ export class Workspace {
       if (rt.toastTimer) clearTimeout(rt.toastTimer);
     }
     this.runtimes.delete(tabId);
-    podtermHook().views.delete(tabId);
+    podtermHook().terminals.delete(tabId);
+    podtermHook().painters.delete(tabId);
+    podtermHook().selections.delete(tabId);
     podtermHook().transports.delete(tabId);
     this.focusActive();
   }
@@ -1607,7 +1609,6 @@ export class Workspace {
         rt.pane.hidden = !visible;
         if (visible) rt.view.fit();
       }
-      rt.view.setHidden(!visible);
       const split = this.paneGroups.tree(t.id) !== null;
       rt.pane.classList.toggle("split-pane", split);
       rt.pane.classList.toggle("focused-pane", split && active?.id === t.id);

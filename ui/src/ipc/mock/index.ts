@@ -77,8 +77,6 @@ export interface MockControls {
   leftCopies(): MadeCopy[];
   sessions(): MockSessionStats[];
   session(id: number): MockSessionStats | null;
-  /** The session's pod writes `text` on its own (a background job), shown or not. */
-  say(sessionId: number, text: string): void;
   addPod(p: Partial<PodSummary> & { name: string } & MockPodExtra): void;
   deletePod(namespace: string, name: string): void;
   /**
@@ -276,7 +274,6 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     leftCopies: () => readLeftCopies(),
     sessions: () => sessions.stats(),
     session: (id) => sessions.statsOf(id),
-    say: (id, text) => sessions.say(id, text),
     setServicePage: (size) => {
       servicePage = size;
     },

@@ -507,12 +507,6 @@ export class MockSessions {
     this.byId.get(id)?.resize(cols, rows);
   }
 
-  /** The pod writes `text` on its own (a background job), whether or not its tab is shown. */
-  say(id: number, text: string): void {
-    const s = this.byId.get(id);
-    if (s && !s.ended) s.write(text);
-  }
-
   ack(id: number, bytes: number, drawUs: number): void {
     this.byId.get(id)?.ack(bytes, drawUs);
   }
