@@ -227,13 +227,19 @@ fn complete(words: impl Iterator<Item = std::ffi::OsString>) -> ExitCode {
 fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<String> {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     use clap::CommandFactory;
+    let args: Vec<String> = args.take_while(|a| a != "--").collect();
+    // `-v exec shell`: clap takes `exec` as -v's value, then finds no subcommand `shell` before
+    // it reads that value. The value is what is wrong, as kubectl says.
+    if e.kind() == ErrorKind::InvalidSubcommand {
+        return not_a_level(&args);
+    }
     let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
         return None;
     };
     let cmd = Cli::command();
     let sub = args
-        .take_while(|a| a != "--")
-        .find(|a| cmd.get_subcommands().any(|s| s.get_name() == a));
+        .iter()
+        .find(|a| cmd.get_subcommands().any(|s| s.get_name() == a.as_str()));
     let help = match sub {
         Some(sub) => format!("podterm {sub} --help"),
         None => "podterm --help".to_string(),
@@ -269,6 +275,23 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
     Some(podterm_core::text::shown(&format!(
         "Error: {words}{similar}\nSee '{help}' for usage."
     )))
+}
+
+/// The first `-v LEVEL` (or `--v LEVEL`) among `args` whose level is not a number, in the words
+/// clap's own refusal of `-v=exec` gets (`usage_words`).
+fn not_a_level(args: &[String]) -> Option<String> {
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word == "-v" || word == "--v" {
+            let value = words.next()?;
+            if let Err(why) = value.parse::<u8>() {
+                return Some(podterm_core::text::shown(&format!(
+                    "Error: invalid argument {value:?} for \"--v\" flag: {why}\nSee 'podterm --help' for usage."
+                )));
+            }
+        }
+    }
+    None
 }
 
 /// `--profile` with kubeconfig flags is refused, in any position. Not for `debug`, whose
@@ -366,6 +389,16 @@ mod tests {
         assert_eq!(
             said(&["logs", "-Z", "shell"]).as_deref(),
             Some("Error: unknown shorthand flag: 'Z' in -Z\nSee 'podterm logs --help' for usage.")
+        );
+        // `-v` given no level before the subcommand: its value is what is wrong, not the
+        // subcommand clap then looked for.
+        assert_eq!(
+            said(&["-v", "exec", "shell", "--", "true"]).as_deref(),
+            Some("Error: invalid argument \"exec\" for \"--v\" flag: invalid digit found in string\nSee 'podterm --help' for usage.")
+        );
+        assert_eq!(
+            said(&["--v", "logs", "shell"]).as_deref(),
+            Some("Error: invalid argument \"logs\" for \"--v\" flag: invalid digit found in string\nSee 'podterm --help' for usage.")
         );
         // A misspelt flag: the one meant.
         assert_eq!(
