@@ -229,7 +229,8 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
     use clap::CommandFactory;
     let args: Vec<String> = args.take_while(|a| a != "--").collect();
     // `-v exec shell`: clap takes `exec` as -v's value, then finds no subcommand `shell` before
-    // it reads that value. The value is what is wrong, as kubectl says.
+    // it reads that value. The value is what is wrong (kubectl takes `shell` for a plugin's name
+    // there and says flags cannot come before it).
     if e.kind() == ErrorKind::InvalidSubcommand {
         return not_a_level(&args);
     }
@@ -278,7 +279,7 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
 }
 
 /// The first `-v LEVEL` (or `--v LEVEL`) among `args` whose level is not a number, in the words
-/// clap's own refusal of `-v=exec` gets (`usage_words`).
+/// clap's own refusal of `-v=exec` gets (`usage_words`), with the form that was likely meant.
 fn not_a_level(args: &[String]) -> Option<String> {
     let mut words = args.iter();
     while let Some(word) = words.next() {
@@ -286,7 +287,7 @@ fn not_a_level(args: &[String]) -> Option<String> {
             let value = words.next()?;
             if let Err(why) = value.parse::<u8>() {
                 return Some(podterm_core::text::shown(&format!(
-                    "Error: invalid argument {value:?} for \"--v\" flag: {why}\nSee 'podterm --help' for usage."
+                    "Error: invalid argument {value:?} for \"--v\" flag: {why}\n-v takes a level before the command, as in 'podterm -v 6 exec POD'.\nSee 'podterm --help' for usage."
                 )));
             }
         }
@@ -394,11 +395,11 @@ mod tests {
         // subcommand clap then looked for.
         assert_eq!(
             said(&["-v", "exec", "shell", "--", "true"]).as_deref(),
-            Some("Error: invalid argument \"exec\" for \"--v\" flag: invalid digit found in string\nSee 'podterm --help' for usage.")
+            Some("Error: invalid argument \"exec\" for \"--v\" flag: invalid digit found in string\n-v takes a level before the command, as in 'podterm -v 6 exec POD'.\nSee 'podterm --help' for usage.")
         );
         assert_eq!(
             said(&["--v", "logs", "shell"]).as_deref(),
-            Some("Error: invalid argument \"logs\" for \"--v\" flag: invalid digit found in string\nSee 'podterm --help' for usage.")
+            Some("Error: invalid argument \"logs\" for \"--v\" flag: invalid digit found in string\n-v takes a level before the command, as in 'podterm -v 6 exec POD'.\nSee 'podterm --help' for usage.")
         );
         // A misspelt flag: the one meant.
         assert_eq!(
