@@ -61,6 +61,65 @@ pub async fn run(
     }
 }
 
+/// Runs `cmd` (stdin from /dev/null) as [`run`] does, with `then` done once its stdout has begun
+/// with `first`: the session is up, so what follows tests what the client does from there (a
+/// pod deleted, a server restarted), not whether it started in time. Panics if it ends before
+/// `first`, or does not get there or end within `limit`.
+pub async fn run_then(
+    mut cmd: tokio::process::Command,
+    first: &[u8],
+    then: impl std::future::Future<Output = ()>,
+    limit: Duration,
+) -> Output {
+    use tokio::io::AsyncReadExt as _;
+    let what = format!("{:?}", cmd.as_std());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let stderr = tokio::spawn(async move {
+        let mut text = Vec::new();
+        let _ = err.read_to_end(&mut text).await;
+        text
+    });
+    let mut stdout = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !stdout.starts_with(first) {
+        let n = tokio::time::timeout(limit, out.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("{what}: no {first:?} within {limit:?}"))
+            .expect("stdout");
+        if n == 0 {
+            let text = stderr.await.unwrap_or_default();
+            panic!(
+                "{what} ended before {first:?}: stdout {:?}, stderr {:?}",
+                String::from_utf8_lossy(&stdout),
+                String::from_utf8_lossy(&text)
+            );
+        }
+        stdout.extend_from_slice(&buf[..n]);
+    }
+    then.await;
+    tokio::time::timeout(limit, out.read_to_end(&mut stdout))
+        .await
+        .unwrap_or_else(|_| panic!("{what} hung (over {limit:?})"))
+        .expect("stdout");
+    let status = tokio::time::timeout(limit, child.wait())
+        .await
+        .unwrap_or_else(|_| panic!("{what} hung (over {limit:?})"))
+        .expect("status");
+    Output {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr: stderr.await.unwrap_or_default(),
+    }
+}
+
 /// A client started against a cluster (its `kubeconfig`, a `home` of its own) with stdin from
 /// /dev/null and stdout and stderr piped, to be read as they come; killed when dropped.
 pub fn spawn(
