@@ -476,10 +476,15 @@ async fn fifty_pods_answer_within_the_concurrency_bound() {
     eprintln!("50 pods, echo: {took:?}");
 
     // The bound: each command writes when it starts and when it ends (host processes share
-    // /tmp); no more than 10 of those spans overlap, and more than one does.
+    // /tmp); no more than 10 of those spans overlap, and more than one does. A command does not
+    // end before a second one has started (or a minute has passed), so with more than one at
+    // once two spans overlap however slowly a loaded machine starts them; one at a time, the
+    // first waits its minute alone and the check below says so.
     let stamps = tempfile::tempdir().expect("stamps");
     let script = format!(
-        "d={}; date +%s%N >> $d/$HOSTNAME; sleep 0.3; date +%s%N >> $d/$HOSTNAME",
+        "d={}; date +%s%N >> $d/$HOSTNAME; i=0; \
+         while [ $(ls $d | wc -l) -lt 2 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; \
+         sleep 0.3; date +%s%N >> $d/$HOSTNAME",
         stamps.path().display()
     );
     let started = Instant::now();
