@@ -548,23 +548,19 @@ mod tests {
             &marker,
         ))
         .expect("spawn");
-        // Wait until both sleeps run.
-        for _ in 0..100 {
-            if processes_with_env(SESSION_ENV, &marker).len() >= 2 {
-                break;
+        // Until both sleeps run, then until none does: states waited for against a clock that
+        // a loaded machine's slow process starts and reaping cannot outrun.
+        async fn until(marker: &str, done: impl Fn(usize) -> bool, what: &str) {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while !done(processes_with_env(SESSION_ENV, marker).len()) {
+                assert!(std::time::Instant::now() < deadline, "{what}");
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        assert!(processes_with_env(SESSION_ENV, &marker).len() >= 2);
+        until(&marker, |n| n >= 2, "both sleeps never ran").await;
         p.killer.kill();
         assert_eq!((&mut p.exit).await.expect("exit"), 128 + 9);
-        for _ in 0..100 {
-            if processes_with_env(SESSION_ENV, &marker).is_empty() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        assert!(processes_with_env(SESSION_ENV, &marker).is_empty());
+        until(&marker, |n| n == 0, "a stray outlived the kill").await;
     }
 
     #[test]
