@@ -75,8 +75,10 @@ describe("paintAtOnce", () => {
   it("leaves output that follows other output within a frame to the frame clock", () => {
     const { clock, term, painter } = setup();
     term.parse(); // quiet before: drawn at once
+    expect(painter.lastQuiet).toBe(true);
     clock.now += FRAME_MS - 1;
     term.parse(); // a frame has not passed since: waits for the frame
+    expect(painter.lastQuiet).toBe(false);
     expect(term.draws).toBe(1);
     expect(term.frames.size).toBe(1);
     term.tick();

@@ -57,6 +57,9 @@ export interface Painter extends Disposable {
   readonly engaged: boolean;
   /** Draws run at once so far (each one a frame sooner than the frame clock would have). */
   readonly drawnAtOnce: number;
+  /** Whether the last output parsed came to a quiet terminal (none for a frame before it): what
+   *  decided whether it could be drawn at once, as the painter saw it. */
+  readonly lastQuiet: boolean;
 }
 
 function debouncerOf(term: PaintableTerminal): RenderDebouncer | null {
@@ -72,14 +75,16 @@ export function paintAtOnce(term: PaintableTerminal, opts: PaintOptions = {}): P
   const now = opts.now ?? (() => performance.now());
   const cancelFrame = opts.cancelFrame ?? ((id: number) => cancelAnimationFrame(id));
   const debouncer = debouncerOf(term);
-  if (!debouncer) return { engaged: false, drawnAtOnce: 0, dispose() {} };
+  if (!debouncer) return { engaged: false, drawnAtOnce: 0, lastQuiet: false, dispose() {} };
   let lastParsed = -Infinity;
   let drawnAtOnce = 0;
   let engaged = true;
+  let lastQuiet = false;
   const parsed = term.onWriteParsed(() => {
     const t = now();
     const quiet = t - lastParsed >= FRAME_MS;
     lastParsed = t;
+    lastQuiet = quiet;
     const frame = debouncer._animationFrame;
     if (!engaged || !quiet || typeof frame !== "number") return;
     const start = debouncer._rowStart;
@@ -104,6 +109,9 @@ export function paintAtOnce(term: PaintableTerminal, opts: PaintOptions = {}): P
     },
     get drawnAtOnce() {
       return drawnAtOnce;
+    },
+    get lastQuiet() {
+      return lastQuiet;
     },
     dispose() {
       engaged = false;
