@@ -17,7 +17,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile, chmod } from "node:fs/promises
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { assert, freePort, Keys, launchApp, processTree, runTests, sleep, waitFor } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, listenerPids, processTree, runTests, sleep, waitFor } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -63,15 +63,24 @@ async function fault(route, method = "POST") {
 // tab went through it.
 const tinyproxyBin = ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"].find((p) => existsSync(p));
 if (!tinyproxyBin) throw new Error("tinyproxy is missing: run `make deps`");
-const proxyPort = await freePort();
 const proxyLog = path.join(work, "tinyproxy.log");
 const root = process.getuid?.() === 0;
 if (root) await chmod(work, 0o777); // tinyproxy drops root for nobody; its log must stay writable
-await writeFile(
-  path.join(work, "tinyproxy.conf"),
-  `Port ${proxyPort}\nListen 127.0.0.1\nTimeout 600\nMaxClients 64\nAllow 127.0.0.1\nLogLevel Connect\nLogFile "${proxyLog}"\nPidFile "${path.join(work, "tinyproxy.pid")}"\n${root ? "User nobody\nGroup nogroup\n" : ""}`,
-);
-start(tinyproxyBin, ["-d", "-c", path.join(work, "tinyproxy.conf")], "tinyproxy");
+// Started once it holds its port's listener itself (another process may take a free port first:
+// then tinyproxy exits, and another port is tried).
+let proxyPort;
+for (let attempt = 1; ; attempt++) {
+  proxyPort = await freePort();
+  await writeFile(
+    path.join(work, "tinyproxy.conf"),
+    `Port ${proxyPort}\nListen 127.0.0.1\nTimeout 600\nMaxClients 64\nAllow 127.0.0.1\nLogLevel Connect\nLogFile "${proxyLog}"\nPidFile "${path.join(work, "tinyproxy.pid")}"\n${root ? "User nobody\nGroup nogroup\n" : ""}`,
+  );
+  const tp = start(tinyproxyBin, ["-d", "-c", path.join(work, "tinyproxy.conf")], "tinyproxy");
+  const held = await waitFor(`tinyproxy listening on ${proxyPort}`, async () =>
+    (await listenerPids(proxyPort)).includes(tp.proc.pid) ? "held" : tp.proc.exitCode !== null ? "exited" : null, 30_000);
+  if (held === "held") break;
+  assert(attempt < 3, `tinyproxy never held its port: ${tp.output()}`);
+}
 const proxyCount = async () => {
   try {
     return ((await readFile(proxyLog, "utf8")).match(new RegExp(`CONNECT 127\\.0\\.0\\.1:${apiPort}`, "g")) ?? []).length;

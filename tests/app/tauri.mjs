@@ -154,6 +154,18 @@ function ss(args) {
   });
 }
 
+/** The pids holding the listener on 127.0.0.1:`port` (`ss`); none when nothing listens there.
+ *  A server started on a free port counts as started when its own pid is among them: another
+ *  process may have taken the port first. */
+export async function listenerPids(port) {
+  const pids = [];
+  for (const line of (await ss(["-tlnpH"])).split("\n")) {
+    if (!new RegExp(`\\s127\\.0\\.0\\.1:${port}\\s`).test(line)) continue;
+    for (const m of line.matchAll(/pid=(\d+)/g)) pids.push(Number(m[1]));
+  }
+  return pids;
+}
+
 /** The page sockets open now (podterm_core::pagesocket): connections to the app's own loopback
  *  listeners, one a tab whose output takes that way; a closed tab or an ended session leaves
  *  none. `appPid`: the process that listens (the app's own, not WebKit's). */

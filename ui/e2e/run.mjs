@@ -233,7 +233,7 @@ test("first run offers Import ~/.kube/config and the Demo cluster", async () => 
   });
   assert(inline === "blocked", "the test CSP is not applied");
   // Wait for the refusal's console error itself, then drop it.
-  await until(() => pageErrors.some((e) => /inline script violates/i.test(e)), "the CSP refusal on the console", 3000);
+  await until(() => pageErrors.some((e) => /inline script violates/i.test(e)), "the CSP refusal on the console");
   for (let i = pageErrors.length - 1; i >= 0; i--) if (/inline script violates/i.test(pageErrors[i])) pageErrors.splice(i, 1);
   await screenshot("first-run");
 });
