@@ -123,6 +123,9 @@ pub(crate) struct Shared {
     pub(crate) pod_security_warn: Vec<String>,
     /// See [`Options::kubectl_settle`].
     pub(crate) kubectl_settle: Duration,
+    /// Whether an ephemeral container's Running is reported
+    /// ([`TestCluster::report_ephemeral_running`]).
+    pub(crate) ephemeral_running_reported: std::sync::atomic::AtomicBool,
     port: AtomicU16,
     sessions: Arc<AtomicUsize>,
 }
@@ -253,6 +256,7 @@ impl TestCluster {
             ephemeral_containers: opts.spec.ephemeral_containers,
             pod_security_warn: opts.spec.pod_security_warn.clone(),
             kubectl_settle: opts.kubectl_settle,
+            ephemeral_running_reported: std::sync::atomic::AtomicBool::new(true),
             port: AtomicU16::new(addr.port()),
             sessions: Arc::new(AtomicUsize::new(0)),
         });
@@ -428,6 +432,17 @@ impl TestCluster {
     /// How many later pages [`TestCluster::hold_later_pages`] holds now.
     pub fn later_pages_held(&self) -> u64 {
         self.inner.shared.faults.pages_waiting()
+    }
+
+    /// Whether an ephemeral container started from now on reports Running (the default). Off, its
+    /// status goes from waiting straight to Terminated, as a kubelet reports a command that
+    /// ended between two of its status updates: a client finds it ended before it could attach,
+    /// however slowly a loaded machine runs it.
+    pub fn report_ephemeral_running(&self, on: bool) {
+        self.inner
+            .shared
+            .ephemeral_running_reported
+            .store(on, std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Adds latency to every request and every exec output frame.

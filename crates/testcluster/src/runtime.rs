@@ -618,6 +618,9 @@ pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
     let shared2 = shared.clone();
     let pod = pod.clone();
     let name = name.to_string();
+    let report_running = shared
+        .ephemeral_running_reported
+        .load(std::sync::atomic::Ordering::SeqCst);
     tokio::spawn(async move {
         let started = jiff::Timestamp::now();
         // Its output is its log, as any container's (`kubectl debug` falls back to it when the
@@ -625,7 +628,9 @@ pub fn start_ephemeral(shared: &Arc<Shared>, pod: &Pod, name: &str) {
         let log = shared2.logs.container(&pod.uid, &name);
         // Running once the process takes input, so an attach that follows the status reaches it.
         let outcome = run_once(&shared2, &pod, &name, &params, &main, Some(&log), || {
-            set(EphemeralState::Running { started });
+            if report_running {
+                set(EphemeralState::Running { started });
+            }
         })
         .await;
         log.end();
