@@ -31,6 +31,9 @@ const V5: &str = "v5.channel.k8s.io";
 const V4: &str = "v4.channel.k8s.io";
 const STDIO: &[(&str, &str)] = &[("stdin", "true"), ("stdout", "true"), ("stderr", "true")];
 const OUT_ERR: &[(&str, &str)] = &[("stdout", "true"), ("stderr", "true")];
+/// How long a session is given to say what a test waits for: far longer than it takes, so a
+/// loaded machine only makes a test slower, never fail.
+const WAIT: Duration = Duration::from_secs(30);
 
 type Ws = WebSocketStream<TlsStream<TcpStream>>;
 type WsTx = SplitSink<Ws, Message>;
@@ -711,14 +714,14 @@ async fn v4_has_no_half_close() {
         .await;
     let (mut tx, mut rx) = ws.split();
     tx.send(stdin_frame(b"one\n")).await.expect("send");
-    read_stdout_until(&mut rx, b"one\n", Duration::from_secs(5)).await;
+    read_stdout_until(&mut rx, b"one\n", WAIT).await;
     // On v4, [255, 0] means nothing: stdin stays open and cat keeps echoing.
     tx.send(bin(vec![255, 0])).await.expect("send close");
     tx.send(stdin_frame(b"two\n")).await.expect("send");
-    read_stdout_until(&mut rx, b"two\n", Duration::from_secs(5)).await;
+    read_stdout_until(&mut rx, b"two\n", WAIT).await;
     // The client closes: the session and cat end.
     tx.send(Message::Close(None)).await.expect("close");
-    let _ = expect_end(&mut rx, Duration::from_secs(5), "v4 close").await;
+    let _ = expect_end(&mut rx, WAIT, "v4 close").await;
     assert_clean(&c, base).await;
 }
 
@@ -735,7 +738,7 @@ async fn tty_sessions_resize() {
     );
     let ws = cl.exec(&path, V5, V5).await;
     let (mut tx, mut rx) = ws.split();
-    read_stdout_until(&mut rx, b"24 80", Duration::from_secs(5)).await;
+    read_stdout_until(&mut rx, b"24 80", WAIT).await;
     tx.send(resize_frame(r#"{"Width":100,"Height":40}"#))
         .await
         .expect("resize");
@@ -968,7 +971,7 @@ async fn malformed_and_zero_resizes_are_ignored() {
         tx.send(Message::Text("hello?".into())).await.expect("send");
         tx.send(stdin_frame(b"hello\n")).await.expect("stdin");
         let want: &[u8] = if tty { b"got hello" } else { b"hello\n" };
-        read_stdout_until(&mut rx, want, Duration::from_secs(5)).await;
+        read_stdout_until(&mut rx, want, WAIT).await;
         if !tty {
             tx.send(bin(vec![255, 0])).await.expect("half-close");
         }
@@ -989,13 +992,12 @@ async fn oversized_stdin_frame_closes_the_connection() {
         .await;
     let (mut tx, mut rx) = ws.split();
     tx.send(stdin_frame(b"small\n")).await.expect("stdin");
-    read_stdout_until(&mut rx, b"small\n", Duration::from_secs(5)).await;
-    let started = Instant::now();
+    read_stdout_until(&mut rx, b"small\n", WAIT).await;
     let big = vec![b'x'; 16 << 20];
     // The server may close while the frame is still on its way: an error here is fine.
     let send = tokio::time::timeout(Duration::from_secs(10), tx.send(stdin_frame(&big))).await;
     assert!(send.is_ok(), "sending the oversized frame hung");
-    let out = expect_end(&mut rx, Duration::from_secs(5), "16 MiB frame").await;
+    let out = expect_end(&mut rx, Duration::from_secs(30), "16 MiB frame").await;
     assert!(
         out.stdout.is_empty(),
         "none of the oversized frame reached the process: {} bytes echoed",
@@ -1006,7 +1008,6 @@ async fn oversized_stdin_frame_closes_the_connection() {
     if let Some(s) = &out.status {
         assert_eq!(s["status"], "Success", "{s}");
     }
-    assert!(started.elapsed() < Duration::from_secs(10));
     assert_serves(&cl).await;
     assert_clean(&c, base).await;
 }
@@ -1027,9 +1028,9 @@ async fn vanishing_client_ends_the_session() {
         let (mut tx, mut rx) = ws.split();
         if argv[0] == "cat" {
             tx.send(stdin_frame(b"ping\n")).await.expect("stdin");
-            read_stdout_until(&mut rx, b"ping\n", Duration::from_secs(5)).await;
+            read_stdout_until(&mut rx, b"ping\n", WAIT).await;
         } else if argv[0] == "sh" {
-            read_stdout_until(&mut rx, b"x\nx\n", Duration::from_secs(5)).await;
+            read_stdout_until(&mut rx, b"x\nx\n", WAIT).await;
         } else {
             wait_more_processes(&c, base).await;
         }
@@ -1055,7 +1056,7 @@ async fn client_close_frame_ends_the_session() {
     wait_more_processes(&c, base).await;
     let (mut tx, mut rx) = ws.split();
     tx.send(Message::Close(None)).await.expect("close");
-    let _ = expect_end(&mut rx, Duration::from_secs(5), "client close").await;
+    let _ = expect_end(&mut rx, WAIT, "client close").await;
     assert_clean(&c, base).await;
     assert_serves(&cl).await;
 }
@@ -1083,10 +1084,9 @@ async fn deleting_the_pod_ends_its_sessions_with_137() {
     let base = baseline(&c).await;
     let cl = Client::new(&c);
     let (_tx, mut rx) = sleeping_session(&c, &cl, base).await;
-    let started = Instant::now();
+    // The session's `sleep 100` outlasts this bound: ending within it is the delete's doing.
     assert!(c.delete_pod("demo", "shell"));
-    let out = expect_end(&mut rx, Duration::from_secs(2), "pod deleted").await;
-    assert!(started.elapsed() < Duration::from_secs(2));
+    let out = expect_end(&mut rx, Duration::from_secs(30), "pod deleted").await;
     assert_eq!(out.exit_code(), 137, "{out:?}");
     assert_eq!(out.status()["reason"], "NonZeroExitCode");
     assert!(out.close_frame, "{out:?}");
@@ -1109,18 +1109,23 @@ async fn dropping_connections_ends_sessions_and_kills_processes() {
         .await;
     let (mut tx, mut rx) = ws.split();
     tx.send(stdin_frame(b"alive\n")).await.expect("stdin");
-    read_stdout_until(&mut rx, b"alive\n", Duration::from_secs(5)).await;
+    read_stdout_until(&mut rx, b"alive\n", WAIT).await;
     let (_tx2, mut rx2) = sleeping_session(&c, &cl, base + 1).await;
     assert_eq!(c.sessions(), 2);
-    let started = Instant::now();
+    // `cat` with stdin open and `sleep 100` outlast these bounds: ending within them is the
+    // drop's doing.
     c.drop_connections();
-    let out = expect_end(&mut rx, Duration::from_secs(2), "drop_connections (cat)").await;
+    let out = expect_end(&mut rx, Duration::from_secs(30), "drop_connections (cat)").await;
     assert!(
         out.status.is_none(),
         "a dropped session has no status: {out:?}"
     );
-    expect_end(&mut rx2, Duration::from_secs(2), "drop_connections (sleep)").await;
-    assert!(started.elapsed() < Duration::from_secs(2));
+    expect_end(
+        &mut rx2,
+        Duration::from_secs(30),
+        "drop_connections (sleep)",
+    )
+    .await;
     assert_clean(&c, base).await;
     assert_serves(&cl).await;
     assert_clean(&c, base).await;
@@ -1138,10 +1143,15 @@ async fn dropping_connections_ends_attach_but_not_the_pod() {
     tx.send(stdin_frame(b"echo attached-$((6*7))\n"))
         .await
         .expect("stdin");
-    read_stdout_until(&mut rx, b"attached-42", Duration::from_secs(5)).await;
+    read_stdout_until(&mut rx, b"attached-42", WAIT).await;
     assert_eq!(c.sessions(), 1);
     c.drop_connections();
-    let out = expect_end(&mut rx, Duration::from_secs(2), "drop_connections (attach)").await;
+    let out = expect_end(
+        &mut rx,
+        Duration::from_secs(30),
+        "drop_connections (attach)",
+    )
+    .await;
     assert!(out.status.is_none(), "{out:?}");
     cluster::wait_sessions(&c, 0).await;
     // The pod's main process is not the session's: it keeps running.
@@ -1160,7 +1170,7 @@ async fn stalled_server_answers_after_unstall() {
     let early = tokio::time::timeout(Duration::from_millis(500), &mut pending).await;
     assert!(early.is_err(), "a stalled server answered: {early:?}");
     c.set_stalled(false);
-    let r = tokio::time::timeout(Duration::from_secs(5), pending)
+    let r = tokio::time::timeout(Duration::from_secs(30), pending)
         .await
         .expect("the stalled request completes after unstall")
         .expect("request task");
@@ -1173,23 +1183,21 @@ async fn stalled_server_answers_after_unstall() {
 async fn latency_delays_requests() {
     let c = cluster::demo().await;
     let cl = Client::new(&c);
-    let t = Instant::now();
     assert_eq!(cl.get("/version").await.status, 200);
-    let fast = t.elapsed();
     c.set_latency(Duration::from_millis(300));
     let t = Instant::now();
     let r = cl.get("/version").await;
     let slow = t.elapsed();
     assert_eq!(r.status, 200);
     assert!(slow >= Duration::from_millis(300), "took {slow:?}");
+    // Removed: a latency of ten minutes set and then taken away leaves a request that answers
+    // within a minute (a lower bound on a loaded machine's time would be a guess; this is not).
+    c.set_latency(Duration::from_secs(600));
     c.set_latency(Duration::ZERO);
-    let t = Instant::now();
-    assert_eq!(cl.get("/version").await.status, 200);
-    assert!(
-        t.elapsed() < Duration::from_millis(300),
-        "latency removed: {:?} (first request {fast:?})",
-        t.elapsed()
-    );
+    let r = tokio::time::timeout(Duration::from_secs(60), cl.get("/version"))
+        .await
+        .expect("the latency was removed");
+    assert_eq!(r.status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1201,12 +1209,12 @@ async fn restart_serves_the_same_url() {
     let (_tx, mut rx) = sleeping_session(&c, &cl, base).await;
     c.restart().await.expect("restart");
     // The open session went with the old listener's connections.
-    expect_end(&mut rx, Duration::from_secs(2), "restart").await;
+    expect_end(&mut rx, WAIT, "restart").await;
     assert_serves(&cl).await;
     assert_clean(&c, base).await;
 
     c.stop().await;
-    let refused = tokio::time::timeout(Duration::from_secs(5), cl.connect()).await;
+    let refused = tokio::time::timeout(WAIT, cl.connect()).await;
     assert!(
         matches!(refused, Ok(Err(_))),
         "a stopped server refuses connections"
@@ -1234,7 +1242,7 @@ async fn admin_port_deletes_pods() {
             let head = format!(
                 "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             );
-            tokio::time::timeout(Duration::from_secs(5), http_exchange(&mut tcp, &head))
+            tokio::time::timeout(WAIT, http_exchange(&mut tcp, &head))
                 .await
                 .expect("admin answers")
                 .expect("admin response")
@@ -1251,7 +1259,7 @@ async fn admin_port_deletes_pods() {
     let r = plain("DELETE", "/pods/demo/shell").await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.text().trim(), "deleted pod demo/shell");
-    let out = expect_end(&mut rx, Duration::from_secs(2), "admin delete").await;
+    let out = expect_end(&mut rx, WAIT, "admin delete").await;
     assert_eq!(out.exit_code(), 137, "{out:?}");
     let r = cl.get("/api/v1/namespaces/demo/pods/shell").await;
     r.assert_status(404, "NotFound", "pods \"shell\" not found");
@@ -1270,7 +1278,7 @@ async fn admin_port_deletes_pods() {
     );
     let r = plain("POST", "/faults/unstall").await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let r = tokio::time::timeout(Duration::from_secs(5), pending)
+    let r = tokio::time::timeout(WAIT, pending)
         .await
         .expect("answer after unstall")
         .expect("task");
