@@ -159,6 +159,20 @@ async fn scenarios_match_kubectl() {
         .chain((1..=30).map(|i| format!("line {i}")))
         .collect();
     assert_eq!(stdout_lines, want, "{full:?}");
+    // Boolean flags with a value, as scripts written for kubectl give them.
+    let out = same(
+        &c,
+        &[
+            "logs",
+            "logger",
+            "--timestamps=false",
+            "-f=false",
+            "--tail=1",
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(out.stdout, "line 30\n");
     let out = same(&c, &["logs", "logger", "--tail", "3"], false).await;
     assert_eq!(out.stdout, "line 28\nline 29\nline 30\n");
     same(&c, &["logs", "pod/logger", "--tail=0"], false).await;

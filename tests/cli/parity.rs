@@ -188,6 +188,22 @@ async fn scenario_table_matches_kubectl() {
             1,
         ),
         (&["exec", "deploy/nosuch", "--", "true"], None, 1),
+        // Boolean flags with a value, as scripts written for kubectl give them.
+        (
+            &["exec", "--stdin=true", "--tty=false", "shell", "--", "cat"],
+            Some(b"typed"),
+            0,
+        ),
+        (
+            &["exec", "-i=false", "shell", "--", "cat"],
+            Some(b"unread"),
+            0,
+        ),
+        (
+            &["exec", "--quiet=true", "pair", "--", "echo", "q"],
+            None,
+            0,
+        ),
         // kubectl's RESOURCE.VERSION.GROUP forms.
         (
             &["exec", "pods.v1./pair", "-c", "one", "--", "echo", "a"],

@@ -18,10 +18,10 @@ pub struct ConnectArgs {
     /// The favourite (see `podterm favourite list`).
     pub name: String,
     /// Only print output from the remote session.
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub quiet: bool,
     /// No TTY, even when stdin is a terminal.
-    #[arg(short = 'T', long = "no-tty")]
+    #[arg(short = 'T', long = "no-tty", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub no_tty: bool,
     /// A command to run instead of the favourite's (after `--`).
     #[arg(last = true)]

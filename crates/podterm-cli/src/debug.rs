@@ -44,18 +44,18 @@ pub struct DebugArgs {
     #[arg(long, default_value = "general")]
     pub profile: String,
     /// Keep stdin open on the container and attach to it.
-    #[arg(short = 'i', long)]
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub stdin: bool,
     /// Allocate a TTY for the debug container.
-    #[arg(short = 't', long)]
+    #[arg(short = 't', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub tty: bool,
     /// Suppress informational messages.
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub quiet: bool,
     /// Attach to a running debug container of ours with the same image, target, command,
     /// environment and profiles (and name, with -c) in the pod instead of adding another;
     /// ephemeral containers cannot be removed.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub reuse: bool,
     /// Environment variables to set in the container: KEY=VALUE, the flag repeated or pairs
     /// separated by commas.
@@ -66,11 +66,11 @@ pub struct DebugArgs {
     pub image_pull_policy: Option<String>,
     /// Pass everything after -- to the image's entrypoint as its arguments instead of as the
     /// command.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub arguments_only: bool,
     /// Wait for the container to run, then attach to it (to its output alone without -i).
     /// Default: true with -i, else false.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool)]
     pub attach: Option<bool>,
     /// A JSON or YAML file with a partial container spec (security context, environment, mounts
     /// and the like) laid over the profile's.
@@ -82,53 +82,44 @@ pub struct DebugArgs {
     #[arg(long, value_name = "NAME")]
     pub copy_to: Option<String>,
     /// With --copy-to: delete the original pod.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub replace: bool,
     /// With --copy-to: run the copy on the original's node.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub same_node: bool,
     /// With --copy-to: CONTAINER=IMAGE pairs changing the copy's images (`*` for every
     /// container).
     #[arg(long, value_name = "CONTAINER=IMAGE", value_parser = env_pairs)]
     pub set_image: Vec<Vec<(String, String)>>,
     /// With --copy-to: the copy's containers share one process namespace (default: true).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool)]
     pub share_processes: Option<bool>,
     /// With --copy-to: keep the pod's labels (left out by default, so the copy is behind no
     /// Service and under no controller; with --set-image alone, which only changes images, the
     /// copy keeps them and its annotations and probes, as kubectl's does).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub keep_labels: bool,
     /// With --copy-to: keep the pod's annotations.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub keep_annotations: bool,
     /// With --copy-to: keep the liveness probes (left out by default: they would restart the
     /// container being debugged).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub keep_liveness: bool,
     /// With --copy-to: keep the readiness probes.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub keep_readiness: bool,
     /// With --copy-to: keep the startup probes.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub keep_startup: bool,
     /// With --copy-to: run the init containers.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = go_bool, default_value = "true")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "true")]
     pub keep_init_containers: bool,
     /// The pod (POD or pod/POD), or a node (node/NAME).
     pub pod: Option<String>,
     /// The command and its arguments (after `--`); default: the image's entrypoint.
     #[arg(last = true)]
     pub command: Vec<String>,
-}
-
-/// A boolean flag's value as kubectl (Go's `strconv.ParseBool`) reads it.
-fn go_bool(v: &str) -> Result<bool, String> {
-    match v {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
-        _ => Err(format!("strconv.ParseBool: parsing {v:?}: invalid syntax")),
-    }
 }
 
 /// One `--env` value as kubectl reads it: `K=V` (commas and all in V), or several pairs
@@ -739,16 +730,5 @@ mod tests {
             env_list(&[pairs(&[("A", "1"), ("B", "2")]), pairs(&[("A", "3")])]),
             pairs(&[("A", "3"), ("B", "2")])
         );
-    }
-
-    #[test]
-    fn booleans_are_read_as_go_reads_them() {
-        for t in ["1", "t", "T", "true", "TRUE", "True"] {
-            assert_eq!(go_bool(t), Ok(true), "{t}");
-        }
-        for f in ["0", "f", "F", "false", "FALSE", "False"] {
-            assert_eq!(go_bool(f), Ok(false), "{f}");
-        }
-        assert!(go_bool("yes").is_err());
     }
 }

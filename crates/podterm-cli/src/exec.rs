@@ -17,19 +17,19 @@ pub struct ExecArgs {
     #[arg(short = 'c', long)]
     pub container: Option<String>,
     /// Pass stdin to the container.
-    #[arg(short = 'i', long)]
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub stdin: bool,
     /// Stdin is a TTY.
-    #[arg(short = 't', long)]
+    #[arg(short = 't', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub tty: bool,
     /// Only print output from the remote session.
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub quiet: bool,
     /// Pick the newest Ready pod matching this label selector.
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
     /// Run in every Ready pod of the selector or workload, each line prefixed with its pod.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub all: bool,
     /// With --all: how many pods run the command at once.
     #[arg(long, requires = "all", default_value_t = podterm_core::fanout::DEFAULT_CONCURRENCY)]
@@ -53,13 +53,13 @@ pub struct AttachArgs {
     #[arg(short = 'c', long)]
     pub container: Option<String>,
     /// Pass stdin to the container's main process.
-    #[arg(short = 'i', long)]
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub stdin: bool,
     /// Stdin is a TTY.
-    #[arg(short = 't', long)]
+    #[arg(short = 't', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub tty: bool,
     /// Only print output from the remote session.
-    #[arg(short = 'q', long)]
+    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub quiet: bool,
     /// How long to wait for a workload to have a Ready pod when it has none (a Go duration:
     /// 30s, 2m); default: no wait.

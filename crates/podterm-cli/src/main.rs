@@ -89,6 +89,17 @@ where
     Ok(cli)
 }
 
+/// A boolean flag's value as kubectl (Go's `strconv.ParseBool`) reads it: every boolean flag
+/// takes `--flag`, `--flag=true` and `--flag=false` (`-i=false` too), as kubectl's do, so a
+/// script written for kubectl runs unchanged.
+pub(crate) fn go_bool(v: &str) -> Result<bool, String> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!("strconv.ParseBool: parsing {v:?}: invalid syntax")),
+    }
+}
+
 /// A flag given twice takes its last value, in every subcommand.
 fn last_wins(c: clap::Command) -> clap::Command {
     c.args_override_self(true).mut_subcommands(last_wins)
@@ -251,6 +262,19 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
         let Some(ContextValue::String(value)) = e.get(ContextKind::InvalidValue) else {
             return None;
         };
+        // Named as kubectl names it: with its shorthand, when it has one (`-i, --stdin`).
+        let short = flag.strip_prefix("--").and_then(|long| {
+            let sub = sub.and_then(|s| cmd.find_subcommand(s));
+            sub.into_iter()
+                .chain(std::iter::once(&cmd))
+                .flat_map(|c| c.get_arguments())
+                .find(|a| a.get_long() == Some(long))?
+                .get_short()
+        });
+        let flag = match short {
+            Some(c) => format!("-{c}, {flag}"),
+            None => flag.to_string(),
+        };
         let why = std::error::Error::source(e)?.to_string();
         return Some(podterm_core::text::shown(&format!(
             "Error: invalid argument {value:?} for {flag:?} flag: {why}\nSee '{help}' for usage."
@@ -361,6 +385,76 @@ mod tests {
         assert_eq!(a.command, ["echo", "-n", "x", "-n", "y"]);
     }
 
+    /// Every boolean flag takes `=true` and `=false` (and Go's other spellings), short ones
+    /// too, as kubectl's do; given bare it is true, and short ones still combine (`-it`).
+    #[test]
+    fn boolean_flags_take_a_value_as_kubectl_s_do() {
+        let cli = parse(&[
+            "--insecure-skip-tls-verify=true",
+            "exec",
+            "--stdin=true",
+            "--tty=false",
+            "-q=1",
+            "shell",
+            "--",
+            "sh",
+        ]);
+        assert!(cli.conn.insecure_skip_tls_verify);
+        let Cmd::Exec(a) = cli.cmd else {
+            panic!("not exec")
+        };
+        assert!(a.stdin && !a.tty && a.quiet);
+        let Cmd::Exec(a) = parse(&["exec", "-it", "shell"]).cmd else {
+            panic!("not exec")
+        };
+        assert!(a.stdin && a.tty && !a.quiet);
+        let Cmd::Exec(a) = parse(&["exec", "-i=false", "-t=F", "shell", "--", "true"]).cmd else {
+            panic!("not exec")
+        };
+        assert!(!a.stdin && !a.tty);
+        // A bare boolean flag takes no separate value: `--stdin false` is the flag, then a pod.
+        let Cmd::Exec(a) = parse(&["exec", "--stdin", "false"]).cmd else {
+            panic!("not exec")
+        };
+        assert!(a.stdin);
+        assert_eq!(a.target.as_deref(), Some("false"));
+        let Cmd::Logs(a) = parse(&[
+            "logs",
+            "--timestamps=true",
+            "--prefix=false",
+            "-f=false",
+            "shell",
+        ])
+        .cmd
+        else {
+            panic!("not logs")
+        };
+        assert!(a.timestamps && !a.prefix && !a.follow);
+        let Cmd::Cp(a) = parse(&["cp", "--no-preserve=true", "a", "shell:/tmp/a"]).cmd else {
+            panic!("not cp")
+        };
+        assert!(a.no_preserve);
+        let Cmd::Attach(a) = parse(&["attach", "-i=true", "-t", "shell"]).cmd else {
+            panic!("not attach")
+        };
+        assert!(a.stdin && a.tty);
+        let Cmd::Connect(a) = parse(&["connect", "-T=false", "--quiet=true", "fav"]).cmd else {
+            panic!("not connect")
+        };
+        assert!(!a.no_tty && a.quiet);
+    }
+
+    #[test]
+    fn booleans_are_read_as_go_reads_them() {
+        for t in ["1", "t", "T", "true", "TRUE", "True"] {
+            assert_eq!(go_bool(t), Ok(true), "{t}");
+        }
+        for f in ["0", "f", "F", "false", "FALSE", "False"] {
+            assert_eq!(go_bool(f), Ok(false), "{f}");
+        }
+        assert!(go_bool("yes").is_err());
+    }
+
     /// An unknown flag is said as kubectl says it, with no tip to put it after `--`.
     #[test]
     fn unknown_flags_are_said_as_kubectl_says_them() {
@@ -382,6 +476,15 @@ mod tests {
         assert_eq!(
             said(&["debug", "pair", "--attach=maybe"]).as_deref(),
             Some("Error: invalid argument \"maybe\" for \"--attach\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax\nSee 'podterm debug --help' for usage.")
+        );
+        // A boolean flag's value refused, named with its shorthand as kubectl names it.
+        assert_eq!(
+            said(&["exec", "-i=maybe", "shell", "--", "true"]).as_deref(),
+            Some("Error: invalid argument \"maybe\" for \"-i, --stdin\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax\nSee 'podterm exec --help' for usage.")
+        );
+        assert_eq!(
+            said(&["--insecure-skip-tls-verify=yes", "exec", "shell"]).as_deref(),
+            Some("Error: invalid argument \"yes\" for \"--insecure-skip-tls-verify\" flag: strconv.ParseBool: parsing \"yes\": invalid syntax\nSee 'podterm exec --help' for usage.")
         );
         assert_eq!(
             said(&["-n", "demo", "exec", "shell", "--bogus=1", "--", "true"]).as_deref(),

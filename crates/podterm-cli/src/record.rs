@@ -16,10 +16,10 @@ pub struct RecordArgs {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
     /// Also record what is typed. Off by default: input holds passwords.
-    #[arg(long, requires = "record")]
+    #[arg(long, requires = "record", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub record_input: bool,
     /// Replace FILE if it exists (by default an existing file is kept and the command refused).
-    #[arg(long, requires = "record")]
+    #[arg(long, requires = "record", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub record_overwrite: bool,
 }
 
