@@ -1143,6 +1143,38 @@ async fn a_usage_error_exits_1_like_kubectl() {
     let help = run(&podterm(), &c, &["exec", "--help"], None, &[]).await;
     assert_eq!(help.code, 0, "{}", help.stderr);
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage:"));
+    // The usage errors a person makes most, word for word as one kubectl says them (its name
+    // for podterm's): a command without `--`, a flag with no value, a missing argument, a
+    // misspelt subcommand.
+    for args in [
+        &["exec", "shell", "echo", "ok"][..],
+        &["exec", "-it", "shell", "sh"],
+        &["exec", "-n"],
+        &["exec", "shell", "--namespace"],
+        &["logs", "shell", "--tail"],
+        &["attach"],
+        &["cp"],
+        &["cp", "a"],
+        &["exe"],
+    ] {
+        let ours = run(&podterm(), &c, args, None, &[]).await;
+        assert_eq!(ours.code, 1, "{args:?}: {}", ours.stderr);
+        let mut theirs = vec![];
+        for k in kubectls() {
+            let out = run(&k, &c, args, None, &[]).await;
+            assert_eq!(out.code, 1, "{} {args:?}: {}", k.display(), out.stderr);
+            theirs.push(
+                out.stderr
+                    .replace("'kubectl ", "'podterm ")
+                    .replace("\"kubectl\"", "\"podterm\""),
+            );
+        }
+        assert!(
+            theirs.contains(&ours.stderr),
+            "{args:?}: podterm {:?}, kubectl {theirs:?}",
+            ours.stderr
+        );
+    }
 }
 
 /// A server whose certificate the kubeconfig's CA did not sign (a cluster made again with a new

@@ -330,6 +330,10 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
     // No command means a shell, which needs stdin (`-i`): without it, kubectl's refusal rather
     // than a shell that ends at once and says nothing.
     check_wait(a.pod_running_timeout)?;
+    // What is missing first, as kubectl checks it: where, then what to run.
+    if a.selector.is_none() && a.target.is_none() {
+        return Err(Failure::new("a pod name (or -l SELECTOR) is required"));
+    }
     if a.command.is_empty() && !a.stdin && !a.all {
         return Err(Failure::new(
             "you must specify at least one command for the container",

@@ -243,11 +243,8 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
     // it reads that value. The value is what is wrong (kubectl takes `shell` for a plugin's name
     // there and says flags cannot come before it).
     if e.kind() == ErrorKind::InvalidSubcommand {
-        return not_a_level(&args);
+        return not_a_level(&args).or_else(|| unknown_command(e));
     }
-    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
-        return None;
-    };
     let cmd = Cli::command();
     let sub = args
         .iter()
@@ -256,6 +253,50 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
         Some(sub) => format!("podterm {sub} --help"),
         None => "podterm --help".to_string(),
     };
+    // What a command cannot go without, in its kubectl's words.
+    if e.kind() == ErrorKind::MissingRequiredArgument {
+        return match sub.map(String::as_str) {
+            Some("attach") => Some("error: at least 1 argument is required for attach".into()),
+            Some("cp") => Some("error: source and destination are required".into()),
+            _ => None,
+        };
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    // A flag given last with no value: pflag's words, for the flag as it was written.
+    if e.kind() == ErrorKind::InvalidValue
+        && matches!(e.get(ContextKind::InvalidValue), Some(ContextValue::String(v)) if v.is_empty())
+    {
+        let long = arg.split(['[', ' ', '=']).next().unwrap_or(arg);
+        let short = long.strip_prefix("--").and_then(|l| {
+            sub.and_then(|s| cmd.find_subcommand(s))
+                .into_iter()
+                .chain(std::iter::once(&cmd))
+                .flat_map(|c| c.get_arguments())
+                .find(|a| a.get_long() == Some(l))?
+                .get_short()
+        });
+        let words = match short {
+            Some(c) if args.last().is_some_and(|w| *w == format!("-{c}")) => {
+                format!("flag needs an argument: '{c}' in -{c}")
+            }
+            _ => format!("flag needs an argument: {long}"),
+        };
+        return Some(podterm_core::text::shown(&format!(
+            "Error: {words}\nSee '{help}' for usage."
+        )));
+    }
+    // `exec POD COMMAND` without `--`: kubectl's refusal, which says what to write instead.
+    if e.kind() == ErrorKind::UnknownArgument
+        && sub.is_some_and(|s| s == "exec")
+        && !arg.starts_with('-')
+    {
+        return Some(
+            "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'podterm exec -h' for help and examples"
+                .into(),
+        );
+    }
     // A value our own parser refused (`--env`, `--attach=maybe`): kubectl's invalid argument.
     if e.kind() == ErrorKind::ValueValidation {
         let flag = arg.split(['[', ' ', '=']).next().unwrap_or(arg);
@@ -299,6 +340,24 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
     };
     Some(podterm_core::text::shown(&format!(
         "Error: {words}{similar}\nSee '{help}' for usage."
+    )))
+}
+
+/// A subcommand podterm does not have, in cobra's words (kubectl's), with the one likely meant.
+fn unknown_command(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
+        return None;
+    };
+    let meant = match e.get(ContextKind::SuggestedSubcommand) {
+        Some(ContextValue::String(s)) => format!("\n\nDid you mean this?\n\t{s}\n"),
+        Some(ContextValue::Strings(s)) if !s.is_empty() => {
+            format!("\n\nDid you mean this?\n\t{}\n", s.join("\n\t"))
+        }
+        _ => String::new(),
+    };
+    Some(podterm_core::text::shown(&format!(
+        "Error: unknown command {word:?} for \"podterm\"{meant}"
     )))
 }
 
@@ -503,6 +562,36 @@ mod tests {
         assert_eq!(
             said(&["--v", "logs", "shell"]).as_deref(),
             Some("Error: invalid argument \"logs\" for \"--v\" flag: invalid digit found in string\n-v takes a level before the command, as in 'podterm -v 6 exec POD'.\nSee 'podterm --help' for usage.")
+        );
+        // A command without `--`, a flag with no value, a missing argument, an unknown
+        // subcommand: kubectl's words.
+        assert_eq!(
+            said(&["exec", "shell", "echo", "ok"]).as_deref(),
+            Some("error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'podterm exec -h' for help and examples")
+        );
+        assert_eq!(
+            said(&["exec", "-n"]).as_deref(),
+            Some("Error: flag needs an argument: 'n' in -n\nSee 'podterm exec --help' for usage.")
+        );
+        assert_eq!(
+            said(&["logs", "shell", "--tail"]).as_deref(),
+            Some("Error: flag needs an argument: --tail\nSee 'podterm logs --help' for usage.")
+        );
+        assert_eq!(
+            said(&["attach"]).as_deref(),
+            Some("error: at least 1 argument is required for attach")
+        );
+        assert_eq!(
+            said(&["cp", "a"]).as_deref(),
+            Some("error: source and destination are required")
+        );
+        assert_eq!(
+            said(&["bogus-sub"]).as_deref(),
+            Some("Error: unknown command \"bogus-sub\" for \"podterm\"")
+        );
+        assert_eq!(
+            said(&["exe", "shell"]).as_deref(),
+            Some("Error: unknown command \"exe\" for \"podterm\"\n\nDid you mean this?\n\texec\n")
         );
         // A misspelt flag: the one meant.
         assert_eq!(
