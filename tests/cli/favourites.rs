@@ -325,6 +325,24 @@ async fn connect_runs_in_the_newest_ready_pod() {
         (7, "command terminated with exit code 7\n")
     );
 
+    // `--stdin=false` leaves stdin to a script's loop, as `ssh -n`: each round's command runs
+    // and the loop reads every line.
+    let mut cmd = tokio::process::Command::new("sh");
+    cmd.args([
+        "-c",
+        r#"printf 'a\nb\nc\n' | while read x; do echo "loop $x"; "$0" connect web --stdin=false -- echo hi; done"#,
+    ])
+    .arg(bin::podterm())
+    .env("PODTERM_CONFIG_DIR", cfg)
+    .env_remove("KUBECONFIG");
+    let out = client::run(cmd, None, Duration::from_secs(60)).await;
+    assert_eq!(
+        (out.code, out.stdout_text()),
+        (0, "loop a\nhi\nloop b\nhi\nloop c\nhi\n".to_string()),
+        "{}",
+        out.stderr_text()
+    );
+
     let hostname = |args: &'static [&'static str]| podterm(cfg, args);
     let web_host: &[&str] = &["connect", "web", "--", "sh", "-c", "echo $HOSTNAME"];
     assert_eq!(hostname(web_host).await.stdout, "web-6b7f9c8d5-p9m7q\n");

@@ -20,6 +20,11 @@ pub struct ConnectArgs {
     /// Only print output from the remote session.
     #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub quiet: bool,
+    /// Send stdin to the session (default: true). `--stdin=false` leaves it unread, as `ssh -n`
+    /// does: a favourite's command in a script's `while read` loop then leaves the loop's input
+    /// to the loop (and gets no TTY).
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "true")]
+    pub stdin: bool,
     /// No TTY, even when stdin is a terminal.
     #[arg(short = 'T', long = "no-tty", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
     pub no_tty: bool,
@@ -31,7 +36,7 @@ pub struct ConnectArgs {
 }
 
 /// `podterm connect NAME [-- CMD]`: the favourite's profile, then its newest Ready pod now, then
-/// the same session as `podterm exec -i [-t]`.
+/// the same session as `podterm exec -i [-t]` (as `podterm exec` with `--stdin=false`).
 ///
 /// Of the connection flags, `--profile` and `-n` replace the favourite's profile and namespace
 /// for this once, and `--request-timeout` applies; kubeconfig flags are refused (a favourite
@@ -99,7 +104,7 @@ pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failu
     }
     // As `exec -i -t` where there is a terminal to be raw; as `exec -i` elsewhere (pipes,
     // scripts), without kubectl's warning.
-    let tty = !a.no_tty && term::stdin_is_terminal();
+    let tty = a.stdin && !a.no_tty && term::stdin_is_terminal();
     let spec = ExecSpec {
         namespace: found.namespace,
         pod: found.pod_name,
@@ -109,7 +114,7 @@ pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failu
         } else {
             a.command
         },
-        stdin: true,
+        stdin: a.stdin,
         stdout: true,
         stderr: true,
         tty,
