@@ -246,7 +246,7 @@ async fn bash_completes_in_a_terminal() {
         // The cursor inside a word (Ctrl+B three times): what is before it is completed, the
         // rest of the word kept (bash's way), as running the line shows.
         bash.type_str("podterm exfoo\x02\x02\x02\t\r");
-        bash.expect("'execfoo'");
+        bash.expect("unknown command \"execfoo\"");
         // Two TABs list every candidate: the pods and the kinds of workload.
         let before = bash.text().len();
         bash.type_str("podterm exec \t\t");
