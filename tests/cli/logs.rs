@@ -349,6 +349,43 @@ async fn a_workload_without_pods_is_waited_for_with_pod_running_timeout() {
     assert!(stdout.is_empty() || stdout == "arrived\n", "{stdout:?}");
 }
 
+/// `podterm logs -f … | grep -m1 started`: the reader takes its line and goes, and the follow
+/// ends then, though the pod writes nothing more (kubectl's ends only at the pod's next line,
+/// when a write finds its reader gone: with a quiet pod, never). For a pod and for a selector's
+/// follow. The pod's `sleep 300` outlasts the wait below, so ending is the reader's doing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_ends_when_its_reader_goes_though_the_pod_is_quiet() {
+    let c = cluster::demo().await;
+    let mut quiet = script_pod("quiet", "echo started; exec sleep 300");
+    quiet.labels = [("app".to_string(), "quiet".to_string())].into();
+    c.apply_pod(quiet);
+    until(&c, &["logs", "quiet"], |s| s == "started\n").await;
+    for args in [
+        &["logs", "-f", "quiet"][..],
+        &["logs", "-f", "-l", "app=quiet"],
+    ] {
+        let home = tempfile::tempdir().expect("home");
+        let mut child = spawn_podterm(&c, home.path(), args);
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut seen = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains("started\n") {
+            let n = tokio::time::timeout(Duration::from_secs(60), stdout.read(&mut chunk))
+                .await
+                .unwrap_or_else(|_| panic!("{args:?}: no line in 60 s"))
+                .expect("stdout");
+            assert!(n > 0, "{args:?}: ended before its line");
+            seen.extend_from_slice(&chunk[..n]);
+        }
+        drop(stdout);
+        let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("{args:?}: still following after its reader went"))
+            .expect("status");
+        assert_eq!(status.code(), Some(0), "{args:?}");
+    }
+}
+
 /// Reads a child's stdout as it comes, into a shared buffer.
 /// `podterm ARGS` against `c` with stdout and stderr piped, killed when dropped.
 fn spawn_podterm(c: &TestCluster, home: &Path, args: &[&str]) -> tokio::process::Child {

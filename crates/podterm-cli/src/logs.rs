@@ -352,8 +352,52 @@ async fn follow_workload(
     tokio::select! {
         r = run => r?,
         () = reader_gone.notified() => {}
+        () = stdout_reader_gone() => {}
     }
     Ok(0)
+}
+
+/// Resolves when stdout is a pipe or a socket whose reader has gone (`podterm logs -f POD |
+/// grep -m1 Started`: grep exits at its line). The write end says so at once (an error or a
+/// hangup), so a follow of a quiet pod ends with its reader, not at the pod's next line, when a
+/// write would find it gone (kubectl's only way). Never, for a terminal or a file.
+async fn stdout_reader_gone() {
+    use rustix::event::{poll, PollFd, PollFlags};
+    use rustix::fs::FileType;
+    use std::os::fd::AsFd as _;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let watcher = std::thread::Builder::new()
+        .name("stdout-reader".into())
+        .spawn(move || {
+            let stdout = std::io::stdout();
+            let fd = stdout.as_fd();
+            let watched = rustix::fs::fstat(fd).is_ok_and(|st| {
+                matches!(
+                    FileType::from_raw_mode(st.st_mode),
+                    FileType::Fifo | FileType::Socket
+                )
+            });
+            if !watched {
+                return;
+            }
+            loop {
+                // No events asked for: an error and a hangup are always reported.
+                let mut fds = [PollFd::new(&fd, PollFlags::empty())];
+                match poll(&mut fds, None) {
+                    Ok(_) if fds[0].revents().intersects(PollFlags::ERR | PollFlags::HUP) => {
+                        let _ = tx.send(());
+                        return;
+                    }
+                    Err(rustix::io::Errno::INTR) => {}
+                    // Anything else (an invalid descriptor, a failing poll): stop watching.
+                    _ => return,
+                }
+            }
+        });
+    if watcher.is_ok() && rx.await.is_ok() {
+        return;
+    }
+    std::future::pending::<()>().await
 }
 
 fn too_many(n: usize, max: usize) -> Failure {
@@ -434,12 +478,20 @@ pub async fn logs(mut a: LogsArgs, conn: &Conn) -> Result<i32, Failure> {
             let out = out.clone();
             set.spawn(async move { logs::stream(&client, &s, &opts, &out).await });
         }
-        while let Some(done) = set.join_next().await {
-            match done {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => report(e)?,
-                Err(e) => return Err(Failure::new(format!("a log stream failed: {e}"))),
+        let streams = async {
+            while let Some(done) = set.join_next().await {
+                match done {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => report(e)?,
+                    Err(e) => return Err(Failure::new(format!("a log stream failed: {e}"))),
+                }
             }
+            Ok(())
+        };
+        // `podterm logs -f POD | grep -m1 …`: the reader gone ends the follow at once.
+        tokio::select! {
+            r = streams => r?,
+            () = stdout_reader_gone() => {}
         }
     } else {
         for s in sources {
