@@ -3010,6 +3010,45 @@ fn created_pod(stdout: &[u8]) -> Option<String> {
     line.split(' ').nth(3).map(str::to_owned)
 }
 
+/// An interactive shell in a node's debugging pod, ended: no line saying how to attach again, as
+/// kubectl 1.32 prints none. The pod's restartPolicy is Never, so the shell will not run again
+/// and an attach is refused (`cannot attach a container in a completed pod`); kubectl 1.37
+/// prints the line anyway, a way back that leads nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_node_interactive_ends_without_a_resume_line_like_kubectl() {
+    let c = cluster::demo().await;
+    let mut silent = vec![];
+    for bin in clients() {
+        let home = tempfile::tempdir().expect("home");
+        let mut pty = Pty::spawn(
+            &bin,
+            &["debug", "-it", "node/testnode", "--image=busybox"],
+            &cluster_env(&c, home.path()),
+        );
+        pty.wait_for(
+            "node-42",
+            Some("echo node-$((40+2))\r"),
+            Duration::from_millis(300),
+        );
+        pty.type_str("exit\r");
+        assert_eq!(pty.exit_code(), 0, "{}: {}", bin.display(), pty.text());
+        let text = pty.all_output();
+        let said = text.contains("Session ended");
+        if bin == podterm() {
+            assert!(!said, "{text}");
+        } else {
+            silent.push(!said);
+        }
+        let name = created_pod(text.as_bytes())
+            .unwrap_or_else(|| panic!("{}: no pod named in {text}", bin.display()));
+        delete_pod(&c, name.trim_end_matches('\r')).await;
+    }
+    assert!(
+        silent.iter().any(|s| *s),
+        "every kubectl under test prints a resume line now"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_node_matches_kubectl() {
     let c = cluster::demo().await;

@@ -475,7 +475,16 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     if !attach {
         return Ok(0);
     }
-    attach_to(&a, &cluster, &pod_name, &name, &image, true, limit).await
+    attach_to(
+        &a,
+        &cluster,
+        &pod_name,
+        &name,
+        &image,
+        Attached::Ephemeral,
+        limit,
+    )
+    .await
 }
 
 /// The node a target names (`node/NAME`, `nodes/NAME`, `no/NAME`, as kubectl takes them).
@@ -514,7 +523,17 @@ async fn debug_node(
     if !attach {
         return Ok(0);
     }
-    attach_to(a, &cluster, &name, &container, &spec.image, false, limit).await
+    // The debugging pod's restartPolicy is Never (`nodedebug::node_pod`).
+    attach_to(
+        a,
+        &cluster,
+        &name,
+        &container,
+        &spec.image,
+        Attached::Ends,
+        limit,
+    )
+    .await
 }
 
 /// Debugs a copy of the pod: makes it, creates it (deleting the original with `--replace`),
@@ -566,23 +585,45 @@ async fn debug_copy(
                 .and_then(|c| c["image"].as_str())
                 .unwrap_or_default()
                 .to_string();
-            attach_to(a, cluster, &spec.name, &name, &image, false, limit).await
+            let restarted = copy["spec"]["restartPolicy"]
+                .as_str()
+                .is_none_or(|p| p == "Always");
+            let attached = if restarted {
+                Attached::Restarted
+            } else {
+                Attached::Ends
+            };
+            attach_to(a, cluster, &spec.name, &name, &image, attached, limit).await
         }
         _ => Ok(0),
     }
 }
 
+/// What kind of container a debug session attached to, for kubectl's line after it: how to
+/// attach again, where there is a way to.
+#[derive(Clone, Copy, PartialEq)]
+enum Attached {
+    /// An ephemeral container: never restarted, so attached again only while it runs.
+    Ephemeral,
+    /// A container in a pod that restarts it (a copy with restartPolicy Always).
+    Restarted,
+    /// A container in a pod that does not (a node's debugging pod, restartPolicy Never): once
+    /// ended, nothing to attach to.
+    Ends,
+}
+
 /// Waits for the debug container `name` of `pod_name` to run, then attaches to it; its log
-/// instead when it has ended. `ephemeral`: kubectl's words after the session differ.
+/// instead when it has ended. `attached`: kubectl's words after the session differ.
 async fn attach_to(
     a: &DebugArgs,
     cluster: &Cluster,
     pod_name: &str,
     name: &str,
     image: &str,
-    ephemeral: bool,
+    attached: Attached,
     limit: Option<std::time::Duration>,
 ) -> Result<i32, Failure> {
+    let ephemeral = attached == Attached::Ephemeral;
     let namespace = cluster.namespace.clone();
     let quiet = a.quiet;
     let waited = debug::wait_running(
@@ -650,10 +691,11 @@ async fn attach_to(
         }
     };
     if tty && a.stdin && !a.quiet {
-        if ephemeral {
-            println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running");
-        } else {
-            println!("Session ended, resume using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' command");
+        match attached {
+            Attached::Ephemeral => println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running"),
+            Attached::Restarted => println!("Session ended, resume using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' command when the pod is running"),
+            // kubectl says nothing either: the pod will not run it again.
+            Attached::Ends => {}
         }
     }
     Ok(code)
