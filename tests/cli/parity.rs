@@ -2331,6 +2331,28 @@ async fn connection_flags_match_kubectl_in_both_positions() {
             );
         }
     }
+    // A name the certificate does not hold: podterm names those it does, as x509's words do.
+    let out = run(
+        &podterm(),
+        &c,
+        &[
+            "--tls-server-name",
+            "elsewhere",
+            "exec",
+            "shell",
+            "--",
+            "true",
+        ],
+        None,
+        &[],
+    )
+    .await;
+    assert!(
+        out.stderr.contains("certificate is valid for ")
+            && out.stderr.contains("testcluster")
+            && out.stderr.contains(", not elsewhere: "),
+        "{out:?}"
+    );
 }
 
 /// Flags after `--` are the command's, not podterm's (nor kubectl's).

@@ -715,7 +715,7 @@ pub fn transport_words(e: &(dyn std::error::Error + 'static)) -> String {
             return CLOSED.to_owned();
         }
         if let Some(w) = tls_words(c) {
-            return w.to_owned();
+            return w;
         }
         if let Some(io) = c.downcast_ref::<std::io::Error>() {
             let words = match io.kind() {
@@ -760,7 +760,7 @@ pub fn transport_words(e: &(dyn std::error::Error + 'static)) -> String {
 /// (x509's "signed by unknown authority", "expired", "not valid for"), and a server that refused
 /// this client's certificate. rustls's own text ("invalid peer certificate: UnknownIssuer") says
 /// nothing to a user. The error is rustls's, or I/O errors carrying it (how TLS streams fail).
-fn tls_words(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+fn tls_words(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     use rustls::{AlertDescription as A, CertificateError as C};
     // kube's TLS stream wraps rustls's error in an I/O error, and that in another.
     let mut inner: &(dyn std::error::Error + 'static) = e;
@@ -771,6 +771,27 @@ fn tls_words(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
         inner = inner.downcast_ref::<std::io::Error>()?.get_ref()?;
     };
     Some(match tls {
+        // The names the certificate holds (the server's words: escaped, the first few) against
+        // the one asked for, as x509's "valid for A, B, not C" says it.
+        rustls::Error::InvalidCertificate(C::NotValidForNameContext {
+            expected,
+            presented,
+        }) if !presented.is_empty() => {
+            const SHOWN: usize = 5;
+            let mut names: Vec<String> = presented
+                .iter()
+                .take(SHOWN)
+                .map(|n| crate::text::shown(n))
+                .collect();
+            if presented.len() > SHOWN {
+                names.push(format!("{} more", presented.len() - SHOWN));
+            }
+            return Some(format!(
+                "the API server's certificate is valid for {}, not {}: connect to an address it names, or set tls-server-name to one of them",
+                names.join(", "),
+                crate::text::shown(&expected.to_str())
+            ));
+        }
         rustls::Error::InvalidCertificate(c) => match c {
             C::UnknownIssuer | C::BadSignature => {
                 "the API server's certificate is not signed by a certificate authority this cluster trusts (the certificate-authority in the kubeconfig, or the CA saved with the profile): if the cluster's CA changed, get its new kubeconfig (and import it again for a profile)"
@@ -797,7 +818,8 @@ fn tls_words(e: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
             "the API server refused this client's certificate (client-certificate and client-key in the kubeconfig or profile: expired, or not signed by the cluster's CA?)"
         }
         _ => return None,
-    })
+    }
+    .to_owned())
 }
 
 /// What a failing proxy hop says ([`ProxyFailure`]'s words).
@@ -1323,6 +1345,24 @@ mod tls_tests {
             failed(Tls::InvalidCertificate(CertificateError::NotValidForName))
                 .contains("set tls-server-name")
         );
+        // The names it holds, against the one asked for (escaped, the first five).
+        let names = |presented: &[&str]| {
+            failed(Tls::InvalidCertificate(
+                CertificateError::NotValidForNameContext {
+                    expected: rustls::pki_types::ServerName::try_from("elsewhere")
+                        .expect("name")
+                        .to_owned(),
+                    presented: presented.iter().map(|s| s.to_string()).collect(),
+                },
+            ))
+        };
+        assert_eq!(
+            names(&["localhost", "testcluster"]),
+            "the API server's certificate is valid for localhost, testcluster, not elsewhere: connect to an address it names, or set tls-server-name to one of them"
+        );
+        let many = names(&["a\x1b]0;x\x07", "b", "c", "d", "e", "f", "g"]);
+        assert!(!many.contains('\x1b'), "{many}");
+        assert!(many.contains(", e, 2 more, not elsewhere"), "{many}");
         assert!(failed(Tls::AlertReceived(AlertDescription::UnknownCA))
             .starts_with("the API server refused this client's certificate"));
         for w in [
