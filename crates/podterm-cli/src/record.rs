@@ -29,6 +29,15 @@ pub struct Recording {
     told: Arc<AtomicBool>,
 }
 
+/// Whether `command` (a path or a name) is a shell's: what a recording's `SHELL` may name.
+fn is_shell(command: &str) -> bool {
+    const SHELLS: &[&str] = &[
+        "sh", "bash", "zsh", "ash", "dash", "ksh", "mksh", "fish", "tcsh", "csh", "yash", "nu",
+    ];
+    let name = command.rsplit('/').next().unwrap_or(command);
+    SHELLS.contains(&name)
+}
+
 impl RecordArgs {
     /// Creates the file (before the session, so an existing file refuses the command at once).
     pub fn start(&self, spec: &ExecSpec) -> Result<Option<Recording>, Failure> {
@@ -40,9 +49,12 @@ impl RecordArgs {
         if let Ok(term) = std::env::var("TERM") {
             header.env.insert("TERM".into(), term);
         }
-        // A shell named alone (`-- /bin/bash`) is the SHELL; the fallback chain is not one.
+        // A shell named alone (`-- /bin/bash`) is the SHELL; another command (`-- hostname`) is
+        // not one, and neither is the fallback chain (which shell it finds is the pod's).
         if let [shell] = spec.command.as_slice() {
-            header.env.insert("SHELL".into(), shell.clone());
+            if is_shell(shell) {
+                header.env.insert("SHELL".into(), shell.clone());
+            }
         }
         header.title = Some(format!(
             "{}/{}/{}",
@@ -95,4 +107,20 @@ fn say(raw: bool, words: &str) {
         format!("podterm: {words}\n")
     };
     let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_shell;
+
+    /// A recording names a shell as its `SHELL`, never another one-word command.
+    #[test]
+    fn only_a_shell_is_a_recordings_shell() {
+        for shell in ["sh", "/bin/bash", "/usr/bin/zsh", "ash", "fish"] {
+            assert!(is_shell(shell), "{shell}");
+        }
+        for other in ["hostname", "/usr/bin/top", "python3", "shell", ""] {
+            assert!(!is_shell(other), "{other}");
+        }
+    }
 }
