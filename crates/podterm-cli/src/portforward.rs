@@ -260,8 +260,21 @@ async fn service_hint(target: &str, name: &str, conn: &Conn) -> Option<String> {
     };
     let (svc, namespace) = tokio::time::timeout(HINT_WAIT, found).await.ok()??;
     let ports = svc.spec.and_then(|s| s.ports).unwrap_or_default();
+    service_ports_hint(target, &namespace, &ports)
+}
+
+/// The words of [`service_hint`] for a Service's `ports`: each with the pod's port it targets; a
+/// port that is not TCP marked as one a forward refuses, and the example a TCP one.
+fn service_ports_hint(
+    target: &str,
+    namespace: &str,
+    ports: &[k8s_openapi::api::core::v1::ServicePort],
+) -> Option<String> {
     let shown = text::shown(target);
-    let first = ports.first()?;
+    let tcp = |p: &&k8s_openapi::api::core::v1::ServicePort| {
+        p.protocol.as_deref().is_none_or(|proto| proto == "TCP")
+    };
+    ports.first()?;
     let list: Vec<String> = ports
         .iter()
         .take(podterm_core::browse::MAX_PORTS)
@@ -271,12 +284,27 @@ async fn service_hint(target: &str, name: &str, conn: &Conn) -> Option<String> {
                 Some(IntOrString::String(t)) => format!(" → {}", text::shown(t)),
                 _ => String::new(),
             };
+            let not_tcp = if tcp(&p) {
+                String::new()
+            } else {
+                format!(
+                    ", {}: not forwarded",
+                    text::shown(p.protocol.as_deref().unwrap_or_default())
+                )
+            };
             match &p.name {
-                Some(n) if !n.is_empty() => format!("{} ({}{to})", p.port, text::shown(n)),
-                _ => format!("{}{to}", p.port),
+                Some(n) if !n.is_empty() => format!("{} ({}{to}{not_tcp})", p.port, text::shown(n)),
+                _ if not_tcp.is_empty() => format!("{}{to}", p.port),
+                _ => format!("{}{to} ({})", p.port, &not_tcp[2..]),
             }
         })
         .collect();
+    let Some(first) = ports.iter().find(tcp) else {
+        return Some(format!(
+            "{shown} serves {}: port-forward carries TCP only, and none of these is TCP",
+            list.join(", ")
+        ));
+    };
     let example = match &first.name {
         Some(n) if !n.is_empty() => text::shown(n),
         _ => first.port.to_string(),
@@ -284,7 +312,7 @@ async fn service_hint(target: &str, name: &str, conn: &Conn) -> Option<String> {
     Some(format!(
         "{shown} serves {}; for example (any free local port): podterm port-forward -n {} {shown} :{example}",
         list.join(", "),
-        text::shown(&namespace)
+        text::shown(namespace)
     ))
 }
 
@@ -431,5 +459,46 @@ impl Forward {
             }
         }
         Some((name, remote))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::service_ports_hint;
+    use k8s_openapi::api::core::v1::ServicePort;
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+    fn port(port: i32, name: &str, protocol: Option<&str>, to: Option<&str>) -> ServicePort {
+        ServicePort {
+            port,
+            name: (!name.is_empty()).then(|| name.to_string()),
+            protocol: protocol.map(str::to_string),
+            target_port: to.map(|t| IntOrString::String(t.to_string())),
+            ..Default::default()
+        }
+    }
+
+    /// A Service's UDP port is listed as one a forward refuses, and never given as the example.
+    #[test]
+    fn a_udp_port_is_marked_and_never_the_example() {
+        let ports = [
+            port(53, "dns", Some("UDP"), None),
+            port(80, "web", Some("TCP"), Some("http")),
+            port(5353, "", Some("UDP"), None),
+        ];
+        assert_eq!(
+            service_ports_hint("svc/srv", "demo", &ports).as_deref(),
+            Some("svc/srv serves 53 (dns, UDP: not forwarded), 80 (web → http), 5353 (UDP: not forwarded); for example (any free local port): podterm port-forward -n demo svc/srv :web")
+        );
+        assert_eq!(
+            service_ports_hint("svc/dns", "demo", &ports[..1]).as_deref(),
+            Some("svc/dns serves 53 (dns, UDP: not forwarded): port-forward carries TCP only, and none of these is TCP")
+        );
+        // No protocol is TCP, the API server's default.
+        assert_eq!(
+            service_ports_hint("svc/x", "demo", &[port(8080, "", None, None)]).as_deref(),
+            Some("svc/x serves 8080; for example (any free local port): podterm port-forward -n demo svc/x :8080")
+        );
+        assert_eq!(service_ports_hint("svc/x", "demo", &[]), None);
     }
 }
