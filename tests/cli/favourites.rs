@@ -180,7 +180,7 @@ async fn favourite_add_list_and_rm() {
     )
     .await;
     assert!(
-        err.contains("cm/web: a cm is neither a pod nor a workload that runs pods"),
+        err.contains("cm/web: cm is neither a pod nor a workload that runs pods"),
         "{err}"
     );
     let err = fails(

@@ -38,7 +38,7 @@ pub struct ExecArgs {
     /// Go duration: 30s, 2m); default: no wait.
     #[arg(long, value_name = "DURATION", value_parser = pod_running_timeout, conflicts_with = "all")]
     pub pod_running_timeout: Option<std::time::Duration>,
-    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME, rs/NAME or svc/NAME.
+    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME or svc/NAME.
     pub target: Option<String>,
     /// The command and its arguments (after `--`).
     #[arg(last = true)]
@@ -65,7 +65,7 @@ pub struct AttachArgs {
     /// 30s, 2m); default: no wait.
     #[arg(long, value_name = "DURATION", value_parser = pod_running_timeout)]
     pub pod_running_timeout: Option<std::time::Duration>,
-    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME, rs/NAME or svc/NAME.
+    /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME or svc/NAME.
     pub target: String,
 }
 

@@ -237,8 +237,9 @@ fn summary(plan: &Plan, ends: &[End], code: i32) -> String {
             counts.push(format!("{n} {words}"));
         }
     }
+    let pods = if ends.len() == 1 { "pod" } else { "pods" };
     s.push_str(&format!(
-        "{} pods: {}; exit code {code}\n",
+        "{} {pods}: {}; exit code {code}\n",
         ends.len(),
         counts.join(", ")
     ));
@@ -287,6 +288,20 @@ mod tests {
                 "3 pods: 1 exited 0, 1 exited non-zero, 1 not Ready (skipped); exit code 7\n"
             ),
             "{s}"
+        );
+        // One pod is one pod.
+        let one = Plan {
+            namespace: plan.namespace.clone(),
+            members: vec![Member {
+                pod: "a".into(),
+                container: "web".into(),
+                skip: None,
+            }],
+        };
+        assert!(
+            summary(&one, &[End::Exited(0)], 0).ends_with("1 pod: 1 exited 0; exit code 0\n"),
+            "{}",
+            summary(&one, &[End::Exited(0)], 0)
         );
         let p = Prefixes::new(&plan, false, true);
         assert_eq!(p.out[0], b"[pod/a/web] ");

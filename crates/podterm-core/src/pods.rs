@@ -184,7 +184,7 @@ impl PodTarget {
             _ => {
                 let other = kind;
                 return Err(PodError::BadTarget(format!(
-                "{}/{}: a {} is neither a pod nor a workload that runs pods: name a pod, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME or svc/NAME",
+                "{}/{}: {} is neither a pod nor a workload that runs pods: name a pod, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME or svc/NAME",
                 crate::text::shown(other),
                 crate::text::shown(name),
                 crate::text::shown(other)
