@@ -2348,9 +2348,9 @@ async fn connection_flags_match_kubectl_in_both_positions() {
     )
     .await;
     assert!(
-        out.stderr.contains("certificate is valid for ")
-            && out.stderr.contains("testcluster")
-            && out.stderr.contains(", not elsewhere: "),
+        out.stderr
+            .contains("certificate is valid for localhost, 127.0.0.1, ")
+            && out.stderr.contains("testcluster, not elsewhere: "),
         "{out:?}"
     );
 }

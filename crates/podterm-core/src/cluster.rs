@@ -781,7 +781,7 @@ fn tls_words(e: &(dyn std::error::Error + 'static)) -> Option<String> {
             let mut names: Vec<String> = presented
                 .iter()
                 .take(SHOWN)
-                .map(|n| crate::text::shown(n))
+                .map(|n| crate::text::shown(plain_name(n)))
                 .collect();
             if presented.len() > SHOWN {
                 names.push(format!("{} more", presented.len() - SHOWN));
@@ -820,6 +820,19 @@ fn tls_words(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         _ => return None,
     }
     .to_owned())
+}
+
+/// A name rustls presents (`DnsName("localhost")`, `IpAddress(127.0.0.1)`) as x509 writes it.
+fn plain_name(presented: &str) -> &str {
+    presented
+        .strip_prefix("DnsName(\"")
+        .and_then(|n| n.strip_suffix("\")"))
+        .or_else(|| {
+            presented
+                .strip_prefix("IpAddress(")
+                .and_then(|n| n.strip_suffix(')'))
+        })
+        .unwrap_or(presented)
 }
 
 /// What a failing proxy hop says ([`ProxyFailure`]'s words).
@@ -1356,6 +1369,10 @@ mod tls_tests {
                 },
             ))
         };
+        assert_eq!(
+            names(&["DnsName(\"localhost\")", "IpAddress(127.0.0.1)", "testcluster"]),
+            "the API server's certificate is valid for localhost, 127.0.0.1, testcluster, not elsewhere: connect to an address it names, or set tls-server-name to one of them"
+        );
         assert_eq!(
             names(&["localhost", "testcluster"]),
             "the API server's certificate is valid for localhost, testcluster, not elsewhere: connect to an address it names, or set tls-server-name to one of them"
