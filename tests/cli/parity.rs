@@ -44,20 +44,8 @@ async fn run(
     stdin: Option<Vec<u8>>,
     env: &[(&str, &str)],
 ) -> Out {
-    let home = tempfile::tempdir().expect("home");
-    let mut cmd = tokio::process::Command::new(bin);
-    cmd.args(args)
-        .env("KUBECONFIG", c.kubeconfig())
-        .env("HOME", home.path());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = client::run(cmd, stdin, Duration::from_secs(120)).await;
-    Out {
-        code: out.code,
-        stderr: clean_stderr(&out.stderr_text()),
-        stdout: out.stdout,
-    }
+    let (cmd, _home) = command(bin, c, args, env);
+    out_of(client::run(cmd, stdin, Duration::from_secs(120)).await)
 }
 
 /// As [`run`], with `then` done once the client's stdout has begun with `first`
@@ -70,6 +58,18 @@ async fn run_then(
     first: &[u8],
     then: impl std::future::Future<Output = ()>,
 ) -> Out {
+    let (cmd, _home) = command(bin, c, args, env);
+    out_of(client::run_then(cmd, first, then, Duration::from_secs(120)).await)
+}
+
+/// A client under test against `c` with `env`, and the HOME of its own it is given (kept while
+/// it runs).
+fn command(
+    bin: &Path,
+    c: &TestCluster,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (tokio::process::Command, tempfile::TempDir) {
     let home = tempfile::tempdir().expect("home");
     let mut cmd = tokio::process::Command::new(bin);
     cmd.args(args)
@@ -78,7 +78,11 @@ async fn run_then(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = client::run_then(cmd, first, then, Duration::from_secs(120)).await;
+    (cmd, home)
+}
+
+/// What a client did, its stderr without kubectl's own log lines.
+fn out_of(out: client::Output) -> Out {
     Out {
         code: out.code,
         stderr: clean_stderr(&out.stderr_text()),
