@@ -1160,6 +1160,7 @@ async fn a_usage_error_exits_1_like_kubectl() {
         &["cp"],
         &["cp", "a"],
         &["exe"],
+        &["exec", "--request-timeout", "-1", "shell", "--", "true"],
     ] {
         let ours = run(&podterm(), &c, args, None, &[]).await;
         assert_eq!(ours.code, 1, "{args:?}: {}", ours.stderr);

@@ -66,7 +66,7 @@ pub struct Conn {
     /// How long each request before the session is up (the pod lookup, the exec upgrade) waits
     /// for the API server: seconds, or a number with a unit (1s, 2m, 3h); 0 waits forever.
     /// Default: 30s.
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout)]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout, allow_hyphen_values = true)]
     pub request_timeout: Option<RequestTimeout>,
     /// A log on stderr (as kubectl's -v): 6 each request to the API server with its status and
     /// time, 7 its headers too, 8 the answers' headers too; credentials masked.

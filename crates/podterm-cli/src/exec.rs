@@ -434,7 +434,8 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
             );
         }
     }
-    // kubectl says it whenever stdin goes to the process, terminal or not.
+    // Said when stdin goes to the process, terminal or not. (kubectl says it without -i too,
+    // where pressing enter reaches nothing.)
     if a.stdin && !a.quiet {
         eprintln!("If you don't see a command prompt, try pressing enter.");
     }

@@ -317,6 +317,10 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
             None => flag.to_string(),
         };
         let why = std::error::Error::source(e)?.to_string();
+        // kubectl reads this one as text and checks it after parsing: its words alone.
+        if flag == "--request-timeout" {
+            return Some(podterm_core::text::shown(&format!("error: {why}")));
+        }
         return Some(podterm_core::text::shown(&format!(
             "Error: invalid argument {value:?} for {flag:?} flag: {why}\nSee '{help}' for usage."
         )));
@@ -563,6 +567,18 @@ mod tests {
             said(&["--v", "logs", "shell"]).as_deref(),
             Some("Error: invalid argument \"logs\" for \"--v\" flag: invalid digit found in string\n-v takes a level before the command, as in 'podterm -v 6 exec POD'.\nSee 'podterm --help' for usage.")
         );
+        // --request-timeout's refusal, as kubectl checks it after parsing (a negative value
+        // given apart from the flag too).
+        for args in [
+            &["exec", "--request-timeout", "-1", "shell", "--", "true"][..],
+            &["--request-timeout=abc", "exec", "shell"],
+        ] {
+            assert_eq!(
+                said(args).as_deref(),
+                Some("error: Invalid timeout value. Timeout must be a single integer in seconds, or an integer followed by a corresponding time unit (e.g. 1s | 2m | 3h)"),
+                "{args:?}"
+            );
+        }
         // A command without `--`, a flag with no value, a missing argument, an unknown
         // subcommand: kubectl's words.
         assert_eq!(
