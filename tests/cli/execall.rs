@@ -297,6 +297,71 @@ async fn nothing_to_run_in_is_refused_in_words() {
     )
     .await;
     assert_ne!(out.code, 0, "--max-concurrency without --all: {out:?}");
+    assert!(
+        out.stderr.contains("--max-concurrency is for --all"),
+        "{}",
+        out.stderr
+    );
+    // `--all=false` is --all not given: the flags that go with it are refused, the ones it
+    // excludes taken.
+    let out = run(
+        &c,
+        &[
+            "exec",
+            "-n",
+            "demo",
+            "shell",
+            "--all=false",
+            "--max-concurrency",
+            "3",
+            "--",
+            "true",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    let out = run(
+        &c,
+        &[
+            "exec",
+            "-n",
+            "demo",
+            "deploy/web",
+            "--all",
+            "--pod-running-timeout=5s",
+            "--",
+            "true",
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("--pod-running-timeout cannot be used with --all"),
+        "{}",
+        out.stderr
+    );
+    let out = run(
+        &c,
+        &[
+            "exec",
+            "-n",
+            "demo",
+            "deploy/web",
+            "--all=false",
+            "--pod-running-timeout=5s",
+            "--",
+            "echo",
+            "ran",
+        ],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "ran\n"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// Three pods print long lines (38,000 bytes of their own name) at the same time: every line

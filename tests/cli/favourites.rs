@@ -343,6 +343,13 @@ async fn connect_runs_in_the_newest_ready_pod() {
         out.stderr_text()
     );
 
+    // Without stdin and without a command, a shell would end at once: refused.
+    let err = fails(cfg, &["connect", "web", "--stdin=false"]).await;
+    assert!(
+        err.starts_with("error: --stdin=false needs a command: favourite web opens a shell"),
+        "{err}"
+    );
+
     let hostname = |args: &'static [&'static str]| podterm(cfg, args);
     let web_host: &[&str] = &["connect", "web", "--", "sh", "-c", "echo $HOSTNAME"];
     assert_eq!(hostname(web_host).await.stdout, "web-6b7f9c8d5-p9m7q\n");

@@ -46,7 +46,7 @@ pub struct Conn {
     #[arg(long, global = true, value_name = "FILE", value_parser = any_path)]
     pub client_key: Option<PathBuf>,
     /// Do not check the server's certificate (insecure).
-    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub insecure_skip_tls_verify: bool,
     /// Server name to check the server's certificate against (default: the server's host).
     #[arg(long, global = true, value_name = "NAME")]

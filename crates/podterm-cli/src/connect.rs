@@ -18,15 +18,15 @@ pub struct ConnectArgs {
     /// The favourite (see `podterm favourite list`).
     pub name: String,
     /// Only print output from the remote session.
-    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub quiet: bool,
     /// Send stdin to the session (default: true). `--stdin=false` leaves it unread, as `ssh -n`
     /// does: a favourite's command in a script's `while read` loop then leaves the loop's input
     /// to the loop (and gets no TTY).
-    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "true")]
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "true", hide_default_value = true, value_name = "BOOL")]
     pub stdin: bool,
     /// No TTY, even when stdin is a terminal.
-    #[arg(short = 'T', long = "no-tty", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'T', long = "no-tty", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub no_tty: bool,
     /// A command to run instead of the favourite's (after `--`).
     #[arg(last = true)]
@@ -49,6 +49,14 @@ pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failu
     }
     let store = FavouriteStore::open_default()?;
     let mut fav = store.get(&a.name)?;
+    // A shell with no stdin ends at once and says nothing: refused, as exec refuses it.
+    if !a.stdin && a.command.is_empty() && fav.command.is_empty() {
+        return Err(Failure::new(format!(
+            "--stdin=false needs a command: favourite {} opens a shell, which without stdin would end at once; give one after -- (podterm connect {} --stdin=false -- CMD)",
+            podterm_core::text::shown(&fav.name),
+            podterm_core::text::shown(&fav.name)
+        )));
+    }
     if let Some(p) = &conn.profile {
         fav.profile = p.clone();
     }

@@ -26,7 +26,7 @@ pub struct CpArgs {
     pub container: Option<String>,
     /// The copied file/directory's ownership and permissions will not be preserved in the
     /// container.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub no_preserve: bool,
     /// How often a broken copy goes on: a download resumes where it stopped, a large file's
     /// byte ranges (either way) each go on by themselves, any other upload starts its tar

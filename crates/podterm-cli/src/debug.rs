@@ -44,18 +44,18 @@ pub struct DebugArgs {
     #[arg(long, default_value = "general")]
     pub profile: String,
     /// Keep stdin open on the container and attach to it.
-    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub stdin: bool,
     /// Allocate a TTY for the debug container.
-    #[arg(short = 't', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 't', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub tty: bool,
     /// Suppress informational messages.
-    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub quiet: bool,
     /// Attach to a running debug container of ours with the same image, target, command,
     /// environment and profiles (and name, with -c) in the pod instead of adding another;
     /// ephemeral containers cannot be removed.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub reuse: bool,
     /// Environment variables to set in the container: KEY=VALUE, the flag repeated or pairs
     /// separated by commas.
@@ -66,11 +66,11 @@ pub struct DebugArgs {
     pub image_pull_policy: Option<String>,
     /// Pass everything after -- to the image's entrypoint as its arguments instead of as the
     /// command.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub arguments_only: bool,
     /// Wait for the container to run, then attach to it (to its output alone without -i).
     /// Default: true with -i, else false.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, value_name = "BOOL")]
     pub attach: Option<bool>,
     /// A JSON or YAML file with a partial container spec (security context, environment, mounts
     /// and the like) laid over the profile's.
@@ -82,38 +82,38 @@ pub struct DebugArgs {
     #[arg(long, value_name = "NAME")]
     pub copy_to: Option<String>,
     /// With --copy-to: delete the original pod.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub replace: bool,
     /// With --copy-to: run the copy on the original's node.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub same_node: bool,
     /// With --copy-to: CONTAINER=IMAGE pairs changing the copy's images (`*` for every
     /// container).
     #[arg(long, value_name = "CONTAINER=IMAGE", value_parser = env_pairs)]
     pub set_image: Vec<Vec<(String, String)>>,
     /// With --copy-to: the copy's containers share one process namespace (default: true).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, value_name = "BOOL")]
     pub share_processes: Option<bool>,
     /// With --copy-to: keep the pod's labels (left out by default, so the copy is behind no
     /// Service and under no controller; with --set-image alone, which only changes images, the
     /// copy keeps them and its annotations and probes, as kubectl's does).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub keep_labels: bool,
     /// With --copy-to: keep the pod's annotations.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub keep_annotations: bool,
     /// With --copy-to: keep the liveness probes (left out by default: they would restart the
     /// container being debugged).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub keep_liveness: bool,
     /// With --copy-to: keep the readiness probes.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub keep_readiness: bool,
     /// With --copy-to: keep the startup probes.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub keep_startup: bool,
     /// With --copy-to: run the init containers.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "true")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "true", hide_default_value = true, value_name = "BOOL")]
     pub keep_init_containers: bool,
     /// The pod (POD or pod/POD), or a node (node/NAME).
     pub pod: Option<String>,
@@ -481,7 +481,10 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
         &pod_name,
         &name,
         &image,
-        Attached::Ephemeral,
+        Attached {
+            ephemeral: true,
+            restarts: restarts(pod.spec.as_ref().and_then(|s| s.restart_policy.as_deref())),
+        },
         limit,
     )
     .await
@@ -530,7 +533,10 @@ async fn debug_node(
         &name,
         &container,
         &spec.image,
-        Attached::Ends,
+        Attached {
+            ephemeral: false,
+            restarts: restarts(pod["spec"]["restartPolicy"].as_str()),
+        },
         limit,
     )
     .await
@@ -585,13 +591,9 @@ async fn debug_copy(
                 .and_then(|c| c["image"].as_str())
                 .unwrap_or_default()
                 .to_string();
-            let restarted = copy["spec"]["restartPolicy"]
-                .as_str()
-                .is_none_or(|p| p == "Always");
-            let attached = if restarted {
-                Attached::Restarted
-            } else {
-                Attached::Ends
+            let attached = Attached {
+                ephemeral: false,
+                restarts: restarts(copy["spec"]["restartPolicy"].as_str()),
             };
             attach_to(a, cluster, &spec.name, &name, &image, attached, limit).await
         }
@@ -599,17 +601,22 @@ async fn debug_copy(
     }
 }
 
-/// What kind of container a debug session attached to, for kubectl's line after it: how to
-/// attach again, where there is a way to.
+/// Where a debug session's container is, for kubectl's line after it (how to attach again):
+/// said only when the pod restarts its containers (restartPolicy Always), as kubectl says it.
 #[derive(Clone, Copy, PartialEq)]
-enum Attached {
-    /// An ephemeral container: never restarted, so attached again only while it runs.
-    Ephemeral,
-    /// A container in a pod that restarts it (a copy with restartPolicy Always).
-    Restarted,
-    /// A container in a pod that does not (a node's debugging pod, restartPolicy Never): once
+struct Attached {
+    /// An ephemeral container (never restarted: attached again only while it runs), else a
+    /// container of a pod made for the session (a copy, a node's debugging pod).
+    ephemeral: bool,
+    /// The pod's restartPolicy is Always. A node's debugging pod (Never) or a Job's pod: once
     /// ended, nothing to attach to.
-    Ends,
+    restarts: bool,
+}
+
+/// Whether a pod with this `spec.restartPolicy` (the API server's default: Always) restarts
+/// its containers.
+fn restarts(policy: Option<&str>) -> bool {
+    policy.is_none_or(|p| p == "Always")
 }
 
 /// Waits for the debug container `name` of `pod_name` to run, then attaches to it; its log
@@ -623,7 +630,7 @@ async fn attach_to(
     attached: Attached,
     limit: Option<std::time::Duration>,
 ) -> Result<i32, Failure> {
-    let ephemeral = attached == Attached::Ephemeral;
+    let ephemeral = attached.ephemeral;
     let namespace = cluster.namespace.clone();
     let quiet = a.quiet;
     let waited = debug::wait_running(
@@ -692,10 +699,10 @@ async fn attach_to(
     };
     if tty && a.stdin && !a.quiet {
         match attached {
-            Attached::Ephemeral => println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running"),
-            Attached::Restarted => println!("Session ended, resume using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' command when the pod is running"),
             // kubectl says nothing either: the pod will not run it again.
-            Attached::Ends => {}
+            Attached { restarts: false, .. } => {}
+            Attached { ephemeral: true, .. } => println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running"),
+            Attached { ephemeral: false, .. } => println!("Session ended, resume using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' command when the pod is running"),
         }
     }
     Ok(code)

@@ -17,26 +17,26 @@ pub struct ExecArgs {
     #[arg(short = 'c', long)]
     pub container: Option<String>,
     /// Pass stdin to the container.
-    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub stdin: bool,
     /// Stdin is a TTY.
-    #[arg(short = 't', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 't', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub tty: bool,
     /// Only print output from the remote session.
-    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub quiet: bool,
     /// Pick the newest Ready pod matching this label selector.
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
     /// Run in every Ready pod of the selector or workload, each line prefixed with its pod.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub all: bool,
-    /// With --all: how many pods run the command at once.
-    #[arg(long, requires = "all", default_value_t = podterm_core::fanout::DEFAULT_CONCURRENCY)]
-    pub max_concurrency: usize,
+    /// With --all: how many pods run the command at once (default: 10).
+    #[arg(long)]
+    pub max_concurrency: Option<usize>,
     /// How long to wait for a workload or selector to have a Ready pod when it has none (a
-    /// Go duration: 30s, 2m); default: no wait.
-    #[arg(long, value_name = "DURATION", value_parser = pod_running_timeout, conflicts_with = "all")]
+    /// Go duration: 30s, 2m); default: no wait. Not with --all.
+    #[arg(long, value_name = "DURATION", value_parser = pod_running_timeout)]
     pub pod_running_timeout: Option<std::time::Duration>,
     /// POD, pod/POD, deploy/NAME, sts/NAME, ds/NAME, rs/NAME, job/NAME or svc/NAME.
     pub target: Option<String>,
@@ -53,13 +53,13 @@ pub struct AttachArgs {
     #[arg(short = 'c', long)]
     pub container: Option<String>,
     /// Pass stdin to the container's main process.
-    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub stdin: bool,
     /// Stdin is a TTY.
-    #[arg(short = 't', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 't', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub tty: bool,
     /// Only print output from the remote session.
-    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'q', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub quiet: bool,
     /// How long to wait for a workload to have a Ready pod when it has none (a Go duration:
     /// 30s, 2m); default: no wait.
@@ -330,6 +330,17 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
     // No command means a shell, which needs stdin (`-i`): without it, kubectl's refusal rather
     // than a shell that ends at once and says nothing.
     check_wait(a.pod_running_timeout)?;
+    // Checked on the values, not by the parser: `--all=false` is --all not given.
+    if a.all && a.pod_running_timeout.is_some() {
+        return Err(Failure::new(
+            "--pod-running-timeout cannot be used with --all: --all runs in the pods that are Ready now",
+        ));
+    }
+    if a.max_concurrency.is_some() && !a.all {
+        return Err(Failure::new(
+            "--max-concurrency is for --all (how many pods run at once): add --all, or leave it out",
+        ));
+    }
     // What is missing first, as kubectl checks it: where, then what to run.
     if a.selector.is_none() && a.target.is_none() {
         return Err(Failure::new("a pod name (or -l SELECTOR) is required"));

@@ -37,7 +37,10 @@ pub async fn exec_all(
             "--all needs a command after --: without stdin a shell in each pod would end at once (e.g. podterm exec deploy/web --all -- hostname)",
         ));
     }
-    if a.max_concurrency == 0 {
+    let concurrency = a
+        .max_concurrency
+        .unwrap_or(podterm_core::fanout::DEFAULT_CONCURRENCY);
+    if concurrency == 0 {
         return Err(fanout::FanoutError::NoConcurrency.into());
     }
     let stop = stop_signals();
@@ -57,7 +60,7 @@ pub async fn exec_all(
     };
     let job = Job {
         command: a.command.clone(),
-        concurrency: a.max_concurrency,
+        concurrency,
         tuning: podterm_core::exec::Tuning {
             request_timeout: limit,
             ..tuning_from_env(cluster.liveness)

@@ -23,7 +23,7 @@ pub enum FavouriteCmd {
         /// Open it in a debug container beside the container, for an image without a shell:
         /// an ephemeral container from the settings' debug image (`debugImage` in
         /// settings.json), added once per pod and reused (it cannot be removed).
-        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
         debug: bool,
         /// The command and its arguments, after `--` (default: a shell).
         #[arg(last = true)]

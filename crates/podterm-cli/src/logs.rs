@@ -18,13 +18,13 @@ pub struct LogsArgs {
     #[arg(short = 'c', long)]
     pub container: Option<String>,
     /// Every container of the pod(s): init, then the others, then ephemeral ones.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub all_containers: bool,
     /// Keep streaming as the container writes; resumes after a dropped connection.
-    #[arg(short = 'f', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'f', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub follow: bool,
     /// The container's previous run (before its last restart).
-    #[arg(short = 'p', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(short = 'p', long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub previous: bool,
     /// Only lines newer than this (5s, 2m, 3h).
     #[arg(long, value_name = "DURATION")]
@@ -36,7 +36,7 @@ pub struct LogsArgs {
     #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
     pub tail: i64,
     /// Start each line with its timestamp (RFC3339 with nanoseconds).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub timestamps: bool,
     /// At most this many bytes of each log (0: no limit).
     #[arg(long, default_value_t = 0)]
@@ -45,16 +45,16 @@ pub struct LogsArgs {
     #[arg(short = 'l', long)]
     pub selector: Option<String>,
     /// Start each line with [pod/NAME/CONTAINER].
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub prefix: bool,
     /// How many logs may be followed at once.
     #[arg(long, default_value_t = 5)]
     pub max_log_requests: usize,
     /// Following several logs, a failing one does not stop the others.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub ignore_errors: bool,
     /// Every pod of the workload, not one; each line prefixed (sets --prefix).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub all_pods: bool,
     /// How long to wait for a workload that has no pods to have one (a Go duration: 20s, 2m);
     /// default: no wait.

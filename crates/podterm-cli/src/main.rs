@@ -135,7 +135,11 @@ fn main() -> ExitCode {
         // Help and --version print to stdout and exit 0; a usage error (an unknown flag, a
         // missing argument) exits 1, as kubectl's do: clap's own code for it is 2.
         Err(e) => {
-            if let Some(words) = usage_words(&e, std::env::args().skip(1)) {
+            // Arguments as given, not all of them UTF-8 (a file name): read lossily.
+            let args = std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned());
+            if let Some(words) = usage_words(&e, args) {
                 eprintln!("{words}");
                 return ExitCode::FAILURE;
             }
@@ -242,13 +246,18 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
     // `-v exec shell`: clap takes `exec` as -v's value, then finds no subcommand `shell` before
     // it reads that value. The value is what is wrong (kubectl takes `shell` for a plugin's name
     // there and says flags cannot come before it).
-    if e.kind() == ErrorKind::InvalidSubcommand {
-        return not_a_level(&args).or_else(|| unknown_command(e));
-    }
     let cmd = Cli::command();
     let sub = args
         .iter()
         .find(|a| cmd.get_subcommands().any(|s| s.get_name() == a.as_str()));
+    if e.kind() == ErrorKind::InvalidSubcommand {
+        // Under `profile` or `favourite`, theirs is the command that lacks it.
+        let parent = match sub {
+            Some(s) => format!("podterm {s}"),
+            None => "podterm".to_string(),
+        };
+        return not_a_level(&args).or_else(|| unknown_command(e, &parent));
+    }
     let help = match sub {
         Some(sub) => format!("podterm {sub} --help"),
         None => "podterm --help".to_string(),
@@ -348,7 +357,7 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
 }
 
 /// A subcommand podterm does not have, in cobra's words (kubectl's), with the one likely meant.
-fn unknown_command(e: &clap::Error) -> Option<String> {
+fn unknown_command(e: &clap::Error, parent: &str) -> Option<String> {
     use clap::error::{ContextKind, ContextValue};
     let Some(ContextValue::String(word)) = e.get(ContextKind::InvalidSubcommand) else {
         return None;
@@ -361,7 +370,7 @@ fn unknown_command(e: &clap::Error) -> Option<String> {
         _ => String::new(),
     };
     Some(podterm_core::text::shown(&format!(
-        "Error: unknown command {word:?} for \"podterm\"{meant}"
+        "Error: unknown command {word:?} for {parent:?}{meant}"
     )))
 }
 
@@ -386,6 +395,12 @@ fn not_a_level(args: &[String]) -> Option<String> {
 /// `--profile` is kubectl debug's security profile (clap copies it to the global one too): it
 /// checks its own connection.
 fn global_check(cli: &Cli) -> Result<(), failure::Failure> {
+    // --record's companions, before anything is asked of the cluster.
+    match &cli.cmd {
+        Cmd::Exec(a) => a.record.check()?,
+        Cmd::Connect(a) => a.record.check()?,
+        _ => {}
+    }
     match cli.cmd {
         Cmd::Debug(_) => Ok(()),
         _ => cli.conn.check(),
@@ -507,6 +522,54 @@ mod tests {
         assert!(!a.no_tty && a.quiet);
     }
 
+    /// A yes-or-no flag given `=false` is not given: the flags that only go with it are
+    /// refused, and the ones it excludes taken, on the values (clap's own checks count a
+    /// flag given `=false` as given).
+    #[test]
+    fn a_flag_given_false_is_not_given() {
+        let cli = parse(&["exec", "--record-input=false", "shell", "--", "true"]);
+        assert!(global_check(&cli).is_ok());
+        let cli = parse(&["exec", "--record-input", "shell", "--", "true"]);
+        let e = global_check(&cli).expect_err("refused");
+        assert_eq!(
+            e.quoted(),
+            "--record-input goes with --record FILE: add --record FILE, or leave --record-input out"
+        );
+        let cli = parse(&["connect", "--record-overwrite=1", "fav"]);
+        assert!(global_check(&cli).is_err());
+        // Parsed, then checked by exec itself (tests/cli/execall.rs runs them).
+        parse(&[
+            "exec",
+            "--all=false",
+            "--pod-running-timeout=5s",
+            "deploy/web",
+            "--",
+            "true",
+        ]);
+        parse(&[
+            "exec",
+            "--all=false",
+            "--max-concurrency",
+            "3",
+            "shell",
+            "--",
+            "true",
+        ]);
+    }
+
+    /// exec's help says --max-concurrency's default as the code has it.
+    #[test]
+    fn max_concurrency_help_says_the_default() {
+        use clap::CommandFactory;
+        let help = Cli::command()
+            .find_subcommand_mut("exec")
+            .expect("exec")
+            .render_help()
+            .to_string();
+        let said = format!("(default: {})", podterm_core::fanout::DEFAULT_CONCURRENCY);
+        assert!(help.contains(&said), "{help}");
+    }
+
     #[test]
     fn booleans_are_read_as_go_reads_them() {
         for t in ["1", "t", "T", "true", "TRUE", "True"] {
@@ -604,6 +667,10 @@ mod tests {
         assert_eq!(
             said(&["bogus-sub"]).as_deref(),
             Some("Error: unknown command \"bogus-sub\" for \"podterm\"")
+        );
+        assert_eq!(
+            said(&["favourite", "lst"]).as_deref(),
+            Some("Error: unknown command \"lst\" for \"podterm favourite\"\n\nDid you mean this?\n\tlist\n")
         );
         assert_eq!(
             said(&["exe", "shell"]).as_deref(),

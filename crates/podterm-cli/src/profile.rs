@@ -16,7 +16,7 @@ pub enum ProfileCmd {
     /// context `--context` (default: the current one).
     Import {
         /// Import every context.
-        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
         all: bool,
     },
     /// List profiles: name, server, auth kind, namespace, whether TLS is verified.

@@ -16,10 +16,10 @@ pub struct RecordArgs {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
     /// Also record what is typed. Off by default: input holds passwords.
-    #[arg(long, requires = "record", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub record_input: bool,
     /// Replace FILE if it exists (by default an existing file is kept and the command refused).
-    #[arg(long, requires = "record", num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false")]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_parser = crate::go_bool, default_value = "false", hide_default_value = true, value_name = "BOOL")]
     pub record_overwrite: bool,
 }
 
@@ -40,7 +40,24 @@ fn is_shell(command: &str) -> bool {
 
 impl RecordArgs {
     /// Creates the file (before the session, so an existing file refuses the command at once).
+    /// The flags that only mean something with --record, given without it. Checked on the
+    /// values, not by the parser: `--record-input=false` is the flag not given.
+    pub fn check(&self) -> Result<(), Failure> {
+        if self.record.is_some() {
+            return Ok(());
+        }
+        let flag = match (self.record_input, self.record_overwrite) {
+            (true, _) => "--record-input",
+            (_, true) => "--record-overwrite",
+            _ => return Ok(()),
+        };
+        Err(Failure::new(format!(
+            "{flag} goes with --record FILE: add --record FILE, or leave {flag} out"
+        )))
+    }
+
     pub fn start(&self, spec: &ExecSpec) -> Result<Option<Recording>, Failure> {
+        self.check()?;
         let Some(path) = &self.record else {
             return Ok(None);
         };

@@ -778,13 +778,27 @@ fn tls_words(e: &(dyn std::error::Error + 'static)) -> Option<String> {
             presented,
         }) if !presented.is_empty() => {
             const SHOWN: usize = 5;
-            let mut names: Vec<String> = presented
+            // Of the kind asked for (DNS names for a name, addresses for an address), as x509
+            // lists them; every name when it holds none of that kind.
+            let ip = matches!(expected, rustls::pki_types::ServerName::IpAddress(_));
+            let all: Vec<(bool, String)> = presented.iter().filter_map(|n| plain_name(n)).collect();
+            let of_kind: Vec<&String> = all
+                .iter()
+                .filter(|(is_ip, _)| *is_ip == ip)
+                .map(|(_, n)| n)
+                .collect();
+            let all: Vec<&String> = all.iter().map(|(_, n)| n).collect();
+            let list = if of_kind.is_empty() { all } else { of_kind };
+            let mut names: Vec<String> = list
                 .iter()
                 .take(SHOWN)
-                .map(|n| crate::text::shown(plain_name(n)))
+                .map(|n| crate::text::shown(n))
                 .collect();
-            if presented.len() > SHOWN {
-                names.push(format!("{} more", presented.len() - SHOWN));
+            if list.len() > SHOWN {
+                names.push(format!("{} more", list.len() - SHOWN));
+            }
+            if names.is_empty() {
+                names.push("no DNS name or address".into());
             }
             return Some(format!(
                 "the API server's certificate is valid for {}, not {}: connect to an address it names, or set tls-server-name to one of them",
@@ -822,17 +836,22 @@ fn tls_words(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     .to_owned())
 }
 
-/// A name rustls presents (`DnsName("localhost")`, `IpAddress(127.0.0.1)`) as x509 writes it.
-fn plain_name(presented: &str) -> &str {
-    presented
+/// A name rustls presents (`DnsName("localhost")`, `IpAddress(127.0.0.1)`) as x509 writes it,
+/// and whether it is an address; `None` for other kinds (a URI, a directory name).
+fn plain_name(presented: &str) -> Option<(bool, String)> {
+    if let Some(n) = presented
         .strip_prefix("DnsName(\"")
         .and_then(|n| n.strip_suffix("\")"))
-        .or_else(|| {
-            presented
-                .strip_prefix("IpAddress(")
-                .and_then(|n| n.strip_suffix(')'))
-        })
-        .unwrap_or(presented)
+    {
+        return Some((false, n.to_string()));
+    }
+    let ip = presented
+        .strip_prefix("IpAddress(")
+        .and_then(|n| n.strip_suffix(')'))?;
+    // webpki may write an IPv6 address in a form of its own (`0::1`): the standard one where
+    // it parses.
+    let standard = ip.parse::<std::net::IpAddr>().map(|a| a.to_string());
+    Some((true, standard.unwrap_or_else(|_| ip.to_string())))
 }
 
 /// What a failing proxy hop says ([`ProxyFailure`]'s words).
@@ -1369,15 +1388,22 @@ mod tls_tests {
                 },
             ))
         };
+        // rustls's forms; for a DNS name asked, the DNS names (as x509 lists them).
+        let dns = |n: &str| format!("DnsName(\"{n}\")");
         assert_eq!(
-            names(&["DnsName(\"localhost\")", "IpAddress(127.0.0.1)", "testcluster"]),
-            "the API server's certificate is valid for localhost, 127.0.0.1, testcluster, not elsewhere: connect to an address it names, or set tls-server-name to one of them"
-        );
-        assert_eq!(
-            names(&["localhost", "testcluster"]),
+            names(&[&dns("localhost"), "IpAddress(127.0.0.1)", "IpAddress(0::1)", &dns("testcluster"), "UniformResourceIdentifier(\"spiffe://x\")"]),
             "the API server's certificate is valid for localhost, testcluster, not elsewhere: connect to an address it names, or set tls-server-name to one of them"
         );
-        let many = names(&["a\x1b]0;x\x07", "b", "c", "d", "e", "f", "g"]);
+        // None of that kind: every name, addresses in their standard form.
+        assert_eq!(
+            names(&["IpAddress(127.0.0.1)", "IpAddress(0::1)"]),
+            "the API server's certificate is valid for 127.0.0.1, ::1, not elsewhere: connect to an address it names, or set tls-server-name to one of them"
+        );
+        let hostile: Vec<String> = ["a\x1b]0;x\x07", "b", "c", "d", "e", "f", "g"]
+            .iter()
+            .map(|n| dns(n))
+            .collect();
+        let many = names(&hostile.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(!many.contains('\x1b'), "{many}");
         assert!(many.contains(", e, 2 more, not elsewhere"), "{many}");
         assert!(failed(Tls::AlertReceived(AlertDescription::UnknownCA))
