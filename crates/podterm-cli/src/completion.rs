@@ -474,6 +474,10 @@ async fn flag_values(
     if !possible.is_empty() {
         return Completions::of(with(possible), NO_FILES);
     }
+    // A yes-or-no flag (its value a bool): `--stdin=` offers its two values.
+    if arg.get_value_parser().type_id() == std::any::TypeId::of::<bool>() {
+        return Completions::of(with(vec!["false".into(), "true".into()]), NO_FILES);
+    }
     let names = match arg.get_id().as_str() {
         // `--profile` is kubectl's debug profile in `debug`, in both positions.
         "profile" if place.sub() == "debug" => {
@@ -832,6 +836,12 @@ mod tests {
             assert!(exec.iter().any(|f| f == flag), "{flag}: {exec:?}");
         }
         assert_eq!(offered("exec --pod-r").await, ["--pod-running-timeout"]);
+        // A yes-or-no flag's two values after `=`.
+        assert_eq!(
+            offered("exec --stdin=").await,
+            ["--stdin=false", "--stdin=true"]
+        );
+        assert_eq!(offered("logs --follow=f").await, ["--follow=false"]);
         // Clap's possible values, and kubectl's debug profiles for debug's --profile.
         assert_eq!(offered("completion ").await, ["bash", "fish", "zsh"]);
         assert_eq!(offered("debug --profile net").await, ["netadmin"]);
