@@ -247,9 +247,7 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
     // it reads that value. The value is what is wrong (kubectl takes `shell` for a plugin's name
     // there and says flags cannot come before it).
     let cmd = Cli::command();
-    let sub = args
-        .iter()
-        .find(|a| cmd.get_subcommands().any(|s| s.get_name() == a.as_str()));
+    let sub = subcommand_word(&cmd, &args);
     if e.kind() == ErrorKind::InvalidSubcommand {
         // Under `profile` or `favourite`, theirs is the command that lacks it.
         let parent = match sub {
@@ -354,6 +352,36 @@ fn usage_words(e: &clap::Error, args: impl Iterator<Item = String>) -> Option<St
     Some(podterm_core::text::shown(&format!(
         "Error: {words}{similar}\nSee '{help}' for usage."
     )))
+}
+
+/// The word of `args` that names the subcommand: the first that names one and is not the value
+/// of a flag before it (`-n cp attach` is attach, in the namespace cp).
+fn subcommand_word<'a>(cmd: &clap::Command, args: &'a [String]) -> Option<&'a String> {
+    let takes_value = |word: &str| {
+        let arg = if let Some(long) = word.strip_prefix("--") {
+            cmd.get_arguments().find(|a| a.get_long() == Some(long))
+        } else {
+            let mut shorts = word.strip_prefix('-')?.chars();
+            let (Some(c), None) = (shorts.next(), shorts.next()) else {
+                return None;
+            };
+            cmd.get_arguments().find(|a| a.get_short() == Some(c))
+        }?;
+        Some(arg.get_action().takes_values() && !arg.is_require_equals_set())
+    };
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word.starts_with('-') {
+            if takes_value(word) == Some(true) {
+                words.next();
+            }
+            continue;
+        }
+        if cmd.get_subcommands().any(|s| s.get_name() == word.as_str()) {
+            return Some(word);
+        }
+    }
+    None
 }
 
 /// A subcommand podterm does not have, in cobra's words (kubectl's), with the one likely meant.
@@ -675,6 +703,11 @@ mod tests {
         assert_eq!(
             said(&["exe", "shell"]).as_deref(),
             Some("Error: unknown command \"exe\" for \"podterm\"\n\nDid you mean this?\n\texec\n")
+        );
+        // A flag's value that names a subcommand is not the subcommand.
+        assert_eq!(
+            said(&["-n", "cp", "attach", "--bogus"]).as_deref(),
+            Some("Error: unknown flag: --bogus\nSee 'podterm attach --help' for usage.")
         );
         // A misspelt flag: the one meant.
         assert_eq!(
