@@ -3036,29 +3036,36 @@ fn created_pod(stdout: &[u8]) -> Option<String> {
     line.split(' ').nth(3).map(str::to_owned)
 }
 
+/// `bin debug -it TARGET --image=busybox` on a terminal: the shell answers, then `exit`; all it
+/// printed, once it has ended with 0.
+fn debug_shell_then_exit(bin: &Path, c: &TestCluster, target: &str) -> String {
+    let home = tempfile::tempdir().expect("home");
+    let mut pty = Pty::spawn(
+        bin,
+        &["debug", "-it", target, "--image=busybox"],
+        &cluster_env(c, home.path()),
+    );
+    pty.wait_for(
+        "shell-42",
+        Some("echo shell-$((40+2))\r"),
+        Duration::from_millis(300),
+    );
+    pty.type_str("exit\r");
+    assert_eq!(pty.exit_code(), 0, "{}: {}", bin.display(), pty.text());
+    pty.all_output()
+}
+
 /// An interactive shell in a node's debugging pod (or an ephemeral container of a pod that does
-/// not restart), ended: no line saying how to attach again, as kubectl 1.32 prints none. The pod's restartPolicy is Never, so the shell will not run again
-/// and an attach is refused (`cannot attach a container in a completed pod`); kubectl 1.37
-/// prints the line anyway, a way back that leads nowhere.
+/// not restart), ended: no line saying how to attach again, as kubectl 1.32 prints none. The
+/// pod's restartPolicy is Never, so the shell will not run again and an attach is refused
+/// (`cannot attach a container in a completed pod`); kubectl 1.37 prints the line anyway, a way
+/// back that leads nowhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_node_interactive_ends_without_a_resume_line_like_kubectl() {
     let c = cluster::demo().await;
     let mut silent = vec![];
     for bin in clients() {
-        let home = tempfile::tempdir().expect("home");
-        let mut pty = Pty::spawn(
-            &bin,
-            &["debug", "-it", "node/testnode", "--image=busybox"],
-            &cluster_env(&c, home.path()),
-        );
-        pty.wait_for(
-            "node-42",
-            Some("echo node-$((40+2))\r"),
-            Duration::from_millis(300),
-        );
-        pty.type_str("exit\r");
-        assert_eq!(pty.exit_code(), 0, "{}: {}", bin.display(), pty.text());
-        let text = pty.all_output();
+        let text = debug_shell_then_exit(&bin, &c, "node/testnode");
         let said = text.contains("Session ended");
         if bin == podterm() {
             assert!(!said, "{text}");
@@ -3093,35 +3100,10 @@ async fn debug_node_interactive_ends_without_a_resume_line_like_kubectl() {
     )
     .await;
     assert_eq!(made.code, 0, "{made:?}");
-    let home = tempfile::tempdir().expect("home");
-    let mut pty = Pty::spawn(
-        &podterm(),
-        &["debug", "-it", "once", "--image=busybox"],
-        &cluster_env(&c, home.path()),
-    );
-    pty.wait_for(
-        "once-42",
-        Some("echo once-$((40+2))\r"),
-        Duration::from_millis(300),
-    );
-    pty.type_str("exit\r");
-    assert_eq!(pty.exit_code(), 0, "{}", pty.text());
-    let text = pty.all_output();
+    let text = debug_shell_then_exit(&podterm(), &c, "once");
     assert!(!text.contains("Session ended"), "{text}");
     // In a pod that restarts its containers, the line is said, as kubectl says it.
-    let mut pty = Pty::spawn(
-        &podterm(),
-        &["debug", "-it", "shell", "--image=busybox"],
-        &cluster_env(&c, home.path()),
-    );
-    pty.wait_for(
-        "again-42",
-        Some("echo again-$((40+2))\r"),
-        Duration::from_millis(300),
-    );
-    pty.type_str("exit\r");
-    assert_eq!(pty.exit_code(), 0, "{}", pty.text());
-    let text = pty.all_output();
+    let text = debug_shell_then_exit(&podterm(), &c, "shell");
     assert!(
         text.contains("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach shell -c debugger-"),
         "{text}"
