@@ -63,11 +63,9 @@ impl ClusterError {
     /// A failed client build: a credential plugin's failure in its own words (see
     /// [`ClusterError::Plugin`]), anything else with kube's causes.
     fn client(source: kube::Error) -> ClusterError {
-        match source {
-            kube::Error::Auth(kube::client::AuthError::AuthExecRun { .. }) => {
-                ClusterError::Plugin(ApiError::from(source))
-            }
-            source => ClusterError::Client { source },
+        match plugin_failure(&source) {
+            Some(plugin) => ClusterError::Plugin(plugin),
+            None => ClusterError::Client { source },
         }
     }
 }
@@ -77,6 +75,17 @@ fn kubeconfig_failure(path: Option<&std::path::Path>, e: &kube::config::Kubeconf
         // The file and the system's words (kube's own quote the path twice over).
         (_, kube::config::KubeconfigError::ReadConfig(io, file)) => {
             format!("{}: {io}", file.display())
+        }
+        // The parser's snippet quotes the lines around the error, a token or key among them:
+        // its words alone (they say the line and column), values reduced to their kind.
+        (path, kube::config::KubeconfigError::Parse(p)) => {
+            let words = crate::text::shown(&crate::import::redact_values(
+                &p.without_snippet().to_string(),
+            ));
+            match path {
+                Some(path) => format!("{}: not a valid kubeconfig: {words}", path.display()),
+                None => format!("not a valid kubeconfig: {words}"),
+            }
         }
         (Some(p), e) => format!("{}: {}", p.display(), describe(e)),
         (None, e) => describe(e),
@@ -260,8 +269,15 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
             }
             client_over(config, ViaProxy::new(tunnel, named))
         }
-        // kube's own error for a scheme no proxy support covers.
-        _ => kube::Client::try_from(config),
+        // kube's error for a scheme no proxy support covers (kubectl too takes only these
+        // three), with the URL as shown: kube's own would print its `user:password@`.
+        _ => Err(kube::Error::ProxyProtocolUnsupported {
+            proxy_url: Box::new(
+                named
+                    .parse()
+                    .unwrap_or_else(|_| http::Uri::from_static("unknown://proxy")),
+            ),
+        }),
     }
 }
 
@@ -564,6 +580,14 @@ pub enum ApiError {
         /// What it wrote to stderr, trimmed.
         stderr: String,
     },
+    /// The exec credential plugin's output is not an `ExecCredential`: the parser's words
+    /// without the lines it quotes (they hold the token) and with any value it names reduced to
+    /// its kind.
+    #[error("the credential plugin's output could not be read as an ExecCredential ({message}): check the plugin's version and the apiVersion its kubeconfig entry asks for")]
+    PluginOutput {
+        /// Where and why the parser stopped.
+        message: String,
+    },
     /// The server answered with something no Kubernetes API server sends: bytes that are not
     /// HTTP, or a body that is not UTF-8. `what` says which; most often the kubeconfig's server
     /// address points at another service (or a proxy mangles the answer).
@@ -625,6 +649,7 @@ impl ApiError {
             ApiError::Unauthorized => Some(401),
             ApiError::Refused { code, .. } => Some(*code),
             ApiError::Plugin { .. }
+            | ApiError::PluginOutput { .. }
             | ApiError::Garbled { .. }
             | ApiError::Timeout(_)
             | ApiError::Proxy { .. }
@@ -638,6 +663,11 @@ impl From<kube::Error> for ApiError {
     /// escaped and cut here ([`crate::text::shown`]), once, for every place that shows them.
     fn from(e: kube::Error) -> Self {
         use crate::text::shown;
+        // Run for a client, or again for a token that expired (then under the HTTP client's
+        // layers): in both, never in kube's words (see `plugin_failure`).
+        if let Some(plugin) = plugin_failure(&e) {
+            return plugin;
+        }
         match e {
             kube::Error::Api(s) if s.code == 401 => ApiError::Unauthorized,
             kube::Error::Api(s) => {
@@ -668,17 +698,6 @@ impl From<kube::Error> for ApiError {
                     code: s.code,
                     reason,
                     message,
-                }
-            }
-            kube::Error::Auth(kube::client::AuthError::AuthExecRun { cmd, out }) => {
-                ApiError::Plugin {
-                    // kube's text holds the plugin's env values and arguments: secrets.
-                    command: shown(
-                        &crate::profiles::plugin_program(&cmd)
-                            .unwrap_or_else(|| "(its command)".into()),
-                    ),
-                    status: out.status.to_string(),
-                    stderr: shown(String::from_utf8_lossy(&out.stderr).trim()),
                 }
             }
             source @ kube::Error::FromUtf8(_) => ApiError::Garbled {
@@ -965,10 +984,18 @@ pub fn duration_words(d: std::time::Duration) -> String {
 }
 
 /// An error with its causes, on one line.
-pub fn describe(e: &dyn std::error::Error) -> String {
+pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(words) = secret_safe_words(e) {
+        return words;
+    }
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(cause) = src {
+        if let Some(words) = secret_safe_words(cause) {
+            s.push_str(": ");
+            s.push_str(&words);
+            break;
+        }
         let c = cause.to_string();
         if !s.contains(&c) {
             s.push_str(": ");
@@ -977,6 +1004,57 @@ pub fn describe(e: &dyn std::error::Error) -> String {
         src = cause.source();
     }
     s
+}
+
+/// The words for an error whose own (and its causes') may quote a secret: a credential plugin's
+/// failure, a kubeconfig that does not parse. `None` for any other error.
+fn secret_safe_words(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(k @ kube::config::KubeconfigError::Parse(_)) =
+        e.downcast_ref::<kube::config::KubeconfigError>()
+    {
+        return Some(kubeconfig_failure(None, k));
+    }
+    plugin_failure(e).map(|p| p.to_string())
+}
+
+/// A credential plugin's failure anywhere in `e`'s causes, in Podterm's words. kube's own hold
+/// secrets: `AuthExecRun`'s command is `Command`'s Debug form, the plugin's environment values
+/// and arguments (those an import moved to the keyring and `connect_profile` puts back), and its
+/// output; `AuthExecParse` quotes the lines around the parse error, the token among them. A
+/// token refreshed mid-session fails under the HTTP client's layers (`kube::Error::Service`),
+/// so the whole chain is searched, not its top.
+fn plugin_failure(e: &(dyn std::error::Error + 'static)) -> Option<ApiError> {
+    use crate::text::shown;
+    use kube::client::AuthError;
+    let mut cur = Some(e);
+    while let Some(c) = cur {
+        let auth = match c.downcast_ref::<kube::Error>() {
+            Some(kube::Error::Auth(a)) => Some(a),
+            _ => c.downcast_ref::<AuthError>(),
+        };
+        match auth {
+            Some(AuthError::AuthExecRun { cmd, out }) => {
+                return Some(ApiError::Plugin {
+                    command: shown(
+                        &crate::profiles::plugin_program(cmd)
+                            .unwrap_or_else(|| "(its command)".into()),
+                    ),
+                    status: out.status.to_string(),
+                    stderr: shown(String::from_utf8_lossy(&out.stderr).trim()),
+                });
+            }
+            Some(AuthError::AuthExecParse(p)) => {
+                return Some(ApiError::PluginOutput {
+                    message: shown(&crate::import::redact_values(
+                        &p.without_snippet().to_string(),
+                    )),
+                });
+            }
+            _ => {}
+        }
+        cur = c.source();
+    }
+    None
 }
 
 /// What brings a lost secret back: the edit form takes a bearer token only; every other secret
@@ -1344,6 +1422,43 @@ mod missing_secret_tests {
 }
 
 #[cfg(test)]
+mod kubeconfig_parse_tests {
+    use super::{describe, kubeconfig_failure};
+
+    /// A kubeconfig that does not parse: the parser's words and where, not the lines around the
+    /// error (serde-saphyr's snippet), where a token sits.
+    #[test]
+    fn a_kubeconfig_that_does_not_parse_is_said_without_the_lines_around_it() {
+        let token = "kc-s3cret-token-5d21";
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: {token}\n   bad: [\n"
+        );
+        let Err(e) = kube::config::Kubeconfig::from_yaml(&text) else {
+            panic!("the broken kubeconfig parsed");
+        };
+        // The parser's own words quote the token: what this test guards against.
+        let raw = format!(
+            "{e}: {}",
+            std::error::Error::source(&e)
+                .map(|c| c.to_string())
+                .unwrap_or_default()
+        );
+        assert!(
+            raw.contains(token),
+            "kube's words no longer quote the lines: {raw}"
+        );
+        for words in [
+            kubeconfig_failure(Some(std::path::Path::new("/tmp/kc")), &e),
+            kubeconfig_failure(None, &e),
+            describe(&e),
+        ] {
+            assert!(!words.contains(token), "the token in: {words}");
+            assert!(words.contains("line 7"), "no line in: {words}");
+        }
+    }
+}
+
+#[cfg(test)]
 mod tls_tests {
     use super::transport_words;
     use rustls::{AlertDescription, CertificateError, Error as Tls};
@@ -1514,5 +1629,33 @@ mod proxy_tests {
         );
         assert_eq!(proxy_shown(&p), "http://proxy.example:3128");
         assert_eq!(proxy_credentials(&uri("socks5://proxy:1080")), None);
+    }
+
+    /// A scheme no proxy support covers (`socks4://`, `socks5h://`) is refused as kube refuses
+    /// it, but without the URL's credentials, which kube's words print.
+    #[tokio::test]
+    async fn an_unsupported_proxy_scheme_is_refused_without_its_credentials() {
+        for scheme in ["socks4", "socks5h"] {
+            let mut config = kube::Config::new(uri("https://127.0.0.1:6443"));
+            config.proxy_url = Some(uri(&format!(
+                "{scheme}://alice:S3cretPw@proxy.example:1080"
+            )));
+            let Err(e) = build_client(config) else {
+                panic!("{scheme}: a client through an unsupported proxy");
+            };
+            let words = describe(&e);
+            assert!(
+                matches!(e, kube::Error::ProxyProtocolUnsupported { .. }),
+                "{scheme}: {words}"
+            );
+            assert!(
+                !words.contains("S3cretPw") && !words.contains("alice"),
+                "{words}"
+            );
+            assert!(
+                words.contains(&format!("{scheme}://proxy.example:1080")),
+                "{words}"
+            );
+        }
     }
 }

@@ -624,7 +624,7 @@ fn yaml_error(path: &Path, e: &serde_yaml::Error) -> ImportError {
 /// `invalid type: integer `…``, `invalid value: …`); that value may be a token or password pasted
 /// in the wrong place (a numeric one reads as an integer), so only its kind is kept: "invalid
 /// type: a string, expected …". The path (`users[0].user`) and the expectation stay.
-fn redact_values(message: &str) -> String {
+pub(crate) fn redact_values(message: &str) -> String {
     for prefix in ["invalid type: ", "invalid value: "] {
         let Some(start) = message.find(prefix) else {
             continue;

@@ -131,3 +131,104 @@ async fn a_session_outlives_its_token_and_the_next_request_renews_through_the_pl
     assert!(open.input.close_stdin().await);
     assert_eq!(open.finish().await.expect("outcome"), Outcome::Success);
 }
+
+/// A plugin that fails when a token expired mid-run (an SSO session that ended): the next
+/// request's error says the plugin's command, exit status and stderr, and none of the secrets
+/// kube's own words for it hold: the plugin's environment values and arguments (which an import
+/// moved to the keyring and connect_profile puts back), nor its output. A plugin whose output
+/// then does not parse: the parser's words, not the lines it quotes (the token among them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_failing_at_a_refresh_says_why_without_its_secrets() {
+    const ENV_SECRET: &str = "env-s3cret-value-7f1d";
+    const ARG_SECRET: &str = "arg-s3cret-value-93ac";
+    const TOKEN: &str = "tok-s3cret-value-4be2";
+    let dir = tempfile::tempdir().expect("dir");
+    let d = dir.path();
+    // `mode` holds what the plugin does: `ok`, `fail` or `garbled`.
+    std::fs::write(d.join("mode"), "ok").expect("mode file");
+    let plugin = d.join("failing-plugin");
+    testcluster::process::write_executable(
+        &plugin,
+        &format!(
+            "#!/bin/sh\nd='{}'\nexp=$(date -u -d '+3 seconds' +%Y-%m-%dT%H:%M:%SZ)\ncase \"$(cat \"$d/mode\")\" in\nfail) echo 'error: the SSO session has expired; run: sso login' >&2; echo \"$SECRET_ENV $2\"; exit 3 ;;\ngarbled) printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":[\"%s\"]}}}}' \"$2\" ;;\n*) printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\",\"expirationTimestamp\":\"%s\"}}}}' \"$2\" \"$exp\" ;;\nesac\n",
+            d.display()
+        ),
+    )
+    .expect("plugin");
+    let c = TestCluster::start(Options::demo()).await.expect("cluster");
+    assert!(c.set_token("demo-admin", Some(TOKEN)));
+    let profile = Profile {
+        ca: Some(Ca::Pem(c.ca_pem().to_string())),
+        namespace: Some("demo".into()),
+        ..Profile::new(
+            "failing",
+            c.url(),
+            Auth::ExecPlugin {
+                api_version: Some("client.authentication.k8s.io/v1".into()),
+                command: plugin.display().to_string(),
+                // The token is the plugin's second argument: a secret in its arguments, as
+                // kubelogin's --client-secret is.
+                args: vec![ARG_SECRET.into(), TOKEN.into()],
+                env: vec![podterm_core::profiles::ExecEnv {
+                    name: "SECRET_ENV".into(),
+                    value: Some(ENV_SECRET.into()),
+                    secret_field: None,
+                }],
+                install_hint: None,
+                provide_cluster_info: false,
+                interactive_mode: Some("Never".into()),
+            },
+        )
+    };
+    let vault = Vault::memory();
+    let cluster = connect_profile(&profile, &vault, None)
+        .await
+        .expect("a client through the plugin");
+    let shell = PodTarget::parse("shell").expect("target");
+    pods::resolve(&cluster.client, "demo", &shell)
+        .await
+        .expect("a request with the plugin's token");
+
+    let secrets = [ENV_SECRET, ARG_SECRET, TOKEN];
+    let check = |words: &str| {
+        for s in secrets {
+            assert!(!words.contains(s), "a secret in the error: {words}");
+        }
+    };
+    // The token expires (it is valid for 3 s, and kube asks again within 60 s of the end) and
+    // the plugin now fails.
+    std::fs::write(d.join("mode"), "fail").expect("mode file");
+    let e = pods::resolve(&cluster.client, "demo", &shell)
+        .await
+        .expect_err("the plugin failed");
+    let words = e.to_string();
+    check(&words);
+    check(&format!("{e:?}"));
+    assert!(
+        matches!(
+            e,
+            pods::PodError::Api(podterm_core::cluster::ApiError::Plugin { .. })
+        ),
+        "not the plugin's failure: {e:?}"
+    );
+    assert!(
+        words.contains("the SSO session has expired") && words.contains("exit status: 3"),
+        "{words}"
+    );
+
+    std::fs::write(d.join("mode"), "garbled").expect("mode file");
+    let e = pods::resolve(&cluster.client, "demo", &shell)
+        .await
+        .expect_err("the plugin's output does not parse");
+    let words = e.to_string();
+    check(&words);
+    check(&format!("{e:?}"));
+    assert!(
+        matches!(
+            e,
+            pods::PodError::Api(podterm_core::cluster::ApiError::PluginOutput { .. })
+        ),
+        "not the plugin's output: {e:?}"
+    );
+    assert!(words.contains("line 1"), "{words}");
+}
