@@ -554,7 +554,8 @@ async fn a_hostile_containers_tar_writes_nothing_outside_the_destination() {
         );
     }
 
-    // A hard link inside the destination is a second copy of its file, not a refusal.
+    // A hard link inside the destination is a hard link to its file, as in the pod, not a
+    // refusal.
     std::fs::write(
         &crafted,
         stream(&[(p("f"), b'0', b"data", vec![]), (p("g"), b'1', b"", p("f"))]),
@@ -568,6 +569,9 @@ async fn a_hostile_containers_tar_writes_nothing_outside_the_destination() {
     )
     .await;
     assert_eq!(std::fs::read(dest.join("g")).expect("g"), b"data");
+    use std::os::unix::fs::MetadataExt as _;
+    let ino = |n: &str| std::fs::metadata(dest.join(n)).expect("stat").ino();
+    assert_eq!(ino("g"), ino("f"), "g is not a hard link to f");
 }
 
 /// `.podterm-cp-*.part` files in `dir` and their sizes.

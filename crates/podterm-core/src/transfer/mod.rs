@@ -11,6 +11,7 @@
 //! and gets kubectl's exact commands. Bytes never cross into a UI: progress is a [`Meter`] of
 //! counters, and a [`Cancel`] stops a transfer cleanly.
 
+pub mod headers;
 pub mod pack;
 pub mod paths;
 pub mod ranges;
@@ -175,6 +176,10 @@ pub enum Refusal {
     Device,
     #[error("an entry of tar type {0:#04x}")]
     Unsupported(u8),
+    /// Hard links that this filesystem cannot make, copied instead, would write more than
+    /// [`unpack::LINK_COPY_SLACK`] beyond the bytes the stream brought.
+    #[error("a hard link whose copies would write {0} bytes more than the copy received (the destination's filesystem does not take hard links): copy onto one that does")]
+    LinkCopies(u64),
 }
 
 /// A local file error in lower-case words, as kubectl (Go) says them, with what to do where it helps.

@@ -244,9 +244,32 @@ impl<'a> Landing<'a> {
         if self.made.contains(&real) {
             return Err(TransferError::IsDirectory(to.to_path_buf()));
         }
-        // Only this copy writes in the staging directory: no temporary name per file.
+        // Only this copy writes in the staging directory: no temporary name per file. A name
+        // given twice is made anew: it may be a hard link, whose other names keep their bytes.
+        let _ = std::fs::remove_file(&real);
         let mut f = std::fs::File::create(&real).map_err(|e| TransferError::local(to, e))?;
         copy(from, &mut f, &mut self.buf, to)
+    }
+
+    /// `to` made a hard link to `from` (written before), as in the pod: in the staging
+    /// directory, where both names are. `false` when it cannot be (no staging directory, a
+    /// filesystem without hard links): the caller copies.
+    fn link(&mut self, to: &Path, from: &Path) -> Result<bool, TransferError> {
+        if !self.staged || self.lone_file(to) || self.lone_file(from) {
+            return Ok(false);
+        }
+        let (real_from, real) = (self.real(from)?, self.real(to)?);
+        if self.made.contains(&real) {
+            return Err(TransferError::IsDirectory(to.to_path_buf()));
+        }
+        if let Some(parent) = real.parent() {
+            if !self.made.contains(parent) {
+                std::fs::create_dir_all(parent).map_err(|e| TransferError::local(parent, e))?;
+                self.made.insert(parent.to_path_buf());
+            }
+        }
+        let _ = std::fs::remove_file(&real);
+        Ok(std::fs::hard_link(&real_from, &real).is_ok())
     }
 
     /// Opens what was written at `to`.
@@ -391,6 +414,10 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
+/// What hard links copied where the filesystem cannot make them may write beyond the files'
+/// bytes the stream brought ([`Refusal::LinkCopies`]).
+pub const LINK_COPY_SLACK: u64 = 64 << 20;
+
 /// Unpacks the stream under `dest`. `src` is the remote source as typed (for kubectl's symlink
 /// warning), `prefix` what every name starts with ([`super::paths::download_prefix`]); the
 /// bytes of the files written are added to `meter`.
@@ -403,8 +430,11 @@ pub fn unpack(
 ) -> Result<Unpacked, TransferError> {
     let mut done = Unpacked::default();
     let mut written: HashSet<PathBuf> = HashSet::new();
+    // The files' bytes the stream brought, and those hard links copied (see `Landing::link`).
+    let (mut received, mut link_copied) = (0u64, 0u64);
     let mut landing = Landing::new(dest);
-    let mut ar = tar::Archive::new(reader);
+    // Long names and PAX headers are held whole by the `tar` crate: bounded first.
+    let mut ar = tar::Archive::new(super::headers::HeaderGuard::new(reader));
     let entries = ar.entries().map_err(TransferError::stream)?;
     for entry in entries {
         let mut e = entry.map_err(TransferError::stream)?;
@@ -417,6 +447,7 @@ pub fn unpack(
         match kind {
             tar::EntryType::Directory => landing.dir(&to)?,
             tar::EntryType::Regular | tar::EntryType::Continuous => {
+                received = received.saturating_add(e.size());
                 landing.file(
                     &to,
                     &mut Counted {
@@ -459,8 +490,17 @@ pub fn unpack(
                         Refusal::LinkOutside(text::shown_bytes(&target)),
                     ));
                 }
-                let mut src = landing.open(&from)?;
-                landing.file(&to, &mut src)?;
+                if !landing.link(&to, &from)? {
+                    // Copied instead: at most what the stream brought, and some, so a few
+                    // bytes of links to a large file cannot fill the disk.
+                    let mut src = landing.open(&from)?;
+                    let len = src.metadata().map_or(0, |m| m.len());
+                    link_copied = link_copied.saturating_add(len);
+                    if link_copied > received.saturating_add(LINK_COPY_SLACK) {
+                        return Err(refuse(&name, Refusal::LinkCopies(link_copied - received)));
+                    }
+                    landing.file(&to, &mut src)?;
+                }
                 written.insert(to);
                 done.files += 1;
             }
@@ -622,6 +662,130 @@ mod tests {
         .expect("merged");
         assert_eq!(std::fs::read(dest.join("a")).expect("a"), b"new");
         assert_eq!(names(&dest), ["a", "d", "keep"]);
+    }
+
+    /// A stream of a file and hard links to it.
+    fn linked(prefix: &str, file: &str, data: &[u8], links: &[&str]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        b.append_data(&mut h, format!("{prefix}{file}"), data)
+            .expect("file");
+        for l in links {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Link);
+            h.set_size(0);
+            b.append_link(&mut h, format!("{prefix}{l}"), format!("{prefix}{file}"))
+                .expect("link");
+        }
+        b.into_inner().expect("tar")
+    }
+
+    /// A hard link lands as one, as in the pod (GNU tar makes them so): a thousand links to a
+    /// file take no more room than the file. The copy they used to be made a few bytes of
+    /// stream write a gigabyte a link.
+    #[test]
+    fn hard_links_land_as_hard_links() {
+        use std::os::unix::fs::MetadataExt as _;
+        let work = tempfile::tempdir().expect("tmp");
+        let names: Vec<String> = (0..1000).map(|i| format!("l{i}")).collect();
+        let links: Vec<&str> = names.iter().map(String::as_str).collect();
+        let data = vec![5u8; 1 << 20];
+        for dest in [work.path().join("new"), work.path().join("there")] {
+            if dest.ends_with("there") {
+                std::fs::create_dir(&dest).expect("mkdir");
+            }
+            let done = unpack(
+                &linked("src/", "f", &data, &links)[..],
+                "src",
+                &dest,
+                "hint",
+                &Meter::default(),
+            )
+            .expect("unpacked");
+            assert_eq!(done.files, 1001);
+            let f = std::fs::metadata(dest.join("f")).expect("f");
+            assert_eq!(f.nlink(), 1001, "{}", dest.display());
+            let l = std::fs::metadata(dest.join("l999")).expect("link");
+            assert_eq!((l.ino(), l.len()), (f.ino(), 1 << 20));
+        }
+        // A name given again as a file is made anew: its link's other names keep their bytes.
+        let dest = work.path().join("again");
+        let mut s = linked("src/", "f", b"first", &["g"]);
+        s.truncate(s.len() - 1024);
+        // After its directory's header block.
+        s.extend(stream(&[("g", b"second")], None).split_off(512));
+        unpack(&s[..], "src", &dest, "hint", &Meter::default()).expect("unpacked");
+        assert_eq!(std::fs::read(dest.join("f")).expect("f"), b"first");
+        assert_eq!(std::fs::read(dest.join("g")).expect("g"), b"second");
+    }
+
+    /// Where a hard link cannot be made (copied onto an existing file: no staging directory),
+    /// it is copied, and links that would copy more than the stream brought, and some, are
+    /// refused.
+    #[test]
+    fn hard_links_copied_instead_are_bounded() {
+        let work = tempfile::tempdir().expect("tmp");
+        let dest = work.path().join("file");
+        std::fs::write(&dest, b"old").expect("write");
+        let data = vec![1u8; 4 << 20];
+        // The file, and links to itself: each copy rewrites it (4 MiB).
+        let few: Vec<&str> = vec![""; 3];
+        unpack(
+            &linked("src", "", &data, &few)[..],
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect("a few copies");
+        assert_eq!(std::fs::read(&dest).expect("dest").len(), 4 << 20);
+        let many: Vec<&str> = vec![""; 40];
+        let e = unpack(
+            &linked("src", "", &data, &many)[..],
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect_err("too many copies");
+        assert!(
+            matches!(
+                e,
+                TransferError::Refused {
+                    why: Refusal::LinkCopies(_),
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    /// A pod's `tar` declaring a 100 GiB long name after a file, its bytes never ending: the
+    /// copy is refused as a corrupt stream at that header (the `tar` crate would read it all
+    /// into memory), and nothing lands.
+    #[test]
+    fn a_huge_long_name_is_refused_before_it_is_read() {
+        let work = tempfile::tempdir().expect("tmp");
+        let dest = work.path().join("new");
+        let mut head = stream(&[("a", b"1")], None);
+        // Without its end-of-archive blocks.
+        head.truncate(head.len() - 1024);
+        let mut h = tar::Header::new_gnu();
+        h.set_path("././@LongLink").expect("name");
+        h.set_size(100 << 30);
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_cksum();
+        head.extend_from_slice(h.as_bytes());
+        let endless = std::io::Read::chain(&head[..], std::io::repeat(b'n'));
+        let e = unpack(endless, "src", &dest, "hint", &Meter::default()).expect_err("refused");
+        assert!(matches!(e, TransferError::Corrupt(_)), "{e}");
+        assert!(
+            e.to_string().contains("long name of 107374182400 bytes"),
+            "{e}"
+        );
+        assert!(names(work.path()).is_empty(), "{:?}", names(work.path()));
     }
 
     /// Into a directory that is there: a copy stopped half-way changes nothing in it (the
