@@ -514,6 +514,7 @@ fn api_kind(e: &ApiError) -> ErrorKind {
         ApiError::Refused { code: 404, .. } => ErrorKind::NotFound,
         ApiError::Refused { .. } => ErrorKind::Refused,
         ApiError::Plugin { .. }
+        | ApiError::PluginOutput { .. }
         | ApiError::Garbled { .. }
         | ApiError::Timeout(_)
         | ApiError::Proxy { .. }

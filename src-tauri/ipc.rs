@@ -351,6 +351,17 @@ pub enum SessionState {
         #[serde(skip_serializing_if = "Option::is_none")]
         #[cfg_attr(test, ts(optional))]
         crashing: Option<String>,
+        /// The container runtime could not find the command's program (`exec: "sh":
+        /// executable file not found`): in the command's own status, never a connection's or a
+        /// local file's error, whose words may read alike. A tab of the shell fallback then
+        /// says the container has no shell.
+        #[serde(
+            rename = "noExecutable",
+            default,
+            skip_serializing_if = "std::ops::Not::not"
+        )]
+        #[cfg_attr(test, ts(as = "Option<bool>", optional))]
+        no_executable: bool,
     },
     /// The session is being recorded into `file` (its name, escaped; `path` whole, escaped, for
     /// a tooltip). A profile that records every session sends it before `connected`.
@@ -637,6 +648,7 @@ impl SessionEnd {
             }
             // The command did not run (or the server gave up on it): its words.
             SessionEnd::Finished(Outcome::Failure { reason, message }) => SessionState::Lost {
+                no_executable: podterm_core::pods::no_shell(&message),
                 reason: podterm_core::text::message(&if message.is_empty() {
                     format!("the command failed ({reason})")
                 } else {
@@ -649,12 +661,14 @@ impl SessionEnd {
                 reason: podterm_core::text::message(&reason),
                 output_bytes,
                 crashing: None,
+                no_executable: false,
             },
             SessionEnd::Crashing { reason, container } => SessionState::Lost {
                 reason: podterm_core::text::message(&reason),
                 output_bytes,
                 // Escaped by the engine (`StartError::Crashing`).
                 crashing: Some(container),
+                no_executable: false,
             },
         }
     }
@@ -778,8 +792,18 @@ mod tests {
                 reason: "x".into(),
                 output_bytes: 0,
                 crashing: None,
+                no_executable: false,
             }),
             json!({"state": "lost", "reason": "x", "outputBytes": 0})
+        );
+        assert_eq!(
+            j(SessionState::Lost {
+                reason: "x".into(),
+                output_bytes: 0,
+                crashing: None,
+                no_executable: true,
+            }),
+            json!({"state": "lost", "reason": "x", "outputBytes": 0, "noExecutable": true})
         );
         assert_eq!(
             j(SessionEnd::Crashing {
@@ -826,6 +850,24 @@ mod tests {
                 reason: "exec: \"bash\": executable file not found in $PATH".into(),
                 output_bytes: 5,
                 crashing: None,
+                no_executable: true,
+            }
+        );
+        // A local file's error reads alike (a moved CA file), but is no program the runtime
+        // could not find.
+        assert_eq!(
+            SessionEnd::Lost(
+                "failed to read file '/home/u/ca.crt': No such file or directory (os error 2)"
+                    .into()
+            )
+            .into_state(0),
+            Lost {
+                reason:
+                    "failed to read file '/home/u/ca.crt': No such file or directory (os error 2)"
+                        .into(),
+                output_bytes: 0,
+                crashing: None,
+                no_executable: false,
             }
         );
         assert_eq!(
@@ -837,6 +879,7 @@ mod tests {
                 reason: "the command failed (InternalError)".into(),
                 output_bytes: 5,
                 crashing: None,
+                no_executable: false,
             }
         );
         assert!(!Connected.is_final() && end(Outcome::Success).is_final());

@@ -334,6 +334,7 @@ fn lost(reason: &str) -> SessionState {
         reason: reason.into(),
         output_bytes: 0,
         crashing: None,
+        no_executable: false,
     }
 }
 
@@ -345,11 +346,13 @@ fn uncounted(s: SessionState) -> (SessionState, u64) {
             reason,
             output_bytes,
             crashing,
+            no_executable,
         } => (
             SessionState::Lost {
                 reason,
                 output_bytes: 0,
                 crashing,
+                no_executable,
             },
             output_bytes,
         ),
@@ -1240,6 +1243,44 @@ async fn a_crashing_pod_is_entered_through_a_copy_deleted_with_its_tab() {
     .await;
 }
 
+/// A shell tab in a container without a shell: the runtime's status marks the end as a program
+/// not found (`noExecutable`, what the tab reads as "no shell"); a failure in other words is
+/// never so marked, even one reading alike (see `ipc.rs`'s unit test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_tab_without_a_shell_ends_marked_as_no_executable() {
+    let f = app().await;
+    // Connecting (and, where the exec started, connected), then its end.
+    async fn last(tab: &mut Tab) -> SessionState {
+        loop {
+            let s = tab.state().await;
+            if s.is_final() {
+                return s;
+            }
+        }
+    }
+    let mut tab = open(&f.app, DEMO_NAME, "distroless", None);
+    match last(&mut tab).await {
+        SessionState::Lost {
+            reason,
+            no_executable,
+            ..
+        } => assert!(
+            no_executable && reason.contains("executable file not found"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let mut missing = open(&f.app, DEMO_NAME, "nope", None);
+    match last(&mut missing).await {
+        SessionState::Lost {
+            reason,
+            no_executable,
+            ..
+        } => assert!(!no_executable, "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_refusals_in_words_rbac_an_unpullable_image_a_missing_container() {
     let f = app().await;
@@ -1332,6 +1373,7 @@ async fn a_command_its_exit_code_and_a_missing_container() {
             reason: "container three is not valid for pod pair out of: one, two".into(),
             output_bytes: 0,
             crashing: None,
+            no_executable: false,
         })
     );
 }

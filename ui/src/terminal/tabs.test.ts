@@ -305,9 +305,14 @@ describe("a working day of tabs", () => {
     const tab = m.open(at("a"));
     m.sessionState(tab.id, 1, { state: "connected" });
     const raw = 'OCI runtime exec failed: exec failed: unable to start container process: exec: "sh": executable file not found in $PATH: unknown';
-    const next = m.sessionState(tab.id, 1, { state: "lost", reason: raw, outputBytes: 0 });
+    const next = m.sessionState(tab.id, 1, { state: "lost", reason: raw, outputBytes: 0, noExecutable: true });
     expect(next).toEqual({ kind: "lost", reason: NO_SHELL, beforeConnect: true, noShell: true });
     expect(statusText(tab.status)).toBe("failed");
+    // A local file's error in the same words (a moved CA file) is its own reason, with its way
+    // forward, not "no shell".
+    const other = m.open(at("b"));
+    const moved = "failed to read file '/home/u/ca.crt': No such file or directory (os error 2)";
+    expect(m.sessionState(other.id, 1, { state: "lost", reason: moved, outputBytes: 0 })).toMatchObject({ kind: "lost", reason: moved });
   });
 
   it("exit 126/127 means no shell only for the shell fallback before anything was typed", () => {

@@ -84,16 +84,17 @@ export const NO_SHELL =
   "this container has no shell (neither bash nor sh is in its image, as in distroless or scratch images)";
 
 /**
- * Did this end mean "the container has no shell"? The container runtime says so only in words
- * ("exec: \"sh\": executable file not found in $PATH") or with the shells' own exit codes for
- * "cannot execute" / "not found" (126, 127): there is nothing typed to go by. An exit 126/127
- * counts only for the shell fallback (no command) before anything was typed (else it is the
- * status of the last command the user ran in a working shell).
+ * Did this end mean "the container has no shell"? The engine reads the container runtime's
+ * status ("exec: \"sh\": executable file not found in $PATH") into `noExecutable`, never a
+ * connection's or local file's error that reads alike (a moved CA file's "No such file or
+ * directory"); or the shells' own exit codes for "cannot execute" / "not found" (126, 127). An
+ * exit 126/127 counts only for the shell fallback (no command) before anything was typed (else
+ * it is the status of the last command the user ran in a working shell).
  */
 export function noShellEnd(event: SessionState, command: string[] | null, typed: boolean): boolean {
   const shell = command === null || (command.length === 1 && /^(\/bin\/|\/usr\/bin\/)?(ba|a|z)?sh$/.test(command[0]!));
   if (!shell) return false;
-  if (event.state === "lost") return /executable file not found|no such file or directory/i.test(event.reason);
+  if (event.state === "lost") return event.noExecutable === true;
   if (event.state === "exited") return command === null && !typed && (event.code === 126 || event.code === 127);
   return false;
 }

@@ -14,4 +14,11 @@ export type SessionState = { "state": "connecting" } | { "state": "connected" } 
  * it starts, has ended for good beside a sidecar, or its pod has completed: a copy of
  * the pod can be debugged instead (`plan_copy`).
  */
-crashing?: string, } | { "state": "recording", file: string, path: string, } | { "state": "recordingStopped", file: string, reason: string | null, } | { "state": "warning", text: string, };
+crashing?: string, 
+/**
+ * The container runtime could not find the command's program (`exec: "sh":
+ * executable file not found`): in the command's own status, never a connection's or a
+ * local file's error, whose words may read alike. A tab of the shell fallback then
+ * says the container has no shell.
+ */
+noExecutable?: boolean, } | { "state": "recording", file: string, path: string, } | { "state": "recordingStopped", file: string, reason: string | null, } | { "state": "warning", text: string, };
