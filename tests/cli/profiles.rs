@@ -786,3 +786,32 @@ async fn a_plugin_on_the_login_shells_path_works_from_a_bare_launcher_environmen
     );
     let _ = podterm(&config, &["profile", "rm", "sso"], &[]).await;
 }
+
+/// A kubeconfig's words reach the terminal escaped: a server address, namespace and TLS name
+/// holding an escape sequence (a crafted kubeconfig someone was sent) are shown as text by
+/// `profile import` and `profile show`, never sent to the terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kubeconfig_s_control_characters_are_shown_escaped() {
+    require_keyring();
+    let config = tempfile::tempdir().expect("config dir");
+    let kc = config.path().join("crafted.yaml");
+    std::fs::write(
+        &kc,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: \"https://x\\e]0;pwned\\a:6443\"\n    tls-server-name: \"n\\e[2J\"\nusers:\n- name: u\n  user:\n    token: t0k3n-value\ncontexts:\n- name: crafted\n  context: {cluster: c, user: u, namespace: \"ns\\e[31m\"}\ncurrent-context: crafted\n",
+    )
+    .expect("kubeconfig");
+    let kc = kc.to_string_lossy().into_owned();
+    let out = podterm(config.path(), &["profile", "import", "--kubeconfig", &kc], &[]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("imported crafted"), "{}", out.stdout);
+    let show = podterm(config.path(), &["profile", "show", "crafted"], &[]).await;
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    for text in [&out.stdout, &out.stderr, &show.stdout, &show.stderr] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "a control character reached the terminal: {text:?}"
+        );
+    }
+    assert!(show.stdout.contains("\\u{1b}[2J"), "{}", show.stdout);
+    let _ = podterm(config.path(), &["profile", "rm", "crafted"], &[]).await;
+}

@@ -103,9 +103,11 @@ pub async fn connect_favourite(a: ConnectArgs, conn: &Conn) -> Result<i32, Failu
             .map_err(|e| hint(e.into()))?;
         if !a.quiet {
             eprintln!(
-                "{} debug container {} ({image}) beside container {container}.",
+                "{} debug container {} ({}) beside container {}.",
                 if ensured.added { "Added" } else { "Reusing" },
-                ensured.name
+                podterm_core::text::shown(&ensured.name),
+                podterm_core::text::shown(&image),
+                podterm_core::text::shown(&container)
             );
         }
         container = ensured.name;

@@ -18,6 +18,7 @@ use podterm_core::logs::{self, LogOptions, LogSource, LogsError, Output};
 use podterm_core::nodedebug::{self, NodeSpec};
 use podterm_core::podcopy::{self, CopySpec, Keep};
 use podterm_core::pods::{self, PodTarget};
+use podterm_core::text::shown;
 use std::sync::Arc;
 
 /// kubectl debug's flags. The connection flags are the global ones (before or after `debug`),
@@ -446,7 +447,7 @@ pub async fn debug(a: DebugArgs, global: &Conn) -> Result<i32, Failure> {
     let name = match reused {
         Some(name) => {
             if !a.quiet {
-                println!("Reusing debug container {name}.");
+                println!("Reusing debug container {}.", shown(&name));
             }
             name
         }
@@ -691,7 +692,8 @@ async fn attach_to(
         Ok(code) => code,
         Err(f) => {
             eprintln!(
-                "warning: couldn't attach to pod/{pod_name}, falling back to streaming logs: {}",
+                "warning: couldn't attach to pod/{}, falling back to streaming logs: {}",
+                shown(pod_name),
                 podterm_core::text::message(f.quoted())
             );
             return print_log(cluster, &namespace, pod_name, name).await;
@@ -700,9 +702,19 @@ async fn attach_to(
     if tty && a.stdin && !a.quiet {
         match attached {
             // kubectl says nothing either: the pod will not run it again.
-            Attached { restarts: false, .. } => {}
-            Attached { ephemeral: true, .. } => println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running"),
-            Attached { ephemeral: false, .. } => println!("Session ended, resume using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' command when the pod is running"),
+            Attached {
+                restarts: false, ..
+            } => {}
+            Attached { ephemeral, .. } => {
+                // Names the server gave: escaped, as every line quoting one.
+                let (pod_name, name, namespace) =
+                    (shown(pod_name), shown(name), shown(&namespace));
+                if ephemeral {
+                    println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running");
+                } else {
+                    println!("Session ended, resume using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' command when the pod is running");
+                }
+            }
         }
     }
     Ok(code)

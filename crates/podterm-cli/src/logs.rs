@@ -343,7 +343,7 @@ async fn follow_workload(
         LogsError::Write(e) if e.kind() == std::io::ErrorKind::BrokenPipe => gone.notify_one(),
         e => eprintln!(
             "error: {}: {}",
-            s.kubectl_prefix().trim_end(),
+            podterm_core::text::shown(s.kubectl_prefix().trim_end()),
             podterm_core::text::message(&e.to_string())
         ),
     };

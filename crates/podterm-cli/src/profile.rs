@@ -50,7 +50,13 @@ pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
             };
             let saved = import::import(&opts, &store, &vault).await?;
             for p in saved {
-                println!("imported {} ({}, {})", p.name, p.server, p.auth.kind_name());
+                // The kubeconfig's words: escaped as every other line of a profile.
+                println!(
+                    "imported {} ({}, {})",
+                    shown(&p.name),
+                    shown(&p.server),
+                    p.auth.kind_name()
+                );
             }
         }
         ProfileCmd::List => {
@@ -87,8 +93,8 @@ pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
         }
         ProfileCmd::Show { name } => match store.get(&name)? {
             Some(p) => {
-                println!("name:       {}", p.name);
-                println!("server:     {}", p.server);
+                println!("name:       {}", shown(&p.name));
+                println!("server:     {}", shown(&p.server));
                 println!("auth:       {}", p.auth.kind_name());
                 if let Some(imp) = &p.impersonate {
                     let mut line = shown(&imp.user);
@@ -103,10 +109,10 @@ pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
                 }
                 println!(
                     "namespace:  {}",
-                    p.namespace.as_deref().unwrap_or("default")
+                    shown(p.namespace.as_deref().unwrap_or("default"))
                 );
                 if let Some(n) = &p.tls_server_name {
-                    println!("tls name:   {n}");
+                    println!("tls name:   {}", shown(n));
                 }
                 if let Some(x) = p.proxy_url_masked() {
                     println!("proxy:      {}", shown(&x));
@@ -142,7 +148,7 @@ pub async fn profile(cmd: ProfileCmd, conn: &Conn) -> Result<i32, Failure> {
                     println!("in keyring: {}", fields.join(", "));
                 }
                 if let Some(src) = &p.source {
-                    println!("source:     {src}");
+                    println!("source:     {}", shown(src));
                 }
             }
             None => return Err(Failure::new(format!("no profile named \"{name}\""))),
