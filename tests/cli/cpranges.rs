@@ -5,7 +5,7 @@
 //! gets today's one tar stream; Ctrl-C leaves no temporary file in the pod or here.
 
 use podterm_core::transfer::ranges::{split, RANGES_FROM, STREAMS};
-use podterm_test_support::cp::{image_with, ok, remote_in, s, until};
+use podterm_test_support::cp::{image_with, ok, remote_in, run, s, until};
 use podterm_test_support::files::{random_file, sha256};
 use podterm_test_support::kubectl::kubectls;
 use podterm_test_support::{bin, cluster};
@@ -302,6 +302,51 @@ async fn a_container_without_byte_range_dd_gets_one_tar_stream() {
         );
         assert_eq!(sha256(&here.join("back.bin")), want, "{name} download");
     }
+}
+
+/// A container whose `dd` sends more than the range asked (a hostile image's, or a file that
+/// changed): refused as a mismatch, never written over the next range, nothing landing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_longer_than_asked_is_refused_and_nothing_lands() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let src = work.path().join("big.bin");
+    random_file(&src, MIB);
+    let tools = [
+        "sh", "tar", "wc", "du", "chmod", "chown", "mv", "rm", "id", "cat", "head",
+    ];
+    let long_dd = image_with(work.path(), "long-dd", &tools);
+    testcluster::process::write_executable(
+        &long_dd.join("dd"),
+        // A range's read (`dd if=FILE …`) sends 4 KiB more; the probe's (from stdin) is kept.
+        r#"#!/bin/sh
+/bin/dd "$@" || exit
+case "$1" in if=*) head -c 4096 /dev/zero ;; esac
+"#,
+    )
+    .expect("dd");
+    c.apply_pod(pod("long-dd", &long_dd));
+    let here = work.path().join("here");
+    std::fs::create_dir_all(&here).expect("mkdir");
+    let out = run(
+        &podterm,
+        &c,
+        &["cp", &remote_in("long-dd", &src), s(&here.join("back.bin"))],
+    )
+    .await;
+    let stderr = out.stderr;
+    assert_eq!(out.code, 1, "{stderr}");
+    assert!(
+        stderr.contains("where")
+            && stderr.contains("were asked: the file in the container changed while it was copied"),
+        "{stderr}"
+    );
+    assert!(
+        std::fs::read_dir(&here).expect("here").next().is_none(),
+        "{:?}",
+        parts(&here)
+    );
 }
 
 /// Ctrl-C during a large upload: exit 130, nothing under the final name and, once the pod's

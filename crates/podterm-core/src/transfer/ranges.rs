@@ -370,7 +370,18 @@ async fn fetch(
 ) -> Result<(), TransferError> {
     let (tx, mut rx) = mpsc::channel::<Feed>(16);
     let (meter, stop) = (ctx.meter.clone(), ctx.stop.clone());
+    let path = text::shown(&ctx.path);
+    let over = move |sent: u64| {
+        TransferError::Mismatch {
+        path: path.clone(),
+        why: format!(
+            "{sent} bytes from byte {off} where {len} were asked: the file in the container changed while it was copied"
+        ),
+    }
+    };
+    let over_here = over.clone();
     let writer = tokio::task::spawn_blocking(move || {
+        let over = over_here;
         let mut at = off;
         while let Some(f) = rx.blocking_recv() {
             let data = match &f {
@@ -378,6 +389,11 @@ async fn fetch(
                 Feed::Raw(b) => b.clone(),
                 Feed::End => continue,
             };
+            // More than the range (a pod's `dd` is the pod's): never written over the next one.
+            if at - off + data.len() as u64 > len {
+                stop.cancel();
+                return Err(over(at - off + data.len() as u64));
+            }
             if let Err(e) = file.write_all_at(&data, at) {
                 // The others stop too; this error says why.
                 stop.cancel();
@@ -415,7 +431,10 @@ async fn fetch(
             Err(e) if tries == 0 && ctx.meter.done() == 0 => break Err(e),
             Err(e) => e,
             Ok(ran) => {
-                reached += ran.fed;
+                reached = reached.saturating_add(ran.fed);
+                if reached > len {
+                    break Err(over(reached));
+                }
                 match ran.outcome {
                     Ok(Outcome::Success) if reached == len => break Ok(()),
                     Ok(Outcome::Success) => {
