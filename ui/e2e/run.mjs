@@ -2360,7 +2360,7 @@ async function logLines(tabId) {
   return page.evaluate((id) => window.__podterm.logs.get(id).model.all().map((l) => l.text), tabId);
 }
 
-test("a pod's menu copies its name, in All namespaces too (without its namespace)", async () => {
+test("a pod's menu copies its name, opens its Logs and forwards its port, in All namespaces too (its own name and namespace)", async () => {
   await selectProfile("demo", "demo");
   const copyName = async (row, name) => {
     await page.evaluate(() => navigator.clipboard.writeText("before"));
@@ -2374,7 +2374,27 @@ test("a pod's menu copies its name, in All namespaces too (without its namespace
   await copyName('.pod[data-pod="db-0"]', "db-0");
   await page.selectOption(".ns-select", "\u0000all");
   await page.waitForSelector('.pod[data-namespace="default"][data-pod="hello"]', { timeout: WAIT_MS });
-  await copyName('.pod[data-namespace="default"][data-pod="hello"]', "hello");
+  const hello = '.pod[data-namespace="default"][data-pod="hello"]';
+  await copyName(hello, "hello");
+  // Its Logs view reads the pod by its name in its own namespace (the list's key there is
+  // `default/hello`, which is no pod's name).
+  await page.click(`${hello} .pod-line`, { button: "right" });
+  await page.click('.context-menu .context-item:has-text("Logs and events")');
+  const tab = await until(() => page.evaluate(() => window.__podterm.tabs().find((t) => t.active && t.kind === "logs")), "a Logs tab");
+  assert(tab.title === "Logs · hello/hello", `tab title ${tab.title}`);
+  await waitText(`.pane[data-tab-id="${tab.id}"] .logs-state`, /^Following hello$/);
+  await page.click(`.tab[data-tab-id="${tab.id}"] .tab-close`);
+  // F on it: the forward is of `hello` in `default`.
+  await page.focus(`${hello} .pod-line`);
+  await page.keyboard.press("f");
+  await waitText("dialog.forward-offer h2", "Forward a port to hello?");
+  await page.fill('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', "8080");
+  await page.press('dialog.forward-offer dd[data-fact="port in the pod"] input.offer-edit', "Enter");
+  await page.waitForSelector("dialog.forward-offer", { state: "detached", timeout: WAIT_MS });
+  const started = await until(async () => (await page.evaluate(() => window.__podtermMock.forwards())).find((f) => f.pod === "hello"), "the forward of hello");
+  assert(started.namespace === "default", `forwarded in ${started.namespace}`);
+  await page.click(`section.forwards li.forward[data-id="${started.id}"] .forward-stop`);
+  await page.waitForSelector(`section.forwards li.forward[data-id="${started.id}"]`, { state: "detached", timeout: WAIT_MS });
   await page.selectOption(".ns-select", "demo");
   await podsShown("demo", "demo");
 });

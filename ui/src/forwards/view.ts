@@ -79,7 +79,8 @@ export class ForwardsView {
     if (!p || profile === null) return null;
     if (p.phase !== "Running") return refuseForward(pod, `${pod} is not running (its phase is ${p.phase}): only a running pod's ports can be forwarded`);
     const production = model.profiles.some((x) => x.name === profile && x.production);
-    return this.ask(profile, p.namespace || model.namespace || "", pod, p.ports, production);
+    // `pod` is the list's key (`namespace/name` when every namespace is shown); the pod's name is its own.
+    return this.ask(profile, p.namespace || model.namespace || "", p.name, p.ports, production);
   }
 
   /** Asks for the pod's port (offering those its containers declare), then starts the forward; a refusal is said in the dialog, which stays open. */

@@ -6,11 +6,12 @@ import type { MenuItem } from "../menu";
 import type { SidebarModel } from "../sidebar/model";
 import type { SessionTarget } from "../terminal/tabs";
 
-/** Where a listed pod's Logs view reads: its default container in the namespace shown. */
+/** Where a listed pod's Logs view reads: its default container, in its own namespace (`pod` is the
+ *  list's key: `namespace/name` when every namespace is shown). */
 export function logsTarget(model: SidebarModel, pod: string): SessionTarget | null {
   const p = model.pods.get(pod);
   if (!p || model.profile === null || model.namespace === null) return null;
-  return { profile: model.profile, namespace: model.namespace, pod, container: p.defaultContainer, command: null };
+  return { profile: model.profile, namespace: p.namespace || model.namespace, pod: p.name, container: p.defaultContainer, command: null };
 }
 
 export function podMenuItems(model: SidebarModel, pod: string, openLogs: (t: SessionTarget, workload: boolean) => void): MenuItem[] {

@@ -29,8 +29,8 @@ export function keepTabsAcrossRestarts(
     // A split tab is kept as its first pane (its anchor): the other panes are not reopened.
     const tabs = workspace.barTabs();
     for (const t of tabs) {
-      const listed = sidebar.profile === t.target.profile ? sidebar.pods.get(`${t.target.namespace}/${t.target.pod}`) : undefined;
-      if (listed?.owner) owners.set(ownerKey(t.target), listed.owner);
+      const listed = sidebar.profile === t.target.profile ? sidebar.pods.get(sidebar.podRef({ namespace: t.target.namespace, name: t.target.pod })) : undefined;
+      if (listed?.owner && (listed.namespace || sidebar.namespace) === t.target.namespace) owners.set(ownerKey(t.target), listed.owner);
     }
     const active = workspace.model.active;
     const saved = tabsToSave(tabs, active ? workspace.paneGroups.anchorOf(active.id) : null, (t) => owners.get(ownerKey(t)) ?? null);
