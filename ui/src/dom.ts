@@ -43,6 +43,18 @@ export function clear(el: Element): void {
 }
 
 /**
+ * Removes `el` without dropping the focus on the page's body, where keystrokes reach nothing:
+ * when it was inside `el`, `refocus` gives it a home. `fromNowhere`: also when it is on the body
+ * already (a focused button disabled while it works, or one a click does not focus, left it there).
+ */
+export function removeKeepingFocus(el: Element, refocus: () => void, fromNowhere = false): void {
+  const at = document.activeElement;
+  const lost = (at !== null && el.contains(at)) || (fromNowhere && (at === null || at === document.body));
+  el.remove();
+  if (lost) refocus();
+}
+
+/**
  * Keeps `parent`'s children one element per item, in the items' order, matched by `key`. An
  * item whose `shape` is unchanged keeps its element and is brought up to date by `update`; one
  * whose shape changed is built anew in its place. An element kept is the same node, so a click

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Playback, clockText, playTimes, resizeOf, sizeText, type CastEvent } from "./model";
+import { Playback, SliderGrip, clockText, loadUntil, playTimes, resizeOf, sizeText, type CastEvent } from "./model";
 
 const o = (time: number, data: string): CastEvent => ({ time, code: "o", data });
 
@@ -89,8 +89,89 @@ describe("recordings player", () => {
     expect(p.due().map((e) => e.data)).toEqual(["c"]);
     // Play after the end starts again from the beginning.
     p.pause();
-    expect(p.play()).toBe(true);
+    expect(p.play()).toEqual([]);
     expect(p.due().map((e) => e.data)).toEqual(["a"]);
+  });
+
+  it("the slider spans the recording's whole length while pages load; a seek past them loads up to there", async () => {
+    const c = clock();
+    const p = new Playback(c.now);
+    p.recordedLength = 100;
+    const pages = [[o(0, "a"), o(10, "b")], [o(50, "c")], [o(90, "d"), o(100, "e")]];
+    let page = 0;
+    const more = async () => {
+      page += 1;
+      p.add(pages[page] ?? [], page >= pages.length - 1);
+    };
+    p.add(pages[0]!, false);
+    expect(p.length()).toBe(100);
+    expect(p.lengthKnown()).toBe(true);
+    p.play();
+    c.advance(10_000);
+    expect(p.due().map((e) => e.data)).toEqual(["a", "b"]);
+    expect(p.sliderValue()).toBe(100); // 10 s of 100, not the end of the first page
+    expect(p.sliderSeconds(950)).toBe(95);
+    expect(await loadUntil(p, 95, more)).toBe(true);
+    expect(page).toBe(2);
+    expect(p.seekTo(95).map((e) => e.data)).toEqual(["a", "b", "c", "d"]);
+    expect(p.length()).toBe(100);
+    // Unknown in the list (or the line cut by skip idle): what is loaded, growing.
+    const q = new Playback(c.now);
+    q.add(pages[0]!, false);
+    expect([q.length(), q.lengthKnown()]).toEqual([10, false]);
+    q.recordedLength = 100;
+    q.setSkipIdle(true);
+    expect([q.length(), q.lengthKnown()]).toEqual([2, false]);
+  });
+
+  it("a seek past the pages stops at a page that brings nothing, and gives way to a newer one", async () => {
+    const c = clock();
+    const p = new Playback(c.now);
+    p.recordedLength = 100;
+    p.add([o(0, "a")], false);
+    let asked = 0;
+    // A file still being written: no more events yet.
+    expect(await loadUntil(p, 50, async () => void (asked += 1))).toBe(true);
+    expect(asked).toBe(1);
+    expect(p.seekTo(50).map((e) => e.data)).toEqual(["a"]);
+    let newer = false;
+    const more = async () => {
+      p.add([o(p.duration() + 10, "x")], false);
+      newer = true;
+    };
+    expect(await loadUntil(p, 90, more, () => !newer)).toBe(false);
+  });
+
+  it("a replay from the start (Play again, a seek) starts at the recording's own size", () => {
+    const c = clock();
+    const p = new Playback(c.now);
+    p.setStartSize(80, 24);
+    p.add([o(0, "a"), { time: 1, code: "r", data: "100x30" }, o(2, "b")], true);
+    expect(p.play()).toBeNull(); // the first play: the terminal has the size already
+    c.advance(2000);
+    expect(p.due().map((e) => e.data)).toEqual(["a", "100x30", "b"]);
+    p.pause();
+    const start = { time: 0, code: "r", data: "80x24" };
+    expect(p.play()).toEqual([start]);
+    expect(p.seekTo(1.5)).toEqual([start, o(0, "a"), { time: 1, code: "r", data: "100x30" }]);
+    expect(p.seekTo(0)).toEqual([start, o(0, "a")]);
+  });
+
+  it("the slider's thumb is the user's while pressed or seeking, not while it merely has the focus", () => {
+    const g = new SliderGrip();
+    expect(g.held).toBe(false);
+    g.grip(); // pressed
+    expect(g.held).toBe(true);
+    g.letGo(); // a click: released, the focus stays on the slider; the thumb follows the play again
+    expect(g.held).toBe(false);
+    // Moved by keys: a change follows at once, its seek loading pages.
+    g.grip();
+    const done = g.seeking();
+    g.letGo();
+    expect(g.held).toBe(true);
+    done();
+    done();
+    expect(g.held).toBe(false);
   });
 
   it("says times, sizes and resizes in words", () => {

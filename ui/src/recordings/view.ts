@@ -9,12 +9,14 @@ import { clear, h, setText } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
 import type { RecordingEntry } from "../ipc/types";
 import { podtermHook } from "../terminal/view";
-import { Playback, SPEEDS, IDLE_CAP_S, clockText, resizeOf, sizeText, type CastEvent } from "./model";
+import { Playback, SLIDER_STEPS, SPEEDS, IDLE_CAP_S, SliderGrip, clockText, loadUntil, resizeOf, sizeText, type CastEvent } from "./model";
 
 type RecordingsBackend = Pick<Backend, "listRecordings" | "readRecording" | "deleteRecording" | "openRecordingsFolder">;
 
 /** The longest the player waits before it looks again (the time display's refresh). */
 const TICK_MS = 200;
+/** What ends a press on the position slider. */
+const GRIP_ENDS = ["pointerup", "pointercancel"] as const;
 
 /** Opens the Recordings dialog (modal; Escape or × closes it). */
 export function openRecordings(backend: RecordingsBackend): HTMLDialogElement {
@@ -141,8 +143,13 @@ class Player {
   private readonly playback = new Playback();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private next: number | null = 0;
-  private loading = false;
+  /** The page on its way, if one is: a seek waits for it rather than asking twice. */
+  private loading: Promise<void> | null = null;
   private disposed = false;
+  private readonly grip = new SliderGrip();
+  private readonly letGo = () => this.grip.letGo();
+  /** The latest seek asked for (an earlier one still loading its pages gives way to it). */
+  private seekSerial = 0;
   private readonly toggle: HTMLButtonElement;
   private readonly time: HTMLElement;
   private readonly seek: HTMLInputElement;
@@ -163,8 +170,18 @@ class Player {
       this.playback.setSkipIdle(skip.checked);
       this.schedule();
     });
-    this.seek = h("input", { type: "range", class: "player-seek", min: "0", max: "1000", value: "0", "aria-label": "Position" });
-    this.seek.addEventListener("change", () => this.seekTo((Number(this.seek.value) / 1000) * this.playback.duration()));
+    this.playback.recordedLength = entry.duration;
+    this.seek = h("input", { type: "range", class: "player-seek", min: "0", max: String(SLIDER_STEPS), value: "0", "aria-label": "Position" });
+    // The thumb is the user's from a press or a move until let go; not while the slider merely
+    // keeps the focus after a click.
+    this.seek.addEventListener("pointerdown", () => this.grip.grip());
+    this.seek.addEventListener("input", () => this.grip.grip());
+    // Released anywhere: a drag may end off the slider.
+    for (const end of GRIP_ENDS) document.addEventListener(end, this.letGo);
+    this.seek.addEventListener("change", () => {
+      this.grip.letGo();
+      void this.seekTo(this.playback.sliderSeconds(Number(this.seek.value)));
+    });
     this.time = h("span", { class: "player-time" }, "0:00 / 0:00");
     parent.append(
       h(
@@ -203,14 +220,23 @@ class Player {
     });
   }
 
-  /** The next page of events, if there is one and none is on its way. */
-  private async more(): Promise<void> {
-    if (this.loading || this.next === null) return;
-    this.loading = true;
+  /** The next page of events, if there is one (the one on its way, when one is). */
+  private more(): Promise<void> {
+    if (this.next === null) return Promise.resolve();
+    this.loading ??= this.load(this.next);
+    return this.loading;
+  }
+
+  private async load(offset: number): Promise<void> {
     try {
-      const page = await this.backend.readRecording(this.entry.id, this.next);
+      const page = await this.backend.readRecording(this.entry.id, offset);
       if (this.disposed) return;
-      if (this.next === 0) this.term.resize(Math.min(page.width, 500), Math.min(page.height, 200));
+      if (offset === 0) {
+        const cols = Math.min(page.width, 500);
+        const rows = Math.min(page.height, 200);
+        this.playback.setStartSize(cols, rows);
+        this.term.resize(cols, rows);
+      }
       this.next = page.next;
       this.playback.add(page.events, page.next === null);
     } catch (err) {
@@ -218,7 +244,7 @@ class Player {
       this.next = null;
       this.playback.add([], true);
     } finally {
-      this.loading = false;
+      this.loading = null;
     }
     this.schedule();
   }
@@ -254,26 +280,44 @@ class Player {
     const p = this.playback;
     const ended = p.ended();
     setText(this.toggle, p.playing ? "Pause" : ended ? "Play again" : "Play");
-    setText(this.time, `${clockText(p.position())} / ${clockText(p.duration())}${p.complete ? "" : "…"}`);
-    if (document.activeElement !== this.seek) this.seek.value = String(p.duration() > 0 ? Math.round((p.position() / p.duration()) * 1000) : 0);
+    setText(this.time, `${clockText(p.position())} / ${clockText(p.length())}${p.lengthKnown() ? "" : "…"}`);
+    if (!this.grip.held) this.seek.value = String(p.sliderValue());
     this.time.parentElement?.parentElement?.setAttribute("data-state", p.playing ? "playing" : ended ? "ended" : "paused");
   }
 
   private toggled(): void {
     if (this.playback.playing) this.playback.pause();
-    else if (this.playback.play()) this.term.reset();
+    else {
+      const again = this.playback.play();
+      if (again) this.replay(again);
+    }
     this.schedule();
   }
 
-  private seekTo(seconds: number): void {
+  /** A cleared terminal given `events` (a replay from the start: they begin with its size). */
+  private replay(events: CastEvent[]): void {
     this.term.reset();
-    this.write(this.playback.seekTo(seconds));
+    this.write(events);
+  }
+
+  private async seekTo(seconds: number): Promise<void> {
+    const serial = ++this.seekSerial;
+    const done = this.grip.seeking();
+    try {
+      // Past the pages loaded (the slider spans the whole recording): the pages up to there first.
+      const current = () => !this.disposed && serial === this.seekSerial;
+      if (!(await loadUntil(this.playback, seconds, () => this.more(), current))) return;
+      this.replay(this.playback.seekTo(seconds));
+    } finally {
+      done();
+    }
     this.schedule();
   }
 
   dispose(): void {
     this.disposed = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const end of GRIP_ENDS) document.removeEventListener(end, this.letGo);
     const hook = podtermHook();
     if (hook.player === this.term) {
       delete hook.player;

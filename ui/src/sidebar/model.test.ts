@@ -3,6 +3,7 @@ import { pod } from "./fixtures";
 import { fakeBackend as fakeCommands } from "../ipc/fake";
 import type { PodChange, ProfileSummary, WatchStatus } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
+import { FavouritesModel } from "../favourites/model";
 import { SidebarModel } from "./model";
 import { ALL_NAMESPACES } from "./pods";
 
@@ -377,14 +378,32 @@ describe("SidebarModel", () => {
     await m.saveProfile(input);
     expect(m.profiles.map((p) => p.name)).toEqual(["demo", "staging"]);
     expect(m.profile).toBe("staging");
-    expect(m.namespace).toBe("kube-system");
     expect(m.notice).toBe("Added staging.");
+    // The save resolves once saved; its pods are listed after it.
+    await vi.waitFor(() => expect(m.namespace).toBe("kube-system"));
+    // Another namespace chosen, then an edit of the cluster shown: connected again in it, not
+    // sent back to the cluster's own namespace.
+    await m.selectNamespace("default");
+    const watches = () => f.calls.filter((c) => c.startsWith("watch staging/default")).length;
+    const before = watches();
+    await m.saveProfile({ ...input, original: "staging", token: null, recordSessions: true });
+    await vi.waitFor(() => expect(watches()).toBe(before + 1));
+    expect([m.profile, m.namespace]).toEqual(["staging", "default"]);
     // A rename: the old name is gone, the new one selected.
     expect(await m.profileDetails("staging")).toMatchObject({ name: "staging", hasToken: true });
     await m.saveProfile({ ...input, original: "staging", name: "prod", token: null });
     expect(m.profiles.map((p) => p.name)).toEqual(["demo", "prod"]);
     expect(m.profile).toBe("prod");
     expect(m.notice).toBe("Saved prod.");
+    await vi.waitFor(() => expect(m.namespace).toBe("default"));
+    // Another cluster edited: the one shown stays, in its namespace.
+    await m.saveProfile({ ...input, original: null, name: "other", namespace: "x" });
+    await vi.waitFor(() => expect(m.profile).toBe("other"));
+    await m.selectProfile("prod");
+    await m.selectNamespace("default");
+    await m.saveProfile({ ...input, original: "other", name: "other", namespace: "y", token: null });
+    expect([m.profile, m.namespace]).toEqual(["prod", "default"]);
+    expect(m.profiles.map((p) => p.name)).toEqual(["demo", "prod", "other"]);
     expect(f.calls).toContain("save staging → prod");
     // Bad input: the rejection is the caller's (the form's) to show; nothing changes.
     await expect(m.saveProfile({ ...input, server: "http://x" })).rejects.toBe("the server must be an https:// URL");
@@ -432,6 +451,27 @@ describe("a sidebar for a whole working day", () => {
     await n.importKubeconfig("/nope");
     await n.selectProfile("demo");
     expect(n.error).toMatch(/^Could not import \/nope/);
+  });
+
+  it("a failed star's error is its cluster's: it goes when another is chosen", async () => {
+    const f = fakeBackend({ profiles: [prod, demoProfile] });
+    const favourites = new FavouritesModel(
+      fakeCommands({
+        addFavourite: async () => {
+          throw { kind: "notFound", message: 'pods "web-0" not found', hint: null };
+        },
+      }),
+      { open: () => {} },
+    );
+    const m = new SidebarModel(f.backend, () => {}, favourites);
+    await m.loadProfiles();
+    expect(m.profile).toBe("prod");
+    await m.starPod("web-0");
+    expect(m.error).toBe('Could not favourite web-0: pods "web-0" not found');
+    await m.selectProfile("demo");
+    expect(m.error).toBeNull();
+    m.dispose();
+    favourites.dispose();
   });
 
   it("re-importing the credentials of the profile shown lists its pods again", async () => {

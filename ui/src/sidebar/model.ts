@@ -156,6 +156,8 @@ export class SidebarModel {
     const namespace = pod?.namespace || this.namespace;
     const podName = pod?.name ?? ref;
     if (!favourites || profile === null || namespace === null || namespace === ALL_NAMESPACES || this.starring.has(ref)) return;
+    // Where the star was clicked: its failure is that view's, and goes when another is chosen.
+    const scope = { profile, namespace: this.namespace };
     this.starring.add(ref);
     this.changed();
     try {
@@ -163,7 +165,7 @@ export class SidebarModel {
       this.error = null;
       this.shortNotice(savedNotice(f));
     } catch (err) {
-      this.fail(`Could not favourite ${podName}`, err);
+      this.fail(`Could not favourite ${podName}`, err, scope);
     } finally {
       this.starring.delete(ref);
     }
@@ -218,7 +220,9 @@ export class SidebarModel {
     this.changed();
   }
 
-  async selectProfile(name: string): Promise<void> {
+  /** Shows the profile `name`'s pods: in `keep` when it is still one of its namespaces (or All
+   *  namespaces), else its own namespace. */
+  async selectProfile(name: string, keep: string | null = null): Promise<void> {
     const profile = this.profiles.find((p) => p.name === name);
     if (!profile) return;
     const gen = ++this.generation;
@@ -245,7 +249,8 @@ export class SidebarModel {
     if (gen !== this.generation) return this.staleConnect(gen);
     this.endConnecting();
     this.namespaces = [...namespaces].sort();
-    const ns = pickNamespace(this.namespaces, profile.namespace);
+    const kept = keep !== null && (keep === ALL_NAMESPACES || this.namespaces.includes(keep)) ? keep : null;
+    const ns = kept ?? pickNamespace(this.namespaces, profile.namespace);
     if (ns) await this.selectNamespace(ns);
     else this.changed();
   }
@@ -535,11 +540,19 @@ export class SidebarModel {
   }
 
   /**
-   * Saves a profile typed by hand, then lists the profiles again and selects it. A rejection
-   * (bad input, in words for the user) is left to the caller: the form shows it.
+   * Saves a profile typed by hand, then lists the profiles again: a new one is selected; an
+   * edited one that is shown is connected again with its new settings, in the namespace shown
+   * (its own namespace, when the edit changed that);
+   * another one edited leaves the list as it is. Resolves once saved, not once the pods are
+   * listed (an unreachable cluster would hold the form). A rejection (bad input, in words for
+   * the user) is left to the caller: the form shows it.
    */
   async saveProfile(input: ManualProfile): Promise<ProfileSummary> {
+    const shown = this.profile;
+    // The namespace shown stays, unless the edit gave the cluster another namespace of its own.
+    const before = this.profiles.find((p) => p.name === input.original)?.namespace ?? null;
     const saved = await this.backend.saveProfile(input);
+    const namespace = (saved.namespace ?? null) === before ? this.namespace : null;
     this.error = null;
     this.shortNotice(input.original === null ? `Added ${saved.name}.` : `Saved ${saved.name}.`);
     try {
@@ -549,7 +562,9 @@ export class SidebarModel {
     }
     if (!this.profiles.some((p) => p.name === saved.name)) this.profiles.push(saved);
     this.profilesLoaded = true;
-    await this.selectProfile(saved.name);
+    if (input.original === null) void this.selectProfile(saved.name);
+    else if (input.original === shown) void this.selectProfile(saved.name, namespace);
+    else this.changed();
     return saved;
   }
 

@@ -14,6 +14,7 @@ import {
   fraction,
   progressText,
   TransfersModel,
+  workingDirFill,
 } from "./model";
 
 const target = { profile: "Demo cluster", namespace: "demo", pod: "shell", container: "main", debugImage: null };
@@ -104,6 +105,14 @@ describe("transfers model", () => {
     expect(droppedNames(["/a/x.txt"])).toBe("x.txt");
     expect(droppedNames(["/a/x.txt", "/a/dir/"])).toBe("x.txt and dir");
     expect(droppedNames(["/a/1", "/a/2", "/a/3", "/a/4"])).toBe("1 and 3 more");
+  });
+
+  it("the working directory fills a drop's destination only while the user has not edited it", () => {
+    const prefilled = dropDestination(undefined, null);
+    expect(workingDirFill(prefilled, prefilled, "/home/app")).toBe("/home/app");
+    // Typed `/data` and tabbed to Upload before the container answered: `/data` it is.
+    expect(workingDirFill("/data", prefilled, "/home/app")).toBeNull();
+    expect(workingDirFill("", prefilled, "/home/app")).toBeNull();
   });
 
   it("completes a pod path from its directory's listing", () => {

@@ -167,6 +167,15 @@ export function dropDestination(remembered: string | undefined, workingDir: stri
   return remembered ?? workingDir ?? "/tmp";
 }
 
+/**
+ * The drop bar's destination once the container's working directory arrives: it replaces the
+ * value the bar put there, never what the user typed meanwhile (null: the field stays as it is).
+ * Where the focus is says nothing: a user who typed `/data` and tabbed to Upload meant `/data`.
+ */
+export function workingDirFill(field: string, prefilled: string, workingDir: string): string | null {
+  return field === prefilled ? dropDestination(undefined, workingDir) : null;
+}
+
 /** What Download…'s path field starts with: the directory used last for the pod, to go on typing. */
 export function downloadPathStart(remembered: string | undefined): string {
   if (!remembered) return "";

@@ -3,7 +3,7 @@
 // folder from the native dialog), a strip per tab with its pod's transfers, and the transfers
 // panel (every transfer: name, direction, pod, bytes, rate, state; cancel; sha256 on request).
 // What a transfer is and how it reads is model.ts's; the bytes move in the engine.
-import { clear, h, keyed, setText } from "../dom";
+import { clear, h, keyed, removeKeepingFocus, setText } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
 import type { TransferInfo, TransferTarget } from "../ipc/types";
 import type { MenuItem } from "../menu";
@@ -25,6 +25,7 @@ import {
   progressText,
   stateText,
   TransfersModel,
+  workingDirFill,
 } from "./model";
 import { pageStorage as store } from "../storage";
 
@@ -151,8 +152,11 @@ export class TransfersView {
   }
 
   private closeBar(tabId: number): void {
-    this.bars.get(tabId)?.remove();
+    const bar = this.bars.get(tabId);
     this.bars.delete(tabId);
+    // The focus was in the bar (or fell from its button to the body): the tab's terminal takes
+    // it back, as from a closed search bar. A bar of a tab not shown leaves the focus alone.
+    if (bar) removeKeepingFocus(bar, () => this.workspace.activate(tabId), this.workspace.model.active?.id === tabId);
   }
 
   private showBar(tabId: number, bar: HTMLElement): void {
@@ -218,11 +222,14 @@ export class TransfersView {
     // The container's working directory, unless a directory was used there before.
     if (remembered === undefined) {
       dest.placeholder = "asking the container…";
+      const prefilled = dest.value;
       this.backend.podWorkingDir(target).then(
         (pwd) => {
-          if (document.activeElement !== dest || dest.value === "/tmp") {
-            dest.value = dropDestination(undefined, pwd);
-            dest.select();
+          const filled = workingDirFill(dest.value, prefilled, pwd);
+          if (filled !== null) {
+            dest.value = filled;
+            // Typing replaces it; a field the user left is not taken back.
+            if (document.activeElement === dest) dest.select();
           }
         },
         (err: unknown) => {
