@@ -377,3 +377,100 @@ async fn odd_statuses_exit_1_and_say_what_arrived() {
         );
     }
 }
+
+/// A reply written by hand: `head` (status line and headers, chunked), then 1 MiB chunks of
+/// `fill` until the client stops reading; the bytes of body written go into `sent`.
+fn endless(head: &'static str, fill: u8, sent: Arc<AtomicU64>) -> Reply {
+    Reply::stream(move |mut tcp| async move {
+        use tokio::io::AsyncWriteExt as _;
+        if tcp.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let mut chunk = format!("{:x}\r\n", 1 << 20).into_bytes();
+        chunk.extend(std::iter::repeat_n(fill, 1 << 20));
+        chunk.extend_from_slice(b"\r\n");
+        // At most 2 GiB: a client that never stops ends the test, not the machine.
+        for _ in 0..2048 {
+            if tcp.write_all(&chunk).await.is_err() {
+                return;
+            }
+            sent.fetch_add(1 << 20, Ordering::Relaxed);
+        }
+    })
+}
+
+/// What a server sends is held up to a bound (`podterm_core::bodylimit`): a refusal whose body
+/// never ends is cut at 256 MiB, and the client says the server is not an API server, rather
+/// than holding gigabytes until it is killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_answer_is_cut_at_its_bound() {
+    const HEAD: &str = "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let sent = Arc::new(AtomicU64::new(0));
+    let counted = sent.clone();
+    let server = Hostile::start(move |req: &RequestHead| {
+        if req.method == "GET" && req.pod().is_some() {
+            endless(HEAD, b'x', counted.clone())
+        } else {
+            hostile::default_reply(req)
+        }
+    })
+    .await
+    .expect("server");
+    // A liveness bound, not a speed assertion.
+    let out = client::run(
+        podterm(&server, &["shell", "--", "true"]),
+        None,
+        Duration::from_secs(120),
+    )
+    .await;
+    assert_eq!(out.code, 1, "{}", out.stderr_text());
+    assert!(
+        out.stderr_text().contains("an answer of more than 256 MiB"),
+        "{}",
+        out.stderr_text()
+    );
+    // What it read, and what the sockets' buffers held beside it.
+    let mib = sent.load(Ordering::Relaxed) >> 20;
+    assert!(mib <= 256 + 64, "the server wrote {mib} MiB");
+}
+
+/// A watch's line that never ends (an event without its newline) is cut at 16 MiB: kube reads a
+/// watch line by line with no longest line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_line_without_its_end_is_cut_at_its_bound() {
+    use futures_util::StreamExt as _;
+    const HEAD: &str =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let sent = Arc::new(AtomicU64::new(0));
+    let counted = sent.clone();
+    let server = Hostile::start(move |req: &RequestHead| {
+        if req.query.contains("watch=true") {
+            endless(HEAD, b' ', counted.clone())
+        } else {
+            hostile::default_reply(req)
+        }
+    })
+    .await
+    .expect("server");
+    let config = kube::Config::new(server.url().parse().expect("url"));
+    let client = podterm_core::cluster::build_client(config).expect("client");
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client, "demo");
+    let mut events = pods
+        .watch(&kube::api::WatchParams::default(), "0")
+        .await
+        .expect("a watch")
+        .boxed();
+    let end = tokio::time::timeout(Duration::from_secs(120), events.next())
+        .await
+        .expect("the watch ended within the liveness bound");
+    let Some(Err(e)) = end else {
+        panic!("the watch went on: {end:?}");
+    };
+    let words = podterm_core::cluster::describe(&e);
+    assert!(
+        words.contains("a watch event of more than 16 MiB"),
+        "{words}"
+    );
+    let mib = sent.load(Ordering::Relaxed) >> 20;
+    assert!(mib <= 16 + 64, "the server wrote {mib} MiB");
+}

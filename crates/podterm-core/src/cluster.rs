@@ -285,7 +285,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The client stack over `connector`: TLS to the API server, timeouts, base URI, auth, headers,
 /// each request logged when asked ([`crate::httplog`]), the server's warnings handed on
-/// ([`crate::warnings`]), and a read cut before its answer sent once more ([`crate::resend`]).
+/// ([`crate::warnings`]), a read cut before its answer sent once more ([`crate::resend`]), and
+/// each answer's size bounded ([`crate::bodylimit`]).
 fn client_over<C>(config: kube::Config, connector: C) -> Result<kube::Client, kube::Error>
 where
     C: tower::Service<http::Uri> + Clone + Send + Sync + 'static,
@@ -316,6 +317,7 @@ where
                 Box::new(e)
             },
         )
+        .layer(tower::layer::layer_fn(crate::bodylimit::BodyLimit::new))
         .layer(tower::layer::layer_fn(crate::httplog::HttpLog::new))
         .layer(tower::layer::layer_fn(crate::warnings::ServerWarnings::new))
         .service(crate::resend::ResendOnce::new(client));

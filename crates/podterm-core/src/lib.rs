@@ -56,6 +56,7 @@
 //!   mode, webhooks), handed to the task or the process that asked.
 //! - [`text`]: outside text (servers, plugins, pods) escaped and cut before it is shown.
 
+pub mod bodylimit;
 pub mod browse;
 pub mod cluster;
 pub mod commandsecrets;
