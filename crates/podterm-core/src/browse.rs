@@ -110,8 +110,8 @@ impl PodOwner {
             .iter()
             .find(|r| r.controller == Some(true))
             .map(|r| PodOwner {
-                kind: r.kind.clone(),
-                name: r.name.clone(),
+                kind: name(&r.kind),
+                name: name(&r.name),
             })
     }
 }
@@ -203,13 +203,23 @@ fn declared_ports(pod: &Pod) -> Vec<DeclaredPort> {
 /// A declared port's container or name is cut to this (Kubernetes allows 63 and 15).
 const NAME_LIMIT: usize = 63;
 
+/// The longest name Kubernetes gives an object (a DNS subdomain).
+const OBJECT_NAME_LIMIT: usize = 253;
+
+/// A name from the server as the pod list carries it: escaped and cut ([`OBJECT_NAME_LIMIT`]).
+/// A real API server's names are plain and no longer, so they pass unchanged and stay usable as
+/// names.
+fn name(raw: &str) -> String {
+    crate::text::shown_within(raw, OBJECT_NAME_LIMIT)
+}
+
 impl PodSummary {
     pub fn from_pod(pod: &Pod) -> Self {
         let meta = &pod.metadata;
         let containers: Vec<String> = pod
             .spec
             .as_ref()
-            .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
+            .map(|s| s.containers.iter().map(|c| name(&c.name)).collect())
             .unwrap_or_default();
         let statuses = pod
             .status
@@ -223,20 +233,21 @@ impl PodSummary {
             && meta.deletion_timestamp.is_none()
             && !containers.is_empty()
             && ready == containers.len();
-        let reason =
-            (!all_ready && !crate::pods::is_ready(pod)).then(|| crate::pods::not_ready_reason(pod));
+        // The statuses' words: the server's, escaped and cut as every text of it shown.
+        let reason = (!all_ready && !crate::pods::is_ready(pod))
+            .then(|| crate::text::shown(&crate::pods::not_ready_reason(pod)));
         let restarts = statuses
             .iter()
             .map(|s| u32::try_from(s.restart_count).unwrap_or(0))
             .fold(0u32, u32::saturating_add);
         PodSummary {
-            name: meta.name.clone().unwrap_or_default(),
-            namespace: meta.namespace.clone().unwrap_or_default(),
+            name: name(meta.name.as_deref().unwrap_or_default()),
+            namespace: name(meta.namespace.as_deref().unwrap_or_default()),
             phase: pod
                 .status
                 .as_ref()
-                .and_then(|s| s.phase.clone())
-                .unwrap_or_else(|| "Unknown".into()),
+                .and_then(|s| s.phase.as_deref())
+                .map_or_else(|| "Unknown".into(), name),
             ready: format!("{ready}/{}", containers.len()),
             restarts,
             created_at: meta
@@ -245,19 +256,23 @@ impl PodSummary {
                 .map(|t| t.0.to_string())
                 .unwrap_or_default(),
             default_container: crate::pods::choose_container(pod, None)
-                .map(|(c, _)| c)
+                .map(|(c, _)| name(&c))
                 .unwrap_or_default(),
             containers,
             ephemeral_containers: pod
                 .spec
                 .as_ref()
                 .and_then(|s| s.ephemeral_containers.as_ref())
-                .map(|l| l.iter().map(|c| c.name.clone()).collect())
+                .map(|l| l.iter().map(|c| name(&c.name)).collect())
                 .unwrap_or_default(),
             terminating: meta.deletion_timestamp.is_some(),
             owner: PodOwner::of(pod),
             reason,
-            node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+            node: pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_deref())
+                .map(name),
             ips: pod_ips(pod),
             ports: declared_ports(pod),
         }
@@ -274,11 +289,11 @@ fn pod_ips(pod: &Pod) -> Vec<String> {
         .as_deref()
         .unwrap_or_default()
         .iter()
-        .map(|ip| ip.ip.clone())
+        .map(|ip| name(&ip.ip))
         .filter(|ip| !ip.is_empty())
         .collect();
     if ips.is_empty() {
-        status.pod_ip.iter().cloned().collect()
+        status.pod_ip.iter().map(|ip| name(ip)).collect()
     } else {
         ips
     }
@@ -682,6 +697,38 @@ mod tests {
             "spec": { "containers": [{ "name": "app", "ports": many }] },
         })));
         assert_eq!(crowded.ports.len(), MAX_PORTS);
+        // A hostile server's names and words: escaped (no control character or bidi override
+        // reaches the page) and cut; a real server's pass unchanged.
+        let hostile = PodSummary::from_pod(&pod(serde_json::json!({
+            "metadata": { "name": "x\u{1b}]0;pwned\u{7}\u{202e}gnp", "namespace": "n".repeat(5000) },
+            "spec": { "containers": [{ "name": "c\u{1b}[2J" }], "nodeName": "node\u{202e}" },
+            "status": { "phase": "Pending", "containerStatuses": [{ "name": "c\u{1b}[2J", "ready": false, "restartCount": 0, "image": "i", "imageID": "", "state": { "waiting": { "reason": "ErrImagePull\u{1b}[31m" } } }] },
+        })));
+        let texts = [&hostile.name, &hostile.namespace, &hostile.containers[0]]
+            .into_iter()
+            .chain(hostile.node.as_ref())
+            .chain(hostile.reason.as_ref());
+        for t in texts {
+            assert!(
+                !t.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{t:?}"
+            );
+        }
+        assert!(
+            hostile
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains("\\x1b[31m")),
+            "{:?}",
+            hostile.reason
+        );
+        assert!(
+            hostile.name.starts_with("x\\x1b]0;pwned"),
+            "{}",
+            hostile.name
+        );
+        assert!(hostile.namespace.len() < 400, "{}", hostile.namespace.len());
+        assert_eq!(hostile.containers, ["c\\x1b[2J"]);
         // Only the single podIP (an older API server): that one.
         let single = PodSummary::from_pod(&pod(serde_json::json!({
             "metadata": { "name": "s" }, "status": { "podIP": "10.9.9.9" },
