@@ -770,3 +770,80 @@ async fn a_followed_workload_picks_up_the_pods_of_a_rollout() {
         );
     }
 }
+
+/// `--max-log-requests` bounds a follow all along, not only at its start: a pod that comes when
+/// as many logs are followed is not followed, with a warning naming it; a deleted pod makes room
+/// for the next. (A server that keeps adding pods cannot make podterm hold a stream for each.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_keeps_to_max_log_requests_as_pods_come() {
+    let c = cluster::demo().await;
+    let capped = |name: &str| {
+        let mut p = script_pod(name, &format!("echo {name} here; exec sleep 300"));
+        p.labels = [("app".to_string(), "capped".to_string())].into();
+        p
+    };
+    c.apply_pod(capped("capped-a"));
+    until(&c, &["logs", "capped-a"], |s| s == "capped-a here\n").await;
+    let home = tempfile::tempdir().expect("home");
+    let mut child = spawn_podterm(
+        &c,
+        home.path(),
+        &["logs", "-f", "-l", "app=capped", "--max-log-requests", "1"],
+    );
+    let (out, _o) = collect(child.stdout.take().expect("stdout"));
+    let (err, _e) = collect(child.stderr.take().expect("stderr"));
+    let text = |b: &Collected| {
+        String::from_utf8_lossy(&b.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    };
+    let wait = |what: &'static str, b: Collected, want: String| async move {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let t =
+                String::from_utf8_lossy(&b.lock().unwrap_or_else(|p| p.into_inner())).into_owned();
+            if t.contains(&want) {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "{what}: never {want:?} in {t:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    wait(
+        "stdout",
+        out.clone(),
+        "[pod/capped-a/main] capped-a here\n".into(),
+    )
+    .await;
+    // A second pod while one is followed: said, not followed.
+    c.apply_pod(capped("capped-b"));
+    wait(
+        "stderr",
+        err.clone(),
+        "warning: [pod/capped-b/main]: not followed: 1 logs are followed at once already, the most one follow takes (--max-log-requests)".into(),
+    )
+    .await;
+    // The first goes: the next pod is followed (the new one, or the one not followed, if an
+    // event of it comes first).
+    assert!(c.delete_pod("demo", "capped-a"));
+    c.apply_pod(capped("capped-c"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !["capped-b", "capped-c"]
+        .iter()
+        .any(|p| text(&out).contains(&format!("[pod/{p}/main] {p} here\n")))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no pod followed after one went: {}",
+            text(&out)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    // Said once, though the pod's later events come too.
+    assert_eq!(
+        text(&err).matches("[pod/capped-b/main]").count(),
+        1,
+        "{}",
+        text(&err)
+    );
+}

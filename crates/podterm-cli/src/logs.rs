@@ -335,12 +335,17 @@ async fn follow_workload(
         container: a.container.clone(),
         all_containers: a.all_containers,
         opts,
+        max_streams: a.max_log_requests,
     };
     let out: Output = Arc::new(tokio::sync::Mutex::new(Box::new(tokio::io::stdout())));
     let reader_gone = Arc::new(tokio::sync::Notify::new());
     let gone = reader_gone.clone();
     let on_error = move |s: &LogSource, e: LogsError| match e {
         LogsError::Write(e) if e.kind() == std::io::ErrorKind::BrokenPipe => gone.notify_one(),
+        e @ LogsError::Capped { .. } => eprintln!(
+            "warning: {}: {e} (--max-log-requests)",
+            podterm_core::text::shown(s.kubectl_prefix().trim_end()),
+        ),
         e => eprintln!(
             "error: {}: {}",
             podterm_core::text::shown(s.kubectl_prefix().trim_end()),

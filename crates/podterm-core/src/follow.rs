@@ -10,7 +10,7 @@ use futures_util::StreamExt as _;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
 use kube::api::Api;
 use kube::runtime::watcher;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// How long the watch waits before it tries again after a break (once it has listed the pods).
@@ -38,7 +38,16 @@ pub struct Workload {
     /// For the pods there at the start (`--tail`, `--since` …). Pods that come later, and the
     /// later runs of a restarted container, are read from their beginning.
     pub opts: LogOptions,
+    /// The most containers followed at once (`--max-log-requests`): a pod's container beyond it
+    /// is not followed and `on_error` says so ([`LogsError::Capped`]), however many pods a
+    /// rollout (or a server) brings. A deleted pod's make room; a container's next run is the
+    /// same one.
+    pub max_streams: usize,
 }
+
+/// The most containers a Logs view of a workload follows at once (a rollout of a large
+/// Deployment, briefly twice its replicas, fits).
+pub const VIEW_MAX_STREAMS: usize = 64;
 
 /// The containers of `pod` to follow, as `-c`, `--all-containers` or the default choose them.
 fn containers(w: &Workload, pod: &Pod) -> Vec<String> {
@@ -93,8 +102,10 @@ pub async fn workload(
 ) -> Result<(), FollowError> {
     let api: Api<Pod> = Api::namespaced(client.clone(), &w.namespace);
     let config = watcher::Config::default().labels(&w.selector);
-    // (pod uid, container, run) already followed.
-    let mut followed: HashSet<(String, String, i32)> = HashSet::new();
+    // (pod uid, container) followed, and the latest run followed.
+    let mut followed: HashMap<(String, String), i32> = HashMap::new();
+    // Those not followed for `max_streams`, said once.
+    let mut capped: HashSet<(String, String)> = HashSet::new();
     let mut listed = false;
     let mut streams = tokio::task::JoinSet::new();
     let mut events = watcher(api, config).boxed();
@@ -117,14 +128,20 @@ pub async fn workload(
             Ok(watcher::Event::Init) => continue,
             Ok(watcher::Event::Delete(p)) => {
                 let uid = p.metadata.uid.clone().unwrap_or_default();
-                followed.retain(|(u, _, _)| *u != uid);
+                followed.retain(|(u, _), _| *u != uid);
+                capped.retain(|(u, _)| *u != uid);
                 continue;
             }
             Err(e) => {
                 if !listed {
                     return Err(FollowError::Pods(e.into()));
                 }
-                tracing::debug!("the pod watch of {} broke ({e}); resuming", w.selector);
+                // In Podterm's words: kube's may hold a credential plugin's secrets.
+                tracing::debug!(
+                    "the pod watch of {} broke ({}); resuming",
+                    w.selector,
+                    crate::cluster::describe(&e)
+                );
                 tokio::time::sleep(REWATCH).await;
                 continue;
             }
@@ -137,12 +154,29 @@ pub async fn workload(
             let Some(run) = started_run(&pod, &container) else {
                 continue;
             };
-            let first_run = !followed
-                .iter()
-                .any(|(u, c, _)| *u == uid && *c == container);
-            if !followed.insert((uid.clone(), container.clone(), run)) {
+            let key = (uid.clone(), container.clone());
+            let first_run = match followed.get(&key) {
+                None => true,
+                // A run followed already (or an older one, in an event that came late).
+                Some(r) if *r >= run => continue,
+                Some(_) => false,
+            };
+            if first_run && followed.len() >= w.max_streams {
+                // Said once; followed at a later event of it when another pod made room.
+                if !capped.insert(key) {
+                    continue;
+                }
+                let source = LogSource {
+                    namespace: w.namespace.clone(),
+                    pod: name.clone(),
+                    container,
+                    prefix: None,
+                };
+                on_error(&source, LogsError::Capped { max: w.max_streams });
                 continue;
             }
+            capped.remove(&key);
+            followed.insert(key, run);
             // Pods there at the start take the options; a new pod or a new run starts at
             // its beginning.
             let opts = if later || !first_run {

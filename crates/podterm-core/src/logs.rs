@@ -49,6 +49,10 @@ pub enum LogsError {
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("cannot write the log: {0}")]
     Write(#[source] std::io::Error),
+    /// A workload's follow has `max` logs followed already: this one is not (see
+    /// `follow::Workload::max_streams`).
+    #[error("not followed: {max} logs are followed at once already, the most one follow takes")]
+    Capped { max: usize },
 }
 
 /// Where to start and what to show, as `kubectl logs`' flags.

@@ -122,6 +122,7 @@ pub async fn run(
                         on_resume,
                         ..LogOptions::default()
                     },
+                    max_streams: follow::VIEW_MAX_STREAMS,
                 };
                 let client = cluster.client.clone();
                 // A pod's log that fails is said in the output, where its lines would be.
