@@ -1152,3 +1152,42 @@ async fn a_broken_download_without_tar_resumes_from_the_byte_reached() {
         no_parts_under(&down);
     }
 }
+
+/// A hostile container's `tar` declaring a 4 GiB long name, then sending bytes without end:
+/// the copy is refused at that header (never held in memory) and the pod's `tar` is stopped
+/// there, not read to an end that never comes; nothing lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_long_name_is_refused_and_its_tar_stopped() {
+    let c = cluster::demo().await;
+    let podterm = bin::podterm();
+    let work = tempfile::tempdir().expect("tmp");
+    let tools = work.path().join("endless-bin");
+    std::fs::create_dir_all(&tools).expect("mkdir");
+    let source = work.path().join("source");
+    std::fs::create_dir_all(&source).expect("mkdir");
+    let head = work.path().join("head.bin");
+    std::fs::write(&head, header(b"././@LongLink", b'L', 4 << 30, b"")).expect("head");
+    write_executable(
+        &tools.join("tar"),
+        &format!("#!/bin/sh\ncat '{}'\nexec cat /dev/zero\n", s(&head)),
+    )
+    .expect("tar");
+    c.apply_pod(pod("endless", &format!("{}:/usr/bin:/bin", s(&tools))));
+    let dest = work.path().join("dest");
+    // The run's own limit is a liveness bound: before, the copy read the pod's tar forever.
+    let out = run(
+        &podterm,
+        &c,
+        &["cp", &remote_in("endless", &source), s(&dest)],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "the pod's tar stream is corrupt: a tar header's long name of 4294967296 bytes"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!dest.exists(), "something landed");
+}

@@ -926,8 +926,25 @@ pub async fn download_with(
     let (tx, rx) = mpsc::channel::<Feed>(16);
     let reader = unpack::FeedReader::new(rx);
     let (to, counter) = (dest.to_path_buf(), meter.clone());
-    let unpacker =
-        tokio::task::spawn_blocking(move || unpack::unpack(reader, &prefix, &to, &hint, &counter));
+    // The pod's tar is stopped when the user cancels, or when the unpacker refuses the stream
+    // (a bad name, a corrupt header): not read to its end, which may never come.
+    let stop = Cancel::default();
+    let (user, stopped) = (cancel.clone(), stop.clone());
+    let forward = tokio::spawn(async move {
+        user.cancelled().await;
+        stopped.cancel();
+    });
+    let refusing = stop.clone();
+    let unpacker = tokio::task::spawn_blocking(move || {
+        let r = unpack::unpack(reader, &prefix, &to, &hint, &counter);
+        if r.is_err() {
+            refusing.cancel();
+        }
+        r
+    });
+    let asked = cancel.clone();
+    let user_cancelled = move || asked.is_cancelled();
+    let cancel = &stop;
     let mut report = Report::default();
     let mut offset: u64 = 0;
     let mut tries: i32 = 0;
@@ -980,6 +997,7 @@ pub async fn download_with(
     };
     match pumped {
         Ok(()) => {
+            forward.abort();
             let _ = tx.send(Feed::End).await;
             drop(tx);
             let done = unpacker.await.map_err(|_| TransferError::Cancelled)??;
@@ -992,11 +1010,16 @@ pub async fn download_with(
             // The unpacker sees the stream stop and removes the file it was writing.
             drop(tx);
             let unpacked = unpacker.await;
-            // Its own refusal explains why the stream was cut short.
-            if let Ok(Err(refused @ TransferError::Refused { .. })) = unpacked {
-                return Err(refused);
+            forward.abort();
+            // Its own refusal explains why the stream was cut short; so does its failure when
+            // it stopped the stream (not the user).
+            match unpacked {
+                Ok(Err(refused @ TransferError::Refused { .. })) => Err(refused),
+                Ok(Err(failed)) if matches!(e, TransferError::Cancelled) && !user_cancelled() => {
+                    Err(failed)
+                }
+                _ => Err(e),
             }
-            Err(e)
         }
     }
 }

@@ -255,7 +255,13 @@ impl<'a> Landing<'a> {
     /// directory, where both names are. `false` when it cannot be (no staging directory, a
     /// filesystem without hard links): the caller copies.
     fn link(&mut self, to: &Path, from: &Path) -> Result<bool, TransferError> {
-        if !self.staged || self.lone_file(to) || self.lone_file(from) {
+        if to == from {
+            // A name linked to itself: there already.
+            return Ok(true);
+        }
+        // Merged into a directory that is there, each name keeps its existing file's mode
+        // (`merge_into`): linked names would share one, so they are copies there.
+        if !self.staged || self.merge || self.lone_file(to) || self.lone_file(from) {
             return Ok(false);
         }
         let (real_from, real) = (self.real(from)?, self.real(to)?);
@@ -416,7 +422,7 @@ impl<R: Read> Read for Counted<'_, R> {
 
 /// What hard links copied where the filesystem cannot make them may write beyond the files'
 /// bytes the stream brought ([`Refusal::LinkCopies`]).
-pub const LINK_COPY_SLACK: u64 = 64 << 20;
+pub const LINK_COPY_SLACK: u64 = 1 << 30;
 
 /// Unpacks the stream under `dest`. `src` is the remote source as typed (for kubectl's symlink
 /// warning), `prefix` what every name starts with ([`super::paths::download_prefix`]); the
@@ -427,6 +433,18 @@ pub fn unpack(
     dest: &Path,
     exec_hint: &str,
     meter: &Meter,
+) -> Result<Unpacked, TransferError> {
+    unpack_within(reader, prefix, dest, exec_hint, meter, LINK_COPY_SLACK)
+}
+
+/// [`unpack`], hard links copied at most `link_slack` beyond the bytes the stream brought.
+fn unpack_within(
+    reader: impl Read,
+    prefix: &str,
+    dest: &Path,
+    exec_hint: &str,
+    meter: &Meter,
+    link_slack: u64,
 ) -> Result<Unpacked, TransferError> {
     let mut done = Unpacked::default();
     let mut written: HashSet<PathBuf> = HashSet::new();
@@ -496,7 +514,7 @@ pub fn unpack(
                     let mut src = landing.open(&from)?;
                     let len = src.metadata().map_or(0, |m| m.len());
                     link_copied = link_copied.saturating_add(len);
-                    if link_copied > received.saturating_add(LINK_COPY_SLACK) {
+                    if link_copied > received.saturating_add(link_slack) {
                         return Err(refuse(&name, Refusal::LinkCopies(link_copied - received)));
                     }
                     landing.file(&to, &mut src)?;
@@ -684,32 +702,29 @@ mod tests {
 
     /// A hard link lands as one, as in the pod (GNU tar makes them so): a thousand links to a
     /// file take no more room than the file. The copy they used to be made a few bytes of
-    /// stream write a gigabyte a link.
+    /// stream write a gigabyte a link. A name linked to itself is left as it is.
     #[test]
     fn hard_links_land_as_hard_links() {
         use std::os::unix::fs::MetadataExt as _;
         let work = tempfile::tempdir().expect("tmp");
         let names: Vec<String> = (0..1000).map(|i| format!("l{i}")).collect();
-        let links: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut links: Vec<&str> = names.iter().map(String::as_str).collect();
+        links.push("f");
         let data = vec![5u8; 1 << 20];
-        for dest in [work.path().join("new"), work.path().join("there")] {
-            if dest.ends_with("there") {
-                std::fs::create_dir(&dest).expect("mkdir");
-            }
-            let done = unpack(
-                &linked("src/", "f", &data, &links)[..],
-                "src",
-                &dest,
-                "hint",
-                &Meter::default(),
-            )
-            .expect("unpacked");
-            assert_eq!(done.files, 1001);
-            let f = std::fs::metadata(dest.join("f")).expect("f");
-            assert_eq!(f.nlink(), 1001, "{}", dest.display());
-            let l = std::fs::metadata(dest.join("l999")).expect("link");
-            assert_eq!((l.ino(), l.len()), (f.ino(), 1 << 20));
-        }
+        let dest = work.path().join("new");
+        let done = unpack(
+            &linked("src/", "f", &data, &links)[..],
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect("unpacked");
+        assert_eq!(done.files, 1002);
+        let f = std::fs::metadata(dest.join("f")).expect("f");
+        assert_eq!(f.nlink(), 1001);
+        let l = std::fs::metadata(dest.join("l999")).expect("link");
+        assert_eq!((l.ino(), l.len()), (f.ino(), 1 << 20));
         // A name given again as a file is made anew: its link's other names keep their bytes.
         let dest = work.path().join("again");
         let mut s = linked("src/", "f", b"first", &["g"]);
@@ -721,35 +736,61 @@ mod tests {
         assert_eq!(std::fs::read(dest.join("g")).expect("g"), b"second");
     }
 
-    /// Where a hard link cannot be made (copied onto an existing file: no staging directory),
-    /// it is copied, and links that would copy more than the stream brought, and some, are
-    /// refused.
+    /// Into a directory that is there, each name keeps its existing file's mode: linked names
+    /// would share one (a private file made world-readable by its link's mode), so there they
+    /// are copies.
+    #[test]
+    fn hard_links_merged_into_existing_files_keep_each_file_s_mode() {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        let work = tempfile::tempdir().expect("tmp");
+        let dest = work.path().join("there");
+        std::fs::create_dir(&dest).expect("mkdir");
+        for (name, mode) in [("f", 0o600), ("g", 0o755)] {
+            std::fs::write(dest.join(name), b"old").expect("write");
+            std::fs::set_permissions(dest.join(name), std::fs::Permissions::from_mode(mode))
+                .expect("chmod");
+        }
+        unpack(
+            &linked("src/", "f", b"new", &["g"])[..],
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect("merged");
+        let mode = |n: &str| std::fs::metadata(dest.join(n)).expect("stat").mode() & 0o777;
+        assert_eq!((mode("f"), mode("g")), (0o600, 0o755));
+        assert_eq!(std::fs::read(dest.join("g")).expect("g"), b"new");
+    }
+
+    /// Where a hard link cannot be made it is copied, and links that would copy more than the
+    /// stream brought, and some, are refused.
     #[test]
     fn hard_links_copied_instead_are_bounded() {
         let work = tempfile::tempdir().expect("tmp");
-        let dest = work.path().join("file");
-        std::fs::write(&dest, b"old").expect("write");
-        let data = vec![1u8; 4 << 20];
-        // The file, and links to itself: each copy rewrites it (4 MiB).
-        let few: Vec<&str> = vec![""; 3];
-        unpack(
-            &linked("src", "", &data, &few)[..],
-            "src",
-            &dest,
-            "hint",
-            &Meter::default(),
-        )
-        .expect("a few copies");
-        assert_eq!(std::fs::read(&dest).expect("dest").len(), 4 << 20);
-        let many: Vec<&str> = vec![""; 40];
-        let e = unpack(
-            &linked("src", "", &data, &many)[..],
-            "src",
-            &dest,
-            "hint",
-            &Meter::default(),
-        )
-        .expect_err("too many copies");
+        let data = vec![1u8; 1 << 20];
+        let few: Vec<String> = (0..3).map(|i| format!("l{i}")).collect();
+        let few: Vec<&str> = few.iter().map(String::as_str).collect();
+        let many: Vec<String> = (0..40).map(|i| format!("l{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        // Into a directory that is there: copies (see above), within 4 MiB beyond the stream.
+        let within = |links: &[&str], dest: &Path| {
+            std::fs::create_dir_all(dest).expect("mkdir");
+            unpack_within(
+                &linked("src/", "f", &data, links)[..],
+                "src",
+                dest,
+                "hint",
+                &Meter::default(),
+                4 << 20,
+            )
+        };
+        within(&few, &work.path().join("a")).expect("a few copies");
+        assert_eq!(
+            std::fs::read(work.path().join("a/l2")).expect("l2").len(),
+            1 << 20
+        );
+        let e = within(&many, &work.path().join("b")).expect_err("too many copies");
         assert!(
             matches!(
                 e,
