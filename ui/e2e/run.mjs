@@ -2631,6 +2631,31 @@ async function shellTabForFiles(size, step) {
   return { pane, centre };
 }
 
+test("a copy whose tab was closed stays in reach: the transfers button, its row and Cancel", async () => {
+  // Slow enough to outlive its tab.
+  const { pane, centre } = await shellTabForFiles(512 * 1024 * 1024, 64 * 1024);
+  await page.evaluate(({ x, y }) => window.__podtermMock.dropFiles(["/home/you/big.iso"], x, y), centre);
+  await page.waitForSelector(`${pane} .upload-bar`, { timeout: WAIT_MS });
+  // The container's working directory: the directory remembered for the pod stays the one the
+  // next test finds there.
+  await page.fill(`${pane} .transfer-dest`, "/home/app");
+  await page.click(`${pane} .upload-bar .transfer-go`);
+  await waitText(".transfers-button", "⇅ 1");
+  const [up] = await page.evaluate(() => window.__podtermMock.transfers());
+  await closeAllTabs();
+  // No tab: the strip stays for the running copy's button.
+  assert(await page.isVisible(".transfers-button"), "the transfers button went with the last tab");
+  await page.click(".transfers-button");
+  const row = `.transfers-panel .transfer-row[data-transfer-id="${up.id}"]`;
+  await page.click(`${row} .transfer-stop`);
+  await page.waitForSelector(`${row}[data-state="cancelled"]`, { timeout: WAIT_MS });
+  await screenshot("files-no-tab-panel");
+  // Nothing running and the panel closed: the strip goes with its last use.
+  await page.click(".transfers-panel .transfers-clear");
+  await page.click(".transfers-panel .transfers-close");
+  await page.waitForSelector(".tab-strip", { state: "hidden", timeout: WAIT_MS });
+});
+
 test("files: a drop on a tab uploads into its pod, Download… copies out, the transfers panel lists them", async () => {
   // The window's native drop, as the app sends it (paths and where): the tab under it gets the
   // bar, its destination the container's working directory.

@@ -1517,6 +1517,16 @@ export class Workspace {
     }, 2000);
   }
 
+  /** Whether the tab strip stays with no tab open: it also holds the transfers' button, reached
+   *  while a copy runs or its panel is open (transfers/view.ts). */
+  private stripKept = false;
+
+  keepStrip(kept: boolean): void {
+    if (this.stripKept === kept) return;
+    this.stripKept = kept;
+    this.render();
+  }
+
   private render(): void {
     const tabs = this.model.list();
     const active = this.model.active;
@@ -1526,7 +1536,7 @@ export class Workspace {
     const labels = tabLabels(bar);
     const scrollLeft = this.tabBar.scrollLeft;
     clear(this.tabBar);
-    this.tabStrip.hidden = tabs.length === 0;
+    this.tabStrip.hidden = tabs.length === 0 && !this.stripKept;
     if (tabs.length === 0) this.overflowMenu.hidden = true;
     bar.forEach((t, i) => {
       const label = labels[i]!;

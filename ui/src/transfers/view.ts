@@ -404,6 +404,8 @@ export class TransfersView {
     setText(this.button, running > 0 ? `⇅ ${running}` : "⇅");
     this.button.classList.toggle("busy", running > 0);
     this.button.title = running > 0 ? `File transfers: ${running} running` : "File transfers";
+    // Its tab closed, a running copy keeps its button (and Cancel) in reach.
+    this.workspace.keepStrip(running > 0 || !this.panel.hidden);
   }
 
   /** Each terminal tab's strip: its pod's transfers (running, and finished until dismissed). */
@@ -516,6 +518,7 @@ export class TransfersView {
     const show = open ?? this.panel.hidden;
     this.panel.hidden = !show;
     if (show) this.renderPanel();
+    this.renderButton();
   }
 
   private panelNotice(text: string): void {
