@@ -801,7 +801,12 @@ async fn a_kubeconfig_s_control_characters_are_shown_escaped() {
     )
     .expect("kubeconfig");
     let kc = kc.to_string_lossy().into_owned();
-    let out = podterm(config.path(), &["profile", "import", "--kubeconfig", &kc], &[]).await;
+    let out = podterm(
+        config.path(),
+        &["profile", "import", "--kubeconfig", &kc],
+        &[],
+    )
+    .await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("imported crafted"), "{}", out.stdout);
     let show = podterm(config.path(), &["profile", "show", "crafted"], &[]).await;

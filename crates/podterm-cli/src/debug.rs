@@ -707,8 +707,7 @@ async fn attach_to(
             } => {}
             Attached { ephemeral, .. } => {
                 // Names the server gave: escaped, as every line quoting one.
-                let (pod_name, name, namespace) =
-                    (shown(pod_name), shown(name), shown(&namespace));
+                let (pod_name, name, namespace) = (shown(pod_name), shown(name), shown(&namespace));
                 if ephemeral {
                     println!("Session ended, the ephemeral container will not be restarted but may be reattached using 'podterm attach {pod_name} -c {name} -n {namespace} -i -t' if it is still running");
                 } else {
