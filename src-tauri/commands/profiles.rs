@@ -21,8 +21,9 @@ pub fn profile_details(ctx: &Ctx<'_>, name: String) -> Result<ProfileDetails> {
     ctx.profiles.details(&name)
 }
 
+/// Saves a profile typed by hand; a rename takes its favourites and forwards along.
 pub async fn save_profile(ctx: &Ctx<'_>, input: ManualProfile) -> Result<ProfileSummary> {
-    ctx.profiles.save(input).await
+    crate::state::save_profile(&ctx.profiles, &ctx.forwards, input).await
 }
 
 pub async fn delete_profile(ctx: &Ctx<'_>, name: String) -> Result<()> {

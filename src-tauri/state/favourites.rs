@@ -88,6 +88,12 @@ pub fn rename(profiles: &Profiles, name: &str, new_name: &str) -> Result<()> {
     Ok(store(profiles)?.rename(name, new_name.trim())?)
 }
 
+/// A cluster renamed: its favourites follow it.
+pub fn rename_profile(profiles: &Profiles, old: &str, new: &str) -> Result<()> {
+    store(profiles)?.rename_profile(old, new)?;
+    Ok(())
+}
+
 pub fn delete(profiles: &Profiles, name: &str) -> Result<()> {
     store(profiles)?.remove(name)?;
     Ok(())

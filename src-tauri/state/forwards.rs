@@ -153,6 +153,41 @@ impl Forwards {
         }
     }
 
+    /// A cluster renamed (profile `old` is now `new`): its forwards, running or kept for the
+    /// next start, are listed and saved under the new name; each changed row goes to the
+    /// listener.
+    pub fn rename_profile(&self, old: &str, new: &str) {
+        if old == new {
+            return;
+        }
+        {
+            let mut inner = lock(&self.inner);
+            let ids: Vec<u32> = inner
+                .items
+                .iter()
+                .filter(|(_, i)| i.info.profile == old)
+                .map(|(id, _)| *id)
+                .collect();
+            for id in ids {
+                let Some(item) = inner.change(id, |info| info.profile = new.to_string()) else {
+                    continue;
+                };
+                if let Some(k) = item.keep.as_mut() {
+                    k.profile = new.to_string();
+                }
+                let info = item.info.clone();
+                inner.tell(info);
+            }
+            for p in lock(&self.in_flight)
+                .iter_mut()
+                .filter(|p| p.profile == old)
+            {
+                p.profile = new.to_string();
+            }
+        }
+        self.persist();
+    }
+
     /// Turns keeping the forwards for the next start on (saved now) or off (the file emptied).
     pub fn set_keeping(&self, on: bool) {
         self.keeping.store(on, Ordering::SeqCst);

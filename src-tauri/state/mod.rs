@@ -28,6 +28,26 @@ pub use watches::Watches;
 
 use std::sync::{Mutex, MutexGuard};
 
+/// Saves a profile typed by hand ([`Profiles::save`]). A rename takes the cluster's favourites
+/// and port forwards along, which name it (the page renames its open tabs' cluster itself).
+pub async fn save_profile(
+    profiles: &Profiles,
+    forwards: &Forwards,
+    input: crate::ipc::ManualProfile,
+) -> crate::error::Result<crate::ipc::ProfileSummary> {
+    let original = input.original.clone();
+    let saved = profiles.save(input).await?;
+    if let Some(old) = original.filter(|o| *o != saved.name) {
+        // The profile is saved: a favourites file that cannot be written is said in the log,
+        // not as a failed save.
+        if let Err(e) = favourites::rename_profile(profiles, &old, &saved.name) {
+            tracing::warn!("the favourites of {old} could not follow its new name: {e}");
+        }
+        forwards.rename_profile(&old, &saved.name);
+    }
+    Ok(saved)
+}
+
 /// A lock that survives a panic elsewhere (the data is plain maps of handles).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())

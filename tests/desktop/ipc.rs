@@ -4541,3 +4541,77 @@ async fn the_api_servers_warnings_reach_the_tab_before_it_connects_or_fails() {
     let end = failed.end(&f.app).await;
     assert!(matches!(&end, SessionState::Lost { .. }), "{end:?}");
 }
+
+/// A cluster renamed in its edit form takes its favourites and its port forwards along: they
+/// name it, and would otherwise say "no profile" at their next use. Another cluster's stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renaming_a_cluster_takes_its_favourites_and_forwards_along() {
+    use podterm_desktop_lib::ipc::ForwardRequest;
+    use podterm_desktop_lib::state::{save_profile, Forwards};
+    use podterm_test_support::portforward::{echo_pod, free_port, listening};
+    let f = app().await;
+    let app = &f.app;
+    app.demo_profile().await.expect("demo");
+    let forwards = Forwards::new();
+    save_profile(
+        &app.profiles,
+        &forwards,
+        demo_by_hand(app, None, "staging", true).await,
+    )
+    .await
+    .expect("save");
+    let client = demo_client(app).await;
+    let port = free_port();
+    create_pod(
+        &client,
+        &echo_pod("demo", "fwd-rename", port, serde_json::json!({})),
+    )
+    .await;
+    listening(port, true).await;
+    let mine = app
+        .add_favourite("staging", "demo", "shell", None)
+        .await
+        .expect("favourite");
+    let other = app
+        .add_favourite(DEMO_NAME, "demo", "shell", None)
+        .await
+        .expect("the Demo's favourite");
+    let started = forwards
+        .start(
+            &app.profiles,
+            ForwardRequest {
+                profile: "staging".into(),
+                namespace: "demo".into(),
+                pod: "fwd-rename".into(),
+                remote: port.to_string(),
+                local: None,
+                service: None,
+            },
+        )
+        .await
+        .expect("forward");
+    save_profile(
+        &app.profiles,
+        &forwards,
+        demo_by_hand(app, Some("staging"), "prod", false).await,
+    )
+    .await
+    .expect("rename");
+    let favs = app.list_favourites().expect("favourites");
+    let of = |name: &str| {
+        favs.iter()
+            .find(|x| x.name == name)
+            .map(|x| x.profile.clone())
+    };
+    assert_eq!(of(&mine.name).as_deref(), Some("prod"), "{favs:?}");
+    assert_eq!(of(&other.name).as_deref(), Some(DEMO_NAME), "{favs:?}");
+    // It opens under the new name.
+    let resolved = favourites::resolve(&app.profiles, &mine.name)
+        .await
+        .expect("the renamed cluster's favourite resolves");
+    assert_eq!(resolved.profile, "prod");
+    let listed = forwards.list();
+    let row = listed.iter().find(|x| x.id == started.id).expect("listed");
+    assert_eq!(row.profile, "prod");
+    forwards.stop_all();
+}

@@ -1547,6 +1547,12 @@ test("editing a cluster: the form is filled, the token unchanged; rename and nam
       JSON.stringify({ name: "staging", server: "https://10.0.0.1:6443", namespace: "", insecure: true, token: "", placeholder: "unchanged" }),
     `form values ${JSON.stringify(values)}`,
   );
+  // A favourite of the cluster: it follows the rename (it names its cluster).
+  await page.evaluate(() => {
+    const all = window.__podtermMock.favourites();
+    if (!all[0]) throw new Error("no favourite to copy");
+    window.__podtermMock.setFavourites([...all, { ...all[0], name: "staging-api", profile: "staging" }]);
+  });
   await page.fill('.profile-form input[name="name"]', "prod");
   await page.fill('.profile-form input[name="namespace"]', "kube-system");
   await page.uncheck('.profile-form input[name="insecure"]');
@@ -1556,6 +1562,14 @@ test("editing a cluster: the form is filled, the token unchanged; rename and nam
   await page.waitForSelector("dialog.profile-form", { state: "detached", timeout: WAIT_MS });
   await page.waitForSelector('.profile.selected[data-profile="prod"]', { timeout: WAIT_MS });
   assert(!(await page.$('.profile[data-profile="staging"]')), "the old name is still listed");
+  const moved = await page.evaluate(() => window.__podtermMock.favourites().find((f) => f.name === "staging-api"));
+  assert(moved?.profile === "prod", `the favourite's cluster: ${JSON.stringify(moved)}`);
+  // Gone again, and the page told so (as when another Podterm writes the file).
+  await page.evaluate(() => {
+    window.__podtermMock.setFavourites(window.__podtermMock.favourites().filter((f) => f.name !== "staging-api"));
+    window.__podtermMock.requestFavouritesChanged();
+  });
+  await page.waitForSelector('.favourite[data-favourite="staging-api"]', { state: "detached", timeout: WAIT_MS });
   await page.waitForFunction(() => document.querySelector(".ns-select")?.value === "kube-system", null, { timeout: WAIT_MS });
   assert(!(await page.$('.profile[data-profile="prod"] .profile-insecure')), "still marked insecure");
   // Whom it acts as, beside its credentials, and in its tooltip.

@@ -45,6 +45,7 @@ async function start(): Promise<void> {
   const model = new SidebarModel(backend, (target) => workspace?.open(target), favourites, {
     podDeleted: (profile, namespace, pod) => workspace?.podGone(profile, namespace, pod),
     pickerOpened: () => workspace?.expectTab(),
+    profileRenamed: (old, name) => workspace?.renameProfile(old, name),
   });
   const forwards = new ForwardsView(backend);
   const openLogs = (pod: string) => {

@@ -21,6 +21,8 @@ export interface SidebarHooks {
   podDeleted?(profile: string, namespace: string, pod: string): void;
   /** A pod's picker opened: a tab is likely to open next. */
   pickerOpened?(): void;
+  /** A cluster was renamed in its edit form (the engine moved its favourites and forwards). */
+  profileRenamed?(old: string, name: string): void;
 }
 
 const LAST_PROFILE_KEY = "podterm.profile";
@@ -562,6 +564,11 @@ export class SidebarModel {
     }
     if (!this.profiles.some((p) => p.name === saved.name)) this.profiles.push(saved);
     this.profilesLoaded = true;
+    if (input.original !== null && input.original !== saved.name) {
+      // Its favourites follow it (the engine renamed them); its tabs too.
+      void this.favourites?.load();
+      this.hooks.profileRenamed?.(input.original, saved.name);
+    }
     if (input.original === null) void this.selectProfile(saved.name);
     else if (input.original === shown) void this.selectProfile(saved.name, namespace);
     else this.changed();

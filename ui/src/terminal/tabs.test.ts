@@ -300,6 +300,18 @@ describe("a working day of tabs", () => {
     expect(m.takeClosed()).toBeNull();
   });
 
+  it("a renamed cluster's tabs, and those closed to reopen, follow its new name", () => {
+    const { m } = model();
+    const a = m.open({ ...at("a"), profile: "staging" });
+    const b = m.open({ ...at("b"), profile: "other" });
+    const c = m.open({ ...at("c"), profile: "staging" });
+    m.close(c.id);
+    expect(m.renameProfile("staging", "prod")).toBe(1);
+    expect([m.get(a.id)?.target.profile, m.get(b.id)?.target.profile]).toEqual(["prod", "other"]);
+    expect(m.takeClosed()?.target.profile).toBe("prod");
+    expect(m.renameProfile("nothing", "else")).toBe(0);
+  });
+
   it("a container without a shell ends failed with one clear reason, not lost with the runtime's words", () => {
     const { m } = model();
     const tab = m.open(at("a"));

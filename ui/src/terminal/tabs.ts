@@ -448,6 +448,20 @@ export class TabModel {
    * one already lost for a reason the engine could not name says the pod was deleted. Returns
    * the session ids to close.
    */
+  /** A cluster renamed (`old` is now `name`): its tabs reconnect, and are saved, under the
+   *  new name. Returns how many tabs follow it. */
+  renameProfile(old: string, name: string): number {
+    let n = 0;
+    for (const t of this.tabs) {
+      if (t.target.profile !== old || old === name) continue;
+      t.target = { ...t.target, profile: name };
+      n++;
+    }
+    for (const c of this.closed) if (c.target.profile === old && old !== name) c.target = { ...c.target, profile: name };
+    if (n > 0) this.changed();
+    return n;
+  }
+
   podGone(profile: string, namespace: string, pod: string): number[] {
     const ids: number[] = [];
     let changed = false;

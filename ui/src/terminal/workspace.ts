@@ -1339,6 +1339,11 @@ export class Workspace {
    * The pod list saw a pod deleted: its tabs end now (their sessions closed), saying so, rather
    * than look connected until the stream notices.
    */
+  /** A cluster renamed in its edit form: its tabs follow it (their Reconnect, the tabs kept). */
+  renameProfile(old: string, name: string): void {
+    if (this.model.renameProfile(old, name) > 0) this.render();
+  }
+
   podGone(profile: string, namespace: string, pod: string): void {
     // Tabs ended before (some may only get a better reason now) are not ended again.
     const before = new Set(this.model.list().filter((t) => isEnded(t.status)).map((t) => t.id));

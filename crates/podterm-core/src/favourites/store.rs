@@ -97,6 +97,22 @@ impl FavouriteStore {
         })
     }
 
+    /// A cluster renamed (its profile `old` is now `new`): its favourites follow it. Returns
+    /// how many did.
+    pub fn rename_profile(&self, old: &str, new: &str) -> Result<usize, FavouriteError> {
+        if old == new {
+            return Ok(0);
+        }
+        self.update(|all| {
+            let mut n = 0;
+            for f in all.iter_mut().filter(|f| f.profile == old) {
+                f.profile = new.to_string();
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
+
     /// Removes the favourite called `name` and returns it.
     pub fn remove(&self, name: &str) -> Result<Favourite, FavouriteError> {
         self.update(|all| {

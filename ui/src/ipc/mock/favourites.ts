@@ -30,6 +30,11 @@ export class MockFavourites {
     this.favourites = list.map(copyFavourite);
   }
 
+  /** A cluster renamed: its favourites follow it (as the engine's `save_profile` does). */
+  renameProfile(old: string, name: string): void {
+    for (const f of this.favourites) if (f.profile === old) f.profile = name;
+  }
+
   private require(name: string): FavouriteSummary {
     const f = this.favourites.find((x) => x.name === name);
     if (!f) {

@@ -377,6 +377,17 @@ export class MockForwards {
     this.persist();
   }
 
+  /** A cluster renamed: its forwards, listed and kept, follow it (as the engine's). */
+  renameProfile(old: string, name: string): void {
+    for (const f of this.items.values()) {
+      if (f.profile !== old) continue;
+      f.profile = name;
+      this.changed(f);
+    }
+    for (const k of this.keep.values()) if (k.profile === old) k.profile = name;
+    this.persist();
+  }
+
   private changed(f: ForwardInfo): void {
     f.revision += 1;
     this.sink?.({ ...f });

@@ -402,7 +402,13 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     async saveProfile(input) {
       await tick(20);
-      return profiles.save(input);
+      const saved = profiles.save(input);
+      // A rename takes the cluster's favourites and forwards along, as the engine's does.
+      if (input.original !== null && input.original !== saved.name) {
+        favourites.renameProfile(input.original, saved.name);
+        forwards.renameProfile(input.original, saved.name);
+      }
+      return saved;
     },
     async pickKubeconfig() {
       await tick();
