@@ -43,6 +43,36 @@ async fn read_until(s: &mut Session, got: &mut Vec<u8>, want: &[u8]) {
     }
 }
 
+/// A client for `c` through the exec plugin `plugin` (its arguments and environment).
+async fn through_plugin(
+    c: &TestCluster,
+    name: &str,
+    plugin: &Path,
+    args: Vec<String>,
+    env: Vec<podterm_core::profiles::ExecEnv>,
+) -> podterm_core::cluster::Cluster {
+    let profile = Profile {
+        ca: Some(Ca::Pem(c.ca_pem().to_string())),
+        namespace: Some("demo".into()),
+        ..Profile::new(
+            name,
+            c.url(),
+            Auth::ExecPlugin {
+                api_version: Some("client.authentication.k8s.io/v1".into()),
+                command: plugin.display().to_string(),
+                args,
+                env,
+                install_hint: None,
+                provide_cluster_info: false,
+                interactive_mode: Some("Never".into()),
+            },
+        )
+    };
+    connect_profile(&profile, &Vault::memory(), None)
+        .await
+        .expect("a client through the plugin")
+}
+
 fn calls(dir: &Path) -> usize {
     std::fs::read_to_string(dir.join("calls"))
         .map(|s| s.lines().count())
@@ -68,27 +98,7 @@ async fn a_session_outlives_its_token_and_the_next_request_renews_through_the_pl
     .expect("plugin");
     let c = TestCluster::start(Options::demo()).await.expect("cluster");
     assert!(c.set_token("demo-admin", Some("first-token-1")));
-    let profile = Profile {
-        ca: Some(Ca::Pem(c.ca_pem().to_string())),
-        namespace: Some("demo".into()),
-        ..Profile::new(
-            "expiring",
-            c.url(),
-            Auth::ExecPlugin {
-                api_version: Some("client.authentication.k8s.io/v1".into()),
-                command: plugin.display().to_string(),
-                args: vec![],
-                env: vec![],
-                install_hint: None,
-                provide_cluster_info: false,
-                interactive_mode: Some("Never".into()),
-            },
-        )
-    };
-    let vault = Vault::memory();
-    let cluster = connect_profile(&profile, &vault, None)
-        .await
-        .expect("a client through the plugin");
+    let cluster = through_plugin(&c, "expiring", &plugin, vec![], vec![]).await;
 
     let mut open = Session::start(&cluster.client, &spec(&["cat"]), Tuning::default())
         .await
@@ -157,33 +167,21 @@ async fn a_plugin_failing_at_a_refresh_says_why_without_its_secrets() {
     .expect("plugin");
     let c = TestCluster::start(Options::demo()).await.expect("cluster");
     assert!(c.set_token("demo-admin", Some(TOKEN)));
-    let profile = Profile {
-        ca: Some(Ca::Pem(c.ca_pem().to_string())),
-        namespace: Some("demo".into()),
-        ..Profile::new(
-            "failing",
-            c.url(),
-            Auth::ExecPlugin {
-                api_version: Some("client.authentication.k8s.io/v1".into()),
-                command: plugin.display().to_string(),
-                // The token is the plugin's second argument: a secret in its arguments, as
-                // kubelogin's --client-secret is.
-                args: vec![ARG_SECRET.into(), TOKEN.into()],
-                env: vec![podterm_core::profiles::ExecEnv {
-                    name: "SECRET_ENV".into(),
-                    value: Some(ENV_SECRET.into()),
-                    secret_field: None,
-                }],
-                install_hint: None,
-                provide_cluster_info: false,
-                interactive_mode: Some("Never".into()),
-            },
-        )
-    };
-    let vault = Vault::memory();
-    let cluster = connect_profile(&profile, &vault, None)
-        .await
-        .expect("a client through the plugin");
+    // The token is the plugin's second argument: a secret in its arguments, as kubelogin's
+    // --client-secret is.
+    let env = vec![podterm_core::profiles::ExecEnv {
+        name: "SECRET_ENV".into(),
+        value: Some(ENV_SECRET.into()),
+        secret_field: None,
+    }];
+    let cluster = through_plugin(
+        &c,
+        "failing",
+        &plugin,
+        vec![ARG_SECRET.into(), TOKEN.into()],
+        env,
+    )
+    .await;
     let shell = PodTarget::parse("shell").expect("target");
     pods::resolve(&cluster.client, "demo", &shell)
         .await
@@ -196,14 +194,20 @@ async fn a_plugin_failing_at_a_refresh_says_why_without_its_secrets() {
         }
     };
     // The token expires (it is valid for 3 s, and kube asks again within 60 s of the end) and
-    // the plugin now fails.
-    std::fs::write(d.join("mode"), "fail").expect("mode file");
-    let e = pods::resolve(&cluster.client, "demo", &shell)
-        .await
-        .expect_err("the plugin failed");
-    let words = e.to_string();
-    check(&words);
-    check(&format!("{e:?}"));
+    // the plugin now fails, then answers with what does not parse: the next request's error,
+    // its words and its Debug form free of every secret.
+    let refresh_in = |mode: &'static str| {
+        std::fs::write(d.join("mode"), mode).expect("mode file");
+        async {
+            let e = pods::resolve(&cluster.client, "demo", &shell)
+                .await
+                .expect_err("the plugin's token is refused");
+            check(&e.to_string());
+            check(&format!("{e:?}"));
+            e
+        }
+    };
+    let e = refresh_in("fail").await;
     assert!(
         matches!(
             e,
@@ -211,18 +215,12 @@ async fn a_plugin_failing_at_a_refresh_says_why_without_its_secrets() {
         ),
         "not the plugin's failure: {e:?}"
     );
+    let words = e.to_string();
     assert!(
         words.contains("the SSO session has expired") && words.contains("exit status: 3"),
         "{words}"
     );
-
-    std::fs::write(d.join("mode"), "garbled").expect("mode file");
-    let e = pods::resolve(&cluster.client, "demo", &shell)
-        .await
-        .expect_err("the plugin's output does not parse");
-    let words = e.to_string();
-    check(&words);
-    check(&format!("{e:?}"));
+    let e = refresh_in("garbled").await;
     assert!(
         matches!(
             e,
@@ -230,5 +228,5 @@ async fn a_plugin_failing_at_a_refresh_says_why_without_its_secrets() {
         ),
         "not the plugin's output: {e:?}"
     );
-    assert!(words.contains("line 1"), "{words}");
+    assert!(e.to_string().contains("line 1"), "{e}");
 }
