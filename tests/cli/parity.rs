@@ -3691,6 +3691,54 @@ async fn port_forward_and_exec_to_a_service_like_kubectl() {
     assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
 }
 
+/// A forward whose stdout reader has gone (`podterm port-forward … | head -1`, a script that
+/// read the "Forwarding from" line and closed its end) goes on forwarding: its "Handling
+/// connection" lines cannot be written, which panicked the accept loop and closed the port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_goes_on_when_its_stdout_reader_goes() {
+    use podterm_test_support::portforward::{echo_pod, free_port, greet};
+    use tokio::io::AsyncBufReadExt as _;
+    let c = cluster::demo().await;
+    let port = free_port();
+    create_listening(
+        &c,
+        echo_pod("demo", "pf-head", port, serde_json::json!({})),
+        port,
+    )
+    .await;
+    let home = tempfile::tempdir().expect("home");
+    let spec = format!(":{port}");
+    let mut child = client::spawn(
+        &podterm(),
+        c.kubeconfig(),
+        home.path(),
+        &["port-forward", "-n", "demo", "pf-head", spec.as_str()],
+    );
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("a first line within 60 s")
+        .expect("read")
+        .expect("a line");
+    let local: u16 = first
+        .split_once("127.0.0.1:")
+        .and_then(|(_, r)| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no local port in {first:?}"));
+    // As `head -1` does once it has its line.
+    drop(lines);
+    for _ in 0..3 {
+        let (hello, _s) = greet(local).await;
+        assert_eq!(hello, "hello from pf-head");
+    }
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "the forward ended"
+    );
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_forward_goes_on_where_kubectl_stops() {
     use podterm_test_support::portforward::{

@@ -146,14 +146,14 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
             Ok(ls) => {
                 for l in ls {
                     if let Ok(addr) = l.local_addr() {
-                        println!("Forwarding from {addr} -> {remote}");
+                        say(format_args!("Forwarding from {addr} -> {remote}"));
                     }
                     listening.push((i, l));
                 }
             }
             Err(e) => {
                 let local = spec.local_for(remote);
-                eprintln!("Unable to listen on port {local}: {e}");
+                warn(format_args!("Unable to listen on port {local}: {e}"));
                 failed.push(format!("{local}:{remote}"));
             }
         }
@@ -338,7 +338,7 @@ async fn accept(f: Arc<Forward>, spec: usize, listener: TcpListener) {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             continue;
         };
-        println!("Handling connection for {local}");
+        say(format_args!("Handling connection for {local}"));
         let f = f.clone();
         tokio::spawn(async move {
             let (pod, uid, remote) = f.now(spec);
@@ -361,10 +361,10 @@ async fn accept(f: Arc<Forward>, spec: usize, listener: TcpListener) {
                 Err((remote, e)) => Err((remote, e)),
             };
             if let Err((remote, e)) = result {
-                eprintln!(
+                warn(format_args!(
                     "error: forwarding {local} -> {remote}: {}",
                     text::message(&e.to_string())
-                );
+                ));
             }
         });
     }
@@ -447,12 +447,12 @@ impl Forward {
         let remote = remotes.get(spec).copied()?;
         if let Ok(mut c) = self.current.lock() {
             if c.pod == pod {
-                eprintln!(
+                warn(format_args!(
                     "Forwarding to pod {} of {} now: {}",
                     text::shown(&name),
                     self.target,
                     text::shown(&why)
-                );
+                ));
                 c.pod = name.clone();
                 c.uid = next_uid;
                 c.remotes = remotes;
@@ -460,6 +460,20 @@ impl Forward {
         }
         Some((name, remote))
     }
+}
+
+/// A line on stdout. A stdout that cannot be written (its reader gone: `| head -1`, a script
+/// that read the first line) is no reason to stop forwarding: `println!` panicked there, which
+/// closed the port in the accept loop and left the process waiting for Ctrl-C.
+fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// A line on stderr, as [`say`].
+fn warn(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 #[cfg(test)]
