@@ -28,11 +28,13 @@ pub use watches::Watches;
 
 use std::sync::{Mutex, MutexGuard};
 
-/// Saves a profile typed by hand ([`Profiles::save`]). A rename takes the cluster's favourites
-/// and port forwards along, which name it (the page renames its open tabs' cluster itself).
+/// Saves a profile typed by hand ([`Profiles::save`]). A rename takes the cluster's favourites,
+/// port forwards and pod copies along, which name it (the page renames its open tabs' cluster
+/// itself).
 pub async fn save_profile(
     profiles: &Profiles,
     forwards: &Forwards,
+    sessions: &Sessions,
     input: crate::ipc::ManualProfile,
 ) -> crate::error::Result<crate::ipc::ProfileSummary> {
     let original = input.original.clone();
@@ -44,6 +46,7 @@ pub async fn save_profile(
             tracing::warn!("the favourites of {old} could not follow its new name: {e}");
         }
         forwards.rename_profile(&old, &saved.name);
+        sessions.rename_profile(&old, &saved.name);
     }
     Ok(saved)
 }

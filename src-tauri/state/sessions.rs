@@ -440,6 +440,25 @@ impl Sessions {
         Ok(())
     }
 
+    /// A cluster renamed (`old` is now `new`): the copies made in it, held and those a run
+    /// before left, are deleted through the new name (the old one names no profile now).
+    pub fn rename_profile(&self, old: &str, new: &str) {
+        if old == new {
+            return;
+        }
+        let mut held = lock(&self.copies);
+        for list in [&mut *held, &mut *lock(&self.left)] {
+            for c in list.iter_mut().filter(|c| c.profile == old) {
+                c.profile = new.to_string();
+            }
+        }
+        if let Some(dir) = &self.ledger {
+            if let Err(e) = madecopies::rename_profile(dir, old, new) {
+                tracing::warn!("the pod copies of {old} could not follow its new name: {e}");
+            }
+        }
+    }
+
     /// Deletes every copy still held (the app exits with their tabs open), all at once,
     /// waiting `COPIES_AT_EXIT` at most; one that cannot be deleted stays in the cluster.
     pub fn delete_copies(&self, profiles: &Profiles) {

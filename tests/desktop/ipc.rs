@@ -4556,6 +4556,7 @@ async fn renaming_a_cluster_takes_its_favourites_and_forwards_along() {
     save_profile(
         &app.profiles,
         &forwards,
+        &app.sessions,
         demo_by_hand(app, None, "staging", true).await,
     )
     .await
@@ -4593,6 +4594,7 @@ async fn renaming_a_cluster_takes_its_favourites_and_forwards_along() {
     save_profile(
         &app.profiles,
         &forwards,
+        &app.sessions,
         demo_by_hand(app, Some("staging"), "prod", false).await,
     )
     .await

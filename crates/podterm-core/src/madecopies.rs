@@ -94,6 +94,17 @@ pub fn remove_all(dir: &Path, copies: &[MadeCopy]) -> Result<(), StoreError> {
     })
 }
 
+/// A cluster renamed (`old` is now `new`): the copies made in it are listed under the new name,
+/// so they are deleted (and offered) through it.
+pub fn rename_profile(dir: &Path, old: &str, new: &str) -> Result<(), StoreError> {
+    file(dir).update(|doc| {
+        for c in doc.copies.iter_mut().filter(|c| c.profile == old) {
+            c.profile = new.to_string();
+        }
+        Ok::<(), StoreError>(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +116,28 @@ mod tests {
             name: name.into(),
             of: "crashy".into(),
         }
+    }
+
+    #[test]
+    fn a_renamed_cluster_s_copies_follow_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        add(dir.path(), &copy("crashy-debug-aaaaa")).expect("add");
+        let other = MadeCopy {
+            profile: "dev".into(),
+            ..copy("crashy-debug-bbbbb")
+        };
+        add(dir.path(), &other).expect("add");
+        rename_profile(dir.path(), "ops", "operations").expect("rename");
+        assert_eq!(
+            load(dir.path()).expect("load"),
+            vec![
+                MadeCopy {
+                    profile: "operations".into(),
+                    ..copy("crashy-debug-aaaaa")
+                },
+                other
+            ]
+        );
     }
 
     #[test]
