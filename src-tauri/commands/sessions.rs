@@ -11,6 +11,14 @@ use crate::state::Sessions;
 use bytes::Bytes;
 use tauri::ipc::Channel;
 
+/// Whether a session goes to the tray's "Recent": a plain shell only. A debug tab asks first;
+/// a copy's or a node's shell runs in a pod of ours made for it (its entry would exec into the
+/// crashing original, or into `node/NAME`, which is no pod), as the page's own Recent leaves
+/// them out.
+fn goes_to_recent(t: &podterm_core::terminal::TerminalRequest) -> bool {
+    t.debug.is_none() && t.copy.is_none()
+}
+
 /// Output goes out as raw bytes (an `ArrayBuffer` in the webview).
 pub fn open_session(
     ctx: &Ctx<'_>,
@@ -18,8 +26,7 @@ pub fn open_session(
     on_output: Channel<Raw>,
     on_state: Channel<SessionState>,
 ) -> Result<u32> {
-    // The tray's "Recent" (a debug tab is not a place to go back to in one click: it asks first).
-    if req.terminal.debug.is_none() {
+    if goes_to_recent(&req.terminal) {
         ctx.desktop.opened(RecentSession {
             profile: req.profile.clone(),
             namespace: req.terminal.namespace.clone(),
@@ -137,4 +144,37 @@ pub fn ack(ctx: &Ctx<'_>, id: u32, bytes: u32, draw_us: u32) -> Result<()> {
 pub fn close_session(ctx: &Ctx<'_>, id: u32) -> Result<()> {
     ctx.sessions.close(id);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::goes_to_recent;
+    use podterm_core::terminal::{CopyRequest, DebugRequest, TerminalRequest};
+
+    #[test]
+    fn only_a_plain_shell_goes_to_recent() {
+        let plain: TerminalRequest = serde_json::from_value(serde_json::json!({
+            "namespace": "demo", "pod": "shell", "container": "main", "command": null,
+            "cols": 80, "rows": 24,
+        }))
+        .expect("request");
+        assert!(goes_to_recent(&plain));
+        let node = TerminalRequest {
+            pod: "node/testnode".into(),
+            copy: Some(CopyRequest {
+                name: "node-debugger-testnode".into(),
+                image: Some("busybox:1.36".into()),
+            }),
+            ..plain.clone()
+        };
+        assert!(!goes_to_recent(&node));
+        let debug = TerminalRequest {
+            debug: Some(DebugRequest {
+                image: "busybox:1.36".into(),
+                name: String::new(),
+            }),
+            ..plain
+        };
+        assert!(!goes_to_recent(&debug));
+    }
 }
