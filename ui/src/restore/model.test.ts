@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { debugTabAgain, reopenOf, tabsToSave } from "./model";
+import { debugTabAgain, reopenOf, restoredOwners, tabsToSave } from "./model";
 import type { SessionTarget } from "../terminal/tabs";
 
 const at = (pod: string, extra: Partial<SessionTarget> = {}): SessionTarget => ({ profile: "prod", namespace: "web", pod, container: "app", command: null, ...extra });
@@ -21,6 +21,32 @@ describe("tabs that survive a restart", () => {
       active: 1,
     });
     expect(tabsToSave([], null, () => null)).toEqual({ tabs: [], active: null });
+  });
+
+  it("a reopened tab keeps its saved owner for the next save, where it reopened (a pod the sidebar need not list)", () => {
+    const rs = { kind: "ReplicaSet", name: "web-5c" };
+    const saved = tabsToSave(
+      [
+        { id: 1, target: at("web-1"), favourite: null },
+        { id: 2, target: at("db-0"), favourite: null },
+      ],
+      0,
+      (t) => (t.pod === "web-1" ? rs : null),
+    ).tabs;
+    // web-1 was replaced by a rollout: the tab reopens in web-2, which its owner follows.
+    const restored = [
+      { tab: { ...saved[0]!, pod: "web-2" }, movedFrom: "web-1", gone: false },
+      { tab: saved[1]!, movedFrom: null, gone: false },
+    ];
+    const opened = restored.map((r) => reopenOf(r).target);
+    expect(restoredOwners(restored, opened)).toEqual([[opened[0], rs]]);
+    // Saved again with only those owners (the sidebar listing neither pod): the owner stays.
+    const again = tabsToSave(
+      opened.map((target, i) => ({ id: i, target, favourite: null })),
+      0,
+      (t) => restoredOwners(restored, opened).find(([o]) => o.pod === t.pod)?.[1] ?? null,
+    ).tabs;
+    expect(again.map((t) => [t.pod, t.owner])).toEqual([["web-2", rs], ["db-0", null]]);
   });
 
   it("saves what each tab shows: a Logs view (of its pod or its workload), a debug container's terminal, an ephemeral container", () => {

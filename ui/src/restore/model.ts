@@ -47,6 +47,20 @@ export function tabsToSave(
 }
 
 /** How a restored tab reopens. */
+/**
+ * The owners the last run saved, by where each tab reopens (`opened[i]` is tab `i`'s target):
+ * kept for the next save, so a tab whose pod the sidebar does not list (another cluster or
+ * namespace) still follows its workload after the next restart.
+ */
+export function restoredOwners(tabs: readonly RestoredTab[], opened: readonly SessionTarget[]): [SessionTarget, PodOwner][] {
+  const out: [SessionTarget, PodOwner][] = [];
+  tabs.forEach((r, i) => {
+    const at = opened[i];
+    if (r.tab.owner && at) out.push([at, r.tab.owner]);
+  });
+  return out;
+}
+
 export function reopenOf(r: RestoredTab): Reopen {
   const t = r.tab;
   return {

@@ -7,7 +7,7 @@ import { errorMessage, type Backend } from "../ipc";
 import type { PodOwner } from "../ipc/types";
 import type { SidebarModel } from "../sidebar/model";
 import type { Workspace } from "../terminal/workspace";
-import { debugTabAgain, reopenOf, tabsToSave } from "./model";
+import { debugTabAgain, reopenOf, restoredOwners, tabsToSave } from "./model";
 
 /** How long after a change the tabs are saved (a burst of changes saves once). */
 const SAVE_DELAY_MS = 300;
@@ -54,6 +54,8 @@ export function keepTabsAcrossRestarts(
             : Promise.resolve(a.target),
         ),
       );
+      // What each tab followed stays known, listed in the sidebar or not.
+      for (const [t, owner] of restoredOwners(last.tabs, agains.map((a, i) => targets[i] ?? a.target))) owners.set(ownerKey(t), owner);
       const opened: number[] = [];
       for (const [i, again] of agains.entries()) {
         const tab =
