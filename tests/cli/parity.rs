@@ -939,6 +939,22 @@ async fn pod_running_timeout_waits_for_a_ready_pod() {
          not ready)"
     );
     let _ = child.kill().await;
+    // port-forward takes it too, as kubectl's does (a failing readiness probe is what one
+    // forwards a port to look into).
+    {
+        use podterm_test_support::portforward::Forward;
+        let args = ["port-forward", "deploy/web", ":8080"];
+        let mut f = Forward::start(&podterm(), c.kubeconfig(), home.path(), &args).await;
+        let note = f
+            .wait_stderr("No Ready pod for deployment/web", Duration::from_secs(30))
+            .await;
+        assert_eq!(
+            note,
+            "No Ready pod for deployment/web; using web-6b7f9c8d5-p9m7q (not Ready: container \
+             web not ready)"
+        );
+        assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
+    }
 
     // None that runs either: what there is and why, and how long it waited.
     for pod in ["web-6b7f9c8d5-p9m7q", "web-6b7f9c8d5-h2x4k"] {

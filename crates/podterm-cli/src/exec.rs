@@ -91,35 +91,11 @@ pub(crate) fn check_wait(wait: Option<std::time::Duration>) -> Result<(), Failur
     }
 }
 
-/// The pod a target means: with `--pod-running-timeout`, the first Ready one within that time
-/// (said on stderr when it has to wait, unless quiet).
-pub(crate) async fn find_pod(
-    cluster: &podterm_core::cluster::Cluster,
-    target: &PodTarget,
-    wait: Option<std::time::Duration>,
-    limit: Option<std::time::Duration>,
-    quiet: bool,
-    again: &str,
-) -> Result<k8s_openapi::api::core::v1::Pod, Failure> {
-    let (client, namespace) = (&cluster.client, cluster.namespace.as_str());
-    let found = match wait {
-        None => within(limit, pods::resolve(client, namespace, target)).await,
-        Some(wait) => {
-            // Each request within the request timeout, the whole within the wait besides.
-            let said = said(target, wait, quiet);
-            let waiting = pods::resolve_waiting(client, namespace, target, wait, said);
-            within(limit.map(|l| l + wait), waiting).await
-        }
-    };
-    match found {
-        Ok(pod) => Ok(pod),
-        Err(e) => Err(none_ready(e, cluster, again).await),
-    }
-}
-
-/// The pod to exec in or attach to: as [`find_pod`], but with no pod Ready (when the wait, if
-/// any, is over), one whose `container` (else its default one) runs is taken, as kubectl takes a
-/// pod that is not Ready (`pods::resolve_to_run`); a note says so on stderr, unless quiet.
+/// The pod to exec in, attach to or forward to: a workload's or selector's newest Ready one
+/// (with `--pod-running-timeout`, waited for, said on stderr unless quiet); with none Ready
+/// (when the wait, if any, is over), one whose `container` (else its default one) runs, as
+/// kubectl takes a pod that is not Ready (`pods::resolve_to_run`), with a note on stderr
+/// unless quiet.
 pub(crate) async fn find_pod_to_run(
     cluster: &podterm_core::cluster::Cluster,
     target: &PodTarget,

@@ -10,7 +10,7 @@
 //!   named by name ends the forward when it goes, as kubectl does (`lost connection to pod`).
 
 use crate::conn::{connect, Conn};
-use crate::exec::{check_wait, find_pod, pod_running_timeout};
+use crate::exec::{check_wait, find_pod_to_run, pod_running_timeout};
 use crate::failure::Failure;
 use clap::Args;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -87,9 +87,12 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
     let target = PodTarget::parse(&a.target)?;
     let cluster = connect(conn).await?;
     let limit = conn.request_timeout();
-    let pod = find_pod(
+    // A workload with no Ready pod: one that runs, as kubectl takes it (a readiness probe that
+    // fails is often what one forwards a port to find out about), with a note.
+    let pod = find_pod_to_run(
         &cluster,
         &target,
+        None,
         a.pod_running_timeout,
         limit,
         false,
