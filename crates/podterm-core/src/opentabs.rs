@@ -178,33 +178,66 @@ pub struct RestoredTabs {
     pub active: Option<u32>,
 }
 
+/// How long a saved tab's pod is looked for at start: a cluster that does not answer (a VPN
+/// down) must not hold back every tab for the HTTP client's timeouts.
+pub const LOOK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The saved tabs as they reopen, in order, the active one kept: each pod tab's pod looked for
-/// with `locate` (for the app, [`relocate`] through the tab's profile), one tab after another.
-/// A favourite's tab is not looked for (it is resolved again when it opens). A tab whose pod
-/// cannot be looked for (the cluster unreachable, the profile gone) stays as saved: opening it
-/// says why.
-pub async fn restore<F, Fut, E>(saved: SavedTabs, mut locate: F) -> RestoredTabs
+/// with `locate` (for the app, [`relocate`] through the tab's profile), all at once, each for
+/// [`LOOK_WAIT`] at most. A favourite's tab is not looked for (it is resolved again when it
+/// opens). A tab whose pod cannot be looked for in time (the cluster unreachable, the profile
+/// gone) stays as saved: opening it says why.
+pub async fn restore<F, Fut, E>(saved: SavedTabs, locate: F) -> RestoredTabs
 where
     F: FnMut(SavedTab) -> Fut,
     Fut: std::future::Future<Output = Result<Whereabouts, E>>,
     E: std::fmt::Display,
 {
+    restore_within(saved, LOOK_WAIT, locate).await
+}
+
+/// [`restore`], each look bounded by `wait`.
+async fn restore_within<F, Fut, E>(
+    saved: SavedTabs,
+    wait: std::time::Duration,
+    mut locate: F,
+) -> RestoredTabs
+where
+    F: FnMut(SavedTab) -> Fut,
+    Fut: std::future::Future<Output = Result<Whereabouts, E>>,
+    E: std::fmt::Display,
+{
+    let looks = saved.tabs.iter().map(|tab| {
+        let look = tab
+            .favourite
+            .is_none()
+            .then(|| tokio::time::timeout(wait, locate(tab.clone())));
+        async move {
+            match look {
+                None => None,
+                Some(look) => Some(look.await),
+            }
+        }
+    });
+    let found = futures_util::future::join_all(looks.collect::<Vec<_>>()).await;
     let mut tabs = Vec::with_capacity(saved.tabs.len());
-    for tab in saved.tabs {
+    for (tab, found) in saved.tabs.into_iter().zip(found) {
         let mut out = RestoredTab {
             tab,
             moved_from: None,
             gone: false,
         };
-        if out.tab.favourite.is_none() {
-            match locate(out.tab.clone()).await {
-                Ok(Whereabouts::Same) => {}
-                Ok(Whereabouts::Moved(pod)) => {
-                    out.moved_from = Some(std::mem::replace(&mut out.tab.pod, pod));
-                }
-                Ok(Whereabouts::Gone) => out.gone = true,
-                Err(e) => tracing::info!("a saved tab's pod could not be looked for: {e}"),
+        match found {
+            None | Some(Ok(Ok(Whereabouts::Same))) => {}
+            Some(Ok(Ok(Whereabouts::Moved(pod)))) => {
+                out.moved_from = Some(std::mem::replace(&mut out.tab.pod, pod));
             }
+            Some(Ok(Ok(Whereabouts::Gone))) => out.gone = true,
+            Some(Ok(Err(e))) => tracing::info!("a saved tab's pod could not be looked for: {e}"),
+            Some(Err(_)) => tracing::info!(
+                "a saved tab's pod was not found within {} s: it reopens as saved",
+                wait.as_secs()
+            ),
         }
         tabs.push(out);
     }
@@ -392,6 +425,39 @@ mod tests {
             restored.tabs[4].tab.command.as_deref(),
             Some(&["top".to_string()][..])
         );
+    }
+
+    /// All tabs are looked for at once, each bounded: a cluster that never answers holds back
+    /// neither the others nor itself past the bound (it reopens as saved).
+    #[tokio::test]
+    async fn restore_looks_for_every_tab_at_once_each_bounded() {
+        let saved = SavedTabs {
+            tabs: vec![tab("silent", None), tab("web-old", None)],
+            active: None,
+            extra: Extra::new(),
+        };
+        // The outer bound turns a hang (the silent look unbounded) into a failure.
+        let restored = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            restore_within(
+                saved,
+                std::time::Duration::from_millis(300),
+                |t| async move {
+                    match t.pod.as_str() {
+                        "silent" => std::future::pending().await,
+                        _ => Ok::<_, &str>(Whereabouts::Moved("web-new".into())),
+                    }
+                },
+            ),
+        )
+        .await
+        .expect("every look ends within its bound");
+        let got: Vec<(&str, Option<&str>)> = restored
+            .tabs
+            .iter()
+            .map(|r| (r.tab.pod.as_str(), r.moved_from.as_deref()))
+            .collect();
+        assert_eq!(got, [("silent", None), ("web-new", Some("web-old"))]);
     }
 
     #[test]
