@@ -244,19 +244,23 @@ impl Desktop {
 
     /// What a press of the window's close button does: hide it (to the tray), ask the page
     /// first (sessions are open and the page listens), or close it. A confirmation counts once.
-    pub fn on_close_request(&self, open_sessions: usize) -> CloseAction {
+    pub fn on_close_request(&self, open_sessions: usize, running_transfers: usize) -> CloseAction {
         if self.hides_on_close() {
             return CloseAction::Hide;
         }
-        if open_sessions == 0 || self.close_confirmed.swap(false, Ordering::SeqCst) {
+        if (open_sessions == 0 && running_transfers == 0)
+            || self.close_confirmed.swap(false, Ordering::SeqCst)
+        {
             return CloseAction::Close;
         }
         let sessions = u32::try_from(open_sessions).unwrap_or(u32::MAX);
+        // A copy whose tab was closed runs on: closing cancels it, so it is asked about too.
+        let transfers = u32::try_from(running_transfers).unwrap_or(u32::MAX);
         // A page that does not listen (broken, loading) cannot ask: the window closes.
-        if self
-            .requests
-            .send_now(AppRequest::ConfirmClose { sessions })
-        {
+        if self.requests.send_now(AppRequest::ConfirmClose {
+            sessions,
+            transfers,
+        }) {
             CloseAction::Ask
         } else {
             CloseAction::Close
@@ -459,29 +463,40 @@ mod tests {
     fn closing_with_live_sessions_asks_the_page_first_once() {
         let d = Desktop::new(None);
         // Nothing open: it closes.
-        assert_eq!(d.on_close_request(0), CloseAction::Close);
+        assert_eq!(d.on_close_request(0, 0), CloseAction::Close);
         // Open sessions but no page listening (loading, broken): it closes rather than hang.
-        assert_eq!(d.on_close_request(3), CloseAction::Close);
+        assert_eq!(d.on_close_request(3, 0), CloseAction::Close);
         let asked = std::sync::Arc::new(Mutex::new(Vec::new()));
         let sink = asked.clone();
         d.requests.listen(move |r| {
             sink.lock().expect("lock").push(r);
             true
         });
-        assert_eq!(d.on_close_request(3), CloseAction::Ask);
+        assert_eq!(d.on_close_request(3, 0), CloseAction::Ask);
+        // A copy running with no tab open is asked about too: closing cancels it.
+        assert_eq!(d.on_close_request(0, 1), CloseAction::Ask);
         assert_eq!(
             *asked.lock().expect("lock"),
-            vec![AppRequest::ConfirmClose { sessions: 3 }]
+            vec![
+                AppRequest::ConfirmClose {
+                    sessions: 3,
+                    transfers: 0
+                },
+                AppRequest::ConfirmClose {
+                    sessions: 0,
+                    transfers: 1
+                }
+            ]
         );
         // The user agreed (close_window): that close goes through, the next one asks again.
         d.confirm_close();
-        assert_eq!(d.on_close_request(3), CloseAction::Close);
-        assert_eq!(d.on_close_request(3), CloseAction::Ask);
+        assert_eq!(d.on_close_request(3, 0), CloseAction::Close);
+        assert_eq!(d.on_close_request(3, 0), CloseAction::Ask);
         // With a tray and the setting on, it hides; nothing ends, nothing to ask.
         d.set_tray(true);
         d.close_to_tray.store(true, Ordering::SeqCst);
-        assert_eq!(d.on_close_request(3), CloseAction::Hide);
-        assert_eq!(asked.lock().expect("lock").len(), 2);
+        assert_eq!(d.on_close_request(3, 1), CloseAction::Hide);
+        assert_eq!(asked.lock().expect("lock").len(), 3);
     }
 
     #[test]

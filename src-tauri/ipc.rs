@@ -295,9 +295,10 @@ pub enum AppRequest {
     QuickOpen,
     /// The favourites changed (re-read the list).
     FavouritesChanged,
-    /// The window's close button was pressed while `sessions` exec sessions are open (and the
-    /// window does not just hide to the tray): ask the user, then call `close_window` to close.
-    ConfirmClose { sessions: u32 },
+    /// The window's close button was pressed while `sessions` exec sessions are open or
+    /// `transfers` file copies run (and the window does not just hide to the tray): ask the
+    /// user, then call `close_window` to close.
+    ConfirmClose { sessions: u32, transfers: u32 },
     /// Files or folders were dropped on the window (the native drop: absolute local paths),
     /// at `x`, `y` in CSS pixels of the page: the UI uploads them into the tab there.
     FilesDropped { paths: Vec<String>, x: i32, y: i32 },

@@ -243,7 +243,8 @@ pub fn run() {
             }
         })
         // Closing the window keeps Podterm in the tray when there is one and the user wants it
-        // (its tabs keep running, hidden); else, with sessions open, the page asks first.
+        // (its tabs keep running, hidden); else, with sessions open or copies running, the page
+        // asks first.
         .on_window_event(|window, event| {
             // Files dropped on the window: their paths go to the page, which uploads them into
             // the tab under the drop (the webview never reads the files).
@@ -253,7 +254,11 @@ pub fn run() {
             }
             if let WindowEvent::CloseRequested { api, .. } = event {
                 let open = window.state::<state::Sessions>().count();
-                match window.state::<desktop::Desktop>().on_close_request(open) {
+                let copying = window.state::<state::Transfers>().running();
+                match window
+                    .state::<desktop::Desktop>()
+                    .on_close_request(open, copying)
+                {
                     desktop::CloseAction::Hide => {
                         api.prevent_close();
                         let _ = window.hide();

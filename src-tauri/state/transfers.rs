@@ -75,6 +75,15 @@ impl Transfers {
         }
     }
 
+    /// How many transfers are running (closing the window would cancel them).
+    pub fn running(&self) -> usize {
+        lock(&self.inner)
+            .items
+            .values()
+            .filter(|i| !i.info.state.is_final())
+            .count()
+    }
+
     /// Forgets finished transfers.
     pub fn clear_finished(&self) {
         lock(&self.inner)

@@ -20,5 +20,8 @@ describe("closing the window with live sessions", () => {
     expect(asksBeforeClose()).toBe(true);
     expect(closeQuestion(1)).toBe("1 tab has a live session. Closing the window ends it.");
     expect(closeQuestion(8)).toBe("8 tabs have live sessions. Closing the window ends them.");
+    // A copy whose tab was closed runs on: closing cancels it, and the question says so.
+    expect(closeQuestion(0, 1)).toBe("1 file copy is running. Closing the window cancels it.");
+    expect(closeQuestion(2, 3)).toBe("2 tabs have live sessions and 3 file copies are running. Closing the window ends them.");
   });
 });

@@ -1,7 +1,7 @@
-// Closing the window with live sessions asks first. The app's side (src-tauri, CloseAction)
-// holds the close and sends `confirmClose` when sessions are open and the window does not just
-// hide to the tray; this asks the user and calls close_window if they agree. "Don't ask again"
-// is remembered in localStorage.
+// Closing the window with live sessions or running copies asks first. The app's side
+// (src-tauri, CloseAction) holds the close and sends `confirmClose` when sessions are open or
+// copies run and the window does not just hide to the tray; this asks the user and calls
+// close_window if they agree. "Don't ask again" is remembered in localStorage.
 import { h } from "./dom";
 import { pageStorage as storage } from "./storage";
 
@@ -21,18 +21,20 @@ export function setAsksBeforeClose(ask: boolean): void {
   }
 }
 
-/** The question, in words: how many sessions end. */
-export function closeQuestion(sessions: number): string {
-  return sessions === 1
-    ? "1 tab has a live session. Closing the window ends it."
-    : `${sessions} tabs have live sessions. Closing the window ends them.`;
+/** The question, in words: how many sessions end, and how many copies are cancelled. */
+export function closeQuestion(sessions: number, transfers = 0): string {
+  const tabs = sessions === 1 ? "1 tab has a live session" : `${sessions} tabs have live sessions`;
+  const copies = transfers === 1 ? "1 file copy is running" : `${transfers} file copies are running`;
+  if (transfers === 0) return `${tabs}. Closing the window ends ${sessions === 1 ? "it" : "them"}.`;
+  if (sessions === 0) return `${copies}. Closing the window cancels ${transfers === 1 ? "it" : "them"}.`;
+  return `${tabs} and ${copies}. Closing the window ends them.`;
 }
 
 /**
  * The app asked whether to close with `sessions` open: closes at once when the user said not to
  * ask again, else asks in a dialog. `close` closes the window for good.
  */
-export function confirmClose(sessions: number, close: () => void): HTMLDialogElement | null {
+export function confirmClose(sessions: number, close: () => void, transfers = 0): HTMLDialogElement | null {
   if (!asksBeforeClose()) {
     close();
     return null;
@@ -44,7 +46,7 @@ export function confirmClose(sessions: number, close: () => void): HTMLDialogEle
     "dialog",
     { class: "confirm-close", "aria-label": "Close Podterm?" },
     h("h2", {}, "Close Podterm?"),
-    h("p", {}, closeQuestion(sessions)),
+    h("p", {}, closeQuestion(sessions, transfers)),
     h("label", { class: "field-check" }, never, h("span", {}, "Don't ask again")),
     h(
       "div",

@@ -292,7 +292,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     },
     pressClose: () => {
       const open = sessions.stats().filter((s) => !s.ended).length;
-      if (open > 0 && requests.listening) requests.push({ kind: "confirmClose", sessions: open });
+      // As the app: a copy running (its tab closed or not) is asked about too.
+      const copying = transfers.list().filter((t) => t.state.state === "running").length;
+      if ((open > 0 || copying > 0) && requests.listening) requests.push({ kind: "confirmClose", sessions: open, transfers: copying });
       else windowClosed = true;
     },
     windowClosed: () => windowClosed,
