@@ -2300,8 +2300,15 @@ test("tabs survive a restart: reopened where they were, the active one active, a
   await page.click(`.tab[data-tab-id="${tabs[1].id}"]`);
   await screenshot("restored-tabs");
 
-  // Off: nothing is kept, and the next start opens no tab.
+  // Off, then on again with the tabs as they are: they are saved again at once, not only at
+  // the next change of a tab.
   await openSettings();
+  await page.uncheck("#restore-tabs");
+  await until(async () => (await saved()) === null, "the saved tabs forgotten");
+  await page.check("#restore-tabs");
+  await until(async () => (await saved())?.tabs.length === 4, "the tabs saved again");
+
+  // Off: nothing is kept, and the next start opens no tab.
   await page.uncheck("#restore-tabs");
   await until(async () => (await saved()) === null, "the saved tabs forgotten");
   await page.reload();
@@ -2659,6 +2666,12 @@ test("a copy whose tab was closed stays in reach: the transfers button, its row 
   await closeAllTabs();
   // No tab: the strip stays for the running copy's button.
   assert(await page.isVisible(".transfers-button"), "the transfers button went with the last tab");
+  // Closing the window would cancel it: asked first, though no tab is open.
+  await page.evaluate(() => window.__podtermMock.pressClose());
+  await waitText("dialog.confirm-close p", "1 file copy is running. Closing the window cancels it.");
+  await page.click("dialog.confirm-close .cancel");
+  await page.waitForSelector("dialog.confirm-close", { state: "detached", timeout: WAIT_MS });
+  assert(!(await page.evaluate(() => window.__podtermMock.windowClosed())), "Keep working closed the window");
   await page.click(".transfers-button");
   const row = `.transfers-panel .transfer-row[data-transfer-id="${up.id}"]`;
   await page.click(`${row} .transfer-stop`);

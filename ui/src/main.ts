@@ -36,6 +36,8 @@ async function start(): Promise<void> {
   document.body.dataset.backend = backend.kind;
 
   let workspace: Workspace | null = null;
+  // Saving the open tabs (restore/session.ts), made once the workspace is.
+  let tabsKept: ReturnType<typeof keepTabsAcrossRestarts> | null = null;
   let transfers: TransfersView | null = null;
   const favourites = new FavouritesModel(backend, {
     open: (name, summary) => workspace?.openFavourite(name, summary),
@@ -90,7 +92,7 @@ async function start(): Promise<void> {
   );
   sidebar.root.appendChild(
     settingsGroup([
-      restoreTabsControl(backend),
+      restoreTabsControl(backend, () => tabsKept?.saveNow()),
       globalShortcutControl(backend),
       scrollbackControl(backend),
       drawEveryByteControl(backend),
@@ -167,7 +169,7 @@ async function start(): Promise<void> {
     }
   });
   // Tabs that survive a restart (restore/session.ts).
-  const restoreTabs = keepTabsAcrossRestarts(backend, workspace, model, favourites);
+  tabsKept = keepTabsAcrossRestarts(backend, workspace, model, favourites);
 
   const hook = podtermHook();
   hook.favourites = () => favourites.list.map((f) => ({ ...f, command: [...f.command] }));
@@ -310,11 +312,15 @@ async function start(): Promise<void> {
       }
       if (request.kind === "confirmClose") {
         const live = workspace?.liveCount() ?? 0;
-        confirmClose(live > 0 ? live : request.sessions, () => {
-          backend.closeWindow().catch((err: unknown) => {
-            favourites.report(`The window could not be closed: ${errorMessage(err)}`);
-          });
-        });
+        confirmClose(
+          live > 0 ? live : request.sessions,
+          () => {
+            backend.closeWindow().catch((err: unknown) => {
+              favourites.report(`The window could not be closed: ${errorMessage(err)}`);
+            });
+          },
+          request.transfers,
+        );
         return;
       }
       // The tray's "Recent" and "Quick open…".
@@ -335,7 +341,7 @@ async function start(): Promise<void> {
   await Promise.all([favourites.load(), model.loadProfiles()]);
   // Copies of pods the last run made and did not delete (it was killed): offered, never deleted unasked.
   void offerLeftCopies(backend, main);
-  await restoreTabs();
+  await tabsKept?.restore();
 }
 
 start().catch((err: unknown) => {

@@ -12,13 +12,15 @@ import { debugTabAgain, reopenOf, restoredOwners, tabsToSave } from "./model";
 /** How long after a change the tabs are saved (a burst of changes saves once). */
 const SAVE_DELAY_MS = 300;
 
-/** Starts saving the tabs; returns what reopens the last run's (call it once, at start). */
+/** Starts saving the tabs; returns what reopens the last run's (`restore`: call it once, at
+ *  start) and what saves them now (`saveNow`: the setting turned on again, which the engine
+ *  had emptied the file for). */
 export function keepTabsAcrossRestarts(
   backend: Pick<Backend, "saveOpenTabs" | "restoreTabs" | "planDebug">,
   workspace: Workspace,
   sidebar: SidebarModel,
   favourites: FavouritesModel,
-): () => Promise<void> {
+): { restore: () => Promise<void>; saveNow: () => void } {
   const owners = new Map<string, PodOwner>();
   const ownerKey = (t: { profile: string; namespace: string; pod: string }) => `${t.profile}\n${t.namespace}\n${t.pod}`;
   let restored = false;
@@ -41,7 +43,11 @@ export function keepTabsAcrossRestarts(
     if (restored && timer === null) timer = setTimeout(save, SAVE_DELAY_MS);
   });
 
-  return async () => {
+  const saveNow = () => {
+    // Not before the last run's tabs are back (see above).
+    if (restored) save();
+  };
+  const restore = async () => {
     try {
       const last = await backend.restoreTabs();
       const agains = last.tabs.map(reopenOf);
@@ -79,4 +85,5 @@ export function keepTabsAcrossRestarts(
       save();
     }
   };
+  return { restore, saveNow };
 }

@@ -121,14 +121,18 @@ function settingCheckbox(c: CheckboxSetting): HTMLElement {
  * "Reopen tabs and port forwards at start": the last run's tabs and port forwards come back
  * after a restart (on by default; off also forgets the saved tabs).
  */
-export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRestoreTabs">): HTMLElement {
+export function restoreTabsControl(backend: Pick<Backend, "appSettings" | "setRestoreTabs">, kept: () => void = () => {}): HTMLElement {
   return settingCheckbox({
     id: "restore-tabs",
     label: "Reopen tabs and port forwards at start",
     title: "The open tabs and running port forwards are saved (never a secret) and opened again, as new sessions and on the same local ports, at the next start",
     initial: true,
     read: (s) => s.restoreTabs,
-    save: (wanted) => backend.setRestoreTabs(wanted),
+    // On again: the open tabs are saved now (off emptied the file), not at their next change.
+    save: async (wanted) => {
+      await backend.setRestoreTabs(wanted);
+      if (wanted) kept();
+    },
     settings: () => backend.appSettings(),
   });
 }
