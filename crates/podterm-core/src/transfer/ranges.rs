@@ -343,13 +343,7 @@ pub(super) async fn download(
             why: format!("{got} bytes here, {size} in the container: the copy is incomplete"),
         });
     }
-    if let Some(m) = existing {
-        // os.Create truncates an existing file and keeps its mode.
-        std::fs::set_permissions(tmp.path(), m.permissions())
-            .map_err(|e| TransferError::local(dest, e))?;
-    }
-    tmp.persist(dest)
-        .map_err(|e| TransferError::local(dest, e.error))?;
+    super::unpack::persist(tmp, dest, existing)?;
     let notes = ctx.notes(src);
     Ok(Report {
         bytes: meter.done(),

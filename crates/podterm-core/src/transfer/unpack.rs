@@ -229,7 +229,8 @@ impl<'a> Landing<'a> {
 
     fn file(&mut self, to: &Path, from: &mut impl Read) -> Result<(), TransferError> {
         if self.lone_file(to) {
-            return write_file(to, from);
+            // Its name was free at the start: taken meanwhile, it is not replaced.
+            return write_new(to, from, None);
         }
         let real = self.real(to)?;
         if let Some(parent) = real.parent() {
@@ -317,19 +318,47 @@ impl<'a> Landing<'a> {
                 .close()
                 .map_err(|e| TransferError::local(self.dest, e));
         }
-        if let Err(e) = std::fs::rename(stage.path(), self.dest) {
+        if let Err(e) = rename_new(stage.path(), self.dest) {
             // Something took the name meanwhile: the copy is kept, not removed with the stage.
             let kept = stage.keep();
-            let e = std::io::Error::new(
-                e.kind(),
-                format!("{e}; the copy is kept in {}", kept.display()),
-            );
-            return Err(TransferError::local(self.dest, e));
+            return Err(kept_beside(self.dest, &e, &kept));
         }
         // Renamed: nothing is left to remove.
         let _ = stage.keep();
         Ok(())
     }
+}
+
+/// Renames `from` to `to`, which was not there when the copy started and must not be now: a
+/// file or folder saved under that name while the copy ran is never replaced. Where the
+/// filesystem cannot rename that way (`EINVAL`), it renames as `rename` does.
+fn rename_new(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        match renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE) {
+            Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {}
+            other => return other.map_err(std::io::Error::from),
+        }
+    }
+    std::fs::rename(from, to)
+}
+
+/// The copy could not take its name `to` (taken meanwhile, `e`): it is kept at `kept`, and the
+/// error says where.
+fn kept_beside(to: &Path, e: &std::io::Error, kept: &Path) -> TransferError {
+    let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+        "something was saved under this name while the copy ran, and is left as it is".to_string()
+    } else {
+        super::io_words(e)
+    };
+    TransferError::local(
+        to,
+        std::io::Error::new(
+            e.kind(),
+            format!("{why}; the copy is kept in {}", kept.display()),
+        ),
+    )
 }
 
 /// The first entry of the staged tree `from` that cannot take its place under `into`: a file
@@ -534,10 +563,20 @@ fn unpack_within(
     Ok(done)
 }
 
-/// Writes a file under a temporary name beside `to`, then renames it over `to`.
+/// Writes a file under a temporary name beside `to`, then renames it over `to` (an existing
+/// file keeps its mode).
 pub(super) fn write_file(to: &Path, from: &mut impl Read) -> Result<(), TransferError> {
+    write_new(to, from, std::fs::metadata(to).ok())
+}
+
+/// [`write_file`], `existing` being what was at `to` when the copy started: a name free then is
+/// never taken from what was saved there meanwhile (see [`persist`]).
+fn write_new(
+    to: &Path,
+    from: &mut impl Read,
+    existing: Option<std::fs::Metadata>,
+) -> Result<(), TransferError> {
     use std::os::unix::fs::PermissionsExt as _;
-    let existing = std::fs::metadata(to).ok();
     if existing.as_ref().is_some_and(|m| m.is_dir()) {
         return Err(TransferError::IsDirectory(to.to_path_buf()));
     }
@@ -562,11 +601,30 @@ pub(super) fn write_file(to: &Path, from: &mut impl Read) -> Result<(), Transfer
         std::io::Write::write_all(tmp.as_file_mut(), &buf[..n])
             .map_err(|e| TransferError::local(to, e))?;
     }
-    if let Some(m) = existing {
-        // os.Create truncates an existing file and keeps its mode.
-        std::fs::set_permissions(tmp.path(), m.permissions())
-            .map_err(|e| TransferError::local(to, e))?;
-    }
+    persist(tmp, to, existing)
+}
+
+/// Gives the finished temporary file `tmp` its name `to`. An `existing` file (there at the
+/// start) is replaced keeping its mode, as `os.Create` truncates it. A name that was free at the
+/// start is never taken from what was saved there while the copy ran: the copy is then kept
+/// under its temporary name, and the error says where.
+pub(super) fn persist(
+    tmp: tempfile::NamedTempFile,
+    to: &Path,
+    existing: Option<std::fs::Metadata>,
+) -> Result<(), TransferError> {
+    let Some(m) = existing else {
+        return match tmp.persist_noclobber(to) {
+            Ok(_) => Ok(()),
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => match e.file.keep() {
+                Ok((_, kept)) => Err(kept_beside(to, &e.error, &kept)),
+                Err(k) => Err(TransferError::local(to, k.error)),
+            },
+            Err(e) => Err(TransferError::local(to, e.error)),
+        };
+    };
+    std::fs::set_permissions(tmp.path(), m.permissions())
+        .map_err(|e| TransferError::local(to, e))?;
     tmp.persist(to)
         .map_err(|e| TransferError::local(to, e.error))?;
     Ok(())
@@ -680,6 +738,96 @@ mod tests {
         .expect("merged");
         assert_eq!(std::fs::read(dest.join("a")).expect("a"), b"new");
         assert_eq!(names(&dest), ["a", "d", "keep"]);
+    }
+
+    /// A stream that, once its reading started, runs `meanwhile` (something saved by the user
+    /// while the copy ran).
+    struct Then<'a, F: FnMut()> {
+        bytes: &'a [u8],
+        meanwhile: Option<F>,
+    }
+    impl<F: FnMut()> Read for Then<'_, F> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if let Some(mut f) = self.meanwhile.take() {
+                f();
+            }
+            self.bytes.read(buf)
+        }
+    }
+
+    /// A name free when the copy started and taken before it ended (a download saved while the
+    /// user saved something there) is never replaced: the copy is kept beside it and the error
+    /// says where. A plain rename replaced the file, and an empty folder.
+    #[test]
+    fn a_name_taken_while_the_copy_ran_is_left_as_it_is() {
+        let work = tempfile::tempdir().expect("tmp");
+        // A folder copy, and an empty folder made under its name meanwhile.
+        let dest = work.path().join("new");
+        let tree = stream(&[("a", b"copied")], None);
+        let made = dest.clone();
+        let e = unpack(
+            Then {
+                bytes: &tree[..],
+                meanwhile: Some(|| std::fs::create_dir(&made).expect("mkdir")),
+            },
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect_err("the name was taken");
+        assert!(names(&dest).is_empty(), "{:?}", names(&dest));
+        let words = e.to_string();
+        assert!(
+            words.contains("saved under this name while the copy ran"),
+            "{words}"
+        );
+        let kept: Vec<String> = names(work.path())
+            .into_iter()
+            .filter(|n| n.starts_with(".podterm-cp-"))
+            .collect();
+        assert_eq!(kept.len(), 1, "{:?}", names(work.path()));
+        assert!(words.contains(&kept[0]), "{words}");
+        let copied = work.path().join(&kept[0]).join("a");
+        assert_eq!(std::fs::read(copied).expect("kept"), b"copied");
+
+        // One file, and a file saved under its name meanwhile.
+        let work = tempfile::tempdir().expect("tmp");
+        let dest = work.path().join("report.txt");
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(6);
+        b.append_data(&mut h, "src", &b"copied"[..]).expect("file");
+        let one = b.into_inner().expect("tar");
+        let made = dest.clone();
+        let e = unpack(
+            Then {
+                bytes: &one[..],
+                meanwhile: Some(|| std::fs::write(&made, b"mine").expect("write")),
+            },
+            "src",
+            &dest,
+            "hint",
+            &Meter::default(),
+        )
+        .expect_err("the name was taken");
+        assert_eq!(std::fs::read(&dest).expect("mine"), b"mine");
+        let words = e.to_string();
+        let kept: Vec<String> = names(work.path())
+            .into_iter()
+            .filter(|n| n != "report.txt")
+            .collect();
+        assert_eq!(kept.len(), 1, "{:?}", names(work.path()));
+        assert!(words.contains(&kept[0]), "{words}");
+        assert_eq!(
+            std::fs::read(work.path().join(&kept[0])).expect("kept"),
+            b"copied"
+        );
+        // Free at the end as at the start: the copy takes the name.
+        std::fs::remove_file(&dest).expect("rm");
+        unpack(&one[..], "src", &dest, "hint", &Meter::default()).expect("copied");
+        assert_eq!(std::fs::read(&dest).expect("copied"), b"copied");
     }
 
     /// A stream of a file and hard links to it.
