@@ -219,6 +219,9 @@ macro_rules! with_commands {
             /// Closes the window after the page asked the user (a close with sessions open sends
             /// `AppRequest::ConfirmClose` instead of closing); its sessions end.
             sync close_window() -> ();
+            /// Quits Podterm after the page asked the user (the tray's Quit with sessions open
+            /// sends `AppRequest::ConfirmClose` with `quit` instead of quitting).
+            sync quit_app() -> ();
         }
     };
 }

@@ -260,10 +260,30 @@ impl Desktop {
         if self.requests.send_now(AppRequest::ConfirmClose {
             sessions,
             transfers,
+            quit: false,
         }) {
             CloseAction::Ask
         } else {
             CloseAction::Close
+        }
+    }
+
+    /// What the tray's Quit does: quit at once when nothing runs, else ask the page (which
+    /// calls `quit_app` if the user agrees; the caller shows the window for the question).
+    /// Quitting ends what runs even when the window only hides on close, so it always asks.
+    /// A page that does not listen cannot ask: Podterm quits, as Quit was chosen.
+    pub fn on_quit_request(&self, open_sessions: usize, running_transfers: usize) -> QuitAction {
+        if open_sessions == 0 && running_transfers == 0 {
+            return QuitAction::Quit;
+        }
+        if self.requests.send_now(AppRequest::ConfirmClose {
+            sessions: u32::try_from(open_sessions).unwrap_or(u32::MAX),
+            transfers: u32::try_from(running_transfers).unwrap_or(u32::MAX),
+            quit: true,
+        }) {
+            QuitAction::Ask
+        } else {
+            QuitAction::Quit
         }
     }
 
@@ -282,6 +302,15 @@ pub enum CloseAction {
     Ask,
     /// Close it (its sessions end).
     Close,
+}
+
+/// What the tray's Quit does (see [`Desktop::on_quit_request`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitAction {
+    /// Quit now: nothing runs, or no page can ask.
+    Quit,
+    /// The page asks the user first; it calls `quit_app` if they agree.
+    Ask,
 }
 
 /// Shows and focuses the window, making it again if it is gone.
@@ -480,11 +509,13 @@ mod tests {
             vec![
                 AppRequest::ConfirmClose {
                     sessions: 3,
-                    transfers: 0
+                    transfers: 0,
+                    quit: false
                 },
                 AppRequest::ConfirmClose {
                     sessions: 0,
-                    transfers: 1
+                    transfers: 1,
+                    quit: false
                 }
             ]
         );
@@ -497,6 +528,42 @@ mod tests {
         d.close_to_tray.store(true, Ordering::SeqCst);
         assert_eq!(d.on_close_request(3, 1), CloseAction::Hide);
         assert_eq!(asked.lock().expect("lock").len(), 3);
+    }
+
+    #[test]
+    fn the_trays_quit_asks_while_something_runs_even_when_closing_only_hides() {
+        let d = Desktop::new(None);
+        d.set_tray(true);
+        d.close_to_tray.store(true, Ordering::SeqCst);
+        // Nothing runs: it quits.
+        assert_eq!(d.on_quit_request(0, 0), QuitAction::Quit);
+        // No page to ask: Quit was chosen, it quits.
+        assert_eq!(d.on_quit_request(2, 0), QuitAction::Quit);
+        let asked = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let sink = asked.clone();
+        d.requests.listen(move |r| {
+            sink.lock().expect("lock").push(r);
+            true
+        });
+        // The window's close only hides (nothing ends), but Quit ends what runs: it asks.
+        assert_eq!(d.on_close_request(2, 1), CloseAction::Hide);
+        assert_eq!(d.on_quit_request(2, 1), QuitAction::Ask);
+        assert_eq!(d.on_quit_request(0, 1), QuitAction::Ask);
+        assert_eq!(
+            *asked.lock().expect("lock"),
+            vec![
+                AppRequest::ConfirmClose {
+                    sessions: 2,
+                    transfers: 1,
+                    quit: true
+                },
+                AppRequest::ConfirmClose {
+                    sessions: 0,
+                    transfers: 1,
+                    quit: true
+                }
+            ]
+        );
     }
 
     #[test]

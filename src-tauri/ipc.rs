@@ -297,8 +297,13 @@ pub enum AppRequest {
     FavouritesChanged,
     /// The window's close button was pressed while `sessions` exec sessions are open or
     /// `transfers` file copies run (and the window does not just hide to the tray): ask the
-    /// user, then call `close_window` to close.
-    ConfirmClose { sessions: u32, transfers: u32 },
+    /// user, then call `close_window` to close. With `quit`, the tray's Quit asked (the window
+    /// is shown for the question): call `quit_app` instead.
+    ConfirmClose {
+        sessions: u32,
+        transfers: u32,
+        quit: bool,
+    },
     /// Files or folders were dropped on the window (the native drop: absolute local paths),
     /// at `x`, `y` in CSS pixels of the page: the UI uploads them into the tab there.
     FilesDropped { paths: Vec<String>, x: i32, y: i32 },

@@ -217,7 +217,13 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     } else if id == OPEN {
         desktop::show_window(app);
     } else if id == QUIT {
-        app.exit(0);
+        let open = app.state::<Sessions>().count();
+        let copying = app.state::<crate::state::Transfers>().running();
+        match app.state::<Desktop>().on_quit_request(open, copying) {
+            desktop::QuitAction::Quit => app.exit(0),
+            // The question is the page's: the window comes forward to ask it.
+            desktop::QuitAction::Ask => desktop::show_window(app),
+        }
     } else if id == CLOSE_TO_TRAY {
         let d = app.state::<Desktop>();
         // A refusal (an unreadable or newer settings.json) is logged and shown in the menu.

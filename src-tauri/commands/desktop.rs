@@ -122,6 +122,12 @@ pub fn close_window(ctx: &Ctx<'_>) -> Result<()> {
     Ok(())
 }
 
+/// The user agreed to quit with its sessions (after `AppRequest::ConfirmClose` with `quit`).
+pub fn quit_app(ctx: &Ctx<'_>) -> Result<()> {
+    ctx.handle.exit(0);
+    Ok(())
+}
+
 /// The native folder dialog titled `title`: the chosen folder, `None` when cancelled. A
 /// test-fixtures build takes the folder from `PODTERM_TEST_PICK_FOLDER` when it is set:
 /// WebDriver cannot drive a native dialog, so the app e2e presets the answer. A release build

@@ -537,12 +537,27 @@ test("a running port forward is in the menu, a click opens its address in the br
   await menuWhen("the forward gone from the menu", (xs) => !xs.some(labelled(/^Port forwards/)) && !xs.some(labelled(/^127\.0\.0\.1:/)));
 });
 
-test("Quit ends the app and every session: the cluster's shells end", async () => {
+test("Quit asks with sessions open, then ends the app and every session: the cluster's shells end", async () => {
   const shells = await clusterShells();
   assert(shells.length >= state.tabs.length, `the cluster runs ${shells.length} processes for ${state.tabs.length} tabs: ${JSON.stringify(shells)}`);
   log(`shells before Quit: ${shells.map((p) => `${p.pid} ${p.comm}`).join(", ")}`);
   const pid = await app.pid();
-  await menuClick((i) => i.label === "Quit", "Quit", { quits: true });
+  // Sessions are open: Quit brings the window forward and asks first (even though closing the
+  // window only hides it), and "Keep working" keeps everything running.
+  await menuClick((i) => i.label === "Quit", "Quit");
+  await app.waitFor("dialog.confirm-close[open]", 10_000);
+  await waitFor("the window shown for the question", () => windowShown(), 10_000);
+  const question = await app.exec(() => [document.querySelector("dialog.confirm-close h2")?.textContent, document.querySelector("dialog.confirm-close p")?.textContent]);
+  assert(question[0] === "Quit Podterm?" && /Quitting Podterm ends (it|them)\.$/.test(question[1] ?? ""), `the question: ${JSON.stringify(question)}`);
+  await screenshot("quit-asks");
+  await app.click("dialog.confirm-close button.cancel");
+  await app.waitUntil("the question gone", 10_000, () => !document.querySelector("dialog.confirm-close"));
+  assert((await app.pid()) === pid, "Keep working ended the app");
+  assert((await clusterShells()).length === shells.length, "Keep working ended a shell");
+  await menuClick((i) => i.label === "Quit", "Quit");
+  await app.waitFor("dialog.confirm-close[open]", 10_000);
+  // The app exits as it answers the click: its reply may not come.
+  await app.click("dialog.confirm-close[open] button.close-window").catch((e) => log(`the click's answer: ${String(e.message).slice(0, 120)}`));
   await waitFor("the app to exit", async () => (await app.pid()) === null, 15_000);
   await waitFor("the cluster's shells to end", async () => (await clusterShells()).length === 0, 15_000).catch(async (e) => {
     throw new Error(`${e.message}; still running: ${JSON.stringify(await clusterShells())}`);

@@ -2218,6 +2218,25 @@ test("the sidebar: all namespaces in one list, sorted by name, age, status or re
   await page.waitForSelector('.pod[data-pod="shell"]', { timeout: WAIT_MS });
 });
 
+test("the tray's Quit with live sessions asks first, about quitting", async () => {
+  const live = (await page.evaluate(() => window.__podterm.tabs())).filter((t) => t.status.kind === "connected").length;
+  assert(live > 1, `only ${live} live tabs`);
+  await page.evaluate(() => window.__podtermMock.pressQuit());
+  await page.waitForSelector("dialog.confirm-close[open]", { timeout: WAIT_MS });
+  await waitText("dialog.confirm-close h2", "Quit Podterm?");
+  await waitText("dialog.confirm-close p", `${live} tabs have live sessions. Quitting Podterm ends them.`);
+  await waitText("dialog.confirm-close .close-window", "Quit and end them");
+  await page.click("dialog.confirm-close .cancel");
+  await page.waitForSelector("dialog.confirm-close", { state: "detached", timeout: WAIT_MS });
+  assert(!(await page.evaluate(() => window.__podtermMock.quitted())), "Keep working quit");
+  await page.evaluate(() => window.__podtermMock.pressQuit());
+  await page.waitForSelector("dialog.confirm-close[open]", { timeout: WAIT_MS });
+  await page.click("dialog.confirm-close .close-window");
+  await until(() => page.evaluate(() => window.__podtermMock.quitted()), "Podterm quit after the confirmation");
+  // Quit was asked, not the window's close.
+  assert(!(await page.evaluate(() => window.__podtermMock.windowClosed())), "the window's close was called");
+});
+
 test("closing the window with live sessions asks first", async () => {
   const live = (await page.evaluate(() => window.__podterm.tabs())).filter((t) => t.status.kind === "connected").length;
   assert(live > 1, `only ${live} live tabs`);

@@ -23,5 +23,8 @@ describe("closing the window with live sessions", () => {
     // A copy whose tab was closed runs on: closing cancels it, and the question says so.
     expect(closeQuestion(0, 1)).toBe("1 file copy is running. Closing the window cancels it.");
     expect(closeQuestion(2, 3)).toBe("2 tabs have live sessions and 3 file copies are running. Closing the window ends them.");
+    // The tray's Quit: the same question, about quitting.
+    expect(closeQuestion(1, 0, true)).toBe("1 tab has a live session. Quitting Podterm ends it.");
+    expect(closeQuestion(0, 2, true)).toBe("2 file copies are running. Quitting Podterm cancels them.");
   });
 });

@@ -1,7 +1,9 @@
 // Closing the window with live sessions or running copies asks first. The app's side
 // (src-tauri, CloseAction) holds the close and sends `confirmClose` when sessions are open or
 // copies run and the window does not just hide to the tray; this asks the user and calls
-// close_window if they agree. "Don't ask again" is remembered in localStorage.
+// close_window if they agree. The tray's Quit asks the same way (`quit`: it ends them even
+// when closing the window only hides it), then calls quit_app. "Don't ask again" is
+// remembered in localStorage, and Settings can turn the question back on.
 import { h } from "./dom";
 import { pageStorage as storage } from "./storage";
 
@@ -22,19 +24,20 @@ export function setAsksBeforeClose(ask: boolean): void {
 }
 
 /** The question, in words: how many sessions end, and how many copies are cancelled. */
-export function closeQuestion(sessions: number, transfers = 0): string {
+export function closeQuestion(sessions: number, transfers = 0, quit = false): string {
   const tabs = sessions === 1 ? "1 tab has a live session" : `${sessions} tabs have live sessions`;
   const copies = transfers === 1 ? "1 file copy is running" : `${transfers} file copies are running`;
-  if (transfers === 0) return `${tabs}. Closing the window ends ${sessions === 1 ? "it" : "them"}.`;
-  if (sessions === 0) return `${copies}. Closing the window cancels ${transfers === 1 ? "it" : "them"}.`;
-  return `${tabs} and ${copies}. Closing the window ends them.`;
+  const doing = quit ? "Quitting Podterm" : "Closing the window";
+  if (transfers === 0) return `${tabs}. ${doing} ends ${sessions === 1 ? "it" : "them"}.`;
+  if (sessions === 0) return `${copies}. ${doing} cancels ${transfers === 1 ? "it" : "them"}.`;
+  return `${tabs} and ${copies}. ${doing} ends them.`;
 }
 
 /**
  * The app asked whether to close with `sessions` open: closes at once when the user said not to
- * ask again, else asks in a dialog. `close` closes the window for good.
+ * ask again, else asks in a dialog. `close` closes the window (or, with `quit`, Podterm) for good.
  */
-export function confirmClose(sessions: number, close: () => void, transfers = 0): HTMLDialogElement | null {
+export function confirmClose(sessions: number, close: () => void, transfers = 0, quit = false): HTMLDialogElement | null {
   if (!asksBeforeClose()) {
     close();
     return null;
@@ -44,9 +47,9 @@ export function confirmClose(sessions: number, close: () => void, transfers = 0)
   const cancel = h("button", { type: "button", class: "cancel", onclick: () => dialog.close() }, "Keep working");
   const dialog = h(
     "dialog",
-    { class: "confirm-close", "aria-label": "Close Podterm?" },
-    h("h2", {}, "Close Podterm?"),
-    h("p", {}, closeQuestion(sessions, transfers)),
+    { class: "confirm-close", "aria-label": quit ? "Quit Podterm?" : "Close Podterm?" },
+    h("h2", {}, quit ? "Quit Podterm?" : "Close Podterm?"),
+    h("p", {}, closeQuestion(sessions, transfers, quit)),
     h("label", { class: "field-check" }, never, h("span", {}, "Don't ask again")),
     h(
       "div",
@@ -63,7 +66,7 @@ export function confirmClose(sessions: number, close: () => void, transfers = 0)
             close();
           },
         },
-        "Close and end them",
+        quit ? "Quit and end them" : "Close and end them",
       ),
     ),
   );

@@ -312,14 +312,16 @@ async function start(): Promise<void> {
       }
       if (request.kind === "confirmClose") {
         const live = workspace?.liveCount() ?? 0;
+        const { quit } = request;
         confirmClose(
           live > 0 ? live : request.sessions,
           () => {
-            backend.closeWindow().catch((err: unknown) => {
-              favourites.report(`The window could not be closed: ${errorMessage(err)}`);
+            (quit ? backend.quitApp() : backend.closeWindow()).catch((err: unknown) => {
+              favourites.report(`${quit ? "Podterm could not quit" : "The window could not be closed"}: ${errorMessage(err)}`);
             });
           },
           request.transfers,
+          quit,
         );
         return;
       }

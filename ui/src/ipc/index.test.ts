@@ -105,6 +105,7 @@ describe("tauriBackend", () => {
       ["setDebugImage", ["busybox:1.36"]],
       ["setGlobalShortcut", [true]],
       ["closeWindow", []],
+      ["quitApp", []],
     ];
     const seen = new Set<string>();
     for (const [method, args] of calls) {

@@ -5,4 +5,4 @@ import type { RecentSession } from "./RecentSession";
  * Something asked from outside the window (the tray, a second launch with `--connect`, a
  * `podterm://connect/NAME` link), sent on `watch_requests`' channel.
  */
-export type AppRequest = { "kind": "openFavourite", name: string, } | { "kind": "openSession", target: RecentSession, } | { "kind": "quickOpen" } | { "kind": "favouritesChanged" } | { "kind": "confirmClose", sessions: number, transfers: number, } | { "kind": "filesDropped", paths: Array<string>, x: number, y: number, };
+export type AppRequest = { "kind": "openFavourite", name: string, } | { "kind": "openSession", target: RecentSession, } | { "kind": "quickOpen" } | { "kind": "favouritesChanged" } | { "kind": "confirmClose", sessions: number, transfers: number, quit: boolean, } | { "kind": "filesDropped", paths: Array<string>, x: number, y: number, };

@@ -108,6 +108,7 @@ export const COMMANDS = [
   "set_debug_image",
   "set_global_shortcut",
   "close_window",
+  "quit_app",
 ] as const;
 
 /** The app's commands as the UI calls them (the in-page mock implements them too). */
@@ -455,6 +456,11 @@ export interface Commands {
    * `AppRequest::ConfirmClose` instead of closing); its sessions end.
    */
   closeWindow(): Promise<void>;
+  /**
+   * Quits Podterm after the page asked the user (the tray's Quit with sessions open
+   * sends `AppRequest::ConfirmClose` with `quit` instead of quitting).
+   */
+  quitApp(): Promise<void>;
 }
 
 /** The commands over Tauri's IPC. */
@@ -534,5 +540,6 @@ export function tauriCommands(): Commands {
     setDebugImage: (image) => invoke<string>("set_debug_image", { image }),
     setGlobalShortcut: (on) => invoke<void>("set_global_shortcut", { on }),
     closeWindow: () => invoke<void>("close_window"),
+    quitApp: () => invoke<void>("quit_app"),
   };
 }

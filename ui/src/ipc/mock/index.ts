@@ -90,6 +90,10 @@ export interface MockControls {
    */
   pressClose(): void;
   windowClosed(): boolean;
+  /** The tray's Quit: asks (`confirmClose` with `quit`) while sessions or copies run. */
+  pressQuit(): void;
+  /** Whether `quitApp` was called. */
+  quitted(): boolean;
   /** The file a session is being recorded into (null: none). */
   recording(sessionId: number): string | null;
   /** A session's recording stops on its own (a full disk); the session goes on. */
@@ -264,6 +268,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let debugRefused: string | null = null;
   let podsRefusedFor: string | null = null;
   let windowClosed = false;
+  let quitted = false;
   /** Our debug containers by namespace/pod/image/target (the engine finds them by a marker). */
   const debugContainers = new Map<string, string>();
 
@@ -294,10 +299,18 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
       const open = sessions.stats().filter((s) => !s.ended).length;
       // As the app: a copy running (its tab closed or not) is asked about too.
       const copying = transfers.list().filter((t) => t.state.state === "running").length;
-      if ((open > 0 || copying > 0) && requests.listening) requests.push({ kind: "confirmClose", sessions: open, transfers: copying });
+      if ((open > 0 || copying > 0) && requests.listening) requests.push({ kind: "confirmClose", sessions: open, transfers: copying, quit: false });
       else windowClosed = true;
     },
     windowClosed: () => windowClosed,
+    pressQuit: () => {
+      const open = sessions.stats().filter((s) => !s.ended).length;
+      const copying = transfers.list().filter((t) => t.state.state === "running").length;
+      // As the tray's Quit: it asks even where closing the window would only hide it.
+      if ((open > 0 || copying > 0) && requests.listening) requests.push({ kind: "confirmClose", sessions: open, transfers: copying, quit: true });
+      else quitted = true;
+    },
+    quitted: () => quitted,
     recording: (id) => recordings.recording(id),
     failRecording: (id) => recordings.fail(id),
     modifyPod: (namespace, name, change) => {
@@ -741,6 +754,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async closeWindow() {
       await tick();
       windowClosed = true;
+    },
+    async quitApp() {
+      await tick();
+      quitted = true;
     },
     async configDir() {
       await tick();
