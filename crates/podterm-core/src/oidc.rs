@@ -5,6 +5,10 @@
 use base64::Engine as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The most read of a provider's answer (its OpenID configuration, a token response): real
+/// ones are a few kilobytes; an endless one must not fill memory.
+const MAX_PROVIDER_ANSWER: usize = 1 << 20;
+
 /// Why a refresh failed; the message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
@@ -161,6 +165,39 @@ fn client_for(url: &str, ca_pem: Option<&str>) -> Result<(kube::Client, http::Ur
     Ok((client, uri))
 }
 
+/// The provider's answer to `req`: its status and its body, read up to
+/// [`MAX_PROVIDER_ANSWER`] bytes (more is an error, and the connection is dropped). Read by hand,
+/// not with kube's `request_text`: an OAuth error body is not a `Status`, and kube reads a body
+/// whole.
+async fn answer(
+    client: &kube::Client,
+    req: http::Request<Vec<u8>>,
+) -> Result<(http::StatusCode, Vec<u8>), String> {
+    use hyper::body::Body as _;
+    let res = client
+        .send(req.map(kube::client::Body::from))
+        .await
+        .map_err(|e| crate::cluster::describe(&e))?;
+    let status = res.status();
+    let mut body = res.into_body();
+    let mut bytes = Vec::new();
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let frame = frame.map_err(|e| crate::cluster::describe(&e))?;
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > MAX_PROVIDER_ANSWER {
+                return Err(format!(
+                    "its answer is longer than {} KiB, which no OpenID provider sends: check the profile's idp-issuer-url",
+                    MAX_PROVIDER_ANSWER >> 10
+                ));
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok((status, bytes))
+}
+
 fn path_and_query(uri: &http::Uri) -> String {
     uri.path_and_query()
         .map(|p| p.as_str().to_string())
@@ -187,17 +224,24 @@ pub async fn refresh(
             url: discovery_url.clone(),
             message: e.to_string(),
         })?;
-    let text = client
-        .request_text(req)
+    let (status, text) = answer(&client, req)
         .await
-        .map_err(|e| OidcError::Provider {
+        .map_err(|message| OidcError::Provider {
             url: discovery_url.clone(),
-            message: crate::cluster::describe(&e),
+            message,
         })?;
-    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| OidcError::Provider {
-        url: discovery_url.clone(),
-        message: format!("not an OpenID configuration: {e}"),
-    })?;
+    if !status.is_success() {
+        let v = serde_json::from_slice(&text).unwrap_or(serde_json::Value::Null);
+        return Err(OidcError::Provider {
+            url: discovery_url.clone(),
+            message: refusal(status, &v, &text),
+        });
+    }
+    let doc: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| OidcError::Provider {
+            url: discovery_url.clone(),
+            message: format!("not an OpenID configuration: {e}"),
+        })?;
     let token_url = doc["token_endpoint"]
         .as_str()
         .ok_or_else(|| OidcError::Provider {
@@ -238,17 +282,7 @@ pub async fn refresh(
         url: crate::text::shown(&token_url),
         message,
     };
-    // Read by hand, not with kube's `request_text`: an OAuth error body is not a `Status`.
-    let res = client
-        .send(req.map(kube::client::Body::from))
-        .await
-        .map_err(|e| provider(crate::cluster::describe(&e)))?;
-    let status = res.status();
-    let bytes = res
-        .into_body()
-        .collect_bytes()
-        .await
-        .map_err(|e| provider(crate::cluster::describe(&e)))?;
+    let (status, bytes) = answer(&client, req).await.map_err(provider)?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
     // An OAuth error or a 4xx refuses the token; a 5xx is the provider failing, not a refusal.
     if status.is_client_error() || v.get("error").is_some() {
@@ -413,6 +447,75 @@ mod tests {
             ("new-id", Some("R2"))
         );
         assert!(idp.requests().contains(REFRESH), "the refresh was sent");
+    }
+
+    /// A server on 127.0.0.1 whose every answer is a 200 with a body that never ends; the
+    /// count of bytes it wrote before the client stopped reading.
+    async fn endless_answers() -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let count = sent.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let count = count.clone();
+                tokio::spawn(async move {
+                    let mut head = [0u8; 4096];
+                    let _ = s.read(&mut head).await;
+                    let start = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"x\":\"";
+                    if s.write_all(start.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    let piece = vec![b'a'; 64 << 10];
+                    while s.write_all(&piece).await.is_ok() {
+                        count.fetch_add(piece.len() as u64, std::sync::atomic::Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        (url, sent)
+    }
+
+    /// An issuer, or a token endpoint, whose answer never ends is read up to 1 MiB, then the
+    /// refresh fails in words: kube's `request_text` and `collect_bytes` read it whole.
+    #[tokio::test]
+    async fn an_endless_provider_answer_is_cut_and_refused() {
+        let guard = Duration::from_secs(120);
+        let (endless, sent) = endless_answers().await;
+        let e = tokio::time::timeout(
+            guard,
+            refresh(&endless, "podterm-test", Some(SECRET), REFRESH, None),
+        )
+        .await
+        .expect("the refresh ended")
+        .expect_err("refused");
+        let words = e.to_string();
+        assert!(matches!(e, OidcError::Provider { .. }), "{words}");
+        assert!(words.contains("longer than 1024 KiB"), "{words}");
+        // The server wrote at most what the client read, plus what sockets hold.
+        let written = sent.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(written < 64 << 20, "{written} bytes were sent");
+
+        // Its token endpoint: discovery answers, the token response never ends.
+        let idp = fake_idp(
+            {
+                let endless = endless.clone();
+                move |_| format!("{endless}/token")
+            },
+            (200, "{}"),
+        )
+        .await;
+        let e = tokio::time::timeout(guard, refresh_at(&idp))
+            .await
+            .expect("the refresh ended")
+            .expect_err("refused");
+        let words = e.to_string();
+        assert!(matches!(e, OidcError::Provider { .. }), "{words}");
+        assert!(words.contains("longer than 1024 KiB"), "{words}");
+        assert!(words.contains("/token"), "{words}");
     }
 
     #[tokio::test]
