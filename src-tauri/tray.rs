@@ -78,11 +78,11 @@ pub fn favourite_lines(favs: &[Favourite]) -> Vec<Line> {
     }
     let mut lines = Vec::new();
     for p in profiles {
-        lines.push(Line::Heading(p.to_string()));
+        lines.push(Line::Heading(cut_label(p)));
         for f in favs.iter().filter(|f| f.profile == p) {
             lines.push(Line::Favourite {
                 id: format!("{FAVOURITE}{}", f.name),
-                label: format!("{}  ·  {}/{}", f.name, f.namespace, f.target),
+                label: cut_label(&format!("{}  ·  {}/{}", f.name, f.namespace, f.target)),
             });
         }
     }
@@ -141,7 +141,7 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
             menu.append(&MenuItem::with_id(
                 app,
                 format!("{RECENT}{i}"),
-                s.label(),
+                cut_label(&s.label()),
                 true,
                 None::<&str>,
             )?)?;
@@ -326,6 +326,15 @@ mod tests {
             panic!("not a favourite line: {:?}", lines[1]);
         };
         assert_eq!(label, "a  ·  demo/pod/a");
+        // A menu label's `&` marks a mnemonic (the next letter underlined, the `&` gone):
+        // names and profiles are shown as written.
+        let lines = favourite_lines(&[fav("db&cache", "dev & ops")]);
+        assert_eq!(lines[0], Line::Heading("dev && ops".into()));
+        let Line::Favourite { id, label } = &lines[1] else {
+            panic!("not a favourite line: {:?}", lines[1]);
+        };
+        assert_eq!(id, "favourite:db&cache");
+        assert_eq!(label, "db&&cache  ·  demo/pod/db&&cache");
     }
 
     #[test]
