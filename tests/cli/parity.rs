@@ -3755,6 +3755,82 @@ async fn port_forward_goes_on_when_its_stdout_reader_goes() {
     let _ = child.wait().await;
 }
 
+/// A user whose role has only what kubectl's port-forward needs (`get` on the pod, the
+/// `pods/portforward` subresource; no `list` or `watch` on pods) still sees the forward end
+/// when its pod goes: the pod is looked at instead of watched. The watch's refusal was retried
+/// for ever, and a deleted pod's forward went on listening.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_notices_its_pod_go_without_list_or_watch() {
+    use podterm_test_support::portforward::{echo_pod, free_port, greet, Forward};
+    use testcluster::config::{Rule, UserSpec};
+    let mut spec = testcluster::ClusterSpec::demo();
+    spec.users.push(UserSpec {
+        name: "forwarder".into(),
+        auth: testcluster::AuthKind::Token,
+        token: None,
+        groups: vec!["forwarders".into()],
+        rules: vec![
+            Rule {
+                namespaces: vec!["demo".into()],
+                verbs: vec!["get".into()],
+                resources: vec!["pods".into()],
+            },
+            Rule {
+                namespaces: vec!["demo".into()],
+                verbs: vec!["get".into(), "create".into()],
+                resources: vec!["pods/portforward".into()],
+            },
+        ],
+    });
+    let c = TestCluster::start(testcluster::Options {
+        spec,
+        ..testcluster::Options::demo()
+    })
+    .await
+    .expect("testcluster starts");
+    let port = free_port();
+    create_listening(
+        &c,
+        echo_pod("demo", "pf", port, serde_json::json!({})),
+        port,
+    )
+    .await;
+    let home = tempfile::tempdir().expect("home");
+    let spec = format!(":{port}");
+    let args = [
+        "--context",
+        "forwarder",
+        "port-forward",
+        "-n",
+        "demo",
+        "pod/pf",
+        spec.as_str(),
+    ];
+    let mut f = Forward::start(&podterm(), c.kubeconfig(), home.path(), &args).await;
+    assert_eq!(greet(f.local).await.0, "hello from pf");
+    let gone = run(
+        &newest_kubectl(),
+        &c,
+        &["delete", "pod", "-n", "demo", "pf", "--wait=false"],
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(gone.code, 0, "{}", gone.stderr);
+    assert_eq!(
+        f.ended(Duration::from_secs(30)).await,
+        Some(1),
+        "{}",
+        f.stderr_text()
+    );
+    let said = f.stderr_text();
+    assert!(
+        said == "error: lost connection to pod: the pod pf is being deleted\n"
+            || said == "error: lost connection to pod: the pod pf was deleted\n",
+        "{said}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_forward_goes_on_where_kubectl_stops() {
     use podterm_test_support::portforward::{

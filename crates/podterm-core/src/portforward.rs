@@ -1074,11 +1074,24 @@ pub async fn gone_now(
     }
 }
 
+/// How often the pod is looked at when the user may not watch pods (see [`until_gone`]).
+const GONE_POLL: Duration = Duration::from_secs(2);
+
 /// Resolves once the pod `name` with `uid` can take no more connections: deleted (or replaced
 /// by another of the same name), or no longer running. Says which, in words. A watch broken on
-/// the way is resumed.
+/// the way is resumed. A user whose role may `get` the pod but not `list` or `watch` pods (all
+/// kubectl's port-forward needs) has it looked at every [`GONE_POLL`] instead: the watcher
+/// would retry the refusal for ever, and the pod's going would never be noticed.
 pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid: &str) -> String {
     use kube::runtime::{watcher, WatchStreamExt};
+    let forbidden = |e: &watcher::Error| {
+        matches!(
+            e,
+            watcher::Error::InitialListFailed(kube::Error::Api(s))
+                | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+                if s.is_forbidden()
+        )
+    };
     let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), namespace);
     let config = watcher::Config::default().fields(&format!("metadata.name={name}"));
     let mut events = watcher(api, config).default_backoff().boxed();
@@ -1126,10 +1139,31 @@ pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid:
                     return why;
                 }
             }
+            Err(e) if forbidden(&e) => {
+                tracing::debug!(
+                    "pods may not be listed or watched here: the pod is looked at instead"
+                );
+                return until_gone_polled(client, namespace, name, uid).await;
+            }
             Ok(_) | Err(_) => {}
         }
     }
     format!("the watch of the pod {name} ended")
+}
+
+/// [`until_gone`] by a `get` of the pod every [`GONE_POLL`] ([`gone_now`]'s verdict).
+async fn until_gone_polled(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    uid: &str,
+) -> String {
+    loop {
+        if let Some(why) = gone_now(client, namespace, name, uid, Tuning::default()).await {
+            return why;
+        }
+        tokio::time::sleep(GONE_POLL).await;
+    }
 }
 
 /// How the pod's direction ended.
