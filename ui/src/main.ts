@@ -8,7 +8,7 @@ import { confirmClose } from "./confirm-close";
 import { connectBackend, errorMessage } from "./ipc";
 import { logsTarget, podMenuItems } from "./logs/pod-menu";
 import { SidebarModel } from "./sidebar/model";
-import { debugImageControl, drawEveryByteControl, globalShortcutControl, restoreTabsControl, scrollbackControl, settingsGroup } from "./settings/view";
+import { askBeforeCloseControl, debugImageControl, drawEveryByteControl, globalShortcutControl, restoreTabsControl, scrollbackControl, settingsGroup } from "./settings/view";
 import { setLogLineLimit } from "./logs/view";
 import { keepTabsAcrossRestarts } from "./restore/session";
 import { offerLeftCopies } from "./terminal/left-copies";
@@ -93,6 +93,7 @@ async function start(): Promise<void> {
   sidebar.root.appendChild(
     settingsGroup([
       restoreTabsControl(backend, () => tabsKept?.saveNow()),
+      askBeforeCloseControl(),
       globalShortcutControl(backend),
       scrollbackControl(backend),
       drawEveryByteControl(backend),

@@ -1,4 +1,5 @@
 // The app settings the sidebar's footer shows: the scrollback per tab, with its memory cost.
+import { asksBeforeClose, setAsksBeforeClose } from "../confirm-close";
 import { clear, h } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
 import type { AppSettings } from "../ipc/generated";
@@ -156,6 +157,38 @@ export function drawEveryByteControl(backend: Pick<Backend, "appSettings" | "set
 }
 
 /**
+ * Said to each control of the settings group as the group opens: a setting the page keeps itself
+ * (not in settings.json) may have changed while it was folded, and is read again.
+ */
+const SETTINGS_SHOWN = "podterm-settings-shown";
+
+/**
+ * "Ask before closing with live sessions" (running copies too; on by default): the close dialog's
+ * "Don't ask again" turns it off, and this box turns it back on. The page keeps it
+ * (confirm-close.ts, in localStorage), so the box reads it each time the settings open.
+ */
+export function askBeforeCloseControl(): HTMLElement {
+  const box = h("input", { type: "checkbox", id: "ask-before-close" });
+  const read = (): void => {
+    box.checked = asksBeforeClose();
+  };
+  box.addEventListener("change", () => setAsksBeforeClose(box.checked));
+  read();
+  const row = h(
+    "div",
+    { class: "ask-before-close-setting" },
+    h(
+      "label",
+      { class: "field-check", title: "Closing the window (or Quit in the tray) ends the live sessions and cancels running file copies: asked first" },
+      box,
+      h("span", {}, "Ask before closing with live sessions"),
+    ),
+  );
+  row.addEventListener(SETTINGS_SHOWN, read);
+  return row;
+}
+
+/**
  * The image of the debug containers the app adds to pods whose container has no shell (the
  * `debugImage` setting). Saved on Enter or when the box loses focus; blank means the default.
  * A refused save is shown and the box goes back to what is saved.
@@ -267,5 +300,9 @@ export function settingsGroup(controls: HTMLElement[]): HTMLDetailsElement {
   // An error shown anew (unhidden), or a new message in one already shown (its text replaced).
   new MutationObserver(reveal).observe(group, { subtree: true, attributes: true, attributeFilter: ["hidden"], childList: true, characterData: true });
   reveal();
+  // Opened: each control shows what holds now (the close dialog may have changed a setting).
+  group.addEventListener("toggle", () => {
+    if (group.open) for (const c of controls) c.dispatchEvent(new Event(SETTINGS_SHOWN));
+  });
   return group;
 }

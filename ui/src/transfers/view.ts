@@ -76,6 +76,8 @@ export class TransfersView {
   private readonly sums = new Map<number, string>();
   /** The panel's parts, once it was first shown. */
   private parts: PanelParts | null = null;
+  /** What had the focus when the panel opened: Escape gives it back. */
+  private opener: Element | null = null;
 
   constructor(
     private readonly backend: Backend,
@@ -106,15 +108,17 @@ export class TransfersView {
       el.addEventListener("keydown", (e) => {
         if (e.key !== "Escape" || this.panel.hidden) return;
         e.preventDefault();
-        this.togglePanel(false);
-        this.button.focus();
+        this.closePanelByKey();
       });
     }
     const strip = workspace.root.querySelector(".tab-strip");
     strip?.insertBefore(this.button, strip.querySelector(".tab-overflow"));
     workspace.root.appendChild(this.panel);
     this.model.onChange((t) => this.changed(t));
-    workspace.model.onChange(() => this.renderStrips());
+    workspace.model.onChange(() => {
+      this.dropClosedTabsBars();
+      this.renderStrips();
+    });
   }
 
   /** Listens for transfers (the list first: after a reload, the ones still running). */
@@ -157,6 +161,15 @@ export class TransfersView {
     // The focus was in the bar (or fell from its button to the body): the tab's terminal takes
     // it back, as from a closed search bar. A bar of a tab not shown leaves the focus alone.
     if (bar) removeKeepingFocus(bar, () => this.workspace.activate(tabId), this.workspace.model.active?.id === tabId);
+  }
+
+  /** A closed tab's bar goes with it (its pane is removed), and so does its entry. */
+  private dropClosedTabsBars(): void {
+    for (const [id, bar] of this.bars) {
+      if (this.workspace.model.get(id)) continue;
+      bar.remove();
+      this.bars.delete(id);
+    }
   }
 
   private showBar(tabId: number, bar: HTMLElement): void {
@@ -516,9 +529,29 @@ export class TransfersView {
 
   togglePanel(open?: boolean): void {
     const show = open ?? this.panel.hidden;
+    // What has the focus as the panel opens (for Escape); forgotten as it closes.
+    if (!show) {
+      this.opener = null;
+    } else if (this.panel.hidden) {
+      const at = document.activeElement;
+      this.opener = at === document.body ? null : at;
+    }
     this.panel.hidden = !show;
     if (show) this.renderPanel();
     this.renderButton();
+  }
+
+  /**
+   * Escape closed the panel: the focus goes back to what had it when the panel opened, else to
+   * the panel's button. The focus was in the panel or on the button, and with no tab open and no
+   * copy running the button goes with the panel: neither may keep it, and on the page's body keys
+   * reach nothing.
+   */
+  private closePanelByKey(): void {
+    const back = this.opener;
+    this.togglePanel(false);
+    if (back instanceof HTMLElement && back.isConnected) back.focus();
+    if (document.activeElement !== back) this.button.focus();
   }
 
   private panelNotice(text: string): void {
