@@ -738,6 +738,7 @@ impl Forwards {
             port,
             workload,
             passed_over,
+            unready,
         } = prepared.map_err(|e| Error::from_call(&req.profile, e))?;
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let service_port = port.service_port();
@@ -769,14 +770,19 @@ impl Forwards {
             state: ForwardState::Listening,
             error: None,
             workload: workload.as_ref().map(|w| text::shown(&w.to_string())),
-            // The pod asked for (a restored forward's) was passed over: which, and why.
-            note: passed_over.map(|why| {
-                text::message(&format!(
-                    "moved from {}: {}",
-                    text::shown(req.pod.trim()),
-                    text::shown(&why)
-                ))
-            }),
+            // The pod asked for (a restored forward's) was passed over: which, and why; and a
+            // pod taken though not Ready (the note's names escaped where it was made).
+            note: passed_over
+                .map(|why| {
+                    text::message(&format!(
+                        "moved from {}: {}",
+                        text::shown(req.pod.trim()),
+                        text::shown(&why)
+                    ))
+                })
+                .into_iter()
+                .chain(unready.map(|n| text::message(&n)))
+                .reduce(|a, b| format!("{a}; {b}")),
             revision: 0,
             restartable: false,
             waiting: false,

@@ -4396,6 +4396,29 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
     let came = forward_change(&mut rx, "the next pod", |f| f.id == id && !f.waiting).await;
     assert_eq!((came.pod.as_str(), came.remote), ("svcfwd-4", fourth));
     assert_eq!(greet(service_port).await.0, "hello from svcfwd-4");
+    after.stop(id).expect("stop");
+    listening(service_port, false).await;
+
+    // Its pod runs but fails its readiness probe (often why one forwards to it): taken, as
+    // kubectl's port-forward takes it, with a note. Only a Ready pod was, and this refused.
+    app.profiles
+        .with_demo_cluster(|c| assert!(c.set_ready("demo", "svcfwd-4", false)))
+        .await
+        .expect("the Demo cluster runs");
+    let unready = after
+        .start(&app.profiles, req("svcfwd", "main"))
+        .await
+        .expect("forward to a pod that runs");
+    assert_eq!(
+        (unready.pod.as_str(), unready.remote, unready.state.clone()),
+        ("svcfwd-4", fourth, ForwardState::Listening)
+    );
+    let note = unready.note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with("No Ready pod for service/svcfwd; using svcfwd-4 (not Ready"),
+        "{note}"
+    );
+    assert_eq!(greet(unready.local).await.0, "hello from svcfwd-4");
     after.stop_all();
     for name in ["svcfwd-2", "svcfwd-4"] {
         pods.delete(name, &Default::default())

@@ -605,6 +605,9 @@ pub struct Prepared {
     /// Why the pod asked for was passed over for another (through a Service: it no longer
     /// selects it, say), in words; none when it is the pod asked for.
     pub passed_over: Option<String>,
+    /// Said when the Service had no Ready pod and one that runs was taken, as kubectl's
+    /// port-forward takes it ([`crate::pods::unready_note`]'s words).
+    pub unready: Option<String>,
 }
 
 /// Fetches the pod `name` and checks it ([`check`]) for a forward of `spec`, each request within
@@ -635,13 +638,15 @@ pub async fn prepare(
         port: ForwardPort::Pod(spec.clone()),
         workload,
         passed_over: None,
+        unready: None,
     })
 }
 
 /// A forward to Service `service`'s port `asked` (its number or name, given alone), as
 /// `kubectl port-forward svc/NAME PORT` makes it: through `pod` when given (a restored
 /// forward's pod) and the Service still selects it, else the pod the Service's selector finds
-/// (its newest Ready one); the port
+/// (its newest Ready one; with none Ready, one that runs, as kubectl takes it, with a note); the
+/// port
 /// translated to the one it targets in that pod, and checked as [`prepare`] checks a pod's. The
 /// forward follows the Service's pods. With a `ready_wait`, a selector with no Ready pod now
 /// is waited on that long for one (a restored forward's Service switched to pods still
@@ -684,15 +689,26 @@ pub async fn prepare_service(
         }
         None => (None, None),
     };
-    let pod = match given {
-        Some(p) => p,
+    // A pod that runs but is not Ready (its readiness probe failing, often why one forwards to
+    // it) is taken when none is Ready, as kubectl's port-forward takes it.
+    let (pod, unready) = match given {
+        Some(p) => (p, None),
         None if ready_wait.is_zero() => {
-            crate::cluster::within(limit, crate::pods::resolve(client, namespace, &target)).await?
+            let found = crate::pods::resolve_to_run(client, namespace, &target, None);
+            let found = crate::cluster::within(limit, found).await?;
+            (found.pod, found.unready)
         }
         None => {
-            let waited =
-                crate::pods::resolve_waiting(client, namespace, &target, ready_wait, |_| {});
-            crate::cluster::within(limit.map(|t| t + ready_wait), waited).await?
+            let waited = crate::pods::resolve_waiting_to_run(
+                client,
+                namespace,
+                &target,
+                None,
+                ready_wait,
+                |_| {},
+            );
+            let found = crate::cluster::within(limit.map(|t| t + ready_wait), waited).await?;
+            (found.pod, found.unready)
         }
     };
     let specs = service_specs(&svc, &pod, std::slice::from_ref(asked))?;
@@ -706,6 +722,7 @@ pub async fn prepare_service(
         },
         workload: Some(target),
         passed_over,
+        unready,
     })
 }
 
