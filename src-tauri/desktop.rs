@@ -206,8 +206,8 @@ impl Desktop {
         crate::state::lock(&self.recent).push(s);
     }
 
-    /// The recent sessions, newest first.
-    pub fn recent(&self) -> Vec<RecentSession> {
+    /// The recent sessions, newest first, each with its key (see [`Recent`]).
+    pub fn recent(&self) -> Vec<(u64, RecentSession)> {
         crate::state::lock(&self.recent).list().to_vec()
     }
 
@@ -350,13 +350,14 @@ pub fn open_favourite<R: Runtime>(app: &AppHandle<R>, name: &str) {
         });
 }
 
-/// Brings up the window and asks it to open a tab in the `i`th recent session's place (the
-/// tray's "Recent"); an index gone meanwhile only shows the window.
-pub fn open_recent<R: Runtime>(app: &AppHandle<R>, i: usize) {
+/// Brings up the window and asks it to open a tab in the recent session's place listed under
+/// `key` (the tray's "Recent"); a key gone meanwhile only shows the window.
+pub fn open_recent<R: Runtime>(app: &AppHandle<R>, key: u64) {
     show_window(app);
     let d = app.state::<Desktop>();
-    let Some(target) = d.recent().get(i).cloned() else {
-        tracing::info!("recent session {i} is no longer listed");
+    let Some(target) = crate::state::lock(&d.recent).get(key).cloned() else {
+        // A menu built before the list changed: its place was dropped since.
+        tracing::info!("recent session {key} is no longer listed");
         return;
     };
     d.requests.push(AppRequest::OpenSession { target });

@@ -137,10 +137,10 @@ fn menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     let recent = app.state::<Desktop>().recent();
     if !recent.is_empty() {
         menu.append(&MenuItem::new(app, "Recent", false, None::<&str>)?)?;
-        for (i, s) in recent.iter().enumerate() {
+        for (key, s) in &recent {
             menu.append(&MenuItem::with_id(
                 app,
-                format!("{RECENT}{i}"),
+                format!("{RECENT}{key}"),
                 cut_label(&s.label()),
                 true,
                 None::<&str>,

@@ -39,28 +39,39 @@ impl RecentSession {
     }
 }
 
-/// The recent sessions, newest first.
+/// The recent sessions, newest first, each with a key of its own: a menu item names its
+/// session by key, not by place in the list, so a menu built before the list changed (the tray
+/// rebuilds its menu as sessions open) opens what it shows, or nothing.
 #[derive(Debug, Default, Clone)]
 pub struct Recent {
-    list: Vec<RecentSession>,
+    list: Vec<(u64, RecentSession)>,
+    /// The key the next new place gets.
+    next: u64,
 }
 
 impl Recent {
-    /// A session was opened: it goes first; the same place opened before moves up rather than
-    /// showing twice; the oldest beyond [`MAX_RECENT`] is dropped.
+    /// A session was opened: it goes first; the same place opened before moves up (keeping its
+    /// key) rather than showing twice; the oldest beyond [`MAX_RECENT`] is dropped.
     pub fn push(&mut self, s: RecentSession) {
-        self.list.retain(|x| x != &s);
-        self.list.insert(0, s);
+        let key = match self.list.iter().position(|(_, x)| x == &s) {
+            Some(i) => self.list.remove(i).0,
+            None => {
+                self.next += 1;
+                self.next
+            }
+        };
+        self.list.insert(0, (key, s));
         self.list.truncate(MAX_RECENT);
     }
 
-    pub fn list(&self) -> &[RecentSession] {
+    /// Newest first, each with its key.
+    pub fn list(&self) -> &[(u64, RecentSession)] {
         &self.list
     }
 
-    /// The `i`th newest, if there is one.
-    pub fn get(&self, i: usize) -> Option<&RecentSession> {
-        self.list.get(i)
+    /// The session listed under `key`, while it is.
+    pub fn get(&self, key: u64) -> Option<&RecentSession> {
+        self.list.iter().find(|(k, _)| *k == key).map(|(_, s)| s)
     }
 }
 
@@ -107,17 +118,33 @@ mod tests {
         for p in ["a", "b", "c", "a", "d", "e", "f", "g"] {
             r.push(s(p));
         }
-        let pods: Vec<&str> = r.list().iter().map(|x| x.pod.as_str()).collect();
+        let pods: Vec<&str> = r.list().iter().map(|(_, x)| x.pod.as_str()).collect();
         assert_eq!(pods, ["g", "f", "e", "d", "a"]);
+        let key = |r: &Recent, pod: &str| {
+            r.list()
+                .iter()
+                .find(|(_, x)| x.pod == pod && x.container.is_empty())
+                .map(|(k, _)| *k)
+        };
+        let (g, a) = (key(&r, "g"), key(&r, "a"));
         // Another container or command is another place.
         r.push(RecentSession {
             container: "side".into(),
             ..s("g")
         });
         assert_eq!(r.list().len(), MAX_RECENT);
-        assert_eq!(r.get(0).map(|x| x.container.as_str()), Some("side"));
-        assert_eq!(r.get(1).map(|x| x.pod.as_str()), Some("g"));
-        assert!(r.get(5).is_none());
+        assert_eq!(r.list()[0].1.container, "side");
+        assert_eq!(r.list()[1].1.pod, "g");
+        // A key names its place wherever the place moves, and nothing once it is dropped (a
+        // menu built before: its item opens what it showed, or nothing).
+        assert_eq!(key(&r, "g"), g);
+        assert_eq!(g.and_then(|k| r.get(k)).map(|x| x.pod.as_str()), Some("g"));
+        assert_eq!(key(&r, "a"), None);
+        assert!(a.and_then(|k| r.get(k)).is_none(), "a dropped place opened");
+        r.push(s("d"));
+        assert_eq!(r.list()[0].1.pod, "d");
+        let keys: std::collections::HashSet<u64> = r.list().iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys.len(), MAX_RECENT, "keys are each a place's own");
     }
 
     #[test]
