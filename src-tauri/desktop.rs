@@ -39,6 +39,9 @@ pub struct Desktop {
     recent: Mutex<Recent>,
     /// The global shortcut is on (the setting).
     global_shortcut: AtomicBool,
+    /// Why the shortcut, on in the settings, could not be taken at start (another application
+    /// holds its keys); cleared once the setting is changed.
+    shortcut_error: Mutex<Option<String>>,
     /// New terminal sessions draw every byte of a flood (the setting; off: skip what a tab
     /// cannot show).
     draw_every_byte: AtomicBool,
@@ -69,6 +72,7 @@ impl Desktop {
             recent: Mutex::new(Recent::default()),
             launcher_entry: Mutex::new(None),
             global_shortcut: AtomicBool::new(s.global_shortcut),
+            shortcut_error: Mutex::new(None),
             draw_every_byte: AtomicBool::new(s.draw_every_byte),
         }
     }
@@ -225,7 +229,21 @@ impl Desktop {
     pub fn set_global_shortcut(&self, on: bool) -> Result<(), SettingsError> {
         self.change(|s| s.global_shortcut = on)?;
         self.global_shortcut.store(on, Ordering::SeqCst);
+        // Taken (or given back) as the user asked: what failed at start no longer holds.
+        *crate::state::lock(&self.shortcut_error) = None;
         Ok(())
+    }
+
+    /// The shortcut, on in the settings, could not be taken at start: why, for the settings
+    /// to show (the setting stays on: the keys may be free at the next start).
+    pub fn shortcut_failed(&self, why: String) {
+        *crate::state::lock(&self.shortcut_error) = Some(why);
+    }
+
+    /// Why the shortcut that is on does not work, if it does not (see
+    /// [`Desktop::shortcut_failed`]).
+    pub fn shortcut_error(&self) -> Option<String> {
+        crate::state::lock(&self.shortcut_error).clone()
     }
 
     /// A tray icon is shown.
@@ -529,6 +547,21 @@ mod tests {
         d.close_to_tray.store(true, Ordering::SeqCst);
         assert_eq!(d.on_close_request(3, 1), CloseAction::Hide);
         assert_eq!(asked.lock().expect("lock").len(), 3);
+    }
+
+    #[test]
+    fn a_shortcut_not_taken_at_start_is_said_until_the_setting_changes() {
+        let dir = tempfile::tempdir().expect("dir");
+        let d = Desktop::new(Some(dir.path().to_path_buf()));
+        assert_eq!(d.shortcut_error(), None);
+        d.shortcut_failed("Ctrl+Alt+K: another application holds it".into());
+        assert_eq!(
+            d.shortcut_error().as_deref(),
+            Some("Ctrl+Alt+K: another application holds it")
+        );
+        // Turned off (or on again, taken this time): nothing is wrong any more.
+        d.set_global_shortcut(false).expect("saved");
+        assert_eq!(d.shortcut_error(), None);
     }
 
     #[test]

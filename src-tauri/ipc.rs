@@ -88,6 +88,9 @@ pub struct AppSettings {
     pub global_shortcut: bool,
     /// Its keys (`Ctrl+Alt+K`).
     pub global_shortcut_keys: String,
+    /// Why the shortcut, on, could not be taken at start (another application holds its
+    /// keys); none once the setting is changed.
+    pub global_shortcut_error: Option<String>,
     /// New terminal sessions draw every byte of a flood (off: what a tab cannot show is
     /// skipped while it is behind; its screen and scrollback end the same).
     pub draw_every_byte: bool,

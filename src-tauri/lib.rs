@@ -195,6 +195,9 @@ pub fn run() {
                 if app.state::<desktop::Desktop>().global_shortcut() {
                     if let Err(e) = shortcut::apply(&handle, true) {
                         tracing::warn!("{e}");
+                        // The settings say why the box that is ticked does nothing.
+                        app.state::<desktop::Desktop>()
+                            .shortcut_failed(e.to_string());
                     }
                 }
                 let args: Vec<String> = std::env::args().collect();

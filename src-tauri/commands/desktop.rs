@@ -37,6 +37,7 @@ pub fn app_settings(ctx: &Ctx<'_>) -> Result<AppSettings> {
             .map(|p| p.display().to_string()),
         global_shortcut: ctx.desktop.global_shortcut(),
         global_shortcut_keys: podterm_core::settings::GLOBAL_SHORTCUT.to_string(),
+        global_shortcut_error: ctx.desktop.shortcut_error(),
         draw_every_byte: ctx.desktop.draw_every_byte(),
     })
 }

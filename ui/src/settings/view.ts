@@ -273,6 +273,11 @@ export function globalShortcutControl(backend: Pick<Backend, "appSettings" | "se
     (s) => {
       box.checked = s.globalShortcut;
       keys.textContent = s.globalShortcutKeys;
+      // On, but not taken at start: the ticked box alone would say it works.
+      if (s.globalShortcut && s.globalShortcutError) {
+        error.textContent = `Not working: ${s.globalShortcutError}. Untick and tick the box to try again.`;
+        error.hidden = false;
+      }
     },
     () => {
       /* the scrollback control says the settings could not be read */

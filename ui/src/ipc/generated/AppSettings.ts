@@ -38,6 +38,11 @@ globalShortcut: boolean,
  */
 globalShortcutKeys: string, 
 /**
+ * Why the shortcut, on, could not be taken at start (another application holds its
+ * keys); none once the setting is changed.
+ */
+globalShortcutError: string | null, 
+/**
  * New terminal sessions draw every byte of a flood (off: what a tab cannot show is
  * skipped while it is behind; its screen and scrollback end the same).
  */

@@ -766,7 +766,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async appSettings() {
       await tick();
       // The preview plays a desktop with a tray and no launcher entry written.
-      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, logLines, tray: true, launcherEntry: null, globalShortcut, globalShortcutKeys: "Ctrl+Alt+K", drawEveryByte };
+      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, logLines, tray: true, launcherEntry: null, globalShortcut, globalShortcutKeys: "Ctrl+Alt+K", globalShortcutError: null, drawEveryByte };
     },
     async setDrawEveryByte(on) {
       await tick();
