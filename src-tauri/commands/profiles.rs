@@ -23,7 +23,14 @@ pub fn profile_details(ctx: &Ctx<'_>, name: String) -> Result<ProfileDetails> {
 
 /// Saves a profile typed by hand; a rename takes its favourites and forwards along.
 pub async fn save_profile(ctx: &Ctx<'_>, input: ManualProfile) -> Result<ProfileSummary> {
-    crate::state::save_profile(&ctx.profiles, &ctx.forwards, &ctx.sessions, input).await
+    crate::state::save_profile(
+        &ctx.profiles,
+        &ctx.forwards,
+        &ctx.sessions,
+        &ctx.recordings,
+        input,
+    )
+    .await
 }
 
 pub async fn delete_profile(ctx: &Ctx<'_>, name: String) -> Result<()> {

@@ -35,9 +35,16 @@ pub async fn save_profile(
     profiles: &Profiles,
     forwards: &Forwards,
     sessions: &Sessions,
+    recordings: &Recordings,
     input: crate::ipc::ManualProfile,
 ) -> crate::error::Result<crate::ipc::ProfileSummary> {
     let original = input.original.clone();
+    let recorded_before = original.as_deref().is_some_and(|name| {
+        profiles
+            .saved()
+            .iter()
+            .any(|p| p.name == name && p.record_sessions)
+    });
     let saved = profiles.save(input).await?;
     if let Some(old) = original.filter(|o| *o != saved.name) {
         // The profile is saved: a favourites file that cannot be written is said in the log,
@@ -47,6 +54,14 @@ pub async fn save_profile(
         }
         forwards.rename_profile(&old, &saved.name);
         sessions.rename_profile(&old, &saved.name);
+    }
+    // "Record every session" just ticked: the cluster's tabs open now are recorded from here
+    // on too (each tab's ● REC says so), not only the sessions opened after. Ticked before, a
+    // recording stopped by hand stays stopped.
+    if !recorded_before {
+        if let Some(auto) = recordings.auto_for(profiles, &saved.name) {
+            sessions.record_all_of(&saved.name, &auto.folder, auto.input);
+        }
     }
     Ok(saved)
 }

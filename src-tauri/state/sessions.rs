@@ -309,6 +309,25 @@ impl Sessions {
         Ok(self.tap(id)?.start(folder, input)?)
     }
 
+    /// Starts recording, into `folder`, every open session of `profile` not recording yet (its
+    /// cluster's "Record every session" was just ticked). A recording that cannot start (the
+    /// folder unwritable) is logged; each session's state says which started.
+    pub fn record_all_of(&self, profile: &str, folder: &Path, input: bool) {
+        let taps: Vec<(u32, Tap)> = lock(&self.open)
+            .iter()
+            .filter(|(_, s)| s.profile == profile)
+            .map(|(id, s)| (*id, s.tap.clone()))
+            .collect();
+        for (id, tap) in taps {
+            if tap.recording().is_some() {
+                continue;
+            }
+            if let Err(e) = tap.start(folder, input) {
+                tracing::warn!("session {id} of {profile} could not start recording: {e}");
+            }
+        }
+    }
+
     /// Stops a session's recording (nothing when it has none).
     pub fn stop_recording(&self, id: u32) -> Result<()> {
         self.tap(id)?.stop();
@@ -445,6 +464,10 @@ impl Sessions {
     pub fn rename_profile(&self, old: &str, new: &str) {
         if old == new {
             return;
+        }
+        // Open sessions run on under the new name (Start recording looks their profile up).
+        for s in lock(&self.open).values_mut().filter(|s| s.profile == old) {
+            s.profile = new.to_string();
         }
         let mut held = lock(&self.copies);
         for list in [&mut *held, &mut *lock(&self.left)] {

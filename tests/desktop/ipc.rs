@@ -4576,10 +4576,12 @@ async fn renaming_a_cluster_takes_its_favourites_and_forwards_along() {
     let app = &f.app;
     app.demo_profile().await.expect("demo");
     let forwards = Forwards::new();
+    let recordings = podterm_desktop_lib::state::Recordings::new(None);
     save_profile(
         &app.profiles,
         &forwards,
         &app.sessions,
+        &recordings,
         demo_by_hand(app, None, "staging", true).await,
     )
     .await
@@ -4618,6 +4620,7 @@ async fn renaming_a_cluster_takes_its_favourites_and_forwards_along() {
         &app.profiles,
         &forwards,
         &app.sessions,
+        &recordings,
         demo_by_hand(app, Some("staging"), "prod", false).await,
     )
     .await

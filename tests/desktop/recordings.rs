@@ -369,3 +369,113 @@ async fn a_profile_recording_every_session_is_listed_read_back_in_pages_and_ids_
         .expect("delete the first");
     assert_eq!(recordings.list(&profiles).len(), 2);
 }
+
+/// "Record every session" ticked on a cluster with tabs open: they are recorded from then on
+/// (their state says so, as a tab's ● REC shows it), not only the sessions opened after; saved
+/// again with it still on, a recording stopped by hand stays stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_every_session_ticked_records_the_clusters_open_tabs_too() {
+    use podterm_desktop_lib::state::{save_profile, Forwards};
+    let dir = tempfile::tempdir().expect("tempdir");
+    #[allow(clippy::needless_update)]
+    let config = Config {
+        profiles_dir: Some(dir.path().join("config")),
+        ..Config::default()
+    };
+    let profiles = Profiles::new(tokio::runtime::Handle::current(), config);
+    let (sessions, forwards) = (Sessions::new(), Forwards::new());
+    let folder = dir.path().join("recordings");
+    let recordings = Recordings::new(Some(folder.clone()));
+    profiles.demo().await.expect("demo");
+    let (url, ca, token) = profiles
+        .with_demo_cluster(|c| {
+            (
+                c.url(),
+                c.ca_pem().to_string(),
+                c.token("demo-admin").map(str::to_string),
+            )
+        })
+        .await
+        .expect("demo cluster");
+    let ops = |original: Option<&str>, record_sessions: bool| ManualProfile {
+        original: original.map(str::to_string),
+        name: "ops".into(),
+        server: url.clone(),
+        namespace: Some("demo".into()),
+        ca_pem: Some(ca.clone()),
+        token: token.clone().map(podterm_core::vault::Secret::new),
+        record_sessions,
+        ..ManualProfile::default()
+    };
+    save_profile(
+        &profiles,
+        &forwards,
+        &sessions,
+        &recordings,
+        ops(None, false),
+    )
+    .await
+    .expect("save");
+    let mut tab = open(&sessions, &profiles, "ops", None);
+    let mut other = open(&sessions, &profiles, DEMO_NAME, None);
+    for t in [&mut tab, &mut other] {
+        t.until(&sessions, "connected", |t| {
+            t.log.contains(&SessionState::Connected)
+        })
+        .await;
+    }
+    assert!(sessions.recording(tab.id).is_none());
+
+    save_profile(
+        &profiles,
+        &forwards,
+        &sessions,
+        &recordings,
+        ops(Some("ops"), true),
+    )
+    .await
+    .expect("record every session");
+    tab.until(&sessions, "its recording", |t| {
+        t.log
+            .iter()
+            .any(|s| matches!(s, SessionState::Recording { .. }))
+    })
+    .await;
+    let file = sessions.recording(tab.id).expect("recording");
+    assert_eq!(file.parent(), Some(folder.as_path()));
+    // Another cluster's tab is not recorded.
+    assert!(sessions.recording(other.id).is_none());
+    // What comes from now on is in the file.
+    sessions
+        .send_input(tab.id, Bytes::from_static(b"echo LATE-$((6*7))\r"))
+        .expect("input");
+    tab.until(&sessions, "LATE-42", |t| t.text().contains("LATE-42"))
+        .await;
+
+    // Stopped by hand, then the cluster saved again (another change): it stays stopped.
+    sessions.stop_recording(tab.id).expect("stop");
+    tab.until(&sessions, "the recording's end", |t| {
+        t.log
+            .iter()
+            .any(|s| matches!(s, SessionState::RecordingStopped { .. }))
+    })
+    .await;
+    save_profile(
+        &profiles,
+        &forwards,
+        &sessions,
+        &recordings,
+        ops(Some("ops"), true),
+    )
+    .await
+    .expect("saved again");
+    assert!(sessions.recording(tab.id).is_none());
+    let recorded = std::fs::read_to_string(&file).expect("the recording");
+    assert!(recorded.contains("LATE-42"), "{recorded}");
+    for t in [&mut tab, &mut other] {
+        sessions
+            .send_input(t.id, Bytes::from_static(b"exit\r"))
+            .expect("exit");
+        t.end(&sessions).await;
+    }
+}
