@@ -2364,6 +2364,53 @@ test("tabs survive a restart: reopened where they were, the active one active, a
   await page.waitForSelector('.profile[data-profile="demo"]', { timeout: WAIT_MS });
 });
 
+test("a production tab reopened at start and declined stays: saying why, still saved; Reconnect asks again", async () => {
+  const saved = () => page.evaluate(() => window.__podtermMock.savedTabs());
+  const shell = (profile) => ({ profile, namespace: "demo", pod: "shell", container: "shell", command: null, favourite: null, owner: null, view: "terminal", debug: null, ephemeral: false });
+  const prodEu = { name: "prod-eu", server: "https://10.0.0.2:6443", authKind: "token", insecure: false, namespace: "demo", colour: null, production: true, reconnect: false, recordSessions: false, actsAs: null };
+  // The last run: a shell in the production cluster prod-eu (active), one in demo. A restart
+  // (the mock keeps prod-eu across it, as the app keeps its saved clusters).
+  await page.evaluate(
+    ({ tabs, profiles }) => {
+      localStorage.setItem("podterm.mock.tabs", JSON.stringify({ tabs, active: 0 }));
+      localStorage.setItem("podterm.mock.profilesAtStart", JSON.stringify(profiles));
+    },
+    { tabs: [shell("prod-eu"), shell("demo")], profiles: [prodEu] },
+  );
+  await page.reload();
+  await page.waitForSelector('dialog.production-ask[open][data-profile="prod-eu"]', { timeout: WAIT_MS });
+  const [prod, demo] = await until(async () => {
+    const tabs = await page.evaluate(() => window.__podterm?.tabs?.() ?? []);
+    return tabs.length === 2 ? tabs : null;
+  }, "the two tabs reopened");
+  assert(prod.profile === "prod-eu" && demo.profile === "demo", `reopened ${JSON.stringify([prod, demo])}`);
+  // "Not now": the tab stays, not connected, its terminal saying why, Reconnect offered.
+  await page.click("dialog.production-ask button.cancel");
+  await page.waitForSelector("dialog.production-ask", { state: "detached", timeout: WAIT_MS });
+  await waitTabState(prod.id, "lost");
+  await waitText(`.pane[data-tab-id="${prod.id}"] .banner-text`, "Cancelled while connecting to shell/shell.");
+  await waitText(`.pane[data-tab-id="${prod.id}"] .banner-button`, "Reconnect");
+  await waitForLine(prod.id, (l) => l.startsWith("[not opened: prod-eu is a production cluster and its question was cancelled;"), "the line saying why");
+  await screenshot("restored-production-declined");
+  // Still among the saved tabs: a save after the Cancel (the demo tab made active) has both.
+  await waitTabState(demo.id, "connected");
+  await page.click(`.tab[data-tab-id="${demo.id}"]`);
+  await until(async () => {
+    const s = await saved();
+    return s?.active === 1 && JSON.stringify(s.tabs.map((t) => t.profile)) === '["prod-eu","demo"]' ? true : null;
+  }, "both tabs saved, the demo one active");
+  // Reconnect asks again (a "no" is not remembered); yes opens the shell.
+  await page.click(`.tab[data-tab-id="${prod.id}"]`);
+  await page.click(`.pane[data-tab-id="${prod.id}"] .banner-button`);
+  await page.waitForSelector('dialog.production-ask[open][data-profile="prod-eu"]', { timeout: WAIT_MS });
+  await page.click("dialog.production-ask button.production-confirm");
+  await waitTabState(prod.id, "connected");
+  await waitForLine(prod.id, (l) => l.startsWith("root@shell:/#"), "a prompt");
+  // No tab saved: the next test's restart reopens none.
+  await closeAllTabs();
+  await until(async () => (await saved())?.tabs.length === 0, "no tab saved");
+});
+
 test("copies of pods a killed run left: a card offers them; Delete deletes ours, says what it could not; Keep forgets the rest", async () => {
   const mine = { profile: "demo", namespace: "demo", name: "crashy-debug-x2k9p", of: "crashy" };
   const elsewhere = { profile: "staging", namespace: "", name: "api-debug-q7m3z", of: "api" };

@@ -126,6 +126,12 @@ export class FakeElement {
   append(...nodes: FakeNode[]): void {
     for (const n of nodes) this.appendChild(n);
   }
+  prepend(...nodes: FakeNode[]): void {
+    const first = this.childNodes[0] ?? null;
+    for (const n of nodes) this.insertBefore(n, first);
+  }
+  /** Nothing is laid out here: nothing to scroll. */
+  scrollIntoView(): void {}
   insertBefore<T extends FakeNode>(n: T, ref: FakeNode | null): T {
     detach(n);
     const i = ref ? this.childNodes.indexOf(ref) : -1;

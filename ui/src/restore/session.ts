@@ -71,6 +71,9 @@ export function keepTabsAcrossRestarts(
               ? workspace.openFavourite(again.favourite.name, favourites.get(again.favourite.name))
               : workspace.open(targets[i] ?? again.target);
         opened.push(tab.id);
+        // A "no" at start to a production tab's question keeps it, cancelled: closed, the next
+        // save would drop it for good.
+        workspace.keepIfDeclined(tab.id);
         if (again.gone) workspace.podGone(again.target.profile, again.target.namespace, again.target.pod);
         if (again.note) workspace.notice(tab.id, again.note);
       }

@@ -34,7 +34,7 @@ import { afterEnd, MAX_RECONNECT_ATTEMPTS, sessionMarker, type ReconnectRun } fr
 import { podtermHook, TerminalView } from "./view";
 import { openPageSocket, SPARE_TICKET_MAX_AGE_MS } from "./pagesocket";
 import { profileLook, type ProfileLook } from "../profile-look";
-import type { ProductionGate } from "./production";
+import { shownName, type ProductionGate } from "./production";
 import { LogsView } from "../logs/view";
 import { LogsSplit } from "../logs/split";
 import { MAX_PANES, PaneGroups, ratioAt, layout, neighbour, type SplitDir } from "./panes";
@@ -106,6 +106,8 @@ interface Runtime {
   split: LogsSplit | null;
   /** "BROADCAST", shown while the pane receives broadcast input (broadcast.ts). */
   broadcastBadge: HTMLElement;
+  /** A "no" to the production question keeps the new tab, cancelled (`keepIfDeclined`). */
+  keepIfDeclined: boolean;
 }
 
 export interface WorkspaceOptions {
@@ -409,6 +411,7 @@ export class Workspace {
       warnings: [],
       split: null,
       broadcastBadge,
+      keepIfDeclined: false,
       input: new InputQueue(
         () => (this.runtimes.has(tab.id) ? (this.model.get(tab.id)?.sessionId ?? null) : null),
         (sessionId, data) => this.backend.sendInput(sessionId, data),
@@ -884,16 +887,34 @@ export class Workspace {
   }
 
   /**
-   * The user said no to a production profile: a new tab goes away (nothing was opened in it); a
-   * tab that had sessions before stays, cancelled, with its Reconnect.
+   * The tab stays when the user says no to its production question (`declined`): a tab reopened
+   * from the last run, which a "not now" at start must not drop from the saved tabs for good.
    */
-  private declined(tabId: number, attempt: number): void {
-    if (attempt === 1) this.close(tabId, false);
-    else this.cancel(tabId);
+  keepIfDeclined(tabId: number): void {
+    const rt = this.runtimes.get(tabId);
+    if (rt) rt.keepIfDeclined = true;
   }
 
-  /** Cancel on a connecting tab: its session (if open yet) is closed; the tab offers Reconnect. */
-  cancel(tabId: number): void {
+  /**
+   * The user said no to a production profile: a new tab goes away (nothing was opened in it,
+   * and the user did not want it); a tab that had sessions before, or one to keep
+   * (`keepIfDeclined`), stays, cancelled, with its Reconnect (which asks again).
+   */
+  private declined(tabId: number, attempt: number): void {
+    const t = this.model.get(tabId);
+    if (!t) return;
+    if (attempt > 1) this.cancel(tabId);
+    else if (this.runtimes.get(tabId)?.keepIfDeclined) {
+      // Nothing ran in its terminal: it says why (the name escaped as the question shows it).
+      this.cancel(tabId, `not opened: ${shownName(t.target.profile)} is a production cluster and its question was cancelled; Reconnect asks again`);
+    } else this.close(tabId, false);
+  }
+
+  /**
+   * Cancel on a connecting tab: its session (if open yet) is closed; the tab offers Reconnect.
+   * `why`: the line its terminal shows.
+   */
+  cancel(tabId: number, why = "cancelled"): void {
     const sessionId = this.model.cancel(tabId);
     if (sessionId === undefined) return;
     if (sessionId !== null) this.backend.closeSession(sessionId).catch(() => {});
@@ -902,7 +923,7 @@ export class Workspace {
     rt.flow?.dispose();
     rt.flow = null;
     rt.input.clear();
-    rt.view.notice("cancelled");
+    rt.view.notice(why);
     rt.view.term.write("\x1b[?25l"); // no cursor in a dead terminal
   }
 

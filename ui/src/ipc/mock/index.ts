@@ -9,7 +9,7 @@
 // This file puts them together as a `Backend` and gives tests their controls
 // (window.__podtermMock). Commands fail as the app's do: with `{ kind, message, hint }`.
 import type { Backend } from "../index";
-import type { FavouriteSummary, MadeCopy, PodOwner, PodSummary, SavedTabs, TransferInfo, ForwardInfo } from "../types";
+import type { FavouriteSummary, MadeCopy, PodOwner, PodSummary, ProfileSummary, SavedTabs, TransferInfo, ForwardInfo } from "../types";
 import { mockError } from "./errors";
 import { MockFavourites } from "./favourites";
 import { MockLogs, type MockLogStats } from "./logs";
@@ -50,6 +50,11 @@ function writeLeftCopies(copies: MadeCopy[]): void {
 
 /** Pods (`namespace/name`) the next mock page starts with not Ready, once (a test's rollout under way at a restart). */
 export const MOCK_NOT_READY_KEY = "podterm.mock.notReadyAtStart";
+/**
+ * Clusters (a JSON `ProfileSummary[]`) the next mock page starts with saved, once: the app keeps
+ * its saved clusters across a restart, the mock (in memory) does not.
+ */
+export const MOCK_PROFILES_AT_START_KEY = "podterm.mock.profilesAtStart";
 const mockRestoreTabs = (): boolean => mockStore()?.getItem(MOCK_RESTORE_KEY) !== "off";
 /** The mock's default debug image (the app's comes from podterm_core::settings). */
 export const MOCK_DEBUG_IMAGE = "busybox:1.36";
@@ -224,6 +229,9 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const liveUpdates = opts.liveUpdates ?? params?.get("live") !== "0";
 
   const profiles = new MockProfiles(withDemo);
+  const atStart: unknown = JSON.parse(mockStore()?.getItem(MOCK_PROFILES_AT_START_KEY) ?? "[]");
+  mockStore()?.removeItem(MOCK_PROFILES_AT_START_KEY);
+  if (Array.isArray(atStart)) for (const p of atStart as ProfileSummary[]) profiles.keep(p);
   const cluster = new MockCluster();
   const sessions = new MockSessions();
   const favourites = new MockFavourites(cluster, profiles);

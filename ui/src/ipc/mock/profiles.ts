@@ -180,6 +180,11 @@ export class MockProfiles {
     this.extras.delete(name);
   }
 
+  /** A profile saved before the page started (MOCK_PROFILES_AT_START_KEY), as it was. */
+  keep(p: ProfileSummary): void {
+    this.profiles = [...this.profiles.filter((x) => x.name !== p.name), { ...p }];
+  }
+
   /** The Demo profile, saved if it was not. */
   demo(): ProfileSummary {
     if (!this.profiles.some((p) => p.name === DEMO_PROFILE.name)) this.profiles.push({ ...DEMO_PROFILE });
