@@ -743,15 +743,16 @@ impl Forwards {
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let service_port = port.service_port();
         // Through a Service, kubectl listens on the Service's port number; not one a restored
-        // forward still starting will take again.
+        // forward still starting will take again, nor one a saved forward that could not start
+        // again waits to have back (its Start again would fail on it).
         let same = service_port.unwrap_or(remote);
         let reserved = {
             let inner = lock(&self.inner);
-            let starting = inner
-                .items
-                .values()
-                .any(|i| i.info.state == ForwardState::Starting && i.info.local == same);
-            starting || lock(&self.in_flight).iter().any(|s| s.local == same)
+            let wanted = inner.items.values().any(|i| {
+                i.info.local == same
+                    && (i.info.state == ForwardState::Starting || i.info.restartable)
+            });
+            wanted || lock(&self.in_flight).iter().any(|s| s.local == same)
         };
         let listener = bind(req.local, same, reserved).await?;
         let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);

@@ -3952,7 +3952,7 @@ async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_statefulsets_forward_starts_again_only_on_its_own_pod() {
     use podterm_core::savedforwards::{self, SavedForward};
-    use podterm_desktop_lib::ipc::ForwardState;
+    use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
     use podterm_desktop_lib::state::Forwards;
     use podterm_test_support::portforward::{echo_pod, free_port, greet, listening};
     let f = app().await;
@@ -3999,6 +3999,25 @@ async fn a_statefulsets_forward_starts_again_only_on_its_own_pod() {
     }
     assert!(back[0].restartable);
     listening(local, false).await;
+    // A new forward whose port number is that saved local port does not take it: the saved
+    // forward's Start again will want it back.
+    let other = forwards
+        .start(
+            &app.profiles,
+            ForwardRequest {
+                profile: DEMO_NAME.into(),
+                namespace: "demo".into(),
+                pod: "db-1".into(),
+                remote: local.to_string(),
+                local: None,
+                service: None,
+            },
+        )
+        .await
+        .expect("another forward");
+    assert_eq!(other.remote, local);
+    assert_ne!(other.local, local, "it took the saved forward's port");
+    forwards.stop(other.id).expect("stop");
     // db-0 made again, while another program has the local port: Start again says so.
     create_pod(&client, &echo_pod("demo", "db-0", zero, of_db)).await;
     listening(zero, true).await;
