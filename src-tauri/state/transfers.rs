@@ -187,7 +187,11 @@ impl Transfers {
         let fallback = target.fallback();
         self.spawn(profiles, info.id, target, move |c, t, meter, cancel| {
             Box::pin(async move {
-                let opts = options(&c);
+                // The name was free just now: nothing saved there meanwhile is written over.
+                let opts = transfer::Options {
+                    new_only: true,
+                    ..options(&c)
+                };
                 transfer::download_with(
                     &c.client, &t, &src, &dest, &opts, &fallback, &meter, &cancel,
                 )

@@ -93,6 +93,8 @@ pub async fn cp(a: CpArgs, conn: &Conn) -> Result<i32, Failure> {
             request_timeout: limit,
             ..tuning_from_env(cluster.liveness)
         },
+        // Over what is there, as kubectl writes.
+        new_only: false,
     };
     let fallback = Fallback {
         debug_image: a.debug.clone(),

@@ -281,6 +281,7 @@ impl Options {
             no_preserve: false,
             retries: APP_RETRIES,
             tuning,
+            new_only: false,
         }
     }
 }
@@ -350,6 +351,11 @@ pub struct Options {
     /// `--retries`: how often a broken download resumes (negative: for ever).
     pub retries: i32,
     pub tuning: Tuning,
+    /// A download whose destination was free when the user asked for it (the app's, which
+    /// refuses a name taken): whatever is saved under that name since is neither written over
+    /// nor merged into; the copy is then kept beside it, and the error says where. Off (the
+    /// command line), a download writes over and merges into what is there, as kubectl's does.
+    pub new_only: bool,
 }
 
 /// Progress: bytes moved, and the expected total (0 when unknown), in one unit: a download
@@ -896,19 +902,7 @@ pub async fn download_with(
         }
     }
     if let Some(has_sh) = without_tar {
-        return single::download(
-            client,
-            t,
-            src,
-            dest,
-            has_sh,
-            fallback,
-            opts.tuning,
-            opts.retries,
-            meter,
-            cancel,
-        )
-        .await;
+        return single::download(client, t, src, dest, has_sh, fallback, opts, meter, cancel).await;
     }
     // One large regular file: byte ranges in parallel when the container can.
     if probed_size.is_some_and(ranges::worth) && !dest.is_dir() {
@@ -925,7 +919,7 @@ pub async fn download_with(
     );
     let (tx, rx) = mpsc::channel::<Feed>(16);
     let reader = unpack::FeedReader::new(rx);
-    let (to, counter) = (dest.to_path_buf(), meter.clone());
+    let (to, counter, new_only) = (dest.to_path_buf(), meter.clone(), opts.new_only);
     // The pod's tar is stopped when the user cancels, or when the unpacker refuses the stream
     // (a bad name, a corrupt header): not read to its end, which may never come.
     let stop = Cancel::default();
@@ -936,7 +930,11 @@ pub async fn download_with(
     });
     let refusing = stop.clone();
     let unpacker = tokio::task::spawn_blocking(move || {
-        let r = unpack::unpack(reader, &prefix, &to, &hint, &counter);
+        let r = if new_only {
+            unpack::unpack_new(reader, &prefix, &to, &hint, &counter)
+        } else {
+            unpack::unpack(reader, &prefix, &to, &hint, &counter)
+        };
         if r.is_err() {
             refusing.cancel();
         }

@@ -306,10 +306,7 @@ pub(super) async fn download(
     cancel: &Cancel,
 ) -> Result<Report, TransferError> {
     use std::os::unix::fs::PermissionsExt as _;
-    let existing = std::fs::metadata(dest).ok();
-    if existing.as_ref().is_some_and(|m| m.is_dir()) {
-        return Err(TransferError::IsDirectory(dest.to_path_buf()));
-    }
+    let onto = super::unpack::Onto::at(dest, opts.new_only)?;
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -343,7 +340,7 @@ pub(super) async fn download(
             why: format!("{got} bytes here, {size} in the container: the copy is incomplete"),
         });
     }
-    super::unpack::persist(tmp, dest, existing)?;
+    super::unpack::persist(tmp, dest, onto)?;
     let notes = ctx.notes(src);
     Ok(Report {
         bytes: meter.done(),

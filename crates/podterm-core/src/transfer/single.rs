@@ -614,11 +614,11 @@ pub(super) async fn download(
     dest: &Path,
     has_sh: bool,
     fallback: &Fallback,
-    tuning: Tuning,
-    retries: i32,
+    opts: &super::Options,
     meter: &Meter,
     cancel: &Cancel,
 ) -> Result<Report, TransferError> {
+    let (tuning, retries) = (opts.tuning, opts.retries);
     let place = Place {
         at: t.clone(),
         path: src.to_string(),
@@ -656,6 +656,7 @@ pub(super) async fn download(
     let to = dest.to_path_buf();
     let checks = want.clone();
     let counter = meter.clone();
+    let onto = unpack::Onto::at(dest, opts.new_only)?;
     let writer = tokio::task::spawn_blocking(move || {
         let mut checked = Checked {
             inner: feed,
@@ -664,7 +665,7 @@ pub(super) async fn download(
             want: checks,
             meter: counter,
         };
-        unpack::write_file(&to, &mut checked)
+        unpack::write_onto(&to, &mut checked, onto)
     });
     let mut report = Report::default();
     // Bytes of the file handed to the writer, over every attempt.

@@ -156,8 +156,10 @@ struct Landing<'a> {
 }
 
 impl<'a> Landing<'a> {
-    fn new(dest: &'a Path) -> Landing<'a> {
-        let there = std::fs::symlink_metadata(dest).is_ok();
+    /// `new_only`: the destination was free when the copy was asked for, and whatever was saved
+    /// under its name since is neither merged into nor replaced.
+    fn new(dest: &'a Path, new_only: bool) -> Landing<'a> {
+        let there = !new_only && std::fs::symlink_metadata(dest).is_ok();
         let merge = there && std::fs::metadata(dest).is_ok_and(|m| m.is_dir());
         Landing {
             dest,
@@ -230,7 +232,7 @@ impl<'a> Landing<'a> {
     fn file(&mut self, to: &Path, from: &mut impl Read) -> Result<(), TransferError> {
         if self.lone_file(to) {
             // Its name was free at the start: taken meanwhile, it is not replaced.
-            return write_new(to, from, None);
+            return write_onto(to, from, Onto::Free);
         }
         let real = self.real(to)?;
         if let Some(parent) = real.parent() {
@@ -330,8 +332,9 @@ impl<'a> Landing<'a> {
 }
 
 /// Renames `from` to `to`, which was not there when the copy started and must not be now: a
-/// file or folder saved under that name while the copy ran is never replaced. Where the
-/// filesystem cannot rename that way (`EINVAL`), it renames as `rename` does.
+/// file or folder saved under that name while the copy ran is never replaced. Where the system
+/// or filesystem cannot rename that way (`EINVAL`; not Linux), the name is checked free just
+/// before a plain rename.
 fn rename_new(from: &Path, to: &Path) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
@@ -341,23 +344,24 @@ fn rename_new(from: &Path, to: &Path) -> std::io::Result<()> {
             other => return other.map_err(std::io::Error::from),
         }
     }
+    if std::fs::symlink_metadata(to).is_ok() {
+        return Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists));
+    }
     std::fs::rename(from, to)
 }
 
-/// The copy could not take its name `to` (taken meanwhile, `e`): it is kept at `kept`, and the
-/// error says where.
+/// The copy could not take its name `to` (taken meanwhile, or another failure `e`): it is kept
+/// at `kept`, and the error says where.
 fn kept_beside(to: &Path, e: &std::io::Error, kept: &Path) -> TransferError {
     let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
         "something was saved under this name while the copy ran, and is left as it is".to_string()
     } else {
         super::io_words(e)
     };
+    // Its words kept whole (a kind's short words would drop where the copy is).
     TransferError::local(
         to,
-        std::io::Error::new(
-            e.kind(),
-            format!("{why}; the copy is kept in {}", kept.display()),
-        ),
+        std::io::Error::other(format!("{why}; the copy is kept in {}", kept.display())),
     )
 }
 
@@ -463,7 +467,34 @@ pub fn unpack(
     exec_hint: &str,
     meter: &Meter,
 ) -> Result<Unpacked, TransferError> {
-    unpack_within(reader, prefix, dest, exec_hint, meter, LINK_COPY_SLACK)
+    unpack_within(
+        reader,
+        prefix,
+        dest,
+        exec_hint,
+        meter,
+        LINK_COPY_SLACK,
+        false,
+    )
+}
+
+/// [`unpack`], into a destination that must stay new (see [`Landing::new`]).
+pub fn unpack_new(
+    reader: impl Read,
+    prefix: &str,
+    dest: &Path,
+    exec_hint: &str,
+    meter: &Meter,
+) -> Result<Unpacked, TransferError> {
+    unpack_within(
+        reader,
+        prefix,
+        dest,
+        exec_hint,
+        meter,
+        LINK_COPY_SLACK,
+        true,
+    )
 }
 
 /// [`unpack`], hard links copied at most `link_slack` beyond the bytes the stream brought.
@@ -474,12 +505,13 @@ fn unpack_within(
     exec_hint: &str,
     meter: &Meter,
     link_slack: u64,
+    new_only: bool,
 ) -> Result<Unpacked, TransferError> {
     let mut done = Unpacked::default();
     let mut written: HashSet<PathBuf> = HashSet::new();
     // The files' bytes the stream brought, and those hard links copied (see `Landing::link`).
     let (mut received, mut link_copied) = (0u64, 0u64);
-    let mut landing = Landing::new(dest);
+    let mut landing = Landing::new(dest, new_only);
     // Long names and PAX headers are held whole by the `tar` crate: bounded first.
     let mut ar = tar::Archive::new(super::headers::HeaderGuard::new(reader));
     let entries = ar.entries().map_err(TransferError::stream)?;
@@ -563,23 +595,48 @@ fn unpack_within(
     Ok(done)
 }
 
+/// What a finished file does to its final name.
+#[derive(Debug)]
+pub(super) enum Onto {
+    /// The name was free when the copy started: nothing saved there since is replaced.
+    Free,
+    /// Something is there (a file, or a link, dangling or not): replaced, as kubectl's
+    /// `os.Create` writes over it, keeping the file's mode when there is one.
+    Replace(Option<std::fs::Metadata>),
+}
+
+impl Onto {
+    /// What is at `to` now; a directory there is [`TransferError::IsDirectory`].
+    pub(super) fn now(to: &Path) -> Result<Onto, TransferError> {
+        match std::fs::metadata(to) {
+            Ok(m) if m.is_dir() => Err(TransferError::IsDirectory(to.to_path_buf())),
+            Ok(m) => Ok(Onto::Replace(Some(m))),
+            // A dangling link is there too: it is replaced, not taken for a free name.
+            Err(_) if std::fs::symlink_metadata(to).is_ok() => Ok(Onto::Replace(None)),
+            Err(_) => Ok(Onto::Free),
+        }
+    }
+
+    /// [`Onto::now`], or [`Onto::Free`] for a destination that must stay new (`new_only`: the
+    /// app's downloads, whose name was free when the user asked).
+    pub(super) fn at(to: &Path, new_only: bool) -> Result<Onto, TransferError> {
+        if new_only {
+            Ok(Onto::Free)
+        } else {
+            Onto::now(to)
+        }
+    }
+}
+
 /// Writes a file under a temporary name beside `to`, then renames it over `to` (an existing
 /// file keeps its mode).
 pub(super) fn write_file(to: &Path, from: &mut impl Read) -> Result<(), TransferError> {
-    write_new(to, from, std::fs::metadata(to).ok())
+    write_onto(to, from, Onto::now(to)?)
 }
 
-/// [`write_file`], `existing` being what was at `to` when the copy started: a name free then is
-/// never taken from what was saved there meanwhile (see [`persist`]).
-fn write_new(
-    to: &Path,
-    from: &mut impl Read,
-    existing: Option<std::fs::Metadata>,
-) -> Result<(), TransferError> {
+/// [`write_file`], `onto` saying what the final name takes (see [`persist`]).
+pub(super) fn write_onto(to: &Path, from: &mut impl Read, onto: Onto) -> Result<(), TransferError> {
     use std::os::unix::fs::PermissionsExt as _;
-    if existing.as_ref().is_some_and(|m| m.is_dir()) {
-        return Err(TransferError::IsDirectory(to.to_path_buf()));
-    }
     let dir = match to.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -601,32 +658,49 @@ fn write_new(
         std::io::Write::write_all(tmp.as_file_mut(), &buf[..n])
             .map_err(|e| TransferError::local(to, e))?;
     }
-    persist(tmp, to, existing)
+    persist(tmp, to, onto)
 }
 
-/// Gives the finished temporary file `tmp` its name `to`. An `existing` file (there at the
-/// start) is replaced keeping its mode, as `os.Create` truncates it. A name that was free at the
-/// start is never taken from what was saved there while the copy ran: the copy is then kept
-/// under its temporary name, and the error says where.
+/// Gives the finished temporary file `tmp` its name `to`. What is there is replaced
+/// ([`Onto::Replace`]: its mode kept, as `os.Create` truncates it). A name free at the start
+/// ([`Onto::Free`]) is never taken from what was saved there while the copy ran: the copy is
+/// then kept under its temporary name, and the error says where. A finished copy is never
+/// removed by a failure here: kept, the error names it.
 pub(super) fn persist(
     tmp: tempfile::NamedTempFile,
     to: &Path,
-    existing: Option<std::fs::Metadata>,
+    onto: Onto,
 ) -> Result<(), TransferError> {
-    let Some(m) = existing else {
-        return match tmp.persist_noclobber(to) {
-            Ok(_) => Ok(()),
-            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => match e.file.keep() {
-                Ok((_, kept)) => Err(kept_beside(to, &e.error, &kept)),
-                Err(k) => Err(TransferError::local(to, k.error)),
-            },
-            Err(e) => Err(TransferError::local(to, e.error)),
-        };
+    let replace = match onto {
+        Onto::Free => None,
+        Onto::Replace(m) => Some(m),
     };
-    std::fs::set_permissions(tmp.path(), m.permissions())
-        .map_err(|e| TransferError::local(to, e))?;
-    tmp.persist(to)
-        .map_err(|e| TransferError::local(to, e.error))?;
+    let Some(mode) = replace else {
+        let e = match tmp.persist_noclobber(to) {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        let kept = match e.file.keep() {
+            Ok((_, kept)) => kept,
+            Err(k) => return Err(TransferError::local(to, k.error)),
+        };
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            return Err(kept_beside(to, &e.error, &kept));
+        }
+        // A filesystem with neither a rename that refuses to replace nor hard links (some
+        // FUSE and shared folders): a plain rename, the name checked free just before.
+        return rename_new(&kept, to).map_err(|r| kept_beside(to, &r, &kept));
+    };
+    if let Some(m) = mode {
+        std::fs::set_permissions(tmp.path(), m.permissions())
+            .map_err(|e| TransferError::local(to, e))?;
+    }
+    if let Err(e) = tmp.persist(to) {
+        return Err(match e.file.keep() {
+            Ok((_, kept)) => kept_beside(to, &e.error, &kept),
+            Err(k) => TransferError::local(to, k.error),
+        });
+    }
     Ok(())
 }
 
@@ -830,6 +904,69 @@ mod tests {
         assert_eq!(std::fs::read(&dest).expect("copied"), b"copied");
     }
 
+    /// A download that must stay new (the app's: its name was free when asked for) neither
+    /// merges into a folder saved under its name since nor replaces a file; the command line's
+    /// writes over a link there, dangling or not, as kubectl's `os.Create` does. A finished
+    /// copy that cannot take its name is kept, never removed.
+    #[test]
+    fn a_new_only_download_never_lands_on_what_is_there_and_nothing_finished_is_lost() {
+        let work = tempfile::tempdir().expect("tmp");
+        let dest = work.path().join("new");
+        std::fs::create_dir(&dest).expect("mkdir");
+        std::fs::write(dest.join("mine"), b"mine").expect("write");
+        let tree = stream(&[("a", b"copied")], None);
+        let e = unpack_new(&tree[..], "src", &dest, "hint", &Meter::default())
+            .expect_err("saved there meanwhile");
+        assert!(e.to_string().contains("the copy is kept in"), "{e}");
+        assert_eq!(names(&dest), ["mine"], "merged into");
+        // The command line's merges, as kubectl's does.
+        unpack(&tree[..], "src", &dest, "hint", &Meter::default()).expect("merged");
+        assert_eq!(names(&dest), ["a", "mine"]);
+
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        h.set_size(6);
+        b.append_data(&mut h, "src", &b"copied"[..]).expect("file");
+        let one = b.into_inner().expect("tar");
+        let file = work.path().join("report.txt");
+        std::fs::write(&file, b"mine").expect("write");
+        unpack_new(&one[..], "src", &file, "hint", &Meter::default()).expect_err("taken");
+        assert_eq!(std::fs::read(&file).expect("mine"), b"mine");
+        // A dangling link: the command line writes over it (it is no free name, and no
+        // "saved meanwhile" either).
+        let link = work.path().join("link.txt");
+        std::os::unix::fs::symlink(work.path().join("nowhere"), &link).expect("symlink");
+        unpack(&one[..], "src", &link, "hint", &Meter::default()).expect("over the link");
+        let m = std::fs::symlink_metadata(&link).expect("stat");
+        assert!(m.is_file(), "{m:?}");
+        assert_eq!(std::fs::read(&link).expect("copied"), b"copied");
+
+        // A rename that fails for another reason (its folder gone meanwhile): the finished copy
+        // stays, named in the error.
+        let work = tempfile::tempdir().expect("tmp");
+        let gone = work.path().join("gone");
+        std::fs::create_dir(&gone).expect("mkdir");
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".podterm-cp-")
+            .tempfile_in(work.path())
+            .expect("tmp");
+        std::io::Write::write_all(tmp.as_file_mut(), b"finished").expect("write");
+        std::fs::remove_dir(&gone).expect("rmdir");
+        let e = persist(tmp, &gone.join("x"), Onto::Free).expect_err("no folder");
+        let words = e.to_string();
+        let kept: Vec<String> = names(work.path())
+            .into_iter()
+            .filter(|n| n.starts_with(".podterm-cp-"))
+            .collect();
+        assert_eq!(kept.len(), 1, "{:?}", names(work.path()));
+        assert!(words.contains(&kept[0]), "{words}");
+        assert_eq!(
+            std::fs::read(work.path().join(&kept[0])).expect("kept"),
+            b"finished"
+        );
+    }
+
     /// A stream of a file and hard links to it.
     fn linked(prefix: &str, file: &str, data: &[u8], links: &[&str]) -> Vec<u8> {
         let mut b = tar::Builder::new(Vec::new());
@@ -931,6 +1068,7 @@ mod tests {
                 "hint",
                 &Meter::default(),
                 4 << 20,
+                false,
             )
         };
         within(&few, &work.path().join("a")).expect("a few copies");
