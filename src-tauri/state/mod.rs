@@ -60,7 +60,7 @@ pub async fn save_profile(
     // recording stopped by hand stays stopped.
     if !recorded_before {
         if let Some(auto) = recordings.auto_for(profiles, &saved.name) {
-            sessions.record_all_of(&saved.name, &auto.folder, auto.input);
+            sessions.record_all_of(&saved.name, &auto);
         }
     }
     Ok(saved)

@@ -309,22 +309,17 @@ impl Sessions {
         Ok(self.tap(id)?.start(folder, input)?)
     }
 
-    /// Starts recording, into `folder`, every open session of `profile` not recording yet (its
-    /// cluster's "Record every session" was just ticked). A recording that cannot start (the
-    /// folder unwritable) is logged; each session's state says which started.
-    pub fn record_all_of(&self, profile: &str, folder: &Path, input: bool) {
-        let taps: Vec<(u32, Tap)> = lock(&self.open)
-            .iter()
-            .filter(|(_, s)| s.profile == profile)
-            .map(|(id, s)| (*id, s.tap.clone()))
+    /// Records, as `auto` says, every open session of `profile` not recording yet (its
+    /// cluster's "Record every session" was just ticked): one still connecting from its first
+    /// byte. Each session's state says which started, or why one could not.
+    pub fn record_all_of(&self, profile: &str, auto: &AutoRecord) {
+        let taps: Vec<Tap> = lock(&self.open)
+            .values()
+            .filter(|s| s.profile == profile)
+            .map(|s| s.tap.clone())
             .collect();
-        for (id, tap) in taps {
-            if tap.recording().is_some() {
-                continue;
-            }
-            if let Err(e) = tap.start(folder, input) {
-                tracing::warn!("session {id} of {profile} could not start recording: {e}");
-            }
+        for tap in taps {
+            tap.arm(auto.clone());
         }
     }
 

@@ -1101,13 +1101,12 @@ const GONE_POLL: Duration = Duration::from_secs(2);
 /// would retry the refusal for ever, and the pod's going would never be noticed.
 pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid: &str) -> String {
     use kube::runtime::{watcher, WatchStreamExt};
-    let forbidden = |e: &watcher::Error| {
-        matches!(
-            e,
-            watcher::Error::InitialListFailed(kube::Error::Api(s))
-                | watcher::Error::WatchStartFailed(kube::Error::Api(s))
-                if s.is_forbidden()
-        )
+    let forbidden = |e: &watcher::Error| match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.is_forbidden(),
+        watcher::Error::WatchError(s) => s.is_forbidden(),
+        _ => false,
     };
     let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), namespace);
     let config = watcher::Config::default().fields(&format!("metadata.name={name}"));

@@ -91,13 +91,15 @@ pub struct Tap {
 
 struct Inner {
     cluster: String,
-    auto: Option<AutoRecord>,
     notify: Notify,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
+    /// Record as the session begins (its profile records every session, or
+    /// [`Tap::arm`] said so before it began).
+    auto: Option<AutoRecord>,
     place: Option<Place>,
     size: (u16, u16),
     recorder: Option<Recorder>,
@@ -109,7 +111,7 @@ impl std::fmt::Debug for Tap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tap")
             .field("cluster", &self.inner.cluster)
-            .field("auto", &self.inner.auto)
+            .field("auto", &self.state().auto)
             .finish()
     }
 }
@@ -124,9 +126,11 @@ impl Tap {
         Tap {
             inner: Arc::new(Inner {
                 cluster: cluster.into(),
-                auto,
                 notify: Box::new(notify),
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    auto,
+                    ..State::default()
+                }),
             }),
         }
     }
@@ -144,7 +148,7 @@ impl Tap {
     /// is handed on: a profile that records every session starts its recording here. A
     /// recording that cannot start is told (a `Stopped` with its reason); the session goes on.
     pub fn begin(&self, namespace: &str, pod: &str, container: &str, cols: u16, rows: u16) {
-        {
+        let auto = {
             let mut s = self.state();
             s.place = Some(Place {
                 cluster: self.inner.cluster.clone(),
@@ -153,14 +157,38 @@ impl Tap {
                 container: container.into(),
             });
             s.size = (cols, rows);
+            s.auto.clone()
+        };
+        if let Some(auto) = auto {
+            self.start_or_tell(&auto);
         }
-        if let Some(auto) = self.inner.auto.clone() {
-            if let Err(e) = self.start(&auto.folder, auto.input) {
-                (self.inner.notify)(TapEvent::Stopped {
-                    path: auto.folder.clone(),
-                    reason: Some(e.to_string()),
-                });
+    }
+
+    /// Records the session as `auto` says (its profile's "record every session" was just
+    /// ticked): now when it is up and not recording, else from its first byte as it begins. A
+    /// recording that cannot start is told as [`Tap::begin`] tells it.
+    pub fn arm(&self, auto: AutoRecord) {
+        {
+            let mut s = self.state();
+            if s.ended {
+                return;
             }
+            if s.place.is_none() {
+                s.auto = Some(auto);
+                return;
+            }
+        }
+        if self.recording().is_none() {
+            self.start_or_tell(&auto);
+        }
+    }
+
+    fn start_or_tell(&self, auto: &AutoRecord) {
+        if let Err(e) = self.start(&auto.folder, auto.input) {
+            (self.inner.notify)(TapEvent::Stopped {
+                path: auto.folder.clone(),
+                reason: Some(e.to_string()),
+            });
         }
     }
 
@@ -526,6 +554,74 @@ mod tests {
             tap.start(&folder, false),
             Err(RecordingsError::NotStarted)
         ));
+    }
+
+    /// "Record every session" ticked while sessions are open: one still connecting records
+    /// from its first byte as it begins, one up records from now, one recording already keeps
+    /// its file, one ended starts nothing; a folder that cannot be made is told.
+    #[test]
+    fn an_armed_tap_records_now_or_as_its_session_begins() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let auto = AutoRecord {
+            folder: dir.path().join("recs"),
+            input: false,
+        };
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let tap = |events: &Arc<Mutex<Vec<TapEvent>>>| {
+            let seen = events.clone();
+            Tap::new("ops", None, move |e| seen.lock().expect("lock").push(e))
+        };
+        // Still connecting: nothing yet, then from its first byte.
+        let connecting = tap(&events);
+        connecting.arm(auto.clone());
+        assert!(connecting.recording().is_none());
+        connecting.begin("demo", "web", "main", 80, 24);
+        let first = connecting.recording().expect("recording as it began");
+        // Up: at once. Armed again while recording: the same file.
+        let up = tap(&events);
+        up.begin("demo", "web", "side", 80, 24);
+        up.arm(auto.clone());
+        let second = up.recording().expect("recording now");
+        up.arm(auto.clone());
+        assert_eq!(up.recording(), Some(second.clone()));
+        assert_ne!(first, second);
+        // Ended: nothing.
+        let ended = tap(&events);
+        ended.begin("demo", "web", "main", 80, 24);
+        ended.end();
+        ended.arm(auto.clone());
+        assert!(ended.recording().is_none());
+        // A folder that cannot be made (a file is there): told, as at begin.
+        let blocked = dir.path().join("file");
+        std::fs::write(&blocked, b"x").expect("write");
+        let told = Arc::new(Mutex::new(Vec::new()));
+        let fails = tap(&told);
+        fails.begin("demo", "web", "main", 80, 24);
+        fails.arm(AutoRecord {
+            folder: blocked.join("recs"),
+            input: false,
+        });
+        assert!(fails.recording().is_none());
+        assert!(
+            matches!(
+                told.lock().expect("lock").as_slice(),
+                [TapEvent::Stopped {
+                    reason: Some(_),
+                    ..
+                }]
+            ),
+            "{:?}",
+            told.lock().expect("lock")
+        );
+        let started = events
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|e| matches!(e, TapEvent::Started { .. }))
+            .count();
+        assert_eq!(started, 2);
+        connecting.end();
+        up.end();
     }
 
     #[test]
