@@ -95,6 +95,18 @@ describe("transfers view", () => {
     expect(doc.activeElement).toBe(button);
   });
 
+  it("Escape with no tab open, opened from the transfers button, gives the focus to the pod filter", () => {
+    const { doc, view, button, panel } = page();
+    const filter = document.body.appendChild(h("input", { class: "filter" }));
+    // Opened with a click on ⇅ (the button took the focus, as a webview gives it on a click).
+    button.focus();
+    view.togglePanel(true);
+    press(panel, "Escape");
+    expect(panel.hidden).toBe(true);
+    expect(button.closest<HTMLElement>(".tab-strip")?.hidden).toBe(true);
+    expect(doc.activeElement).toBe(filter);
+  });
+
   it("forgets a closed tab's bar, and keeps the bars of the tabs still open", () => {
     const { view, openTab, closeTab, activate } = page();
     const one = openTab();

@@ -545,13 +545,16 @@ export class TransfersView {
    * Escape closed the panel: the focus goes back to what had it when the panel opened, else to
    * the panel's button. The focus was in the panel or on the button, and with no tab open and no
    * copy running the button goes with the panel: neither may keep it, and on the page's body keys
-   * reach nothing.
+   * reach nothing. Then the sidebar's pod filter takes it (where one is, always in the app).
    */
   private closePanelByKey(): void {
     const back = this.opener;
     this.togglePanel(false);
     if (back instanceof HTMLElement && back.isConnected) back.focus();
     if (document.activeElement !== back) this.button.focus();
+    if (document.activeElement !== back && document.activeElement !== this.button) {
+      document.body.querySelector<HTMLElement>("input.filter")?.focus();
+    }
   }
 
   private panelNotice(text: string): void {
