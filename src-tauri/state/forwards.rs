@@ -725,10 +725,14 @@ impl Forwards {
         let prepared = match service {
             Some(name) => {
                 let pod = Some(req.pod.trim()).filter(|p| !p.is_empty());
-                portforward::prepare_service(
-                    &c.client, &namespace, name, pod, &spec, tuning, ready_wait,
-                )
-                .await
+                // A pod that is not Ready for a forward the user starts (or starts again), as
+                // kubectl takes it; a restored one waits for a Ready pod (its row says so).
+                let pick = portforward::ServicePick {
+                    ready_wait,
+                    unready_ok: row.is_none(),
+                };
+                portforward::prepare_service(&c.client, &namespace, name, pod, &spec, tuning, pick)
+                    .await
             }
             None => portforward::prepare(&c.client, &namespace, &req.pod, &spec, tuning).await,
         };

@@ -642,15 +642,25 @@ pub async fn prepare(
     })
 }
 
+/// How [`prepare_service`] picks a pod when the Service selects none that is Ready.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServicePick {
+    /// How long to wait for one to be (zero: not waited for).
+    pub ready_wait: Duration,
+    /// Then take one that runs though not Ready, as kubectl does (with a note).
+    pub unready_ok: bool,
+}
+
 /// A forward to Service `service`'s port `asked` (its number or name, given alone), as
 /// `kubectl port-forward svc/NAME PORT` makes it: through `pod` when given (a restored
 /// forward's pod) and the Service still selects it, else the pod the Service's selector finds
-/// (its newest Ready one; with none Ready, one that runs, as kubectl takes it, with a note); the
-/// port
+/// (its newest Ready one; with none Ready and [`ServicePick::unready_ok`], one that runs, as
+/// kubectl takes it, with a note: a forward the user starts, not one restored, which waits for a
+/// Ready pod); the port
 /// translated to the one it targets in that pod, and checked as [`prepare`] checks a pod's. The
-/// forward follows the Service's pods. With a `ready_wait`, a selector with no Ready pod now
-/// is waited on that long for one (a restored forward's Service switched to pods still
-/// starting); zero: not waited for.
+/// forward follows the Service's pods. With a [`ServicePick::ready_wait`], a selector with no
+/// Ready pod now is waited on that long for one (a restored forward's Service switched to pods
+/// still starting); zero: not waited for.
 pub async fn prepare_service(
     client: &kube::Client,
     namespace: &str,
@@ -658,8 +668,12 @@ pub async fn prepare_service(
     pod: Option<&str>,
     asked: &PortSpec,
     tuning: Tuning,
-    ready_wait: Duration,
+    pick: ServicePick,
 ) -> Result<Prepared, ForwardError> {
+    let ServicePick {
+        ready_wait,
+        unready_ok,
+    } = pick;
     let limit = tuning.request_timeout;
     let svc = crate::cluster::within(limit, service(client, namespace, service_name)).await?;
     let target = PodTarget::Workload {
@@ -693,6 +707,19 @@ pub async fn prepare_service(
     // it) is taken when none is Ready, as kubectl's port-forward takes it.
     let (pod, unready) = match given {
         Some(p) => (p, None),
+        // Ready only: a restored forward's first look, whose "no Ready pod" makes it wait.
+        None if !unready_ok && ready_wait.is_zero() => {
+            let found = crate::pods::resolve(client, namespace, &target);
+            (crate::cluster::within(limit, found).await?, None)
+        }
+        None if !unready_ok => {
+            let waited =
+                crate::pods::resolve_waiting(client, namespace, &target, ready_wait, |_| {});
+            (
+                crate::cluster::within(limit.map(|t| t + ready_wait), waited).await?,
+                None,
+            )
+        }
         None if ready_wait.is_zero() => {
             let found = crate::pods::resolve_to_run(client, namespace, &target, None);
             let found = crate::cluster::within(limit, found).await?;
