@@ -14,6 +14,15 @@ export function asksBeforeClose(): boolean {
   return storage()?.getItem(KEY) !== "never";
 }
 
+/** Told when the answer changes (Settings' box follows the close dialog's "Don't ask again"). */
+const watchers = new Set<() => void>();
+
+/** Calls `fn` whenever asking before closing is turned on or off; returns how to stop. */
+export function onAsksBeforeClose(fn: () => void): () => void {
+  watchers.add(fn);
+  return () => watchers.delete(fn);
+}
+
 export function setAsksBeforeClose(ask: boolean): void {
   try {
     if (ask) storage()?.removeItem(KEY);
@@ -21,6 +30,7 @@ export function setAsksBeforeClose(ask: boolean): void {
   } catch {
     /* not remembered */
   }
+  for (const fn of watchers) fn();
 }
 
 /** The question, in words: how many sessions end, and how many copies are cancelled. */

@@ -1,5 +1,5 @@
 // The app settings the sidebar's footer shows: the scrollback per tab, with its memory cost.
-import { asksBeforeClose, setAsksBeforeClose } from "../confirm-close";
+import { asksBeforeClose, onAsksBeforeClose, setAsksBeforeClose } from "../confirm-close";
 import { clear, h } from "../dom";
 import { errorMessage, type Backend } from "../ipc";
 import type { AppSettings } from "../ipc/generated";
@@ -172,8 +172,14 @@ export function askBeforeCloseControl(): HTMLElement {
   const read = (): void => {
     box.checked = asksBeforeClose();
   };
-  box.addEventListener("change", () => setAsksBeforeClose(box.checked));
+  box.addEventListener("change", () => {
+    setAsksBeforeClose(box.checked);
+    // Not remembered (no storage): the box says what holds.
+    read();
+  });
   read();
+  // "Don't ask again" in the close dialog while Settings are open.
+  onAsksBeforeClose(read);
   const row = h(
     "div",
     { class: "ask-before-close-setting" },
