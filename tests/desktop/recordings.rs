@@ -23,6 +23,44 @@ struct Tab {
     log: Vec<SessionState>,
 }
 
+/// The app's profiles (a fresh config directory under `dir`, the Demo cluster started), its
+/// sessions, and its recordings with their folder.
+async fn parts(dir: &Path) -> (Profiles, Sessions, Recordings, PathBuf) {
+    #[allow(clippy::needless_update)]
+    let config = Config {
+        profiles_dir: Some(dir.join("config")),
+        ..Config::default()
+    };
+    let profiles = Profiles::new(tokio::runtime::Handle::current(), config);
+    profiles.demo().await.expect("demo");
+    let folder = dir.join("recordings");
+    let recordings = Recordings::new(Some(folder.clone()));
+    (profiles, Sessions::new(), recordings, folder)
+}
+
+/// A profile `name` typed by hand for the Demo cluster (its server, CA and `demo-admin`'s
+/// token), in namespace `demo`.
+async fn demo_by_hand(profiles: &Profiles, name: &str) -> ManualProfile {
+    let (url, ca, token) = profiles
+        .with_demo_cluster(|c| {
+            (
+                c.url(),
+                c.ca_pem().to_string(),
+                c.token("demo-admin").map(str::to_string),
+            )
+        })
+        .await
+        .expect("demo cluster");
+    ManualProfile {
+        name: name.into(),
+        server: url,
+        namespace: Some("demo".into()),
+        ca_pem: Some(ca),
+        token: token.map(podterm_core::vault::Secret::new),
+        ..ManualProfile::default()
+    }
+}
+
 fn open(sessions: &Sessions, profiles: &Profiles, profile: &str, auto: Option<AutoRecord>) -> Tab {
     let (out_tx, output) = mpsc::unbounded_channel();
     let (state_tx, states) = mpsc::unbounded_channel();
@@ -153,36 +191,12 @@ fn mode(p: &Path) -> u32 {
 async fn a_profile_recording_every_session_is_listed_read_back_in_pages_and_ids_stay_in_the_folder()
 {
     let dir = tempfile::tempdir().expect("tempdir");
-    #[allow(clippy::needless_update)]
-    let config = Config {
-        profiles_dir: Some(dir.path().join("config")),
-        ..Config::default()
-    };
-    let profiles = Profiles::new(tokio::runtime::Handle::current(), config);
-    let sessions = Sessions::new();
-    let folder = dir.path().join("recordings");
-    let recordings = Recordings::new(Some(folder.clone()));
-    profiles.demo().await.expect("demo");
-    let (url, ca, token) = profiles
-        .with_demo_cluster(|c| {
-            (
-                c.url(),
-                c.ca_pem().to_string(),
-                c.token("demo-admin").map(str::to_string),
-            )
-        })
-        .await
-        .expect("demo cluster");
+    let (profiles, sessions, recordings, folder) = parts(dir.path()).await;
     profiles
         .save(ManualProfile {
-            name: "prod eu".into(),
-            server: url,
-            namespace: Some("demo".into()),
-            ca_pem: Some(ca),
-            token: token.map(podterm_core::vault::Secret::new),
             production: true,
             record_sessions: true,
-            ..ManualProfile::default()
+            ..demo_by_hand(&profiles, "prod eu").await
         })
         .await
         .expect("save");
@@ -377,35 +391,13 @@ async fn a_profile_recording_every_session_is_listed_read_back_in_pages_and_ids_
 async fn record_every_session_ticked_records_the_clusters_open_tabs_too() {
     use podterm_desktop_lib::state::{save_profile, Forwards};
     let dir = tempfile::tempdir().expect("tempdir");
-    #[allow(clippy::needless_update)]
-    let config = Config {
-        profiles_dir: Some(dir.path().join("config")),
-        ..Config::default()
-    };
-    let profiles = Profiles::new(tokio::runtime::Handle::current(), config);
-    let (sessions, forwards) = (Sessions::new(), Forwards::new());
-    let folder = dir.path().join("recordings");
-    let recordings = Recordings::new(Some(folder.clone()));
-    profiles.demo().await.expect("demo");
-    let (url, ca, token) = profiles
-        .with_demo_cluster(|c| {
-            (
-                c.url(),
-                c.ca_pem().to_string(),
-                c.token("demo-admin").map(str::to_string),
-            )
-        })
-        .await
-        .expect("demo cluster");
+    let (profiles, sessions, recordings, folder) = parts(dir.path()).await;
+    let forwards = Forwards::new();
+    let base = demo_by_hand(&profiles, "ops").await;
     let ops = |original: Option<&str>, record_sessions: bool| ManualProfile {
         original: original.map(str::to_string),
-        name: "ops".into(),
-        server: url.clone(),
-        namespace: Some("demo".into()),
-        ca_pem: Some(ca.clone()),
-        token: token.clone().map(podterm_core::vault::Secret::new),
         record_sessions,
-        ..ManualProfile::default()
+        ..base.clone()
     };
     save_profile(
         &profiles,

@@ -1,15 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { asksBeforeClose, closeQuestion, setAsksBeforeClose } from "./confirm-close";
+import { fakeStorage } from "./fake-dom";
 
 describe("closing the window with live sessions", () => {
-  beforeEach(() => {
-    const items = new Map<string, string>();
-    vi.stubGlobal("localStorage", {
-      getItem: (k: string) => items.get(k) ?? null,
-      setItem: (k: string, v: string) => void items.set(k, v),
-      removeItem: (k: string) => void items.delete(k),
-    });
-  });
+  beforeEach(() => fakeStorage());
   afterEach(() => vi.unstubAllGlobals());
 
   it("asks until told not to, and says how many sessions end", () => {

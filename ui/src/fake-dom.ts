@@ -299,3 +299,13 @@ export function press(el: Element, key: string): void {
   Object.defineProperty(e, "key", { value: key });
   el.dispatchEvent(e);
 }
+
+/** A page's localStorage, kept in memory (stubbed as the global; `vi.unstubAllGlobals` ends it). */
+export function fakeStorage(): void {
+  const items = new Map<string, string>();
+  vi.stubGlobal("localStorage", {
+    getItem: (k: string) => items.get(k) ?? null,
+    setItem: (k: string, v: string) => void items.set(k, v),
+    removeItem: (k: string) => void items.delete(k),
+  });
+}

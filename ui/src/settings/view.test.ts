@@ -1,17 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { asksBeforeClose, setAsksBeforeClose } from "../confirm-close";
-import { fakePage } from "../fake-dom";
+import { fakePage, fakeStorage } from "../fake-dom";
 import type { AppSettings } from "../ipc/generated";
 import { askBeforeCloseControl, globalShortcutControl, settingsGroup } from "./view";
 
 describe("ask before closing, in the settings", () => {
   beforeEach(() => {
-    const items = new Map<string, string>();
-    vi.stubGlobal("localStorage", {
-      getItem: (k: string) => items.get(k) ?? null,
-      setItem: (k: string, v: string) => void items.set(k, v),
-      removeItem: (k: string) => void items.delete(k),
-    });
+    fakeStorage();
     vi.stubGlobal(
       "MutationObserver",
       class {
@@ -42,6 +37,12 @@ describe("ask before closing, in the settings", () => {
     setAsksBeforeClose(false);
     group.open = true;
     group.dispatchEvent(new Event("toggle"));
+    expect(box.checked).toBe(false);
+
+    // "Don't ask again" while Settings are open: the box follows at once.
+    setAsksBeforeClose(true);
+    expect(box.checked).toBe(true);
+    setAsksBeforeClose(false);
     expect(box.checked).toBe(false);
 
     // Unticked, then ticked again.
