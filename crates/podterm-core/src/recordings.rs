@@ -185,6 +185,10 @@ impl Tap {
 
     fn start_or_tell(&self, auto: &AutoRecord) {
         if let Err(e) = self.start(&auto.folder, auto.input) {
+            // The session ended meanwhile (its tab closing as it was armed): nothing to tell.
+            if matches!(e, RecordingsError::NotStarted) && self.state().ended {
+                return;
+            }
             (self.inner.notify)(TapEvent::Stopped {
                 path: auto.folder.clone(),
                 reason: Some(e.to_string()),

@@ -310,7 +310,7 @@ impl<'a> Landing<'a> {
                         source: std::io::Error::other(format!(
                             "{}; what was not moved yet is kept in {}",
                             super::io_words(&source),
-                            kept.display()
+                            crate::text::shown(&kept.display().to_string())
                         )),
                     },
                     other => other,
@@ -359,9 +359,10 @@ fn kept_beside(to: &Path, e: &std::io::Error, kept: &Path) -> TransferError {
         super::io_words(e)
     };
     // Its words kept whole (a kind's short words would drop where the copy is).
+    let kept = crate::text::shown(&kept.display().to_string());
     TransferError::local(
         to,
-        std::io::Error::other(format!("{why}; the copy is kept in {}", kept.display())),
+        std::io::Error::other(format!("{why}; the copy is kept in {kept}")),
     )
 }
 
@@ -600,8 +601,9 @@ fn unpack_within(
 pub(super) enum Onto {
     /// The name was free when the copy started: nothing saved there since is replaced.
     Free,
-    /// Something is there (a file, or a link, dangling or not): replaced, as kubectl's
-    /// `os.Create` writes over it, keeping the file's mode when there is one.
+    /// Something is there (a file, or a link, dangling or not): replaced by the copy, keeping
+    /// the file's mode when there is one. (A link is replaced itself: kubectl's `os.Create`
+    /// writes through it to its target instead.)
     Replace(Option<std::fs::Metadata>),
 }
 
@@ -692,8 +694,12 @@ pub(super) fn persist(
         return rename_new(&kept, to).map_err(|r| kept_beside(to, &r, &kept));
     };
     if let Some(m) = mode {
-        std::fs::set_permissions(tmp.path(), m.permissions())
-            .map_err(|e| TransferError::local(to, e))?;
+        if let Err(e) = std::fs::set_permissions(tmp.path(), m.permissions()) {
+            return Err(match tmp.keep() {
+                Ok((_, kept)) => kept_beside(to, &e, &kept),
+                Err(k) => TransferError::local(to, k.error),
+            });
+        }
     }
     if let Err(e) = tmp.persist(to) {
         return Err(match e.file.keep() {
