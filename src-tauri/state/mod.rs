@@ -58,10 +58,11 @@ pub async fn save_profile(
     // "Record every session" just ticked: the cluster's tabs open now are recorded from here
     // on too (each tab's ● REC says so), not only the sessions opened after. Ticked before, a
     // recording stopped by hand stays stopped.
-    if !recorded_before {
-        if let Some(auto) = recordings.auto_for(profiles, &saved.name) {
-            sessions.record_all_of(&saved.name, &auto);
-        }
+    match recordings.auto_for(profiles, &saved.name) {
+        Some(auto) if !recorded_before => sessions.record_all_of(&saved.name, &auto),
+        Some(_) => {}
+        // Unticked: a tab still connecting does not start recording as it begins.
+        None => sessions.disarm_all_of(&saved.name),
     }
     Ok(saved)
 }

@@ -323,6 +323,14 @@ impl Sessions {
         }
     }
 
+    /// "Record every session" unticked on `profile`: its sessions still connecting no longer
+    /// start recording as they begin (those recording go on).
+    pub fn disarm_all_of(&self, profile: &str) {
+        for s in lock(&self.open).values().filter(|s| s.profile == profile) {
+            s.tap.disarm();
+        }
+    }
+
     /// Stops a session's recording (nothing when it has none).
     pub fn stop_recording(&self, id: u32) -> Result<()> {
         self.tap(id)?.stop();

@@ -183,6 +183,15 @@ impl Tap {
         }
     }
 
+    /// "Record every session" unticked: a session not begun yet no longer starts recording as
+    /// it begins. A recording running goes on (its tab's menu stops it).
+    pub fn disarm(&self) {
+        let mut s = self.state();
+        if s.place.is_none() {
+            s.auto = None;
+        }
+    }
+
     fn start_or_tell(&self, auto: &AutoRecord) {
         if let Err(e) = self.start(&auto.folder, auto.input) {
             // The session ended meanwhile (its tab closing as it was armed): nothing to tell.
@@ -589,6 +598,12 @@ mod tests {
         up.arm(auto.clone());
         assert_eq!(up.recording(), Some(second.clone()));
         assert_ne!(first, second);
+        // Armed, then unticked before it began: nothing as it begins.
+        let unticked = tap(&events);
+        unticked.arm(auto.clone());
+        unticked.disarm();
+        unticked.begin("demo", "web", "main", 80, 24);
+        assert!(unticked.recording().is_none());
         // Ended: nothing.
         let ended = tap(&events);
         ended.begin("demo", "web", "main", 80, 24);
