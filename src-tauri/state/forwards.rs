@@ -401,9 +401,15 @@ impl Forwards {
             let c = profiles.cluster(&s.profile).await?;
             let tuning = Tuning::with(c.liveness);
             let limit = tuning.request_timeout.map(|t| t + ready_wait);
-            let pod = within(limit, savedforwards::locate(&c.client, &s, ready_wait))
-                .await
-                .map_err(|e| Error::from_call(&s.profile, e))?;
+            // A restored forward's looks take a Ready pod (none makes it wait, its row saying
+            // so); Start again, the user's, takes one that runs, as a new forward does.
+            let unready_ok = row.is_none();
+            let pod = within(
+                limit,
+                savedforwards::locate(&c.client, &s, ready_wait, unready_ok),
+            )
+            .await
+            .map_err(|e| Error::from_call(&s.profile, e))?;
             let located = pod.metadata.name.clone().unwrap_or_default();
             let req = ForwardRequest {
                 profile: s.profile.clone(),

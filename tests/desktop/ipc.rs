@@ -3944,6 +3944,78 @@ async fn a_cluster_that_does_not_answer_holds_up_no_other_forward_at_start() {
     let _ = app.delete_profile(&silent_profile).await;
 }
 
+/// Start again is the user's: its forward's pod gone and no pod of its Deployment Ready (their
+/// readiness probe failing), it takes one that runs, as a new forward (and kubectl) does. Only
+/// the restore at start waits for a Ready one, its row saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_again_takes_a_running_pod_of_its_workload_that_is_not_ready() {
+    use podterm_core::savedforwards::{self, SavedForward};
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{free_port, greet, listening, web_echo_pod};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let dir = tempfile::tempdir().expect("dir");
+    // The last run forwarded to a pod of web, gone since, through a cluster not there at this
+    // start (its profile made later): the row waits for Start again.
+    let local = free_port();
+    savedforwards::save(
+        dir.path(),
+        &[SavedForward {
+            profile: "later".into(),
+            namespace: "demo".into(),
+            pod: "web-6b7f9c8d5-sag01".into(),
+            remote: "echo".into(),
+            local,
+            workload: Some("deployment/web".into()),
+            service: None,
+            extra: Default::default(),
+        }],
+    )
+    .expect("forwards.json");
+    let forwards = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let back = forwards.restore(&app.profiles).await;
+    assert!(back.len() == 1 && back[0].restartable, "{back:?}");
+    app.save_profile(demo_by_hand(app, None, "later", true).await)
+        .await
+        .expect("the profile");
+    // web's new pod runs, and no pod of web is Ready.
+    let port = free_port();
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-sag02", port)).await;
+    listening(port, true).await;
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    let web: Vec<String> = pods
+        .list(&kube::api::ListParams::default().labels("app=web"))
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .filter_map(|p| p.metadata.name)
+        .collect();
+    app.with_demo_cluster(|c| {
+        for name in &web {
+            assert!(c.set_ready("demo", name, false), "{name}");
+        }
+    })
+    .await
+    .expect("demo running");
+    let again = forwards
+        .start_again(&app.profiles, back[0].id)
+        .await
+        .expect("started again on a pod that runs");
+    assert_eq!(
+        (again.pod.as_str(), again.local),
+        ("web-6b7f9c8d5-sag02", local)
+    );
+    assert_eq!(greet(local).await.0, "hello from web-6b7f9c8d5-sag02");
+    forwards.stop(again.id).expect("stop");
+    pods.delete("web-6b7f9c8d5-sag02", &Default::default())
+        .await
+        .expect("delete");
+    let _ = app.delete_profile("later").await;
+}
+
 /// A StatefulSet's pods are not interchangeable (`db-0` may be the primary): a saved forward to
 /// `db-0`, its pod gone at the start while `db-1` runs, is looked for by its own name only (a
 /// Deployment's would go to the workload's newest Ready pod). It is listed as not started,

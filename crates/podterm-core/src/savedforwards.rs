@@ -88,12 +88,14 @@ pub fn save(dir: &Path, forwards: &[SavedForward]) -> Result<(), StoreError> {
 
 /// The pod a saved forward goes to now: its pod while that runs, else its workload's newest
 /// Ready pod (a StatefulSet's: only its own, made again), waiting up to `ready_wait` for one
-/// when the workload has none Ready now (zero: not waiting). Errors are the cluster's words (the
-/// pod gone and nothing to follow, no Ready pod, unreachable).
+/// when the workload has none Ready now (zero: not waiting; then, with `unready_ok`, one that
+/// runs though not Ready is taken). Errors are the cluster's words (the pod gone and nothing to
+/// follow, no Ready pod, unreachable).
 pub async fn locate(
     client: &kube::Client,
     saved: &SavedForward,
     ready_wait: std::time::Duration,
+    unready_ok: bool,
 ) -> Result<Pod, PodError> {
     let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), &saved.namespace);
     let now = api
@@ -111,6 +113,12 @@ pub async fn locate(
                 kind: WorkloadKind::StatefulSet,
                 ..
             } => crate::pods::get_pod(client, &saved.namespace, &saved.pod).await,
+            // The user's Start again: a pod that runs though not Ready, as kubectl takes it.
+            target if ready_wait.is_zero() && unready_ok => {
+                crate::pods::resolve_to_run(client, &saved.namespace, &target, None)
+                    .await
+                    .map(|found| found.pod)
+            }
             target if ready_wait.is_zero() => {
                 crate::pods::resolve(client, &saved.namespace, &target).await
             }
