@@ -3689,6 +3689,19 @@ test("port forwards start again after a restart: on their Deployment's newest Re
   await page.waitForSelector("section.forwards", { state: "hidden", timeout: WAIT_MS });
 });
 
+test("a global shortcut another application took before the start is said in Settings, until the box is set again", async () => {
+  const why = "Ctrl+Alt+K could not be taken as a global shortcut (X11 grab failed): another application may hold it";
+  await page.evaluate((w) => localStorage.setItem("podterm.mock.shortcutTakenAtStart", w), why);
+  await page.reload();
+  // Settings unfold by themselves for it, the box ticked (the setting is on) and the reason under it.
+  await page.waitForFunction(() => document.querySelector(".settings-group")?.open === true, null, { timeout: WAIT_MS });
+  await waitText(".global-shortcut-error", `Not working: ${why}. Untick and tick the box to try again.`);
+  assert(await page.$eval("#global-shortcut", (b) => b.checked), "the box is not ticked");
+  await screenshot("global-shortcut-not-taken");
+  await page.uncheck("#global-shortcut");
+  await page.waitForSelector(".global-shortcut-error", { state: "hidden", timeout: WAIT_MS });
+});
+
 test("a forward restored while its Deployment has no Ready pod is listed at once as starting, says what it waits for, and starts in its row's place once a pod is Ready; one removed while it waits never starts", async () => {
   const saved = [
     { profile: "demo", namespace: "demo", pod: "web-5b6c7d8e9-gone3", remote: "80", local: 18095, workload: "deployment/web" },

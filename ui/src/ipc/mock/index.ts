@@ -48,6 +48,11 @@ function writeLeftCopies(copies: MadeCopy[]): void {
   mockStore()?.setItem(MOCK_LEFT_COPIES_KEY, JSON.stringify(copies));
 }
 
+/**
+ * Why the global shortcut, on, could not be taken as the next mock page starts, once (another
+ * application holds its keys): the app then keeps the setting on and says why.
+ */
+export const MOCK_SHORTCUT_TAKEN_KEY = "podterm.mock.shortcutTakenAtStart";
 /** Pods (`namespace/name`) the next mock page starts with not Ready, once (a test's rollout under way at a restart). */
 export const MOCK_NOT_READY_KEY = "podterm.mock.notReadyAtStart";
 /**
@@ -270,7 +275,10 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   let tabsSaved = 0;
   let settingsRefused = false;
   let debugImage = MOCK_DEBUG_IMAGE;
-  let globalShortcut = false;
+  const shortcutTaken = mockStore()?.getItem(MOCK_SHORTCUT_TAKEN_KEY) ?? null;
+  mockStore()?.removeItem(MOCK_SHORTCUT_TAKEN_KEY);
+  let globalShortcut = shortcutTaken !== null;
+  let globalShortcutError: string | null = shortcutTaken;
   // The mock keeps this for the page's run only, as the app keeps it in settings.json.
   let drawEveryByte = false;
   let debugRefused: string | null = null;
@@ -774,7 +782,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async appSettings() {
       await tick();
       // The preview plays a desktop with a tray and no launcher entry written.
-      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, logLines, tray: true, launcherEntry: null, globalShortcut, globalShortcutKeys: "Ctrl+Alt+K", globalShortcutError: null, drawEveryByte };
+      return { scrollbackLines, restoreTabs: mockRestoreTabs(), debugImage, logLines, tray: true, launcherEntry: null, globalShortcut, globalShortcutKeys: "Ctrl+Alt+K", globalShortcutError, drawEveryByte };
     },
     async setDrawEveryByte(on) {
       await tick();
@@ -783,6 +791,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
     async setGlobalShortcut(on) {
       await tick();
       globalShortcut = on;
+      globalShortcutError = null;
     },
     async setRestoreTabs(on) {
       await tick();
