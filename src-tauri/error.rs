@@ -302,14 +302,7 @@ impl Error {
                     | ClusterError::Plugin(_)
                     | ClusterError::Interrupted { .. } => K::Unreachable,
                 },
-                ProfileConnectError::Oidc(o) => match o {
-                    // Only a new login helps: the credentials are refused, in effect.
-                    OidcError::NoRefreshToken | OidcError::Refused(_) => K::CredentialsRefused,
-                    OidcError::Missing(_) => K::InvalidInput,
-                    OidcError::Provider { .. } => K::Unreachable,
-                    // The profile (or the provider's configuration) must change.
-                    OidcError::NotHttps { .. } | OidcError::ForeignHost { .. } => K::InvalidInput,
-                },
+                ProfileConnectError::Oidc(o) => oidc_kind(o),
             },
             Error::Browse(e) => browse_kind(e),
             Error::Favourites(e) => favourite_kind(e),
@@ -508,9 +501,23 @@ fn browse_kind(e: &BrowseError) -> ErrorKind {
     }
 }
 
+fn oidc_kind(e: &OidcError) -> ErrorKind {
+    match e {
+        // Only a new login helps: the credentials are refused, in effect.
+        OidcError::NoRefreshToken | OidcError::Refused(_) | OidcError::Unusable => {
+            ErrorKind::CredentialsRefused
+        }
+        OidcError::Missing(_) => ErrorKind::InvalidInput,
+        OidcError::Provider { .. } => ErrorKind::Unreachable,
+        // The profile (or the provider's configuration) must change.
+        OidcError::NotHttps { .. } | OidcError::ForeignHost { .. } => ErrorKind::InvalidInput,
+    }
+}
+
 fn api_kind(e: &ApiError) -> ErrorKind {
     match e {
         ApiError::Unauthorized => ErrorKind::CredentialsRefused,
+        ApiError::Login(e) => oidc_kind(e),
         ApiError::Refused { code: 404, .. } => ErrorKind::NotFound,
         ApiError::Refused { .. } => ErrorKind::Refused,
         ApiError::Plugin { .. }

@@ -453,7 +453,7 @@ async fn a_watch_line_without_its_end_is_cut_at_its_bound() {
     .await
     .expect("server");
     let config = kube::Config::new(server.url().parse().expect("url"));
-    let client = podterm_core::cluster::build_client(config).expect("client");
+    let client = podterm_core::cluster::build_client(config, None).expect("client");
     let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::namespaced(client, "demo");
     let mut events = pods
         .watch(&kube::api::WatchParams::default(), "0")

@@ -2,7 +2,7 @@
 //! `make test` does): import testcluster's kubeconfig, exec through each profile, no secret on
 //! disk, `rm` clears the keyring, exec credential plugins, a revoked token.
 
-use podterm_test_support::{all_files, bin, client, keyring_has, require_keyring};
+use podterm_test_support::{all_files, bin, client, keyring_has, keyring_value, require_keyring};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use testcluster::process::write_executable;
@@ -538,24 +538,32 @@ fn jwt(exp_from_now: i64) -> String {
     )
 }
 
-/// A minimal OpenID provider on loopback: discovery and a token endpoint that trades refresh
-/// token `R1` for `id_token` (and rotates the refresh token to `R2`), while `open` is true.
+/// The refresh tokens a [`fake_issuer`] took, in order.
+type Taken = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// A minimal OpenID provider on loopback: discovery and a token endpoint that trades each
+/// `(refresh token, id-token, next refresh token)` of `steps` once, as a provider that rotates
+/// refresh tokens does, while `open` is true.
 async fn fake_issuer(
-    id_token: String,
+    steps: Vec<(&'static str, String, &'static str)>,
     open: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> String {
+) -> (String, Taken) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let base = url.clone();
+    let taken = Taken::default();
+    let took = taken.clone();
+    let steps = std::sync::Arc::new(steps);
     tokio::spawn(async move {
         loop {
             let Ok((mut s, _)) = listener.accept().await else {
                 return;
             };
-            let (id_token, base, open) = (id_token.clone(), base.clone(), open.clone());
+            let (steps, base, open, took) =
+                (steps.clone(), base.clone(), open.clone(), took.clone());
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 let mut chunk = [0u8; 4096];
@@ -583,26 +591,34 @@ async fn fake_issuer(
                         continue;
                     }
                     let body = &text[head_end + 4..];
-                    let (code, reply) = if text.starts_with("GET /.well-known/openid-configuration")
-                    {
-                        (
-                            200,
-                            format!(r#"{{"issuer":"{base}","token_endpoint":"{base}/token"}}"#),
-                        )
-                    } else if text.starts_with("POST /token")
-                        && open.load(std::sync::atomic::Ordering::SeqCst)
-                        && body.contains("grant_type=refresh_token")
-                        && body.contains("refresh_token=R1")
-                        && body.contains("client_id=podterm-test")
-                    {
-                        (
-                            200,
-                            format!(
-                                r#"{{"id_token":"{id_token}","refresh_token":"R2","token_type":"Bearer"}}"#
-                            ),
-                        )
-                    } else {
-                        (400, r#"{"error":"invalid_grant"}"#.to_string())
+                    let form: Vec<&str> = body.split('&').collect();
+                    let (code, reply) = {
+                        let mut took = took.lock().expect("lock");
+                        let step = steps.iter().find(|(from, ..)| {
+                            form.contains(&format!("refresh_token={from}").as_str())
+                                && !took.iter().any(|t| t == from)
+                        });
+                        if text.starts_with("GET /.well-known/openid-configuration") {
+                            (
+                                200,
+                                format!(r#"{{"issuer":"{base}","token_endpoint":"{base}/token"}}"#),
+                            )
+                        } else if let Some((from, id_token, next)) = step.filter(|_| {
+                            text.starts_with("POST /token")
+                                && open.load(std::sync::atomic::Ordering::SeqCst)
+                                && form.contains(&"grant_type=refresh_token")
+                                && form.contains(&"client_id=podterm-test")
+                        }) {
+                            took.push(from.to_string());
+                            (
+                                200,
+                                format!(
+                                    r#"{{"id_token":"{id_token}","refresh_token":"{next}","token_type":"Bearer"}}"#
+                                ),
+                            )
+                        } else {
+                            (400, r#"{"error":"invalid_grant"}"#.to_string())
+                        }
                     };
                     let resp = format!(
                         "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
@@ -614,7 +630,24 @@ async fn fake_issuer(
             });
         }
     });
-    url
+    (url, taken)
+}
+
+/// A kubeconfig in `dir` whose user `oidc` has `id_token`, refresh token `R1` and the
+/// client secret, its issuer `issuer`; its context `oidc` is on `c`'s namespace `demo`.
+fn oidc_kubeconfig(dir: &Path, c: &TestCluster, issuer: &str, id_token: &str) -> String {
+    use base64::Engine as _;
+    let ca = base64::engine::general_purpose::STANDARD.encode(c.ca_pem());
+    let kc = dir.join("kubeconfig");
+    std::fs::write(
+        &kc,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: tc\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n- name: oidc\n  user:\n    auth-provider:\n      name: oidc\n      config:\n        client-id: podterm-test\n        client-secret: client-s3cret-value\n        id-token: {id_token}\n        refresh-token: R1\n        idp-issuer-url: {issuer}\ncontexts:\n- {{name: oidc, context: {{cluster: tc, user: oidc, namespace: demo}}}}\ncurrent-context: oidc\n",
+            c.url(),
+        ),
+    )
+    .expect("kubeconfig");
+    kc.to_string_lossy().into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -633,22 +666,10 @@ async fn oidc_tokens_are_refreshed_and_written_back() {
     .await
     .expect("cluster");
     let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let issuer = fake_issuer(fresh.clone(), open.clone()).await;
+    let (issuer, _) = fake_issuer(vec![("R1", fresh.clone(), "R2")], open.clone()).await;
     let work = tempfile::tempdir().expect("work");
     let config = tempfile::tempdir().expect("config");
-    use base64::Engine as _;
-    let ca = base64::engine::general_purpose::STANDARD.encode(c.ca_pem());
-    let kc = work.path().join("kubeconfig");
-    std::fs::write(
-        &kc,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: tc\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n- name: oidc\n  user:\n    auth-provider:\n      name: oidc\n      config:\n        client-id: podterm-test\n        client-secret: client-s3cret-value\n        id-token: {}\n        refresh-token: R1\n        idp-issuer-url: {issuer}\ncontexts:\n- {{name: oidc, context: {{cluster: tc, user: oidc, namespace: demo}}}}\ncurrent-context: oidc\n",
-            c.url(),
-            jwt(-600),
-        ),
-    )
-    .expect("kubeconfig");
-    let kc = kc.to_string_lossy().into_owned();
+    let kc = oidc_kubeconfig(work.path(), &c, &issuer, &jwt(-600));
     let out = podterm(
         config.path(),
         &["profile", "import", "--kubeconfig", &kc],
@@ -693,6 +714,145 @@ async fn oidc_tokens_are_refreshed_and_written_back() {
     assert_eq!(
         (out.code, out.stdout.as_str()),
         (0, "saved\n"),
+        "{}",
+        out.stderr
+    );
+    let _ = podterm(config.path(), &["profile", "rm", "oidc"], &[]).await;
+}
+
+/// A kubeconfig's own oidc user (no profile): its expired id-token is refreshed for the run,
+/// and the kubeconfig is left as it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kubeconfig_s_oidc_user_is_refreshed_for_the_run() {
+    let fresh = jwt(3600);
+    let mut spec = testcluster::ClusterSpec::demo();
+    let mut user = spec.users[0].clone();
+    user.name = "oidc-user".into();
+    user.token = Some(fresh.clone());
+    spec.users.push(user);
+    let c = TestCluster::start(Options {
+        spec,
+        ..Options::demo()
+    })
+    .await
+    .expect("cluster");
+    let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (issuer, taken) = fake_issuer(vec![("R1", fresh, "R2")], open).await;
+    let work = tempfile::tempdir().expect("work");
+    let config = tempfile::tempdir().expect("config");
+    let kc = oidc_kubeconfig(work.path(), &c, &issuer, &jwt(-600));
+    let before = std::fs::read(&kc).expect("kubeconfig");
+    let out = podterm(
+        config.path(),
+        &["exec", "--kubeconfig", &kc, "shell", "--", "echo", "direct"],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "direct\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(*taken.lock().expect("lock"), ["R1"]);
+    assert!(std::fs::read(&kc).expect("kubeconfig") == before);
+}
+
+/// An id-token that expires while a client runs is refreshed by that client, and the new tokens
+/// go to the keyring at once: a provider that rotates refresh tokens (as Dex does) refuses the
+/// old one, so a refresh kept in memory would lose the login at the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_id_token_that_expires_while_a_client_runs_is_refreshed_and_kept() {
+    use podterm_test_support::portforward::{echo, echo_pod, free_port, listening, Forward};
+    require_keyring();
+    // The connect trades the import's expired id-token for `first`, stale 5 s from now; the
+    // running forward trades that for `second`. The cluster takes both.
+    let (first, second) = (jwt(35), jwt(3600));
+    let mut spec = testcluster::ClusterSpec::demo();
+    for (name, token) in [("oidc-first", &first), ("oidc-second", &second)] {
+        let mut user = spec.users[0].clone();
+        user.name = name.into();
+        user.token = Some(token.clone());
+        spec.users.push(user);
+    }
+    let c = TestCluster::start(Options {
+        spec,
+        ..Options::demo()
+    })
+    .await
+    .expect("cluster");
+    let port = free_port();
+    let mut create = tokio::process::Command::new(podterm_test_support::kubectl::newest());
+    create
+        .args(["create", "--validate=false", "-f", "-"])
+        .env("KUBECONFIG", c.kubeconfig());
+    let pod = echo_pod("demo", "pf", port, serde_json::json!({}));
+    let made = client::run(create, Some(pod.into_bytes()), Duration::from_secs(60)).await;
+    assert_eq!(made.code, 0, "{}", made.stderr_text());
+    listening(port, true).await;
+    let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (issuer, taken) = fake_issuer(
+        vec![("R1", first.clone(), "R2"), ("R2", second.clone(), "R3")],
+        open.clone(),
+    )
+    .await;
+    let work = tempfile::tempdir().expect("work");
+    let config = tempfile::tempdir().expect("config");
+    let kc = oidc_kubeconfig(work.path(), &c, &issuer, &jwt(-600));
+    let out = podterm(
+        config.path(),
+        &["profile", "import", "--kubeconfig", &kc],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let dir = config.path().to_string_lossy().into_owned();
+    let spec = format!(":{port}");
+    let mut f = Forward::start_env(
+        &bin::podterm(),
+        c.kubeconfig(),
+        work.path(),
+        &["port-forward", "--profile", "oidc", "pod/pf", &spec],
+        &[("PODTERM_CONFIG_DIR", &dir)],
+    )
+    .await;
+    // The connect took R1 (the forward refreshes with R2 once `first` is stale, which on a slow
+    // machine may be before it listens). A connection once `first` is stale: its request to the
+    // API server carries a new id-token.
+    while !podterm_core::oidc::expired(&first, podterm_core::oidclogin::SKEW) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (greeting, back) = echo(f.local, b"through").await;
+    assert_eq!(
+        (greeting.as_str(), &back[..]),
+        ("hello from pf", &b"through"[..])
+    );
+    assert_eq!(
+        *taken.lock().expect("lock"),
+        ["R1", "R2"],
+        "the forward refreshed"
+    );
+    assert_eq!(f.interrupt().await, Some(0), "{}", f.stderr_text());
+
+    // Kept: the keyring holds the rotated refresh token, and the next run starts from the new
+    // id-token (the provider refusing everything now).
+    let accounts = profile_accounts(config.path());
+    let refresh = accounts
+        .iter()
+        .find(|a| a.ends_with("refresh-token"))
+        .expect("a refresh-token entry");
+    assert_eq!(keyring_value("podterm", refresh).as_deref(), Some("R3"));
+    open.store(false, std::sync::atomic::Ordering::SeqCst);
+    let out = podterm(
+        config.path(),
+        &["exec", "--profile", "oidc", "pf", "--", "echo", "kept"],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "kept\n"),
         "{}",
         out.stderr
     );

@@ -204,7 +204,19 @@ impl Target {
         choose_proxy(&mut config, kubeconfig_proxy.as_deref())?;
         let server = config.cluster_url.to_string();
         let namespace = config.default_namespace.clone();
-        let client = build_client(config).map_err(ClusterError::client)?;
+        // A kubeconfig's oidc user: refreshed by our login (its answers bounded), in memory
+        // only; the kubeconfig is never written.
+        let login = match config.auth_info.auth_provider.take() {
+            Some(p) if p.name == "oidc" => Some(crate::oidclogin::Login::new(
+                p.config.into_iter().collect(),
+                None,
+            )),
+            other => {
+                config.auth_info.auth_provider = other;
+                None
+            }
+        };
+        let client = build_client(config, login).map_err(ClusterError::client)?;
         Ok(Cluster {
             client,
             namespace,
@@ -228,7 +240,12 @@ pub const RECV_BUFFER: usize = 256 * 1024;
 /// connections go through it, with the proxy URL's `user:password` (percent-decoded) as its basic
 /// credentials (HTTP CONNECT) or its user name and password (SOCKS5); a proxy that cannot be
 /// reached or refuses the tunnel fails with [`ProxyFailure`], which names it.
-pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
+///
+/// `login`: an OIDC login whose id-token each request carries ([`crate::oidclogin`]).
+pub fn build_client(
+    config: kube::Config,
+    login: Option<crate::oidclogin::Login>,
+) -> Result<kube::Client, kube::Error> {
     use hyper_util::client::legacy::connect::proxy::{SocksV5, Tunnel};
     use kube::client::ConfigExt as _;
     let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -236,7 +253,7 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
     http.set_nodelay(true);
     http.set_recv_buffer_size(Some(RECV_BUFFER));
     let Some(proxy) = config.proxy_url.clone() else {
-        return client_over(config, http);
+        return client_over(config, http, login);
     };
     let named: std::sync::Arc<str> = proxy_shown(&proxy).into();
     let creds = proxy_credentials(&proxy);
@@ -251,14 +268,14 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
             if let Some((user, pass)) = creds {
                 socks = socks.with_auth(user, pass);
             }
-            client_over(config, ViaProxy::new(socks, named))
+            client_over(config, ViaProxy::new(socks, named), login)
         }
         Some("http") => {
             let mut tunnel = Tunnel::new(proxy.clone(), http);
             if let Some(h) = creds.and_then(basic) {
                 tunnel = tunnel.with_auth(h);
             }
-            client_over(config, ViaProxy::new(tunnel, named))
+            client_over(config, ViaProxy::new(tunnel, named), login)
         }
         Some("https") => {
             // TLS to the proxy itself, with the cluster's trust settings (as kube does).
@@ -267,7 +284,7 @@ pub fn build_client(config: kube::Config) -> Result<kube::Client, kube::Error> {
             if let Some(h) = creds.and_then(basic) {
                 tunnel = tunnel.with_auth(h);
             }
-            client_over(config, ViaProxy::new(tunnel, named))
+            client_over(config, ViaProxy::new(tunnel, named), login)
         }
         // kube's error for a scheme no proxy support covers (kubectl too takes only these
         // three), with the URL as shown: kube's own would print its `user:password@`.
@@ -287,7 +304,11 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// each request logged when asked ([`crate::httplog`]), the server's warnings handed on
 /// ([`crate::warnings`]), a read cut before its answer sent once more ([`crate::resend`]), and
 /// each answer's size bounded ([`crate::bodylimit`]).
-fn client_over<C>(config: kube::Config, connector: C) -> Result<kube::Client, kube::Error>
+fn client_over<C>(
+    config: kube::Config,
+    connector: C,
+    login: Option<crate::oidclogin::Login>,
+) -> Result<kube::Client, kube::Error>
 where
     C: tower::Service<http::Uri> + Clone + Send + Sync + 'static,
     C::Response: hyper_util::client::legacy::connect::Connection
@@ -311,6 +332,10 @@ where
     let service = tower::ServiceBuilder::new()
         .layer(config.base_uri_layer())
         .option_layer(config.auth_layer()?)
+        .option_layer(login.map(|login| {
+            let login: crate::oidclogin::Shared = std::sync::Arc::new(login.into());
+            tower::layer::layer_fn(move |inner| crate::oidclogin::Bearer::new(inner, login.clone()))
+        }))
         .layer(config.extra_headers_layer()?)
         .map_err(
             |e: hyper_util::client::legacy::Error| -> Box<dyn std::error::Error + Send + Sync> {
@@ -611,6 +636,10 @@ pub enum ApiError {
         #[source]
         source: kube::Error,
     },
+    /// The OIDC id-token expired while the client ran and could not be refreshed (the
+    /// provider refused the refresh token, or could not be reached); the request was not sent.
+    #[error(transparent)]
+    Login(crate::oidc::OidcError),
     /// No answer: connection refused, TLS, a timeout, or a client-side failure. The text gives
     /// the causes on one line.
     #[error("cannot reach the API server: {}", transport_words(source))]
@@ -624,7 +653,14 @@ pub enum ApiError {
 impl ApiError {
     /// The API server refused the credentials (401).
     pub fn credentials_refused(&self) -> bool {
-        matches!(self, ApiError::Unauthorized)
+        use crate::oidc::OidcError;
+        matches!(
+            self,
+            ApiError::Unauthorized
+                | ApiError::Login(
+                    OidcError::Refused(_) | OidcError::NoRefreshToken | OidcError::Unusable
+                )
+        )
     }
 
     /// Whether the call is worth trying again (the server could not be reached, did not answer
@@ -632,6 +668,7 @@ impl ApiError {
     pub fn transient(&self) -> bool {
         match self {
             ApiError::Transport { .. } | ApiError::Timeout(_) => true,
+            ApiError::Login(crate::oidc::OidcError::Provider { .. }) => true,
             ApiError::Refused { code, .. } => *code >= 500,
             _ => false,
         }
@@ -655,6 +692,7 @@ impl ApiError {
             | ApiError::Garbled { .. }
             | ApiError::Timeout(_)
             | ApiError::Proxy { .. }
+            | ApiError::Login(_)
             | ApiError::Transport { .. } => None,
         }
     }
@@ -670,6 +708,14 @@ impl From<kube::Error> for ApiError {
         if let Some(plugin) = plugin_failure(&e) {
             return plugin;
         }
+        // The OIDC login's refresh failed under the HTTP client's layers (`oidclogin::Bearer`).
+        let e = match e {
+            kube::Error::Service(b) => match b.downcast::<crate::oidc::OidcError>() {
+                Ok(login) => return ApiError::Login(*login),
+                Err(b) => kube::Error::Service(b),
+            },
+            e => e,
+        };
         match e {
             kube::Error::Api(s) if s.code == 401 => ApiError::Unauthorized,
             kube::Error::Api(s) => {
@@ -1161,6 +1207,7 @@ pub async fn connect_profile(
         cluster["insecure-skip-tls-verify"] = json!(true);
     }
     let mut user = json!({});
+    let mut login = None;
     match &profile.auth {
         Auth::None => {}
         Auth::Token { secret: field } => {
@@ -1241,8 +1288,8 @@ pub async fn connect_profile(
             config,
             secret_fields,
         } => {
-            let values = oidc_values(profile, vault, config, secret_fields).await?;
-            user["auth-provider"] = json!({ "name": "oidc", "config": values });
+            // Not handed to kube: our login sends the id-token, and keeps each refresh.
+            login = Some(oidc_login(profile, vault, config, secret_fields).await?);
         }
     }
     if let Some(imp) = &profile.impersonate {
@@ -1286,7 +1333,7 @@ pub async fn connect_profile(
     // An exec credential plugin runs while the client is built (kube's first token is a
     // blocking `Command::output()`, and a plugin may wait on a browser login): on the blocking
     // pool, so it never holds an async worker that sessions and watches need.
-    let client = tokio::task::spawn_blocking(move || build_client(config))
+    let client = tokio::task::spawn_blocking(move || build_client(config, login))
         .await
         .map_err(|source| ClusterError::Interrupted { source })?
         .map_err(ClusterError::client)?;
@@ -1298,81 +1345,32 @@ pub async fn connect_profile(
     })
 }
 
-/// The oidc auth-provider config with its secrets; an expired id-token is refreshed first and
-/// the new tokens are written back to the vault.
-async fn oidc_values(
+/// The profile's OIDC login: the oidc auth-provider config with its secrets from the vault,
+/// where refreshed tokens are written back. An id-token that is stale now is refreshed (and
+/// kept) here, so that a refresh token the provider refuses is said at connect.
+async fn oidc_login(
     profile: &crate::profiles::Profile,
     vault: &crate::vault::Vault,
     config: &std::collections::BTreeMap<String, String>,
     secret_fields: &std::collections::BTreeMap<String, String>,
-) -> Result<std::collections::BTreeMap<String, String>, ProfileConnectError> {
-    use crate::vault::Secret;
-    use base64::Engine as _;
+) -> Result<crate::oidclogin::Login, ProfileConnectError> {
     let mut values = config.clone();
     for (key, field) in secret_fields {
         if let Some(s) = vault.get(&profile.id, field).await? {
             values.insert(key.clone(), s.expose().to_string());
         }
     }
-    let stale = values
-        .get("id-token")
-        .is_none_or(|t| crate::oidc::expired(t, std::time::Duration::from_secs(30)));
-    if !stale {
-        return Ok(values);
-    }
-    let refresh_token = values
-        .get("refresh-token")
-        .ok_or(crate::oidc::OidcError::NoRefreshToken)?;
-    let issuer = values
-        .get("idp-issuer-url")
-        .ok_or(crate::oidc::OidcError::Missing("idp-issuer-url"))?;
-    let client_id = values
-        .get("client-id")
-        .ok_or(crate::oidc::OidcError::Missing("client-id"))?;
-    let ca = match (
-        values.get("idp-certificate-authority-data"),
-        values.get("idp-certificate-authority"),
-    ) {
-        (Some(data), _) => base64::engine::general_purpose::STANDARD
-            .decode(data.trim())
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok()),
-        (None, Some(file)) => std::fs::read_to_string(file).ok(),
-        (None, None) => None,
-    };
-    let tokens = crate::oidc::refresh(
-        issuer,
-        client_id,
-        values.get("client-secret").map(String::as_str),
-        refresh_token,
-        ca.as_deref(),
-    )
-    .await?;
-    let field = |key: &str| {
-        secret_fields
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_string())
-    };
-    vault
-        .set(
-            &profile.id,
-            &field("id-token"),
-            &Secret::new(tokens.id_token.clone()),
-        )
-        .await?;
-    values.insert("id-token".into(), tokens.id_token);
-    if let Some(r) = tokens.refresh_token {
-        vault
-            .set(
-                &profile.id,
-                &field("refresh-token"),
-                &Secret::new(r.clone()),
-            )
-            .await?;
-        values.insert("refresh-token".into(), r);
-    }
-    Ok(values)
+    let mut login = crate::oidclogin::Login::new(
+        values,
+        Some(crate::oidclogin::Kept {
+            vault: vault.clone(),
+            profile_id: profile.id.clone(),
+            fields: secret_fields.clone(),
+        }),
+    );
+    login.id_token().await?;
+    login.save().await?;
+    Ok(login)
 }
 
 fn plugin_exists(command: &str, path: &str) -> bool {
@@ -1642,7 +1640,7 @@ mod proxy_tests {
             config.proxy_url = Some(uri(&format!(
                 "{scheme}://alice:S3cretPw@proxy.example:1080"
             )));
-            let Err(e) = build_client(config) else {
+            let Err(e) = build_client(config, None) else {
                 panic!("{scheme}: a client through an unsupported proxy");
             };
             let words = describe(&e);

@@ -75,6 +75,7 @@ pub mod madecopies;
 pub mod manual;
 pub mod nodedebug;
 pub mod oidc;
+pub mod oidclogin;
 pub mod opentabs;
 pub mod overrides;
 pub mod pagesocket;

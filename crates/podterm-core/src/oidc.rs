@@ -35,6 +35,10 @@ pub enum OidcError {
         issuer_host: String,
         endpoint_host: String,
     },
+    /// The id-token holds bytes an HTTP header cannot carry (a control character, a line
+    /// break): it is not a JWT.
+    #[error("the OIDC id-token is not a JWT (it holds characters an HTTP header cannot carry): log in again and re-import the profile")]
+    Unusable,
 }
 
 /// Hosts (comma-separated) other than the issuer's that a token endpoint may be on: for
@@ -204,6 +208,42 @@ fn path_and_query(uri: &http::Uri) -> String {
         .unwrap_or_else(|| "/".into())
 }
 
+/// Refreshes with an `oidc` auth-provider's config (`idp-issuer-url`, `client-id`,
+/// `client-secret`, `refresh-token`, and the provider's CA from `idp-certificate-authority-data`
+/// or the file `idp-certificate-authority`).
+pub async fn refresh_with(
+    config: &std::collections::BTreeMap<String, String>,
+) -> Result<Tokens, OidcError> {
+    let refresh_token = config
+        .get("refresh-token")
+        .ok_or(OidcError::NoRefreshToken)?;
+    let issuer = config
+        .get("idp-issuer-url")
+        .ok_or(OidcError::Missing("idp-issuer-url"))?;
+    let client_id = config
+        .get("client-id")
+        .ok_or(OidcError::Missing("client-id"))?;
+    let ca = match (
+        config.get("idp-certificate-authority-data"),
+        config.get("idp-certificate-authority"),
+    ) {
+        (Some(data), _) => base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok()),
+        (None, Some(file)) => std::fs::read_to_string(file).ok(),
+        (None, None) => None,
+    };
+    refresh(
+        issuer,
+        client_id,
+        config.get("client-secret").map(String::as_str),
+        refresh_token,
+        ca.as_deref(),
+    )
+    .await
+}
+
 /// Refreshes: discovery at `issuer`, then `grant_type=refresh_token` at its token endpoint.
 pub async fn refresh(
     issuer: &str,
@@ -301,6 +341,9 @@ pub async fn refresh(
         .as_str()
         .ok_or_else(|| OidcError::Refused("the response has no id_token".into()))?
         .to_string();
+    if !id_token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(OidcError::Unusable);
+    }
     Ok(Tokens {
         id_token,
         refresh_token: v["refresh_token"].as_str().map(str::to_owned),
@@ -348,83 +391,13 @@ mod tests {
         assert!(expired("not-a-jwt", Duration::ZERO));
     }
 
-    /// A fake OpenID provider on 127.0.0.1 that records every request (head and body) and
-    /// answers discovery with `token_endpoint(base)` and the token endpoint with `token`.
-    struct FakeIdp {
-        url: String,
-        seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-    }
+    use testidp::Idp as FakeIdp;
 
     async fn fake_idp(
         token_endpoint: impl Fn(&str) -> String + Send + Sync + 'static,
         token: (u16, &'static str),
     ) -> FakeIdp {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (base, record) = (url.clone(), seen.clone());
-        let token_endpoint = std::sync::Arc::new(token_endpoint);
-        tokio::spawn(async move {
-            while let Ok((mut s, _)) = listener.accept().await {
-                let (base, record, token_endpoint) =
-                    (base.clone(), record.clone(), token_endpoint.clone());
-                tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    let text = loop {
-                        let n = s.read(&mut chunk).await.unwrap_or(0);
-                        if n == 0 {
-                            return;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                        let text = String::from_utf8_lossy(&buf).to_string();
-                        let Some(end) = text.find("\r\n\r\n") else {
-                            continue;
-                        };
-                        let len: usize = text[..end]
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .and_then(|v| v.trim().parse().ok())
-                            })
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            break text;
-                        }
-                    };
-                    record.lock().expect("lock").push(text.clone());
-                    let (code, body) = if text.starts_with("GET /.well-known/openid-configuration")
-                    {
-                        (
-                            200,
-                            format!(
-                                r#"{{"issuer":"{base}","token_endpoint":"{}"}}"#,
-                                token_endpoint(&base)
-                            ),
-                        )
-                    } else {
-                        (token.0, token.1.to_string())
-                    };
-                    let resp = format!(
-                        "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = s.write_all(resp.as_bytes()).await;
-                });
-            }
-        });
-        FakeIdp { url, seen }
-    }
-
-    impl FakeIdp {
-        /// Every request so far, joined: where a secret would show if it had been sent.
-        fn requests(&self) -> String {
-            self.seen.lock().expect("lock").join("\n")
-        }
+        FakeIdp::start(token_endpoint, move |_| (token.0, token.1.to_string())).await
     }
 
     const SECRET: &str = "client-s3cret-value";
@@ -607,5 +580,154 @@ mod tests {
             ),
             "{e}"
         );
+    }
+}
+
+/// A fake OpenID provider on 127.0.0.1, for the tests here and in [`crate::oidclogin`].
+#[cfg(test)]
+pub(crate) mod testidp {
+    use std::sync::{Arc, Mutex};
+
+    /// A provider that records every request (head and body).
+    pub(crate) struct Idp {
+        pub url: String,
+        seen: Arc<Mutex<Vec<String>>>,
+        refreshes: Arc<Mutex<Vec<String>>>,
+    }
+
+    /// An unsigned JWT whose `exp` is `secs` from now.
+    pub(crate) fn jwt_in(secs: i64) -> String {
+        use base64::Engine as _;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let enc = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!(
+            "{}.{}.sig",
+            enc(r#"{"alg":"none"}"#),
+            enc(&format!(r#"{{"exp":{}}}"#, now + secs))
+        )
+    }
+
+    impl Idp {
+        /// Answers discovery with `token_endpoint(base)`, and the token endpoint with
+        /// `token(request body)`: a status and a body.
+        pub(crate) async fn start(
+            token_endpoint: impl Fn(&str) -> String + Send + Sync + 'static,
+            token: impl Fn(&str) -> (u16, String) + Send + Sync + 'static,
+        ) -> Idp {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let url = format!("http://{}", listener.local_addr().expect("addr"));
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let (base, record) = (url.clone(), seen.clone());
+            let token_endpoint = Arc::new(token_endpoint);
+            let token = Arc::new(token);
+            tokio::spawn(async move {
+                while let Ok((mut s, _)) = listener.accept().await {
+                    let (base, record, token_endpoint, token) = (
+                        base.clone(),
+                        record.clone(),
+                        token_endpoint.clone(),
+                        token.clone(),
+                    );
+                    tokio::spawn(async move {
+                        let mut buf = Vec::new();
+                        let mut chunk = [0u8; 4096];
+                        let (text, end) = loop {
+                            let n = s.read(&mut chunk).await.unwrap_or(0);
+                            if n == 0 {
+                                return;
+                            }
+                            buf.extend_from_slice(&chunk[..n]);
+                            let text = String::from_utf8_lossy(&buf).to_string();
+                            let Some(end) = text.find("\r\n\r\n") else {
+                                continue;
+                            };
+                            let len: usize = text[..end]
+                                .lines()
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length:")
+                                        .and_then(|v| v.trim().parse().ok())
+                                })
+                                .unwrap_or(0);
+                            if buf.len() >= end + 4 + len {
+                                break (text, end);
+                            }
+                        };
+                        record.lock().expect("lock").push(text.clone());
+                        let (code, body) =
+                            if text.starts_with("GET /.well-known/openid-configuration") {
+                                (
+                                    200,
+                                    format!(
+                                        r#"{{"issuer":"{base}","token_endpoint":"{}"}}"#,
+                                        token_endpoint(&base)
+                                    ),
+                                )
+                            } else {
+                                token(&text[end + 4..])
+                            };
+                        let resp = format!(
+                            "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        );
+                        let _ = s.write_all(resp.as_bytes()).await;
+                    });
+                }
+            });
+            Idp {
+                url,
+                seen,
+                refreshes: Arc::default(),
+            }
+        }
+
+        /// A provider that rotates refresh tokens as Dex does: it takes only the latest one
+        /// (`R1` first), and answers each refresh with an id-token valid for `lifetime` seconds
+        /// and the next refresh token.
+        pub(crate) async fn rotating(lifetime: i64) -> Idp {
+            let refreshes: Arc<Mutex<Vec<String>>> = Arc::default();
+            let record = refreshes.clone();
+            let mut idp = Idp::start(
+                |base| format!("{base}/token"),
+                move |body| {
+                    let sent = form_urlencoded::parse(body.as_bytes())
+                        .find(|(k, _)| k == "refresh_token")
+                        .map(|(_, v)| v.into_owned())
+                        .unwrap_or_default();
+                    let mut taken = record.lock().expect("lock");
+                    if sent != format!("R{}", taken.len() + 1) {
+                        return (400, r#"{"error":"invalid_grant"}"#.into());
+                    }
+                    taken.push(sent);
+                    (
+                        200,
+                        format!(
+                            r#"{{"id_token":"{}","refresh_token":"R{}"}}"#,
+                            jwt_in(lifetime),
+                            taken.len() + 1
+                        ),
+                    )
+                },
+            )
+            .await;
+            idp.refreshes = refreshes;
+            idp
+        }
+
+        /// Every request so far, joined: where a secret would show if it had been sent.
+        pub(crate) fn requests(&self) -> String {
+            self.seen.lock().expect("lock").join("\n")
+        }
+
+        /// The refresh tokens a [`Idp::rotating`] provider took, in order.
+        pub(crate) fn refreshes(&self) -> Vec<String> {
+            self.refreshes.lock().expect("lock").clone()
+        }
     }
 }

@@ -161,6 +161,24 @@ impl Vault {
         Ok(())
     }
 
+    /// A new value for a secret, kept where the old one is: in this run's memory if the user
+    /// chose not to remember it ([`Vault::set_for_this_run`]), else in the backend.
+    pub async fn update(
+        &self,
+        profile_id: &str,
+        field: &str,
+        secret: &Secret,
+    ) -> Result<(), VaultError> {
+        {
+            let mut this_run = self.this_run.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(held) = this_run.get_mut(&account(profile_id, field)) {
+                *held = secret.clone();
+                return Ok(());
+            }
+        }
+        self.set(profile_id, field, secret).await
+    }
+
     /// The secret, or `None` when there is no such entry.
     pub async fn get(&self, profile_id: &str, field: &str) -> Result<Option<Secret>, VaultError> {
         let acct = account(profile_id, field);
@@ -562,6 +580,33 @@ mod tests {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[tokio::test]
+    async fn an_update_stays_where_the_user_chose_to_keep_the_secret() {
+        let v = Vault::memory();
+        v.set_for_this_run("p", "token", &Secret::new("old"))
+            .await
+            .expect("this run");
+        v.update("p", "token", &Secret::new("new"))
+            .await
+            .expect("update");
+        assert_eq!(
+            v.get("p", "token").await.expect("get"),
+            Some(Secret::new("new"))
+        );
+        // Not remembered: the backend holds nothing.
+        v.this_run.lock().expect("lock").clear();
+        assert_eq!(v.get("p", "token").await.expect("get"), None);
+        // A remembered one is written where it was.
+        v.set("p", "key", &Secret::new("old")).await.expect("set");
+        v.update("p", "key", &Secret::new("new"))
+            .await
+            .expect("update");
+        assert_eq!(
+            v.get("p", "key").await.expect("get"),
+            Some(Secret::new("new"))
+        );
     }
 
     #[test]

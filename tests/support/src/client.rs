@@ -128,10 +128,22 @@ pub fn spawn(
     home: &std::path::Path,
     args: &[&str],
 ) -> tokio::process::Child {
+    spawn_env(bin, kubeconfig, home, args, &[])
+}
+
+/// As [`spawn`], with more variables in its environment.
+pub fn spawn_env(
+    bin: &std::path::Path,
+    kubeconfig: &std::path::Path,
+    home: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> tokio::process::Child {
     tokio::process::Command::new(bin)
         .args(args)
         .env("KUBECONFIG", kubeconfig)
         .env("HOME", home)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -97,6 +97,16 @@ pub fn keyring_has(service: &str, account: &str) -> bool {
     out.status.success() && !out.stdout.is_empty()
 }
 
+/// The secret the keyring holds for `service` and `account`, if any.
+pub fn keyring_value(service: &str, account: &str) -> Option<String> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", account])
+        .output()
+        .expect("secret-tool (package libsecret-tools) runs");
+    (out.status.success() && !out.stdout.is_empty())
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// Every file under `dir`, recursively, with its bytes (a test that looks for secrets reads
 /// them all: an unreadable file fails it).
 pub fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {

@@ -134,7 +134,18 @@ fn collect(
 impl Forward {
     /// Starts `bin` with `args` against the cluster and waits (up to 60 s) for it to listen.
     pub async fn start(bin: &Path, kubeconfig: &Path, home: &Path, args: &[&str]) -> Forward {
-        let mut child = crate::client::spawn(bin, kubeconfig, home, args);
+        Forward::start_env(bin, kubeconfig, home, args, &[]).await
+    }
+
+    /// As [`Forward::start`], with more variables in its environment.
+    pub async fn start_env(
+        bin: &Path,
+        kubeconfig: &Path,
+        home: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Forward {
+        let mut child = crate::client::spawn_env(bin, kubeconfig, home, args, env);
         let stdout = Arc::new(Mutex::new(String::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
         let reading = Arc::new(std::sync::atomic::AtomicUsize::new(0));
