@@ -3710,6 +3710,87 @@ async fn port_forward_and_exec_to_a_service_like_kubectl() {
 /// A forward whose stdout reader has gone (`podterm port-forward … | head -1`, a script that
 /// read the "Forwarding from" line and closed its end) goes on forwarding: its "Handling
 /// connection" lines cannot be written, which panicked the accept loop and closed the port.
+/// A Service whose one pod runs but whose main container crashes: kubectl's port-forward takes
+/// the Running pod (its sidecar's port is the one asked for), and so does ours, where exec's
+/// pick (the default container running) refused it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_forward_takes_a_running_pod_whose_main_container_crashes() {
+    use podterm_test_support::portforward::{free_port, greet, listening, Forward, ECHO};
+    let c = cluster::demo().await;
+    let port = free_port();
+    let k = newest_kubectl();
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "side", "namespace": "demo", "labels": { "app": "side" } },
+        "spec": { "containers": [
+            { "name": "app", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"] },
+            {
+                "name": "echo", "image": "busybox:1.36",
+                "command": ["python3", "-c", ECHO, port.to_string()],
+                "ports": [{ "name": "echo", "containerPort": port }],
+            },
+        ] },
+    });
+    let svc = serde_json::json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": { "name": "side", "namespace": "demo" },
+        "spec": { "selector": { "app": "side" }, "ports": [
+            { "name": "main", "port": 80, "targetPort": "echo" },
+        ] },
+    });
+    for object in [pod, svc] {
+        let made = run(
+            &k,
+            &c,
+            &["create", "--validate=false", "-f", "-"],
+            Some(object.to_string().into_bytes()),
+            &[],
+        )
+        .await;
+        assert_eq!(made.code, 0, "{}", made.stderr);
+    }
+    listening(port, true).await;
+    // The main container in its back-off: the pod is Running and not Ready.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let got = run(&k, &c, &["get", "-n", "demo", "pod", "side"], None, &[]).await;
+        let table = String::from_utf8_lossy(&got.stdout);
+        if table.contains("CrashLoopBackOff") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{table}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let home = tempfile::tempdir().expect("home");
+    let mut lines = Vec::new();
+    for bin in clients() {
+        let args = ["port-forward", "-n", "demo", "svc/side", ":main"];
+        let mut f = Forward::start(&bin, c.kubeconfig(), home.path(), &args).await;
+        assert_eq!(
+            greet(f.local).await.0,
+            "hello from side",
+            "{}",
+            bin.display()
+        );
+        let handled = format!("Handling connection for {}", f.local);
+        f.wait_stdout(&handled, Duration::from_secs(10)).await;
+        let code = f.interrupt().await;
+        assert_eq!(code, Some(0), "{}: {}", bin.display(), f.stderr_text());
+        lines.push(f.stdout_text().replace(&f.local.to_string(), "LOCAL"));
+        // Ours says which pod it took, and why it is not Ready.
+        if bin == podterm() {
+            assert!(
+                f.stderr_text().starts_with(
+                    "No Ready pod for service/side; using side (not Ready: container app waiting: CrashLoopBackOff"
+                ),
+                "{}",
+                f.stderr_text()
+            );
+        }
+    }
+    assert!(lines.iter().all(|l| *l == lines[0]), "{lines:#?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_forward_goes_on_when_its_stdout_reader_goes() {
     use podterm_test_support::portforward::{echo_pod, free_port, greet};

@@ -766,14 +766,15 @@ async fn containers(c: Cluster, target: Option<String>) -> Vec<String> {
     let Some(target) = target.and_then(|t| PodTarget::parse(&t).ok()) else {
         return vec![];
     };
-    let pod = match podterm_core::pods::resolve_to_run(&c.client, &c.namespace, &target, None).await
-    {
-        Ok(found) => found.pod,
-        Err(_) => match podterm_core::pods::matching(&c.client, &c.namespace, &target).await {
-            Ok(mut pods) if !pods.is_empty() => pods.swap_remove(0),
-            _ => return vec![],
-        },
-    };
+    let needs = podterm_core::pods::Runs::Container(None);
+    let pod =
+        match podterm_core::pods::resolve_to_run(&c.client, &c.namespace, &target, needs).await {
+            Ok(found) => found.pod,
+            Err(_) => match podterm_core::pods::matching(&c.client, &c.namespace, &target).await {
+                Ok(mut pods) if !pods.is_empty() => pods.swap_remove(0),
+                _ => return vec![],
+            },
+        };
     pod.spec
         .map(|s| {
             // Init containers too, as kubectl offers them.

@@ -93,13 +93,12 @@ pub(crate) fn check_wait(wait: Option<std::time::Duration>) -> Result<(), Failur
 
 /// The pod to exec in, attach to or forward to: a workload's or selector's newest Ready one
 /// (with `--pod-running-timeout`, waited for, said on stderr unless quiet); with none Ready
-/// (when the wait, if any, is over), one whose `container` (else its default one) runs, as
-/// kubectl takes a pod that is not Ready (`pods::resolve_to_run`), with a note on stderr
-/// unless quiet.
+/// (when the wait, if any, is over), one that runs what `needs` names, as kubectl takes a pod
+/// that is not Ready (`pods::resolve_to_run`), with a note on stderr unless quiet.
 pub(crate) async fn find_pod_to_run(
     cluster: &podterm_core::cluster::Cluster,
     target: &PodTarget,
-    container: Option<&str>,
+    needs: pods::Runs<'_>,
     wait: Option<std::time::Duration>,
     limit: Option<std::time::Duration>,
     quiet: bool,
@@ -110,14 +109,14 @@ pub(crate) async fn find_pod_to_run(
         None => {
             within(
                 limit,
-                pods::resolve_to_run(client, namespace, target, container),
+                pods::resolve_to_run(client, namespace, target, needs),
             )
             .await
         }
         Some(wait) => {
             let said = said(target, wait, quiet);
             let waiting =
-                pods::resolve_waiting_to_run(client, namespace, target, container, wait, said);
+                pods::resolve_waiting_to_run(client, namespace, target, needs, wait, said);
             within(limit.map(|l| l + wait), waiting).await
         }
     };
@@ -340,7 +339,7 @@ pub async fn exec(a: ExecArgs, conn: &Conn) -> Result<i32, Failure> {
     let pod = find_pod_to_run(
         &cluster,
         &pod_target,
-        a.container.as_deref(),
+        pods::Runs::Container(a.container.as_deref()),
         a.pod_running_timeout,
         limit,
         a.quiet,
@@ -393,7 +392,7 @@ pub async fn attach(a: AttachArgs, conn: &Conn) -> Result<i32, Failure> {
     let pod = find_pod_to_run(
         &cluster,
         &target,
-        a.container.as_deref(),
+        pods::Runs::Container(a.container.as_deref()),
         a.pod_running_timeout,
         limit,
         a.quiet,

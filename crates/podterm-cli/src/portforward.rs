@@ -88,11 +88,12 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
     let cluster = connect(conn).await?;
     let limit = conn.request_timeout();
     // A workload with no Ready pod: one that runs, as kubectl takes it (a readiness probe that
-    // fails is often what one forwards a port to find out about), with a note.
+    // fails is often what one forwards a port to find out about), with a note; any Running pod,
+    // whatever its containers do (a sidecar's port may be the one asked for).
     let pod = find_pod_to_run(
         &cluster,
         &target,
-        None,
+        podterm_core::pods::Runs::Pod,
         a.pod_running_timeout,
         limit,
         false,

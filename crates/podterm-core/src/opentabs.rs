@@ -269,7 +269,13 @@ pub async fn relocate(
     let Some(target) = crate::pods::workload_of(client, namespace, owner).await? else {
         return Ok(Whereabouts::Gone);
     };
-    let now = crate::pods::resolve_to_run(client, namespace, &target, container).await?;
+    let now = crate::pods::resolve_to_run(
+        client,
+        namespace,
+        &target,
+        crate::pods::Runs::Container(container),
+    )
+    .await?;
     Ok(Whereabouts::Moved(
         now.pod.metadata.name.unwrap_or_default(),
     ))

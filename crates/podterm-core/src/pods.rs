@@ -380,9 +380,20 @@ pub fn unready_note(target: &PodTarget, pod: &Pod) -> String {
     ))
 }
 
-/// Finds the pod to exec in or attach to now: as [`resolve`], but when a workload or selector
-/// has no Ready pod, one whose `container` (else its default one) runs ([`runs_unready`]) is
-/// taken, with a note: the one restarted least, the newest of those. A readiness probe that
+/// What a pod that is not Ready must run to be taken ([`resolve_to_run`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs<'a> {
+    /// The container a command runs in (`None`: the pod's default one): exec and attach.
+    Container(Option<&'a str>),
+    /// The pod (`Running`), whatever its containers do: a port-forward, which reaches a port
+    /// of any of them, as kubectl's takes a Running pod (forwarding to a sidecar's port while
+    /// the main container crashes is one way to look into it).
+    Pod,
+}
+
+/// Finds the pod to exec in or attach to (or forward to) now: as [`resolve`], but when a
+/// workload or selector has no Ready pod, one that [`Runs`] what is needed ([`runs_unready`])
+/// is taken, with a note: the one restarted least, the newest of those. A readiness probe that
 /// fails is what one execs in to find out why; kubectl's exec and attach take a pod that is not
 /// Ready too (not always the same one: kubectl takes the oldest of those restarted least).
 /// Nothing running (pending, crashing, terminating, finished) is still
@@ -391,14 +402,14 @@ pub async fn resolve_to_run(
     client: &kube::Client,
     namespace: &str,
     target: &PodTarget,
-    container: Option<&str>,
+    needs: Runs<'_>,
 ) -> Result<ToRun, PodError> {
     if let PodTarget::Pod(name) = target {
         let pod = get_pod(client, namespace, name).await?;
         return Ok(ToRun { pod, unready: None });
     }
     let pods = matching(client, namespace, target).await?;
-    let fallback = best_running_unready(&pods, container);
+    let fallback = best_running_unready(&pods, needs);
     match (resolve_picked(target, namespace, pods), fallback) {
         (Ok(pod), _) => Ok(ToRun { pod, unready: None }),
         (Err(_), Some(pod)) => Ok(unready_to_run(target, pod)),
@@ -426,17 +437,23 @@ fn unready_to_run(target: &PodTarget, pod: Pod) -> ToRun {
     }
 }
 
-/// Whether a pod that is not Ready still runs the container a command would run in, so it can
-/// run there: the pod not terminating and `Running`, and `container` (else the pod's default,
+/// Whether a pod that is not Ready still runs what `needs` names: the pod not terminating and
+/// `Running`, and for [`Runs::Container`] that container (else the pod's default,
 /// [`choose_container`]) in the state `running`. A readiness probe that fails, or has not passed
 /// yet, or a sidecar that crashes beside it; not a container waiting (crashing, being created),
 /// ended, or with no status.
-pub fn runs_unready(p: &Pod, container: Option<&str>) -> bool {
+pub fn runs_unready(p: &Pod, needs: Runs<'_>) -> bool {
     p.metadata.deletion_timestamp.is_none()
         && !is_ready(p)
         && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
-        && status_of(p, container)
-            .is_some_and(|c| c.state.as_ref().is_some_and(|s| s.running.is_some()))
+        && match needs {
+            Runs::Container(container) => status_of(p, container).is_some_and(running),
+            Runs::Pod => true,
+        }
+}
+
+fn running(c: &ContainerStatus) -> bool {
+    c.state.as_ref().is_some_and(|s| s.running.is_some())
 }
 
 /// The status of `container` (else the pod's default container).
@@ -451,16 +468,31 @@ fn status_of<'a>(p: &'a Pod, container: Option<&str>) -> Option<&'a ContainerSta
 }
 
 /// Of `pods` that [`runs_unready`], the one whose container has restarted least (one that
-/// crashes but was caught running ends soon), the newest of those.
-fn best_running_unready(pods: &[Pod], container: Option<&str>) -> Option<Pod> {
-    let restarts = |p: &Pod| status_of(p, container).map_or(0, |c| c.restart_count);
+/// crashes but was caught running ends soon), the newest of those. For [`Runs::Pod`]: the one
+/// with most containers running, then fewest restarts of all of them.
+fn best_running_unready(pods: &[Pod], needs: Runs<'_>) -> Option<Pod> {
+    let rank = |p: &Pod| -> (std::cmp::Reverse<usize>, i64) {
+        match needs {
+            Runs::Container(container) => (
+                std::cmp::Reverse(0),
+                status_of(p, container).map_or(0, |c| i64::from(c.restart_count)),
+            ),
+            Runs::Pod => {
+                let all = p
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.container_statuses.as_deref())
+                    .unwrap_or_default();
+                (
+                    std::cmp::Reverse(all.iter().filter(|c| running(c)).count()),
+                    all.iter().map(|c| i64::from(c.restart_count)).sum(),
+                )
+            }
+        }
+    };
     pods.iter()
-        .filter(|p| runs_unready(p, container))
-        .min_by(|a, b| {
-            restarts(a)
-                .cmp(&restarts(b))
-                .then_with(|| newest_first(a, b))
-        })
+        .filter(|p| runs_unready(p, needs))
+        .min_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| newest_first(a, b)))
         .cloned()
 }
 
@@ -486,14 +518,14 @@ pub async fn resolve_waiting_to_run(
     client: &kube::Client,
     namespace: &str,
     target: &PodTarget,
-    container: Option<&str>,
+    needs: Runs<'_>,
     wait: std::time::Duration,
     on_wait: impl FnOnce(&str),
 ) -> Result<ToRun, PodError> {
-    waiting(client, namespace, target, wait, on_wait, Some(container)).await
+    waiting(client, namespace, target, wait, on_wait, Some(needs)).await
 }
 
-/// [`resolve_waiting`]; with `unready_too` (the container to run in, if named)
+/// [`resolve_waiting`]; with `unready_too` (what a pod not Ready must run)
 /// [`resolve_waiting_to_run`].
 async fn waiting(
     client: &kube::Client,
@@ -501,11 +533,11 @@ async fn waiting(
     target: &PodTarget,
     wait: std::time::Duration,
     on_wait: impl FnOnce(&str),
-    unready_too: Option<Option<&str>>,
+    unready_too: Option<Runs<'_>>,
 ) -> Result<ToRun, PodError> {
     let selector = match target {
         PodTarget::Pod(_) if unready_too.is_some() => {
-            return resolve_to_run(client, namespace, target, None).await
+            return resolve_to_run(client, namespace, target, Runs::Container(None)).await
         }
         PodTarget::Pod(_) => {
             let pod = resolve(client, namespace, target).await?;
@@ -520,8 +552,8 @@ async fn waiting(
     let mut last_unready = None;
     let pick = |pods: Vec<Pod>| {
         last_crashing = crashing(&pods);
-        if let Some(container) = unready_too {
-            last_unready = best_running_unready(&pods, container);
+        if let Some(needs) = unready_too {
+            last_unready = best_running_unready(&pods, needs);
         }
         pick_newest_ready(pods).map_err(|detail| crate::text::shown(&detail))
     };
@@ -1288,37 +1320,67 @@ mod tests {
             at("no-status", "2026-01-05T00:00:00Z", "Running", &[], false),
         ];
         for p in &not_taken {
-            assert!(!runs_unready(p, None), "{:?}", p.metadata.name);
+            assert!(
+                !runs_unready(p, Runs::Container(None)),
+                "{:?}",
+                p.metadata.name
+            );
         }
-        assert!(runs_unready(&sidecar, None) && runs_unready(&sidecar, Some("c0")));
-        assert!(!runs_unready(&sidecar, Some("c1")));
+        assert!(
+            runs_unready(&sidecar, Runs::Container(None))
+                && runs_unready(&sidecar, Runs::Container(Some("c0")))
+        );
+        assert!(!runs_unready(&sidecar, Runs::Container(Some("c1"))));
         // A container the pod does not have: nothing to run in.
-        assert!(!runs_unready(&old, Some("nope")));
+        assert!(!runs_unready(&old, Runs::Container(Some("nope"))));
         let name = |p: Option<Pod>| p.and_then(|p| p.metadata.name);
         let mut pods = not_taken.to_vec();
         pods.extend([old.clone(), newer.clone(), flapping.clone()]);
         assert_eq!(
-            name(best_running_unready(&pods, None)).as_deref(),
+            name(best_running_unready(&pods, Runs::Container(None))).as_deref(),
             Some("newer")
         );
         pods.push(sidecar.clone());
         assert_eq!(
-            name(best_running_unready(&pods, None)).as_deref(),
+            name(best_running_unready(&pods, Runs::Container(None))).as_deref(),
             Some("sidecar")
         );
         // In c1: not the sidecar pod (its c1 crashes), but "crashing", whose c0 crashes and c1 runs.
         assert_eq!(
-            name(best_running_unready(&pods, Some("c1"))).as_deref(),
+            name(best_running_unready(&pods, Runs::Container(Some("c1")))).as_deref(),
             Some("crashing")
         );
         assert_eq!(
-            name(best_running_unready(std::slice::from_ref(&flapping), None)).as_deref(),
+            name(best_running_unready(
+                std::slice::from_ref(&flapping),
+                Runs::Container(None)
+            ))
+            .as_deref(),
             Some("flapping")
         );
-        assert_eq!(best_running_unready(&not_taken, None), None);
+        assert_eq!(
+            best_running_unready(&not_taken, Runs::Container(None)),
+            None
+        );
+        // A forward needs the pod Running, whatever its containers do: "crashing" (its default
+        // c0 crashes) and "no-status" are taken too; one with more containers running first.
+        let needs_pod: Vec<&str> = not_taken
+            .iter()
+            .filter(|p| runs_unready(p, Runs::Pod))
+            .filter_map(|p| p.metadata.name.as_deref())
+            .collect();
+        assert_eq!(needs_pod, ["crashing", "no-status"]);
+        assert_eq!(
+            name(best_running_unready(&not_taken, Runs::Pod)).as_deref(),
+            Some("crashing")
+        );
+        assert_eq!(
+            name(best_running_unready(&pods, Runs::Pod)).as_deref(),
+            Some("newer")
+        );
         // A Ready pod is not "unready".
         let ready = timed("ready", "2026-01-01T00:00:00Z", true, false);
-        assert!(!runs_unready(&ready, None));
+        assert!(!runs_unready(&ready, Runs::Container(None)));
         let target = PodTarget::Workload {
             kind: WorkloadKind::Deployment,
             name: "web".into(),

@@ -15,7 +15,7 @@
 
 use crate::cluster::ApiError;
 use crate::exec::{Break, Tuning};
-use crate::pods::{PodError, PodTarget};
+use crate::pods::{PodError, PodTarget, Runs};
 use crate::text;
 use futures_util::{SinkExt, StreamExt};
 use k8s_openapi::api::core::v1::{Pod, Service};
@@ -721,7 +721,7 @@ pub async fn prepare_service(
             )
         }
         None if ready_wait.is_zero() => {
-            let found = crate::pods::resolve_to_run(client, namespace, &target, None);
+            let found = crate::pods::resolve_to_run(client, namespace, &target, Runs::Pod);
             let found = crate::cluster::within(limit, found).await?;
             (found.pod, found.unready)
         }
@@ -730,7 +730,7 @@ pub async fn prepare_service(
                 client,
                 namespace,
                 &target,
-                None,
+                Runs::Pod,
                 ready_wait,
                 |_| {},
             );

@@ -114,11 +114,14 @@ pub async fn locate(
                 ..
             } => crate::pods::get_pod(client, &saved.namespace, &saved.pod).await,
             // The user's Start again: a pod that runs though not Ready, as kubectl takes it.
-            target if ready_wait.is_zero() && unready_ok => {
-                crate::pods::resolve_to_run(client, &saved.namespace, &target, None)
-                    .await
-                    .map(|found| found.pod)
-            }
+            target if ready_wait.is_zero() && unready_ok => crate::pods::resolve_to_run(
+                client,
+                &saved.namespace,
+                &target,
+                crate::pods::Runs::Pod,
+            )
+            .await
+            .map(|found| found.pod),
             target if ready_wait.is_zero() => {
                 crate::pods::resolve(client, &saved.namespace, &target).await
             }

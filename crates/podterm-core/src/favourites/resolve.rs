@@ -41,7 +41,7 @@ pub async fn resolve(client: &kube::Client, fav: &Favourite) -> Result<Resolved,
         client,
         &fav.namespace,
         &fav.target.pod_target(),
-        fav.container.as_deref(),
+        pods::Runs::Container(fav.container.as_deref()),
     )
     .await?;
     pods::check_running(&pod)?;
