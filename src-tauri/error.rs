@@ -303,6 +303,7 @@ impl Error {
                     | ClusterError::Interrupted { .. } => K::Unreachable,
                 },
                 ProfileConnectError::Oidc(o) => oidc_kind(o),
+                ProfileConnectError::Keep(_) => K::Keyring,
             },
             Error::Browse(e) => browse_kind(e),
             Error::Favourites(e) => favourite_kind(e),

@@ -720,10 +720,11 @@ async fn oidc_tokens_are_refreshed_and_written_back() {
     let _ = podterm(config.path(), &["profile", "rm", "oidc"], &[]).await;
 }
 
-/// A kubeconfig's own oidc user (no profile): its expired id-token is refreshed for the run,
-/// and the kubeconfig is left as it was.
+/// A kubeconfig's own oidc user (no profile): its expired id-token is refreshed, and the new
+/// tokens are written back to the kubeconfig as kubectl writes them, so the next kubectl (or
+/// Podterm) starts from them: a provider that rotates refresh tokens refuses the spent one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kubeconfig_s_oidc_user_is_refreshed_for_the_run() {
+async fn a_kubeconfig_s_oidc_user_is_refreshed_and_written_back_as_kubectl_does() {
     let fresh = jwt(3600);
     let mut spec = testcluster::ClusterSpec::demo();
     let mut user = spec.users[0].clone();
@@ -737,11 +738,10 @@ async fn a_kubeconfig_s_oidc_user_is_refreshed_for_the_run() {
     .await
     .expect("cluster");
     let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let (issuer, taken) = fake_issuer(vec![("R1", fresh, "R2")], open).await;
+    let (issuer, taken) = fake_issuer(vec![("R1", fresh.clone(), "R2")], open.clone()).await;
     let work = tempfile::tempdir().expect("work");
     let config = tempfile::tempdir().expect("config");
     let kc = oidc_kubeconfig(work.path(), &c, &issuer, &jwt(-600));
-    let before = std::fs::read(&kc).expect("kubeconfig");
     let out = podterm(
         config.path(),
         &["exec", "--kubeconfig", &kc, "shell", "--", "echo", "direct"],
@@ -755,7 +755,26 @@ async fn a_kubeconfig_s_oidc_user_is_refreshed_for_the_run() {
         out.stderr
     );
     assert_eq!(*taken.lock().expect("lock"), ["R1"]);
-    assert!(std::fs::read(&kc).expect("kubeconfig") == before);
+    let written: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&kc).expect("kubeconfig")).expect("yaml");
+    let provider = &written["users"][0]["user"]["auth-provider"]["config"];
+    assert_eq!(provider["id-token"].as_str(), Some(fresh.as_str()));
+    assert_eq!(provider["refresh-token"].as_str(), Some("R2"));
+    assert_eq!(
+        provider["client-secret"].as_str(),
+        Some("client-s3cret-value")
+    );
+    // kubectl reads the file as written, and needs no refresh (the provider refusing now).
+    open.store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut get = tokio::process::Command::new(podterm_test_support::kubectl::newest());
+    get.args(["--kubeconfig", &kc, "get", "pod", "shell", "-o", "name"]);
+    let got = client::run(get, None, Duration::from_secs(60)).await;
+    assert_eq!(
+        (got.code, got.stdout_text().as_str()),
+        (0, "pod/shell\n"),
+        "{}",
+        got.stderr_text()
+    );
 }
 
 /// An id-token that expires while a client runs is refreshed by that client, and the new tokens

@@ -116,6 +116,22 @@ fn read_kubeconfig() -> Result<kube::config::Kubeconfig, kube::config::Kubeconfi
     Ok(read)
 }
 
+/// The kubeconfig files read when none is named, in the order they are merged: `KUBECONFIG`'s
+/// that exist, else `~/.kube/config`.
+fn kubeconfig_files() -> Vec<PathBuf> {
+    if let Some(value) = std::env::var_os("KUBECONFIG") {
+        let present: Vec<PathBuf> = std::env::split_paths(&value)
+            .filter(|p| !p.as_os_str().is_empty() && p.exists())
+            .collect();
+        if !present.is_empty() {
+            return present;
+        }
+    }
+    dirs::home_dir()
+        .map(|h| vec![h.join(".kube").join("config")])
+        .unwrap_or_default()
+}
+
 /// The verbose log's line for a kubeconfig file read (`podterm -v 6`), as kubectl's.
 fn loaded_from(path: &std::path::Path) {
     tracing::debug!(
@@ -198,19 +214,33 @@ impl Target {
             .and_then(|c| kubeconfig.clusters.iter().find(|cl| cl.name == c.cluster))
             .and_then(|cl| cl.cluster.as_ref())
             .and_then(|cl| cl.proxy_url.clone());
+        // The resolved kubeconfig's one user entry (its name, as the kubeconfig files have it).
+        let user = kubeconfig
+            .auth_infos
+            .first()
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
         let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
             .await
             .map_err(|source| ClusterError::Context { source })?;
-        choose_proxy(&mut config, kubeconfig_proxy.as_deref())?;
+        choose_proxy(&mut config, kubeconfig_proxy.as_deref(), &process_env)?;
         let server = config.cluster_url.to_string();
         let namespace = config.default_namespace.clone();
-        // A kubeconfig's oidc user: refreshed by our login (its answers bounded), in memory
-        // only; the kubeconfig is never written.
+        // A kubeconfig's oidc user: refreshed by our login (its answers bounded), the new
+        // tokens written back to the file that defines the user, as kubectl writes them.
         let login = match config.auth_info.auth_provider.take() {
-            Some(p) if p.name == "oidc" => Some(crate::oidclogin::Login::new(
-                p.config.into_iter().collect(),
-                None,
-            )),
+            Some(p) if p.name == "oidc" => {
+                let files = match &self.kubeconfig {
+                    Some(path) => vec![path.clone()],
+                    None => kubeconfig_files(),
+                };
+                let kept = crate::oidclogin::defining_file(&files, &user)
+                    .map(|path| crate::oidclogin::Kept::Kubeconfig { path, user });
+                Some(crate::oidclogin::Login::new(
+                    p.config.into_iter().collect(),
+                    kept,
+                ))
+            }
             other => {
                 config.auth_info.auth_provider = other;
                 None
@@ -556,13 +586,12 @@ fn in_cidr(ip: std::net::IpAddr, net: std::net::IpAddr, bits: u32) -> bool {
 /// Sets `config.proxy_url` the kubectl way ([`proxy_for`] with the process's environment).
 /// kube's own choice is replaced: it matches `NO_PROXY` against the proxy's address rather than
 /// the API server's.
-fn choose_proxy(
+pub(crate) fn choose_proxy(
     config: &mut kube::Config,
     kubeconfig_proxy: Option<&str>,
+    env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), ClusterError> {
-    let chosen = proxy_for(kubeconfig_proxy, &config.cluster_url, |k| {
-        std::env::var(k).ok()
-    });
+    let chosen = proxy_for(kubeconfig_proxy, &config.cluster_url, env);
     config.proxy_url = match chosen {
         None => None,
         Some(p) => Some(p.parse::<http::Uri>().map_err(|source| {
@@ -576,6 +605,11 @@ fn choose_proxy(
         })?),
     };
     Ok(())
+}
+
+/// A variable of the process's environment.
+pub(crate) fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// A failed call to the Kubernetes API server, in the words a user should read. Every module
@@ -653,13 +687,18 @@ pub enum ApiError {
 impl ApiError {
     /// The API server refused the credentials (401).
     pub fn credentials_refused(&self) -> bool {
+        matches!(self, ApiError::Unauthorized)
+    }
+
+    /// The OIDC provider refused the login (the refresh token expired or was revoked): only a
+    /// new login helps, and the error's words say so; the API server was not asked.
+    pub fn login_refused(&self) -> bool {
         use crate::oidc::OidcError;
         matches!(
             self,
-            ApiError::Unauthorized
-                | ApiError::Login(
-                    OidcError::Refused(_) | OidcError::NoRefreshToken | OidcError::Unusable
-                )
+            ApiError::Login(
+                OidcError::Refused(_) | OidcError::NoRefreshToken | OidcError::Unusable
+            )
         )
     }
 
@@ -1141,6 +1180,9 @@ pub enum ProfileConnectError {
     /// The OIDC id-token could not be refreshed.
     #[error(transparent)]
     Oidc(#[from] crate::oidc::OidcError),
+    /// The refreshed OIDC tokens could not be kept.
+    #[error(transparent)]
+    Keep(#[from] crate::oidclogin::KeepError),
 }
 
 impl ProfileConnectError {
@@ -1327,7 +1369,7 @@ pub async fn connect_profile(
     )
     .await
     .map_err(|source| ClusterError::Context { source })?;
-    choose_proxy(&mut config, profile.proxy_url.as_deref())?;
+    choose_proxy(&mut config, profile.proxy_url.as_deref(), &process_env)?;
     let server = config.cluster_url.to_string();
     let namespace = config.default_namespace.clone();
     // An exec credential plugin runs while the client is built (kube's first token is a
@@ -1362,14 +1404,17 @@ async fn oidc_login(
     }
     let mut login = crate::oidclogin::Login::new(
         values,
-        Some(crate::oidclogin::Kept {
+        Some(crate::oidclogin::Kept::Vault {
             vault: vault.clone(),
             profile_id: profile.id.clone(),
             fields: secret_fields.clone(),
         }),
     );
     login.id_token().await?;
-    login.save().await?;
+    login.save().await.map_err(|e| match e {
+        crate::oidclogin::KeepError::Vault(v) => ProfileConnectError::Vault(v),
+        other => ProfileConnectError::Keep(other),
+    })?;
     Ok(login)
 }
 

@@ -131,7 +131,14 @@ pub fn expired(jwt: &str, skew: Duration) -> bool {
     }
 }
 
-fn client_for(url: &str, ca_pem: Option<&str>) -> Result<(kube::Client, http::Uri), OidcError> {
+/// Reads an environment variable (the process's, or a test's).
+type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+
+fn client_for(
+    url: &str,
+    ca_pem: Option<&str>,
+    env: Env<'_>,
+) -> Result<(kube::Client, http::Uri), OidcError> {
     let provider = |message: String| OidcError::Provider {
         url: url.to_string(),
         message,
@@ -164,8 +171,11 @@ fn client_for(url: &str, ca_pem: Option<&str>) -> Result<(kube::Client, http::Ur
             config.root_cert = Some(ders);
         }
     }
-    let client =
-        kube::Client::try_from(config).map_err(|e| provider(crate::cluster::describe(&e)))?;
+    // Through the proxy the environment names (HTTPS_PROXY, NO_PROXY), as kubectl's oidc
+    // provider reaches it.
+    crate::cluster::choose_proxy(&mut config, None, env).map_err(|e| provider(e.to_string()))?;
+    let client = crate::cluster::build_client(config, None)
+        .map_err(|e| provider(crate::cluster::describe(&e)))?;
     Ok((client, uri))
 }
 
@@ -252,12 +262,33 @@ pub async fn refresh(
     refresh_token: &str,
     ca_pem: Option<&str>,
 ) -> Result<Tokens, OidcError> {
+    let env = crate::cluster::process_env;
+    refresh_in(
+        issuer,
+        client_id,
+        client_secret,
+        refresh_token,
+        ca_pem,
+        &env,
+    )
+    .await
+}
+
+/// [`refresh`] with the environment `env` (its proxy and [`TOKEN_HOSTS_ENV`]).
+async fn refresh_in(
+    issuer: &str,
+    client_id: &str,
+    client_secret: Option<&str>,
+    refresh_token: &str,
+    ca_pem: Option<&str>,
+    env: Env<'_>,
+) -> Result<Tokens, OidcError> {
     require_https("issuer", issuer)?;
     let discovery_url = format!(
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
     );
-    let (client, uri) = client_for(&discovery_url, ca_pem)?;
+    let (client, uri) = client_for(&discovery_url, ca_pem, env)?;
     let req = http::Request::get(path_and_query(&uri))
         .body(Vec::new())
         .map_err(|e| OidcError::Provider {
@@ -291,12 +322,8 @@ pub async fn refresh(
         .to_string();
     // The secrets go only over https, and only to the issuer's host (or one the user allowed).
     require_https("token endpoint", &token_url)?;
-    require_issuer_host(
-        issuer,
-        &token_url,
-        std::env::var(TOKEN_HOSTS_ENV).ok().as_deref(),
-    )?;
-    let (client, uri) = client_for(&token_url, ca_pem)?;
+    require_issuer_host(issuer, &token_url, env(TOKEN_HOSTS_ENV).as_deref())?;
+    let (client, uri) = client_for(&token_url, ca_pem, env)?;
     // Built and dropped before any await: the serializer is not Send.
     let body = {
         let mut form = form_urlencoded::Serializer::new(String::new());
@@ -549,6 +576,29 @@ mod tests {
             Some("a.example, localhost"),
         )
         .expect("allowed");
+    }
+
+    /// The provider is reached through the proxy the environment names, as kubectl's oidc
+    /// provider reaches it: here one that refuses connections, which the failure names.
+    #[tokio::test]
+    async fn the_provider_is_reached_through_the_environment_s_proxy() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let proxy = format!("http://{}", closed.local_addr().expect("addr"));
+        drop(closed);
+        let env = |k: &str| (k == "HTTPS_PROXY").then(|| proxy.clone());
+        let e = refresh_in("https://idp.invalid", "c", None, REFRESH, None, &env)
+            .await
+            .expect_err("no proxy there");
+        assert!(
+            matches!(&e, OidcError::Provider { message, .. } if message.contains(&proxy)),
+            "{e}"
+        );
+        // Without it, the name itself is what fails.
+        let none = |_: &str| None;
+        let e = refresh_in("https://idp.invalid", "c", None, REFRESH, None, &none)
+            .await
+            .expect_err("no such host");
+        assert!(!e.to_string().contains(&proxy), "{e}");
     }
 
     #[tokio::test]

@@ -13,10 +13,11 @@ use crate::oidc::OidcError;
 use crate::vault::{Secret, Vault, VaultError};
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long before its `exp` an id-token is refreshed: a request sent with it must still be
 /// accepted when it reaches the API server, and a slow upgrade or proxy takes seconds.
@@ -25,31 +26,120 @@ pub const SKEW: Duration = Duration::from_secs(30);
 const ID_TOKEN: &str = "id-token";
 const REFRESH_TOKEN: &str = "refresh-token";
 
-/// Where a saved profile keeps its tokens: the vault entries of its `id-token` and
-/// `refresh-token` config keys.
-pub struct Kept {
-    pub vault: Vault,
-    pub profile_id: String,
-    /// The auth-provider config key → the vault field it is kept under.
-    pub fields: BTreeMap<String, String>,
+/// How long after a failed save (a locked keyring, an unwritable kubeconfig) the next is
+/// tried: not on every request, which would each wait on the keyring.
+const SAVE_RETRY: Duration = Duration::from_secs(60);
+
+/// Where a login's refreshed tokens are kept.
+pub enum Kept {
+    /// A saved profile's vault entries; `fields` maps an auth-provider config key to its field.
+    Vault {
+        vault: Vault,
+        profile_id: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// The kubeconfig file that defines the user `user`, written back as kubectl writes it
+    /// (its `auth-provider` config's `id-token` and `refresh-token`).
+    Kubeconfig { path: PathBuf, user: String },
+}
+
+/// Why refreshed tokens could not be kept.
+#[derive(Debug, thiserror::Error)]
+pub enum KeepError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error("the refreshed OIDC tokens could not be written to the kubeconfig {path}: {message}")]
+    Kubeconfig { path: String, message: String },
 }
 
 impl Kept {
-    fn field(&self, key: &str) -> String {
-        self.fields
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_string())
+    fn field(fields: &BTreeMap<String, String>, key: &str) -> String {
+        fields.get(key).cloned().unwrap_or_else(|| key.to_string())
+    }
+
+    /// The tokens kept now (id-token, refresh token); one that cannot be read is none.
+    async fn read(&self) -> (Option<String>, Option<String>) {
+        match self {
+            Kept::Vault {
+                vault,
+                profile_id,
+                fields,
+            } => {
+                let get = |key: &str| {
+                    let field = Kept::field(fields, key);
+                    async move {
+                        let got = vault.get(profile_id, &field).await.ok().flatten();
+                        got.map(|s| s.expose().to_string())
+                    }
+                };
+                (get(ID_TOKEN).await, get(REFRESH_TOKEN).await)
+            }
+            Kept::Kubeconfig { path, user } => {
+                let (path, user) = (path.clone(), user.clone());
+                let read = tokio::task::spawn_blocking(move || {
+                    let doc = kubeconfig::read(&path).ok()?;
+                    let config = kubeconfig::provider_config(&doc, &user)?;
+                    let get =
+                        |key: &str| config.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+                    Some((get(ID_TOKEN), get(REFRESH_TOKEN)))
+                });
+                read.await.ok().flatten().unwrap_or_default()
+            }
+        }
+    }
+
+    /// Writes the tokens, the refresh token first (a fresh id-token beside a spent refresh token
+    /// is the worse half to lose). `Ok(false)`: there is nothing to keep them in any more (the
+    /// profile was removed, the kubeconfig's user entry is gone).
+    async fn write(&self, id: &str, refresh: Option<&str>) -> Result<bool, KeepError> {
+        match self {
+            Kept::Vault {
+                vault,
+                profile_id,
+                fields,
+            } => {
+                let refresh_field = Kept::field(fields, REFRESH_TOKEN);
+                if vault.get(profile_id, &refresh_field).await?.is_none() {
+                    return Ok(false);
+                }
+                if let Some(r) = refresh {
+                    vault
+                        .update(profile_id, &refresh_field, &Secret::new(r))
+                        .await?;
+                }
+                let id_field = Kept::field(fields, ID_TOKEN);
+                vault
+                    .update(profile_id, &id_field, &Secret::new(id))
+                    .await?;
+                Ok(true)
+            }
+            Kept::Kubeconfig { path, user } => {
+                let (at, user) = (path.clone(), user.clone());
+                let (id, refresh) = (id.to_string(), refresh.map(str::to_owned));
+                let written = tokio::task::spawn_blocking(move || {
+                    kubeconfig::write_tokens(&at, &user, &id, refresh.as_deref())
+                })
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r);
+                written.map_err(|message| KeepError::Kubeconfig {
+                    path: crate::text::shown(&path.to_string_lossy()),
+                    message: crate::text::shown(&message),
+                })
+            }
+        }
     }
 }
 
 /// One client's OIDC login: the auth-provider's config (its secrets included), and where a
-/// refresh is kept (`None`: a kubeconfig's user, refreshed in memory only).
+/// refresh is kept (`None`: in memory only).
 pub struct Login {
     config: BTreeMap<String, String>,
     kept: Option<Kept>,
-    /// Tokens refreshed and not yet written to the vault.
+    /// Tokens refreshed and not yet kept.
     unsaved: bool,
+    /// When the last save failed ([`SAVE_RETRY`]).
+    save_failed: Option<Instant>,
 }
 
 impl Login {
@@ -58,6 +148,7 @@ impl Login {
             config,
             kept,
             unsaved: false,
+            save_failed: None,
         }
     }
 
@@ -68,19 +159,33 @@ impl Login {
             .cloned()
     }
 
-    /// The id-token to send: this login's own while it is fresh; else one another client of
-    /// the profile kept in the vault meanwhile; else a new one from the provider (held here
-    /// until [`Login::save`] writes it).
+    /// The id-token to send: this login's own while it is fresh; else the kept one, if another
+    /// client refreshed meanwhile; else a new one from the provider, with the kept refresh
+    /// token when it is not this login's (another client's rotation, a re-import), held here
+    /// until [`Login::save`] keeps it. A refresh token refused is looked for again in what is
+    /// kept: another client may have spent it just now.
     pub async fn id_token(&mut self) -> Result<String, OidcError> {
         if let Some(t) = self.fresh() {
             return Ok(t);
         }
-        if !self.unsaved {
-            if let Some(t) = self.adopt_kept().await {
-                return Ok(t);
-            }
+        self.take_kept().await;
+        if let Some(t) = self.fresh() {
+            return Ok(t);
         }
-        let tokens = crate::oidc::refresh_with(&self.config).await?;
+        let sent = self.config.get(REFRESH_TOKEN).cloned();
+        let tokens = match crate::oidc::refresh_with(&self.config).await {
+            Err(OidcError::Refused(why)) => {
+                self.take_kept().await;
+                if let Some(t) = self.fresh() {
+                    return Ok(t);
+                }
+                if self.config.get(REFRESH_TOKEN) == sent.as_ref() {
+                    return Err(OidcError::Refused(why));
+                }
+                crate::oidc::refresh_with(&self.config).await?
+            }
+            other => other?,
+        };
         self.config.insert(ID_TOKEN.into(), tokens.id_token.clone());
         if let Some(r) = tokens.refresh_token {
             self.config.insert(REFRESH_TOKEN.into(), r);
@@ -89,54 +194,152 @@ impl Login {
         Ok(tokens.id_token)
     }
 
-    /// The vault's id-token (and its refresh token) when it is fresh. A vault that cannot be
-    /// read now is passed over: the refresh below says what is wrong, if anything.
-    async fn adopt_kept(&mut self) -> Option<String> {
-        let kept = self.kept.as_ref()?;
-        let get = |key: &str| {
-            let field = kept.field(key);
-            async move {
-                kept.vault
-                    .get(&kept.profile_id, &field)
-                    .await
-                    .ok()
-                    .flatten()
-            }
+    /// Takes the kept tokens when they are newer than this login's: a fresh id-token, or
+    /// another refresh token. Not while this login holds a refresh it has not kept yet.
+    async fn take_kept(&mut self) {
+        let Some(kept) = self.kept.as_ref().filter(|_| !self.unsaved) else {
+            return;
         };
-        let id = get(ID_TOKEN).await?;
-        if crate::oidc::expired(id.expose(), SKEW) {
-            return None;
+        let (id, refresh) = kept.read().await;
+        let fresh_id = id
+            .as_deref()
+            .is_some_and(|t| !crate::oidc::expired(t, SKEW));
+        let other_refresh = refresh.is_some() && refresh.as_ref() != self.config.get(REFRESH_TOKEN);
+        if !fresh_id && !other_refresh {
+            return;
         }
-        let refresh = get(REFRESH_TOKEN).await;
-        self.config.insert(ID_TOKEN.into(), id.expose().to_string());
-        if let Some(r) = refresh {
-            self.config
-                .insert(REFRESH_TOKEN.into(), r.expose().to_string());
+        for (key, value) in [(ID_TOKEN, id), (REFRESH_TOKEN, refresh)] {
+            if let Some(v) = value {
+                self.config.insert(key.into(), v);
+            }
         }
-        Some(id.expose().to_string())
     }
 
-    /// Writes tokens refreshed since the last save to the vault (where each is kept: the keyring,
-    /// or this run's memory if the user chose not to remember it). A failed save is tried again
-    /// by the next call.
-    pub async fn save(&mut self) -> Result<(), VaultError> {
+    /// Keeps tokens refreshed since the last save (in the vault where each is kept: the
+    /// keyring, or this run's memory if the user chose not to remember it; or in the
+    /// kubeconfig). With nothing left to keep them in, they stay in memory from now on.
+    pub async fn save(&mut self) -> Result<(), KeepError> {
         let Some(kept) = self.kept.as_ref().filter(|_| self.unsaved) else {
             return Ok(());
         };
-        for key in [ID_TOKEN, REFRESH_TOKEN] {
-            if let Some(value) = self.config.get(key) {
-                kept.vault
-                    .update(
-                        &kept.profile_id,
-                        &kept.field(key),
-                        &Secret::new(value.clone()),
-                    )
-                    .await?;
+        let id = self.config.get(ID_TOKEN).cloned().unwrap_or_default();
+        let refresh = self.config.get(REFRESH_TOKEN).cloned();
+        match kept.write(&id, refresh.as_deref()).await {
+            Ok(written) => {
+                if !written {
+                    self.kept = None;
+                }
+                self.unsaved = false;
+                self.save_failed = None;
+                Ok(())
+            }
+            Err(e) => {
+                self.save_failed = Some(Instant::now());
+                Err(e)
             }
         }
-        self.unsaved = false;
-        Ok(())
     }
+
+    /// [`Login::save`], unless the last one failed less than [`SAVE_RETRY`] ago.
+    async fn save_when_due(&mut self) -> Result<(), KeepError> {
+        if self.save_failed.is_some_and(|t| t.elapsed() < SAVE_RETRY) {
+            return Ok(());
+        }
+        self.save().await
+    }
+}
+
+/// The kubeconfig file a user's tokens are written back to, as kubectl's oidc provider does:
+/// the whole file read as YAML, the two keys set, written in place of it (atomically, with its
+/// permissions; through a symlink to its target). Comments are not kept (kubectl's rewrite
+/// drops them too).
+mod kubeconfig {
+    use std::path::Path;
+
+    pub(super) fn read(path: &Path) -> Result<serde_yaml::Value, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        serde_yaml::from_str(&text).map_err(|e| e.to_string())
+    }
+
+    fn user_entry<'a>(doc: &'a serde_yaml::Value, user: &str) -> Option<&'a serde_yaml::Value> {
+        doc.get("users")?
+            .as_sequence()?
+            .iter()
+            .find(|u| u.get("name").and_then(|n| n.as_str()) == Some(user))
+    }
+
+    /// The `auth-provider` config of `user` when it is an oidc one.
+    pub(super) fn provider_config<'a>(
+        doc: &'a serde_yaml::Value,
+        user: &str,
+    ) -> Option<&'a serde_yaml::Mapping> {
+        let provider = user_entry(doc, user)?.get("user")?.get("auth-provider")?;
+        if provider.get("name").and_then(|n| n.as_str()) != Some("oidc") {
+            return None;
+        }
+        provider.get("config")?.as_mapping()
+    }
+
+    /// Whether `doc` has an oidc user `user` (the file to write back to).
+    pub(super) fn defines(doc: &serde_yaml::Value, user: &str) -> bool {
+        provider_config(doc, user).is_some()
+    }
+
+    /// Sets `user`'s tokens in the file at `path`; `Ok(false)` when it no longer has that oidc
+    /// user.
+    pub(super) fn write_tokens(
+        path: &Path,
+        user: &str,
+        id: &str,
+        refresh: Option<&str>,
+    ) -> Result<bool, String> {
+        use std::io::Write as _;
+        let target = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
+        let mut doc = read(&target)?;
+        let Some(config) = doc
+            .get_mut("users")
+            .and_then(|u| u.as_sequence_mut())
+            .and_then(|users| {
+                users
+                    .iter_mut()
+                    .find(|u| u.get("name").and_then(|n| n.as_str()) == Some(user))
+            })
+            .and_then(|u| u.get_mut("user"))
+            .and_then(|u| u.get_mut("auth-provider"))
+            .filter(|p| p.get("name").and_then(|n| n.as_str()) == Some("oidc"))
+            .and_then(|p| p.get_mut("config"))
+            .and_then(|c| c.as_mapping_mut())
+        else {
+            return Ok(false);
+        };
+        config.insert("id-token".into(), id.into());
+        if let Some(r) = refresh {
+            config.insert("refresh-token".into(), r.into());
+        }
+        let text = serde_yaml::to_string(&doc).map_err(|e| e.to_string())?;
+        let dir = target.parent().unwrap_or(Path::new("."));
+        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
+        let permissions = std::fs::metadata(&target)
+            .map_err(|e| e.to_string())?
+            .permissions();
+        file.as_file()
+            .set_permissions(permissions)
+            .map_err(|e| e.to_string())?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.as_file().sync_all())
+            .map_err(|e| e.to_string())?;
+        file.persist(&target).map_err(|e| e.error.to_string())?;
+        Ok(true)
+    }
+}
+
+/// Of `files` (a kubeconfig's, in the order they are merged), the first that defines the oidc
+/// user `user`: where its refreshed tokens are written back.
+pub fn defining_file(files: &[PathBuf], user: &str) -> Option<PathBuf> {
+    files.iter().find_map(|f| {
+        let doc = kubeconfig::read(f).ok()?;
+        kubeconfig::defines(&doc, user).then(|| f.clone())
+    })
 }
 
 /// A login shared by every request of one client; one refresh at a time.
@@ -188,16 +391,17 @@ where
         let mut inner = std::mem::replace(&mut self.inner, fresh);
         let login = self.login.clone();
         Box::pin(async move {
-            let token = {
+            // A task of its own: a request given up on (its timeout, a closed tab) must not drop
+            // a refresh between the provider's answer and its save, the old refresh token spent.
+            let refreshed = tokio::spawn(async move {
                 let mut login = login.lock().await;
                 let token = login.id_token().await?;
-                if let Err(e) = login.save().await {
-                    tracing::warn!(
-                        "the refreshed OIDC tokens could not be written to the keyring (tried again on the next request): {e}"
-                    );
+                if let Err(e) = login.save_when_due().await {
+                    tracing::warn!("{e} (tried again in a minute)");
                 }
-                token
-            };
+                Ok::<_, OidcError>(token)
+            });
+            let token = refreshed.await.map_err(|e| Box::new(e) as BoxError)??;
             req.headers_mut()
                 .insert(http::header::AUTHORIZATION, authorization(&token)?);
             inner.call(req).await
@@ -245,7 +449,7 @@ mod tests {
         }
         Login::new(
             config,
-            Some(Kept {
+            Some(Kept::Vault {
                 vault: vault.clone(),
                 profile_id: PROFILE.into(),
                 fields: fields.clone(),
@@ -283,7 +487,10 @@ mod tests {
     async fn a_refresh_another_client_kept_is_taken_instead_of_a_spent_refresh_token() {
         let idp = Idp::rotating(3600).await;
         let (vault, mut other) = saved(&idp, &jwt_in(10), "R1").await;
-        let fields = other.kept.as_ref().expect("kept").fields.clone();
+        let Some(Kept::Vault { fields, .. }) = &other.kept else {
+            panic!("kept in the vault");
+        };
+        let fields = fields.clone();
         let mut this = login_of(&idp, &vault, &fields).await;
         let theirs = other.id_token().await.expect("refreshed");
         other.save().await.expect("save");
@@ -291,6 +498,168 @@ mod tests {
         assert_eq!(this.id_token().await.expect("adopted"), theirs);
         assert_eq!(idp.refreshes(), vec!["R1"]);
         assert_eq!(this.config[REFRESH_TOKEN], "R2");
+    }
+
+    #[tokio::test]
+    async fn a_newer_refresh_token_kept_is_used_though_its_id_token_is_stale() {
+        // Each id-token handed out is stale at once (10 s left, under the 30 s skew).
+        let idp = Idp::rotating(10).await;
+        let (vault, mut other) = saved(&idp, &jwt_in(10), "R1").await;
+        let Some(Kept::Vault { fields, .. }) = &other.kept else {
+            panic!("kept in the vault");
+        };
+        let fields = fields.clone();
+        let mut this = login_of(&idp, &vault, &fields).await;
+        other.id_token().await.expect("refreshed");
+        other.save().await.expect("save");
+        // R1 is spent; the kept R2 is used, though the kept id-token is stale too.
+        this.id_token().await.expect("refreshed with the kept one");
+        assert_eq!(idp.refreshes(), vec!["R1", "R2"]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refresh_token_spent_by_another_client_just_now_is_looked_for_again() {
+        // As R1 comes in, another client has just spent it and kept R2: the provider refuses R1.
+        let vault = Vault::memory();
+        let shared = vault.clone();
+        let idp = Idp::start(
+            |base| format!("{base}/token"),
+            move |body| {
+                if body.contains("refresh_token=R1") {
+                    let r2 = Secret::new("R2");
+                    let keep = shared.set(PROFILE, "oidc-refresh-token", &r2);
+                    tokio::task::block_in_place(|| {
+                        tokio::runtime::Handle::current().block_on(keep)
+                    })
+                    .expect("set");
+                    (400, r#"{"error":"invalid_grant"}"#.into())
+                } else if body.contains("refresh_token=R2") {
+                    (200, format!(r#"{{"id_token":"{}"}}"#, jwt_in(3600)))
+                } else {
+                    (400, r#"{"error":"invalid_grant"}"#.into())
+                }
+            },
+        )
+        .await;
+        let fields: BTreeMap<String, String> = [ID_TOKEN, REFRESH_TOKEN]
+            .iter()
+            .map(|k| (k.to_string(), format!("oidc-{k}")))
+            .collect();
+        for (key, value) in [(ID_TOKEN, jwt_in(10)), (REFRESH_TOKEN, "R1".into())] {
+            vault
+                .set(PROFILE, &fields[key], &Secret::new(value))
+                .await
+                .expect("set");
+        }
+        let mut login = login_of(&idp, &vault, &fields).await;
+        let token = login.id_token().await.expect("refreshed with R2");
+        assert!(!crate::oidc::expired(&token, SKEW));
+        // Refused once more when nothing newer is kept.
+        let (_, mut spent) = saved(&idp, &jwt_in(10), "R1").await;
+        let e = spent.id_token().await.expect_err("refused");
+        assert!(matches!(e, OidcError::Refused(_)), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_removed_profile_gets_no_tokens_back_and_a_failed_save_waits() {
+        let idp = Idp::rotating(3600).await;
+        let (vault, mut login) = saved(&idp, &jwt_in(10), "R1").await;
+        login.id_token().await.expect("refreshed");
+        for key in [ID_TOKEN, REFRESH_TOKEN] {
+            vault
+                .delete(PROFILE, &format!("oidc-{key}"))
+                .await
+                .expect("delete");
+        }
+        login.save().await.expect("nothing to keep them in");
+        assert_eq!(kept(&vault, ID_TOKEN).await, "");
+        assert_eq!(kept(&vault, REFRESH_TOKEN).await, "");
+        assert!(login.kept.is_none());
+
+        // After a failed save, the next waits its turn.
+        let (vault, mut login) = saved(&idp, &jwt_in(10), "R2").await;
+        login.id_token().await.expect("refreshed");
+        login.save_failed = Some(Instant::now());
+        login.save_when_due().await.expect("not yet");
+        assert_eq!(kept(&vault, REFRESH_TOKEN).await, "R2");
+        login.save_failed = Some(Instant::now() - SAVE_RETRY);
+        login.save_when_due().await.expect("saved");
+        assert_eq!(kept(&vault, REFRESH_TOKEN).await, "R3");
+    }
+
+    #[tokio::test]
+    async fn a_request_given_up_on_still_keeps_the_refresh_it_started() {
+        let idp = Idp::rotating(3600).await;
+        let (vault, login) = saved(&idp, &jwt_in(10), "R1").await;
+        let mut svc = bearer(login);
+        let mut call = svc.call(http::Request::new(()));
+        // Polled once (the refresh under way), then dropped, as a timeout drops it.
+        assert!(futures_util::FutureExt::now_or_never(&mut call).is_none());
+        drop(call);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while kept(&vault, REFRESH_TOKEN).await != "R2" {
+            assert!(Instant::now() < deadline, "the refresh was not kept");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(idp.refreshes(), vec!["R1"]);
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_with_a_stale_id_token_refresh_once() {
+        let idp = Idp::rotating(3600).await;
+        let (_, login) = saved(&idp, &jwt_in(10), "R1").await;
+        let svc = bearer(login);
+        let sent = futures_util::future::join_all(
+            (0..8).map(|_| svc.clone().oneshot(http::Request::new(()))),
+        )
+        .await;
+        let sent: Vec<String> = sent.into_iter().map(|r| r.expect("sent")).collect();
+        assert!(sent.iter().all(|h| *h == sent[0]), "{sent:?}");
+        assert_eq!(idp.refreshes(), vec!["R1"]);
+    }
+
+    #[test]
+    fn a_kubeconfig_gets_its_users_new_tokens_as_kubectl_writes_them() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let real = dir.path().join("real-config");
+        let text = "# mine\napiVersion: v1\nkind: Config\nusers:\n- name: other\n  user: {token: t}\n- name: me\n  user:\n    auth-provider:\n      name: oidc\n      config: {client-id: c, id-token: old, refresh-token: R1, idp-issuer-url: 'https://i'}\ncurrent-context: x\n";
+        std::fs::write(&real, text).expect("write");
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).expect("mode");
+        let link = dir.path().join("config");
+        std::os::unix::fs::symlink(&real, &link).expect("link");
+        assert_eq!(
+            defining_file(&[dir.path().join("none"), link.clone()], "me"),
+            Some(link.clone())
+        );
+        assert_eq!(defining_file(std::slice::from_ref(&link), "other"), None);
+
+        assert_eq!(
+            kubeconfig::write_tokens(&link, "me", "new", Some("R2")),
+            Ok(true)
+        );
+        // Through the link to its file, whose mode stays.
+        assert!(std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink());
+        let mode = std::fs::metadata(&real).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let doc = kubeconfig::read(&real).expect("yaml");
+        let config = kubeconfig::provider_config(&doc, "me").expect("oidc");
+        let get = |k: &str| config.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        assert_eq!(get("id-token").as_deref(), Some("new"));
+        assert_eq!(get("refresh-token").as_deref(), Some("R2"));
+        assert_eq!(get("client-id").as_deref(), Some("c"));
+        // The rest as it was.
+        let users = doc["users"].as_sequence().expect("users");
+        assert_eq!(users[0]["user"]["token"].as_str(), Some("t"));
+        assert_eq!(doc["current-context"].as_str(), Some("x"));
+        // A user no longer there: nothing written.
+        assert_eq!(
+            kubeconfig::write_tokens(&link, "gone", "x", None),
+            Ok(false)
+        );
     }
 
     #[tokio::test]
@@ -354,7 +723,7 @@ mod tests {
             matches!(api, crate::cluster::ApiError::Login(OidcError::Refused(_))),
             "{api:?}"
         );
-        assert!(api.credentials_refused());
+        assert!(api.login_refused() && !api.credentials_refused());
         assert!(
             api.to_string()
                 .starts_with("the OIDC provider refused the refresh token"),

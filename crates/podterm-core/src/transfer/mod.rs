@@ -247,11 +247,13 @@ impl TransferError {
     }
 
     /// The API server's final answer to connecting again: 401, or a 4xx refusal (the pod was
-    /// deleted, access withdrawn). A retry would get the same; a 5xx or a broken connection
-    /// may pass.
+    /// deleted, access withdrawn), or the OIDC provider's refusal of the login. A retry would
+    /// get the same (and send a dead refresh token again); a 5xx or a broken connection may
+    /// pass.
     fn final_answer(&self) -> bool {
         match self {
             TransferError::Exec(ExecError::Api(ApiError::Unauthorized)) => true,
+            TransferError::Exec(ExecError::Api(e)) if e.login_refused() => true,
             TransferError::Exec(ExecError::Api(ApiError::Refused { code, .. })) => {
                 (400..500).contains(code)
             }
