@@ -214,13 +214,20 @@ impl From<&Profile> for ProfileDetails {
 }
 
 /// Whether a pod list is live (sent on `watch_pods`' status channel): `broken` when its watch
-/// broke (the list may be stale; it retries by itself), `live` once it is back.
+/// broke (the list may be stale; it retries by itself), `live` once it is back; `capped` (once)
+/// when it holds `limit` pods and leaves out the ones that come after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", tag = "kind")]
 pub enum WatchStatus {
-    Broken { reason: String },
+    Broken {
+        reason: String,
+    },
     Live,
+    /// The list holds `limit` pods and leaves out the ones that come after.
+    Capped {
+        limit: u32,
+    },
 }
 
 /// A favourite as the sidebar and the tray list it.

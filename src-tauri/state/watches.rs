@@ -88,6 +88,9 @@ impl Watches {
                         }),
                     }),
                     WatchEvent::Resumed => status(WatchStatus::Live),
+                    WatchEvent::Capped { limit } => status(WatchStatus::Capped {
+                        limit: u32::try_from(limit).unwrap_or(u32::MAX),
+                    }),
                 }
             }
             lock(&registry.open).remove(&id);

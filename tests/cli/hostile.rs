@@ -474,3 +474,84 @@ async fn a_watch_line_without_its_end_is_cut_at_its_bound() {
     let mib = sent.load(Ordering::Relaxed) >> 20;
     assert!(mib <= 16 + 64, "the server wrote {mib} MiB");
 }
+
+/// A server whose pod watch sends pods without end: the app's live list holds at most
+/// `MAX_PODS` of them and says once that it left the others out, rather than growing until the
+/// machine runs out of memory. Pods it holds still change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_that_sends_pods_without_end_is_held_to_the_list_s_bound() {
+    use futures_util::StreamExt as _;
+    use podterm_core::browse::{ChangeKind, WatchEvent, MAX_PODS};
+    const HEAD: &str =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    let event = |kind: &str, n: usize, phase: &str| {
+        format!(
+            r#"{{"type":"{kind}","object":{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"p{n}","namespace":"demo","resourceVersion":"{}"}},"spec":{{"containers":[{{"name":"c"}}]}},"status":{{"phase":"{phase}"}}}}}}"#,
+            n + 2
+        ) + "\n"
+    };
+    let server = Hostile::start(move |req: &RequestHead| {
+        if req.query.contains("watch=true") {
+            Reply::stream(move |mut tcp| async move {
+                use tokio::io::AsyncWriteExt as _;
+                if tcp.write_all(HEAD.as_bytes()).await.is_err() {
+                    return;
+                }
+                // More pods than a list holds, then a change to the first: the last thing sent.
+                let mut events: Vec<String> = (0..MAX_PODS + 5_000)
+                    .map(|n| event("ADDED", n, "Running"))
+                    .collect();
+                events.push(event("MODIFIED", 0, "Failed"));
+                for batch in events.chunks(1000) {
+                    let body = batch.concat();
+                    let chunk = format!("{:x}\r\n{body}\r\n", body.len());
+                    if tcp.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(600)).await;
+            })
+        } else if req.method == "GET" && req.path == "/api/v1/namespaces/demo/pods" {
+            Reply::json(
+                200,
+                r#"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[]}"#,
+            )
+        } else {
+            hostile::default_reply(req)
+        }
+    })
+    .await
+    .expect("server");
+    let config = kube::Config::new(server.url().parse().expect("url"));
+    let client = podterm_core::cluster::build_client(config, None).expect("client");
+    let mut events =
+        podterm_core::browse::watch_pods(&client, "demo", podterm_core::exec::Liveness::default())
+            .await
+            .expect("a watch")
+            .boxed();
+    let (mut added, mut capped, mut last_change) = (0usize, Vec::new(), None);
+    // A liveness bound, not a speed assertion.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+    while last_change.is_none() {
+        let next = tokio::time::timeout_at(deadline, events.next())
+            .await
+            .expect("the watch's last change within the liveness bound")
+            .expect("the watch goes on");
+        match next {
+            WatchEvent::Changes(changes) => {
+                for c in changes {
+                    match c.kind {
+                        ChangeKind::Added => added += 1,
+                        ChangeKind::Modified => last_change = Some(c.pod.name),
+                        ChangeKind::Deleted => panic!("deleted {}", c.pod.name),
+                    }
+                }
+            }
+            WatchEvent::Capped { limit } => capped.push(limit),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(added, MAX_PODS);
+    assert_eq!(capped, [MAX_PODS]);
+    assert_eq!(last_change.as_deref(), Some("p0"));
+}

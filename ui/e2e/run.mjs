@@ -359,6 +359,24 @@ test("a broken pod watch shows that the list is not live, until it is back", asy
   await page.waitForSelector(".watch-status", { state: "hidden", timeout: WAIT_MS });
 });
 
+test("a pod list that holds the most it keeps says the others are left out, until another list starts", async () => {
+  const all = await page.$eval(".ns-select option.ns-all", (o) => o.value);
+  await page.selectOption(".ns-select", all);
+  await page.waitForSelector('.pod[data-pod="shell"]');
+  await page.evaluate(() => window.__podtermMock.setWatchCapped(50000));
+  await waitText(".watch-status", "50,000 pods listed, the most a list holds; the others are left out: pick a namespace to list its own.");
+  await screenshot("pods-capped");
+  // A broken watch says so too, and going live again leaves the cap's line.
+  await page.evaluate(() => window.__podtermMock.setWatchBroken("cannot reach the API server: connection refused"));
+  await waitText(".watch-status", /^Not live: .*Retrying…\n50,000 pods listed/);
+  await page.evaluate(() => window.__podtermMock.setWatchBroken(null));
+  await waitText(".watch-status", /^50,000 pods listed/);
+  // One namespace's list starts whole.
+  await page.selectOption(".ns-select", "demo");
+  await page.waitForSelector(".watch-status", { state: "hidden", timeout: WAIT_MS });
+  await page.waitForSelector('.pod[data-pod="shell"]');
+});
+
 test("a pod's container picker preselects the default container", async () => {
   await page.click('.pod[data-pod="web-7c9d6b5f4-kx2lp"] .pod-line');
   await page.waitForSelector('.pod[data-pod="web-7c9d6b5f4-kx2lp"] .picker');

@@ -335,19 +335,56 @@ pub enum WatchEvent {
     },
     /// The watch is back and the list reconciled by a re-list.
     Resumed,
+    /// The list holds [`MAX_PODS`] pods and leaves out the ones that come after (said once a
+    /// watch): a cluster that big, or a server that sends pods without end.
+    Capped { limit: usize },
 }
 
-/// Turns watcher events into list changes. Pure: fed events, returns changes.
-#[derive(Debug, Default)]
+/// The most pods a live list holds: what a window can show and search, and a bound on what a
+/// server's watch can make Podterm keep (about 1 KB each, here and in the window). More than
+/// this in one namespace is rare; across all namespaces, one namespace at a time is listed.
+pub const MAX_PODS: usize = 50_000;
+
+/// Turns watcher events into list changes. Pure: fed events, returns changes. Holds at most
+/// its cap of pods ([`MAX_PODS`]); a new pod beyond it is left out.
+#[derive(Debug)]
 pub struct PodList {
     shown: HashMap<String, PodSummary>,
     /// Names seen since the last `Init`, while a (re-)list is in progress.
     relisting: Option<HashSet<String>>,
+    cap: usize,
+    /// A pod was left out and [`PodList::newly_capped`] has not said so yet.
+    capped: Option<bool>,
+}
+
+impl Default for PodList {
+    fn default() -> Self {
+        PodList::with_cap(MAX_PODS)
+    }
 }
 
 impl PodList {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A list that holds at most `cap` pods.
+    pub fn with_cap(cap: usize) -> Self {
+        PodList {
+            shown: HashMap::new(),
+            relisting: None,
+            cap,
+            capped: None,
+        }
+    }
+
+    /// True once, the first time a pod was left out for the cap.
+    pub fn newly_capped(&mut self) -> bool {
+        if self.capped == Some(true) {
+            self.capped = Some(false);
+            return true;
+        }
+        false
     }
 
     /// The changes one watcher event makes to the list.
@@ -400,9 +437,15 @@ impl PodList {
         }
     }
 
-    /// Added for a new pod, Modified for a changed one, nothing for an unchanged one.
+    /// Added for a new pod, Modified for a changed one, nothing for an unchanged one, or for a
+    /// new one when the list is full.
     fn upsert(&mut self, s: PodSummary) -> Option<PodChange> {
-        match self.shown.insert(key(&s), s.clone()) {
+        let k = key(&s);
+        if self.shown.len() >= self.cap && !self.shown.contains_key(&k) {
+            self.capped.get_or_insert(true);
+            return None;
+        }
+        match self.shown.insert(k, s.clone()) {
             None => Some(PodChange {
                 kind: ChangeKind::Added,
                 pod: s,
@@ -507,6 +550,7 @@ async fn watch_in(
             None => return Err(BrowseError::Ended),
         }
     }
+    let list_capped = list.newly_capped();
     // While the watch is broken, a small list every few seconds tells when the server answers
     // again: a resumed watch says nothing until a pod changes.
     let broken_now = Arc::new(AtomicBool::new(false));
@@ -537,6 +581,9 @@ async fn watch_in(
                         if !changes.is_empty() {
                             out.push(WatchEvent::Changes(changes));
                         }
+                        if list.newly_capped() {
+                            out.push(WatchEvent::Capped { limit: MAX_PODS });
+                        }
                     }
                     Err(e) => {
                         let e = BrowseError::from(e);
@@ -562,7 +609,11 @@ async fn watch_in(
             futures_util::future::ready(Some(futures_util::stream::iter(out)))
         })
         .flatten();
-    Ok(futures_util::stream::iter(in_batches(first)).chain(rest))
+    let mut first = in_batches(first);
+    if list_capped {
+        first.push(WatchEvent::Capped { limit: MAX_PODS });
+    }
+    Ok(futures_util::stream::iter(first).chain(rest))
 }
 
 /// The most pod changes of the first list in one [`WatchEvent::Changes`]: about 300 bytes of
@@ -585,6 +636,31 @@ mod tests {
 
     fn pod(v: serde_json::Value) -> Pod {
         serde_json::from_value(v).expect("pod")
+    }
+
+    #[test]
+    fn a_list_holds_its_cap_of_pods_and_says_once_that_it_left_some_out() {
+        let mut l = PodList::with_cap(3);
+        let apply = |l: &mut PodList, name: &str, restarts: i32| {
+            l.apply(watcher::Event::Apply(web(name, restarts)))
+        };
+        for n in 0..3 {
+            assert_eq!(apply(&mut l, &format!("web-{n}"), 0).len(), 1);
+        }
+        assert!(!l.newly_capped());
+        // A fourth is left out, and said once.
+        assert!(apply(&mut l, "web-3", 0).is_empty());
+        assert!(apply(&mut l, "web-4", 0).is_empty());
+        assert!(l.newly_capped());
+        assert!(!l.newly_capped());
+        // Pods it holds still change, and go.
+        let changed = apply(&mut l, "web-1", 5);
+        assert_eq!(changed[0].kind, ChangeKind::Modified);
+        l.apply(watcher::Event::Delete(web("web-0", 0)));
+        // Room again: the next new one is held.
+        assert_eq!(apply(&mut l, "web-5", 0)[0].kind, ChangeKind::Added);
+        assert_eq!(l.shown.len(), 3);
+        assert_eq!(PodList::new().cap, MAX_PODS);
     }
 
     #[test]

@@ -5,7 +5,7 @@ import type { PodChange, ProfileSummary, WatchStatus } from "../ipc/types";
 import type { SessionTarget } from "../terminal/tabs";
 import { FavouritesModel } from "../favourites/model";
 import { SidebarModel } from "./model";
-import { ALL_NAMESPACES } from "./pods";
+import { ALL_NAMESPACES, cappedWords } from "./pods";
 
 function fakeBackend(
   opts: {
@@ -238,6 +238,26 @@ describe("SidebarModel", () => {
     expect(m.watchProblem).toBeNull(); // the new namespace's watch is live
     f.status(1, { kind: "broken", reason: "stale" }); // the old watch: ignored
     expect(m.watchProblem).toBeNull();
+  });
+
+  it("a list that left pods out says so until another list starts, whatever the watch says", async () => {
+    const f = fakeBackend({ profiles: [demoProfile] });
+    const m = new SidebarModel(f.backend, () => {});
+    await m.loadProfiles();
+    expect(m.podsCapped).toBeNull();
+    f.status(1, { kind: "capped", limit: 50000 });
+    expect([m.podsCapped, m.watchProblem]).toEqual([50000, null]);
+    f.status(1, { kind: "broken", reason: "gone" });
+    f.status(1, { kind: "live" });
+    expect([m.podsCapped, m.watchProblem]).toEqual([50000, null]);
+    await m.selectNamespace("default");
+    expect(m.podsCapped).toBeNull();
+    expect(cappedWords(50000, true)).toBe(
+      "50,000 pods listed, the most a list holds; the others are left out: pick a namespace to list its own.",
+    );
+    expect(cappedWords(50000, false)).toBe(
+      "50,000 pods listed, the most a list holds; the others are left out: open one by its name above.",
+    );
   });
 
   it("picker: default container preselected, command parsed, opens a tab", async () => {

@@ -50,6 +50,8 @@ export class SidebarModel {
   podsLoading = false;
   /** Why the pod list is not live now (its watch broke and retries); null while it is. */
   watchProblem: string | null = null;
+  /** The list holds this many pods, the most it keeps, and leaves out the rest; null: all. */
+  podsCapped: number | null = null;
   /**
    * The pods of this namespace could not be listed: `forbidden` (the cluster refused: RBAC),
    * else `failed`. Null while they are listed (or being).
@@ -277,6 +279,7 @@ export class SidebarModel {
     this.picker = null;
     this.podsLoading = true;
     this.watchProblem = null;
+    this.podsCapped = null;
     this.changed();
     try {
       // A batch (the first list whole, then each change) is drawn once.
@@ -295,7 +298,8 @@ export class SidebarModel {
       };
       const onStatus = (status: WatchStatus) => {
         if (gen !== this.generation) return;
-        this.watchProblem = status.kind === "broken" ? status.reason : null;
+        if (status.kind === "capped") this.podsCapped = status.limit;
+        else this.watchProblem = status.kind === "broken" ? status.reason : null;
         this.changed();
       };
       const id = all
@@ -320,6 +324,7 @@ export class SidebarModel {
     this.watchId = null;
     this.podsLoading = false;
     this.watchProblem = null;
+    this.podsCapped = null;
     this.podsUnlisted = null;
     if (id !== null) this.backend.stopWatch(id).catch(() => {});
   }

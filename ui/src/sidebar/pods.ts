@@ -263,3 +263,9 @@ export function pickNamespace(namespaces: string[], preferred: string | null): s
   if (namespaces.includes("default")) return "default";
   return namespaces[0] ?? preferred ?? null;
 }
+
+/** What a pod list that left pods out says: how many it holds, and what narrows it. */
+export function cappedWords(limit: number, allNamespaces: boolean): string {
+  const narrow = allNamespaces ? ": pick a namespace to list its own" : ": open one by its name above";
+  return `${limit.toLocaleString("en-US")} pods listed, the most a list holds; the others are left out${narrow}.`;
+}

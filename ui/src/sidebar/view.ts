@@ -6,7 +6,7 @@ import { FavouritesView } from "../favourites/view";
 import { errorMessage } from "../ipc";
 import type { PodSummary, ProfileDetails } from "../ipc/types";
 import type { SidebarModel } from "./model";
-import { ALL_NAMESPACES, execRefusal, pickerContainers, podListEmptyText, podRow, podTooltip, podWindow, POD_SORTS, type PodSort } from "./pods";
+import { ALL_NAMESPACES, cappedWords, execRefusal, pickerContainers, podListEmptyText, podRow, podTooltip, podWindow, POD_SORTS, type PodSort } from "./pods";
 import { formatAge } from "./age";
 import { clampSidebarWidth, loadSidebarWidth, saveSidebarWidth } from "./width";
 import { type Fold, foldable } from "./fold";
@@ -488,9 +488,13 @@ export class SidebarView {
     setText(this.podEmpty, empty);
     this.podEmpty.hidden = empty === "";
     const problem = m.watchProblem;
-    setText(this.watchStatus, problem === null ? "" : `Not live: ${problem}. Retrying…`);
+    const lines = [
+      problem === null ? "" : `Not live: ${problem}. Retrying…`,
+      m.podsCapped === null ? "" : cappedWords(m.podsCapped, m.allNamespaces),
+    ].filter((l) => l !== "");
+    setText(this.watchStatus, lines.join("\n"));
     this.watchStatus.title = problem === null ? "" : "The list may be out of date until the cluster answers again";
-    this.watchStatus.hidden = problem === null;
+    this.watchStatus.hidden = lines.length === 0;
   }
 
   /**
@@ -813,3 +817,4 @@ export class SidebarView {
     this.root.remove();
   }
 }
+

@@ -2,6 +2,7 @@
 
 /**
  * Whether a pod list is live (sent on `watch_pods`' status channel): `broken` when its watch
- * broke (the list may be stale; it retries by itself), `live` once it is back.
+ * broke (the list may be stale; it retries by itself), `live` once it is back; `capped` (once)
+ * when it holds `limit` pods and leaves out the ones that come after.
  */
-export type WatchStatus = { "kind": "broken", reason: string, } | { "kind": "live" };
+export type WatchStatus = { "kind": "broken", reason: string, } | { "kind": "live" } | { "kind": "capped", limit: number, };

@@ -119,6 +119,8 @@ export interface MockControls {
   rollout(namespace: string, name: string): string[];
   /** Every pod watch reports it broke (`reason`), or, with null, that it is back. */
   setWatchBroken(reason: string | null): void;
+  /** Every pod watch says it holds `limit` pods and leaves out the rest. */
+  setWatchCapped(limit: number): void;
   /** How long new sessions take to connect (default 60 ms). */
   setConnectDelay(ms: number): void;
   /** How long resolve_favourite takes (default 20 ms). */
@@ -291,6 +293,7 @@ export function createMock(opts: MockOptions = {}): { backend: Backend; controls
   const controls: MockControls = {
     openedUrls,
     setWatchBroken: (reason) => cluster.setWatchBroken(reason),
+    setWatchCapped: (limit) => cluster.setWatchCapped(limit),
     copiesDeleted: () => [...copiesDeleted],
     leftCopies: () => readLeftCopies(),
     sessions: () => sessions.stats(),

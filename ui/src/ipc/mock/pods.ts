@@ -378,6 +378,12 @@ export class MockCluster {
     this.watches.delete(id);
   }
 
+  /** Every watch reports that it holds `limit` pods and leaves out the rest. */
+  setWatchCapped(limit: number): void {
+    const s: WatchStatus = { kind: "capped", limit };
+    for (const w of this.watches.values()) later(() => w.status?.(s));
+  }
+
   /** Every watch reports it broke (`reason`), or, with null, that it is back. */
   setWatchBroken(reason: string | null): void {
     const s: WatchStatus = reason === null ? { kind: "live" } : { kind: "broken", reason };
