@@ -4524,6 +4524,102 @@ async fn a_services_port_forward_reaches_its_target_and_follows_its_pods() {
     }
 }
 
+/// A Service whose one pod runs while its main container crashes: the app's forward takes it
+/// (a sidecar's port is the one asked for), as kubectl's port-forward takes a Running pod, with
+/// a note that says why it is not Ready. Only a pod whose default container ran was taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_forward_takes_a_running_pod_whose_main_container_crashes() {
+    use podterm_desktop_lib::ipc::{ForwardRequest, ForwardState};
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{free_port, greet, listening, ECHO};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let port = free_port();
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": { "name": "sidecrash", "namespace": "demo", "labels": { "app": "sidecrash" } },
+        "spec": { "containers": [
+            { "name": "app", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"] },
+            {
+                "name": "echo", "image": "busybox:1.36",
+                "command": ["python3", "-c", ECHO, port.to_string()],
+                "ports": [{ "name": "echo", "containerPort": port }],
+            },
+        ] },
+    });
+    create_pod(&client, &pod.to_string()).await;
+    listening(port, true).await;
+    create_service(
+        &client,
+        serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": { "name": "sidecrash", "namespace": "demo" },
+            "spec": { "selector": { "app": "sidecrash" }, "ports": [
+                { "name": "main", "port": 80, "targetPort": "echo" },
+            ] },
+        }),
+    )
+    .await;
+    // The main container in its back-off.
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let p = pods.get("sidecrash").await.expect("the pod");
+        let waiting = p
+            .status
+            .and_then(|s| s.container_statuses)
+            .unwrap_or_default()
+            .iter()
+            .any(|c| {
+                c.name == "app"
+                    && c.state
+                        .as_ref()
+                        .and_then(|s| s.waiting.as_ref())
+                        .and_then(|w| w.reason.as_deref())
+                        == Some("CrashLoopBackOff")
+            });
+        if waiting {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never in back-off");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let forwards = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let info = forwards
+        .start(
+            &app.profiles,
+            ForwardRequest {
+                profile: DEMO_NAME.into(),
+                namespace: "demo".into(),
+                pod: String::new(),
+                remote: "main".into(),
+                local: None,
+                service: Some("sidecrash".into()),
+            },
+        )
+        .await
+        .expect("forward to the Running pod");
+    assert_eq!(
+        (info.pod.as_str(), info.remote, info.state.clone()),
+        ("sidecrash", port, ForwardState::Listening)
+    );
+    let note = info.note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with(
+            "No Ready pod for service/sidecrash; using sidecrash (not Ready: container app waiting: CrashLoopBackOff"
+        ),
+        "{note}"
+    );
+    assert_eq!(greet(info.local).await.0, "hello from sidecrash");
+    forwards.stop_all();
+    pods.delete("sidecrash", &Default::default())
+        .await
+        .expect("delete");
+}
+
 /// A Service made a favourite in the app (its dialog's star): saved as `service/NAME`, it opens
 /// the newest Ready pod the Service's selector finds; a Service that is not there, or selects no
 /// pods, is refused in kubectl's words and nothing is saved.
