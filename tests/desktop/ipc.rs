@@ -4536,20 +4536,34 @@ async fn a_service_forward_takes_a_running_pod_whose_main_container_crashes() {
     let app = &f.app;
     let client = demo_client(app).await;
     let port = free_port();
-    let pod = serde_json::json!({
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": { "name": "sidecrash", "namespace": "demo", "labels": { "app": "sidecrash" } },
-        "spec": { "containers": [
-            { "name": "app", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"] },
-            {
-                "name": "echo", "image": "busybox:1.36",
-                "command": ["python3", "-c", ECHO, port.to_string()],
-                "ports": [{ "name": "echo", "containerPort": port }],
-            },
-        ] },
-    });
-    create_pod(&client, &pod.to_string()).await;
-    listening(port, true).await;
+    // Its main container crashes; its sidecar `echo` serves on `port`; never Ready (between
+    // its crashes the main container runs for an instant, in which testcluster would count
+    // the pod Ready).
+    let crashing = |name: &str, port: u16| {
+        let pod = serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": { "name": name, "namespace": "demo", "labels": { "app": "sidecrash" } },
+            "spec": { "containers": [
+                { "name": "app", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"] },
+                {
+                    "name": "echo", "image": "busybox:1.36",
+                    "command": ["python3", "-c", ECHO, port.to_string()],
+                    "ports": [{ "name": "echo", "containerPort": port }],
+                },
+            ] },
+        });
+        let client = client.clone();
+        let name = name.to_string();
+        async move {
+            create_pod(&client, &pod.to_string()).await;
+            listening(port, true).await;
+            app.profiles
+                .with_demo_cluster(|c| assert!(c.set_ready("demo", &name, false)))
+                .await
+                .expect("the Demo cluster runs");
+        }
+    };
+    crashing("sidecrash", port).await;
     create_service(
         &client,
         serde_json::json!({
@@ -4608,14 +4622,35 @@ async fn a_service_forward_takes_a_running_pod_whose_main_container_crashes() {
     );
     let note = info.note.clone().unwrap_or_default();
     assert!(
-        note.starts_with(
-            "No Ready pod for service/sidecrash; using sidecrash (not Ready: container app waiting: CrashLoopBackOff"
-        ),
+        note.starts_with("No Ready pod for service/sidecrash; using sidecrash (not Ready: "),
         "{note}"
     );
     assert_eq!(greet(info.local).await.0, "hello from sidecrash");
-    forwards.stop_all();
+
+    // Started on a pod not Ready, it moves at once to the next that runs when its pod goes
+    // (one started on a Ready pod waits for a Ready one), and says why that one is taken.
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    forwards.listen(move |f| tx.send(f).is_ok());
+    let second = free_port();
+    crashing("sidecrash-2", second).await;
     pods.delete("sidecrash", &Default::default())
+        .await
+        .expect("delete");
+    let moved = forward_change(&mut rx, "the move", |f| {
+        f.id == info.id && f.pod == "sidecrash-2" && !f.waiting
+    })
+    .await;
+    assert_eq!(moved.remote, second);
+    let note = moved.note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with("moved from sidecrash: the pod sidecrash ")
+            && note
+                .contains("; No Ready pod for service/sidecrash; using sidecrash-2 (not Ready: "),
+        "{note}"
+    );
+    assert_eq!(greet(info.local).await.0, "hello from sidecrash-2");
+    forwards.stop_all();
+    pods.delete("sidecrash-2", &Default::default())
         .await
         .expect("delete");
 }

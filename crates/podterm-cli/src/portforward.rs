@@ -178,6 +178,7 @@ pub async fn port_forward(a: PortForwardArgs, conn: &Conn) -> Result<i32, Failur
         current,
         tuning,
         limit,
+        unready_ok: !podterm_core::pods::is_ready(&pod),
     });
     for (i, l) in listening {
         tokio::spawn(accept(shared.clone(), i, l));
@@ -331,6 +332,8 @@ struct Forward {
     current: Arc<Mutex<Current>>,
     tuning: Tuning,
     limit: Option<std::time::Duration>,
+    /// It started on a pod that was not Ready: it moves to one that runs when none is Ready.
+    unready_ok: bool,
 }
 
 async fn accept(f: Arc<Forward>, spec: usize, listener: TcpListener) {
@@ -409,20 +412,34 @@ impl Forward {
     }
 
     /// For a workload whose pod `pod` is gone (looked at now: a refusal or a timeout alone is no
-    /// evidence), its newest Ready pod takes the next connections, said on stderr. Returns that
-    /// pod and spec `spec`'s remote port in it; `None` when nothing changes.
+    /// evidence), its newest Ready pod takes the next connections, said on stderr (one that runs
+    /// when none is Ready, for a forward that started on a pod not Ready, as it started). Returns
+    /// that pod and spec `spec`'s remote port in it; `None` when nothing changes.
     async fn switch(&self, spec: usize, pod: &str, uid: &str) -> Option<(String, u16)> {
         if matches!(self.target, PodTarget::Pod(_)) {
             return None;
         }
         let why =
             portforward::gone_now(&self.client, &self.namespace, pod, uid, self.tuning).await?;
-        let next = podterm_core::cluster::within(
-            self.limit,
-            podterm_core::pods::resolve(&self.client, &self.namespace, &self.target),
-        )
-        .await
-        .ok()?;
+        let (next, unready) = if self.unready_ok {
+            let needs = podterm_core::pods::Runs::Pod;
+            let found = podterm_core::pods::resolve_to_run(
+                &self.client,
+                &self.namespace,
+                &self.target,
+                needs,
+            );
+            let found = podterm_core::cluster::within(self.limit, found)
+                .await
+                .ok()?;
+            (found.pod, found.unready)
+        } else {
+            let found = podterm_core::pods::resolve(&self.client, &self.namespace, &self.target);
+            let pod = podterm_core::cluster::within(self.limit, found)
+                .await
+                .ok()?;
+            (pod, None)
+        };
         let name = next.metadata.name.clone().unwrap_or_default();
         let next_uid = next.metadata.uid.clone().unwrap_or_default();
         if next_uid == uid {
@@ -457,6 +474,10 @@ impl Forward {
                     self.target,
                     text::shown(&why)
                 ));
+                // Its words were escaped where they were made.
+                if let Some(note) = &unready {
+                    warn(format_args!("{note}"));
+                }
                 c.pod = name.clone();
                 c.uid = next_uid;
                 c.remotes = remotes;

@@ -470,7 +470,7 @@ fn status_of<'a>(p: &'a Pod, container: Option<&str>) -> Option<&'a ContainerSta
 /// Of `pods` that [`runs_unready`], the one whose container has restarted least (one that
 /// crashes but was caught running ends soon), the newest of those. For [`Runs::Pod`]: the one
 /// with most containers running, then fewest restarts of all of them.
-fn best_running_unready(pods: &[Pod], needs: Runs<'_>) -> Option<Pod> {
+pub(crate) fn best_running_unready(pods: &[Pod], needs: Runs<'_>) -> Option<Pod> {
     let rank = |p: &Pod| -> (std::cmp::Reverse<usize>, i64) {
         match needs {
             Runs::Container(container) => (

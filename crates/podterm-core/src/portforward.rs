@@ -925,8 +925,11 @@ pub enum Moved {
 /// Serves `listener` (see [`serve`]) to `port` in `pod` until the forward ends, and
 /// returns why, in words. When the pod goes (deleted, replaced, no longer running), a forward
 /// that follows a `workload` waits for its next pod ([`next_pod`]) and moves there, `moved`
-/// hearing each step; without a workload, or with no next pod, it ends. Dropping the future
-/// ends every connection.
+/// hearing each step; without a workload, or with no next pod, it ends. A forward that started
+/// on a pod that was not Ready (its readiness probe failing, which is often why one forwards
+/// to it) moves at once to one that runs when none is Ready, as it started; one that started
+/// on a Ready pod waits for a Ready one (a rollout's next pod still starting). Dropping the
+/// future ends every connection.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     client: kube::Client,
@@ -941,6 +944,7 @@ pub async fn run(
 ) -> String {
     let mut name = pod.metadata.name.clone().unwrap_or_default();
     let mut uid = pod.metadata.uid.clone().unwrap_or_default();
+    let unready_ok = !crate::pods::is_ready(pod);
     let mut port = port;
     let remote = match port.remote_in(pod) {
         Ok(r) => r,
@@ -973,13 +977,18 @@ pub async fn run(
         let waiting = || moved(Moved::Waiting { why: why.clone() });
         let next = tokio::select! {
             () = &mut serving => return String::new(),
-            n = next_pod(&client, &namespace, workload, &name, &uid, tuning, waiting) => n,
+            n = next_pod(&client, &namespace, workload, (&name, &uid), unready_ok, tuning, waiting) => n,
         };
         let next = match next {
             Ok(p) => p,
             Err(e) => return format!("{why}, and {e}"),
         };
         let next_name = next.metadata.name.clone().unwrap_or_default();
+        let why = if crate::pods::is_ready(&next) {
+            why
+        } else {
+            format!("{why}; {}", crate::pods::unready_note(workload, &next))
+        };
         let (now, unread) = port.refreshed(&client, &namespace, tuning).await;
         port = now;
         // Said with the move: a changed target may not be followed.
@@ -1004,20 +1013,22 @@ pub async fn run(
     }
 }
 
-/// The pod that takes a followed forward's connections once its pod `name` (`uid`) went: the
-/// newest Ready pod of `workload`, for a StatefulSet the one of the same name (its pods are not
-/// interchangeable: `db-0` may be the primary, `db-1` a replica). Waits up to [`FOLLOW_WAIT`],
-/// `on_wait` told when the wait starts; a look the API server fails (unreachable, no answer, a
-/// 5xx) is tried again within that time. `Err`: why there is none, in words.
+/// The pod that takes a followed forward's connections once its pod `gone` (name, uid) went:
+/// the newest Ready pod of `workload`, for a StatefulSet the one of the same name (its pods are
+/// not interchangeable: `db-0` may be the primary, `db-1` a replica); with `unready_ok` and none
+/// Ready, one that runs ([`pick_next`]). Waits up to [`FOLLOW_WAIT`], `on_wait` told when the
+/// wait starts; a look the API server fails (unreachable, no answer, a 5xx) is tried again
+/// within that time. `Err`: why there is none, in words.
 async fn next_pod(
     client: &kube::Client,
     namespace: &str,
     workload: &PodTarget,
-    name: &str,
-    uid: &str,
+    gone: (&str, &str),
+    unready_ok: bool,
     tuning: Tuning,
     on_wait: impl FnOnce(),
 ) -> Result<Pod, String> {
+    let (name, uid) = gone;
     let stateful = matches!(
         workload,
         PodTarget::Workload {
@@ -1037,7 +1048,7 @@ async fn next_pod(
                 PodTarget::Selector(s) => s.clone(),
                 PodTarget::Pod(p) => return Err(PodError::BadTarget(format!("pod/{p}"))),
             };
-            let pick = |pods: Vec<Pod>| pick_next(pods, stateful.then_some(name), uid);
+            let pick = |pods: Vec<Pod>| pick_next(pods, stateful.then_some(name), uid, unready_ok);
             let told = |_: &str| {
                 if let Some(f) = on_wait.take() {
                     f();
@@ -1071,9 +1082,15 @@ async fn next_pod(
 const RETRY: Duration = Duration::from_secs(2);
 
 /// The pod to move to among a workload's pods: not the one that went (`uid`), the one named
-/// `same_name` when given (a StatefulSet's), the newest Ready of those; else what there is and
-/// why none will do.
-fn pick_next(pods: Vec<Pod>, same_name: Option<&str>, uid: &str) -> Result<Pod, String> {
+/// `same_name` when given (a StatefulSet's), the newest Ready of those; with `unready_ok` and
+/// none Ready, the best that runs ([`crate::pods::Runs::Pod`]); else what there is and why none
+/// will do.
+fn pick_next(
+    pods: Vec<Pod>,
+    same_name: Option<&str>,
+    uid: &str,
+    unready_ok: bool,
+) -> Result<Pod, String> {
     let pods: Vec<Pod> = pods
         .into_iter()
         .filter(|p| p.metadata.uid.as_deref() != Some(uid))
@@ -1085,7 +1102,14 @@ fn pick_next(pods: Vec<Pod>, same_name: Option<&str>, uid: &str) -> Result<Pod, 
             None => "no other pod".into(),
         });
     }
-    crate::pods::pick_newest_ready(pods).map_err(|detail| text::shown(&detail))
+    let running = unready_ok
+        .then(|| crate::pods::best_running_unready(&pods, Runs::Pod))
+        .flatten();
+    match (crate::pods::pick_newest_ready(pods), running) {
+        (Ok(pod), _) => Ok(pod),
+        (Err(_), Some(pod)) => Ok(pod),
+        (Err(detail), None) => Err(text::shown(&detail)),
+    }
 }
 
 /// Why the pod `name` with `uid` takes no more connections, looked at now: gone (404), another
@@ -1565,10 +1589,10 @@ mod tests {
             member("web-b", "u3", 60, true, false),
             member("web-c", "u4", 5, false, false),
         ];
-        assert_eq!(name(pick_next(pods, None, "u1")), Ok("web-b".into()));
+        assert_eq!(name(pick_next(pods, None, "u1", false)), Ok("web-b".into()));
         let gone_only = vec![member("web-old", "u1", 10, true, false)];
         assert_eq!(
-            name(pick_next(gone_only, None, "u1")),
+            name(pick_next(gone_only, None, "u1", false)),
             Err("no other pod".into())
         );
         // A StatefulSet's db-0 made again: the new db-0 once Ready, never db-1 (newer or not).
@@ -1576,21 +1600,39 @@ mod tests {
             member("db-1", "u5", 1, true, false),
             member("db-0", "u6", 2, false, false),
         ];
-        let waiting = pick_next(pods, Some("db-0"), "u0").expect_err("not Ready yet");
+        let waiting = pick_next(pods, Some("db-0"), "u0", false).expect_err("not Ready yet");
         assert!(waiting.starts_with("db-0 ("), "{waiting}");
         let pods = vec![
             member("db-1", "u5", 1, true, false),
             member("db-0", "u0", 100, true, false),
         ];
         assert_eq!(
-            name(pick_next(pods, Some("db-0"), "u0")),
+            name(pick_next(pods, Some("db-0"), "u0", false)),
             Err("no pod db-0 yet".into())
         );
         let pods = vec![
             member("db-1", "u5", 1, true, false),
             member("db-0", "u6", 2, true, false),
         ];
-        assert_eq!(name(pick_next(pods, Some("db-0"), "u0")), Ok("db-0".into()));
+        assert_eq!(
+            name(pick_next(pods, Some("db-0"), "u0", false)),
+            Ok("db-0".into())
+        );
+        // A forward that started on a pod not Ready: with none Ready, one that runs at once
+        // (never one terminating, nor the one that went); one that started Ready waits.
+        let pods = vec![
+            member("web-old", "u1", 10, false, false),
+            member("web-going", "u2", 20, false, true),
+            member("web-d", "u3", 30, false, false),
+        ];
+        assert!(pick_next(pods.clone(), None, "u1", false).is_err());
+        assert_eq!(name(pick_next(pods, None, "u1", true)), Ok("web-d".into()));
+        // A Ready one still first.
+        let pods = vec![
+            member("web-d", "u3", 30, false, false),
+            member("web-e", "u4", 300, true, false),
+        ];
+        assert_eq!(name(pick_next(pods, None, "u1", true)), Ok("web-e".into()));
     }
 
     #[test]
