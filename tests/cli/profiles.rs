@@ -742,6 +742,17 @@ async fn a_kubeconfig_s_oidc_user_is_refreshed_and_written_back_as_kubectl_does(
     let work = tempfile::tempdir().expect("work");
     let config = tempfile::tempdir().expect("config");
     let kc = oidc_kubeconfig(work.path(), &c, &issuer, &jwt(-600));
+    // A value a YAML 1.1 reader takes for a boolean unless it is quoted: kubectl refuses the
+    // whole file if the write-back leaves it bare.
+    let text = std::fs::read_to_string(&kc).expect("kubeconfig");
+    std::fs::write(
+        &kc,
+        text.replace(
+            "contexts:\n",
+            "contexts:\n- {name: quoted, context: {cluster: tc, user: oidc, namespace: \"no\"}}\n",
+        ),
+    )
+    .expect("kubeconfig");
     let out = podterm(
         config.path(),
         &["exec", "--kubeconfig", &kc, "shell", "--", "echo", "direct"],
@@ -774,6 +785,26 @@ async fn a_kubeconfig_s_oidc_user_is_refreshed_and_written_back_as_kubectl_does(
         (0, "pod/shell\n"),
         "{}",
         got.stderr_text()
+    );
+    let mut ns = tokio::process::Command::new(podterm_test_support::kubectl::newest());
+    ns.args([
+        "--kubeconfig",
+        &kc,
+        "config",
+        "view",
+        "-o",
+        "jsonpath={.contexts[?(@.name==\"quoted\")].context.namespace}",
+    ]);
+    let got = client::run(ns, None, Duration::from_secs(60)).await;
+    assert_eq!(
+        (got.code, got.stdout_text().as_str()),
+        (0, "no"),
+        "{}",
+        got.stderr_text()
+    );
+    assert!(
+        !Path::new(&format!("{kc}.lock")).exists(),
+        "the lock is left"
     );
 }
 

@@ -10,7 +10,7 @@ use futures_util::{Stream, StreamExt};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, ListParams};
 use kube::runtime::{watcher, WatchStreamExt};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -346,12 +346,14 @@ pub enum WatchEvent {
 pub const MAX_PODS: usize = 50_000;
 
 /// Turns watcher events into list changes. Pure: fed events, returns changes. Holds at most
-/// its cap of pods ([`MAX_PODS`]); a new pod beyond it is left out.
+/// its cap of pods ([`MAX_PODS`]); a new pod beyond it is left out. A (re-)list is read whole
+/// into a list of its own (up to the cap too), then told as the changes from the list before:
+/// pods gone while the watch was down deleted, pods left out before taken once there is room.
 #[derive(Debug)]
 pub struct PodList {
     shown: HashMap<String, PodSummary>,
-    /// Names seen since the last `Init`, while a (re-)list is in progress.
-    relisting: Option<HashSet<String>>,
+    /// The list being read since the last `Init`, until its `InitDone`.
+    listing: Option<HashMap<String, PodSummary>>,
     cap: usize,
     /// A pod was left out and [`PodList::newly_capped`] has not said so yet.
     capped: Option<bool>,
@@ -372,7 +374,7 @@ impl PodList {
     pub fn with_cap(cap: usize) -> Self {
         PodList {
             shown: HashMap::new(),
-            relisting: None,
+            listing: None,
             cap,
             capped: None,
         }
@@ -391,36 +393,56 @@ impl PodList {
     pub fn apply(&mut self, event: watcher::Event<Pod>) -> Vec<PodChange> {
         match event {
             watcher::Event::Init => {
-                self.relisting = Some(HashSet::new());
+                self.listing = Some(HashMap::new());
                 Vec::new()
             }
             watcher::Event::InitApply(pod) => {
                 let s = PodSummary::from_pod(&pod);
-                if let Some(seen) = &mut self.relisting {
-                    seen.insert(key(&s));
+                match &mut self.listing {
+                    Some(next) => {
+                        let k = key(&s);
+                        if next.len() < self.cap || next.contains_key(&k) {
+                            next.insert(k, s);
+                        } else {
+                            self.capped.get_or_insert(true);
+                        }
+                        Vec::new()
+                    }
+                    None => self.upsert(s).into_iter().collect(),
                 }
-                self.upsert(s).into_iter().collect()
             }
             watcher::Event::InitDone => {
-                let Some(seen) = self.relisting.take() else {
+                let Some(next) = self.listing.take() else {
                     return Vec::new();
                 };
-                let gone: Vec<String> = self
-                    .shown
-                    .keys()
-                    .filter(|k| !seen.contains(*k))
-                    .cloned()
-                    .collect();
-                let mut changes: Vec<PodChange> = gone
-                    .into_iter()
-                    .filter_map(|k| self.shown.remove(&k))
-                    .map(|pod| PodChange {
+                let old = std::mem::replace(&mut self.shown, next);
+                let mut gone: Vec<PodChange> = old
+                    .iter()
+                    .filter(|(k, _)| !self.shown.contains_key(*k))
+                    .map(|(_, pod)| PodChange {
                         kind: ChangeKind::Deleted,
-                        pod,
+                        pod: pod.clone(),
                     })
                     .collect();
-                changes.sort_by(|a, b| a.pod.name.cmp(&b.pod.name));
-                changes
+                gone.sort_by_key(|c| key(&c.pod));
+                let mut now: Vec<PodChange> = self
+                    .shown
+                    .iter()
+                    .filter_map(|(k, pod)| {
+                        match old.get(k) {
+                            None => Some(ChangeKind::Added),
+                            Some(was) if was != pod => Some(ChangeKind::Modified),
+                            Some(_) => None,
+                        }
+                        .map(|kind| PodChange {
+                            kind,
+                            pod: pod.clone(),
+                        })
+                    })
+                    .collect();
+                now.sort_by_key(|c| key(&c.pod));
+                gone.extend(now);
+                gone
             }
             watcher::Event::Apply(pod) => self
                 .upsert(PodSummary::from_pod(&pod))
@@ -661,6 +683,28 @@ mod tests {
         assert_eq!(apply(&mut l, "web-5", 0)[0].kind, ChangeKind::Added);
         assert_eq!(l.shown.len(), 3);
         assert_eq!(PodList::new().cap, MAX_PODS);
+
+        // A re-list at the cap: the pods gone while the watch was down make room for those
+        // left out before, and a list that repeats a pod holds it once.
+        let names = |c: Vec<PodChange>| -> Vec<(ChangeKind, String)> {
+            c.into_iter().map(|c| (c.kind, c.pod.name)).collect()
+        };
+        assert!(l.apply(watcher::Event::Init).is_empty());
+        for name in ["web-5", "web-3", "web-3", "web-4", "web-6"] {
+            assert!(l.apply(watcher::Event::InitApply(web(name, 0))).is_empty());
+        }
+        assert_eq!(
+            names(l.apply(watcher::Event::InitDone)),
+            [
+                (ChangeKind::Deleted, "web-1".into()),
+                (ChangeKind::Deleted, "web-2".into()),
+                (ChangeKind::Added, "web-3".into()),
+                (ChangeKind::Added, "web-4".into()),
+            ]
+        );
+        let mut held: Vec<&String> = l.shown.values().map(|p| &p.name).collect();
+        held.sort();
+        assert_eq!(held, ["web-3", "web-4", "web-5"]);
     }
 
     #[test]
@@ -919,15 +963,16 @@ mod tests {
             c.into_iter().map(|c| (c.kind, c.pod.name)).collect()
         };
         assert!(l.apply(watcher::Event::Init).is_empty());
+        // A list is told once it is read whole.
+        assert!(l.apply(watcher::Event::InitApply(web("b", 0))).is_empty());
+        assert!(l.apply(watcher::Event::InitApply(web("a", 0))).is_empty());
         assert_eq!(
-            kinds(l.apply(watcher::Event::InitApply(web("a", 0)))),
-            [(ChangeKind::Added, "a".into())]
+            kinds(l.apply(watcher::Event::InitDone)),
+            [
+                (ChangeKind::Added, "a".into()),
+                (ChangeKind::Added, "b".into())
+            ]
         );
-        assert_eq!(
-            kinds(l.apply(watcher::Event::InitApply(web("b", 0)))),
-            [(ChangeKind::Added, "b".into())]
-        );
-        assert!(l.apply(watcher::Event::InitDone).is_empty());
         assert_eq!(
             kinds(l.apply(watcher::Event::Apply(web("a", 1)))),
             [(ChangeKind::Modified, "a".into())]
@@ -939,13 +984,13 @@ mod tests {
         // The watch broke; the re-list no longer has b, and c is new.
         assert!(l.apply(watcher::Event::Init).is_empty());
         assert!(l.apply(watcher::Event::InitApply(web("a", 1))).is_empty());
-        assert_eq!(
-            kinds(l.apply(watcher::Event::InitApply(web("c", 0)))),
-            [(ChangeKind::Added, "c".into())]
-        );
+        assert!(l.apply(watcher::Event::InitApply(web("c", 0))).is_empty());
         assert_eq!(
             kinds(l.apply(watcher::Event::InitDone)),
-            [(ChangeKind::Deleted, "b".into())]
+            [
+                (ChangeKind::Deleted, "b".into()),
+                (ChangeKind::Added, "c".into())
+            ]
         );
         assert_eq!(
             kinds(l.apply(watcher::Event::Delete(web("c", 0)))),

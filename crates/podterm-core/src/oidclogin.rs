@@ -30,6 +30,12 @@ const REFRESH_TOKEN: &str = "refresh-token";
 /// tried: not on every request, which would each wait on the keyring.
 const SAVE_RETRY: Duration = Duration::from_secs(60);
 
+/// After the provider refused a refresh token, how often and how many times what is kept is
+/// looked at for the one that replaced it (another client's refresh, saved a moment after the
+/// provider answered it): 2 s in all, only on the way to failing.
+const KEPT_LOOK_EVERY: Duration = Duration::from_millis(200);
+const KEPT_LOOKS: u32 = 10;
+
 /// Where a login's refreshed tokens are kept.
 pub enum Kept {
     /// A saved profile's vault entries; `fields` maps an auth-provider config key to its field.
@@ -174,13 +180,22 @@ impl Login {
         }
         let sent = self.config.get(REFRESH_TOKEN).cloned();
         let tokens = match crate::oidc::refresh_with(&self.config).await {
-            Err(OidcError::Refused(why)) => {
-                self.take_kept().await;
-                if let Some(t) = self.fresh() {
-                    return Ok(t);
-                }
-                if self.config.get(REFRESH_TOKEN) == sent.as_ref() {
-                    return Err(OidcError::Refused(why));
+            // Another client may have spent it just now: its save comes a moment after.
+            Err(OidcError::Refused(why)) if self.kept.is_some() && !self.unsaved => {
+                let mut looks = 0;
+                loop {
+                    self.take_kept().await;
+                    if let Some(t) = self.fresh() {
+                        return Ok(t);
+                    }
+                    if self.config.get(REFRESH_TOKEN) != sent.as_ref() {
+                        break;
+                    }
+                    looks += 1;
+                    if looks > KEPT_LOOKS {
+                        return Err(OidcError::Refused(why));
+                    }
+                    tokio::time::sleep(KEPT_LOOK_EVERY).await;
                 }
                 crate::oidc::refresh_with(&self.config).await?
             }
@@ -285,17 +300,36 @@ mod kubeconfig {
         provider_config(doc, user).is_some()
     }
 
-    /// Sets `user`'s tokens in the file at `path`; `Ok(false)` when it no longer has that oidc
-    /// user.
+    /// Sets `user`'s tokens in the file at `path`, as client-go's persister does: under
+    /// `PATH.lock` (created, then removed; one that exists means another program is writing, and
+    /// nothing is written), the file written in place (its owner, mode and links kept).
+    /// `Ok(false)` when it no longer has that oidc user.
     pub(super) fn write_tokens(
         path: &Path,
         user: &str,
         id: &str,
         refresh: Option<&str>,
     ) -> Result<bool, String> {
-        use std::io::Write as _;
-        let target = std::fs::canonicalize(path).map_err(|e| e.to_string())?;
-        let mut doc = read(&target)?;
+        let mut lock_name = path.as_os_str().to_owned();
+        lock_name.push(".lock");
+        let lock = std::path::PathBuf::from(lock_name);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock)
+            .map_err(|e| format!("cannot take its lock {} ({e})", lock.display()))?;
+        let written = write_locked(path, user, id, refresh);
+        let _ = std::fs::remove_file(&lock);
+        written
+    }
+
+    fn write_locked(
+        path: &Path,
+        user: &str,
+        id: &str,
+        refresh: Option<&str>,
+    ) -> Result<bool, String> {
+        let mut doc = read(path)?;
         let Some(config) = doc
             .get_mut("users")
             .and_then(|u| u.as_sequence_mut())
@@ -316,20 +350,108 @@ mod kubeconfig {
         if let Some(r) = refresh {
             config.insert("refresh-token".into(), r.into());
         }
-        let text = serde_yaml::to_string(&doc).map_err(|e| e.to_string())?;
-        let dir = target.parent().unwrap_or(Path::new("."));
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
-        let permissions = std::fs::metadata(&target)
-            .map_err(|e| e.to_string())?
-            .permissions();
-        file.as_file()
-            .set_permissions(permissions)
-            .map_err(|e| e.to_string())?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.as_file().sync_all())
-            .map_err(|e| e.to_string())?;
-        file.persist(&target).map_err(|e| e.error.to_string())?;
+        std::fs::write(path, emit(&doc)).map_err(|e| e.to_string())?;
         Ok(true)
+    }
+
+    /// `doc` as YAML that kubectl reads back as it was: every string value double-quoted
+    /// (serde_yaml leaves `no`, `on`, `y`, `1_000` or `1:20` bare, which kubectl's YAML 1.1
+    /// reader takes for a boolean or a number, and then refuses the whole file), keys bare when
+    /// they are plain words. A document with a tag (none in a kubeconfig) is written as JSON,
+    /// which is YAML too.
+    pub(super) fn emit(doc: &serde_yaml::Value) -> String {
+        let mut out = Vec::new();
+        match block(doc, &mut out) {
+            Some(()) if !out.is_empty() => out.join("\n") + "\n",
+            Some(()) => format!("{}\n", scalar(doc).unwrap_or_default()),
+            None => serde_json::to_string_pretty(doc).unwrap_or_default() + "\n",
+        }
+    }
+
+    /// A scalar (or an empty collection) on one line; `None` for a block or a tag.
+    fn scalar(v: &serde_yaml::Value) -> Option<String> {
+        use serde_yaml::Value as V;
+        Some(match v {
+            V::Null => "null".into(),
+            V::Bool(b) => b.to_string(),
+            V::Number(n) => n.to_string(),
+            V::String(s) => quoted(s),
+            V::Sequence(q) if q.is_empty() => "[]".into(),
+            V::Mapping(m) if m.is_empty() => "{}".into(),
+            V::Sequence(_) | V::Mapping(_) | V::Tagged(_) => return None,
+        })
+    }
+
+    /// A JSON string literal: a YAML double-quoted scalar with the same escapes.
+    fn quoted(s: &str) -> String {
+        serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    }
+
+    fn key(k: &serde_yaml::Value) -> Option<String> {
+        match k {
+            serde_yaml::Value::String(s)
+                if !s.is_empty()
+                    && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    && !matches!(
+                        s.to_ascii_lowercase().as_str(),
+                        "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null"
+                    ) =>
+            {
+                Some(s.clone())
+            }
+            other => scalar(other).filter(|_| !matches!(other, serde_yaml::Value::Mapping(_))),
+        }
+    }
+
+    /// The lines of a mapping or sequence (children two spaces in; a sequence under a key at
+    /// the key's own indent, as kubectl writes it); `None` on a tag.
+    fn block(v: &serde_yaml::Value, out: &mut Vec<String>) -> Option<()> {
+        use serde_yaml::Value as V;
+        match v {
+            V::Mapping(m) if !m.is_empty() => {
+                for (k, v) in m {
+                    let k = key(k)?;
+                    match scalar(v) {
+                        Some(s) => out.push(format!("{k}: {s}")),
+                        None => {
+                            out.push(format!("{k}:"));
+                            let mut inner = Vec::new();
+                            block(v, &mut inner)?;
+                            let indent = if matches!(v, V::Sequence(_)) {
+                                ""
+                            } else {
+                                "  "
+                            };
+                            out.extend(inner.into_iter().map(|l| format!("{indent}{l}")));
+                        }
+                    }
+                }
+                Some(())
+            }
+            V::Sequence(q) if !q.is_empty() => {
+                for item in q {
+                    match scalar(item) {
+                        Some(s) => out.push(format!("- {s}")),
+                        None => {
+                            let mut inner = Vec::new();
+                            block(item, &mut inner)?;
+                            for (i, l) in inner.into_iter().enumerate() {
+                                out.push(if i == 0 {
+                                    format!("- {l}")
+                                } else {
+                                    format!("  {l}")
+                                });
+                            }
+                        }
+                    }
+                }
+                Some(())
+            }
+            V::Tagged(_) => None,
+            _ => Some(()),
+        }
     }
 }
 
@@ -560,6 +682,48 @@ mod tests {
         assert!(matches!(e, OidcError::Refused(_)), "{e}");
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refresh_token_spent_by_another_client_is_looked_for_until_its_save_comes() {
+        // The other client's save of R2 lands 500 ms after the provider refused our R1.
+        let vault = Vault::memory();
+        let shared = vault.clone();
+        let idp = Idp::start(
+            |base| format!("{base}/token"),
+            move |body| {
+                if body.contains("refresh_token=R1") {
+                    let shared = shared.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        let r2 = Secret::new("R2");
+                        shared
+                            .set(PROFILE, "oidc-refresh-token", &r2)
+                            .await
+                            .expect("set");
+                    });
+                    (400, r#"{"error":"invalid_grant"}"#.into())
+                } else if body.contains("refresh_token=R2") {
+                    (200, format!(r#"{{"id_token":"{}"}}"#, jwt_in(3600)))
+                } else {
+                    (400, r#"{"error":"invalid_grant"}"#.into())
+                }
+            },
+        )
+        .await;
+        let fields: BTreeMap<String, String> = [ID_TOKEN, REFRESH_TOKEN]
+            .iter()
+            .map(|k| (k.to_string(), format!("oidc-{k}")))
+            .collect();
+        for (key, value) in [(ID_TOKEN, jwt_in(10)), (REFRESH_TOKEN, "R1".into())] {
+            vault
+                .set(PROFILE, &fields[key], &Secret::new(value))
+                .await
+                .expect("set");
+        }
+        let mut login = login_of(&idp, &vault, &fields).await;
+        let token = login.id_token().await.expect("refreshed with R2");
+        assert!(!crate::oidc::expired(&token, SKEW));
+    }
+
     #[tokio::test]
     async fn a_removed_profile_gets_no_tokens_back_and_a_failed_save_waits() {
         let idp = Idp::rotating(3600).await;
@@ -638,6 +802,7 @@ mod tests {
             kubeconfig::write_tokens(&link, "me", "new", Some("R2")),
             Ok(true)
         );
+        assert!(!dir.path().join("config.lock").exists(), "the lock is left");
         // Through the link to its file, whose mode stays.
         assert!(std::fs::symlink_metadata(&link)
             .expect("link")
@@ -660,6 +825,38 @@ mod tests {
             kubeconfig::write_tokens(&link, "gone", "x", None),
             Ok(false)
         );
+        // Another program's lock: nothing written, and its lock left as it was.
+        std::fs::write(dir.path().join("config.lock"), "").expect("lock");
+        let e = kubeconfig::write_tokens(&link, "me", "newer", None).expect_err("locked");
+        assert!(e.starts_with("cannot take its lock"), "{e}");
+        assert!(dir.path().join("config.lock").exists());
+        let doc = kubeconfig::read(&real).expect("yaml");
+        let config = kubeconfig::provider_config(&doc, "me").expect("oidc");
+        assert_eq!(config.get("id-token").and_then(|v| v.as_str()), Some("new"));
+    }
+
+    /// Values a YAML 1.1 reader (kubectl's) takes for booleans, numbers or nulls when bare stay
+    /// strings, and the document reads back the same.
+    #[test]
+    fn a_kubeconfig_is_written_so_kubectl_reads_back_each_value_as_it_was() {
+        let text = "apiVersion: v1\nclusters: []\ncontexts:\n- name: \"on\"\n  context: {cluster: \"no\", namespace: \"y\", user: \"1_000\"}\nusers:\n- name: me\n  user:\n    exec:\n      args: [\"off\", \"1:20\", \"2001-12-14\", \"0123\", \"a\\nb\", \"é\"]\n      env: []\n      interactiveMode: Never\n    as-user-extra: {}\npreferences: {}\nport: 8080\nflag: true\nnothing: null\n";
+        let doc: serde_yaml::Value = serde_yaml::from_str(text).expect("yaml");
+        let written = kubeconfig::emit(&doc);
+        for bare in ["no", "on", "off", "y", "1_000", "1:20", "2001-12-14"] {
+            assert!(
+                !written
+                    .lines()
+                    .any(|l| l.trim_end().ends_with(&format!(" {bare}"))),
+                "{bare} bare in:\n{written}"
+            );
+        }
+        assert!(written.contains("- name: \"on\"\n"), "{written}");
+        assert!(
+            written.contains("port: 8080\nflag: true\nnothing: null\n"),
+            "{written}"
+        );
+        let back: serde_yaml::Value = serde_yaml::from_str(&written).expect("reads back");
+        assert_eq!(back, doc, "{written}");
     }
 
     #[tokio::test]

@@ -385,9 +385,11 @@ pub fn unready_note(target: &PodTarget, pod: &Pod) -> String {
 pub enum Runs<'a> {
     /// The container a command runs in (`None`: the pod's default one): exec and attach.
     Container(Option<&'a str>),
-    /// The pod (`Running`), whatever its containers do: a port-forward, which reaches a port
-    /// of any of them, as kubectl's takes a Running pod (forwarding to a sidecar's port while
-    /// the main container crashes is one way to look into it).
+    /// The pod (`Running`) with any container running: a port-forward, which reaches a port of
+    /// any of them, as kubectl's takes a Running pod (forwarding to a sidecar's port while the
+    /// main container crashes is one way to look into it). One with none running is not taken
+    /// (kubectl's would be refused at each connection): the error names the crash, and the
+    /// copy that gets a shell.
     Pod,
 }
 
@@ -448,7 +450,11 @@ pub fn runs_unready(p: &Pod, needs: Runs<'_>) -> bool {
         && p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
         && match needs {
             Runs::Container(container) => status_of(p, container).is_some_and(running),
-            Runs::Pod => true,
+            Runs::Pod => p
+                .status
+                .as_ref()
+                .and_then(|s| s.container_statuses.as_deref())
+                .is_some_and(|all| all.iter().any(running)),
         }
 }
 
@@ -1362,14 +1368,14 @@ mod tests {
             best_running_unready(&not_taken, Runs::Container(None)),
             None
         );
-        // A forward needs the pod Running, whatever its containers do: "crashing" (its default
-        // c0 crashes) and "no-status" are taken too; one with more containers running first.
+        // A forward needs the pod Running with a container running, whichever: "crashing" (its
+        // default c0 crashes) is taken too, not "no-status"; one with more running first.
         let needs_pod: Vec<&str> = not_taken
             .iter()
             .filter(|p| runs_unready(p, Runs::Pod))
             .filter_map(|p| p.metadata.name.as_deref())
             .collect();
-        assert_eq!(needs_pod, ["crashing", "no-status"]);
+        assert_eq!(needs_pod, ["crashing"]);
         assert_eq!(
             name(best_running_unready(&not_taken, Runs::Pod)).as_deref(),
             Some("crashing")

@@ -1573,6 +1573,10 @@ mod tests {
             "status": {
                 "phase": "Running",
                 "conditions": [{ "type": "Ready", "status": if ready { "True" } else { "False" } }],
+                "containerStatuses": [{
+                    "name": "app", "ready": ready, "restartCount": 0, "image": "i", "imageID": "",
+                    "state": { "running": {} },
+                }],
             },
         }))
         .expect("pod")

@@ -10,7 +10,7 @@ export class ClusterPods {
   private readonly list = new PodList();
   private watchId: number | null = null;
   private stopped = false;
-  /** Why pods of other namespaces are not offered (null: they are, or not asked yet). */
+  /** Why pods of other namespaces are not offered, or not all (null: they are, or not asked yet). */
   note: string | null = null;
 
   constructor(
@@ -27,7 +27,11 @@ export class ClusterPods {
           for (const e of events) changed = this.list.apply(e) || changed;
           if (changed) this.onChange();
         },
-        () => {},
+        (status) => {
+          if (this.stopped || status.kind !== "capped") return;
+          this.note = `Only ${status.limit.toLocaleString("en-US")} pods of ${profile} are searched, the most a list holds. Type namespace/pod to open another by name.`;
+          this.onChange();
+        },
       )
       .then(
         (id) => {
