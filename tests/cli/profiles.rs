@@ -650,21 +650,29 @@ fn oidc_kubeconfig(dir: &Path, c: &TestCluster, issuer: &str, id_token: &str) ->
     kc.to_string_lossy().into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oidc_tokens_are_refreshed_and_written_back() {
-    require_keyring();
-    let fresh = jwt(3600);
+/// The demo cluster with a user (the admin's rights) for each of `tokens`, the id-tokens a
+/// fake provider hands out.
+async fn oidc_cluster(tokens: &[&str]) -> TestCluster {
     let mut spec = testcluster::ClusterSpec::demo();
-    let mut user = spec.users[0].clone();
-    user.name = "oidc-user".into();
-    user.token = Some(fresh.clone());
-    spec.users.push(user);
-    let c = TestCluster::start(Options {
+    for (n, token) in tokens.iter().enumerate() {
+        let mut user = spec.users[0].clone();
+        user.name = format!("oidc-{n}");
+        user.token = Some(token.to_string());
+        spec.users.push(user);
+    }
+    TestCluster::start(Options {
         spec,
         ..Options::demo()
     })
     .await
-    .expect("cluster");
+    .expect("cluster")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidc_tokens_are_refreshed_and_written_back() {
+    require_keyring();
+    let fresh = jwt(3600);
+    let c = oidc_cluster(&[&fresh]).await;
     let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let (issuer, _) = fake_issuer(vec![("R1", fresh.clone(), "R2")], open.clone()).await;
     let work = tempfile::tempdir().expect("work");
@@ -726,17 +734,7 @@ async fn oidc_tokens_are_refreshed_and_written_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kubeconfig_s_oidc_user_is_refreshed_and_written_back_as_kubectl_does() {
     let fresh = jwt(3600);
-    let mut spec = testcluster::ClusterSpec::demo();
-    let mut user = spec.users[0].clone();
-    user.name = "oidc-user".into();
-    user.token = Some(fresh.clone());
-    spec.users.push(user);
-    let c = TestCluster::start(Options {
-        spec,
-        ..Options::demo()
-    })
-    .await
-    .expect("cluster");
+    let c = oidc_cluster(&[&fresh]).await;
     let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let (issuer, taken) = fake_issuer(vec![("R1", fresh.clone(), "R2")], open.clone()).await;
     let work = tempfile::tempdir().expect("work");
@@ -818,19 +816,7 @@ async fn an_id_token_that_expires_while_a_client_runs_is_refreshed_and_kept() {
     // The connect trades the import's expired id-token for `first`, stale 5 s from now; the
     // running forward trades that for `second`. The cluster takes both.
     let (first, second) = (jwt(35), jwt(3600));
-    let mut spec = testcluster::ClusterSpec::demo();
-    for (name, token) in [("oidc-first", &first), ("oidc-second", &second)] {
-        let mut user = spec.users[0].clone();
-        user.name = name.into();
-        user.token = Some(token.clone());
-        spec.users.push(user);
-    }
-    let c = TestCluster::start(Options {
-        spec,
-        ..Options::demo()
-    })
-    .await
-    .expect("cluster");
+    let c = oidc_cluster(&[&first, &second]).await;
     let port = free_port();
     let mut create = tokio::process::Command::new(podterm_test_support::kubectl::newest());
     create

@@ -12,7 +12,7 @@ const MAX_PROVIDER_ANSWER: usize = 1 << 20;
 /// Why a refresh failed; the message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
-    #[error("the OIDC id-token has expired and there is no refresh token: log in again and re-import the profile")]
+    #[error("the OIDC id-token has expired and there is no refresh token: log in again (for a saved profile, then import it again: podterm profile import)")]
     NoRefreshToken,
     #[error("the OIDC provider setting {0} is missing from the profile")]
     Missing(&'static str),
@@ -21,7 +21,7 @@ pub enum OidcError {
     /// The provider answered the refresh with an error (`detail`: the HTTP status and the
     /// OAuth `error` and `error_description`, escaped and cut).
     #[error(
-        "the OIDC provider refused the refresh token ({0}): the refresh token has expired or was revoked; log in again with the tool that wrote the profile's id-token and refresh-token, then re-import the profile (podterm profile import)"
+        "the OIDC provider refused the refresh token ({0}): the refresh token has expired or was revoked; log in again with the tool that wrote the id-token and refresh-token (for a saved profile, then import it again: podterm profile import)"
     )]
     Refused(String),
     /// The issuer or its token endpoint is plain http to another machine: the refresh token
@@ -37,7 +37,7 @@ pub enum OidcError {
     },
     /// The id-token holds bytes an HTTP header cannot carry (a control character, a line
     /// break): it is not a JWT.
-    #[error("the OIDC id-token is not a JWT (it holds characters an HTTP header cannot carry): log in again and re-import the profile")]
+    #[error("the OIDC id-token is not a JWT (it holds characters an HTTP header cannot carry): log in again (for a saved profile, then import it again: podterm profile import)")]
     Unusable,
 }
 
@@ -614,7 +614,7 @@ mod tests {
         let e = refresh_at(&idp).await.expect_err("refused");
         assert_eq!(
             e.to_string(),
-            "the OIDC provider refused the refresh token (HTTP 400 Bad Request, invalid_grant: Token is not active\\x1b[2J): the refresh token has expired or was revoked; log in again with the tool that wrote the profile's id-token and refresh-token, then re-import the profile (podterm profile import)"
+            "the OIDC provider refused the refresh token (HTTP 400 Bad Request, invalid_grant: Token is not active\\x1b[2J): the refresh token has expired or was revoked; log in again with the tool that wrote the id-token and refresh-token (for a saved profile, then import it again: podterm profile import)"
         );
         let idp = fake_idp(|base| format!("{base}/token"), (503, "down")).await;
         let e = refresh_at(&idp).await.expect_err("failed");

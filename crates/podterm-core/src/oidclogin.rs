@@ -543,6 +543,12 @@ mod tests {
     /// files them), and a login read from it.
     async fn saved(idp: &Idp, id_token: &str, refresh: &str) -> (Vault, Login) {
         let vault = Vault::memory();
+        let fields = seed(&vault, id_token, refresh).await;
+        (vault.clone(), login_of(idp, &vault, &fields).await)
+    }
+
+    /// The profile's fields (`oidc-KEY`), its id-token and refresh token put in `vault`.
+    async fn seed(vault: &Vault, id_token: &str, refresh: &str) -> BTreeMap<String, String> {
         let fields: BTreeMap<String, String> = [ID_TOKEN, REFRESH_TOKEN, "client-secret"]
             .iter()
             .map(|k| (k.to_string(), format!("oidc-{k}")))
@@ -553,7 +559,7 @@ mod tests {
                 .await
                 .expect("set");
         }
-        (vault.clone(), login_of(idp, &vault, &fields).await)
+        fields
     }
 
     async fn login_of(idp: &Idp, vault: &Vault, fields: &BTreeMap<String, String>) -> Login {
@@ -663,16 +669,7 @@ mod tests {
             },
         )
         .await;
-        let fields: BTreeMap<String, String> = [ID_TOKEN, REFRESH_TOKEN]
-            .iter()
-            .map(|k| (k.to_string(), format!("oidc-{k}")))
-            .collect();
-        for (key, value) in [(ID_TOKEN, jwt_in(10)), (REFRESH_TOKEN, "R1".into())] {
-            vault
-                .set(PROFILE, &fields[key], &Secret::new(value))
-                .await
-                .expect("set");
-        }
+        let fields = seed(&vault, &jwt_in(10), "R1").await;
         let mut login = login_of(&idp, &vault, &fields).await;
         let token = login.id_token().await.expect("refreshed with R2");
         assert!(!crate::oidc::expired(&token, SKEW));
@@ -709,16 +706,7 @@ mod tests {
             },
         )
         .await;
-        let fields: BTreeMap<String, String> = [ID_TOKEN, REFRESH_TOKEN]
-            .iter()
-            .map(|k| (k.to_string(), format!("oidc-{k}")))
-            .collect();
-        for (key, value) in [(ID_TOKEN, jwt_in(10)), (REFRESH_TOKEN, "R1".into())] {
-            vault
-                .set(PROFILE, &fields[key], &Secret::new(value))
-                .await
-                .expect("set");
-        }
+        let fields = seed(&vault, &jwt_in(10), "R1").await;
         let mut login = login_of(&idp, &vault, &fields).await;
         let token = login.id_token().await.expect("refreshed with R2");
         assert!(!crate::oidc::expired(&token, SKEW));
