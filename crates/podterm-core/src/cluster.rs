@@ -97,17 +97,13 @@ fn kubeconfig_failure(path: Option<&std::path::Path>, e: &kube::config::Kubeconf
 /// reading, whose error names the first missing file (where kubectl would try localhost:8080).
 fn read_kubeconfig() -> Result<kube::config::Kubeconfig, kube::config::KubeconfigError> {
     use kube::config::Kubeconfig;
-    if let Some(value) = std::env::var_os("KUBECONFIG") {
-        let present: Vec<PathBuf> = std::env::split_paths(&value)
-            .filter(|p| !p.as_os_str().is_empty() && p.exists())
-            .collect();
-        if !present.is_empty() {
-            return present.iter().try_fold(Kubeconfig::default(), |merged, p| {
-                let read = Kubeconfig::read_from(p).and_then(|c| merged.merge(c))?;
-                loaded_from(p);
-                Ok(read)
-            });
-        }
+    let present = kubeconfig_env_files();
+    if !present.is_empty() {
+        return present.iter().try_fold(Kubeconfig::default(), |merged, p| {
+            let read = Kubeconfig::read_from(p).and_then(|c| merged.merge(c))?;
+            loaded_from(p);
+            Ok(read)
+        });
     }
     let read = Kubeconfig::read()?;
     if let Some(home) = dirs::home_dir() {
@@ -119,16 +115,23 @@ fn read_kubeconfig() -> Result<kube::config::Kubeconfig, kube::config::Kubeconfi
 /// The kubeconfig files read when none is named, in the order they are merged: `KUBECONFIG`'s
 /// that exist, else `~/.kube/config`.
 fn kubeconfig_files() -> Vec<PathBuf> {
-    if let Some(value) = std::env::var_os("KUBECONFIG") {
-        let present: Vec<PathBuf> = std::env::split_paths(&value)
-            .filter(|p| !p.as_os_str().is_empty() && p.exists())
-            .collect();
-        if !present.is_empty() {
-            return present;
-        }
+    let present = kubeconfig_env_files();
+    if !present.is_empty() {
+        return present;
     }
     dirs::home_dir()
         .map(|h| vec![h.join(".kube").join("config")])
+        .unwrap_or_default()
+}
+
+/// The files `KUBECONFIG` lists that exist, in its order (none without it).
+fn kubeconfig_env_files() -> Vec<PathBuf> {
+    std::env::var_os("KUBECONFIG")
+        .map(|value| {
+            std::env::split_paths(&value)
+                .filter(|p| !p.as_os_str().is_empty() && p.exists())
+                .collect()
+        })
         .unwrap_or_default()
 }
 

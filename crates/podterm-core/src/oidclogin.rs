@@ -585,6 +585,16 @@ mod tests {
         )
     }
 
+    /// Two clients of one profile (a window's and the command line's), one vault.
+    async fn two_clients(idp: &Idp) -> (Login, Login) {
+        let (vault, other) = saved(idp, &jwt_in(10), "R1").await;
+        let Some(Kept::Vault { fields, .. }) = &other.kept else {
+            panic!("kept in the vault");
+        };
+        let this = login_of(idp, &vault, &fields.clone()).await;
+        (other, this)
+    }
+
     async fn kept(vault: &Vault, key: &str) -> String {
         vault
             .get(PROFILE, &format!("oidc-{key}"))
@@ -614,12 +624,7 @@ mod tests {
     #[tokio::test]
     async fn a_refresh_another_client_kept_is_taken_instead_of_a_spent_refresh_token() {
         let idp = Idp::rotating(3600).await;
-        let (vault, mut other) = saved(&idp, &jwt_in(10), "R1").await;
-        let Some(Kept::Vault { fields, .. }) = &other.kept else {
-            panic!("kept in the vault");
-        };
-        let fields = fields.clone();
-        let mut this = login_of(&idp, &vault, &fields).await;
+        let (mut other, mut this) = two_clients(&idp).await;
         let theirs = other.id_token().await.expect("refreshed");
         other.save().await.expect("save");
         // This login still holds R1, which the provider refuses now: it takes the kept tokens.
@@ -632,12 +637,7 @@ mod tests {
     async fn a_newer_refresh_token_kept_is_used_though_its_id_token_is_stale() {
         // Each id-token handed out is stale at once (10 s left, under the 30 s skew).
         let idp = Idp::rotating(10).await;
-        let (vault, mut other) = saved(&idp, &jwt_in(10), "R1").await;
-        let Some(Kept::Vault { fields, .. }) = &other.kept else {
-            panic!("kept in the vault");
-        };
-        let fields = fields.clone();
-        let mut this = login_of(&idp, &vault, &fields).await;
+        let (mut other, mut this) = two_clients(&idp).await;
         other.id_token().await.expect("refreshed");
         other.save().await.expect("save");
         // R1 is spent; the kept R2 is used, though the kept id-token is stale too.
