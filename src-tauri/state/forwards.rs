@@ -767,6 +767,15 @@ impl Forwards {
         let listener = bind(req.local, same, reserved).await?;
         let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let id = row.unwrap_or_else(next_id);
+        // The pod asked for (a restored forward's) was passed over: which, and why. The note
+        // says that, and that the pod taken is not Ready until it is.
+        let moved_from = passed_over.map(|why| {
+            text::message(&format!(
+                "moved from {}: {}",
+                text::shown(req.pod.trim()),
+                text::shown(&why)
+            ))
+        });
         let mut info = ForwardInfo {
             id,
             profile: req.profile.clone(),
@@ -781,19 +790,7 @@ impl Forwards {
             state: ForwardState::Listening,
             error: None,
             workload: workload.as_ref().map(|w| text::shown(&w.to_string())),
-            // The pod asked for (a restored forward's) was passed over: which, and why; and a
-            // pod taken though not Ready (the note's names escaped where it was made).
-            note: passed_over
-                .map(|why| {
-                    text::message(&format!(
-                        "moved from {}: {}",
-                        text::shown(req.pod.trim()),
-                        text::shown(&why)
-                    ))
-                })
-                .into_iter()
-                .chain(unready.map(|n| text::message(&n)))
-                .reduce(|a, b| format!("{a}; {b}")),
+            note: with_unready(moved_from.clone(), unready),
             revision: 0,
             restartable: false,
             waiting: false,
@@ -848,6 +845,8 @@ impl Forwards {
         let client = c.client.clone();
         let task = tokio::spawn(async move {
             let follows = workload.as_ref().map(|w| w.to_string()).unwrap_or_default();
+            // The note without its "not Ready" part: what it says once the pod is Ready.
+            let settled = Mutex::new(moved_from);
             let moved = move |m: Moved| {
                 if let Moved::To { to, .. } = &m {
                     moves.keep(id, |k| k.pod = to.pod.clone());
@@ -861,19 +860,19 @@ impl Forwards {
                             text::shown(&follows)
                         )));
                     }
-                    Moved::To { to, why } => {
+                    Moved::To { to, why, unready } => {
                         i.waiting = false;
                         // `i.pod` was shown when it was stored.
-                        i.note = Some(text::message(&format!(
-                            "moved from {}: {}",
-                            i.pod,
-                            text::shown(&why)
-                        )));
+                        let moved_from =
+                            text::message(&format!("moved from {}: {}", i.pod, text::shown(&why)));
+                        *lock(&settled) = Some(moved_from.clone());
+                        i.note = with_unready(Some(moved_from), unready);
                         i.pod = text::shown(&to.pod);
                         i.remote = to.remote;
                         let through = i.service.as_ref().map(|s| s.port);
                         i.url = browser_url(i.local, to.remote, through, i.port_name.as_deref());
                     }
+                    Moved::Ready => i.note = lock(&settled).clone(),
                 })
             };
             let why = portforward::run(
@@ -909,6 +908,15 @@ impl Forwards {
         self.list_changed();
         Ok(info)
     }
+}
+
+/// A forward's note: `moved_from` (why it is on this pod), then `unready` (the core's note
+/// that the pod runs though it is not Ready, its names escaped where it was made).
+fn with_unready(moved_from: Option<String>, unready: Option<String>) -> Option<String> {
+    moved_from
+        .into_iter()
+        .chain(unready.map(|n| text::message(&n)))
+        .reduce(|a, b| format!("{a}; {b}"))
 }
 
 /// What a browser opens for a forward ([`portforward::browser_url`]): through a Service, its

@@ -4536,21 +4536,22 @@ async fn a_service_forward_takes_a_running_pod_whose_main_container_crashes() {
     let app = &f.app;
     let client = demo_client(app).await;
     let port = free_port();
-    // Its main container crashes; its sidecar `echo` serves on `port`; never Ready (between
-    // its crashes the main container runs for an instant, in which testcluster would count
-    // the pod Ready).
-    let crashing = |name: &str, port: u16| {
+    // With `crash`, its main container crashes; its sidecar `echo` serves on `port`; not
+    // Ready (between crashes the main container runs for an instant, in which testcluster
+    // would count the pod Ready).
+    let not_ready = |name: &str, port: u16, crash: bool| {
+        let main = crash.then(|| {
+            serde_json::json!({ "name": "app", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"] })
+        });
+        let echo = serde_json::json!({
+            "name": "echo", "image": "busybox:1.36",
+            "command": ["python3", "-c", ECHO, port.to_string()],
+            "ports": [{ "name": "echo", "containerPort": port }],
+        });
         let pod = serde_json::json!({
             "apiVersion": "v1", "kind": "Pod",
             "metadata": { "name": name, "namespace": "demo", "labels": { "app": "sidecrash" } },
-            "spec": { "containers": [
-                { "name": "app", "image": "busybox:1.36", "command": ["sh", "-c", "exit 3"] },
-                {
-                    "name": "echo", "image": "busybox:1.36",
-                    "command": ["python3", "-c", ECHO, port.to_string()],
-                    "ports": [{ "name": "echo", "containerPort": port }],
-                },
-            ] },
+            "spec": { "containers": main.into_iter().chain([echo]).collect::<Vec<_>>() },
         });
         let client = client.clone();
         let name = name.to_string();
@@ -4563,7 +4564,7 @@ async fn a_service_forward_takes_a_running_pod_whose_main_container_crashes() {
                 .expect("the Demo cluster runs");
         }
     };
-    crashing("sidecrash", port).await;
+    not_ready("sidecrash", port, true).await;
     create_service(
         &client,
         serde_json::json!({
@@ -4632,7 +4633,7 @@ async fn a_service_forward_takes_a_running_pod_whose_main_container_crashes() {
     let (tx, mut rx) = mpsc::unbounded_channel();
     forwards.listen(move |f| tx.send(f).is_ok());
     let second = free_port();
-    crashing("sidecrash-2", second).await;
+    not_ready("sidecrash-2", second, false).await;
     pods.delete("sidecrash", &Default::default())
         .await
         .expect("delete");
@@ -4649,6 +4650,45 @@ async fn a_service_forward_takes_a_running_pod_whose_main_container_crashes() {
         "{note}"
     );
     assert_eq!(greet(info.local).await.0, "hello from sidecrash-2");
+
+    // Once its pod is Ready, the row no longer says it is not: the move's words stay.
+    let set_ready = |ready: bool| {
+        app.profiles
+            .with_demo_cluster(move |c| assert!(c.set_ready("demo", "sidecrash-2", ready)))
+    };
+    set_ready(true).await.expect("the Demo cluster runs");
+    let ready = forward_change(&mut rx, "the pod Ready", |f| {
+        f.id == info.id && f.note.as_deref().is_some_and(|n| !n.contains("Ready"))
+    })
+    .await;
+    let moved_from = note.split("; No Ready pod").next().unwrap_or_default();
+    assert_eq!(ready.note.as_deref(), Some(moved_from));
+    // As for a forward that started on a pod not Ready: its note goes.
+    set_ready(false).await.expect("the Demo cluster runs");
+    let started = forwards
+        .start(
+            &app.profiles,
+            ForwardRequest {
+                profile: DEMO_NAME.into(),
+                namespace: "demo".into(),
+                pod: String::new(),
+                remote: "main".into(),
+                local: None,
+                service: Some("sidecrash".into()),
+            },
+        )
+        .await
+        .expect("forward to the pod not Ready");
+    let note = started.note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with("No Ready pod for service/sidecrash; using sidecrash-2 (not Ready: "),
+        "{note}"
+    );
+    set_ready(true).await.expect("the Demo cluster runs");
+    forward_change(&mut rx, "the note gone", |f| {
+        f.id == started.id && f.note.is_none() && f.state == ForwardState::Listening
+    })
+    .await;
     forwards.stop_all();
     pods.delete("sidecrash-2", &Default::default())
         .await

@@ -918,8 +918,17 @@ pub enum Moved {
     /// Its pod went (why, in words) and no pod of the workload can take its place yet: it
     /// waits for one (new connections wait too).
     Waiting { why: String },
-    /// Connections go to `to` from now on; `why` the pod before went.
-    To { to: Destination, why: String },
+    /// Connections go to `to` from now on; `why` the pod before went. `unready`: no pod of the
+    /// workload was Ready and `to`'s runs though it is not ([`crate::pods::unready_note`]'s
+    /// words), until [`Moved::Ready`].
+    To {
+        to: Destination,
+        why: String,
+        unready: Option<String>,
+    },
+    /// The pod connections go to, not Ready when it was taken, is Ready now (its note that it is
+    /// not no longer holds).
+    Ready,
 }
 
 /// Serves `listener` (see [`serve`]) to `port` in `pod` until the forward ends, and
@@ -928,7 +937,8 @@ pub enum Moved {
 /// hearing each step; without a workload, or with no next pod, it ends. A forward that started
 /// on a pod that was not Ready (its readiness probe failing, which is often why one forwards
 /// to it) moves at once to one that runs when none is Ready, as it started; one that started
-/// on a Ready pod waits for a Ready one (a rollout's next pod still starting). Dropping the
+/// on a Ready pod waits for a Ready one (a rollout's next pod still starting). A pod taken
+/// though not Ready is told once when it becomes Ready ([`Moved::Ready`]). Dropping the
 /// future ends every connection.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
@@ -945,6 +955,8 @@ pub async fn run(
     let mut name = pod.metadata.name.clone().unwrap_or_default();
     let mut uid = pod.metadata.uid.clone().unwrap_or_default();
     let unready_ok = !crate::pods::is_ready(pod);
+    // Whether the pod connections go to was Ready, or has been told Ready since.
+    let mut ready = !unready_ok;
     let mut port = port;
     let remote = match port.remote_in(pod) {
         Ok(r) => r,
@@ -965,9 +977,15 @@ pub async fn run(
     tokio::pin!(serving);
     loop {
         // `serve` only ends when dropped: each `select!` ends by the other branch.
+        let became_ready = || {
+            if !ready {
+                ready = true;
+                moved(Moved::Ready);
+            }
+        };
         let why = tokio::select! {
             () = &mut serving => return String::new(),
-            why = until_gone(&client, &namespace, &name, &uid) => why,
+            why = watch_pod(&client, &namespace, &name, &uid, became_ready) => why,
         };
         // A pod without a uid (no API server sends one) cannot be told from its successor.
         let Some(workload) = workload.as_ref().filter(|_| !uid.is_empty()) else {
@@ -984,11 +1002,8 @@ pub async fn run(
             Err(e) => return format!("{why}, and {e}"),
         };
         let next_name = next.metadata.name.clone().unwrap_or_default();
-        let why = if crate::pods::is_ready(&next) {
-            why
-        } else {
-            format!("{why}; {}", crate::pods::unready_note(workload, &next))
-        };
+        let unready =
+            (!crate::pods::is_ready(&next)).then(|| crate::pods::unready_note(workload, &next));
         let (now, unread) = port.refreshed(&client, &namespace, tuning).await;
         port = now;
         // Said with the move: a changed target may not be followed.
@@ -1007,7 +1022,8 @@ pub async fn run(
             remote,
         };
         tx.send_replace(Some(to.clone()));
-        moved(Moved::To { to, why });
+        ready = unready.is_none();
+        moved(Moved::To { to, why, unready });
         name = next_name;
         uid = next.metadata.uid.clone().unwrap_or_default();
     }
@@ -1122,23 +1138,47 @@ pub async fn gone_now(
     uid: &str,
     tuning: Tuning,
 ) -> Option<String> {
+    look(client, namespace, name, uid, tuning)
+        .await
+        .and_then(Result::err)
+}
+
+/// What a look at the pod `name` with `uid` says now: `Err` why it takes no more connections,
+/// or `Ok` whether it is Ready; `None` when the API server could not say.
+async fn look(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    uid: &str,
+    tuning: Tuning,
+) -> Option<Result<bool, String>> {
     let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), namespace);
     let got = crate::cluster::within(tuning.request_timeout, async {
         api.get_opt(name).await.map_err(ApiError::from)
     })
     .await;
     match got {
-        Ok(None) => Some(format!("the pod {name} was deleted")),
-        Ok(Some(p)) if p.metadata.uid.as_deref() != Some(uid) => Some(format!(
-            "the pod {name} was deleted (another has its name now)"
-        )),
-        Ok(Some(p)) if p.metadata.deletion_timestamp.is_some() => {
-            Some(format!("the pod {name} is being deleted"))
-        }
-        Ok(Some(p)) => check_running(&p)
-            .err()
-            .map(|_| format!("the pod {name} is no longer running")),
+        Ok(None) => Some(Err(format!("the pod {name} was deleted"))),
+        Ok(Some(p)) => Some(takes(&p, name, uid)),
         Err(_) => None,
+    }
+}
+
+/// Whether `p` (the pod `name` as the API server has it) is still the pod with `uid` and takes
+/// connections: `Ok` whether it is Ready, or `Err` why not (another has its name, it is being
+/// deleted, it no longer runs).
+fn takes(p: &Pod, name: &str, uid: &str) -> Result<bool, String> {
+    if p.metadata.uid.as_deref() != Some(uid) {
+        return Err(format!(
+            "the pod {name} was deleted (another has its name now)"
+        ));
+    }
+    if p.metadata.deletion_timestamp.is_some() {
+        return Err(format!("the pod {name} is being deleted"));
+    }
+    match check_running(p) {
+        Ok(()) => Ok(crate::pods::is_ready(p)),
+        Err(_) => Err(format!("the pod {name} is no longer running")),
     }
 }
 
@@ -1151,6 +1191,17 @@ const GONE_POLL: Duration = Duration::from_secs(2);
 /// kubectl's port-forward needs) has it looked at every [`GONE_POLL`] instead: the watcher
 /// would retry the refusal for ever, and the pod's going would never be noticed.
 pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid: &str) -> String {
+    watch_pod(client, namespace, name, uid, || {}).await
+}
+
+/// [`until_gone`], calling `ready` whenever the pod is seen Ready meanwhile.
+async fn watch_pod(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+    uid: &str,
+    mut ready: impl FnMut(),
+) -> String {
     use kube::runtime::{watcher, WatchStreamExt};
     let forbidden = |e: &watcher::Error| match e {
         watcher::Error::InitialListFailed(kube::Error::Api(s))
@@ -1164,27 +1215,14 @@ pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid:
     let mut events = watcher(api, config).default_backoff().boxed();
     let mut seen = false;
     // The first verdict of a (re)list, kept until the list is whole: nothing else is held.
-    let mut init: Option<String> = None;
-    let verdict = |p: &Pod| -> Option<String> {
-        if p.metadata.uid.as_deref() != Some(uid) {
-            return Some(format!(
-                "the pod {name} was deleted (another has its name now)"
-            ));
-        }
-        if p.metadata.deletion_timestamp.is_some() {
-            return Some(format!("the pod {name} is being deleted"));
-        }
-        check_running(p)
-            .err()
-            .map(|_| format!("the pod {name} is no longer running"))
-    };
+    let mut init: Option<Result<bool, String>> = None;
     while let Some(e) = events.next().await {
         match e {
-            Ok(watcher::Event::Apply(p)) => {
-                if let Some(why) = verdict(&p) {
-                    return why;
-                }
-            }
+            Ok(watcher::Event::Apply(p)) => match takes(&p, name, uid) {
+                Err(why) => return why,
+                Ok(true) => ready(),
+                Ok(false) => {}
+            },
             Ok(watcher::Event::Delete(p)) if p.metadata.uid.as_deref() == Some(uid) => {
                 return format!("the pod {name} was deleted");
             }
@@ -1194,23 +1232,25 @@ pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid:
             }
             Ok(watcher::Event::InitApply(p)) => {
                 seen = true;
-                if init.is_none() {
-                    init = verdict(&p);
+                if !matches!(init, Some(Err(_))) {
+                    init = Some(takes(&p, name, uid));
                 }
             }
             Ok(watcher::Event::InitDone) => {
                 if !seen {
                     return format!("the pod {name} was deleted");
                 }
-                if let Some(why) = init.take() {
-                    return why;
+                match init.take() {
+                    Some(Err(why)) => return why,
+                    Some(Ok(true)) => ready(),
+                    Some(Ok(false)) | None => {}
                 }
             }
             Err(e) if forbidden(&e) => {
                 tracing::debug!(
                     "pods may not be listed or watched here: the pod is looked at instead"
                 );
-                return until_gone_polled(client, namespace, name, uid).await;
+                return until_gone_polled(client, namespace, name, uid, ready).await;
             }
             Ok(_) | Err(_) => {}
         }
@@ -1218,16 +1258,19 @@ pub async fn until_gone(client: &kube::Client, namespace: &str, name: &str, uid:
     format!("the watch of the pod {name} ended")
 }
 
-/// [`until_gone`] by a `get` of the pod every [`GONE_POLL`] ([`gone_now`]'s verdict).
+/// [`watch_pod`] by a `get` of the pod every [`GONE_POLL`] ([`gone_now`]'s verdict).
 async fn until_gone_polled(
     client: &kube::Client,
     namespace: &str,
     name: &str,
     uid: &str,
+    mut ready: impl FnMut(),
 ) -> String {
     loop {
-        if let Some(why) = gone_now(client, namespace, name, uid, Tuning::default()).await {
-            return why;
+        match look(client, namespace, name, uid, Tuning::default()).await {
+            Some(Err(why)) => return why,
+            Some(Ok(true)) => ready(),
+            Some(Ok(false)) | None => {}
         }
         tokio::time::sleep(GONE_POLL).await;
     }
