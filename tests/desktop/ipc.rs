@@ -3261,6 +3261,7 @@ async fn a_forward_between_pods_holds_new_connections_for_the_next() {
                 counted.fetch_add(1, Ordering::SeqCst);
             }
         });
+    let (lost, _told) = tokio::sync::mpsc::channel(1);
     let serving = tokio::spawn(serve(
         client.clone(),
         "demo".into(),
@@ -3268,6 +3269,7 @@ async fn a_forward_between_pods_holds_new_connections_for_the_next() {
         listener,
         podterm_core::exec::Tuning::default(),
         report,
+        lost,
     ));
     let mut held = tokio::net::TcpStream::connect(("127.0.0.1", local))
         .await
@@ -3277,6 +3279,7 @@ async fn a_forward_between_pods_holds_new_connections_for_the_next() {
     // shows it waited.
     tx.send_replace(Some(Destination {
         pod: "held".into(),
+        uid: String::new(),
         remote: port,
     }));
     let want = b"hello from held\nping-7\n";
@@ -3291,6 +3294,68 @@ async fn a_forward_between_pods_holds_new_connections_for_the_next() {
     let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
         kube::Api::namespaced(client.clone(), "demo");
     pods.delete("held", &Default::default())
+        .await
+        .expect("delete");
+}
+
+/// A connection that finds its pod gone before the forward's watch says so (a watch broken and
+/// not yet resumed, or a slow one) is not closed, as kubectl's would be: the forward looks at
+/// the pod, moves to the workload's next pod at once, and the connection goes there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_finds_its_pod_gone_goes_to_the_next_one() {
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{free_port, greet, listening, web_echo_pod};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let (first, second) = (free_port(), free_port());
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-lost1", first)).await;
+    listening(first, true).await;
+    let forwards = Forwards::new();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    forwards.listen(move |f| tx.send(f).is_ok());
+    let info = forwards
+        .start(&app.profiles, echo_forward("web-6b7f9c8d5-lost1"))
+        .await
+        .expect("forward");
+    assert_eq!(info.workload.as_deref(), Some("deployment/web"));
+    assert_eq!(greet(info.local).await.0, "hello from web-6b7f9c8d5-lost1");
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-next2", second)).await;
+    listening(second, true).await;
+
+    // The forward's watch hears nothing more, and its pod goes.
+    let hold = |on: bool| {
+        app.profiles
+            .with_demo_cluster(move |c| c.hold_pod_watches(on))
+    };
+    hold(true).await.expect("the Demo cluster runs");
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    pods.delete("web-6b7f9c8d5-lost1", &Default::default())
+        .await
+        .expect("delete");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while pods
+        .get_opt("web-6b7f9c8d5-lost1")
+        .await
+        .expect("get")
+        .is_some()
+    {
+        assert!(std::time::Instant::now() < deadline, "the pod stays");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(greet(info.local).await.0, "hello from web-6b7f9c8d5-next2");
+    let moved = forward_change(&mut rx, "the move", |f| {
+        f.id == info.id && f.pod == "web-6b7f9c8d5-next2"
+    })
+    .await;
+    assert_eq!(
+        moved.note.as_deref(),
+        Some("moved from web-6b7f9c8d5-lost1: the pod web-6b7f9c8d5-lost1 was deleted")
+    );
+    hold(false).await.expect("the Demo cluster runs");
+    forwards.stop_all();
+    pods.delete("web-6b7f9c8d5-next2", &Default::default())
         .await
         .expect("delete");
 }

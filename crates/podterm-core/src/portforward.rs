@@ -850,18 +850,30 @@ pub enum Served {
     Ended(Result<Carried, ForwardError>),
 }
 
-/// Where a forward's connections go: a pod and its port.
+/// Where a forward's connections go: a pod (its name and uid) and its port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
     pub pod: String,
+    /// Tells the pod from a successor of its name (empty: not known, never looked at).
+    pub uid: String,
     pub remote: u16,
+}
+
+/// A connection found the pod it was for gone (looked at after it could not be opened), before
+/// the pod's watch said so: what [`serve`] tells its forward.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lost {
+    pub uid: String,
+    /// Why it takes no more connections, in words ([`gone_now`]'s).
+    pub why: String,
 }
 
 /// Accepts connections on `listener` until dropped, carrying each in its own task to where `to`
 /// says when it is accepted; `report` hears each one open and end. While `to` says nowhere (a
 /// followed workload between pods), nothing is accepted: new connections wait in the listen
-/// queue for the next pod instead of failing one API request each. Dropping the future ends
-/// every connection it carries.
+/// queue for the next pod instead of failing one API request each. A connection whose pod is
+/// found gone is said on `lost` and goes where `to` says next ([`carry_to`]). Dropping the
+/// future ends every connection it carries.
 pub async fn serve(
     client: kube::Client,
     namespace: String,
@@ -869,6 +881,7 @@ pub async fn serve(
     listener: TcpListener,
     tuning: Tuning,
     report: std::sync::Arc<dyn Fn(Served) + Send + Sync>,
+    lost: tokio::sync::mpsc::Sender<Lost>,
 ) {
     let mut carrying = tokio::task::JoinSet::new();
     loop {
@@ -892,19 +905,78 @@ pub async fn serve(
                 continue;
             }
         };
-        let Some(Destination { pod, remote }) = to.borrow().clone() else {
+        let Some(dest) = to.borrow().clone() else {
             // Its pod went as it was accepted: it waits for nothing (closed).
             continue;
         };
         report(Served::Opened);
         let (client, namespace, report) = (client.clone(), namespace.clone(), report.clone());
+        let (next, lost) = (to.clone(), lost.clone());
         carrying.spawn(async move {
-            let carried = match open(&client, &namespace, &pod, remote, tuning).await {
-                Ok(t) => t.carry(stream).await,
-                Err(e) => Err(e),
-            };
+            let carried = carry_to(&client, &namespace, dest, next, tuning, &lost, stream).await;
             report(Served::Ended(carried));
         });
+    }
+}
+
+/// Carries `stream` to `dest`. When it cannot be opened there and `dest`'s pod is gone (looked
+/// at then: a failure alone is no evidence), that is said on `lost` (the pod's watch may not
+/// have said it yet: a watch broken and resumed, or slow) and the connection waits for where
+/// `to` says next, and goes there: its client, which has had nothing yet, sees a slower start,
+/// where kubectl's would see its connection closed. The forward ends it when there is no next
+/// pod. A pod's port found unreachable is looked at too, for the next connections.
+async fn carry_to(
+    client: &kube::Client,
+    namespace: &str,
+    dest: Destination,
+    mut to: tokio::sync::watch::Receiver<Option<Destination>>,
+    tuning: Tuning,
+    lost: &tokio::sync::mpsc::Sender<Lost>,
+    stream: TcpStream,
+) -> Result<Carried, ForwardError> {
+    let gone = || async {
+        if dest.uid.is_empty() {
+            return false;
+        }
+        match gone_now(client, namespace, &dest.pod, &dest.uid, tuning).await {
+            Some(why) => {
+                // Full: others told it already.
+                let _ = lost.try_send(Lost {
+                    uid: dest.uid.clone(),
+                    why,
+                });
+                true
+            }
+            None => false,
+        }
+    };
+    let failed = match open(client, namespace, &dest.pod, dest.remote, tuning).await {
+        Ok(t) => {
+            let carried = t.carry(stream).await;
+            if let Err(ForwardError::Unreachable { .. }) = carried {
+                gone().await;
+            }
+            return carried;
+        }
+        Err(e) => e,
+    };
+    if !gone().await {
+        return Err(failed);
+    }
+    let elsewhere = to.wait_for(|d| d.as_ref().is_some_and(|d| d.uid != dest.uid));
+    let next = match elsewhere.await {
+        Ok(next) => next.clone(),
+        // The forward is over.
+        Err(_) => None,
+    };
+    match next {
+        Some(next) => {
+            open(client, namespace, &next.pod, next.remote, tuning)
+                .await?
+                .carry(stream)
+                .await
+        }
+        None => Err(failed),
     }
 }
 
@@ -937,7 +1009,8 @@ pub enum Moved {
 /// hearing each step; without a workload, or with no next pod, it ends. A forward that started
 /// on a pod that was not Ready (its readiness probe failing, which is often why one forwards
 /// to it) moves at once to one that runs when none is Ready, as it started; one that started
-/// on a Ready pod waits for a Ready one (a rollout's next pod still starting). A pod taken
+/// on a Ready pod waits for a Ready one (a rollout's next pod still starting). A connection that
+/// finds the pod gone before its watch says so moves the forward at once ([`carry_to`]). A pod taken
 /// though not Ready is told once when it becomes Ready ([`Moved::Ready`]). Dropping the
 /// future ends every connection.
 #[allow(clippy::too_many_arguments)]
@@ -964,8 +1037,10 @@ pub async fn run(
     };
     let (tx, rx) = tokio::sync::watch::channel(Some(Destination {
         pod: name.clone(),
+        uid: uid.clone(),
         remote,
     }));
+    let (lost, mut told_lost) = tokio::sync::mpsc::channel(LOST_QUEUE);
     let serving = serve(
         client.clone(),
         namespace.clone(),
@@ -973,6 +1048,7 @@ pub async fn run(
         listener,
         tuning,
         report,
+        lost,
     );
     tokio::pin!(serving);
     loop {
@@ -983,9 +1059,20 @@ pub async fn run(
                 moved(Moved::Ready);
             }
         };
+        let lost_now = async {
+            loop {
+                match told_lost.recv().await {
+                    Some(l) if l.uid == uid => return l.why,
+                    Some(_) => {}
+                    // `serve` holds a sender while it runs.
+                    None => std::future::pending::<()>().await,
+                }
+            }
+        };
         let why = tokio::select! {
             () = &mut serving => return String::new(),
             why = watch_pod(&client, &namespace, &name, &uid, became_ready) => why,
+            why = lost_now => why,
         };
         // A pod without a uid (no API server sends one) cannot be told from its successor.
         let Some(workload) = workload.as_ref().filter(|_| !uid.is_empty()) else {
@@ -1017,17 +1104,22 @@ pub async fn run(
             Ok(r) => r,
             Err(e) => return format!("{why}, and its next pod {next_name} cannot take it: {e}"),
         };
+        uid = next.metadata.uid.clone().unwrap_or_default();
         let to = Destination {
             pod: next_name.clone(),
+            uid: uid.clone(),
             remote,
         };
         tx.send_replace(Some(to.clone()));
         ready = unready.is_none();
         moved(Moved::To { to, why, unready });
         name = next_name;
-        uid = next.metadata.uid.clone().unwrap_or_default();
     }
 }
+
+/// How many [`Lost`] a forward holds unread: one is enough to move it, and a connection that
+/// finds the queue full drops its own.
+const LOST_QUEUE: usize = 4;
 
 /// The pod that takes a followed forward's connections once its pod `gone` (name, uid) went:
 /// the newest Ready pod of `workload`, for a StatefulSet the one of the same name (its pods are

@@ -1048,6 +1048,7 @@ fn pods_watch(
                     }
                     last_rv = e.rv;
                     shared2.faults.delay().await;
+                    shared2.faults.watch_gate().await;
                     if tx.send(render(&e, first)).await.is_err() {
                         return;
                     }

@@ -429,6 +429,13 @@ impl TestCluster {
         self.inner.shared.faults.hold_pages(on)
     }
 
+    /// Holds (or lets go) what every pod watch sends: its events wait, in order, until let go. A
+    /// test changes pods so that a client's watch does not say it (a watch broken and not yet
+    /// resumed, or a slow one).
+    pub fn hold_pod_watches(&self, on: bool) {
+        self.inner.shared.faults.hold_watches(on)
+    }
+
     /// How many later pages [`TestCluster::hold_later_pages`] holds now.
     pub fn later_pages_held(&self) -> u64 {
         self.inner.shared.faults.pages_waiting()

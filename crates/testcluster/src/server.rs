@@ -39,6 +39,9 @@ pub struct Faults {
     pages_held: tokio::sync::watch::Sender<bool>,
     /// Later pages waiting now.
     pages_waiting: AtomicU64,
+    /// While true, pod watches send nothing more (what a watch broken and not yet resumed, or a
+    /// slow one, tells a client): a test changes pods its client does not hear of.
+    watches_held: tokio::sync::watch::Sender<bool>,
 }
 
 /// The error that closes a cut request's connection (hyper ends a connection whose service
@@ -119,6 +122,18 @@ impl Faults {
     /// How many of a list's later pages are held now.
     pub fn pages_waiting(&self) -> u64 {
         self.pages_waiting.load(Ordering::SeqCst)
+    }
+
+    /// Holds (or lets go) what pod watches send (see the `watches_held` field).
+    pub fn hold_watches(&self, on: bool) {
+        self.watches_held.send_replace(on);
+    }
+
+    /// Waits while pod watches are held.
+    pub async fn watch_gate(&self) {
+        let mut held = self.watches_held.subscribe();
+        // The sender lives as long as `self`: an error cannot come while this borrows it.
+        let _ = held.wait_for(|on| !on).await;
     }
 
     /// Waits while later pages are held.
