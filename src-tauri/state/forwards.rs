@@ -404,13 +404,21 @@ impl Forwards {
             // A restored forward's looks take a Ready pod (none makes it wait, its row saying
             // so); Start again, the user's, takes one that runs, as a new forward does.
             let unready_ok = row.is_none();
-            let pod = within(
+            let found = within(
                 limit,
                 savedforwards::locate(&c.client, &s, ready_wait, unready_ok),
             )
             .await
             .map_err(|e| Error::from_call(&s.profile, e))?;
+            let (pod, unready) = (found.pod, found.unready);
             let located = pod.metadata.name.clone().unwrap_or_default();
+            // Its pod was gone: the row says where it went instead.
+            let old = text::shown(&s.pod);
+            let gone = (located != s.pod).then(|| {
+                text::message(&format!(
+                    "moved from {old}: the pod {old} was gone at the start"
+                ))
+            });
             let req = ForwardRequest {
                 profile: s.profile.clone(),
                 namespace: s.namespace.clone(),
@@ -419,11 +427,11 @@ impl Forwards {
                 local: Some(s.local),
                 service: s.service.clone(),
             };
-            self.start_waiting(profiles, req, ready_wait, row)
+            let found_again = FoundAgain { gone, unready };
+            self.start_waiting(profiles, req, ready_wait, row, found_again)
                 .await
-                .map(|info| (located, info))
         };
-        let (located, info) = tokio::time::timeout(RESTORE_WAIT + ready_wait, started)
+        let info = tokio::time::timeout(RESTORE_WAIT + ready_wait, started)
             .await
             .map_err(|_| Error::ForwardStartSlow(RESTORE_WAIT + ready_wait))?
             .map_err(|e| match e {
@@ -444,16 +452,8 @@ impl Forwards {
                 k.workload = workload;
             }
         });
-        let old = text::shown(&s.pod);
-        // Its pod was gone: the row says where it went instead (and the row goes to the
-        // listener). Through a Service, a pod found but passed over says why itself.
-        self.update(info.id, |i| {
-            if located != s.pod {
-                i.note = Some(text::message(&format!(
-                    "moved from {old}: the pod {old} was gone at the start"
-                )));
-            }
-        });
+        // The row goes to the listener.
+        self.update(info.id, |_| {});
         Ok(info.id)
     }
 
@@ -704,7 +704,7 @@ impl Forwards {
     /// first ([`portforward::prepare`], [`portforward::prepare_service`]): a forward that
     /// cannot work is refused here rather than at its first connection.
     pub async fn start(&self, profiles: &Profiles, req: ForwardRequest) -> Result<ForwardInfo> {
-        self.start_waiting(profiles, req, Duration::ZERO, None)
+        self.start_waiting(profiles, req, Duration::ZERO, None, FoundAgain::default())
             .await
     }
 
@@ -712,12 +712,14 @@ impl Forwards {
     /// pod when its selector has none now (a restored forward's Service switched to pods still
     /// starting); listed in place of the starting `row` (its id, a newer revision) if there is
     /// one: removed meanwhile, the forward is not wanted and does not start.
+    /// `found_again`: what a saved forward's pod found again says.
     async fn start_waiting(
         &self,
         profiles: &Profiles,
         req: ForwardRequest,
         ready_wait: Duration,
         row: Option<u32>,
+        found_again: FoundAgain,
     ) -> Result<ForwardInfo> {
         let spec = PortSpec::parse(&format!("0:{}", req.remote.trim())).map_err(Error::Forward)?;
         let c = profiles.cluster(&req.profile).await?;
@@ -750,6 +752,11 @@ impl Forwards {
             passed_over,
             unready,
         } = prepared.map_err(|e| Error::from_call(&req.profile, e))?;
+        let FoundAgain {
+            gone,
+            unready: saved_unready,
+        } = found_again;
+        let unready = saved_unready.or(unready);
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
         let service_port = port.service_port();
         // Through a Service, kubectl listens on the Service's port number; not one a restored
@@ -767,14 +774,17 @@ impl Forwards {
         let listener = bind(req.local, same, reserved).await?;
         let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let id = row.unwrap_or_else(next_id);
-        // The pod asked for (a restored forward's) was passed over: which, and why. The note
-        // says that, and that the pod taken is not Ready until it is.
-        let moved_from = passed_over.map(|why| {
-            text::message(&format!(
-                "moved from {}: {}",
-                text::shown(req.pod.trim()),
-                text::shown(&why)
-            ))
+        // A restored forward's pod was `gone`, or the one found for it passed over (through a
+        // Service: which, and why). The note says that, and that the pod taken is not Ready
+        // until it is.
+        let moved_from = gone.or_else(|| {
+            passed_over.map(|why| {
+                text::message(&format!(
+                    "moved from {}: {}",
+                    text::shown(req.pod.trim()),
+                    text::shown(&why)
+                ))
+            })
         });
         let mut info = ForwardInfo {
             id,
@@ -908,6 +918,14 @@ impl Forwards {
         self.list_changed();
         Ok(info)
     }
+}
+
+/// A saved forward's pod found again ([`savedforwards::locate`]): why it is not on its saved
+/// pod (gone), and the note of a pod taken though not Ready.
+#[derive(Default)]
+struct FoundAgain {
+    gone: Option<String>,
+    unready: Option<String>,
 }
 
 /// A forward's note: `moved_from` (why it is on this pod), then `unready` (the core's note

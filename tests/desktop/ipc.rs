@@ -3360,6 +3360,94 @@ async fn a_connection_that_finds_its_pod_gone_goes_to_the_next_one() {
         .expect("delete");
 }
 
+/// Start again on a pod that is not Ready (its saved pod gone): the row says why it moved and
+/// that the pod is not Ready; once it is, only why it moved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forward_started_again_on_a_pod_not_ready_keeps_why_it_moved() {
+    use podterm_desktop_lib::ipc::ForwardState;
+    use podterm_desktop_lib::state::Forwards;
+    use podterm_test_support::portforward::{free_port, greet, listening, web_echo_pod};
+    let f = app().await;
+    let app = &f.app;
+    let client = demo_client(app).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (first, second) = (free_port(), free_port());
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-sag01", first)).await;
+    listening(first, true).await;
+    let before = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let info = before
+        .start(&app.profiles, echo_forward("web-6b7f9c8d5-sag01"))
+        .await
+        .expect("forward");
+    before.stop_all();
+    listening(info.local, false).await;
+    // At the next start its local port is held: it cannot start again, and waits for Start
+    // again.
+    let holder =
+        std::net::TcpListener::bind(("127.0.0.1", info.local)).expect("hold the local port");
+    let after = Forwards::saving_in(Some(dir.path().to_path_buf()), true);
+    let back = after.restore(&app.profiles).await;
+    assert!(
+        back.len() == 1
+            && back[0].restartable
+            && matches!(back[0].state, ForwardState::Ended { .. }),
+        "{back:?}"
+    );
+    // Meanwhile its pod goes, and the workload's next one runs but is not Ready.
+    create_pod(&client, &web_echo_pod("web-6b7f9c8d5-sag02", second)).await;
+    listening(second, true).await;
+    let set_ready = |ready: bool| {
+        app.profiles
+            .with_demo_cluster(move |c| assert!(c.set_ready("demo", "web-6b7f9c8d5-sag02", ready)))
+    };
+    set_ready(false).await.expect("the Demo cluster runs");
+    // The Demo cluster's own pods of `web` are not Ready either.
+    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+        kube::Api::namespaced(client.clone(), "demo");
+    let demo_web: Vec<String> = pods
+        .list(&Default::default())
+        .await
+        .expect("pods")
+        .items
+        .into_iter()
+        .filter_map(|p| p.metadata.name)
+        .filter(|n| n.starts_with("web-6b7f9c8d5-") && !n.contains("-sag"))
+        .collect();
+    assert!(!demo_web.is_empty());
+    app.profiles
+        .with_demo_cluster(move |c| {
+            for name in &demo_web {
+                assert!(c.set_ready("demo", name, false));
+            }
+        })
+        .await
+        .expect("the Demo cluster runs");
+    delete_pod_gone(&client, "web-6b7f9c8d5-sag01").await;
+    drop(holder);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    after.listen(move |f| tx.send(f).is_ok());
+    let again = after
+        .start_again(&app.profiles, back[0].id)
+        .await
+        .expect("started again");
+    let moved = "moved from web-6b7f9c8d5-sag01: the pod web-6b7f9c8d5-sag01 was gone at the start";
+    let note = again.note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with(&format!(
+            "{moved}; No Ready pod for deployment/web; using web-6b7f9c8d5-sag02 (not Ready: "
+        )),
+        "{note}"
+    );
+    assert_eq!(greet(again.local).await.0, "hello from web-6b7f9c8d5-sag02");
+    set_ready(true).await.expect("the Demo cluster runs");
+    forward_change(&mut rx, "the pod Ready", |f| {
+        f.id == again.id && f.note.as_deref() == Some(moved)
+    })
+    .await;
+    after.stop_all();
+    delete_pod_gone(&client, "web-6b7f9c8d5-sag02").await;
+}
+
 /// A forward to the Demo cluster's pod `demo/POD`, its port named `echo`, on any local port.
 fn echo_forward(pod: &str) -> podterm_desktop_lib::ipc::ForwardRequest {
     podterm_desktop_lib::ipc::ForwardRequest {

@@ -859,8 +859,8 @@ pub struct Destination {
     pub remote: u16,
 }
 
-/// A connection found the pod it was for gone (looked at after it could not be opened), before
-/// the pod's watch said so: what [`serve`] tells its forward.
+/// A connection found the pod it was for gone (looked at after it could not be opened there, or
+/// could not reach its port), before the pod's watch said so: what [`serve`] tells its forward.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lost {
     pub uid: String,
@@ -883,6 +883,10 @@ pub async fn serve(
     report: std::sync::Arc<dyn Fn(Served) + Send + Sync>,
     lost: tokio::sync::mpsc::Sender<Lost>,
 ) {
+    let looks = std::sync::Arc::new(Looks {
+        lost,
+        last: std::sync::Mutex::new(None),
+    });
     let mut carrying = tokio::task::JoinSet::new();
     loop {
         let somewhere = async {
@@ -911,11 +915,60 @@ pub async fn serve(
         };
         report(Served::Opened);
         let (client, namespace, report) = (client.clone(), namespace.clone(), report.clone());
-        let (next, lost) = (to.clone(), lost.clone());
+        let (next, looks) = (to.clone(), looks.clone());
         carrying.spawn(async move {
-            let carried = carry_to(&client, &namespace, dest, next, tuning, &lost, stream).await;
+            let carried = carry_to(&client, &namespace, dest, next, tuning, &looks, stream).await;
             report(Served::Ended(carried));
         });
+    }
+}
+
+/// What a forward's connections learn of its pod ([`carry_to`]): where to say it is gone, and
+/// the last look at it after a connection failed. Connections that fail for another reason
+/// (nothing listens in the pod yet, RBAC) look at the pod at most once per [`GONE_POLL`]
+/// between them, however many fail.
+struct Looks {
+    lost: tokio::sync::mpsc::Sender<Lost>,
+    /// The pod's uid, when it was looked at, and whether it was gone.
+    last: std::sync::Mutex<Option<(String, Instant, bool)>>,
+}
+
+impl Looks {
+    /// Whether `dest`'s pod is gone: the last look's verdict when that was at this pod within
+    /// [`GONE_POLL`], else a look now ([`gone_now`]), said on `lost` when it is gone.
+    async fn gone(
+        &self,
+        client: &kube::Client,
+        namespace: &str,
+        dest: &Destination,
+        tuning: Tuning,
+    ) -> bool {
+        if dest.uid.is_empty() {
+            return false;
+        }
+        let recent = self
+            .last
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(uid, at, _)| *uid == dest.uid && at.elapsed() < GONE_POLL)
+            .map(|(_, _, gone)| *gone);
+        if let Some(gone) = recent {
+            return gone;
+        }
+        let why = gone_now(client, namespace, &dest.pod, &dest.uid, tuning).await;
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((dest.uid.clone(), Instant::now(), why.is_some()));
+        let Some(why) = why else {
+            return false;
+        };
+        // Full: the forward has not read the ones before (it reads them while it serves this
+        // pod), which say the same.
+        let _ = self.lost.try_send(Lost {
+            uid: dest.uid.clone(),
+            why,
+        });
+        true
     }
 }
 
@@ -931,36 +984,20 @@ async fn carry_to(
     dest: Destination,
     mut to: tokio::sync::watch::Receiver<Option<Destination>>,
     tuning: Tuning,
-    lost: &tokio::sync::mpsc::Sender<Lost>,
+    looks: &Looks,
     stream: TcpStream,
 ) -> Result<Carried, ForwardError> {
-    let gone = || async {
-        if dest.uid.is_empty() {
-            return false;
-        }
-        match gone_now(client, namespace, &dest.pod, &dest.uid, tuning).await {
-            Some(why) => {
-                // Full: others told it already.
-                let _ = lost.try_send(Lost {
-                    uid: dest.uid.clone(),
-                    why,
-                });
-                true
-            }
-            None => false,
-        }
-    };
     let failed = match open(client, namespace, &dest.pod, dest.remote, tuning).await {
         Ok(t) => {
             let carried = t.carry(stream).await;
             if let Err(ForwardError::Unreachable { .. }) = carried {
-                gone().await;
+                looks.gone(client, namespace, &dest, tuning).await;
             }
             return carried;
         }
         Err(e) => e,
     };
-    if !gone().await {
+    if !looks.gone(client, namespace, &dest, tuning).await {
         return Err(failed);
     }
     let elsewhere = to.wait_for(|d| d.as_ref().is_some_and(|d| d.uid != dest.uid));

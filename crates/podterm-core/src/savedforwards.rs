@@ -89,14 +89,15 @@ pub fn save(dir: &Path, forwards: &[SavedForward]) -> Result<(), StoreError> {
 /// The pod a saved forward goes to now: its pod while that runs, else its workload's newest
 /// Ready pod (a StatefulSet's: only its own, made again), waiting up to `ready_wait` for one
 /// when the workload has none Ready now (zero: not waiting; then, with `unready_ok`, one that
-/// runs though not Ready is taken). Errors are the cluster's words (the pod gone and nothing to
-/// follow, no Ready pod, unreachable).
+/// runs though not Ready is taken, with its note). Errors are the cluster's words (the pod gone
+/// and nothing to follow, no Ready pod, unreachable).
 pub async fn locate(
     client: &kube::Client,
     saved: &SavedForward,
     ready_wait: std::time::Duration,
     unready_ok: bool,
-) -> Result<Pod, PodError> {
+) -> Result<crate::pods::ToRun, PodError> {
+    let found = |pod: Pod| crate::pods::ToRun { pod, unready: None };
     let api: kube::Api<Pod> = kube::Api::namespaced(client.clone(), &saved.namespace);
     let now = api
         .get_opt(&saved.pod)
@@ -106,32 +107,40 @@ pub async fn locate(
         p.metadata.deletion_timestamp.is_none() && crate::portforward::check_running(p).is_ok()
     });
     match (now, &saved.workload) {
-        (Some(p), _) if running => Ok(p),
+        (Some(p), _) if running => Ok(found(p)),
         (_, Some(w)) => match PodTarget::parse(w)? {
             // A StatefulSet's pods are not interchangeable (db-0 may be the primary): its own.
             PodTarget::Workload {
                 kind: WorkloadKind::StatefulSet,
                 ..
-            } => crate::pods::get_pod(client, &saved.namespace, &saved.pod).await,
+            } => crate::pods::get_pod(client, &saved.namespace, &saved.pod)
+                .await
+                .map(found),
             // The user's Start again: a pod that runs though not Ready, as kubectl takes it.
-            target if ready_wait.is_zero() && unready_ok => crate::pods::resolve_to_run(
-                client,
-                &saved.namespace,
-                &target,
-                crate::pods::Runs::Pod,
-            )
-            .await
-            .map(|found| found.pod),
+            target if ready_wait.is_zero() && unready_ok => {
+                crate::pods::resolve_to_run(
+                    client,
+                    &saved.namespace,
+                    &target,
+                    crate::pods::Runs::Pod,
+                )
+                .await
+            }
             target if ready_wait.is_zero() => {
-                crate::pods::resolve(client, &saved.namespace, &target).await
+                crate::pods::resolve(client, &saved.namespace, &target)
+                    .await
+                    .map(found)
             }
             target => {
                 crate::pods::resolve_waiting(client, &saved.namespace, &target, ready_wait, |_| {})
                     .await
+                    .map(found)
             }
         },
-        (Some(p), None) => Ok(p),
-        (None, None) => crate::pods::get_pod(client, &saved.namespace, &saved.pod).await,
+        (Some(p), None) => Ok(found(p)),
+        (None, None) => crate::pods::get_pod(client, &saved.namespace, &saved.pod)
+            .await
+            .map(found),
     }
 }
 
