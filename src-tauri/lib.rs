@@ -23,6 +23,8 @@ pub mod error;
 pub mod ipc;
 pub mod launch;
 pub mod links;
+#[cfg(target_os = "linux")]
+mod pagecrash;
 #[cfg(all(feature = "test-fixtures", target_os = "linux"))]
 mod probe;
 pub mod requests;
@@ -115,6 +117,15 @@ fn page_origins() -> Vec<String> {
 }
 
 /// Runs the app until its window closes.
+/// The page went (it reloads, or its web process ended): it holds no session or watch ids any
+/// more, so what it had open ends, and requests for it are held until a page listens again.
+pub(crate) fn page_gone(app: &tauri::AppHandle) {
+    app.state::<state::Sessions>().close_all();
+    app.state::<state::Watches>().close_all();
+    app.state::<state::LogViews>().close_all();
+    app.state::<desktop::Desktop>().requests.stop_listening();
+}
+
 pub fn run() {
     webkit_environment();
     tracing_subscriber::fmt()
@@ -150,7 +161,11 @@ pub fn run() {
             desktop::serve_args(app, &args);
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .plugin(shortcut::plugin())
+        .plugin(shortcut::plugin());
+    // A page whose web process ends is loaded again (each window's, also one made again).
+    #[cfg(target_os = "linux")]
+    let built = built.plugin(pagecrash::plugin());
+    let built = built
         // Only for pick_kubeconfig's native file dialog (the webview is allowed none of its
         // own commands).
         .plugin(tauri_plugin_dialog::init())
@@ -236,13 +251,7 @@ pub fn run() {
         // A reloaded page holds no session or watch ids any more: end what it had open.
         .on_page_load(|webview, payload| {
             if payload.event() == PageLoadEvent::Started {
-                webview.state::<state::Sessions>().close_all();
-                webview.state::<state::Watches>().close_all();
-                webview.state::<state::LogViews>().close_all();
-                webview
-                    .state::<desktop::Desktop>()
-                    .requests
-                    .stop_listening();
+                page_gone(webview.app_handle());
             }
         })
         // Closing the window keeps Podterm in the tray when there is one and the user wants it

@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { assert, freePort, Keys, launchApp, listenerPids, runTests, sleep, waitFor } from "./tauri.mjs";
+import { assert, freePort, Keys, launchApp, listenerPids, processTree, runTests, sleep, waitFor, webProcess } from "./tauri.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..", "..");
@@ -2012,15 +2012,80 @@ test("the app killed with a copy's tab open: the next start offers the copy, and
   }
 });
 
+test("the page's web process killed: the page loads again, its tabs reopen live, the old page's shells end", async () => {
+  const before = await tabs();
+  const shell = before.find((t) => t.kind === "terminal" && t.status.kind === "connected");
+  assert(shell, `no live terminal tab: ${JSON.stringify(before)}`);
+  // Tabs reopen (the test before turned it off): on again, which saves the open tabs now.
+  if (!(await app.exec(() => document.querySelector(".settings-group")?.open))) await app.click(".settings-summary");
+  await app.waitFor(".restore-tabs-setting input", 10_000);
+  if (!(await app.exec(() => document.querySelector(".restore-tabs-setting input").checked))) await app.click(".restore-tabs-setting input");
+  const tabsFile = path.join(configDir, "tabs.json");
+  await waitFor("the open tabs saved", async () => {
+    try {
+      return JSON.parse(await readFile(tabsFile, "utf8")).tabs?.length === before.length;
+    } catch {
+      return false;
+    }
+  }, 10_000);
+  await app.click(`.tab[data-tab-id="${shell.id}"]`);
+  await waitTabState(shell.id, "connected");
+  // The shell's own pid (the Demo cluster runs in the app: its shells are the app's children),
+  // which must end with the page that had it.
+  await typeLine(shell.id, "echo pid-$$");
+  const lines = await waitForLine(shell.id, (l) => /^pid-\d+$/.test(l), "the shell's pid");
+  const shellPid = Number(lines.find((l) => /^pid-\d+$/.test(l))?.slice(4));
+  const root = await app.pid();
+  const under = async () => new Map((await processTree(root)).map((p) => [p.pid, p.comm]));
+  const was = await under();
+  assert(was.has(shellPid), `the shell's pid ${shellPid} is not under the app (${root})`);
+  const web = await webProcess(root);
+  assert(web !== null, "no web process under the app");
+  process.kill(web, "SIGKILL");
+  // WebDriver's session ends with the web process: what follows is seen from outside the page.
+  await waitFor("a new web process", async () => {
+    const now = await webProcess(root);
+    return now !== null && now !== web;
+  }, 30_000);
+  // The old page's shell ends, and the new page reopens its tabs: a new shell, which only a
+  // page opens.
+  const comm = was.get(shellPid);
+  let now = was;
+  await waitFor("the old page's shell ended and a new one started", async () => {
+    now = await under();
+    return !now.has(shellPid) && [...now].some(([pid, c]) => c === comm && !was.has(pid));
+  }, 30_000).catch(async (e) => {
+    await app.capture(path.join(results, "page-loaded-again-failure.png")).catch(() => {});
+    throw new Error(`${e.message}: the shell ${shellPid} (${comm}); under the app before ${JSON.stringify([...was])}, now ${JSON.stringify([...now])}`);
+  });
+  shot += 1;
+  await app.capture(path.join(results, `${String(shot).padStart(2, "0")}-page-loaded-again.png`));
+  // Ended again at once, it is left ended (one that ends at each load is not loaded for ever),
+  // its shells ended too: the window's close ends the app, nothing left to ask about.
+  const newShell = [...now].find(([pid, c]) => c === comm && !was.has(pid))?.[0];
+  const second = await webProcess(root);
+  assert(second !== null && second !== web, "no second web process");
+  process.kill(second, "SIGKILL");
+  await waitFor("the second page's shell ended", async () => !(await under()).has(newShell), 30_000);
+  await (await wmCloser())(root);
+  await waitFor("the app ended by the window's close", async () => (await app.pid()) !== root, 20_000);
+  // The next test needs a WebDriver session: a new start of the app, its tabs back.
+  await app.close();
+  app = await launchApp({ binary, env: appEnv, log });
+  await app.waitUntil("the tabs back after the restart", 30_000, (n) => window.__podterm?.tabs().length === n, before.length);
+  const again = (await tabs()).find((t) => tabPlace(t) === tabPlace(shell));
+  assert(again, "the tab did not come back after the restart");
+  await waitTabState(again.id, "connected", 30_000);
+});
+
 test("closing the window as the window manager does asks first with live sessions; Keep working keeps it, Close ends the app", async () => {
   const live = (await tabs()).filter((t) => t.status.kind === "connected").length;
   assert(live >= 1, "no live session to ask about");
   // A WM_DELETE_WINDOW client message, as a window manager sends for the close button or
   // Alt+F4 (tests/app/wm-close.c); WebDriver's own close bypasses the question.
-  const helper = path.join(workday.dir ?? tmpdir(), "wm-close");
-  await run("cc", ["-o", helper, path.join(here, "wm-close.c"), "-lX11"]);
   const pid = await app.pid();
-  const wmClose = () => run(helper, [String(pid)], { DISPLAY: app.env.DISPLAY });
+  const closer = await wmCloser();
+  const wmClose = () => closer(pid);
   await wmClose();
   await app.waitFor("dialog.confirm-close[open]", 10_000);
   const words = await text("dialog.confirm-close p");
@@ -2035,6 +2100,18 @@ test("closing the window as the window manager does asks first with live session
   for (let i = 0; i < 100 && (await app.pid()) === pid; i++) await sleep(100);
   assert((await app.pid()) !== pid, "the app did not end after Close and end them");
 });
+
+/** What sends the app `pid`'s window a WM_DELETE_WINDOW client message, as a window manager does
+ *  for the close button or Alt+F4 (tests/app/wm-close.c, compiled once). */
+let wmCloseHelper = null;
+async function wmCloser() {
+  if (!wmCloseHelper) {
+    const helper = path.join(workday.dir ?? tmpdir(), "wm-close");
+    await run("cc", ["-o", helper, path.join(here, "wm-close.c"), "-lX11"]);
+    wmCloseHelper = helper;
+  }
+  return (pid) => run(wmCloseHelper, [String(pid)], { DISPLAY: app.env.DISPLAY });
+}
 
 /** Runs a program to its end; rejects with its output when it fails. */
 function run(cmd, args, env = {}) {

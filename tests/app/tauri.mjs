@@ -376,7 +376,9 @@ export async function launchApp({ binary, env = {}, log = () => {} }) {
       await wd.painted();
       return captureDisplay(xvfb.display, file);
     };
-    return Object.assign(wd, { close, pid: appPid, openShell: (timeout) => openShell(wd, timeout), xvfbPid: xvfb.pid, configDir, env: appEnv, binary, screenshot, driverLog: () => driverLog, bufferLines: (tabId) => bufferLines(wd, tabId), waitForLine: (...args) => waitForLine(wd, ...args) });
+    // The display as it is, without WebDriver (its session ends with the page's web process).
+    const capture = (file) => captureDisplay(xvfb.display, file);
+    return Object.assign(wd, { close, pid: appPid, openShell: (timeout) => openShell(wd, timeout), xvfbPid: xvfb.pid, configDir, env: appEnv, binary, screenshot, capture, driverLog: () => driverLog, bufferLines: (tabId) => bufferLines(wd, tabId), waitForLine: (...args) => waitForLine(wd, ...args) });
   } catch (e) {
     await close();
     throw e;
