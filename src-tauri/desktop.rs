@@ -47,6 +47,10 @@ pub struct Desktop {
     draw_every_byte: AtomicBool,
     /// Where the launcher entry with the favourites' actions was last written.
     launcher_entry: Mutex<Option<PathBuf>>,
+    /// The window's page ended and was left blank (`pagecrash`): showing the window loads it.
+    page_left_blank: AtomicBool,
+    /// Podterm is on its way out: a page that ends now is not loaded again.
+    exiting: AtomicBool,
 }
 
 impl Desktop {
@@ -74,7 +78,23 @@ impl Desktop {
             global_shortcut: AtomicBool::new(s.global_shortcut),
             shortcut_error: Mutex::new(None),
             draw_every_byte: AtomicBool::new(s.draw_every_byte),
+            page_left_blank: AtomicBool::new(false),
+            exiting: AtomicBool::new(false),
         }
+    }
+
+    /// The window's page ended and is left blank: [`show_window`] loads it again.
+    pub fn page_left_blank(&self) {
+        self.page_left_blank.store(true, Ordering::SeqCst);
+    }
+
+    /// Podterm exits (a signal, the last window closed, Quit).
+    pub fn set_exiting(&self) {
+        self.exiting.store(true, Ordering::SeqCst);
+    }
+
+    pub fn exiting(&self) -> bool {
+        self.exiting.load(Ordering::SeqCst)
     }
 
     pub fn close_to_tray(&self) -> bool {
@@ -331,12 +351,23 @@ pub enum QuitAction {
     Ask,
 }
 
-/// Shows and focuses the window, making it again if it is gone.
+/// Shows and focuses the window, making it again if it is gone, and loading its page again if
+/// that was left blank (it ended twice in a row: `pagecrash`).
 pub fn show_window<R: Runtime>(app: &AppHandle<R>) {
     if let Some(w) = app.get_webview_window(MAIN_WINDOW) {
         let _ = w.unminimize();
         let _ = w.show();
         let _ = w.set_focus();
+        if app
+            .state::<Desktop>()
+            .page_left_blank
+            .swap(false, Ordering::SeqCst)
+        {
+            tracing::warn!("the window's page, left blank, is loaded again");
+            if let Err(e) = w.reload() {
+                tracing::error!("the window's page could not be loaded again: {e}");
+            }
+        }
         return;
     }
     let Some(cfg) = app

@@ -116,7 +116,6 @@ fn page_origins() -> Vec<String> {
     origins
 }
 
-/// Runs the app until its window closes.
 /// The page went (it reloads, or its web process ended): it holds no session or watch ids any
 /// more, so what it had open ends, and requests for it are held until a page listens again.
 pub(crate) fn page_gone(app: &tauri::AppHandle) {
@@ -126,6 +125,7 @@ pub(crate) fn page_gone(app: &tauri::AppHandle) {
     app.state::<desktop::Desktop>().requests.stop_listening();
 }
 
+/// Runs the app until its window closes.
 pub fn run() {
     webkit_environment();
     tracing_subscriber::fmt()
@@ -240,6 +240,7 @@ pub fn run() {
                             _ = int.recv() => {}
                             _ = hup.recv() => {}
                         }
+                        handle.state::<desktop::Desktop>().set_exiting();
                         handle.exit(0);
                     });
                 }
@@ -291,7 +292,10 @@ pub fn run() {
     };
     // GTK is up (the event loop is built); the window is not yet.
     steady_caret();
-    tauri_app.run(move |_, event| {
+    tauri_app.run(move |app, event| {
+        if let tauri::RunEvent::ExitRequested { .. } | tauri::RunEvent::Exit = event {
+            app.state::<desktop::Desktop>().set_exiting();
+        }
         if let tauri::RunEvent::Exit = event {
             // No tray menu rebuilt on the way out.
             sessions.stop_notifying();

@@ -756,8 +756,13 @@ impl Forwards {
             gone,
             unready: saved_unready,
         } = found_again;
-        let unready = saved_unready.or(unready);
         let pod_name = pod.metadata.name.clone().unwrap_or_default();
+        // The saved forward's pod found again is the one taken, unless a Service passed it over
+        // (then its own note stands).
+        let unready = match saved_unready {
+            Some(note) if pod_name == req.pod.trim() => Some(note),
+            _ => unready,
+        };
         let service_port = port.service_port();
         // Through a Service, kubectl listens on the Service's port number; not one a restored
         // forward still starting will take again, nor one a saved forward that could not start
@@ -774,18 +779,20 @@ impl Forwards {
         let listener = bind(req.local, same, reserved).await?;
         let local = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let id = row.unwrap_or_else(next_id);
-        // A restored forward's pod was `gone`, or the one found for it passed over (through a
+        // A restored forward's pod was `gone`, and the one found for it passed over (through a
         // Service: which, and why). The note says that, and that the pod taken is not Ready
         // until it is.
-        let moved_from = gone.or_else(|| {
-            passed_over.map(|why| {
-                text::message(&format!(
-                    "moved from {}: {}",
-                    text::shown(req.pod.trim()),
-                    text::shown(&why)
-                ))
-            })
+        let passed_over = passed_over.map(|why| {
+            text::message(&format!(
+                "moved from {}: {}",
+                text::shown(req.pod.trim()),
+                text::shown(&why)
+            ))
         });
+        let moved_from = gone
+            .into_iter()
+            .chain(passed_over)
+            .reduce(|a, b| format!("{a}; {b}"));
         let mut info = ForwardInfo {
             id,
             profile: req.profile.clone(),

@@ -2041,37 +2041,52 @@ test("the page's web process killed: the page loads again, its tabs reopen live,
   assert(was.has(shellPid), `the shell's pid ${shellPid} is not under the app (${root})`);
   const web = await webProcess(root);
   assert(web !== null, "no web process under the app");
-  process.kill(web, "SIGKILL");
-  // WebDriver's session ends with the web process: what follows is seen from outside the page.
-  await waitFor("a new web process", async () => {
-    const now = await webProcess(root);
-    return now !== null && now !== web;
-  }, 30_000);
-  // The old page's shell ends, and the new page reopens its tabs: a new shell, which only a
-  // page opens.
-  const comm = was.get(shellPid);
-  let now = was;
-  await waitFor("the old page's shell ended and a new one started", async () => {
-    now = await under();
-    return !now.has(shellPid) && [...now].some(([pid, c]) => c === comm && !was.has(pid));
-  }, 30_000).catch(async (e) => {
-    await app.capture(path.join(results, "page-loaded-again-failure.png")).catch(() => {});
-    throw new Error(`${e.message}: the shell ${shellPid} (${comm}); under the app before ${JSON.stringify([...was])}, now ${JSON.stringify([...now])}`);
-  });
-  shot += 1;
-  await app.capture(path.join(results, `${String(shot).padStart(2, "0")}-page-loaded-again.png`));
-  // Ended again at once, it is left ended (one that ends at each load is not loaded for ever),
-  // its shells ended too: the window's close ends the app, nothing left to ask about.
-  const newShell = [...now].find(([pid, c]) => c === comm && !was.has(pid))?.[0];
-  const second = await webProcess(root);
-  assert(second !== null && second !== web, "no second web process");
-  process.kill(second, "SIGKILL");
-  await waitFor("the second page's shell ended", async () => !(await under()).has(newShell), 30_000);
-  await (await wmCloser())(root);
-  await waitFor("the app ended by the window's close", async () => (await app.pid()) !== root, 20_000);
-  // The next test needs a WebDriver session: a new start of the app, its tabs back.
-  await app.close();
-  app = await launchApp({ binary, env: appEnv, log });
+  try {
+    process.kill(web, "SIGKILL");
+    const killed = Date.now();
+    // WebDriver's session ends with the web process: what follows is seen from outside the page.
+    await waitFor("a new web process", async () => {
+      const now = await webProcess(root);
+      return now !== null && now !== web;
+    }, 30_000);
+    // The old page's shell ends, and the new page reopens its tabs: a new shell, which only a
+    // page opens.
+    const comm = was.get(shellPid);
+    let now = was;
+    await waitFor("the old page's shell ended and a new one started", async () => {
+      now = await under();
+      return !now.has(shellPid) && [...now].some(([pid, c]) => c === comm && !was.has(pid));
+    }, 30_000).catch(async (e) => {
+      await app.capture(path.join(results, "page-loaded-again-failure.png")).catch(() => {});
+      throw new Error(`${e.message}: the shell ${shellPid} (${comm}); under the app before ${JSON.stringify([...was])}, now ${JSON.stringify([...now])}`);
+    });
+    shot += 1;
+    await app.capture(path.join(results, `${String(shot).padStart(2, "0")}-page-loaded-again.png`));
+    // Ended again at once, it is left ended (one that ends at each load is not loaded for ever),
+    // its shells ended too, until the window is shown again: then it is loaded again.
+    const newShell = [...now].find(([pid, c]) => c === comm && !was.has(pid))?.[0];
+    const second = await webProcess(root);
+    assert(second !== null && second !== web, "no second web process");
+    // Within the 30 s after the first (src-tauri/pagecrash.rs, AGAIN_AFTER), with room to spare.
+    assert(Date.now() - killed < 25_000, `the page took ${Date.now() - killed} ms to come back: too late to check that one ending again is left ended`);
+    process.kill(second, "SIGKILL");
+    await waitFor("the second page's shell ended", async () => !(await under()).has(newShell), 30_000);
+    await waitFor("the page said left blank", async () => /the window's page ended again .*it is left blank/.test(app.driverLog()), 10_000);
+    const left = await under();
+    // A second start shows the window (the tray's item does the same): its page loads again.
+    const { code, err } = await secondLaunch([]);
+    assert(code === 0, `second launch exited ${code}: ${err.slice(-400)}`);
+    await waitFor("the page loaded again and its tab's shell started", async () => {
+      const third = await under();
+      return [...third].some(([pid, c]) => c === comm && !left.has(pid));
+    }, 30_000);
+    assert(/the window's page, left blank, is loaded again/.test(app.driverLog()), "the page came back without the window shown");
+  } finally {
+    // WebDriver's session ended with the first web process; the next test needs one: a new
+    // start of the app, its tabs back.
+    await app.close();
+    app = await launchApp({ binary, env: appEnv, log });
+  }
   await app.waitUntil("the tabs back after the restart", 30_000, (n) => window.__podterm?.tabs().length === n, before.length);
   const again = (await tabs()).find((t) => tabPlace(t) === tabPlace(shell));
   assert(again, "the tab did not come back after the restart");
@@ -2083,9 +2098,10 @@ test("closing the window as the window manager does asks first with live session
   assert(live >= 1, "no live session to ask about");
   // A WM_DELETE_WINDOW client message, as a window manager sends for the close button or
   // Alt+F4 (tests/app/wm-close.c); WebDriver's own close bypasses the question.
+  const helper = path.join(workday.dir ?? tmpdir(), "wm-close");
+  await run("cc", ["-o", helper, path.join(here, "wm-close.c"), "-lX11"]);
   const pid = await app.pid();
-  const closer = await wmCloser();
-  const wmClose = () => closer(pid);
+  const wmClose = () => run(helper, [String(pid)], { DISPLAY: app.env.DISPLAY });
   await wmClose();
   await app.waitFor("dialog.confirm-close[open]", 10_000);
   const words = await text("dialog.confirm-close p");
@@ -2100,18 +2116,6 @@ test("closing the window as the window manager does asks first with live session
   for (let i = 0; i < 100 && (await app.pid()) === pid; i++) await sleep(100);
   assert((await app.pid()) !== pid, "the app did not end after Close and end them");
 });
-
-/** What sends the app `pid`'s window a WM_DELETE_WINDOW client message, as a window manager does
- *  for the close button or Alt+F4 (tests/app/wm-close.c, compiled once). */
-let wmCloseHelper = null;
-async function wmCloser() {
-  if (!wmCloseHelper) {
-    const helper = path.join(workday.dir ?? tmpdir(), "wm-close");
-    await run("cc", ["-o", helper, path.join(here, "wm-close.c"), "-lX11"]);
-    wmCloseHelper = helper;
-  }
-  return (pid) => run(wmCloseHelper, [String(pid)], { DISPLAY: app.env.DISPLAY });
-}
 
 /** Runs a program to its end; rejects with its output when it fails. */
 function run(cmd, args, env = {}) {

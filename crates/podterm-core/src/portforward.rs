@@ -885,7 +885,7 @@ pub async fn serve(
 ) {
     let looks = std::sync::Arc::new(Looks {
         lost,
-        last: std::sync::Mutex::new(None),
+        last: tokio::sync::Mutex::new(None),
     });
     let mut carrying = tokio::task::JoinSet::new();
     loop {
@@ -929,36 +929,39 @@ pub async fn serve(
 /// between them, however many fail.
 struct Looks {
     lost: tokio::sync::mpsc::Sender<Lost>,
-    /// The pod's uid, when it was looked at, and whether it was gone.
-    last: std::sync::Mutex<Option<(String, Instant, bool)>>,
+    /// The pod's uid, when it was looked at, and whether it was gone; held while a look is
+    /// under way, so connections failing together wait for its verdict.
+    last: tokio::sync::Mutex<Option<(String, Instant, bool)>>,
 }
 
 impl Looks {
     /// Whether `dest`'s pod is gone: the last look's verdict when that was at this pod within
-    /// [`GONE_POLL`], else a look now ([`gone_now`]), said on `lost` when it is gone.
+    /// [`GONE_POLL`] (not a "still there" after `not_found`: the API server said it is not),
+    /// else a look now ([`gone_now`]), said on `lost` when it is gone.
     async fn gone(
         &self,
         client: &kube::Client,
         namespace: &str,
         dest: &Destination,
         tuning: Tuning,
+        not_found: bool,
     ) -> bool {
         if dest.uid.is_empty() {
             return false;
         }
-        let recent = self
-            .last
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        let mut last = self.last.lock().await;
+        let recent = last
             .as_ref()
-            .filter(|(uid, at, _)| *uid == dest.uid && at.elapsed() < GONE_POLL)
+            .filter(|(uid, at, gone)| {
+                *uid == dest.uid && at.elapsed() < GONE_POLL && (*gone || !not_found)
+            })
             .map(|(_, _, gone)| *gone);
         if let Some(gone) = recent {
             return gone;
         }
         let why = gone_now(client, namespace, &dest.pod, &dest.uid, tuning).await;
-        *self.last.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((dest.uid.clone(), Instant::now(), why.is_some()));
+        *last = Some((dest.uid.clone(), Instant::now(), why.is_some()));
+        drop(last);
         let Some(why) = why else {
             return false;
         };
@@ -991,13 +994,17 @@ async fn carry_to(
         Ok(t) => {
             let carried = t.carry(stream).await;
             if let Err(ForwardError::Unreachable { .. }) = carried {
-                looks.gone(client, namespace, &dest, tuning).await;
+                looks.gone(client, namespace, &dest, tuning, false).await;
             }
             return carried;
         }
         Err(e) => e,
     };
-    if !looks.gone(client, namespace, &dest, tuning).await {
+    let not_found = matches!(&failed, ForwardError::Api(e) if e.status_code() == Some(404));
+    if !looks
+        .gone(client, namespace, &dest, tuning, not_found)
+        .await
+    {
         return Err(failed);
     }
     let elsewhere = to.wait_for(|d| d.as_ref().is_some_and(|d| d.uid != dest.uid));
